@@ -1,0 +1,9 @@
+import { requireRole } from '@/lib/auth';
+
+export const dynamic = 'force-dynamic';
+
+/** Every page below is for the lab_manager role only: anonymous visitors sign in, other roles get 403. */
+export default async function Layout({ children }: { children: React.ReactNode }) {
+  await requireRole('lab_manager');
+  return children;
+}

@@ -1,0 +1,65 @@
+// Every enumerated column takes its values from one tuple here, so the schema, zod validation and UI
+// labels can never disagree.
+
+export const ROLES = ['admin', 'regulator', 'lab_manager', 'hospital'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const REGION_LEVELS = ['national', 'province', 'city'] as const;
+export type RegionLevel = (typeof REGION_LEVELS)[number];
+
+export const LAB_LEVELS = ['tertiary', 'secondary', 'primary'] as const;
+export type LabLevel = (typeof LAB_LEVELS)[number];
+
+export const ANALYTE_CATEGORIES = [
+  'chemistry',
+  'lipids',
+  'enzymes',
+  'proteins',
+  'blood_gas',
+  'endocrine',
+  'tumour_markers',
+  'cardiac',
+  'haematology',
+  'coagulation',
+  'other',
+] as const;
+export type AnalyteCategory = (typeof ANALYTE_CATEGORIES)[number];
+
+export const TARGET_SOURCES = ['manufacturer', 'lab_baseline'] as const;
+export type TargetSource = (typeof TARGET_SOURCES)[number];
+
+export const RUN_STATUSES = ['accepted', 'warning', 'rejected', 'no_target'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const INGEST_SOURCES = ['manual', 'csv', 'api', 'seed'] as const;
+export type IngestSource = (typeof INGEST_SOURCES)[number];
+
+export const CORRECTIVE_ACTION_STATUSES = ['open', 'resolved'] as const;
+export type CorrectiveActionStatus = (typeof CORRECTIVE_ACTION_STATUSES)[number];
+
+export const ROUND_STATUSES = ['draft', 'open', 'closed', 'evaluated', 'published'] as const;
+export type RoundStatus = (typeof ROUND_STATUSES)[number];
+
+export const SIGMA_PT_SOURCES = ['allowable_error', 'robust_sd'] as const;
+export type SigmaPtSource = (typeof SIGMA_PT_SOURCES)[number];
+
+export const PEER_GROUPINGS = ['method', 'method_instrument'] as const;
+export type PeerGrouping = (typeof PEER_GROUPINGS)[number];
+
+export const EVALUATION_STATUSES = ['running', 'complete', 'failed', 'superseded', 'published'] as const;
+export type EvaluationStatus = (typeof EVALUATION_STATUSES)[number];
+
+export const ASSIGNED_VALUE_SOURCES = ['reference', 'peer_robust_mean', 'all_robust_mean'] as const;
+export type AssignedValueSource = (typeof ASSIGNED_VALUE_SOURCES)[number];
+
+export const Z_CLASSES = ['satisfactory', 'questionable', 'unsatisfactory'] as const;
+export type ZClass = (typeof Z_CLASSES)[number];
+
+export const ROUND_VERDICTS = ['satisfactory', 'unsatisfactory'] as const;
+export type RoundVerdict = (typeof ROUND_VERDICTS)[number];
+
+export const CERTIFICATION_STATUSES = ['active', 'suspended', 'revoked', 'expired'] as const;
+export type CertificationStatus = (typeof CERTIFICATION_STATUSES)[number];
+
+export const CERTIFICATION_ACTIONS = ['approve', 'reject', 'suspend', 'reinstate', 'revoke', 'expire', 'flag'] as const;
+export type CertificationAction = (typeof CERTIFICATION_ACTIONS)[number];

@@ -1,0 +1,11 @@
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import path from 'node:path';
+import type { DB } from './client';
+
+// npm scripts, tests and the server all run from the repository root.
+const migrationsFolder = path.resolve(/*turbopackIgnore: true*/ process.cwd(), 'db/migrations');
+
+/** Apply every committed drizzle-kit migration that the database has not seen yet. */
+export function runMigrations(db: DB): void {
+  migrate(db, { migrationsFolder });
+}

@@ -1,0 +1,48 @@
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Conn } from '../client';
+import { apiTokens, laboratories, regions, users } from '../schema';
+
+/** A user with what authorization needs: their lab and region, and the region's path. */
+export function findActorRowByUserId(db: Conn, userId: number) {
+  return actorRows(db).where(eq(users.id, userId)).get();
+}
+
+export function findActorRowByEmail(db: Conn, email: string) {
+  return actorRows(db).where(eq(users.email, email)).get();
+}
+
+function actorRows(db: Conn) {
+  return db
+    .select({
+      id: users.id,
+      email: users.email,
+      name: users.name,
+      role: users.role,
+      active: users.active,
+      passwordHash: users.passwordHash,
+      labId: users.labId,
+      labCode: laboratories.code,
+      labActive: laboratories.active,
+      regionId: regions.id,
+      regionCode: regions.code,
+      regionPath: regions.path,
+    })
+    .from(users)
+    .leftJoin(laboratories, eq(laboratories.id, users.labId))
+    // a lab manager's jurisdiction is their lab's region; a regulator's is their own region
+    .leftJoin(regions, eq(regions.id, sql`coalesce(${users.regionId}, ${laboratories.regionId})`))
+    .$dynamic();
+}
+
+/** The live token with that hash and its user, or undefined when revoked or unknown. */
+export function findTokenActorRow(db: Conn, tokenHash: string) {
+  return db
+    .select({ tokenId: apiTokens.id, tokenLabId: apiTokens.labId, userId: apiTokens.userId })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
+    .get();
+}
+
+export function touchToken(db: Conn, tokenId: number, at: number) {
+  db.update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, tokenId)).run();
+}

@@ -1,0 +1,65 @@
+import type { Conn } from '../client';
+import { auditLog } from '../schema';
+import { and, desc, eq, gte, inArray, lt, or, isNull, type SQL } from 'drizzle-orm';
+
+export interface AuditEntry {
+  actorId?: number | null;
+  actorEmail?: string | null;
+  action: string;
+  entityType?: string | null;
+  entityId?: string | number | null;
+  labId?: number | null;
+  regionId?: number | null;
+  details?: unknown;
+  ip?: string | null;
+  at?: number;
+}
+
+/** Append one entry (the table refuses updates and deletes). Call inside the write's transaction. */
+export function insertAudit(db: Conn, e: AuditEntry): void {
+  db.insert(auditLog)
+    .values({
+      at: e.at ?? Date.now(),
+      actorId: e.actorId ?? null,
+      actorEmail: e.actorEmail ?? null,
+      action: e.action,
+      entityType: e.entityType ?? null,
+      entityId: e.entityId == null ? null : String(e.entityId),
+      labId: e.labId ?? null,
+      regionId: e.regionId ?? null,
+      details: (e.details ?? null) as never,
+      ip: e.ip ?? null,
+    })
+    .run();
+}
+
+export interface AuditFilter {
+  /** Restrict to entries about these labs or regions (a regulator's jurisdiction); undefined = all. */
+  labIds?: number[];
+  regionIds?: number[];
+  action?: string;
+  before?: number;
+  since?: number;
+  limit?: number;
+}
+
+export function listAudit(db: Conn, f: AuditFilter = {}) {
+  const conds: SQL[] = [];
+  if (f.labIds || f.regionIds) {
+    const scope: SQL[] = [];
+    if (f.labIds?.length) scope.push(inArray(auditLog.labId, f.labIds));
+    if (f.regionIds?.length) scope.push(and(isNull(auditLog.labId), inArray(auditLog.regionId, f.regionIds))!);
+    if (!scope.length) return [];
+    conds.push(or(...scope)!);
+  }
+  if (f.action) conds.push(eq(auditLog.action, f.action));
+  if (f.before) conds.push(lt(auditLog.at, f.before));
+  if (f.since) conds.push(gte(auditLog.at, f.since));
+  return db
+    .select()
+    .from(auditLog)
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(desc(auditLog.at), desc(auditLog.id))
+    .limit(f.limit ?? 100)
+    .all();
+}

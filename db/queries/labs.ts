@@ -1,0 +1,66 @@
+import { and, asc, eq, like, or, type SQL } from 'drizzle-orm';
+import type { Conn } from '../client';
+import { laboratories, regions } from '../schema';
+
+/** What can() needs to decide on a lab resource: its id and its region's path. */
+export function findLabScope(db: Conn, labId: number) {
+  const r = db
+    .select({ labId: laboratories.id, regionPath: regions.path })
+    .from(laboratories)
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .where(eq(laboratories.id, labId))
+    .get();
+  return r ? { labId: r.labId, regionPath: r.regionPath } : undefined;
+}
+
+export function findLabByCode(db: Conn, code: string) {
+  return db
+    .select({ lab: laboratories, regionPath: regions.path, regionCode: regions.code, regionName: regions.name, regionNameEn: regions.nameEn })
+    .from(laboratories)
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .where(eq(laboratories.code, code))
+    .get();
+}
+
+export interface LabListFilter {
+  /** restrict to this region subtree (a regulator's jurisdiction); null = everywhere */
+  withinPath: string | null;
+  q?: string;
+  regionCode?: string;
+  activeOnly?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+export function listLabs(db: Conn, f: LabListFilter) {
+  const conds: (SQL | undefined)[] = [];
+  if (f.withinPath) conds.push(like(regions.path, `${f.withinPath}%`));
+  if (f.regionCode) conds.push(like(regions.path, `%/${f.regionCode}/%`));
+  if (f.activeOnly) conds.push(eq(laboratories.active, true));
+  if (f.q) {
+    const q = `%${f.q.replace(/[%_]/g, '')}%`;
+    conds.push(or(like(laboratories.name, q), like(laboratories.code, q), like(laboratories.nameEn, q)));
+  }
+  return db
+    .select({
+      id: laboratories.id,
+      code: laboratories.code,
+      name: laboratories.name,
+      nameEn: laboratories.nameEn,
+      level: laboratories.level,
+      active: laboratories.active,
+      address: laboratories.address,
+      regionId: regions.id,
+      regionCode: regions.code,
+      regionName: regions.name,
+      regionNameEn: regions.nameEn,
+      regionPath: regions.path,
+    })
+    .from(laboratories)
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .where(and(...conds))
+    .orderBy(asc(regions.path), asc(laboratories.code))
+    .limit(f.limit ?? 500)
+    .offset(f.offset ?? 0)
+    .all();
+}

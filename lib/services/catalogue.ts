@@ -1,0 +1,75 @@
+// The analyte catalogue: importing quality specifications and editing analytes (admin only).
+// Edits keep history: the previous state goes to entity_versions with the reason.
+import { eq } from 'drizzle-orm';
+import type { DB } from '@/db/client';
+import { analytes } from '@/db/schema';
+import { findAnalyteByCode } from '@/db/queries/analytes';
+import { snapshotEntity } from '@/db/queries/versions';
+import { insertAudit } from '@/db/queries/audit';
+import { can, type Actor } from '@/lib/auth/core';
+import { AppError, type FieldError } from '@/lib/errors';
+import { analyteInput, type AnalyteInput } from '@/lib/validation/analyte';
+
+function requireManage(actor: Actor) {
+  if (!can(actor, 'analyte.manage')) throw AppError.forbidden('Only an administrator edits the analyte catalogue');
+}
+
+/** Validate every row first (errors by row and field), then write all of them in one transaction:
+ * new codes are inserted, existing ones updated with their previous state kept. */
+export function importCatalogue(db: DB, actor: Actor, rows: unknown[], reason = 'catalogue import') {
+  requireManage(actor);
+  const errors: FieldError[] = [];
+  const valid: AnalyteInput[] = [];
+  const seen = new Set<string>();
+  rows.forEach((raw, i) => {
+    const r = analyteInput.safeParse(raw);
+    if (!r.success) {
+      for (const issue of r.error.issues) errors.push({ row: i + 1, field: issue.path.join('.'), message: issue.message });
+      return;
+    }
+    if (seen.has(r.data.code)) errors.push({ row: i + 1, field: 'code', message: `Duplicate code ${r.data.code}` });
+    seen.add(r.data.code);
+    valid.push(r.data);
+  });
+  if (errors.length) throw AppError.invalid('The catalogue has invalid rows; nothing was written', errors);
+
+  const now = Date.now();
+  let inserted = 0;
+  let updated = 0;
+  db.transaction((tx) => {
+    for (const a of valid) {
+      const existing = findAnalyteByCode(tx, a.code);
+      if (existing) {
+        snapshotEntity(tx, 'analyte', existing.id, existing, actor.userId, reason, now);
+        tx.update(analytes).set({ ...a, updatedAt: now }).where(eq(analytes.id, existing.id)).run();
+        updated++;
+      } else {
+        tx.insert(analytes).values({ ...a, createdAt: now, updatedAt: now }).run();
+        inserted++;
+      }
+    }
+    insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.import', entityType: 'analyte', details: { inserted, updated, reason }, at: now });
+  });
+  return { inserted, updated };
+}
+
+/** Edit one analyte; the reason is required and kept with the previous version. */
+export function updateAnalyte(db: DB, actor: Actor, id: number, input: unknown, reason: string) {
+  requireManage(actor);
+  if (!reason?.trim()) throw AppError.invalid('A reason is required', [{ field: 'reason', message: 'Required' }]);
+  const parsed = analyteInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid analyte', parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })));
+  const now = Date.now();
+  return db.transaction((tx) => {
+    const existing = tx.select().from(analytes).where(eq(analytes.id, id)).get();
+    if (!existing) throw AppError.notFound('No such analyte');
+    if (parsed.data.code !== existing.code) {
+      const clash = findAnalyteByCode(tx, parsed.data.code);
+      if (clash) throw AppError.conflict(`Code ${parsed.data.code} is already used`);
+    }
+    snapshotEntity(tx, 'analyte', id, existing, actor.userId, reason, now);
+    tx.update(analytes).set({ ...parsed.data, updatedAt: now }).where(eq(analytes.id, id)).run();
+    insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.update', entityType: 'analyte', entityId: id, details: { reason }, at: now });
+    return tx.select().from(analytes).where(eq(analytes.id, id)).get()!;
+  });
+}

@@ -1,0 +1,35 @@
+import type { DB } from '@/db/client';
+import { regions } from '@/db/schema';
+import { findRegionByCode } from '@/db/queries/regions';
+import { insertAudit } from '@/db/queries/audit';
+import { can, type Actor } from '@/lib/auth/core';
+import { AppError } from '@/lib/errors';
+import { regionInput } from '@/lib/validation/admin';
+import { zodFieldErrors } from '@/lib/validation/errors';
+
+const PARENT_LEVEL = { national: null, province: 'national', city: 'province' } as const;
+
+/** Create a region under its parent (a province under the nation, a city under a province). */
+export function createRegion(db: DB, actor: Actor, input: unknown) {
+  if (!can(actor, 'region.manage')) throw AppError.forbidden('Only an administrator manages regions');
+  const parsed = regionInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid region', zodFieldErrors(parsed.error));
+  const r = parsed.data;
+  return db.transaction((tx) => {
+    if (findRegionByCode(tx, r.code)) throw AppError.conflict(`Region ${r.code} already exists`);
+    let parent = null;
+    if (PARENT_LEVEL[r.level]) {
+      parent = r.parentCode ? findRegionByCode(tx, r.parentCode) : undefined;
+      if (!parent || parent.level !== PARENT_LEVEL[r.level])
+        throw AppError.invalid('Invalid parent', [{ field: 'parentCode', message: `A ${r.level} needs a ${PARENT_LEVEL[r.level]} as parent` }]);
+    }
+    const now = Date.now();
+    const row = tx
+      .insert(regions)
+      .values({ code: r.code, name: r.name, nameEn: r.nameEn, level: r.level, parentId: parent?.id ?? null, path: `${parent?.path ?? '/'}${r.code}/`, createdAt: now, updatedAt: now })
+      .returning()
+      .get();
+    insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'region.create', entityType: 'region', entityId: row.id, regionId: row.id, at: now });
+    return row;
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * LabQC statistics engine: pure functions, no I/O, no clock. Every part of the app and any outside
+ * check calls these (issue 3). Definitions: ../../../shared/docs/DOMAIN.md §2–4; each function's doc
+ * comment cites its standard.
+ */
+export { describe, coefficientOfVariationPercent, type Description } from './describe';
+export {
+  algorithmA,
+  algorithmATrace,
+  madE,
+  nIQR,
+  ALGORITHM_A_CONSTANTS,
+  NIQR_SCALE,
+  type AlgorithmAOptions,
+  type AlgorithmAResult,
+  type AlgorithmAStep,
+} from './robust';
+export {
+  uncertaintyOfAssignedValue,
+  isUncertaintyNegligible,
+  ASSIGNED_VALUE_UNCERTAINTY_FACTOR,
+  NEGLIGIBLE_UNCERTAINTY_RATIO,
+} from './uncertainty';
+export {
+  zScore,
+  zPrimeScore,
+  zetaScore,
+  enNumber,
+  classifyZ,
+  classifyEn,
+  Z_CLASSES,
+  EN_CLASSES,
+  type ZClass,
+  type EnClass,
+} from './scores';
+export { allowableError, withinAllowableError, percentDeviation, type AllowableSpec } from './allowable';
+export {
+  roundScore,
+  classifyRoundScore,
+  performanceHistory,
+  ROUND_VERDICTS,
+  DEFAULT_PASS_PERCENT,
+  type RoundVerdict,
+  type PerformanceRound,
+  type UnsuccessfulReason,
+} from './performance';
+export {
+  evaluateWestgard,
+  isWestgardRule,
+  WESTGARD_RULES,
+  WESTGARD_SCOPES,
+  RUN_STATUSES,
+  DEFAULT_WESTGARD_RULES,
+  type WestgardRule,
+  type WestgardScope,
+  type RunStatus,
+  type ControlValue,
+  type RunInput,
+  type RunVerdict,
+  type Violation,
+  type ViolationPoint,
+} from './westgard';
+export {
+  targetsFromBaseline,
+  cumulativeStats,
+  CumulativeStats,
+  MIN_BASELINE_POINTS,
+  type Targets,
+  type CumulativeState,
+} from './targets';
+export {
+  sigmaMetric,
+  recommendRules,
+  sigmaRulesRow,
+  SIGMA_RULES_TABLE,
+  type SigmaRulesRow,
+  type SigmaRulesTable,
+} from './sigma';
+export { roundForDecision, DECISION_DECIMALS } from './numeric';

@@ -1,0 +1,150 @@
+import { mean, sampleStandardDeviation } from 'simple-statistics';
+import { coefficientOfVariationPercent } from './describe';
+import { assertAllFinite, assertFinite } from './numeric';
+
+/** Minimum number of in-control results for new QC targets (CLSI C24; WS/T 641-2018). */
+export const MIN_BASELINE_POINTS = 20;
+
+/** Levey-Jennings targets of a control material. */
+export interface Targets {
+  mean: number;
+  /** Sample SD (n − 1). */
+  sd: number;
+  n: number;
+}
+
+/**
+ * Provisional Levey-Jennings targets from a baseline of in-control results: mean and **sample**
+ * SD (n − 1), CLSI C24 (4th ed.) and WS/T 641-2018 ("at least 20 results on at least 20 days").
+ * The caller is responsible for the "20 days" part and for leaving rejected points out.
+ *
+ * Throws a RangeError for fewer than 20 values (too few to estimate an SD that limits will rest
+ * on), a non-finite value, or an SD of 0 (z-values would be undefined).
+ *
+ * @example
+ * targetsFromBaseline([198, 202, 200, 196, 204, 199, 201, 203, 197, 200,
+ *                      206, 194, 200, 202, 198, 205, 195, 200, 201, 199])
+ * // => { mean: 200, sd: 3.1788…, n: 20 }
+ */
+export function targetsFromBaseline(values: readonly number[]): Targets {
+  assertAllFinite('values', values);
+  const n = values.length;
+  if (n < MIN_BASELINE_POINTS) {
+    throw new RangeError(`targets need at least ${MIN_BASELINE_POINTS} in-control results (CLSI C24), got ${n}`);
+  }
+  const sd = sampleStandardDeviation(values);
+  if (sd === 0) throw new RangeError('targets cannot be set: all baseline values are equal (SD 0)');
+  return { mean: mean(values), sd, n };
+}
+
+/** Serialisable state of a {@link CumulativeStats} accumulator (m2 = Σ(x − mean)²). */
+export interface CumulativeState {
+  n: number;
+  mean: number;
+  m2: number;
+}
+
+/**
+ * Running mean, sample SD and CV updated one value at a time, for monthly and cumulative QC
+ * summaries without re-reading history. Welford's algorithm (Welford BP. Note on a method for
+ * calculating corrected sums of squares and products. Technometrics 1962;4:419–420; Knuth, TAOCP
+ * vol. 2, 3rd ed., §4.2.2): numerically stable, unlike Σx² − (Σx)²/n. `merge` combines two
+ * accumulators (Chan TF, Golub GH, LeVeque RJ. Updating formulae and a pairwise algorithm for
+ * computing sample variances. Stanford STAN-CS-79-773, 1979), e.g. monthly into cumulative.
+ *
+ * Degenerate cases: mean is NaN for n = 0; sd, variance and cv are NaN for n < 2; cv is NaN when
+ * the mean is 0. `add` and `merge` mutate the accumulator and return it.
+ */
+export class CumulativeStats {
+  private count = 0;
+  private runningMean = 0;
+  private m2 = 0;
+
+  constructor(state?: CumulativeState) {
+    if (state !== undefined) {
+      if (!Number.isInteger(state.n) || state.n < 0) throw new RangeError(`state.n must be a non-negative integer, got ${state.n}`);
+      assertFinite('state.mean', state.mean);
+      assertFinite('state.m2', state.m2);
+      if (state.m2 < 0) throw new RangeError(`state.m2 must not be negative, got ${state.m2}`);
+      this.count = state.n;
+      this.runningMean = state.n === 0 ? 0 : state.mean;
+      this.m2 = state.n === 0 ? 0 : state.m2;
+    }
+  }
+
+  /** Adds one value (Welford's update). */
+  add(x: number): this {
+    assertFinite('x', x);
+    this.count++;
+    const delta = x - this.runningMean;
+    this.runningMean += delta / this.count;
+    this.m2 += delta * (x - this.runningMean);
+    return this;
+  }
+
+  /** Adds every value of an iterable, in order. */
+  addAll(values: Iterable<number>): this {
+    for (const x of values) this.add(x);
+    return this;
+  }
+
+  /** Merges another accumulator (or its state) into this one (Chan, Golub & LeVeque 1979). */
+  merge(other: CumulativeStats | CumulativeState): this {
+    const o = other instanceof CumulativeStats ? other.toJSON() : new CumulativeStats(other).toJSON();
+    if (o.n === 0) return this;
+    if (this.count === 0) {
+      this.count = o.n;
+      this.runningMean = o.mean;
+      this.m2 = o.m2;
+      return this;
+    }
+    const n = this.count + o.n;
+    const delta = o.mean - this.runningMean;
+    this.runningMean += (delta * o.n) / n;
+    this.m2 += o.m2 + (delta * delta * this.count * o.n) / n;
+    this.count = n;
+    return this;
+  }
+
+  /** Number of values added. */
+  get n(): number {
+    return this.count;
+  }
+
+  /** Mean; NaN for n = 0. */
+  get mean(): number {
+    return this.count === 0 ? NaN : this.runningMean;
+  }
+
+  /** Sample variance (n − 1); NaN for n < 2. */
+  get variance(): number {
+    return this.count < 2 ? NaN : this.m2 / (this.count - 1);
+  }
+
+  /** Sample SD (n − 1); NaN for n < 2. */
+  get sd(): number {
+    return Math.sqrt(this.variance);
+  }
+
+  /** CV in percent, 100·sd/|mean|; NaN for n < 2 or mean 0. */
+  get cv(): number {
+    return coefficientOfVariationPercent(this.sd, this.mean);
+  }
+
+  /** State for storage; `new CumulativeStats(state)` or `cumulativeStats(state)` restores it. */
+  toJSON(): CumulativeState {
+    return { n: this.count, mean: this.count === 0 ? 0 : this.runningMean, m2: this.m2 };
+  }
+}
+
+/**
+ * Creates a {@link CumulativeStats} accumulator, empty or restored from a stored state.
+ *
+ * @example
+ * const acc = cumulativeStats();
+ * [2, 4, 4, 4, 5, 5, 7, 9].forEach((x) => acc.add(x));
+ * acc.n; acc.mean; acc.sd // => 8, 5, 2.138089935299395
+ */
+export function cumulativeStats(state?: CumulativeState): CumulativeStats {
+  return new CumulativeStats(state);
+}

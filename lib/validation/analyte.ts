@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { ANALYTE_CATEGORIES } from '@/db/enums';
+
+const optionalNumber = z.preprocess(
+  (v) => (v === '' || v === null || v === undefined ? null : v),
+  z.coerce.number().finite().nonnegative().nullable(),
+);
+const optionalText = z.preprocess((v) => (v === '' || v === undefined ? null : v), z.string().trim().max(500).nullable());
+
+/** One analyte of the catalogue, as the admin form, the catalogue import and the seed give it. */
+export const analyteInput = z
+  .object({
+    code: z
+      .string()
+      .trim()
+      .min(1)
+      .max(20)
+      .regex(/^[A-Z0-9_]+$/, 'Use capital letters, digits and _'),
+    loinc: z.preprocess(
+      (v) => (v === '' || v === undefined ? null : v),
+      z.string().regex(/^\d{1,7}-\d$/, 'LOINC codes look like 2823-3').nullable(),
+    ),
+    nameEn: z.string().trim().min(1).max(200),
+    nameZh: z.string().trim().min(1).max(200),
+    unit: z.string().trim().min(1).max(40),
+    category: z.enum(ANALYTE_CATEGORIES),
+    teaPercent: optionalNumber,
+    teaAbsolute: optionalNumber,
+    teaAbsoluteAtOrBelow: optionalNumber,
+    teaSource: z.string().trim().min(1).max(200),
+    allowableCvPercent: optionalNumber,
+    allowableBiasPercent: optionalNumber,
+    cvSource: optionalText,
+    ncclEqaRange: optionalText,
+    cliaLimit: optionalText,
+    cliaConfidence: optionalText,
+    notes: optionalText,
+  })
+  .refine((a) => a.teaPercent != null || a.teaAbsolute != null, {
+    message: 'An allowable total error needs a percent or an absolute limit',
+    path: ['teaPercent'],
+  });
+
+export type AnalyteInput = z.infer<typeof analyteInput>;

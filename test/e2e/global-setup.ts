@@ -1,0 +1,73 @@
+// Builds the app (unless E2E_SKIP_BUILD=1), seeds a temporary database with the demo data and starts
+// `next start` on a free port for the browser tests; stops it afterwards.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    baseUrl: string;
+    databasePath: string;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function waitFor(url: string, ms: number) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`server did not answer at ${url}`);
+}
+
+let server: ChildProcess | undefined;
+
+export default async function setup(project: TestProject) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labqc-e2e-'));
+  const databasePath = path.join(dir, 'e2e.sqlite');
+  const env = { ...process.env, DATABASE_PATH: databasePath, AUTH_SECRET: 'e2e-secret-not-for-production', AUTH_TRUST_HOST: 'true', NEXT_TELEMETRY_DISABLED: '1' };
+
+  if (process.env.E2E_SKIP_BUILD !== '1') {
+    const b = spawnSync('npx', ['next', 'build'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    if (b.status !== 0) throw new Error('next build failed');
+  }
+  const s = spawnSync('npx', ['tsx', 'db/cli.ts', 'seed'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  if (s.status !== 0) throw new Error('seeding the e2e database failed');
+
+  const port = await freePort();
+  server = spawn('npx', ['next', 'start', '-p', String(port)], { env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitFor(`${baseUrl}/login`, 60_000);
+  project.provide('baseUrl', baseUrl);
+  project.provide('databasePath', databasePath);
+
+  return async () => {
+    if (server?.pid) {
+      try {
+        process.kill(-server.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+}

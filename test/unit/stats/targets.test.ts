@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { CumulativeStats, cumulativeStats, describe as describeSample, MIN_BASELINE_POINTS, targetsFromBaseline } from '../../../lib/stats';
+
+/** 20 cholesterol control results around 200: deviations sum to 0 and their squares to 192 (hand). */
+const BASELINE = [198, 202, 200, 196, 204, 199, 201, 203, 197, 200, 206, 194, 200, 202, 198, 205, 195, 200, 201, 199];
+
+describe('targetsFromBaseline — mean and sample SD from ≥ 20 in-control results (CLSI C24; WS/T 641-2018)', () => {
+  it('20 results: mean 200, SD √(192/19) (hand), n 20', () => {
+    const t = targetsFromBaseline(BASELINE);
+    expect(t.n).toBe(20);
+    expect(t.mean).toBe(200);
+    expect(t.sd).toBeCloseTo(Math.sqrt(192 / 19), 12);
+  });
+
+  it('uses the sample SD (n − 1), not the population SD √(192/20)', () => {
+    expect(targetsFromBaseline(BASELINE).sd).not.toBeCloseTo(Math.sqrt(192 / 20), 6);
+  });
+
+  it.each([
+    ['19 results (one short of CLSI C24)', BASELINE.slice(0, 19), /at least 20/],
+    ['no results', [], /at least 20/],
+    ['20 equal results (SD 0: z undefined)', Array<number>(20).fill(200), /SD 0/],
+    ['a non-finite result', [...BASELINE.slice(0, 19), NaN], /finite/],
+  ])('refuses %s', (_title, values, message) => {
+    expect(() => targetsFromBaseline(values)).toThrow(message);
+  });
+
+  it('the minimum is 20', () => {
+    expect(MIN_BASELINE_POINTS).toBe(20);
+  });
+});
+
+describe('cumulativeStats — Welford (1962) running mean, sample SD and CV', () => {
+  it('[2, 4, 4, 4, 5, 5, 7, 9] one at a time: n 8, mean 5, SD √(32/7) (hand), CV 100·SD/5', () => {
+    const acc = cumulativeStats();
+    for (const x of [2, 4, 4, 4, 5, 5, 7, 9]) acc.add(x);
+    expect(acc.n).toBe(8);
+    expect(acc.mean).toBe(5);
+    expect(acc.sd).toBeCloseTo(Math.sqrt(32 / 7), 14);
+    expect(acc.variance).toBeCloseTo(32 / 7, 14);
+    expect(acc.cv).toBeCloseTo((100 * Math.sqrt(32 / 7)) / 5, 12);
+    expect(acc.toJSON()).toEqual({ n: 8, mean: 5, m2: 32 });
+  });
+
+  it('is numerically stable where Σx² − (Σx)²/n fails: 1e9 + {4, 7, 13, 16} has variance 30 (textbook example)', () => {
+    const xs = [4, 7, 13, 16].map((v) => 1e9 + v);
+    const acc = cumulativeStats().addAll(xs);
+    expect(acc.variance).toBeCloseTo(30, 6);
+    const naive = (xs.reduce((a, x) => a + x * x, 0) - xs.reduce((a, x) => a + x, 0) ** 2 / 4) / 3;
+    expect(Math.abs(naive - 30)).toBeGreaterThan(1); // the naive formula is badly off here
+  });
+
+  it.each<[string, number[], { n: number; mean: number; sd: number; cv: number }]>([
+    // Degenerate cases, decided in the doc comment of CumulativeStats
+    ['empty: mean, SD and CV NaN', [], { n: 0, mean: NaN, sd: NaN, cv: NaN }],
+    ['one value: mean is the value, SD and CV NaN', [4.2], { n: 1, mean: 4.2, sd: NaN, cv: NaN }],
+    ['mean 0: CV NaN', [-1, 1], { n: 2, mean: 0, sd: Math.SQRT2, cv: NaN }],
+  ])('degenerate: %s', (_title, values, expected) => {
+    const acc = cumulativeStats().addAll(values);
+    expect({ n: acc.n, mean: acc.mean, sd: acc.sd, cv: acc.cv }).toEqual(expected);
+  });
+
+  it('restores from toJSON() and continues as if never stored (monthly → cumulative)', () => {
+    const stored = JSON.parse(JSON.stringify(cumulativeStats().addAll([2, 4, 4, 4])));
+    const resumed = cumulativeStats(stored).addAll([5, 5, 7, 9]);
+    expect(resumed.mean).toBe(5);
+    expect(resumed.sd).toBeCloseTo(Math.sqrt(32 / 7), 14);
+  });
+
+  it('merge (Chan, Golub & LeVeque 1979) of two halves equals the whole; merging an empty one changes nothing', () => {
+    const a = cumulativeStats().addAll([2, 4, 4, 4]);
+    const b = new CumulativeStats().addAll([5, 5, 7, 9]);
+    a.merge(b).merge(cumulativeStats());
+    expect(a.n).toBe(8);
+    expect(a.mean).toBe(5);
+    expect(a.sd).toBeCloseTo(Math.sqrt(32 / 7), 14);
+    expect(cumulativeStats().merge(b.toJSON()).toJSON()).toEqual(b.toJSON());
+  });
+
+  it.each([
+    ['negative n', { n: -1, mean: 0, m2: 0 }],
+    ['fractional n', { n: 1.5, mean: 0, m2: 0 }],
+    ['negative m2', { n: 2, mean: 0, m2: -1 }],
+    ['NaN mean', { n: 2, mean: NaN, m2: 0 }],
+  ])('refuses a corrupt stored state: %s', (_title, state) => {
+    expect(() => cumulativeStats(state)).toThrow(RangeError);
+  });
+
+  it('refuses a non-finite value', () => {
+    expect(() => cumulativeStats().add(NaN)).toThrow(RangeError);
+  });
+
+  it('property: matches describe() (two-pass, simple-statistics) on any data', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -1_000_000, max: 1_000_000 }), { minLength: 2, maxLength: 200 }), (ints) => {
+        const xs = ints.map((v) => v / 100);
+        const d = describeSample(xs);
+        const acc = cumulativeStats().addAll(xs);
+        const scale = Math.abs(d.mean) + d.sd + 1;
+        expect(Math.abs(acc.mean - d.mean)).toBeLessThanOrEqual(1e-9 * scale);
+        expect(Math.abs(acc.sd - d.sd)).toBeLessThanOrEqual(1e-9 * scale);
+      }),
+    );
+  });
+
+  it('property: merging the accumulators of any split equals accumulating everything', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -100_000, max: 100_000 }), { minLength: 2, maxLength: 100 }), fc.nat(), (ints, cut) => {
+        const xs = ints.map((v) => v / 100);
+        const k = cut % (xs.length + 1);
+        const merged = cumulativeStats().addAll(xs.slice(0, k)).merge(cumulativeStats().addAll(xs.slice(k)));
+        const whole = cumulativeStats().addAll(xs);
+        const scale = Math.abs(whole.mean) + whole.sd + 1;
+        expect(merged.n).toBe(whole.n);
+        expect(Math.abs(merged.mean - whole.mean)).toBeLessThanOrEqual(1e-9 * scale);
+        expect(Math.abs(merged.sd - whole.sd)).toBeLessThanOrEqual(1e-9 * scale);
+      }),
+    );
+  });
+});
