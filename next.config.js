@@ -7,6 +7,8 @@ const nextConfig = {
   // better-sqlite3 is a native addon: load it from node_modules at run time instead of bundling it.
   serverExternalPackages: ['better-sqlite3'],
   poweredByHeader: false,
+  // parallel builds (e.g. several developers' browser tests on one machine) each use their own folder
+  distDir: process.env.NEXT_DIST_DIR || '.next',
   experimental: { authInterrupts: true },
 };
 

@@ -1,0 +1,41 @@
+// The one wrapper for server actions: read the actor, run the service, map AppError to form state.
+// Server-action files export only functions built with it, so every endpoint is checked the same way.
+import { currentActor } from './auth';
+import type { Actor } from './auth/actor';
+import { isAppError, type AppErrorCode, type FieldError } from './errors';
+import { ZodError } from 'zod';
+import { zodFieldErrors } from './validation/errors';
+
+export interface ActionState<T = unknown> {
+  ok: boolean;
+  code?: AppErrorCode;
+  message?: string;
+  errors?: FieldError[];
+  data?: T;
+}
+
+export const initialActionState: ActionState = { ok: false };
+
+export async function runAction<T>(fn: (actor: Actor) => T | Promise<T>): Promise<ActionState<T>> {
+  const actor = await currentActor();
+  if (!actor) return { ok: false, code: 'unauthenticated', message: 'Sign in required' };
+  try {
+    return { ok: true, data: await fn(actor) };
+  } catch (e) {
+    if (isAppError(e)) return { ok: false, code: e.code, message: e.message, errors: e.errors };
+    if (e instanceof ZodError) return { ok: false, code: 'invalid', message: 'Invalid input', errors: zodFieldErrors(e) };
+    throw e;
+  }
+}
+
+/** FormData → plain object (repeated keys become arrays), for zod to coerce. */
+export function formObject(form: FormData): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of form.entries()) {
+    if (k.startsWith('$ACTION')) continue;
+    const value = typeof v === 'string' ? v : v;
+    if (k in out) out[k] = ([] as unknown[]).concat(out[k], value);
+    else out[k] = value;
+  }
+  return out;
+}

@@ -1,0 +1,86 @@
+// Reading uploaded CSV files the same way everywhere: size limit, header check, 1-based line numbers
+// that match what a spreadsheet shows (the header is line 1), and writing CSV safely for export.
+import { parse } from 'csv-parse/sync';
+import { AppError, type FieldError } from './errors';
+
+/** Uploads larger than this are refused before parsing (a year of IQC for a big lab is ~5 MB). */
+export const MAX_CSV_BYTES = 20 * 1024 * 1024;
+
+export interface CsvRow {
+  /** line in the file (header = 1) */
+  line: number;
+  values: Record<string, string>;
+}
+
+/**
+ * Parse a CSV text with a header row. Refuses (AppError 'invalid' or 'too_large'): an empty file,
+ * a file over MAX_CSV_BYTES, missing required columns, malformed quoting. Column names are matched
+ * case-insensitively with surrounding spaces ignored; a UTF-8 BOM is accepted (Excel writes one).
+ */
+export function parseCsv(text: string, requiredColumns: readonly string[], opts: { maxBytes?: number } = {}): CsvRow[] {
+  const max = opts.maxBytes ?? MAX_CSV_BYTES;
+  if (Buffer.byteLength(text, 'utf8') > max) throw new AppError('too_large', `The file is larger than ${Math.round(max / 1024 / 1024)} MB`);
+  if (!text.trim()) throw AppError.invalid('The file is empty', [{ row: 1, field: '(file)', message: 'The file is empty' }]);
+  let records: string[][];
+  try {
+    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as string[][];
+  } catch (e) {
+    const line = (e as { lines?: number }).lines;
+    throw AppError.invalid('The file is not valid CSV', [{ row: line, field: '(file)', message: (e as Error).message }]);
+  }
+  const header = (records[0] ?? []).map((h) => h.trim().toLowerCase());
+  const missing = requiredColumns.filter((c) => !header.includes(c));
+  if (missing.length) throw AppError.invalid('Missing columns', missing.map((c) => ({ row: 1, field: c, message: `Column "${c}" is missing` })));
+  if (records.length < 2) throw AppError.invalid('The file has no data rows', [{ row: 2, field: '(file)', message: 'No data rows after the header' }]);
+  // csv-parse drops empty lines, so recover each record's line from its position in the text
+  const lines = recordLines(text, records.length);
+  return records.slice(1).map((rec, i) => {
+    const values: Record<string, string> = {};
+    header.forEach((h, j) => (values[h] = rec[j] ?? ''));
+    return { line: lines[i + 1], values };
+  });
+}
+
+function recordLines(text: string, count: number): number[] {
+  // fast path: no quoted newlines and no blank lines → record i is on line i + 1
+  const out: number[] = [];
+  let line = 1;
+  let inQuotes = false;
+  let recordStart = true;
+  for (let i = 0; i < text.length && out.length < count; i++) {
+    const c = text[i];
+    if (recordStart && c !== '\n' && c !== '\r') {
+      out.push(line);
+      recordStart = false;
+    }
+    if (c === '"') inQuotes = !inQuotes;
+    else if (c === '\n') {
+      line++;
+      if (!inQuotes) recordStart = true;
+    }
+  }
+  while (out.length < count) out.push(line);
+  return out;
+}
+
+/** Text that a spreadsheet would run as a formula. Imports refuse it in text fields. */
+export function looksLikeFormula(s: string): boolean {
+  return /^[=+\-@\t\r]/.test(s) && !/^[-+]?\d/.test(s);
+}
+
+export function formulaError(line: number, field: string): FieldError {
+  return { row: line, field, message: 'Text must not start with =, +, -, @ (spreadsheet formula)' };
+}
+
+/** One CSV cell for export: quoted when needed, and prefixed with ' when a spreadsheet would read it
+ * as a formula (OWASP CSV injection). */
+export function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  let s = String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s) && !/^[-+]?\d/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  return [header.map(csvCell).join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\r\n') + '\r\n';
+}

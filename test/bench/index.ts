@@ -1,0 +1,31 @@
+// `npm run bench [-- --scale 0.1] [--only stats,iqc]`: throughput on national-scale synthetic data.
+// Each benchmark prints its own figures; scale 1 is the size the issues ask for.
+import statsBench from './stats.bench';
+
+type Bench = (opts: { scale: number }) => Promise<void>;
+
+const BENCHES: Record<string, Bench> = {
+  stats: statsBench,
+};
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main() {
+  const scale = Number(arg('scale') ?? '1');
+  if (!(scale > 0)) throw new Error('--scale must be a positive number');
+  const only = arg('only')?.split(',');
+  console.log(`LabQC benchmarks (scale ${scale}, node ${process.version}, ${new Date().toISOString()})`);
+  for (const [name, bench] of Object.entries(BENCHES)) {
+    if (only && !only.includes(name)) continue;
+    console.log(`\n== ${name} ==`);
+    await bench({ scale });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

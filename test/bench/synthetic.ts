@@ -1,0 +1,102 @@
+// National-scale synthetic data for benchmarks: provinces, cities and laboratories in the shape of
+// China's (31 provinces, ~10 cities each), the real analyte catalogue, and accounts on demand.
+// Written with bulk inserts in one transaction; benchmarks then exercise the real services on it.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase, type DB } from '@/db/client';
+import { runMigrations } from '@/db/migrate';
+import { analytes, laboratories, regions, users } from '@/db/schema';
+import { parseQualitySpecs } from '@/lib/catalogue/quality-specs';
+import { qualitySpecsCsv } from '@/db/seed/base';
+import { hashPassword } from '@/lib/auth/passwords';
+import { actorForUserId } from '@/lib/auth/resolve';
+import type { Actor } from '@/lib/auth/core';
+import { LAB_LEVELS } from '@/db/enums';
+
+export interface SyntheticWorld {
+  db: DB;
+  file: string;
+  labIds: number[];
+  analyteIds: Map<string, number>;
+  /** a lab-manager actor for a lab (created on first use) */
+  labManager(labId: number): Actor;
+  /** a regulator of the whole nation */
+  regulator: Actor;
+  close(): void;
+}
+
+export function createSyntheticWorld(opts: { labs: number; citiesPerProvince?: number }): SyntheticWorld {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labqc-bench-'));
+  const file = path.join(dir, 'bench.sqlite');
+  const db = openDatabase(file);
+  runMigrations(db);
+  const now = Date.now();
+  const cityIds: number[] = [];
+  const labIds: number[] = [];
+  const hash = hashPassword('bench-password');
+  let regulatorId = 0;
+  db.transaction((tx) => {
+    const nation = tx.insert(regions).values({ code: '100000', name: '全国', nameEn: 'National', level: 'national', path: '/100000/', createdAt: now, updatedAt: now }).returning().get();
+    for (let p = 0; p < 31; p++) {
+      const pcode = String(110000 + p * 10000);
+      const prov = tx
+        .insert(regions)
+        .values({ code: pcode, name: `省${p + 1}`, nameEn: `Province ${p + 1}`, level: 'province', parentId: nation.id, path: `/100000/${pcode}/`, createdAt: now, updatedAt: now })
+        .returning()
+        .get();
+      for (let c = 0; c < (opts.citiesPerProvince ?? 10); c++) {
+        const ccode = String(Number(pcode) + (c + 1) * 100);
+        const city = tx
+          .insert(regions)
+          .values({ code: ccode, name: `市${ccode}`, nameEn: `City ${ccode}`, level: 'city', parentId: prov.id, path: `${prov.path}${ccode}/`, createdAt: now, updatedAt: now })
+          .returning({ id: regions.id })
+          .get();
+        cityIds.push(city.id);
+      }
+    }
+    const rows = Array.from({ length: opts.labs }, (_, i) => ({
+      code: `L${String(i + 1).padStart(6, '0')}`,
+      name: `实验室 ${i + 1}`,
+      level: LAB_LEVELS[i % 3],
+      regionId: cityIds[i % cityIds.length],
+      createdAt: now,
+      updatedAt: now,
+    }));
+    for (let i = 0; i < rows.length; i += 500) {
+      for (const r of tx.insert(laboratories).values(rows.slice(i, i + 500)).returning({ id: laboratories.id }).all()) labIds.push(r.id);
+    }
+    for (const a of parseQualitySpecs(qualitySpecsCsv())) tx.insert(analytes).values({ ...a, createdAt: now, updatedAt: now }).run();
+    regulatorId = tx
+      .insert(users)
+      .values({ email: 'bench.regulator@bench', name: 'Bench regulator', role: 'regulator', passwordHash: hash, regionId: nation.id, createdAt: now, updatedAt: now })
+      .returning({ id: users.id })
+      .get().id;
+  });
+  const analyteIds = new Map(db.select({ id: analytes.id, code: analytes.code }).from(analytes).all().map((a) => [a.code, a.id]));
+  const managers = new Map<number, Actor>();
+  return {
+    db,
+    file,
+    labIds,
+    analyteIds,
+    regulator: actorForUserId(db, regulatorId)!,
+    labManager(labId: number) {
+      let a = managers.get(labId);
+      if (!a) {
+        const id = db
+          .insert(users)
+          .values({ email: `manager.${labId}@bench`, name: `Manager ${labId}`, role: 'lab_manager', passwordHash: hash, labId, createdAt: now, updatedAt: now })
+          .returning({ id: users.id })
+          .get().id;
+        a = actorForUserId(db, id)!;
+        managers.set(labId, a);
+      }
+      return a;
+    },
+    close() {
+      db.$client.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
