@@ -1,0 +1,134 @@
+// The embedded database and the base seed: migrations, pragmas, the append-only audit log, and the
+// regions / catalogue / labs / accounts the demo starts from.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { count, eq } from 'drizzle-orm';
+import { createSeededTestDb } from '../support/db';
+import { analytes, auditLog, laboratories, regions, users } from '@/db/schema';
+import { signInWithPassword, actorForUserId } from '@/lib/auth/resolve';
+import { createLab } from '@/lib/services/labs';
+import { createRegion } from '@/lib/services/regions';
+import { updateAnalyte } from '@/lib/services/catalogue';
+import { listEntityVersions } from '@/db/queries/versions';
+import { findAnalyteByCode } from '@/db/queries/analytes';
+import { AppError } from '@/lib/errors';
+
+let t: ReturnType<typeof createSeededTestDb>;
+beforeAll(() => {
+  t = createSeededTestDb();
+});
+afterAll(() => t.close());
+
+describe('the embedded database', () => {
+  it('runs in WAL mode with foreign keys and a busy timeout', () => {
+    expect(t.db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(t.db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(Number(t.db.$client.pragma('busy_timeout', { simple: true }))).toBeGreaterThan(0);
+  });
+
+  it('refuses to update or delete audit-log entries', () => {
+    const first = t.db.select().from(auditLog).limit(1).get()!;
+    expect(() => t.db.update(auditLog).set({ action: 'tampered' }).where(eq(auditLog.id, first.id)).run()).toThrow(/append-only/);
+    expect(() => t.db.delete(auditLog).where(eq(auditLog.id, first.id)).run()).toThrow(/append-only/);
+  });
+
+  it('enforces foreign keys', () => {
+    expect(() => t.db.insert(laboratories).values({ code: 'X-1', name: 'x', level: 'primary', regionId: 99999, createdAt: 0, updatedAt: 0 }).run()).toThrow(/FOREIGN KEY/);
+  });
+});
+
+describe('the base seed', () => {
+  it('creates two provinces with two cities each under the nation, with GB/T 2260 codes', () => {
+    const all = t.db.select().from(regions).all();
+    expect(all.map((r) => `${r.code}:${r.level}`).sort()).toEqual(
+      ['100000:national', '330000:province', '330100:city', '330200:city', '440000:province', '440100:city', '440300:city'].sort(),
+    );
+    expect(all.find((r) => r.code === '440300')!.path).toBe('/100000/440000/440300/');
+  });
+
+  it('creates at least 40 laboratories of all three levels', () => {
+    const labs = t.db.select().from(laboratories).all();
+    expect(labs.length).toBeGreaterThanOrEqual(40);
+    expect(new Set(labs.map((l) => l.level))).toEqual(new Set(['tertiary', 'secondary', 'primary']));
+  });
+
+  it('imports every analyte of quality-specs.csv with its TEa source and Chinese name', () => {
+    expect(t.db.select({ n: count() }).from(analytes).get()!.n).toBe(83);
+    const k = findAnalyteByCode(t.db, 'K')!;
+    expect(k).toMatchObject({ nameZh: '钾', teaPercent: 6, teaSource: 'WS/T 403-2024' });
+  });
+
+  it.each([
+    ['admin@demo.labqc', 'admin', null, null],
+    ['regulator.gd@demo.labqc', 'regulator', null, '440000'],
+    ['regulator.sz@demo.labqc', 'regulator', null, '440300'],
+    ['regulator.zj@demo.labqc', 'regulator', null, '330000'],
+    ['lab1@demo.labqc', 'lab_manager', 'GZ-001', '440100'],
+    ['lab2@demo.labqc', 'lab_manager', 'HZ-001', '330100'],
+    ['hospital@demo.labqc', 'hospital', null, null],
+  ])('demo account %s signs in with the demo password as %s', (email, role, labCode, regionCode) => {
+    const a = signInWithPassword(t.db, email, 'labqc-demo');
+    expect(a).toMatchObject({ role, labCode, regionCode });
+  });
+
+  it('never stores a password in clear', () => {
+    for (const u of t.db.select().from(users).all()) {
+      expect(u.passwordHash).not.toContain('labqc-demo');
+      expect(u.passwordHash).toMatch(/^\$2[aby]\$/);
+    }
+  });
+});
+
+describe('sign-in', () => {
+  it('writes success and failure to the audit log', () => {
+    expect(signInWithPassword(t.db, 'lab2@demo.labqc', 'wrong')).toBeNull();
+    expect(signInWithPassword(t.db, 'nobody@demo.labqc', 'labqc-demo')).toBeNull();
+    const rows = t.db.select().from(auditLog).where(eq(auditLog.action, 'auth.sign_in_failed')).all();
+    expect(rows.map((r) => [r.actorEmail, (r.details as { reason: string }).reason])).toEqual(
+      expect.arrayContaining([
+        ['lab2@demo.labqc', 'wrong_password'],
+        ['nobody@demo.labqc', 'unknown_email'],
+      ]),
+    );
+  });
+
+  it('a deactivated user can no longer act', () => {
+    const id = t.labManagers.get('NB-010')!.userId;
+    t.db.update(users).set({ active: false }).where(eq(users.id, id)).run();
+    expect(actorForUserId(t.db, id)).toBeNull();
+    expect(signInWithPassword(t.db, 'manager.nb-010@demo.labqc', 'labqc-demo')).toBeNull();
+  });
+});
+
+describe('administration refusals', () => {
+  const expectCode = (fn: () => unknown, code: string) => {
+    try {
+      fn();
+    } catch (e) {
+      expect(e).toBeInstanceOf(AppError);
+      expect((e as AppError).code).toBe(code);
+      return;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('a regulator cannot create a lab in another province', () => {
+    expectCode(() => createLab(t.db, t.regulators.zj, { code: 'GZ-999', name: '测试', level: 'primary', regionCode: '440100' }), 'forbidden');
+  });
+  it('a city regulator cannot create a lab in the other city of the province', () => {
+    expectCode(() => createLab(t.db, t.regulators.sz, { code: 'GZ-998', name: '测试', level: 'primary', regionCode: '440100' }), 'forbidden');
+  });
+  it('a lab manager cannot create regions', () => {
+    expectCode(() => createRegion(t.db, t.labManagers.get('GZ-001')!, { code: '440400', name: '珠海', nameEn: 'Zhuhai', level: 'city', parentCode: '440000' }), 'forbidden');
+  });
+  it('a regulator cannot edit the analyte catalogue', () => {
+    const k = findAnalyteByCode(t.db, 'K')!;
+    expectCode(() => updateAnalyte(t.db, t.regulators.gd, k.id, { ...k, teaPercent: 7 }, 'test'), 'forbidden');
+  });
+  it('an admin edit of an analyte keeps the previous version with its reason', () => {
+    const k = findAnalyteByCode(t.db, 'K')!;
+    updateAnalyte(t.db, t.admin, k.id, { ...k, teaPercent: 7 }, 'WS/T update');
+    expect(findAnalyteByCode(t.db, 'K')!.teaPercent).toBe(7);
+    const versions = listEntityVersions(t.db, 'analyte', k.id);
+    expect(versions[0]).toMatchObject({ reason: 'WS/T update', data: expect.objectContaining({ teaPercent: 6 }) });
+  });
+});
