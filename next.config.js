@@ -9,7 +9,11 @@ const nextConfig = {
   poweredByHeader: false,
   // parallel builds (e.g. several developers' browser tests on one machine) each use their own folder
   distDir: process.env.NEXT_DIST_DIR || '.next',
-  experimental: { authInterrupts: true },
+  experimental: {
+    authInterrupts: true,
+    // CSV imports (IQC, EQA, registry) are posted through server actions; the services cap them at 20 MB
+    serverActions: { bodySizeLimit: '25mb' },
+  },
 };
 
 export default withNextIntl(nextConfig);

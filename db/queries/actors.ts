@@ -37,7 +37,7 @@ function actorRows(db: Conn) {
 /** The live token with that hash and its user, or undefined when revoked or unknown. */
 export function findTokenActorRow(db: Conn, tokenHash: string) {
   return db
-    .select({ tokenId: apiTokens.id, tokenLabId: apiTokens.labId, userId: apiTokens.userId })
+    .select({ tokenId: apiTokens.id, tokenLabId: apiTokens.labId, userId: apiTokens.userId, lastUsedAt: apiTokens.lastUsedAt })
     .from(apiTokens)
     .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
     .get();

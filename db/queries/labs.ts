@@ -1,6 +1,6 @@
-import { and, asc, eq, like, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, like, or, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
-import { laboratories, regions } from '../schema';
+import { laboratories, regions, type Laboratory } from '../schema';
 
 /** What can() needs to decide on a lab resource: its id and its region's path. */
 export function findLabScope(db: Conn, labId: number) {
@@ -27,6 +27,7 @@ export interface LabListFilter {
   withinPath: string | null;
   q?: string;
   regionCode?: string;
+  level?: string;
   activeOnly?: boolean;
   limit?: number;
   offset?: number;
@@ -37,6 +38,7 @@ export function listLabs(db: Conn, f: LabListFilter) {
   if (f.withinPath) conds.push(like(regions.path, `${f.withinPath}%`));
   if (f.regionCode) conds.push(like(regions.path, `%/${f.regionCode}/%`));
   if (f.activeOnly) conds.push(eq(laboratories.active, true));
+  if (f.level) conds.push(eq(laboratories.level, f.level as Laboratory['level']));
   if (f.q) {
     const q = `%${f.q.replace(/[%_]/g, '')}%`;
     conds.push(or(like(laboratories.name, q), like(laboratories.code, q), like(laboratories.nameEn, q)));
@@ -62,5 +64,41 @@ export function listLabs(db: Conn, f: LabListFilter) {
     .orderBy(asc(regions.path), asc(laboratories.code))
     .limit(f.limit ?? 500)
     .offset(f.offset ?? 0)
+    .all();
+}
+
+export type LabValues = Pick<Laboratory, 'name' | 'nameEn' | 'level' | 'regionId' | 'address'>;
+
+export function insertLab(db: Conn, v: LabValues & { code: string }, now: number) {
+  return db.insert(laboratories).values({ ...v, createdAt: now, updatedAt: now }).returning().get();
+}
+
+export function updateLabRow(db: Conn, id: number, v: Partial<LabValues> & { active?: boolean }, now: number) {
+  db.update(laboratories).set({ ...v, updatedAt: now }).where(eq(laboratories.id, id)).run();
+}
+
+/** Existing laboratories with these codes, with their region path (for jurisdiction checks). */
+export function findLabsByCodes(db: Conn, codes: string[]) {
+  const out = new Map<string, { lab: Laboratory; regionPath: string; regionCode: string }>();
+  for (let i = 0; i < codes.length; i += 500) {
+    const rows = db
+      .select({ lab: laboratories, regionPath: regions.path, regionCode: regions.code })
+      .from(laboratories)
+      .innerJoin(regions, eq(regions.id, laboratories.regionId))
+      .where(inArray(laboratories.code, codes.slice(i, i + 500)))
+      .all();
+    for (const r of rows) out.set(r.lab.code, r);
+  }
+  return out;
+}
+
+/** The cities (and other regions) labs of a jurisdiction sit in, for the list's filter. */
+export function labRegionsWithin(db: Conn, withinPath: string | null) {
+  return db
+    .selectDistinct({ code: regions.code, name: regions.name, nameEn: regions.nameEn, path: regions.path })
+    .from(laboratories)
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .where(withinPath ? like(regions.path, `${withinPath}%`) : undefined)
+    .orderBy(asc(regions.path))
     .all();
 }

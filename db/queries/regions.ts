@@ -1,6 +1,6 @@
 import { asc, eq, like } from 'drizzle-orm';
 import type { Conn } from '../client';
-import { regions } from '../schema';
+import { regions, type Region } from '../schema';
 
 export function findRegionByCode(db: Conn, code: string) {
   return db.select().from(regions).where(eq(regions.code, code)).get();
@@ -18,4 +18,17 @@ export function listRegions(db: Conn, withinPath: string | null = null) {
     .where(withinPath ? like(regions.path, `${withinPath}%`) : undefined)
     .orderBy(asc(regions.path))
     .all();
+}
+
+export function insertRegion(db: Conn, v: Pick<Region, 'code' | 'name' | 'nameEn' | 'level' | 'parentId' | 'path'>, now: number) {
+  return db.insert(regions).values({ ...v, createdAt: now, updatedAt: now }).returning().get();
+}
+
+export function updateRegionNames(db: Conn, id: number, v: { name: string; nameEn: string }, now: number) {
+  db.update(regions).set({ ...v, updatedAt: now }).where(eq(regions.id, id)).run();
+}
+
+/** All regions by code (imports resolve region codes against this once). */
+export function regionsByCode(db: Conn): Map<string, Region> {
+  return new Map(db.select().from(regions).all().map((r) => [r.code, r]));
 }

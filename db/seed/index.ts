@@ -9,6 +9,7 @@ import type { SeedContext } from './context';
 import { seedIqc } from './iqc';
 import { seedEqa } from './eqa';
 import { seedRecognition } from './recognition';
+import { seedAdmin } from './admin';
 
 export const DEMO_RANDOM_SEED = 20261125;
 
@@ -26,6 +27,8 @@ export async function seedDemo(db: DB, opts: { now?: number; log?: (m: string) =
     ['internal QC', seedIqc],
     ['EQA', seedEqa],
     ['recognition', seedRecognition],
+    // last: it deactivates an account that earlier parts act as
+    ['administration', seedAdmin],
   ] as const) {
     const t = Date.now();
     await part(ctx);

@@ -1,15 +1,19 @@
-import type { DB } from '@/db/client';
+// Laboratories of a jurisdiction: create, edit (history kept), deactivate and reactivate. Nothing
+// with history is deleted: a deactivated lab keeps its data, its managers lose access at once.
+import type { Conn, DB } from '@/db/client';
 import { laboratories } from '@/db/schema';
 import { findRegionByCode } from '@/db/queries/regions';
-import { findLabByCode } from '@/db/queries/labs';
+import { findLabByCode, updateLabRow } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
+import { snapshotEntity } from '@/db/queries/versions';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
-import { labInput } from '@/lib/validation/admin';
+import { labActiveInput, labInput, labUpdateInput } from '@/lib/validation/admin';
 import { zodFieldErrors } from '@/lib/validation/errors';
 
 /** Create a laboratory in a region of the regulator's jurisdiction. */
 export function createLab(db: DB, actor: Actor, input: unknown) {
+  if (!can(actor, 'lab.manage')) throw AppError.forbidden('Only a regulator manages laboratories');
   const parsed = labInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid laboratory', zodFieldErrors(parsed.error));
   const l = parsed.data;
@@ -26,5 +30,74 @@ export function createLab(db: DB, actor: Actor, input: unknown) {
       .get();
     insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'lab.create', entityType: 'lab', entityId: row.id, labId: row.id, regionId: region.id, at: now });
     return row;
+  });
+}
+
+/** The lab with that code if the actor may manage it: 404 when unknown, 403 outside the jurisdiction. */
+function manageableLab(tx: Conn, actor: Actor, code: string) {
+  const found = findLabByCode(tx, code);
+  if (!found) throw AppError.notFound(`No laboratory ${code}`);
+  if (!can(actor, 'lab.manage', { labId: found.lab.id, regionPath: found.regionPath })) throw AppError.forbidden('That laboratory is outside your jurisdiction');
+  return found;
+}
+
+/** Edit a laboratory's names, level, region (inside the jurisdiction) or address. The code never
+ * changes. The previous state goes to entity_versions with the reason. */
+export function updateLab(db: DB, actor: Actor, input: unknown) {
+  if (!can(actor, 'lab.manage')) throw AppError.forbidden('Only a regulator manages laboratories');
+  const parsed = labUpdateInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid laboratory', zodFieldErrors(parsed.error));
+  const l = parsed.data;
+  return db.transaction((tx) => {
+    const { lab } = manageableLab(tx, actor, l.code);
+    const region = findRegionByCode(tx, l.regionCode);
+    if (!region) throw AppError.invalid('Unknown region', [{ field: 'regionCode', message: `No region ${l.regionCode}` }]);
+    if (!can(actor, 'lab.manage', { regionPath: region.path })) throw AppError.forbidden('That region is outside your jurisdiction');
+    const next = { name: l.name, nameEn: l.nameEn ?? null, level: l.level, regionId: region.id, address: l.address ?? null };
+    const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) => lab[k] !== next[k]);
+    if (!changed.length) return lab;
+    const now = Date.now();
+    snapshotEntity(tx, 'lab', lab.id, lab, actor.userId, l.reason, now);
+    updateLabRow(tx, lab.id, next, now);
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'lab.update',
+      entityType: 'lab',
+      entityId: lab.id,
+      labId: lab.id,
+      regionId: region.id,
+      details: { reason: l.reason, changed },
+      at: now,
+    });
+    return findLabByCode(tx, l.code)!.lab;
+  });
+}
+
+/** Deactivate or reactivate a laboratory (with a reason). Its managers cannot sign in, and its API
+ * tokens stop working, while it is inactive; its history stays. */
+export function setLabActive(db: DB, actor: Actor, input: unknown) {
+  if (!can(actor, 'lab.manage')) throw AppError.forbidden('Only a regulator manages laboratories');
+  const parsed = labActiveInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
+  const { code, active, reason } = parsed.data;
+  return db.transaction((tx) => {
+    const { lab } = manageableLab(tx, actor, code);
+    if (lab.active === active) return lab;
+    const now = Date.now();
+    snapshotEntity(tx, 'lab', lab.id, lab, actor.userId, reason, now);
+    updateLabRow(tx, lab.id, { active }, now);
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: active ? 'lab.reactivate' : 'lab.deactivate',
+      entityType: 'lab',
+      entityId: lab.id,
+      labId: lab.id,
+      regionId: lab.regionId,
+      details: { reason },
+      at: now,
+    });
+    return { ...lab, active };
   });
 }

@@ -1,10 +1,11 @@
 import type { DB } from '@/db/client';
 import { regions } from '@/db/schema';
-import { findRegionByCode } from '@/db/queries/regions';
+import { findRegionByCode, updateRegionNames } from '@/db/queries/regions';
+import { snapshotEntity } from '@/db/queries/versions';
 import { insertAudit } from '@/db/queries/audit';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
-import { regionInput } from '@/lib/validation/admin';
+import { regionInput, regionUpdateInput } from '@/lib/validation/admin';
 import { zodFieldErrors } from '@/lib/validation/errors';
 
 const PARENT_LEVEL = { national: null, province: 'national', city: 'province' } as const;
@@ -31,5 +32,33 @@ export function createRegion(db: DB, actor: Actor, input: unknown) {
       .get();
     insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'region.create', entityType: 'region', entityId: row.id, regionId: row.id, at: now });
     return row;
+  });
+}
+
+/** Rename a region (Chinese and English names). Its code, level and place in the tree never change:
+ * labs, users and certificates refer to them. The previous state is kept with the reason. */
+export function updateRegion(db: DB, actor: Actor, input: unknown) {
+  if (!can(actor, 'region.manage')) throw AppError.forbidden('Only an administrator manages regions');
+  const parsed = regionUpdateInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid region', zodFieldErrors(parsed.error));
+  const r = parsed.data;
+  return db.transaction((tx) => {
+    const existing = findRegionByCode(tx, r.code);
+    if (!existing) throw AppError.notFound(`No region ${r.code}`);
+    if (existing.name === r.name && existing.nameEn === r.nameEn) return existing;
+    const now = Date.now();
+    snapshotEntity(tx, 'region', existing.id, existing, actor.userId, r.reason, now);
+    updateRegionNames(tx, existing.id, { name: r.name, nameEn: r.nameEn }, now);
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'region.update',
+      entityType: 'region',
+      entityId: existing.id,
+      regionId: existing.id,
+      details: { reason: r.reason, from: { name: existing.name, nameEn: existing.nameEn }, to: { name: r.name, nameEn: r.nameEn } },
+      at: now,
+    });
+    return findRegionByCode(tx, r.code)!;
   });
 }

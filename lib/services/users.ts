@@ -1,18 +1,35 @@
-import type { DB } from '@/db/client';
+// Accounts. Admins manage administrators, regulators (bound to a region) and hospital accounts; a
+// regulator manages the lab-manager accounts of the labs of their jurisdiction. Accounts are never
+// deleted: deactivation stops sign-in, sessions and API tokens at once (lib/auth/resolve.ts).
+import { randomInt } from 'node:crypto';
+import type { Conn, DB } from '@/db/client';
 import { users } from '@/db/schema';
 import { findRegionByCode } from '@/db/queries/regions';
 import { findLabByCode } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
+import { snapshotEntity } from '@/db/queries/versions';
+import { findUserIdByEmail, findUserScope, revokeTokensOfUser, updateUserRow } from '@/db/queries/users';
 import { eq } from 'drizzle-orm';
 import { can, type Actor } from '@/lib/auth/core';
 import { hashPassword } from '@/lib/auth/passwords';
 import { AppError } from '@/lib/errors';
-import { userInput } from '@/lib/validation/admin';
+import { newAccountInput, userActiveInput, userIdInput, userInput, userUpdateInput } from '@/lib/validation/admin';
 import { zodFieldErrors } from '@/lib/validation/errors';
+
+// no 0/O, 1/l/I: read aloud or copied from a screen without mistakes
+const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+
+/** A temporary password (14 characters, ~81 bits) shown once to the person creating the account. */
+export function generateTemporaryPassword(length = 14): string {
+  let s = '';
+  for (let i = 0; i < length; i++) s += PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)];
+  return s;
+}
 
 /** Create an account. Admins create administrators, regulators (bound to a region) and hospital
  * accounts; a regulator creates lab managers for labs of their jurisdiction. */
 export function createUser(db: DB, actor: Actor, input: unknown) {
+  if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw AppError.forbidden('Not allowed to create accounts');
   const parsed = userInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid account', zodFieldErrors(parsed.error));
   const u = parsed.data;
@@ -41,6 +58,142 @@ export function createUser(db: DB, actor: Actor, input: unknown) {
       .get();
     insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'user.create', entityType: 'user', entityId: row.id, labId, regionId, details: { role: u.role }, at: now });
     return row;
+  });
+}
+
+/** A lab-manager account from the regulator's form, with a generated temporary password (returned
+ * once, never stored in clear). */
+export function createLabManager(db: DB, actor: Actor, input: unknown) {
+  const parsed = newAccountInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid account', zodFieldErrors(parsed.error));
+  const temporaryPassword = generateTemporaryPassword();
+  const user = createUser(db, actor, { ...parsed.data, role: 'lab_manager', password: temporaryPassword });
+  return { user, temporaryPassword };
+}
+
+/** A regulator account bound to a region (admin), with a generated temporary password. */
+export function createRegulator(db: DB, actor: Actor, input: unknown) {
+  const parsed = newAccountInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid account', zodFieldErrors(parsed.error));
+  const temporaryPassword = generateTemporaryPassword();
+  const user = createUser(db, actor, { ...parsed.data, role: 'regulator', password: temporaryPassword });
+  return { user, temporaryPassword };
+}
+
+type Target = NonNullable<ReturnType<typeof findUserScope>>;
+
+/** The account with that id if the actor may manage it: 404 when unknown; 403 outside the
+ * jurisdiction (lab managers) or for non-admins (every other role). */
+function manageableUser(tx: Conn, actor: Actor, id: number): Target {
+  const target = findUserScope(tx, id);
+  if (!target) throw AppError.notFound('No such account');
+  const allowed =
+    target.user.role === 'lab_manager'
+      ? can(actor, 'labUser.manage', { labId: target.user.labId ?? undefined, regionPath: target.regionPath ?? undefined })
+      : can(actor, 'regulator.manage');
+  if (!allowed) throw AppError.forbidden('That account is outside your jurisdiction');
+  return target;
+}
+
+/** Edit an account's name and email, a regulator's region (admin) or a lab manager's laboratory
+ * (inside the jurisdiction). The previous state (without the password hash) is kept. */
+export function updateUser(db: DB, actor: Actor, input: unknown) {
+  if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw AppError.forbidden('Not allowed to edit accounts');
+  const parsed = userUpdateInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid account', zodFieldErrors(parsed.error));
+  const u = parsed.data;
+  return db.transaction((tx) => {
+    const target = manageableUser(tx, actor, u.id);
+    const before = target.user;
+    const next: { email: string; name: string; labId?: number | null; regionId?: number | null } = { email: u.email, name: u.name };
+    if (before.role === 'lab_manager' && u.labCode && u.labCode !== target.labCode) {
+      const lab = findLabByCode(tx, u.labCode);
+      if (!lab) throw AppError.invalid('Unknown laboratory', [{ field: 'labCode', message: `No laboratory ${u.labCode}` }]);
+      if (!can(actor, 'labUser.manage', { labId: lab.lab.id, regionPath: lab.regionPath })) throw AppError.forbidden('That laboratory is outside your jurisdiction');
+      next.labId = lab.lab.id;
+    }
+    if (before.role === 'regulator' && u.regionCode && u.regionCode !== target.regionCode) {
+      const region = findRegionByCode(tx, u.regionCode);
+      if (!region) throw AppError.invalid('Unknown region', [{ field: 'regionCode', message: `No region ${u.regionCode}` }]);
+      next.regionId = region.id;
+    }
+    if (u.email !== before.email) {
+      const clash = findUserIdByEmail(tx, u.email);
+      if (clash && clash !== before.id) throw AppError.conflict(`${u.email} already has an account`);
+    }
+    const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) => before[k] !== next[k]);
+    if (!changed.length) return before;
+    const now = Date.now();
+    snapshotEntity(tx, 'user', before.id, before, actor.userId, u.reason, now);
+    updateUserRow(tx, before.id, next, now);
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'user.update',
+      entityType: 'user',
+      entityId: before.id,
+      labId: next.labId ?? before.labId,
+      regionId: next.regionId ?? before.regionId,
+      details: { reason: u.reason, changed },
+      at: now,
+    });
+    return findUserScope(tx, before.id)!.user;
+  });
+}
+
+/** Deactivate or reactivate an account (with a reason). Deactivation takes effect at once: sign-in
+ * is refused, existing sessions resolve to no one, and the account's API tokens are revoked (so a
+ * later reactivation does not revive credentials that may have leaked meanwhile). */
+export function setUserActive(db: DB, actor: Actor, input: unknown) {
+  if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw AppError.forbidden('Not allowed to manage accounts');
+  const parsed = userActiveInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
+  const { id, active, reason } = parsed.data;
+  if (id === actor.userId && !active) throw AppError.conflict('You cannot deactivate your own account');
+  return db.transaction((tx) => {
+    const { user } = manageableUser(tx, actor, id);
+    if (user.active === active) return { ...user, revokedTokens: 0 };
+    const now = Date.now();
+    snapshotEntity(tx, 'user', user.id, user, actor.userId, reason, now);
+    updateUserRow(tx, user.id, { active, deactivatedAt: active ? null : now }, now);
+    const revokedTokens = active ? 0 : revokeTokensOfUser(tx, user.id, now);
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: active ? 'user.reactivate' : 'user.deactivate',
+      entityType: 'user',
+      entityId: user.id,
+      labId: user.labId,
+      regionId: user.regionId,
+      details: { reason, ...(revokedTokens ? { revokedTokens } : {}) },
+      at: now,
+    });
+    return { ...user, active, revokedTokens };
+  });
+}
+
+/** Replace an account's password by a generated temporary one, returned once. */
+export function resetPassword(db: DB, actor: Actor, input: unknown) {
+  if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw AppError.forbidden('Not allowed to manage accounts');
+  const parsed = userIdInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
+  const temporaryPassword = generateTemporaryPassword();
+  const passwordHash = hashPassword(temporaryPassword);
+  return db.transaction((tx) => {
+    const { user } = manageableUser(tx, actor, parsed.data.id);
+    const now = Date.now();
+    updateUserRow(tx, user.id, { passwordHash }, now);
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'user.reset_password',
+      entityType: 'user',
+      entityId: user.id,
+      labId: user.labId,
+      regionId: user.regionId,
+      at: now,
+    });
+    return { user, temporaryPassword };
   });
 }
 

@@ -40,3 +40,94 @@ export const userInput = z.object({
   regionCode: z.string().trim().optional().nullable(),
 });
 export type UserInput = z.infer<typeof userInput>;
+
+// ---------------------------------------------------------------------------------------------
+// Administrative edits. Every change of state carries a reason, kept with the previous version in
+// entity_versions and in the audit log.
+
+const optionalText = (max: number) => z.preprocess((v) => (v === '' || v === undefined ? null : v), safeText(max).nullable().optional());
+
+export const reasonField = z.string().trim().min(3, 'Give a reason (at least 3 characters)').max(500);
+
+const idField = z.coerce.number().int().positive();
+
+/** Regions keep their code, level and place in the tree; only their names change. */
+export const regionUpdateInput = z.object({
+  code: z.string().trim().regex(/^\d{6}$/, 'GB/T 2260 codes have 6 digits'),
+  name: safeText(100).pipe(z.string().min(1)),
+  nameEn: safeText(100).pipe(z.string().min(1)),
+  reason: reasonField,
+});
+export type RegionUpdateInput = z.infer<typeof regionUpdateInput>;
+
+/** A laboratory's code is its public identifier (verification links, certificates): it never changes. */
+export const labUpdateInput = z.object({
+  code: z.string().trim().min(1).max(40),
+  name: safeText(200).pipe(z.string().min(1)),
+  nameEn: optionalText(200),
+  level: z.enum(LAB_LEVELS),
+  regionCode: z.string().trim().regex(/^\d{6}$/, 'GB/T 2260 codes have 6 digits'),
+  address: optionalText(300),
+  reason: reasonField,
+});
+export type LabUpdateInput = z.infer<typeof labUpdateInput>;
+
+export const labActiveInput = z.object({
+  code: z.string().trim().min(1).max(40),
+  active: z.preprocess((v) => v === true || v === 'true' || v === '1' || v === 'on', z.boolean()),
+  reason: reasonField,
+});
+
+/** Editing an account: name and email; a regulator's region or a lab manager's laboratory. */
+export const userUpdateInput = z.object({
+  id: idField,
+  email: z.string().trim().toLowerCase().pipe(z.email()),
+  name: safeText(100).pipe(z.string().min(1)),
+  labCode: z.preprocess((v) => (v === '' ? null : v), z.string().trim().nullable().optional()),
+  regionCode: z.preprocess((v) => (v === '' ? null : v), z.string().trim().nullable().optional()),
+  reason: reasonField,
+});
+export type UserUpdateInput = z.infer<typeof userUpdateInput>;
+
+export const userActiveInput = z.object({
+  id: idField,
+  active: z.preprocess((v) => v === true || v === 'true' || v === '1' || v === 'on', z.boolean()),
+  reason: reasonField,
+});
+
+export const userIdInput = z.object({ id: idField });
+
+/** A new account from a form: the password may be left empty, then a temporary one is generated. */
+export const newAccountInput = z.object({
+  email: z.string().trim().toLowerCase().pipe(z.email()),
+  name: safeText(100).pipe(z.string().min(1)),
+  labCode: z.preprocess((v) => (v === '' ? null : v), z.string().trim().nullable().optional()),
+  regionCode: z.preprocess((v) => (v === '' ? null : v), z.string().trim().nullable().optional()),
+});
+
+export const apiTokenInput = z.object({
+  name: safeText(80).pipe(z.string().min(1, 'Give the token a name')),
+});
+
+export const apiTokenIdInput = z.object({ id: idField });
+
+// ---------------------------------------------------------------------------------------------
+// Institution registry CSV (regulator import)
+
+export const REGISTRY_COLUMNS = ['code', 'name', 'name_en', 'level', 'region_code', 'address'] as const;
+export const REGISTRY_OPTIONAL_COLUMNS = ['manager_email', 'manager_name'] as const;
+
+/** One registry row after the CSV reader (column names as in the file, values as text). */
+export const registryRow = z
+  .object({
+    code: labInput.shape.code,
+    name: z.string().trim().min(1, 'Required').max(200),
+    name_en: z.string().trim().max(200),
+    level: z.enum(LAB_LEVELS, { error: `One of ${LAB_LEVELS.join(', ')}` }),
+    region_code: z.string().trim().regex(/^\d{6}$/, 'GB/T 2260 codes have 6 digits'),
+    address: z.string().trim().max(300),
+    manager_email: z.string().trim().toLowerCase().max(320).pipe(z.union([z.literal(''), z.email()])),
+    manager_name: z.string().trim().max(100),
+  })
+  .refine((r) => !r.manager_name || r.manager_email, { path: ['manager_email'], message: 'Required when manager_name is given' });
+export type RegistryRow = z.infer<typeof registryRow>;

@@ -1,0 +1,82 @@
+// Labelled form fields (server components): a label tied to its input, an optional hint.
+export function Field({
+  name,
+  label,
+  defaultValue,
+  type = 'text',
+  required,
+  hint,
+  placeholder,
+  autoComplete,
+}: {
+  name: string;
+  label: string;
+  defaultValue?: string | number | null;
+  type?: string;
+  required?: boolean;
+  hint?: string;
+  placeholder?: string;
+  autoComplete?: string;
+}) {
+  const id = `f-${name}`;
+  return (
+    <div>
+      <label htmlFor={id} className="label">
+        {label}
+        {required && <span aria-hidden className="text-red-600"> *</span>}
+      </label>
+      <input
+        id={id}
+        name={name}
+        type={type}
+        required={required}
+        defaultValue={defaultValue ?? ''}
+        placeholder={placeholder}
+        autoComplete={autoComplete}
+        step={type === 'number' ? 'any' : undefined}
+        className="input"
+        aria-describedby={hint ? `${id}-hint` : undefined}
+      />
+      {hint && (
+        <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
+          {hint}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function SelectField({
+  name,
+  label,
+  options,
+  defaultValue,
+  required,
+}: {
+  name: string;
+  label: string;
+  options: { value: string; label: string }[];
+  defaultValue?: string | null;
+  required?: boolean;
+}) {
+  const id = `f-${name}`;
+  return (
+    <div>
+      <label htmlFor={id} className="label">
+        {label}
+        {required && <span aria-hidden className="text-red-600"> *</span>}
+      </label>
+      <select id={id} name={name} defaultValue={defaultValue ?? ''} required={required} className="input">
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+export function ReasonField({ label, hint }: { label: string; hint: string }) {
+  return <Field name="reason" label={label} hint={hint} required />;
+}

@@ -1,0 +1,53 @@
+import { notFound } from 'next/navigation';
+import { getTranslations } from 'next-intl/server';
+import { requirePage } from '@/lib/auth';
+import { getDb } from '@/db/client';
+import { findAnalyteByCode } from '@/db/queries/analytes';
+import { ANALYTE_CATEGORIES } from '@/db/enums';
+import { PageHeader } from '@/app/_components/page-header';
+import { ActionForm } from '../../_components/action-form';
+import { Field, ReasonField, SelectField } from '../../_components/fields';
+import { VersionHistory } from '../../_components/version-history';
+import { updateAnalyteAction } from '../../actions';
+
+export default async function AnalytePage({ params }: { params: Promise<{ code: string }> }) {
+  await requirePage('analyte.manage');
+  const { code } = await params;
+  const a = findAnalyteByCode(getDb(), decodeURIComponent(code));
+  if (!a) notFound();
+  const t = await getTranslations('admin');
+  return (
+    <div>
+      <PageHeader title={`${a.code} · ${a.nameZh} · ${a.nameEn}`} subtitle={a.loinc ? `LOINC ${a.loinc}` : undefined} />
+      <section className="card" aria-labelledby="edit-title">
+        <h2 id="edit-title" className="mb-3 font-semibold">
+          {t('analytes.editTitle')}
+        </h2>
+        <ActionForm action={updateAnalyteAction} submitLabel={t('form.save')} successMessage={t('form.saved')} className="grid gap-4 md:grid-cols-3" testId="analyte-edit">
+          <input type="hidden" name="id" value={a.id} />
+          <Field name="code" label={t('fields.code')} defaultValue={a.code} required />
+          <Field name="loinc" label="LOINC" defaultValue={a.loinc} />
+          <SelectField name="category" label={t('fields.category')} defaultValue={a.category} options={ANALYTE_CATEGORIES.map((c) => ({ value: c, label: t(`categories.${c}`) }))} />
+          <Field name="nameZh" label={t('fields.nameZh')} defaultValue={a.nameZh} required />
+          <Field name="nameEn" label={t('fields.nameEn')} defaultValue={a.nameEn} required />
+          <Field name="unit" label={t('fields.unit')} defaultValue={a.unit} required />
+          <Field name="teaPercent" type="number" label={t('analytes.teaPercent')} defaultValue={a.teaPercent} />
+          <Field name="teaAbsolute" type="number" label={t('analytes.teaAbsolute')} defaultValue={a.teaAbsolute} />
+          <Field name="teaAbsoluteAtOrBelow" type="number" label={t('analytes.teaThreshold')} defaultValue={a.teaAbsoluteAtOrBelow} hint={t('analytes.teaThresholdHint')} />
+          <Field name="teaSource" label={t('analytes.teaSource')} defaultValue={a.teaSource} required />
+          <Field name="allowableCvPercent" type="number" label={t('analytes.allowableCv')} defaultValue={a.allowableCvPercent} />
+          <Field name="allowableBiasPercent" type="number" label={t('analytes.allowableBias')} defaultValue={a.allowableBiasPercent} />
+          <Field name="cvSource" label={t('analytes.cvSource')} defaultValue={a.cvSource} />
+          <Field name="ncclEqaRange" label={t('analytes.ncclRange')} defaultValue={a.ncclEqaRange} />
+          <Field name="cliaLimit" label={t('analytes.cliaLimit')} defaultValue={a.cliaLimit} />
+          <Field name="cliaConfidence" label={t('analytes.cliaConfidence')} defaultValue={a.cliaConfidence} />
+          <div className="md:col-span-2">
+            <Field name="notes" label={t('fields.notes')} defaultValue={a.notes} />
+          </div>
+          <ReasonField label={t('fields.reason')} hint={t('form.reasonHint')} />
+        </ActionForm>
+      </section>
+      <VersionHistory entityType="analyte" entityId={a.id} fields={['teaPercent', 'teaAbsolute', 'teaSource', 'allowableCvPercent', 'unit', 'nameZh', 'nameEn']} />
+    </div>
+  );
+}

@@ -1,0 +1,25 @@
+import { notFound } from 'next/navigation';
+import { getLocale, getTranslations } from 'next-intl/server';
+import { requirePage } from '@/lib/auth';
+import { getDb } from '@/db/client';
+import { findUserScope } from '@/db/queries/users';
+import { listRegions } from '@/db/queries/regions';
+import { PageHeader } from '@/app/_components/page-header';
+import { AccountEditor } from '../../_components/account-editor';
+
+export default async function RegulatorPage({ params }: { params: Promise<{ id: string }> }) {
+  await requirePage('regulator.manage');
+  const { id } = await params;
+  const db = getDb();
+  const account = Number.isInteger(Number(id)) ? findUserScope(db, Number(id)) : undefined;
+  if (!account || account.user.role !== 'regulator') notFound();
+  const t = await getTranslations('admin');
+  const locale = await getLocale();
+  const regions = listRegions(db).filter((r) => r.level !== 'national');
+  return (
+    <div>
+      <PageHeader title={account.user.name} subtitle={`${account.user.email} · ${t('regulators.one')} · ${locale === 'zh' ? account.regionName : account.regionNameEn}`} />
+      <AccountEditor account={account} regionOptions={regions.map((r) => ({ value: r.code, label: `${locale === 'zh' ? r.name : r.nameEn} (${r.code})` }))} />
+    </div>
+  );
+}

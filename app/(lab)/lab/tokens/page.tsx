@@ -1,0 +1,84 @@
+import { getFormatter, getTranslations } from 'next-intl/server';
+import { requirePage } from '@/lib/auth';
+import { getDb } from '@/db/client';
+import { findLabScope } from '@/db/queries/labs';
+import { listTokensOfLab } from '@/db/queries/tokens';
+import { PageHeader } from '@/app/_components/page-header';
+import { EmptyState } from '@/app/_components/empty-state';
+import { ActionForm } from '@/app/(admin)/admin/_components/action-form';
+import { Field } from '@/app/(admin)/admin/_components/fields';
+import { createTokenAction, revokeTokenAction } from './actions';
+
+export default async function TokensPage() {
+  const base = await requirePage('apiToken.manage');
+  const db = getDb();
+  const actor = await requirePage('apiToken.manage', base.labId ? findLabScope(db, base.labId) : { labId: -1 });
+  const t = await getTranslations('admin.tokens');
+  const format = await getFormatter();
+  const tokens = listTokensOfLab(db, actor.labId!);
+  const when = (ms: number | null) => (ms ? format.dateTime(new Date(ms), { dateStyle: 'medium', timeStyle: 'short' }) : '—');
+  return (
+    <div>
+      <PageHeader title={t('title')} subtitle={t('subtitle', { lab: actor.labCode ?? '' })} />
+      <div className="grid gap-6 lg:grid-cols-3">
+        <section className="lg:col-span-2" aria-labelledby="list-title">
+          <h2 id="list-title" className="sr-only">
+            {t('listTitle')}
+          </h2>
+          {tokens.length === 0 ? (
+            <EmptyState title={t('empty')} text={t('emptyText')} />
+          ) : (
+            <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+              <table className="table" data-testid="token-list">
+                <thead>
+                  <tr>
+                    <th scope="col">{t('name')}</th>
+                    <th scope="col">{t('prefix')}</th>
+                    <th scope="col">{t('createdAt')}</th>
+                    <th scope="col">{t('lastUsedAt')}</th>
+                    <th scope="col">{t('status')}</th>
+                    <th scope="col">
+                      <span className="sr-only">{t('actions')}</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {tokens.map((tok) => (
+                    <tr key={tok.id} data-testid={`token-${tok.id}`}>
+                      <td>
+                        {tok.name}
+                        <div className="text-xs text-slate-500">{tok.createdBy}</div>
+                      </td>
+                      <td className="font-mono">{tok.prefix}…</td>
+                      <td className="whitespace-nowrap">{when(tok.createdAt)}</td>
+                      <td className="whitespace-nowrap">{when(tok.lastUsedAt)}</td>
+                      <td>{tok.revokedAt ? <span className="badge-red">{t('revokedAt', { date: when(tok.revokedAt) })}</span> : <span className="badge-green">{t('live')}</span>}</td>
+                      <td>
+                        {!tok.revokedAt && (
+                          <ActionForm action={revokeTokenAction} submitLabel={t('revoke')} variant="danger" className="space-y-1" confirm={t('revokeConfirm', { name: tok.name })} testId="token-revoke">
+                            <input type="hidden" name="id" value={tok.id} />
+                          </ActionForm>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
+        <section className="card h-fit" aria-labelledby="new-title">
+          <h2 id="new-title" className="mb-1 font-semibold">
+            {t('createTitle')}
+          </h2>
+          <p className="mb-3 text-sm text-slate-600">{t('createHint')}</p>
+          <ActionForm action={createTokenAction} submitLabel={t('create')} testId="token-create">
+            <Field name="name" label={t('name')} placeholder={t('namePlaceholder')} required />
+          </ActionForm>
+          <p className="mt-4 text-xs text-slate-500">{t('usage')}</p>
+          <code className="mt-1 block break-all rounded bg-slate-100 px-2 py-1 text-xs">Authorization: Bearer lqc_…</code>
+        </section>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,20 @@
+'use server';
+import { revalidatePath } from 'next/cache';
+import { getDb } from '@/db/client';
+import { runAction, type ActionState } from '@/lib/actions';
+import { commitRegistryImport, previewRegistryImport } from '@/lib/services/registry';
+
+function csvOf(form: FormData): string {
+  const v = form.get('csv');
+  return typeof v === 'string' ? v : '';
+}
+
+export async function previewRegistryAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  return runAction((actor) => previewRegistryImport(getDb(), actor, csvOf(form)));
+}
+
+export async function commitRegistryAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const r = await runAction((actor) => commitRegistryImport(getDb(), actor, csvOf(form)));
+  if (r.ok) revalidatePath('/regulator/labs', 'layout');
+  return r;
+}

@@ -1,0 +1,156 @@
+'use client';
+// Registry import in two steps: the file is read in the browser, checked on the server (preview:
+// every problem with its line and field, and what would be created or updated), then committed as
+// one all-or-nothing transaction. New managers' temporary passwords are shown once.
+import { useActionState, useState } from 'react';
+import { useTranslations } from 'next-intl';
+import type { ActionState } from '@/lib/actions';
+import type { RegistryPlan, RegistryProblem } from '@/lib/services/registry';
+
+type Action = (prev: ActionState, form: FormData) => Promise<ActionState>;
+type Committed = { counts: RegistryPlan['counts']; managers: { labCode: string; email: string; temporaryPassword: string }[] };
+
+export function RegistryImport({ preview, commit }: { preview: Action; commit: Action }) {
+  const t = useTranslations('admin.import');
+  const tf = useTranslations('admin.form');
+  const [csv, setCsv] = useState('');
+  const [fileName, setFileName] = useState('');
+  const [checked, previewAction, previewing] = useActionState<ActionState, FormData>(preview, { ok: false });
+  const [done, commitAction, committing] = useActionState<ActionState, FormData>(commit, { ok: false });
+  const plan = checked.ok ? (checked.data as RegistryPlan) : undefined;
+  const committed = done.ok ? (done.data as Committed) : undefined;
+  const problems = (plan?.problems ?? (!checked.ok && checked.errors) ?? (!done.ok && done.errors) ?? []) as RegistryProblem[];
+  const problemText = (p: RegistryProblem) => (p.code && t.has(`problems.${p.code}`) ? t(`problems.${p.code}`, { line: p.params?.line ?? '', region: p.params?.region ?? '' }) : p.message);
+
+  return (
+    <div className="space-y-6">
+      <form action={previewAction} className="card space-y-3" data-testid="registry-preview">
+        <div>
+          <label htmlFor="registry-file" className="label">
+            {t('file')}
+          </label>
+          <input
+            id="registry-file"
+            type="file"
+            accept=".csv,text/csv"
+            className="block text-sm"
+            onChange={async (e) => {
+              const f = e.target.files?.[0];
+              setFileName(f?.name ?? '');
+              setCsv(f ? await f.text() : '');
+            }}
+          />
+          <p className="mt-1 text-xs text-slate-500">{t('fileHint')}</p>
+        </div>
+        <input type="hidden" name="csv" value={csv} />
+        <button type="submit" className="btn" disabled={!csv || previewing}>
+          {previewing ? tf('working') : t('check')}
+        </button>
+      </form>
+
+      {!checked.ok && checked.code && checked.code !== 'invalid' && (
+        <p role="alert" className="field-error">
+          {tf(`errors.${checked.code}`)} {checked.message}
+        </p>
+      )}
+
+      {problems.length > 0 && !committed && (
+        <section role="alert" aria-labelledby="problems-title" className="card border-red-200" data-testid="registry-problems">
+          <h2 id="problems-title" className="mb-2 font-semibold text-red-800">
+            {t('problemsTitle', { count: problems.length })}
+          </h2>
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">{t('line')}</th>
+                <th scope="col">{t('field')}</th>
+                <th scope="col">{t('problem')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {problems.map((p, i) => (
+                <tr key={i}>
+                  <td>{p.row ?? '—'}</td>
+                  <td className="font-mono">{p.field}</td>
+                  <td>{problemText(p)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+
+      {plan && plan.problems.length === 0 && !committed && (
+        <section className="card space-y-3" aria-labelledby="plan-title" data-testid="registry-plan">
+          <h2 id="plan-title" className="font-semibold">
+            {t('planTitle', { file: fileName })}
+          </h2>
+          <p className="text-sm text-slate-700">{t('planSummary', plan.counts)}</p>
+          <div className="max-h-96 overflow-auto">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">{t('line')}</th>
+                  <th scope="col">{t('code')}</th>
+                  <th scope="col">{t('name')}</th>
+                  <th scope="col">{t('action')}</th>
+                  <th scope="col">{t('manager')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {plan.rows.map((r) => (
+                  <tr key={r.line}>
+                    <td>{r.line}</td>
+                    <td className="font-mono">{r.code}</td>
+                    <td>{r.name}</td>
+                    <td>
+                      {t(`actions.${r.action}`)}
+                      {r.changed.length > 0 && <span className="text-xs text-slate-500"> ({r.changed.join(', ')})</span>}
+                    </td>
+                    <td>{r.manager ? `${r.manager.email} · ${t(`managerActions.${r.manager.action}`)}` : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <form action={commitAction}>
+            <input type="hidden" name="csv" value={csv} />
+            <button type="submit" className="btn" disabled={committing}>
+              {committing ? tf('working') : t('commit')}
+            </button>
+          </form>
+        </section>
+      )}
+
+      {committed && (
+        <section role="status" className="card space-y-3 border-green-200" data-testid="registry-done">
+          <h2 className="font-semibold text-green-800">{t('doneTitle')}</h2>
+          <p className="text-sm">{t('planSummary', committed.counts)}</p>
+          {committed.managers.length > 0 && (
+            <>
+              <p className="text-sm font-medium text-amber-900">{tf('secretOnce')}</p>
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">{t('code')}</th>
+                    <th scope="col">{t('manager')}</th>
+                    <th scope="col">{t('temporaryPassword')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {committed.managers.map((m) => (
+                    <tr key={m.email}>
+                      <td className="font-mono">{m.labCode}</td>
+                      <td>{m.email}</td>
+                      <td className="font-mono">{m.temporaryPassword}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )}
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,50 @@
+// Reading the audit log page by page, scoped in SQL to a jurisdiction: entries about labs of the
+// region subtree, and entries about regions of it that name no lab.
+import { and, desc, eq, inArray, isNull, like, or, type SQL } from 'drizzle-orm';
+import type { Conn } from '../client';
+import { auditLog, laboratories, regions } from '../schema';
+
+export interface AuditPageFilter {
+  /** jurisdiction root path; null = everything (admin) */
+  withinPath: string | null;
+  action?: string;
+  /** entries whose action starts with this prefix (e.g. `lab.`) */
+  actionPrefix?: string;
+  page: number;
+  pageSize: number;
+}
+
+export function listAuditPage(db: Conn, f: AuditPageFilter) {
+  const conds: (SQL | undefined)[] = [];
+  if (f.withinPath) {
+    const labIds = db
+      .select({ id: laboratories.id })
+      .from(laboratories)
+      .innerJoin(regions, eq(regions.id, laboratories.regionId))
+      .where(like(regions.path, `${f.withinPath}%`));
+    const regionIds = db.select({ id: regions.id }).from(regions).where(like(regions.path, `${f.withinPath}%`));
+    conds.push(or(inArray(auditLog.labId, labIds), and(isNull(auditLog.labId), inArray(auditLog.regionId, regionIds))));
+  }
+  if (f.action) conds.push(eq(auditLog.action, f.action));
+  else if (f.actionPrefix) conds.push(like(auditLog.action, `${f.actionPrefix.replace(/[%_]/g, '')}%`));
+  // one row more than a page tells whether a next page exists, without counting the whole log
+  const rows = db
+    .select()
+    .from(auditLog)
+    .where(and(...conds))
+    .orderBy(desc(auditLog.at), desc(auditLog.id))
+    .limit(f.pageSize + 1)
+    .offset((f.page - 1) * f.pageSize)
+    .all();
+  return { entries: rows.slice(0, f.pageSize), hasNext: rows.length > f.pageSize };
+}
+
+/** The distinct actions of the log (for the filter), alphabetically. */
+export function listAuditActions(db: Conn): string[] {
+  return db
+    .selectDistinct({ action: auditLog.action })
+    .from(auditLog)
+    .orderBy(auditLog.action)
+    .all()
+    .map((r) => r.action);
+}

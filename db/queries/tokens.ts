@@ -1,0 +1,40 @@
+// API tokens of a lab's LIS. Only the SHA-256 of a token is stored (lib/auth/tokens.ts).
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { Conn } from '../client';
+import { apiTokens, users } from '../schema';
+
+/** The tokens of a lab, newest first, without their hashes. */
+export function listTokensOfLab(db: Conn, labId: number) {
+  return db
+    .select({
+      id: apiTokens.id,
+      name: apiTokens.name,
+      prefix: apiTokens.prefix,
+      createdAt: apiTokens.createdAt,
+      lastUsedAt: apiTokens.lastUsedAt,
+      revokedAt: apiTokens.revokedAt,
+      createdBy: users.email,
+    })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(eq(apiTokens.labId, labId))
+    .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id))
+    .all();
+}
+
+export function findTokenById(db: Conn, id: number) {
+  return db
+    .select({ id: apiTokens.id, labId: apiTokens.labId, userId: apiTokens.userId, name: apiTokens.name, prefix: apiTokens.prefix, revokedAt: apiTokens.revokedAt })
+    .from(apiTokens)
+    .where(eq(apiTokens.id, id))
+    .get();
+}
+
+export function insertToken(db: Conn, v: { labId: number; userId: number; name: string; prefix: string; tokenHash: string }, now: number) {
+  return db.insert(apiTokens).values({ ...v, createdAt: now }).returning({ id: apiTokens.id }).get();
+}
+
+/** Mark a token revoked (only if still live); returns whether it changed. */
+export function revokeToken(db: Conn, id: number, now: number): boolean {
+  return db.update(apiTokens).set({ revokedAt: now }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt))).run().changes > 0;
+}

@@ -1,0 +1,122 @@
+// Accounts: lists scoped by jurisdiction in SQL, and the writes of the account services.
+import { and, asc, eq, inArray, isNull, like, or, sql, type SQL } from 'drizzle-orm';
+import type { Conn } from '../client';
+import { apiTokens, laboratories, regions, users, type User } from '../schema';
+import type { Role } from '../enums';
+
+/** An account without its password hash: what lists, pages and version snapshots may hold. */
+const publicColumns = {
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  role: users.role,
+  labId: users.labId,
+  regionId: users.regionId,
+  active: users.active,
+  createdAt: users.createdAt,
+  updatedAt: users.updatedAt,
+  deactivatedAt: users.deactivatedAt,
+};
+
+export type PublicUser = Omit<User, 'passwordHash' | 'locale'>;
+
+export function findUserById(db: Conn, id: number) {
+  return db.select(publicColumns).from(users).where(eq(users.id, id)).get();
+}
+
+export function findUserIdByEmail(db: Conn, email: string) {
+  return db.select({ id: users.id }).from(users).where(eq(users.email, email)).get()?.id;
+}
+
+/** Ids of accounts that already use any of these emails. */
+export function existingEmails(db: Conn, emails: string[]): Set<string> {
+  const out = new Set<string>();
+  for (let i = 0; i < emails.length; i += 500) {
+    for (const r of db.select({ email: users.email }).from(users).where(inArray(users.email, emails.slice(i, i + 500))).all()) out.add(r.email);
+  }
+  return out;
+}
+
+/** A user with what authorization needs about the account itself: its lab's and region's path. */
+export function findUserScope(db: Conn, id: number) {
+  return db
+    .select({
+      user: publicColumns,
+      labCode: laboratories.code,
+      labName: laboratories.name,
+      regionCode: regions.code,
+      regionName: regions.name,
+      regionNameEn: regions.nameEn,
+      regionPath: regions.path,
+    })
+    .from(users)
+    .leftJoin(laboratories, eq(laboratories.id, users.labId))
+    .leftJoin(regions, eq(regions.id, sql`coalesce(${users.regionId}, ${laboratories.regionId})`))
+    .where(eq(users.id, id))
+    .get();
+}
+
+export interface UserListFilter {
+  role: Role;
+  /** a jurisdiction: accounts whose lab (lab managers) or region (regulators) lies in this subtree */
+  withinPath: string | null;
+  q?: string;
+  labCode?: string;
+  activeOnly?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+export function listUsers(db: Conn, f: UserListFilter) {
+  const conds: (SQL | undefined)[] = [eq(users.role, f.role)];
+  if (f.withinPath) conds.push(like(regions.path, `${f.withinPath}%`));
+  if (f.labCode) conds.push(eq(laboratories.code, f.labCode));
+  if (f.activeOnly) conds.push(eq(users.active, true));
+  if (f.q) {
+    const q = `%${f.q.replace(/[%_]/g, '')}%`;
+    conds.push(or(like(users.email, q), like(users.name, q), like(laboratories.code, q)));
+  }
+  return db
+    .select({
+      ...publicColumns,
+      labCode: laboratories.code,
+      labName: laboratories.name,
+      regionCode: regions.code,
+      regionName: regions.name,
+      regionNameEn: regions.nameEn,
+    })
+    .from(users)
+    .leftJoin(laboratories, eq(laboratories.id, users.labId))
+    .leftJoin(regions, eq(regions.id, sql`coalesce(${users.regionId}, ${laboratories.regionId})`))
+    .where(and(...conds))
+    .orderBy(asc(regions.path), asc(laboratories.code), asc(users.email))
+    .limit(f.limit ?? 500)
+    .offset(f.offset ?? 0)
+    .all();
+}
+
+export function insertUser(
+  db: Conn,
+  v: { email: string; name: string; role: Role; passwordHash: string; labId: number | null; regionId: number | null },
+  now: number,
+) {
+  return db.insert(users).values({ ...v, createdAt: now, updatedAt: now }).returning(publicColumns).get();
+}
+
+export function updateUserRow(
+  db: Conn,
+  id: number,
+  v: Partial<{ email: string; name: string; labId: number | null; regionId: number | null; passwordHash: string; active: boolean; deactivatedAt: number | null }>,
+  now: number,
+) {
+  db.update(users).set({ ...v, updatedAt: now }).where(eq(users.id, id)).run();
+}
+
+/** Revoke every live token of a user (deactivation); returns how many were revoked. */
+export function revokeTokensOfUser(db: Conn, userId: number, now: number): number {
+  return db
+    .update(apiTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+    .run().changes;
+}

@@ -1,0 +1,70 @@
+// API tokens for a lab's LIS or middleware. The token is returned once at creation; only its
+// SHA-256 is stored. A token acts as its creator, restricted to the creator's lab, and stops
+// working when revoked, when its creator is deactivated or when the lab is deactivated.
+import type { DB } from '@/db/client';
+import { findLabScope } from '@/db/queries/labs';
+import { findTokenById, insertToken, revokeToken } from '@/db/queries/tokens';
+import { insertAudit } from '@/db/queries/audit';
+import { can, type Actor } from '@/lib/auth/core';
+import { generateApiToken } from '@/lib/auth/tokens';
+import { AppError } from '@/lib/errors';
+import { apiTokenIdInput, apiTokenInput } from '@/lib/validation/admin';
+import { zodFieldErrors } from '@/lib/validation/errors';
+
+function requireOwnLab(db: DB, actor: Actor) {
+  if (!can(actor, 'apiToken.manage') || !actor.labId) throw AppError.forbidden('Only a lab manager manages API tokens');
+  // a token cannot mint or revoke tokens: that needs a person signed in
+  if (actor.via === 'token') throw AppError.forbidden('API tokens cannot manage API tokens');
+  const scope = findLabScope(db, actor.labId);
+  if (!scope || !can(actor, 'apiToken.manage', scope)) throw AppError.forbidden('Not allowed');
+  return scope;
+}
+
+/** Create a token for the actor's lab. Returns the token itself: show it once, it cannot be read again. */
+export function createApiToken(db: DB, actor: Actor, input: unknown) {
+  const scope = requireOwnLab(db, actor);
+  const parsed = apiTokenInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid token', zodFieldErrors(parsed.error));
+  const { token, prefix, hash } = generateApiToken();
+  return db.transaction((tx) => {
+    const now = Date.now();
+    const row = insertToken(tx, { labId: scope.labId, userId: actor.userId, name: parsed.data.name, prefix, tokenHash: hash }, now);
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'apiToken.create',
+      entityType: 'api_token',
+      entityId: row.id,
+      labId: scope.labId,
+      details: { name: parsed.data.name, prefix },
+      at: now,
+    });
+    return { id: row.id, name: parsed.data.name, prefix, token };
+  });
+}
+
+/** Revoke a token of the actor's lab (any manager of the lab may revoke any of its tokens). */
+export function revokeApiToken(db: DB, actor: Actor, input: unknown) {
+  requireOwnLab(db, actor);
+  const parsed = apiTokenIdInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
+  return db.transaction((tx) => {
+    const t = findTokenById(tx, parsed.data.id);
+    // another lab's token is reported as unknown: ids of other labs' tokens are not confirmed
+    if (!t || t.labId !== actor.labId) throw AppError.notFound('No such token');
+    if (t.revokedAt) return { id: t.id, revoked: false };
+    const now = Date.now();
+    revokeToken(tx, t.id, now);
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'apiToken.revoke',
+      entityType: 'api_token',
+      entityId: t.id,
+      labId: t.labId,
+      details: { name: t.name, prefix: t.prefix },
+      at: now,
+    });
+    return { id: t.id, revoked: true };
+  });
+}

@@ -1,0 +1,218 @@
+// Accounts (regulators by the admin, lab managers by regulators) and the institution registry
+// import: jurisdiction refusals, history without password hashes, validate-everything-then-commit.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSeededTestDb, type TestDb } from '../support/db';
+import type { Actor } from '@/lib/auth/core';
+import { actorForUserId, signInWithPassword } from '@/lib/auth/resolve';
+import { findActorRowByEmail } from '@/db/queries/actors';
+import { createLabManager, createRegulator, resetPassword, setUserActive, updateUser } from '@/lib/services/users';
+import { commitRegistryImport, previewRegistryImport, registryTemplateCsv } from '@/lib/services/registry';
+import { findLabByCode } from '@/db/queries/labs';
+import { listUsers } from '@/db/queries/users';
+import { listEntityVersions } from '@/db/queries/versions';
+import { listAudit } from '@/db/queries/audit';
+import { AppError, type FieldError } from '@/lib/errors';
+
+let t: TestDb & { admin: Actor; regulators: Record<'gd' | 'sz' | 'zj', Actor>; labManagers: Map<string, Actor> };
+let hospital: Actor;
+const idOf = (email: string) => findActorRowByEmail(t.db, email)!.id;
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof AppError) return e.code;
+    throw e;
+  }
+  return 'ok';
+}
+function errorsOf(fn: () => unknown): FieldError[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof AppError) return e.errors;
+    throw e;
+  }
+  throw new Error('expected a refusal');
+}
+
+beforeAll(() => {
+  t = createSeededTestDb();
+  hospital = actorForUserId(t.db, idOf('hospital@demo.labqc'))!;
+});
+afterAll(() => t.close());
+
+describe('regulator accounts (admin)', () => {
+  it('the admin creates a regulator bound to a region; the temporary password signs in', () => {
+    const { user, temporaryPassword } = createRegulator(t.db, t.admin, { email: 'Regulator.NB@test.cn', name: '宁波市临检中心', regionCode: '330200' });
+    expect(user).toMatchObject({ email: 'regulator.nb@test.cn', role: 'regulator' });
+    expect(temporaryPassword).toHaveLength(14);
+    expect(signInWithPassword(t.db, 'regulator.nb@test.cn', temporaryPassword)).toMatchObject({ regionCode: '330200' });
+  });
+
+  it('the admin moves a regulator to another region; history is kept without the password hash', () => {
+    const id = idOf('regulator.nb@test.cn');
+    updateUser(t.db, t.admin, { id, email: 'regulator.nb@test.cn', name: '宁波市临检中心', regionCode: '330100', reason: 'reassigned' });
+    expect(actorForUserId(t.db, id)!.regionCode).toBe('330100');
+    const v = listEntityVersions(t.db, 'user', id)[0];
+    expect(v.reason).toBe('reassigned');
+    expect(JSON.stringify(v.data)).not.toMatch(/passwordHash|\$2[aby]\$/);
+  });
+
+  it.each([
+    ['a regulator', () => t.regulators.gd],
+    ['a lab manager', () => t.labManagers.get('GZ-001')!],
+    ['a hospital', () => hospital],
+  ])('%s cannot create, edit or deactivate regulators', (_who, actor) => {
+    const id = idOf('regulator.zj@demo.labqc');
+    expect(codeOf(() => createRegulator(t.db, actor(), { email: 'x@test.cn', name: 'X', regionCode: '440000' }))).toBe('forbidden');
+    expect(codeOf(() => updateUser(t.db, actor(), { id, email: 'regulator.zj@demo.labqc', name: 'X', reason: 'attempt' }))).toBe('forbidden');
+    expect(codeOf(() => setUserActive(t.db, actor(), { id, active: false, reason: 'attempt' }))).toBe('forbidden');
+    expect(codeOf(() => resetPassword(t.db, actor(), { id }))).toBe('forbidden');
+  });
+
+  it('nobody deactivates their own account', () => {
+    expect(codeOf(() => setUserActive(t.db, t.admin, { id: t.admin.userId, active: false, reason: 'oops' }))).toBe('conflict');
+  });
+});
+
+describe('lab-manager accounts (regulator)', () => {
+  it('a regulator creates a lab manager for a lab of their city', () => {
+    const { user } = createLabManager(t.db, t.regulators.sz, { email: 'second.sz-001@test.cn', name: '副主任', labCode: 'SZ-001' });
+    expect(actorForUserId(t.db, user.id)).toMatchObject({ role: 'lab_manager', labCode: 'SZ-001' });
+  });
+
+  it.each([
+    ['the Shenzhen regulator, for a Guangzhou lab', () => t.regulators.sz, 'GZ-003', 'forbidden'],
+    ['the Zhejiang regulator, for a Shenzhen lab', () => t.regulators.zj, 'SZ-002', 'forbidden'],
+    ['a lab manager', () => t.labManagers.get('GZ-001')!, 'GZ-001', 'forbidden'],
+    ['a hospital', () => hospital, 'GZ-001', 'forbidden'],
+    ['the Guangdong regulator, for an unknown lab', () => t.regulators.gd, 'GZ-999', 'invalid'],
+  ])('%s cannot create a lab manager (%s)', (_who, actor, labCode, code) => {
+    expect(codeOf(() => createLabManager(t.db, actor(), { email: `new.${labCode.toLowerCase()}@test.cn`, name: 'X', labCode }))).toBe(code);
+  });
+
+  it('a duplicate email is a conflict', () => {
+    expect(codeOf(() => createLabManager(t.db, t.regulators.gd, { email: 'lab1@demo.labqc', name: 'X', labCode: 'GZ-003' }))).toBe('conflict');
+  });
+
+  it('the list of lab managers stays inside the jurisdiction (filtered in SQL)', () => {
+    const sz = listUsers(t.db, { role: 'lab_manager', withinPath: t.regulators.sz.regionPath });
+    expect(sz.length).toBeGreaterThan(0);
+    expect(sz.every((u) => u.labCode?.startsWith('SZ-'))).toBe(true);
+  });
+
+  it('a regulator cannot move a manager to a lab outside the jurisdiction', () => {
+    const id = idOf('second.sz-001@test.cn');
+    expect(codeOf(() => updateUser(t.db, t.regulators.sz, { id, email: 'second.sz-001@test.cn', name: '副主任', labCode: 'GZ-001', reason: 'move' }))).toBe('forbidden');
+  });
+
+  it('a password reset gives a new temporary password; the old one stops working', () => {
+    const id = idOf('manager.sz-003@demo.labqc');
+    const { temporaryPassword } = resetPassword(t.db, t.regulators.sz, { id });
+    expect(signInWithPassword(t.db, 'manager.sz-003@demo.labqc', 'labqc-demo')).toBeNull();
+    expect(signInWithPassword(t.db, 'manager.sz-003@demo.labqc', temporaryPassword)).not.toBeNull();
+    expect(listAudit(t.db, { action: 'user.reset_password' })[0]).toMatchObject({ entityId: String(id), actorId: t.regulators.sz.userId });
+  });
+
+  it('deactivation and reactivation are recorded with their reason', () => {
+    const id = idOf('manager.sz-004@demo.labqc');
+    setUserActive(t.db, t.regulators.sz, { id, active: false, reason: 'left the hospital' });
+    expect(actorForUserId(t.db, id)).toBeNull();
+    setUserActive(t.db, t.regulators.sz, { id, active: true, reason: 'returned' });
+    expect(actorForUserId(t.db, id)).not.toBeNull();
+    expect(listEntityVersions(t.db, 'user', id).map((v) => v.reason)).toEqual(['returned', 'left the hospital']);
+  });
+});
+
+describe('institution registry import', () => {
+  const header = 'code,name,name_en,level,region_code,address,manager_email,manager_name';
+
+  it('offers a template with the columns it reads', () => {
+    expect(registryTemplateCsv().split('\r\n')[0]).toBe(header);
+  });
+
+  it('lists every bad row with its line and field, and writes nothing', () => {
+    const csv = [
+      header,
+      'GZ-201,新实验室甲,Lab A,secondary,440100,,,', // ok (line 2)
+      'GZ-202,新实验室乙,,quaternary,440100,,,', // bad level
+      'GZ-203,新实验室丙,,primary,449999,,,', // unknown region
+      'HZ-201,杭州实验室,,primary,330100,,,', // outside jurisdiction
+      'GZ-201,重复,,primary,440100,,,', // duplicate in file
+      'HZ-001,已存在,,primary,440100,,,', // code exists in another jurisdiction
+      'GZ-204,=CMD(),,primary,440100,,,', // formula injection
+      ',,,primary,440100,,,', // missing fields
+      'GZ-205,新实验室丁,,primary,440100,,lab2@demo.labqc,', // email of another account
+    ].join('\n');
+    const problems = errorsOf(() => commitRegistryImport(t.db, t.regulators.gd, csv)).map((p) => [p.row, p.field, (p as { code?: string }).code]);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        [3, 'level', 'bad_level'],
+        [4, 'region_code', 'unknown_region'],
+        [5, 'region_code', 'region_outside_jurisdiction'],
+        [6, 'code', 'duplicate_in_file'],
+        [7, 'code', 'code_outside_jurisdiction'],
+        [8, 'name', 'formula'],
+        [9, 'code', 'required'],
+        [9, 'name', 'required'],
+        [10, 'manager_email', 'email_taken'],
+      ]),
+    );
+    expect(problems.some(([row]) => row === 2)).toBe(false);
+    expect(findLabByCode(t.db, 'GZ-201')).toBeUndefined();
+  });
+
+  it.each([
+    ['an empty file', ''],
+    ['a file without the required columns', 'code,name\nX-1,Y'],
+    ['a header without rows', header],
+  ])('refuses %s', (_case, csv) => {
+    expect(codeOf(() => previewRegistryImport(t.db, t.regulators.gd, csv))).toBe('invalid');
+  });
+
+  it('previews, then commits creates, updates (with history) and new managers in one go', () => {
+    const csv = [
+      header,
+      'GZ-301,广州新建实验室,New Lab,secondary,440100,广州市天河区,new.gz-301@test.cn,王五',
+      'GZ-001,广州市越秀中心医院检验科（更名）,Guangzhou Yuexiu Central Hospital Laboratory,tertiary,440100,,,',
+      'GZ-002,' + findLabByCode(t.db, 'GZ-002')!.lab.name + ',' + findLabByCode(t.db, 'GZ-002')!.lab.nameEn + ',tertiary,440100,,,',
+    ].join('\n');
+    const preview = previewRegistryImport(t.db, t.regulators.gd, csv);
+    expect(preview.problems).toEqual([]);
+    expect(preview.rows.map((r) => [r.code, r.action])).toEqual([
+      ['GZ-301', 'create'],
+      ['GZ-001', 'update'],
+      ['GZ-002', 'unchanged'],
+    ]);
+    expect(findLabByCode(t.db, 'GZ-301')).toBeUndefined();
+
+    const result = commitRegistryImport(t.db, t.regulators.gd, csv);
+    expect(result.counts).toEqual({ create: 1, update: 1, unchanged: 1, managers: 1 });
+    expect(findLabByCode(t.db, 'GZ-301')!.lab).toMatchObject({ level: 'secondary', address: '广州市天河区' });
+    const gz1 = findLabByCode(t.db, 'GZ-001')!.lab;
+    expect(gz1.name).toContain('更名');
+    expect(listEntityVersions(t.db, 'lab', gz1.id)[0].reason).toBe('registry import');
+    const [m] = result.managers;
+    expect(signInWithPassword(t.db, m.email, m.temporaryPassword)).toMatchObject({ labCode: 'GZ-301', role: 'lab_manager' });
+    expect(listAudit(t.db, { action: 'registry.import' })[0].details).toEqual(result.counts);
+  });
+
+  it('re-importing the same file changes nothing and creates no second manager', () => {
+    const csv = [header, 'GZ-301,广州新建实验室,New Lab,secondary,440100,广州市天河区,new.gz-301@test.cn,王五'].join('\n');
+    expect(commitRegistryImport(t.db, t.regulators.gd, csv).counts).toEqual({ create: 0, update: 0, unchanged: 1, managers: 0 });
+  });
+
+  it('empty optional cells keep what an existing lab has (a partial registry erases nothing)', () => {
+    const csv = [header, 'GZ-301,广州新建实验室,,tertiary,440100,,,'].join('\n');
+    expect(commitRegistryImport(t.db, t.regulators.gd, csv).counts.update).toBe(1);
+    expect(findLabByCode(t.db, 'GZ-301')!.lab).toMatchObject({ level: 'tertiary', nameEn: 'New Lab', address: '广州市天河区' });
+  });
+
+  it.each([
+    ['a lab manager', () => t.labManagers.get('GZ-001')!],
+    ['a hospital', () => hospital],
+  ])('%s cannot import a registry', (_who, actor) => {
+    expect(codeOf(() => previewRegistryImport(t.db, actor(), `${header}\nGZ-401,x,,primary,440100,,,`))).toBe('forbidden');
+  });
+});
