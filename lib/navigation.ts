@@ -18,6 +18,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: '/regulator', label: 'regulatorHome', permission: 'overview.read', roles: ['regulator'] },
   { href: '/regulator/labs', label: 'labs', permission: 'lab.manage', roles: ['regulator'] },
   { href: '/regulator/users', label: 'labUsers', permission: 'labUser.manage', roles: ['regulator'] },
+  { href: '/regulator/import', label: 'registryImport', permission: 'registry.import', roles: ['regulator'] },
   { href: '/regulator/eqa', label: 'eqa', permission: 'eqaScheme.manage', roles: ['regulator'] },
   { href: '/regulator/recognition', label: 'recognition', permission: 'certification.decide', roles: ['regulator'] },
   { href: '/regulator/policy', label: 'policy', permission: 'policy.manage', roles: ['regulator'] },
