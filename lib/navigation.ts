@@ -22,6 +22,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: '/regulator/eqa', label: 'eqa', permission: 'eqaScheme.manage', roles: ['regulator'] },
   { href: '/regulator/recognition', label: 'recognition', permission: 'certification.decide', roles: ['regulator'] },
   { href: '/regulator/policy', label: 'policy', permission: 'policy.manage', roles: ['regulator'] },
+  { href: '/regulator/overview', label: 'overview', permission: 'overview.read', roles: ['regulator'] },
   { href: '/lab', label: 'labHome', permission: 'iqc.read', roles: ['lab_manager'] },
   { href: '/lab/iqc', label: 'iqc', permission: 'iqc.write', roles: ['lab_manager'] },
   { href: '/lab/eqa', label: 'eqa', permission: 'eqaSubmission.write', roles: ['lab_manager'] },

@@ -1,4 +1,77 @@
+// Demo recognition data (runs after the IQC and EQA seeds, through the recognition services as the
+// demo regulators): policies for Guangdong and Zhejiang with a Shenzhen override, the eligibility
+// verdicts, and certifications in every state, with past effective dates so that the public
+// point-in-time check gives different answers for different days. Robust to missing evidence: with
+// fewer eligible pairs it issues fewer certificates (and says so in the log).
 import type { SeedContext } from './context';
+import type { Actor } from '@/lib/auth/core';
+import { analyteIdsByCode } from '@/db/queries/analytes';
+import { createPolicyVersion } from '@/lib/services/recognition/policy';
+import { computeEligibility } from '@/lib/services/recognition/eligibility';
+import { decide, expireCertifications, flagCertifications, type DecisionResult } from '@/lib/services/recognition/decisions';
+import { recognitionQueue } from '@/lib/services/recognition/queue';
+import { addDays, addMonths, dayOf } from '@/lib/services/recognition/dates';
 
-/** Demo recognition data (filled in by the recognition work). */
-export async function seedRecognition(_ctx: SeedContext): Promise<void> {}
+/** The provinces' recognised lists: routine chemistry, lipids, enzymes, HbA1c and common haematology. */
+const GD_LIST = ['K', 'NA', 'CL', 'CA', 'GLU', 'UREA', 'UA', 'CREA', 'TP', 'ALB', 'CHOL', 'TG', 'HDLC', 'LDLC', 'TBIL', 'ALT', 'AST', 'ALP', 'AMY', 'CK', 'LDH', 'GGT', 'HBA1C', 'WBC', 'RBC', 'HGB', 'PLT', 'PT', 'APTT', 'FIB'];
+const GD_LIST_2025 = GD_LIST.slice(0, 22);
+const ZJ_LIST = GD_LIST.filter((c) => !['AMY', 'LDH'].includes(c));
+const SZ_LIST = [...GD_LIST, 'CRP', 'TSH', 'FT4'];
+
+export async function seedRecognition(ctx: SeedContext): Promise<void> {
+  const { db, now, regulators, random, log } = ctx;
+  const today = dayOf(now);
+  const known = analyteIdsByCode(db);
+  const only = (codes: string[]) => codes.filter((c) => known.has(c));
+
+  // policies: Guangdong v1 two years ago, v2 (longer list) last quarter; Zhejiang; Shenzhen's stricter override
+  const policy = (actor: Actor, regionCode: string, effectiveFrom: string, analyteCodes: string[], reason: string, extra: Record<string, unknown> = {}) =>
+    createPolicyVersion(db, actor, { regionCode, effectiveFrom, analyteCodes: only(analyteCodes), reason, ...extra }, { now });
+  policy(regulators.gd, '440000', addMonths(today, -24), GD_LIST_2025, '广东省首批检验结果互认项目');
+  policy(regulators.gd, '440000', addMonths(today, -3), GD_LIST, '增补血细胞分析与凝血项目');
+  policy(regulators.zj, '330000', addMonths(today, -24), ZJ_LIST, '浙江省检验结果互认项目目录', { validityMonths: 12 });
+  policy(regulators.sz, '440300', addMonths(today, -18), SZ_LIST, '深圳市互认政策：室内质控覆盖率要求提高至 90%', { criteria: { iqcCoveragePercent: 90 } });
+
+  const r = computeEligibility(db, { withinPath: null, now });
+  log(`recognition: ${r.pairs} lab × test pairs evaluated, ${r.eligible} eligible`);
+
+  // approvals: each regulator approves about 70 % of the eligible pairs of its labs, 8 months ago;
+  // the rest stay in the queue (the demo and the browser test approve some of them)
+  const eightMonthsAgo = addMonths(today, -8);
+  const approved: (DecisionResult & { by: Actor })[] = [];
+  const approveQueue = (by: Actor, filter: (labCode: string) => boolean) => {
+    for (const p of recognitionQueue(db, by, {}, { now }).toApprove) {
+      if (!filter(p.labCode) || random.next() > 0.7) continue;
+      approved.push({ ...decide(db, by, { action: 'approve', labId: p.labId, analyteId: p.analyteId, reason: '符合互认政策，批准互认', effectiveOn: eightMonthsAgo }, { now }), by });
+    }
+  };
+  approveQueue(regulators.sz, (c) => c.startsWith('SZ-'));
+  approveQueue(regulators.gd, (c) => c.startsWith('GZ-'));
+  approveQueue(regulators.zj, () => true);
+  log(`recognition: ${approved.length} certifications issued`);
+  if (approved.length < 6) {
+    log('recognition: too few eligible pairs for the demo states (is the IQC/EQA evidence seeded?)');
+    return;
+  }
+
+  // every state: a suspension in the past lifted later; a current suspension; a revocation; a flag;
+  // an expiry (approved 14 months ago with a 12-month window). Picked spread over the list.
+  const pick = (i: number) => approved[Math.floor((i * approved.length) / 6)];
+  const [pastSuspension, currentSuspension, revoked, flagged] = [pick(0), pick(1), pick(2), pick(3)];
+  const act = (c: DecisionResult & { by: Actor }, action: 'suspend' | 'reinstate' | 'revoke', effectiveOn: string, reason: string) =>
+    decide(db, c.by, { action, labId: c.labId, analyteId: c.analyteId, reason, effectiveOn }, { now });
+  act(pastSuspension, 'suspend', addMonths(today, -5), '室间质评结果复核期间暂停互认');
+  act(pastSuspension, 'reinstate', addMonths(today, -3), '整改完成，恢复互认');
+  act(currentSuspension, 'suspend', addDays(today, -20), '室内质控覆盖率不足，暂停互认');
+  act(revoked, 'revoke', addMonths(today, -2), '连续两次室间质评不合格，撤销互认');
+  flagCertifications(db, [{ labId: flagged.labId, analyteId: flagged.analyteId, reason: '室间质评不成功，待监管复核' }], { now });
+
+  // an expired certification: a pair still in the queue, approved 14 months ago for 12 months
+  const expiring = recognitionQueue(db, regulators.zj, {}, { now }).toApprove[0] ?? recognitionQueue(db, regulators.gd, {}, { now }).toApprove[0];
+  if (expiring) {
+    const by = expiring.regionCode.startsWith('33') ? regulators.zj : regulators.gd;
+    decide(db, by, { action: 'approve', labId: expiring.labId, analyteId: expiring.analyteId, reason: '符合互认政策，批准互认', effectiveOn: addMonths(today, -14) }, { now });
+  }
+  const expired = expireCertifications(db, { withinPath: null, now });
+  log(`recognition: states seeded (1 reinstated after a past suspension, 1 suspended, 1 revoked, 1 flagged, ${expired} expired)`);
+}

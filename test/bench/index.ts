@@ -2,12 +2,14 @@
 // Each benchmark prints its own figures; scale 1 is the size the issues ask for.
 import statsBench from './stats.bench';
 import adminBench from './admin.bench';
+import verifyBench from './verify.bench';
 
 type Bench = (opts: { scale: number }) => Promise<void>;
 
 const BENCHES: Record<string, Bench> = {
   stats: statsBench,
   admin: adminBench,
+  verify: verifyBench,
 };
 
 function arg(name: string): string | undefined {

@@ -1,0 +1,58 @@
+import { getLocale, getTranslations } from 'next-intl/server';
+import { requirePage } from '@/lib/auth';
+import { getDb } from '@/db/client';
+import { listEligibilityForLab } from '@/db/queries/recognition';
+import { PageHeader } from '@/app/_components/page-header';
+import { EmptyState } from '@/app/_components/empty-state';
+import { CriteriaList } from '@/app/_components/recognition/criteria-list';
+
+export const dynamic = 'force-dynamic';
+
+export async function generateMetadata() {
+  const t = await getTranslations('recognition.eligibility');
+  return { title: t('title') };
+}
+
+/** The lab manager's own verdicts: what meets the policy, what is missing, with links to evidence. */
+export default async function EligibilityPage() {
+  const actor = await requirePage('eligibility.read');
+  const t = await getTranslations('recognition');
+  const zh = (await getLocale()) === 'zh';
+  // scoped in SQL to the actor's own lab
+  const rows = actor.labId ? listEligibilityForLab(getDb(), actor.labId) : [];
+  return (
+    <div data-testid="eligibility-page">
+      <PageHeader title={t('eligibility.title')} subtitle={t('eligibility.subtitle')} />
+      {rows.length === 0 ? (
+        <EmptyState title={t('eligibility.none')} />
+      ) : (
+        <div className="space-y-3">
+          {rows.map((r) => (
+            <details key={r.analyteId} className="card" open={!r.eligible && r.criteria.some((l) => l.key === 'listed' && l.met)} data-testid={`eligibility-${r.analyteCode}`}>
+              <summary className="flex cursor-pointer flex-wrap items-center gap-2">
+                <span className="font-medium">
+                  {r.analyteCode} · {zh ? r.analyteNameZh : r.analyteNameEn}
+                </span>
+                <span className={r.eligible ? 'badge-green' : 'badge-red'}>{r.eligible ? t('common.eligible') : t('common.notEligible')}</span>
+                {r.mark && r.certStatus && (
+                  <span className={r.certStatus === 'active' ? 'badge-blue' : 'badge-amber'}>
+                    {t('eligibility.certified', { mark: r.mark, validTo: r.validTo ?? '' })} · {t(`status.${r.certStatus}`)}
+                  </span>
+                )}
+                {!r.eligible && (
+                  <span className="text-xs text-slate-600">
+                    {t('eligibility.missing')}: {r.criteria.filter((l) => !l.met).map((l) => t(`criteria.${l.key}` as 'criteria.cv')).join('；')}
+                  </span>
+                )}
+              </summary>
+              <div className="mt-3">
+                <CriteriaList lines={r.criteria} />
+                <p className="mt-2 text-xs text-slate-500">{t('common.computedAt', { at: new Date(r.computedAt).toISOString().slice(0, 16).replace('T', ' ') })}</p>
+              </div>
+            </details>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}

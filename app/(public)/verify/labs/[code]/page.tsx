@@ -1,0 +1,130 @@
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { getLocale, getTranslations } from 'next-intl/server';
+import { getDb } from '@/db/client';
+import { listAnalytes } from '@/db/queries/analytes';
+import { isAppError } from '@/lib/errors';
+import { certificateForLab } from '@/lib/services/recognition/certificates';
+import { verifyRecognition, type VerifyAnswer } from '@/lib/services/recognition/verification';
+import { PageHeader } from '@/app/_components/page-header';
+import { EmptyState } from '@/app/_components/empty-state';
+import { VerifyAnswerCard } from '@/app/_components/recognition/verify-answer';
+
+export const dynamic = 'force-dynamic';
+
+/** Public page of a laboratory: its recognised tests today and a point-in-time check. */
+export default async function LabPublicPage({ params, searchParams }: { params: Promise<{ code: string }>; searchParams: Promise<{ analyte?: string; date?: string }> }) {
+  const { code } = await params;
+  const sp = await searchParams;
+  const db = getDb();
+  const t = await getTranslations('recognition');
+  const tc = await getTranslations('common');
+  const zh = (await getLocale()) === 'zh';
+  let cert;
+  try {
+    cert = certificateForLab(db, decodeURIComponent(code));
+  } catch (e) {
+    if (isAppError(e) && e.code === 'not_found') notFound();
+    throw e;
+  }
+  const { lab, recognised, suspended } = cert;
+  const analytes = listAnalytes(db, { activeOnly: true });
+  let answer: VerifyAnswer | null = null;
+  let error: string | null = null;
+  if (sp.analyte) {
+    try {
+      answer = verifyRecognition(db, { lab: lab.code, analyte: sp.analyte, date: sp.date || undefined });
+    } catch (e) {
+      if (!isAppError(e)) throw e;
+      error = e.code === 'invalid' ? t('verify.invalidDate') : t('verify.notFound');
+    }
+  }
+  const analyte = analytes.find((a) => a.code === sp.analyte);
+  const name = zh ? lab.name : (lab.nameEn ?? lab.name);
+  return (
+    <div data-testid="lab-public-page">
+      <PageHeader
+        title={name}
+        subtitle={`${lab.code} · ${zh ? lab.regionName : lab.regionNameEn} · ${tc(`labLevels.${lab.level}` as 'labLevels.tertiary')}`}
+        actions={
+          <Link href={`/certificates/${encodeURIComponent(lab.code)}`} className="btn-secondary">
+            {t('labPage.certificate')}
+          </Link>
+        }
+      />
+      <section className="card mb-6">
+        <h2 className="mb-3 font-semibold">{t('labPage.recognisedTests')}</h2>
+        {recognised.length === 0 ? (
+          <EmptyState title={t('labPage.none')} />
+        ) : (
+          <div className="overflow-x-auto">
+            <table className="table" data-testid="recognised-tests">
+              <thead>
+                <tr>
+                  <th>{t('common.analyte')}</th>
+                  <th>{t('common.mark')}</th>
+                  <th>{t('common.scope')}</th>
+                  <th>{t('common.validity')}</th>
+                  <th>{t('common.certificateNo')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {recognised.map((c) => (
+                  <tr key={c.id} data-analyte={c.analyteCode}>
+                    <td>
+                      {c.analyteCode} · {zh ? c.analyteName : c.analyteNameEn}
+                    </td>
+                    <td>
+                      <span className="badge-blue">{c.mark}</span>
+                    </td>
+                    <td>{c.scope}</td>
+                    <td>{t('common.window', { from: c.validFrom, to: c.validTo })}</td>
+                    <td className="font-mono text-xs">{c.certificateNo}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {suspended.length > 0 && (
+          <p className="mt-3 text-sm text-amber-800">
+            {t('labPage.suspendedTitle')}: {suspended.map((c) => `${c.analyteCode} (${c.mark})`).join(', ')}
+          </p>
+        )}
+      </section>
+      <section className="card">
+        <h2 className="mb-3 font-semibold">{t('labPage.checkTitle')}</h2>
+        <form className="flex flex-wrap items-end gap-3" id="lab-check-form">
+          <div>
+            <label htmlFor="analyte" className="label">
+              {t('verify.analyte')}
+            </label>
+            <select id="analyte" name="analyte" required defaultValue={sp.analyte ?? ''} className="input">
+              {analytes.map((a) => (
+                <option key={a.code} value={a.code}>
+                  {a.code} · {zh ? a.nameZh : a.nameEn}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor="date" className="label">
+              {t('verify.date')}
+            </label>
+            <input id="date" name="date" type="date" defaultValue={sp.date ?? ''} className="input" />
+          </div>
+          <button type="submit" className="btn">
+            {t('verify.check')}
+          </button>
+        </form>
+        {error && (
+          <p role="alert" className="field-error">
+            {error}
+          </p>
+        )}
+        {answer && <VerifyAnswerCard answer={answer} labLabel={lab.code} analyteLabel={analyte ? (zh ? analyte.nameZh : analyte.nameEn) : sp.analyte!} />}
+      </section>
+      <p className="mt-6 text-xs text-slate-500">{t('verify.dataNote')}</p>
+    </div>
+  );
+}

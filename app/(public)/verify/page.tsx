@@ -1,0 +1,148 @@
+import Link from 'next/link';
+import { getLocale, getTranslations } from 'next-intl/server';
+import { getDb } from '@/db/client';
+import { listAnalytes } from '@/db/queries/analytes';
+import { listRegions } from '@/db/queries/regions';
+import { isAppError } from '@/lib/errors';
+import { searchLabs, verifyRecognition, type VerifyAnswer } from '@/lib/services/recognition/verification';
+import { PageHeader } from '@/app/_components/page-header';
+import { VerifyAnswerCard } from '@/app/_components/recognition/verify-answer';
+
+export const dynamic = 'force-dynamic';
+
+export async function generateMetadata() {
+  const t = await getTranslations('recognition.verify');
+  return { title: t('title') };
+}
+
+type Search = { q?: string; region?: string; lab?: string; analyte?: string; date?: string };
+
+/** Public (no account): find a laboratory, and check a lab × test on a date. */
+export default async function VerifyPage({ searchParams }: { searchParams: Promise<Search> }) {
+  const sp = await searchParams;
+  const t = await getTranslations('recognition');
+  const tc = await getTranslations('common');
+  const zh = (await getLocale()) === 'zh';
+  const db = getDb();
+  const regions = listRegions(db).filter((r) => r.level !== 'national');
+  const searched = sp.q !== undefined || sp.region !== undefined;
+  const labs = searched ? safe(() => searchLabs(db, { q: sp.q, region: sp.region }), []) : [];
+  const analytes = listAnalytes(db, { activeOnly: true });
+  let answer: VerifyAnswer | null = null;
+  let error: string | null = null;
+  if (sp.lab && sp.analyte) {
+    try {
+      answer = verifyRecognition(db, { lab: sp.lab.trim(), analyte: sp.analyte, date: sp.date || undefined });
+    } catch (e) {
+      if (!isAppError(e)) throw e;
+      error = e.code === 'invalid' ? t('verify.invalidDate') : t('verify.notFound');
+    }
+  }
+  const analyte = analytes.find((a) => a.code === sp.analyte);
+  return (
+    <div data-testid="verify-page">
+      <PageHeader title={t('verify.title')} subtitle={t('verify.subtitle')} />
+      <div className="grid gap-6 lg:grid-cols-2">
+        <section className="card" aria-labelledby="search-title">
+          <h2 id="search-title" className="mb-3 font-semibold">
+            {t('verify.searchTitle')}
+          </h2>
+          <form action="/verify" className="flex flex-wrap items-end gap-2">
+            <div className="min-w-48 flex-1">
+              <label htmlFor="q" className="label">
+                {t('verify.searchLabel')}
+              </label>
+              <input id="q" name="q" defaultValue={sp.q ?? ''} className="input" placeholder={t('verify.searchPlaceholder')} />
+            </div>
+            <div>
+              <label htmlFor="region" className="label">
+                {t('common.region')}
+              </label>
+              <select id="region" name="region" defaultValue={sp.region ?? ''} className="input">
+                <option value="">{t('verify.allRegions')}</option>
+                {regions.map((r) => (
+                  <option key={r.code} value={r.code}>
+                    {zh ? r.name : r.nameEn}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <button type="submit" className="btn">
+              {t('verify.search')}
+            </button>
+          </form>
+          {searched && (
+            <div className="mt-4" data-testid="lab-results">
+              <p className="mb-2 text-sm text-slate-600">{labs.length ? t('verify.results', { count: labs.length }) : t('verify.noResults')}</p>
+              <ul className="divide-y divide-slate-100">
+                {labs.map((l) => (
+                  <li key={l.code} className="py-2">
+                    <Link href={`/verify/labs/${encodeURIComponent(l.code)}`} className="font-medium text-brand-700 underline">
+                      {zh ? l.name : (l.nameEn ?? l.name)}
+                    </Link>
+                    <span className="ml-2 text-sm text-slate-500">
+                      {l.code} · {zh ? l.regionName : l.regionNameEn} · {tc(`labLevels.${l.level}`)}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+        </section>
+        <section className="card" aria-labelledby="check-title">
+          <h2 id="check-title" className="font-semibold">
+            {t('verify.checkTitle')}
+          </h2>
+          <p className="mb-3 text-sm text-slate-600">{t('verify.checkHelp')}</p>
+          <form action="/verify" className="grid gap-3 sm:grid-cols-3" id="check-form">
+            <div>
+              <label htmlFor="lab" className="label">
+                {t('verify.labCode')}
+              </label>
+              <input id="lab" name="lab" required defaultValue={sp.lab ?? ''} className="input" placeholder="GZ-001" />
+            </div>
+            <div>
+              <label htmlFor="analyte" className="label">
+                {t('verify.analyte')}
+              </label>
+              <select id="analyte" name="analyte" required defaultValue={sp.analyte ?? ''} className="input">
+                {analytes.map((a) => (
+                  <option key={a.code} value={a.code}>
+                    {a.code} · {zh ? a.nameZh : a.nameEn}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div>
+              <label htmlFor="date" className="label">
+                {t('verify.date')}
+              </label>
+              <input id="date" name="date" type="date" defaultValue={sp.date ?? ''} className="input" />
+            </div>
+            <div className="sm:col-span-3">
+              <button type="submit" className="btn">
+                {t('verify.check')}
+              </button>
+            </div>
+          </form>
+          {error && (
+            <p role="alert" className="field-error">
+              {error}
+            </p>
+          )}
+          {answer && <VerifyAnswerCard answer={answer} labLabel={sp.lab!} analyteLabel={analyte ? (zh ? analyte.nameZh : analyte.nameEn) : sp.analyte!} />}
+        </section>
+      </div>
+      <p className="mt-6 text-xs text-slate-500">{t('verify.dataNote')}</p>
+    </div>
+  );
+}
+
+function safe<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (isAppError(e)) return fallback;
+    throw e;
+  }
+}

@@ -1,0 +1,22 @@
+'use server';
+import { revalidatePath } from 'next/cache';
+import { getDb } from '@/db/client';
+import { formObject, runAction, type ActionState } from '@/lib/actions';
+import { decideBulk } from '@/lib/services/recognition/decisions';
+import { recomputeEligibility } from '@/lib/services/recognition/eligibility';
+
+export async function decideAction(_prev: ActionState, form: FormData) {
+  return runAction((actor) => {
+    const results = decideBulk(getDb(), actor, formObject(form));
+    revalidatePath('/regulator/recognition');
+    return results.map((r) => ({ action: r.action, certificateNo: r.certificateNo ?? null, mark: r.mark ?? null }));
+  });
+}
+
+export async function recomputeAction(_prev: ActionState, _form: FormData) {
+  return runAction((actor) => {
+    const r = recomputeEligibility(getDb(), actor);
+    revalidatePath('/regulator/recognition');
+    return r;
+  });
+}

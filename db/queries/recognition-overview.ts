@@ -1,0 +1,88 @@
+// Aggregates for the regulator's regional overview, scoped in SQL to a jurisdiction's region path.
+import { sql } from 'drizzle-orm';
+import type { Conn } from '../client';
+
+const within = (path: string | null) => (path ? sql`r.path LIKE ${`${path}%`}` : sql`1 = 1`);
+
+/** Per region that has labs: labs, active certified pairs, distinct recognised analytes. */
+export function recognitionByRegion(db: Conn, withinPath: string | null, today: string) {
+  return db.all<{ regionCode: string; regionName: string; regionNameEn: string; regionLevel: string; labs: number; certifiedPairs: number; recognisedTests: number; certifiedLabs: number }>(sql`
+    SELECT r.code AS regionCode, r.name AS regionName, r.name_en AS regionNameEn, r.level AS regionLevel,
+           count(DISTINCT l.id) AS labs,
+           count(DISTINCT CASE WHEN c.id IS NOT NULL THEN c.id END) AS certifiedPairs,
+           count(DISTINCT c.analyte_id) AS recognisedTests,
+           count(DISTINCT c.lab_id) AS certifiedLabs
+    FROM laboratories l
+    JOIN regions r ON r.id = l.region_id
+    LEFT JOIN certifications c ON c.lab_id = l.id AND c.status = 'active' AND c.valid_from <= ${today} AND c.valid_to >= ${today}
+    WHERE l.active = 1 AND ${within(withinPath)}
+    GROUP BY r.id ORDER BY r.path`);
+}
+
+export function certificationStatusCounts(db: Conn, withinPath: string | null) {
+  return db.all<{ status: string; flagged: number; n: number }>(sql`
+    SELECT c.status AS status, c.flagged AS flagged, count(*) AS n
+    FROM certifications c JOIN laboratories l ON l.id = c.lab_id JOIN regions r ON r.id = l.region_id
+    WHERE ${within(withinPath)} GROUP BY c.status, c.flagged`);
+}
+
+export function eligibilityCounts(db: Conn, withinPath: string | null) {
+  return db.get<{ pairs: number; eligible: number }>(sql`
+    SELECT count(*) AS pairs, coalesce(sum(e.eligible), 0) AS eligible
+    FROM eligibility_results e JOIN laboratories l ON l.id = e.lab_id JOIN regions r ON r.id = l.region_id
+    WHERE ${within(withinPath)}`)!;
+}
+
+/** EQA pass rate per month of the round's closing (published rounds, latest non-superseded evaluation). */
+export function eqaPassRateByMonth(db: Conn, withinPath: string | null, fromMs: number) {
+  return db.all<{ month: string; total: number; satisfactory: number }>(sql`
+    SELECT strftime('%Y-%m', (er.closes_at + 28800000) / 1000, 'unixepoch') AS month, count(*) AS total,
+           sum(CASE WHEN s.verdict = 'satisfactory' THEN 1 ELSE 0 END) AS satisfactory
+    FROM eqa_analyte_scores s
+    JOIN eqa_rounds er ON er.id = s.round_id AND er.status = 'published'
+    JOIN laboratories l ON l.id = s.lab_id JOIN regions r ON r.id = l.region_id
+    WHERE er.closes_at >= ${fromMs} AND ${within(withinPath)}
+      AND s.evaluation_id = (
+        SELECT e.id FROM eqa_evaluations e WHERE e.round_id = s.round_id AND e.status IN ('published', 'complete')
+        ORDER BY (e.status = 'published') DESC, e.version DESC LIMIT 1)
+    GROUP BY month ORDER BY month`);
+}
+
+/** Per month: lab × analyte pairs with any IQC, and their working days with at least `minLevels` levels. */
+export function iqcCoverageByMonth(db: Conn, withinPath: string | null, fromMs: number, toMs: number, minLevels: number) {
+  return db.all<{ month: string; pairs: number; coveredDays: number }>(sql`
+    WITH days AS (
+      SELECT res.lab_id, res.analyte_id, date((res.measured_at + 28800000) / 1000, 'unixepoch') AS day, count(DISTINCT res.level) AS levels
+      FROM iqc_results res JOIN laboratories l ON l.id = res.lab_id JOIN regions r ON r.id = l.region_id
+      WHERE res.measured_at >= ${fromMs} AND res.measured_at < ${toMs} AND res.current = 1 AND res.excluded = 0 AND ${within(withinPath)}
+      GROUP BY res.lab_id, res.analyte_id, day)
+    SELECT substr(day, 1, 7) AS month, count(DISTINCT lab_id || ':' || analyte_id) AS pairs,
+           sum(CASE WHEN levels >= ${minLevels} AND strftime('%w', day) BETWEEN '1' AND '5' THEN 1 ELSE 0 END) AS coveredDays
+    FROM days GROUP BY month ORDER BY month`);
+}
+
+/** Active certifications at risk: flagged, no longer eligible, or ending soon; worst first. */
+export function certificationsAtRisk(db: Conn, withinPath: string | null, today: string, soon: string, limit = 15) {
+  return db.all<{
+    labCode: string;
+    labName: string;
+    regionName: string;
+    analyteCode: string;
+    analyteNameZh: string;
+    analyteNameEn: string;
+    mark: string;
+    validTo: string;
+    flagged: number;
+    eligible: number | null;
+    criteria: string | null;
+  }>(sql`
+    SELECT l.code AS labCode, l.name AS labName, r.name AS regionName, a.code AS analyteCode, a.name_zh AS analyteNameZh, a.name_en AS analyteNameEn,
+           c.mark, c.valid_to AS validTo, c.flagged, e.eligible, e.criteria
+    FROM certifications c
+    JOIN laboratories l ON l.id = c.lab_id JOIN regions r ON r.id = l.region_id JOIN analytes a ON a.id = c.analyte_id
+    LEFT JOIN eligibility_results e ON e.lab_id = c.lab_id AND e.analyte_id = c.analyte_id
+    WHERE c.status = 'active' AND c.valid_to >= ${today} AND ${within(withinPath)}
+      AND (c.flagged = 1 OR coalesce(e.eligible, 0) = 0 OR c.valid_to <= ${soon})
+    ORDER BY c.flagged DESC, coalesce(e.eligible, 0) ASC, c.valid_to ASC
+    LIMIT ${limit}`);
+}

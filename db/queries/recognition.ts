@@ -1,0 +1,489 @@
+// Mutual recognition: policies, the evidence the eligibility engine reads (IQC and EQA tables
+// written by other parts), stored verdicts, certifications and their events. All SQL of the
+// recognition services lives here; scoped reads take the jurisdiction's region path.
+import { and, asc, desc, eq, inArray, like, sql, type SQL } from 'drizzle-orm';
+import type { Conn } from '../client';
+import {
+  analytes,
+  certificationEvents,
+  certifications,
+  eligibilityResults,
+  laboratories,
+  recognitionPolicies,
+  regions,
+} from '../schema';
+import type { CertificationAction, CertificationStatus } from '../enums';
+
+const CHUNK = 400;
+function chunks<T>(xs: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK));
+  return out;
+}
+/** push without spreading (a spread of 100k rows overflows the call stack) */
+function pushAll<T>(out: T[], rows: T[]) {
+  for (const r of rows) out.push(r);
+}
+const idList = (ids: readonly number[]) => sql.join(ids.map((i) => sql`${i}`), sql`, `);
+
+// ---------------------------------------------------------------------------------------------
+// Policies
+
+export type PolicyRow = typeof recognitionPolicies.$inferSelect & { regionCode: string; regionName: string; regionPath: string; regionLevel: string };
+
+/** Every version of every policy, with its region (a few hundred rows even nationally). */
+export function listAllPolicies(db: Conn): PolicyRow[] {
+  return db
+    .select({ p: recognitionPolicies, regionCode: regions.code, regionName: regions.name, regionPath: regions.path, regionLevel: regions.level })
+    .from(recognitionPolicies)
+    .innerJoin(regions, eq(regions.id, recognitionPolicies.regionId))
+    .orderBy(asc(regions.path), desc(recognitionPolicies.effectiveFrom), desc(recognitionPolicies.version))
+    .all()
+    .map((r) => ({ ...r.p, regionCode: r.regionCode, regionName: r.regionName, regionPath: r.regionPath, regionLevel: r.regionLevel }));
+}
+
+/** Policies of the regions on a lab's (or region's) path: itself and its ancestors. */
+export function listPoliciesOnPath(db: Conn, path: string): PolicyRow[] {
+  const codes = path.split('/').filter(Boolean);
+  if (!codes.length) return [];
+  return db
+    .select({ p: recognitionPolicies, regionCode: regions.code, regionName: regions.name, regionPath: regions.path, regionLevel: regions.level })
+    .from(recognitionPolicies)
+    .innerJoin(regions, eq(regions.id, recognitionPolicies.regionId))
+    .where(inArray(regions.code, codes))
+    .orderBy(desc(regions.path), desc(recognitionPolicies.effectiveFrom), desc(recognitionPolicies.version))
+    .all()
+    .map((r) => ({ ...r.p, regionCode: r.regionCode, regionName: r.regionName, regionPath: r.regionPath, regionLevel: r.regionLevel }));
+}
+
+export function nextPolicyVersion(db: Conn, regionId: number): number {
+  const r = db
+    .select({ v: sql<number>`coalesce(max(${recognitionPolicies.version}), 0)` })
+    .from(recognitionPolicies)
+    .where(eq(recognitionPolicies.regionId, regionId))
+    .get();
+  return (r?.v ?? 0) + 1;
+}
+
+export function insertPolicy(db: Conn, values: typeof recognitionPolicies.$inferInsert) {
+  return db.insert(recognitionPolicies).values(values).returning().get();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Labs and analytes the engine works on
+
+export function labsWithin(db: Conn, f: { withinPath: string | null; labIds?: number[] }) {
+  const conds: (SQL | undefined)[] = [eq(laboratories.active, true)];
+  if (f.withinPath) conds.push(like(regions.path, `${f.withinPath}%`));
+  if (f.labIds) conds.push(f.labIds.length ? inArray(laboratories.id, f.labIds) : sql`0`);
+  return db
+    .select({ id: laboratories.id, code: laboratories.code, regionPath: regions.path })
+    .from(laboratories)
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .where(and(...conds))
+    .orderBy(asc(laboratories.id))
+    .all();
+}
+
+export function analyteSpecs(db: Conn) {
+  return db
+    .select({ id: analytes.id, code: analytes.code, nameEn: analytes.nameEn, nameZh: analytes.nameZh, allowableCvPercent: analytes.allowableCvPercent })
+    .from(analytes)
+    .all();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evidence (tables written by the IQC and EQA parts; read-only here)
+
+export interface EqaScoreRow {
+  labId: number;
+  analyteId: number;
+  roundId: number;
+  roundCode: string;
+  closesAt: number;
+  publishedAt: number | null;
+  score: number;
+  verdict: 'satisfactory' | 'unsatisfactory';
+  notSubmitted: number;
+  unsuccessful: number;
+}
+
+/**
+ * Graded EQA results of these labs, newest round first per lab × analyte. Only **published** rounds
+ * count, and of each round only its latest non-superseded evaluation (the published one first):
+ * an evaluated but unpublished round can still be re-evaluated and its participants have not seen
+ * it, so recognition never rests on it.
+ */
+export function eqaScoresForLabs(db: Conn, labIds: readonly number[]): EqaScoreRow[] {
+  const out: EqaScoreRow[] = [];
+  for (const ids of chunks(labIds)) {
+    pushAll(out, 
+      db.all<EqaScoreRow>(sql`
+        SELECT s.lab_id AS labId, s.analyte_id AS analyteId, s.round_id AS roundId, r.code AS roundCode,
+               r.closes_at AS closesAt, r.published_at AS publishedAt, s.score AS score, s.verdict AS verdict,
+               s.not_submitted AS notSubmitted, s.unsuccessful AS unsuccessful
+        FROM eqa_analyte_scores s
+        JOIN eqa_rounds r ON r.id = s.round_id AND r.status = 'published'
+        WHERE s.lab_id IN (${idList(ids)})
+          AND s.evaluation_id = (
+            SELECT e.id FROM eqa_evaluations e
+            WHERE e.round_id = s.round_id AND e.status IN ('published', 'complete')
+            ORDER BY (e.status = 'published') DESC, e.version DESC LIMIT 1)
+        ORDER BY s.lab_id, s.analyte_id, r.closes_at DESC, r.id DESC`),
+    );
+  }
+  return out;
+}
+
+/** Per lab × analyte × day (UTC+8): how many distinct control levels have a current result. */
+export function iqcLevelDays(db: Conn, labIds: readonly number[], fromMs: number, toMs: number) {
+  const out: { labId: number; analyteId: number; day: string; levels: number }[] = [];
+  for (const ids of chunks(labIds)) {
+    pushAll(out, 
+      db.all<{ labId: number; analyteId: number; day: string; levels: number }>(sql`
+        SELECT lab_id AS labId, analyte_id AS analyteId,
+               date((measured_at + 28800000) / 1000, 'unixepoch') AS day, count(DISTINCT level) AS levels
+        FROM iqc_results
+        WHERE lab_id IN (${idList(ids)}) AND measured_at >= ${fromMs} AND measured_at < ${toMs}
+          AND current = 1 AND excluded = 0
+        GROUP BY lab_id, analyte_id, day`),
+    );
+  }
+  return out;
+}
+
+/** Current, non-excluded control values of runs that were not rejected (rejected points stay on the
+ * chart but out of the statistics), per lab × analyte × level. */
+export function iqcValuesForCv(db: Conn, labIds: readonly number[], fromMs: number, toMs: number) {
+  type Row = { labId: number; analyteId: number; level: string; value: number; measuredAt: number };
+  const out: Row[] = [];
+  for (const ids of chunks(labIds)) {
+    pushAll(out, 
+      db.all<Row>(sql`
+        SELECT res.lab_id AS labId, res.analyte_id AS analyteId, res.level AS level, res.value AS value, res.measured_at AS measuredAt
+        FROM iqc_results res JOIN iqc_runs run ON run.id = res.run_id
+        WHERE res.lab_id IN (${idList(ids)}) AND res.measured_at >= ${fromMs} AND res.measured_at < ${toMs}
+          AND res.current = 1 AND res.excluded = 0 AND run.status != 'rejected'
+        ORDER BY res.measured_at, res.id`),
+    );
+  }
+  return out;
+}
+
+/** Rejected runs measured before `beforeMs` whose corrective action is missing or still open. */
+export function overdueRejectedRuns(db: Conn, labIds: readonly number[], beforeMs: number) {
+  const out: { labId: number; analyteId: number; runId: number; measuredAt: number; actionId: number | null }[] = [];
+  for (const ids of chunks(labIds)) {
+    pushAll(out, 
+      db.all<{ labId: number; analyteId: number; runId: number; measuredAt: number; actionId: number | null }>(sql`
+        SELECT r.lab_id AS labId, r.analyte_id AS analyteId, r.id AS runId, r.measured_at AS measuredAt, ca.id AS actionId
+        FROM iqc_runs r LEFT JOIN corrective_actions ca ON ca.run_id = r.id
+        WHERE r.lab_id IN (${idList(ids)}) AND r.status = 'rejected' AND r.measured_at < ${beforeMs}
+          AND (ca.id IS NULL OR ca.status != 'resolved')
+        ORDER BY r.measured_at`),
+    );
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stored verdicts
+
+export interface CriterionLine {
+  key: string;
+  met: boolean;
+  figure: string | number | null;
+  /** threshold the figure is compared with, for display */
+  target?: string | number | null;
+  evidence?: { kind: 'eqa_round' | 'iqc_month' | 'corrective_action'; ref: string; href: string } | null;
+}
+
+export function upsertEligibility(
+  db: Conn,
+  rows: { labId: number; analyteId: number; policyId: number | null; eligible: boolean; criteria: CriterionLine[]; computedAt: number }[],
+) {
+  for (const r of rows) {
+    db.insert(eligibilityResults)
+      .values({ ...r, criteria: r.criteria as never })
+      .onConflictDoUpdate({
+        target: [eligibilityResults.labId, eligibilityResults.analyteId],
+        set: { policyId: r.policyId, eligible: r.eligible, criteria: r.criteria as never, computedAt: r.computedAt },
+      })
+      .run();
+  }
+}
+
+export function findEligibility(db: Conn, labId: number, analyteId: number) {
+  return db
+    .select()
+    .from(eligibilityResults)
+    .where(and(eq(eligibilityResults.labId, labId), eq(eligibilityResults.analyteId, analyteId)))
+    .get();
+}
+
+/** A lab's verdicts with the analyte and any live certification (its own page). */
+export function listEligibilityForLab(db: Conn, labId: number) {
+  return db
+    .select({
+      analyteId: analytes.id,
+      analyteCode: analytes.code,
+      analyteNameEn: analytes.nameEn,
+      analyteNameZh: analytes.nameZh,
+      eligible: eligibilityResults.eligible,
+      criteria: eligibilityResults.criteria,
+      computedAt: eligibilityResults.computedAt,
+      certStatus: certifications.status,
+      mark: certifications.mark,
+      validTo: certifications.validTo,
+    })
+    .from(eligibilityResults)
+    .innerJoin(analytes, eq(analytes.id, eligibilityResults.analyteId))
+    .leftJoin(
+      certifications,
+      and(eq(certifications.labId, eligibilityResults.labId), eq(certifications.analyteId, eligibilityResults.analyteId), inArray(certifications.status, ['active', 'suspended'])),
+    )
+    .where(eq(eligibilityResults.labId, labId))
+    .orderBy(desc(eligibilityResults.eligible), asc(analytes.code))
+    .all()
+    .map((r) => ({ ...r, criteria: (r.criteria ?? []) as CriterionLine[] }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The regulator's queue
+
+export interface QueueFilter {
+  withinPath: string | null;
+  cityCode?: string;
+  labId?: number;
+  analyteId?: number;
+  /** rejections newer than this hold a pair out of the approval list */
+  rejectHoldSince: number;
+  limit?: number;
+}
+
+const queueCols = {
+  labId: laboratories.id,
+  labCode: laboratories.code,
+  labName: laboratories.name,
+  regionName: regions.name,
+  regionNameEn: regions.nameEn,
+  regionCode: regions.code,
+  analyteId: analytes.id,
+  analyteCode: analytes.code,
+  analyteNameEn: analytes.nameEn,
+  analyteNameZh: analytes.nameZh,
+};
+
+function queueScope(f: QueueFilter): (SQL | undefined)[] {
+  return [
+    f.withinPath ? like(regions.path, `${f.withinPath}%`) : undefined,
+    f.cityCode ? like(regions.path, `%/${f.cityCode}/%`) : undefined,
+    f.labId ? eq(laboratories.id, f.labId) : undefined,
+    f.analyteId ? eq(analytes.id, f.analyteId) : undefined,
+    eq(laboratories.active, true),
+  ];
+}
+
+/** Eligible pairs without a live certification (and not recently rejected). */
+export function queueToApprove(db: Conn, f: QueueFilter) {
+  return db
+    .select({ ...queueCols, eligible: eligibilityResults.eligible, criteria: eligibilityResults.criteria, computedAt: eligibilityResults.computedAt })
+    .from(eligibilityResults)
+    .innerJoin(laboratories, eq(laboratories.id, eligibilityResults.labId))
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .innerJoin(analytes, eq(analytes.id, eligibilityResults.analyteId))
+    .where(
+      and(
+        eq(eligibilityResults.eligible, true),
+        ...queueScope(f),
+        sql`NOT EXISTS (SELECT 1 FROM certifications c WHERE c.lab_id = ${eligibilityResults.labId} AND c.analyte_id = ${eligibilityResults.analyteId} AND c.status IN ('active', 'suspended'))`,
+        sql`NOT EXISTS (SELECT 1 FROM certification_events ev WHERE ev.lab_id = ${eligibilityResults.labId} AND ev.analyte_id = ${eligibilityResults.analyteId} AND ev.action = 'reject' AND ev.at >= ${f.rejectHoldSince})`,
+      ),
+    )
+    .orderBy(asc(regions.path), asc(laboratories.code), asc(analytes.code))
+    .limit(f.limit ?? 2000)
+    .all();
+}
+
+/** Live certifications that need a look: flagged, active but no longer eligible, or suspended and
+ * eligible again (to reinstate). Flagged first. */
+export function queueToReview(db: Conn, f: QueueFilter) {
+  return db
+    .select({
+      ...queueCols,
+      eligible: eligibilityResults.eligible,
+      criteria: eligibilityResults.criteria,
+      computedAt: eligibilityResults.computedAt,
+      certificationId: certifications.id,
+      status: certifications.status,
+      mark: certifications.mark,
+      certificateNo: certifications.certificateNo,
+      validFrom: certifications.validFrom,
+      validTo: certifications.validTo,
+      flagged: certifications.flagged,
+      flagReason: certifications.flagReason,
+    })
+    .from(certifications)
+    .innerJoin(laboratories, eq(laboratories.id, certifications.labId))
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .innerJoin(analytes, eq(analytes.id, certifications.analyteId))
+    .leftJoin(eligibilityResults, and(eq(eligibilityResults.labId, certifications.labId), eq(eligibilityResults.analyteId, certifications.analyteId)))
+    .where(
+      and(
+        inArray(certifications.status, ['active', 'suspended']),
+        ...queueScope(f),
+        sql`(${certifications.flagged} = 1
+             OR (${certifications.status} = 'active' AND coalesce(${eligibilityResults.eligible}, 0) = 0)
+             OR (${certifications.status} = 'suspended' AND ${eligibilityResults.eligible} = 1))`,
+      ),
+    )
+    .orderBy(desc(certifications.flagged), asc(regions.path), asc(laboratories.code), asc(analytes.code))
+    .limit(f.limit ?? 2000)
+    .all();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certifications and their events
+
+export function findLiveCertification(db: Conn, labId: number, analyteId: number) {
+  return db
+    .select()
+    .from(certifications)
+    .where(and(eq(certifications.labId, labId), eq(certifications.analyteId, analyteId), inArray(certifications.status, ['active', 'suspended'])))
+    .get();
+}
+
+export function findCertificationById(db: Conn, id: number) {
+  return db.select().from(certifications).where(eq(certifications.id, id)).get();
+}
+
+/** The largest certificate number with this prefix (numbers are zero-padded, so text order works). */
+export function maxCertificateNo(db: Conn, prefix: string): string | undefined {
+  return db
+    .select({ no: sql<string | null>`max(${certifications.certificateNo})` })
+    .from(certifications)
+    .where(like(certifications.certificateNo, `${prefix}%`))
+    .get()?.no ?? undefined;
+}
+
+export function insertCertification(db: Conn, values: typeof certifications.$inferInsert) {
+  return db.insert(certifications).values(values).returning().get();
+}
+
+export function updateCertification(db: Conn, id: number, set: Partial<typeof certifications.$inferInsert>) {
+  db.update(certifications).set(set).where(eq(certifications.id, id)).run();
+}
+
+export function insertCertificationEvent(
+  db: Conn,
+  e: {
+    certificationId: number | null;
+    labId: number;
+    analyteId: number;
+    action: CertificationAction;
+    fromStatus: CertificationStatus | null;
+    toStatus: CertificationStatus | null;
+    effectiveOn: string;
+    reason: string;
+    actorId: number | null;
+    at: number;
+  },
+) {
+  return db.insert(certificationEvents).values(e).returning().get();
+}
+
+/** The latest effective day among a certification's status events (new decisions cannot precede it). */
+export function lastEffectiveDay(db: Conn, certificationId: number): string | undefined {
+  return (
+    db
+      .select({ d: sql<string | null>`max(${certificationEvents.effectiveOn})` })
+      .from(certificationEvents)
+      .where(eq(certificationEvents.certificationId, certificationId))
+      .get()?.d ?? undefined
+  );
+}
+
+export function listCertificationEvents(db: Conn, certificationId: number) {
+  return db
+    .select()
+    .from(certificationEvents)
+    .where(eq(certificationEvents.certificationId, certificationId))
+    .orderBy(asc(certificationEvents.effectiveOn), asc(certificationEvents.id))
+    .all();
+}
+
+/** Live certifications whose window ended before `today` (for the expiry sweep). */
+export function certificationsPastValidity(db: Conn, today: string, withinPath: string | null) {
+  return db
+    .select({ id: certifications.id, labId: certifications.labId, analyteId: certifications.analyteId, status: certifications.status, validTo: certifications.validTo, regionId: laboratories.regionId })
+    .from(certifications)
+    .innerJoin(laboratories, eq(laboratories.id, certifications.labId))
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .where(
+      and(
+        inArray(certifications.status, ['active', 'suspended']),
+        sql`${certifications.validTo} < ${today}`,
+        withinPath ? like(regions.path, `${withinPath}%`) : undefined,
+      ),
+    )
+    .all();
+}
+
+/** Active, not yet flagged certifications of these lab × analyte pairs. */
+export function activeUnflaggedCertifications(db: Conn, pairs: { labId: number; analyteId: number }[]) {
+  if (!pairs.length) return [];
+  const labIds = [...new Set(pairs.map((p) => p.labId))];
+  const want = new Set(pairs.map((p) => `${p.labId}:${p.analyteId}`));
+  return db
+    .select({ id: certifications.id, labId: certifications.labId, analyteId: certifications.analyteId, status: certifications.status, regionId: laboratories.regionId })
+    .from(certifications)
+    .innerJoin(laboratories, eq(laboratories.id, certifications.labId))
+    .where(and(inArray(certifications.labId, labIds), eq(certifications.status, 'active'), eq(certifications.flagged, false)))
+    .all()
+    .filter((c) => want.has(`${c.labId}:${c.analyteId}`));
+}
+
+/** Every certification of a lab (newest first), with its analyte: the regulator's and the lab's view. */
+export function listCertificationsForLab(db: Conn, labId: number) {
+  return db
+    .select({
+      id: certifications.id,
+      analyteId: analytes.id,
+      analyteCode: analytes.code,
+      analyteNameEn: analytes.nameEn,
+      analyteNameZh: analytes.nameZh,
+      scope: certifications.scope,
+      mark: certifications.mark,
+      certificateNo: certifications.certificateNo,
+      status: certifications.status,
+      validFrom: certifications.validFrom,
+      validTo: certifications.validTo,
+      flagged: certifications.flagged,
+    })
+    .from(certifications)
+    .innerJoin(analytes, eq(analytes.id, certifications.analyteId))
+    .where(eq(certifications.labId, labId))
+    .orderBy(asc(analytes.code), desc(certifications.validFrom))
+    .all();
+}
+
+/** The lab × analyte pairs that already have a stored verdict (recomputed so none goes stale). */
+export function eligibilityPairsForLabs(db: Conn, labIds: readonly number[]) {
+  const out: { labId: number; analyteId: number }[] = [];
+  for (const ids of chunks(labIds)) {
+    pushAll(out, db.select({ labId: eligibilityResults.labId, analyteId: eligibilityResults.analyteId }).from(eligibilityResults).where(inArray(eligibilityResults.labId, ids)).all());
+  }
+  return out;
+}
+
+/** Labs graded in a round (its latest non-superseded evaluation) and whether each pair is unsuccessful. */
+export function roundScores(db: Conn, roundId: number) {
+  return db.all<{ labId: number; analyteId: number; unsuccessful: number; roundCode: string }>(sql`
+    SELECT s.lab_id AS labId, s.analyte_id AS analyteId, s.unsuccessful AS unsuccessful, r.code AS roundCode
+    FROM eqa_analyte_scores s JOIN eqa_rounds r ON r.id = s.round_id
+    WHERE s.round_id = ${roundId}
+      AND s.evaluation_id = (
+        SELECT e.id FROM eqa_evaluations e
+        WHERE e.round_id = s.round_id AND e.status IN ('published', 'complete')
+        ORDER BY (e.status = 'published') DESC, e.version DESC LIMIT 1)`);
+}

@@ -1,0 +1,44 @@
+// Calendar days of recognition. Certification is decided per day in China's time zone (UTC+8, no
+// daylight saving), so "today" and "the day a run was measured" are computed at UTC+8.
+const OFFSET_MS = 8 * 3600 * 1000;
+const DAY_MS = 24 * 3600 * 1000;
+
+/** The calendar day (Asia/Shanghai) of an instant, 'YYYY-MM-DD'. */
+export function dayOf(ms: number): string {
+  return new Date(ms + OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** The instant at which a day starts (00:00 Asia/Shanghai). */
+export function startOfDay(day: string): number {
+  return Date.parse(`${day}T00:00:00Z`) - OFFSET_MS;
+}
+
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Add calendar months, clamping to the month's last day (2026-01-31 + 1 month = 2026-02-28). */
+export function addMonths(day: string, n: number): string {
+  const [y, m, d] = day.split('-').map(Number);
+  const total = y * 12 + (m - 1) + n;
+  const ny = Math.floor(total / 12);
+  const nm = (total % 12) + 1;
+  const last = new Date(Date.UTC(ny, nm, 0)).getUTCDate();
+  return `${ny}-${String(nm).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
+}
+
+/** Monday to Friday. */
+export function isWorkingDay(day: string): boolean {
+  const wd = new Date(`${day}T00:00:00Z`).getUTCDay();
+  return wd >= 1 && wd <= 5;
+}
+
+/** The working days of the `days` days that end with `lastDay` (inclusive), oldest first. */
+export function workingDaysEnding(lastDay: string, days: number): string[] {
+  const out: string[] = [];
+  for (let i = days - 1; i >= 0; i--) {
+    const d = addDays(lastDay, -i);
+    if (isWorkingDay(d)) out.push(d);
+  }
+  return out;
+}

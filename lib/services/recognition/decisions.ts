@@ -1,0 +1,209 @@
+// The regulator's decisions on lab × analyte pairs: approve, reject, suspend, reinstate, revoke.
+// Each needs a reason, takes effect on a day (today by default, never in the future, never before
+// the certification's last recorded event: history is only ever appended), writes a
+// certification_events row and an audit entry in the same transaction.
+//
+// Decisions made here:
+// - approval needs the stored verdict to be eligible and no live (active or suspended)
+//   certification of the pair; it issues `HR-{region code}-{year}-{000001}` and the mark
+//   `{region name}HR` of the approving regulator's region (全国HR for a national regulator), valid
+//   from the effective day for the policy's validityMonths (default 12) minus one day;
+// - a rejection is an event without a certification; it holds the pair out of the approval list for
+//   REJECT_HOLD_DAYS, after which it returns if still eligible;
+// - suspend (active → suspended), reinstate (suspended → active), revoke (active|suspended →
+//   revoked) clear the flag: the regulator has looked at it.
+import type { DB, Conn } from '@/db/client';
+import { findAnalyteById } from '@/db/queries/analytes';
+import { insertAudit } from '@/db/queries/audit';
+import { findLabScope } from '@/db/queries/labs';
+import { findRegionById } from '@/db/queries/regions';
+import {
+  activeUnflaggedCertifications,
+  certificationsPastValidity,
+  findEligibility,
+  findLiveCertification,
+  insertCertification,
+  insertCertificationEvent,
+  lastEffectiveDay,
+  maxCertificateNo,
+  updateCertification,
+} from '@/db/queries/recognition';
+import type { CertificationStatus } from '@/db/enums';
+import { can, type Actor } from '@/lib/auth/core';
+import { AppError, isAppError, type FieldError } from '@/lib/errors';
+import { zodFieldErrors } from '@/lib/validation/errors';
+import { bulkDecisionInput, decisionInput, type DecisionAction } from '@/lib/validation/recognition';
+import { addDays, addMonths, dayOf } from './dates';
+import { effectivePolicyFor } from './policy';
+
+export const REJECT_HOLD_DAYS = 90;
+
+export interface DecisionResult {
+  action: DecisionAction;
+  labId: number;
+  analyteId: number;
+  certificationId: number | null;
+  status: CertificationStatus | null;
+  certificateNo?: string;
+  mark?: string;
+  effectiveOn: string;
+}
+
+const TRANSITIONS: Record<'suspend' | 'reinstate' | 'revoke', { from: CertificationStatus[]; to: CertificationStatus }> = {
+  suspend: { from: ['active'], to: 'suspended' },
+  reinstate: { from: ['suspended'], to: 'active' },
+  revoke: { from: ['active', 'suspended'], to: 'revoked' },
+};
+
+/** One decision inside an open transaction. Throws AppError; writes nothing itself on refusal. */
+function applyDecision(
+  tx: Conn,
+  actor: Actor,
+  d: { action: DecisionAction; labId: number; analyteId: number; reason: string; effectiveOn?: string },
+  now: number,
+): DecisionResult {
+  const scope = findLabScope(tx, d.labId);
+  if (!scope) throw AppError.notFound(`No laboratory ${d.labId}`);
+  if (!can(actor, 'certification.decide', scope)) throw AppError.forbidden('That laboratory is outside your jurisdiction');
+  const analyte = findAnalyteById(tx, d.analyteId);
+  if (!analyte) throw AppError.notFound(`No analyte ${d.analyteId}`);
+  const today = dayOf(now);
+  const effectiveOn = d.effectiveOn ?? today;
+  if (effectiveOn > today) throw AppError.invalid('A decision cannot take effect in the future', [{ field: 'effectiveOn', message: `After today (${today})` }]);
+  const live = findLiveCertification(tx, d.labId, d.analyteId);
+  const audit = (action: string, entityId: number | null, details: Record<string, unknown>) =>
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: `certification.${action}`,
+      entityType: 'certification',
+      entityId,
+      labId: d.labId,
+      details: { analyte: analyte.code, effectiveOn, reason: d.reason, ...details },
+      at: now,
+    });
+
+  if (d.action === 'approve') {
+    if (live) throw AppError.conflict(`${analyte.code} is already certified (${live.certificateNo}, ${live.status})`);
+    const verdict = findEligibility(tx, d.labId, d.analyteId);
+    if (!verdict?.eligible) throw AppError.conflict(`${analyte.code} does not meet the recognition policy`);
+    const region = actor.regionId ? findRegionById(tx, actor.regionId) : undefined;
+    if (!region) throw AppError.forbidden('Only a regulator of a region issues certificates');
+    const policy = effectivePolicyFor(tx, scope.regionPath, effectiveOn) ?? effectivePolicyFor(tx, scope.regionPath, today);
+    const validTo = addDays(addMonths(effectiveOn, policy?.validityMonths ?? 12), -1);
+    const prefix = `HR-${region.code}-${effectiveOn.slice(0, 4)}-`;
+    const last = maxCertificateNo(tx, prefix);
+    const certificateNo = `${prefix}${String((last ? Number(last.slice(prefix.length)) : 0) + 1).padStart(6, '0')}`;
+    const mark = `${region.name}HR`;
+    const cert = insertCertification(tx, {
+      labId: d.labId,
+      analyteId: d.analyteId,
+      scopeRegionId: region.id,
+      scope: region.name,
+      mark,
+      certificateNo,
+      status: 'active',
+      validFrom: effectiveOn,
+      validTo,
+      createdAt: now,
+      updatedAt: now,
+    });
+    insertCertificationEvent(tx, { certificationId: cert.id, labId: d.labId, analyteId: d.analyteId, action: 'approve', fromStatus: null, toStatus: 'active', effectiveOn, reason: d.reason, actorId: actor.userId, at: now });
+    audit('approve', cert.id, { certificateNo, mark, validTo });
+    return { action: 'approve', labId: d.labId, analyteId: d.analyteId, certificationId: cert.id, status: 'active', certificateNo, mark, effectiveOn };
+  }
+
+  if (d.action === 'reject') {
+    if (live) throw AppError.conflict(`${analyte.code} is certified (${live.certificateNo}); suspend or revoke it instead`);
+    insertCertificationEvent(tx, { certificationId: null, labId: d.labId, analyteId: d.analyteId, action: 'reject', fromStatus: null, toStatus: null, effectiveOn, reason: d.reason, actorId: actor.userId, at: now });
+    audit('reject', null, {});
+    return { action: 'reject', labId: d.labId, analyteId: d.analyteId, certificationId: null, status: null, effectiveOn };
+  }
+
+  const t = TRANSITIONS[d.action];
+  if (!live || !t.from.includes(live.status)) throw AppError.conflict(`Cannot ${d.action} ${analyte.code}: ${live ? `it is ${live.status}` : 'it is not certified'}`);
+  const lastDay = lastEffectiveDay(tx, live.id) ?? live.validFrom;
+  if (effectiveOn < lastDay) throw AppError.invalid('History is never rewritten', [{ field: 'effectiveOn', message: `Before the last recorded decision (${lastDay})` }]);
+  updateCertification(tx, live.id, { status: t.to, flagged: false, flagReason: null, updatedAt: now });
+  insertCertificationEvent(tx, { certificationId: live.id, labId: d.labId, analyteId: d.analyteId, action: d.action, fromStatus: live.status, toStatus: t.to, effectiveOn, reason: d.reason, actorId: actor.userId, at: now });
+  audit(d.action, live.id, { from: live.status, to: t.to, certificateNo: live.certificateNo });
+  return { action: d.action, labId: d.labId, analyteId: d.analyteId, certificationId: live.id, status: t.to, certificateNo: live.certificateNo, mark: live.mark, effectiveOn };
+}
+
+/** One decision on one pair. */
+export function decide(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}): DecisionResult {
+  if (!can(actor, 'certification.decide')) throw AppError.forbidden('Only a regulator decides on recognition');
+  const parsed = decisionInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid decision', zodFieldErrors(parsed.error));
+  const now = opts.now ?? Date.now();
+  return db.transaction((tx) => applyDecision(tx, actor, parsed.data, now));
+}
+
+/** The same decision on many pairs, all or nothing: every refusal is reported (row = position in
+ * the list, 1-based) and nothing is written when any pair is refused. */
+export function decideBulk(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}): DecisionResult[] {
+  if (!can(actor, 'certification.decide')) throw AppError.forbidden('Only a regulator decides on recognition');
+  const parsed = bulkDecisionInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid decision', zodFieldErrors(parsed.error));
+  const { pairs, ...rest } = parsed.data;
+  const now = opts.now ?? Date.now();
+  const errors: FieldError[] = [];
+  let worst: AppError | null = null;
+  const results: DecisionResult[] = [];
+  const rollback = new Error('rollback');
+  try {
+    db.transaction((tx) => {
+      pairs.forEach((p, i) => {
+        try {
+          results.push(applyDecision(tx, actor, { ...rest, ...p }, now));
+        } catch (e) {
+          if (!isAppError(e)) throw e;
+          errors.push({ row: i + 1, field: `${p.labId}:${p.analyteId}`, message: e.message });
+          if (!worst || e.code === 'forbidden') worst = e;
+        }
+      });
+      if (errors.length) throw rollback;
+    });
+  } catch (e) {
+    if (e !== rollback) throw e;
+    const w = worst as AppError | null;
+    // one refused pair refuses the whole batch, with the most serious reason as the status
+    throw new AppError(w?.code === 'forbidden' ? 'forbidden' : w?.code ?? 'invalid', `${errors.length} of ${pairs.length} decisions were refused; nothing was written`, errors);
+  }
+  return results;
+}
+
+/**
+ * Flag the active certifications of pairs that became unsuccessful in EQA (system action: the
+ * regulator sees them first in the queue). Returns how many were flagged.
+ */
+export function flagCertifications(db: DB, pairs: { labId: number; analyteId: number; reason: string }[], opts: { now?: number } = {}): number {
+  const now = opts.now ?? Date.now();
+  const today = dayOf(now);
+  const reasons = new Map(pairs.map((p) => [`${p.labId}:${p.analyteId}`, p.reason]));
+  return db.transaction((tx) => {
+    const certs = activeUnflaggedCertifications(tx, pairs);
+    for (const c of certs) {
+      const reason = reasons.get(`${c.labId}:${c.analyteId}`)!;
+      updateCertification(tx, c.id, { flagged: true, flagReason: reason, updatedAt: now });
+      insertCertificationEvent(tx, { certificationId: c.id, labId: c.labId, analyteId: c.analyteId, action: 'flag', fromStatus: c.status, toStatus: c.status, effectiveOn: today, reason, actorId: null, at: now });
+      insertAudit(tx, { actorEmail: 'system', action: 'certification.flag', entityType: 'certification', entityId: c.id, labId: c.labId, regionId: c.regionId, details: { reason }, at: now });
+    }
+    return certs.length;
+  });
+}
+
+/** Mark live certifications whose validity window ended as expired (effective the day after validTo). */
+export function expireCertifications(db: DB, f: { withinPath: string | null; now?: number }): number {
+  const now = f.now ?? Date.now();
+  const today = dayOf(now);
+  return db.transaction((tx) => {
+    const due = certificationsPastValidity(tx, today, f.withinPath);
+    for (const c of due) {
+      updateCertification(tx, c.id, { status: 'expired', flagged: false, flagReason: null, updatedAt: now });
+      insertCertificationEvent(tx, { certificationId: c.id, labId: c.labId, analyteId: c.analyteId, action: 'expire', fromStatus: c.status, toStatus: 'expired', effectiveOn: addDays(c.validTo, 1), reason: 'validity ended', actorId: null, at: now });
+      insertAudit(tx, { actorEmail: 'system', action: 'certification.expire', entityType: 'certification', entityId: c.id, labId: c.labId, regionId: c.regionId, details: { validTo: c.validTo }, at: now });
+    }
+    return due.length;
+  });
+}

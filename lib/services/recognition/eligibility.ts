@@ -1,0 +1,269 @@
+// The eligibility engine: for every lab × analyte, a verdict with one line per criterion of the
+// policy in force (met or not, the figure, a link to the evidence). Results are stored in
+// eligibility_results so the regulator's queue and the lab's page read them directly.
+//
+// Evidence decisions (documented once, here):
+// - EQA: published rounds only, each round by its latest non-superseded evaluation (see
+//   db/queries/recognition.ts `eqaScoresForLabs`); "last N rounds" are the newest by closing time.
+// - IQC coverage: a working day (Mon–Fri, Asia/Shanghai calendar) counts when current, non-excluded
+//   results exist for at least `iqcMinLevels` distinct levels; the window is the `iqcWindowDays`
+//   days before today (today itself is still in progress).
+// - Cumulative CV: per level over the same window, with `cumulativeStats` from lib/stats, leaving
+//   out excluded results and rejected runs; the worst level is compared with the analyte's
+//   allowable CV. An analyte without an allowable CV in the catalogue meets the criterion (nothing
+//   to compare with) and the line says so; a level with fewer than 2 values fails it (no data).
+// - Corrective actions: any rejected run measured more than `correctiveActionDays` days ago whose
+//   corrective action is missing or open fails the criterion.
+import type { DB, Conn } from '@/db/client';
+import { insertAudit } from '@/db/queries/audit';
+import { findRegionByCode, findRegionById } from '@/db/queries/regions';
+import {
+  analyteSpecs,
+  eligibilityPairsForLabs,
+  eqaScoresForLabs,
+  iqcLevelDays,
+  iqcValuesForCv,
+  labsWithin,
+  listAllPolicies,
+  overdueRejectedRuns,
+  upsertEligibility,
+  type CriterionLine,
+  type EqaScoreRow,
+} from '@/db/queries/recognition';
+import { can, type Actor } from '@/lib/auth/core';
+import { AppError } from '@/lib/errors';
+import { cumulativeStats } from '@/lib/stats';
+import type { PolicyCriteria } from '@/lib/validation/recognition';
+import { addDays, dayOf, startOfDay, workingDaysEnding } from './dates';
+import { resolvePolicy, type EffectivePolicy } from './policy';
+import { expireCertifications } from './decisions';
+
+export const CRITERION_KEYS = ['listed', 'eqaSatisfactory', 'eqaNoUnsuccessful', 'iqcCoverage', 'correctiveActions', 'cv'] as const;
+export type CriterionKey = (typeof CRITERION_KEYS)[number];
+
+/** Everything known about one lab × analyte, as the pure evaluation needs it. */
+export interface PairEvidence {
+  analyteCode: string;
+  allowableCvPercent: number | null;
+  /** graded EQA rounds, newest first */
+  eqa: Pick<EqaScoreRow, 'roundId' | 'roundCode' | 'score' | 'verdict' | 'notSubmitted' | 'unsuccessful'>[];
+  /** day → distinct levels measured that day */
+  levelDays: Map<string, number>;
+  /** level → values in the window (not excluded, not from rejected runs) */
+  valuesByLevel: Map<string, number[]>;
+  /** rejected runs past the grace period without a resolved corrective action, oldest first */
+  overdueRuns: { runId: number; actionId: number | null; measuredAt: number }[];
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const month = (day: string) => day.slice(0, 7);
+
+/**
+ * Judge one lab × analyte against a policy on a day. Pure (no database, no clock): `today` is the
+ * day of the computation. Returns every criterion line; the pair is eligible when all are met.
+ */
+export function evaluatePair(policy: EffectivePolicy | null, ev: PairEvidence, today: string): { eligible: boolean; lines: CriterionLine[] } {
+  const c: PolicyCriteria | null = policy?.criteria ?? null;
+  const lines: CriterionLine[] = [];
+  const iqcHref = (m: string) => `/lab/iqc/summary?month=${m}`;
+
+  lines.push({ key: 'listed', met: !!policy && policy.analyteCodes.includes(ev.analyteCode), figure: policy ? `${policy.regionCode} v${policy.version}` : null });
+  if (!c) return { eligible: false, lines };
+
+  // EQA: the last N rounds satisfactory
+  const lastN = ev.eqa.slice(0, c.eqaSatisfactoryRounds);
+  const failing = lastN.find((r) => r.verdict !== 'satisfactory' || r.notSubmitted);
+  const eqaRef = failing ?? lastN[0];
+  lines.push({
+    key: 'eqaSatisfactory',
+    met: lastN.length >= c.eqaSatisfactoryRounds && !failing,
+    figure: lastN.length ? lastN.map((r) => round1(r.score)).join(' / ') : null,
+    target: c.eqaSatisfactoryRounds,
+    evidence: eqaRef ? { kind: 'eqa_round', ref: eqaRef.roundCode, href: `/lab/eqa/${encodeURIComponent(eqaRef.roundCode)}` } : null,
+  });
+
+  // EQA: none of the last M rounds unsuccessful
+  const lastM = ev.eqa.slice(0, c.eqaUnsuccessfulWindow);
+  const unsuccessful = lastM.filter((r) => r.unsuccessful);
+  lines.push({
+    key: 'eqaNoUnsuccessful',
+    met: lastM.length > 0 && unsuccessful.length === 0,
+    figure: unsuccessful.length,
+    target: c.eqaUnsuccessfulWindow,
+    evidence: unsuccessful[0] ? { kind: 'eqa_round', ref: unsuccessful[0].roundCode, href: `/lab/eqa/${encodeURIComponent(unsuccessful[0].roundCode)}` } : null,
+  });
+
+  // IQC performed on enough working days, with enough levels
+  const yesterday = addDays(today, -1);
+  const working = workingDaysEnding(yesterday, c.iqcWindowDays);
+  const byMonth = new Map<string, { days: number; covered: number }>();
+  let covered = 0;
+  for (const d of working) {
+    const ok = (ev.levelDays.get(d) ?? 0) >= c.iqcMinLevels;
+    if (ok) covered++;
+    const m = byMonth.get(month(d)) ?? { days: 0, covered: 0 };
+    m.days++;
+    if (ok) m.covered++;
+    byMonth.set(month(d), m);
+  }
+  const coverage = working.length ? (100 * covered) / working.length : 0;
+  let worstMonth = month(yesterday);
+  let worstShare = Infinity;
+  for (const [m, v] of byMonth) {
+    const share = v.covered / v.days;
+    if (share < worstShare) [worstShare, worstMonth] = [share, m];
+  }
+  lines.push({
+    key: 'iqcCoverage',
+    met: coverage >= c.iqcCoveragePercent,
+    figure: round1(coverage),
+    target: c.iqcCoveragePercent,
+    evidence: { kind: 'iqc_month', ref: worstMonth, href: iqcHref(worstMonth) },
+  });
+
+  // rejected runs have their corrective action
+  const overdue = ev.overdueRuns[0];
+  lines.push({
+    key: 'correctiveActions',
+    met: ev.overdueRuns.length === 0,
+    figure: ev.overdueRuns.length,
+    target: c.correctiveActionDays,
+    evidence: overdue ? { kind: 'corrective_action', ref: String(overdue.actionId ?? overdue.runId), href: overdue.actionId ? `/lab/iqc/corrective-actions/${overdue.actionId}` : '/lab/iqc/corrective-actions' } : null,
+  });
+
+  // cumulative CV of the worst level
+  if (c.requireCv) {
+    let worst = -Infinity;
+    let enough = ev.valuesByLevel.size > 0;
+    for (const values of ev.valuesByLevel.values()) {
+      const s = cumulativeStats().addAll(values);
+      if (s.n < 2 || Number.isNaN(s.cv)) enough = false;
+      else worst = Math.max(worst, s.cv);
+    }
+    const figure = enough && Number.isFinite(worst) ? Math.round(worst * 100) / 100 : null;
+    const limit = ev.allowableCvPercent;
+    lines.push({
+      key: 'cv',
+      met: figure !== null && (limit === null || figure <= limit),
+      figure,
+      target: limit,
+      evidence: { kind: 'iqc_month', ref: month(yesterday), href: `/lab/iqc/chart?analyte=${encodeURIComponent(ev.analyteCode)}` },
+    });
+  }
+  return { eligible: lines.every((l) => l.met), lines };
+}
+
+export interface ComputeResult {
+  labs: number;
+  pairs: number;
+  eligible: number;
+}
+
+const BATCH = 100;
+
+/**
+ * Recompute and store the verdicts of the labs of a jurisdiction (or of the given labs). No actor:
+ * callers authorize (recomputeEligibility) or are the system (EQA hook, nightly run). One
+ * transaction per batch of labs, each with an audit entry.
+ */
+export function computeEligibility(db: DB, f: { withinPath: string | null; labIds?: number[]; now?: number; actor?: Actor | null }): ComputeResult {
+  const now = f.now ?? Date.now();
+  const today = dayOf(now);
+  const labs = labsWithin(db, { withinPath: f.withinPath, labIds: f.labIds });
+  const policies = listAllPolicies(db);
+  const specs = analyteSpecs(db);
+  const specById = new Map(specs.map((a) => [a.id, a]));
+  const idByCode = new Map(specs.map((a) => [a.code, a.id]));
+  const maxWindow = Math.max(90, ...policies.map((p) => Number((p.criteria as { iqcWindowDays?: number })?.iqcWindowDays ?? 90)));
+  const windowFrom = startOfDay(addDays(today, -maxWindow));
+  const windowTo = startOfDay(today);
+  const result: ComputeResult = { labs: labs.length, pairs: 0, eligible: 0 };
+
+  for (let i = 0; i < labs.length; i += BATCH) {
+    const batch = labs.slice(i, i + BATCH);
+    const ids = batch.map((l) => l.id);
+    const key = (l: number, a: number) => `${l}:${a}`;
+    const evidence = new Map<string, PairEvidence>();
+    const get = (labId: number, analyteId: number) => {
+      let e = evidence.get(key(labId, analyteId));
+      if (!e) {
+        const spec = specById.get(analyteId);
+        e = { analyteCode: spec?.code ?? '?', allowableCvPercent: spec?.allowableCvPercent ?? null, eqa: [], levelDays: new Map(), valuesByLevel: new Map(), overdueRuns: [] };
+        evidence.set(key(labId, analyteId), e);
+      }
+      return e;
+    };
+    for (const r of eqaScoresForLabs(db, ids)) get(r.labId, r.analyteId).eqa.push(r);
+    for (const r of iqcLevelDays(db, ids, windowFrom, windowTo)) get(r.labId, r.analyteId).levelDays.set(r.day, r.levels);
+    for (const r of eligibilityPairsForLabs(db, ids)) get(r.labId, r.analyteId);
+    const policyByLab = new Map(batch.map((l) => [l.id, resolvePolicy(policies, l.regionPath, today)]));
+    for (const l of batch) for (const code of policyByLab.get(l.id)?.analyteCodes ?? []) if (idByCode.has(code)) get(l.id, idByCode.get(code)!);
+
+    // policies may have different windows: keep each value only inside its lab's own window
+    const labWindowFrom = new Map(batch.map((l) => [l.id, startOfDay(addDays(today, -(policyByLab.get(l.id)?.criteria.iqcWindowDays ?? 90)))]));
+    for (const r of iqcValuesForCv(db, ids, windowFrom, windowTo)) {
+      const e = evidence.get(key(r.labId, r.analyteId));
+      if (!e || r.measuredAt < labWindowFrom.get(r.labId)!) continue;
+      const list = e.valuesByLevel.get(r.level) ?? [];
+      list.push(r.value);
+      e.valuesByLevel.set(r.level, list);
+    }
+    const overdue = overdueRejectedRuns(db, ids, now);
+    for (const r of overdue) {
+      const e = evidence.get(key(r.labId, r.analyteId));
+      const grace = policyByLab.get(r.labId)?.criteria.correctiveActionDays ?? 7;
+      if (e && r.measuredAt < now - grace * 24 * 3600 * 1000) e.overdueRuns.push(r);
+    }
+
+    const rows: Parameters<typeof upsertEligibility>[1] = [];
+    for (const [k, ev] of evidence) {
+      const [labId, analyteId] = k.split(':').map(Number);
+      const policy = policyByLab.get(labId) ?? null;
+      // the level-days and CV values were read for the widest window: narrow them to this policy's
+      if (policy) narrowWindow(ev, today, policy.criteria.iqcWindowDays);
+      const { eligible, lines } = evaluatePair(policy, ev, today);
+      rows.push({ labId, analyteId, policyId: policy?.id ?? null, eligible, criteria: lines, computedAt: now });
+      if (eligible) result.eligible++;
+    }
+    result.pairs += rows.length;
+    db.transaction((tx) => {
+      upsertEligibility(tx, rows);
+      insertAudit(tx, {
+        actorId: f.actor?.userId ?? null,
+        actorEmail: f.actor?.email ?? 'system',
+        action: 'eligibility.compute',
+        entityType: 'eligibility',
+        regionId: f.actor?.regionId ?? null,
+        details: { labs: batch.length, pairs: rows.length, eligible: rows.filter((r) => r.eligible).length, withinPath: f.withinPath },
+        at: now,
+      });
+    });
+  }
+  return result;
+}
+
+/** Drop level-days outside this policy's window (evidence is read once for the widest window). */
+function narrowWindow(ev: PairEvidence, today: string, days: number) {
+  const from = addDays(today, -days);
+  for (const d of [...ev.levelDays.keys()]) if (d < from) ev.levelDays.delete(d);
+}
+
+/** "Nightly-equivalent on demand": a regulator recomputes the verdicts of their jurisdiction (or of a
+ * sub-region) and sweeps certifications whose validity ended. */
+export function recomputeEligibility(db: DB, actor: Actor, input: { regionCode?: string } = {}, opts: { now?: number } = {}) {
+  const region = input.regionCode ? findRegionByCode(db, input.regionCode) : actor.regionId ? findRegionById(db, actor.regionId) : undefined;
+  if (!region) throw AppError.notFound('No such region');
+  if (!can(actor, 'eligibility.compute', { regionPath: region.path })) throw AppError.forbidden('That region is outside your jurisdiction');
+  const now = opts.now ?? Date.now();
+  const expired = expireCertifications(db, { withinPath: region.path, now });
+  return { ...computeEligibility(db, { withinPath: region.path, now, actor }), expired };
+}
+
+/** The nightly job for a script or scheduler: expire, then recompute every lab. */
+export function runNightly(db: DB, opts: { now?: number } = {}) {
+  const now = opts.now ?? Date.now();
+  const expired = expireCertifications(db, { withinPath: null, now });
+  return { ...computeEligibility(db, { withinPath: null, now }), expired };
+}
+
+export type { Conn };

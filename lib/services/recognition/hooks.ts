@@ -1,0 +1,21 @@
+// What recognition does when an EQA round is published: recompute the verdicts of the round's
+// participants at once, and flag the active certifications of pairs that became unsuccessful.
+// Registered in the EQA part's publishHooks (lib/services/eqa/hooks.ts).
+import type { DB } from '@/db/client';
+import { roundScores } from '@/db/queries/recognition';
+import { computeEligibility } from './eligibility';
+import { flagCertifications } from './decisions';
+
+export function onEqaPublished(db: DB, roundId: number, opts: { now?: number } = {}): { flagged: number; pairs: number } {
+  const now = opts.now ?? Date.now();
+  const scores = roundScores(db, roundId);
+  if (!scores.length) return { flagged: 0, pairs: 0 };
+  const labIds = [...new Set(scores.map((s) => s.labId))];
+  const { pairs } = computeEligibility(db, { withinPath: null, labIds, now });
+  const flagged = flagCertifications(
+    db,
+    scores.filter((s) => s.unsuccessful).map((s) => ({ labId: s.labId, analyteId: s.analyteId, reason: `EQA ${s.roundCode}: unsuccessful` })),
+    { now },
+  );
+  return { flagged, pairs };
+}

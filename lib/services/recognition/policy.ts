@@ -1,0 +1,122 @@
+// Recognition policies: one per region, versioned by effective date. A city without a policy of its
+// own inherits its province's (and a province the national one); a city regulator may override.
+import type { DB, Conn } from '@/db/client';
+import { analyteIdsByCode } from '@/db/queries/analytes';
+import { insertAudit } from '@/db/queries/audit';
+import { findRegionByCode, findRegionById } from '@/db/queries/regions';
+import { insertPolicy, listPoliciesOnPath, listAllPolicies, nextPolicyVersion, type PolicyRow } from '@/db/queries/recognition';
+import { can, type Actor } from '@/lib/auth/core';
+import { AppError } from '@/lib/errors';
+import { zodFieldErrors } from '@/lib/validation/errors';
+import { DEFAULT_CRITERIA, policyCriteria, policyInput, type PolicyCriteria } from '@/lib/validation/recognition';
+import { dayOf } from './dates';
+
+export interface EffectivePolicy {
+  id: number;
+  regionId: number;
+  regionCode: string;
+  regionName: string;
+  version: number;
+  effectiveFrom: string;
+  criteria: PolicyCriteria;
+  analyteCodes: string[];
+  validityMonths: number;
+  /** true when the policy belongs to an ancestor region (inherited) */
+  inherited: boolean;
+}
+
+/**
+ * The policy in force for a region path on a day. Candidates are the policies of the region and its
+ * ancestors; the deepest region with a version effective on that day wins (a city's override beats
+ * its province), and within a region the version with the latest effective date (then the highest
+ * version number). Pure: pass the policies (e.g. `listAllPolicies` once for a whole run).
+ */
+export function resolvePolicy(policies: readonly PolicyRow[], regionPath: string, day: string): EffectivePolicy | null {
+  let best: PolicyRow | null = null;
+  for (const p of policies) {
+    if (!regionPath.startsWith(p.regionPath) || p.effectiveFrom > day) continue;
+    if (
+      !best ||
+      p.regionPath.length > best.regionPath.length ||
+      (p.regionPath.length === best.regionPath.length && (p.effectiveFrom > best.effectiveFrom || (p.effectiveFrom === best.effectiveFrom && p.version > best.version)))
+    )
+      best = p;
+  }
+  if (!best) return null;
+  return {
+    id: best.id,
+    regionId: best.regionId,
+    regionCode: best.regionCode,
+    regionName: best.regionName,
+    version: best.version,
+    effectiveFrom: best.effectiveFrom,
+    criteria: policyCriteria.parse(best.criteria ?? {}),
+    analyteCodes: best.analyteCodes,
+    validityMonths: best.validityMonths,
+    inherited: best.regionPath !== regionPath,
+  };
+}
+
+/** The policy in force for a region (or a lab's region) path on a day. */
+export function effectivePolicyFor(db: Conn, regionPath: string, day: string): EffectivePolicy | null {
+  return resolvePolicy(listPoliciesOnPath(db, regionPath), regionPath, day);
+}
+
+export { listAllPolicies };
+
+/** Add a new version of a region's policy (the regulator of that region or of an ancestor). */
+export function createPolicyVersion(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
+  const parsed = policyInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid policy', zodFieldErrors(parsed.error));
+  const p = parsed.data;
+  const now = opts.now ?? Date.now();
+  return db.transaction((tx) => {
+    const region = findRegionByCode(tx, p.regionCode);
+    if (!region) throw AppError.notFound(`No region ${p.regionCode}`);
+    if (!can(actor, 'policy.manage', { regionPath: region.path })) throw AppError.forbidden('That region is outside your jurisdiction');
+    const known = analyteIdsByCode(tx);
+    const unknown = p.analyteCodes.filter((c) => !known.has(c));
+    if (unknown.length) throw AppError.invalid('Unknown analytes', unknown.map((c) => ({ field: 'analyteCodes', message: `No analyte ${c}` })));
+    const codes = [...new Set(p.analyteCodes)].sort();
+    const version = nextPolicyVersion(tx, region.id);
+    const row = insertPolicy(tx, {
+      regionId: region.id,
+      version,
+      effectiveFrom: p.effectiveFrom,
+      criteria: p.criteria as never,
+      analyteCodes: codes,
+      validityMonths: p.validityMonths,
+      reason: p.reason,
+      createdBy: actor.userId,
+      createdAt: now,
+    });
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'policy.create',
+      entityType: 'recognition_policy',
+      entityId: row.id,
+      regionId: region.id,
+      details: { regionCode: region.code, version, effectiveFrom: p.effectiveFrom, analytes: codes.length, reason: p.reason },
+      at: now,
+    });
+    return row;
+  });
+}
+
+/** What the policy page shows: the region's own versions and the policy in force today (maybe inherited). */
+export function policyPage(db: DB, actor: Actor, input: { regionCode?: string } = {}, opts: { now?: number } = {}) {
+  const region = input.regionCode ? findRegionByCode(db, input.regionCode) : actor.regionId ? findRegionById(db, actor.regionId) : undefined;
+  if (!region) throw AppError.notFound('No such region');
+  if (!can(actor, 'policy.manage', { regionPath: region.path })) throw AppError.forbidden('That region is outside your jurisdiction');
+  const today = dayOf(opts.now ?? Date.now());
+  const onPath = listPoliciesOnPath(db, region.path);
+  return {
+    region,
+    today,
+    inForce: resolvePolicy(onPath, region.path, today),
+    versions: onPath.filter((p) => p.regionId === region.id),
+    inheritedVersions: onPath.filter((p) => p.regionId !== region.id),
+    defaults: DEFAULT_CRITERIA,
+  };
+}

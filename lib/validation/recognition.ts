@@ -1,0 +1,96 @@
+// Input of the mutual-recognition use cases: policies, decisions, public look-ups.
+import { z } from 'zod';
+import { safeText } from './admin';
+
+/** A calendar day 'YYYY-MM-DD' that exists (2026-02-30 is refused). */
+export const isoDay = z
+  .string()
+  .trim()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Use the form YYYY-MM-DD')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  }, 'Not a calendar date');
+
+const optionalDay = z.preprocess((v) => (v === '' || v === null ? undefined : v), isoDay.optional());
+
+/**
+ * The configurable thresholds of a recognition policy (issue 6, "default criteria"). Every field has
+ * the issue's default, so `{}` is the default policy.
+ */
+export const policyCriteria = z.object({
+  /** the last N evaluated EQA rounds of the analyte must all be satisfactory */
+  eqaSatisfactoryRounds: z.coerce.number().int().min(1).max(10).default(2),
+  /** none of the last M rounds may be unsuccessful (2 consecutive or 2 of 3 unsatisfactory) */
+  eqaUnsuccessfulWindow: z.coerce.number().int().min(1).max(10).default(3),
+  /** IQC with at least this many levels on a working day counts as "IQC performed" */
+  iqcMinLevels: z.coerce.number().int().min(1).max(5).default(2),
+  /** share of working days (Mon–Fri) with IQC, in percent */
+  iqcCoveragePercent: z.coerce.number().min(0).max(100).default(80),
+  /** look-back window for IQC coverage and cumulative CV, in days */
+  iqcWindowDays: z.coerce.number().int().min(7).max(366).default(90),
+  /** a rejected run older than this many days must have a resolved corrective action */
+  correctiveActionDays: z.coerce.number().int().min(0).max(90).default(7),
+  /** require the cumulative CV to be at or below the analyte's allowable CV */
+  requireCv: z.preprocess((v) => (v === 'on' || v === 'true' ? true : v === 'false' || v === '' ? false : v), z.boolean()).default(true),
+});
+export type PolicyCriteria = z.infer<typeof policyCriteria>;
+export const DEFAULT_CRITERIA: PolicyCriteria = policyCriteria.parse({});
+
+const analyteCodeList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(/[\s,;，、]+/).filter(Boolean) : v),
+  z.array(z.string().trim().toUpperCase().regex(/^[A-Z0-9_]{1,20}$/, 'Analyte codes use capital letters, digits and _')).min(1, 'List at least one analyte'),
+);
+
+/** A new version of a region's policy. */
+export const policyInput = z.object({
+  regionCode: z.string().trim().regex(/^\d{6}$/, 'GB/T 2260 codes have 6 digits'),
+  effectiveFrom: isoDay,
+  criteria: policyCriteria.default(DEFAULT_CRITERIA),
+  analyteCodes: analyteCodeList,
+  validityMonths: z.coerce.number().int().min(1).max(60).default(12),
+  reason: safeText(500).pipe(z.string().min(3, 'Give a reason (3 characters or more)')),
+});
+export type PolicyInput = z.infer<typeof policyInput>;
+
+export const DECISION_ACTIONS = ['approve', 'reject', 'suspend', 'reinstate', 'revoke'] as const;
+export type DecisionAction = (typeof DECISION_ACTIONS)[number];
+
+const pair = z.object({ labId: z.coerce.number().int().positive(), analyteId: z.coerce.number().int().positive() });
+
+/** One decision on a lab × analyte pair. */
+export const decisionInput = pair.extend({
+  action: z.enum(DECISION_ACTIONS),
+  reason: safeText(500).pipe(z.string().min(3, 'Give a reason (3 characters or more)')),
+  effectiveOn: optionalDay,
+});
+export type DecisionInput = z.infer<typeof decisionInput>;
+
+/** The same decision on several pairs (`pairs` as "labId:analyteId" strings from a form, or objects). */
+export const bulkDecisionInput = z.object({
+  action: z.enum(DECISION_ACTIONS),
+  reason: safeText(500).pipe(z.string().min(3, 'Give a reason (3 characters or more)')),
+  effectiveOn: optionalDay,
+  pairs: z.preprocess(
+    (v) =>
+      (v === undefined ? [] : Array.isArray(v) ? v : [v]).map((p) => {
+        if (typeof p !== 'string') return p;
+        const [labId, analyteId] = p.split(':');
+        return { labId, analyteId };
+      }),
+    z.array(pair).min(1, 'Select at least one pair').max(1000),
+  ),
+});
+export type BulkDecisionInput = z.infer<typeof bulkDecisionInput>;
+
+/** Query of the public verification API. */
+export const verifyQuery = z.object({
+  lab: z.string().trim().min(1).max(40),
+  analyte: z.string().trim().min(1).max(20),
+  date: optionalDay,
+});
+
+export const labSearchQuery = z.object({
+  q: z.string().trim().max(100).optional(),
+  region: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().regex(/^\d{6}$/).optional()),
+});

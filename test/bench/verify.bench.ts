@@ -1,0 +1,148 @@
+/**
+ * Load test of the public point-in-time check, `GET /api/v1/verify`, on the PRODUCTION build:
+ * `next build` into .next-bench (skipped with BENCH_SKIP_BUILD=1 when it exists), `next start` on a
+ * free port over a synthetic national database (labs × 30 recognised tests, each certification
+ * with an approval event and every fifth with a suspension and reinstatement), then a bounded
+ * number of requests to 127.0.0.1 with autocannon (random lab, test and date per request). Prints
+ * requests per second and latency p50 / p97.5 / p99; stops the server and exits by itself.
+ * The issue's aim: thousands of requests per second with p99 under 50 ms.
+ *
+ * Sizes at scale 1: 10,000 labs, 300,000 certifications, 20,000 requests over 50 connections.
+ * Run alone: `npx tsx test/bench/verify.bench.ts [scale]`.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { createSyntheticWorld } from './synthetic';
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p97_5: number; p99: number; average: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  '2xx': number;
+  duration: number;
+}
+type Autocannon = (opts: {
+  url: string;
+  connections: number;
+  amount: number;
+  timeout?: number;
+  requests: { method: 'GET'; setupRequest: (req: { path: string }) => { path: string } }[];
+}) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const DIST = '.next-bench';
+const TESTS_PER_LAB = 30;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function waitFor(url: string, ms: number) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`server did not answer at ${url}`);
+}
+
+const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+
+export default async function verifyBench({ scale }: { scale: number }) {
+  const labs = Math.max(100, Math.round(10_000 * scale));
+  const amount = Math.max(2_000, Math.round(20_000 * scale));
+  const t0 = performance.now();
+  const world = createSyntheticWorld({ labs });
+  const codes = [...world.analyteIds.keys()].slice(0, TESTS_PER_LAB);
+  const labCodes: string[] = [];
+  // bulk certifications straight into the tables (the decision service is measured elsewhere)
+  const sqlite = world.db.$client;
+  const now = Date.now();
+  sqlite.transaction(() => {
+    const labRows = sqlite.prepare('SELECT id, code FROM laboratories ORDER BY id').all() as { id: number; code: string }[];
+    const cert = sqlite.prepare(
+      `INSERT INTO certifications (lab_id, analyte_id, scope_region_id, scope, mark, certificate_no, status, valid_from, valid_to, flagged, created_at, updated_at)
+       VALUES (?, ?, 1, '全国', '全国HR', ?, 'active', ?, ?, 0, ?, ?)`,
+    );
+    const ev = sqlite.prepare(
+      `INSERT INTO certification_events (certification_id, lab_id, analyte_id, action, from_status, to_status, effective_on, reason, actor_id, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'bench', NULL, ?)`,
+    );
+    let n = 0;
+    for (const l of labRows) {
+      labCodes.push(l.code);
+      for (const code of codes) {
+        const analyteId = world.analyteIds.get(code)!;
+        const id = Number(cert.run(l.id, analyteId, `HR-100000-2026-${String(++n).padStart(7, '0')}`, '2026-01-01', '2026-12-31', now, now).lastInsertRowid);
+        ev.run(id, l.id, analyteId, 'approve', null, 'active', '2026-01-01', now);
+        if (n % 5 === 0) {
+          ev.run(id, l.id, analyteId, 'suspend', 'active', 'suspended', '2026-03-01', now);
+          ev.run(id, l.id, analyteId, 'reinstate', 'suspended', 'active', '2026-04-01', now);
+        }
+      }
+    }
+  })();
+  world.db.$client.pragma('wal_checkpoint(TRUNCATE)');
+  console.log(`synthetic data: ${fmt(labs)} labs, ${fmt(labs * codes.length)} certifications (${fmt((performance.now() - t0) / 1000, 1)} s)`);
+
+  const env = { ...process.env, NEXT_DIST_DIR: DIST, DATABASE_PATH: world.file, AUTH_SECRET: 'bench-secret-not-for-production', AUTH_TRUST_HOST: 'true', NEXT_TELEMETRY_DISABLED: '1' };
+  if (!(process.env.BENCH_SKIP_BUILD === '1' && fs.existsSync(`${DIST}/BUILD_ID`))) {
+    const b0 = performance.now();
+    const b = spawnSync('npx', ['next', 'build'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    if (b.status !== 0) throw new Error('next build failed');
+    console.log(`production build into ${DIST}: ${fmt((performance.now() - b0) / 1000, 1)} s`);
+  }
+  const port = await freePort();
+  const server = spawn('npx', ['next', 'start', '-p', String(port), '-H', '127.0.0.1'], { env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  const stop = () => {
+    try {
+      if (server.pid) process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(`${base}/api/v1/verify?lab=${labCodes[0]}&analyte=${codes[0]}`, 60_000);
+    // a seeded choice of lab, test and date per request (dates across the suspension)
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const dates = ['2025-12-15', '2026-02-10', '2026-03-15', '2026-05-20', '2026-11-01'];
+    const path = () =>
+      `/api/v1/verify?lab=${labCodes[Math.floor(rnd() * labCodes.length)]}&analyte=${codes[Math.floor(rnd() * codes.length)]}&date=${dates[Math.floor(rnd() * dates.length)]}`;
+    // warm-up (JIT, prepared statements, page cache)
+    await autocannon({ url: base, connections: 10, amount: 1_000, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: path() }) }] });
+    const r = await autocannon({ url: base, connections: 50, amount, timeout: 10, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: path() }) }] });
+    console.log(`GET /api/v1/verify: ${fmt(r.requests.total)} requests, 50 connections, ${fmt(r.duration, 1)} s`);
+    console.log(`  throughput     ${fmt(r.requests.average)} req/s`);
+    console.log(`  latency        p50 ${r.latency.p50} ms · p97.5 ${r.latency.p97_5} ms · p99 ${r.latency.p99} ms · max ${r.latency.max} ms`);
+    console.log(`  responses      ${fmt(r['2xx'])} 2xx · ${fmt(r.non2xx)} non-2xx · ${r.errors} errors · ${r.timeouts} timeouts`);
+    console.log(`  aim            thousands of req/s with p99 < 50 ms: ${r.requests.average >= 1000 && r.latency.p99 < 50 ? 'met' : 'NOT met'}`);
+  } finally {
+    stop();
+    world.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  verifyBench({ scale: Number(process.argv[2] ?? '1') }).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

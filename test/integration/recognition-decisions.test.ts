@@ -1,0 +1,176 @@
+// The regulator's decisions: approve (certificate number and HR mark), reject, suspend, reinstate,
+// revoke, bulk all-or-nothing, the queue, EQA flags and expiry, and every refusal.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSeededTestDb } from '@/test/support/db';
+import { createPolicyVersion } from '@/lib/services/recognition/policy';
+import { computeEligibility, runNightly } from '@/lib/services/recognition/eligibility';
+import { decide, decideBulk } from '@/lib/services/recognition/decisions';
+import { recognitionQueue } from '@/lib/services/recognition/queue';
+import { onEqaPublished } from '@/lib/services/recognition/hooks';
+import { findCertificationById, findLiveCertification, listCertificationEvents } from '@/db/queries/recognition';
+import { NOW, addEqa, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
+
+type World = ReturnType<typeof createSeededTestDb>;
+
+describe('decisions on recognition', () => {
+  let w: World;
+  let K: number;
+  let NA: number;
+  const lab = (code: string) => labId(w.db, code);
+  const audits = (action: string) => (w.db.$client.prepare('SELECT count(*) AS n FROM audit_log WHERE action = ?').get(action) as { n: number }).n;
+
+  beforeAll(() => {
+    w = createSeededTestDb();
+    K = analyteId(w.db, 'K');
+    NA = analyteId(w.db, 'NA');
+    createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K', 'NA'], reason: 'list' }, { now: NOW });
+    createPolicyVersion(w.db, w.regulators.zj, { regionCode: '330000', effectiveFrom: '2024-01-01', analyteCodes: ['K', 'NA'], validityMonths: 6, reason: 'list' }, { now: NOW });
+    for (const code of ['GZ-001', 'GZ-002', 'GZ-003', 'GZ-004', 'GZ-005', 'SZ-001', 'SZ-002', 'HZ-001', 'HZ-002']) {
+      addGoodEvidence(w.db, lab(code), K);
+      addGoodEvidence(w.db, lab(code), NA);
+    }
+    computeEligibility(w.db, { withinPath: null, now: NOW });
+  });
+  afterAll(() => w.close());
+
+  it('the queue lists eligible pairs of the jurisdiction only, with filters', () => {
+    const gd = recognitionQueue(w.db, w.regulators.gd, {}, { now: NOW });
+    expect(gd.toApprove.length).toBe(14); // 7 Guangdong labs × 2 analytes
+    expect(gd.toApprove.every((r) => r.regionCode.startsWith('44'))).toBe(true);
+    expect(recognitionQueue(w.db, w.regulators.sz, {}, { now: NOW }).toApprove.map((r) => r.labCode)).toEqual(['SZ-001', 'SZ-001', 'SZ-002', 'SZ-002']);
+    expect(recognitionQueue(w.db, w.regulators.gd, { cityCode: '440300', analyteId: K }, { now: NOW }).toApprove.map((r) => r.labCode)).toEqual(['SZ-001', 'SZ-002']);
+    expect(recognitionQueue(w.db, w.regulators.gd, { labId: lab('GZ-001') }, { now: NOW }).toApprove).toHaveLength(2);
+  });
+
+  it('approval issues a unique certificate number and the mark of the approving regulator region', () => {
+    const a = decide(w.db, w.regulators.gd, { action: 'approve', labId: lab('GZ-001'), analyteId: K, reason: '符合互认要求', effectiveOn: '2026-01-10' }, { now: NOW });
+    expect(a).toMatchObject({ certificateNo: 'HR-440000-2026-000001', mark: '广东HR', status: 'active', effectiveOn: '2026-01-10' });
+    const b = decide(w.db, w.regulators.gd, { action: 'approve', labId: lab('GZ-001'), analyteId: NA, reason: '符合互认要求', effectiveOn: '2026-01-10' }, { now: NOW });
+    expect(b.certificateNo).toBe('HR-440000-2026-000002');
+    const c = decide(w.db, w.regulators.sz, { action: 'approve', labId: lab('SZ-001'), analyteId: K, reason: '符合深圳互认要求' }, { now: NOW });
+    expect(c).toMatchObject({ certificateNo: 'HR-440300-2026-000001', mark: '深圳HR', effectiveOn: '2026-06-15' });
+    const cert = findCertificationById(w.db, a.certificationId!)!;
+    expect(cert).toMatchObject({ scope: '广东', validFrom: '2026-01-10', validTo: '2027-01-09', flagged: false });
+    expect(listCertificationEvents(w.db, a.certificationId!)).toEqual([expect.objectContaining({ action: 'approve', fromStatus: null, toStatus: 'active', reason: '符合互认要求', actorId: w.regulators.gd.userId })]);
+    expect(audits('certification.approve')).toBe(3);
+  });
+
+  it('the validity window follows the policy (Zhejiang: 6 months)', () => {
+    const r = decide(w.db, w.regulators.zj, { action: 'approve', labId: lab('HZ-001'), analyteId: K, reason: 'meets the policy', effectiveOn: '2026-01-31' }, { now: NOW });
+    expect(findCertificationById(w.db, r.certificationId!)!.validTo).toBe('2026-07-30');
+    expect(r.mark).toBe('浙江HR');
+  });
+
+  it('approved pairs leave the approval queue', () => {
+    const q = recognitionQueue(w.db, w.regulators.gd, { labId: lab('GZ-001') }, { now: NOW });
+    expect(q.toApprove).toHaveLength(0);
+  });
+
+  it('suspend → reinstate → revoke, each with its event, reason and audit entry', () => {
+    const cert = findLiveCertification(w.db, lab('GZ-001'), K)!;
+    const base = { labId: lab('GZ-001'), analyteId: K };
+    expect(decide(w.db, w.regulators.gd, { ...base, action: 'suspend', reason: 'EQA failure under review', effectiveOn: '2026-03-01' }, { now: NOW }).status).toBe('suspended');
+    expect(decide(w.db, w.regulators.gd, { ...base, action: 'reinstate', reason: 'corrective actions verified', effectiveOn: '2026-04-01' }, { now: NOW }).status).toBe('active');
+    expect(decide(w.db, w.regulators.gd, { ...base, action: 'revoke', reason: 'repeated failures', effectiveOn: '2026-06-01' }, { now: NOW }).status).toBe('revoked');
+    expect(listCertificationEvents(w.db, cert.id).map((e) => [e.action, e.fromStatus, e.toStatus, e.effectiveOn])).toEqual([
+      ['approve', null, 'active', '2026-01-10'],
+      ['suspend', 'active', 'suspended', '2026-03-01'],
+      ['reinstate', 'suspended', 'active', '2026-04-01'],
+      ['revoke', 'active', 'revoked', '2026-06-01'],
+    ]);
+    expect(findCertificationById(w.db, cert.id)!.status).toBe('revoked');
+    expect([audits('certification.suspend'), audits('certification.reinstate'), audits('certification.revoke')]).toEqual([1, 1, 1]);
+  });
+
+  it('rejection records an event without a certification and holds the pair out of the queue', () => {
+    const r = decide(w.db, w.regulators.gd, { action: 'reject', labId: lab('GZ-002'), analyteId: K, reason: 'on-site inspection pending' }, { now: NOW });
+    expect(r).toMatchObject({ certificationId: null, status: null });
+    const ev = w.db.$client.prepare("SELECT * FROM certification_events WHERE action = 'reject'").all() as { certification_id: number | null; reason: string }[];
+    expect(ev).toEqual([expect.objectContaining({ certification_id: null, reason: 'on-site inspection pending' })]);
+    const q = recognitionQueue(w.db, w.regulators.gd, { labId: lab('GZ-002') }, { now: NOW });
+    expect(q.toApprove.map((p) => p.analyteCode)).toEqual(['NA']);
+    // 91 days later the pair comes back if still eligible
+    expect(recognitionQueue(w.db, w.regulators.gd, { labId: lab('GZ-002') }, { now: NOW + 91 * 86400000 }).toApprove).toHaveLength(2);
+  });
+
+  it.each([
+    ['the Zhejiang regulator on a Guangzhou lab', () => w.regulators.zj, 'GZ-003', 'forbidden'],
+    ['the Shenzhen regulator on a Guangzhou lab', () => w.regulators.sz, 'GZ-003', 'forbidden'],
+    ['the lab manager of that very lab', () => w.labManagers.get('GZ-003')!, 'GZ-003', 'forbidden'],
+    ['a hospital account', () => ({ ...w.regulators.gd, role: 'hospital' as const }), 'GZ-003', 'forbidden'],
+    ['the administrator', () => w.admin, 'GZ-003', 'forbidden'],
+    ['an anonymous caller', () => null as never, 'GZ-003', 'forbidden'],
+  ])('approval is refused to %s and nothing is written', (_t, actor, code, err) => {
+    const before = audits('certification.approve');
+    expect(() => decide(w.db, actor(), { action: 'approve', labId: lab(code), analyteId: K, reason: 'attempt' }, { now: NOW })).toThrow(expect.objectContaining({ code: err }));
+    expect(findLiveCertification(w.db, lab(code), K)).toBeUndefined();
+    expect(audits('certification.approve')).toBe(before);
+  });
+
+  it.each(['suspend', 'reinstate', 'revoke', 'reject'] as const)('%s is refused to another region\'s regulator and to a lab manager', (action) => {
+    const base = { labId: lab('GZ-001'), analyteId: NA, reason: 'attempt' };
+    expect(() => decide(w.db, w.regulators.zj, { ...base, action }, { now: NOW })).toThrow(expect.objectContaining({ code: 'forbidden' }));
+    expect(() => decide(w.db, w.labManagers.get('GZ-001')!, { ...base, action }, { now: NOW })).toThrow(expect.objectContaining({ code: 'forbidden' }));
+  });
+
+  it.each([
+    ['approving a pair that is already certified', 'GZ-001', 'NA', { action: 'approve' }, 'conflict'],
+    ['approving a pair that is not eligible', 'GZ-006', 'K', { action: 'approve' }, 'conflict'],
+    ['rejecting a certified pair', 'GZ-001', 'NA', { action: 'reject' }, 'conflict'],
+    ['reinstating an active certification', 'GZ-001', 'NA', { action: 'reinstate' }, 'conflict'],
+    ['suspending an uncertified pair', 'GZ-003', 'K', { action: 'suspend' }, 'conflict'],
+    ['a decision without a reason', 'GZ-003', 'K', { action: 'approve', reason: '' }, 'invalid'],
+    ['a reason that is a spreadsheet formula', 'GZ-003', 'K', { action: 'approve', reason: '=CMD()' }, 'invalid'],
+    ['a decision effective in the future', 'GZ-003', 'K', { action: 'approve', effectiveOn: '2026-06-16' }, 'invalid'],
+    ['a suspension dated before the approval (history is never rewritten)', 'GZ-001', 'NA', { action: 'suspend', effectiveOn: '2026-01-09' }, 'invalid'],
+    ['an unknown action', 'GZ-003', 'K', { action: 'delete' }, 'invalid'],
+  ])('refused: %s', (_t, code, analyte, over, err) => {
+    expect(() => decide(w.db, w.regulators.gd, { labId: lab(code), analyteId: analyteId(w.db, analyte), reason: 'a reason', ...over }, { now: NOW })).toThrow(expect.objectContaining({ code: err }));
+  });
+
+  it('bulk approval writes every pair in one go', () => {
+    const r = decideBulk(w.db, w.regulators.gd, { action: 'approve', reason: '批量审批', pairs: [`${lab('GZ-003')}:${K}`, `${lab('GZ-003')}:${NA}`] }, { now: NOW });
+    expect(r.map((x) => x.certificateNo)).toEqual(['HR-440000-2026-000003', 'HR-440000-2026-000004']);
+  });
+
+  it('bulk decisions are all or nothing: one pair outside the jurisdiction refuses the batch', () => {
+    const before = audits('certification.approve');
+    let error: unknown;
+    try {
+      decideBulk(w.db, w.regulators.sz, { action: 'approve', reason: '批量审批', pairs: [`${lab('SZ-002')}:${K}`, `${lab('GZ-004')}:${K}`] }, { now: NOW });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'forbidden', errors: [{ row: 2, field: `${lab('GZ-004')}:${K}` }] });
+    expect(findLiveCertification(w.db, lab('SZ-002'), K)).toBeUndefined();
+    expect(audits('certification.approve')).toBe(before);
+  });
+
+  it('an EQA publication where a certified pair becomes unsuccessful flags it at once, first in the queue', () => {
+    decide(w.db, w.regulators.gd, { action: 'approve', labId: lab('GZ-004'), analyteId: K, reason: 'meets the policy' }, { now: NOW });
+    const [roundId] = addEqa(w.db, lab('GZ-004'), K, ['X'], { endDaysAgo: 1 });
+    const r = onEqaPublished(w.db, roundId, { now: NOW });
+    expect(r.flagged).toBe(1);
+    const cert = findLiveCertification(w.db, lab('GZ-004'), K)!;
+    expect(cert).toMatchObject({ flagged: true, status: 'active', flagReason: expect.stringContaining('unsuccessful') });
+    expect(listCertificationEvents(w.db, cert.id).at(-1)).toMatchObject({ action: 'flag', fromStatus: 'active', toStatus: 'active', actorId: null });
+    const q = recognitionQueue(w.db, w.regulators.gd, {}, { now: NOW });
+    expect(q.toReview[0]).toMatchObject({ labCode: 'GZ-004', analyteCode: 'K', why: 'flagged' });
+    // the engine re-ran for the lab: the pair is no longer eligible
+    expect(q.toReview[0].eligible).toBe(false);
+    // a second publication of the same news does not flag twice
+    expect(onEqaPublished(w.db, roundId, { now: NOW }).flagged).toBe(0);
+    // the regulator's suspension clears the flag
+    decide(w.db, w.regulators.gd, { action: 'suspend', labId: lab('GZ-004'), analyteId: K, reason: 'unsuccessful EQA' }, { now: NOW });
+    expect(findLiveCertification(w.db, lab('GZ-004'), K)!.flagged).toBe(false);
+  });
+
+  it('certifications past their window expire in the nightly run, effective the day after validTo', () => {
+    const id = decide(w.db, w.regulators.zj, { action: 'approve', labId: lab('HZ-002'), analyteId: K, reason: 'meets the policy', effectiveOn: '2025-10-01' }, { now: NOW }).certificationId!;
+    expect(findCertificationById(w.db, id)!.validTo).toBe('2026-03-31');
+    const r = runNightly(w.db, { now: NOW });
+    expect(r.expired).toBe(1);
+    expect(findCertificationById(w.db, id)!.status).toBe('expired');
+    expect(listCertificationEvents(w.db, id).at(-1)).toMatchObject({ action: 'expire', toStatus: 'expired', effectiveOn: '2026-04-01' });
+  });
+});

@@ -1,0 +1,133 @@
+// Small evidence builders for the recognition tests: IQC runs and results, corrective actions, and
+// graded EQA rounds written straight into the tables (the IQC and EQA services are other parts'
+// concern; recognition only reads these tables).
+import { eq } from 'drizzle-orm';
+import type { DB } from '@/db/client';
+import {
+  analytes,
+  controlLots,
+  correctiveActions,
+  eqaAnalyteScores,
+  eqaEvaluations,
+  eqaRounds,
+  eqaSchemes,
+  iqcResults,
+  iqcRuns,
+  laboratories,
+  regions,
+} from '@/db/schema';
+import { addDays, dayOf, isWorkingDay, startOfDay } from '@/lib/services/recognition/dates';
+
+/** The tests' clock: Monday 2026-06-15, 12:00 in Shanghai. */
+export const NOW = Date.parse('2026-06-15T04:00:00Z');
+export const TODAY = '2026-06-15';
+let clock = { now: NOW, today: TODAY };
+/** Lay evidence out relative to another instant (the browser test uses the real clock). */
+export function setEvidenceClock(now: number) {
+  clock = { now, today: dayOf(now) };
+}
+const HOUR = 3600 * 1000;
+
+export const labId = (db: DB, code: string) => db.select().from(laboratories).where(eq(laboratories.code, code)).get()!.id;
+export const analyteId = (db: DB, code: string) => db.select().from(analytes).where(eq(analytes.code, code)).get()!.id;
+
+export interface IqcOptions {
+  /** share of the working days of the last 90 days with a run (1 = every one) */
+  coverage?: number;
+  /** control levels per run */
+  levels?: number;
+  /** half-range of the values around 100 and 200 (alternating ±): CV ≈ spread % at level 1 */
+  spread?: number;
+}
+
+/** Runs on the working days of the 90 days before today, alternating values mean ± spread. */
+export function addIqc(db: DB, lab: number, analyte: number, o: IqcOptions = {}) {
+  const coverage = o.coverage ?? 1;
+  const levels = o.levels ?? 2;
+  const spread = o.spread ?? 1;
+  const lots = Array.from({ length: levels }, (_, i) =>
+    db
+      .insert(controlLots)
+      .values({ labId: lab, analyteId: analyte, level: `L${i + 1}`, lotNumber: `LOT-${lab}-${analyte}-${i + 1}`, createdAt: clock.now })
+      .onConflictDoNothing()
+      .returning()
+      .get(),
+  );
+  const days: string[] = [];
+  for (let i = 90; i >= 1; i--) if (isWorkingDay(addDays(clock.today, -i))) days.push(addDays(clock.today, -i));
+  const keep = Math.round(days.length * coverage);
+  days.slice(days.length - keep).forEach((day, k) => {
+    const at = startOfDay(day) + 9 * HOUR;
+    const run = db
+      .insert(iqcRuns)
+      .values({ labId: lab, analyteId: analyte, measuredAt: at, status: 'accepted', rules: [], evaluatedAt: at, source: 'seed', createdAt: at })
+      .returning()
+      .get();
+    lots.forEach((lot, i) => {
+      const mean = 100 * (i + 1);
+      const value = mean + (k % 2 === 0 ? 1 : -1) * spread * (i + 1);
+      db.insert(iqcResults).values({ runId: run.id, labId: lab, analyteId: analyte, controlLotId: lot!.id, level: lot!.level, value, measuredAt: at, createdAt: at }).run();
+    });
+  });
+}
+
+/** A rejected run `daysAgo` days ago, with its corrective action in the given state (or none). */
+export function addRejectedRun(db: DB, lab: number, analyte: number, daysAgo: number, action: 'none' | 'open' | 'resolved') {
+  const at = clock.now - daysAgo * 24 * HOUR;
+  const run = db
+    .insert(iqcRuns)
+    .values({ labId: lab, analyteId: analyte, measuredAt: at, status: 'rejected', rules: ['1-3s'], evaluatedAt: at, source: 'seed', createdAt: at })
+    .returning()
+    .get();
+  if (action !== 'none')
+    db.insert(correctiveActions)
+      .values({ runId: run.id, labId: lab, analyteId: analyte, status: action, openedAt: at, resolvedAt: action === 'resolved' ? at + HOUR : null })
+      .run();
+  return run.id;
+}
+
+let roundSeq = 0;
+
+/** One scheme per test database, in Guangdong. */
+function scheme(db: DB) {
+  const existing = db.select().from(eqaSchemes).where(eq(eqaSchemes.code, 'T-CHEM')).get();
+  if (existing) return existing.id;
+  const gd = db.select().from(regions).where(eq(regions.code, '440000')).get()!;
+  return db.insert(eqaSchemes).values({ code: 'T-CHEM', name: '测试化学', regionId: gd.id, createdAt: clock.now }).returning().get().id;
+}
+
+export type Grade = 'S' | 'U' | 'X'; // satisfactory, unsatisfactory, unsatisfactory and unsuccessful
+
+/**
+ * Graded, published rounds for one pair, oldest first, one month apart and ending `endDaysAgo` days
+ * ago. Returns the round ids.
+ */
+export function addEqa(db: DB, lab: number, analyte: number, grades: Grade[], o: { status?: 'published' | 'evaluated'; endDaysAgo?: number } = {}) {
+  const schemeId = scheme(db);
+  const ids: number[] = [];
+  grades.forEach((g, i) => {
+    const closesAt = clock.now - ((o.endDaysAgo ?? 20) + 30 * (grades.length - 1 - i)) * 24 * HOUR;
+    const round = db
+      .insert(eqaRounds)
+      .values({ schemeId, code: `T-${++roundSeq}`, opensAt: closesAt - 14 * 24 * HOUR, closesAt, status: o.status ?? 'published', publishedAt: closesAt + HOUR, createdAt: closesAt })
+      .returning()
+      .get();
+    const evaluation = db
+      .insert(eqaEvaluations)
+      .values({ roundId: round.id, version: 1, status: o.status === 'evaluated' ? 'complete' : 'published', algorithmVersion: 'test', parameters: {}, startedAt: closesAt, finishedAt: closesAt })
+      .returning()
+      .get();
+    const score = g === 'S' ? 100 : 60;
+    db.insert(eqaAnalyteScores)
+      .values({ evaluationId: evaluation.id, roundId: round.id, labId: lab, analyteId: analyte, samples: 5, acceptableCount: score / 20, score, verdict: g === 'S' ? 'satisfactory' : 'unsatisfactory', notSubmitted: false, unsuccessful: g === 'X' })
+      .run();
+    ids.push(round.id);
+  });
+  return ids;
+}
+
+/** Everything a pair needs to be eligible under the default policy. */
+export function addGoodEvidence(db: DB, lab: number, analyte: number) {
+  addIqc(db, lab, analyte);
+  addEqa(db, lab, analyte, ['S', 'S', 'S']);
+}

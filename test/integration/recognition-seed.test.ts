@@ -1,0 +1,67 @@
+// The demo seed's recognition part: policies, verdicts and certifications in every state, and the
+// point-in-time answers it sets up; and robustness when the IQC/EQA evidence is missing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSeededTestDb } from '@/test/support/db';
+import { createRandom } from '@/db/seed/random';
+import { seedRecognition } from '@/db/seed/recognition';
+import { verifyRecognition } from '@/lib/services/recognition/verification';
+import { addDays, addMonths } from '@/lib/services/recognition/dates';
+import { NOW, TODAY, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
+
+type World = ReturnType<typeof createSeededTestDb>;
+const ctxOf = (w: World) => ({ db: w.db, now: NOW, random: createRandom(1), admin: w.admin, regulators: w.regulators, labManagers: w.labManagers, log: () => {} });
+
+describe('demo seed: recognition', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = createSeededTestDb();
+    for (const lab of ['GZ-001', 'GZ-002', 'GZ-003', 'SZ-001', 'SZ-002', 'HZ-001', 'HZ-002', 'NB-001'])
+      for (const a of ['K', 'NA', 'GLU', 'ALT']) addGoodEvidence(w.db, labId(w.db, lab), analyteId(w.db, a));
+    await seedRecognition(ctxOf(w));
+  });
+  afterAll(() => w.close());
+
+  const rows = (sql: string) => w.db.$client.prepare(sql).all() as Record<string, unknown>[];
+
+  it('creates policies for Guangdong (two versions), Zhejiang and a Shenzhen override', () => {
+    expect(rows('SELECT r.code, p.version FROM recognition_policies p JOIN regions r ON r.id = p.region_id ORDER BY r.code, p.version')).toEqual([
+      { code: '330000', version: 1 },
+      { code: '440000', version: 1 },
+      { code: '440000', version: 2 },
+      { code: '440300', version: 1 },
+    ]);
+  });
+
+  it('has certifications in every state, one flagged, with marks of the approving regions', () => {
+    const states = Object.fromEntries(rows('SELECT status, count(*) AS n FROM certifications GROUP BY status').map((r) => [r.status, r.n]));
+    expect(Object.keys(states).sort()).toEqual(['active', 'expired', 'revoked', 'suspended']);
+    expect(rows('SELECT count(*) AS n FROM certifications WHERE flagged = 1')).toEqual([{ n: 1 }]);
+    const marks = new Set(rows('SELECT mark FROM certifications').map((r) => r.mark));
+    expect([...marks].sort()).toEqual(['广东HR', '浙江HR', '深圳HR']);
+  });
+
+  it('leaves eligible pairs waiting for approval', () => {
+    expect(rows(`SELECT count(*) AS n FROM eligibility_results e WHERE e.eligible = 1 AND NOT EXISTS
+      (SELECT 1 FROM certifications c WHERE c.lab_id = e.lab_id AND c.analyte_id = e.analyte_id AND c.status IN ('active','suspended'))`)[0].n).toBeGreaterThan(0);
+  });
+
+  it('sets up a past suspension lifted later: the answer differs by date', () => {
+    const [c] = rows(`SELECT l.code AS lab, a.code AS analyte FROM certification_events e JOIN laboratories l ON l.id = e.lab_id JOIN analytes a ON a.id = e.analyte_id WHERE e.action = 'reinstate'`);
+    const at = (date: string) => verifyRecognition(w.db, { lab: c.lab, analyte: c.analyte, date }, { now: NOW }).reason;
+    expect(at(addMonths(TODAY, -6))).toBe('recognized');
+    expect(at(addMonths(TODAY, -4))).toBe('suspended');
+    expect(at(addDays(TODAY, -1))).toBe('recognized');
+    expect(at(addMonths(TODAY, -9))).toBe('not_yet_certified');
+  });
+
+  it('without any IQC or EQA evidence it still runs and simply issues nothing', async () => {
+    const empty = createSeededTestDb();
+    try {
+      await seedRecognition(ctxOf(empty));
+      expect(empty.db.$client.prepare('SELECT count(*) AS n FROM certifications').get()).toEqual({ n: 0 });
+      expect((empty.db.$client.prepare('SELECT count(*) AS n FROM recognition_policies').get() as { n: number }).n).toBe(4);
+    } finally {
+      empty.close();
+    }
+  });
+});

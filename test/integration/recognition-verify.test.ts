@@ -1,0 +1,113 @@
+// Public verification: point-in-time answers across a suspension and a reinstatement (history is
+// never rewritten), the lab's certifications on a day, lab search, and errors.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSeededTestDb } from '@/test/support/db';
+import { createPolicyVersion } from '@/lib/services/recognition/policy';
+import { computeEligibility } from '@/lib/services/recognition/eligibility';
+import { decide } from '@/lib/services/recognition/decisions';
+import { labCertifications, searchLabs, verifyRecognition } from '@/lib/services/recognition/verification';
+import { certificateForLab, findCertificate, qrSvg } from '@/lib/services/recognition/certificates';
+import { NOW, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
+
+type World = ReturnType<typeof createSeededTestDb>;
+
+describe('public verification', () => {
+  let w: World;
+  const verify = (date: string | undefined, lab = 'GZ-001', analyte = 'K') => verifyRecognition(w.db, { lab, analyte, date }, { now: NOW });
+  const jan = () => verify('2026-01-20');
+
+  beforeAll(() => {
+    w = createSeededTestDb();
+    createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K', 'NA'], reason: 'list' }, { now: NOW });
+    const gz1 = labId(w.db, 'GZ-001');
+    addGoodEvidence(w.db, gz1, analyteId(w.db, 'K'));
+    addGoodEvidence(w.db, gz1, analyteId(w.db, 'NA'));
+    computeEligibility(w.db, { withinPath: null, now: NOW });
+  });
+  afterAll(() => w.close());
+
+  it('answers for a date before any decision: not certified', () => {
+    expect(verify('2026-01-20')).toEqual({ recognized: false, date: '2026-01-20', reason: 'not_certified' });
+  });
+
+  it('a January answer stays the same after a March suspension and an April reinstatement', () => {
+    const base = { labId: labId(w.db, 'GZ-001'), analyteId: analyteId(w.db, 'K') };
+    decide(w.db, w.regulators.gd, { ...base, action: 'approve', reason: '符合互认要求', effectiveOn: '2026-01-10' }, { now: NOW });
+    const januaryBefore = jan();
+    expect(januaryBefore).toMatchObject({ recognized: true, mark: '广东HR', scope: '广东', certificateNo: 'HR-440000-2026-000001', validFrom: '2026-01-10', validTo: '2027-01-09', reason: 'recognized' });
+
+    decide(w.db, w.regulators.gd, { ...base, action: 'suspend', reason: 'EQA under review', effectiveOn: '2026-03-01' }, { now: NOW });
+    expect(jan()).toEqual(januaryBefore);
+    decide(w.db, w.regulators.gd, { ...base, action: 'reinstate', reason: 'resolved', effectiveOn: '2026-04-01' }, { now: NOW });
+    expect(jan()).toEqual(januaryBefore);
+  });
+
+  it.each([
+    ['the day before the approval', '2026-01-09', false, 'not_yet_certified'],
+    ['the day of the approval', '2026-01-10', true, 'recognized'],
+    ['the day before the suspension', '2026-02-28', true, 'recognized'],
+    ['the day the suspension takes effect', '2026-03-01', false, 'suspended'],
+    ['during the suspension', '2026-03-31', false, 'suspended'],
+    ['the day of the reinstatement', '2026-04-01', true, 'recognized'],
+    ['today (no date given)', undefined, true, 'recognized'],
+    ['the last day of validity', '2027-01-09', true, 'recognized'],
+    ['after the window', '2027-01-10', false, 'expired'],
+  ])('lab GZ-001, potassium, %s', (_t, date, recognized, reason) => {
+    expect(verify(date)).toMatchObject({ recognized, reason });
+  });
+
+  it('a revocation answers "revoked" from its day on and leaves earlier days alone', () => {
+    const base = { labId: labId(w.db, 'GZ-001'), analyteId: analyteId(w.db, 'NA') };
+    decide(w.db, w.regulators.gd, { ...base, action: 'approve', reason: 'meets the policy', effectiveOn: '2026-02-01' }, { now: NOW });
+    decide(w.db, w.regulators.gd, { ...base, action: 'revoke', reason: 'falsified records', effectiveOn: '2026-05-01' }, { now: NOW });
+    expect(verify('2026-04-30', 'GZ-001', 'NA')).toMatchObject({ recognized: true });
+    expect(verify('2026-05-01', 'GZ-001', 'NA')).toMatchObject({ recognized: false, reason: 'revoked', certificateNo: 'HR-440000-2026-000002' });
+  });
+
+  it('the answer holds certification data only', () => {
+    const keys = Object.keys(verify('2026-01-20'));
+    expect(keys.every((k) => ['recognized', 'mark', 'scope', 'certificateNo', 'validFrom', 'validTo', 'status', 'date', 'reason'].includes(k))).toBe(true);
+  });
+
+  it.each([
+    ['an unknown laboratory', { lab: 'XX-999', analyte: 'K' }, 'not_found'],
+    ['an unknown analyte', { lab: 'GZ-001', analyte: 'NOPE' }, 'not_found'],
+    ['a malformed date', { lab: 'GZ-001', analyte: 'K', date: '20-01-2026' }, 'invalid'],
+    ['a date that does not exist', { lab: 'GZ-001', analyte: 'K', date: '2026-02-30' }, 'invalid'],
+    ['a missing laboratory', { analyte: 'K' }, 'invalid'],
+  ])('refuses %s', (_t, q, code) => {
+    expect(() => verifyRecognition(w.db, q, { now: NOW })).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('lists the certifications of a lab valid on a day with their status on that day', () => {
+    const march = labCertifications(w.db, 'GZ-001', '2026-03-15', { now: NOW }).certifications;
+    expect(march.map((c) => [c.analyteCode, c.status, c.mark])).toEqual([
+      ['K', 'suspended', '广东HR'],
+      ['NA', 'active', '广东HR'],
+    ]);
+    expect(labCertifications(w.db, 'GZ-001', '2026-01-05', { now: NOW }).certifications).toEqual([]);
+    const today = labCertifications(w.db, 'GZ-001', undefined, { now: NOW });
+    expect(today.day).toBe('2026-06-15');
+    expect(today.certifications.map((c) => [c.analyteCode, c.status])).toEqual([
+      ['K', 'active'],
+      ['NA', 'revoked'],
+    ]);
+    expect(() => labCertifications(w.db, 'NOPE', undefined, { now: NOW })).toThrow(expect.objectContaining({ code: 'not_found' }));
+  });
+
+  it.each([
+    ['by code', { q: 'GZ-001' }, ['GZ-001']],
+    ['by Chinese name', { q: '福田' }, ['SZ-002']],
+    ['within a city', { region: '440300' }, ['SZ-001', 'SZ-002', 'SZ-003', 'SZ-004', 'SZ-005', 'SZ-006', 'SZ-007', 'SZ-008', 'SZ-009', 'SZ-010']],
+    ['by name within another province (no match)', { q: '福田', region: '330000' }, []],
+  ])('lab search %s', (_t, q, codes) => {
+    expect(searchLabs(w.db, q).map((l) => l.code)).toEqual(codes);
+  });
+
+  it('the certificate lists the recognised tests and a certificate number leads to its lab', async () => {
+    const c = certificateForLab(w.db, 'GZ-001', { now: NOW });
+    expect(c.recognised.map((r) => r.mark)).toEqual(['广东HR']);
+    expect(findCertificate(w.db, 'HR-440000-2026-000001')).toMatchObject({ labCode: 'GZ-001', analyteCode: 'K' });
+    expect(await qrSvg('http://localhost/verify/labs/GZ-001')).toMatch(/^<svg/);
+  });
+});
