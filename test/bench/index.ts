@@ -3,6 +3,7 @@
 import statsBench from './stats.bench';
 import adminBench from './admin.bench';
 import verifyBench from './verify.bench';
+import eqaBench from './eqa.bench';
 
 type Bench = (opts: { scale: number }) => Promise<void>;
 
@@ -10,6 +11,7 @@ const BENCHES: Record<string, Bench> = {
   stats: statsBench,
   admin: adminBench,
   verify: verifyBench,
+  eqa: eqaBench,
 };
 
 function arg(name: string): string | undefined {

@@ -1,0 +1,127 @@
+import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
+import { notFound } from 'next/navigation';
+import { requirePage } from '@/lib/auth';
+import { getDb } from '@/db/client';
+import { findRoundByCode, roundSamples, schemeAnalytes, submissionHistoryOfLab } from '@/db/queries/eqa';
+import { listRounds } from '@/lib/services/eqa/rounds';
+import { PageHeader } from '@/app/_components/page-header';
+import { StatusBadge } from '@/app/_components/eqa/status-badge';
+import { CsvSubmissionForm, SubmissionForm } from '@/app/_components/eqa/submission-forms';
+import { LabReportSection } from '@/app/_components/eqa/lab-report';
+import { PrintButton } from '@/app/_components/eqa/print-button';
+import { submitCsvAction, submitFormAction } from '../actions';
+
+export default async function LabRoundPage({ params, searchParams }: { params: Promise<{ code: string }>; searchParams: Promise<Record<string, string | undefined>> }) {
+  const actor = await requirePage('eqaRound.read');
+  const code = decodeURIComponent((await params).code);
+  const search = await searchParams;
+  const db = getDb();
+  const t = await getTranslations('eqa');
+  const format = await getFormatter();
+  const locale = await getLocale();
+  // listRounds applies the visibility rules (enrolled lab, not a draft)
+  const visible = listRounds(db, actor).find((r) => r.code === code);
+  const found = findRoundByCode(db, code);
+  if (!visible || !found || !actor.labId) notFound();
+
+  const history = submissionHistoryOfLab(db, found.round.id, actor.labId);
+  const current = history.filter((h) => h.current);
+  const isOpen = visible.status === 'open' && Date.now() >= found.round.opensAt;
+
+  const body = (() => {
+    if (visible.status === 'published') {
+      return <LabReportSection db={db} actor={actor} roundCode={code} labCode={actor.labCode ?? ''} search={search} basePath={`/lab/eqa/${encodeURIComponent(code)}`} />;
+    }
+    if (isOpen) {
+      const analytes = schemeAnalytes(db, found.scheme.id);
+      const samples = roundSamples(db, found.round.id).map((s) => s.code);
+      const values = Object.fromEntries(current.map((c) => [`${c.sample}|${c.analyte}`, c.value]));
+      return (
+        <div className="space-y-6">
+          <section className="card no-print">
+            <h2 className="mb-1 font-semibold">{t('submit.formTitle')}</h2>
+            <p className="mb-3 text-sm text-slate-600">{t('submit.formHelp')}</p>
+            <SubmissionForm
+              action={submitFormAction}
+              roundCode={code}
+              samples={samples}
+              values={values}
+              analytes={analytes.map((a) => {
+                const last = current.find((c) => c.analyte === a.code);
+                return { code: a.code, name: locale === 'zh' ? a.nameZh : a.nameEn, unit: a.unit, method: last?.method ?? '', instrument: last?.instrument ?? '' };
+              })}
+            />
+          </section>
+          <section className="card no-print">
+            <h2 className="mb-1 font-semibold">{t('submit.csvTitle')}</h2>
+            <p className="mb-3 text-sm text-slate-600">
+              {t('submit.csvHelp')}{' '}
+              <a className="text-brand-700 underline" href={`/api/v1/eqa/rounds/${encodeURIComponent(code)}/template`} data-testid="eqa-template-link">
+                {t('submit.template')}
+              </a>
+            </p>
+            <CsvSubmissionForm action={submitCsvAction} roundCode={code} />
+          </section>
+        </div>
+      );
+    }
+    return (
+      <p className="card text-sm text-slate-700" data-testid="eqa-awaiting">
+        {visible.status === 'evaluated' || visible.status === 'closed' ? t('lab.awaiting') : t('lab.notOpenYet')}
+      </p>
+    );
+  })();
+
+  return (
+    <div className="space-y-6">
+      <PageHeader
+        title={t('lab.roundTitle', { round: code })}
+        subtitle={
+          <>
+            {visible.schemeName} · <StatusBadge status={visible.status} /> · {t('round.closesAt')}{' '}
+            {format.dateTime(new Date(visible.closesAt), { dateStyle: 'medium', timeStyle: 'short' })}
+          </>
+        }
+        actions={
+          visible.status === 'published' ? (
+            <PrintButton label={t('report.print')} />
+          ) : undefined
+        }
+      />
+      {body}
+      {history.length > 0 && visible.status !== 'published' && (
+        <section className="card">
+          <h2 className="mb-2 font-semibold">{t('submit.historyTitle')}</h2>
+          <table className="table" data-testid="eqa-submission-history">
+            <thead>
+              <tr>
+                <th>{t('report.analyte')}</th>
+                <th>{t('report.sample')}</th>
+                <th>{t('report.value')}</th>
+                <th>{t('submit.method')}</th>
+                <th>{t('submit.instrument')}</th>
+                <th>{t('submit.version')}</th>
+                <th>{t('submit.submittedAt')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.map((h) => (
+                <tr key={h.id} className={h.current ? '' : 'text-slate-400 line-through'}>
+                  <td>{h.analyte}</td>
+                  <td>{h.sample}</td>
+                  <td>{h.value}</td>
+                  <td>{h.method}</td>
+                  <td>{h.instrument}</td>
+                  <td>
+                    v{h.version} {h.current && <span className="badge-green">{t('submit.current')}</span>}
+                  </td>
+                  <td>{format.dateTime(new Date(h.submittedAt), { dateStyle: 'short', timeStyle: 'short' })}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,51 @@
+'use server';
+import { revalidatePath } from 'next/cache';
+import { getDb } from '@/db/client';
+import { runAction, type ActionState } from '@/lib/actions';
+import { checkSubmission, rowsFromCsv, submitResults, type RawRow, type SanityWarning } from '@/lib/services/eqa/submissions';
+
+export interface SubmitResult {
+  needsConfirm?: boolean;
+  warnings: SanityWarning[];
+  saved?: { created: number; revised: number; unchanged: number };
+}
+
+function save(roundCode: string, rows: RawRow[], source: 'manual' | 'csv', confirmed: boolean) {
+  return runAction<SubmitResult>((actor) => {
+    const db = getDb();
+    if (!confirmed) {
+      const check = checkSubmission(db, actor, { roundCode, rows, source });
+      if (check.warnings.length) return { needsConfirm: true, warnings: check.warnings };
+    }
+    const out = submitResults(db, actor, { roundCode, rows, source });
+    return { warnings: out.warnings, saved: { created: out.created, revised: out.revised, unchanged: out.unchanged } };
+  });
+}
+
+/** The form: one input per sample × analyte named `v|SAMPLE|ANALYTE`, method and instrument per analyte. */
+export async function submitFormAction(_prev: ActionState<SubmitResult>, form: FormData): Promise<ActionState<SubmitResult>> {
+  const roundCode = String(form.get('roundCode') ?? '');
+  const rows: RawRow[] = [];
+  let line = 0;
+  for (const [k, v] of form.entries()) {
+    if (!k.startsWith('v|') || typeof v !== 'string' || v.trim() === '') continue;
+    const [, sample, analyte] = k.split('|');
+    line++;
+    rows.push({ line, values: { sample, analyte, value: v, method: String(form.get(`m|${analyte}`) ?? ''), instrument: String(form.get(`i|${analyte}`) ?? '') } });
+  }
+  const r = await save(roundCode, rows, 'manual', form.get('confirm') === '1');
+  if (r.ok && r.data?.saved) revalidatePath(`/lab/eqa/${encodeURIComponent(roundCode)}`);
+  return r;
+}
+
+/** A CSV file (sample, analyte, value, method, instrument). */
+export async function submitCsvAction(_prev: ActionState<SubmitResult>, form: FormData): Promise<ActionState<SubmitResult>> {
+  const roundCode = String(form.get('roundCode') ?? '');
+  const file = form.get('file');
+  const text = file && typeof file !== 'string' ? await file.text() : String(form.get('csv') ?? '');
+  const r = await runAction(() => rowsFromCsv(text));
+  if (!r.ok) return { ...r, data: undefined };
+  const out = await save(roundCode, r.data!, 'csv', form.get('confirm') === '1');
+  if (out.ok && out.data?.saved) revalidatePath(`/lab/eqa/${encodeURIComponent(roundCode)}`);
+  return out;
+}

@@ -1,0 +1,73 @@
+'use server';
+import { revalidatePath } from 'next/cache';
+import { getDb } from '@/db/client';
+import { formObject, runAction, type ActionState } from '@/lib/actions';
+import { createRound, openRound, closeRound } from '@/lib/services/eqa/rounds';
+import { createScheme, enrollLabs } from '@/lib/services/eqa/schemes';
+import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
+
+const list = (v: unknown) =>
+  String(v ?? '')
+    .split(/[\s,;，、]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** A datetime-local value has no zone: the form means China Standard Time (the app's time zone). */
+function shanghai(v: unknown) {
+  const s = String(v ?? '');
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(s) ? `${s}:00+08:00` : s;
+}
+
+export async function createSchemeAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const r = await runAction((actor) => {
+    const { analytes, enrollAll, ...rest } = formObject(form);
+    // `K` uses the catalogue's allowable error; `K:6` sets ±6 %, `K:6:0.2` ±6 % or ±0.2, the larger
+    const parsed = list(analytes).map((a) => {
+      const [analyte, percent, absolute] = a.split(':');
+      return { analyte: analyte.toUpperCase(), ...(percent ? { percent } : {}), ...(absolute ? { absolute } : {}) };
+    });
+    const scheme = createScheme(getDb(), actor, { ...rest, analytes: parsed });
+    const enrolled = enrollAll ? enrollLabs(getDb(), actor, { schemeCode: scheme.code }).added : 0;
+    return { code: scheme.code, enrolled };
+  });
+  if (r.ok) revalidatePath('/regulator/eqa');
+  return r;
+}
+
+export async function createRoundAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const r = await runAction((actor) => {
+    const { samples, references, openNow, ...rest } = formObject(form);
+    const referenceValues = String(references ?? '')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((l) => {
+        const [sample, analyte, value, uncertainty] = l.split(/[,\t;]/).map((x) => x.trim());
+        return { sample, analyte: (analyte ?? '').toUpperCase(), value, uncertainty };
+      });
+    const round = createRound(getDb(), actor, { ...rest, opensAt: shanghai(rest.opensAt), closesAt: shanghai(rest.closesAt), samples: list(samples), referenceValues });
+    if (openNow) openRound(getDb(), actor, { roundCode: round.code });
+    return { code: round.code };
+  });
+  if (r.ok) revalidatePath('/regulator/eqa');
+  return r;
+}
+
+/** One of the round's state changes, chosen by the `op` field: open, close, evaluate, publish. */
+export async function roundOperationAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const op = String(form.get('op') ?? '');
+  const roundCode = String(form.get('roundCode') ?? '');
+  const r = await runAction((actor) => {
+    const db = getDb();
+    if (op === 'open') return openRound(db, actor, { roundCode });
+    if (op === 'close') return closeRound(db, actor, { roundCode });
+    if (op === 'evaluate') {
+      const s = evaluateRound(db, actor, { roundCode });
+      return { version: s.version, results: s.results };
+    }
+    if (op === 'publish') return publishRound(db, actor, { roundCode });
+    throw new Error(`unknown operation ${op}`);
+  });
+  if (r.ok) revalidatePath(`/regulator/eqa/rounds/${encodeURIComponent(roundCode)}`);
+  return r;
+}

@@ -1,0 +1,247 @@
+import Link from 'next/link';
+import { getFormatter, getTranslations } from 'next-intl/server';
+import { requirePage } from '@/lib/auth';
+import { getDb } from '@/db/client';
+import { regulatorRoundReport } from '@/lib/services/eqa/reports';
+import { PageHeader } from '@/app/_components/page-header';
+import { StatTile } from '@/app/_components/stat-tile';
+import { StatusBadge } from '@/app/_components/eqa/status-badge';
+import { EqaActionForm } from '@/app/_components/eqa/action-form';
+import { ZDistribution } from '@/app/_components/eqa/z-distribution';
+import { PrintButton } from '@/app/_components/eqa/print-button';
+import { pageRead } from '@/app/_components/eqa/page-errors';
+import { roundOperationAction } from '../../actions';
+
+const num = (v: number | null | undefined, d = 4) => (v === null || v === undefined ? '—' : Number(v.toPrecision(d)).toString());
+
+export default async function RegulatorRoundPage({ params }: { params: Promise<{ code: string }> }) {
+  const actor = await requirePage('eqaRound.report');
+  const code = decodeURIComponent((await params).code);
+  const t = await getTranslations('eqa');
+  const format = await getFormatter();
+  const { data: rep } = pageRead(() => regulatorRoundReport(getDb(), actor, { roundCode: code }));
+  if (!rep) return null;
+  const status = rep.round.status;
+  const ops: { op: string; label: string; variant: 'primary' | 'secondary' | 'danger' }[] = [];
+  if (rep.canManage) {
+    if (rep.round.storedStatus === 'draft') ops.push({ op: 'open', label: t('ops.open'), variant: 'primary' });
+    if (rep.round.storedStatus === 'open') ops.push({ op: 'close', label: t('ops.close'), variant: 'secondary' });
+    if (status === 'closed' || status === 'evaluated') ops.push({ op: 'evaluate', label: status === 'evaluated' ? t('ops.reevaluate') : t('ops.evaluate'), variant: 'primary' });
+    if (status === 'evaluated') ops.push({ op: 'publish', label: t('ops.publish'), variant: 'primary' });
+  }
+  const latest = rep.evaluations[0];
+  return (
+    <div className="space-y-6">
+      <PageHeader
+        title={t('regulator.roundTitle', { round: code })}
+        subtitle={
+          <>
+            {rep.scheme.name} · <StatusBadge status={status} /> · {format.dateTime(new Date(rep.round.opensAt), { dateStyle: 'medium' })} – {format.dateTime(new Date(rep.round.closesAt), { dateStyle: 'medium', timeStyle: 'short' })}
+          </>
+        }
+        actions={
+          <>
+            {rep.evaluated && (
+              <a className="btn-secondary" href={`/api/v1/eqa/rounds/${encodeURIComponent(code)}/export`} data-testid="eqa-export">
+                {t('regulator.exportCsv')}
+              </a>
+            )}
+            <PrintButton label={t('report.print')} />
+          </>
+        }
+      />
+
+      {ops.length > 0 && (
+        <section className="no-print card flex flex-wrap items-start gap-4" data-testid="eqa-round-ops">
+          {ops.map((o) => (
+            <EqaActionForm key={o.op} action={roundOperationAction} submitLabel={o.label} variant={o.variant} successMessage={t('form.done')} testId={`eqa-op-${o.op}`} className="space-y-1">
+              <input type="hidden" name="op" value={o.op} />
+              <input type="hidden" name="roundCode" value={code} />
+            </EqaActionForm>
+          ))}
+        </section>
+      )}
+
+      <div className="grid grid-cols-2 gap-4 md:grid-cols-4">
+        <StatTile label={t('regulator.participants')} value={rep.participants} />
+        <StatTile label={t('round.samples')} value={rep.samples.length} hint={rep.samples.join(', ')} />
+        <StatTile label={t('scheme.analytes')} value={rep.analytes.length} />
+        <StatTile
+          label={t('regulator.evaluation')}
+          value={latest ? `v${latest.version}` : '—'}
+          hint={latest ? `${t(`evaluationStatus.${latest.status}`)} · ${Math.round(latest.progress * 100)}%` : t('regulator.notEvaluated')}
+        />
+      </div>
+
+      <section className="card">
+        <h2 className="mb-2 font-semibold">{t('regulator.participation')}</h2>
+        <table className="table" data-testid="eqa-participation">
+          <thead>
+            <tr>
+              <th>{t('report.analyte')}</th>
+              <th>{t('regulator.submitted')}</th>
+              {rep.evaluated && <th>{t('regulator.passed')}</th>}
+              {rep.evaluated && <th>{t('regulator.passRate')}</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {rep.participation.map((p) => (
+              <tr key={p.analyte}>
+                <td className="font-medium">{p.analyte}</td>
+                <td>
+                  {p.submitted} / {p.participants}
+                </td>
+                {'passed' in p && <td>{p.passed}</td>}
+                {'passRate' in p && <td>{p.passRate === null ? '—' : `${p.passRate.toFixed(1)}%`}</td>}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      {rep.evaluated && (
+        <>
+          <div className="grid gap-6 lg:grid-cols-2">
+            <section className="card">
+              <h2 className="mb-2 font-semibold">{t('regulator.zDistribution')}</h2>
+              <ZDistribution bins={rep.zDistribution} countLabel={t('regulator.results')} />
+            </section>
+            <section className="card">
+              <form method="get" action={`/regulator/eqa/rounds/${encodeURIComponent(code)}/labs`} className="no-print mb-4 flex flex-wrap items-end gap-2">
+                <div>
+                  <label htmlFor="lab-code" className="label">
+                    {t('regulator.labReport')}
+                  </label>
+                  <input id="lab-code" name="lab" className="input w-40" placeholder={t('regulator.labCode')} required />
+                </div>
+                <button type="submit" className="btn-secondary">
+                  {t('regulator.open')}
+                </button>
+              </form>
+              <h2 className="mb-2 font-semibold">{t('regulator.failedLabs', { n: rep.failed.length })}</h2>
+              {rep.failed.length === 0 ? (
+                <p className="text-sm text-slate-500">{t('regulator.noneFailed')}</p>
+              ) : (
+                <div className="max-h-80 overflow-y-auto">
+                  <table className="table" data-testid="eqa-failed">
+                    <thead>
+                      <tr>
+                        <th>{t('regulator.lab')}</th>
+                        <th>{t('report.analyte')}</th>
+                        <th>{t('report.score')}</th>
+                        <th>{t('report.result')}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {rep.failed.map((f) => (
+                        <tr key={`${f.lab}-${f.analyte}`}>
+                          <td>
+                            <Link className="text-brand-700 hover:underline" href={`/regulator/eqa/rounds/${encodeURIComponent(code)}/labs/${encodeURIComponent(f.lab)}?analyte=${f.analyte}`}>
+                              {f.lab}
+                            </Link>{' '}
+                            <span className="text-xs text-slate-500">{f.labName}</span>
+                          </td>
+                          <td>{f.analyte}</td>
+                          <td>{num(f.score, 3)}%</td>
+                          <td>
+                            <span className="badge-red">{t(`verdict.${f.notSubmitted ? 'not_submitted' : 'unsatisfactory'}`)}</span>
+                            {f.unsuccessful && <span className="badge-red ml-1">{t('verdict.unsuccessful')}</span>}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+            </section>
+          </div>
+
+          <section className="card">
+            <h2 className="mb-2 font-semibold">{t('regulator.assignedValues')}</h2>
+            <div className="max-h-96 overflow-auto">
+              <table className="table" data-testid="eqa-assigned">
+                <thead>
+                  <tr>
+                    <th>{t('report.analyte')}</th>
+                    <th>{t('report.sample')}</th>
+                    <th>{t('report.peerGroup')}</th>
+                    <th className="normal-case">n</th>
+                    <th>{t('report.assigned')}</th>
+                    <th className="normal-case">s*</th>
+                    <th className="normal-case">σpt</th>
+                    <th className="normal-case">u(x_pt)</th>
+                    <th>{t('regulator.score')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rep.assignedValues.map((a, i) => (
+                    <tr key={i}>
+                      <td>{a.analyte}</td>
+                      <td>{a.sample}</td>
+                      <td className="text-xs">{a.source === 'reference' ? t('source.reference') : a.peerGroup === '*' ? t('source.allMethods') : a.peerGroup}</td>
+                      <td>{a.n}</td>
+                      <td>{num(a.assignedValue)}</td>
+                      <td>{num(a.robustSd)}</td>
+                      <td>{num(a.sigmaPt)}</td>
+                      <td>{num(a.uAssigned)}</td>
+                      <td>{a.uNegligible ? 'z' : 'z′'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </section>
+        </>
+      )}
+
+      {rep.evaluations.length > 0 && (
+        <section className="card">
+          <h2 className="mb-2 font-semibold">{t('regulator.evaluations')}</h2>
+          <ul className="space-y-3 text-sm" data-testid="eqa-evaluations">
+            {rep.evaluations.map((e) => (
+              <li key={e.id} className="border-t border-slate-100 pt-2">
+                <p>
+                  <span className="font-medium">v{e.version}</span> · {t(`evaluationStatus.${e.status}`)} · {format.dateTime(new Date(e.startedAt), { dateStyle: 'medium', timeStyle: 'short' })}
+                  {e.finishedAt && ` · ${t('regulator.took', { ms: e.finishedAt - e.startedAt })}`}
+                </p>
+                <p className="break-all text-xs text-slate-500">
+                  {t('regulator.digest')}: {e.inputDigest ?? '—'} · {e.algorithmVersion}
+                </p>
+                {e.diff?.previousVersion != null && (
+                  <p className="text-xs" data-testid={`eqa-diff-${e.version}`}>
+                    {t('regulator.diffLine', {
+                      previous: e.diff.previousVersion,
+                      assigned: e.diff.assignedValues?.changed ?? 0,
+                      verdicts: e.diff.verdicts?.changed ?? 0,
+                      inputs: e.diff.inputsChanged ? t('regulator.inputsChanged') : t('regulator.inputsSame'),
+                    })}
+                  </p>
+                )}
+                {e.diff?.verdicts && e.diff.verdicts.items.length > 0 && (
+                  <ul className="ml-4 list-disc text-xs">
+                    {e.diff.verdicts.items.slice(0, 20).map((v, i) => (
+                      <li key={i}>
+                        {v.lab} {v.analyte}: {v.before ? `${t(`verdict.${v.before.verdict}` as 'verdict.satisfactory')} ${num(v.before.score, 3)}%` : '—'} → {t(`verdict.${v.after.verdict}` as 'verdict.satisfactory')} {num(v.after.score, 3)}%
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                {e.diff?.notes && e.diff.notes.length > 0 && (
+                  <details className="text-xs text-slate-600">
+                    <summary>{t('regulator.notes', { n: e.diff.notesTotal ?? e.diff.notes.length })}</summary>
+                    <ul className="ml-4 list-disc">
+                      {e.diff.notes.map((n, i) => (
+                        <li key={i}>{n}</li>
+                      ))}
+                    </ul>
+                  </details>
+                )}
+                {e.diff?.error && <p className="text-xs text-red-700">{e.diff.error}</p>}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </div>
+  );
+}

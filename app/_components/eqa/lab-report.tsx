@@ -1,0 +1,238 @@
+import Link from 'next/link';
+import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
+import type { labHistory, labRoundReport, sampleHistogram, youdenPlot } from '@/lib/services/eqa/reports';
+import { ValueHistogram } from './histogram';
+import { YoudenPlot } from './youden-plot';
+import { ZScoreChart } from './z-chart';
+
+type Report = ReturnType<typeof labRoundReport>;
+
+const num = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? '—' : Number(v.toPrecision(digits)).toString());
+
+/** A lab's printable report for one round: the results table, then the charts for a chosen analyte. */
+export async function LabReport({
+  report,
+  history,
+  histogram,
+  youden,
+  selected,
+  hrefFor,
+}: {
+  report: Report;
+  history: ReturnType<typeof labHistory>;
+  histogram: ReturnType<typeof sampleHistogram> | null;
+  youden: ReturnType<typeof youdenPlot> | null;
+  selected: { analyte: string; sample: string; sampleB: string };
+  hrefFor: (analyte: string, sample: string, sampleB: string) => string;
+}) {
+  const t = await getTranslations('eqa');
+  const format = await getFormatter();
+  const locale = await getLocale();
+  const rounds = [...new Set(history.z.map((h) => h.round))];
+  return (
+    <div className="space-y-6" data-testid="eqa-lab-report">
+      <section className="card">
+        <div className="mb-3 flex flex-wrap items-baseline justify-between gap-2">
+          <h2 className="font-semibold">
+            {t('report.title', { round: report.round.code, lab: report.lab.code })}
+          </h2>
+          <p className="text-xs text-slate-500">
+            {t('report.evaluationLine', { version: report.evaluation.version, date: report.round.publishedAt ? format.dateTime(new Date(report.round.publishedAt), { dateStyle: 'medium' }) : '—' })}
+          </p>
+        </div>
+        <div className="overflow-x-auto">
+          <table className="table" data-testid="eqa-results-table">
+            <thead>
+              <tr>
+                <th>{t('report.analyte')}</th>
+                <th>{t('report.sample')}</th>
+                <th>{t('report.value')}</th>
+                <th>{t('report.assigned')}</th>
+                <th>{t('report.limits')}</th>
+                <th>{t('report.deviationPct')}</th>
+                <th>{t('report.z')}</th>
+                <th>{t('report.peerGroup')}</th>
+                <th>{t('report.result')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.analytes.map((a) =>
+                a.notSubmitted ? (
+                  <tr key={a.code} className="bg-slate-50">
+                    <td className="font-medium">{a.code}</td>
+                    <td colSpan={7} className="italic text-slate-600">
+                      {t('report.notSubmitted')}
+                    </td>
+                    <td>
+                      <span className="badge-red" data-testid={`verdict-${a.code}`}>
+                        {t('verdict.not_submitted')} · 0%
+                      </span>
+                      {a.unsuccessful && <span className="badge-red ml-1">{t('verdict.unsuccessful')}</span>}
+                    </td>
+                  </tr>
+                ) : (
+                  a.samples.map((s, i) => (
+                    <tr key={`${a.code}-${s.sample}`}>
+                      {i === 0 && (
+                        <td rowSpan={a.samples.length} className="font-medium">
+                          <Link className="text-brand-700 hover:underline" href={hrefFor(a.code, selected.sample, selected.sampleB)}>
+                            {a.code}
+                          </Link>
+                          <div className="text-xs font-normal text-slate-500">
+                            {locale === 'zh' ? a.nameZh : a.nameEn} ({a.unit})
+                          </div>
+                        </td>
+                      )}
+                      <td>{s.sample}</td>
+                      <td>{s.value === null ? <span className="italic text-slate-500">{t('report.noResult')}</span> : num(s.value)}</td>
+                      <td>{num(s.assignedValue)}</td>
+                      <td className="whitespace-nowrap">{s.lower !== null ? `${num(s.lower)} – ${num(s.upper)}` : '—'}</td>
+                      <td>{s.percentDeviation === null ? '—' : `${(Math.abs(s.percentDeviation) < 0.05 ? 0 : s.percentDeviation).toFixed(1)}%`}</td>
+                      <td className="whitespace-nowrap">
+                        {s.z === null ? '—' : s.z.toFixed(2)}
+                        {s.scoreType === 'z_prime' && <span className="ml-1 text-xs text-slate-500">z′</span>}
+                      </td>
+                      <td className="text-xs">
+                        {s.peerGroup === null ? '—' : s.source === 'reference' ? t('source.reference') : s.peerGroup === '*' ? t('source.allMethods') : s.peerGroup}
+                        {s.n !== null && <span className="text-slate-500"> · n={s.n}</span>}
+                      </td>
+                      <td>
+                        {s.value === null ? (
+                          <span className="badge-slate">{t('report.missing')}</span>
+                        ) : s.acceptable ? (
+                          <span className="badge-green">{t('report.acceptable')}</span>
+                        ) : (
+                          <span className="badge-red">{t('report.notAcceptable')}</span>
+                        )}
+                        {i === a.samples.length - 1 && (
+                          <div className="mt-1">
+                            <span className={a.verdict === 'satisfactory' ? 'badge-green' : 'badge-red'} data-testid={`verdict-${a.code}`}>
+                              {t(`verdict.${a.verdict}`)} · {num(a.score, 3)}%
+                            </span>
+                            {a.unsuccessful && <span className="badge-red ml-1">{t('verdict.unsuccessful')}</span>}
+                          </div>
+                        )}
+                      </td>
+                    </tr>
+                  ))
+                ),
+              )}
+            </tbody>
+          </table>
+        </div>
+        <p className="mt-2 text-xs text-slate-500">{t('report.legend', { min: report.scheme.minRoundScore })}</p>
+      </section>
+
+      <section className="card">
+        <h2 className="mb-2 font-semibold">{t('report.chartsFor', { analyte: selected.analyte })}</h2>
+        <nav className="no-print mb-3 flex flex-wrap gap-2 text-sm" aria-label={t('report.chooseAnalyte')}>
+          {report.analytes.map((a) => (
+            <Link key={a.code} href={hrefFor(a.code, selected.sample, selected.sampleB)} className={a.code === selected.analyte ? 'badge-blue' : 'badge-slate'}>
+              {a.code}
+            </Link>
+          ))}
+        </nav>
+        <div className="grid gap-6 lg:grid-cols-2">
+          <div>
+            <h3 className="mb-1 text-sm font-medium">{t('report.histogramTitle', { sample: selected.sample })}</h3>
+            <nav className="no-print mb-2 flex flex-wrap gap-2 text-xs" aria-label={t('report.chooseSample')}>
+              {report.samples.map((s) => (
+                <Link key={s} href={hrefFor(selected.analyte, s, selected.sampleB)} className={s === selected.sample ? 'badge-blue' : 'badge-slate'}>
+                  {s}
+                </Link>
+              ))}
+            </nav>
+            {histogram ? (
+              <ValueHistogram
+                values={histogram.values}
+                labValue={histogram.labValue}
+                lower={histogram.lower}
+                upper={histogram.upper}
+                assigned={histogram.assignedValue}
+                labels={{ count: t('report.labs'), yours: t('report.yourValue'), assigned: t('report.assignedShort'), range: t('report.acceptableRange') }}
+              />
+            ) : (
+              <p className="text-sm text-slate-500">{t('report.noData')}</p>
+            )}
+            <p className="mt-1 text-xs text-slate-500">{t('report.histogramHelp', { n: histogram?.values.length ?? 0 })}</p>
+          </div>
+          <div>
+            <h3 className="mb-1 text-sm font-medium">{t('report.youdenTitle', { a: selected.sample, b: selected.sampleB })}</h3>
+            <nav className="no-print mb-2 flex flex-wrap gap-2 text-xs" aria-label={t('report.chooseSample')}>
+              {report.samples
+                .filter((s) => s !== selected.sample)
+                .map((s) => (
+                  <Link key={s} href={hrefFor(selected.analyte, selected.sample, s)} className={s === selected.sampleB ? 'badge-blue' : 'badge-slate'}>
+                    {s}
+                  </Link>
+                ))}
+            </nav>
+            {youden && (youden.points.length > 0 || youden.own) ? (
+              <YoudenPlot points={youden.points} own={youden.own} sampleA={youden.sampleA} sampleB={youden.sampleB} labels={{ others: t('report.otherLabs'), yours: t('report.yourLab') }} />
+            ) : (
+              <p className="text-sm text-slate-500">{t('report.noData')}</p>
+            )}
+          </div>
+        </div>
+        <div className="mt-6">
+          <h3 className="mb-1 text-sm font-medium">{t('report.zTitle', { analyte: selected.analyte })}</h3>
+          <ZScoreChart
+            rounds={rounds}
+            points={history.z.filter((h) => h.analyte === selected.analyte && h.z !== null).map((h) => ({ round: h.round, sample: h.sample, z: h.z! }))}
+          />
+          <table className="table mt-2">
+            <thead>
+              <tr>
+                <th>{t('report.round')}</th>
+                <th>{t('report.score')}</th>
+                <th>{t('report.result')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.scores
+                .filter((s) => s.analyte === selected.analyte)
+                .map((s) => (
+                  <tr key={s.round}>
+                    <td>{s.round}</td>
+                    <td>{num(s.score, 3)}%</td>
+                    <td>
+                      <span className={s.verdict === 'satisfactory' ? 'badge-green' : 'badge-red'}>{t(`verdict.${s.notSubmitted ? 'not_submitted' : s.verdict}`)}</span>
+                      {s.unsuccessful && <span className="badge-red ml-1">{t('verdict.unsuccessful')}</span>}
+                    </td>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </div>
+  );
+}
+
+/** Load and render a lab's report with charts (shared by the lab's and the regulator's pages). */
+export async function LabReportSection({
+  db,
+  actor,
+  roundCode,
+  labCode,
+  search,
+  basePath,
+}: {
+  db: import('@/db/client').DB;
+  actor: import('@/lib/auth/core').Actor;
+  roundCode: string;
+  labCode: string;
+  search: { analyte?: string; sample?: string; sampleB?: string };
+  basePath: string;
+}) {
+  const { labRoundReport, labHistory, sampleHistogram, youdenPlot } = await import('@/lib/services/eqa/reports');
+  const report = labRoundReport(db, actor, { roundCode, labCode });
+  const analyte = report.analytes.find((a) => a.code === search.analyte)?.code ?? report.analytes.find((a) => a.verdict !== 'satisfactory')?.code ?? report.analytes[0]?.code ?? '';
+  const sample = report.samples.includes(search.sample ?? '') ? search.sample! : report.samples[0];
+  const sampleB = report.samples.includes(search.sampleB ?? '') && search.sampleB !== sample ? search.sampleB! : (report.samples.find((s) => s !== sample) ?? sample);
+  const history = labHistory(db, actor, { roundCode, labCode });
+  const histogram = analyte ? sampleHistogram(db, actor, { roundCode, labCode, sample, analyte }) : null;
+  const youden = analyte && sampleB !== sample ? youdenPlot(db, actor, { roundCode, labCode, analyte, sampleA: sample, sampleB }) : null;
+  const hrefFor = (a: string, s: string, b: string) => `${basePath}?analyte=${encodeURIComponent(a)}&sample=${encodeURIComponent(s)}&sampleB=${encodeURIComponent(b)}`;
+  return <LabReport report={report} history={history} histogram={histogram} youden={youden} selected={{ analyte, sample, sampleB }} hrefFor={hrefFor} />;
+}

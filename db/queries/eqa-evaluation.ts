@@ -1,0 +1,225 @@
+// Bulk statements of an EQA evaluation: one sorted read of every current submission, prepared
+// multi-row inserts of assigned values, graded results and analyte scores. A national round has
+// millions of results, so these go through better-sqlite3 prepared statements, not the query builder.
+import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { Conn, DB } from '../client';
+import { eqaAssignedValues, eqaEvaluations, eqaRounds } from '../schema';
+
+/** One current submission as the evaluation reads it: [id, labId, sampleId, analyteId, value, method, instrument]. */
+export type SubmissionTuple = [number, number, number, number, number, string, string];
+
+/**
+ * Every current submission of a round, read whole through the partial unique index of current
+ * results (round, lab, sample, analyte WHERE current = 1), i.e. in roughly the order the rows were
+ * written: no temporary sort of millions of rows and no random table access. The evaluation groups
+ * them by sample × analyte and peer group in memory. `.all()` is several times faster than stepping
+ * through the rows one by one.
+ */
+export function currentSubmissions(db: DB, roundId: number): SubmissionTuple[] {
+  return db.$client
+    .prepare(
+      `select id, lab_id, sample_id, analyte_id, value, method, instrument from eqa_submissions indexed by eqa_submissions_current_uq
+        where round_id = ? and current = 1`,
+    )
+    .raw(true)
+    .all(roundId) as SubmissionTuple[];
+}
+
+/** Run `fn` with a page cache of 256 MB (restored afterwards): bulk reads and writes of an evaluation. */
+export function withLargeCache<T>(db: DB, fn: () => T): T {
+  const c = db.$client;
+  const cache = c.pragma('cache_size', { simple: true }) as number;
+  c.pragma('cache_size = -262144');
+  try {
+    return fn();
+  } finally {
+    c.pragma(`cache_size = ${cache}`);
+  }
+}
+
+/**
+ * Run `fn` as one write transaction without foreign-key lookups: the evaluation inserts millions of
+ * rows whose parents it has just read or written itself in the same transaction. Restored afterwards
+ * (the pragma cannot change inside a transaction, so it wraps it).
+ */
+export function withBulkWriteSettings<T>(db: DB, fn: () => T): T {
+  const c = db.$client;
+  const fk = c.pragma('foreign_keys', { simple: true }) as number;
+  c.pragma('foreign_keys = OFF');
+  try {
+    return withLargeCache(db, () => c.transaction(fn)());
+  } finally {
+    c.pragma(`foreign_keys = ${fk ? 'ON' : 'OFF'}`);
+  }
+}
+
+export function nextEvaluationVersion(db: Conn, roundId: number): number {
+  const r = db.select({ v: sql<number>`coalesce(max(${eqaEvaluations.version}), 0)` }).from(eqaEvaluations).where(eq(eqaEvaluations.roundId, roundId)).get();
+  return (r?.v ?? 0) + 1;
+}
+
+export function runningEvaluation(db: Conn, roundId: number, since: number) {
+  return db
+    .select({ id: eqaEvaluations.id })
+    .from(eqaEvaluations)
+    .where(and(eq(eqaEvaluations.roundId, roundId), eq(eqaEvaluations.status, 'running'), sql`${eqaEvaluations.startedAt} > ${since}`))
+    .get();
+}
+
+export function insertEvaluation(db: Conn, values: typeof eqaEvaluations.$inferInsert) {
+  return db.insert(eqaEvaluations).values(values).returning().get();
+}
+
+/** Progress (0–1) of a running evaluation; written outside the result transaction so others see it. */
+export function setEvaluationProgress(db: Conn, id: number, progress: number) {
+  db.update(eqaEvaluations).set({ progress }).where(eq(eqaEvaluations.id, id)).run();
+}
+
+export function finishEvaluation(db: Conn, id: number, values: { inputDigest: string; diff: unknown; finishedAt: number }) {
+  db.update(eqaEvaluations)
+    .set({ status: 'complete', progress: 1, inputDigest: values.inputDigest, diff: values.diff as never, finishedAt: values.finishedAt })
+    .where(eq(eqaEvaluations.id, id))
+    .run();
+}
+
+export function failEvaluation(db: Conn, id: number, reason: string, at: number) {
+  db.update(eqaEvaluations)
+    .set({ status: 'failed', finishedAt: at, diff: { error: reason } as never })
+    .where(eq(eqaEvaluations.id, id))
+    .run();
+}
+
+export interface AssignedValueRow {
+  sampleId: number;
+  analyteId: number;
+  peerGroup: string;
+  source: 'reference' | 'peer_robust_mean' | 'all_robust_mean';
+  n: number;
+  assignedValue: number;
+  robustSd: number | null;
+  sigmaPt: number;
+  uAssigned: number | null;
+  uNegligible: boolean;
+  iterations: number | null;
+}
+
+/** Insert assigned values; returns their ids in the same order. */
+export function insertAssignedValues(db: DB, evaluationId: number, rows: readonly AssignedValueRow[]): number[] {
+  const stmt = db.$client.prepare(
+    `insert into eqa_assigned_values (evaluation_id, sample_id, analyte_id, peer_group, source, n, assigned_value, robust_sd, sigma_pt, u_assigned, u_negligible, iterations)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  return rows.map(
+    (r) =>
+      Number(
+        stmt.run(evaluationId, r.sampleId, r.analyteId, r.peerGroup, r.source, r.n, r.assignedValue, r.robustSd, r.sigmaPt, r.uAssigned, r.uNegligible ? 1 : 0, r.iterations)
+          .lastInsertRowid,
+      ),
+  );
+}
+
+const RESULT_COLUMNS =
+  'evaluation_id, submission_id, lab_id, sample_id, analyte_id, assigned_value_id, value, deviation, percent_deviation, allowed, z, score_type, acceptable, classification';
+const RESULT_WIDTH = 14;
+const BATCH = 128;
+
+/** A writer that inserts graded results in multi-row batches (call `flush` at the end). */
+export function resultWriter(db: DB) {
+  const one = `(${Array(RESULT_WIDTH).fill('?').join(',')})`;
+  const batchStmt = db.$client.prepare(`insert into eqa_result_evaluations (${RESULT_COLUMNS}) values ${Array(BATCH).fill(one).join(',')}`);
+  const singleStmt = db.$client.prepare(`insert into eqa_result_evaluations (${RESULT_COLUMNS}) values ${one}`);
+  const buf: unknown[] = [];
+  let rows = 0;
+  return {
+    add(values: unknown[]) {
+      for (let i = 0; i < RESULT_WIDTH; i++) buf.push(values[i]);
+      if (++rows === BATCH) {
+        batchStmt.run(buf);
+        buf.length = 0;
+        rows = 0;
+      }
+    },
+    flush() {
+      for (let r = 0; r < rows; r++) singleStmt.run(buf.slice(r * RESULT_WIDTH, (r + 1) * RESULT_WIDTH));
+      buf.length = 0;
+      rows = 0;
+    },
+  };
+}
+
+const SCORE_COLUMNS = 'evaluation_id, round_id, lab_id, analyte_id, samples, acceptable_count, score, verdict, not_submitted, unsuccessful';
+const SCORE_WIDTH = 10;
+
+export function scoreWriter(db: DB) {
+  const one = `(${Array(SCORE_WIDTH).fill('?').join(',')})`;
+  const batchStmt = db.$client.prepare(`insert into eqa_analyte_scores (${SCORE_COLUMNS}) values ${Array(BATCH).fill(one).join(',')}`);
+  const singleStmt = db.$client.prepare(`insert into eqa_analyte_scores (${SCORE_COLUMNS}) values ${one}`);
+  const buf: unknown[] = [];
+  let rows = 0;
+  return {
+    add(values: unknown[]) {
+      for (let i = 0; i < SCORE_WIDTH; i++) buf.push(values[i]);
+      if (++rows === BATCH) {
+        batchStmt.run(buf);
+        buf.length = 0;
+        rows = 0;
+      }
+    },
+    flush() {
+      for (let r = 0; r < rows; r++) singleStmt.run(buf.slice(r * SCORE_WIDTH, (r + 1) * SCORE_WIDTH));
+      buf.length = 0;
+      rows = 0;
+    },
+  };
+}
+
+/**
+ * Verdicts of earlier rounds of a scheme (those closing before `beforeClosesAt` that were evaluated
+ * or published), from each round's counting evaluation, oldest round first:
+ * [labId, analyteId, verdict] per row, for the performance history.
+ */
+export function iteratePreviousVerdicts(db: DB, schemeId: number, beforeClosesAt: number) {
+  return db.$client
+    .prepare(
+      `select s.lab_id, s.analyte_id, s.verdict from eqa_analyte_scores s
+         join eqa_rounds r on r.id = s.round_id
+        where r.scheme_id = ? and r.closes_at < ? and r.status in ('evaluated', 'published')
+          and s.evaluation_id = (select e.id from eqa_evaluations e where e.round_id = r.id and e.status in ('complete', 'published') order by e.version desc limit 1)
+        order by r.closes_at, r.id`,
+    )
+    .raw(true)
+    .iterate(schemeId, beforeClosesAt) as IterableIterator<[number, number, 'satisfactory' | 'unsatisfactory']>;
+}
+
+/** Previous rounds counted in the history (for the parameters record). */
+export function previousRoundCodes(db: Conn, schemeId: number, beforeClosesAt: number): string[] {
+  return db
+    .select({ code: eqaRounds.code })
+    .from(eqaRounds)
+    .where(and(eq(eqaRounds.schemeId, schemeId), lt(eqaRounds.closesAt, beforeClosesAt), inArray(eqaRounds.status, ['evaluated', 'published'])))
+    .orderBy(asc(eqaRounds.closesAt), asc(eqaRounds.id))
+    .all()
+    .map((r) => r.code);
+}
+
+export function assignedValuesOf(db: Conn, evaluationId: number) {
+  return db.select().from(eqaAssignedValues).where(eq(eqaAssignedValues.evaluationId, evaluationId)).all();
+}
+
+/** [labId, analyteId, verdict, score] of an evaluation, for the re-evaluation diff. */
+export function iterateScoresOf(db: DB, evaluationId: number) {
+  return db.$client
+    .prepare('select lab_id, analyte_id, verdict, score from eqa_analyte_scores where evaluation_id = ?')
+    .raw(true)
+    .iterate(evaluationId) as IterableIterator<[number, number, string, number]>;
+}
+
+export function latestCompleteEvaluation(db: Conn, roundId: number) {
+  return db
+    .select()
+    .from(eqaEvaluations)
+    .where(and(eq(eqaEvaluations.roundId, roundId), inArray(eqaEvaluations.status, ['complete', 'published'])))
+    .orderBy(desc(eqaEvaluations.version))
+    .get();
+}
+

@@ -1,0 +1,204 @@
+// Report reads of an evaluated EQA round. Each takes the scope (one lab, or a region subtree) and
+// puts it into SQL, so a report can never include labs the caller may not see.
+import { and, asc, eq, like, sql, type SQL } from 'drizzle-orm';
+import type { Conn } from '../client';
+import {
+  analytes,
+  eqaAnalyteScores,
+  eqaAssignedValues,
+  eqaEvaluations,
+  eqaResultEvaluations,
+  eqaRounds,
+  eqaSamples,
+  eqaSubmissions,
+  laboratories,
+  regions,
+} from '../schema';
+
+/** One lab (labId), the labs of a region subtree (withinPath), or every lab (neither). */
+export interface LabScopeFilter {
+  labId?: number;
+  withinPath?: string | null;
+}
+
+function labCondition(f: LabScopeFilter, labIdColumn: typeof eqaResultEvaluations.labId | typeof eqaAnalyteScores.labId): SQL | undefined {
+  if (f.labId !== undefined) return eq(labIdColumn, f.labId);
+  if (f.withinPath) return like(regions.path, `${f.withinPath}%`);
+  return undefined;
+}
+
+/** Graded results of an evaluation with their assigned value, peer group and lab. */
+export function evaluationResults(db: Conn, evaluationId: number, f: LabScopeFilter) {
+  return db
+    .select({
+      labId: eqaResultEvaluations.labId,
+      lab: laboratories.code,
+      labName: laboratories.name,
+      sample: eqaSamples.code,
+      sampleOrdinal: eqaSamples.ordinal,
+      analyte: analytes.code,
+      analyteId: analytes.id,
+      unit: analytes.unit,
+      value: eqaResultEvaluations.value,
+      method: eqaSubmissions.method,
+      instrument: eqaSubmissions.instrument,
+      assignedValue: eqaAssignedValues.assignedValue,
+      source: eqaAssignedValues.source,
+      peerGroup: eqaAssignedValues.peerGroup,
+      n: eqaAssignedValues.n,
+      robustSd: eqaAssignedValues.robustSd,
+      sigmaPt: eqaAssignedValues.sigmaPt,
+      uAssigned: eqaAssignedValues.uAssigned,
+      uNegligible: eqaAssignedValues.uNegligible,
+      deviation: eqaResultEvaluations.deviation,
+      percentDeviation: eqaResultEvaluations.percentDeviation,
+      allowed: eqaResultEvaluations.allowed,
+      z: eqaResultEvaluations.z,
+      scoreType: eqaResultEvaluations.scoreType,
+      acceptable: eqaResultEvaluations.acceptable,
+      classification: eqaResultEvaluations.classification,
+    })
+    .from(eqaResultEvaluations)
+    .innerJoin(eqaAssignedValues, eq(eqaAssignedValues.id, eqaResultEvaluations.assignedValueId))
+    .innerJoin(eqaSamples, eq(eqaSamples.id, eqaResultEvaluations.sampleId))
+    .innerJoin(analytes, eq(analytes.id, eqaResultEvaluations.analyteId))
+    .innerJoin(laboratories, eq(laboratories.id, eqaResultEvaluations.labId))
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .leftJoin(eqaSubmissions, eq(eqaSubmissions.id, eqaResultEvaluations.submissionId))
+    .where(and(eq(eqaResultEvaluations.evaluationId, evaluationId), labCondition(f, eqaResultEvaluations.labId)))
+    .orderBy(asc(laboratories.code), asc(analytes.code), asc(eqaSamples.ordinal))
+    .all();
+}
+
+/** Analyte scores of an evaluation (one per lab × analyte) with lab and analyte codes. */
+export function evaluationScores(db: Conn, evaluationId: number, f: LabScopeFilter) {
+  return db
+    .select({
+      labId: eqaAnalyteScores.labId,
+      lab: laboratories.code,
+      labName: laboratories.name,
+      analyte: analytes.code,
+      analyteId: analytes.id,
+      samples: eqaAnalyteScores.samples,
+      acceptableCount: eqaAnalyteScores.acceptableCount,
+      score: eqaAnalyteScores.score,
+      verdict: eqaAnalyteScores.verdict,
+      notSubmitted: eqaAnalyteScores.notSubmitted,
+      unsuccessful: eqaAnalyteScores.unsuccessful,
+    })
+    .from(eqaAnalyteScores)
+    .innerJoin(analytes, eq(analytes.id, eqaAnalyteScores.analyteId))
+    .innerJoin(laboratories, eq(laboratories.id, eqaAnalyteScores.labId))
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .where(and(eq(eqaAnalyteScores.evaluationId, evaluationId), labCondition(f, eqaAnalyteScores.labId)))
+    .orderBy(asc(laboratories.code), asc(analytes.code))
+    .all();
+}
+
+/** Assigned values of an evaluation with sample and analyte codes. */
+export function evaluationAssignedValues(db: Conn, evaluationId: number) {
+  return db
+    .select({
+      sample: eqaSamples.code,
+      analyte: analytes.code,
+      peerGroup: eqaAssignedValues.peerGroup,
+      source: eqaAssignedValues.source,
+      n: eqaAssignedValues.n,
+      assignedValue: eqaAssignedValues.assignedValue,
+      robustSd: eqaAssignedValues.robustSd,
+      sigmaPt: eqaAssignedValues.sigmaPt,
+      uAssigned: eqaAssignedValues.uAssigned,
+      uNegligible: eqaAssignedValues.uNegligible,
+      iterations: eqaAssignedValues.iterations,
+    })
+    .from(eqaAssignedValues)
+    .innerJoin(eqaSamples, eq(eqaSamples.id, eqaAssignedValues.sampleId))
+    .innerJoin(analytes, eq(analytes.id, eqaAssignedValues.analyteId))
+    .where(eq(eqaAssignedValues.evaluationId, evaluationId))
+    .orderBy(asc(analytes.code), asc(eqaSamples.ordinal), asc(eqaAssignedValues.peerGroup))
+    .all();
+}
+
+/** Every participant's value for one sample × analyte (values only, no identities), sorted. */
+export function sampleValues(db: Conn, evaluationId: number, sampleId: number, analyteId: number): number[] {
+  return db
+    .select({ v: eqaResultEvaluations.value })
+    .from(eqaResultEvaluations)
+    .where(and(eq(eqaResultEvaluations.evaluationId, evaluationId), eq(eqaResultEvaluations.sampleId, sampleId), eq(eqaResultEvaluations.analyteId, analyteId)))
+    .orderBy(asc(eqaResultEvaluations.value))
+    .all()
+    .map((r) => r.v)
+    .filter((v): v is number => v !== null);
+}
+
+/** Pairs of values (sample A, sample B) per lab for one analyte, with the lab id (callers anonymise). */
+export function samplePairs(db: Conn, evaluationId: number, analyteId: number, sampleA: number, sampleB: number) {
+  return db.all<{ labId: number; x: number; y: number }>(
+    sql`select a.lab_id as labId, a.value as x, b.value as y from eqa_result_evaluations a
+          join eqa_result_evaluations b on b.evaluation_id = a.evaluation_id and b.lab_id = a.lab_id and b.analyte_id = a.analyte_id and b.sample_id = ${sampleB}
+         where a.evaluation_id = ${evaluationId} and a.analyte_id = ${analyteId} and a.sample_id = ${sampleA}`,
+  );
+}
+
+/** z scores of one lab across the rounds of a scheme (counting evaluation of each round), oldest first. */
+export function labZHistory(db: Conn, labId: number, schemeId: number, opts: { publishedOnly: boolean }) {
+  return db
+    .select({
+      round: eqaRounds.code,
+      closesAt: eqaRounds.closesAt,
+      sample: eqaSamples.code,
+      analyte: analytes.code,
+      z: eqaResultEvaluations.z,
+      scoreType: eqaResultEvaluations.scoreType,
+    })
+    .from(eqaResultEvaluations)
+    .innerJoin(eqaEvaluations, eq(eqaEvaluations.id, eqaResultEvaluations.evaluationId))
+    .innerJoin(eqaRounds, eq(eqaRounds.id, eqaEvaluations.roundId))
+    .innerJoin(eqaSamples, eq(eqaSamples.id, eqaResultEvaluations.sampleId))
+    .innerJoin(analytes, eq(analytes.id, eqaResultEvaluations.analyteId))
+    .where(
+      and(
+        eq(eqaResultEvaluations.labId, labId),
+        eq(eqaRounds.schemeId, schemeId),
+        opts.publishedOnly ? eq(eqaEvaluations.status, 'published') : sql`${eqaEvaluations.status} in ('complete', 'published')`,
+      ),
+    )
+    .orderBy(asc(eqaRounds.closesAt), asc(analytes.code), asc(eqaSamples.ordinal))
+    .all();
+}
+
+/** Scores of one lab across the rounds of a scheme (verdict history), oldest first. */
+export function labScoreHistory(db: Conn, labId: number, schemeId: number, opts: { publishedOnly: boolean }) {
+  return db
+    .select({
+      round: eqaRounds.code,
+      analyte: analytes.code,
+      score: eqaAnalyteScores.score,
+      verdict: eqaAnalyteScores.verdict,
+      notSubmitted: eqaAnalyteScores.notSubmitted,
+      unsuccessful: eqaAnalyteScores.unsuccessful,
+    })
+    .from(eqaAnalyteScores)
+    .innerJoin(eqaEvaluations, eq(eqaEvaluations.id, eqaAnalyteScores.evaluationId))
+    .innerJoin(eqaRounds, eq(eqaRounds.id, eqaEvaluations.roundId))
+    .innerJoin(analytes, eq(analytes.id, eqaAnalyteScores.analyteId))
+    .where(
+      and(
+        eq(eqaAnalyteScores.labId, labId),
+        eq(eqaRounds.schemeId, schemeId),
+        opts.publishedOnly ? eq(eqaEvaluations.status, 'published') : sql`${eqaEvaluations.status} in ('complete', 'published')`,
+      ),
+    )
+    .orderBy(asc(eqaRounds.closesAt), asc(analytes.code))
+    .all();
+}
+
+/** Distribution of |z| classes and z bins of an evaluation, within a scope: [bin, count]. */
+export function zBins(db: Conn, evaluationId: number, withinPath: string | null) {
+  return db.all<{ bin: number; n: number }>(
+    sql`select max(-4, min(4, cast(r.z + 1000 as integer) - 1000)) as bin, count(*) as n
+          from eqa_result_evaluations r join laboratories l on l.id = r.lab_id join regions g on g.id = l.region_id
+         where r.evaluation_id = ${evaluationId} and r.z is not null and g.path like ${`${withinPath ?? '/'}%`}
+         group by bin order by bin`,
+  );
+}

@@ -1,0 +1,351 @@
+// EQA reads and writes: schemes, enrolments, rounds, samples, reference values and submissions.
+// Evaluation's bulk statements live in eqa-evaluation.ts, report reads in eqa-reports.ts.
+import { and, asc, desc, eq, inArray, isNull, like, or, sql, type SQL } from 'drizzle-orm';
+import type { Conn } from '../client';
+import {
+  analytes,
+  controlLots,
+  eqaEnrollments,
+  eqaEvaluations,
+  eqaReferenceValues,
+  eqaRounds,
+  eqaSamples,
+  eqaSchemeAnalytes,
+  eqaSchemes,
+  eqaSubmissions,
+  laboratories,
+  qcTargets,
+  regions,
+} from '../schema';
+import type { RoundStatus } from '../enums';
+
+// ---------------------------------------------------------------------------------------------
+// Schemes
+
+export function findSchemeByCode(db: Conn, code: string) {
+  return db
+    .select({ scheme: eqaSchemes, regionPath: regions.path, regionCode: regions.code })
+    .from(eqaSchemes)
+    .innerJoin(regions, eq(regions.id, eqaSchemes.regionId))
+    .where(eq(eqaSchemes.code, code))
+    .get();
+}
+
+export function findSchemeById(db: Conn, id: number) {
+  return db
+    .select({ scheme: eqaSchemes, regionPath: regions.path, regionCode: regions.code })
+    .from(eqaSchemes)
+    .innerJoin(regions, eq(regions.id, eqaSchemes.regionId))
+    .where(eq(eqaSchemes.id, id))
+    .get();
+}
+
+export function insertScheme(db: Conn, values: typeof eqaSchemes.$inferInsert) {
+  return db.insert(eqaSchemes).values(values).returning().get();
+}
+
+export function insertSchemeAnalytes(db: Conn, rows: (typeof eqaSchemeAnalytes.$inferInsert)[]) {
+  if (rows.length) db.insert(eqaSchemeAnalytes).values(rows).run();
+}
+
+/** The analytes of a scheme with the grading limits that apply (scheme override, else catalogue TEa). */
+export function schemeAnalytes(db: Conn, schemeId: number) {
+  return db
+    .select({
+      analyteId: analytes.id,
+      code: analytes.code,
+      nameEn: analytes.nameEn,
+      nameZh: analytes.nameZh,
+      unit: analytes.unit,
+      percent: eqaSchemeAnalytes.percent,
+      absolute: eqaSchemeAnalytes.absolute,
+      minScore: eqaSchemeAnalytes.minScore,
+      teaPercent: analytes.teaPercent,
+      teaAbsolute: analytes.teaAbsolute,
+    })
+    .from(eqaSchemeAnalytes)
+    .innerJoin(analytes, eq(analytes.id, eqaSchemeAnalytes.analyteId))
+    .where(eq(eqaSchemeAnalytes.schemeId, schemeId))
+    .orderBy(asc(analytes.code))
+    .all();
+}
+
+/** Schemes a regulator may manage: those of regions inside `withinPath` (null = all). */
+export function listSchemes(db: Conn, f: { withinPath: string | null }) {
+  return db
+    .select({
+      id: eqaSchemes.id,
+      code: eqaSchemes.code,
+      name: eqaSchemes.name,
+      nameEn: eqaSchemes.nameEn,
+      regionCode: regions.code,
+      regionName: regions.name,
+      regionNameEn: regions.nameEn,
+      minRoundScore: eqaSchemes.minRoundScore,
+      sigmaPtSource: eqaSchemes.sigmaPtSource,
+      peerGrouping: eqaSchemes.peerGrouping,
+      minPeerGroupSize: eqaSchemes.minPeerGroupSize,
+      enrolled: sql<number>`(select count(*) from eqa_enrollments e where e.scheme_id = ${eqaSchemes.id} and e.withdrawn_at is null)`,
+      analyteCount: sql<number>`(select count(*) from eqa_scheme_analytes a where a.scheme_id = ${eqaSchemes.id})`,
+    })
+    .from(eqaSchemes)
+    .innerJoin(regions, eq(regions.id, eqaSchemes.regionId))
+    .where(f.withinPath ? like(regions.path, `${f.withinPath}%`) : undefined)
+    .orderBy(asc(eqaSchemes.code))
+    .all();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enrolment
+
+/** Active laboratories of a region subtree (id, code), for enrolling a whole region. */
+export function activeLabsWithin(db: Conn, path: string) {
+  return db
+    .select({ id: laboratories.id, code: laboratories.code, regionPath: regions.path })
+    .from(laboratories)
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .where(and(like(regions.path, `${path}%`), eq(laboratories.active, true)))
+    .orderBy(asc(laboratories.code))
+    .all();
+}
+
+export function labsByCodes(db: Conn, codes: string[]) {
+  if (!codes.length) return [];
+  return db
+    .select({ id: laboratories.id, code: laboratories.code, regionPath: regions.path })
+    .from(laboratories)
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .where(inArray(laboratories.code, codes))
+    .all();
+}
+
+/** Enrol labs (already enrolled ones stay as they are); returns how many were added. */
+export function insertEnrollments(db: Conn, schemeId: number, labIds: number[], at: number): number {
+  let added = 0;
+  for (const labId of labIds) {
+    const r = db.insert(eqaEnrollments).values({ schemeId, labId, enrolledAt: at }).onConflictDoNothing().run();
+    added += r.changes;
+  }
+  return added;
+}
+
+export function isEnrolled(db: Conn, schemeId: number, labId: number): boolean {
+  return !!db
+    .select({ labId: eqaEnrollments.labId })
+    .from(eqaEnrollments)
+    .where(and(eq(eqaEnrollments.schemeId, schemeId), eq(eqaEnrollments.labId, labId), isNull(eqaEnrollments.withdrawnAt)))
+    .get();
+}
+
+/** Laboratories that take part in a round of the scheme (enrolled, not withdrawn before it opened). */
+export function participantLabs(db: Conn, schemeId: number, opensAt: number) {
+  return db
+    .select({ id: laboratories.id, code: laboratories.code, name: laboratories.name, regionPath: regions.path })
+    .from(eqaEnrollments)
+    .innerJoin(laboratories, eq(laboratories.id, eqaEnrollments.labId))
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .where(and(eq(eqaEnrollments.schemeId, schemeId), or(isNull(eqaEnrollments.withdrawnAt), sql`${eqaEnrollments.withdrawnAt} > ${opensAt}`)))
+    .orderBy(asc(laboratories.code))
+    .all();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rounds
+
+export function findRoundByCode(db: Conn, code: string) {
+  return db
+    .select({ round: eqaRounds, scheme: eqaSchemes, regionPath: regions.path })
+    .from(eqaRounds)
+    .innerJoin(eqaSchemes, eq(eqaSchemes.id, eqaRounds.schemeId))
+    .innerJoin(regions, eq(regions.id, eqaSchemes.regionId))
+    .where(eq(eqaRounds.code, code))
+    .get();
+}
+
+export function insertRound(db: Conn, values: typeof eqaRounds.$inferInsert) {
+  return db.insert(eqaRounds).values(values).returning().get();
+}
+
+export function insertSamples(db: Conn, roundId: number, codes: string[]) {
+  return db
+    .insert(eqaSamples)
+    .values(codes.map((code, i) => ({ roundId, code, ordinal: i + 1 })))
+    .returning()
+    .all();
+}
+
+export function insertReferenceValues(db: Conn, rows: (typeof eqaReferenceValues.$inferInsert)[]) {
+  if (rows.length) db.insert(eqaReferenceValues).values(rows).run();
+}
+
+export function roundSamples(db: Conn, roundId: number) {
+  return db.select().from(eqaSamples).where(eq(eqaSamples.roundId, roundId)).orderBy(asc(eqaSamples.ordinal)).all();
+}
+
+export function roundReferenceValues(db: Conn, roundId: number) {
+  return db
+    .select({ sampleId: eqaReferenceValues.sampleId, analyteId: eqaReferenceValues.analyteId, value: eqaReferenceValues.value, uncertainty: eqaReferenceValues.uncertainty })
+    .from(eqaReferenceValues)
+    .innerJoin(eqaSamples, eq(eqaSamples.id, eqaReferenceValues.sampleId))
+    .where(eq(eqaSamples.roundId, roundId))
+    .all();
+}
+
+export function setRoundStatus(db: Conn, roundId: number, status: RoundStatus, extra: { publishedAt?: number; closesAt?: number } = {}) {
+  db.update(eqaRounds)
+    .set({ status, ...extra })
+    .where(eq(eqaRounds.id, roundId))
+    .run();
+}
+
+export interface RoundVisibility {
+  /** every round (admin) */
+  all?: boolean;
+  /** schemes of regions inside this path, or enrolling a lab inside it (regulator) */
+  withinPath?: string | null;
+  /** schemes this lab is enrolled in; drafts hidden (lab manager) */
+  labId?: number | null;
+}
+
+function visibilityCondition(v: RoundVisibility): SQL | undefined {
+  if (v.all) return undefined;
+  if (v.withinPath) {
+    return or(
+      like(regions.path, `${v.withinPath}%`),
+      sql`exists (select 1 from eqa_enrollments e join laboratories l on l.id = e.lab_id join regions lr on lr.id = l.region_id
+                  where e.scheme_id = ${eqaSchemes.id} and lr.path like ${`${v.withinPath}%`})`,
+    );
+  }
+  if (v.labId) {
+    return and(
+      sql`${eqaRounds.status} <> 'draft'`,
+      sql`exists (select 1 from eqa_enrollments e where e.scheme_id = ${eqaSchemes.id} and e.lab_id = ${v.labId} and e.withdrawn_at is null)`,
+    );
+  }
+  return sql`0`;
+}
+
+/** Rounds a caller can see, newest first, with their samples and analytes as code lists. */
+export function listVisibleRounds(db: Conn, v: RoundVisibility, f: { schemeId?: number } = {}) {
+  return db
+    .select({
+      id: eqaRounds.id,
+      code: eqaRounds.code,
+      status: eqaRounds.status,
+      opensAt: eqaRounds.opensAt,
+      closesAt: eqaRounds.closesAt,
+      publishedAt: eqaRounds.publishedAt,
+      schemeId: eqaSchemes.id,
+      schemeCode: eqaSchemes.code,
+      schemeName: eqaSchemes.name,
+      schemeNameEn: eqaSchemes.nameEn,
+      regionPath: regions.path,
+      samples: sql<string>`(select group_concat(code, ',') from (select code from eqa_samples s where s.round_id = ${eqaRounds.id} order by s.ordinal))`,
+      analytes: sql<string>`(select group_concat(code, ',') from (select a.code from eqa_scheme_analytes sa join analytes a on a.id = sa.analyte_id where sa.scheme_id = ${eqaSchemes.id} order by a.code))`,
+    })
+    .from(eqaRounds)
+    .innerJoin(eqaSchemes, eq(eqaSchemes.id, eqaRounds.schemeId))
+    .innerJoin(regions, eq(regions.id, eqaSchemes.regionId))
+    .where(and(visibilityCondition(v), f.schemeId ? eq(eqaSchemes.id, f.schemeId) : undefined))
+    .orderBy(desc(eqaRounds.opensAt), desc(eqaRounds.id))
+    .all()
+    .map((r) => ({ ...r, samples: r.samples ? r.samples.split(',') : [], analytes: r.analytes ? r.analytes.split(',') : [] }));
+}
+
+/** Rounds of a scheme in time order (for performance history and the z chart across rounds). */
+export function schemeRoundsInOrder(db: Conn, schemeId: number) {
+  return db.select().from(eqaRounds).where(eq(eqaRounds.schemeId, schemeId)).orderBy(asc(eqaRounds.closesAt), asc(eqaRounds.id)).all();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Submissions
+
+export function currentSubmissionsOfLab(db: Conn, roundId: number, labId: number) {
+  return db
+    .select()
+    .from(eqaSubmissions)
+    .where(and(eq(eqaSubmissions.roundId, roundId), eq(eqaSubmissions.labId, labId), eq(eqaSubmissions.current, true)))
+    .all();
+}
+
+/** Every version a lab sent for a round (history), newest first. */
+export function submissionHistoryOfLab(db: Conn, roundId: number, labId: number) {
+  return db
+    .select({
+      id: eqaSubmissions.id,
+      sample: eqaSamples.code,
+      analyte: analytes.code,
+      value: eqaSubmissions.value,
+      method: eqaSubmissions.method,
+      instrument: eqaSubmissions.instrument,
+      version: eqaSubmissions.version,
+      current: eqaSubmissions.current,
+      source: eqaSubmissions.source,
+      submittedAt: eqaSubmissions.submittedAt,
+    })
+    .from(eqaSubmissions)
+    .innerJoin(eqaSamples, eq(eqaSamples.id, eqaSubmissions.sampleId))
+    .innerJoin(analytes, eq(analytes.id, eqaSubmissions.analyteId))
+    .where(and(eq(eqaSubmissions.roundId, roundId), eq(eqaSubmissions.labId, labId)))
+    .orderBy(asc(analytes.code), asc(eqaSamples.ordinal), desc(eqaSubmissions.version))
+    .all();
+}
+
+export function supersedeSubmission(db: Conn, id: number) {
+  db.update(eqaSubmissions).set({ current: false }).where(eq(eqaSubmissions.id, id)).run();
+}
+
+export function insertSubmissions(db: Conn, rows: (typeof eqaSubmissions.$inferInsert)[]) {
+  for (let i = 0; i < rows.length; i += 500) db.insert(eqaSubmissions).values(rows.slice(i, i + 500)).run();
+}
+
+/** How many labs have a current result per analyte (participation while a round is open). */
+export function submittedLabCounts(db: Conn, roundId: number) {
+  return db
+    .select({ analyteId: eqaSubmissions.analyteId, labs: sql<number>`count(distinct ${eqaSubmissions.labId})` })
+    .from(eqaSubmissions)
+    .where(and(eq(eqaSubmissions.roundId, roundId), eq(eqaSubmissions.current, true)))
+    .groupBy(eqaSubmissions.analyteId)
+    .all();
+}
+
+/**
+ * The lab's current IQC targets (mean, SD) per analyte: the latest version of each of its control
+ * lots' targets. For the submission sanity check.
+ */
+export function labIqcTargets(db: Conn, labId: number, analyteIds: number[]) {
+  if (!analyteIds.length) return [];
+  return db
+    .select({ analyteId: controlLots.analyteId, level: controlLots.level, mean: qcTargets.mean, sd: qcTargets.sd })
+    .from(qcTargets)
+    .innerJoin(controlLots, eq(controlLots.id, qcTargets.controlLotId))
+    .where(
+      and(
+        eq(controlLots.labId, labId),
+        inArray(controlLots.analyteId, analyteIds),
+        sql`${qcTargets.version} = (select max(t2.version) from qc_targets t2 where t2.control_lot_id = ${qcTargets.controlLotId})`,
+      ),
+    )
+    .all();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluations (small reads; the bulk work is in eqa-evaluation.ts)
+
+export function evaluationsOfRound(db: Conn, roundId: number) {
+  return db.select().from(eqaEvaluations).where(eq(eqaEvaluations.roundId, roundId)).orderBy(desc(eqaEvaluations.version)).all();
+}
+
+/** The evaluation that counts: the published one, else the latest complete one. */
+export function currentEvaluation(db: Conn, roundId: number) {
+  return db
+    .select()
+    .from(eqaEvaluations)
+    .where(and(eq(eqaEvaluations.roundId, roundId), inArray(eqaEvaluations.status, ['complete', 'published'])))
+    .orderBy(desc(eqaEvaluations.version))
+    .get();
+}
+
+export function setEvaluationStatus(db: Conn, id: number, status: 'superseded' | 'published' | 'failed' | 'complete') {
+  db.update(eqaEvaluations).set({ status }).where(eq(eqaEvaluations.id, id)).run();
+}

@@ -1,0 +1,329 @@
+// Evaluation and publication of an EQA round (regulator). One sorted read of every current
+// submission, the pure computation of engine.ts, one write transaction of assigned values, graded
+// results and analyte scores with prepared multi-row inserts. Every evaluation is a new version that
+// keeps its inputs digest, parameters, algorithm version and a diff against the previous one;
+// publishing freezes the latest.
+import { createHash } from 'node:crypto';
+import type { DB } from '@/db/client';
+import { insertAudit } from '@/db/queries/audit';
+import {
+  participantLabs,
+  roundReferenceValues,
+  roundSamples,
+  schemeAnalytes,
+  setEvaluationStatus,
+  setRoundStatus,
+} from '@/db/queries/eqa';
+import {
+  assignedValuesOf,
+  failEvaluation,
+  finishEvaluation,
+  insertAssignedValues,
+  insertEvaluation,
+  currentSubmissions,
+  withLargeCache,
+  withBulkWriteSettings,
+  iteratePreviousVerdicts,
+  iterateScoresOf,
+  latestCompleteEvaluation,
+  nextEvaluationVersion,
+  previousRoundCodes,
+  resultWriter,
+  runningEvaluation,
+  scoreWriter,
+  setEvaluationProgress,
+} from '@/db/queries/eqa-evaluation';
+import { can, type Actor } from '@/lib/auth/core';
+import { AppError } from '@/lib/errors';
+import { roundForDecision, type AllowableSpec, type RoundVerdict } from '@/lib/stats';
+import { assertManagesScheme, effectiveStatus, loadRound, type ClockOptions } from './access';
+import { ALGORITHM_VERSION, collectSubmissions, evaluateColumns, historyKey, zClass, type EngineAnalyte, type EngineOutput, type SubmissionColumns } from './engine';
+import { publishHooks } from './hooks';
+
+/** Items listed in a diff (counts are always complete). */
+const DIFF_ITEMS = 200;
+/** An evaluation still "running" after this long is taken to have died. */
+const STALE_RUNNING_MS = 60 * 60 * 1000;
+
+export interface EvaluateOptions extends ClockOptions {
+  /** called with 0–1 as the evaluation advances (also written to eqa_evaluations.progress) */
+  onProgress?: (fraction: number) => void;
+}
+
+/** The grading limits of a scheme analyte: the scheme's override, else the catalogue's TEa. */
+export function specOf(a: { percent: number | null; absolute: number | null; teaPercent: number | null; teaAbsolute: number | null }): AllowableSpec {
+  const override = a.percent != null || a.absolute != null;
+  const percent = override ? a.percent : a.teaPercent;
+  const absolute = override ? a.absolute : a.teaAbsolute;
+  return { ...(percent != null ? { percent } : {}), ...(absolute != null ? { absolute } : {}) };
+}
+
+function digestOf(params: unknown, cols: SubmissionColumns, refs: unknown): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify(params));
+  h.update(JSON.stringify(refs));
+  h.update(Buffer.from(cols.id.buffer, 0, cols.n * 8));
+  h.update(Buffer.from(cols.value.buffer, 0, cols.n * 8));
+  h.update(Buffer.from(cols.group.buffer, 0, cols.n * 4));
+  h.update(JSON.stringify(cols.groupKeys));
+  return h.digest('hex');
+}
+
+/**
+ * Evaluate a closed round (or an open one past its closing time). Refuses: 403 outside the
+ * regulator's jurisdiction, 409 while the round is open, as a draft, once published, or while
+ * another evaluation runs. Returns the new evaluation's summary.
+ */
+export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }, opts: EvaluateOptions = {}) {
+  const now = opts.now ?? Date.now();
+  const t0 = Date.now();
+  if (!can(actor, 'eqaRound.evaluate')) throw AppError.forbidden();
+  const r = loadRound(db, String(input.roundCode ?? ''));
+  assertManagesScheme(actor, r.regionPath, 'eqaRound.evaluate');
+  const status = effectiveStatus(r.round, now);
+  if (status === 'draft' || status === 'open') throw AppError.conflict(`Round ${r.round.code} is ${status}: evaluate it after it closes`);
+  if (status === 'published') throw AppError.conflict(`Round ${r.round.code} is published: its evaluation is frozen`);
+  if (runningEvaluation(db, r.round.id, now - STALE_RUNNING_MS)) throw AppError.conflict(`Round ${r.round.code} is being evaluated`);
+
+  const scheme = r.scheme;
+  const parameters = {
+    sigmaPtSource: scheme.sigmaPtSource,
+    peerGrouping: scheme.peerGrouping,
+    minPeerGroupSize: scheme.minPeerGroupSize,
+    minRoundScore: scheme.minRoundScore,
+    analytes: [] as { code: string; spec: AllowableSpec; minScore: number }[],
+    historyRounds: previousRoundCodes(db, scheme.id, r.round.closesAt),
+  };
+  const analytes: EngineAnalyte[] = schemeAnalytes(db, scheme.id).map((a) => ({ id: a.analyteId, code: a.code, spec: specOf(a), minScore: a.minScore ?? scheme.minRoundScore }));
+  parameters.analytes = analytes.map((a) => ({ code: a.code, spec: a.spec, minScore: a.minScore }));
+  const previous = latestCompleteEvaluation(db, r.round.id);
+
+  const evaluation = db.transaction((tx) =>
+    insertEvaluation(tx, {
+      roundId: r.round.id,
+      version: nextEvaluationVersion(tx, r.round.id),
+      status: 'running',
+      algorithmVersion: ALGORITHM_VERSION,
+      parameters: parameters as never,
+      progress: 0,
+      startedAt: now,
+      evaluatedBy: actor.userId,
+    }),
+  );
+  const progress = (f: number) => {
+    setEvaluationProgress(db, evaluation.id, Math.round(f * 1000) / 1000);
+    opts.onProgress?.(f);
+  };
+
+  try {
+    const samples = roundSamples(db, r.round.id);
+    const refRows = roundReferenceValues(db, r.round.id);
+    const references = new Map(refRows.map((x) => [`${x.sampleId}:${x.analyteId}`, { value: x.value, uncertainty: x.uncertainty }]));
+    const participants = participantLabs(db, scheme.id, r.round.opensAt);
+    const history = new Map<number, RoundVerdict[]>();
+    for (const [labId, analyteId, verdict] of iteratePreviousVerdicts(db, scheme.id, r.round.closesAt)) {
+      const k = historyKey(labId, analyteId);
+      const list = history.get(k);
+      if (list) list.push(verdict);
+      else history.set(k, [verdict]);
+    }
+    const cols = collectSubmissions(withLargeCache(db, () => currentSubmissions(db, r.round.id)), scheme.peerGrouping);
+    progress(0.2);
+    const out = evaluateColumns({
+      params: { sigmaPtSource: scheme.sigmaPtSource, peerGrouping: scheme.peerGrouping, minPeerGroupSize: scheme.minPeerGroupSize },
+      sampleIds: samples.map((s) => s.id),
+      analytes,
+      references,
+      submissions: cols,
+      participantLabIds: participants.map((p) => p.id),
+      history,
+      onProgress: (f) => progress(0.2 + 0.4 * f),
+    });
+    const inputDigest = digestOf(parameters, cols, refRows);
+    const labCodes = new Map(participants.map((p) => [p.id, p.code]));
+    const sampleCodes = new Map(samples.map((s) => [s.id, s.code]));
+    const analyteCodes = new Map(analytes.map((a) => [a.id, a.code]));
+    const diff = {
+      ...diffAgainst(db, previous, out, { labCodes, sampleCodes, analyteCodes }),
+      inputsChanged: previous ? previous.inputDigest !== inputDigest : null,
+      notes: out.notes.slice(0, DIFF_ITEMS),
+      notesTotal: out.notes.length,
+    };
+    progress(0.6);
+
+    withBulkWriteSettings(db, () => {
+      const ids = insertAssignedValues(db, evaluation.id, out.assigned);
+      const w = resultWriter(db);
+      const res = out.results;
+      const step = Math.max(1, Math.floor(cols.n / 10));
+      for (let i = 0; i < cols.n; i++) {
+        // inside the transaction the progress row cannot be seen by others: report to the caller only
+        if (i % step === 0) opts.onProgress?.(0.6 + (0.35 * i) / cols.n);
+        const ai = res.assignedIndex[i];
+        if (ai < 0) continue;
+        const z = res.z[i];
+        const pct = res.percentDeviation[i];
+        w.add([
+          evaluation.id,
+          cols.id[i],
+          cols.lab[i],
+          cols.sample[i],
+          cols.analyte[i],
+          ids[ai],
+          cols.value[i],
+          res.deviation[i],
+          Number.isNaN(pct) ? null : pct,
+          res.allowed[i],
+          Number.isNaN(z) ? null : z,
+          res.scoreType[i] === 0 ? 'z' : res.scoreType[i] === 1 ? 'z_prime' : null,
+          res.acceptable[i],
+          zClass(z),
+        ]);
+      }
+      w.flush();
+      const sw = scoreWriter(db);
+      for (const s of out.scores) {
+        sw.add([evaluation.id, r.round.id, s.labId, s.analyteId, s.samples, s.acceptableCount, s.score, s.verdict, s.notSubmitted ? 1 : 0, s.unsuccessful ? 1 : 0]);
+      }
+      sw.flush();
+      if (previous && previous.status === 'complete') setEvaluationStatus(db, previous.id, 'superseded');
+      finishEvaluation(db, evaluation.id, { inputDigest, diff, finishedAt: now + (Date.now() - t0) });
+      setRoundStatus(db, r.round.id, 'evaluated');
+      insertAudit(db, {
+        actorId: actor.userId,
+        actorEmail: actor.email,
+        action: 'eqa.round.evaluate',
+        entityType: 'eqa_round',
+        entityId: r.round.id,
+        regionId: scheme.regionId,
+        details: {
+          round: r.round.code,
+          evaluation: evaluation.version,
+          results: cols.n,
+          labs: new Set(out.scores.map((s) => s.labId)).size,
+          inputDigest,
+          algorithmVersion: ALGORITHM_VERSION,
+          assignedValuesChanged: diff.assignedValues?.changed ?? null,
+          verdictsChanged: diff.verdicts?.changed ?? null,
+        },
+        at: now,
+      });
+    });
+    opts.onProgress?.(1);
+    return {
+      round: r.round.code,
+      evaluationId: evaluation.id,
+      version: evaluation.version,
+      results: cols.n,
+      assignedValues: out.assigned.length,
+      scores: out.scores.length,
+      unsatisfactory: out.scores.filter((s) => s.verdict === 'unsatisfactory').length,
+      unsuccessful: out.scores.filter((s) => s.unsuccessful).length,
+      inputDigest,
+      diff,
+    };
+  } catch (e) {
+    failEvaluation(db, evaluation.id, (e as Error).message, now + (Date.now() - t0));
+    throw e;
+  }
+}
+
+interface CodeMaps {
+  labCodes: Map<number, string>;
+  sampleCodes: Map<number, string>;
+  analyteCodes: Map<number, string>;
+}
+
+/** What changed since the previous evaluation: assigned values (and σpt, source, n) and verdicts. */
+function diffAgainst(db: DB, previous: ReturnType<typeof latestCompleteEvaluation>, out: EngineOutput, m: CodeMaps) {
+  if (!previous) return { previousVersion: null, assignedValues: null, verdicts: null };
+  const key = (a: { sampleId: number; analyteId: number; peerGroup: string }) => `${a.sampleId}:${a.analyteId}:${a.peerGroup}`;
+  const before = new Map(assignedValuesOf(db, previous.id).map((a) => [key(a), a]));
+  const avItems: unknown[] = [];
+  let avChanged = 0;
+  const same = (x: number | null, y: number | null) => (x === null || y === null ? x === y : roundForDecision(x) === roundForDecision(y));
+  for (const a of out.assigned) {
+    const b = before.get(key(a));
+    before.delete(key(a));
+    if (b && same(b.assignedValue, a.assignedValue) && same(b.sigmaPt, a.sigmaPt) && b.source === a.source && b.n === a.n) continue;
+    avChanged++;
+    if (avItems.length < DIFF_ITEMS) {
+      avItems.push({
+        sample: m.sampleCodes.get(a.sampleId),
+        analyte: m.analyteCodes.get(a.analyteId),
+        peerGroup: a.peerGroup,
+        before: b ? { assignedValue: b.assignedValue, sigmaPt: b.sigmaPt, source: b.source, n: b.n } : null,
+        after: { assignedValue: a.assignedValue, sigmaPt: a.sigmaPt, source: a.source, n: a.n },
+      });
+    }
+  }
+  for (const b of before.values()) {
+    avChanged++;
+    if (avItems.length < DIFF_ITEMS) {
+      avItems.push({ sample: m.sampleCodes.get(b.sampleId), analyte: m.analyteCodes.get(b.analyteId), peerGroup: b.peerGroup, before: { assignedValue: b.assignedValue, sigmaPt: b.sigmaPt, source: b.source, n: b.n }, after: null });
+    }
+  }
+  const prevScores = new Map<number, [string, number]>();
+  for (const [labId, analyteId, verdict, score] of iterateScoresOf(db, previous.id)) prevScores.set(historyKey(labId, analyteId), [verdict, score]);
+  const vItems: unknown[] = [];
+  let vChanged = 0;
+  for (const s of out.scores) {
+    const p = prevScores.get(historyKey(s.labId, s.analyteId));
+    if (p && p[0] === s.verdict && roundForDecision(p[1]) === roundForDecision(s.score)) continue;
+    vChanged++;
+    if (vItems.length < DIFF_ITEMS) {
+      vItems.push({
+        lab: m.labCodes.get(s.labId) ?? `#${s.labId}`,
+        analyte: m.analyteCodes.get(s.analyteId),
+        before: p ? { verdict: p[0], score: p[1] } : null,
+        after: { verdict: s.verdict, score: s.score },
+      });
+    }
+  }
+  return {
+    previousVersion: previous.version,
+    assignedValues: { changed: avChanged, items: avItems },
+    verdicts: { changed: vChanged, items: vItems },
+  };
+}
+
+/**
+ * Publish a round's latest evaluation: it becomes frozen (no re-evaluation), labs see their reports,
+ * and the publish hooks (recognition) run after the commit.
+ */
+export function publishRound(db: DB, actor: Actor, input: { roundCode: string }, opts: ClockOptions = {}) {
+  const now = opts.now ?? Date.now();
+  if (!can(actor, 'eqaRound.evaluate')) throw AppError.forbidden();
+  const result = db.transaction((tx) => {
+    const r = loadRound(tx, String(input.roundCode ?? ''));
+    assertManagesScheme(actor, r.regionPath, 'eqaRound.evaluate');
+    if (r.round.status === 'published') throw AppError.conflict(`Round ${r.round.code} is already published`);
+    if (r.round.status !== 'evaluated') throw AppError.conflict(`Round ${r.round.code} has not been evaluated`);
+    const ev = latestCompleteEvaluation(tx, r.round.id);
+    if (!ev || ev.status !== 'complete') throw AppError.conflict(`Round ${r.round.code} has no complete evaluation`);
+    setEvaluationStatus(tx, ev.id, 'published');
+    setRoundStatus(tx, r.round.id, 'published', { publishedAt: now });
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'eqa.round.publish',
+      entityType: 'eqa_round',
+      entityId: r.round.id,
+      regionId: r.scheme.regionId,
+      details: { round: r.round.code, evaluation: ev.version, inputDigest: ev.inputDigest },
+      at: now,
+    });
+    return { round: r.round.code, roundId: r.round.id, evaluationVersion: ev.version, regionId: r.scheme.regionId };
+  });
+  for (const hook of publishHooks) {
+    const fail = (e: unknown) =>
+      insertAudit(db, { action: 'eqa.round.publish_hook_failed', entityType: 'eqa_round', entityId: result.roundId, regionId: result.regionId, details: { error: String((e as Error)?.message ?? e) }, at: Date.now() });
+    try {
+      const p = hook(db, result.roundId);
+      if (p && typeof (p as Promise<void>).catch === 'function') (p as Promise<void>).catch(fail);
+    } catch (e) {
+      fail(e);
+    }
+  }
+  return { round: result.round, evaluationVersion: result.evaluationVersion, status: 'published' as const };
+}

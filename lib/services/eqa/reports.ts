@@ -1,0 +1,317 @@
+// Reading graded EQA results: the results API, the lab's round report (table, histogram, Youden
+// plot, z across rounds) and the regulator's round report and CSV export. A lab manager reads only
+// their own lab and only published rounds; a regulator reads the labs of their jurisdiction.
+import type { Conn } from '@/db/client';
+import { currentEvaluation, evaluationsOfRound, participantLabs, roundSamples, schemeAnalytes, submittedLabCounts } from '@/db/queries/eqa';
+import {
+  evaluationAssignedValues,
+  evaluationResults,
+  evaluationScores,
+  labScoreHistory,
+  labZHistory,
+  samplePairs,
+  sampleValues,
+  zBins,
+  type LabScopeFilter,
+} from '@/db/queries/eqa-reports';
+import { findLabByCode } from '@/db/queries/labs';
+import { can, type Actor } from '@/lib/auth/core';
+import { toCsv } from '@/lib/csv';
+import { AppError } from '@/lib/errors';
+import { assertLabReadable, assertRoundVisible, effectiveStatus, loadRound, type ClockOptions, type LoadedRound } from './access';
+
+interface Resolved {
+  r: LoadedRound;
+  evaluation: NonNullable<ReturnType<typeof currentEvaluation>>;
+  filter: LabScopeFilter;
+  lab: { id: number; code: string; name: string } | null;
+}
+
+/**
+ * Which evaluation and which labs the actor may read for a round: a lab manager their own lab of a
+ * published round (409 before), a regulator/admin any lab of their jurisdiction (or all of them when
+ * `labCode` is omitted) once evaluated.
+ */
+function resolve(db: Conn, actor: Actor, roundCode: string, labCode?: string | null): Resolved {
+  const r = loadRound(db, roundCode);
+  assertRoundVisible(db, actor, r);
+  if (!can(actor, 'eqaResult.read')) throw AppError.forbidden();
+  let lab: Resolved['lab'] = null;
+  if (labCode) {
+    const l = findLabByCode(db, labCode);
+    if (!l) throw AppError.notFound(`No laboratory ${labCode}`);
+    assertLabReadable(db, actor, l.lab.id);
+    lab = { id: l.lab.id, code: l.lab.code, name: l.lab.name };
+  } else if (actor.role === 'lab_manager') {
+    const l = findLabByCode(db, actor.labCode ?? '');
+    if (!l) throw AppError.forbidden();
+    lab = { id: l.lab.id, code: l.lab.code, name: l.lab.name };
+  }
+  const evaluation = currentEvaluation(db, r.round.id);
+  if (actor.role === 'lab_manager') {
+    if (r.round.status !== 'published' || evaluation?.status !== 'published') throw AppError.conflict(`The results of round ${roundCode} are not published yet`);
+  }
+  if (!evaluation) throw AppError.conflict(`Round ${roundCode} has not been evaluated`);
+  const filter: LabScopeFilter = lab ? { labId: lab.id } : { withinPath: actor.role === 'admin' ? null : actor.regionPath };
+  return { r, evaluation, filter, lab };
+}
+
+/** `GET /api/v1/eqa/rounds/{code}/results?lab=` in the shape of the API contract. */
+export function getRoundResults(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null }) {
+  const { evaluation, filter, lab } = resolve(db, actor, input.roundCode, input.labCode);
+  const withLab = !lab;
+  const results = evaluationResults(db, evaluation.id, filter).map((x) => ({
+    ...(withLab ? { lab: x.lab } : {}),
+    sample: x.sample,
+    analyte: x.analyte,
+    value: x.value,
+    method: x.method,
+    instrument: x.instrument,
+    assignedValue: x.assignedValue,
+    sigmaPt: x.sigmaPt,
+    z: x.z,
+    scoreType: x.scoreType,
+    percentDeviation: x.percentDeviation,
+    allowed: x.allowed,
+    acceptable: x.acceptable,
+    classification: x.classification,
+    peerGroup: x.peerGroup,
+    source: x.source,
+    n: x.n,
+  }));
+  const analytes = evaluationScores(db, evaluation.id, filter).map((s) => ({
+    ...(withLab ? { lab: s.lab } : {}),
+    analyte: s.analyte,
+    score: s.score,
+    verdict: s.notSubmitted ? ('not_submitted' as const) : s.verdict,
+    notSubmitted: s.notSubmitted,
+    unsuccessful: s.unsuccessful,
+  }));
+  return { round: input.roundCode, evaluation: { version: evaluation.version, status: evaluation.status, algorithmVersion: evaluation.algorithmVersion }, results, analytes };
+}
+
+/** The lab's round report: per analyte its samples with assigned value, limits, z and verdicts. */
+export function labRoundReport(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null }) {
+  const { r, evaluation, lab } = resolve(db, actor, input.roundCode, input.labCode);
+  if (!lab) throw AppError.invalid('Choose a laboratory', [{ field: 'lab', message: 'A laboratory is required' }]);
+  const samples = roundSamples(db, r.round.id);
+  const results = evaluationResults(db, evaluation.id, { labId: lab.id });
+  const scores = new Map(evaluationScores(db, evaluation.id, { labId: lab.id }).map((s) => [s.analyte, s]));
+  const analytes = schemeAnalytes(db, r.scheme.id).map((a) => {
+    const s = scores.get(a.code);
+    return {
+      code: a.code,
+      nameEn: a.nameEn,
+      nameZh: a.nameZh,
+      unit: a.unit,
+      score: s?.score ?? 0,
+      verdict: s?.verdict ?? 'unsatisfactory',
+      notSubmitted: s?.notSubmitted ?? true,
+      unsuccessful: s?.unsuccessful ?? false,
+      samples: samples.map((smp) => {
+        const x = results.find((y) => y.analyte === a.code && y.sample === smp.code);
+        return {
+          sample: smp.code,
+          value: x?.value ?? null,
+          method: x?.method ?? null,
+          instrument: x?.instrument ?? null,
+          assignedValue: x?.assignedValue ?? null,
+          allowed: x?.allowed ?? null,
+          lower: x && x.allowed !== null ? x.assignedValue - x.allowed : null,
+          upper: x && x.allowed !== null ? x.assignedValue + x.allowed : null,
+          percentDeviation: x?.percentDeviation ?? null,
+          z: x?.z ?? null,
+          scoreType: x?.scoreType ?? null,
+          classification: x?.classification ?? null,
+          acceptable: x?.acceptable ?? false,
+          peerGroup: x?.peerGroup ?? null,
+          source: x?.source ?? null,
+          n: x?.n ?? null,
+        };
+      }),
+    };
+  });
+  return {
+    round: { code: r.round.code, status: r.round.status, opensAt: r.round.opensAt, closesAt: r.round.closesAt, publishedAt: r.round.publishedAt },
+    scheme: { code: r.scheme.code, name: r.scheme.name, nameEn: r.scheme.nameEn, minRoundScore: r.scheme.minRoundScore },
+    lab,
+    evaluation: { version: evaluation.version, status: evaluation.status, algorithmVersion: evaluation.algorithmVersion, finishedAt: evaluation.finishedAt },
+    samples: samples.map((s) => s.code),
+    analytes,
+  };
+}
+
+/** All participants' values for one sample × analyte (no identities) with the lab's value and limits. */
+export function sampleHistogram(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null; sample: string; analyte: string }) {
+  const { r, evaluation, lab } = resolve(db, actor, input.roundCode, input.labCode);
+  const sample = roundSamples(db, r.round.id).find((s) => s.code === input.sample);
+  const analyte = schemeAnalytes(db, r.scheme.id).find((a) => a.code === input.analyte);
+  if (!sample || !analyte) throw AppError.notFound('No such sample or analyte in this round');
+  const values = sampleValues(db, evaluation.id, sample.id, analyte.analyteId);
+  const own = lab ? evaluationResults(db, evaluation.id, { labId: lab.id }).find((x) => x.sample === sample.code && x.analyte === analyte.code) : undefined;
+  return {
+    sample: sample.code,
+    analyte: analyte.code,
+    unit: analyte.unit,
+    values,
+    labValue: own?.value ?? null,
+    assignedValue: own?.assignedValue ?? null,
+    lower: own && own.allowed !== null ? own.assignedValue - own.allowed : null,
+    upper: own && own.allowed !== null ? own.assignedValue + own.allowed : null,
+  };
+}
+
+/** Youden plot of two samples of an analyte: every lab's pair (anonymous) and the lab's own pair. */
+export function youdenPlot(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null; analyte: string; sampleA: string; sampleB: string }) {
+  const { r, evaluation, lab } = resolve(db, actor, input.roundCode, input.labCode);
+  const samples = roundSamples(db, r.round.id);
+  const a = samples.find((s) => s.code === input.sampleA);
+  const b = samples.find((s) => s.code === input.sampleB);
+  const analyte = schemeAnalytes(db, r.scheme.id).find((x) => x.code === input.analyte);
+  if (!a || !b || !analyte) throw AppError.notFound('No such sample or analyte in this round');
+  const pairs = samplePairs(db, evaluation.id, analyte.analyteId, a.id, b.id);
+  const own = lab ? pairs.find((p) => p.labId === lab.id) : undefined;
+  return {
+    analyte: analyte.code,
+    unit: analyte.unit,
+    sampleA: a.code,
+    sampleB: b.code,
+    points: pairs.filter((p) => p !== own).map((p) => ({ x: p.x, y: p.y })),
+    own: own ? { x: own.x, y: own.y } : null,
+  };
+}
+
+/** The lab's z scores and verdicts across the scheme's rounds (published ones for a lab manager). */
+export function labHistory(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null }) {
+  const r = loadRound(db, input.roundCode);
+  assertRoundVisible(db, actor, r);
+  const labCode = input.labCode ?? actor.labCode;
+  const l = labCode ? findLabByCode(db, labCode) : undefined;
+  if (!l) throw AppError.notFound('No such laboratory');
+  assertLabReadable(db, actor, l.lab.id);
+  const publishedOnly = actor.role === 'lab_manager';
+  return { z: labZHistory(db, l.lab.id, r.scheme.id, { publishedOnly }), scores: labScoreHistory(db, l.lab.id, r.scheme.id, { publishedOnly }) };
+}
+
+/** The regulator's view of a round: participation, pass rates, z distribution, failed labs, evaluations. */
+export function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode: string }, opts: ClockOptions = {}) {
+  const now = opts.now ?? Date.now();
+  const r = loadRound(db, input.roundCode);
+  if (!can(actor, 'eqaRound.report')) throw AppError.forbidden();
+  assertRoundVisible(db, actor, r);
+  const withinPath = actor.role === 'admin' ? null : actor.regionPath;
+  const inScope = (p: string) => !withinPath || p.startsWith(withinPath);
+  const participants = participantLabs(db, r.scheme.id, r.round.opensAt).filter((p) => inScope(p.regionPath));
+  const analytes = schemeAnalytes(db, r.scheme.id);
+  const evaluations = evaluationsOfRound(db, r.round.id);
+  const evaluation = currentEvaluation(db, r.round.id);
+  const base = {
+    round: { code: r.round.code, status: effectiveStatus(r.round, now), storedStatus: r.round.status, opensAt: r.round.opensAt, closesAt: r.round.closesAt, publishedAt: r.round.publishedAt },
+    scheme: r.scheme,
+    canManage: can(actor, 'eqaRound.evaluate', { regionPath: r.regionPath }),
+    samples: roundSamples(db, r.round.id).map((s) => s.code),
+    analytes: analytes.map((a) => ({ code: a.code, unit: a.unit })),
+    participants: participants.length,
+    evaluations: evaluations.map((e) => ({ id: e.id, version: e.version, status: e.status, progress: e.progress, startedAt: e.startedAt, finishedAt: e.finishedAt, inputDigest: e.inputDigest, algorithmVersion: e.algorithmVersion, diff: e.diff as EvaluationDiff | null })),
+  };
+  if (!evaluation) {
+    const submitted = new Map(submittedLabCounts(db, r.round.id).map((x) => [x.analyteId, x.labs]));
+    return { ...base, evaluated: false as const, participation: analytes.map((a) => ({ analyte: a.code, submitted: submitted.get(a.analyteId) ?? 0, participants: participants.length })) };
+  }
+  const filter: LabScopeFilter = { withinPath };
+  const scores = evaluationScores(db, evaluation.id, filter);
+  const perAnalyte = analytes.map((a) => {
+    const s = scores.filter((x) => x.analyte === a.code);
+    const submitted = s.filter((x) => !x.notSubmitted).length;
+    const passed = s.filter((x) => x.verdict === 'satisfactory').length;
+    return { analyte: a.code, participants: s.length, submitted, passed, passRate: s.length ? (100 * passed) / s.length : null };
+  });
+  return {
+    ...base,
+    evaluated: true as const,
+    evaluation: { version: evaluation.version, status: evaluation.status },
+    participation: perAnalyte,
+    zDistribution: zBins(db, evaluation.id, withinPath),
+    failed: scores.filter((s) => s.verdict === 'unsatisfactory').map((s) => ({ lab: s.lab, labName: s.labName, analyte: s.analyte, score: s.score, notSubmitted: s.notSubmitted, unsuccessful: s.unsuccessful })),
+    assignedValues: evaluationAssignedValues(db, evaluation.id),
+  };
+}
+
+export interface EvaluationDiff {
+  previousVersion: number | null;
+  inputsChanged: boolean | null;
+  assignedValues: { changed: number; items: { sample: string; analyte: string; peerGroup: string; before: { assignedValue: number } | null; after: { assignedValue: number } | null }[] } | null;
+  verdicts: { changed: number; items: { lab: string; analyte: string; before: { verdict: string; score: number } | null; after: { verdict: string; score: number } }[] } | null;
+  notes?: string[];
+  notesTotal?: number;
+  error?: string;
+}
+
+export const ROUND_CSV_COLUMNS = [
+  'round',
+  'lab',
+  'lab_name',
+  'analyte',
+  'sample',
+  'value',
+  'method',
+  'instrument',
+  'peer_group',
+  'assigned_value_source',
+  'n',
+  'assigned_value',
+  'robust_sd',
+  'sigma_pt',
+  'u_assigned',
+  'score_type',
+  'z',
+  'classification',
+  'deviation',
+  'percent_deviation',
+  'allowed',
+  'acceptable',
+  'analyte_score',
+  'analyte_verdict',
+  'unsuccessful',
+] as const;
+
+/** The whole round (every graded result in the jurisdiction, and every analyte not submitted) as CSV. */
+export function roundCsv(db: Conn, actor: Actor, input: { roundCode: string }): string {
+  if (!can(actor, 'eqaRound.report')) throw AppError.forbidden();
+  const { r, evaluation, filter } = resolve(db, actor, input.roundCode, null);
+  const scores = new Map(evaluationScores(db, evaluation.id, filter).map((s) => [`${s.lab}:${s.analyte}`, s]));
+  const rows: unknown[][] = evaluationResults(db, evaluation.id, filter).map((x) => {
+    const s = scores.get(`${x.lab}:${x.analyte}`);
+    return [
+      r.round.code,
+      x.lab,
+      x.labName,
+      x.analyte,
+      x.sample,
+      x.value,
+      x.method,
+      x.instrument,
+      x.peerGroup,
+      x.source,
+      x.n,
+      x.assignedValue,
+      x.robustSd,
+      x.sigmaPt,
+      x.uAssigned,
+      x.scoreType,
+      x.z,
+      x.classification,
+      x.deviation,
+      x.percentDeviation,
+      x.allowed,
+      x.acceptable ? 'yes' : 'no',
+      s?.score,
+      s?.verdict,
+      s?.unsuccessful ? 'yes' : 'no',
+    ];
+  });
+  for (const s of scores.values()) {
+    if (s.notSubmitted) rows.push([r.round.code, s.lab, s.labName, s.analyte, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 'no', 0, 'not_submitted', s.unsuccessful ? 'yes' : 'no']);
+  }
+  return toCsv(ROUND_CSV_COLUMNS, rows);
+}

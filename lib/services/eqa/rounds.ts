@@ -1,0 +1,118 @@
+// EQA rounds: creation with samples and reference values, opening, closing, listing (regulator and lab).
+import type { DB, Conn } from '@/db/client';
+import { insertAudit } from '@/db/queries/audit';
+import {
+  findRoundByCode,
+  findSchemeByCode,
+  insertReferenceValues,
+  insertRound,
+  insertSamples,
+  listVisibleRounds,
+  schemeAnalytes,
+  setRoundStatus,
+} from '@/db/queries/eqa';
+import { can, type Actor } from '@/lib/auth/core';
+import { AppError, type FieldError } from '@/lib/errors';
+import { roundInput } from '@/lib/validation/eqa';
+import { zodFieldErrors } from '@/lib/validation/errors';
+import { assertManagesScheme, effectiveStatus, loadRound, roundVisibility, type ClockOptions } from './access';
+
+/** Create a round of a scheme (status draft) with its samples and optional reference values. */
+export function createRound(db: DB, actor: Actor, input: unknown, opts: ClockOptions = {}) {
+  if (!can(actor, 'eqaScheme.manage')) throw AppError.forbidden();
+  const parsed = roundInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid round', zodFieldErrors(parsed.error));
+  const r = parsed.data;
+  const now = opts.now ?? Date.now();
+  return db.transaction((tx) => {
+    const found = findSchemeByCode(tx, r.schemeCode);
+    if (!found) throw AppError.notFound(`No scheme ${r.schemeCode}`);
+    assertManagesScheme(actor, found.regionPath);
+    if (findRoundByCode(tx, r.code)) throw AppError.conflict(`Round ${r.code} already exists`);
+    const analyteIds = new Map(schemeAnalytes(tx, found.scheme.id).map((a) => [a.code, a.analyteId]));
+    const errors: FieldError[] = [];
+    const seen = new Set<string>();
+    r.referenceValues.forEach((v, i) => {
+      if (!r.samples.includes(v.sample)) errors.push({ row: i + 1, field: 'sample', message: `Sample ${v.sample} is not in this round` });
+      if (!analyteIds.has(v.analyte.toUpperCase())) errors.push({ row: i + 1, field: 'analyte', message: `${v.analyte} is not in this scheme` });
+      const key = `${v.sample}:${v.analyte.toUpperCase()}`;
+      if (seen.has(key)) errors.push({ row: i + 1, field: 'sample', message: `Two reference values for ${v.sample} × ${v.analyte}` });
+      seen.add(key);
+    });
+    if (errors.length) throw AppError.invalid('Invalid reference values', errors);
+    const round = insertRound(tx, { schemeId: found.scheme.id, code: r.code, opensAt: r.opensAt, closesAt: r.closesAt, status: 'draft', createdBy: actor.userId, createdAt: now });
+    const samples = insertSamples(tx, round.id, r.samples);
+    const sampleIds = new Map(samples.map((s) => [s.code, s.id]));
+    insertReferenceValues(
+      tx,
+      r.referenceValues.map((v) => ({
+        sampleId: sampleIds.get(v.sample)!,
+        analyteId: analyteIds.get(v.analyte.toUpperCase())!,
+        value: v.value,
+        uncertainty: v.uncertainty ?? null,
+        source: v.source ?? null,
+      })),
+    );
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'eqa.round.create',
+      entityType: 'eqa_round',
+      entityId: round.id,
+      regionId: found.scheme.regionId,
+      details: { code: r.code, scheme: r.schemeCode, samples: r.samples, opensAt: r.opensAt, closesAt: r.closesAt, referenceValues: r.referenceValues.length },
+      at: now,
+    });
+    return round;
+  });
+}
+
+function transition(db: DB, actor: Actor, roundCode: string, action: 'open' | 'close', now: number) {
+  return db.transaction((tx) => {
+    const r = loadRound(tx, roundCode);
+    assertManagesScheme(actor, r.regionPath);
+    const status = effectiveStatus(r.round, now);
+    if (action === 'open' && r.round.status !== 'draft') throw AppError.conflict(`Round ${roundCode} is ${status}, not a draft`);
+    if (action === 'close' && r.round.status !== 'open') throw AppError.conflict(`Round ${roundCode} is ${status}, not open`);
+    const closesAt = action === 'close' ? Math.min(r.round.closesAt, now) : undefined;
+    setRoundStatus(tx, r.round.id, action === 'open' ? 'open' : 'closed', closesAt !== undefined ? { closesAt } : {});
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: `eqa.round.${action}`,
+      entityType: 'eqa_round',
+      entityId: r.round.id,
+      regionId: r.scheme.regionId,
+      details: { code: roundCode, from: r.round.status, ...(closesAt !== undefined ? { closesAt } : {}) },
+      at: now,
+    });
+    return { code: roundCode, status: action === 'open' ? 'open' : 'closed' };
+  });
+}
+
+/** Open a draft round for submissions (between its opening and closing times). */
+export function openRound(db: DB, actor: Actor, input: { roundCode: string }, opts: ClockOptions = {}) {
+  return transition(db, actor, String(input.roundCode ?? ''), 'open', opts.now ?? Date.now());
+}
+
+/** Close an open round now (submissions stop; the closing time becomes now if it was later). */
+export function closeRound(db: DB, actor: Actor, input: { roundCode: string }, opts: ClockOptions = {}) {
+  return transition(db, actor, String(input.roundCode ?? ''), 'close', opts.now ?? Date.now());
+}
+
+/** The rounds an actor can see, as the API returns them. */
+export function listRounds(db: Conn, actor: Actor, opts: ClockOptions = {}) {
+  if (!can(actor, 'eqaRound.read')) throw AppError.forbidden();
+  const now = opts.now ?? Date.now();
+  return listVisibleRounds(db, roundVisibility(actor)).map((r) => ({
+    code: r.code,
+    scheme: r.schemeCode,
+    schemeName: r.schemeName,
+    schemeNameEn: r.schemeNameEn,
+    status: effectiveStatus(r, now),
+    opensAt: new Date(r.opensAt).toISOString(),
+    closesAt: new Date(r.closesAt).toISOString(),
+    samples: r.samples,
+    analytes: r.analytes,
+  }));
+}

@@ -1,0 +1,114 @@
+// EQA schemes and enrolment (regulator).
+import type { DB } from '@/db/client';
+import { analyteIdsByCode, findAnalyteById } from '@/db/queries/analytes';
+import { insertAudit } from '@/db/queries/audit';
+import { activeLabsWithin, findSchemeByCode, insertEnrollments, insertScheme, insertSchemeAnalytes, labsByCodes } from '@/db/queries/eqa';
+import { findRegionByCode } from '@/db/queries/regions';
+import { can, type Actor } from '@/lib/auth/core';
+import { AppError, type FieldError } from '@/lib/errors';
+import { enrollInput, schemeInput } from '@/lib/validation/eqa';
+import { zodFieldErrors } from '@/lib/validation/errors';
+import { assertManagesScheme, type ClockOptions } from './access';
+
+/** Create a scheme (analytes and their grading limits) for a region of the regulator's jurisdiction. */
+export function createScheme(db: DB, actor: Actor, input: unknown, opts: ClockOptions = {}) {
+  if (!can(actor, 'eqaScheme.manage')) throw AppError.forbidden();
+  const parsed = schemeInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid scheme', zodFieldErrors(parsed.error));
+  const s = parsed.data;
+  const now = opts.now ?? Date.now();
+  return db.transaction((tx) => {
+    const region = findRegionByCode(tx, s.regionCode);
+    if (!region) throw AppError.invalid('Unknown region', [{ field: 'regionCode', message: `No region ${s.regionCode}` }]);
+    assertManagesScheme(actor, region.path);
+    if (findSchemeByCode(tx, s.code)) throw AppError.conflict(`Scheme ${s.code} already exists`);
+    const ids = analyteIdsByCode(tx);
+    const errors: FieldError[] = [];
+    const seen = new Set<number>();
+    const rows = s.analytes.flatMap((a, i) => {
+      const id = ids.get(a.analyte.toUpperCase());
+      if (!id) {
+        errors.push({ row: i + 1, field: 'analyte', message: `Unknown analyte ${a.analyte}` });
+        return [];
+      }
+      if (seen.has(id)) {
+        errors.push({ row: i + 1, field: 'analyte', message: `${a.analyte} is listed twice` });
+        return [];
+      }
+      seen.add(id);
+      const cat = findAnalyteById(tx, id)!;
+      if (a.percent == null && a.absolute == null && cat.teaPercent == null && cat.teaAbsolute == null) {
+        errors.push({ row: i + 1, field: 'percent', message: `${a.analyte} has no allowable error in the catalogue: set one` });
+      }
+      return [{ analyteId: id, percent: a.percent ?? null, absolute: a.absolute ?? null, minScore: a.minScore ?? null }];
+    });
+    if (errors.length) throw AppError.invalid('Invalid scheme analytes', errors);
+    const scheme = insertScheme(tx, {
+      code: s.code,
+      name: s.name,
+      nameEn: s.nameEn ?? null,
+      regionId: region.id,
+      minRoundScore: s.minRoundScore,
+      sigmaPtSource: s.sigmaPtSource,
+      peerGrouping: s.peerGrouping,
+      minPeerGroupSize: s.minPeerGroupSize,
+      createdBy: actor.userId,
+      createdAt: now,
+    });
+    insertSchemeAnalytes(
+      tx,
+      rows.map((r) => ({ ...r, schemeId: scheme.id })),
+    );
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'eqa.scheme.create',
+      entityType: 'eqa_scheme',
+      entityId: scheme.id,
+      regionId: region.id,
+      details: { code: s.code, analytes: s.analytes.map((a) => a.analyte), minRoundScore: s.minRoundScore, sigmaPtSource: s.sigmaPtSource, peerGrouping: s.peerGrouping, minPeerGroupSize: s.minPeerGroupSize },
+      at: now,
+    });
+    return scheme;
+  });
+}
+
+/** Enrol labs of the regulator's jurisdiction in a scheme: the given ones, or every active lab of its region. */
+export function enrollLabs(db: DB, actor: Actor, input: unknown, opts: ClockOptions = {}) {
+  const parsed = enrollInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid enrolment', zodFieldErrors(parsed.error));
+  const now = opts.now ?? Date.now();
+  return db.transaction((tx) => {
+    const found = findSchemeByCode(tx, parsed.data.schemeCode);
+    if (!found) throw AppError.notFound(`No scheme ${parsed.data.schemeCode}`);
+    assertManagesScheme(actor, found.regionPath);
+    const codes = parsed.data.labCodes;
+    const labs = codes ? labsByCodes(tx, codes) : activeLabsWithin(tx, found.regionPath);
+    if (codes) {
+      const missing = codes.filter((c) => !labs.some((l) => l.code === c));
+      if (missing.length) throw AppError.invalid('Unknown laboratories', missing.map((c) => ({ field: 'labCodes', message: `No laboratory ${c}` })));
+    }
+    for (const l of labs) {
+      if (!can(actor, 'eqaScheme.manage', { regionPath: l.regionPath }) || !l.regionPath.startsWith(found.regionPath)) {
+        throw AppError.forbidden(`Laboratory ${l.code} is outside the scheme's region`);
+      }
+    }
+    const added = insertEnrollments(
+      tx,
+      found.scheme.id,
+      labs.map((l) => l.id),
+      now,
+    );
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'eqa.scheme.enroll',
+      entityType: 'eqa_scheme',
+      entityId: found.scheme.id,
+      regionId: found.scheme.regionId,
+      details: { labs: labs.map((l) => l.code), added },
+      at: now,
+    });
+    return { added, labs: labs.length };
+  });
+}

@@ -1,0 +1,236 @@
+// EQA submissions (lab manager): one value per sample × analyte with method and instrument, by form,
+// CSV or API. All rows are validated first (every bad row reported with its line and field, nothing
+// written); then one all-or-nothing transaction. Resubmission adds a version; the latest counts.
+import type { Conn, DB } from '@/db/client';
+import { insertAudit } from '@/db/queries/audit';
+import {
+  currentSubmissionsOfLab,
+  insertSubmissions,
+  isEnrolled,
+  labIqcTargets,
+  roundSamples,
+  schemeAnalytes,
+  supersedeSubmission,
+} from '@/db/queries/eqa';
+import type { IngestSource } from '@/db/enums';
+import { can, type Actor } from '@/lib/auth/core';
+import { formulaError, looksLikeFormula, parseCsv, toCsv } from '@/lib/csv';
+import { AppError, type FieldError } from '@/lib/errors';
+import { describe } from '@/lib/stats';
+import { submissionRow, type SubmissionRow } from '@/lib/validation/eqa';
+import { zodFieldErrors } from '@/lib/validation/errors';
+import { acceptsSubmissions, loadRound, type ClockOptions, type LoadedRound } from './access';
+
+export const SUBMISSION_CSV_COLUMNS = ['sample', 'analyte', 'value', 'method', 'instrument'] as const;
+
+/** A row as received, with the line a person would look for (CSV line, or array index + 1). */
+export interface RawRow {
+  line: number;
+  values: unknown;
+}
+
+export interface SubmissionInput {
+  roundCode: string;
+  rows: RawRow[];
+  source: IngestSource;
+}
+
+export interface SanityWarning {
+  row: number;
+  sample: string;
+  analyte: string;
+  value: number;
+  kind: 'outside_iqc_range' | 'decimal_slip' | 'not_positive';
+  /** the range the value was compared with, when there is one */
+  range?: [number, number];
+}
+
+/** CSV text → raw rows (header required: sample, analyte, value; method and instrument optional). */
+export function rowsFromCsv(text: string): RawRow[] {
+  return parseCsv(text, ['sample', 'analyte', 'value']).map((r) => ({ line: r.line, values: r.values }));
+}
+
+/** JSON `{ results: [...] }` elements → raw rows (line = index + 1). */
+export function rowsFromJson(results: unknown[]): RawRow[] {
+  return results.map((values, i) => ({ line: i + 1, values }));
+}
+
+interface Prepared {
+  r: LoadedRound;
+  labId: number;
+  rows: (SubmissionRow & { line: number; sampleId: number; analyteId: number; analyteCode: string })[];
+}
+
+function prepare(db: Conn, actor: Actor, input: SubmissionInput, now: number): Prepared {
+  const r = loadRound(db, String(input.roundCode ?? ''));
+  const labId = actor.labId;
+  if (actor.role !== 'lab_manager' || !labId || !can(actor, 'eqaSubmission.write', { labId, regionPath: undefined })) {
+    throw AppError.forbidden('Only the manager of a participating laboratory submits results');
+  }
+  if (r.round.status === 'draft' || !isEnrolled(db, r.scheme.id, labId)) throw AppError.forbidden('Your laboratory does not take part in this round');
+  if (!acceptsSubmissions(r.round, now)) {
+    throw AppError.conflict(now < r.round.opensAt && r.round.status === 'open' ? `Round ${r.round.code} is not open yet` : `Round ${r.round.code} is closed for submissions`);
+  }
+  if (!input.rows.length) throw AppError.invalid('No results', [{ row: 1, field: '(file)', message: 'No results to submit' }]);
+
+  const samples = new Map(roundSamples(db, r.round.id).map((s) => [s.code, s.id]));
+  const analytes = new Map(schemeAnalytes(db, r.scheme.id).map((a) => [a.code, a.analyteId]));
+  const errors: FieldError[] = [];
+  const seen = new Map<string, number>();
+  const rows: Prepared['rows'] = [];
+  for (const raw of input.rows) {
+    const v = (raw.values ?? {}) as Record<string, unknown>;
+    for (const f of ['sample', 'analyte'] as const) {
+      if (typeof v[f] === 'string' && looksLikeFormula(v[f] as string)) errors.push(formulaError(raw.line, f));
+    }
+    const parsed = submissionRow.safeParse(v);
+    if (!parsed.success) {
+      errors.push(...zodFieldErrors(parsed.error, raw.line));
+      continue;
+    }
+    const row = parsed.data;
+    const sampleId = samples.get(row.sample);
+    const analyteCode = row.analyte.toUpperCase();
+    const analyteId = analytes.get(analyteCode);
+    if (!sampleId) errors.push({ row: raw.line, field: 'sample', message: `Sample ${row.sample} is not in round ${r.round.code}` });
+    if (!analyteId) errors.push({ row: raw.line, field: 'analyte', message: `${row.analyte} is not graded in this scheme` });
+    if (!sampleId || !analyteId) continue;
+    const key = `${sampleId}:${analyteId}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      errors.push({ row: raw.line, field: 'sample', message: `${row.sample} × ${analyteCode} already given on line ${first}` });
+      continue;
+    }
+    seen.set(key, raw.line);
+    rows.push({ ...row, line: raw.line, sampleId, analyteId, analyteCode });
+  }
+  if (errors.length) throw AppError.invalid(`${errors.length} error(s); nothing was saved`, errors);
+  return { r, labId, rows };
+}
+
+/**
+ * Plausibility warnings (never blocking), decided with what a lab may know:
+ * - the lab's own IQC: outside [min(mean − 4 SD), max(mean + 4 SD)] of its current targets for the
+ *   analyte → `outside_iqc_range`, or `decimal_slip` when ×10, ÷10, ×1000 or ÷1000 would bring it
+ *   inside;
+ * - without IQC targets: a value ≥ 8× or ≤ ⅛ of the median of the lab's other samples of the same
+ *   analyte in this submission (at least 2 others) → `decimal_slip`;
+ * - a value ≤ 0 → `not_positive` (concentrations and activities are positive).
+ */
+function sanityWarnings(db: Conn, labId: number, rows: Prepared['rows']): SanityWarning[] {
+  const targets = labIqcTargets(db, labId, [...new Set(rows.map((r) => r.analyteId))]);
+  const ranges = new Map<number, [number, number]>();
+  for (const t of targets) {
+    const lo = t.mean - 4 * t.sd;
+    const hi = t.mean + 4 * t.sd;
+    const cur = ranges.get(t.analyteId);
+    ranges.set(t.analyteId, cur ? [Math.min(cur[0], lo), Math.max(cur[1], hi)] : [lo, hi]);
+  }
+  const byAnalyte = new Map<number, number[]>();
+  for (const r of rows) byAnalyte.set(r.analyteId, [...(byAnalyte.get(r.analyteId) ?? []), r.value]);
+  const out: SanityWarning[] = [];
+  for (const r of rows) {
+    const base = { row: r.line, sample: r.sample, analyte: r.analyteCode, value: r.value };
+    if (r.value <= 0) {
+      out.push({ ...base, kind: 'not_positive' });
+      continue;
+    }
+    const range = ranges.get(r.analyteId);
+    if (range) {
+      const inside = (x: number) => x >= range[0] && x <= range[1];
+      if (!inside(r.value)) {
+        const slip = [10, 0.1, 1000, 0.001].some((f) => inside(r.value * f));
+        out.push({ ...base, kind: slip ? 'decimal_slip' : 'outside_iqc_range', range });
+      }
+      continue;
+    }
+    const others = (byAnalyte.get(r.analyteId) ?? []).filter((v) => v !== r.value && v > 0);
+    if (others.length >= 2) {
+      const m = describe(others).median;
+      if (r.value >= 8 * m || r.value <= m / 8) out.push({ ...base, kind: 'decimal_slip' });
+    }
+  }
+  return out;
+}
+
+/** Validate and return the warnings a submission would raise, writing nothing. */
+export function checkSubmission(db: DB, actor: Actor, input: SubmissionInput, opts: ClockOptions = {}) {
+  const p = prepare(db, actor, input, opts.now ?? Date.now());
+  return { rows: p.rows.length, warnings: sanityWarnings(db, p.labId, p.rows) };
+}
+
+/**
+ * Save a lab's results for an open round. Refuses (nothing written): 403 when the actor's lab does
+ * not take part, 409 outside the submission window, 422 listing every bad row. A value identical to
+ * the current one (same method and instrument) is left as is; a different one adds a new version.
+ */
+export function submitResults(db: DB, actor: Actor, input: SubmissionInput, opts: ClockOptions = {}) {
+  const now = opts.now ?? Date.now();
+  return db.transaction((tx) => {
+    const p = prepare(tx, actor, input, now);
+    const warnings = sanityWarnings(tx, p.labId, p.rows);
+    const current = new Map(currentSubmissionsOfLab(tx, p.r.round.id, p.labId).map((s) => [`${s.sampleId}:${s.analyteId}`, s]));
+    let created = 0;
+    let revised = 0;
+    let unchanged = 0;
+    const inserts: Parameters<typeof insertSubmissions>[1] = [];
+    for (const row of p.rows) {
+      const method = row.method ?? '';
+      const instrument = row.instrument ?? '';
+      const prev = current.get(`${row.sampleId}:${row.analyteId}`);
+      if (prev && prev.value === row.value && prev.method === method && prev.instrument === instrument) {
+        unchanged++;
+        continue;
+      }
+      if (prev) {
+        supersedeSubmission(tx, prev.id);
+        revised++;
+      } else created++;
+      inserts.push({
+        roundId: p.r.round.id,
+        labId: p.labId,
+        sampleId: row.sampleId,
+        analyteId: row.analyteId,
+        value: row.value,
+        method,
+        instrument,
+        version: prev ? prev.version + 1 : 1,
+        current: true,
+        source: input.source,
+        submittedBy: actor.userId,
+        submittedAt: now,
+      });
+    }
+    insertSubmissions(tx, inserts);
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'eqa.submission.save',
+      entityType: 'eqa_round',
+      entityId: p.r.round.id,
+      labId: p.labId,
+      regionId: p.r.scheme.regionId,
+      details: { round: p.r.round.code, source: input.source, created, revised, unchanged, warnings: warnings.length },
+      at: now,
+    });
+    return { round: p.r.round.code, created, revised, unchanged, warnings };
+  });
+}
+
+/** A CSV template for the lab: every sample × analyte, with its current values when it has some. */
+export function submissionTemplateCsv(db: DB, actor: Actor, roundCode: string): string {
+  const r = loadRound(db, roundCode);
+  if (actor.role !== 'lab_manager' || !actor.labId || !isEnrolled(db, r.scheme.id, actor.labId) || r.round.status === 'draft') {
+    throw AppError.forbidden('Your laboratory does not take part in this round');
+  }
+  const current = new Map(currentSubmissionsOfLab(db, r.round.id, actor.labId).map((s) => [`${s.sampleId}:${s.analyteId}`, s]));
+  const analytes = schemeAnalytes(db, r.scheme.id);
+  const rows: unknown[][] = [];
+  for (const a of analytes) {
+    for (const s of roundSamples(db, r.round.id)) {
+      const c = current.get(`${s.id}:${a.analyteId}`);
+      rows.push([s.code, a.code, c?.value ?? '', c?.method ?? '', c?.instrument ?? '']);
+    }
+  }
+  return toCsv(SUBMISSION_CSV_COLUMNS, rows);
+}

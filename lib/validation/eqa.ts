@@ -1,0 +1,95 @@
+// EQA input shapes, shared by the regulator's forms, the lab's submission form, CSV and JSON API and
+// the demo seed.
+import { z } from 'zod';
+import { PEER_GROUPINGS, SIGMA_PT_SOURCES } from '@/db/enums';
+import { safeText } from './admin';
+
+const code = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'Letters, digits, ., - and _');
+
+const optionalPositive = z.preprocess(
+  (v) => (v === '' || v === null || v === undefined ? null : v),
+  z.coerce.number().finite().nonnegative().nullable(),
+);
+
+/** Instants arrive as epoch ms (services, seed) or as an ISO / datetime-local string (forms, API). */
+const instant = z.preprocess((v) => {
+  if (typeof v === 'string' && v.trim() !== '' && !/^\d+$/.test(v.trim())) {
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? v : t;
+  }
+  return v;
+}, z.coerce.number().int().positive('A date and time is required'));
+
+export const schemeAnalyteInput = z.object({
+  analyte: z.string().trim().min(1).max(20),
+  /** allowable error override in percent of the target; null = catalogue TEa */
+  percent: optionalPositive.optional(),
+  absolute: optionalPositive.optional(),
+  minScore: optionalPositive.optional(),
+});
+
+export const schemeInput = z.object({
+  code: code(40),
+  name: safeText(200).pipe(z.string().min(1)),
+  nameEn: z.preprocess((v) => (v === '' ? null : v), safeText(200).nullable().optional()),
+  regionCode: z.string().trim().regex(/^\d{6}$/, 'GB/T 2260 codes have 6 digits'),
+  minRoundScore: z.coerce.number().min(0).max(100).default(80),
+  sigmaPtSource: z.enum(SIGMA_PT_SOURCES).default('allowable_error'),
+  peerGrouping: z.enum(PEER_GROUPINGS).default('method'),
+  minPeerGroupSize: z.coerce.number().int().min(3).max(1000).default(8),
+  analytes: z.array(schemeAnalyteInput).min(1, 'Choose at least one analyte').max(200),
+});
+export type SchemeInput = z.infer<typeof schemeInput>;
+
+export const enrollInput = z.object({
+  schemeCode: z.string().trim().min(1),
+  /** lab codes; omitted = every active lab of the scheme's region */
+  labCodes: z.array(z.string().trim().min(1)).optional(),
+});
+
+export const referenceValueInput = z.object({
+  sample: z.string().trim().min(1),
+  analyte: z.string().trim().min(1),
+  value: z.coerce.number().finite(),
+  uncertainty: optionalPositive.optional(),
+  source: z.preprocess((v) => (v === '' ? null : v), safeText(200).nullable().optional()),
+});
+
+export const roundInput = z
+  .object({
+    schemeCode: z.string().trim().min(1),
+    code: code(40),
+    opensAt: instant,
+    closesAt: instant,
+    samples: z
+      .array(code(40))
+      .min(1, 'At least one sample')
+      .max(20)
+      .refine((s) => new Set(s).size === s.length, 'Sample codes must differ'),
+    referenceValues: z.array(referenceValueInput).max(2000).default([]),
+  })
+  .refine((r) => r.closesAt > r.opensAt, { message: 'The closing time must be after the opening time', path: ['closesAt'] });
+export type RoundInput = z.infer<typeof roundInput>;
+
+/** One submitted result (a JSON array element or a CSV line). */
+export const submissionRow = z.object({
+  sample: z.string({ error: 'Required' }).trim().min(1, 'Required').max(40),
+  analyte: z.string({ error: 'Required' }).trim().min(1, 'Required').max(20),
+  value: z.preprocess(
+    (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : Number(v.trim())) : v),
+    z.number({ error: 'A number is required' }).finite('A number is required'),
+  ),
+  method: z.preprocess((v) => (v == null ? '' : v), safeText(100)).optional(),
+  instrument: z.preprocess((v) => (v == null ? '' : v), safeText(100)).optional(),
+});
+export type SubmissionRow = z.infer<typeof submissionRow>;
+
+export const submissionBody = z.object({ results: z.array(z.unknown()).min(1, 'No results').max(5000) });
+
+export const roundCodeParam = z.string().trim().min(1).max(40);

@@ -1,0 +1,125 @@
+// EQA in the browser: a lab manager submits a round by CSV, the regulator closes, evaluates and
+// publishes it, and the lab reads its report with the histogram. The round is created (and other
+// labs' results entered) through the services against the e2e database while the server runs.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { openDatabase, type DB } from '@/db/client';
+import { findActorRowByEmail } from '@/db/queries/actors';
+import { actorForUserId } from '@/lib/auth/resolve';
+import { createRound, openRound } from '@/lib/services/eqa/rounds';
+import { rowsFromJson, submitResults } from '@/lib/services/eqa/submissions';
+import { openBrowser, signIn } from './browser';
+
+const baseUrl = inject('baseUrl');
+const ROUND = 'E2E-1';
+const SAMPLES = ['E1', 'E2', 'E3'];
+const TRUTH: Record<string, number[]> = { K: [3.8, 4.6, 5.9], GLU: [5.2, 7.4, 11.8] };
+
+function actor(db: DB, email: string) {
+  const row = findActorRowByEmail(db, email);
+  if (!row) throw new Error(`no user ${email}`);
+  return actorForUserId(db, row.id)!;
+}
+
+describe('EQA round from CSV submission to the published report', () => {
+  let browser: Awaited<ReturnType<typeof openBrowser>>;
+  let db: DB;
+
+  beforeAll(async () => {
+    db = openDatabase(inject('databasePath'));
+    const gd = actor(db, 'regulator.gd@demo.labqc');
+    const now = Date.now();
+    createRound(db, gd, { schemeCode: 'GD-CHEM', code: ROUND, opensAt: now - 3_600_000, closesAt: now + 86_400_000, samples: SAMPLES }, { now });
+    openRound(db, gd, { roundCode: ROUND }, { now });
+    // ten other Guangzhou/Shenzhen labs report K and GLU with small differences
+    const others = ['GZ-002', 'GZ-003', 'GZ-004', 'GZ-005', 'GZ-006', 'SZ-001', 'SZ-002', 'SZ-004', 'SZ-005', 'SZ-006'];
+    others.forEach((lab, i) => {
+      const rows = Object.entries(TRUTH).flatMap(([analyte, values]) =>
+        values.map((v, s) => ({ sample: SAMPLES[s], analyte, value: Number((v * (1 + (i - 4.5) * 0.004)).toFixed(3)), method: analyte === 'K' ? 'ISE indirect' : 'Hexokinase' })),
+      );
+      submitResults(db, actor(db, `manager.${lab.toLowerCase()}@demo.labqc`), { roundCode: ROUND, rows: rowsFromJson(rows), source: 'api' });
+    });
+    browser = await openBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    db?.$client.close();
+  });
+
+  async function as(email: string): Promise<Page> {
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    await signIn(page, baseUrl, email);
+    return page;
+  }
+
+  it('anonymous callers get 401 from the EQA API', async () => {
+    const res = await fetch(`${baseUrl}/api/v1/eqa/rounds`);
+    expect(res.status).toBe(401);
+    const post = await fetch(`${baseUrl}/api/v1/eqa/rounds/${ROUND}/evaluate`, { method: 'POST' });
+    expect(post.status).toBe(401);
+  });
+
+  it('the lab manager uploads a CSV; every row is saved', async () => {
+    const page = await as('lab1@demo.labqc');
+    await page.goto(`${baseUrl}/lab/eqa/${ROUND}`);
+    const csv = ['sample,analyte,value,method,instrument', ...Object.entries(TRUTH).flatMap(([a, values]) => values.map((v, s) => `${SAMPLES[s]},${a},${a === 'GLU' && s === 2 ? 13.5 : v},${a === 'K' ? 'ISE indirect' : 'Hexokinase'},Cobas c701`))].join('\n');
+    await page.setInputFiles('#eqa-csv-file', { name: 'eqa.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByTestId('eqa-csv-form').getByRole('button', { name: /Upload|上传/ }).click();
+    const saved = page.getByTestId('eqa-saved');
+    const confirm = page.getByTestId('eqa-confirm');
+    await Promise.race([saved.waitFor(), confirm.waitFor()]);
+    if (await confirm.isVisible()) await confirm.click();
+    await expect(saved.textContent()).resolves.toMatch(/6/);
+    // the API answers the lab the rounds it takes part in
+    const rounds = (await (await page.request.get(`${baseUrl}/api/v1/eqa/rounds`)).json()) as { code: string; status: string; samples: string[] }[];
+    expect(rounds.find((r) => r.code === ROUND)).toMatchObject({ status: 'open', samples: SAMPLES });
+    // the JSON API validates every row first: one bad row → 422 listing it, nothing written
+    const bad = await page.request.post(`${baseUrl}/api/v1/eqa/rounds/${ROUND}/submissions`, {
+      data: { results: [{ sample: 'E1', analyte: 'K', value: 9.9 }, { sample: 'NOPE', analyte: 'K', value: 4 }] },
+    });
+    expect(bad.status()).toBe(422);
+    expect(((await bad.json()) as { errors: { row: number; field: string }[] }).errors).toEqual([expect.objectContaining({ row: 2, field: 'sample' })]);
+    // results are not readable before publication
+    expect((await page.request.get(`${baseUrl}/api/v1/eqa/rounds/${ROUND}/results`)).status()).toBe(409);
+    await page.close();
+  });
+
+  it('the regulator closes, evaluates and publishes the round', async () => {
+    const page = await as('regulator.gd@demo.labqc');
+    await page.goto(`${baseUrl}/regulator/eqa/rounds/${ROUND}`);
+    await page.getByTestId('eqa-op-close').getByRole('button').click();
+    await page.getByTestId('eqa-op-evaluate').waitFor();
+    await page.getByTestId('eqa-op-evaluate').getByRole('button').click();
+    await page.getByTestId('eqa-op-publish').waitFor();
+    await expect(page.getByTestId('eqa-participation').textContent()).resolves.toContain('GLU');
+    await page.getByTestId('eqa-op-publish').getByRole('button').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=round-status]')?.textContent?.match(/Published|已发布/));
+    const csv = await page.request.get(`${baseUrl}/api/v1/eqa/rounds/${ROUND}/export`);
+    expect(csv.status()).toBe(200);
+    expect(await csv.text()).toContain('GZ-001');
+    await page.close();
+  });
+
+  it('the lab reads its report: results table, verdicts, and the histogram of all participants', async () => {
+    const page = await as('lab1@demo.labqc');
+    await page.goto(`${baseUrl}/lab/eqa/${ROUND}?analyte=GLU&sample=E3&sampleB=E2`);
+    await page.getByTestId('eqa-lab-report').waitFor();
+    const table = (await page.getByTestId('eqa-results-table').textContent()) ?? '';
+    expect(table).toContain('13.5');
+    await expect(page.getByTestId('verdict-K').textContent()).resolves.toMatch(/Satisfactory/);
+    await expect(page.getByTestId('verdict-GLU').textContent()).resolves.toMatch(/Unsatisfactory/);
+    await expect(page.getByTestId('verdict-NA').textContent()).resolves.toMatch(/Not submitted/);
+    await page.locator('[data-testid=eqa-histogram] svg').first().waitFor();
+    await page.locator('[data-testid=eqa-youden] svg').first().waitFor();
+    const api = (await (await page.request.get(`${baseUrl}/api/v1/eqa/rounds/${ROUND}/results`)).json()) as { results: { analyte: string; sample: string; acceptable: boolean }[] };
+    expect(api.results).toHaveLength(6);
+    expect(api.results.find((r) => r.analyte === 'GLU' && r.sample === 'E3')?.acceptable).toBe(false);
+    // after the closing time the submission API answers 409
+    const late = await page.request.post(`${baseUrl}/api/v1/eqa/rounds/${ROUND}/submissions`, { data: { results: [{ sample: 'E1', analyte: 'K', value: 4 }] } });
+    expect(late.status()).toBe(409);
+    // another lab's results stay closed to this manager
+    expect((await page.request.get(`${baseUrl}/api/v1/eqa/rounds/${ROUND}/results?lab=GZ-002`)).status()).toBe(403);
+    await page.close();
+  });
+});

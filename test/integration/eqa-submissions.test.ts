@@ -1,0 +1,227 @@
+// EQA submissions and access rules against a real SQLite file: the deadline, versions, all-or-nothing
+// validation (JSON and CSV), plausibility warnings, and every refusal.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
+import { createSeededTestDb, fakeActor } from '../support/db';
+import { auditLog, controlLots, eqaSubmissions, laboratories, qcTargets, analytes } from '@/db/schema';
+import { listRounds, closeRound } from '@/lib/services/eqa/rounds';
+import { checkSubmission, rowsFromCsv, submissionTemplateCsv, submitResults } from '@/lib/services/eqa/submissions';
+import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
+import { getRoundResults, labRoundReport, roundCsv } from '@/lib/services/eqa/reports';
+import { createScheme } from '@/lib/services/eqa/schemes';
+import { AFTER_CLOSE, DAY, GD_LABS, NOW, makeRound, makeScheme, submitAs, type World } from './eqa-support';
+
+let w: World;
+beforeEach(() => {
+  w = createSeededTestDb();
+  makeScheme(w, 'CHEM', { analytes: [{ analyte: 'K' }, { analyte: 'GLU' }] });
+  makeRound(w, 'CHEM', 'R-1', ['S1', 'S2']);
+});
+afterEach(() => w.close());
+
+const submissions = () => w.db.select().from(eqaSubmissions).all();
+const lab = (code: string) => w.labManagers.get(code)!;
+
+describe('the submission window', () => {
+  it.each([
+    ['before the opening time', NOW - 11 * DAY],
+    ['exactly at the closing time', NOW + 10 * DAY],
+    ['after the closing time', NOW + 11 * DAY],
+  ])('a submission %s is refused with 409 and writes nothing', (_t, at) => {
+    expect(() => submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4 }], at)).toThrow(expect.objectContaining({ code: 'conflict', status: 409 }));
+    expect(submissions()).toHaveLength(0);
+  });
+
+  it('a round closed early by the regulator refuses submissions at once', () => {
+    closeRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: NOW });
+    expect(() => submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4 }], NOW + 1)).toThrow(expect.objectContaining({ status: 409 }));
+  });
+
+  it('a draft round is not visible to labs and takes no submissions', () => {
+    makeRound(w, 'CHEM', 'R-DRAFT', ['S1'], { open: false });
+    expect(listRounds(w.db, lab('GZ-001'), { now: NOW }).map((r) => r.code)).toEqual(['R-1']);
+    expect(() => submitAs(w, 'GZ-001', 'R-DRAFT', [{ sample: 'S1', analyte: 'K', value: 4 }])).toThrow(expect.objectContaining({ status: 403 }));
+  });
+});
+
+describe('resubmission', () => {
+  it('a changed value adds version 2 and keeps version 1; an identical value changes nothing', () => {
+    submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4.1, method: 'ISE' }]);
+    const second = submitAs(w, 'GZ-001', 'R-1', [
+      { sample: 'S1', analyte: 'K', value: 4.2, method: 'ISE' },
+      { sample: 'S2', analyte: 'K', value: 5.0, method: 'ISE' },
+    ]);
+    expect(second).toMatchObject({ created: 1, revised: 1, unchanged: 0 });
+    const third = submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4.2, method: 'ISE' }]);
+    expect(third).toMatchObject({ created: 0, revised: 0, unchanged: 1 });
+    const k1 = submissions().filter((s) => s.value === 4.1 || s.value === 4.2);
+    expect(k1.map((s) => [s.value, s.version, s.current])).toEqual([
+      [4.1, 1, false],
+      [4.2, 2, true],
+    ]);
+    expect(w.db.select().from(auditLog).where(eq(auditLog.action, 'eqa.submission.save')).all()).toHaveLength(3);
+  });
+
+  it('only the latest version is evaluated', () => {
+    GD_LABS.slice(0, 5).forEach((l) => submitAs(w, l, 'R-1', [{ sample: 'S1', analyte: 'K', value: 4 }]));
+    submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4.05 }], NOW + DAY);
+    evaluateRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: AFTER_CLOSE });
+    const mine = getRoundResults(w.db, w.regulators.gd, { roundCode: 'R-1', labCode: 'GZ-001' }).results;
+    expect(mine.map((r) => r.value)).toEqual([4.05]);
+  });
+});
+
+describe('validation: every bad row reported, nothing written', () => {
+  it('JSON rows with an unknown sample, an unknown analyte, a missing value, a duplicate and a formula are all reported by row and field', () => {
+    const rows = [
+      { sample: 'S1', analyte: 'K', value: 4 },
+      { sample: 'S9', analyte: 'K', value: 4 },
+      { sample: 'S1', analyte: 'XYZ', value: 4 },
+      { sample: 'S2', analyte: 'K', value: 'abc' },
+      { sample: 'S1', analyte: 'k', value: 4.1 },
+      { sample: 'S2', analyte: 'GLU', value: 5, method: '=CMD()' },
+    ];
+    let err: { code: string; errors: { row?: number; field: string }[] } | undefined;
+    try {
+      submitAs(w, 'GZ-001', 'R-1', rows as never);
+    } catch (e) {
+      err = e as never;
+    }
+    expect(err?.code).toBe('invalid');
+    expect(err!.errors.map((e) => [e.row, e.field])).toEqual([
+      [2, 'sample'],
+      [3, 'analyte'],
+      [4, 'value'],
+      [5, 'sample'],
+      [6, 'method'],
+    ]);
+    expect(submissions()).toHaveLength(0);
+  });
+
+  it('CSV rows are reported with their line in the file (header = line 1)', () => {
+    const csv = 'sample,analyte,value,method,instrument\nS1,K,4.0,ISE,c701\n\nS2,K,,ISE,c701\nS1,GLU,=1+1,HK,c701\n';
+    let err: { errors: { row?: number; field: string }[] } | undefined;
+    try {
+      submitResults(w.db, lab('GZ-001'), { roundCode: 'R-1', rows: rowsFromCsv(csv), source: 'csv' }, { now: NOW });
+    } catch (e) {
+      err = e as never;
+    }
+    expect(err!.errors.map((e) => [e.row, e.field])).toEqual([
+      [4, 'value'],
+      [5, 'value'],
+    ]);
+    expect(submissions()).toHaveLength(0);
+  });
+
+  it.each([
+    ['an empty file', '', 'invalid'],
+    ['a header without rows', 'sample,analyte,value\n', 'invalid'],
+    ['a file without the value column', 'sample,analyte\nS1,K\n', 'invalid'],
+    ['a file over 20 MB', `sample,analyte,value\n${'S1,K,4\n'.repeat(3_500_000)}`, 'too_large'],
+  ])('refuses %s', (_t, text, code) => {
+    expect(() => rowsFromCsv(text)).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('a valid CSV saves every row in one go, with method and instrument', () => {
+    const csv = 'sample,analyte,value,method,instrument\nS1,K,4.0,ISE,c701\nS2,K,5.1,ISE,c701\nS1,GLU,6.2,HK,c701\nS2,GLU,8.0,HK,c701\n';
+    const out = submitResults(w.db, lab('GZ-001'), { roundCode: 'R-1', rows: rowsFromCsv(csv), source: 'csv' }, { now: NOW });
+    expect(out.created).toBe(4);
+    expect(submissions().map((s) => [s.method, s.instrument, s.source])[0]).toEqual(['ISE', 'c701', 'csv']);
+  });
+
+  it('the template lists every sample × analyte with the current values', () => {
+    submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S2', analyte: 'GLU', value: 8.5, method: 'HK' }]);
+    const t = submissionTemplateCsv(w.db, lab('GZ-001'), 'R-1');
+    expect(t.trim().split('\r\n')).toEqual(['sample,analyte,value,method,instrument', 'S1,GLU,,,', 'S2,GLU,8.5,HK,', 'S1,K,,,', 'S2,K,,,']);
+  });
+});
+
+describe('plausibility warnings (never blocking)', () => {
+  it('warns of a decimal slip against the lab’s own IQC range and still saves', () => {
+    const labId = w.db.select({ id: laboratories.id }).from(laboratories).where(eq(laboratories.code, 'GZ-001')).get()!.id;
+    const kId = w.db.select({ id: analytes.id }).from(analytes).where(eq(analytes.code, 'K')).get()!.id;
+    const lot = w.db.insert(controlLots).values({ labId, analyteId: kId, level: 'L1', lotNumber: 'X1', createdAt: NOW }).returning().get();
+    w.db.insert(qcTargets).values({ controlLotId: lot.id, version: 1, mean: 4.0, sd: 0.1, source: 'manufacturer', effectiveFrom: NOW - DAY, createdAt: NOW }).run();
+    const rows = [
+      { line: 1, values: { sample: 'S1', analyte: 'K', value: 40 } },
+      { line: 2, values: { sample: 'S2', analyte: 'K', value: 4.1 } },
+      { line: 3, values: { sample: 'S1', analyte: 'GLU', value: 6 } },
+    ];
+    const check = checkSubmission(w.db, lab('GZ-001'), { roundCode: 'R-1', rows, source: 'manual' }, { now: NOW });
+    expect(check.warnings).toEqual([expect.objectContaining({ row: 1, kind: 'decimal_slip', range: [3.6, 4.4] })]);
+    expect(submissions()).toHaveLength(0);
+    const saved = submitResults(w.db, lab('GZ-001'), { roundCode: 'R-1', rows, source: 'manual' }, { now: NOW });
+    expect(saved.created).toBe(3);
+    expect(saved.warnings).toHaveLength(1);
+  });
+
+  it.each([
+    ['a value 10× the lab’s other samples', [5, 5.2, 52], 'decimal_slip'],
+    ['a value ≤ 0', [0, 5, 5.2], 'not_positive'],
+  ])('without IQC targets, warns of %s', (_t, values, kind) => {
+    makeRound(w, 'CHEM', 'R-3', ['A', 'B', 'C']);
+    const rows = values.map((v, i) => ({ line: i + 1, values: { sample: ['A', 'B', 'C'][i], analyte: 'GLU', value: v } }));
+    const check = checkSubmission(w.db, lab('GZ-001'), { roundCode: 'R-3', rows, source: 'manual' }, { now: NOW });
+    expect(check.warnings.map((x) => x.kind)).toEqual([kind]);
+  });
+});
+
+describe('refusals', () => {
+  beforeEach(() => {
+    GD_LABS.slice(0, 4).forEach((l) => submitAs(w, l, 'R-1', [{ sample: 'S1', analyte: 'K', value: 4 }]));
+    submitAs(w, 'SZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4.02 }]);
+  });
+
+  it('a lab manager cannot read another lab’s results (403), even after publication', () => {
+    evaluateRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: AFTER_CLOSE });
+    publishRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: AFTER_CLOSE });
+    expect(() => getRoundResults(w.db, lab('GZ-001'), { roundCode: 'R-1', labCode: 'GZ-002' })).toThrow(expect.objectContaining({ status: 403 }));
+    expect(() => labRoundReport(w.db, lab('GZ-001'), { roundCode: 'R-1', labCode: 'SZ-001' })).toThrow(expect.objectContaining({ status: 403 }));
+    expect(() => roundCsv(w.db, lab('GZ-001'), { roundCode: 'R-1' })).toThrow(expect.objectContaining({ status: 403 }));
+  });
+
+  it('a regulator of another province can neither see, evaluate nor read the round (403)', () => {
+    const zj = w.regulators.zj;
+    expect(listRounds(w.db, zj, { now: NOW })).toEqual([]);
+    expect(() => evaluateRound(w.db, zj, { roundCode: 'R-1' }, { now: AFTER_CLOSE })).toThrow(expect.objectContaining({ status: 403 }));
+    evaluateRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: AFTER_CLOSE });
+    expect(() => getRoundResults(w.db, zj, { roundCode: 'R-1' })).toThrow(expect.objectContaining({ status: 403 }));
+    expect(() => publishRound(w.db, zj, { roundCode: 'R-1' }, { now: AFTER_CLOSE })).toThrow(expect.objectContaining({ status: 403 }));
+  });
+
+  it('a city regulator reads only its own labs of a provincial round and cannot evaluate it', () => {
+    const sz = w.regulators.sz;
+    expect(() => evaluateRound(w.db, sz, { roundCode: 'R-1' }, { now: AFTER_CLOSE })).toThrow(expect.objectContaining({ status: 403 }));
+    evaluateRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: AFTER_CLOSE });
+    const rows = getRoundResults(w.db, sz, { roundCode: 'R-1' }).results;
+    expect([...new Set(rows.map((r) => r.lab))]).toEqual(['SZ-001']);
+    expect(() => getRoundResults(w.db, sz, { roundCode: 'R-1', labCode: 'GZ-001' })).toThrow(expect.objectContaining({ status: 403 }));
+  });
+
+  it.each([
+    ['a lab manager of another province', () => w.labManagers.get('HZ-001')!],
+    ['a hospital account', () => fakeActor({ role: 'hospital' })],
+    ['a regulator', () => w.regulators.gd],
+  ])('%s cannot submit (403)', (_t, who) => {
+    expect(() => submitResults(w.db, who(), { roundCode: 'R-1', rows: [{ line: 1, values: { sample: 'S1', analyte: 'K', value: 4 } }], source: 'api' }, { now: NOW })).toThrow(
+      expect.objectContaining({ status: 403 }),
+    );
+  });
+
+  it('a lab manager cannot create schemes or evaluate (403)', () => {
+    expect(() => createScheme(w.db, lab('GZ-001'), { code: 'X', name: 'X', regionCode: '440000', analytes: [{ analyte: 'K' }] })).toThrow(expect.objectContaining({ status: 403 }));
+    expect(() => evaluateRound(w.db, lab('GZ-001'), { roundCode: 'R-1' }, { now: AFTER_CLOSE })).toThrow(expect.objectContaining({ status: 403 }));
+  });
+
+  it('an unknown round is 404', () => {
+    expect(() => submitAs(w, 'GZ-001', 'NOPE', [{ sample: 'S1', analyte: 'K', value: 4 }])).toThrow(expect.objectContaining({ status: 404 }));
+  });
+
+  it('lists rounds for a lab manager of an enrolled lab with samples and analytes as codes', () => {
+    expect(listRounds(w.db, lab('GZ-001'), { now: NOW })).toEqual([
+      { code: 'R-1', scheme: 'CHEM', schemeName: '测试 CHEM', schemeNameEn: 'Test CHEM', status: 'open', opensAt: new Date(NOW - 10 * DAY).toISOString(), closesAt: new Date(NOW + 10 * DAY).toISOString(), samples: ['S1', 'S2'], analytes: ['GLU', 'K'] },
+    ]);
+    expect(listRounds(w.db, lab('GZ-001'), { now: AFTER_CLOSE })[0].status).toBe('closed');
+    expect(w.db.select().from(eqaSubmissions).where(and(eq(eqaSubmissions.current, true))).all()).toHaveLength(5);
+  });
+});
