@@ -44,7 +44,7 @@ async function main() {
       }
       const port = process.env.PORT ?? '3000';
       log(`starting on http://localhost:${port}`);
-      const server = spawn('npx', ['next', 'start', '-p', port], { stdio: 'inherit', env });
+      const server = spawn('npx', ['tsx', 'lib/server/main.ts'], { stdio: 'inherit', env: { ...env, PORT: port } });
       const stop = () => server.kill('SIGTERM');
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

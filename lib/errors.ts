@@ -54,3 +54,14 @@ export class AppError extends Error {
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }
+
+/** The JSON error shape of the API for any thrown value (unexpected errors are logged, not shown). */
+export function errorBody(e: unknown): { status: number; body: { error: string; errors?: unknown } } {
+  if (e instanceof AppError) return { status: e.status, body: e.errors.length ? { error: e.message, errors: e.errors } : { error: e.message } };
+  if (e && typeof e === 'object' && (e as { name?: string }).name === 'ZodError') {
+    const issues = (e as { issues: { path: PropertyKey[]; message: string }[] }).issues;
+    return { status: 422, body: { error: 'Invalid input', errors: issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })) } };
+  }
+  console.error(e);
+  return { status: 500, body: { error: 'Internal error' } };
+}

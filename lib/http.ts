@@ -1,24 +1,16 @@
 // Route-handler wrapper: resolves the actor, maps AppError (and zod errors) to one JSON error shape.
 import { NextResponse } from 'next/server';
-import { ZodError } from 'zod';
-import { AppError } from './errors';
+import { AppError, errorBody } from './errors';
 import type { Actor } from './auth/actor';
+import { publicApi } from './public-api';
 
 export function jsonError(status: number, message: string, errors?: unknown) {
   return NextResponse.json(errors ? { error: message, errors } : { error: message }, { status });
 }
 
 export function errorResponse(e: unknown) {
-  if (e instanceof AppError) return jsonError(e.status, e.message, e.errors.length ? e.errors : undefined);
-  if (e instanceof ZodError) {
-    return jsonError(
-      422,
-      'Invalid input',
-      e.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })),
-    );
-  }
-  console.error(e);
-  return jsonError(500, 'Internal error');
+  const { status, body } = errorBody(e);
+  return NextResponse.json(body, { status });
 }
 
 type Ctx<P> = { params: Promise<P> };
@@ -48,4 +40,11 @@ export function publicRoute<P = Record<string, string>>(handler: (req: Request, 
       return errorResponse(e);
     }
   };
+}
+
+/** Route handler of the public API (see lib/public-api.ts). */
+export function publicApiRoute(req: Request): Response {
+  const url = new URL(req.url);
+  const answer = publicApi(url.pathname, url.searchParams) ?? { status: 404, body: { error: 'Not found' } };
+  return NextResponse.json(answer.body, { status: answer.status });
 }

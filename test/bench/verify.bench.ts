@@ -1,6 +1,7 @@
 /**
  * Load test of the public point-in-time check, `GET /api/v1/verify`, on the PRODUCTION build:
- * `next build` into .next-bench (skipped with BENCH_SKIP_BUILD=1 when it exists), `next start` on a
+ * `next build` into .next-bench (skipped with BENCH_SKIP_BUILD=1 when it exists), the production server
+ * (lib/server/main.ts, as `npm start` runs it) on a
  * free port over a synthetic national database (labs × 30 recognised tests, each certification
  * with an approval event and every fifth with a suspension and reinstatement), then a bounded
  * number of requests to 127.0.0.1 with autocannon (random lab, test and date per request). Prints
@@ -109,7 +110,8 @@ export default async function verifyBench({ scale }: { scale: number }) {
     console.log(`production build into ${DIST}: ${fmt((performance.now() - b0) / 1000, 1)} s`);
   }
   const port = await freePort();
-  const server = spawn('npx', ['next', 'start', '-p', String(port), '-H', '127.0.0.1'], { env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  // the production server (lib/server/main.ts), as `npm start` runs it
+  const server = spawn('npx', ['tsx', 'lib/server/main.ts'], { env: { ...env, PORT: String(port), HOSTNAME: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   const stop = () => {
     try {
       if (server.pid) process.kill(-server.pid, 'SIGTERM');

@@ -1,5 +1,5 @@
 // Builds the app (unless E2E_SKIP_BUILD=1), seeds a temporary database with the demo data and starts
-// `next start` on a free port for the browser tests; stops it afterwards.
+// the production server on a free port for the browser tests; stops it afterwards.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -54,7 +54,8 @@ export default async function setup(project: TestProject) {
   if (s.status !== 0) throw new Error('seeding the e2e database failed');
 
   const port = await freePort();
-  server = spawn('npx', ['next', 'start', '-p', String(port)], { env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  // the production server, as `npm start` runs it
+  server = spawn('npx', ['tsx', 'lib/server/main.ts'], { env: { ...env, PORT: String(port), HOSTNAME: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitFor(`${baseUrl}/login`, 60_000);
   project.provide('baseUrl', baseUrl);

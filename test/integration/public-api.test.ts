@@ -1,0 +1,66 @@
+// The public API as both the Next route handlers and the production server's fast path serve it
+// (lib/public-api.ts): shapes, status codes, and that nothing but certification data comes out.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSeededTestDb } from '../support/db';
+import { closeDb } from '@/db/client';
+import { publicApi } from '@/lib/public-api';
+import { publicApiRoute } from '@/lib/http';
+
+let t: ReturnType<typeof createSeededTestDb>;
+beforeAll(() => {
+  t = createSeededTestDb();
+  closeDb();
+  process.env.DATABASE_PATH = t.file;
+});
+afterAll(() => {
+  closeDb();
+  t.close();
+});
+
+const call = (url: string) => {
+  const u = new URL(url, 'http://x');
+  return publicApi(u.pathname, u.searchParams);
+};
+
+describe('public API', () => {
+  it.each([
+    ['/api/v1/verify?lab=GZ-001&analyte=K&date=2026-01-15', 200],
+    ['/api/v1/verify?lab=GZ-001&analyte=K', 200],
+    ['/api/v1/verify?lab=NOPE&analyte=K&date=2026-01-15', 404],
+    ['/api/v1/verify?lab=GZ-001&analyte=NOPE&date=2026-01-15', 404],
+    ['/api/v1/verify?lab=GZ-001&analyte=K&date=2026-02-30', 422],
+    ['/api/v1/verify?lab=GZ-001&analyte=K&date=15/01/2026', 422],
+    ['/api/v1/labs?q=GZ-00', 200],
+    ['/api/v1/labs/GZ-001/certifications?date=2026-01-15', 200],
+    ['/api/v1/labs/NOPE/certifications', 404],
+    ['/api/v1/labs/GZ-001/certifications?date=yesterday', 422],
+  ])('%s answers %i', (url, status) => {
+    expect(call(url)?.status).toBe(status);
+  });
+
+  it('is not the public API for other paths', () => {
+    expect(call('/api/v1/me')).toBeNull();
+    expect(call('/api/v1/iqc/results')).toBeNull();
+  });
+
+  it('answers a lab without certification as not recognised, with a reason', () => {
+    expect(call('/api/v1/verify?lab=GZ-001&analyte=K&date=2026-01-15')?.body).toEqual({ recognized: false, date: '2026-01-15', reason: 'not_certified' });
+  });
+
+  it('lists labs with exactly the contract fields', () => {
+    const body = call('/api/v1/labs?q=GZ-001')?.body as { labs: Record<string, unknown>[] };
+    expect(body.labs).toEqual([{ code: 'GZ-001', name: '广州市越秀中心医院检验科', regionCode: '440100', regionName: '广州', level: 'tertiary' }]);
+  });
+
+  it('filters labs by region code (a province includes its cities)', () => {
+    const body = call('/api/v1/labs?region=330000')?.body as { labs: { regionCode: string }[] };
+    expect(body.labs.length).toBeGreaterThan(0);
+    expect(body.labs.every((l) => l.regionCode.startsWith('33'))).toBe(true);
+  });
+
+  it('the route handler gives the same answer', async () => {
+    const res = publicApiRoute(new Request('http://x/api/v1/verify?lab=NOPE&analyte=K'));
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual(call('/api/v1/verify?lab=NOPE&analyte=K')?.body);
+  });
+});
