@@ -1,17 +1,19 @@
 // `npm run bench [-- --scale 0.1] [--only stats,iqc]`: throughput on national-scale synthetic data.
 // Each benchmark prints its own figures; scale 1 is the size the issues ask for.
 import statsBench from './stats.bench';
-import adminBench from './admin.bench';
 import verifyBench from './verify.bench';
+import adminBench from './admin.bench';
 import eqaBench from './eqa.bench';
+import iqcBench from './iqc.bench';
 
 type Bench = (opts: { scale: number }) => Promise<void>;
 
 const BENCHES: Record<string, Bench> = {
   stats: statsBench,
-  admin: adminBench,
   verify: verifyBench,
+  admin: adminBench,
   eqa: eqaBench,
+  iqc: iqcBench,
 };
 
 function arg(name: string): string | undefined {

@@ -1,15 +1,33 @@
+import Link from 'next/link';
 import { getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
+import { getDb } from '@/db/client';
+import { labDashboard } from '@/lib/services/iqc/views';
 import { PageHeader } from '@/app/_components/page-header';
-import { SectionGrid } from '@/app/_components/section-grid';
+import { DashboardView } from '@/app/_components/iqc/dashboard-view';
 
 export default async function LabHome() {
   const actor = await requirePage('iqc.read');
   const t = await getTranslations('common.landing');
+  const ti = await getTranslations('iqc.home');
+  const data = labDashboard(getDb(), actor);
   return (
     <div data-testid="landing-lab">
-      <PageHeader title={t('labTitle')} subtitle={t('labSubtitle', { lab: actor.labCode ?? '' })} />
-      <SectionGrid actor={actor} exclude={['/lab']} />
+      <PageHeader
+        title={t('labTitle')}
+        subtitle={t('labSubtitle', { lab: actor.labCode ?? '' })}
+        actions={
+          <>
+            <Link className="btn" href="/lab/iqc/enter">
+              {ti('enter')}
+            </Link>
+            <Link className="btn-secondary" href="/lab/iqc">
+              {ti('title')}
+            </Link>
+          </>
+        }
+      />
+      <DashboardView data={data} base="/lab/iqc" readOnly={false} />
     </div>
   );
 }

@@ -1,0 +1,77 @@
+'use server';
+// The lab manager's IQC actions: each is runAction around one service (authorization, validation
+// and the transaction live in the service).
+import { revalidatePath } from 'next/cache';
+import { getDb } from '@/db/client';
+import { formObject, runAction } from '@/lib/actions';
+import { AppError } from '@/lib/errors';
+import { ingestResults } from '@/lib/services/iqc/ingest';
+import { importIqcCsv } from '@/lib/services/iqc/import-csv';
+import { resolveCorrectiveAction } from '@/lib/services/iqc/corrective-actions';
+import { establishTargetsFromBaseline, setManufacturerTarget } from '@/lib/services/iqc/targets';
+import { setRuleConfig } from '@/lib/services/iqc/rules';
+import { correctResult } from '@/lib/services/iqc/results';
+
+function refresh() {
+  revalidatePath('/lab', 'layout');
+}
+
+/** The entry grid: one or many runs entered by hand. */
+export async function enterResultsAction(input: { results: unknown[] }) {
+  const r = await runAction((actor) => ingestResults(getDb(), actor, { results: Array.isArray(input?.results) ? input.results : [] }, { source: 'manual' }));
+  if (r.ok) refresh();
+  return r;
+}
+
+function csvText(text: unknown): string {
+  if (typeof text !== 'string') throw AppError.invalid('No file', [{ row: 1, field: '(file)', message: 'Choose a CSV file' }]);
+  return text;
+}
+
+/** CSV preview: every check, nothing written. */
+export async function previewCsvAction(text: string) {
+  return runAction((actor) => importIqcCsv(getDb(), actor, { text: csvText(text) }, { dryRun: true, omitRuns: true }));
+}
+
+/** CSV commit: all rows or none. */
+export async function importCsvAction(text: string) {
+  const r = await runAction((actor) => importIqcCsv(getDb(), actor, { text: csvText(text) }, { omitRuns: false }));
+  if (r.ok) refresh();
+  return r;
+}
+
+export async function resolveCorrectiveActionAction(_prev: unknown, form: FormData) {
+  const r = await runAction((actor) => resolveCorrectiveAction(getDb(), actor, formObject(form)));
+  if (r.ok) refresh();
+  return r;
+}
+
+export async function setTargetAction(_prev: unknown, form: FormData) {
+  const r = await runAction((actor) => {
+    const out = setManufacturerTarget(getDb(), actor, formObject(form));
+    return { targetId: out.target.id, version: out.target.version };
+  });
+  if (r.ok) refresh();
+  return r;
+}
+
+export async function baselineAction(_prev: unknown, form: FormData) {
+  const r = await runAction((actor) => {
+    const t = establishTargetsFromBaseline(getDb(), actor, formObject(form));
+    return { targetId: t.id, mean: t.mean, sd: t.sd, n: t.basisN };
+  });
+  if (r.ok) refresh();
+  return r;
+}
+
+export async function setRulesAction(_prev: unknown, form: FormData) {
+  const r = await runAction((actor) => setRuleConfig(getDb(), actor, formObject(form)));
+  if (r.ok) refresh();
+  return r;
+}
+
+export async function correctResultAction(_prev: unknown, form: FormData) {
+  const r = await runAction((actor) => correctResult(getDb(), actor, formObject(form)));
+  if (r.ok) refresh();
+  return r;
+}

@@ -1,0 +1,35 @@
+import { notFound } from 'next/navigation';
+import { getTranslations } from 'next-intl/server';
+import { requirePage } from '@/lib/auth';
+import { getDb } from '@/db/client';
+import { isAppError } from '@/lib/errors';
+import { chartData, iqcAnalytes } from '@/lib/services/iqc/views';
+import { PageHeader } from '@/app/_components/page-header';
+import { EmptyState } from '@/app/_components/empty-state';
+import { ChartView } from '@/app/_components/iqc/chart-view';
+
+type Search = Promise<Record<string, string | string[] | undefined>>;
+const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? null;
+
+export default async function ChartPage({ searchParams }: { searchParams: Search }) {
+  const actor = await requirePage('iqc.read');
+  const t = await getTranslations('iqc.chart');
+  const sp = await searchParams;
+  const db = getDb();
+  const analytes = iqcAnalytes(db, actor);
+  const code = one(sp.analyte) ?? analytes[0]?.code;
+  if (!code) return <EmptyState title={t('noData')} />;
+  let data;
+  try {
+    data = chartData(db, actor, { analyte: code, from: one(sp.from), to: one(sp.to) });
+  } catch (e) {
+    if (isAppError(e) && (e.code === 'not_found' || e.code === 'invalid')) notFound();
+    throw e;
+  }
+  return (
+    <div>
+      <PageHeader title={t('title')} subtitle={t('subtitle')} />
+      <ChartView data={data} base="/lab/iqc" readOnly={false} analytes={analytes} />
+    </div>
+  );
+}

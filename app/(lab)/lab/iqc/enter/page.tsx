@@ -1,0 +1,39 @@
+import { getLocale, getTranslations } from 'next-intl/server';
+import { requirePage } from '@/lib/auth';
+import { getDb } from '@/db/client';
+import { listAnalytes } from '@/db/queries/analytes';
+import { lotsWithTargets } from '@/lib/services/iqc/views';
+import { PageHeader } from '@/app/_components/page-header';
+import { EntryGrid, type GridRow } from '@/app/_components/iqc/entry-grid';
+import { enterResultsAction } from '../actions';
+
+export default async function EnterPage() {
+  const actor = await requirePage('iqc.write');
+  const t = await getTranslations('iqc.enter');
+  const locale = await getLocale();
+  const db = getDb();
+  // the lot in use per analyte × instrument × level: the one with the latest result (else the newest)
+  const inUse = new Map<string, ReturnType<typeof lotsWithTargets>[number]>();
+  for (const l of lotsWithTargets(db, actor)) {
+    const key = `${l.analyte}|${l.instrument}|${l.level}`;
+    const best = inUse.get(key);
+    if (!best || (l.lastAt ?? -1) > (best.lastAt ?? -1) || ((l.lastAt ?? -1) === (best.lastAt ?? -1) && l.id > best.id)) inUse.set(key, l);
+  }
+  const rows: GridRow[] = [...inUse.values()].map((l) => ({
+    analyte: l.analyte,
+    name: locale === 'zh' ? l.analyteNameZh : l.analyteNameEn,
+    unit: l.unit,
+    level: l.level,
+    lot: l.lot,
+    instrument: l.instrument,
+    mean: l.mean,
+    sd: l.sd,
+  }));
+  const analytes = listAnalytes(db, { activeOnly: true }).map((a) => ({ code: a.code, name: locale === 'zh' ? a.nameZh : a.nameEn, unit: a.unit }));
+  return (
+    <div>
+      <PageHeader title={t('title')} subtitle={t('subtitle')} />
+      <EntryGrid rows={rows} analytes={analytes} operator={actor.name} chartBase="/lab/iqc/chart" save={enterResultsAction} />
+    </div>
+  );
+}

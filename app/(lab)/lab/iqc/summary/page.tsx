@@ -1,0 +1,27 @@
+import { notFound } from 'next/navigation';
+import { getTranslations } from 'next-intl/server';
+import { requirePage } from '@/lib/auth';
+import { getDb } from '@/db/client';
+import { isAppError } from '@/lib/errors';
+import { monthlySummary } from '@/lib/services/iqc/summary';
+import { PageHeader } from '@/app/_components/page-header';
+import { SummaryView } from '@/app/_components/iqc/summary-view';
+
+export default async function SummaryPage({ searchParams }: { searchParams: Promise<{ month?: string }> }) {
+  const actor = await requirePage('iqc.read');
+  const t = await getTranslations('iqc.summary');
+  const { month } = await searchParams;
+  let data;
+  try {
+    data = monthlySummary(getDb(), actor, { month: month ?? null });
+  } catch (e) {
+    if (isAppError(e)) notFound();
+    throw e;
+  }
+  return (
+    <div>
+      <PageHeader title={t('title')} subtitle={t('subtitle')} />
+      <SummaryView data={data} exportHref={`/api/v1/iqc/summary?month=${data.month}`} />
+    </div>
+  );
+}

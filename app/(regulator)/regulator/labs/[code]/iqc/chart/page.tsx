@@ -1,0 +1,29 @@
+import { notFound } from 'next/navigation';
+import { getTranslations } from 'next-intl/server';
+import { requireLabIqc } from '@/app/_components/iqc/require-lab';
+import { getDb } from '@/db/client';
+import { isAppError } from '@/lib/errors';
+import { chartData, iqcAnalytes } from '@/lib/services/iqc/views';
+import { EmptyState } from '@/app/_components/empty-state';
+import { ChartView } from '@/app/_components/iqc/chart-view';
+
+type Search = Promise<Record<string, string | string[] | undefined>>;
+const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? null;
+
+export default async function RegulatorChart({ params, searchParams }: { params: Promise<{ code: string }>; searchParams: Search }) {
+  const { actor, code: lab } = await requireLabIqc(params);
+  const t = await getTranslations('iqc.chart');
+  const sp = await searchParams;
+  const db = getDb();
+  const analytes = iqcAnalytes(db, actor, lab);
+  const code = one(sp.analyte) ?? analytes[0]?.code;
+  if (!code) return <EmptyState title={t('noData')} />;
+  let data;
+  try {
+    data = chartData(db, actor, { lab, analyte: code, from: one(sp.from), to: one(sp.to) });
+  } catch (e) {
+    if (isAppError(e) && (e.code === 'not_found' || e.code === 'invalid')) notFound();
+    throw e;
+  }
+  return <ChartView data={data} base={`/regulator/labs/${encodeURIComponent(lab)}/iqc`} readOnly analytes={analytes} />;
+}

@@ -1,0 +1,19 @@
+import { notFound } from 'next/navigation';
+import { requireLabIqc } from '@/app/_components/iqc/require-lab';
+import { getDb } from '@/db/client';
+import { isAppError } from '@/lib/errors';
+import { monthlySummary } from '@/lib/services/iqc/summary';
+import { SummaryView } from '@/app/_components/iqc/summary-view';
+
+export default async function RegulatorSummary({ params, searchParams }: { params: Promise<{ code: string }>; searchParams: Promise<{ month?: string }> }) {
+  const { actor, code: lab } = await requireLabIqc(params);
+  const { month } = await searchParams;
+  let data;
+  try {
+    data = monthlySummary(getDb(), actor, { lab, month: month ?? null });
+  } catch (e) {
+    if (isAppError(e) && e.code === 'invalid') notFound();
+    throw e;
+  }
+  return <SummaryView data={data} exportHref={`/api/v1/iqc/summary?lab=${encodeURIComponent(lab)}&month=${data.month}`} />;
+}

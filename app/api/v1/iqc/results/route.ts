@@ -1,0 +1,16 @@
+// LIS/middleware: POST control results (JSON `{ results: [...] }` or text/csv), GET results with
+// their run verdicts (`?analyte=&from=&to=`, a regulator adds `lab=`). Session or Bearer token.
+import { NextResponse } from 'next/server';
+import { getDb } from '@/db/client';
+import { withActor } from '@/lib/http';
+import { postResults } from '@/lib/services/iqc/api';
+import { resultsForApiView } from '@/lib/services/iqc/views';
+
+export const dynamic = 'force-dynamic';
+
+export const POST = withActor(async (req, actor) => NextResponse.json(await postResults(getDb(), actor, req), { status: 201 }));
+
+export const GET = withActor(async (req, actor) => {
+  const q = new URL(req.url).searchParams;
+  return NextResponse.json(resultsForApiView(getDb(), actor, { lab: q.get('lab'), analyte: q.get('analyte'), from: q.get('from'), to: q.get('to') }));
+});

@@ -1,0 +1,14 @@
+// The monthly IQC summary as CSV (`?month=YYYY-MM`, a regulator adds `lab=`).
+import { getDb } from '@/db/client';
+import { withActor } from '@/lib/http';
+import { monthlySummaryCsv } from '@/lib/services/iqc/summary';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = withActor(async (req, actor) => {
+  const q = new URL(req.url).searchParams;
+  const out = monthlySummaryCsv(getDb(), actor, { lab: q.get('lab'), month: q.get('month') });
+  return new Response('\uFEFF' + out.csv, {
+    headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${out.filename}"` },
+  });
+});

@@ -1,0 +1,10 @@
+// The CSV template of the IQC import (no data: open to every signed-in user).
+import { withActor } from '@/lib/http';
+import { iqcCsvTemplate } from '@/lib/services/iqc/import-csv';
+
+export const GET = withActor(
+  () =>
+    new Response(iqcCsvTemplate(), {
+      headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="iqc-template.csv"' },
+    }),
+);

@@ -1,0 +1,147 @@
+// Entering IQC results: the one use case behind the entry grid, the CSV import, the LIS API and the
+// demo seed. Validate every row first (errors by row and field, nothing written on any error), then
+// one transaction: lots, results, run verdicts, violations, corrective actions, one audit entry.
+import type { DB } from '@/db/client';
+import type { IngestSource } from '@/db/enums';
+import { analytes } from '@/db/schema';
+import { findLabByCode, findLabScope } from '@/db/queries/labs';
+import { insertAudit } from '@/db/queries/audit';
+import { iqcStatements } from '@/db/queries/iqc';
+import { can, type Actor } from '@/lib/auth/core';
+import { AppError, type FieldError } from '@/lib/errors';
+import { iqcResultInput } from '@/lib/validation/iqc';
+import { createNewLots, evaluatePlan, loadLabContext, planBatch, writePlan, type PlannedValue, type RunOutcome } from './engine';
+
+export interface IngestOptions {
+  source: IngestSource;
+  /** the clock (tests and the seed pass one) */
+  now?: number;
+  /** validate and plan only: report errors and counts, write nothing */
+  dryRun?: boolean;
+  /** the input row number of each result (CSV lines); default index + 1 */
+  rows?: readonly number[];
+  /** how a field is named in the caller's format (CSV columns) */
+  fieldNames?: Partial<Record<string, string>>;
+  /** leave the per-run list out of the outcome (bulk imports) */
+  omitRuns?: boolean;
+}
+
+export interface IngestOutcome {
+  inserted: number;
+  /** results already stored (same lab, analyte, level, lot, time and value): not counted twice */
+  skipped: number;
+  runs: { runId: number; analyte: string; instrument: string; measuredAt: string; status: string; violations: { rule: string; levels: string[] }[] }[];
+  runCount: number;
+  rejected: number;
+  /** stored later runs whose verdict changed because of back-dated results */
+  reevaluated: number;
+  newLots: number;
+  dryRun: boolean;
+}
+
+export interface IngestInput {
+  /** lab code; default the actor's own lab */
+  lab?: string | null;
+  results: readonly unknown[];
+}
+
+/** The lab a write goes to, authorized: the actor's own lab unless a code is given; 403 otherwise. */
+export function resolveWritableLab(db: DB, actor: Actor, labCode: string | null | undefined, permission: 'iqc.write' | 'iqcTarget.manage' = 'iqc.write') {
+  let labId = actor.labId;
+  if (labCode) {
+    const lab = findLabByCode(db, labCode);
+    if (!lab) {
+      if (!can(actor, permission)) throw AppError.forbidden('You may not enter QC results');
+      throw AppError.notFound(`No laboratory ${labCode}`);
+    }
+    labId = lab.lab.id;
+  }
+  const scope = labId ? findLabScope(db, labId) : undefined;
+  if (!scope || !can(actor, permission, scope)) throw AppError.forbidden('You may only enter QC results for your own laboratory');
+  return scope;
+}
+
+/** Analyte code → id and TEa % (one read per ingest). */
+function catalogue(db: DB) {
+  const rows = db.select({ id: analytes.id, code: analytes.code, active: analytes.active, teaPercent: analytes.teaPercent }).from(analytes).all();
+  return { byCode: new Map(rows.filter((r) => r.active).map((r) => [r.code, r.id])), tea: new Map(rows.map((r) => [r.id, r.teaPercent])) };
+}
+
+/**
+ * Validate and store control results of one lab. Refuses (AppError): 403 for another lab or a role
+ * without `iqc.write`; 422 with every bad row (row, field, message) and nothing written.
+ */
+export function ingestResults(db: DB, actor: Actor, input: IngestInput, opts: IngestOptions): IngestOutcome {
+  const scope = resolveWritableLab(db, actor, input.lab);
+  const now = opts.now ?? Date.now();
+  const names = opts.fieldNames ?? {};
+  const fieldOf = (f: string) => names[f] ?? f;
+  const schema = iqcResultInput(now);
+  const cat = catalogue(db);
+  const errors: FieldError[] = [];
+  const values: PlannedValue[] = [];
+  if (!input.results.length) throw AppError.invalid('No results', [{ row: 1, field: '(file)', message: 'No results' }]);
+  input.results.forEach((raw, i) => {
+    const row = opts.rows?.[i] ?? i + 1;
+    const r = schema.safeParse(raw);
+    if (!r.success) {
+      for (const issue of r.error.issues) errors.push({ row, field: fieldOf(String(issue.path[0] ?? '(row)')), message: issue.message });
+      // an unknown analyte is reported too, so that each row shows all its problems at once
+      const code = (raw as { analyte?: unknown } | null)?.analyte;
+      if (typeof code === 'string' && code.trim() && !r.error.issues.some((i) => i.path[0] === 'analyte') && !cat.byCode.has(code.trim().toUpperCase())) {
+        errors.push({ row, field: fieldOf('analyte'), message: `Unknown analyte code ${code.trim().toUpperCase()}` });
+      }
+      return;
+    }
+    const analyteId = cat.byCode.get(r.data.analyte);
+    if (analyteId === undefined) {
+      errors.push({ row, field: fieldOf('analyte'), message: `Unknown analyte code ${r.data.analyte}` });
+      return;
+    }
+    values.push({ row, analyteId, analyteCode: r.data.analyte, level: r.data.level, lot: r.data.lot, instrument: r.data.instrument, value: r.data.value, measuredAt: r.data.measuredAt, operator: r.data.operator });
+  });
+  if (errors.length) throw AppError.invalid('Some results are invalid; nothing was written', errors);
+
+  const s = iqcStatements(db);
+  return db.transaction((tx) => {
+    const ctx = loadLabContext(db, scope.labId, cat.tea);
+    const plans = planBatch(db, ctx, values, errors, fieldOf);
+    if (errors.length) throw AppError.invalid('Some results conflict with stored results; nothing was written', errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0)));
+    const inserted = plans.reduce((n, p) => n + p.inserted, 0);
+    const skipped = plans.reduce((n, p) => n + p.skipped, 0);
+    // planning only reads: a dry run (CSV preview) stops here with nothing written
+    if (opts.dryRun) return { inserted, skipped, runs: [], runCount: 0, rejected: 0, reevaluated: 0, newLots: ctx.newLots.size, dryRun: true };
+    const newLots = createNewLots(s, ctx, plans, now);
+    const outcomes: RunOutcome[] = [];
+    const reevaluated: number[] = [];
+    let rejected = 0;
+    for (const plan of plans) {
+      if (!plan.inserted) continue;
+      const first = plan.timeline.find((r) => r.touched)?.measuredAt ?? now;
+      const verdicts = evaluatePlan(s, ctx, plan, first);
+      const w = writePlan(s, ctx, plan, verdicts, { actorId: actor.userId, source: opts.source, now }, outcomes);
+      reevaluated.push(...w.reevaluated);
+      rejected += w.rejected;
+    }
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'iqc.results.ingest',
+      entityType: 'lab',
+      entityId: scope.labId,
+      labId: scope.labId,
+      details: { source: opts.source, via: actor.via, inserted, skipped, runs: outcomes.length, rejected, newLots, reevaluatedRuns: reevaluated.slice(0, 100) },
+      at: now,
+    });
+    return {
+      inserted,
+      skipped,
+      runs: opts.omitRuns ? [] : outcomes.map((o) => ({ ...o, measuredAt: new Date(o.measuredAt).toISOString() })),
+      runCount: outcomes.length,
+      rejected,
+      reevaluated: reevaluated.length,
+      newLots,
+      dryRun: false,
+    };
+  });
+}

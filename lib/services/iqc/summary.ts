@@ -1,0 +1,137 @@
+// Monthly IQC review per analyte × level (× lot and instrument when they change within the month):
+// n, mean, SD, CV, bias against the target, CV against the analyte's allowable CV, sigma metric and
+// violations by rule; with a CSV export. Rejected runs stay on the chart but out of the statistics.
+import type { DB } from '@/db/client';
+import { listAnalytes } from '@/db/queries/analytes';
+import { summaryValues, violationsInRange } from '@/db/queries/iqc';
+import type { Actor } from '@/lib/auth/core';
+import { AppError } from '@/lib/errors';
+import { toCsv } from '@/lib/csv';
+import { describe, roundForDecision, sigmaMetric } from '@/lib/stats';
+import { monthInput } from '@/lib/validation/iqc';
+import { resolveReadableLab } from './views';
+import { calendarMonth, monthRange } from './time';
+
+export interface SummaryRow {
+  analyte: string;
+  nameEn: string;
+  nameZh: string;
+  unit: string;
+  instrument: string;
+  level: string;
+  lot: string;
+  /** values of runs that were not rejected */
+  n: number;
+  /** all values including rejected runs */
+  total: number;
+  mean: number | null;
+  sd: number | null;
+  cv: number | null;
+  targetMean: number | null;
+  targetSd: number | null;
+  biasPercent: number | null;
+  allowableCv: number | null;
+  /** CV ≤ allowable CV (null when either is unknown) */
+  cvOk: boolean | null;
+  sigma: number | null;
+  rejectedRuns: number;
+  violations: Record<string, number>;
+}
+
+const finite = (x: number) => (Number.isFinite(x) ? x : null);
+
+export function monthlySummary(db: DB, actor: Actor, q: { lab?: string | null; month?: string | null }, now = Date.now()) {
+  const scope = resolveReadableLab(db, actor, q.lab);
+  const month = q.month || calendarMonth(now);
+  const m = monthInput.safeParse(month);
+  if (!m.success) throw AppError.invalid('Invalid month', [{ field: 'month', message: 'Use YYYY-MM' }]);
+  const { from, to } = monthRange(month);
+  const catalogue = new Map(listAnalytes(db).map((a) => [a.id, a]));
+  type Acc = { key: string; analyteId: number; instrument: string; level: string; lot: string; values: number[]; total: number; mean: number | null; sd: number | null; rejectedRuns: Set<number>; violations: Record<string, number> };
+  const groups = new Map<string, Acc>();
+  const keyOfRunLevel = new Map<string, string>();
+  for (const v of summaryValues(db, scope.labId, from, to)) {
+    const key = `${v.analyteId}|${v.instrument}|${v.level}|${v.lot}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { key, analyteId: v.analyteId, instrument: v.instrument, level: v.level, lot: v.lot, values: [], total: 0, mean: null, sd: null, rejectedRuns: new Set(), violations: {} }));
+    g.total++;
+    keyOfRunLevel.set(`${v.runId}|${v.level}`, key);
+    if (v.status === 'rejected') g.rejectedRuns.add(v.runId);
+    else if (!v.excluded) g.values.push(v.value);
+    if (v.mean !== null) {
+      g.mean = v.mean;
+      g.sd = v.sd;
+    }
+  }
+  for (const v of violationsInRange(db, scope.labId, from, to)) {
+    for (const level of v.levels) {
+      const g = groups.get(keyOfRunLevel.get(`${v.runId}|${level}`) ?? '');
+      if (g) g.violations[v.rule] = (g.violations[v.rule] ?? 0) + 1;
+    }
+  }
+  const collator = new Intl.Collator('en', { numeric: true });
+  const rows: SummaryRow[] = [...groups.values()].map((g) => {
+    const a = catalogue.get(g.analyteId)!;
+    const d = describe(g.values);
+    const mean = finite(d.mean);
+    const cv = finite(d.cv);
+    const bias = mean !== null && g.mean ? ((mean - g.mean) / g.mean) * 100 : null;
+    const allowableCv = a.allowableCvPercent ?? null;
+    let sigma: number | null = null;
+    if (a.teaPercent != null && bias !== null && cv !== null && cv > 0) sigma = sigmaMetric(a.teaPercent, bias, cv);
+    return {
+      analyte: a.code,
+      nameEn: a.nameEn,
+      nameZh: a.nameZh,
+      unit: a.unit,
+      instrument: g.instrument,
+      level: g.level,
+      lot: g.lot,
+      n: d.n,
+      total: g.total,
+      mean,
+      sd: finite(d.sd),
+      cv,
+      targetMean: g.mean,
+      targetSd: g.sd,
+      biasPercent: bias,
+      allowableCv,
+      cvOk: cv === null || allowableCv === null ? null : roundForDecision(cv) <= roundForDecision(allowableCv),
+      sigma,
+      rejectedRuns: g.rejectedRuns.size,
+      violations: g.violations,
+    };
+  });
+  rows.sort((x, y) => x.analyte.localeCompare(y.analyte) || x.instrument.localeCompare(y.instrument) || collator.compare(x.level, y.level) || x.lot.localeCompare(y.lot));
+  return { labId: scope.labId, month, rows };
+}
+
+const round = (x: number | null, d: number) => (x === null ? '' : Number(x.toFixed(d)));
+
+/** The monthly summary as CSV (lib/csv toCsv: quoted, formula-safe). */
+export function monthlySummaryCsv(db: DB, actor: Actor, q: { lab?: string | null; month?: string | null }, now = Date.now()) {
+  const { month, rows } = monthlySummary(db, actor, q, now);
+  const header = ['month', 'analyte_code', 'instrument', 'level', 'lot', 'n', 'mean', 'sd', 'cv_percent', 'target_mean', 'target_sd', 'bias_percent', 'allowable_cv_percent', 'cv_within_allowable', 'sigma', 'rejected_runs', 'violations'];
+  const body = rows.map((r) => [
+    month,
+    r.analyte,
+    r.instrument,
+    r.level,
+    r.lot,
+    r.n,
+    round(r.mean, 4),
+    round(r.sd, 4),
+    round(r.cv, 2),
+    round(r.targetMean, 4),
+    round(r.targetSd, 4),
+    round(r.biasPercent, 2),
+    r.allowableCv ?? '',
+    r.cvOk === null ? '' : r.cvOk ? 'yes' : 'no',
+    round(r.sigma, 2),
+    r.rejectedRuns,
+    Object.entries(r.violations)
+      .map(([k, v]) => `${k}:${v}`)
+      .join(' '),
+  ]);
+  return { month, filename: `iqc-summary-${month}.csv`, csv: toCsv(header, body) };
+}

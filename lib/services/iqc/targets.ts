@@ -1,0 +1,132 @@
+// Control lots and their targets. Targets are versioned and frozen: a new version takes effect after
+// the lot's last stored result, so no verdict already given is ever recomputed silently.
+import type { DB } from '@/db/client';
+import { findAnalyteByCode } from '@/db/queries/analytes';
+import { findLabScope } from '@/db/queries/labs';
+import { insertAudit } from '@/db/queries/audit';
+import { baselineValues, findControlLot, findControlLotById, insertControlLot, insertTarget, lastResultTimeOfLot, targetVersions } from '@/db/queries/iqc';
+import { can, type Actor } from '@/lib/auth/core';
+import { AppError, type FieldError } from '@/lib/errors';
+import { MIN_BASELINE_POINTS, targetsFromBaseline } from '@/lib/stats';
+import { baselineInput, targetInput, type TargetInput } from '@/lib/validation/iqc';
+import { zodFieldErrors } from '@/lib/validation/errors';
+import { resolveWritableLab } from './ingest';
+import { calendarDay } from './time';
+
+function nextVersion(db: DB, controlLotId: number) {
+  const versions = targetVersions(db, controlLotId);
+  return (versions.at(-1)?.version ?? 0) + 1;
+}
+
+function assertAfterLastResult(db: DB, controlLotId: number, effectiveFrom: number) {
+  const last = lastResultTimeOfLot(db, controlLotId);
+  if (last !== null && effectiveFrom <= last) {
+    throw AppError.conflict(`Targets take effect after the lot's last result (${new Date(last).toISOString()}); earlier verdicts are never recomputed`);
+  }
+}
+
+/** Enter a manufacturer's target (mean, SD) for a lab × analyte × level × lot (× instrument); the
+ * lot is created when new. A new version of an existing lot's target starts at `effectiveFrom`. */
+export function setManufacturerTarget(db: DB, actor: Actor, input: unknown, now = Date.now()) {
+  const lab = (input as { lab?: string | null } | null)?.lab ?? null;
+  return setManufacturerTargets(db, actor, { lab, targets: [input] }, now)[0];
+}
+
+/** Several manufacturer targets of one lab (a new box of control material, the seed) in one
+ * transaction: every row validated first (errors by row and field), then all written or none. */
+export function setManufacturerTargets(db: DB, actor: Actor, input: { lab?: string | null; targets: readonly unknown[] }, now = Date.now()) {
+  const scope = resolveWritableLab(db, actor, input.lab ?? null, 'iqcTarget.manage');
+  const errors: FieldError[] = [];
+  const rows: (TargetInput & { analyteId: number; effectiveFrom: number })[] = [];
+  input.targets.forEach((raw, i) => {
+    const parsed = targetInput.safeParse(raw);
+    if (!parsed.success) return errors.push(...zodFieldErrors(parsed.error, input.targets.length > 1 ? i + 1 : undefined));
+    const t = parsed.data;
+    const analyte = findAnalyteByCode(db, t.analyte);
+    if (!analyte) return errors.push({ ...(input.targets.length > 1 ? { row: i + 1 } : {}), field: 'analyte', message: `Unknown analyte code ${t.analyte}` });
+    const effectiveFrom = t.effectiveFrom ?? now;
+    if (Number.isNaN(effectiveFrom)) return errors.push({ ...(input.targets.length > 1 ? { row: i + 1 } : {}), field: 'effectiveFrom', message: 'Not a date and time' });
+    rows.push({ ...t, analyteId: analyte.id, effectiveFrom });
+  });
+  if (errors.length) throw AppError.invalid('Invalid target', errors);
+  return db.transaction((tx) =>
+    rows.map((t) => {
+      const existing = findControlLot(tx, scope.labId, t.analyteId, t.level, t.lot, t.instrument);
+      const lot = existing ?? insertControlLot(tx, { labId: scope.labId, analyteId: t.analyteId, level: t.level, lotNumber: t.lot, instrument: t.instrument, createdAt: now });
+      // a lot created here has neither results nor targets yet
+      if (existing) assertAfterLastResult(db, lot.id, t.effectiveFrom);
+      const target = insertTarget(tx, {
+        controlLotId: lot.id,
+        version: existing ? nextVersion(db, lot.id) : 1,
+        mean: t.mean,
+        sd: t.sd,
+        source: 'manufacturer',
+        effectiveFrom: t.effectiveFrom,
+        reason: t.reason || null,
+        createdBy: actor.userId,
+        createdAt: now,
+      });
+      insertAudit(tx, {
+        actorId: actor.userId,
+        actorEmail: actor.email,
+        action: 'iqc.target.set',
+        entityType: 'qc_target',
+        entityId: target.id,
+        labId: scope.labId,
+        details: { analyte: t.analyte, level: t.level, lot: t.lot, instrument: t.instrument, mean: t.mean, sd: t.sd, version: target.version, effectiveFrom: t.effectiveFrom, source: 'manufacturer' },
+        at: now,
+      });
+      return { lot, target };
+    }),
+  );
+}
+
+/** Establish a lot's targets from its own in-control results (≥ 20 on ≥ 20 days, CLSI C24 /
+ * WS/T 641-2018): mean and sample SD, frozen as a new version taking effect now. */
+export function establishTargetsFromBaseline(db: DB, actor: Actor, input: unknown, now = Date.now()) {
+  const parsed = baselineInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
+  const lot = findControlLotById(db, parsed.data.controlLotId);
+  const scope = lot ? findLabScope(db, lot.labId) : undefined;
+  if (!lot || !scope || !can(actor, 'iqc.read', scope)) throw AppError.notFound('No such control lot');
+  if (!can(actor, 'iqcTarget.manage', scope)) throw AppError.forbidden('You may not set targets for this laboratory');
+  return db.transaction((tx) => {
+    const values = baselineValues(tx, lot.id);
+    const days = new Set(values.map((v) => calendarDay(v.measuredAt))).size;
+    if (values.length < MIN_BASELINE_POINTS || days < MIN_BASELINE_POINTS) {
+      throw AppError.invalid('Not enough baseline results', [
+        { field: 'controlLotId', message: `Targets need at least ${MIN_BASELINE_POINTS} in-control results on ${MIN_BASELINE_POINTS} days; this lot has ${values.length} on ${days} days` },
+      ]);
+    }
+    let stats;
+    try {
+      stats = targetsFromBaseline(values.map((v) => v.value));
+    } catch (e) {
+      throw AppError.invalid('Targets cannot be set', [{ field: 'controlLotId', message: (e as Error).message }]);
+    }
+    const effectiveFrom = Math.max(now, values[values.length - 1].measuredAt + 1);
+    const target = insertTarget(tx, {
+      controlLotId: lot.id,
+      version: nextVersion(db, lot.id),
+      mean: stats.mean,
+      sd: stats.sd,
+      source: 'lab_baseline',
+      basisN: stats.n,
+      effectiveFrom,
+      reason: parsed.data.reason || `baseline of ${stats.n} results`,
+      createdBy: actor.userId,
+      createdAt: now,
+    });
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'iqc.target.baseline',
+      entityType: 'qc_target',
+      entityId: target.id,
+      labId: lot.labId,
+      details: { controlLotId: lot.id, mean: stats.mean, sd: stats.sd, n: stats.n, version: target.version, effectiveFrom },
+      at: now,
+    });
+    return target;
+  });
+}

@@ -1,0 +1,228 @@
+// Read models of IQC for pages and the API: who may read which lab, the dashboard, the
+// Levey-Jennings chart data (plain arrays for a client chart), lots and results for the LIS API.
+import type { DB } from '@/db/client';
+import { findAnalyteByCode, listAnalytes } from '@/db/queries/analytes';
+import { findLabByCode, findLabScope } from '@/db/queries/labs';
+import {
+  actionsInRange,
+  analytesWithIqc,
+  chartPoints,
+  dashboardRows,
+  listCorrectiveActions,
+  findCorrectiveAction,
+  findRun,
+  listLotsWithTargets,
+  resultHistory,
+  resultsForApi,
+  violationsOfRuns,
+  violationsInRange,
+} from '@/db/queries/iqc';
+import { can, type Actor } from '@/lib/auth/core';
+import { AppError } from '@/lib/errors';
+import { DAY_MS, parseBound } from './time';
+
+/** The lab a read concerns: a lab manager's own lab (a code, if given, must be theirs); a regulator
+ * or admin must name a lab within their jurisdiction. 403 otherwise, 404 for an unknown code. */
+export function resolveReadableLab(db: DB, actor: Actor, labCode?: string | null) {
+  if (!can(actor, 'iqc.read')) throw AppError.forbidden('You may not read internal QC');
+  let labId = actor.labId;
+  if (labCode) {
+    const lab = findLabByCode(db, labCode);
+    if (!lab) throw AppError.notFound(`No laboratory ${labCode}`);
+    labId = lab.lab.id;
+  }
+  if (!labId) throw AppError.invalid('A laboratory is required', [{ field: 'lab', message: 'Give the laboratory code (lab=)' }]);
+  const scope = findLabScope(db, labId);
+  if (!scope || !can(actor, 'iqc.read', scope)) throw AppError.forbidden('That laboratory is outside your jurisdiction');
+  return scope;
+}
+
+export type TrafficLight = 'green' | 'amber' | 'red' | 'grey';
+const LIGHT: Record<string, TrafficLight> = { accepted: 'green', warning: 'amber', rejected: 'red', no_target: 'grey' };
+
+/** Traffic-light table (last run per analyte × instrument), open corrective actions, and counts. */
+export function labDashboard(db: DB, actor: Actor, labCode?: string | null, now = Date.now()) {
+  const scope = resolveReadableLab(db, actor, labCode);
+  const { latest, open } = dashboardRows(db, scope.labId);
+  const openBy = new Map(open.map((o) => [o.analyteId, o.n]));
+  const names = new Map(listAnalytes(db).map((a) => [a.id, a]));
+  const rows = latest
+    .map((r) => {
+      const a = names.get(r.analyteId)!;
+      return {
+        analyteId: r.analyteId,
+        analyte: a.code,
+        nameEn: a.nameEn,
+        nameZh: a.nameZh,
+        instrument: r.instrument,
+        status: r.status,
+        light: LIGHT[r.status],
+        lastAt: r.measuredAt,
+        daysSince: Math.max(0, Math.floor((now - r.measuredAt) / DAY_MS)),
+        runs: r.runs,
+        openActions: openBy.get(r.analyteId) ?? 0,
+      };
+    })
+    .sort((x, y) => x.analyte.localeCompare(y.analyte) || x.instrument.localeCompare(y.instrument));
+  const openActions = listCorrectiveActions(db, scope.labId, { status: 'open', limit: 50 });
+  const lastQcAt = rows.reduce<number | null>((m, r) => (m === null || r.lastAt > m ? r.lastAt : m), null);
+  return {
+    labId: scope.labId,
+    rows,
+    openActions,
+    counts: {
+      analytes: new Set(rows.map((r) => r.analyteId)).size,
+      red: rows.filter((r) => r.light === 'red').length,
+      amber: rows.filter((r) => r.light === 'amber').length,
+      open: open.reduce((n, o) => n + o.n, 0),
+      daysSinceLastQc: lastQcAt === null ? null : Math.max(0, Math.floor((now - lastQcAt) / DAY_MS)),
+    },
+  };
+}
+
+export interface ChartPoint {
+  resultId: number;
+  runId: number;
+  t: number;
+  value: number;
+  z: number | null;
+  mean: number | null;
+  sd: number | null;
+  lot: string;
+  status: string;
+  operator: string | null;
+  rules: string[];
+  actionId: number | null;
+  actionStatus: string | null;
+  version: number;
+}
+
+export interface ChartPanel {
+  level: string;
+  points: ChartPoint[];
+  /** the first time each lot (after the first) appears: lot boundaries */
+  lotChanges: { t: number; lot: string }[];
+}
+
+/** Levey-Jennings data of one analyte (one panel per level), for a date range (default 90 days). */
+export function chartData(db: DB, actor: Actor, q: { lab?: string | null; analyte: string; from?: string | null; to?: string | null; instrument?: string | null }, now = Date.now()) {
+  const scope = resolveReadableLab(db, actor, q.lab);
+  const analyte = findAnalyteByCode(db, q.analyte.trim().toUpperCase());
+  if (!analyte) throw AppError.notFound(`Unknown analyte ${q.analyte}`);
+  const to = parseBound(q.to, true) ?? now + 60_000;
+  const from = parseBound(q.from, false) ?? to - 90 * DAY_MS;
+  if (Number.isNaN(from) || Number.isNaN(to)) throw AppError.invalid('Invalid date range', [{ field: 'from', message: 'Use YYYY-MM-DD' }]);
+  const rows = chartPoints(db, scope.labId, analyte.id, from, to, q.instrument ?? undefined);
+  const rulesByRun = new Map<number, { rule: string; levels: string[] }[]>();
+  for (const v of violationsInRange(db, scope.labId, from, to, analyte.id)) {
+    let list = rulesByRun.get(v.runId);
+    if (!list) rulesByRun.set(v.runId, (list = []));
+    list.push({ rule: v.rule, levels: v.levels });
+  }
+  const actionByRun = new Map(actionsInRange(db, scope.labId, analyte.id, from, to).map((a) => [a.runId, a]));
+  const panels = new Map<string, ChartPanel>();
+  const instruments = new Set<string>();
+  for (const r of rows) {
+    instruments.add(r.instrument);
+    let panel = panels.get(r.level);
+    if (!panel) panels.set(r.level, (panel = { level: r.level, points: [], lotChanges: [] }));
+    const last = panel.points.at(-1);
+    if (last && last.lot !== r.lot) panel.lotChanges.push({ t: r.measuredAt, lot: r.lot });
+    const action = actionByRun.get(r.runId);
+    panel.points.push({
+      resultId: r.id,
+      runId: r.runId,
+      t: r.measuredAt,
+      value: r.value,
+      z: r.z,
+      mean: r.mean,
+      sd: r.sd,
+      lot: r.lot,
+      status: r.status,
+      operator: r.operator,
+      rules: (rulesByRun.get(r.runId) ?? []).filter((v) => v.levels.includes(r.level)).map((v) => v.rule),
+      actionId: action?.id ?? null,
+      actionStatus: action?.status ?? null,
+      version: r.version,
+    });
+  }
+  const collator = new Intl.Collator('en', { numeric: true });
+  return {
+    labId: scope.labId,
+    analyte: { id: analyte.id, code: analyte.code, nameEn: analyte.nameEn, nameZh: analyte.nameZh, unit: analyte.unit },
+    from,
+    to,
+    instruments: [...instruments].sort(),
+    panels: [...panels.values()].sort((a, b) => collator.compare(a.level, b.level)),
+  };
+}
+
+/** Analytes with IQC at the lab (chart picker), and corrective actions (list page). */
+export function iqcAnalytes(db: DB, actor: Actor, labCode?: string | null) {
+  const scope = resolveReadableLab(db, actor, labCode);
+  return analytesWithIqc(db, scope.labId);
+}
+
+export function correctiveActionList(db: DB, actor: Actor, q: { lab?: string | null; status?: 'open' | 'resolved' } = {}) {
+  const scope = resolveReadableLab(db, actor, q.lab);
+  return listCorrectiveActions(db, scope.labId, { status: q.status, limit: 500 });
+}
+
+/** One corrective action with its run: values (every version), violations. 404 outside the
+ * caller's reach. */
+export function correctiveActionDetail(db: DB, actor: Actor, id: number) {
+  const ca = Number.isInteger(id) ? findCorrectiveAction(db, id) : undefined;
+  const scope = ca ? findLabScope(db, ca.labId) : undefined;
+  if (!ca || !scope || !can(actor, 'iqc.read', scope)) throw AppError.notFound('No such corrective action');
+  const run = findRun(db, ca.runId)!;
+  const analyte = listAnalytes(db).find((a) => a.id === ca.analyteId)!;
+  return {
+    action: ca,
+    run,
+    analyte: { code: analyte.code, nameEn: analyte.nameEn, nameZh: analyte.nameZh, unit: analyte.unit },
+    results: resultHistory(db, run.id),
+    violations: violationsOfRuns(db, [run.id]),
+  };
+}
+
+/** `GET /api/v1/iqc/lots`: the lab's control lots with the target in force now. */
+export function lotsWithTargets(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()) {
+  const scope = resolveReadableLab(db, actor, q.lab);
+  return listLotsWithTargets(db, scope.labId, now);
+}
+
+export function lotsForApi(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()) {
+  return lotsWithTargets(db, actor, q, now).map((l) => ({
+    analyte: l.analyte,
+    level: l.level,
+    lot: l.lot,
+    ...(l.instrument ? { instrument: l.instrument } : {}),
+    mean: l.mean,
+    sd: l.sd,
+    source: l.source,
+    effectiveFrom: l.effectiveFrom === null ? null : new Date(l.effectiveFrom).toISOString(),
+  }));
+}
+
+/** `GET /api/v1/iqc/results?analyte=&from=&to=[&lab=]`: results with their run verdicts (default:
+ * the last 30 days; at most 50,000 rows). */
+export function resultsForApiView(db: DB, actor: Actor, q: { lab?: string | null; analyte?: string | null; from?: string | null; to?: string | null }, now = Date.now()) {
+  const scope = resolveReadableLab(db, actor, q.lab);
+  const to = parseBound(q.to, true) ?? now + 60_000;
+  const from = parseBound(q.from, false) ?? to - 30 * DAY_MS;
+  const errors = [];
+  if (Number.isNaN(from)) errors.push({ field: 'from', message: 'Not a date (YYYY-MM-DD or ISO 8601)' });
+  if (Number.isNaN(to)) errors.push({ field: 'to', message: 'Not a date (YYYY-MM-DD or ISO 8601)' });
+  let analyteId: number | undefined;
+  if (q.analyte) {
+    analyteId = findAnalyteByCode(db, q.analyte.trim().toUpperCase())?.id;
+    if (analyteId === undefined) errors.push({ field: 'analyte', message: `Unknown analyte code ${q.analyte}` });
+  }
+  if (errors.length) throw AppError.invalid('Invalid query', errors);
+  return resultsForApi(db, scope.labId, from, to, analyteId).map((r) => ({
+    ...r,
+    instrument: r.instrument || undefined,
+    measuredAt: new Date(r.measuredAt).toISOString(),
+  }));
+}
+

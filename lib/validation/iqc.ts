@@ -1,0 +1,168 @@
+// Internal QC input: one control result (grid, CSV, JSON API, seed), targets, rule sets and
+// corrective actions. Shared by forms, server actions, the API, the CSV import and the seed.
+import { z } from 'zod';
+import { WESTGARD_RULES } from '@/lib/stats';
+import { safeText } from './admin';
+
+/** Times without an offset are read as China Standard Time: LIS exports and hand-made spreadsheets
+ * in the demo regions write local wall-clock time. */
+export const IQC_DEFAULT_UTC_OFFSET = '+08:00';
+
+/** The CSV template's columns, in order (`operator` is optional). */
+export const IQC_CSV_COLUMNS = ['measured_at', 'analyte_code', 'level', 'lot', 'value', 'instrument'] as const;
+export const IQC_CSV_REQUIRED = ['measured_at', 'analyte_code', 'level', 'lot', 'value'] as const;
+
+/** Earliest accepted measurement time (2000-01-01) and how far in the future a clock may drift. */
+const EARLIEST = Date.UTC(2000, 0, 1);
+const FUTURE_SLACK_MS = 10 * 60 * 1000;
+
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * A measurement time: epoch milliseconds, or `YYYY-MM-DD HH:mm[:ss[.SSS]]` with `T` or a space and
+ * an optional offset (`Z`, `+08:00`); without an offset, {@link IQC_DEFAULT_UTC_OFFSET}. A date
+ * without a time is refused (two runs of one day would merge). Returns NaN when invalid.
+ */
+export function parseMeasuredAt(v: unknown): number {
+  if (typeof v === 'number') return Number.isInteger(v) ? v : NaN;
+  if (v instanceof Date) return v.getTime();
+  if (typeof v !== 'string') return NaN;
+  const s = v.trim();
+  if (/^\d{12,14}$/.test(s)) return Number(s);
+  const m = ISO_TIME.exec(s);
+  if (!m) return NaN;
+  const [, y, mo, d, h, mi, sec = '0', ms = '0', off] = m;
+  let offset = off ?? IQC_DEFAULT_UTC_OFFSET;
+  if (/^z$/i.test(offset)) offset = '+00:00';
+  const om = /^([+-])(\d{2}):?(\d{2})$/.exec(offset)!;
+  const offsetMin = (om[1] === '-' ? -1 : 1) * (Number(om[2]) * 60 + Number(om[3]));
+  const [Y, M, D, H, Mi, S] = [y, mo, d, h, mi, sec].map(Number);
+  if (M < 1 || M > 12 || D < 1 || D > 31 || H > 23 || Mi > 59 || S > 59) return NaN;
+  const t = Date.UTC(Y, M - 1, D, H, Mi, S, Number(ms.padEnd(3, '0'))) - offsetMin * 60_000;
+  // reject 31 February and the like: the date must survive the round trip
+  const check = new Date(t + offsetMin * 60_000);
+  if (check.getUTCDate() !== D || check.getUTCMonth() !== M - 1) return NaN;
+  return t;
+}
+
+const measuredAtField = (now: number) => {
+  // the values of one run share their time text: remember the last one read
+  let lastText: unknown;
+  let lastTime = NaN;
+  return z
+    .unknown()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === null || v === '') {
+        ctx.addIssue({ code: 'custom', message: 'Required' });
+        return z.NEVER;
+      }
+      const t = v === lastText ? lastTime : parseMeasuredAt(v);
+      lastText = v;
+      lastTime = t;
+      if (Number.isNaN(t)) {
+        ctx.addIssue({ code: 'custom', message: 'Not a date and time (use YYYY-MM-DD HH:mm, optionally with an offset such as +08:00)' });
+        return z.NEVER;
+      }
+      if (t < EARLIEST) ctx.addIssue({ code: 'custom', message: 'Before the year 2000' });
+      if (t > now + FUTURE_SLACK_MS) ctx.addIssue({ code: 'custom', message: 'In the future' });
+      return t;
+    });
+};
+
+const numericValue = z.unknown().optional().transform((v, ctx) => {
+  if (v === undefined || v === null || (typeof v === 'string' && !v.trim())) {
+    ctx.addIssue({ code: 'custom', message: 'Required' });
+    return z.NEVER;
+  }
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v.trim()) ? Number(v.trim()) : NaN;
+  if (!Number.isFinite(n)) {
+    ctx.addIssue({ code: 'custom', message: 'Not a number' });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const requiredText = (max: number) => safeText(max).pipe(z.string().min(1, 'Required'));
+const optionalText = (max: number) => z.preprocess((v) => (v === undefined || v === null ? '' : v), safeText(max));
+
+const FORMULA = /^[=+\-@\t\r]/;
+const FORMULA_MESSAGE = 'Must not start with =, +, -, @ (spreadsheet formula)';
+
+/** A text field of a result row in one transform (the ingest path validates a million rows a
+ * second, so each field is one function): numbers become text, trimmed, length-checked, and text
+ * a spreadsheet would run as a formula is refused. */
+const textField = (max: number, required: boolean, upper = false) =>
+  // optional() so that a missing key reaches the transform (which says "Required")
+  z.unknown().optional().transform((v, ctx) => {
+    if (v === undefined || v === null) v = '';
+    if (typeof v === 'number' && Number.isFinite(v)) v = String(v);
+    if (typeof v !== 'string') {
+      ctx.addIssue({ code: 'custom', message: 'Must be text' });
+      return z.NEVER;
+    }
+    const s = v.trim();
+    if (required && !s) ctx.addIssue({ code: 'custom', message: 'Required' });
+    else if (s.length > max) ctx.addIssue({ code: 'custom', message: `At most ${max} characters` });
+    else if (FORMULA.test(s)) ctx.addIssue({ code: 'custom', message: FORMULA_MESSAGE });
+    else return upper ? s.toUpperCase() : s;
+    return z.NEVER;
+  });
+
+/** One control result as every way in gives it (field names of the JSON API). */
+export const iqcResultInput = (now: number = Date.now()) =>
+  z.object({
+    analyte: textField(20, true, true),
+    level: textField(20, true),
+    lot: textField(40, true),
+    value: numericValue,
+    measuredAt: measuredAtField(now),
+    instrument: textField(60, false),
+    operator: textField(100, false),
+  });
+export type IqcResultInput = z.infer<ReturnType<typeof iqcResultInput>>;
+
+/** The JSON body of POST /api/v1/iqc/results. `lab` (a lab code) is optional: the caller's lab. */
+export const iqcResultsBody = z.object({
+  lab: z.string().trim().max(40).optional(),
+  results: z.array(z.unknown()).min(1, 'No results').max(200_000, 'At most 200,000 results per request'),
+});
+
+export const targetInput = z.object({
+  analyte: z.string().trim().toUpperCase().min(1).max(20),
+  level: requiredText(20),
+  lot: requiredText(40),
+  instrument: optionalText(60),
+  mean: z.coerce.number().finite(),
+  sd: z.coerce.number().finite().positive('Must be greater than 0'),
+  /** When the target takes effect (default: now). Must follow the lot's last judged result. */
+  effectiveFrom: z.preprocess((v) => (v === '' || v === undefined || v === null ? undefined : parseMeasuredAt(v)), z.number().int().optional()),
+  reason: optionalText(500),
+});
+export type TargetInput = z.infer<typeof targetInput>;
+
+export const baselineInput = z.object({
+  controlLotId: z.coerce.number().int().positive(),
+  reason: optionalText(500),
+});
+
+export const ruleConfigInput = z.object({
+  analyte: z.string().trim().toUpperCase().min(1).max(20),
+  /** Empty: back to the default (Sigma Rules when a sigma is known, else the classic set). */
+  rules: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.enum(WESTGARD_RULES)).max(WESTGARD_RULES.length)),
+});
+
+export const resolveActionInput = z.object({
+  id: z.coerce.number().int().positive(),
+  cause: requiredText(1000),
+  action: requiredText(1000),
+  outcome: requiredText(1000),
+});
+
+export const correctResultInput = z.object({
+  resultId: z.coerce.number().int().positive(),
+  value: numericValue,
+  reason: requiredText(500),
+});
+
+export const monthInput = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'Use YYYY-MM');

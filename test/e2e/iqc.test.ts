@@ -1,0 +1,127 @@
+// A lab manager's IQC journey in the browser: enter a run that violates 1-3s, see it red on the
+// Levey-Jennings chart, record the corrective action, and watch the dashboard follow. A regulator
+// of another province is refused the lab's IQC pages; one of the region reads them.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { eq } from 'drizzle-orm';
+import { openBrowser, signIn } from './browser';
+import { openDatabase } from '@/db/client';
+import { apiTokens, users } from '@/db/schema';
+import { generateApiToken } from '@/lib/auth/tokens';
+
+const baseUrl = inject('baseUrl');
+const databasePath = inject('databasePath');
+
+async function openCount(page: Page): Promise<number> {
+  await page.goto(`${baseUrl}/lab`);
+  return Number(await page.getByTestId('count-open').textContent());
+}
+
+describe('internal QC in the browser', () => {
+  let browser: Awaited<ReturnType<typeof openBrowser>>;
+  let context: BrowserContext;
+  beforeAll(async () => {
+    browser = await openBrowser();
+    context = browser.context;
+  });
+  afterAll(async () => browser?.close());
+
+  it('a lab manager enters a run violating 1-3s, sees it red on the chart, records the corrective action, and the dashboard updates', async () => {
+    await context.clearCookies();
+    const page = await context.newPage();
+    await signIn(page, baseUrl, 'lab1@demo.labqc');
+    const before = await openCount(page);
+    // the seeded demo has charts and a recent open corrective action for this lab
+    await expect(page.getByTestId('iqc-lights').locator('tr[data-analyte]').count()).resolves.toBeGreaterThan(10);
+    expect(before).toBeGreaterThan(0);
+
+    // the entry grid: K level 1 far beyond 3 SD, level 2 at its target mean
+    await page.goto(`${baseUrl}/lab/iqc/enter`);
+    const l2 = page.locator('tr[data-analyte="K"][data-level="2"]');
+    const target = (await l2.locator('td').nth(4).textContent()) ?? '';
+    const mean = target.match(/^([\d.]+)/)?.[1];
+    expect(mean).toBeTruthy();
+    await page.getByLabel('Value of K level 1').fill('9.9');
+    await page.getByLabel('Value of K level 1').press('Enter');
+    // Enter moved the focus to the next cell: level 2
+    await expect(page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).resolves.toBe('Value of K level 2');
+    await page.keyboard.type(mean!);
+    await page.keyboard.press('Control+Enter');
+    const verdict = page.getByTestId('verdict-K');
+    await verdict.waitFor();
+    await expect(verdict.getAttribute('data-status')).resolves.toBe('rejected');
+    await expect(verdict.textContent()).resolves.toContain('1-3s');
+
+    // the dashboard shows K red with one more open corrective action
+    expect(await openCount(page)).toBe(before + 1);
+    await expect(page.locator('tr[data-analyte="K"] [data-status]').first().getAttribute('data-status')).resolves.toBe('rejected');
+
+    // the chart: the new point is red and carries the rule name
+    await page.goto(`${baseUrl}/lab/iqc/chart?analyte=K`);
+    const red = page.locator('[data-testid=lj-panel-1] [data-testid=lj-point][data-status=rejected][data-rules~="1-3s"]');
+    await red.first().waitFor();
+    await expect(red.count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator('[data-testid=lj-panel-1] [data-testid=lj-action]').count()).resolves.toBeGreaterThan(0);
+
+    // the newest flagged run is ours: record its corrective action
+    await page.getByTestId('flagged-runs').locator('tbody tr').first().getByRole('link', { name: 'Record the corrective action' }).click();
+    await page.waitForURL(/\/lab\/iqc\/corrective-actions\/\d+$/);
+    await page.fill('#cause', 'Sample probe partly blocked');
+    await page.fill('#action', 'Cleaned the probe, recalibrated, reran both controls');
+    await page.fill('#outcome', 'Rerun in control; patient results since last good run reviewed');
+    await page.getByRole('button', { name: 'Record and close' }).click();
+    // the page now shows the record instead of the form
+    await page.getByTestId('resolved-record').waitFor();
+    await expect(page.getByTestId('resolved-record').textContent()).resolves.toContain('Sample probe partly blocked');
+
+    // the dashboard follows
+    expect(await openCount(page)).toBe(before);
+    await page.goto(`${baseUrl}/lab/iqc/corrective-actions`);
+    await expect(page.getByTestId('corrective-actions').textContent()).resolves.toContain('Sample probe partly blocked');
+    await page.close();
+  });
+
+  it('a regulator of the region reads the lab\'s IQC; another province gets 403', async () => {
+    await context.clearCookies();
+    const page = await context.newPage();
+    await signIn(page, baseUrl, 'regulator.gd@demo.labqc');
+    const ok = await page.goto(`${baseUrl}/regulator/labs/GZ-001/iqc`);
+    expect(ok?.status()).toBe(200);
+    await expect(page.getByTestId('iqc-lights').isVisible()).resolves.toBe(true);
+    await page.goto(`${baseUrl}/regulator/labs/GZ-001/iqc/summary`);
+    await expect(page.getByTestId('iqc-summary').isVisible()).resolves.toBe(true);
+    await context.clearCookies();
+    await signIn(page, baseUrl, 'regulator.zj@demo.labqc');
+    const refused = await page.goto(`${baseUrl}/regulator/labs/GZ-001/iqc`);
+    expect(refused?.status()).toBe(403);
+    await page.close();
+  });
+
+  it('the LIS API takes a CSV body with a lab token (201), refuses bad rows (422) and anonymous callers (401)', async () => {
+    // a token for lab1, as the tokens page would create it
+    const db = openDatabase(databasePath);
+    const user = db.select().from(users).where(eq(users.email, 'lab1@demo.labqc')).get()!;
+    const g = generateApiToken();
+    db.insert(apiTokens).values({ labId: user.labId!, userId: user.id, name: 'e2e LIS', prefix: g.prefix, tokenHash: g.hash, createdAt: Date.now() }).run();
+    db.$client.close();
+    const at = new Date(Date.now() - 60_000).toISOString();
+    const csv = `measured_at,analyte_code,level,lot,value,instrument\n${at},NA,1,NA-E2E-1,140.1,E2E\n${at},NA,2,NA-E2E-2,120.2,E2E\n`;
+    const post = (body: string, headers: Record<string, string>) => fetch(`${baseUrl}/api/v1/iqc/results`, { method: 'POST', headers, body });
+    const ok = await post(csv, { 'content-type': 'text/csv', authorization: `Bearer ${g.token}` });
+    expect(ok.status).toBe(201);
+    await expect(ok.json()).resolves.toMatchObject({ inserted: 2, runs: [{ analyte: 'NA', status: 'no_target', violations: [] }] });
+    const again = await post(csv, { 'content-type': 'text/csv', authorization: `Bearer ${g.token}` });
+    await expect(again.json()).resolves.toMatchObject({ inserted: 0, skipped: 2 });
+    const bad = await post(csv.replace('140.1', 'abc'), { 'content-type': 'text/csv', authorization: `Bearer ${g.token}` });
+    expect(bad.status).toBe(422);
+    await expect(bad.json()).resolves.toMatchObject({ errors: [{ row: 2, field: 'value' }] });
+    const other = await post(JSON.stringify({ lab: 'HZ-001', results: [] }), { 'content-type': 'application/json', authorization: `Bearer ${g.token}` });
+    expect(other.status).toBe(403);
+    expect((await post(csv, { 'content-type': 'text/csv' })).status).toBe(401);
+    const lots = await fetch(`${baseUrl}/api/v1/iqc/lots`, { headers: { authorization: `Bearer ${g.token}` } });
+    expect(lots.status).toBe(200);
+    await expect(lots.json()).resolves.toContainEqual(expect.objectContaining({ analyte: 'NA', lot: 'NA-E2E-1', instrument: 'E2E', mean: null }));
+    const results = await fetch(`${baseUrl}/api/v1/iqc/results?analyte=NA`, { headers: { authorization: `Bearer ${g.token}` } });
+    await expect(results.json()).resolves.toContainEqual(expect.objectContaining({ analyte: 'NA', lot: 'NA-E2E-1', value: 140.1, status: 'no_target' }));
+  });
+});
