@@ -42,14 +42,15 @@ export function parseCsv(text: string, requiredColumns: readonly string[], opts:
 }
 
 function recordLines(text: string, count: number): number[] {
-  // fast path: no quoted newlines and no blank lines → record i is on line i + 1
+  // a record starts at the first non-blank character after a newline outside quotes; lines that are
+  // empty or only spaces are skipped by the parser and must not be counted as records here either
   const out: number[] = [];
   let line = 1;
   let inQuotes = false;
   let recordStart = true;
   for (let i = 0; i < text.length && out.length < count; i++) {
     const c = text[i];
-    if (recordStart && c !== '\n' && c !== '\r') {
+    if (recordStart && c !== '\n' && c !== '\r' && c !== ' ' && c !== '\t' && c !== '\uFEFF') {
       out.push(line);
       recordStart = false;
     }

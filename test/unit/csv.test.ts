@@ -1,0 +1,71 @@
+// Shared CSV reading: line numbers as a spreadsheet shows them, refusals, and safe export cells.
+import { describe, expect, it } from 'vitest';
+import { csvCell, looksLikeFormula, parseCsv, toCsv } from '@/lib/csv';
+import { AppError } from '@/lib/errors';
+
+const refusal = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (e) {
+    return e as AppError;
+  }
+  throw new Error('expected a refusal');
+};
+
+describe('parseCsv', () => {
+  it('numbers records by their line in the file (header = line 1), across blank and space-only lines', () => {
+    const rows = parseCsv('a,b\n1,2\n\n3,4\n   \n5,6\n', ['a', 'b']);
+    expect(rows.map((r) => [r.line, r.values.a])).toEqual([
+      [2, '1'],
+      [4, '3'],
+      [6, '5'],
+    ]);
+  });
+
+  it('counts a quoted newline as part of its record', () => {
+    const rows = parseCsv('a,b\n"x\ny",2\n3,4\n', ['a', 'b']);
+    expect(rows.map((r) => [r.line, r.values.a])).toEqual([
+      [2, 'x\ny'],
+      [4, '3'],
+    ]);
+  });
+
+  it('matches columns case-insensitively and accepts a UTF-8 BOM', () => {
+    expect(parseCsv('\uFEFFA , B\n1,2\n', ['a', 'b'])[0].values).toEqual({ a: '1', b: '2' });
+  });
+
+  it.each([
+    ['an empty file', '', 'invalid'],
+    ['a header without rows', 'a,b\n', 'invalid'],
+    ['a missing column', 'a\n1\n', 'invalid'],
+    ['broken quoting', 'a,b\n"1,2\n', 'invalid'],
+  ])('refuses %s', (_t, text, code) => {
+    expect(refusal(() => parseCsv(text, ['a', 'b'])).code).toBe(code);
+  });
+
+  it('refuses a file over the size limit before parsing it', () => {
+    expect(refusal(() => parseCsv('a,b\n' + '1,2\n'.repeat(100), ['a', 'b'], { maxBytes: 100 })).code).toBe('too_large');
+  });
+
+  it('names the missing column and line 1', () => {
+    expect(refusal(() => parseCsv('a\n1\n', ['a', 'b'])).errors).toEqual([{ row: 1, field: 'b', message: 'Column "b" is missing' }]);
+  });
+});
+
+describe('formula injection', () => {
+  it.each([
+    ['=CMD()', true],
+    ['@SUM(A1)', true],
+    ['+cmd', true],
+    ['-2+3', false],
+    ['3.5', false],
+    ['Cobas c702', false],
+  ])('looksLikeFormula(%j) = %s', (s, expected) => expect(looksLikeFormula(s)).toBe(expected));
+
+  it('exports such text neutralised and quotes cells that need it', () => {
+    expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvCell('a,b')).toBe('"a,b"');
+    expect(csvCell(-1.5)).toBe('-1.5');
+    expect(toCsv(['x', 'y'], [[1, null]])).toBe('x,y\r\n1,\r\n');
+  });
+});
