@@ -1,5 +1,6 @@
 import Link from 'next/link';
-import { getFormatter, getTranslations } from 'next-intl/server';
+import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
+import { findRegionByCode } from '@/db/queries/regions';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { readAuditLog } from '@/lib/services/audit';
@@ -20,10 +21,14 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const tc = await getTranslations('common');
   const format = await getFormatter();
   const log = readAuditLog(getDb(), actor, sp);
+  const region = actor.regionCode ? findRegionByCode(getDb(), actor.regionCode) : undefined;
+  const regionLabel = region ? `${(await getLocale()) === 'zh' ? region.name : region.nameEn} (${region.code})` : (actor.regionCode ?? '');
+  const actionName = (a: string) => (t.has(`actionNames.${a.replace(/\./g, '_')}`) ? t(`actionNames.${a.replace(/\./g, '_')}` as 'actionNames.lab_create') : a);
+  const entityName = (e: string) => (t.has(`entityTypes.${e}`) ? t(`entityTypes.${e}` as 'entityTypes.lab') : e);
   const href = (page: number) => `/audit?${new URLSearchParams({ ...(log.action ? { action: log.action } : {}), page: String(page) })}`;
   return (
     <div>
-      <PageHeader title={t('title')} subtitle={actor.role === 'admin' ? t('subtitleAll') : t('subtitleRegion', { region: actor.regionCode ?? '' })} />
+      <PageHeader title={t('title')} subtitle={actor.role === 'admin' ? t('subtitleAll') : t('subtitleRegion', { region: regionLabel })} />
       <form method="get" className="card mb-4 flex flex-wrap items-end gap-3" role="search" aria-label={t('filter')}>
         <div>
           <label htmlFor="action" className="label">
@@ -33,7 +38,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             <option value="">{t('allActions')}</option>
             {log.actions.map((a) => (
               <option key={a} value={a}>
-                {a}
+                {actionName(a)}
               </option>
             ))}
           </select>
@@ -64,9 +69,27 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                     {e.actorEmail ?? '—'}
                     {e.ip && <div className="text-xs text-slate-500">{e.ip}</div>}
                   </td>
-                  <td className="font-mono text-xs">{e.action}</td>
-                  <td className="text-xs">{e.entityType ? `${e.entityType} #${e.entityId ?? ''}` : '—'}</td>
-                  <td className="max-w-md break-words font-mono text-xs text-slate-600">{e.details ? JSON.stringify(e.details) : ''}</td>
+                  <td className="text-sm">
+                    {actionName(e.action)}
+                    <div className="font-mono text-xs text-slate-500">{e.action}</div>
+                  </td>
+                  <td className="whitespace-nowrap text-xs">{e.entityType ? `${entityName(e.entityType)} #${e.entityId ?? ''}` : '—'}</td>
+                  <td className="max-w-md break-words text-xs text-slate-600">
+                    {e.details && typeof e.details === 'object' && !Array.isArray(e.details) ? (
+                      <dl>
+                        {Object.entries(e.details as Record<string, unknown>).map(([k, v]) => (
+                          <div key={k}>
+                            <dt className="inline font-mono text-slate-500">{k}: </dt>
+                            <dd className="inline">{typeof v === 'string' ? v : JSON.stringify(v)}</dd>
+                          </div>
+                        ))}
+                      </dl>
+                    ) : e.details ? (
+                      <span className="font-mono">{JSON.stringify(e.details)}</span>
+                    ) : (
+                      ''
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

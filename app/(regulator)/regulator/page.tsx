@@ -1,7 +1,9 @@
-import { getTranslations } from 'next-intl/server';
+import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { jurisdictionCounts } from '@/db/queries/counts';
+import { listRounds } from '@/lib/services/eqa/rounds';
+import { recognitionQueue } from '@/lib/services/recognition/queue';
 import { PageHeader } from '@/app/_components/page-header';
 import { SectionGrid } from '@/app/_components/section-grid';
 import { StatTile } from '@/app/_components/stat-tile';
@@ -9,13 +11,29 @@ import { StatTile } from '@/app/_components/stat-tile';
 export default async function RegulatorHome() {
   const actor = await requirePage('overview.read');
   const t = await getTranslations('common.landing');
-  const c = jurisdictionCounts(getDb(), actor.regionPath);
+  const th = await getTranslations('admin.regulatorHome');
+  const zh = (await getLocale()) === 'zh';
+  const db = getDb();
+  const c = jurisdictionCounts(db, actor.regionPath);
+  const rounds = listRounds(db, actor);
+  const openRounds = rounds.filter((r) => r.status === 'open').length;
+  const toEvaluate = rounds.filter((r) => r.status === 'closed').length;
+  const queue = recognitionQueue(db, actor);
+  const flagged = queue.toReview.filter((r) => r.why === 'flagged').length;
+  const region = zh ? queue.region.name : queue.region.nameEn;
   return (
     <div data-testid="landing-regulator">
-      <PageHeader title={t('regulatorTitle')} subtitle={t('regulatorSubtitle', { region: actor.regionCode ?? '' })} />
-      <div className="mb-6 grid grid-cols-2 gap-4 md:grid-cols-4">
-        <StatTile label={t('labs')} value={c.labs} />
-        <StatTile label={t('regions')} value={c.regions} />
+      <PageHeader title={t('regulatorTitle')} subtitle={th('subtitle', { region, code: queue.region.code })} />
+      <div className="mb-6 grid grid-cols-2 gap-4 md:grid-cols-4" data-testid="regulator-headline">
+        <StatTile label={t('labs')} value={c.labs} hint={th('labsHint', { regions: c.regions })} href="/regulator/labs" />
+        <StatTile label={th('openRounds')} value={openRounds} hint={toEvaluate ? th('toEvaluate', { count: toEvaluate }) : th('openRoundsHint')} href="/regulator/eqa" />
+        <StatTile
+          label={th('awaitingDecision')}
+          value={queue.toApprove.length + queue.toReview.length}
+          hint={th('awaitingDecisionHint', { approve: queue.toApprove.length, review: queue.toReview.length })}
+          href="/regulator/recognition"
+        />
+        <StatTile label={th('flagged')} value={flagged} hint={th('flaggedHint')} href="/regulator/recognition" />
       </div>
       <SectionGrid actor={actor} exclude={['/regulator']} />
     </div>

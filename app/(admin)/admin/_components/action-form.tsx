@@ -2,9 +2,23 @@
 // A form bound to a server action built on runAction: shows a localized summary of the refusal, the
 // field errors (with their line for imports), a success note, and a secret (temporary password or API
 // token) when the action returns one: shown once, never stored in the page.
-import { useActionState } from 'react';
+import { useActionState, useEffect, useRef, useState, useTransition } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
+
+/** zod's English messages that forms commonly meet, matched so they can be shown in the user's language. */
+const ZOD_MESSAGES: [RegExp, string][] = [
+  [/^Required$|^Invalid input: expected \w+, received undefined$/, 'required'],
+  [/^Too small: expected number to be >=?(\S+)$/, 'min'],
+  [/^Too big: expected number to be <=?(\S+)$/, 'max'],
+  [/^Too small: expected string to have >=?(\d+) characters?$/, 'minLength'],
+  [/^Too big: expected string to have <=?(\d+) characters?$/, 'maxLength'],
+  [/^Invalid email address$/, 'email'],
+  [/^Invalid input: expected (number|int), received \w+$/, 'number'],
+  [/^Invalid option: /, 'option'],
+  [/^GB\/T 2260 codes have 6 digits$/, 'regionCode'],
+  [/^Give a reason \(at least 3 characters\)$|^A reason is required$/, 'reason'],
+];
 
 export type FormAction = (prev: ActionState, form: FormData) => Promise<ActionState>;
 
@@ -29,16 +43,43 @@ export function ActionForm({
   confirm?: string;
 }) {
   const t = useTranslations('admin.form');
-  const [state, formAction, pending] = useActionState<ActionState, FormData>(action, { ok: false });
+  const [state, formAction, actionPending] = useActionState<ActionState, FormData>(action, { ok: false });
+  const [transitionPending, startTransition] = useTransition();
+  const pending = actionPending || transitionPending;
+  const formRef = useRef<HTMLFormElement>(null);
+  // the visible label of each field named in an error (inputs are `f-<name>` with a <label for>)
+  const [labels, setLabels] = useState<Record<string, string>>({});
+  useEffect(() => {
+    if (state.ok) formRef.current?.reset();
+    const found: Record<string, string> = {};
+    for (const e of state.errors ?? []) {
+      const input = formRef.current?.querySelector<HTMLInputElement>(`[name="${CSS.escape(e.field)}"]`);
+      const text = input?.labels?.[0]?.textContent?.replace(/\*\s*$/, '').trim();
+      if (text) found[e.field] = text;
+    }
+    setLabels(found);
+  }, [state]);
+  const fieldMessage = (message: string) => {
+    for (const [re, key] of ZOD_MESSAGES) {
+      const m = re.exec(message);
+      if (m) return t(`zod.${key}` as 'zod.required', { n: m[1] ?? '' });
+    }
+    return message;
+  };
   const secret = state.ok ? (state.data as { secret?: string } | undefined)?.secret : undefined;
   return (
     <form
+      ref={formRef}
       action={formAction}
       className={className}
       data-testid={testId}
       noValidate
       onSubmit={(e) => {
-        if (confirm && !window.confirm(confirm)) e.preventDefault();
+        // submitted by hand so that a refused form keeps what was typed (a form action resets it)
+        e.preventDefault();
+        if (confirm && !window.confirm(confirm)) return;
+        const data = new FormData(e.currentTarget, (e.nativeEvent as SubmitEvent).submitter);
+        startTransition(() => formAction(data));
       }}
     >
       {children}
@@ -52,7 +93,7 @@ export function ActionForm({
               {state.errors.map((e, i) => (
                 <li key={i}>
                   {e.row !== undefined && `${t('line', { line: e.row })} · `}
-                  <span className="font-mono">{e.field}</span>: {e.message}
+                  {labels[e.field] ? <span className="font-medium">{labels[e.field]}</span> : <span className="font-mono">{e.field}</span>}: {fieldMessage(e.message)}
                 </li>
               ))}
             </ul>

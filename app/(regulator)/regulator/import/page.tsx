@@ -1,4 +1,6 @@
-import { getTranslations } from 'next-intl/server';
+import { getLocale, getTranslations } from 'next-intl/server';
+import { getDb } from '@/db/client';
+import { findRegionByCode } from '@/db/queries/regions';
 import { requirePage } from '@/lib/auth';
 import { PageHeader } from '@/app/_components/page-header';
 import { REGISTRY_COLUMNS, REGISTRY_OPTIONAL_COLUMNS } from '@/lib/validation/admin';
@@ -8,11 +10,13 @@ import { commitRegistryAction, previewRegistryAction } from './actions';
 export default async function ImportPage() {
   const actor = await requirePage('registry.import');
   const t = await getTranslations('admin.import');
+  const region = actor.regionCode ? findRegionByCode(getDb(), actor.regionCode) : undefined;
+  const regionLabel = region ? `${(await getLocale()) === 'zh' ? region.name : region.nameEn} (${region.code})` : (actor.regionCode ?? '');
   return (
     <div>
       <PageHeader
         title={t('title')}
-        subtitle={t('subtitle', { region: actor.regionCode ?? '' })}
+        subtitle={t('subtitle', { region: regionLabel })}
         actions={
           <a href="/regulator/import/template" className="btn-secondary" download>
             {t('template')}

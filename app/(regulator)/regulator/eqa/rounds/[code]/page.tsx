@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { getFormatter, getTranslations } from 'next-intl/server';
+import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { regulatorRoundReport } from '@/lib/services/eqa/reports';
@@ -19,6 +19,7 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
   const code = decodeURIComponent((await params).code);
   const t = await getTranslations('eqa');
   const format = await getFormatter();
+  const zh = (await getLocale()) === 'zh';
   const { data: rep } = pageRead(() => regulatorRoundReport(getDb(), actor, { roundCode: code }));
   if (!rep) return null;
   const status = rep.round.status;
@@ -36,7 +37,7 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
         title={t('regulator.roundTitle', { round: code })}
         subtitle={
           <>
-            {rep.scheme.name} · <StatusBadge status={status} /> · {format.dateTime(new Date(rep.round.opensAt), { dateStyle: 'medium' })} – {format.dateTime(new Date(rep.round.closesAt), { dateStyle: 'medium', timeStyle: 'short' })}
+            {zh ? rep.scheme.name : (rep.scheme.nameEn ?? rep.scheme.name)} · <StatusBadge status={status} /> · {format.dateTime(new Date(rep.round.opensAt), { dateStyle: 'medium' })} – {format.dateTime(new Date(rep.round.closesAt), { dateStyle: 'medium', timeStyle: 'short' })}
           </>
         }
         actions={
