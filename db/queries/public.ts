@@ -61,6 +61,7 @@ function build(sqlite: Database.Database) {
       FROM certifications c JOIN analytes a ON a.id = c.analyte_id
       WHERE c.lab_id = @lab AND c.valid_from <= @day AND c.valid_to >= @day
       ORDER BY a.code, c.valid_from DESC`),
+    regionNames: sqlite.prepare<[], { name: string; nameEn: string }>(`SELECT name, name_en AS nameEn FROM regions`),
     certificateByNo: sqlite.prepare<{ no: string }, { id: number; labCode: string; analyteCode: string }>(`
       SELECT c.id, l.code AS labCode, a.code AS analyteCode FROM certifications c
       JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id WHERE c.certificate_no = @no`),
@@ -103,4 +104,9 @@ export function publicLabOnDay(db: DB, lab: number, day: string): PublicCertific
 
 export function publicCertificateByNo(db: DB, no: string) {
   return statements(db).certificateByNo.get({ no });
+}
+
+/** Region names in English by their Chinese name (a certification's scope is stored as the name). */
+export function publicRegionNamesEn(db: DB): Map<string, string> {
+  return new Map(statements(db).regionNames.all().map((r) => [r.name, r.nameEn]));
 }

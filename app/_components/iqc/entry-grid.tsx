@@ -5,6 +5,7 @@ import { useMemo, useRef, useState, useTransition } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
 import type { FieldError } from '@/lib/errors';
+import { localizeFieldError, localizeMessage } from './error-text';
 
 export interface GridRow {
   analyte: string;
@@ -46,6 +47,8 @@ export function EntryGrid({
 }) {
   const t = useTranslations('iqc.enter');
   const ts = useTranslations('iqc.status');
+  const te = useTranslations('iqc.errors');
+  const tr = te as unknown as (key: string, values?: Record<string, string>) => string;
   const [rows, setRows] = useState<GridRow[]>(initial);
   const [values, setValues] = useState<string[]>(() => initial.map(() => ''));
   const [measuredAt, setMeasuredAt] = useState(localNow);
@@ -145,7 +148,7 @@ export function EntryGrid({
 
       {result && !result.ok && (
         <div role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800" data-testid="entry-error">
-          {result.code === 'invalid' && result.errors?.length ? t('invalid', { count: result.errors.length }) : result.message}
+          {result.code === 'invalid' && result.errors?.length ? t('invalid', { count: result.errors.length }) : localizeMessage(tr, result.message)}
         </div>
       )}
       {result?.ok && (
@@ -202,11 +205,14 @@ export function EntryGrid({
                       onChange={(e) => setValues(values.map((x, j) => (j === i ? e.target.value : x)))}
                       onKeyDown={(e) => onKeyRow(e, i)}
                     />
-                    {errs?.map((e, k) => (
-                      <p key={k} className="field-error text-xs">
-                        {e.field}: {e.message}
-                      </p>
-                    ))}
+                    {errs?.map((e, k) => {
+                      const l = localizeFieldError(tr, te.has, e);
+                      return (
+                        <p key={k} className="field-error text-xs">
+                          {l.field}: {l.message}
+                        </p>
+                      );
+                    })}
                   </td>
                   <td>
                     {v && firstOfAnalyte ? (

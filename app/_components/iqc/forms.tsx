@@ -4,11 +4,15 @@
 import { useActionState } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
+import { localizeFieldError, localizeMessage } from './error-text';
+
+type Translate = (key: string, values?: Record<string, string>) => string;
 
 type Action = (prev: unknown, form: FormData) => Promise<ActionState<unknown>>;
 
 function Errors({ state }: { state: ActionState<unknown> | null }) {
   const t = useTranslations('iqc.forms');
+  const te = useTranslations('iqc.errors');
   if (!state) return null;
   if (state.ok) {
     return (
@@ -19,21 +23,34 @@ function Errors({ state }: { state: ActionState<unknown> | null }) {
   }
   return (
     <div role="alert" className="field-error">
-      <p>{state.message}</p>
-      {state.errors?.map((e, i) => (
-        <p key={i}>
-          {e.field}: {e.message}
-        </p>
-      ))}
+      <p>{state.code === 'invalid' && state.errors?.length ? t('invalid') : localizeMessage(te as unknown as Translate, state.message)}</p>
+      {state.errors?.map((e, i) => {
+        const l = localizeFieldError(te as unknown as Translate, te.has, e);
+        return (
+          <p key={i}>
+            {l.field}: {l.message}
+          </p>
+        );
+      })}
     </div>
   );
 }
 
 const fieldError = (state: ActionState<unknown> | null, field: string) => (state && !state.ok ? state.errors?.find((e) => e.field === field)?.message : undefined);
 
+/** The field's error in the reader's language. */
+function useFieldError(state: ActionState<unknown> | null) {
+  const te = useTranslations('iqc.errors');
+  return (field: string) => {
+    const m = fieldError(state, field);
+    return m === undefined ? undefined : localizeMessage(te as unknown as Translate, m);
+  };
+}
+
 export function ResolveForm({ id, action, doneHref }: { id: number; action: Action; doneHref: string }) {
   const t = useTranslations('iqc.actions');
   const [state, formAction, pending] = useActionState(action, null);
+  const errorOf = useFieldError(state);
   if (state?.ok) {
     return (
       <div role="status" className="card border-green-200 bg-green-50 text-sm text-green-800" data-testid="resolve-done">
@@ -53,7 +70,7 @@ export function ResolveForm({ id, action, doneHref }: { id: number; action: Acti
             {t(f)}
           </label>
           <textarea id={f} name={f} rows={2} className="input" required maxLength={1000} aria-invalid={!!fieldError(state, f)} />
-          {fieldError(state, f) && <p className="field-error">{fieldError(state, f)}</p>}
+          {errorOf(f) && <p className="field-error">{errorOf(f)}</p>}
         </div>
       ))}
       {state && !state.ok && !state.errors?.length && <Errors state={state} />}
@@ -67,6 +84,7 @@ export function ResolveForm({ id, action, doneHref }: { id: number; action: Acti
 export function TargetForm({ action, analytes }: { action: Action; analytes: { code: string; name: string }[] }) {
   const t = useTranslations('iqc.targets');
   const [state, formAction, pending] = useActionState(action, null);
+  const errorOf = useFieldError(state);
   return (
     <form action={formAction} className="card grid gap-3 sm:grid-cols-4" noValidate>
       <div>
@@ -87,7 +105,7 @@ export function TargetForm({ action, analytes }: { action: Action; analytes: { c
             {t(f)}
           </label>
           <input id={`t-${f}`} name={f} className="input" inputMode={f === 'mean' || f === 'sd' ? 'decimal' : undefined} aria-invalid={!!fieldError(state, f)} />
-          {fieldError(state, f) && <p className="field-error">{fieldError(state, f)}</p>}
+          {errorOf(f) && <p className="field-error">{errorOf(f)}</p>}
         </div>
       ))}
       <div>

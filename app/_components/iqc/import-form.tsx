@@ -4,6 +4,7 @@
 import { useState, useTransition } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
+import { localizeMessage } from './error-text';
 
 interface Outcome {
   inserted: number;
@@ -23,6 +24,10 @@ export function ImportForm({
   templateHref: string;
 }) {
   const t = useTranslations('iqc.import');
+  const te = useTranslations('iqc.errors');
+  const tr = te as unknown as (key: string, values?: Record<string, string>) => string;
+  // a CSV column keeps its header name (as in the file); "(file)", "(row)" are said in words
+  const fieldName = (f: string) => (/^\((file|row|body)\)$/.test(f) ? tr(`fields.${f.slice(1, -1)}`) : f);
   const [text, setText] = useState<string | null>(null);
   const [name, setName] = useState('');
   const [checked, setChecked] = useState<ActionState<Outcome> | null>(null);
@@ -60,7 +65,7 @@ export function ImportForm({
 
       {shown && !shown.ok && (
         <div className="card border-red-200" role="alert" data-testid="import-errors">
-          <p className="mb-2 font-medium text-red-800">{shown.code === 'invalid' && shown.errors?.length ? t('invalid', { count: shown.errors.length }) : shown.message}</p>
+          <p className="mb-2 font-medium text-red-800">{shown.code === 'invalid' && shown.errors?.length ? t('invalid', { count: shown.errors.length }) : localizeMessage(tr, shown.message)}</p>
           {!!shown.errors?.length && (
             <table className="table">
               <thead>
@@ -74,8 +79,8 @@ export function ImportForm({
                 {shown.errors.slice(0, 500).map((e, i) => (
                   <tr key={i}>
                     <td>{e.row ?? ''}</td>
-                    <td>{e.field}</td>
-                    <td>{e.message}</td>
+                    <td>{fieldName(e.field)}</td>
+                    <td>{localizeMessage(tr, e.message)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -13,7 +13,8 @@ export async function CriteriaList({ lines, links = true }: { lines: CriterionLi
       case 'eqaSatisfactory':
         return l.figure === null ? t('figures.eqaNone', v) : t('figures.eqaSatisfactory', v);
       case 'eqaNoUnsuccessful':
-        return t('figures.eqaNoUnsuccessful', v);
+        // not met with nothing unsuccessful: there is no graded round to judge from
+        return !l.met && l.figure === 0 ? t('figures.eqaNoRounds') : t('figures.eqaNoUnsuccessful', v);
       case 'iqcCoverage':
         return t('figures.iqcCoverage', v);
       case 'correctiveActions':

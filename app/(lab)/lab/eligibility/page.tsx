@@ -41,7 +41,7 @@ export default async function EligibilityPage() {
                 )}
                 {!r.eligible && (
                   <span className="text-xs text-slate-600">
-                    {t('eligibility.missing')}: {r.criteria.filter((l) => !l.met).map((l) => t(`criteria.${l.key}` as 'criteria.cv')).join('；')}
+                    {t('eligibility.missing')}: {r.criteria.filter((l) => !l.met).map((l) => t(`criteria.${l.key}` as 'criteria.cv')).join(t('eligibility.separator'))}
                   </span>
                 )}
               </summary>

@@ -3,6 +3,7 @@ import { notFound } from 'next/navigation';
 import { getLocale, getTranslations } from 'next-intl/server';
 import { getDb } from '@/db/client';
 import { listAnalytes } from '@/db/queries/analytes';
+import { publicRegionNamesEn } from '@/db/queries/public';
 import { isAppError } from '@/lib/errors';
 import { certificateForLab } from '@/lib/services/recognition/certificates';
 import { verifyRecognition, type VerifyAnswer } from '@/lib/services/recognition/verification';
@@ -28,7 +29,10 @@ export default async function LabPublicPage({ params, searchParams }: { params: 
     throw e;
   }
   const { lab, recognised, suspended } = cert;
-  const analytes = listAnalytes(db, { activeOnly: true });
+  // the lab's own certified tests first in the check form, the first of them chosen by default
+  const own = new Set([...recognised, ...suspended].map((c) => c.analyteCode));
+  const analytes = listAnalytes(db, { activeOnly: true }).sort((a, b) => Number(own.has(b.code)) - Number(own.has(a.code)));
+  const scopeEn = zh ? null : publicRegionNamesEn(db);
   let answer: VerifyAnswer | null = null;
   let error: string | null = null;
   if (sp.analyte) {
@@ -77,7 +81,7 @@ export default async function LabPublicPage({ params, searchParams }: { params: 
                     <td>
                       <span className="badge-blue">{c.mark}</span>
                     </td>
-                    <td>{c.scope}</td>
+                    <td>{scopeEn?.get(c.scope) ?? c.scope}</td>
                     <td>{t('common.window', { from: c.validFrom, to: c.validTo })}</td>
                     <td className="font-mono text-xs">{c.certificateNo}</td>
                   </tr>
@@ -99,7 +103,7 @@ export default async function LabPublicPage({ params, searchParams }: { params: 
             <label htmlFor="analyte" className="label">
               {t('verify.analyte')}
             </label>
-            <select id="analyte" name="analyte" required defaultValue={sp.analyte ?? ''} className="input">
+            <select id="analyte" name="analyte" required defaultValue={sp.analyte ?? recognised[0]?.analyteCode ?? ''} className="input">
               {analytes.map((a) => (
                 <option key={a.code} value={a.code}>
                   {a.code} · {zh ? a.nameZh : a.nameEn}
