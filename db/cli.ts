@@ -5,6 +5,8 @@ import { closeDb, databasePath, getDb } from './client';
 import { runMigrations } from './migrate';
 import { isEmpty, seedDemo } from './seed';
 import { authSecret } from '@/lib/auth/secret';
+import { actorForUserId } from '@/lib/auth/resolve';
+import { evaluateRound } from '@/lib/services/eqa/evaluation';
 
 const log = (m: string) => console.log(`[labqc] ${m}`);
 
@@ -51,8 +53,18 @@ async function main() {
       server.on('exit', (code) => process.exit(code ?? 0));
       break;
     }
+    case 'evaluate-round': {
+      // background evaluation started from the regulator's page (lib/jobs.ts)
+      const [roundCode, userId, evaluationId] = args;
+      const db = getDb();
+      const actor = actorForUserId(db, Number(userId));
+      if (!actor) throw new Error(`user ${userId} cannot act`);
+      const s = evaluateRound(db, actor, { roundCode }, { evaluationId: Number(evaluationId) });
+      log(`evaluated ${s.round} v${s.version}: ${s.results} results`);
+      break;
+    }
     default:
-      console.error('usage: tsx db/cli.ts migrate | seed [--reset] | demo');
+      console.error('usage: tsx db/cli.ts migrate | seed [--reset] | demo | evaluate-round <round> <userId> <evaluationId>');
       process.exit(2);
   }
 }

@@ -3,7 +3,7 @@
 // millions of results, so these go through better-sqlite3 prepared statements, not the query builder.
 import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
-import { eqaAssignedValues, eqaEvaluations, eqaRounds } from '../schema';
+import { eqaAssignedValues, eqaEvaluations, eqaRounds, eqaSubmissions } from '../schema';
 
 /** One current submission as the evaluation reads it: [id, labId, sampleId, analyteId, value, method, instrument]. */
 export type SubmissionTuple = [number, number, number, number, number, string, string];
@@ -223,3 +223,15 @@ export function latestCompleteEvaluation(db: Conn, roundId: number) {
     .get();
 }
 
+
+export function countCurrentSubmissions(db: Conn, roundId: number): number {
+  return db
+    .select({ n: sql<number>`count(*)` })
+    .from(eqaSubmissions)
+    .where(and(eq(eqaSubmissions.roundId, roundId), eq(eqaSubmissions.current, true)))
+    .get()!.n;
+}
+
+export function findEvaluation(db: Conn, id: number) {
+  return db.select().from(eqaEvaluations).where(eq(eqaEvaluations.id, id)).get();
+}

@@ -32,6 +32,8 @@ import {
   runningEvaluation,
   scoreWriter,
   setEvaluationProgress,
+  countCurrentSubmissions,
+  findEvaluation,
 } from '@/db/queries/eqa-evaluation';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
@@ -48,6 +50,8 @@ const STALE_RUNNING_MS = 60 * 60 * 1000;
 export interface EvaluateOptions extends ClockOptions {
   /** called with 0–1 as the evaluation advances (also written to eqa_evaluations.progress) */
   onProgress?: (fraction: number) => void;
+  /** continue an evaluation reserved by reserveEvaluation (a background run) instead of starting one */
+  evaluationId?: number;
 }
 
 /** The grading limits of a scheme analyte: the scheme's override, else the catalogue's TEa. */
@@ -69,36 +73,36 @@ function digestOf(params: unknown, cols: SubmissionColumns, refs: unknown): stri
   return h.digest('hex');
 }
 
-/**
- * Evaluate a closed round (or an open one past its closing time). Refuses: 403 outside the
- * regulator's jurisdiction, 409 while the round is open, as a draft, once published, or while
- * another evaluation runs. Returns the new evaluation's summary.
- */
-export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }, opts: EvaluateOptions = {}) {
-  const now = opts.now ?? Date.now();
-  const t0 = Date.now();
+/** The checks before an evaluation: 403 outside the regulator's jurisdiction, 409 while the round is
+ * open, as a draft, once published, or while another evaluation runs. */
+function evaluableRound(db: DB, actor: Actor, roundCode: string, now: number, ownEvaluationId?: number) {
   if (!can(actor, 'eqaRound.evaluate')) throw AppError.forbidden();
-  const r = loadRound(db, String(input.roundCode ?? ''));
+  const r = loadRound(db, String(roundCode ?? ''));
   assertManagesScheme(actor, r.regionPath, 'eqaRound.evaluate');
   const status = effectiveStatus(r.round, now);
   if (status === 'draft' || status === 'open') throw AppError.conflict(`Round ${r.round.code} is ${status}: evaluate it after it closes`);
   if (status === 'published') throw AppError.conflict(`Round ${r.round.code} is published: its evaluation is frozen`);
-  if (runningEvaluation(db, r.round.id, now - STALE_RUNNING_MS)) throw AppError.conflict(`Round ${r.round.code} is being evaluated`);
+  const running = runningEvaluation(db, r.round.id, now - STALE_RUNNING_MS);
+  if (running && running.id !== ownEvaluationId) throw AppError.conflict(`Round ${r.round.code} is being evaluated`);
+  return r;
+}
 
+function evaluationParameters(db: DB, r: ReturnType<typeof loadRound>) {
   const scheme = r.scheme;
+  const analytes: EngineAnalyte[] = schemeAnalytes(db, scheme.id).map((a) => ({ id: a.analyteId, code: a.code, spec: specOf(a), minScore: a.minScore ?? scheme.minRoundScore }));
   const parameters = {
     sigmaPtSource: scheme.sigmaPtSource,
     peerGrouping: scheme.peerGrouping,
     minPeerGroupSize: scheme.minPeerGroupSize,
     minRoundScore: scheme.minRoundScore,
-    analytes: [] as { code: string; spec: AllowableSpec; minScore: number }[],
+    analytes: analytes.map((a) => ({ code: a.code, spec: a.spec, minScore: a.minScore })),
     historyRounds: previousRoundCodes(db, scheme.id, r.round.closesAt),
   };
-  const analytes: EngineAnalyte[] = schemeAnalytes(db, scheme.id).map((a) => ({ id: a.analyteId, code: a.code, spec: specOf(a), minScore: a.minScore ?? scheme.minRoundScore }));
-  parameters.analytes = analytes.map((a) => ({ code: a.code, spec: a.spec, minScore: a.minScore }));
-  const previous = latestCompleteEvaluation(db, r.round.id);
+  return { analytes, parameters };
+}
 
-  const evaluation = db.transaction((tx) =>
+function insertRunningEvaluation(db: DB, actor: Actor, r: ReturnType<typeof loadRound>, parameters: unknown, now: number) {
+  return db.transaction((tx) =>
     insertEvaluation(tx, {
       roundId: r.round.id,
       version: nextEvaluationVersion(tx, r.round.id),
@@ -110,6 +114,40 @@ export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }
       evaluatedBy: actor.userId,
     }),
   );
+}
+
+/** Rounds with at least this many current results are evaluated in a background process from the
+ * regulator's page, which shows the progress; smaller ones are evaluated within the request. */
+export const BACKGROUND_EVALUATION_THRESHOLD = 20_000;
+
+/**
+ * Check and reserve an evaluation (status 'running', progress 0) for a background process to
+ * continue with `evaluateRound(..., { evaluationId })`. Returns null when the round is small enough
+ * to evaluate within the request.
+ */
+export function reserveEvaluation(db: DB, actor: Actor, input: { roundCode: string }, opts: ClockOptions & { threshold?: number } = {}) {
+  const now = opts.now ?? Date.now();
+  const r = evaluableRound(db, actor, input.roundCode, now);
+  if (countCurrentSubmissions(db, r.round.id) < (opts.threshold ?? BACKGROUND_EVALUATION_THRESHOLD)) return null;
+  const { parameters } = evaluationParameters(db, r);
+  const evaluation = insertRunningEvaluation(db, actor, r, parameters, now);
+  return { round: r.round.code, evaluationId: evaluation.id, version: evaluation.version };
+}
+
+/**
+ * Evaluate a closed round (or an open one past its closing time). Refuses: 403 outside the
+ * regulator's jurisdiction, 409 while the round is open, as a draft, once published, or while
+ * another evaluation runs. Returns the new evaluation's summary.
+ */
+export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }, opts: EvaluateOptions = {}) {
+  const now = opts.now ?? Date.now();
+  const t0 = Date.now();
+  const r = evaluableRound(db, actor, input.roundCode, now, opts.evaluationId);
+  const scheme = r.scheme;
+  const { analytes, parameters } = evaluationParameters(db, r);
+  const previous = latestCompleteEvaluation(db, r.round.id);
+
+  const evaluation = opts.evaluationId !== undefined ? reservedEvaluation(db, r.round.id, opts.evaluationId) : insertRunningEvaluation(db, actor, r, parameters, now);
   const progress = (f: number) => {
     setEvaluationProgress(db, evaluation.id, Math.round(f * 1000) / 1000);
     opts.onProgress?.(f);
@@ -326,4 +364,16 @@ export function publishRound(db: DB, actor: Actor, input: { roundCode: string },
     }
   }
   return { round: result.round, evaluationVersion: result.evaluationVersion, status: 'published' as const };
+}
+
+function reservedEvaluation(db: DB, roundId: number, id: number) {
+  const e = findEvaluation(db, id);
+  if (!e || e.roundId !== roundId || e.status !== 'running') throw AppError.conflict(`Evaluation ${id} is not waiting to run`);
+  return e;
+}
+
+/** Mark a reserved evaluation failed when its background process could not run it. */
+export function abandonEvaluation(db: DB, evaluationId: number, message: string) {
+  const e = findEvaluation(db, evaluationId);
+  if (e?.status === 'running') failEvaluation(db, evaluationId, message, Date.now());
 }

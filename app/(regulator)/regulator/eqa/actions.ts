@@ -4,7 +4,8 @@ import { getDb } from '@/db/client';
 import { formObject, runAction, type ActionState } from '@/lib/actions';
 import { createRound, openRound, closeRound } from '@/lib/services/eqa/rounds';
 import { createScheme, enrollLabs } from '@/lib/services/eqa/schemes';
-import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
+import { abandonEvaluation, evaluateRound, publishRound, reserveEvaluation } from '@/lib/services/eqa/evaluation';
+import { spawnJob } from '@/lib/jobs';
 
 const list = (v: unknown) =>
   String(v ?? '')
@@ -62,6 +63,12 @@ export async function roundOperationAction(_prev: ActionState, form: FormData): 
     if (op === 'open') return openRound(db, actor, { roundCode });
     if (op === 'close') return closeRound(db, actor, { roundCode });
     if (op === 'evaluate') {
+      // a large round is evaluated by a background process; the round page shows its progress
+      const reserved = reserveEvaluation(db, actor, { roundCode });
+      if (reserved) {
+        spawnJob(['evaluate-round', reserved.round, String(actor.userId), String(reserved.evaluationId)], (message) => abandonEvaluation(getDb(), reserved.evaluationId, message));
+        return { version: reserved.version, background: true };
+      }
       const s = evaluateRound(db, actor, { roundCode });
       return { version: s.version, results: s.results };
     }

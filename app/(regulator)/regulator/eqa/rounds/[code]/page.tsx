@@ -10,6 +10,7 @@ import { EqaActionForm } from '@/app/_components/eqa/action-form';
 import { ZDistribution } from '@/app/_components/eqa/z-distribution';
 import { PrintButton } from '@/app/_components/eqa/print-button';
 import { pageRead } from '@/app/_components/eqa/page-errors';
+import { EvaluationProgress } from '@/app/_components/eqa/evaluation-progress';
 import { roundOperationAction } from '../../actions';
 
 const num = (v: number | null | undefined, d = 4) => (v === null || v === undefined ? '—' : Number(v.toPrecision(d)).toString());
@@ -52,7 +53,9 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
         }
       />
 
-      {ops.length > 0 && (
+      {latest?.status === 'running' && <EvaluationProgress label={t('regulator.evaluationRunning', { version: latest.version })} progress={latest.progress} />}
+
+      {ops.length > 0 && latest?.status !== 'running' && (
         <section className="no-print card flex flex-wrap items-start gap-4" data-testid="eqa-round-ops">
           {ops.map((o) => (
             <EqaActionForm key={o.op} action={roundOperationAction} submitLabel={o.label} variant={o.variant} successMessage={t('form.done')} testId={`eqa-op-${o.op}`} className="space-y-1">

@@ -1,0 +1,70 @@
+// Large rounds are evaluated by a background process that the regulator's page follows: the
+// evaluation is reserved in the request (checked, status 'running'), then continued by
+// `tsx db/cli.ts evaluate-round`, which records its progress and result.
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSeededTestDb } from '../support/db';
+import { AFTER_CLOSE, GD_LABS, makeRound, makeScheme, submitAs, type World } from './eqa-support';
+import { abandonEvaluation, evaluateRound, reserveEvaluation } from '@/lib/services/eqa/evaluation';
+import { findEvaluation } from '@/db/queries/eqa-evaluation';
+import { AppError } from '@/lib/errors';
+
+let w: World;
+beforeAll(() => {
+  w = createSeededTestDb();
+  makeScheme(w, 'BG');
+  for (const code of ['BG-1', 'BG-2']) {
+    makeRound(w, 'BG', code, ['S1', 'S2']);
+    GD_LABS.forEach((lab, i) =>
+      submitAs(w, lab, code, [
+        { sample: 'S1', analyte: 'K', value: 4 + (i % 5) * 0.02, method: 'ISE' },
+        { sample: 'S2', analyte: 'K', value: 5 + (i % 7) * 0.02, method: 'ISE' },
+      ]),
+    );
+  }
+});
+afterAll(() => w.close());
+
+const status = (id: number) => findEvaluation(w.db, id)?.status;
+
+describe('background evaluation', () => {
+  it('a round below the threshold is evaluated within the request (nothing reserved)', () => {
+    expect(reserveEvaluation(w.db, w.regulators.gd, { roundCode: 'BG-1' }, { now: AFTER_CLOSE })).toBeNull();
+  });
+
+  it('a reserved evaluation blocks another one, and is completed by the background process with its progress', () => {
+    const reserved = reserveEvaluation(w.db, w.regulators.gd, { roundCode: 'BG-1' }, { now: AFTER_CLOSE, threshold: 1 })!;
+    expect(status(reserved.evaluationId)).toBe('running');
+    expect(() => evaluateRound(w.db, w.regulators.gd, { roundCode: 'BG-1' }, { now: AFTER_CLOSE })).toThrow(/being evaluated/);
+
+    const job = spawnSync('npx', ['tsx', 'db/cli.ts', 'evaluate-round', 'BG-1', String(w.regulators.gd.userId), String(reserved.evaluationId)], {
+      env: { ...process.env, DATABASE_PATH: w.file },
+      encoding: 'utf8',
+    });
+    expect(job.status, job.stderr).toBe(0);
+    const done = findEvaluation(w.db, reserved.evaluationId)!;
+    expect(done).toMatchObject({ status: 'complete', progress: 1 });
+    expect(done.finishedAt).not.toBeNull();
+  });
+
+  it('the checks are made before anything is reserved: another province cannot evaluate', () => {
+    try {
+      reserveEvaluation(w.db, w.regulators.zj, { roundCode: 'BG-2' }, { now: AFTER_CLOSE, threshold: 1 });
+      throw new Error('expected a refusal');
+    } catch (e) {
+      expect((e as AppError).code).toBe('forbidden');
+    }
+  });
+
+  it('an evaluation whose process could not run is marked failed and no longer blocks the round', () => {
+    const reserved = reserveEvaluation(w.db, w.regulators.gd, { roundCode: 'BG-2' }, { now: AFTER_CLOSE, threshold: 1 })!;
+    abandonEvaluation(w.db, reserved.evaluationId, 'job evaluate-round exited with code 1');
+    expect(status(reserved.evaluationId)).toBe('failed');
+    expect(evaluateRound(w.db, w.regulators.gd, { roundCode: 'BG-2' }, { now: AFTER_CLOSE }).results).toBe(GD_LABS.length * 2);
+  });
+
+  it('a background process cannot continue an evaluation that is not waiting to run', () => {
+    const done = evaluateRound(w.db, w.regulators.gd, { roundCode: 'BG-2' }, { now: AFTER_CLOSE });
+    expect(() => evaluateRound(w.db, w.regulators.gd, { roundCode: 'BG-2' }, { now: AFTER_CLOSE, evaluationId: done.evaluationId })).toThrow(/not waiting/);
+  });
+});
