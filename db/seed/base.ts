@@ -27,7 +27,7 @@ function actorOf(db: DB, id: number): Actor {
 }
 
 export function seedBase(db: DB) {
-  const admin = actorOf(db, bootstrapAdmin(db, { email: 'admin@demo.labqc', name: 'System Administrator', password: DEMO_PASSWORD }).id);
+  const admin = actorOf(db, bootstrapAdmin(db, { email: 'admin@demo.labqc', name: '系统管理员', password: DEMO_PASSWORD }).id);
   for (const r of DEMO_REGIONS) createRegion(db, admin, r);
   importCatalogue(db, admin, parseQualitySpecs(qualitySpecsCsv()), 'initial catalogue from quality-specs.csv');
 

@@ -34,7 +34,7 @@ export function ValueHistogram({
           <XAxis dataKey="x" type="number" domain={[lo - width, hi + width]} tickFormatter={fmt} />
           <YAxis allowDecimals={false} />
           <Tooltip formatter={(v) => [v, labels.count]} labelFormatter={(l) => fmt(Number(l))} />
-          {lower !== null && upper !== null && <ReferenceArea x1={lower} x2={upper} fill="#16a34a" fillOpacity={0.1} label={{ value: labels.range, position: 'insideTop', fontSize: 11 }} />}
+          {lower !== null && upper !== null && <ReferenceArea x1={lower} x2={upper} fill="#16a34a" fillOpacity={0.1} label={{ value: labels.range, position: 'insideBottom', fontSize: 11 }} />}
           <Bar dataKey="count" fill="#1d5fbf" barSize={Math.max(4, 600 / bins - 2)} />
           {assigned !== null && <ReferenceLine x={assigned} stroke="#0f2f5f" strokeDasharray="4 2" label={{ value: labels.assigned, position: 'top', fontSize: 11 }} />}
           {labValue !== null && <ReferenceLine x={labValue} stroke="#dc2626" strokeWidth={2} label={{ value: labels.yours, position: 'insideTopRight', fill: '#dc2626', fontSize: 11 }} />}
