@@ -5,28 +5,11 @@
 import { useState } from 'react';
 import { useLocale, useTranslations } from 'next-intl';
 import { CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
+import type { ChartPanel, ChartPoint } from '@/lib/services/iqc/views';
 
-export interface LjPoint {
-  resultId: number;
-  runId: number;
-  t: number;
-  value: number;
-  z: number | null;
-  mean: number | null;
-  sd: number | null;
-  lot: string;
-  status: string;
-  operator: string | null;
-  rules: string[];
-  actionId: number | null;
-  actionStatus: string | null;
-}
-
-export interface LjPanel {
-  level: string;
-  points: LjPoint[];
-  lotChanges: { t: number; lot: string }[];
-}
+// the shapes the server computes (types only: nothing of the service reaches the browser)
+export type LjPoint = ChartPoint;
+export type LjPanel = ChartPanel;
 
 const COLOUR: Record<string, string> = { accepted: '#16a34a', warning: '#d97706', rejected: '#dc2626', no_target: '#94a3b8' };
 const LEVEL_COLOURS = ['#1d5fbf', '#9333ea', '#0891b2', '#be185d'];
