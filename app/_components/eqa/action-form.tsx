@@ -2,6 +2,7 @@
 import { useActionState, useTransition } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
+import { useServiceMessage } from '@/app/_components/service-message';
 
 /** A form bound to a server action (built on runAction): shows pending state, field errors and success. */
 export function EqaActionForm({
@@ -52,10 +53,11 @@ export function EqaActionForm({
 
 export function FormErrors({ state }: { state: ActionState<unknown> }) {
   const t = useTranslations('eqa.form');
+  const serviceMessage = useServiceMessage();
   if (state.ok || !state.code) return null;
   return (
     <div role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800">
-      <p className="font-medium">{state.message ?? t('failed')}</p>
+      <p className="font-medium">{state.message ? serviceMessage(state.message) : t('failed')}</p>
       {state.errors && state.errors.length > 0 && (
         <ul className="mt-1 list-disc pl-5">
           {state.errors.slice(0, 50).map((e, i) => (

@@ -5,6 +5,7 @@
 import { useActionState, useEffect, useRef, useState, useTransition } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
+import { useServiceMessage } from '@/app/_components/service-message';
 
 /** zod's English messages that forms commonly meet, matched so they can be shown in the user's language. */
 const ZOD_MESSAGES: [RegExp, string][] = [
@@ -43,6 +44,7 @@ export function ActionForm({
   confirm?: string;
 }) {
   const t = useTranslations('admin.form');
+  const serviceMessage = useServiceMessage();
   const [state, formAction, actionPending] = useActionState<ActionState, FormData>(action, { ok: false });
   const [transitionPending, startTransition] = useTransition();
   const pending = actionPending || transitionPending;
@@ -87,7 +89,7 @@ export function ActionForm({
       {!state.ok && state.code && (
         <div role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800">
           <p className="font-medium">{t(`errors.${state.code}`)}</p>
-          {state.message && state.code !== 'invalid' && <p className="mt-1">{state.message}</p>}
+          {state.message && state.code !== 'invalid' && <p className="mt-1">{serviceMessage(state.message)}</p>}
           {!!state.errors?.length && (
             <ul className="mt-1 list-disc pl-5">
               {state.errors.map((e, i) => (

@@ -3,6 +3,7 @@ import { useActionState } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
 import { createPolicyAction } from './actions';
+import { useServiceMessage } from '@/app/_components/service-message';
 
 type Criteria = Record<string, number | boolean>;
 const NUMERIC = ['eqaSatisfactoryRounds', 'eqaUnsuccessfulWindow', 'iqcMinLevels', 'iqcCoveragePercent', 'iqcWindowDays', 'correctiveActionDays'] as const;
@@ -10,6 +11,7 @@ const NUMERIC = ['eqaSatisfactoryRounds', 'eqaUnsuccessfulWindow', 'iqcMinLevels
 /** A new version of the region's policy, prefilled with the one in force. */
 export function PolicyForm({ regionCode, criteria, analyteCodes, validityMonths, today }: { regionCode: string; criteria: Criteria; analyteCodes: string[]; validityMonths: number; today: string }) {
   const t = useTranslations('recognition.policy');
+  const serviceMessage = useServiceMessage();
   const [state, action, pending] = useActionState<ActionState<{ version: number }>, FormData>(createPolicyAction, { ok: false });
   const err = (field: string) => state.errors?.find((e) => e.field === field || e.field.endsWith(`.${field}`))?.message;
   return (
@@ -70,7 +72,7 @@ export function PolicyForm({ regionCode, criteria, analyteCodes, validityMonths,
       )}
       {!state.ok && state.message && (
         <p role="alert" className="field-error md:col-span-2">
-          {state.message}
+          {serviceMessage(state.message)}
         </p>
       )}
     </form>
