@@ -10,7 +10,7 @@ import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { decide, expireCertifications, flagCertifications, type DecisionResult } from '@/lib/services/recognition/decisions';
 import { recognitionQueue } from '@/lib/services/recognition/queue';
-import { addDays, addMonths, dayOf } from '@/lib/services/recognition/dates';
+import { addDays, addMonths, dayOf } from '@/lib/calendar';
 
 /** The provinces' recognised lists: routine chemistry, lipids, enzymes, HbA1c and common haematology. */
 const GD_LIST = ['K', 'NA', 'CL', 'CA', 'GLU', 'UREA', 'UA', 'CREA', 'TP', 'ALB', 'CHOL', 'TG', 'HDLC', 'LDLC', 'TBIL', 'ALT', 'AST', 'ALP', 'AMY', 'CK', 'LDH', 'GGT', 'HBA1C', 'WBC', 'RBC', 'HGB', 'PLT', 'PT', 'APTT', 'FIB'];

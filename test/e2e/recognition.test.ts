@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
 import { openDatabase, type DB } from '@/db/client';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
-import { addDays, dayOf } from '@/lib/services/recognition/dates';
+import { addDays, dayOf } from '@/lib/calendar';
 import { addGoodEvidence, analyteId, labId, setEvidenceClock } from '../integration/recognition-fixtures';
 import { openBrowser, signIn } from './browser';
 

@@ -16,7 +16,7 @@ import {
   laboratories,
   regions,
 } from '@/db/schema';
-import { addDays, dayOf, isWorkingDay, startOfDay } from '@/lib/services/recognition/dates';
+import { addDays, dayOf, isWorkingDay, startOfDay } from '@/lib/calendar';
 
 /** The tests' clock: Monday 2026-06-15, 12:00 in Shanghai. */
 export const NOW = Date.parse('2026-06-15T04:00:00Z');

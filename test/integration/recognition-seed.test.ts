@@ -5,7 +5,7 @@ import { createSeededTestDb } from '@/test/support/db';
 import { createRandom } from '@/db/seed/random';
 import { seedRecognition } from '@/db/seed/recognition';
 import { verifyRecognition } from '@/lib/services/recognition/verification';
-import { addDays, addMonths } from '@/lib/services/recognition/dates';
+import { addDays, addMonths } from '@/lib/calendar';
 import { NOW, TODAY, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
 
 type World = ReturnType<typeof createSeededTestDb>;

@@ -10,7 +10,7 @@ import { toCsv } from '@/lib/csv';
 import { describe, roundForDecision, sigmaMetric } from '@/lib/stats';
 import { monthInput } from '@/lib/validation/iqc';
 import { resolveReadableLab } from './views';
-import { calendarMonth, monthRange } from './time';
+import { monthOf, monthRange } from '@/lib/calendar';
 
 export interface SummaryRow {
   analyte: string;
@@ -42,7 +42,7 @@ const finite = (x: number) => (Number.isFinite(x) ? x : null);
 
 export function monthlySummary(db: DB, actor: Actor, q: { lab?: string | null; month?: string | null }, now = Date.now()) {
   const scope = resolveReadableLab(db, actor, q.lab);
-  const month = q.month || calendarMonth(now);
+  const month = q.month || monthOf(now);
   const m = monthInput.safeParse(month);
   if (!m.success) throw AppError.invalid('Invalid month', [{ field: 'month', message: 'Use YYYY-MM' }]);
   const { from, to } = monthRange(month);

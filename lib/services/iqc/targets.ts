@@ -11,7 +11,7 @@ import { MIN_BASELINE_POINTS, targetsFromBaseline } from '@/lib/stats';
 import { baselineInput, targetInput, type TargetInput } from '@/lib/validation/iqc';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { resolveWritableLab } from './ingest';
-import { calendarDay } from './time';
+import { dayOf } from '@/lib/calendar';
 
 function nextVersion(db: DB, controlLotId: number) {
   const versions = targetVersions(db, controlLotId);
@@ -92,7 +92,7 @@ export function establishTargetsFromBaseline(db: DB, actor: Actor, input: unknow
   if (!can(actor, 'iqcTarget.manage', scope)) throw AppError.forbidden('You may not set targets for this laboratory');
   return db.transaction((tx) => {
     const values = baselineValues(tx, lot.id);
-    const days = new Set(values.map((v) => calendarDay(v.measuredAt))).size;
+    const days = new Set(values.map((v) => dayOf(v.measuredAt))).size;
     if (values.length < MIN_BASELINE_POINTS || days < MIN_BASELINE_POINTS) {
       throw AppError.invalid('Not enough baseline results', [
         { field: 'controlLotId', message: `Targets need at least ${MIN_BASELINE_POINTS} in-control results on ${MIN_BASELINE_POINTS} days; this lot has ${values.length} on ${days} days` },

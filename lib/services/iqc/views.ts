@@ -19,7 +19,8 @@ import {
 } from '@/db/queries/iqc';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
-import { DAY_MS, parseBound } from './time';
+import { DAY_MS } from '@/lib/calendar';
+import { parseBound } from './time';
 
 /** The lab a read concerns: a lab manager's own lab (a code, if given, must be theirs); a regulator
  * or admin must name a lab within their jurisdiction. 403 otherwise, 404 for an unknown code. */

@@ -7,7 +7,7 @@ import { publicCertificateByNo, publicLabByCode, publicLabOnDay } from '@/db/que
 import { findLabByCode } from '@/db/queries/labs';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
-import { dayOf } from './dates';
+import { dayOf } from '@/lib/calendar';
 
 /** Public: the lab's certificate (active certifications today). */
 export function certificateForLab(db: DB, labCode: string, opts: { now?: number } = {}) {

@@ -33,7 +33,7 @@ import { can, type Actor } from '@/lib/auth/core';
 import { AppError, isAppError, type FieldError } from '@/lib/errors';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { bulkDecisionInput, decisionInput, type DecisionAction } from '@/lib/validation/recognition';
-import { addDays, addMonths, dayOf } from './dates';
+import { addDays, addMonths, dayOf } from '@/lib/calendar';
 import { effectivePolicyFor } from './policy';
 
 export const REJECT_HOLD_DAYS = 90;

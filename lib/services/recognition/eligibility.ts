@@ -34,7 +34,7 @@ import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { cumulativeStats } from '@/lib/stats';
 import type { PolicyCriteria } from '@/lib/validation/recognition';
-import { addDays, dayOf, startOfDay, workingDaysEnding } from './dates';
+import { addDays, dayOf, startOfDay, workingDaysEnding } from '@/lib/calendar';
 import { resolvePolicy, type EffectivePolicy } from './policy';
 import { expireCertifications } from './decisions';
 

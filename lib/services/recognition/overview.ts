@@ -14,7 +14,7 @@ import {
 import type { CriterionLine } from '@/db/queries/recognition';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
-import { addDays, addMonths, dayOf, isWorkingDay, startOfDay } from './dates';
+import { addDays, addMonths, dayOf, isWorkingDay, startOfDay } from '@/lib/calendar';
 
 /** The national target for recognised test types per prefecture-level city (DOMAIN.md §1, unverified: kept as data). */
 export const CITY_TARGET_TESTS = 200;

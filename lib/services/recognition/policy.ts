@@ -9,7 +9,7 @@ import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { DEFAULT_CRITERIA, policyCriteria, policyInput, type PolicyCriteria } from '@/lib/validation/recognition';
-import { dayOf } from './dates';
+import { dayOf } from '@/lib/calendar';
 
 export interface EffectivePolicy {
   id: number;

@@ -8,7 +8,7 @@ import { publicAnalyteByCode, publicLabByCode, publicLabOnDay, publicPairBounds,
 import { AppError } from '@/lib/errors';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { isoDay, labSearchQuery, verifyQuery } from '@/lib/validation/recognition';
-import { dayOf } from './dates';
+import { dayOf } from '@/lib/calendar';
 
 export type VerifyReason = 'recognized' | 'suspended' | 'revoked' | 'expired' | 'not_yet_certified' | 'not_certified';
 

@@ -1,7 +1,7 @@
 import { getFormatter, getTranslations } from 'next-intl/server';
 import type { findUserScope } from '@/db/queries/users';
 import { ActionForm } from './action-form';
-import { Field, ReasonField, SelectField } from './fields';
+import { Field, ReasonField, SelectField } from '@/app/_components/fields';
 import { VersionHistory } from './version-history';
 import { resetPasswordAction, setUserActiveAction, updateUserAction } from '@/app/(regulator)/regulator/users/actions';
 

@@ -7,7 +7,7 @@ import { REGION_LEVELS } from '@/db/enums';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
 import { ActionForm } from '../_components/action-form';
-import { Field, SelectField } from '../_components/fields';
+import { Field, SelectField } from '@/app/_components/fields';
 import { createRegionAction } from '../actions';
 
 export default async function RegionsPage() {

@@ -7,7 +7,7 @@ import { listRegions } from '@/db/queries/regions';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
 import { ActionForm } from '../_components/action-form';
-import { Field, SelectField } from '../_components/fields';
+import { Field, SelectField } from '@/app/_components/fields';
 import { createRegulatorAction } from '@/app/(regulator)/regulator/users/actions';
 
 export default async function RegulatorsPage() {

@@ -6,7 +6,7 @@ import { listTokensOfLab } from '@/db/queries/tokens';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
 import { ActionForm } from '@/app/(admin)/admin/_components/action-form';
-import { Field } from '@/app/(admin)/admin/_components/fields';
+import { Field } from '@/app/_components/fields';
 import { createTokenAction, revokeTokenAction } from './actions';
 
 export default async function TokensPage() {

@@ -4,7 +4,7 @@ import { getLocale, getTranslations } from 'next-intl/server';
 import { getDb } from '@/db/client';
 import { isAppError } from '@/lib/errors';
 import { certificateForLab, qrSvg } from '@/lib/services/recognition/certificates';
-import { PrintButton } from '@/app/_components/recognition/print-button';
+import { PrintButton } from '@/app/_components/print-button';
 
 export const dynamic = 'force-dynamic';
 

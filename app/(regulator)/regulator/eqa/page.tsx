@@ -1,5 +1,4 @@
-import Link from 'next/link';
-import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
+import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { listSchemes } from '@/db/queries/eqa';
@@ -7,26 +6,14 @@ import { listRegions } from '@/db/queries/regions';
 import { listRounds } from '@/lib/services/eqa/rounds';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
-import { StatusBadge } from '@/app/_components/eqa/status-badge';
+import { RoundTable } from '@/app/_components/eqa/round-table';
 import { EqaActionForm } from '@/app/_components/eqa/action-form';
 import { createRoundAction, createSchemeAction } from './actions';
-
-function Field({ name, label, type = 'text', defaultValue, required, hint, children }: { name: string; label: string; type?: string; defaultValue?: string | number; required?: boolean; hint?: string; children?: React.ReactNode }) {
-  return (
-    <div>
-      <label htmlFor={`f-${name}`} className="label">
-        {label}
-      </label>
-      {children ?? <input id={`f-${name}`} name={name} type={type} defaultValue={defaultValue} required={required} className="input" />}
-      {hint && <p className="mt-1 text-xs text-slate-500">{hint}</p>}
-    </div>
-  );
-}
+import { Field } from '@/app/_components/fields';
 
 export default async function RegulatorEqaPage() {
   const actor = await requirePage('eqaScheme.manage');
   const t = await getTranslations('eqa');
-  const format = await getFormatter();
   const locale = await getLocale();
   const db = getDb();
   const schemes = listSchemes(db, { withinPath: actor.regionPath });
@@ -43,38 +30,7 @@ export default async function RegulatorEqaPage() {
         {rounds.length === 0 ? (
           <EmptyState title={t('regulator.noRounds')} />
         ) : (
-          <div className="card overflow-x-auto p-0">
-            <table className="table" data-testid="eqa-rounds">
-              <thead>
-                <tr>
-                  <th>{t('round.code')}</th>
-                  <th>{t('round.scheme')}</th>
-                  <th>{t('round.status')}</th>
-                  <th>{t('round.opensAt')}</th>
-                  <th>{t('round.closesAt')}</th>
-                  <th>{t('round.samples')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rounds.map((r) => (
-                  <tr key={r.code}>
-                    <td>
-                      <Link href={`/regulator/eqa/rounds/${encodeURIComponent(r.code)}`} className="font-medium text-brand-700 hover:underline">
-                        {r.code}
-                      </Link>
-                    </td>
-                    <td>{locale === 'zh' ? r.schemeName : (r.schemeNameEn ?? r.schemeName)}</td>
-                    <td>
-                      <StatusBadge status={r.status} />
-                    </td>
-                    <td>{format.dateTime(new Date(r.opensAt), { dateStyle: 'medium', timeStyle: 'short' })}</td>
-                    <td>{format.dateTime(new Date(r.closesAt), { dateStyle: 'medium', timeStyle: 'short' })}</td>
-                    <td className="text-xs">{r.samples.join(', ')}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <RoundTable rounds={rounds} hrefBase="/regulator/eqa/rounds" testId="eqa-rounds" />
         )}
       </section>
 

@@ -7,7 +7,7 @@ import { listLabs } from '@/db/queries/labs';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
 import { ActionForm } from '@/app/(admin)/admin/_components/action-form';
-import { Field, SelectField } from '@/app/(admin)/admin/_components/fields';
+import { Field, SelectField } from '@/app/_components/fields';
 import { createLabManagerAction } from './actions';
 
 export default async function LabUsersPage({ searchParams }: { searchParams: Promise<{ q?: string }> }) {

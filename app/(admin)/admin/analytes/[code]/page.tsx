@@ -6,7 +6,7 @@ import { findAnalyteByCode } from '@/db/queries/analytes';
 import { ANALYTE_CATEGORIES } from '@/db/enums';
 import { PageHeader } from '@/app/_components/page-header';
 import { ActionForm } from '../../_components/action-form';
-import { Field, ReasonField, SelectField } from '../../_components/fields';
+import { Field, ReasonField, SelectField } from '@/app/_components/fields';
 import { VersionHistory } from '../../_components/version-history';
 import { updateAnalyteAction } from '../../actions';
 

@@ -5,7 +5,7 @@ import { getDb } from '@/db/client';
 import { findRegionByCode } from '@/db/queries/regions';
 import { PageHeader } from '@/app/_components/page-header';
 import { ActionForm } from '../../_components/action-form';
-import { Field, ReasonField } from '../../_components/fields';
+import { Field, ReasonField } from '@/app/_components/fields';
 import { VersionHistory } from '../../_components/version-history';
 import { updateRegionAction } from '../../actions';
 

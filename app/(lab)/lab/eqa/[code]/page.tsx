@@ -8,7 +8,7 @@ import { PageHeader } from '@/app/_components/page-header';
 import { StatusBadge } from '@/app/_components/eqa/status-badge';
 import { CsvSubmissionForm, SubmissionForm } from '@/app/_components/eqa/submission-forms';
 import { LabReportSection } from '@/app/_components/eqa/lab-report';
-import { PrintButton } from '@/app/_components/eqa/print-button';
+import { PrintButton } from '@/app/_components/print-button';
 import { submitCsvAction, submitFormAction } from '../actions';
 
 export default async function LabRoundPage({ params, searchParams }: { params: Promise<{ code: string }>; searchParams: Promise<Record<string, string | undefined>> }) {

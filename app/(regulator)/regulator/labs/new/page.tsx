@@ -5,7 +5,7 @@ import { listRegions } from '@/db/queries/regions';
 import { LAB_LEVELS } from '@/db/enums';
 import { PageHeader } from '@/app/_components/page-header';
 import { ActionForm } from '@/app/(admin)/admin/_components/action-form';
-import { Field, SelectField } from '@/app/(admin)/admin/_components/fields';
+import { Field, SelectField } from '@/app/_components/fields';
 import { createLabAction } from './actions';
 
 export default async function NewLabPage() {

@@ -8,7 +8,7 @@ import { StatTile } from '@/app/_components/stat-tile';
 import { StatusBadge } from '@/app/_components/eqa/status-badge';
 import { EqaActionForm } from '@/app/_components/eqa/action-form';
 import { ZDistribution } from '@/app/_components/eqa/z-distribution';
-import { PrintButton } from '@/app/_components/eqa/print-button';
+import { PrintButton } from '@/app/_components/print-button';
 import { pageRead } from '@/app/_components/eqa/page-errors';
 import { EvaluationProgress } from '@/app/_components/eqa/evaluation-progress';
 import { roundOperationAction } from '../../actions';

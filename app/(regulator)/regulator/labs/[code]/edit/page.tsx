@@ -7,7 +7,7 @@ import { listRegions } from '@/db/queries/regions';
 import { LAB_LEVELS } from '@/db/enums';
 import { PageHeader } from '@/app/_components/page-header';
 import { ActionForm } from '@/app/(admin)/admin/_components/action-form';
-import { Field, ReasonField, SelectField } from '@/app/(admin)/admin/_components/fields';
+import { Field, ReasonField, SelectField } from '@/app/_components/fields';
 import { setLabActiveAction, updateLabAction } from './actions';
 
 export default async function EditLabPage({ params }: { params: Promise<{ code: string }> }) {

@@ -5,7 +5,7 @@ import { getDb } from '@/db/client';
 import { labRoundReport } from '@/lib/services/eqa/reports';
 import { PageHeader } from '@/app/_components/page-header';
 import { LabReportSection } from '@/app/_components/eqa/lab-report';
-import { PrintButton } from '@/app/_components/eqa/print-button';
+import { PrintButton } from '@/app/_components/print-button';
 import { pageRead } from '@/app/_components/eqa/page-errors';
 
 export default async function RegulatorLabReportPage({ params, searchParams }: { params: Promise<{ code: string; lab: string }>; searchParams: Promise<Record<string, string | undefined>> }) {

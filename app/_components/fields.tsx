@@ -1,4 +1,5 @@
-// Labelled form fields (server components): a label tied to its input, an optional hint.
+// Labelled form fields (server components): a label tied to its input, an optional hint. Shared by
+// every form of the app.
 export function Field({
   name,
   label,
@@ -8,6 +9,7 @@ export function Field({
   hint,
   placeholder,
   autoComplete,
+  children,
 }: {
   name: string;
   label: string;
@@ -17,6 +19,8 @@ export function Field({
   hint?: string;
   placeholder?: string;
   autoComplete?: string;
+  /** a control of its own (select, textarea) with id `f-{name}`, instead of a text input */
+  children?: React.ReactNode;
 }) {
   const id = `f-${name}`;
   return (
@@ -25,18 +29,20 @@ export function Field({
         {label}
         {required && <span aria-hidden className="text-red-600"> *</span>}
       </label>
-      <input
-        id={id}
-        name={name}
-        type={type}
-        required={required}
-        defaultValue={defaultValue ?? ''}
-        placeholder={placeholder}
-        autoComplete={autoComplete}
-        step={type === 'number' ? 'any' : undefined}
-        className="input"
-        aria-describedby={hint ? `${id}-hint` : undefined}
-      />
+      {children ?? (
+        <input
+          id={id}
+          name={name}
+          type={type}
+          required={required}
+          defaultValue={defaultValue ?? ''}
+          placeholder={placeholder}
+          autoComplete={autoComplete}
+          step={type === 'number' ? 'any' : undefined}
+          className="input"
+          aria-describedby={hint ? `${id}-hint` : undefined}
+        />
+      )}
       {hint && (
         <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
           {hint}

@@ -1,7 +1,9 @@
-// Calendar days of recognition. Certification is decided per day in China's time zone (UTC+8, no
-// daylight saving), so "today" and "the day a run was measured" are computed at UTC+8.
-const OFFSET_MS = 8 * 3600 * 1000;
-const DAY_MS = 24 * 3600 * 1000;
+// Calendar days and months in China's time zone (UTC+8, no daylight saving): certification is decided
+// per day, IQC is reviewed per month, and "today" and "the day a run was measured" are those of the
+// labs, wherever the server runs.
+export const CHINA_UTC_OFFSET_MS = 8 * 3600 * 1000;
+export const DAY_MS = 24 * 3600 * 1000;
+const OFFSET_MS = CHINA_UTC_OFFSET_MS;
 
 /** The calendar day (Asia/Shanghai) of an instant, 'YYYY-MM-DD'. */
 export function dayOf(ms: number): string {
@@ -11,6 +13,17 @@ export function dayOf(ms: number): string {
 /** The instant at which a day starts (00:00 Asia/Shanghai). */
 export function startOfDay(day: string): number {
   return Date.parse(`${day}T00:00:00Z`) - OFFSET_MS;
+}
+
+/** The calendar month (Asia/Shanghai) of an instant, 'YYYY-MM'. */
+export function monthOf(ms: number): string {
+  return dayOf(ms).slice(0, 7);
+}
+
+/** [from, to) instants of a 'YYYY-MM' month (Asia/Shanghai). */
+export function monthRange(month: string): { from: number; to: number } {
+  const [y, m] = month.split('-').map(Number);
+  return { from: Date.UTC(y, m - 1, 1) - OFFSET_MS, to: Date.UTC(y, m, 1) - OFFSET_MS };
 }
 
 export function addDays(day: string, n: number): string {
