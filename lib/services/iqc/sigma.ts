@@ -1,5 +1,6 @@
 // Which Westgard rule set judges a series: the lab's configuration, else the Westgard Sigma Rules
 // for the series' sigma metric, else the default multirule for the number of levels.
+import type { DB } from '@/db/client';
 import type { IqcStatements } from '@/db/queries/iqc';
 import { DEFAULT_WESTGARD_RULES, describe, recommendRules, sigmaMetric, type WestgardRule } from '@/lib/stats';
 import type { LabContext } from './engine';
@@ -51,3 +52,44 @@ export function seriesSigma(s: IqcStatements, ctx: LabContext, analyteId: number
   return worst;
 }
 
+
+/** Why a run is judged with the rules it has (shown beside the verdict and in the review). */
+export interface RuleChoice {
+  rules: WestgardRule[];
+  /** `configured`: the lab's rule set version in force; `sigma`: Westgard Sigma Rules; `default`: the classic multirule */
+  source: 'configured' | 'sigma' | 'default';
+  sigma: number | null;
+  /** bias % used for the sigma and where it came from (e.g. EQA rounds), when known */
+  bias: { percent: number; source: string } | null;
+  /** human-readable reason, e.g. "no published EQA bias: default multirule" */
+  reason: string;
+}
+
+/** One level of a run as the selector sees it: the frozen target in force for that value. */
+export interface RunLevelTarget {
+  level: string;
+  controlLotId: number;
+  mean: number;
+  sd: number;
+}
+
+/**
+ * Chooses the rule set of each run from data only (never from arrival order): the lab's rule set
+ * version in force at `measuredAt`, else the Westgard Sigma Rules, else the default multirule.
+ * Built once per ingest or re-evaluation (it may preload what it needs) and asked once per run.
+ */
+export interface RuleSelector {
+  at(analyteId: number, instrument: string, levelCount: number, targets: readonly RunLevelTarget[], measuredAt: number): RuleChoice;
+}
+
+/** The selector for one lab. (Interim: configured set, else default; sigma from EQA bias to come.) */
+export function ruleSelector(_db: DB, ctx: LabContext): RuleSelector {
+  return {
+    at(analyteId, _instrument, levelCount) {
+      const configured = ctx.ruleConfigs.get(analyteId);
+      if (configured) return { rules: configured, source: 'configured', sigma: null, bias: null, reason: 'rule set configured by the lab' };
+      const perRun = levelCount >= 3 ? 3 : 2;
+      return { rules: [...DEFAULT_WESTGARD_RULES[perRun]], source: 'default', sigma: null, bias: null, reason: 'no sigma known: default multirule' };
+    },
+  };
+}
