@@ -64,9 +64,16 @@ function recordLines(text: string, count: number): number[] {
   return out;
 }
 
-/** Text that a spreadsheet would run as a formula. Imports refuse it in text fields. */
+/** A plain decimal number (optionally signed, with an exponent): a spreadsheet reads it as that number. */
+const PLAIN_NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+
+/**
+ * Text that a spreadsheet would run as a formula (OWASP "CSV Injection"): it starts with `=`, `+`,
+ * `-`, `@`, a tab or a carriage return and is not a plain number. `-1.5` is a number;
+ * `-1+HYPERLINK("…")` and `-2+3` are formulas. Imports refuse it in text fields; exports neutralise it.
+ */
 export function looksLikeFormula(s: string): boolean {
-  return /^[=+\-@\t\r]/.test(s) && !/^[-+]?\d/.test(s);
+  return /^[=+\-@\t\r]/.test(s) && !PLAIN_NUMBER.test(s);
 }
 
 export function formulaError(line: number, field: string): FieldError {
@@ -74,11 +81,12 @@ export function formulaError(line: number, field: string): FieldError {
 }
 
 /** One CSV cell for export: quoted when needed, and prefixed with ' when a spreadsheet would read it
- * as a formula (OWASP CSV injection). */
+ * as a formula (OWASP CSV injection), whatever the value's type; numbers stay numbers. This is the
+ * only CSV writer: every export goes through toCsv. */
 export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
   let s = String(v);
-  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s) && !/^[-+]?\d/.test(s)) s = `'${s}`;
+  if (looksLikeFormula(s)) s = `'${s}`;
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
