@@ -17,8 +17,28 @@ export function databasePath(): string {
   return path.resolve(/*turbopackIgnore: true*/ process.cwd(), process.env.DATABASE_PATH ?? 'data/labqc.sqlite');
 }
 
+/** Owner read/write only: the database holds accounts, password hashes and audit history. */
+export const DB_FILE_MODE = 0o600;
+
+/**
+ * Create `file` (and its folder, 0700) readable by the owner only before SQLite opens it; an existing
+ * file is narrowed to 0600. SQLite gives the -wal and -shm files the main file's permissions.
+ */
+export function secureDatabaseFile(file: string): void {
+  if (file === ':memory:' || file === '') return;
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_RDWR, DB_FILE_MODE));
+  for (const suffix of ['', '-wal', '-shm']) {
+    try {
+      fs.chmodSync(file + suffix, DB_FILE_MODE);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+}
+
 export function openDatabase(file: string): DB {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  secureDatabaseFile(file);
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');

@@ -10,7 +10,10 @@ import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { decide, expireCertifications, flagCertifications, type DecisionResult } from '@/lib/services/recognition/decisions';
 import { recognitionQueue } from '@/lib/services/recognition/queue';
-import { addDays, addMonths, dayOf } from '@/lib/calendar';
+import { addDays, addMonths, dayOf, startOfDay } from '@/lib/calendar';
+
+/** The demo's past decisions were made on their effective day (a decision is never back-dated). */
+const onDay = (day: string) => startOfDay(day) + 10 * 3600 * 1000;
 
 /** The provinces' recognised lists: routine chemistry, lipids, enzymes, HbA1c and common haematology. */
 const GD_LIST = ['K', 'NA', 'CL', 'CA', 'GLU', 'UREA', 'UA', 'CREA', 'TP', 'ALB', 'CHOL', 'TG', 'HDLC', 'LDLC', 'TBIL', 'ALT', 'AST', 'ALP', 'AMY', 'CK', 'LDH', 'GGT', 'HBA1C', 'WBC', 'RBC', 'HGB', 'PLT', 'PT', 'APTT', 'FIB'];
@@ -42,7 +45,7 @@ export async function seedRecognition(ctx: SeedContext): Promise<void> {
   const approveQueue = (by: Actor, filter: (labCode: string) => boolean) => {
     for (const p of recognitionQueue(db, by, {}, { now }).toApprove) {
       if (!filter(p.labCode) || random.next() > 0.7) continue;
-      approved.push({ ...decide(db, by, { action: 'approve', labId: p.labId, analyteId: p.analyteId, reason: '符合互认政策，批准互认', effectiveOn: eightMonthsAgo }, { now }), by });
+      approved.push({ ...decide(db, by, { action: 'approve', labId: p.labId, analyteId: p.analyteId, reason: '符合互认政策，批准互认', effectiveOn: eightMonthsAgo }, { now: onDay(eightMonthsAgo) }), by });
     }
   };
   approveQueue(regulators.sz, (c) => c.startsWith('SZ-'));
@@ -59,7 +62,7 @@ export async function seedRecognition(ctx: SeedContext): Promise<void> {
   const pick = (i: number) => approved[Math.floor((i * approved.length) / 6)];
   const [pastSuspension, currentSuspension, revoked, flagged] = [pick(0), pick(1), pick(2), pick(3)];
   const act = (c: DecisionResult & { by: Actor }, action: 'suspend' | 'reinstate' | 'revoke', effectiveOn: string, reason: string) =>
-    decide(db, c.by, { action, labId: c.labId, analyteId: c.analyteId, reason, effectiveOn }, { now });
+    decide(db, c.by, { action, labId: c.labId, analyteId: c.analyteId, reason, effectiveOn }, { now: onDay(effectiveOn) });
   act(pastSuspension, 'suspend', addMonths(today, -5), '室间质评结果复核期间暂停互认');
   act(pastSuspension, 'reinstate', addMonths(today, -3), '整改完成，恢复互认');
   act(currentSuspension, 'suspend', addDays(today, -20), '室内质控覆盖率不足，暂停互认');
@@ -70,7 +73,7 @@ export async function seedRecognition(ctx: SeedContext): Promise<void> {
   const expiring = recognitionQueue(db, regulators.zj, {}, { now }).toApprove[0] ?? recognitionQueue(db, regulators.gd, {}, { now }).toApprove[0];
   if (expiring) {
     const by = expiring.regionCode.startsWith('33') ? regulators.zj : regulators.gd;
-    decide(db, by, { action: 'approve', labId: expiring.labId, analyteId: expiring.analyteId, reason: '符合互认政策，批准互认', effectiveOn: addMonths(today, -14) }, { now });
+    decide(db, by, { action: 'approve', labId: expiring.labId, analyteId: expiring.analyteId, reason: '符合互认政策，批准互认', effectiveOn: addMonths(today, -14) }, { now: onDay(addMonths(today, -14)) });
   }
   const expired = expireCertifications(db, { withinPath: null, now });
   log(`recognition: states seeded (1 reinstated after a past suspension, 1 suspended, 1 revoked, 1 flagged, ${expired} expired)`);

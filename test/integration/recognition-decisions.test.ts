@@ -9,6 +9,10 @@ import { recognitionQueue } from '@/lib/services/recognition/queue';
 import { onEqaPublished } from '@/lib/services/recognition/hooks';
 import { findCertificationById, findLiveCertification, listCertificationEvents } from '@/db/queries/recognition';
 import { NOW, addEqa, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
+import { startOfDay } from '@/lib/calendar';
+
+/** A decision made on its effective day (decisions are never back-dated). */
+const onDay = (day: string) => startOfDay(day) + 10 * 3600 * 1000;
 
 type World = ReturnType<typeof createSeededTestDb>;
 
@@ -43,9 +47,9 @@ describe('decisions on recognition', () => {
   });
 
   it('approval issues a unique certificate number and the mark of the approving regulator region', () => {
-    const a = decide(w.db, w.regulators.gd, { action: 'approve', labId: lab('GZ-001'), analyteId: K, reason: '符合互认要求', effectiveOn: '2026-01-10' }, { now: NOW });
+    const a = decide(w.db, w.regulators.gd, { action: 'approve', labId: lab('GZ-001'), analyteId: K, reason: '符合互认要求', effectiveOn: '2026-01-10' }, { now: onDay('2026-01-10') });
     expect(a).toMatchObject({ certificateNo: 'HR-440000-2026-000001', mark: '广东HR', status: 'active', effectiveOn: '2026-01-10' });
-    const b = decide(w.db, w.regulators.gd, { action: 'approve', labId: lab('GZ-001'), analyteId: NA, reason: '符合互认要求', effectiveOn: '2026-01-10' }, { now: NOW });
+    const b = decide(w.db, w.regulators.gd, { action: 'approve', labId: lab('GZ-001'), analyteId: NA, reason: '符合互认要求', effectiveOn: '2026-01-10' }, { now: onDay('2026-01-10') });
     expect(b.certificateNo).toBe('HR-440000-2026-000002');
     const c = decide(w.db, w.regulators.sz, { action: 'approve', labId: lab('SZ-001'), analyteId: K, reason: '符合深圳互认要求' }, { now: NOW });
     expect(c).toMatchObject({ certificateNo: 'HR-440300-2026-000001', mark: '深圳HR', effectiveOn: '2026-06-15' });
@@ -56,7 +60,7 @@ describe('decisions on recognition', () => {
   });
 
   it('the validity window follows the policy (Zhejiang: 6 months)', () => {
-    const r = decide(w.db, w.regulators.zj, { action: 'approve', labId: lab('HZ-001'), analyteId: K, reason: 'meets the policy', effectiveOn: '2026-01-31' }, { now: NOW });
+    const r = decide(w.db, w.regulators.zj, { action: 'approve', labId: lab('HZ-001'), analyteId: K, reason: 'meets the policy', effectiveOn: '2026-01-31' }, { now: onDay('2026-01-31') });
     expect(findCertificationById(w.db, r.certificationId!)!.validTo).toBe('2026-07-30');
     expect(r.mark).toBe('浙江HR');
   });
@@ -69,9 +73,9 @@ describe('decisions on recognition', () => {
   it('suspend → reinstate → revoke, each with its event, reason and audit entry', () => {
     const cert = findLiveCertification(w.db, lab('GZ-001'), K)!;
     const base = { labId: lab('GZ-001'), analyteId: K };
-    expect(decide(w.db, w.regulators.gd, { ...base, action: 'suspend', reason: 'EQA failure under review', effectiveOn: '2026-03-01' }, { now: NOW }).status).toBe('suspended');
-    expect(decide(w.db, w.regulators.gd, { ...base, action: 'reinstate', reason: 'corrective actions verified', effectiveOn: '2026-04-01' }, { now: NOW }).status).toBe('active');
-    expect(decide(w.db, w.regulators.gd, { ...base, action: 'revoke', reason: 'repeated failures', effectiveOn: '2026-06-01' }, { now: NOW }).status).toBe('revoked');
+    expect(decide(w.db, w.regulators.gd, { ...base, action: 'suspend', reason: 'EQA failure under review', effectiveOn: '2026-03-01' }, { now: onDay('2026-03-01') }).status).toBe('suspended');
+    expect(decide(w.db, w.regulators.gd, { ...base, action: 'reinstate', reason: 'corrective actions verified', effectiveOn: '2026-04-01' }, { now: onDay('2026-04-01') }).status).toBe('active');
+    expect(decide(w.db, w.regulators.gd, { ...base, action: 'revoke', reason: 'repeated failures', effectiveOn: '2026-06-01' }, { now: onDay('2026-06-01') }).status).toBe('revoked');
     expect(listCertificationEvents(w.db, cert.id).map((e) => [e.action, e.fromStatus, e.toStatus, e.effectiveOn])).toEqual([
       ['approve', null, 'active', '2026-01-10'],
       ['suspend', 'active', 'suspended', '2026-03-01'],
@@ -166,7 +170,7 @@ describe('decisions on recognition', () => {
   });
 
   it('certifications past their window expire in the nightly run, effective the day after validTo', () => {
-    const id = decide(w.db, w.regulators.zj, { action: 'approve', labId: lab('HZ-002'), analyteId: K, reason: 'meets the policy', effectiveOn: '2025-10-01' }, { now: NOW }).certificationId!;
+    const id = decide(w.db, w.regulators.zj, { action: 'approve', labId: lab('HZ-002'), analyteId: K, reason: 'meets the policy', effectiveOn: '2025-10-01' }, { now: onDay('2025-10-01') }).certificationId!;
     expect(findCertificationById(w.db, id)!.validTo).toBe('2026-03-31');
     const r = runNightly(w.db, { now: NOW });
     expect(r.expired).toBe(1);

@@ -8,6 +8,10 @@ import { decide } from '@/lib/services/recognition/decisions';
 import { labCertifications, searchLabs, verifyRecognition } from '@/lib/services/recognition/verification';
 import { certificateForLab, findCertificate, qrSvg } from '@/lib/services/recognition/certificates';
 import { NOW, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
+import { startOfDay } from '@/lib/calendar';
+
+/** A decision made on its effective day (decisions are never back-dated). */
+const onDay = (day: string) => startOfDay(day) + 10 * 3600 * 1000;
 
 type World = ReturnType<typeof createSeededTestDb>;
 
@@ -32,13 +36,13 @@ describe('public verification', () => {
 
   it('a January answer stays the same after a March suspension and an April reinstatement', () => {
     const base = { labId: labId(w.db, 'GZ-001'), analyteId: analyteId(w.db, 'K') };
-    decide(w.db, w.regulators.gd, { ...base, action: 'approve', reason: '符合互认要求', effectiveOn: '2026-01-10' }, { now: NOW });
+    decide(w.db, w.regulators.gd, { ...base, action: 'approve', reason: '符合互认要求', effectiveOn: '2026-01-10' }, { now: onDay('2026-01-10') });
     const januaryBefore = jan();
     expect(januaryBefore).toMatchObject({ recognized: true, mark: '广东HR', scope: '广东', certificateNo: 'HR-440000-2026-000001', validFrom: '2026-01-10', validTo: '2027-01-09', reason: 'recognized' });
 
-    decide(w.db, w.regulators.gd, { ...base, action: 'suspend', reason: 'EQA under review', effectiveOn: '2026-03-01' }, { now: NOW });
+    decide(w.db, w.regulators.gd, { ...base, action: 'suspend', reason: 'EQA under review', effectiveOn: '2026-03-01' }, { now: onDay('2026-03-01') });
     expect(jan()).toEqual(januaryBefore);
-    decide(w.db, w.regulators.gd, { ...base, action: 'reinstate', reason: 'resolved', effectiveOn: '2026-04-01' }, { now: NOW });
+    decide(w.db, w.regulators.gd, { ...base, action: 'reinstate', reason: 'resolved', effectiveOn: '2026-04-01' }, { now: onDay('2026-04-01') });
     expect(jan()).toEqual(januaryBefore);
   });
 
@@ -58,8 +62,8 @@ describe('public verification', () => {
 
   it('a revocation answers "revoked" from its day on and leaves earlier days alone', () => {
     const base = { labId: labId(w.db, 'GZ-001'), analyteId: analyteId(w.db, 'NA') };
-    decide(w.db, w.regulators.gd, { ...base, action: 'approve', reason: 'meets the policy', effectiveOn: '2026-02-01' }, { now: NOW });
-    decide(w.db, w.regulators.gd, { ...base, action: 'revoke', reason: 'falsified records', effectiveOn: '2026-05-01' }, { now: NOW });
+    decide(w.db, w.regulators.gd, { ...base, action: 'approve', reason: 'meets the policy', effectiveOn: '2026-02-01' }, { now: onDay('2026-02-01') });
+    decide(w.db, w.regulators.gd, { ...base, action: 'revoke', reason: 'falsified records', effectiveOn: '2026-05-01' }, { now: onDay('2026-05-01') });
     expect(verify('2026-04-30', 'GZ-001', 'NA')).toMatchObject({ recognized: true });
     expect(verify('2026-05-01', 'GZ-001', 'NA')).toMatchObject({ recognized: false, reason: 'revoked', certificateNo: 'HR-440000-2026-000002' });
   });

@@ -1,6 +1,6 @@
 // The regulator's decisions on lab × analyte pairs: approve, reject, suspend, reinstate, revoke.
-// Each needs a reason, takes effect on a day (today by default, never in the future, never before
-// the certification's last recorded event: history is only ever appended), writes a
+// Each needs a reason, takes effect on a day (today by default, never in the future, never in the
+// past: a back-dated decision would change answers already given for past days), writes a
 // certification_events row and an audit entry in the same transaction.
 //
 // Decisions made here:
@@ -70,6 +70,9 @@ function applyDecision(
   const today = dayOf(now);
   const effectiveOn = d.effectiveOn ?? today;
   if (effectiveOn > today) throw AppError.invalid('A decision cannot take effect in the future', [{ field: 'effectiveOn', message: `After today (${today})` }]);
+  // back-dating would change answers already given for past days (verification reads the event in
+  // force on each day), so a decision takes effect today at the earliest
+  if (effectiveOn < today) throw AppError.invalid('A decision cannot take effect before today', [{ field: 'effectiveOn', message: `Before today (${today})` }]);
   const live = findLiveCertification(tx, d.labId, d.analyteId);
   const audit = (action: string, entityId: number | null, details: Record<string, unknown>) =>
     insertAudit(tx, {
