@@ -263,6 +263,30 @@ export const qcRuleConfigs = sqliteTable(
   (t) => [uniqueIndex('qc_rule_configs_uq').on(t.labId, t.analyteId)],
 );
 
+/** Versions of a lab × analyte's rule set, each in force from `effectiveFrom` (a run is judged with
+ * the version in force when it was measured). `rules` empty: the automatic choice (Westgard Sigma
+ * Rules when the sigma is known, else the default multirule). A change adds a version, never edits
+ * one; qc_rule_configs mirrors the latest. */
+export const qcRuleSetVersions = sqliteTable(
+  'qc_rule_set_versions',
+  {
+    id: id(),
+    labId: integer('lab_id')
+      .notNull()
+      .references(() => laboratories.id),
+    analyteId: integer('analyte_id')
+      .notNull()
+      .references(() => analytes.id),
+    version: integer('version').notNull(),
+    rules: text('rules', { mode: 'json' }).$type<string[]>().notNull(),
+    effectiveFrom: integer('effective_from').notNull(),
+    reason: text('reason'),
+    createdBy: integer('created_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('qc_rule_set_versions_uq').on(t.labId, t.analyteId, t.version), index('qc_rule_set_versions_lab_idx').on(t.labId, t.analyteId, t.effectiveFrom)],
+);
+
 /** One QC run: the control results of one analyte (all levels) measured together. */
 export const iqcRuns = sqliteTable(
   'iqc_runs',
