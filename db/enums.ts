@@ -4,6 +4,10 @@
 export const ROLES = ['admin', 'regulator', 'lab_manager', 'hospital'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** What an API token may do: post IQC results, submit EQA results, read. */
+export const TOKEN_SCOPES = ['iqc:write', 'eqa:submit', 'read'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
 export const REGION_LEVELS = ['national', 'province', 'city'] as const;
 export type RegionLevel = (typeof REGION_LEVELS)[number];
 

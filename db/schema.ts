@@ -31,6 +31,7 @@ import {
   ROUND_VERDICTS,
   CERTIFICATION_STATUSES,
   CERTIFICATION_ACTIONS,
+  TOKEN_SCOPES,
 } from './enums';
 
 const id = () => integer('id').primaryKey({ autoIncrement: true });
@@ -126,9 +127,29 @@ export const users = sqliteTable(
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
     deactivatedAt: integer('deactivated_at'),
+    /** set for a temporary password (new account, reset): the user must choose their own first */
+    mustChangePassword: integer('must_change_password', { mode: 'boolean' }).notNull().default(false),
+    /** raised by every password change or reset; a session signed with an older value has ended */
+    sessionVersion: integer('session_version').notNull().default(0),
+    passwordChangedAt: integer('password_changed_at'),
   },
   (t) => [uniqueIndex('users_email_uq').on(t.email), index('users_lab_idx').on(t.labId), index('users_region_idx').on(t.regionId)],
 );
+
+/** Failed sign-ins counted per key (an account, an unknown email's hash, or a client address) in a
+ * 15-minute window; ten failures lock the key. Rows are fixed-size and deleted when their window
+ * ends (after one aggregated audit row), so an attacker cannot grow the table or the audit log. */
+export const signInThrottle = sqliteTable('sign_in_throttle', {
+  key: text('key').primaryKey(),
+  userId: integer('user_id'),
+  windowStart: integer('window_start').notNull(),
+  failures: integer('failures').notNull(),
+  /** attempts refused while locked (not checked, not counted as failures) */
+  refused: integer('refused').notNull().default(0),
+  lockedUntil: integer('locked_until'),
+  lastAt: integer('last_at').notNull(),
+  lastReason: text('last_reason'),
+});
 
 /** LIS/middleware tokens of a lab. Only a SHA-256 of the token is stored; `prefix` identifies it in
  * lists. A token acts with the rights of its creator, and stops working when revoked or when the
@@ -149,6 +170,12 @@ export const apiTokens = sqliteTable(
     createdAt: createdAt(),
     lastUsedAt: integer('last_used_at'),
     revokedAt: integer('revoked_at'),
+    /** what the token may do; tokens created before scopes existed keep all three (they were used for both) */
+    scopes: text('scopes', { mode: 'json' })
+      .$type<(typeof TOKEN_SCOPES)[number][]>()
+      .notNull()
+      .default(sql`'["read","iqc:write","eqa:submit"]'`),
+    expiresAt: integer('expires_at'),
   },
   (t) => [uniqueIndex('api_tokens_hash_uq').on(t.tokenHash), index('api_tokens_lab_idx').on(t.labId)],
 );
