@@ -20,6 +20,8 @@ export {
   isUncertaintyNegligible,
   ASSIGNED_VALUE_UNCERTAINTY_FACTOR,
   NEGLIGIBLE_UNCERTAINTY_RATIO,
+  standardUncertainty,
+  DEFAULT_COVERAGE_FACTOR,
 } from './uncertainty';
 export {
   zScore,
@@ -33,9 +35,20 @@ export {
   type ZClass,
   type EnClass,
 } from './scores';
-export { allowableError, withinAllowableError, percentDeviation, type AllowableSpec } from './allowable';
+export {
+  allowableError,
+  withinAllowableError,
+  percentDeviation,
+  limitAt,
+  reportDecimals,
+  LIMIT_FORMS,
+  type AllowableSpec,
+  type LimitForm,
+  type ConcentrationRange,
+} from './allowable';
 export {
   roundScore,
+  evaluatedRoundScore,
   classifyRoundScore,
   performanceHistory,
   ROUND_VERDICTS,
@@ -72,8 +85,12 @@ export {
   sigmaMetric,
   recommendRules,
   sigmaRulesRow,
+  eqaBiasPercent,
+  SIGMA_BIAS_EVENTS,
   SIGMA_RULES_TABLE,
+  type EqaDeviationSum,
   type SigmaRulesRow,
   type SigmaRulesTable,
 } from './sigma';
 export { roundForDecision, DECISION_DECIMALS } from './numeric';
+export { cvWithinAllowable, roundCvPercent, CV_DECIMALS } from './imprecision';

@@ -48,9 +48,32 @@ export function classifyRoundScore(score: number, passPercent: number = DEFAULT_
 /** Why a round was marked unsuccessful. */
 export type UnsuccessfulReason = 'two consecutive' | 'two of three';
 
+/**
+ * Analyte score over the samples that could be evaluated: acceptable / evaluated × 100. `null`
+ * marks a sample that was not evaluated (e.g. too few participants and no reference value, ISO
+ * 13528:2022 §6.1 small-group limits); it counts neither for nor against the laboratory. Returns
+ * null when no sample could be evaluated (the event is then skipped in the performance history).
+ *
+ * @example evaluatedRoundScore([true, null, true, false, true]) // => { score: 75, evaluated: 4, acceptable: 3 }
+ * @example evaluatedRoundScore([null, null]) // => null
+ */
+export function evaluatedRoundScore(flags: readonly (boolean | null)[]): { score: number; evaluated: number; acceptable: number } | null {
+  let evaluated = 0;
+  let acceptable = 0;
+  for (const flag of flags) {
+    if (flag === null) continue;
+    if (typeof flag !== 'boolean') throw new RangeError(`acceptable flags must be booleans or null, got ${String(flag)}`);
+    evaluated++;
+    if (flag) acceptable++;
+  }
+  if (evaluated === 0) return null;
+  return { score: (100 * acceptable) / evaluated, evaluated, acceptable };
+}
+
 /** One event of {@link performanceHistory}, in the same position as its verdict. */
 export interface PerformanceRound {
-  verdict: RoundVerdict;
+  /** null: an event that does not count (not enrolled, not published, nothing evaluated) */
+  verdict: RoundVerdict | null;
   /** True when this event makes the analyte's participation unsuccessful. */
   unsuccessful: boolean;
   /**
@@ -68,21 +91,30 @@ export interface PerformanceRound {
  * that completes the pattern (the moment a regulator would act).
  *
  * `verdicts` are oldest first, one per event in which the analyte was scheduled (a missed event
- * is 'unsatisfactory', score 0). Returns one entry per event, in the same order.
+ * is 'unsatisfactory', score 0). A `null` verdict is an event that does not count (the lab was not
+ * enrolled, the event is not published, or no sample could be evaluated, DOMAIN.md §2): it is
+ * skipped, so the events around it are consecutive. Returns one entry per event, in the same order.
  *
  * @example
  * performanceHistory(['satisfactory', 'unsatisfactory', 'satisfactory', 'unsatisfactory'])
  *   .map(r => r.unsuccessful) // => [false, false, false, true] (two of three at event 4)
  */
-export function performanceHistory(verdicts: readonly RoundVerdict[]): PerformanceRound[] {
+export function performanceHistory(verdicts: readonly (RoundVerdict | null)[]): PerformanceRound[] {
+  // the last two counted verdicts before the current event
+  let prev1: RoundVerdict | null = null;
+  let prev2: RoundVerdict | null = null;
   return verdicts.map((verdict, i): PerformanceRound => {
+    if (verdict === null) return { verdict, unsuccessful: false, reason: null };
     if (verdict !== 'satisfactory' && verdict !== 'unsatisfactory') {
-      throw new RangeError(`verdicts[${i}] must be 'satisfactory' or 'unsatisfactory', got ${String(verdict)}`);
+      throw new RangeError(`verdicts[${i}] must be 'satisfactory', 'unsatisfactory' or null, got ${String(verdict)}`);
     }
+    let out: PerformanceRound = { verdict, unsuccessful: false, reason: null };
     if (verdict === 'unsatisfactory') {
-      if (verdicts[i - 1] === 'unsatisfactory') return { verdict, unsuccessful: true, reason: 'two consecutive' };
-      if (verdicts[i - 2] === 'unsatisfactory') return { verdict, unsuccessful: true, reason: 'two of three' };
+      if (prev1 === 'unsatisfactory') out = { verdict, unsuccessful: true, reason: 'two consecutive' };
+      else if (prev2 === 'unsatisfactory') out = { verdict, unsuccessful: true, reason: 'two of three' };
     }
-    return { verdict, unsuccessful: false, reason: null };
+    prev2 = prev1;
+    prev1 = verdict;
+    return out;
   });
 }

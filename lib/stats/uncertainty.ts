@@ -39,3 +39,21 @@ export function isUncertaintyNegligible(u: number, sigmaPt: number): boolean {
   assertPositive('sigmaPt', sigmaPt);
   return roundForDecision(u) <= roundForDecision(NEGLIGIBLE_UNCERTAINTY_RATIO * sigmaPt);
 }
+
+/** Coverage factor assumed for an expanded uncertainty given without one (about 95 % coverage, GUM 6.3). */
+export const DEFAULT_COVERAGE_FACTOR = 2;
+
+/**
+ * Standard uncertainty from an expanded uncertainty and its coverage factor, u = U/k (JCGM 100:2008
+ * (GUM) 6.2.1; ISO 13528:2022 7.7 uses the standard uncertainty u(x_pt) of a reference value).
+ *
+ * Throws a RangeError when U is negative or k ≤ 0, or either is not finite.
+ *
+ * @example standardUncertainty(0.04) // => 0.02 (k = 2)
+ * @example standardUncertainty(0.06, 3) // => 0.02
+ */
+export function standardUncertainty(expanded: number, k: number = DEFAULT_COVERAGE_FACTOR): number {
+  assertNonNegative('expanded', expanded);
+  assertPositive('k', k);
+  return expanded / k;
+}
