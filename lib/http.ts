@@ -3,6 +3,7 @@ import { NextResponse } from 'next/server';
 import { AppError, errorBody } from './errors';
 import type { Actor } from './auth/actor';
 import { publicApi } from './public-api';
+import { isSameOrigin } from './origin';
 
 export function jsonError(status: number, message: string, errors?: unknown) {
   return NextResponse.json(errors ? { error: message, errors } : { error: message }, { status });
@@ -24,11 +25,29 @@ export function withActor<P = Record<string, string>>(
       const { currentActor } = await import('./auth');
       const actor = await currentActor();
       if (!actor) throw AppError.unauthenticated();
+      const refused = actor.via === 'session' ? crossSiteRefusal(req) : null;
+      if (refused) return refused;
       return await handler(req, actor, await ctx.params);
     } catch (e) {
       return errorResponse(e);
     }
   };
+}
+
+/** Content types a cross-site page can POST without a CORS preflight (HTML forms, `text/plain`). */
+const SIMPLE_CONTENT_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+
+/**
+ * CSRF defence for cookie-authenticated writes (a Bearer token is never sent by a browser on its own,
+ * so token requests skip it): the `Origin` must be this application's (lib/origin.ts), and a body a
+ * cross-site form could send (`text/plain`, form encodings) is refused with 415.
+ */
+export function crossSiteRefusal(req: Request): Response | null {
+  if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return null;
+  if (!isSameOrigin(req.headers.get('origin'), req.headers.get('host'))) return jsonError(403, 'Cross-origin request refused');
+  const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (SIMPLE_CONTENT_TYPES.includes(type)) return jsonError(415, 'Send application/json or text/csv');
+  return null;
 }
 
 /** A route handler open to everyone (public verification): no session or token work at all. */

@@ -4,6 +4,7 @@ import type { DB } from '@/db/client';
 import type { Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { MAX_CSV_BYTES } from '@/lib/csv';
+import { readBodyCapped } from '@/lib/body';
 import { iqcResultsBody } from '@/lib/validation/iqc';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { ingestResults, resolveWritableLab, type IngestOutcome } from './ingest';
@@ -12,12 +13,8 @@ import { importIqcCsv } from './import-csv';
 /** Request bodies above this are refused before being read (JSON and CSV alike). */
 export const MAX_BODY_BYTES = MAX_CSV_BYTES;
 
-async function readText(req: Request): Promise<string> {
-  const declared = Number(req.headers.get('content-length') ?? NaN);
-  if (declared > MAX_BODY_BYTES) throw new AppError('too_large', `The body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`);
-  const text = await req.text();
-  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) throw new AppError('too_large', `The body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`);
-  return text;
+function readText(req: Request): Promise<string> {
+  return readBodyCapped(req, MAX_BODY_BYTES);
 }
 
 /** Handle `POST /api/v1/iqc/results`; returns the 201 body (errors are thrown as AppError). */

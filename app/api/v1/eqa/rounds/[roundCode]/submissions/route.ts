@@ -3,6 +3,7 @@ import { getDb } from '@/db/client';
 import { MAX_CSV_BYTES } from '@/lib/csv';
 import { AppError } from '@/lib/errors';
 import { withActor } from '@/lib/http';
+import { readBodyCapped } from '@/lib/body';
 import { rowsFromCsv, rowsFromJson, submitResults } from '@/lib/services/eqa/submissions';
 import { submissionBody } from '@/lib/validation/eqa';
 import { zodFieldErrors } from '@/lib/validation/errors';
@@ -17,8 +18,7 @@ export const dynamic = 'force-dynamic';
  */
 export const POST = withActor<{ roundCode: string }>(async (req, actor, { roundCode }) => {
   const type = req.headers.get('content-type') ?? '';
-  const text = await req.text();
-  if (Buffer.byteLength(text, 'utf8') > MAX_CSV_BYTES) throw new AppError('too_large', 'The body is too large');
+  const text = await readBodyCapped(req, MAX_CSV_BYTES);
   let rows;
   if (type.includes('text/csv') || type.includes('text/plain')) {
     rows = rowsFromCsv(text);
