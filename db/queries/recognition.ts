@@ -153,15 +153,17 @@ export function iqcLevelDays(db: Conn, labIds: readonly number[], fromMs: number
 }
 
 /** Current, non-excluded control values of runs that were not rejected (rejected points stay on the
- * chart but out of the statistics), per lab × analyte × level. */
+ * chart but out of the statistics), per lab × analyte × control lot; a control lot is one
+ * instrument × lot number × level, the group the CV criterion judges. */
 export function iqcValuesForCv(db: Conn, labIds: readonly number[], fromMs: number, toMs: number) {
-  type Row = { labId: number; analyteId: number; level: string; value: number; measuredAt: number };
+  type Row = { labId: number; analyteId: number; controlLotId: number; instrument: string; lot: string; level: string; value: number; measuredAt: number };
   const out: Row[] = [];
   for (const ids of chunks(labIds)) {
     pushAll(out, 
       db.all<Row>(sql`
-        SELECT res.lab_id AS labId, res.analyte_id AS analyteId, res.level AS level, res.value AS value, res.measured_at AS measuredAt
-        FROM iqc_results res JOIN iqc_runs run ON run.id = res.run_id
+        SELECT res.lab_id AS labId, res.analyte_id AS analyteId, res.control_lot_id AS controlLotId, lot.instrument AS instrument,
+               lot.lot_number AS lot, res.level AS level, res.value AS value, res.measured_at AS measuredAt
+        FROM iqc_results res JOIN iqc_runs run ON run.id = res.run_id JOIN control_lots lot ON lot.id = res.control_lot_id
         WHERE res.lab_id IN (${idList(ids)}) AND res.measured_at >= ${fromMs} AND res.measured_at < ${toMs}
           AND res.current = 1 AND res.excluded = 0 AND run.status != 'rejected'
         ORDER BY res.measured_at, res.id`),
@@ -196,6 +198,19 @@ export interface CriterionLine {
   /** threshold the figure is compared with, for display */
   target?: string | number | null;
   evidence?: { kind: 'eqa_round' | 'iqc_month' | 'corrective_action'; ref: string; href: string } | null;
+  /** the CV criterion: every instrument × lot × level group of the window, evaluable or not */
+  groups?: CvGroup[];
+}
+
+/** One control group of the CV criterion: `cv` in percent as reported (2 decimals), null when the
+ * group has fewer values than the criterion needs; `met` null for a group that is not evaluable. */
+export interface CvGroup {
+  instrument: string;
+  lot: string;
+  level: string;
+  n: number;
+  cv: number | null;
+  met: boolean | null;
 }
 
 export function upsertEligibility(

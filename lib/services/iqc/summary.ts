@@ -7,7 +7,7 @@ import { summaryValues, violationsInRange } from '@/db/queries/iqc';
 import type { Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { toCsv } from '@/lib/csv';
-import { describe, roundForDecision, sigmaMetric } from '@/lib/stats';
+import { cvWithinAllowable, describe, sigmaMetric } from '@/lib/stats';
 import { monthInput } from '@/lib/validation/iqc';
 import { resolveReadableLab } from './views';
 import { monthOf, monthRange } from '@/lib/calendar';
@@ -96,7 +96,7 @@ export function monthlySummary(db: DB, actor: Actor, q: { lab?: string | null; m
       targetSd: g.sd,
       biasPercent: bias,
       allowableCv,
-      cvOk: cv === null || allowableCv === null ? null : roundForDecision(cv) <= roundForDecision(allowableCv),
+      cvOk: cvWithinAllowable(cv, allowableCv),
       sigma,
       rejectedRuns: g.rejectedRuns.size,
       violations: g.violations,

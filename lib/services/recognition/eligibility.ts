@@ -8,10 +8,15 @@
 // - IQC coverage: a working day (Mon–Fri, Asia/Shanghai calendar) counts when current, non-excluded
 //   results exist for at least `iqcMinLevels` distinct levels; the window is the `iqcWindowDays`
 //   days before today (today itself is still in progress).
-// - Cumulative CV: per level over the same window, with `cumulativeStats` from lib/stats, leaving
-//   out excluded results and rejected runs; the worst level is compared with the analyte's
-//   allowable CV. An analyte without an allowable CV in the catalogue meets the criterion (nothing
-//   to compare with) and the line says so; a level with fewer than 2 values fails it (no data).
+// - Cumulative CV (issue 9): per control group, i.e. instrument × lot × level (a control lot), over
+//   the same window, leaving out excluded results and rejected runs; mixing lots or instruments
+//   would add the between-lot difference to the imprecision. A group is evaluable with at least
+//   CV_MIN_VALUES (20) values; the criterion is met when at least one group is evaluable and every
+//   evaluable group is within the analyte's allowable CV (`cvWithinAllowable` from lib/stats, the
+//   comparison the monthly IQC summary uses). No evaluable group: not met, figure null ("no group
+//   with 20 values"). An analyte without an allowable CV in the catalogue meets it once a group is
+//   evaluable (nothing to compare with) and the line says so. The figure is the worst evaluable
+//   group's CV; the line lists every group with n and CV.
 // - Corrective actions: any rejected run measured more than `correctiveActionDays` days ago whose
 //   corrective action is missing or open fails the criterion.
 import type { DB, Conn } from '@/db/client';
@@ -28,11 +33,12 @@ import {
   overdueRejectedRuns,
   upsertEligibility,
   type CriterionLine,
+  type CvGroup,
   type EqaScoreRow,
 } from '@/db/queries/recognition';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
-import { cumulativeStats } from '@/lib/stats';
+import { cvWithinAllowable, describe, MIN_BASELINE_POINTS, roundCvPercent } from '@/lib/stats';
 import type { PolicyCriteria } from '@/lib/validation/recognition';
 import { addDays, dayOf, startOfDay, workingDaysEnding } from '@/lib/calendar';
 import { resolvePolicy, type EffectivePolicy } from './policy';
@@ -49,13 +55,36 @@ export interface PairEvidence {
   eqa: Pick<EqaScoreRow, 'roundId' | 'roundCode' | 'score' | 'verdict' | 'notSubmitted' | 'unsuccessful'>[];
   /** day → distinct levels measured that day */
   levelDays: Map<string, number>;
-  /** level → values in the window (not excluded, not from rejected runs) */
-  valuesByLevel: Map<string, number[]>;
+  /** control lot id (instrument × lot × level) → its values in the window (not excluded, not from
+   * rejected runs) */
+  cvGroups: Map<number, { instrument: string; lot: string; level: string; values: number[] }>;
   /** rejected runs past the grace period without a resolved corrective action, oldest first */
   overdueRuns: { runId: number; actionId: number | null; measuredAt: number }[];
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** In-control values a control group needs before its CV is judged (CLSI C24, WS/T 641-2018: 20). */
+export const CV_MIN_VALUES = MIN_BASELINE_POINTS;
+
+/**
+ * The CV criterion over a pair's control groups (instrument × lot × level). Pure. Groups come back
+ * sorted by instrument, lot and level; `met` is null for a group below {@link CV_MIN_VALUES}.
+ */
+export function cvCriterion(groups: PairEvidence['cvGroups'], allowableCvPercent: number | null) {
+  const collator = new Intl.Collator('en', { numeric: true });
+  const out: CvGroup[] = [...groups.values()]
+    .map((g) => {
+      const d = describe(g.values);
+      const cv = Number.isFinite(d.cv) ? roundCvPercent(d.cv) : null;
+      const evaluable = d.n >= CV_MIN_VALUES && cv !== null;
+      return { instrument: g.instrument, lot: g.lot, level: g.level, n: d.n, cv, met: evaluable ? (cvWithinAllowable(cv, allowableCvPercent) ?? true) : null };
+    })
+    .sort((a, b) => collator.compare(a.instrument, b.instrument) || collator.compare(a.lot, b.lot) || collator.compare(a.level, b.level));
+  const judged = out.filter((g) => g.met !== null);
+  const worst = judged.reduce<number | null>((w, g) => (w === null || g.cv! > w ? g.cv : w), null);
+  return { met: judged.length > 0 && judged.every((g) => g.met), figure: worst, groups: out };
+}
 const month = (day: string) => day.slice(0, 7);
 
 /**
@@ -131,23 +160,16 @@ export function evaluatePair(policy: EffectivePolicy | null, ev: PairEvidence, t
     evidence: overdue ? { kind: 'corrective_action', ref: String(overdue.actionId ?? overdue.runId), href: overdue.actionId ? `/lab/iqc/corrective-actions/${overdue.actionId}` : '/lab/iqc/corrective-actions' } : null,
   });
 
-  // cumulative CV of the worst level
+  // cumulative CV per instrument × lot × level
   if (c.requireCv) {
-    let worst = -Infinity;
-    let enough = ev.valuesByLevel.size > 0;
-    for (const values of ev.valuesByLevel.values()) {
-      const s = cumulativeStats().addAll(values);
-      if (s.n < 2 || Number.isNaN(s.cv)) enough = false;
-      else worst = Math.max(worst, s.cv);
-    }
-    const figure = enough && Number.isFinite(worst) ? Math.round(worst * 100) / 100 : null;
-    const limit = ev.allowableCvPercent;
+    const cv = cvCriterion(ev.cvGroups, ev.allowableCvPercent);
     lines.push({
       key: 'cv',
-      met: figure !== null && (limit === null || figure <= limit),
-      figure,
-      target: limit,
+      met: cv.met,
+      figure: cv.figure,
+      target: ev.allowableCvPercent,
       evidence: { kind: 'iqc_month', ref: month(yesterday), href: `/lab/iqc/chart?analyte=${encodeURIComponent(ev.analyteCode)}` },
+      groups: cv.groups,
     });
   }
   return { eligible: lines.every((l) => l.met), lines };
@@ -188,7 +210,7 @@ export function computeEligibility(db: DB, f: { withinPath: string | null; labId
       let e = evidence.get(key(labId, analyteId));
       if (!e) {
         const spec = specById.get(analyteId);
-        e = { analyteCode: spec?.code ?? '?', allowableCvPercent: spec?.allowableCvPercent ?? null, eqa: [], levelDays: new Map(), valuesByLevel: new Map(), overdueRuns: [] };
+        e = { analyteCode: spec?.code ?? '?', allowableCvPercent: spec?.allowableCvPercent ?? null, eqa: [], levelDays: new Map(), cvGroups: new Map(), overdueRuns: [] };
         evidence.set(key(labId, analyteId), e);
       }
       return e;
@@ -204,9 +226,9 @@ export function computeEligibility(db: DB, f: { withinPath: string | null; labId
     for (const r of iqcValuesForCv(db, ids, windowFrom, windowTo)) {
       const e = evidence.get(key(r.labId, r.analyteId));
       if (!e || r.measuredAt < labWindowFrom.get(r.labId)!) continue;
-      const list = e.valuesByLevel.get(r.level) ?? [];
-      list.push(r.value);
-      e.valuesByLevel.set(r.level, list);
+      let g = e.cvGroups.get(r.controlLotId);
+      if (!g) e.cvGroups.set(r.controlLotId, (g = { instrument: r.instrument, lot: r.lot, level: r.level, values: [] }));
+      g.values.push(r.value);
     }
     const overdue = overdueRejectedRuns(db, ids, now);
     for (const r of overdue) {
