@@ -25,6 +25,7 @@ import {
   ROUND_STATUSES,
   SIGMA_PT_SOURCES,
   PEER_GROUPINGS,
+  LIMIT_FORMS,
   EVALUATION_STATUSES,
   ASSIGNED_VALUE_SOURCES,
   Z_CLASSES,
@@ -32,6 +33,7 @@ import {
   CERTIFICATION_STATUSES,
   CERTIFICATION_ACTIONS,
   TOKEN_SCOPES,
+  CALENDAR_DAY_KINDS,
 } from './enums';
 
 const id = () => integer('id').primaryKey({ autoIncrement: true });
@@ -73,6 +75,9 @@ export const laboratories = sqliteTable(
       .references(() => regions.id),
     address: text('address'),
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    /** IQC: results of one analyte × instrument within this many minutes of a run's first result
+     * (one per level) form one run (DOMAIN.md §4) */
+    runWindowMinutes: integer('run_window_minutes').notNull().default(30),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -94,6 +99,9 @@ export const analytes = sqliteTable(
     teaPercent: real('tea_percent'),
     teaAbsolute: real('tea_absolute'),
     teaAbsoluteAtOrBelow: real('tea_absolute_at_or_below'),
+    /** how teaPercent and teaAbsolute combine: WS/T 'threshold' (absolute at or below
+     * teaAbsoluteAtOrBelow, percent above) or CLIA 'greater_of'; null when only one is given */
+    teaForm: text('tea_form', { enum: LIMIT_FORMS }),
     teaSource: text('tea_source').notNull(),
     allowableCvPercent: real('allowable_cv_percent'),
     allowableBiasPercent: real('allowable_bias_percent'),
@@ -107,6 +115,27 @@ export const analytes = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [uniqueIndex('analytes_code_uq').on(t.code)],
+);
+
+/** Concentration-dependent allowable limits of an analyte (WS/T 406-2024 states haematology
+ * requirements by range). A range covers from < target ≤ to (null = unbounded); when an analyte has
+ * ranges, the one holding the EQA target sets the limit, else the analyte's flat TEa applies. */
+export const analyteLimitRanges = sqliteTable(
+  'analyte_limit_ranges',
+  {
+    id: id(),
+    analyteId: integer('analyte_id')
+      .notNull()
+      .references(() => analytes.id),
+    fromValue: real('from_value'),
+    toValue: real('to_value'),
+    percent: real('percent'),
+    absolute: real('absolute'),
+    form: text('form', { enum: LIMIT_FORMS }),
+    threshold: real('threshold'),
+    source: text('source').notNull(),
+  },
+  (t) => [index('analyte_limit_ranges_analyte_idx').on(t.analyteId, t.fromValue)],
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -332,10 +361,13 @@ export const iqcRuns = sqliteTable(
     evaluatedAt: integer('evaluated_at').notNull(),
     source: text('source', { enum: INGEST_SOURCES }).notNull(),
     operator: text('operator'),
+    /** the run id the LIS sent with its results (`run`): results sharing it in a series are one run */
+    clientRunId: text('client_run_id'),
     createdBy: integer('created_by').references(() => users.id),
     createdAt: createdAt(),
   },
   (t) => [
+    index('iqc_runs_client_idx').on(t.labId, t.clientRunId),
     index('iqc_runs_lab_analyte_time_idx').on(t.labId, t.analyteId, t.measuredAt),
     index('iqc_runs_lab_time_idx').on(t.labId, t.measuredAt),
     index('iqc_runs_lab_status_idx').on(t.labId, t.status),
@@ -366,6 +398,8 @@ export const iqcResults = sqliteTable(
     supersedesId: integer('supersedes_id'),
     reason: text('reason'),
     excluded: integer('excluded', { mode: 'boolean' }).notNull().default(false),
+    /** why the lab excluded this value from the rules and statistics (audited) */
+    excludedReason: text('excluded_reason'),
     createdBy: integer('created_by').references(() => users.id),
     createdAt: createdAt(),
   },
@@ -452,6 +486,9 @@ export const eqaSchemeAnalytes = sqliteTable(
       .references(() => analytes.id),
     percent: real('percent'),
     absolute: real('absolute'),
+    /** how an override with both percent and absolute combines them (null: greater of) */
+    limitForm: text('limit_form', { enum: LIMIT_FORMS }),
+    threshold: real('threshold'),
     minScore: real('min_score'),
   },
   (t) => [primaryKey({ columns: [t.schemeId, t.analyteId] })],
@@ -483,6 +520,8 @@ export const eqaRounds = sqliteTable(
     opensAt: integer('opens_at').notNull(),
     closesAt: integer('closes_at').notNull(),
     status: text('status', { enum: ROUND_STATUSES }).notNull().default('draft'),
+    /** analyte codes graded in this round (a subset of the scheme's); null = all of them */
+    analytes: text('analytes', { mode: 'json' }).$type<string[]>(),
     publishedAt: integer('published_at'),
     createdBy: integer('created_by').references(() => users.id),
     createdAt: createdAt(),
@@ -514,7 +553,11 @@ export const eqaReferenceValues = sqliteTable(
       .notNull()
       .references(() => analytes.id),
     value: real('value').notNull(),
+    /** standard uncertainty u = U/k */
     uncertainty: real('uncertainty'),
+    /** the expanded uncertainty U as given, and its coverage factor k */
+    expandedUncertainty: real('expanded_uncertainty'),
+    coverageFactor: real('coverage_factor'),
     source: text('source'),
   },
   (t) => [uniqueIndex('eqa_reference_values_uq').on(t.sampleId, t.analyteId)],
@@ -619,8 +662,12 @@ export const eqaResultEvaluations = sqliteTable(
     allowed: real('allowed'),
     z: real('z'),
     scoreType: text('score_type', { enum: ['z', 'z_prime'] }),
-    acceptable: integer('acceptable', { mode: 'boolean' }).notNull(),
+    /** the verdict; null = not evaluated (see reason) */
+    acceptable: integer('acceptable', { mode: 'boolean' }),
     classification: text('classification', { enum: Z_CLASSES }),
+    /** why a result was not evaluated (a code, lib/services/eqa/engine.ts), with the group size */
+    reason: text('reason'),
+    reasonN: integer('reason_n'),
   },
   (t) => [index('eqa_result_evaluations_eval_lab_idx').on(t.evaluationId, t.labId), index('eqa_result_evaluations_eval_sample_idx').on(t.evaluationId, t.sampleId, t.analyteId)],
 );
@@ -637,6 +684,8 @@ export const eqaAnalyteScores = sqliteTable(
     analyteId: integer('analyte_id').notNull(),
     samples: integer('samples').notNull(),
     acceptableCount: integer('acceptable_count').notNull(),
+    /** samples of the round that could not be evaluated (not counted in `samples`) */
+    notEvaluated: integer('not_evaluated').notNull().default(0),
     score: real('score').notNull(),
     verdict: text('verdict', { enum: ROUND_VERDICTS }).notNull(),
     notSubmitted: integer('not_submitted', { mode: 'boolean' }).notNull(),
@@ -670,6 +719,24 @@ export const recognitionPolicies = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('recognition_policies_uq').on(t.regionId, t.version), index('recognition_policies_effective_idx').on(t.regionId, t.effectiveFrom)],
+);
+
+/** The working calendar: days that break the Monday–Friday rule (official holidays on weekdays,
+ * make-up working days on weekends). `regionId` null is the national calendar (seeded with the State
+ * Council's arrangement); a region's entries apply to its labs and override the national entry of
+ * the same day. Working days count IQC coverage for recognition and the regional overview. */
+export const calendarDays = sqliteTable(
+  'calendar_days',
+  {
+    id: id(),
+    regionId: integer('region_id').references(() => regions.id),
+    day: text('day').notNull(),
+    kind: text('kind', { enum: CALENDAR_DAY_KINDS }).notNull(),
+    name: text('name').notNull(),
+    createdBy: integer('created_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('calendar_days_uq').on(sql`coalesce(${t.regionId}, 0)`, t.day), index('calendar_days_day_idx').on(t.day)],
 );
 
 /** Latest eligibility verdict per lab × analyte, with one line per criterion. */
