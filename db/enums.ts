@@ -32,6 +32,11 @@ export type AnalyteCategory = (typeof ANALYTE_CATEGORIES)[number];
 export const TARGET_SOURCES = ['manufacturer', 'lab_baseline'] as const;
 export type TargetSource = (typeof TARGET_SOURCES)[number];
 
+/** A working-calendar entry: an official holiday (a weekday off) or a make-up working day (a
+ * weekend day worked). */
+export const CALENDAR_DAY_KINDS = ['holiday', 'workday'] as const;
+export type CalendarDayKind = (typeof CALENDAR_DAY_KINDS)[number];
+
 export const RUN_STATUSES = ['accepted', 'warning', 'rejected', 'no_target'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
@@ -48,6 +53,10 @@ export const SIGMA_PT_SOURCES = ['allowable_error', 'robust_sd'] as const;
 export type SigmaPtSource = (typeof SIGMA_PT_SOURCES)[number];
 
 export const PEER_GROUPINGS = ['method', 'method_instrument'] as const;
+
+/** How an allowable limit with a percent and an absolute part combines them (lib/stats/allowable.ts). */
+export const LIMIT_FORMS = ['threshold', 'greater_of'] as const;
+export type LimitForm = (typeof LIMIT_FORMS)[number];
 export type PeerGrouping = (typeof PEER_GROUPINGS)[number];
 
 export const EVALUATION_STATUSES = ['running', 'complete', 'failed', 'superseded', 'published'] as const;

@@ -27,24 +27,35 @@ export function percentFrom(text: string | undefined): number | null {
 }
 
 /** The allowable total error and its source: WS/T 403-2024 (or WS/T 406-2024 for haematology and
- * coagulation) when the standard gives one, else the NCCL 2026 EQA range, else CLIA 2024. */
-export function allowableTotalError(r: SpecRow): Pick<AnalyteInput, 'teaPercent' | 'teaAbsolute' | 'teaAbsoluteAtOrBelow' | 'teaSource'> {
+ * coagulation) when the standard gives one, else the NCCL 2026 EQA range, else CLIA 2024.
+ *
+ * The limit form (DOMAIN.md §2): a WS/T row with a percent, an absolute amount and
+ * `wst403_2024_abs_applies_at_or_below` is a **threshold** rule (absolute at or below that
+ * concentration, percent above); a row with both parts and no threshold is read as CLIA's "greater
+ * of"; a single part needs no form. (POC glucose writes "<5.5 mmol/L uses absolute": at exactly 5.5
+ * both parts give 1.1 mmol/L, so "at or below" and "below" agree.) */
+export function allowableTotalError(r: SpecRow): Pick<AnalyteInput, 'teaPercent' | 'teaAbsolute' | 'teaAbsoluteAtOrBelow' | 'teaForm' | 'teaSource'> {
   const wsPct = r.wst403_2024_tea_pct?.trim();
   const wsAbs = r.wst403_2024_tea_abs?.trim();
   if (wsPct || wsAbs) {
     const is406 = /406/.test(`${wsPct} ${r.notes ?? ''}`);
+    const teaPercent = leadingNumber(wsPct);
+    const teaAbsolute = leadingNumber(wsAbs);
+    const teaAbsoluteAtOrBelow = leadingNumber(r.wst403_2024_abs_applies_at_or_below);
+    const both = teaPercent != null && teaAbsolute != null;
     return {
-      teaPercent: leadingNumber(wsPct),
-      teaAbsolute: leadingNumber(wsAbs),
-      teaAbsoluteAtOrBelow: leadingNumber(r.wst403_2024_abs_applies_at_or_below),
+      teaPercent,
+      teaAbsolute,
+      teaAbsoluteAtOrBelow,
+      teaForm: both ? (teaAbsoluteAtOrBelow != null ? 'threshold' : 'greater_of') : null,
       teaSource: is406 ? 'WS/T 406-2024' : 'WS/T 403-2024',
     };
   }
   const nccl = r.nccl_2026_eqa_acceptable_range?.trim();
   const ncclPct = percentFrom(nccl);
-  if (ncclPct != null) return { teaPercent: ncclPct, teaAbsolute: null, teaAbsoluteAtOrBelow: null, teaSource: 'NCCL 2026 EQA' };
+  if (ncclPct != null) return { teaPercent: ncclPct, teaAbsolute: null, teaAbsoluteAtOrBelow: null, teaForm: null, teaSource: 'NCCL 2026 EQA' };
   const cliaPct = leadingNumber(r.clia_2024_percent);
-  return { teaPercent: cliaPct, teaAbsolute: null, teaAbsoluteAtOrBelow: null, teaSource: 'CLIA 2024 (unverified)' };
+  return { teaPercent: cliaPct, teaAbsolute: null, teaAbsoluteAtOrBelow: null, teaForm: null, teaSource: 'CLIA 2024 (unverified)' };
 }
 
 /** Every row of quality-specs.csv as catalogue input (validated later by the catalogue service). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ANALYTE_CATEGORIES } from '@/db/enums';
+import { ANALYTE_CATEGORIES, LIMIT_FORMS } from '@/db/enums';
 
 const optionalNumber = z.preprocess(
   (v) => (v === '' || v === null || v === undefined ? null : v),
@@ -27,6 +27,8 @@ export const analyteInput = z
     teaPercent: optionalNumber,
     teaAbsolute: optionalNumber,
     teaAbsoluteAtOrBelow: optionalNumber,
+    /** how percent and absolute combine: WS/T 'threshold' or CLIA 'greater_of' (null: greater of) */
+    teaForm: z.preprocess((v) => (v === '' || v === undefined ? null : v), z.enum(LIMIT_FORMS).nullable()).optional(),
     teaSource: z.string().trim().min(1).max(200),
     allowableCvPercent: optionalNumber,
     allowableBiasPercent: optionalNumber,
@@ -39,6 +41,10 @@ export const analyteInput = z
   .refine((a) => a.teaPercent != null || a.teaAbsolute != null, {
     message: 'An allowable total error needs a percent or an absolute limit',
     path: ['teaPercent'],
+  })
+  .refine((a) => a.teaForm !== 'threshold' || (a.teaAbsoluteAtOrBelow != null && a.teaPercent != null && a.teaAbsolute != null), {
+    message: 'A threshold limit needs a percent, an absolute limit and the threshold concentration',
+    path: ['teaAbsoluteAtOrBelow'],
   });
 
 export type AnalyteInput = z.infer<typeof analyteInput>;

@@ -39,9 +39,9 @@ describe('the catalogue from quality-specs.csv', () => {
 
   it.each([
     // row: Potassium,钾,mmol/L,2823-3,2.5,2.0,6.0,0.2 mmol/L,3.3 mmol/L,±6%
-    ['K', { nameZh: '钾', loinc: '2823-3', teaPercent: 6, teaAbsolute: 0.2, teaAbsoluteAtOrBelow: 3.3, teaSource: 'WS/T 403-2024', allowableCvPercent: 2.5 }],
+    ['K', { nameZh: '钾', loinc: '2823-3', teaPercent: 6, teaAbsolute: 0.2, teaAbsoluteAtOrBelow: 3.3, teaForm: 'threshold', teaSource: 'WS/T 403-2024', allowableCvPercent: 2.5 }],
     // row: Sodium,钠,mmol/L,2951-2,1.5,1.5,4.0,,,±4%
-    ['NA', { teaPercent: 4, teaAbsolute: null, allowableCvPercent: 1.5 }],
+    ['NA', { teaPercent: 4, teaAbsolute: null, teaForm: null, allowableCvPercent: 1.5 }],
     // row: pH (blood gas),...,0.02 (SD),0.015,,"0.04 (absolute, whole range)"
     ['PH', { teaPercent: null, teaAbsolute: 0.04, allowableCvPercent: null, teaSource: 'WS/T 403-2024' }],
     // row: Leukocyte count (WBC),...,<=6% low / <=4.5% mid-high,±5%,15 (WS/T 406 lab comparability)
@@ -51,9 +51,25 @@ describe('the catalogue from quality-specs.csv', () => {
     // row: Carbon dioxide: no WS/T, no NCCL, CLIA 2024 20 %
     ['CO2', { teaPercent: 20, teaSource: 'CLIA 2024 (unverified)' }],
     // row: Glucose (POC meter): TEa 20.0, 1.1 mmol/L below 5.5
-    ['GLU_POC', { teaPercent: 20, teaAbsolute: 1.1, teaAbsoluteAtOrBelow: 5.5, allowableCvPercent: 7.5 }],
+    ['GLU_POC', { teaPercent: 20, teaAbsolute: 1.1, teaAbsoluteAtOrBelow: 5.5, teaForm: 'threshold', allowableCvPercent: 7.5 }],
   ])('%s', (code, expected) => {
     expect(byCode.get(code)).toMatchObject(expected);
+  });
+
+  it('reads wst403_2024_abs_applies_at_or_below as a threshold rule: HbA1c 0.4 %HbA1c at or below 6.7, else 6 % (DOMAIN.md §2)', () => {
+    // row: HbA1c (NGSP),...,2.0,6.0,0.4 %HbA1c,6.7 %HbA1c
+    expect(byCode.get('HBA1C')).toMatchObject({ teaPercent: 6, teaAbsolute: 0.4, teaAbsoluteAtOrBelow: 6.7, teaForm: 'threshold' });
+    // every WS/T row with both parts has its threshold in the file, so none is read as "greater of"
+    const both = catalogue.filter((a) => a.teaPercent != null && a.teaAbsolute != null);
+    expect(both.length).toBeGreaterThan(40);
+    for (const a of both) expect(a.teaForm, a.code).toBe(a.teaAbsoluteAtOrBelow != null ? 'threshold' : 'greater_of');
+    // a single part needs no form
+    for (const a of catalogue.filter((x) => x.teaPercent == null || x.teaAbsolute == null)) expect(a.teaForm, a.code).toBeNull();
+  });
+
+  it('a threshold form without its threshold is refused', () => {
+    const k = byCode.get('K')!;
+    expect(analyteInput.safeParse({ ...k, teaAbsoluteAtOrBelow: null }).success).toBe(false);
   });
 
   it('keeps the Chinese name of every analyte', () => {
