@@ -59,6 +59,8 @@ export {
 } from './performance';
 export {
   evaluateWestgard,
+  createWestgardEvaluator,
+  type WestgardEvaluator,
   isWestgardRule,
   WESTGARD_RULES,
   WESTGARD_SCOPES,

@@ -111,21 +111,36 @@ interface Point {
   readonly zr: number;
 }
 
-/** Ring buffer of the last MAX_WINDOW points of a level or of the flattened sequence. */
+/**
+ * The recent points of a level or of the flattened sequence. Rules read the last MAX_WINDOW; the
+ * points of the run being judged can be taken back (a rejected run leaves the history). Older
+ * points are dropped between runs, so memory stays O(MAX_WINDOW).
+ */
 class RecentPoints {
-  private readonly buffer: Point[] = new Array<Point>(MAX_WINDOW);
-  private next = 0;
-  size = 0;
+  private points: Point[] = [];
+
+  /** Points available to the rules (at most MAX_WINDOW). */
+  get size(): number {
+    return this.points.length < MAX_WINDOW ? this.points.length : MAX_WINDOW;
+  }
 
   push(point: Point): void {
-    this.buffer[this.next] = point;
-    this.next = (this.next + 1) % MAX_WINDOW;
-    if (this.size < MAX_WINDOW) this.size++;
+    this.points.push(point);
+  }
+
+  /** Take back the newest point. */
+  pop(): void {
+    this.points.pop();
   }
 
   /** The k-th most recent point (k = 0 is the newest); k < size. */
   back(k: number): Point {
-    return this.buffer[(this.next - 1 - k + MAX_WINDOW) % MAX_WINDOW];
+    return this.points[this.points.length - 1 - k];
+  }
+
+  /** Forget all but the last MAX_WINDOW points (between runs). */
+  trim(): void {
+    if (this.points.length > 4 * MAX_WINDOW) this.points = this.points.slice(-MAX_WINDOW);
   }
 }
 
@@ -353,49 +368,129 @@ function toViolation(rule: WestgardRule, findings: readonly Finding[]): Violatio
  */
 export function evaluateWestgard(runs: Iterable<RunInput>, rules: readonly WestgardRule[]): RunVerdict[] {
   const selected = selectRules(rules);
-  const histories = new Map<string, RecentPoints>();
-  const levelOrders = new Map<string, number>();
-  const flattened = new RecentPoints();
+  const state = new EvaluatorState(true);
   const verdicts: RunVerdict[] = [];
-  let seq = 0;
+  for (const run of runs) verdicts.push(state.judge(run, selected, verdicts.length));
+  return verdicts;
+}
 
-  for (const run of runs) {
+/** An incremental Westgard evaluator: a history of values per level and of the flattened sequence. */
+export interface WestgardEvaluator {
+  /** Add a run to the history without judging it (in-control runs before the ones to judge). */
+  remember(run: RunInput): void;
+  /**
+   * Judge a run after the history (as {@link evaluateWestgard} judges the last of `[...history, run]`)
+   * and then add it to the history — unless it is rejected and the evaluator was created with
+   * `keepRejected: false` (the default): a rejected run's values stay out of the history later runs
+   * are judged against (DOMAIN.md §4: rejected points stay on the chart but out of the statistics).
+   */
+  judge(run: RunInput, rules: readonly WestgardRule[]): RunVerdict;
+}
+
+/**
+ * An evaluator that judges one run at a time, each with its own rule set (the rule set in force
+ * when the run was measured), looking back over the last 12 values of each level and of the
+ * flattened sequence — whatever runs those values came in (DOMAIN.md §4). Same rules, scopes and
+ * degenerate cases as {@link evaluateWestgard}; O(levels × rules × 12) per run.
+ *
+ * @example
+ * // a level present every other run, always at +0.5 SD: 10x fires on its 10th value
+ * const ev = createWestgardEvaluator();
+ * for (let i = 0; i < 19; i++) ev.judge({ id: `r${i}`, values: i % 2 ? [{ level: '1', z: 0 }] : [{ level: '1', z: 0 }, { level: '2', z: 0.5 }] }, ['10x']);
+ * // the 19th run (i = 18) holds level 2's 10th value at +0.5: { status: 'rejected', violations: [{ rule: '10x', ... }] }
+ */
+export function createWestgardEvaluator(options: { keepRejected?: boolean } = {}): WestgardEvaluator {
+  const state = new EvaluatorState(options.keepRejected ?? false);
+  let lastRules: readonly WestgardRule[] | null = null;
+  let lastSelected: WestgardRule[] = [];
+  let count = 0;
+  return {
+    remember(run) {
+      state.remember(run, count++);
+    },
+    judge(run, rules) {
+      if (rules !== lastRules) {
+        lastSelected = selectRules(rules);
+        lastRules = rules;
+      }
+      return state.judge(run, lastSelected, count++);
+    },
+  };
+}
+
+class EvaluatorState {
+  private readonly histories = new Map<string, RecentPoints>();
+  private readonly levelOrders = new Map<string, number>();
+  private readonly flattened = new RecentPoints();
+  private seq = 0;
+
+  constructor(private readonly keepRejected: boolean) {}
+
+  /** Push the run's values; returns its entries (throws RangeError on bad input). */
+  private push(run: RunInput, index: number): RunEntry[] {
     if (run === null || typeof run !== 'object' || typeof run.id !== 'string') {
-      throw new RangeError(`run #${verdicts.length} must have a string id`);
+      throw new RangeError(`run #${index} must have a string id`);
     }
     const values = run.values;
     if (!Array.isArray(values)) throw new RangeError(`run ${run.id}: values must be an array`);
-
     const entries = new Array<RunEntry>(values.length);
     for (let i = 0; i < values.length; i++) {
       const { level, z } = values[i] as ControlValue;
-      if (typeof level !== 'string') throw new RangeError(`run ${run.id}: values[${i}].level must be a string`);
+      if (typeof level !== 'string') {
+        this.pop(entries.slice(0, i));
+        throw new RangeError(`run ${run.id}: values[${i}].level must be a string`);
+      }
       if (typeof z !== 'number' || !Number.isFinite(z)) {
+        this.pop(entries.slice(0, i));
         throw new RangeError(`run ${run.id}, level ${level}: z must be a finite number, got ${String(z)}`);
       }
       for (let j = 0; j < i; j++) {
-        if (entries[j].point.level === level) throw new RangeError(`run ${run.id}: level ${level} appears twice`);
+        if (entries[j].point.level === level) {
+          this.pop(entries.slice(0, i));
+          throw new RangeError(`run ${run.id}: level ${level} appears twice`);
+        }
       }
-      let history = histories.get(level);
+      let history = this.histories.get(level);
       if (history === undefined) {
         history = new RecentPoints();
-        histories.set(level, history);
-        levelOrders.set(level, levelOrders.size);
+        this.histories.set(level, history);
+        this.levelOrders.set(level, this.levelOrders.size);
       }
       const point: Point = {
-        seq: seq++,
+        seq: this.seq++,
         runId: run.id,
         level,
-        levelOrder: levelOrders.get(level) as number,
+        levelOrder: this.levelOrders.get(level) as number,
         z,
         zr: roundForDecision(z),
       };
       history.push(point);
-      flattened.push(point);
+      this.flattened.push(point);
       entries[i] = { point, history };
     }
+    return entries;
+  }
 
-    const ctx: RuleContext = { run: entries, flattened };
+  /** Take a run's values back out of the histories. */
+  private pop(entries: readonly RunEntry[]): void {
+    for (const e of entries) {
+      e.history.pop();
+      this.flattened.pop();
+    }
+  }
+
+  private trim(entries: readonly RunEntry[]): void {
+    for (const e of entries) e.history.trim();
+    this.flattened.trim();
+  }
+
+  remember(run: RunInput, index: number): void {
+    this.trim(this.push(run, index));
+  }
+
+  judge(run: RunInput, selected: readonly WestgardRule[], index: number): RunVerdict {
+    const entries = this.push(run, index);
+    const ctx: RuleContext = { run: entries, flattened: this.flattened };
     const violations: Violation[] = [];
     let rejected = false;
     for (const rule of selected) {
@@ -404,10 +499,11 @@ export function evaluateWestgard(runs: Iterable<RunInput>, rules: readonly Westg
       violations.push(toViolation(rule, findings));
       if (rule !== '1-2s') rejected = true;
     }
+    if (rejected && !this.keepRejected) this.pop(entries);
+    else this.trim(entries);
     const status: RunStatus = rejected ? 'rejected' : violations.length > 0 ? 'warning' : 'accepted';
-    verdicts.push({ runId: run.id, status, violations });
+    return { runId: run.id, status, violations };
   }
-  return verdicts;
 }
 
 /** Validates rule codes and returns them deduplicated in canonical order. */
