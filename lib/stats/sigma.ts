@@ -115,3 +115,35 @@ export function recommendRules(
   }
   return [...rules];
 }
+
+/** How many of a lab's latest published EQA events give the bias of the sigma metric (issue 9). */
+export const SIGMA_BIAS_EVENTS = 2;
+
+/** The graded results of one EQA event: how many have a percent deviation, and their sum. */
+export interface EqaDeviationSum {
+  n: number;
+  sumPercent: number;
+}
+
+/**
+ * Bias % for the sigma metric from EQA (DOMAIN.md §4: "the lab's mean percent deviation in recent
+ * published events", never IQC against the lab's own mean): the mean percent deviation of every
+ * graded result of the given events, each result weighing the same (signed; the metric uses |bias|).
+ * Pass the {@link SIGMA_BIAS_EVENTS} latest events.
+ *
+ * Returns null when the events hold no result (no bias known). Throws a RangeError for a negative
+ * or fractional n, or a non-finite sum.
+ *
+ * @example eqaBiasPercent([{ n: 5, sumPercent: 15 }, { n: 5, sumPercent: 10 }]) // => 2.5
+ */
+export function eqaBiasPercent(events: readonly EqaDeviationSum[]): number | null {
+  let n = 0;
+  let sum = 0;
+  for (const e of events) {
+    if (!Number.isInteger(e.n) || e.n < 0) throw new RangeError(`n must be a non-negative integer, got ${e.n}`);
+    assertFinite('sumPercent', e.sumPercent);
+    n += e.n;
+    sum += e.sumPercent;
+  }
+  return n === 0 ? null : sum / n;
+}

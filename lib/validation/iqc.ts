@@ -119,6 +119,8 @@ export const iqcResultInput = (now: number = Date.now()) =>
     measuredAt: measuredAtField(now),
     instrument: textField(60, false),
     operator: textField(100, false),
+    /** the client's run id: results of a series sharing it form one run (else the run window groups them) */
+    run: textField(60, false),
   });
 export type IqcResultInput = z.infer<ReturnType<typeof iqcResultInput>>;
 
@@ -150,6 +152,9 @@ export const ruleConfigInput = z.object({
   analyte: z.string().trim().toUpperCase().min(1).max(20),
   /** Empty: back to the default (Sigma Rules when a sigma is known, else the classic set). */
   rules: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.enum(WESTGARD_RULES)).max(WESTGARD_RULES.length)),
+  /** When the new version takes effect (default: now, after the analyte's last run). */
+  effectiveFrom: z.preprocess((v) => (v === '' || v === undefined || v === null ? undefined : parseMeasuredAt(v)), z.number().int().optional()),
+  reason: optionalText(500),
 });
 
 export const resolveActionInput = z.object({

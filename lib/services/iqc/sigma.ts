@@ -1,8 +1,19 @@
 // Which Westgard rule set judges a series: the lab's configuration, else the Westgard Sigma Rules
 // for the series' sigma metric, else the default multirule for the number of levels.
 import type { DB } from '@/db/client';
-import type { IqcStatements } from '@/db/queries/iqc';
-import { DEFAULT_WESTGARD_RULES, describe, recommendRules, sigmaMetric, type WestgardRule } from '@/lib/stats';
+import type { IqcStatements, TargetRow } from '@/db/queries/iqc';
+import { eqaBiasEventsOfLab, ruleSetVersionsOfLab, type EqaBiasEventRow, type RuleSetVersionRow } from '@/db/queries/iqc-sigma';
+import {
+  coefficientOfVariationPercent,
+  DEFAULT_WESTGARD_RULES,
+  describe,
+  eqaBiasPercent,
+  isWestgardRule,
+  recommendRules,
+  SIGMA_BIAS_EVENTS,
+  sigmaMetric,
+  type WestgardRule,
+} from '@/lib/stats';
 import type { LabContext } from './engine';
 
 /** The window before a batch in which the lab's bias and CV give the sigma metric for the rule set. */
@@ -53,24 +64,38 @@ export function seriesSigma(s: IqcStatements, ctx: LabContext, analyteId: number
 }
 
 
-/** Why a run is judged with the rules it has (shown beside the verdict and in the review). */
+/** Why a run is judged with the rules it has (shown beside the verdict, on the rules page and in
+ * the review). `reasonCode` is what the UI translates; `reason` is the same in English. */
 export interface RuleChoice {
   rules: WestgardRule[];
   /** `configured`: the lab's rule set version in force; `sigma`: Westgard Sigma Rules; `default`: the classic multirule */
   source: 'configured' | 'sigma' | 'default';
   sigma: number | null;
-  /** bias % used for the sigma and where it came from (e.g. EQA rounds), when known */
-  bias: { percent: number; source: string } | null;
+  /** bias % used for the sigma and where it came from (the EQA round codes), when known */
+  bias: { percent: number; source: string; rounds: string[] } | null;
   /** human-readable reason, e.g. "no published EQA bias: default multirule" */
   reason: string;
+  reasonCode: RuleChoiceReason;
+  /** TEa % of the analyte (catalogue), when known */
+  tea: number | null;
+  /** CV % of the level that decides (the worst), from the lab's own frozen target in force */
+  cv: { percent: number; level: string } | null;
+  /** the lab's rule set version in force (source `configured`, or an automatic version) */
+  version: number | null;
 }
 
-/** One level of a run as the selector sees it: the frozen target in force for that value. */
+export type RuleChoiceReason = 'configured' | 'sigma' | 'no_tea' | 'no_cv' | 'no_bias';
+
+/** One level of a run as the selector sees it: the frozen target in force for that value.
+ * `targetId` (optional) lets the selector tell the target's source without guessing. */
 export interface RunLevelTarget {
   level: string;
   controlLotId: number;
   mean: number;
   sd: number;
+  targetId?: number;
+  /** the target's source, when the caller has it (else looked up in the lab context) */
+  source?: string;
 }
 
 /**
@@ -82,14 +107,108 @@ export interface RuleSelector {
   at(analyteId: number, instrument: string, levelCount: number, targets: readonly RunLevelTarget[], measuredAt: number): RuleChoice;
 }
 
-/** The selector for one lab. (Interim: configured set, else default; sigma from EQA bias to come.) */
-export function ruleSelector(_db: DB, ctx: LabContext): RuleSelector {
+/** Target sources whose SD is the lab's own imprecision (its ≥ 20-point baseline, or a new lot's
+ * provisional target that carries the previous lot's baseline SD over). */
+export const OWN_IMPRECISION_SOURCES: ReadonlySet<string> = new Set(['lab_baseline', 'new_lot']);
+
+interface SelectorContext {
+  labId: number;
+  teaPercent: Map<number, number | null>;
+  targets: Map<number, readonly TargetRow[]>;
+}
+
+/** The latest of a list ordered by effectiveFrom whose effectiveFrom ≤ t. */
+function inForce<T extends { effectiveFrom: number }>(list: readonly T[] | undefined, t: number): T | undefined {
+  let found: T | undefined;
+  if (list) for (const x of list) if (x.effectiveFrom <= t) found = x;
+  return found;
+}
+
+/**
+ * The selector for one lab: preloads the lab's rule set versions and its published EQA events
+ * (one query each), then answers per run without further reads. Sigma (DOMAIN.md §4, issue 9):
+ * (TEa% − |bias%|)/CV% with bias = mean percent deviation of the lab's {@link SIGMA_BIAS_EVENTS}
+ * latest EQA events of the analyte published before the run, and CV = sd/mean of the frozen
+ * target in force for each level when that target is the lab's own (baseline or new-lot carried
+ * SD); the worst level decides. Without a TEa %, an own-target CV for every level, or a published
+ * EQA bias: the default multirule, with the reason.
+ */
+export function ruleSelector(db: DB, ctx: SelectorContext): RuleSelector {
+  const versions = new Map<number, RuleSetVersionRow[]>();
+  for (const v of ruleSetVersionsOfLab(db, ctx.labId)) {
+    let list = versions.get(v.analyteId);
+    if (!list) versions.set(v.analyteId, (list = []));
+    list.push(v);
+  }
+  const events = new Map<number, EqaBiasEventRow[]>();
+  for (const e of eqaBiasEventsOfLab(db, ctx.labId)) {
+    let list = events.get(e.analyteId);
+    if (!list) events.set(e.analyteId, (list = []));
+    list.push(e);
+  }
+  const sourceOf = (t: RunLevelTarget, measuredAt: number): string | undefined => {
+    if (t.source !== undefined) return t.source;
+    const list = ctx.targets.get(t.controlLotId);
+    if (!list) return undefined;
+    if (t.targetId !== undefined) return list.find((x) => x.id === t.targetId)?.source;
+    // the version with this mean and SD, the latest in force at measuredAt if several match
+    const same = list.filter((x) => x.mean === t.mean && x.sd === t.sd);
+    return (inForce(same, measuredAt) ?? same[0])?.source;
+  };
   return {
-    at(analyteId, _instrument, levelCount) {
-      const configured = ctx.ruleConfigs.get(analyteId);
-      if (configured) return { rules: configured, source: 'configured', sigma: null, bias: null, reason: 'rule set configured by the lab' };
+    at(analyteId, _instrument, levelCount, targets, measuredAt) {
       const perRun = levelCount >= 3 ? 3 : 2;
-      return { rules: [...DEFAULT_WESTGARD_RULES[perRun]], source: 'default', sigma: null, bias: null, reason: 'no sigma known: default multirule' };
+      const version = inForce(versions.get(analyteId), measuredAt);
+      if (version) {
+        const rules = version.rules.filter(isWestgardRule);
+        if (rules.length) {
+          return { rules, source: 'configured', sigma: null, bias: null, reason: `rule set version ${version.version} configured by the lab`, reasonCode: 'configured', tea: null, cv: null, version: version.version };
+        }
+      }
+      const fallback = (reasonCode: RuleChoiceReason, reason: string, extra: Partial<RuleChoice> = {}): RuleChoice => ({
+        rules: [...DEFAULT_WESTGARD_RULES[perRun]],
+        source: 'default',
+        sigma: null,
+        bias: null,
+        reason: `${reason}: default multirule`,
+        reasonCode,
+        tea: null,
+        cv: null,
+        version: version?.version ?? null,
+        ...extra,
+      });
+      const tea = ctx.teaPercent.get(analyteId) ?? null;
+      if (tea === null) return fallback('no_tea', 'no TEa % for the analyte');
+      let cv: RuleChoice['cv'] = null;
+      for (const t of targets) {
+        const own = OWN_IMPRECISION_SOURCES.has(sourceOf(t, measuredAt) ?? '');
+        const percent = coefficientOfVariationPercent(t.sd, t.mean);
+        if (!own || !(percent > 0) || !Number.isFinite(percent)) return fallback('no_cv', `no CV from the lab's own targets for level ${t.level}`, { tea });
+        if (cv === null || percent > cv.percent) cv = { percent, level: t.level };
+      }
+      if (cv === null) return fallback('no_cv', 'no targets in force', { tea });
+      const recent: EqaBiasEventRow[] = [];
+      for (const e of events.get(analyteId) ?? []) {
+        if (e.publishedAt >= measuredAt) continue;
+        recent.push(e);
+        if (recent.length === SIGMA_BIAS_EVENTS) break;
+      }
+      const biasPercent = eqaBiasPercent(recent);
+      if (biasPercent === null) return fallback('no_bias', 'no published EQA result before the run', { tea, cv });
+      const rounds = recent.map((e) => e.roundCode);
+      const bias = { percent: biasPercent, source: `EQA ${rounds.join(', ')}`, rounds };
+      const sigma = sigmaMetric(tea, biasPercent, cv.percent);
+      return {
+        rules: recommendRules(sigma, perRun),
+        source: 'sigma',
+        sigma,
+        bias,
+        reason: `sigma ${sigma.toFixed(2)} = (TEa ${tea} % − |bias ${biasPercent.toFixed(2)} %| from ${bias.source}) / CV ${cv.percent.toFixed(2)} % (level ${cv.level}): Westgard Sigma Rules`,
+        reasonCode: 'sigma',
+        tea,
+        cv,
+        version: version?.version ?? null,
+      };
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recommendRules, SIGMA_RULES_TABLE, sigmaMetric, sigmaRulesRow, type SigmaRulesTable, type WestgardRule } from '../../../lib/stats';
+import { eqaBiasPercent, recommendRules, SIGMA_BIAS_EVENTS, SIGMA_RULES_TABLE, sigmaMetric, sigmaRulesRow, type SigmaRulesTable, type WestgardRule } from '../../../lib/stats';
 
 describe('sigmaMetric — (TEa% − |bias%|)/CV%', () => {
   it.each([
@@ -77,5 +77,42 @@ describe('recommendRules — Westgard Sigma Rules (DOMAIN.md §4), bounds inclus
     ['a table with an unknown rule code', () => recommendRules(6, 2, [{ minSigma: 0, rules: { 2: ['1:3s' as WestgardRule] } }])],
   ])('throws a RangeError for %s', (_title, call) => {
     expect(call).toThrow(RangeError);
+  });
+});
+
+describe('issue 9 item 5 — the bias of the sigma comes from EQA, not from IQC against the own mean', () => {
+  it.each<[string, number, WestgardRule[]]>([
+    // K at CV 1 %, TEa 6 % (the issue's numbers)
+    ['IQC against the lab\'s own mean (bias ≈ 0 by construction): σ = 6 → 1-3s only — the wrong old choice', 0, ['1-3s']],
+    ['a 2.5 % EQA bias: σ = 3.5 → the full multirule', 2.5, ['1-3s', '2-2s', 'R-4s', '4-1s', '8x']],
+  ])('%s', (_title, bias, rules) => {
+    const sigma = sigmaMetric(6, bias, 1);
+    expect(sigma).toBeCloseTo(bias === 0 ? 6 : 3.5, 12);
+    expect(recommendRules(sigma, 2)).toEqual(rules);
+  });
+});
+
+describe('eqaBiasPercent — mean percent deviation of the latest published EQA events', () => {
+  it.each<[string, { n: number; sumPercent: number }[], number | null]>([
+    // hand computations
+    ['two events of 2 results: (2 + 3) and (−4 − 4) → −3/4', [{ n: 2, sumPercent: 5 }, { n: 2, sumPercent: -8 }], -0.75],
+    ['each result weighs the same: 5 results summing 15 and 1 result of 3 → 18/6', [{ n: 5, sumPercent: 15 }, { n: 1, sumPercent: 3 }], 3],
+    ['one event only', [{ n: 2, sumPercent: 5 }], 2.5],
+    ['no events: no bias', [], null],
+    ['events without graded results: no bias', [{ n: 0, sumPercent: 0 }], null],
+  ])('%s', (_title, events, expected) => {
+    const b = eqaBiasPercent(events);
+    if (expected === null) expect(b).toBeNull();
+    else expect(b).toBeCloseTo(expected, 12);
+  });
+
+  it('uses the two latest events (issue 9)', () => expect(SIGMA_BIAS_EVENTS).toBe(2));
+
+  it.each([
+    ['a negative n', [{ n: -1, sumPercent: 0 }]],
+    ['a fractional n', [{ n: 1.5, sumPercent: 0 }]],
+    ['a NaN sum', [{ n: 1, sumPercent: NaN }]],
+  ])('%s throws a RangeError', (_title, events) => {
+    expect(() => eqaBiasPercent(events)).toThrow(RangeError);
   });
 });

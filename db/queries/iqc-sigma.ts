@@ -1,0 +1,118 @@
+// What the rule-set choice reads: a lab's rule set versions and the EQA bias of its published
+// events. Each read is one query per lab (the selector preloads them once per ingest). Every read
+// takes the lab id in SQL (the caller has authorized that lab).
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Conn } from '../client';
+import { analytes, qcRuleSetVersions } from '../schema';
+
+export interface RuleSetVersionRow {
+  analyteId: number;
+  version: number;
+  rules: string[];
+  effectiveFrom: number;
+  reason: string | null;
+  createdAt: number;
+}
+
+/** Every rule set version of a lab, by analyte, then in force order (effectiveFrom, version). */
+export function ruleSetVersionsOfLab(db: Conn, labId: number): RuleSetVersionRow[] {
+  return db
+    .select({
+      analyteId: qcRuleSetVersions.analyteId,
+      version: qcRuleSetVersions.version,
+      rules: qcRuleSetVersions.rules,
+      effectiveFrom: qcRuleSetVersions.effectiveFrom,
+      reason: qcRuleSetVersions.reason,
+      createdAt: qcRuleSetVersions.createdAt,
+    })
+    .from(qcRuleSetVersions)
+    .where(eq(qcRuleSetVersions.labId, labId))
+    .orderBy(asc(qcRuleSetVersions.analyteId), asc(qcRuleSetVersions.effectiveFrom), asc(qcRuleSetVersions.version))
+    .all();
+}
+
+/** The rule set versions of one lab × analyte (oldest first), with the analyte code. */
+export function ruleSetVersionsOf(db: Conn, labId: number, analyteId: number) {
+  return db
+    .select({ id: qcRuleSetVersions.id, version: qcRuleSetVersions.version, rules: qcRuleSetVersions.rules, effectiveFrom: qcRuleSetVersions.effectiveFrom, reason: qcRuleSetVersions.reason, analyte: analytes.code })
+    .from(qcRuleSetVersions)
+    .innerJoin(analytes, eq(analytes.id, qcRuleSetVersions.analyteId))
+    .where(and(eq(qcRuleSetVersions.labId, labId), eq(qcRuleSetVersions.analyteId, analyteId)))
+    .orderBy(asc(qcRuleSetVersions.version))
+    .all();
+}
+
+export function insertRuleSetVersion(db: Conn, v: typeof qcRuleSetVersions.$inferInsert) {
+  return db.insert(qcRuleSetVersions).values(v).returning().get();
+}
+
+/** The time of the lab's latest run of an analyte (a new rule set version takes effect after it). */
+export function lastRunTimeOfAnalyte(db: Conn, labId: number, analyteId: number): number | null {
+  const r = db.get<{ t: number | null }>(sql`SELECT max(measured_at) AS t FROM iqc_runs WHERE lab_id = ${labId} AND analyte_id = ${analyteId}`);
+  return r?.t ?? null;
+}
+
+/** One EQA event of a lab for one analyte: its graded results' percent deviations summed. */
+export interface EqaBiasEventRow {
+  analyteId: number;
+  roundCode: string;
+  closesAt: number;
+  publishedAt: number;
+  n: number;
+  sumPercent: number;
+}
+
+/**
+ * The lab's EQA events per analyte from **published** evaluations only (the latest published
+ * evaluation of each published round), with the number of results that have a percent deviation
+ * and their sum; newest event (closing time) first within each analyte. Results without a
+ * percent deviation or without a verdict (not evaluated) are left out.
+ */
+export function eqaBiasEventsOfLab(db: Conn, labId: number): EqaBiasEventRow[] {
+  return db.all<EqaBiasEventRow>(sql`
+    SELECT re.analyte_id AS analyteId, r.code AS roundCode, r.closes_at AS closesAt, r.published_at AS publishedAt,
+           count(*) AS n, sum(re.percent_deviation) AS sumPercent
+    FROM eqa_rounds r
+    JOIN eqa_evaluations e ON e.id = (SELECT e2.id FROM eqa_evaluations e2 WHERE e2.round_id = r.id AND e2.status = 'published' ORDER BY e2.version DESC LIMIT 1)
+    JOIN eqa_result_evaluations re ON re.evaluation_id = e.id AND re.lab_id = ${labId}
+    WHERE r.status = 'published' AND r.published_at IS NOT NULL
+      AND re.percent_deviation IS NOT NULL AND re.acceptable IS NOT NULL
+    GROUP BY re.analyte_id, r.id
+    ORDER BY re.analyte_id, r.closes_at DESC, r.id DESC`);
+}
+
+/** One level of the latest judged run of an analyte × instrument, with the frozen target it met. */
+export interface LatestRunLevelRow {
+  runId: number;
+  analyteId: number;
+  instrument: string;
+  measuredAt: number;
+  level: string;
+  lot: string;
+  controlLotId: number;
+  targetId: number;
+  mean: number;
+  sd: number;
+  source: string;
+}
+
+/**
+ * The latest run measured before `before` of each analyte × instrument of a lab that had a target
+ * (status other than no_target), one row per current level with its target: what the rule-set
+ * choice of "a run now" rests on (rules page, monthly review).
+ */
+export function latestJudgedRunLevels(db: Conn, labId: number, before: number): LatestRunLevelRow[] {
+  return db.all<LatestRunLevelRow>(sql`
+    WITH latest AS (
+      SELECT (SELECT x.id FROM iqc_runs x WHERE x.lab_id = ${labId} AND x.analyte_id = g.analyte_id AND x.instrument = g.instrument
+                AND x.measured_at < ${before} AND x.status <> 'no_target' ORDER BY x.measured_at DESC, x.id DESC LIMIT 1) AS id
+      FROM (SELECT DISTINCT analyte_id, instrument FROM iqc_runs WHERE lab_id = ${labId} AND measured_at < ${before}) g
+    )
+    SELECT u.id AS runId, u.analyte_id AS analyteId, u.instrument, u.measured_at AS measuredAt, r.level, l.lot_number AS lot,
+           r.control_lot_id AS controlLotId, t.id AS targetId, t.mean, t.sd, t.source
+    FROM latest JOIN iqc_runs u ON u.id = latest.id
+    JOIN iqc_results r ON r.run_id = u.id AND r.current = 1 AND r.excluded = 0
+    JOIN qc_targets t ON t.id = r.target_id
+    JOIN control_lots l ON l.id = r.control_lot_id
+    ORDER BY u.analyte_id, u.instrument, r.level`);
+}

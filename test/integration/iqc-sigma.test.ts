@@ -1,0 +1,209 @@
+// The rule set of a run (issue 9 item 5, DOMAIN.md §4): sigma = (TEa − |bias|)/CV with the bias from
+// the lab's two latest PUBLISHED EQA events before the run and the CV of the lab's own frozen
+// targets (worst level); the lab's rule set versions by effective time; the default multirule with
+// its reason otherwise. EQA and targets are written straight into the tables so that each number is
+// the fixture's own.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
+import { createSeededTestDb } from '../support/db';
+import { appError } from '../support/errors';
+import { analytes, auditLog, controlLots, eqaEvaluations, eqaResultEvaluations, eqaRounds, eqaSchemes, iqcResults, iqcRuns, laboratories, qcTargets } from '@/db/schema';
+import type { Actor } from '@/lib/auth/core';
+import { loadLabContext } from '@/lib/services/iqc/engine';
+import { ruleSelector, type RunLevelTarget } from '@/lib/services/iqc/sigma';
+import { setRuleConfig } from '@/lib/services/iqc/rules';
+import { ruleChoicesView } from '@/lib/services/iqc/rules';
+
+const DAY = 24 * 3600_000;
+const NOW = Date.UTC(2026, 10, 25, 4, 0);
+const at = (daysAgo: number) => NOW - daysAgo * DAY;
+
+let t: ReturnType<typeof createSeededTestDb>;
+let lab: Actor;
+let labId: number;
+let kId: number;
+let schemeId: number;
+const lots: Record<string, number> = {};
+
+function lot(level: string, lotNumber: string, mean: number, sd: number, source: 'manufacturer' | 'lab_baseline', instrument = 'AU5800') {
+  const l = t.db.insert(controlLots).values({ labId, analyteId: kId, level, lotNumber, instrument, createdAt: at(400) }).returning().get();
+  t.db.insert(qcTargets).values({ controlLotId: l.id, version: 1, mean, sd, source, effectiveFrom: at(400), createdAt: at(400) }).run();
+  lots[lotNumber] = l.id;
+  return l.id;
+}
+
+/** A round of the scheme with one evaluation whose K results of the lab deviate by `deviations` %. */
+function eqaEvent(code: string, closesDaysAgo: number, deviations: number[], opts: { published: boolean; publishedDaysAgo?: number } = { published: true }) {
+  const published = opts.published;
+  const r = t.db
+    .insert(eqaRounds)
+    .values({ schemeId, code, opensAt: at(closesDaysAgo + 20), closesAt: at(closesDaysAgo), status: published ? 'published' : 'evaluated', publishedAt: published ? at(opts.publishedDaysAgo ?? closesDaysAgo - 10) : null, createdAt: at(closesDaysAgo + 20) })
+    .returning()
+    .get();
+  const e = t.db
+    .insert(eqaEvaluations)
+    .values({ roundId: r.id, version: 1, status: published ? 'published' : 'complete', algorithmVersion: 'test', parameters: {}, startedAt: at(closesDaysAgo), finishedAt: at(closesDaysAgo) })
+    .returning()
+    .get();
+  deviations.forEach((d, i) =>
+    t.db.insert(eqaResultEvaluations).values({ evaluationId: e.id, labId, sampleId: 1000 + i, analyteId: kId, value: 4 * (1 + d / 100), deviation: 0.04 * d, percentDeviation: d, acceptable: true }).run(),
+  );
+}
+
+const K = (level: string, lotNumber: string, mean: number, sd: number): RunLevelTarget => ({ level, controlLotId: lots[lotNumber], mean, sd });
+
+function choose(targets: RunLevelTarget[], measuredAt: number, levelCount = targets.length) {
+  const tea = new Map(t.db.select({ id: analytes.id, tea: analytes.teaPercent }).from(analytes).all().map((a) => [a.id, a.tea]));
+  return ruleSelector(t.db, loadLabContext(t.db, labId, tea)).at(kId, 'AU5800', levelCount, targets, measuredAt);
+}
+
+beforeAll(() => {
+  t = createSeededTestDb();
+  lab = t.labManagers.get('GZ-001')!;
+  labId = lab.labId!;
+  // the issue's fixture: K with TEa 6 %
+  kId = t.db.select().from(analytes).where(eq(analytes.code, 'K')).get()!.id;
+  t.db.update(analytes).set({ teaPercent: 6 }).where(eq(analytes.id, kId)).run();
+  const regionId = t.db.select().from(laboratories).where(eq(laboratories.id, labId)).get()!.regionId;
+  schemeId = t.db.insert(eqaSchemes).values({ code: 'S-K', name: 'K scheme', regionId, createdAt: at(400) }).returning().get().id;
+  // CV 1 % on both levels, the lab's own baseline; level 2 of a second lot at CV 1.5 %
+  lot('1', 'K1', 4.0, 0.04, 'lab_baseline');
+  lot('2', 'K2', 6.0, 0.06, 'lab_baseline');
+  lot('2', 'K2-WIDE', 6.0, 0.09, 'lab_baseline');
+  lot('1', 'K1-MFR', 4.0, 0.04, 'manufacturer');
+  lot('3', 'K3', 8.0, 0.08, 'lab_baseline');
+});
+afterAll(() => t.close());
+
+describe('sigma from the published EQA bias, not from IQC against the lab\'s own mean', () => {
+  it('without a published EQA result: the default multirule, and why', () => {
+    const c = choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(200));
+    expect(c).toMatchObject({ source: 'default', reasonCode: 'no_bias', sigma: null, bias: null, tea: 6, cv: { percent: 1, level: '1' } });
+    expect(c.rules).toEqual(['1-2s', '1-3s', '2-2s', 'R-4s', '4-1s', '10x']);
+    expect(c.reason).toMatch(/no published EQA/);
+  });
+
+  it('an evaluated but unpublished round gives no bias', () => {
+    eqaEvent('K-DRAFT', 190, [10, 10], { published: false });
+    expect(choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(100)).reasonCode).toBe('no_bias');
+  });
+
+  it('the issue\'s fixture: CV 1 %, TEa 6 %, EQA bias 2.5 % → σ = 3.5 → the full multirule (< 4 row)', () => {
+    // published 150 days ago: deviations 2 and 3 %, mean 2.5 %
+    eqaEvent('K-2026-1', 160, [2, 3], { published: true, publishedDaysAgo: 150 });
+    const c = choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(140));
+    expect(c.source).toBe('sigma');
+    expect(c.sigma).toBeCloseTo(3.5, 12);
+    expect(c.bias).toEqual({ percent: 2.5, source: 'EQA K-2026-1', rounds: ['K-2026-1'] });
+    expect(c.rules).toEqual(['1-3s', '2-2s', 'R-4s', '4-1s', '8x']);
+  });
+
+  it('a run measured before the event was published does not see it', () => {
+    expect(choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(155)).reasonCode).toBe('no_bias');
+  });
+
+  it('the two latest events count: (2 + 3 − 4 − 4)/4 = −0.75 % → σ = 5.25 → 1-3s/2-2s/R-4s; a third, newer event pushes the oldest out', () => {
+    eqaEvent('K-2026-2', 100, [-4, -4], { published: true, publishedDaysAgo: 90 });
+    const before = choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(80));
+    expect(before.bias?.percent).toBeCloseTo(-0.75, 12);
+    expect(before.bias?.rounds).toEqual(['K-2026-2', 'K-2026-1']);
+    expect(before.sigma).toBeCloseTo(5.25, 12);
+    expect(before.rules).toEqual(['1-3s', '2-2s', 'R-4s']);
+    // third event: 0 and +1 % → with K-2026-2: (−4 − 4 + 0 + 1)/4 = −1.75 % → σ = 4.25
+    eqaEvent('K-2026-3', 40, [0, 1], { published: true, publishedDaysAgo: 30 });
+    const after = choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(20));
+    expect(after.bias?.rounds).toEqual(['K-2026-3', 'K-2026-2']);
+    expect(after.sigma).toBeCloseTo(4.25, 12);
+    expect(after.rules).toEqual(['1-3s', '2-2s', 'R-4s', '4-1s']);
+  });
+
+  it('the worst level decides: level 2 at CV 1.5 % gives σ = (6 − 1.75)/1.5 = 2.83', () => {
+    const c = choose([K('1', 'K1', 4, 0.04), K('2', 'K2-WIDE', 6, 0.09)], at(20));
+    expect(c.cv).toEqual({ percent: 1.5, level: '2' });
+    expect(c.sigma).toBeCloseTo(4.25 / 1.5, 12);
+    expect(c.rules).toEqual(['1-3s', '2-2s', 'R-4s', '4-1s', '8x']);
+  });
+
+  it('three levels use the three-level rows: σ = 4.25 → 1-3s/2of3-2s/R-4s/3-1s', () => {
+    const c = choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06), K('3', 'K3', 8, 0.08)], at(20));
+    expect(c.rules).toEqual(['1-3s', '2of3-2s', 'R-4s', '3-1s']);
+  });
+
+  it('a manufacturer target is not the lab\'s imprecision: default multirule, and why', () => {
+    const c = choose([K('1', 'K1-MFR', 4, 0.04), K('2', 'K2', 6, 0.06)], at(20));
+    expect(c).toMatchObject({ source: 'default', reasonCode: 'no_cv' });
+    expect(c.reason).toMatch(/level 1/);
+  });
+
+  it('an analyte without a TEa %: default multirule, and why', () => {
+    t.db.update(analytes).set({ teaPercent: null }).where(eq(analytes.id, kId)).run();
+    try {
+      expect(choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(20))).toMatchObject({ source: 'default', reasonCode: 'no_tea' });
+    } finally {
+      t.db.update(analytes).set({ teaPercent: 6 }).where(eq(analytes.id, kId)).run();
+    }
+  });
+
+  it('a run with one level is judged with the two-level rows', () => {
+    expect(choose([K('1', 'K1', 4, 0.04)], at(20), 1).rules).toEqual(['1-3s', '2-2s', 'R-4s', '4-1s']);
+  });
+});
+
+describe('rule set versions', () => {
+  it('a configured set is in force from its effective time; earlier runs keep the automatic choice', () => {
+    const r = setRuleConfig(t.db, lab, { analyte: 'K', rules: ['1-3s', '2-2s'], reason: 'new analyser' }, at(10));
+    expect(r).toMatchObject({ version: 1, rules: ['1-3s', '2-2s'], effectiveFrom: at(10) });
+    const targets = [K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)];
+    expect(choose(targets, at(11)).source).toBe('sigma');
+    expect(choose(targets, at(9))).toMatchObject({ source: 'configured', rules: ['1-3s', '2-2s'], version: 1 });
+    const audit = t.db.select().from(auditLog).where(and(eq(auditLog.action, 'iqc.rules.set'), eq(auditLog.labId, labId))).all().at(-1)!;
+    expect(audit.details).toMatchObject({ analyte: 'K', version: 1, after: ['1-3s', '2-2s'], reason: 'new analyser' });
+  });
+
+  it('back to automatic is a new version too; each run keeps the version of its time', () => {
+    const r = setRuleConfig(t.db, lab, { analyte: 'K', rules: [] }, at(5));
+    expect(r).toMatchObject({ version: 2, rules: null });
+    const targets = [K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)];
+    expect(choose(targets, at(7))).toMatchObject({ source: 'configured', version: 1 });
+    expect(choose(targets, at(4))).toMatchObject({ source: 'sigma', version: 2 });
+  });
+
+  it.each([
+    ['before the version in force', () => ({ analyte: 'K', rules: ['1-3s'], effectiveFrom: new Date(at(6)).toISOString() }), 409],
+    ['with an unknown rule', () => ({ analyte: 'K', rules: ['2:2s'] }), 422],
+  ])('refuses a version %s', (_title, input, status) => {
+    expect(appError(() => setRuleConfig(t.db, lab, input(), at(1))).status).toBe(status);
+  });
+
+  it('only the lab sets its rules (403 for a regulator)', () => {
+    expect(appError(() => setRuleConfig(t.db, t.regulators.gd, { lab: 'GZ-001', analyte: 'K', rules: ['1-3s'] }, NOW)).status).toBe(403);
+  });
+});
+
+describe('the rule set the lab sees', () => {
+  it('lists per analyte × instrument the choice of its latest judged run: sigma, bias with its rounds, CV', () => {
+    const run = t.db
+      .insert(iqcRuns)
+      .values({ labId, analyteId: kId, instrument: 'AU5800', measuredAt: at(3), status: 'accepted', rules: [], evaluatedAt: at(3), source: 'manual', createdAt: at(3) })
+      .returning()
+      .get();
+    for (const [level, lotNumber, value] of [['1', 'K1', 4.01], ['2', 'K2', 5.99]] as const) {
+      const target = t.db.select().from(qcTargets).where(eq(qcTargets.controlLotId, lots[lotNumber])).get()!;
+      t.db.insert(iqcResults).values({ runId: run.id, labId, analyteId: kId, controlLotId: lots[lotNumber], level, value, measuredAt: at(3), targetId: target.id, z: 0, createdAt: at(3) }).run();
+    }
+    const view = ruleChoicesView(t.db, lab, {}, NOW);
+    const k = view.rows.find((r) => r.analyte === 'K' && r.instrument === 'AU5800')!;
+    expect(k.runAt).toBe(at(3));
+    expect(k.levels.map((l) => [l.level, l.lot, l.source])).toEqual([
+      ['1', 'K1', 'lab_baseline'],
+      ['2', 'K2', 'lab_baseline'],
+    ]);
+    // version 2 (automatic) in force at day −3; events K-2026-3 and K-2026-2: bias −1.75 %, σ 4.25
+    expect(k.choice).toMatchObject({ source: 'sigma', version: 2, bias: { rounds: ['K-2026-3', 'K-2026-2'] } });
+    expect(k.choice.sigma).toBeCloseTo(4.25, 12);
+    expect(view.versions.filter((v) => v.analyte === 'K').map((v) => [v.version, v.rules])).toEqual([
+      [1, ['1-3s', '2-2s']],
+      [2, []],
+    ]);
+  });
+});
