@@ -29,7 +29,7 @@ export const ANALYTE_CATEGORIES = [
 ] as const;
 export type AnalyteCategory = (typeof ANALYTE_CATEGORIES)[number];
 
-export const TARGET_SOURCES = ['manufacturer', 'lab_baseline'] as const;
+export const TARGET_SOURCES = ['manufacturer', 'lab_baseline', 'new_lot'] as const;
 export type TargetSource = (typeof TARGET_SOURCES)[number];
 
 /** A working-calendar entry: an official holiday (a weekday off) or a make-up working day (a

@@ -241,6 +241,10 @@ export const auditLog = sqliteTable(
     regionId: integer('region_id'),
     details: text('details', { mode: 'json' }),
     ip: text('ip'),
+    /** the previous row's hash (64 zeros for the first row): the rows form a chain (db/queries/audit-chain.ts) */
+    prevHash: text('prev_hash'),
+    /** SHA-256 (hex) of prevHash and this row's canonical content; set once, in the row's transaction */
+    hash: text('hash'),
   },
   (t) => [
     index('audit_at_idx').on(t.at),

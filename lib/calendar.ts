@@ -40,18 +40,57 @@ export function addMonths(day: string, n: number): string {
   return `${ny}-${String(nm).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
 }
 
-/** Monday to Friday. */
-export function isWorkingDay(day: string): boolean {
+/**
+ * The days that break the Monday–Friday rule for one jurisdiction: official holidays (no work on a
+ * weekday) and make-up working days (work on a Saturday or Sunday), e.g. China's 2026 arrangement
+ * (国务院办公厅, 2025-11-04) gives 2026-10-01..07 off and 2026-10-10 (a Saturday) as a working day.
+ * Built from the regulator-maintained calendar (lib/services/recognition/calendar.ts).
+ */
+export interface WorkCalendar {
+  holidays: ReadonlySet<string>;
+  workdays: ReadonlySet<string>;
+}
+
+/** No exceptions: Monday to Friday. */
+export const WEEKDAYS_ONLY: WorkCalendar = { holidays: new Set(), workdays: new Set() };
+
+/**
+ * Whether a day is a working day: a listed make-up working day is, a listed holiday is not, any
+ * other day is when it falls Monday to Friday.
+ */
+export function isWorkingDay(day: string, calendar: WorkCalendar): boolean {
+  if (calendar.workdays.has(day)) return true;
+  if (calendar.holidays.has(day)) return false;
   const wd = new Date(`${day}T00:00:00Z`).getUTCDay();
   return wd >= 1 && wd <= 5;
 }
 
 /** The working days of the `days` days that end with `lastDay` (inclusive), oldest first. */
-export function workingDaysEnding(lastDay: string, days: number): string[] {
+export function workingDaysEnding(lastDay: string, days: number, calendar: WorkCalendar): string[] {
   const out: string[] = [];
   for (let i = days - 1; i >= 0; i--) {
     const d = addDays(lastDay, -i);
-    if (isWorkingDay(d)) out.push(d);
+    if (isWorkingDay(d, calendar)) out.push(d);
   }
   return out;
+}
+
+/**
+ * The calendar of a region from the entries of the national calendar (`regionPath` null) and of
+ * regions: an entry applies to `regionPath` when its region is that region or one of its ancestors;
+ * for the same day the most specific region wins (a province may declare a local holiday, or work
+ * on a national one).
+ */
+export function workCalendarFor(entries: readonly { day: string; kind: 'holiday' | 'workday'; regionPath: string | null }[], regionPath: string | null): WorkCalendar {
+  const chosen = new Map<string, { kind: 'holiday' | 'workday'; depth: number }>();
+  for (const e of entries) {
+    if (e.regionPath !== null && !(regionPath ?? '').startsWith(e.regionPath)) continue;
+    const depth = e.regionPath === null ? 0 : e.regionPath.length;
+    const prev = chosen.get(e.day);
+    if (!prev || depth > prev.depth) chosen.set(e.day, { kind: e.kind, depth });
+  }
+  const holidays = new Set<string>();
+  const workdays = new Set<string>();
+  for (const [day, c] of chosen) (c.kind === 'holiday' ? holidays : workdays).add(day);
+  return { holidays, workdays };
 }

@@ -49,7 +49,9 @@ export function eqaPassRateByMonth(db: Conn, withinPath: string | null, fromMs: 
 }
 
 /** Per month: lab × analyte pairs with any IQC, and their working days with at least `minLevels` levels. */
-export function iqcCoverageByMonth(db: Conn, withinPath: string | null, fromMs: number, toMs: number, minLevels: number) {
+/** Per month: lab × analyte pairs with IQC, and their days with ≥ `minLevels` levels among `workingDays`. */
+export function iqcCoverageByMonth(db: Conn, withinPath: string | null, fromMs: number, toMs: number, minLevels: number, workingDays: readonly string[]) {
+  const working = workingDays.length ? sql.join(workingDays.map((d) => sql`${d}`), sql`, `) : sql`NULL`;
   return db.all<{ month: string; pairs: number; coveredDays: number }>(sql`
     WITH days AS (
       SELECT res.lab_id, res.analyte_id, date((res.measured_at + 28800000) / 1000, 'unixepoch') AS day, count(DISTINCT res.level) AS levels
@@ -57,7 +59,7 @@ export function iqcCoverageByMonth(db: Conn, withinPath: string | null, fromMs: 
       WHERE res.measured_at >= ${fromMs} AND res.measured_at < ${toMs} AND res.current = 1 AND res.excluded = 0 AND ${within(withinPath)}
       GROUP BY res.lab_id, res.analyte_id, day)
     SELECT substr(day, 1, 7) AS month, count(DISTINCT lab_id || ':' || analyte_id) AS pairs,
-           sum(CASE WHEN levels >= ${minLevels} AND strftime('%w', day) BETWEEN '1' AND '5' THEN 1 ELSE 0 END) AS coveredDays
+           sum(CASE WHEN levels >= ${minLevels} AND day IN (${working}) THEN 1 ELSE 0 END) AS coveredDays
     FROM days GROUP BY month ORDER BY month`);
 }
 

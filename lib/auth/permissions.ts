@@ -33,6 +33,7 @@ export const PERMISSIONS = {
   'certification.decide': { scope: 'lab', description: 'Approve, reject, suspend, reinstate or revoke recognition' },
   'certification.read': { scope: 'global', description: 'Read certifications and certificates (public)' },
   'overview.read': { scope: 'region', description: 'Regional overview of labs, recognition and QC' },
+  'calendar.manage': { scope: 'region', description: 'Keep the working calendar (holidays and make-up working days) of a region' },
 } as const satisfies Record<string, { scope: PermissionScope; description: string }>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -56,6 +57,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'eligibility.read',
     'certification.read',
     'overview.read',
+    'calendar.manage',
   ],
   regulator: [
     'analyte.read',
@@ -76,6 +78,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'certification.decide',
     'certification.read',
     'overview.read',
+    'calendar.manage',
   ],
   lab_manager: [
     'analyte.read',

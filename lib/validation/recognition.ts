@@ -1,6 +1,7 @@
 // Input of the mutual-recognition use cases: policies, decisions, public look-ups.
 import { z } from 'zod';
 import { safeText } from './admin';
+import { CALENDAR_DAY_KINDS } from '@/db/enums';
 
 /** A calendar day 'YYYY-MM-DD' that exists (2026-02-30 is refused). */
 export const isoDay = z
@@ -82,6 +83,16 @@ export const bulkDecisionInput = z.object({
   ),
 });
 export type BulkDecisionInput = z.infer<typeof bulkDecisionInput>;
+
+/** A working-calendar entry (holiday or make-up working day). Without `regionCode` it belongs to the
+ * actor's region (an administrator's: the national calendar). */
+export const calendarEntryInput = z.object({
+  regionCode: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().trim().regex(/^\d{6}$/, 'GB/T 2260 codes have 6 digits').optional()),
+  day: isoDay,
+  kind: z.enum(CALENDAR_DAY_KINDS),
+  name: safeText(100).pipe(z.string().min(2, 'Name the day (2 characters or more)')),
+});
+export type CalendarEntryInput = z.infer<typeof calendarEntryInput>;
 
 /** Query of the public verification API. */
 export const verifyQuery = z.object({

@@ -6,7 +6,7 @@ import { findEligibility } from '@/db/queries/recognition';
 import { computeEligibility, recomputeEligibility } from '@/lib/services/recognition/eligibility';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import type { CriterionLine } from '@/db/queries/recognition';
-import { NOW, addEqa, addGoodEvidence, addIqc, addRejectedRun, analyteId, labId, type Grade } from './recognition-fixtures';
+import { NOW, addControlSeries, addEqa, addGoodEvidence, addIqc, addRejectedRun, alternating, analyteId, labId, type ControlSeries, type Grade } from './recognition-fixtures';
 
 type World = ReturnType<typeof createSeededTestDb>;
 
@@ -118,6 +118,80 @@ describe('eligibility criteria (default policy of Guangdong)', () => {
     expect(v.line('cv').met).toBe(met);
     expect(v.line('cv').target).toBe(2.5);
     expect(Number(v.line('cv').figure)).toBeCloseTo(spread, 0);
+  });
+
+  // Issue 9, item 3: K level 1 on lot A (mean 3.50) then lot B (mean 3.80), SD 0.05 each.
+  // By hand, values alternating mean ∓ 0.05: sample SD = √(n·0.05²/(n − 1)); n = 30 → 0.0508548,
+  // so CV(A) = 0.0508548/3.50 = 1.45 %, CV(B) = 0.0508548/3.80 = 1.34 %, and level 2 (lot C, mean 6.00,
+  // n = 60) √(60·0.0025/59)/6 = 0.0504219/6 = 0.84 %. The old criterion pooled lots A
+  // and B: mean 3.65, Σ(x − 3.65)² = 15·(0.04 + 0.01 + 0.01 + 0.04) = 1.5, SD √(1.5/59) = 0.15945,
+  // CV 4.37 % > 2.5 % and failed the lab.
+  const lotChange: ControlSeries[] = [
+    { lot: 'A', level: '1', firstDay: 0, values: alternating(3.5, 0.05, 30) },
+    { lot: 'B', level: '1', firstDay: 30, values: alternating(3.8, 0.05, 30) },
+    { lot: 'C', level: '2', firstDay: 0, values: alternating(6.0, 0.05, 60) },
+  ];
+  it.each<[string, ControlSeries[], boolean, number | null, { instrument?: string; lot: string; level: string; n: number; cv: number | null; met: boolean | null }[], string]>([
+    [
+      'K level 1 changing lot (A 3.50, B 3.80, SD 0.05): each lot within 2.5 % → met (pooled it was 4.37 %)',
+      lotChange,
+      true,
+      1.45,
+      [
+        { lot: 'A', level: '1', n: 30, cv: 1.45, met: true },
+        { lot: 'B', level: '1', n: 30, cv: 1.34, met: true },
+        { lot: 'C', level: '2', n: 60, cv: 0.84, met: true },
+      ],
+      'SZ-008',
+    ],
+    [
+      // lot D: 10 values 3.5 ∓ 0.3 → SD √(10·0.09/9) = 0.31623, CV 9.04 %: listed, not judged
+      'a group with fewer than 20 values is listed with its CV but not judged',
+      [
+        { lot: 'A', level: '1', firstDay: 0, values: alternating(3.5, 0.05, 30) },
+        { lot: 'D', level: '1', firstDay: 30, values: alternating(3.5, 0.3, 10) },
+      ],
+      true,
+      1.45,
+      [
+        { lot: 'A', level: '1', n: 30, cv: 1.45, met: true },
+        { lot: 'D', level: '1', n: 10, cv: 9.04, met: null },
+      ],
+      'SZ-009',
+    ],
+    [
+      'no group with 20 values → not met, no figure',
+      [{ lot: 'E', level: '1', firstDay: 0, values: alternating(3.5, 0.05, 19) }],
+      false,
+      null,
+      // n = 19: SD √(19·0.0025/18) = 0.05137, CV 1.47 %
+      [{ lot: 'E', level: '1', n: 19, cv: 1.47, met: null }],
+      'SZ-010',
+    ],
+    [
+      // same lot on two analysers: AU5800 ∓ 0.05 (1.45 %), C702 ∓ 0.10 → SD √(30·0.01/29) = 0.10171, CV 2.91 %
+      'per instrument: the same lot within 2.5 % on one analyser and 2.91 % on the other → not met, figure the worst',
+      [
+        { instrument: 'AU5800', lot: 'F', level: '1', firstDay: 0, values: alternating(3.5, 0.05, 30) },
+        { instrument: 'C702', lot: 'F', level: '1', firstDay: 0, values: alternating(3.5, 0.1, 30) },
+      ],
+      false,
+      2.91,
+      [
+        { instrument: 'AU5800', lot: 'F', level: '1', n: 30, cv: 1.45, met: true },
+        { instrument: 'C702', lot: 'F', level: '1', n: 30, cv: 2.91, met: false },
+      ],
+      'SZ-007',
+    ],
+  ])('CV per instrument × lot × level: %s', (_title, series, met, figure, groups, code) => {
+    const lab = labId(w.db, code);
+    addControlSeries(w.db, lab, K, series);
+    addEqa(w.db, lab, K, ['S', 'S']);
+    const v = verdict(code);
+    expect(v.line('cv').met).toBe(met);
+    expect(v.line('cv').figure).toBe(figure);
+    expect(v.line('cv').target).toBe(2.5);
+    expect(v.line('cv').groups).toEqual(groups.map((g) => ({ instrument: '', ...g })));
   });
 
   it('a lab without any evidence for a listed analyte gets a stored "not eligible" verdict', () => {

@@ -17,6 +17,7 @@ import {
   regions,
 } from '@/db/schema';
 import { addDays, dayOf, isWorkingDay, startOfDay } from '@/lib/calendar';
+import { workCalendarForPath } from '@/lib/services/recognition/calendar';
 
 /** The tests' clock: Monday 2026-06-15, 12:00 in Shanghai. */
 export const NOW = Date.parse('2026-06-15T04:00:00Z');
@@ -40,6 +41,15 @@ export interface IqcOptions {
   spread?: number;
 }
 
+/** The working days (national calendar of the database: 2026 holidays and make-up days seeded) of
+ * the 90 days before today, oldest first. */
+export function workingDays90(db: DB): string[] {
+  const calendar = workCalendarForPath(db, null, addDays(clock.today, -91), clock.today);
+  const days: string[] = [];
+  for (let i = 90; i >= 1; i--) if (isWorkingDay(addDays(clock.today, -i), calendar)) days.push(addDays(clock.today, -i));
+  return days;
+}
+
 /** Runs on the working days of the 90 days before today, alternating values mean ± spread. */
 export function addIqc(db: DB, lab: number, analyte: number, o: IqcOptions = {}) {
   const coverage = o.coverage ?? 1;
@@ -53,8 +63,7 @@ export function addIqc(db: DB, lab: number, analyte: number, o: IqcOptions = {})
       .returning()
       .get(),
   );
-  const days: string[] = [];
-  for (let i = 90; i >= 1; i--) if (isWorkingDay(addDays(clock.today, -i))) days.push(addDays(clock.today, -i));
+  const days = workingDays90(db);
   const keep = Math.round(days.length * coverage);
   days.slice(days.length - keep).forEach((day, k) => {
     const at = startOfDay(day) + 9 * HOUR;
@@ -70,6 +79,44 @@ export function addIqc(db: DB, lab: number, analyte: number, o: IqcOptions = {})
     });
   });
 }
+
+/** Control values of one instrument × lot × level, laid on consecutive working days from `firstDay`
+ * (an index into workingDays90). */
+export interface ControlSeries {
+  instrument?: string;
+  lot: string;
+  level: string;
+  firstDay: number;
+  values: number[];
+}
+
+/** One accepted run per working day and instrument holding that day's value of every series. */
+export function addControlSeries(db: DB, lab: number, analyte: number, series: ControlSeries[]) {
+  const days = workingDays90(db);
+  const runs = new Map<string, number>();
+  for (const s of series) {
+    const instrument = s.instrument ?? '';
+    const lot = db
+      .insert(controlLots)
+      .values({ labId: lab, analyteId: analyte, level: s.level, lotNumber: s.lot, instrument, createdAt: clock.now })
+      .returning()
+      .get();
+    s.values.forEach((value, i) => {
+      const day = days[s.firstDay + i];
+      if (!day) throw new Error(`series ${s.lot} runs past yesterday`);
+      const at = startOfDay(day) + 9 * HOUR;
+      let runId = runs.get(`${day}|${instrument}`);
+      if (runId === undefined) {
+        runId = db.insert(iqcRuns).values({ labId: lab, analyteId: analyte, instrument, measuredAt: at, status: 'accepted', rules: [], evaluatedAt: at, source: 'seed', createdAt: at }).returning().get().id;
+        runs.set(`${day}|${instrument}`, runId);
+      }
+      db.insert(iqcResults).values({ runId, labId: lab, analyteId: analyte, controlLotId: lot.id, level: s.level, value, measuredAt: at, createdAt: at }).run();
+    });
+  }
+}
+
+/** n values alternating mean − h, mean + h. */
+export const alternating = (mean: number, h: number, n: number) => Array.from({ length: n }, (_, i) => (i % 2 === 0 ? mean - h : mean + h));
 
 /** A rejected run `daysAgo` days ago, with its corrective action in the given state (or none). */
 export function addRejectedRun(db: DB, lab: number, analyte: number, daysAgo: number, action: 'none' | 'open' | 'resolved') {

@@ -40,6 +40,7 @@ const EXPECTED: Record<Permission, string> = {
   'certification.decide': 'R',
   'certification.read': 'ARLH',
   'overview.read': 'AR',
+  'calendar.manage': 'AR',
 };
 const LETTER: Record<Role, string> = { admin: 'A', regulator: 'R', lab_manager: 'L', hospital: 'H' };
 
@@ -73,6 +74,8 @@ describe('scope checks', () => {
     ['province regulator cannot read a lab of another province', actors.regulator, 'iqc.read', zhejiangLab, false],
     ['province regulator decides for a city lab of the province', actors.regulator, 'certification.decide', shenzhenLab, true],
     ['province regulator cannot decide in another province', actors.regulator, 'certification.decide', zhejiangLab, false],
+    ['province regulator keeps the calendar of a city of the province', actors.regulator, 'calendar.manage', { regionPath: '/100000/440000/440300/' }, true],
+    ['province regulator cannot change the national calendar', actors.regulator, 'calendar.manage', { regionPath: '/' }, false],
     ['a resource without region is refused to a regulator', actors.regulator, 'iqc.read', { labId: 7 }, false],
     ['admin reads any lab', actors.admin, 'iqc.read', zhejiangLab, true],
     ['hospital reads public certification data anywhere', actors.hospital, 'certification.read', zhejiangLab, true],

@@ -5,7 +5,8 @@
 // Evidence decisions (documented once, here):
 // - EQA: published rounds only, each round by its latest non-superseded evaluation (see
 //   db/queries/recognition.ts `eqaScoresForLabs`); "last N rounds" are the newest by closing time.
-// - IQC coverage: a working day (Mon–Fri, Asia/Shanghai calendar) counts when current, non-excluded
+// - IQC coverage: a working day (the lab region's working calendar, lib/services/recognition/calendar.ts:
+//   Mon–Fri except official holidays, plus make-up working days; Asia/Shanghai days) counts when current, non-excluded
 //   results exist for at least `iqcMinLevels` distinct levels; the window is the `iqcWindowDays`
 //   days before today (today itself is still in progress).
 // - Cumulative CV (issue 9): per control group, i.e. instrument × lot × level (a control lot), over
@@ -40,7 +41,8 @@ import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { cvWithinAllowable, describe, MIN_BASELINE_POINTS, roundCvPercent } from '@/lib/stats';
 import type { PolicyCriteria } from '@/lib/validation/recognition';
-import { addDays, dayOf, startOfDay, workingDaysEnding } from '@/lib/calendar';
+import { addDays, dayOf, startOfDay, workingDaysEnding, type WorkCalendar } from '@/lib/calendar';
+import { workCalendarsFor } from './calendar';
 import { resolvePolicy, type EffectivePolicy } from './policy';
 import { expireCertifications } from './decisions';
 
@@ -89,9 +91,10 @@ const month = (day: string) => day.slice(0, 7);
 
 /**
  * Judge one lab × analyte against a policy on a day. Pure (no database, no clock): `today` is the
- * day of the computation. Returns every criterion line; the pair is eligible when all are met.
+ * day of the computation, `calendar` the lab's working calendar. Returns every criterion line; the
+ * pair is eligible when all are met.
  */
-export function evaluatePair(policy: EffectivePolicy | null, ev: PairEvidence, today: string): { eligible: boolean; lines: CriterionLine[] } {
+export function evaluatePair(policy: EffectivePolicy | null, ev: PairEvidence, today: string, calendar: WorkCalendar): { eligible: boolean; lines: CriterionLine[] } {
   const c: PolicyCriteria | null = policy?.criteria ?? null;
   const lines: CriterionLine[] = [];
   const iqcHref = (m: string) => `/lab/iqc/summary?month=${m}`;
@@ -124,7 +127,7 @@ export function evaluatePair(policy: EffectivePolicy | null, ev: PairEvidence, t
 
   // IQC performed on enough working days, with enough levels
   const yesterday = addDays(today, -1);
-  const working = workingDaysEnding(yesterday, c.iqcWindowDays);
+  const working = workingDaysEnding(yesterday, c.iqcWindowDays, calendar);
   const byMonth = new Map<string, { days: number; covered: number }>();
   let covered = 0;
   for (const d of working) {
@@ -183,15 +186,23 @@ export interface ComputeResult {
 
 const BATCH = 100;
 
+/** One lab × analyte verdict as the engine computes it (stored by computeEligibility). */
+export interface PairVerdict {
+  labId: number;
+  analyteId: number;
+  analyteCode: string;
+  policyId: number | null;
+  eligible: boolean;
+  criteria: CriterionLine[];
+  computedAt: number;
+}
+
 /**
- * Recompute and store the verdicts of the labs of a jurisdiction (or of the given labs). No actor:
- * callers authorize (recomputeEligibility) or are the system (EQA hook, nightly run). One
- * transaction per batch of labs, each with an audit entry.
+ * The verdicts of these labs, batch by batch (each batch: one read per kind of evidence, whatever
+ * its number of labs and analytes). Reads only; the caller stores or returns them.
  */
-export function computeEligibility(db: DB, f: { withinPath: string | null; labIds?: number[]; now?: number; actor?: Actor | null }): ComputeResult {
-  const now = f.now ?? Date.now();
+export function* evaluateLabs(db: Conn, labs: readonly { id: number; regionPath: string }[], now: number): Generator<PairVerdict[]> {
   const today = dayOf(now);
-  const labs = labsWithin(db, { withinPath: f.withinPath, labIds: f.labIds });
   const policies = listAllPolicies(db);
   const specs = analyteSpecs(db);
   const specById = new Map(specs.map((a) => [a.id, a]));
@@ -199,7 +210,7 @@ export function computeEligibility(db: DB, f: { withinPath: string | null; labId
   const maxWindow = Math.max(90, ...policies.map((p) => Number((p.criteria as { iqcWindowDays?: number })?.iqcWindowDays ?? 90)));
   const windowFrom = startOfDay(addDays(today, -maxWindow));
   const windowTo = startOfDay(today);
-  const result: ComputeResult = { labs: labs.length, pairs: 0, eligible: 0 };
+  const calendarOf = workCalendarsFor(db, addDays(today, -maxWindow - 1), today);
 
   for (let i = 0; i < labs.length; i += BATCH) {
     const batch = labs.slice(i, i + BATCH);
@@ -219,6 +230,7 @@ export function computeEligibility(db: DB, f: { withinPath: string | null; labId
     for (const r of iqcLevelDays(db, ids, windowFrom, windowTo)) get(r.labId, r.analyteId).levelDays.set(r.day, r.levels);
     for (const r of eligibilityPairsForLabs(db, ids)) get(r.labId, r.analyteId);
     const policyByLab = new Map(batch.map((l) => [l.id, resolvePolicy(policies, l.regionPath, today)]));
+    const pathByLab = new Map(batch.map((l) => [l.id, l.regionPath]));
     for (const l of batch) for (const code of policyByLab.get(l.id)?.analyteCodes ?? []) if (idByCode.has(code)) get(l.id, idByCode.get(code)!);
 
     // policies may have different windows: keep each value only inside its lab's own window
@@ -237,17 +249,36 @@ export function computeEligibility(db: DB, f: { withinPath: string | null; labId
       if (e && r.measuredAt < now - grace * 24 * 3600 * 1000) e.overdueRuns.push(r);
     }
 
-    const rows: Parameters<typeof upsertEligibility>[1] = [];
+    const rows: PairVerdict[] = [];
     for (const [k, ev] of evidence) {
       const [labId, analyteId] = k.split(':').map(Number);
       const policy = policyByLab.get(labId) ?? null;
       // the level-days and CV values were read for the widest window: narrow them to this policy's
       if (policy) narrowWindow(ev, today, policy.criteria.iqcWindowDays);
-      const { eligible, lines } = evaluatePair(policy, ev, today);
-      rows.push({ labId, analyteId, policyId: policy?.id ?? null, eligible, criteria: lines, computedAt: now });
-      if (eligible) result.eligible++;
+      const { eligible, lines } = evaluatePair(policy, ev, today, calendarOf(pathByLab.get(labId) ?? null));
+      rows.push({ labId, analyteId, analyteCode: ev.analyteCode, policyId: policy?.id ?? null, eligible, criteria: lines, computedAt: now });
     }
+    yield rows;
+  }
+}
+
+/**
+ * Recompute and store the verdicts of the labs of a jurisdiction (or of the given labs). No actor:
+ * callers authorize (recomputeEligibility) or are the system (EQA hook, nightly run). One
+ * transaction per batch of labs, each with an audit entry.
+ */
+export function computeEligibility(db: DB, f: { withinPath: string | null; labIds?: number[]; now?: number; actor?: Actor | null }): ComputeResult {
+  const now = f.now ?? Date.now();
+  const labs = labsWithin(db, { withinPath: f.withinPath, labIds: f.labIds });
+  const result: ComputeResult = { labs: labs.length, pairs: 0, eligible: 0 };
+  let at = 0;
+  for (const verdicts of evaluateLabs(db, labs, now)) {
+    const batchLabs = Math.min(BATCH, labs.length - at);
+    at += batchLabs;
+    const rows = verdicts.map(({ analyteCode: _code, ...r }) => r);
+    const eligible = rows.filter((r) => r.eligible).length;
     result.pairs += rows.length;
+    result.eligible += eligible;
     db.transaction((tx) => {
       upsertEligibility(tx, rows);
       insertAudit(tx, {
@@ -256,7 +287,7 @@ export function computeEligibility(db: DB, f: { withinPath: string | null; labId
         action: 'eligibility.compute',
         entityType: 'eligibility',
         regionId: f.actor?.regionId ?? null,
-        details: { labs: batch.length, pairs: rows.length, eligible: rows.filter((r) => r.eligible).length, withinPath: f.withinPath },
+        details: { labs: batchLabs, pairs: rows.length, eligible, withinPath: f.withinPath },
         at: now,
       });
     });

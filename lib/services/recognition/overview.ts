@@ -15,6 +15,7 @@ import type { CriterionLine } from '@/db/queries/recognition';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { addDays, addMonths, dayOf, isWorkingDay, startOfDay } from '@/lib/calendar';
+import { workCalendarForPath } from './calendar';
 
 /** The national target for recognised test types per prefecture-level city (DOMAIN.md §1, unverified: kept as data). */
 export const CITY_TARGET_TESTS = 200;
@@ -34,10 +35,13 @@ export function regionalOverview(db: DB, actor: Actor, input: { regionCode?: str
   const elig = eligibilityCounts(db, region.path);
 
   const eqa = eqaPassRateByMonth(db, region.path, fromMs).map((m) => ({ month: m.month, total: m.total, passRate: m.total ? Math.round((1000 * m.satisfactory) / m.total) / 10 : null }));
-  const iqc = iqcCoverageByMonth(db, region.path, fromMs, startOfDay(today), 2).map((m) => {
+  // working days of the region's calendar (a sub-region's own entries are not applied to this total)
+  const calendar = workCalendarForPath(db, region.path, firstMonth, today);
+  const workingDays: string[] = [];
+  for (let d = firstMonth; d < today; d = addDays(d, 1)) if (isWorkingDay(d, calendar)) workingDays.push(d);
+  const iqc = iqcCoverageByMonth(db, region.path, fromMs, startOfDay(today), 2, workingDays).map((m) => {
     // working days of that month up to yesterday
-    let working = 0;
-    for (let d = `${m.month}-01`; d.startsWith(m.month) && d < today; d = addDays(d, 1)) if (isWorkingDay(d)) working++;
+    const working = workingDays.filter((d) => d.startsWith(m.month)).length;
     return { month: m.month, pairs: m.pairs, coverage: working && m.pairs ? Math.round((1000 * m.coveredDays) / (m.pairs * working)) / 10 : null };
   });
 

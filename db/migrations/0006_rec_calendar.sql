@@ -1,0 +1,56 @@
+CREATE TABLE `calendar_days` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`region_id` integer,
+	`day` text NOT NULL,
+	`kind` text NOT NULL,
+	`name` text NOT NULL,
+	`created_by` integer,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`region_id`) REFERENCES `regions`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `calendar_days_uq` ON `calendar_days` (coalesce(`region_id`, 0),`day`);--> statement-breakpoint
+CREATE INDEX `calendar_days_day_idx` ON `calendar_days` (`day`);--> statement-breakpoint
+-- The national calendar of 2026: 国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04, Xinhua):
+-- every day of each holiday span, and the make-up working days (上班).
+INSERT INTO `calendar_days` (`region_id`, `day`, `kind`, `name`, `created_at`) VALUES
+	(NULL, '2026-01-01', 'holiday', '元旦', 1762265700000),
+	(NULL, '2026-01-02', 'holiday', '元旦', 1762265700000),
+	(NULL, '2026-01-03', 'holiday', '元旦', 1762265700000),
+	(NULL, '2026-01-04', 'workday', '元旦调休上班', 1762265700000),
+	(NULL, '2026-02-14', 'workday', '春节调休上班', 1762265700000),
+	(NULL, '2026-02-15', 'holiday', '春节', 1762265700000),
+	(NULL, '2026-02-16', 'holiday', '春节', 1762265700000),
+	(NULL, '2026-02-17', 'holiday', '春节', 1762265700000),
+	(NULL, '2026-02-18', 'holiday', '春节', 1762265700000),
+	(NULL, '2026-02-19', 'holiday', '春节', 1762265700000),
+	(NULL, '2026-02-20', 'holiday', '春节', 1762265700000),
+	(NULL, '2026-02-21', 'holiday', '春节', 1762265700000),
+	(NULL, '2026-02-22', 'holiday', '春节', 1762265700000),
+	(NULL, '2026-02-23', 'holiday', '春节', 1762265700000),
+	(NULL, '2026-02-28', 'workday', '春节调休上班', 1762265700000),
+	(NULL, '2026-04-04', 'holiday', '清明节', 1762265700000),
+	(NULL, '2026-04-05', 'holiday', '清明节', 1762265700000),
+	(NULL, '2026-04-06', 'holiday', '清明节', 1762265700000),
+	(NULL, '2026-05-01', 'holiday', '劳动节', 1762265700000),
+	(NULL, '2026-05-02', 'holiday', '劳动节', 1762265700000),
+	(NULL, '2026-05-03', 'holiday', '劳动节', 1762265700000),
+	(NULL, '2026-05-04', 'holiday', '劳动节', 1762265700000),
+	(NULL, '2026-05-05', 'holiday', '劳动节', 1762265700000),
+	(NULL, '2026-05-09', 'workday', '劳动节调休上班', 1762265700000),
+	(NULL, '2026-06-19', 'holiday', '端午节', 1762265700000),
+	(NULL, '2026-06-20', 'holiday', '端午节', 1762265700000),
+	(NULL, '2026-06-21', 'holiday', '端午节', 1762265700000),
+	(NULL, '2026-09-20', 'workday', '国庆节调休上班', 1762265700000),
+	(NULL, '2026-09-25', 'holiday', '中秋节', 1762265700000),
+	(NULL, '2026-09-26', 'holiday', '中秋节', 1762265700000),
+	(NULL, '2026-09-27', 'holiday', '中秋节', 1762265700000),
+	(NULL, '2026-10-01', 'holiday', '国庆节', 1762265700000),
+	(NULL, '2026-10-02', 'holiday', '国庆节', 1762265700000),
+	(NULL, '2026-10-03', 'holiday', '国庆节', 1762265700000),
+	(NULL, '2026-10-04', 'holiday', '国庆节', 1762265700000),
+	(NULL, '2026-10-05', 'holiday', '国庆节', 1762265700000),
+	(NULL, '2026-10-06', 'holiday', '国庆节', 1762265700000),
+	(NULL, '2026-10-07', 'holiday', '国庆节', 1762265700000),
+	(NULL, '2026-10-10', 'workday', '国庆节调休上班', 1762265700000);
