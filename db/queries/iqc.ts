@@ -44,6 +44,29 @@ export interface SeriesRunRow {
   status: RunStatus;
   rules: string;
 }
+/** A current result of a series with its run (the engine regroups and re-evaluates from these). */
+export interface RegionResultRow {
+  id: number;
+  runId: number;
+  controlLotId: number;
+  level: string;
+  value: number;
+  measuredAt: number;
+  z: number | null;
+  targetId: number | null;
+  excluded: number;
+  runAt: number;
+  clientRunId: string | null;
+  runStatus: RunStatus;
+  runRules: string;
+  runOperator: string | null;
+}
+/** A judged, in-control value of a context run (newest run first). */
+export interface ContextValueRow {
+  runId: number;
+  level: string;
+  z: number;
+}
 
 function statements(client: Database.Database) {
   return {
@@ -60,6 +83,40 @@ function statements(client: Database.Database) {
     ruleConfigsOfLab: client.prepare<[number], { analyteId: number; rules: string }>(
       'SELECT analyte_id AS analyteId, rules FROM qc_rule_configs WHERE lab_id = ?',
     ),
+    labRunWindow: client.prepare<[number], { minutes: number }>('SELECT run_window_minutes AS minutes FROM laboratories WHERE id = ?'),
+    /** the stored run of a client run id in a series */
+    clientRun: client.prepare<[number, string, number, string], { id: number; measuredAt: number }>(
+      'SELECT id, measured_at AS measuredAt FROM iqc_runs WHERE lab_id = ? AND client_run_id = ? AND analyte_id = ? AND instrument = ?',
+    ),
+    /** current results of a series measured at or after a time, with their runs */
+    regionResults: client.prepare<[number, number, number, string], RegionResultRow>(
+      `SELECT r.id, r.run_id AS runId, r.control_lot_id AS controlLotId, r.level, r.value, r.measured_at AS measuredAt, r.z, r.target_id AS targetId,
+              r.excluded, u.measured_at AS runAt, u.client_run_id AS clientRunId, u.status AS runStatus, u.rules AS runRules, u.operator AS runOperator
+       FROM iqc_results r JOIN iqc_runs u ON u.id = r.run_id
+       WHERE r.lab_id = ? AND r.analyte_id = ? AND r.measured_at >= ? AND r.current = 1 AND u.instrument = ?`,
+    ),
+    /** judged values of in-control runs of a series starting before a time, newest run first, a
+     * page of runs at a time (rejected runs and excluded values are left out) */
+    contextValues: client.prepare<[number, number, string, number, number, number], ContextValueRow>(
+      `SELECT u.id AS runId, r.level, r.z FROM (
+         SELECT id, measured_at, client_run_id FROM iqc_runs
+         WHERE lab_id = ? AND analyte_id = ? AND instrument = ? AND measured_at < ? AND status IN ('accepted', 'warning')
+         ORDER BY measured_at DESC, coalesce(client_run_id, '') DESC, id DESC LIMIT ? OFFSET ?) u
+       JOIN iqc_results r ON r.run_id = u.id AND r.current = 1 AND r.excluded = 0 AND r.z IS NOT NULL
+       ORDER BY u.measured_at DESC, coalesce(u.client_run_id, '') DESC, u.id DESC`,
+    ),
+    moveResult: client.prepare<[number, number]>('UPDATE iqc_results SET run_id = ? WHERE id = ?'),
+    deleteRun: client.prepare<[number]>('DELETE FROM iqc_runs WHERE id = ?'),
+    actionOfRun: client.prepare<[number], { id: number; status: string; cause: string | null; action: string | null; outcome: string | null }>(
+      'SELECT id, status, cause, action, outcome FROM corrective_actions WHERE run_id = ?',
+    ),
+    moveAction: client.prepare<[number, number]>('UPDATE corrective_actions SET run_id = ? WHERE id = ?'),
+    deleteAction: client.prepare<[number]>('DELETE FROM corrective_actions WHERE id = ?'),
+    /** close an open corrective action the system withdrew (the run is no longer rejected) */
+    withdrawAction: client.prepare<[string, string, string, number, number, number]>(
+      `UPDATE corrective_actions SET status = 'resolved', cause = ?, action = ?, outcome = ?, resolved_by = ?, resolved_at = ? WHERE run_id = ? AND status = 'open'`,
+    ),
+    setExcluded: client.prepare<[number, string | null, number]>('UPDATE iqc_results SET excluded = ?, excluded_reason = ? WHERE id = ?'),
     /** in-control runs of a series before a time, newest first (the rules' context; rejected runs
      * and runs without targets are left out) */
     contextRuns: client.prepare<[number, number, string, number, number], SeriesRunRow>(
@@ -84,15 +141,15 @@ function statements(client: Database.Database) {
        WHERE r.lab_id = ? AND r.analyte_id = ? AND u.instrument = ? AND r.measured_at >= ? AND r.measured_at < ?
          AND r.current = 1 AND r.excluded = 0 AND u.status <> 'rejected'`,
     ),
-    insertRun: client.prepare<[number, number, string, number, string, string, number, string, string | null, number, number]>(
-      `INSERT INTO iqc_runs (lab_id, analyte_id, instrument, measured_at, status, rules, evaluated_at, source, operator, created_by, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    insertRun: client.prepare<[number, number, string, number, string, string, number, string, string | null, string | null, number, number]>(
+      `INSERT INTO iqc_runs (lab_id, analyte_id, instrument, measured_at, status, rules, evaluated_at, source, operator, client_run_id, created_by, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertRunBatch: client.prepare<unknown[]>(
-      `INSERT INTO iqc_runs (lab_id, analyte_id, instrument, measured_at, status, rules, evaluated_at, source, operator, created_by, created_at)
-       VALUES ${Array.from({ length: RUN_BATCH }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      `INSERT INTO iqc_runs (lab_id, analyte_id, instrument, measured_at, status, rules, evaluated_at, source, operator, client_run_id, created_by, created_at)
+       VALUES ${Array.from({ length: RUN_BATCH }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
     ),
-    updateRun: client.prepare<[string, string, number, number]>('UPDATE iqc_runs SET status = ?, rules = ?, evaluated_at = ? WHERE id = ?'),
+    updateRun: client.prepare<[string, string, number, number, number]>('UPDATE iqc_runs SET status = ?, rules = ?, evaluated_at = ?, measured_at = ? WHERE id = ?'),
     insertResult: client.prepare<
       [number, number, number, number, string, number, number, number | null, number | null, number, number | null, string | null, number, number]
     >(
@@ -169,6 +226,7 @@ export interface NewRunRow {
   evaluatedAt: number;
   source: IngestSource;
   operator: string | null;
+  clientRunId: string | null;
   createdBy: number;
 }
 
@@ -184,7 +242,7 @@ export function insertRunRows(s: IqcStatements, rows: readonly NewRunRow[]): num
     const params: unknown[] = [];
     for (let j = i; j < i + RUN_BATCH; j++) {
       const r = rows[j];
-      params.push(r.labId, r.analyteId, r.instrument, r.measuredAt, r.status, r.rulesJson, r.evaluatedAt, r.source, r.operator, r.createdBy, r.evaluatedAt);
+      params.push(r.labId, r.analyteId, r.instrument, r.measuredAt, r.status, r.rulesJson, r.evaluatedAt, r.source, r.operator, r.clientRunId, r.createdBy, r.evaluatedAt);
     }
     const res = s.insertRunBatch.run(...params);
     if (res.changes !== RUN_BATCH) throw new Error(`expected ${RUN_BATCH} runs inserted, got ${res.changes}`);
@@ -193,7 +251,7 @@ export function insertRunRows(s: IqcStatements, rows: readonly NewRunRow[]): num
   }
   for (; i < rows.length; i++) {
     const r = rows[i];
-    ids.push(Number(s.insertRun.run(r.labId, r.analyteId, r.instrument, r.measuredAt, r.status, r.rulesJson, r.evaluatedAt, r.source, r.operator, r.createdBy, r.evaluatedAt).lastInsertRowid));
+    ids.push(Number(s.insertRun.run(r.labId, r.analyteId, r.instrument, r.measuredAt, r.status, r.rulesJson, r.evaluatedAt, r.source, r.operator, r.clientRunId, r.createdBy, r.evaluatedAt).lastInsertRowid));
   }
   return ids;
 }

@@ -1,23 +1,37 @@
-// The IQC evaluation engine shared by every way in (grid, CSV, API, seed) and by edits: plan a
-// batch of control values per series (lab × analyte × instrument), judge each value against the
-// target version in force at its time, run the Westgard rules once over the series (recent
-// context + new and later runs, in time order) and write everything with prepared statements.
+// The IQC evaluation engine shared by every way in (grid, CSV, API, seed) and by edits and
+// exclusions. Per series (lab × analyte × instrument):
+//   1. runs are formed from the time-ordered results as LIS send them (DOMAIN.md §4): a run starts
+//      at a result and takes each following result within the lab's run window of that first result
+//      whose level it does not yet hold; the next result left starts the next run. Results sent with
+//      a client run id (`run`) form one run per id instead. A late result is placed as if it had
+//      arrived in order: the runs it can reach are formed again (stored results keep their ids);
+//   2. each run is judged with its own rule set (chosen once, when it is formed) and the target
+//      version in force for each value, looking back over the last 12 values of each level and of
+//      the flattened sequence of in-control runs (createWestgardEvaluator);
+//   3. everything is written with prepared statements, corrective actions follow the verdicts.
+// The stored verdicts depend only on the set of results, never on batching or arrival order.
 // Callers hold the transaction and have authorized the lab.
 import type { DB } from '@/db/client';
 import type { IngestSource, RunStatus } from '@/db/enums';
-import { iqcStatements, insertRunRows, ResultWriter, type IqcStatements, type SeriesResultRow, type TargetRow } from '@/db/queries/iqc';
 import {
-  evaluateWestgard,
-  isWestgardRule,
-  type RunInput,
-  type RunVerdict,
-  type WestgardRule,
-} from '@/lib/stats';
+  iqcStatements,
+  insertRunRows,
+  ResultWriter,
+  type IqcStatements,
+  type RegionResultRow,
+  type TargetRow,
+} from '@/db/queries/iqc';
+import { createWestgardEvaluator, isWestgardRule, type RunInput, type RunVerdict, type WestgardRule, type WestgardEvaluator } from '@/lib/stats';
 import type { FieldError } from '@/lib/errors';
-import { ruleSetFor } from './sigma';
+import { ruleSelector, type RuleSelector, type RunLevelTarget } from './sigma';
 
-/** Runs of the series before the first new one that the rules look back on (12x is the longest). */
-export const CONTEXT_RUNS = 12;
+/** Values per level (and of the flattened sequence) the rules look back on (12x is the longest). */
+export const LOOKBACK_VALUES = 12;
+/** At most this many earlier in-control runs are read to find {@link LOOKBACK_VALUES} values of a
+ * level that is rarely measured (bounds the read; a level absent that long starts afresh). */
+export const MAX_CONTEXT_RUNS = 2048;
+/** Default run window of a lab (laboratories.run_window_minutes). */
+export const DEFAULT_RUN_WINDOW_MINUTES = 30;
 
 export const levelCollator = new Intl.Collator('en', { numeric: true });
 
@@ -32,6 +46,8 @@ export interface PlannedValue {
   value: number;
   measuredAt: number;
   operator: string;
+  /** the client's run id, or null: grouped by the run window */
+  run: string | null;
 }
 
 export interface LabContext {
@@ -40,9 +56,13 @@ export interface LabContext {
   teaPercent: Map<number, number | null>;
   ruleConfigs: Map<number, WestgardRule[]>;
   lots: Map<string, number>;
+  /** lot id → lot number (runs are ordered by lot number, never by id, so by data only) */
+  lotNumbers: Map<number, string>;
   /** lots first seen in this batch, under provisional negative ids until {@link createNewLots} */
   newLots: Map<number, { analyteId: number; level: string; lot: string; instrument: string }>;
   targets: Map<number, TargetRow[]>;
+  /** the lab's run window in ms */
+  runWindowMs: number;
 }
 
 export const lotKey = (analyteId: number, level: string, lot: string, instrument: string) => `${analyteId}\u0001${level}\u0001${lot}\u0001${instrument}`;
@@ -50,7 +70,11 @@ export const lotKey = (analyteId: number, level: string, lot: string, instrument
 export function loadLabContext(db: DB, labId: number, teaPercent: Map<number, number | null>): LabContext {
   const s = iqcStatements(db);
   const lots = new Map<string, number>();
-  for (const l of s.lotsOfLab.all(labId)) lots.set(lotKey(l.analyteId, l.level, l.lotNumber, l.instrument), l.id);
+  const lotNumbers = new Map<number, string>();
+  for (const l of s.lotsOfLab.all(labId)) {
+    lots.set(lotKey(l.analyteId, l.level, l.lotNumber, l.instrument), l.id);
+    lotNumbers.set(l.id, l.lotNumber);
+  }
   const targets = new Map<number, TargetRow[]>();
   for (const t of s.targetsOfLab.all(labId)) {
     let list = targets.get(t.controlLotId);
@@ -62,7 +86,8 @@ export function loadLabContext(db: DB, labId: number, teaPercent: Map<number, nu
     const rules = (JSON.parse(c.rules) as string[]).filter(isWestgardRule);
     if (rules.length) ruleConfigs.set(c.analyteId, rules);
   }
-  return { labId, teaPercent, ruleConfigs, lots, newLots: new Map(), targets };
+  const minutes = s.labRunWindow.get(labId)?.minutes ?? DEFAULT_RUN_WINDOW_MINUTES;
+  return { labId, teaPercent, ruleConfigs, lots, lotNumbers, newLots: new Map(), targets, runWindowMs: minutes * 60_000 };
 }
 
 /** The target version in force at `t`: the latest effectiveFrom ≤ t (then the highest version). */
@@ -76,36 +101,52 @@ export function targetAt(list: readonly TargetRow[] | undefined, t: number): Tar
   return found;
 }
 
-/** A value of a run on the timeline: already stored (id) or new (pending). */
-interface TimelineValue {
+/** A result on a series' timeline: stored (id, runId) or new (pending). */
+interface Member {
   level: string;
+  lot: string;
   lotId: number;
   value: number;
   measuredAt: number;
   z: number | null;
   targetId: number | null;
-  existingId?: number;
+  excluded: boolean;
+  clientRun: string | null;
+  id?: number;
+  /** the stored run the result belongs to now */
+  runId?: number;
   pending?: PlannedValue;
 }
 
-interface TimelineRun {
+/** A run of the evaluation region: stored (existingId) or formed now. */
+interface FormedRun {
   key: string;
-  measuredAt: number;
+  start: number;
+  clientRun: string | null;
+  members: Member[];
   existingId?: number;
   existingStatus?: RunStatus;
-  values: TimelineValue[];
-  operator: string | null;
-  /** new values were added to this run by the batch */
+  existingRules?: string;
+  existingStart?: number;
+  /** new, or its results changed: its rule set is chosen anew */
+  reformed: boolean;
+  /** holds results of this batch */
   touched: boolean;
+  operator: string | null;
+  rules: WestgardRule[];
+  verdict: RunVerdict | null;
 }
 
 export interface SeriesPlan {
   analyteId: number;
   analyteCode: string;
   instrument: string;
-  timeline: TimelineRun[];
-  contextRuns: RunInput[];
-  rules: WestgardRule[];
+  /** runs starting at or after this time are (re)judged; earlier in-control runs are the context */
+  from: number;
+  /** the runs from `from` on, in evaluation order */
+  runs: FormedRun[];
+  /** stored runs whose results now belong to other runs (late results regrouped them) */
+  removed: { id: number; successor: FormedRun }[];
   inserted: number;
   skipped: number;
 }
@@ -119,9 +160,132 @@ export interface RunOutcome {
   violations: { rule: string; levels: string[] }[];
 }
 
-/** Group values into series and check them against what is stored: duplicates (same lot, time and
- * value as a current result) are skipped; a different value for a level already measured in that
- * run is an error (it needs an edit with a reason). No writes. */
+/** Time, then level, lot number and value: the order of results whatever order they arrived in. */
+function memberOrder(a: Member, b: Member): number {
+  return a.measuredAt - b.measuredAt || levelCollator.compare(a.level, b.level) || (a.lot < b.lot ? -1 : a.lot > b.lot ? 1 : 0) || a.value - b.value;
+}
+
+/** Evaluation order of runs: start, then client run id (window runs first), then first result. */
+function runOrder(a: FormedRun, b: FormedRun): number {
+  const ca = a.clientRun ?? '';
+  const cb = b.clientRun ?? '';
+  return a.start - b.start || (ca < cb ? -1 : ca > cb ? 1 : 0) || memberOrder(a.members[0], b.members[0]);
+}
+
+/**
+ * Runs formed by the run window (DOMAIN.md §4) from results sorted by {@link memberOrder}: a run
+ * starts at the first result not yet taken and takes each following result measured within
+ * `windowMs` of that first one (inclusive) whose level it does not yet hold. Pure; O(n × results
+ * per window).
+ *
+ * @example window 30 min: L1 08:00, L2 08:12, L1 08:20, L2 08:45 → [L1 08:00, L2 08:12], [L1 08:20, L2 08:45]
+ */
+export function formWindowRuns<T extends { level: string; measuredAt: number }>(sorted: readonly T[], windowMs: number): T[][] {
+  const taken = new Uint8Array(sorted.length);
+  const runs: T[][] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    if (taken[i]) continue;
+    const first = sorted[i];
+    const run = [first];
+    taken[i] = 1;
+    const end = first.measuredAt + windowMs;
+    for (let j = i + 1; j < sorted.length && sorted[j].measuredAt <= end; j++) {
+      if (taken[j]) continue;
+      const level = sorted[j].level;
+      let held = false;
+      for (const m of run) if (m.level === level) held = true;
+      if (held) continue;
+      run.push(sorted[j]);
+      taken[j] = 1;
+    }
+    runs.push(run);
+  }
+  return runs;
+}
+
+function memberOfRow(ctx: LabContext, r: RegionResultRow): Member {
+  return {
+    level: r.level,
+    lot: ctx.lotNumbers.get(r.controlLotId) ?? '',
+    lotId: r.controlLotId,
+    value: r.value,
+    measuredAt: r.measuredAt,
+    z: r.z,
+    targetId: r.targetId,
+    excluded: !!r.excluded,
+    clientRun: r.clientRunId,
+    id: r.id,
+    runId: r.runId,
+  };
+}
+
+function storedRun(r: RegionResultRow): FormedRun {
+  return {
+    key: `e${r.runId}`,
+    start: r.runAt,
+    clientRun: r.clientRunId,
+    members: [],
+    existingId: r.runId,
+    existingStatus: r.runStatus,
+    existingRules: r.runRules,
+    existingStart: r.runAt,
+    reformed: false,
+    touched: false,
+    operator: r.runOperator,
+    rules: [],
+    verdict: null,
+  };
+}
+
+function newRun(key: string, members: Member[], clientRun: string | null): FormedRun {
+  const first = members[0];
+  return { key, start: first.measuredAt, clientRun, members, reformed: true, touched: false, operator: null, rules: [], verdict: null };
+}
+
+/**
+ * Give each group of results a run: the stored run of its earliest result not yet claimed by an
+ * earlier group (so stored runs keep their ids when their results stay together), else a new one.
+ * Stored runs left without a group are returned as removed, with the run that took their earliest
+ * result.
+ */
+function claimRuns(groups: Member[][], stored: Map<number, FormedRun>, keyPrefix: string, clientRun: (g: Member[]) => string | null) {
+  const claimed = new Set<number>();
+  const runs: FormedRun[] = [];
+  groups.forEach((members, i) => {
+    let run: FormedRun | undefined;
+    for (const m of members) {
+      if (m.runId !== undefined && !claimed.has(m.runId)) {
+        run = stored.get(m.runId);
+        if (run) {
+          claimed.add(m.runId);
+          break;
+        }
+      }
+    }
+    if (run) {
+      const before = run.members;
+      run.reformed = before.length !== members.length || members.some((m) => m.runId !== run!.existingId);
+      run.members = members;
+      run.start = members[0].measuredAt;
+    } else run = newRun(`${keyPrefix}${i}`, members, clientRun(members));
+    runs.push(run);
+  });
+  const removed: { id: number; successor: FormedRun }[] = [];
+  for (const [id, run] of stored) {
+    if (claimed.has(id)) continue;
+    const earliest = run.members[0];
+    const successor = runs.find((r) => r.members.includes(earliest))!;
+    removed.push({ id, successor });
+  }
+  return { runs, removed };
+}
+
+/**
+ * Plan a batch: per series, check the new values against what is stored (the same lot, time and
+ * value as a current result is skipped; a different value for a lot at a time already measured, or
+ * a level twice in one client run, is an error: it needs an edit with a reason), then form the runs
+ * the new values can reach again. No writes.
+ */
 export function planBatch(db: DB, ctx: LabContext, values: readonly PlannedValue[], errors: FieldError[], fieldOf: (f: string) => string): SeriesPlan[] {
   const s = iqcStatements(db);
   const bySeries = new Map<string, PlannedValue[]>();
@@ -132,70 +296,133 @@ export function planBatch(db: DB, ctx: LabContext, values: readonly PlannedValue
     list.push(v);
   }
   const plans: SeriesPlan[] = [];
-  for (const list of bySeries.values()) {
-    const { analyteId, analyteCode, instrument } = list[0];
-    let tMin = Infinity;
-    for (const v of list) if (v.measuredAt < tMin) tMin = v.measuredAt;
-    const plan = seriesTimeline(s, ctx, analyteId, analyteCode, instrument, tMin);
-    const byTime = new Map<number, TimelineRun>();
-    for (const r of plan.timeline) byTime.set(r.measuredAt, r);
-    for (const v of list) {
-      const lk = lotKey(v.analyteId, v.level, v.lot, v.instrument);
-      let lotId = ctx.lots.get(lk);
-      if (lotId === undefined) {
-        lotId = -(ctx.newLots.size + 1);
-        ctx.newLots.set(lotId, { analyteId: v.analyteId, level: v.level, lot: v.lot, instrument: v.instrument });
-        ctx.lots.set(lk, lotId);
-      }
-      let run = byTime.get(v.measuredAt);
-      if (run) {
-        const same = run.values.find((x) => x.level === v.level);
-        if (same) {
-          if (same.lotId === lotId && same.value === v.value) plan.skipped++;
-          else errors.push({ row: v.row, field: fieldOf('value'), message: `Level ${v.level} of ${v.analyteCode} already has a value at this time; correct it with a reason instead` });
-          continue;
-        }
-      } else {
-        run = { key: `n${v.measuredAt}`, measuredAt: v.measuredAt, values: [], operator: v.operator || null, touched: true };
-        byTime.set(v.measuredAt, run);
-        plan.timeline.push(run);
-      }
-      run.touched = true;
-      run.values.push({ level: v.level, lotId, value: v.value, measuredAt: v.measuredAt, z: null, targetId: null, pending: v });
-      plan.inserted++;
-    }
-    plan.timeline.sort((a, b) => a.measuredAt - b.measuredAt);
-    plans.push(plan);
-  }
+  for (const list of bySeries.values()) plans.push(planSeries(s, ctx, list, errors, fieldOf));
   return plans;
 }
 
-/** Context (last runs before tMin) and stored runs at or after tMin of one series. */
-export function seriesTimeline(s: IqcStatements, ctx: LabContext, analyteId: number, analyteCode: string, instrument: string, tMin: number): SeriesPlan {
-  const contextRows = s.contextRuns.all(ctx.labId, analyteId, instrument, tMin, CONTEXT_RUNS).reverse();
-  const contextRuns: RunInput[] = [];
-  for (const r of contextRows) {
-    const values = s.resultsOfRun
-      .all(r.id)
-      .filter((x) => x.z !== null)
-      .sort((a, b) => levelCollator.compare(a.level, b.level))
-      .map((x) => ({ level: x.level, z: x.z as number }));
-    if (values.length) contextRuns.push({ id: `c${r.id}`, values });
+function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], errors: FieldError[], fieldOf: (f: string) => string): SeriesPlan {
+  const { analyteId, analyteCode, instrument } = list[0];
+  const W = ctx.runWindowMs;
+  let tMin = Infinity;
+  const clientIds = new Set<string>();
+  for (const v of list) {
+    if (v.measuredAt < tMin) tMin = v.measuredAt;
+    if (v.run) clientIds.add(v.run);
   }
-  const timeline: TimelineRun[] = s.laterRuns.all(ctx.labId, analyteId, instrument, tMin).map((r) => ({
-    key: `e${r.id}`,
-    measuredAt: r.measuredAt,
-    existingId: r.id,
-    existingStatus: r.status,
-    values: s.resultsOfRun.all(r.id).map(storedValue),
-    operator: null,
-    touched: false,
-  }));
-  return { analyteId, analyteCode, instrument, timeline, contextRuns, rules: [], inserted: 0, skipped: 0 };
+  // Window runs starting before tMin − W cannot reach a new value: they and every result they took
+  // stay as they are. Client runs named by the batch are formed again from wherever they start.
+  const windowFrom = tMin - W;
+  let from = windowFrom;
+  const affectedClient = new Map<string, number>();
+  for (const id of clientIds) {
+    const r = s.clientRun.get(ctx.labId, id, analyteId, instrument);
+    if (r) {
+      affectedClient.set(id, r.id);
+      if (r.measuredAt < from) from = r.measuredAt;
+    }
+  }
+  const plan: SeriesPlan = { analyteId, analyteCode, instrument, from, runs: [], removed: [], inserted: 0, skipped: 0 };
+  const stored = new Map<number, FormedRun>();
+  const current = new Map<string, Member>();
+  for (const r of s.regionResults.all(ctx.labId, analyteId, from, instrument)) {
+    const m = memberOfRow(ctx, r);
+    current.set(`${m.lotId}\u0001${m.measuredAt}`, m);
+    // results of runs that started earlier are only checked for duplicates
+    if (r.runAt < from) continue;
+    let run = stored.get(r.runId);
+    if (!run) stored.set(r.runId, (run = storedRun(r)));
+    run.members.push(m);
+  }
+  for (const run of stored.values()) run.members.sort(memberOrder);
+  // the new values: duplicates skipped, conflicts reported
+  const fresh: Member[] = [];
+  for (const v of list) {
+    const lk = lotKey(v.analyteId, v.level, v.lot, v.instrument);
+    let lotId = ctx.lots.get(lk);
+    if (lotId === undefined) {
+      lotId = -(ctx.newLots.size + 1);
+      ctx.newLots.set(lotId, { analyteId: v.analyteId, level: v.level, lot: v.lot, instrument: v.instrument });
+      ctx.lots.set(lk, lotId);
+      ctx.lotNumbers.set(lotId, v.lot);
+    }
+    const key = `${lotId}\u0001${v.measuredAt}`;
+    const same = current.get(key);
+    if (same) {
+      if (same.value === v.value) plan.skipped++;
+      else errors.push({ row: v.row, field: fieldOf('value'), message: `Level ${v.level} of ${v.analyteCode} (lot ${v.lot}) already has a value at this time; correct it with a reason instead` });
+      continue;
+    }
+    const m: Member = { level: v.level, lot: v.lot, lotId, value: v.value, measuredAt: v.measuredAt, z: null, targetId: null, excluded: false, clientRun: v.run, pending: v };
+    current.set(key, m);
+    fresh.push(m);
+    plan.inserted++;
+  }
+  if (!plan.inserted) return plan;
+
+  // window runs that may change: those starting at or after tMin − W, with the new window values
+  const windowStored = new Map<number, FormedRun>();
+  const windowMembers: Member[] = [];
+  const clientStored = new Map<string, FormedRun>();
+  const clientMembers = new Map<string, Member[]>();
+  const unchanged: FormedRun[] = [];
+  for (const run of stored.values()) {
+    if (run.clientRun === null && run.start >= windowFrom) {
+      windowStored.set(run.existingId!, run);
+      windowMembers.push(...run.members);
+    } else if (run.clientRun !== null && clientIds.has(run.clientRun)) {
+      clientStored.set(run.clientRun, run);
+      clientMembers.set(run.clientRun, [...run.members]);
+    } else unchanged.push(run);
+  }
+  for (const m of fresh) {
+    if (m.clientRun === null) windowMembers.push(m);
+    else {
+      let ms = clientMembers.get(m.clientRun);
+      if (!ms) clientMembers.set(m.clientRun, (ms = []));
+      ms.push(m);
+    }
+  }
+  windowMembers.sort(memberOrder);
+  const windowed = claimRuns(formWindowRuns(windowMembers, W), windowStored, 'w', () => null);
+  plan.removed = windowed.removed;
+  const runs = [...unchanged, ...windowed.runs];
+  for (const [id, members] of clientMembers) {
+    members.sort(memberOrder);
+    const levels = new Set<string>();
+    for (const m of members) {
+      if (levels.has(m.level) && m.pending) {
+        errors.push({ row: m.pending.row, field: fieldOf('level'), message: `Run ${id} already has a value of level ${m.level}` });
+      }
+      levels.add(m.level);
+    }
+    const storedRun = clientStored.get(id);
+    if (storedRun) {
+      storedRun.reformed = members.length !== storedRun.members.length;
+      storedRun.members = members;
+      storedRun.start = members[0].measuredAt;
+      runs.push(storedRun);
+    } else runs.push(newRun(`c${id}`, members, id));
+  }
+  for (const run of runs) {
+    run.touched = run.members.some((m) => m.pending);
+    if (run.touched && run.operator === null) run.operator = run.members.find((m) => m.pending?.operator)?.pending?.operator || null;
+  }
+  plan.runs = runs.sort(runOrder);
+  return plan;
 }
 
-function storedValue(x: SeriesResultRow): TimelineValue {
-  return { level: x.level, lotId: x.controlLotId, value: x.value, measuredAt: x.measuredAt, z: x.z, targetId: x.targetId, existingId: x.id };
+/** The stored runs of a series from `from` on, to be judged again as they are (an edit or an
+ * exclusion changed a value, not the grouping). */
+export function seriesFrom(s: IqcStatements, ctx: LabContext, analyteId: number, analyteCode: string, instrument: string, from: number): SeriesPlan {
+  const stored = new Map<number, FormedRun>();
+  for (const r of s.regionResults.all(ctx.labId, analyteId, from, instrument)) {
+    if (r.runAt < from) continue;
+    let run = stored.get(r.runId);
+    if (!run) stored.set(r.runId, (run = storedRun(r)));
+    run.members.push(memberOfRow(ctx, r));
+  }
+  for (const run of stored.values()) run.members.sort(memberOrder);
+  return { analyteId, analyteCode, instrument, from, runs: [...stored.values()].sort(runOrder), removed: [], inserted: 0, skipped: 0 };
 }
 
 /** Create the lots first seen in this batch and give the planned values their real ids. */
@@ -206,77 +433,105 @@ export function createNewLots(s: IqcStatements, ctx: LabContext, plans: readonly
     const id = Number(s.insertLot.run(ctx.labId, l.analyteId, l.level, l.lot, l.instrument, now).lastInsertRowid);
     ids.set(temp, id);
     ctx.lots.set(lotKey(l.analyteId, l.level, l.lot, l.instrument), id);
+    ctx.lotNumbers.set(id, l.lot);
+    ctx.lotNumbers.delete(temp);
   }
-  for (const plan of plans) for (const run of plan.timeline) for (const v of run.values) if (v.lotId < 0) v.lotId = ids.get(v.lotId)!;
+  for (const plan of plans) for (const run of plan.runs) for (const m of run.members) if (m.lotId < 0) m.lotId = ids.get(m.lotId)!;
   const created = ctx.newLots.size;
   ctx.newLots.clear();
   return created;
 }
 
-/** z of every new value against its target in force, then the Westgard verdict of every run of
- * the timeline. Returns verdicts by run key. */
-export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, before: number): Map<string, RunVerdict> {
-  const levels = new Set<string>();
-  for (const run of plan.timeline) {
-    for (const v of run.values) {
-      levels.add(v.level);
-      if (v.pending) {
-        const target = targetAt(ctx.targets.get(v.lotId), v.measuredAt);
-        if (target) {
-          v.z = (v.value - target.mean) / target.sd;
-          v.targetId = target.id;
-        }
-      }
-    }
-  }
-  plan.rules = ruleSetFor(s, ctx, plan.analyteId, plan.instrument, levels.size, before);
-  const inputs: RunInput[] = [];
-  for (const run of plan.timeline) {
-    const values = run.values
-      .filter((v) => v.z !== null)
-      .sort((a, b) => levelCollator.compare(a.level, b.level))
-      .map((v) => ({ level: v.level, z: v.z as number }));
-    if (values.length) inputs.push({ id: run.key, values });
-  }
-  const out = new Map<string, RunVerdict>();
-  for (const v of evaluateSequence(plan.contextRuns, inputs, plan.rules)) out.set(v.runId, v);
-  return out;
+/** The selector of rule sets for an ingest or re-evaluation (built once: it may preload). */
+export function selectorFor(db: DB, ctx: LabContext): RuleSelector {
+  return ruleSelector(db, ctx);
 }
 
-/** Runs judged per call of evaluateWestgard while no run is rejected. */
-const CHUNK = 32;
+/**
+ * An evaluator primed with the in-control history before `plan.from`: earlier accepted or warning
+ * runs, newest first, until every level judged in the plan has {@link LOOKBACK_VALUES} values and
+ * the flattened sequence as many (at most {@link MAX_CONTEXT_RUNS} runs read, in growing pages).
+ */
+function primedEvaluator(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, levels: ReadonlySet<string>): WestgardEvaluator {
+  const evaluator = createWestgardEvaluator();
+  const need = new Map<string, number>();
+  for (const l of levels) need.set(l, LOOKBACK_VALUES);
+  let flattenedNeed = LOOKBACK_VALUES;
+  const runs: RunInput[] = [];
+  let offset = 0;
+  let page = 16;
+  while (offset < MAX_CONTEXT_RUNS && (flattenedNeed > 0 || [...need.values()].some((n) => n > 0))) {
+    const rows = s.contextValues.all(ctx.labId, plan.analyteId, plan.instrument, plan.from, page, offset);
+    if (!rows.length) break;
+    let run: { id: number; values: { level: string; z: number }[] } | undefined;
+    const pageRuns: (typeof run & object)[] = [];
+    for (const r of rows) {
+      if (!run || run.id !== r.runId) pageRuns.push((run = { id: r.runId, values: [] }));
+      run.values.push({ level: r.level, z: r.z });
+    }
+    for (const pr of pageRuns) {
+      pr.values.sort((a, b) => levelCollator.compare(a.level, b.level));
+      for (const v of pr.values) {
+        const n = need.get(v.level);
+        if (n !== undefined) need.set(v.level, n - 1);
+      }
+      flattenedNeed -= pr.values.length;
+      runs.push({ id: `c${pr.id}`, values: pr.values });
+    }
+    offset += page;
+    page = Math.min(page * 4, 512);
+  }
+  for (let i = runs.length - 1; i >= 0; i--) evaluator.remember(runs[i]);
+  return evaluator;
+}
 
 /**
- * Westgard verdicts of `runs` (time order) after `context`, where a **rejected run leaves the
- * history**: the lab repeats it after correcting the cause, and its values stay on the chart but
- * out of the rules and statistics of later runs (DOMAIN.md §4, "rejected points stay on the chart
- * but out of the statistics"). evaluateWestgard counts every run it is given, so the sequence is
- * judged in chunks of {@link CHUNK} after the last {@link CONTEXT_RUNS} in-control runs; at a
- * rejection the verdicts up to it are kept and judging restarts after it without it. Linear in the
- * number of runs (each restart re-reads at most 12 context runs).
+ * z of every new value against its target in force, then the verdict of every run of the plan in
+ * order, each with its own rule set: the stored run's rules unless it was formed anew now (then the
+ * selector's choice for its time, levels and targets).
  */
-export function evaluateSequence(context: readonly RunInput[], runs: readonly RunInput[], rules: readonly WestgardRule[]): RunVerdict[] {
-  const out: RunVerdict[] = [];
-  let history = context.slice(-CONTEXT_RUNS);
-  let start = 0;
-  while (start < runs.length) {
-    const chunk = runs.slice(start, start + CHUNK);
-    const verdicts = evaluateWestgard([...history, ...chunk], rules);
-    let taken = 0;
-    let rejectedAtEnd = false;
-    for (let i = history.length; i < verdicts.length; i++) {
-      out.push(verdicts[i]);
-      taken++;
-      if (verdicts[i].status === 'rejected') {
-        rejectedAtEnd = true;
-        break;
+export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, selector: RuleSelector): void {
+  const levels = new Set<string>();
+  for (const run of plan.runs) {
+    for (const m of run.members) {
+      if (m.pending) {
+        const target = targetAt(ctx.targets.get(m.lotId), m.measuredAt);
+        if (target) {
+          m.z = (m.value - target.mean) / target.sd;
+          m.targetId = target.id;
+        }
       }
+      if (m.z !== null && !m.excluded) levels.add(m.level);
     }
-    const kept = chunk.slice(0, rejectedAtEnd ? taken - 1 : taken);
-    history = [...history, ...kept].slice(-CONTEXT_RUNS);
-    start += taken;
   }
-  return out;
+  const evaluator = primedEvaluator(s, ctx, plan, levels);
+  for (const run of plan.runs) {
+    const judged = run.members.filter((m) => m.z !== null && !m.excluded).sort((a, b) => levelCollator.compare(a.level, b.level));
+    if (!judged.length) {
+      run.rules = [];
+      run.verdict = null;
+      continue;
+    }
+    let rules: WestgardRule[] | null = null;
+    if (!run.reformed && run.existingRules) {
+      const stored = (JSON.parse(run.existingRules) as string[]).filter(isWestgardRule);
+      if (stored.length) rules = stored;
+    }
+    if (!rules) {
+      const targets: RunLevelTarget[] = [];
+      for (const m of run.members) {
+        if (m.targetId === null) continue;
+        const t = ctx.targets.get(m.lotId)?.find((x) => x.id === m.targetId);
+        if (t) targets.push({ level: m.level, controlLotId: m.lotId, mean: t.mean, sd: t.sd, targetId: t.id });
+      }
+      rules = selector.at(plan.analyteId, plan.instrument, new Set(run.members.map((m) => m.level)).size, targets, run.start).rules;
+    }
+    run.rules = rules;
+    const verdict = evaluator.judge({ id: run.key, values: judged.map((m) => ({ level: m.level, z: m.z as number })) }, rules);
+    // levels in level order (not first-seen order, which depends on how much history was read)
+    for (const v of verdict.violations) v.levels.sort(levelCollator.compare);
+    run.verdict = verdict;
+  }
 }
 
 export interface WriteContext {
@@ -285,62 +540,123 @@ export interface WriteContext {
   now: number;
 }
 
-/** Write a planned and evaluated series: new runs and results, changed verdicts of stored runs,
- * violations and a corrective action for every rejected run. Returns the touched runs. */
-export function writePlan(
-  s: IqcStatements,
-  ctx: LabContext,
-  plan: SeriesPlan,
-  verdicts: Map<string, RunVerdict>,
-  w: WriteContext,
-  outcomes: RunOutcome[] | null,
-): { reevaluated: number[]; rejected: number } {
-  const reevaluated: number[] = [];
-  let rejected = 0;
+export interface WriteSummary {
+  /** stored runs not holding new results whose status changed */
+  reevaluated: number[];
+  rejected: number;
+  /** stored results that moved to another run, and stored runs that were merged away */
+  movedResults: number;
+  removedRuns: { id: number; into: number; action: { id: number; status: string; kept: boolean } | null }[];
+  /** open corrective actions closed because their run is no longer rejected */
+  withdrawnActions: number[];
+}
+
+/** What a withdrawn corrective action says (the run's verdict changed after new data). */
+const WITHDRAWN = {
+  cause: 'Re-evaluated: the run is no longer rejected (results added, corrected or excluded later)',
+  action: 'None: withdrawn by the system',
+  outcome: 'Closed automatically; see the audit log',
+};
+
+/**
+ * Write an evaluated plan: new runs and results, moved results, merged-away runs (their corrective
+ * action moves to the run that took their results, or is deleted when that run has one; audited by
+ * the caller from the summary), verdicts and violations, a corrective action for every rejected run,
+ * and open actions of runs no longer rejected withdrawn.
+ */
+export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w: WriteContext, outcomes: RunOutcome[] | null): WriteSummary {
+  const summary: WriteSummary = { reevaluated: [], rejected: 0, movedResults: 0, removedRuns: [], withdrawnActions: [] };
   const results = new ResultWriter(s);
-  const rulesJson = JSON.stringify(plan.rules);
-  // new runs first, in bulk, so that their results can be written with their ids
-  const fresh = plan.timeline.filter((r) => r.existingId === undefined);
+  const fresh = plan.runs.filter((r) => r.existingId === undefined);
   const freshIds = insertRunRows(
     s,
-    fresh.map((run) => {
-      const verdict = verdicts.get(run.key);
-      return {
-        labId: ctx.labId,
-        analyteId: plan.analyteId,
-        instrument: plan.instrument,
-        measuredAt: run.measuredAt,
-        status: verdict ? verdict.status : 'no_target',
-        rulesJson: verdict ? rulesJson : '[]',
-        evaluatedAt: w.now,
-        source: w.source,
-        operator: run.operator,
-        createdBy: w.actorId,
-      };
-    }),
+    fresh.map((run) => ({
+      labId: ctx.labId,
+      analyteId: plan.analyteId,
+      instrument: plan.instrument,
+      measuredAt: run.start,
+      status: run.verdict ? run.verdict.status : 'no_target',
+      rulesJson: run.verdict ? JSON.stringify(run.rules) : '[]',
+      evaluatedAt: w.now,
+      source: w.source,
+      operator: run.operator,
+      clientRunId: run.clientRun,
+      createdBy: w.actorId,
+    })),
   );
-  const idOf = new Map(fresh.map((run, i) => [run, freshIds[i]]));
-  for (const run of plan.timeline) {
-    const verdict = verdicts.get(run.key);
+  const idOf = new Map<FormedRun, number>();
+  fresh.forEach((run, i) => idOf.set(run, freshIds[i]));
+  for (const run of plan.runs) if (run.existingId !== undefined) idOf.set(run, run.existingId);
+  // results first move to their runs, so that merged-away runs can be deleted
+  for (const run of plan.runs) {
+    const runId = idOf.get(run)!;
+    for (const m of run.members) {
+      if (m.id !== undefined && m.runId !== runId) {
+        s.moveResult.run(runId, m.id);
+        m.runId = runId;
+        summary.movedResults++;
+      }
+    }
+  }
+  const receivedAction = new Set<number>();
+  for (const { id, successor } of plan.removed) {
+    const into = idOf.get(successor)!;
+    const action = s.actionOfRun.get(id);
+    let kept = false;
+    if (action) {
+      if (!s.actionOfRun.get(into)) {
+        s.moveAction.run(into, action.id);
+        receivedAction.add(into);
+        kept = true;
+      } else s.deleteAction.run(action.id);
+    }
+    s.deleteViolations.run(id);
+    s.deleteRun.run(id);
+    summary.removedRuns.push({ id, into, action: action ? { id: action.id, status: action.status, kept } : null });
+  }
+  for (const run of plan.runs) {
+    const verdict = run.verdict;
     const status: RunStatus = verdict ? verdict.status : 'no_target';
-    const runId = run.existingId ?? idOf.get(run)!;
-    if (run.existingId !== undefined) {
-      s.updateRun.run(status, verdict ? rulesJson : '[]', w.now, runId);
-      s.deleteViolations.run(runId);
-      if (!run.touched && status !== run.existingStatus) reevaluated.push(runId);
-    }
-    for (const v of run.values) {
-      if (!v.pending) continue;
-      results.add(runId, ctx.labId, plan.analyteId, v.lotId, v.level, v.value, v.measuredAt, v.targetId, v.z, w.actorId, w.now);
-    }
+    const runId = idOf.get(run)!;
     const violations = verdict ? verdict.violations.map((x) => ({ rule: x.rule as string, levels: x.levels })) : [];
-    for (const x of violations) s.insertViolation.run(runId, ctx.labId, plan.analyteId, x.rule, JSON.stringify(x.levels), run.measuredAt);
-    if (status === 'rejected') {
-      s.openAction.run(runId, ctx.labId, plan.analyteId, run.measuredAt);
-      rejected++;
+    if (run.existingId !== undefined) {
+      s.updateRun.run(status, verdict ? JSON.stringify(run.rules) : '[]', w.now, run.start, runId);
+      s.deleteViolations.run(runId);
+      if (!run.touched && status !== run.existingStatus) summary.reevaluated.push(runId);
+      if (status !== 'rejected' && (run.existingStatus === 'rejected' || receivedAction.has(runId))) {
+        if (s.withdrawAction.run(WITHDRAWN.cause, WITHDRAWN.action, WITHDRAWN.outcome, w.actorId, w.now, runId).changes) summary.withdrawnActions.push(runId);
+      }
     }
-    if (outcomes && run.touched) outcomes.push({ runId, analyte: plan.analyteCode, instrument: plan.instrument, measuredAt: run.measuredAt, status, violations });
+    for (const m of run.members) {
+      if (!m.pending) continue;
+      results.add(runId, ctx.labId, plan.analyteId, m.lotId, m.level, m.value, m.measuredAt, m.targetId, m.z, w.actorId, w.now);
+    }
+    for (const x of violations) s.insertViolation.run(runId, ctx.labId, plan.analyteId, x.rule, JSON.stringify(x.levels), run.start);
+    if (status === 'rejected') {
+      s.openAction.run(runId, ctx.labId, plan.analyteId, run.start);
+      summary.rejected++;
+    }
+    if (outcomes && run.touched) outcomes.push({ runId, analyte: plan.analyteCode, instrument: plan.instrument, measuredAt: run.start, status, violations });
   }
   results.flush();
-  return { reevaluated, rejected };
+  return summary;
+}
+
+/** Re-judge the stored runs of a series from `from` on (after an edit or an exclusion). */
+export function reevaluateSeries(db: DB, ctx: LabContext, analyteId: number, instrument: string, from: number, w: WriteContext): WriteSummary {
+  const s = iqcStatements(db);
+  const plan = seriesFrom(s, ctx, analyteId, '', instrument, from);
+  evaluatePlan(s, ctx, plan, selectorFor(db, ctx));
+  return writePlan(s, ctx, plan, w, null);
+}
+
+/**
+ * Verdicts of `runs` (in order) after the in-control `context`, where a rejected run leaves the
+ * history later runs are judged against (DOMAIN.md §4) and the rules look back over the last 12
+ * values of each level and of the flattened sequence, whatever runs they came in.
+ */
+export function evaluateSequence(context: readonly RunInput[], runs: readonly RunInput[], rules: readonly WestgardRule[]): RunVerdict[] {
+  const evaluator = createWestgardEvaluator();
+  for (const run of context) evaluator.remember(run);
+  return runs.map((run) => evaluator.judge(run, rules));
 }

@@ -10,7 +10,7 @@ import { iqcStatements } from '@/db/queries/iqc';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError } from '@/lib/errors';
 import { iqcResultInput } from '@/lib/validation/iqc';
-import { createNewLots, evaluatePlan, loadLabContext, planBatch, writePlan, type PlannedValue, type RunOutcome } from './engine';
+import { createNewLots, evaluatePlan, loadLabContext, planBatch, selectorFor, writePlan, type PlannedValue, type RunOutcome, type WriteSummary } from './engine';
 
 export interface IngestOptions {
   source: IngestSource;
@@ -98,7 +98,7 @@ export function ingestResults(db: DB, actor: Actor, input: IngestInput, opts: In
       errors.push({ row, field: fieldOf('analyte'), message: `Unknown analyte code ${r.data.analyte}` });
       return;
     }
-    values.push({ row, analyteId, analyteCode: r.data.analyte, level: r.data.level, lot: r.data.lot, instrument: r.data.instrument, value: r.data.value, measuredAt: r.data.measuredAt, operator: r.data.operator });
+    values.push({ row, analyteId, analyteCode: r.data.analyte, level: r.data.level, lot: r.data.lot, instrument: r.data.instrument, value: r.data.value, measuredAt: r.data.measuredAt, operator: r.data.operator, run: r.data.run || null });
   });
   if (errors.length) throw AppError.invalid('Some results are invalid; nothing was written', errors);
 
@@ -112,16 +112,20 @@ export function ingestResults(db: DB, actor: Actor, input: IngestInput, opts: In
     // planning only reads: a dry run (CSV preview) stops here with nothing written
     if (opts.dryRun) return { inserted, skipped, runs: [], runCount: 0, rejected: 0, reevaluated: 0, newLots: ctx.newLots.size, dryRun: true };
     const newLots = createNewLots(s, ctx, plans, now);
+    const selector = selectorFor(db, ctx);
     const outcomes: RunOutcome[] = [];
     const reevaluated: number[] = [];
+    const regrouped: Pick<WriteSummary, 'removedRuns' | 'withdrawnActions'> & { movedResults: number } = { movedResults: 0, removedRuns: [], withdrawnActions: [] };
     let rejected = 0;
     for (const plan of plans) {
       if (!plan.inserted) continue;
-      const first = plan.timeline.find((r) => r.touched)?.measuredAt ?? now;
-      const verdicts = evaluatePlan(s, ctx, plan, first);
-      const w = writePlan(s, ctx, plan, verdicts, { actorId: actor.userId, source: opts.source, now }, outcomes);
+      evaluatePlan(s, ctx, plan, selector);
+      const w = writePlan(s, ctx, plan, { actorId: actor.userId, source: opts.source, now }, outcomes);
       reevaluated.push(...w.reevaluated);
       rejected += w.rejected;
+      regrouped.movedResults += w.movedResults;
+      regrouped.removedRuns.push(...w.removedRuns);
+      regrouped.withdrawnActions.push(...w.withdrawnActions);
     }
     insertAudit(tx, {
       actorId: actor.userId,
@@ -130,7 +134,21 @@ export function ingestResults(db: DB, actor: Actor, input: IngestInput, opts: In
       entityType: 'lab',
       entityId: scope.labId,
       labId: scope.labId,
-      details: { source: opts.source, via: actor.via, inserted, skipped, runs: outcomes.length, rejected, newLots, reevaluatedRuns: reevaluated.slice(0, 100) },
+      details: {
+        source: opts.source,
+        via: actor.via,
+        inserted,
+        skipped,
+        runs: outcomes.length,
+        rejected,
+        newLots,
+        reevaluatedRuns: reevaluated.slice(0, 100),
+        // late results placed in order: results moved between runs, runs merged away (and what
+        // became of their corrective action), open actions withdrawn because a run is no longer rejected
+        ...(regrouped.movedResults || regrouped.removedRuns.length || regrouped.withdrawnActions.length
+          ? { movedResults: regrouped.movedResults, removedRuns: regrouped.removedRuns.slice(0, 100), withdrawnActions: regrouped.withdrawnActions.slice(0, 100) }
+          : {}),
+      },
       at: now,
     });
     return {

@@ -9,7 +9,7 @@ import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { correctResultInput } from '@/lib/validation/iqc';
 import { zodFieldErrors } from '@/lib/validation/errors';
-import { evaluatePlan, loadLabContext, seriesTimeline, targetAt, writePlan } from './engine';
+import { loadLabContext, reevaluateSeries, targetAt } from './engine';
 
 export function correctResult(db: DB, actor: Actor, input: unknown, now = Date.now()) {
   const parsed = correctResultInput.safeParse(input);
@@ -33,9 +33,7 @@ export function correctResult(db: DB, actor: Actor, input: unknown, now = Date.n
       s.insertResult.run(old.runId, old.labId, old.analyteId, old.controlLotId, old.level, value, old.measuredAt, target?.id ?? null, z, old.version + 1, old.id, reason, actor.userId, now)
         .lastInsertRowid,
     );
-    const plan = seriesTimeline(s, ctx, old.analyteId, '', run.instrument, run.measuredAt);
-    const verdicts = evaluatePlan(s, ctx, plan, run.measuredAt);
-    const w = writePlan(s, ctx, plan, verdicts, { actorId: actor.userId, source: run.source, now }, null);
+    const w = reevaluateSeries(db, ctx, old.analyteId, run.instrument, run.measuredAt, { actorId: actor.userId, source: run.source, now });
     const after = findRun(tx, run.id)!;
     insertAudit(tx, {
       actorId: actor.userId,
@@ -44,7 +42,7 @@ export function correctResult(db: DB, actor: Actor, input: unknown, now = Date.n
       entityType: 'iqc_result',
       entityId: newId,
       labId: old.labId,
-      details: { supersedes: old.id, runId: run.id, level: old.level, from: old.value, to: value, reason, statusBefore: run.status, statusAfter: after.status, reevaluatedRuns: w.reevaluated.slice(0, 100) },
+      details: { supersedes: old.id, runId: run.id, level: old.level, from: old.value, to: value, reason, statusBefore: run.status, statusAfter: after.status, reevaluatedRuns: w.reevaluated.slice(0, 100), withdrawnActions: w.withdrawnActions },
       at: now,
     });
     return { id: newId, version: old.version + 1, z, runId: run.id, status: after.status, reevaluated: w.reevaluated.length };
