@@ -1,12 +1,15 @@
-// Database and demo commands: `tsx db/cli.ts migrate | seed [--reset] | demo`.
+// Database and demo commands: `tsx db/cli.ts migrate | seed [--reset] | demo | admin:create |
+// audit:verify | db:backup <file> | db:restore <file>`.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { closeDb, databasePath, getDb } from './client';
 import { runMigrations } from './migrate';
-import { isEmpty, seedDemo } from './seed';
-import { authSecret } from '@/lib/auth/secret';
-import { actorForUserId } from '@/lib/auth/resolve';
-import { evaluateRound } from '@/lib/services/eqa/evaluation';
+import { demoSeedRefusal, isEmpty, seedDemo } from './seed';
+import { createAdministrator } from '@/lib/services/bootstrap';
+import { generateTemporaryPassword } from '@/lib/services/users';
+import { isAppError } from '@/lib/errors';
+import { verifyAuditChain } from './queries/audit-chain';
+import { backupDatabase, restoreDatabase, serverHoldingDatabase } from './backup';
 
 const log = (m: string) => console.log(`[labqc] ${m}`);
 
@@ -19,13 +22,12 @@ async function main() {
       break;
     }
     case 'seed': {
+      if (process.env.NODE_ENV === 'production') refuse('the demo data is never seeded when NODE_ENV=production');
       if (args.includes('--reset')) removeDatabase();
       const db = getDb();
       runMigrations(db);
-      if (!isEmpty(db)) {
-        log(`${databasePath()} already has data; use --reset to start again`);
-        break;
-      }
+      const refusal = demoSeedRefusal(db);
+      if (refusal) refuse(`${databasePath()}: ${refusal}`);
       await seedDemo(db, { log });
       log(`seeded ${databasePath()}`);
       break;
@@ -34,10 +36,12 @@ async function main() {
       const db = getDb();
       runMigrations(db);
       if (isEmpty(db)) {
+        if (process.env.NODE_ENV === 'production') refuse('the demo data is never seeded when NODE_ENV=production; use `npm start` with `npm run admin:create`');
         log('seeding demo data (first run)…');
         await seedDemo(db, { log });
       }
       closeDb();
+      const { authSecret } = await import('@/lib/auth/secret');
       const env = { ...process.env, AUTH_SECRET: authSecret(), AUTH_TRUST_HOST: 'true' };
       if (!fs.existsSync('.next/BUILD_ID')) {
         log('building the app (first run)…');
@@ -53,9 +57,62 @@ async function main() {
       server.on('exit', (code) => process.exit(code ?? 0));
       break;
     }
+    case 'admin:create': {
+      const email = option(args, '--email');
+      if (!email) refuse('usage: npm run admin:create -- --email <email> [--name <name>]');
+      const db = getDb();
+      runMigrations(db);
+      const prompted = process.stdin.isTTY ? await promptNewPassword() : null;
+      const password = prompted ?? generateTemporaryPassword(20);
+      try {
+        const admin = createAdministrator(db, { email, name: option(args, '--name') ?? 'Administrator', password, temporary: !prompted });
+        log(`administrator ${admin.email} created in ${databasePath()}`);
+        // shown once, never stored in clear: the administrator must replace it at first sign-in
+        if (!prompted) console.log(`temporary password (shown once, to be changed at first sign-in): ${password}`);
+      } catch (e) {
+        if (isAppError(e)) refuse(e.errors.length ? `${e.message}: ${e.errors.map((x) => `${x.field} ${x.message}`).join('; ')}` : e.message);
+        throw e;
+      }
+      break;
+    }
+    case 'audit:verify': {
+      const db = getDb();
+      const v = verifyAuditChain(db);
+      if (!v.ok) {
+        console.error(`[labqc] audit chain BROKEN at row ${v.broken!.id}: ${v.broken!.reason} (${v.rows} rows read)`);
+        process.exit(1);
+      }
+      log(`audit chain intact: ${v.rows} rows`);
+      break;
+    }
+    case 'db:backup': {
+      const target = args.find((a) => !a.startsWith('--'));
+      if (!target) refuse('usage: npm run db:backup -- <backup file>');
+      const r = await backupDatabase(getDb(), target);
+      log(`backed up ${databasePath()} to ${r.file} (${r.pages} pages, integrity ok)`);
+      break;
+    }
+    case 'db:restore': {
+      const source = args.find((a) => !a.startsWith('--'));
+      if (!source) refuse('usage: npm run db:restore -- <backup file> (with the server stopped)');
+      const holder = serverHoldingDatabase(databasePath());
+      if (holder) refuse(`a server (pid ${holder}) is using ${databasePath()}; stop it first`);
+      closeDb();
+      try {
+        await restoreDatabase(source, databasePath());
+      } catch (e) {
+        if (isAppError(e)) refuse(e.message);
+        throw e;
+      }
+      log(`restored ${databasePath()} from ${source}; start the server with npm start (it applies newer migrations)`);
+      break;
+    }
     case 'evaluate-round': {
       // background evaluation started from the regulator's page (lib/jobs.ts)
       const [roundCode, userId, evaluationId] = args;
+      // loaded here only: each command imports just what it runs
+      const { actorForUserId } = await import('@/lib/auth/resolve');
+      const { evaluateRound } = await import('@/lib/services/eqa/evaluation');
       const db = getDb();
       const actor = actorForUserId(db, Number(userId));
       if (!actor) throw new Error(`user ${userId} cannot act`);
@@ -64,8 +121,57 @@ async function main() {
       break;
     }
     default:
-      console.error('usage: tsx db/cli.ts migrate | seed [--reset] | demo | evaluate-round <round> <userId> <evaluationId>');
+      console.error('usage: tsx db/cli.ts migrate | seed [--reset] | demo | admin:create --email <email> [--name <name>] | audit:verify | db:backup <file> | db:restore <file> | evaluate-round <round> <userId> <evaluationId>');
       process.exit(2);
+  }
+}
+
+function refuse(message: string): never {
+  console.error(`[labqc] refused: ${message}`);
+  process.exit(1);
+}
+
+/** The value after `--name` (or `--name=value`), or undefined. */
+function option(args: string[], name: string): string | undefined {
+  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (i < 0) return undefined;
+  return args[i].includes('=') ? args[i].slice(name.length + 1) : args[i + 1];
+}
+
+/** Ask for a new password twice on the terminal without echoing it. */
+async function promptNewPassword(): Promise<string | null> {
+  const ask = (question: string) =>
+    new Promise<string>((resolve) => {
+      const stdin = process.stdin;
+      process.stdout.write(question);
+      stdin.setRawMode(true);
+      stdin.resume();
+      let value = '';
+      const onData = (buf: Buffer) => {
+        for (const ch of buf.toString('utf8')) {
+          if (ch === '\r' || ch === '\n') {
+            stdin.setRawMode(false);
+            stdin.pause();
+            stdin.off('data', onData);
+            process.stdout.write('\n');
+            return resolve(value);
+          }
+          if (ch === '\u0003') process.exit(130);
+          if (ch === '\u007f') value = value.slice(0, -1);
+          else value += ch;
+        }
+      };
+      stdin.on('data', onData);
+    });
+  for (;;) {
+    const first = await ask('password for the new administrator (at least 10 characters, empty = generate one): ');
+    if (!first) return null;
+    if (first.length < 10) {
+      console.error('too short');
+      continue;
+    }
+    if ((await ask('again: ')) === first) return first;
+    console.error('the two entries differ');
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Conn } from '../client';
 import { auditLog } from '../schema';
+import { sealAuditRow } from './audit-chain';
 import { and, desc, eq, gte, inArray, lt, or, isNull, type SQL } from 'drizzle-orm';
 
 export interface AuditEntry {
@@ -15,22 +16,28 @@ export interface AuditEntry {
   at?: number;
 }
 
-/** Append one entry (the table refuses updates and deletes). Call inside the write's transaction. */
+/** Append one entry, sealed into the hash chain (db/queries/audit-chain.ts) in the same (nested)
+ * transaction; the table refuses other updates and deletes. Call inside the write's transaction. */
 export function insertAudit(db: Conn, e: AuditEntry): void {
-  db.insert(auditLog)
-    .values({
-      at: e.at ?? Date.now(),
-      actorId: e.actorId ?? null,
-      actorEmail: e.actorEmail ?? null,
-      action: e.action,
-      entityType: e.entityType ?? null,
-      entityId: e.entityId == null ? null : String(e.entityId),
-      labId: e.labId ?? null,
-      regionId: e.regionId ?? null,
-      details: (e.details ?? null) as never,
-      ip: e.ip ?? null,
-    })
-    .run();
+  db.transaction((tx) => {
+    const row = tx
+      .insert(auditLog)
+      .values({
+        at: e.at ?? Date.now(),
+        actorId: e.actorId ?? null,
+        actorEmail: e.actorEmail ?? null,
+        action: e.action,
+        entityType: e.entityType ?? null,
+        entityId: e.entityId == null ? null : String(e.entityId),
+        labId: e.labId ?? null,
+        regionId: e.regionId ?? null,
+        details: (e.details ?? null) as never,
+        ip: e.ip ?? null,
+      })
+      .returning({ id: auditLog.id })
+      .get();
+    sealAuditRow(tx, row.id);
+  });
 }
 
 export interface AuditFilter {

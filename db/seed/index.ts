@@ -1,7 +1,7 @@
 // The demo data set: deterministic (fixed PRNG seed), laid out relative to the seed's clock, written
 // through the same services and validation as real input.
 import type { DB } from '../client';
-import { users } from '../schema';
+import { laboratories, regions, users } from '../schema';
 import { count } from 'drizzle-orm';
 import { createRandom } from './random';
 import { seedBase } from './base';
@@ -14,10 +14,20 @@ import { seedAdmin } from './admin';
 export const DEMO_RANDOM_SEED = 20261125;
 
 export function isEmpty(db: DB): boolean {
-  return db.select({ n: count() }).from(users).get()!.n === 0;
+  return [users, regions, laboratories].every((t) => db.select({ n: count() }).from(t).get()!.n === 0);
+}
+
+/** Why the demo seed must not run here, or null: never in production (its accounts share one
+ * published password), never over existing data. */
+export function demoSeedRefusal(db: DB): string | null {
+  if (process.env.NODE_ENV === 'production') return 'the demo data is never seeded when NODE_ENV=production (create an administrator with `npm run admin:create -- --email …`)';
+  if (!isEmpty(db)) return 'the database already has data; the demo seed runs only on an empty database (`npm run db:seed -- --reset` starts again)';
+  return null;
 }
 
 export async function seedDemo(db: DB, opts: { now?: number; log?: (m: string) => void } = {}) {
+  const refusal = demoSeedRefusal(db);
+  if (refusal) throw new Error(`Refused: ${refusal}`);
   const log = opts.log ?? (() => {});
   const t0 = Date.now();
   const base = seedBase(db);

@@ -1,10 +1,15 @@
 // Operating LabQC in public: database files readable by the owner only, decisions never back-dated,
 // and (further down) bodies, origins, the first administrator, the audit chain and backups.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '@/db/client';
+import { openDatabase, type DB } from '@/db/client';
+import { runMigrations } from '@/db/migrate';
+import { verifyAuditChain } from '@/db/queries/audit-chain';
+import { verifyPassword } from '@/lib/auth/passwords';
 import { createSeededTestDb } from '@/test/support/db';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
@@ -170,6 +175,194 @@ describe('CSRF: cookie-authenticated writes must come from the application itsel
     } finally {
       if (before === undefined) delete process.env.PUBLIC_URL;
       else process.env.PUBLIC_URL = before;
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The command line: first administrator, demo-seed refusal, audit verification, backup and restore
+
+const cli = (args: string[], env: Record<string, string | undefined> = {}) => {
+  const r = spawnSync('npx', ['tsx', 'db/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, NODE_ENV: 'development', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return { status: r.status, out: r.stdout + r.stderr };
+};
+const count = (db: DB, sqlText: string) => (db.$client.prepare(sqlText).get() as { n: number }).n;
+
+describe('the audit log is a hash chain', () => {
+  let t: ReturnType<typeof createSeededTestDb>;
+  beforeAll(() => {
+    t = createSeededTestDb(); // regions, catalogue, labs and accounts: many audited writes
+  });
+  afterAll(() => t.close());
+
+  it('every row written by the services is sealed, and the chain verifies', () => {
+    expect(count(t.db, 'SELECT count(*) AS n FROM audit_log WHERE hash IS NULL')).toBe(0);
+    const v = verifyAuditChain(t.db);
+    expect(v.ok).toBe(true);
+    expect(v.rows).toBe(count(t.db, 'SELECT count(*) AS n FROM audit_log'));
+    expect(v.rows).toBeGreaterThan(10);
+  });
+
+  it('row 1 chains from 64 zeros and each hash is SHA-256(prev_hash, newline, canonical content) (hand-computed)', () => {
+    const r = t.db.$client.prepare('SELECT * FROM audit_log WHERE id = 1').get() as Record<string, unknown>;
+    const canonical = JSON.stringify([r.id, r.at, r.actor_id, r.actor_email, r.action, r.entity_type, r.entity_id, r.lab_id, r.region_id, r.details, r.ip]);
+    expect(r.prev_hash).toBe('0'.repeat(64));
+    expect(r.hash).toBe(createHash('sha256').update(`${'0'.repeat(64)}\n${canonical}`).digest('hex'));
+  });
+
+  it('a sealed row cannot be re-sealed or altered while the triggers stand', () => {
+    expect(() => t.db.$client.prepare("UPDATE audit_log SET hash = 'x' WHERE id = 2").run()).toThrow(/append-only/);
+    expect(() => t.db.$client.prepare("UPDATE audit_log SET action = 'x' WHERE id = 2").run()).toThrow(/append-only/);
+    expect(() => t.db.$client.prepare('DELETE FROM audit_log WHERE id = 2').run()).toThrow(/append-only/);
+  });
+
+  it('npm run audit:verify passes, then names the altered row (exit 1) once a row is changed with the triggers dropped', () => {
+    const ok = cli(['audit:verify'], { DATABASE_PATH: t.file });
+    expect([ok.status, ok.out]).toEqual([0, expect.stringMatching(/audit chain intact/)]);
+    t.db.$client.exec(`DROP TRIGGER audit_log_no_update; UPDATE audit_log SET details = '{"forged":true}' WHERE id = 5;`);
+    expect(verifyAuditChain(t.db).broken).toMatchObject({ id: 5, reason: expect.stringMatching(/altered/) });
+    const bad = cli(['audit:verify'], { DATABASE_PATH: t.file });
+    expect(bad.status).toBe(1);
+    expect(bad.out).toMatch(/BROKEN at row 5\b/);
+  });
+});
+
+describe('tampering the chain in other ways', () => {
+  it.each([
+    ['a deleted row is found at the row after it', 'DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 3;', 4],
+    ['a row re-hashed after editing breaks the next row', `DROP TRIGGER audit_log_no_update; UPDATE audit_log SET action = 'x', hash = '${'a'.repeat(64)}' WHERE id = 3;`, 3],
+    ['a row appended without a hash', "INSERT INTO audit_log (at, action) VALUES (1, 'forged');", 'last'],
+  ])('%s', (_t, tamper, expected) => {
+    const t = createSeededTestDb();
+    try {
+      t.db.$client.exec(tamper);
+      const last = count(t.db, 'SELECT max(id) AS n FROM audit_log');
+      expect(verifyAuditChain(t.db).broken?.id).toBe(expected === 'last' ? last : expected);
+    } finally {
+      t.close();
+    }
+  });
+
+  it('rows written before the chain existed are sealed in order on the next migration run', () => {
+    const t = createSeededTestDb();
+    try {
+      t.db.$client.exec('DROP TRIGGER audit_log_no_update; UPDATE audit_log SET prev_hash = NULL, hash = NULL;');
+      expect(verifyAuditChain(t.db).ok).toBe(false);
+      runMigrations(t.db);
+      expect(verifyAuditChain(t.db)).toMatchObject({ ok: true });
+    } finally {
+      t.close();
+    }
+  });
+});
+
+describe('decision history and entity versions are append-only', () => {
+  it.each([
+    ['UPDATE certification_events SET reason = ?', 'certification_events'],
+    ['DELETE FROM certification_events WHERE reason = ?', 'certification_events'],
+    ['UPDATE entity_versions SET reason = ?', 'entity_versions'],
+    ['DELETE FROM entity_versions WHERE reason = ?', 'entity_versions'],
+  ])('%s is refused', (statement, table) => {
+    const t = createSeededTestDb();
+    try {
+      const sqlite = t.db.$client;
+      sqlite.exec("INSERT INTO certification_events (lab_id, analyte_id, action, effective_on, reason, at) VALUES (1, 1, 'reject', '2026-01-01', 'r', 1)");
+      sqlite.exec("INSERT INTO entity_versions (entity_type, entity_id, version, data, reason, changed_at) VALUES ('lab', 1, 99, '{}', 'r', 1)");
+      expect(() => sqlite.prepare(statement).run('r')).toThrow(new RegExp(`${table} is append-only`));
+    } finally {
+      t.close();
+    }
+  });
+});
+
+describe('production start: the first administrator, never the demo data', () => {
+  it('admin:create creates an administrator with a generated temporary password printed once, and refuses the same email again', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'prod.sqlite');
+    const first = cli(['admin:create', '--email', 'Ops@Health.example'], { DATABASE_PATH: file, NODE_ENV: 'production' });
+    expect(first.status).toBe(0);
+    const password = /temporary password[^:]*: (\S+)/.exec(first.out)?.[1];
+    expect(password).toMatch(/^[A-Za-z0-9]{20}$/);
+    const db = openDatabase(file);
+    try {
+      const u = db.$client.prepare('SELECT email, role, password_hash AS hash, must_change_password AS mustChange FROM users').all() as { email: string; role: string; hash: string; mustChange: number }[];
+      expect(u.map((x) => [x.email, x.role, x.mustChange])).toEqual([['ops@health.example', 'admin', 1]]);
+      expect(u[0].hash).not.toContain(password!);
+      expect((await verifyPassword(password!, u[0].hash)).ok).toBe(true);
+      expect(count(db, "SELECT count(*) AS n FROM audit_log WHERE action = 'user.create_admin'")).toBe(1);
+    } finally {
+      db.$client.close();
+    }
+    const again = cli(['admin:create', '--email', 'ops@health.example'], { DATABASE_PATH: file });
+    expect(again.status).toBe(1);
+    expect(again.out).toMatch(/already exists/);
+    expect(again.out).not.toMatch(/temporary password/);
+  });
+
+  it('the demo seed refuses a database that has data, and refuses NODE_ENV=production even on an empty one', () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'prod.sqlite');
+    expect(cli(['admin:create', '--email', 'ops@health.example'], { DATABASE_PATH: file }).status).toBe(0);
+    const seeded = cli(['seed'], { DATABASE_PATH: file });
+    expect([seeded.status, seeded.out]).toEqual([1, expect.stringMatching(/already has data/)]);
+    const empty = path.join(dir, 'empty.sqlite');
+    const prod = cli(['seed'], { DATABASE_PATH: empty, NODE_ENV: 'production' });
+    expect([prod.status, prod.out]).toEqual([1, expect.stringMatching(/NODE_ENV=production/)]);
+    const prodReset = cli(['seed', '--reset'], { DATABASE_PATH: file, NODE_ENV: 'production' });
+    expect(prodReset.status).toBe(1);
+    const db = openDatabase(file);
+    try {
+      expect(db.$client.prepare('SELECT email FROM users').all()).toEqual([{ email: 'ops@health.example' }]);
+    } finally {
+      db.$client.close();
+    }
+  });
+});
+
+describe('backup and restore', () => {
+  it('db:backup copies the database online (0600, intact); db:restore brings it back, refusing while a server holds the database', () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'live.sqlite');
+    const backup = path.join(dir, 'backups', 'b1.sqlite');
+    expect(cli(['admin:create', '--email', 'ops@health.example'], { DATABASE_PATH: file }).status).toBe(0);
+    const b = cli(['db:backup', backup], { DATABASE_PATH: file });
+    expect([b.status, b.out]).toEqual([0, expect.stringMatching(/integrity ok/)]);
+    expect(mode(backup)).toBe(0o600);
+    expect(cli(['db:backup', backup], { DATABASE_PATH: file }).status).toBe(1); // never overwrites
+
+    // after the backup: another account, then the database is damaged beyond use
+    expect(cli(['admin:create', '--email', 'later@health.example'], { DATABASE_PATH: file }).status).toBe(0);
+    // a live server (this test process stands in for it) holds the database: restore refuses
+    fs.writeFileSync(`${file}.pid`, String(process.pid === 1 ? 2 : 1));
+    const refused = cli(['db:restore', backup], { DATABASE_PATH: file });
+    expect([refused.status, refused.out]).toEqual([1, expect.stringMatching(/stop it first/)]);
+    fs.rmSync(`${file}.pid`);
+    fs.writeFileSync(file, 'not a database any more');
+    const r = cli(['db:restore', backup], { DATABASE_PATH: file });
+    expect(r.status).toBe(0);
+    const db = openDatabase(file);
+    try {
+      expect(db.$client.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(db.$client.prepare('SELECT email FROM users').all()).toEqual([{ email: 'ops@health.example' }]);
+      expect(verifyAuditChain(db).ok).toBe(true);
+    } finally {
+      db.$client.close();
+    }
+    expect(mode(file)).toBe(0o600);
+  });
+
+  it('db:restore refuses a file that is not an intact LabQC database and leaves the current one alone', () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'live.sqlite');
+    expect(cli(['admin:create', '--email', 'ops@health.example'], { DATABASE_PATH: file }).status).toBe(0);
+    const junk = path.join(dir, 'junk.sqlite');
+    fs.writeFileSync(junk, 'SQLite format 3\0garbage');
+    expect(cli(['db:restore', junk], { DATABASE_PATH: file }).status).toBe(1);
+    const db = openDatabase(file);
+    try {
+      expect(db.$client.prepare('SELECT count(*) AS n FROM users').get()).toEqual({ n: 1 });
+    } finally {
+      db.$client.close();
     }
   });
 });

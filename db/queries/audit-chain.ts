@@ -1,0 +1,93 @@
+// The audit log as a hash chain: each row stores the previous row's hash (prev_hash; 64 zeros for
+// the first row) and hash = SHA-256(prev_hash, "\n", canonical content), where the canonical content
+// is the JSON array of the row's stored values in column order (id, at, actor_id, actor_email,
+// action, entity_type, entity_id, lab_id, region_id, details as stored text, ip). Altering, removing
+// or inserting a row anywhere breaks the chain at that row or the next; `npm run audit:verify` finds
+// the first break. Rows are sealed in the transaction that writes them (SQLite serialises writers,
+// so the chain is linear).
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { Conn, DB } from '../client';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+const CONTENT = 'id, at, actor_id, actor_email, action, entity_type, entity_id, lab_id, region_id, details, ip';
+
+interface RawAuditRow {
+  id: number;
+  at: number;
+  actor_id: number | null;
+  actor_email: string | null;
+  action: string;
+  entity_type: string | null;
+  entity_id: string | null;
+  lab_id: number | null;
+  region_id: number | null;
+  details: string | null;
+  ip: string | null;
+  prev_hash?: string | null;
+  hash?: string | null;
+}
+
+/** SHA-256 (hex) of the previous hash and the row's canonical content. */
+export function auditRowHash(prevHash: string, r: RawAuditRow): string {
+  const canonical = JSON.stringify([r.id, r.at, r.actor_id, r.actor_email, r.action, r.entity_type, r.entity_id, r.lab_id, r.region_id, r.details, r.ip]);
+  return createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
+}
+
+/** Seal one just-inserted row (the only UPDATE the table's trigger allows). Call in its transaction. */
+export function sealAuditRow(db: Conn, id: number): void {
+  const row = db.get<RawAuditRow>(sql.raw(`SELECT ${CONTENT} FROM audit_log WHERE id = ${Number(id)}`));
+  const prev = db.get<{ hash: string | null }>(sql`SELECT hash FROM audit_log WHERE id < ${id} ORDER BY id DESC LIMIT 1`);
+  const prevHash = prev ? (prev.hash ?? '') : GENESIS_HASH;
+  db.run(sql`UPDATE audit_log SET prev_hash = ${prevHash}, hash = ${auditRowHash(prevHash, row)} WHERE id = ${id}`);
+}
+
+/**
+ * Seal the rows written before the chain existed, in id order (once: when the migration adding the
+ * columns has just run and no row is sealed yet). Later unsealed rows are never sealed after the fact:
+ * verification reports them. Returns the number of rows sealed.
+ */
+export function sealUnchainedAuditRows(db: DB): number {
+  const c = db.$client;
+  if (c.prepare('SELECT 1 FROM audit_log WHERE hash IS NOT NULL LIMIT 1').get()) return 0;
+  const page = c.prepare(`SELECT ${CONTENT} FROM audit_log WHERE id > ? ORDER BY id LIMIT 5000`);
+  const seal = c.prepare('UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?');
+  return c.transaction(() => {
+    let prev = GENESIS_HASH;
+    let last = 0;
+    let n = 0;
+    for (;;) {
+      const rows = page.all(last) as RawAuditRow[];
+      if (!rows.length) return n;
+      for (const r of rows) {
+        const h = auditRowHash(prev, r);
+        seal.run(prev, h, r.id);
+        prev = h;
+        last = r.id;
+        n++;
+      }
+    }
+  }).immediate();
+}
+
+export interface ChainVerification {
+  ok: boolean;
+  rows: number;
+  /** the first row where the chain breaks, and why */
+  broken?: { id: number; reason: string };
+}
+
+/** Walk the whole chain in id order (reads only; safe while the server runs). */
+export function verifyAuditChain(db: DB): ChainVerification {
+  let prev = GENESIS_HASH;
+  let rows = 0;
+  for (const r of db.$client.prepare(`SELECT ${CONTENT}, prev_hash, hash FROM audit_log ORDER BY id`).iterate() as IterableIterator<RawAuditRow>) {
+    rows++;
+    if (r.hash == null) return { ok: false, rows, broken: { id: r.id, reason: 'the row has no hash (written outside the application)' } };
+    if (r.prev_hash !== prev) return { ok: false, rows, broken: { id: r.id, reason: 'its prev_hash is not the previous row’s hash (a row before it was removed, inserted or re-hashed)' } };
+    if (auditRowHash(prev, r) !== r.hash) return { ok: false, rows, broken: { id: r.id, reason: 'its content does not match its hash (the row was altered)' } };
+    prev = r.hash;
+  }
+  return { ok: true, rows };
+}
