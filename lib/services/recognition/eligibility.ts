@@ -23,6 +23,7 @@
 import type { DB, Conn } from '@/db/client';
 import { insertAudit } from '@/db/queries/audit';
 import { findRegionByCode, findRegionById } from '@/db/queries/regions';
+import { findLabByCode } from '@/db/queries/labs';
 import {
   analyteSpecs,
   eligibilityPairsForLabs,
@@ -293,6 +294,49 @@ export function computeEligibility(db: DB, f: { withinPath: string | null; labId
     });
   }
   return result;
+}
+
+/** One criterion as the Automation API gives it. */
+export interface ApiCriterion {
+  id: string;
+  met: boolean;
+  /** the figure compared (absent when there is none) */
+  value?: string | number;
+  /** what it is compared with (absent when nothing applies) */
+  limit?: string | number;
+  /** the CV criterion: every control group `{ instrument, lot, level, n, cv }` (cv in percent, null
+   * below 2 values); other criteria: the evidence `{ kind, ref, href }` or null */
+  detail: { instrument: string; lot: string; level: string; n: number; cv: number | null }[] | CriterionLine['evidence'] | null;
+}
+
+export interface ApiEligibility {
+  analyte: string;
+  eligible: boolean;
+  criteria: ApiCriterion[];
+}
+
+/** A stored or fresh criterion line in the API's shape. */
+export function toApiCriterion(l: CriterionLine): ApiCriterion {
+  const out: ApiCriterion = { id: l.key, met: l.met, detail: null };
+  if (l.figure !== null && l.figure !== undefined) out.value = l.figure;
+  if (l.target !== null && l.target !== undefined) out.limit = l.target;
+  out.detail = l.key === 'cv' ? (l.groups ?? []).map((g) => ({ instrument: g.instrument, lot: g.lot, level: g.level, n: g.n, cv: g.cv })) : (l.evidence ?? null);
+  return out;
+}
+
+/**
+ * GET /api/v1/labs/{labCode}/eligibility: a lab's verdicts, computed now from the current evidence
+ * by the same engine (one batch: a fixed number of queries), without storing them (a read). The lab's
+ * manager (or its API token with `read`) sees its own lab, a regulator the labs of their region.
+ */
+export function labEligibility(db: DB, actor: Actor, labCode: string, opts: { now?: number } = {}): ApiEligibility[] {
+  const found = findLabByCode(db, labCode);
+  if (!found) throw AppError.notFound(`No laboratory ${labCode}`);
+  if (!can(actor, 'eligibility.read', { labId: found.lab.id, regionPath: found.regionPath })) throw AppError.forbidden('That laboratory is outside your access');
+  const out: ApiEligibility[] = [];
+  for (const verdicts of evaluateLabs(db, [{ id: found.lab.id, regionPath: found.regionPath }], opts.now ?? Date.now()))
+    for (const v of verdicts) out.push({ analyte: v.analyteCode, eligible: v.eligible, criteria: v.criteria.map(toApiCriterion) });
+  return out.sort((a, b) => a.analyte.localeCompare(b.analyte));
 }
 
 /** Drop level-days outside this policy's window (evidence is read once for the widest window). */

@@ -1,0 +1,10 @@
+// GET /api/v1/labs/{labCode}/eligibility → [{ analyte, eligible, criteria: [{ id, met, value?, limit?,
+// detail }] }]: the lab's manager (or its token with `read`), or a regulator over the lab's region.
+import { NextResponse } from 'next/server';
+import { getDb } from '@/db/client';
+import { withActor } from '@/lib/http';
+import { labEligibility } from '@/lib/services/recognition/eligibility';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = withActor<{ labCode: string }>((_req, actor, { labCode }) => NextResponse.json(labEligibility(getDb(), actor, decodeURIComponent(labCode))));
