@@ -77,6 +77,10 @@ export {
 } from './westgard';
 export {
   targetsFromBaseline,
+  newLotTargets,
+  NEW_LOT_DAYS,
+  type NewLotTargets,
+  type DatedValue,
   cumulativeStats,
   CumulativeStats,
   MIN_BASELINE_POINTS,

@@ -37,6 +37,52 @@ export function targetsFromBaseline(values: readonly number[]): Targets {
   return { mean: mean(values), sd, n };
 }
 
+/** Days of a new lot's own results whose mean is its provisional target (WS/T 641-2018; DOMAIN.md §4). */
+export const NEW_LOT_DAYS = 10;
+
+/** A control result of a new lot with its calendar day ('YYYY-MM-DD', the lab's time zone). */
+export interface DatedValue {
+  day: string;
+  value: number;
+}
+
+/** Provisional targets of a new lot: {@link Targets} with the days the mean rests on. */
+export interface NewLotTargets extends Targets {
+  /** distinct days whose results gave the mean */
+  days: number;
+  /** the last of those days */
+  lastDay: string;
+}
+
+/**
+ * Provisional targets of a **new lot of a control material the lab already runs** (WS/T 641-2018;
+ * CLSI C24; DOMAIN.md §4 "New lot of a known material: mean from 10 days, SD carried over"): the
+ * mean of the new lot's in-control results on its first `days` distinct days (every result of those
+ * days, none after), with the SD of the previous lot's targets carried over, since the method's
+ * imprecision does not change with the lot while the material's level does. The usual ≥ 20-point
+ * targets ({@link targetsFromBaseline}) replace them once the new lot has its own baseline.
+ * The caller leaves rejected and excluded results out and gives the days in the lab's time zone.
+ *
+ * Throws a RangeError when the results span fewer than `days` days, a value is not finite, or the
+ * carried SD is not a positive finite number.
+ *
+ * @example
+ * // one result a day on 2026-03-01…10: 4.02 3.98 4.05 3.95 4.00 4.01 3.99 4.03 3.97 4.00
+ * newLotTargets(tenDays, 0.05) // => { mean: 4, sd: 0.05, n: 10, days: 10, lastDay: '2026-03-10' }
+ */
+export function newLotTargets(points: readonly DatedValue[], carriedSd: number, days: number = NEW_LOT_DAYS): NewLotTargets {
+  assertFinite('carriedSd', carriedSd);
+  if (!(carriedSd > 0)) throw new RangeError(`the carried-over SD must be greater than 0, got ${carriedSd}`);
+  assertAllFinite('values', points.map((p) => p.value));
+  const distinct = [...new Set(points.map((p) => p.day))].sort();
+  if (distinct.length < days) {
+    throw new RangeError(`a new lot's provisional mean needs results on ${days} days, got ${distinct.length}`);
+  }
+  const lastDay = distinct[days - 1];
+  const values = points.filter((p) => p.day <= lastDay).map((p) => p.value);
+  return { mean: mean(values), sd: carriedSd, n: values.length, days, lastDay };
+}
+
 /** Serialisable state of a {@link CumulativeStats} accumulator (m2 = Σ(x − mean)²). */
 export interface CumulativeState {
   n: number;

@@ -1,16 +1,17 @@
 // Control lots and their targets. Targets are versioned and frozen: a new version takes effect after
 // the lot's last stored result, so no verdict already given is ever recomputed silently.
-import type { DB } from '@/db/client';
+import type { Conn, DB } from '@/db/client';
 import { findAnalyteByCode } from '@/db/queries/analytes';
 import { findLabScope } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
-import { baselineValues, findControlLot, findControlLotById, insertControlLot, insertTarget, lastResultTimeOfLot, targetVersions } from '@/db/queries/iqc';
+import { baselineValues, findControlLot, findControlLotById, insertControlLot, insertTarget, lastResultTimeOfLot, listLotsWithTargets, targetVersions } from '@/db/queries/iqc';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError } from '@/lib/errors';
-import { MIN_BASELINE_POINTS, targetsFromBaseline } from '@/lib/stats';
+import { MIN_BASELINE_POINTS, NEW_LOT_DAYS, newLotTargets, targetsFromBaseline, type NewLotTargets } from '@/lib/stats';
 import { baselineInput, targetInput, type TargetInput } from '@/lib/validation/iqc';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { resolveWritableLab } from './ingest';
+import { resolveReadableLab } from './views';
 import { dayOf } from '@/lib/calendar';
 
 function nextVersion(db: DB, controlLotId: number) {
@@ -125,6 +126,111 @@ export function establishTargetsFromBaseline(db: DB, actor: Actor, input: unknow
       entityId: target.id,
       labId: lot.labId,
       details: { controlLotId: lot.id, mean: stats.mean, sd: stats.sd, n: stats.n, version: target.version, effectiveFrom },
+      at: now,
+    });
+    return target;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// New lot of a known material (WS/T 641-2018; DOMAIN.md §4)
+
+type LotRow = ReturnType<typeof listLotsWithTargets>[number];
+
+/** Target sources that are the lab's own (a lot with one needs no new-lot proposal). */
+const OWN_TARGET_SOURCES: ReadonlySet<string> = new Set(['lab_baseline', 'new_lot']);
+
+/** A new lot's provisional targets, offered once it has results on 10 days. */
+export interface NewLotProposal {
+  controlLotId: number;
+  /** the lot whose SD is carried over: the same lab × analyte × instrument × level, the most recently used lot with a target */
+  previous: { controlLotId: number; lot: string; sd: number; source: string; version: number };
+  /** distinct days with in-control results so far (the mean needs {@link NEW_LOT_DAYS}) */
+  days: number;
+  needed: number;
+  /** the provisional targets, once there are 10 days */
+  targets: NewLotTargets | null;
+}
+
+/** The lot a new lot follows: same analyte, level and instrument, with a target in force, most
+ * recently used (latest result, else latest target). Undefined when the material is new to the lab. */
+function previousLotOf(lots: readonly LotRow[], lot: LotRow): LotRow | undefined {
+  let best: LotRow | undefined;
+  const recency = (l: LotRow) => Math.max(l.lastAt ?? -Infinity, l.effectiveFrom ?? -Infinity);
+  for (const l of lots) {
+    if (l.id === lot.id || l.analyteId !== lot.analyteId || l.level !== lot.level || l.instrument !== lot.instrument || l.sd === null) continue;
+    if (!best || recency(l) > recency(best)) best = l;
+  }
+  return best;
+}
+
+function proposalFor(db: Conn, lots: readonly LotRow[], lot: LotRow): NewLotProposal | null {
+  if (lot.source !== null && OWN_TARGET_SOURCES.has(lot.source)) return null;
+  const previous = previousLotOf(lots, lot);
+  if (!previous || previous.sd === null || previous.version === null || previous.source === null) return null;
+  const points = baselineValues(db, lot.id).map((v) => ({ day: dayOf(v.measuredAt), value: v.value }));
+  const days = new Set(points.map((p) => p.day)).size;
+  return {
+    controlLotId: lot.id,
+    previous: { controlLotId: previous.id, lot: previous.lot, sd: previous.sd, source: previous.source, version: previous.version },
+    days: Math.min(days, NEW_LOT_DAYS),
+    needed: NEW_LOT_DAYS,
+    targets: days >= NEW_LOT_DAYS ? newLotTargets(points, previous.sd) : null,
+  };
+}
+
+/** For every lot of the lab that follows a lot with targets and has no targets of its own yet:
+ * the provisional targets (10-day mean, SD carried over), or how many days it has so far. */
+export function newLotProposals(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()): NewLotProposal[] {
+  const scope = resolveReadableLab(db, actor, q.lab);
+  const lots = listLotsWithTargets(db, scope.labId, now);
+  const out: NewLotProposal[] = [];
+  for (const lot of lots) {
+    const p = proposalFor(db, lots, lot);
+    if (p) out.push(p);
+  }
+  return out;
+}
+
+/** Freeze a new lot's provisional targets (mean of its first 10 days, the previous lot's SD) as a
+ * new version (source `new_lot`) taking effect after its last result; audited. */
+export function establishNewLotTargets(db: DB, actor: Actor, input: unknown, now = Date.now()) {
+  const parsed = baselineInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
+  const found = findControlLotById(db, parsed.data.controlLotId);
+  const scope = found ? findLabScope(db, found.labId) : undefined;
+  if (!found || !scope || !can(actor, 'iqc.read', scope)) throw AppError.notFound('No such control lot');
+  if (!can(actor, 'iqcTarget.manage', scope)) throw AppError.forbidden('You may not set targets for this laboratory');
+  return db.transaction((tx) => {
+    const lots = listLotsWithTargets(tx, found.labId, now);
+    const lot = lots.find((l) => l.id === found.id)!;
+    if (lot.source !== null && OWN_TARGET_SOURCES.has(lot.source)) throw AppError.conflict('This lot already has targets from its own results');
+    const p = proposalFor(tx, lots, lot);
+    if (!p) throw AppError.invalid('No previous lot', [{ field: 'controlLotId', message: 'No earlier lot of this material (analyte, level, instrument) has targets to carry the SD over from' }]);
+    if (!p.targets) {
+      throw AppError.invalid('Not enough days', [{ field: 'controlLotId', message: `A new lot's provisional mean needs in-control results on ${NEW_LOT_DAYS} days; this lot has ${p.days}` }]);
+    }
+    const effectiveFrom = Math.max(now, (lastResultTimeOfLot(tx, lot.id) ?? -Infinity) + 1);
+    const target = insertTarget(tx, {
+      controlLotId: lot.id,
+      version: nextVersion(db, lot.id),
+      mean: p.targets.mean,
+      sd: p.targets.sd,
+      source: 'new_lot',
+      basisN: p.targets.n,
+      effectiveFrom,
+      reason: parsed.data.reason || `mean of ${p.targets.n} results on ${p.targets.days} days; SD of lot ${p.previous.lot} (v${p.previous.version})`,
+      createdBy: actor.userId,
+      createdAt: now,
+    });
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'iqc.target.new_lot',
+      entityType: 'qc_target',
+      entityId: target.id,
+      labId: found.labId,
+      details: { controlLotId: lot.id, mean: p.targets.mean, sd: p.targets.sd, n: p.targets.n, days: p.targets.days, previousLot: p.previous.lot, previousVersion: p.previous.version, version: target.version, effectiveFrom },
       at: now,
     });
     return target;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CumulativeStats, cumulativeStats, describe as describeSample, MIN_BASELINE_POINTS, targetsFromBaseline } from '../../../lib/stats';
+import { CumulativeStats, cumulativeStats, describe as describeSample, MIN_BASELINE_POINTS, NEW_LOT_DAYS, newLotTargets, targetsFromBaseline } from '../../../lib/stats';
 
 /** 20 cholesterol control results around 200: deviations sum to 0 and their squares to 192 (hand). */
 const BASELINE = [198, 202, 200, 196, 204, 199, 201, 203, 197, 200, 206, 194, 200, 202, 198, 205, 195, 200, 201, 199];
@@ -118,4 +118,33 @@ describe('cumulativeStats — Welford (1962) running mean, sample SD and CV', ()
       }),
     );
   });
+});
+
+describe('newLotTargets — new lot of a known material: mean of its first 10 days, SD carried over (WS/T 641-2018; DOMAIN.md §4)', () => {
+  const day = (d: number) => `2026-03-${String(d).padStart(2, '0')}`;
+  // ten days: 4.02 3.98 4.05 3.95 4.00 4.01 3.99 4.03 3.97 4.00 (sum 40.00), day 1 twice (+4.06),
+  // then day 11 far off (must not count)
+  const TEN = [4.02, 3.98, 4.05, 3.95, 4.0, 4.01, 3.99, 4.03, 3.97, 4.0];
+  const points = [{ day: day(1), value: 4.06 }, ...TEN.map((value, i) => ({ day: day(i + 1), value })), { day: day(11), value: 9.99 }];
+
+  it('every result of the first 10 days: (40.00 + 4.06)/11 = 4.005454… (hand), SD of the previous lot, day 11 left out', () => {
+    const t = newLotTargets(points, 0.05);
+    expect(t).toMatchObject({ sd: 0.05, n: 11, days: 10, lastDay: day(10) });
+    expect(t.mean).toBeCloseTo(44.06 / 11, 12);
+  });
+
+  it('the days are counted in calendar order, whatever the order of the results', () => {
+    expect(newLotTargets([...points].reverse(), 0.05).mean).toBeCloseTo(44.06 / 11, 12);
+  });
+
+  it.each([
+    ['results on 9 days only', points.filter((p) => p.day < day(10)), 0.05, /10 days, got 9/],
+    ['no results', [], 0.05, /got 0/],
+    ['a carried SD of 0', points, 0, /greater than 0/],
+    ['a non-finite result', [...points, { day: day(2), value: NaN }], 0.05, /finite/],
+  ])('refuses %s', (_title, pts, sd, message) => {
+    expect(() => newLotTargets(pts, sd)).toThrow(message);
+  });
+
+  it('the window is 10 days', () => expect(NEW_LOT_DAYS).toBe(10));
 });
