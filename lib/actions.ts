@@ -19,6 +19,8 @@ export const initialActionState: ActionState = { ok: false };
 export async function runAction<T>(fn: (actor: Actor) => T | Promise<T>): Promise<ActionState<T>> {
   const actor = await currentActor();
   if (!actor) return { ok: false, code: 'unauthenticated', message: 'Sign in required' };
+  // a temporary password must be replaced before anything else (app/account/password)
+  if (actor.mustChangePassword) return { ok: false, code: 'forbidden', message: 'Change your temporary password first' };
   try {
     return { ok: true, data: await fn(actor) };
   } catch (e) {

@@ -3,6 +3,9 @@ import { NextResponse } from 'next/server';
 import { AppError, errorBody } from './errors';
 import type { Actor } from './auth/actor';
 import { publicApi } from './public-api';
+import { tokenScopeFor } from './auth/token-scopes';
+import { getDb } from '@/db/client';
+import { insertAudit } from '@/db/queries/audit';
 import { isSameOrigin } from './origin';
 
 export function jsonError(status: number, message: string, errors?: unknown) {
@@ -16,22 +19,41 @@ export function errorResponse(e: unknown) {
 
 type Ctx<P> = { params: Promise<P> };
 
-/** A route handler for signed-in callers (session cookie or `Authorization: Bearer <token>`). */
+/**
+ * A route handler for signed-in callers: the session cookie, or on /api/v1 an API token
+ * (`Authorization: Bearer <token>`) holding the scope lib/auth/token-scopes.ts lists for the route
+ * (403 without it). Every write by a token is audited with the token's id, whatever its outcome.
+ */
 export function withActor<P = Record<string, string>>(
   handler: (req: Request, actor: Actor, params: P) => Promise<Response> | Response,
 ) {
   return async (req: Request, ctx: Ctx<P>) => {
+    let actor: Actor | null = null;
+    let res: Response;
     try {
-      const { currentActor } = await import('./auth');
-      const actor = await currentActor();
+      const { apiActor } = await import('./auth');
+      actor = await apiActor(req, tokenScopeFor(req.method, new URL(req.url).pathname));
       if (!actor) throw AppError.unauthenticated();
       const refused = actor.via === 'session' ? crossSiteRefusal(req) : null;
-      if (refused) return refused;
-      return await handler(req, actor, await ctx.params);
+      res = refused ?? (await handler(req, actor, await ctx.params));
     } catch (e) {
-      return errorResponse(e);
+      res = errorResponse(e);
     }
+    if (actor?.token && req.method !== 'GET' && req.method !== 'HEAD') auditTokenWrite(actor, req, res.status);
+    return res;
   };
+}
+
+function auditTokenWrite(actor: Actor, req: Request, status: number) {
+  insertAudit(getDb(), {
+    actorId: actor.userId,
+    actorEmail: actor.email,
+    action: 'apiToken.use',
+    entityType: 'api_token',
+    entityId: actor.token!.id,
+    labId: actor.labId,
+    details: { method: req.method, path: new URL(req.url).pathname.slice(0, 200), status },
+  });
 }
 
 /** Content types a cross-site page can POST without a CORS preflight (HTML forms, `text/plain`). */

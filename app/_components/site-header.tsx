@@ -40,6 +40,9 @@ export async function SiteHeader() {
               <span className="text-slate-600" data-testid="current-user">
                 {actor.name} · {t(`roles.${actor.role}`)}
               </span>
+              <Link href="/account/password" className="text-slate-600 hover:text-brand-700" data-testid="change-password-link">
+                {t('auth.changePassword')}
+              </Link>
               <form action={signOutAction}>
                 <button type="submit" className="btn-secondary">
                   {t('auth.signOut')}

@@ -23,7 +23,7 @@ export function SignInForm({ next }: { next: string }) {
       </div>
       {state.error && (
         <p role="alert" className="field-error">
-          {t('invalidCredentials')}
+          {state.error === 'rate_limited' ? t('rateLimited', { minutes: state.retryMinutes ?? 15 }) : t('invalidCredentials')}
         </p>
       )}
       <button type="submit" className="btn w-full" disabled={pending}>

@@ -20,6 +20,8 @@ function actorRows(db: Conn) {
       role: users.role,
       active: users.active,
       passwordHash: users.passwordHash,
+      mustChangePassword: users.mustChangePassword,
+      sessionVersion: users.sessionVersion,
       labId: users.labId,
       labCode: laboratories.code,
       labActive: laboratories.active,
@@ -37,7 +39,14 @@ function actorRows(db: Conn) {
 /** The live token with that hash and its user, or undefined when revoked or unknown. */
 export function findTokenActorRow(db: Conn, tokenHash: string) {
   return db
-    .select({ tokenId: apiTokens.id, tokenLabId: apiTokens.labId, userId: apiTokens.userId, lastUsedAt: apiTokens.lastUsedAt })
+    .select({
+      tokenId: apiTokens.id,
+      tokenLabId: apiTokens.labId,
+      userId: apiTokens.userId,
+      lastUsedAt: apiTokens.lastUsedAt,
+      scopes: apiTokens.scopes,
+      expiresAt: apiTokens.expiresAt,
+    })
     .from(apiTokens)
     .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
     .get();

@@ -1,7 +1,8 @@
 // API tokens of a lab's LIS. Only the SHA-256 of a token is stored (lib/auth/tokens.ts).
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, count, desc, eq, isNull } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { apiTokens, users } from '../schema';
+import type { TokenScope } from '../enums';
 
 /** The tokens of a lab, newest first, without their hashes. */
 export function listTokensOfLab(db: Conn, labId: number) {
@@ -13,6 +14,8 @@ export function listTokensOfLab(db: Conn, labId: number) {
       createdAt: apiTokens.createdAt,
       lastUsedAt: apiTokens.lastUsedAt,
       revokedAt: apiTokens.revokedAt,
+      scopes: apiTokens.scopes,
+      expiresAt: apiTokens.expiresAt,
       createdBy: users.email,
     })
     .from(apiTokens)
@@ -30,11 +33,20 @@ export function findTokenById(db: Conn, id: number) {
     .get();
 }
 
-export function insertToken(db: Conn, v: { labId: number; userId: number; name: string; prefix: string; tokenHash: string }, now: number) {
+export function insertToken(
+  db: Conn,
+  v: { labId: number; userId: number; name: string; prefix: string; tokenHash: string; scopes: TokenScope[]; expiresAt: number | null },
+  now: number,
+) {
   return db.insert(apiTokens).values({ ...v, createdAt: now }).returning({ id: apiTokens.id }).get();
 }
 
 /** Mark a token revoked (only if still live); returns whether it changed. */
 export function revokeToken(db: Conn, id: number, now: number): boolean {
   return db.update(apiTokens).set({ revokedAt: now }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt))).run().changes > 0;
+}
+
+/** Live (not revoked) tokens created by a user. */
+export function countLiveTokensOfUser(db: Conn, userId: number): number {
+  return db.select({ n: count() }).from(apiTokens).where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt))).get()?.n ?? 0;
 }

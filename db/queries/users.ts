@@ -16,9 +16,10 @@ const publicColumns = {
   createdAt: users.createdAt,
   updatedAt: users.updatedAt,
   deactivatedAt: users.deactivatedAt,
+  mustChangePassword: users.mustChangePassword,
 };
 
-export type PublicUser = Omit<User, 'passwordHash' | 'locale'>;
+export type PublicUser = Omit<User, 'passwordHash' | 'locale' | 'sessionVersion' | 'passwordChangedAt'>;
 
 export function findUserById(db: Conn, id: number) {
   return db.select(publicColumns).from(users).where(eq(users.id, id)).get();
@@ -95,12 +96,42 @@ export function listUsers(db: Conn, f: UserListFilter) {
     .all();
 }
 
+/** A new account; its password is a temporary one to change at first sign-in unless `mustChangePassword`
+ * is false (demo accounts, an administrator's own bootstrap password). */
 export function insertUser(
   db: Conn,
-  v: { email: string; name: string; role: Role; passwordHash: string; labId: number | null; regionId: number | null },
+  v: { email: string; name: string; role: Role; passwordHash: string; labId: number | null; regionId: number | null; mustChangePassword?: boolean },
   now: number,
 ) {
-  return db.insert(users).values({ ...v, createdAt: now, updatedAt: now }).returning(publicColumns).get();
+  return db
+    .insert(users)
+    .values({ ...v, mustChangePassword: v.mustChangePassword ?? true, createdAt: now, updatedAt: now })
+    .returning(publicColumns)
+    .get();
+}
+
+/** A new password for an account: raises its session version (every session signed before ends). */
+export function setUserPassword(db: Conn, id: number, v: { passwordHash: string; mustChangePassword: boolean }, now: number) {
+  return db
+    .update(users)
+    .set({ ...v, sessionVersion: sql`${users.sessionVersion} + 1`, passwordChangedAt: now, updatedAt: now })
+    .where(eq(users.id, id))
+    .returning({ sessionVersion: users.sessionVersion })
+    .get();
+}
+
+/** Store a stronger hash of the same password (sign-in upgrade), unless the password changed meanwhile. */
+export function setPasswordHashIfUnchanged(db: Conn, id: number, oldHash: string, newHash: string): void {
+  db.update(users).set({ passwordHash: newHash }).where(and(eq(users.id, id), eq(users.passwordHash, oldHash))).run();
+}
+
+/** What a password change needs about the account itself. */
+export function findPasswordRow(db: Conn, id: number) {
+  return db
+    .select({ id: users.id, email: users.email, passwordHash: users.passwordHash, labId: users.labId, regionId: users.regionId, sessionVersion: users.sessionVersion })
+    .from(users)
+    .where(eq(users.id, id))
+    .get();
 }
 
 export function updateUserRow(

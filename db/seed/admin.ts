@@ -24,8 +24,8 @@ export async function seedAdmin(ctx: SeedContext): Promise<void> {
   }
   const lab1 = labManagers.get('GZ-001');
   if (lab1) {
-    createApiToken(db, lab1, { name: 'LIS 主服务器' });
-    const old = createApiToken(db, lab1, { name: '旧版中间件' });
+    createApiToken(db, lab1, { name: 'LIS 主服务器', scopes: ['iqc:write', 'eqa:submit', 'read'] });
+    const old = createApiToken(db, lab1, { name: '旧版中间件', scopes: ['iqc:write'] });
     revokeApiToken(db, lab1, { id: old.id });
   }
   const leaver = labManagers.get('NB-010');

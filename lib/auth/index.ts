@@ -1,32 +1,46 @@
 // next-auth wiring and the only place that reads the session. Everything else asks for an Actor.
-import NextAuth from 'next-auth';
+import NextAuth, { CredentialsSignin } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
 import { cache } from 'react';
-import { headers } from 'next/headers';
 import { forbidden, redirect } from 'next/navigation';
 import { z } from 'zod';
 import { getDb } from '@/db/client';
 import type { Actor, Scope } from './actor';
 import { can } from './can';
 import type { Permission } from './permissions';
-import { actorForApiToken, actorForUserId, signInWithPassword } from './resolve';
+import { actorForApiToken, actorForUserId, authenticate } from './resolve';
+import { clientAddressOf } from './client-address';
+import { AppError } from '@/lib/errors';
+import type { TokenScope } from '@/db/enums';
 import { authSecret } from './secret';
 
 export type { Actor, Scope } from './actor';
 export { can } from './can';
 export type { Permission } from './permissions';
 
+/** Where a user with a temporary password is sent until they choose their own. */
+export const PASSWORD_PAGE = '/account/password';
+
 const credentialsSchema = z.object({ email: z.string().trim().min(3).max(320), password: z.string().min(1).max(200) });
+
+/** Sign-in refused by the rate limit (lib/auth/throttle.ts); `retryAt` is when to try again. */
+export class RateLimitedSignIn extends CredentialsSignin {
+  code = 'rate_limited';
+  constructor(readonly retryAt: number) {
+    super('Too many failed sign-ins');
+  }
+}
 
 export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   secret: authSecret(),
+  // the origin comes from AUTH_URL (set from PUBLIC_URL by the production server) when configured
   trustHost: true,
   session: { strategy: 'jwt', maxAge: 12 * 60 * 60 },
   pages: { signIn: '/login' },
-  // a wrong password is an expected outcome (audited in signInWithPassword), not a server error
+  // a wrong password is an expected outcome (audited in authenticate), not a server error
   logger: {
     error(error: Error) {
-      if (error.name !== 'CredentialsSignin') console.error(error);
+      if (error.name !== 'CredentialsSignin' && !(error instanceof CredentialsSignin)) console.error(error);
     },
   },
   providers: [
@@ -35,37 +49,68 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       async authorize(raw, request) {
         const parsed = credentialsSchema.safeParse(raw);
         if (!parsed.success) return null;
-        const ip = request?.headers?.get('x-forwarded-for') ?? null;
-        const actor = signInWithPassword(getDb(), parsed.data.email, parsed.data.password, ip);
-        return actor ? { id: String(actor.userId), email: actor.email, name: actor.name } : null;
+        // the address the production server resolved (TRUSTED_PROXIES), never X-Forwarded-For itself
+        const address = request?.headers ? clientAddressOf(request.headers) : null;
+        const r = await authenticate(getDb(), { ...parsed.data, address });
+        if (!r.ok) {
+          if (r.reason === 'rate_limited') throw new RateLimitedSignIn(r.retryAt);
+          return null;
+        }
+        return { id: String(r.actor.userId), email: r.actor.email, name: r.actor.name, sv: r.sessionVersion };
       },
     }),
   ],
   callbacks: {
-    jwt({ token, user }) {
-      if (user?.id) token.sub = user.id;
+    // the session version is fixed when the session is signed; `update` requests (which a client can
+    // send) never change it, so an ended session cannot revive itself
+    jwt({ token, user, trigger }) {
+      if (trigger === 'signIn' && user?.id) {
+        token.sub = user.id;
+        token.sv = (user as { sv?: number }).sv ?? 0;
+      }
       return token;
     },
     session({ session, token }) {
       if (token.sub) session.user.id = token.sub;
+      (session as { sv?: number }).sv = typeof token.sv === 'number' ? token.sv : 0;
       return session;
     },
   },
 }));
 
-/** The signed-in actor of this request (cached per request), or null. The user is re-read from the
- * database each request, so deactivation takes effect immediately. */
+/**
+ * The signed-in person of this request (cached per request), or null: the only session reader of
+ * pages, layouts and server actions. It reads the session cookie only: an `Authorization` header is
+ * ignored here (API tokens act only on the machine API, see apiActor). The user is re-read from the
+ * database each request, so deactivation and password changes (session version) take effect at once.
+ */
 export const currentActor = cache(async (): Promise<Actor | null> => {
-  const h = await headers();
-  const bearer = bearerToken(h.get('authorization'));
-  if (bearer) return actorForApiToken(getDb(), bearer);
   const session = await auth();
   const id = Number(session?.user?.id);
-  return Number.isInteger(id) && id > 0 ? actorForUserId(getDb(), id) : null;
+  if (!Number.isInteger(id) || id <= 0) return null;
+  const sv = (session as { sv?: unknown } | null)?.sv;
+  return actorForUserId(getDb(), id, typeof sv === 'number' ? sv : 0);
 });
 
-function bearerToken(header: string | null): string | null {
-  const m = header?.match(/^Bearer\s+(\S+)$/i);
+/**
+ * The caller of a machine API route handler (/api/v1): an API token (`Authorization: Bearer`) within
+ * its scopes, or else the signed-in person. A token is refused (401) on any other path, when unknown,
+ * revoked or expired, and answered 403 without the scope the route needs.
+ */
+export async function apiActor(req: Request, scope: TokenScope | null): Promise<Actor | null> {
+  const bearer = bearerToken(req.headers.get('authorization'));
+  if (bearer === undefined) return currentActor();
+  if (!bearer || !new URL(req.url).pathname.startsWith('/api/v1/')) return null;
+  const actor = actorForApiToken(getDb(), bearer);
+  if (!actor) return null;
+  if (!scope || !actor.token?.scopes.includes(scope)) throw AppError.forbidden(scope ? `This token lacks the ${scope} scope` : 'API tokens cannot use this endpoint');
+  return actor;
+}
+
+/** The token of an Authorization header: undefined without one, null when it is not a bearer token. */
+function bearerToken(header: string | null): string | null | undefined {
+  if (header === null) return undefined;
+  const m = header.match(/^Bearer\s+(\S+)$/i);
   return m ? m[1] : null;
 }
 
@@ -73,6 +118,7 @@ function bearerToken(header: string | null): string | null {
 export async function requirePage(permission?: Permission, scope?: Scope): Promise<Actor> {
   const actor = await currentActor();
   if (!actor) redirect('/login');
+  if (actor.mustChangePassword) redirect(PASSWORD_PAGE);
   if (permission && !can(actor, permission, scope)) forbidden();
   return actor;
 }
@@ -81,6 +127,7 @@ export async function requirePage(permission?: Permission, scope?: Scope): Promi
 export async function requireRole(...roles: Actor['role'][]): Promise<Actor> {
   const actor = await currentActor();
   if (!actor) redirect('/login');
+  if (actor.mustChangePassword) redirect(PASSWORD_PAGE);
   if (!roles.includes(actor.role)) forbidden();
   return actor;
 }

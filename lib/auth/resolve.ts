@@ -4,8 +4,10 @@ import type { DB } from '@/db/client';
 import { findActorRowByEmail, findActorRowByUserId, findTokenActorRow, touchToken } from '@/db/queries/actors';
 import { insertAudit } from '@/db/queries/audit';
 import type { Actor } from './actor';
+import { setPasswordHashIfUnchanged } from '@/db/queries/users';
 import { hashApiToken } from './tokens';
-import { verifyPassword } from './passwords';
+import { hashPasswordAsync, verifyAgainstDummy, verifyPassword } from './passwords';
+import { beginAttempt, failAttempt, succeedAttempt, throttleKeys } from './throttle';
 
 type ActorRow = NonNullable<ReturnType<typeof findActorRowByUserId>>;
 
@@ -24,42 +26,95 @@ function toActor(row: ActorRow, via: Actor['via']): Actor | null {
     regionCode: row.regionCode ?? null,
     regionPath: row.regionPath ?? null,
     via,
+    ...(row.mustChangePassword ? { mustChangePassword: true } : {}),
   };
 }
 
-export function actorForUserId(db: DB, userId: number): Actor | null {
+/**
+ * The actor of a session. `sessionVersion` is the value the session was signed with: a password
+ * change or reset raises the account's version, which ends every session signed before it. Without
+ * it (scripts, seed, tests) the version is not checked.
+ */
+export function actorForUserId(db: DB, userId: number, sessionVersion?: number): Actor | null {
   const row = findActorRowByUserId(db, userId);
-  return row ? toActor(row, 'session') : null;
+  if (!row) return null;
+  if (sessionVersion !== undefined && row.sessionVersion !== sessionVersion) return null;
+  return toActor(row, 'session');
 }
 
 /** The actor of a bearer token: its creator, restricted to the token's lab. */
 export function actorForApiToken(db: DB, token: string, now = Date.now()): Actor | null {
   const t = findTokenActorRow(db, hashApiToken(token));
-  if (!t) return null;
+  if (!t || (t.expiresAt !== null && t.expiresAt <= now)) return null;
   const row = findActorRowByUserId(db, t.userId);
   if (!row || row.labId !== t.tokenLabId) return null;
-  const actor = toActor(row, 'token');
+  // a token keeps working while its creator must change a temporary password: it is not a sign-in
+  const actor = toActor({ ...row, mustChangePassword: false }, 'token');
+  if (actor) actor.token = { id: t.tokenId, scopes: t.scopes };
   // "last used" to the minute is enough, and keeps a busy LIS from writing on every request
   if (actor && (t.lastUsedAt ?? 0) < now - 60_000) touchToken(db, t.tokenId, now);
   return actor;
 }
 
-/** Check a password sign-in and write the outcome to the audit log (success and failure alike). */
-export function signInWithPassword(db: DB, email: string, password: string, ip?: string | null): Actor | null {
-  const normalized = email.trim().toLowerCase();
+export type SignInOutcome =
+  | { ok: true; actor: Actor; mustChangePassword: boolean; sessionVersion: number }
+  | { ok: false; reason: 'invalid' }
+  | { ok: false; reason: 'rate_limited'; retryAt: number };
+
+/**
+ * Check a password sign-in. The password check runs in the thread pool; an unknown email costs the
+ * same work as a known one; failures are counted per account and per client address (lib/auth/
+ * throttle.ts), and the eleventh failure within 15 minutes is refused without checking. A success is
+ * audited at once; failures are audited per account/address and window. A legacy (bcrypt) hash is
+ * replaced by scrypt on success.
+ */
+export async function authenticate(db: DB, input: { email: string; password: string; address?: string | null }, now = Date.now()): Promise<SignInOutcome> {
+  const normalized = input.email.trim().toLowerCase();
+  const address = input.address ?? null;
   const row = findActorRowByEmail(db, normalized);
-  const ok = !!row && verifyPassword(password, row.passwordHash);
-  const actor = ok && row ? toActor(row, 'session') : null;
-  insertAudit(db, {
-    action: actor ? 'auth.sign_in' : 'auth.sign_in_failed',
-    actorId: row?.id ?? null,
-    actorEmail: normalized,
-    entityType: 'user',
-    entityId: row?.id ?? null,
-    labId: row?.labId ?? null,
-    regionId: row?.regionId ?? null,
-    details: actor ? null : { reason: !row ? 'unknown_email' : !ok ? 'wrong_password' : 'inactive' },
-    ip: ip ?? null,
+  const keys = throttleKeys(row?.id ?? null, normalized, address);
+  const retryAt = beginAttempt(db, keys, now);
+  if (retryAt) return { ok: false, reason: 'rate_limited', retryAt };
+
+  let reason: 'unknown_email' | 'wrong_password' | 'inactive';
+  let needsRehash = false;
+  if (!row) {
+    await verifyAgainstDummy(input.password);
+    reason = 'unknown_email';
+  } else {
+    const v = await verifyPassword(input.password, row.passwordHash);
+    needsRehash = v.needsRehash;
+    reason = v.ok ? 'inactive' : 'wrong_password';
+  }
+  // re-read after the wait: the account may have changed meanwhile
+  const fresh = row && reason === 'inactive' ? findActorRowByEmail(db, normalized) : undefined;
+  const actor = fresh && fresh.passwordHash === row!.passwordHash ? toActor(fresh, 'session') : null;
+  if (!actor || !fresh) {
+    failAttempt(db, keys, reason, address, now);
+    return { ok: false, reason: 'invalid' };
+  }
+  const newHash = needsRehash ? await hashPasswordAsync(input.password) : null;
+  db.transaction((tx) => {
+    succeedAttempt(tx, keys, address, now);
+    if (newHash) setPasswordHashIfUnchanged(tx, fresh.id, fresh.passwordHash, newHash);
+    insertAudit(tx, {
+      action: 'auth.sign_in',
+      actorId: fresh.id,
+      actorEmail: fresh.email,
+      entityType: 'user',
+      entityId: fresh.id,
+      labId: fresh.labId ?? null,
+      regionId: fresh.regionId ?? null,
+      details: newHash ? { passwordHashUpgraded: true } : null,
+      ip: address,
+      at: now,
+    });
   });
-  return actor;
+  return { ok: true, actor, mustChangePassword: fresh.mustChangePassword, sessionVersion: fresh.sessionVersion };
+}
+
+/** The actor of a correct email + password, else null (rate limits and audit as in authenticate). */
+export async function signInWithPassword(db: DB, email: string, password: string, address?: string | null): Promise<Actor | null> {
+  const r = await authenticate(db, { email, password, address });
+  return r.ok ? r.actor : null;
 }

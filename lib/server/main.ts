@@ -7,11 +7,30 @@ import http from 'node:http';
 import next from 'next';
 import { publicApi } from '@/lib/public-api';
 import { authSecret } from '@/lib/auth/secret';
+import { applyServerLimits, CONNECTIONS_CHECK_INTERVAL_MS, refuseMalformed } from '@/lib/server/limits';
+import { databasePath } from '@/db/client';
+import { claimDatabase } from '@/db/backup';
+import { clientOf, parseTrustedProxies } from '@/lib/auth/client-address';
+import { API_CSP, CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER, commonSecurityHeaders, servedOverHttps } from '@/lib/server/headers';
 
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOSTNAME ?? '0.0.0.0';
 process.env.AUTH_SECRET = authSecret();
 process.env.AUTH_TRUST_HOST ??= 'true';
+// next-auth builds its URLs from AUTH_URL when set: the configured public origin, never a Host header
+if (process.env.PUBLIC_URL) process.env.AUTH_URL ??= process.env.PUBLIC_URL;
+const trustedProxies = parseTrustedProxies(process.env.TRUSTED_PROXIES);
+
+/** Resolve the client once (TRUSTED_PROXIES decides whether X-Forwarded-* count), pass it to Next in
+ * internal headers that no client can set, and put the common security headers on the response. */
+function stampClient(req: http.IncomingMessage, res: http.ServerResponse) {
+  const client = clientOf(req.socket as { remoteAddress?: string; encrypted?: boolean }, req.headers, trustedProxies);
+  delete req.headers[CLIENT_ADDRESS_HEADER];
+  delete req.headers[CLIENT_PROTO_HEADER];
+  if (client.address) req.headers[CLIENT_ADDRESS_HEADER] = client.address;
+  req.headers[CLIENT_PROTO_HEADER] = client.https ? 'https' : 'http';
+  for (const [name, value] of Object.entries(commonSecurityHeaders(servedOverHttps(req.headers[CLIENT_PROTO_HEADER])))) res.setHeader(name, value);
+}
 
 const app = next({ dev: false, dir: process.cwd(), port, hostname: 'localhost' });
 const handle = app.getRequestHandler();
@@ -23,16 +42,24 @@ function fastPath(req: http.IncomingMessage, res: http.ServerResponse): boolean 
   const answer = publicApi(pathname, new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1)));
   if (!answer) return false;
   const json = JSON.stringify(answer.body);
-  res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json), 'cache-control': 'no-store' });
+  res.writeHead(answer.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(json),
+    'cache-control': 'no-store',
+    'content-security-policy': API_CSP,
+  });
   res.end(json);
   return true;
 }
 
 await app.prepare();
-const server = http.createServer((req, res) => {
+const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS }, (req, res) => {
+  stampClient(req, res);
+  if (refuseMalformed(req, res)) return;
   if (!fastPath(req, res)) void handle(req, res);
 });
-server.keepAliveTimeout = 65_000;
+applyServerLimits(server);
+claimDatabase(databasePath()); // `npm run db:restore` refuses while this server runs
 server.listen(port, hostname, () => console.log(`[labqc] ready on http://localhost:${port}`));
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,6 +1,7 @@
 // API tokens for a lab's LIS or middleware. The token is returned once at creation; only its
 // SHA-256 is stored. A token acts as its creator, restricted to the creator's lab, and stops
-// working when revoked, when its creator is deactivated or when the lab is deactivated.
+// working when revoked, when it expires, when its creator is deactivated or when the lab is
+// deactivated. It is accepted only by the machine API (/api/v1), within its scopes (lib/http.ts).
 import type { DB } from '@/db/client';
 import { findLabScope } from '@/db/queries/labs';
 import { findTokenById, insertToken, revokeToken } from '@/db/queries/tokens';
@@ -20,15 +21,18 @@ function requireOwnLab(db: DB, actor: Actor) {
   return scope;
 }
 
-/** Create a token for the actor's lab. Returns the token itself: show it once, it cannot be read again. */
+/** Create a token for the actor's lab with the scopes it needs (`iqc:write`, `eqa:submit`, `read`)
+ * and an optional lifetime in days. Returns the token itself: show it once, it cannot be read again. */
 export function createApiToken(db: DB, actor: Actor, input: unknown) {
   const scope = requireOwnLab(db, actor);
   const parsed = apiTokenInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid token', zodFieldErrors(parsed.error));
+  const { name, scopes, expiresInDays } = parsed.data;
   const { token, prefix, hash } = generateApiToken();
   return db.transaction((tx) => {
     const now = Date.now();
-    const row = insertToken(tx, { labId: scope.labId, userId: actor.userId, name: parsed.data.name, prefix, tokenHash: hash }, now);
+    const expiresAt = expiresInDays ? now + expiresInDays * 86_400_000 : null;
+    const row = insertToken(tx, { labId: scope.labId, userId: actor.userId, name, prefix, tokenHash: hash, scopes, expiresAt }, now);
     insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
@@ -36,10 +40,10 @@ export function createApiToken(db: DB, actor: Actor, input: unknown) {
       entityType: 'api_token',
       entityId: row.id,
       labId: scope.labId,
-      details: { name: parsed.data.name, prefix },
+      details: { name, prefix, scopes, expiresAt },
       at: now,
     });
-    return { id: row.id, name: parsed.data.name, prefix, token };
+    return { id: row.id, name, prefix, token, scopes, expiresAt };
   });
 }
 

@@ -8,10 +8,12 @@ import { findRegionByCode } from '@/db/queries/regions';
 import { findLabByCode } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
 import { snapshotEntity } from '@/db/queries/versions';
-import { findUserIdByEmail, findUserScope, revokeTokensOfUser, updateUserRow } from '@/db/queries/users';
+import { findPasswordRow, findUserIdByEmail, findUserScope, revokeTokensOfUser, setUserPassword, updateUserRow } from '@/db/queries/users';
+import { countLiveTokensOfUser } from '@/db/queries/tokens';
 import { eq } from 'drizzle-orm';
 import { can, type Actor } from '@/lib/auth/core';
-import { hashPassword } from '@/lib/auth/passwords';
+import { hashPassword, hashPasswordAsync, verifyPassword } from '@/lib/auth/passwords';
+import { passwordChangeInput } from '@/lib/validation/auth';
 import { AppError } from '@/lib/errors';
 import { newAccountInput, userActiveInput, userIdInput, userInput, userUpdateInput } from '@/lib/validation/admin';
 import { zodFieldErrors } from '@/lib/validation/errors';
@@ -27,8 +29,9 @@ export function generateTemporaryPassword(length = 14): string {
 }
 
 /** Create an account. Admins create administrators, regulators (bound to a region) and hospital
- * accounts; a regulator creates lab managers for labs of their jurisdiction. */
-export function createUser(db: DB, actor: Actor, input: unknown) {
+ * accounts; a regulator creates lab managers for labs of their jurisdiction. With
+ * `temporaryPassword`, the user must choose their own password at first sign-in. */
+export function createUser(db: DB, actor: Actor, input: unknown, opts: { temporaryPassword?: boolean } = {}) {
   if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw AppError.forbidden('Not allowed to create accounts');
   const parsed = userInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid account', zodFieldErrors(parsed.error));
@@ -53,10 +56,30 @@ export function createUser(db: DB, actor: Actor, input: unknown) {
     const now = Date.now();
     const row = tx
       .insert(users)
-      .values({ email: u.email, name: u.name, role: u.role, passwordHash: hashPassword(u.password), labId, regionId, createdAt: now, updatedAt: now })
+      .values({
+        email: u.email,
+        name: u.name,
+        role: u.role,
+        passwordHash: hashPassword(u.password),
+        mustChangePassword: !!opts.temporaryPassword,
+        labId,
+        regionId,
+        createdAt: now,
+        updatedAt: now,
+      })
       .returning({ id: users.id, email: users.email, role: users.role })
       .get();
-    insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'user.create', entityType: 'user', entityId: row.id, labId, regionId, details: { role: u.role }, at: now });
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'user.create',
+      entityType: 'user',
+      entityId: row.id,
+      labId,
+      regionId,
+      details: { role: u.role, ...(opts.temporaryPassword ? { temporaryPassword: true } : {}) },
+      at: now,
+    });
     return row;
   });
 }
@@ -67,7 +90,7 @@ export function createLabManager(db: DB, actor: Actor, input: unknown) {
   const parsed = newAccountInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid account', zodFieldErrors(parsed.error));
   const temporaryPassword = generateTemporaryPassword();
-  const user = createUser(db, actor, { ...parsed.data, role: 'lab_manager', password: temporaryPassword });
+  const user = createUser(db, actor, { ...parsed.data, role: 'lab_manager', password: temporaryPassword }, { temporaryPassword: true });
   return { user, temporaryPassword };
 }
 
@@ -76,7 +99,7 @@ export function createRegulator(db: DB, actor: Actor, input: unknown) {
   const parsed = newAccountInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid account', zodFieldErrors(parsed.error));
   const temporaryPassword = generateTemporaryPassword();
-  const user = createUser(db, actor, { ...parsed.data, role: 'regulator', password: temporaryPassword });
+  const user = createUser(db, actor, { ...parsed.data, role: 'regulator', password: temporaryPassword }, { temporaryPassword: true });
   return { user, temporaryPassword };
 }
 
@@ -172,7 +195,9 @@ export function setUserActive(db: DB, actor: Actor, input: unknown) {
   });
 }
 
-/** Replace an account's password by a generated temporary one, returned once. */
+/** Replace an account's password by a generated temporary one, returned once. The account's sessions
+ * end at once and its holder must choose a new password at the next sign-in; its API tokens are kept
+ * (they belong to the lab's LIS, not to the password) and the audit row says how many. */
 export function resetPassword(db: DB, actor: Actor, input: unknown) {
   if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw AppError.forbidden('Not allowed to manage accounts');
   const parsed = userIdInput.safeParse(input);
@@ -182,7 +207,7 @@ export function resetPassword(db: DB, actor: Actor, input: unknown) {
   return db.transaction((tx) => {
     const { user } = manageableUser(tx, actor, parsed.data.id);
     const now = Date.now();
-    updateUserRow(tx, user.id, { passwordHash }, now);
+    setUserPassword(tx, user.id, { passwordHash, mustChangePassword: true }, now);
     insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
@@ -191,14 +216,51 @@ export function resetPassword(db: DB, actor: Actor, input: unknown) {
       entityId: user.id,
       labId: user.labId,
       regionId: user.regionId,
+      details: { sessionsEnded: true, mustChangePassword: true, tokensKept: countLiveTokensOfUser(tx, user.id) },
       at: now,
     });
     return { user, temporaryPassword };
   });
 }
 
+/**
+ * A signed-in person changes their own password (current one, then the new one twice). Every other
+ * session of the account ends; the caller re-issues its own session with the returned version.
+ * API tokens are kept (the audit row counts them). Hashing runs in the thread pool.
+ */
+export async function changeOwnPassword(db: DB, actor: Actor, input: unknown, now = Date.now()) {
+  if (actor.via !== 'session') throw AppError.forbidden('Only a signed-in person changes their password');
+  const parsed = passwordChangeInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid password', zodFieldErrors(parsed.error));
+  const account = findPasswordRow(db, actor.userId);
+  if (!account) throw AppError.unauthenticated();
+  if (parsed.data.newPassword.toLowerCase().includes(account.email.split('@')[0].toLowerCase())) {
+    throw AppError.invalid('Invalid password', [{ field: 'newPassword', message: 'Do not use your email address in your password' }]);
+  }
+  const check = await verifyPassword(parsed.data.currentPassword, account.passwordHash);
+  if (!check.ok) throw AppError.invalid('Invalid password', [{ field: 'currentPassword', message: 'The current password is not correct' }]);
+  const passwordHash = await hashPasswordAsync(parsed.data.newPassword);
+  return db.transaction((tx) => {
+    const again = findPasswordRow(tx, actor.userId);
+    if (again?.passwordHash !== account.passwordHash) throw AppError.conflict('The password was changed meanwhile: sign in again');
+    const { sessionVersion } = setUserPassword(tx, account.id, { passwordHash, mustChangePassword: false }, now)!;
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'user.change_password',
+      entityType: 'user',
+      entityId: account.id,
+      labId: account.labId,
+      regionId: account.regionId,
+      details: { otherSessionsEnded: true, tokensKept: countLiveTokensOfUser(tx, account.id) },
+      at: now,
+    });
+    return { sessionVersion };
+  });
+}
+
 /** The first administrator of an empty installation: the one account created without an actor. */
-export function bootstrapAdmin(db: DB, input: { email: string; name: string; password: string }) {
+export function bootstrapAdmin(db: DB, input: { email: string; name: string; password: string }, opts: { temporaryPassword?: boolean } = {}) {
   const parsed = userInput.safeParse({ ...input, role: 'admin' });
   if (!parsed.success) throw AppError.invalid('Invalid administrator', zodFieldErrors(parsed.error));
   return db.transaction((tx) => {
@@ -206,7 +268,15 @@ export function bootstrapAdmin(db: DB, input: { email: string; name: string; pas
     const now = Date.now();
     const row = tx
       .insert(users)
-      .values({ email: parsed.data.email, name: parsed.data.name, role: 'admin', passwordHash: hashPassword(parsed.data.password), createdAt: now, updatedAt: now })
+      .values({
+        email: parsed.data.email,
+        name: parsed.data.name,
+        role: 'admin',
+        passwordHash: hashPassword(parsed.data.password),
+        mustChangePassword: !!opts.temporaryPassword,
+        createdAt: now,
+        updatedAt: now,
+      })
       .returning({ id: users.id })
       .get();
     insertAudit(tx, { actorEmail: 'system', action: 'user.bootstrap_admin', entityType: 'user', entityId: row.id, at: now });

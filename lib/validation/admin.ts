@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LAB_LEVELS, REGION_LEVELS, ROLES } from '@/db/enums';
+import { tokenExpiryField, tokenScopesField } from './auth';
 
 export const regionInput = z.object({
   code: z.string().trim().regex(/^\d{6}$/, 'GB/T 2260 codes have 6 digits'),
@@ -107,6 +108,8 @@ export const newAccountInput = z.object({
 
 export const apiTokenInput = z.object({
   name: safeText(80).pipe(z.string().min(1, 'Give the token a name')),
+  scopes: tokenScopesField,
+  expiresInDays: tokenExpiryField,
 });
 
 export const apiTokenIdInput = z.object({ id: idField });

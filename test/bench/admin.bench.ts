@@ -71,7 +71,7 @@ export default async function adminBench(opts: { scale: number }) {
 
     // token resolution
     const manager = world.labManager(labIds[0]);
-    const { token } = createApiToken(db, manager, { name: 'bench' });
+    const { token } = createApiToken(db, manager, { name: 'bench', scopes: ['iqc:write', 'eqa:submit', 'read'] });
     const n = Math.max(1_000, Math.round(50_000 * opts.scale));
     const resolve = time(() => {
       for (let i = 0; i < n; i++) if (!actorForApiToken(db, token)) throw new Error('token refused');

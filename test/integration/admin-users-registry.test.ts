@@ -43,11 +43,11 @@ beforeAll(() => {
 afterAll(() => t.close());
 
 describe('regulator accounts (admin)', () => {
-  it('the admin creates a regulator bound to a region; the temporary password signs in', () => {
+  it('the admin creates a regulator bound to a region; the temporary password signs in', async () => {
     const { user, temporaryPassword } = createRegulator(t.db, t.admin, { email: 'Regulator.NB@test.cn', name: '宁波市临检中心', regionCode: '330200' });
     expect(user).toMatchObject({ email: 'regulator.nb@test.cn', role: 'regulator' });
     expect(temporaryPassword).toHaveLength(14);
-    expect(signInWithPassword(t.db, 'regulator.nb@test.cn', temporaryPassword)).toMatchObject({ regionCode: '330200' });
+    expect(await signInWithPassword(t.db, 'regulator.nb@test.cn', temporaryPassword)).toMatchObject({ regionCode: '330200' });
   });
 
   it('the admin moves a regulator to another region; history is kept without the password hash', () => {
@@ -107,11 +107,11 @@ describe('lab-manager accounts (regulator)', () => {
     expect(codeOf(() => updateUser(t.db, t.regulators.sz, { id, email: 'second.sz-001@test.cn', name: '副主任', labCode: 'GZ-001', reason: 'move' }))).toBe('forbidden');
   });
 
-  it('a password reset gives a new temporary password; the old one stops working', () => {
+  it('a password reset gives a new temporary password; the old one stops working', async () => {
     const id = idOf('manager.sz-003@demo.labqc');
     const { temporaryPassword } = resetPassword(t.db, t.regulators.sz, { id });
-    expect(signInWithPassword(t.db, 'manager.sz-003@demo.labqc', 'labqc-demo')).toBeNull();
-    expect(signInWithPassword(t.db, 'manager.sz-003@demo.labqc', temporaryPassword)).not.toBeNull();
+    expect(await signInWithPassword(t.db, 'manager.sz-003@demo.labqc', 'labqc-demo')).toBeNull();
+    expect(await signInWithPassword(t.db, 'manager.sz-003@demo.labqc', temporaryPassword)).not.toBeNull();
     expect(listAudit(t.db, { action: 'user.reset_password' })[0]).toMatchObject({ entityId: String(id), actorId: t.regulators.sz.userId });
   });
 
@@ -171,7 +171,7 @@ describe('institution registry import', () => {
     expect(codeOf(() => previewRegistryImport(t.db, t.regulators.gd, csv))).toBe('invalid');
   });
 
-  it('previews, then commits creates, updates (with history) and new managers in one go', () => {
+  it('previews, then commits creates, updates (with history) and new managers in one go', async () => {
     const csv = [
       header,
       'GZ-301,广州新建实验室,New Lab,secondary,440100,广州市天河区,new.gz-301@test.cn,王五',
@@ -194,7 +194,7 @@ describe('institution registry import', () => {
     expect(gz1.name).toContain('更名');
     expect(listEntityVersions(t.db, 'lab', gz1.id)[0].reason).toBe('registry import');
     const [m] = result.managers;
-    expect(signInWithPassword(t.db, m.email, m.temporaryPassword)).toMatchObject({ labCode: 'GZ-301', role: 'lab_manager' });
+    expect(await signInWithPassword(t.db, m.email, m.temporaryPassword)).toMatchObject({ labCode: 'GZ-301', role: 'lab_manager' });
     expect(listAudit(t.db, { action: 'registry.import' })[0].details).toEqual(result.counts);
   });
 

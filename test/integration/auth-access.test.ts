@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededTestDb, type TestDb } from '../support/db';
 import type { Actor } from '@/lib/auth/core';
 import { actorForApiToken, actorForUserId, signInWithPassword } from '@/lib/auth/resolve';
+import { flushEndedWindows, WINDOW_MS } from '@/lib/auth/throttle';
 import { hashApiToken } from '@/lib/auth/tokens';
 import { findActorRowByEmail } from '@/db/queries/actors';
 import { createApiToken, revokeApiToken } from '@/lib/services/tokens';
@@ -39,16 +40,24 @@ beforeAll(() => {
 afterAll(() => t.close());
 
 describe('sign-in is audited', () => {
-  it.each([
-    ['the right password', 'lab1@demo.labqc', 'labqc-demo', 'auth.sign_in', null],
-    ['a wrong password', 'lab1@demo.labqc', 'wrong-password', 'auth.sign_in_failed', 'wrong_password'],
-    ['an unknown email', 'nobody@demo.labqc', 'labqc-demo', 'auth.sign_in_failed', 'unknown_email'],
-  ])('signing in with %s writes %s', (_case, email, password, action, reason) => {
-    const actor = signInWithPassword(t.db, email, password, '203.0.113.9');
-    expect(actor !== null).toBe(action === 'auth.sign_in');
+  it('a successful sign-in writes auth.sign_in at once, with the client address', async () => {
+    expect(await signInWithPassword(t.db, 'lab1@demo.labqc', 'labqc-demo', '203.0.113.9')).not.toBeNull();
     const [entry] = listAudit(t.db, { limit: 1 });
-    expect(entry).toMatchObject({ action, actorEmail: email, ip: '203.0.113.9' });
-    expect((entry.details as { reason?: string } | null)?.reason ?? null).toBe(reason);
+    expect(entry).toMatchObject({ action: 'auth.sign_in', actorEmail: 'lab1@demo.labqc', ip: '203.0.113.9' });
+  });
+
+  it.each([
+    ['a wrong password', 'lab1@demo.labqc', 'wrong-password', 'lab1@demo.labqc', 'wrong_password'],
+    ['an unknown email', 'nobody@demo.labqc', 'labqc-demo', null, 'unknown_email'],
+  ])('signing in with %s is counted, then audited as one row when the window ends', async (_case, email, password, actorEmail, reason) => {
+    const now = Date.now();
+    const failedRows = () => listAudit(t.db, { action: 'auth.sign_in_failed' }).filter((r) => (r.details as { key: string }).key !== 'address');
+    const before = failedRows().length;
+    expect(await signInWithPassword(t.db, email, password, '203.0.113.9')).toBeNull();
+    expect(failedRows()).toHaveLength(before);
+    flushEndedWindows(t.db, now + WINDOW_MS + 1);
+    expect(failedRows()).toHaveLength(before + 1);
+    expect(failedRows()[0]).toMatchObject({ actorEmail, details: { failures: 1, reason } });
   });
 });
 
@@ -57,7 +66,7 @@ describe('API tokens', () => {
   let tokenId: number;
 
   it('a lab manager creates a token: shown once, only its SHA-256 stored, audited', () => {
-    const created = createApiToken(t.db, t.labManagers.get('GZ-001')!, { name: 'LIS 主机' });
+    const created = createApiToken(t.db, t.labManagers.get('GZ-001')!, { name: 'LIS 主机', scopes: ['iqc:write', 'read'] });
     token = created.token;
     tokenId = created.id;
     expect(token.startsWith(created.prefix)).toBe(true);
@@ -111,13 +120,14 @@ describe('API tokens', () => {
 });
 
 describe('deactivated accounts lose access at once', () => {
-  it('sign-in, the session and API tokens of a deactivated lab manager all stop working', () => {
+  it('sign-in, the session and API tokens of a deactivated lab manager all stop working', async () => {
     const manager = t.labManagers.get('GZ-005')!;
-    const { token } = createApiToken(t.db, manager, { name: 'LIS' });
+    const { token } = createApiToken(t.db, manager, { name: 'LIS', scopes: ['read'] });
     expect(me(token).status).toBe(200);
     setUserActive(t.db, t.regulators.gd, { id: manager.userId, active: false, reason: 'left the laboratory' });
-    expect(signInWithPassword(t.db, manager.email, 'labqc-demo')).toBeNull();
-    expect(listAudit(t.db, { limit: 1 })[0]).toMatchObject({ action: 'auth.sign_in_failed', details: { reason: 'inactive' } });
+    expect(await signInWithPassword(t.db, manager.email, 'labqc-demo')).toBeNull();
+    flushEndedWindows(t.db, Date.now() + WINDOW_MS + 1);
+    expect(listAudit(t.db, { action: 'auth.sign_in_failed' }).find((r) => r.actorId === manager.userId)).toMatchObject({ details: { reason: 'inactive' } });
     expect(actorForUserId(t.db, manager.userId)).toBeNull();
     expect(me(token)).toEqual({ status: 401 });
     // the token was revoked with the account, so reactivating does not revive it
@@ -126,19 +136,19 @@ describe('deactivated accounts lose access at once', () => {
     expect(me(token)).toEqual({ status: 401 });
   });
 
-  it('a deactivated regulator cannot sign in and their session resolves to no one', () => {
+  it('a deactivated regulator cannot sign in and their session resolves to no one', async () => {
     const id = idOf('regulator.sz@demo.labqc');
     setUserActive(t.db, t.admin, { id, active: false, reason: 'retired' });
-    expect(signInWithPassword(t.db, 'regulator.sz@demo.labqc', 'labqc-demo')).toBeNull();
+    expect(await signInWithPassword(t.db, 'regulator.sz@demo.labqc', 'labqc-demo')).toBeNull();
     expect(actorForUserId(t.db, id)).toBeNull();
   });
 
-  it('the managers and tokens of a deactivated lab stop working until it is reactivated', () => {
+  it('the managers and tokens of a deactivated lab stop working until it is reactivated', async () => {
     const manager = t.labManagers.get('GZ-006')!;
-    const { token } = createApiToken(t.db, manager, { name: 'LIS' });
+    const { token } = createApiToken(t.db, manager, { name: 'LIS', scopes: ['read'] });
     setLabActive(t.db, t.regulators.gd, { code: 'GZ-006', active: false, reason: 'merged' });
     expect(me(token).status).toBe(401);
-    expect(signInWithPassword(t.db, manager.email, 'labqc-demo')).toBeNull();
+    expect(await signInWithPassword(t.db, manager.email, 'labqc-demo')).toBeNull();
     setLabActive(t.db, t.regulators.gd, { code: 'GZ-006', active: true, reason: 'split again' });
     expect(me(token).status).toBe(200);
   });

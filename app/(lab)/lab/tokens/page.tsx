@@ -7,7 +7,10 @@ import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
 import { ActionForm } from '@/app/(admin)/admin/_components/action-form';
 import { Field } from '@/app/_components/fields';
+import { TOKEN_SCOPES, type TokenScope } from '@/db/enums';
 import { createTokenAction, revokeTokenAction } from './actions';
+
+const SCOPE_KEY: Record<TokenScope, 'iqcWrite' | 'eqaSubmit' | 'read'> = { 'iqc:write': 'iqcWrite', 'eqa:submit': 'eqaSubmit', read: 'read' };
 
 export default async function TokensPage() {
   const base = await requirePage('apiToken.manage');
@@ -16,6 +19,7 @@ export default async function TokensPage() {
   const t = await getTranslations('admin.tokens');
   const format = await getFormatter();
   const tokens = listTokensOfLab(db, actor.labId!);
+  const now = Date.now();
   const when = (ms: number | null) => (ms ? format.dateTime(new Date(ms), { dateStyle: 'medium', timeStyle: 'short' }) : '—');
   return (
     <div>
@@ -36,6 +40,8 @@ export default async function TokensPage() {
                     <th scope="col">{t('prefix')}</th>
                     <th scope="col">{t('createdAt')}</th>
                     <th scope="col">{t('lastUsedAt')}</th>
+                    <th scope="col">{t('scopes')}</th>
+                    <th scope="col">{t('expiresAt')}</th>
                     <th scope="col">{t('status')}</th>
                     <th scope="col">
                       <span className="sr-only">{t('actions')}</span>
@@ -52,7 +58,17 @@ export default async function TokensPage() {
                       <td className="font-mono">{tok.prefix}…</td>
                       <td className="whitespace-nowrap">{when(tok.createdAt)}</td>
                       <td className="whitespace-nowrap">{when(tok.lastUsedAt)}</td>
-                      <td>{tok.revokedAt ? <span className="badge-red">{t('revokedAt', { date: when(tok.revokedAt) })}</span> : <span className="badge-green">{t('live')}</span>}</td>
+                      <td className="font-mono text-xs">{tok.scopes.join(' ')}</td>
+                      <td className="whitespace-nowrap">{tok.expiresAt ? when(tok.expiresAt) : t('expiryNever')}</td>
+                      <td>
+                        {tok.revokedAt ? (
+                          <span className="badge-red">{t('revokedAt', { date: when(tok.revokedAt) })}</span>
+                        ) : tok.expiresAt && tok.expiresAt <= now ? (
+                          <span className="badge-red">{t('expired', { date: when(tok.expiresAt) })}</span>
+                        ) : (
+                          <span className="badge-green">{t('live')}</span>
+                        )}
+                      </td>
                       <td>
                         {!tok.revokedAt && (
                           <ActionForm action={revokeTokenAction} submitLabel={t('revoke')} variant="danger" className="space-y-1" confirm={t('revokeConfirm', { name: tok.name })} testId="token-revoke">
@@ -74,6 +90,26 @@ export default async function TokensPage() {
           <p className="mb-3 text-sm text-slate-600">{t('createHint')}</p>
           <ActionForm action={createTokenAction} submitLabel={t('create')} testId="token-create">
             <Field name="name" label={t('name')} placeholder={t('namePlaceholder')} required />
+            <fieldset>
+              <legend className="label">{t('scopes')}</legend>
+              <p className="mb-1 text-xs text-slate-500">{t('scopesHint')}</p>
+              {TOKEN_SCOPES.map((scope) => (
+                <label key={scope} className="flex items-center gap-2 text-sm">
+                  <input type="checkbox" name="scopes" value={scope} defaultChecked={scope !== 'eqa:submit'} />
+                  {t(`scopeNames.${SCOPE_KEY[scope]}`)}
+                </label>
+              ))}
+            </fieldset>
+            <Field name="expiresInDays" label={t('expiry')}>
+              <select id="f-expiresInDays" name="expiresInDays" className="input" defaultValue="365">
+                {[30, 90, 365].map((days) => (
+                  <option key={days} value={days}>
+                    {t('expiryDays', { days })}
+                  </option>
+                ))}
+                <option value="">{t('expiryNever')}</option>
+              </select>
+            </Field>
           </ActionForm>
           <p className="mt-4 text-xs text-slate-500">{t('usage')}</p>
           <code className="mt-1 block break-all rounded bg-slate-100 px-2 py-1 text-xs">Authorization: Bearer lqc_…</code>

@@ -1,8 +1,8 @@
-import { headers } from 'next/headers';
 import { notFound } from 'next/navigation';
 import { getLocale, getTranslations } from 'next-intl/server';
 import { getDb } from '@/db/client';
 import { isAppError } from '@/lib/errors';
+import { publicOrigin } from '@/lib/origin';
 import { certificateForLab, qrSvg } from '@/lib/services/recognition/certificates';
 import { PrintButton } from '@/app/_components/print-button';
 
@@ -22,10 +22,9 @@ export default async function CertificatePage({ params }: { params: Promise<{ la
     throw e;
   }
   const { lab, day, recognised } = cert;
-  const h = await headers();
-  const host = h.get('x-forwarded-host') ?? h.get('host') ?? 'localhost';
-  const proto = h.get('x-forwarded-proto') ?? 'http';
-  const url = `${proto}://${host}/verify/labs/${encodeURIComponent(lab.code)}`;
+  // the configured public origin (PUBLIC_URL), never a request header (this server's local address without it)
+  const origin = publicOrigin() ?? `http://localhost:${process.env.PORT ?? 3000}`;
+  const url = `${origin}/verify/labs/${encodeURIComponent(lab.code)}`;
   const svg = await qrSvg(url);
   return (
     <article className="mx-auto max-w-4xl rounded-lg border-4 border-double border-brand-700 bg-white p-8 print:border-2" data-testid="certificate">
