@@ -119,8 +119,8 @@ export function insertAssignedValues(db: DB, evaluationId: number, rows: readonl
 }
 
 const RESULT_COLUMNS =
-  'evaluation_id, submission_id, lab_id, sample_id, analyte_id, assigned_value_id, value, deviation, percent_deviation, allowed, z, score_type, acceptable, classification';
-const RESULT_WIDTH = 14;
+  'evaluation_id, submission_id, lab_id, sample_id, analyte_id, assigned_value_id, value, deviation, percent_deviation, allowed, z, score_type, acceptable, classification, reason, reason_n';
+const RESULT_WIDTH = 16;
 const BATCH = 128;
 
 /** A writer that inserts graded results in multi-row batches (call `flush` at the end). */
@@ -147,8 +147,8 @@ export function resultWriter(db: DB) {
   };
 }
 
-const SCORE_COLUMNS = 'evaluation_id, round_id, lab_id, analyte_id, samples, acceptable_count, score, verdict, not_submitted, unsuccessful';
-const SCORE_WIDTH = 10;
+const SCORE_COLUMNS = 'evaluation_id, round_id, lab_id, analyte_id, samples, acceptable_count, not_evaluated, score, verdict, not_submitted, unsuccessful';
+const SCORE_WIDTH = 11;
 
 export function scoreWriter(db: DB) {
   const one = `(${Array(SCORE_WIDTH).fill('?').join(',')})`;
@@ -174,29 +174,30 @@ export function scoreWriter(db: DB) {
 }
 
 /**
- * Verdicts of earlier rounds of a scheme (those closing before `beforeClosesAt` that were evaluated
- * or published), from each round's counting evaluation, oldest round first:
- * [labId, analyteId, verdict] per row, for the performance history.
+ * Verdicts of earlier **published** rounds of a scheme (closing before `beforeClosesAt`), from each
+ * round's published evaluation, oldest round first: [labId, analyteId, verdict] per row, for the
+ * performance history. A lab has a row only for rounds it took part in and in which the analyte
+ * could be evaluated, so other rounds are skipped (DOMAIN.md §2).
  */
 export function iteratePreviousVerdicts(db: DB, schemeId: number, beforeClosesAt: number) {
   return db.$client
     .prepare(
       `select s.lab_id, s.analyte_id, s.verdict from eqa_analyte_scores s
          join eqa_rounds r on r.id = s.round_id
-        where r.scheme_id = ? and r.closes_at < ? and r.status in ('evaluated', 'published')
-          and s.evaluation_id = (select e.id from eqa_evaluations e where e.round_id = r.id and e.status in ('complete', 'published') order by e.version desc limit 1)
+         join eqa_evaluations e on e.id = s.evaluation_id and e.status = 'published'
+        where r.scheme_id = ? and r.closes_at < ? and r.status = 'published'
         order by r.closes_at, r.id`,
     )
     .raw(true)
     .iterate(schemeId, beforeClosesAt) as IterableIterator<[number, number, 'satisfactory' | 'unsatisfactory']>;
 }
 
-/** Previous rounds counted in the history (for the parameters record). */
+/** Previous (published) rounds counted in the history (for the parameters record). */
 export function previousRoundCodes(db: Conn, schemeId: number, beforeClosesAt: number): string[] {
   return db
     .select({ code: eqaRounds.code })
     .from(eqaRounds)
-    .where(and(eq(eqaRounds.schemeId, schemeId), lt(eqaRounds.closesAt, beforeClosesAt), inArray(eqaRounds.status, ['evaluated', 'published'])))
+    .where(and(eq(eqaRounds.schemeId, schemeId), lt(eqaRounds.closesAt, beforeClosesAt), eq(eqaRounds.status, 'published')))
     .orderBy(asc(eqaRounds.closesAt), asc(eqaRounds.id))
     .all()
     .map((r) => r.code);

@@ -57,9 +57,12 @@ export function evaluationResults(db: Conn, evaluationId: number, f: LabScopeFil
       scoreType: eqaResultEvaluations.scoreType,
       acceptable: eqaResultEvaluations.acceptable,
       classification: eqaResultEvaluations.classification,
+      reason: eqaResultEvaluations.reason,
+      reasonN: eqaResultEvaluations.reasonN,
     })
     .from(eqaResultEvaluations)
-    .innerJoin(eqaAssignedValues, eq(eqaAssignedValues.id, eqaResultEvaluations.assignedValueId))
+    // a result that could not be evaluated has no assigned value
+    .leftJoin(eqaAssignedValues, eq(eqaAssignedValues.id, eqaResultEvaluations.assignedValueId))
     .innerJoin(eqaSamples, eq(eqaSamples.id, eqaResultEvaluations.sampleId))
     .innerJoin(analytes, eq(analytes.id, eqaResultEvaluations.analyteId))
     .innerJoin(laboratories, eq(laboratories.id, eqaResultEvaluations.labId))
@@ -81,6 +84,7 @@ export function evaluationScores(db: Conn, evaluationId: number, f: LabScopeFilt
       analyteId: analytes.id,
       samples: eqaAnalyteScores.samples,
       acceptableCount: eqaAnalyteScores.acceptableCount,
+      notEvaluated: eqaAnalyteScores.notEvaluated,
       score: eqaAnalyteScores.score,
       verdict: eqaAnalyteScores.verdict,
       notSubmitted: eqaAnalyteScores.notSubmitted,
@@ -201,4 +205,47 @@ export function zBins(db: Conn, evaluationId: number, withinPath: string | null)
          where r.evaluation_id = ${evaluationId} and r.z is not null and g.path like ${`${withinPath ?? '/'}%`}
          group by bin order by bin`,
   );
+}
+
+/**
+ * Verdict changes between two evaluations of a round for the labs of a region subtree only (the
+ * re-evaluation diff as a city regulator may see it): count and the first `limit` items.
+ */
+export function scopedVerdictChanges(db: Conn, previousId: number, currentId: number, withinPath: string, limit: number) {
+  type Row = { lab: string; analyte: string; bv: string | null; bs: number | null; av: string | null; as_: number | null };
+  const rows = db.all<Row>(sql`
+    select l.code as lab, a.code as analyte, p.verdict as bv, p.score as bs, c.verdict as av, c.score as as_
+      from eqa_analyte_scores c
+      join laboratories l on l.id = c.lab_id join regions g on g.id = l.region_id join analytes a on a.id = c.analyte_id
+      left join eqa_analyte_scores p on p.evaluation_id = ${previousId} and p.lab_id = c.lab_id and p.analyte_id = c.analyte_id
+     where c.evaluation_id = ${currentId} and g.path like ${`${withinPath}%`}
+       and (p.id is null or p.verdict <> c.verdict or round(p.score, 9) <> round(c.score, 9))
+    union all
+    select l.code, a.code, p.verdict, p.score, null, null
+      from eqa_analyte_scores p
+      join laboratories l on l.id = p.lab_id join regions g on g.id = l.region_id join analytes a on a.id = p.analyte_id
+     where p.evaluation_id = ${previousId} and g.path like ${`${withinPath}%`}
+       and not exists (select 1 from eqa_analyte_scores c where c.evaluation_id = ${currentId} and c.lab_id = p.lab_id and c.analyte_id = p.analyte_id)
+     order by 1, 2`);
+  return {
+    changed: rows.length,
+    items: rows.slice(0, limit).map((r) => ({
+      lab: r.lab,
+      analyte: r.analyte,
+      before: r.bv !== null ? { verdict: r.bv, score: r.bs! } : null,
+      after: r.av !== null ? { verdict: r.av, score: r.as_! } : null,
+    })),
+  };
+}
+
+/** Results of an evaluation that were not evaluated, per sample × analyte × reason, within a scope. */
+export function notEvaluatedSamples(db: Conn, evaluationId: number, withinPath: string | null) {
+  return db.all<{ sample: string; analyte: string; reason: string | null; n: number | null; results: number }>(sql`
+    select s.code as sample, a.code as analyte, r.reason as reason, max(r.reason_n) as n, count(*) as results
+      from eqa_result_evaluations r
+      join eqa_samples s on s.id = r.sample_id join analytes a on a.id = r.analyte_id
+      join laboratories l on l.id = r.lab_id join regions g on g.id = l.region_id
+     where r.evaluation_id = ${evaluationId} and r.acceptable is null and g.path like ${`${withinPath ?? '/'}%`}
+     group by s.code, a.code, r.reason
+     order by a.code, s.ordinal`);
 }

@@ -59,9 +59,13 @@ export function schemeAnalytes(db: Conn, schemeId: number) {
       unit: analytes.unit,
       percent: eqaSchemeAnalytes.percent,
       absolute: eqaSchemeAnalytes.absolute,
+      limitForm: eqaSchemeAnalytes.limitForm,
+      threshold: eqaSchemeAnalytes.threshold,
       minScore: eqaSchemeAnalytes.minScore,
       teaPercent: analytes.teaPercent,
       teaAbsolute: analytes.teaAbsolute,
+      teaForm: analytes.teaForm,
+      teaAbsoluteAtOrBelow: analytes.teaAbsoluteAtOrBelow,
     })
     .from(eqaSchemeAnalytes)
     .innerJoin(analytes, eq(analytes.id, eqaSchemeAnalytes.analyteId))
@@ -137,14 +141,23 @@ export function isEnrolled(db: Conn, schemeId: number, labId: number): boolean {
     .get();
 }
 
-/** Laboratories that take part in a round of the scheme (enrolled, not withdrawn before it opened). */
-export function participantLabs(db: Conn, schemeId: number, opensAt: number) {
+/**
+ * Laboratories that take part in a round of the scheme: enrolled before it closed (a lab enrolled
+ * later is not a non-submitter of it) and not withdrawn before it opened.
+ */
+export function participantLabs(db: Conn, schemeId: number, opensAt: number, closesAt: number) {
   return db
     .select({ id: laboratories.id, code: laboratories.code, name: laboratories.name, regionPath: regions.path })
     .from(eqaEnrollments)
     .innerJoin(laboratories, eq(laboratories.id, eqaEnrollments.labId))
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
-    .where(and(eq(eqaEnrollments.schemeId, schemeId), or(isNull(eqaEnrollments.withdrawnAt), sql`${eqaEnrollments.withdrawnAt} > ${opensAt}`)))
+    .where(
+      and(
+        eq(eqaEnrollments.schemeId, schemeId),
+        sql`${eqaEnrollments.enrolledAt} <= ${closesAt}`,
+        or(isNull(eqaEnrollments.withdrawnAt), sql`${eqaEnrollments.withdrawnAt} > ${opensAt}`),
+      ),
+    )
     .orderBy(asc(laboratories.code))
     .all();
 }

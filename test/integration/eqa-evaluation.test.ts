@@ -79,7 +79,7 @@ describe('assigned values', () => {
     const god = rows.find((r) => r.lab === GD_LABS[10])!;
     expect(hk).toMatchObject({ peerGroup: 'hexokinase', source: 'peer_robust_mean', n: 10 });
     expect(god).toMatchObject({ peerGroup: '*', source: 'all_robust_mean', n: 15 });
-    expect(hk.assignedValue).toBeLessThan(god.assignedValue);
+    expect(hk.assignedValue).toBeLessThan(god.assignedValue!);
   });
 
   it('σpt from the allowable error makes |z| ≤ 2 coincide with "acceptable"', () => {

@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import type { labHistory, labRoundReport, sampleHistogram, youdenPlot } from '@/lib/services/eqa/reports';
+import { reportDecimals } from '@/lib/stats';
 import { ValueHistogram } from './histogram';
 import { YoudenPlot } from './youden-plot';
 import { ZScoreChart } from './z-chart';
@@ -8,6 +9,23 @@ import { ZScoreChart } from './z-chart';
 type Report = ReturnType<typeof labRoundReport>;
 
 const num = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? '—' : Number(v.toPrecision(digits)).toString());
+
+type Sample = Report['analytes'][number]['samples'][number];
+
+/** Deviation and allowed deviation with as many decimals as the verdict needs (never "0.20 > 0.20"). */
+function deviationText(s: Sample): string {
+  if (s.deviation === null || s.allowed === null || s.acceptable === null) return '—';
+  const d = reportDecimals(s.deviation, s.allowed, s.acceptable);
+  const sign = s.deviation > 0 ? '+' : s.deviation < 0 ? '−' : '';
+  return `${sign}${Math.abs(s.deviation).toFixed(d)} (±${s.allowed.toFixed(d)})`;
+}
+
+/** The acceptable range, with the decimals of the deviation so it agrees with the verdict. */
+function rangeText(s: Sample): string {
+  if (s.lower === null || s.upper === null) return '—';
+  const d = s.deviation !== null && s.allowed !== null && s.acceptable !== null ? Math.max(reportDecimals(s.deviation, s.allowed, s.acceptable), 2) : 2;
+  return `${s.lower.toFixed(d)} – ${s.upper.toFixed(d)}`;
+}
 
 /** A lab's printable report for one round: the results table, then the charts for a chosen analyte. */
 export async function LabReport({
@@ -49,7 +67,7 @@ export async function LabReport({
                 <th>{t('report.value')}</th>
                 <th>{t('report.assigned')}</th>
                 <th>{t('report.limits')}</th>
-                <th>{t('report.deviationPct')}</th>
+                <th>{t('report.deviation')}</th>
                 <th>{t('report.z')}</th>
                 <th>{t('report.peerGroup')}</th>
                 <th>{t('report.result')}</th>
@@ -86,11 +104,19 @@ export async function LabReport({
                       <td>{s.sample}</td>
                       <td>{s.value === null ? <span className="italic text-slate-500">{t('report.noResult')}</span> : num(s.value)}</td>
                       <td>{num(s.assignedValue)}</td>
-                      <td className="whitespace-nowrap">{s.lower !== null ? `${num(s.lower)} – ${num(s.upper)}` : '—'}</td>
-                      <td>{s.percentDeviation === null ? '—' : `${(Math.abs(s.percentDeviation) < 0.05 ? 0 : s.percentDeviation).toFixed(1)}%`}</td>
+                      <td className="whitespace-nowrap">{rangeText(s)}</td>
+                      <td className="whitespace-nowrap">
+                        {deviationText(s)}
+                        {s.percentDeviation !== null && <div className="text-xs text-slate-500">{`${(Math.abs(s.percentDeviation) < 0.05 ? 0 : s.percentDeviation).toFixed(1)}%`}</div>}
+                      </td>
                       <td className="whitespace-nowrap">
                         {s.z === null ? '—' : s.z.toFixed(2)}
                         {s.scoreType === 'z_prime' && <span className="ml-1 text-xs text-slate-500">z′</span>}
+                        {s.uNegligible === false && (
+                          <span className="badge-amber ml-1" title={t('report.uNotNegligible')} data-testid={`u-flag-${a.code}-${s.sample}`}>
+                            {t('report.uFlag')}
+                          </span>
+                        )}
                       </td>
                       <td className="text-xs">
                         {s.peerGroup === null ? '—' : s.source === 'reference' ? t('source.reference') : s.peerGroup === '*' ? t('source.allMethods') : s.peerGroup}
@@ -99,6 +125,15 @@ export async function LabReport({
                       <td>
                         {s.value === null ? (
                           <span className="badge-slate">{t('report.missing')}</span>
+                        ) : s.acceptable === null ? (
+                          <span data-testid={`not-evaluated-${a.code}-${s.sample}`}>
+                            <span className="badge-slate">{t('report.notEvaluated')}</span>
+                            {s.reason && (
+                              <span className="block text-xs text-slate-600">
+                                {t(`report.reasons.${s.reason as 'too_few_results'}`, { n: s.reasonN ?? 0, min: report.scheme.minPeerGroupSize })}
+                              </span>
+                            )}
+                          </span>
                         ) : s.acceptable ? (
                           <span className="badge-green">{t('report.acceptable')}</span>
                         ) : (
@@ -106,8 +141,9 @@ export async function LabReport({
                         )}
                         {i === a.samples.length - 1 && (
                           <div className="mt-1">
-                            <span className={a.verdict === 'satisfactory' ? 'badge-green' : 'badge-red'} data-testid={`verdict-${a.code}`}>
-                              {t(`verdict.${a.verdict}`)} · {num(a.score, 3)}%
+                            <span className={a.verdict === 'satisfactory' ? 'badge-green' : a.verdict === 'not_evaluated' ? 'badge-slate' : 'badge-red'} data-testid={`verdict-${a.code}`}>
+                              {t(`verdict.${a.verdict}`)}
+                              {a.score !== null && ` · ${num(a.score, 3)}%`}
                             </span>
                             {a.unsuccessful && <span className="badge-red ml-1">{t('verdict.unsuccessful')}</span>}
                           </div>

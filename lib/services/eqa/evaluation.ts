@@ -37,9 +37,23 @@ import {
 } from '@/db/queries/eqa-evaluation';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
-import { roundForDecision, type AllowableSpec, type RoundVerdict } from '@/lib/stats';
+import { limitRangesOf, schemeScoresInOrder, setUnsuccessful, type LimitRangeRow } from '@/db/queries/eqa-limits';
+import { performanceHistory, roundForDecision, type AllowableSpec, type ConcentrationRange, type LimitForm, type RoundVerdict } from '@/lib/stats';
 import { assertManagesScheme, effectiveStatus, loadRound, type ClockOptions } from './access';
-import { ALGORITHM_VERSION, collectSubmissions, evaluateColumns, historyKey, zClass, type EngineAnalyte, type EngineOutput, type SubmissionColumns } from './engine';
+import {
+  ALGORITHM_VERSION,
+  RESULT_GRADED,
+  RESULT_IGNORED,
+  collectSubmissions,
+  evaluateColumns,
+  historyKey,
+  reasonCode,
+  zClass,
+  type EngineAnalyte,
+  type EngineLimits,
+  type EngineOutput,
+  type SubmissionColumns,
+} from './engine';
 import { publishHooks } from './hooks';
 
 /** Items listed in a diff (counts are always complete). */
@@ -54,12 +68,37 @@ export interface EvaluateOptions extends ClockOptions {
   evaluationId?: number;
 }
 
-/** The grading limits of a scheme analyte: the scheme's override, else the catalogue's TEa. */
-export function specOf(a: { percent: number | null; absolute: number | null; teaPercent: number | null; teaAbsolute: number | null }): AllowableSpec {
-  const override = a.percent != null || a.absolute != null;
-  const percent = override ? a.percent : a.teaPercent;
-  const absolute = override ? a.absolute : a.teaAbsolute;
-  return { ...(percent != null ? { percent } : {}), ...(absolute != null ? { absolute } : {}) };
+type Num = number | null;
+
+/** An AllowableSpec from stored columns (percent, absolute, form, threshold), or null when neither limit is set. */
+export function specFrom(percent: Num, absolute: Num, form: LimitForm | null, threshold: Num): AllowableSpec | null {
+  if (percent == null && absolute == null) return null;
+  return {
+    ...(percent != null ? { percent } : {}),
+    ...(absolute != null ? { absolute } : {}),
+    ...(form ? { form } : {}),
+    ...(threshold != null ? { threshold } : {}),
+  };
+}
+
+/**
+ * The grading limits of a scheme analyte: the scheme's override (with its form) when it sets one;
+ * else the catalogue's concentration ranges when the analyte has them, with its flat TEa (and form:
+ * WS/T threshold or CLIA greater-of) outside them.
+ */
+export function limitsOf(
+  a: { percent: Num; absolute: Num; limitForm: LimitForm | null; threshold: Num; teaPercent: Num; teaAbsolute: Num; teaForm: LimitForm | null; teaAbsoluteAtOrBelow: Num },
+  ranges: readonly LimitRangeRow[] = [],
+): EngineLimits {
+  const override = specFrom(a.percent, a.absolute, a.limitForm, a.threshold);
+  if (override) return { ranges: [], spec: override };
+  const catalogue = specFrom(a.teaPercent, a.teaAbsolute, a.teaForm, a.teaAbsoluteAtOrBelow);
+  const asRanges: ConcentrationRange[] = [];
+  for (const r of ranges) {
+    const spec = specFrom(r.percent, r.absolute, r.form, r.threshold);
+    if (spec) asRanges.push({ from: r.fromValue, to: r.toValue, spec });
+  }
+  return { ranges: asRanges, spec: catalogue };
 }
 
 function digestOf(params: unknown, cols: SubmissionColumns, refs: unknown): string {
@@ -89,13 +128,19 @@ function evaluableRound(db: DB, actor: Actor, roundCode: string, now: number, ow
 
 function evaluationParameters(db: DB, r: ReturnType<typeof loadRound>) {
   const scheme = r.scheme;
-  const analytes: EngineAnalyte[] = schemeAnalytes(db, scheme.id).map((a) => ({ id: a.analyteId, code: a.code, spec: specOf(a), minScore: a.minScore ?? scheme.minRoundScore }));
+  const roundAnalytes = r.round.analytes ? new Set(r.round.analytes) : null;
+  const rows = schemeAnalytes(db, scheme.id).filter((a) => !roundAnalytes || roundAnalytes.has(a.code));
+  const ranges = limitRangesOf(
+    db,
+    rows.map((a) => a.analyteId),
+  );
+  const analytes: EngineAnalyte[] = rows.map((a) => ({ id: a.analyteId, code: a.code, limits: limitsOf(a, ranges.get(a.analyteId)), minScore: a.minScore ?? scheme.minRoundScore }));
   const parameters = {
     sigmaPtSource: scheme.sigmaPtSource,
     peerGrouping: scheme.peerGrouping,
     minPeerGroupSize: scheme.minPeerGroupSize,
     minRoundScore: scheme.minRoundScore,
-    analytes: analytes.map((a) => ({ code: a.code, spec: a.spec, minScore: a.minScore })),
+    analytes: analytes.map((a) => ({ code: a.code, limits: a.limits, minScore: a.minScore })),
     historyRounds: previousRoundCodes(db, scheme.id, r.round.closesAt),
   };
   return { analytes, parameters };
@@ -157,7 +202,7 @@ export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }
     const samples = roundSamples(db, r.round.id);
     const refRows = roundReferenceValues(db, r.round.id);
     const references = new Map(refRows.map((x) => [`${x.sampleId}:${x.analyteId}`, { value: x.value, uncertainty: x.uncertainty }]));
-    const participants = participantLabs(db, scheme.id, r.round.opensAt);
+    const participants = participantLabs(db, scheme.id, r.round.opensAt, r.round.closesAt);
     const history = new Map<number, RoundVerdict[]>();
     for (const [labId, analyteId, verdict] of iteratePreviousVerdicts(db, scheme.id, r.round.closesAt)) {
       const k = historyKey(labId, analyteId);
@@ -197,31 +242,34 @@ export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }
       for (let i = 0; i < cols.n; i++) {
         // inside the transaction the progress row cannot be seen by others: report to the caller only
         if (i % step === 0) opts.onProgress?.(0.6 + (0.35 * i) / cols.n);
+        const status = res.status[i];
+        if (status === RESULT_IGNORED) continue;
         const ai = res.assignedIndex[i];
-        if (ai < 0) continue;
         const z = res.z[i];
-        const pct = res.percentDeviation[i];
+        const num = (x: number) => (Number.isNaN(x) ? null : x);
         w.add([
           evaluation.id,
           cols.id[i],
           cols.lab[i],
           cols.sample[i],
           cols.analyte[i],
-          ids[ai],
+          ai >= 0 ? ids[ai] : null,
           cols.value[i],
-          res.deviation[i],
-          Number.isNaN(pct) ? null : pct,
-          res.allowed[i],
-          Number.isNaN(z) ? null : z,
+          num(res.deviation[i]),
+          num(res.percentDeviation[i]),
+          num(res.allowed[i]),
+          num(z),
           res.scoreType[i] === 0 ? 'z' : res.scoreType[i] === 1 ? 'z_prime' : null,
-          res.acceptable[i],
+          status === RESULT_GRADED ? res.acceptable[i] : null,
           zClass(z),
+          reasonCode(res.reason[i]),
+          status === RESULT_GRADED ? null : res.reasonN[i],
         ]);
       }
       w.flush();
       const sw = scoreWriter(db);
       for (const s of out.scores) {
-        sw.add([evaluation.id, r.round.id, s.labId, s.analyteId, s.samples, s.acceptableCount, s.score, s.verdict, s.notSubmitted ? 1 : 0, s.unsuccessful ? 1 : 0]);
+        sw.add([evaluation.id, r.round.id, s.labId, s.analyteId, s.samples, s.acceptableCount, s.notEvaluated, s.score, s.verdict, s.notSubmitted ? 1 : 0, s.unsuccessful ? 1 : 0]);
       }
       sw.flush();
       if (previous && previous.status === 'complete') setEvaluationStatus(db, previous.id, 'superseded');
@@ -257,6 +305,7 @@ export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }
       scores: out.scores.length,
       unsatisfactory: out.scores.filter((s) => s.verdict === 'unsatisfactory').length,
       unsuccessful: out.scores.filter((s) => s.unsuccessful).length,
+      notEvaluated: countNotEvaluated(out),
       inputDigest,
       diff,
     };
@@ -264,6 +313,12 @@ export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }
     failEvaluation(db, evaluation.id, (e as Error).message, now + (Date.now() - t0));
     throw e;
   }
+}
+
+function countNotEvaluated(out: EngineOutput): number {
+  let n = 0;
+  for (let i = 0; i < out.results.status.length; i++) if (out.results.status[i] === 1) n++;
+  return n;
 }
 
 interface CodeMaps {
@@ -336,11 +391,13 @@ export function publishRound(db: DB, actor: Actor, input: { roundCode: string },
     const r = loadRound(tx, String(input.roundCode ?? ''));
     assertManagesScheme(actor, r.regionPath, 'eqaRound.evaluate');
     if (r.round.status === 'published') throw AppError.conflict(`Round ${r.round.code} is already published`);
+    if (runningEvaluation(tx, r.round.id, now - STALE_RUNNING_MS)) throw AppError.conflict(`Round ${r.round.code} is being evaluated: publish it when the evaluation has finished`);
     if (r.round.status !== 'evaluated') throw AppError.conflict(`Round ${r.round.code} has not been evaluated`);
     const ev = latestCompleteEvaluation(tx, r.round.id);
     if (!ev || ev.status !== 'complete') throw AppError.conflict(`Round ${r.round.code} has no complete evaluation`);
     setEvaluationStatus(tx, ev.id, 'published');
     setRoundStatus(tx, r.round.id, 'published', { publishedAt: now });
+    const recomputed = recomputeUnsuccessful(db, r.scheme.id);
     insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
@@ -348,7 +405,7 @@ export function publishRound(db: DB, actor: Actor, input: { roundCode: string },
       entityType: 'eqa_round',
       entityId: r.round.id,
       regionId: r.scheme.regionId,
-      details: { round: r.round.code, evaluation: ev.version, inputDigest: ev.inputDigest },
+      details: { round: r.round.code, evaluation: ev.version, inputDigest: ev.inputDigest, unsuccessfulChanged: recomputed },
       at: now,
     });
     return { round: r.round.code, roundId: r.round.id, evaluationVersion: ev.version, regionId: r.scheme.regionId };
@@ -364,6 +421,43 @@ export function publishRound(db: DB, actor: Actor, input: { roundCode: string },
     }
   }
   return { round: result.round, evaluationVersion: result.evaluationVersion, status: 'published' as const };
+}
+
+/**
+ * Recompute the "unsuccessful" flag of every evaluated or published round of a scheme from the
+ * published verdicts before it (DOMAIN.md §2): run after each publication, so a round published
+ * late (or out of order) updates the rounds after it. A round's own verdict completes its pattern
+ * even before it is published (its flag is then provisional). Returns how many flags changed.
+ */
+export function recomputeUnsuccessful(db: DB, schemeId: number): number {
+  // per lab × analyte: the published verdicts so far, in round order
+  const published = new Map<number, RoundVerdict[]>();
+  const set: number[] = [];
+  const clear: number[] = [];
+  let roundId = -1;
+  let pending: [number, RoundVerdict][] = [];
+  const flush = () => {
+    for (const [k, v] of pending) {
+      const list = published.get(k);
+      if (list) list.push(v);
+      else published.set(k, [v]);
+    }
+    pending = [];
+  };
+  for (const [id, rId, isPublished, labId, analyteId, verdict, unsuccessful] of schemeScoresInOrder(db, schemeId)) {
+    if (rId !== roundId) {
+      flush();
+      roundId = rId;
+    }
+    const k = historyKey(labId, analyteId);
+    const history = performanceHistory([...(published.get(k) ?? []).slice(-2), verdict]);
+    const now = history[history.length - 1].unsuccessful;
+    if (now !== !!unsuccessful) (now ? set : clear).push(id);
+    if (isPublished) pending.push([k, verdict]);
+  }
+  setUnsuccessful(db, set, true);
+  setUnsuccessful(db, clear, false);
+  return set.length + clear.length;
 }
 
 function reservedEvaluation(db: DB, roundId: number, id: number) {

@@ -6,6 +6,8 @@ import { currentEvaluation, evaluationsOfRound, participantLabs, roundSamples, s
 import {
   evaluationAssignedValues,
   evaluationResults,
+  notEvaluatedSamples,
+  scopedVerdictChanges,
   evaluationScores,
   labScoreHistory,
   labZHistory,
@@ -19,6 +21,22 @@ import { can, type Actor } from '@/lib/auth/core';
 import { toCsv } from '@/lib/csv';
 import { AppError } from '@/lib/errors';
 import { assertLabReadable, assertRoundVisible, effectiveStatus, loadRound, type ClockOptions, type LoadedRound } from './access';
+
+/** A graded result's verdict: the allowable-limit decision, or not evaluated. */
+export type ResultVerdict = 'acceptable' | 'not_acceptable' | 'not_evaluated';
+
+export function resultVerdict(acceptable: boolean | null): ResultVerdict {
+  return acceptable === null ? 'not_evaluated' : acceptable ? 'acceptable' : 'not_acceptable';
+}
+
+/** Why a result was not evaluated, in English (the API's `reason`; pages translate the code). */
+export function reasonText(reason: string | null, n: number | null, minGroupSize: number): string | null {
+  if (reason === 'too_few_results') {
+    return `Not evaluated: ${n ?? 0} result(s) from all methods, fewer than the scheme's minimum group size of ${minGroupSize}, and no reference value`;
+  }
+  if (reason === 'no_limit') return 'Not evaluated: no allowable limit applies at the assigned value';
+  return reason;
+}
 
 interface Resolved {
   r: LoadedRound;
@@ -58,8 +76,9 @@ function resolve(db: Conn, actor: Actor, roundCode: string, labCode?: string | n
 
 /** `GET /api/v1/eqa/rounds/{code}/results?lab=` in the shape of the API contract. */
 export function getRoundResults(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null }) {
-  const { evaluation, filter, lab } = resolve(db, actor, input.roundCode, input.labCode);
+  const { r, evaluation, filter, lab } = resolve(db, actor, input.roundCode, input.labCode);
   const withLab = !lab;
+  const min = r.scheme.minPeerGroupSize;
   const results = evaluationResults(db, evaluation.id, filter).map((x) => ({
     ...(withLab ? { lab: x.lab } : {}),
     sample: x.sample,
@@ -74,15 +93,20 @@ export function getRoundResults(db: Conn, actor: Actor, input: { roundCode: stri
     percentDeviation: x.percentDeviation,
     allowed: x.allowed,
     acceptable: x.acceptable,
+    verdict: resultVerdict(x.acceptable),
+    reason: reasonText(x.reason, x.reasonN, min),
     classification: x.classification,
     peerGroup: x.peerGroup,
     source: x.source,
     n: x.n,
+    uNegligible: x.uNegligible,
   }));
   const analytes = evaluationScores(db, evaluation.id, filter).map((s) => ({
     ...(withLab ? { lab: s.lab } : {}),
     analyte: s.analyte,
     score: s.score,
+    samples: s.samples,
+    notEvaluated: s.notEvaluated,
     verdict: s.notSubmitted ? ('not_submitted' as const) : s.verdict,
     notSubmitted: s.notSubmitted,
     unsuccessful: s.unsuccessful,
@@ -104,10 +128,12 @@ export function labRoundReport(db: Conn, actor: Actor, input: { roundCode: strin
       nameEn: a.nameEn,
       nameZh: a.nameZh,
       unit: a.unit,
-      score: s?.score ?? 0,
-      verdict: s?.verdict ?? 'unsatisfactory',
-      notSubmitted: s?.notSubmitted ?? true,
+      // no score row: nothing of this analyte could be evaluated for the lab (it does not count)
+      score: s?.score ?? null,
+      verdict: s ? s.verdict : ('not_evaluated' as const),
+      notSubmitted: s?.notSubmitted ?? !results.some((y) => y.analyte === a.code),
       unsuccessful: s?.unsuccessful ?? false,
+      notEvaluated: s?.notEvaluated ?? samples.length,
       samples: samples.map((smp) => {
         const x = results.find((y) => y.analyte === a.code && y.sample === smp.code);
         return {
@@ -117,13 +143,19 @@ export function labRoundReport(db: Conn, actor: Actor, input: { roundCode: strin
           instrument: x?.instrument ?? null,
           assignedValue: x?.assignedValue ?? null,
           allowed: x?.allowed ?? null,
-          lower: x && x.allowed !== null ? x.assignedValue - x.allowed : null,
-          upper: x && x.allowed !== null ? x.assignedValue + x.allowed : null,
+          lower: x && x.allowed !== null && x.assignedValue !== null ? x.assignedValue - x.allowed : null,
+          upper: x && x.allowed !== null && x.assignedValue !== null ? x.assignedValue + x.allowed : null,
+          deviation: x?.deviation ?? null,
           percentDeviation: x?.percentDeviation ?? null,
           z: x?.z ?? null,
           scoreType: x?.scoreType ?? null,
           classification: x?.classification ?? null,
-          acceptable: x?.acceptable ?? false,
+          // a missing result of an evaluable sample is not acceptable; of an unevaluable one, not evaluated
+          acceptable: x ? x.acceptable : s && s.samples + (s.notEvaluated ?? 0) > 0 ? false : null,
+          verdict: x ? resultVerdict(x.acceptable) : ('missing' as const),
+          reason: x?.reason ?? null,
+          reasonN: x?.reasonN ?? null,
+          uNegligible: x?.uNegligible ?? null,
           peerGroup: x?.peerGroup ?? null,
           source: x?.source ?? null,
           n: x?.n ?? null,
@@ -133,7 +165,7 @@ export function labRoundReport(db: Conn, actor: Actor, input: { roundCode: strin
   });
   return {
     round: { code: r.round.code, status: r.round.status, opensAt: r.round.opensAt, closesAt: r.round.closesAt, publishedAt: r.round.publishedAt },
-    scheme: { code: r.scheme.code, name: r.scheme.name, nameEn: r.scheme.nameEn, minRoundScore: r.scheme.minRoundScore },
+    scheme: { code: r.scheme.code, name: r.scheme.name, nameEn: r.scheme.nameEn, minRoundScore: r.scheme.minRoundScore, minPeerGroupSize: r.scheme.minPeerGroupSize },
     lab,
     evaluation: { version: evaluation.version, status: evaluation.status, algorithmVersion: evaluation.algorithmVersion, finishedAt: evaluation.finishedAt },
     samples: samples.map((s) => s.code),
@@ -156,8 +188,8 @@ export function sampleHistogram(db: Conn, actor: Actor, input: { roundCode: stri
     values,
     labValue: own?.value ?? null,
     assignedValue: own?.assignedValue ?? null,
-    lower: own && own.allowed !== null ? own.assignedValue - own.allowed : null,
-    upper: own && own.allowed !== null ? own.assignedValue + own.allowed : null,
+    lower: own && own.allowed !== null && own.assignedValue !== null ? own.assignedValue - own.allowed : null,
+    upper: own && own.allowed !== null && own.assignedValue !== null ? own.assignedValue + own.allowed : null,
   };
 }
 
@@ -201,7 +233,7 @@ export function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode:
   assertRoundVisible(db, actor, r);
   const withinPath = actor.role === 'admin' ? null : actor.regionPath;
   const inScope = (p: string) => !withinPath || p.startsWith(withinPath);
-  const participants = participantLabs(db, r.scheme.id, r.round.opensAt).filter((p) => inScope(p.regionPath));
+  const participants = participantLabs(db, r.scheme.id, r.round.opensAt, r.round.closesAt).filter((p) => inScope(p.regionPath));
   const analytes = schemeAnalytes(db, r.scheme.id);
   const evaluations = evaluationsOfRound(db, r.round.id);
   const evaluation = currentEvaluation(db, r.round.id);
@@ -212,7 +244,17 @@ export function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode:
     samples: roundSamples(db, r.round.id).map((s) => s.code),
     analytes: analytes.map((a) => ({ code: a.code, unit: a.unit })),
     participants: participants.length,
-    evaluations: evaluations.map((e) => ({ id: e.id, version: e.version, status: e.status, progress: e.progress, startedAt: e.startedAt, finishedAt: e.finishedAt, inputDigest: e.inputDigest, algorithmVersion: e.algorithmVersion, diff: e.diff as EvaluationDiff | null })),
+    evaluations: evaluations.map((e) => ({
+      id: e.id,
+      version: e.version,
+      status: e.status,
+      progress: e.progress,
+      startedAt: e.startedAt,
+      finishedAt: e.finishedAt,
+      inputDigest: e.inputDigest,
+      algorithmVersion: e.algorithmVersion,
+      diff: scopedDiff(db, e.diff as EvaluationDiff | null, e.id, evaluations, withinPath),
+    })),
   };
   if (!evaluation) {
     const submitted = new Map(submittedLabCounts(db, r.round.id).map((x) => [x.analyteId, x.labs]));
@@ -232,16 +274,29 @@ export function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode:
     evaluation: { version: evaluation.version, status: evaluation.status },
     participation: perAnalyte,
     zDistribution: zBins(db, evaluation.id, withinPath),
+    notEvaluated: notEvaluatedSamples(db, evaluation.id, withinPath).map((x) => ({ ...x, text: reasonText(x.reason, x.n, r.scheme.minPeerGroupSize) })),
     failed: scores.filter((s) => s.verdict === 'unsatisfactory').map((s) => ({ lab: s.lab, labName: s.labName, analyte: s.analyte, score: s.score, notSubmitted: s.notSubmitted, unsuccessful: s.unsuccessful })),
     assignedValues: evaluationAssignedValues(db, evaluation.id),
   };
+}
+
+/**
+ * An evaluation's stored diff as a regulator may read it: the verdict changes are recomputed from
+ * the scores of the two evaluations, within the reader's region subtree, so a city regulator never
+ * sees other cities' labs (issue 10). Assigned values are per sample and carry no lab.
+ */
+function scopedDiff(db: Conn, diff: EvaluationDiff | null, evaluationId: number, all: { id: number; version: number }[], withinPath: string | null): EvaluationDiff | null {
+  if (!diff || !withinPath || !diff.verdicts || diff.previousVersion == null) return diff;
+  const previous = all.find((e) => e.version === diff.previousVersion);
+  if (!previous) return { ...diff, verdicts: { changed: 0, items: [] } };
+  return { ...diff, verdicts: scopedVerdictChanges(db, previous.id, evaluationId, withinPath, 200) };
 }
 
 export interface EvaluationDiff {
   previousVersion: number | null;
   inputsChanged: boolean | null;
   assignedValues: { changed: number; items: { sample: string; analyte: string; peerGroup: string; before: { assignedValue: number } | null; after: { assignedValue: number } | null }[] } | null;
-  verdicts: { changed: number; items: { lab: string; analyte: string; before: { verdict: string; score: number } | null; after: { verdict: string; score: number } }[] } | null;
+  verdicts: { changed: number; items: { lab: string; analyte: string; before: { verdict: string; score: number } | null; after: { verdict: string; score: number } | null }[] } | null;
   notes?: string[];
   notesTotal?: number;
   error?: string;
@@ -270,6 +325,7 @@ export const ROUND_CSV_COLUMNS = [
   'percent_deviation',
   'allowed',
   'acceptable',
+  'not_evaluated_reason',
   'analyte_score',
   'analyte_verdict',
   'unsuccessful',
@@ -304,14 +360,15 @@ export function roundCsv(db: Conn, actor: Actor, input: { roundCode: string }): 
       x.deviation,
       x.percentDeviation,
       x.allowed,
-      x.acceptable ? 'yes' : 'no',
+      x.acceptable === null ? 'not evaluated' : x.acceptable ? 'yes' : 'no',
+      reasonText(x.reason, x.reasonN, r.scheme.minPeerGroupSize) ?? '',
       s?.score,
       s?.verdict,
       s?.unsuccessful ? 'yes' : 'no',
     ];
   });
   for (const s of scores.values()) {
-    if (s.notSubmitted) rows.push([r.round.code, s.lab, s.labName, s.analyte, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 'no', 0, 'not_submitted', s.unsuccessful ? 'yes' : 'no']);
+    if (s.notSubmitted) rows.push([r.round.code, s.lab, s.labName, s.analyte, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 'no', '', 0, 'not_submitted', s.unsuccessful ? 'yes' : 'no']);
   }
   return toCsv(ROUND_CSV_COLUMNS, rows);
 }

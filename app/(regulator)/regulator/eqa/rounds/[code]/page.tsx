@@ -160,6 +160,38 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
             </section>
           </div>
 
+          {rep.notEvaluated.length > 0 && (
+            <section className="card" data-testid="eqa-not-evaluated">
+              <h2 className="mb-1 font-semibold">{t('regulator.notEvaluatedTitle', { n: rep.notEvaluated.length })}</h2>
+              <p className="mb-2 text-xs text-slate-500">{t('regulator.notEvaluatedHelp')}</p>
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th>{t('report.analyte')}</th>
+                    <th>{t('report.sample')}</th>
+                    <th>{t('regulator.results')}</th>
+                    <th>{t('report.result')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rep.notEvaluated.map((x) => (
+                    <tr key={`${x.analyte}-${x.sample}-${x.reason}`} data-testid={`not-evaluated-${x.analyte}-${x.sample}`}>
+                      <td>{x.analyte}</td>
+                      <td>{x.sample}</td>
+                      <td>{x.results}</td>
+                      <td>
+                        <span className="badge-slate">{t('report.notEvaluated')}</span>{' '}
+                        <span className="text-xs text-slate-600">
+                          {x.reason ? t(`report.reasons.${x.reason as 'too_few_results'}`, { n: x.n ?? 0, min: rep.scheme.minPeerGroupSize }) : ''}
+                        </span>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </section>
+          )}
+
           <section className="card">
             <h2 className="mb-2 font-semibold">{t('regulator.assignedValues')}</h2>
             <div className="max-h-96 overflow-auto">
@@ -225,7 +257,8 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
                   <ul className="ml-4 list-disc text-xs">
                     {e.diff.verdicts.items.slice(0, 20).map((v, i) => (
                       <li key={i}>
-                        {v.lab} {v.analyte}: {v.before ? `${t(`verdict.${v.before.verdict}` as 'verdict.satisfactory')} ${num(v.before.score, 3)}%` : '—'} → {t(`verdict.${v.after.verdict}` as 'verdict.satisfactory')} {num(v.after.score, 3)}%
+                        {v.lab} {v.analyte}: {v.before ? `${t(`verdict.${v.before.verdict}` as 'verdict.satisfactory')} ${num(v.before.score, 3)}%` : '—'} →{' '}
+                        {v.after ? `${t(`verdict.${v.after.verdict}` as 'verdict.satisfactory')} ${num(v.after.score, 3)}%` : t('verdict.not_evaluated')}
                       </li>
                     ))}
                   </ul>
