@@ -39,6 +39,8 @@ export interface IqcOptions {
   levels?: number;
   /** half-range of the values around 100 and 200 (alternating ±): CV ≈ spread % at level 1 */
   spread?: number;
+  /** measure on exactly these days instead (coverage is then ignored) */
+  days?: string[];
 }
 
 /** The working days (national calendar of the database: 2026 holidays and make-up days seeded) of
@@ -63,8 +65,8 @@ export function addIqc(db: DB, lab: number, analyte: number, o: IqcOptions = {})
       .returning()
       .get(),
   );
-  const days = workingDays90(db);
-  const keep = Math.round(days.length * coverage);
+  const days = o.days ?? workingDays90(db);
+  const keep = o.days ? days.length : Math.round(days.length * coverage);
   days.slice(days.length - keep).forEach((day, k) => {
     const at = startOfDay(day) + 9 * HOUR;
     const run = db

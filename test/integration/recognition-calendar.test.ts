@@ -1,0 +1,140 @@
+// The working calendar regulators keep: China's 2026 arrangement seeded (国务院办公厅关于2026年部分
+// 节假日安排的通知, 2025-11-04), regional entries over national ones, who may change what (audited), and
+// the IQC coverage criterion counting the calendar's working days.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSeededTestDb } from '../support/db';
+import { findEligibility, type CriterionLine } from '@/db/queries/recognition';
+import { listAudit } from '@/db/queries/audit';
+import { addCalendarEntry, calendarPage, removeCalendarEntry, workCalendarForPath } from '@/lib/services/recognition/calendar';
+import { computeEligibility } from '@/lib/services/recognition/eligibility';
+import { createPolicyVersion } from '@/lib/services/recognition/policy';
+import { addDays, isWorkingDay } from '@/lib/calendar';
+import { AppError } from '@/lib/errors';
+import { NOW, TODAY, addEqa, addIqc, analyteId, labId } from './recognition-fixtures';
+
+let t: ReturnType<typeof createSeededTestDb>;
+beforeAll(() => {
+  t = createSeededTestDb();
+});
+afterAll(() => t.close());
+
+const GZ = '/100000/440000/440100/';
+const HZ = '/100000/330000/330100/';
+const codeOf = (fn: () => unknown) => {
+  try {
+    fn();
+    return 'ok';
+  } catch (e) {
+    if (e instanceof AppError) return e.code;
+    throw e;
+  }
+};
+
+describe('the national 2026 calendar is seeded', () => {
+  it.each([
+    // [day, working, why]
+    ['2026-01-01', false, 'New Year (Thursday)'],
+    ['2026-01-04', true, 'Sunday worked for New Year'],
+    ['2026-02-14', true, 'Saturday worked for the Spring Festival'],
+    ['2026-02-16', false, 'Spring Festival (Monday)'],
+    ['2026-02-23', false, 'Spring Festival, last day (Monday)'],
+    ['2026-02-28', true, 'Saturday worked for the Spring Festival'],
+    ['2026-04-06', false, 'Qingming (Monday)'],
+    ['2026-05-05', false, 'Labour Day (Tuesday)'],
+    ['2026-05-09', true, 'Saturday worked for Labour Day'],
+    ['2026-06-19', false, 'Dragon Boat (Friday)'],
+    ['2026-06-22', true, 'an ordinary Monday'],
+    ['2026-09-20', true, 'Sunday worked for National Day'],
+    ['2026-09-25', false, 'Mid-Autumn (Friday)'],
+    ['2026-10-07', false, 'National Day (Wednesday)'],
+    ['2026-10-10', true, 'Saturday worked for National Day'],
+    ['2026-03-07', false, 'an ordinary Saturday'],
+  ])('%s is a working day: %s (%s)', (day, working) => {
+    expect(isWorkingDay(day, workCalendarForPath(t.db, GZ, '2026-01-01', '2026-12-31'))).toBe(working);
+  });
+
+  it('2026 has 248 working days: 261 weekdays − 19 weekday holidays + 6 make-up days (hand count)', () => {
+    const page = calendarPage(t.db, t.admin, { year: 2026 });
+    expect(page.workingDays).toBe(248);
+    // October: 22 weekdays − 5 (1, 2, 5, 6, 7) + 1 (Saturday 10) = 18
+    expect(page.months[9]).toEqual({ month: '2026-10', workingDays: 18 });
+    expect(page.entries.filter((e) => e.kind === 'holiday')).toHaveLength(33);
+    expect(page.entries.filter((e) => e.kind === 'workday').map((e) => e.day)).toEqual(['2026-01-04', '2026-02-14', '2026-02-28', '2026-05-09', '2026-09-20', '2026-10-10']);
+  });
+});
+
+describe('regulators keep their region’s calendar', () => {
+  it('a provincial entry applies to the province’s labs only, over the national one, and is audited', () => {
+    const row = addCalendarEntry(t.db, t.regulators.gd, { regionCode: '440000', day: '2026-10-07', kind: 'workday', name: '广东调整上班' }, { now: NOW });
+    expect(isWorkingDay('2026-10-07', workCalendarForPath(t.db, GZ, '2026-10-01', '2026-10-31'))).toBe(true);
+    expect(isWorkingDay('2026-10-07', workCalendarForPath(t.db, HZ, '2026-10-01', '2026-10-31'))).toBe(false);
+    const page = calendarPage(t.db, t.regulators.gd, { year: 2026 });
+    const oct7 = page.entries.filter((e) => e.day === '2026-10-07');
+    expect(oct7.map((e) => [e.regionCode, e.kind, e.applies, e.editable])).toEqual([
+      [null, 'holiday', false, false],
+      ['440000', 'workday', true, true],
+    ]);
+    expect(listAudit(t.db, { action: 'calendar.add', limit: 1 })[0]).toMatchObject({ action: 'calendar.add', actorEmail: 'regulator.gd@demo.labqc', entityId: String(row.id) });
+    removeCalendarEntry(t.db, t.regulators.gd, { id: row.id }, { now: NOW });
+    expect(isWorkingDay('2026-10-07', workCalendarForPath(t.db, GZ, '2026-10-01', '2026-10-31'))).toBe(false);
+    expect(listAudit(t.db, { action: 'calendar.remove', limit: 1 })[0]).toMatchObject({ action: 'calendar.remove', details: { day: '2026-10-07', kind: 'workday', regionCode: '440000' } });
+  });
+
+  it.each<[string, () => string]>([
+    ['a second entry for the same region and day → 409', () => {
+      addCalendarEntry(t.db, t.regulators.sz, { day: '2026-07-01', kind: 'holiday', name: '深圳地方假日' }, { now: NOW });
+      return codeOf(() => addCalendarEntry(t.db, t.regulators.sz, { day: '2026-07-01', kind: 'workday', name: '重复' }, { now: NOW }));
+    }],
+    ['a province regulator changing another province → 403', () => codeOf(() => addCalendarEntry(t.db, t.regulators.gd, { regionCode: '330000', day: '2026-07-02', kind: 'holiday', name: '越权' }))],
+    ['a regulator opening another province’s calendar → 403', () => codeOf(() => calendarPage(t.db, t.regulators.zj, { regionCode: '440000', year: 2026 }))],
+    ['a regulator removing a national entry → 403', () => codeOf(() => removeCalendarEntry(t.db, t.regulators.gd, { id: calendarPage(t.db, t.admin, { year: 2026 }).entries[0].id }))],
+    ['a city regulator removing the province’s entry → 403', () => {
+      const row = addCalendarEntry(t.db, t.regulators.gd, { regionCode: '440000', day: '2026-07-03', kind: 'holiday', name: '广东地方假日' }, { now: NOW });
+      return codeOf(() => removeCalendarEntry(t.db, t.regulators.sz, { id: row.id }));
+    }],
+    ['a lab manager → 403', () => codeOf(() => calendarPage(t.db, t.labManagers.get('GZ-001')!, { year: 2026 }))],
+    ['an impossible day (2026-02-30) → 422', () => codeOf(() => addCalendarEntry(t.db, t.regulators.gd, { day: '2026-02-30', kind: 'holiday', name: '无此日' }))],
+    ['an unknown kind → 422', () => codeOf(() => addCalendarEntry(t.db, t.regulators.gd, { day: '2026-07-06', kind: 'vacation', name: '无此类' }))],
+    ['removing an entry that does not exist → 404', () => codeOf(() => removeCalendarEntry(t.db, t.admin, { id: 999999 }))],
+  ])('%s', (title, run) => {
+    const expected = title.endsWith('409') ? 'conflict' : title.endsWith('403') ? 'forbidden' : title.endsWith('422') ? 'invalid' : 'not_found';
+    expect(run()).toBe(expected);
+  });
+
+  it('without a region, a regulator’s entry goes to their own region', () => {
+    const row = addCalendarEntry(t.db, t.regulators.sz, { day: '2026-08-03', kind: 'holiday', name: '深圳地方假日' }, { now: NOW });
+    expect(calendarPage(t.db, t.regulators.sz, { year: 2026 }).entries.find((e) => e.id === row.id)).toMatchObject({ regionCode: '440300', editable: true, applies: true });
+  });
+
+  it('an administrator keeps the national calendar', () => {
+    const row = addCalendarEntry(t.db, t.admin, { day: '2026-12-31', kind: 'holiday', name: '测试' }, { now: NOW });
+    expect(row.regionId).toBeNull();
+    expect(isWorkingDay('2026-12-31', workCalendarForPath(t.db, HZ, '2026-12-01', '2026-12-31'))).toBe(false);
+    removeCalendarEntry(t.db, t.admin, { id: row.id }, { now: NOW });
+  });
+});
+
+describe('IQC coverage counts the calendar’s working days', () => {
+  it('IQC on every weekday but not on the make-up Saturday 2026-05-09 covers 60 of 61 working days; a provincial holiday that day makes it 60 of 60', () => {
+    createPolicyVersion(t.db, t.regulators.gd, { regionCode: '440000', effectiveFrom: '2025-01-01', analyteCodes: ['K'], reason: 'initial list' }, { now: NOW });
+    const lab = labId(t.db, 'GZ-005');
+    const K = analyteId(t.db, 'K');
+    // the 90 days before 2026-06-15 (2026-03-17 .. 2026-06-14): 64 weekdays; the calendar takes out
+    // 2026-04-06, 05-01, 05-04, 05-05 and adds 05-09: 61 working days (hand count)
+    const weekdays: string[] = [];
+    for (let i = 90; i >= 1; i--) {
+      const d = addDays(TODAY, -i);
+      if ([1, 2, 3, 4, 5].includes(new Date(`${d}T00:00:00Z`).getUTCDay())) weekdays.push(d);
+    }
+    expect(weekdays).toHaveLength(64);
+    addIqc(t.db, lab, K, { days: weekdays });
+    addEqa(t.db, lab, K, ['S', 'S']);
+    const coverage = () => {
+      computeEligibility(t.db, { withinPath: null, labIds: [lab], now: NOW });
+      return (findEligibility(t.db, lab, K)!.criteria as CriterionLine[]).find((l) => l.key === 'iqcCoverage')!.figure;
+    };
+    expect(coverage()).toBe(98.4); // 100·60/61 = 98.36
+    addCalendarEntry(t.db, t.regulators.gd, { regionCode: '440000', day: '2026-05-09', kind: 'holiday', name: '广东调休' }, { now: NOW });
+    expect(coverage()).toBe(100);
+  });
+});
