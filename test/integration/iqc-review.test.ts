@@ -151,32 +151,36 @@ describe('targets', () => {
 });
 
 describe('rule sets', () => {
-  it('a configured rule set is used for new runs and stored with each run', () => {
-    setRuleConfig(t.db, lab1, { analyte: 'GLU', rules: ['1-3s'] }, NOW);
+  it('a configured rule set is used for runs measured from its effective time and stored with each run', () => {
+    // the last GLU run is 39 days ago: the version takes effect 35 days ago
+    setRuleConfig(t.db, lab1, { analyte: 'GLU', rules: ['1-3s'], effectiveFrom: iso(35) }, NOW);
     const out = ingestResults(t.db, lab1, { results: gluRun(30, 2.5, 2.5) }, { source: 'manual', now: NOW });
     // 5.25 vs target 5.2 is +0.5; 15.75 vs 15 is +2.5 — with 1-3s only, accepted
     expect(out.runs[0].status).toBe('accepted');
     expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, out.runs[0].runId)).get()!.rules).toEqual(['1-3s']);
-    setRuleConfig(t.db, lab1, { analyte: 'GLU', rules: [] }, NOW);
+    // back to the automatic choice after that run (a new version; the run keeps its rules)
+    setRuleConfig(t.db, lab1, { analyte: 'GLU', rules: [], effectiveFrom: iso(29) }, NOW);
+    expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, out.runs[0].runId)).get()!.rules).toEqual(['1-3s']);
   });
 
   it('refuses unknown rule codes', () => {
     expect(appError(() => setRuleConfig(t.db, lab1, { analyte: 'GLU', rules: ['2:2s'] }, NOW)).status).toBe(422);
   });
 
-  it('uses the Westgard Sigma Rules once the lab has 20 in-control values per level in 90 days', () => {
+  it('keeps the default multirule without a published EQA bias, however tight the IQC (the bias against the own mean is not a bias)', () => {
     setManufacturerTarget(t.db, lab2, { analyte: 'TP', level: '1', lot: 'T1', mean: 50, sd: 0.5, effectiveFrom: iso(80) }, at(80));
     setManufacturerTarget(t.db, lab2, { analyte: 'TP', level: '2', lot: 'T2', mean: 70, sd: 0.7, effectiveFrom: iso(80) }, at(80));
-    // CV ≈ 0.6 %, bias 0, TEa 5 % → sigma ≈ 8 → 1-3s (+ 1-2s as warning)
+    // CV ≈ 0.6 %, IQC bias 0, TEa 5 %: the old choice (sigma ≈ 8 from IQC alone) was 1-3s only
     const zs = [0.5, -0.5, 0.7, -0.7, 0.2, -0.2, 0.9, -0.9, 0.4, -0.4, 0.6, -0.6, 0.3, -0.3, 0.8, -0.8, 0.1, -0.1, 0.5, -0.5, 0.6, -0.6];
     const rows = zs.flatMap((z, i) => [
       { analyte: 'TP', level: '1', lot: 'T1', value: 50 + 0.5 * z, measuredAt: iso(70 - i) },
       { analyte: 'TP', level: '2', lot: 'T2', value: 70 + 0.7 * z, measuredAt: iso(70 - i) },
     ]);
     const first = ingestResults(t.db, lab2, { results: rows }, { source: 'manual', now: NOW });
-    expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, first.runs[0].runId)).get()!.rules).toEqual(['1-2s', '1-3s', '2-2s', 'R-4s', '4-1s', '10x']);
     const next = ingestResults(t.db, lab2, { results: [{ analyte: 'TP', level: '1', lot: 'T1', value: 50, measuredAt: iso(40) }] }, { source: 'manual', now: NOW });
-    expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, next.runs[0].runId)).get()!.rules).toEqual(['1-2s', '1-3s']);
+    for (const runId of [first.runs[0].runId, first.runs.at(-1)!.runId, next.runs[0].runId]) {
+      expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, runId)).get()!.rules).toEqual(['1-2s', '1-3s', '2-2s', 'R-4s', '4-1s', '10x']);
+    }
   });
 });
 
@@ -294,7 +298,9 @@ describe('dashboard, chart and summary', () => {
     // the rejected run stays out of the statistics
     expect(l1.n).toBe(l1.total - 1);
     expect(l1.cv).toBeGreaterThan(0);
-    expect(l1.sigma).not.toBeNull();
+    // no published EQA for the lab: no bias, so no sigma (never the bias against the own target mean)
+    expect(l1.eqaBias).toBeNull();
+    expect(l1.sigma).toBeNull();
     expect(l1.violations['1-3s']).toBe(1);
     const crea = s.rows.find((r) => r.analyte === 'CREA' && r.level === '2')!;
     expect(crea.violations).toMatchObject({ '1-2s': 2, '2-2s': 1 });

@@ -13,6 +13,8 @@ import { loadLabContext } from '@/lib/services/iqc/engine';
 import { ruleSelector, type RunLevelTarget } from '@/lib/services/iqc/sigma';
 import { setRuleConfig } from '@/lib/services/iqc/rules';
 import { ruleChoicesView } from '@/lib/services/iqc/rules';
+import { monthlySummary, monthlySummaryCsv } from '@/lib/services/iqc/summary';
+import { ingestResults } from '@/lib/services/iqc/ingest';
 
 const DAY = 24 * 3600_000;
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
@@ -180,17 +182,22 @@ describe('rule set versions', () => {
   });
 });
 
+/** A run of K on AU5800 with one value per [level, lot] (judged against the lot's target). */
+function kRun(measuredAt: number, values: (readonly [string, string, number])[]) {
+  const run = t.db
+    .insert(iqcRuns)
+    .values({ labId, analyteId: kId, instrument: 'AU5800', measuredAt, status: 'accepted', rules: [], evaluatedAt: measuredAt, source: 'manual', createdAt: measuredAt })
+    .returning()
+    .get();
+  for (const [level, lotNumber, value] of values) {
+    const target = t.db.select().from(qcTargets).where(eq(qcTargets.controlLotId, lots[lotNumber])).get()!;
+    t.db.insert(iqcResults).values({ runId: run.id, labId, analyteId: kId, controlLotId: lots[lotNumber], level, value, measuredAt, targetId: target.id, z: (value - target.mean) / target.sd, createdAt: measuredAt }).run();
+  }
+}
+
 describe('the rule set the lab sees', () => {
   it('lists per analyte × instrument the choice of its latest judged run: sigma, bias with its rounds, CV', () => {
-    const run = t.db
-      .insert(iqcRuns)
-      .values({ labId, analyteId: kId, instrument: 'AU5800', measuredAt: at(3), status: 'accepted', rules: [], evaluatedAt: at(3), source: 'manual', createdAt: at(3) })
-      .returning()
-      .get();
-    for (const [level, lotNumber, value] of [['1', 'K1', 4.01], ['2', 'K2', 5.99]] as const) {
-      const target = t.db.select().from(qcTargets).where(eq(qcTargets.controlLotId, lots[lotNumber])).get()!;
-      t.db.insert(iqcResults).values({ runId: run.id, labId, analyteId: kId, controlLotId: lots[lotNumber], level, value, measuredAt: at(3), targetId: target.id, z: 0, createdAt: at(3) }).run();
-    }
+    kRun(at(3), [['1', 'K1', 4.01], ['2', 'K2', 5.99]]);
     const view = ruleChoicesView(t.db, lab, {}, NOW);
     const k = view.rows.find((r) => r.analyte === 'K' && r.instrument === 'AU5800')!;
     expect(k.runAt).toBe(at(3));
@@ -205,5 +212,44 @@ describe('the rule set the lab sees', () => {
       [1, ['1-3s', '2-2s']],
       [2, []],
     ]);
+  });
+});
+
+describe('the monthly review', () => {
+  it('computes the sigma with the EQA bias (not the bias against the own target) and shows the rule set of each analyte × instrument', () => {
+    // level 1 in November: 4.01, 3.97, 4.05 → mean 4.01, SD 0.04 (hand), CV 0.04/4.01 %
+    kRun(at(2.5), [['1', 'K1', 3.97]]);
+    kRun(at(2), [['1', 'K1', 4.05]]);
+    const s = monthlySummary(t.db, lab, { month: '2026-11' }, NOW);
+    const l1 = s.rows.find((r) => r.analyte === 'K' && r.level === '1' && r.lot === 'K1')!;
+    expect(l1.mean).toBeCloseTo(4.01, 12);
+    expect(l1.cv).toBeCloseTo(4 / 4.01, 10);
+    // bias against the own target: +0.25 %; the sigma uses the EQA bias −1.75 % instead: 4.25 × 4.01/4
+    expect(l1.biasPercent).toBeCloseTo(0.25, 10);
+    expect(l1.eqaBias).toMatchObject({ rounds: ['K-2026-3', 'K-2026-2'] });
+    expect(l1.sigma).toBeCloseTo(4.260625, 9);
+    const choice = s.choices.find((c) => c.analyte === 'K' && c.instrument === 'AU5800')!;
+    expect(choice.runAt).toBe(at(2));
+    expect(choice.choice).toMatchObject({ source: 'sigma', rules: ['1-3s', '2-2s', 'R-4s', '4-1s'] });
+    const csv = monthlySummaryCsv(t.db, lab, { month: '2026-11' }, NOW).csv.split('\r\n');
+    expect(csv[0]).toMatch(/,eqa_bias_percent,eqa_bias_source$/);
+    expect(csv.find((l) => l.includes(',K,AU5800,1,K1,'))).toMatch(/,-1\.75,EQA K-2026-3, K-2026-2$|,-1\.75,"EQA K-2026-3, K-2026-2"$/);
+  });
+});
+
+describe('through the ingest', () => {
+  it('each run stores the rules chosen for its own time: σ 4.25 now, σ 5.25 for a back-dated run before K-2026-3 was published', () => {
+    const run = (daysAgo: number) => [
+      { analyte: 'K', level: '1', lot: 'K1', instrument: 'AU5800', value: 4.0, measuredAt: new Date(at(daysAgo)).toISOString() },
+      { analyte: 'K', level: '2', lot: 'K2', instrument: 'AU5800', value: 6.0, measuredAt: new Date(at(daysAgo) + 5 * 60_000).toISOString() },
+    ];
+    const now = ingestResults(t.db, lab, { results: run(1) }, { source: 'api', now: NOW });
+    expect(now.runs).toHaveLength(1);
+    expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, now.runs[0].runId)).get()!.rules).toEqual(['1-3s', '2-2s', 'R-4s', '4-1s']);
+    // 35 days ago (before K-2026-3 was published 30 days ago, no configured version yet): σ 5.25
+    const back = ingestResults(t.db, lab, { results: run(35) }, { source: 'api', now: NOW });
+    expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, back.runs[0].runId)).get()!.rules).toEqual(['1-3s', '2-2s', 'R-4s']);
+    // the later run keeps its own rules after the back-dated one is judged
+    expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, now.runs[0].runId)).get()!.rules).toEqual(['1-3s', '2-2s', 'R-4s', '4-1s']);
   });
 });

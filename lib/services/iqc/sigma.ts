@@ -72,7 +72,7 @@ export interface RuleChoice {
   source: 'configured' | 'sigma' | 'default';
   sigma: number | null;
   /** bias % used for the sigma and where it came from (the EQA round codes), when known */
-  bias: { percent: number; source: string; rounds: string[] } | null;
+  bias: EqaBias | null;
   /** human-readable reason, e.g. "no published EQA bias: default multirule" */
   reason: string;
   reasonCode: RuleChoiceReason;
@@ -117,6 +117,36 @@ interface SelectorContext {
   targets: Map<number, readonly TargetRow[]>;
 }
 
+/** A lab's EQA bias for the sigma metric: one query, then per analyte and time the mean percent
+ * deviation of the {@link SIGMA_BIAS_EVENTS} latest events published before that time (null when
+ * none), with the round codes it rests on. */
+export function eqaBiasOfLab(db: DB, labId: number): (analyteId: number, at: number) => EqaBias | null {
+  const events = new Map<number, EqaBiasEventRow[]>();
+  for (const e of eqaBiasEventsOfLab(db, labId)) {
+    let list = events.get(e.analyteId);
+    if (!list) events.set(e.analyteId, (list = []));
+    list.push(e);
+  }
+  return (analyteId, at) => {
+    const recent: EqaBiasEventRow[] = [];
+    for (const e of events.get(analyteId) ?? []) {
+      if (e.publishedAt >= at) continue;
+      recent.push(e);
+      if (recent.length === SIGMA_BIAS_EVENTS) break;
+    }
+    const percent = eqaBiasPercent(recent);
+    if (percent === null) return null;
+    const rounds = recent.map((e) => e.roundCode);
+    return { percent, source: `EQA ${rounds.join(', ')}`, rounds };
+  };
+}
+
+export interface EqaBias {
+  percent: number;
+  source: string;
+  rounds: string[];
+}
+
 /** The latest of a list ordered by effectiveFrom whose effectiveFrom ≤ t. */
 function inForce<T extends { effectiveFrom: number }>(list: readonly T[] | undefined, t: number): T | undefined {
   let found: T | undefined;
@@ -140,12 +170,7 @@ export function ruleSelector(db: DB, ctx: SelectorContext): RuleSelector {
     if (!list) versions.set(v.analyteId, (list = []));
     list.push(v);
   }
-  const events = new Map<number, EqaBiasEventRow[]>();
-  for (const e of eqaBiasEventsOfLab(db, ctx.labId)) {
-    let list = events.get(e.analyteId);
-    if (!list) events.set(e.analyteId, (list = []));
-    list.push(e);
-  }
+  const biasAt = eqaBiasOfLab(db, ctx.labId);
   const sourceOf = (t: RunLevelTarget, measuredAt: number): string | undefined => {
     if (t.source !== undefined) return t.source;
     const list = ctx.targets.get(t.controlLotId);
@@ -187,16 +212,9 @@ export function ruleSelector(db: DB, ctx: SelectorContext): RuleSelector {
         if (cv === null || percent > cv.percent) cv = { percent, level: t.level };
       }
       if (cv === null) return fallback('no_cv', 'no targets in force', { tea });
-      const recent: EqaBiasEventRow[] = [];
-      for (const e of events.get(analyteId) ?? []) {
-        if (e.publishedAt >= measuredAt) continue;
-        recent.push(e);
-        if (recent.length === SIGMA_BIAS_EVENTS) break;
-      }
-      const biasPercent = eqaBiasPercent(recent);
-      if (biasPercent === null) return fallback('no_bias', 'no published EQA result before the run', { tea, cv });
-      const rounds = recent.map((e) => e.roundCode);
-      const bias = { percent: biasPercent, source: `EQA ${rounds.join(', ')}`, rounds };
+      const bias = biasAt(analyteId, measuredAt);
+      if (bias === null) return fallback('no_bias', 'no published EQA result before the run', { tea, cv });
+      const biasPercent = bias.percent;
       const sigma = sigmaMetric(tea, biasPercent, cv.percent);
       return {
         rules: recommendRules(sigma, perRun),

@@ -1,6 +1,7 @@
 // Monthly IQC review per analyte × level (× lot and instrument when they change within the month):
-// n, mean, SD, CV, bias against the target, CV against the analyte's allowable CV, sigma metric and
-// violations by rule; with a CSV export. Rejected runs stay on the chart but out of the statistics.
+// n, mean, SD, CV, bias against the target, CV against the analyte's allowable CV, sigma metric (with
+// the EQA bias) and violations by rule, and the rule set of each analyte × instrument with its
+// reason; with a CSV export. Rejected runs stay on the chart but out of the statistics.
 import type { DB } from '@/db/client';
 import { listAnalytes } from '@/db/queries/analytes';
 import { summaryValues, violationsInRange } from '@/db/queries/iqc';
@@ -10,6 +11,8 @@ import { toCsv } from '@/lib/csv';
 import { cvWithinAllowable, describe, sigmaMetric } from '@/lib/stats';
 import { monthInput } from '@/lib/validation/iqc';
 import { resolveReadableLab } from './views';
+import { eqaBiasOfLab, type EqaBias } from './sigma';
+import { ruleChoicesAt } from './rules';
 import { monthOf, monthRange } from '@/lib/calendar';
 
 export interface SummaryRow {
@@ -33,7 +36,10 @@ export interface SummaryRow {
   allowableCv: number | null;
   /** CV ≤ allowable CV (null when either is unknown) */
   cvOk: boolean | null;
+  /** sigma with the EQA bias at the month's end (null without TEa %, EQA bias or CV) */
   sigma: number | null;
+  /** the EQA bias the sigma uses, with its rounds */
+  eqaBias: EqaBias | null;
   rejectedRuns: number;
   violations: Record<string, number>;
 }
@@ -70,6 +76,7 @@ export function monthlySummary(db: DB, actor: Actor, q: { lab?: string | null; m
     }
   }
   const collator = new Intl.Collator('en', { numeric: true });
+  const biasAt = eqaBiasOfLab(db, scope.labId);
   const rows: SummaryRow[] = [...groups.values()].map((g) => {
     const a = catalogue.get(g.analyteId)!;
     const d = describe(g.values);
@@ -77,8 +84,10 @@ export function monthlySummary(db: DB, actor: Actor, q: { lab?: string | null; m
     const cv = finite(d.cv);
     const bias = mean !== null && g.mean ? ((mean - g.mean) / g.mean) * 100 : null;
     const allowableCv = a.allowableCvPercent ?? null;
+    // sigma with the EQA bias (DOMAIN.md §4), never the bias against the lab's own target mean
+    const eqaBias = biasAt(g.analyteId, to);
     let sigma: number | null = null;
-    if (a.teaPercent != null && bias !== null && cv !== null && cv > 0) sigma = sigmaMetric(a.teaPercent, bias, cv);
+    if (a.teaPercent != null && eqaBias !== null && cv !== null && cv > 0) sigma = sigmaMetric(a.teaPercent, eqaBias.percent, cv);
     return {
       analyte: a.code,
       nameEn: a.nameEn,
@@ -98,12 +107,16 @@ export function monthlySummary(db: DB, actor: Actor, q: { lab?: string | null; m
       allowableCv,
       cvOk: cvWithinAllowable(cv, allowableCv),
       sigma,
+      eqaBias,
       rejectedRuns: g.rejectedRuns.size,
       violations: g.violations,
     };
   });
   rows.sort((x, y) => x.analyte.localeCompare(y.analyte) || x.instrument.localeCompare(y.instrument) || collator.compare(x.level, y.level) || x.lot.localeCompare(y.lot));
-  return { labId: scope.labId, month, rows };
+  // the rule set of each analyte × instrument of the month, as chosen for its last run of the month
+  const seen = new Set(rows.map((r) => `${r.analyte}|${r.instrument}`));
+  const choices = ruleChoicesAt(db, scope.labId, to).filter((c) => seen.has(`${c.analyte}|${c.instrument}`));
+  return { labId: scope.labId, month, rows, choices };
 }
 
 const round = (x: number | null, d: number) => (x === null ? '' : Number(x.toFixed(d)));
@@ -111,7 +124,7 @@ const round = (x: number | null, d: number) => (x === null ? '' : Number(x.toFix
 /** The monthly summary as CSV (lib/csv toCsv: quoted, formula-safe). */
 export function monthlySummaryCsv(db: DB, actor: Actor, q: { lab?: string | null; month?: string | null }, now = Date.now()) {
   const { month, rows } = monthlySummary(db, actor, q, now);
-  const header = ['month', 'analyte_code', 'instrument', 'level', 'lot', 'n', 'mean', 'sd', 'cv_percent', 'target_mean', 'target_sd', 'bias_percent', 'allowable_cv_percent', 'cv_within_allowable', 'sigma', 'rejected_runs', 'violations'];
+  const header = ['month', 'analyte_code', 'instrument', 'level', 'lot', 'n', 'mean', 'sd', 'cv_percent', 'target_mean', 'target_sd', 'bias_percent', 'allowable_cv_percent', 'cv_within_allowable', 'sigma', 'rejected_runs', 'violations', 'eqa_bias_percent', 'eqa_bias_source'];
   const body = rows.map((r) => [
     month,
     r.analyte,
@@ -132,6 +145,8 @@ export function monthlySummaryCsv(db: DB, actor: Actor, q: { lab?: string | null
     Object.entries(r.violations)
       .map(([k, v]) => `${k}:${v}`)
       .join(' '),
+    round(r.eqaBias?.percent ?? null, 2),
+    r.eqaBias?.source ?? '',
   ]);
   return { month, filename: `iqc-summary-${month}.csv`, csv: toCsv(header, body) };
 }
