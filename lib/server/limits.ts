@@ -1,0 +1,64 @@
+// Limits of the production server (lib/server/main.ts): how long a client may take to send its
+// headers and its whole request, how long an idle keep-alive connection stays open, how many
+// connections are served at once, and the refusal of request targets that cannot be decoded.
+import type http from 'node:http';
+
+/** How often the server looks for requests past their timeouts (Node's default, 30 s, would let a
+ * slow client hold a connection up to 30 s beyond headersTimeout). */
+export const CONNECTIONS_CHECK_INTERVAL_MS = 1_000;
+
+const envMs = (name: string, fallback: number) => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+};
+
+export interface ServerLimits {
+  /** the request's headers must arrive within this (slow-header clients are cut off: 408) */
+  headersTimeout: number;
+  /** the whole request, body included, must arrive within this (a 20 MB upload at 2 Mbit/s fits) */
+  requestTimeout: number;
+  /** an idle keep-alive connection is closed after this (longer than common proxies' 60 s) */
+  keepAliveTimeout: number;
+  /** connections beyond this are closed on arrival */
+  maxConnections: number;
+}
+
+/** From SERVER_HEADERS_TIMEOUT_MS, SERVER_REQUEST_TIMEOUT_MS, SERVER_KEEP_ALIVE_TIMEOUT_MS, MAX_CONNECTIONS. */
+export function serverLimits(): ServerLimits {
+  const requestTimeout = envMs('SERVER_REQUEST_TIMEOUT_MS', 120_000);
+  return {
+    headersTimeout: Math.min(envMs('SERVER_HEADERS_TIMEOUT_MS', 20_000), requestTimeout),
+    requestTimeout,
+    keepAliveTimeout: envMs('SERVER_KEEP_ALIVE_TIMEOUT_MS', 65_000),
+    maxConnections: Math.floor(envMs('MAX_CONNECTIONS', 1_000)),
+  };
+}
+
+export function applyServerLimits(server: http.Server, limits = serverLimits()): ServerLimits {
+  server.headersTimeout = limits.headersTimeout;
+  server.requestTimeout = limits.requestTimeout;
+  server.keepAliveTimeout = limits.keepAliveTimeout;
+  server.maxConnections = limits.maxConnections;
+  return limits;
+}
+
+/** Whether the request target's path is not valid percent-encoding (e.g. `/verify/labs/%`). */
+export function malformedTarget(url: string | undefined): boolean {
+  if (!url) return true;
+  const q = url.indexOf('?');
+  try {
+    decodeURIComponent(q < 0 ? url : url.slice(0, q));
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Answer 400 to a target that cannot be decoded, before any routing (no stack trace, no 500). */
+export function refuseMalformed(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  if (!malformedTarget(req.url)) return false;
+  const body = JSON.stringify({ error: 'Malformed URL' });
+  res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.end(body);
+  return true;
+}

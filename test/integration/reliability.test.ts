@@ -1,0 +1,256 @@
+// The production server under load and faults, through real HTTP on 127.0.0.1 (lib/server/main.ts as
+// `npm start` runs it, built into .next-ops): malformed URLs, slow clients and the connection cap;
+// 50 LIS clients posting IQC runs at once; SIGKILL in the middle of a large import; a backup taken
+// while the server writes. Every test is bounded and stops its server.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { createSeededTestDb } from '@/test/support/db';
+import { ensureOpsBuild, startProdServer, type ProdServer } from '@/test/support/prod-server';
+import { createApiToken } from '@/lib/services/tokens';
+import { backupDatabase } from '@/db/backup';
+import { openDatabase } from '@/db/client';
+import { verifyAuditChain } from '@/db/queries/audit-chain';
+import { malformedTarget } from '@/lib/server/limits';
+
+type World = ReturnType<typeof createSeededTestDb>;
+
+/** One GET on a fresh connection (no keep-alive pool), so connection counts stay exact. */
+function rawGet(baseUrl: string, target: string): Promise<{ status: number; body: string }> {
+  const u = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: target, method: 'GET', agent: false, headers: { connection: 'close' } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Open a raw connection; resolves with how it ended: data received, closed by the server, or still open after `ms`. */
+function probe(port: number, send: string, ms: number): Promise<{ outcome: 'data' | 'closed' | 'open'; data: string; after: number; socket: net.Socket }> {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const socket = net.connect(port, '127.0.0.1');
+    let data = '';
+    let done = false;
+    const finish = (outcome: 'data' | 'closed' | 'open') => {
+      if (done) return;
+      done = true;
+      resolve({ outcome, data, after: Date.now() - t0, socket });
+    };
+    socket.on('connect', () => send && socket.write(send));
+    socket.on('data', (d) => {
+      data += d;
+    });
+    socket.on('close', () => finish(data ? 'data' : 'closed'));
+    socket.on('error', () => finish('closed'));
+    setTimeout(() => finish('open'), ms);
+  });
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const tmpDirs: string[] = [];
+afterAll(() => tmpDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+beforeAll(() => ensureOpsBuild(), 240_000);
+
+describe('request targets that cannot be decoded', () => {
+  it.each([
+    ['/api/v1/labs/%/certifications', true],
+    ['/verify/labs/%', true],
+    ['/certificates/%E0%A4%A', true],
+    ['/lab/eqa/%zz?x=1', true],
+    ['/api/v1/labs/GZ-001/certifications?date=%', false], // the query is parsed leniently
+    ['/verify/labs/%E5%B9%BF', false],
+  ])('malformedTarget(%j) = %s', (target, expected) => expect(malformedTarget(target)).toBe(expected));
+});
+
+describe('the production server: malformed URLs, slow clients, connection cap', () => {
+  let w: World;
+  let s: ProdServer;
+  beforeAll(async () => {
+    w = createSeededTestDb();
+    s = await startProdServer(w.file, { SERVER_HEADERS_TIMEOUT_MS: '1500', SERVER_REQUEST_TIMEOUT_MS: '3000', MAX_CONNECTIONS: '6' });
+  }, 120_000);
+  afterAll(async () => {
+    await s?.stop();
+    w?.close();
+  });
+
+  it.each(['/api/v1/labs/%/certifications', '/verify/labs/%', '/certificates/%', '/lab/eqa/%'])('GET %s answers 400, never 500, with no stack trace in the log', async (target) => {
+    const r = await rawGet(s.baseUrl, target);
+    expect([r.status, JSON.parse(r.body)]).toEqual([400, { error: 'Malformed URL' }]);
+    expect(s.log()).not.toMatch(/URIError|\n\s+at /);
+  });
+
+  it('a client that never finishes its headers is answered 408 and disconnected after headersTimeout (1.5 s here)', async () => {
+    const r = await probe(s.port, 'GET /api/v1/labs HTTP/1.1\r\nHost: x\r\nX-Slow: ', 8_000);
+    expect(r.outcome).toBe('data');
+    expect(r.data).toMatch(/^HTTP\/1\.1 408/);
+    expect(r.after).toBeGreaterThanOrEqual(1_400);
+    expect(r.after).toBeLessThan(4_500);
+  });
+
+  it('a body that never completes is cut off after requestTimeout (3 s here)', async () => {
+    const r = await probe(s.port, 'POST /api/v1/iqc/results HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\nmeasured_at', 10_000);
+    expect(r.outcome).not.toBe('open');
+    expect(r.after).toBeLessThan(7_000);
+  });
+
+  it('connections beyond MAX_CONNECTIONS (6 here) are closed at once; the server serves again when they go', async () => {
+    // open connections one by one until the server refuses one (other clients may hold a few)
+    const held: net.Socket[] = [];
+    let refused = false;
+    for (let i = 0; i < 20 && !refused; i++) {
+      const p = await probe(s.port, '', 250);
+      if (p.outcome === 'open') held.push(p.socket);
+      else refused = true;
+    }
+    expect(refused).toBe(true);
+    expect(held.length).toBeLessThanOrEqual(6);
+    const extra = await probe(s.port, 'GET /api/v1/labs?q=x HTTP/1.1\r\nHost: x\r\n\r\n', 1_000);
+    expect(extra.outcome).toBe('closed');
+    held.forEach((h) => h.destroy());
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await rawGet(s.baseUrl, '/api/v1/labs?q=GZ')).status).toBe(200);
+  });
+});
+
+describe('the production server under concurrent LIS clients and during backups', () => {
+  let w: World;
+  let s: ProdServer;
+  const tokens = new Map<string, string>();
+  const labCodes: string[] = [];
+  beforeAll(async () => {
+    w = createSeededTestDb();
+    for (const [code, actor] of [...w.labManagers].slice(0, 10)) {
+      labCodes.push(code);
+      tokens.set(code, createApiToken(w.db, actor, { name: 'LIS', scopes: ['iqc:write'] }).token);
+    }
+    s = await startProdServer(w.file);
+  }, 120_000);
+  afterAll(async () => {
+    await s?.stop();
+    w?.close();
+  });
+
+  const post = (code: string, results: unknown[]) =>
+    fetch(`${s.baseUrl}/api/v1/iqc/results`, { method: 'POST', headers: { authorization: `Bearer ${tokens.get(code)}`, 'content-type': 'application/json' }, body: JSON.stringify({ results }) });
+  const run = (client: number, i: number, base: number) =>
+    ['1', '2'].map((level) => ({ analyte: 'K', level, lot: `K${level}-C${client}`, value: level === '1' ? 4 + (i % 5) * 0.01 : 6 + (i % 5) * 0.01, measuredAt: iso(base - (client * 100 + i) * 60_000), instrument: `AU-${client}` }));
+
+  it('50 clients posting 4 runs each at once (plus one retry each) lose nothing and store nothing twice', async () => {
+    const base = Date.now() - 3_600_000 * 2;
+    const before = (w.db.$client.prepare('SELECT count(*) AS n FROM iqc_results').get() as { n: number }).n;
+    const clients = Array.from({ length: 50 }, (_, c) => c);
+    const statuses = await Promise.all(
+      clients.map(async (c) => {
+        const code = labCodes[c % labCodes.length];
+        const out: number[] = [];
+        for (let i = 0; i < 4; i++) out.push((await post(code, run(c, i, base))).status);
+        // the LIS retries its first run (e.g. after a timeout): the same results again
+        const retry = await post(code, run(c, 0, base));
+        out.push(retry.status, ((await retry.json()) as { inserted: number }).inserted);
+        return out;
+      }),
+    );
+    expect(statuses.every((o) => o.slice(0, 5).every((x) => x === 201) && o[5] === 0)).toBe(true);
+    const db = w.db.$client;
+    expect((db.prepare('SELECT count(*) AS n FROM iqc_results').get() as { n: number }).n - before).toBe(50 * 4 * 2);
+    expect(db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM iqc_results r JOIN control_lots l ON l.id = r.control_lot_id GROUP BY l.lab_id, l.id, r.measured_at HAVING count(*) > 1)').get()).toEqual({ n: 0 });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(verifyAuditChain(w.db).ok).toBe(true);
+  }, 60_000);
+
+  it('a backup taken while the server writes restores to a consistent database holding a prefix of the writes', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labqc-backup-'));
+    tmpDirs.push(dir);
+    const base = Date.now() - 3_600_000 * 5;
+    let writing = true;
+    let written = 0;
+    const writer = (async () => {
+      for (let i = 0; writing && i < 400; i++) {
+        const r = await post(labCodes[i % labCodes.length], run(900 + (i % 50), i, base));
+        if (r.status === 201) written++;
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    // a separate connection, as `npm run db:backup` opens one beside the running server
+    const reader = openDatabase(w.file);
+    const backup = path.join(dir, 'during.sqlite');
+    try {
+      await backupDatabase(reader, backup);
+    } finally {
+      reader.$client.close();
+    }
+    const writtenAtBackup = written;
+    await new Promise((r) => setTimeout(r, 300));
+    writing = false;
+    await writer;
+    expect(writtenAtBackup).toBeGreaterThan(0);
+    expect(written).toBeGreaterThan(writtenAtBackup);
+    // restore: the CLI with no server on that file
+    const restored = path.join(dir, 'restored.sqlite');
+    const r = spawnSync('npx', ['tsx', 'db/cli.ts', 'db:restore', backup], { env: { ...process.env, DATABASE_PATH: restored }, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const db = new Database(restored, { readonly: true });
+    try {
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      // every run is whole: each posted run has both levels or neither
+      expect(db.prepare("SELECT count(*) AS n FROM (SELECT r.measured_at FROM iqc_results r JOIN control_lots l ON l.id = r.control_lot_id WHERE l.lot_number LIKE 'K_-C9%' GROUP BY l.lab_id, r.measured_at HAVING count(*) <> 2)").get()).toEqual({ n: 0 });
+      const live = w.db.$client.prepare('SELECT count(*) AS n FROM iqc_results').get() as { n: number };
+      const inBackup = db.prepare('SELECT count(*) AS n FROM iqc_results').get() as { n: number };
+      expect(inBackup.n).toBeLessThan(live.n);
+      expect(verifyAuditChain({ $client: db } as never).ok).toBe(true);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+});
+
+describe('SIGKILL in the middle of a large import', () => {
+  it('leaves the database intact (integrity_check ok) with the import all or nothing', async () => {
+    const w = createSeededTestDb();
+    const [code, actor] = [...w.labManagers][0];
+    const token = createApiToken(w.db, actor, { name: 'LIS', scopes: ['iqc:write'] }).token;
+    const count = () => (w.db.$client.prepare('SELECT count(*) AS n FROM iqc_results').get() as { n: number }).n;
+    const before = count();
+    const s = await startProdServer(w.file);
+    try {
+      const N = 120_000;
+      const start = Date.now() - 400 * 86_400_000;
+      const lines = ['measured_at,analyte_code,level,lot,value,instrument'];
+      for (let i = 0; i < N; i++) lines.push(`${iso(start + Math.floor(i / 2) * 240_000)},K,${(i % 2) + 1},BIG-${(i % 2) + 1},${(4 + (i % 7) * 0.01).toFixed(2)},AU`);
+      const body = lines.join('\n');
+      const u = new URL(s.baseUrl);
+      const answered = new Promise<string>((resolve) => {
+        const req = http.request({ host: u.hostname, port: u.port, path: `/api/v1/iqc/results?lab=${code}`, method: 'POST', agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', 'content-length': Buffer.byteLength(body) } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(`answered ${res.statusCode}`));
+        });
+        req.on('error', () => resolve('connection lost'));
+        req.end(body, () => {
+          // the body is sent; the server is parsing, evaluating and writing: kill it mid-import
+          setTimeout(() => void s.stop('SIGKILL'), 700);
+        });
+      });
+      const outcome = await answered;
+      expect(outcome).toBe('connection lost');
+    } finally {
+      await s.stop('SIGKILL');
+    }
+    const sqlite = w.db.$client;
+    expect(sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect([before, before + 120_000]).toContain(count());
+    expect(verifyAuditChain(w.db).ok).toBe(true);
+    w.close();
+  }, 60_000);
+});

@@ -1,0 +1,78 @@
+// The production server (lib/server/main.ts, as `npm start` runs it) for integration tests of the
+// server itself: timeouts, connection cap, malformed URLs, load and crashes. It uses its own build
+// folder (.next-ops), built when missing or older than the sources, under the same lock as the
+// browser tests' builds (flock /tmp/labqc-e2e.lock), so parallel builds never share a folder.
+// Set OPS_SKIP_BUILD=1 to reuse an existing build as it is.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort, waitFor } from './server';
+
+export const OPS_DIST = '.next-ops';
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Build .next-ops unless it exists and is newer than app/, lib/ and db/ (serialised with e2e builds). */
+export function ensureOpsBuild(): void {
+  const stamp = path.join(OPS_DIST, 'BUILD_ID');
+  const fresh = () => fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs > Math.max(...['app', 'lib', 'db'].map(newestSource));
+  if (process.env.OPS_SKIP_BUILD === '1' && fs.existsSync(stamp)) return;
+  if (fresh()) return;
+  const r = spawnSync('flock', ['/tmp/labqc-e2e.lock', 'npx', 'next', 'build'], {
+    env: { ...process.env, NEXT_DIST_DIR: OPS_DIST, NEXT_TELEMETRY_DISABLED: '1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error('next build (.next-ops) failed');
+}
+
+export interface ProdServer {
+  baseUrl: string;
+  port: number;
+  proc: ChildProcess;
+  /** everything the server wrote to stdout and stderr so far */
+  log: () => string;
+  stop: (signal?: NodeJS.Signals) => Promise<void>;
+}
+
+/** Start `tsx lib/server/main.ts` on a free loopback port over `databasePath`; resolves once it answers. */
+export async function startProdServer(databasePath: string, env: Record<string, string> = {}): Promise<ProdServer> {
+  const port = await freePort();
+  let output = '';
+  const proc = spawn('npx', ['tsx', 'lib/server/main.ts'], {
+    env: { ...process.env, NODE_ENV: 'production', NEXT_DIST_DIR: OPS_DIST, DATABASE_PATH: databasePath, PORT: String(port), HOSTNAME: '127.0.0.1', AUTH_SECRET: 'ops-test-secret-not-for-production', NEXT_TELEMETRY_DISABLED: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  proc.stdout!.on('data', (d) => (output += d));
+  proc.stderr!.on('data', (d) => (output += d));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
+  try {
+    await waitFor(`${baseUrl}/api/v1/labs?q=zz`, 60_000);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${output}`);
+  }
+  return {
+    baseUrl,
+    port,
+    proc,
+    log: () => output,
+    stop: async (signal = 'SIGTERM') => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      try {
+        process.kill(-proc.pid!, signal); // the whole group: npx, tsx and node
+      } catch {
+        // already gone
+      }
+      await exited;
+    },
+  };
+}
