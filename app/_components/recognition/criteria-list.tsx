@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { getTranslations } from 'next-intl/server';
-import type { CriterionLine } from '@/db/queries/recognition';
+import type { CriterionLine, CvGroup } from '@/db/queries/recognition';
+import { CV_MIN_VALUES } from '@/lib/services/recognition/eligibility';
 
 /** One line per criterion: met or not, the figure against its threshold, and the evidence link. */
 export async function CriteriaList({ lines, links = true }: { lines: CriterionLine[]; links?: boolean }) {
@@ -20,7 +21,7 @@ export async function CriteriaList({ lines, links = true }: { lines: CriterionLi
       case 'correctiveActions':
         return t('figures.correctiveActions', v);
       case 'cv':
-        return l.figure === null ? t('figures.cvNoData') : l.target === null || l.target === undefined ? t('figures.cvNoLimit', v) : t('figures.cv', v);
+        return l.figure === null ? t('figures.cvNoData', { min: CV_MIN_VALUES }) : l.target === null || l.target === undefined ? t('figures.cvNoLimit', v) : t('figures.cv', v);
       default:
         return v.figure;
     }
@@ -40,8 +41,41 @@ export async function CriteriaList({ lines, links = true }: { lines: CriterionLi
             ) : (
               <span className="text-slate-500">{t(`evidenceKinds.${l.evidence.kind}`, { ref: l.evidence.ref })}</span>
             ))}
+          {l.key === 'cv' && l.groups && l.groups.length > 0 && <CvGroupsTable groups={l.groups} />}
         </li>
       ))}
     </ul>
+  );
+}
+
+/** The CV criterion's evidence: every instrument × lot × level group with n, CV and its verdict. */
+async function CvGroupsTable({ groups }: { groups: CvGroup[] }) {
+  const t = await getTranslations('recognition.cvGroups');
+  return (
+    <table className="table mt-1 w-full text-xs" data-testid="cv-groups">
+      <caption className="text-left text-slate-500">{t('caption', { min: CV_MIN_VALUES })}</caption>
+      <thead>
+        <tr>
+          <th>{t('instrument')}</th>
+          <th>{t('lot')}</th>
+          <th>{t('level')}</th>
+          <th className="text-right">{t('n')}</th>
+          <th className="text-right">{t('cv')}</th>
+          <th>{t('verdict')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {groups.map((g) => (
+          <tr key={`${g.instrument}|${g.lot}|${g.level}`} data-testid={`cv-group-${g.lot}-${g.level}`}>
+            <td>{g.instrument || t('noInstrument')}</td>
+            <td className="font-mono">{g.lot}</td>
+            <td>{g.level}</td>
+            <td className="text-right tabular-nums">{g.n}</td>
+            <td className="text-right tabular-nums">{g.cv === null ? '—' : g.cv.toFixed(2)}</td>
+            <td>{g.met === null ? <span className="badge-slate">{t('tooFew')}</span> : g.met ? <span className="badge-green">{t('within')}</span> : <span className="badge-red">{t('exceeds')}</span>}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -47,6 +47,9 @@ export default async function RecognitionQueuePage({ searchParams }: { searchPar
             <Link href="/regulator/policy" className="btn-secondary">
               {t('queue.policyLink')}
             </Link>
+            <Link href="/regulator/calendar" className="btn-secondary">
+              {t('calendar.link')}
+            </Link>
             <RecomputeButton />
           </>
         }

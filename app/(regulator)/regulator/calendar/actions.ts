@@ -1,0 +1,21 @@
+'use server';
+import { revalidatePath } from 'next/cache';
+import { getDb } from '@/db/client';
+import { formObject, runAction, type ActionState } from '@/lib/actions';
+import { addCalendarEntry, removeCalendarEntry } from '@/lib/services/recognition/calendar';
+
+export async function addCalendarAction(_prev: ActionState, form: FormData) {
+  return runAction((actor) => {
+    const row = addCalendarEntry(getDb(), actor, formObject(form));
+    revalidatePath('/regulator/calendar');
+    return { day: row.day };
+  });
+}
+
+export async function removeCalendarAction(_prev: ActionState, form: FormData) {
+  return runAction((actor) => {
+    const row = removeCalendarEntry(getDb(), actor, { id: Number(form.get('id')) });
+    revalidatePath('/regulator/calendar');
+    return { day: row.day };
+  });
+}
