@@ -1,6 +1,7 @@
 'use client';
 // Small IQC forms bound to server actions: resolve a corrective action, set a manufacturer target,
-// establish targets from the baseline, choose the rule set, correct a result.
+// establish targets from the baseline or a new lot's first 10 days, choose the rule set, correct a
+// result.
 import { useActionState } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
@@ -144,11 +145,26 @@ export function BaselineButton({ action, controlLotId }: { action: Action; contr
   );
 }
 
+/** Freeze a new lot's provisional targets (10-day mean, the previous lot's SD). */
+export function NewLotButton({ action, controlLotId }: { action: Action; controlLotId: number }) {
+  const t = useTranslations('iqc.targets');
+  const [state, formAction, pending] = useActionState(action, null);
+  return (
+    <form action={formAction} className="inline">
+      <input type="hidden" name="controlLotId" value={controlLotId} />
+      <button className="btn-secondary" type="submit" disabled={pending} data-testid={`new-lot-${controlLotId}`}>
+        {t('newLotButton')}
+      </button>
+      <Errors state={state} />
+    </form>
+  );
+}
+
 export function RulesForm({ action, analyte, current, all }: { action: Action; analyte: string; current: string[] | null; all: readonly string[] }) {
   const t = useTranslations('iqc.targets');
   const [state, formAction, pending] = useActionState(action, null);
   return (
-    <form action={formAction} className="flex flex-wrap items-center gap-2 text-xs">
+    <form action={formAction} className="flex flex-wrap items-center gap-2 text-xs" data-testid={`rules-form-${analyte}`}>
       <input type="hidden" name="analyte" value={analyte} />
       {all.map((r) => (
         <label key={r} className="inline-flex items-center gap-1">
@@ -156,6 +172,7 @@ export function RulesForm({ action, analyte, current, all }: { action: Action; a
           {r}
         </label>
       ))}
+      <input name="reason" className="input w-48 py-1 text-xs" maxLength={500} placeholder={t('rulesReason')} aria-label={t('rulesReason')} />
       <button className="btn-secondary" type="submit" disabled={pending}>
         {t('saveRules')}
       </button>

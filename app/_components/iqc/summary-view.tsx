@@ -1,11 +1,13 @@
 import { getLocale, getTranslations } from 'next-intl/server';
 import type { monthlySummary } from '@/lib/services/iqc/summary';
 import { EmptyState } from '@/app/_components/empty-state';
-import { fmt } from './format';
+import { fmt, formatDateTime } from './format';
+import { RuleChoiceText } from './rule-choice';
 
 /** The monthly review table with its month picker and CSV export link. */
 export async function SummaryView({ data, exportHref }: { data: ReturnType<typeof monthlySummary>; exportHref: string }) {
   const t = await getTranslations('iqc.summary');
+  const tt = await getTranslations('iqc.targets');
   const locale = await getLocale();
   return (
     <div className="space-y-4">
@@ -40,6 +42,7 @@ export async function SummaryView({ data, exportHref }: { data: ReturnType<typeo
                 <th>{t('targetMean')}</th>
                 <th>{t('bias')}</th>
                 <th>{t('allowableCv')}</th>
+                <th>{t('eqaBias')}</th>
                 <th>{t('sigma')}</th>
                 <th>{t('violations')}</th>
               </tr>
@@ -66,6 +69,10 @@ export async function SummaryView({ data, exportHref }: { data: ReturnType<typeo
                     {fmt(r.allowableCv, 1)}{' '}
                     {r.cvOk === null ? null : r.cvOk ? <span className="badge-green">{t('ok')}</span> : <span className="badge-red">{t('exceeded')}</span>}
                   </td>
+                  <td title={r.eqaBias?.source}>
+                    {fmt(r.eqaBias?.percent, 2)}
+                    {r.eqaBias && <span className="block text-xs text-slate-500">{r.eqaBias.rounds.join(', ')}</span>}
+                  </td>
                   <td className={r.sigma !== null && r.sigma < 3 ? 'font-semibold text-red-700' : undefined}>{fmt(r.sigma, 1)}</td>
                   <td className="text-xs">
                     {Object.entries(r.violations)
@@ -76,7 +83,37 @@ export async function SummaryView({ data, exportHref }: { data: ReturnType<typeo
               ))}
             </tbody>
           </table>
+          <p className="mt-2 text-xs text-slate-500">{t('sigmaHelp')}</p>
         </div>
+      )}
+      {data.choices.length > 0 && (
+        <section className="card overflow-x-auto">
+          <h2 className="mb-3 font-semibold">{t('choicesTitle')}</h2>
+          <table className="table" data-testid="iqc-rule-choices">
+            <thead>
+              <tr>
+                <th>{t('analyte')}</th>
+                <th>{t('instrument')}</th>
+                <th>{tt('lastRun')}</th>
+                <th>{tt('rules')}</th>
+                <th>{tt('how')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.choices.map((c) => (
+                <tr key={`${c.analyte}|${c.instrument}`} data-analyte={c.analyte}>
+                  <td>{c.analyte}</td>
+                  <td>{c.instrument || '—'}</td>
+                  <td className="whitespace-nowrap">{formatDateTime(c.runAt, locale)}</td>
+                  <td className="whitespace-nowrap text-xs">{c.choice.rules.join(', ')}</td>
+                  <td className="text-sm">
+                    <RuleChoiceText choice={c.choice} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
       )}
     </div>
   );

@@ -8,7 +8,7 @@ import { AppError } from '@/lib/errors';
 import { ingestResults } from '@/lib/services/iqc/ingest';
 import { importIqcCsv } from '@/lib/services/iqc/import-csv';
 import { resolveCorrectiveAction } from '@/lib/services/iqc/corrective-actions';
-import { establishTargetsFromBaseline, setManufacturerTarget } from '@/lib/services/iqc/targets';
+import { establishNewLotTargets, establishTargetsFromBaseline, setManufacturerTarget } from '@/lib/services/iqc/targets';
 import { setRuleConfig } from '@/lib/services/iqc/rules';
 import { correctResult } from '@/lib/services/iqc/results';
 
@@ -58,6 +58,15 @@ export async function setTargetAction(_prev: unknown, form: FormData) {
 export async function baselineAction(_prev: unknown, form: FormData) {
   const r = await runAction((actor) => {
     const t = establishTargetsFromBaseline(getDb(), actor, formObject(form));
+    return { targetId: t.id, mean: t.mean, sd: t.sd, n: t.basisN };
+  });
+  if (r.ok) refresh();
+  return r;
+}
+
+export async function newLotAction(_prev: unknown, form: FormData) {
+  const r = await runAction((actor) => {
+    const t = establishNewLotTargets(getDb(), actor, formObject(form));
     return { targetId: t.id, mean: t.mean, sd: t.sd, n: t.basisN };
   });
   if (r.ok) refresh();
