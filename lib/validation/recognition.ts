@@ -26,7 +26,7 @@ export const policyCriteria = z.object({
   eqaUnsuccessfulWindow: z.coerce.number().int().min(1).max(10).default(3),
   /** IQC with at least this many levels on a working day counts as "IQC performed" */
   iqcMinLevels: z.coerce.number().int().min(1).max(5).default(2),
-  /** share of working days (Mon–Fri) with IQC, in percent */
+  /** share of working days (the working calendar: Mon–Fri, holidays and make-up days) with IQC, in percent */
   iqcCoveragePercent: z.coerce.number().min(0).max(100).default(80),
   /** look-back window for IQC coverage and cumulative CV, in days */
   iqcWindowDays: z.coerce.number().int().min(7).max(366).default(90),

@@ -5,10 +5,10 @@
 // Evidence decisions (documented once, here):
 // - EQA: published rounds only, each round by its latest non-superseded evaluation (see
 //   db/queries/recognition.ts `eqaScoresForLabs`); "last N rounds" are the newest by closing time.
-// - IQC coverage: a working day (the lab region's working calendar, lib/services/recognition/calendar.ts:
-//   Mon–Fri except official holidays, plus make-up working days; Asia/Shanghai days) counts when current, non-excluded
-//   results exist for at least `iqcMinLevels` distinct levels; the window is the `iqcWindowDays`
-//   days before today (today itself is still in progress).
+// - IQC coverage: a working day of the lab region's working calendar (./calendar.ts: Mon–Fri except
+//   official holidays, plus make-up working days; Asia/Shanghai days) counts when current,
+//   non-excluded results exist for at least `iqcMinLevels` distinct levels; the window is the
+//   `iqcWindowDays` days before today (today itself is still in progress).
 // - Cumulative CV (issue 9): per control group, i.e. instrument × lot × level (a control lot), over
 //   the same window, leaving out excluded results and rejected runs; mixing lots or instruments
 //   would add the between-lot difference to the imprecision. A group is evaluable with at least
