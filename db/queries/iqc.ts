@@ -116,6 +116,11 @@ function statements(client: Database.Database) {
     withdrawAction: client.prepare<[string, string, string, number, number, number]>(
       `UPDATE corrective_actions SET status = 'resolved', cause = ?, action = ?, outcome = ?, resolved_by = ?, resolved_at = ? WHERE run_id = ? AND status = 'open'`,
     ),
+    /** a rejected run's action the system had withdrawn is open again */
+    reopenWithdrawn: client.prepare<[number, string]>(
+      `UPDATE corrective_actions SET status = 'open', cause = NULL, action = NULL, outcome = NULL, resolved_by = NULL, resolved_at = NULL
+       WHERE run_id = ? AND status = 'resolved' AND cause = ?`,
+    ),
     setExcluded: client.prepare<[number, string | null, number]>('UPDATE iqc_results SET excluded = ?, excluded_reason = ? WHERE id = ?'),
     /** in-control runs of a series before a time, newest first (the rules' context; rejected runs
      * and runs without targets are left out) */

@@ -634,6 +634,7 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
     for (const x of violations) s.insertViolation.run(runId, ctx.labId, plan.analyteId, x.rule, JSON.stringify(x.levels), run.start);
     if (status === 'rejected') {
       s.openAction.run(runId, ctx.labId, plan.analyteId, run.start);
+      if (run.existingId !== undefined && run.existingStatus !== 'rejected') s.reopenWithdrawn.run(runId, WITHDRAWN.cause);
       summary.rejected++;
     }
     if (outcomes && run.touched) outcomes.push({ runId, analyte: plan.analyteCode, instrument: plan.instrument, measuredAt: run.start, status, violations });

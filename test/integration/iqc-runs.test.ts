@@ -1,0 +1,323 @@
+// IQC runs as LIS send them (issue 9), through POST /api/v1/iqc/results: the run window, client run
+// ids, late results regrouped, and the invariant — the stored verdicts depend only on the set of
+// results, never on batching or arrival order (property test on a real SQLite database).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { and, asc, eq } from 'drizzle-orm';
+import { createSeededTestDb } from '../support/db';
+import { auditLog, correctiveActions, iqcResults, iqcRuns, iqcViolations, laboratories } from '@/db/schema';
+import type { Actor } from '@/lib/auth/core';
+import { AppError } from '@/lib/errors';
+import { postResults } from '@/lib/services/iqc/api';
+import { setManufacturerTargets } from '@/lib/services/iqc/targets';
+
+const NOW = Date.UTC(2026, 10, 25, 4, 0);
+const MIN = 60_000;
+const DAY = 24 * 60 * MIN;
+const BASE = NOW - 60 * DAY;
+
+let t: ReturnType<typeof createSeededTestDb>;
+let lab: Actor;
+let other: Actor;
+
+/** K levels 1–3: means 4, 6, 8 and SD 0.1, so value = mean + 0.1·z. */
+const MEAN: Record<string, number> = { '1': 4, '2': 6, '3': 8 };
+const value = (level: string, z: number) => +(MEAN[level] + 0.1 * z).toFixed(4);
+
+interface Row {
+  analyte: string;
+  level: string;
+  lot: string;
+  value: number;
+  measuredAt: string;
+  instrument: string;
+  run?: string;
+}
+const row = (instrument: string, level: string, z: number, at: number, run?: string): Row => ({
+  analyte: 'K',
+  level,
+  lot: `K${level}-${instrument}`,
+  value: value(level, z),
+  measuredAt: new Date(at).toISOString(),
+  instrument,
+  ...(run ? { run } : {}),
+});
+
+function targetsFor(actor: Actor, instrument: string) {
+  setManufacturerTargets(
+    t.db,
+    actor,
+    { targets: ['1', '2', '3'].map((level) => ({ analyte: 'K', level, lot: `K${level}-${instrument}`, instrument, mean: MEAN[level], sd: 0.1, effectiveFrom: BASE - DAY })) },
+    BASE - DAY,
+  );
+}
+
+const post = (actor: Actor, results: unknown[]) =>
+  postResults(t.db, actor, new Request('http://localhost/api/v1/iqc/results', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ results }) }), NOW);
+
+async function appErrorAsync(fn: () => Promise<unknown>): Promise<AppError> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof AppError) return e;
+    throw e;
+  }
+  throw new Error('expected an AppError');
+}
+
+/** The stored runs of a series in time order: start, status, rules, violations and results. */
+function storedRuns(labId: number, instrument: string) {
+  const runs = t.db
+    .select()
+    .from(iqcRuns)
+    .where(and(eq(iqcRuns.labId, labId), eq(iqcRuns.instrument, instrument)))
+    .orderBy(asc(iqcRuns.measuredAt), asc(iqcRuns.id))
+    .all();
+  return runs.map((r) => ({
+    id: r.id,
+    start: r.measuredAt,
+    client: r.clientRunId,
+    status: r.status,
+    rules: r.rules,
+    violations: t.db
+      .select({ rule: iqcViolations.rule, levels: iqcViolations.levels })
+      .from(iqcViolations)
+      .where(eq(iqcViolations.runId, r.id))
+      .all()
+      .map((v) => `${v.rule}:${v.levels.join('+')}`)
+      .sort(),
+    results: t.db
+      .select({ level: iqcResults.level, at: iqcResults.measuredAt, value: iqcResults.value })
+      .from(iqcResults)
+      .where(and(eq(iqcResults.runId, r.id), eq(iqcResults.current, true)))
+      .all()
+      .map((x) => `${x.level}@${(x.at - BASE) / MIN}=${x.value}`)
+      .sort(),
+    action: t.db.select({ status: correctiveActions.status }).from(correctiveActions).where(eq(correctiveActions.runId, r.id)).get()?.status ?? null,
+  }));
+}
+/** Verdicts only (ids and actions aside), in evaluation order: start, then client run id (window
+ * runs first), then first result (ids depend on arrival order). */
+const verdicts = (labId: number, instrument: string) =>
+  storedRuns(labId, instrument)
+    .map(({ id: _id, action: _a, ...v }) => v)
+    .sort((a, b) => a.start - b.start || (a.client ?? '').localeCompare(b.client ?? '') || a.results[0].localeCompare(b.results[0]));
+
+beforeAll(() => {
+  t = createSeededTestDb();
+  lab = t.labManagers.get('GZ-001')!;
+  other = t.labManagers.get('HZ-001')!;
+});
+afterAll(() => t.close());
+
+describe('the run window', () => {
+  it('levels sent minutes apart form one run, and within-run 2-2s fires (both levels +2.5 SD)', async () => {
+    targetsFor(lab, 'W1');
+    const at = BASE + 8 * 60 * MIN;
+    const out = await post(lab, [row('W1', '1', 2.5, at), row('W1', '2', 2.6, at + 7 * MIN)]);
+    expect(out.runs).toHaveLength(1);
+    expect(out.runs[0]).toMatchObject({ status: 'rejected', violations: [{ rule: '1-2s', levels: ['1', '2'] }, { rule: '2-2s', levels: ['1', '2'] }] });
+    expect(storedRuns(lab.labId!, 'W1')).toEqual([expect.objectContaining({ start: at, results: ['1@480=4.25', '2@487=6.26'] })]);
+  });
+
+  it('R-4s fires within a run whose levels came 20 minutes apart (+2.5 and −2.5 SD)', async () => {
+    const at = BASE + DAY + 8 * 60 * MIN;
+    const out = await post(lab, [row('W1', '1', 2.5, at), row('W1', '2', -2.5, at + 20 * MIN)]);
+    expect(out.runs).toHaveLength(1);
+    expect(out.runs[0].violations.map((v) => v.rule)).toEqual(['1-2s', 'R-4s']);
+  });
+
+  it('a result beyond the window, or a level the run already holds, starts the next run; one-level runs are runs', async () => {
+    targetsFor(lab, 'W2');
+    const at = BASE + 8 * 60 * MIN;
+    // window 30 min from L1 08:00: L2 08:12 joins; L1 08:20 (level held) starts run 2, L2 08:45 joins it (25 min after 08:20); L3 09:20 alone
+    const out = await post(lab, [row('W2', '2', 0, at + 12 * MIN), row('W2', '1', 0, at), row('W2', '1', 0.1, at + 20 * MIN), row('W2', '2', 0.1, at + 45 * MIN), row('W2', '3', 0, at + 80 * MIN)]);
+    expect(out.runs.map((r) => r.status)).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(storedRuns(lab.labId!, 'W2').map((r) => r.results)).toEqual([
+      ['1@480=4', '2@492=6'],
+      ['1@500=4.01', '2@525=6.01'],
+      ['3@560=8'],
+    ]);
+  });
+
+  it('uses the lab\'s own window (run_window_minutes)', async () => {
+    targetsFor(other, 'W3');
+    t.db.update(laboratories).set({ runWindowMinutes: 5 }).where(eq(laboratories.id, other.labId!)).run();
+    const at = BASE + 8 * 60 * MIN;
+    const out = await post(other, [row('W3', '1', 0, at), row('W3', '2', 0, at + 7 * MIN)]);
+    expect(out.runs).toHaveLength(2);
+    t.db.update(laboratories).set({ runWindowMinutes: 30 }).where(eq(laboratories.id, other.labId!)).run();
+  });
+});
+
+describe('client run ids', () => {
+  it('results sharing a `run` form one run whatever their times; they are never mixed with window runs', async () => {
+    targetsFor(lab, 'C1');
+    const at = BASE + 8 * 60 * MIN;
+    const out = await post(lab, [row('C1', '1', 2.5, at, 'LIS-1'), row('C1', '2', 2.5, at + 50 * MIN, 'LIS-1'), row('C1', '3', 0, at + 10 * MIN)]);
+    const runs = storedRuns(lab.labId!, 'C1');
+    expect(runs.map((r) => [r.client, r.results])).toEqual([
+      ['LIS-1', ['1@480=4.25', '2@530=6.25']],
+      [null, ['3@490=8']],
+    ]);
+    expect(out.runs.find((r) => r.runId === runs[0].id)!.violations.map((v) => v.rule)).toContain('2-2s');
+  });
+
+  it('a result sent later with the same run id joins that run and re-judges it (3 levels now: its rule set is chosen again)', async () => {
+    const at = BASE + 8 * 60 * MIN;
+    await post(lab, [row('C1', '3', -2.5, at + 55 * MIN, 'LIS-1')]);
+    const runs = storedRuns(lab.labId!, 'C1');
+    expect(runs[0]).toMatchObject({ client: 'LIS-1', results: ['1@480=4.25', '2@530=6.25', '3@535=7.75'], rules: ['1-3s', '2of3-2s', 'R-4s', '3-1s', '6x'] });
+    expect(runs[0].violations).toEqual(['2of3-2s:1+2', 'R-4s:1+2+3']);
+  });
+
+  it('accepts `run` as a CSV column', async () => {
+    targetsFor(lab, 'C2');
+    const at = new Date(BASE + 8 * 60 * MIN).toISOString();
+    const later = new Date(BASE + 9 * 60 * MIN).toISOString();
+    const csv = `measured_at,analyte_code,level,lot,value,instrument,run\n${at},K,1,K1-C2,4.0,C2,A-7\n${later},K,2,K2-C2,6.0,C2,A-7\n`;
+    const out = await postResults(t.db, lab, new Request('http://localhost/api/v1/iqc/results', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv }), NOW);
+    expect(out.runs).toHaveLength(1);
+    expect(storedRuns(lab.labId!, 'C2')[0]).toMatchObject({ client: 'A-7', results: ['1@480=4', '2@540=6'] });
+  });
+
+  it('refuses a level twice in one client run (422, nothing written)', async () => {
+    const at = BASE + 2 * DAY;
+    const e = await appErrorAsync(() => post(lab, [row('C2', '1', 0, at, 'A-8'), row('C2', '1', 0.5, at + MIN, 'A-8')]));
+    expect(e.status).toBe(422);
+    expect(e.errors[0]).toMatchObject({ row: 2, field: 'level' });
+    expect(storedRuns(lab.labId!, 'C2')).toHaveLength(1);
+  });
+});
+
+describe('late results', () => {
+  it('a late level is placed in the run it belongs to: the one-level run becomes a two-level run, within-run 2-2s fires, the change is audited', async () => {
+    targetsFor(lab, 'L1');
+    const at = BASE + 8 * 60 * MIN;
+    const first = await post(lab, [row('L1', '2', 2.4, at + 10 * MIN)]);
+    expect(first.runs[0].status).toBe('warning');
+    const runId = first.runs[0].runId;
+    // level 1 measured 10 minutes earlier arrives later: it starts the run, which keeps its id
+    const late = await post(lab, [row('L1', '1', 2.3, at)]);
+    expect(late.runs).toEqual([expect.objectContaining({ runId, status: 'rejected' })]);
+    expect(storedRuns(lab.labId!, 'L1')).toEqual([expect.objectContaining({ id: runId, start: at, results: ['1@480=4.23', '2@490=6.24'], action: 'open' })]);
+  });
+
+  it('a late result that regroups stored runs moves stored results (ids kept), withdraws an action no longer due, and is audited', async () => {
+    targetsFor(lab, 'L2');
+    const at = BASE + 8 * 60 * MIN;
+    // stored: A = L1 08:00 +2.5, L2 08:05 +2.5 (within-run 2-2s: rejected, open action); B = L1 08:20, L2 08:40
+    await post(lab, [row('L2', '1', 2.5, at), row('L2', '2', 2.5, at + 5 * MIN), row('L2', '1', 0, at + 20 * MIN), row('L2', '2', 0, at + 40 * MIN)]);
+    const before = storedRuns(lab.labId!, 'L2');
+    expect(before.map((r) => [r.results, r.status, r.action])).toEqual([
+      [['1@480=4.25', '2@485=6.25'], 'rejected', 'open'],
+      [['1@500=4', '2@520=6'], 'accepted', null],
+    ]);
+    const storedIds = t.db.select({ id: iqcResults.id }).from(iqcResults).all().map((r) => r.id);
+    // level 1 measured at 07:55 arrives late: it starts a run that takes L2 08:05 (L1 08:00 is held);
+    // L1 08:00 starts the next run alone (L1 08:20 is held, L2 08:40 beyond 08:30); then L1 08:20 + L2 08:40
+    const late = await post(lab, [row('L2', '1', 0, at - 5 * MIN)]);
+    const after = storedRuns(lab.labId!, 'L2');
+    expect(after.map((r) => [r.results, r.status, r.violations, r.action])).toEqual([
+      [['1@475=4', '2@485=6.25'], 'warning', ['1-2s:2'], 'resolved'],
+      [['1@480=4.25'], 'warning', ['1-2s:1'], null],
+      [['1@500=4', '2@520=6'], 'accepted', [], null],
+    ]);
+    // the run holding 08:05 keeps its id; every stored result keeps its id
+    expect(after[0].id).toBe(before[0].id);
+    expect(after[2].id).toBe(before[1].id);
+    expect(t.db.select({ id: iqcResults.id }).from(iqcResults).all().map((r) => r.id)).toEqual(expect.arrayContaining(storedIds));
+    expect(late.runs).toEqual([expect.objectContaining({ runId: before[0].id, status: 'warning' })]);
+    const audit = t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.results.ingest')).all().at(-1)!;
+    expect(audit.details).toMatchObject({ movedResults: 1, withdrawnActions: [before[0].id] });
+    const action = t.db.select().from(correctiveActions).where(eq(correctiveActions.runId, before[0].id)).get()!;
+    expect(action).toMatchObject({ status: 'resolved', resolvedBy: lab.userId });
+    expect(action.cause).toMatch(/no longer rejected/);
+  });
+});
+
+describe('invariant: the stored verdicts depend only on the set of results', () => {
+  /** A random series: runs 5–150 minutes apart, each with a random subset of levels measured up to
+   * 25 minutes after its start, some sent with a client run id, z in [−3.5, 3.5] (often beyond 2). */
+  const series = fc
+    .array(
+      fc.record({
+        gap: fc.integer({ min: 5, max: 150 }),
+        levels: fc.subarray(['1', '2', '3'], { minLength: 1 }),
+        offsets: fc.array(fc.integer({ min: 0, max: 25 }), { minLength: 3, maxLength: 3 }),
+        zs: fc.array(fc.integer({ min: -35, max: 35 }).map((x) => x / 10), { minLength: 3, maxLength: 3 }),
+        client: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 30 },
+    )
+    .map((runs) => {
+      let start = BASE + 8 * 60 * MIN;
+      const out: { level: string; z: number; at: number; run?: string }[] = [];
+      const seen = new Set<string>();
+      runs.forEach((r, i) => {
+        start += r.gap * MIN;
+        r.levels.forEach((level, j) => {
+          const at = start + r.offsets[j] * MIN;
+          if (seen.has(`${level}@${at}`)) return;
+          seen.add(`${level}@${at}`);
+          out.push({ level, z: r.zs[j], at, ...(r.client ? { run: `R${i}` } : {}) });
+        });
+      });
+      return out;
+    });
+  /** How the same results arrive: each in one of k requests (some sent twice), requests in random order. */
+  const arrival = (n: number) =>
+    fc.record({
+      request: fc.array(fc.integer({ min: 0, max: 5 }), { minLength: n, maxLength: n }),
+      twice: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+      order: fc.array(fc.nat(), { minLength: 6, maxLength: 6 }),
+    });
+
+  let k = 0;
+  it('random series, split into random requests in random order, give the same runs and verdicts as one batch (property test)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        series.chain((s) => fc.tuple(fc.constant(s), arrival(s.length))),
+        async ([results, how]) => {
+          const one = `B${k}`;
+          const split = `S${k++}`;
+          targetsFor(lab, one);
+          targetsFor(lab, split);
+          await post(lab, results.map((r) => row(one, r.level, r.z, r.at, r.run)));
+          const requests: Row[][] = Array.from({ length: 6 }, () => []);
+          results.forEach((r, i) => {
+            requests[how.request[i]].push(row(split, r.level, r.z, r.at, r.run));
+            if (how.twice[i]) requests[(how.request[i] + 1) % 6].push(row(split, r.level, r.z, r.at, r.run));
+          });
+          const order = [0, 1, 2, 3, 4, 5].sort((a, b) => how.order[a] - how.order[b] || a - b);
+          for (const i of order) if (requests[i].length) await post(lab, requests[i].reverse());
+          const a = verdicts(lab.labId!, one);
+          const b = verdicts(lab.labId!, split);
+          expect(b).toEqual(a);
+          // a corrective action is open exactly for each rejected run, whichever way the results came
+          for (const runs of [storedRuns(lab.labId!, one), storedRuns(lab.labId!, split)]) {
+            for (const r of runs) expect(r.action === 'open').toBe(r.status === 'rejected');
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  }, 120_000);
+
+  it('issue 9: a level present every other run, always at +0.5 SD, gives the same verdict (10x) as one batch and run by run', async () => {
+    // level 1 at 0 in every run, level 2 at +0.5 in every other run: 20 runs a day apart
+    const results = Array.from({ length: 20 }, (_, i) => {
+      const at = BASE + i * DAY + 8 * 60 * MIN;
+      return i % 2 ? [{ level: '1', z: 0, at }] : [{ level: '1', z: 0, at }, { level: '2', z: 0.5, at: at + 10 * MIN }];
+    });
+    targetsFor(lab, 'X1');
+    targetsFor(lab, 'X2');
+    await post(lab, results.flat().map((r) => row('X1', r.level, r.z, r.at)));
+    for (const run of results) await post(lab, run.map((r) => row('X2', r.level, r.z, r.at)));
+    const batch = verdicts(lab.labId!, 'X1');
+    expect(verdicts(lab.labId!, 'X2')).toEqual(batch);
+    // level 2's 10th value is in run 19 (runs 1, 3, …, 19): 10x on level 2 there, and nowhere before
+    expect(batch.map((r) => r.status)).toEqual([...Array(18).fill('accepted'), 'rejected', 'accepted']);
+    expect(batch[18].violations).toEqual(['10x:2']);
+  });
+});
