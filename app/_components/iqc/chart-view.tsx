@@ -1,34 +1,51 @@
+import type { ReactNode } from 'react';
 import Link from 'next/link';
 import { getLocale, getTranslations } from 'next-intl/server';
-import type { chartData } from '@/lib/services/iqc/views';
+import type { instrumentCharts, InstrumentChart } from '@/lib/services/iqc/charts';
 import { EmptyState } from '@/app/_components/empty-state';
 import { LjChart } from './lj-chart';
 import { StatusBadge } from './status-badge';
-import { formatDateTime, formatDay } from './format';
+import { formatDateTime, formatDay, fmt } from './format';
 
-/** Date range form, the Levey-Jennings chart, and the rejected runs with their corrective actions. */
+/** Results listed under each chart (newest first): enough to act on recent points. */
+const RESULTS_LISTED = 50;
+
+type Flagged = { runId: number; t: number; instrument: string; status: string; rules: Set<string>; actionId: number | null; actionStatus: string | null };
+
+/**
+ * Analyte, instrument and date range form; one Levey-Jennings chart per instrument (its own lots,
+ * boundaries and targets) with its newest results, each with the lab's exclude control when given;
+ * and the rejected runs with their corrective actions.
+ */
 export async function ChartView({
   data,
   base,
   readOnly,
   analytes,
+  excludeControl,
 }: {
-  data: ReturnType<typeof chartData>;
+  data: ReturnType<typeof instrumentCharts>;
   base: string;
   readOnly: boolean;
   analytes: { code: string; nameEn: string; nameZh: string }[];
+  /** the control that excludes one result with a reason (lab pages only) */
+  excludeControl?: (point: { resultId: number; value: number; level: string }) => ReactNode;
 }) {
   const t = await getTranslations('iqc.chart');
   const locale = await getLocale();
   const name = locale === 'zh' ? data.analyte.nameZh : data.analyte.nameEn;
-  const runs = new Map<number, { runId: number; t: number; status: string; rules: Set<string>; actionId: number | null; actionStatus: string | null }>();
-  for (const p of data.panels.flatMap((x) => x.points)) {
-    if (p.status !== 'rejected' && p.status !== 'warning') continue;
-    const r = runs.get(p.runId) ?? { runId: p.runId, t: p.t, status: p.status, rules: new Set<string>(), actionId: p.actionId, actionStatus: p.actionStatus };
-    p.rules.forEach((x) => r.rules.add(x));
-    runs.set(p.runId, r);
+  const runs = new Map<number, Flagged>();
+  for (const chart of data.charts) {
+    for (const p of chart.panels.flatMap((x) => x.points)) {
+      if (p.status !== 'rejected' && p.status !== 'warning') continue;
+      const r = runs.get(p.runId) ?? { runId: p.runId, t: p.t, instrument: chart.instrument, status: p.status, rules: new Set<string>(), actionId: p.actionId, actionStatus: p.actionStatus };
+      p.rules.forEach((x) => r.rules.add(x));
+      runs.set(p.runId, r);
+    }
   }
   const flagged = [...runs.values()].sort((a, b) => b.t - a.t);
+  const several = data.instruments.length > 1;
+  const instrumentName = (i: string) => i || t('noInstrument');
   return (
     <div className="space-y-4">
       <form method="get" className="card flex flex-wrap items-end gap-3" aria-label={t('range')}>
@@ -44,6 +61,21 @@ export async function ChartView({
             ))}
           </select>
         </div>
+        {several && (
+          <div>
+            <label className="label" htmlFor="instrument">
+              {t('instrument')}
+            </label>
+            <select id="instrument" name="instrument" defaultValue={data.selected ?? ''} className="input" data-testid="instrument-select">
+              <option value="">{t('allInstruments')}</option>
+              {data.instruments.filter(Boolean).map((i) => (
+                <option key={i} value={i}>
+                  {i}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
         <div>
           <label className="label" htmlFor="from">
             {t('from')}
@@ -64,10 +96,17 @@ export async function ChartView({
       <h2 className="text-lg font-semibold">
         {data.analyte.code} · {name} <span className="text-sm font-normal text-slate-500">({data.analyte.unit})</span>
       </h2>
-      {data.panels.length === 0 ? (
+      {several && <p className="text-sm text-slate-600">{t('instrumentsNote', { count: data.instruments.length })}</p>}
+      {data.charts.length === 0 ? (
         <EmptyState title={t('noData')} />
       ) : (
-        <LjChart panels={data.panels} unit={data.analyte.unit} />
+        data.charts.map((chart) => (
+          <section key={chart.instrument} className="space-y-3" data-testid="lj-instrument" data-instrument={chart.instrument}>
+            {several && <h3 className="font-semibold">{t('instrumentTitle', { instrument: instrumentName(chart.instrument) })}</h3>}
+            <LjChart panels={chart.panels} unit={data.analyte.unit} />
+            <ResultsList chart={chart} locale={locale} excludeControl={readOnly ? undefined : excludeControl} />
+          </section>
+        ))
       )}
 
       {flagged.length > 0 && (
@@ -77,6 +116,7 @@ export async function ChartView({
             <thead>
               <tr>
                 <th>{t('time')}</th>
+                {several && <th>{t('instrument')}</th>}
                 <th>{t('verdict')}</th>
                 <th>{t('violations')}</th>
                 <th>{t('correctiveAction')}</th>
@@ -86,6 +126,7 @@ export async function ChartView({
               {flagged.map((r) => (
                 <tr key={r.runId} data-run={r.runId}>
                   <td className="whitespace-nowrap">{formatDateTime(r.t, locale)}</td>
+                  {several && <td>{instrumentName(r.instrument)}</td>}
                   <td>
                     <StatusBadge status={r.status} />
                   </td>
@@ -110,5 +151,49 @@ export async function ChartView({
         </section>
       )}
     </div>
+  );
+}
+
+/** The newest results of one instrument's chart, each with the exclude control when given. */
+async function ResultsList({ chart, locale, excludeControl }: { chart: InstrumentChart; locale: string; excludeControl?: (point: { resultId: number; value: number; level: string }) => ReactNode }) {
+  const t = await getTranslations('iqc.chart');
+  const points = chart.panels
+    .flatMap((p) => p.points.map((x) => ({ ...x, level: p.level })))
+    .sort((a, b) => b.t - a.t || b.resultId - a.resultId)
+    .slice(0, RESULTS_LISTED);
+  return (
+    <details className="card overflow-x-auto text-sm">
+      <summary className="cursor-pointer font-medium">
+        {t('resultsTitle')} <span className="text-slate-500">({t('pointCount', { count: points.length })})</span>
+      </summary>
+      <table className="table mt-2" data-testid="chart-results">
+        <thead>
+          <tr>
+            <th>{t('time')}</th>
+            <th>{t('level')}</th>
+            <th>{t('lot')}</th>
+            <th>{t('value')}</th>
+            <th>z</th>
+            <th>{t('verdict')}</th>
+            {excludeControl && <th>{t('exclude')}</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {points.map((p) => (
+            <tr key={p.resultId} data-result={p.resultId}>
+              <td className="whitespace-nowrap">{formatDateTime(p.t, locale)}</td>
+              <td>{p.level}</td>
+              <td>{p.lot}</td>
+              <td>{p.value}</td>
+              <td>{fmt(p.z, 2)}</td>
+              <td>
+                <StatusBadge status={p.status} />
+              </td>
+              {excludeControl && <td>{excludeControl({ resultId: p.resultId, value: p.value, level: p.level })}</td>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
   );
 }

@@ -3,7 +3,8 @@ import { getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { isAppError } from '@/lib/errors';
-import { chartData, iqcAnalytes } from '@/lib/services/iqc/views';
+import { iqcAnalytes } from '@/lib/services/iqc/views';
+import { instrumentCharts } from '@/lib/services/iqc/charts';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
 import { ChartView } from '@/app/_components/iqc/chart-view';
@@ -21,7 +22,7 @@ export default async function ChartPage({ searchParams }: { searchParams: Search
   if (!code) return <EmptyState title={t('noData')} />;
   let data;
   try {
-    data = chartData(db, actor, { analyte: code, from: one(sp.from), to: one(sp.to) });
+    data = instrumentCharts(db, actor, { analyte: code, from: one(sp.from), to: one(sp.to), instrument: one(sp.instrument) });
   } catch (e) {
     if (isAppError(e) && (e.code === 'not_found' || e.code === 'invalid')) notFound();
     throw e;

@@ -1,0 +1,66 @@
+// The Levey-Jennings chart is per instrument (issue 9): a lab whose analyte has results on two
+// instruments gets one chart each, with its own lots, lot boundaries and targets; a selector narrows
+// the page to one instrument.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSeededTestDb } from '../support/db';
+import { appError } from '../support/errors';
+import type { Actor } from '@/lib/auth/core';
+import { ingestResults } from '@/lib/services/iqc/ingest';
+import { setManufacturerTarget } from '@/lib/services/iqc/targets';
+import { instrumentCharts } from '@/lib/services/iqc/charts';
+
+const DAY = 24 * 3600_000;
+const NOW = Date.UTC(2026, 10, 25, 4, 0);
+const iso = (daysAgo: number) => new Date(NOW - daysAgo * DAY).toISOString();
+
+let t: ReturnType<typeof createSeededTestDb>;
+let lab: Actor;
+
+beforeAll(() => {
+  t = createSeededTestDb();
+  lab = t.labManagers.get('GZ-001')!;
+  for (const [lot, instrument, mean] of [['GA1', 'A1', 5], ['GA2', 'A1', 5.4], ['GB1', 'B2', 5.2]] as const) {
+    setManufacturerTarget(t.db, lab, { analyte: 'GLU', level: '1', lot, instrument, mean, sd: 0.1, effectiveFrom: iso(30) }, NOW - 30 * DAY);
+  }
+  // A1: lot GA1 on days 10..6, GA2 from day 5; B2: lot GB1 every day, an hour later
+  const rows = [];
+  for (let d = 10; d >= 1; d--) {
+    rows.push({ analyte: 'GLU', level: '1', lot: d > 5 ? 'GA1' : 'GA2', instrument: 'A1', value: d > 5 ? 5.01 : 5.41, measuredAt: iso(d) });
+    rows.push({ analyte: 'GLU', level: '1', lot: 'GB1', instrument: 'B2', value: 5.19, measuredAt: new Date(NOW - d * DAY + 3600_000).toISOString() });
+  }
+  ingestResults(t.db, lab, { results: rows }, { source: 'manual', now: NOW });
+});
+afterAll(() => t.close());
+
+describe('Levey-Jennings charts per instrument', () => {
+  it('one chart per instrument, each with its own points and lot boundaries', () => {
+    const c = instrumentCharts(t.db, lab, { analyte: 'GLU' }, NOW);
+    expect(c.instruments).toEqual(['A1', 'B2']);
+    expect(c.charts.map((x) => x.instrument)).toEqual(['A1', 'B2']);
+    const [a1, b2] = c.charts.map((x) => x.panels[0]);
+    expect(a1.points).toHaveLength(10);
+    expect(b2.points).toHaveLength(10);
+    // A1 changes lot once (day 5); B2 never does: mixing them would mark a boundary at every point
+    expect(a1.lotChanges).toEqual([{ t: NOW - 5 * DAY, lot: 'GA2' }]);
+    expect(b2.lotChanges).toEqual([]);
+    expect(new Set(b2.points.map((p) => p.lot))).toEqual(new Set(['GB1']));
+    // each point against its own instrument's target
+    expect(b2.points.every((p) => p.mean === 5.2)).toBe(true);
+  });
+
+  it('the selector narrows to one instrument; the list of instruments stays for the selector', () => {
+    const c = instrumentCharts(t.db, lab, { analyte: 'GLU', instrument: 'B2' }, NOW);
+    expect(c.selected).toBe('B2');
+    expect(c.instruments).toEqual(['A1', 'B2']);
+    expect(c.charts.map((x) => x.instrument)).toEqual(['B2']);
+  });
+
+  it('an instrument without results in the range gives no chart', () => {
+    expect(instrumentCharts(t.db, lab, { analyte: 'GLU', instrument: 'NOPE' }, NOW).charts).toEqual([]);
+  });
+
+  it('a regulator of the region reads them; another province is refused (403)', () => {
+    expect(instrumentCharts(t.db, t.regulators.gd, { lab: 'GZ-001', analyte: 'GLU' }, NOW).charts).toHaveLength(2);
+    expect(appError(() => instrumentCharts(t.db, t.regulators.zj, { lab: 'GZ-001', analyte: 'GLU' }, NOW)).status).toBe(403);
+  });
+});
