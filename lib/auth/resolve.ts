@@ -7,7 +7,7 @@ import type { Actor } from './actor';
 import { setPasswordHashIfUnchanged } from '@/db/queries/users';
 import { hashApiToken } from './tokens';
 import { hashPasswordAsync, verifyAgainstDummy, verifyPassword } from './passwords';
-import { beginAttempt, failAttempt, succeedAttempt, throttleKeys } from './throttle';
+import { beginAttempt, failAttempt, lockedUntil, succeedAttempt, throttleKeys } from './throttle';
 
 type ActorRow = NonNullable<ReturnType<typeof findActorRowByUserId>>;
 
@@ -117,4 +117,12 @@ export async function authenticate(db: DB, input: { email: string; password: str
 export async function signInWithPassword(db: DB, email: string, password: string, address?: string | null): Promise<Actor | null> {
   const r = await authenticate(db, { email, password, address });
   return r.ok ? r.actor : null;
+}
+
+/** When a sign-in for this email from this address may be tried again, or null if now (read-only:
+ * the sign-in endpoint answers 429 with it before any work). */
+export function signInRetryAt(db: DB, email: string, address: string | null, now = Date.now()): number | null {
+  const normalized = email.trim().toLowerCase();
+  const row = normalized ? findActorRowByEmail(db, normalized) : undefined;
+  return lockedUntil(db, throttleKeys(row?.id ?? null, normalized, address), now);
 }
