@@ -253,6 +253,7 @@ export function listVisibleRounds(db: Conn, v: RoundVisibility, f: { schemeId?: 
       schemeName: eqaSchemes.name,
       schemeNameEn: eqaSchemes.nameEn,
       regionPath: regions.path,
+      roundAnalytes: eqaRounds.analytes,
       samples: sql<string>`(select group_concat(code, ',') from (select code from eqa_samples s where s.round_id = ${eqaRounds.id} order by s.ordinal))`,
       analytes: sql<string>`(select group_concat(code, ',') from (select a.code from eqa_scheme_analytes sa join analytes a on a.id = sa.analyte_id where sa.scheme_id = ${eqaSchemes.id} order by a.code))`,
     })
@@ -262,7 +263,11 @@ export function listVisibleRounds(db: Conn, v: RoundVisibility, f: { schemeId?: 
     .where(and(visibilityCondition(v), f.schemeId ? eq(eqaSchemes.id, f.schemeId) : undefined))
     .orderBy(desc(eqaRounds.opensAt), desc(eqaRounds.id))
     .all()
-    .map((r) => ({ ...r, samples: r.samples ? r.samples.split(',') : [], analytes: r.analytes ? r.analytes.split(',') : [] }));
+    .map(({ roundAnalytes, ...r }) => ({
+      ...r,
+      samples: r.samples ? r.samples.split(',') : [],
+      analytes: roundAnalytes ? [...roundAnalytes].sort() : r.analytes ? r.analytes.split(',') : [],
+    }));
 }
 
 /** Rounds of a scheme in time order (for performance history and the z chart across rounds). */

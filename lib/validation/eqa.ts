@@ -1,7 +1,7 @@
 // EQA input shapes, shared by the regulator's forms, the lab's submission form, CSV and JSON API and
 // the demo seed.
 import { z } from 'zod';
-import { PEER_GROUPINGS, SIGMA_PT_SOURCES } from '@/db/enums';
+import { LIMIT_FORMS, PEER_GROUPINGS, SIGMA_PT_SOURCES } from '@/db/enums';
 import { safeText } from './admin';
 
 const code = (max: number) =>
@@ -26,55 +26,98 @@ const instant = z.preprocess((v) => {
   return v;
 }, z.coerce.number().int().positive('A date and time is required'));
 
-export const schemeAnalyteInput = z.object({
-  analyte: z.string().trim().min(1).max(20),
-  /** allowable error override in percent of the target; null = catalogue TEa */
-  percent: optionalPositive.optional(),
-  absolute: optionalPositive.optional(),
-  minScore: optionalPositive.optional(),
-});
+/** Rename API aliases to the service's field names (the API contract's names are shorter). */
+const aliases = (map: Record<string, string>) => (v: unknown) => {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
+  const o = { ...(v as Record<string, unknown>) };
+  for (const [from, to] of Object.entries(map)) {
+    if (o[from] !== undefined && o[to] === undefined) o[to] = o[from];
+    delete o[from];
+  }
+  return o;
+};
 
-export const schemeInput = z.object({
-  code: code(40),
-  name: safeText(200).pipe(z.string().min(1)),
-  nameEn: z.preprocess((v) => (v === '' ? null : v), safeText(200).nullable().optional()),
-  regionCode: z.string().trim().regex(/^\d{6}$/, 'GB/T 2260 codes have 6 digits'),
-  minRoundScore: z.coerce.number().min(0).max(100).default(80),
-  sigmaPtSource: z.enum(SIGMA_PT_SOURCES).default('allowable_error'),
-  peerGrouping: z.enum(PEER_GROUPINGS).default('method'),
-  minPeerGroupSize: z.coerce.number().int().min(3).max(1000).default(8),
-  analytes: z.array(schemeAnalyteInput).min(1, 'Choose at least one analyte').max(200),
-});
+export const schemeAnalyteInput = z.preprocess(
+  // the API takes an analyte code alone for "the catalogue's limits"
+  (v) => (typeof v === 'string' ? { analyte: v } : v),
+  z
+    .object({
+      analyte: z.string().trim().min(1).max(20),
+      /** allowable error override in percent of the target; null = catalogue TEa */
+      percent: optionalPositive.optional(),
+      absolute: optionalPositive.optional(),
+      /** how an override with both parts combines them: WS/T 'threshold' or CLIA 'greater_of' (default) */
+      form: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.enum(LIMIT_FORMS).optional()),
+      /** threshold concentration of the 'threshold' form */
+      threshold: optionalPositive.optional(),
+      minScore: optionalPositive.optional(),
+    })
+    .refine((a) => a.form !== 'threshold' || (a.percent != null && a.absolute != null && a.threshold != null), {
+      message: 'A threshold limit needs percent, absolute and threshold',
+      path: ['threshold'],
+    }),
+);
+
+export const schemeInput = z.preprocess(
+  aliases({ minGroupSize: 'minPeerGroupSize', region: 'regionCode' }),
+  z.object({
+    code: code(40),
+    name: safeText(200).pipe(z.string().min(1)),
+    nameEn: z.preprocess((v) => (v === '' ? null : v), safeText(200).nullable().optional()),
+    /** omitted: the regulator's own region */
+    regionCode: z
+      .string()
+      .trim()
+      .regex(/^\d{6}$/, 'GB/T 2260 codes have 6 digits')
+      .optional(),
+    minRoundScore: z.coerce.number().min(0).max(100).default(80),
+    sigmaPtSource: z.enum(SIGMA_PT_SOURCES).default('allowable_error'),
+    peerGrouping: z.enum(PEER_GROUPINGS).default('method'),
+    minPeerGroupSize: z.coerce.number().int().min(3).max(1000).default(8),
+    analytes: z.array(schemeAnalyteInput).min(1, 'Choose at least one analyte').max(200),
+  }),
+);
 export type SchemeInput = z.infer<typeof schemeInput>;
 
-export const enrollInput = z.object({
-  schemeCode: z.string().trim().min(1),
-  /** lab codes; omitted = every active lab of the scheme's region */
-  labCodes: z.array(z.string().trim().min(1)).optional(),
-});
+export const enrollInput = z.preprocess(
+  aliases({ labs: 'labCodes', scheme: 'schemeCode' }),
+  z.object({
+    schemeCode: z.string().trim().min(1),
+    /** lab codes; omitted = every active lab of the scheme's region */
+    labCodes: z.array(z.string().trim().min(1)).min(1, 'At least one laboratory').max(20000).optional(),
+  }),
+);
 
 export const referenceValueInput = z.object({
   sample: z.string().trim().min(1),
   analyte: z.string().trim().min(1),
   value: z.coerce.number().finite(),
+  /** the expanded uncertainty U of the reference value */
   uncertainty: optionalPositive.optional(),
+  /** coverage factor of U (default 2): u = U/k */
+  k: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().finite().positive().max(10).optional()),
   source: z.preprocess((v) => (v === '' ? null : v), safeText(200).nullable().optional()),
 });
 
-export const roundInput = z
-  .object({
-    schemeCode: z.string().trim().min(1),
-    code: code(40),
-    opensAt: instant,
-    closesAt: instant,
-    samples: z
-      .array(code(40))
-      .min(1, 'At least one sample')
-      .max(20)
-      .refine((s) => new Set(s).size === s.length, 'Sample codes must differ'),
-    referenceValues: z.array(referenceValueInput).max(2000).default([]),
-  })
-  .refine((r) => r.closesAt > r.opensAt, { message: 'The closing time must be after the opening time', path: ['closesAt'] });
+export const roundInput = z.preprocess(
+  aliases({ scheme: 'schemeCode' }),
+  z
+    .object({
+      schemeCode: z.string().trim().min(1),
+      code: code(40),
+      opensAt: instant,
+      closesAt: instant,
+      samples: z
+        .array(code(40))
+        .min(1, 'At least one sample')
+        .max(20)
+        .refine((s) => new Set(s).size === s.length, 'Sample codes must differ'),
+      /** analyte codes graded in this round; omitted = every analyte of the scheme */
+      analytes: z.array(z.string().trim().min(1).max(20)).min(1).max(200).optional(),
+      referenceValues: z.array(referenceValueInput).max(2000).default([]),
+    })
+    .refine((r) => r.closesAt > r.opensAt, { message: 'The closing time must be after the opening time', path: ['closesAt'] }),
+);
 export type RoundInput = z.infer<typeof roundInput>;
 
 /** One submitted result (a JSON array element or a CSV line). */

@@ -1,6 +1,6 @@
 // Shared rules of the EQA use cases: finding a round, who may see it, and when it takes submissions.
 import type { Conn } from '@/db/client';
-import { findRoundByCode, isEnrolled, listVisibleRounds, type RoundVisibility } from '@/db/queries/eqa';
+import { findRoundByCode, isEnrolled, listVisibleRounds, schemeAnalytes, type RoundVisibility } from '@/db/queries/eqa';
 import { findLabScope } from '@/db/queries/labs';
 import { can, withinRegion, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
@@ -16,6 +16,13 @@ export function loadRound(db: Conn, code: string): LoadedRound {
   const r = findRoundByCode(db, code);
   if (!r) throw AppError.notFound(`No EQA round ${code}`);
   return r;
+}
+
+/** The analytes graded in a round: the round's own list (a subset of the scheme's), else all of the scheme's. */
+export function roundAnalytes(db: Conn, r: { round: { analytes: string[] | null }; scheme: { id: number } }) {
+  const all = schemeAnalytes(db, r.scheme.id);
+  const only = r.round.analytes ? new Set(r.round.analytes) : null;
+  return only ? all.filter((a) => only.has(a.code)) : all;
 }
 
 /** Whether a round takes submissions at `now`: status open and opensAt ≤ now < closesAt. */

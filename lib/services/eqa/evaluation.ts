@@ -10,7 +10,6 @@ import {
   participantLabs,
   roundReferenceValues,
   roundSamples,
-  schemeAnalytes,
   setEvaluationStatus,
   setRoundStatus,
 } from '@/db/queries/eqa';
@@ -39,7 +38,7 @@ import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { limitRangesOf, schemeScoresInOrder, setUnsuccessful, type LimitRangeRow } from '@/db/queries/eqa-limits';
 import { performanceHistory, roundForDecision, type AllowableSpec, type ConcentrationRange, type LimitForm, type RoundVerdict } from '@/lib/stats';
-import { assertManagesScheme, effectiveStatus, loadRound, type ClockOptions } from './access';
+import { assertManagesScheme, effectiveStatus, loadRound, roundAnalytes, type ClockOptions } from './access';
 import {
   ALGORITHM_VERSION,
   RESULT_GRADED,
@@ -128,8 +127,7 @@ function evaluableRound(db: DB, actor: Actor, roundCode: string, now: number, ow
 
 function evaluationParameters(db: DB, r: ReturnType<typeof loadRound>) {
   const scheme = r.scheme;
-  const roundAnalytes = r.round.analytes ? new Set(r.round.analytes) : null;
-  const rows = schemeAnalytes(db, scheme.id).filter((a) => !roundAnalytes || roundAnalytes.has(a.code));
+  const rows = roundAnalytes(db, r);
   const ranges = limitRangesOf(
     db,
     rows.map((a) => a.analyteId),

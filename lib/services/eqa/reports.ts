@@ -2,7 +2,7 @@
 // plot, z across rounds) and the regulator's round report and CSV export. A lab manager reads only
 // their own lab and only published rounds; a regulator reads the labs of their jurisdiction.
 import type { Conn } from '@/db/client';
-import { currentEvaluation, evaluationsOfRound, participantLabs, roundSamples, schemeAnalytes, submittedLabCounts } from '@/db/queries/eqa';
+import { currentEvaluation, evaluationsOfRound, participantLabs, roundSamples, submittedLabCounts } from '@/db/queries/eqa';
 import {
   evaluationAssignedValues,
   evaluationResults,
@@ -20,7 +20,7 @@ import { findLabByCode } from '@/db/queries/labs';
 import { can, type Actor } from '@/lib/auth/core';
 import { toCsv } from '@/lib/csv';
 import { AppError } from '@/lib/errors';
-import { assertLabReadable, assertRoundVisible, effectiveStatus, loadRound, type ClockOptions, type LoadedRound } from './access';
+import { assertLabReadable, assertRoundVisible, effectiveStatus, loadRound, type ClockOptions, type LoadedRound, roundAnalytes } from './access';
 
 /** A graded result's verdict: the allowable-limit decision, or not evaluated. */
 export type ResultVerdict = 'acceptable' | 'not_acceptable' | 'not_evaluated';
@@ -121,7 +121,7 @@ export function labRoundReport(db: Conn, actor: Actor, input: { roundCode: strin
   const samples = roundSamples(db, r.round.id);
   const results = evaluationResults(db, evaluation.id, { labId: lab.id });
   const scores = new Map(evaluationScores(db, evaluation.id, { labId: lab.id }).map((s) => [s.analyte, s]));
-  const analytes = schemeAnalytes(db, r.scheme.id).map((a) => {
+  const analytes = roundAnalytes(db, r).map((a) => {
     const s = scores.get(a.code);
     return {
       code: a.code,
@@ -177,7 +177,7 @@ export function labRoundReport(db: Conn, actor: Actor, input: { roundCode: strin
 export function sampleHistogram(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null; sample: string; analyte: string }) {
   const { r, evaluation, lab } = resolve(db, actor, input.roundCode, input.labCode);
   const sample = roundSamples(db, r.round.id).find((s) => s.code === input.sample);
-  const analyte = schemeAnalytes(db, r.scheme.id).find((a) => a.code === input.analyte);
+  const analyte = roundAnalytes(db, r).find((a) => a.code === input.analyte);
   if (!sample || !analyte) throw AppError.notFound('No such sample or analyte in this round');
   const values = sampleValues(db, evaluation.id, sample.id, analyte.analyteId);
   const own = lab ? evaluationResults(db, evaluation.id, { labId: lab.id }).find((x) => x.sample === sample.code && x.analyte === analyte.code) : undefined;
@@ -199,7 +199,7 @@ export function youdenPlot(db: Conn, actor: Actor, input: { roundCode: string; l
   const samples = roundSamples(db, r.round.id);
   const a = samples.find((s) => s.code === input.sampleA);
   const b = samples.find((s) => s.code === input.sampleB);
-  const analyte = schemeAnalytes(db, r.scheme.id).find((x) => x.code === input.analyte);
+  const analyte = roundAnalytes(db, r).find((x) => x.code === input.analyte);
   if (!a || !b || !analyte) throw AppError.notFound('No such sample or analyte in this round');
   const pairs = samplePairs(db, evaluation.id, analyte.analyteId, a.id, b.id);
   const own = lab ? pairs.find((p) => p.labId === lab.id) : undefined;
@@ -234,7 +234,7 @@ export function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode:
   const withinPath = actor.role === 'admin' ? null : actor.regionPath;
   const inScope = (p: string) => !withinPath || p.startsWith(withinPath);
   const participants = participantLabs(db, r.scheme.id, r.round.opensAt, r.round.closesAt).filter((p) => inScope(p.regionPath));
-  const analytes = schemeAnalytes(db, r.scheme.id);
+  const analytes = roundAnalytes(db, r);
   const evaluations = evaluationsOfRound(db, r.round.id);
   const evaluation = currentEvaluation(db, r.round.id);
   const base = {

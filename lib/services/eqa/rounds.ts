@@ -15,10 +15,15 @@ import { can, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError } from '@/lib/errors';
 import { roundInput } from '@/lib/validation/eqa';
 import { zodFieldErrors } from '@/lib/validation/errors';
+import { DEFAULT_COVERAGE_FACTOR, standardUncertainty } from '@/lib/stats';
 import { assertManagesScheme, effectiveStatus, loadRound, roundVisibility, type ClockOptions } from './access';
 
-/** Create a round of a scheme (status draft) with its samples and optional reference values. */
-export function createRound(db: DB, actor: Actor, input: unknown, opts: ClockOptions = {}) {
+/**
+ * Create a round of a scheme with its samples and optional reference values: a draft to open later
+ * (the regulator's form), or with `open: true` scheduled at once (the API: it takes submissions from
+ * its opening to its closing time).
+ */
+export function createRound(db: DB, actor: Actor, input: unknown, opts: ClockOptions & { open?: boolean } = {}) {
   if (!can(actor, 'eqaScheme.manage')) throw AppError.forbidden();
   const parsed = roundInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid round', zodFieldErrors(parsed.error));
@@ -29,18 +34,23 @@ export function createRound(db: DB, actor: Actor, input: unknown, opts: ClockOpt
     if (!found) throw AppError.notFound(`No scheme ${r.schemeCode}`);
     assertManagesScheme(actor, found.regionPath);
     if (findRoundByCode(tx, r.code)) throw AppError.conflict(`Round ${r.code} already exists`);
-    const analyteIds = new Map(schemeAnalytes(tx, found.scheme.id).map((a) => [a.code, a.analyteId]));
+    const schemeIds = new Map(schemeAnalytes(tx, found.scheme.id).map((a) => [a.code, a.analyteId]));
     const errors: FieldError[] = [];
+    const roundAnalytes = r.analytes ? [...new Set(r.analytes.map((a) => a.toUpperCase()))] : null;
+    roundAnalytes?.forEach((a) => {
+      if (!schemeIds.has(a)) errors.push({ field: 'analytes', message: `${a} is not in scheme ${r.schemeCode}` });
+    });
+    const analyteIds = roundAnalytes ? new Map([...schemeIds].filter(([c]) => roundAnalytes.includes(c))) : schemeIds;
     const seen = new Set<string>();
     r.referenceValues.forEach((v, i) => {
       if (!r.samples.includes(v.sample)) errors.push({ row: i + 1, field: 'sample', message: `Sample ${v.sample} is not in this round` });
-      if (!analyteIds.has(v.analyte.toUpperCase())) errors.push({ row: i + 1, field: 'analyte', message: `${v.analyte} is not in this scheme` });
+      if (!analyteIds.has(v.analyte.toUpperCase())) errors.push({ row: i + 1, field: 'analyte', message: `${v.analyte} is not graded in this round` });
       const key = `${v.sample}:${v.analyte.toUpperCase()}`;
       if (seen.has(key)) errors.push({ row: i + 1, field: 'sample', message: `Two reference values for ${v.sample} × ${v.analyte}` });
       seen.add(key);
     });
     if (errors.length) throw AppError.invalid('Invalid reference values', errors);
-    const round = insertRound(tx, { schemeId: found.scheme.id, code: r.code, opensAt: r.opensAt, closesAt: r.closesAt, status: 'draft', createdBy: actor.userId, createdAt: now });
+    const round = insertRound(tx, { schemeId: found.scheme.id, code: r.code, opensAt: r.opensAt, closesAt: r.closesAt, status: opts.open ? 'open' : 'draft', analytes: roundAnalytes, createdBy: actor.userId, createdAt: now });
     const samples = insertSamples(tx, round.id, r.samples);
     const sampleIds = new Map(samples.map((s) => [s.code, s.id]));
     insertReferenceValues(
@@ -49,7 +59,10 @@ export function createRound(db: DB, actor: Actor, input: unknown, opts: ClockOpt
         sampleId: sampleIds.get(v.sample)!,
         analyteId: analyteIds.get(v.analyte.toUpperCase())!,
         value: v.value,
-        uncertainty: v.uncertainty ?? null,
+        // the expanded uncertainty U is given with its coverage factor k (default 2); u = U/k is stored too
+        uncertainty: v.uncertainty != null ? standardUncertainty(v.uncertainty, v.k ?? DEFAULT_COVERAGE_FACTOR) : null,
+        expandedUncertainty: v.uncertainty ?? null,
+        coverageFactor: v.uncertainty != null ? (v.k ?? DEFAULT_COVERAGE_FACTOR) : null,
         source: v.source ?? null,
       })),
     );
@@ -60,7 +73,7 @@ export function createRound(db: DB, actor: Actor, input: unknown, opts: ClockOpt
       entityType: 'eqa_round',
       entityId: round.id,
       regionId: found.scheme.regionId,
-      details: { code: r.code, scheme: r.schemeCode, samples: r.samples, opensAt: r.opensAt, closesAt: r.closesAt, referenceValues: r.referenceValues.length },
+      details: { code: r.code, scheme: r.schemeCode, status: opts.open ? 'open' : 'draft', samples: r.samples, analytes: roundAnalytes, opensAt: r.opensAt, closesAt: r.closesAt, referenceValues: r.referenceValues.length },
       at: now,
     });
     return round;

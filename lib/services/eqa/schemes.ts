@@ -18,8 +18,9 @@ export function createScheme(db: DB, actor: Actor, input: unknown, opts: ClockOp
   const s = parsed.data;
   const now = opts.now ?? Date.now();
   return db.transaction((tx) => {
-    const region = findRegionByCode(tx, s.regionCode);
-    if (!region) throw AppError.invalid('Unknown region', [{ field: 'regionCode', message: `No region ${s.regionCode}` }]);
+    const regionCode = s.regionCode ?? actor.regionCode ?? '';
+    const region = findRegionByCode(tx, regionCode);
+    if (!region) throw AppError.invalid('Unknown region', [{ field: 'regionCode', message: `No region ${regionCode || '(none)'}` }]);
     assertManagesScheme(actor, region.path);
     if (findSchemeByCode(tx, s.code)) throw AppError.conflict(`Scheme ${s.code} already exists`);
     const ids = analyteIdsByCode(tx);
@@ -40,7 +41,16 @@ export function createScheme(db: DB, actor: Actor, input: unknown, opts: ClockOp
       if (a.percent == null && a.absolute == null && cat.teaPercent == null && cat.teaAbsolute == null) {
         errors.push({ row: i + 1, field: 'percent', message: `${a.analyte} has no allowable error in the catalogue: set one` });
       }
-      return [{ analyteId: id, percent: a.percent ?? null, absolute: a.absolute ?? null, minScore: a.minScore ?? null }];
+      return [
+        {
+          analyteId: id,
+          percent: a.percent ?? null,
+          absolute: a.absolute ?? null,
+          limitForm: a.percent != null && a.absolute != null ? (a.form ?? 'greater_of') : null,
+          threshold: a.form === 'threshold' ? (a.threshold ?? null) : null,
+          minScore: a.minScore ?? null,
+        },
+      ];
     });
     if (errors.length) throw AppError.invalid('Invalid scheme analytes', errors);
     const scheme = insertScheme(tx, {
@@ -69,7 +79,11 @@ export function createScheme(db: DB, actor: Actor, input: unknown, opts: ClockOp
       details: { code: s.code, analytes: s.analytes.map((a) => a.analyte), minRoundScore: s.minRoundScore, sigmaPtSource: s.sigmaPtSource, peerGrouping: s.peerGrouping, minPeerGroupSize: s.minPeerGroupSize },
       at: now,
     });
-    return scheme;
+    return {
+      ...scheme,
+      regionCode: region.code,
+      analytes: s.analytes.map((a) => a.analyte.toUpperCase()),
+    };
   });
 }
 

@@ -9,7 +9,6 @@ import {
   isEnrolled,
   labIqcTargets,
   roundSamples,
-  schemeAnalytes,
   supersedeSubmission,
 } from '@/db/queries/eqa';
 import type { IngestSource } from '@/db/enums';
@@ -19,7 +18,7 @@ import { AppError, type FieldError } from '@/lib/errors';
 import { describe } from '@/lib/stats';
 import { submissionRow, type SubmissionRow } from '@/lib/validation/eqa';
 import { zodFieldErrors } from '@/lib/validation/errors';
-import { acceptsSubmissions, loadRound, type ClockOptions, type LoadedRound } from './access';
+import { acceptsSubmissions, loadRound, type ClockOptions, type LoadedRound, roundAnalytes } from './access';
 
 export const SUBMISSION_CSV_COLUMNS = ['sample', 'analyte', 'value', 'method', 'instrument'] as const;
 
@@ -74,7 +73,7 @@ function prepare(db: Conn, actor: Actor, input: SubmissionInput, now: number): P
   if (!input.rows.length) throw AppError.invalid('No results', [{ row: 1, field: '(file)', message: 'No results to submit' }]);
 
   const samples = new Map(roundSamples(db, r.round.id).map((s) => [s.code, s.id]));
-  const analytes = new Map(schemeAnalytes(db, r.scheme.id).map((a) => [a.code, a.analyteId]));
+  const analytes = new Map(roundAnalytes(db, r).map((a) => [a.code, a.analyteId]));
   const errors: FieldError[] = [];
   const seen = new Map<string, number>();
   const rows: Prepared['rows'] = [];
@@ -224,7 +223,7 @@ export function submissionTemplateCsv(db: DB, actor: Actor, roundCode: string): 
     throw AppError.forbidden('Your laboratory does not take part in this round');
   }
   const current = new Map(currentSubmissionsOfLab(db, r.round.id, actor.labId).map((s) => [`${s.sampleId}:${s.analyteId}`, s]));
-  const analytes = schemeAnalytes(db, r.scheme.id);
+  const analytes = roundAnalytes(db, r);
   const rows: unknown[][] = [];
   for (const a of analytes) {
     for (const s of roundSamples(db, r.round.id)) {

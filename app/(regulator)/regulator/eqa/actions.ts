@@ -43,8 +43,8 @@ export async function createRoundAction(_prev: ActionState, form: FormData): Pro
       .map((l) => l.trim())
       .filter(Boolean)
       .map((l) => {
-        const [sample, analyte, value, uncertainty] = l.split(/[,\t;]/).map((x) => x.trim());
-        return { sample, analyte: (analyte ?? '').toUpperCase(), value, uncertainty };
+        const [sample, analyte, value, uncertainty, k] = l.split(/[,\t;]/).map((x) => x.trim());
+        return { sample, analyte: (analyte ?? '').toUpperCase(), value, uncertainty, k };
       });
     const round = createRound(getDb(), actor, { ...rest, opensAt: shanghai(rest.opensAt), closesAt: shanghai(rest.closesAt), samples: list(samples), referenceValues });
     if (openNow) openRound(getDb(), actor, { roundCode: round.code });

@@ -2,8 +2,9 @@ import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import { notFound } from 'next/navigation';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { findRoundByCode, roundSamples, schemeAnalytes, submissionHistoryOfLab } from '@/db/queries/eqa';
+import { findRoundByCode, roundSamples, submissionHistoryOfLab } from '@/db/queries/eqa';
 import { listRounds } from '@/lib/services/eqa/rounds';
+import { roundAnalytes } from '@/lib/services/eqa/access';
 import { PageHeader } from '@/app/_components/page-header';
 import { StatusBadge } from '@/app/_components/eqa/status-badge';
 import { CsvSubmissionForm, SubmissionForm } from '@/app/_components/eqa/submission-forms';
@@ -33,7 +34,7 @@ export default async function LabRoundPage({ params, searchParams }: { params: P
       return <LabReportSection db={db} actor={actor} roundCode={code} labCode={actor.labCode ?? ''} search={search} basePath={`/lab/eqa/${encodeURIComponent(code)}`} />;
     }
     if (isOpen) {
-      const analytes = schemeAnalytes(db, found.scheme.id);
+      const analytes = roundAnalytes(db, found);
       const samples = roundSamples(db, found.round.id).map((s) => s.code);
       const values = Object.fromEntries(current.map((c) => [`${c.sample}|${c.analyte}`, c.value]));
       return (

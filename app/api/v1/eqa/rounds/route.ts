@@ -1,7 +1,8 @@
 import { NextResponse } from 'next/server';
 import { getDb } from '@/db/client';
 import { withActor } from '@/lib/http';
-import { listRounds } from '@/lib/services/eqa/rounds';
+import { createRound, listRounds } from '@/lib/services/eqa/rounds';
+import { jsonBody } from '../json-body';
 
 export const dynamic = 'force-dynamic';
 
@@ -9,3 +10,17 @@ export const dynamic = 'force-dynamic';
 export const GET = withActor(async (_req, actor) =>
   NextResponse.json(listRounds(getDb(), actor).map(({ code, scheme, status, opensAt, closesAt, samples, analytes }) => ({ code, scheme, status, opensAt, closesAt, samples, analytes }))),
 );
+
+/**
+ * Create a round (regulator of the scheme's region), as a draft: `{ scheme, code, opensAt, closesAt,
+ * samples, analytes?, referenceValues?: [{ sample, analyte, value, uncertainty?, k? }] }` (uncertainty
+ * is the expanded U with coverage factor k, default 2). The round is open from `opensAt` to `closesAt`
+ * (no separate opening step) → 201 the round as `GET /eqa/rounds` lists it.
+ */
+export const POST = withActor(async (req, actor) => {
+  const db = getDb();
+  const round = createRound(db, actor, await jsonBody(req), { open: true });
+  const listed = listRounds(db, actor).find((r) => r.code === round.code)!;
+  const { code, scheme, status, opensAt, closesAt, samples, analytes } = listed;
+  return NextResponse.json({ code, scheme, status, opensAt, closesAt, samples, analytes }, { status: 201 });
+});

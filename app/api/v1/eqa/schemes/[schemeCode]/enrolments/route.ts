@@ -1,0 +1,15 @@
+import { NextResponse } from 'next/server';
+import { getDb } from '@/db/client';
+import { withActor } from '@/lib/http';
+import { enrollLabs } from '@/lib/services/eqa/schemes';
+import { jsonBody } from '../../../json-body';
+
+export const dynamic = 'force-dynamic';
+
+/** Enrol laboratories of the regulator's region in a scheme: `{ labs: [labCode] }` → `{ scheme, added, labs }`. */
+export const POST = withActor<{ schemeCode: string }>(async (req, actor, { schemeCode }) => {
+  const body = (await jsonBody(req)) as Record<string, unknown> | null;
+  const scheme = decodeURIComponent(schemeCode);
+  const out = enrollLabs(getDb(), actor, { ...(body && typeof body === 'object' ? body : {}), schemeCode: scheme });
+  return NextResponse.json({ scheme, ...out });
+});

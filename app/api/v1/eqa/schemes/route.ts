@@ -1,0 +1,20 @@
+import { NextResponse } from 'next/server';
+import { getDb } from '@/db/client';
+import { withActor } from '@/lib/http';
+import { createScheme } from '@/lib/services/eqa/schemes';
+import { jsonBody } from '../json-body';
+
+export const dynamic = 'force-dynamic';
+
+/**
+ * Create a scheme (regulator, in their region): `{ code, name, analytes: [code | { analyte, percent?,
+ * absolute?, form?, threshold?, minScore? }], minGroupSize?, peerGrouping?, sigmaPtSource?, region? }`
+ * → 201 `{ code, name, region, analytes, minGroupSize, peerGrouping, sigmaPtSource, minRoundScore }`.
+ */
+export const POST = withActor(async (req, actor) => {
+  const s = createScheme(getDb(), actor, await jsonBody(req));
+  return NextResponse.json(
+    { code: s.code, name: s.name, region: s.regionCode, analytes: s.analytes, minGroupSize: s.minPeerGroupSize, peerGrouping: s.peerGrouping, sigmaPtSource: s.sigmaPtSource, minRoundScore: s.minRoundScore },
+    { status: 201 },
+  );
+});

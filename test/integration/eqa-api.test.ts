@@ -1,0 +1,327 @@
+// The EQA automation API (issue 9) through its route handlers, against a real SQLite file: schemes,
+// enrolments, rounds with expanded uncertainties, close, evaluate, publish, results with verdict and
+// reason; small groups, WS/T threshold limits, published-only history; a city regulator's scope.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Actor } from '@/lib/auth/core';
+import { AFTER_CLOSE, DAY, NOW, submitAs, type World } from './eqa-support';
+import { createSeededTestDb } from '../support/db';
+
+const state: { w: World | null; actor: Actor | null } = { w: null, actor: null };
+
+vi.mock('@/lib/auth', () => ({
+  apiActor: async () => state.actor,
+  currentActor: async () => state.actor,
+}));
+vi.mock('@/db/client', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('@/db/client')>()),
+  getDb: () => state.w!.db,
+}));
+
+const schemesRoute = await import('@/app/api/v1/eqa/schemes/route');
+const enrolRoute = await import('@/app/api/v1/eqa/schemes/[schemeCode]/enrolments/route');
+const roundsRoute = await import('@/app/api/v1/eqa/rounds/route');
+const closeRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/close/route');
+const publishRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/publish/route');
+const evaluateRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/evaluate/route');
+const resultsRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/results/route');
+const { reserveEvaluation } = await import('@/lib/services/eqa/evaluation');
+const { regulatorRoundReport, roundCsv } = await import('@/lib/services/eqa/reports');
+
+let w: World;
+beforeEach(() => {
+  w = createSeededTestDb();
+  state.w = w;
+  state.actor = w.regulators.gd;
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(NOW - 30 * DAY);
+});
+afterEach(() => {
+  vi.useRealTimers();
+  w.close();
+});
+
+const ORIGIN = 'http://localhost:3000';
+type Handler<P> = (req: Request, ctx: { params: Promise<P> }) => Promise<Response>;
+
+async function call<P>(handler: Handler<P>, method: string, path: string, params: P, body?: unknown) {
+  const req = new Request(`${ORIGIN}/api/v1${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', origin: ORIGIN, host: 'localhost:3000' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const res = await handler(req, { params: Promise.resolve(params) });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+const at = (t: number) => vi.setSystemTime(t);
+const iso = (t: number) => new Date(t).toISOString();
+
+async function scheme(code: string, labs: string[], extra: Record<string, unknown> = {}) {
+  const r = await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code, name: `测试 ${code}`, analytes: ['K'], ...extra });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  const e = await call(enrolRoute.POST, 'POST', `/eqa/schemes/${code}/enrolments`, { schemeCode: code }, { labs });
+  expect(e.status, JSON.stringify(e.body)).toBe(200);
+  return r.body;
+}
+
+async function round(schemeCode: string, code: string, opts: { references?: unknown[]; samples?: string[]; opensAt?: number; closesAt?: number } = {}) {
+  const r = await call(roundsRoute.POST, 'POST', '/eqa/rounds', {}, {
+    scheme: schemeCode,
+    code,
+    opensAt: iso(opts.opensAt ?? NOW - 10 * DAY),
+    closesAt: iso(opts.closesAt ?? NOW + 10 * DAY),
+    samples: opts.samples ?? ['S1'],
+    analytes: ['K'],
+    referenceValues: opts.references ?? [],
+  });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body;
+}
+
+async function evaluateAndRead(code: string, publish = false) {
+  at(AFTER_CLOSE);
+  const e = await call(evaluateRoute.POST, 'POST', `/eqa/rounds/${code}/evaluate`, { roundCode: code });
+  expect(e.status, JSON.stringify(e.body)).toBe(200);
+  if (publish) expect((await call(publishRoute.POST, 'POST', `/eqa/rounds/${code}/publish`, { roundCode: code })).status).toBe(200);
+  return (await call(resultsRoute.GET, 'GET', `/eqa/rounds/${code}/results`, { roundCode: code })).body;
+}
+
+describe('contracts: create, enrol, schedule, close, publish', () => {
+  it('POST /eqa/schemes → 201 with the region of the regulator and the defaults; /enrolments adds labs; POST /eqa/rounds → 201 an open round', async () => {
+    const s = await scheme('API-S', ['GZ-001', 'GZ-002'], { minGroupSize: 5, peerGrouping: 'method_instrument', sigmaPtSource: 'robust_sd' });
+    expect(s).toEqual({ code: 'API-S', name: '测试 API-S', region: '440000', analytes: ['K'], minGroupSize: 5, peerGrouping: 'method_instrument', sigmaPtSource: 'robust_sd', minRoundScore: 80 });
+    const r = await round('API-S', 'API-R1', { references: [{ sample: 'S1', analyte: 'K', value: 4.0, uncertainty: 0.04 }] });
+    expect(r).toMatchObject({ code: 'API-R1', scheme: 'API-S', status: 'open', samples: ['S1'], analytes: ['K'] });
+    at(NOW);
+    const closed = await call(closeRoute.POST, 'POST', '/eqa/rounds/API-R1/close', { roundCode: 'API-R1' });
+    expect(closed).toEqual({ status: 200, body: { code: 'API-R1', status: 'closed' } });
+    expect((await call(closeRoute.POST, 'POST', '/eqa/rounds/API-R1/close', { roundCode: 'API-R1' })).status).toBe(409);
+  });
+
+  it('a reference value takes an expanded uncertainty U with k (default 2): u = U/k decides z or z′', async () => {
+    await scheme('UK', ['GZ-001']);
+    // K at 4.0: limit 6 % = 0.24, σpt = 0.12, 0.3·σpt = 0.036. U = 0.06, k = 2 → u = 0.03 (negligible);
+    // U = 0.06, k = 1 → u = 0.06 (not negligible: z′, flagged)
+    await round('UK', 'UK-1', { samples: ['S1', 'S2'], references: [{ sample: 'S1', analyte: 'K', value: 4.0, uncertainty: 0.06 }, { sample: 'S2', analyte: 'K', value: 4.0, uncertainty: 0.06, k: 1 }] });
+    at(NOW);
+    submitAs(w, 'GZ-001', 'UK-1', [{ sample: 'S1', analyte: 'K', value: 4.1 }, { sample: 'S2', analyte: 'K', value: 4.1 }]);
+    const out = await evaluateAndRead('UK-1');
+    const [s1, s2] = out.results;
+    expect(s1).toMatchObject({ sample: 'S1', scoreType: 'z', uNegligible: true, verdict: 'acceptable' });
+    expect(s1.z).toBeCloseTo(0.1 / 0.12, 9);
+    expect(s2).toMatchObject({ sample: 'S2', scoreType: 'z_prime', uNegligible: false, verdict: 'acceptable' });
+    expect(s2.z).toBeCloseTo(0.1 / Math.hypot(0.12, 0.06), 9);
+  });
+
+  it('errors: 401 without a session, 403 for a lab manager, 404 for an unknown round, 422 with field errors, 409 publishing while an evaluation runs', async () => {
+    state.actor = null;
+    expect(await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'X', name: 'X', analytes: ['K'] })).toEqual({ status: 401, body: { error: expect.any(String) } });
+    state.actor = w.labManagers.get('GZ-001')!;
+    expect((await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'X', name: 'X', analytes: ['K'] })).status).toBe(403);
+    state.actor = w.regulators.gd;
+    expect((await call(closeRoute.POST, 'POST', '/eqa/rounds/NOPE/close', { roundCode: 'NOPE' })).status).toBe(404);
+    const bad = await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'X', name: 'X', analytes: [] });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'analytes' })]));
+    const unknown = await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'X', name: 'X', analytes: ['NOPE'] });
+    expect(unknown.status).toBe(422);
+
+    await scheme('RUN', ['GZ-001']);
+    await round('RUN', 'RUN-1', { references: [{ sample: 'S1', analyte: 'K', value: 4 }] });
+    at(NOW);
+    submitAs(w, 'GZ-001', 'RUN-1', [{ sample: 'S1', analyte: 'K', value: 4 }]);
+    await evaluateAndRead('RUN-1');
+    // a re-evaluation reserved for a background process is running: publishing now would publish the old one
+    reserveEvaluation(w.db, w.regulators.gd, { roundCode: 'RUN-1' }, { now: AFTER_CLOSE, threshold: 0 });
+    const p = await call(publishRoute.POST, 'POST', '/eqa/rounds/RUN-1/publish', { roundCode: 'RUN-1' });
+    expect(p.status).toBe(409);
+    expect(p.body.error).toMatch(/being evaluated/);
+  });
+});
+
+describe('small groups are not graded against themselves (issue 9, item 4)', () => {
+  it('1 participant, no reference value: not evaluated with a reason, acceptable null, no score (today: graded against itself, 100 %)', async () => {
+    await scheme('ONE', ['GZ-001']);
+    await round('ONE', 'ONE-1');
+    at(NOW);
+    submitAs(w, 'GZ-001', 'ONE-1', [{ sample: 'S1', analyte: 'K', value: 4.0, method: 'ISE' }]);
+    const out = await evaluateAndRead('ONE-1');
+    expect(out.results).toEqual([
+      expect.objectContaining({ lab: 'GZ-001', value: 4.0, acceptable: null, verdict: 'not_evaluated', z: null, assignedValue: null, reason: expect.stringMatching(/1 result\(s\).*minimum group size of 8.*no reference value/) }),
+    ]);
+    expect(out.analytes).toEqual([]); // nothing evaluated: the round counts neither for nor against the lab
+  });
+
+  it('2 participants at 4.0 and 5.0, no reference value: both not evaluated (today: z = ±3.70, both fail)', async () => {
+    await scheme('TWO', ['GZ-001', 'GZ-002']);
+    await round('TWO', 'TWO-1');
+    at(NOW);
+    submitAs(w, 'GZ-001', 'TWO-1', [{ sample: 'S1', analyte: 'K', value: 4.0, method: 'ISE' }]);
+    submitAs(w, 'GZ-002', 'TWO-1', [{ sample: 'S1', analyte: 'K', value: 5.0, method: 'ise ' }]);
+    const out = await evaluateAndRead('TWO-1', true);
+    expect(out.results.map((r: any) => [r.lab, r.verdict, r.acceptable, r.z])).toEqual([
+      ['GZ-001', 'not_evaluated', null, null],
+      ['GZ-002', 'not_evaluated', null, null],
+    ]);
+    expect(out.results.every((r: any) => /2 result\(s\)/.test(r.reason))).toBe(true);
+    expect(out.analytes).toEqual([]);
+  });
+
+  it('the same 2 participants with a reference value (4.5) are graded against it: 0.5 > 6 % × 4.5 = 0.27, both not acceptable', async () => {
+    await scheme('TWOREF', ['GZ-001', 'GZ-002']);
+    await round('TWOREF', 'TWOREF-1', { references: [{ sample: 'S1', analyte: 'K', value: 4.5 }] });
+    at(NOW);
+    submitAs(w, 'GZ-001', 'TWOREF-1', [{ sample: 'S1', analyte: 'K', value: 4.0 }]);
+    submitAs(w, 'GZ-002', 'TWOREF-1', [{ sample: 'S1', analyte: 'K', value: 5.0 }]);
+    const out = await evaluateAndRead('TWOREF-1');
+    expect(out.results.map((r: any) => [r.verdict, r.source, r.reason])).toEqual([
+      ['not_acceptable', 'reference', null],
+      ['not_acceptable', 'reference', null],
+    ]);
+    expect(out.results[0].allowed).toBeCloseTo(0.27, 12);
+    expect(out.analytes.map((a: any) => [a.lab, a.score, a.verdict])).toEqual([
+      ['GZ-001', 0, 'unsatisfactory'],
+      ['GZ-002', 0, 'unsatisfactory'],
+    ]);
+  });
+
+  it('method names are normalised ("HK", " hk ", "Hk") into one peer group; a blank method is never a group of its own', async () => {
+    const labs = ['GZ-001', 'GZ-002', 'GZ-003', 'GZ-004', 'GZ-005', 'GZ-006'];
+    await scheme('NORM', labs, { minGroupSize: 3 });
+    await round('NORM', 'NORM-1');
+    at(NOW);
+    const methods = ['HK', ' hk ', 'Hk', '', ' ', ''];
+    labs.forEach((l, i) => submitAs(w, l, 'NORM-1', [{ sample: 'S1', analyte: 'K', value: 4.0 + 0.01 * i, method: methods[i] }]));
+    const out = await evaluateAndRead('NORM-1');
+    expect(out.results.map((r: any) => [r.lab, r.peerGroup, r.n])).toEqual([
+      ['GZ-001', 'hk', 3],
+      ['GZ-002', 'hk', 3],
+      ['GZ-003', 'hk', 3],
+      ['GZ-004', '*', 6],
+      ['GZ-005', '*', 6],
+      ['GZ-006', '*', 6],
+    ]);
+  });
+
+  it('a not-evaluated sample does not count: 4 evaluated of 5 (one below the minimum) with 3 acceptable → 75 %, unsatisfactory', async () => {
+    // samples S1–S4 have reference values; S5 has none and only 1 result
+    await scheme('PART', ['GZ-001']);
+    const refs = ['S1', 'S2', 'S3', 'S4'].map((sample) => ({ sample, analyte: 'K', value: 4.0 }));
+    await round('PART', 'PART-1', { samples: ['S1', 'S2', 'S3', 'S4', 'S5'], references: refs });
+    at(NOW);
+    submitAs(w, 'GZ-001', 'PART-1', [4.0, 4.1, 4.2, 4.5, 4.0].map((value, i) => ({ sample: `S${i + 1}`, analyte: 'K', value })));
+    const out = await evaluateAndRead('PART-1');
+    expect(out.results.map((r: any) => r.verdict)).toEqual(['acceptable', 'acceptable', 'acceptable', 'not_acceptable', 'not_evaluated']);
+    expect(out.analytes).toEqual([expect.objectContaining({ score: 75, samples: 4, notEvaluated: 1, verdict: 'unsatisfactory' })]);
+  });
+});
+
+describe('WS/T 403 threshold limits (issue 9, item 6)', () => {
+  it.each([
+    // K 0.2 mmol/L at T ≤ 3.3, else 6 %: at T = 3.32 the limit is 0.1992
+    ['3.52 at T = 3.32: |0.20| > 0.1992 → not acceptable (the old max() said acceptable)', 3.32, 3.52, 'not_acceptable', 0.1992],
+    ['3.5192 at T = 3.32: at the limit 0.1992 → acceptable', 3.32, 3.5192, 'acceptable', 0.1992],
+    ['3.50 at T = 3.30: at the threshold the absolute 0.2 applies → acceptable', 3.3, 3.5, 'acceptable', 0.2],
+    ['3.21 at T = 3.00: 0.21 > 0.2 → not acceptable', 3.0, 3.21, 'not_acceptable', 0.2],
+  ])('%s', async (_title, target, value, verdict, allowed) => {
+    await scheme('THR', ['GZ-001']);
+    await round('THR', 'THR-1', { references: [{ sample: 'S1', analyte: 'K', value: target }] });
+    at(NOW);
+    submitAs(w, 'GZ-001', 'THR-1', [{ sample: 'S1', analyte: 'K', value }]);
+    const [r] = (await evaluateAndRead('THR-1')).results;
+    expect(r.verdict).toBe(verdict);
+    expect(r.allowed).toBeCloseTo(allowed, 12);
+  });
+
+  it('a scheme override may use the CLIA greater-of form: max(0.2, 6 % × 3.32) = 0.2 accepts 3.52', async () => {
+    await scheme('GOF', ['GZ-001'], { analytes: [{ analyte: 'K', percent: 6, absolute: 0.2, form: 'greater_of' }] });
+    await round('GOF', 'GOF-1', { references: [{ sample: 'S1', analyte: 'K', value: 3.32 }] });
+    at(NOW);
+    submitAs(w, 'GZ-001', 'GOF-1', [{ sample: 'S1', analyte: 'K', value: 3.52 }]);
+    const [r] = (await evaluateAndRead('GOF-1')).results;
+    expect(r).toMatchObject({ verdict: 'acceptable', allowed: 0.2 });
+  });
+});
+
+describe('round scores and "unsuccessful" from published evaluations only (issue 9; DOMAIN.md §2)', () => {
+  // one lab, one sample per round against a reference value 4.0 (limit 0.24): 4.0 satisfactory, 4.5 not
+  const S = 4.0;
+  const U = 4.5;
+  async function rounds(code: string, values: number[], opts: { publish?: boolean[]; labs?: string[] } = {}) {
+    await scheme(code, opts.labs ?? ['GZ-001']);
+    for (let i = 0; i < values.length; i++) {
+      const opensAt = NOW + i * 30 * DAY;
+      at(opensAt - DAY);
+      await round(code, `${code}-${i + 1}`, { opensAt, closesAt: opensAt + 10 * DAY, references: [{ sample: 'S1', analyte: 'K', value: 4.0 }] });
+      at(opensAt + DAY);
+      submitAs(w, 'GZ-001', `${code}-${i + 1}`, [{ sample: 'S1', analyte: 'K', value: values[i] }], opensAt + DAY);
+      at(opensAt + 11 * DAY);
+      expect((await call(evaluateRoute.POST, 'POST', `/eqa/rounds/${code}-${i + 1}/evaluate`, { roundCode: `${code}-${i + 1}` })).status).toBe(200);
+      if (opts.publish?.[i] ?? true) expect((await call(publishRoute.POST, 'POST', `/eqa/rounds/${code}-${i + 1}/publish`, { roundCode: `${code}-${i + 1}` })).status).toBe(200);
+    }
+  }
+  const flags = async (code: string, n: number) => {
+    const out: (boolean | null)[] = [];
+    for (let i = 1; i <= n; i++) {
+      const a = (await call(resultsRoute.GET, 'GET', `/eqa/rounds/${code}-${i}/results?lab=GZ-001`, { roundCode: `${code}-${i}` })).body.analytes;
+      out.push(a.length ? a[0].unsuccessful : null);
+    }
+    return out;
+  };
+
+  it.each([
+    ['S,U,S,U → unsuccessful at event 4', [S, U, S, U], [false, false, false, true]],
+    ['U,U,S → at event 2', [U, U, S], [false, true, false]],
+    ['U,S,S,U → never', [U, S, S, U], [false, false, false, false]],
+  ])('%s', async (_title, values, expected) => {
+    await rounds('H', values);
+    expect(await flags('H', values.length)).toEqual(expected);
+  });
+
+  it('an evaluated but unpublished U does not count; publishing it later recomputes the round after it', async () => {
+    await rounds('P', [U, U], { publish: [false, true] });
+    expect(await flags('P', 2)).toEqual([false, false]);
+    at(NOW + 60 * DAY);
+    expect((await call(publishRoute.POST, 'POST', '/eqa/rounds/P-1/publish', { roundCode: 'P-1' })).status).toBe(200);
+    expect(await flags('P', 2)).toEqual([false, true]);
+  });
+
+  it('a lab enrolled after a round closed is not a non-submitter of it, and that round is skipped in its history', async () => {
+    await rounds('E', [U]);
+    // GZ-002 enrols after E-1 closed: it has no score in E-1
+    at(NOW + 20 * DAY);
+    expect((await call(enrolRoute.POST, 'POST', '/eqa/schemes/E/enrolments', { schemeCode: 'E' }, { labs: ['GZ-002'] })).status).toBe(200);
+    const e1 = await call(evaluateRoute.POST, 'POST', '/eqa/rounds/E-1/evaluate', { roundCode: 'E-1' });
+    expect(e1.status).toBe(409); // published: frozen
+    const out = (await call(resultsRoute.GET, 'GET', '/eqa/rounds/E-1/results', { roundCode: 'E-1' })).body;
+    expect(out.analytes.map((a: any) => a.lab)).toEqual(['GZ-001']);
+  });
+});
+
+describe('a city regulator sees only its own labs of a provincial round (issue 10)', () => {
+  it('results, export and the re-evaluation diff list Shenzhen labs only; another lab is refused with 403', async () => {
+    const labs = ['GZ-001', 'GZ-002', 'SZ-001', 'SZ-002'];
+    await scheme('LEAK', labs);
+    await round('LEAK', 'LEAK-1', { references: [{ sample: 'S1', analyte: 'K', value: 4.0 }] });
+    at(NOW);
+    labs.forEach((l) => submitAs(w, l, 'LEAK-1', [{ sample: 'S1', analyte: 'K', value: 4.0 }]));
+    await evaluateAndRead('LEAK-1');
+    // the reference value is corrected (4.0 → 4.6): every lab's verdict changes in the re-evaluation
+    w.db.$client.prepare('update eqa_reference_values set value = 4.6').run();
+    await evaluateAndRead('LEAK-1');
+
+    const gd = regulatorRoundReport(w.db, w.regulators.gd, { roundCode: 'LEAK-1' }, { now: AFTER_CLOSE });
+    expect(gd.evaluations[0].diff?.verdicts?.items.map((v) => v.lab)).toEqual(labs);
+
+    state.actor = w.regulators.sz;
+    const sz = regulatorRoundReport(w.db, w.regulators.sz, { roundCode: 'LEAK-1' }, { now: AFTER_CLOSE });
+    expect(sz.evaluations[0].diff?.verdicts).toEqual({ changed: 2, items: [expect.objectContaining({ lab: 'SZ-001' }), expect.objectContaining({ lab: 'SZ-002' })] });
+    const results = (await call(resultsRoute.GET, 'GET', '/eqa/rounds/LEAK-1/results', { roundCode: 'LEAK-1' })).body;
+    expect([...new Set(results.results.map((r: any) => r.lab))]).toEqual(['SZ-001', 'SZ-002']);
+    expect(roundCsv(w.db, w.regulators.sz, { roundCode: 'LEAK-1' })).not.toMatch(/GZ-00/);
+    const refused = await call(resultsRoute.GET, 'GET', '/eqa/rounds/LEAK-1/results?lab=GZ-001', { roundCode: 'LEAK-1' });
+    expect(refused.status).toBe(403);
+    // nor may it close or publish the provincial round
+    expect((await call(publishRoute.POST, 'POST', '/eqa/rounds/LEAK-1/publish', { roundCode: 'LEAK-1' })).status).toBe(403);
+  });
+});
