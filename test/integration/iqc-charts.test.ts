@@ -8,6 +8,7 @@ import type { Actor } from '@/lib/auth/core';
 import { ingestResults } from '@/lib/services/iqc/ingest';
 import { setManufacturerTarget } from '@/lib/services/iqc/targets';
 import { instrumentCharts } from '@/lib/services/iqc/charts';
+import { excludeResult } from '@/lib/services/iqc/results';
 
 const DAY = 24 * 3600_000;
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
@@ -57,6 +58,14 @@ describe('Levey-Jennings charts per instrument', () => {
 
   it('an instrument without results in the range gives no chart', () => {
     expect(instrumentCharts(t.db, lab, { analyte: 'GLU', instrument: 'NOPE' }, NOW).charts).toEqual([]);
+  });
+
+  it('each point says whether the lab excluded it, and why (the exclude control beside each result reads it)', () => {
+    const before = instrumentCharts(t.db, lab, { analyte: 'GLU', instrument: 'B2' }, NOW).charts[0].panels[0].points;
+    expect(before.every((p) => p.excluded === false && p.excludedReason === null)).toBe(true);
+    excludeResult(t.db, lab, { resultId: before[3].resultId, reason: 'clot in the sample probe' }, NOW);
+    const after = instrumentCharts(t.db, lab, { analyte: 'GLU', instrument: 'B2' }, NOW).charts[0].panels[0].points;
+    expect(after.filter((p) => p.excluded).map((p) => [p.resultId, p.excludedReason])).toEqual([[before[3].resultId, 'clot in the sample probe']]);
   });
 
   it('a regulator of the region reads them; another province is refused (403)', () => {

@@ -10,6 +10,15 @@ import { formatDateTime, formatDay, fmt } from './format';
 /** Results listed under each chart (newest first): enough to act on recent points. */
 const RESULTS_LISTED = 50;
 
+/** What the exclude control needs of a result. */
+export interface ExcludablePoint {
+  resultId: number;
+  value: number;
+  level: string;
+  excluded: boolean;
+  excludedReason: string | null;
+}
+
 type Flagged = { runId: number; t: number; instrument: string; status: string; rules: Set<string>; actionId: number | null; actionStatus: string | null };
 
 /**
@@ -29,7 +38,7 @@ export async function ChartView({
   readOnly: boolean;
   analytes: { code: string; nameEn: string; nameZh: string }[];
   /** the control that excludes one result with a reason (lab pages only) */
-  excludeControl?: (point: { resultId: number; value: number; level: string }) => ReactNode;
+  excludeControl?: (point: ExcludablePoint) => ReactNode;
 }) {
   const t = await getTranslations('iqc.chart');
   const locale = await getLocale();
@@ -155,7 +164,7 @@ export async function ChartView({
 }
 
 /** The newest results of one instrument's chart, each with the exclude control when given. */
-async function ResultsList({ chart, locale, excludeControl }: { chart: InstrumentChart; locale: string; excludeControl?: (point: { resultId: number; value: number; level: string }) => ReactNode }) {
+async function ResultsList({ chart, locale, excludeControl }: { chart: InstrumentChart; locale: string; excludeControl?: (point: ExcludablePoint) => ReactNode }) {
   const t = await getTranslations('iqc.chart');
   const points = chart.panels
     .flatMap((p) => p.points.map((x) => ({ ...x, level: p.level })))
@@ -184,12 +193,15 @@ async function ResultsList({ chart, locale, excludeControl }: { chart: Instrumen
               <td className="whitespace-nowrap">{formatDateTime(p.t, locale)}</td>
               <td>{p.level}</td>
               <td>{p.lot}</td>
-              <td>{p.value}</td>
+              <td>
+                {p.value}
+                {p.excluded && <span className="ml-1 text-xs text-slate-500">({t('excluded')})</span>}
+              </td>
               <td>{fmt(p.z, 2)}</td>
               <td>
                 <StatusBadge status={p.status} />
               </td>
-              {excludeControl && <td>{excludeControl({ resultId: p.resultId, value: p.value, level: p.level })}</td>}
+              {excludeControl && <td>{excludeControl({ resultId: p.resultId, value: p.value, level: p.level, excluded: p.excluded, excludedReason: p.excludedReason })}</td>}
             </tr>
           ))}
         </tbody>

@@ -2,15 +2,21 @@
 // one chart per instrument (its own lots, lot boundaries and targets), never one chart that mixes
 // them; a selector narrows the page to one instrument.
 import type { DB } from '@/db/client';
+import { exclusionsOf } from '@/db/queries/iqc-charts';
 import type { Actor } from '@/lib/auth/core';
 import { chartData } from './views';
 
 type ChartQuery = { lab?: string | null; analyte: string; from?: string | null; to?: string | null; instrument?: string | null };
 
+type Panel = ReturnType<typeof chartData>['panels'][number];
+
+/** A chart point with whether the lab excluded it from the rules and statistics, and why. */
+export type InstrumentChartPoint = Panel['points'][number] & { excluded: boolean; excludedReason: string | null };
+
 /** One chart of an analyte on one instrument ('' when the results name no instrument). */
 export interface InstrumentChart {
   instrument: string;
-  panels: ReturnType<typeof chartData>['panels'];
+  panels: (Omit<Panel, 'points'> & { points: InstrumentChartPoint[] })[];
 }
 
 /**
@@ -22,9 +28,16 @@ export function instrumentCharts(db: DB, actor: Actor, q: ChartQuery, now = Date
   const all = chartData(db, actor, { ...q, instrument: null }, now);
   const { panels: _mixed, ...base } = all;
   const wanted = q.instrument != null && q.instrument !== '' ? [q.instrument].filter((i) => all.instruments.includes(i)) : all.instruments;
-  const charts: InstrumentChart[] = wanted.map((instrument) => ({
-    instrument,
-    panels: all.instruments.length === 1 ? all.panels : chartData(db, actor, { ...q, instrument }, now).panels,
-  }));
+  const charts: InstrumentChart[] = wanted.map((instrument) => {
+    const panels = all.instruments.length === 1 ? all.panels : chartData(db, actor, { ...q, instrument }, now).panels;
+    const exclusions = exclusionsOf(db, all.labId, panels.flatMap((p) => p.points.map((x) => x.resultId)));
+    return {
+      instrument,
+      panels: panels.map((p) => ({
+        ...p,
+        points: p.points.map((x) => ({ ...x, excluded: exclusions.get(x.resultId)?.excluded ?? false, excludedReason: exclusions.get(x.resultId)?.reason ?? null })),
+      })),
+    };
+  });
   return { ...base, selected: q.instrument || null, charts };
 }

@@ -8,6 +8,8 @@ import { instrumentCharts } from '@/lib/services/iqc/charts';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
 import { ChartView } from '@/app/_components/iqc/chart-view';
+import { ExcludeForm } from '@/app/_components/iqc/exclude-form';
+import { excludeResultAction, includeResultAction } from '../exclude-action';
 
 type Search = Promise<Record<string, string | string[] | undefined>>;
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? null;
@@ -30,7 +32,13 @@ export default async function ChartPage({ searchParams }: { searchParams: Search
   return (
     <div>
       <PageHeader title={t('title')} subtitle={t('subtitle')} />
-      <ChartView data={data} base="/lab/iqc" readOnly={false} analytes={analytes} />
+      <ChartView
+        data={data}
+        base="/lab/iqc"
+        readOnly={false}
+        analytes={analytes}
+        excludeControl={(p) => <ExcludeForm resultId={p.resultId} excluded={p.excluded} reason={p.excludedReason} excludeAction={excludeResultAction} includeAction={includeResultAction} />}
+      />
     </div>
   );
 }
