@@ -394,6 +394,8 @@ export function chartPoints(db: Conn, labId: number, analyteId: number, from: nu
       z: iqcResults.z,
       measuredAt: iqcResults.measuredAt,
       version: iqcResults.version,
+      excluded: iqcResults.excluded,
+      excludedReason: iqcResults.excludedReason,
       lot: controlLots.lotNumber,
       instrument: iqcRuns.instrument,
       status: iqcRuns.status,

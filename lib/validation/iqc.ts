@@ -170,4 +170,16 @@ export const correctResultInput = z.object({
   reason: requiredText(500),
 });
 
+/** Exclude one control result from the rules and statistics (it stays on the chart), with a reason. */
+export const excludeResultInput = z.object({
+  resultId: z.coerce.number().int().positive(),
+  reason: requiredText(500),
+});
+
+/** Take an excluded result back into the rules and statistics (the reason is optional). */
+export const includeResultInput = z.object({
+  resultId: z.coerce.number().int().positive(),
+  reason: optionalText(500),
+});
+
 export const monthInput = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'Use YYYY-MM');

@@ -10,6 +10,7 @@ import type { Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { postResults } from '@/lib/services/iqc/api';
 import { setManufacturerTargets } from '@/lib/services/iqc/targets';
+import { excludeResult, includeResult } from '@/lib/services/iqc/results';
 
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
 const MIN = 60_000;
@@ -319,5 +320,63 @@ describe('invariant: the stored verdicts depend only on the set of results', () 
     // level 2's 10th value is in run 19 (runs 1, 3, …, 19): 10x on level 2 there, and nowhere before
     expect(batch.map((r) => r.status)).toEqual([...Array(18).fill('accepted'), 'rejected', 'accepted']);
     expect(batch[18].violations).toEqual(['10x:2']);
+  });
+});
+
+describe('excluding a single result', () => {
+  function appError(fn: () => unknown): AppError {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof AppError) return e;
+      throw e;
+    }
+    throw new Error('expected an AppError');
+  }
+  const resultOf = (runId: number, level: string) =>
+    t.db.select().from(iqcResults).where(and(eq(iqcResults.runId, runId), eq(iqcResults.level, level), eq(iqcResults.current, true))).get()!;
+
+  it('takes the value out of the rules, re-evaluates the series from its run on, withdraws an action no longer due and is audited; including it again restores the verdicts', async () => {
+    targetsFor(lab, 'E1');
+    const at = BASE + 8 * 60 * MIN;
+    // run 1: L1 +2.5 (1-2s warning); run 2 a day later: L1 +2.3 → 2-2s across runs on level 1: rejected
+    const out = await post(lab, [row('E1', '1', 2.5, at), row('E1', '2', 0, at + 5 * MIN), row('E1', '1', 2.3, at + DAY), row('E1', '2', 0, at + DAY + 5 * MIN)]);
+    expect(out.runs.map((r) => r.status)).toEqual(['warning', 'rejected']);
+    const [r1, r2] = out.runs.map((r) => r.runId);
+    const x = excludeResult(t.db, lab, { resultId: resultOf(r1, '1').id, reason: 'control vial left open' }, NOW);
+    // both runs changed status: the run itself and the later one
+    expect(x).toMatchObject({ excluded: true, runId: r1, status: 'accepted', reevaluated: 2 });
+    const runs = storedRuns(lab.labId!, 'E1');
+    expect(runs.map((r) => [r.status, r.violations, r.action])).toEqual([
+      ['accepted', [], null],
+      ['warning', ['1-2s:1'], 'resolved'],
+    ]);
+    // the value stays stored (and on the chart) with its reason
+    expect(resultOf(r1, '1')).toMatchObject({ excluded: true, excludedReason: 'control vial left open' });
+    const audit = t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.result.exclude')).all().at(-1)!;
+    expect(audit.details).toMatchObject({ runId: r1, reason: 'control vial left open', statusBefore: 'warning', statusAfter: 'accepted', reevaluatedRuns: [r1, r2], withdrawnActions: [r2] });
+
+    expect(includeResult(t.db, lab, { resultId: resultOf(r1, '1').id }, NOW)).toMatchObject({ excluded: false, status: 'warning' });
+    expect(storedRuns(lab.labId!, 'E1').map((r) => [r.status, r.action])).toEqual([
+      ['warning', null],
+      ['rejected', 'open'],
+    ]);
+    expect(t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.result.include')).all()).toHaveLength(1);
+  });
+
+  it.each([
+    ['another lab\'s result (404)', () => other, { reason: 'x' }, 404],
+    ['a regulator (reads, never excludes: 403)', () => t.regulators.gd, { reason: 'x' }, 403],
+    ['no reason (422)', () => lab, { reason: '' }, 422],
+    ['an unknown id (404)', () => lab, { reason: 'x', resultId: 99_999_999 }, 404],
+  ])('refuses %s', (_title, who, patch, status) => {
+    const r = t.db.select().from(iqcResults).where(and(eq(iqcResults.labId, lab.labId!), eq(iqcResults.excluded, false))).get()!;
+    expect(appError(() => excludeResult(t.db, who(), { resultId: r.id, ...patch }, NOW)).status).toBe(status);
+  });
+
+  it('refuses to exclude a result twice (409)', () => {
+    const r = t.db.select().from(iqcResults).where(and(eq(iqcResults.labId, lab.labId!), eq(iqcResults.excluded, false))).get()!;
+    excludeResult(t.db, lab, { resultId: r.id, reason: 'haemolysed control' }, NOW);
+    expect(appError(() => excludeResult(t.db, lab, { resultId: r.id, reason: 'again' }, NOW)).status).toBe(409);
   });
 });

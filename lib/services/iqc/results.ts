@@ -1,5 +1,7 @@
 // Correcting a stored control result: the old value stays (current = false), the new one is a new
 // version with the reason, and the run and every later run of its series are re-evaluated.
+// Excluding a result (with a reason) takes it out of the rules and statistics — it stays on the chart
+// — and re-evaluates the series from its run on; including it again undoes that. All audited.
 import type { DB } from '@/db/client';
 import { analytes } from '@/db/schema';
 import { findLabScope } from '@/db/queries/labs';
@@ -7,7 +9,7 @@ import { insertAudit } from '@/db/queries/audit';
 import { findResult, findRun, iqcStatements } from '@/db/queries/iqc';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
-import { correctResultInput } from '@/lib/validation/iqc';
+import { correctResultInput, excludeResultInput, includeResultInput } from '@/lib/validation/iqc';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { loadLabContext, reevaluateSeries, targetAt } from './engine';
 
@@ -22,7 +24,7 @@ export function correctResult(db: DB, actor: Actor, input: unknown, now = Date.n
   if (!old.current) throw AppError.conflict('This result has already been corrected; correct the current version');
   if (old.value === value) throw AppError.invalid('Nothing to correct', [{ field: 'value', message: 'The value is unchanged' }]);
   const run = findRun(db, old.runId)!;
-  const tea = new Map(db.select({ id: analytes.id, tea: analytes.teaPercent }).from(analytes).all().map((a) => [a.id, a.tea]));
+  const tea = teaOf(db);
   const s = iqcStatements(db);
   return db.transaction((tx) => {
     const ctx = loadLabContext(db, old.labId, tea);
@@ -47,4 +49,57 @@ export function correctResult(db: DB, actor: Actor, input: unknown, now = Date.n
     });
     return { id: newId, version: old.version + 1, z, runId: run.id, status: after.status, reevaluated: w.reevaluated.length };
   });
+}
+
+function teaOf(db: DB) {
+  return new Map(db.select({ id: analytes.id, tea: analytes.teaPercent }).from(analytes).all().map((a) => [a.id, a.tea]));
+}
+
+/** Set a current result's exclusion and re-judge its series from its run on (one transaction). */
+function setExclusion(db: DB, actor: Actor, resultId: number, excluded: boolean, reason: string, now: number) {
+  const old = findResult(db, resultId);
+  const scope = old ? findLabScope(db, old.labId) : undefined;
+  // another lab's result is "not found", not "forbidden": its existence is not the caller's business
+  if (!old || !scope || !can(actor, 'iqc.read', scope)) throw AppError.notFound('No such result');
+  if (!can(actor, 'iqc.write', scope)) throw AppError.forbidden('You may not exclude results of this laboratory');
+  if (!old.current) throw AppError.conflict('This result has been corrected; exclude the current version');
+  if (old.excluded === excluded) throw AppError.conflict(excluded ? 'This result is already excluded' : 'This result is not excluded');
+  const run = findRun(db, old.runId)!;
+  const tea = teaOf(db);
+  const s = iqcStatements(db);
+  return db.transaction((tx) => {
+    s.setExcluded.run(excluded ? 1 : 0, excluded ? reason : null, old.id);
+    const ctx = loadLabContext(db, old.labId, tea);
+    const w = reevaluateSeries(db, ctx, old.analyteId, run.instrument, run.measuredAt, { actorId: actor.userId, source: run.source, now });
+    const after = findRun(tx, run.id)!;
+    insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: excluded ? 'iqc.result.exclude' : 'iqc.result.include',
+      entityType: 'iqc_result',
+      entityId: old.id,
+      labId: old.labId,
+      details: { runId: run.id, level: old.level, value: old.value, reason: reason || null, statusBefore: run.status, statusAfter: after.status, reevaluatedRuns: w.reevaluated.slice(0, 100), withdrawnActions: w.withdrawnActions },
+      at: now,
+    });
+    return { id: old.id, excluded, runId: run.id, status: after.status, reevaluated: w.reevaluated.length };
+  });
+}
+
+/**
+ * Exclude a single control result with a reason (the lab's manager; 404 for a result of another lab,
+ * 403 for a reader who may not write, 409 when already excluded or superseded): it leaves the rules
+ * and statistics but stays on the chart, and its series is re-evaluated from its run on. Audited.
+ */
+export function excludeResult(db: DB, actor: Actor, input: unknown, now = Date.now()) {
+  const parsed = excludeResultInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid exclusion', zodFieldErrors(parsed.error));
+  return setExclusion(db, actor, parsed.data.resultId, true, parsed.data.reason, now);
+}
+
+/** Take an excluded result back into the rules and statistics (same checks); audited. */
+export function includeResult(db: DB, actor: Actor, input: unknown, now = Date.now()) {
+  const parsed = includeResultInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
+  return setExclusion(db, actor, parsed.data.resultId, false, parsed.data.reason, now);
 }

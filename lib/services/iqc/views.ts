@@ -96,6 +96,9 @@ export interface ChartPoint {
   actionId: number | null;
   actionStatus: string | null;
   version: number;
+  /** excluded by the lab from the rules and statistics (shown on the chart, with the reason) */
+  excluded: boolean;
+  excludedReason: string | null;
 }
 
 export interface ChartPanel {
@@ -145,6 +148,8 @@ export function chartData(db: DB, actor: Actor, q: { lab?: string | null; analyt
       actionId: action?.id ?? null,
       actionStatus: action?.status ?? null,
       version: r.version,
+      excluded: r.excluded,
+      excludedReason: r.excludedReason,
     });
   }
   const collator = new Intl.Collator('en', { numeric: true });
