@@ -1,4 +1,5 @@
 'use server';
+// The working-calendar forms' actions, shared by the regulator's and the administrator's page.
 import { revalidatePath } from 'next/cache';
 import { getDb } from '@/db/client';
 import { formObject, runAction, type ActionState } from '@/lib/actions';
@@ -8,6 +9,7 @@ export async function addCalendarAction(_prev: ActionState, form: FormData) {
   return runAction((actor) => {
     const row = addCalendarEntry(getDb(), actor, formObject(form));
     revalidatePath('/regulator/calendar');
+    revalidatePath('/admin/calendar');
     return { day: row.day };
   });
 }
@@ -16,6 +18,7 @@ export async function removeCalendarAction(_prev: ActionState, form: FormData) {
   return runAction((actor) => {
     const row = removeCalendarEntry(getDb(), actor, { id: Number(form.get('id')) });
     revalidatePath('/regulator/calendar');
+    revalidatePath('/admin/calendar');
     return { day: row.day };
   });
 }

@@ -3,10 +3,10 @@ import { useActionState } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
 import { CALENDAR_DAY_KINDS } from '@/db/enums';
-import { addCalendarAction, removeCalendarAction } from './actions';
+import { addCalendarAction, removeCalendarAction } from './calendar-actions';
 import { useServiceMessage } from '@/app/_components/service-message';
 
-/** Add a holiday or make-up working day to the shown region's calendar. */
+/** Add a holiday or make-up working day to the shown calendar (a region's; '' the national one). */
 export function AddCalendarEntryForm({ regionCode, defaultDay }: { regionCode: string; defaultDay: string }) {
   const t = useTranslations('recognition.calendar');
   const serviceMessage = useServiceMessage();

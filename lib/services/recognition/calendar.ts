@@ -46,9 +46,11 @@ function regionFor(db: Conn, actor: Actor, regionCode?: string) {
   if (regionCode) {
     const r = findRegionByCode(db, regionCode);
     if (!r) throw AppError.notFound(`No region ${regionCode}`);
-    return r;
+    // the national region's calendar is the national one (entries without a region)
+    return r.level === 'national' ? null : r;
   }
-  return actor.regionId ? findRegionById(db, actor.regionId) ?? null : null;
+  const own = actor.regionId ? findRegionById(db, actor.regionId) : undefined;
+  return own && own.level !== 'national' ? own : null;
 }
 
 /**

@@ -1,0 +1,124 @@
+import { getLocale, getTranslations } from 'next-intl/server';
+import { getDb } from '@/db/client';
+import { listRegions } from '@/db/queries/regions';
+import type { Actor } from '@/lib/auth/core';
+import { calendarPage } from '@/lib/services/recognition/calendar';
+import { dayOf } from '@/lib/calendar';
+import { PageHeader } from '@/app/_components/page-header';
+import { AddCalendarEntryForm, RemoveCalendarEntryButton } from './calendar-forms';
+
+/** A working calendar (a region's, or the national one for an administrator): the entries that apply,
+ * working days per month, adding and removing the entries the actor keeps. Shared by the regulator's
+ * and the administrator's page. */
+export async function CalendarView({ actor, sp }: { actor: Actor; sp: { region?: string; year?: string } }) {
+  const t = await getTranslations('recognition.calendar');
+  const tc = await getTranslations('common');
+  const zh = (await getLocale()) === 'zh';
+  const db = getDb();
+  const year = /^\d{4}$/.test(sp.year ?? '') ? Number(sp.year) : undefined;
+  const p = calendarPage(db, actor, { regionCode: sp.region || undefined, year });
+  const regions = listRegions(db, actor.regionPath).filter((r) => r.level !== 'national');
+  // an administrator keeps the national calendar (no region)
+  const national = actor.role === 'admin';
+  const regionName = p.region ? (zh ? p.region.name : p.region.nameEn) : t('national');
+  const today = dayOf(Date.now());
+  return (
+    <div data-testid="calendar-page">
+      <PageHeader title={t('title')} subtitle={t('subtitle', { region: regionName })} />
+      <form className="mb-4 flex flex-wrap items-end gap-2">
+        {(regions.length > 1 || national) && (
+          <div>
+            <label htmlFor="region" className="label">
+              {t('region')}
+            </label>
+            <select id="region" name="region" defaultValue={p.region?.code ?? ''} className="input">
+              {national && <option value="">{t('national')}</option>}
+              {regions.map((r) => (
+                <option key={r.code} value={r.code}>
+                  {zh ? r.name : r.nameEn}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+        <div>
+          <label htmlFor="year" className="label">
+            {t('year')}
+          </label>
+          <input id="year" name="year" type="number" min={2000} max={2100} defaultValue={p.year} className="input w-28" />
+        </div>
+        <button className="btn-secondary" type="submit">
+          {tc('actions.filter')}
+        </button>
+      </form>
+
+      <section className="card mb-6">
+        <h2 className="font-semibold" data-testid="calendar-working-days">
+          {t('workingDays', { count: p.workingDays, year: p.year })}
+        </h2>
+        <div className="mt-2 overflow-x-auto">
+          <table className="table text-sm">
+            <thead>
+              <tr>
+                <th>{t('month')}</th>
+                {p.months.map((m) => (
+                  <th key={m.month} className="text-right">
+                    {m.month.slice(5)}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              <tr>
+                <td>{t('monthWorkingDays')}</td>
+                {p.months.map((m) => (
+                  <td key={m.month} className="text-right tabular-nums">
+                    {m.workingDays}
+                  </td>
+                ))}
+              </tr>
+            </tbody>
+          </table>
+        </div>
+      </section>
+
+      <section className="card mb-6">
+        <h2 className="mb-2 font-semibold">{t('add')}</h2>
+        <AddCalendarEntryForm regionCode={p.region?.code ?? ''} defaultDay={today.startsWith(String(p.year)) ? today : `${p.year}-01-01`} />
+      </section>
+
+      <section className="card">
+        <h2 className="mb-2 font-semibold">{t('entries')}</h2>
+        {p.entries.length === 0 ? (
+          <p className="text-sm text-slate-600">{t('empty')}</p>
+        ) : (
+          <table className="table" data-testid="calendar-entries">
+            <thead>
+              <tr>
+                <th>{t('day')}</th>
+                <th>{t('kind')}</th>
+                <th>{t('name')}</th>
+                <th>{t('region')}</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {p.entries.map((e) => (
+                <tr key={e.id} data-testid={`calendar-${e.day}-${e.regionCode ?? 'national'}`} className={e.applies ? undefined : 'text-slate-400'}>
+                  <td className="font-mono">{e.day}</td>
+                  <td>
+                    <span className={e.kind === 'holiday' ? 'badge-amber' : 'badge-blue'}>{t(`kinds.${e.kind}`)}</span>
+                    {!e.applies && <span className="ml-1 text-xs">{t('overridden')}</span>}
+                  </td>
+                  <td>{e.name}</td>
+                  <td>{e.regionCode ? (zh ? e.regionName : e.regionNameEn) : t('national')}</td>
+                  <td>{e.editable && <RemoveCalendarEntryButton id={e.id} day={e.day} />}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}
