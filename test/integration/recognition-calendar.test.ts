@@ -8,6 +8,7 @@ import { listAudit } from '@/db/queries/audit';
 import { addCalendarEntry, calendarPage, removeCalendarEntry, workCalendarForPath } from '@/lib/services/recognition/calendar';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
+import { regionalOverview } from '@/lib/services/recognition/overview';
 import { addDays, isWorkingDay } from '@/lib/calendar';
 import { AppError } from '@/lib/errors';
 import { NOW, TODAY, addEqa, addIqc, analyteId, labId } from './recognition-fixtures';
@@ -134,7 +135,12 @@ describe('IQC coverage counts the calendar’s working days', () => {
       return (findEligibility(t.db, lab, K)!.criteria as CriterionLine[]).find((l) => l.key === 'iqcCoverage')!.figure;
     };
     expect(coverage()).toBe(98.4); // 100·60/61 = 98.36
+    // the regional overview counts the same working days: May 2026 has 21 weekdays, 19 working days
+    // (1, 4, 5 off; Saturday 9 worked); the lab covered the 18 weekdays that were working days
+    const may = () => regionalOverview(t.db, t.regulators.gd, {}, { now: NOW, months: 4 }).iqc.find((m) => m.month === '2026-05');
+    expect(may()).toEqual({ month: '2026-05', pairs: 1, coverage: 94.7 }); // 100·18/19 = 94.74
     addCalendarEntry(t.db, t.regulators.gd, { regionCode: '440000', day: '2026-05-09', kind: 'holiday', name: '广东调休' }, { now: NOW });
     expect(coverage()).toBe(100);
+    expect(may()).toEqual({ month: '2026-05', pairs: 1, coverage: 100 }); // 18 of 18
   });
 });
