@@ -1,12 +1,12 @@
-// Which Westgard rule set judges a series: the lab's configuration, else the Westgard Sigma Rules
-// for the series' sigma metric, else the default multirule for the number of levels.
+// Which Westgard rule set judges a run: the lab's rule set version in force when it was measured,
+// else the Westgard Sigma Rules for its sigma metric (TEa, the lab's published EQA bias, the CV of
+// its own targets), else the default multirule for the number of levels, with the reason.
 import type { DB } from '@/db/client';
-import type { IqcStatements, TargetRow } from '@/db/queries/iqc';
+import type { TargetRow } from '@/db/queries/iqc';
 import { eqaBiasEventsOfLab, ruleSetVersionsOfLab, type EqaBiasEventRow, type RuleSetVersionRow } from '@/db/queries/iqc-sigma';
 import {
   coefficientOfVariationPercent,
   DEFAULT_WESTGARD_RULES,
-  describe,
   eqaBiasPercent,
   isWestgardRule,
   recommendRules,
@@ -14,55 +14,6 @@ import {
   sigmaMetric,
   type WestgardRule,
 } from '@/lib/stats';
-import type { LabContext } from './engine';
-
-/** The window before a batch in which the lab's bias and CV give the sigma metric for the rule set. */
-export const SIGMA_WINDOW_MS = 90 * 24 * 3600 * 1000;
-/** Values per level needed in that window before the sigma is considered known (CLSI C24's 20). */
-export const SIGMA_MIN_POINTS = 20;
-
-/**
- * The rule set of a series: the lab's configuration for the analyte; else the Westgard Sigma Rules
- * for the sigma of the 90 days before `before` (when every level has ≥ 20 in-control judged
- * values and the analyte has a TEa %); else the default set for the number of levels.
- * Sigma per level = (TEa − |bias|)/CV with bias and CV of value/target-mean ratios (so a lot
- * change inside the window does not inflate the CV); the worst level decides.
- */
-export function ruleSetFor(s: IqcStatements, ctx: LabContext, analyteId: number, instrument: string, levels: number, before: number): WestgardRule[] {
-  const configured = ctx.ruleConfigs.get(analyteId);
-  if (configured) return configured;
-  const perRun = levels >= 3 ? 3 : 2;
-  const sigma = seriesSigma(s, ctx, analyteId, instrument, before);
-  if (sigma !== null) {
-    const rules = recommendRules(sigma, perRun);
-    return perRun === 2 && !rules.includes('1-2s') ? ['1-2s', ...rules] : rules;
-  }
-  return [...DEFAULT_WESTGARD_RULES[perRun]];
-}
-
-export function seriesSigma(s: IqcStatements, ctx: LabContext, analyteId: number, instrument: string, before: number): number | null {
-  const tea = ctx.teaPercent.get(analyteId);
-  if (tea == null) return null;
-  const rows = s.recentJudged.all(ctx.labId, analyteId, instrument, before - SIGMA_WINDOW_MS, before);
-  if (!rows.length) return null;
-  const ratios = new Map<string, number[]>();
-  for (const r of rows) {
-    if (!r.mean) continue;
-    let list = ratios.get(r.level);
-    if (!list) ratios.set(r.level, (list = []));
-    list.push(r.value / r.mean);
-  }
-  let worst: number | null = null;
-  for (const list of ratios.values()) {
-    if (list.length < SIGMA_MIN_POINTS) return null;
-    const d = describe(list);
-    if (!(d.cv > 0)) continue;
-    const sigma = sigmaMetric(tea, (d.mean - 1) * 100, d.cv);
-    if (worst === null || sigma < worst) worst = sigma;
-  }
-  return worst;
-}
-
 
 /** Why a run is judged with the rules it has (shown beside the verdict, on the rules page and in
  * the review). `reasonCode` is what the UI translates; `reason` is the same in English. */
