@@ -573,6 +573,44 @@ export function resultsForApi(db: Conn, labId: number, from: number, to: number,
     .all();
 }
 
+/** Runs of a lab in [from, to) in time order (optionally one analyte, one instrument), after a
+ * keyset cursor (measuredAt, id), at most `limit`. */
+export function runsForApi(db: Conn, labId: number, q: { from: number; to: number; analyteId?: number; instrument?: string; after?: { measuredAt: number; id: number }; limit: number }) {
+  return db
+    .select({ id: iqcRuns.id, analyte: analytes.code, instrument: iqcRuns.instrument, measuredAt: iqcRuns.measuredAt, status: iqcRuns.status })
+    .from(iqcRuns)
+    .innerJoin(analytes, eq(analytes.id, iqcRuns.analyteId))
+    .where(
+      and(
+        eq(iqcRuns.labId, labId),
+        gte(iqcRuns.measuredAt, q.from),
+        lt(iqcRuns.measuredAt, q.to),
+        q.analyteId !== undefined ? eq(iqcRuns.analyteId, q.analyteId) : undefined,
+        q.instrument !== undefined ? eq(iqcRuns.instrument, q.instrument) : undefined,
+        q.after ? sql`(${iqcRuns.measuredAt} > ${q.after.measuredAt} OR (${iqcRuns.measuredAt} = ${q.after.measuredAt} AND ${iqcRuns.id} > ${q.after.id}))` : undefined,
+      ),
+    )
+    .orderBy(asc(iqcRuns.measuredAt), asc(iqcRuns.id))
+    .limit(q.limit)
+    .all();
+}
+
+/** Current results of the given runs with their lot numbers (500 runs per query). */
+export function resultsOfRuns(db: Conn, runIds: number[]) {
+  const out: { runId: number; level: string; lot: string; value: number; z: number | null; measuredAt: number }[] = [];
+  for (let i = 0; i < runIds.length; i += 500) {
+    out.push(
+      ...db
+        .select({ runId: iqcResults.runId, level: iqcResults.level, lot: controlLots.lotNumber, value: iqcResults.value, z: iqcResults.z, measuredAt: iqcResults.measuredAt })
+        .from(iqcResults)
+        .innerJoin(controlLots, eq(controlLots.id, iqcResults.controlLotId))
+        .where(and(inArray(iqcResults.runId, runIds.slice(i, i + 500)), eq(iqcResults.current, true)))
+        .all(),
+    );
+  }
+  return out;
+}
+
 /** Analytes with IQC data at a lab (for pickers). */
 export function analytesWithIqc(db: Conn, labId: number) {
   return db.all<{ id: number; code: string; nameEn: string; nameZh: string; unit: string }>(sql`

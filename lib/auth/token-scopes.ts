@@ -4,6 +4,7 @@ import type { TokenScope } from '@/db/enums';
 
 const WRITES: readonly { method: string; path: RegExp; scope: TokenScope }[] = [
   { method: 'POST', path: /^\/api\/v1\/iqc\/results\/?$/, scope: 'iqc:write' },
+  { method: 'POST', path: /^\/api\/v1\/iqc\/lots\/?$/, scope: 'iqc:write' },
   { method: 'POST', path: /^\/api\/v1\/eqa\/rounds\/[^/]+\/submissions\/?$/, scope: 'eqa:submit' },
 ];
 

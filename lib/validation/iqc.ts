@@ -140,8 +140,18 @@ export const targetInput = z.object({
   /** When the target takes effect (default: now). Must follow the lot's last judged result. */
   effectiveFrom: z.preprocess((v) => (v === '' || v === undefined || v === null ? undefined : parseMeasuredAt(v)), z.number().int().optional()),
   reason: optionalText(500),
+  /** where the mean and SD come from (the automation API may send the lab's own established targets) */
+  source: z.enum(['manufacturer', 'lab_baseline']).optional(),
 });
 export type TargetInput = z.infer<typeof targetInput>;
+
+/** `POST /api/v1/iqc/lots`: a control lot × level with its first targets (effectiveFrom required). */
+export const lotCreateInput = targetInput.extend({
+  effectiveFrom: z.preprocess(
+    (v) => (v === '' || v === undefined || v === null ? undefined : parseMeasuredAt(v)),
+    z.number({ message: 'Required' }).int('Not a date and time'),
+  ),
+});
 
 export const baselineInput = z.object({
   controlLotId: z.coerce.number().int().positive(),

@@ -225,6 +225,7 @@ describe('API tokens: scopes, expiry, machine endpoints only', () => {
   it.each([
     ['GET', '/api/v1/iqc/lots', 'read'],
     ['POST', '/api/v1/iqc/results', 'iqc:write'],
+    ['POST', '/api/v1/iqc/lots', 'iqc:write'],
     ['POST', '/api/v1/eqa/rounds/R-2026-1/submissions', 'eqa:submit'],
     ['POST', '/api/v1/eqa/rounds/R-2026-1/evaluate', null],
     ['GET', '/lab', null],

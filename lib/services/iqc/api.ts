@@ -1,11 +1,17 @@
 // The LIS/middleware API's request handling, free of Next.js so integration tests call it with a
-// plain Request: `POST /api/v1/iqc/results` takes JSON `{ results: [...] }` or a text/csv body.
+// plain Request: `POST /api/v1/iqc/results` takes JSON `{ results: [...] }` or a text/csv body (each
+// result may carry the client's `run` id); `POST /api/v1/iqc/lots` adds a control lot with its
+// targets; `GET /api/v1/iqc/runs` lists runs with their verdicts and results.
 import type { DB } from '@/db/client';
 import type { Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { MAX_CSV_BYTES } from '@/lib/csv';
 import { readBodyCapped } from '@/lib/body';
-import { iqcResultsBody } from '@/lib/validation/iqc';
+import { iqcResultsBody, lotCreateInput } from '@/lib/validation/iqc';
+import { findAnalyteByCode } from '@/db/queries/analytes';
+import { findControlLot, targetVersions } from '@/db/queries/iqc';
+import { setManufacturerTargets } from './targets';
+import { lotApiRow, runsForApiView, type ApiRun } from './views';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { ingestResults, resolveWritableLab, type IngestOutcome } from './ingest';
 import { importIqcCsv } from './import-csv';
@@ -44,4 +50,46 @@ export async function postResults(db: DB, actor: Actor, req: Request, now = Date
     throw AppError.invalid('Unsupported content type', [{ field: 'content-type', message: 'Send application/json or text/csv' }]);
   }
   return { inserted: out.inserted, skipped: out.skipped, rejected: out.rejected, reevaluated: out.reevaluated, runs: out.runs };
+}
+
+async function readJson(req: Request): Promise<unknown> {
+  const text = await readText(req);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw AppError.invalid('The body is not valid JSON', [{ field: '(body)', message: 'Not valid JSON' }]);
+  }
+}
+
+/**
+ * Handle `POST /api/v1/iqc/lots` (the lab's manager, or its token): `{ analyte, instrument, level,
+ * lot, mean, sd, effectiveFrom, source? }` → the lot as `GET /api/v1/iqc/lots` lists it. 403 for
+ * another lab, 409 when that lot × level already has targets (a new version is a target change with
+ * a reason, on the targets page), 422 per field. The targets service creates the lot and target.
+ */
+export async function postLot(db: DB, actor: Actor, req: Request, now = Date.now()) {
+  const labParam = new URL(req.url).searchParams.get('lab');
+  resolveWritableLab(db, actor, labParam, 'iqcTarget.manage'); // 401/403 before reading the body
+  const json = await readJson(req);
+  const named = (json as { lab?: unknown } | null)?.lab;
+  const lab = typeof named === 'string' && named.trim() ? named.trim() : labParam;
+  const scope = resolveWritableLab(db, actor, lab, 'iqcTarget.manage');
+  const parsed = lotCreateInput.safeParse(json);
+  if (!parsed.success) throw AppError.invalid('Invalid lot', zodFieldErrors(parsed.error));
+  const input = parsed.data;
+  const analyte = findAnalyteByCode(db, input.analyte);
+  if (!analyte) throw AppError.invalid('Invalid lot', [{ field: 'analyte', message: `Unknown analyte code ${input.analyte}` }]);
+  const existing = findControlLot(db, scope.labId, analyte.id, input.level, input.lot, input.instrument);
+  if (existing && targetVersions(db, existing.id).length) {
+    throw AppError.conflict(`Lot ${input.lot} of ${analyte.code} level ${input.level} already has targets`);
+  }
+  const { target } = setManufacturerTargets(db, actor, { lab, targets: [{ ...input, effectiveFrom: input.effectiveFrom }] }, now)[0];
+  return lotApiRow({ analyte: analyte.code, level: input.level, lot: input.lot, instrument: input.instrument, mean: target.mean, sd: target.sd, source: target.source, effectiveFrom: target.effectiveFrom });
+}
+
+/** Handle `GET /api/v1/iqc/runs`: the runs (body) and the cursor of the next page (the route sends
+ * it as the `x-next-cursor` header and a `Link: <…&cursor=…>; rel="next"`). */
+export function getRuns(db: DB, actor: Actor, req: Request, now = Date.now()): { runs: ApiRun[]; next: string | null } {
+  const q = new URL(req.url).searchParams;
+  return runsForApiView(db, actor, { lab: q.get('lab'), analyte: q.get('analyte'), instrument: q.get('instrument'), from: q.get('from'), to: q.get('to'), limit: q.get('limit'), cursor: q.get('cursor') }, now);
 }

@@ -61,7 +61,7 @@ export function setManufacturerTargets(db: DB, actor: Actor, input: { lab?: stri
         version: existing ? nextVersion(db, lot.id) : 1,
         mean: t.mean,
         sd: t.sd,
-        source: 'manufacturer',
+        source: t.source ?? 'manufacturer',
         effectiveFrom: t.effectiveFrom,
         reason: t.reason || null,
         createdBy: actor.userId,
@@ -74,7 +74,7 @@ export function setManufacturerTargets(db: DB, actor: Actor, input: { lab?: stri
         entityType: 'qc_target',
         entityId: target.id,
         labId: scope.labId,
-        details: { analyte: t.analyte, level: t.level, lot: t.lot, instrument: t.instrument, mean: t.mean, sd: t.sd, version: target.version, effectiveFrom: t.effectiveFrom, source: 'manufacturer' },
+        details: { analyte: t.analyte, level: t.level, lot: t.lot, instrument: t.instrument, mean: t.mean, sd: t.sd, version: target.version, effectiveFrom: t.effectiveFrom, source: t.source ?? 'manufacturer' },
         at: now,
       });
       return { lot, target };

@@ -14,6 +14,8 @@ import {
   listLotsWithTargets,
   resultHistory,
   resultsForApi,
+  resultsOfRuns,
+  runsForApi,
   violationsOfRuns,
   violationsInRange,
 } from '@/db/queries/iqc';
@@ -197,8 +199,9 @@ export function lotsWithTargets(db: DB, actor: Actor, q: { lab?: string | null }
   return listLotsWithTargets(db, scope.labId, now);
 }
 
-export function lotsForApi(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()) {
-  return lotsWithTargets(db, actor, q, now).map((l) => ({
+/** A lot as `GET /api/v1/iqc/lots` lists it (and `POST` answers it). */
+export function lotApiRow(l: { analyte: string; level: string; lot: string; instrument: string; mean: number | null; sd: number | null; source: string | null; effectiveFrom: number | null }) {
+  return {
     analyte: l.analyte,
     level: l.level,
     lot: l.lot,
@@ -207,7 +210,88 @@ export function lotsForApi(db: DB, actor: Actor, q: { lab?: string | null } = {}
     sd: l.sd,
     source: l.source,
     effectiveFrom: l.effectiveFrom === null ? null : new Date(l.effectiveFrom).toISOString(),
-  }));
+  };
+}
+
+export function lotsForApi(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()) {
+  return lotsWithTargets(db, actor, q, now).map(lotApiRow);
+}
+
+/** Most runs `GET /api/v1/iqc/runs` answers at once (default {@link RUNS_PAGE}); the rest follow a cursor. */
+export const RUNS_MAX = 5000;
+export const RUNS_PAGE = 1000;
+
+export interface ApiRun {
+  runId: number;
+  analyte: string;
+  instrument: string;
+  startedAt: string;
+  status: string;
+  violations: { rule: string; levels: string[] }[];
+  results: { level: string; lot: string; value: number; z: number | null; measuredAt: string }[];
+}
+
+/**
+ * `GET /api/v1/iqc/runs?analyte=&instrument=&from=&to=[&lab=][&limit=][&cursor=]`: runs in time order
+ * with their violations and results (default the last 30 days; at most `limit` runs, default 1000,
+ * max 5000; `next` is the cursor of the following page, or null). Three queries whatever the count.
+ */
+export function runsForApiView(
+  db: DB,
+  actor: Actor,
+  q: { lab?: string | null; analyte?: string | null; instrument?: string | null; from?: string | null; to?: string | null; limit?: string | null; cursor?: string | null },
+  now = Date.now(),
+): { runs: ApiRun[]; next: string | null } {
+  const scope = resolveReadableLab(db, actor, q.lab);
+  const to = parseBound(q.to, true) ?? now + 60_000;
+  const from = parseBound(q.from, false) ?? to - 30 * DAY_MS;
+  const errors = [];
+  if (Number.isNaN(from)) errors.push({ field: 'from', message: 'Not a date (YYYY-MM-DD or ISO 8601)' });
+  if (Number.isNaN(to)) errors.push({ field: 'to', message: 'Not a date (YYYY-MM-DD or ISO 8601)' });
+  let analyteId: number | undefined;
+  if (q.analyte) {
+    analyteId = findAnalyteByCode(db, q.analyte.trim().toUpperCase())?.id;
+    if (analyteId === undefined) errors.push({ field: 'analyte', message: `Unknown analyte code ${q.analyte}` });
+  }
+  const limit = q.limit ? Number(q.limit) : RUNS_PAGE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > RUNS_MAX) errors.push({ field: 'limit', message: `A whole number from 1 to ${RUNS_MAX}` });
+  let after: { measuredAt: number; id: number } | undefined;
+  if (q.cursor) {
+    const m = /^(\d+)\.(\d+)$/.exec(q.cursor);
+    if (m) after = { measuredAt: Number(m[1]), id: Number(m[2]) };
+    else errors.push({ field: 'cursor', message: 'Not a cursor from a previous page' });
+  }
+  if (errors.length) throw AppError.invalid('Invalid query', errors);
+  const rows = runsForApi(db, scope.labId, { from, to, analyteId, instrument: q.instrument ?? undefined, after, limit: limit + 1 });
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  const ids = page.map((r) => r.id);
+  const violations = new Map<number, { rule: string; levels: string[] }[]>();
+  for (const v of violationsOfRuns(db, ids)) {
+    let list = violations.get(v.runId);
+    if (!list) violations.set(v.runId, (list = []));
+    list.push({ rule: v.rule, levels: v.levels });
+  }
+  const results = new Map<number, ApiRun['results']>();
+  const collator = new Intl.Collator('en', { numeric: true });
+  for (const r of resultsOfRuns(db, ids).sort((a, b) => a.measuredAt - b.measuredAt || collator.compare(a.level, b.level))) {
+    let list = results.get(r.runId);
+    if (!list) results.set(r.runId, (list = []));
+    list.push({ level: r.level, lot: r.lot, value: r.value, z: r.z, measuredAt: new Date(r.measuredAt).toISOString() });
+  }
+  const last = page.at(-1);
+  return {
+    runs: page.map((r) => ({
+      runId: r.id,
+      analyte: r.analyte,
+      instrument: r.instrument,
+      startedAt: new Date(r.measuredAt).toISOString(),
+      status: r.status,
+      violations: violations.get(r.id) ?? [],
+      results: results.get(r.id) ?? [],
+    })),
+    next: more && last ? `${last.measuredAt}.${last.id}` : null,
+  };
 }
 
 /** `GET /api/v1/iqc/results?analyte=&from=&to=[&lab=]`: results with their run verdicts (default:

@@ -1,9 +1,13 @@
-// The caller's lab's control lots with the targets in force (a regulator or admin adds `lab=`).
+// The caller's lab's control lots with the targets in force (a regulator or admin adds `lab=`);
+// POST adds a lot × level with its first targets (the lab's manager or its token).
 import { NextResponse } from 'next/server';
 import { getDb } from '@/db/client';
 import { withActor } from '@/lib/http';
+import { postLot } from '@/lib/services/iqc/api';
 import { lotsForApi } from '@/lib/services/iqc/views';
 
 export const dynamic = 'force-dynamic';
 
 export const GET = withActor(async (req, actor) => NextResponse.json(lotsForApi(getDb(), actor, { lab: new URL(req.url).searchParams.get('lab') })));
+
+export const POST = withActor(async (req, actor) => NextResponse.json(await postLot(getDb(), actor, req), { status: 201 }));

@@ -1,0 +1,179 @@
+// The IQC automation API (issue 9), through its handlers with plain Requests: POST /api/v1/iqc/lots
+// (201 the lot as GET lists it, 409, 422 per field, 403) and GET /api/v1/iqc/runs (shape, time order,
+// filters, regulator's lab=, paging).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSeededTestDb } from '../support/db';
+import { apiTokens } from '@/db/schema';
+import { generateApiToken } from '@/lib/auth/tokens';
+import { actorForApiToken } from '@/lib/auth/resolve';
+import type { Actor } from '@/lib/auth/core';
+import { AppError } from '@/lib/errors';
+import { getRuns, postLot, postResults } from '@/lib/services/iqc/api';
+import { lotsForApi } from '@/lib/services/iqc/views';
+
+const NOW = Date.UTC(2026, 10, 25, 4, 0);
+const MIN = 60_000;
+
+let t: ReturnType<typeof createSeededTestDb>;
+let lab: Actor;
+let other: Actor;
+
+async function appErrorAsync(fn: () => unknown): Promise<AppError> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof AppError) return e;
+    throw e;
+  }
+  throw new Error('expected an AppError');
+}
+
+const postJson = (path: string, body: unknown) =>
+  new Request(`http://localhost/api/v1/iqc/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const get = (query: string) => new Request(`http://localhost/api/v1/iqc/runs?${query}`);
+
+const lot = (over: Record<string, unknown> = {}) => ({ analyte: 'K', instrument: 'AU5800', level: '1', lot: 'K1-2611', mean: 4, sd: 0.08, effectiveFrom: '2026-11-01 08:00', ...over });
+
+beforeAll(() => {
+  t = createSeededTestDb();
+  lab = t.labManagers.get('GZ-001')!;
+  other = t.labManagers.get('HZ-001')!;
+});
+afterAll(() => t.close());
+
+describe('POST /api/v1/iqc/lots', () => {
+  it('creates the lot with its targets: 201 body is the lot exactly as GET /api/v1/iqc/lots lists it', async () => {
+    const created = await postLot(t.db, lab, postJson('lots', lot()), NOW);
+    // 08:00 without an offset is Shanghai time: 00:00 UTC
+    expect(created).toEqual({ analyte: 'K', level: '1', lot: 'K1-2611', instrument: 'AU5800', mean: 4, sd: 0.08, source: 'manufacturer', effectiveFrom: '2026-11-01T00:00:00.000Z' });
+    expect(lotsForApi(t.db, lab, {}, NOW)).toContainEqual(created);
+  });
+
+  it('takes the source of the targets (the lab\'s own established targets) and works with a lab token', async () => {
+    const g = generateApiToken();
+    t.db.insert(apiTokens).values({ labId: lab.labId!, userId: lab.userId, name: 'LIS', prefix: g.prefix, tokenHash: g.hash, createdAt: NOW }).run();
+    const token = actorForApiToken(t.db, g.token)!;
+    const created = await postLot(t.db, token, postJson('lots', lot({ level: '2', lot: 'K2-2611', mean: 6, sd: 0.12, source: 'lab_baseline' })), NOW);
+    expect(created).toMatchObject({ level: '2', source: 'lab_baseline', mean: 6, sd: 0.12 });
+    expect(lotsForApi(t.db, lab, {}, NOW)).toContainEqual(created);
+  });
+
+  it('answers 409 when that lot × level already has targets', async () => {
+    const e = await appErrorAsync(() => postLot(t.db, lab, postJson('lots', lot({ mean: 4.1 })), NOW));
+    expect(e.status).toBe(409);
+  });
+
+  it.each([
+    ['an SD of 0', { sd: 0 }, ['sd']],
+    ['a non-numeric mean', { mean: 'abc' }, ['mean']],
+    ['no effectiveFrom', { effectiveFrom: undefined }, ['effectiveFrom']],
+    ['an unreadable effectiveFrom', { effectiveFrom: '2026-02-30 08:00' }, ['effectiveFrom']],
+    ['a missing level and lot', { level: '', lot: undefined }, ['level', 'lot']],
+    ['an unknown source', { source: 'guess' }, ['source']],
+    ['an unknown analyte', { analyte: 'NOPE' }, ['analyte']],
+  ])('answers 422 per field for %s', async (_title, patch, fields) => {
+    const e = await appErrorAsync(() => postLot(t.db, lab, postJson('lots', lot({ lot: 'K1-OTHER', ...patch })), NOW));
+    expect(e.status).toBe(422);
+    expect(e.errors.map((x) => x.field).sort()).toEqual(fields);
+  });
+
+  it.each([
+    ['another lab named in the query', () => lab, '?lab=HZ-001', {}],
+    ['another lab named in the body', () => lab, '', { lab: 'HZ-001' }],
+    ['a regulator', () => t.regulators.gd, '?lab=GZ-001', {}],
+  ])('answers 403 for %s', async (_title, who, query, extra) => {
+    const req = new Request(`http://localhost/api/v1/iqc/lots${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...lot({ lot: 'K1-X' }), ...extra }) });
+    expect((await appErrorAsync(() => postLot(t.db, who(), req, NOW))).status).toBe(403);
+  });
+});
+
+describe('GET /api/v1/iqc/runs', () => {
+  const at = Date.UTC(2026, 10, 10, 0, 0);
+  beforeAll(async () => {
+    // two K runs (levels 10 minutes apart; the second rejected by 1-3s) and one NA run on another instrument
+    await postLot(t.db, other, postJson('lots', { analyte: 'K', instrument: 'AU5800', level: '1', lot: 'A', mean: 4, sd: 0.1, effectiveFrom: '2026-11-01 08:00' }), NOW);
+    await postLot(t.db, other, postJson('lots', { analyte: 'K', instrument: 'AU5800', level: '2', lot: 'B', mean: 6, sd: 0.1, effectiveFrom: '2026-11-01 08:00' }), NOW);
+    const r = (analyte: string, level: string, lotNo: string, value: number, t0: number, instrument = 'AU5800') => ({ analyte, level, lot: lotNo, value, measuredAt: new Date(t0).toISOString(), instrument });
+    await postResults(
+      t.db,
+      other,
+      postJson('results', {
+        results: [
+          r('K', '1', 'A', 4.05, at),
+          r('K', '2', 'B', 6.0, at + 10 * MIN),
+          r('K', '1', 'A', 4.35, at + 24 * 60 * MIN),
+          r('K', '2', 'B', 6.0, at + 24 * 60 * MIN + 10 * MIN),
+          r('NA', '1', 'N', 140, at + 60 * MIN, 'C702'),
+        ],
+      }),
+      NOW,
+    );
+  });
+
+  it('lists runs in time order with violations and results (ISO times)', () => {
+    const { runs, next } = getRuns(t.db, other, get('analyte=K&from=2026-11-01&to=2026-11-30'), NOW);
+    expect(next).toBeNull();
+    expect(runs).toEqual([
+      {
+        runId: expect.any(Number),
+        analyte: 'K',
+        instrument: 'AU5800',
+        startedAt: '2026-11-10T00:00:00.000Z',
+        status: 'accepted',
+        violations: [],
+        results: [
+          { level: '1', lot: 'A', value: 4.05, z: expect.closeTo(0.5, 9), measuredAt: '2026-11-10T00:00:00.000Z' },
+          { level: '2', lot: 'B', value: 6, z: 0, measuredAt: '2026-11-10T00:10:00.000Z' },
+        ],
+      },
+      {
+        runId: expect.any(Number),
+        analyte: 'K',
+        instrument: 'AU5800',
+        startedAt: '2026-11-11T00:00:00.000Z',
+        status: 'rejected',
+        violations: [{ rule: '1-2s', levels: ['1'] }, { rule: '1-3s', levels: ['1'] }],
+        results: [
+          { level: '1', lot: 'A', value: 4.35, z: expect.closeTo(3.5, 9), measuredAt: '2026-11-11T00:00:00.000Z' },
+          { level: '2', lot: 'B', value: 6, z: 0, measuredAt: '2026-11-11T00:10:00.000Z' },
+        ],
+      },
+    ]);
+  });
+
+  it.each([
+    ['instrument=C702', ['NA']],
+    ['from=2026-11-11', ['K']],
+    ['to=2026-11-10', ['K', 'NA']],
+    ['', ['K', 'NA', 'K']],
+  ])('filters: %s', (query, analytes) => {
+    expect(getRuns(t.db, other, get(query), NOW).runs.map((r) => r.analyte)).toEqual(analytes);
+  });
+
+  it('pages with a cursor: limit=2 then the rest, no run twice', () => {
+    const first = getRuns(t.db, other, get('limit=2'), NOW);
+    expect(first.runs).toHaveLength(2);
+    expect(first.next).toMatch(/^\d+\.\d+$/);
+    const second = getRuns(t.db, other, get(`limit=2&cursor=${first.next}`), NOW);
+    expect(second).toMatchObject({ next: null });
+    expect([...first.runs, ...second.runs].map((r) => r.runId)).toEqual(getRuns(t.db, other, get(''), NOW).runs.map((r) => r.runId));
+  });
+
+  it('a regulator of the region adds lab=; others are refused', async () => {
+    expect(getRuns(t.db, t.regulators.zj, get('lab=HZ-001'), NOW).runs).toHaveLength(3);
+    expect((await appErrorAsync(() => getRuns(t.db, t.regulators.gd, get('lab=HZ-001'), NOW))).status).toBe(403);
+    expect((await appErrorAsync(() => getRuns(t.db, lab, get('lab=HZ-001'), NOW))).status).toBe(403);
+  });
+
+  it.each([
+    ['analyte=NOPE', 'analyte'],
+    ['limit=0', 'limit'],
+    ['limit=5001', 'limit'],
+    ['cursor=abc', 'cursor'],
+    ['from=yesterday', 'from'],
+  ])('answers 422 for %s', async (query, field) => {
+    const e = await appErrorAsync(() => getRuns(t.db, other, get(query), NOW));
+    expect(e.status).toBe(422);
+    expect(e.errors[0].field).toBe(field);
+  });
+});
