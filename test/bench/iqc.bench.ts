@@ -3,7 +3,9 @@
  * same code path as `POST /api/v1/iqc/results` with text/csv (importIqcCsv: parse, validate every
  * row, dedupe, judge against targets, Westgard rules, write runs/results/violations/corrective
  * actions, audit), one file per laboratory and year: 70 labs × 20 analytes × 2 levels × 360 days.
- * Then the same files again (every row a duplicate) and a one-run entry as the grid sends it.
+ * Then the same files again (every row a duplicate), a one-run entry as the grid sends it, and the
+ * invariant of issue 9: the same results as one batch and as 100 batches in shuffled order (levels
+ * sent minutes apart, level 2 on two days in three) give identical stored runs and verdicts.
  *
  * Run alone: `npx tsx test/bench/iqc.bench.ts [scale]`.
  */
@@ -13,6 +15,9 @@ import { createRandom } from '@/db/seed/random';
 import { importIqcCsv } from '@/lib/services/iqc/import-csv';
 import { ingestResults } from '@/lib/services/iqc/ingest';
 import { setManufacturerTarget } from '@/lib/services/iqc/targets';
+import { and, asc, eq } from 'drizzle-orm';
+import { iqcResults, iqcRuns, iqcViolations } from '@/db/schema';
+import type { DB } from '@/db/client';
 
 const ANALYTES: [string, number, number, number][] = [
   // code, level-1 mean, level-2 mean, CV %
@@ -90,9 +95,69 @@ export default async function iqcBench(opts: { scale: number }): Promise<void> {
     }
     const ms2 = performance.now() - t2;
     console.log(`grid entry of one 2-level run: ${fmt(ms2 / n, 2)} ms per run (${n} runs)`);
+
+    // the invariant: one batch vs 100 batches in shuffled order, same results → same verdicts
+    const inv: Record<string, unknown>[] = [];
+    const invDays = Math.max(30, Math.round(360 * Math.min(1, scale * 10)));
+    for (const [code, m1, m2, cv] of ANALYTES.slice(0, 5)) {
+      for (let d = 0; d < invDays; d++) {
+        const t0 = start + d * 86_400_000 + 7 * 3_600_000 + Math.floor(random.next() * 40) * 60_000;
+        inv.push({ analyte: code, level: '1', lot: `${code}-1-A`, value: +(m1 * (1 + (cv / 100) * (random.gaussian() + 0.4))).toFixed(3), measuredAt: t0 });
+        if (d % 3 !== 2) inv.push({ analyte: code, level: '2', lot: `${code}-2-A`, value: +(m2 * (1 + (cv / 100) * (random.gaussian() + 0.4))).toFixed(3), measuredAt: t0 + (5 + Math.floor(random.next() * 20)) * 60_000 });
+      }
+    }
+    const invActor = files.at(-1)!.actor;
+    for (const [code, m1, m2, cv] of ANALYTES.slice(0, 5)) {
+      for (const instrument of ['ONE', 'SPLIT']) {
+        for (const [level, mean] of [['1', m1], ['2', m2]] as const) {
+          setManufacturerTarget(world.db, invActor, { analyte: code, level, lot: `${code}-${level}-A`, instrument, mean, sd: (mean * cv) / 100, effectiveFrom: start - 1 }, start - 1);
+        }
+      }
+    }
+    const t3 = performance.now();
+    ingestResults(world.db, invActor, { results: inv.map((r) => ({ ...r, instrument: 'ONE' })) }, { source: 'api', now: end + 3_600_000, omitRuns: true });
+    const msOne = performance.now() - t3;
+    const batches: Record<string, unknown>[][] = Array.from({ length: 100 }, () => []);
+    for (const r of inv) batches[Math.floor(random.next() * 100)].push({ ...r, instrument: 'SPLIT' });
+    for (let i = batches.length - 1; i > 0; i--) {
+      const j = Math.floor(random.next() * (i + 1));
+      [batches[i], batches[j]] = [batches[j], batches[i]];
+    }
+    const t4 = performance.now();
+    for (const b of batches) if (b.length) ingestResults(world.db, invActor, { results: b }, { source: 'api', now: end + 3_600_000, omitRuns: true });
+    const msSplit = performance.now() - t4;
+    const one = storedVerdicts(world.db, invActor.labId!, 'ONE');
+    const split = storedVerdicts(world.db, invActor.labId!, 'SPLIT');
+    const same = JSON.stringify(one.runs) === JSON.stringify(split.runs);
+    console.log(
+      `invariant (issue 9): ${fmt(inv.length)} results (5 analytes, levels minutes apart) as 1 batch in ${fmt(msOne)} ms and as 100 shuffled batches in ${fmt(msSplit)} ms — ` +
+        `${fmt(one.runs.length)} runs, ${fmt(one.rejected)} rejected: verdicts ${same ? 'identical' : 'DIFFERENT'}`,
+    );
+    if (!same) process.exitCode = 1;
   } finally {
     world.close();
   }
+}
+
+/** The stored runs of one instrument (all analytes) in evaluation order: results, status, violations. */
+function storedVerdicts(db: DB, labId: number, instrument: string) {
+  const runs = db.select().from(iqcRuns).where(and(eq(iqcRuns.labId, labId), eq(iqcRuns.instrument, instrument))).orderBy(asc(iqcRuns.analyteId), asc(iqcRuns.measuredAt)).all();
+  const results = new Map<number, string[]>();
+  for (const r of db.select().from(iqcResults).innerJoin(iqcRuns, eq(iqcRuns.id, iqcResults.runId)).where(and(eq(iqcRuns.labId, labId), eq(iqcRuns.instrument, instrument))).all()) {
+    const list = results.get(r.iqc_results.runId) ?? [];
+    list.push(`${r.iqc_results.level}@${r.iqc_results.measuredAt}=${r.iqc_results.value}`);
+    results.set(r.iqc_results.runId, list);
+  }
+  const violations = new Map<number, string[]>();
+  for (const v of db.select().from(iqcViolations).where(eq(iqcViolations.labId, labId)).all()) {
+    const list = violations.get(v.runId) ?? [];
+    list.push(`${v.rule}:${v.levels.join('+')}`);
+    violations.set(v.runId, list);
+  }
+  return {
+    rejected: runs.filter((r) => r.status === 'rejected').length,
+    runs: runs.map((r) => ({ analyte: r.analyteId, start: r.measuredAt, status: r.status, rules: r.rules, results: (results.get(r.id) ?? []).sort(), violations: (violations.get(r.id) ?? []).sort() })),
+  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

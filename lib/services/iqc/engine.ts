@@ -160,9 +160,23 @@ export interface RunOutcome {
   violations: { rule: string; levels: string[] }[];
 }
 
+/** Levels in natural order ('2' before '10'); equal levels without asking the collator. */
+const compareLevels = (a: string, b: string) => (a === b ? 0 : levelCollator.compare(a, b));
+
 /** Time, then level, lot number and value: the order of results whatever order they arrived in. */
 function memberOrder(a: Member, b: Member): number {
-  return a.measuredAt - b.measuredAt || levelCollator.compare(a.level, b.level) || (a.lot < b.lot ? -1 : a.lot > b.lot ? 1 : 0) || a.value - b.value;
+  return a.measuredAt - b.measuredAt || compareLevels(a.level, b.level) || (a.lot < b.lot ? -1 : a.lot > b.lot ? 1 : 0) || a.value - b.value;
+}
+
+/** Distinct levels of a run's results (a handful: no Set). */
+function levelCount(members: readonly Member[]): number {
+  let n = 0;
+  for (let i = 0; i < members.length; i++) {
+    let seen = false;
+    for (let j = 0; j < i; j++) if (members[j].level === members[i].level) seen = true;
+    if (!seen) n++;
+  }
+  return n;
 }
 
 /** Evaluation order of runs: start, then client run id (window runs first), then first result. */
@@ -506,7 +520,7 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
   }
   const evaluator = primedEvaluator(s, ctx, plan, levels);
   for (const run of plan.runs) {
-    const judged = run.members.filter((m) => m.z !== null && !m.excluded).sort((a, b) => levelCollator.compare(a.level, b.level));
+    const judged = run.members.filter((m) => m.z !== null && !m.excluded).sort((a, b) => compareLevels(a.level, b.level));
     if (!judged.length) {
       run.rules = [];
       run.verdict = null;
@@ -524,12 +538,12 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
         const t = ctx.targets.get(m.lotId)?.find((x) => x.id === m.targetId);
         if (t) targets.push({ level: m.level, controlLotId: m.lotId, mean: t.mean, sd: t.sd, targetId: t.id });
       }
-      rules = selector.at(plan.analyteId, plan.instrument, new Set(run.members.map((m) => m.level)).size, targets, run.start).rules;
+      rules = selector.at(plan.analyteId, plan.instrument, levelCount(run.members), targets, run.start).rules;
     }
     run.rules = rules;
     const verdict = evaluator.judge({ id: run.key, values: judged.map((m) => ({ level: m.level, z: m.z as number })) }, rules);
     // levels in level order (not first-seen order, which depends on how much history was read)
-    for (const v of verdict.violations) v.levels.sort(levelCollator.compare);
+    for (const v of verdict.violations) if (v.levels.length > 1) v.levels.sort(compareLevels);
     run.verdict = verdict;
   }
 }
@@ -566,6 +580,17 @@ const WITHDRAWN = {
  */
 export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w: WriteContext, outcomes: RunOutcome[] | null): WriteSummary {
   const summary: WriteSummary = { reevaluated: [], rejected: 0, movedResults: 0, removedRuns: [], withdrawnActions: [] };
+  // a selector returns the same few rule sets again and again: serialise each once
+  let lastRules: WestgardRule[] | null = null;
+  let lastJson = '[]';
+  const rulesJson = (run: FormedRun) => {
+    if (!run.verdict) return '[]';
+    if (run.rules !== lastRules) {
+      lastRules = run.rules;
+      lastJson = JSON.stringify(run.rules);
+    }
+    return lastJson;
+  };
   const results = new ResultWriter(s);
   const fresh = plan.runs.filter((r) => r.existingId === undefined);
   const freshIds = insertRunRows(
@@ -576,7 +601,7 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
       instrument: plan.instrument,
       measuredAt: run.start,
       status: run.verdict ? run.verdict.status : 'no_target',
-      rulesJson: run.verdict ? JSON.stringify(run.rules) : '[]',
+      rulesJson: rulesJson(run),
       evaluatedAt: w.now,
       source: w.source,
       operator: run.operator,
@@ -620,7 +645,7 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
     const runId = idOf.get(run)!;
     const violations = verdict ? verdict.violations.map((x) => ({ rule: x.rule as string, levels: x.levels })) : [];
     if (run.existingId !== undefined) {
-      s.updateRun.run(status, verdict ? JSON.stringify(run.rules) : '[]', w.now, run.start, runId);
+      s.updateRun.run(status, rulesJson(run), w.now, run.start, runId);
       s.deleteViolations.run(runId);
       if (!run.touched && status !== run.existingStatus) summary.reevaluated.push(runId);
       if (status !== 'rejected' && (run.existingStatus === 'rejected' || receivedAction.has(runId))) {
