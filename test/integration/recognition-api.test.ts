@@ -30,7 +30,8 @@ import { closeDb } from '@/db/client';
 import { createApiToken } from '@/lib/services/tokens';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { GET } from '@/app/api/v1/labs/[labCode]/eligibility/route';
-import { NOW, addControlSeries, addEqa, alternating, analyteId, labId } from './recognition-fixtures';
+import { labEligibility } from '@/lib/services/recognition/eligibility';
+import { NOW, addControlSeries, addEqa, addIqc, alternating, analyteId, labId } from './recognition-fixtures';
 
 let t: ReturnType<typeof createSeededTestDb>;
 let token: string;
@@ -115,6 +116,24 @@ describe('GET /api/v1/labs/{labCode}/eligibility', () => {
     const r = await call(lab, as());
     expect(r.status).toBe(status);
     if (status !== 200) expect(r.body).toEqual({ error: expect.any(String) });
+  });
+
+  it('asks the database the same number of queries for 2 analytes as for 6 (no query per analyte)', () => {
+    const gz3 = labId(t.db, 'GZ-003');
+    for (const code of ['K', 'NA', 'CL', 'GLU', 'UREA', 'CREA']) addIqc(t.db, gz3, analyteId(t.db, code));
+    const prepared = vi.spyOn(t.db.$client, 'prepare');
+    const count = (lab: string) => {
+      prepared.mockClear();
+      const rows = labEligibility(t.db, t.regulators.gd, lab, { now: NOW });
+      return { analytes: rows.length, queries: prepared.mock.calls.length };
+    };
+    const few = count('GZ-001');
+    const many = count('GZ-003');
+    prepared.mockRestore();
+    expect(few.analytes).toBe(2);
+    expect(many.analytes).toBe(6);
+    expect(few.queries).toBeGreaterThan(0);
+    expect(many.queries).toBe(few.queries);
   });
 
   it('a token of another lab is refused (403)', async () => {
