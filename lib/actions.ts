@@ -5,6 +5,8 @@ import type { Actor } from './auth/actor';
 import { isAppError, type AppErrorCode, type FieldError } from './errors';
 import { ZodError } from 'zod';
 import { zodFieldErrors } from './validation/errors';
+import { getDb } from '@/db/client';
+import { auditRefusal } from './services/audit';
 
 export interface ActionState<T = unknown> {
   ok: boolean;
@@ -24,7 +26,10 @@ export async function runAction<T>(fn: (actor: Actor) => T | Promise<T>): Promis
   try {
     return { ok: true, data: await fn(actor) };
   } catch (e) {
-    if (isAppError(e)) return { ok: false, code: e.code, message: e.message, errors: e.errors };
+    if (isAppError(e)) {
+      if (e.code === 'forbidden') auditRefusal(getDb(), actor, { action: 'server action', message: e.message.slice(0, 200) });
+      return { ok: false, code: e.code, message: e.message, errors: e.errors };
+    }
     if (e instanceof ZodError) return { ok: false, code: 'invalid', message: 'Invalid input', errors: zodFieldErrors(e) };
     throw e;
   }

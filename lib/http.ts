@@ -3,10 +3,10 @@ import { NextResponse } from 'next/server';
 import { AppError, errorBody } from './errors';
 import type { Actor } from './auth/actor';
 import { publicApi } from './public-api';
-import { tokenScopeFor } from './auth/token-scopes';
+import { auditTokenUse, tokenScopeFor } from './auth/token-scopes';
 import { getDb } from '@/db/client';
-import { insertAudit } from '@/db/queries/audit';
 import { isSameOrigin } from './origin';
+import { auditExport, auditRefusal } from './services/audit';
 
 export function jsonError(status: number, message: string, errors?: unknown) {
   return NextResponse.json(errors ? { error: message, errors } : { error: message }, { status });
@@ -39,21 +39,24 @@ export function withActor<P = Record<string, string>>(
     } catch (e) {
       res = errorResponse(e);
     }
-    if (actor?.token && req.method !== 'GET' && req.method !== 'HEAD') auditTokenWrite(actor, req, res.status);
+    if (actor?.token) auditTokenUse(getDb(), actor, req, res.status);
+    if (actor) auditRefusalOrExport(actor, req, res);
     return res;
   };
 }
 
-function auditTokenWrite(actor: Actor, req: Request, status: number) {
-  insertAudit(getDb(), {
-    actorId: actor.userId,
-    actorEmail: actor.email,
-    action: 'apiToken.use',
-    entityType: 'api_token',
-    entityId: actor.token!.id,
-    labId: actor.labId,
-    details: { method: req.method, path: new URL(req.url).pathname.slice(0, 200), status },
-  });
+/** Refusals (403) and CSV exports are audited, folded to one row per actor × action per minute
+ * (lib/services/audit.ts); auditing never changes the answer. */
+function auditRefusalOrExport(actor: Actor, req: Request, res: Response) {
+  try {
+    const url = new URL(req.url);
+    const path = url.pathname.slice(0, 200);
+    if (res.status === 403) auditRefusal(getDb(), actor, { method: req.method, path });
+    else if (req.method === 'GET' && res.status === 200 && res.headers.get('content-type')?.startsWith('text/csv') && !path.endsWith('/template'))
+      auditExport(getDb(), actor, { path, query: url.search.slice(0, 200) });
+  } catch (e) {
+    console.error('[labqc] audit of a refusal or export failed', e);
+  }
 }
 
 /** Content types a cross-site page can POST without a CORS preflight (HTML forms, `text/plain`). */

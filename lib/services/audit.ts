@@ -1,6 +1,7 @@
 // Reading the audit log: an administrator reads all of it, a regulator the entries about labs and
 // regions of their jurisdiction (filtered in SQL, db/queries/audit-view.ts).
-import type { DB } from '@/db/client';
+import type { Conn, DB } from '@/db/client';
+import { insertAudit } from '@/db/queries/audit';
 import { listAuditActions, listAuditPage } from '@/db/queries/audit-view';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
@@ -24,4 +25,70 @@ export function readAuditLog(db: DB, actor: Actor, input: unknown) {
   }
   const { entries, hasNext } = listAuditPage(db, { withinPath, action: q.action, page: q.page, pageSize: AUDIT_PAGE_SIZE });
   return { entries, page: q.page, hasNext, action: q.action ?? null, actions: listAuditActions(db) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refusals and exports: audited, but at most one row per actor × action per minute, so a caller
+// cannot flood the append-only log. The next row of the same actor and action says how many more
+// occurred in the previous row's minute (`foldedIntoPreviousRow`).
+
+export const AUDIT_FOLD_WINDOW_MS = 60_000;
+const MAX_WINDOWS = 10_000;
+const windows = new Map<string, { start: number; folded: number }>();
+
+export interface FoldedAuditEntry {
+  action: string;
+  details?: Record<string, unknown>;
+  entityType?: string | null;
+  entityId?: string | number | null;
+}
+
+/** Write an audit row for `actor` unless one with the same action was written less than a minute
+ * ago (then count it); returns whether a row was written. */
+export function auditFolded(db: Conn, actor: Pick<Actor, 'userId' | 'email' | 'labId' | 'regionId'>, e: FoldedAuditEntry, now = Date.now()): boolean {
+  const key = `${actor.userId}\u0000${e.action}`;
+  const w = windows.get(key);
+  if (w && now - w.start < AUDIT_FOLD_WINDOW_MS) {
+    w.folded++;
+    return false;
+  }
+  if (windows.size >= MAX_WINDOWS) {
+    for (const [k, v] of windows) if (now - v.start >= AUDIT_FOLD_WINDOW_MS) windows.delete(k);
+    if (windows.size >= MAX_WINDOWS) windows.clear();
+  }
+  windows.set(key, { start: now, folded: 0 });
+  const folded = w && w.folded > 0 ? { foldedIntoPreviousRow: w.folded } : {};
+  try {
+    insertAudit(db, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: e.action,
+      entityType: e.entityType ?? null,
+      entityId: e.entityId ?? null,
+      labId: actor.labId,
+      regionId: actor.labId ? null : actor.regionId,
+      details: { ...e.details, ...folded },
+      at: now,
+    });
+  } catch (err) {
+    // the refusal or export itself goes ahead; the failure is in the server log
+    console.error(`[labqc] could not audit ${e.action}`, err);
+    return false;
+  }
+  return true;
+}
+
+/** Forget the windows (tests). */
+export function resetAuditFolding(): void {
+  windows.clear();
+}
+
+/** A refusal (403) of an API call or server action: `access.refused`, folded per actor per minute. */
+export function auditRefusal(db: Conn, actor: Actor, what: { method?: string; path?: string; action?: string; message?: string }, now = Date.now()): boolean {
+  return auditFolded(db, actor, { action: 'access.refused', details: { ...what, via: actor.via } }, now);
+}
+
+/** A CSV export served to `actor`: `data.export`, folded per actor per minute. */
+export function auditExport(db: Conn, actor: Actor, what: { path: string; query?: string }, now = Date.now()): boolean {
+  return auditFolded(db, actor, { action: 'data.export', details: { ...what, via: actor.via } }, now);
 }

@@ -170,6 +170,25 @@ describe('the production server under concurrent LIS clients and during backups'
     expect(verifyAuditChain(w.db).ok).toBe(true);
   }, 60_000);
 
+  it('refusals (403) and CSV exports over the API are audited, one row per actor and action per minute', async () => {
+    const [code, other] = labCodes;
+    const audits = (action: string) => (w.db.$client.prepare('SELECT count(*) AS n FROM audit_log WHERE action = ? AND actor_email = ?').get(action, w.labManagers.get(code)!.email) as { n: number }).n;
+    const refusedBefore = audits('access.refused');
+    for (let i = 0; i < 5; i++) {
+      const r = await fetch(`${s.baseUrl}/api/v1/iqc/results?lab=${other}`, { method: 'POST', headers: { authorization: `Bearer ${tokens.get(code)}`, 'content-type': 'application/json' }, body: JSON.stringify({ results: run(7, i, Date.now() - 3_600_000) }) });
+      expect(r.status).toBe(403);
+    }
+    expect(audits('access.refused') - refusedBefore).toBe(1);
+    const reader = createApiToken(w.db, w.labManagers.get(code)!, { name: 'reports', scopes: ['read'] }).token;
+    for (let i = 0; i < 3; i++) {
+      const r = await fetch(`${s.baseUrl}/api/v1/iqc/summary`, { headers: { authorization: `Bearer ${reader}` } });
+      expect([r.status, r.headers.get('content-type')]).toEqual([200, expect.stringMatching(/^text\/csv/)]);
+      await r.text();
+    }
+    expect(audits('data.export')).toBe(1);
+    expect(verifyAuditChain(w.db).ok).toBe(true);
+  });
+
   it('a backup taken while the server writes restores to a consistent database holding a prefix of the writes', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labqc-backup-'));
     tmpDirs.push(dir);

@@ -10,6 +10,7 @@ import { openDatabase, type DB } from '@/db/client';
 import { runMigrations } from '@/db/migrate';
 import { verifyAuditChain } from '@/db/queries/audit-chain';
 import { verifyPassword } from '@/lib/auth/passwords';
+import { auditExport, auditRefusal, resetAuditFolding } from '@/lib/services/audit';
 import { createSeededTestDb } from '@/test/support/db';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
@@ -364,5 +365,37 @@ describe('backup and restore', () => {
     } finally {
       db.$client.close();
     }
+  });
+});
+
+describe('refusals and exports are audited, folded per actor × action per minute', () => {
+  let t: ReturnType<typeof createSeededTestDb>;
+  const rows = (action: string) =>
+    (t.db.$client.prepare('SELECT actor_email AS email, details FROM audit_log WHERE action = ? ORDER BY id').all(action) as { email: string; details: string }[]).map((r) => ({ email: r.email, details: JSON.parse(r.details) }));
+  beforeAll(() => {
+    t = createSeededTestDb();
+    resetAuditFolding();
+  });
+  afterAll(() => t.close());
+
+  it('500 refusals of one actor within a minute write one row; the next minute writes one more that counts the 499 folded ones', () => {
+    const lab = t.labManagers.get('GZ-001')!;
+    const T = Date.parse('2026-06-15T04:00:00Z');
+    for (let i = 0; i < 500; i++) auditRefusal(t.db, lab, { method: 'POST', path: `/api/v1/eqa/rounds/X${i}/evaluate` }, T + i * 100);
+    expect(rows('access.refused')).toHaveLength(1);
+    auditRefusal(t.db, lab, { method: 'POST', path: '/api/v1/x' }, T + 61_000);
+    const r = rows('access.refused');
+    expect(r).toHaveLength(2);
+    expect(r[1]).toMatchObject({ email: lab.email, details: { path: '/api/v1/x', foldedIntoPreviousRow: 499 } });
+    expect(verifyAuditChain(t.db).ok).toBe(true);
+  });
+
+  it('another actor, or another action (an export), gets its own row in the same minute', () => {
+    const T = Date.parse('2026-06-15T05:00:00Z');
+    const other = t.labManagers.get('HZ-001')!;
+    expect(auditRefusal(t.db, other, { method: 'POST', path: '/a' }, T)).toBe(true);
+    expect(auditExport(t.db, other, { path: '/api/v1/iqc/summary', query: '?month=2026-05' }, T + 1)).toBe(true);
+    expect(auditExport(t.db, other, { path: '/api/v1/iqc/summary', query: '?month=2026-04' }, T + 2)).toBe(false);
+    expect(rows('data.export')).toEqual([{ email: other.email, details: { path: '/api/v1/iqc/summary', query: '?month=2026-05', via: 'session' } }]);
   });
 });

@@ -28,9 +28,11 @@ export function ensureOpsBuild(): void {
   if (fresh()) return;
   const r = spawnSync('flock', ['/tmp/labqc-e2e.lock', 'npx', 'next', 'build'], {
     env: { ...process.env, NEXT_DIST_DIR: OPS_DIST, NEXT_TELEMETRY_DISABLED: '1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
   });
-  if (r.status !== 0) throw new Error('next build (.next-ops) failed');
+  if (r.status !== 0) throw new Error(`next build (.next-ops) failed:\n${`${r.stdout}\n${r.stderr}`.slice(-3000)}`);
 }
 
 export interface ProdServer {
