@@ -124,4 +124,46 @@ describe('internal QC in the browser', () => {
     const results = await fetch(`${baseUrl}/api/v1/iqc/results?analyte=NA`, { headers: { authorization: `Bearer ${g.token}` } });
     await expect(results.json()).resolves.toContainEqual(expect.objectContaining({ analyte: 'NA', lot: 'NA-E2E-1', value: 140.1, status: 'no_target' }));
   });
+
+  it('a lab with two instruments sees one Levey-Jennings chart per instrument, and can narrow to one', async () => {
+    // magnesium on two analysers of lab1, sent by its LIS (a token as the tokens page creates it)
+    const db = openDatabase(databasePath);
+    const user = db.select().from(users).where(eq(users.email, 'lab1@demo.labqc')).get()!;
+    const g = generateApiToken();
+    db.insert(apiTokens).values({ labId: user.labId!, userId: user.id, name: 'e2e two analysers', prefix: g.prefix, tokenHash: g.hash, createdAt: Date.now() }).run();
+    db.$client.close();
+    const results = [];
+    for (let d = 5; d >= 1; d--) {
+      const at = Date.now() - d * 86_400_000;
+      results.push({ analyte: 'MG', level: '1', lot: 'MG-A1', instrument: 'E2E-A', value: 0.85 + d / 100, measuredAt: new Date(at).toISOString() });
+      results.push({ analyte: 'MG', level: '1', lot: 'MG-B1', instrument: 'E2E-B', value: 0.95 + d / 100, measuredAt: new Date(at + 3_600_000).toISOString() });
+    }
+    const post = await fetch(`${baseUrl}/api/v1/iqc/results`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${g.token}` },
+      body: JSON.stringify({ results }),
+    });
+    expect(post.status).toBe(201);
+
+    await context.clearCookies();
+    const page = await context.newPage();
+    await signIn(page, baseUrl, 'lab1@demo.labqc');
+    await page.goto(`${baseUrl}/lab/iqc/chart?analyte=MG`);
+    const charts = page.getByTestId('lj-instrument');
+    await charts.first().waitFor();
+    await expect(charts.evaluateAll((els) => els.map((e) => e.getAttribute('data-instrument')))).resolves.toEqual(['E2E-A', 'E2E-B']);
+    // each chart holds its own instrument's five points
+    for (const instrument of ['E2E-A', 'E2E-B']) {
+      await expect(page.locator(`[data-testid=lj-instrument][data-instrument="${instrument}"] [data-testid=lj-panel-1] [data-testid=lj-point]`).count()).resolves.toBe(5);
+    }
+    // the selector narrows the page to one instrument
+    await page.getByTestId('instrument-select').selectOption('E2E-B');
+    await Promise.all([page.waitForURL(/instrument=E2E-B/), page.getByRole('button', { name: 'Show' }).click()]);
+    await expect(page.getByTestId('lj-instrument').evaluateAll((els) => els.map((e) => e.getAttribute('data-instrument')))).resolves.toEqual(['E2E-B']);
+
+    // the rules page says how each analyte's rule set was chosen
+    await page.goto(`${baseUrl}/lab/iqc/targets`);
+    await expect(page.getByTestId('rule-choices').locator('[data-testid=rule-choice]').count()).resolves.toBeGreaterThan(0);
+    await page.close();
+  });
 });
