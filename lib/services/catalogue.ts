@@ -8,7 +8,9 @@ import { snapshotEntity } from '@/db/queries/versions';
 import { insertAudit } from '@/db/queries/audit';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError } from '@/lib/errors';
-import { analyteInput, type AnalyteInput } from '@/lib/validation/analyte';
+import { analyteInput, limitRangesInput, type AnalyteInput } from '@/lib/validation/analyte';
+import { limitRangesOf, replaceLimitRanges } from '@/db/queries/eqa-limits';
+import { zodFieldErrors } from '@/lib/validation/errors';
 
 function requireManage(actor: Actor) {
   if (!can(actor, 'analyte.manage')) throw AppError.forbidden('Only an administrator edits the analyte catalogue');
@@ -71,5 +73,31 @@ export function updateAnalyte(db: DB, actor: Actor, id: number, input: unknown, 
     tx.update(analytes).set({ ...parsed.data, updatedAt: now }).where(eq(analytes.id, id)).run();
     insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.update', entityType: 'analyte', entityId: id, details: { reason }, at: now });
     return tx.select().from(analytes).where(eq(analytes.id, id)).get()!;
+  });
+}
+
+/**
+ * Replace the concentration ranges of an analyte's allowable limit (WS/T 406-2024 gives haematology
+ * requirements by range): each range covers from < target ≤ to and is chosen by the EQA target; an
+ * empty list returns the analyte to its flat limit. The previous ranges are kept with the reason.
+ */
+export function setLimitRanges(db: DB, actor: Actor, input: unknown) {
+  requireManage(actor);
+  const parsed = limitRangesInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid limit ranges', zodFieldErrors(parsed.error));
+  const { analyte: code, ranges, reason } = parsed.data;
+  const now = Date.now();
+  return db.transaction((tx) => {
+    const a = findAnalyteByCode(tx, code.toUpperCase());
+    if (!a) throw AppError.notFound(`No analyte ${code}`);
+    const before = limitRangesOf(tx, [a.id]).get(a.id) ?? [];
+    snapshotEntity(tx, 'analyte_limit_ranges', a.id, { ranges: before }, actor.userId, reason, now);
+    replaceLimitRanges(
+      tx,
+      a.id,
+      ranges.map((r) => ({ fromValue: r.from, toValue: r.to, percent: r.percent ?? null, absolute: r.absolute ?? null, form: r.form ?? null, threshold: r.threshold ?? null, source: r.source })),
+    );
+    insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.limitRanges', entityType: 'analyte', entityId: a.id, details: { reason, ranges: ranges.length }, at: now });
+    return { analyte: a.code, ranges: ranges.length };
   });
 }

@@ -48,3 +48,36 @@ export const analyteInput = z
   });
 
 export type AnalyteInput = z.infer<typeof analyteInput>;
+
+const bound = z.preprocess((v) => (v === '' || v === undefined ? null : v), z.coerce.number().finite().nullable());
+
+/** One concentration range of an analyte's allowable limit: from < target ≤ to (null = unbounded). */
+export const limitRangeInput = z
+  .object({
+    from: bound,
+    to: bound,
+    percent: optionalNumber.optional(),
+    absolute: optionalNumber.optional(),
+    form: z.preprocess((v) => (v === '' || v === undefined ? null : v), z.enum(LIMIT_FORMS).nullable()).optional(),
+    threshold: optionalNumber.optional(),
+    source: z.string().trim().min(1).max(200),
+  })
+  .refine((r) => r.percent != null || r.absolute != null, { message: 'A range needs a percent or an absolute limit', path: ['percent'] })
+  .refine((r) => r.from == null || r.to == null || r.from < r.to, { message: 'A range must end above where it starts', path: ['to'] })
+  .refine((r) => r.form !== 'threshold' || (r.threshold != null && r.percent != null && r.absolute != null), {
+    message: 'A threshold limit needs a percent, an absolute limit and the threshold',
+    path: ['threshold'],
+  });
+
+/** The ranges of one analyte, lowest first, not overlapping. */
+export const limitRangesInput = z.object({
+  analyte: z.string().trim().min(1).max(20),
+  ranges: z
+    .array(limitRangeInput)
+    .max(20)
+    .refine(
+      (rs) => rs.every((r, i) => i === 0 || (rs[i - 1].to != null && r.from != null && r.from >= rs[i - 1].to!)),
+      'Ranges must be listed from the lowest and must not overlap',
+    ),
+  reason: z.string().trim().min(1, 'A reason is required').max(500),
+});

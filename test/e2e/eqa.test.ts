@@ -12,6 +12,7 @@ import { openBrowser, signIn } from './browser';
 
 const baseUrl = inject('baseUrl');
 const ROUND = 'E2E-1';
+const SMALL = 'E2E-SMALL';
 const SAMPLES = ['E1', 'E2', 'E3'];
 const TRUTH: Record<string, number[]> = { K: [3.8, 4.6, 5.9], GLU: [5.2, 7.4, 11.8] };
 
@@ -39,6 +40,14 @@ describe('EQA round from CSV submission to the published report', () => {
       );
       submitResults(db, actor(db, `manager.${lab.toLowerCase()}@demo.labqc`), { roundCode: ROUND, rows: rowsFromJson(rows), source: 'api' });
     });
+    // a round in which only two labs reported K (4.0 and 5.0) and nobody has a reference value: too
+    // small a group to grade (issue 9: today both would get z = ±3.70 and fail)
+    const past = now - 2 * 86_400_000;
+    createRound(db, gd, { schemeCode: 'GD-CHEM', code: SMALL, opensAt: past, closesAt: past + 3_600_000, samples: ['N1'] }, { now: past - 60_000 });
+    openRound(db, gd, { roundCode: SMALL }, { now: past - 60_000 });
+    [['GZ-002', 4.0], ['GZ-003', 5.0]].forEach(([lab, value]) =>
+      submitResults(db, actor(db, `manager.${String(lab).toLowerCase()}@demo.labqc`), { roundCode: SMALL, rows: rowsFromJson([{ sample: 'N1', analyte: 'K', value, method: 'ISE indirect' }]), source: 'api' }, { now: past + 60_000 }),
+    );
     browser = await openBrowser();
   });
   afterAll(async () => {
@@ -120,6 +129,26 @@ describe('EQA round from CSV submission to the published report', () => {
     expect(late.status()).toBe(409);
     // another lab's results stay closed to this manager
     expect((await page.request.get(`${baseUrl}/api/v1/eqa/rounds/${ROUND}/results?lab=GZ-002`)).status()).toBe(403);
+    await page.close();
+  });
+
+  it('the regulator evaluates a round with two participants and sees its sample marked not evaluated, with the reason', async () => {
+    const page = await as('regulator.gd@demo.labqc');
+    await page.goto(`${baseUrl}/regulator/eqa/rounds/${SMALL}`);
+    await page.getByTestId('eqa-op-evaluate').getByRole('button').click();
+    const row = page.getByTestId('not-evaluated-K-N1');
+    await row.waitFor();
+    const text = (await row.textContent()) ?? '';
+    expect(text).toMatch(/Not evaluated|未评价/);
+    expect(text).toMatch(/Only 2 results from all methods, fewer than the minimum of 8, and no reference value|全部方法仅 2 个结果/);
+    // the API gives the same verdict and reason for both labs
+    const api = (await (await page.request.get(`${baseUrl}/api/v1/eqa/rounds/${SMALL}/results`)).json()) as { results: { lab: string; verdict: string; acceptable: boolean | null; reason: string }[]; analytes: unknown[] };
+    expect(api.results.map((r) => [r.lab, r.verdict, r.acceptable])).toEqual([
+      ['GZ-002', 'not_evaluated', null],
+      ['GZ-003', 'not_evaluated', null],
+    ]);
+    expect(api.results[0].reason).toMatch(/2 result\(s\)/);
+    expect(api.analytes.filter((a) => (a as { analyte: string }).analyte === 'K')).toEqual([]);
     await page.close();
   });
 });

@@ -79,11 +79,12 @@ export async function LabReport({
                   <tr key={a.code} className="bg-slate-50">
                     <td className="font-medium">{a.code}</td>
                     <td colSpan={7} className="italic text-slate-600">
-                      {t('report.notSubmitted')}
+                      {a.verdict === 'not_evaluated' ? t('report.notEvaluatedAnalyte') : t('report.notSubmitted')}
                     </td>
                     <td>
-                      <span className="badge-red" data-testid={`verdict-${a.code}`}>
-                        {t('verdict.not_submitted')} · 0%
+                      <span className={a.verdict === 'not_evaluated' ? 'badge-slate' : 'badge-red'} data-testid={`verdict-${a.code}`}>
+                        {t('verdict.not_submitted')}
+                        {a.score !== null && ` · ${num(a.score, 3)}%`}
                       </span>
                       {a.unsuccessful && <span className="badge-red ml-1">{t('verdict.unsuccessful')}</span>}
                     </td>
