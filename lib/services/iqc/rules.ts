@@ -78,10 +78,11 @@ export interface RuleChoiceRow {
 
 const levelOrder = new Intl.Collator('en', { numeric: true });
 
-/** For each analyte × instrument of a lab, the rule set its latest judged run before `before` gets
- * (configured version, sigma with the EQA bias and its rounds and the CV, or the default and why).
- * The caller has authorized the lab. */
-export function ruleChoicesAt(db: DB, labId: number, before: number): RuleChoiceRow[] {
+/** For each analyte × instrument of a lab, the rule set chosen for its latest judged run before
+ * `before` (configured version, sigma with the EQA bias and its rounds and the CV, or the default
+ * and why): at that run's time, or at `asOf` (with that run's levels and targets: what a run
+ * measured then would get). The caller has authorized the lab. */
+export function ruleChoicesAt(db: DB, labId: number, before: number, asOf?: number): RuleChoiceRow[] {
   const catalogue = new Map(listAnalytes(db).map((a) => [a.id, a]));
   const selector = ruleSelector(db, { labId, teaPercent: new Map([...catalogue.values()].map((a) => [a.id, a.teaPercent])), targets: new Map() });
   const groups = new Map<number, LatestRunLevelRow[]>();
@@ -104,17 +105,17 @@ export function ruleChoicesAt(db: DB, labId: number, before: number): RuleChoice
       instrument,
       runAt: measuredAt,
       levels: list.map((r) => ({ level: r.level, lot: r.lot, cvPercent: coefficientOfVariationPercent(r.sd, r.mean), source: r.source })),
-      choice: selector.at(analyteId, instrument, list.length, targets, measuredAt),
+      choice: selector.at(analyteId, instrument, list.length, targets, asOf ?? measuredAt),
     });
   }
   return rows.sort((x, y) => x.analyte.localeCompare(y.analyte) || x.instrument.localeCompare(y.instrument));
 }
 
-/** The rules page: the choice for each analyte × instrument (as of its latest run) and every rule
- * set version the lab has configured. */
+/** The rules page: the choice for each analyte × instrument for a run measured now (with the levels
+ * and targets of its latest run) and every rule set version the lab has configured. */
 export function ruleChoicesView(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()) {
   const scope = resolveReadableLab(db, actor, q.lab);
   const codes = new Map(listAnalytes(db).map((a) => [a.id, a.code]));
   const versions = ruleSetVersionsOfLab(db, scope.labId).map((v) => ({ ...v, analyte: codes.get(v.analyteId)! }));
-  return { labId: scope.labId, rows: ruleChoicesAt(db, scope.labId, now + 1), versions };
+  return { labId: scope.labId, rows: ruleChoicesAt(db, scope.labId, now + 1, now), versions };
 }
