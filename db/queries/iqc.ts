@@ -86,7 +86,7 @@ function statements(client: Database.Database) {
     labRunWindow: client.prepare<[number], { minutes: number }>('SELECT run_window_minutes AS minutes FROM laboratories WHERE id = ?'),
     /** the stored run of a client run id in a series */
     clientRun: client.prepare<[number, string, number, string], { id: number; measuredAt: number }>(
-      'SELECT id, measured_at AS measuredAt FROM iqc_runs WHERE lab_id = ? AND client_run_id = ? AND analyte_id = ? AND instrument = ?',
+      'SELECT id, measured_at AS measuredAt FROM iqc_runs INDEXED BY iqc_runs_client_idx WHERE lab_id = ? AND client_run_id = ? AND analyte_id = ? AND instrument = ?',
     ),
     /** current results of a series measured at or after a time, with their runs */
     regionResults: client.prepare<[number, number, number, string], RegionResultRow>(

@@ -337,10 +337,16 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
   }
   const plan: SeriesPlan = { analyteId, analyteCode, instrument, from, runs: [], removed: [], inserted: 0, skipped: 0 };
   const stored = new Map<number, FormedRun>();
-  const current = new Map<string, Member>();
+  // current results by lot, then time (duplicates and conflicts)
+  const current = new Map<number, Map<number, Member>>();
+  const currentOf = (lotId: number) => {
+    let byTime = current.get(lotId);
+    if (!byTime) current.set(lotId, (byTime = new Map()));
+    return byTime;
+  };
   for (const r of s.regionResults.all(ctx.labId, analyteId, from, instrument)) {
     const m = memberOfRow(ctx, r);
-    current.set(`${m.lotId}\u0001${m.measuredAt}`, m);
+    currentOf(m.lotId).set(m.measuredAt, m);
     // results of runs that started earlier are only checked for duplicates
     if (r.runAt < from) continue;
     let run = stored.get(r.runId);
@@ -359,15 +365,15 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
       ctx.lots.set(lk, lotId);
       ctx.lotNumbers.set(lotId, v.lot);
     }
-    const key = `${lotId}\u0001${v.measuredAt}`;
-    const same = current.get(key);
+    const byTime = currentOf(lotId);
+    const same = byTime.get(v.measuredAt);
     if (same) {
       if (same.value === v.value) plan.skipped++;
       else errors.push({ row: v.row, field: fieldOf('value'), message: `Level ${v.level} of ${v.analyteCode} (lot ${v.lot}) already has a value at this time; correct it with a reason instead` });
       continue;
     }
     const m: Member = { level: v.level, lot: v.lot, lotId, value: v.value, measuredAt: v.measuredAt, z: null, targetId: null, excluded: false, clientRun: v.run, pending: v };
-    current.set(key, m);
+    byTime.set(v.measuredAt, m);
     fresh.push(m);
     plan.inserted++;
   }
@@ -418,10 +424,16 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
     } else runs.push(newRun(`c${id}`, members, id));
   }
   for (const run of runs) {
-    run.touched = run.members.some((m) => m.pending);
-    if (run.touched && run.operator === null) run.operator = run.members.find((m) => m.pending?.operator)?.pending?.operator || null;
+    for (const m of run.members) {
+      if (!m.pending) continue;
+      run.touched = true;
+      if (run.operator === null && m.pending.operator) run.operator = m.pending.operator;
+    }
   }
-  plan.runs = runs.sort(runOrder);
+  // window runs come formed in order; sort only when stored or client runs are mixed in
+  let sorted = true;
+  for (let i = 1; i < runs.length && sorted; i++) if (runOrder(runs[i - 1], runs[i]) > 0) sorted = false;
+  plan.runs = sorted ? runs : runs.sort(runOrder);
   return plan;
 }
 
@@ -458,7 +470,9 @@ export function createNewLots(s: IqcStatements, ctx: LabContext, plans: readonly
 
 /** The selector of rule sets for an ingest or re-evaluation (built once: it may preload). */
 export function selectorFor(db: DB, ctx: LabContext): RuleSelector {
-  return ruleSelector(db, ctx);
+  // built on the first question: re-sends and re-evaluations of stored runs never need it
+  let selector: RuleSelector | undefined;
+  return { at: (...args) => (selector ??= ruleSelector(db, ctx)).at(...args) };
 }
 
 /**
@@ -520,7 +534,9 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
   }
   const evaluator = primedEvaluator(s, ctx, plan, levels);
   for (const run of plan.runs) {
-    const judged = run.members.filter((m) => m.z !== null && !m.excluded).sort((a, b) => compareLevels(a.level, b.level));
+    const judged: Member[] = [];
+    for (const m of run.members) if (m.z !== null && !m.excluded) judged.push(m);
+    if (judged.length > 1) judged.sort((a, b) => compareLevels(a.level, b.level));
     if (!judged.length) {
       run.rules = [];
       run.verdict = null;
@@ -541,7 +557,9 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
       rules = selector.at(plan.analyteId, plan.instrument, levelCount(run.members), targets, run.start).rules;
     }
     run.rules = rules;
-    const verdict = evaluator.judge({ id: run.key, values: judged.map((m) => ({ level: m.level, z: m.z as number })) }, rules);
+    const values = new Array<{ level: string; z: number }>(judged.length);
+    for (let i = 0; i < judged.length; i++) values[i] = { level: judged[i].level, z: judged[i].z as number };
+    const verdict = evaluator.judge({ id: run.key, values }, rules);
     // levels in level order (not first-seen order, which depends on how much history was read)
     for (const v of verdict.violations) if (v.levels.length > 1) v.levels.sort(compareLevels);
     run.verdict = verdict;
