@@ -10,6 +10,7 @@ import { can } from './can';
 import type { Permission } from './permissions';
 import { actorForApiToken, actorForUserId, authenticate } from './resolve';
 import { clientAddressOf } from './client-address';
+import { auditTokenUse } from './token-scopes';
 import { AppError } from '@/lib/errors';
 import type { TokenScope } from '@/db/enums';
 import { authSecret } from './secret';
@@ -94,16 +95,18 @@ export const currentActor = cache(async (): Promise<Actor | null> => {
 
 /**
  * The caller of a machine API route handler (/api/v1): an API token (`Authorization: Bearer`) within
- * its scopes, or else the signed-in person. A token is refused (401) on any other path, when unknown,
- * revoked or expired, and answered 403 without the scope the route needs.
+ * its scopes, or else the signed-in person. A token is refused (null, 401) on any other path and when
+ * unknown, revoked or expired, and with 403 (audited) without the scope the route needs.
  */
 export async function apiActor(req: Request, scope: TokenScope | null): Promise<Actor | null> {
   const bearer = bearerToken(req.headers.get('authorization'));
   if (bearer === undefined) return currentActor();
   if (!bearer || !new URL(req.url).pathname.startsWith('/api/v1/')) return null;
   const actor = actorForApiToken(getDb(), bearer);
-  if (!actor) return null;
-  if (!scope || !actor.token?.scopes.includes(scope)) throw AppError.forbidden(scope ? `This token lacks the ${scope} scope` : 'API tokens cannot use this endpoint');
+  if (actor && !(scope && actor.token?.scopes.includes(scope))) {
+    auditTokenUse(getDb(), actor, req, 403);
+    throw AppError.forbidden(scope ? `This token lacks the ${scope} scope` : 'API tokens cannot use this endpoint');
+  }
   return actor;
 }
 

@@ -1,6 +1,9 @@
 // Which scope an API token needs for each machine endpoint. One table, so a new write endpoint is
 // closed to tokens until it is listed here: reads need `read`, each write its own scope.
+import type { Conn } from '@/db/client';
 import type { TokenScope } from '@/db/enums';
+import { insertAudit } from '@/db/queries/audit';
+import type { Actor } from './actor';
 
 const WRITES: readonly { method: string; path: RegExp; scope: TokenScope }[] = [
   { method: 'POST', path: /^\/api\/v1\/iqc\/results\/?$/, scope: 'iqc:write' },
@@ -14,4 +17,18 @@ export function tokenScopeFor(method: string, pathname: string): TokenScope | nu
   const m = method.toUpperCase();
   if (m === 'GET' || m === 'HEAD') return 'read';
   return WRITES.find((w) => w.method === m && w.path.test(pathname))?.scope ?? null;
+}
+
+/** Audit a token's write request (reads are not: a LIS may poll), whatever its outcome. */
+export function auditTokenUse(db: Conn, actor: Actor, req: Request, status: number): void {
+  if (!actor.token || req.method === 'GET' || req.method === 'HEAD') return;
+  insertAudit(db, {
+    actorId: actor.userId,
+    actorEmail: actor.email,
+    action: 'apiToken.use',
+    entityType: 'api_token',
+    entityId: actor.token.id,
+    labId: actor.labId,
+    details: { method: req.method, path: new URL(req.url).pathname.slice(0, 200), status },
+  });
 }

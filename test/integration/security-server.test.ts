@@ -1,0 +1,241 @@
+// Issue 10 through the real production server (lib/server/main.ts over a `next build`): security
+// headers on pages and on the fast path, HSTS only over HTTPS from a trusted proxy, the client address
+// taken from X-Forwarded-For only behind TRUSTED_PROXIES (and never from the internal header), 429
+// after 10 failed sign-ins and after a restart, API tokens refused on a page and on a server action,
+// token scopes and expiry, a session ended by a password reset, and the certificate QR built from
+// PUBLIC_URL whatever the Host header says.
+//
+// The app is built into its own folder (.next-security-it) under the e2e build lock; set
+// SECURITY_IT_SKIP_BUILD=1 to reuse an existing build there.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { createSeededTestDb, type TestDb } from '../support/db';
+import { freePort, waitFor } from '../support/server';
+import type { Actor } from '@/lib/auth/core';
+import { apiTokens } from '@/db/schema';
+import { listAudit } from '@/db/queries/audit';
+import { createApiToken } from '@/lib/services/tokens';
+import { resetPassword } from '@/lib/services/users';
+
+const DIST = '.next-security-it';
+const PUBLIC_URL = 'http://labqc.example.test';
+
+let t: TestDb & { admin: Actor; regulators: Record<'gd' | 'sz' | 'zj', Actor>; labManagers: Map<string, Actor> };
+let server: ChildProcess | undefined;
+let base = '';
+
+async function start() {
+  const port = await freePort();
+  server = spawn('npx', ['tsx', 'lib/server/main.ts'], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_PATH: t.file,
+      NEXT_DIST_DIR: DIST,
+      AUTH_SECRET: 'security-it-secret-not-for-production',
+      PORT: String(port),
+      HOSTNAME: '127.0.0.1',
+      PUBLIC_URL,
+      TRUSTED_PROXIES: '127.0.0.1',
+      LABQC_SCRYPT_LOG_N: '10',
+      NEXT_TELEMETRY_DISABLED: '1',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+    detached: true,
+  });
+  base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/api/v1/verify`, 60_000);
+}
+
+async function stop() {
+  const s = server;
+  server = undefined;
+  if (!s?.pid) return;
+  const exited = new Promise((resolve) => s.once('exit', resolve));
+  try {
+    process.kill(-s.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  await exited;
+}
+
+beforeAll(async () => {
+  if (process.env.SECURITY_IT_SKIP_BUILD !== '1' || !fs.existsSync(path.join(DIST, 'BUILD_ID'))) {
+    const b = spawnSync('flock', ['/tmp/labqc-e2e.lock', 'npx', 'next', 'build'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, NEXT_DIST_DIR: DIST, NEXT_TELEMETRY_DISABLED: '1' },
+    });
+    if (b.status !== 0) throw new Error('next build failed');
+  }
+  t = createSeededTestDb();
+  await start();
+}, 900_000);
+
+afterAll(async () => {
+  await stop();
+  t?.close();
+});
+
+/** Sign in as a script would (STACK.md): CSRF cookie and token, then the credentials callback. */
+async function signIn(email: string, password: string, headers: Record<string, string> = {}) {
+  const csrf = await fetch(`${base}/api/auth/csrf`, { headers });
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const cookie = csrf.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const res = await fetch(`${base}/api/auth/callback/credentials`, {
+    method: 'POST',
+    headers: { ...headers, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrfToken, email, password }),
+    redirect: 'manual',
+  });
+  const session = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .find((c) => /session-token=./.test(c));
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), session };
+}
+
+function actionId(file: string, name: string): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(DIST, 'server', 'server-reference-manifest.json'), 'utf8')) as {
+    node: Record<string, { filename?: string; exportedName?: string }>;
+  };
+  const found = Object.entries(manifest.node).find(([, v]) => v.filename === file && v.exportedName === name);
+  if (!found) throw new Error(`no server action ${name} in ${file}`);
+  return found[0];
+}
+
+describe('security headers on every response, the fast path included', () => {
+  it.each(['/', '/login', '/verify', '/api/v1/verify?lab=GZ-001&analyte=K'])('%s', async (p) => {
+    const res = await fetch(base + p);
+    expect(res.status).toBe(200);
+    const h = res.headers;
+    expect(h.get('x-content-type-options')).toBe('nosniff');
+    expect(h.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+    expect(h.get('x-frame-options')).toBe('DENY');
+    expect(h.get('permissions-policy')).toContain('camera=()');
+    expect(h.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(h.get('strict-transport-security')).toBeNull();
+    if (p.startsWith('/api/')) {
+      expect(h.get('content-security-policy')).toContain("default-src 'none'");
+      return;
+    }
+    // Next puts the request's nonce on its own scripts; every script in the page carries it
+    const nonce = /'nonce-([^']+)'/.exec(h.get('content-security-policy')!)![1];
+    const html = await res.text();
+    const scripts = html.match(/<script\b[^>]*>/g) ?? [];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const s of scripts) expect(s).toContain(`nonce="${nonce}"`);
+  });
+
+  it('a fresh nonce per request', async () => {
+    const a = (await fetch(`${base}/login`)).headers.get('content-security-policy');
+    const b = (await fetch(`${base}/login`)).headers.get('content-security-policy');
+    expect(a).not.toBe(b);
+  });
+
+  it.each(['/verify', '/api/v1/verify?lab=GZ-001&analyte=K'])('HSTS on %s when the trusted proxy says the client used HTTPS', async (p) => {
+    const res = await fetch(base + p, { headers: { 'x-forwarded-proto': 'https' } });
+    expect(res.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+  });
+});
+
+describe('sign-in over HTTP', () => {
+  it('the audited client address comes from the trusted proxy, never from a forged internal header', async () => {
+    const r = await signIn('hospital@demo.labqc', 'labqc-demo', { 'x-forwarded-for': '198.51.100.77', 'x-labqc-client-address': '6.6.6.6' });
+    expect(r.status).toBe(302);
+    expect(r.session).toBeTruthy();
+    expect(listAudit(t.db, { action: 'auth.sign_in' })[0]).toMatchObject({ actorEmail: 'hospital@demo.labqc', ip: '198.51.100.77' });
+  });
+
+  it('10 failures, then 429 with a retry time, also after a restart', async () => {
+    for (let i = 0; i < 10; i++) {
+      const r = await signIn('lab2@demo.labqc', 'wrong-password', { 'x-forwarded-for': `192.0.2.${i + 1}` });
+      expect(r.status).toBe(302);
+      expect(r.session).toBeUndefined();
+    }
+    const refused = await signIn('lab2@demo.labqc', 'labqc-demo', { 'x-forwarded-for': '192.0.2.50' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.retryAfter)).toBeGreaterThan(800);
+    expect(Number(refused.retryAfter)).toBeLessThanOrEqual(900);
+    await stop();
+    await start();
+    const again = await signIn('lab2@demo.labqc', 'labqc-demo', { 'x-forwarded-for': '192.0.2.51' });
+    expect(again.status).toBe(429);
+    expect((await signIn('lab1@demo.labqc', 'labqc-demo', { 'x-forwarded-for': '192.0.2.52' })).session).toBeTruthy();
+  });
+
+  it('a password reset ends the sessions signed in before it', async () => {
+    const { session } = await signIn('manager.gz-003@demo.labqc', 'labqc-demo', { 'x-forwarded-for': '192.0.2.60' });
+    const me = () => fetch(`${base}/api/v1/me`, { headers: { cookie: session! } });
+    expect((await me()).status).toBe(200);
+    resetPassword(t.db, t.regulators.gd, { id: t.labManagers.get('GZ-003')!.userId });
+    expect((await me()).status).toBe(401);
+    const page = await fetch(`${base}/lab`, { headers: { cookie: session! }, redirect: 'manual' });
+    expect(page.status).toBe(307);
+    expect(page.headers.get('location')).toContain('/login');
+  });
+});
+
+describe('API tokens act only on the machine API, within their scopes', () => {
+  let all: { id: number; token: string };
+  let readOnly: { id: number; token: string };
+  beforeAll(() => {
+    const manager = t.labManagers.get('GZ-001')!;
+    all = createApiToken(t.db, manager, { name: 'LIS', scopes: ['iqc:write', 'eqa:submit', 'read'] });
+    readOnly = createApiToken(t.db, manager, { name: 'dashboard', scopes: ['read'] });
+  });
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  it('a token is refused on a page (sent to sign-in)', async () => {
+    const res = await fetch(`${base}/lab/iqc`, { headers: bearer(all.token), redirect: 'manual' });
+    expect(res.status).toBe(307);
+    expect(res.headers.get('location')).toContain('/login');
+  });
+
+  it('a token is refused by a server action (as if nobody were signed in)', async () => {
+    const res = await fetch(`${base}/lab/iqc/import`, {
+      method: 'POST',
+      headers: { ...bearer(all.token), 'next-action': actionId('app/(lab)/lab/iqc/actions.ts', 'previewCsvAction'), origin: base, 'content-type': 'text/plain;charset=UTF-8', accept: 'text/x-component' },
+      body: JSON.stringify(['measured_at,analyte_code,level,lot,value,instrument\n']),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('"code":"unauthenticated"');
+  });
+
+  it('the machine API accepts it within its scopes: 403 without the scope, the write audited with the token id', async () => {
+    expect((await fetch(`${base}/api/v1/me`, { headers: bearer(readOnly.token) })).status).toBe(200);
+    const post = (token: string) =>
+      fetch(`${base}/api/v1/iqc/results`, { method: 'POST', headers: { ...bearer(token), 'content-type': 'application/json' }, body: JSON.stringify({ results: [] }) });
+    const refused = await post(readOnly.token);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: string }).error).toContain('iqc:write');
+    const accepted = await post(all.token);
+    expect(accepted.status).not.toBe(403);
+    expect(accepted.status).not.toBe(401);
+    const uses = listAudit(t.db, { action: 'apiToken.use' });
+    expect(uses.map((u) => [u.entityId, (u.details as { status: number }).status])).toEqual(
+      expect.arrayContaining([
+        [String(readOnly.id), 403],
+        [String(all.id), accepted.status],
+      ]),
+    );
+  });
+
+  it('an expired token answers 401', async () => {
+    t.db.update(apiTokens).set({ expiresAt: Date.now() - 1000 }).where(eq(apiTokens.id, readOnly.id)).run();
+    expect((await fetch(`${base}/api/v1/me`, { headers: bearer(readOnly.token) })).status).toBe(401);
+  });
+});
+
+describe('PUBLIC_URL decides the origin', () => {
+  it('the certificate QR points at PUBLIC_URL whatever Host and X-Forwarded-Host say', async () => {
+    const res = await fetch(`${base}/certificates/GZ-001`, { headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' } });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain(`${PUBLIC_URL}/verify/labs/GZ-001`);
+    expect(html).not.toContain('evil.example');
+  });
+});
