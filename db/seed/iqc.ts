@@ -1,7 +1,8 @@
 // Six months of internal QC for every demo laboratory, written through the IQC services as each
 // lab's manager: manufacturer targets per lot (a lot change half-way), then one two-level run per
-// day and analyte, submitted month by month (as a LIS would), with realistic imprecision (below the
-// allowable CV for most labs, above it for a few analytes), injected shifts, trends and outliers.
+// day and analyte (level 2 a few minutes after level 1), submitted month by month (as a LIS would),
+// with realistic imprecision (below the allowable CV for most labs, above it for a few analytes),
+// injected shifts, trends and outliers.
 // Old corrective actions are resolved, recent ones stay open. Deterministic (ctx.random, ctx.now).
 import type { SeedContext } from './context';
 import { findLabByCode } from '../queries/labs';
@@ -103,7 +104,10 @@ export async function seedIqc(ctx: SeedContext): Promise<void> {
           if (random.next() < 0.0015) z += (random.next() < 0.5 ? -1 : 1) * 4.5;
           const outlier = RECENT_OUTLIER[labCode];
           if (outlier && outlier.analyte === s.code && d === outlier.daysAgo && l.level === '1') z = outlier.z;
-          batch.push({ analyte: s.code, level: l.level, lot: l.name, instrument, value: +(l.mean + z * sd).toPrecision(5), measuredAt, operator });
+          // as a LIS sends them: level 2 a few minutes after level 1 (the run window makes them one run)
+          const later = measuredAt + (((dayIndex + s.code.length) % 9) + 2) * 60_000;
+          const at = l.level === '1' || later > ctx.now ? measuredAt : later;
+          batch.push({ analyte: s.code, level: l.level, lot: l.name, instrument, value: +(l.mean + z * sd).toPrecision(5), measuredAt: at, operator });
         }
       }
       // a LIS sends a month at a time: the sigma of the previous months then picks the rules
