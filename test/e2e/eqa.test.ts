@@ -84,7 +84,9 @@ describe('EQA round from CSV submission to the published report', () => {
     const rounds = (await (await page.request.get(`${baseUrl}/api/v1/eqa/rounds`)).json()) as { code: string; status: string; samples: string[] }[];
     expect(rounds.find((r) => r.code === ROUND)).toMatchObject({ status: 'open', samples: SAMPLES });
     // the JSON API validates every row first: one bad row → 422 listing it, nothing written
+    // cookie-authenticated writes must come from this origin (CSRF defence in lib/http.ts)
     const bad = await page.request.post(`${baseUrl}/api/v1/eqa/rounds/${ROUND}/submissions`, {
+      headers: { origin: baseUrl },
       data: { results: [{ sample: 'E1', analyte: 'K', value: 9.9 }, { sample: 'NOPE', analyte: 'K', value: 4 }] },
     });
     expect(bad.status()).toBe(422);
@@ -125,7 +127,7 @@ describe('EQA round from CSV submission to the published report', () => {
     expect(api.results).toHaveLength(6);
     expect(api.results.find((r) => r.analyte === 'GLU' && r.sample === 'E3')?.acceptable).toBe(false);
     // after the closing time the submission API answers 409
-    const late = await page.request.post(`${baseUrl}/api/v1/eqa/rounds/${ROUND}/submissions`, { data: { results: [{ sample: 'E1', analyte: 'K', value: 4 }] } });
+    const late = await page.request.post(`${baseUrl}/api/v1/eqa/rounds/${ROUND}/submissions`, { headers: { origin: baseUrl }, data: { results: [{ sample: 'E1', analyte: 'K', value: 4 }] } });
     expect(late.status()).toBe(409);
     // another lab's results stay closed to this manager
     expect((await page.request.get(`${baseUrl}/api/v1/eqa/rounds/${ROUND}/results?lab=GZ-002`)).status()).toBe(403);

@@ -7,11 +7,13 @@ import { ANALYTE_CATEGORIES } from '@/db/enums';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
 
-function tea(a: { teaPercent: number | null; teaAbsolute: number | null; teaAbsoluteAtOrBelow: number | null; unit: string }) {
-  const parts: string[] = [];
-  if (a.teaPercent != null) parts.push(`±${a.teaPercent}%`);
-  if (a.teaAbsolute != null) parts.push(`±${a.teaAbsolute} ${a.unit}${a.teaAbsoluteAtOrBelow != null ? ` (≤ ${a.teaAbsoluteAtOrBelow})` : ''}`);
-  return parts.join(' / ') || '—';
+/** The allowable total error in its form: WS/T threshold rule, CLIA greater-of, or a single part. */
+function tea(a: { teaPercent: number | null; teaAbsolute: number | null; teaAbsoluteAtOrBelow: number | null; teaForm: string | null; unit: string }) {
+  const pct = a.teaPercent != null ? `±${a.teaPercent}%` : null;
+  const abs = a.teaAbsolute != null ? `±${a.teaAbsolute} ${a.unit}` : null;
+  if (pct && abs && a.teaForm === 'threshold' && a.teaAbsoluteAtOrBelow != null) return `${abs} (T ≤ ${a.teaAbsoluteAtOrBelow}) | ${pct} (T > ${a.teaAbsoluteAtOrBelow})`;
+  if (pct && abs) return `max(${abs}, ${pct})`;
+  return pct ?? abs ?? '—';
 }
 
 export default async function AnalytesPage() {

@@ -3,7 +3,8 @@ import { getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { findAnalyteByCode } from '@/db/queries/analytes';
-import { ANALYTE_CATEGORIES } from '@/db/enums';
+import { ANALYTE_CATEGORIES, LIMIT_FORMS } from '@/db/enums';
+import { limitRangesOf } from '@/db/queries/eqa-limits';
 import { PageHeader } from '@/app/_components/page-header';
 import { ActionForm } from '../../_components/action-form';
 import { Field, ReasonField, SelectField } from '@/app/_components/fields';
@@ -16,6 +17,7 @@ export default async function AnalytePage({ params }: { params: Promise<{ code: 
   const a = findAnalyteByCode(getDb(), decodeURIComponent(code));
   if (!a) notFound();
   const t = await getTranslations('admin');
+  const ranges = limitRangesOf(getDb(), [a.id]).get(a.id) ?? [];
   return (
     <div>
       <PageHeader title={`${a.code} · ${a.nameZh} · ${a.nameEn}`} subtitle={a.loinc ? `LOINC ${a.loinc}` : undefined} />
@@ -34,6 +36,12 @@ export default async function AnalytePage({ params }: { params: Promise<{ code: 
           <Field name="teaPercent" type="number" label={t('analytes.teaPercent')} defaultValue={a.teaPercent} />
           <Field name="teaAbsolute" type="number" label={t('analytes.teaAbsolute')} defaultValue={a.teaAbsolute} />
           <Field name="teaAbsoluteAtOrBelow" type="number" label={t('analytes.teaThreshold')} defaultValue={a.teaAbsoluteAtOrBelow} hint={t('analytes.teaThresholdHint')} />
+          <SelectField
+            name="teaForm"
+            label={t('analytes.teaForm')}
+            defaultValue={a.teaForm ?? ''}
+            options={[{ value: '', label: t('analytes.teaForms.none') }, ...LIMIT_FORMS.map((f) => ({ value: f, label: t(`analytes.teaForms.${f}`) }))]}
+          />
           <Field name="teaSource" label={t('analytes.teaSource')} defaultValue={a.teaSource} required />
           <Field name="allowableCvPercent" type="number" label={t('analytes.allowableCv')} defaultValue={a.allowableCvPercent} />
           <Field name="allowableBiasPercent" type="number" label={t('analytes.allowableBias')} defaultValue={a.allowableBiasPercent} />
@@ -47,6 +55,33 @@ export default async function AnalytePage({ params }: { params: Promise<{ code: 
           <ReasonField label={t('fields.reason')} hint={t('form.reasonHint')} />
         </ActionForm>
       </section>
+      {ranges.length > 0 && (
+        <section className="card mt-6" aria-labelledby="ranges-title" data-testid="analyte-limit-ranges">
+          <h2 id="ranges-title" className="mb-2 font-semibold">
+            {t('analytes.rangesTitle')}
+          </h2>
+          <table className="table">
+            <thead>
+              <tr>
+                <th>{t('analytes.rangeFrom')}</th>
+                <th>{t('analytes.rangeTo')}</th>
+                <th>{t('analytes.tea')}</th>
+                <th>{t('analytes.teaSource')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {ranges.map((r) => (
+                <tr key={r.id}>
+                  <td>{r.fromValue ?? '−∞'}</td>
+                  <td>{r.toValue ?? '+∞'}</td>
+                  <td>{[r.percent != null ? `±${r.percent}%` : null, r.absolute != null ? `±${r.absolute} ${a.unit}` : null].filter(Boolean).join(r.form === 'threshold' ? ` | T ≤ ${r.threshold} ` : ' / ')}</td>
+                  <td className="text-xs">{r.source}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
       <VersionHistory entityType="analyte" entityId={a.id} fields={['teaPercent', 'teaAbsolute', 'teaSource', 'allowableCvPercent', 'unit', 'nameZh', 'nameEn']} />
     </div>
   );
