@@ -67,7 +67,9 @@ export async function backupDatabase(db: DB, target: string): Promise<{ file: st
   const tmp = `${file}.partial`;
   fs.rmSync(tmp, { force: true });
   secureDatabaseFile(tmp); // the folder, and the copy created 0600 before SQLite writes into it
-  const { totalPages } = await db.$client.backup(tmp);
+  // all pages in one step, inside one read snapshot: a step-by-step copy restarts whenever another
+  // connection (the running server) writes between steps, and might never finish on a busy server
+  const { totalPages } = await db.$client.backup(tmp, { progress: () => 0x7fffffff });
   checkIntegrity(tmp);
   fs.renameSync(tmp, file);
   return { file, pages: totalPages };

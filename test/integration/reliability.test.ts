@@ -56,6 +56,21 @@ function probe(port: number, send: string, ms: number): Promise<{ outcome: 'data
   });
 }
 
+/** Resident memory (MB) of the server's process group (npx, tsx and the server's node). */
+function groupRssMb(pgid: number): number {
+  let kb = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid) continue;
+      kb += Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return kb / 1024;
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 const tmpDirs: string[] = [];
 afterAll(() => tmpDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -188,6 +203,37 @@ describe('the production server under concurrent LIS clients and during backups'
     expect(audits('data.export')).toBe(1);
     expect(verifyAuditChain(w.db).ok).toBe(true);
   });
+
+  it('a chunked 30 MB upload is answered 413 once it passes the 20 MB cap, before it is all sent, and the server stays small', async () => {
+    const u = new URL(s.baseUrl);
+    const rssBefore = groupRssMb(s.proc.pid!);
+    let sent = 0;
+    let sentWhenAnswered = -1;
+    let peak = rssBefore;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: u.hostname, port: u.port, path: '/api/v1/iqc/results', method: 'POST', agent: false, headers: { authorization: `Bearer ${tokens.get(labCodes[0])}`, 'content-type': 'text/csv', 'transfer-encoding': 'chunked' } }, (res) => {
+        sentWhenAnswered = sent;
+        res.resume();
+        resolve(res.statusCode!);
+        req.destroy();
+      });
+      req.on('error', (e) => (sentWhenAnswered >= 0 || sent > 20 * 1024 * 1024 ? undefined : reject(e)));
+      const chunk = Buffer.alloc(64 * 1024, '1');
+      const pump = () => {
+        while (sent < 30 * 1024 * 1024 && sentWhenAnswered < 0) {
+          sent += chunk.length;
+          if (sent % (4 * 1024 * 1024) === 0) peak = Math.max(peak, groupRssMb(s.proc.pid!));
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        if (sentWhenAnswered < 0) req.end();
+      };
+      pump();
+    });
+    expect(status).toBe(413);
+    expect(sentWhenAnswered).toBeGreaterThan(20 * 1024 * 1024);
+    expect(sentWhenAnswered).toBeLessThan(30 * 1024 * 1024);
+    expect(Math.max(peak, groupRssMb(s.proc.pid!)) - rssBefore).toBeLessThan(120);
+  }, 60_000);
 
   it('a backup taken while the server writes restores to a consistent database holding a prefix of the writes', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labqc-backup-'));
