@@ -26,24 +26,6 @@ export interface TargetRow {
   source: 'manufacturer' | 'lab_baseline';
   effectiveFrom: number;
 }
-export interface SeriesResultRow {
-  id: number;
-  runId: number;
-  controlLotId: number;
-  level: string;
-  value: number;
-  measuredAt: number;
-  z: number | null;
-  targetId: number | null;
-  runStatus: RunStatus;
-  runMeasuredAt: number;
-}
-export interface SeriesRunRow {
-  id: number;
-  measuredAt: number;
-  status: RunStatus;
-  rules: string;
-}
 /** A current result of a series with its run (the engine regroups and re-evaluates from these). */
 export interface RegionResultRow {
   id: number;
@@ -122,23 +104,6 @@ function statements(client: Database.Database) {
        WHERE run_id = ? AND status = 'resolved' AND cause = ?`,
     ),
     setExcluded: client.prepare<[number, string | null, number]>('UPDATE iqc_results SET excluded = ?, excluded_reason = ? WHERE id = ?'),
-    /** in-control runs of a series before a time, newest first (the rules' context; rejected runs
-     * and runs without targets are left out) */
-    contextRuns: client.prepare<[number, number, string, number, number], SeriesRunRow>(
-      `SELECT id, measured_at AS measuredAt, status, rules FROM iqc_runs
-       WHERE lab_id = ? AND analyte_id = ? AND instrument = ? AND measured_at < ? AND status IN ('accepted', 'warning')
-       ORDER BY measured_at DESC, id DESC LIMIT ?`,
-    ),
-    /** runs of a series at or after a time (later runs to re-evaluate, or the run a result joins) */
-    laterRuns: client.prepare<[number, number, string, number], SeriesRunRow>(
-      `SELECT id, measured_at AS measuredAt, status, rules FROM iqc_runs
-       WHERE lab_id = ? AND analyte_id = ? AND instrument = ? AND measured_at >= ? ORDER BY measured_at, id`,
-    ),
-    resultsOfRun: client.prepare<[number], SeriesResultRow>(
-      `SELECT r.id, r.run_id AS runId, r.control_lot_id AS controlLotId, r.level, r.value, r.measured_at AS measuredAt, r.z,
-              r.target_id AS targetId, u.status AS runStatus, u.measured_at AS runMeasuredAt
-       FROM iqc_results r JOIN iqc_runs u ON u.id = r.run_id WHERE r.run_id = ? AND r.current = 1 AND r.excluded = 0`,
-    ),
     /** in-control judged values of a series in a window, with their target mean (for the sigma metric) */
     recentJudged: client.prepare<[number, number, string, number, number], { level: string; value: number; mean: number }>(
       `SELECT r.level, r.value, t.mean FROM iqc_results r

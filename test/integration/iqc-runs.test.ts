@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { and, asc, eq } from 'drizzle-orm';
 import { createSeededTestDb } from '../support/db';
+import { appError } from '../support/errors';
 import { auditLog, correctiveActions, iqcResults, iqcRuns, iqcViolations, laboratories } from '@/db/schema';
 import type { Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
@@ -324,15 +325,6 @@ describe('invariant: the stored verdicts depend only on the set of results', () 
 });
 
 describe('excluding a single result', () => {
-  function appError(fn: () => unknown): AppError {
-    try {
-      fn();
-    } catch (e) {
-      if (e instanceof AppError) return e;
-      throw e;
-    }
-    throw new Error('expected an AppError');
-  }
   const resultOf = (runId: number, level: string) =>
     t.db.select().from(iqcResults).where(and(eq(iqcResults.runId, runId), eq(iqcResults.level, level), eq(iqcResults.current, true))).get()!;
 

@@ -20,7 +20,7 @@ import {
   violationsInRange,
 } from '@/db/queries/iqc';
 import { can, type Actor } from '@/lib/auth/core';
-import { AppError } from '@/lib/errors';
+import { AppError, type FieldError } from '@/lib/errors';
 import { DAY_MS } from '@/lib/calendar';
 import { parseBound } from './time';
 
@@ -243,16 +243,7 @@ export function runsForApiView(
   now = Date.now(),
 ): { runs: ApiRun[]; next: string | null } {
   const scope = resolveReadableLab(db, actor, q.lab);
-  const to = parseBound(q.to, true) ?? now + 60_000;
-  const from = parseBound(q.from, false) ?? to - 30 * DAY_MS;
-  const errors = [];
-  if (Number.isNaN(from)) errors.push({ field: 'from', message: 'Not a date (YYYY-MM-DD or ISO 8601)' });
-  if (Number.isNaN(to)) errors.push({ field: 'to', message: 'Not a date (YYYY-MM-DD or ISO 8601)' });
-  let analyteId: number | undefined;
-  if (q.analyte) {
-    analyteId = findAnalyteByCode(db, q.analyte.trim().toUpperCase())?.id;
-    if (analyteId === undefined) errors.push({ field: 'analyte', message: `Unknown analyte code ${q.analyte}` });
-  }
+  const { from, to, analyteId, errors } = apiQuery(db, q, now);
   const limit = q.limit ? Number(q.limit) : RUNS_PAGE;
   if (!Number.isInteger(limit) || limit < 1 || limit > RUNS_MAX) errors.push({ field: 'limit', message: `A whole number from 1 to ${RUNS_MAX}` });
   let after: { measuredAt: number; id: number } | undefined;
@@ -294,13 +285,12 @@ export function runsForApiView(
   };
 }
 
-/** `GET /api/v1/iqc/results?analyte=&from=&to=[&lab=]`: results with their run verdicts (default:
- * the last 30 days; at most 50,000 rows). */
-export function resultsForApiView(db: DB, actor: Actor, q: { lab?: string | null; analyte?: string | null; from?: string | null; to?: string | null }, now = Date.now()) {
-  const scope = resolveReadableLab(db, actor, q.lab);
+/** The common filters of the read API: `from`/`to` (default the 30 days before `to`, `to` default
+ * now) and an analyte code; unreadable ones as field errors. */
+function apiQuery(db: DB, q: { analyte?: string | null; from?: string | null; to?: string | null }, now: number) {
   const to = parseBound(q.to, true) ?? now + 60_000;
   const from = parseBound(q.from, false) ?? to - 30 * DAY_MS;
-  const errors = [];
+  const errors: FieldError[] = [];
   if (Number.isNaN(from)) errors.push({ field: 'from', message: 'Not a date (YYYY-MM-DD or ISO 8601)' });
   if (Number.isNaN(to)) errors.push({ field: 'to', message: 'Not a date (YYYY-MM-DD or ISO 8601)' });
   let analyteId: number | undefined;
@@ -308,6 +298,14 @@ export function resultsForApiView(db: DB, actor: Actor, q: { lab?: string | null
     analyteId = findAnalyteByCode(db, q.analyte.trim().toUpperCase())?.id;
     if (analyteId === undefined) errors.push({ field: 'analyte', message: `Unknown analyte code ${q.analyte}` });
   }
+  return { from, to, analyteId, errors };
+}
+
+/** `GET /api/v1/iqc/results?analyte=&from=&to=[&lab=]`: results with their run verdicts (default:
+ * the last 30 days; at most 50,000 rows). */
+export function resultsForApiView(db: DB, actor: Actor, q: { lab?: string | null; analyte?: string | null; from?: string | null; to?: string | null }, now = Date.now()) {
+  const scope = resolveReadableLab(db, actor, q.lab);
+  const { from, to, analyteId, errors } = apiQuery(db, q, now);
   if (errors.length) throw AppError.invalid('Invalid query', errors);
   return resultsForApi(db, scope.labId, from, to, analyteId).map((r) => ({
     ...r,
