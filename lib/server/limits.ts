@@ -62,3 +62,25 @@ export function refuseMalformed(req: http.IncomingMessage, res: http.ServerRespo
   res.end(body);
   return true;
 }
+
+/** Above every route's own cap (server actions accept 25 MB, the API 20 MB): refused unread. */
+export const MAX_REQUEST_BODY_BYTES = 26 * 1024 * 1024;
+
+/**
+ * Bodies the framework would read whole (sign-in forms, server actions) are bounded before Next sees
+ * them: a declared Content-Length over MAX_REQUEST_BODY_BYTES answers 413, and a body without a
+ * length (chunked) answers 411 except on /api/v1, whose handlers cap bodies while they stream
+ * (lib/body.ts). Browsers always send a length with form posts and server actions.
+ */
+export function refuseUnboundedBody(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  const length = req.headers['content-length'];
+  let status = 0;
+  if (length !== undefined && Number(length) > MAX_REQUEST_BODY_BYTES) status = 413;
+  else if (length === undefined && req.headers['transfer-encoding'] && !req.url?.startsWith('/api/v1/')) status = 411;
+  if (!status) return false;
+  const body = JSON.stringify({ error: status === 413 ? 'The body is too large' : 'A Content-Length is required' });
+  // the body is never read: close the connection after answering
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', connection: 'close' });
+  res.end(body);
+  return true;
+}

@@ -7,7 +7,7 @@ import http from 'node:http';
 import next from 'next';
 import { publicApi } from '@/lib/public-api';
 import { authSecret } from '@/lib/auth/secret';
-import { applyServerLimits, CONNECTIONS_CHECK_INTERVAL_MS, refuseMalformed } from '@/lib/server/limits';
+import { applyServerLimits, CONNECTIONS_CHECK_INTERVAL_MS, refuseMalformed, refuseUnboundedBody } from '@/lib/server/limits';
 import { databasePath } from '@/db/client';
 import { claimDatabase } from '@/db/backup';
 import { clientOf, parseTrustedProxies } from '@/lib/auth/client-address';
@@ -55,7 +55,7 @@ function fastPath(req: http.IncomingMessage, res: http.ServerResponse): boolean 
 await app.prepare();
 const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS }, (req, res) => {
   stampClient(req, res);
-  if (refuseMalformed(req, res)) return;
+  if (refuseMalformed(req, res) || refuseUnboundedBody(req, res)) return;
   if (!fastPath(req, res)) void handle(req, res);
 });
 applyServerLimits(server);

@@ -120,6 +120,14 @@ describe('the production server: malformed URLs, slow clients, connection cap', 
     expect(r.after).toBeLessThan(7_000);
   });
 
+  it.each([
+    ['a declared 30 MB body to a page is refused unread (413)', 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 31457280\r\n\r\n', 413],
+    ['a chunked body to the sign-in endpoint (which reads bodies whole) needs a length (411)', 'POST /api/auth/callback/credentials HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nemail\r\n', 411],
+  ])('%s', async (_t, request, status) => {
+    const r = await probe(s.port, request, 2_000);
+    expect(r.data).toMatch(new RegExp(`^HTTP/1\\.1 ${status}`));
+  });
+
   it('connections beyond MAX_CONNECTIONS (6 here) are closed at once; the server serves again when they go', async () => {
     // open connections one by one until the server refuses one (other clients may hold a few)
     const held: net.Socket[] = [];
