@@ -372,3 +372,50 @@ describe('excluding a single result', () => {
     expect(appError(() => excludeResult(t.db, lab, { resultId: r.id, reason: 'again' }, NOW)).status).toBe(409);
   });
 });
+
+describe('stored runs keep their own rule set; runs stored by the old timestamp grouping', () => {
+  it('re-evaluating a stored run after a back-dated result keeps the rule set stored with it', async () => {
+    targetsFor(lab, 'R1');
+    const at = BASE + 8 * 60 * MIN;
+    const later = await post(lab, [row('R1', '1', 2.5, at + DAY), row('R1', '2', 0, at + DAY + 5 * MIN)]);
+    const runId = later.runs[0].runId;
+    // as if judged under an earlier rule set version: 1-3s only
+    t.db.update(iqcRuns).set({ rules: ['1-3s'], status: 'accepted' }).where(eq(iqcRuns.id, runId)).run();
+    t.db.delete(iqcViolations).where(eq(iqcViolations.runId, runId)).run();
+    // a back-dated run with level 1 at +2.5: under the default set the stored run would now be 2-2s
+    const back = await post(lab, [row('R1', '1', 2.5, at), row('R1', '2', 0, at + 5 * MIN)]);
+    expect(back.runs[0]).toMatchObject({ status: 'warning' });
+    expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, runId)).get()).toMatchObject({ rules: ['1-3s'], status: 'accepted' });
+    // a run formed anew (here: one that gains a level) gets its rule set chosen again
+    await post(lab, [row('R1', '3', 0, at + DAY + 8 * MIN)]);
+    expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, runId)).get()!.rules).toEqual(['1-3s', '2of3-2s', 'R-4s', '3-1s', '6x']);
+  });
+
+  it('regroups runs stored one per timestamp when a result arrives near them: the merged-away run goes, its corrective action moves to the run that took its results', async () => {
+    targetsFor(lab, 'O1');
+    const at = BASE + 8 * 60 * MIN;
+    const out = await post(lab, [row('O1', '1', 0, at), row('O1', '2', 3.5, at + 10 * MIN)]);
+    const keep = out.runs[0].runId;
+    // the old engine stored each timestamp as a run: L1 08:00 (accepted) and L2 08:10 (1-3s, rejected)
+    const legacy = t.db
+      .insert(iqcRuns)
+      .values({ labId: lab.labId!, analyteId: t.db.select().from(iqcRuns).where(eq(iqcRuns.id, keep)).get()!.analyteId, instrument: 'O1', measuredAt: at + 10 * MIN, status: 'rejected', rules: ['1-2s', '1-3s', '2-2s', 'R-4s', '4-1s', '10x'], evaluatedAt: NOW, source: 'api', createdAt: NOW })
+      .returning()
+      .get().id;
+    t.db.update(iqcResults).set({ runId: legacy }).where(and(eq(iqcResults.runId, keep), eq(iqcResults.level, '2'))).run();
+    t.db.update(correctiveActions).set({ runId: legacy }).where(eq(correctiveActions.runId, keep)).run();
+    t.db.update(iqcViolations).set({ runId: legacy }).where(eq(iqcViolations.runId, keep)).run();
+    t.db.update(iqcRuns).set({ status: 'accepted' }).where(eq(iqcRuns.id, keep)).run();
+    expect(storedRuns(lab.labId!, 'O1').map((r) => [r.id, r.results, r.status, r.action])).toEqual([
+      [keep, ['1@480=4'], 'accepted', null],
+      [legacy, ['2@490=6.35'], 'rejected', 'open'],
+    ]);
+    // level 3 at 08:20: the window of 08:00 takes all three
+    await post(lab, [row('O1', '3', 0, at + 20 * MIN)]);
+    expect(storedRuns(lab.labId!, 'O1').map((r) => [r.id, r.results, r.status, r.violations, r.action])).toEqual([
+      [keep, ['1@480=4', '2@490=6.35', '3@500=8'], 'rejected', ['1-3s:2'], 'open'],
+    ]);
+    const audit = t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.results.ingest')).all().at(-1)!;
+    expect(audit.details).toMatchObject({ movedResults: 1, removedRuns: [{ id: legacy, into: keep, action: { status: 'open', kept: true } }] });
+  });
+});

@@ -35,6 +35,8 @@ export function correctResult(db: DB, actor: Actor, input: unknown, now = Date.n
       s.insertResult.run(old.runId, old.labId, old.analyteId, old.controlLotId, old.level, value, old.measuredAt, target?.id ?? null, z, old.version + 1, old.id, reason, actor.userId, now)
         .lastInsertRowid,
     );
+    // a corrected value the lab had excluded stays excluded, with its reason
+    if (old.excluded) s.setExcluded.run(1, old.excludedReason, newId);
     const w = reevaluateSeries(db, ctx, old.analyteId, run.instrument, run.measuredAt, { actorId: actor.userId, source: run.source, now });
     const after = findRun(tx, run.id)!;
     insertAudit(tx, {
