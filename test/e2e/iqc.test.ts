@@ -161,6 +161,18 @@ describe('internal QC in the browser', () => {
     await Promise.all([page.waitForURL(/instrument=E2E-B/), page.getByRole('button', { name: 'Show' }).click()]);
     await expect(page.getByTestId('lj-instrument').evaluateAll((els) => els.map((e) => e.getAttribute('data-instrument')))).resolves.toEqual(['E2E-B']);
 
+    // beside each result of the chart: exclude it with a reason; it stays listed, marked excluded
+    const section = page.locator('[data-testid=lj-instrument][data-instrument="E2E-B"]');
+    await section.locator('details summary').click();
+    const row = section.getByTestId('chart-results').locator('tbody tr').first();
+    const resultId = await row.getAttribute('data-result');
+    await row.getByLabel('Reason for excluding').fill('bubble in the cuvette');
+    await row.getByRole('button', { name: 'Exclude from rules and statistics' }).click();
+    await row.getByRole('status').waitFor();
+    await page.reload();
+    await section.locator('details summary').click();
+    await expect(section.locator(`tr[data-result="${resultId}"]`).textContent()).resolves.toContain('bubble in the cuvette');
+
     // the rules page says how each analyte's rule set was chosen
     await page.goto(`${baseUrl}/lab/iqc/targets`);
     await expect(page.getByTestId('rule-choices').locator('[data-testid=rule-choice]').count()).resolves.toBeGreaterThan(0);
