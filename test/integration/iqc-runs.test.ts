@@ -12,6 +12,7 @@ import { AppError } from '@/lib/errors';
 import { postResults } from '@/lib/services/iqc/api';
 import { setManufacturerTargets } from '@/lib/services/iqc/targets';
 import { excludeResult, includeResult } from '@/lib/services/iqc/results';
+import { formWindowRuns } from '@/lib/services/iqc/engine';
 
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
 const MIN = 60_000;
@@ -111,6 +112,21 @@ beforeAll(() => {
   other = t.labManagers.get('HZ-001')!;
 });
 afterAll(() => t.close());
+
+describe('formWindowRuns (window 30 min; hand-worked from the definition in DOMAIN.md §4)', () => {
+  const r = (level: string, minute: number) => ({ level, measuredAt: minute * MIN });
+  const show = (runs: { level: string; measuredAt: number }[][]) => runs.map((run) => run.map((x) => `${x.level}@${x.measuredAt / MIN}`));
+  it.each([
+    ['levels 12 minutes apart are one run', [r('1', 0), r('2', 12)], [['1@0', '2@12']]],
+    ['the window includes its end (30 min)', [r('1', 0), r('2', 30)], [['1@0', '2@30']]],
+    ['31 minutes later starts the next run', [r('1', 0), r('2', 31)], [['1@0'], ['2@31']]],
+    ['a level the run holds is left for the next run, which starts there', [r('1', 0), r('1', 10), r('2', 20)], [['1@0', '2@20'], ['1@10']]],
+    ['two runs of two levels', [r('1', 0), r('2', 5), r('1', 20), r('2', 40)], [['1@0', '2@5'], ['1@20', '2@40']]],
+    ['nothing', [], []],
+  ])('%s', (_title, sorted, expected) => {
+    expect(show(formWindowRuns(sorted, 30 * MIN))).toEqual(expected);
+  });
+});
 
 describe('the run window', () => {
   it('levels sent minutes apart form one run, and within-run 2-2s fires (both levels +2.5 SD)', async () => {
