@@ -93,6 +93,18 @@ describe('new lot of a known material', () => {
     expect(proposal(mfrLot)).toMatchObject({ previous: { lot: 'GLU-NEW', sd: 0.12, source: 'new_lot' }, days: 0, targets: null });
   });
 
+  it('no offer from a previous lot with only the manufacturer\'s SD, nor to a lot that came before the baseline lot', () => {
+    lot('GLU-Y1', 'Y9', { mean: 5, sd: 0.3, source: 'manufacturer' });
+    expect(proposal(lot('GLU-Y2', 'Y9'))).toBeUndefined();
+    // on X9 a manufacturer lot came first, then a lot with the lab's own baseline: only lots started
+    // after the baseline lot are offered its SD
+    const first = lot('GLU-X1', 'X9', { mean: 5, sd: 0.3, source: 'manufacturer' });
+    lot('GLU-X2', 'X9', { mean: 5.1, sd: 0.11, source: 'lab_baseline' });
+    const third = lot('GLU-X3', 'X9');
+    expect(proposal(first)).toBeUndefined();
+    expect(proposal(third)).toMatchObject({ previous: { lot: 'GLU-X2', sd: 0.11 } });
+  });
+
   it('a material new to the lab gets no offer, and asking is refused (422)', () => {
     expect(proposal(lonelyLot)).toBeUndefined();
     expect(appError(() => establishNewLotTargets(t.db, lab, { controlLotId: lonelyLot }, NOW)).status).toBe(422);

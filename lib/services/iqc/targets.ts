@@ -143,7 +143,7 @@ const OWN_TARGET_SOURCES: ReadonlySet<string> = new Set(['lab_baseline', 'new_lo
 /** A new lot's provisional targets, offered once it has results on 10 days. */
 export interface NewLotProposal {
   controlLotId: number;
-  /** the lot whose SD is carried over: the same lab × analyte × instrument × level, the most recently used lot with a target */
+  /** the lot whose SD is carried over: same lab × analyte × instrument × level, started earlier, with the lab's own targets */
   previous: { controlLotId: number; lot: string; sd: number; source: string; version: number };
   /** distinct days with in-control results so far (the mean needs {@link NEW_LOT_DAYS}) */
   days: number;
@@ -152,13 +152,15 @@ export interface NewLotProposal {
   targets: NewLotTargets | null;
 }
 
-/** The lot a new lot follows: same analyte, level and instrument, with a target in force, most
- * recently used (latest result, else latest target). Undefined when the material is new to the lab. */
+/** The lot a new lot follows: same analyte, level and instrument, started before it (a lower id),
+ * with targets from the lab's own results in force (an SD the lab established), the most recently
+ * used (latest result, else latest target). Undefined when the material is new to the lab. */
 function previousLotOf(lots: readonly LotRow[], lot: LotRow): LotRow | undefined {
   let best: LotRow | undefined;
   const recency = (l: LotRow) => Math.max(l.lastAt ?? -Infinity, l.effectiveFrom ?? -Infinity);
   for (const l of lots) {
-    if (l.id === lot.id || l.analyteId !== lot.analyteId || l.level !== lot.level || l.instrument !== lot.instrument || l.sd === null) continue;
+    if (l.id >= lot.id || l.analyteId !== lot.analyteId || l.level !== lot.level || l.instrument !== lot.instrument) continue;
+    if (l.sd === null || l.source === null || !OWN_TARGET_SOURCES.has(l.source)) continue;
     if (!best || recency(l) > recency(best)) best = l;
   }
   return best;
