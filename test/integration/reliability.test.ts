@@ -193,8 +193,27 @@ describe('the production server under concurrent LIS clients and during backups'
     expect(verifyAuditChain(w.db).ok).toBe(true);
   }, 60_000);
 
+  it('a signed-in browser session writes only from the application origin, and never with text/plain (CSRF)', async () => {
+    const csrf = await fetch(`${s.baseUrl}/api/auth/csrf`);
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const signIn = await fetch(`${s.baseUrl}/api/auth/callback/credentials`, {
+      method: 'POST',
+      headers: { cookie: csrf.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrfToken, email: w.labManagers.get(labCodes[0])!.email, password: 'labqc-demo' }),
+      redirect: 'manual',
+    });
+    const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => /session-token=./.test(c))!;
+    expect(cookie).toBeTruthy();
+    const body = JSON.stringify({ results: run(8, 0, Date.now() - 3_600_000) });
+    const post = (headers: Record<string, string>) => fetch(`${s.baseUrl}/api/v1/iqc/results`, { method: 'POST', headers: { cookie, ...headers }, body }).then((r) => r.status);
+    expect(await post({ origin: 'https://evil.example', 'content-type': 'application/json' })).toBe(403);
+    expect(await post({ 'content-type': 'application/json' })).toBe(403); // no Origin at all
+    expect(await post({ origin: s.baseUrl, 'content-type': 'text/plain' })).toBe(415);
+    expect(await post({ origin: s.baseUrl, 'content-type': 'application/json' })).toBe(201);
+  });
+
   it('refusals (403) and CSV exports over the API are audited, one row per actor and action per minute', async () => {
-    const [code, other] = labCodes;
+    const [, code, other] = labCodes; // not labCodes[0]: the CSRF test above already opened its refusal minute
     const audits = (action: string) => (w.db.$client.prepare('SELECT count(*) AS n FROM audit_log WHERE action = ? AND actor_email = ?').get(action, w.labManagers.get(code)!.email) as { n: number }).n;
     const refusedBefore = audits('access.refused');
     for (let i = 0; i < 5; i++) {
