@@ -28,6 +28,49 @@ describe('each role signs in and lands on its own page', () => {
     await page.close();
   });
 
+  // the query as an attacker writes it in a link (issue 10: `/%5Cevil.example` is `/\evil.example`)
+  it.each(['/%5Cevil.example', '//evil.example', 'https://evil.example', '/%5C/evil.example', 'javascript:alert(1)'])(
+    'after sign-in with next=%s the user stays on the site, on the role’s page',
+    async (next) => {
+      await context.clearCookies();
+      const page = await context.newPage();
+      await page.goto(`${baseUrl}/login?next=${next}`);
+      await page.fill('#email', 'regulator.gd@demo.labqc');
+      await page.fill('#password', 'labqc-demo');
+      await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('#sign-in button[type=submit]')]);
+      expect(new URL(page.url()).origin).toBe(new URL(baseUrl).origin);
+      expect(new URL(page.url()).pathname).toBe('/regulator');
+      await page.close();
+    },
+  );
+
+  it('a same-site next is honoured after sign-in', async () => {
+    await context.clearCookies();
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/login?next=${encodeURIComponent('/regulator/labs?q=GZ')}`);
+    await page.fill('#email', 'regulator.gd@demo.labqc');
+    await page.fill('#password', 'labqc-demo');
+    await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('#sign-in button[type=submit]')]);
+    expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe('/regulator/labs?q=GZ');
+    await page.close();
+  });
+
+  it('charts and forms work under the Content-Security-Policy (no violation reported)', async () => {
+    await context.clearCookies();
+    const page = await context.newPage();
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    await signIn(page, baseUrl, 'lab1@demo.labqc');
+    await page.goto(`${baseUrl}/lab/iqc/chart?analyte=K`);
+    await page.locator('.recharts-surface').first().waitFor();
+    await page.getByRole('button', { name: '中文' }).click();
+    await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+    expect(violations).toEqual([]);
+    await page.close();
+  });
+
   it('a lab manager cannot open a regulator page (403)', async () => {
     await context.clearCookies();
     const page = await context.newPage();
