@@ -75,7 +75,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const tmpDirs: string[] = [];
 afterAll(() => tmpDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-beforeAll(() => ensureOpsBuild(), 240_000);
+// long: the build may wait for other builds holding the e2e lock (browser tests, other server tests)
+beforeAll(() => ensureOpsBuild(), 900_000);
 
 describe('request targets that cannot be decoded', () => {
   it.each([
