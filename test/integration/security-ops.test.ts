@@ -151,6 +151,30 @@ describe('request bodies are capped while streaming', () => {
   });
 });
 
+describe('every route that reads a body caps it while streaming', () => {
+  it('the EQA administration API (schemes, enrolments, rounds) refuses a chunked 5 MB JSON body after 2 MB', async () => {
+    const { jsonBody } = await import('@/app/api/v1/eqa/json-body');
+    const { body, seen } = chunkedBody(5 * 1024 * 1024);
+    const req = new Request('http://x/api/v1/eqa/schemes', { method: 'POST', body, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    expect((await asyncRefusal(jsonBody(req))).status).toBe(413);
+    expect(seen.pulled).toBeLessThanOrEqual(2 * 1024 * 1024 + 64 * 1024);
+  });
+
+  it('no route handler reads a body whole (req.text(), req.json(), req.formData(), req.arrayBuffer())', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/\.tsx?$/.test(e.name) && /\breq(uest)?\.(text|json|formData|arrayBuffer|blob)\(\)/.test(fs.readFileSync(p, 'utf8'))) offenders.push(p);
+      }
+    };
+    walk('app/api');
+    walk('lib/services');
+    expect(offenders).toEqual([]);
+  });
+});
+
 describe('CSRF: cookie-authenticated writes must come from the application itself', () => {
   const post = (headers: Record<string, string>, method = 'POST') => new Request('http://labqc.test/api/v1/iqc/results', { method, headers });
   const status = (r: Response | null) => r?.status ?? 'allowed';
