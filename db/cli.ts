@@ -104,7 +104,10 @@ async function main() {
         if (isAppError(e)) refuse(e.message);
         throw e;
       }
+      const chain = verifyAuditChain(getDb());
       log(`restored ${databasePath()} from ${source}; start the server with npm start (it applies newer migrations)`);
+      if (chain.ok) log(`audit chain of the restored database intact: ${chain.rows} rows`);
+      else console.error(`[labqc] warning: the restored audit chain is broken at row ${chain.broken!.id}: ${chain.broken!.reason}`);
       break;
     }
     case 'evaluate-round': {
