@@ -330,9 +330,18 @@ describe('SIGKILL in the middle of a large import', () => {
           res.on('end', () => resolve(`answered ${res.statusCode}`));
         });
         req.on('error', () => resolve('connection lost'));
+        const walSize = () => (fs.existsSync(`${w.file}-wal`) ? fs.statSync(`${w.file}-wal`).size : 0);
+        const walBefore = walSize();
         req.end(body, () => {
-          // the body is sent; the server is parsing, evaluating and writing: kill it mid-import
-          setTimeout(() => void s.stop('SIGKILL'), 700);
+          // the body is sent; the server parses, evaluates, then writes in one transaction: kill it
+          // once the write-ahead log grows (writing has begun), or after 3 s at the latest
+          const sentAt = Date.now();
+          const poll = setInterval(() => {
+            if (walSize() > walBefore + 512 * 1024 || Date.now() - sentAt > 3_000) {
+              clearInterval(poll);
+              void s.stop('SIGKILL');
+            }
+          }, 10);
         });
       });
       const outcome = await answered;
