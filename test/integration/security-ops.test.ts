@@ -1,6 +1,6 @@
 // Operating LabQC in public: database files readable by the owner only, decisions never back-dated,
 // and (further down) bodies, origins, the first administrator, the audit chain and backups.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -322,6 +322,33 @@ describe('production start: the first administrator, never the demo data', () =>
     expect(again.status).toBe(1);
     expect(again.out).toMatch(/already exists/);
     expect(again.out).not.toMatch(/temporary password/);
+  });
+
+  it('on a terminal, admin:create asks for the password twice without echoing it, and stores it as the permanent one', async () => {
+    const file = path.join(tmpDir(), 'tty.sqlite');
+    const password = 'correct-horse-9';
+    // `script` gives the command a pseudo-terminal, as an operator's shell would
+    const child = spawn('script', ['-qfec', 'npx tsx db/cli.ts admin:create --email tty@health.example', '/dev/null'], { env: { ...process.env, DATABASE_PATH: file }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let answered = 0;
+    child.stdout.on('data', (d) => {
+      out += d;
+      if ((answered === 0 && out.includes('password for the new administrator')) || (answered === 1 && out.includes('again:'))) {
+        answered++;
+        child.stdin.write(`${password}\r`);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect([code, out]).toEqual([0, expect.stringMatching(/administrator tty@health\.example created/)]);
+    expect(out).not.toContain(password);
+    const db = openDatabase(file);
+    try {
+      const u = db.$client.prepare('SELECT password_hash AS hash, must_change_password AS mustChange FROM users').get() as { hash: string; mustChange: number };
+      expect(u.mustChange).toBe(0);
+      expect((await verifyPassword(password, u.hash)).ok).toBe(true);
+    } finally {
+      db.$client.close();
+    }
   });
 
   it('the demo seed refuses a database that has data, and refuses NODE_ENV=production even on an empty one', () => {
