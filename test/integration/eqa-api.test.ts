@@ -216,6 +216,23 @@ describe('small groups are not graded against themselves (issue 9, item 4)', () 
   });
 });
 
+describe('a result is graded once (issue 9)', () => {
+  it('with σpt from the robust SD a result can be beyond the limit at |z| < 2: the verdict is "not_acceptable" and z carries only a signal, never "satisfactory"', async () => {
+    const labs = ['GZ-001', 'GZ-002', 'GZ-003', 'GZ-004', 'GZ-005', 'GZ-006', 'GZ-007', 'GZ-008', 'GZ-009', 'GZ-010'];
+    await scheme('ONCE', labs, { sigmaPtSource: 'robust_sd' });
+    await round('ONCE', 'ONCE-1');
+    at(NOW);
+    labs.forEach((l, i) => submitAs(w, l, 'ONCE-1', [{ sample: 'S1', analyte: 'K', value: 4.0 + 0.1 * i, method: 'ISE' }]));
+    const out = await evaluateAndRead('ONCE-1');
+    const last = out.results.find((r: any) => r.lab === 'GZ-010');
+    // x = 4.9 against x* ≈ 4.45: |x − x*| ≈ 0.45 > 6 % × 4.45 ≈ 0.27, while s* ≈ 0.33 gives |z| < 2
+    expect(last.verdict).toBe('not_acceptable');
+    expect(Math.abs(last.z)).toBeLessThan(2);
+    expect(last.zSignal).toBe('none');
+    expect(JSON.stringify(out.results)).not.toMatch(/"satisfactory"|"questionable"|"unsatisfactory"/);
+  });
+});
+
 describe('WS/T 403 threshold limits (issue 9, item 6)', () => {
   it.each([
     // K 0.2 mmol/L at T ≤ 3.3, else 6 %: at T = 3.32 the limit is 0.1992

@@ -360,6 +360,7 @@ function diffAgainst(db: DB, previous: ReturnType<typeof latestCompleteEvaluatio
   let vChanged = 0;
   for (const s of out.scores) {
     const p = prevScores.get(historyKey(s.labId, s.analyteId));
+    prevScores.delete(historyKey(s.labId, s.analyteId));
     if (p && p[0] === s.verdict && roundForDecision(p[1]) === roundForDecision(s.score)) continue;
     vChanged++;
     if (vItems.length < DIFF_ITEMS) {
@@ -369,6 +370,14 @@ function diffAgainst(db: DB, previous: ReturnType<typeof latestCompleteEvaluatio
         before: p ? { verdict: p[0], score: p[1] } : null,
         after: { verdict: s.verdict, score: s.score },
       });
+    }
+  }
+  // scores that are gone: nothing of the analyte could be evaluated for the lab any more
+  for (const [k, p] of prevScores) {
+    vChanged++;
+    if (vItems.length < DIFF_ITEMS) {
+      const labId = Math.floor(k / 100_000);
+      vItems.push({ lab: m.labCodes.get(labId) ?? `#${labId}`, analyte: m.analyteCodes.get(k % 100_000), before: { verdict: p[0], score: p[1] }, after: null });
     }
   }
   return {

@@ -29,6 +29,19 @@ export function resultVerdict(acceptable: boolean | null): ResultVerdict {
   return acceptable === null ? 'not_evaluated' : acceptable ? 'acceptable' : 'not_acceptable';
 }
 
+/**
+ * The z (or z′) score's signal in ISO 13528:2022 9.4.1 terms: none (|z| ≤ 2), warning (2 < |z| < 3),
+ * action (|z| ≥ 3). A signal beside the verdict, never a second verdict: the words "satisfactory"
+ * and "unsatisfactory" are kept for the analyte's round score, so a result is never shown
+ * "satisfactory" and "not acceptable" at once.
+ */
+export function zSignal(classification: string | null): 'none' | 'warning' | 'action' | null {
+  if (classification === 'satisfactory') return 'none';
+  if (classification === 'questionable') return 'warning';
+  if (classification === 'unsatisfactory') return 'action';
+  return null;
+}
+
 /** Why a result was not evaluated, in English (the API's `reason`; pages translate the code). */
 export function reasonText(reason: string | null, n: number | null, minGroupSize: number): string | null {
   if (reason === 'too_few_results') {
@@ -95,7 +108,7 @@ export function getRoundResults(db: Conn, actor: Actor, input: { roundCode: stri
     acceptable: x.acceptable,
     verdict: resultVerdict(x.acceptable),
     reason: reasonText(x.reason, x.reasonN, min),
-    classification: x.classification,
+    zSignal: zSignal(x.classification),
     peerGroup: x.peerGroup,
     source: x.source,
     n: x.n,
@@ -149,7 +162,7 @@ export function labRoundReport(db: Conn, actor: Actor, input: { roundCode: strin
           percentDeviation: x?.percentDeviation ?? null,
           z: x?.z ?? null,
           scoreType: x?.scoreType ?? null,
-          classification: x?.classification ?? null,
+          zSignal: zSignal(x?.classification ?? null),
           // a missing result of an evaluable sample is not acceptable; of an unevaluable one, not evaluated
           acceptable: x ? x.acceptable : s && s.samples + (s.notEvaluated ?? 0) > 0 ? false : null,
           verdict: x ? resultVerdict(x.acceptable) : ('missing' as const),
@@ -320,7 +333,7 @@ export const ROUND_CSV_COLUMNS = [
   'u_assigned',
   'score_type',
   'z',
-  'classification',
+  'z_signal',
   'deviation',
   'percent_deviation',
   'allowed',
@@ -356,7 +369,7 @@ export function roundCsv(db: Conn, actor: Actor, input: { roundCode: string }): 
       x.uAssigned,
       x.scoreType,
       x.z,
-      x.classification,
+      zSignal(x.classification),
       x.deviation,
       x.percentDeviation,
       x.allowed,
