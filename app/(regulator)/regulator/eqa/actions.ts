@@ -24,8 +24,14 @@ export async function createSchemeAction(_prev: ActionState, form: FormData): Pr
     const { analytes, enrollAll, ...rest } = formObject(form);
     // `K` uses the catalogue's allowable error; `K:6` sets ±6 %, `K:6:0.2` ±6 % or ±0.2, the larger
     const parsed = list(analytes).map((a) => {
-      const [analyte, percent, absolute] = a.split(':');
-      return { analyte: analyte.toUpperCase(), ...(percent ? { percent } : {}), ...(absolute ? { absolute } : {}) };
+      // K:6:0.2 is CLIA's "greater of"; K:6:0.2:3.3 the WS/T threshold rule (0.2 at or below 3.3, 6 % above)
+      const [analyte, percent, absolute, threshold] = a.split(':');
+      return {
+        analyte: analyte.toUpperCase(),
+        ...(percent ? { percent } : {}),
+        ...(absolute ? { absolute } : {}),
+        ...(threshold ? { form: 'threshold', threshold } : percent && absolute ? { form: 'greater_of' } : {}),
+      };
     });
     const scheme = createScheme(getDb(), actor, { ...rest, analytes: parsed });
     const enrolled = enrollAll ? enrollLabs(getDb(), actor, { schemeCode: scheme.code }).added : 0;
