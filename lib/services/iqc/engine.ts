@@ -160,8 +160,23 @@ export interface RunOutcome {
   violations: { rule: string; levels: string[] }[];
 }
 
-/** Levels in natural order ('2' before '10'); equal levels without asking the collator. */
-const compareLevels = (a: string, b: string) => (a === b ? 0 : levelCollator.compare(a, b));
+/** Digits only, without a leading zero (then length, then text, is numeric order). */
+function plainNumber(s: string): boolean {
+  if (!s.length || s.charCodeAt(0) === 48) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** Levels in natural order ('2' before '10', as the collator orders them); equal levels and plain
+ * numbers without asking the collator (it is the slowest step of sorting a large batch). */
+function compareLevels(a: string, b: string): number {
+  if (a === b) return 0;
+  if (plainNumber(a) && plainNumber(b)) return a.length - b.length || (a < b ? -1 : 1);
+  return levelCollator.compare(a, b);
+}
 
 /** Time, then level, lot number and value: the order of results whatever order they arrived in. */
 function memberOrder(a: Member, b: Member): number {
@@ -354,8 +369,9 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
     run.members.push(m);
   }
   for (const run of stored.values()) run.members.sort(memberOrder);
-  // the new values: duplicates skipped, conflicts reported
-  const fresh: Member[] = [];
+  // the new values in result order: duplicates skipped, conflicts reported (against stored results
+  // by lot and time; within the batch a repeat sorts next to its first)
+  const candidates: Member[] = [];
   for (const v of list) {
     const lk = lotKey(v.analyteId, v.level, v.lot, v.instrument);
     let lotId = ctx.lots.get(lk);
@@ -365,16 +381,28 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
       ctx.lots.set(lk, lotId);
       ctx.lotNumbers.set(lotId, v.lot);
     }
-    const byTime = currentOf(lotId);
-    const same = byTime.get(v.measuredAt);
+    candidates.push({ level: v.level, lot: v.lot, lotId, value: v.value, measuredAt: v.measuredAt, z: null, targetId: null, excluded: false, clientRun: v.run, pending: v });
+  }
+  candidates.sort(memberOrder);
+  const conflict = (v: PlannedValue) =>
+    errors.push({ row: v.row, field: fieldOf('value'), message: `Level ${v.level} of ${v.analyteCode} (lot ${v.lot}) already has a value at this time; correct it with a reason instead` });
+  const fresh: Member[] = [];
+  let prev: Member | undefined;
+  for (const m of candidates) {
+    const v = m.pending!;
+    const same = prev && prev.lotId === m.lotId && prev.measuredAt === m.measuredAt ? prev : current.size ? current.get(m.lotId)?.get(m.measuredAt) : undefined;
     if (same) {
-      if (same.value === v.value) plan.skipped++;
-      else errors.push({ row: v.row, field: fieldOf('value'), message: `Level ${v.level} of ${v.analyteCode} (lot ${v.lot}) already has a value at this time; correct it with a reason instead` });
+      if (same.value === m.value) plan.skipped++;
+      // the later row of two is the one reported
+      else if (same.pending && same.pending.row > v.row) {
+        conflict(same.pending);
+        fresh[fresh.length - 1] = m;
+        prev = m;
+      } else conflict(v);
       continue;
     }
-    const m: Member = { level: v.level, lot: v.lot, lotId, value: v.value, measuredAt: v.measuredAt, z: null, targetId: null, excluded: false, clientRun: v.run, pending: v };
-    byTime.set(v.measuredAt, m);
     fresh.push(m);
+    prev = m;
     plan.inserted++;
   }
   if (!plan.inserted) return plan;
@@ -533,6 +561,15 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
     }
   }
   const evaluator = primedEvaluator(s, ctx, plan, levels);
+  // one array per distinct rule set, so that the evaluator and the writer see the same few arrays
+  const canonical = new Map<string, WestgardRule[]>();
+  const same = (rules: WestgardRule[]) => {
+    const key = rules.join();
+    const found = canonical.get(key);
+    if (found) return found;
+    canonical.set(key, rules);
+    return rules;
+  };
   for (const run of plan.runs) {
     const judged: Member[] = [];
     for (const m of run.members) if (m.z !== null && !m.excluded) judged.push(m);
@@ -556,7 +593,7 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
       }
       rules = selector.at(plan.analyteId, plan.instrument, levelCount(run.members), targets, run.start).rules;
     }
-    run.rules = rules;
+    run.rules = rules = same(rules);
     const values = new Array<{ level: string; z: number }>(judged.length);
     for (let i = 0; i < judged.length; i++) values[i] = { level: judged[i].level, z: judged[i].z as number };
     const verdict = evaluator.judge({ id: run.key, values }, rules);
