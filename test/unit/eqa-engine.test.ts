@@ -1,0 +1,71 @@
+// The pure EQA evaluation (lib/services/eqa/engine.ts) on the issue's small-group fixtures: what
+// happens to 1 and 2 participants with and without a reference value, and peer-group keys.
+import { describe, expect, it } from 'vitest';
+import type { SubmissionTuple } from '@/db/queries/eqa-evaluation';
+import { RESULT_GRADED, RESULT_NOT_EVALUATED, UNSPECIFIED, collectSubmissions, evaluateColumns, peerGroupKey, reasonCode } from '@/lib/services/eqa/engine';
+
+// K as WS/T 403-2024 grades it: 0.2 mmol/L at or below 3.3, else 6 %
+const K = { id: 1, code: 'K', limits: { ranges: [], spec: { percent: 6, absolute: 0.2, form: 'threshold' as const, threshold: 3.3 } }, minScore: 80 };
+const SAMPLE = 10;
+
+function run(values: number[], opts: { reference?: number; min?: number } = {}) {
+  const rows: SubmissionTuple[] = values.map((v, i) => [i + 1, 100 + i, SAMPLE, K.id, v, 'ISE', '']);
+  return evaluateColumns({
+    params: { sigmaPtSource: 'allowable_error', peerGrouping: 'method', minPeerGroupSize: opts.min ?? 8 },
+    sampleIds: [SAMPLE],
+    analytes: [K],
+    references: new Map(opts.reference !== undefined ? [[`${SAMPLE}:${K.id}`, { value: opts.reference, uncertainty: null }]] : []),
+    submissions: collectSubmissions(rows, 'method'),
+    participantLabIds: values.map((_, i) => 100 + i),
+    history: new Map(),
+  });
+}
+
+describe('small groups (issue 9, item 4)', () => {
+  it('1 participant without a reference value: not evaluated (too_few_results, n = 1), no score — not 100 % against itself', () => {
+    const out = run([4.0]);
+    expect(out.results.status[0]).toBe(RESULT_NOT_EVALUATED);
+    expect(reasonCode(out.results.reason[0])).toBe('too_few_results');
+    expect(out.results.reasonN[0]).toBe(1);
+    expect(out.assigned).toEqual([]);
+    expect(out.scores).toEqual([]);
+  });
+
+  it('2 participants at 4.0 and 5.0 without a reference value: neither is evaluated (today z = ±3.70 and both fail)', () => {
+    const out = run([4.0, 5.0]);
+    expect([...out.results.status]).toEqual([RESULT_NOT_EVALUATED, RESULT_NOT_EVALUATED]);
+    expect(out.scores).toEqual([]);
+  });
+
+  it('with a reference value 4.5 both are graded against it: |±0.5| > 6 % × 4.5 = 0.27, score 0 %', () => {
+    const out = run([4.0, 5.0], { reference: 4.5 });
+    expect([...out.results.status]).toEqual([RESULT_GRADED, RESULT_GRADED]);
+    expect([...out.results.acceptable]).toEqual([0, 0]);
+    expect(out.results.allowed[0]).toBeCloseTo(0.27, 12);
+    expect(out.scores.map((s) => [s.score, s.verdict, s.samples])).toEqual([
+      [0, 'unsatisfactory', 1],
+      [0, 'unsatisfactory', 1],
+    ]);
+  });
+
+  it('at the minimum size the all-methods group grades: 8 results around 4.0 are all acceptable', () => {
+    const out = run([3.96, 3.98, 3.99, 4.0, 4.0, 4.01, 4.02, 4.04]);
+    expect(out.assigned.map((a) => [a.source, a.n])).toEqual([['peer_robust_mean', 8]]);
+    expect([...out.results.acceptable]).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(out.scores.every((s) => s.score === 100)).toBe(true);
+  });
+});
+
+describe('peerGroupKey — method names normalised; blank is unspecified', () => {
+  it.each([
+    ['method', 'Hexokinase', '', 'hexokinase'],
+    ['method', '  HEXOKINASE  ', 'x', 'hexokinase'],
+    ['method', 'ISE   indirect', '', 'ise indirect'],
+    ['method', '', 'AU5800', UNSPECIFIED],
+    ['method', '   ', '', UNSPECIFIED],
+    ['method_instrument', 'ISE', ' AU5800 ', 'ise | au5800'],
+    ['method_instrument', 'ISE', '', UNSPECIFIED],
+  ] as const)('%s: %j / %j → %j', (grouping, method, instrument, expected) => {
+    expect(peerGroupKey(grouping, method, instrument)).toBe(expected);
+  });
+});
