@@ -5,6 +5,7 @@ import verifyBench from './verify.bench';
 import adminBench from './admin.bench';
 import eqaBench from './eqa.bench';
 import iqcBench from './iqc.bench';
+import signinBench from './signin.bench';
 
 type Bench = (opts: { scale: number }) => Promise<void>;
 
@@ -14,6 +15,7 @@ const BENCHES: Record<string, Bench> = {
   admin: adminBench,
   eqa: eqaBench,
   iqc: iqcBench,
+  signin: signinBench,
 };
 
 function arg(name: string): string | undefined {
