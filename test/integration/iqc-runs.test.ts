@@ -12,7 +12,7 @@ import { AppError } from '@/lib/errors';
 import { postResults } from '@/lib/services/iqc/api';
 import { setManufacturerTargets } from '@/lib/services/iqc/targets';
 import { excludeResult, includeResult } from '@/lib/services/iqc/results';
-import { formWindowRuns } from '@/lib/services/iqc/engine';
+import { compareLevels, formWindowRuns, levelCollator } from '@/lib/services/iqc/engine';
 
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
 const MIN = 60_000;
@@ -125,6 +125,18 @@ describe('formWindowRuns (window 30 min; hand-worked from the definition in DOMA
     ['nothing', [], []],
   ])('%s', (_title, sorted, expected) => {
     expect(show(formWindowRuns(sorted, 30 * MIN))).toEqual(expected);
+  });
+});
+
+describe('compareLevels', () => {
+  it('orders levels as the numeric collator does (its fast path for plain numbers included; property test)', () => {
+    const level = fc.oneof(fc.integer({ min: 0, max: 2000 }).map(String), fc.stringMatching(/^[0-9A-Za-z-]{1,4}$/));
+    fc.assert(
+      fc.property(level, level, (a, b) => {
+        expect(Math.sign(compareLevels(a, b))).toBe(Math.sign(levelCollator.compare(a, b)));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -172,7 +172,7 @@ function plainNumber(s: string): boolean {
 
 /** Levels in natural order ('2' before '10', as the collator orders them); equal levels and plain
  * numbers without asking the collator (it is the slowest step of sorting a large batch). */
-function compareLevels(a: string, b: string): number {
+export function compareLevels(a: string, b: string): number {
   if (a === b) return 0;
   if (plainNumber(a) && plainNumber(b)) return a.length - b.length || (a < b ? -1 : 1);
   return levelCollator.compare(a, b);
@@ -526,7 +526,7 @@ function primedEvaluator(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, le
       run.values.push({ level: r.level, z: r.z });
     }
     for (const pr of pageRuns) {
-      pr.values.sort((a, b) => levelCollator.compare(a.level, b.level));
+      pr.values.sort((a, b) => compareLevels(a.level, b.level));
       for (const v of pr.values) {
         const n = need.get(v.level);
         if (n !== undefined) need.set(v.level, n - 1);
