@@ -1,7 +1,7 @@
 // The IQC automation API (issue 9), through its handlers with plain Requests: POST /api/v1/iqc/lots
 // (201 the lot as GET lists it, 409, 422 per field, 403) and GET /api/v1/iqc/runs (shape, time order,
 // filters, regulator's lab=, paging).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSeededTestDb } from '../support/db';
 import { apiTokens } from '@/db/schema';
 import { generateApiToken } from '@/lib/auth/tokens';
@@ -157,6 +157,16 @@ describe('GET /api/v1/iqc/runs', () => {
     const second = getRuns(t.db, other, get(`limit=2&cursor=${first.next}`), NOW);
     expect(second).toMatchObject({ next: null });
     expect([...first.runs, ...second.runs].map((r) => r.runId)).toEqual(getRuns(t.db, other, get(''), NOW).runs.map((r) => r.runId));
+  });
+
+  it('reads a page in a fixed number of queries, whatever the number of runs (no query per run)', () => {
+    const spy = vi.spyOn(t.db.$client, 'prepare');
+    getRuns(t.db, other, get('limit=1'), NOW);
+    const one = spy.mock.calls.length;
+    spy.mockClear();
+    expect(getRuns(t.db, other, get('limit=3'), NOW).runs).toHaveLength(3);
+    expect(spy.mock.calls.length).toBe(one);
+    spy.mockRestore();
   });
 
   it('a regulator of the region adds lab=; others are refused', async () => {
