@@ -430,7 +430,8 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
       ms.push(m);
     }
   }
-  windowMembers.sort(memberOrder);
+  // new values come sorted; stored ones in between need a sort
+  if (windowStored.size) windowMembers.sort(memberOrder);
   const windowed = claimRuns(formWindowRuns(windowMembers, W), windowStored, 'w', () => null);
   plan.removed = windowed.removed;
   const runs = [...unchanged, ...windowed.runs];
