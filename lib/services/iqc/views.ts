@@ -253,7 +253,7 @@ export function runsForApiView(
     else errors.push({ field: 'cursor', message: 'Not a cursor from a previous page' });
   }
   if (errors.length) throw AppError.invalid('Invalid query', errors);
-  const rows = runsForApi(db, scope.labId, { from, to, analyteId, instrument: q.instrument ?? undefined, after, limit: limit + 1 });
+  const rows = runsForApi(db, scope.labId, { from, to, analyteId, instrument: q.instrument || undefined, after, limit: limit + 1 });
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const ids = page.map((r) => r.id);
