@@ -100,7 +100,11 @@ export const currentActor = cache(async (): Promise<Actor | null> => {
  */
 export async function apiActor(req: Request, scope: TokenScope | null): Promise<Actor | null> {
   const bearer = bearerToken(req.headers.get('authorization'));
-  if (bearer === undefined) return currentActor();
+  if (bearer === undefined) {
+    const actor = await currentActor();
+    if (actor?.mustChangePassword) throw AppError.forbidden('Change your temporary password first');
+    return actor;
+  }
   if (!bearer || !new URL(req.url).pathname.startsWith('/api/v1/')) return null;
   const actor = actorForApiToken(getDb(), bearer);
   if (actor && !(scope && actor.token?.scopes.includes(scope))) {

@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { createSyntheticWorld } from './synthetic';
 import { freePort, waitFor } from '../support/server';
+import { signInOverHttp } from '../support/sign-in';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -32,20 +33,9 @@ const PASSWORD = 'bench-password';
 async function signInLoop(base: string, email: string, address: string, until: number): Promise<{ ok: number; other: number }> {
   let ok = 0;
   let other = 0;
-  const headers = { 'x-forwarded-for': address };
   while (Date.now() < until) {
-    const csrf = await fetch(`${base}/api/auth/csrf`, { headers });
-    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-    const cookie = csrf.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const res = await fetch(`${base}/api/auth/callback/credentials`, {
-      method: 'POST',
-      headers: { ...headers, cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ csrfToken, email, password: PASSWORD }),
-      redirect: 'manual',
-    });
-    if (res.headers.getSetCookie().some((c) => /session-token=./.test(c))) ok++;
+    if ((await signInOverHttp(base, email, PASSWORD, { 'x-forwarded-for': address })).session) ok++;
     else other++;
-    await res.arrayBuffer();
   }
   return { ok, other };
 }

@@ -14,11 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createSeededTestDb, type TestDb } from '../support/db';
 import { freePort, waitFor } from '../support/server';
+import { signInOverHttp } from '../support/sign-in';
 import type { Actor } from '@/lib/auth/core';
 import { apiTokens } from '@/db/schema';
 import { listAudit } from '@/db/queries/audit';
 import { createApiToken } from '@/lib/services/tokens';
-import { resetPassword } from '@/lib/services/users';
+import { createLabManager, resetPassword } from '@/lib/services/users';
 
 const DIST = '.next-security-it';
 const PUBLIC_URL = 'http://labqc.example.test';
@@ -80,23 +81,7 @@ afterAll(async () => {
   t?.close();
 });
 
-/** Sign in as a script would (STACK.md): CSRF cookie and token, then the credentials callback. */
-async function signIn(email: string, password: string, headers: Record<string, string> = {}) {
-  const csrf = await fetch(`${base}/api/auth/csrf`, { headers });
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const cookie = csrf.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const res = await fetch(`${base}/api/auth/callback/credentials`, {
-    method: 'POST',
-    headers: { ...headers, cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ csrfToken, email, password }),
-    redirect: 'manual',
-  });
-  const session = res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .find((c) => /session-token=./.test(c));
-  return { status: res.status, retryAfter: res.headers.get('retry-after'), session };
-}
+const signIn = (email: string, password: string, headers: Record<string, string> = {}) => signInOverHttp(base, email, password, headers);
 
 function actionId(file: string, name: string): string {
   const manifest = JSON.parse(fs.readFileSync(path.join(DIST, 'server', 'server-reference-manifest.json'), 'utf8')) as {
@@ -176,6 +161,17 @@ describe('sign-in over HTTP', () => {
     const page = await fetch(`${base}/lab`, { headers: { cookie: session! }, redirect: 'manual' });
     expect(page.status).toBe(307);
     expect(page.headers.get('location')).toContain('/login');
+  });
+});
+
+describe('a temporary password', () => {
+  it('must be changed first: pages send to the change form, the API answers 403', async () => {
+    const { temporaryPassword } = createLabManager(t.db, t.regulators.gd, { email: 'temp.gz-004@test.cn', name: 'T', labCode: 'GZ-004' });
+    const { session } = await signIn('temp.gz-004@test.cn', temporaryPassword, { 'x-forwarded-for': '192.0.2.70' });
+    const page = await fetch(`${base}/lab/iqc`, { headers: { cookie: session! }, redirect: 'manual' });
+    expect(page.status).toBe(307);
+    expect(page.headers.get('location')).toContain('/account/password');
+    expect((await fetch(`${base}/api/v1/me`, { headers: { cookie: session! } })).status).toBe(403);
   });
 });
 
