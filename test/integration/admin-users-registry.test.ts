@@ -194,7 +194,7 @@ describe('institution registry import', () => {
     expect(gz1.name).toContain('更名');
     expect(listEntityVersions(t.db, 'lab', gz1.id)[0].reason).toBe('registry import');
     const [m] = result.managers;
-    expect(await signInWithPassword(t.db, m.email, m.temporaryPassword)).toMatchObject({ labCode: 'GZ-301', role: 'lab_manager' });
+    expect(await signInWithPassword(t.db, m.email, m.temporaryPassword)).toMatchObject({ labCode: 'GZ-301', role: 'lab_manager', mustChangePassword: true });
     expect(listAudit(t.db, { action: 'registry.import' })[0].details).toEqual(result.counts);
   });
 
