@@ -12,7 +12,8 @@ export const passwordChangeInput = z
     currentPassword: z.string().min(1, 'Enter your current password').max(200),
     newPassword: z
       .string()
-      .min(MIN_PASSWORD_LENGTH, `At least ${MIN_PASSWORD_LENGTH} characters`)
+      // zod's own message, which the forms show in the reader's language
+      .min(MIN_PASSWORD_LENGTH)
       .max(200)
       .refine((s) => new Set(s).size >= 5, 'Use at least 5 different characters')
       .refine((s) => !REFUSED.has(s.toLowerCase()), 'This password is too common'),

@@ -55,7 +55,7 @@ describe('a temporary password must be changed at first sign-in', () => {
     await form.locator('#f-newPassword').fill('short');
     await form.locator('#f-confirmPassword').fill('short');
     await form.locator('button[type=submit]').click();
-    await form.getByText(/12/).first().waitFor();
+    await expect(form.getByRole('alert').textContent()).resolves.toMatch(/At least 12 characters/);
     expect(new URL(page.url()).pathname).toBe('/account/password');
 
     await form.locator('#f-currentPassword').fill(temporaryPassword);
