@@ -129,7 +129,8 @@ describe('security headers on every response, the fast path included', () => {
 
 describe('sign-in over HTTP', () => {
   it('the audited client address comes from the trusted proxy, never from a forged internal header', async () => {
-    const r = await signIn('hospital@demo.labqc', 'labqc-demo', { 'x-forwarded-for': '198.51.100.77', 'x-labqc-client-address': '6.6.6.6' });
+    // the trusted proxy (127.0.0.1 here) appended the address it saw; the entry before it is the client's own claim
+    const r = await signIn('hospital@demo.labqc', 'labqc-demo', { 'x-forwarded-for': '203.0.113.66, 198.51.100.77', 'x-labqc-client-address': '6.6.6.6' });
     expect(r.status).toBe(302);
     expect(r.session).toBeTruthy();
     expect(listAudit(t.db, { action: 'auth.sign_in' })[0]).toMatchObject({ actorEmail: 'hospital@demo.labqc', ip: '198.51.100.77' });
