@@ -13,14 +13,9 @@
 // Callers hold the transaction and have authorized the lab.
 import type { DB } from '@/db/client';
 import type { IngestSource, RunStatus } from '@/db/enums';
-import {
-  iqcStatements,
-  insertRunRows,
-  ResultWriter,
-  type IqcStatements,
-  type RegionResultRow,
-  type TargetRow,
-} from '@/db/queries/iqc';
+import { bulkInsert, bulkWriter } from '@/db/bulk';
+import { iqcStatements, type IqcStatements, type RegionResultRow, type TargetRow } from '@/db/queries/iqc-ingest';
+import { iqcResults, iqcRuns, iqcViolations } from '@/db/schema';
 import { createWestgardEvaluator, isWestgardRule, type RunInput, type RunVerdict, type WestgardRule, type WestgardEvaluator } from '@/lib/stats';
 import type { FieldError } from '@/lib/errors';
 import { ruleSelector, type RuleSelector, type RunLevelTarget } from './sigma';
@@ -636,33 +631,25 @@ const WITHDRAWN = {
  */
 export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w: WriteContext, outcomes: RunOutcome[] | null): WriteSummary {
   const summary: WriteSummary = { reevaluated: [], rejected: 0, movedResults: 0, removedRuns: [], withdrawnActions: [] };
-  // a selector returns the same few rule sets again and again: serialise each once
-  let lastRules: WestgardRule[] | null = null;
-  let lastJson = '[]';
-  const rulesJson = (run: FormedRun) => {
-    if (!run.verdict) return '[]';
-    if (run.rules !== lastRules) {
-      lastRules = run.rules;
-      lastJson = JSON.stringify(run.rules);
-    }
-    return lastJson;
-  };
-  const results = new ResultWriter(s);
+  const results = bulkWriter(s, iqcResults);
+  const violationRows = bulkWriter(s, iqcViolations);
   const fresh = plan.runs.filter((r) => r.existingId === undefined);
-  const freshIds = insertRunRows(
+  const freshIds = bulkInsert(
     s,
+    iqcRuns,
     fresh.map((run) => ({
       labId: ctx.labId,
       analyteId: plan.analyteId,
       instrument: plan.instrument,
       measuredAt: run.start,
       status: run.verdict ? run.verdict.status : 'no_target',
-      rulesJson: rulesJson(run),
+      rules: run.verdict ? run.rules : [],
       evaluatedAt: w.now,
       source: w.source,
       operator: run.operator,
       clientRunId: run.clientRun,
       createdBy: w.actorId,
+      createdAt: w.now,
     })),
   );
   const idOf = new Map<FormedRun, number>();
@@ -701,7 +688,7 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
     const runId = idOf.get(run)!;
     const violations = verdict ? verdict.violations.map((x) => ({ rule: x.rule as string, levels: x.levels })) : [];
     if (run.existingId !== undefined) {
-      s.updateRun.run(status, rulesJson(run), w.now, run.start, runId);
+      s.updateRun.run(status, JSON.stringify(run.verdict ? run.rules : []), w.now, run.start, runId);
       s.deleteViolations.run(runId);
       if (!run.touched && status !== run.existingStatus) summary.reevaluated.push(runId);
       if (status !== 'rejected' && (run.existingStatus === 'rejected' || receivedAction.has(runId))) {
@@ -710,9 +697,9 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
     }
     for (const m of run.members) {
       if (!m.pending) continue;
-      results.add(runId, ctx.labId, plan.analyteId, m.lotId, m.level, m.value, m.measuredAt, m.targetId, m.z, w.actorId, w.now);
+      results.add({ runId, labId: ctx.labId, analyteId: plan.analyteId, controlLotId: m.lotId, level: m.level, value: m.value, measuredAt: m.measuredAt, targetId: m.targetId, z: m.z, createdBy: w.actorId, createdAt: w.now });
     }
-    for (const x of violations) s.insertViolation.run(runId, ctx.labId, plan.analyteId, x.rule, JSON.stringify(x.levels), run.start);
+    for (const x of violations) violationRows.add({ runId, labId: ctx.labId, analyteId: plan.analyteId, rule: x.rule, levels: x.levels, measuredAt: run.start });
     if (status === 'rejected') {
       s.openAction.run(runId, ctx.labId, plan.analyteId, run.start);
       if (run.existingId !== undefined && run.existingStatus !== 'rejected') s.reopenWithdrawn.run(runId, WITHDRAWN.cause);
@@ -721,6 +708,7 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
     if (outcomes && run.touched) outcomes.push({ runId, analyte: plan.analyteCode, instrument: plan.instrument, measuredAt: run.start, status, violations });
   }
   results.flush();
+  violationRows.flush();
   return summary;
 }
 

@@ -6,7 +6,7 @@ import type { IngestSource } from '@/db/enums';
 import { analytes } from '@/db/schema';
 import { findLabByCode, findLabScope } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
-import { iqcStatements } from '@/db/queries/iqc';
+import { iqcStatements } from '@/db/queries/iqc-ingest';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError } from '@/lib/errors';
 import { iqcResultInput } from '@/lib/validation/iqc';

@@ -3,10 +3,12 @@
 // Excluding a result (with a reason) takes it out of the rules and statistics — it stays on the chart
 // — and re-evaluates the series from its run on; including it again undoes that. All audited.
 import type { DB } from '@/db/client';
-import { analytes } from '@/db/schema';
+import { analytes, iqcResults } from '@/db/schema';
 import { findLabScope } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
-import { findResult, findRun, iqcStatements } from '@/db/queries/iqc';
+import { findResult, findRun } from '@/db/queries/iqc';
+import { iqcStatements } from '@/db/queries/iqc-ingest';
+import { bulkInsert } from '@/db/bulk';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { correctResultInput, excludeResultInput, includeResultInput } from '@/lib/validation/iqc';
@@ -31,10 +33,9 @@ export function correctResult(db: DB, actor: Actor, input: unknown, now = Date.n
     const target = targetAt(ctx.targets.get(old.controlLotId), old.measuredAt);
     const z = target ? (value - target.mean) / target.sd : null;
     s.retireResult.run(old.id);
-    const newId = Number(
-      s.insertResult.run(old.runId, old.labId, old.analyteId, old.controlLotId, old.level, value, old.measuredAt, target?.id ?? null, z, old.version + 1, old.id, reason, actor.userId, now)
-        .lastInsertRowid,
-    );
+    const [newId] = bulkInsert(db, iqcResults, [
+      { runId: old.runId, labId: old.labId, analyteId: old.analyteId, controlLotId: old.controlLotId, level: old.level, value, measuredAt: old.measuredAt, targetId: target?.id ?? null, z, version: old.version + 1, supersedesId: old.id, reason, createdBy: actor.userId, createdAt: now },
+    ]);
     // a corrected value the lab had excluded stays excluded, with its reason
     if (old.excluded) s.setExcluded.run(1, old.excludedReason, newId);
     const w = reevaluateSeries(db, ctx, old.analyteId, run.instrument, run.measuredAt, { actorId: actor.userId, source: run.source, now });

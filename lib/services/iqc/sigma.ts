@@ -2,7 +2,7 @@
 // else the Westgard Sigma Rules for its sigma metric (TEa, the lab's published EQA bias, the CV of
 // its own targets), else the default multirule for the number of levels, with the reason.
 import type { DB } from '@/db/client';
-import type { TargetRow } from '@/db/queries/iqc';
+import type { TargetRow } from '@/db/queries/iqc-ingest';
 import { eqaBiasEventsOfLab, ruleSetVersionsOfLab, type EqaBiasEventRow, type RuleSetVersionRow } from '@/db/queries/iqc-sigma';
 import {
   coefficientOfVariationPercent,

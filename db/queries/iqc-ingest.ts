@@ -1,0 +1,133 @@
+// The IQC ingest path's statements (one prepared set per database handle): the engine
+// (lib/services/iqc/engine.ts) reads the series it re-forms and writes verdicts through these, and
+// inserts runs, results and violations through the bulk writer (db/bulk.ts). It writes hundreds of
+// thousands of rows per second, so these are better-sqlite3 statements, not the query builder.
+import type Database from 'better-sqlite3';
+import type { DB } from '../client';
+import type { RunStatus } from '../enums';
+
+export interface LotRow {
+  id: number;
+  analyteId: number;
+  level: string;
+  lotNumber: string;
+  instrument: string;
+}
+export interface TargetRow {
+  id: number;
+  controlLotId: number;
+  version: number;
+  mean: number;
+  sd: number;
+  source: 'manufacturer' | 'lab_baseline';
+  effectiveFrom: number;
+}
+/** A current result of a series with its run (the engine regroups and re-evaluates from these). */
+export interface RegionResultRow {
+  id: number;
+  runId: number;
+  controlLotId: number;
+  level: string;
+  value: number;
+  measuredAt: number;
+  z: number | null;
+  targetId: number | null;
+  excluded: number;
+  runAt: number;
+  clientRunId: string | null;
+  runStatus: RunStatus;
+  runRules: string;
+  runOperator: string | null;
+}
+/** A judged, in-control value of a context run (newest run first). */
+export interface ContextValueRow {
+  runId: number;
+  level: string;
+  z: number;
+}
+
+function statements(client: Database.Database) {
+  return {
+    /** the handle itself: the bulk writer (db/bulk.ts) writes runs, results and violations */
+    $client: client,
+    lotsOfLab: client.prepare<[number], LotRow>(
+      'SELECT id, analyte_id AS analyteId, level, lot_number AS lotNumber, instrument FROM control_lots WHERE lab_id = ?',
+    ),
+    insertLot: client.prepare<[number, number, string, string, string, number]>(
+      'INSERT INTO control_lots (lab_id, analyte_id, level, lot_number, instrument, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    targetsOfLab: client.prepare<[number], TargetRow>(
+      `SELECT t.id, t.control_lot_id AS controlLotId, t.version, t.mean, t.sd, t.source, t.effective_from AS effectiveFrom
+       FROM qc_targets t JOIN control_lots l ON l.id = t.control_lot_id WHERE l.lab_id = ? ORDER BY t.control_lot_id, t.effective_from, t.version`,
+    ),
+    ruleConfigsOfLab: client.prepare<[number], { analyteId: number; rules: string }>(
+      'SELECT analyte_id AS analyteId, rules FROM qc_rule_configs WHERE lab_id = ?',
+    ),
+    labRunWindow: client.prepare<[number], { minutes: number }>('SELECT run_window_minutes AS minutes FROM laboratories WHERE id = ?'),
+    /** the stored run of a client run id in a series */
+    clientRun: client.prepare<[number, string, number, string], { id: number; measuredAt: number }>(
+      'SELECT id, measured_at AS measuredAt FROM iqc_runs INDEXED BY iqc_runs_client_idx WHERE lab_id = ? AND client_run_id = ? AND analyte_id = ? AND instrument = ?',
+    ),
+    /** current results of a series measured at or after a time, with their runs */
+    regionResults: client.prepare<[number, number, number, string], RegionResultRow>(
+      `SELECT r.id, r.run_id AS runId, r.control_lot_id AS controlLotId, r.level, r.value, r.measured_at AS measuredAt, r.z, r.target_id AS targetId,
+              r.excluded, u.measured_at AS runAt, u.client_run_id AS clientRunId, u.status AS runStatus, u.rules AS runRules, u.operator AS runOperator
+       FROM iqc_results r JOIN iqc_runs u ON u.id = r.run_id
+       WHERE r.lab_id = ? AND r.analyte_id = ? AND r.measured_at >= ? AND r.current = 1 AND u.instrument = ?`,
+    ),
+    /** judged values of in-control runs of a series starting before a time, newest run first, a
+     * page of runs at a time (rejected runs and excluded values are left out) */
+    contextValues: client.prepare<[number, number, string, number, number, number], ContextValueRow>(
+      `SELECT u.id AS runId, r.level, r.z FROM (
+         SELECT id, measured_at, client_run_id FROM iqc_runs INDEXED BY iqc_runs_lab_analyte_time_idx
+         WHERE lab_id = ? AND analyte_id = ? AND instrument = ? AND measured_at < ? AND status IN ('accepted', 'warning')
+         ORDER BY measured_at DESC, coalesce(client_run_id, '') DESC, id DESC LIMIT ? OFFSET ?) u
+       JOIN iqc_results r ON r.run_id = u.id AND r.current = 1 AND r.excluded = 0 AND r.z IS NOT NULL
+       ORDER BY u.measured_at DESC, coalesce(u.client_run_id, '') DESC, u.id DESC`,
+    ),
+    moveResult: client.prepare<[number, number]>('UPDATE iqc_results SET run_id = ? WHERE id = ?'),
+    deleteRun: client.prepare<[number]>('DELETE FROM iqc_runs WHERE id = ?'),
+    actionOfRun: client.prepare<[number], { id: number; status: string; cause: string | null; action: string | null; outcome: string | null }>(
+      'SELECT id, status, cause, action, outcome FROM corrective_actions WHERE run_id = ?',
+    ),
+    moveAction: client.prepare<[number, number]>('UPDATE corrective_actions SET run_id = ? WHERE id = ?'),
+    deleteAction: client.prepare<[number]>('DELETE FROM corrective_actions WHERE id = ?'),
+    /** close an open corrective action the system withdrew (the run is no longer rejected) */
+    withdrawAction: client.prepare<[string, string, string, number, number, number]>(
+      `UPDATE corrective_actions SET status = 'resolved', cause = ?, action = ?, outcome = ?, resolved_by = ?, resolved_at = ? WHERE run_id = ? AND status = 'open'`,
+    ),
+    /** a rejected run's action the system had withdrawn is open again */
+    reopenWithdrawn: client.prepare<[number, string]>(
+      `UPDATE corrective_actions SET status = 'open', cause = NULL, action = NULL, outcome = NULL, resolved_by = NULL, resolved_at = NULL
+       WHERE run_id = ? AND status = 'resolved' AND cause = ?`,
+    ),
+    setExcluded: client.prepare<[number, string | null, number]>('UPDATE iqc_results SET excluded = ?, excluded_reason = ? WHERE id = ?'),
+    /** in-control judged values of a series in a window, with their target mean (for the sigma metric) */
+    recentJudged: client.prepare<[number, number, string, number, number], { level: string; value: number; mean: number }>(
+      `SELECT r.level, r.value, t.mean FROM iqc_results r
+       JOIN iqc_runs u ON u.id = r.run_id JOIN qc_targets t ON t.id = r.target_id
+       WHERE r.lab_id = ? AND r.analyte_id = ? AND u.instrument = ? AND r.measured_at >= ? AND r.measured_at < ?
+         AND r.current = 1 AND r.excluded = 0 AND u.status <> 'rejected'`,
+    ),
+    updateRun: client.prepare<[string, string, number, number, number]>('UPDATE iqc_runs SET status = ?, rules = ?, evaluated_at = ?, measured_at = ? WHERE id = ?'),
+    retireResult: client.prepare<[number]>('UPDATE iqc_results SET current = 0 WHERE id = ?'),
+    deleteViolations: client.prepare<[number]>('DELETE FROM iqc_violations WHERE run_id = ?'),
+    violationsOfRun: client.prepare<[number], { rule: string; levels: string }>('SELECT rule, levels FROM iqc_violations WHERE run_id = ? ORDER BY id'),
+    openAction: client.prepare<[number, number, number, number]>(
+      `INSERT INTO corrective_actions (run_id, lab_id, analyte_id, status, opened_at) VALUES (?, ?, ?, 'open', ?) ON CONFLICT(run_id) DO NOTHING`,
+    ),
+  };
+}
+
+export type IqcStatements = ReturnType<typeof statements>;
+const cache = new WeakMap<Database.Database, IqcStatements>();
+
+/** The ingest path's prepared statements for this database handle (prepared once, then reused). */
+export function iqcStatements(db: DB): IqcStatements {
+  let s = cache.get(db.$client);
+  if (!s) {
+    s = statements(db.$client);
+    cache.set(db.$client, s);
+  }
+  return s;
+}
