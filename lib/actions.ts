@@ -2,7 +2,7 @@
 // Server-action files export only functions built with it, so every endpoint is checked the same way.
 import { currentActor } from './auth';
 import type { Actor } from './auth/actor';
-import { isAppError, type AppErrorCode, type FieldError } from './errors';
+import { isAppError, type AppErrorCode, type ErrorParams, type ErrorReason, type FieldError } from './errors';
 import { ZodError } from 'zod';
 import { zodFieldErrors } from './validation/errors';
 import { getDb } from '@/db/client';
@@ -10,7 +10,12 @@ import { auditRefusal } from './services/audit';
 
 export interface ActionState<T = unknown> {
   ok: boolean;
+  /** the kind of refusal (decides the summary: invalid input, not allowed, …) */
   code?: AppErrorCode;
+  /** why, as a reason code: show it with app/_components/error-text.ts (`t('errors.' + reason, params)`) */
+  reason?: ErrorReason;
+  params?: ErrorParams;
+  /** the English sentence, for logs and as a fallback */
   message?: string;
   errors?: FieldError[];
   data?: T;
@@ -20,17 +25,17 @@ export const initialActionState: ActionState = { ok: false };
 
 export async function runAction<T>(fn: (actor: Actor) => T | Promise<T>): Promise<ActionState<T>> {
   const actor = await currentActor();
-  if (!actor) return { ok: false, code: 'unauthenticated', message: 'Sign in required' };
+  if (!actor) return { ok: false, code: 'unauthenticated', reason: 'auth.signInRequired', message: 'Sign in required' };
   // a temporary password must be replaced before anything else (app/account/password)
-  if (actor.mustChangePassword) return { ok: false, code: 'forbidden', message: 'Change your temporary password first' };
+  if (actor.mustChangePassword) return { ok: false, code: 'forbidden', reason: 'auth.changePasswordFirst', message: 'Change your temporary password first' };
   try {
     return { ok: true, data: await fn(actor) };
   } catch (e) {
     if (isAppError(e)) {
       if (e.code === 'forbidden') auditRefusal(getDb(), actor, { action: 'server action', message: e.message.slice(0, 200) });
-      return { ok: false, code: e.code, message: e.message, errors: e.errors };
+      return { ok: false, code: e.code, reason: e.reason, ...(Object.keys(e.params).length ? { params: e.params } : {}), message: e.message, errors: e.errors };
     }
-    if (e instanceof ZodError) return { ok: false, code: 'invalid', message: 'Invalid input', errors: zodFieldErrors(e) };
+    if (e instanceof ZodError) return { ok: false, code: 'invalid', reason: 'common.invalid', message: 'Invalid input', errors: zodFieldErrors(e) };
     throw e;
   }
 }

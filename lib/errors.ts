@@ -1,13 +1,31 @@
 // One error type for every use case; route handlers and server actions map it once (lib/http.ts,
 // lib/actions.ts) to an HTTP status or a form state.
+//
+// Every refusal carries a reason code (lib/error-reasons.ts: `round.notOpen`, `iqc.duplicateLevel`, …)
+// and the values its sentence needs. The reason decides the kind, hence the HTTP status; its English
+// sentence (the API's `error`) and its Chinese one both live in lib/i18n/messages/{en,zh}/errors.json,
+// so the UI shows t('errors.' + code, params) and nothing parses English back.
+import { REASONS, type ErrorReason } from './error-reasons';
+import enErrors from './i18n/messages/en/errors.json';
+
+export { REASONS, type ErrorReason } from './error-reasons';
 
 export type AppErrorCode = 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'invalid' | 'too_large';
+/** The kind of a refusal: it decides the HTTP status. (Same values as AppErrorCode, its older name.) */
+export type AppErrorKind = AppErrorCode;
+
+/** Values interpolated into a reason's sentence (`{round}`, `{max}`, …). */
+export type ErrorParams = Record<string, string | number>;
 
 export interface FieldError {
   /** 1-based line of the input (CSV line including the header, or array index + 1 for JSON). */
   row?: number;
   field: string;
+  /** the English sentence (the API's contract; shown when the reason is unknown to the reader) */
   message: string;
+  /** reason code of the problem (a key of errors.json), for a localized text */
+  code?: ErrorReason;
+  params?: ErrorParams;
 }
 
 const STATUS: Record<AppErrorCode, number> = {
@@ -19,15 +37,64 @@ const STATUS: Record<AppErrorCode, number> = {
   invalid: 422,
 };
 
+/** The generic reason of each kind, for refusals built the old way (a kind and an English sentence). */
+const GENERIC: Record<AppErrorCode, ErrorReason> = {
+  unauthenticated: 'auth.signInRequired',
+  forbidden: 'auth.forbidden',
+  not_found: 'common.notFound',
+  conflict: 'common.conflict',
+  too_large: 'common.tooLarge',
+  invalid: 'common.invalid',
+};
+
+/** The English sentence of a reason with its values filled in (the `error` of the API body). */
+export function englishText(reason: ErrorReason, params: ErrorParams = {}): string {
+  const template = lookup(enErrors, reason) ?? reason;
+  return template.replace(/\{(\w+)\}/g, (all, name: string) => (name in params ? String(params[name]) : all));
+}
+
+function lookup(table: unknown, path: string): string | undefined {
+  let at = table;
+  for (const part of path.split('.')) at = at && typeof at === 'object' ? (at as Record<string, unknown>)[part] : undefined;
+  return typeof at === 'string' ? at : undefined;
+}
+
+export function isReason(v: unknown): v is ErrorReason {
+  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(REASONS, v);
+}
+
+/** A field error with its reason code: `fieldError('value.required', {}, 'value', 3)`. */
+export function fieldError(code: ErrorReason, params: ErrorParams, field: string, row?: number): FieldError {
+  return { ...(row !== undefined ? { row } : {}), field, message: englishText(code, params), code, ...(Object.keys(params).length ? { params } : {}) };
+}
+
 export class AppError extends Error {
+  /** the kind (HTTP status); kept under its old name `code` for existing callers */
   readonly code: AppErrorCode;
+  /** why: one reason code per distinct user mistake or refusal (the API body's `code`) */
+  readonly reason: ErrorReason;
+  readonly params: ErrorParams;
   readonly errors: FieldError[];
 
-  constructor(code: AppErrorCode, message: string, errors: FieldError[] = []) {
-    super(message);
+  /** `new AppError('round.notOpen', { round: 'R-1', status: 'closed' })`: kind and English text from the reason. */
+  constructor(reason: ErrorReason, params?: ErrorParams, errors?: FieldError[]);
+  /** @deprecated a kind and an English sentence: the reason is only the kind's generic one */
+  constructor(kind: AppErrorCode, message: string, errors?: FieldError[]);
+  constructor(reasonOrKind: ErrorReason | AppErrorCode, paramsOrMessage: ErrorParams | string = {}, errors: FieldError[] = []) {
+    const legacy = typeof paramsOrMessage === 'string';
+    const reason = legacy ? GENERIC[reasonOrKind as AppErrorCode] : (reasonOrKind as ErrorReason);
+    const params = legacy ? {} : paramsOrMessage;
+    super(legacy ? paramsOrMessage : englishText(reason, params));
     this.name = 'AppError';
-    this.code = code;
+    this.code = legacy ? (reasonOrKind as AppErrorCode) : REASONS[reason];
+    this.reason = reason;
+    this.params = params;
     this.errors = errors;
+  }
+
+  /** the kind (HTTP status class) of the refusal */
+  get kind(): AppErrorKind {
+    return this.code;
   }
 
   get status(): number {
@@ -55,13 +122,74 @@ export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }
 
+/** The API's error body: `error` is the English sentence, `code` the reason code, `errors` the field errors. */
+export interface ErrorBody {
+  error: string;
+  code: string;
+  errors?: FieldError[];
+}
+
 /** The JSON error shape of the API for any thrown value (unexpected errors are logged, not shown). */
-export function errorBody(e: unknown): { status: number; body: { error: string; errors?: unknown } } {
-  if (e instanceof AppError) return { status: e.status, body: e.errors.length ? { error: e.message, errors: e.errors } : { error: e.message } };
+export function errorBody(e: unknown): { status: number; body: ErrorBody } {
+  if (e instanceof AppError) return { status: e.status, body: e.errors.length ? { error: e.message, code: e.reason, errors: e.errors } : { error: e.message, code: e.reason } };
   if (e && typeof e === 'object' && (e as { name?: string }).name === 'ZodError') {
-    const issues = (e as { issues: { path: PropertyKey[]; message: string }[] }).issues;
-    return { status: 422, body: { error: 'Invalid input', errors: issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })) } };
+    const issues = (e as { issues: ZodIssueLike[] }).issues;
+    return { status: 422, body: { error: 'Invalid input', code: 'common.invalid', errors: issues.map((i) => zodIssueError(i)) } };
   }
   console.error(e);
-  return { status: 500, body: { error: 'Internal error' } };
+  return { status: 500, body: { error: 'Internal error', code: 'internal' } };
+}
+
+/** The parts of a zod issue LabQC reads (zod v4's issue shapes). */
+export interface ZodIssueLike {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  minimum?: number | bigint;
+  maximum?: number | bigint;
+  origin?: string;
+  expected?: string;
+  received?: string;
+  format?: string;
+  input?: unknown;
+  params?: Record<string, unknown>;
+}
+
+/**
+ * A zod issue as a field error whose code is chosen by the issue's code, never by its English text:
+ * a custom issue may name its own reason (`params: { reason: 'password.mismatch' }`, see
+ * lib/validation/errors.ts `because`); otherwise `zod.<issue code>` (too_small by string length or
+ * number, invalid_type with "required" when the input is missing, …) with the bounds as params.
+ */
+export function zodIssueError(i: ZodIssueLike, row?: number): FieldError {
+  const field = i.path.map(String).join('.') || (row !== undefined ? '(row)' : '(body)');
+  const own = i.params?.reason;
+  const base = { ...(row !== undefined ? { row } : {}), field, message: i.message };
+  if (isReason(own)) {
+    const params = (i.params?.values ?? {}) as ErrorParams;
+    return { ...base, code: own, ...(Object.keys(params).length ? { params } : {}) };
+  }
+  const n = (v: number | bigint | undefined) => (v === undefined ? '' : Number(v));
+  switch (i.code) {
+    case 'invalid_type':
+      // zod v4 keeps `received` only for NaN; a missing value and a wrong type are otherwise alike
+      if (i.expected === 'number' || i.expected === 'int') return { ...base, ...(i.received === 'NaN' ? { code: 'zod.notNumber' } : { code: 'zod.required', params: { expected: i.expected } }) };
+      return { ...base, code: 'zod.required', params: { expected: i.expected ?? '' } };
+    case 'too_small':
+      if (i.origin === 'string') return Number(i.minimum) <= 1 ? { ...base, code: 'zod.required' } : { ...base, code: 'zod.tooShort', params: { n: n(i.minimum) } };
+      if (i.origin === 'array' || i.origin === 'set') return { ...base, code: 'zod.tooFew', params: { n: n(i.minimum) } };
+      return { ...base, code: 'zod.tooSmall', params: { n: n(i.minimum) } };
+    case 'too_big':
+      if (i.origin === 'string') return { ...base, code: 'zod.tooLong', params: { n: n(i.maximum) } };
+      if (i.origin === 'array' || i.origin === 'set') return { ...base, code: 'zod.tooMany', params: { n: n(i.maximum) } };
+      return { ...base, code: 'zod.tooBig', params: { n: n(i.maximum) } };
+    case 'invalid_format':
+      return { ...base, code: i.format === 'email' ? 'zod.email' : 'zod.format' };
+    case 'invalid_value':
+      return { ...base, code: 'zod.option' };
+    case 'not_multiple_of':
+      return { ...base, code: 'zod.invalidType' };
+    default:
+      return { ...base, code: 'common.invalid' };
+  }
 }

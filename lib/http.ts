@@ -1,6 +1,6 @@
 // Route-handler wrapper: resolves the actor, maps AppError (and zod errors) to one JSON error shape.
 import { NextResponse } from 'next/server';
-import { AppError, errorBody } from './errors';
+import { AppError, errorBody, type ErrorReason } from './errors';
 import type { Actor } from './auth/actor';
 import { publicApi } from './public-api';
 import { auditTokenUse, tokenScopeFor } from './auth/token-scopes';
@@ -8,9 +8,13 @@ import { getDb } from '@/db/client';
 import { isSameOrigin } from './origin';
 import { auditExport, auditRefusal } from './services/audit';
 
-export function jsonError(status: number, message: string, errors?: unknown) {
-  return NextResponse.json(errors ? { error: message, errors } : { error: message }, { status });
+/** An error answer outside AppError (refusals decided in this file): `{ error, code, errors? }`. */
+export function jsonError(status: number, message: string, errors?: unknown, code?: ErrorReason) {
+  const reason = code ?? GENERIC_BY_STATUS[status] ?? 'common.invalid';
+  return NextResponse.json(errors ? { error: message, code: reason, errors } : { error: message, code: reason }, { status });
 }
+
+const GENERIC_BY_STATUS: Record<number, ErrorReason> = { 401: 'auth.signInRequired', 403: 'auth.forbidden', 404: 'common.notFound', 409: 'common.conflict', 413: 'common.tooLarge', 422: 'common.invalid' };
 
 export function errorResponse(e: unknown) {
   const { status, body } = errorBody(e);
@@ -33,7 +37,7 @@ export function withActor<P = Record<string, string>>(
     try {
       const { apiActor } = await import('./auth');
       actor = await apiActor(req, tokenScopeFor(req.method, new URL(req.url).pathname));
-      if (!actor) throw AppError.unauthenticated();
+      if (!actor) throw new AppError('auth.signInRequired');
       const refused = actor.via === 'session' ? crossSiteRefusal(req) : null;
       res = refused ?? (await handler(req, actor, await ctx.params));
     } catch (e) {
@@ -69,9 +73,9 @@ const SIMPLE_CONTENT_TYPES = ['text/plain', 'application/x-www-form-urlencoded',
  */
 export function crossSiteRefusal(req: Request): Response | null {
   if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return null;
-  if (!isSameOrigin(req.headers.get('origin'), req.headers.get('host'))) return jsonError(403, 'Cross-origin request refused');
+  if (!isSameOrigin(req.headers.get('origin'), req.headers.get('host'))) return jsonError(403, 'Cross-origin request refused', undefined, 'auth.crossOrigin');
   const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
-  if (SIMPLE_CONTENT_TYPES.includes(type)) return jsonError(415, 'Send application/json or text/csv');
+  if (SIMPLE_CONTENT_TYPES.includes(type)) return jsonError(415, 'Send application/json or text/csv', undefined, 'body.unsupportedMediaType');
   return null;
 }
 
@@ -89,6 +93,6 @@ export function publicRoute<P = Record<string, string>>(handler: (req: Request, 
 /** Route handler of the public API (see lib/public-api.ts). */
 export function publicApiRoute(req: Request): Response {
   const url = new URL(req.url);
-  const answer = publicApi(url.pathname, url.searchParams) ?? { status: 404, body: { error: 'Not found' } };
+  const answer = publicApi(url.pathname, url.searchParams) ?? { status: 404, body: { error: 'Not found', code: 'common.notFound' } };
   return NextResponse.json(answer.body, { status: answer.status });
 }

@@ -11,10 +11,12 @@ import enEqa from './en/eqa.json';
 import zhEqa from './zh/eqa.json';
 import enRecognition from './en/recognition.json';
 import zhRecognition from './zh/recognition.json';
+import enErrors from './en/errors.json';
+import zhErrors from './zh/errors.json';
 
 export const MESSAGES = {
-  en: { common: enCommon, admin: enAdmin, iqc: enIqc, eqa: enEqa, recognition: enRecognition },
-  zh: { common: zhCommon, admin: zhAdmin, iqc: zhIqc, eqa: zhEqa, recognition: zhRecognition },
+  en: { common: enCommon, admin: enAdmin, iqc: enIqc, eqa: enEqa, recognition: enRecognition, errors: enErrors },
+  zh: { common: zhCommon, admin: zhAdmin, iqc: zhIqc, eqa: zhEqa, recognition: zhRecognition, errors: zhErrors },
 } satisfies Record<Locale, Record<string, unknown>>;
 
 export function messagesFor(locale: Locale) {
