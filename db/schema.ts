@@ -162,7 +162,7 @@ export const users = sqliteTable(
     sessionVersion: integer('session_version').notNull().default(0),
     passwordChangedAt: integer('password_changed_at'),
   },
-  (t) => [uniqueIndex('users_email_uq').on(t.email), index('users_lab_idx').on(t.labId), index('users_region_idx').on(t.regionId)],
+  (t) => [uniqueIndex('users_email_uq').on(t.email), index('users_lab_idx').on(t.labId), index('users_region_idx').on(t.regionId), index('users_role_name_idx').on(t.role, t.name)],
 );
 
 /** Failed sign-ins counted per key (an account, an unknown email's hash, or a client address) in a
@@ -434,6 +434,46 @@ export const iqcViolations = sqliteTable(
   (t) => [index('iqc_violations_run_idx').on(t.runId), index('iqc_violations_lab_time_idx').on(t.labId, t.measuredAt)],
 );
 
+/** Daily IQC figures of a series (lab × analyte × instrument × day; the day in UTC+8, as
+ * lib/calendar): runs started that day, how many were rejected, and the current, not excluded
+ * results and their distinct levels. Derived from iqc_runs/iqc_results, never written by hand:
+ * lib/services/iqc/daily.ts recomputes the touched days of a series in the same transaction as
+ * every ingest, correction, exclusion and re-evaluation. Dashboards and overviews read these. */
+export const iqcDailySeries = sqliteTable(
+  'iqc_daily_series',
+  {
+    labId: integer('lab_id').notNull(),
+    analyteId: integer('analyte_id').notNull(),
+    instrument: text('instrument').notNull(),
+    day: text('day').notNull(),
+    runs: integer('runs').notNull(),
+    rejectedRuns: integer('rejected_runs').notNull(),
+    results: integer('results').notNull(),
+    levels: integer('levels').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.labId, t.analyteId, t.instrument, t.day] }), index('iqc_daily_series_lab_day_idx').on(t.labId, t.day)],
+);
+
+/** Daily figures of a control lot (one instrument × lot number × level): current, not excluded
+ * results, and the in-control ones among them (runs not rejected) as n, mean and the sum of squared
+ * deviations from that mean, which combine exactly over days into a window's n, mean, SD and CV
+ * (lib/stats/moments.ts). Kept with {@link iqcDailySeries}. */
+export const iqcDailyLots = sqliteTable(
+  'iqc_daily_lots',
+  {
+    controlLotId: integer('control_lot_id').notNull(),
+    day: text('day').notNull(),
+    labId: integer('lab_id').notNull(),
+    analyteId: integer('analyte_id').notNull(),
+    level: text('level').notNull(),
+    results: integer('results').notNull(),
+    n: integer('n').notNull(),
+    mean: real('mean'),
+    sumSqDev: real('sum_sq_dev'),
+  },
+  (t) => [primaryKey({ columns: [t.controlLotId, t.day] }), index('iqc_daily_lots_lab_day_idx').on(t.labId, t.day)],
+);
+
 export const correctiveActions = sqliteTable(
   'corrective_actions',
   {
@@ -451,7 +491,7 @@ export const correctiveActions = sqliteTable(
     resolvedBy: integer('resolved_by').references(() => users.id),
     resolvedAt: integer('resolved_at'),
   },
-  (t) => [uniqueIndex('corrective_actions_run_uq').on(t.runId), index('corrective_actions_lab_status_idx').on(t.labId, t.status, t.openedAt)],
+  (t) => [uniqueIndex('corrective_actions_run_uq').on(t.runId), index('corrective_actions_lab_status_idx').on(t.labId, t.status, t.openedAt), index('corrective_actions_lab_opened_idx').on(t.labId, t.openedAt)],
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -530,7 +570,7 @@ export const eqaRounds = sqliteTable(
     createdBy: integer('created_by').references(() => users.id),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('eqa_rounds_code_uq').on(t.code), index('eqa_rounds_scheme_idx').on(t.schemeId, t.closesAt)],
+  (t) => [uniqueIndex('eqa_rounds_code_uq').on(t.code), index('eqa_rounds_scheme_idx').on(t.schemeId, t.closesAt), index('eqa_rounds_closes_idx').on(t.closesAt)],
 );
 
 export const eqaSamples = sqliteTable(
@@ -759,7 +799,13 @@ export const eligibilityResults = sqliteTable(
     criteria: text('criteria', { mode: 'json' }).notNull(),
     computedAt: integer('computed_at').notNull(),
   },
-  (t) => [uniqueIndex('eligibility_results_uq').on(t.labId, t.analyteId), index('eligibility_results_eligible_idx').on(t.eligible, t.labId)],
+  (t) => [
+    uniqueIndex('eligibility_results_uq').on(t.labId, t.analyteId),
+    index('eligibility_results_eligible_idx').on(t.eligible, t.labId),
+    // the recognition queue sorted by test, or by when the verdict was computed
+    index('eligibility_results_analyte_idx').on(t.analyteId, t.eligible, t.labId),
+    index('eligibility_results_computed_idx').on(t.eligible, t.computedAt),
+  ],
 );
 
 /** A certification of lab × analyte within a region (the scope of its HR mark). Status changes are

@@ -7,6 +7,9 @@ import { queueToApprove, queueToReview, type CriterionLine } from '@/db/queries/
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { REJECT_HOLD_DAYS } from './decisions';
+import { scopeOf } from '@/lib/auth/scope';
+import { pageQueueToApprove, pageQueueToReview, type QueueSort } from '@/db/queries/recognition-queue';
+import type { PageRequest } from '@/db/queries/paging';
 
 export interface QueueInput {
   cityCode?: string;
@@ -19,16 +22,47 @@ export function recognitionQueue(db: DB, actor: Actor, input: QueueInput = {}, o
   const region = actor.regionId ? findRegionById(db, actor.regionId) : undefined;
   if (!region) throw AppError.forbidden('A regulator account needs a region');
   const now = opts.now ?? Date.now();
-  const f = { withinPath: region.path, ...input, rejectHoldSince: now - REJECT_HOLD_DAYS * 24 * 3600 * 1000 };
+  const scope = scopeOf(actor);
+  const f = { scope, ...input, rejectHoldSince: now - REJECT_HOLD_DAYS * 24 * 3600 * 1000 };
   const criteria = (c: unknown) => (c ?? []) as CriterionLine[];
   return {
     region,
-    cities: labRegionsWithin(db, region.path),
+    cities: labRegionsWithin(db, scope),
     toApprove: queueToApprove(db, f).map((r) => ({ ...r, criteria: criteria(r.criteria) })),
     toReview: queueToReview(db, f).map((r) => ({
       ...r,
       criteria: criteria(r.criteria),
       why: r.flagged ? ('flagged' as const) : r.status === 'suspended' ? ('eligibleAgain' as const) : ('notEligible' as const),
     })),
+  };
+}
+
+/** The queue one page at a time (the page's lists): each list paged, sorted and filtered in SQL
+ * within the actor's data scope. */
+export function recognitionQueuePage(
+  db: DB,
+  actor: Actor,
+  input: QueueInput,
+  pages: { approve: PageRequest<QueueSort>; review: PageRequest<QueueSort> },
+  opts: { now?: number } = {},
+) {
+  if (!can(actor, 'certification.decide')) throw AppError.forbidden('Only a regulator reviews recognition');
+  const region = actor.regionId ? findRegionById(db, actor.regionId) : undefined;
+  if (!region) throw AppError.forbidden('A regulator account needs a region');
+  const now = opts.now ?? Date.now();
+  const scope = scopeOf(actor);
+  const f = { ...input, rejectHoldSince: now - REJECT_HOLD_DAYS * 24 * 3600 * 1000 };
+  const review = pageQueueToReview(db, scope, f, pages.review);
+  return {
+    region,
+    cities: labRegionsWithin(db, scope),
+    toApprove: pageQueueToApprove(db, scope, f, pages.approve),
+    toReview: {
+      total: review.total,
+      rows: review.rows.map((r) => ({
+        ...r,
+        why: r.flagged ? ('flagged' as const) : r.status === 'suspended' ? ('eligibleAgain' as const) : ('notEligible' as const),
+      })),
+    },
   };
 }

@@ -3,10 +3,12 @@ import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { listAnalytes } from '@/db/queries/analytes';
-import { listLabs } from '@/db/queries/labs';
-import { recognitionQueue } from '@/lib/services/recognition/queue';
+import { findLabByCode } from '@/db/queries/labs';
+import { QUEUE_SORTS } from '@/db/queries/recognition-queue';
+import { recognitionQueuePage } from '@/lib/services/recognition/queue';
 import { PageHeader } from '@/app/_components/page-header';
-import { EmptyState } from '@/app/_components/empty-state';
+import { DataTable, readPage, type Column, type SearchParams } from '@/app/_components/data-table';
+import { localName, localText } from '@/app/_components/local-name';
 import { CriteriaList } from '@/app/_components/recognition/criteria-list';
 import { DecisionForm, RecomputeButton } from './decision-form';
 
@@ -17,28 +19,104 @@ export async function generateMetadata() {
   return { title: t('title') };
 }
 
-type Search = { city?: string; lab?: string; analyte?: string };
+type Queue = ReturnType<typeof recognitionQueuePage>;
+type ApproveRow = Queue['toApprove']['rows'][number];
+type ReviewRow = Queue['toReview']['rows'][number];
 
-/** The regulator's queue: eligible pairs to approve, certified pairs to review (flagged first). */
-export default async function RecognitionQueuePage({ searchParams }: { searchParams: Promise<Search> }) {
+/** The regulator's queue: eligible pairs to approve, certified pairs to review (flagged first),
+ * each list paged, sorted and filtered on the server (a province holds hundreds of thousands). */
+export default async function RecognitionQueuePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const actor = await requirePage('certification.decide');
   const sp = await searchParams;
+  const one = (k: string) => (typeof sp[k] === 'string' ? (sp[k] as string) : '');
   const t = await getTranslations('recognition');
-  const zh = (await getLocale()) === 'zh';
+  const locale = await getLocale();
   const db = getDb();
   const analytes = listAnalytes(db, { activeOnly: true });
-  const labs = listLabs(db, { withinPath: actor.regionPath, activeOnly: true, limit: 2000 });
-  const labId = labs.find((l) => l.code === sp.lab)?.id;
-  const analyteId = analytes.find((a) => a.code === sp.analyte)?.id;
-  const q = recognitionQueue(db, actor, { cityCode: sp.city || undefined, labId, analyteId });
-  const name = (r: { analyteNameZh: string; analyteNameEn: string }) => (zh ? r.analyteNameZh : r.analyteNameEn);
-  const city = (r: { regionName: string; regionNameEn: string }) => (zh ? r.regionName : r.regionNameEn);
+  const labId = one('lab') ? (findLabByCode(db, one('lab'))?.lab.id ?? -1) : undefined;
+  const analyteId = analytes.find((a) => a.code === one('analyte'))?.id;
+  const q = one('q').slice(0, 100);
+  const approve = { ...readPage(sp, { sorts: QUEUE_SORTS, sort: 'city', prefix: 'a' }), q };
+  const review = { ...readPage(sp, { sorts: QUEUE_SORTS, sort: 'city', prefix: 'r' }), q };
+  const queue = recognitionQueuePage(db, actor, { cityCode: one('city') || undefined, labId, analyteId }, { approve, review });
+  const city = (r: { regionName: string; regionNameEn: string }) => localText(locale, r.regionName, r.regionNameEn);
+  const analyte = (r: { analyteCode: string; analyteNameZh: string; analyteNameEn: string }) => `${r.analyteCode} · ${localText(locale, r.analyteNameZh, r.analyteNameEn)}`;
+  const select = (r: { labId: number; analyteId: number; labCode: string; analyteCode: string }) => (
+    <input type="checkbox" name="pairs" value={`${r.labId}:${r.analyteId}`} aria-label={t('queue.selectPair', { lab: r.labCode, analyte: r.analyteCode })} />
+  );
+  const criteria = (r: { eligible: boolean | null; criteria: ApproveRow['criteria'] }) => (
+    <details>
+      <summary className="cursor-pointer text-sm">{r.eligible ? t('common.eligible') : t('common.notEligible')}</summary>
+      <CriteriaList lines={r.criteria} links={false} />
+    </details>
+  );
+
+  const reviewColumns: Column<ReviewRow>[] = [
+    { key: 'select', header: t('queue.select'), cell: select },
+    {
+      key: 'lab',
+      header: t('common.lab'),
+      sort: 'lab',
+      cell: (r) => (
+        <>
+          <Link href={`/certificates/${encodeURIComponent(r.labCode)}`} className="text-brand-700 underline">
+            {r.labCode}
+          </Link>
+          <div className="text-xs text-slate-500">
+            {r.labName} · {city(r)}
+          </div>
+        </>
+      ),
+    },
+    { key: 'analyte', header: t('common.analyte'), sort: 'analyte', cell: analyte },
+    {
+      key: 'status',
+      header: t('common.status'),
+      className: 'space-x-1',
+      cell: (r) => (
+        <>
+          <span className={r.status === 'active' ? 'badge-green' : 'badge-amber'}>{t(`status.${r.status}`)}</span>
+          <span className={r.why === 'flagged' ? 'badge-red' : 'badge-slate'}>{t(`queue.why.${r.why}`)}</span>
+          {r.flagReason && <div className="mt-1 text-xs text-red-800">{r.flagReason}</div>}
+        </>
+      ),
+    },
+    {
+      key: 'mark',
+      header: t('common.mark'),
+      cell: (r) => (
+        <>
+          <span className="badge-blue">{r.mark}</span>
+          <div className="font-mono text-[10px] text-slate-500">{r.certificateNo}</div>
+        </>
+      ),
+    },
+    { key: 'validity', header: t('common.validity'), className: 'text-xs', cell: (r) => t('common.window', { from: r.validFrom, to: r.validTo }) },
+    { key: 'criteria', header: t('common.criteria'), sort: 'computed', cell: criteria },
+  ];
+  const approveColumns: Column<ApproveRow>[] = [
+    { key: 'select', header: t('queue.select'), cell: select },
+    {
+      key: 'lab',
+      header: t('common.lab'),
+      sort: 'lab',
+      cell: (r) => (
+        <>
+          {r.labCode}
+          <div className="text-xs text-slate-500">{r.labName}</div>
+        </>
+      ),
+    },
+    { key: 'city', header: t('common.city'), sort: 'city', cell: city },
+    { key: 'analyte', header: t('common.analyte'), sort: 'analyte', cell: analyte },
+    { key: 'criteria', header: t('common.criteria'), sort: 'computed', cell: criteria },
+  ];
 
   return (
     <div data-testid="recognition-queue">
       <PageHeader
         title={t('queue.title')}
-        subtitle={t('queue.subtitle', { region: zh ? q.region.name : q.region.nameEn })}
+        subtitle={t('queue.subtitle', { region: localName(locale, queue.region) })}
         actions={
           <>
             <Link href="/regulator/overview" className="btn-secondary">
@@ -54,29 +132,22 @@ export default async function RecognitionQueuePage({ searchParams }: { searchPar
           </>
         }
       />
-      <form className="card mb-6 flex flex-wrap items-end gap-3" aria-label={t('queue.filters')}>
+      <form className="card mb-6 flex flex-wrap items-end gap-3" aria-label={t('queue.filters')} role="search">
+        <div>
+          <label htmlFor="f-q" className="label">
+            {t('queue.search')}
+          </label>
+          <input id="f-q" name="q" type="search" defaultValue={q} className="input" />
+        </div>
         <div>
           <label htmlFor="f-city" className="label">
             {t('common.city')}
           </label>
-          <select id="f-city" name="city" defaultValue={sp.city ?? ''} className="input">
+          <select id="f-city" name="city" defaultValue={one('city')} className="input">
             <option value="">{t('queue.allCities')}</option>
-            {q.cities.map((c) => (
+            {queue.cities.map((c) => (
               <option key={c.code} value={c.code}>
-                {zh ? c.name : c.nameEn}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="f-lab" className="label">
-            {t('common.lab')}
-          </label>
-          <select id="f-lab" name="lab" defaultValue={sp.lab ?? ''} className="input">
-            <option value="">{t('queue.allLabs')}</option>
-            {labs.map((l) => (
-              <option key={l.code} value={l.code}>
-                {l.code} · {l.name}
+                {localName(locale, c)}
               </option>
             ))}
           </select>
@@ -85,15 +156,16 @@ export default async function RecognitionQueuePage({ searchParams }: { searchPar
           <label htmlFor="f-analyte" className="label">
             {t('common.analyte')}
           </label>
-          <select id="f-analyte" name="analyte" defaultValue={sp.analyte ?? ''} className="input">
+          <select id="f-analyte" name="analyte" defaultValue={one('analyte')} className="input">
             <option value="">{t('queue.allTests')}</option>
             {analytes.map((a) => (
               <option key={a.code} value={a.code}>
-                {a.code} · {zh ? a.nameZh : a.nameEn}
+                {a.code} · {localName(locale, a)}
               </option>
             ))}
           </select>
         </div>
+        {one('lab') && <input type="hidden" name="lab" value={one('lab')} />}
         <button type="submit" className="btn-secondary">
           {t('queue.apply')}
         </button>
@@ -101,105 +173,34 @@ export default async function RecognitionQueuePage({ searchParams }: { searchPar
 
       <DecisionForm>
         <section className="mb-8">
-          <h2 className="mb-2 text-lg font-semibold">{t('queue.toReview', { count: q.toReview.length })}</h2>
-          {q.toReview.length === 0 ? (
-            <EmptyState title={t('queue.emptyReview')} />
-          ) : (
-            <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-              <table className="table" data-testid="queue-review">
-                <thead>
-                  <tr>
-                    <th>{t('queue.select')}</th>
-                    <th>{t('common.lab')}</th>
-                    <th>{t('common.analyte')}</th>
-                    <th>{t('common.status')}</th>
-                    <th>{t('common.mark')}</th>
-                    <th>{t('common.validity')}</th>
-                    <th>{t('common.criteria')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {q.toReview.map((r) => (
-                    <tr key={r.certificationId} className={r.flagged ? 'bg-red-50' : undefined} data-testid={`review-${r.labCode}-${r.analyteCode}`}>
-                      <td>
-                        <input type="checkbox" name="pairs" value={`${r.labId}:${r.analyteId}`} aria-label={t('queue.selectPair', { lab: r.labCode, analyte: r.analyteCode })} />
-                      </td>
-                      <td>
-                        <Link href={`/certificates/${encodeURIComponent(r.labCode)}`} className="text-brand-700 underline">
-                          {r.labCode}
-                        </Link>
-                        <div className="text-xs text-slate-500">
-                          {r.labName} · {city(r)}
-                        </div>
-                      </td>
-                      <td>
-                        {r.analyteCode} · {name(r)}
-                      </td>
-                      <td className="space-x-1">
-                        <span className={r.status === 'active' ? 'badge-green' : 'badge-amber'}>{t(`status.${r.status}`)}</span>
-                        <span className={r.why === 'flagged' ? 'badge-red' : 'badge-slate'}>{t(`queue.why.${r.why}`)}</span>
-                        {r.flagReason && <div className="mt-1 text-xs text-red-800">{r.flagReason}</div>}
-                      </td>
-                      <td>
-                        <span className="badge-blue">{r.mark}</span>
-                        <div className="font-mono text-[10px] text-slate-500">{r.certificateNo}</div>
-                      </td>
-                      <td className="text-xs">{t('common.window', { from: r.validFrom, to: r.validTo })}</td>
-                      <td>
-                        <details>
-                          <summary className="cursor-pointer text-sm">{r.eligible ? t('common.eligible') : t('common.notEligible')}</summary>
-                          <CriteriaList lines={r.criteria} links={false} />
-                        </details>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <h2 className="mb-2 text-lg font-semibold">{t('queue.toReview', { count: queue.toReview.total })}</h2>
+          <DataTable
+            columns={reviewColumns}
+            rows={queue.toReview.rows}
+            total={queue.toReview.total}
+            page={review}
+            prefix="r"
+            searchParams={sp}
+            testId="queue-review"
+            empty={t('queue.emptyReview')}
+            rowKey={(r) => r.certificationId}
+            rowProps={(r) => ({ className: r.flagged ? 'bg-red-50' : undefined, 'data-testid': `review-${r.labCode}-${r.analyteCode}` })}
+          />
         </section>
         <section>
-          <h2 className="mb-2 text-lg font-semibold">{t('queue.toApprove', { count: q.toApprove.length })}</h2>
-          {q.toApprove.length === 0 ? (
-            <EmptyState title={t('queue.emptyApprove')} />
-          ) : (
-            <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-              <table className="table" data-testid="queue-approve">
-                <thead>
-                  <tr>
-                    <th>{t('queue.select')}</th>
-                    <th>{t('common.lab')}</th>
-                    <th>{t('common.city')}</th>
-                    <th>{t('common.analyte')}</th>
-                    <th>{t('common.criteria')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {q.toApprove.map((r) => (
-                    <tr key={`${r.labId}:${r.analyteId}`} data-testid={`approve-${r.labCode}-${r.analyteCode}`}>
-                      <td>
-                        <input type="checkbox" name="pairs" value={`${r.labId}:${r.analyteId}`} aria-label={t('queue.selectPair', { lab: r.labCode, analyte: r.analyteCode })} />
-                      </td>
-                      <td>
-                        {r.labCode}
-                        <div className="text-xs text-slate-500">{r.labName}</div>
-                      </td>
-                      <td>{city(r)}</td>
-                      <td>
-                        {r.analyteCode} · {name(r)}
-                      </td>
-                      <td>
-                        <details>
-                          <summary className="cursor-pointer text-sm">{t('common.eligible')}</summary>
-                          <CriteriaList lines={r.criteria} links={false} />
-                        </details>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <h2 className="mb-2 text-lg font-semibold">{t('queue.toApprove', { count: queue.toApprove.total })}</h2>
+          <DataTable
+            columns={approveColumns}
+            rows={queue.toApprove.rows}
+            total={queue.toApprove.total}
+            page={approve}
+            prefix="a"
+            searchParams={sp}
+            testId="queue-approve"
+            empty={t('queue.emptyApprove')}
+            rowKey={(r) => `${r.labId}:${r.analyteId}`}
+            rowProps={(r) => ({ 'data-testid': `approve-${r.labCode}-${r.analyteCode}` })}
+          />
         </section>
       </DecisionForm>
     </div>

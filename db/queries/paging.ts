@@ -1,0 +1,53 @@
+// One page of a list: what every paged query takes (page, size, sort key, direction, filter text)
+// and returns (the rows of the page and the total that matches). Each query names the sort keys it
+// accepts and maps them to columns that an index stands behind.
+import { asc, desc, sql, type SQL } from 'drizzle-orm';
+
+export type SortDir = 'asc' | 'desc';
+
+export interface PageRequest<S extends string = string> {
+  /** 1-based */
+  page: number;
+  size: number;
+  sort: S;
+  dir: SortDir;
+  /** free filter text ('' for none) */
+  q: string;
+}
+
+export interface Page<T> {
+  rows: T[];
+  total: number;
+}
+
+export const PAGE_SIZES = [25, 50, 100] as const;
+export const MAX_PAGE_SIZE = 200;
+
+/** A LIKE pattern that finds `q` anywhere (the wildcards in `q` escaped; use with ESCAPE '\'). */
+export function containsPattern(q: string): string {
+  return `%${q.replace(/[%_\\]/g, '\\$&')}%`;
+}
+
+/** `col LIKE %q%` over several columns, OR-ed; undefined when there is no filter text. */
+export function textFilter(q: string, cols: unknown[]): SQL | undefined {
+  const t = q.trim();
+  if (!t) return undefined;
+  const p = containsPattern(t);
+  return sql`(${sql.join(
+    cols.map((c) => sql`${c} LIKE ${p} ESCAPE '\\'`),
+    sql` OR `,
+  )})`;
+}
+
+/** ORDER BY for a sort key: its columns in the requested direction (ties broken by the later columns). */
+export function orderFor<S extends string>(sorts: Record<S, unknown[]>, req: Pick<PageRequest<S>, 'sort' | 'dir'>): SQL[] {
+  const cols = sorts[req.sort] ?? Object.values<unknown[]>(sorts)[0];
+  return cols.map((c) => (req.dir === 'desc' ? desc(c as never) : asc(c as never)));
+}
+
+/** LIMIT and OFFSET of a page (size capped). */
+export function limitOffset(req: Pick<PageRequest, 'page' | 'size'>): { limit: number; offset: number } {
+  const size = Math.min(Math.max(1, Math.floor(req.size) || 50), MAX_PAGE_SIZE);
+  const page = Math.max(1, Math.floor(req.page) || 1);
+  return { limit: size, offset: (page - 1) * size };
+}

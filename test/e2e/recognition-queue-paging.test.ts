@@ -1,0 +1,97 @@
+// The regulator's recognition queue at provincial scale: 20,000 eligible pairs (written straight into
+// the e2e database through db/ functions) are paged, sorted and filtered on the server; the page never
+// renders more than one page of rows.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openDatabase, type DB } from '@/db/client';
+import { findLabByCode, insertLab } from '@/db/queries/labs';
+import { listAnalytes } from '@/db/queries/analytes';
+import { upsertEligibility } from '@/db/queries/recognition';
+import { openBrowser, signIn } from './browser';
+
+const baseUrl = inject('baseUrl');
+const databasePath = inject('databasePath');
+
+const PAIRS = 20_000;
+const PREFIX = 'QPG-';
+
+describe('recognition queue: 20,000 eligible pairs page, sort and filter on the server', () => {
+  let browser: Awaited<ReturnType<typeof openBrowser>>;
+  let context: BrowserContext;
+  let page: Page;
+  let db: DB;
+  /** the generated pairs in the queue's default order (one city: lab code, then test code) */
+  const pairs: { lab: string; analyte: string }[] = [];
+  let labIds: number[] = [];
+
+  beforeAll(async () => {
+    db = openDatabase(databasePath);
+    const regionId = findLabByCode(db, 'GZ-001')!.lab.regionId;
+    const tests = listAnalytes(db, { activeOnly: true }).slice(0, 10);
+    const labCount = Math.ceil(PAIRS / tests.length);
+    const now = Date.now();
+    db.transaction((tx) => {
+      for (let i = 1; i <= labCount; i++) {
+        const code = `${PREFIX}${String(i).padStart(5, '0')}`;
+        const lab = insertLab(tx, { code, name: `分页测试实验室 ${i}`, nameEn: `Paging lab ${i}`, level: 'secondary', regionId, address: null }, now);
+        labIds.push(lab.id);
+        const rows = tests.slice(0, Math.min(tests.length, PAIRS - pairs.length)).map((a) => ({ labId: lab.id, analyteId: a.id, policyId: null, eligible: true, criteria: [], computedAt: now }));
+        upsertEligibility(tx, rows);
+        for (const a of tests.slice(0, rows.length)) pairs.push({ lab: code, analyte: a.code });
+      }
+    });
+    pairs.sort((x, y) => (x.lab === y.lab ? (x.analyte < y.analyte ? -1 : 1) : x.lab < y.lab ? -1 : 1));
+    browser = await openBrowser();
+    context = browser.context;
+    page = await context.newPage();
+    await signIn(page, baseUrl, 'regulator.gd@demo.labqc');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (db && labIds.length) {
+      const ids = labIds.join(',');
+      db.$client.exec(`DELETE FROM eligibility_results WHERE lab_id IN (${ids}); DELETE FROM laboratories WHERE id IN (${ids});`);
+    }
+    db?.$client.close();
+  });
+
+  const approveRows = () => page.getByTestId('queue-approve').locator('tbody tr');
+  const firstApprove = async () => (await approveRows().first().getAttribute('data-testid'))!;
+
+  it('shows the first page of 50 with the count of all 20,000 matching pairs', async () => {
+    await page.goto(`${baseUrl}/regulator/recognition?q=${PREFIX}`);
+    await expect.poll(() => approveRows().count()).toBe(50);
+    await expect.poll(() => page.getByTestId('queue-approve-count').textContent()).toMatch(/1–50 of 20,000/);
+    expect(await firstApprove()).toBe(`approve-${pairs[0].lab}-${pairs[0].analyte}`);
+  });
+
+  it('pages: Next shows pairs 51 to 100', async () => {
+    await Promise.all([page.waitForURL(/a_page=2/), page.getByTestId('queue-approve-pager').getByRole('link', { name: 'Next' }).click()]);
+    await expect.poll(() => page.getByTestId('queue-approve-count').textContent()).toMatch(/51–100 of 20,000/);
+    expect(await firstApprove()).toBe(`approve-${pairs[50].lab}-${pairs[50].analyte}`);
+    expect(await approveRows().count()).toBe(50);
+  });
+
+  it('sorts: the laboratory column twice puts the last lab first, back on page 1', async () => {
+    const header = page.getByTestId('queue-approve').locator('th a[data-sort=lab]');
+    await Promise.all([page.waitForURL(/a_sort=lab&a_dir=asc/), header.click()]);
+    await Promise.all([page.waitForURL(/a_dir=desc/), page.getByTestId('queue-approve').locator('th a[data-sort=lab]').click()]);
+    expect(page.url()).not.toMatch(/a_page=/);
+    const last = pairs[pairs.length - 1];
+    // descending by lab code, then by test code descending within the lab
+    expect(await firstApprove()).toBe(`approve-${last.lab}-${last.analyte}`);
+    await expect.poll(() => page.getByTestId('queue-approve-count').textContent()).toMatch(/1–50 of 20,000/);
+  });
+
+  it('filters: one lab code leaves that lab’s pairs only', async () => {
+    const lab = pairs[1234].lab;
+    await page.fill('#f-q', lab);
+    await Promise.all([page.waitForURL(new RegExp(`q=${lab}`)), page.getByRole('button', { name: 'Apply' }).first().click()]);
+    const expected = pairs.filter((p) => p.lab === lab).map((p) => `approve-${p.lab}-${p.analyte}`);
+    await expect.poll(() => approveRows().count()).toBe(expected.length);
+    const shown = await approveRows().evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')));
+    expect(new Set(shown)).toEqual(new Set(expected));
+    await expect.poll(() => page.getByTestId('queue-approve-count').textContent()).toMatch(new RegExp(`1–${expected.length} of ${expected.length}$`));
+  });
+});
