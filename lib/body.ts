@@ -1,22 +1,30 @@
 // Reading a request body with a size cap enforced while it streams: a declared Content-Length over
 // the cap is refused before anything is read, and a chunked (or lying) body is refused as soon as
 // the bytes received pass the cap, so memory never holds more than the cap plus one chunk.
+//
+// After a refusal the rest of the body is read and thrown away (up to DISCARD_BUDGET_BYTES, then the
+// connection is dropped): cancelling the stream at once would make the framework destroy the socket
+// before the 413 is written (Next's request stream has no backpressure and tears the connection down
+// on cancel), and leaving it unread would let the framework queue the rest in memory.
 import { AppError } from './errors';
+
+/** How much of a refused body is read and discarded so the client receives the 413. */
+export const DISCARD_BUDGET_BYTES = 64 * 1024 * 1024;
 
 /** The AppError (413) of a body over `maxBytes`. */
 export function bodyTooLarge(maxBytes: number): AppError {
-  return new AppError('too_large', `The body is larger than ${Math.round((maxBytes / 1024 / 1024) * 10) / 10} MB`);
+  return new AppError('body.tooLarge', { mb: Math.round((maxBytes / 1024 / 1024) * 10) / 10 });
 }
 
 /** The request body as UTF-8 text, at most `maxBytes` bytes; throws AppError 'too_large' (413). */
 export async function readBodyCapped(req: Request, maxBytes: number): Promise<string> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) {
-    await req.body?.cancel().catch(() => {});
-    throw bodyTooLarge(maxBytes);
-  }
   if (!req.body) return '';
   const reader = req.body.getReader();
+  if (declared > maxBytes) {
+    discardRest(reader);
+    throw bodyTooLarge(maxBytes);
+  }
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -24,10 +32,28 @@ export async function readBodyCapped(req: Request, maxBytes: number): Promise<st
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
+      chunks.length = 0;
+      discardRest(reader);
       throw bodyTooLarge(maxBytes);
     }
     chunks.push(value);
   }
   return Buffer.concat(chunks, total).toString('utf8');
+}
+
+/** After the refusal has been delivered: read and drop the rest, within DISCARD_BUDGET_BYTES. */
+function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): void {
+  setImmediate(async () => {
+    let discarded = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        discarded += value.byteLength;
+        if (discarded > DISCARD_BUDGET_BYTES) return void (await reader.cancel());
+      }
+    } catch {
+      // the client went away
+    }
+  });
 }

@@ -84,3 +84,30 @@ export function refuseUnboundedBody(req: http.IncomingMessage, res: http.ServerR
   res.end(body);
   return true;
 }
+
+/** How long a connection stays open after an answer sent before its request body had arrived. */
+export const LINGER_MS = 2_000;
+
+/**
+ * An answer sent before the request body has fully arrived (413 at the cap, 401, 403) must reach
+ * the client. When the client asked for `Connection: close`, Node closes the socket right after the
+ * answer, and closing a socket that still has unread incoming data makes the kernel reset the
+ * connection, which can discard the answer before the client reads it (the client sees EPIPE or
+ * ECONNRESET instead of 413). So such an answer keeps the connection open, the rest of the body is
+ * drained meanwhile (lib/body.ts), and the connection is closed LINGER_MS later at the latest.
+ */
+export function lingerAfterEarlyAnswer(req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (!req.headers['transfer-encoding'] && !(Number(req.headers['content-length']) > 0)) return;
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: http.ServerResponse, ...args: Parameters<typeof writeHead>) {
+    if (!req.complete) {
+      res.shouldKeepAlive = true;
+      res.once('finish', () => {
+        if (req.complete) return;
+        const timer = setTimeout(() => req.complete || req.socket.destroy(), LINGER_MS);
+        req.socket.once('close', () => clearTimeout(timer));
+      });
+    }
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
+}

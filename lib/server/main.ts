@@ -7,7 +7,7 @@ import http from 'node:http';
 import next from 'next';
 import { publicApi } from '@/lib/public-api';
 import { authSecret } from '@/lib/auth/secret';
-import { applyServerLimits, CONNECTIONS_CHECK_INTERVAL_MS, refuseMalformed, refuseUnboundedBody } from '@/lib/server/limits';
+import { applyServerLimits, CONNECTIONS_CHECK_INTERVAL_MS, lingerAfterEarlyAnswer, refuseMalformed, refuseUnboundedBody } from '@/lib/server/limits';
 import { databasePath } from '@/db/client';
 import { claimDatabase } from '@/db/backup';
 import { clientOf, parseTrustedProxies } from '@/lib/auth/client-address';
@@ -56,6 +56,7 @@ await app.prepare();
 const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS }, (req, res) => {
   stampClient(req, res);
   if (refuseMalformed(req, res) || refuseUnboundedBody(req, res)) return;
+  lingerAfterEarlyAnswer(req, res);
   if (!fastPath(req, res)) void handle(req, res);
 });
 applyServerLimits(server);

