@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
-import { findRegionByCode } from '@/db/queries/regions';
+import { ownRegion } from '@/lib/services/read/places';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { readAuditLog } from '@/lib/services/audit';
@@ -21,7 +21,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const tc = await getTranslations('common');
   const format = await getFormatter();
   const log = readAuditLog(getDb(), actor, sp);
-  const region = actor.regionCode ? findRegionByCode(getDb(), actor.regionCode) : undefined;
+  const region = ownRegion(getDb(), actor);
   const regionLabel = region ? `${(await getLocale()) === 'zh' ? region.name : region.nameEn} (${region.code})` : (actor.regionCode ?? '');
   const actionName = (a: string) => (t.has(`actionNames.${a.replace(/\./g, '_')}`) ? t(`actionNames.${a.replace(/\./g, '_')}` as 'actionNames.lab_create') : a);
   const entityName = (e: string) => (t.has(`entityTypes.${e}`) ? t(`entityTypes.${e}` as 'entityTypes.lab') : e);

@@ -3,8 +3,8 @@ import { AuthError } from 'next-auth';
 import { redirect } from 'next/navigation';
 import { PASSWORD_PAGE, RateLimitedSignIn, signIn, signOut } from '@/lib/auth';
 import { safeNextPath } from '@/lib/auth/redirect';
+import { signedInAccount } from '@/lib/auth/resolve';
 import { getDb } from '@/db/client';
-import { findActorRowByEmail } from '@/db/queries/actors';
 import { HOME_BY_ROLE } from '@/lib/navigation';
 import { publicOrigin } from '@/lib/origin';
 
@@ -25,7 +25,7 @@ export async function signInAction(_prev: SignInState, form: FormData): Promise<
   }
   // straight to the page asked for (same origin only), or to the role's landing page
   const next = safeNextPath(form.get('next'), publicOrigin());
-  const row = findActorRowByEmail(getDb(), email.trim().toLowerCase());
+  const row = signedInAccount(getDb(), email);
   const home = row ? HOME_BY_ROLE[row.role] : '/';
   const target = next && next !== '/' ? next : home;
   if (row?.mustChangePassword) redirect(`${PASSWORD_PAGE}?next=${encodeURIComponent(target)}`);

@@ -2,11 +2,13 @@
 // region subtree, and entries about regions of it that name no lab.
 import { and, desc, eq, inArray, isNull, like, or, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
+import type { DataScope } from '@/lib/auth/scope';
+import { scopeWhere } from './scope';
 import { auditLog, laboratories, regions } from '../schema';
 
 export interface AuditPageFilter {
-  /** jurisdiction root path; null = everything (admin) */
-  withinPath: string | null;
+  /** the reader's scope: all (admin), a region subtree (regulator), one lab, or none */
+  scope: DataScope;
   action?: string;
   /** entries whose action starts with this prefix (e.g. `lab.`) */
   actionPrefix?: string;
@@ -16,14 +18,16 @@ export interface AuditPageFilter {
 
 export function listAuditPage(db: Conn, f: AuditPageFilter) {
   const conds: (SQL | undefined)[] = [];
-  if (f.withinPath) {
+  if (f.scope.kind === 'region') {
     const labIds = db
       .select({ id: laboratories.id })
       .from(laboratories)
       .innerJoin(regions, eq(regions.id, laboratories.regionId))
-      .where(like(regions.path, `${f.withinPath}%`));
-    const regionIds = db.select({ id: regions.id }).from(regions).where(like(regions.path, `${f.withinPath}%`));
+      .where(scopeWhere(f.scope, laboratories.id, regions.path));
+    const regionIds = db.select({ id: regions.id }).from(regions).where(scopeWhere(f.scope, null, regions.path));
     conds.push(or(inArray(auditLog.labId, labIds), and(isNull(auditLog.labId), inArray(auditLog.regionId, regionIds))));
+  } else {
+    conds.push(scopeWhere(f.scope, auditLog.labId, null));
   }
   if (f.action) conds.push(eq(auditLog.action, f.action));
   else if (f.actionPrefix) conds.push(like(auditLog.action, `${f.actionPrefix.replace(/[%_]/g, '')}%`));

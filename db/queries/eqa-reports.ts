@@ -1,7 +1,9 @@
 // Report reads of an evaluated EQA round. Each takes the scope (one lab, or a region subtree) and
 // puts it into SQL, so a report can never include labs the caller may not see.
-import { and, asc, eq, like, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
+import type { DataScope } from '@/lib/auth/scope';
+import { scopeWhere } from './scope';
 import {
   analytes,
   eqaAnalyteScores,
@@ -15,20 +17,13 @@ import {
   regions,
 } from '../schema';
 
-/** One lab (labId), the labs of a region subtree (withinPath), or every lab (neither). */
-export interface LabScopeFilter {
-  labId?: number;
-  withinPath?: string | null;
-}
-
-function labCondition(f: LabScopeFilter, labIdColumn: typeof eqaResultEvaluations.labId | typeof eqaAnalyteScores.labId): SQL | undefined {
-  if (f.labId !== undefined) return eq(labIdColumn, f.labId);
-  if (f.withinPath) return like(regions.path, `${f.withinPath}%`);
-  return undefined;
+/** The labs whose rows are read: a DataScope (one lab, a region subtree, all or none) in SQL. */
+function labCondition(scope: DataScope, labIdColumn: typeof eqaResultEvaluations.labId | typeof eqaAnalyteScores.labId): SQL {
+  return scopeWhere(scope, labIdColumn, regions.path);
 }
 
 /** Graded results of an evaluation with their assigned value, peer group and lab. */
-export function evaluationResults(db: Conn, evaluationId: number, f: LabScopeFilter) {
+export function evaluationResults(db: Conn, evaluationId: number, scope: DataScope) {
   return db
     .select({
       labId: eqaResultEvaluations.labId,
@@ -68,13 +63,13 @@ export function evaluationResults(db: Conn, evaluationId: number, f: LabScopeFil
     .innerJoin(laboratories, eq(laboratories.id, eqaResultEvaluations.labId))
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
     .leftJoin(eqaSubmissions, eq(eqaSubmissions.id, eqaResultEvaluations.submissionId))
-    .where(and(eq(eqaResultEvaluations.evaluationId, evaluationId), labCondition(f, eqaResultEvaluations.labId)))
+    .where(and(eq(eqaResultEvaluations.evaluationId, evaluationId), labCondition(scope, eqaResultEvaluations.labId)))
     .orderBy(asc(laboratories.code), asc(analytes.code), asc(eqaSamples.ordinal))
     .all();
 }
 
 /** Analyte scores of an evaluation (one per lab × analyte) with lab and analyte codes. */
-export function evaluationScores(db: Conn, evaluationId: number, f: LabScopeFilter) {
+export function evaluationScores(db: Conn, evaluationId: number, scope: DataScope) {
   return db
     .select({
       labId: eqaAnalyteScores.labId,
@@ -94,7 +89,7 @@ export function evaluationScores(db: Conn, evaluationId: number, f: LabScopeFilt
     .innerJoin(analytes, eq(analytes.id, eqaAnalyteScores.analyteId))
     .innerJoin(laboratories, eq(laboratories.id, eqaAnalyteScores.labId))
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
-    .where(and(eq(eqaAnalyteScores.evaluationId, evaluationId), labCondition(f, eqaAnalyteScores.labId)))
+    .where(and(eq(eqaAnalyteScores.evaluationId, evaluationId), labCondition(scope, eqaAnalyteScores.labId)))
     .orderBy(asc(laboratories.code), asc(analytes.code))
     .all();
 }
@@ -198,11 +193,11 @@ export function labScoreHistory(db: Conn, labId: number, schemeId: number, opts:
 }
 
 /** Distribution of |z| classes and z bins of an evaluation, within a scope: [bin, count]. */
-export function zBins(db: Conn, evaluationId: number, withinPath: string | null) {
+export function zBins(db: Conn, evaluationId: number, scope: DataScope) {
   return db.all<{ bin: number; n: number }>(
     sql`select max(-4, min(4, cast(r.z + 1000 as integer) - 1000)) as bin, count(*) as n
           from eqa_result_evaluations r join laboratories l on l.id = r.lab_id join regions g on g.id = l.region_id
-         where r.evaluation_id = ${evaluationId} and r.z is not null and g.path like ${`${withinPath ?? '/'}%`}
+         where r.evaluation_id = ${evaluationId} and r.z is not null and ${scopeWhere(scope, sql`l.id`, sql`g.path`)}
          group by bin order by bin`,
   );
 }
@@ -211,20 +206,20 @@ export function zBins(db: Conn, evaluationId: number, withinPath: string | null)
  * Verdict changes between two evaluations of a round for the labs of a region subtree only (the
  * re-evaluation diff as a city regulator may see it): count and the first `limit` items.
  */
-export function scopedVerdictChanges(db: Conn, previousId: number, currentId: number, withinPath: string, limit: number) {
+export function scopedVerdictChanges(db: Conn, previousId: number, currentId: number, scope: DataScope, limit: number) {
   type Row = { lab: string; analyte: string; bv: string | null; bs: number | null; av: string | null; as_: number | null };
   const rows = db.all<Row>(sql`
     select l.code as lab, a.code as analyte, p.verdict as bv, p.score as bs, c.verdict as av, c.score as as_
       from eqa_analyte_scores c
       join laboratories l on l.id = c.lab_id join regions g on g.id = l.region_id join analytes a on a.id = c.analyte_id
       left join eqa_analyte_scores p on p.evaluation_id = ${previousId} and p.lab_id = c.lab_id and p.analyte_id = c.analyte_id
-     where c.evaluation_id = ${currentId} and g.path like ${`${withinPath}%`}
+     where c.evaluation_id = ${currentId} and ${scopeWhere(scope, sql`l.id`, sql`g.path`)}
        and (p.id is null or p.verdict <> c.verdict or round(p.score, 9) <> round(c.score, 9))
     union all
     select l.code, a.code, p.verdict, p.score, null, null
       from eqa_analyte_scores p
       join laboratories l on l.id = p.lab_id join regions g on g.id = l.region_id join analytes a on a.id = p.analyte_id
-     where p.evaluation_id = ${previousId} and g.path like ${`${withinPath}%`}
+     where p.evaluation_id = ${previousId} and ${scopeWhere(scope, sql`l.id`, sql`g.path`)}
        and not exists (select 1 from eqa_analyte_scores c where c.evaluation_id = ${currentId} and c.lab_id = p.lab_id and c.analyte_id = p.analyte_id)
      order by 1, 2`);
   return {
@@ -239,13 +234,13 @@ export function scopedVerdictChanges(db: Conn, previousId: number, currentId: nu
 }
 
 /** Results of an evaluation that were not evaluated, per sample × analyte × reason, within a scope. */
-export function notEvaluatedSamples(db: Conn, evaluationId: number, withinPath: string | null) {
+export function notEvaluatedSamples(db: Conn, evaluationId: number, scope: DataScope) {
   return db.all<{ sample: string; analyte: string; reason: string | null; n: number | null; results: number }>(sql`
     select s.code as sample, a.code as analyte, r.reason as reason, max(r.reason_n) as n, count(*) as results
       from eqa_result_evaluations r
       join eqa_samples s on s.id = r.sample_id join analytes a on a.id = r.analyte_id
       join laboratories l on l.id = r.lab_id join regions g on g.id = l.region_id
-     where r.evaluation_id = ${evaluationId} and r.acceptable is null and g.path like ${`${withinPath ?? '/'}%`}
+     where r.evaluation_id = ${evaluationId} and r.acceptable is null and ${scopeWhere(scope, sql`l.id`, sql`g.path`)}
      group by s.code, a.code, r.reason
      order by a.code, s.ordinal`);
 }

@@ -18,6 +18,8 @@ import {
   regions,
 } from '../schema';
 import type { RoundStatus } from '../enums';
+import type { DataScope } from '@/lib/auth/scope';
+import { scopeWhere } from './scope';
 
 // ---------------------------------------------------------------------------------------------
 // Schemes
@@ -74,8 +76,8 @@ export function schemeAnalytes(db: Conn, schemeId: number) {
     .all();
 }
 
-/** Schemes a regulator may manage: those of regions inside `withinPath` (null = all). */
-export function listSchemes(db: Conn, f: { withinPath: string | null }) {
+/** Schemes run by a region inside the scope (a lab scope runs none). */
+export function listSchemes(db: Conn, scope: DataScope) {
   return db
     .select({
       id: eqaSchemes.id,
@@ -94,7 +96,7 @@ export function listSchemes(db: Conn, f: { withinPath: string | null }) {
     })
     .from(eqaSchemes)
     .innerJoin(regions, eq(regions.id, eqaSchemes.regionId))
-    .where(f.withinPath ? like(regions.path, `${f.withinPath}%`) : undefined)
+    .where(scope.kind === 'lab' ? sql`0` : scopeWhere(scope, null, regions.path))
     .orderBy(asc(eqaSchemes.code))
     .all();
 }
@@ -145,7 +147,7 @@ export function isEnrolled(db: Conn, schemeId: number, labId: number): boolean {
  * Laboratories that take part in a round of the scheme: enrolled before it closed (a lab enrolled
  * later is not a non-submitter of it) and not withdrawn before it opened.
  */
-export function participantLabs(db: Conn, schemeId: number, opensAt: number, closesAt: number) {
+export function participantLabs(db: Conn, schemeId: number, opensAt: number, closesAt: number, scope: DataScope = { kind: 'all' }) {
   return db
     .select({ id: laboratories.id, code: laboratories.code, name: laboratories.name, regionPath: regions.path })
     .from(eqaEnrollments)
@@ -156,6 +158,7 @@ export function participantLabs(db: Conn, schemeId: number, opensAt: number, clo
         eq(eqaEnrollments.schemeId, schemeId),
         sql`${eqaEnrollments.enrolledAt} <= ${closesAt}`,
         or(isNull(eqaEnrollments.withdrawnAt), sql`${eqaEnrollments.withdrawnAt} > ${opensAt}`),
+        scopeWhere(scope, laboratories.id, regions.path),
       ),
     )
     .orderBy(asc(laboratories.code))
@@ -211,35 +214,32 @@ export function setRoundStatus(db: Conn, roundId: number, status: RoundStatus, e
     .run();
 }
 
-export interface RoundVisibility {
-  /** every round (admin) */
-  all?: boolean;
-  /** schemes of regions inside this path, or enrolling a lab inside it (regulator) */
-  withinPath?: string | null;
-  /** schemes this lab is enrolled in; drafts hidden (lab manager) */
-  labId?: number | null;
-}
-
-function visibilityCondition(v: RoundVisibility): SQL | undefined {
-  if (v.all) return undefined;
-  if (v.withinPath) {
-    return or(
-      like(regions.path, `${v.withinPath}%`),
-      sql`exists (select 1 from eqa_enrollments e join laboratories l on l.id = e.lab_id join regions lr on lr.id = l.region_id
-                  where e.scheme_id = ${eqaSchemes.id} and lr.path like ${`${v.withinPath}%`})`,
-    );
+/**
+ * The rounds a scope sees, as SQL: all; a region subtree sees schemes of regions inside it or
+ * enrolling a lab inside it; a lab sees the non-draft rounds of schemes it is enrolled in; none nothing.
+ */
+function visibilityCondition(scope: DataScope): SQL | undefined {
+  switch (scope.kind) {
+    case 'all':
+      return undefined;
+    case 'region':
+      return or(
+        scopeWhere(scope, null, regions.path),
+        sql`exists (select 1 from eqa_enrollments e join laboratories l on l.id = e.lab_id join regions lr on lr.id = l.region_id
+                    where e.scheme_id = ${eqaSchemes.id} and ${scopeWhere(scope, sql`l.id`, sql`lr.path`)})`,
+      );
+    case 'lab':
+      return and(
+        sql`${eqaRounds.status} <> 'draft'`,
+        sql`exists (select 1 from eqa_enrollments e where e.scheme_id = ${eqaSchemes.id} and e.lab_id = ${scope.labId} and e.withdrawn_at is null)`,
+      );
+    case 'none':
+      return scopeWhere(scope, null, null);
   }
-  if (v.labId) {
-    return and(
-      sql`${eqaRounds.status} <> 'draft'`,
-      sql`exists (select 1 from eqa_enrollments e where e.scheme_id = ${eqaSchemes.id} and e.lab_id = ${v.labId} and e.withdrawn_at is null)`,
-    );
-  }
-  return sql`0`;
 }
 
 /** Rounds a caller can see, newest first, with their samples and analytes as code lists. */
-export function listVisibleRounds(db: Conn, v: RoundVisibility, f: { schemeId?: number } = {}) {
+export function listVisibleRounds(db: Conn, scope: DataScope, f: { schemeId?: number } = {}) {
   return db
     .select({
       id: eqaRounds.id,
@@ -260,7 +260,7 @@ export function listVisibleRounds(db: Conn, v: RoundVisibility, f: { schemeId?: 
     .from(eqaRounds)
     .innerJoin(eqaSchemes, eq(eqaSchemes.id, eqaRounds.schemeId))
     .innerJoin(regions, eq(regions.id, eqaSchemes.regionId))
-    .where(and(visibilityCondition(v), f.schemeId ? eq(eqaSchemes.id, f.schemeId) : undefined))
+    .where(and(visibilityCondition(scope), f.schemeId ? eq(eqaSchemes.id, f.schemeId) : undefined))
     .orderBy(desc(eqaRounds.opensAt), desc(eqaRounds.id))
     .all()
     .map(({ roundAnalytes, ...r }) => ({

@@ -1,5 +1,7 @@
 import { and, asc, eq, inArray, like, or, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
+import type { DataScope } from '@/lib/auth/scope';
+import { scopeWhere } from './scope';
 import { laboratories, regions, type Laboratory } from '../schema';
 
 /** What can() needs to decide on a lab resource: its id and its region's path. */
@@ -23,8 +25,8 @@ export function findLabByCode(db: Conn, code: string) {
 }
 
 export interface LabListFilter {
-  /** restrict to this region subtree (a regulator's jurisdiction); null = everywhere */
-  withinPath: string | null;
+  /** the labs the reader may see (scopeOf(actor)): all, a region subtree, one lab or none */
+  scope: DataScope;
   q?: string;
   regionCode?: string;
   level?: string;
@@ -35,7 +37,7 @@ export interface LabListFilter {
 
 export function listLabs(db: Conn, f: LabListFilter) {
   const conds: (SQL | undefined)[] = [];
-  if (f.withinPath) conds.push(like(regions.path, `${f.withinPath}%`));
+  conds.push(scopeWhere(f.scope, laboratories.id, regions.path));
   if (f.regionCode) conds.push(like(regions.path, `%/${f.regionCode}/%`));
   if (f.activeOnly) conds.push(eq(laboratories.active, true));
   if (f.level) conds.push(eq(laboratories.level, f.level as Laboratory['level']));
@@ -93,12 +95,12 @@ export function findLabsByCodes(db: Conn, codes: string[]) {
 }
 
 /** The cities (and other regions) labs of a jurisdiction sit in, for the list's filter. */
-export function labRegionsWithin(db: Conn, withinPath: string | null) {
+export function labRegionsWithin(db: Conn, scope: DataScope) {
   return db
     .selectDistinct({ code: regions.code, name: regions.name, nameEn: regions.nameEn, path: regions.path })
     .from(laboratories)
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
-    .where(withinPath ? like(regions.path, `${withinPath}%`) : undefined)
+    .where(scopeWhere(scope, laboratories.id, regions.path))
     .orderBy(asc(regions.path))
     .all();
 }

@@ -3,6 +3,8 @@
 // recognition services lives here; scoped reads take the jurisdiction's region path.
 import { and, asc, desc, eq, inArray, like, sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
+import type { DataScope } from '@/lib/auth/scope';
+import { scopeWhere } from './scope';
 import {
   analytes,
   certificationEvents,
@@ -135,42 +137,7 @@ export function eqaScoresForLabs(db: Conn, labIds: readonly number[]): EqaScoreR
   return out;
 }
 
-/** Per lab × analyte × day (UTC+8): how many distinct control levels have a current result. */
-export function iqcLevelDays(db: Conn, labIds: readonly number[], fromMs: number, toMs: number) {
-  const out: { labId: number; analyteId: number; day: string; levels: number }[] = [];
-  for (const ids of chunks(labIds)) {
-    pushAll(out, 
-      db.all<{ labId: number; analyteId: number; day: string; levels: number }>(sql`
-        SELECT lab_id AS labId, analyte_id AS analyteId,
-               date((measured_at + 28800000) / 1000, 'unixepoch') AS day, count(DISTINCT level) AS levels
-        FROM iqc_results
-        WHERE lab_id IN (${idList(ids)}) AND measured_at >= ${fromMs} AND measured_at < ${toMs}
-          AND current = 1 AND excluded = 0
-        GROUP BY lab_id, analyte_id, day`),
-    );
-  }
-  return out;
-}
-
-/** Current, non-excluded control values of runs that were not rejected (rejected points stay on the
- * chart but out of the statistics), per lab × analyte × control lot; a control lot is one
- * instrument × lot number × level, the group the CV criterion judges. */
-export function iqcValuesForCv(db: Conn, labIds: readonly number[], fromMs: number, toMs: number) {
-  type Row = { labId: number; analyteId: number; controlLotId: number; instrument: string; lot: string; level: string; value: number; measuredAt: number };
-  const out: Row[] = [];
-  for (const ids of chunks(labIds)) {
-    pushAll(out, 
-      db.all<Row>(sql`
-        SELECT res.lab_id AS labId, res.analyte_id AS analyteId, res.control_lot_id AS controlLotId, lot.instrument AS instrument,
-               lot.lot_number AS lot, res.level AS level, res.value AS value, res.measured_at AS measuredAt
-        FROM iqc_results res JOIN iqc_runs run ON run.id = res.run_id JOIN control_lots lot ON lot.id = res.control_lot_id
-        WHERE res.lab_id IN (${idList(ids)}) AND res.measured_at >= ${fromMs} AND res.measured_at < ${toMs}
-          AND res.current = 1 AND res.excluded = 0 AND run.status != 'rejected'
-        ORDER BY res.measured_at, res.id`),
-    );
-  }
-  return out;
-}
+// IQC level-days and CV moments per control lot: db/queries/daily-iqc.ts (daily aggregates).
 
 /** Rejected runs measured before `beforeMs` whose corrective action is missing or still open. */
 export function overdueRejectedRuns(db: Conn, labIds: readonly number[], beforeMs: number) {
@@ -267,7 +234,8 @@ export function listEligibilityForLab(db: Conn, labId: number) {
 // The regulator's queue
 
 export interface QueueFilter {
-  withinPath: string | null;
+  /** the reader's scope (scopeOf(actor)): a regulator's region subtree */
+  scope: DataScope;
   cityCode?: string;
   labId?: number;
   analyteId?: number;
@@ -291,7 +259,7 @@ const queueCols = {
 
 function queueScope(f: QueueFilter): (SQL | undefined)[] {
   return [
-    f.withinPath ? like(regions.path, `${f.withinPath}%`) : undefined,
+    scopeWhere(f.scope, laboratories.id, regions.path),
     f.cityCode ? like(regions.path, `%/${f.cityCode}/%`) : undefined,
     f.labId ? eq(laboratories.id, f.labId) : undefined,
     f.analyteId ? eq(analytes.id, f.analyteId) : undefined,

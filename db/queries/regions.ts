@@ -1,5 +1,7 @@
-import { asc, eq, like } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import type { Conn } from '../client';
+import { ALL_DATA, type DataScope } from '@/lib/auth/scope';
+import { scopeWhere } from './scope';
 import { regions, type Region } from '../schema';
 
 export function findRegionByCode(db: Conn, code: string) {
@@ -10,12 +12,12 @@ export function findRegionById(db: Conn, id: number) {
   return db.select().from(regions).where(eq(regions.id, id)).get();
 }
 
-/** The region and all its sub-regions (or every region for `null`). */
-export function listRegions(db: Conn, withinPath: string | null = null) {
+/** The regions of a scope: a region and all its sub-regions, every region (all), none for a lab. */
+export function listRegions(db: Conn, scope: DataScope = ALL_DATA) {
   return db
     .select()
     .from(regions)
-    .where(withinPath ? like(regions.path, `${withinPath}%`) : undefined)
+    .where(scopeWhere(scope, null, regions.path))
     .orderBy(asc(regions.path))
     .all();
 }

@@ -1,6 +1,8 @@
 // Accounts: lists scoped by jurisdiction in SQL, and the writes of the account services.
 import { and, asc, eq, inArray, isNull, like, or, sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
+import type { DataScope } from '@/lib/auth/scope';
+import { scopeWhere } from './scope';
 import { apiTokens, laboratories, regions, users, type User } from '../schema';
 import type { Role } from '../enums';
 
@@ -59,8 +61,8 @@ export function findUserScope(db: Conn, id: number) {
 
 export interface UserListFilter {
   role: Role;
-  /** a jurisdiction: accounts whose lab (lab managers) or region (regulators) lies in this subtree */
-  withinPath: string | null;
+  /** the reader's scope: accounts whose lab (lab managers) or region (regulators) lies in it */
+  scope: DataScope;
   q?: string;
   labCode?: string;
   activeOnly?: boolean;
@@ -70,7 +72,7 @@ export interface UserListFilter {
 
 export function listUsers(db: Conn, f: UserListFilter) {
   const conds: (SQL | undefined)[] = [eq(users.role, f.role)];
-  if (f.withinPath) conds.push(like(regions.path, `${f.withinPath}%`));
+  conds.push(scopeWhere(f.scope, users.labId, regions.path));
   if (f.labCode) conds.push(eq(laboratories.code, f.labCode));
   if (f.activeOnly) conds.push(eq(users.active, true));
   if (f.q) {

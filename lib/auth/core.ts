@@ -2,5 +2,5 @@
 // tests and client components.
 export { can, withinRegion } from './can';
 export type { Actor, Scope } from './actor';
-export { scopeOf, scopeIncludes, NO_DATA, type DataScope } from './scope';
+export { scopeOf, scopeIncludes, regionScope, ALL_DATA, NO_DATA, type DataScope } from './scope';
 export { PERMISSIONS, PERMISSION_NAMES, ROLE_PERMISSIONS, type Permission } from './permissions';

@@ -126,3 +126,10 @@ export function signInRetryAt(db: DB, email: string, address: string | null, now
   const row = normalized ? findActorRowByEmail(db, normalized) : undefined;
   return lockedUntil(db, throttleKeys(row?.id ?? null, normalized, address), now);
 }
+
+/** Where a just signed-in user lands: their role and whether a temporary password must be changed
+ * first (read by the sign-in action once the credentials were accepted). */
+export function signedInAccount(db: DB, email: string): { role: Actor['role']; mustChangePassword: boolean } | undefined {
+  const row = findActorRowByEmail(db, email.trim().toLowerCase());
+  return row ? { role: row.role, mustChangePassword: !!row.mustChangePassword } : undefined;
+}

@@ -3,7 +3,7 @@
 import type { Conn, DB } from '@/db/client';
 import { insertAudit } from '@/db/queries/audit';
 import { listAuditActions, listAuditPage } from '@/db/queries/audit-view';
-import { can, type Actor } from '@/lib/auth/core';
+import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { z } from 'zod';
 
@@ -15,15 +15,12 @@ const auditQuery = z.object({
 });
 
 export function readAuditLog(db: DB, actor: Actor, input: unknown) {
-  if (!can(actor, 'audit.read')) throw AppError.forbidden('Not allowed to read the audit log');
+  if (!can(actor, 'audit.read')) throw new AppError('audit.notAllowed');
   const q = auditQuery.parse(input ?? {});
-  let withinPath: string | null = null;
-  if (actor.role !== 'admin') {
-    // a regulator reads their own region's subtree; can() confirms it against their jurisdiction
-    if (!actor.regionPath || !can(actor, 'audit.read', { regionPath: actor.regionPath })) throw AppError.forbidden('No jurisdiction');
-    withinPath = actor.regionPath;
-  }
-  const { entries, hasNext } = listAuditPage(db, { withinPath, action: q.action, page: q.page, pageSize: AUDIT_PAGE_SIZE });
+  // admin reads all of it, a regulator their region's subtree (the filter goes into SQL)
+  const scope = scopeOf(actor);
+  if (scope.kind === 'none') throw new AppError('auth.noJurisdiction');
+  const { entries, hasNext } = listAuditPage(db, { scope, action: q.action, page: q.page, pageSize: AUDIT_PAGE_SIZE });
   return { entries, page: q.page, hasNext, action: q.action ?? null, actions: listAuditActions(db) };
 }
 

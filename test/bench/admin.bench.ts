@@ -16,7 +16,7 @@ import { commitRegistryImport, previewRegistryImport } from '@/lib/services/regi
 import { readAuditLog } from '@/lib/services/audit';
 import { createApiToken } from '@/lib/services/tokens';
 import { actorForApiToken } from '@/lib/auth/resolve';
-import type { Actor } from '@/lib/auth/core';
+import { regionScope, type Actor } from '@/lib/auth/core';
 
 function time<T>(fn: () => T): { ms: number; result: T } {
   const start = performance.now();
@@ -35,7 +35,7 @@ export default async function adminBench(opts: { scale: number }) {
     const { db } = world;
     const national = world.regulator;
     const province = listRegions(db).find((r) => r.level === 'province')!;
-    const cities = listRegions(db, province.path).filter((r) => r.level === 'city');
+    const cities = listRegions(db, regionScope(province.path)).filter((r) => r.level === 'city');
     const provincial: Actor = { ...national, regionId: province.id, regionCode: province.code, regionPath: province.path };
 
     // registry: `rows` new labs spread over the province's cities, a tenth with a manager account
@@ -66,7 +66,7 @@ export default async function adminBench(opts: { scale: number }) {
     const filtered = time(() => readAuditLog(db, provincial, { action: 'lab.update', page: 3 }));
     console.log(`audit log filtered by action, page 3: ${fmt(filtered.ms)} ms`);
 
-    const list = time(() => listLabs(db, { withinPath: province.path, level: 'primary', q: '实验室' }));
+    const list = time(() => listLabs(db, { scope: regionScope(province.path), level: 'primary', q: '实验室' }));
     console.log(`lab list (province, level + search): ${list.result.length} rows in ${list.ms.toFixed(1)} ms`);
 
     // token resolution

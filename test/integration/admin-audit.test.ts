@@ -2,7 +2,7 @@
 // of their jurisdiction, page by page; other roles are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededTestDb, type TestDb } from '../support/db';
-import type { Actor } from '@/lib/auth/core';
+import { regionScope, type Actor } from '@/lib/auth/core';
 import { actorForUserId } from '@/lib/auth/resolve';
 import { findActorRowByEmail } from '@/db/queries/actors';
 import { readAuditLog, AUDIT_PAGE_SIZE } from '@/lib/services/audit';
@@ -20,7 +20,7 @@ beforeAll(() => {
 afterAll(() => t.close());
 
 function inScope(regionPath: string) {
-  const regionIds = new Set(listRegions(t.db, regionPath).map((r) => r.id));
+  const regionIds = new Set(listRegions(t.db, regionScope(regionPath)).map((r) => r.id));
   return (e: { labId: number | null; regionId: number | null }) => {
     if (e.labId != null) {
       const lab = t.db.$client.prepare('select r.path from laboratories l join regions r on r.id = l.region_id where l.id = ?').get(e.labId) as { path: string };

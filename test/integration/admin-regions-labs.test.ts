@@ -2,7 +2,7 @@
 // edit keeps the previous state (entity_versions) and writes the audit log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededTestDb, type TestDb } from '../support/db';
-import type { Actor } from '@/lib/auth/core';
+import { scopeOf, type Actor } from '@/lib/auth/core';
 import { actorForUserId } from '@/lib/auth/resolve';
 import { findActorRowByEmail } from '@/db/queries/actors';
 import { createRegion, updateRegion } from '@/lib/services/regions';
@@ -131,8 +131,8 @@ describe('laboratories', () => {
     const { lab } = findLabByCode(t.db, 'GZ-002')!;
     expect(lab.active).toBe(false);
     expect(actorForUserId(t.db, t.labManagers.get('GZ-002')!.userId)).toBeNull();
-    expect(listLabs(t.db, { withinPath: t.regulators.gd.regionPath, activeOnly: true }).some((l) => l.code === 'GZ-002')).toBe(false);
-    expect(listLabs(t.db, { withinPath: t.regulators.gd.regionPath }).some((l) => l.code === 'GZ-002')).toBe(true);
+    expect(listLabs(t.db, { scope: scopeOf(t.regulators.gd), activeOnly: true }).some((l) => l.code === 'GZ-002')).toBe(false);
+    expect(listLabs(t.db, { scope: scopeOf(t.regulators.gd) }).some((l) => l.code === 'GZ-002')).toBe(true);
     setLabActive(t.db, t.regulators.gd, { code: 'GZ-002', active: true, reason: 'reopened' });
     expect(actorForUserId(t.db, t.labManagers.get('GZ-002')!.userId)).not.toBeNull();
     expect(listAudit(t.db, { labIds: [lab.id] }).map((a) => a.action)).toEqual(expect.arrayContaining(['lab.deactivate', 'lab.reactivate']));
@@ -144,7 +144,7 @@ describe('laboratories', () => {
     ['level', { level: 'primary', q: undefined, regionCode: undefined }, (l: { level: string }) => l.level === 'primary'],
     ['search', { level: undefined, q: 'Tianhe', regionCode: undefined }, (l: { code: string }) => l.code === 'GZ-004'],
   ])('the lab list filters by %s, inside the jurisdiction only', (_f, filter, pred) => {
-    const rows = listLabs(t.db, { withinPath: t.regulators.gd.regionPath, ...filter });
+    const rows = listLabs(t.db, { scope: scopeOf(t.regulators.gd), ...filter });
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((l) => pred(l as never))).toBe(true);
     expect(rows.every((l) => l.regionPath.startsWith('/100000/440000/'))).toBe(true);

@@ -2,7 +2,7 @@
 // import: jurisdiction refusals, history without password hashes, validate-everything-then-commit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededTestDb, type TestDb } from '../support/db';
-import type { Actor } from '@/lib/auth/core';
+import { scopeOf, type Actor } from '@/lib/auth/core';
 import { actorForUserId, signInWithPassword } from '@/lib/auth/resolve';
 import { findActorRowByEmail } from '@/db/queries/actors';
 import { createLabManager, createRegulator, resetPassword, setUserActive, updateUser } from '@/lib/services/users';
@@ -97,7 +97,7 @@ describe('lab-manager accounts (regulator)', () => {
   });
 
   it('the list of lab managers stays inside the jurisdiction (filtered in SQL)', () => {
-    const sz = listUsers(t.db, { role: 'lab_manager', withinPath: t.regulators.sz.regionPath });
+    const sz = listUsers(t.db, { role: 'lab_manager', scope: scopeOf(t.regulators.sz) });
     expect(sz.length).toBeGreaterThan(0);
     expect(sz.every((u) => u.labCode?.startsWith('SZ-'))).toBe(true);
   });

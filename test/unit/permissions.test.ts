@@ -34,6 +34,7 @@ const EXPECTED: Record<Permission, string> = {
   'eqaRound.evaluate': 'R',
   'eqaResult.read': 'ARL',
   'eqaRound.report': 'AR',
+  'eqaResult.readUnpublished': 'AR',
   'policy.manage': 'R',
   'eligibility.read': 'ARL',
   'eligibility.compute': 'R',

@@ -1,7 +1,7 @@
 import { getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { jurisdictionCounts } from '@/db/queries/counts';
+import { countsInScope } from '@/lib/services/read/places';
 import { PageHeader } from '@/app/_components/page-header';
 import { SectionGrid } from '@/app/_components/section-grid';
 import { StatTile } from '@/app/_components/stat-tile';
@@ -9,7 +9,7 @@ import { StatTile } from '@/app/_components/stat-tile';
 export default async function AdminHome() {
   const actor = await requirePage('region.manage');
   const t = await getTranslations('common.landing');
-  const c = jurisdictionCounts(getDb(), null);
+  const c = countsInScope(getDb(), actor);
   return (
     <div data-testid="landing-admin">
       <PageHeader title={t('adminTitle')} subtitle={t('adminSubtitle')} />

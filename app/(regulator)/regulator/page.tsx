@@ -1,7 +1,7 @@
 import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { jurisdictionCounts } from '@/db/queries/counts';
+import { countsInScope } from '@/lib/services/read/places';
 import { listRounds } from '@/lib/services/eqa/rounds';
 import { recognitionQueue } from '@/lib/services/recognition/queue';
 import { PageHeader } from '@/app/_components/page-header';
@@ -14,7 +14,7 @@ export default async function RegulatorHome() {
   const th = await getTranslations('admin.regulatorHome');
   const zh = (await getLocale()) === 'zh';
   const db = getDb();
-  const c = jurisdictionCounts(db, actor.regionPath);
+  const c = countsInScope(db, actor);
   const rounds = listRounds(db, actor);
   const openRounds = rounds.filter((r) => r.status === 'open').length;
   const toEvaluate = rounds.filter((r) => r.status === 'closed').length;

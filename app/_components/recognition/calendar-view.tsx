@@ -1,6 +1,6 @@
 import { getLocale, getTranslations } from 'next-intl/server';
 import { getDb } from '@/db/client';
-import { listRegions } from '@/db/queries/regions';
+import { regionsInScope } from '@/lib/services/read/places';
 import type { Actor } from '@/lib/auth/core';
 import { calendarPage } from '@/lib/services/recognition/calendar';
 import { dayOf } from '@/lib/calendar';
@@ -17,7 +17,7 @@ export async function CalendarView({ actor, sp }: { actor: Actor; sp: { region?:
   const db = getDb();
   const year = /^\d{4}$/.test(sp.year ?? '') ? Number(sp.year) : undefined;
   const p = calendarPage(db, actor, { regionCode: sp.region || undefined, year });
-  const regions = listRegions(db, actor.regionPath).filter((r) => r.level !== 'national');
+  const regions = regionsInScope(db, actor).filter((r) => r.level !== 'national');
   // an administrator keeps the national calendar (no region)
   const national = actor.role === 'admin';
   const regionName = p.region ? (zh ? p.region.name : p.region.nameEn) : t('national');

@@ -1,8 +1,9 @@
 // Shared rules of the EQA use cases: finding a round, who may see it, and when it takes submissions.
 import type { Conn } from '@/db/client';
-import { findRoundByCode, isEnrolled, listVisibleRounds, schemeAnalytes, type RoundVisibility } from '@/db/queries/eqa';
+import { findRoundByCode, isEnrolled, listVisibleRounds, schemeAnalytes } from '@/db/queries/eqa';
 import { findLabScope } from '@/db/queries/labs';
 import { can, withinRegion, type Actor } from '@/lib/auth/core';
+import { NO_DATA, scopeIncludes, scopeOf, type DataScope } from '@/lib/auth/scope';
 import { AppError } from '@/lib/errors';
 
 /** Options every EQA use case accepts: the clock (the seed and tests lay data out in time). */
@@ -14,7 +15,7 @@ export type LoadedRound = NonNullable<ReturnType<typeof findRoundByCode>>;
 
 export function loadRound(db: Conn, code: string): LoadedRound {
   const r = findRoundByCode(db, code);
-  if (!r) throw AppError.notFound(`No EQA round ${code}`);
+  if (!r) throw new AppError('round.notFound', { round: code });
   return r;
 }
 
@@ -35,46 +36,75 @@ export function effectiveStatus(round: { status: string; closesAt: number }, now
   return round.status === 'open' && now >= round.closesAt ? 'closed' : round.status;
 }
 
-/** What rounds an actor may list (the filter goes into SQL). */
-export function roundVisibility(actor: Actor): RoundVisibility {
-  if (actor.role === 'admin') return { all: true };
-  if (actor.role === 'regulator') return { withinPath: actor.regionPath ?? '/none/' };
-  if (actor.role === 'lab_manager') return { labId: actor.labId ?? -1 };
-  return { withinPath: '/none/' };
+/** What can be done with a round: open a draft, submit results, close it, evaluate, publish. */
+export const ROUND_OPERATIONS = ['open', 'submit', 'close', 'evaluate', 'publish'] as const;
+export type RoundOperation = (typeof ROUND_OPERATIONS)[number];
+
+export interface RoundState {
+  /** the status shown to people (an open round past its closing time is closed) */
+  status: string;
+  /** takes submissions now */
+  open: boolean;
+  /** opened by the regulator but its opening time is still ahead */
+  notYetOpen: boolean;
+  /** the operations the round's state allows at `now` (who may perform them is can()'s answer) */
+  allowedOperations: RoundOperation[];
+}
+
+/**
+ * The round's state at `now`, the one answer pages and services share: a draft can be opened; an
+ * open round takes submissions between opensAt and closesAt and can be closed; a closed or
+ * evaluated round can be (re-)evaluated; an evaluated round can be published; a published round is
+ * frozen. Publishing also needs a complete evaluation, which the publish use case checks.
+ */
+export function roundState(round: { status: string; opensAt: number; closesAt: number }, now: number): RoundState {
+  const status = effectiveStatus(round, now);
+  const open = acceptsSubmissions(round, now);
+  const allowedOperations: RoundOperation[] = [];
+  if (round.status === 'draft') allowedOperations.push('open');
+  if (open) allowedOperations.push('submit');
+  if (round.status === 'open') allowedOperations.push('close');
+  if (status === 'closed' || status === 'evaluated') allowedOperations.push('evaluate');
+  if (round.status === 'evaluated') allowedOperations.push('publish');
+  return { status, open, notYetOpen: round.status === 'open' && now < round.opensAt, allowedOperations };
+}
+
+/** What rounds an actor may list: their data scope (the filter goes into SQL, db/queries/eqa.ts). */
+export function roundVisibility(actor: Actor): DataScope {
+  return can(actor, 'eqaRound.read') ? scopeOf(actor) : NO_DATA;
 }
 
 /**
  * May the actor see this round at all? Admin: yes. Regulator: the scheme's region is inside their
  * jurisdiction, or the scheme enrols a lab inside it. Lab manager: their lab is enrolled and the
- * round is not a draft.
+ * round is not a draft. One rule with the list: the round is among those its scope sees.
  */
 export function assertRoundVisible(db: Conn, actor: Actor, r: LoadedRound): void {
-  if (actor.role === 'lab_manager') {
-    if (!actor.labId || !can(actor, 'eqaRound.read', { labId: actor.labId }) || r.round.status === 'draft' || !isEnrolled(db, r.scheme.id, actor.labId)) {
-      throw AppError.forbidden('Your laboratory does not take part in this round');
+  const scope = roundVisibility(actor);
+  if (scope.kind === 'lab') {
+    if (r.round.status === 'draft' || !isEnrolled(db, r.scheme.id, scope.labId)) {
+      throw new AppError('eqa.notParticipating');
     }
     return;
   }
-  if (!can(actor, 'eqaRound.read')) throw AppError.forbidden();
-  if (actor.role === 'admin' || can(actor, 'eqaRound.read', { regionPath: r.regionPath })) return;
-  if (actor.role === 'regulator') {
-    // a city regulator sees the provincial scheme's rounds in which its labs take part
-    const visible = listVisibleRounds(db, { withinPath: actor.regionPath }, { schemeId: r.scheme.id });
-    if (visible.some((v) => v.id === r.round.id)) return;
-  }
-  throw AppError.forbidden('This round is outside your jurisdiction');
+  if (scope.kind === 'none') throw new AppError('auth.forbidden');
+  if (scopeIncludes(scope, { regionPath: r.regionPath })) return;
+  // a city regulator sees the provincial scheme's rounds in which its labs take part
+  const visible = listVisibleRounds(db, scope, { schemeId: r.scheme.id });
+  if (visible.some((v) => v.id === r.round.id)) return;
+  throw new AppError('round.outsideJurisdiction');
 }
 
 /** The regulator must run the scheme (its region inside their jurisdiction). */
 export function assertManagesScheme(actor: Actor, regionPath: string, permission: 'eqaScheme.manage' | 'eqaRound.evaluate' = 'eqaScheme.manage') {
-  if (!can(actor, permission, { regionPath })) throw AppError.forbidden('This scheme is outside your jurisdiction');
+  if (!can(actor, permission, { regionPath })) throw new AppError('scheme.outsideJurisdiction');
 }
 
 /** The lab whose results are asked for, checked against the actor (own lab, or a lab in the jurisdiction). */
 export function assertLabReadable(db: Conn, actor: Actor, labId: number) {
   const scope = findLabScope(db, labId);
-  if (!scope) throw AppError.notFound('No such laboratory');
-  if (!can(actor, 'eqaResult.read', scope)) throw AppError.forbidden("You cannot read this laboratory's results");
+  if (!scope) throw new AppError('lab.noSuch');
+  if (!can(actor, 'eqaResult.read', scope)) throw new AppError('eqa.labResultsNotAllowed');
   return scope;
 }
 

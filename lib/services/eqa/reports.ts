@@ -14,12 +14,11 @@ import {
   samplePairs,
   sampleValues,
   zBins,
-  type LabScopeFilter,
 } from '@/db/queries/eqa-reports';
 import { findLabByCode } from '@/db/queries/labs';
-import { can, type Actor } from '@/lib/auth/core';
+import { can, scopeOf, type Actor, type DataScope } from '@/lib/auth/core';
 import { toCsv } from '@/lib/csv';
-import { AppError } from '@/lib/errors';
+import { AppError, fieldError } from '@/lib/errors';
 import { assertLabReadable, assertRoundVisible, effectiveStatus, loadRound, type ClockOptions, type LoadedRound, roundAnalytes } from './access';
 
 /** A graded result's verdict: the allowable-limit decision, or not evaluated. */
@@ -54,7 +53,7 @@ export function reasonText(reason: string | null, n: number | null, minGroupSize
 interface Resolved {
   r: LoadedRound;
   evaluation: NonNullable<ReturnType<typeof currentEvaluation>>;
-  filter: LabScopeFilter;
+  filter: DataScope;
   lab: { id: number; code: string; name: string } | null;
 }
 
@@ -66,24 +65,25 @@ interface Resolved {
 function resolve(db: Conn, actor: Actor, roundCode: string, labCode?: string | null): Resolved {
   const r = loadRound(db, roundCode);
   assertRoundVisible(db, actor, r);
-  if (!can(actor, 'eqaResult.read')) throw AppError.forbidden();
+  if (!can(actor, 'eqaResult.read')) throw new AppError('auth.forbidden');
+  const scope = scopeOf(actor);
   let lab: Resolved['lab'] = null;
   if (labCode) {
     const l = findLabByCode(db, labCode);
-    if (!l) throw AppError.notFound(`No laboratory ${labCode}`);
+    if (!l) throw new AppError('lab.notFound', { lab: labCode });
     assertLabReadable(db, actor, l.lab.id);
     lab = { id: l.lab.id, code: l.lab.code, name: l.lab.name };
-  } else if (actor.role === 'lab_manager') {
+  } else if (scope.kind === 'lab') {
     const l = findLabByCode(db, actor.labCode ?? '');
-    if (!l) throw AppError.forbidden();
+    if (!l) throw new AppError('auth.forbidden');
     lab = { id: l.lab.id, code: l.lab.code, name: l.lab.name };
   }
   const evaluation = currentEvaluation(db, r.round.id);
-  if (actor.role === 'lab_manager') {
-    if (r.round.status !== 'published' || evaluation?.status !== 'published') throw AppError.conflict(`The results of round ${roundCode} are not published yet`);
+  if (!can(actor, 'eqaResult.readUnpublished')) {
+    if (r.round.status !== 'published' || evaluation?.status !== 'published') throw new AppError('round.resultsNotPublished', { round: roundCode });
   }
-  if (!evaluation) throw AppError.conflict(`Round ${roundCode} has not been evaluated`);
-  const filter: LabScopeFilter = lab ? { labId: lab.id } : { withinPath: actor.role === 'admin' ? null : actor.regionPath };
+  if (!evaluation) throw new AppError('round.notEvaluated', { round: roundCode });
+  const filter: DataScope = lab ? { kind: 'lab', labId: lab.id } : scope;
   return { r, evaluation, filter, lab };
 }
 
@@ -130,10 +130,10 @@ export function getRoundResults(db: Conn, actor: Actor, input: { roundCode: stri
 /** The lab's round report: per analyte its samples with assigned value, limits, z and verdicts. */
 export function labRoundReport(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null }) {
   const { r, evaluation, lab } = resolve(db, actor, input.roundCode, input.labCode);
-  if (!lab) throw AppError.invalid('Choose a laboratory', [{ field: 'lab', message: 'A laboratory is required' }]);
+  if (!lab) throw new AppError('lab.choose', {}, [fieldError('lab.required', {}, 'lab')]);
   const samples = roundSamples(db, r.round.id);
-  const results = evaluationResults(db, evaluation.id, { labId: lab.id });
-  const scores = new Map(evaluationScores(db, evaluation.id, { labId: lab.id }).map((s) => [s.analyte, s]));
+  const results = evaluationResults(db, evaluation.id, { kind: 'lab', labId: lab.id });
+  const scores = new Map(evaluationScores(db, evaluation.id, { kind: 'lab', labId: lab.id }).map((s) => [s.analyte, s]));
   const analytes = roundAnalytes(db, r).map((a) => {
     const s = scores.get(a.code);
     return {
@@ -191,9 +191,9 @@ export function sampleHistogram(db: Conn, actor: Actor, input: { roundCode: stri
   const { r, evaluation, lab } = resolve(db, actor, input.roundCode, input.labCode);
   const sample = roundSamples(db, r.round.id).find((s) => s.code === input.sample);
   const analyte = roundAnalytes(db, r).find((a) => a.code === input.analyte);
-  if (!sample || !analyte) throw AppError.notFound('No such sample or analyte in this round');
+  if (!sample || !analyte) throw new AppError('eqa.sampleNotFound');
   const values = sampleValues(db, evaluation.id, sample.id, analyte.analyteId);
-  const own = lab ? evaluationResults(db, evaluation.id, { labId: lab.id }).find((x) => x.sample === sample.code && x.analyte === analyte.code) : undefined;
+  const own = lab ? evaluationResults(db, evaluation.id, { kind: 'lab', labId: lab.id }).find((x) => x.sample === sample.code && x.analyte === analyte.code) : undefined;
   return {
     sample: sample.code,
     analyte: analyte.code,
@@ -213,7 +213,7 @@ export function youdenPlot(db: Conn, actor: Actor, input: { roundCode: string; l
   const a = samples.find((s) => s.code === input.sampleA);
   const b = samples.find((s) => s.code === input.sampleB);
   const analyte = roundAnalytes(db, r).find((x) => x.code === input.analyte);
-  if (!a || !b || !analyte) throw AppError.notFound('No such sample or analyte in this round');
+  if (!a || !b || !analyte) throw new AppError('eqa.sampleNotFound');
   const pairs = samplePairs(db, evaluation.id, analyte.analyteId, a.id, b.id);
   const own = lab ? pairs.find((p) => p.labId === lab.id) : undefined;
   return {
@@ -232,9 +232,9 @@ export function labHistory(db: Conn, actor: Actor, input: { roundCode: string; l
   assertRoundVisible(db, actor, r);
   const labCode = input.labCode ?? actor.labCode;
   const l = labCode ? findLabByCode(db, labCode) : undefined;
-  if (!l) throw AppError.notFound('No such laboratory');
+  if (!l) throw new AppError('lab.noSuch');
   assertLabReadable(db, actor, l.lab.id);
-  const publishedOnly = actor.role === 'lab_manager';
+  const publishedOnly = !can(actor, 'eqaResult.readUnpublished');
   return { z: labZHistory(db, l.lab.id, r.scheme.id, { publishedOnly }), scores: labScoreHistory(db, l.lab.id, r.scheme.id, { publishedOnly }) };
 }
 
@@ -242,11 +242,10 @@ export function labHistory(db: Conn, actor: Actor, input: { roundCode: string; l
 export function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode: string }, opts: ClockOptions = {}) {
   const now = opts.now ?? Date.now();
   const r = loadRound(db, input.roundCode);
-  if (!can(actor, 'eqaRound.report')) throw AppError.forbidden();
+  if (!can(actor, 'eqaRound.report')) throw new AppError('auth.forbidden');
   assertRoundVisible(db, actor, r);
-  const withinPath = actor.role === 'admin' ? null : actor.regionPath;
-  const inScope = (p: string) => !withinPath || p.startsWith(withinPath);
-  const participants = participantLabs(db, r.scheme.id, r.round.opensAt, r.round.closesAt).filter((p) => inScope(p.regionPath));
+  const scope = scopeOf(actor);
+  const participants = participantLabs(db, r.scheme.id, r.round.opensAt, r.round.closesAt, scope);
   const analytes = roundAnalytes(db, r);
   const evaluations = evaluationsOfRound(db, r.round.id);
   const evaluation = currentEvaluation(db, r.round.id);
@@ -266,15 +265,14 @@ export function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode:
       finishedAt: e.finishedAt,
       inputDigest: e.inputDigest,
       algorithmVersion: e.algorithmVersion,
-      diff: scopedDiff(db, e.diff as EvaluationDiff | null, e.id, evaluations, withinPath),
+      diff: scopedDiff(db, e.diff as EvaluationDiff | null, e.id, evaluations, scope),
     })),
   };
   if (!evaluation) {
     const submitted = new Map(submittedLabCounts(db, r.round.id).map((x) => [x.analyteId, x.labs]));
     return { ...base, evaluated: false as const, participation: analytes.map((a) => ({ analyte: a.code, submitted: submitted.get(a.analyteId) ?? 0, participants: participants.length })) };
   }
-  const filter: LabScopeFilter = { withinPath };
-  const scores = evaluationScores(db, evaluation.id, filter);
+  const scores = evaluationScores(db, evaluation.id, scope);
   const perAnalyte = analytes.map((a) => {
     const s = scores.filter((x) => x.analyte === a.code);
     const submitted = s.filter((x) => !x.notSubmitted).length;
@@ -286,8 +284,8 @@ export function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode:
     evaluated: true as const,
     evaluation: { version: evaluation.version, status: evaluation.status },
     participation: perAnalyte,
-    zDistribution: zBins(db, evaluation.id, withinPath),
-    notEvaluated: notEvaluatedSamples(db, evaluation.id, withinPath).map((x) => ({ ...x, text: reasonText(x.reason, x.n, r.scheme.minPeerGroupSize) })),
+    zDistribution: zBins(db, evaluation.id, scope),
+    notEvaluated: notEvaluatedSamples(db, evaluation.id, scope).map((x) => ({ ...x, text: reasonText(x.reason, x.n, r.scheme.minPeerGroupSize) })),
     failed: scores.filter((s) => s.verdict === 'unsatisfactory').map((s) => ({ lab: s.lab, labName: s.labName, analyte: s.analyte, score: s.score, notSubmitted: s.notSubmitted, unsuccessful: s.unsuccessful })),
     assignedValues: evaluationAssignedValues(db, evaluation.id),
   };
@@ -298,11 +296,11 @@ export function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode:
  * the scores of the two evaluations, within the reader's region subtree, so a city regulator never
  * sees other cities' labs (issue 10). Assigned values are per sample and carry no lab.
  */
-function scopedDiff(db: Conn, diff: EvaluationDiff | null, evaluationId: number, all: { id: number; version: number }[], withinPath: string | null): EvaluationDiff | null {
-  if (!diff || !withinPath || !diff.verdicts || diff.previousVersion == null) return diff;
+function scopedDiff(db: Conn, diff: EvaluationDiff | null, evaluationId: number, all: { id: number; version: number }[], scope: DataScope): EvaluationDiff | null {
+  if (!diff || scope.kind === 'all' || !diff.verdicts || diff.previousVersion == null) return diff;
   const previous = all.find((e) => e.version === diff.previousVersion);
   if (!previous) return { ...diff, verdicts: { changed: 0, items: [] } };
-  return { ...diff, verdicts: scopedVerdictChanges(db, previous.id, evaluationId, withinPath, 200) };
+  return { ...diff, verdicts: scopedVerdictChanges(db, previous.id, evaluationId, scope, 200) };
 }
 
 export interface EvaluationDiff {
@@ -346,7 +344,7 @@ export const ROUND_CSV_COLUMNS = [
 
 /** The whole round (every graded result in the jurisdiction, and every analyte not submitted) as CSV. */
 export function roundCsv(db: Conn, actor: Actor, input: { roundCode: string }): string {
-  if (!can(actor, 'eqaRound.report')) throw AppError.forbidden();
+  if (!can(actor, 'eqaRound.report')) throw new AppError('auth.forbidden');
   const { r, evaluation, filter } = resolve(db, actor, input.roundCode, null);
   const scores = new Map(evaluationScores(db, evaluation.id, filter).map((s) => [`${s.lab}:${s.analyte}`, s]));
   const rows: unknown[][] = evaluationResults(db, evaluation.id, filter).map((x) => {

@@ -12,9 +12,9 @@ import {
   supersedeSubmission,
 } from '@/db/queries/eqa';
 import type { IngestSource } from '@/db/enums';
-import { can, type Actor } from '@/lib/auth/core';
+import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { formulaError, looksLikeFormula, parseCsv, toCsv } from '@/lib/csv';
-import { AppError, type FieldError } from '@/lib/errors';
+import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { describe } from '@/lib/stats';
 import { submissionRow, type SubmissionRow } from '@/lib/validation/eqa';
 import { zodFieldErrors } from '@/lib/validation/errors';
@@ -62,15 +62,16 @@ interface Prepared {
 
 function prepare(db: Conn, actor: Actor, input: SubmissionInput, now: number): Prepared {
   const r = loadRound(db, String(input.roundCode ?? ''));
-  const labId = actor.labId;
-  if (actor.role !== 'lab_manager' || !labId || !can(actor, 'eqaSubmission.write', { labId, regionPath: undefined })) {
-    throw AppError.forbidden('Only the manager of a participating laboratory submits results');
+  const scope = scopeOf(actor);
+  const labId = scope.kind === 'lab' ? scope.labId : null;
+  if (!labId || !can(actor, 'eqaSubmission.write', { labId })) {
+    throw new AppError('eqa.managerSubmitsOnly');
   }
-  if (r.round.status === 'draft' || !isEnrolled(db, r.scheme.id, labId)) throw AppError.forbidden('Your laboratory does not take part in this round');
+  if (r.round.status === 'draft' || !isEnrolled(db, r.scheme.id, labId)) throw new AppError('eqa.notParticipating');
   if (!acceptsSubmissions(r.round, now)) {
-    throw AppError.conflict(now < r.round.opensAt && r.round.status === 'open' ? `Round ${r.round.code} is not open yet` : `Round ${r.round.code} is closed for submissions`);
+    throw new AppError(now < r.round.opensAt && r.round.status === 'open' ? 'round.notOpenYet' : 'round.closedForSubmissions', { round: r.round.code });
   }
-  if (!input.rows.length) throw AppError.invalid('No results', [{ row: 1, field: '(file)', message: 'No results to submit' }]);
+  if (!input.rows.length) throw new AppError('eqa.noResults', {}, [fieldError('eqa.noResultsToSubmit', {}, '(file)', 1)]);
 
   const samples = new Map(roundSamples(db, r.round.id).map((s) => [s.code, s.id]));
   const analytes = new Map(roundAnalytes(db, r).map((a) => [a.code, a.analyteId]));
@@ -91,19 +92,19 @@ function prepare(db: Conn, actor: Actor, input: SubmissionInput, now: number): P
     const sampleId = samples.get(row.sample);
     const analyteCode = row.analyte.toUpperCase();
     const analyteId = analytes.get(analyteCode);
-    if (!sampleId) errors.push({ row: raw.line, field: 'sample', message: `Sample ${row.sample} is not in round ${r.round.code}` });
-    if (!analyteId) errors.push({ row: raw.line, field: 'analyte', message: `${row.analyte} is not graded in this scheme` });
+    if (!sampleId) errors.push(fieldError('eqa.sampleNotInRound', { sample: row.sample, round: r.round.code }, 'sample', raw.line));
+    if (!analyteId) errors.push(fieldError('eqa.analyteNotGraded', { analyte: row.analyte }, 'analyte', raw.line));
     if (!sampleId || !analyteId) continue;
     const key = `${sampleId}:${analyteId}`;
     const first = seen.get(key);
     if (first !== undefined) {
-      errors.push({ row: raw.line, field: 'sample', message: `${row.sample} × ${analyteCode} already given on line ${first}` });
+      errors.push(fieldError('eqa.duplicateRow', { sample: row.sample, analyte: analyteCode, line: first }, 'sample', raw.line));
       continue;
     }
     seen.set(key, raw.line);
     rows.push({ ...row, line: raw.line, sampleId, analyteId, analyteCode });
   }
-  if (errors.length) throw AppError.invalid(`${errors.length} error(s); nothing was saved`, errors);
+  if (errors.length) throw new AppError('eqa.nothingSaved', { n: errors.length }, errors);
   return { r, labId, rows };
 }
 
@@ -219,10 +220,12 @@ export function submitResults(db: DB, actor: Actor, input: SubmissionInput, opts
 /** A CSV template for the lab: every sample × analyte, with its current values when it has some. */
 export function submissionTemplateCsv(db: DB, actor: Actor, roundCode: string): string {
   const r = loadRound(db, roundCode);
-  if (actor.role !== 'lab_manager' || !actor.labId || !isEnrolled(db, r.scheme.id, actor.labId) || r.round.status === 'draft') {
-    throw AppError.forbidden('Your laboratory does not take part in this round');
+  const scope = scopeOf(actor);
+  const labId = scope.kind === 'lab' && can(actor, 'eqaSubmission.write', { labId: scope.labId }) ? scope.labId : null;
+  if (!labId || !isEnrolled(db, r.scheme.id, labId) || r.round.status === 'draft') {
+    throw new AppError('eqa.notParticipating');
   }
-  const current = new Map(currentSubmissionsOfLab(db, r.round.id, actor.labId).map((s) => [`${s.sampleId}:${s.analyteId}`, s]));
+  const current = new Map(currentSubmissionsOfLab(db, r.round.id, labId).map((s) => [`${s.sampleId}:${s.analyteId}`, s]));
   const analytes = roundAnalytes(db, r);
   const rows: unknown[][] = [];
   for (const a of analytes) {

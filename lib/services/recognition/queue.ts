@@ -18,9 +18,9 @@ export interface QueueInput {
 }
 
 export function recognitionQueue(db: DB, actor: Actor, input: QueueInput = {}, opts: { now?: number } = {}) {
-  if (!can(actor, 'certification.decide')) throw AppError.forbidden('Only a regulator reviews recognition');
+  if (!can(actor, 'certification.decide')) throw new AppError('recognition.reviewRegulatorOnly');
   const region = actor.regionId ? findRegionById(db, actor.regionId) : undefined;
-  if (!region) throw AppError.forbidden('A regulator account needs a region');
+  if (!region) throw new AppError('auth.regulatorNeedsRegion');
   const now = opts.now ?? Date.now();
   const scope = scopeOf(actor);
   const f = { scope, ...input, rejectHoldSince: now - REJECT_HOLD_DAYS * 24 * 3600 * 1000 };
@@ -46,9 +46,9 @@ export function recognitionQueuePage(
   pages: { approve: PageRequest<QueueSort>; review: PageRequest<QueueSort> },
   opts: { now?: number } = {},
 ) {
-  if (!can(actor, 'certification.decide')) throw AppError.forbidden('Only a regulator reviews recognition');
+  if (!can(actor, 'certification.decide')) throw new AppError('recognition.reviewRegulatorOnly');
   const region = actor.regionId ? findRegionById(db, actor.regionId) : undefined;
-  if (!region) throw AppError.forbidden('A regulator account needs a region');
+  if (!region) throw new AppError('auth.regulatorNeedsRegion');
   const now = opts.now ?? Date.now();
   const scope = scopeOf(actor);
   const f = { ...input, rejectHoldSince: now - REJECT_HOLD_DAYS * 24 * 3600 * 1000 };

@@ -5,7 +5,8 @@
 import type { DB } from '@/db/client';
 import { listLabs } from '@/db/queries/labs';
 import { publicAnalyteByCode, publicLabByCode, publicLabOnDay, publicPairBounds, publicPairOnDay } from '@/db/queries/public';
-import { AppError } from '@/lib/errors';
+import { AppError, fieldError } from '@/lib/errors';
+import { ALL_DATA } from '@/lib/auth/scope';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { isoDay, labSearchQuery, verifyQuery } from '@/lib/validation/recognition';
 import { dayOf } from '@/lib/calendar';
@@ -30,7 +31,7 @@ const labAnalyteQuery = verifyQuery.omit({ date: true });
 function parseDay(v: unknown, now: number): string {
   if (v === undefined || v === null || v === '') return dayOf(now);
   const r = isoDay.safeParse(v);
-  if (!r.success) throw AppError.invalid('Invalid date', [{ field: 'date', message: 'Use the form YYYY-MM-DD' }]);
+  if (!r.success) throw new AppError('recognition.invalidDateTitle', {}, [fieldError('recognition.invalidDate', {}, 'date')]);
   return r.data;
 }
 
@@ -39,9 +40,9 @@ export function verifyRecognition(db: DB, input: { lab?: unknown; analyte?: unkn
   if (!q.success) throw AppError.invalid('Invalid query', zodFieldErrors(q.error));
   const day = parseDay(input.date, opts.now ?? Date.now());
   const lab = publicLabByCode(db, q.data.lab);
-  if (!lab) throw AppError.notFound(`No laboratory ${q.data.lab}`);
+  if (!lab) throw new AppError('lab.notFound', { lab: q.data.lab });
   const analyte = publicAnalyteByCode(db, q.data.analyte.toUpperCase());
-  if (!analyte) throw AppError.notFound(`No analyte ${q.data.analyte}`);
+  if (!analyte) throw new AppError('analyte.notFound', { analyte: q.data.analyte });
   const rows = publicPairOnDay(db, lab.id, analyte.id, day);
   const hit = rows.find((r) => r.status === 'active') ?? rows.find((r) => r.status !== null);
   if (hit) {
@@ -68,7 +69,7 @@ export function verifyRecognition(db: DB, input: { lab?: unknown; analyte?: unkn
 export function labCertifications(db: DB, labCode: string, date: unknown, opts: { now?: number } = {}) {
   const day = parseDay(date, opts.now ?? Date.now());
   const lab = publicLabByCode(db, labCode);
-  if (!lab) throw AppError.notFound(`No laboratory ${labCode}`);
+  if (!lab) throw new AppError('lab.notFound', { lab: labCode });
   return {
     lab,
     day,
@@ -80,7 +81,7 @@ export function labCertifications(db: DB, labCode: string, date: unknown, opts: 
 export function searchLabs(db: DB, input: { q?: unknown; region?: unknown }) {
   const p = labSearchQuery.safeParse({ q: input.q ?? undefined, region: input.region ?? undefined });
   if (!p.success) throw AppError.invalid('Invalid query', zodFieldErrors(p.error));
-  return listLabs(db, { withinPath: null, q: p.data.q || undefined, regionCode: p.data.region, activeOnly: true, limit: 50 }).map((l) => ({
+  return listLabs(db, { scope: ALL_DATA, q: p.data.q || undefined, regionCode: p.data.region, activeOnly: true, limit: 50 }).map((l) => ({
     code: l.code,
     name: l.name,
     nameEn: l.nameEn,

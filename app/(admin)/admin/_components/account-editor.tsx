@@ -1,11 +1,11 @@
 import { getFormatter, getTranslations } from 'next-intl/server';
-import type { findUserScope } from '@/db/queries/users';
-import { ActionForm } from './action-form';
+import type { AccountView } from '@/lib/services/read/accounts';
+import { ActionForm } from '@/app/_components/action-form';
 import { Field, ReasonField, SelectField } from '@/app/_components/fields';
 import { VersionHistory } from './version-history';
 import { resetPasswordAction, setUserActiveAction, updateUserAction } from '@/app/(regulator)/regulator/users/actions';
 
-type Account = NonNullable<ReturnType<typeof findUserScope>>;
+type Account = AccountView;
 
 /** Edit an account, deactivate or reactivate it, reset its password, and read its history. A lab
  * manager's laboratory or a regulator's region is chosen from the options given. */

@@ -1,13 +1,15 @@
 import { getFormatter, getTranslations } from 'next-intl/server';
 import { getDb } from '@/db/client';
-import { listEntityVersionsWithAuthor } from '@/db/queries/admin-history';
+import { currentActor } from '@/lib/auth';
+import { entityHistory } from '@/lib/services/read/accounts';
 import { EmptyState } from '@/app/_components/empty-state';
 
 /** The previous states of an entity (newest first): when, by whom, why, and the values then. */
 export async function VersionHistory({ entityType, entityId, fields }: { entityType: string; entityId: number; fields: string[] }) {
   const t = await getTranslations('admin.history');
   const format = await getFormatter();
-  const versions = listEntityVersionsWithAuthor(getDb(), entityType, entityId);
+  const actor = await currentActor();
+  const versions = actor ? entityHistory(getDb(), actor, entityType, entityId) : [];
   return (
     <section aria-labelledby="history-title" className="mt-8" data-testid="history">
       <h2 id="history-title" className="mb-2 text-lg font-semibold">

@@ -2,20 +2,20 @@ import Link from 'next/link';
 import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { listRegions } from '@/db/queries/regions';
+import { regionsInScope } from '@/lib/services/read/places';
 import { REGION_LEVELS } from '@/db/enums';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
-import { ActionForm } from '../_components/action-form';
+import { ActionForm } from '@/app/_components/action-form';
 import { Field, SelectField } from '@/app/_components/fields';
 import { createRegionAction } from '../actions';
 
 export default async function RegionsPage() {
-  await requirePage('region.manage');
+  const actor = await requirePage('region.manage');
   const t = await getTranslations('admin');
   const tc = await getTranslations('common');
   const locale = await getLocale();
-  const regions = listRegions(getDb());
+  const regions = regionsInScope(getDb(), actor);
   const depth = (path: string) => path.split('/').filter(Boolean).length - 1;
   const parents = regions.filter((r) => r.level !== 'city');
   return (

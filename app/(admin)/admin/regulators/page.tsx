@@ -2,21 +2,21 @@ import Link from 'next/link';
 import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { listUsers } from '@/db/queries/users';
-import { listRegions } from '@/db/queries/regions';
+import { accountsInScope } from '@/lib/services/read/accounts';
+import { regionsInScope } from '@/lib/services/read/places';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
-import { ActionForm } from '../_components/action-form';
+import { ActionForm } from '@/app/_components/action-form';
 import { Field, SelectField } from '@/app/_components/fields';
 import { createRegulatorAction } from '@/app/(regulator)/regulator/users/actions';
 
 export default async function RegulatorsPage() {
-  await requirePage('regulator.manage');
+  const actor = await requirePage('regulator.manage');
   const t = await getTranslations('admin');
   const locale = await getLocale();
   const db = getDb();
-  const regulators = listUsers(db, { role: 'regulator', withinPath: null });
-  const regions = listRegions(db).filter((r) => r.level !== 'national');
+  const regulators = accountsInScope(db, actor, { role: 'regulator' });
+  const regions = regionsInScope(db, actor).filter((r) => r.level !== 'national');
   return (
     <div>
       <PageHeader title={t('regulators.title')} subtitle={t('regulators.subtitle')} />

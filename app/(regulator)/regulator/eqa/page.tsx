@@ -1,13 +1,13 @@
 import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { listSchemes } from '@/db/queries/eqa';
-import { listRegions } from '@/db/queries/regions';
 import { listRounds } from '@/lib/services/eqa/rounds';
+import { schemesInScope } from '@/lib/services/read/eqa';
+import { regionsInScope } from '@/lib/services/read/places';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
 import { RoundTable } from '@/app/_components/eqa/round-table';
-import { EqaActionForm } from '@/app/_components/eqa/action-form';
+import { ActionForm } from '@/app/_components/action-form';
 import { createRoundAction, createSchemeAction } from './actions';
 import { Field } from '@/app/_components/fields';
 
@@ -16,9 +16,9 @@ export default async function RegulatorEqaPage() {
   const t = await getTranslations('eqa');
   const locale = await getLocale();
   const db = getDb();
-  const schemes = listSchemes(db, { withinPath: actor.regionPath });
+  const schemes = schemesInScope(db, actor);
   const rounds = listRounds(db, actor);
-  const regions = listRegions(db, actor.regionPath);
+  const regions = regionsInScope(db, actor);
   return (
     <div className="space-y-8">
       <PageHeader title={t('regulator.title')} subtitle={t('regulator.subtitle')} />
@@ -77,7 +77,7 @@ export default async function RegulatorEqaPage() {
           <h2 id="new-round-title" className="mb-3 font-semibold">
             {t('regulator.newRound')}
           </h2>
-          <EqaActionForm action={createRoundAction} submitLabel={t('regulator.createRound')} successMessage={t('form.saved')} testId="eqa-new-round">
+          <ActionForm action={createRoundAction} submitLabel={t('regulator.createRound')} successMessage={t('form.saved')} testId="eqa-new-round">
             <Field name="schemeCode" label={t('round.scheme')}>
               <select id="f-schemeCode" name="schemeCode" className="input">
                 {schemes.map((s) => (
@@ -99,14 +99,14 @@ export default async function RegulatorEqaPage() {
             <label className="flex items-center gap-2 text-sm">
               <input type="checkbox" name="openNow" value="1" defaultChecked /> {t('round.openNow')}
             </label>
-          </EqaActionForm>
+          </ActionForm>
         </section>
 
         <section className="card" aria-labelledby="new-scheme-title">
           <h2 id="new-scheme-title" className="mb-3 font-semibold">
             {t('regulator.newScheme')}
           </h2>
-          <EqaActionForm action={createSchemeAction} submitLabel={t('regulator.createScheme')} successMessage={t('form.saved')} testId="eqa-new-scheme">
+          <ActionForm action={createSchemeAction} submitLabel={t('regulator.createScheme')} successMessage={t('form.saved')} testId="eqa-new-scheme">
             <div className="grid grid-cols-2 gap-3">
               <Field name="code" label={t('scheme.code')} required />
               <Field name="regionCode" label={t('scheme.region')}>
@@ -143,7 +143,7 @@ export default async function RegulatorEqaPage() {
             <label className="flex items-center gap-2 text-sm">
               <input type="checkbox" name="enrollAll" value="1" defaultChecked /> {t('scheme.enrollAll')}
             </label>
-          </EqaActionForm>
+          </ActionForm>
         </section>
       </div>
     </div>

@@ -1,6 +1,6 @@
 import { getLocale, getTranslations } from 'next-intl/server';
 import { getDb } from '@/db/client';
-import { findRegionByCode } from '@/db/queries/regions';
+import { ownRegion } from '@/lib/services/read/places';
 import { requirePage } from '@/lib/auth';
 import { PageHeader } from '@/app/_components/page-header';
 import { REGISTRY_COLUMNS, REGISTRY_OPTIONAL_COLUMNS } from '@/lib/validation/admin';
@@ -10,7 +10,7 @@ import { commitRegistryAction, previewRegistryAction } from './actions';
 export default async function ImportPage() {
   const actor = await requirePage('registry.import');
   const t = await getTranslations('admin.import');
-  const region = actor.regionCode ? findRegionByCode(getDb(), actor.regionCode) : undefined;
+  const region = ownRegion(getDb(), actor);
   const regionLabel = region ? `${(await getLocale()) === 'zh' ? region.name : region.nameEn} (${region.code})` : (actor.regionCode ?? '');
   return (
     <div>

@@ -2,12 +2,14 @@ import Link from 'next/link';
 import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { labRegionsWithin, listLabs } from '@/db/queries/labs';
+import { LAB_SORTS, labRegionsInScope, labsPageInScope } from '@/lib/services/read/places';
+import { DataTable, readPage, type Column, type SearchParams } from '@/app/_components/data-table';
+import { localName } from '@/app/_components/local-name';
+import { ActiveBadge } from '@/app/_components/status-badge';
 import { LAB_LEVELS } from '@/db/enums';
 import { PageHeader } from '@/app/_components/page-header';
-import { EmptyState } from '@/app/_components/empty-state';
 
-export default async function LabsPage({ searchParams }: { searchParams: Promise<{ q?: string; city?: string; level?: string; inactive?: string }> }) {
+export default async function LabsPage({ searchParams }: { searchParams: Promise<SearchParams & { q?: string; city?: string; level?: string; inactive?: string }> }) {
   const actor = await requirePage('lab.manage');
   const t = await getTranslations('admin');
   const tc = await getTranslations('common');
@@ -15,15 +17,34 @@ export default async function LabsPage({ searchParams }: { searchParams: Promise
   const sp = await searchParams;
   const level = (LAB_LEVELS as readonly string[]).includes(sp.level ?? '') ? sp.level : undefined;
   const city = /^\d{6}$/.test(sp.city ?? '') ? sp.city : undefined;
-  const q = sp.q?.trim().slice(0, 100) || undefined;
+  const req = readPage(sp, { sorts: LAB_SORTS, sort: 'city' });
+  const q = req.q.trim() || undefined;
   const db = getDb();
-  const cities = labRegionsWithin(db, actor.regionPath);
-  const labs = listLabs(db, { withinPath: actor.regionPath, q, regionCode: city, level, activeOnly: sp.inactive !== '1' });
+  const cities = labRegionsInScope(db, actor);
+  const labs = labsPageInScope(db, actor, { regionCode: city, level, activeOnly: sp.inactive !== '1' }, { ...req, q: q ?? '' });
+  type Row = (typeof labs.rows)[number];
+  const columns: Column<Row>[] = [
+    {
+      key: 'code',
+      header: t('fields.code'),
+      sort: 'code',
+      className: 'font-mono',
+      cell: (l) => (
+        <Link href={`/regulator/labs/${encodeURIComponent(l.code)}`} className="text-brand-700 hover:underline">
+          {l.code}
+        </Link>
+      ),
+    },
+    { key: 'name', header: t('fields.name'), sort: 'name', cell: (l) => localName(locale, l) },
+    { key: 'level', header: t('fields.level'), cell: (l) => tc(`labLevels.${l.level}`) },
+    { key: 'city', header: t('fields.city'), sort: 'city', cell: (l) => localName(locale, { name: l.regionName, nameEn: l.regionNameEn }) },
+    { key: 'status', header: t('fields.status'), cell: (l) => <ActiveBadge active={l.active} /> },
+  ];
   return (
     <div>
       <PageHeader
         title={t('labs.title')}
-        subtitle={t('labs.subtitle', { count: labs.length })}
+        subtitle={t('labs.subtitle', { count: labs.total })}
         actions={
           <>
             <Link href="/regulator/labs/new" className="btn">
@@ -50,7 +71,7 @@ export default async function LabsPage({ searchParams }: { searchParams: Promise
             <option value="">{t('labs.all')}</option>
             {cities.map((c) => (
               <option key={c.code} value={c.code}>
-                {locale === 'zh' ? c.name : c.nameEn}
+                {localName(locale, c)}
               </option>
             ))}
           </select>
@@ -76,38 +97,16 @@ export default async function LabsPage({ searchParams }: { searchParams: Promise
           {tc('actions.filter')}
         </button>
       </form>
-      {labs.length === 0 ? (
-        <EmptyState title={t('labs.empty')} />
-      ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="table" data-testid="lab-list">
-            <thead>
-              <tr>
-                <th scope="col">{t('fields.code')}</th>
-                <th scope="col">{t('fields.name')}</th>
-                <th scope="col">{t('fields.level')}</th>
-                <th scope="col">{t('fields.city')}</th>
-                <th scope="col">{t('fields.status')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {labs.map((l) => (
-                <tr key={l.id}>
-                  <td className="font-mono">
-                    <Link href={`/regulator/labs/${encodeURIComponent(l.code)}`} className="text-brand-700 hover:underline">
-                      {l.code}
-                    </Link>
-                  </td>
-                  <td>{locale === 'zh' || !l.nameEn ? l.name : l.nameEn}</td>
-                  <td>{tc(`labLevels.${l.level}`)}</td>
-                  <td>{locale === 'zh' ? l.regionName : l.regionNameEn}</td>
-                  <td>{l.active ? <span className="badge-green">{t('status.active')}</span> : <span className="badge-red">{t('status.inactive')}</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        columns={columns}
+        rows={labs.rows}
+        total={labs.total}
+        page={req}
+        searchParams={sp}
+        rowKey={(l) => l.id}
+        testId="lab-list"
+        empty={t('labs.empty')}
+      />
     </div>
   );
 }

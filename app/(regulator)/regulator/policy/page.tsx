@@ -1,7 +1,7 @@
 import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { listRegions } from '@/db/queries/regions';
+import { regionsInScope } from '@/lib/services/read/places';
 import { policyPage } from '@/lib/services/recognition/policy';
 import { policyCriteria } from '@/lib/validation/recognition';
 import { PageHeader } from '@/app/_components/page-header';
@@ -23,7 +23,7 @@ export default async function PolicyPage({ searchParams }: { searchParams: Promi
   const zh = (await getLocale()) === 'zh';
   const db = getDb();
   const p = policyPage(db, actor, { regionCode: sp.region || undefined });
-  const regions = listRegions(db, actor.regionPath);
+  const regions = regionsInScope(db, actor);
   const inForce = p.inForce;
   const criteria = inForce?.criteria ?? p.defaults;
   const versions = [...p.versions, ...p.inheritedVersions];

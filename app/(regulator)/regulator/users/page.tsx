@@ -2,67 +2,54 @@ import Link from 'next/link';
 import { getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { listUsers } from '@/db/queries/users';
-import { listLabs } from '@/db/queries/labs';
+import { accountsPageInScope, USER_SORTS } from '@/lib/services/read/accounts';
+import { labsInScope } from '@/lib/services/read/places';
 import { PageHeader } from '@/app/_components/page-header';
-import { EmptyState } from '@/app/_components/empty-state';
-import { ActionForm } from '@/app/(admin)/admin/_components/action-form';
+import { DataTable, readPage, type Column, type SearchParams } from '@/app/_components/data-table';
+import { ActiveBadge } from '@/app/_components/status-badge';
+import { ActionForm } from '@/app/_components/action-form';
 import { Field, SelectField } from '@/app/_components/fields';
 import { createLabManagerAction } from './actions';
 
-export default async function LabUsersPage({ searchParams }: { searchParams: Promise<{ q?: string }> }) {
+export default async function LabUsersPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const actor = await requirePage('labUser.manage');
   const t = await getTranslations('admin');
-  const tc = await getTranslations('common');
-  const { q: rawQ } = await searchParams;
-  const q = rawQ?.trim().slice(0, 100) || undefined;
+  const sp = await searchParams;
+  const req = readPage(sp, { sorts: USER_SORTS, sort: 'lab' });
   const db = getDb();
-  const accounts = listUsers(db, { role: 'lab_manager', withinPath: actor.regionPath, q });
-  const labs = listLabs(db, { withinPath: actor.regionPath, activeOnly: true });
+  const accounts = accountsPageInScope(db, actor, 'lab_manager', req);
+  const labs = labsInScope(db, actor, { activeOnly: true });
+  const columns: Column<(typeof accounts.rows)[number]>[] = [
+    {
+      key: 'name',
+      header: t('fields.name'),
+      sort: 'name',
+      cell: (u) => (
+        <Link href={`/regulator/users/${u.id}`} className="font-medium text-brand-700 hover:underline">
+          {u.name}
+        </Link>
+      ),
+    },
+    { key: 'email', header: t('fields.email'), sort: 'email', cell: (u) => u.email },
+    { key: 'lab', header: t('fields.lab'), sort: 'lab', className: 'font-mono', cell: (u) => u.labCode },
+    { key: 'status', header: t('fields.status'), cell: (u) => <ActiveBadge active={u.active} /> },
+  ];
   return (
     <div>
-      <PageHeader title={t('users.title')} subtitle={t('users.subtitle', { count: accounts.length })} />
+      <PageHeader title={t('users.title')} subtitle={t('users.subtitle', { count: accounts.total })} />
       <div className="grid gap-6 lg:grid-cols-3">
         <section className="lg:col-span-2">
-          <form method="get" role="search" className="mb-3 flex gap-2" aria-label={t('users.search')}>
-            <label htmlFor="q" className="sr-only">
-              {t('users.search')}
-            </label>
-            <input id="q" name="q" defaultValue={q} className="input" placeholder={t('users.searchPlaceholder')} />
-            <button type="submit" className="btn-secondary">
-              {tc('actions.search')}
-            </button>
-          </form>
-          {accounts.length === 0 ? (
-            <EmptyState title={t('users.empty')} />
-          ) : (
-            <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-              <table className="table" data-testid="user-list">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('fields.name')}</th>
-                    <th scope="col">{t('fields.email')}</th>
-                    <th scope="col">{t('fields.lab')}</th>
-                    <th scope="col">{t('fields.status')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {accounts.map((u) => (
-                    <tr key={u.id}>
-                      <td>
-                        <Link href={`/regulator/users/${u.id}`} className="font-medium text-brand-700 hover:underline">
-                          {u.name}
-                        </Link>
-                      </td>
-                      <td>{u.email}</td>
-                      <td className="font-mono">{u.labCode}</td>
-                      <td>{u.active ? <span className="badge-green">{t('status.active')}</span> : <span className="badge-red">{t('status.inactive')}</span>}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <DataTable
+            columns={columns}
+            rows={accounts.rows}
+            total={accounts.total}
+            page={req}
+            searchParams={sp}
+            filter={t('users.searchPlaceholder')}
+            rowKey={(u) => u.id}
+            testId="user-list"
+            empty={t('users.empty')}
+          />
         </section>
         <section className="card h-fit" aria-labelledby="new-title">
           <h2 id="new-title" className="mb-3 font-semibold">

@@ -2,17 +2,17 @@ import { notFound } from 'next/navigation';
 import { getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { findRegionByCode } from '@/db/queries/regions';
+import { regionInScope } from '@/lib/services/read/places';
 import { PageHeader } from '@/app/_components/page-header';
-import { ActionForm } from '../../_components/action-form';
+import { ActionForm } from '@/app/_components/action-form';
 import { Field, ReasonField } from '@/app/_components/fields';
 import { VersionHistory } from '../../_components/version-history';
 import { updateRegionAction } from '../../actions';
 
 export default async function RegionPage({ params }: { params: Promise<{ code: string }> }) {
-  await requirePage('region.manage');
+  const actor = await requirePage('region.manage');
   const { code } = await params;
-  const region = findRegionByCode(getDb(), code);
+  const region = regionInScope(getDb(), actor, code);
   if (!region) notFound();
   const t = await getTranslations('admin');
   const tc = await getTranslations('common');

@@ -2,20 +2,20 @@ import { notFound } from 'next/navigation';
 import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { findUserScope } from '@/db/queries/users';
-import { listRegions } from '@/db/queries/regions';
+import { accountById } from '@/lib/services/read/accounts';
+import { regionsInScope } from '@/lib/services/read/places';
 import { PageHeader } from '@/app/_components/page-header';
 import { AccountEditor } from '../../_components/account-editor';
 
 export default async function RegulatorPage({ params }: { params: Promise<{ id: string }> }) {
-  await requirePage('regulator.manage');
+  const actor = await requirePage('regulator.manage');
   const { id } = await params;
   const db = getDb();
-  const account = Number.isInteger(Number(id)) ? findUserScope(db, Number(id)) : undefined;
+  const account = accountById(db, Number(id));
   if (!account || account.user.role !== 'regulator') notFound();
   const t = await getTranslations('admin');
   const locale = await getLocale();
-  const regions = listRegions(db).filter((r) => r.level !== 'national');
+  const regions = regionsInScope(db, actor).filter((r) => r.level !== 'national');
   return (
     <div>
       <PageHeader title={account.user.name} subtitle={`${account.user.email} · ${t('regulators.one')} · ${locale === 'zh' ? account.regionName : account.regionNameEn}`} />

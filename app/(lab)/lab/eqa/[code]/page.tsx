@@ -2,11 +2,9 @@ import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import { notFound } from 'next/navigation';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { findRoundByCode, roundSamples, submissionHistoryOfLab } from '@/db/queries/eqa';
-import { listRounds } from '@/lib/services/eqa/rounds';
-import { roundAnalytes } from '@/lib/services/eqa/access';
+import { labRoundView } from '@/lib/services/read/eqa';
 import { PageHeader } from '@/app/_components/page-header';
-import { StatusBadge } from '@/app/_components/eqa/status-badge';
+import { StatusBadge } from '@/app/_components/status-badge';
 import { CsvSubmissionForm, SubmissionForm } from '@/app/_components/eqa/submission-forms';
 import { LabReportSection } from '@/app/_components/eqa/lab-report';
 import { PrintButton } from '@/app/_components/print-button';
@@ -20,22 +18,18 @@ export default async function LabRoundPage({ params, searchParams }: { params: P
   const t = await getTranslations('eqa');
   const format = await getFormatter();
   const locale = await getLocale();
-  // listRounds applies the visibility rules (enrolled lab, not a draft)
-  const visible = listRounds(db, actor).find((r) => r.code === code);
-  const found = findRoundByCode(db, code);
-  if (!visible || !found || !actor.labId) notFound();
-
-  const history = submissionHistoryOfLab(db, found.round.id, actor.labId);
-  const current = history.filter((h) => h.current);
-  const isOpen = visible.status === 'open' && Date.now() >= found.round.opensAt;
+  // the service applies the visibility rules (enrolled lab, not a draft) and says whether the round is open
+  const view = labRoundView(db, actor, code);
+  if (!view) notFound();
+  const { round: visible, history, current } = view;
+  const isOpen = view.state.open;
 
   const body = (() => {
     if (visible.status === 'published') {
       return <LabReportSection db={db} actor={actor} roundCode={code} labCode={actor.labCode ?? ''} search={search} basePath={`/lab/eqa/${encodeURIComponent(code)}`} />;
     }
     if (isOpen) {
-      const analytes = roundAnalytes(db, found);
-      const samples = roundSamples(db, found.round.id).map((s) => s.code);
+      const { analytes, samples } = view;
       const values = Object.fromEntries(current.map((c) => [`${c.sample}|${c.analyte}`, c.value]));
       return (
         <div className="space-y-6">
@@ -79,7 +73,7 @@ export default async function LabRoundPage({ params, searchParams }: { params: P
         title={t('lab.roundTitle', { round: code })}
         subtitle={
           <>
-            {visible.schemeName} · <StatusBadge status={visible.status} /> · {t('round.closesAt')}{' '}
+            {visible.schemeName} · <StatusBadge kind="round" status={visible.status} /> · {t('round.closesAt')}{' '}
             {format.dateTime(new Date(visible.closesAt), { dateStyle: 'medium', timeStyle: 'short' })}
           </>
         }

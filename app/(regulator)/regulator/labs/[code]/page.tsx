@@ -4,8 +4,8 @@ import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { can } from '@/lib/auth/core';
 import { getDb } from '@/db/client';
-import { findLabByCode } from '@/db/queries/labs';
-import { listUsers } from '@/db/queries/users';
+import { labByCode } from '@/lib/services/read/places';
+import { accountsInScope } from '@/lib/services/read/accounts';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
 import { VersionHistory } from '@/app/(admin)/admin/_components/version-history';
@@ -13,7 +13,7 @@ import { VersionHistory } from '@/app/(admin)/admin/_components/version-history'
 export default async function LabPage({ params }: { params: Promise<{ code: string }> }) {
   const { code } = await params;
   const db = getDb();
-  const found = findLabByCode(db, decodeURIComponent(code));
+  const found = labByCode(db, decodeURIComponent(code));
   const actor = await requirePage('lab.read', found ? { labId: found.lab.id, regionPath: found.regionPath } : undefined);
   if (!found) notFound();
   const { lab } = found;
@@ -21,7 +21,7 @@ export default async function LabPage({ params }: { params: Promise<{ code: stri
   const tc = await getTranslations('common');
   const locale = await getLocale();
   const format = await getFormatter();
-  const managers = listUsers(db, { role: 'lab_manager', withinPath: found.regionPath, labCode: lab.code });
+  const managers = accountsInScope(db, actor, { role: 'lab_manager', labCode: lab.code });
   const manage = can(actor, 'lab.manage', { labId: lab.id, regionPath: found.regionPath });
   const enc = encodeURIComponent(lab.code);
   return (

@@ -1,10 +1,10 @@
 import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { listRegions } from '@/db/queries/regions';
+import { regionsInScope } from '@/lib/services/read/places';
 import { LAB_LEVELS } from '@/db/enums';
 import { PageHeader } from '@/app/_components/page-header';
-import { ActionForm } from '@/app/(admin)/admin/_components/action-form';
+import { ActionForm } from '@/app/_components/action-form';
 import { Field, SelectField } from '@/app/_components/fields';
 import { createLabAction } from './actions';
 
@@ -13,7 +13,7 @@ export default async function NewLabPage() {
   const t = await getTranslations('admin');
   const tc = await getTranslations('common');
   const locale = await getLocale();
-  const regions = listRegions(getDb(), actor.regionPath).filter((r) => r.level !== 'national');
+  const regions = regionsInScope(getDb(), actor).filter((r) => r.level !== 'national');
   return (
     <div>
       <PageHeader title={t('labs.createTitle')} />

@@ -2,22 +2,22 @@ import { notFound } from 'next/navigation';
 import { getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { findUserScope } from '@/db/queries/users';
-import { listLabs } from '@/db/queries/labs';
+import { accountById } from '@/lib/services/read/accounts';
+import { labsInScope } from '@/lib/services/read/places';
 import { PageHeader } from '@/app/_components/page-header';
 import { AccountEditor } from '@/app/(admin)/admin/_components/account-editor';
 
 export default async function LabUserPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const db = getDb();
-  const account = Number.isInteger(Number(id)) ? findUserScope(db, Number(id)) : undefined;
+  const account = accountById(db, Number(id));
   if (!account || account.user.role !== 'lab_manager') {
     await requirePage('labUser.manage');
     notFound();
   }
   const actor = await requirePage('labUser.manage', { labId: account.user.labId ?? undefined, regionPath: account.regionPath ?? undefined });
   const t = await getTranslations('admin');
-  const labs = listLabs(db, { withinPath: actor.regionPath });
+  const labs = labsInScope(db, actor);
   return (
     <div>
       <PageHeader title={account.user.name} subtitle={`${account.user.email} · ${account.labCode} · ${t('users.one')}`} />

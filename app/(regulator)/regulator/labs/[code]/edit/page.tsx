@@ -2,25 +2,24 @@ import { notFound } from 'next/navigation';
 import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { findLabByCode } from '@/db/queries/labs';
-import { listRegions } from '@/db/queries/regions';
+import { labByCode, regionsInScope } from '@/lib/services/read/places';
 import { LAB_LEVELS } from '@/db/enums';
 import { PageHeader } from '@/app/_components/page-header';
-import { ActionForm } from '@/app/(admin)/admin/_components/action-form';
+import { ActionForm } from '@/app/_components/action-form';
 import { Field, ReasonField, SelectField } from '@/app/_components/fields';
 import { setLabActiveAction, updateLabAction } from './actions';
 
 export default async function EditLabPage({ params }: { params: Promise<{ code: string }> }) {
   const { code } = await params;
   const db = getDb();
-  const found = findLabByCode(db, decodeURIComponent(code));
+  const found = labByCode(db, decodeURIComponent(code));
   const actor = await requirePage('lab.manage', found ? { labId: found.lab.id, regionPath: found.regionPath } : undefined);
   if (!found) notFound();
   const { lab } = found;
   const t = await getTranslations('admin');
   const tc = await getTranslations('common');
   const locale = await getLocale();
-  const regions = listRegions(db, actor.regionPath).filter((r) => r.level !== 'national');
+  const regions = regionsInScope(db, actor).filter((r) => r.level !== 'national');
   return (
     <div>
       <PageHeader title={t('labs.editTitle', { code: lab.code })} subtitle={lab.name} />

@@ -1,0 +1,54 @@
+// Read models of accounts for pages: lists in the actor's scope (filtered in SQL), one account for
+// the editor, and the history of an edited entity.
+import type { Conn } from '@/db/client';
+import { listEntityVersionsWithAuthor } from '@/db/queries/admin-history';
+import { findUserScope, listUsers, type UserListFilter } from '@/db/queries/users';
+import { listTokensOfLab } from '@/db/queries/tokens';
+import { pageUsers, USER_SORTS, type UserSort } from '@/db/queries/lists';
+import type { PageRequest } from '@/db/queries/paging';
+import type { Role } from '@/db/enums';
+import { can, scopeOf, type Actor, type Permission } from '@/lib/auth/core';
+import { AppError } from '@/lib/errors';
+
+/** An account with its lab and region (what the account editor shows). */
+export type AccountView = NonNullable<ReturnType<typeof findUserScope>>;
+
+/**
+ * Accounts of one role inside the actor's scope: lab managers for whoever reads labs (a regulator
+ * their jurisdiction's, a lab manager their own lab's), regulators for an administrator only.
+ */
+export function accountsInScope(db: Conn, actor: Actor, filter: Omit<UserListFilter, 'scope'>) {
+  const permission = filter.role === 'lab_manager' ? 'lab.read' : 'regulator.manage';
+  if (!can(actor, permission)) throw new AppError('auth.forbidden');
+  return listUsers(db, { ...filter, scope: scopeOf(actor) });
+}
+
+export { USER_SORTS, type UserSort };
+
+/** One page of the accounts of a role inside the actor's scope (same permissions as accountsInScope). */
+export function accountsPageInScope(db: Conn, actor: Actor, role: Role, req: PageRequest<UserSort>) {
+  if (!can(actor, role === 'lab_manager' ? 'lab.read' : 'regulator.manage')) throw AppError.forbidden();
+  return pageUsers(db, scopeOf(actor), role, req);
+}
+
+/** An account by id with its lab and region, for a page to authorize against before it edits it. */
+export function accountById(db: Conn, id: number): AccountView | undefined {
+  return Number.isInteger(id) ? findUserScope(db, id) : undefined;
+}
+
+/** Who may read the history of each kind of entity (the page itself checks the entity's scope). */
+const HISTORY_PERMISSION: Record<string, Permission> = { lab: 'lab.read', user: 'labUser.manage', analyte: 'analyte.manage', region: 'region.manage' };
+
+/** The versions of an edited entity (lab, region, account, analyte), newest first, with their authors. */
+export function entityHistory(db: Conn, actor: Actor, entityType: string, entityId: number) {
+  const permission = HISTORY_PERMISSION[entityType];
+  if (!permission || !can(actor, permission)) throw new AppError('auth.forbidden');
+  return listEntityVersionsWithAuthor(db, entityType, entityId);
+}
+
+/** The API tokens of the actor's own lab, newest first (none outside a lab scope). */
+export function ownLabTokens(db: Conn, actor: Actor) {
+  const scope = scopeOf(actor);
+  if (scope.kind !== 'lab' || !can(actor, 'apiToken.manage', { labId: scope.labId })) return [];
+  return listTokensOfLab(db, scope.labId);
+}

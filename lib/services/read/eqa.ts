@@ -1,0 +1,39 @@
+// Read models of EQA for pages: schemes in the actor's scope, and a lab's view of one round (its
+// state, samples, analytes and the lab's own submissions), so pages ask and never recompute.
+import type { Conn } from '@/db/client';
+import { findRoundByCode, listSchemes, roundSamples, submissionHistoryOfLab } from '@/db/queries/eqa';
+import { can, scopeOf, type Actor } from '@/lib/auth/core';
+import { AppError } from '@/lib/errors';
+import { roundAnalytes, roundState, roundVisibility } from '../eqa/access';
+import { listRounds } from '../eqa/rounds';
+
+/** EQA schemes run by regions inside the actor's scope (a regulator's, or all for an administrator). */
+export function schemesInScope(db: Conn, actor: Actor) {
+  if (!can(actor, 'eqaScheme.manage') && !can(actor, 'eqaRound.report')) throw new AppError('auth.forbidden');
+  return listSchemes(db, scopeOf(actor));
+}
+
+/**
+ * A lab manager's view of a round: undefined when the round is not visible to the actor's lab
+ * (unknown, a draft, or a scheme the lab is not enrolled in). `state` says whether it takes
+ * submissions now; samples and analytes are given while it does.
+ */
+export function labRoundView(db: Conn, actor: Actor, code: string, now = Date.now()) {
+  const scope = roundVisibility(actor);
+  if (scope.kind !== 'lab') return undefined;
+  // listRounds applies the visibility rules (enrolled lab, not a draft)
+  const listed = listRounds(db, actor, { now }).find((r) => r.code === code);
+  const found = findRoundByCode(db, code);
+  if (!listed || !found) return undefined;
+  const state = roundState(found.round, now);
+  const history = submissionHistoryOfLab(db, found.round.id, scope.labId);
+  return {
+    round: listed,
+    closesAt: found.round.closesAt,
+    state,
+    history,
+    current: history.filter((h) => h.current),
+    samples: state.open ? roundSamples(db, found.round.id).map((s) => s.code) : [],
+    analytes: state.open ? roundAnalytes(db, found) : [],
+  };
+}
