@@ -48,16 +48,16 @@ export function eqaPassRateByMonth(db: Conn, withinPath: string | null, fromMs: 
     GROUP BY month ORDER BY month`);
 }
 
-/** Per month: lab × analyte pairs with any IQC, and their working days with at least `minLevels` levels. */
-/** Per month: lab × analyte pairs with IQC, and their days with ≥ `minLevels` levels among `workingDays`. */
-export function iqcCoverageByMonth(db: Conn, withinPath: string | null, fromMs: number, toMs: number, minLevels: number, workingDays: readonly string[]) {
+/** Per month: lab × analyte pairs with IQC, and their days with ≥ `minLevels` levels among
+ * `workingDays`, from the daily aggregates (db/queries/daily-iqc.ts) of [fromDay, toDay). */
+export function iqcCoverageByMonth(db: Conn, withinPath: string | null, fromDay: string, toDay: string, minLevels: number, workingDays: readonly string[]) {
   const working = workingDays.length ? sql.join(workingDays.map((d) => sql`${d}`), sql`, `) : sql`NULL`;
   return db.all<{ month: string; pairs: number; coveredDays: number }>(sql`
     WITH days AS (
-      SELECT res.lab_id, res.analyte_id, date((res.measured_at + 28800000) / 1000, 'unixepoch') AS day, count(DISTINCT res.level) AS levels
-      FROM iqc_results res JOIN laboratories l ON l.id = res.lab_id JOIN regions r ON r.id = l.region_id
-      WHERE res.measured_at >= ${fromMs} AND res.measured_at < ${toMs} AND res.current = 1 AND res.excluded = 0 AND ${within(withinPath)}
-      GROUP BY res.lab_id, res.analyte_id, day)
+      SELECT d.lab_id, d.analyte_id, d.day, count(DISTINCT d.level) AS levels
+      FROM iqc_daily_lots d JOIN laboratories l ON l.id = d.lab_id JOIN regions r ON r.id = l.region_id
+      WHERE d.day >= ${fromDay} AND d.day < ${toDay} AND ${within(withinPath)}
+      GROUP BY d.lab_id, d.analyte_id, d.day)
     SELECT substr(day, 1, 7) AS month, count(DISTINCT lab_id || ':' || analyte_id) AS pairs,
            sum(CASE WHEN levels >= ${minLevels} AND day IN (${working}) THEN 1 ELSE 0 END) AS coveredDays
     FROM days GROUP BY month ORDER BY month`);

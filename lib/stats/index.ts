@@ -4,6 +4,7 @@
  * comment cites its standard.
  */
 export { describe, coefficientOfVariationPercent, type Description } from './describe';
+export { momentsOf, combineMoments, describeMoments, EMPTY_MOMENTS, type Moments } from './moments';
 export {
   algorithmA,
   algorithmATrace,

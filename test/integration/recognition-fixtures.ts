@@ -1,7 +1,9 @@
 // Small evidence builders for the recognition tests: IQC runs and results, corrective actions, and
 // graded EQA rounds written straight into the tables (the IQC and EQA services are other parts'
-// concern; recognition only reads these tables).
+// concern; recognition only reads these tables). The daily IQC aggregates the IQC services keep in
+// the same transaction are rebuilt after each raw write here (rebuildIqcDaily).
 import { eq } from 'drizzle-orm';
+import { rebuildIqcDaily } from '@/db/queries/daily-iqc';
 import type { DB } from '@/db/client';
 import {
   analytes,
@@ -79,7 +81,7 @@ export function addIqc(db: DB, lab: number, analyte: number, o: IqcOptions = {})
       const value = mean + (k % 2 === 0 ? 1 : -1) * spread * (i + 1);
       db.insert(iqcResults).values({ runId: run.id, labId: lab, analyteId: analyte, controlLotId: lot!.id, level: lot!.level, value, measuredAt: at, createdAt: at }).run();
     });
-  });
+  });  rebuildIqcDaily(db);
 }
 
 /** Control values of one instrument × lot × level, laid on consecutive working days from `firstDay`
@@ -114,7 +116,7 @@ export function addControlSeries(db: DB, lab: number, analyte: number, series: C
       }
       db.insert(iqcResults).values({ runId, labId: lab, analyteId: analyte, controlLotId: lot.id, level: s.level, value, measuredAt: at, createdAt: at }).run();
     });
-  }
+  }  rebuildIqcDaily(db);
 }
 
 /** n values alternating mean − h, mean + h. */
@@ -132,6 +134,7 @@ export function addRejectedRun(db: DB, lab: number, analyte: number, daysAgo: nu
     db.insert(correctiveActions)
       .values({ runId: run.id, labId: lab, analyteId: analyte, status: action, openedAt: at, resolvedAt: action === 'resolved' ? at + HOUR : null })
       .run();
+  rebuildIqcDaily(db);
   return run.id;
 }
 

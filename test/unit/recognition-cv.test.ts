@@ -3,10 +3,18 @@
 // them, have sample SD h·√(n/(n − 1)).
 import { describe, expect, it } from 'vitest';
 import { CV_MIN_VALUES, cvCriterion, type PairEvidence } from '@/lib/services/recognition/eligibility';
+import { combineMoments, EMPTY_MOMENTS, momentsOf } from '@/lib/stats';
 
 const alt = (m: number, h: number, n: number) => Array.from({ length: n }, (_, i) => (i % 2 ? m + h : m - h));
+/** The groups as eligibility reads them: daily aggregates (here 7 values a day) combined over the window. */
 const groups = (...gs: { instrument?: string; lot: string; level: string; values: number[] }[]): PairEvidence['cvGroups'] =>
-  new Map(gs.map((g, i) => [i + 1, { instrument: g.instrument ?? '', ...g }]));
+  new Map(
+    gs.map(({ values, ...g }, i) => {
+      let moments = EMPTY_MOMENTS;
+      for (let d = 0; d < values.length; d += 7) moments = combineMoments(moments, momentsOf(values.slice(d, d + 7)));
+      return [i + 1, { ...g, instrument: g.instrument ?? '', moments }];
+    }),
+  );
 
 describe('cvCriterion', () => {
   it('needs 20 values per group (CLSI C24 / WS/T 641-2018)', () => expect(CV_MIN_VALUES).toBe(20));

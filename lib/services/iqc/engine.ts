@@ -16,8 +16,10 @@ import type { IngestSource, RunStatus } from '@/db/enums';
 import { bulkInsert, bulkWriter } from '@/db/bulk';
 import { iqcStatements, type IqcStatements, type RegionResultRow, type TargetRow } from '@/db/queries/iqc-ingest';
 import { iqcResults, iqcRuns, iqcViolations } from '@/db/schema';
+import { refreshIqcDaily } from '@/db/queries/daily-iqc';
+import { dayOf } from '@/lib/calendar';
 import { createWestgardEvaluator, isWestgardRule, type RunInput, type RunVerdict, type WestgardRule, type WestgardEvaluator } from '@/lib/stats';
-import type { FieldError } from '@/lib/errors';
+import { fieldError, type FieldError } from '@/lib/errors';
 import { ruleSelector, type RuleSelector, type RunLevelTarget } from './sigma';
 
 /** Values per level (and of the flattened sequence) the rules look back on (12x is the longest). */
@@ -380,7 +382,7 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
   }
   candidates.sort(memberOrder);
   const conflict = (v: PlannedValue) =>
-    errors.push({ row: v.row, field: fieldOf('value'), message: `Level ${v.level} of ${v.analyteCode} (lot ${v.lot}) already has a value at this time; correct it with a reason instead` });
+    errors.push(fieldError('iqc.duplicateLevel', { level: v.level, analyte: v.analyteCode, lot: v.lot }, fieldOf('value'), v.row));
   const fresh: Member[] = [];
   let prev: Member | undefined;
   for (const m of candidates) {
@@ -435,7 +437,7 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
     const levels = new Set<string>();
     for (const m of members) {
       if (levels.has(m.level) && m.pending) {
-        errors.push({ row: m.pending.row, field: fieldOf('level'), message: `Run ${id} already has a value of level ${m.level}` });
+        errors.push(fieldError('iqc.runLevelTaken', { run: id, level: m.level }, fieldOf('level'), m.pending.row));
       }
       levels.add(m.level);
     }
@@ -709,7 +711,27 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
   }
   results.flush();
   violationRows.flush();
+  refreshDailyOfPlan(s, ctx, plan);
   return summary;
+}
+
+/** Recompute the daily aggregates of the days the plan touched (every run it wrote or re-judged,
+ * where it started before and now, and each of its results), in the caller's transaction. */
+function refreshDailyOfPlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan): void {
+  let min = Infinity;
+  let max = -Infinity;
+  const see = (t: number | undefined) => {
+    if (t === undefined) return;
+    if (t < min) min = t;
+    if (t > max) max = t;
+  };
+  for (const run of plan.runs) {
+    see(run.start);
+    see(run.existingStart);
+    for (const m of run.members) see(m.measuredAt);
+  }
+  if (min === Infinity) return;
+  refreshIqcDaily(s, { labId: ctx.labId, analyteId: plan.analyteId, instrument: plan.instrument, fromDay: dayOf(min), toDay: dayOf(max) });
 }
 
 /** Re-judge the stored runs of a series from `from` on (after an edit or an exclusion). */

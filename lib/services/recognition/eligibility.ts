@@ -28,8 +28,6 @@ import {
   analyteSpecs,
   eligibilityPairsForLabs,
   eqaScoresForLabs,
-  iqcLevelDays,
-  iqcValuesForCv,
   labsWithin,
   listAllPolicies,
   overdueRejectedRuns,
@@ -38,9 +36,10 @@ import {
   type CvGroup,
   type EqaScoreRow,
 } from '@/db/queries/recognition';
+import { levelDaysOfLabs, lotMomentsOfLabs } from '@/db/queries/daily-iqc';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
-import { cvWithinAllowable, describe, MIN_BASELINE_POINTS, roundCvPercent } from '@/lib/stats';
+import { combineMoments, cvWithinAllowable, describeMoments, EMPTY_MOMENTS, MIN_BASELINE_POINTS, roundCvPercent, type Moments } from '@/lib/stats';
 import type { PolicyCriteria } from '@/lib/validation/recognition';
 import { addDays, dayOf, startOfDay, workingDaysEnding, type WorkCalendar } from '@/lib/calendar';
 import { workCalendarsFor } from './calendar';
@@ -58,9 +57,9 @@ export interface PairEvidence {
   eqa: Pick<EqaScoreRow, 'roundId' | 'roundCode' | 'score' | 'verdict' | 'notSubmitted' | 'unsuccessful'>[];
   /** day → distinct levels measured that day */
   levelDays: Map<string, number>;
-  /** control lot id (instrument × lot × level) → its values in the window (not excluded, not from
-   * rejected runs) */
-  cvGroups: Map<number, { instrument: string; lot: string; level: string; values: number[] }>;
+  /** control lot id (instrument × lot × level) → n, mean and Σ(x − mean)² of its values in the
+   * window (not excluded, not from rejected runs), combined from the daily aggregates */
+  cvGroups: Map<number, { instrument: string; lot: string; level: string; moments: Moments }>;
   /** rejected runs past the grace period without a resolved corrective action, oldest first */
   overdueRuns: { runId: number; actionId: number | null; measuredAt: number }[];
 }
@@ -78,7 +77,7 @@ export function cvCriterion(groups: PairEvidence['cvGroups'], allowableCvPercent
   const collator = new Intl.Collator('en', { numeric: true });
   const out: CvGroup[] = [...groups.values()]
     .map((g) => {
-      const d = describe(g.values);
+      const d = describeMoments(g.moments);
       const cv = Number.isFinite(d.cv) ? roundCvPercent(d.cv) : null;
       const evaluable = d.n >= CV_MIN_VALUES && cv !== null;
       return { instrument: g.instrument, lot: g.lot, level: g.level, n: d.n, cv, met: evaluable ? (cvWithinAllowable(cv, allowableCvPercent) ?? true) : null };
@@ -209,8 +208,8 @@ export function* evaluateLabs(db: Conn, labs: readonly { id: number; regionPath:
   const specById = new Map(specs.map((a) => [a.id, a]));
   const idByCode = new Map(specs.map((a) => [a.code, a.id]));
   const maxWindow = Math.max(90, ...policies.map((p) => Number((p.criteria as { iqcWindowDays?: number })?.iqcWindowDays ?? 90)));
-  const windowFrom = startOfDay(addDays(today, -maxWindow));
-  const windowTo = startOfDay(today);
+  // the daily aggregates of whole days before today (today is still in progress)
+  const windowFromDay = addDays(today, -maxWindow);
   const calendarOf = workCalendarsFor(db, addDays(today, -maxWindow - 1), today);
 
   for (let i = 0; i < labs.length; i += BATCH) {
@@ -228,20 +227,20 @@ export function* evaluateLabs(db: Conn, labs: readonly { id: number; regionPath:
       return e;
     };
     for (const r of eqaScoresForLabs(db, ids)) get(r.labId, r.analyteId).eqa.push(r);
-    for (const r of iqcLevelDays(db, ids, windowFrom, windowTo)) get(r.labId, r.analyteId).levelDays.set(r.day, r.levels);
+    for (const r of levelDaysOfLabs(db, ids, windowFromDay, today)) get(r.labId, r.analyteId).levelDays.set(r.day, r.levels);
     for (const r of eligibilityPairsForLabs(db, ids)) get(r.labId, r.analyteId);
     const policyByLab = new Map(batch.map((l) => [l.id, resolvePolicy(policies, l.regionPath, today)]));
     const pathByLab = new Map(batch.map((l) => [l.id, l.regionPath]));
     for (const l of batch) for (const code of policyByLab.get(l.id)?.analyteCodes ?? []) if (idByCode.has(code)) get(l.id, idByCode.get(code)!);
 
     // policies may have different windows: keep each value only inside its lab's own window
-    const labWindowFrom = new Map(batch.map((l) => [l.id, startOfDay(addDays(today, -(policyByLab.get(l.id)?.criteria.iqcWindowDays ?? 90)))]));
-    for (const r of iqcValuesForCv(db, ids, windowFrom, windowTo)) {
+    const labWindowFrom = new Map(batch.map((l) => [l.id, addDays(today, -(policyByLab.get(l.id)?.criteria.iqcWindowDays ?? 90))]));
+    for (const r of lotMomentsOfLabs(db, ids, windowFromDay, today)) {
       const e = evidence.get(key(r.labId, r.analyteId));
-      if (!e || r.measuredAt < labWindowFrom.get(r.labId)!) continue;
+      if (!e || r.day < labWindowFrom.get(r.labId)!) continue;
       let g = e.cvGroups.get(r.controlLotId);
-      if (!g) e.cvGroups.set(r.controlLotId, (g = { instrument: r.instrument, lot: r.lot, level: r.level, values: [] }));
-      g.values.push(r.value);
+      if (!g) e.cvGroups.set(r.controlLotId, (g = { instrument: r.instrument, lot: r.lot, level: r.level, moments: EMPTY_MOMENTS }));
+      g.moments = combineMoments(g.moments, { n: r.n, mean: r.mean ?? NaN, sumSqDev: r.sumSqDev });
     }
     const overdue = overdueRejectedRuns(db, ids, now);
     for (const r of overdue) {
@@ -331,8 +330,8 @@ export function toApiCriterion(l: CriterionLine): ApiCriterion {
  */
 export function labEligibility(db: DB, actor: Actor, labCode: string, opts: { now?: number } = {}): ApiEligibility[] {
   const found = findLabByCode(db, labCode);
-  if (!found) throw AppError.notFound(`No laboratory ${labCode}`);
-  if (!can(actor, 'eligibility.read', { labId: found.lab.id, regionPath: found.regionPath })) throw AppError.forbidden('That laboratory is outside your access');
+  if (!found) throw new AppError('lab.notFound', { lab: labCode });
+  if (!can(actor, 'eligibility.read', { labId: found.lab.id, regionPath: found.regionPath })) throw new AppError('lab.outsideAccess');
   const out: ApiEligibility[] = [];
   for (const verdicts of evaluateLabs(db, [{ id: found.lab.id, regionPath: found.regionPath }], opts.now ?? Date.now()))
     for (const v of verdicts) out.push({ analyte: v.analyteCode, eligible: v.eligible, criteria: v.criteria.map(toApiCriterion) });
@@ -349,8 +348,8 @@ function narrowWindow(ev: PairEvidence, today: string, days: number) {
  * sub-region) and sweeps certifications whose validity ended. */
 export function recomputeEligibility(db: DB, actor: Actor, input: { regionCode?: string } = {}, opts: { now?: number } = {}) {
   const region = input.regionCode ? findRegionByCode(db, input.regionCode) : actor.regionId ? findRegionById(db, actor.regionId) : undefined;
-  if (!region) throw AppError.notFound('No such region');
-  if (!can(actor, 'eligibility.compute', { regionPath: region.path })) throw AppError.forbidden('That region is outside your jurisdiction');
+  if (!region) throw new AppError('region.noSuch');
+  if (!can(actor, 'eligibility.compute', { regionPath: region.path })) throw new AppError('region.outsideJurisdiction');
   const now = opts.now ?? Date.now();
   const expired = expireCertifications(db, { withinPath: region.path, now });
   return { ...computeEligibility(db, { withinPath: region.path, now, actor }), expired };

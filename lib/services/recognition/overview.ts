@@ -22,8 +22,8 @@ export const CITY_TARGET_TESTS = 200;
 
 export function regionalOverview(db: DB, actor: Actor, input: { regionCode?: string } = {}, opts: { now?: number; months?: number } = {}) {
   const region = input.regionCode ? findRegionByCode(db, input.regionCode) : actor.regionId ? findRegionById(db, actor.regionId) : undefined;
-  if (!region) throw AppError.notFound('No such region');
-  if (!can(actor, 'overview.read', { regionPath: region.path })) throw AppError.forbidden('That region is outside your jurisdiction');
+  if (!region) throw new AppError('region.noSuch');
+  if (!can(actor, 'overview.read', { regionPath: region.path })) throw new AppError('region.outsideJurisdiction');
   const now = opts.now ?? Date.now();
   const today = dayOf(now);
   const months = opts.months ?? 12;
@@ -39,7 +39,7 @@ export function regionalOverview(db: DB, actor: Actor, input: { regionCode?: str
   const calendar = workCalendarForPath(db, region.path, firstMonth, today);
   const workingDays: string[] = [];
   for (let d = firstMonth; d < today; d = addDays(d, 1)) if (isWorkingDay(d, calendar)) workingDays.push(d);
-  const iqc = iqcCoverageByMonth(db, region.path, fromMs, startOfDay(today), 2, workingDays).map((m) => {
+  const iqc = iqcCoverageByMonth(db, region.path, firstMonth, today, 2, workingDays).map((m) => {
     // working days of that month up to yesterday
     const working = workingDays.filter((d) => d.startsWith(m.month)).length;
     return { month: m.month, pairs: m.pairs, coverage: working && m.pairs ? Math.round((1000 * m.coveredDays) / (m.pairs * working)) / 10 : null };

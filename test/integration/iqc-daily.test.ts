@@ -1,0 +1,215 @@
+// Daily IQC aggregates (iqc_daily_series, iqc_daily_lots) stay equal to a recomputation from the raw
+// runs and results after any sequence of ingests (late results, day boundaries in UTC+8),
+// corrections, exclusions and inclusions: property test on a real SQLite database. The expected
+// figures are computed here in JavaScript from the raw rows, independently of the SQL under test.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createSeededTestDb } from '../support/db';
+import type { Actor } from '@/lib/auth/core';
+import { AppError } from '@/lib/errors';
+import { dayOf } from '@/lib/calendar';
+import { momentsOf } from '@/lib/stats';
+import { rebuildIqcDaily } from '@/db/queries/daily-iqc';
+import { postResults } from '@/lib/services/iqc/api';
+import { setManufacturerTargets } from '@/lib/services/iqc/targets';
+import { correctResult, excludeResult, includeResult } from '@/lib/services/iqc/results';
+
+const NOW = Date.UTC(2026, 10, 25, 4, 0);
+const MIN = 60_000;
+const DAY = 24 * 60 * MIN;
+// 15:00 UTC: an hour before midnight in UTC+8, so runs and their results straddle day boundaries
+const BASE = Date.UTC(2026, 9, 1, 15, 0);
+const MEAN: Record<string, number> = { '1': 4, '2': 6, '3': 8 };
+
+let t: ReturnType<typeof createSeededTestDb>;
+let lab: Actor;
+
+beforeAll(() => {
+  t = createSeededTestDb();
+  lab = t.labManagers.get('GZ-001')!;
+  for (const instrument of ['A', 'B']) {
+    setManufacturerTargets(
+      t.db,
+      lab,
+      { targets: ['1', '2', '3'].map((level) => ({ analyte: 'K', level, lot: `K${level}-${instrument}`, instrument, mean: MEAN[level], sd: 0.1, effectiveFrom: BASE - DAY })) },
+      BASE - DAY,
+    );
+  }
+});
+afterAll(() => t.close());
+
+const post = (results: unknown[]) =>
+  postResults(t.db, lab, new Request('http://localhost/api/v1/iqc/results', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ results }) }), NOW);
+
+/** What the aggregates must hold, computed from the raw rows. */
+function expected() {
+  const c = t.db.$client;
+  const runs = c.prepare<[], { labId: number; analyteId: number; instrument: string; measuredAt: number; status: string }>(
+    'SELECT lab_id AS labId, analyte_id AS analyteId, instrument, measured_at AS measuredAt, status FROM iqc_runs',
+  ).all();
+  const results = c.prepare<[], { labId: number; analyteId: number; instrument: string; lotId: number; level: string; value: number; measuredAt: number; status: string }>(
+    `SELECT r.lab_id AS labId, r.analyte_id AS analyteId, u.instrument, r.control_lot_id AS lotId, r.level, r.value, r.measured_at AS measuredAt, u.status
+     FROM iqc_results r JOIN iqc_runs u ON u.id = r.run_id WHERE r.current = 1 AND r.excluded = 0`,
+  ).all();
+  const series = new Map<string, { runs: number; rejectedRuns: number; results: number; levels: Set<string> }>();
+  const seriesOf = (labId: number, analyteId: number, instrument: string, at: number) => {
+    const k = `${labId}|${analyteId}|${instrument}|${dayOf(at)}`;
+    let s = series.get(k);
+    if (!s) series.set(k, (s = { runs: 0, rejectedRuns: 0, results: 0, levels: new Set() }));
+    return s;
+  };
+  for (const r of runs) {
+    const s = seriesOf(r.labId, r.analyteId, r.instrument, r.measuredAt);
+    s.runs++;
+    if (r.status === 'rejected') s.rejectedRuns++;
+  }
+  const lots = new Map<string, { level: string; results: number; inControl: number[] }>();
+  for (const r of results) {
+    const s = seriesOf(r.labId, r.analyteId, r.instrument, r.measuredAt);
+    s.results++;
+    s.levels.add(r.level);
+    const k = `${r.lotId}|${dayOf(r.measuredAt)}`;
+    let l = lots.get(k);
+    if (!l) lots.set(k, (l = { level: r.level, results: 0, inControl: [] }));
+    l.results++;
+    if (r.status !== 'rejected') l.inControl.push(r.value);
+  }
+  return {
+    series: [...series].map(([k, s]) => `${k}|${s.runs}|${s.rejectedRuns}|${s.results}|${s.levels.size}`).sort(),
+    lots: new Map([...lots].map(([k, l]) => [k, { level: l.level, results: l.results, ...momentsOf(l.inControl) }])),
+  };
+}
+
+function stored() {
+  const c = t.db.$client;
+  const series = c
+    .prepare<[], { k: string }>("SELECT lab_id || '|' || analyte_id || '|' || instrument || '|' || day || '|' || runs || '|' || rejected_runs || '|' || results || '|' || levels AS k FROM iqc_daily_series")
+    .all()
+    .map((r) => r.k)
+    .sort();
+  const lots = new Map(
+    c
+      .prepare<[], { k: string; level: string; results: number; n: number; mean: number | null; sumSqDev: number }>(
+        "SELECT control_lot_id || '|' || day AS k, level, results, n, mean, sum_sq_dev AS sumSqDev FROM iqc_daily_lots",
+      )
+      .all()
+      .map((r) => [r.k, r]),
+  );
+  return { series, lots };
+}
+
+function expectAggregatesExact() {
+  const want = expected();
+  const got = stored();
+  expect(got.series).toEqual(want.series);
+  expect([...got.lots.keys()].sort()).toEqual([...want.lots.keys()].sort());
+  for (const [k, w] of want.lots) {
+    const g = got.lots.get(k)!;
+    expect({ k, level: g.level, results: g.results, n: g.n }).toEqual({ k, level: w.level, results: w.results, n: w.n });
+    if (w.n) {
+      expect(g.mean).toBeCloseTo(w.mean, 9);
+      expect(g.sumSqDev).toBeCloseTo(w.sumSqDev, 9);
+    } else expect(g.mean).toBeNull();
+  }
+}
+
+const rowArb = fc.record({
+  instrument: fc.constantFrom('A', 'B'),
+  level: fc.constantFrom('1', '2', '3'),
+  z: fc.integer({ min: -45, max: 45 }).map((x) => x / 10),
+  // minutes over 6 days, on a 7-minute grid so that runs form and re-form
+  minute: fc.integer({ min: 0, max: Math.floor((6 * 24 * 60) / 7) }).map((x) => x * 7),
+});
+const opArb = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('ingest' as const), rows: fc.array(rowArb, { minLength: 1, maxLength: 25 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('correct' as const), pick: fc.nat(), z: fc.integer({ min: -45, max: 45 }).map((x) => x / 10) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('exclude' as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('include' as const), pick: fc.nat() }) },
+);
+
+type Op = typeof opArb extends fc.Arbitrary<infer O> ? O : never;
+
+function pickResult(pick: number, excluded: boolean | null) {
+  const rows = t.db.$client
+    .prepare<[], { id: number; level: string; excluded: number }>('SELECT id, level, excluded FROM iqc_results WHERE current = 1 ORDER BY id')
+    .all()
+    .filter((r) => excluded === null || !!r.excluded === excluded);
+  return rows.length ? rows[pick % rows.length] : undefined;
+}
+
+async function apply(op: Op) {
+  try {
+    if (op.kind === 'ingest') {
+      await post(
+        op.rows.map((r) => ({
+          analyte: 'K',
+          level: r.level,
+          lot: `K${r.level}-${r.instrument}`,
+          instrument: r.instrument,
+          value: +(MEAN[r.level] + 0.1 * r.z).toFixed(4),
+          measuredAt: new Date(BASE + r.minute * MIN).toISOString(),
+        })),
+      );
+    } else if (op.kind === 'correct') {
+      const r = pickResult(op.pick, null);
+      if (r) correctResult(t.db, lab, { resultId: r.id, value: +(MEAN[r.level] + 0.1 * op.z + 0.00001).toFixed(5), reason: 'transcription error' }, NOW);
+    } else if (op.kind === 'exclude') {
+      const r = pickResult(op.pick, false);
+      if (r) excludeResult(t.db, lab, { resultId: r.id, reason: 'clot' }, NOW);
+    } else {
+      const r = pickResult(op.pick, true);
+      if (r) includeResult(t.db, lab, { resultId: r.id }, NOW);
+    }
+  } catch (e) {
+    // refusals (a conflicting value for a lot and time, an unchanged correction) write nothing
+    if (!(e instanceof AppError)) throw e;
+  }
+}
+
+describe('daily IQC aggregates', () => {
+  it('equal a recomputation from raw results after random ingests, corrections, exclusions and inclusions', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 8 }), async (ops) => {
+        for (const op of ops) {
+          await apply(op);
+          expectAggregatesExact();
+        }
+      }),
+      { numRuns: 25, seed: 11 },
+    );
+    // the generated data did reach both tables with rejections and more than one level a day
+    const counts = t.db.$client.prepare<[], { rejected: number; multi: number }>('SELECT sum(rejected_runs) AS rejected, sum(levels > 1) AS multi FROM iqc_daily_series').get()!;
+    expect(counts.rejected).toBeGreaterThan(0);
+    expect(counts.multi).toBeGreaterThan(0);
+  });
+
+  it('a rebuild from scratch (the migration backfill) gives the same rows', () => {
+    const before = stored();
+    rebuildIqcDaily(t.db);
+    const after = stored();
+    expect(after.series).toEqual(before.series);
+    expect(after.lots).toEqual(before.lots);
+  });
+
+  it('a hand-computed day: two in-control level-1 values and a rejected run', () => {
+    // fresh series on instrument C: 4.1 and 4.3 at 08:00 and 09:00 (UTC+8) → n 2, mean 4.2,
+    // Σ(x − mean)² = 0.01 + 0.01 = 0.02; a 4.5 (z = +5) run rejected by 1_3s at 10:00 stays out of n.
+    const day = Date.UTC(2026, 10, 20, 0, 0); // 08:00 UTC+8
+    setManufacturerTargets(t.db, lab, { targets: [{ analyte: 'K', level: '1', lot: 'K1-C', instrument: 'C', mean: 4, sd: 0.1, effectiveFrom: day - DAY }] }, day - DAY);
+    return post([
+      { analyte: 'K', level: '1', lot: 'K1-C', instrument: 'C', value: 4.1, measuredAt: new Date(day).toISOString() },
+      { analyte: 'K', level: '1', lot: 'K1-C', instrument: 'C', value: 4.3, measuredAt: new Date(day + 60 * MIN).toISOString() },
+      { analyte: 'K', level: '1', lot: 'K1-C', instrument: 'C', value: 4.5, measuredAt: new Date(day + 120 * MIN).toISOString() },
+    ]).then(() => {
+      const s = t.db.$client.prepare("SELECT runs, rejected_runs AS rejected, results, levels FROM iqc_daily_series WHERE instrument = 'C'").all();
+      expect(s).toEqual([{ runs: 3, rejected: 1, results: 3, levels: 1 }]);
+      const l = t.db.$client.prepare<[], { day: string; results: number; n: number; mean: number; ss: number }>(
+        "SELECT d.day, d.results, d.n, d.mean, d.sum_sq_dev AS ss FROM iqc_daily_lots d JOIN control_lots c ON c.id = d.control_lot_id WHERE c.instrument = 'C'",
+      ).all();
+      expect(l).toHaveLength(1);
+      expect(l[0]).toMatchObject({ day: '2026-11-20', results: 3, n: 2 });
+      expect(l[0].mean).toBeCloseTo(4.2, 12);
+      expect(l[0].ss).toBeCloseTo(0.02, 12);
+    });
+  });
+});
