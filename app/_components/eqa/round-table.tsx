@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import type { listRounds } from '@/lib/services/eqa/rounds';
-import { StatusBadge } from './status-badge';
+import { StatusBadge } from '@/app/_components/status-badge';
 
 /** The rounds a lab or a regulator can see, each linking to `${hrefBase}/{code}`. */
 export async function RoundTable({ rounds, hrefBase, testId }: { rounds: ReturnType<typeof listRounds>; hrefBase: string; testId: string }) {
@@ -31,7 +31,7 @@ export async function RoundTable({ rounds, hrefBase, testId }: { rounds: ReturnT
               </td>
               <td>{zh ? r.schemeName : (r.schemeNameEn ?? r.schemeName)}</td>
               <td>
-                <StatusBadge status={r.status} />
+                <StatusBadge kind="round" status={r.status} />
               </td>
               <td>{format.dateTime(new Date(r.opensAt), { dateStyle: 'medium', timeStyle: 'short' })}</td>
               <td>{format.dateTime(new Date(r.closesAt), { dateStyle: 'medium', timeStyle: 'short' })}</td>

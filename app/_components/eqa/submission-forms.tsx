@@ -3,7 +3,7 @@ import { useActionState, useState, useTransition } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
 import type { SubmitResult } from '@/app/(lab)/lab/eqa/actions';
-import { FormErrors } from './action-form';
+import { FormErrors } from '@/app/_components/action-form';
 
 type Action = (prev: ActionState<SubmitResult>, form: FormData) => Promise<ActionState<SubmitResult>>;
 

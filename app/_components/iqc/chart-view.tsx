@@ -4,7 +4,7 @@ import { getLocale, getTranslations } from 'next-intl/server';
 import type { instrumentCharts, InstrumentChart } from '@/lib/services/iqc/charts';
 import { EmptyState } from '@/app/_components/empty-state';
 import { LjChart } from './lj-chart';
-import { StatusBadge } from './status-badge';
+import { StatusBadge } from '@/app/_components/status-badge';
 import { formatDateTime, formatDay, fmt } from './format';
 
 /** Results listed under each chart (newest first): enough to act on recent points. */
@@ -137,7 +137,7 @@ export async function ChartView({
                   <td className="whitespace-nowrap">{formatDateTime(r.t, locale)}</td>
                   {several && <td>{instrumentName(r.instrument)}</td>}
                   <td>
-                    <StatusBadge status={r.status} />
+                    <StatusBadge kind="run" status={r.status} />
                   </td>
                   <td>{[...r.rules].join(', ')}</td>
                   <td>
@@ -199,7 +199,7 @@ async function ResultsList({ chart, locale, excludeControl }: { chart: Instrumen
               </td>
               <td>{fmt(p.z, 2)}</td>
               <td>
-                <StatusBadge status={p.status} />
+                <StatusBadge kind="run" status={p.status} />
               </td>
               {excludeControl && <td>{excludeControl({ resultId: p.resultId, value: p.value, level: p.level, excluded: p.excluded, excludedReason: p.excludedReason })}</td>}
             </tr>

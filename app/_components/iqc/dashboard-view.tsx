@@ -3,7 +3,7 @@ import { getLocale, getTranslations } from 'next-intl/server';
 import type { labDashboard } from '@/lib/services/iqc/views';
 import { StatTile } from '@/app/_components/stat-tile';
 import { EmptyState } from '@/app/_components/empty-state';
-import { StatusBadge } from './status-badge';
+import { StatusBadge } from '@/app/_components/status-badge';
 import { formatDateTime } from './format';
 
 /** The lab's IQC at a glance: traffic-light table, open corrective actions, days since last QC.
@@ -50,7 +50,7 @@ export async function DashboardView({ data, base, readOnly }: { data: ReturnType
                   </td>
                   <td>{r.instrument || '—'}</td>
                   <td>
-                    <StatusBadge status={r.status} />
+                    <StatusBadge kind="run" status={r.status} />
                   </td>
                   <td className="whitespace-nowrap">{formatDateTime(r.lastAt, locale)}</td>
                   <td className={r.daysSince > 2 ? 'font-semibold text-amber-700' : undefined}>{r.daysSince}</td>

@@ -2,7 +2,7 @@ import { getTranslations } from 'next-intl/server';
 import { redirect } from 'next/navigation';
 import { currentActor, PASSWORD_PAGE } from '@/lib/auth';
 import { safeNextPath } from '@/lib/auth/redirect';
-import { ActionForm } from '@/app/(admin)/admin/_components/action-form';
+import { ActionForm } from '@/app/_components/action-form';
 import { Field } from '@/app/_components/fields';
 import { changePasswordAction } from './actions';
 

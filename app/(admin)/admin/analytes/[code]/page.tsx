@@ -2,11 +2,10 @@ import { notFound } from 'next/navigation';
 import { getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { findAnalyteByCode } from '@/db/queries/analytes';
+import { analyteWithLimits } from '@/lib/services/read/catalogue';
 import { ANALYTE_CATEGORIES, LIMIT_FORMS } from '@/db/enums';
-import { limitRangesOf } from '@/db/queries/eqa-limits';
 import { PageHeader } from '@/app/_components/page-header';
-import { ActionForm } from '../../_components/action-form';
+import { ActionForm } from '@/app/_components/action-form';
 import { Field, ReasonField, SelectField } from '@/app/_components/fields';
 import { VersionHistory } from '../../_components/version-history';
 import { updateAnalyteAction } from '../../actions';
@@ -14,10 +13,10 @@ import { updateAnalyteAction } from '../../actions';
 export default async function AnalytePage({ params }: { params: Promise<{ code: string }> }) {
   await requirePage('analyte.manage');
   const { code } = await params;
-  const a = findAnalyteByCode(getDb(), decodeURIComponent(code));
-  if (!a) notFound();
+  const found = analyteWithLimits(getDb(), decodeURIComponent(code));
+  if (!found) notFound();
+  const { analyte: a, ranges } = found;
   const t = await getTranslations('admin');
-  const ranges = limitRangesOf(getDb(), [a.id]).get(a.id) ?? [];
   return (
     <div>
       <PageHeader title={`${a.code} · ${a.nameZh} · ${a.nameEn}`} subtitle={a.loinc ? `LOINC ${a.loinc}` : undefined} />

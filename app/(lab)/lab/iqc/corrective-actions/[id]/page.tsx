@@ -5,7 +5,7 @@ import { getDb } from '@/db/client';
 import { isAppError } from '@/lib/errors';
 import { correctiveActionDetail } from '@/lib/services/iqc/views';
 import { PageHeader } from '@/app/_components/page-header';
-import { StatusBadge } from '@/app/_components/iqc/status-badge';
+import { StatusBadge } from '@/app/_components/status-badge';
 import { CorrectForm, ResolveForm } from '@/app/_components/iqc/forms';
 import { fmt, formatDateTime } from '@/app/_components/iqc/format';
 import { correctResultAction, resolveCorrectiveActionAction } from '../../actions';
@@ -29,7 +29,7 @@ export default async function ResolvePage({ params }: { params: Promise<{ id: st
       />
       <section className="card overflow-x-auto">
         <div className="mb-3 flex items-center gap-3">
-          <StatusBadge status={d.run.status} />
+          <StatusBadge kind="run" status={d.run.status} />
           <span className="text-sm text-red-700">{d.violations.map((v) => `${v.rule} (${v.levels.join(', ')})`).join(' · ')}</span>
         </div>
         <table className="table">

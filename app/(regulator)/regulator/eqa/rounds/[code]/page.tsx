@@ -5,8 +5,8 @@ import { getDb } from '@/db/client';
 import { regulatorRoundReport } from '@/lib/services/eqa/reports';
 import { PageHeader } from '@/app/_components/page-header';
 import { StatTile } from '@/app/_components/stat-tile';
-import { StatusBadge } from '@/app/_components/eqa/status-badge';
-import { EqaActionForm } from '@/app/_components/eqa/action-form';
+import { StatusBadge } from '@/app/_components/status-badge';
+import { ActionForm } from '@/app/_components/action-form';
 import { ZDistribution } from '@/app/_components/eqa/z-distribution';
 import { PrintButton } from '@/app/_components/print-button';
 import { pageRead } from '@/app/_components/eqa/page-errors';
@@ -38,7 +38,7 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
         title={t('regulator.roundTitle', { round: code })}
         subtitle={
           <>
-            {zh ? rep.scheme.name : (rep.scheme.nameEn ?? rep.scheme.name)} · <StatusBadge status={status} /> · {format.dateTime(new Date(rep.round.opensAt), { dateStyle: 'medium' })} – {format.dateTime(new Date(rep.round.closesAt), { dateStyle: 'medium', timeStyle: 'short' })}
+            {zh ? rep.scheme.name : (rep.scheme.nameEn ?? rep.scheme.name)} · <StatusBadge kind="round" status={status} /> · {format.dateTime(new Date(rep.round.opensAt), { dateStyle: 'medium' })} – {format.dateTime(new Date(rep.round.closesAt), { dateStyle: 'medium', timeStyle: 'short' })}
           </>
         }
         actions={
@@ -58,10 +58,10 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
       {ops.length > 0 && latest?.status !== 'running' && (
         <section className="no-print card flex flex-wrap items-start gap-4" data-testid="eqa-round-ops">
           {ops.map((o) => (
-            <EqaActionForm key={o.op} action={roundOperationAction} submitLabel={o.label} variant={o.variant} successMessage={t('form.done')} testId={`eqa-op-${o.op}`} className="space-y-1">
+            <ActionForm key={o.op} action={roundOperationAction} submitLabel={o.label} variant={o.variant} successMessage={t('form.done')} testId={`eqa-op-${o.op}`} className="space-y-1">
               <input type="hidden" name="op" value={o.op} />
               <input type="hidden" name="roundCode" value={code} />
-            </EqaActionForm>
+            </ActionForm>
           ))}
         </section>
       )}
