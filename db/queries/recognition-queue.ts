@@ -15,6 +15,8 @@ export type QueueSort = (typeof QUEUE_SORTS)[number];
 export interface QueuePageFilter {
   cityCode?: string;
   labId?: number;
+  /** one laboratory by its code (an unknown code matches nothing) */
+  labCode?: string;
   analyteId?: number;
   /** rejections newer than this hold a pair out of the approval list */
   rejectHoldSince: number;
@@ -48,6 +50,7 @@ function where(scope: DataScope, f: QueuePageFilter, q: string): (SQL | undefine
     scopeWhere(scope, laboratories.id, regions.path),
     f.cityCode ? like(regions.path, `%/${f.cityCode}/%`) : undefined,
     f.labId ? eq(laboratories.id, f.labId) : undefined,
+    f.labCode ? eq(laboratories.code, f.labCode) : undefined,
     f.analyteId ? eq(analytes.id, f.analyteId) : undefined,
     eq(laboratories.active, true),
     textFilter(q, [laboratories.code, laboratories.name, analytes.code, analytes.nameEn, analytes.nameZh]),

@@ -1,8 +1,8 @@
 import Link from 'next/link';
 import { getLocale, getTranslations } from 'next-intl/server';
 import { getDb } from '@/db/client';
-import { listAnalytes } from '@/db/queries/analytes';
-import { listRegions } from '@/db/queries/regions';
+import { catalogueAnalytes } from '@/lib/services/read/catalogue';
+import { publicRegions } from '@/lib/services/read/places';
 import { isAppError } from '@/lib/errors';
 import { searchLabs, verifyRecognition, type VerifyAnswer } from '@/lib/services/recognition/verification';
 import { PageHeader } from '@/app/_components/page-header';
@@ -24,10 +24,10 @@ export default async function VerifyPage({ searchParams }: { searchParams: Promi
   const tc = await getTranslations('common');
   const zh = (await getLocale()) === 'zh';
   const db = getDb();
-  const regions = listRegions(db).filter((r) => r.level !== 'national');
+  const regions = publicRegions(db).filter((r) => r.level !== 'national');
   const searched = sp.q !== undefined || sp.region !== undefined;
   const labs = searched ? safe(() => searchLabs(db, { q: sp.q, region: sp.region }), []) : [];
-  const analytes = listAnalytes(db, { activeOnly: true });
+  const analytes = catalogueAnalytes(db, { activeOnly: true });
   let answer: VerifyAnswer | null = null;
   let error: string | null = null;
   if (sp.lab && sp.analyte) {

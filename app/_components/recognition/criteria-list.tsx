@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { getTranslations } from 'next-intl/server';
-import type { CriterionLine, CvGroup } from '@/db/queries/recognition';
+import type { CriterionLine, CvGroup } from '@/lib/services/read/own-lab';
 import { CV_MIN_VALUES } from '@/lib/services/recognition/eligibility';
 
 /** One line per criterion: met or not, the figure against its threshold, and the evidence link. */

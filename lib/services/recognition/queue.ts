@@ -8,12 +8,16 @@ import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { REJECT_HOLD_DAYS } from './decisions';
 import { scopeOf } from '@/lib/auth/scope';
-import { pageQueueToApprove, pageQueueToReview, type QueueSort } from '@/db/queries/recognition-queue';
+import { pageQueueToApprove, pageQueueToReview, QUEUE_SORTS, type QueueSort } from '@/db/queries/recognition-queue';
+
+export { QUEUE_SORTS, type QueueSort };
 import type { PageRequest } from '@/db/queries/paging';
 
 export interface QueueInput {
   cityCode?: string;
   labId?: number;
+  /** one laboratory by code, for the page's filter (the paged queue only) */
+  labCode?: string;
   analyteId?: number;
 }
 

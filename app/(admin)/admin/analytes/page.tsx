@@ -2,7 +2,7 @@ import Link from 'next/link';
 import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { listAnalytes } from '@/db/queries/analytes';
+import { catalogueAnalytes } from '@/lib/services/read/catalogue';
 import { ANALYTE_CATEGORIES } from '@/db/enums';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
@@ -20,7 +20,7 @@ export default async function AnalytesPage() {
   await requirePage('analyte.manage');
   const t = await getTranslations('admin');
   const locale = await getLocale();
-  const all = listAnalytes(getDb());
+  const all = catalogueAnalytes(getDb());
   return (
     <div>
       <PageHeader title={t('analytes.title')} subtitle={t('analytes.subtitle', { count: all.length })} />

@@ -1,7 +1,7 @@
 import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { listEligibilityForLab } from '@/db/queries/recognition';
+import { ownEligibility } from '@/lib/services/read/own-lab';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
 import { CriteriaList } from '@/app/_components/recognition/criteria-list';
@@ -19,7 +19,7 @@ export default async function EligibilityPage() {
   const t = await getTranslations('recognition');
   const zh = (await getLocale()) === 'zh';
   // scoped in SQL to the actor's own lab
-  const rows = actor.labId ? listEligibilityForLab(getDb(), actor.labId) : [];
+  const rows = ownEligibility(getDb(), actor);
   return (
     <div data-testid="eligibility-page">
       <PageHeader title={t('eligibility.title')} subtitle={t('eligibility.subtitle')} />

@@ -1,11 +1,11 @@
 import { getFormatter, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { findLabScope } from '@/db/queries/labs';
-import { listTokensOfLab } from '@/db/queries/tokens';
+import { ownLabScope } from '@/lib/services/read/places';
+import { ownLabTokens } from '@/lib/services/read/accounts';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
-import { ActionForm } from '@/app/(admin)/admin/_components/action-form';
+import { ActionForm } from '@/app/_components/action-form';
 import { Field } from '@/app/_components/fields';
 import { TOKEN_SCOPES, type TokenScope } from '@/db/enums';
 import { createTokenAction, revokeTokenAction } from './actions';
@@ -15,10 +15,10 @@ const SCOPE_KEY: Record<TokenScope, 'iqcWrite' | 'eqaSubmit' | 'read'> = { 'iqc:
 export default async function TokensPage() {
   const base = await requirePage('apiToken.manage');
   const db = getDb();
-  const actor = await requirePage('apiToken.manage', base.labId ? findLabScope(db, base.labId) : { labId: -1 });
+  const actor = await requirePage('apiToken.manage', ownLabScope(db, base));
   const t = await getTranslations('admin.tokens');
   const format = await getFormatter();
-  const tokens = listTokensOfLab(db, actor.labId!);
+  const tokens = ownLabTokens(db, actor);
   const now = Date.now();
   const when = (ms: number | null) => (ms ? format.dateTime(new Date(ms), { dateStyle: 'medium', timeStyle: 'short' }) : '—');
   return (

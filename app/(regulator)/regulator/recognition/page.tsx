@@ -2,9 +2,8 @@ import Link from 'next/link';
 import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { listAnalytes } from '@/db/queries/analytes';
-import { findLabByCode } from '@/db/queries/labs';
-import { QUEUE_SORTS } from '@/db/queries/recognition-queue';
+import { catalogueAnalytes } from '@/lib/services/read/catalogue';
+import { QUEUE_SORTS } from '@/lib/services/recognition/queue';
 import { recognitionQueuePage } from '@/lib/services/recognition/queue';
 import { PageHeader } from '@/app/_components/page-header';
 import { DataTable, readPage, type Column, type SearchParams } from '@/app/_components/data-table';
@@ -32,13 +31,12 @@ export default async function RecognitionQueuePage({ searchParams }: { searchPar
   const t = await getTranslations('recognition');
   const locale = await getLocale();
   const db = getDb();
-  const analytes = listAnalytes(db, { activeOnly: true });
-  const labId = one('lab') ? (findLabByCode(db, one('lab'))?.lab.id ?? -1) : undefined;
+  const analytes = catalogueAnalytes(db, { activeOnly: true });
   const analyteId = analytes.find((a) => a.code === one('analyte'))?.id;
   const q = one('q').slice(0, 100);
   const approve = { ...readPage(sp, { sorts: QUEUE_SORTS, sort: 'city', prefix: 'a' }), q };
   const review = { ...readPage(sp, { sorts: QUEUE_SORTS, sort: 'city', prefix: 'r' }), q };
-  const queue = recognitionQueuePage(db, actor, { cityCode: one('city') || undefined, labId, analyteId }, { approve, review });
+  const queue = recognitionQueuePage(db, actor, { cityCode: one('city') || undefined, labCode: one('lab') || undefined, analyteId }, { approve, review });
   const city = (r: { regionName: string; regionNameEn: string }) => localText(locale, r.regionName, r.regionNameEn);
   const analyte = (r: { analyteCode: string; analyteNameZh: string; analyteNameEn: string }) => `${r.analyteCode} · ${localText(locale, r.analyteNameZh, r.analyteNameEn)}`;
   const select = (r: { labId: number; analyteId: number; labCode: string; analyteCode: string }) => (

@@ -1,7 +1,7 @@
 import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { listAnalytes } from '@/db/queries/analytes';
+import { catalogueAnalytes } from '@/lib/services/read/catalogue';
 import { lotsWithTargets } from '@/lib/services/iqc/views';
 import { PageHeader } from '@/app/_components/page-header';
 import { EntryGrid, type GridRow } from '@/app/_components/iqc/entry-grid';
@@ -29,7 +29,7 @@ export default async function EnterPage() {
     mean: l.mean,
     sd: l.sd,
   }));
-  const analytes = listAnalytes(db, { activeOnly: true }).map((a) => ({ code: a.code, name: locale === 'zh' ? a.nameZh : a.nameEn, unit: a.unit }));
+  const analytes = catalogueAnalytes(db, { activeOnly: true }).map((a) => ({ code: a.code, name: locale === 'zh' ? a.nameZh : a.nameEn, unit: a.unit }));
   return (
     <div>
       <PageHeader title={t('title')} subtitle={t('subtitle')} />

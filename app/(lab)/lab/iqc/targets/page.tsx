@@ -1,8 +1,8 @@
 import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { listAnalytes } from '@/db/queries/analytes';
-import { listRuleConfigs } from '@/db/queries/iqc';
+import { catalogueAnalytes } from '@/lib/services/read/catalogue';
+import { ownRuleConfigs } from '@/lib/services/read/own-lab';
 import { WESTGARD_RULES, MIN_BASELINE_POINTS, NEW_LOT_DAYS } from '@/lib/stats';
 import { lotsWithTargets } from '@/lib/services/iqc/views';
 import { newLotProposals } from '@/lib/services/iqc/targets';
@@ -20,9 +20,9 @@ export default async function TargetsPage() {
   const db = getDb();
   const lots = lotsWithTargets(db, actor);
   const proposals = new Map(newLotProposals(db, actor).map((p) => [p.controlLotId, p]));
-  const configs = new Map(listRuleConfigs(db, actor.labId!).map((c) => [c.analyte, c.rules]));
+  const configs = new Map(ownRuleConfigs(db, actor).map((c) => [c.analyte, c.rules]));
   const choices = ruleChoicesView(db, actor);
-  const analytes = listAnalytes(db, { activeOnly: true }).map((a) => ({ code: a.code, name: locale === 'zh' ? a.nameZh : a.nameEn }));
+  const analytes = catalogueAnalytes(db, { activeOnly: true }).map((a) => ({ code: a.code, name: locale === 'zh' ? a.nameZh : a.nameEn }));
   const analyteCodes = [...new Set(lots.map((l) => l.analyte))];
   return (
     <div className="space-y-6">

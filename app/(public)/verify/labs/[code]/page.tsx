@@ -2,8 +2,8 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { getLocale, getTranslations } from 'next-intl/server';
 import { getDb } from '@/db/client';
-import { listAnalytes } from '@/db/queries/analytes';
-import { publicRegionNamesEn } from '@/db/queries/public';
+import { catalogueAnalytes } from '@/lib/services/read/catalogue';
+import { publicRegionNamesEn } from '@/lib/services/read/places';
 import { isAppError } from '@/lib/errors';
 import { certificateForLab } from '@/lib/services/recognition/certificates';
 import { verifyRecognition, type VerifyAnswer } from '@/lib/services/recognition/verification';
@@ -31,7 +31,7 @@ export default async function LabPublicPage({ params, searchParams }: { params: 
   const { lab, recognised, suspended } = cert;
   // the lab's own certified tests first in the check form, the first of them chosen by default
   const own = new Set([...recognised, ...suspended].map((c) => c.analyteCode));
-  const analytes = listAnalytes(db, { activeOnly: true }).sort((a, b) => Number(own.has(b.code)) - Number(own.has(a.code)));
+  const analytes = catalogueAnalytes(db, { activeOnly: true }).sort((a, b) => Number(own.has(b.code)) - Number(own.has(a.code)));
   const scopeEn = zh ? null : publicRegionNamesEn(db);
   let answer: VerifyAnswer | null = null;
   let error: string | null = null;
