@@ -63,6 +63,9 @@ export function refuseMalformed(req: http.IncomingMessage, res: http.ServerRespo
   return true;
 }
 
+/** How long a connection stays open after an answer sent before its request body had arrived. */
+export const LINGER_MS = 2_000;
+
 /** Above every route's own cap (server actions accept 25 MB, the API 20 MB): refused unread. */
 export const MAX_REQUEST_BODY_BYTES = 26 * 1024 * 1024;
 
@@ -79,14 +82,16 @@ export function refuseUnboundedBody(req: http.IncomingMessage, res: http.ServerR
   else if (length === undefined && req.headers['transfer-encoding'] && !req.url?.startsWith('/api/v1/')) status = 411;
   if (!status) return false;
   const body = JSON.stringify({ error: status === 413 ? 'The body is too large' : 'A Content-Length is required' });
-  // the body is never read: close the connection after answering
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', connection: 'close' });
+  // the body is never stored: it is discarded as it arrives while the answer reaches the client,
+  // then the connection is closed (see lingerAfterEarlyAnswer for why not at once)
+  res.shouldKeepAlive = true;
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(body);
+  req.resume();
+  const timer = setTimeout(() => req.complete || req.socket.destroy(), LINGER_MS);
+  req.socket.once('close', () => clearTimeout(timer));
   return true;
 }
-
-/** How long a connection stays open after an answer sent before its request body had arrived. */
-export const LINGER_MS = 2_000;
 
 /**
  * An answer sent before the request body has fully arrived (413 at the cap, 401, 403) must reach

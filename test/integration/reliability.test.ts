@@ -129,6 +129,29 @@ describe('the production server: malformed URLs, slow clients, connection cap', 
     expect(r.data).toMatch(new RegExp(`^HTTP/1\\.1 ${status}`));
   });
 
+  it('a client sending a declared 30 MB body to a page receives the 413 instead of a reset connection', async () => {
+    const u = new URL(s.baseUrl);
+    const status = await new Promise<number | string>((resolve) => {
+      const req = http.request({ host: u.hostname, port: u.port, path: '/login', method: 'POST', agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': 30 * 1024 * 1024 } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+        req.destroy();
+      });
+      req.on('error', (e) => resolve(e.message));
+      const chunk = Buffer.alloc(64 * 1024, 'a');
+      let sent = 0;
+      const pump = () => {
+        while (sent < 30 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        req.end();
+      };
+      pump();
+    });
+    expect(status).toBe(413);
+  });
+
   it('connections beyond MAX_CONNECTIONS (6 here) are closed at once; the server serves again when they go', async () => {
     // open connections one by one until the server refuses one (other clients may hold a few)
     const held: net.Socket[] = [];
