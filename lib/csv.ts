@@ -1,7 +1,7 @@
 // Reading uploaded CSV files the same way everywhere: size limit, header check, 1-based line numbers
 // that match what a spreadsheet shows (the header is line 1), and writing CSV safely for export.
 import { parse } from 'csv-parse/sync';
-import { AppError, type FieldError } from './errors';
+import { AppError, fieldError, type FieldError } from './errors';
 
 /** Uploads larger than this are refused before parsing (a year of IQC for a big lab is ~5 MB). */
 export const MAX_CSV_BYTES = 20 * 1024 * 1024;
@@ -19,19 +19,20 @@ export interface CsvRow {
  */
 export function parseCsv(text: string, requiredColumns: readonly string[], opts: { maxBytes?: number } = {}): CsvRow[] {
   const max = opts.maxBytes ?? MAX_CSV_BYTES;
-  if (Buffer.byteLength(text, 'utf8') > max) throw new AppError('too_large', `The file is larger than ${Math.round(max / 1024 / 1024)} MB`);
-  if (!text.trim()) throw AppError.invalid('The file is empty', [{ row: 1, field: '(file)', message: 'The file is empty' }]);
+  if (Buffer.byteLength(text, 'utf8') > max) throw new AppError('file.tooLarge', { mb: Math.round(max / 1024 / 1024) });
+  if (!text.trim()) throw new AppError('file.empty', {}, [fieldError('file.empty', {}, '(file)', 1)]);
   let records: string[][];
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as string[][];
   } catch (e) {
     const line = (e as { lines?: number }).lines;
-    throw AppError.invalid('The file is not valid CSV', [{ row: line, field: '(file)', message: (e as Error).message }]);
+    // csv-parse's own sentence says what is wrong with the quoting; the code says it in any language
+    throw new AppError('file.notCsv', {}, [{ row: line, field: '(file)', message: (e as Error).message, code: 'file.notCsv' }]);
   }
   const header = (records[0] ?? []).map((h) => h.trim().toLowerCase());
   const missing = requiredColumns.filter((c) => !header.includes(c));
-  if (missing.length) throw AppError.invalid('Missing columns', missing.map((c) => ({ row: 1, field: c, message: `Column "${c}" is missing` })));
-  if (records.length < 2) throw AppError.invalid('The file has no data rows', [{ row: 2, field: '(file)', message: 'No data rows after the header' }]);
+  if (missing.length) throw new AppError('file.missingColumns', {}, missing.map((c) => fieldError('file.missingColumn', { column: c }, c, 1)));
+  if (records.length < 2) throw new AppError('file.noRows', {}, [fieldError('file.noRowsAfterHeader', {}, '(file)', 2)]);
   // csv-parse drops empty lines, so recover each record's line from its position in the text
   const lines = recordLines(text, records.length);
   return records.slice(1).map((rec, i) => {
@@ -77,7 +78,7 @@ export function looksLikeFormula(s: string): boolean {
 }
 
 export function formulaError(line: number, field: string): FieldError {
-  return { row: line, field, message: 'Text must not start with =, +, -, @ (spreadsheet formula)' };
+  return fieldError('value.formula', {}, field, line);
 }
 
 /** One CSV cell for export: quoted when needed, and prefixed with ' when a spreadsheet would read it

@@ -23,6 +23,8 @@ export const REASONS = {
   'body.unsupportedType': 'invalid',
   'body.unsupportedMediaType': 'invalid',
   'body.tooLarge': 'too_large',
+  'body.invalid': 'invalid',
+  'body.notJsonField': 'invalid',
 
   'file.tooLarge': 'too_large',
   'file.empty': 'invalid',
@@ -43,6 +45,16 @@ export const REASONS = {
   'value.formula': 'invalid',
   'value.month': 'invalid',
   'value.unchanged': 'invalid',
+  'value.useDate': 'invalid',
+  'value.notDateTimeShort': 'invalid',
+  'value.positive': 'invalid',
+  'value.formulaField': 'invalid',
+  'value.regionCode': 'invalid',
+  'value.analyteCodes': 'invalid',
+  'value.codeChars': 'invalid',
+  'value.upperCode': 'invalid',
+  'value.loinc': 'invalid',
+  'value.codeCharsDot': 'invalid',
 
   'zod.required': 'invalid',
   'zod.notNumber': 'invalid',
@@ -75,6 +87,8 @@ export const REASONS = {
   'password.wrongCurrent': 'invalid',
   'password.mismatch': 'invalid',
   'password.unchanged': 'invalid',
+  'password.fewDistinct': 'invalid',
+  'password.common': 'invalid',
 
   'region.adminOnly': 'forbidden',
   'region.outsideJurisdiction': 'forbidden',
@@ -83,6 +97,8 @@ export const REASONS = {
   'region.exists': 'conflict',
   'region.unknown': 'invalid',
   'region.wrongParent': 'invalid',
+  'region.unknownCode': 'invalid',
+  'region.invalidParent': 'invalid',
 
   'lab.regulatorOnly': 'forbidden',
   'lab.outsideJurisdiction': 'forbidden',
@@ -93,10 +109,13 @@ export const REASONS = {
   'lab.unknown': 'invalid',
   'lab.unknownCode': 'invalid',
   'lab.required': 'invalid',
+  'lab.choose': 'invalid',
+  'lab.unknownList': 'invalid',
 
   'registry.regulatorOnly': 'forbidden',
   'registry.invalidRows': 'invalid',
   'registry.fileChanged': 'conflict',
+  'registry.managerEmailRequired': 'invalid',
 
   'audit.notAllowed': 'forbidden',
 
@@ -104,11 +123,19 @@ export const REASONS = {
   'catalogue.invalidRows': 'invalid',
   'catalogue.codeUsed': 'conflict',
   'catalogue.reasonRequired': 'invalid',
+  'catalogue.duplicateCode': 'invalid',
 
   'analyte.notFound': 'not_found',
   'analyte.noSuch': 'not_found',
   'analyte.unknown': 'not_found',
   'analyte.unknownCode': 'invalid',
+  'analyte.unknownCodeInList': 'invalid',
+  'analyte.unknownList': 'invalid',
+  'analyte.teaNeedsLimit': 'invalid',
+  'analyte.thresholdNeedsAll': 'invalid',
+  'analyte.rangeNeedsLimit': 'invalid',
+  'analyte.rangeOrder': 'invalid',
+  'analyte.rangeThresholdNeedsAll': 'invalid',
 
   'token.managerOnly': 'forbidden',
   'token.viaToken': 'forbidden',
@@ -119,6 +146,10 @@ export const REASONS = {
   'scheme.notFound': 'not_found',
   'scheme.exists': 'conflict',
   'scheme.invalidAnalytes': 'invalid',
+  'scheme.unknownAnalyte': 'invalid',
+  'scheme.analyteTwice': 'invalid',
+  'scheme.noAllowableError': 'invalid',
+  'scheme.thresholdNeedsAll': 'invalid',
 
   'round.outsideJurisdiction': 'forbidden',
   'round.notFound': 'not_found',
@@ -137,6 +168,12 @@ export const REASONS = {
   'round.notOpen': 'conflict',
   'round.resultsNotPublished': 'conflict',
   'round.invalidReferenceValues': 'invalid',
+  'round.analyteNotInScheme': 'invalid',
+  'round.sampleNotInRound': 'invalid',
+  'round.analyteNotGraded': 'invalid',
+  'round.twoReferenceValues': 'invalid',
+  'round.samplesDiffer': 'invalid',
+  'round.closesBeforeOpens': 'invalid',
 
   'eqa.notParticipating': 'forbidden',
   'eqa.managerSubmitsOnly': 'forbidden',
@@ -144,6 +181,10 @@ export const REASONS = {
   'eqa.noResults': 'invalid',
   'eqa.nothingSaved': 'invalid',
   'eqa.sampleNotFound': 'not_found',
+  'eqa.noResultsToSubmit': 'invalid',
+  'eqa.sampleNotInRound': 'invalid',
+  'eqa.analyteNotGraded': 'invalid',
+  'eqa.duplicateRow': 'invalid',
 
   'iqc.enterNotAllowed': 'forbidden',
   'iqc.ownLabOnly': 'forbidden',
@@ -175,6 +216,20 @@ export const REASONS = {
   'iqc.newLotDays': 'invalid',
   'iqc.limitRange': 'invalid',
   'iqc.badCursor': 'invalid',
+  'iqc.noBaselineTargets': 'invalid',
+  'iqc.notEnoughBaseline': 'invalid',
+  'iqc.noPreviousLotTitle': 'invalid',
+  'iqc.notEnoughDays': 'invalid',
+  'iqc.nothingToCorrect': 'invalid',
+  'iqc.invalidDateRange': 'invalid',
+  'iqc.labParamRequired': 'invalid',
+  'iqc.invalidMonth': 'invalid',
+  'iqc.invalidQuery': 'invalid',
+  'iqc.invalidTarget': 'invalid',
+  'iqc.invalidLot': 'invalid',
+  'iqc.unknownAnalyteTitle': 'invalid',
+  'iqc.invalidRuleSet': 'invalid',
+  'iqc.baselineSdZero': 'invalid',
 
   'recognition.regulatorOnly': 'forbidden',
   'recognition.reviewRegulatorOnly': 'forbidden',
@@ -191,6 +246,8 @@ export const REASONS = {
   'recognition.beforeToday': 'invalid',
   'recognition.beforeLastDecision': 'invalid',
   'recognition.invalidDate': 'invalid',
+  'recognition.batchRefused': 'invalid',
+  'recognition.invalidDateTitle': 'invalid',
 
   'certificate.notFound': 'not_found',
 
@@ -198,6 +255,7 @@ export const REASONS = {
   'calendar.entryNotFound': 'not_found',
   'calendar.dayTaken': 'conflict',
   'calendar.badId': 'invalid',
+  'calendar.invalidEntry': 'invalid',
 } as const satisfies Record<string, AppErrorCode>;
 
 export type ErrorReason = keyof typeof REASONS;

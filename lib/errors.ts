@@ -23,8 +23,9 @@ export interface FieldError {
   field: string;
   /** the English sentence (the API's contract; shown when the reason is unknown to the reader) */
   message: string;
-  /** reason code of the problem (a key of errors.json), for a localized text */
-  code?: ErrorReason;
+  /** reason code of the problem (lib/error-reasons.ts, a key of errors.json) for a localized text; the
+   * registry import uses its own problem codes here (lib/services/registry.ts RegistryProblemCode) */
+  code?: string;
   params?: ErrorParams;
 }
 
@@ -77,16 +78,18 @@ export class AppError extends Error {
   readonly errors: FieldError[];
 
   /** `new AppError('round.notOpen', { round: 'R-1', status: 'closed' })`: kind and English text from the reason. */
-  constructor(reason: ErrorReason, params?: ErrorParams, errors?: FieldError[]);
+  constructor(reason: ErrorReason, params?: ErrorParams, errors?: FieldError[], kind?: AppErrorCode);
   /** @deprecated a kind and an English sentence: the reason is only the kind's generic one */
   constructor(kind: AppErrorCode, message: string, errors?: FieldError[]);
-  constructor(reasonOrKind: ErrorReason | AppErrorCode, paramsOrMessage: ErrorParams | string = {}, errors: FieldError[] = []) {
+  constructor(reasonOrKind: ErrorReason | AppErrorCode, paramsOrMessage: ErrorParams | string = {}, errors: FieldError[] = [], kind?: AppErrorCode) {
     const legacy = typeof paramsOrMessage === 'string';
     const reason = legacy ? GENERIC[reasonOrKind as AppErrorCode] : (reasonOrKind as ErrorReason);
     const params = legacy ? {} : paramsOrMessage;
     super(legacy ? paramsOrMessage : englishText(reason, params));
     this.name = 'AppError';
-    this.code = legacy ? (reasonOrKind as AppErrorCode) : REASONS[reason];
+    // `kind` overrides the reason's own kind only where the status depends on the case (a batch
+    // takes the most serious refusal among its rows)
+    this.code = legacy ? (reasonOrKind as AppErrorCode) : (kind ?? REASONS[reason]);
     this.reason = reason;
     this.params = params;
     this.errors = errors;

@@ -24,7 +24,7 @@ export function createAdministrator(db: DB, input: CreateAdministratorInput, now
   if (!parsed.success) throw AppError.invalid('Invalid administrator', zodFieldErrors(parsed.error));
   const { email, name, password } = parsed.data;
   return db.transaction((tx) => {
-    if (findUserIdByEmail(tx, email)) throw AppError.conflict(`An account with the email ${email} already exists`);
+    if (findUserIdByEmail(tx, email)) throw new AppError('account.emailExists', { email });
     const row = tx
       .insert(users)
       .values({ email, name, role: 'admin', passwordHash: hashPassword(password), mustChangePassword: input.temporary, createdAt: now, updatedAt: now })

@@ -7,13 +7,13 @@ import { findAnalyteByCode } from '@/db/queries/analytes';
 import { snapshotEntity } from '@/db/queries/versions';
 import { insertAudit } from '@/db/queries/audit';
 import { can, type Actor } from '@/lib/auth/core';
-import { AppError, type FieldError } from '@/lib/errors';
+import { AppError, type FieldError, fieldError, zodIssueError, type ZodIssueLike } from '@/lib/errors';
 import { analyteInput, limitRangesInput, type AnalyteInput } from '@/lib/validation/analyte';
 import { limitRangesOf, replaceLimitRanges } from '@/db/queries/eqa-limits';
 import { zodFieldErrors } from '@/lib/validation/errors';
 
 function requireManage(actor: Actor) {
-  if (!can(actor, 'analyte.manage')) throw AppError.forbidden('Only an administrator edits the analyte catalogue');
+  if (!can(actor, 'analyte.manage')) throw new AppError('catalogue.adminOnly');
 }
 
 /** Validate every row first (errors by row and field), then write all of them in one transaction:
@@ -29,11 +29,11 @@ export function importCatalogue(db: DB, actor: Actor, rows: unknown[], reason = 
       for (const issue of r.error.issues) errors.push({ row: i + 1, field: issue.path.join('.'), message: issue.message });
       return;
     }
-    if (seen.has(r.data.code)) errors.push({ row: i + 1, field: 'code', message: `Duplicate code ${r.data.code}` });
+    if (seen.has(r.data.code)) errors.push(fieldError('catalogue.duplicateCode', { code: r.data.code }, 'code', i + 1));
     seen.add(r.data.code);
     valid.push(r.data);
   });
-  if (errors.length) throw AppError.invalid('The catalogue has invalid rows; nothing was written', errors);
+  if (errors.length) throw new AppError('catalogue.invalidRows', {}, errors);
 
   const now = Date.now();
   let inserted = 0;
@@ -58,16 +58,16 @@ export function importCatalogue(db: DB, actor: Actor, rows: unknown[], reason = 
 /** Edit one analyte; the reason is required and kept with the previous version. */
 export function updateAnalyte(db: DB, actor: Actor, id: number, input: unknown, reason: string) {
   requireManage(actor);
-  if (!reason?.trim()) throw AppError.invalid('A reason is required', [{ field: 'reason', message: 'Required' }]);
+  if (!reason?.trim()) throw new AppError('catalogue.reasonRequired', {}, [fieldError('value.required', {}, 'reason')]);
   const parsed = analyteInput.safeParse(input);
-  if (!parsed.success) throw AppError.invalid('Invalid analyte', parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })));
+  if (!parsed.success) throw AppError.invalid('Invalid analyte', parsed.error.issues.map((i) => ({ ...zodIssueError(i as ZodIssueLike), field: i.path.join('.') })));
   const now = Date.now();
   return db.transaction((tx) => {
     const existing = tx.select().from(analytes).where(eq(analytes.id, id)).get();
-    if (!existing) throw AppError.notFound('No such analyte');
+    if (!existing) throw new AppError('analyte.noSuch');
     if (parsed.data.code !== existing.code) {
       const clash = findAnalyteByCode(tx, parsed.data.code);
-      if (clash) throw AppError.conflict(`Code ${parsed.data.code} is already used`);
+      if (clash) throw new AppError('catalogue.codeUsed', { code: parsed.data.code });
     }
     snapshotEntity(tx, 'analyte', id, existing, actor.userId, reason, now);
     tx.update(analytes).set({ ...parsed.data, updatedAt: now }).where(eq(analytes.id, id)).run();
@@ -89,7 +89,7 @@ export function setLimitRanges(db: DB, actor: Actor, input: unknown) {
   const now = Date.now();
   return db.transaction((tx) => {
     const a = findAnalyteByCode(tx, code.toUpperCase());
-    if (!a) throw AppError.notFound(`No analyte ${code}`);
+    if (!a) throw new AppError('analyte.notFound', { analyte: code });
     const before = limitRangesOf(tx, [a.id]).get(a.id) ?? [];
     snapshotEntity(tx, 'analyte_limit_ranges', a.id, { ranges: before }, actor.userId, reason, now);
     replaceLimitRanges(

@@ -7,21 +7,21 @@ import { findLabByCode, updateLabRow } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
 import { snapshotEntity } from '@/db/queries/versions';
 import { can, type Actor } from '@/lib/auth/core';
-import { AppError } from '@/lib/errors';
+import { AppError, fieldError } from '@/lib/errors';
 import { labActiveInput, labInput, labUpdateInput } from '@/lib/validation/admin';
 import { zodFieldErrors } from '@/lib/validation/errors';
 
 /** Create a laboratory in a region of the regulator's jurisdiction. */
 export function createLab(db: DB, actor: Actor, input: unknown) {
-  if (!can(actor, 'lab.manage')) throw AppError.forbidden('Only a regulator manages laboratories');
+  if (!can(actor, 'lab.manage')) throw new AppError('lab.regulatorOnly');
   const parsed = labInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid laboratory', zodFieldErrors(parsed.error));
   const l = parsed.data;
   return db.transaction((tx) => {
     const region = findRegionByCode(tx, l.regionCode);
-    if (!region) throw AppError.invalid('Unknown region', [{ field: 'regionCode', message: `No region ${l.regionCode}` }]);
-    if (!can(actor, 'lab.manage', { regionPath: region.path })) throw AppError.forbidden('That region is outside your jurisdiction');
-    if (findLabByCode(tx, l.code)) throw AppError.conflict(`Laboratory ${l.code} already exists`);
+    if (!region) throw new AppError('region.unknown', {}, [fieldError('region.unknownCode', { region: l.regionCode }, 'regionCode')]);
+    if (!can(actor, 'lab.manage', { regionPath: region.path })) throw new AppError('region.outsideJurisdiction');
+    if (findLabByCode(tx, l.code)) throw new AppError('lab.exists', { code: l.code });
     const now = Date.now();
     const row = tx
       .insert(laboratories)
@@ -36,23 +36,23 @@ export function createLab(db: DB, actor: Actor, input: unknown) {
 /** The lab with that code if the actor may manage it: 404 when unknown, 403 outside the jurisdiction. */
 function manageableLab(tx: Conn, actor: Actor, code: string) {
   const found = findLabByCode(tx, code);
-  if (!found) throw AppError.notFound(`No laboratory ${code}`);
-  if (!can(actor, 'lab.manage', { labId: found.lab.id, regionPath: found.regionPath })) throw AppError.forbidden('That laboratory is outside your jurisdiction');
+  if (!found) throw new AppError('lab.notFound', { lab: code });
+  if (!can(actor, 'lab.manage', { labId: found.lab.id, regionPath: found.regionPath })) throw new AppError('lab.outsideJurisdiction');
   return found;
 }
 
 /** Edit a laboratory's names, level, region (inside the jurisdiction) or address. The code never
  * changes. The previous state goes to entity_versions with the reason. */
 export function updateLab(db: DB, actor: Actor, input: unknown) {
-  if (!can(actor, 'lab.manage')) throw AppError.forbidden('Only a regulator manages laboratories');
+  if (!can(actor, 'lab.manage')) throw new AppError('lab.regulatorOnly');
   const parsed = labUpdateInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid laboratory', zodFieldErrors(parsed.error));
   const l = parsed.data;
   return db.transaction((tx) => {
     const { lab } = manageableLab(tx, actor, l.code);
     const region = findRegionByCode(tx, l.regionCode);
-    if (!region) throw AppError.invalid('Unknown region', [{ field: 'regionCode', message: `No region ${l.regionCode}` }]);
-    if (!can(actor, 'lab.manage', { regionPath: region.path })) throw AppError.forbidden('That region is outside your jurisdiction');
+    if (!region) throw new AppError('region.unknown', {}, [fieldError('region.unknownCode', { region: l.regionCode }, 'regionCode')]);
+    if (!can(actor, 'lab.manage', { regionPath: region.path })) throw new AppError('region.outsideJurisdiction');
     const next = { name: l.name, nameEn: l.nameEn ?? null, level: l.level, regionId: region.id, address: l.address ?? null };
     const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) => lab[k] !== next[k]);
     if (!changed.length) return lab;
@@ -77,7 +77,7 @@ export function updateLab(db: DB, actor: Actor, input: unknown) {
 /** Deactivate or reactivate a laboratory (with a reason). Its managers cannot sign in, and its API
  * tokens stop working, while it is inactive; its history stays. */
 export function setLabActive(db: DB, actor: Actor, input: unknown) {
-  if (!can(actor, 'lab.manage')) throw AppError.forbidden('Only a regulator manages laboratories');
+  if (!can(actor, 'lab.manage')) throw new AppError('lab.regulatorOnly');
   const parsed = labActiveInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
   const { code, active, reason } = parsed.data;

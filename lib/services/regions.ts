@@ -4,7 +4,7 @@ import { findRegionByCode, updateRegionNames } from '@/db/queries/regions';
 import { snapshotEntity } from '@/db/queries/versions';
 import { insertAudit } from '@/db/queries/audit';
 import { can, type Actor } from '@/lib/auth/core';
-import { AppError } from '@/lib/errors';
+import { AppError, fieldError } from '@/lib/errors';
 import { regionInput, regionUpdateInput } from '@/lib/validation/admin';
 import { zodFieldErrors } from '@/lib/validation/errors';
 
@@ -12,17 +12,17 @@ const PARENT_LEVEL = { national: null, province: 'national', city: 'province' } 
 
 /** Create a region under its parent (a province under the nation, a city under a province). */
 export function createRegion(db: DB, actor: Actor, input: unknown) {
-  if (!can(actor, 'region.manage')) throw AppError.forbidden('Only an administrator manages regions');
+  if (!can(actor, 'region.manage')) throw new AppError('region.adminOnly');
   const parsed = regionInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid region', zodFieldErrors(parsed.error));
   const r = parsed.data;
   return db.transaction((tx) => {
-    if (findRegionByCode(tx, r.code)) throw AppError.conflict(`Region ${r.code} already exists`);
+    if (findRegionByCode(tx, r.code)) throw new AppError('region.exists', { code: r.code });
     let parent = null;
     if (PARENT_LEVEL[r.level]) {
       parent = r.parentCode ? findRegionByCode(tx, r.parentCode) : undefined;
       if (!parent || parent.level !== PARENT_LEVEL[r.level])
-        throw AppError.invalid('Invalid parent', [{ field: 'parentCode', message: `A ${r.level} needs a ${PARENT_LEVEL[r.level]} as parent` }]);
+        throw new AppError('region.invalidParent', {}, [fieldError('region.wrongParent', { level: r.level, parent: PARENT_LEVEL[r.level] ?? '' }, 'parentCode')]);
     }
     const now = Date.now();
     const row = tx
@@ -38,13 +38,13 @@ export function createRegion(db: DB, actor: Actor, input: unknown) {
 /** Rename a region (Chinese and English names). Its code, level and place in the tree never change:
  * labs, users and certificates refer to them. The previous state is kept with the reason. */
 export function updateRegion(db: DB, actor: Actor, input: unknown) {
-  if (!can(actor, 'region.manage')) throw AppError.forbidden('Only an administrator manages regions');
+  if (!can(actor, 'region.manage')) throw new AppError('region.adminOnly');
   const parsed = regionUpdateInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid region', zodFieldErrors(parsed.error));
   const r = parsed.data;
   return db.transaction((tx) => {
     const existing = findRegionByCode(tx, r.code);
-    if (!existing) throw AppError.notFound(`No region ${r.code}`);
+    if (!existing) throw new AppError('region.notFound', { region: r.code });
     if (existing.name === r.name && existing.nameEn === r.nameEn) return existing;
     const now = Date.now();
     snapshotEntity(tx, 'region', existing.id, existing, actor.userId, r.reason, now);

@@ -91,7 +91,7 @@ export function registryTemplateCsv(): string {
 }
 
 function requireImport(actor: Actor) {
-  if (!can(actor, 'registry.import')) throw AppError.forbidden('Only a regulator imports an institution registry');
+  if (!can(actor, 'registry.import')) throw new AppError('registry.regulatorOnly');
 }
 
 /** Validate the file against the database as it is now: every problem, and what would be written. */
@@ -187,7 +187,7 @@ export function previewRegistryImport(db: DB, actor: Actor, text: string): Regis
 export function commitRegistryImport(db: DB, actor: Actor, text: string) {
   requireImport(actor);
   const first = plan(db, actor, text);
-  if (first.problems.length) throw AppError.invalid('The registry has invalid rows; nothing was written', first.problems);
+  if (first.problems.length) throw new AppError('registry.invalidRows', {}, first.problems);
   // bcrypt is slow on purpose: hash the new managers' passwords before taking the write lock
   const passwords = new Map<string, { plain: string; hash: string }>();
   for (const r of first.rows) {
@@ -199,7 +199,7 @@ export function commitRegistryImport(db: DB, actor: Actor, text: string) {
   return db.transaction((tx) => {
     // validate again inside the transaction: the database may have changed since the first pass
     const p = plan(tx, actor, text);
-    if (p.problems.length) throw AppError.invalid('The registry has invalid rows; nothing was written', p.problems);
+    if (p.problems.length) throw new AppError('registry.invalidRows', {}, p.problems);
     const existing = findLabsByCodes(tx, p.rows.map((r) => r.code));
     const now = Date.now();
     const managers: { labCode: string; email: string; temporaryPassword: string }[] = [];
@@ -230,7 +230,7 @@ export function commitRegistryImport(db: DB, actor: Actor, text: string) {
       }
       if (row.manager?.action === 'create') {
         const pw = passwords.get(row.manager.email);
-        if (!pw) throw AppError.conflict('The file changed between validation and writing; try again');
+        if (!pw) throw new AppError('registry.fileChanged');
         const user = insertUser(tx, { email: row.manager.email, name: row.manager.name, role: 'lab_manager', passwordHash: pw.hash, labId, regionId: null }, now);
         insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'user.create', entityType: 'user', entityId: user.id, labId, details: { role: 'lab_manager', source: 'registry' }, at: now });
         managers.push({ labCode: row.code, email: row.manager.email, temporaryPassword: pw.plain });

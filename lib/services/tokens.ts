@@ -13,11 +13,11 @@ import { apiTokenIdInput, apiTokenInput } from '@/lib/validation/admin';
 import { zodFieldErrors } from '@/lib/validation/errors';
 
 function requireOwnLab(db: DB, actor: Actor) {
-  if (!can(actor, 'apiToken.manage') || !actor.labId) throw AppError.forbidden('Only a lab manager manages API tokens');
+  if (!can(actor, 'apiToken.manage') || !actor.labId) throw new AppError('token.managerOnly');
   // a token cannot mint or revoke tokens: that needs a person signed in
-  if (actor.via === 'token') throw AppError.forbidden('API tokens cannot manage API tokens');
+  if (actor.via === 'token') throw new AppError('token.viaToken');
   const scope = findLabScope(db, actor.labId);
-  if (!scope || !can(actor, 'apiToken.manage', scope)) throw AppError.forbidden('Not allowed');
+  if (!scope || !can(actor, 'apiToken.manage', scope)) throw new AppError('auth.forbidden');
   return scope;
 }
 
@@ -55,7 +55,7 @@ export function revokeApiToken(db: DB, actor: Actor, input: unknown) {
   return db.transaction((tx) => {
     const t = findTokenById(tx, parsed.data.id);
     // another lab's token is reported as unknown: ids of other labs' tokens are not confirmed
-    if (!t || t.labId !== actor.labId) throw AppError.notFound('No such token');
+    if (!t || t.labId !== actor.labId) throw new AppError('token.notFound');
     if (t.revokedAt) return { id: t.id, revoked: false };
     const now = Date.now();
     revokeToken(tx, t.id, now);

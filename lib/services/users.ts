@@ -14,7 +14,7 @@ import { eq } from 'drizzle-orm';
 import { can, type Actor } from '@/lib/auth/core';
 import { hashPassword, hashPasswordAsync, verifyPassword } from '@/lib/auth/passwords';
 import { passwordChangeInput } from '@/lib/validation/auth';
-import { AppError } from '@/lib/errors';
+import { AppError, fieldError } from '@/lib/errors';
 import { newAccountInput, userActiveInput, userIdInput, userInput, userUpdateInput } from '@/lib/validation/admin';
 import { zodFieldErrors } from '@/lib/validation/errors';
 
@@ -32,7 +32,7 @@ export function generateTemporaryPassword(length = 14): string {
  * accounts; a regulator creates lab managers for labs of their jurisdiction. With
  * `temporaryPassword`, the user must choose their own password at first sign-in. */
 export function createUser(db: DB, actor: Actor, input: unknown, opts: { temporaryPassword?: boolean } = {}) {
-  if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw AppError.forbidden('Not allowed to create accounts');
+  if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw new AppError('account.createNotAllowed');
   const parsed = userInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid account', zodFieldErrors(parsed.error));
   const u = parsed.data;
@@ -41,18 +41,18 @@ export function createUser(db: DB, actor: Actor, input: unknown, opts: { tempora
     let regionId: number | null = null;
     if (u.role === 'lab_manager') {
       const lab = u.labCode ? findLabByCode(tx, u.labCode) : undefined;
-      if (!lab) throw AppError.invalid('Unknown laboratory', [{ field: 'labCode', message: 'A lab manager needs an existing laboratory' }]);
-      if (!can(actor, 'labUser.manage', { labId: lab.lab.id, regionPath: lab.regionPath })) throw AppError.forbidden('That laboratory is outside your jurisdiction');
+      if (!lab) throw new AppError('lab.unknown', {}, [fieldError('account.labRequired', {}, 'labCode')]);
+      if (!can(actor, 'labUser.manage', { labId: lab.lab.id, regionPath: lab.regionPath })) throw new AppError('lab.outsideJurisdiction');
       labId = lab.lab.id;
     } else {
-      if (!can(actor, 'regulator.manage')) throw AppError.forbidden('Only an administrator creates this kind of account');
+      if (!can(actor, 'regulator.manage')) throw new AppError('account.adminOnlyKind');
       if (u.role === 'regulator') {
         const region = u.regionCode ? findRegionByCode(tx, u.regionCode) : undefined;
-        if (!region) throw AppError.invalid('Unknown region', [{ field: 'regionCode', message: 'A regulator needs a region' }]);
+        if (!region) throw new AppError('region.unknown', {}, [fieldError('account.regionRequired', {}, 'regionCode')]);
         regionId = region.id;
       }
     }
-    if (tx.select({ id: users.id }).from(users).where(eq(users.email, u.email)).get()) throw AppError.conflict(`${u.email} already has an account`);
+    if (tx.select({ id: users.id }).from(users).where(eq(users.email, u.email)).get()) throw new AppError('account.emailTaken', { email: u.email });
     const now = Date.now();
     const row = tx
       .insert(users)
@@ -109,19 +109,19 @@ type Target = NonNullable<ReturnType<typeof findUserScope>>;
  * jurisdiction (lab managers) or for non-admins (every other role). */
 function manageableUser(tx: Conn, actor: Actor, id: number): Target {
   const target = findUserScope(tx, id);
-  if (!target) throw AppError.notFound('No such account');
+  if (!target) throw new AppError('account.notFound');
   const allowed =
     target.user.role === 'lab_manager'
       ? can(actor, 'labUser.manage', { labId: target.user.labId ?? undefined, regionPath: target.regionPath ?? undefined })
       : can(actor, 'regulator.manage');
-  if (!allowed) throw AppError.forbidden('That account is outside your jurisdiction');
+  if (!allowed) throw new AppError('account.outsideJurisdiction');
   return target;
 }
 
 /** Edit an account's name and email, a regulator's region (admin) or a lab manager's laboratory
  * (inside the jurisdiction). The previous state (without the password hash) is kept. */
 export function updateUser(db: DB, actor: Actor, input: unknown) {
-  if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw AppError.forbidden('Not allowed to edit accounts');
+  if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw new AppError('account.editNotAllowed');
   const parsed = userUpdateInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid account', zodFieldErrors(parsed.error));
   const u = parsed.data;
@@ -131,18 +131,18 @@ export function updateUser(db: DB, actor: Actor, input: unknown) {
     const next: { email: string; name: string; labId?: number | null; regionId?: number | null } = { email: u.email, name: u.name };
     if (before.role === 'lab_manager' && u.labCode && u.labCode !== target.labCode) {
       const lab = findLabByCode(tx, u.labCode);
-      if (!lab) throw AppError.invalid('Unknown laboratory', [{ field: 'labCode', message: `No laboratory ${u.labCode}` }]);
-      if (!can(actor, 'labUser.manage', { labId: lab.lab.id, regionPath: lab.regionPath })) throw AppError.forbidden('That laboratory is outside your jurisdiction');
+      if (!lab) throw new AppError('lab.unknown', {}, [fieldError('lab.unknownCode', { lab: u.labCode }, 'labCode')]);
+      if (!can(actor, 'labUser.manage', { labId: lab.lab.id, regionPath: lab.regionPath })) throw new AppError('lab.outsideJurisdiction');
       next.labId = lab.lab.id;
     }
     if (before.role === 'regulator' && u.regionCode && u.regionCode !== target.regionCode) {
       const region = findRegionByCode(tx, u.regionCode);
-      if (!region) throw AppError.invalid('Unknown region', [{ field: 'regionCode', message: `No region ${u.regionCode}` }]);
+      if (!region) throw new AppError('region.unknown', {}, [fieldError('region.unknownCode', { region: u.regionCode }, 'regionCode')]);
       next.regionId = region.id;
     }
     if (u.email !== before.email) {
       const clash = findUserIdByEmail(tx, u.email);
-      if (clash && clash !== before.id) throw AppError.conflict(`${u.email} already has an account`);
+      if (clash && clash !== before.id) throw new AppError('account.emailTaken', { email: u.email });
     }
     const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) => before[k] !== next[k]);
     if (!changed.length) return before;
@@ -168,11 +168,11 @@ export function updateUser(db: DB, actor: Actor, input: unknown) {
  * is refused, existing sessions resolve to no one, and the account's API tokens are revoked (so a
  * later reactivation does not revive credentials that may have leaked meanwhile). */
 export function setUserActive(db: DB, actor: Actor, input: unknown) {
-  if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw AppError.forbidden('Not allowed to manage accounts');
+  if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw new AppError('account.manageNotAllowed');
   const parsed = userActiveInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
   const { id, active, reason } = parsed.data;
-  if (id === actor.userId && !active) throw AppError.conflict('You cannot deactivate your own account');
+  if (id === actor.userId && !active) throw new AppError('account.ownAccount');
   return db.transaction((tx) => {
     const { user } = manageableUser(tx, actor, id);
     if (user.active === active) return { ...user, revokedTokens: 0 };
@@ -199,7 +199,7 @@ export function setUserActive(db: DB, actor: Actor, input: unknown) {
  * end at once and its holder must choose a new password at the next sign-in; its API tokens are kept
  * (they belong to the lab's LIS, not to the password) and the audit row says how many. */
 export function resetPassword(db: DB, actor: Actor, input: unknown) {
-  if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw AppError.forbidden('Not allowed to manage accounts');
+  if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw new AppError('account.manageNotAllowed');
   const parsed = userIdInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
   const temporaryPassword = generateTemporaryPassword();
@@ -229,20 +229,20 @@ export function resetPassword(db: DB, actor: Actor, input: unknown) {
  * API tokens are kept (the audit row counts them). Hashing runs in the thread pool.
  */
 export async function changeOwnPassword(db: DB, actor: Actor, input: unknown, now = Date.now()) {
-  if (actor.via !== 'session') throw AppError.forbidden('Only a signed-in person changes their password');
+  if (actor.via !== 'session') throw new AppError('auth.sessionOnly');
   const parsed = passwordChangeInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid password', zodFieldErrors(parsed.error));
   const account = findPasswordRow(db, actor.userId);
-  if (!account) throw AppError.unauthenticated();
+  if (!account) throw new AppError('auth.signInRequired');
   if (parsed.data.newPassword.toLowerCase().includes(account.email.split('@')[0].toLowerCase())) {
-    throw AppError.invalid('Invalid password', [{ field: 'newPassword', message: 'Do not use your email address in your password' }]);
+    throw AppError.invalid('Invalid password', [fieldError('password.containsEmail', {}, 'newPassword')]);
   }
   const check = await verifyPassword(parsed.data.currentPassword, account.passwordHash);
-  if (!check.ok) throw AppError.invalid('Invalid password', [{ field: 'currentPassword', message: 'The current password is not correct' }]);
+  if (!check.ok) throw AppError.invalid('Invalid password', [fieldError('password.wrongCurrent', {}, 'currentPassword')]);
   const passwordHash = await hashPasswordAsync(parsed.data.newPassword);
   return db.transaction((tx) => {
     const again = findPasswordRow(tx, actor.userId);
-    if (again?.passwordHash !== account.passwordHash) throw AppError.conflict('The password was changed meanwhile: sign in again');
+    if (again?.passwordHash !== account.passwordHash) throw new AppError('account.passwordChangedMeanwhile');
     const { sessionVersion } = setUserPassword(tx, account.id, { passwordHash, mustChangePassword: false }, now)!;
     insertAudit(tx, {
       actorId: actor.userId,
@@ -264,7 +264,7 @@ export function bootstrapAdmin(db: DB, input: { email: string; name: string; pas
   const parsed = userInput.safeParse({ ...input, role: 'admin' });
   if (!parsed.success) throw AppError.invalid('Invalid administrator', zodFieldErrors(parsed.error));
   return db.transaction((tx) => {
-    if (tx.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).get()) throw AppError.conflict('An administrator already exists');
+    if (tx.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).get()) throw new AppError('account.adminExists');
     const now = Date.now();
     const row = tx
       .insert(users)

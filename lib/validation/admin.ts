@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { because } from './errors';
 import { LAB_LEVELS, REGION_LEVELS, ROLES } from '@/db/enums';
 import { tokenExpiryField, tokenScopesField } from './auth';
 
 export const regionInput = z.object({
-  code: z.string().trim().regex(/^\d{6}$/, 'GB/T 2260 codes have 6 digits'),
+  code: z.string().trim().refine((s) => /^\d{6}$/.test(s), because('value.regionCode')),
   name: z.string().trim().min(1).max(100),
   nameEn: z.string().trim().min(1).max(100),
   level: z.enum(REGION_LEVELS),
@@ -17,17 +18,17 @@ export const safeText = (max: number) =>
     .string()
     .trim()
     .max(max)
-    .refine((s) => !/^[=+\-@\t\r]/.test(s), 'Must not start with =, +, -, @ (spreadsheet formula)');
+    .refine((s) => !/^[=+\-@\t\r]/.test(s), because('value.formulaField'));
 
 export const labInput = z.object({
   code: z
     .string()
     .trim()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$/, 'Letters, digits, - and _ (2 to 40)'),
+    .refine((s) => /^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$/.test(s), because('value.codeChars')),
   name: safeText(200).pipe(z.string().min(1)),
   nameEn: z.preprocess((v) => (v === '' ? null : v), safeText(200).nullable().optional()),
   level: z.enum(LAB_LEVELS),
-  regionCode: z.string().trim().regex(/^\d{6}$/, 'GB/T 2260 codes have 6 digits'),
+  regionCode: z.string().trim().refine((s) => /^\d{6}$/.test(s), because('value.regionCode')),
   address: z.preprocess((v) => (v === '' ? null : v), safeText(300).nullable().optional()),
 });
 export type LabInput = z.infer<typeof labInput>;
@@ -54,7 +55,7 @@ const idField = z.coerce.number().int().positive();
 
 /** Regions keep their code, level and place in the tree; only their names change. */
 export const regionUpdateInput = z.object({
-  code: z.string().trim().regex(/^\d{6}$/, 'GB/T 2260 codes have 6 digits'),
+  code: z.string().trim().refine((s) => /^\d{6}$/.test(s), because('value.regionCode')),
   name: safeText(100).pipe(z.string().min(1)),
   nameEn: safeText(100).pipe(z.string().min(1)),
   reason: reasonField,
@@ -67,7 +68,7 @@ export const labUpdateInput = z.object({
   name: safeText(200).pipe(z.string().min(1)),
   nameEn: optionalText(200),
   level: z.enum(LAB_LEVELS),
-  regionCode: z.string().trim().regex(/^\d{6}$/, 'GB/T 2260 codes have 6 digits'),
+  regionCode: z.string().trim().refine((s) => /^\d{6}$/.test(s), because('value.regionCode')),
   address: optionalText(300),
   reason: reasonField,
 });
@@ -127,10 +128,10 @@ export const registryRow = z
     name: z.string().trim().min(1, 'Required').max(200),
     name_en: z.string().trim().max(200),
     level: z.enum(LAB_LEVELS, { error: `One of ${LAB_LEVELS.join(', ')}` }),
-    region_code: z.string().trim().regex(/^\d{6}$/, 'GB/T 2260 codes have 6 digits'),
+    region_code: z.string().trim().refine((s) => /^\d{6}$/.test(s), because('value.regionCode')),
     address: z.string().trim().max(300),
     manager_email: z.string().trim().toLowerCase().max(320).pipe(z.union([z.literal(''), z.email()])),
     manager_name: z.string().trim().max(100),
   })
-  .refine((r) => !r.manager_name || r.manager_email, { path: ['manager_email'], message: 'Required when manager_name is given' });
+  .refine((r) => !r.manager_name || r.manager_email, { path: ['manager_email'], ...because('registry.managerEmailRequired') });
 export type RegistryRow = z.infer<typeof registryRow>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { because } from './errors';
 import { ANALYTE_CATEGORIES, LIMIT_FORMS } from '@/db/enums';
 
 const optionalNumber = z.preprocess(
@@ -15,10 +16,10 @@ export const analyteInput = z
       .trim()
       .min(1)
       .max(20)
-      .regex(/^[A-Z0-9_]+$/, 'Use capital letters, digits and _'),
+      .refine((s) => /^[A-Z0-9_]+$/.test(s), because('value.upperCode')),
     loinc: z.preprocess(
       (v) => (v === '' || v === undefined ? null : v),
-      z.string().regex(/^\d{1,7}-\d$/, 'LOINC codes look like 2823-3').nullable(),
+      z.string().refine((s) => /^\d{1,7}-\d$/.test(s), because('value.loinc')).nullable(),
     ),
     nameEn: z.string().trim().min(1).max(200),
     nameZh: z.string().trim().min(1).max(200),
@@ -39,11 +40,11 @@ export const analyteInput = z
     notes: optionalText,
   })
   .refine((a) => a.teaPercent != null || a.teaAbsolute != null, {
-    message: 'An allowable total error needs a percent or an absolute limit',
+    ...because('analyte.teaNeedsLimit'),
     path: ['teaPercent'],
   })
   .refine((a) => a.teaForm !== 'threshold' || (a.teaAbsoluteAtOrBelow != null && a.teaPercent != null && a.teaAbsolute != null), {
-    message: 'A threshold limit needs a percent, an absolute limit and the threshold concentration',
+    ...because('analyte.thresholdNeedsAll'),
     path: ['teaAbsoluteAtOrBelow'],
   });
 
@@ -62,10 +63,10 @@ export const limitRangeInput = z
     threshold: optionalNumber.optional(),
     source: z.string().trim().min(1).max(200),
   })
-  .refine((r) => r.percent != null || r.absolute != null, { message: 'A range needs a percent or an absolute limit', path: ['percent'] })
-  .refine((r) => r.from == null || r.to == null || r.from < r.to, { message: 'A range must end above where it starts', path: ['to'] })
+  .refine((r) => r.percent != null || r.absolute != null, { ...because('analyte.rangeNeedsLimit'), path: ['percent'] })
+  .refine((r) => r.from == null || r.to == null || r.from < r.to, { ...because('analyte.rangeOrder'), path: ['to'] })
   .refine((r) => r.form !== 'threshold' || (r.threshold != null && r.percent != null && r.absolute != null), {
-    message: 'A threshold limit needs a percent, an absolute limit and the threshold',
+    ...because('analyte.rangeThresholdNeedsAll'),
     path: ['threshold'],
   });
 

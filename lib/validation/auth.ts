@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { because } from './errors';
 import { TOKEN_SCOPES } from '@/db/enums';
 
 /** The shortest password a person may choose (NIST SP 800-63B allows 8; we ask for 12). */
@@ -15,12 +16,12 @@ export const passwordChangeInput = z
       // zod's own message, which the forms show in the reader's language
       .min(MIN_PASSWORD_LENGTH)
       .max(200)
-      .refine((s) => new Set(s).size >= 5, 'Use at least 5 different characters')
-      .refine((s) => !REFUSED.has(s.toLowerCase()), 'This password is too common'),
+      .refine((s) => new Set(s).size >= 5, because('password.fewDistinct'))
+      .refine((s) => !REFUSED.has(s.toLowerCase()), because('password.common')),
     confirmPassword: z.string().max(200),
   })
-  .refine((v) => v.newPassword === v.confirmPassword, { path: ['confirmPassword'], message: 'The two new passwords differ' })
-  .refine((v) => v.newPassword !== v.currentPassword, { path: ['newPassword'], message: 'Choose a password different from the current one' });
+  .refine((v) => v.newPassword === v.confirmPassword, { path: ['confirmPassword'], ...because('password.mismatch') })
+  .refine((v) => v.newPassword !== v.currentPassword, { path: ['newPassword'], ...because('password.unchanged') });
 
 /** A token's scopes (one or more, from a form's repeated checkbox or an array) and optional expiry. */
 export const tokenScopesField = z.preprocess(

@@ -1,6 +1,7 @@
 // EQA input shapes, shared by the regulator's forms, the lab's submission form, CSV and JSON API and
 // the demo seed.
 import { z } from 'zod';
+import { because } from './errors';
 import { LIMIT_FORMS, PEER_GROUPINGS, SIGMA_PT_SOURCES } from '@/db/enums';
 import { safeText } from './admin';
 
@@ -10,7 +11,7 @@ const code = (max: number) =>
     .trim()
     .min(1)
     .max(max)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'Letters, digits, ., - and _');
+    .refine((s) => /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(s), because('value.codeCharsDot'));
 
 const optionalPositive = z.preprocess(
   (v) => (v === '' || v === null || v === undefined ? null : v),
@@ -53,7 +54,7 @@ export const schemeAnalyteInput = z.preprocess(
       minScore: optionalPositive.optional(),
     })
     .refine((a) => a.form !== 'threshold' || (a.percent != null && a.absolute != null && a.threshold != null), {
-      message: 'A threshold limit needs percent, absolute and threshold',
+      ...because('scheme.thresholdNeedsAll'),
       path: ['threshold'],
     }),
 );
@@ -68,7 +69,7 @@ export const schemeInput = z.preprocess(
     regionCode: z
       .string()
       .trim()
-      .regex(/^\d{6}$/, 'GB/T 2260 codes have 6 digits')
+      .refine((s) => /^\d{6}$/.test(s), because('value.regionCode'))
       .optional(),
     minRoundScore: z.coerce.number().min(0).max(100).default(80),
     sigmaPtSource: z.enum(SIGMA_PT_SOURCES).default('allowable_error'),
@@ -111,12 +112,12 @@ export const roundInput = z.preprocess(
         .array(code(40))
         .min(1, 'At least one sample')
         .max(20)
-        .refine((s) => new Set(s).size === s.length, 'Sample codes must differ'),
+        .refine((s) => new Set(s).size === s.length, because('round.samplesDiffer')),
       /** analyte codes graded in this round; omitted = every analyte of the scheme */
       analytes: z.array(z.string().trim().min(1).max(20)).min(1).max(200).optional(),
       referenceValues: z.array(referenceValueInput).max(2000).default([]),
     })
-    .refine((r) => r.closesAt > r.opensAt, { message: 'The closing time must be after the opening time', path: ['closesAt'] }),
+    .refine((r) => r.closesAt > r.opensAt, { ...because('round.closesBeforeOpens'), path: ['closesAt'] }),
 );
 export type RoundInput = z.infer<typeof roundInput>;
 

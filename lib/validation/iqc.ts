@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { WESTGARD_RULES } from '@/lib/stats';
 import { safeText } from './admin';
+import { because } from './errors';
 
 /** Times without an offset are read as China Standard Time: LIS exports and hand-made spreadsheets
  * in the demo regions write local wall-clock time. */
@@ -54,30 +55,30 @@ const measuredAtField = (now: number) => {
     .optional()
     .transform((v, ctx) => {
       if (v === undefined || v === null || v === '') {
-        ctx.addIssue({ code: 'custom', message: 'Required' });
+        ctx.addIssue({ code: 'custom', ...REQUIRED });
         return z.NEVER;
       }
       const t = v === lastText ? lastTime : parseMeasuredAt(v);
       lastText = v;
       lastTime = t;
       if (Number.isNaN(t)) {
-        ctx.addIssue({ code: 'custom', message: 'Not a date and time (use YYYY-MM-DD HH:mm, optionally with an offset such as +08:00)' });
+        ctx.addIssue({ code: 'custom', ...because('value.notDateTime') });
         return z.NEVER;
       }
-      if (t < EARLIEST) ctx.addIssue({ code: 'custom', message: 'Before the year 2000' });
-      if (t > now + FUTURE_SLACK_MS) ctx.addIssue({ code: 'custom', message: 'In the future' });
+      if (t < EARLIEST) ctx.addIssue({ code: 'custom', ...because('value.before2000') });
+      if (t > now + FUTURE_SLACK_MS) ctx.addIssue({ code: 'custom', ...because('value.future') });
       return t;
     });
 };
 
 const numericValue = z.unknown().optional().transform((v, ctx) => {
   if (v === undefined || v === null || (typeof v === 'string' && !v.trim())) {
-    ctx.addIssue({ code: 'custom', message: 'Required' });
+    ctx.addIssue({ code: 'custom', ...REQUIRED });
     return z.NEVER;
   }
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v.trim()) ? Number(v.trim()) : NaN;
   if (!Number.isFinite(n)) {
-    ctx.addIssue({ code: 'custom', message: 'Not a number' });
+    ctx.addIssue({ code: 'custom', ...because('value.notNumber') });
     return z.NEVER;
   }
   return n;
@@ -87,7 +88,8 @@ const requiredText = (max: number) => safeText(max).pipe(z.string().min(1, 'Requ
 const optionalText = (max: number) => z.preprocess((v) => (v === undefined || v === null ? '' : v), safeText(max));
 
 const FORMULA = /^[=+\-@\t\r]/;
-const FORMULA_MESSAGE = 'Must not start with =, +, -, @ (spreadsheet formula)';
+const FORMULA_ISSUE = because('value.formulaField');
+const REQUIRED = because('value.required');
 
 /** A text field of a result row in one transform (the ingest path validates a million rows a
  * second, so each field is one function): numbers become text, trimmed, length-checked, and text
@@ -98,13 +100,13 @@ const textField = (max: number, required: boolean, upper = false) =>
     if (v === undefined || v === null) v = '';
     if (typeof v === 'number' && Number.isFinite(v)) v = String(v);
     if (typeof v !== 'string') {
-      ctx.addIssue({ code: 'custom', message: 'Must be text' });
+      ctx.addIssue({ code: 'custom', ...because('value.mustBeText') });
       return z.NEVER;
     }
     const s = v.trim();
-    if (required && !s) ctx.addIssue({ code: 'custom', message: 'Required' });
-    else if (s.length > max) ctx.addIssue({ code: 'custom', message: `At most ${max} characters` });
-    else if (FORMULA.test(s)) ctx.addIssue({ code: 'custom', message: FORMULA_MESSAGE });
+    if (required && !s) ctx.addIssue({ code: 'custom', ...REQUIRED });
+    else if (s.length > max) ctx.addIssue({ code: 'custom', ...because('value.tooLong', { max }) });
+    else if (FORMULA.test(s)) ctx.addIssue({ code: 'custom', ...FORMULA_ISSUE });
     else return upper ? s.toUpperCase() : s;
     return z.NEVER;
   });
@@ -192,4 +194,4 @@ export const includeResultInput = z.object({
   reason: optionalText(500),
 });
 
-export const monthInput = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'Use YYYY-MM');
+export const monthInput = z.string().refine((s) => /^\d{4}-(0[1-9]|1[0-2])$/.test(s), because('value.month'));

@@ -1,5 +1,6 @@
 // Input of the mutual-recognition use cases: policies, decisions, public look-ups.
 import { z } from 'zod';
+import { because } from './errors';
 import { safeText } from './admin';
 import { CALENDAR_DAY_KINDS } from '@/db/enums';
 
@@ -7,7 +8,7 @@ import { CALENDAR_DAY_KINDS } from '@/db/enums';
 export const isoDay = z
   .string()
   .trim()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Use the form YYYY-MM-DD')
+  .refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s), because('recognition.invalidDate'))
   .refine((s) => {
     const d = new Date(`${s}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
@@ -40,12 +41,12 @@ export const DEFAULT_CRITERIA: PolicyCriteria = policyCriteria.parse({});
 
 const analyteCodeList = z.preprocess(
   (v) => (typeof v === 'string' ? v.split(/[\s,;，、]+/).filter(Boolean) : v),
-  z.array(z.string().trim().toUpperCase().regex(/^[A-Z0-9_]{1,20}$/, 'Analyte codes use capital letters, digits and _')).min(1, 'List at least one analyte'),
+  z.array(z.string().trim().toUpperCase().refine((s) => /^[A-Z0-9_]{1,20}$/.test(s), because('value.analyteCodes'))).min(1, 'List at least one analyte'),
 );
 
 /** A new version of a region's policy. */
 export const policyInput = z.object({
-  regionCode: z.string().trim().regex(/^\d{6}$/, 'GB/T 2260 codes have 6 digits'),
+  regionCode: z.string().trim().refine((s) => /^\d{6}$/.test(s), because('value.regionCode')),
   effectiveFrom: isoDay,
   criteria: policyCriteria.default(DEFAULT_CRITERIA),
   analyteCodes: analyteCodeList,
@@ -87,7 +88,7 @@ export type BulkDecisionInput = z.infer<typeof bulkDecisionInput>;
 /** A working-calendar entry (holiday or make-up working day). Without `regionCode` it belongs to the
  * actor's region (an administrator's: the national calendar). */
 export const calendarEntryInput = z.object({
-  regionCode: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().trim().regex(/^\d{6}$/, 'GB/T 2260 codes have 6 digits').optional()),
+  regionCode: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().trim().refine((s) => /^\d{6}$/.test(s), because('value.regionCode')).optional()),
   day: isoDay,
   kind: z.enum(CALENDAR_DAY_KINDS),
   name: safeText(100).pipe(z.string().min(2, 'Name the day (2 characters or more)')),

@@ -314,8 +314,8 @@ describe('the LIS API (POST /api/v1/iqc/results) with a lab token', () => {
     const e = await appErrorAsync(() => postResults(t.db, tokenActor, req(JSON.stringify({ results: bad }), 'application/json'), NOW));
     expect(e.status).toBe(422);
     expect(e.errors).toEqual([
-      { row: 3, field: 'value', message: expect.any(String) },
-      { row: 4, field: 'level', message: expect.any(String) },
+      { row: 3, field: 'value', message: 'Not a number', code: 'value.notNumber' },
+      { row: 4, field: 'level', message: 'Required', code: 'value.required' },
     ]);
     expect(counts()).toEqual(before);
   });

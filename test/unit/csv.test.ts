@@ -48,7 +48,7 @@ describe('parseCsv', () => {
   });
 
   it('names the missing column and line 1', () => {
-    expect(refusal(() => parseCsv('a\n1\n', ['a', 'b'])).errors).toEqual([{ row: 1, field: 'b', message: 'Column "b" is missing' }]);
+    expect(refusal(() => parseCsv('a\n1\n', ['a', 'b'])).errors).toEqual([{ row: 1, field: 'b', message: 'Column "b" is missing', code: 'file.missingColumn', params: { column: 'b' } }]);
   });
 });
 

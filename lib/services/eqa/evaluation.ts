@@ -17,7 +17,6 @@ import {
   assignedValuesOf,
   failEvaluation,
   finishEvaluation,
-  insertAssignedValues,
   insertEvaluation,
   currentSubmissions,
   withLargeCache,
@@ -27,9 +26,7 @@ import {
   latestCompleteEvaluation,
   nextEvaluationVersion,
   previousRoundCodes,
-  resultWriter,
   runningEvaluation,
-  scoreWriter,
   setEvaluationProgress,
   countCurrentSubmissions,
   findEvaluation,
@@ -54,6 +51,7 @@ import {
   type SubmissionColumns,
 } from './engine';
 import { publishHooks } from './hooks';
+import { writeEvaluationRows } from './evaluation-rows';
 
 /** Items listed in a diff (counts are always complete). */
 const DIFF_ITEMS = 200;
@@ -114,14 +112,14 @@ function digestOf(params: unknown, cols: SubmissionColumns, refs: unknown): stri
 /** The checks before an evaluation: 403 outside the regulator's jurisdiction, 409 while the round is
  * open, as a draft, once published, or while another evaluation runs. */
 function evaluableRound(db: DB, actor: Actor, roundCode: string, now: number, ownEvaluationId?: number) {
-  if (!can(actor, 'eqaRound.evaluate')) throw AppError.forbidden();
+  if (!can(actor, 'eqaRound.evaluate')) throw new AppError('auth.forbidden');
   const r = loadRound(db, String(roundCode ?? ''));
   assertManagesScheme(actor, r.regionPath, 'eqaRound.evaluate');
   const status = effectiveStatus(r.round, now);
-  if (status === 'draft' || status === 'open') throw AppError.conflict(`Round ${r.round.code} is ${status}: evaluate it after it closes`);
-  if (status === 'published') throw AppError.conflict(`Round ${r.round.code} is published: its evaluation is frozen`);
+  if (status === 'draft' || status === 'open') throw new AppError('round.notClosed', { round: r.round.code, status });
+  if (status === 'published') throw new AppError('round.frozen', { round: r.round.code });
   const running = runningEvaluation(db, r.round.id, now - STALE_RUNNING_MS);
-  if (running && running.id !== ownEvaluationId) throw AppError.conflict(`Round ${r.round.code} is being evaluated`);
+  if (running && running.id !== ownEvaluationId) throw new AppError('round.beingEvaluated', { round: r.round.code });
   return r;
 }
 
@@ -233,43 +231,8 @@ export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }
     progress(0.6);
 
     withBulkWriteSettings(db, () => {
-      const ids = insertAssignedValues(db, evaluation.id, out.assigned);
-      const w = resultWriter(db);
-      const res = out.results;
-      const step = Math.max(1, Math.floor(cols.n / 10));
-      for (let i = 0; i < cols.n; i++) {
-        // inside the transaction the progress row cannot be seen by others: report to the caller only
-        if (i % step === 0) opts.onProgress?.(0.6 + (0.35 * i) / cols.n);
-        const status = res.status[i];
-        if (status === RESULT_IGNORED) continue;
-        const ai = res.assignedIndex[i];
-        const z = res.z[i];
-        const num = (x: number) => (Number.isNaN(x) ? null : x);
-        w.add([
-          evaluation.id,
-          cols.id[i],
-          cols.lab[i],
-          cols.sample[i],
-          cols.analyte[i],
-          ai >= 0 ? ids[ai] : null,
-          cols.value[i],
-          num(res.deviation[i]),
-          num(res.percentDeviation[i]),
-          num(res.allowed[i]),
-          num(z),
-          res.scoreType[i] === 0 ? 'z' : res.scoreType[i] === 1 ? 'z_prime' : null,
-          status === RESULT_GRADED ? res.acceptable[i] : null,
-          zClass(z),
-          reasonCode(res.reason[i]),
-          status === RESULT_GRADED ? null : res.reasonN[i],
-        ]);
-      }
-      w.flush();
-      const sw = scoreWriter(db);
-      for (const s of out.scores) {
-        sw.add([evaluation.id, r.round.id, s.labId, s.analyteId, s.samples, s.acceptableCount, s.notEvaluated, s.score, s.verdict, s.notSubmitted ? 1 : 0, s.unsuccessful ? 1 : 0]);
-      }
-      sw.flush();
+      // inside the transaction the progress row cannot be seen by others: report to the caller only
+      writeEvaluationRows(db, { evaluationId: evaluation.id, roundId: r.round.id }, cols, out, (f) => opts.onProgress?.(0.6 + 0.35 * f));
       if (previous && previous.status === 'complete') setEvaluationStatus(db, previous.id, 'superseded');
       finishEvaluation(db, evaluation.id, { inputDigest, diff, finishedAt: now + (Date.now() - t0) });
       setRoundStatus(db, r.round.id, 'evaluated');
@@ -393,15 +356,15 @@ function diffAgainst(db: DB, previous: ReturnType<typeof latestCompleteEvaluatio
  */
 export function publishRound(db: DB, actor: Actor, input: { roundCode: string }, opts: ClockOptions = {}) {
   const now = opts.now ?? Date.now();
-  if (!can(actor, 'eqaRound.evaluate')) throw AppError.forbidden();
+  if (!can(actor, 'eqaRound.evaluate')) throw new AppError('auth.forbidden');
   const result = db.transaction((tx) => {
     const r = loadRound(tx, String(input.roundCode ?? ''));
     assertManagesScheme(actor, r.regionPath, 'eqaRound.evaluate');
-    if (r.round.status === 'published') throw AppError.conflict(`Round ${r.round.code} is already published`);
-    if (runningEvaluation(tx, r.round.id, now - STALE_RUNNING_MS)) throw AppError.conflict(`Round ${r.round.code} is being evaluated: publish it when the evaluation has finished`);
-    if (r.round.status !== 'evaluated') throw AppError.conflict(`Round ${r.round.code} has not been evaluated`);
+    if (r.round.status === 'published') throw new AppError('round.alreadyPublished', { round: r.round.code });
+    if (runningEvaluation(tx, r.round.id, now - STALE_RUNNING_MS)) throw new AppError('round.publishWhileEvaluating', { round: r.round.code });
+    if (r.round.status !== 'evaluated') throw new AppError('round.notEvaluated', { round: r.round.code });
     const ev = latestCompleteEvaluation(tx, r.round.id);
-    if (!ev || ev.status !== 'complete') throw AppError.conflict(`Round ${r.round.code} has no complete evaluation`);
+    if (!ev || ev.status !== 'complete') throw new AppError('round.noCompleteEvaluation', { round: r.round.code });
     setEvaluationStatus(tx, ev.id, 'published');
     setRoundStatus(tx, r.round.id, 'published', { publishedAt: now });
     const recomputed = recomputeUnsuccessful(db, r.scheme.id);
@@ -469,7 +432,7 @@ export function recomputeUnsuccessful(db: DB, schemeId: number): number {
 
 function reservedEvaluation(db: DB, roundId: number, id: number) {
   const e = findEvaluation(db, id);
-  if (!e || e.roundId !== roundId || e.status !== 'running') throw AppError.conflict(`Evaluation ${id} is not waiting to run`);
+  if (!e || e.roundId !== roundId || e.status !== 'running') throw new AppError('round.evaluationNotWaiting', { id });
   return e;
 }
 

@@ -12,7 +12,7 @@ import {
   setRoundStatus,
 } from '@/db/queries/eqa';
 import { can, type Actor } from '@/lib/auth/core';
-import { AppError, type FieldError } from '@/lib/errors';
+import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { roundInput } from '@/lib/validation/eqa';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { DEFAULT_COVERAGE_FACTOR, standardUncertainty } from '@/lib/stats';
@@ -24,32 +24,32 @@ import { assertManagesScheme, effectiveStatus, loadRound, roundVisibility, type 
  * its opening to its closing time).
  */
 export function createRound(db: DB, actor: Actor, input: unknown, opts: ClockOptions & { open?: boolean } = {}) {
-  if (!can(actor, 'eqaScheme.manage')) throw AppError.forbidden();
+  if (!can(actor, 'eqaScheme.manage')) throw new AppError('auth.forbidden');
   const parsed = roundInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid round', zodFieldErrors(parsed.error));
   const r = parsed.data;
   const now = opts.now ?? Date.now();
   return db.transaction((tx) => {
     const found = findSchemeByCode(tx, r.schemeCode);
-    if (!found) throw AppError.notFound(`No scheme ${r.schemeCode}`);
+    if (!found) throw new AppError('scheme.notFound', { scheme: r.schemeCode });
     assertManagesScheme(actor, found.regionPath);
-    if (findRoundByCode(tx, r.code)) throw AppError.conflict(`Round ${r.code} already exists`);
+    if (findRoundByCode(tx, r.code)) throw new AppError('round.exists', { code: r.code });
     const schemeIds = new Map(schemeAnalytes(tx, found.scheme.id).map((a) => [a.code, a.analyteId]));
     const errors: FieldError[] = [];
     const roundAnalytes = r.analytes ? [...new Set(r.analytes.map((a) => a.toUpperCase()))] : null;
     roundAnalytes?.forEach((a) => {
-      if (!schemeIds.has(a)) errors.push({ field: 'analytes', message: `${a} is not in scheme ${r.schemeCode}` });
+      if (!schemeIds.has(a)) errors.push(fieldError('round.analyteNotInScheme', { analyte: a, scheme: r.schemeCode }, 'analytes'));
     });
     const analyteIds = roundAnalytes ? new Map([...schemeIds].filter(([c]) => roundAnalytes.includes(c))) : schemeIds;
     const seen = new Set<string>();
     r.referenceValues.forEach((v, i) => {
-      if (!r.samples.includes(v.sample)) errors.push({ row: i + 1, field: 'sample', message: `Sample ${v.sample} is not in this round` });
-      if (!analyteIds.has(v.analyte.toUpperCase())) errors.push({ row: i + 1, field: 'analyte', message: `${v.analyte} is not graded in this round` });
+      if (!r.samples.includes(v.sample)) errors.push(fieldError('round.sampleNotInRound', { sample: v.sample }, 'sample', i + 1));
+      if (!analyteIds.has(v.analyte.toUpperCase())) errors.push(fieldError('round.analyteNotGraded', { analyte: v.analyte }, 'analyte', i + 1));
       const key = `${v.sample}:${v.analyte.toUpperCase()}`;
-      if (seen.has(key)) errors.push({ row: i + 1, field: 'sample', message: `Two reference values for ${v.sample} × ${v.analyte}` });
+      if (seen.has(key)) errors.push(fieldError('round.twoReferenceValues', { sample: v.sample, analyte: v.analyte }, 'sample', i + 1));
       seen.add(key);
     });
-    if (errors.length) throw AppError.invalid('Invalid reference values', errors);
+    if (errors.length) throw new AppError('round.invalidReferenceValues', {}, errors);
     const round = insertRound(tx, { schemeId: found.scheme.id, code: r.code, opensAt: r.opensAt, closesAt: r.closesAt, status: opts.open ? 'open' : 'draft', analytes: roundAnalytes, createdBy: actor.userId, createdAt: now });
     const samples = insertSamples(tx, round.id, r.samples);
     const sampleIds = new Map(samples.map((s) => [s.code, s.id]));
@@ -85,8 +85,8 @@ function transition(db: DB, actor: Actor, roundCode: string, action: 'open' | 'c
     const r = loadRound(tx, roundCode);
     assertManagesScheme(actor, r.regionPath);
     const status = effectiveStatus(r.round, now);
-    if (action === 'open' && r.round.status !== 'draft') throw AppError.conflict(`Round ${roundCode} is ${status}, not a draft`);
-    if (action === 'close' && r.round.status !== 'open') throw AppError.conflict(`Round ${roundCode} is ${status}, not open`);
+    if (action === 'open' && r.round.status !== 'draft') throw new AppError('round.notDraft', { round: roundCode, status });
+    if (action === 'close' && r.round.status !== 'open') throw new AppError('round.notOpen', { round: roundCode, status });
     const closesAt = action === 'close' ? Math.min(r.round.closesAt, now) : undefined;
     setRoundStatus(tx, r.round.id, action === 'open' ? 'open' : 'closed', closesAt !== undefined ? { closesAt } : {});
     insertAudit(tx, {
@@ -115,7 +115,7 @@ export function closeRound(db: DB, actor: Actor, input: { roundCode: string }, o
 
 /** The rounds an actor can see, as the API returns them. */
 export function listRounds(db: Conn, actor: Actor, opts: ClockOptions = {}) {
-  if (!can(actor, 'eqaRound.read')) throw AppError.forbidden();
+  if (!can(actor, 'eqaRound.read')) throw new AppError('auth.forbidden');
   const now = opts.now ?? Date.now();
   return listVisibleRounds(db, roundVisibility(actor)).map((r) => ({
     code: r.code,

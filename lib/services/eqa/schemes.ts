@@ -5,14 +5,14 @@ import { insertAudit } from '@/db/queries/audit';
 import { activeLabsWithin, findSchemeByCode, insertEnrollments, insertScheme, insertSchemeAnalytes, labsByCodes } from '@/db/queries/eqa';
 import { findRegionByCode } from '@/db/queries/regions';
 import { can, type Actor } from '@/lib/auth/core';
-import { AppError, type FieldError } from '@/lib/errors';
+import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { enrollInput, schemeInput } from '@/lib/validation/eqa';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { assertManagesScheme, type ClockOptions } from './access';
 
 /** Create a scheme (analytes and their grading limits) for a region of the regulator's jurisdiction. */
 export function createScheme(db: DB, actor: Actor, input: unknown, opts: ClockOptions = {}) {
-  if (!can(actor, 'eqaScheme.manage')) throw AppError.forbidden();
+  if (!can(actor, 'eqaScheme.manage')) throw new AppError('auth.forbidden');
   const parsed = schemeInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid scheme', zodFieldErrors(parsed.error));
   const s = parsed.data;
@@ -20,26 +20,26 @@ export function createScheme(db: DB, actor: Actor, input: unknown, opts: ClockOp
   return db.transaction((tx) => {
     const regionCode = s.regionCode ?? actor.regionCode ?? '';
     const region = findRegionByCode(tx, regionCode);
-    if (!region) throw AppError.invalid('Unknown region', [{ field: 'regionCode', message: `No region ${regionCode || '(none)'}` }]);
+    if (!region) throw new AppError('region.unknown', {}, [fieldError('region.unknownCode', { region: regionCode || '(none)' }, 'regionCode')]);
     assertManagesScheme(actor, region.path);
-    if (findSchemeByCode(tx, s.code)) throw AppError.conflict(`Scheme ${s.code} already exists`);
+    if (findSchemeByCode(tx, s.code)) throw new AppError('scheme.exists', { code: s.code });
     const ids = analyteIdsByCode(tx);
     const errors: FieldError[] = [];
     const seen = new Set<number>();
     const rows = s.analytes.flatMap((a, i) => {
       const id = ids.get(a.analyte.toUpperCase());
       if (!id) {
-        errors.push({ row: i + 1, field: 'analyte', message: `Unknown analyte ${a.analyte}` });
+        errors.push(fieldError('scheme.unknownAnalyte', { analyte: a.analyte }, 'analyte', i + 1));
         return [];
       }
       if (seen.has(id)) {
-        errors.push({ row: i + 1, field: 'analyte', message: `${a.analyte} is listed twice` });
+        errors.push(fieldError('scheme.analyteTwice', { analyte: a.analyte }, 'analyte', i + 1));
         return [];
       }
       seen.add(id);
       const cat = findAnalyteById(tx, id)!;
       if (a.percent == null && a.absolute == null && cat.teaPercent == null && cat.teaAbsolute == null) {
-        errors.push({ row: i + 1, field: 'percent', message: `${a.analyte} has no allowable error in the catalogue: set one` });
+        errors.push(fieldError('scheme.noAllowableError', { analyte: a.analyte }, 'percent', i + 1));
       }
       return [
         {
@@ -52,7 +52,7 @@ export function createScheme(db: DB, actor: Actor, input: unknown, opts: ClockOp
         },
       ];
     });
-    if (errors.length) throw AppError.invalid('Invalid scheme analytes', errors);
+    if (errors.length) throw new AppError('scheme.invalidAnalytes', {}, errors);
     const scheme = insertScheme(tx, {
       code: s.code,
       name: s.name,
@@ -94,17 +94,17 @@ export function enrollLabs(db: DB, actor: Actor, input: unknown, opts: ClockOpti
   const now = opts.now ?? Date.now();
   return db.transaction((tx) => {
     const found = findSchemeByCode(tx, parsed.data.schemeCode);
-    if (!found) throw AppError.notFound(`No scheme ${parsed.data.schemeCode}`);
+    if (!found) throw new AppError('scheme.notFound', { scheme: parsed.data.schemeCode });
     assertManagesScheme(actor, found.regionPath);
     const codes = parsed.data.labCodes;
     const labs = codes ? labsByCodes(tx, codes) : activeLabsWithin(tx, found.regionPath);
     if (codes) {
       const missing = codes.filter((c) => !labs.some((l) => l.code === c));
-      if (missing.length) throw AppError.invalid('Unknown laboratories', missing.map((c) => ({ field: 'labCodes', message: `No laboratory ${c}` })));
+      if (missing.length) throw new AppError('lab.unknownList', {}, missing.map((c) => fieldError('lab.unknownCode', { lab: c }, 'labCodes')));
     }
     for (const l of labs) {
       if (!can(actor, 'eqaScheme.manage', { regionPath: l.regionPath }) || !l.regionPath.startsWith(found.regionPath)) {
-        throw AppError.forbidden(`Laboratory ${l.code} is outside the scheme's region`);
+        throw new AppError('scheme.labOutsideRegion', { lab: l.code });
       }
     }
     const added = insertEnrollments(

@@ -4,7 +4,7 @@
 // targets; `GET /api/v1/iqc/runs` lists runs with their verdicts and results.
 import type { DB } from '@/db/client';
 import type { Actor } from '@/lib/auth/core';
-import { AppError } from '@/lib/errors';
+import { AppError, fieldError } from '@/lib/errors';
 import { MAX_CSV_BYTES } from '@/lib/csv';
 import { readBodyCapped } from '@/lib/body';
 import { iqcResultsBody, lotCreateInput } from '@/lib/validation/iqc';
@@ -38,16 +38,16 @@ export async function postResults(db: DB, actor: Actor, req: Request, now = Date
     try {
       json = JSON.parse(text);
     } catch {
-      throw AppError.invalid('The body is not valid JSON', [{ row: 1, field: '(body)', message: 'Not valid JSON' }]);
+      throw new AppError('body.notJson', {}, [fieldError('body.notJsonField', {}, '(body)', 1)]);
     }
     // a body naming another lab is refused (403) before its rows are looked at
     const named = (json as { lab?: unknown } | null)?.lab;
     if (typeof named === 'string' && named.trim()) resolveWritableLab(db, actor, named.trim());
     const body = iqcResultsBody.safeParse(json);
-    if (!body.success) throw AppError.invalid('Invalid body', zodFieldErrors(body.error));
+    if (!body.success) throw new AppError('body.invalid', {}, zodFieldErrors(body.error));
     out = ingestResults(db, actor, { lab: body.data.lab ?? labParam, results: body.data.results }, { source: 'api', now });
   } else {
-    throw AppError.invalid('Unsupported content type', [{ field: 'content-type', message: 'Send application/json or text/csv' }]);
+    throw new AppError('body.unsupportedType', {}, [fieldError('body.unsupportedMediaType', {}, 'content-type')]);
   }
   return { inserted: out.inserted, skipped: out.skipped, rejected: out.rejected, reevaluated: out.reevaluated, runs: out.runs };
 }
@@ -57,7 +57,7 @@ async function readJson(req: Request): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch {
-    throw AppError.invalid('The body is not valid JSON', [{ field: '(body)', message: 'Not valid JSON' }]);
+    throw new AppError('body.notJson', {}, [fieldError('body.notJsonField', {}, '(body)')]);
   }
 }
 
@@ -75,13 +75,13 @@ export async function postLot(db: DB, actor: Actor, req: Request, now = Date.now
   const lab = typeof named === 'string' && named.trim() ? named.trim() : labParam;
   const scope = resolveWritableLab(db, actor, lab, 'iqcTarget.manage');
   const parsed = lotCreateInput.safeParse(json);
-  if (!parsed.success) throw AppError.invalid('Invalid lot', zodFieldErrors(parsed.error));
+  if (!parsed.success) throw new AppError('iqc.invalidLot', {}, zodFieldErrors(parsed.error));
   const input = parsed.data;
   const analyte = findAnalyteByCode(db, input.analyte);
-  if (!analyte) throw AppError.invalid('Invalid lot', [{ field: 'analyte', message: `Unknown analyte code ${input.analyte}` }]);
+  if (!analyte) throw new AppError('iqc.invalidLot', {}, [fieldError('analyte.unknownCode', { code: input.analyte }, 'analyte')]);
   const existing = findControlLot(db, scope.labId, analyte.id, input.level, input.lot, input.instrument);
   if (existing && targetVersions(db, existing.id).length) {
-    throw AppError.conflict(`Lot ${input.lot} of ${analyte.code} level ${input.level} already has targets`);
+    throw new AppError('iqc.targetsExist', { lot: input.lot, analyte: analyte.code, level: input.level });
   }
   const { target } = setManufacturerTargets(db, actor, { lab, targets: [{ ...input, effectiveFrom: input.effectiveFrom }] }, now)[0];
   return lotApiRow({ analyte: analyte.code, level: input.level, lot: input.lot, instrument: input.instrument, mean: target.mean, sd: target.sd, source: target.source, effectiveFrom: target.effectiveFrom });

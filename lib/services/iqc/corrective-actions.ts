@@ -16,11 +16,11 @@ export function resolveCorrectiveAction(db: DB, actor: Actor, input: unknown, no
   const existing = findCorrectiveAction(db, id);
   const scope = existing ? findLabScope(db, existing.labId) : undefined;
   // another lab's item is "not found", not "forbidden": its existence is not the caller's business
-  if (!existing || !scope || !can(actor, 'iqc.read', scope)) throw AppError.notFound('No such corrective action');
-  if (!can(actor, 'correctiveAction.resolve', scope)) throw AppError.forbidden('You may not resolve corrective actions of this laboratory');
+  if (!existing || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.correctiveActionNotFound');
+  if (!can(actor, 'correctiveAction.resolve', scope)) throw new AppError('iqc.resolveNotAllowed');
   return db.transaction((tx) => {
     const changed = resolveCorrectiveActionRow(tx, id, { cause, action, outcome, resolvedBy: actor.userId, resolvedAt: now });
-    if (!changed) throw AppError.conflict('This corrective action is already resolved');
+    if (!changed) throw new AppError('iqc.actionResolved');
     insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,

@@ -8,7 +8,7 @@ import { findLabByCode, findLabScope } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
 import { iqcStatements } from '@/db/queries/iqc-ingest';
 import { can, type Actor } from '@/lib/auth/core';
-import { AppError, type FieldError } from '@/lib/errors';
+import { AppError, type FieldError, fieldError, zodIssueError, type ZodIssueLike } from '@/lib/errors';
 import { iqcResultInput } from '@/lib/validation/iqc';
 import { createNewLots, evaluatePlan, loadLabContext, planBatch, selectorFor, writePlan, type PlannedValue, type RunOutcome, type WriteSummary } from './engine';
 
@@ -51,13 +51,13 @@ export function resolveWritableLab(db: DB, actor: Actor, labCode: string | null 
   if (labCode) {
     const lab = findLabByCode(db, labCode);
     if (!lab) {
-      if (!can(actor, permission)) throw AppError.forbidden('You may not enter QC results');
-      throw AppError.notFound(`No laboratory ${labCode}`);
+      if (!can(actor, permission)) throw new AppError('iqc.enterNotAllowed');
+      throw new AppError('lab.notFound', { lab: labCode });
     }
     labId = lab.lab.id;
   }
   const scope = labId ? findLabScope(db, labId) : undefined;
-  if (!scope || !can(actor, permission, scope)) throw AppError.forbidden('You may only enter QC results for your own laboratory');
+  if (!scope || !can(actor, permission, scope)) throw new AppError('iqc.ownLabOnly');
   return scope;
 }
 
@@ -80,33 +80,33 @@ export function ingestResults(db: DB, actor: Actor, input: IngestInput, opts: In
   const cat = catalogue(db);
   const errors: FieldError[] = [];
   const values: PlannedValue[] = [];
-  if (!input.results.length) throw AppError.invalid('No results', [{ row: 1, field: '(file)', message: 'No results' }]);
+  if (!input.results.length) throw new AppError('iqc.noResults', {}, [fieldError('iqc.noResults', {}, '(file)', 1)]);
   input.results.forEach((raw, i) => {
     const row = opts.rows?.[i] ?? i + 1;
     const r = schema.safeParse(raw);
     if (!r.success) {
-      for (const issue of r.error.issues) errors.push({ row, field: fieldOf(String(issue.path[0] ?? '(row)')), message: issue.message });
+      for (const issue of r.error.issues) errors.push({ ...zodIssueError(issue as ZodIssueLike, row), field: fieldOf(String(issue.path[0] ?? '(row)')) });
       // an unknown analyte is reported too, so that each row shows all its problems at once
       const code = (raw as { analyte?: unknown } | null)?.analyte;
       if (typeof code === 'string' && code.trim() && !r.error.issues.some((i) => i.path[0] === 'analyte') && !cat.byCode.has(code.trim().toUpperCase())) {
-        errors.push({ row, field: fieldOf('analyte'), message: `Unknown analyte code ${code.trim().toUpperCase()}` });
+        errors.push(fieldError('analyte.unknownCode', { code: code.trim().toUpperCase() }, fieldOf('analyte'), row));
       }
       return;
     }
     const analyteId = cat.byCode.get(r.data.analyte);
     if (analyteId === undefined) {
-      errors.push({ row, field: fieldOf('analyte'), message: `Unknown analyte code ${r.data.analyte}` });
+      errors.push(fieldError('analyte.unknownCode', { code: r.data.analyte }, fieldOf('analyte'), row));
       return;
     }
     values.push({ row, analyteId, analyteCode: r.data.analyte, level: r.data.level, lot: r.data.lot, instrument: r.data.instrument, value: r.data.value, measuredAt: r.data.measuredAt, operator: r.data.operator, run: r.data.run || null });
   });
-  if (errors.length) throw AppError.invalid('Some results are invalid; nothing was written', errors);
+  if (errors.length) throw new AppError('iqc.invalidResults', {}, errors);
 
   const s = iqcStatements(db);
   return db.transaction((tx) => {
     const ctx = loadLabContext(db, scope.labId, cat.tea);
     const plans = planBatch(db, ctx, values, errors, fieldOf);
-    if (errors.length) throw AppError.invalid('Some results conflict with stored results; nothing was written', errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0)));
+    if (errors.length) throw new AppError('iqc.conflictingResults', {}, errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0)));
     const inserted = plans.reduce((n, p) => n + p.inserted, 0);
     const skipped = plans.reduce((n, p) => n + p.skipped, 0);
     // planning only reads: a dry run (CSV preview) stops here with nothing written

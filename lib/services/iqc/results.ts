@@ -10,7 +10,7 @@ import { findResult, findRun } from '@/db/queries/iqc';
 import { iqcStatements } from '@/db/queries/iqc-ingest';
 import { bulkInsert } from '@/db/bulk';
 import { can, type Actor } from '@/lib/auth/core';
-import { AppError } from '@/lib/errors';
+import { AppError, fieldError } from '@/lib/errors';
 import { correctResultInput, excludeResultInput, includeResultInput } from '@/lib/validation/iqc';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { loadLabContext, reevaluateSeries, targetAt } from './engine';
@@ -21,10 +21,10 @@ export function correctResult(db: DB, actor: Actor, input: unknown, now = Date.n
   const { resultId, value, reason } = parsed.data;
   const old = findResult(db, resultId);
   const scope = old ? findLabScope(db, old.labId) : undefined;
-  if (!old || !scope || !can(actor, 'iqc.read', scope)) throw AppError.notFound('No such result');
-  if (!can(actor, 'iqc.write', scope)) throw AppError.forbidden('You may not correct results of this laboratory');
-  if (!old.current) throw AppError.conflict('This result has already been corrected; correct the current version');
-  if (old.value === value) throw AppError.invalid('Nothing to correct', [{ field: 'value', message: 'The value is unchanged' }]);
+  if (!old || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.resultNotFound');
+  if (!can(actor, 'iqc.write', scope)) throw new AppError('iqc.correctNotAllowed');
+  if (!old.current) throw new AppError('iqc.resultCorrected');
+  if (old.value === value) throw new AppError('iqc.nothingToCorrect', {}, [fieldError('value.unchanged', {}, 'value')]);
   const run = findRun(db, old.runId)!;
   const tea = teaOf(db);
   const s = iqcStatements(db);
@@ -63,10 +63,10 @@ function setExclusion(db: DB, actor: Actor, resultId: number, excluded: boolean,
   const old = findResult(db, resultId);
   const scope = old ? findLabScope(db, old.labId) : undefined;
   // another lab's result is "not found", not "forbidden": its existence is not the caller's business
-  if (!old || !scope || !can(actor, 'iqc.read', scope)) throw AppError.notFound('No such result');
-  if (!can(actor, 'iqc.write', scope)) throw AppError.forbidden('You may not exclude results of this laboratory');
-  if (!old.current) throw AppError.conflict('This result has been corrected; exclude the current version');
-  if (old.excluded === excluded) throw AppError.conflict(excluded ? 'This result is already excluded' : 'This result is not excluded');
+  if (!old || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.resultNotFound');
+  if (!can(actor, 'iqc.write', scope)) throw new AppError('iqc.excludeNotAllowed');
+  if (!old.current) throw new AppError('iqc.excludeCorrected');
+  if (old.excluded === excluded) throw new AppError(excluded ? 'iqc.alreadyExcluded' : 'iqc.notExcluded');
   const run = findRun(db, old.runId)!;
   const tea = teaOf(db);
   const s = iqcStatements(db);

@@ -8,7 +8,7 @@ import { insertAudit } from '@/db/queries/audit';
 import { deleteRuleConfig, upsertRuleConfig } from '@/db/queries/iqc';
 import { insertRuleSetVersion, lastRunTimeOfAnalyte, latestJudgedRunLevels, ruleSetVersionsOf, ruleSetVersionsOfLab, type LatestRunLevelRow } from '@/db/queries/iqc-sigma';
 import type { Actor } from '@/lib/auth/core';
-import { AppError } from '@/lib/errors';
+import { AppError, fieldError } from '@/lib/errors';
 import { ruleConfigInput } from '@/lib/validation/iqc';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { coefficientOfVariationPercent } from '@/lib/stats';
@@ -22,8 +22,8 @@ export function setRuleConfig(db: DB, actor: Actor, input: unknown, now = Date.n
   const parsed = ruleConfigInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid rule set', zodFieldErrors(parsed.error));
   const analyte = findAnalyteByCode(db, parsed.data.analyte);
-  if (!analyte) throw AppError.invalid('Unknown analyte', [{ field: 'analyte', message: `Unknown analyte code ${parsed.data.analyte}` }]);
-  if (Number.isNaN(parsed.data.effectiveFrom)) throw AppError.invalid('Invalid rule set', [{ field: 'effectiveFrom', message: 'Not a date and time' }]);
+  if (!analyte) throw new AppError('iqc.unknownAnalyteTitle', {}, [fieldError('analyte.unknownCode', { code: parsed.data.analyte }, 'analyte')]);
+  if (Number.isNaN(parsed.data.effectiveFrom)) throw new AppError('iqc.invalidRuleSet', {}, [fieldError('value.notDateTimeShort', {}, 'effectiveFrom')]);
   const rules = [...new Set(parsed.data.rules)];
   return db.transaction((tx) => {
     const versions = ruleSetVersionsOf(tx, scope.labId, analyte.id);
@@ -31,10 +31,10 @@ export function setRuleConfig(db: DB, actor: Actor, input: unknown, now = Date.n
     const lastRun = lastRunTimeOfAnalyte(tx, scope.labId, analyte.id);
     const effectiveFrom = parsed.data.effectiveFrom ?? Math.max(now, (lastRun ?? -Infinity) + 1, (previous?.effectiveFrom ?? -Infinity) + 1);
     if (lastRun !== null && effectiveFrom <= lastRun) {
-      throw AppError.conflict(`A rule set takes effect after the analyte's last run (${new Date(lastRun).toISOString()}); earlier verdicts are never recomputed`);
+      throw new AppError('iqc.ruleSetBeforeLastRun', { at: new Date(lastRun).toISOString() });
     }
     if (previous && effectiveFrom <= previous.effectiveFrom) {
-      throw AppError.conflict(`A rule set takes effect after the version in force from ${new Date(previous.effectiveFrom).toISOString()}`);
+      throw new AppError('iqc.ruleSetBeforePrevious', { at: new Date(previous.effectiveFrom).toISOString() });
     }
     const row = insertRuleSetVersion(tx, {
       labId: scope.labId,

@@ -6,7 +6,7 @@ import type { DB } from '@/db/client';
 import { listAnalytes } from '@/db/queries/analytes';
 import { summaryValues, violationsInRange } from '@/db/queries/iqc';
 import type { Actor } from '@/lib/auth/core';
-import { AppError } from '@/lib/errors';
+import { AppError, fieldError } from '@/lib/errors';
 import { toCsv } from '@/lib/csv';
 import { cvWithinAllowable, describe, sigmaMetric } from '@/lib/stats';
 import { monthInput } from '@/lib/validation/iqc';
@@ -50,7 +50,7 @@ export function monthlySummary(db: DB, actor: Actor, q: { lab?: string | null; m
   const scope = resolveReadableLab(db, actor, q.lab);
   const month = q.month || monthOf(now);
   const m = monthInput.safeParse(month);
-  if (!m.success) throw AppError.invalid('Invalid month', [{ field: 'month', message: 'Use YYYY-MM' }]);
+  if (!m.success) throw new AppError('iqc.invalidMonth', {}, [fieldError('value.month', {}, 'month')]);
   const { from, to } = monthRange(month);
   const catalogue = new Map(listAnalytes(db).map((a) => [a.id, a]));
   type Acc = { key: string; analyteId: number; instrument: string; level: string; lot: string; values: number[]; total: number; mean: number | null; sd: number | null; rejectedRuns: Set<number>; violations: Record<string, number> };

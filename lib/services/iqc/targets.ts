@@ -6,7 +6,7 @@ import { findLabScope } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
 import { baselineValues, findControlLot, findControlLotById, insertControlLot, insertTarget, lastResultTimeOfLot, listLotsWithTargets, targetVersions } from '@/db/queries/iqc';
 import { can, type Actor } from '@/lib/auth/core';
-import { AppError, type FieldError } from '@/lib/errors';
+import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { MIN_BASELINE_POINTS, NEW_LOT_DAYS, newLotTargets, targetsFromBaseline, type NewLotTargets } from '@/lib/stats';
 import { baselineInput, targetInput, type TargetInput } from '@/lib/validation/iqc';
 import { zodFieldErrors } from '@/lib/validation/errors';
@@ -22,7 +22,7 @@ function nextVersion(db: DB, controlLotId: number) {
 function assertAfterLastResult(db: DB, controlLotId: number, effectiveFrom: number) {
   const last = lastResultTimeOfLot(db, controlLotId);
   if (last !== null && effectiveFrom <= last) {
-    throw AppError.conflict(`Targets take effect after the lot's last result (${new Date(last).toISOString()}); earlier verdicts are never recomputed`);
+    throw new AppError('iqc.targetsBeforeLastResult', { at: new Date(last).toISOString() });
   }
 }
 
@@ -44,12 +44,12 @@ export function setManufacturerTargets(db: DB, actor: Actor, input: { lab?: stri
     if (!parsed.success) return errors.push(...zodFieldErrors(parsed.error, input.targets.length > 1 ? i + 1 : undefined));
     const t = parsed.data;
     const analyte = findAnalyteByCode(db, t.analyte);
-    if (!analyte) return errors.push({ ...(input.targets.length > 1 ? { row: i + 1 } : {}), field: 'analyte', message: `Unknown analyte code ${t.analyte}` });
+    if (!analyte) return errors.push(fieldError('analyte.unknownCode', { code: t.analyte }, 'analyte', input.targets.length > 1 ? i + 1 : undefined));
     const effectiveFrom = t.effectiveFrom ?? now;
-    if (Number.isNaN(effectiveFrom)) return errors.push({ ...(input.targets.length > 1 ? { row: i + 1 } : {}), field: 'effectiveFrom', message: 'Not a date and time' });
+    if (Number.isNaN(effectiveFrom)) return errors.push(fieldError('value.notDateTimeShort', {}, 'effectiveFrom', input.targets.length > 1 ? i + 1 : undefined));
     rows.push({ ...t, analyteId: analyte.id, effectiveFrom });
   });
-  if (errors.length) throw AppError.invalid('Invalid target', errors);
+  if (errors.length) throw new AppError('iqc.invalidTarget', {}, errors);
   return db.transaction((tx) =>
     rows.map((t) => {
       const existing = findControlLot(tx, scope.labId, t.analyteId, t.level, t.lot, t.instrument);
@@ -89,21 +89,21 @@ export function establishTargetsFromBaseline(db: DB, actor: Actor, input: unknow
   if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
   const lot = findControlLotById(db, parsed.data.controlLotId);
   const scope = lot ? findLabScope(db, lot.labId) : undefined;
-  if (!lot || !scope || !can(actor, 'iqc.read', scope)) throw AppError.notFound('No such control lot');
-  if (!can(actor, 'iqcTarget.manage', scope)) throw AppError.forbidden('You may not set targets for this laboratory');
+  if (!lot || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.lotNotFound');
+  if (!can(actor, 'iqcTarget.manage', scope)) throw new AppError('iqc.targetsNotAllowed');
   return db.transaction((tx) => {
     const values = baselineValues(tx, lot.id);
     const days = new Set(values.map((v) => dayOf(v.measuredAt))).size;
     if (values.length < MIN_BASELINE_POINTS || days < MIN_BASELINE_POINTS) {
-      throw AppError.invalid('Not enough baseline results', [
-        { field: 'controlLotId', message: `Targets need at least ${MIN_BASELINE_POINTS} in-control results on ${MIN_BASELINE_POINTS} days; this lot has ${values.length} on ${days} days` },
-      ]);
+      throw new AppError('iqc.notEnoughBaseline', {}, [fieldError('iqc.baseline', { n: MIN_BASELINE_POINTS, values: values.length, days }, 'controlLotId')]);
     }
     let stats;
     try {
       stats = targetsFromBaseline(values.map((v) => v.value));
     } catch (e) {
-      throw AppError.invalid('Targets cannot be set', [{ field: 'controlLotId', message: (e as Error).message }]);
+      // too few values were refused above, so what is left is an SD of 0 (lib/stats/targets.ts)
+      if (!(e instanceof RangeError)) throw e;
+      throw new AppError('iqc.noBaselineTargets', {}, [fieldError('iqc.baselineSdZero', {}, 'controlLotId')]);
     }
     const effectiveFrom = Math.max(now, values[values.length - 1].measuredAt + 1);
     const target = insertTarget(tx, {
@@ -201,16 +201,16 @@ export function establishNewLotTargets(db: DB, actor: Actor, input: unknown, now
   if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
   const found = findControlLotById(db, parsed.data.controlLotId);
   const scope = found ? findLabScope(db, found.labId) : undefined;
-  if (!found || !scope || !can(actor, 'iqc.read', scope)) throw AppError.notFound('No such control lot');
-  if (!can(actor, 'iqcTarget.manage', scope)) throw AppError.forbidden('You may not set targets for this laboratory');
+  if (!found || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.lotNotFound');
+  if (!can(actor, 'iqcTarget.manage', scope)) throw new AppError('iqc.targetsNotAllowed');
   return db.transaction((tx) => {
     const lots = listLotsWithTargets(tx, found.labId, now);
     const lot = lots.find((l) => l.id === found.id)!;
-    if (lot.source !== null && OWN_TARGET_SOURCES.has(lot.source)) throw AppError.conflict('This lot already has targets from its own results');
+    if (lot.source !== null && OWN_TARGET_SOURCES.has(lot.source)) throw new AppError('iqc.ownTargets');
     const p = proposalFor(tx, lots, lot);
-    if (!p) throw AppError.invalid('No previous lot', [{ field: 'controlLotId', message: 'No earlier lot of this material (analyte, level, instrument) has targets to carry the SD over from' }]);
+    if (!p) throw new AppError('iqc.noPreviousLotTitle', {}, [fieldError('iqc.noPreviousLot', {}, 'controlLotId')]);
     if (!p.targets) {
-      throw AppError.invalid('Not enough days', [{ field: 'controlLotId', message: `A new lot's provisional mean needs in-control results on ${NEW_LOT_DAYS} days; this lot has ${p.days}` }]);
+      throw new AppError('iqc.notEnoughDays', {}, [fieldError('iqc.newLotDays', { n: NEW_LOT_DAYS, days: p.days }, 'controlLotId')]);
     }
     const effectiveFrom = Math.max(now, (lastResultTimeOfLot(tx, lot.id) ?? -Infinity) + 1);
     const target = insertTarget(tx, {

@@ -20,23 +20,23 @@ import {
   violationsInRange,
 } from '@/db/queries/iqc';
 import { can, type Actor } from '@/lib/auth/core';
-import { AppError, type FieldError } from '@/lib/errors';
+import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { DAY_MS } from '@/lib/calendar';
 import { parseBound } from './time';
 
 /** The lab a read concerns: a lab manager's own lab (a code, if given, must be theirs); a regulator
  * or admin must name a lab within their jurisdiction. 403 otherwise, 404 for an unknown code. */
 export function resolveReadableLab(db: DB, actor: Actor, labCode?: string | null) {
-  if (!can(actor, 'iqc.read')) throw AppError.forbidden('You may not read internal QC');
+  if (!can(actor, 'iqc.read')) throw new AppError('iqc.readNotAllowed');
   let labId = actor.labId;
   if (labCode) {
     const lab = findLabByCode(db, labCode);
-    if (!lab) throw AppError.notFound(`No laboratory ${labCode}`);
+    if (!lab) throw new AppError('lab.notFound', { lab: labCode });
     labId = lab.lab.id;
   }
-  if (!labId) throw AppError.invalid('A laboratory is required', [{ field: 'lab', message: 'Give the laboratory code (lab=)' }]);
+  if (!labId) throw new AppError('lab.required', {}, [fieldError('iqc.labParamRequired', {}, 'lab')]);
   const scope = findLabScope(db, labId);
-  if (!scope || !can(actor, 'iqc.read', scope)) throw AppError.forbidden('That laboratory is outside your jurisdiction');
+  if (!scope || !can(actor, 'iqc.read', scope)) throw new AppError('lab.outsideJurisdiction');
   return scope;
 }
 
@@ -114,10 +114,10 @@ export interface ChartPanel {
 export function chartData(db: DB, actor: Actor, q: { lab?: string | null; analyte: string; from?: string | null; to?: string | null; instrument?: string | null }, now = Date.now()) {
   const scope = resolveReadableLab(db, actor, q.lab);
   const analyte = findAnalyteByCode(db, q.analyte.trim().toUpperCase());
-  if (!analyte) throw AppError.notFound(`Unknown analyte ${q.analyte}`);
+  if (!analyte) throw new AppError('analyte.unknown', { analyte: q.analyte });
   const to = parseBound(q.to, true) ?? now + 60_000;
   const from = parseBound(q.from, false) ?? to - 90 * DAY_MS;
-  if (Number.isNaN(from) || Number.isNaN(to)) throw AppError.invalid('Invalid date range', [{ field: 'from', message: 'Use YYYY-MM-DD' }]);
+  if (Number.isNaN(from) || Number.isNaN(to)) throw new AppError('iqc.invalidDateRange', {}, [fieldError('value.useDate', {}, 'from')]);
   const rows = chartPoints(db, scope.labId, analyte.id, from, to, q.instrument ?? undefined);
   const rulesByRun = new Map<number, { rule: string; levels: string[] }[]>();
   for (const v of violationsInRange(db, scope.labId, from, to, analyte.id)) {
@@ -181,7 +181,7 @@ export function correctiveActionList(db: DB, actor: Actor, q: { lab?: string | n
 export function correctiveActionDetail(db: DB, actor: Actor, id: number) {
   const ca = Number.isInteger(id) ? findCorrectiveAction(db, id) : undefined;
   const scope = ca ? findLabScope(db, ca.labId) : undefined;
-  if (!ca || !scope || !can(actor, 'iqc.read', scope)) throw AppError.notFound('No such corrective action');
+  if (!ca || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.correctiveActionNotFound');
   const run = findRun(db, ca.runId)!;
   const analyte = listAnalytes(db).find((a) => a.id === ca.analyteId)!;
   return {
@@ -245,14 +245,14 @@ export function runsForApiView(
   const scope = resolveReadableLab(db, actor, q.lab);
   const { from, to, analyteId, errors } = apiQuery(db, q, now);
   const limit = q.limit ? Number(q.limit) : RUNS_PAGE;
-  if (!Number.isInteger(limit) || limit < 1 || limit > RUNS_MAX) errors.push({ field: 'limit', message: `A whole number from 1 to ${RUNS_MAX}` });
+  if (!Number.isInteger(limit) || limit < 1 || limit > RUNS_MAX) errors.push(fieldError('iqc.limitRange', { max: RUNS_MAX }, 'limit'));
   let after: { measuredAt: number; id: number } | undefined;
   if (q.cursor) {
     const m = /^(\d+)\.(\d+)$/.exec(q.cursor);
     if (m) after = { measuredAt: Number(m[1]), id: Number(m[2]) };
-    else errors.push({ field: 'cursor', message: 'Not a cursor from a previous page' });
+    else errors.push(fieldError('iqc.badCursor', {}, 'cursor'));
   }
-  if (errors.length) throw AppError.invalid('Invalid query', errors);
+  if (errors.length) throw new AppError('iqc.invalidQuery', {}, errors);
   const rows = runsForApi(db, scope.labId, { from, to, analyteId, instrument: q.instrument || undefined, after, limit: limit + 1 });
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
@@ -291,12 +291,12 @@ function apiQuery(db: DB, q: { analyte?: string | null; from?: string | null; to
   const to = parseBound(q.to, true) ?? now + 60_000;
   const from = parseBound(q.from, false) ?? to - 30 * DAY_MS;
   const errors: FieldError[] = [];
-  if (Number.isNaN(from)) errors.push({ field: 'from', message: 'Not a date (YYYY-MM-DD or ISO 8601)' });
-  if (Number.isNaN(to)) errors.push({ field: 'to', message: 'Not a date (YYYY-MM-DD or ISO 8601)' });
+  if (Number.isNaN(from)) errors.push(fieldError('value.notDate', {}, 'from'));
+  if (Number.isNaN(to)) errors.push(fieldError('value.notDate', {}, 'to'));
   let analyteId: number | undefined;
   if (q.analyte) {
     analyteId = findAnalyteByCode(db, q.analyte.trim().toUpperCase())?.id;
-    if (analyteId === undefined) errors.push({ field: 'analyte', message: `Unknown analyte code ${q.analyte}` });
+    if (analyteId === undefined) errors.push(fieldError('analyte.unknownCode', { code: String(q.analyte) }, 'analyte'));
   }
   return { from, to, analyteId, errors };
 }
@@ -306,7 +306,7 @@ function apiQuery(db: DB, q: { analyte?: string | null; from?: string | null; to
 export function resultsForApiView(db: DB, actor: Actor, q: { lab?: string | null; analyte?: string | null; from?: string | null; to?: string | null }, now = Date.now()) {
   const scope = resolveReadableLab(db, actor, q.lab);
   const { from, to, analyteId, errors } = apiQuery(db, q, now);
-  if (errors.length) throw AppError.invalid('Invalid query', errors);
+  if (errors.length) throw new AppError('iqc.invalidQuery', {}, errors);
   return resultsForApi(db, scope.labId, from, to, analyteId).map((r) => ({
     ...r,
     instrument: r.instrument || undefined,

@@ -16,7 +16,7 @@ import {
   type CalendarEntryRow,
 } from '@/db/queries/recognition-calendar';
 import { can, type Actor } from '@/lib/auth/core';
-import { AppError } from '@/lib/errors';
+import { AppError, fieldError } from '@/lib/errors';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { calendarEntryInput } from '@/lib/validation/recognition';
 import { addDays, dayOf, isWorkingDay, workCalendarFor, type WorkCalendar } from '@/lib/calendar';
@@ -45,7 +45,7 @@ export function workCalendarsFor(db: Conn, from: string, to: string): (regionPat
 function regionFor(db: Conn, actor: Actor, regionCode?: string) {
   if (regionCode) {
     const r = findRegionByCode(db, regionCode);
-    if (!r) throw AppError.notFound(`No region ${regionCode}`);
+    if (!r) throw new AppError('region.notFound', { region: regionCode });
     // the national region's calendar is the national one (entries without a region)
     return r.level === 'national' ? null : r;
   }
@@ -58,9 +58,9 @@ function regionFor(db: Conn, actor: Actor, regionCode?: string) {
  * its path), whether the actor may remove each, and the working days per month under them.
  */
 export function calendarPage(db: DB, actor: Actor, input: { regionCode?: string; year?: number } = {}, opts: { now?: number } = {}) {
-  if (!can(actor, 'calendar.manage')) throw AppError.forbidden();
+  if (!can(actor, 'calendar.manage')) throw new AppError('auth.forbidden');
   const region = regionFor(db, actor, input.regionCode);
-  if (!can(actor, 'calendar.manage', scopeOf(region?.path ?? null))) throw AppError.forbidden('That region is outside your jurisdiction');
+  if (!can(actor, 'calendar.manage', scopeOf(region?.path ?? null))) throw new AppError('region.outsideJurisdiction');
   const year = input.year ?? Number(dayOf(opts.now ?? Date.now()).slice(0, 4));
   const from = `${year}-01-01`;
   const to = `${year}-12-31`;
@@ -91,8 +91,8 @@ export function addCalendarEntry(db: DB, actor: Actor, input: unknown, opts: { n
   const now = opts.now ?? Date.now();
   return db.transaction((tx) => {
     const region = regionFor(tx, actor, p.regionCode);
-    if (!can(actor, 'calendar.manage', scopeOf(region?.path ?? null))) throw AppError.forbidden('That region is outside your jurisdiction');
-    if (findCalendarEntryOn(tx, region?.id ?? null, p.day)) throw AppError.conflict(`${p.day} is already in this calendar: remove it first`);
+    if (!can(actor, 'calendar.manage', scopeOf(region?.path ?? null))) throw new AppError('region.outsideJurisdiction');
+    if (findCalendarEntryOn(tx, region?.id ?? null, p.day)) throw new AppError('calendar.dayTaken', { day: p.day });
     const row = insertCalendarEntry(tx, { regionId: region?.id ?? null, day: p.day, kind: p.kind, name: p.name, createdBy: actor.userId, createdAt: now });
     insertAudit(tx, {
       actorId: actor.userId,
@@ -112,11 +112,11 @@ export function addCalendarEntry(db: DB, actor: Actor, input: unknown, opts: { n
 export function removeCalendarEntry(db: DB, actor: Actor, input: { id: number }, opts: { now?: number } = {}): CalendarEntryRow {
   const now = opts.now ?? Date.now();
   const id = Number(input.id);
-  if (!Number.isInteger(id) || id <= 0) throw AppError.invalid('Invalid entry', [{ field: 'id', message: 'Not an entry id' }]);
+  if (!Number.isInteger(id) || id <= 0) throw new AppError('calendar.invalidEntry', {}, [fieldError('calendar.badId', {}, 'id')]);
   return db.transaction((tx) => {
     const entry = findCalendarEntry(tx, id);
-    if (!entry) throw AppError.notFound('No such calendar entry');
-    if (!can(actor, 'calendar.manage', scopeOf(entry.regionPath))) throw AppError.forbidden('That calendar is outside your jurisdiction');
+    if (!entry) throw new AppError('calendar.entryNotFound');
+    if (!can(actor, 'calendar.manage', scopeOf(entry.regionPath))) throw new AppError('calendar.outsideJurisdiction');
     deleteCalendarEntry(tx, id);
     insertAudit(tx, {
       actorId: actor.userId,

@@ -12,7 +12,7 @@ import { dayOf } from '@/lib/calendar';
 /** Public: the lab's certificate (active certifications today). */
 export function certificateForLab(db: DB, labCode: string, opts: { now?: number } = {}) {
   const lab = publicLabByCode(db, labCode);
-  if (!lab) throw AppError.notFound(`No laboratory ${labCode}`);
+  if (!lab) throw new AppError('lab.notFound', { lab: labCode });
   const day = dayOf(opts.now ?? Date.now());
   const all = publicLabOnDay(db, lab.id, day);
   return { lab, day, recognised: all.filter((c) => c.status === 'active'), suspended: all.filter((c) => c.status === 'suspended') };
@@ -21,7 +21,7 @@ export function certificateForLab(db: DB, labCode: string, opts: { now?: number 
 /** Public: which lab and analyte a certificate number belongs to (the page then verifies it). */
 export function findCertificate(db: DB, certificateNo: string) {
   const c = publicCertificateByNo(db, certificateNo.trim());
-  if (!c) throw AppError.notFound(`No certificate ${certificateNo}`);
+  if (!c) throw new AppError('certificate.notFound', { certificateNo });
   return c;
 }
 
@@ -33,7 +33,7 @@ export function qrSvg(url: string): Promise<string> {
 /** For signed-in users with the right: every certification of a lab with its decision history. */
 export function certificationHistory(db: DB, actor: Actor, labCode: string) {
   const lab = findLabByCode(db, labCode);
-  if (!lab) throw AppError.notFound(`No laboratory ${labCode}`);
-  if (!can(actor, 'eligibility.read', { labId: lab.lab.id, regionPath: lab.regionPath })) throw AppError.forbidden();
+  if (!lab) throw new AppError('lab.notFound', { lab: labCode });
+  if (!can(actor, 'eligibility.read', { labId: lab.lab.id, regionPath: lab.regionPath })) throw new AppError('auth.forbidden');
   return listCertificationsForLab(db, lab.lab.id).map((c) => ({ ...c, events: listCertificationEvents(db, c.id) }));
 }

@@ -30,7 +30,7 @@ import {
 } from '@/db/queries/recognition';
 import type { CertificationStatus } from '@/db/enums';
 import { can, type Actor } from '@/lib/auth/core';
-import { AppError, isAppError, type FieldError } from '@/lib/errors';
+import { AppError, isAppError, type FieldError, fieldError } from '@/lib/errors';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { bulkDecisionInput, decisionInput, type DecisionAction } from '@/lib/validation/recognition';
 import { addDays, addMonths, dayOf } from '@/lib/calendar';
@@ -63,16 +63,16 @@ function applyDecision(
   now: number,
 ): DecisionResult {
   const scope = findLabScope(tx, d.labId);
-  if (!scope) throw AppError.notFound(`No laboratory ${d.labId}`);
-  if (!can(actor, 'certification.decide', scope)) throw AppError.forbidden('That laboratory is outside your jurisdiction');
+  if (!scope) throw new AppError('lab.notFound', { lab: d.labId });
+  if (!can(actor, 'certification.decide', scope)) throw new AppError('lab.outsideJurisdiction');
   const analyte = findAnalyteById(tx, d.analyteId);
-  if (!analyte) throw AppError.notFound(`No analyte ${d.analyteId}`);
+  if (!analyte) throw new AppError('analyte.notFound', { analyte: d.analyteId });
   const today = dayOf(now);
   const effectiveOn = d.effectiveOn ?? today;
-  if (effectiveOn > today) throw AppError.invalid('A decision cannot take effect in the future', [{ field: 'effectiveOn', message: `After today (${today})` }]);
+  if (effectiveOn > today) throw new AppError('recognition.futureDecision', {}, [fieldError('recognition.afterToday', { today }, 'effectiveOn')]);
   // back-dating would change answers already given for past days (verification reads the event in
   // force on each day), so a decision takes effect today at the earliest
-  if (effectiveOn < today) throw AppError.invalid('A decision cannot take effect before today', [{ field: 'effectiveOn', message: `Before today (${today})` }]);
+  if (effectiveOn < today) throw new AppError('recognition.pastDecision', {}, [fieldError('recognition.beforeToday', { today }, 'effectiveOn')]);
   const live = findLiveCertification(tx, d.labId, d.analyteId);
   const audit = (action: string, entityId: number | null, details: Record<string, unknown>) =>
     insertAudit(tx, {
@@ -87,11 +87,11 @@ function applyDecision(
     });
 
   if (d.action === 'approve') {
-    if (live) throw AppError.conflict(`${analyte.code} is already certified (${live.certificateNo}, ${live.status})`);
+    if (live) throw new AppError('recognition.alreadyCertified', { analyte: analyte.code, certificateNo: live.certificateNo, status: live.status });
     const verdict = findEligibility(tx, d.labId, d.analyteId);
-    if (!verdict?.eligible) throw AppError.conflict(`${analyte.code} does not meet the recognition policy`);
+    if (!verdict?.eligible) throw new AppError('recognition.notEligible', { analyte: analyte.code });
     const region = actor.regionId ? findRegionById(tx, actor.regionId) : undefined;
-    if (!region) throw AppError.forbidden('Only a regulator of a region issues certificates');
+    if (!region) throw new AppError('recognition.regionRegulatorOnly');
     const policy = effectivePolicyFor(tx, scope.regionPath, effectiveOn) ?? effectivePolicyFor(tx, scope.regionPath, today);
     const validTo = addDays(addMonths(effectiveOn, policy?.validityMonths ?? 12), -1);
     const prefix = `HR-${region.code}-${effectiveOn.slice(0, 4)}-`;
@@ -117,16 +117,16 @@ function applyDecision(
   }
 
   if (d.action === 'reject') {
-    if (live) throw AppError.conflict(`${analyte.code} is certified (${live.certificateNo}); suspend or revoke it instead`);
+    if (live) throw new AppError('recognition.certifiedUseSuspend', { analyte: analyte.code, certificateNo: live.certificateNo });
     insertCertificationEvent(tx, { certificationId: null, labId: d.labId, analyteId: d.analyteId, action: 'reject', fromStatus: null, toStatus: null, effectiveOn, reason: d.reason, actorId: actor.userId, at: now });
     audit('reject', null, {});
     return { action: 'reject', labId: d.labId, analyteId: d.analyteId, certificationId: null, status: null, effectiveOn };
   }
 
   const t = TRANSITIONS[d.action];
-  if (!live || !t.from.includes(live.status)) throw AppError.conflict(`Cannot ${d.action} ${analyte.code}: ${live ? `it is ${live.status}` : 'it is not certified'}`);
+  if (!live || !t.from.includes(live.status)) throw live ? new AppError('recognition.cannotTransition', { action: d.action, analyte: analyte.code, status: live.status }) : new AppError('recognition.notCertified', { action: d.action, analyte: analyte.code });
   const lastDay = lastEffectiveDay(tx, live.id) ?? live.validFrom;
-  if (effectiveOn < lastDay) throw AppError.invalid('History is never rewritten', [{ field: 'effectiveOn', message: `Before the last recorded decision (${lastDay})` }]);
+  if (effectiveOn < lastDay) throw new AppError('recognition.historyNeverRewritten', {}, [fieldError('recognition.beforeLastDecision', { day: lastDay }, 'effectiveOn')]);
   updateCertification(tx, live.id, { status: t.to, flagged: false, flagReason: null, updatedAt: now });
   insertCertificationEvent(tx, { certificationId: live.id, labId: d.labId, analyteId: d.analyteId, action: d.action, fromStatus: live.status, toStatus: t.to, effectiveOn, reason: d.reason, actorId: actor.userId, at: now });
   audit(d.action, live.id, { from: live.status, to: t.to, certificateNo: live.certificateNo });
@@ -135,7 +135,7 @@ function applyDecision(
 
 /** One decision on one pair. */
 export function decide(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}): DecisionResult {
-  if (!can(actor, 'certification.decide')) throw AppError.forbidden('Only a regulator decides on recognition');
+  if (!can(actor, 'certification.decide')) throw new AppError('recognition.regulatorOnly');
   const parsed = decisionInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid decision', zodFieldErrors(parsed.error));
   const now = opts.now ?? Date.now();
@@ -145,7 +145,7 @@ export function decide(db: DB, actor: Actor, input: unknown, opts: { now?: numbe
 /** The same decision on many pairs, all or nothing: every refusal is reported (row = position in
  * the list, 1-based) and nothing is written when any pair is refused. */
 export function decideBulk(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}): DecisionResult[] {
-  if (!can(actor, 'certification.decide')) throw AppError.forbidden('Only a regulator decides on recognition');
+  if (!can(actor, 'certification.decide')) throw new AppError('recognition.regulatorOnly');
   const parsed = bulkDecisionInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid decision', zodFieldErrors(parsed.error));
   const { pairs, ...rest } = parsed.data;
@@ -161,7 +161,7 @@ export function decideBulk(db: DB, actor: Actor, input: unknown, opts: { now?: n
           results.push(applyDecision(tx, actor, { ...rest, ...p }, now));
         } catch (e) {
           if (!isAppError(e)) throw e;
-          errors.push({ row: i + 1, field: `${p.labId}:${p.analyteId}`, message: e.message });
+          errors.push({ row: i + 1, field: `${p.labId}:${p.analyteId}`, message: e.message, code: e.reason, ...(Object.keys(e.params).length ? { params: e.params } : {}) });
           if (!worst || e.code === 'forbidden') worst = e;
         }
       });
@@ -171,7 +171,7 @@ export function decideBulk(db: DB, actor: Actor, input: unknown, opts: { now?: n
     if (e !== rollback) throw e;
     const w = worst as AppError | null;
     // one refused pair refuses the whole batch, with the most serious reason as the status
-    throw new AppError(w?.code === 'forbidden' ? 'forbidden' : w?.code ?? 'invalid', `${errors.length} of ${pairs.length} decisions were refused; nothing was written`, errors);
+    throw new AppError('recognition.batchRefused', { n: errors.length, total: pairs.length }, errors, w?.code === 'forbidden' ? 'forbidden' : (w?.code ?? 'invalid'));
   }
   return results;
 }

@@ -6,7 +6,7 @@ import { insertAudit } from '@/db/queries/audit';
 import { findRegionByCode, findRegionById } from '@/db/queries/regions';
 import { insertPolicy, listPoliciesOnPath, listAllPolicies, nextPolicyVersion, type PolicyRow } from '@/db/queries/recognition';
 import { can, type Actor } from '@/lib/auth/core';
-import { AppError } from '@/lib/errors';
+import { AppError, fieldError } from '@/lib/errors';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { DEFAULT_CRITERIA, policyCriteria, policyInput, type PolicyCriteria } from '@/lib/validation/recognition';
 import { dayOf } from '@/lib/calendar';
@@ -72,11 +72,11 @@ export function createPolicyVersion(db: DB, actor: Actor, input: unknown, opts: 
   const now = opts.now ?? Date.now();
   return db.transaction((tx) => {
     const region = findRegionByCode(tx, p.regionCode);
-    if (!region) throw AppError.notFound(`No region ${p.regionCode}`);
-    if (!can(actor, 'policy.manage', { regionPath: region.path })) throw AppError.forbidden('That region is outside your jurisdiction');
+    if (!region) throw new AppError('region.notFound', { region: p.regionCode });
+    if (!can(actor, 'policy.manage', { regionPath: region.path })) throw new AppError('region.outsideJurisdiction');
     const known = analyteIdsByCode(tx);
     const unknown = p.analyteCodes.filter((c) => !known.has(c));
-    if (unknown.length) throw AppError.invalid('Unknown analytes', unknown.map((c) => ({ field: 'analyteCodes', message: `No analyte ${c}` })));
+    if (unknown.length) throw new AppError('analyte.unknownList', {}, unknown.map((c) => fieldError('analyte.unknownCodeInList', { analyte: c }, 'analyteCodes')));
     const codes = [...new Set(p.analyteCodes)].sort();
     const version = nextPolicyVersion(tx, region.id);
     const row = insertPolicy(tx, {
@@ -107,8 +107,8 @@ export function createPolicyVersion(db: DB, actor: Actor, input: unknown, opts: 
 /** What the policy page shows: the region's own versions and the policy in force today (maybe inherited). */
 export function policyPage(db: DB, actor: Actor, input: { regionCode?: string } = {}, opts: { now?: number } = {}) {
   const region = input.regionCode ? findRegionByCode(db, input.regionCode) : actor.regionId ? findRegionById(db, actor.regionId) : undefined;
-  if (!region) throw AppError.notFound('No such region');
-  if (!can(actor, 'policy.manage', { regionPath: region.path })) throw AppError.forbidden('That region is outside your jurisdiction');
+  if (!region) throw new AppError('region.noSuch');
+  if (!can(actor, 'policy.manage', { regionPath: region.path })) throw new AppError('region.outsideJurisdiction');
   const today = dayOf(opts.now ?? Date.now());
   const onPath = listPoliciesOnPath(db, region.path);
   return {

@@ -1,0 +1,76 @@
+// The rows of one EQA evaluation: assigned values, one graded (or not evaluated) row per current
+// submission, one score per lab × analyte, written through the one bulk writer (db/bulk.ts) in the
+// caller's transaction. The engine's output is columnar (typed arrays per field); this is where a
+// column position becomes a named `$inferInsert` field.
+import type { DB } from '@/db/client';
+import { bulkInsert, bulkWriter } from '@/db/bulk';
+import { eqaAnalyteScores, eqaAssignedValues, eqaResultEvaluations } from '@/db/schema';
+import { RESULT_GRADED, RESULT_IGNORED, reasonCode, zClass, type EngineOutput, type SubmissionColumns } from './engine';
+
+/** Rows per multi-row INSERT of graded results and scores (128 was the fastest for these widths). */
+const ROWS_PER_STATEMENT = 128;
+
+/** A number the engine leaves NaN when it does not apply is stored as NULL. */
+const orNull = (x: number) => (Number.isNaN(x) ? null : x);
+
+export function writeEvaluationRows(
+  db: DB,
+  ids: { evaluationId: number; roundId: number },
+  submissions: SubmissionColumns,
+  out: EngineOutput,
+  onProgress?: (fraction: number) => void,
+): void {
+  const { evaluationId, roundId } = ids;
+  const assignedIds = bulkInsert(
+    db,
+    eqaAssignedValues,
+    out.assigned.map((a) => ({ evaluationId, ...a })),
+  );
+  const graded = bulkWriter(db, eqaResultEvaluations, { rowsPerStatement: ROWS_PER_STATEMENT });
+  const res = out.results;
+  const step = Math.max(1, Math.floor(submissions.n / 10));
+  for (let i = 0; i < submissions.n; i++) {
+    if (i % step === 0) onProgress?.(i / submissions.n);
+    const status = res.status[i];
+    if (status === RESULT_IGNORED) continue;
+    const assignedIndex = res.assignedIndex[i];
+    const z = res.z[i];
+    const isGraded = status === RESULT_GRADED;
+    graded.add({
+      evaluationId,
+      submissionId: submissions.id[i],
+      labId: submissions.lab[i],
+      sampleId: submissions.sample[i],
+      analyteId: submissions.analyte[i],
+      assignedValueId: assignedIndex >= 0 ? assignedIds[assignedIndex] : null,
+      value: submissions.value[i],
+      deviation: orNull(res.deviation[i]),
+      percentDeviation: orNull(res.percentDeviation[i]),
+      allowed: orNull(res.allowed[i]),
+      z: orNull(z),
+      scoreType: res.scoreType[i] === 0 ? 'z' : res.scoreType[i] === 1 ? 'z_prime' : null,
+      acceptable: isGraded ? !!res.acceptable[i] : null,
+      classification: zClass(z),
+      reason: reasonCode(res.reason[i]),
+      reasonN: isGraded ? null : res.reasonN[i],
+    });
+  }
+  graded.flush();
+  const scores = bulkWriter(db, eqaAnalyteScores, { rowsPerStatement: ROWS_PER_STATEMENT });
+  for (const s of out.scores) {
+    scores.add({
+      evaluationId,
+      roundId,
+      labId: s.labId,
+      analyteId: s.analyteId,
+      samples: s.samples,
+      acceptableCount: s.acceptableCount,
+      notEvaluated: s.notEvaluated,
+      score: s.score,
+      verdict: s.verdict,
+      notSubmitted: s.notSubmitted,
+      unsuccessful: s.unsuccessful,
+    });
+  }
+  scores.flush();
+}
