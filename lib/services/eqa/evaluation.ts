@@ -38,13 +38,9 @@ import { performanceHistory, roundForDecision, type AllowableSpec, type Concentr
 import { assertManagesScheme, effectiveStatus, loadRound, roundAnalytes, type ClockOptions } from './access';
 import {
   ALGORITHM_VERSION,
-  RESULT_GRADED,
-  RESULT_IGNORED,
   collectSubmissions,
   evaluateColumns,
   historyKey,
-  reasonCode,
-  zClass,
   type EngineAnalyte,
   type EngineLimits,
   type EngineOutput,
