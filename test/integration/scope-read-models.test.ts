@@ -1,0 +1,196 @@
+// Access scope decided once (issue 11): the read-models pages use put the reader's scope into SQL.
+// A lab manager reads only their own lab's rows, a city regulator only its city's subtree, a
+// province regulator its province, hospital accounts nothing. Expected rows come from the demo
+// seed (db/seed/base.ts: Guangzhou GZ-*, Shenzhen SZ-*, Hangzhou HZ-* labs; regulators of
+// Guangdong 440000, Shenzhen 440300 and Zhejiang 330000).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSeededTestDb } from '../support/db';
+import type { Actor } from '@/lib/auth/core';
+import { actorForUserId } from '@/lib/auth/resolve';
+import { findActorRowByEmail } from '@/db/queries/actors';
+import { AppError } from '@/lib/errors';
+import { accountsInScope, accountsPageInScope } from '@/lib/services/read/accounts';
+import { countsInScope, labRegionsInScope, labsInScope, labsPageInScope, regionsInScope } from '@/lib/services/read/places';
+import { labRoundView, schemesInScope } from '@/lib/services/read/eqa';
+import { readAuditLog } from '@/lib/services/audit';
+import { listRounds } from '@/lib/services/eqa/rounds';
+import { createScheme, enrollLabs } from '@/lib/services/eqa/schemes';
+import { recognitionQueuePage } from '@/lib/services/recognition/queue';
+import { createPolicyVersion } from '@/lib/services/recognition/policy';
+import { computeEligibility } from '@/lib/services/recognition/eligibility';
+import { DAY, NOW, makeRound, makeScheme } from './eqa-support';
+import { addGoodEvidence, analyteId, labId, NOW as RECOGNITION_NOW } from './recognition-fixtures';
+
+type World = ReturnType<typeof createSeededTestDb>;
+let w: World;
+let hospital: Actor;
+let gz1: Actor;
+let hz1: Actor;
+
+function refusal(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof AppError) return e.code;
+    throw e;
+  }
+  return 'ok';
+}
+
+const page = { page: 1, size: 200, dir: 'asc' as const, q: '' };
+
+beforeAll(() => {
+  w = createSeededTestDb();
+  hospital = actorForUserId(w.db, findActorRowByEmail(w.db, 'hospital@demo.labqc')!.id)!;
+  gz1 = w.labManagers.get('GZ-001')!;
+  hz1 = w.labManagers.get('HZ-001')!;
+  // EQA: a Guangdong scheme enrolling every Guangdong lab (an open and a draft round), a Zhejiang one
+  makeScheme(w, 'GD-SCOPE');
+  makeRound(w, 'GD-SCOPE', 'GD-SCOPE-OPEN', ['S1']);
+  makeRound(w, 'GD-SCOPE', 'GD-SCOPE-DRAFT', ['S1'], { open: false });
+  createScheme(w.db, w.regulators.zj, { code: 'ZJ-SCOPE', name: '浙江', nameEn: 'Zhejiang', regionCode: '330000', sigmaPtSource: 'allowable_error', minPeerGroupSize: 8, analytes: [{ analyte: 'K' }] }, { now: NOW - 30 * DAY });
+  enrollLabs(w.db, w.regulators.zj, { schemeCode: 'ZJ-SCOPE' }, { now: NOW - 30 * DAY });
+  // recognition: K eligible in one lab of each city
+  const K = analyteId(w.db, 'K');
+  createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K'], reason: 'list' }, { now: RECOGNITION_NOW });
+  createPolicyVersion(w.db, w.regulators.zj, { regionCode: '330000', effectiveFrom: '2024-01-01', analyteCodes: ['K'], reason: 'list' }, { now: RECOGNITION_NOW });
+  for (const code of ['GZ-001', 'SZ-001', 'HZ-001']) addGoodEvidence(w.db, labId(w.db, code), K);
+  computeEligibility(w.db, { withinPath: null, now: RECOGNITION_NOW });
+});
+afterAll(() => w.close());
+
+describe('labs', () => {
+  it('a lab manager reads only their own lab', () => {
+    expect(labsInScope(w.db, gz1).map((l) => l.code)).toEqual(['GZ-001']);
+    expect(labsPageInScope(w.db, gz1, {}, { ...page, sort: 'code' }).total).toBe(1);
+  });
+
+  it('a city regulator reads only its city: the 10 Shenzhen labs', () => {
+    const codes = labsInScope(w.db, w.regulators.sz).map((l) => l.code);
+    expect(codes).toHaveLength(10);
+    expect(codes.every((c) => c.startsWith('SZ-'))).toBe(true);
+    expect(labRegionsInScope(w.db, w.regulators.sz).map((r) => r.code)).toEqual(['440300']);
+  });
+
+  it('a province regulator reads its cities (11 Guangzhou + 10 Shenzhen), never Zhejiang', () => {
+    const codes = labsInScope(w.db, w.regulators.gd).map((l) => l.code);
+    expect(codes).toHaveLength(21);
+    expect(codes.some((c) => c.startsWith('HZ-'))).toBe(false);
+    expect(labsPageInScope(w.db, w.regulators.gd, { regionCode: '330100' }, { ...page, sort: 'code' }).total).toBe(0);
+  });
+
+  it('a hospital account is refused', () => {
+    expect(refusal(() => labsInScope(w.db, hospital))).toBe('forbidden');
+    expect(refusal(() => labsPageInScope(w.db, hospital, {}, { ...page, sort: 'code' }))).toBe('forbidden');
+  });
+
+  it('headline counts and region lists follow the scope', () => {
+    expect(countsInScope(w.db, w.regulators.sz).labs).toBe(10);
+    expect(regionsInScope(w.db, w.regulators.sz).map((r) => r.code)).toEqual(['440300']);
+    expect(regionsInScope(w.db, gz1)).toEqual([]);
+    expect(countsInScope(w.db, w.admin).labs).toBe(labsInScope(w.db, w.admin).length);
+  });
+});
+
+describe('accounts', () => {
+  it('a city regulator lists only the managers of its city labs', () => {
+    const rows = accountsInScope(w.db, w.regulators.sz, { role: 'lab_manager' });
+    expect(rows).toHaveLength(10);
+    expect(rows.every((u) => u.labCode?.startsWith('SZ-'))).toBe(true);
+    expect(accountsPageInScope(w.db, w.regulators.sz, 'lab_manager', { ...page, sort: 'lab' }).total).toBe(10);
+  });
+
+  it('a lab manager sees only their own lab’s manager', () => {
+    expect(accountsInScope(w.db, gz1, { role: 'lab_manager' }).map((u) => u.email)).toEqual(['lab1@demo.labqc']);
+  });
+
+  it('regulator accounts are listed to the administrator only', () => {
+    expect(accountsInScope(w.db, w.admin, { role: 'regulator' }).map((u) => u.email).sort()).toEqual(['regulator.gd@demo.labqc', 'regulator.sz@demo.labqc', 'regulator.zj@demo.labqc']);
+    expect(refusal(() => accountsInScope(w.db, w.regulators.gd, { role: 'regulator' }))).toBe('forbidden');
+    expect(refusal(() => accountsInScope(w.db, hospital, { role: 'lab_manager' }))).toBe('forbidden');
+  });
+});
+
+describe('audit log', () => {
+  const labOf = (id: number) => w.db.$client.prepare('select l.code, r.path from laboratories l join regions r on r.id = l.region_id where l.id = ?').get(id) as { code: string; path: string };
+  it('a city regulator reads only entries about its city', () => {
+    const { entries } = readAuditLog(w.db, w.regulators.sz, { page: 1 });
+    expect(entries.length).toBeGreaterThan(0);
+    for (const e of entries) {
+      if (e.labId != null) expect(labOf(e.labId).code).toMatch(/^SZ-/);
+      else expect(e.regionId).toBe(w.regulators.sz.regionId);
+    }
+  });
+
+  it('the Zhejiang regulator never reads a Guangdong lab’s entry', () => {
+    const { entries } = readAuditLog(w.db, w.regulators.zj, { page: 1 });
+    expect(entries.length).toBeGreaterThan(0);
+    const labs = entries.filter((e) => e.labId != null).map((e) => labOf(e.labId!));
+    expect(labs.length).toBeGreaterThan(0);
+    expect(labs.filter((l) => !l.path.startsWith('/100000/330000/'))).toEqual([]);
+  });
+
+  it('lab managers and hospital accounts are refused', () => {
+    expect(refusal(() => readAuditLog(w.db, gz1, {}))).toBe('forbidden');
+    expect(refusal(() => readAuditLog(w.db, hospital, {}))).toBe('forbidden');
+  });
+});
+
+describe('EQA rounds', () => {
+  const codes = (a: Actor) => listRounds(w.db, a, { now: NOW }).map((r) => r.code).sort();
+  it('a lab manager lists the non-draft rounds of schemes their lab is enrolled in', () => {
+    expect(codes(gz1)).toEqual(['GD-SCOPE-OPEN']);
+    expect(codes(hz1)).toEqual([]);
+  });
+
+  it('a city regulator lists the provincial rounds its labs take part in; Zhejiang sees none of them', () => {
+    expect(codes(w.regulators.sz)).toEqual(['GD-SCOPE-DRAFT', 'GD-SCOPE-OPEN']);
+    expect(codes(w.regulators.zj)).toEqual([]);
+  });
+
+  it('schemes are those of regions inside the scope', () => {
+    // (the recognition fixtures add their own scheme too; only the two made here are asserted)
+    const mine = (a: Actor) => schemesInScope(w.db, a).map((s) => s.code).filter((c) => c.endsWith('-SCOPE'));
+    expect(mine(w.regulators.gd)).toEqual(['GD-SCOPE']);
+    expect(mine(w.regulators.zj)).toEqual(['ZJ-SCOPE']);
+    expect(mine(w.regulators.sz)).toEqual([]);
+    expect(mine(w.admin)).toEqual(['GD-SCOPE', 'ZJ-SCOPE']);
+    expect(refusal(() => schemesInScope(w.db, gz1))).toBe('forbidden');
+  });
+
+  it('the lab’s round view answers whether the round is open; another lab gets nothing', () => {
+    expect(labRoundView(w.db, gz1, 'GD-SCOPE-OPEN', NOW)?.state).toMatchObject({ open: true, allowedOperations: ['submit', 'close'] });
+    expect(labRoundView(w.db, gz1, 'GD-SCOPE-OPEN', NOW + 11 * DAY)?.state).toMatchObject({ open: false, status: 'closed' });
+    expect(labRoundView(w.db, gz1, 'GD-SCOPE-DRAFT', NOW)).toBeUndefined();
+    expect(labRoundView(w.db, hz1, 'GD-SCOPE-OPEN', NOW)).toBeUndefined();
+    expect(labRoundView(w.db, w.regulators.gd, 'GD-SCOPE-OPEN', NOW)).toBeUndefined();
+  });
+
+  it('hospital accounts are refused', () => {
+    expect(refusal(() => listRounds(w.db, hospital))).toBe('forbidden');
+  });
+});
+
+describe('recognition queue', () => {
+  const approve = (a: Actor, input = {}) =>
+    recognitionQueuePage(w.db, a, input, { approve: { ...page, sort: 'lab' }, review: { ...page, sort: 'lab' } }, { now: RECOGNITION_NOW }).toApprove.rows.map((r) => r.labCode);
+  it('a city regulator’s queue holds its city’s pairs only', () => {
+    expect(approve(w.regulators.sz)).toEqual(['SZ-001']);
+  });
+
+  it('a province regulator’s queue holds its cities’ pairs, never another province’s', () => {
+    expect(approve(w.regulators.gd)).toEqual(['GZ-001', 'SZ-001']);
+    expect(approve(w.regulators.zj)).toEqual(['HZ-001']);
+  });
+
+  it('the lab filter by code stays inside the scope (an outside or unknown code matches nothing)', () => {
+    expect(approve(w.regulators.gd, { labCode: 'SZ-001' })).toEqual(['SZ-001']);
+    expect(approve(w.regulators.gd, { labCode: 'HZ-001' })).toEqual([]);
+    expect(approve(w.regulators.gd, { labCode: 'NOPE-1' })).toEqual([]);
+  });
+
+  it('lab managers and hospital accounts are refused', () => {
+    expect(refusal(() => approve(gz1))).toBe('forbidden');
+    expect(refusal(() => approve(hospital))).toBe('forbidden');
+  });
+});
