@@ -68,6 +68,7 @@ export const REASONS = {
   'zod.email': 'invalid',
   'zod.format': 'invalid',
   'zod.option': 'invalid',
+  'zod.expected': 'invalid',
 
   'account.createNotAllowed': 'forbidden',
   'account.editNotAllowed': 'forbidden',

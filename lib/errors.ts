@@ -176,8 +176,8 @@ export function zodIssueError(i: ZodIssueLike, row?: number): FieldError {
   switch (i.code) {
     case 'invalid_type':
       // zod v4 keeps `received` only for NaN; a missing value and a wrong type are otherwise alike
-      if (i.expected === 'number' || i.expected === 'int') return { ...base, ...(i.received === 'NaN' ? { code: 'zod.notNumber' } : { code: 'zod.required', params: { expected: i.expected } }) };
-      return { ...base, code: 'zod.required', params: { expected: i.expected ?? '' } };
+      if (i.expected === 'number' || i.expected === 'int') return { ...base, ...(i.received === 'NaN' ? { code: 'zod.notNumber' } : { code: 'zod.expected', params: { expected: i.expected } }) };
+      return { ...base, code: 'zod.expected', params: { expected: i.expected ?? '' } };
     case 'too_small':
       if (i.origin === 'string') return Number(i.minimum) <= 1 ? { ...base, code: 'zod.required' } : { ...base, code: 'zod.tooShort', params: { n: n(i.minimum) } };
       if (i.origin === 'array' || i.origin === 'set') return { ...base, code: 'zod.tooFew', params: { n: n(i.minimum) } };

@@ -5,7 +5,8 @@ import { useMemo, useRef, useState, useTransition } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
 import type { FieldError } from '@/lib/errors';
-import { localizeFieldError, localizeMessage } from './error-text';
+import { localizeFieldError } from './error-text';
+import { useErrorText } from '@/app/_components/error-text';
 
 export interface GridRow {
   analyte: string;
@@ -49,6 +50,7 @@ export function EntryGrid({
   const ts = useTranslations('iqc.status');
   const te = useTranslations('iqc.errors');
   const tr = te as unknown as (key: string, values?: Record<string, string>) => string;
+  const errorText = useErrorText();
   const [rows, setRows] = useState<GridRow[]>(initial);
   const [values, setValues] = useState<string[]>(() => initial.map(() => ''));
   const [measuredAt, setMeasuredAt] = useState(localNow);
@@ -148,7 +150,7 @@ export function EntryGrid({
 
       {result && !result.ok && (
         <div role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800" data-testid="entry-error">
-          {result.code === 'invalid' && result.errors?.length ? t('invalid', { count: result.errors.length }) : localizeMessage(tr, result.message)}
+          {result.code === 'invalid' && result.errors?.length ? t('invalid', { count: result.errors.length }) : errorText(result)}
         </div>
       )}
       {result?.ok && (
@@ -206,7 +208,7 @@ export function EntryGrid({
                       onKeyDown={(e) => onKeyRow(e, i)}
                     />
                     {errs?.map((e, k) => {
-                      const l = localizeFieldError(tr, te.has, e);
+                      const l = localizeFieldError(tr, te.has, errorText, e);
                       return (
                         <p key={k} className="field-error text-xs">
                           {l.field}: {l.message}

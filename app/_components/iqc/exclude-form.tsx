@@ -4,10 +4,9 @@
 import { useActionState } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
-import { localizeMessage } from './error-text';
+import { useErrorText } from '@/app/_components/error-text';
 
 type Action = (prev: unknown, form: FormData) => Promise<ActionState<unknown>>;
-type Translate = (key: string, values?: Record<string, string>) => string;
 
 export interface ExcludeFormProps {
   resultId: number;
@@ -20,9 +19,9 @@ export interface ExcludeFormProps {
 
 export function ExcludeForm({ resultId, excluded, reason, excludeAction, includeAction }: ExcludeFormProps) {
   const t = useTranslations('iqc.exclude');
-  const te = useTranslations('iqc.errors');
+  const errorText = useErrorText();
   const [state, formAction, pending] = useActionState(excluded ? includeAction : excludeAction, null);
-  const error = state && !state.ok ? (state.errors?.[0]?.message ?? state.message) : undefined;
+  const error = state && !state.ok ? errorText(state.errors?.[0] ?? state) : undefined;
   return (
     <form action={formAction} className="flex flex-wrap items-end gap-2 text-sm">
       <input type="hidden" name="resultId" value={resultId} />
@@ -46,7 +45,7 @@ export function ExcludeForm({ resultId, excluded, reason, excludeAction, include
       ) : null}
       {error ? (
         <p role="alert" className="field-error">
-          {localizeMessage(te as unknown as Translate, error)}
+          {error}
         </p>
       ) : null}
     </form>

@@ -5,7 +5,8 @@
 import { useActionState } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
-import { localizeFieldError, localizeMessage } from './error-text';
+import { localizeFieldError } from './error-text';
+import { useErrorText } from '@/app/_components/error-text';
 
 type Translate = (key: string, values?: Record<string, string>) => string;
 
@@ -14,6 +15,7 @@ type Action = (prev: unknown, form: FormData) => Promise<ActionState<unknown>>;
 function Errors({ state }: { state: ActionState<unknown> | null }) {
   const t = useTranslations('iqc.forms');
   const te = useTranslations('iqc.errors');
+  const errorText = useErrorText();
   if (!state) return null;
   if (state.ok) {
     return (
@@ -24,9 +26,9 @@ function Errors({ state }: { state: ActionState<unknown> | null }) {
   }
   return (
     <div role="alert" className="field-error">
-      <p>{state.code === 'invalid' && state.errors?.length ? t('invalid') : localizeMessage(te as unknown as Translate, state.message)}</p>
+      <p>{state.code === 'invalid' && state.errors?.length ? t('invalid') : errorText(state)}</p>
       {state.errors?.map((e, i) => {
-        const l = localizeFieldError(te as unknown as Translate, te.has, e);
+        const l = localizeFieldError(te as unknown as Translate, te.has, errorText, e);
         return (
           <p key={i}>
             {l.field}: {l.message}
@@ -37,14 +39,14 @@ function Errors({ state }: { state: ActionState<unknown> | null }) {
   );
 }
 
-const fieldError = (state: ActionState<unknown> | null, field: string) => (state && !state.ok ? state.errors?.find((e) => e.field === field)?.message : undefined);
+const fieldError = (state: ActionState<unknown> | null, field: string) => (state && !state.ok ? state.errors?.find((e) => e.field === field) : undefined);
 
 /** The field's error in the reader's language. */
 function useFieldError(state: ActionState<unknown> | null) {
-  const te = useTranslations('iqc.errors');
+  const errorText = useErrorText();
   return (field: string) => {
-    const m = fieldError(state, field);
-    return m === undefined ? undefined : localizeMessage(te as unknown as Translate, m);
+    const e = fieldError(state, field);
+    return e === undefined ? undefined : errorText(e);
   };
 }
 

@@ -4,7 +4,7 @@
 import { useState, useTransition } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
-import { localizeMessage } from './error-text';
+import { useErrorText } from '@/app/_components/error-text';
 
 interface Outcome {
   inserted: number;
@@ -26,6 +26,7 @@ export function ImportForm({
   const t = useTranslations('iqc.import');
   const te = useTranslations('iqc.errors');
   const tr = te as unknown as (key: string, values?: Record<string, string>) => string;
+  const errorText = useErrorText();
   // a CSV column keeps its header name (as in the file); "(file)", "(row)" are said in words
   const fieldName = (f: string) => (/^\((file|row|body)\)$/.test(f) ? tr(`fields.${f.slice(1, -1)}`) : f);
   const [text, setText] = useState<string | null>(null);
@@ -65,7 +66,7 @@ export function ImportForm({
 
       {shown && !shown.ok && (
         <div className="card border-red-200" role="alert" data-testid="import-errors">
-          <p className="mb-2 font-medium text-red-800">{shown.code === 'invalid' && shown.errors?.length ? t('invalid', { count: shown.errors.length }) : localizeMessage(tr, shown.message)}</p>
+          <p className="mb-2 font-medium text-red-800">{shown.code === 'invalid' && shown.errors?.length ? t('invalid', { count: shown.errors.length }) : errorText(shown)}</p>
           {!!shown.errors?.length && (
             <table className="table">
               <thead>
@@ -80,7 +81,7 @@ export function ImportForm({
                   <tr key={i}>
                     <td>{e.row ?? ''}</td>
                     <td>{fieldName(e.field)}</td>
-                    <td>{localizeMessage(tr, e.message)}</td>
+                    <td>{errorText(e)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -4,14 +4,14 @@ import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
 import { CALENDAR_DAY_KINDS } from '@/db/enums';
 import { addCalendarAction, removeCalendarAction } from './calendar-actions';
-import { useServiceMessage } from '@/app/_components/service-message';
+import { useErrorText } from '@/app/_components/error-text';
 
 /** Add a holiday or make-up working day to the shown calendar (a region's; '' the national one). */
 export function AddCalendarEntryForm({ regionCode, defaultDay }: { regionCode: string; defaultDay: string }) {
   const t = useTranslations('recognition.calendar');
-  const serviceMessage = useServiceMessage();
+  const errorText = useErrorText();
   const [state, action, pending] = useActionState<ActionState<{ day: string }>, FormData>(addCalendarAction, { ok: false });
-  const err = (field: string) => state.errors?.find((e) => e.field === field)?.message;
+  const err = (field: string) => errorText(state.errors?.find((e) => e.field === field)) || undefined;
   return (
     <form action={action} className="flex flex-wrap items-end gap-3" id="calendar-add" aria-label={t('add')}>
       <input type="hidden" name="regionCode" value={regionCode} />
@@ -53,7 +53,7 @@ export function AddCalendarEntryForm({ regionCode, defaultDay }: { regionCode: s
       )}
       {!state.ok && state.message && (
         <p role="alert" className="field-error w-full">
-          {serviceMessage(state.message)}
+          {errorText(state)}
         </p>
       )}
     </form>
@@ -63,7 +63,7 @@ export function AddCalendarEntryForm({ regionCode, defaultDay }: { regionCode: s
 /** The remove button of one entry. */
 export function RemoveCalendarEntryButton({ id, day }: { id: number; day: string }) {
   const t = useTranslations('recognition.calendar');
-  const serviceMessage = useServiceMessage();
+  const errorText = useErrorText();
   const [state, action, pending] = useActionState<ActionState<{ day: string }>, FormData>(removeCalendarAction, { ok: false });
   return (
     <form action={action} className="inline">
@@ -73,7 +73,7 @@ export function RemoveCalendarEntryButton({ id, day }: { id: number; day: string
       </button>
       {!state.ok && state.message && (
         <span role="alert" className="field-error ml-2">
-          {serviceMessage(state.message)}
+          {errorText(state)}
         </span>
       )}
     </form>

@@ -3,7 +3,7 @@ import { useActionState } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
 import { createPolicyAction } from './actions';
-import { useServiceMessage } from '@/app/_components/service-message';
+import { useErrorText } from '@/app/_components/error-text';
 
 type Criteria = Record<string, number | boolean>;
 const NUMERIC = ['eqaSatisfactoryRounds', 'eqaUnsuccessfulWindow', 'iqcMinLevels', 'iqcCoveragePercent', 'iqcWindowDays', 'correctiveActionDays'] as const;
@@ -11,9 +11,9 @@ const NUMERIC = ['eqaSatisfactoryRounds', 'eqaUnsuccessfulWindow', 'iqcMinLevels
 /** A new version of the region's policy, prefilled with the one in force. */
 export function PolicyForm({ regionCode, criteria, analyteCodes, validityMonths, today }: { regionCode: string; criteria: Criteria; analyteCodes: string[]; validityMonths: number; today: string }) {
   const t = useTranslations('recognition.policy');
-  const serviceMessage = useServiceMessage();
+  const errorText = useErrorText();
   const [state, action, pending] = useActionState<ActionState<{ version: number }>, FormData>(createPolicyAction, { ok: false });
-  const err = (field: string) => state.errors?.find((e) => e.field === field || e.field.endsWith(`.${field}`))?.message;
+  const err = (field: string) => errorText(state.errors?.find((e) => e.field === field || e.field.endsWith(`.${field}`))) || undefined;
   return (
     <form action={action} className="grid gap-4 md:grid-cols-2" id="policy-form">
       <input type="hidden" name="regionCode" value={regionCode} />
@@ -37,7 +37,7 @@ export function PolicyForm({ regionCode, criteria, analyteCodes, validityMonths,
           </label>
           <textarea id="p-analytes" name="analyteCodes" rows={3} defaultValue={analyteCodes.join(' ')} className="input font-mono" aria-invalid={!!err('analyteCodes')} />
           <p className="mt-1 text-xs text-slate-500">{t('analytesHint')}</p>
-          {err('analyteCodes') && <p className="field-error">{state.errors?.filter((e) => e.field === 'analyteCodes').map((e) => e.message).join('; ')}</p>}
+          {err('analyteCodes') && <p className="field-error">{state.errors?.filter((e) => e.field === 'analyteCodes').map((e) => errorText(e)).join('; ')}</p>}
         </div>
         {NUMERIC.map((k) => (
           <div key={k}>
@@ -72,7 +72,7 @@ export function PolicyForm({ regionCode, criteria, analyteCodes, validityMonths,
       )}
       {!state.ok && state.message && (
         <p role="alert" className="field-error md:col-span-2">
-          {serviceMessage(state.message)}
+          {errorText(state)}
         </p>
       )}
     </form>

@@ -3,7 +3,7 @@ import { useActionState } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
 import { decideAction, recomputeAction } from './actions';
-import { useServiceMessage } from '@/app/_components/service-message';
+import { useErrorText } from '@/app/_components/error-text';
 
 const ACTIONS = ['approve', 'reject', 'suspend', 'reinstate', 'revoke'] as const;
 type Decided = { action: string; certificateNo: string | null; mark: string | null }[];
@@ -11,7 +11,7 @@ type Decided = { action: string; certificateNo: string | null; mark: string | nu
 /** The bulk decision form: the server-rendered tables (with their checkboxes) are its children. */
 export function DecisionForm({ children }: { children: React.ReactNode }) {
   const t = useTranslations('recognition.queue');
-  const serviceMessage = useServiceMessage();
+  const errorText = useErrorText();
   const [state, action, pending] = useActionState<ActionState<Decided>, FormData>(decideAction, { ok: false });
   return (
     <form action={action} id="decision-form">
@@ -64,13 +64,13 @@ export function DecisionForm({ children }: { children: React.ReactNode }) {
       {!state.ok && state.message && (
         <div role="alert" className="mt-3 rounded-md bg-red-50 p-3 text-sm text-red-900" data-testid="decision-refused">
           <p>
-            {t('refused')} {serviceMessage(state.message)}
+            {t('refused')} {errorText(state)}
           </p>
           <ul>
             {state.errors?.map((e, i) => (
               <li key={i}>
                 {e.row ? `#${e.row} ` : ''}
-                {e.field}: {e.message}
+                {e.field}: {errorText(e)}
               </li>
             ))}
           </ul>
@@ -82,7 +82,7 @@ export function DecisionForm({ children }: { children: React.ReactNode }) {
 
 export function RecomputeButton() {
   const t = useTranslations('recognition.queue');
-  const serviceMessage = useServiceMessage();
+  const errorText = useErrorText();
   const [state, action, pending] = useActionState<ActionState<{ pairs: number; eligible: number; expired: number }>, FormData>(recomputeAction, { ok: false });
   return (
     <form action={action} className="flex items-center gap-2">
@@ -96,7 +96,7 @@ export function RecomputeButton() {
       )}
       {!state.ok && state.message && (
         <span role="alert" className="text-sm text-red-700">
-          {serviceMessage(state.message)}
+          {errorText(state)}
         </span>
       )}
     </form>
