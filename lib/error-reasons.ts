@@ -9,7 +9,6 @@ export const REASONS = {
   'common.notFound': 'not_found',
   'common.conflict': 'conflict',
   'common.tooLarge': 'too_large',
-  'common.unknownOperation': 'invalid',
 
   'auth.signInRequired': 'unauthenticated',
   'auth.forbidden': 'forbidden',
@@ -18,6 +17,7 @@ export const REASONS = {
   'auth.sessionOnly': 'forbidden',
   'auth.regulatorNeedsRegion': 'forbidden',
   'auth.noJurisdiction': 'forbidden',
+  'auth.tooManySignIns': 'too_many',
 
   'body.notJson': 'invalid',
   'body.unsupportedType': 'invalid',
@@ -175,6 +175,7 @@ export const REASONS = {
   'round.twoReferenceValues': 'invalid',
   'round.samplesDiffer': 'invalid',
   'round.closesBeforeOpens': 'invalid',
+  'round.unknownOperation': 'invalid',
 
   'eqa.notParticipating': 'forbidden',
   'eqa.managerSubmitsOnly': 'forbidden',

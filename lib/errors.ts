@@ -10,7 +10,7 @@ import enErrors from './i18n/messages/en/errors.json';
 
 export { REASONS, type ErrorReason } from './error-reasons';
 
-export type AppErrorCode = 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'invalid' | 'too_large';
+export type AppErrorCode = 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'invalid' | 'too_large' | 'too_many';
 /** The kind of a refusal: it decides the HTTP status. (Same values as AppErrorCode, its older name.) */
 export type AppErrorKind = AppErrorCode;
 
@@ -36,6 +36,7 @@ const STATUS: Record<AppErrorCode, number> = {
   conflict: 409,
   too_large: 413,
   invalid: 422,
+  too_many: 429,
 };
 
 /** The generic reason of each kind, for refusals built the old way (a kind and an English sentence). */
@@ -46,6 +47,7 @@ const GENERIC: Record<AppErrorCode, ErrorReason> = {
   conflict: 'common.conflict',
   too_large: 'common.tooLarge',
   invalid: 'common.invalid',
+  too_many: 'auth.tooManySignIns',
 };
 
 /** The English sentence of a reason with its values filled in (the `error` of the API body). */

@@ -27,7 +27,7 @@ export { USER_SORTS, type UserSort };
 
 /** One page of the accounts of a role inside the actor's scope (same permissions as accountsInScope). */
 export function accountsPageInScope(db: Conn, actor: Actor, role: Role, req: PageRequest<UserSort>) {
-  if (!can(actor, role === 'lab_manager' ? 'lab.read' : 'regulator.manage')) throw AppError.forbidden();
+  if (!can(actor, role === 'lab_manager' ? 'lab.read' : 'regulator.manage')) throw new AppError('auth.forbidden');
   return pageUsers(db, scopeOf(actor), role, req);
 }
 

@@ -44,7 +44,7 @@ export { LAB_SORTS, type LabSort };
 
 /** One page of the laboratories of the actor's scope (sorted, filtered and counted in SQL). */
 export function labsPageInScope(db: Conn, actor: Actor, filter: Parameters<typeof pageLabs>[2], req: PageRequest<LabSort>) {
-  if (!can(actor, 'lab.read')) throw AppError.forbidden();
+  if (!can(actor, 'lab.read')) throw new AppError('auth.forbidden');
   return pageLabs(db, scopeOf(actor), filter, req);
 }
 

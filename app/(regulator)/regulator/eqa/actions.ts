@@ -1,6 +1,7 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { getDb } from '@/db/client';
+import { AppError } from '@/lib/errors';
 import { formObject, runAction, type ActionState } from '@/lib/actions';
 import { createRound, openRound, closeRound } from '@/lib/services/eqa/rounds';
 import { createScheme, enrollLabs } from '@/lib/services/eqa/schemes';
@@ -79,7 +80,7 @@ export async function roundOperationAction(_prev: ActionState, form: FormData): 
       return { version: s.version, results: s.results };
     }
     if (op === 'publish') return publishRound(db, actor, { roundCode });
-    throw new Error(`unknown operation ${op}`);
+    throw new AppError('round.unknownOperation', { op });
   });
   if (r.ok) revalidatePath(`/regulator/eqa/rounds/${encodeURIComponent(roundCode)}`);
   return r;

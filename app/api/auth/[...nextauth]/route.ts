@@ -19,7 +19,7 @@ export async function POST(req: NextRequest) {
     if (retryAt) {
       const seconds = Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));
       return Response.json(
-        { error: 'Too many failed sign-ins', retryAt: new Date(retryAt).toISOString() },
+        { error: 'Too many failed sign-ins', code: 'auth.tooManySignIns', retryAt: new Date(retryAt).toISOString() },
         { status: 429, headers: { 'Retry-After': String(seconds), 'Cache-Control': 'no-store' } },
       );
     }
