@@ -1,11 +1,14 @@
-// Aggregates for the regulator's regional overview, scoped in SQL to a jurisdiction's region path.
+// Aggregates for the regulator's regional overview, scoped in SQL to a DataScope (the region asked for).
 import { sql } from 'drizzle-orm';
 import type { Conn } from '../client';
+import type { DataScope } from '@/lib/auth/scope';
+import { scopeWhere } from './scope';
 
-const within = (path: string | null) => (path ? sql`r.path LIKE ${`${path}%`}` : sql`1 = 1`);
+/** The scope over the queries' lab `l` and its region `r`. */
+const within = (scope: DataScope) => scopeWhere(scope, sql`l.id`, sql`r.path`);
 
 /** Per region that has labs: labs, active certified pairs, distinct recognised analytes. */
-export function recognitionByRegion(db: Conn, withinPath: string | null, today: string) {
+export function recognitionByRegion(db: Conn, scope: DataScope, today: string) {
   return db.all<{ regionCode: string; regionName: string; regionNameEn: string; regionLevel: string; labs: number; certifiedPairs: number; recognisedTests: number; certifiedLabs: number }>(sql`
     SELECT r.code AS regionCode, r.name AS regionName, r.name_en AS regionNameEn, r.level AS regionLevel,
            count(DISTINCT l.id) AS labs,
@@ -15,33 +18,33 @@ export function recognitionByRegion(db: Conn, withinPath: string | null, today: 
     FROM laboratories l
     JOIN regions r ON r.id = l.region_id
     LEFT JOIN certifications c ON c.lab_id = l.id AND c.status = 'active' AND c.valid_from <= ${today} AND c.valid_to >= ${today}
-    WHERE l.active = 1 AND ${within(withinPath)}
+    WHERE l.active = 1 AND ${within(scope)}
     GROUP BY r.id ORDER BY r.path`);
 }
 
-export function certificationStatusCounts(db: Conn, withinPath: string | null) {
+export function certificationStatusCounts(db: Conn, scope: DataScope) {
   return db.all<{ status: string; flagged: number; n: number }>(sql`
     SELECT c.status AS status, c.flagged AS flagged, count(*) AS n
     FROM certifications c JOIN laboratories l ON l.id = c.lab_id JOIN regions r ON r.id = l.region_id
-    WHERE ${within(withinPath)} GROUP BY c.status, c.flagged`);
+    WHERE ${within(scope)} GROUP BY c.status, c.flagged`);
 }
 
-export function eligibilityCounts(db: Conn, withinPath: string | null) {
+export function eligibilityCounts(db: Conn, scope: DataScope) {
   return db.get<{ pairs: number; eligible: number }>(sql`
     SELECT count(*) AS pairs, coalesce(sum(e.eligible), 0) AS eligible
     FROM eligibility_results e JOIN laboratories l ON l.id = e.lab_id JOIN regions r ON r.id = l.region_id
-    WHERE ${within(withinPath)}`)!;
+    WHERE ${within(scope)}`)!;
 }
 
 /** EQA pass rate per month of the round's closing (published rounds, latest non-superseded evaluation). */
-export function eqaPassRateByMonth(db: Conn, withinPath: string | null, fromMs: number) {
+export function eqaPassRateByMonth(db: Conn, scope: DataScope, fromMs: number) {
   return db.all<{ month: string; total: number; satisfactory: number }>(sql`
     SELECT strftime('%Y-%m', (er.closes_at + 28800000) / 1000, 'unixepoch') AS month, count(*) AS total,
            sum(CASE WHEN s.verdict = 'satisfactory' THEN 1 ELSE 0 END) AS satisfactory
     FROM eqa_analyte_scores s
     JOIN eqa_rounds er ON er.id = s.round_id AND er.status = 'published'
     JOIN laboratories l ON l.id = s.lab_id JOIN regions r ON r.id = l.region_id
-    WHERE er.closes_at >= ${fromMs} AND ${within(withinPath)}
+    WHERE er.closes_at >= ${fromMs} AND ${within(scope)}
       AND s.evaluation_id = (
         SELECT e.id FROM eqa_evaluations e WHERE e.round_id = s.round_id AND e.status IN ('published', 'complete')
         ORDER BY (e.status = 'published') DESC, e.version DESC LIMIT 1)
@@ -50,13 +53,13 @@ export function eqaPassRateByMonth(db: Conn, withinPath: string | null, fromMs: 
 
 /** Per month: lab × analyte pairs with IQC, and their days with ≥ `minLevels` levels among
  * `workingDays`, from the daily aggregates (db/queries/daily-iqc.ts) of [fromDay, toDay). */
-export function iqcCoverageByMonth(db: Conn, withinPath: string | null, fromDay: string, toDay: string, minLevels: number, workingDays: readonly string[]) {
+export function iqcCoverageByMonth(db: Conn, scope: DataScope, fromDay: string, toDay: string, minLevels: number, workingDays: readonly string[]) {
   const working = workingDays.length ? sql.join(workingDays.map((d) => sql`${d}`), sql`, `) : sql`NULL`;
   return db.all<{ month: string; pairs: number; coveredDays: number }>(sql`
     WITH days AS (
       SELECT d.lab_id, d.analyte_id, d.day, count(DISTINCT d.level) AS levels
       FROM iqc_daily_lots d JOIN laboratories l ON l.id = d.lab_id JOIN regions r ON r.id = l.region_id
-      WHERE d.day >= ${fromDay} AND d.day < ${toDay} AND ${within(withinPath)}
+      WHERE d.day >= ${fromDay} AND d.day < ${toDay} AND ${within(scope)}
       GROUP BY d.lab_id, d.analyte_id, d.day)
     SELECT substr(day, 1, 7) AS month, count(DISTINCT lab_id || ':' || analyte_id) AS pairs,
            sum(CASE WHEN levels >= ${minLevels} AND day IN (${working}) THEN 1 ELSE 0 END) AS coveredDays
@@ -64,7 +67,7 @@ export function iqcCoverageByMonth(db: Conn, withinPath: string | null, fromDay:
 }
 
 /** Active certifications at risk: flagged, no longer eligible, or ending soon; worst first. */
-export function certificationsAtRisk(db: Conn, withinPath: string | null, today: string, soon: string, limit = 15) {
+export function certificationsAtRisk(db: Conn, scope: DataScope, today: string, soon: string, limit = 15) {
   return db.all<{
     labCode: string;
     labName: string;
@@ -83,7 +86,7 @@ export function certificationsAtRisk(db: Conn, withinPath: string | null, today:
     FROM certifications c
     JOIN laboratories l ON l.id = c.lab_id JOIN regions r ON r.id = l.region_id JOIN analytes a ON a.id = c.analyte_id
     LEFT JOIN eligibility_results e ON e.lab_id = c.lab_id AND e.analyte_id = c.analyte_id
-    WHERE c.status = 'active' AND c.valid_to >= ${today} AND ${within(withinPath)}
+    WHERE c.status = 'active' AND c.valid_to >= ${today} AND ${within(scope)}
       AND (c.flagged = 1 OR coalesce(e.eligible, 0) = 0 OR c.valid_to <= ${soon})
     ORDER BY c.flagged DESC, coalesce(e.eligible, 0) ASC, c.valid_to ASC
     LIMIT ${limit}`);

@@ -74,9 +74,8 @@ export function insertPolicy(db: Conn, values: typeof recognitionPolicies.$infer
 // ---------------------------------------------------------------------------------------------
 // Labs and analytes the engine works on
 
-export function labsWithin(db: Conn, f: { withinPath: string | null; labIds?: number[] }) {
-  const conds: (SQL | undefined)[] = [eq(laboratories.active, true)];
-  if (f.withinPath) conds.push(like(regions.path, `${f.withinPath}%`));
+export function labsWithin(db: Conn, f: { scope: DataScope; labIds?: number[] }) {
+  const conds: (SQL | undefined)[] = [eq(laboratories.active, true), scopeWhere(f.scope, laboratories.id, regions.path)];
   if (f.labIds) conds.push(f.labIds.length ? inArray(laboratories.id, f.labIds) : sql`0`);
   return db
     .select({ id: laboratories.id, code: laboratories.code, regionPath: regions.path })
@@ -396,7 +395,7 @@ export function listCertificationEvents(db: Conn, certificationId: number) {
 }
 
 /** Live certifications whose window ended before `today` (for the expiry sweep). */
-export function certificationsPastValidity(db: Conn, today: string, withinPath: string | null) {
+export function certificationsPastValidity(db: Conn, today: string, scope: DataScope) {
   return db
     .select({ id: certifications.id, labId: certifications.labId, analyteId: certifications.analyteId, status: certifications.status, validTo: certifications.validTo, regionId: laboratories.regionId })
     .from(certifications)
@@ -406,7 +405,7 @@ export function certificationsPastValidity(db: Conn, today: string, withinPath: 
       and(
         inArray(certifications.status, ['active', 'suspended']),
         sql`${certifications.validTo} < ${today}`,
-        withinPath ? like(regions.path, `${withinPath}%`) : undefined,
+        scopeWhere(scope, laboratories.id, regions.path),
       ),
     )
     .all();

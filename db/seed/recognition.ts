@@ -35,7 +35,7 @@ export async function seedRecognition(ctx: SeedContext): Promise<void> {
   policy(regulators.zj, '330000', addMonths(today, -24), ZJ_LIST, '浙江省检验结果互认项目目录', { validityMonths: 12 });
   policy(regulators.sz, '440300', addMonths(today, -18), SZ_LIST, '深圳市互认政策：室内质控覆盖率要求提高至 90%', { criteria: { iqcCoveragePercent: 90 } });
 
-  const r = computeEligibility(db, { withinPath: null, now });
+  const r = computeEligibility(db, { now });
   log(`recognition: ${r.pairs} lab × test pairs evaluated, ${r.eligible} eligible`);
 
   // approvals: each regulator approves about 70 % of the eligible pairs of its labs, 8 months ago;
@@ -75,6 +75,6 @@ export async function seedRecognition(ctx: SeedContext): Promise<void> {
     const by = expiring.regionCode.startsWith('33') ? regulators.zj : regulators.gd;
     decide(db, by, { action: 'approve', labId: expiring.labId, analyteId: expiring.analyteId, reason: '符合互认政策，批准互认', effectiveOn: addMonths(today, -14) }, { now: onDay(addMonths(today, -14)) });
   }
-  const expired = expireCertifications(db, { withinPath: null, now });
+  const expired = expireCertifications(db, { now });
   log(`recognition: states seeded (1 reinstated after a past suspension, 1 suspended, 1 revoked, 1 flagged, ${expired} expired)`);
 }

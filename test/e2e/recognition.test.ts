@@ -29,7 +29,7 @@ function eligiblePair(db: DB): { lab: string; analyte: string } {
   if (found) return found;
   setEvidenceClock(Date.now());
   addGoodEvidence(db, labId(db, 'GZ-005'), analyteId(db, 'K'));
-  computeEligibility(db, { withinPath: null, labIds: [labId(db, 'GZ-005')] });
+  computeEligibility(db, { labIds: [labId(db, 'GZ-005')] });
   return find()!;
 }
 

@@ -131,7 +131,7 @@ describe('IQC coverage counts the calendar’s working days', () => {
     addIqc(t.db, lab, K, { days: weekdays });
     addEqa(t.db, lab, K, ['S', 'S']);
     const coverage = () => {
-      computeEligibility(t.db, { withinPath: null, labIds: [lab], now: NOW });
+      computeEligibility(t.db, { labIds: [lab], now: NOW });
       return (findEligibility(t.db, lab, K)!.criteria as CriterionLine[]).find((l) => l.key === 'iqcCoverage')!.figure;
     };
     expect(coverage()).toBe(98.4); // 100·60/61 = 98.36

@@ -33,7 +33,7 @@ describe('decisions on recognition', () => {
       addGoodEvidence(w.db, lab(code), K);
       addGoodEvidence(w.db, lab(code), NA);
     }
-    computeEligibility(w.db, { withinPath: null, now: NOW });
+    computeEligibility(w.db, { now: NOW });
   });
   afterAll(() => w.close());
 

@@ -24,7 +24,7 @@ describe('eligibility criteria (default policy of Guangdong)', () => {
   afterAll(() => w.close());
 
   const verdict = (lab: string, analyte = 'K') => {
-    computeEligibility(w.db, { withinPath: null, labIds: [labId(w.db, lab)], now: NOW });
+    computeEligibility(w.db, { labIds: [labId(w.db, lab)], now: NOW });
     const r = findEligibility(w.db, labId(w.db, lab), analyteId(w.db, analyte))!;
     const lines = r.criteria as CriterionLine[];
     return { eligible: r.eligible, line: (key: string) => lines.find((l) => l.key === key)!, lines };

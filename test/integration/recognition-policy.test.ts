@@ -56,7 +56,7 @@ describe('recognition policies', () => {
     const alt = analyteId(w.db, 'ALT');
     addGoodEvidence(w.db, labId(w.db, 'SZ-001'), alt);
     addGoodEvidence(w.db, labId(w.db, 'GZ-001'), alt);
-    computeEligibility(w.db, { withinPath: null, labIds: [labId(w.db, 'SZ-001'), labId(w.db, 'GZ-001')], now: NOW });
+    computeEligibility(w.db, { labIds: [labId(w.db, 'SZ-001'), labId(w.db, 'GZ-001')], now: NOW });
     expect(findEligibility(w.db, labId(w.db, 'SZ-001'), alt)!.eligible).toBe(true);
     expect(findEligibility(w.db, labId(w.db, 'GZ-001'), alt)!.eligible).toBe(false);
   });

@@ -26,7 +26,7 @@ describe('public verification', () => {
     const gz1 = labId(w.db, 'GZ-001');
     addGoodEvidence(w.db, gz1, analyteId(w.db, 'K'));
     addGoodEvidence(w.db, gz1, analyteId(w.db, 'NA'));
-    computeEligibility(w.db, { withinPath: null, now: NOW });
+    computeEligibility(w.db, { now: NOW });
   });
   afterAll(() => w.close());
 

@@ -55,7 +55,7 @@ beforeAll(() => {
   createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K'], reason: 'list' }, { now: RECOGNITION_NOW });
   createPolicyVersion(w.db, w.regulators.zj, { regionCode: '330000', effectiveFrom: '2024-01-01', analyteCodes: ['K'], reason: 'list' }, { now: RECOGNITION_NOW });
   for (const code of ['GZ-001', 'SZ-001', 'HZ-001']) addGoodEvidence(w.db, labId(w.db, code), K);
-  computeEligibility(w.db, { withinPath: null, now: RECOGNITION_NOW });
+  computeEligibility(w.db, { now: RECOGNITION_NOW });
 });
 afterAll(() => w.close());
 

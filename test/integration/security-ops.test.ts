@@ -70,7 +70,7 @@ describe('decisions take effect today, never earlier', () => {
     K = analyteId(w.db, 'K');
     createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K'], reason: 'list' }, { now: NOW });
     for (const code of ['GZ-001', 'GZ-002']) addGoodEvidence(w.db, labId(w.db, code), K);
-    computeEligibility(w.db, { withinPath: null, now: NOW });
+    computeEligibility(w.db, { now: NOW });
   });
   afterAll(() => w.close());
 

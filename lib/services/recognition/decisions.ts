@@ -29,7 +29,7 @@ import {
   updateCertification,
 } from '@/db/queries/recognition';
 import type { CertificationStatus } from '@/db/enums';
-import { can, type Actor } from '@/lib/auth/core';
+import { ALL_DATA, can, type Actor, type DataScope } from '@/lib/auth/core';
 import { AppError, isAppError, type FieldError, fieldError } from '@/lib/errors';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { bulkDecisionInput, decisionInput, type DecisionAction } from '@/lib/validation/recognition';
@@ -197,11 +197,11 @@ export function flagCertifications(db: DB, pairs: { labId: number; analyteId: nu
 }
 
 /** Mark live certifications whose validity window ended as expired (effective the day after validTo). */
-export function expireCertifications(db: DB, f: { withinPath: string | null; now?: number }): number {
+export function expireCertifications(db: DB, f: { scope?: DataScope; now?: number }): number {
   const now = f.now ?? Date.now();
   const today = dayOf(now);
   return db.transaction((tx) => {
-    const due = certificationsPastValidity(tx, today, f.withinPath);
+    const due = certificationsPastValidity(tx, today, f.scope ?? ALL_DATA);
     for (const c of due) {
       updateCertification(tx, c.id, { status: 'expired', flagged: false, flagReason: null, updatedAt: now });
       insertCertificationEvent(tx, { certificationId: c.id, labId: c.labId, analyteId: c.analyteId, action: 'expire', fromStatus: c.status, toStatus: 'expired', effectiveOn: addDays(c.validTo, 1), reason: 'validity ended', actorId: null, at: now });

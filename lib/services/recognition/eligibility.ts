@@ -37,7 +37,7 @@ import {
   type EqaScoreRow,
 } from '@/db/queries/recognition';
 import { levelDaysOfLabs, lotMomentsOfLabs } from '@/db/queries/daily-iqc';
-import { can, type Actor } from '@/lib/auth/core';
+import { ALL_DATA, can, regionScope, type Actor, type DataScope } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { combineMoments, cvWithinAllowable, describeMoments, EMPTY_MOMENTS, MIN_BASELINE_POINTS, roundCvPercent, type Moments } from '@/lib/stats';
 import type { PolicyCriteria } from '@/lib/validation/recognition';
@@ -267,9 +267,10 @@ export function* evaluateLabs(db: Conn, labs: readonly { id: number; regionPath:
  * callers authorize (recomputeEligibility) or are the system (EQA hook, nightly run). One
  * transaction per batch of labs, each with an audit entry.
  */
-export function computeEligibility(db: DB, f: { withinPath: string | null; labIds?: number[]; now?: number; actor?: Actor | null }): ComputeResult {
+export function computeEligibility(db: DB, f: { scope?: DataScope; labIds?: number[]; now?: number; actor?: Actor | null }): ComputeResult {
   const now = f.now ?? Date.now();
-  const labs = labsWithin(db, { withinPath: f.withinPath, labIds: f.labIds });
+  const scope = f.scope ?? ALL_DATA;
+  const labs = labsWithin(db, { scope, labIds: f.labIds });
   const result: ComputeResult = { labs: labs.length, pairs: 0, eligible: 0 };
   let at = 0;
   for (const verdicts of evaluateLabs(db, labs, now)) {
@@ -287,7 +288,7 @@ export function computeEligibility(db: DB, f: { withinPath: string | null; labId
         action: 'eligibility.compute',
         entityType: 'eligibility',
         regionId: f.actor?.regionId ?? null,
-        details: { labs: batchLabs, pairs: rows.length, eligible, withinPath: f.withinPath },
+        details: { labs: batchLabs, pairs: rows.length, eligible, withinPath: scope.kind === 'region' ? scope.path : null },
         at: now,
       });
     });
@@ -351,15 +352,16 @@ export function recomputeEligibility(db: DB, actor: Actor, input: { regionCode?:
   if (!region) throw new AppError('region.noSuch');
   if (!can(actor, 'eligibility.compute', { regionPath: region.path })) throw new AppError('region.outsideJurisdiction');
   const now = opts.now ?? Date.now();
-  const expired = expireCertifications(db, { withinPath: region.path, now });
-  return { ...computeEligibility(db, { withinPath: region.path, now, actor }), expired };
+  const scope = regionScope(region.path);
+  const expired = expireCertifications(db, { scope, now });
+  return { ...computeEligibility(db, { scope, now, actor }), expired };
 }
 
 /** The nightly job for a script or scheduler: expire, then recompute every lab. */
 export function runNightly(db: DB, opts: { now?: number } = {}) {
   const now = opts.now ?? Date.now();
-  const expired = expireCertifications(db, { withinPath: null, now });
-  return { ...computeEligibility(db, { withinPath: null, now }), expired };
+  const expired = expireCertifications(db, { now });
+  return { ...computeEligibility(db, { now }), expired };
 }
 
 export type { Conn };

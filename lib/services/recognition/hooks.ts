@@ -11,7 +11,7 @@ export function onEqaPublished(db: DB, roundId: number, opts: { now?: number } =
   const scores = roundScores(db, roundId);
   if (!scores.length) return { flagged: 0, pairs: 0 };
   const labIds = [...new Set(scores.map((s) => s.labId))];
-  const { pairs } = computeEligibility(db, { withinPath: null, labIds, now });
+  const { pairs } = computeEligibility(db, { labIds, now });
   const flagged = flagCertifications(
     db,
     scores.filter((s) => s.unsuccessful).map((s) => ({ labId: s.labId, analyteId: s.analyteId, reason: `EQA ${s.roundCode}: unsuccessful` })),

@@ -12,7 +12,7 @@ import {
   recognitionByRegion,
 } from '@/db/queries/recognition-overview';
 import type { CriterionLine } from '@/db/queries/recognition';
-import { can, type Actor } from '@/lib/auth/core';
+import { can, regionScope, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { addDays, addMonths, dayOf, isWorkingDay, startOfDay } from '@/lib/calendar';
 import { workCalendarForPath } from './calendar';
@@ -30,22 +30,23 @@ export function regionalOverview(db: DB, actor: Actor, input: { regionCode?: str
   const firstMonth = `${addMonths(today, -(months - 1)).slice(0, 7)}-01`;
   const fromMs = startOfDay(firstMonth);
 
-  const byRegion = recognitionByRegion(db, region.path, today);
-  const statuses = certificationStatusCounts(db, region.path);
-  const elig = eligibilityCounts(db, region.path);
+  const scope = regionScope(region.path);
+  const byRegion = recognitionByRegion(db, scope, today);
+  const statuses = certificationStatusCounts(db, scope);
+  const elig = eligibilityCounts(db, scope);
 
-  const eqa = eqaPassRateByMonth(db, region.path, fromMs).map((m) => ({ month: m.month, total: m.total, passRate: m.total ? Math.round((1000 * m.satisfactory) / m.total) / 10 : null }));
+  const eqa = eqaPassRateByMonth(db, scope, fromMs).map((m) => ({ month: m.month, total: m.total, passRate: m.total ? Math.round((1000 * m.satisfactory) / m.total) / 10 : null }));
   // working days of the region's calendar (a sub-region's own entries are not applied to this total)
   const calendar = workCalendarForPath(db, region.path, firstMonth, today);
   const workingDays: string[] = [];
   for (let d = firstMonth; d < today; d = addDays(d, 1)) if (isWorkingDay(d, calendar)) workingDays.push(d);
-  const iqc = iqcCoverageByMonth(db, region.path, firstMonth, today, 2, workingDays).map((m) => {
+  const iqc = iqcCoverageByMonth(db, scope, firstMonth, today, 2, workingDays).map((m) => {
     // working days of that month up to yesterday
     const working = workingDays.filter((d) => d.startsWith(m.month)).length;
     return { month: m.month, pairs: m.pairs, coverage: working && m.pairs ? Math.round((1000 * m.coveredDays) / (m.pairs * working)) / 10 : null };
   });
 
-  const atRisk = certificationsAtRisk(db, region.path, today, addDays(today, 60)).map((r) => {
+  const atRisk = certificationsAtRisk(db, scope, today, addDays(today, 60)).map((r) => {
     const lines = (r.criteria ? (JSON.parse(r.criteria) as CriterionLine[]) : []).filter((l) => !l.met).map((l) => l.key);
     return { ...r, flagged: !!r.flagged, eligible: r.eligible === null ? null : !!r.eligible, unmet: lines };
   });
