@@ -54,6 +54,7 @@ export async function DataTable<R>({
   rowKey,
   rowProps,
   total,
+  more = false,
   page,
   searchParams = {},
   prefix = '',
@@ -68,6 +69,8 @@ export async function DataTable<R>({
   rowProps?: (row: R) => { className?: string; 'data-testid'?: string };
   /** with `page`: the rows that match the filter, for the pager */
   total?: number;
+  /** more rows match than `total` (the query stopped counting) */
+  more?: boolean;
   page?: PageRequest;
   searchParams?: SearchParams;
   prefix?: string;
@@ -141,15 +144,15 @@ export async function DataTable<R>({
       )}
       {page && total !== undefined && total > 0 && (
         <nav className="mt-2 flex items-center justify-between text-sm text-slate-600" aria-label={t('pageOf', { page: page.page, pages })} data-testid={testId ? `${testId}-pager` : undefined}>
-          <span data-testid={testId ? `${testId}-count` : undefined}>{t('shown', { from, to, total })}</span>
+          <span data-testid={testId ? `${testId}-count` : undefined}>{t(more ? 'shownMore' : 'shown', { from, to, total })}</span>
           <span className="flex items-center gap-2">
             {page.page > 1 ? (
               <Link href={hrefWith(searchParams, { [`${p}page`]: page.page - 1 })} className="btn-secondary" rel="prev">
                 {t('previous')}
               </Link>
             ) : null}
-            <span>{t('pageOf', { page: page.page, pages })}</span>
-            {page.page < pages ? (
+            <span>{more ? page.page : t('pageOf', { page: page.page, pages })}</span>
+            {page.page < pages || (more && rows.length === page.size) ? (
               <Link href={hrefWith(searchParams, { [`${p}page`]: page.page + 1 })} className="btn-secondary" rel="next">
                 {t('next')}
               </Link>

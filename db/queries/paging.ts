@@ -17,7 +17,10 @@ export interface PageRequest<S extends string = string> {
 
 export interface Page<T> {
   rows: T[];
+  /** the rows that match (up to a query's count cap when `more` is set) */
   total: number;
+  /** more rows match than `total` says (the query stopped counting) */
+  more?: boolean;
 }
 
 export const PAGE_SIZES = [25, 50, 100] as const;

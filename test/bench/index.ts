@@ -6,6 +6,7 @@ import adminBench from './admin.bench';
 import eqaBench from './eqa.bench';
 import iqcBench from './iqc.bench';
 import signinBench from './signin.bench';
+import queueBench from './queue.bench';
 
 type Bench = (opts: { scale: number }) => Promise<void>;
 
@@ -16,6 +17,7 @@ const BENCHES: Record<string, Bench> = {
   eqa: eqaBench,
   iqc: iqcBench,
   signin: signinBench,
+  queue: queueBench,
 };
 
 function arg(name: string): string | undefined {

@@ -73,11 +73,14 @@ describe('recognition queue: 20,000 eligible pairs page, sort and filter on the 
     expect(await approveRows().count()).toBe(50);
   });
 
-  it('sorts: the laboratory column twice puts the last lab first, back on page 1', async () => {
-    const header = page.getByTestId('queue-approve').locator('th a[data-sort=lab]');
-    await Promise.all([page.waitForURL(/a_sort=lab&a_dir=asc/), header.click()]);
-    await Promise.all([page.waitForURL(/a_dir=desc/), page.getByTestId('queue-approve').locator('th a[data-sort=lab]').click()]);
+  it('sorts: by test, then by laboratory descending, each back on page 1', async () => {
+    const header = (key: string) => page.getByTestId('queue-approve').locator(`th a[data-sort=${key}]`);
+    await Promise.all([page.waitForURL(/a_sort=analyte&a_dir=asc/), header('analyte').click()]);
     expect(page.url()).not.toMatch(/a_page=/);
+    const byTest = [...pairs].sort((x, y) => (x.analyte === y.analyte ? (x.lab < y.lab ? -1 : 1) : x.analyte < y.analyte ? -1 : 1));
+    expect(await firstApprove()).toBe(`approve-${byTest[0].lab}-${byTest[0].analyte}`);
+    await Promise.all([page.waitForURL(/a_sort=lab&a_dir=asc/), header('lab').click()]);
+    await Promise.all([page.waitForURL(/a_sort=lab&a_dir=desc/), header('lab').click()]);
     const last = pairs[pairs.length - 1];
     // descending by lab code, then by test code descending within the lab
     expect(await firstApprove()).toBe(`approve-${last.lab}-${last.analyte}`);

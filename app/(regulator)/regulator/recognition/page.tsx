@@ -34,8 +34,8 @@ export default async function RecognitionQueuePage({ searchParams }: { searchPar
   const analytes = catalogueAnalytes(db, { activeOnly: true });
   const analyteId = analytes.find((a) => a.code === one('analyte'))?.id;
   const q = one('q').slice(0, 100);
-  const approve = { ...readPage(sp, { sorts: QUEUE_SORTS, sort: 'city', prefix: 'a' }), q };
-  const review = { ...readPage(sp, { sorts: QUEUE_SORTS, sort: 'city', prefix: 'r' }), q };
+  const approve = { ...readPage(sp, { sorts: QUEUE_SORTS, sort: 'lab', prefix: 'a' }), q };
+  const review = { ...readPage(sp, { sorts: QUEUE_SORTS, sort: 'lab', prefix: 'r' }), q };
   const queue = recognitionQueuePage(db, actor, { cityCode: one('city') || undefined, labCode: one('lab') || undefined, analyteId }, { approve, review });
   const city = (r: { regionName: string; regionNameEn: string }) => localText(locale, r.regionName, r.regionNameEn);
   const analyte = (r: { analyteCode: string; analyteNameZh: string; analyteNameEn: string }) => `${r.analyteCode} · ${localText(locale, r.analyteNameZh, r.analyteNameEn)}`;
@@ -191,6 +191,7 @@ export default async function RecognitionQueuePage({ searchParams }: { searchPar
             columns={approveColumns}
             rows={queue.toApprove.rows}
             total={queue.toApprove.total}
+            more={queue.toApprove.more}
             page={approve}
             prefix="a"
             searchParams={sp}
