@@ -1,0 +1,133 @@
+// API error bodies carry a reason code (issue 11): `{ error, code, errors? }` for each kind of refusal,
+// through the real route handlers against a real SQLite file. `error` stays the English sentence the
+// API always sent; `code` is a key of lib/error-reasons.ts whose zh and en text the UI shows.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Actor } from '@/lib/auth/core';
+import { REASONS } from '@/lib/errors';
+import { createSeededTestDb } from '../support/db';
+
+type World = ReturnType<typeof createSeededTestDb>;
+const state: { w: World | null; actor: Actor | null } = { w: null, actor: null };
+
+vi.mock('@/lib/auth', () => ({
+  apiActor: async () => state.actor,
+  currentActor: async () => state.actor,
+}));
+vi.mock('@/db/client', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('@/db/client')>()),
+  getDb: () => state.w!.db,
+}));
+
+const schemesRoute = await import('@/app/api/v1/eqa/schemes/route');
+const roundsRoute = await import('@/app/api/v1/eqa/rounds/route');
+const closeRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/close/route');
+const publishRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/publish/route');
+const iqcResultsRoute = await import('@/app/api/v1/iqc/results/route');
+const { publicApiRoute } = await import('@/lib/http');
+
+let w: World;
+beforeEach(() => {
+  w = createSeededTestDb();
+  state.w = w;
+  state.actor = w.regulators.gd;
+});
+afterEach(() => w.close());
+
+const ORIGIN = 'http://localhost:3000';
+type Handler<P> = (req: Request, ctx: { params: Promise<P> }) => Promise<Response>;
+
+async function call<P>(handler: Handler<P>, method: string, path: string, params: P, body?: unknown, headers: Record<string, string> = {}) {
+  const req = new Request(`${ORIGIN}/api/v1${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', origin: ORIGIN, host: 'localhost:3000', ...headers },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
+  const res = await handler(req, { params: Promise.resolve(params) });
+  return { status: res.status, body: (await res.json()) as { error: string; code: string; errors?: { field: string; message: string; code?: string; params?: unknown }[] } };
+}
+
+const scheme = { code: 'EC-1', name: '错误码测试', analytes: ['K'] };
+const now = Date.now();
+const round = { scheme: 'EC-1', code: 'EC-R1', opensAt: new Date(now + 5 * 86_400_000).toISOString(), closesAt: new Date(now + 20 * 86_400_000).toISOString(), samples: ['S1'], analytes: ['K'], referenceValues: [] };
+
+describe('API error bodies: { error, code, errors? }', () => {
+  it('401 when nobody is signed in: auth.signInRequired', async () => {
+    state.actor = null;
+    const r = await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, scheme);
+    expect(r).toEqual({ status: 401, body: { error: 'Sign in required', code: 'auth.signInRequired' } });
+  });
+
+  it('403 for an account without the permission: auth.forbidden', async () => {
+    state.actor = w.labManagers.get('GZ-001')!;
+    const r = await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, scheme);
+    expect(r).toEqual({ status: 403, body: { error: 'Not allowed', code: 'auth.forbidden' } });
+  });
+
+  it('403 for a cookie write from another site: auth.crossOrigin', async () => {
+    const r = await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, scheme, { origin: 'https://evil.example' });
+    expect(r).toEqual({ status: 403, body: { error: 'Cross-origin request refused', code: 'auth.crossOrigin' } });
+  });
+
+  it('404 for an unknown round: round.notFound with the round code in the sentence', async () => {
+    const r = await call(publishRoute.POST, 'POST', '/eqa/rounds/NOPE/publish', { roundCode: 'NOPE' });
+    expect(r).toEqual({ status: 404, body: { error: 'No EQA round NOPE', code: 'round.notFound' } });
+  });
+
+  it('404 for a path outside the public API: common.notFound', async () => {
+    const res = publicApiRoute(new Request(`${ORIGIN}/api/v1/nothing-here`));
+    expect([res.status, await res.json()]).toEqual([404, { error: 'Not found', code: 'common.notFound' }]);
+  });
+
+  it('409 for a scheme code already taken: scheme.exists', async () => {
+    expect((await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, scheme)).status).toBe(201);
+    const r = await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, scheme);
+    expect(r).toEqual({ status: 409, body: { error: 'Scheme EC-1 already exists', code: 'scheme.exists' } });
+  });
+
+  it('409 for closing a round that is already closed: round.notOpen', async () => {
+    expect((await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, scheme)).status).toBe(201);
+    const created = await call(roundsRoute.POST, 'POST', '/eqa/rounds', {}, round);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect((await call(closeRoute.POST, 'POST', '/eqa/rounds/EC-R1/close', { roundCode: 'EC-R1' })).status).toBe(200);
+    const r = await call(closeRoute.POST, 'POST', '/eqa/rounds/EC-R1/close', { roundCode: 'EC-R1' });
+    expect(r).toEqual({ status: 409, body: { error: 'Round EC-R1 is closed, not open', code: 'round.notOpen' } });
+  });
+
+  it('413 for a body declared over the limit: body.tooLarge', async () => {
+    state.actor = w.labManagers.get('GZ-001')!;
+    const r = await call(iqcResultsRoute.POST, 'POST', '/iqc/results', {}, 'x', { 'content-type': 'text/csv', 'content-length': String(50 * 1024 * 1024) });
+    expect(r.status).toBe(413);
+    expect(r.body.code).toBe('body.tooLarge');
+    expect(r.body.error).toMatch(/^The body is larger than \d+(\.\d)? MB$/);
+  });
+
+  it('415 for a form-encodable body from a session: body.unsupportedMediaType', async () => {
+    const r = await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, 'code=EC-1', { 'content-type': 'text/plain' });
+    expect(r).toEqual({ status: 415, body: { error: 'Send application/json or text/csv', code: 'body.unsupportedMediaType' } });
+  });
+
+  it('422 for invalid input: common.invalid, each field error with its own code and values', async () => {
+    const r = await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: '', name: 'x', analytes: ['K'] });
+    expect(r.status).toBe(422);
+    expect(r.body.code).toBe('common.invalid');
+    expect(r.body.errors).toContainEqual(expect.objectContaining({ field: 'code', code: expect.stringMatching(/^zod\./) }));
+    for (const e of r.body.errors!) expect(e.code! in REASONS, JSON.stringify(e)).toBe(true);
+  });
+
+  it('422 for CSV rows in error: iqc.invalidResults, each row coded', async () => {
+    state.actor = w.labManagers.get('GZ-001')!;
+    const csv = 'measured_at,analyte_code,level,lot,value\n2020-01-01 08:00,K,1,L1,abc\n2020-01-01 08:00,NOPE,1,L1,4.1\n';
+    const r = await call(iqcResultsRoute.POST, 'POST', '/iqc/results', {}, csv, { 'content-type': 'text/csv' });
+    expect(r.status).toBe(422);
+    expect(r.body.code).toBe('iqc.invalidResults');
+    expect(r.body.errors).toEqual([
+      { row: 2, field: 'value', message: 'Not a number', code: 'value.notNumber' },
+      { row: 3, field: 'analyte_code', message: 'Unknown analyte code NOPE', code: 'analyte.unknownCode', params: { code: 'NOPE' } },
+    ]);
+  });
+
+  it('every code sent is a known reason (the UI has zh and en text for it)', () => {
+    for (const code of ['auth.signInRequired', 'auth.forbidden', 'auth.crossOrigin', 'round.notFound', 'common.notFound', 'scheme.exists', 'round.notOpen', 'body.tooLarge', 'body.unsupportedMediaType', 'common.invalid', 'iqc.invalidResults'])
+      expect(code in REASONS, code).toBe(true);
+  });
+});
