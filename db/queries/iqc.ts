@@ -203,9 +203,15 @@ export function violationsOfRuns(db: Conn, runIds: number[]) {
 
 /** The latest run per analyte × instrument of a lab with open corrective actions (dashboard). */
 export function dashboardRows(db: Conn, labId: number) {
+  // run counts from the daily aggregates (db/queries/daily-iqc.ts), the latest run by index
   const latest = db.all<{ analyteId: number; instrument: string; status: RunStatus; measuredAt: number; runs: number }>(sql`
-    SELECT analyte_id AS analyteId, instrument, status, MAX(measured_at) AS measuredAt, count(*) AS runs
-    FROM iqc_runs WHERE lab_id = ${labId} GROUP BY analyte_id, instrument`);
+    SELECT s.analyte_id AS analyteId, s.instrument, u.status, u.measured_at AS measuredAt, s.runs
+    FROM (SELECT analyte_id, instrument, sum(runs) AS runs FROM iqc_daily_series WHERE lab_id = ${labId}
+          GROUP BY analyte_id, instrument HAVING sum(runs) > 0) s
+    JOIN iqc_runs u ON u.id = (
+      SELECT x.id FROM iqc_runs x INDEXED BY iqc_runs_lab_analyte_time_idx
+      WHERE x.lab_id = ${labId} AND x.analyte_id = s.analyte_id AND x.instrument = s.instrument
+      ORDER BY x.measured_at DESC, x.id ASC LIMIT 1)`);
   const open = db.all<{ analyteId: number; n: number }>(sql`
     SELECT analyte_id AS analyteId, count(*) AS n FROM corrective_actions WHERE lab_id = ${labId} AND status = 'open' GROUP BY analyte_id`);
   return { latest, open };
