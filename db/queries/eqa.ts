@@ -1,6 +1,6 @@
 // EQA reads and writes: schemes, enrolments, rounds, samples, reference values and submissions.
 // Evaluation's bulk statements live in eqa-evaluation.ts, report reads in eqa-reports.ts.
-import { and, asc, desc, eq, inArray, isNull, like, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
 import {
   analytes,
@@ -104,13 +104,13 @@ export function listSchemes(db: Conn, scope: DataScope) {
 // ---------------------------------------------------------------------------------------------
 // Enrolment
 
-/** Active laboratories of a region subtree (id, code), for enrolling a whole region. */
-export function activeLabsWithin(db: Conn, path: string) {
+/** Active laboratories of a scope (id, code), for enrolling a whole region. */
+export function activeLabsWithin(db: Conn, scope: DataScope) {
   return db
     .select({ id: laboratories.id, code: laboratories.code, regionPath: regions.path })
     .from(laboratories)
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
-    .where(and(like(regions.path, `${path}%`), eq(laboratories.active, true)))
+    .where(and(scopeWhere(scope, laboratories.id, regions.path), eq(laboratories.active, true)))
     .orderBy(asc(laboratories.code))
     .all();
 }

@@ -4,7 +4,7 @@ import { analyteIdsByCode, findAnalyteById } from '@/db/queries/analytes';
 import { insertAudit } from '@/db/queries/audit';
 import { activeLabsWithin, findSchemeByCode, insertEnrollments, insertScheme, insertSchemeAnalytes, labsByCodes } from '@/db/queries/eqa';
 import { findRegionByCode } from '@/db/queries/regions';
-import { can, type Actor } from '@/lib/auth/core';
+import { can, regionScope, scopeIncludes, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { enrollInput, schemeInput } from '@/lib/validation/eqa';
 import { zodFieldErrors } from '@/lib/validation/errors';
@@ -97,13 +97,14 @@ export function enrollLabs(db: DB, actor: Actor, input: unknown, opts: ClockOpti
     if (!found) throw new AppError('scheme.notFound', { scheme: parsed.data.schemeCode });
     assertManagesScheme(actor, found.regionPath);
     const codes = parsed.data.labCodes;
-    const labs = codes ? labsByCodes(tx, codes) : activeLabsWithin(tx, found.regionPath);
+    const schemeRegion = regionScope(found.regionPath);
+    const labs = codes ? labsByCodes(tx, codes) : activeLabsWithin(tx, schemeRegion);
     if (codes) {
       const missing = codes.filter((c) => !labs.some((l) => l.code === c));
       if (missing.length) throw new AppError('lab.unknownList', {}, missing.map((c) => fieldError('lab.unknownCode', { lab: c }, 'labCodes')));
     }
     for (const l of labs) {
-      if (!can(actor, 'eqaScheme.manage', { regionPath: l.regionPath }) || !l.regionPath.startsWith(found.regionPath)) {
+      if (!can(actor, 'eqaScheme.manage', { regionPath: l.regionPath }) || !scopeIncludes(schemeRegion, { labId: l.id, regionPath: l.regionPath })) {
         throw new AppError('scheme.labOutsideRegion', { lab: l.code });
       }
     }

@@ -7,7 +7,7 @@ import { analytes } from '@/db/schema';
 import { findLabByCode, findLabScope } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
 import { iqcStatements } from '@/db/queries/iqc-ingest';
-import { can, type Actor } from '@/lib/auth/core';
+import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError, fieldError, zodIssueError, type ZodIssueLike } from '@/lib/errors';
 import { iqcResultInput } from '@/lib/validation/iqc';
 import { createNewLots, evaluatePlan, loadLabContext, planBatch, selectorFor, writePlan, type PlannedValue, type RunOutcome, type WriteSummary } from './engine';
@@ -47,7 +47,8 @@ export interface IngestInput {
 
 /** The lab a write goes to, authorized: the actor's own lab unless a code is given; 403 otherwise. */
 export function resolveWritableLab(db: DB, actor: Actor, labCode: string | null | undefined, permission: 'iqc.write' | 'iqcTarget.manage' = 'iqc.write') {
-  let labId = actor.labId;
+  const own = scopeOf(actor);
+  let labId = own.kind === 'lab' ? own.labId : null;
   if (labCode) {
     const lab = findLabByCode(db, labCode);
     if (!lab) {

@@ -19,7 +19,7 @@ import {
   violationsOfRuns,
   violationsInRange,
 } from '@/db/queries/iqc';
-import { can, type Actor } from '@/lib/auth/core';
+import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { DAY_MS } from '@/lib/calendar';
 import { parseBound } from './time';
@@ -28,7 +28,8 @@ import { parseBound } from './time';
  * or admin must name a lab within their jurisdiction. 403 otherwise, 404 for an unknown code. */
 export function resolveReadableLab(db: DB, actor: Actor, labCode?: string | null) {
   if (!can(actor, 'iqc.read')) throw new AppError('iqc.readNotAllowed');
-  let labId = actor.labId;
+  const own = scopeOf(actor);
+  let labId = own.kind === 'lab' ? own.labId : null;
   if (labCode) {
     const lab = findLabByCode(db, labCode);
     if (!lab) throw new AppError('lab.notFound', { lab: labCode });
