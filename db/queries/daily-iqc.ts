@@ -9,6 +9,8 @@ import type { HasClient } from '../bulk';
 
 /** The day (UTC+8, as lib/calendar's dayOf) of an epoch-ms column. */
 const dayOfSql = (col: string) => `date((${col} + 28800000) / 1000, 'unixepoch')`;
+/** The row's day is one of @days (a JSON array of 'YYYY-MM-DD'); @from/@to bound the index range. */
+const inDays = (col: string) => `${dayOfSql(col)} IN (SELECT value FROM json_each(@days))`;
 
 /**
  * The INSERT … SELECT of each table. With `series` the rows come from one lab × analyte ×
@@ -16,8 +18,8 @@ const dayOfSql = (col: string) => `date((${col} + 28800000) / 1000, 'unixepoch')
  * {@link rebuildIqcDaily}).
  */
 export function dailySeriesSql(series: boolean): string {
-  const runsWhere = series ? 'WHERE lab_id = @lab AND analyte_id = @analyte AND instrument = @instrument AND measured_at >= @from AND measured_at < @to' : '';
-  const resWhere = series ? 'AND res.lab_id = @lab AND res.analyte_id = @analyte AND u.instrument = @instrument AND res.measured_at >= @from AND res.measured_at < @to' : '';
+  const runsWhere = series ? `WHERE lab_id = @lab AND analyte_id = @analyte AND instrument = @instrument AND measured_at >= @from AND measured_at < @to AND ${inDays('measured_at')}` : '';
+  const resWhere = series ? `AND res.lab_id = @lab AND res.analyte_id = @analyte AND u.instrument = @instrument AND res.measured_at >= @from AND res.measured_at < @to AND ${inDays('res.measured_at')}` : '';
   return `WITH r AS (
     SELECT lab_id, analyte_id, instrument, ${dayOfSql('measured_at')} AS day, count(*) AS runs, sum(status = 'rejected') AS rejected
     FROM iqc_runs ${runsWhere} GROUP BY lab_id, analyte_id, instrument, day),
@@ -35,7 +37,7 @@ FROM d LEFT JOIN r ON r.lab_id = d.lab_id AND r.analyte_id = d.analyte_id AND r.
 /** In-control = the value's run is not rejected (rejected points stay on the chart, out of the
  * statistics); n, mean and Σ(x − mean)² of those, two-pass per lot and day. */
 export function dailyLotsSql(series: boolean): string {
-  const resWhere = series ? 'AND res.lab_id = @lab AND res.analyte_id = @analyte AND u.instrument = @instrument AND res.measured_at >= @from AND res.measured_at < @to' : '';
+  const resWhere = series ? `AND res.lab_id = @lab AND res.analyte_id = @analyte AND u.instrument = @instrument AND res.measured_at >= @from AND res.measured_at < @to AND ${inDays('res.measured_at')}` : '';
   return `WITH v AS (
     SELECT res.control_lot_id AS lot, ${dayOfSql('res.measured_at')} AS day, res.lab_id, res.analyte_id, res.level, res.value, u.status <> 'rejected' AS ok
     FROM iqc_results res JOIN iqc_runs u ON u.id = res.run_id
@@ -51,10 +53,10 @@ GROUP BY v.lot, v.day`;
 function statements(client: Database.Database) {
   return {
     deleteSeries: client.prepare(
-      'DELETE FROM iqc_daily_series WHERE lab_id = @lab AND analyte_id = @analyte AND instrument = @instrument AND day >= @fromDay AND day <= @toDay',
+      'DELETE FROM iqc_daily_series WHERE lab_id = @lab AND analyte_id = @analyte AND instrument = @instrument AND day IN (SELECT value FROM json_each(@days))',
     ),
     deleteLots: client.prepare(
-      `DELETE FROM iqc_daily_lots WHERE lab_id = @lab AND day >= @fromDay AND day <= @toDay
+      `DELETE FROM iqc_daily_lots WHERE lab_id = @lab AND day IN (SELECT value FROM json_each(@days))
          AND control_lot_id IN (SELECT id FROM control_lots WHERE lab_id = @lab AND analyte_id = @analyte AND instrument = @instrument)`,
     ),
     insertSeries: client.prepare(dailySeriesSql(true)),
@@ -67,23 +69,25 @@ export interface SeriesDays {
   labId: number;
   analyteId: number;
   instrument: string;
-  /** first and last day (YYYY-MM-DD, UTC+8) to recompute, inclusive */
-  fromDay: string;
-  toDay: string;
+  /** the days (YYYY-MM-DD, UTC+8) to recompute */
+  days: readonly string[];
 }
 
 const DAY_MS = 86_400_000;
 const startOfDayMs = (day: string) => Date.parse(`${day}T00:00:00Z`) - 8 * 3_600_000;
 
-/** Recompute the daily aggregates of a series on [fromDay, toDay] from the stored runs and results.
+/** Recompute the daily aggregates of a series on the given days from the stored runs and results.
  * The caller holds the write transaction (the one that changed them). */
 export function refreshIqcDaily(db: HasClient, d: SeriesDays): void {
+  if (!d.days.length) return;
   let s = cache.get(db.$client);
   if (!s) cache.set(db.$client, (s = statements(db.$client)));
-  const p = { lab: d.labId, analyte: d.analyteId, instrument: d.instrument, fromDay: d.fromDay, toDay: d.toDay };
+  const sorted = [...d.days].sort();
+  const days = JSON.stringify(sorted);
+  const p = { lab: d.labId, analyte: d.analyteId, instrument: d.instrument, days };
   s.deleteSeries.run(p);
   s.deleteLots.run(p);
-  const range = { lab: d.labId, analyte: d.analyteId, instrument: d.instrument, from: startOfDayMs(d.fromDay), to: startOfDayMs(d.toDay) + DAY_MS };
+  const range = { ...p, from: startOfDayMs(sorted[0]), to: startOfDayMs(sorted[sorted.length - 1]) + DAY_MS };
   s.insertSeries.run(range);
   s.insertLots.run(range);
 }

@@ -6,6 +6,7 @@ import adminBench from './admin.bench';
 import eqaBench from './eqa.bench';
 import iqcBench from './iqc.bench';
 import signinBench from './signin.bench';
+import overviewBench from './overview.bench';
 import queueBench from './queue.bench';
 
 type Bench = (opts: { scale: number }) => Promise<void>;
@@ -17,6 +18,7 @@ const BENCHES: Record<string, Bench> = {
   eqa: eqaBench,
   iqc: iqcBench,
   signin: signinBench,
+  overview: overviewBench,
   queue: queueBench,
 };
 

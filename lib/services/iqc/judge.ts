@@ -1,0 +1,125 @@
+// Judging a planned series: z against the target in force, each run's rule set (kept, or chosen anew
+// for a run formed now), and the Westgard verdicts in order after the in-control history.
+import type { DB } from '@/db/client';
+import type { IqcStatements } from '@/db/queries/iqc-ingest';
+import { createWestgardEvaluator, isWestgardRule, type RunInput, type RunVerdict, type WestgardRule, type WestgardEvaluator } from '@/lib/stats';
+import { ruleSelector, type RuleSelector, type RunLevelTarget } from './sigma';
+import { compareLevels, levelCount, LOOKBACK_VALUES, MAX_CONTEXT_RUNS, targetAt, type LabContext, type Member, type SeriesPlan } from './series';
+
+/** The selector of rule sets for an ingest or re-evaluation (built once: it may preload). */
+export function selectorFor(db: DB, ctx: LabContext): RuleSelector {
+  // built on the first question: re-sends and re-evaluations of stored runs never need it
+  let selector: RuleSelector | undefined;
+  return { at: (...args) => (selector ??= ruleSelector(db, ctx)).at(...args) };
+}
+
+/**
+ * An evaluator primed with the in-control history before `plan.from`: earlier accepted or warning
+ * runs, newest first, until every level judged in the plan has {@link LOOKBACK_VALUES} values and
+ * the flattened sequence as many (at most {@link MAX_CONTEXT_RUNS} runs read, in growing pages).
+ */
+function primedEvaluator(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, levels: ReadonlySet<string>): WestgardEvaluator {
+  const evaluator = createWestgardEvaluator();
+  const need = new Map<string, number>();
+  for (const l of levels) need.set(l, LOOKBACK_VALUES);
+  let flattenedNeed = LOOKBACK_VALUES;
+  const runs: RunInput[] = [];
+  let offset = 0;
+  let page = 16;
+  while (offset < MAX_CONTEXT_RUNS && (flattenedNeed > 0 || [...need.values()].some((n) => n > 0))) {
+    const rows = s.contextValues.all(ctx.labId, plan.analyteId, plan.instrument, plan.from, page, offset);
+    if (!rows.length) break;
+    let run: { id: number; values: { level: string; z: number }[] } | undefined;
+    const pageRuns: (typeof run & object)[] = [];
+    for (const r of rows) {
+      if (!run || run.id !== r.runId) pageRuns.push((run = { id: r.runId, values: [] }));
+      run.values.push({ level: r.level, z: r.z });
+    }
+    for (const pr of pageRuns) {
+      pr.values.sort((a, b) => compareLevels(a.level, b.level));
+      for (const v of pr.values) {
+        const n = need.get(v.level);
+        if (n !== undefined) need.set(v.level, n - 1);
+      }
+      flattenedNeed -= pr.values.length;
+      runs.push({ id: `c${pr.id}`, values: pr.values });
+    }
+    offset += page;
+    page = Math.min(page * 4, 512);
+  }
+  for (let i = runs.length - 1; i >= 0; i--) evaluator.remember(runs[i]);
+  return evaluator;
+}
+
+/**
+ * z of every new value against its target in force, then the verdict of every run of the plan in
+ * order, each with its own rule set: the stored run's rules unless it was formed anew now (then the
+ * selector's choice for its time, levels and targets).
+ */
+export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, selector: RuleSelector): void {
+  const levels = new Set<string>();
+  for (const run of plan.runs) {
+    for (const m of run.members) {
+      if (m.pending) {
+        const target = targetAt(ctx.targets.get(m.lotId), m.measuredAt);
+        if (target) {
+          m.z = (m.value - target.mean) / target.sd;
+          m.targetId = target.id;
+        }
+      }
+      if (m.z !== null && !m.excluded) levels.add(m.level);
+    }
+  }
+  const evaluator = primedEvaluator(s, ctx, plan, levels);
+  // one array per distinct rule set, so that the evaluator and the writer see the same few arrays
+  const canonical = new Map<string, WestgardRule[]>();
+  const same = (rules: WestgardRule[]) => {
+    const key = rules.join();
+    const found = canonical.get(key);
+    if (found) return found;
+    canonical.set(key, rules);
+    return rules;
+  };
+  for (const run of plan.runs) {
+    const judged: Member[] = [];
+    for (const m of run.members) if (m.z !== null && !m.excluded) judged.push(m);
+    if (judged.length > 1) judged.sort((a, b) => compareLevels(a.level, b.level));
+    if (!judged.length) {
+      run.rules = [];
+      run.verdict = null;
+      continue;
+    }
+    let rules: WestgardRule[] | null = null;
+    if (!run.reformed && run.existingRules) {
+      const stored = (JSON.parse(run.existingRules) as string[]).filter(isWestgardRule);
+      if (stored.length) rules = stored;
+    }
+    if (!rules) {
+      const targets: RunLevelTarget[] = [];
+      for (const m of run.members) {
+        if (m.targetId === null) continue;
+        const t = ctx.targets.get(m.lotId)?.find((x) => x.id === m.targetId);
+        if (t) targets.push({ level: m.level, controlLotId: m.lotId, mean: t.mean, sd: t.sd, targetId: t.id });
+      }
+      rules = selector.at(plan.analyteId, plan.instrument, levelCount(run.members), targets, run.start).rules;
+    }
+    run.rules = rules = same(rules);
+    const values = new Array<{ level: string; z: number }>(judged.length);
+    for (let i = 0; i < judged.length; i++) values[i] = { level: judged[i].level, z: judged[i].z as number };
+    const verdict = evaluator.judge({ id: run.key, values }, rules);
+    // levels in level order (not first-seen order, which depends on how much history was read)
+    for (const v of verdict.violations) if (v.levels.length > 1) v.levels.sort(compareLevels);
+    run.verdict = verdict;
+  }
+}
+
+/**
+ * Verdicts of `runs` (in order) after the in-control `context`, where a rejected run leaves the
+ * history later runs are judged against (DOMAIN.md §4) and the rules look back over the last 12
+ * values of each level and of the flattened sequence, whatever runs they came in.
+ */
+export function evaluateSequence(context: readonly RunInput[], runs: readonly RunInput[], rules: readonly WestgardRule[]): RunVerdict[] {
+  const evaluator = createWestgardEvaluator();
+  for (const run of context) evaluator.remember(run);
+  return runs.map((run) => evaluator.judge(run, rules));
+}

@@ -1,0 +1,164 @@
+// Writing a judged series plan in the caller's transaction: runs, results and violations through
+// the bulk writer (db/bulk.ts), moved results and merged-away runs, corrective actions, and the daily
+// aggregates of the touched days (db/queries/daily-iqc.ts).
+import type { DB } from '@/db/client';
+import type { IngestSource, RunStatus } from '@/db/enums';
+import { bulkInsert, bulkWriter } from '@/db/bulk';
+import { iqcStatements, type IqcStatements } from '@/db/queries/iqc-ingest';
+import { refreshIqcDaily } from '@/db/queries/daily-iqc';
+import { iqcResults, iqcRuns, iqcViolations } from '@/db/schema';
+import { DAY_MS, dayOf, startOfDay } from '@/lib/calendar';
+import { evaluatePlan, selectorFor } from './judge';
+import { seriesFrom } from './runs';
+import type { FormedRun, LabContext, RunOutcome, SeriesPlan } from './series';
+
+export interface WriteContext {
+  actorId: number;
+  source: IngestSource;
+  now: number;
+}
+
+export interface WriteSummary {
+  /** stored runs not holding new results whose status changed */
+  reevaluated: number[];
+  rejected: number;
+  /** stored results that moved to another run, and stored runs that were merged away */
+  movedResults: number;
+  removedRuns: { id: number; into: number; action: { id: number; status: string; kept: boolean } | null }[];
+  /** open corrective actions closed because their run is no longer rejected */
+  withdrawnActions: number[];
+}
+
+/** What a withdrawn corrective action says (the run's verdict changed after new data). */
+const WITHDRAWN = {
+  cause: 'Re-evaluated: the run is no longer rejected (results added, corrected or excluded later)',
+  action: 'None: withdrawn by the system',
+  outcome: 'Closed automatically; see the audit log',
+};
+
+/**
+ * Write an evaluated plan: new runs and results, moved results, merged-away runs (their corrective
+ * action moves to the run that took their results, or is deleted when that run has one; audited by
+ * the caller from the summary), verdicts and violations, a corrective action for every rejected run,
+ * and open actions of runs no longer rejected withdrawn.
+ */
+export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w: WriteContext, outcomes: RunOutcome[] | null, editedRunStart?: number): WriteSummary {
+  const summary: WriteSummary = { reevaluated: [], rejected: 0, movedResults: 0, removedRuns: [], withdrawnActions: [] };
+  /** runs whose figures may differ from the stored daily aggregates (their days are recomputed) */
+  const changed = new Set<FormedRun>();
+  const results = bulkWriter(s, iqcResults);
+  const violationRows = bulkWriter(s, iqcViolations);
+  const fresh = plan.runs.filter((r) => r.existingId === undefined);
+  const freshIds = bulkInsert(
+    s,
+    iqcRuns,
+    fresh.map((run) => ({
+      labId: ctx.labId,
+      analyteId: plan.analyteId,
+      instrument: plan.instrument,
+      measuredAt: run.start,
+      status: run.verdict ? run.verdict.status : 'no_target',
+      rules: run.verdict ? run.rules : [],
+      evaluatedAt: w.now,
+      source: w.source,
+      operator: run.operator,
+      clientRunId: run.clientRun,
+      createdBy: w.actorId,
+      createdAt: w.now,
+    })),
+  );
+  const idOf = new Map<FormedRun, number>();
+  fresh.forEach((run, i) => idOf.set(run, freshIds[i]));
+  for (const run of plan.runs) if (run.existingId !== undefined) idOf.set(run, run.existingId);
+  // results first move to their runs, so that merged-away runs can be deleted
+  for (const run of plan.runs) {
+    const runId = idOf.get(run)!;
+    for (const m of run.members) {
+      if (m.id !== undefined && m.runId !== runId) {
+        changed.add(run);
+        s.moveResult.run(runId, m.id);
+        m.runId = runId;
+        summary.movedResults++;
+      }
+    }
+  }
+  const receivedAction = new Set<number>();
+  for (const { id, successor } of plan.removed) {
+    const into = idOf.get(successor)!;
+    const action = s.actionOfRun.get(id);
+    let kept = false;
+    if (action) {
+      if (!s.actionOfRun.get(into)) {
+        s.moveAction.run(into, action.id);
+        receivedAction.add(into);
+        kept = true;
+      } else s.deleteAction.run(action.id);
+    }
+    s.deleteViolations.run(id);
+    s.deleteRun.run(id);
+    summary.removedRuns.push({ id, into, action: action ? { id: action.id, status: action.status, kept } : null });
+  }
+  for (const run of plan.runs) {
+    const verdict = run.verdict;
+    const status: RunStatus = verdict ? verdict.status : 'no_target';
+    const runId = idOf.get(run)!;
+    if (run.existingId === undefined || run.touched || run.reformed || status !== run.existingStatus || run.start !== run.existingStart || run.start === editedRunStart) changed.add(run);
+    const violations = verdict ? verdict.violations.map((x) => ({ rule: x.rule as string, levels: x.levels })) : [];
+    if (run.existingId !== undefined) {
+      s.updateRun.run(status, JSON.stringify(run.verdict ? run.rules : []), w.now, run.start, runId);
+      s.deleteViolations.run(runId);
+      if (!run.touched && status !== run.existingStatus) summary.reevaluated.push(runId);
+      if (status !== 'rejected' && (run.existingStatus === 'rejected' || receivedAction.has(runId))) {
+        if (s.withdrawAction.run(WITHDRAWN.cause, WITHDRAWN.action, WITHDRAWN.outcome, w.actorId, w.now, runId).changes) summary.withdrawnActions.push(runId);
+      }
+    }
+    for (const m of run.members) {
+      if (!m.pending) continue;
+      results.add({ runId, labId: ctx.labId, analyteId: plan.analyteId, controlLotId: m.lotId, level: m.level, value: m.value, measuredAt: m.measuredAt, targetId: m.targetId, z: m.z, createdBy: w.actorId, createdAt: w.now });
+    }
+    for (const x of violations) violationRows.add({ runId, labId: ctx.labId, analyteId: plan.analyteId, rule: x.rule, levels: x.levels, measuredAt: run.start });
+    if (status === 'rejected') {
+      s.openAction.run(runId, ctx.labId, plan.analyteId, run.start);
+      if (run.existingId !== undefined && run.existingStatus !== 'rejected') s.reopenWithdrawn.run(runId, WITHDRAWN.cause);
+      summary.rejected++;
+    }
+    if (outcomes && run.touched) outcomes.push({ runId, analyte: plan.analyteCode, instrument: plan.instrument, measuredAt: run.start, status, violations });
+  }
+  results.flush();
+  violationRows.flush();
+  refreshDailyOfRuns(s, ctx, plan, changed);
+  return summary;
+}
+
+/** Recompute the daily aggregates of the days of the changed runs (where each starts now and
+ * started before, and each of its results), in the caller's transaction. A run merged away gave its
+ * results, and so its days, to a run that changed. */
+function refreshDailyOfRuns(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, changed: ReadonlySet<FormedRun>): void {
+  const days = new Set<string>();
+  // results of one series come in time order: skip the day computation while it cannot change
+  let dayStart = Infinity;
+  let dayEnd = -Infinity;
+  const see = (t: number | undefined) => {
+    if (t === undefined || (t >= dayStart && t < dayEnd)) return;
+    const day = dayOf(t);
+    days.add(day);
+    dayStart = startOfDay(day);
+    dayEnd = dayStart + DAY_MS;
+  };
+  for (const run of changed) {
+    see(run.start);
+    see(run.existingStart);
+    for (const m of run.members) see(m.measuredAt);
+  }
+  refreshIqcDaily(s, { labId: ctx.labId, analyteId: plan.analyteId, instrument: plan.instrument, days: [...days] });
+}
+
+/** Re-judge the stored runs of a series from `from` on (after an edit or an exclusion). */
+export function reevaluateSeries(db: DB, ctx: LabContext, analyteId: number, instrument: string, from: number, w: WriteContext): WriteSummary {
+  const s = iqcStatements(db);
+  const plan = seriesFrom(s, ctx, analyteId, '', instrument, from);
+  evaluatePlan(s, ctx, plan, selectorFor(db, ctx));
+  // the run at `from` holds the corrected or excluded result: its days are recomputed even when its
+  // verdict stays
+  return writePlan(s, ctx, plan, w, null, from);
+}
