@@ -115,7 +115,7 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
 
   it('errors: 401 without a session, 403 for a lab manager, 404 for an unknown round, 422 with field errors, 409 publishing while an evaluation runs', async () => {
     state.actor = null;
-    expect(await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'X', name: 'X', analytes: ['K'] })).toEqual({ status: 401, body: { error: expect.any(String) } });
+    expect(await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'X', name: 'X', analytes: ['K'] })).toEqual({ status: 401, body: { error: expect.any(String), code: 'auth.signInRequired' } });
     state.actor = w.labManagers.get('GZ-001')!;
     expect((await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'X', name: 'X', analytes: ['K'] })).status).toBe(403);
     state.actor = w.regulators.gd;

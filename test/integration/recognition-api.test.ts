@@ -115,7 +115,7 @@ describe('GET /api/v1/labs/{labCode}/eligibility', () => {
   ])('%s → %i', async (_title, as, lab, status) => {
     const r = await call(lab, as());
     expect(r.status).toBe(status);
-    if (status !== 200) expect(r.body).toEqual({ error: expect.any(String) });
+    if (status !== 200) expect(r.body).toEqual({ error: expect.any(String), code: { 401: 'auth.signInRequired', 403: 'lab.outsideAccess', 404: 'lab.notFound' }[status] });
   });
 
   it('asks the database the same number of queries for 2 analytes as for 6 (no query per analyte)', () => {
