@@ -60,6 +60,7 @@ export async function DataTable<R>({
   prefix = '',
   filter,
   empty,
+  emptyText,
   testId,
   caption,
 }: {
@@ -76,8 +77,9 @@ export async function DataTable<R>({
   prefix?: string;
   /** show the filter box (with this label) */
   filter?: string;
-  /** text when there are no rows */
+  /** text when there are no rows (and a line under it) */
   empty?: string;
+  emptyText?: string;
   testId?: string;
   caption?: React.ReactNode;
 }) {
@@ -115,7 +117,7 @@ export async function DataTable<R>({
         </form>
       )}
       {rows.length === 0 ? (
-        <EmptyState title={empty ?? t('empty')} />
+        <EmptyState title={empty ?? t('empty')} text={emptyText} />
       ) : (
         <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
           <table className="table" data-testid={testId}>

@@ -4,7 +4,7 @@ import { getDb } from '@/db/client';
 import { ownLabScope } from '@/lib/services/read/places';
 import { ownLabTokens } from '@/lib/services/read/accounts';
 import { PageHeader } from '@/app/_components/page-header';
-import { EmptyState } from '@/app/_components/empty-state';
+import { DataTable, type Column } from '@/app/_components/data-table';
 import { ActionForm } from '@/app/_components/action-form';
 import { Field } from '@/app/_components/fields';
 import { TOKEN_SCOPES, type TokenScope } from '@/db/enums';
@@ -21,6 +21,45 @@ export default async function TokensPage() {
   const tokens = ownLabTokens(db, actor);
   const now = Date.now();
   const when = (ms: number | null) => (ms ? format.dateTime(new Date(ms), { dateStyle: 'medium', timeStyle: 'short' }) : '—');
+  const columns: Column<(typeof tokens)[number]>[] = [
+    {
+      key: 'name',
+      header: t('name'),
+      cell: (tok) => (
+        <>
+          {tok.name}
+          <div className="text-xs text-slate-500">{tok.createdBy}</div>
+        </>
+      ),
+    },
+    { key: 'prefix', header: t('prefix'), className: 'font-mono', cell: (tok) => `${tok.prefix}…` },
+    { key: 'created', header: t('createdAt'), className: 'whitespace-nowrap', cell: (tok) => when(tok.createdAt) },
+    { key: 'used', header: t('lastUsedAt'), className: 'whitespace-nowrap', cell: (tok) => when(tok.lastUsedAt) },
+    { key: 'scopes', header: t('scopes'), className: 'font-mono text-xs', cell: (tok) => tok.scopes.join(' ') },
+    { key: 'expires', header: t('expiresAt'), className: 'whitespace-nowrap', cell: (tok) => (tok.expiresAt ? when(tok.expiresAt) : t('expiryNever')) },
+    {
+      key: 'status',
+      header: t('status'),
+      cell: (tok) =>
+        tok.revokedAt ? (
+          <span className="badge-red">{t('revokedAt', { date: when(tok.revokedAt) })}</span>
+        ) : tok.expiresAt && tok.expiresAt <= now ? (
+          <span className="badge-red">{t('expired', { date: when(tok.expiresAt) })}</span>
+        ) : (
+          <span className="badge-green">{t('live')}</span>
+        ),
+    },
+    {
+      key: 'actions',
+      header: <span className="sr-only">{t('actions')}</span>,
+      cell: (tok) =>
+        !tok.revokedAt && (
+          <ActionForm action={revokeTokenAction} submitLabel={t('revoke')} variant="danger" className="space-y-1" confirm={t('revokeConfirm', { name: tok.name })} testId="token-revoke">
+            <input type="hidden" name="id" value={tok.id} />
+          </ActionForm>
+        ),
+    },
+  ];
   return (
     <div>
       <PageHeader title={t('title')} subtitle={t('subtitle', { lab: actor.labCode ?? '' })} />
@@ -29,59 +68,15 @@ export default async function TokensPage() {
           <h2 id="list-title" className="sr-only">
             {t('listTitle')}
           </h2>
-          {tokens.length === 0 ? (
-            <EmptyState title={t('empty')} text={t('emptyText')} />
-          ) : (
-            <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-              <table className="table" data-testid="token-list">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('name')}</th>
-                    <th scope="col">{t('prefix')}</th>
-                    <th scope="col">{t('createdAt')}</th>
-                    <th scope="col">{t('lastUsedAt')}</th>
-                    <th scope="col">{t('scopes')}</th>
-                    <th scope="col">{t('expiresAt')}</th>
-                    <th scope="col">{t('status')}</th>
-                    <th scope="col">
-                      <span className="sr-only">{t('actions')}</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {tokens.map((tok) => (
-                    <tr key={tok.id} data-testid={`token-${tok.id}`}>
-                      <td>
-                        {tok.name}
-                        <div className="text-xs text-slate-500">{tok.createdBy}</div>
-                      </td>
-                      <td className="font-mono">{tok.prefix}…</td>
-                      <td className="whitespace-nowrap">{when(tok.createdAt)}</td>
-                      <td className="whitespace-nowrap">{when(tok.lastUsedAt)}</td>
-                      <td className="font-mono text-xs">{tok.scopes.join(' ')}</td>
-                      <td className="whitespace-nowrap">{tok.expiresAt ? when(tok.expiresAt) : t('expiryNever')}</td>
-                      <td>
-                        {tok.revokedAt ? (
-                          <span className="badge-red">{t('revokedAt', { date: when(tok.revokedAt) })}</span>
-                        ) : tok.expiresAt && tok.expiresAt <= now ? (
-                          <span className="badge-red">{t('expired', { date: when(tok.expiresAt) })}</span>
-                        ) : (
-                          <span className="badge-green">{t('live')}</span>
-                        )}
-                      </td>
-                      <td>
-                        {!tok.revokedAt && (
-                          <ActionForm action={revokeTokenAction} submitLabel={t('revoke')} variant="danger" className="space-y-1" confirm={t('revokeConfirm', { name: tok.name })} testId="token-revoke">
-                            <input type="hidden" name="id" value={tok.id} />
-                          </ActionForm>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <DataTable
+            columns={columns}
+            rows={tokens}
+            rowKey={(tok) => tok.id}
+            rowProps={(tok) => ({ 'data-testid': `token-${tok.id}` })}
+            testId="token-list"
+            empty={t('empty')}
+            emptyText={t('emptyText')}
+          />
         </section>
         <section className="card h-fit" aria-labelledby="new-title">
           <h2 id="new-title" className="mb-1 font-semibold">

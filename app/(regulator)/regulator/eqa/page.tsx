@@ -5,11 +5,12 @@ import { listRounds } from '@/lib/services/eqa/rounds';
 import { schemesInScope } from '@/lib/services/read/eqa';
 import { regionsInScope } from '@/lib/services/read/places';
 import { PageHeader } from '@/app/_components/page-header';
-import { EmptyState } from '@/app/_components/empty-state';
+import { DataTable, type Column } from '@/app/_components/data-table';
+import { localName, localText } from '@/app/_components/local-name';
 import { RoundTable } from '@/app/_components/eqa/round-table';
 import { ActionForm } from '@/app/_components/action-form';
 import { createRoundAction, createSchemeAction } from './actions';
-import { Field } from '@/app/_components/fields';
+import { Field, SelectField } from '@/app/_components/fields';
 
 export default async function RegulatorEqaPage() {
   const actor = await requirePage('eqaScheme.manage');
@@ -19,6 +20,19 @@ export default async function RegulatorEqaPage() {
   const schemes = schemesInScope(db, actor);
   const rounds = listRounds(db, actor);
   const regions = regionsInScope(db, actor);
+  const schemeColumns: Column<(typeof schemes)[number]>[] = [
+    { key: 'code', header: t('scheme.code'), className: 'font-medium', cell: (s) => s.code },
+    { key: 'name', header: t('scheme.name'), cell: (s) => localName(locale, s) },
+    { key: 'region', header: t('scheme.region'), cell: (s) => localText(locale, s.regionName, s.regionNameEn) },
+    { key: 'analytes', header: t('scheme.analytes'), cell: (s) => s.analyteCount },
+    { key: 'enrolled', header: t('scheme.enrolled'), cell: (s) => s.enrolled },
+    {
+      key: 'rules',
+      header: t('scheme.rules'),
+      className: 'text-xs',
+      cell: (s) => t('scheme.rulesLine', { min: s.minRoundScore, sigma: t(`sigmaPt.${s.sigmaPtSource}`), grouping: t(`grouping.${s.peerGrouping}`), size: s.minPeerGroupSize }),
+    },
+  ];
   return (
     <div className="space-y-8">
       <PageHeader title={t('regulator.title')} subtitle={t('regulator.subtitle')} />
@@ -27,49 +41,14 @@ export default async function RegulatorEqaPage() {
         <h2 id="rounds-title" className="mb-2 text-lg font-semibold">
           {t('regulator.rounds')}
         </h2>
-        {rounds.length === 0 ? (
-          <EmptyState title={t('regulator.noRounds')} />
-        ) : (
-          <RoundTable rounds={rounds} hrefBase="/regulator/eqa/rounds" testId="eqa-rounds" />
-        )}
+        <RoundTable rounds={rounds} hrefBase="/regulator/eqa/rounds" testId="eqa-rounds" empty={t('regulator.noRounds')} />
       </section>
 
       <section aria-labelledby="schemes-title">
         <h2 id="schemes-title" className="mb-2 text-lg font-semibold">
           {t('regulator.schemes')}
         </h2>
-        {schemes.length === 0 ? (
-          <EmptyState title={t('regulator.noSchemes')} />
-        ) : (
-          <div className="card overflow-x-auto p-0">
-            <table className="table" data-testid="eqa-schemes">
-              <thead>
-                <tr>
-                  <th>{t('scheme.code')}</th>
-                  <th>{t('scheme.name')}</th>
-                  <th>{t('scheme.region')}</th>
-                  <th>{t('scheme.analytes')}</th>
-                  <th>{t('scheme.enrolled')}</th>
-                  <th>{t('scheme.rules')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {schemes.map((s) => (
-                  <tr key={s.code}>
-                    <td className="font-medium">{s.code}</td>
-                    <td>{locale === 'zh' ? s.name : (s.nameEn ?? s.name)}</td>
-                    <td>{locale === 'zh' ? s.regionName : s.regionNameEn}</td>
-                    <td>{s.analyteCount}</td>
-                    <td>{s.enrolled}</td>
-                    <td className="text-xs">
-                      {t('scheme.rulesLine', { min: s.minRoundScore, sigma: t(`sigmaPt.${s.sigmaPtSource}`), grouping: t(`grouping.${s.peerGrouping}`), size: s.minPeerGroupSize })}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable columns={schemeColumns} rows={schemes} rowKey={(s) => s.code} testId="eqa-schemes" empty={t('regulator.noSchemes')} />
       </section>
 
       <div className="no-print grid gap-6 lg:grid-cols-2">
@@ -78,15 +57,7 @@ export default async function RegulatorEqaPage() {
             {t('regulator.newRound')}
           </h2>
           <ActionForm action={createRoundAction} submitLabel={t('regulator.createRound')} successMessage={t('form.saved')} testId="eqa-new-round">
-            <Field name="schemeCode" label={t('round.scheme')}>
-              <select id="f-schemeCode" name="schemeCode" className="input">
-                {schemes.map((s) => (
-                  <option key={s.code} value={s.code}>
-                    {s.code} · {locale === 'zh' ? s.name : (s.nameEn ?? s.name)}
-                  </option>
-                ))}
-              </select>
-            </Field>
+            <SelectField name="schemeCode" label={t('round.scheme')} options={schemes.map((s) => ({ value: s.code, label: `${s.code} · ${localName(locale, s)}` }))} />
             <Field name="code" label={t('round.code')} required hint={t('round.codeHint')} />
             <div className="grid grid-cols-2 gap-3">
               <Field name="opensAt" label={t('round.opensAt')} type="datetime-local" required />
@@ -109,15 +80,7 @@ export default async function RegulatorEqaPage() {
           <ActionForm action={createSchemeAction} submitLabel={t('regulator.createScheme')} successMessage={t('form.saved')} testId="eqa-new-scheme">
             <div className="grid grid-cols-2 gap-3">
               <Field name="code" label={t('scheme.code')} required />
-              <Field name="regionCode" label={t('scheme.region')}>
-                <select id="f-regionCode" name="regionCode" className="input">
-                  {regions.map((r) => (
-                    <option key={r.code} value={r.code}>
-                      {locale === 'zh' ? r.name : r.nameEn} ({r.code})
-                    </option>
-                  ))}
-                </select>
-              </Field>
+              <SelectField name="regionCode" label={t('scheme.region')} options={regions.map((r) => ({ value: r.code, label: `${localName(locale, r)} (${r.code})` }))} />
             </div>
             <div className="grid grid-cols-2 gap-3">
               <Field name="name" label={t('scheme.nameZh')} required />
@@ -127,18 +90,8 @@ export default async function RegulatorEqaPage() {
             <div className="grid grid-cols-2 gap-3">
               <Field name="minRoundScore" label={t('scheme.minRoundScore')} type="number" defaultValue={80} />
               <Field name="minPeerGroupSize" label={t('scheme.minPeerGroupSize')} type="number" defaultValue={8} />
-              <Field name="sigmaPtSource" label={t('scheme.sigmaPtSource')}>
-                <select id="f-sigmaPtSource" name="sigmaPtSource" className="input">
-                  <option value="allowable_error">{t('sigmaPt.allowable_error')}</option>
-                  <option value="robust_sd">{t('sigmaPt.robust_sd')}</option>
-                </select>
-              </Field>
-              <Field name="peerGrouping" label={t('scheme.peerGrouping')}>
-                <select id="f-peerGrouping" name="peerGrouping" className="input">
-                  <option value="method">{t('grouping.method')}</option>
-                  <option value="method_instrument">{t('grouping.method_instrument')}</option>
-                </select>
-              </Field>
+              <SelectField name="sigmaPtSource" label={t('scheme.sigmaPtSource')} options={(['allowable_error', 'robust_sd'] as const).map((v) => ({ value: v, label: t(`sigmaPt.${v}`) }))} />
+              <SelectField name="peerGrouping" label={t('scheme.peerGrouping')} options={(['method', 'method_instrument'] as const).map((v) => ({ value: v, label: t(`grouping.${v}`) }))} />
             </div>
             <label className="flex items-center gap-2 text-sm">
               <input type="checkbox" name="enrollAll" value="1" defaultChecked /> {t('scheme.enrollAll')}
