@@ -2,6 +2,7 @@ import Link from 'next/link';
 import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import { ownRegion } from '@/lib/services/read/places';
 import { requirePage } from '@/lib/auth';
+import { scopeOf } from '@/lib/auth/core';
 import { getDb } from '@/db/client';
 import { readAuditLog } from '@/lib/services/audit';
 import { PageHeader } from '@/app/_components/page-header';
@@ -28,7 +29,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const href = (page: number) => `/audit?${new URLSearchParams({ ...(log.action ? { action: log.action } : {}), page: String(page) })}`;
   return (
     <div>
-      <PageHeader title={t('title')} subtitle={actor.role === 'admin' ? t('subtitleAll') : t('subtitleRegion', { region: regionLabel })} />
+      <PageHeader title={t('title')} subtitle={scopeOf(actor).kind === 'all' ? t('subtitleAll') : t('subtitleRegion', { region: regionLabel })} />
       <form method="get" className="card mb-4 flex flex-wrap items-end gap-3" role="search" aria-label={t('filter')}>
         <div>
           <label htmlFor="action" className="label">

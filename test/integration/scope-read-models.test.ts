@@ -14,6 +14,7 @@ import { countsInScope, labRegionsInScope, labsInScope, labsPageInScope, regions
 import { labRoundView, schemesInScope } from '@/lib/services/read/eqa';
 import { readAuditLog } from '@/lib/services/audit';
 import { listRounds } from '@/lib/services/eqa/rounds';
+import { regulatorRoundReport } from '@/lib/services/eqa/reports';
 import { createScheme, enrollLabs } from '@/lib/services/eqa/schemes';
 import { recognitionQueuePage } from '@/lib/services/recognition/queue';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
@@ -164,6 +165,15 @@ describe('EQA rounds', () => {
     expect(labRoundView(w.db, gz1, 'GD-SCOPE-DRAFT', NOW)).toBeUndefined();
     expect(labRoundView(w.db, hz1, 'GD-SCOPE-OPEN', NOW)).toBeUndefined();
     expect(labRoundView(w.db, w.regulators.gd, 'GD-SCOPE-OPEN', NOW)).toBeUndefined();
+  });
+
+  it('the regulator’s round report counts the participants of the reader’s scope and says which operations the state allows', () => {
+    const gd = regulatorRoundReport(w.db, w.regulators.gd, { roundCode: 'GD-SCOPE-OPEN' }, { now: NOW });
+    const sz = regulatorRoundReport(w.db, w.regulators.sz, { roundCode: 'GD-SCOPE-OPEN' }, { now: NOW });
+    expect([gd.participants, sz.participants]).toEqual([21, 10]);
+    expect(gd.round.allowedOperations).toEqual(['submit', 'close']);
+    expect(regulatorRoundReport(w.db, w.regulators.gd, { roundCode: 'GD-SCOPE-DRAFT' }, { now: NOW }).round.allowedOperations).toEqual(['open']);
+    expect(refusal(() => regulatorRoundReport(w.db, w.regulators.zj, { roundCode: 'GD-SCOPE-OPEN' }, { now: NOW }))).toBe('forbidden');
   });
 
   it('hospital accounts are refused', () => {

@@ -1,7 +1,7 @@
 import { getLocale, getTranslations } from 'next-intl/server';
 import { getDb } from '@/db/client';
 import { regionsInScope } from '@/lib/services/read/places';
-import type { Actor } from '@/lib/auth/core';
+import { scopeOf, type Actor } from '@/lib/auth/core';
 import { calendarPage } from '@/lib/services/recognition/calendar';
 import { dayOf } from '@/lib/calendar';
 import { PageHeader } from '@/app/_components/page-header';
@@ -19,7 +19,7 @@ export async function CalendarView({ actor, sp }: { actor: Actor; sp: { region?:
   const p = calendarPage(db, actor, { regionCode: sp.region || undefined, year });
   const regions = regionsInScope(db, actor).filter((r) => r.level !== 'national');
   // an administrator keeps the national calendar (no region)
-  const national = actor.role === 'admin';
+  const national = scopeOf(actor).kind === 'all';
   const regionName = p.region ? (zh ? p.region.name : p.region.nameEn) : t('national');
   const today = dayOf(Date.now());
   return (

@@ -19,7 +19,7 @@ import { findLabByCode } from '@/db/queries/labs';
 import { can, scopeOf, type Actor, type DataScope } from '@/lib/auth/core';
 import { toCsv } from '@/lib/csv';
 import { AppError, fieldError } from '@/lib/errors';
-import { assertLabReadable, assertRoundVisible, effectiveStatus, loadRound, type ClockOptions, type LoadedRound, roundAnalytes } from './access';
+import { assertLabReadable, assertRoundVisible, effectiveStatus, loadRound, type ClockOptions, type LoadedRound, roundAnalytes, roundState } from './access';
 
 /** A graded result's verdict: the allowable-limit decision, or not evaluated. */
 export type ResultVerdict = 'acceptable' | 'not_acceptable' | 'not_evaluated';
@@ -250,7 +250,16 @@ export function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode:
   const evaluations = evaluationsOfRound(db, r.round.id);
   const evaluation = currentEvaluation(db, r.round.id);
   const base = {
-    round: { code: r.round.code, status: effectiveStatus(r.round, now), storedStatus: r.round.status, opensAt: r.round.opensAt, closesAt: r.round.closesAt, publishedAt: r.round.publishedAt },
+    round: {
+      code: r.round.code,
+      status: effectiveStatus(r.round, now),
+      storedStatus: r.round.status,
+      opensAt: r.round.opensAt,
+      closesAt: r.round.closesAt,
+      publishedAt: r.round.publishedAt,
+      /** what the round's state allows now (whether this reader may do it: canManage) */
+      allowedOperations: roundState(r.round, now).allowedOperations,
+    },
     scheme: r.scheme,
     canManage: can(actor, 'eqaRound.evaluate', { regionPath: r.regionPath }),
     samples: roundSamples(db, r.round.id).map((s) => s.code),

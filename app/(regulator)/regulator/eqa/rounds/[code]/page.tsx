@@ -25,12 +25,12 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
   if (!rep) return null;
   const status = rep.round.status;
   const ops: { op: string; label: string; variant: 'primary' | 'secondary' | 'danger' }[] = [];
-  if (rep.canManage) {
-    if (rep.round.storedStatus === 'draft') ops.push({ op: 'open', label: t('ops.open'), variant: 'primary' });
-    if (rep.round.storedStatus === 'open') ops.push({ op: 'close', label: t('ops.close'), variant: 'secondary' });
-    if (status === 'closed' || status === 'evaluated') ops.push({ op: 'evaluate', label: status === 'evaluated' ? t('ops.reevaluate') : t('ops.evaluate'), variant: 'primary' });
-    if (status === 'evaluated') ops.push({ op: 'publish', label: t('ops.publish'), variant: 'primary' });
-  }
+  // the EQA service says what the round's state allows (roundState); canManage whether this reader may
+  const allowed = new Set(rep.canManage ? rep.round.allowedOperations : []);
+  if (allowed.has('open')) ops.push({ op: 'open', label: t('ops.open'), variant: 'primary' });
+  if (allowed.has('close')) ops.push({ op: 'close', label: t('ops.close'), variant: 'secondary' });
+  if (allowed.has('evaluate')) ops.push({ op: 'evaluate', label: status === 'evaluated' ? t('ops.reevaluate') : t('ops.evaluate'), variant: 'primary' });
+  if (allowed.has('publish')) ops.push({ op: 'publish', label: t('ops.publish'), variant: 'primary' });
   const latest = rep.evaluations[0];
   return (
     <div className="space-y-6">
