@@ -86,3 +86,37 @@ export function SelectField({
 export function ReasonField({ label, hint }: { label: string; hint: string }) {
   return <Field name="reason" label={label} hint={hint} required />;
 }
+
+/** A labelled select of a filter form (GET), with an optional "all" first choice. */
+export function FilterSelect({
+  id,
+  name = id,
+  label,
+  value,
+  options,
+  all,
+}: {
+  id: string;
+  name?: string;
+  label: string;
+  value?: string | null;
+  options: { value: string; label: string }[];
+  /** the label of the empty choice (no filter) */
+  all?: string;
+}) {
+  return (
+    <div>
+      <label htmlFor={id} className="label">
+        {label}
+      </label>
+      <select id={id} name={name} defaultValue={value ?? ''} className="input">
+        {all !== undefined && <option value="">{all}</option>}
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}

@@ -5,6 +5,9 @@ import { regionsInScope } from '@/lib/services/read/places';
 import { policyPage } from '@/lib/services/recognition/policy';
 import { policyCriteria } from '@/lib/validation/recognition';
 import { PageHeader } from '@/app/_components/page-header';
+import { DataTable, type Column } from '@/app/_components/data-table';
+import { localName } from '@/app/_components/local-name';
+import { FilterSelect } from '@/app/_components/fields';
 import { PolicyForm } from './policy-form';
 
 export const dynamic = 'force-dynamic';
@@ -20,30 +23,27 @@ export default async function PolicyPage({ searchParams }: { searchParams: Promi
   const sp = await searchParams;
   const t = await getTranslations('recognition.policy');
   const tc = await getTranslations('common');
-  const zh = (await getLocale()) === 'zh';
+  const locale = await getLocale();
   const db = getDb();
   const p = policyPage(db, actor, { regionCode: sp.region || undefined });
   const regions = regionsInScope(db, actor);
   const inForce = p.inForce;
   const criteria = inForce?.criteria ?? p.defaults;
   const versions = [...p.versions, ...p.inheritedVersions];
+  const versionColumns: Column<(typeof versions)[number]>[] = [
+    { key: 'region', header: t('region'), cell: (v) => v.regionName },
+    { key: 'version', header: t('version'), cell: (v) => v.version },
+    { key: 'from', header: t('effectiveFrom'), cell: (v) => v.effectiveFrom },
+    { key: 'analytes', header: t('analytes'), className: 'font-mono text-xs', cell: (v) => v.analyteCodes.length },
+    { key: 'validity', header: t('validityMonths'), cell: (v) => v.validityMonths },
+    { key: 'reason', header: t('reason'), className: 'text-xs', cell: (v) => v.reason },
+  ];
   return (
     <div data-testid="policy-page">
-      <PageHeader title={t('title')} subtitle={t('subtitle', { region: zh ? p.region.name : p.region.nameEn })} />
+      <PageHeader title={t('title')} subtitle={t('subtitle', { region: localName(locale, p.region) })} />
       {regions.length > 1 && (
         <form className="mb-4 flex items-end gap-2">
-          <div>
-            <label htmlFor="region" className="label">
-              {t('region')}
-            </label>
-            <select id="region" name="region" defaultValue={p.region.code} className="input">
-              {regions.map((r) => (
-                <option key={r.code} value={r.code}>
-                  {zh ? r.name : r.nameEn}
-                </option>
-              ))}
-            </select>
-          </div>
+          <FilterSelect id="region" label={t('region')} value={p.region.code} options={regions.map((r) => ({ value: r.code, label: localName(locale, r) }))} />
           <button className="btn-secondary" type="submit">
             {tc('actions.filter')}
           </button>
@@ -73,34 +73,7 @@ export default async function PolicyPage({ searchParams }: { searchParams: Promi
       </section>
       <section className="card mb-6">
         <h2 className="mb-2 font-semibold">{t('versions')}</h2>
-        {versions.length === 0 ? (
-          <p className="text-sm text-slate-600">{t('noVersions')}</p>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th>{t('region')}</th>
-                <th>{t('version')}</th>
-                <th>{t('effectiveFrom')}</th>
-                <th>{t('analytes')}</th>
-                <th>{t('validityMonths')}</th>
-                <th>{t('reason')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {versions.map((v) => (
-                <tr key={v.id}>
-                  <td>{v.regionName}</td>
-                  <td>{v.version}</td>
-                  <td>{v.effectiveFrom}</td>
-                  <td className="font-mono text-xs">{v.analyteCodes.length}</td>
-                  <td>{v.validityMonths}</td>
-                  <td className="text-xs">{v.reason}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable columns={versionColumns} rows={versions} rowKey={(v) => v.id} empty={t('noVersions')} />
       </section>
       <section className="card">
         <h2 className="mb-3 font-semibold">{t('newVersion')}</h2>

@@ -8,6 +8,7 @@ import { recognitionQueuePage } from '@/lib/services/recognition/queue';
 import { PageHeader } from '@/app/_components/page-header';
 import { DataTable, readPage, type Column, type SearchParams } from '@/app/_components/data-table';
 import { localName, localText } from '@/app/_components/local-name';
+import { FilterSelect } from '@/app/_components/fields';
 import { CriteriaList } from '@/app/_components/recognition/criteria-list';
 import { DecisionForm, RecomputeButton } from './decision-form';
 
@@ -137,32 +138,8 @@ export default async function RecognitionQueuePage({ searchParams }: { searchPar
           </label>
           <input id="f-q" name="q" type="search" defaultValue={q} className="input" />
         </div>
-        <div>
-          <label htmlFor="f-city" className="label">
-            {t('common.city')}
-          </label>
-          <select id="f-city" name="city" defaultValue={one('city')} className="input">
-            <option value="">{t('queue.allCities')}</option>
-            {queue.cities.map((c) => (
-              <option key={c.code} value={c.code}>
-                {localName(locale, c)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="f-analyte" className="label">
-            {t('common.analyte')}
-          </label>
-          <select id="f-analyte" name="analyte" defaultValue={one('analyte')} className="input">
-            <option value="">{t('queue.allTests')}</option>
-            {analytes.map((a) => (
-              <option key={a.code} value={a.code}>
-                {a.code} · {localName(locale, a)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect id="f-city" name="city" label={t('common.city')} value={one('city')} all={t('queue.allCities')} options={queue.cities.map((c) => ({ value: c.code, label: localName(locale, c) }))} />
+        <FilterSelect id="f-analyte" name="analyte" label={t('common.analyte')} value={one('analyte')} all={t('queue.allTests')} options={analytes.map((a) => ({ value: a.code, label: `${a.code} · ${localName(locale, a)}` }))} />
         {one('lab') && <input type="hidden" name="lab" value={one('lab')} />}
         <button type="submit" className="btn-secondary">
           {t('queue.apply')}
