@@ -83,7 +83,7 @@ export async function DataTable<R>({
   testId?: string;
   caption?: React.ReactNode;
 }) {
-  const t = await getTranslations('table');
+  const t = await getTranslations('common.table');
   const p = prefix;
   const pages = page && total !== undefined ? Math.max(1, Math.ceil(total / page.size)) : 1;
   const from = page && total ? (page.page - 1) * page.size + 1 : 0;

@@ -1,3 +1,4 @@
+import { num } from '@/app/_components/format';
 import Link from 'next/link';
 import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import type { labHistory, labRoundReport, sampleHistogram, youdenPlot } from '@/lib/services/eqa/reports';
@@ -8,7 +9,6 @@ import { ZScoreChart } from './z-chart';
 
 type Report = ReturnType<typeof labRoundReport>;
 
-const num = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? '—' : Number(v.toPrecision(digits)).toString());
 
 type Sample = Report['analytes'][number]['samples'][number];
 

@@ -11,9 +11,10 @@ import { ZDistribution } from '@/app/_components/eqa/z-distribution';
 import { PrintButton } from '@/app/_components/print-button';
 import { pageRead } from '@/app/_components/eqa/page-errors';
 import { EvaluationProgress } from '@/app/_components/eqa/evaluation-progress';
+import { DataTable, type Column } from '@/app/_components/data-table';
+import { num } from '@/app/_components/format';
 import { roundOperationAction } from '../../actions';
 
-const num = (v: number | null | undefined, d = 4) => (v === null || v === undefined ? '—' : Number(v.toPrecision(d)).toString());
 
 export default async function RegulatorRoundPage({ params }: { params: Promise<{ code: string }> }) {
   const actor = await requirePage('eqaRound.report');
@@ -32,6 +33,70 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
   if (allowed.has('evaluate')) ops.push({ op: 'evaluate', label: status === 'evaluated' ? t('ops.reevaluate') : t('ops.evaluate'), variant: 'primary' });
   if (allowed.has('publish')) ops.push({ op: 'publish', label: t('ops.publish'), variant: 'primary' });
   const latest = rep.evaluations[0];
+  type Evaluated = Extract<typeof rep, { evaluated: true }>;
+  type Participation = { analyte: string; submitted: number; participants: number; passed?: number; passRate?: number | null };
+  const participationColumns: Column<Participation>[] = [
+    { key: 'analyte', header: t('report.analyte'), className: 'font-medium', cell: (p) => p.analyte },
+    { key: 'submitted', header: t('regulator.submitted'), cell: (p) => `${p.submitted} / ${p.participants}` },
+    ...(rep.evaluated
+      ? ([
+          { key: 'passed', header: t('regulator.passed'), cell: (p) => p.passed },
+          { key: 'rate', header: t('regulator.passRate'), cell: (p) => (p.passRate == null ? '—' : `${p.passRate.toFixed(1)}%`) },
+        ] satisfies Column<Participation>[])
+      : []),
+  ];
+  const failedColumns: Column<Evaluated['failed'][number]>[] = [
+    {
+      key: 'lab',
+      header: t('regulator.lab'),
+      cell: (f) => (
+        <>
+          <Link className="text-brand-700 hover:underline" href={`/regulator/eqa/rounds/${encodeURIComponent(code)}/labs/${encodeURIComponent(f.lab)}?analyte=${f.analyte}`}>
+            {f.lab}
+          </Link>{' '}
+          <span className="text-xs text-slate-500">{f.labName}</span>
+        </>
+      ),
+    },
+    { key: 'analyte', header: t('report.analyte'), cell: (f) => f.analyte },
+    { key: 'score', header: t('report.score'), cell: (f) => `${num(f.score, 3)}%` },
+    {
+      key: 'result',
+      header: t('report.result'),
+      cell: (f) => (
+        <>
+          <span className="badge-red">{t(`verdict.${f.notSubmitted ? 'not_submitted' : 'unsatisfactory'}`)}</span>
+          {f.unsuccessful && <span className="badge-red ml-1">{t('verdict.unsuccessful')}</span>}
+        </>
+      ),
+    },
+  ];
+  const notEvaluatedColumns: Column<Evaluated['notEvaluated'][number]>[] = [
+    { key: 'analyte', header: t('report.analyte'), cell: (x) => x.analyte },
+    { key: 'sample', header: t('report.sample'), cell: (x) => x.sample },
+    { key: 'results', header: t('regulator.results'), cell: (x) => x.results },
+    {
+      key: 'result',
+      header: t('report.result'),
+      cell: (x) => (
+        <>
+          <span className="badge-slate">{t('report.notEvaluated')}</span>{' '}
+          <span className="text-xs text-slate-600">{x.reason ? t(`report.reasons.${x.reason as 'too_few_results'}`, { n: x.n ?? 0, min: rep.scheme.minPeerGroupSize }) : ''}</span>
+        </>
+      ),
+    },
+  ];
+  const assignedColumns: Column<Evaluated['assignedValues'][number]>[] = [
+    { key: 'analyte', header: t('report.analyte'), cell: (a) => a.analyte },
+    { key: 'sample', header: t('report.sample'), cell: (a) => a.sample },
+    { key: 'group', header: t('report.peerGroup'), className: 'text-xs', cell: (a) => (a.source === 'reference' ? t('source.reference') : a.peerGroup === '*' ? t('source.allMethods') : a.peerGroup) },
+    { key: 'n', header: <span className="normal-case">n</span>, cell: (a) => a.n },
+    { key: 'assigned', header: t('report.assigned'), cell: (a) => num(a.assignedValue) },
+    { key: 'sd', header: <span className="normal-case">s*</span>, cell: (a) => num(a.robustSd) },
+    { key: 'sigma', header: <span className="normal-case">σpt</span>, cell: (a) => num(a.sigmaPt) },
+    { key: 'u', header: <span className="normal-case">u(x_pt)</span>, cell: (a) => num(a.uAssigned) },
+    { key: 'score', header: t('regulator.score'), cell: (a) => (a.uNegligible ? 'z' : 'z′') },
+  ];
   return (
     <div className="space-y-6">
       <PageHeader
@@ -79,28 +144,7 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
 
       <section className="card">
         <h2 className="mb-2 font-semibold">{t('regulator.participation')}</h2>
-        <table className="table" data-testid="eqa-participation">
-          <thead>
-            <tr>
-              <th>{t('report.analyte')}</th>
-              <th>{t('regulator.submitted')}</th>
-              {rep.evaluated && <th>{t('regulator.passed')}</th>}
-              {rep.evaluated && <th>{t('regulator.passRate')}</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {rep.participation.map((p) => (
-              <tr key={p.analyte}>
-                <td className="font-medium">{p.analyte}</td>
-                <td>
-                  {p.submitted} / {p.participants}
-                </td>
-                {'passed' in p && <td>{p.passed}</td>}
-                {'passRate' in p && <td>{p.passRate === null ? '—' : `${p.passRate.toFixed(1)}%`}</td>}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable columns={participationColumns} rows={rep.participation as Participation[]} rowKey={(p) => p.analyte} testId="eqa-participation" />
       </section>
 
       {rep.evaluated && (
@@ -123,40 +167,9 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
                 </button>
               </form>
               <h2 className="mb-2 font-semibold">{t('regulator.failedLabs', { n: rep.failed.length })}</h2>
-              {rep.failed.length === 0 ? (
-                <p className="text-sm text-slate-500">{t('regulator.noneFailed')}</p>
-              ) : (
-                <div className="max-h-80 overflow-y-auto">
-                  <table className="table" data-testid="eqa-failed">
-                    <thead>
-                      <tr>
-                        <th>{t('regulator.lab')}</th>
-                        <th>{t('report.analyte')}</th>
-                        <th>{t('report.score')}</th>
-                        <th>{t('report.result')}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {rep.failed.map((f) => (
-                        <tr key={`${f.lab}-${f.analyte}`}>
-                          <td>
-                            <Link className="text-brand-700 hover:underline" href={`/regulator/eqa/rounds/${encodeURIComponent(code)}/labs/${encodeURIComponent(f.lab)}?analyte=${f.analyte}`}>
-                              {f.lab}
-                            </Link>{' '}
-                            <span className="text-xs text-slate-500">{f.labName}</span>
-                          </td>
-                          <td>{f.analyte}</td>
-                          <td>{num(f.score, 3)}%</td>
-                          <td>
-                            <span className="badge-red">{t(`verdict.${f.notSubmitted ? 'not_submitted' : 'unsatisfactory'}`)}</span>
-                            {f.unsuccessful && <span className="badge-red ml-1">{t('verdict.unsuccessful')}</span>}
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-              )}
+              <div className="max-h-80 overflow-y-auto">
+                <DataTable columns={failedColumns} rows={rep.failed} rowKey={(f) => `${f.lab}-${f.analyte}`} testId="eqa-failed" empty={t('regulator.noneFailed')} />
+              </div>
             </section>
           </div>
 
@@ -164,67 +177,14 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
             <section className="card" data-testid="eqa-not-evaluated">
               <h2 className="mb-1 font-semibold">{t('regulator.notEvaluatedTitle', { n: rep.notEvaluated.length })}</h2>
               <p className="mb-2 text-xs text-slate-500">{t('regulator.notEvaluatedHelp')}</p>
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th>{t('report.analyte')}</th>
-                    <th>{t('report.sample')}</th>
-                    <th>{t('regulator.results')}</th>
-                    <th>{t('report.result')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rep.notEvaluated.map((x) => (
-                    <tr key={`${x.analyte}-${x.sample}-${x.reason}`} data-testid={`not-evaluated-${x.analyte}-${x.sample}`}>
-                      <td>{x.analyte}</td>
-                      <td>{x.sample}</td>
-                      <td>{x.results}</td>
-                      <td>
-                        <span className="badge-slate">{t('report.notEvaluated')}</span>{' '}
-                        <span className="text-xs text-slate-600">
-                          {x.reason ? t(`report.reasons.${x.reason as 'too_few_results'}`, { n: x.n ?? 0, min: rep.scheme.minPeerGroupSize }) : ''}
-                        </span>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <DataTable columns={notEvaluatedColumns} rows={rep.notEvaluated} rowKey={(x) => `${x.analyte}-${x.sample}-${x.reason}`} rowProps={(x) => ({ 'data-testid': `not-evaluated-${x.analyte}-${x.sample}` })} />
             </section>
           )}
 
           <section className="card">
             <h2 className="mb-2 font-semibold">{t('regulator.assignedValues')}</h2>
             <div className="max-h-96 overflow-auto">
-              <table className="table" data-testid="eqa-assigned">
-                <thead>
-                  <tr>
-                    <th>{t('report.analyte')}</th>
-                    <th>{t('report.sample')}</th>
-                    <th>{t('report.peerGroup')}</th>
-                    <th className="normal-case">n</th>
-                    <th>{t('report.assigned')}</th>
-                    <th className="normal-case">s*</th>
-                    <th className="normal-case">σpt</th>
-                    <th className="normal-case">u(x_pt)</th>
-                    <th>{t('regulator.score')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rep.assignedValues.map((a, i) => (
-                    <tr key={i}>
-                      <td>{a.analyte}</td>
-                      <td>{a.sample}</td>
-                      <td className="text-xs">{a.source === 'reference' ? t('source.reference') : a.peerGroup === '*' ? t('source.allMethods') : a.peerGroup}</td>
-                      <td>{a.n}</td>
-                      <td>{num(a.assignedValue)}</td>
-                      <td>{num(a.robustSd)}</td>
-                      <td>{num(a.sigmaPt)}</td>
-                      <td>{num(a.uAssigned)}</td>
-                      <td>{a.uNegligible ? 'z' : 'z′'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <DataTable columns={assignedColumns} rows={rep.assignedValues} rowKey={(a) => `${a.analyte}-${a.sample}-${a.peerGroup}`} testId="eqa-assigned" />
             </div>
           </section>
         </>
