@@ -67,7 +67,7 @@ export async function DataTable<R>({
   columns: Column<R>[];
   rows: R[];
   rowKey: (row: R) => string | number;
-  rowProps?: (row: R) => { className?: string; 'data-testid'?: string };
+  rowProps?: (row: R) => { className?: string } & Record<`data-${string}`, string | undefined>;
   /** with `page`: the rows that match the filter, for the pager */
   total?: number;
   /** more rows match than `total` (the query stopped counting) */
