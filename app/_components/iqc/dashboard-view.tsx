@@ -2,7 +2,8 @@ import Link from 'next/link';
 import { getLocale, getTranslations } from 'next-intl/server';
 import type { labDashboard } from '@/lib/services/iqc/views';
 import { StatTile } from '@/app/_components/stat-tile';
-import { EmptyState } from '@/app/_components/empty-state';
+import { DataTable, type Column } from '@/app/_components/data-table';
+import { localName, localText } from '@/app/_components/local-name';
 import { StatusBadge } from '@/app/_components/status-badge';
 import { formatDateTime } from './format';
 
@@ -12,6 +13,56 @@ export async function DashboardView({ data, base, readOnly }: { data: ReturnType
   const t = await getTranslations('iqc.dashboard');
   const locale = await getLocale();
   const c = data.counts;
+  const chart = (analyte: string) => `${base}/chart?analyte=${encodeURIComponent(analyte)}`;
+  const lightColumns: Column<(typeof data.rows)[number]>[] = [
+    {
+      key: 'analyte',
+      header: t('analyte'),
+      cell: (r) => (
+        <>
+          <Link className="font-medium text-brand-700 hover:underline" href={chart(r.analyte)}>
+            {r.analyte}
+          </Link>{' '}
+          <span className="text-slate-500">{localName(locale, r)}</span>
+        </>
+      ),
+    },
+    { key: 'instrument', header: t('instrument'), cell: (r) => r.instrument || '—' },
+    { key: 'status', header: t('lastRun'), cell: (r) => <StatusBadge kind="run" status={r.status} /> },
+    { key: 'at', header: t('lastAt'), className: 'whitespace-nowrap', cell: (r) => formatDateTime(r.lastAt, locale) },
+    { key: 'days', header: t('daysSince'), cell: (r) => <span className={r.daysSince > 2 ? 'font-semibold text-amber-700' : undefined}>{r.daysSince}</span> },
+    { key: 'open', header: t('openActions'), cell: (r) => (r.openActions > 0 ? <span className="badge-red">{r.openActions}</span> : '0') },
+  ];
+  const actionColumns: Column<(typeof data.openActions)[number]>[] = [
+    {
+      key: 'analyte',
+      header: t('analyte'),
+      cell: (a) => (
+        <>
+          {a.analyte} <span className="text-slate-500">{localText(locale, a.analyteNameZh, a.analyteNameEn)}</span>
+        </>
+      ),
+    },
+    { key: 'instrument', header: t('instrument'), cell: (a) => a.instrument || '—' },
+    { key: 'at', header: t('runAt'), className: 'whitespace-nowrap', cell: (a) => formatDateTime(a.measuredAt, locale) },
+    {
+      key: 'actions',
+      header: t('actions'),
+      className: 'space-x-3 whitespace-nowrap',
+      cell: (a) => (
+        <>
+          <Link className="text-brand-700 hover:underline" href={chart(a.analyte)}>
+            {t('viewChart')}
+          </Link>
+          {!readOnly && (
+            <Link className="text-brand-700 hover:underline" href={`${base}/corrective-actions/${a.id}`}>
+              {t('resolve')}
+            </Link>
+          )}
+        </>
+      ),
+    },
+  ];
   return (
     <div className="space-y-6">
       <div className="grid grid-cols-2 gap-4 md:grid-cols-4">
@@ -25,41 +76,7 @@ export async function DashboardView({ data, base, readOnly }: { data: ReturnType
         <h2 id="iqc-lights" className="mb-3 font-semibold">
           {t('lightsTitle')}
         </h2>
-        {data.rows.length === 0 ? (
-          <EmptyState title={t('noData')} />
-        ) : (
-          <table className="table" data-testid="iqc-lights">
-            <thead>
-              <tr>
-                <th>{t('analyte')}</th>
-                <th>{t('instrument')}</th>
-                <th>{t('lastRun')}</th>
-                <th>{t('lastAt')}</th>
-                <th>{t('daysSince')}</th>
-                <th>{t('openActions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.rows.map((r) => (
-                <tr key={`${r.analyte}|${r.instrument}`} data-analyte={r.analyte}>
-                  <td>
-                    <Link className="font-medium text-brand-700 hover:underline" href={`${base}/chart?analyte=${encodeURIComponent(r.analyte)}`}>
-                      {r.analyte}
-                    </Link>{' '}
-                    <span className="text-slate-500">{locale === 'zh' ? r.nameZh : r.nameEn}</span>
-                  </td>
-                  <td>{r.instrument || '—'}</td>
-                  <td>
-                    <StatusBadge kind="run" status={r.status} />
-                  </td>
-                  <td className="whitespace-nowrap">{formatDateTime(r.lastAt, locale)}</td>
-                  <td className={r.daysSince > 2 ? 'font-semibold text-amber-700' : undefined}>{r.daysSince}</td>
-                  <td>{r.openActions > 0 ? <span className="badge-red">{r.openActions}</span> : '0'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable columns={lightColumns} rows={data.rows} rowKey={(r) => `${r.analyte}|${r.instrument}`} rowProps={(r) => ({ 'data-analyte': r.analyte })} testId="iqc-lights" empty={t('noData')} />
       </section>
 
       <section className="card overflow-x-auto" aria-labelledby="iqc-open">
@@ -71,41 +88,7 @@ export async function DashboardView({ data, base, readOnly }: { data: ReturnType
             {t('allActions')}
           </Link>
         </div>
-        {data.openActions.length === 0 ? (
-          <p className="text-sm text-slate-500">{t('noOpen')}</p>
-        ) : (
-          <table className="table" data-testid="iqc-open-actions">
-            <thead>
-              <tr>
-                <th>{t('analyte')}</th>
-                <th>{t('instrument')}</th>
-                <th>{t('runAt')}</th>
-                <th>{t('actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.openActions.map((a) => (
-                <tr key={a.id} data-action-id={a.id}>
-                  <td>
-                    {a.analyte} <span className="text-slate-500">{locale === 'zh' ? a.analyteNameZh : a.analyteNameEn}</span>
-                  </td>
-                  <td>{a.instrument || '—'}</td>
-                  <td className="whitespace-nowrap">{formatDateTime(a.measuredAt, locale)}</td>
-                  <td className="space-x-3 whitespace-nowrap">
-                    <Link className="text-brand-700 hover:underline" href={`${base}/chart?analyte=${encodeURIComponent(a.analyte)}`}>
-                      {t('viewChart')}
-                    </Link>
-                    {!readOnly && (
-                      <Link className="text-brand-700 hover:underline" href={`${base}/corrective-actions/${a.id}`}>
-                        {t('resolve')}
-                      </Link>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable columns={actionColumns} rows={data.openActions} rowKey={(a) => a.id} rowProps={(a) => ({ 'data-action-id': String(a.id) })} testId="iqc-open-actions" empty={t('noOpen')} />
       </section>
     </div>
   );
