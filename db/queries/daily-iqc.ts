@@ -5,28 +5,23 @@
 import type Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
 import type { Conn } from '../client';
-import type { HasClient } from '../bulk';
+import { bulkWriter, type HasClient } from '../bulk';
+import { iqcDailyLots, iqcDailySeries } from '../schema';
+import { momentsOf } from '@/lib/stats/moments';
 
 /** The day (UTC+8, as lib/calendar's dayOf) of an epoch-ms column. */
 const dayOfSql = (col: string) => `date((${col} + 28800000) / 1000, 'unixepoch')`;
-/** The row's day is one of @days (a JSON array of 'YYYY-MM-DD'); @from/@to bound the index range. */
-const inDays = (col: string) => `${dayOfSql(col)} IN (SELECT value FROM json_each(@days))`;
 
-/**
- * The INSERT … SELECT of each table. With `series` the rows come from one lab × analyte ×
- * instrument in [@from, @to) (ms); without it from every stored row (the migration's backfill,
- * {@link rebuildIqcDaily}).
- */
-export function dailySeriesSql(series: boolean): string {
-  const runsWhere = series ? `WHERE lab_id = @lab AND analyte_id = @analyte AND instrument = @instrument AND measured_at >= @from AND measured_at < @to AND ${inDays('measured_at')}` : '';
-  const resWhere = series ? `AND res.lab_id = @lab AND res.analyte_id = @analyte AND u.instrument = @instrument AND res.measured_at >= @from AND res.measured_at < @to AND ${inDays('res.measured_at')}` : '';
+/** The INSERT … SELECT of each table from every stored row: the migration's backfill and
+ * {@link rebuildIqcDaily} (a series' days are refreshed by {@link refreshIqcDaily}). */
+export function dailySeriesSql(): string {
   return `WITH r AS (
     SELECT lab_id, analyte_id, instrument, ${dayOfSql('measured_at')} AS day, count(*) AS runs, sum(status = 'rejected') AS rejected
-    FROM iqc_runs ${runsWhere} GROUP BY lab_id, analyte_id, instrument, day),
+    FROM iqc_runs GROUP BY lab_id, analyte_id, instrument, day),
   v AS (
     SELECT res.lab_id, res.analyte_id, u.instrument, ${dayOfSql('res.measured_at')} AS day, count(*) AS results, count(DISTINCT res.level) AS levels
     FROM iqc_results res JOIN iqc_runs u ON u.id = res.run_id
-    WHERE res.current = 1 AND res.excluded = 0 ${resWhere} GROUP BY res.lab_id, res.analyte_id, u.instrument, day),
+    WHERE res.current = 1 AND res.excluded = 0 GROUP BY res.lab_id, res.analyte_id, u.instrument, day),
   d AS (SELECT lab_id, analyte_id, instrument, day FROM r UNION SELECT lab_id, analyte_id, instrument, day FROM v)
 INSERT INTO iqc_daily_series (lab_id, analyte_id, instrument, day, runs, rejected_runs, results, levels)
 SELECT d.lab_id, d.analyte_id, d.instrument, d.day, coalesce(r.runs, 0), coalesce(r.rejected, 0), coalesce(v.results, 0), coalesce(v.levels, 0)
@@ -35,19 +30,18 @@ FROM d LEFT JOIN r ON r.lab_id = d.lab_id AND r.analyte_id = d.analyte_id AND r.
 }
 
 /** In-control = the value's run is not rejected (rejected points stay on the chart, out of the
- * statistics); n, mean and Σ(x − mean)² of those, two-pass per lot and day. */
-export function dailyLotsSql(series: boolean): string {
-  const resWhere = series ? `AND res.lab_id = @lab AND res.analyte_id = @analyte AND u.instrument = @instrument AND res.measured_at >= @from AND res.measured_at < @to AND ${inDays('res.measured_at')}` : '';
+ * statistics); n, mean and Σ(x − mean)² of those, two-pass per lot and day (the day's mean as a
+ * window aggregate, then the squared deviations from it). */
+export function dailyLotsSql(): string {
   return `WITH v AS (
     SELECT res.control_lot_id AS lot, ${dayOfSql('res.measured_at')} AS day, res.lab_id, res.analyte_id, res.level, res.value, u.status <> 'rejected' AS ok
     FROM iqc_results res JOIN iqc_runs u ON u.id = res.run_id
-    WHERE res.current = 1 AND res.excluded = 0 ${resWhere}),
-  m AS (SELECT lot, day, avg(CASE WHEN ok THEN value END) AS mean FROM v GROUP BY lot, day)
+    WHERE res.current = 1 AND res.excluded = 0),
+  w AS (SELECT v.*, avg(CASE WHEN ok THEN value END) OVER (PARTITION BY lot, day) AS mean FROM v)
 INSERT INTO iqc_daily_lots (control_lot_id, day, lab_id, analyte_id, level, results, n, mean, sum_sq_dev)
-SELECT v.lot, v.day, v.lab_id, v.analyte_id, v.level, count(*), sum(v.ok), m.mean,
-       coalesce(sum(CASE WHEN v.ok THEN (v.value - m.mean) * (v.value - m.mean) END), 0)
-FROM v JOIN m ON m.lot = v.lot AND m.day = v.day
-GROUP BY v.lot, v.day`;
+SELECT lot, day, lab_id, analyte_id, level, count(*), sum(ok), mean,
+       coalesce(sum(CASE WHEN ok THEN (value - mean) * (value - mean) END), 0)
+FROM w GROUP BY lot, day`;
 }
 
 function statements(client: Database.Database) {
@@ -59,8 +53,22 @@ function statements(client: Database.Database) {
       `DELETE FROM iqc_daily_lots WHERE lab_id = @lab AND day IN (SELECT value FROM json_each(@days))
          AND control_lot_id IN (SELECT id FROM control_lots WHERE lab_id = @lab AND analyte_id = @analyte AND instrument = @instrument)`,
     ),
-    insertSeries: client.prepare(dailySeriesSql(true)),
-    insertLots: client.prepare(dailyLotsSql(true)),
+    /** [measured_at, rejected] of the series' runs in [@from, @to) */
+    runs: client
+      .prepare<{ lab: number; analyte: number; instrument: string; from: number; to: number }, [number, number]>(
+        `SELECT measured_at, status = 'rejected' FROM iqc_runs INDEXED BY iqc_runs_lab_analyte_time_idx
+         WHERE lab_id = @lab AND analyte_id = @analyte AND instrument = @instrument AND measured_at >= @from AND measured_at < @to`,
+      )
+      .raw(),
+    /** [control lot, level, value, measured_at, in control] of the series' current, not excluded results */
+    results: client
+      .prepare<{ lab: number; analyte: number; instrument: string; from: number; to: number }, [number, string, number, number, number]>(
+        `SELECT res.control_lot_id, res.level, res.value, res.measured_at, u.status <> 'rejected'
+         FROM iqc_results res INDEXED BY iqc_results_lab_analyte_time_idx JOIN iqc_runs u ON u.id = res.run_id
+         WHERE res.lab_id = @lab AND res.analyte_id = @analyte AND res.measured_at >= @from AND res.measured_at < @to
+           AND res.current = 1 AND res.excluded = 0 AND u.instrument = @instrument`,
+      )
+      .raw(),
   };
 }
 const cache = new WeakMap<Database.Database, ReturnType<typeof statements>>();
@@ -74,27 +82,76 @@ export interface SeriesDays {
 }
 
 const DAY_MS = 86_400_000;
-const startOfDayMs = (day: string) => Date.parse(`${day}T00:00:00Z`) - 8 * 3_600_000;
+const OFFSET_MS = 8 * 3_600_000;
+const startOfDayMs = (day: string) => Date.parse(`${day}T00:00:00Z`) - OFFSET_MS;
 
-/** Recompute the daily aggregates of a series on the given days from the stored runs and results.
- * The caller holds the write transaction (the one that changed them). */
+/**
+ * Recompute the daily aggregates of a series on the given days from the stored runs and results:
+ * the days' rows are deleted, the series' rows of those days read back (two indexed range reads)
+ * and summed here, and the new rows written by the bulk writer. The same figures as
+ * {@link dailySeriesSql}/{@link dailyLotsSql} (the integration test checks both against raw rows).
+ * The caller holds the write transaction (the one that changed them).
+ */
 export function refreshIqcDaily(db: HasClient, d: SeriesDays): void {
   if (!d.days.length) return;
   let s = cache.get(db.$client);
   if (!s) cache.set(db.$client, (s = statements(db.$client)));
   const sorted = [...d.days].sort();
-  const days = JSON.stringify(sorted);
-  const p = { lab: d.labId, analyte: d.analyteId, instrument: d.instrument, days };
+  const wanted = new Set(sorted);
+  const p = { lab: d.labId, analyte: d.analyteId, instrument: d.instrument, days: JSON.stringify(sorted) };
   s.deleteSeries.run(p);
   s.deleteLots.run(p);
-  const range = { ...p, from: startOfDayMs(sorted[0]), to: startOfDayMs(sorted[sorted.length - 1]) + DAY_MS };
-  s.insertSeries.run(range);
-  s.insertLots.run(range);
+  const range = { lab: d.labId, analyte: d.analyteId, instrument: d.instrument, from: startOfDayMs(sorted[0]), to: startOfDayMs(sorted[sorted.length - 1]) + DAY_MS };
+  // day of an instant: the day index since the epoch in UTC+8, named once per index
+  const names = new Map<number, string>();
+  const dayName = (t: number) => {
+    const k = Math.floor((t + OFFSET_MS) / DAY_MS);
+    let name = names.get(k);
+    if (name === undefined) names.set(k, (name = new Date(k * DAY_MS).toISOString().slice(0, 10)));
+    return name;
+  };
+  const series = new Map<string, { runs: number; rejectedRuns: number; results: number; levels: Set<string> }>();
+  const seriesDay = (day: string) => {
+    let x = series.get(day);
+    if (!x) series.set(day, (x = { runs: 0, rejectedRuns: 0, results: 0, levels: new Set() }));
+    return x;
+  };
+  for (const [at, rejected] of s.runs.all(range)) {
+    const day = dayName(at);
+    if (!wanted.has(day)) continue;
+    const x = seriesDay(day);
+    x.runs++;
+    if (rejected) x.rejectedRuns++;
+  }
+  const lots = new Map<string, { controlLotId: number; day: string; level: string; results: number; inControl: number[] }>();
+  for (const [controlLotId, level, value, at, inControl] of s.results.all(range)) {
+    const day = dayName(at);
+    if (!wanted.has(day)) continue;
+    const x = seriesDay(day);
+    x.results++;
+    x.levels.add(level);
+    const key = `${controlLotId}|${day}`;
+    let l = lots.get(key);
+    if (!l) lots.set(key, (l = { controlLotId, day, level, results: 0, inControl: [] }));
+    l.results++;
+    if (inControl) l.inControl.push(value);
+  }
+  const seriesRows = bulkWriter(db, iqcDailySeries);
+  for (const [day, x] of series) {
+    seriesRows.add({ labId: d.labId, analyteId: d.analyteId, instrument: d.instrument, day, runs: x.runs, rejectedRuns: x.rejectedRuns, results: x.results, levels: x.levels.size });
+  }
+  seriesRows.flush();
+  const lotRows = bulkWriter(db, iqcDailyLots);
+  for (const l of lots.values()) {
+    const m = momentsOf(l.inControl);
+    lotRows.add({ controlLotId: l.controlLotId, day: l.day, labId: d.labId, analyteId: d.analyteId, level: l.level, results: l.results, n: m.n, mean: m.n ? m.mean : null, sumSqDev: m.sumSqDev });
+  }
+  lotRows.flush();
 }
 
 /** Recompute both tables from every stored run and result (a repair; the migration backfills the same way). */
 export function rebuildIqcDaily(db: HasClient): void {
-  db.$client.exec(`DELETE FROM iqc_daily_series; DELETE FROM iqc_daily_lots; ${dailySeriesSql(false)}; ${dailyLotsSql(false)};`);
+  db.$client.exec(`DELETE FROM iqc_daily_series; DELETE FROM iqc_daily_lots; ${dailySeriesSql()}; ${dailyLotsSql()};`);
 }
 
 // ---------------------------------------------------------------------------------------------

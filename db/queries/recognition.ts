@@ -7,26 +7,15 @@ import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
 import {
   analytes,
-  certificationEvents,
   certifications,
   eligibilityResults,
   laboratories,
   recognitionPolicies,
   regions,
 } from '../schema';
-import type { CertificationAction, CertificationStatus } from '../enums';
 
-const CHUNK = 400;
-function chunks<T>(xs: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK));
-  return out;
-}
-/** push without spreading (a spread of 100k rows overflows the call stack) */
-function pushAll<T>(out: T[], rows: T[]) {
-  for (const r of rows) out.push(r);
-}
-const idList = (ids: readonly number[]) => sql.join(ids.map((i) => sql`${i}`), sql`, `);
+export { findLiveCertification, findCertificationById, maxCertificateNo, insertCertification, updateCertification, insertCertificationEvent, lastEffectiveDay, listCertificationEvents, certificationsPastValidity, activeUnflaggedCertifications, listCertificationsForLab } from './certifications';
+export { eqaScoresForLabs, eligibilityPairsForLabs, overdueRejectedRuns, type EqaScoreRow } from './recognition-evidence';
 
 // ---------------------------------------------------------------------------------------------
 // Policies
@@ -91,67 +80,6 @@ export function analyteSpecs(db: Conn) {
     .select({ id: analytes.id, code: analytes.code, nameEn: analytes.nameEn, nameZh: analytes.nameZh, allowableCvPercent: analytes.allowableCvPercent })
     .from(analytes)
     .all();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Evidence (tables written by the IQC and EQA parts; read-only here)
-
-export interface EqaScoreRow {
-  labId: number;
-  analyteId: number;
-  roundId: number;
-  roundCode: string;
-  closesAt: number;
-  publishedAt: number | null;
-  score: number;
-  verdict: 'satisfactory' | 'unsatisfactory';
-  notSubmitted: number;
-  unsuccessful: number;
-}
-
-/**
- * Graded EQA results of these labs, newest round first per lab × analyte. Only **published** rounds
- * count, and of each round only its latest non-superseded evaluation (the published one first):
- * an evaluated but unpublished round can still be re-evaluated and its participants have not seen
- * it, so recognition never rests on it.
- */
-export function eqaScoresForLabs(db: Conn, labIds: readonly number[]): EqaScoreRow[] {
-  const out: EqaScoreRow[] = [];
-  for (const ids of chunks(labIds)) {
-    pushAll(out, 
-      db.all<EqaScoreRow>(sql`
-        SELECT s.lab_id AS labId, s.analyte_id AS analyteId, s.round_id AS roundId, r.code AS roundCode,
-               r.closes_at AS closesAt, r.published_at AS publishedAt, s.score AS score, s.verdict AS verdict,
-               s.not_submitted AS notSubmitted, s.unsuccessful AS unsuccessful
-        FROM eqa_analyte_scores s
-        JOIN eqa_rounds r ON r.id = s.round_id AND r.status = 'published'
-        WHERE s.lab_id IN (${idList(ids)})
-          AND s.evaluation_id = (
-            SELECT e.id FROM eqa_evaluations e
-            WHERE e.round_id = s.round_id AND e.status IN ('published', 'complete')
-            ORDER BY (e.status = 'published') DESC, e.version DESC LIMIT 1)
-        ORDER BY s.lab_id, s.analyte_id, r.closes_at DESC, r.id DESC`),
-    );
-  }
-  return out;
-}
-
-// IQC level-days and CV moments per control lot: db/queries/daily-iqc.ts (daily aggregates).
-
-/** Rejected runs measured before `beforeMs` whose corrective action is missing or still open. */
-export function overdueRejectedRuns(db: Conn, labIds: readonly number[], beforeMs: number) {
-  const out: { labId: number; analyteId: number; runId: number; measuredAt: number; actionId: number | null }[] = [];
-  for (const ids of chunks(labIds)) {
-    pushAll(out, 
-      db.all<{ labId: number; analyteId: number; runId: number; measuredAt: number; actionId: number | null }>(sql`
-        SELECT r.lab_id AS labId, r.analyte_id AS analyteId, r.id AS runId, r.measured_at AS measuredAt, ca.id AS actionId
-        FROM iqc_runs r LEFT JOIN corrective_actions ca ON ca.run_id = r.id
-        WHERE r.lab_id IN (${idList(ids)}) AND r.status = 'rejected' AND r.measured_at < ${beforeMs}
-          AND (ca.id IS NULL OR ca.status != 'resolved')
-        ORDER BY r.measured_at`),
-    );
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,140 +250,6 @@ export function queueToReview(db: Conn, f: QueueFilter) {
     .orderBy(desc(certifications.flagged), asc(regions.path), asc(laboratories.code), asc(analytes.code))
     .limit(f.limit ?? 2000)
     .all();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Certifications and their events
-
-export function findLiveCertification(db: Conn, labId: number, analyteId: number) {
-  return db
-    .select()
-    .from(certifications)
-    .where(and(eq(certifications.labId, labId), eq(certifications.analyteId, analyteId), inArray(certifications.status, ['active', 'suspended'])))
-    .get();
-}
-
-export function findCertificationById(db: Conn, id: number) {
-  return db.select().from(certifications).where(eq(certifications.id, id)).get();
-}
-
-/** The largest certificate number with this prefix (numbers are zero-padded, so text order works). */
-export function maxCertificateNo(db: Conn, prefix: string): string | undefined {
-  return db
-    .select({ no: sql<string | null>`max(${certifications.certificateNo})` })
-    .from(certifications)
-    .where(like(certifications.certificateNo, `${prefix}%`))
-    .get()?.no ?? undefined;
-}
-
-export function insertCertification(db: Conn, values: typeof certifications.$inferInsert) {
-  return db.insert(certifications).values(values).returning().get();
-}
-
-export function updateCertification(db: Conn, id: number, set: Partial<typeof certifications.$inferInsert>) {
-  db.update(certifications).set(set).where(eq(certifications.id, id)).run();
-}
-
-export function insertCertificationEvent(
-  db: Conn,
-  e: {
-    certificationId: number | null;
-    labId: number;
-    analyteId: number;
-    action: CertificationAction;
-    fromStatus: CertificationStatus | null;
-    toStatus: CertificationStatus | null;
-    effectiveOn: string;
-    reason: string;
-    actorId: number | null;
-    at: number;
-  },
-) {
-  return db.insert(certificationEvents).values(e).returning().get();
-}
-
-/** The latest effective day among a certification's status events (new decisions cannot precede it). */
-export function lastEffectiveDay(db: Conn, certificationId: number): string | undefined {
-  return (
-    db
-      .select({ d: sql<string | null>`max(${certificationEvents.effectiveOn})` })
-      .from(certificationEvents)
-      .where(eq(certificationEvents.certificationId, certificationId))
-      .get()?.d ?? undefined
-  );
-}
-
-export function listCertificationEvents(db: Conn, certificationId: number) {
-  return db
-    .select()
-    .from(certificationEvents)
-    .where(eq(certificationEvents.certificationId, certificationId))
-    .orderBy(asc(certificationEvents.effectiveOn), asc(certificationEvents.id))
-    .all();
-}
-
-/** Live certifications whose window ended before `today` (for the expiry sweep). */
-export function certificationsPastValidity(db: Conn, today: string, scope: DataScope) {
-  return db
-    .select({ id: certifications.id, labId: certifications.labId, analyteId: certifications.analyteId, status: certifications.status, validTo: certifications.validTo, regionId: laboratories.regionId })
-    .from(certifications)
-    .innerJoin(laboratories, eq(laboratories.id, certifications.labId))
-    .innerJoin(regions, eq(regions.id, laboratories.regionId))
-    .where(
-      and(
-        inArray(certifications.status, ['active', 'suspended']),
-        sql`${certifications.validTo} < ${today}`,
-        scopeWhere(scope, laboratories.id, regions.path),
-      ),
-    )
-    .all();
-}
-
-/** Active, not yet flagged certifications of these lab × analyte pairs. */
-export function activeUnflaggedCertifications(db: Conn, pairs: { labId: number; analyteId: number }[]) {
-  if (!pairs.length) return [];
-  const labIds = [...new Set(pairs.map((p) => p.labId))];
-  const want = new Set(pairs.map((p) => `${p.labId}:${p.analyteId}`));
-  return db
-    .select({ id: certifications.id, labId: certifications.labId, analyteId: certifications.analyteId, status: certifications.status, regionId: laboratories.regionId })
-    .from(certifications)
-    .innerJoin(laboratories, eq(laboratories.id, certifications.labId))
-    .where(and(inArray(certifications.labId, labIds), eq(certifications.status, 'active'), eq(certifications.flagged, false)))
-    .all()
-    .filter((c) => want.has(`${c.labId}:${c.analyteId}`));
-}
-
-/** Every certification of a lab (newest first), with its analyte: the regulator's and the lab's view. */
-export function listCertificationsForLab(db: Conn, labId: number) {
-  return db
-    .select({
-      id: certifications.id,
-      analyteId: analytes.id,
-      analyteCode: analytes.code,
-      analyteNameEn: analytes.nameEn,
-      analyteNameZh: analytes.nameZh,
-      scope: certifications.scope,
-      mark: certifications.mark,
-      certificateNo: certifications.certificateNo,
-      status: certifications.status,
-      validFrom: certifications.validFrom,
-      validTo: certifications.validTo,
-      flagged: certifications.flagged,
-    })
-    .from(certifications)
-    .innerJoin(analytes, eq(analytes.id, certifications.analyteId))
-    .where(eq(certifications.labId, labId))
-    .orderBy(asc(analytes.code), desc(certifications.validFrom))
-    .all();
-}
-
-/** The lab × analyte pairs that already have a stored verdict (recomputed so none goes stale). */
-export function eligibilityPairsForLabs(db: Conn, labIds: readonly number[]) {
-  const out: { labId: number; analyteId: number }[] = [];
-  for (const ids of chunks(labIds)) {
-    pushAll(out, db.select({ labId: eligibilityResults.labId, analyteId: eligibilityResults.analyteId }).from(eligibilityResults).where(inArray(eligibilityResults.labId, ids)).all());
-  }
-  return out;
 }
 
 /** Labs graded in a round (its latest non-superseded evaluation) and whether each pair is unsuccessful. */

@@ -1,0 +1,129 @@
+// Certifications of lab × analyte pairs and their event history (recognition decisions).
+import { and, asc, desc, eq, inArray, like, sql } from 'drizzle-orm';
+import type { Conn } from '../client';
+import type { DataScope } from '@/lib/auth/scope';
+import { scopeWhere } from './scope';
+import { analytes, certificationEvents, certifications, laboratories, regions } from '../schema';
+import type { CertificationAction, CertificationStatus } from '../enums';
+
+export function findLiveCertification(db: Conn, labId: number, analyteId: number) {
+  return db
+    .select()
+    .from(certifications)
+    .where(and(eq(certifications.labId, labId), eq(certifications.analyteId, analyteId), inArray(certifications.status, ['active', 'suspended'])))
+    .get();
+}
+
+export function findCertificationById(db: Conn, id: number) {
+  return db.select().from(certifications).where(eq(certifications.id, id)).get();
+}
+
+/** The largest certificate number with this prefix (numbers are zero-padded, so text order works). */
+export function maxCertificateNo(db: Conn, prefix: string): string | undefined {
+  return db
+    .select({ no: sql<string | null>`max(${certifications.certificateNo})` })
+    .from(certifications)
+    .where(like(certifications.certificateNo, `${prefix}%`))
+    .get()?.no ?? undefined;
+}
+
+export function insertCertification(db: Conn, values: typeof certifications.$inferInsert) {
+  return db.insert(certifications).values(values).returning().get();
+}
+
+export function updateCertification(db: Conn, id: number, set: Partial<typeof certifications.$inferInsert>) {
+  db.update(certifications).set(set).where(eq(certifications.id, id)).run();
+}
+
+export function insertCertificationEvent(
+  db: Conn,
+  e: {
+    certificationId: number | null;
+    labId: number;
+    analyteId: number;
+    action: CertificationAction;
+    fromStatus: CertificationStatus | null;
+    toStatus: CertificationStatus | null;
+    effectiveOn: string;
+    reason: string;
+    actorId: number | null;
+    at: number;
+  },
+) {
+  return db.insert(certificationEvents).values(e).returning().get();
+}
+
+/** The latest effective day among a certification's status events (new decisions cannot precede it). */
+export function lastEffectiveDay(db: Conn, certificationId: number): string | undefined {
+  return (
+    db
+      .select({ d: sql<string | null>`max(${certificationEvents.effectiveOn})` })
+      .from(certificationEvents)
+      .where(eq(certificationEvents.certificationId, certificationId))
+      .get()?.d ?? undefined
+  );
+}
+
+export function listCertificationEvents(db: Conn, certificationId: number) {
+  return db
+    .select()
+    .from(certificationEvents)
+    .where(eq(certificationEvents.certificationId, certificationId))
+    .orderBy(asc(certificationEvents.effectiveOn), asc(certificationEvents.id))
+    .all();
+}
+
+/** Live certifications whose window ended before `today` (for the expiry sweep). */
+export function certificationsPastValidity(db: Conn, today: string, scope: DataScope) {
+  return db
+    .select({ id: certifications.id, labId: certifications.labId, analyteId: certifications.analyteId, status: certifications.status, validTo: certifications.validTo, regionId: laboratories.regionId })
+    .from(certifications)
+    .innerJoin(laboratories, eq(laboratories.id, certifications.labId))
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .where(
+      and(
+        inArray(certifications.status, ['active', 'suspended']),
+        sql`${certifications.validTo} < ${today}`,
+        scopeWhere(scope, laboratories.id, regions.path),
+      ),
+    )
+    .all();
+}
+
+/** Active, not yet flagged certifications of these lab × analyte pairs. */
+export function activeUnflaggedCertifications(db: Conn, pairs: { labId: number; analyteId: number }[]) {
+  if (!pairs.length) return [];
+  const labIds = [...new Set(pairs.map((p) => p.labId))];
+  const want = new Set(pairs.map((p) => `${p.labId}:${p.analyteId}`));
+  return db
+    .select({ id: certifications.id, labId: certifications.labId, analyteId: certifications.analyteId, status: certifications.status, regionId: laboratories.regionId })
+    .from(certifications)
+    .innerJoin(laboratories, eq(laboratories.id, certifications.labId))
+    .where(and(inArray(certifications.labId, labIds), eq(certifications.status, 'active'), eq(certifications.flagged, false)))
+    .all()
+    .filter((c) => want.has(`${c.labId}:${c.analyteId}`));
+}
+
+/** Every certification of a lab (newest first), with its analyte: the regulator's and the lab's view. */
+export function listCertificationsForLab(db: Conn, labId: number) {
+  return db
+    .select({
+      id: certifications.id,
+      analyteId: analytes.id,
+      analyteCode: analytes.code,
+      analyteNameEn: analytes.nameEn,
+      analyteNameZh: analytes.nameZh,
+      scope: certifications.scope,
+      mark: certifications.mark,
+      certificateNo: certifications.certificateNo,
+      status: certifications.status,
+      validFrom: certifications.validFrom,
+      validTo: certifications.validTo,
+      flagged: certifications.flagged,
+    })
+    .from(certifications)
+    .innerJoin(analytes, eq(analytes.id, certifications.analyteId))
+    .where(eq(certifications.labId, labId))
+    .orderBy(asc(analytes.code), desc(certifications.validFrom))
+    .all();
+}
