@@ -6,17 +6,18 @@ import type { DB } from '@/db/client';
 import { findLabScope } from '@/db/queries/labs';
 import { findTokenById, insertToken, revokeToken } from '@/db/queries/tokens';
 import { insertAudit } from '@/db/queries/audit';
-import { can, type Actor } from '@/lib/auth/core';
+import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { generateApiToken } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/errors';
 import { apiTokenIdInput, apiTokenInput } from '@/lib/validation/admin';
 import { zodFieldErrors } from '@/lib/validation/errors';
 
 function requireOwnLab(db: DB, actor: Actor) {
-  if (!can(actor, 'apiToken.manage') || !actor.labId) throw new AppError('token.managerOnly');
+  const own = scopeOf(actor);
+  if (!can(actor, 'apiToken.manage') || own.kind !== 'lab') throw new AppError('token.managerOnly');
   // a token cannot mint or revoke tokens: that needs a person signed in
   if (actor.via === 'token') throw new AppError('token.viaToken');
-  const scope = findLabScope(db, actor.labId);
+  const scope = findLabScope(db, own.labId);
   if (!scope || !can(actor, 'apiToken.manage', scope)) throw new AppError('auth.forbidden');
   return scope;
 }
@@ -49,13 +50,13 @@ export function createApiToken(db: DB, actor: Actor, input: unknown) {
 
 /** Revoke a token of the actor's lab (any manager of the lab may revoke any of its tokens). */
 export function revokeApiToken(db: DB, actor: Actor, input: unknown) {
-  requireOwnLab(db, actor);
+  const lab = requireOwnLab(db, actor);
   const parsed = apiTokenIdInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
   return db.transaction((tx) => {
     const t = findTokenById(tx, parsed.data.id);
     // another lab's token is reported as unknown: ids of other labs' tokens are not confirmed
-    if (!t || t.labId !== actor.labId) throw new AppError('token.notFound');
+    if (!t || t.labId !== lab.labId) throw new AppError('token.notFound');
     if (t.revokedAt) return { id: t.id, revoked: false };
     const now = Date.now();
     revokeToken(tx, t.id, now);
