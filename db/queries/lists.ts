@@ -4,7 +4,7 @@
 import { and, eq, like, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';
-import { laboratories, regions, users, type Laboratory } from '../schema';
+import { analytes, correctiveActions, iqcRuns, laboratories, regions, users, type Laboratory } from '../schema';
 import type { Role } from '../enums';
 import { scopeWhere } from './scope';
 import { limitOffset, orderFor, textFilter, type Page, type PageRequest } from './paging';
@@ -87,3 +87,49 @@ export function pageUsers(db: Conn, scope: DataScope, role: Role, req: PageReque
 }
 
 export const count = (r: unknown) => (r as { n: number } | undefined)?.n ?? 0;
+
+export const ACTION_SORTS = ['opened', 'status'] as const;
+export type ActionSort = (typeof ACTION_SORTS)[number];
+
+/** One page of a lab's corrective actions (scope in SQL), filtered by status and text (test code,
+ * cause, action), sorted by when they were opened (corrective_actions_lab_opened_idx) or by
+ * status, then opened (corrective_actions_lab_status_idx). */
+export function pageCorrectiveActions(db: Conn, scope: DataScope, f: { labId: number; status?: 'open' | 'resolved' }, req: PageRequest<ActionSort>) {
+  const cond = and(
+    eq(correctiveActions.labId, f.labId),
+    scopeWhere(scope, correctiveActions.labId, sql`(SELECT r.path FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.id = ${correctiveActions.labId})`),
+    f.status ? eq(correctiveActions.status, f.status) : undefined,
+    textFilter(req.q, [analytes.code, correctiveActions.cause, correctiveActions.action]),
+  );
+  const q = <S extends Record<string, unknown>>(s: S) =>
+    db
+      .select(s as never)
+      .from(correctiveActions)
+      .innerJoin(iqcRuns, eq(iqcRuns.id, correctiveActions.runId))
+      .innerJoin(analytes, eq(analytes.id, correctiveActions.analyteId))
+      .leftJoin(users, eq(users.id, correctiveActions.resolvedBy))
+      .where(cond);
+  const sorts: Record<ActionSort, unknown[]> = { opened: [correctiveActions.openedAt, correctiveActions.id], status: [correctiveActions.status, correctiveActions.openedAt] };
+  const { limit, offset } = limitOffset(req);
+  return {
+    rows: q(actionCols).orderBy(...orderFor(sorts, req)).limit(limit).offset(offset).all() as unknown as ActionRow[],
+    total: count(q({ n: sql<number>`count(*)` }).get()),
+  } satisfies Page<ActionRow>;
+}
+
+const actionCols = {
+  id: correctiveActions.id,
+  status: correctiveActions.status,
+  openedAt: correctiveActions.openedAt,
+  cause: correctiveActions.cause,
+  action: correctiveActions.action,
+  outcome: correctiveActions.outcome,
+  resolvedAt: correctiveActions.resolvedAt,
+  resolvedBy: users.name,
+  analyte: analytes.code,
+  analyteNameEn: analytes.nameEn,
+  analyteNameZh: analytes.nameZh,
+  measuredAt: iqcRuns.measuredAt,
+  instrument: iqcRuns.instrument,
+};
+type ActionRow = { [K in keyof typeof actionCols]: (typeof actionCols)[K]['_']['data'] };

@@ -23,6 +23,9 @@ import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { DAY_MS } from '@/lib/calendar';
 import { parseBound } from './time';
+import { ACTION_SORTS, pageCorrectiveActions, type ActionSort } from '@/db/queries/lists';
+import type { PageRequest } from '@/db/queries/paging';
+export { ACTION_SORTS };
 
 /** The lab a read concerns: a lab manager's own lab (a code, if given, must be theirs); a regulator
  * or admin must name a lab within their jurisdiction. 403 otherwise, 404 for an unknown code. */
@@ -315,3 +318,9 @@ export function resultsForApiView(db: DB, actor: Actor, q: { lab?: string | null
   }));
 }
 
+
+/** One page of a lab's corrective actions (app lists), scoped in SQL to what the reader may see. */
+export function correctiveActionPage(db: DB, actor: Actor, q: { lab?: string | null; status?: 'open' | 'resolved' }, req: PageRequest<ActionSort>) {
+  const lab = resolveReadableLab(db, actor, q.lab);
+  return pageCorrectiveActions(db, scopeOf(actor), { labId: lab.labId, status: q.status }, req);
+}
