@@ -1,0 +1,71 @@
+// Lists that page on the server: the recognition queue one page at a time gives exactly the pairs of
+// the whole (unpaged) queue, in the order asked, within the reader's scope; sorting, filtering and
+// the count follow; labs and accounts page the same way. Expected values: the unpaged queue
+// (recognitionQueue, itself checked in recognition-decisions.test.ts) and the fixture's 7 Guangdong
+// labs × 2 tests.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSeededTestDb } from '@/test/support/db';
+import { createPolicyVersion } from '@/lib/services/recognition/policy';
+import { computeEligibility } from '@/lib/services/recognition/eligibility';
+import { recognitionQueue, recognitionQueuePage } from '@/lib/services/recognition/queue';
+import { pageLabs } from '@/db/queries/lists';
+import { scopeOf } from '@/lib/auth/scope';
+import type { PageRequest } from '@/db/queries/paging';
+import type { QueueSort } from '@/db/queries/recognition-queue';
+import { NOW, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
+
+type World = ReturnType<typeof createSeededTestDb>;
+const req = (p: Partial<PageRequest<QueueSort>> = {}): PageRequest<QueueSort> => ({ page: 1, size: 50, sort: 'lab', dir: 'asc', q: '', ...p });
+const key = (r: { labCode: string; analyteCode: string }) => `${r.labCode}:${r.analyteCode}`;
+
+describe('paged lists', () => {
+  let w: World;
+  beforeAll(() => {
+    w = createSeededTestDb();
+    createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K', 'NA'], reason: 'list' }, { now: NOW });
+    for (const code of ['GZ-001', 'GZ-002', 'GZ-003', 'GZ-004', 'GZ-005', 'SZ-001', 'SZ-002', 'HZ-001', 'HZ-002']) {
+      addGoodEvidence(w.db, labId(w.db, code), analyteId(w.db, 'K'));
+      addGoodEvidence(w.db, labId(w.db, code), analyteId(w.db, 'NA'));
+    }
+    computeEligibility(w.db, { now: NOW });
+  });
+  afterAll(() => w.close());
+
+  const page = (p: Partial<PageRequest<QueueSort>>, input = {}) => recognitionQueuePage(w.db, w.regulators.gd, input, { approve: req(p), review: req() }, { now: NOW }).toApprove;
+
+  it('pages of 5 put together are the whole queue, sorted by lab then test, counted once', () => {
+    const whole = recognitionQueue(w.db, w.regulators.gd, {}, { now: NOW }).toApprove.map(key).sort();
+    expect(whole).toHaveLength(14); // 7 Guangdong labs × 2 tests
+    const pages = [1, 2, 3].map((n) => page({ page: n, size: 5 }));
+    expect(pages.map((p) => p.rows.length)).toEqual([5, 5, 4]);
+    expect(pages.every((p) => p.total === 14)).toBe(true);
+    expect(pages.flatMap((p) => p.rows.map(key))).toEqual(whole);
+    expect(page({ page: 4, size: 5 }).rows).toEqual([]);
+  });
+
+  it('descending by lab reverses the lab order; by test puts every K before every NA', () => {
+    const labs = page({ dir: 'desc' }).rows.map((r) => r.labCode);
+    expect(labs).toEqual([...labs].sort().reverse());
+    const tests = page({ sort: 'analyte' }).rows.map((r) => r.analyteCode);
+    expect(tests).toEqual([...Array(7).fill('K'), ...Array(7).fill('NA')]);
+  });
+
+  it('the filter text matches lab codes and test codes; the city filter and the scope hold', () => {
+    expect(page({ q: 'SZ-' }).rows.map(key)).toEqual(['SZ-001:K', 'SZ-001:NA', 'SZ-002:K', 'SZ-002:NA']);
+    expect(page({ q: 'SZ-' }).total).toBe(4);
+    expect(page({}, { cityCode: '440300' }).total).toBe(4);
+    // a wildcard typed by the reader is a character, not a pattern
+    expect(page({ q: '%' }).total).toBe(0);
+    // Zhejiang's labs are never in Guangdong's queue
+    expect(page({ q: 'HZ-' }).total).toBe(0);
+  });
+
+  it('labs page within the reader scope, by code', () => {
+    const scope = scopeOf(w.regulators.gd);
+    const first = pageLabs(w.db, scope, {}, { page: 1, size: 3, sort: 'code', dir: 'asc', q: '' });
+    const all = pageLabs(w.db, scope, {}, { page: 1, size: 200, sort: 'code', dir: 'asc', q: '' });
+    expect(first.total).toBe(all.rows.length);
+    expect(first.rows.map((l) => l.code)).toEqual(all.rows.slice(0, 3).map((l) => l.code));
+    expect(all.rows.every((l) => !l.code.startsWith('HZ-'))).toBe(true);
+  });
+});
