@@ -1,6 +1,6 @@
-// Database and demo commands: `tsx db/cli.ts migrate | seed [--reset] | demo | admin:create |
-// audit:verify | db:backup <file> | db:restore <file>`.
-import { spawn, spawnSync } from 'node:child_process';
+// Database commands only: `tsx db/cli.ts migrate | seed [--reset | --if-empty] | admin:create |
+// audit:verify | db:backup <file> | db:restore <file>`. The server and its build live in lib/server
+// (`npm run build`, `npm start`); `npm run demo` chains seed --if-empty, build and start.
 import fs from 'node:fs';
 import { closeDb, databasePath, getDb } from './client';
 import { runMigrations } from './migrate';
@@ -22,39 +22,19 @@ async function main() {
       break;
     }
     case 'seed': {
-      if (process.env.NODE_ENV === 'production') refuse('the demo data is never seeded when NODE_ENV=production');
+      // --if-empty (npm run demo): a database with data is left as it is, in production too
+      if (process.env.NODE_ENV === 'production' && !args.includes('--if-empty')) refuse('the demo data is never seeded when NODE_ENV=production');
       if (args.includes('--reset')) removeDatabase();
       const db = getDb();
       runMigrations(db);
+      if (args.includes('--if-empty') && !isEmpty(db)) {
+        log(`${databasePath()} holds data: not seeding`);
+        break;
+      }
       const refusal = demoSeedRefusal(db);
       if (refusal) refuse(`${databasePath()}: ${refusal}`);
       await seedDemo(db, { log });
       log(`seeded ${databasePath()}`);
-      break;
-    }
-    case 'demo': {
-      const db = getDb();
-      runMigrations(db);
-      if (isEmpty(db)) {
-        if (process.env.NODE_ENV === 'production') refuse('the demo data is never seeded when NODE_ENV=production; use `npm start` with `npm run admin:create`');
-        log('seeding demo data (first run)…');
-        await seedDemo(db, { log });
-      }
-      closeDb();
-      const { authSecret } = await import('@/lib/auth/secret');
-      const env = { ...process.env, AUTH_SECRET: authSecret(), AUTH_TRUST_HOST: 'true' };
-      if (!fs.existsSync('.next/BUILD_ID')) {
-        log('building the app (first run)…');
-        const b = spawnSync('npx', ['next', 'build'], { stdio: 'inherit', env });
-        if (b.status !== 0) process.exit(b.status ?? 1);
-      }
-      const port = process.env.PORT ?? '3000';
-      log(`starting on http://localhost:${port}`);
-      const server = spawn('npx', ['tsx', 'lib/server/main.ts'], { stdio: 'inherit', env: { ...env, PORT: port } });
-      const stop = () => server.kill('SIGTERM');
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-      server.on('exit', (code) => process.exit(code ?? 0));
       break;
     }
     case 'admin:create': {
@@ -110,21 +90,8 @@ async function main() {
       else console.error(`[labqc] warning: the restored audit chain is broken at row ${chain.broken!.id}: ${chain.broken!.reason}`);
       break;
     }
-    case 'evaluate-round': {
-      // background evaluation started from the regulator's page (lib/jobs.ts)
-      const [roundCode, userId, evaluationId] = args;
-      // loaded here only: each command imports just what it runs
-      const { actorForUserId } = await import('@/lib/auth/resolve');
-      const { evaluateRound } = await import('@/lib/services/eqa/evaluation');
-      const db = getDb();
-      const actor = actorForUserId(db, Number(userId));
-      if (!actor) throw new Error(`user ${userId} cannot act`);
-      const s = evaluateRound(db, actor, { roundCode }, { evaluationId: Number(evaluationId) });
-      log(`evaluated ${s.round} v${s.version}: ${s.results} results`);
-      break;
-    }
     default:
-      console.error('usage: tsx db/cli.ts migrate | seed [--reset] | demo | admin:create --email <email> [--name <name>] | audit:verify | db:backup <file> | db:restore <file> | evaluate-round <round> <userId> <evaluationId>');
+      console.error('usage: tsx db/cli.ts migrate | seed [--reset | --if-empty] | admin:create --email <email> [--name <name>] | audit:verify | db:backup <file> | db:restore <file>');
       process.exit(2);
   }
 }

@@ -1,14 +1,132 @@
-// Long jobs (a national EQA evaluation takes tens of seconds) run in their own process, so the web
-// server keeps answering while they work; they report progress through the database.
-import { spawn } from 'node:child_process';
+// Heavy work as named jobs: IQC imports (API, CSV, entry grid), EQA submissions, evaluations and
+// publications, eligibility runs. A route handler or server action parses and authorizes cheaply,
+// then awaits runJob(name, actor, input). In the production server (lib/server/main.ts) a pool of
+// worker threads runs the job, each with its own SQLite connection (lib/server/pool.ts), so the
+// request thread keeps answering; anywhere else (tests, scripts, `next dev`) the job runs in this
+// process. Either way the same service function runs and its answer or refusal comes back unchanged.
+import { ZodError } from 'zod';
+import { getDb, type DB } from '@/db/client';
+import type { Actor } from '@/lib/auth/core';
+import { AppError, type AppErrorCode, type ErrorParams, type ErrorReason, type FieldError } from '@/lib/errors';
+import { ingestPosted, type PostedResults } from '@/lib/services/iqc/api';
+import { importIqcCsv } from '@/lib/services/iqc/import-csv';
+import { ingestResults } from '@/lib/services/iqc/ingest';
+import { submitResults, type SubmissionInput } from '@/lib/services/eqa/submissions';
+import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
+import { recomputeEligibility } from '@/lib/services/recognition/eligibility';
 
-/** Start `tsx db/cli.ts <args>` detached from the request; `onError` if it cannot be started or
- * exits with a failure. */
-export function spawnJob(args: string[], onError: (message: string) => void): void {
-  const child = spawn('npx', ['tsx', 'db/cli.ts', ...args], { cwd: process.cwd(), env: process.env, detached: true, stdio: ['ignore', 'ignore', 'inherit'] });
-  child.on('error', (e) => onError(e.message));
-  child.on('exit', (code) => {
-    if (code) onError(`job ${args[0]} exited with code ${code}`);
-  });
-  child.unref();
+/** Each job: one service call on the connection of the thread that runs it. */
+export const JOBS = {
+  /** `POST /api/v1/iqc/results` after the body is read */
+  'iqc.post': (db: DB, actor: Actor, input: PostedResults) => ingestPosted(db, actor, input),
+  /** the CSV import page: preview (dryRun) or commit */
+  'iqc.importCsv': (db: DB, actor: Actor, input: { text: string; dryRun: boolean }) => importIqcCsv(db, actor, { text: input.text }, { dryRun: input.dryRun, omitRuns: input.dryRun }),
+  /** the entry grid */
+  'iqc.enter': (db: DB, actor: Actor, input: { results: unknown[] }) => ingestResults(db, actor, { results: input.results }, { source: 'manual' }),
+  'eqa.submit': (db: DB, actor: Actor, input: SubmissionInput) => submitResults(db, actor, input),
+  /** the one evaluation runner (API and regulator's page); `evaluationId` continues a reserved one */
+  'eqa.evaluate': (db: DB, actor: Actor, input: { roundCode: string; evaluationId?: number }) => evaluateRound(db, actor, { roundCode: input.roundCode }, { evaluationId: input.evaluationId }),
+  /** publication, then recognition re-checks the participants' eligibility */
+  'eqa.publish': (db: DB, actor: Actor, input: { roundCode: string }) => publishRound(db, actor, input),
+  'recognition.recompute': (db: DB, actor: Actor, input: { regionCode?: string }) => recomputeEligibility(db, actor, input),
+};
+
+export type JobName = keyof typeof JOBS;
+export type JobInput<N extends JobName> = Parameters<(typeof JOBS)[N]>[2];
+export type JobOutput<N extends JobName> = ReturnType<(typeof JOBS)[N]>;
+
+export function isJobName(name: unknown): name is JobName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(JOBS, name);
+}
+
+/** Jobs that are one all-or-nothing transaction (or idempotent batches): safe to run again when
+ * SQLite refused their write lock. An evaluation records its own failure instead. */
+const RETRYABLE: ReadonlySet<JobName> = new Set(['iqc.post', 'iqc.importCsv', 'iqc.enter', 'eqa.submit', 'recognition.recompute']);
+/** How long a job keeps retrying after SQLITE_BUSY (each attempt also waits busy_timeout). */
+const BUSY_RETRY_MS = 30_000;
+
+const isBusy = (e: unknown) => typeof (e as { code?: unknown })?.code === 'string' && (e as { code: string }).code.startsWith('SQLITE_BUSY');
+
+/**
+ * Run a job on `db` in this thread. A writer that loses the race for SQLite's write lock (another
+ * connection held it past busy_timeout, or wrote between this transaction's read and its first
+ * write) is refused as a whole, so a retryable job runs again after a short pause.
+ */
+export async function executeJob<N extends JobName>(db: DB, name: N, actor: Actor, input: JobInput<N>): Promise<JobOutput<N>> {
+  const fn = JOBS[name] as (db: DB, actor: Actor, input: JobInput<N>) => JobOutput<N>;
+  const until = Date.now() + BUSY_RETRY_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn(db, actor, input);
+    } catch (e) {
+      if (!isBusy(e) || !RETRYABLE.has(name) || Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(1_000, 20 * 2 ** attempt) * (0.5 + Math.random())));
+    }
+  }
+}
+
+/** What the production server installs: runs a job elsewhere (a worker thread) and answers with its result. */
+export interface JobRunner {
+  run(name: JobName, actor: Actor, input: unknown): Promise<unknown>;
+}
+
+const RUNNER = Symbol.for('labqc.jobRunner');
+type WithRunner = { [RUNNER]?: JobRunner };
+
+/** Install (or remove, with null) the runner of this process. The global is shared by the server's
+ * own code and the framework's bundles of route handlers and actions. */
+export function installJobRunner(runner: JobRunner | null): void {
+  (globalThis as WithRunner)[RUNNER] = runner ?? undefined;
+}
+
+/** Run a job: in a worker when the production server installed its pool, else in this thread. */
+export async function runJob<N extends JobName>(name: N, actor: Actor, input: JobInput<N>): Promise<JobOutput<N>> {
+  const runner = (globalThis as WithRunner)[RUNNER];
+  if (runner) return (await runner.run(name, actor, input)) as JobOutput<N>;
+  return executeJob(getDb(), name, actor, input);
+}
+
+/** Start a job without waiting for it (a large evaluation the page follows through the database);
+ * `onError` gets the message of a failure. Outside the production server it runs in this thread
+ * once the current request has been answered. */
+export function startJob<N extends JobName>(name: N, actor: Actor, input: JobInput<N>, onError: (message: string) => void): void {
+  const run = () =>
+    runJob(name, actor, input).catch((e: unknown) => {
+      try {
+        onError((e as Error)?.message ?? String(e));
+      } catch (inner) {
+        console.error('[labqc] job failure handler failed', inner);
+      }
+    });
+  if ((globalThis as WithRunner)[RUNNER]) void run();
+  else setImmediate(() => void run());
+}
+
+/** A thrown value as a worker sends it back (structured-clone friendly). */
+export type SerializedError =
+  | { kind: 'app'; reason: ErrorReason; params: ErrorParams; errors: FieldError[]; code: AppErrorCode; message: string }
+  | { kind: 'zod'; issues: ZodError['issues'] }
+  | { kind: 'error'; message: string; name: string; code?: string; stack?: string };
+
+export function serializeError(e: unknown): SerializedError {
+  if (e instanceof AppError) return { kind: 'app', reason: e.reason, params: e.params, errors: e.errors, code: e.code, message: e.message };
+  if (e instanceof ZodError) return { kind: 'zod', issues: JSON.parse(JSON.stringify(e.issues)) };
+  const err = e instanceof Error ? e : new Error(String(e));
+  const code = (err as { code?: unknown }).code;
+  return { kind: 'error', message: err.message, name: err.name, stack: err.stack, ...(typeof code === 'string' ? { code } : {}) };
+}
+
+/** The same refusal (AppError with its reason, params, field errors and status) or error again. */
+export function deserializeError(s: SerializedError): Error {
+  if (s.kind === 'app') {
+    const e = new AppError(s.reason, s.params, s.errors, s.code);
+    e.message = s.message; // a refusal built the old way keeps its own sentence
+    return e;
+  }
+  if (s.kind === 'zod') return new ZodError(s.issues);
+  const e = new Error(s.message);
+  e.name = s.name;
+  if (s.stack) e.stack = s.stack;
+  if (s.code) (e as Error & { code?: string }).code = s.code;
+  return e;
 }

@@ -2,13 +2,19 @@
 // verification API. Hospitals' systems may call /api/v1/verify for every result they receive, so it
 // is answered straight from prepared SQLite statements (lib/public-api.ts) without the framework's
 // per-request work; everything else, including the same paths' route handlers in development, goes
-// to Next unchanged.
+// to Next unchanged. Heavy work (imports, evaluations, eligibility runs) goes to a pool of worker
+// threads (lib/server/pool.ts) that route handlers and actions reach through lib/jobs.ts. Compiled to
+// JavaScript at build time (lib/server/build.mjs); `npm start` runs the compiled file with node.
+import fs from 'node:fs';
 import http from 'node:http';
 import next from 'next';
 import { publicApi } from '@/lib/public-api';
 import { authSecret } from '@/lib/auth/secret';
 import { applyServerLimits, CONNECTIONS_CHECK_INTERVAL_MS, lingerAfterEarlyAnswer, refuseMalformed, refuseUnboundedBody } from '@/lib/server/limits';
-import { databasePath } from '@/db/client';
+import { databasePath, getDb } from '@/db/client';
+import { runMigrations } from '@/db/migrate';
+import { installJobRunner } from '@/lib/jobs';
+import { JobPool } from '@/lib/server/pool';
 import { claimDatabase } from '@/db/backup';
 import { clientOf, parseTrustedProxies } from '@/lib/auth/client-address';
 import { API_CSP, CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER, commonSecurityHeaders, servedOverHttps } from '@/lib/server/headers';
@@ -52,6 +58,13 @@ function fastPath(req: http.IncomingMessage, res: http.ServerResponse): boolean 
   return true;
 }
 
+// newer migrations first (a restored or older database), then the job workers on the same file
+runMigrations(getDb());
+const workerFile = new URL('./worker.mjs', import.meta.url);
+const pool = fs.existsSync(workerFile) ? new JobPool(workerFile) : null;
+if (pool) installJobRunner(pool);
+else console.warn('[labqc] no compiled job worker next to the server (run `npm run build`): heavy jobs run on the request thread');
+
 await app.prepare();
 const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS }, (req, res) => {
   stampClient(req, res);
@@ -61,7 +74,7 @@ const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHEC
 });
 applyServerLimits(server);
 claimDatabase(databasePath()); // `npm run db:restore` refuses while this server runs
-server.listen(port, hostname, () => console.log(`[labqc] ready on http://localhost:${port}`));
+server.listen(port, hostname, () => console.log(`[labqc] ready on http://localhost:${port}${pool ? ` (${pool.size} job workers)` : ''}`));
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

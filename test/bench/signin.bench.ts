@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { createSyntheticWorld } from './synthetic';
 import { freePort, waitFor } from '../support/server';
+import { serverEntry } from '../support/prod-server';
 import { signInOverHttp } from '../support/sign-in';
 
 interface AutocannonResult {
@@ -48,12 +49,12 @@ export default async function signinBench({ scale }: { scale: number }) {
 
   const env = { ...process.env, NEXT_DIST_DIR: DIST, DATABASE_PATH: world.file, AUTH_SECRET: 'bench-secret-not-for-production', NEXT_TELEMETRY_DISABLED: '1' };
   if (!(process.env.BENCH_SKIP_BUILD === '1' && fs.existsSync(`${DIST}/BUILD_ID`))) {
-    const b = spawnSync('flock', ['/tmp/labqc-e2e.lock', 'npx', 'next', 'build'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    const b = spawnSync('flock', ['/tmp/labqc-e2e.lock', 'node', 'lib/server/build.mjs'], { stdio: ['ignore', 'ignore', 'inherit'], env });
     if (b.status !== 0) throw new Error('next build failed');
   }
   const port = await freePort();
   // the flood clients present themselves as different addresses through a trusted proxy
-  const server = spawn('npx', ['tsx', 'lib/server/main.ts'], {
+  const server = spawn(process.execPath, [serverEntry(DIST)], {
     env: { ...env, PORT: String(port), HOSTNAME: '127.0.0.1', TRUSTED_PROXIES: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,

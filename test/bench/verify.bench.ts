@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { createSyntheticWorld } from './synthetic';
 import { freePort, waitFor } from '../support/server';
+import { serverEntry } from '../support/prod-server';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -82,13 +83,13 @@ export default async function verifyBench({ scale }: { scale: number }) {
   const env = { ...process.env, NEXT_DIST_DIR: DIST, DATABASE_PATH: world.file, AUTH_SECRET: 'bench-secret-not-for-production', AUTH_TRUST_HOST: 'true', NEXT_TELEMETRY_DISABLED: '1' };
   if (!(process.env.BENCH_SKIP_BUILD === '1' && fs.existsSync(`${DIST}/BUILD_ID`))) {
     const b0 = performance.now();
-    const b = spawnSync('npx', ['next', 'build'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    const b = spawnSync('node', ['lib/server/build.mjs'], { stdio: ['ignore', 'ignore', 'inherit'], env });
     if (b.status !== 0) throw new Error('next build failed');
     console.log(`production build into ${DIST}: ${fmt((performance.now() - b0) / 1000, 1)} s`);
   }
   const port = await freePort();
   // the production server (lib/server/main.ts), as `npm start` runs it
-  const server = spawn('npx', ['tsx', 'lib/server/main.ts'], { env: { ...env, PORT: String(port), HOSTNAME: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  const server = spawn(process.execPath, [serverEntry(DIST)], { env: { ...env, PORT: String(port), HOSTNAME: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   const stop = () => {
     try {
       if (server.pid) process.kill(-server.pid, 'SIGTERM');

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { freePort, waitFor } from '../support/server';
+import { serverEntry } from '../support/prod-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,16 +23,16 @@ export default async function setup(project: TestProject) {
   const databasePath = path.join(dir, 'e2e.sqlite');
   const env = { ...process.env, DATABASE_PATH: databasePath, AUTH_SECRET: 'e2e-secret-not-for-production', AUTH_TRUST_HOST: 'true', NEXT_TELEMETRY_DISABLED: '1' };
 
-  if (process.env.E2E_SKIP_BUILD !== '1') {
-    const b = spawnSync('npx', ['next', 'build'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-    if (b.status !== 0) throw new Error('next build failed');
-  }
+  // `npm run build` (next build, then the server compiled to JavaScript); with E2E_SKIP_BUILD=1 only
+  // the server is compiled again (seconds), over the existing pages
+  const b = spawnSync('node', ['lib/server/build.mjs', ...(process.env.E2E_SKIP_BUILD === '1' ? ['--server-only'] : [])], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  if (b.status !== 0) throw new Error('npm run build failed');
   const s = spawnSync('npx', ['tsx', 'db/cli.ts', 'seed'], { stdio: ['ignore', 'ignore', 'inherit'], env });
   if (s.status !== 0) throw new Error('seeding the e2e database failed');
 
   const port = await freePort();
   // the production server, as `npm start` runs it
-  server = spawn('npx', ['tsx', 'lib/server/main.ts'], { env: { ...env, PORT: String(port), HOSTNAME: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  server = spawn(process.execPath, ['--enable-source-maps', serverEntry(process.env.NEXT_DIST_DIR || '.next')], { env: { ...env, PORT: String(port), HOSTNAME: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitFor(`${baseUrl}/login`, 60_000);
   project.provide('baseUrl', baseUrl);

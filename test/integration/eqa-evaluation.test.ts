@@ -8,7 +8,6 @@ import { closeRound } from '@/lib/services/eqa/rounds';
 import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
 import { getRoundResults, labRoundReport, regulatorRoundReport, roundCsv, sampleHistogram } from '@/lib/services/eqa/reports';
 import { ALGORITHM_VERSION } from '@/lib/services/eqa/engine';
-import { publishHooks } from '@/lib/services/eqa/hooks';
 import { auditLog, eqaRounds } from '@/db/schema';
 import { AFTER_CLOSE, GD_LABS, NOW, makeRound, makeScheme, submitAs, type World } from './eqa-support';
 
@@ -232,29 +231,34 @@ describe('re-evaluation and publication', () => {
   });
 });
 
-describe('publish hooks (the seam for recognition)', () => {
-  afterEach(() => {
-    publishHooks.length = 0;
-  });
-
-  it('runs every registered hook with the round id after publication; a failing hook is logged and does not undo it', () => {
+describe('after publication (recognition re-checks the participants)', () => {
+  const prepare = () => {
     makeScheme(w, 'HOOK', { analytes: [{ analyte: 'K' }], labCodes: ['GZ-001'] });
     makeRound(w, 'HOOK', 'HOOK-1', ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'K', value: 4 }] });
     submitAs(w, 'GZ-001', 'HOOK-1', [{ sample: 'S1', analyte: 'K', value: 4 }]);
     evaluateRound(w.db, gd(), { roundCode: 'HOOK-1' }, { now: AFTER_CLOSE });
-    const seen: number[] = [];
-    publishHooks.push(
-      (_db, roundId) => {
-        seen.push(roundId);
-      },
-      () => {
+    return () => w.db.select().from(eqaRounds).where(eq(eqaRounds.code, 'HOOK-1')).get()!;
+  };
+  const failures = () => w.db.select().from(auditLog).where(eq(auditLog.action, 'eqa.round.publish_hook_failed')).all();
+
+  it('runs after the commit with the round id (the round is already published when it runs)', () => {
+    const round = prepare();
+    const seen: [number, string][] = [];
+    publishRound(w.db, gd(), { roundCode: 'HOOK-1' }, { now: AFTER_CLOSE, afterPublish: (db, roundId) => seen.push([roundId, db.select().from(eqaRounds).where(eq(eqaRounds.id, roundId)).get()!.status]) });
+    expect(seen).toEqual([[round().id, 'published']]);
+    expect(failures()).toHaveLength(0);
+  });
+
+  it('a failure after the commit is logged and does not undo the publication', () => {
+    const round = prepare();
+    const out = publishRound(w.db, gd(), { roundCode: 'HOOK-1' }, {
+      now: AFTER_CLOSE,
+      afterPublish: () => {
         throw new Error('recognition is down');
       },
-    );
-    publishRound(w.db, gd(), { roundCode: 'HOOK-1' }, { now: AFTER_CLOSE });
-    const round = w.db.select().from(eqaRounds).where(eq(eqaRounds.code, 'HOOK-1')).get()!;
-    expect(seen).toEqual([round.id]);
-    expect(round.status).toBe('published');
-    expect(w.db.select().from(auditLog).where(eq(auditLog.action, 'eqa.round.publish_hook_failed')).all()).toHaveLength(1);
+    });
+    expect(out.status).toBe('published');
+    expect(round().status).toBe('published');
+    expect(failures().map((f) => f.details)).toEqual([{ error: 'recognition is down' }]);
   });
 });

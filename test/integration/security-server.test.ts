@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createSeededTestDb, type TestDb } from '../support/db';
 import { freePort, waitFor } from '../support/server';
+import { serverEntry } from '../support/prod-server';
 import { signInOverHttp } from '../support/sign-in';
 import type { Actor } from '@/lib/auth/core';
 import { apiTokens } from '@/db/schema';
@@ -30,7 +31,7 @@ let base = '';
 
 async function start() {
   const port = await freePort();
-  server = spawn('npx', ['tsx', 'lib/server/main.ts'], {
+  server = spawn(process.execPath, [serverEntry(DIST)], {
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -65,13 +66,14 @@ async function stop() {
 }
 
 beforeAll(async () => {
-  if (process.env.SECURITY_IT_SKIP_BUILD !== '1' || !fs.existsSync(path.join(DIST, 'BUILD_ID'))) {
-    const b = spawnSync('flock', ['/tmp/labqc-e2e.lock', 'npx', 'next', 'build'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, NEXT_DIST_DIR: DIST, NEXT_TELEMETRY_DISABLED: '1' },
-    });
-    if (b.status !== 0) throw new Error('next build failed');
-  }
+  // `npm run build` into DIST (next build, then the server compiled to JavaScript); a reused build
+  // still gets the server compiled again (seconds)
+  const skip = process.env.SECURITY_IT_SKIP_BUILD === '1' && fs.existsSync(path.join(DIST, 'BUILD_ID'));
+  const b = spawnSync('flock', ['/tmp/labqc-e2e.lock', 'node', 'lib/server/build.mjs', ...(skip ? ['--server-only'] : [])], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, NEXT_DIST_DIR: DIST, NEXT_TELEMETRY_DISABLED: '1' },
+  });
+  if (b.status !== 0) throw new Error('npm run build failed');
   t = createSeededTestDb();
   await start();
 }, 900_000);

@@ -1,4 +1,5 @@
-// The production server (lib/server/main.ts, as `npm start` runs it) for integration tests of the
+// The production server (lib/server/main.ts compiled into <distDir>/labqc-server, as `npm start` runs
+// it) for integration tests of the
 // server itself: timeouts, connection cap, malformed URLs, load and crashes. It uses its own build
 // folder (.next-ops), built when missing or older than the sources, under the same lock as the
 // browser tests' builds (flock /tmp/labqc-e2e.lock), so parallel builds never share a folder.
@@ -20,19 +21,36 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-/** Build .next-ops unless it exists and is newer than app/, lib/ and db/ (serialised with e2e builds). */
+/** The compiled production server of a build folder (`npm start` runs `<distDir>/labqc-server/main.mjs`). */
+export function serverEntry(distDir: string): string {
+  return path.join(distDir, 'labqc-server', 'main.mjs');
+}
+
+/** Build .next-ops unless it exists and is newer than app/, lib/ and db/ (serialised with e2e builds):
+ * `npm run build`'s steps (lib/server/build.mjs: next build, then the server compiled to JavaScript). */
 export function ensureOpsBuild(): void {
   const stamp = path.join(OPS_DIST, 'BUILD_ID');
   const fresh = () => fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs > Math.max(...['app', 'lib', 'db'].map(newestSource));
-  if (process.env.OPS_SKIP_BUILD === '1' && fs.existsSync(stamp)) return;
-  if (fresh()) return;
-  const r = spawnSync('flock', ['/tmp/labqc-e2e.lock', 'npx', 'next', 'build'], {
+  const server = (extra: string[]) =>
+    spawnSync('flock', ['/tmp/labqc-e2e.lock', 'node', 'lib/server/build.mjs', ...extra], {
+      env: { ...process.env, NEXT_DIST_DIR: OPS_DIST, NEXT_TELEMETRY_DISABLED: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  if ((process.env.OPS_SKIP_BUILD === '1' && fs.existsSync(stamp)) || fresh()) {
+    // the pages are current: compile the server (a second or two) so it matches lib/server and lib/
+    const c = server(['--server-only']);
+    if (c.status !== 0) throw new Error(`compiling the server (.next-ops) failed:\n${`${c.stdout}\n${c.stderr}`.slice(-3000)}`);
+    return;
+  }
+  const r = spawnSync('flock', ['/tmp/labqc-e2e.lock', 'node', 'lib/server/build.mjs'], {
     env: { ...process.env, NEXT_DIST_DIR: OPS_DIST, NEXT_TELEMETRY_DISABLED: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (r.status !== 0) throw new Error(`next build (.next-ops) failed:\n${`${r.stdout}\n${r.stderr}`.slice(-3000)}`);
+  if (r.status !== 0) throw new Error(`npm run build (.next-ops) failed:\n${`${r.stdout}\n${r.stderr}`.slice(-3000)}`);
 }
 
 export interface ProdServer {
@@ -44,11 +62,12 @@ export interface ProdServer {
   stop: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
-/** Start `tsx lib/server/main.ts` on a free loopback port over `databasePath`; resolves once it answers. */
+/** Start the compiled server (`node .next-ops/labqc-server/main.mjs`) on a free loopback port over
+ * `databasePath`; resolves once it answers. */
 export async function startProdServer(databasePath: string, env: Record<string, string> = {}): Promise<ProdServer> {
   const port = await freePort();
   let output = '';
-  const proc = spawn('npx', ['tsx', 'lib/server/main.ts'], {
+  const proc = spawn(process.execPath, ['--enable-source-maps', serverEntry(OPS_DIST)], {
     env: { ...process.env, NODE_ENV: 'production', NEXT_DIST_DIR: OPS_DIST, DATABASE_PATH: databasePath, PORT: String(port), HOSTNAME: '127.0.0.1', AUTH_SECRET: 'ops-test-secret-not-for-production', NEXT_TELEMETRY_DISABLED: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -70,7 +89,7 @@ export async function startProdServer(databasePath: string, env: Record<string, 
     stop: async (signal = 'SIGTERM') => {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       try {
-        process.kill(-proc.pid!, signal); // the whole group: npx, tsx and node
+        process.kill(-proc.pid!, signal); // the whole group
       } catch {
         // already gone
       }

@@ -46,7 +46,7 @@ import {
   type EngineOutput,
   type SubmissionColumns,
 } from './engine';
-import { publishHooks } from './hooks';
+import { onEqaPublished } from '@/lib/services/recognition/hooks';
 import { writeEvaluationRows } from './evaluation-rows';
 
 /** Items listed in a diff (counts are always complete). */
@@ -346,11 +346,17 @@ function diffAgainst(db: DB, previous: ReturnType<typeof latestCompleteEvaluatio
   };
 }
 
+export interface PublishOptions extends ClockOptions {
+  /** what runs after the commit; default recognition's onEqaPublished (tests pass their own) */
+  afterPublish?: (db: DB, roundId: number) => unknown;
+}
+
 /**
  * Publish a round's latest evaluation: it becomes frozen (no re-evaluation), labs see their reports,
- * and the publish hooks (recognition) run after the commit.
+ * and after the commit recognition re-checks the participants (onEqaPublished); a failure there is
+ * logged in the audit log and does not undo the publication.
  */
-export function publishRound(db: DB, actor: Actor, input: { roundCode: string }, opts: ClockOptions = {}) {
+export function publishRound(db: DB, actor: Actor, input: { roundCode: string }, opts: PublishOptions = {}) {
   const now = opts.now ?? Date.now();
   if (!can(actor, 'eqaRound.evaluate')) throw new AppError('auth.forbidden');
   const result = db.transaction((tx) => {
@@ -376,15 +382,10 @@ export function publishRound(db: DB, actor: Actor, input: { roundCode: string },
     });
     return { round: r.round.code, roundId: r.round.id, evaluationVersion: ev.version, regionId: r.scheme.regionId };
   });
-  for (const hook of publishHooks) {
-    const fail = (e: unknown) =>
-      insertAudit(db, { action: 'eqa.round.publish_hook_failed', entityType: 'eqa_round', entityId: result.roundId, regionId: result.regionId, details: { error: String((e as Error)?.message ?? e) }, at: Date.now() });
-    try {
-      const p = hook(db, result.roundId);
-      if (p && typeof (p as Promise<void>).catch === 'function') (p as Promise<void>).catch(fail);
-    } catch (e) {
-      fail(e);
-    }
+  try {
+    (opts.afterPublish ?? onEqaPublished)(db, result.roundId);
+  } catch (e) {
+    insertAudit(db, { action: 'eqa.round.publish_hook_failed', entityType: 'eqa_round', entityId: result.roundId, regionId: result.regionId, details: { error: String((e as Error)?.message ?? e) }, at: Date.now() });
   }
   return { round: result.round, evaluationVersion: result.evaluationVersion, status: 'published' as const };
 }

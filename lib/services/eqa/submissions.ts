@@ -214,7 +214,8 @@ export function submitResults(db: DB, actor: Actor, input: SubmissionInput, opts
       at: now,
     });
     return { round: p.r.round.code, created, revised, unchanged, warnings };
-  });
+    // IMMEDIATE: take the write lock before reading (several connections write: job workers, scripts)
+  }, { behavior: 'immediate' });
 }
 
 /** A CSV template for the lab: every sample × analyte, with its current values when it has some. */

@@ -23,13 +23,27 @@ function readText(req: Request): Promise<string> {
   return readBodyCapped(req, MAX_BODY_BYTES);
 }
 
-/** Handle `POST /api/v1/iqc/results`; returns the 201 body (errors are thrown as AppError). */
-export async function postResults(db: DB, actor: Actor, req: Request, now = Date.now()): Promise<Pick<IngestOutcome, 'inserted' | 'skipped' | 'runs' | 'rejected' | 'reevaluated'>> {
-  const url = new URL(req.url);
-  const labParam = url.searchParams.get('lab');
-  resolveWritableLab(db, actor, labParam); // 401/403 before reading the body
+/** A posted batch of results as the request thread reads it: the body's media type and text and the
+ * `?lab=` of the URL. The rest of the work (parsing, validation, ingest) is ingestPosted's, which the
+ * production server runs in a worker thread (lib/jobs.ts `iqc.post`). */
+export interface PostedResults {
+  type: string;
+  text: string;
+  lab: string | null;
+}
+
+/** The request thread's part of `POST /api/v1/iqc/results`: 401/403 before reading the body, then
+ * the body (capped while it streams: 413). */
+export async function readPostedResults(db: DB, actor: Actor, req: Request): Promise<PostedResults> {
+  const lab = new URL(req.url).searchParams.get('lab');
+  resolveWritableLab(db, actor, lab); // 401/403 before reading the body
   const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
-  const text = await readText(req);
+  return { type, text: await readText(req), lab };
+}
+
+/** The 201 body of `POST /api/v1/iqc/results` from a posted batch (errors are thrown as AppError). */
+export function ingestPosted(db: DB, actor: Actor, posted: PostedResults, now = Date.now()): Pick<IngestOutcome, 'inserted' | 'skipped' | 'runs' | 'rejected' | 'reevaluated'> {
+  const { type, text, lab: labParam } = posted;
   let out: IngestOutcome;
   if (type === 'text/csv' || type === 'application/csv') {
     out = importIqcCsv(db, actor, { text, lab: labParam }, { source: 'api', now });
@@ -50,6 +64,11 @@ export async function postResults(db: DB, actor: Actor, req: Request, now = Date
     throw new AppError('body.unsupportedType', {}, [fieldError('body.unsupportedMediaType', {}, 'content-type')]);
   }
   return { inserted: out.inserted, skipped: out.skipped, rejected: out.rejected, reevaluated: out.reevaluated, runs: out.runs };
+}
+
+/** Handle `POST /api/v1/iqc/results` in one call (tests, scripts); returns the 201 body. */
+export async function postResults(db: DB, actor: Actor, req: Request, now = Date.now()) {
+  return ingestPosted(db, actor, await readPostedResults(db, actor, req), now);
 }
 
 async function readJson(req: Request): Promise<unknown> {

@@ -162,5 +162,7 @@ export function ingestResults(db: DB, actor: Actor, input: IngestInput, opts: In
       newLots,
       dryRun: false,
     };
-  });
+    // IMMEDIATE: wait for the write lock (busy_timeout) before reading, instead of failing when
+    // another connection (a job worker, a script) writes between this transaction's reads and writes
+  }, { behavior: 'immediate' });
 }

@@ -1,6 +1,7 @@
 // What recognition does when an EQA round is published: recompute the verdicts of the round's
 // participants at once, and flag the active certifications of pairs that became unsuccessful.
-// Registered in the EQA part's publishHooks (lib/services/eqa/hooks.ts).
+// publishRound (lib/services/eqa/evaluation.ts) calls it after its transaction has committed; the
+// only `onEqaPublished` in LabQC.
 import type { DB } from '@/db/client';
 import { roundScores } from '@/db/queries/recognition';
 import { computeEligibility } from './eligibility';

@@ -2,7 +2,8 @@
 import { revalidatePath } from 'next/cache';
 import { getDb } from '@/db/client';
 import { runAction, type ActionState } from '@/lib/actions';
-import { checkSubmission, rowsFromCsv, submitResults, type RawRow, type SanityWarning } from '@/lib/services/eqa/submissions';
+import { checkSubmission, rowsFromCsv, type RawRow, type SanityWarning } from '@/lib/services/eqa/submissions';
+import { runJob } from '@/lib/jobs';
 
 export interface SubmitResult {
   needsConfirm?: boolean;
@@ -11,13 +12,13 @@ export interface SubmitResult {
 }
 
 function save(roundCode: string, rows: RawRow[], source: 'manual' | 'csv', confirmed: boolean) {
-  return runAction<SubmitResult>((actor) => {
+  return runAction<SubmitResult>(async (actor) => {
     const db = getDb();
     if (!confirmed) {
       const check = checkSubmission(db, actor, { roundCode, rows, source });
       if (check.warnings.length) return { needsConfirm: true, warnings: check.warnings };
     }
-    const out = submitResults(db, actor, { roundCode, rows, source });
+    const out = await runJob('eqa.submit', actor, { roundCode, rows, source });
     return { warnings: out.warnings, saved: { created: out.created, revised: out.revised, unchanged: out.unchanged } };
   });
 }

@@ -5,8 +5,7 @@ import { revalidatePath } from 'next/cache';
 import { getDb } from '@/db/client';
 import { formObject, runAction } from '@/lib/actions';
 import { AppError } from '@/lib/errors';
-import { ingestResults } from '@/lib/services/iqc/ingest';
-import { importIqcCsv } from '@/lib/services/iqc/import-csv';
+import { runJob } from '@/lib/jobs';
 import { resolveCorrectiveAction } from '@/lib/services/iqc/corrective-actions';
 import { establishNewLotTargets, establishTargetsFromBaseline, setManufacturerTarget } from '@/lib/services/iqc/targets';
 import { setRuleConfig } from '@/lib/services/iqc/rules';
@@ -18,7 +17,7 @@ function refresh() {
 
 /** The entry grid: one or many runs entered by hand. */
 export async function enterResultsAction(input: { results: unknown[] }) {
-  const r = await runAction((actor) => ingestResults(getDb(), actor, { results: Array.isArray(input?.results) ? input.results : [] }, { source: 'manual' }));
+  const r = await runAction((actor) => runJob('iqc.enter', actor, { results: Array.isArray(input?.results) ? input.results : [] }));
   if (r.ok) refresh();
   return r;
 }
@@ -28,14 +27,14 @@ function csvText(text: unknown): string {
   return text;
 }
 
-/** CSV preview: every check, nothing written. */
+/** CSV preview: every check, nothing written (in a job worker, as the import). */
 export async function previewCsvAction(text: string) {
-  return runAction((actor) => importIqcCsv(getDb(), actor, { text: csvText(text) }, { dryRun: true, omitRuns: true }));
+  return runAction((actor) => runJob('iqc.importCsv', actor, { text: csvText(text), dryRun: true }));
 }
 
 /** CSV commit: all rows or none. */
 export async function importCsvAction(text: string) {
-  const r = await runAction((actor) => importIqcCsv(getDb(), actor, { text: csvText(text) }, { omitRuns: false }));
+  const r = await runAction((actor) => runJob('iqc.importCsv', actor, { text: csvText(text), dryRun: false }));
   if (r.ok) refresh();
   return r;
 }

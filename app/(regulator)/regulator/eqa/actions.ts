@@ -5,8 +5,8 @@ import { AppError } from '@/lib/errors';
 import { formObject, runAction, type ActionState } from '@/lib/actions';
 import { createRound, openRound, closeRound } from '@/lib/services/eqa/rounds';
 import { createScheme, enrollLabs } from '@/lib/services/eqa/schemes';
-import { abandonEvaluation, evaluateRound, publishRound, reserveEvaluation } from '@/lib/services/eqa/evaluation';
-import { spawnJob } from '@/lib/jobs';
+import { abandonEvaluation, reserveEvaluation } from '@/lib/services/eqa/evaluation';
+import { runJob, startJob } from '@/lib/jobs';
 
 const list = (v: unknown) =>
   String(v ?? '')
@@ -65,21 +65,22 @@ export async function createRoundAction(_prev: ActionState, form: FormData): Pro
 export async function roundOperationAction(_prev: ActionState, form: FormData): Promise<ActionState> {
   const op = String(form.get('op') ?? '');
   const roundCode = String(form.get('roundCode') ?? '');
-  const r = await runAction((actor) => {
+  const r = await runAction(async (actor) => {
     const db = getDb();
     if (op === 'open') return openRound(db, actor, { roundCode });
     if (op === 'close') return closeRound(db, actor, { roundCode });
     if (op === 'evaluate') {
-      // a large round is evaluated by a background process; the round page shows its progress
+      // one evaluation runner (lib/jobs.ts, a job worker in production): a large round is reserved and
+      // evaluated in the background while the round page shows its progress; a small one is awaited
       const reserved = reserveEvaluation(db, actor, { roundCode });
       if (reserved) {
-        spawnJob(['evaluate-round', reserved.round, String(actor.userId), String(reserved.evaluationId)], (message) => abandonEvaluation(getDb(), reserved.evaluationId, message));
+        startJob('eqa.evaluate', actor, { roundCode: reserved.round, evaluationId: reserved.evaluationId }, (message) => abandonEvaluation(getDb(), reserved.evaluationId, message));
         return { version: reserved.version, background: true };
       }
-      const s = evaluateRound(db, actor, { roundCode });
+      const s = await runJob('eqa.evaluate', actor, { roundCode });
       return { version: s.version, results: s.results };
     }
-    if (op === 'publish') return publishRound(db, actor, { roundCode });
+    if (op === 'publish') return runJob('eqa.publish', actor, { roundCode });
     throw new AppError('round.unknownOperation', { op });
   });
   if (r.ok) revalidatePath(`/regulator/eqa/rounds/${encodeURIComponent(roundCode)}`);

@@ -3,7 +3,7 @@ import { revalidatePath } from 'next/cache';
 import { getDb } from '@/db/client';
 import { formObject, runAction, type ActionState } from '@/lib/actions';
 import { decideBulk } from '@/lib/services/recognition/decisions';
-import { recomputeEligibility } from '@/lib/services/recognition/eligibility';
+import { runJob } from '@/lib/jobs';
 
 export async function decideAction(_prev: ActionState, form: FormData) {
   return runAction((actor) => {
@@ -14,8 +14,8 @@ export async function decideAction(_prev: ActionState, form: FormData) {
 }
 
 export async function recomputeAction(_prev: ActionState, _form: FormData) {
-  return runAction((actor) => {
-    const r = recomputeEligibility(getDb(), actor);
+  return runAction(async (actor) => {
+    const r = await runJob('recognition.recompute', actor, {});
     revalidatePath('/regulator/recognition');
     return r;
   });

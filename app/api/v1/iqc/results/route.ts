@@ -3,12 +3,14 @@
 import { NextResponse } from 'next/server';
 import { getDb } from '@/db/client';
 import { withActor } from '@/lib/http';
-import { postResults } from '@/lib/services/iqc/api';
+import { readPostedResults } from '@/lib/services/iqc/api';
+import { runJob } from '@/lib/jobs';
 import { resultsForApiView } from '@/lib/services/iqc/views';
 
 export const dynamic = 'force-dynamic';
 
-export const POST = withActor(async (req, actor) => NextResponse.json(await postResults(getDb(), actor, req), { status: 201 }));
+// the body is read here; parsing, validation and the write run in a job worker (lib/jobs.ts)
+export const POST = withActor(async (req, actor) => NextResponse.json(await runJob('iqc.post', actor, await readPostedResults(getDb(), actor, req)), { status: 201 }));
 
 export const GET = withActor(async (req, actor) => {
   const q = new URL(req.url).searchParams;

@@ -1,12 +1,12 @@
 import { NextResponse } from 'next/server';
-import { getDb } from '@/db/client';
 import { withActor } from '@/lib/http';
-import { publishRound } from '@/lib/services/eqa/evaluation';
+import { runJob } from '@/lib/jobs';
 
 export const dynamic = 'force-dynamic';
 
 /**
  * Publish a round's latest evaluation (regulator of the scheme's region): `{ round, evaluationVersion,
  * status: 'published' }`; 409 while an evaluation is running, before one has finished, or once published.
+ * Runs in a job worker: recognition re-checks the participants' eligibility after the commit.
  */
-export const POST = withActor<{ roundCode: string }>(async (_req, actor, { roundCode }) => NextResponse.json(publishRound(getDb(), actor, { roundCode: decodeURIComponent(roundCode) })));
+export const POST = withActor<{ roundCode: string }>(async (_req, actor, { roundCode }) => NextResponse.json(await runJob('eqa.publish', actor, { roundCode: decodeURIComponent(roundCode) })));

@@ -1,10 +1,10 @@
 import { NextResponse } from 'next/server';
-import { getDb } from '@/db/client';
 import { MAX_CSV_BYTES } from '@/lib/csv';
 import { AppError } from '@/lib/errors';
 import { withActor } from '@/lib/http';
 import { readBodyCapped } from '@/lib/body';
-import { rowsFromCsv, rowsFromJson, submitResults } from '@/lib/services/eqa/submissions';
+import { rowsFromCsv, rowsFromJson } from '@/lib/services/eqa/submissions';
+import { runJob } from '@/lib/jobs';
 import { submissionBody } from '@/lib/validation/eqa';
 import { zodFieldErrors } from '@/lib/validation/errors';
 
@@ -33,6 +33,6 @@ export const POST = withActor<{ roundCode: string }>(async (req, actor, { roundC
     if (!parsed.success) throw AppError.invalid('Invalid body', zodFieldErrors(parsed.error));
     rows = rowsFromJson(parsed.data.results);
   }
-  const out = submitResults(getDb(), actor, { roundCode: decodeURIComponent(roundCode), rows, source: type.includes('csv') ? 'csv' : 'api' });
+  const out = await runJob('eqa.submit', actor, { roundCode: decodeURIComponent(roundCode), rows, source: type.includes('csv') ? 'csv' : 'api' });
   return NextResponse.json(out, { status: 201 });
 });

@@ -1,0 +1,20 @@
+// A job worker of the production server (started by lib/server/pool.ts): its own SQLite connection
+// (db/client.ts getDb: DATABASE_PATH, WAL, foreign keys, busy_timeout), one job at a time.
+import { parentPort } from 'node:worker_threads';
+import { getDb } from '@/db/client';
+import { executeJob, isJobName, serializeError, type JobName } from '@/lib/jobs';
+import type { Actor } from '@/lib/auth/core';
+
+if (!parentPort) throw new Error('lib/server/worker.ts runs as a worker thread of lib/server/pool.ts');
+const port = parentPort;
+const db = getDb();
+
+port.on('message', async (m: { id: number; name: JobName; actor: Actor; input: unknown }) => {
+  try {
+    if (!isJobName(m.name)) throw new Error(`unknown job ${String(m.name)}`);
+    const value = await executeJob(db, m.name, m.actor, m.input as never);
+    port.postMessage({ id: m.id, ok: true, value });
+  } catch (e) {
+    port.postMessage({ id: m.id, ok: false, error: serializeError(e) });
+  }
+});
