@@ -5,6 +5,9 @@ import { scopeOf, type Actor } from '@/lib/auth/core';
 import { calendarPage } from '@/lib/services/recognition/calendar';
 import { dayOf } from '@/lib/calendar';
 import { PageHeader } from '@/app/_components/page-header';
+import { DataTable, type Column } from '@/app/_components/data-table';
+import { FilterSelect } from '@/app/_components/fields';
+import { localName, localText } from '@/app/_components/local-name';
 import { AddCalendarEntryForm, RemoveCalendarEntryButton } from './calendar-forms';
 
 /** A working calendar (a region's, or the national one for an administrator): the entries that apply,
@@ -13,33 +16,37 @@ import { AddCalendarEntryForm, RemoveCalendarEntryButton } from './calendar-form
 export async function CalendarView({ actor, sp }: { actor: Actor; sp: { region?: string; year?: string } }) {
   const t = await getTranslations('recognition.calendar');
   const tc = await getTranslations('common');
-  const zh = (await getLocale()) === 'zh';
+  const locale = await getLocale();
   const db = getDb();
   const year = /^\d{4}$/.test(sp.year ?? '') ? Number(sp.year) : undefined;
   const p = calendarPage(db, actor, { regionCode: sp.region || undefined, year });
   const regions = regionsInScope(db, actor).filter((r) => r.level !== 'national');
   // an administrator keeps the national calendar (no region)
   const national = scopeOf(actor).kind === 'all';
-  const regionName = p.region ? (zh ? p.region.name : p.region.nameEn) : t('national');
+  const regionName = p.region ? localName(locale, p.region) : t('national');
   const today = dayOf(Date.now());
+  const columns: Column<(typeof p.entries)[number]>[] = [
+    { key: 'day', header: t('day'), className: 'font-mono', cell: (e) => e.day },
+    {
+      key: 'kind',
+      header: t('kind'),
+      cell: (e) => (
+        <>
+          <span className={e.kind === 'holiday' ? 'badge-amber' : 'badge-blue'}>{t(`kinds.${e.kind}`)}</span>
+          {!e.applies && <span className="ml-1 text-xs">{t('overridden')}</span>}
+        </>
+      ),
+    },
+    { key: 'name', header: t('name'), cell: (e) => e.name },
+    { key: 'region', header: t('region'), cell: (e) => (e.regionCode ? localText(locale, e.regionName ?? '', e.regionNameEn) : t('national')) },
+    { key: 'remove', header: '', cell: (e) => e.editable && <RemoveCalendarEntryButton id={e.id} day={e.day} /> },
+  ];
   return (
     <div data-testid="calendar-page">
       <PageHeader title={t('title')} subtitle={t('subtitle', { region: regionName })} />
       <form className="mb-4 flex flex-wrap items-end gap-2">
         {(regions.length > 1 || national) && (
-          <div>
-            <label htmlFor="region" className="label">
-              {t('region')}
-            </label>
-            <select id="region" name="region" defaultValue={p.region?.code ?? ''} className="input">
-              {national && <option value="">{t('national')}</option>}
-              {regions.map((r) => (
-                <option key={r.code} value={r.code}>
-                  {zh ? r.name : r.nameEn}
-                </option>
-              ))}
-            </select>
-          </div>
+          <FilterSelect id="region" label={t('region')} value={p.region?.code} all={national ? t('national') : undefined} options={regions.map((r) => ({ value: r.code, label: localName(locale, r) }))} />
         )}
         <div>
           <label htmlFor="year" className="label">
@@ -89,35 +96,14 @@ export async function CalendarView({ actor, sp }: { actor: Actor; sp: { region?:
 
       <section className="card">
         <h2 className="mb-2 font-semibold">{t('entries')}</h2>
-        {p.entries.length === 0 ? (
-          <p className="text-sm text-slate-600">{t('empty')}</p>
-        ) : (
-          <table className="table" data-testid="calendar-entries">
-            <thead>
-              <tr>
-                <th>{t('day')}</th>
-                <th>{t('kind')}</th>
-                <th>{t('name')}</th>
-                <th>{t('region')}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {p.entries.map((e) => (
-                <tr key={e.id} data-testid={`calendar-${e.day}-${e.regionCode ?? 'national'}`} className={e.applies ? undefined : 'text-slate-400'}>
-                  <td className="font-mono">{e.day}</td>
-                  <td>
-                    <span className={e.kind === 'holiday' ? 'badge-amber' : 'badge-blue'}>{t(`kinds.${e.kind}`)}</span>
-                    {!e.applies && <span className="ml-1 text-xs">{t('overridden')}</span>}
-                  </td>
-                  <td>{e.name}</td>
-                  <td>{e.regionCode ? (zh ? e.regionName : e.regionNameEn) : t('national')}</td>
-                  <td>{e.editable && <RemoveCalendarEntryButton id={e.id} day={e.day} />}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          columns={columns}
+          rows={p.entries}
+          rowKey={(e) => e.id}
+          rowProps={(e) => ({ 'data-testid': `calendar-${e.day}-${e.regionCode ?? 'national'}`, className: e.applies ? undefined : 'text-slate-400' })}
+          testId="calendar-entries"
+          empty={t('empty')}
+        />
       </section>
     </div>
   );
