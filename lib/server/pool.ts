@@ -17,11 +17,15 @@ interface Task {
   reject: (e: Error) => void;
 }
 
+/** Marks the slot of a dead worker waiting to be replaced (dispatch skips busy slots). */
+const DEAD: Task = { id: -1, name: 'iqc.post', actor: null as never, input: null, resolve: () => {}, reject: () => {} };
+
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: SerializedError };
 
 interface Slot {
   worker: Worker;
   task: Task | null;
+  startedAt: number;
 }
 
 /** Workers by default: LABQC_JOB_WORKERS, else 2 (one long evaluation leaves one for imports),
@@ -37,6 +41,8 @@ export class JobPool implements JobRunner {
   private readonly queue: Task[] = [];
   private nextId = 1;
   private closed = false;
+  /** workers that died soon after starting in a row (a broken build): replaced ever more slowly */
+  private quickDeaths = 0;
 
   /** `workerFile`: the compiled worker (lib/server/worker.ts as JavaScript). */
   constructor(
@@ -72,7 +78,7 @@ export class JobPool implements JobRunner {
 
   private spawn(): Slot {
     const worker = new Worker(this.workerFile, { env: process.env });
-    const slot: Slot = { worker, task: null };
+    const slot: Slot = { worker, task: null, startedAt: Date.now() };
     worker.on('message', (reply: Reply) => {
       const task = slot.task;
       if (!task || task.id !== reply.id) return;
@@ -88,9 +94,17 @@ export class JobPool implements JobRunner {
       slot.task = null;
       if (task) task.reject(new Error(`the job worker stopped (exit code ${code}) while running ${task.name}`));
       if (this.closed) return;
-      const i = this.slots.indexOf(slot);
-      if (i >= 0) this.slots[i] = this.spawn();
-      this.dispatch();
+      this.quickDeaths = Date.now() - slot.startedAt < 2_000 ? this.quickDeaths + 1 : 0;
+      const replace = () => {
+        const i = this.slots.indexOf(slot);
+        if (this.closed || i < 0) return;
+        this.slots[i] = this.spawn();
+        this.dispatch();
+      };
+      if (!this.quickDeaths) return replace();
+      // the slot stays busy-less but dead until replaced: keep it out of dispatch meanwhile
+      slot.task = DEAD;
+      setTimeout(replace, Math.min(30_000, 250 * 2 ** this.quickDeaths)).unref();
     });
     // an idle worker does not keep the process alive
     worker.unref();

@@ -1,8 +1,10 @@
-// Large rounds are evaluated by a background process that the regulator's page follows: the
-// evaluation is reserved in the request (checked, status 'running'), then continued by
-// `tsx db/cli.ts evaluate-round`, which records its progress and result.
-import { spawnSync } from 'node:child_process';
+// Large rounds are evaluated in the background while the regulator's page follows them: the
+// evaluation is reserved in the request (checked, status 'running'), then continued by the one
+// evaluation runner (lib/jobs.ts `eqa.evaluate`, a job worker thread in the production server),
+// which records its progress and result.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startJobPool, stopJobPool } from '../support/job-pool';
+import type { JobPool } from '@/lib/server/pool';
 import { createSeededTestDb } from '../support/db';
 import { AFTER_CLOSE, GD_LABS, makeRound, makeScheme, submitAs, type World } from './eqa-support';
 import { abandonEvaluation, evaluateRound, reserveEvaluation } from '@/lib/services/eqa/evaluation';
@@ -10,8 +12,10 @@ import { findEvaluation } from '@/db/queries/eqa-evaluation';
 import { AppError } from '@/lib/errors';
 
 let w: World;
+let pool: JobPool;
 beforeAll(() => {
   w = createSeededTestDb();
+  pool = startJobPool(w.file, 1);
   makeScheme(w, 'BG');
   for (const code of ['BG-1', 'BG-2']) {
     makeRound(w, 'BG', code, ['S1', 'S2']);
@@ -23,7 +27,10 @@ beforeAll(() => {
     );
   }
 });
-afterAll(() => w.close());
+afterAll(async () => {
+  await stopJobPool(pool);
+  w.close();
+});
 
 const status = (id: number) => findEvaluation(w.db, id)?.status;
 
@@ -32,16 +39,13 @@ describe('background evaluation', () => {
     expect(reserveEvaluation(w.db, w.regulators.gd, { roundCode: 'BG-1' }, { now: AFTER_CLOSE })).toBeNull();
   });
 
-  it('a reserved evaluation blocks another one, and is completed by the background process with its progress', () => {
+  it('a reserved evaluation blocks another one, and is completed by the job worker with its progress', async () => {
     const reserved = reserveEvaluation(w.db, w.regulators.gd, { roundCode: 'BG-1' }, { now: AFTER_CLOSE, threshold: 1 })!;
     expect(status(reserved.evaluationId)).toBe('running');
     expect(() => evaluateRound(w.db, w.regulators.gd, { roundCode: 'BG-1' }, { now: AFTER_CLOSE })).toThrow(/being evaluated/);
 
-    const job = spawnSync('npx', ['tsx', 'db/cli.ts', 'evaluate-round', 'BG-1', String(w.regulators.gd.userId), String(reserved.evaluationId)], {
-      env: { ...process.env, DATABASE_PATH: w.file },
-      encoding: 'utf8',
-    });
-    expect(job.status, job.stderr).toBe(0);
+    const summary = (await pool.run('eqa.evaluate', w.regulators.gd, { roundCode: 'BG-1', evaluationId: reserved.evaluationId })) as { evaluationId: number; version: number; results: number };
+    expect(summary).toMatchObject({ evaluationId: reserved.evaluationId, version: reserved.version, results: GD_LABS.length * 2 });
     const done = findEvaluation(w.db, reserved.evaluationId)!;
     expect(done).toMatchObject({ status: 'complete', progress: 1 });
     expect(done.finishedAt).not.toBeNull();

@@ -1,0 +1,105 @@
+// Heavy work in worker threads (issue 10 "heavy work off the request thread", issue 11 item 5): the
+// production server's JobPool (lib/server/pool.ts, compiled as `npm run build` compiles it) runs the
+// same service functions as the request thread would, on its own SQLite connection, and answers with
+// the same result or the same refusal; runJob (lib/jobs.ts) uses the pool once it is installed and the
+// request thread otherwise. Expected values: the in-process call on an identical database.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSeededTestDb } from '../support/db';
+import { startJobPool, stopJobPool } from '../support/job-pool';
+import type { JobPool } from '@/lib/server/pool';
+import { executeJob, installJobRunner, runJob } from '@/lib/jobs';
+import { errorBody } from '@/lib/errors';
+import { verifyAuditChain } from '@/db/queries/audit-chain';
+
+type World = ReturnType<typeof createSeededTestDb>;
+const iso = (ms: number) => new Date(ms).toISOString();
+/** A two-level potassium run of `lot` at `at` (in the past: results from the future are refused). */
+const run = (lot: string, at: number, shift = 0) =>
+  ['1', '2'].map((level) => ({ analyte: 'K', level, lot: `${lot}-${level}`, value: (level === '1' ? 4 : 6) + shift, measuredAt: iso(at), instrument: 'AU' }));
+const posted = (results: unknown[]) => ({ type: 'application/json', text: JSON.stringify({ results }), lab: null });
+
+let a: World; // served by the worker pool
+let b: World; // the same calls in this thread
+let pool: JobPool;
+const BASE = Date.now() - 3 * 86_400_000;
+
+beforeAll(() => {
+  a = createSeededTestDb();
+  b = createSeededTestDb();
+  pool = startJobPool(a.file, 2);
+});
+afterAll(async () => {
+  installJobRunner(null);
+  await stopJobPool(pool);
+  a.close();
+  b.close();
+});
+
+const lab = (w: World, code = 'GZ-001') => w.labManagers.get(code)!;
+const caught = async (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e);
+
+describe('a job in a worker thread answers as the request thread would', () => {
+  it('an IQC post through the pool returns the same 201 body as in-process (runs, verdicts, counts)', async () => {
+    const results = [...run('W', BASE), ...run('W', BASE + 3_600_000, 0.01), ...run('W', BASE + 7_200_000, 0.9)];
+    const viaWorker = await pool.run('iqc.post', lab(a), posted(results));
+    const inProcess = await executeJob(b.db, 'iqc.post', lab(b), posted(results));
+    expect(viaWorker).toEqual(inProcess);
+    expect(viaWorker).toMatchObject({ inserted: 6, skipped: 0 });
+    // the worker wrote through its own connection: this thread's connection sees the commit
+    expect((a.db.$client.prepare("SELECT count(*) AS n FROM iqc_results r JOIN control_lots l ON l.id = r.control_lot_id WHERE l.lot_number LIKE 'W-%'").get() as { n: number }).n).toBe(6);
+    expect(verifyAuditChain(a.db).ok).toBe(true);
+  });
+
+  it.each([
+    ['422 with every bad row (row, field, reason code)', posted([{ analyte: 'K', level: '1', lot: 'X', value: 'abc', measuredAt: iso(BASE), instrument: 'AU' }, { analyte: 'ZZZ', level: '1', lot: 'X', value: 1, measuredAt: iso(BASE), instrument: 'AU' }])],
+    ['422 for a body that is not JSON', { type: 'application/json', text: '{', lab: null }],
+    ['415 for an unsupported media type', { type: 'application/xml', text: '<x/>', lab: null }],
+    ['403 for a lab that is not the actor\'s', { ...posted(run('Y', BASE)), lab: 'HZ-001' }],
+  ])('a refusal crosses the thread boundary intact: %s', async (_title, input) => {
+    const viaWorker = await caught(pool.run('iqc.post', lab(a), input));
+    const inProcess = await caught(executeJob(b.db, 'iqc.post', lab(b), input));
+    expect(viaWorker).toBeInstanceOf(Error);
+    expect(errorBody(viaWorker)).toEqual(errorBody(inProcess));
+    expect(errorBody(viaWorker).status).not.toBe(500);
+  });
+
+  it('runJob goes to the installed pool, and runs in this thread without one', async () => {
+    const seen: string[] = [];
+    installJobRunner({ run: (name, actor, input) => (seen.push(name), pool.run(name, actor, input)) });
+    try {
+      expect(await runJob('iqc.post', lab(a), posted(run('R', BASE + 60_000)))).toMatchObject({ inserted: 2 });
+    } finally {
+      installJobRunner(null);
+    }
+    expect(seen).toEqual(['iqc.post']);
+    // no runner: the process-wide connection (DATABASE_PATH) of this thread
+    process.env.DATABASE_PATH = b.file;
+    try {
+      expect(await runJob('iqc.post', lab(b), posted(run('R', BASE + 60_000)))).toMatchObject({ inserted: 2 });
+    } finally {
+      delete process.env.DATABASE_PATH;
+    }
+  });
+});
+
+describe('several workers writing the same database', () => {
+  it('40 posts from 10 labs on 2 workers at once: every one stored once, none refused for a lock', async () => {
+    const codes = [...a.labManagers.keys()].slice(0, 10);
+    const before = (a.db.$client.prepare('SELECT count(*) AS n FROM iqc_results').get() as { n: number }).n;
+    const outs = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => pool.run('iqc.post', lab(a, codes[i % 10]), posted(run(`C${i}`, BASE + 86_400_000 + i * 60_000)))),
+    );
+    expect(outs.map((o) => (o as { inserted: number }).inserted)).toEqual(Array(40).fill(2));
+    expect((a.db.$client.prepare('SELECT count(*) AS n FROM iqc_results').get() as { n: number }).n - before).toBe(80);
+    expect(a.db.$client.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(verifyAuditChain(a.db).ok).toBe(true);
+  });
+
+  it('a job queued behind busy workers still runs: the pool never has more jobs running than workers', async () => {
+    const codes = [...a.labManagers.keys()].slice(0, 4);
+    const jobs = Array.from({ length: 6 }, (_, i) => pool.run('iqc.post', lab(a, codes[i % 4]), posted(run(`Q${i}`, BASE + 2 * 86_400_000 + i * 60_000))));
+    expect(pool.waiting).toBe(4);
+    expect((await Promise.all(jobs)).length).toBe(6);
+    expect(pool.waiting).toBe(0);
+  });
+});
