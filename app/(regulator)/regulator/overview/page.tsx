@@ -6,6 +6,8 @@ import { PageHeader } from '@/app/_components/page-header';
 import { StatTile } from '@/app/_components/stat-tile';
 import { EmptyState } from '@/app/_components/empty-state';
 import { TrendChart } from '@/app/_components/recognition/trend-chart';
+import { DataTable, type Column } from '@/app/_components/data-table';
+import { localName, localText } from '@/app/_components/local-name';
 
 export const dynamic = 'force-dynamic';
 
@@ -18,11 +20,59 @@ export async function generateMetadata() {
 export default async function OverviewPage() {
   const actor = await requirePage('overview.read');
   const t = await getTranslations('recognition');
-  const zh = (await getLocale()) === 'zh';
+  const locale = await getLocale();
   const o = regionalOverview(getDb(), actor);
+  const regionColumns: Column<(typeof o.byRegion)[number]>[] = [
+    { key: 'region', header: t('common.region'), cell: (r) => localText(locale, r.regionName, r.regionNameEn) },
+    { key: 'labs', header: t('overview.labs'), cell: (r) => r.labs },
+    { key: 'certifiedLabs', header: t('overview.certifiedLabs'), cell: (r) => r.certifiedLabs },
+    { key: 'certifiedPairs', header: t('overview.certifiedPairs'), cell: (r) => r.certifiedPairs },
+    { key: 'recognised', header: t('overview.recognisedTests'), cell: (r) => r.recognisedTests },
+    {
+      key: 'target',
+      header: t('overview.target'),
+      cell: (r) =>
+        r.target ? (
+          <div className="flex items-center gap-2">
+            <div className="h-2 w-24 rounded bg-slate-100">
+              <div className="h-2 rounded bg-brand-600" style={{ width: `${Math.min(100, (100 * r.recognisedTests) / r.target)}%` }} />
+            </div>
+            <span className="text-xs text-slate-500">
+              {r.recognisedTests}/{r.target}
+            </span>
+          </div>
+        ) : (
+          '—'
+        ),
+    },
+  ];
+  const riskColumns: Column<(typeof o.atRisk)[number]>[] = [
+    {
+      key: 'lab',
+      header: t('common.lab'),
+      cell: (r) => (
+        <>
+          {r.labCode}
+          <div className="text-xs text-slate-500">{r.labName}</div>
+        </>
+      ),
+    },
+    { key: 'analyte', header: t('common.analyte'), cell: (r) => `${r.analyteCode} · ${localText(locale, r.analyteNameZh, r.analyteNameEn)}` },
+    {
+      key: 'mark',
+      header: t('common.mark'),
+      cell: (r) => (
+        <>
+          <span className="badge-blue">{r.mark}</span> {r.flagged && <span className="badge-red">{t('queue.why.flagged')}</span>}
+        </>
+      ),
+    },
+    { key: 'unmet', header: t('overview.unmet'), className: 'text-xs', cell: (r) => r.unmet.map((k) => t(`criteria.${k}` as 'criteria.cv')).join('；') },
+    { key: 'validity', header: t('common.validity'), className: 'text-xs', cell: (r) => t('overview.endsSoon', { date: r.validTo }) },
+  ];
   return (
     <div data-testid="recognition-overview">
-      <PageHeader title={t('overview.title')} subtitle={t('overview.subtitle', { region: zh ? o.region.name : o.region.nameEn, date: o.today })} />
+      <PageHeader title={t('overview.title')} subtitle={t('overview.subtitle', { region: localName(locale, o.region), date: o.today })} />
       <div className="mb-6 grid grid-cols-2 gap-4 md:grid-cols-5">
         <StatTile label={t('overview.labs')} value={o.totals.labs} />
         <StatTile label={t('overview.certifiedPairs')} value={o.totals.certifiedPairs} />
@@ -33,43 +83,7 @@ export default async function OverviewPage() {
       <section className="card mb-6">
         <h2 className="font-semibold">{t('overview.byRegion')}</h2>
         <p className="mb-2 text-xs text-slate-500">{t('overview.targetNote', { target: CITY_TARGET_TESTS })}</p>
-        <table className="table" data-testid="overview-by-region">
-          <thead>
-            <tr>
-              <th>{t('common.region')}</th>
-              <th>{t('overview.labs')}</th>
-              <th>{t('overview.certifiedLabs')}</th>
-              <th>{t('overview.certifiedPairs')}</th>
-              <th>{t('overview.recognisedTests')}</th>
-              <th>{t('overview.target')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {o.byRegion.map((r) => (
-              <tr key={r.regionCode}>
-                <td>{zh ? r.regionName : r.regionNameEn}</td>
-                <td>{r.labs}</td>
-                <td>{r.certifiedLabs}</td>
-                <td>{r.certifiedPairs}</td>
-                <td>{r.recognisedTests}</td>
-                <td>
-                  {r.target ? (
-                    <div className="flex items-center gap-2">
-                      <div className="h-2 w-24 rounded bg-slate-100">
-                        <div className="h-2 rounded bg-brand-600" style={{ width: `${Math.min(100, (100 * r.recognisedTests) / r.target)}%` }} />
-                      </div>
-                      <span className="text-xs text-slate-500">
-                        {r.recognisedTests}/{r.target}
-                      </span>
-                    </div>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable columns={regionColumns} rows={o.byRegion} rowKey={(r) => r.regionCode} testId="overview-by-region" />
       </section>
       <div className="mb-6 grid gap-6 lg:grid-cols-2">
         <section className="card">
@@ -83,39 +97,14 @@ export default async function OverviewPage() {
       </div>
       <section className="card">
         <h2 className="mb-2 font-semibold">{t('overview.atRisk')}</h2>
-        {o.atRisk.length === 0 ? (
-          <p className="text-sm text-slate-600">{t('overview.noRisk')}</p>
-        ) : (
-          <table className="table" data-testid="overview-at-risk">
-            <thead>
-              <tr>
-                <th>{t('common.lab')}</th>
-                <th>{t('common.analyte')}</th>
-                <th>{t('common.mark')}</th>
-                <th>{t('overview.unmet')}</th>
-                <th>{t('common.validity')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {o.atRisk.map((r) => (
-                <tr key={`${r.labCode}:${r.analyteCode}`} className={r.flagged ? 'bg-red-50' : undefined}>
-                  <td>
-                    {r.labCode}
-                    <div className="text-xs text-slate-500">{r.labName}</div>
-                  </td>
-                  <td>
-                    {r.analyteCode} · {zh ? r.analyteNameZh : r.analyteNameEn}
-                  </td>
-                  <td>
-                    <span className="badge-blue">{r.mark}</span> {r.flagged && <span className="badge-red">{t('queue.why.flagged')}</span>}
-                  </td>
-                  <td className="text-xs">{r.unmet.map((k) => t(`criteria.${k}` as 'criteria.cv')).join('；')}</td>
-                  <td className="text-xs">{t('overview.endsSoon', { date: r.validTo })}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          columns={riskColumns}
+          rows={o.atRisk}
+          rowKey={(r) => `${r.labCode}:${r.analyteCode}`}
+          rowProps={(r) => ({ className: r.flagged ? 'bg-red-50' : undefined })}
+          testId="overview-at-risk"
+          empty={t('overview.noRisk')}
+        />
       </section>
     </div>
   );
