@@ -474,6 +474,43 @@ export const iqcDailyLots = sqliteTable(
   (t) => [primaryKey({ columns: [t.controlLotId, t.day] }), index('iqc_daily_lots_lab_day_idx').on(t.labId, t.day)],
 );
 
+/** Distinct control levels a lab × analyte measured on a day (any instrument; from
+ * {@link iqcDailyLots}), the unit of IQC coverage. Kept with the other daily aggregates. */
+export const iqcDailyPairs = sqliteTable(
+  'iqc_daily_pairs',
+  {
+    labId: integer('lab_id').notNull(),
+    analyteId: integer('analyte_id').notNull(),
+    day: text('day').notNull(),
+    levels: integer('levels').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.labId, t.analyteId, t.day] })],
+);
+
+/** Per region (the lab's own region) and day: lab × analyte pairs with at least 2 levels that day
+ * (the regional overview's covered pair-days), kept by delta from {@link iqcDailyPairs}. */
+export const iqcRegionDays = sqliteTable(
+  'iqc_region_days',
+  {
+    regionId: integer('region_id').notNull(),
+    day: text('day').notNull(),
+    coveredPairs: integer('covered_pairs').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.regionId, t.day] })],
+);
+
+/** Per region and month (YYYY-MM): lab × analyte pairs with any IQC that month (the overview's
+ * denominator), kept by delta from {@link iqcDailyPairs}. */
+export const iqcRegionMonths = sqliteTable(
+  'iqc_region_months',
+  {
+    regionId: integer('region_id').notNull(),
+    month: text('month').notNull(),
+    pairs: integer('pairs').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.regionId, t.month] })],
+);
+
 export const correctiveActions = sqliteTable(
   'corrective_actions',
   {

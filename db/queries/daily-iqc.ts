@@ -10,6 +10,9 @@ import { iqcDailyLots, iqcDailySeries } from '../schema';
 import { momentsOf } from '@/lib/stats/moments';
 
 /** The day (UTC+8, as lib/calendar's dayOf) of an epoch-ms column. */
+/** Levels a lab × analyte needs on a day for the regional overview to count it covered. */
+export const COVERED_LEVELS = 2;
+
 const dayOfSql = (col: string) => `date((${col} + 28800000) / 1000, 'unixepoch')`;
 
 /** The INSERT … SELECT of each table from every stored row: the migration's backfill and
@@ -44,6 +47,19 @@ SELECT lot, day, lab_id, analyte_id, level, count(*), sum(ok), mean,
 FROM w GROUP BY lot, day`;
 }
 
+/** Lab × analyte × day levels from the control-lot rows, and the region roll-ups from those (the
+ * migration's backfill and {@link rebuildIqcDaily}; {@link refreshIqcDaily} keeps them by delta). */
+export const ROLLUP_SQL = [
+  `INSERT INTO iqc_daily_pairs (lab_id, analyte_id, day, levels)
+   SELECT lab_id, analyte_id, day, count(DISTINCT level) FROM iqc_daily_lots GROUP BY lab_id, analyte_id, day`,
+  `INSERT INTO iqc_region_days (region_id, day, covered_pairs)
+   SELECT l.region_id, p.day, sum(p.levels >= ${COVERED_LEVELS}) FROM iqc_daily_pairs p JOIN laboratories l ON l.id = p.lab_id
+   GROUP BY l.region_id, p.day HAVING sum(p.levels >= ${COVERED_LEVELS}) > 0`,
+  `INSERT INTO iqc_region_months (region_id, month, pairs)
+   SELECT l.region_id, substr(p.day, 1, 7), count(DISTINCT p.lab_id || ':' || p.analyte_id) FROM iqc_daily_pairs p JOIN laboratories l ON l.id = p.lab_id
+   GROUP BY l.region_id, substr(p.day, 1, 7)`,
+];
+
 function statements(client: Database.Database) {
   return {
     deleteSeries: client.prepare(
@@ -69,9 +85,30 @@ function statements(client: Database.Database) {
            AND res.current = 1 AND res.excluded = 0 AND u.instrument = @instrument`,
       )
       .raw(),
+    labRegion: client.prepare<[number], { regionId: number }>('SELECT region_id AS regionId FROM laboratories WHERE id = ?'),
+    pairLevels: client.prepare<[number, number, string], { levels: number }>('SELECT levels FROM iqc_daily_pairs WHERE lab_id = ? AND analyte_id = ? AND day = ?'),
+    lotLevels: client.prepare<[number, string, number], { levels: number }>(
+      'SELECT count(DISTINCT level) AS levels FROM iqc_daily_lots WHERE lab_id = ? AND day = ? AND analyte_id = ?',
+    ),
+    setPair: client.prepare<[number, number, string, number]>(
+      'INSERT INTO iqc_daily_pairs (lab_id, analyte_id, day, levels) VALUES (?, ?, ?, ?) ON CONFLICT (lab_id, analyte_id, day) DO UPDATE SET levels = excluded.levels',
+    ),
+    deletePair: client.prepare<[number, number, string]>('DELETE FROM iqc_daily_pairs WHERE lab_id = ? AND analyte_id = ? AND day = ?'),
+    pairInMonth: client.prepare<[number, number, string, string], { one: number }>(
+      'SELECT 1 AS one FROM iqc_daily_pairs WHERE lab_id = ? AND analyte_id = ? AND day >= ? AND day <= ? LIMIT 1',
+    ),
+    addCovered: client.prepare<[number, string, number]>(
+      'INSERT INTO iqc_region_days (region_id, day, covered_pairs) VALUES (?, ?, ?) ON CONFLICT (region_id, day) DO UPDATE SET covered_pairs = covered_pairs + excluded.covered_pairs',
+    ),
+    dropEmptyCovered: client.prepare<[number, string]>('DELETE FROM iqc_region_days WHERE region_id = ? AND day = ? AND covered_pairs = 0'),
+    addMonthPairs: client.prepare<[number, string, number]>(
+      'INSERT INTO iqc_region_months (region_id, month, pairs) VALUES (?, ?, ?) ON CONFLICT (region_id, month) DO UPDATE SET pairs = pairs + excluded.pairs',
+    ),
+    dropEmptyMonth: client.prepare<[number, string]>('DELETE FROM iqc_region_months WHERE region_id = ? AND month = ? AND pairs = 0'),
   };
 }
-const cache = new WeakMap<Database.Database, ReturnType<typeof statements>>();
+type DailyStatements = ReturnType<typeof statements>;
+const cache = new WeakMap<Database.Database, DailyStatements>();
 
 export interface SeriesDays {
   labId: number;
@@ -147,11 +184,46 @@ export function refreshIqcDaily(db: HasClient, d: SeriesDays): void {
     lotRows.add({ controlLotId: l.controlLotId, day: l.day, labId: d.labId, analyteId: d.analyteId, level: l.level, results: l.results, n: m.n, mean: m.n ? m.mean : null, sumSqDev: m.sumSqDev });
   }
   lotRows.flush();
+  refreshRollups(s, d.labId, d.analyteId, sorted);
 }
 
-/** Recompute both tables from every stored run and result (a repair; the migration backfills the same way). */
+/**
+ * Bring the lab × analyte day levels and the region roll-ups up to date for `days` (after the
+ * control-lot rows of those days changed): per day the pair's levels are read again from the lots
+ * (all instruments), and the region's covered pair-days and month pairs move by the difference.
+ */
+function refreshRollups(s: DailyStatements, labId: number, analyteId: number, days: readonly string[]): void {
+  const regionId = s.labRegion.get(labId)?.regionId;
+  if (regionId === undefined) return;
+  const inMonth = (month: string) => !!s.pairInMonth.get(labId, analyteId, `${month}-01`, `${month}-31`);
+  for (const day of days) {
+    const before = s.pairLevels.get(labId, analyteId, day)?.levels ?? 0;
+    const after = s.lotLevels.get(labId, day, analyteId)?.levels ?? 0;
+    if (before === after) continue;
+    const month = day.slice(0, 7);
+    const monthBefore = before > 0 || inMonth(month);
+    if (after > 0) s.setPair.run(labId, analyteId, day, after);
+    else s.deletePair.run(labId, analyteId, day);
+    const covered = Number(after >= COVERED_LEVELS) - Number(before >= COVERED_LEVELS);
+    if (covered) {
+      s.addCovered.run(regionId, day, covered);
+      if (covered < 0) s.dropEmptyCovered.run(regionId, day);
+    }
+    const monthAfter = after > 0 || inMonth(month);
+    if (monthAfter !== monthBefore) {
+      s.addMonthPairs.run(regionId, month, monthAfter ? 1 : -1);
+      if (!monthAfter) s.dropEmptyMonth.run(regionId, month);
+    }
+  }
+}
+
+/** Recompute every daily table from the stored runs and results (a repair, e.g. after a lab moved
+ * to another region; the migrations backfill the same way). */
 export function rebuildIqcDaily(db: HasClient): void {
-  db.$client.exec(`DELETE FROM iqc_daily_series; DELETE FROM iqc_daily_lots; ${dailySeriesSql()}; ${dailyLotsSql()};`);
+  db.$client.exec(
+    `DELETE FROM iqc_daily_series; DELETE FROM iqc_daily_lots; DELETE FROM iqc_daily_pairs; DELETE FROM iqc_region_days; DELETE FROM iqc_region_months;
+     ${dailySeriesSql()}; ${dailyLotsSql()}; ${ROLLUP_SQL.join('; ')};`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

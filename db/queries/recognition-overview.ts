@@ -51,19 +51,25 @@ export function eqaPassRateByMonth(db: Conn, scope: DataScope, fromMs: number) {
     GROUP BY month ORDER BY month`);
 }
 
-/** Per month: lab × analyte pairs with IQC, and their days with ≥ `minLevels` levels among
- * `workingDays`, from the daily aggregates (db/queries/daily-iqc.ts) of [fromDay, toDay). */
-export function iqcCoverageByMonth(db: Conn, scope: DataScope, fromDay: string, toDay: string, minLevels: number, workingDays: readonly string[]) {
+/** Per month of [fromDay, toDay): lab × analyte pairs with IQC that month, and their pair-days with
+ * at least COVERED_LEVELS (2) levels among `workingDays`, from the region roll-ups of the daily
+ * aggregates (db/queries/daily-iqc.ts): a few rows per region and day, whatever the number of labs. */
+export function iqcCoverageByMonth(db: Conn, scope: DataScope, fromDay: string, toDay: string, workingDays: readonly string[]) {
+  // region roll-ups have no lab: a one-lab scope reads nothing here
+  const inRegion = scopeWhere(scope, sql`NULL`, sql`r.path`);
   const working = workingDays.length ? sql.join(workingDays.map((d) => sql`${d}`), sql`, `) : sql`NULL`;
-  return db.all<{ month: string; pairs: number; coveredDays: number }>(sql`
-    WITH days AS (
-      SELECT d.lab_id, d.analyte_id, d.day, count(DISTINCT d.level) AS levels
-      FROM iqc_daily_lots d JOIN laboratories l ON l.id = d.lab_id JOIN regions r ON r.id = l.region_id
-      WHERE d.day >= ${fromDay} AND d.day < ${toDay} AND ${within(scope)}
-      GROUP BY d.lab_id, d.analyte_id, d.day)
-    SELECT substr(day, 1, 7) AS month, count(DISTINCT lab_id || ':' || analyte_id) AS pairs,
-           sum(CASE WHEN levels >= ${minLevels} AND day IN (${working}) THEN 1 ELSE 0 END) AS coveredDays
-    FROM days GROUP BY month ORDER BY month`);
+  const covered = db.all<{ month: string; coveredDays: number }>(sql`
+    SELECT substr(d.day, 1, 7) AS month, sum(CASE WHEN d.day IN (${working}) THEN d.covered_pairs ELSE 0 END) AS coveredDays
+    FROM iqc_region_days d JOIN regions r ON r.id = d.region_id
+    WHERE d.day >= ${fromDay} AND d.day < ${toDay} AND ${inRegion}
+    GROUP BY month`);
+  const pairs = db.all<{ month: string; pairs: number }>(sql`
+    SELECT m.month, sum(m.pairs) AS pairs
+    FROM iqc_region_months m JOIN regions r ON r.id = m.region_id
+    WHERE m.month >= ${fromDay.slice(0, 7)} AND m.month <= ${toDay.slice(0, 7)} AND ${inRegion}
+    GROUP BY m.month ORDER BY m.month`);
+  const coveredBy = new Map(covered.map((c) => [c.month, c.coveredDays]));
+  return pairs.filter((p) => p.pairs > 0).map((p) => ({ month: p.month, pairs: p.pairs, coveredDays: coveredBy.get(p.month) ?? 0 }));
 }
 
 /** Active certifications at risk: flagged, no longer eligible, or ending soon; worst first. */

@@ -1,4 +1,5 @@
-// Daily IQC aggregates (iqc_daily_series, iqc_daily_lots) stay equal to a recomputation from the raw
+// Daily IQC aggregates (iqc_daily_series, iqc_daily_lots, and the roll-ups iqc_daily_pairs,
+// iqc_region_days, iqc_region_months) stay equal to a recomputation from the raw
 // runs and results after any sequence of ingests (late results, day boundaries in UTC+8),
 // corrections, exclusions and inclusions: property test on a real SQLite database. The expected
 // figures are computed here in JavaScript from the raw rows, independently of the SQL under test.
@@ -74,7 +75,28 @@ function expected() {
     l.results++;
     if (r.status !== 'rejected') l.inControl.push(r.value);
   }
+  // roll-ups: levels per lab × analyte × day over all instruments, then per region (the lab's)
+  const region = new Map(c.prepare<[], { id: number; regionId: number }>('SELECT id, region_id AS regionId FROM laboratories').all().map((l) => [l.id, l.regionId]));
+  const pairLevels = new Map<string, Set<string>>();
+  for (const r of results) {
+    const k = `${r.labId}|${r.analyteId}|${dayOf(r.measuredAt)}`;
+    if (!pairLevels.has(k)) pairLevels.set(k, new Set());
+    pairLevels.get(k)!.add(r.level);
+  }
+  const regionDays = new Map<string, number>();
+  const regionMonths = new Map<string, Set<string>>();
+  for (const [k, levels] of pairLevels) {
+    const [labId, analyteId, day] = k.split('|');
+    const reg = region.get(Number(labId));
+    if (levels.size >= 2) regionDays.set(`${reg}|${day}`, (regionDays.get(`${reg}|${day}`) ?? 0) + 1);
+    const mk = `${reg}|${day.slice(0, 7)}`;
+    if (!regionMonths.has(mk)) regionMonths.set(mk, new Set());
+    regionMonths.get(mk)!.add(`${labId}|${analyteId}`);
+  }
   return {
+    pairs: [...pairLevels].map(([k, l]) => `${k}|${l.size}`).sort(),
+    regionDays: [...regionDays].map(([k, n]) => `${k}|${n}`).sort(),
+    regionMonths: [...regionMonths].map(([k, p]) => `${k}|${p.size}`).sort(),
     series: [...series].map(([k, s]) => `${k}|${s.runs}|${s.rejectedRuns}|${s.results}|${s.levels.size}`).sort(),
     lots: new Map([...lots].map(([k, l]) => [k, { level: l.level, results: l.results, ...momentsOf(l.inControl) }])),
   };
@@ -95,13 +117,23 @@ function stored() {
       .all()
       .map((r) => [r.k, r]),
   );
-  return { series, lots };
+  const rows = (q: string) => c.prepare<[], { k: string }>(q).all().map((r) => r.k).sort();
+  return {
+    series,
+    lots,
+    pairs: rows("SELECT lab_id || '|' || analyte_id || '|' || day || '|' || levels AS k FROM iqc_daily_pairs"),
+    regionDays: rows("SELECT region_id || '|' || day || '|' || covered_pairs AS k FROM iqc_region_days"),
+    regionMonths: rows("SELECT region_id || '|' || month || '|' || pairs AS k FROM iqc_region_months"),
+  };
 }
 
 function expectAggregatesExact() {
   const want = expected();
   const got = stored();
   expect(got.series).toEqual(want.series);
+  expect(got.pairs).toEqual(want.pairs);
+  expect(got.regionDays).toEqual(want.regionDays);
+  expect(got.regionMonths).toEqual(want.regionMonths);
   expect([...got.lots.keys()].sort()).toEqual([...want.lots.keys()].sort());
   for (const [k, w] of want.lots) {
     const g = got.lots.get(k)!;
@@ -188,6 +220,7 @@ describe('daily IQC aggregates', () => {
     rebuildIqcDaily(t.db);
     const after = stored();
     expect(after.series).toEqual(before.series);
+    expect({ pairs: after.pairs, regionDays: after.regionDays, regionMonths: after.regionMonths }).toEqual({ pairs: before.pairs, regionDays: before.regionDays, regionMonths: before.regionMonths });
     expect([...after.lots.keys()].sort()).toEqual([...before.lots.keys()].sort());
     for (const [k, b] of before.lots) {
       const a = after.lots.get(k)!;

@@ -40,7 +40,7 @@ export function regionalOverview(db: DB, actor: Actor, input: { regionCode?: str
   const calendar = workCalendarForPath(db, region.path, firstMonth, today);
   const workingDays: string[] = [];
   for (let d = firstMonth; d < today; d = addDays(d, 1)) if (isWorkingDay(d, calendar)) workingDays.push(d);
-  const iqc = iqcCoverageByMonth(db, scope, firstMonth, today, 2, workingDays).map((m) => {
+  const iqc = iqcCoverageByMonth(db, scope, firstMonth, today, workingDays).map((m) => {
     // working days of that month up to yesterday
     const working = workingDays.filter((d) => d.startsWith(m.month)).length;
     return { month: m.month, pairs: m.pairs, coverage: working && m.pairs ? Math.round((1000 * m.coveredDays) / (m.pairs * working)) / 10 : null };
