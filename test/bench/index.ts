@@ -8,6 +8,7 @@ import iqcBench from './iqc.bench';
 import signinBench from './signin.bench';
 import overviewBench from './overview.bench';
 import queueBench from './queue.bench';
+import importBench from './import.bench';
 
 type Bench = (opts: { scale: number }) => Promise<void>;
 
@@ -20,6 +21,7 @@ const BENCHES: Record<string, Bench> = {
   signin: signinBench,
   overview: overviewBench,
   queue: queueBench,
+  import: importBench,
 };
 
 function arg(name: string): string | undefined {
