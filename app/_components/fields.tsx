@@ -25,10 +25,7 @@ export function Field({
   const id = `f-${name}`;
   return (
     <div>
-      <label htmlFor={id} className="label">
-        {label}
-        {required && <span aria-hidden className="text-red-600"> *</span>}
-      </label>
+      <FieldLabel id={id} label={label} required={required} />
       {children ?? (
         <input
           id={id}
@@ -68,17 +65,8 @@ export function SelectField({
   const id = `f-${name}`;
   return (
     <div>
-      <label htmlFor={id} className="label">
-        {label}
-        {required && <span aria-hidden className="text-red-600"> *</span>}
-      </label>
-      <select id={id} name={name} defaultValue={defaultValue ?? ''} required={required} className="input">
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
+      <FieldLabel id={id} label={label} required={required} />
+      <Select id={id} name={name} value={defaultValue} required={required} options={options} />
     </div>
   );
 }
@@ -106,17 +94,32 @@ export function FilterSelect({
 }) {
   return (
     <div>
-      <label htmlFor={id} className="label">
-        {label}
-      </label>
-      <select id={id} name={name} defaultValue={value ?? ''} className="input">
-        {all !== undefined && <option value="">{all}</option>}
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
+      <FieldLabel id={id} label={label} />
+      <Select id={id} name={name} value={value} options={options} all={all} />
     </div>
+  );
+}
+
+function FieldLabel({ id, label, required }: { id: string; label: string; required?: boolean }) {
+  return (
+    <label htmlFor={id} className="label">
+      {label}
+      {required && <span aria-hidden className="text-red-600"> *</span>}
+    </label>
+  );
+}
+
+type Options = { value: string; label: string }[];
+
+function Select({ id, name, value, required, options, all }: { id: string; name: string; value?: string | null; required?: boolean; options: Options; all?: string }) {
+  return (
+    <select id={id} name={name} defaultValue={value ?? ''} required={required} className="input">
+      {all !== undefined && <option value="">{all}</option>}
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </select>
   );
 }

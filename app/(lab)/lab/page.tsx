@@ -1,4 +1,3 @@
-import Link from 'next/link';
 import { getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
@@ -16,16 +15,10 @@ export default async function LabHome() {
       <PageHeader
         title={t('labTitle')}
         subtitle={t('labSubtitle', { lab: actor.labCode ?? '' })}
-        actions={
-          <>
-            <Link className="btn" href="/lab/iqc/enter">
-              {ti('enter')}
-            </Link>
-            <Link className="btn-secondary" href="/lab/iqc">
-              {ti('title')}
-            </Link>
-          </>
-        }
+        links={[
+          { href: '/lab/iqc/enter', label: ti('enter'), primary: true },
+          { href: '/lab/iqc', label: ti('title') },
+        ]}
       />
       <DashboardView data={data} base="/lab/iqc" readOnly={false} />
     </div>

@@ -1,3 +1,4 @@
+import { requirePage } from '@/lib/auth';
 import { getLocale, getTranslations } from 'next-intl/server';
 import { getDb } from '@/db/client';
 import { regionsInScope } from '@/lib/services/read/places';
@@ -107,4 +108,15 @@ export async function CalendarView({ actor, sp }: { actor: Actor; sp: { region?:
       </section>
     </div>
   );
+}
+
+export async function calendarMetadata() {
+  const t = await getTranslations('recognition.calendar');
+  return { title: t('title') };
+}
+
+/** The page of a working calendar (the administrator's national one, or a regulator's region). */
+export async function CalendarPage({ searchParams }: { searchParams: Promise<{ region?: string; year?: string }> }) {
+  const actor = await requirePage('calendar.manage');
+  return <CalendarView actor={actor} sp={await searchParams} />;
 }

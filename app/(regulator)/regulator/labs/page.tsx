@@ -8,6 +8,7 @@ import { localName } from '@/app/_components/local-name';
 import { ActiveBadge } from '@/app/_components/status-badge';
 import { LAB_LEVELS } from '@/db/enums';
 import { PageHeader } from '@/app/_components/page-header';
+import { FilterSelect } from '@/app/_components/fields';
 
 export default async function LabsPage({ searchParams }: { searchParams: Promise<SearchParams & { q?: string; city?: string; level?: string; inactive?: string }> }) {
   const actor = await requirePage('lab.manage');
@@ -45,16 +46,10 @@ export default async function LabsPage({ searchParams }: { searchParams: Promise
       <PageHeader
         title={t('labs.title')}
         subtitle={t('labs.subtitle', { count: labs.total })}
-        actions={
-          <>
-            <Link href="/regulator/labs/new" className="btn">
-              {t('labs.create')}
-            </Link>
-            <Link href="/regulator/import" className="btn-secondary">
-              {t('import.title')}
-            </Link>
-          </>
-        }
+        links={[
+          { href: '/regulator/labs/new', label: t('labs.create'), primary: true },
+          { href: '/regulator/import', label: t('import.title') },
+        ]}
       />
       <form method="get" className="card mb-4 flex flex-wrap items-end gap-3" role="search" aria-label={t('labs.filters')}>
         <div className="min-w-48 flex-1">
@@ -63,32 +58,8 @@ export default async function LabsPage({ searchParams }: { searchParams: Promise
           </label>
           <input id="q" name="q" defaultValue={q} className="input" placeholder={t('labs.searchPlaceholder')} />
         </div>
-        <div>
-          <label htmlFor="city" className="label">
-            {t('fields.city')}
-          </label>
-          <select id="city" name="city" defaultValue={city ?? ''} className="input">
-            <option value="">{t('labs.all')}</option>
-            {cities.map((c) => (
-              <option key={c.code} value={c.code}>
-                {localName(locale, c)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="level" className="label">
-            {t('fields.level')}
-          </label>
-          <select id="level" name="level" defaultValue={level ?? ''} className="input">
-            <option value="">{t('labs.all')}</option>
-            {LAB_LEVELS.map((l) => (
-              <option key={l} value={l}>
-                {tc(`labLevels.${l}`)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect id="city" label={t('fields.city')} value={city} all={t('labs.all')} options={cities.map((c) => ({ value: c.code, label: localName(locale, c) }))} />
+        <FilterSelect id="level" label={t('fields.level')} value={level} all={t('labs.all')} options={LAB_LEVELS.map((l) => ({ value: l, label: tc(`labLevels.${l}`) }))} />
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" name="inactive" value="1" defaultChecked={sp.inactive === '1'} />
           {t('labs.includeInactive')}

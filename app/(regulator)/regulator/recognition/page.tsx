@@ -116,20 +116,12 @@ export default async function RecognitionQueuePage({ searchParams }: { searchPar
       <PageHeader
         title={t('queue.title')}
         subtitle={t('queue.subtitle', { region: localName(locale, queue.region) })}
-        actions={
-          <>
-            <Link href="/regulator/overview" className="btn-secondary">
-              {t('queue.overviewLink')}
-            </Link>
-            <Link href="/regulator/policy" className="btn-secondary">
-              {t('queue.policyLink')}
-            </Link>
-            <Link href="/regulator/calendar" className="btn-secondary">
-              {t('calendar.link')}
-            </Link>
-            <RecomputeButton />
-          </>
-        }
+        links={[
+          { href: '/regulator/overview', label: t('queue.overviewLink') },
+          { href: '/regulator/policy', label: t('queue.policyLink') },
+          { href: '/regulator/calendar', label: t('calendar.link') },
+        ]}
+        actions={<RecomputeButton />}
       />
       <form className="card mb-6 flex flex-wrap items-end gap-3" aria-label={t('queue.filters')} role="search">
         <div>
