@@ -35,8 +35,8 @@ export default async function RecognitionQueuePage({ searchParams }: { searchPar
   const analytes = catalogueAnalytes(db, { activeOnly: true });
   const analyteId = analytes.find((a) => a.code === one('analyte'))?.id;
   const q = one('q').slice(0, 100);
-  const approve = { ...readPage(sp, { sorts: QUEUE_SORTS, sort: 'lab', prefix: 'a' }), q };
-  const review = { ...readPage(sp, { sorts: QUEUE_SORTS, sort: 'lab', prefix: 'r' }), q };
+  const approve = { ...readPage(sp, { sorts: QUEUE_SORTS, sort: 'lab', prefix: 'a_' }), q };
+  const review = { ...readPage(sp, { sorts: QUEUE_SORTS, sort: 'lab', prefix: 'r_' }), q };
   const queue = recognitionQueuePage(db, actor, { cityCode: one('city') || undefined, labCode: one('lab') || undefined, analyteId }, { approve, review });
   const city = (r: { regionName: string; regionNameEn: string }) => localText(locale, r.regionName, r.regionNameEn);
   const analyte = (r: { analyteCode: string; analyteNameZh: string; analyteNameEn: string }) => `${r.analyteCode} · ${localText(locale, r.analyteNameZh, r.analyteNameEn)}`;
@@ -146,7 +146,7 @@ export default async function RecognitionQueuePage({ searchParams }: { searchPar
             rows={queue.toReview.rows}
             total={queue.toReview.total}
             page={review}
-            prefix="r"
+            prefix="r_"
             searchParams={sp}
             testId="queue-review"
             empty={t('queue.emptyReview')}
@@ -162,7 +162,7 @@ export default async function RecognitionQueuePage({ searchParams }: { searchPar
             total={queue.toApprove.total}
             more={queue.toApprove.more}
             page={approve}
-            prefix="a"
+            prefix="a_"
             searchParams={sp}
             testId="queue-approve"
             empty={t('queue.emptyApprove')}
