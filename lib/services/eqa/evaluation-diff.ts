@@ -1,0 +1,95 @@
+// What an evaluation is compared by: the digest of its inputs (same inputs → same digest) and the
+// diff against the previous complete evaluation (assigned values and verdicts that changed).
+import { createHash } from 'node:crypto';
+import type { DB } from '@/db/client';
+import { assignedValuesOf, iterateScoresOf, latestCompleteEvaluation } from '@/db/queries/eqa-evaluation';
+import { roundForDecision } from '@/lib/stats';
+import { historyKey, type EngineOutput, type SubmissionColumns } from './engine';
+
+/** Items listed in a diff (counts are always complete). */
+export const DIFF_ITEMS = 200;
+
+export function digestOf(params: unknown, cols: SubmissionColumns, refs: unknown): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify(params));
+  h.update(JSON.stringify(refs));
+  h.update(Buffer.from(cols.id.buffer, 0, cols.n * 8));
+  h.update(Buffer.from(cols.value.buffer, 0, cols.n * 8));
+  h.update(Buffer.from(cols.group.buffer, 0, cols.n * 4));
+  h.update(JSON.stringify(cols.groupKeys));
+  return h.digest('hex');
+}
+
+export function countNotEvaluated(out: EngineOutput): number {
+  let n = 0;
+  for (let i = 0; i < out.results.status.length; i++) if (out.results.status[i] === 1) n++;
+  return n;
+}
+
+interface CodeMaps {
+  labCodes: Map<number, string>;
+  sampleCodes: Map<number, string>;
+  analyteCodes: Map<number, string>;
+}
+
+/** What changed since the previous evaluation: assigned values (and σpt, source, n) and verdicts. */
+export function diffAgainst(db: DB, previous: ReturnType<typeof latestCompleteEvaluation>, out: EngineOutput, m: CodeMaps) {
+  if (!previous) return { previousVersion: null, assignedValues: null, verdicts: null };
+  const key = (a: { sampleId: number; analyteId: number; peerGroup: string }) => `${a.sampleId}:${a.analyteId}:${a.peerGroup}`;
+  const before = new Map(assignedValuesOf(db, previous.id).map((a) => [key(a), a]));
+  const avItems: unknown[] = [];
+  let avChanged = 0;
+  const same = (x: number | null, y: number | null) => (x === null || y === null ? x === y : roundForDecision(x) === roundForDecision(y));
+  for (const a of out.assigned) {
+    const b = before.get(key(a));
+    before.delete(key(a));
+    if (b && same(b.assignedValue, a.assignedValue) && same(b.sigmaPt, a.sigmaPt) && b.source === a.source && b.n === a.n) continue;
+    avChanged++;
+    if (avItems.length < DIFF_ITEMS) {
+      avItems.push({
+        sample: m.sampleCodes.get(a.sampleId),
+        analyte: m.analyteCodes.get(a.analyteId),
+        peerGroup: a.peerGroup,
+        before: b ? { assignedValue: b.assignedValue, sigmaPt: b.sigmaPt, source: b.source, n: b.n } : null,
+        after: { assignedValue: a.assignedValue, sigmaPt: a.sigmaPt, source: a.source, n: a.n },
+      });
+    }
+  }
+  for (const b of before.values()) {
+    avChanged++;
+    if (avItems.length < DIFF_ITEMS) {
+      avItems.push({ sample: m.sampleCodes.get(b.sampleId), analyte: m.analyteCodes.get(b.analyteId), peerGroup: b.peerGroup, before: { assignedValue: b.assignedValue, sigmaPt: b.sigmaPt, source: b.source, n: b.n }, after: null });
+    }
+  }
+  const prevScores = new Map<number, [string, number]>();
+  for (const [labId, analyteId, verdict, score] of iterateScoresOf(db, previous.id)) prevScores.set(historyKey(labId, analyteId), [verdict, score]);
+  const vItems: unknown[] = [];
+  let vChanged = 0;
+  for (const s of out.scores) {
+    const p = prevScores.get(historyKey(s.labId, s.analyteId));
+    prevScores.delete(historyKey(s.labId, s.analyteId));
+    if (p && p[0] === s.verdict && roundForDecision(p[1]) === roundForDecision(s.score)) continue;
+    vChanged++;
+    if (vItems.length < DIFF_ITEMS) {
+      vItems.push({
+        lab: m.labCodes.get(s.labId) ?? `#${s.labId}`,
+        analyte: m.analyteCodes.get(s.analyteId),
+        before: p ? { verdict: p[0], score: p[1] } : null,
+        after: { verdict: s.verdict, score: s.score },
+      });
+    }
+  }
+  // scores that are gone: nothing of the analyte could be evaluated for the lab any more
+  for (const [k, p] of prevScores) {
+    vChanged++;
+    if (vItems.length < DIFF_ITEMS) {
+      const labId = Math.floor(k / 100_000);
+      vItems.push({ lab: m.labCodes.get(labId) ?? `#${labId}`, analyte: m.analyteCodes.get(k % 100_000), before: { verdict: p[0], score: p[1] }, after: null });
+    }
+  }
+  return {
+    previousVersion: previous.version,
+    assignedValues: { changed: avChanged, items: avItems },
+    verdicts: { changed: vChanged, items: vItems },
+  };
+}
