@@ -83,6 +83,7 @@ export function FilterSelect({
   value,
   options,
   all,
+  required,
 }: {
   id: string;
   name?: string;
@@ -91,11 +92,12 @@ export function FilterSelect({
   options: { value: string; label: string }[];
   /** the label of the empty choice (no filter) */
   all?: string;
+  required?: boolean;
 }) {
   return (
     <div>
       <FieldLabel id={id} label={label} />
-      <Select id={id} name={name} value={value} options={options} all={all} />
+      <Select id={id} name={name} value={value} options={options} all={all} required={required} />
     </div>
   );
 }

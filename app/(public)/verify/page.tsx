@@ -6,7 +6,7 @@ import { publicRegions } from '@/lib/services/read/places';
 import { isAppError } from '@/lib/errors';
 import { searchLabs, verifyRecognition, type VerifyAnswer } from '@/lib/services/recognition/verification';
 import { PageHeader } from '@/app/_components/page-header';
-import { VerifyAnswerCard } from '@/app/_components/recognition/verify-answer';
+import { VerifyFields, VerifyResult } from '@/app/_components/recognition/verify-check';
 
 export const dynamic = 'force-dynamic';
 
@@ -101,36 +101,14 @@ export default async function VerifyPage({ searchParams }: { searchParams: Promi
               </label>
               <input id="lab" name="lab" required defaultValue={sp.lab ?? ''} className="input" placeholder="GZ-001" />
             </div>
-            <div>
-              <label htmlFor="analyte" className="label">
-                {t('verify.analyte')}
-              </label>
-              <select id="analyte" name="analyte" required defaultValue={sp.analyte ?? ''} className="input">
-                {analytes.map((a) => (
-                  <option key={a.code} value={a.code}>
-                    {a.code} · {zh ? a.nameZh : a.nameEn}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div>
-              <label htmlFor="date" className="label">
-                {t('verify.date')}
-              </label>
-              <input id="date" name="date" type="date" defaultValue={sp.date ?? ''} className="input" />
-            </div>
+            <VerifyFields analytes={analytes} analyte={sp.analyte ?? ''} date={sp.date} />
             <div className="sm:col-span-3">
               <button type="submit" className="btn">
                 {t('verify.check')}
               </button>
             </div>
           </form>
-          {error && (
-            <p role="alert" className="field-error">
-              {error}
-            </p>
-          )}
-          {answer && <VerifyAnswerCard answer={answer} labLabel={sp.lab!} analyteLabel={analyte ? (zh ? analyte.nameZh : analyte.nameEn) : sp.analyte!} />}
+          <VerifyResult error={error} answer={answer} labLabel={sp.lab ?? ''} analyte={analyte} analyteCode={sp.analyte} />
         </section>
       </div>
       <p className="mt-6 text-xs text-slate-500">{t('verify.dataNote')}</p>

@@ -9,7 +9,7 @@ import { certificateForLab } from '@/lib/services/recognition/certificates';
 import { verifyRecognition, type VerifyAnswer } from '@/lib/services/recognition/verification';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
-import { VerifyAnswerCard } from '@/app/_components/recognition/verify-answer';
+import { VerifyFields, VerifyResult } from '@/app/_components/recognition/verify-check';
 
 export const dynamic = 'force-dynamic';
 
@@ -99,34 +99,12 @@ export default async function LabPublicPage({ params, searchParams }: { params: 
       <section className="card">
         <h2 className="mb-3 font-semibold">{t('labPage.checkTitle')}</h2>
         <form className="flex flex-wrap items-end gap-3" id="lab-check-form">
-          <div>
-            <label htmlFor="analyte" className="label">
-              {t('verify.analyte')}
-            </label>
-            <select id="analyte" name="analyte" required defaultValue={sp.analyte ?? recognised[0]?.analyteCode ?? ''} className="input">
-              {analytes.map((a) => (
-                <option key={a.code} value={a.code}>
-                  {a.code} · {zh ? a.nameZh : a.nameEn}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div>
-            <label htmlFor="date" className="label">
-              {t('verify.date')}
-            </label>
-            <input id="date" name="date" type="date" defaultValue={sp.date ?? ''} className="input" />
-          </div>
+          <VerifyFields analytes={analytes} analyte={sp.analyte ?? recognised[0]?.analyteCode ?? ''} date={sp.date} />
           <button type="submit" className="btn">
             {t('verify.check')}
           </button>
         </form>
-        {error && (
-          <p role="alert" className="field-error">
-            {error}
-          </p>
-        )}
-        {answer && <VerifyAnswerCard answer={answer} labLabel={lab.code} analyteLabel={analyte ? (zh ? analyte.nameZh : analyte.nameEn) : sp.analyte!} />}
+        <VerifyResult error={error} answer={answer} labLabel={lab.code} analyte={analyte} analyteCode={sp.analyte} />
       </section>
       <p className="mt-6 text-xs text-slate-500">{t('verify.dataNote')}</p>
     </div>
