@@ -1,7 +1,7 @@
 import { getLocale, getTranslations } from 'next-intl/server';
 import type { monthlySummary } from '@/lib/services/iqc/summary';
 import { DataTable, type Column } from '@/app/_components/data-table';
-import { localName } from '@/app/_components/local-name';
+import { localName, localText } from '@/app/_components/local-name';
 import { fmt, formatDateTime } from './format';
 import { RuleChoiceText } from './rule-choice';
 
@@ -71,13 +71,6 @@ export async function SummaryView({ data, exportHref }: { data: ReturnType<typeo
           .join(', ') || '—',
     },
   ];
-  const choiceColumns: Column<(typeof data.choices)[number]>[] = [
-    { key: 'analyte', header: t('analyte'), cell: (c) => c.analyte },
-    { key: 'instrument', header: t('instrument'), cell: (c) => c.instrument || '—' },
-    { key: 'run', header: tt('lastRun'), className: 'whitespace-nowrap', cell: (c) => formatDateTime(c.runAt, locale) },
-    { key: 'rules', header: tt('rules'), className: 'whitespace-nowrap text-xs', cell: (c) => c.choice.rules.join(', ') },
-    { key: 'how', header: tt('how'), className: 'text-sm', cell: (c) => <RuleChoiceText choice={c.choice} /> },
-  ];
   return (
     <div className="space-y-4">
       <form method="get" className="card flex flex-wrap items-end gap-3">
@@ -105,9 +98,43 @@ export async function SummaryView({ data, exportHref }: { data: ReturnType<typeo
       {data.choices.length > 0 && (
         <section className="card overflow-x-auto">
           <h2 className="mb-3 font-semibold">{t('choicesTitle')}</h2>
-          <DataTable columns={choiceColumns} rows={data.choices} rowKey={(c) => `${c.analyte}|${c.instrument}`} rowProps={(c) => ({ 'data-analyte': c.analyte })} testId="iqc-rule-choices" />
+          <RuleChoicesTable rows={data.choices} testId="iqc-rule-choices" />
         </section>
       )}
     </div>
+  );
+}
+
+type Choice = { analyte: string; instrument: string; runAt: number; choice: Parameters<typeof RuleChoiceText>[0]['choice']; nameZh?: string; nameEn?: string };
+
+/** Which Westgard rules each analyte × instrument's latest run was judged by, and why. */
+export async function RuleChoicesTable({ rows, testId, empty }: { rows: Choice[]; testId: string; empty?: string }) {
+  const t = await getTranslations('iqc.summary');
+  const tt = await getTranslations('iqc.targets');
+  const locale = await getLocale();
+  const columns: Column<Choice>[] = [
+    {
+      key: 'analyte',
+      header: t('analyte'),
+      cell: (c) => (
+        <>
+          <span className="font-medium">{c.analyte}</span> {c.nameZh !== undefined && <span className="text-slate-500">{localText(locale, c.nameZh, c.nameEn)}</span>}
+        </>
+      ),
+    },
+    { key: 'instrument', header: t('instrument'), cell: (c) => c.instrument || '—' },
+    { key: 'run', header: tt('lastRun'), className: 'whitespace-nowrap', cell: (c) => formatDateTime(c.runAt, locale) },
+    { key: 'rules', header: tt('rules'), className: 'whitespace-nowrap text-xs', cell: (c) => c.choice.rules.join(', ') },
+    { key: 'how', header: tt('how'), className: 'text-sm', cell: (c) => <RuleChoiceText choice={c.choice} /> },
+  ];
+  return (
+    <DataTable
+      columns={columns}
+      rows={rows}
+      rowKey={(c) => `${c.analyte}|${c.instrument}`}
+      rowProps={(c) => ({ 'data-analyte': c.analyte, 'data-instrument': c.instrument })}
+      testId={testId}
+      empty={empty}
+    />
   );
 }

@@ -9,8 +9,10 @@ import { newLotProposals } from '@/lib/services/iqc/targets';
 import { ruleChoicesView } from '@/lib/services/iqc/rules';
 import { PageHeader } from '@/app/_components/page-header';
 import { BaselineButton, NewLotButton, RulesForm, TargetForm } from '@/app/_components/iqc/forms';
-import { RuleChoiceText } from '@/app/_components/iqc/rule-choice';
 import { fmt, formatDateTime } from '@/app/_components/iqc/format';
+import { DataTable, type Column } from '@/app/_components/data-table';
+import { localName } from '@/app/_components/local-name';
+import { RuleChoicesTable } from '@/app/_components/iqc/summary-view';
 import { baselineAction, newLotAction, setRulesAction, setTargetAction } from '../actions';
 
 export default async function TargetsPage() {
@@ -22,8 +24,29 @@ export default async function TargetsPage() {
   const proposals = new Map(newLotProposals(db, actor).map((p) => [p.controlLotId, p]));
   const configs = new Map(ownRuleConfigs(db, actor).map((c) => [c.analyte, c.rules]));
   const choices = ruleChoicesView(db, actor);
-  const analytes = catalogueAnalytes(db, { activeOnly: true }).map((a) => ({ code: a.code, name: locale === 'zh' ? a.nameZh : a.nameEn }));
+  const analytes = catalogueAnalytes(db, { activeOnly: true }).map((a) => ({ code: a.code, name: localName(locale, a) }));
   const analyteCodes = [...new Set(lots.map((l) => l.analyte))];
+  const lotColumns: Column<(typeof lots)[number]>[] = [
+    { key: 'analyte', header: t('analyte'), cell: (l) => l.analyte },
+    { key: 'level', header: t('level'), cell: (l) => l.level },
+    { key: 'lot', header: t('lot'), cell: (l) => l.lot },
+    { key: 'instrument', header: t('instrument'), cell: (l) => l.instrument || '—' },
+    { key: 'mean', header: t('mean'), cell: (l) => fmt(l.mean, 4) },
+    { key: 'sd', header: t('sd'), cell: (l) => fmt(l.sd, 4) },
+    { key: 'source', header: t('source'), cell: (l) => (l.source ? `${t(`sources.${l.source}`)} v${l.version}` : t('noTarget')) },
+    { key: 'from', header: t('effectiveFrom'), className: 'whitespace-nowrap', cell: (l) => (l.effectiveFrom ? formatDateTime(l.effectiveFrom, locale) : '—') },
+    {
+      key: 'results',
+      header: t('results'),
+      cell: (l) => (
+        <>
+          {l.results}
+          {l.results >= MIN_BASELINE_POINTS && <BaselineButton action={baselineAction} controlLotId={l.id} />}
+        </>
+      ),
+    },
+    { key: 'newLot', header: t('newLotTitle'), className: 'text-xs', cell: (l) => <NewLot lotId={l.id} proposal={proposals.get(l.id)} /> },
+  ];
   return (
     <div className="space-y-6">
       <PageHeader title={t('title')} subtitle={t('subtitle')} />
@@ -33,91 +56,14 @@ export default async function TargetsPage() {
       </section>
       <section className="card overflow-x-auto">
         <h2 className="mb-3 font-semibold">{t('lotsTitle')}</h2>
-        <table className="table" data-testid="lots">
-          <thead>
-            <tr>
-              <th>{t('analyte')}</th>
-              <th>{t('level')}</th>
-              <th>{t('lot')}</th>
-              <th>{t('instrument')}</th>
-              <th>{t('mean')}</th>
-              <th>{t('sd')}</th>
-              <th>{t('source')}</th>
-              <th>{t('effectiveFrom')}</th>
-              <th>{t('results')}</th>
-              <th>{t('newLotTitle')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {lots.map((l) => {
-              const p = proposals.get(l.id);
-              return (
-                <tr key={l.id} data-lot={l.lot}>
-                  <td>{l.analyte}</td>
-                  <td>{l.level}</td>
-                  <td>{l.lot}</td>
-                  <td>{l.instrument || '—'}</td>
-                  <td>{fmt(l.mean, 4)}</td>
-                  <td>{fmt(l.sd, 4)}</td>
-                  <td>{l.source ? `${t(`sources.${l.source}`)} v${l.version}` : t('noTarget')}</td>
-                  <td className="whitespace-nowrap">{l.effectiveFrom ? formatDateTime(l.effectiveFrom, locale) : '—'}</td>
-                  <td>
-                    {l.results}
-                    {l.results >= MIN_BASELINE_POINTS && <BaselineButton action={baselineAction} controlLotId={l.id} />}
-                  </td>
-                  <td className="text-xs" data-testid={p ? 'new-lot' : undefined}>
-                    {!p ? (
-                      '—'
-                    ) : p.targets ? (
-                      <>
-                        <span className="block">{t('newLotReady', { mean: fmt(p.targets.mean, 4), n: p.targets.n, sd: fmt(p.targets.sd, 4), lot: p.previous.lot })}</span>
-                        <NewLotButton action={newLotAction} controlLotId={l.id} />
-                      </>
-                    ) : (
-                      <span className="text-slate-500">{t('newLotDays', { days: p.days, needed: p.needed })}</span>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <DataTable columns={lotColumns} rows={lots} rowKey={(l) => l.id} rowProps={(l) => ({ 'data-lot': l.lot })} testId="lots" />
         <p className="mt-2 text-xs text-slate-500">{t('baselineHelp', { n: MIN_BASELINE_POINTS })}</p>
         <p className="mt-1 text-xs text-slate-500">{t('newLotHelp', { days: NEW_LOT_DAYS, n: MIN_BASELINE_POINTS })}</p>
       </section>
       <section className="card overflow-x-auto">
         <h2 className="mb-1 font-semibold">{t('choiceTitle')}</h2>
         <p className="mb-3 text-sm text-slate-600">{t('choiceHelp')}</p>
-        {choices.rows.length === 0 ? (
-          <p className="text-sm text-slate-500">{t('noRuns')}</p>
-        ) : (
-          <table className="table" data-testid="rule-choices">
-            <thead>
-              <tr>
-                <th>{t('analyte')}</th>
-                <th>{t('instrument')}</th>
-                <th>{t('lastRun')}</th>
-                <th>{t('rules')}</th>
-                <th>{t('how')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {choices.rows.map((r) => (
-                <tr key={`${r.analyte}|${r.instrument}`} data-analyte={r.analyte} data-instrument={r.instrument}>
-                  <td>
-                    <span className="font-medium">{r.analyte}</span> <span className="text-slate-500">{locale === 'zh' ? r.nameZh : r.nameEn}</span>
-                  </td>
-                  <td>{r.instrument || '—'}</td>
-                  <td className="whitespace-nowrap">{formatDateTime(r.runAt, locale)}</td>
-                  <td className="whitespace-nowrap text-xs">{r.choice.rules.join(', ')}</td>
-                  <td className="text-sm">
-                    <RuleChoiceText choice={r.choice} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <RuleChoicesTable rows={choices.rows} testId="rule-choices" empty={t('noRuns')} />
       </section>
       <section className="card">
         <h2 className="mb-1 font-semibold">{t('rulesTitle')}</h2>
@@ -145,5 +91,23 @@ export default async function TargetsPage() {
         </ul>
       </section>
     </div>
+  );
+}
+
+/** A new lot's proposed targets (with the button that adopts them), or the days it still needs. */
+async function NewLot({ lotId, proposal: p }: { lotId: number; proposal?: ReturnType<typeof newLotProposals>[number] }) {
+  const t = await getTranslations('iqc.targets');
+  if (!p) return '—';
+  return (
+    <span data-testid="new-lot">
+      {p.targets ? (
+        <>
+          <span className="block">{t('newLotReady', { mean: fmt(p.targets.mean, 4), n: p.targets.n, sd: fmt(p.targets.sd, 4), lot: p.previous.lot })}</span>
+          <NewLotButton action={newLotAction} controlLotId={lotId} />
+        </>
+      ) : (
+        <span className="text-slate-500">{t('newLotDays', { days: p.days, needed: p.needed })}</span>
+      )}
+    </span>
   );
 }
