@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { getLocale, getTranslations } from 'next-intl/server';
 import type { instrumentCharts, InstrumentChart } from '@/lib/services/iqc/charts';
 import { EmptyState } from '@/app/_components/empty-state';
+import { DataTable, type Column } from '@/app/_components/data-table';
 import { LjChart } from './lj-chart';
 import { StatusBadge } from '@/app/_components/status-badge';
 import { formatDateTime, formatDay, fmt } from './format';
@@ -55,6 +56,28 @@ export async function ChartView({
   const flagged = [...runs.values()].sort((a, b) => b.t - a.t);
   const several = data.instruments.length > 1;
   const instrumentName = (i: string) => i || t('noInstrument');
+  const flaggedColumns: Column<(typeof flagged)[number]>[] = [
+    { key: 'time', header: t('time'), className: 'whitespace-nowrap', cell: (r) => formatDateTime(r.t, locale) },
+    ...(several ? [{ key: 'instrument', header: t('instrument'), cell: (r: (typeof flagged)[number]) => instrumentName(r.instrument) }] : []),
+    { key: 'verdict', header: t('verdict'), cell: (r) => <StatusBadge kind="run" status={r.status} /> },
+    { key: 'rules', header: t('violations'), cell: (r) => [...r.rules].join(', ') },
+    {
+      key: 'action',
+      header: t('correctiveAction'),
+      cell: (r) =>
+        r.actionId === null ? (
+          '—'
+        ) : r.actionStatus === 'open' && !readOnly ? (
+          <Link className="font-medium text-red-700 hover:underline" href={`${base}/corrective-actions/${r.actionId}`}>
+            {t('recordAction')}
+          </Link>
+        ) : (
+          <Link className="text-brand-700 hover:underline" href={`${base}/corrective-actions?focus=${r.actionId}`}>
+            {r.actionStatus === 'open' ? t('actionOpen') : t('actionResolved')}
+          </Link>
+        ),
+    },
+  ];
   return (
     <div className="space-y-4">
       <form method="get" className="card flex flex-wrap items-end gap-3" aria-label={t('range')}>
@@ -121,42 +144,7 @@ export async function ChartView({
       {flagged.length > 0 && (
         <section className="card overflow-x-auto">
           <h2 className="mb-3 font-semibold">{t('flaggedRuns')}</h2>
-          <table className="table" data-testid="flagged-runs">
-            <thead>
-              <tr>
-                <th>{t('time')}</th>
-                {several && <th>{t('instrument')}</th>}
-                <th>{t('verdict')}</th>
-                <th>{t('violations')}</th>
-                <th>{t('correctiveAction')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {flagged.map((r) => (
-                <tr key={r.runId} data-run={r.runId}>
-                  <td className="whitespace-nowrap">{formatDateTime(r.t, locale)}</td>
-                  {several && <td>{instrumentName(r.instrument)}</td>}
-                  <td>
-                    <StatusBadge kind="run" status={r.status} />
-                  </td>
-                  <td>{[...r.rules].join(', ')}</td>
-                  <td>
-                    {r.actionId === null ? (
-                      '—'
-                    ) : r.actionStatus === 'open' && !readOnly ? (
-                      <Link className="font-medium text-red-700 hover:underline" href={`${base}/corrective-actions/${r.actionId}`}>
-                        {t('recordAction')}
-                      </Link>
-                    ) : (
-                      <Link className="text-brand-700 hover:underline" href={`${base}/corrective-actions?focus=${r.actionId}`}>
-                        {r.actionStatus === 'open' ? t('actionOpen') : t('actionResolved')}
-                      </Link>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable columns={flaggedColumns} rows={flagged} rowKey={(r) => r.runId} rowProps={(r) => ({ 'data-run': String(r.runId) })} testId="flagged-runs" />
         </section>
       )}
     </div>
@@ -170,42 +158,34 @@ async function ResultsList({ chart, locale, excludeControl }: { chart: Instrumen
     .flatMap((p) => p.points.map((x) => ({ ...x, level: p.level })))
     .sort((a, b) => b.t - a.t || b.resultId - a.resultId)
     .slice(0, RESULTS_LISTED);
+  const columns: Column<(typeof points)[number]>[] = [
+    { key: 'time', header: t('time'), className: 'whitespace-nowrap', cell: (p) => formatDateTime(p.t, locale) },
+    { key: 'level', header: t('level'), cell: (p) => p.level },
+    { key: 'lot', header: t('lot'), cell: (p) => p.lot },
+    {
+      key: 'value',
+      header: t('value'),
+      cell: (p) => (
+        <>
+          {p.value}
+          {p.excluded && <span className="ml-1 text-xs text-slate-500">({t('excluded')})</span>}
+        </>
+      ),
+    },
+    { key: 'z', header: 'z', cell: (p) => fmt(p.z, 2) },
+    { key: 'verdict', header: t('verdict'), cell: (p) => <StatusBadge kind="run" status={p.status} /> },
+    ...(excludeControl
+      ? [{ key: 'exclude', header: t('exclude'), cell: (p: (typeof points)[number]) => excludeControl({ resultId: p.resultId, value: p.value, level: p.level, excluded: p.excluded, excludedReason: p.excludedReason }) }]
+      : []),
+  ];
   return (
     <details className="card overflow-x-auto text-sm">
       <summary className="cursor-pointer font-medium">
         {t('resultsTitle')} <span className="text-slate-500">({t('pointCount', { count: points.length })})</span>
       </summary>
-      <table className="table mt-2" data-testid="chart-results">
-        <thead>
-          <tr>
-            <th>{t('time')}</th>
-            <th>{t('level')}</th>
-            <th>{t('lot')}</th>
-            <th>{t('value')}</th>
-            <th>z</th>
-            <th>{t('verdict')}</th>
-            {excludeControl && <th>{t('exclude')}</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {points.map((p) => (
-            <tr key={p.resultId} data-result={p.resultId}>
-              <td className="whitespace-nowrap">{formatDateTime(p.t, locale)}</td>
-              <td>{p.level}</td>
-              <td>{p.lot}</td>
-              <td>
-                {p.value}
-                {p.excluded && <span className="ml-1 text-xs text-slate-500">({t('excluded')})</span>}
-              </td>
-              <td>{fmt(p.z, 2)}</td>
-              <td>
-                <StatusBadge kind="run" status={p.status} />
-              </td>
-              {excludeControl && <td>{excludeControl({ resultId: p.resultId, value: p.value, level: p.level, excluded: p.excluded, excludedReason: p.excludedReason })}</td>}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div className="mt-2">
+        <DataTable columns={columns} rows={points} rowKey={(p) => p.resultId} rowProps={(p) => ({ 'data-result': String(p.resultId) })} testId="chart-results" />
+      </div>
     </details>
   );
 }
