@@ -6,6 +6,9 @@ import { catalogueAnalytes } from '@/lib/services/read/catalogue';
 import { ANALYTE_CATEGORIES } from '@/db/enums';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
+import { DataTable, type Column } from '@/app/_components/data-table';
+import { localName } from '@/app/_components/local-name';
+import { ActiveBadge } from '@/app/_components/status-badge';
 
 /** The allowable total error in its form: WS/T threshold rule, CLIA greater-of, or a single part. */
 function tea(a: { teaPercent: number | null; teaAbsolute: number | null; teaAbsoluteAtOrBelow: number | null; teaForm: string | null; unit: string }) {
@@ -21,6 +24,24 @@ export default async function AnalytesPage() {
   const t = await getTranslations('admin');
   const locale = await getLocale();
   const all = catalogueAnalytes(getDb());
+  const columns: Column<(typeof all)[number]>[] = [
+    {
+      key: 'code',
+      header: t('fields.code'),
+      className: 'font-mono',
+      cell: (a) => (
+        <Link href={`/admin/analytes/${encodeURIComponent(a.code)}`} className="text-brand-700 hover:underline">
+          {a.code}
+        </Link>
+      ),
+    },
+    { key: 'name', header: t('fields.name'), cell: (a) => localName(locale, a) },
+    { key: 'unit', header: t('fields.unit'), cell: (a) => a.unit },
+    { key: 'tea', header: t('analytes.tea'), className: 'whitespace-nowrap', cell: tea },
+    { key: 'source', header: t('analytes.teaSource'), className: 'text-xs text-slate-600', cell: (a) => a.teaSource },
+    { key: 'cv', header: t('analytes.allowableCv'), cell: (a) => (a.allowableCvPercent != null ? `${a.allowableCvPercent}%` : '—') },
+    { key: 'status', header: t('fields.status'), cell: (a) => <ActiveBadge active={a.active} inactiveTone="badge-slate" /> },
+  ];
   return (
     <div>
       <PageHeader title={t('analytes.title')} subtitle={t('analytes.subtitle', { count: all.length })} />
@@ -33,38 +54,7 @@ export default async function AnalytesPage() {
             <h2 id={`cat-${cat}`} className="mb-2 text-lg font-semibold">
               {t(`categories.${cat}`)} <span className="text-sm font-normal text-slate-500">({rows.length})</span>
             </h2>
-            <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('fields.code')}</th>
-                    <th scope="col">{t('fields.name')}</th>
-                    <th scope="col">{t('fields.unit')}</th>
-                    <th scope="col">{t('analytes.tea')}</th>
-                    <th scope="col">{t('analytes.teaSource')}</th>
-                    <th scope="col">{t('analytes.allowableCv')}</th>
-                    <th scope="col">{t('fields.status')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((a) => (
-                    <tr key={a.id}>
-                      <td className="font-mono">
-                        <Link href={`/admin/analytes/${encodeURIComponent(a.code)}`} className="text-brand-700 hover:underline">
-                          {a.code}
-                        </Link>
-                      </td>
-                      <td>{locale === 'zh' ? a.nameZh : a.nameEn}</td>
-                      <td>{a.unit}</td>
-                      <td className="whitespace-nowrap">{tea(a)}</td>
-                      <td className="text-xs text-slate-600">{a.teaSource}</td>
-                      <td>{a.allowableCvPercent != null ? `${a.allowableCvPercent}%` : '—'}</td>
-                      <td>{a.active ? <span className="badge-green">{t('status.active')}</span> : <span className="badge-slate">{t('status.inactive')}</span>}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable columns={columns} rows={rows} rowKey={(a) => a.id} />
           </section>
         );
       })}

@@ -5,6 +5,8 @@ import { isAppError } from '@/lib/errors';
 import { publicOrigin } from '@/lib/origin';
 import { certificateForLab, qrSvg } from '@/lib/services/recognition/certificates';
 import { PrintButton } from '@/app/_components/print-button';
+import { DataTable, type Column } from '@/app/_components/data-table';
+import { localText } from '@/app/_components/local-name';
 
 export const dynamic = 'force-dynamic';
 
@@ -13,7 +15,7 @@ export const dynamic = 'force-dynamic';
 export default async function CertificatePage({ params }: { params: Promise<{ labCode: string }> }) {
   const { labCode } = await params;
   const t = await getTranslations('recognition');
-  const zh = (await getLocale()) === 'zh';
+  const locale = await getLocale();
   let cert;
   try {
     cert = certificateForLab(getDb(), decodeURIComponent(labCode));
@@ -31,9 +33,9 @@ export default async function CertificatePage({ params }: { params: Promise<{ la
       <div className="flex items-start justify-between gap-6">
         <div>
           <h1 className="text-2xl font-bold text-brand-900">{t('certificate.heading')}</h1>
-          <p className="mt-2 text-lg font-semibold">{zh ? lab.name : (lab.nameEn ?? lab.name)}</p>
+          <p className="mt-2 text-lg font-semibold">{localText(locale, lab.name, lab.nameEn)}</p>
           <p className="text-sm text-slate-600">
-            {lab.code} · {zh ? lab.regionName : lab.regionNameEn}
+            {lab.code} · {localText(locale, lab.regionName, lab.regionNameEn)}
           </p>
           <p className="mt-3 max-w-xl text-sm text-slate-700">{t('certificate.intro')}</p>
         </div>
@@ -44,32 +46,19 @@ export default async function CertificatePage({ params }: { params: Promise<{ la
         </figure>
       </div>
       <p className="mt-4 text-sm text-slate-600">{t('certificate.asOf', { date: day })}</p>
-      {recognised.length === 0 ? (
-        <p className="mt-4 text-slate-600">{t('certificate.none')}</p>
-      ) : (
-        <table className="table mt-2">
-          <thead>
-            <tr>
-              <th>{t('common.analyte')}</th>
-              <th>{t('common.mark')}</th>
-              <th>{t('common.validity')}</th>
-              <th>{t('common.certificateNo')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {recognised.map((c) => (
-              <tr key={c.id}>
-                <td>
-                  {c.analyteCode} · {zh ? c.analyteName : c.analyteNameEn}
-                </td>
-                <td className="font-semibold text-brand-700">{c.mark}</td>
-                <td>{t('common.window', { from: c.validFrom, to: c.validTo })}</td>
-                <td className="font-mono text-xs">{c.certificateNo}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <div className="mt-2">
+        <DataTable
+          columns={[
+            { key: 'analyte', header: t('common.analyte'), cell: (c) => `${c.analyteCode} · ${localText(locale, c.analyteName, c.analyteNameEn)}` },
+            { key: 'mark', header: t('common.mark'), className: 'font-semibold text-brand-700', cell: (c) => c.mark },
+            { key: 'validity', header: t('common.validity'), cell: (c) => t('common.window', { from: c.validFrom, to: c.validTo }) },
+            { key: 'no', header: t('common.certificateNo'), className: 'font-mono text-xs', cell: (c) => c.certificateNo },
+          ] satisfies Column<(typeof recognised)[number]>[]}
+          rows={recognised}
+          rowKey={(c) => c.id}
+          empty={t('certificate.none')}
+        />
+      </div>
       <div className="mt-6 flex justify-end">
         <PrintButton label={t('certificate.print')} />
       </div>

@@ -9,6 +9,7 @@ import { ActionForm } from '@/app/_components/action-form';
 import { Field, ReasonField, SelectField } from '@/app/_components/fields';
 import { VersionHistory } from '../../_components/version-history';
 import { updateAnalyteAction } from '../../actions';
+import { DataTable, type Column } from '@/app/_components/data-table';
 
 export default async function AnalytePage({ params }: { params: Promise<{ code: string }> }) {
   await requirePage('analyte.manage');
@@ -59,26 +60,20 @@ export default async function AnalytePage({ params }: { params: Promise<{ code: 
           <h2 id="ranges-title" className="mb-2 font-semibold">
             {t('analytes.rangesTitle')}
           </h2>
-          <table className="table">
-            <thead>
-              <tr>
-                <th>{t('analytes.rangeFrom')}</th>
-                <th>{t('analytes.rangeTo')}</th>
-                <th>{t('analytes.tea')}</th>
-                <th>{t('analytes.teaSource')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {ranges.map((r) => (
-                <tr key={r.id}>
-                  <td>{r.fromValue ?? '−∞'}</td>
-                  <td>{r.toValue ?? '+∞'}</td>
-                  <td>{[r.percent != null ? `±${r.percent}%` : null, r.absolute != null ? `±${r.absolute} ${a.unit}` : null].filter(Boolean).join(r.form === 'threshold' ? ` | T ≤ ${r.threshold} ` : ' / ')}</td>
-                  <td className="text-xs">{r.source}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            columns={[
+              { key: 'from', header: t('analytes.rangeFrom'), cell: (r) => r.fromValue ?? '−∞' },
+              { key: 'to', header: t('analytes.rangeTo'), cell: (r) => r.toValue ?? '+∞' },
+              {
+                key: 'tea',
+                header: t('analytes.tea'),
+                cell: (r) => [r.percent != null ? `±${r.percent}%` : null, r.absolute != null ? `±${r.absolute} ${a.unit}` : null].filter(Boolean).join(r.form === 'threshold' ? ` | T ≤ ${r.threshold} ` : ' / '),
+              },
+              { key: 'source', header: t('analytes.teaSource'), className: 'text-xs', cell: (r) => r.source },
+            ] satisfies Column<(typeof ranges)[number]>[]}
+            rows={ranges}
+            rowKey={(r) => r.id}
+          />
         </section>
       )}
       <VersionHistory entityType="analyte" entityId={a.id} fields={['teaPercent', 'teaAbsolute', 'teaSource', 'allowableCvPercent', 'unit', 'nameZh', 'nameEn']} />
