@@ -3,7 +3,8 @@ import { NextResponse } from 'next/server';
 import { AppError, errorBody, type ErrorReason } from './errors';
 import type { Actor } from './auth/actor';
 import { publicApi } from './public-api';
-import { auditTokenUse, tokenScopeFor } from './auth/token-scopes';
+import { tokenScopeFor } from './auth/token-scopes';
+import { runJob } from './jobs';
 import { getDb } from '@/db/client';
 import { isSameOrigin } from './origin';
 import { auditExport, auditRefusal } from './services/audit';
@@ -43,7 +44,11 @@ export function withActor<P = Record<string, string>>(
     } catch (e) {
       res = errorResponse(e);
     }
-    if (actor?.token) auditTokenUse(getDb(), actor, req, res.status);
+    // a token's write is audited in a job worker (in production): writing here would block this
+    // thread on SQLite's write lock while an import commits
+    if (actor?.token && req.method !== 'GET' && req.method !== 'HEAD') {
+      await runJob('audit.tokenUse', actor, { method: req.method, url: req.url, status: res.status }).catch((e: unknown) => console.error('[labqc] audit of a token use failed', e));
+    }
     if (actor) auditRefusalOrExport(actor, req, res);
     return res;
   };

@@ -14,6 +14,7 @@ import { ingestResults } from '@/lib/services/iqc/ingest';
 import { submitResults, type SubmissionInput } from '@/lib/services/eqa/submissions';
 import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
 import { recomputeEligibility } from '@/lib/services/recognition/eligibility';
+import { auditTokenUse } from '@/lib/auth/token-scopes';
 
 /** Each job: one service call on the connection of the thread that runs it. */
 export const JOBS = {
@@ -29,7 +30,18 @@ export const JOBS = {
   /** publication, then recognition re-checks the participants' eligibility */
   'eqa.publish': (db: DB, actor: Actor, input: { roundCode: string }) => publishRound(db, actor, input),
   'recognition.recompute': (db: DB, actor: Actor, input: { regionCode?: string }) => recomputeEligibility(db, actor, input),
+  /** the audit row of an API token's write (lib/http.ts): written off the request thread, which would
+   * otherwise wait (blocked) for the write lock while an import commits */
+  'audit.tokenUse': (db: DB, actor: Actor, input: { method: string; url: string; status: number }) => auditTokenUse(db, actor, new Request(input.url, { method: input.method }), input.status),
 };
+
+/** Which workers run a job: imports (LIS and CSV, submissions), long runs (evaluation, publication
+ * with its eligibility re-check, eligibility runs), or audit rows. */
+export type JobLane = 'import' | 'long' | 'audit';
+export function laneOf(name: JobName): JobLane {
+  if (name === 'eqa.evaluate' || name === 'eqa.publish' || name === 'recognition.recompute') return 'long';
+  return name === 'audit.tokenUse' ? 'audit' : 'import';
+}
 
 export type JobName = keyof typeof JOBS;
 export type JobInput<N extends JobName> = Parameters<(typeof JOBS)[N]>[2];
@@ -41,7 +53,7 @@ export function isJobName(name: unknown): name is JobName {
 
 /** Jobs that are one all-or-nothing transaction (or idempotent batches): safe to run again when
  * SQLite refused their write lock. An evaluation records its own failure instead. */
-const RETRYABLE: ReadonlySet<JobName> = new Set(['iqc.post', 'iqc.importCsv', 'iqc.enter', 'eqa.submit', 'recognition.recompute']);
+const RETRYABLE: ReadonlySet<JobName> = new Set(['iqc.post', 'iqc.importCsv', 'iqc.enter', 'eqa.submit', 'recognition.recompute', 'audit.tokenUse']);
 /** How long a job keeps retrying after SQLITE_BUSY (each attempt also waits busy_timeout). */
 const BUSY_RETRY_MS = 30_000;
 

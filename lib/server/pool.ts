@@ -1,12 +1,14 @@
 // The production server's worker threads (node:worker_threads): imports, evaluations and eligibility
 // runs execute here, never on the thread that answers requests. Each worker opens its own SQLite
 // connection on DATABASE_PATH with the same pragmas (db/client.ts); SQLite's lock serialises their
-// writes (busy_timeout) and each job is one all-or-nothing transaction. Jobs wait in one queue and
-// go to the first idle worker; a worker that dies fails its job and is replaced.
+// writes (busy_timeout) and each job is one all-or-nothing transaction. Jobs wait in the queue of
+// their lane (lib/jobs.ts laneOf: imports, long runs, audit rows) and go to the lane's first idle
+// worker, so a national evaluation never holds up LIS imports, and an audit row waits for at most
+// one transaction instead of a queue. A worker that dies fails its job and is replaced.
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import type { Actor } from '@/lib/auth/core';
-import { deserializeError, type JobName, type JobRunner, type SerializedError } from '@/lib/jobs';
+import { deserializeError, laneOf, type JobLane, type JobName, type JobRunner, type SerializedError } from '@/lib/jobs';
 
 interface Task {
   id: number;
@@ -23,33 +25,36 @@ const DEAD: Task = { id: -1, name: 'iqc.post', actor: null as never, input: null
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: SerializedError };
 
 interface Slot {
+  lane: JobLane;
   worker: Worker;
   task: Task | null;
   startedAt: number;
 }
 
-/** Workers by default: LABQC_JOB_WORKERS, else 2 (one long evaluation leaves one for imports),
- * more on machines with more cores (up to 4: writes are serialised anyway). */
+/** Import workers by default: LABQC_JOB_WORKERS, else one per core beyond the request thread's (at
+ * least 1, at most 4: SQLite serialises writes, and on 2 cores a second import worker only makes
+ * every import slower). The long-run and audit lanes have one worker each. */
 export function defaultPoolSize(): number {
   const configured = Number(process.env.LABQC_JOB_WORKERS);
   if (Number.isInteger(configured) && configured > 0) return configured;
-  return Math.max(2, Math.min(4, os.availableParallelism() - 1));
+  return Math.max(1, Math.min(4, os.availableParallelism() - 1));
 }
 
 export class JobPool implements JobRunner {
   private readonly slots: Slot[] = [];
-  private readonly queue: Task[] = [];
+  private readonly queues: Record<JobLane, Task[]> = { import: [], long: [], audit: [] };
   private nextId = 1;
   private closed = false;
   /** workers that died soon after starting in a row (a broken build): replaced ever more slowly */
   private quickDeaths = 0;
 
-  /** `workerFile`: the compiled worker (lib/server/worker.ts as JavaScript). */
+  /** `workerFile`: the compiled worker (lib/server/worker.ts as JavaScript); `imports`: workers of the import lane. */
   constructor(
     private readonly workerFile: URL,
-    size = defaultPoolSize(),
+    imports = defaultPoolSize(),
   ) {
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+    const sizes: Record<JobLane, number> = { import: imports, long: 1, audit: 1 };
+    for (const lane of Object.keys(sizes) as JobLane[]) for (let i = 0; i < sizes[lane]; i++) this.slots.push(this.spawn(lane));
   }
 
   get size(): number {
@@ -58,13 +63,13 @@ export class JobPool implements JobRunner {
 
   /** Jobs waiting for a worker (not counting those running). */
   get waiting(): number {
-    return this.queue.length;
+    return this.queues.import.length + this.queues.long.length + this.queues.audit.length;
   }
 
   run(name: JobName, actor: Actor, input: unknown): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('the job pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, name, actor, input, resolve, reject });
+      this.queues[laneOf(name)].push({ id: this.nextId++, name, actor, input, resolve, reject });
       this.dispatch();
     });
   }
@@ -72,13 +77,13 @@ export class JobPool implements JobRunner {
   /** Stop every worker; queued and running jobs fail. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.queue.splice(0)) t.reject(new Error('the job pool is closed'));
+    for (const queue of Object.values(this.queues)) for (const t of queue.splice(0)) t.reject(new Error('the job pool is closed'));
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
-  private spawn(): Slot {
+  private spawn(lane: JobLane): Slot {
     const worker = new Worker(this.workerFile, { env: process.env });
-    const slot: Slot = { worker, task: null, startedAt: Date.now() };
+    const slot: Slot = { lane, worker, task: null, startedAt: Date.now() };
     worker.on('message', (reply: Reply) => {
       const task = slot.task;
       if (!task || task.id !== reply.id) return;
@@ -98,7 +103,7 @@ export class JobPool implements JobRunner {
       const replace = () => {
         const i = this.slots.indexOf(slot);
         if (this.closed || i < 0) return;
-        this.slots[i] = this.spawn();
+        this.slots[i] = this.spawn(slot.lane);
         this.dispatch();
       };
       if (!this.quickDeaths) return replace();
@@ -113,9 +118,9 @@ export class JobPool implements JobRunner {
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (!this.queue.length) return;
-      if (slot.task) continue;
-      const task = this.queue.shift()!;
+      const queue = this.queues[slot.lane];
+      if (slot.task || !queue.length) continue;
+      const task = queue.shift()!;
       slot.task = task;
       slot.worker.ref(); // a running job keeps the process alive until it answers
       try {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededTestDb } from '../support/db';
 import { startJobPool, stopJobPool } from '../support/job-pool';
 import type { JobPool } from '@/lib/server/pool';
-import { executeJob, installJobRunner, runJob } from '@/lib/jobs';
+import { executeJob, installJobRunner, laneOf, runJob, type JobName } from '@/lib/jobs';
 import { errorBody } from '@/lib/errors';
 import { verifyAuditChain } from '@/db/queries/audit-chain';
 
@@ -101,5 +101,36 @@ describe('several workers writing the same database', () => {
     expect(pool.waiting).toBe(4);
     expect((await Promise.all(jobs)).length).toBe(6);
     expect(pool.waiting).toBe(0);
+  });
+});
+
+describe('lanes: long runs and audit rows never wait behind imports', () => {
+  it.each<[JobName, string]>([
+    ['iqc.post', 'import'],
+    ['iqc.importCsv', 'import'],
+    ['iqc.enter', 'import'],
+    ['eqa.submit', 'import'],
+    ['eqa.evaluate', 'long'],
+    ['eqa.publish', 'long'],
+    ['recognition.recompute', 'long'],
+    ['audit.tokenUse', 'audit'],
+  ])('%s runs in the %s lane', (name, lane) => expect(laneOf(name)).toBe(lane));
+
+  it('a token-use audit row is written while imports wait in their queue', async () => {
+    const codes = [...a.labManagers.keys()].slice(0, 4);
+    const token = { ...lab(a), via: 'token' as const, token: { id: 4242, scopes: ['iqc:write' as const] } };
+    const audit = () => pool.run('audit.tokenUse', token, { method: 'POST', url: 'http://localhost/api/v1/iqc/results', status: 201 });
+    await audit(); // the audit worker's first job (module load, connection) out of the measure
+    // 6 imports of 500 runs each on 2 import workers
+    const batch = (i: number) => Array.from({ length: 500 }, (_, k) => run(`L${i}`, Date.now() - 400 * 86_400_000 + k * 60_000)).flat();
+    const imports = Array.from({ length: 6 }, (_, i) => pool.run('iqc.post', lab(a, codes[i % 4]), posted(batch(i))));
+    let importsDone = 0;
+    imports.forEach((p) => void p.then(() => importsDone++));
+    await audit();
+    // answered before the import queue drained (2 import workers, 6 jobs)
+    expect(importsDone).toBeLessThan(6);
+    await Promise.all(imports);
+    const row = a.db.$client.prepare("SELECT entity_id AS id, details FROM audit_log WHERE action = 'apiToken.use' ORDER BY id DESC LIMIT 1").get() as { id: string; details: string };
+    expect([row.id, JSON.parse(row.details)]).toEqual(['4242', { method: 'POST', path: '/api/v1/iqc/results', status: 201 }]);
   });
 });

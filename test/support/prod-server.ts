@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, waitFor } from './server';
 
-export const OPS_DIST = '.next-ops';
+/** The build folder (OPS_DIST_DIR overrides it, e.g. to reuse another build as it is). */
+export const OPS_DIST = process.env.OPS_DIST_DIR || '.next-ops';
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -38,6 +39,7 @@ export function ensureOpsBuild(): void {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
     });
+  if (process.env.OPS_SKIP_BUILD === '1' && fs.existsSync(stamp) && fs.existsSync(serverEntry(OPS_DIST))) return;
   if ((process.env.OPS_SKIP_BUILD === '1' && fs.existsSync(stamp)) || fresh()) {
     // the pages are current: compile the server (a second or two) so it matches lib/server and lib/
     const c = server(['--server-only']);
