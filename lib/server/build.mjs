@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const root = process.cwd();
 const distDir = process.env.NEXT_DIST_DIR || '.next';
@@ -51,7 +52,7 @@ async function main() {
   console.log(`[labqc] production server compiled into ${SERVER_DIR}`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch((e) => {
     console.error(e);
     process.exit(1);
