@@ -1,0 +1,79 @@
+// The regulator's CSV export of a round: every graded result of the jurisdiction with its assigned
+// value, score and verdict, and every analyte a lab did not submit.
+import type { Conn } from '@/db/client';
+import { evaluationResults, evaluationScores } from '@/db/queries/eqa-reports';
+import { can, type Actor } from '@/lib/auth/core';
+import { toCsv } from '@/lib/csv';
+import { AppError } from '@/lib/errors';
+import { reasonText, resolve, zSignal } from './reports';
+
+export const ROUND_CSV_COLUMNS = [
+  'round',
+  'lab',
+  'lab_name',
+  'analyte',
+  'sample',
+  'value',
+  'method',
+  'instrument',
+  'peer_group',
+  'assigned_value_source',
+  'n',
+  'assigned_value',
+  'robust_sd',
+  'sigma_pt',
+  'u_assigned',
+  'score_type',
+  'z',
+  'z_signal',
+  'deviation',
+  'percent_deviation',
+  'allowed',
+  'acceptable',
+  'not_evaluated_reason',
+  'analyte_score',
+  'analyte_verdict',
+  'unsuccessful',
+] as const;
+
+/** The whole round (every graded result in the jurisdiction, and every analyte not submitted) as CSV. */
+export function roundCsv(db: Conn, actor: Actor, input: { roundCode: string }): string {
+  if (!can(actor, 'eqaRound.report')) throw new AppError('auth.forbidden');
+  const { r, evaluation, filter } = resolve(db, actor, input.roundCode, null);
+  const scores = new Map(evaluationScores(db, evaluation.id, filter).map((s) => [`${s.lab}:${s.analyte}`, s]));
+  const rows: unknown[][] = evaluationResults(db, evaluation.id, filter).map((x) => {
+    const s = scores.get(`${x.lab}:${x.analyte}`);
+    return [
+      r.round.code,
+      x.lab,
+      x.labName,
+      x.analyte,
+      x.sample,
+      x.value,
+      x.method,
+      x.instrument,
+      x.peerGroup,
+      x.source,
+      x.n,
+      x.assignedValue,
+      x.robustSd,
+      x.sigmaPt,
+      x.uAssigned,
+      x.scoreType,
+      x.z,
+      zSignal(x.classification),
+      x.deviation,
+      x.percentDeviation,
+      x.allowed,
+      x.acceptable === null ? 'not evaluated' : x.acceptable ? 'yes' : 'no',
+      reasonText(x.reason, x.reasonN, r.scheme.minPeerGroupSize) ?? '',
+      s?.score,
+      s?.verdict,
+      s?.unsuccessful ? 'yes' : 'no',
+    ];
+  });
+  for (const s of scores.values()) {
+    if (s.notSubmitted) rows.push([r.round.code, s.lab, s.labName, s.analyte, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 'no', '', 0, 'not_submitted', s.unsuccessful ? 'yes' : 'no']);
+  }
+  return toCsv(ROUND_CSV_COLUMNS, rows);
+}
