@@ -7,6 +7,7 @@ import { isAppError } from '@/lib/errors';
 import { searchLabs, verifyRecognition, type VerifyAnswer } from '@/lib/services/recognition/verification';
 import { PageHeader } from '@/app/_components/page-header';
 import { VerifyFields, VerifyResult } from '@/app/_components/recognition/verify-check';
+import { Card } from '@/app/_components/card';
 
 export const dynamic = 'force-dynamic';
 
@@ -43,10 +44,7 @@ export default async function VerifyPage({ searchParams }: { searchParams: Promi
     <div data-testid="verify-page">
       <PageHeader title={t('verify.title')} subtitle={t('verify.subtitle')} />
       <div className="grid gap-6 lg:grid-cols-2">
-        <section className="card" aria-labelledby="search-title">
-          <h2 id="search-title" className="mb-3 font-semibold">
-            {t('verify.searchTitle')}
-          </h2>
+        <Card id="search" title={t('verify.searchTitle')}>
           <form action="/verify" className="flex flex-wrap items-end gap-2">
             <div className="min-w-48 flex-1">
               <label htmlFor="q" className="label">
@@ -88,7 +86,7 @@ export default async function VerifyPage({ searchParams }: { searchParams: Promi
               </ul>
             </div>
           )}
-        </section>
+        </Card>
         <section className="card" aria-labelledby="check-title">
           <h2 id="check-title" className="font-semibold">
             {t('verify.checkTitle')}

@@ -4,6 +4,7 @@ import { ActionForm } from '@/app/_components/action-form';
 import { Field, ReasonField, SelectField } from '@/app/_components/fields';
 import { VersionHistory } from './version-history';
 import { resetPasswordAction, setUserActiveAction, updateUserAction } from '@/app/(regulator)/regulator/users/actions';
+import { Card } from '@/app/_components/card';
 
 type Account = AccountView;
 
@@ -15,10 +16,7 @@ export async function AccountEditor({ account, labOptions, regionOptions }: { ac
   const u = account.user;
   return (
     <div className="grid gap-6 lg:grid-cols-2">
-      <section className="card" aria-labelledby="edit-title">
-        <h2 id="edit-title" className="mb-3 font-semibold">
-          {t('accounts.editTitle')}
-        </h2>
+      <Card id="edit" title={t('accounts.editTitle')}>
         <ActionForm action={updateUserAction} submitLabel={t('form.save')} successMessage={t('form.saved')} testId="account-edit">
           <input type="hidden" name="id" value={u.id} />
           <Field name="email" label={t('fields.email')} type="email" defaultValue={u.email} required />
@@ -27,7 +25,7 @@ export async function AccountEditor({ account, labOptions, regionOptions }: { ac
           {regionOptions && <SelectField name="regionCode" label={t('fields.region')} options={regionOptions} defaultValue={account.regionCode} />}
           <ReasonField label={t('fields.reason')} hint={t('form.reasonHint')} />
         </ActionForm>
-      </section>
+      </Card>
       <div className="space-y-6">
         <section className="card" aria-labelledby="status-title">
           <h2 id="status-title" className="mb-1 font-semibold">

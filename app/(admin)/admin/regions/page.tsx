@@ -9,6 +9,7 @@ import { EmptyState } from '@/app/_components/empty-state';
 import { ActionForm } from '@/app/_components/action-form';
 import { Field, SelectField } from '@/app/_components/fields';
 import { createRegionAction } from '../actions';
+import { Card } from '@/app/_components/card';
 
 export default async function RegionsPage() {
   const actor = await requirePage('region.manage');
@@ -43,10 +44,7 @@ export default async function RegionsPage() {
             </ul>
           )}
         </section>
-        <section className="card h-fit" aria-labelledby="new-region-title">
-          <h2 id="new-region-title" className="mb-3 font-semibold">
-            {t('regions.createTitle')}
-          </h2>
+        <Card id="new-region" title={t('regions.createTitle')} className="card h-fit">
           <ActionForm action={createRegionAction} submitLabel={t('form.create')} successMessage={t('form.created')} testId="region-create">
             <Field name="code" label={t('fields.regionCode')} hint={t('regions.codeHint')} required />
             <Field name="name" label={t('fields.nameZh')} required />
@@ -63,7 +61,7 @@ export default async function RegionsPage() {
               options={parents.map((p) => ({ value: p.code, label: `${locale === 'zh' ? p.name : p.nameEn} (${p.code})` }))}
             />
           </ActionForm>
-        </section>
+        </Card>
       </div>
     </div>
   );

@@ -11,6 +11,7 @@ import { ActiveBadge } from '@/app/_components/status-badge';
 import { ActionForm } from '@/app/_components/action-form';
 import { Field, SelectField } from '@/app/_components/fields';
 import { createRegulatorAction } from '@/app/(regulator)/regulator/users/actions';
+import { Card } from '@/app/_components/card';
 
 export default async function RegulatorsPage() {
   const actor = await requirePage('regulator.manage');
@@ -40,10 +41,7 @@ export default async function RegulatorsPage() {
         <section className="lg:col-span-2">
           <DataTable columns={columns} rows={regulators} rowKey={(u) => u.id} testId="regulator-list" empty={t('regulators.empty')} />
         </section>
-        <section className="card h-fit" aria-labelledby="new-title">
-          <h2 id="new-title" className="mb-3 font-semibold">
-            {t('regulators.createTitle')}
-          </h2>
+        <Card id="new" title={t('regulators.createTitle')} className="card h-fit">
           <ActionForm action={createRegulatorAction} submitLabel={t('form.create')} testId="regulator-create">
             <Field name="email" type="email" label={t('fields.email')} required />
             <Field name="name" label={t('fields.name')} required />
@@ -55,7 +53,7 @@ export default async function RegulatorsPage() {
             />
             <p className="text-xs text-slate-500">{t('accounts.temporaryPasswordHint')}</p>
           </ActionForm>
-        </section>
+        </Card>
       </div>
     </div>
   );

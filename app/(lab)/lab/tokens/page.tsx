@@ -9,6 +9,7 @@ import { ActionForm } from '@/app/_components/action-form';
 import { Field } from '@/app/_components/fields';
 import { TOKEN_SCOPES, type TokenScope } from '@/db/enums';
 import { createTokenAction, revokeTokenAction } from './actions';
+import { Card } from '@/app/_components/card';
 
 const SCOPE_KEY: Record<TokenScope, 'iqcWrite' | 'eqaSubmit' | 'read'> = { 'iqc:write': 'iqcWrite', 'eqa:submit': 'eqaSubmit', read: 'read' };
 
@@ -78,11 +79,7 @@ export default async function TokensPage() {
             emptyText={t('emptyText')}
           />
         </section>
-        <section className="card h-fit" aria-labelledby="new-title">
-          <h2 id="new-title" className="mb-1 font-semibold">
-            {t('createTitle')}
-          </h2>
-          <p className="mb-3 text-sm text-slate-600">{t('createHint')}</p>
+        <Card id="new" title={t('createTitle')} hint={t('createHint')} className="card h-fit">
           <ActionForm action={createTokenAction} submitLabel={t('create')} testId="token-create">
             <Field name="name" label={t('name')} placeholder={t('namePlaceholder')} required />
             <fieldset>
@@ -108,7 +105,7 @@ export default async function TokensPage() {
           </ActionForm>
           <p className="mt-4 text-xs text-slate-500">{t('usage')}</p>
           <code className="mt-1 block break-all rounded bg-slate-100 px-2 py-1 text-xs">Authorization: Bearer lqc_…</code>
-        </section>
+        </Card>
       </div>
     </div>
   );

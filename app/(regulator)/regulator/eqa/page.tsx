@@ -11,6 +11,7 @@ import { RoundTable } from '@/app/_components/eqa/round-table';
 import { ActionForm } from '@/app/_components/action-form';
 import { createRoundAction, createSchemeAction } from './actions';
 import { Field, SelectField } from '@/app/_components/fields';
+import { Card } from '@/app/_components/card';
 
 export default async function RegulatorEqaPage() {
   const actor = await requirePage('eqaScheme.manage');
@@ -52,10 +53,7 @@ export default async function RegulatorEqaPage() {
       </section>
 
       <div className="no-print grid gap-6 lg:grid-cols-2">
-        <section className="card" aria-labelledby="new-round-title">
-          <h2 id="new-round-title" className="mb-3 font-semibold">
-            {t('regulator.newRound')}
-          </h2>
+        <Card id="new-round" title={t('regulator.newRound')}>
           <ActionForm action={createRoundAction} submitLabel={t('regulator.createRound')} successMessage={t('form.saved')} testId="eqa-new-round">
             <SelectField name="schemeCode" label={t('round.scheme')} options={schemes.map((s) => ({ value: s.code, label: `${s.code} · ${localName(locale, s)}` }))} />
             <Field name="code" label={t('round.code')} required hint={t('round.codeHint')} />
@@ -71,12 +69,9 @@ export default async function RegulatorEqaPage() {
               <input type="checkbox" name="openNow" value="1" defaultChecked /> {t('round.openNow')}
             </label>
           </ActionForm>
-        </section>
+        </Card>
 
-        <section className="card" aria-labelledby="new-scheme-title">
-          <h2 id="new-scheme-title" className="mb-3 font-semibold">
-            {t('regulator.newScheme')}
-          </h2>
+        <Card id="new-scheme" title={t('regulator.newScheme')}>
           <ActionForm action={createSchemeAction} submitLabel={t('regulator.createScheme')} successMessage={t('form.saved')} testId="eqa-new-scheme">
             <div className="grid grid-cols-2 gap-3">
               <Field name="code" label={t('scheme.code')} required />
@@ -97,7 +92,7 @@ export default async function RegulatorEqaPage() {
               <input type="checkbox" name="enrollAll" value="1" defaultChecked /> {t('scheme.enrollAll')}
             </label>
           </ActionForm>
-        </section>
+        </Card>
       </div>
     </div>
   );

@@ -10,6 +10,7 @@ import { ActiveBadge } from '@/app/_components/status-badge';
 import { ActionForm } from '@/app/_components/action-form';
 import { Field, SelectField } from '@/app/_components/fields';
 import { createLabManagerAction } from './actions';
+import { Card } from '@/app/_components/card';
 
 export default async function LabUsersPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const actor = await requirePage('labUser.manage');
@@ -51,17 +52,14 @@ export default async function LabUsersPage({ searchParams }: { searchParams: Pro
             empty={t('users.empty')}
           />
         </section>
-        <section className="card h-fit" aria-labelledby="new-title">
-          <h2 id="new-title" className="mb-3 font-semibold">
-            {t('users.createTitle')}
-          </h2>
+        <Card id="new" title={t('users.createTitle')} className="card h-fit">
           <ActionForm action={createLabManagerAction} submitLabel={t('form.create')} testId="user-create">
             <Field name="email" type="email" label={t('fields.email')} required />
             <Field name="name" label={t('fields.name')} required />
             <SelectField name="labCode" label={t('fields.lab')} required options={labs.map((l) => ({ value: l.code, label: `${l.code} · ${l.name}` }))} />
             <p className="text-xs text-slate-500">{t('accounts.temporaryPasswordHint')}</p>
           </ActionForm>
-        </section>
+        </Card>
       </div>
     </div>
   );

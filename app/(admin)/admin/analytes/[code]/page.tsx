@@ -10,6 +10,7 @@ import { Field, ReasonField, SelectField } from '@/app/_components/fields';
 import { VersionHistory } from '../../_components/version-history';
 import { updateAnalyteAction } from '../../actions';
 import { DataTable, type Column } from '@/app/_components/data-table';
+import { Card } from '@/app/_components/card';
 
 export default async function AnalytePage({ params }: { params: Promise<{ code: string }> }) {
   await requirePage('analyte.manage');
@@ -21,10 +22,7 @@ export default async function AnalytePage({ params }: { params: Promise<{ code: 
   return (
     <div>
       <PageHeader title={`${a.code} · ${a.nameZh} · ${a.nameEn}`} subtitle={a.loinc ? `LOINC ${a.loinc}` : undefined} />
-      <section className="card" aria-labelledby="edit-title">
-        <h2 id="edit-title" className="mb-3 font-semibold">
-          {t('analytes.editTitle')}
-        </h2>
+      <Card id="edit" title={t('analytes.editTitle')}>
         <ActionForm action={updateAnalyteAction} submitLabel={t('form.save')} successMessage={t('form.saved')} className="grid gap-4 md:grid-cols-3" testId="analyte-edit">
           <input type="hidden" name="id" value={a.id} />
           <Field name="code" label={t('fields.code')} defaultValue={a.code} required />
@@ -54,7 +52,7 @@ export default async function AnalytePage({ params }: { params: Promise<{ code: 
           </div>
           <ReasonField label={t('fields.reason')} hint={t('form.reasonHint')} />
         </ActionForm>
-      </section>
+      </Card>
       {ranges.length > 0 && (
         <section className="card mt-6" aria-labelledby="ranges-title" data-testid="analyte-limit-ranges">
           <h2 id="ranges-title" className="mb-2 font-semibold">

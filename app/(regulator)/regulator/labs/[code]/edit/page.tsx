@@ -8,6 +8,7 @@ import { PageHeader } from '@/app/_components/page-header';
 import { ActionForm } from '@/app/_components/action-form';
 import { Field, ReasonField, SelectField } from '@/app/_components/fields';
 import { setLabActiveAction, updateLabAction } from './actions';
+import { Card } from '@/app/_components/card';
 
 export default async function EditLabPage({ params }: { params: Promise<{ code: string }> }) {
   const { code } = await params;
@@ -35,17 +36,13 @@ export default async function EditLabPage({ params }: { params: Promise<{ code: 
             <ReasonField label={t('fields.reason')} hint={t('form.reasonHint')} />
           </ActionForm>
         </section>
-        <section className="card h-fit" aria-labelledby="status-title">
-          <h2 id="status-title" className="mb-1 font-semibold">
-            {t('labs.statusTitle')}
-          </h2>
-          <p className="mb-3 text-sm text-slate-600">{lab.active ? t('labs.deactivateHint') : t('labs.reactivateHint')}</p>
+        <Card id="status" title={t('labs.statusTitle')} hint={lab.active ? t('labs.deactivateHint') : t('labs.reactivateHint')} className="card h-fit">
           <ActionForm action={setLabActiveAction} submitLabel={lab.active ? t('labs.deactivate') : t('labs.reactivate')} variant={lab.active ? 'danger' : 'primary'} successMessage={t('form.saved')} testId="lab-status">
             <input type="hidden" name="code" value={lab.code} />
             <input type="hidden" name="active" value={lab.active ? 'false' : 'true'} />
             <ReasonField label={t('fields.reason')} hint={t('form.reasonHint')} />
           </ActionForm>
-        </section>
+        </Card>
       </div>
     </div>
   );
