@@ -22,6 +22,8 @@ export function ActionForm({
   className = 'space-y-4',
   testId,
   confirm,
+  id,
+  label,
 }: {
   action: FormAction;
   submitLabel: string;
@@ -32,6 +34,9 @@ export function ActionForm({
   testId?: string;
   /** a question asked before submitting (destructive actions) */
   confirm?: string;
+  id?: string;
+  /** the form's accessible name */
+  label?: string;
 }) {
   const t = useTranslations('admin.form');
   const [state, formAction, actionPending] = useActionState<ActionState, FormData>(action, { ok: false });
@@ -57,6 +62,8 @@ export function ActionForm({
       action={formAction}
       className={className}
       data-testid={testId}
+      id={id}
+      aria-label={label}
       noValidate
       onSubmit={(e) => {
         // submitted by hand so that a refused form keeps what was typed (a form action resets it)
