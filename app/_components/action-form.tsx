@@ -28,7 +28,8 @@ export function ActionForm({
   action: FormAction;
   submitLabel: string;
   children?: React.ReactNode;
-  successMessage?: string;
+  /** shown after success; a function of the action's result when it names what was made */
+  successMessage?: string | ((data: unknown) => string);
   variant?: keyof typeof BUTTON;
   className?: string;
   testId?: string;
@@ -78,7 +79,7 @@ export function ActionForm({
         <FormErrors state={state} labels={labels} />
         {state.ok && successMessage && !secret && (
           <p role="status" className="text-sm text-green-700">
-            {successMessage}
+            {typeof successMessage === 'function' ? successMessage(state.data) : successMessage}
           </p>
         )}
         {secret && (

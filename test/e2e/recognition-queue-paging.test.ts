@@ -97,4 +97,13 @@ describe('recognition queue: 20,000 eligible pairs page, sort and filter on the 
     expect(new Set(shown)).toEqual(new Set(expected));
     await expect.poll(() => page.getByTestId('queue-approve-count').textContent()).toMatch(new RegExp(`1–${expected.length} of ${expected.length}$`));
   });
+
+  it('the policy form (the one ActionForm) refuses a new version without a reason and keeps what was typed', async () => {
+    await page.goto(`${baseUrl}/regulator/policy`);
+    await page.fill('#p-validity', '18');
+    await page.locator('#policy-form button[type=submit]').click();
+    await expect.poll(() => page.locator('#policy-form [role=alert]').count()).toBe(1);
+    await expect(page.locator('#policy-form [role=alert]').textContent()).resolves.toMatch(/Reason/);
+    await expect(page.inputValue('#p-validity')).resolves.toBe('18');
+  });
 });
