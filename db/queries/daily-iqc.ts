@@ -86,17 +86,17 @@ function statements(client: Database.Database) {
       )
       .raw(),
     labRegion: client.prepare<[number], { regionId: number }>('SELECT region_id AS regionId FROM laboratories WHERE id = ?'),
-    pairLevels: client.prepare<[number, number, string], { levels: number }>('SELECT levels FROM iqc_daily_pairs WHERE lab_id = ? AND analyte_id = ? AND day = ?'),
-    lotLevels: client.prepare<[number, string, number], { levels: number }>(
-      'SELECT count(DISTINCT level) AS levels FROM iqc_daily_lots WHERE lab_id = ? AND day = ? AND analyte_id = ?',
+    pairDays: client.prepare<[number, number, string, string], { day: string; levels: number }>(
+      'SELECT day, levels FROM iqc_daily_pairs WHERE lab_id = ? AND analyte_id = ? AND day >= ? AND day <= ?',
+    ),
+    lotLevelsOfDays: client.prepare<[number, string, number], { day: string; levels: number }>(
+      `SELECT day, count(DISTINCT level) AS levels FROM iqc_daily_lots
+       WHERE lab_id = ? AND day IN (SELECT value FROM json_each(?)) AND analyte_id = ? GROUP BY day`,
     ),
     setPair: client.prepare<[number, number, string, number]>(
       'INSERT INTO iqc_daily_pairs (lab_id, analyte_id, day, levels) VALUES (?, ?, ?, ?) ON CONFLICT (lab_id, analyte_id, day) DO UPDATE SET levels = excluded.levels',
     ),
     deletePair: client.prepare<[number, number, string]>('DELETE FROM iqc_daily_pairs WHERE lab_id = ? AND analyte_id = ? AND day = ?'),
-    pairInMonth: client.prepare<[number, number, string, string], { one: number }>(
-      'SELECT 1 AS one FROM iqc_daily_pairs WHERE lab_id = ? AND analyte_id = ? AND day >= ? AND day <= ? LIMIT 1',
-    ),
     addCovered: client.prepare<[number, string, number]>(
       'INSERT INTO iqc_region_days (region_id, day, covered_pairs) VALUES (?, ?, ?) ON CONFLICT (region_id, day) DO UPDATE SET covered_pairs = covered_pairs + excluded.covered_pairs',
     ),
@@ -188,37 +188,51 @@ export function refreshIqcDaily(db: HasClient, d: SeriesDays): void {
 }
 
 /**
- * Bring the lab × analyte day levels and the region roll-ups up to date for `days` (after the
- * control-lot rows of those days changed): per day the pair's levels are read again from the lots
- * (all instruments), and the region's covered pair-days and month pairs move by the difference.
+ * Bring the lab × analyte day levels and the region roll-ups up to date for `days` (sorted; after
+ * the control-lot rows of those days changed): the pair's levels of the touched days are read again
+ * from the lots (all instruments), and the region's covered pair-days and month pairs move by the
+ * difference. Two reads, then writes for the days that changed only.
  */
 function refreshRollups(s: DailyStatements, labId: number, analyteId: number, days: readonly string[]): void {
   const regionId = s.labRegion.get(labId)?.regionId;
   if (regionId === undefined) return;
-  const inMonth = (month: string) => !!s.pairInMonth.get(labId, analyteId, `${month}-01`, `${month}-31`);
+  // the pair's days of every touched month (month presence), and the touched days' new levels
+  const levels = new Map<string, number>();
+  for (const r of s.pairDays.all(labId, analyteId, `${days[0].slice(0, 7)}-01`, `${days[days.length - 1].slice(0, 7)}-31`)) levels.set(r.day, r.levels);
+  const after = new Map<string, number>();
+  for (const r of s.lotLevelsOfDays.all(labId, JSON.stringify(days), analyteId)) after.set(r.day, r.levels);
+  const monthHas = (month: string) => {
+    for (const [day, n] of levels) if (n > 0 && day.startsWith(month)) return true;
+    return false;
+  };
+  const monthsBefore = new Map<string, boolean>();
   for (const day of days) {
-    const before = s.pairLevels.get(labId, analyteId, day)?.levels ?? 0;
-    const after = s.lotLevels.get(labId, day, analyteId)?.levels ?? 0;
-    if (before === after) continue;
     const month = day.slice(0, 7);
-    const monthBefore = before > 0 || inMonth(month);
-    if (after > 0) s.setPair.run(labId, analyteId, day, after);
+    if (!monthsBefore.has(month)) monthsBefore.set(month, monthHas(month));
+  }
+  for (const day of days) {
+    const before = levels.get(day) ?? 0;
+    const now = after.get(day) ?? 0;
+    if (before === now) continue;
+    if (now > 0) s.setPair.run(labId, analyteId, day, now);
     else s.deletePair.run(labId, analyteId, day);
-    const covered = Number(after >= COVERED_LEVELS) - Number(before >= COVERED_LEVELS);
+    levels.set(day, now);
+    const covered = Number(now >= COVERED_LEVELS) - Number(before >= COVERED_LEVELS);
     if (covered) {
       s.addCovered.run(regionId, day, covered);
       if (covered < 0) s.dropEmptyCovered.run(regionId, day);
     }
-    const monthAfter = after > 0 || inMonth(month);
-    if (monthAfter !== monthBefore) {
-      s.addMonthPairs.run(regionId, month, monthAfter ? 1 : -1);
-      if (!monthAfter) s.dropEmptyMonth.run(regionId, month);
-    }
+  }
+  for (const [month, had] of monthsBefore) {
+    const has = monthHas(month);
+    if (has === had) continue;
+    s.addMonthPairs.run(regionId, month, has ? 1 : -1);
+    if (!has) s.dropEmptyMonth.run(regionId, month);
   }
 }
 
-/** Recompute every daily table from the stored runs and results (a repair, e.g. after a lab moved
- * to another region; the migrations backfill the same way). */
+/** Recompute every daily table from the stored runs and results (a repair; the migrations
+ * backfill the same way). */
 export function rebuildIqcDaily(db: HasClient): void {
   db.$client.exec(
     `DELETE FROM iqc_daily_series; DELETE FROM iqc_daily_lots; DELETE FROM iqc_daily_pairs; DELETE FROM iqc_region_days; DELETE FROM iqc_region_months;
@@ -258,4 +272,29 @@ export function seriesTotalsOfLab(db: Conn, labId: number) {
   return db.all<{ analyteId: number; instrument: string; runs: number; lastDay: string }>(sql`
     SELECT analyte_id AS analyteId, instrument, sum(runs) AS runs, max(day) AS lastDay
     FROM iqc_daily_series WHERE lab_id = ${labId} AND runs > 0 GROUP BY analyte_id, instrument`);
+}
+
+/**
+ * A lab moved to another region: its covered pair-days and month pairs move from the old region's
+ * roll-ups to the new one's (called by updateLabRow in the same transaction as the move).
+ */
+export function moveLabRollups(db: Conn, labId: number, fromRegionId: number, toRegionId: number): void {
+  if (fromRegionId === toRegionId) return;
+  for (const [regionId, sign] of [
+    [toRegionId, 1],
+    [fromRegionId, -1],
+  ] as const) {
+    db.run(sql`
+      INSERT INTO iqc_region_days (region_id, day, covered_pairs)
+      SELECT ${regionId}, day, ${sign} * n FROM (
+        SELECT day, sum(levels >= ${COVERED_LEVELS}) AS n FROM iqc_daily_pairs WHERE lab_id = ${labId} GROUP BY day HAVING n > 0) WHERE true
+      ON CONFLICT (region_id, day) DO UPDATE SET covered_pairs = covered_pairs + excluded.covered_pairs`);
+    db.run(sql`
+      INSERT INTO iqc_region_months (region_id, month, pairs)
+      SELECT ${regionId}, month, ${sign} * n FROM (
+        SELECT substr(day, 1, 7) AS month, count(DISTINCT analyte_id) AS n FROM iqc_daily_pairs WHERE lab_id = ${labId} GROUP BY month) WHERE true
+      ON CONFLICT (region_id, month) DO UPDATE SET pairs = pairs + excluded.pairs`);
+  }
+  db.run(sql`DELETE FROM iqc_region_days WHERE region_id = ${fromRegionId} AND covered_pairs = 0`);
+  db.run(sql`DELETE FROM iqc_region_months WHERE region_id = ${fromRegionId} AND pairs = 0`);
 }

@@ -11,6 +11,7 @@ import { AppError } from '@/lib/errors';
 import { dayOf } from '@/lib/calendar';
 import { momentsOf } from '@/lib/stats';
 import { rebuildIqcDaily } from '@/db/queries/daily-iqc';
+import { updateLabRow } from '@/db/queries/labs';
 import { postResults } from '@/lib/services/iqc/api';
 import { setManufacturerTargets } from '@/lib/services/iqc/targets';
 import { correctResult, excludeResult, includeResult } from '@/lib/services/iqc/results';
@@ -230,6 +231,17 @@ describe('daily IQC aggregates', () => {
       else expect(a.mean).toBeCloseTo(b.mean, 12);
       expect(a.sumSqDev).toBeCloseTo(b.sumSqDev, 12);
     }
+  });
+
+  it('a lab moved to another region takes its coverage roll-ups with it', () => {
+    const c = t.db.$client;
+    const lab = c.prepare<[], { id: number; regionId: number }>("SELECT id, region_id AS regionId FROM laboratories WHERE code = 'GZ-001'").get()!;
+    const other = c.prepare<[number], { id: number }>('SELECT id FROM regions WHERE id <> ? ORDER BY id DESC LIMIT 1').get(lab.regionId)!;
+    expect(stored().regionDays.length).toBeGreaterThan(0);
+    updateLabRow(t.db, lab.id, { regionId: other.id }, NOW);
+    expectAggregatesExact();
+    updateLabRow(t.db, lab.id, { regionId: lab.regionId }, NOW);
+    expectAggregatesExact();
   });
 
   it('a hand-computed day: two in-control level-1 values and a rejected run', () => {
