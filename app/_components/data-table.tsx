@@ -4,7 +4,7 @@
 import Link from 'next/link';
 import { getTranslations } from 'next-intl/server';
 import { EmptyState } from './empty-state';
-import type { PageRequest, SortDir } from '@/db/queries/paging';
+import type { PageRequest, SortDir } from '@/lib/services/read/paging';
 
 export interface Column<R> {
   key: string;

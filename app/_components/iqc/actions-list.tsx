@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { getLocale, getTranslations } from 'next-intl/server';
 import type { correctiveActionPage } from '@/lib/services/iqc/views';
-import type { PageRequest } from '@/db/queries/paging';
+import type { PageRequest } from '@/lib/services/read/paging';
 import { DataTable, type Column, type SearchParams } from '@/app/_components/data-table';
 import { localText } from '@/app/_components/local-name';
 import { formatDateTime } from './format';
