@@ -13,13 +13,15 @@ import { AppError } from '@/lib/errors';
 /** An account with its lab and region (what the account editor shows). */
 export type AccountView = NonNullable<ReturnType<typeof findUserScope>>;
 
-/**
- * Accounts of one role inside the actor's scope: lab managers for whoever reads labs (a regulator
- * their jurisdiction's, a lab manager their own lab's), regulators for an administrator only.
- */
+/** Who may list accounts of a role: lab managers whoever reads labs (a regulator their jurisdiction's,
+ * a lab manager their own lab's), any other role an administrator only. */
+function assertMayListAccounts(actor: Actor, role: Role) {
+  if (!can(actor, role === 'lab_manager' ? 'lab.read' : 'regulator.manage')) throw new AppError('auth.forbidden');
+}
+
+/** Accounts of one role inside the actor's scope (filtered in SQL). */
 export function accountsInScope(db: Conn, actor: Actor, filter: Omit<UserListFilter, 'scope'>) {
-  const permission = filter.role === 'lab_manager' ? 'lab.read' : 'regulator.manage';
-  if (!can(actor, permission)) throw new AppError('auth.forbidden');
+  assertMayListAccounts(actor, filter.role);
   return listUsers(db, { ...filter, scope: scopeOf(actor) });
 }
 
@@ -27,7 +29,7 @@ export { USER_SORTS, type UserSort };
 
 /** One page of the accounts of a role inside the actor's scope (same permissions as accountsInScope). */
 export function accountsPageInScope(db: Conn, actor: Actor, role: Role, req: PageRequest<UserSort>) {
-  if (!can(actor, role === 'lab_manager' ? 'lab.read' : 'regulator.manage')) throw new AppError('auth.forbidden');
+  assertMayListAccounts(actor, role);
   return pageUsers(db, scopeOf(actor), role, req);
 }
 
