@@ -25,6 +25,8 @@ export const REASONS = {
   'body.tooLarge': 'too_large',
   'body.invalid': 'invalid',
   'body.notJsonField': 'invalid',
+  'body.tooLargeUnread': 'too_large',
+  'body.lengthRequired': 'invalid',
 
   'file.tooLarge': 'too_large',
   'file.empty': 'invalid',
@@ -258,6 +260,8 @@ export const REASONS = {
   'calendar.dayTaken': 'conflict',
   'calendar.badId': 'invalid',
   'calendar.invalidEntry': 'invalid',
+
+  'request.malformedUrl': 'invalid',
 } as const satisfies Record<string, AppErrorCode>;
 
 export type ErrorReason = keyof typeof REASONS;

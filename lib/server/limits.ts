@@ -57,7 +57,7 @@ export function malformedTarget(url: string | undefined): boolean {
 /** Answer 400 to a target that cannot be decoded, before any routing (no stack trace, no 500). */
 export function refuseMalformed(req: http.IncomingMessage, res: http.ServerResponse): boolean {
   if (!malformedTarget(req.url)) return false;
-  const body = JSON.stringify({ error: 'Malformed URL' });
+  const body = JSON.stringify({ error: 'Malformed URL', code: 'request.malformedUrl' });
   res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(body);
   return true;
@@ -81,7 +81,7 @@ export function refuseUnboundedBody(req: http.IncomingMessage, res: http.ServerR
   if (length !== undefined && Number(length) > MAX_REQUEST_BODY_BYTES) status = 413;
   else if (length === undefined && req.headers['transfer-encoding'] && !req.url?.startsWith('/api/v1/')) status = 411;
   if (!status) return false;
-  const body = JSON.stringify({ error: status === 413 ? 'The body is too large' : 'A Content-Length is required' });
+  const body = JSON.stringify(status === 413 ? { error: 'The body is too large', code: 'body.tooLargeUnread' } : { error: 'A Content-Length is required', code: 'body.lengthRequired' });
   // the body is never stored: it is discarded as it arrives while the answer reaches the client,
   // then the connection is closed (see lingerAfterEarlyAnswer for why not at once)
   res.shouldKeepAlive = true;

@@ -103,7 +103,7 @@ describe('the production server: malformed URLs, slow clients, connection cap', 
 
   it.each(['/api/v1/labs/%/certifications', '/verify/labs/%', '/certificates/%', '/lab/eqa/%'])('GET %s answers 400, never 500, with no stack trace in the log', async (target) => {
     const r = await rawGet(s.baseUrl, target);
-    expect([r.status, JSON.parse(r.body)]).toEqual([400, { error: 'Malformed URL' }]);
+    expect([r.status, JSON.parse(r.body)]).toEqual([400, { error: 'Malformed URL', code: 'request.malformedUrl' }]);
     expect(s.log()).not.toMatch(/URIError|\n\s+at /);
   });
 
