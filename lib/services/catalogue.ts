@@ -26,7 +26,7 @@ export function importCatalogue(db: DB, actor: Actor, rows: unknown[], reason = 
   rows.forEach((raw, i) => {
     const r = analyteInput.safeParse(raw);
     if (!r.success) {
-      for (const issue of r.error.issues) errors.push({ row: i + 1, field: issue.path.join('.'), message: issue.message });
+      for (const issue of r.error.issues) errors.push({ ...zodIssueError(issue as ZodIssueLike, i + 1), field: issue.path.join('.') });
       return;
     }
     if (seen.has(r.data.code)) errors.push(fieldError('catalogue.duplicateCode', { code: r.data.code }, 'code', i + 1));
