@@ -35,12 +35,18 @@ export const JOBS = {
   'audit.tokenUse': (db: DB, actor: Actor, input: { method: string; url: string; status: number }) => auditTokenUse(db, actor, new Request(input.url, { method: input.method }), input.status),
 };
 
-/** Which workers run a job: imports (LIS and CSV, submissions), long runs (evaluation, publication
- * with its eligibility re-check, eligibility runs), or audit rows. */
-export type JobLane = 'import' | 'long' | 'audit';
+/** Which workers run a job: imports (LIS and CSV, submissions, audit rows) or long runs (evaluation,
+ * publication with its eligibility re-check, eligibility runs). */
+export type JobLane = 'import' | 'long';
 export function laneOf(name: JobName): JobLane {
-  if (name === 'eqa.evaluate' || name === 'eqa.publish' || name === 'recognition.recompute') return 'long';
-  return name === 'audit.tokenUse' ? 'audit' : 'import';
+  return name === 'eqa.evaluate' || name === 'eqa.publish' || name === 'recognition.recompute' ? 'long' : 'import';
+}
+
+/** Jobs that go to the front of their lane's queue: an audit row is written by the next free import
+ * worker, between two imports, instead of waiting for SQLite's lock against a stream of imports
+ * (a waiting writer polls the lock and loses it to a worker that commits and begins again). */
+export function isUrgent(name: JobName): boolean {
+  return name === 'audit.tokenUse';
 }
 
 export type JobName = keyof typeof JOBS;

@@ -2,13 +2,14 @@
 // runs execute here, never on the thread that answers requests. Each worker opens its own SQLite
 // connection on DATABASE_PATH with the same pragmas (db/client.ts); SQLite's lock serialises their
 // writes (busy_timeout) and each job is one all-or-nothing transaction. Jobs wait in the queue of
-// their lane (lib/jobs.ts laneOf: imports, long runs, audit rows) and go to the lane's first idle
-// worker, so a national evaluation never holds up LIS imports, and an audit row waits for at most
-// one transaction instead of a queue. A worker that dies fails its job and is replaced.
+// their lane (lib/jobs.ts laneOf: imports or long runs) and go to the lane's first idle worker, so a
+// national evaluation never holds up LIS imports; an audit row goes to the front of the import queue
+// (isUrgent), so a client's answer waits for at most one import besides its own. A worker that dies
+// fails its job and is replaced.
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import type { Actor } from '@/lib/auth/core';
-import { deserializeError, laneOf, type JobLane, type JobName, type JobRunner, type SerializedError } from '@/lib/jobs';
+import { deserializeError, isUrgent, laneOf, type JobLane, type JobName, type JobRunner, type SerializedError } from '@/lib/jobs';
 
 interface Task {
   id: number;
@@ -33,7 +34,7 @@ interface Slot {
 
 /** Import workers by default: LABQC_JOB_WORKERS, else one per core beyond the request thread's (at
  * least 1, at most 4: SQLite serialises writes, and on 2 cores a second import worker only makes
- * every import slower). The long-run and audit lanes have one worker each. */
+ * every import slower). The long-run lane has one worker. */
 export function defaultPoolSize(): number {
   const configured = Number(process.env.LABQC_JOB_WORKERS);
   if (Number.isInteger(configured) && configured > 0) return configured;
@@ -42,7 +43,7 @@ export function defaultPoolSize(): number {
 
 export class JobPool implements JobRunner {
   private readonly slots: Slot[] = [];
-  private readonly queues: Record<JobLane, Task[]> = { import: [], long: [], audit: [] };
+  private readonly queues: Record<JobLane, Task[]> = { import: [], long: [] };
   private nextId = 1;
   private closed = false;
   /** workers that died soon after starting in a row (a broken build): replaced ever more slowly */
@@ -53,7 +54,7 @@ export class JobPool implements JobRunner {
     private readonly workerFile: URL,
     imports = defaultPoolSize(),
   ) {
-    const sizes: Record<JobLane, number> = { import: imports, long: 1, audit: 1 };
+    const sizes: Record<JobLane, number> = { import: imports, long: 1 };
     for (const lane of Object.keys(sizes) as JobLane[]) for (let i = 0; i < sizes[lane]; i++) this.slots.push(this.spawn(lane));
   }
 
@@ -63,13 +64,15 @@ export class JobPool implements JobRunner {
 
   /** Jobs waiting for a worker (not counting those running). */
   get waiting(): number {
-    return this.queues.import.length + this.queues.long.length + this.queues.audit.length;
+    return this.queues.import.length + this.queues.long.length;
   }
 
   run(name: JobName, actor: Actor, input: unknown): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('the job pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queues[laneOf(name)].push({ id: this.nextId++, name, actor, input, resolve, reject });
+      const task = { id: this.nextId++, name, actor, input, resolve, reject };
+      if (isUrgent(name)) this.queues[laneOf(name)].unshift(task);
+      else this.queues[laneOf(name)].push(task);
       this.dispatch();
     });
   }
