@@ -5,8 +5,8 @@
 // token scopes and expiry, a session ended by a password reset, and the certificate QR built from
 // PUBLIC_URL whatever the Host header says.
 //
-// The app is built into its own folder (.next-security-it) under the e2e build lock; set
-// SECURITY_IT_SKIP_BUILD=1 to reuse an existing build there.
+// The app is built into its own folder (.next-security-it, or SECURITY_IT_DIST) under the e2e build
+// lock; set SECURITY_IT_SKIP_BUILD=1 to reuse an existing build there.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,7 +22,7 @@ import { listAudit } from '@/db/queries/audit';
 import { createApiToken } from '@/lib/services/tokens';
 import { createLabManager, resetPassword } from '@/lib/services/users';
 
-const DIST = '.next-security-it';
+const DIST = process.env.SECURITY_IT_DIST || '.next-security-it';
 const PUBLIC_URL = 'http://labqc.example.test';
 
 let t: TestDb & { admin: Actor; regulators: Record<'gd' | 'sz' | 'zj', Actor>; labManagers: Map<string, Actor> };
@@ -69,7 +69,8 @@ beforeAll(async () => {
   // `npm run build` into DIST (next build, then the server compiled to JavaScript); a reused build
   // still gets the server compiled again (seconds)
   const skip = process.env.SECURITY_IT_SKIP_BUILD === '1' && fs.existsSync(path.join(DIST, 'BUILD_ID'));
-  const b = spawnSync('flock', ['/tmp/labqc-e2e.lock', 'node', 'lib/server/build.mjs', ...(skip ? ['--server-only'] : [])], {
+  // (compiling the server alone writes only DIST/labqc-server, which no page build touches: no lock)
+  const b = spawnSync(skip ? 'node' : 'flock', [...(skip ? [] : ['/tmp/labqc-e2e.lock', 'node']), 'lib/server/build.mjs', ...(skip ? ['--server-only'] : [])], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, NEXT_DIST_DIR: DIST, NEXT_TELEMETRY_DISABLED: '1' },
   });
