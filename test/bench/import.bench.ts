@@ -17,7 +17,7 @@ import { freePort, waitFor } from '../support/server';
 import { serverEntry } from '../support/prod-server';
 import { createApiToken } from '@/lib/services/tokens';
 
-const DIST = '.next-bench';
+const DIST = process.env.BENCH_DIST_DIR || '.next-bench';
 const CLIENTS = 4;
 
 function get(agent: http.Agent, port: number, path: string): Promise<number> {
@@ -62,7 +62,10 @@ export default async function importBench({ scale }: { scale: number }) {
 
   const env = { ...process.env, NEXT_DIST_DIR: DIST, DATABASE_PATH: world.file, AUTH_SECRET: 'bench-secret-not-for-production', NEXT_TELEMETRY_DISABLED: '1' };
   const reuse = process.env.BENCH_SKIP_BUILD === '1' && fs.existsSync(`${DIST}/BUILD_ID`);
-  const b = spawnSync('flock', ['/tmp/labqc-e2e.lock', 'node', 'lib/server/build.mjs', ...(reuse ? ['--server-only'] : [])], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  // compiling the server alone (a reused build) writes only DIST/labqc-server: no lock needed
+  const b = reuse
+    ? spawnSync('node', ['lib/server/build.mjs', '--server-only'], { stdio: ['ignore', 'ignore', 'inherit'], env })
+    : spawnSync('flock', ['/tmp/labqc-e2e.lock', 'node', 'lib/server/build.mjs'], { stdio: ['ignore', 'ignore', 'inherit'], env });
   if (b.status !== 0) throw new Error('npm run build failed');
   const port = await freePort();
   const server = spawn(process.execPath, [serverEntry(DIST)], { env: { ...env, PORT: String(port), HOSTNAME: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
