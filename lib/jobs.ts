@@ -83,9 +83,14 @@ export async function executeJob<N extends JobName>(db: DB, name: N, actor: Acto
   }
 }
 
-/** What the production server installs: runs a job elsewhere (a worker thread) and answers with its result. */
+/** How a job ended, as a worker reports it. A failure stays data until runJob rebuilds it: the
+ * production server's own bundle and the framework's bundles each have their own AppError class, so
+ * only the copy of lib/jobs.ts that the route handler or action imported may build the error. */
+export type JobReply = { ok: true; value: unknown } | { ok: false; error: SerializedError };
+
+/** What the production server installs: runs a job elsewhere (a worker thread) and answers with its reply. */
 export interface JobRunner {
-  run(name: JobName, actor: Actor, input: unknown): Promise<unknown>;
+  run(name: JobName, actor: Actor, input: unknown): Promise<JobReply>;
 }
 
 const RUNNER = Symbol.for('labqc.jobRunner');
@@ -100,7 +105,11 @@ export function installJobRunner(runner: JobRunner | null): void {
 /** Run a job: in a worker when the production server installed its pool, else in this thread. */
 export async function runJob<N extends JobName>(name: N, actor: Actor, input: JobInput<N>): Promise<JobOutput<N>> {
   const runner = (globalThis as WithRunner)[RUNNER];
-  if (runner) return (await runner.run(name, actor, input)) as JobOutput<N>;
+  if (runner) {
+    const reply = await runner.run(name, actor, input);
+    if (!reply.ok) throw deserializeError(reply.error);
+    return reply.value as JobOutput<N>;
+  }
   return executeJob(getDb(), name, actor, input);
 }
 

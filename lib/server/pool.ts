@@ -9,21 +9,20 @@
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import type { Actor } from '@/lib/auth/core';
-import { deserializeError, isUrgent, laneOf, type JobLane, type JobName, type JobRunner, type SerializedError } from '@/lib/jobs';
+import { isUrgent, laneOf, type JobLane, type JobName, type JobReply, type JobRunner } from '@/lib/jobs';
 
 interface Task {
   id: number;
   name: JobName;
   actor: Actor;
   input: unknown;
-  resolve: (value: unknown) => void;
-  reject: (e: Error) => void;
+  resolve: (reply: JobReply) => void;
 }
 
 /** Marks the slot of a dead worker waiting to be replaced (dispatch skips busy slots). */
-const DEAD: Task = { id: -1, name: 'iqc.post', actor: null as never, input: null, resolve: () => {}, reject: () => {} };
+const DEAD: Task = { id: -1, name: 'iqc.post', actor: null as never, input: null, resolve: () => {} };
 
-type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: SerializedError };
+const failure = (message: string): JobReply => ({ ok: false, error: { kind: 'error', name: 'Error', message } });
 
 interface Slot {
   lane: JobLane;
@@ -67,10 +66,11 @@ export class JobPool implements JobRunner {
     return this.queues.import.length + this.queues.long.length;
   }
 
-  run(name: JobName, actor: Actor, input: unknown): Promise<unknown> {
-    if (this.closed) return Promise.reject(new Error('the job pool is closed'));
-    return new Promise((resolve, reject) => {
-      const task = { id: this.nextId++, name, actor, input, resolve, reject };
+  /** Run a job; resolves with its reply (a refusal is a reply too: runJob turns it back into the error). */
+  run(name: JobName, actor: Actor, input: unknown): Promise<JobReply> {
+    if (this.closed) return Promise.resolve(failure('the job pool is closed'));
+    return new Promise((resolve) => {
+      const task = { id: this.nextId++, name, actor, input, resolve };
       if (isUrgent(name)) this.queues[laneOf(name)].unshift(task);
       else this.queues[laneOf(name)].push(task);
       this.dispatch();
@@ -80,27 +80,26 @@ export class JobPool implements JobRunner {
   /** Stop every worker; queued and running jobs fail. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const queue of Object.values(this.queues)) for (const t of queue.splice(0)) t.reject(new Error('the job pool is closed'));
+    for (const queue of Object.values(this.queues)) for (const t of queue.splice(0)) t.resolve(failure('the job pool is closed'));
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
   private spawn(lane: JobLane): Slot {
     const worker = new Worker(this.workerFile, { env: process.env });
     const slot: Slot = { lane, worker, task: null, startedAt: Date.now() };
-    worker.on('message', (reply: Reply) => {
+    worker.on('message', (reply: JobReply & { id: number }) => {
       const task = slot.task;
       if (!task || task.id !== reply.id) return;
       slot.task = null;
       worker.unref();
-      if (reply.ok) task.resolve(reply.value);
-      else task.reject(deserializeError(reply.error));
+      task.resolve(reply.ok ? { ok: true, value: reply.value } : { ok: false, error: reply.error });
       this.dispatch();
     });
     worker.on('error', (e) => console.error('[labqc] job worker failed', e));
     worker.on('exit', (code) => {
       const task = slot.task;
       slot.task = null;
-      if (task) task.reject(new Error(`the job worker stopped (exit code ${code}) while running ${task.name}`));
+      if (task) task.resolve(failure(`the job worker stopped (exit code ${code}) while running ${task.name}`));
       if (this.closed) return;
       this.quickDeaths = Date.now() - slot.startedAt < 2_000 ? this.quickDeaths + 1 : 0;
       const replace = () => {
@@ -131,7 +130,7 @@ export class JobPool implements JobRunner {
       } catch (e) {
         // the input cannot be copied to the worker: a programming error, not a worker failure
         slot.task = null;
-        task.reject(e as Error);
+        task.resolve(failure(`the input of ${task.name} cannot be sent to a worker: ${(e as Error).message}`));
       }
     }
   }

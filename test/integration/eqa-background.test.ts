@@ -3,7 +3,7 @@
 // evaluation runner (lib/jobs.ts `eqa.evaluate`, a job worker thread in the production server),
 // which records its progress and result.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startJobPool, stopJobPool } from '../support/job-pool';
+import { runOnPool, startJobPool, stopJobPool } from '../support/job-pool';
 import type { JobPool } from '@/lib/server/pool';
 import { createSeededTestDb } from '../support/db';
 import { AFTER_CLOSE, GD_LABS, makeRound, makeScheme, submitAs, type World } from './eqa-support';
@@ -44,7 +44,7 @@ describe('background evaluation', () => {
     expect(status(reserved.evaluationId)).toBe('running');
     expect(() => evaluateRound(w.db, w.regulators.gd, { roundCode: 'BG-1' }, { now: AFTER_CLOSE })).toThrow(/being evaluated/);
 
-    const summary = (await pool.run('eqa.evaluate', w.regulators.gd, { roundCode: 'BG-1', evaluationId: reserved.evaluationId })) as { evaluationId: number; version: number; results: number };
+    const summary = await runOnPool(pool, 'eqa.evaluate', w.regulators.gd, { roundCode: 'BG-1', evaluationId: reserved.evaluationId });
     expect(summary).toMatchObject({ evaluationId: reserved.evaluationId, version: reserved.version, results: GD_LABS.length * 2 });
     const done = findEvaluation(w.db, reserved.evaluationId)!;
     expect(done).toMatchObject({ status: 'complete', progress: 1 });

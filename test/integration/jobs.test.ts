@@ -5,7 +5,7 @@
 // request thread otherwise. Expected values: the in-process call on an identical database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededTestDb } from '../support/db';
-import { startJobPool, stopJobPool } from '../support/job-pool';
+import { runOnPool, startJobPool, stopJobPool } from '../support/job-pool';
 import type { JobPool } from '@/lib/server/pool';
 import { executeJob, installJobRunner, laneOf, runJob, type JobName } from '@/lib/jobs';
 import { errorBody } from '@/lib/errors';
@@ -41,7 +41,7 @@ const caught = async (p: Promise<unknown>) => p.then(() => null, (e: unknown) =>
 describe('a job in a worker thread answers as the request thread would', () => {
   it('an IQC post through the pool returns the same 201 body as in-process (runs, verdicts, counts)', async () => {
     const results = [...run('W', BASE), ...run('W', BASE + 3_600_000, 0.01), ...run('W', BASE + 7_200_000, 0.9)];
-    const viaWorker = await pool.run('iqc.post', lab(a), posted(results));
+    const viaWorker = await runOnPool(pool, 'iqc.post', lab(a), posted(results));
     const inProcess = await executeJob(b.db, 'iqc.post', lab(b), posted(results));
     expect(viaWorker).toEqual(inProcess);
     expect(viaWorker).toMatchObject({ inserted: 6, skipped: 0 });
@@ -56,7 +56,7 @@ describe('a job in a worker thread answers as the request thread would', () => {
     ['415 for an unsupported media type', { type: 'application/xml', text: '<x/>', lab: null }],
     ['403 for a lab that is not the actor\'s', { ...posted(run('Y', BASE)), lab: 'HZ-001' }],
   ])('a refusal crosses the thread boundary intact: %s', async (_title, input) => {
-    const viaWorker = await caught(pool.run('iqc.post', lab(a), input));
+    const viaWorker = await caught(runOnPool(pool, 'iqc.post', lab(a), input));
     const inProcess = await caught(executeJob(b.db, 'iqc.post', lab(b), input));
     expect(viaWorker).toBeInstanceOf(Error);
     expect(errorBody(viaWorker)).toEqual(errorBody(inProcess));
@@ -87,9 +87,9 @@ describe('several workers writing the same database', () => {
     const codes = [...a.labManagers.keys()].slice(0, 10);
     const before = (a.db.$client.prepare('SELECT count(*) AS n FROM iqc_results').get() as { n: number }).n;
     const outs = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => pool.run('iqc.post', lab(a, codes[i % 10]), posted(run(`C${i}`, BASE + 86_400_000 + i * 60_000)))),
+      Array.from({ length: 40 }, (_, i) => runOnPool(pool, 'iqc.post', lab(a, codes[i % 10]), posted(run(`C${i}`, BASE + 86_400_000 + i * 60_000)))),
     );
-    expect(outs.map((o) => (o as { inserted: number }).inserted)).toEqual(Array(40).fill(2));
+    expect(outs.map((o) => o.inserted)).toEqual(Array(40).fill(2));
     expect((a.db.$client.prepare('SELECT count(*) AS n FROM iqc_results').get() as { n: number }).n - before).toBe(80);
     expect(a.db.$client.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(verifyAuditChain(a.db).ok).toBe(true);
@@ -97,7 +97,7 @@ describe('several workers writing the same database', () => {
 
   it('a job queued behind busy workers still runs: the pool never has more jobs running than workers', async () => {
     const codes = [...a.labManagers.keys()].slice(0, 4);
-    const jobs = Array.from({ length: 6 }, (_, i) => pool.run('iqc.post', lab(a, codes[i % 4]), posted(run(`Q${i}`, BASE + 2 * 86_400_000 + i * 60_000))));
+    const jobs = Array.from({ length: 6 }, (_, i) => runOnPool(pool, 'iqc.post', lab(a, codes[i % 4]), posted(run(`Q${i}`, BASE + 2 * 86_400_000 + i * 60_000))));
     expect(pool.waiting).toBe(4);
     expect((await Promise.all(jobs)).length).toBe(6);
     expect(pool.waiting).toBe(0);
@@ -119,11 +119,11 @@ describe('lanes: long runs never wait behind imports, audit rows go first', () =
   it('a token-use audit row is written before the imports waiting in the queue', async () => {
     const codes = [...a.labManagers.keys()].slice(0, 4);
     const token = { ...lab(a), via: 'token' as const, token: { id: 4242, scopes: ['iqc:write' as const] } };
-    const audit = () => pool.run('audit.tokenUse', token, { method: 'POST', url: 'http://localhost/api/v1/iqc/results', status: 201 });
+    const audit = () => runOnPool(pool, 'audit.tokenUse', token, { method: 'POST', url: 'http://localhost/api/v1/iqc/results', status: 201 });
     await audit(); // the audit worker's first job (module load, connection) out of the measure
     // 6 imports of 500 runs each on 2 import workers
     const batch = (i: number) => Array.from({ length: 500 }, (_, k) => run(`L${i}`, Date.now() - 400 * 86_400_000 + k * 60_000)).flat();
-    const imports = Array.from({ length: 6 }, (_, i) => pool.run('iqc.post', lab(a, codes[i % 4]), posted(batch(i))));
+    const imports = Array.from({ length: 6 }, (_, i) => runOnPool(pool, 'iqc.post', lab(a, codes[i % 4]), posted(batch(i))));
     let importsDone = 0;
     imports.forEach((p) => void p.then(() => importsDone++));
     await audit();

@@ -100,6 +100,20 @@ describe('the public API during a 100,000-result import', () => {
   }, 180_000);
 });
 
+describe('refusals decided in a job worker', () => {
+  it('reach the client with their status and body (422 with the bad row), not as a 500', async () => {
+    const [code] = labCodes;
+    const body = `measured_at,analyte_code,level,lot,value,instrument\n${iso(Date.now() - 86_400_000)},K,1,BAD-1,abc,AU\n`;
+    const r = await request(new http.Agent({ keepAlive: false }), s.baseUrl, `/api/v1/iqc/results?lab=${code}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.get(code)}`, 'content-type': 'text/csv', 'content-length': Buffer.byteLength(body) },
+      body,
+    });
+    expect(r.status).toBe(422);
+    expect(JSON.parse(r.body)).toMatchObject({ code: 'iqc.invalidResults', errors: [{ row: 2, field: 'value' }] });
+  });
+});
+
 describe('50 LIS clients posting at once', () => {
   it('each is answered when its own job is done: answers spread over the wave instead of all coming at its end', async () => {
     const CLIENTS = 50;

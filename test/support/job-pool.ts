@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { JobPool } from '@/lib/server/pool';
+import { installJobRunner, runJob, type JobInput, type JobName, type JobOutput } from '@/lib/jobs';
+import type { Actor } from '@/lib/auth/core';
 
 let compiled: string | undefined;
 
@@ -38,4 +40,15 @@ export async function stopJobPool(pool: JobPool | undefined): Promise<void> {
   await pool?.close();
   if (compiled) fs.rmSync(path.dirname(path.dirname(compiled)), { recursive: true, force: true });
   compiled = undefined;
+}
+
+/** runJob with `pool` installed, as a route handler in the production server calls it: the answer,
+ * or the refusal rebuilt as this bundle's AppError. */
+export async function runOnPool<N extends JobName>(pool: JobPool, name: N, actor: Actor, input: JobInput<N>): Promise<JobOutput<N>> {
+  installJobRunner(pool);
+  try {
+    return await runJob(name, actor, input);
+  } finally {
+    installJobRunner(null);
+  }
 }
