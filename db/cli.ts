@@ -113,8 +113,9 @@ async function promptNewPassword(): Promise<string | null> {
   const ask = (question: string) =>
     new Promise<string>((resolve) => {
       const stdin = process.stdin;
-      process.stdout.write(question);
+      // echo off before the prompt shows, so a quick typist's first keys are never echoed
       stdin.setRawMode(true);
+      process.stdout.write(question);
       stdin.resume();
       let value = '';
       const onData = (buf: Buffer) => {
