@@ -57,6 +57,7 @@ export const REASONS = {
   'value.upperCode': 'invalid',
   'value.loinc': 'invalid',
   'value.codeCharsDot': 'invalid',
+  'value.integerRange': 'invalid',
 
   'zod.required': 'invalid',
   'zod.notNumber': 'invalid',
@@ -234,6 +235,7 @@ export const REASONS = {
   'iqc.unknownAnalyteTitle': 'invalid',
   'iqc.invalidRuleSet': 'invalid',
   'iqc.baselineSdZero': 'invalid',
+  'iqc.invalidRunWindow': 'invalid',
 
   'recognition.regulatorOnly': 'forbidden',
   'recognition.reviewRegulatorOnly': 'forbidden',

@@ -8,6 +8,7 @@ import type { Actor } from './actor';
 const WRITES: readonly { method: string; path: RegExp; scope: TokenScope }[] = [
   { method: 'POST', path: /^\/api\/v1\/iqc\/results\/?$/, scope: 'iqc:write' },
   { method: 'POST', path: /^\/api\/v1\/iqc\/lots\/?$/, scope: 'iqc:write' },
+  { method: 'PUT', path: /^\/api\/v1\/iqc\/settings\/?$/, scope: 'iqc:write' },
   { method: 'POST', path: /^\/api\/v1\/eqa\/rounds\/[^/]+\/submissions\/?$/, scope: 'eqa:submit' },
 ];
 

@@ -14,6 +14,9 @@ import { DataTable, type Column } from '@/app/_components/data-table';
 import { localName } from '@/app/_components/local-name';
 import { RuleChoicesTable } from '@/app/_components/iqc/summary-view';
 import { baselineAction, newLotAction, setRulesAction, setTargetAction } from '../actions';
+import { getRunWindow, MAX_RUN_WINDOW_MINUTES, MIN_RUN_WINDOW_MINUTES } from '@/lib/services/iqc/run-window';
+import { RunWindowForm } from '@/app/_components/iqc/run-window-form';
+import { setRunWindowAction } from '../run-window-action';
 
 export default async function TargetsPage() {
   const actor = await requirePage('iqcTarget.manage');
@@ -24,6 +27,7 @@ export default async function TargetsPage() {
   const proposals = new Map(newLotProposals(db, actor).map((p) => [p.controlLotId, p]));
   const configs = new Map(ownRuleConfigs(db, actor).map((c) => [c.analyte, c.rules]));
   const choices = ruleChoicesView(db, actor);
+  const { runWindowMinutes } = getRunWindow(db, actor);
   const analytes = catalogueAnalytes(db, { activeOnly: true }).map((a) => ({ code: a.code, name: localName(locale, a) }));
   const analyteCodes = [...new Set(lots.map((l) => l.analyte))];
   const lotColumns: Column<(typeof lots)[number]>[] = [
@@ -64,6 +68,11 @@ export default async function TargetsPage() {
         <h2 className="mb-1 font-semibold">{t('choiceTitle')}</h2>
         <p className="mb-3 text-sm text-slate-600">{t('choiceHelp')}</p>
         <RuleChoicesTable rows={choices.rows} testId="rule-choices" empty={t('noRuns')} />
+      </section>
+      <section className="card">
+        <h2 className="mb-1 font-semibold">{t('runWindowTitle')}</h2>
+        <p className="mb-3 text-sm text-slate-600">{t('runWindowHelp')}</p>
+        <RunWindowForm action={setRunWindowAction} current={runWindowMinutes} min={MIN_RUN_WINDOW_MINUTES} max={MAX_RUN_WINDOW_MINUTES} />
       </section>
       <section className="card">
         <h2 className="mb-1 font-semibold">{t('rulesTitle')}</h2>

@@ -1,0 +1,12 @@
+// The lab's IQC settings: GET `{ runWindowMinutes }` (a regulator or admin adds `lab=`); PUT
+// `{ runWindowMinutes }` (the lab's manager or its token with `iqc:write`), a whole number 1–720.
+import { NextResponse } from 'next/server';
+import { getDb } from '@/db/client';
+import { withActor } from '@/lib/http';
+import { getRunWindow, putSettings } from '@/lib/services/iqc/run-window';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = withActor(async (req, actor) => NextResponse.json(getRunWindow(getDb(), actor, { lab: new URL(req.url).searchParams.get('lab') })));
+
+export const PUT = withActor(async (req, actor) => NextResponse.json(await putSettings(getDb(), actor, req)));

@@ -1,0 +1,14 @@
+// A lab's IQC settings stored on its laboratories row: the run window (minutes) within which results
+// of one analyte × instrument form one run (lib/services/iqc/runs.ts).
+import { eq } from 'drizzle-orm';
+import type { Conn } from '../client';
+import { laboratories } from '../schema';
+
+/** The lab's run window in minutes, or undefined for an unknown lab. */
+export function labRunWindowMinutes(db: Conn, labId: number): number | undefined {
+  return db.select({ minutes: laboratories.runWindowMinutes }).from(laboratories).where(eq(laboratories.id, labId)).get()?.minutes;
+}
+
+export function updateLabRunWindow(db: Conn, labId: number, minutes: number, now: number): void {
+  db.update(laboratories).set({ runWindowMinutes: minutes, updatedAt: now }).where(eq(laboratories.id, labId)).run();
+}
