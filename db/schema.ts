@@ -471,7 +471,7 @@ export const iqcDailyLots = sqliteTable(
     mean: real('mean'),
     sumSqDev: real('sum_sq_dev'),
   },
-  (t) => [primaryKey({ columns: [t.controlLotId, t.day] }), index('iqc_daily_lots_lab_day_idx').on(t.labId, t.day)],
+  (t) => [primaryKey({ columns: [t.controlLotId, t.day] }), index('iqc_daily_lots_lab_day_idx').on(t.labId, t.day), index('iqc_daily_lots_lab_analyte_day_idx').on(t.labId, t.analyteId, t.day)],
 );
 
 /** Distinct control levels a lab × analyte measured on a day (any instrument; from

@@ -1,0 +1,1 @@
+CREATE INDEX `iqc_daily_lots_lab_analyte_day_idx` ON `iqc_daily_lots` (`lab_id`,`analyte_id`,`day`);
