@@ -11,6 +11,7 @@ import type { Permission } from './permissions';
 import { actorForApiToken, actorForUserId, authenticate } from './resolve';
 import { clientAddressOf } from './client-address';
 import { auditTokenUse } from './token-scopes';
+import { auditRefusal } from '@/lib/services/audit';
 import { AppError } from '@/lib/errors';
 import type { TokenScope } from '@/db/enums';
 import { authSecret } from './secret';
@@ -126,7 +127,7 @@ export async function requirePage(permission?: Permission, scope?: Scope): Promi
   const actor = await currentActor();
   if (!actor) redirect('/login');
   if (actor.mustChangePassword) redirect(PASSWORD_PAGE);
-  if (permission && !can(actor, permission, scope)) forbidden();
+  if (permission && !can(actor, permission, scope)) refusePage(actor, `page needs ${permission}`);
   return actor;
 }
 
@@ -135,6 +136,13 @@ export async function requireRole(...roles: Actor['role'][]): Promise<Actor> {
   const actor = await currentActor();
   if (!actor) redirect('/login');
   if (actor.mustChangePassword) redirect(PASSWORD_PAGE);
-  if (!roles.includes(actor.role)) forbidden();
+  if (!roles.includes(actor.role)) refusePage(actor, `area of ${roles.join(', ')}`);
   return actor;
+}
+
+/** A page refused with 403 is audited like an API or action refusal (folded per account and
+ * minute), then answered by Next's forbidden page. */
+function refusePage(actor: Actor, message: string): never {
+  auditRefusal(getDb(), actor, { action: 'page', message });
+  forbidden();
 }

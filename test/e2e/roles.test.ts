@@ -1,8 +1,19 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
+import Database from 'better-sqlite3';
 import { openBrowser, signIn } from './browser';
 
 const baseUrl = inject('baseUrl');
+
+/** Audit rows of refused requests by an account (read from the e2e database). */
+function refusalsOf(email: string): number {
+  const db = new Database(inject('databasePath'), { readonly: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'access.refused' AND actor_email = ?").get(email) as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
 
 describe('each role signs in and lands on its own page', () => {
   let browser: Awaited<ReturnType<typeof openBrowser>>;
@@ -74,10 +85,14 @@ describe('each role signs in and lands on its own page', () => {
   it('a lab manager cannot open a regulator page (403)', async () => {
     await context.clearCookies();
     const page = await context.newPage();
-    await signIn(page, baseUrl, 'lab1@demo.labqc');
+    // lab2 is refused nowhere else in the browser tests, so its first refusal writes a row (refusals
+    // are folded per account and minute)
+    await signIn(page, baseUrl, 'lab2@demo.labqc');
+    const before = refusalsOf('lab2@demo.labqc');
     const res = await page.goto(`${baseUrl}/regulator`);
     expect(res?.status()).toBe(403);
     await expect(page.getByTestId('forbidden').isVisible()).resolves.toBe(true);
+    expect(refusalsOf('lab2@demo.labqc')).toBe(before + 1);
     await page.close();
   });
 
