@@ -19,6 +19,8 @@ export interface QueuePageFilter {
   labId?: number;
   /** one laboratory by its code (an unknown code matches nothing) */
   labCode?: string;
+  /** the review list: flagged certifications only */
+  flaggedOnly?: boolean;
   analyteId?: number;
   /** rejections newer than this hold a pair out of the approval list */
   rejectHoldSince: number;
@@ -95,6 +97,7 @@ export function pageQueueToReview(db: Conn, scope: DataScope, f: QueuePageFilter
   const cond = and(
     inArray(certifications.status, ['active', 'suspended']),
     ...where(scope, f, req.q),
+    f.flaggedOnly ? eq(certifications.flagged, true) : undefined,
     sql`(${certifications.flagged} = 1
          OR (${certifications.status} = 'active' AND coalesce(${eligibilityResults.eligible}, 0) = 0)
          OR (${certifications.status} = 'suspended' AND ${eligibilityResults.eligible} = 1))`,

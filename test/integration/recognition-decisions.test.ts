@@ -5,7 +5,7 @@ import { createSeededTestDb } from '@/test/support/db';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { computeEligibility, runNightly } from '@/lib/services/recognition/eligibility';
 import { decide, decideBulk } from '@/lib/services/recognition/decisions';
-import { recognitionQueue } from '@/lib/services/recognition/queue';
+import { recognitionQueue, recognitionQueueCounts } from '@/lib/services/recognition/queue';
 import { onEqaPublished } from '@/lib/services/recognition/hooks';
 import { findCertificationById, findLiveCertification, listCertificationEvents } from '@/db/queries/recognition';
 import { NOW, addEqa, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
@@ -162,6 +162,13 @@ describe('decisions on recognition', () => {
     expect(q.toReview[0]).toMatchObject({ labCode: 'GZ-004', analyteCode: 'K', why: 'flagged' });
     // the engine re-ran for the lab: the pair is no longer eligible
     expect(q.toReview[0].eligible).toBe(false);
+    // the landing page's figures, counted in SQL, agree with the whole queue
+    expect(recognitionQueueCounts(w.db, w.regulators.gd, { now: NOW })).toMatchObject({
+      toApprove: q.toApprove.length,
+      toReview: q.toReview.length,
+      flagged: q.toReview.filter((x) => x.why === 'flagged').length,
+    });
+    expect(recognitionQueueCounts(w.db, w.regulators.gd, { now: NOW }).flagged).toBe(1);
     // a second publication of the same news does not flag twice
     expect(onEqaPublished(w.db, roundId, { now: NOW }).flagged).toBe(0);
     // the regulator's suspension clears the flag

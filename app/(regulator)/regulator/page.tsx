@@ -3,7 +3,7 @@ import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { countsInScope } from '@/lib/services/read/places';
 import { listRounds } from '@/lib/services/eqa/rounds';
-import { recognitionQueue } from '@/lib/services/recognition/queue';
+import { recognitionQueueCounts } from '@/lib/services/recognition/queue';
 import { PageHeader } from '@/app/_components/page-header';
 import { SectionGrid } from '@/app/_components/section-grid';
 import { StatTile } from '@/app/_components/stat-tile';
@@ -18,8 +18,7 @@ export default async function RegulatorHome() {
   const rounds = listRounds(db, actor);
   const openRounds = rounds.filter((r) => r.status === 'open').length;
   const toEvaluate = rounds.filter((r) => r.status === 'closed').length;
-  const queue = recognitionQueue(db, actor);
-  const flagged = queue.toReview.filter((r) => r.why === 'flagged').length;
+  const queue = recognitionQueueCounts(db, actor);
   const region = zh ? queue.region.name : queue.region.nameEn;
   return (
     <div data-testid="landing-regulator">
@@ -29,11 +28,11 @@ export default async function RegulatorHome() {
         <StatTile label={th('openRounds')} value={openRounds} hint={toEvaluate ? th('toEvaluate', { count: toEvaluate }) : th('openRoundsHint')} href="/regulator/eqa" />
         <StatTile
           label={th('awaitingDecision')}
-          value={queue.toApprove.length + queue.toReview.length}
-          hint={th('awaitingDecisionHint', { approve: queue.toApprove.length, review: queue.toReview.length })}
+          value={queue.toApprove + queue.toReview}
+          hint={th('awaitingDecisionHint', { approve: queue.toApprove, review: queue.toReview })}
           href="/regulator/recognition"
         />
-        <StatTile label={th('flagged')} value={flagged} hint={th('flaggedHint')} href="/regulator/recognition" />
+        <StatTile label={th('flagged')} value={queue.flagged} hint={th('flaggedHint')} href="/regulator/recognition" />
       </div>
       <SectionGrid actor={actor} exclude={['/regulator']} />
     </div>

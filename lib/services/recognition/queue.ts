@@ -18,6 +18,8 @@ export interface QueueInput {
   labId?: number;
   /** one laboratory by code, for the page's filter (the paged queue only) */
   labCode?: string;
+  /** the review list: flagged certifications only (the paged queue only) */
+  flaggedOnly?: boolean;
   analyteId?: number;
 }
 
@@ -69,4 +71,13 @@ export function recognitionQueuePage(
       })),
     },
   };
+}
+
+/** The queue's figures for the regulator's landing page: pairs to approve, certifications to
+ * review and how many of those are flagged, counted in SQL (never the whole queue read). */
+export function recognitionQueueCounts(db: DB, actor: Actor, opts: { now?: number } = {}) {
+  const one: PageRequest<QueueSort> = { page: 1, size: 1, sort: 'lab', dir: 'asc', q: '' };
+  const all = recognitionQueuePage(db, actor, {}, { approve: one, review: one }, opts);
+  const flagged = recognitionQueuePage(db, actor, { flaggedOnly: true }, { approve: one, review: one }, opts).toReview.total;
+  return { region: all.region, toApprove: all.toApprove.total, toApproveMore: !!all.toApprove.more, toReview: all.toReview.total, flagged };
 }
