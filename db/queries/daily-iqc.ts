@@ -1,4 +1,4 @@
-// Daily IQC aggregates (db/schema.ts iqcDailySeries, iqcDailyLots): the SQL that derives them from
+// Daily IQC aggregates (db/schema/iqc.ts iqcDailySeries, iqcDailyLots): the SQL that derives them from
 // stored runs and results, and the reads of dashboards, the regional overview and eligibility.
 // Both tables are a pure function of iqc_runs and iqc_results: a refresh deletes the days of a
 // series and inserts them again from the stored rows (simple and exact, and it cannot drift).
