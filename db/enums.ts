@@ -29,6 +29,17 @@ export const ANALYTE_CATEGORIES = [
 ] as const;
 export type AnalyteCategory = (typeof ANALYTE_CATEGORIES)[number];
 
+/** How an item's results are expressed (DOMAIN §2): a number, or a category code of the item's
+ * ordered categories (qualitative: negative/positive; ordinal: −, ±, 1+ … or titres; nominal: A, B, AB, O). */
+export const ANALYTE_KINDS = ['quantitative', 'qualitative', 'ordinal', 'nominal'] as const;
+export type AnalyteKind = (typeof ANALYTE_KINDS)[number];
+/** One result category of a non-quantitative item: `code` is what clients send as `value`. */
+export interface ItemCategory {
+  code: string;
+  nameEn: string;
+  nameZh: string;
+}
+
 export const TARGET_SOURCES = ['manufacturer', 'lab_baseline', 'new_lot'] as const;
 export type TargetSource = (typeof TARGET_SOURCES)[number];
 

@@ -58,6 +58,9 @@ export const REASONS = {
   'value.loinc': 'invalid',
   'value.codeCharsDot': 'invalid',
   'value.integerRange': 'invalid',
+  'value.notCategory': 'invalid',
+  'value.categoryNotNumber': 'invalid',
+  'value.numberRequired': 'invalid',
 
   'zod.required': 'invalid',
   'zod.notNumber': 'invalid',

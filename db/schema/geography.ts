@@ -1,5 +1,5 @@
 import { sqliteTable, integer, text, real, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import { REGION_LEVELS, LAB_LEVELS, ANALYTE_CATEGORIES, LIMIT_FORMS } from '../enums';
+import { REGION_LEVELS, LAB_LEVELS, ANALYTE_CATEGORIES, ANALYTE_KINDS, LIMIT_FORMS, type ItemCategory } from '../enums';
 import { id, createdAt } from './columns';
 
 // ---------------------------------------------------------------------------------------------
@@ -59,6 +59,13 @@ export const analytes = sqliteTable(
     nameZh: text('name_zh').notNull(),
     unit: text('unit').notNull(),
     category: text('category', { enum: ANALYTE_CATEGORIES }).notNull(),
+    kind: text('kind', { enum: ANALYTE_KINDS }).notNull().default('quantitative'),
+    /** result categories of a qualitative, ordinal or nominal item, from the lowest (negative) grade
+     * to the highest; null for quantitative items (lib/catalogue/kinds.ts reads them) */
+    categories: text('categories', { mode: 'json' }).$type<ItemCategory[]>(),
+    /** the analyser's signal behind a qualitative answer (e.g. 'S/CO', 'OD') and its cut-off */
+    signalUnit: text('signal_unit'),
+    signalCutoff: real('signal_cutoff'),
     teaPercent: real('tea_percent'),
     teaAbsolute: real('tea_absolute'),
     teaAbsoluteAtOrBelow: real('tea_absolute_at_or_below'),

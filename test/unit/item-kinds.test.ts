@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { gradeOf, readItemValue, type ItemShape } from '@/lib/catalogue/kinds';
+
+const c = (code: string) => ({ code, nameEn: code, nameZh: code });
+const K: ItemShape = { code: 'K', kind: 'quantitative', categories: null };
+const PRO: ItemShape = { code: 'U-PRO', kind: 'ordinal', categories: ['neg', 'trace', '1+', '2+', '3+', '4+'].map(c) };
+const ABO: ItemShape = { code: 'ABO', kind: 'nominal', categories: ['A', 'B', 'AB', 'O'].map(c) };
+
+describe('readItemValue', () => {
+  it('reads numbers for quantitative items and refuses categories', () => {
+    expect(readItemValue(K, '4.2')).toEqual({ ok: true, value: { kind: 'number', value: 4.2 } });
+    expect(readItemValue(K, 3.5)).toEqual({ ok: true, value: { kind: 'number', value: 3.5 } });
+    expect(readItemValue(K, 'pos')).toMatchObject({ ok: false, reason: 'value.numberRequired' });
+    expect(readItemValue(K, '')).toMatchObject({ ok: false, reason: 'value.required' });
+  });
+  it('reads category codes with their grade, case-insensitively, in the catalogue spelling', () => {
+    expect(readItemValue(PRO, '2+')).toEqual({ ok: true, value: { kind: 'category', category: '2+', grade: 3 } });
+    expect(readItemValue(ABO, 'ab')).toEqual({ ok: true, value: { kind: 'category', category: 'AB', grade: 2 } });
+  });
+  it('refuses numbers and unknown codes for categorical items, listing the codes', () => {
+    expect(readItemValue(PRO, 2)).toMatchObject({ ok: false, reason: 'value.categoryNotNumber', params: { codes: 'neg, trace, 1+, 2+, 3+, 4+' } });
+    expect(readItemValue(ABO, 'C')).toMatchObject({ ok: false, reason: 'value.notCategory', params: { value: 'C' } });
+  });
+  it('grades from the lowest category', () => {
+    expect(gradeOf(PRO, 'neg')).toBe(0);
+    expect(gradeOf(PRO, '4+')).toBe(5);
+    expect(gradeOf(PRO, '5+')).toBe(-1);
+  });
+});
