@@ -38,6 +38,8 @@ export interface ItemCategory {
   code: string;
   nameEn: string;
   nameZh: string;
+  /** other spellings clients send for it ('neg', '-', 'non-reactive', '阴性'); matched case-insensitively */
+  aliases?: string[];
 }
 
 export const TARGET_SOURCES = ['manufacturer', 'lab_baseline', 'new_lot'] as const;

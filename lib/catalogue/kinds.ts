@@ -18,10 +18,16 @@ export type ItemValueResult = { ok: true; value: ItemValue } | { ok: false; reas
 export const isCategorical = (kind: AnalyteKind): boolean => kind !== 'quantitative';
 
 /** Grade of a category code: its position from the lowest (negative) category, or -1 if unknown.
- * Codes compare case-insensitively ('POS' = 'pos'); the catalogue's spelling is canonical. */
+ * Codes and aliases compare case-insensitively ('POS' = 'pos'); the catalogue's spelling is canonical. */
 export function gradeOf(item: Pick<ItemShape, 'categories'>, code: string): number {
   const wanted = code.trim().toLowerCase();
-  return (item.categories ?? []).findIndex((c) => c.code.toLowerCase() === wanted);
+  const asNumber = Number(wanted);
+  return (item.categories ?? []).findIndex(
+    (c) =>
+      [c.code, ...(c.aliases ?? [])].some((s) => s.toLowerCase() === wanted) ||
+      // numeric grades (urine pH 6.5, SG 1.015) match by value: 6.5 = '6.50'
+      (wanted !== '' && Number.isFinite(asNumber) && c.code.trim() !== '' && Number(c.code) === asNumber),
+  );
 }
 
 /** Read a submitted value (a number, or text from a form, CSV cell or JSON) for an item. */

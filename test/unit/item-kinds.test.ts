@@ -21,6 +21,15 @@ describe('readItemValue', () => {
     expect(readItemValue(PRO, 2)).toMatchObject({ ok: false, reason: 'value.categoryNotNumber', params: { codes: 'neg, trace, 1+, 2+, 3+, 4+' } });
     expect(readItemValue(ABO, 'C')).toMatchObject({ ok: false, reason: 'value.notCategory', params: { value: 'C' } });
   });
+  it('matches aliases and numeric grades by value', () => {
+    const HBsAg: ItemShape = { code: 'HBsAg', kind: 'qualitative', categories: [{ ...c('negative'), aliases: ['neg', '-', '阴性'] }, { ...c('positive'), aliases: ['pos', '+'] }] };
+    expect(readItemValue(HBsAg, 'NEG')).toMatchObject({ ok: true, value: { category: 'negative', grade: 0 } });
+    expect(readItemValue(HBsAg, '阴性')).toMatchObject({ ok: true, value: { category: 'negative' } });
+    const PH: ItemShape = { code: 'U-PH', kind: 'ordinal', categories: ['5.0', '5.5', '6.0', '6.5'].map(c) };
+    expect(readItemValue(PH, 6.5)).toMatchObject({ ok: true, value: { category: '6.5', grade: 3 } });
+    expect(readItemValue(PH, '6')).toMatchObject({ ok: true, value: { category: '6.0', grade: 2 } });
+    expect(readItemValue(PH, 7)).toMatchObject({ ok: false, reason: 'value.categoryNotNumber' });
+  });
   it('grades from the lowest category', () => {
     expect(gradeOf(PRO, 'neg')).toBe(0);
     expect(gradeOf(PRO, '4+')).toBe(5);
