@@ -78,6 +78,10 @@ export type EvaluationStatus = (typeof EVALUATION_STATUSES)[number];
 export const ASSIGNED_VALUE_SOURCES = ['reference', 'peer_robust_mean', 'all_robust_mean'] as const;
 export type AssignedValueSource = (typeof ASSIGNED_VALUE_SOURCES)[number];
 
+/** Where the target category of a categorical EQA sample comes from (DOMAIN §2). */
+export const TARGET_BASES = ['intended', 'consensus', 'mode'] as const;
+export type TargetBasis = (typeof TARGET_BASES)[number];
+
 export const Z_CLASSES = ['satisfactory', 'questionable', 'unsatisfactory'] as const;
 export type ZClass = (typeof Z_CLASSES)[number];
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { sqliteTable, integer, text, real, index, uniqueIndex, primaryKey } from 'drizzle-orm/sqlite-core';
-import { INGEST_SOURCES, ROUND_STATUSES, SIGMA_PT_SOURCES, PEER_GROUPINGS, LIMIT_FORMS, EVALUATION_STATUSES, ASSIGNED_VALUE_SOURCES, Z_CLASSES, ROUND_VERDICTS } from '../enums';
+import { INGEST_SOURCES, ROUND_STATUSES, SIGMA_PT_SOURCES, PEER_GROUPINGS, LIMIT_FORMS, EVALUATION_STATUSES, ASSIGNED_VALUE_SOURCES, Z_CLASSES, ROUND_VERDICTS, TARGET_BASES } from '../enums';
 import { id, createdAt } from './columns';
 import { users } from './access';
 import { regions, laboratories, analytes } from './geography';
@@ -21,6 +21,16 @@ export const eqaSchemes = sqliteTable(
     sigmaPtSource: text('sigma_pt_source', { enum: SIGMA_PT_SOURCES }).notNull().default('allowable_error'),
     peerGrouping: text('peer_grouping', { enum: PEER_GROUPINGS }).notNull().default('method'),
     minPeerGroupSize: integer('min_peer_group_size').notNull().default(8),
+    /** categorical items (DOMAIN §2): share of participants that makes a consensus, in percent */
+    consensusPercent: real('consensus_percent').notNull().default(80),
+    /** ordinal items: grades an answer may lie from the target */
+    ordinalTolerance: integer('ordinal_tolerance').notNull().default(1),
+    /** ordinal items: a negative (lowest-grade) target must be answered negative */
+    negativeMustBeNegative: integer('negative_must_be_negative', { mode: 'boolean' }).notNull().default(true),
+    /** event pass mark per item kind, in percent (quantitative items use min_round_score) */
+    passPercentQualitative: real('pass_percent_qualitative').notNull().default(80),
+    passPercentOrdinal: real('pass_percent_ordinal').notNull().default(80),
+    passPercentNominal: real('pass_percent_nominal').notNull().default(100),
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
     createdBy: integer('created_by').references(() => users.id),
     createdAt: createdAt(),
@@ -106,7 +116,10 @@ export const eqaReferenceValues = sqliteTable(
     analyteId: integer('analyte_id')
       .notNull()
       .references(() => analytes.id),
+    /** quantitative items: the reference value; categorical items: the grade of `category` (0 = lowest) */
     value: real('value').notNull(),
+    /** categorical items: the intended result, a catalogue category code */
+    category: text('category'),
     /** standard uncertainty u = U/k */
     uncertainty: real('uncertainty'),
     /** the expanded uncertainty U as given, and its coverage factor k */
@@ -135,7 +148,10 @@ export const eqaSubmissions = sqliteTable(
     analyteId: integer('analyte_id')
       .notNull()
       .references(() => analytes.id),
+    /** quantitative items: the result; categorical items: the grade of `category` when submitted (0 = lowest) */
     value: real('value').notNull(),
+    /** categorical items: the answered category code (canonical catalogue spelling); null for numbers */
+    category: text('category'),
     method: text('method').notNull().default(''),
     instrument: text('instrument').notNull().default(''),
     version: integer('version').notNull().default(1),
@@ -222,8 +238,34 @@ export const eqaResultEvaluations = sqliteTable(
     /** why a result was not evaluated (a code, lib/services/eqa/engine.ts), with the group size */
     reason: text('reason'),
     reasonN: integer('reason_n'),
+    /** categorical items: the answered category, the target and where it came from, and the grade distance */
+    category: text('category'),
+    targetCategory: text('target_category'),
+    targetBasis: text('target_basis', { enum: TARGET_BASES }),
+    gradeDistance: integer('grade_distance'),
   },
   (t) => [index('eqa_result_evaluations_eval_lab_idx').on(t.evaluationId, t.labId), index('eqa_result_evaluations_eval_sample_idx').on(t.evaluationId, t.sampleId, t.analyteId)],
+);
+
+/** Target of a categorical item per sample of an evaluation (DOMAIN §2): the intended result, the
+ * participants' consensus or mode; `targetCategory` null = not evaluated (see reason). */
+export const eqaCategoryTargets = sqliteTable(
+  'eqa_category_targets',
+  {
+    id: id(),
+    evaluationId: integer('evaluation_id')
+      .notNull()
+      .references(() => eqaEvaluations.id),
+    sampleId: integer('sample_id').notNull(),
+    analyteId: integer('analyte_id').notNull(),
+    targetCategory: text('target_category'),
+    basis: text('basis', { enum: TARGET_BASES }),
+    /** answers counted and how many of them named the target */
+    n: integer('n').notNull(),
+    agreeing: integer('agreeing').notNull(),
+    reason: text('reason'),
+  },
+  (t) => [uniqueIndex('eqa_category_targets_uq').on(t.evaluationId, t.sampleId, t.analyteId)],
 );
 
 export const eqaAnalyteScores = sqliteTable(
