@@ -24,6 +24,11 @@ export const controlLots = sqliteTable(
     material: text('material'),
     manufacturer: text('manufacturer'),
     expiresOn: text('expires_on'),
+    /** a control of a qualitative, ordinal or nominal item: the category code it must read (a
+     * negative control the lowest category, a weak-positive control 'positive', an ordinal control
+     * its grade), judged for results measured at or after `expectedFrom`; null for quantitative lots */
+    expectedCategory: text('expected_category'),
+    expectedFrom: integer('expected_from'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -143,7 +148,13 @@ export const iqcResults = sqliteTable(
       .notNull()
       .references(() => controlLots.id),
     level: text('level').notNull(),
+    /** the number: the measured value; for a categorical item its signal (S/CO) when the analyser
+     * gave one, else the grade of `category` (its position from the lowest category) */
     value: real('value').notNull(),
+    /** a categorical item's reading (the catalogue's category code) and the analyser's signal (S/CO,
+     * OD) when given; null for quantitative items. z is of the signal against the lot's signal target */
+    category: text('category'),
+    signal: real('signal'),
     measuredAt: integer('measured_at').notNull(),
     targetId: integer('target_id').references(() => qcTargets.id),
     z: real('z'),
