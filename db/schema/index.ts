@@ -10,3 +10,4 @@ export * from './access';
 export * from './iqc';
 export * from './eqa';
 export * from './recognition';
+export * from './hospital';

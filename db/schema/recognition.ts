@@ -8,7 +8,8 @@ import { regions, laboratories, analytes } from './geography';
 // Mutual recognition
 
 /** Recognition policy of a region, versioned by effective date; a city without its own policy
- * inherits its province's. `criteria` holds the configurable thresholds. */
+ * inherits its province's. `criteria` holds the configurable thresholds, `windows` the recognition
+ * window per item. */
 export const recognitionPolicies = sqliteTable(
   'recognition_policies',
   {
@@ -21,6 +22,9 @@ export const recognitionPolicies = sqliteTable(
     criteria: text('criteria', { mode: 'json' }).notNull(),
     analyteCodes: text('analyte_codes', { mode: 'json' }).$type<string[]>().notNull(),
     validityMonths: integer('validity_months').notNull().default(12),
+    /** recognition window per item: how many days after its day a result stays recognisable (item
+     * code → days, null = no limit) and the days of items not listed; null column = system default */
+    windows: text('windows', { mode: 'json' }).$type<{ defaultDays: number | null; items: Record<string, number | null> }>(),
     reason: text('reason'),
     createdBy: integer('created_by').references(() => users.id),
     createdAt: createdAt(),
