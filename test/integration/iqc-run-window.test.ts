@@ -2,28 +2,14 @@
 // /api/v1/iqc/settings (route handlers with plain Requests): the default, the grouping it decides for
 // results ingested after a change (two levels 15 min apart: one run at 30 min, two at 10 min; stored
 // runs keep theirs), who may change it, the 1–720 range, and the audit row. The session is stood in
-// for by a mocked apiActor; bearer tokens go through the real token resolution (as
-// recognition-api.test.ts does).
+// for by a mocked apiActor; bearer tokens go through the real token resolution
+// (test/support/api-actor.ts).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import type { Actor } from '@/lib/auth/core';
 
 let sessionActor: Actor | null = null;
-vi.mock('@/lib/auth', async () => {
-  const { actorForApiToken } = await import('@/lib/auth/resolve');
-  const { getDb } = await import('@/db/client');
-  const { AppError } = await import('@/lib/errors');
-  return {
-    apiActor: async (req: Request, scope: string | null) => {
-      const m = req.headers.get('authorization')?.match(/^Bearer\s+(\S+)$/i);
-      if (!m) return sessionActor;
-      const actor = actorForApiToken(getDb(), m[1]);
-      if (!actor) return null;
-      if (!scope || !actor.token?.scopes.includes(scope as never)) throw AppError.forbidden(`This token lacks the ${scope} scope`);
-      return actor;
-    },
-  };
-});
+vi.mock('@/lib/auth', async () => (await import('../support/api-actor')).apiActorMock(() => sessionActor));
 
 import { createSeededTestDb } from '../support/db';
 import { closeDb } from '@/db/client';

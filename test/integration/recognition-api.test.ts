@@ -6,24 +6,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '@/lib/auth/core';
 
 let sessionActor: Actor | null = null;
-// next-auth cannot load outside Next, so lib/auth's apiActor is stood in for: without a bearer token
-// the "session" is `sessionActor`; with one, the token is resolved for real (lib/auth/resolve) and
-// its scope checked as apiActor does.
-vi.mock('@/lib/auth', async () => {
-  const { actorForApiToken } = await import('@/lib/auth/resolve');
-  const { getDb } = await import('@/db/client');
-  const { AppError } = await import('@/lib/errors');
-  return {
-    apiActor: async (req: Request, scope: string | null) => {
-      const m = req.headers.get('authorization')?.match(/^Bearer\s+(\S+)$/i);
-      if (!m) return sessionActor;
-      const actor = actorForApiToken(getDb(), m[1]);
-      if (!actor) return null;
-      if (!scope || !actor.token?.scopes.includes(scope as never)) throw AppError.forbidden(`This token lacks the ${scope} scope`);
-      return actor;
-    },
-  };
-});
+// without a bearer token the "session" is `sessionActor` (test/support/api-actor.ts)
+vi.mock('@/lib/auth', async () => (await import('../support/api-actor')).apiActorMock(() => sessionActor));
 
 import { createSeededTestDb } from '../support/db';
 import { closeDb } from '@/db/client';
