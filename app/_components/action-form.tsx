@@ -9,11 +9,19 @@ import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
 import { useErrorText } from '@/app/_components/error-text';
 
-export type FormAction = (prev: ActionState, form: FormData) => Promise<ActionState>;
+export type FormAction<T = unknown> = (prev: ActionState<T>, form: FormData) => Promise<ActionState<T>>;
+
+/** What render-prop children and `outcome` see: the last answer, whether one is running, and a way to
+ *  send the last submission again with extra fields (e.g. `{ confirm: '1' }` for "save anyway"). */
+export interface FormContext<T = unknown> {
+  state: ActionState<T>;
+  pending: boolean;
+  resubmit: (extra: Record<string, string>) => void;
+}
 
 const BUTTON = { primary: 'btn', secondary: 'btn-secondary', danger: 'btn-danger' } as const;
 
-export function ActionForm({
+export function ActionForm<T = unknown>({
   action,
   submitLabel,
   children,
@@ -24,12 +32,20 @@ export function ActionForm({
   confirm,
   id,
   label,
+  outcome,
+  pendingLabel,
+  submitDisabled = false,
+  submitId,
+  submitClassName,
+  resetOnSuccess = true,
+  footerClassName = 'col-span-full space-y-3',
 }: {
-  action: FormAction;
+  action: FormAction<T>;
   submitLabel: string;
-  children?: React.ReactNode;
+  /** the fields; a function of the form's context when they depend on the last answer */
+  children?: React.ReactNode | ((ctx: FormContext<T>) => React.ReactNode);
   /** shown after success; a function of the action's result when it names what was made */
-  successMessage?: string | ((data: unknown) => string);
+  successMessage?: string | ((data: T) => string);
   variant?: keyof typeof BUTTON;
   className?: string;
   testId?: string;
@@ -38,16 +54,29 @@ export function ActionForm({
   id?: string;
   /** the form's accessible name */
   label?: string;
+  /** what the answer shows below the button (results, a preview, a "save anyway" button) */
+  outcome?: (ctx: FormContext<T>) => React.ReactNode;
+  /** the button's text while the action runs (default: "Working…") */
+  pendingLabel?: string;
+  submitDisabled?: boolean;
+  submitId?: string;
+  /** replaces the variant's button class (e.g. a full-width button) */
+  submitClassName?: string;
+  /** clear the fields after success (default); off when the answer asks to confirm what was typed */
+  resetOnSuccess?: boolean;
+  /** the class of the block holding the errors, the success note and the button */
+  footerClassName?: string;
 }) {
   const t = useTranslations('admin.form');
-  const [state, formAction, actionPending] = useActionState<ActionState, FormData>(action, { ok: false });
+  const [state, formAction, actionPending] = useActionState<ActionState<T>, FormData>(action, { ok: false });
   const [transitionPending, startTransition] = useTransition();
   const pending = actionPending || transitionPending;
   const formRef = useRef<HTMLFormElement>(null);
+  const lastRef = useRef<FormData | null>(null);
   // the visible label of each field named in an error (inputs are `f-<name>` with a <label for>)
   const [labels, setLabels] = useState<Record<string, string>>({});
   useEffect(() => {
-    if (state.ok) formRef.current?.reset();
+    if (state.ok && resetOnSuccess) formRef.current?.reset();
     const found: Record<string, string> = {};
     for (const e of state.errors ?? []) {
       const input = formRef.current?.querySelector<HTMLInputElement>(`[name="${CSS.escape(e.field)}"]`);
@@ -55,7 +84,15 @@ export function ActionForm({
       if (text) found[e.field] = text;
     }
     setLabels(found);
-  }, [state]);
+  }, [state, resetOnSuccess]);
+  const resubmit = (extra: Record<string, string>) => {
+    if (!lastRef.current) return;
+    const data = new FormData();
+    for (const [k, v] of lastRef.current.entries()) data.append(k, v);
+    for (const [k, v] of Object.entries(extra)) data.set(k, v);
+    startTransition(() => formAction(data));
+  };
+  const ctx: FormContext<T> = { state, pending, resubmit };
   const secret = state.ok ? (state.data as { secret?: string } | undefined)?.secret : undefined;
   return (
     <form
@@ -71,15 +108,16 @@ export function ActionForm({
         e.preventDefault();
         if (confirm && !window.confirm(confirm)) return;
         const data = new FormData(e.currentTarget, (e.nativeEvent as SubmitEvent).submitter);
+        lastRef.current = data;
         startTransition(() => formAction(data));
       }}
     >
-      {children}
-      <div className="col-span-full space-y-3">
+      {typeof children === 'function' ? children(ctx) : children}
+      <div className={footerClassName}>
         <FormErrors state={state} labels={labels} />
         {state.ok && successMessage && !secret && (
           <p role="status" className="text-sm text-green-700">
-            {typeof successMessage === 'function' ? successMessage(state.data) : successMessage}
+            {typeof successMessage === 'function' ? successMessage(state.data as T) : successMessage}
           </p>
         )}
         {secret && (
@@ -90,9 +128,10 @@ export function ActionForm({
             </code>
           </div>
         )}
-        <button type="submit" disabled={pending} className={BUTTON[variant]}>
-          {pending ? t('working') : submitLabel}
+        <button type="submit" id={submitId} disabled={pending || submitDisabled} className={submitClassName ?? BUTTON[variant]}>
+          {pending ? (pendingLabel ?? t('working')) : submitLabel}
         </button>
+        {outcome?.(ctx)}
       </div>
     </form>
   );

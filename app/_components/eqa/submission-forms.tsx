@@ -1,15 +1,17 @@
 'use client';
-import { useActionState, useState, useTransition } from 'react';
+// The lab's EQA submission, by form or CSV file, on the shared ActionForm: warnings come back first
+// and "save anyway" sends the same values again with confirm=1.
+import { useState } from 'react';
 import { useTranslations } from 'next-intl';
-import type { ActionState } from '@/lib/actions';
 import type { SubmitResult } from '@/app/(lab)/lab/eqa/actions';
-import { FormErrors } from '@/app/_components/action-form';
+import { ActionForm, type FormAction, type FormContext } from '@/app/_components/action-form';
 
-type Action = (prev: ActionState<SubmitResult>, form: FormData) => Promise<ActionState<SubmitResult>>;
+type Action = FormAction<SubmitResult>;
 
-function Outcome({ state, onConfirm, pending }: { state: ActionState<SubmitResult>; onConfirm: () => void; pending: boolean }) {
+/** The answer's warnings (with "save anyway" when nothing was saved yet) and what was saved; refusals are ActionForm's. */
+function Outcome({ state, resubmit, pending }: FormContext<SubmitResult>) {
   const t = useTranslations('eqa.submit');
-  if (!state.ok || !state.data) return <FormErrors state={state} />;
+  if (!state.ok || !state.data) return null;
   const { warnings, saved, needsConfirm } = state.data;
   return (
     <div className="space-y-2">
@@ -25,7 +27,7 @@ function Outcome({ state, onConfirm, pending }: { state: ActionState<SubmitResul
             ))}
           </ul>
           {needsConfirm && (
-            <button type="button" className="btn mt-2" onClick={onConfirm} disabled={pending} data-testid="eqa-confirm">
+            <button type="button" className="btn mt-2" onClick={() => resubmit({ confirm: '1' })} disabled={pending} data-testid="eqa-confirm">
               {t('saveAnyway')}
             </button>
           )}
@@ -40,24 +42,6 @@ function Outcome({ state, onConfirm, pending }: { state: ActionState<SubmitResul
   );
 }
 
-function useSubmit(action: Action) {
-  const [state, dispatch] = useActionState(action, { ok: false } as ActionState<SubmitResult>);
-  const [pending, startTransition] = useTransition();
-  const [last, setLast] = useState<FormData | null>(null);
-  const send = (fd: FormData) => {
-    setLast(fd);
-    startTransition(() => dispatch(fd));
-  };
-  const confirm = () => {
-    if (!last) return;
-    const fd = new FormData();
-    for (const [k, v] of last.entries()) fd.append(k, v);
-    fd.set('confirm', '1');
-    startTransition(() => dispatch(fd));
-  };
-  return { state, pending, send, confirm };
-}
-
 export interface FormAnalyte {
   code: string;
   name: string;
@@ -69,16 +53,8 @@ export interface FormAnalyte {
 /** One value per sample × analyte, method and instrument per analyte (they define the peer group). */
 export function SubmissionForm({ action, roundCode, samples, analytes, values }: { action: Action; roundCode: string; samples: string[]; analytes: FormAnalyte[]; values: Record<string, number> }) {
   const t = useTranslations('eqa.submit');
-  const { state, pending, send, confirm } = useSubmit(action);
   return (
-    <form
-      data-testid="eqa-submit-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        send(new FormData(e.currentTarget));
-      }}
-      className="space-y-3"
-    >
+    <ActionForm action={action} testId="eqa-submit-form" className="space-y-3" submitLabel={t('save')} pendingLabel={t('saving')} resetOnSuccess={false} outcome={Outcome}>
       <input type="hidden" name="roundCode" value={roundCode} />
       <div className="overflow-x-auto">
         <table className="table">
@@ -120,39 +96,22 @@ export function SubmissionForm({ action, roundCode, samples, analytes, values }:
           </tbody>
         </table>
       </div>
-      <button type="submit" className="btn" disabled={pending}>
-        {pending ? t('saving') : t('save')}
-      </button>
-      <Outcome state={state} onConfirm={confirm} pending={pending} />
-    </form>
+    </ActionForm>
   );
 }
 
 /** Upload a CSV (sample, analyte, value, method, instrument); the file is read in the browser and sent as text. */
 export function CsvSubmissionForm({ action, roundCode }: { action: Action; roundCode: string }) {
   const t = useTranslations('eqa.submit');
-  const { state, pending, send, confirm } = useSubmit(action);
   const [text, setText] = useState('');
   return (
-    <form
-      data-testid="eqa-csv-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        const fd = new FormData();
-        fd.set('roundCode', roundCode);
-        fd.set('csv', text);
-        send(fd);
-      }}
-      className="space-y-3"
-    >
+    <ActionForm action={action} testId="eqa-csv-form" className="space-y-3" submitLabel={t('upload')} pendingLabel={t('saving')} submitDisabled={!text} resetOnSuccess={false} outcome={Outcome}>
+      <input type="hidden" name="roundCode" value={roundCode} />
+      <input type="hidden" name="csv" value={text} />
       <label className="label" htmlFor="eqa-csv-file">
         {t('csvFile')}
       </label>
       <input id="eqa-csv-file" type="file" accept=".csv,text/csv" className="block text-sm" onChange={async (e) => setText((await e.target.files?.[0]?.text()) ?? '')} />
-      <button type="submit" className="btn" disabled={pending || !text}>
-        {pending ? t('saving') : t('upload')}
-      </button>
-      <Outcome state={state} onConfirm={confirm} pending={pending} />
-    </form>
+    </ActionForm>
   );
 }
