@@ -99,5 +99,36 @@ export {
   type SigmaRulesRow,
   type SigmaRulesTable,
 } from './sigma';
+export {
+  consensusTarget,
+  modeTarget,
+  categoricalTarget,
+  tallyGrades,
+  gradeQualitative,
+  gradeOrdinal,
+  gradeNominal,
+  gradeCategorical,
+  gradeSample,
+  concordancePercent,
+  CATEGORICAL_KINDS,
+  DEFAULT_CONSENSUS_PERCENT,
+  DEFAULT_ORDINAL_TOLERANCE,
+  DEFAULT_CATEGORICAL_PASS_PERCENT,
+  DEFAULT_CATEGORICAL_SETTINGS,
+  type CategoricalKind,
+  type CategoricalSettings,
+  type CategoricalTarget,
+  type NoTargetReason,
+  type SampleGrading,
+  type Tally,
+} from './categorical';
 export { roundForDecision, DECISION_DECIMALS } from './numeric';
+export {
+  judgeCategoryReadings,
+  readingWithinExpected,
+  QUAL_MISMATCH_RULE,
+  ORDINAL_IQC_GRADE_TOLERANCE,
+  type CategoryReading,
+  type CategoryVerdict,
+} from './qualitative-iqc';
 export { cvWithinAllowable, roundCvPercent, CV_DECIMALS } from './imprecision';
