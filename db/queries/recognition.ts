@@ -1,7 +1,7 @@
 // Mutual recognition: policies, the evidence the eligibility engine reads (IQC and EQA tables
 // written by other parts), stored verdicts, certifications and their events. All SQL of the
 // recognition services lives here; scoped reads take the jurisdiction's region path.
-import { and, asc, desc, eq, inArray, like, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
@@ -155,101 +155,6 @@ export function listEligibilityForLab(db: Conn, labId: number) {
     .orderBy(desc(eligibilityResults.eligible), asc(analytes.code))
     .all()
     .map((r) => ({ ...r, criteria: (r.criteria ?? []) as CriterionLine[] }));
-}
-
-// ---------------------------------------------------------------------------------------------
-// The regulator's queue
-
-export interface QueueFilter {
-  /** the reader's scope (scopeOf(actor)): a regulator's region subtree */
-  scope: DataScope;
-  cityCode?: string;
-  labId?: number;
-  analyteId?: number;
-  /** rejections newer than this hold a pair out of the approval list */
-  rejectHoldSince: number;
-  limit?: number;
-}
-
-const queueCols = {
-  labId: laboratories.id,
-  labCode: laboratories.code,
-  labName: laboratories.name,
-  regionName: regions.name,
-  regionNameEn: regions.nameEn,
-  regionCode: regions.code,
-  analyteId: analytes.id,
-  analyteCode: analytes.code,
-  analyteNameEn: analytes.nameEn,
-  analyteNameZh: analytes.nameZh,
-};
-
-function queueScope(f: QueueFilter): (SQL | undefined)[] {
-  return [
-    scopeWhere(f.scope, laboratories.id, regions.path),
-    f.cityCode ? like(regions.path, `%/${f.cityCode}/%`) : undefined,
-    f.labId ? eq(laboratories.id, f.labId) : undefined,
-    f.analyteId ? eq(analytes.id, f.analyteId) : undefined,
-    eq(laboratories.active, true),
-  ];
-}
-
-/** Eligible pairs without a live certification (and not recently rejected). */
-export function queueToApprove(db: Conn, f: QueueFilter) {
-  return db
-    .select({ ...queueCols, eligible: eligibilityResults.eligible, criteria: eligibilityResults.criteria, computedAt: eligibilityResults.computedAt })
-    .from(eligibilityResults)
-    .innerJoin(laboratories, eq(laboratories.id, eligibilityResults.labId))
-    .innerJoin(regions, eq(regions.id, laboratories.regionId))
-    .innerJoin(analytes, eq(analytes.id, eligibilityResults.analyteId))
-    .where(
-      and(
-        eq(eligibilityResults.eligible, true),
-        ...queueScope(f),
-        sql`NOT EXISTS (SELECT 1 FROM certifications c WHERE c.lab_id = ${eligibilityResults.labId} AND c.analyte_id = ${eligibilityResults.analyteId} AND c.status IN ('active', 'suspended'))`,
-        sql`NOT EXISTS (SELECT 1 FROM certification_events ev WHERE ev.lab_id = ${eligibilityResults.labId} AND ev.analyte_id = ${eligibilityResults.analyteId} AND ev.action = 'reject' AND ev.at >= ${f.rejectHoldSince})`,
-      ),
-    )
-    .orderBy(asc(regions.path), asc(laboratories.code), asc(analytes.code))
-    .limit(f.limit ?? 2000)
-    .all();
-}
-
-/** Live certifications that need a look: flagged, active but no longer eligible, or suspended and
- * eligible again (to reinstate). Flagged first. */
-export function queueToReview(db: Conn, f: QueueFilter) {
-  return db
-    .select({
-      ...queueCols,
-      eligible: eligibilityResults.eligible,
-      criteria: eligibilityResults.criteria,
-      computedAt: eligibilityResults.computedAt,
-      certificationId: certifications.id,
-      status: certifications.status,
-      mark: certifications.mark,
-      certificateNo: certifications.certificateNo,
-      validFrom: certifications.validFrom,
-      validTo: certifications.validTo,
-      flagged: certifications.flagged,
-      flagReason: certifications.flagReason,
-    })
-    .from(certifications)
-    .innerJoin(laboratories, eq(laboratories.id, certifications.labId))
-    .innerJoin(regions, eq(regions.id, laboratories.regionId))
-    .innerJoin(analytes, eq(analytes.id, certifications.analyteId))
-    .leftJoin(eligibilityResults, and(eq(eligibilityResults.labId, certifications.labId), eq(eligibilityResults.analyteId, certifications.analyteId)))
-    .where(
-      and(
-        inArray(certifications.status, ['active', 'suspended']),
-        ...queueScope(f),
-        sql`(${certifications.flagged} = 1
-             OR (${certifications.status} = 'active' AND coalesce(${eligibilityResults.eligible}, 0) = 0)
-             OR (${certifications.status} = 'suspended' AND ${eligibilityResults.eligible} = 1))`,
-      ),
-    )
-    .orderBy(desc(certifications.flagged), asc(regions.path), asc(laboratories.code), asc(analytes.code))
-    .limit(f.limit ?? 2000)
-    .all();
 }
 
 /** Labs graded in a round (its latest non-superseded evaluation) and whether each pair is unsuccessful. */

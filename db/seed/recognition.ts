@@ -9,11 +9,26 @@ import { analyteIdsByCode } from '@/db/queries/analytes';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { decide, expireCertifications, flagCertifications, type DecisionResult } from '@/lib/services/recognition/decisions';
-import { recognitionQueue } from '@/lib/services/recognition/queue';
+import { recognitionQueuePage } from '@/lib/services/recognition/queue';
+import { MAX_PAGE_SIZE, type PageRequest } from '@/db/queries/paging';
+import type { DB } from '@/db/client';
 import { addDays, addMonths, dayOf, startOfDay } from '@/lib/calendar';
 
 /** The demo's past decisions were made on their effective day (a decision is never back-dated). */
 const onDay = (day: string) => startOfDay(day) + 10 * 3600 * 1000;
+
+/** The first `limit` pairs of a regulator's approval queue in the page's default order (city, lab,
+ * test), read page by page before any decision is made on them. */
+function approvalQueue(db: DB, by: Actor, now: number, limit = Infinity) {
+  const rows: ReturnType<typeof recognitionQueuePage>['toApprove']['rows'] = [];
+  for (let page = 1; rows.length < limit; page++) {
+    const req: PageRequest<'city'> = { page, size: Math.min(MAX_PAGE_SIZE, limit), sort: 'city', dir: 'asc', q: '' };
+    const got = recognitionQueuePage(db, by, {}, { approve: req, review: { ...req, page: 1, size: 1 } }, { now }).toApprove.rows;
+    rows.push(...got);
+    if (got.length < req.size) break;
+  }
+  return rows;
+}
 
 /** The provinces' recognised lists: routine chemistry, lipids, enzymes, HbA1c and common haematology. */
 const GD_LIST = ['K', 'NA', 'CL', 'CA', 'GLU', 'UREA', 'UA', 'CREA', 'TP', 'ALB', 'CHOL', 'TG', 'HDLC', 'LDLC', 'TBIL', 'ALT', 'AST', 'ALP', 'AMY', 'CK', 'LDH', 'GGT', 'HBA1C', 'WBC', 'RBC', 'HGB', 'PLT', 'PT', 'APTT', 'FIB'];
@@ -43,7 +58,7 @@ export async function seedRecognition(ctx: SeedContext): Promise<void> {
   const eightMonthsAgo = addMonths(today, -8);
   const approved: (DecisionResult & { by: Actor })[] = [];
   const approveQueue = (by: Actor, filter: (labCode: string) => boolean) => {
-    for (const p of recognitionQueue(db, by, {}, { now }).toApprove) {
+    for (const p of approvalQueue(db, by, now)) {
       if (!filter(p.labCode) || random.next() > 0.7) continue;
       approved.push({ ...decide(db, by, { action: 'approve', labId: p.labId, analyteId: p.analyteId, reason: '符合互认政策，批准互认', effectiveOn: eightMonthsAgo }, { now: onDay(eightMonthsAgo) }), by });
     }
@@ -70,7 +85,7 @@ export async function seedRecognition(ctx: SeedContext): Promise<void> {
   flagCertifications(db, [{ labId: flagged.labId, analyteId: flagged.analyteId, reason: '室间质评不成功，待监管复核' }], { now });
 
   // an expired certification: a pair still in the queue, approved 14 months ago for 12 months
-  const expiring = recognitionQueue(db, regulators.zj, {}, { now }).toApprove[0] ?? recognitionQueue(db, regulators.gd, {}, { now }).toApprove[0];
+  const expiring = approvalQueue(db, regulators.zj, now, 1)[0] ?? approvalQueue(db, regulators.gd, now, 1)[0];
   if (expiring) {
     const by = expiring.regionCode.startsWith('33') ? regulators.zj : regulators.gd;
     decide(db, by, { action: 'approve', labId: expiring.labId, analyteId: expiring.analyteId, reason: '符合互认政策，批准互认', effectiveOn: addMonths(today, -14) }, { now: onDay(addMonths(today, -14)) });

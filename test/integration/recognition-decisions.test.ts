@@ -5,7 +5,9 @@ import { createSeededTestDb } from '@/test/support/db';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { computeEligibility, runNightly } from '@/lib/services/recognition/eligibility';
 import { decide, decideBulk } from '@/lib/services/recognition/decisions';
-import { recognitionQueue, recognitionQueueCounts } from '@/lib/services/recognition/queue';
+import { recognitionQueueCounts, recognitionQueuePage, type QueueInput } from '@/lib/services/recognition/queue';
+import { MAX_PAGE_SIZE, type PageRequest } from '@/db/queries/paging';
+import type { Actor } from '@/lib/auth/core';
 import { onEqaPublished } from '@/lib/services/recognition/hooks';
 import { findCertificationById, findLiveCertification, listCertificationEvents } from '@/db/queries/recognition';
 import { NOW, addEqa, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
@@ -15,6 +17,14 @@ import { startOfDay } from '@/lib/calendar';
 const onDay = (day: string) => startOfDay(day) + 10 * 3600 * 1000;
 
 type World = ReturnType<typeof createSeededTestDb>;
+
+/** Both lists of a regulator's queue, whole (every queue here fits one page), in the page's default
+ * order: city, lab, test (flagged first in the review list). */
+function wholeQueue(w: World, actor: Actor, input: QueueInput, opts: { now: number }) {
+  const all: PageRequest<'city'> = { page: 1, size: MAX_PAGE_SIZE, sort: 'city', dir: 'asc', q: '' };
+  const q = recognitionQueuePage(w.db, actor, input, { approve: all, review: all }, opts);
+  return { toApprove: q.toApprove.rows, toReview: q.toReview.rows };
+}
 
 describe('decisions on recognition', () => {
   let w: World;
@@ -38,12 +48,12 @@ describe('decisions on recognition', () => {
   afterAll(() => w.close());
 
   it('the queue lists eligible pairs of the jurisdiction only, with filters', () => {
-    const gd = recognitionQueue(w.db, w.regulators.gd, {}, { now: NOW });
+    const gd = wholeQueue(w, w.regulators.gd, {}, { now: NOW });
     expect(gd.toApprove.length).toBe(14); // 7 Guangdong labs × 2 analytes
     expect(gd.toApprove.every((r) => r.regionCode.startsWith('44'))).toBe(true);
-    expect(recognitionQueue(w.db, w.regulators.sz, {}, { now: NOW }).toApprove.map((r) => r.labCode)).toEqual(['SZ-001', 'SZ-001', 'SZ-002', 'SZ-002']);
-    expect(recognitionQueue(w.db, w.regulators.gd, { cityCode: '440300', analyteId: K }, { now: NOW }).toApprove.map((r) => r.labCode)).toEqual(['SZ-001', 'SZ-002']);
-    expect(recognitionQueue(w.db, w.regulators.gd, { labId: lab('GZ-001') }, { now: NOW }).toApprove).toHaveLength(2);
+    expect(wholeQueue(w, w.regulators.sz, {}, { now: NOW }).toApprove.map((r) => r.labCode)).toEqual(['SZ-001', 'SZ-001', 'SZ-002', 'SZ-002']);
+    expect(wholeQueue(w, w.regulators.gd, { cityCode: '440300', analyteId: K }, { now: NOW }).toApprove.map((r) => r.labCode)).toEqual(['SZ-001', 'SZ-002']);
+    expect(wholeQueue(w, w.regulators.gd, { labId: lab('GZ-001') }, { now: NOW }).toApprove).toHaveLength(2);
   });
 
   it('approval issues a unique certificate number and the mark of the approving regulator region', () => {
@@ -66,7 +76,7 @@ describe('decisions on recognition', () => {
   });
 
   it('approved pairs leave the approval queue', () => {
-    const q = recognitionQueue(w.db, w.regulators.gd, { labId: lab('GZ-001') }, { now: NOW });
+    const q = wholeQueue(w, w.regulators.gd, { labId: lab('GZ-001') }, { now: NOW });
     expect(q.toApprove).toHaveLength(0);
   });
 
@@ -91,10 +101,10 @@ describe('decisions on recognition', () => {
     expect(r).toMatchObject({ certificationId: null, status: null });
     const ev = w.db.$client.prepare("SELECT * FROM certification_events WHERE action = 'reject'").all() as { certification_id: number | null; reason: string }[];
     expect(ev).toEqual([expect.objectContaining({ certification_id: null, reason: 'on-site inspection pending' })]);
-    const q = recognitionQueue(w.db, w.regulators.gd, { labId: lab('GZ-002') }, { now: NOW });
+    const q = wholeQueue(w, w.regulators.gd, { labId: lab('GZ-002') }, { now: NOW });
     expect(q.toApprove.map((p) => p.analyteCode)).toEqual(['NA']);
     // 91 days later the pair comes back if still eligible
-    expect(recognitionQueue(w.db, w.regulators.gd, { labId: lab('GZ-002') }, { now: NOW + 91 * 86400000 }).toApprove).toHaveLength(2);
+    expect(wholeQueue(w, w.regulators.gd, { labId: lab('GZ-002') }, { now: NOW + 91 * 86400000 }).toApprove).toHaveLength(2);
   });
 
   it.each([
@@ -158,7 +168,7 @@ describe('decisions on recognition', () => {
     const cert = findLiveCertification(w.db, lab('GZ-004'), K)!;
     expect(cert).toMatchObject({ flagged: true, status: 'active', flagReason: expect.stringContaining('unsuccessful') });
     expect(listCertificationEvents(w.db, cert.id).at(-1)).toMatchObject({ action: 'flag', fromStatus: 'active', toStatus: 'active', actorId: null });
-    const q = recognitionQueue(w.db, w.regulators.gd, {}, { now: NOW });
+    const q = wholeQueue(w, w.regulators.gd, {}, { now: NOW });
     expect(q.toReview[0]).toMatchObject({ labCode: 'GZ-004', analyteCode: 'K', why: 'flagged' });
     // the engine re-ran for the lab: the pair is no longer eligible
     expect(q.toReview[0].eligible).toBe(false);

@@ -3,7 +3,6 @@
 import type { DB } from '@/db/client';
 import { findRegionById } from '@/db/queries/regions';
 import { labRegionsWithin } from '@/db/queries/labs';
-import { queueToApprove, queueToReview, type CriterionLine } from '@/db/queries/recognition';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { REJECT_HOLD_DAYS } from './decisions';
@@ -16,31 +15,11 @@ import type { PageRequest } from '@/db/queries/paging';
 export interface QueueInput {
   cityCode?: string;
   labId?: number;
-  /** one laboratory by code, for the page's filter (the paged queue only) */
+  /** one laboratory by code, for the page's filter */
   labCode?: string;
-  /** the review list: flagged certifications only (the paged queue only) */
+  /** the review list: flagged certifications only */
   flaggedOnly?: boolean;
   analyteId?: number;
-}
-
-export function recognitionQueue(db: DB, actor: Actor, input: QueueInput = {}, opts: { now?: number } = {}) {
-  if (!can(actor, 'certification.decide')) throw new AppError('recognition.reviewRegulatorOnly');
-  const region = actor.regionId ? findRegionById(db, actor.regionId) : undefined;
-  if (!region) throw new AppError('auth.regulatorNeedsRegion');
-  const now = opts.now ?? Date.now();
-  const scope = scopeOf(actor);
-  const f = { scope, ...input, rejectHoldSince: now - REJECT_HOLD_DAYS * 24 * 3600 * 1000 };
-  const criteria = (c: unknown) => (c ?? []) as CriterionLine[];
-  return {
-    region,
-    cities: labRegionsWithin(db, scope),
-    toApprove: queueToApprove(db, f).map((r) => ({ ...r, criteria: criteria(r.criteria) })),
-    toReview: queueToReview(db, f).map((r) => ({
-      ...r,
-      criteria: criteria(r.criteria),
-      why: r.flagged ? ('flagged' as const) : r.status === 'suspended' ? ('eligibleAgain' as const) : ('notEligible' as const),
-    })),
-  };
 }
 
 /** The queue one page at a time (the page's lists): each list paged, sorted and filtered in SQL
