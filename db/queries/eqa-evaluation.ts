@@ -25,6 +25,18 @@ export function currentSubmissions(db: DB, roundId: number): SubmissionTuple[] {
     .all(roundId) as SubmissionTuple[];
 }
 
+/** [submission id, category code] of the current answers to the given categorical items of a round. */
+export function currentCategoryAnswers(db: DB, roundId: number, analyteIds: readonly number[]): [number, string | null][] {
+  if (!analyteIds.length) return [];
+  return db.$client
+    .prepare(
+      `select id, category from eqa_submissions indexed by eqa_submissions_current_uq
+        where round_id = ? and current = 1 and analyte_id in (${analyteIds.map(() => '?').join(',')})`,
+    )
+    .raw(true)
+    .all(roundId, ...analyteIds) as [number, string | null][];
+}
+
 /** Run `fn` with a page cache of 256 MB (restored afterwards): bulk reads and writes of an evaluation. */
 export function withLargeCache<T>(db: DB, fn: () => T): T {
   const c = db.$client;

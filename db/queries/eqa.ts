@@ -56,6 +56,8 @@ export function schemeAnalytes(db: Conn, schemeId: number) {
       nameEn: analytes.nameEn,
       nameZh: analytes.nameZh,
       unit: analytes.unit,
+      kind: analytes.kind,
+      categories: analytes.categories,
       percent: eqaSchemeAnalytes.percent,
       absolute: eqaSchemeAnalytes.absolute,
       limitForm: eqaSchemeAnalytes.limitForm,
@@ -197,7 +199,7 @@ export function roundSamples(db: Conn, roundId: number) {
 
 export function roundReferenceValues(db: Conn, roundId: number) {
   return db
-    .select({ sampleId: eqaReferenceValues.sampleId, analyteId: eqaReferenceValues.analyteId, value: eqaReferenceValues.value, uncertainty: eqaReferenceValues.uncertainty })
+    .select({ sampleId: eqaReferenceValues.sampleId, analyteId: eqaReferenceValues.analyteId, value: eqaReferenceValues.value, uncertainty: eqaReferenceValues.uncertainty, category: eqaReferenceValues.category })
     .from(eqaReferenceValues)
     .innerJoin(eqaSamples, eq(eqaSamples.id, eqaReferenceValues.sampleId))
     .where(eq(eqaSamples.roundId, roundId))

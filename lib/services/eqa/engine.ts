@@ -7,7 +7,8 @@ import {
   type ConcentrationRange,
   type RoundVerdict,
 } from '@/lib/stats';
-import type { PeerGrouping, SigmaPtSource } from '@/db/enums';
+import type { CategoricalKind, CategoricalSettings } from '@/lib/stats';
+import type { PeerGrouping, SigmaPtSource, TargetBasis } from '@/db/enums';
 import type { AssignedValueRow, SubmissionTuple } from '@/db/queries/eqa-evaluation';
 
 /** Named and stored with every evaluation, so a result can always be traced to the rules that made it. */
@@ -21,7 +22,7 @@ export const ALL_METHODS = '*';
 export const UNSPECIFIED = '';
 
 /** Why a result was not evaluated, as stored in eqa_result_evaluations.reason. */
-export const NOT_EVALUATED_REASONS = ['too_few_results', 'no_limit'] as const;
+export const NOT_EVALUATED_REASONS = ['too_few_results', 'no_limit', 'no_consensus', 'multimodal', 'unknown_category'] as const;
 export type NotEvaluatedReason = (typeof NOT_EVALUATED_REASONS)[number];
 
 /** The allowable limits of an analyte in a scheme: concentration ranges, else one spec (null: none). */
@@ -36,6 +37,39 @@ export interface EngineAnalyte {
   limits: EngineLimits;
   /** passing round score in percent */
   minScore: number;
+}
+
+/** A qualitative, ordinal or nominal item of the round (DOMAIN §2), graded by grading-categorical.ts. */
+export interface EngineCategoricalItem {
+  id: number;
+  code: string;
+  kind: CategoricalKind;
+  /** category codes from the lowest (negative) grade up: grade = index */
+  categories: string[];
+  /** the grade that means negative (0), or null for scales without one (urine pH, SG) */
+  negativeGrade: number | null;
+  /** passing round score in percent */
+  minScore: number;
+}
+
+/** The categorical part of a round: its items, the scheme's settings and the intended results. */
+export interface CategoricalEngineInput {
+  items: EngineCategoricalItem[];
+  settings: CategoricalSettings;
+  /** intended result (a grade) by sampleAnalyteKey(sampleId, analyteId) */
+  intended: Map<number, number>;
+}
+
+/** Target of one sample × categorical item (eqa_category_targets). */
+export interface CategoryTargetRow {
+  sampleId: number;
+  analyteId: number;
+  targetGrade: number | null;
+  targetCategory: string | null;
+  basis: TargetBasis | null;
+  n: number;
+  agreeing: number;
+  reason: string | null;
 }
 
 export interface EngineParams {
@@ -164,6 +198,8 @@ export interface EngineInput {
   participantLabIds: number[];
   /** earlier counted verdicts (published rounds the lab took part in), oldest first, by historyKey(labId, analyteId) */
   history: Map<number, RoundVerdict[]>;
+  /** qualitative, ordinal and nominal items (their submissions carry the answer's grade as value) */
+  categorical?: CategoricalEngineInput;
   onProgress?: (fraction: number) => void;
 }
 
@@ -195,13 +231,20 @@ export interface EngineOutput {
     reason: Uint8Array;
     /** the group size behind the reason (results of all methods) */
     reasonN: Int32Array;
+    /** categorical items: index into `categoryTargets`, else -1 */
+    targetIndex: Int32Array;
   };
+  /** one per sample × categorical item of the round */
+  categoryTargets: CategoryTargetRow[];
   scores: ScoreRow[];
   /** explicit fallbacks taken (Algorithm A impossible, σpt source unavailable, samples not evaluated, …) */
   notes: string[];
 }
 
 export const historyKey = (labId: number, analyteId: number) => labId * 100_000 + analyteId;
+
+/** One number per sample × analyte (the submissions come in blocks of one sample × analyte). */
+export const sampleAnalyteKey = (sampleId: number, analyteId: number) => sampleId * 1_000_000 + analyteId;
 
 /** Z class codes of EngineOutput.results → the schema's names. */
 export function zClass(z: number) {

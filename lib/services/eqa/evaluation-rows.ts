@@ -4,7 +4,7 @@
 // column position becomes a named `$inferInsert` field.
 import type { DB } from '@/db/client';
 import { bulkInsert, bulkWriter } from '@/db/bulk';
-import { eqaAnalyteScores, eqaAssignedValues, eqaResultEvaluations } from '@/db/schema';
+import { eqaAnalyteScores, eqaAssignedValues, eqaCategoryTargets, eqaResultEvaluations } from '@/db/schema';
 import { RESULT_GRADED, RESULT_IGNORED, reasonCode, zClass, type EngineOutput, type SubmissionColumns } from './engine';
 
 /** Rows per multi-row INSERT of graded results and scores (128 was the fastest for these widths). */
@@ -19,6 +19,8 @@ export function writeEvaluationRows(
   submissions: SubmissionColumns,
   out: EngineOutput,
   onProgress?: (fraction: number) => void,
+  /** category codes of each categorical item, lowest grade first (the answer's grade → its code) */
+  categoryCodes: ReadonlyMap<number, readonly string[]> = new Map(),
 ): void {
   const { evaluationId, roundId } = ids;
   const assignedIds = bulkInsert(
@@ -36,6 +38,8 @@ export function writeEvaluationRows(
     const assignedIndex = res.assignedIndex[i];
     const z = res.z[i];
     const isGraded = status === RESULT_GRADED;
+    const target = res.targetIndex[i] >= 0 ? out.categoryTargets[res.targetIndex[i]] : null;
+    const answered = target ? (categoryCodes.get(submissions.analyte[i])?.[submissions.value[i]] ?? null) : null;
     graded.add({
       evaluationId,
       submissionId: submissions.id[i],
@@ -53,9 +57,22 @@ export function writeEvaluationRows(
       classification: zClass(z),
       reason: reasonCode(res.reason[i]),
       reasonN: isGraded ? null : res.reasonN[i],
+      ...(target
+        ? {
+            category: answered,
+            targetCategory: target.targetCategory,
+            targetBasis: target.basis,
+            gradeDistance: answered !== null && target.targetGrade !== null ? submissions.value[i] - target.targetGrade : null,
+          }
+        : {}),
     });
   }
   graded.flush();
+  bulkInsert(
+    db,
+    eqaCategoryTargets,
+    out.categoryTargets.map(({ targetGrade: _grade, ...t }) => ({ evaluationId, ...t })),
+  );
   const scores = bulkWriter(db, eqaAnalyteScores, { rowsPerStatement: ROWS_PER_STATEMENT });
   for (const s of out.scores) {
     scores.add({

@@ -43,6 +43,8 @@ import {
 } from './engine';
 import { onEqaPublished } from '@/lib/services/recognition/hooks';
 import { writeEvaluationRows } from './evaluation-rows';
+import { categoricalItemsOf, categoricalSettingsOf, intendedGrades, regradeAnswers } from './categorical-setup';
+import { isCategorical } from '@/lib/catalogue/kinds';
 import { countNotEvaluated, diffAgainst, digestOf, DIFF_ITEMS } from './evaluation-diff';
 
 /** An evaluation still "running" after this long is taken to have died. */
@@ -104,12 +106,15 @@ function evaluableRound(db: DB, actor: Actor, roundCode: string, now: number, ow
 
 function evaluationParameters(db: DB, r: ReturnType<typeof loadRound>) {
   const scheme = r.scheme;
-  const rows = roundAnalytes(db, r);
+  const all = roundAnalytes(db, r);
+  const rows = all.filter((a) => !isCategorical(a.kind));
   const ranges = limitRangesOf(
     db,
     rows.map((a) => a.analyteId),
   );
   const analytes: EngineAnalyte[] = rows.map((a) => ({ id: a.analyteId, code: a.code, limits: limitsOf(a, ranges.get(a.analyteId)), minScore: a.minScore ?? scheme.minRoundScore }));
+  const categoricalItems = categoricalItemsOf(all, scheme);
+  const categoricalSettings = categoricalSettingsOf(scheme);
   const parameters = {
     sigmaPtSource: scheme.sigmaPtSource,
     peerGrouping: scheme.peerGrouping,
@@ -117,8 +122,12 @@ function evaluationParameters(db: DB, r: ReturnType<typeof loadRound>) {
     minRoundScore: scheme.minRoundScore,
     analytes: analytes.map((a) => ({ code: a.code, limits: a.limits, minScore: a.minScore })),
     historyRounds: previousRoundCodes(db, scheme.id, r.round.closesAt),
+    // only when the round has categorical items, so quantitative parameters (and digests) stay as they were
+    ...(categoricalItems.length
+      ? { categorical: { settings: categoricalSettings, items: categoricalItems.map((i) => ({ code: i.code, kind: i.kind, categories: i.categories, negativeGrade: i.negativeGrade, minScore: i.minScore })) } }
+      : {}),
   };
-  return { analytes, parameters };
+  return { analytes, parameters, categoricalItems, categoricalSettings };
 }
 
 function insertRunningEvaluation(db: DB, actor: Actor, r: ReturnType<typeof loadRound>, parameters: unknown, now: number) {
@@ -164,7 +173,7 @@ export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }
   const t0 = Date.now();
   const r = evaluableRound(db, actor, input.roundCode, now, opts.evaluationId);
   const scheme = r.scheme;
-  const { analytes, parameters } = evaluationParameters(db, r);
+  const { analytes, parameters, categoricalItems, categoricalSettings } = evaluationParameters(db, r);
   const previous = latestCompleteEvaluation(db, r.round.id);
 
   const evaluation = opts.evaluationId !== undefined ? reservedEvaluation(db, r.round.id, opts.evaluationId) : insertRunningEvaluation(db, actor, r, parameters, now);
@@ -176,7 +185,8 @@ export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }
   try {
     const samples = roundSamples(db, r.round.id);
     const refRows = roundReferenceValues(db, r.round.id);
-    const references = new Map(refRows.map((x) => [`${x.sampleId}:${x.analyteId}`, { value: x.value, uncertainty: x.uncertainty }]));
+    const categoricalIds = new Set(categoricalItems.map((i) => i.id));
+    const references = new Map(refRows.filter((x) => !categoricalIds.has(x.analyteId)).map((x) => [`${x.sampleId}:${x.analyteId}`, { value: x.value, uncertainty: x.uncertainty }]));
     const participants = participantLabs(db, scheme.id, r.round.opensAt, r.round.closesAt);
     const history = new Map<number, RoundVerdict[]>();
     for (const [labId, analyteId, verdict] of iteratePreviousVerdicts(db, scheme.id, r.round.closesAt)) {
@@ -186,6 +196,7 @@ export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }
       else history.set(k, [verdict]);
     }
     const cols = collectSubmissions(withLargeCache(db, () => currentSubmissions(db, r.round.id)), scheme.peerGrouping);
+    regradeAnswers(db, r.round.id, cols, categoricalItems);
     progress(0.2);
     const out = evaluateColumns({
       params: { sigmaPtSource: scheme.sigmaPtSource, peerGrouping: scheme.peerGrouping, minPeerGroupSize: scheme.minPeerGroupSize },
@@ -195,12 +206,13 @@ export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }
       submissions: cols,
       participantLabIds: participants.map((p) => p.id),
       history,
+      categorical: categoricalItems.length ? { items: categoricalItems, settings: categoricalSettings, intended: intendedGrades(refRows, categoricalItems) } : undefined,
       onProgress: (f) => progress(0.2 + 0.4 * f),
     });
     const inputDigest = digestOf(parameters, cols, refRows);
     const labCodes = new Map(participants.map((p) => [p.id, p.code]));
     const sampleCodes = new Map(samples.map((s) => [s.id, s.code]));
-    const analyteCodes = new Map(analytes.map((a) => [a.id, a.code]));
+    const analyteCodes = new Map([...analytes, ...categoricalItems].map((a) => [a.id, a.code]));
     const diff = {
       ...diffAgainst(db, previous, out, { labCodes, sampleCodes, analyteCodes }),
       inputsChanged: previous ? previous.inputDigest !== inputDigest : null,
@@ -211,7 +223,7 @@ export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }
 
     withBulkWriteSettings(db, () => {
       // inside the transaction the progress row cannot be seen by others: report to the caller only
-      writeEvaluationRows(db, { evaluationId: evaluation.id, roundId: r.round.id }, cols, out, (f) => opts.onProgress?.(0.6 + 0.35 * f));
+      writeEvaluationRows(db, { evaluationId: evaluation.id, roundId: r.round.id }, cols, out, (f) => opts.onProgress?.(0.6 + 0.35 * f), new Map(categoricalItems.map((i) => [i.id, i.categories])));
       if (previous && previous.status === 'complete') setEvaluationStatus(db, previous.id, 'superseded');
       finishEvaluation(db, evaluation.id, { inputDigest, diff, finishedAt: now + (Date.now() - t0) });
       setRoundStatus(db, r.round.id, 'evaluated');

@@ -33,12 +33,14 @@ import {
   RESULT_NOT_EVALUATED,
   UNSPECIFIED,
   historyKey,
+  sampleAnalyteKey,
   type EngineAnalyte,
   type EngineInput,
   type EngineOutput,
   type NotEvaluatedReason,
   type ScoreRow,
 } from './engine';
+import { gradeCategoricalItems } from './grading-categorical';
 
 type ResultColumns = EngineOutput['results'];
 
@@ -73,8 +75,6 @@ function sigmaPtFor(assigned: number, robustSd: number | null, spec: AllowableSp
 
 const isNegligible = (u: number | null, sigmaPt: number) => u === null || sigmaPt <= 0 || isUncertaintyNegligible(u, sigmaPt);
 const specAt = (analyte: EngineAnalyte, x: number) => limitAt(x, analyte.limits.ranges, analyte.limits.spec);
-/** One number per sample × analyte (the submissions come in blocks of one sample × analyte). */
-const sampleAnalyteKey = (sampleId: number, analyteId: number) => sampleId * 1_000_000 + analyteId;
 
 /** Empty result columns: nothing assigned, every result ignored until a step says otherwise. */
 export function emptyResults(n: number): ResultColumns {
@@ -89,10 +89,11 @@ export function emptyResults(n: number): ResultColumns {
     status: new Uint8Array(n).fill(RESULT_IGNORED),
     reason: new Uint8Array(n),
     reasonN: new Int32Array(n),
+    targetIndex: new Int32Array(n).fill(-1),
   };
 }
 
-function markNotEvaluated(results: ResultColumns, i: number, reason: NotEvaluatedReason, groupSize: number) {
+export function markNotEvaluated(results: ResultColumns, i: number, reason: NotEvaluatedReason, groupSize: number) {
   results.status[i] = RESULT_NOT_EVALUATED;
   results.reason[i] = NOT_EVALUATED_REASONS.indexOf(reason) + 1;
   results.reasonN[i] = groupSize;
@@ -253,9 +254,11 @@ export function gradeResults(input: EngineInput, assigned: readonly AssignedValu
  */
 export function scoreParticipants(input: EngineInput, results: ResultColumns, evaluable: ReadonlySet<number>): ScoreRow[] {
   const s = input.submissions;
-  const analyteIndex = new Map(input.analytes.map((a, i) => [a.id, i]));
+  // quantitative and categorical items are scored alike (CLIA round score, their own pass mark)
+  const scoredItems: { id: number; minScore: number }[] = [...input.analytes, ...(input.categorical?.items ?? [])];
+  const analyteIndex = new Map(scoredItems.map((a, i) => [a.id, i]));
   const sampleSet = new Set(input.sampleIds);
-  const analyteCount = input.analytes.length;
+  const analyteCount = scoredItems.length;
   const labIndex = new Map<number, number>();
   const labIds: number[] = [];
   const addLab = (id: number) => {
@@ -291,7 +294,7 @@ export function scoreParticipants(input: EngineInput, results: ResultColumns, ev
   for (let li = 0; li < labIds.length; li++) {
     const labId = labIds[li];
     for (let a = 0; a < analyteCount; a++) {
-      const analyte = input.analytes[a];
+      const analyte = scoredItems[a];
       const k = li * analyteCount + a;
       const acceptable = acceptableCount[k];
       const counted = evaluableSamples[a] - skippedInEvaluable[k];
@@ -326,6 +329,7 @@ export function evaluateColumns(input: EngineInput): EngineOutput {
   const results = emptyResults(input.submissions.n);
   const { assigned, evaluable } = assignValues(input, results, notes);
   gradeResults(input, assigned, results);
+  const categoryTargets = gradeCategoricalItems(input, results, evaluable, notes);
   const scores = scoreParticipants(input, results, evaluable);
-  return { assigned, results, scores, notes };
+  return { assigned, results, scores, notes, categoryTargets };
 }
