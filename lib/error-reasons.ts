@@ -140,6 +140,10 @@ export const REASONS = {
   'analyte.unknownList': 'invalid',
   'analyte.teaNeedsLimit': 'invalid',
   'analyte.thresholdNeedsAll': 'invalid',
+  'analyte.unitRequired': 'invalid',
+  'analyte.categoriesForQuantitative': 'invalid',
+  'analyte.categoryCodesRepeat': 'invalid',
+  'analyte.categoriesNeeded': 'invalid',
   'analyte.rangeNeedsLimit': 'invalid',
   'analyte.rangeOrder': 'invalid',
   'analyte.rangeThresholdNeedsAll': 'invalid',
@@ -239,6 +243,10 @@ export const REASONS = {
   'iqc.invalidRuleSet': 'invalid',
   'iqc.baselineSdZero': 'invalid',
   'iqc.invalidRunWindow': 'invalid',
+  'iqc.signalNotCategorical': 'invalid',
+  'iqc.expectedNotCategorical': 'invalid',
+  'iqc.expectedRequired': 'invalid',
+  'iqc.expectedSet': 'conflict',
 
   'recognition.regulatorOnly': 'forbidden',
   'recognition.reviewRegulatorOnly': 'forbidden',
@@ -257,6 +265,11 @@ export const REASONS = {
   'recognition.invalidDate': 'invalid',
   'recognition.batchRefused': 'invalid',
   'recognition.invalidDateTitle': 'invalid',
+  'recognition.windowLine': 'invalid',
+  'verify.asOfBeforeDate': 'invalid',
+  'verify.tooManyChecks': 'too_large',
+  'verify.noChecks': 'invalid',
+  'verify.rateLimited': 'too_many',
 
   'certificate.notFound': 'not_found',
 

@@ -12,6 +12,8 @@ export interface LotRow {
   level: string;
   lotNumber: string;
   instrument: string;
+  expectedCategory: string | null;
+  expectedFrom: number | null;
 }
 export interface TargetRow {
   id: number;
@@ -29,6 +31,8 @@ export interface RegionResultRow {
   controlLotId: number;
   level: string;
   value: number;
+  category: string | null;
+  signal: number | null;
   measuredAt: number;
   z: number | null;
   targetId: number | null;
@@ -51,7 +55,11 @@ function statements(client: Database.Database) {
     /** the handle itself: the bulk writer (db/bulk.ts) writes runs, results and violations */
     $client: client,
     lotsOfLab: client.prepare<[number], LotRow>(
-      'SELECT id, analyte_id AS analyteId, level, lot_number AS lotNumber, instrument FROM control_lots WHERE lab_id = ?',
+      'SELECT id, analyte_id AS analyteId, level, lot_number AS lotNumber, instrument, expected_category AS expectedCategory, expected_from AS expectedFrom FROM control_lots WHERE lab_id = ?',
+    ),
+    /** the catalogue's qualitative, ordinal and nominal items (categories as JSON text) */
+    categoricalItems: client.prepare<[], { id: number; code: string; kind: 'qualitative' | 'ordinal' | 'nominal'; categories: string | null }>(
+      "SELECT id, code, kind, categories FROM analytes WHERE kind <> 'quantitative'",
     ),
     insertLot: client.prepare<[number, number, string, string, string, number]>(
       'INSERT INTO control_lots (lab_id, analyte_id, level, lot_number, instrument, created_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -70,7 +78,7 @@ function statements(client: Database.Database) {
     ),
     /** current results of a series measured at or after a time, with their runs */
     regionResults: client.prepare<[number, number, number, string], RegionResultRow>(
-      `SELECT r.id, r.run_id AS runId, r.control_lot_id AS controlLotId, r.level, r.value, r.measured_at AS measuredAt, r.z, r.target_id AS targetId,
+      `SELECT r.id, r.run_id AS runId, r.control_lot_id AS controlLotId, r.level, r.value, r.category, r.signal, r.measured_at AS measuredAt, r.z, r.target_id AS targetId,
               r.excluded, u.measured_at AS runAt, u.client_run_id AS clientRunId, u.status AS runStatus, u.rules AS runRules, u.operator AS runOperator
        FROM iqc_results r JOIN iqc_runs u ON u.id = r.run_id
        WHERE r.lab_id = ? AND r.analyte_id = ? AND r.measured_at >= ? AND r.current = 1 AND u.instrument = ?`,

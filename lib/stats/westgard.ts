@@ -61,8 +61,10 @@ export interface WestgardEvaluator {
    * and then add it to the history — unless it is rejected and the evaluator was created with
    * `keepRejected: false` (the default): a rejected run's values stay out of the history later runs
    * are judged against (DOMAIN.md §4: rejected points stay on the chart but out of the statistics).
+   * `rejectedOtherwise`: the run is rejected for another reason (a qualitative control read outside
+   * its category): its values are judged, then kept out of the history as a rejected run's.
    */
-  judge(run: RunInput, rules: readonly WestgardRule[]): RunVerdict;
+  judge(run: RunInput, rules: readonly WestgardRule[], rejectedOtherwise?: boolean): RunVerdict;
 }
 
 /**
@@ -86,12 +88,12 @@ export function createWestgardEvaluator(options: { keepRejected?: boolean } = {}
     remember(run) {
       state.remember(run, count++);
     },
-    judge(run, rules) {
+    judge(run, rules, rejectedOtherwise = false) {
       if (rules !== lastRules) {
         lastSelected = selectRules(rules);
         lastRules = rules;
       }
-      return state.judge(run, lastSelected, count++);
+      return state.judge(run, lastSelected, count++, rejectedOtherwise);
     },
   };
 }
@@ -166,7 +168,7 @@ class EvaluatorState {
     this.trim(this.push(run, index));
   }
 
-  judge(run: RunInput, selected: readonly WestgardRule[], index: number): RunVerdict {
+  judge(run: RunInput, selected: readonly WestgardRule[], index: number, rejectedOtherwise = false): RunVerdict {
     const entries = this.push(run, index);
     const ctx: RuleContext = { run: entries, flattened: this.flattened };
     const violations: Violation[] = [];
@@ -177,7 +179,7 @@ class EvaluatorState {
       violations.push(toViolation(rule, findings));
       if (rule !== '1-2s') rejected = true;
     }
-    if (rejected && !this.keepRejected) this.pop(entries);
+    if ((rejected || rejectedOtherwise) && !this.keepRejected) this.pop(entries);
     else this.trim(entries);
     const status: RunStatus = rejected ? 'rejected' : violations.length > 0 ? 'warning' : 'accepted';
     return { runId: run.id, status, violations };

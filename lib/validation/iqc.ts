@@ -11,6 +11,8 @@ export const IQC_DEFAULT_UTC_OFFSET = '+08:00';
 
 /** The CSV template's columns, in order (`operator` is optional). */
 export const IQC_CSV_COLUMNS = ['measured_at', 'analyte_code', 'level', 'lot', 'value', 'instrument'] as const;
+/** Optional CSV columns: `operator`, `run` (the LIS's run id), `signal` (S/CO of a categorical reading). */
+export const IQC_CSV_OPTIONAL = ['operator', 'run', 'signal'] as const;
 export const IQC_CSV_REQUIRED = ['measured_at', 'analyte_code', 'level', 'lot', 'value'] as const;
 
 /** Earliest accepted measurement time (2000-01-01) and how far in the future a clock may drift. */
@@ -84,6 +86,33 @@ const numericValue = z.unknown().optional().transform((v, ctx) => {
   return n;
 });
 
+/** A result's `value` as sent: a number (or numeric text) for a quantitative item, else the text of
+ * a category code; which one the item takes is the ingest's question (lib/catalogue/kinds.ts). */
+const resultValue = z.unknown().optional().transform((v, ctx) => {
+  if (v === undefined || v === null || (typeof v === 'string' && !v.trim())) {
+    ctx.addIssue({ code: 'custom', ...REQUIRED });
+    return z.NEVER;
+  }
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string') {
+    ctx.addIssue({ code: 'custom', ...because('value.notNumber') });
+    return z.NEVER;
+  }
+  const s = v.trim();
+  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? Number(s) : s;
+});
+
+/** An optional number (the signal of a categorical reading): empty is absent. */
+const optionalNumber = z.unknown().optional().transform((v, ctx) => {
+  if (v === undefined || v === null || (typeof v === 'string' && !v.trim())) return null;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v.trim()) ? Number(v.trim()) : NaN;
+  if (!Number.isFinite(n)) {
+    ctx.addIssue({ code: 'custom', ...because('value.notNumber') });
+    return z.NEVER;
+  }
+  return n;
+});
+
 const requiredText = (max: number) => safeText(max).pipe(z.string().min(1, 'Required'));
 const optionalText = (max: number) => z.preprocess((v) => (v === undefined || v === null ? '' : v), safeText(max));
 
@@ -117,7 +146,10 @@ export const iqcResultInput = (now: number = Date.now()) =>
     analyte: textField(20, true, true),
     level: textField(20, true),
     lot: textField(40, true),
-    value: numericValue,
+    /** a number, or a categorical item's category code (checked against the item by the ingest) */
+    value: resultValue,
+    /** the analyser's signal (S/CO, OD) of a categorical reading; optional */
+    signal: optionalNumber,
     measuredAt: measuredAtField(now),
     instrument: textField(60, false),
     operator: textField(100, false),
@@ -125,6 +157,8 @@ export const iqcResultInput = (now: number = Date.now()) =>
     run: textField(60, false),
   });
 export type IqcResultInput = z.infer<ReturnType<typeof iqcResultInput>>;
+/** Only the value and signal of a result row (checked against the item when other fields failed). */
+export const iqcValueInput = z.object({ value: resultValue, signal: optionalNumber });
 
 /** The JSON body of POST /api/v1/iqc/results. `lab` (a lab code) is optional: the caller's lab. */
 export const iqcResultsBody = z.object({

@@ -7,7 +7,7 @@ import { MAX_CSV_BYTES, parseCsv, toCsv, type CsvRow } from '@/lib/csv';
 import { IQC_CSV_COLUMNS, IQC_CSV_REQUIRED } from '@/lib/validation/iqc';
 import { ingestResults, resolveWritableLab, type IngestOutcome } from './ingest';
 
-const FIELD_NAMES = { analyte: 'analyte_code', measuredAt: 'measured_at', level: 'level', lot: 'lot', value: 'value', instrument: 'instrument', operator: 'operator', run: 'run' };
+const FIELD_NAMES = { analyte: 'analyte_code', measuredAt: 'measured_at', level: 'level', lot: 'lot', value: 'value', instrument: 'instrument', operator: 'operator', run: 'run', signal: 'signal' };
 
 export interface CsvImportInput {
   text: string;
@@ -16,8 +16,9 @@ export interface CsvImportInput {
 }
 
 /**
- * Import a CSV of control results (columns {@link IQC_CSV_COLUMNS}, optional `operator` and `run`,
- * the LIS's own run id). Refuses an
+ * Import a CSV of control results (columns {@link IQC_CSV_COLUMNS}, optional `operator`, `run`,
+ * the LIS's own run id, and `signal`, the S/CO of a categorical item's reading; `value` is then the
+ * category code). Refuses an
  * empty or oversized file, missing columns, and any bad row (every one reported with its line and
  * column); `dryRun` is the preview: the same checks, nothing written.
  */
@@ -33,6 +34,7 @@ export function importIqcCsv(db: DB, actor: Actor, input: CsvImportInput, opts: 
     instrument: r.values.instrument ?? '',
     operator: r.values.operator ?? '',
     run: r.values.run ?? '',
+    signal: r.values.signal ?? '',
   }));
   return ingestResults(
     db,

@@ -9,7 +9,8 @@ import { insertAudit } from '@/db/queries/audit';
 import { iqcStatements } from '@/db/queries/iqc-ingest';
 import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError, fieldError, zodIssueError, type ZodIssueLike } from '@/lib/errors';
-import { iqcResultInput } from '@/lib/validation/iqc';
+import { iqcResultInput, iqcValueInput } from '@/lib/validation/iqc';
+import { readItemValue, type ItemShape } from '@/lib/catalogue/kinds';
 import { createNewLots, evaluatePlan, loadLabContext, planBatch, selectorFor, writePlan, type PlannedValue, type RunOutcome, type WriteSummary } from './engine';
 
 export interface IngestOptions {
@@ -62,10 +63,45 @@ export function resolveWritableLab(db: DB, actor: Actor, labCode: string | null 
   return scope;
 }
 
-/** Analyte code → id and TEa % (one read per ingest). */
+/** Analyte code → id, TEa % and the categorical items' shapes (one read per ingest). */
 function catalogue(db: DB) {
-  const rows = db.select({ id: analytes.id, code: analytes.code, active: analytes.active, teaPercent: analytes.teaPercent }).from(analytes).all();
-  return { byCode: new Map(rows.filter((r) => r.active).map((r) => [r.code, r.id])), tea: new Map(rows.map((r) => [r.id, r.teaPercent])) };
+  const rows = db
+    .select({ id: analytes.id, code: analytes.code, active: analytes.active, teaPercent: analytes.teaPercent, kind: analytes.kind, categories: analytes.categories })
+    .from(analytes)
+    .all();
+  return {
+    byCode: new Map(rows.filter((r) => r.active).map((r) => [r.code, r.id])),
+    tea: new Map(rows.map((r) => [r.id, r.teaPercent])),
+    categorical: new Map<number, ItemShape>(rows.filter((r) => r.kind !== 'quantitative').map((r) => [r.id, { code: r.code, kind: r.kind, categories: r.categories }])),
+  };
+}
+
+/** For a row whose analyte is unknown: its value is reported as not a number unless it is a number
+ * or some categorical item's category code or alias (then the analyte error says it all). */
+function unknownItemValueError(cat: ReturnType<typeof catalogue>, raw: unknown, field: string, row: number): FieldError | null {
+  const v = iqcValueInput.shape.value.safeParse(raw);
+  if (!v.success || typeof v.data === 'number') return null;
+  const text = v.data.toLowerCase();
+  for (const item of cat.categorical.values()) {
+    for (const c of item.categories ?? []) if (c.code.toLowerCase() === text || c.aliases?.some((a) => a.toLowerCase() === text)) return null;
+  }
+  return fieldError('value.notNumber', {}, field, row);
+}
+
+/** A result's value read for its item: a number for a quantitative item (without a signal); for a
+ * categorical one its category (readItemValue) with the optional signal, `value` being the signal
+ * when sent, else the category's grade. Field errors otherwise. */
+function readValue(item: ItemShape | undefined, code: string, raw: number | string, signal: number | null, field: (f: string) => string, row: number): { value: number; category: string | null; signal: number | null } | FieldError[] {
+  if (!item) {
+    const errors: FieldError[] = [];
+    if (typeof raw !== 'number') errors.push(fieldError('value.notNumber', {}, field('value'), row));
+    if (signal !== null) errors.push(fieldError('iqc.signalNotCategorical', { analyte: code }, field('signal'), row));
+    return errors.length ? errors : { value: raw as number, category: null, signal: null };
+  }
+  const read = readItemValue(item, raw);
+  if (!read.ok) return [fieldError(read.reason, read.params, field('value'), row)];
+  if (read.value.kind !== 'category') return [fieldError('value.categoryNotNumber', { analyte: code, codes: (item.categories ?? []).map((c) => c.code).join(', ') }, field('value'), row)];
+  return { value: signal ?? read.value.grade, category: read.value.category, signal };
 }
 
 /**
@@ -89,17 +125,33 @@ export function ingestResults(db: DB, actor: Actor, input: IngestInput, opts: In
       for (const issue of r.error.issues) errors.push({ ...zodIssueError(issue as ZodIssueLike, row), field: fieldOf(String(issue.path[0] ?? '(row)')) });
       // an unknown analyte is reported too, so that each row shows all its problems at once
       const code = (raw as { analyte?: unknown } | null)?.analyte;
-      if (typeof code === 'string' && code.trim() && !r.error.issues.some((i) => i.path[0] === 'analyte') && !cat.byCode.has(code.trim().toUpperCase())) {
+      const known = typeof code === 'string' ? cat.byCode.get(code.trim().toUpperCase()) : undefined;
+      if (typeof code === 'string' && code.trim() && !r.error.issues.some((i) => i.path[0] === 'analyte') && known === undefined) {
         errors.push(fieldError('analyte.unknownCode', { code: code.trim().toUpperCase() }, fieldOf('analyte'), row));
+        const bad = r.error.issues.some((i) => i.path[0] === 'value') ? null : unknownItemValueError(cat, (raw as { value?: unknown }).value, fieldOf('value'), row);
+        if (bad) errors.push(bad);
+      }
+      // a value of the wrong kind for a known item is reported with the row's other problems
+      const v = known !== undefined && !r.error.issues.some((i) => i.path[0] === 'value' || i.path[0] === 'signal') ? iqcValueInput.safeParse(raw) : null;
+      if (v?.success) {
+        const read = readValue(cat.categorical.get(known!), String(code).trim().toUpperCase(), v.data.value, v.data.signal, fieldOf, row);
+        if (Array.isArray(read)) errors.push(...read);
       }
       return;
     }
     const analyteId = cat.byCode.get(r.data.analyte);
     if (analyteId === undefined) {
       errors.push(fieldError('analyte.unknownCode', { code: r.data.analyte }, fieldOf('analyte'), row));
+      const bad = unknownItemValueError(cat, r.data.value, fieldOf('value'), row);
+      if (bad) errors.push(bad);
       return;
     }
-    values.push({ row, analyteId, analyteCode: r.data.analyte, level: r.data.level, lot: r.data.lot, instrument: r.data.instrument, value: r.data.value, measuredAt: r.data.measuredAt, operator: r.data.operator, run: r.data.run || null });
+    const read = readValue(cat.categorical.get(analyteId), r.data.analyte, r.data.value, r.data.signal, fieldOf, row);
+    if (Array.isArray(read)) {
+      errors.push(...read);
+      return;
+    }
+    values.push({ row, analyteId, analyteCode: r.data.analyte, level: r.data.level, lot: r.data.lot, instrument: r.data.instrument, value: read.value, category: read.category, signal: read.signal, measuredAt: r.data.measuredAt, operator: r.data.operator, run: r.data.run || null });
   });
   if (errors.length) throw new AppError('iqc.invalidResults', {}, errors);
 

@@ -2,9 +2,10 @@
 // for a run formed now), and the Westgard verdicts in order after the in-control history.
 import type { DB } from '@/db/client';
 import type { IqcStatements } from '@/db/queries/iqc-ingest';
-import { createWestgardEvaluator, isWestgardRule, type RunInput, type RunVerdict, type WestgardRule, type WestgardEvaluator } from '@/lib/stats';
+import { createWestgardEvaluator, isWestgardRule, judgeCategoryReadings, QUAL_MISMATCH_RULE, type CategoryReading, type CategoryVerdict, type RunInput, type RunVerdict, type WestgardRule, type WestgardEvaluator } from '@/lib/stats';
+import { gradeOf, type ItemShape } from '@/lib/catalogue/kinds';
 import { ruleSelector, type RuleSelector, type RunLevelTarget } from './sigma';
-import { compareLevels, levelCount, LOOKBACK_VALUES, MAX_CONTEXT_RUNS, targetAt, type LabContext, type Member, type SeriesPlan } from './series';
+import { compareLevels, expectedGradeOf, levelCount, LOOKBACK_VALUES, MAX_CONTEXT_RUNS, targetAt, type FormedRun, type LabContext, type Member, type SeriesPlan } from './series';
 
 /** The selector of rule sets for an ingest or re-evaluation (built once: it may preload). */
 export function selectorFor(db: DB, ctx: LabContext): RuleSelector {
@@ -52,17 +53,47 @@ function primedEvaluator(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, le
 }
 
 /**
+ * The category verdict of a categorical item's run (DOMAIN.md §4, qualitative IQC): its current, not
+ * excluded readings whose lot expects a category at their time, each against that category; null when
+ * none has an expectation (the run is then judged by its signals only, or has no target).
+ */
+export function categoryVerdictOf(ctx: Pick<LabContext, 'items' | 'expected'>, item: ItemShape, members: readonly Member[]): CategoryVerdict | null {
+  const readings: CategoryReading[] = [];
+  for (const m of members) {
+    if (m.excluded || m.category === null) continue;
+    const expectedGrade = expectedGradeOf(ctx, item, m);
+    const grade = gradeOf(item, m.category);
+    if (expectedGrade === null || grade < 0) continue;
+    readings.push({ level: m.level, grade, expectedGrade });
+  }
+  if (!readings.length) return null;
+  readings.sort((a, b) => compareLevels(a.level, b.level));
+  return judgeCategoryReadings(readings, item.kind as 'qualitative' | 'ordinal' | 'nominal');
+}
+
+/** The run's verdict from its Westgard verdict (of its signals' z, if any) and its category verdict. */
+function combined(run: FormedRun, westgard: RunVerdict | null, category: CategoryVerdict | null) {
+  const violations: { rule: string; levels: string[] }[] = westgard ? westgard.violations : [];
+  if (category?.mismatched.length) violations.push({ rule: QUAL_MISMATCH_RULE, levels: category.mismatched });
+  const status = category?.status === 'rejected' ? 'rejected' : (westgard?.status ?? 'accepted');
+  return { runId: run.key, status, violations } as const;
+}
+
+/**
  * z of every new value against its target in force, then the verdict of every run of the plan in
  * order, each with its own rule set: the stored run's rules unless it was formed anew now (then the
- * selector's choice for its time, levels and targets).
+ * selector's choice for its time, levels and targets). For a categorical item, z is of the signal
+ * (S/CO) where one was sent, and a reading outside its lot's expected category rejects the run.
  */
 export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, selector: RuleSelector): void {
   const levels = new Set<string>();
+  const item = ctx.items.get(plan.analyteId);
   for (const run of plan.runs) {
     for (const m of run.members) {
       if (m.pending) {
         const target = targetAt(ctx.targets.get(m.lotId), m.measuredAt);
-        if (target) {
+        // a categorical reading without a signal has no number to chart: its value is its grade
+        if (target && (!item || m.signal !== null)) {
           m.z = (m.value - target.mean) / target.sd;
           m.targetId = target.id;
         }
@@ -84,9 +115,10 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
     const judged: Member[] = [];
     for (const m of run.members) if (m.z !== null && !m.excluded) judged.push(m);
     if (judged.length > 1) judged.sort((a, b) => compareLevels(a.level, b.level));
+    const category = item ? categoryVerdictOf(ctx, item, run.members) : null;
     if (!judged.length) {
       run.rules = [];
-      run.verdict = null;
+      run.verdict = category ? combined(run, null, category) : null;
       continue;
     }
     let rules: WestgardRule[] | null = null;
@@ -106,10 +138,11 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
     run.rules = rules = same(rules);
     const values = new Array<{ level: string; z: number }>(judged.length);
     for (let i = 0; i < judged.length; i++) values[i] = { level: judged[i].level, z: judged[i].z as number };
-    const verdict = evaluator.judge({ id: run.key, values }, rules);
+    // a run rejected by a category stays out of the signals' history, as any rejected run
+    const verdict = evaluator.judge({ id: run.key, values }, rules, category?.status === 'rejected');
     // levels in level order (not first-seen order, which depends on how much history was read)
     for (const v of verdict.violations) if (v.levels.length > 1) v.levels.sort(compareLevels);
-    run.verdict = verdict;
+    run.verdict = category ? combined(run, verdict, category) : verdict;
   }
 }
 

@@ -48,6 +48,8 @@ function memberOfRow(ctx: LabContext, r: RegionResultRow): Member {
     targetId: r.targetId,
     excluded: !!r.excluded,
     clientRun: r.clientRunId,
+    category: r.category,
+    signal: r.signal,
     id: r.id,
     runId: r.runId,
   };
@@ -186,7 +188,7 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
       ctx.lots.set(lk, lotId);
       ctx.lotNumbers.set(lotId, v.lot);
     }
-    candidates.push({ level: v.level, lot: v.lot, lotId, value: v.value, measuredAt: v.measuredAt, z: null, targetId: null, excluded: false, clientRun: v.run, pending: v });
+    candidates.push({ level: v.level, lot: v.lot, lotId, value: v.value, measuredAt: v.measuredAt, z: null, targetId: null, excluded: false, clientRun: v.run, category: v.category ?? null, signal: v.signal ?? null, pending: v });
   }
   candidates.sort(memberOrder);
   const conflict = (v: PlannedValue) =>
@@ -197,7 +199,7 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
     const v = m.pending!;
     const same = prev && prev.lotId === m.lotId && prev.measuredAt === m.measuredAt ? prev : current.size ? current.get(m.lotId)?.get(m.measuredAt) : undefined;
     if (same) {
-      if (same.value === m.value) plan.skipped++;
+      if (same.value === m.value && same.category === m.category) plan.skipped++;
       // the later row of two is the one reported
       else if (same.pending && same.pending.row > v.row) {
         conflict(same.pending);

@@ -4,6 +4,7 @@ import type { DB } from '@/db/client';
 import type { RunStatus } from '@/db/enums';
 import { iqcStatements, type TargetRow } from '@/db/queries/iqc-ingest';
 import { isWestgardRule, type RunVerdict, type WestgardRule } from '@/lib/stats';
+import { gradeOf, type ItemShape } from '@/lib/catalogue/kinds';
 
 /** Values per level (and of the flattened sequence) the rules look back on (12x is the longest). */
 export const LOOKBACK_VALUES = 12;
@@ -28,6 +29,16 @@ export interface PlannedValue {
   operator: string;
   /** the client's run id, or null: grouped by the run window */
   run: string | null;
+  /** a categorical item's reading (catalogue code; `value` is then its signal, else its grade) */
+  category?: string | null;
+  /** the analyser's signal (S/CO, OD) of a categorical reading, when given */
+  signal?: number | null;
+}
+
+/** What the engine knows of a categorical item's control lot: the category it must read from a time on. */
+export interface LotExpectation {
+  category: string;
+  from: number;
 }
 
 export interface LabContext {
@@ -43,6 +54,10 @@ export interface LabContext {
   targets: Map<number, TargetRow[]>;
   /** the lab's run window in ms */
   runWindowMs: number;
+  /** categorical (qualitative, ordinal, nominal) items by analyte id: their runs are judged by category */
+  items: Map<number, ItemShape>;
+  /** lot id → the category its controls must read (lots of categorical items with one set) */
+  expected: Map<number, LotExpectation>;
 }
 
 export const lotKey = (analyteId: number, level: string, lot: string, instrument: string) => `${analyteId}\u0001${level}\u0001${lot}\u0001${instrument}`;
@@ -51,10 +66,14 @@ export function loadLabContext(db: DB, labId: number, teaPercent: Map<number, nu
   const s = iqcStatements(db);
   const lots = new Map<string, number>();
   const lotNumbers = new Map<number, string>();
+  const expected = new Map<number, LotExpectation>();
   for (const l of s.lotsOfLab.all(labId)) {
     lots.set(lotKey(l.analyteId, l.level, l.lotNumber, l.instrument), l.id);
     lotNumbers.set(l.id, l.lotNumber);
+    if (l.expectedCategory !== null) expected.set(l.id, { category: l.expectedCategory, from: l.expectedFrom ?? -Infinity });
   }
+  const items = new Map<number, ItemShape>();
+  for (const a of s.categoricalItems.all()) items.set(a.id, { code: a.code, kind: a.kind, categories: JSON.parse(a.categories ?? '[]') });
   const targets = new Map<number, TargetRow[]>();
   for (const t of s.targetsOfLab.all(labId)) {
     let list = targets.get(t.controlLotId);
@@ -67,7 +86,16 @@ export function loadLabContext(db: DB, labId: number, teaPercent: Map<number, nu
     if (rules.length) ruleConfigs.set(c.analyteId, rules);
   }
   const minutes = s.labRunWindow.get(labId)?.minutes ?? DEFAULT_RUN_WINDOW_MINUTES;
-  return { labId, teaPercent, ruleConfigs, lots, lotNumbers, newLots: new Map(), targets, runWindowMs: minutes * 60_000 };
+  return { labId, teaPercent, ruleConfigs, lots, lotNumbers, newLots: new Map(), targets, runWindowMs: minutes * 60_000, items, expected };
+}
+
+/** The grade a member's lot expects at its time, or null (no expectation in force, or a code the
+ * catalogue no longer has). */
+export function expectedGradeOf(ctx: Pick<LabContext, 'items' | 'expected'>, item: ItemShape, m: Pick<Member, 'lotId' | 'measuredAt'>): number | null {
+  const e = ctx.expected.get(m.lotId);
+  if (!e || e.from > m.measuredAt) return null;
+  const g = gradeOf(item, e.category);
+  return g < 0 ? null : g;
 }
 
 /** The target version in force at `t`: the latest effectiveFrom ≤ t (then the highest version). */
@@ -92,6 +120,9 @@ export interface Member {
   targetId: number | null;
   excluded: boolean;
   clientRun: string | null;
+  /** a categorical item's reading and signal (null for quantitative items) */
+  category: string | null;
+  signal: number | null;
   id?: number;
   /** the stored run the result belongs to now */
   runId?: number;
@@ -114,7 +145,13 @@ export interface FormedRun {
   touched: boolean;
   operator: string | null;
   rules: WestgardRule[];
-  verdict: RunVerdict | null;
+  verdict: IqcRunVerdict | null;
+}
+
+/** A run's verdict: the Westgard verdict of its z values, and for a categorical item its readings
+ * against their expected categories (rule `qual-mismatch`). */
+export interface IqcRunVerdict extends Pick<RunVerdict, 'runId' | 'status'> {
+  violations: { rule: string; levels: string[] }[];
 }
 
 export interface SeriesPlan {

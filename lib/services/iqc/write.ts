@@ -5,7 +5,7 @@ import type { DB } from '@/db/client';
 import type { IngestSource, RunStatus } from '@/db/enums';
 import { bulkInsert, bulkWriter } from '@/db/bulk';
 import { iqcStatements, type IqcStatements } from '@/db/queries/iqc-ingest';
-import { refreshIqcDaily } from '@/db/queries/daily-iqc';
+import { refreshIqcDaily, type WrittenSeries } from '@/db/queries/daily-iqc';
 import { iqcResults, iqcRuns, iqcViolations } from '@/db/schema';
 import { DAY_MS, dayOf, startOfDay } from '@/lib/calendar';
 import { evaluatePlan, selectorFor } from './judge';
@@ -114,7 +114,7 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
     }
     for (const m of run.members) {
       if (!m.pending) continue;
-      results.add({ runId, labId: ctx.labId, analyteId: plan.analyteId, controlLotId: m.lotId, level: m.level, value: m.value, measuredAt: m.measuredAt, targetId: m.targetId, z: m.z, createdBy: w.actorId, createdAt: w.now });
+      results.add({ runId, labId: ctx.labId, analyteId: plan.analyteId, controlLotId: m.lotId, level: m.level, value: m.value, category: m.category, signal: m.signal, measuredAt: m.measuredAt, targetId: m.targetId, z: m.z, createdBy: w.actorId, createdAt: w.now });
     }
     for (const x of violations) violationRows.add({ runId, labId: ctx.labId, analyteId: plan.analyteId, rule: x.rule, levels: x.levels, measuredAt: run.start });
     if (status === 'rejected') {
@@ -132,7 +132,9 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
 
 /** Recompute the daily aggregates of the days of the changed runs (where each starts now and
  * started before, and each of its results), in the caller's transaction. A run merged away gave its
- * results, and so its days, to a run that changed. */
+ * results, and so its days, to a run that changed. The plan's runs and their current, not excluded
+ * results as now stored go with them: days without aggregates yet are summed from these instead of
+ * being read back. */
 function refreshDailyOfRuns(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, changed: ReadonlySet<FormedRun>): void {
   const days = new Set<string>();
   // results of one series come in time order: skip the day computation while it cannot change
@@ -150,7 +152,13 @@ function refreshDailyOfRuns(s: IqcStatements, ctx: LabContext, plan: SeriesPlan,
     see(run.existingStart);
     for (const m of run.members) see(m.measuredAt);
   }
-  refreshIqcDaily(s, { labId: ctx.labId, analyteId: plan.analyteId, instrument: plan.instrument, days: [...days] });
+  const written: WrittenSeries = { runs: [], results: [] };
+  for (const run of plan.runs) {
+    const inControl = run.verdict?.status === 'rejected' ? 0 : 1;
+    written.runs.push([run.start, 1 - inControl]);
+    for (const m of run.members) if (!m.excluded) written.results.push([m.lotId, m.level, m.value, m.measuredAt, inControl]);
+  }
+  refreshIqcDaily(s, { labId: ctx.labId, analyteId: plan.analyteId, instrument: plan.instrument, days: [...days] }, written);
 }
 
 /** Re-judge the stored runs of a series from `from` on (after an edit or an exclusion). */
