@@ -4,6 +4,9 @@
 import fs from 'node:fs';
 import { closeDb, databasePath, getDb } from './client';
 import { runMigrations } from './migrate';
+import { addMissingCatalogueItems } from '@/lib/services/catalogue';
+import { fullCatalogue } from '@/lib/catalogue/items';
+import { qualitySpecsCsv } from './seed/base';
 import { demoSeedRefusal, isEmpty, seedDemo } from './seed';
 import { createAdministrator } from '@/lib/services/bootstrap';
 import { generateTemporaryPassword } from '@/lib/services/users';
@@ -19,6 +22,9 @@ async function main() {
     case 'migrate': {
       runMigrations(getDb());
       log(`migrated ${databasePath()}`);
+      // the catalogue items this installation lacks (existing rows stay as they are)
+      const { added } = addMissingCatalogueItems(getDb(), fullCatalogue(qualitySpecsCsv()));
+      if (added.length) log(`catalogue: added ${added.length} items (${added.slice(0, 8).join(', ')}${added.length > 8 ? ', …' : ''})`);
       break;
     }
     case 'seed': {

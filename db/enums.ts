@@ -25,6 +25,13 @@ export const ANALYTE_CATEGORIES = [
   'cardiac',
   'haematology',
   'coagulation',
+  'urinalysis',
+  'serology',
+  'immunology',
+  'blood_group',
+  'vitamins',
+  'drugs',
+  'molecular',
   'other',
 ] as const;
 export type AnalyteCategory = (typeof ANALYTE_CATEGORIES)[number];

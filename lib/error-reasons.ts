@@ -18,6 +18,8 @@ export const REASONS = {
   'auth.regulatorNeedsRegion': 'forbidden',
   'auth.noJurisdiction': 'forbidden',
   'auth.tooManySignIns': 'too_many',
+  'auth.invalidCredentials': 'unauthenticated',
+  'auth.signInsPaused': 'too_many',
 
   'body.notJson': 'invalid',
   'body.unsupportedType': 'invalid',
@@ -183,6 +185,8 @@ export const REASONS = {
   'round.sampleNotInRound': 'invalid',
   'round.analyteNotGraded': 'invalid',
   'round.twoReferenceValues': 'invalid',
+  'round.referenceNeedsCategory': 'invalid',
+  'round.referenceNeedsValue': 'invalid',
   'round.samplesDiffer': 'invalid',
   'round.closesBeforeOpens': 'invalid',
   'round.unknownOperation': 'invalid',

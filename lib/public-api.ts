@@ -1,30 +1,55 @@
 // The public (anonymous) JSON API in one framework-free function, so the Next route handlers and
 // the production server's fast path (lib/server/main.ts) answer exactly the same. Certification data
 // only; no session, cookie or token work.
+//
+// Caching (issue 13): every 200 of a public GET carries a strong ETag (a hash of the body) and
+// Cache-Control; a request whose If-None-Match holds that ETag gets 304 with no body.
+// - An answer that involves today (or a later day) — verify without asOf, a lab's certifications
+//   today, lab search — may change at any moment (a decision takes effect today): SHORT_CACHE.
+// - An answer only about past days (verify with date and asOf both before today, certifications on a
+//   past day) does not change with decisions: they are never back-dated (issue 10: a decision takes
+//   effect today at the earliest, so a suspension or revocation never reaches a past day) and an
+//   expiry is dated after the certificate's last day. It can still change in three rare ways: a
+//   regulator adds a policy version effective in the past (other recognition windows), a lab is
+//   deactivated (404), or a catalogue item's LOINC code is corrected. So PAST_CACHE is an hour, not
+//   "immutable". Errors are never cached.
+import { createHash } from 'node:crypto';
 import { getDb } from '@/db/client';
-import { errorBody } from '@/lib/errors';
+import { AppError, errorBody } from '@/lib/errors';
+import { verifyBatchLimiter } from '@/lib/server/rate-limit';
+import { dayOf } from '@/lib/calendar';
 import { labCertifications, searchLabs, verifyRecognition } from '@/lib/services/recognition/verification';
+import { verifyBatch } from '@/lib/services/recognition/verify-batch';
 
 export interface PublicAnswer {
   status: number;
   body: unknown;
+  /** Cache-Control of a 200 (errors: no-store) */
+  cache?: string;
 }
+
+export const SHORT_CACHE = 'public, max-age=60, stale-while-revalidate=300';
+export const PAST_CACHE = 'public, max-age=3600, stale-while-revalidate=86400';
+export const NO_STORE = 'no-store';
 
 const CERTIFICATIONS_PATH = /^\/api\/v1\/labs\/([^/]+)\/certifications\/?$/;
 
 /** The answer for a public API path, or null when the path is not part of the public API. */
-export function publicApi(pathname: string, params: URLSearchParams): PublicAnswer | null {
+export function publicApi(pathname: string, params: URLSearchParams, opts: { now?: number } = {}): PublicAnswer | null {
+  const now = opts.now ?? Date.now();
+  const today = dayOf(now);
   try {
     if (pathname === '/api/v1/verify') {
-      return ok(verifyRecognition(getDb(), { lab: params.get('lab') ?? undefined, analyte: params.get('analyte') ?? undefined, date: params.get('date') ?? undefined }));
+      const a = verifyRecognition(getDb(), { lab: params.get('lab') ?? undefined, analyte: params.get('analyte') ?? undefined, date: params.get('date') ?? undefined, asOf: params.get('asOf') ?? undefined }, { now });
+      return ok(a, a.date < today && a.asOf < today ? PAST_CACHE : SHORT_CACHE);
     }
     if (pathname === '/api/v1/labs') {
       const labs = searchLabs(getDb(), { q: params.get('q') ?? undefined, region: params.get('region') ?? undefined });
-      return ok({ labs: labs.map(({ code, name, regionCode, regionName, level }) => ({ code, name, regionCode, regionName, level })) });
+      return ok({ labs: labs.map(({ code, name, regionCode, regionName, level }) => ({ code, name, regionCode, regionName, level })) }, SHORT_CACHE);
     }
     const m = CERTIFICATIONS_PATH.exec(pathname);
     if (m) {
-      const { certifications } = labCertifications(getDb(), decodeURIComponent(m[1]), params.get('date') ?? undefined);
+      const { day, certifications } = labCertifications(getDb(), decodeURIComponent(m[1]), params.get('date') ?? undefined, { now });
       return ok(
         certifications.map((c) => ({
           analyteCode: c.analyteCode,
@@ -36,14 +61,73 @@ export function publicApi(pathname: string, params: URLSearchParams): PublicAnsw
           validTo: c.validTo,
           certificateNo: c.certificateNo,
         })),
+        day < today ? PAST_CACHE : SHORT_CACHE,
       );
     }
     return null;
   } catch (e) {
-    return errorBody(e);
+    return { ...errorBody(e), cache: NO_STORE };
   }
 }
 
-function ok(body: unknown): PublicAnswer {
-  return { status: 200, body };
+/** `POST /api/v1/verify`: the batch (lib/services/recognition/verify-batch.ts) from the body's text. */
+export function publicVerifyBatch(text: string, opts: { ownerId?: number | null; now?: number } = {}): PublicAnswer {
+  try {
+    let input: unknown;
+    try {
+      input = JSON.parse(text);
+    } catch {
+      return { status: 422, body: { error: 'The body is not valid JSON', code: 'body.notJson' }, cache: NO_STORE };
+    }
+    return { status: 200, body: verifyBatch(getDb(), input, opts), cache: NO_STORE };
+  } catch (e) {
+    return { ...errorBody(e), cache: NO_STORE };
+  }
+}
+
+function ok(body: unknown, cache: string): PublicAnswer {
+  return { status: 200, body, cache };
+}
+
+/** A strong ETag of a JSON body. */
+export function etagOf(json: string): string {
+  return `"${createHash('sha1').update(json).digest('base64url')}"`;
+}
+
+/** Whether an If-None-Match header matches the ETag (RFC 9110 §13.1.2: weak comparison). */
+export function etagMatches(ifNoneMatch: string | null | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  const bare = etag.replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((t) => {
+    const v = t.trim();
+    return v === '*' || v.replace(/^W\//, '') === bare;
+  });
+}
+
+/** The HTTP response of an answer: status, headers (content type, caching, ETag) and body text,
+ * or 304 with no body when the client's If-None-Match already holds this body's ETag. */
+export function renderPublic(answer: PublicAnswer, ifNoneMatch: string | null | undefined): { status: number; headers: Record<string, string>; body: string } {
+  const json = JSON.stringify(answer.body);
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': answer.cache ?? NO_STORE };
+  if (answer.status !== 200 || headers['cache-control'] === NO_STORE) return { status: answer.status, headers, body: json };
+  const etag = etagOf(json);
+  headers.etag = etag;
+  if (etagMatches(ifNoneMatch, etag)) return { status: 304, headers: { 'cache-control': headers['cache-control'], etag }, body: '' };
+  return { status: 200, headers, body: json };
+}
+
+/** The largest body of a batch: 10,000 checks at up to ~500 bytes each. */
+export const MAX_BATCH_BODY_BYTES = 5 * 1024 * 1024;
+
+/** Whether a request carries credentials (an Authorization header or an Auth.js session cookie):
+ * only then is the caller resolved (for its local codes); otherwise the batch is anonymous. */
+export function carriesCredentials(authorization: string | null | undefined, cookie: string | null | undefined): boolean {
+  return !!authorization || /(?:^|;\s*)(?:__Secure-)?authjs\.session-token(?:\.\d+)?=/.test(cookie ?? '');
+}
+
+/** 429 when the client has sent its batches for this minute (lib/server/rate-limit.ts), else null. */
+export function batchRateLimited(address: string | null): { answer: PublicAnswer; retryAfter: number } | null {
+  const retryAfter = verifyBatchLimiter.take(address);
+  if (retryAfter === null) return null;
+  return { answer: { ...errorBody(new AppError('verify.rateLimited', { seconds: retryAfter })), cache: NO_STORE }, retryAfter };
 }

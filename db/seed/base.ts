@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { DB } from '../client';
 import { actorForUserId } from '@/lib/auth/resolve';
 import type { Actor } from '@/lib/auth/core';
-import { parseQualitySpecs } from '@/lib/catalogue/quality-specs';
+import { fullCatalogue } from '@/lib/catalogue/items';
 import { importCatalogue } from '@/lib/services/catalogue';
 import { createRegion } from '@/lib/services/regions';
 import { createLab } from '@/lib/services/labs';
@@ -29,7 +29,7 @@ function actorOf(db: DB, id: number): Actor {
 export function seedBase(db: DB) {
   const admin = actorOf(db, bootstrapAdmin(db, { email: 'admin@demo.labqc', name: '系统管理员', password: DEMO_PASSWORD }).id);
   for (const r of DEMO_REGIONS) createRegion(db, admin, r);
-  importCatalogue(db, admin, parseQualitySpecs(qualitySpecsCsv()), 'initial catalogue from quality-specs.csv');
+  importCatalogue(db, admin, fullCatalogue(qualitySpecsCsv()), 'initial catalogue from quality-specs.csv and lib/catalogue/items.csv');
 
   const mkRegulator = (email: string, name: string, regionCode: string) =>
     actorOf(db, createUser(db, admin, { email, name, role: 'regulator', password: DEMO_PASSWORD, regionCode }).id);

@@ -27,7 +27,7 @@ export const BEIJING_TIANJIN_HEBEI_SHANDONG_60: RecognitionList = {
   name: '京津冀鲁 2023-2024 临床检验结果互认项目 (60项)',
   source: 'https://wjw.beijing.gov.cn/zwgk_20040/ylws/202501/t20250108_3983414.html (2025-01-08)',
   announced: 60,
-  note: 'The stored text of the notice stops inside the CBC group ("血红蛋白(Hb)、血"): its 24 chemistry, 19 immunology and first 3 CBC items are read verbatim; the last 2 CBC items (PLT, HCT) are inferred and the remaining 10 items could not be read.',
+  note: 'The stored text of the notice stops inside the CBC group ("血红蛋白(Hb)、血"): its 24 chemistry, 19 immunology and first 3 CBC items (46) are read verbatim; the last 2 CBC items (PLT, HCT) are inferred and the remaining 12 items (the groups after the CBC) could not be read.',
   items: [
     // (一)生化项目(24项)
     ...items([

@@ -3,7 +3,7 @@
 import { eq } from 'drizzle-orm';
 import type { DB } from '@/db/client';
 import { analytes } from '@/db/schema';
-import { findAnalyteByCode } from '@/db/queries/analytes';
+import { analyteIdsByCode, findAnalyteByCode } from '@/db/queries/analytes';
 import { snapshotEntity } from '@/db/queries/versions';
 import { insertAudit } from '@/db/queries/audit';
 import { can, type Actor } from '@/lib/auth/core';
@@ -53,6 +53,31 @@ export function importCatalogue(db: DB, actor: Actor, rows: unknown[], reason = 
     insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.import', entityType: 'analyte', details: { inserted, updated, reason }, at: now });
   });
   return { inserted, updated };
+}
+
+/**
+ * Add the catalogue items whose code the database does not have yet (an installation made before the
+ * catalogue grew, `npm run db:migrate`): rows already there are never touched, so codes, limits and
+ * an administrator's edits stay as they are. Idempotent; one audit row names what was added.
+ */
+export function addMissingCatalogueItems(db: DB, items: unknown[], actorEmail = 'system (db:migrate)', now = Date.now()): { added: string[] } {
+  const errors: FieldError[] = [];
+  const valid: AnalyteInput[] = [];
+  items.forEach((raw, i) => {
+    const r = analyteInput.safeParse(raw);
+    if (r.success) valid.push(r.data);
+    else for (const issue of r.error.issues) errors.push({ ...zodIssueError(issue as ZodIssueLike, i + 1), field: issue.path.join('.') });
+  });
+  if (errors.length) throw new AppError('catalogue.invalidRows', {}, errors);
+  return db.transaction((tx) => {
+    const have = analyteIdsByCode(tx);
+    const missing = valid.filter((a) => !have.has(a.code));
+    for (const a of missing) tx.insert(analytes).values({ ...a, createdAt: now, updatedAt: now }).run();
+    if (missing.length) {
+      insertAudit(tx, { actorEmail, action: 'analyte.addMissing', entityType: 'analyte', details: { added: missing.map((a) => a.code), count: missing.length }, at: now });
+    }
+    return { added: missing.map((a) => a.code) };
+  });
 }
 
 /** Edit one analyte; the reason is required and kept with the previous version. */

@@ -1,12 +1,55 @@
 import { z } from 'zod';
 import { because } from './errors';
-import { ANALYTE_CATEGORIES, LIMIT_FORMS } from '@/db/enums';
+import { ANALYTE_CATEGORIES, ANALYTE_KINDS, LIMIT_FORMS, type ItemCategory } from '@/db/enums';
 
 const optionalNumber = z.preprocess(
   (v) => (v === '' || v === null || v === undefined ? null : v),
   z.coerce.number().finite().nonnegative().nullable(),
 );
 const optionalText = z.preprocess((v) => (v === '' || v === undefined ? null : v), z.string().trim().max(500).nullable());
+
+/** One result category of a qualitative, ordinal or nominal item (db/enums ItemCategory). */
+export const itemCategoryInput = z.object({
+  code: z.string().trim().min(1).max(20),
+  nameEn: z.string().trim().min(1).max(60),
+  nameZh: z.string().trim().min(1).max(60),
+  aliases: z.array(z.string().trim().min(1).max(30)).max(12).optional(),
+});
+
+/** Categories as the admin form writes them, one per line from the lowest grade:
+ * `code | 中文名 | English name | alias, alias` (names default to the code); a JSON array is read as is. */
+export function readCategoryLines(text: string): ItemCategory[] | string {
+  const t = text.trim();
+  if (t === '') return [];
+  if (t.startsWith('[')) {
+    try {
+      return JSON.parse(t) as ItemCategory[];
+    } catch {
+      return text;
+    }
+  }
+  return t
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const [code, nameZh, nameEn, aliases] = line.split('|').map((p) => p.trim());
+      const list = (aliases ?? '')
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean);
+      return { code, nameZh: nameZh || code, nameEn: nameEn || code, ...(list.length ? { aliases: list } : {}) };
+    });
+}
+
+/** The categories as one line each (the admin form's textarea). */
+export const categoryLines = (categories: ItemCategory[] | null | undefined): string =>
+  (categories ?? []).map((c) => [c.code, c.nameZh, c.nameEn, ...(c.aliases?.length ? [c.aliases.join(', ')] : [])].join(' | ')).join('\n');
+
+const categoriesField = z.preprocess((v) => {
+  const read = typeof v === 'string' ? readCategoryLines(v) : v;
+  return read === undefined || (Array.isArray(read) && read.length === 0) ? null : read;
+}, z.array(itemCategoryInput).max(40).nullable());
 
 /** One analyte of the catalogue, as the admin form, the catalogue import and the seed give it. */
 export const analyteInput = z
@@ -23,8 +66,16 @@ export const analyteInput = z
     ),
     nameEn: z.string().trim().min(1).max(200),
     nameZh: z.string().trim().min(1).max(200),
-    unit: z.string().trim().min(1).max(40),
+    /** required for quantitative items; qualitative, ordinal and nominal items have none ('') */
+    unit: z.preprocess((v) => (v == null ? '' : v), z.string().trim().max(40)),
     category: z.enum(ANALYTE_CATEGORIES),
+    kind: z.preprocess((v) => (v === '' || v == null ? 'quantitative' : v), z.enum(ANALYTE_KINDS)),
+    /** result categories, lowest (negative) grade first: at least two distinct codes for a
+     * qualitative, ordinal or nominal item, none for a quantitative one */
+    categories: categoriesField,
+    /** the analyser signal behind a qualitative answer ('S/CO', 'OD', 'COI') and its cut-off */
+    signalUnit: z.preprocess((v) => (v === '' || v === undefined ? null : v), z.string().trim().max(20).nullable()),
+    signalCutoff: optionalNumber,
     teaPercent: optionalNumber,
     teaAbsolute: optionalNumber,
     teaAbsoluteAtOrBelow: optionalNumber,
@@ -39,7 +90,15 @@ export const analyteInput = z
     cliaConfidence: optionalText,
     notes: optionalText,
   })
-  .refine((a) => a.teaPercent != null || a.teaAbsolute != null, {
+  .refine((a) => a.kind !== 'quantitative' || a.unit !== '', { ...because('analyte.unitRequired'), path: ['unit'] })
+  .refine((a) => a.kind !== 'quantitative' || a.categories == null, { ...because('analyte.categoriesForQuantitative'), path: ['categories'] })
+  .refine((a) => a.kind === 'quantitative' || new Set((a.categories ?? []).map((c) => c.code.toLowerCase())).size === (a.categories ?? []).length, {
+    ...because('analyte.categoryCodesRepeat'),
+    path: ['categories'],
+  })
+  .refine((a) => a.kind === 'quantitative' || (a.categories ?? []).length >= 2, { ...because('analyte.categoriesNeeded'), path: ['categories'] })
+  // a categorical item is graded by agreement (its teaSource says how), not by an allowable error
+  .refine((a) => a.kind !== 'quantitative' || a.teaPercent != null || a.teaAbsolute != null, {
     ...because('analyte.teaNeedsLimit'),
     path: ['teaPercent'],
   })

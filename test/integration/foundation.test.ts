@@ -52,8 +52,9 @@ describe('the base seed', () => {
     expect(new Set(labs.map((l) => l.level))).toEqual(new Set(['tertiary', 'secondary', 'primary']));
   });
 
-  it('imports every analyte of quality-specs.csv with its TEa source and Chinese name', () => {
-    expect(t.db.select({ n: count() }).from(analytes).get()!.n).toBe(83);
+  it('imports every analyte of quality-specs.csv and every item of lib/catalogue/items.csv with its TEa source and Chinese name', () => {
+    // 83 rows of quality-specs.csv + 148 rows of items.csv
+    expect(t.db.select({ n: count() }).from(analytes).get()!.n).toBe(83 + 148);
     const k = findAnalyteByCode(t.db, 'K')!;
     expect(k).toMatchObject({ nameZh: '钾', teaPercent: 6, teaSource: 'WS/T 403-2024' });
   });

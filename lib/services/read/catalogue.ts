@@ -14,3 +14,30 @@ export function analyteWithLimits(db: Conn, code: string) {
   const analyte = findAnalyteByCode(db, code);
   return analyte ? { analyte, ranges: limitRangesOf(db, [analyte.id]).get(analyte.id) ?? [] } : undefined;
 }
+
+/** One item of the public catalogue (`GET /api/v1/analytes`): unit for quantitative items, category
+ * codes from the lowest (negative) grade to the highest for the others, LOINC where the item has one. */
+export interface PublicCatalogueItem {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  kind: string;
+  unit?: string;
+  categories?: string[];
+  loinc?: string;
+}
+
+/** The active items of the catalogue as the public API lists them, in code order. */
+export function publicCatalogue(db: Conn): PublicCatalogueItem[] {
+  return listAnalytes(db, { activeOnly: true })
+    .map((a) => ({
+      code: a.code,
+      nameZh: a.nameZh,
+      nameEn: a.nameEn,
+      kind: a.kind,
+      ...(a.unit ? { unit: a.unit } : {}),
+      ...(a.kind !== 'quantitative' && a.categories?.length ? { categories: a.categories.map((c) => c.code) } : {}),
+      ...(a.loinc ? { loinc: a.loinc } : {}),
+    }))
+    .sort((x, y) => (x.code < y.code ? -1 : x.code > y.code ? 1 : 0));
+}

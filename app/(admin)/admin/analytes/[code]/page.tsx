@@ -3,7 +3,8 @@ import { getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { analyteWithLimits } from '@/lib/services/read/catalogue';
-import { ANALYTE_CATEGORIES, LIMIT_FORMS } from '@/db/enums';
+import { ANALYTE_CATEGORIES, ANALYTE_KINDS, LIMIT_FORMS } from '@/db/enums';
+import { categoryLines } from '@/lib/validation/analyte';
 import { PageHeader } from '@/app/_components/page-header';
 import { ActionForm } from '@/app/_components/action-form';
 import { Field, ReasonField, SelectField } from '@/app/_components/fields';
@@ -30,7 +31,15 @@ export default async function AnalytePage({ params }: { params: Promise<{ code: 
           <SelectField name="category" label={t('fields.category')} defaultValue={a.category} options={ANALYTE_CATEGORIES.map((c) => ({ value: c, label: t(`categories.${c}`) }))} />
           <Field name="nameZh" label={t('fields.nameZh')} defaultValue={a.nameZh} required />
           <Field name="nameEn" label={t('fields.nameEn')} defaultValue={a.nameEn} required />
-          <Field name="unit" label={t('fields.unit')} defaultValue={a.unit} required />
+          <SelectField name="kind" label={t('analytes.kind')} defaultValue={a.kind} options={ANALYTE_KINDS.map((k) => ({ value: k, label: t(`analytes.kinds.${k}`) }))} />
+          <Field name="unit" label={t('fields.unit')} defaultValue={a.unit} hint={t('analytes.unitHint')} />
+          <div className="md:col-span-2">
+            <Field name="categories" label={t('analytes.categories')} hint={t('analytes.categoriesHint')}>
+              <textarea id="f-categories" name="categories" rows={Math.max(3, (a.categories?.length ?? 0) + 1)} defaultValue={categoryLines(a.categories)} className="input font-mono text-sm" aria-describedby="f-categories-hint" />
+            </Field>
+          </div>
+          <Field name="signalUnit" label={t('analytes.signalUnit')} defaultValue={a.signalUnit} />
+          <Field name="signalCutoff" type="number" label={t('analytes.signalCutoff')} defaultValue={a.signalCutoff} />
           <Field name="teaPercent" type="number" label={t('analytes.teaPercent')} defaultValue={a.teaPercent} />
           <Field name="teaAbsolute" type="number" label={t('analytes.teaAbsolute')} defaultValue={a.teaAbsolute} />
           <Field name="teaAbsoluteAtOrBelow" type="number" label={t('analytes.teaThreshold')} defaultValue={a.teaAbsoluteAtOrBelow} hint={t('analytes.teaThresholdHint')} />
