@@ -1,6 +1,6 @@
 // Report reads of an evaluated EQA round. Each takes the scope (one lab, or a region subtree) and
 // puts it into SQL, so a report can never include labs the caller may not see.
-import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
@@ -8,6 +8,7 @@ import {
   analytes,
   eqaAnalyteScores,
   eqaAssignedValues,
+  eqaCategoryTargets,
   eqaEvaluations,
   eqaResultEvaluations,
   eqaRounds,
@@ -54,6 +55,11 @@ export function evaluationResults(db: Conn, evaluationId: number, scope: DataSco
       classification: eqaResultEvaluations.classification,
       reason: eqaResultEvaluations.reason,
       reasonN: eqaResultEvaluations.reasonN,
+      // categorical items: the answer, the target, where it came from, and the grades between them
+      category: eqaResultEvaluations.category,
+      targetCategory: eqaResultEvaluations.targetCategory,
+      targetBasis: eqaResultEvaluations.targetBasis,
+      gradeDistance: eqaResultEvaluations.gradeDistance,
     })
     .from(eqaResultEvaluations)
     // a result that could not be evaluated has no assigned value
@@ -243,4 +249,72 @@ export function notEvaluatedSamples(db: Conn, evaluationId: number, scope: DataS
      where r.evaluation_id = ${evaluationId} and r.acceptable is null and ${scopeWhere(scope, sql`l.id`, sql`g.path`)}
      group by s.code, a.code, r.reason
      order by a.code, s.ordinal`);
+}
+
+/** Kind and categories of catalogue items by id (how a report shows their answers). */
+export function itemShapes(db: Conn, analyteIds: number[]) {
+  if (!analyteIds.length) return [];
+  return db
+    .select({ analyteId: analytes.id, code: analytes.code, kind: analytes.kind, categories: analytes.categories })
+    .from(analytes)
+    .where(inArray(analytes.id, analyteIds))
+    .all();
+}
+
+/**
+ * Answers per category for one sample × categorical item of an evaluation: counts only, no
+ * identities (what every participant may see of the others).
+ */
+export function sampleCategoryCounts(db: Conn, evaluationId: number, sampleId: number, analyteId: number) {
+  return db
+    .select({ category: eqaResultEvaluations.category, n: sql<number>`count(*)` })
+    .from(eqaResultEvaluations)
+    .where(
+      and(
+        eq(eqaResultEvaluations.evaluationId, evaluationId),
+        eq(eqaResultEvaluations.sampleId, sampleId),
+        eq(eqaResultEvaluations.analyteId, analyteId),
+        isNotNull(eqaResultEvaluations.category),
+      ),
+    )
+    .groupBy(eqaResultEvaluations.category)
+    .all() as { category: string; n: number }[];
+}
+
+/** Targets of the categorical items of an evaluation per sample (null target = not evaluated, see reason). */
+export function evaluationCategoryTargets(db: Conn, evaluationId: number) {
+  return db
+    .select({
+      sample: eqaSamples.code,
+      sampleId: eqaCategoryTargets.sampleId,
+      analyte: analytes.code,
+      analyteId: eqaCategoryTargets.analyteId,
+      targetCategory: eqaCategoryTargets.targetCategory,
+      basis: eqaCategoryTargets.basis,
+      n: eqaCategoryTargets.n,
+      agreeing: eqaCategoryTargets.agreeing,
+      reason: eqaCategoryTargets.reason,
+    })
+    .from(eqaCategoryTargets)
+    .innerJoin(eqaSamples, eq(eqaSamples.id, eqaCategoryTargets.sampleId))
+    .innerJoin(analytes, eq(analytes.id, eqaCategoryTargets.analyteId))
+    .where(eq(eqaCategoryTargets.evaluationId, evaluationId))
+    .orderBy(asc(analytes.code), asc(eqaSamples.ordinal))
+    .all();
+}
+
+/**
+ * Concordance of the categorical items of an evaluation within a scope, per item: answers received,
+ * answers evaluated (their sample had a target) and acceptable ones.
+ */
+export function categoricalConcordance(db: Conn, evaluationId: number, scope: DataScope) {
+  return db.all<{ analyte: string; analyteId: number; answers: number; evaluated: number; acceptable: number; labs: number }>(sql`
+    select a.code as analyte, a.id as analyteId, count(*) as answers, count(r.acceptable) as evaluated,
+           coalesce(sum(r.acceptable), 0) as acceptable, count(distinct r.lab_id) as labs
+      from eqa_result_evaluations r
+      join analytes a on a.id = r.analyte_id
+      join laboratories l on l.id = r.lab_id join regions g on g.id = l.region_id
+     where r.evaluation_id = ${evaluationId} and a.kind <> 'quantitative' and ${scopeWhere(scope, sql`l.id`, sql`g.path`)}
+     group by a.id
+     order by a.code`);
 }

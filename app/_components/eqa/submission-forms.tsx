@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { useTranslations } from 'next-intl';
 import type { SubmitResult } from '@/app/(lab)/lab/eqa/actions';
 import { ActionForm, type FormAction, type FormContext } from '@/app/_components/action-form';
+import { ResultInput, type ResultOption } from './result-input';
 
 type Action = FormAction<SubmitResult>;
 
@@ -48,10 +49,12 @@ export interface FormAnalyte {
   unit: string;
   method: string;
   instrument: string;
+  /** a qualitative, ordinal or nominal item's categories (catalogue order, localized); none for numbers */
+  options?: ResultOption[] | null;
 }
 
 /** One value per sample × analyte, method and instrument per analyte (they define the peer group). */
-export function SubmissionForm({ action, roundCode, samples, analytes, values }: { action: Action; roundCode: string; samples: string[]; analytes: FormAnalyte[]; values: Record<string, number> }) {
+export function SubmissionForm({ action, roundCode, samples, analytes, values }: { action: Action; roundCode: string; samples: string[]; analytes: FormAnalyte[]; values: Record<string, number | string> }) {
   const t = useTranslations('eqa.submit');
   return (
     <ActionForm action={action} testId="eqa-submit-form" className="space-y-3" submitLabel={t('save')} pendingLabel={t('saving')} resetOnSuccess={false} outcome={Outcome}>
@@ -72,17 +75,11 @@ export function SubmissionForm({ action, roundCode, samples, analytes, values }:
             {analytes.map((a) => (
               <tr key={a.code}>
                 <td className="whitespace-nowrap">
-                  <span className="font-medium">{a.code}</span> <span className="text-xs text-slate-500">{a.name} ({a.unit})</span>
+                  <span className="font-medium">{a.code}</span> <span className="text-xs text-slate-500">{a.name}{a.unit ? ` (${a.unit})` : ''}</span>
                 </td>
                 {samples.map((s) => (
                   <td key={s}>
-                    <input
-                      name={`v|${s}|${a.code}`}
-                      aria-label={`${a.code} ${s}`}
-                      inputMode="decimal"
-                      className="input w-24"
-                      defaultValue={values[`${s}|${a.code}`] ?? ''}
-                    />
+                    <ResultInput name={`v|${s}|${a.code}`} label={`${a.code} ${s}`} options={a.options} defaultValue={values[`${s}|${a.code}`]} />
                   </td>
                 ))}
                 <td>

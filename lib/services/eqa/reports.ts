@@ -5,6 +5,7 @@ import type { Conn } from '@/db/client';
 import { currentEvaluation, evaluationsOfRound, participantLabs, roundSamples, submittedLabCounts } from '@/db/queries/eqa';
 import {
   evaluationAssignedValues,
+  evaluationCategoryTargets,
   evaluationResults,
   notEvaluatedSamples,
   scopedVerdictChanges,
@@ -18,6 +19,7 @@ import {
 import { findLabByCode } from '@/db/queries/labs';
 import { can, scopeOf, type Actor, type DataScope } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
+import { categoricalSample, itemShapesOfRound, roundConcordance } from './reports-categorical';
 import { assertLabReadable, assertRoundVisible, effectiveStatus, loadRound, type ClockOptions, type LoadedRound, roundAnalytes, roundState } from './access';
 
 /** A graded result's verdict: the allowable-limit decision, or not evaluated. */
@@ -133,13 +135,19 @@ export function labRoundReport(db: Conn, actor: Actor, input: { roundCode: strin
   const samples = roundSamples(db, r.round.id);
   const results = evaluationResults(db, evaluation.id, { kind: 'lab', labId: lab.id });
   const scores = new Map(evaluationScores(db, evaluation.id, { kind: 'lab', labId: lab.id }).map((s) => [s.analyte, s]));
+  // qualitative, ordinal and nominal items: their kind, categories and per-sample targets
+  const shapes = itemShapesOfRound(db, r);
+  const targets = evaluationCategoryTargets(db, evaluation.id);
   const analytes = roundAnalytes(db, r).map((a) => {
     const s = scores.get(a.code);
+    const shape = shapes.get(a.code);
     return {
       code: a.code,
       nameEn: a.nameEn,
       nameZh: a.nameZh,
       unit: a.unit,
+      kind: shape?.kind ?? ('quantitative' as const),
+      categories: shape?.categories ?? null,
       // no score row: nothing of this analyte could be evaluated for the lab (it does not count)
       score: s?.score ?? null,
       verdict: s ? s.verdict : ('not_evaluated' as const),
@@ -171,6 +179,7 @@ export function labRoundReport(db: Conn, actor: Actor, input: { roundCode: strin
           peerGroup: x?.peerGroup ?? null,
           source: x?.source ?? null,
           n: x?.n ?? null,
+          ...categoricalSample(x, targets.find((t) => t.sampleId === smp.id && t.analyteId === a.analyteId)),
         };
       }),
     };
@@ -296,6 +305,8 @@ export function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode:
     notEvaluated: notEvaluatedSamples(db, evaluation.id, scope).map((x) => ({ ...x, text: reasonText(x.reason, x.n, r.scheme.minPeerGroupSize) })),
     failed: scores.filter((s) => s.verdict === 'unsatisfactory').map((s) => ({ lab: s.lab, labName: s.labName, analyte: s.analyte, score: s.score, notSubmitted: s.notSubmitted, unsuccessful: s.unsuccessful })),
     assignedValues: evaluationAssignedValues(db, evaluation.id),
+    /** qualitative, ordinal and nominal items: concordance rate per item and samples not evaluated */
+    concordance: roundConcordance(db, r, evaluation.id, scope),
   };
 }
 
