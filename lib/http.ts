@@ -2,7 +2,7 @@
 import { NextResponse } from 'next/server';
 import { AppError, errorBody, type ErrorReason } from './errors';
 import type { Actor } from './auth/actor';
-import { publicApi } from './public-api';
+import { publicApi, renderPublic } from './public-api';
 import { tokenScopeFor } from './auth/token-scopes';
 import { runJob } from './jobs';
 import { getDb } from '@/db/client';
@@ -99,5 +99,6 @@ export function publicRoute<P = Record<string, string>>(handler: (req: Request, 
 export function publicApiRoute(req: Request): Response {
   const url = new URL(req.url);
   const answer = publicApi(url.pathname, url.searchParams) ?? { status: 404, body: { error: 'Not found', code: 'common.notFound' } };
-  return NextResponse.json(answer.body, { status: answer.status });
+  const r = renderPublic(answer, req.headers.get('if-none-match'));
+  return new NextResponse(r.body || null, { status: r.status, headers: r.headers });
 }

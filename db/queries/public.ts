@@ -14,6 +14,8 @@ export interface PublicLab {
   regionCode: string;
   regionName: string;
   regionNameEn: string;
+  /** materialised path of the lab's region (which policy, hence which recognition windows, apply) */
+  regionPath: string;
 }
 
 export interface PublicAnalyte {
@@ -37,6 +39,28 @@ export interface PublicCertificationOnDay {
   status: string;
 }
 
+/** A certification of a lab × analyte (the batch reads every one of the pairs it is asked about). */
+export interface PublicPairCertification {
+  id: number;
+  labId: number;
+  analyteId: number;
+  mark: string;
+  scope: string;
+  certificateNo: string;
+  validFrom: string;
+  validTo: string;
+}
+
+/** A status-setting event of a certification (approve, suspend, reinstate, revoke, expire). */
+export interface PublicStatusEvent {
+  id: number;
+  certificationId: number;
+  effectiveOn: string;
+  toStatus: string;
+}
+
+const LAB_COLUMNS = `l.id, l.code, l.name, l.name_en AS nameEn, l.level, l.address, r.code AS regionCode, r.name AS regionName, r.name_en AS regionNameEn, r.path AS regionPath`;
+
 function build(sqlite: Database.Database) {
   // status of certification c on day :day = the status set by its latest event effective on or before
   // that day (null when it had not been approved yet)
@@ -45,9 +69,25 @@ function build(sqlite: Database.Database) {
       ORDER BY e.effective_on DESC, e.id DESC LIMIT 1)`;
   return {
     labByCode: sqlite.prepare<{ code: string }, PublicLab>(`
-      SELECT l.id, l.code, l.name, l.name_en AS nameEn, l.level, l.address, r.code AS regionCode, r.name AS regionName, r.name_en AS regionNameEn
-      FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = @code AND l.active = 1`),
+      SELECT ${LAB_COLUMNS} FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = @code AND l.active = 1`),
     analyteByCode: sqlite.prepare<{ code: string }, PublicAnalyte>(`SELECT id, code, name_en AS nameEn, name_zh AS nameZh FROM analytes WHERE code = @code`),
+    analyteByLoinc: sqlite.prepare<{ loinc: string }, PublicAnalyte>(`SELECT id, code, name_en AS nameEn, name_zh AS nameZh FROM analytes WHERE loinc = @loinc ORDER BY id LIMIT 1`),
+    // bulk reads of the batch verification: one statement per kind, keys passed as a JSON array
+    labsByCodes: sqlite.prepare<[string], PublicLab>(`
+      SELECT ${LAB_COLUMNS} FROM json_each(?) j CROSS JOIN laboratories l ON l.code = j.value JOIN regions r ON r.id = l.region_id WHERE l.active = 1`),
+    analyteIndex: sqlite.prepare<[], PublicAnalyte & { loinc: string | null }>(`SELECT id, code, name_en AS nameEn, name_zh AS nameZh, loinc FROM analytes ORDER BY id`),
+    pairsCertifications: sqlite.prepare<[string], PublicPairCertification>(`
+      SELECT c.id, c.lab_id AS labId, c.analyte_id AS analyteId, c.mark, c.scope, c.certificate_no AS certificateNo, c.valid_from AS validFrom, c.valid_to AS validTo
+      FROM json_each(?) j CROSS JOIN certifications c ON c.lab_id = json_extract(j.value, '$[0]') AND c.analyte_id = json_extract(j.value, '$[1]')`),
+    certificationsEvents: sqlite.prepare<[string], PublicStatusEvent>(`
+      SELECT e.id, e.certification_id AS certificationId, e.effective_on AS effectiveOn, e.to_status AS toStatus
+      FROM json_each(?) j CROSS JOIN certification_events e ON e.certification_id = j.value WHERE e.to_status IS NOT NULL`),
+    policyStamp: sqlite.prepare<[], { n: number; last: number | null }>(`SELECT count(*) AS n, max(id) AS last FROM recognition_policies`),
+    localCodes: sqlite.prepare<[number, string], { localCode: string; analyteId: number }>(`
+      SELECT m.local_code AS localCode, m.analyte_id AS analyteId FROM json_each(?2) j CROSS JOIN analyte_local_codes m ON m.owner_id = ?1 AND m.local_code = j.value`),
+    recordMiss: sqlite.prepare<[number, string, number]>(`
+      INSERT INTO analyte_local_code_misses (owner_id, local_code, seen, first_seen_at, last_seen_at) VALUES (?1, ?2, 1, ?3, ?3)
+      ON CONFLICT (owner_id, local_code) DO UPDATE SET seen = seen + 1, last_seen_at = excluded.last_seen_at`),
     pairOnDay: sqlite.prepare<{ lab: number; analyte: number; day: string }, Omit<PublicCertificationOnDay, 'analyteCode' | 'analyteName' | 'analyteNameEn'>>(`
       SELECT c.id, c.mark, c.scope, c.certificate_no AS certificateNo, c.valid_from AS validFrom, c.valid_to AS validTo, ${statusOn} AS status
       FROM certifications c
@@ -85,6 +125,52 @@ export function publicLabByCode(db: DB, code: string): PublicLab | undefined {
 
 export function publicAnalyteByCode(db: DB, code: string): PublicAnalyte | undefined {
   return statements(db).analyteByCode.get({ code });
+}
+
+/** The catalogue item with this LOINC code (the first one, should two items share it). */
+export function publicAnalyteByLoinc(db: DB, loinc: string): PublicAnalyte | undefined {
+  return statements(db).analyteByLoinc.get({ loinc });
+}
+
+/** Active labs among these codes (one statement for a whole batch). */
+export function publicLabsByCodes(db: DB, codes: readonly string[]): PublicLab[] {
+  return codes.length ? statements(db).labsByCodes.all(JSON.stringify(codes)) : [];
+}
+
+/** The whole catalogue's codes and LOINC codes (a few hundred rows). */
+export function publicAnalyteIndex(db: DB) {
+  return statements(db).analyteIndex.all();
+}
+
+/** Every certification of these lab × analyte pairs (ids), in one statement. */
+export function publicPairsCertifications(db: DB, pairs: readonly (readonly [number, number])[]): PublicPairCertification[] {
+  return pairs.length ? statements(db).pairsCertifications.all(JSON.stringify(pairs)) : [];
+}
+
+/** The status-setting events of these certifications, in one statement (unordered). */
+export function publicCertificationsEvents(db: DB, certificationIds: readonly number[]): PublicStatusEvent[] {
+  return certificationIds.length ? statements(db).certificationsEvents.all(JSON.stringify(certificationIds)) : [];
+}
+
+/** Changes whenever a policy version is added (versions are never edited): invalidates caches. */
+export function publicPolicyStamp(db: DB): string {
+  const s = statements(db).policyStamp.get()!;
+  return `${s.n}:${s.last ?? 0}`;
+}
+
+/** An account's mapped local codes among these (normalised) codes → analyte id. */
+export function localCodeMap(db: DB, ownerId: number, codes: readonly string[]): Map<string, number> {
+  if (!codes.length) return new Map();
+  return new Map(statements(db).localCodes.all(ownerId, JSON.stringify(codes)).map((r) => [r.localCode, r.analyteId]));
+}
+
+/** Remember local codes an account sent that resolved to nothing (count and last time seen). */
+export function recordLocalCodeMisses(db: DB, ownerId: number, codes: readonly string[], now: number): void {
+  if (!codes.length) return;
+  const s = statements(db).recordMiss;
+  db.$client.transaction(() => {
+    for (const c of codes) s.run(ownerId, c, now);
+  })();
 }
 
 /** Certifications of a lab × analyte whose window covers the day, with their status on that day. */

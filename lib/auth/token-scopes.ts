@@ -10,6 +10,8 @@ const WRITES: readonly { method: string; path: RegExp; scope: TokenScope }[] = [
   { method: 'POST', path: /^\/api\/v1\/iqc\/lots\/?$/, scope: 'iqc:write' },
   { method: 'PUT', path: /^\/api\/v1\/iqc\/settings\/?$/, scope: 'iqc:write' },
   { method: 'POST', path: /^\/api\/v1\/eqa\/rounds\/[^/]+\/submissions\/?$/, scope: 'eqa:submit' },
+  // a batch of verification checks is a read sent as a body (a hospital token resolves its local codes)
+  { method: 'POST', path: /^\/api\/v1\/verify\/?$/, scope: 'read' },
 ];
 
 /** The scope a token needs for `method pathname`, or null when no token may call it. */

@@ -1,14 +1,14 @@
 // The production server: Next.js behind a plain node:http server whose first stop is the public
-// verification API. Hospitals' systems may call /api/v1/verify for every result they receive, so it
-// is answered straight from prepared SQLite statements (lib/public-api.ts) without the framework's
-// per-request work; everything else, including the same paths' route handlers in development, goes
+// verification API. Hospitals' systems may call /api/v1/verify for every result they receive (or
+// POST batches of 10,000), so it is answered straight from SQLite (lib/public-api.ts, via
+// lib/server/public-fast.ts) without the framework's per-request work; everything else, including the same paths' route handlers in development, goes
 // to Next unchanged. Heavy work (imports, evaluations, eligibility runs) goes to a pool of worker
 // threads (lib/server/pool.ts) that route handlers and actions reach through lib/jobs.ts. Compiled to
 // JavaScript at build time (lib/server/build.mjs); `npm start` runs the compiled file with node.
 import fs from 'node:fs';
 import http from 'node:http';
 import next from 'next';
-import { publicApi } from '@/lib/public-api';
+import { publicFastPath } from '@/lib/server/public-fast';
 import { authSecret } from '@/lib/auth/secret';
 import { applyServerLimits, CONNECTIONS_CHECK_INTERVAL_MS, lingerAfterEarlyAnswer, refuseMalformed, refuseUnboundedBody } from '@/lib/server/limits';
 import { databasePath, getDb } from '@/db/client';
@@ -17,7 +17,7 @@ import { installJobRunner } from '@/lib/jobs';
 import { JobPool } from '@/lib/server/pool';
 import { claimDatabase } from '@/db/backup';
 import { clientOf, parseTrustedProxies } from '@/lib/auth/client-address';
-import { API_CSP, CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER, commonSecurityHeaders, servedOverHttps } from '@/lib/server/headers';
+import { CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER, commonSecurityHeaders, servedOverHttps } from '@/lib/server/headers';
 
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOSTNAME ?? '0.0.0.0';
@@ -41,23 +41,6 @@ function stampClient(req: http.IncomingMessage, res: http.ServerResponse) {
 const app = next({ dev: false, dir: process.cwd(), port, hostname: 'localhost' });
 const handle = app.getRequestHandler();
 
-function fastPath(req: http.IncomingMessage, res: http.ServerResponse): boolean {
-  if (req.method !== 'GET' || !req.url?.startsWith('/api/v1/')) return false;
-  const q = req.url.indexOf('?');
-  const pathname = q < 0 ? req.url : req.url.slice(0, q);
-  const answer = publicApi(pathname, new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1)));
-  if (!answer) return false;
-  const json = JSON.stringify(answer.body);
-  res.writeHead(answer.status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(json),
-    'cache-control': 'no-store',
-    'content-security-policy': API_CSP,
-  });
-  res.end(json);
-  return true;
-}
-
 // newer migrations first (a restored or older database), then the job workers on the same file
 runMigrations(getDb());
 const workerFile = new URL('./worker.mjs', import.meta.url);
@@ -70,7 +53,7 @@ const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHEC
   stampClient(req, res);
   if (refuseMalformed(req, res) || refuseUnboundedBody(req, res)) return;
   lingerAfterEarlyAnswer(req, res);
-  if (!fastPath(req, res)) void handle(req, res);
+  if (!publicFastPath(req, res)) void handle(req, res);
 });
 applyServerLimits(server);
 claimDatabase(databasePath()); // `npm run db:restore` refuses while this server runs

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { because } from './errors';
 import { safeText } from './admin';
 import { CALENDAR_DAY_KINDS } from '@/db/enums';
+import { MAX_WINDOW_DAYS, parseWindows } from '@/lib/services/recognition/window';
 
 /** A calendar day 'YYYY-MM-DD' that exists (2026-02-30 is refused). */
 export const isoDay = z
@@ -44,8 +45,25 @@ const analyteCodeList = z.preprocess(
   z.array(z.string().trim().toUpperCase().refine((s) => /^[A-Z0-9_]{1,20}$/.test(s), because('value.analyteCodes'))).min(1, 'List at least one analyte'),
 );
 
+const windowDays = z.union([z.null(), z.coerce.number().int().min(0).max(MAX_WINDOW_DAYS)]);
+/** A policy's recognition windows (lib/services/recognition/window.ts): as an object, or as the
+ * policy form's text (`K 7` per line, `* 30` for the rest, `none` for no limit). */
+export const recognitionWindowsInput = z.union([
+  z.string().transform((text, ctx) => {
+    const { windows, problems } = parseWindows(text);
+    for (const p of problems) ctx.addIssue({ code: 'custom', path: [], ...because('recognition.windowLine', { line: p.line, text: p.text.slice(0, 40) }) });
+    return windows;
+  }),
+  z.object({
+    defaultDays: windowDays,
+    items: z.record(z.string().trim().toUpperCase().regex(/^[A-Z0-9_]{1,20}$/), windowDays),
+  }),
+]);
+
 /** A new version of a region's policy. */
 export const policyInput = z.object({
+  /** omitted or blank: the system default (lib/services/recognition/window.ts DEFAULT_WINDOW_DAYS for every item) */
+  windows: z.preprocess((v) => (v === '' || v === null ? undefined : v), recognitionWindowsInput.optional()),
   regionCode: z.string().trim().refine((s) => /^\d{6}$/.test(s), because('value.regionCode')),
   effectiveFrom: isoDay,
   criteria: policyCriteria.default(DEFAULT_CRITERIA),
@@ -98,7 +116,8 @@ export type CalendarEntryInput = z.infer<typeof calendarEntryInput>;
 /** Query of the public verification API. */
 export const verifyQuery = z.object({
   lab: z.string().trim().min(1).max(40),
-  analyte: z.string().trim().min(1).max(20),
+  /** a catalogue code, `loinc:<code>`, or (batch, signed in) the caller's local code */
+  analyte: z.string().trim().min(1).max(40),
   date: optionalDay,
 });
 

@@ -44,7 +44,15 @@ describe('public API', () => {
   });
 
   it('answers a lab without certification as not recognised, with a reason', () => {
-    expect(call('/api/v1/verify?lab=GZ-001&analyte=K&date=2026-01-15')?.body).toEqual({ recognized: false, date: '2026-01-15', reason: 'not_certified' });
+    // reused 5 days later: within the system default window of 30 days
+    expect(call('/api/v1/verify?lab=GZ-001&analyte=K&date=2026-01-15&asOf=2026-01-20')?.body).toEqual({
+      recognized: false,
+      date: '2026-01-15',
+      reason: 'not_certified',
+      asOf: '2026-01-20',
+      windowDays: 30,
+      withinWindow: true,
+    });
   });
 
   it('lists labs with exactly the contract fields', () => {

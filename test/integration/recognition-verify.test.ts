@@ -31,7 +31,8 @@ describe('public verification', () => {
   afterAll(() => w.close());
 
   it('answers for a date before any decision: not certified', () => {
-    expect(verify('2026-01-20')).toEqual({ recognized: false, date: '2026-01-20', reason: 'not_certified' });
+    // reused today (NOW, 2026-06-15): 146 days after the result, beyond the system default of 30 days
+    expect(verify('2026-01-20')).toEqual({ recognized: false, date: '2026-01-20', reason: 'not_certified', asOf: '2026-06-15', windowDays: 30, withinWindow: false });
   });
 
   it('a January answer stays the same after a March suspension and an April reinstatement', () => {
@@ -70,7 +71,7 @@ describe('public verification', () => {
 
   it('the answer holds certification data only', () => {
     const keys = Object.keys(verify('2026-01-20'));
-    expect(keys.every((k) => ['recognized', 'mark', 'scope', 'certificateNo', 'validFrom', 'validTo', 'status', 'date', 'reason'].includes(k))).toBe(true);
+    expect(keys.every((k) => ['recognized', 'mark', 'scope', 'certificateNo', 'validFrom', 'validTo', 'status', 'date', 'reason', 'asOf', 'windowDays', 'withinWindow'].includes(k))).toBe(true);
   });
 
   it.each([

@@ -10,6 +10,7 @@ import { AppError, fieldError } from '@/lib/errors';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { DEFAULT_CRITERIA, policyCriteria, policyInput, type PolicyCriteria } from '@/lib/validation/recognition';
 import { dayOf } from '@/lib/calendar';
+import { windowsOf, type RecognitionWindows } from './window';
 
 export interface EffectivePolicy {
   id: number;
@@ -21,6 +22,8 @@ export interface EffectivePolicy {
   criteria: PolicyCriteria;
   analyteCodes: string[];
   validityMonths: number;
+  /** recognition window per item (the system default when the version sets none) */
+  windows: RecognitionWindows;
   /** true when the policy belongs to an ancestor region (inherited) */
   inherited: boolean;
 }
@@ -53,6 +56,7 @@ export function resolvePolicy(policies: readonly PolicyRow[], regionPath: string
     criteria: policyCriteria.parse(best.criteria ?? {}),
     analyteCodes: best.analyteCodes,
     validityMonths: best.validityMonths,
+    windows: windowsOf(best.windows),
     inherited: best.regionPath !== regionPath,
   };
 }
@@ -75,7 +79,7 @@ export function createPolicyVersion(db: DB, actor: Actor, input: unknown, opts: 
     if (!region) throw new AppError('region.notFound', { region: p.regionCode });
     if (!can(actor, 'policy.manage', { regionPath: region.path })) throw new AppError('region.outsideJurisdiction');
     const known = analyteIdsByCode(tx);
-    const unknown = p.analyteCodes.filter((c) => !known.has(c));
+    const unknown = [...p.analyteCodes, ...Object.keys(p.windows?.items ?? {})].filter((c) => !known.has(c));
     if (unknown.length) throw new AppError('analyte.unknownList', {}, unknown.map((c) => fieldError('analyte.unknownCodeInList', { analyte: c }, 'analyteCodes')));
     const codes = [...new Set(p.analyteCodes)].sort();
     const version = nextPolicyVersion(tx, region.id);
@@ -86,6 +90,7 @@ export function createPolicyVersion(db: DB, actor: Actor, input: unknown, opts: 
       criteria: p.criteria as never,
       analyteCodes: codes,
       validityMonths: p.validityMonths,
+      windows: p.windows ?? null,
       reason: p.reason,
       createdBy: actor.userId,
       createdAt: now,
@@ -97,7 +102,7 @@ export function createPolicyVersion(db: DB, actor: Actor, input: unknown, opts: 
       entityType: 'recognition_policy',
       entityId: row.id,
       regionId: region.id,
-      details: { regionCode: region.code, version, effectiveFrom: p.effectiveFrom, analytes: codes.length, reason: p.reason },
+      details: { regionCode: region.code, version, effectiveFrom: p.effectiveFrom, analytes: codes.length, windows: p.windows ?? null, reason: p.reason },
       at: now,
     });
     return row;

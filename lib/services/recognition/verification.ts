@@ -1,15 +1,19 @@
 // Public verification for hospitals and doctors (no account): find a lab, list what it is recognised
-// for, and answer "was lab L recognised for test T on day D, and in which region?". Answers come
-// from certification events effective on or before D, so later decisions never change an earlier
-// day's answer. Certification data only.
+// for, and answer "was lab L recognised for test T on day D, and in which region?" and "is a result
+// of day D still within T's recognition window when reused on day asOf?". Answers come from
+// certification events effective on or before D (decisions are never back-dated), so later decisions
+// never change an earlier day's answer. Certification data only. The batch form is verify-batch.ts.
 import type { DB } from '@/db/client';
 import { listLabs } from '@/db/queries/labs';
-import { publicAnalyteByCode, publicLabByCode, publicLabOnDay, publicPairBounds, publicPairOnDay } from '@/db/queries/public';
+import { publicAnalyteByCode, publicAnalyteByLoinc, publicLabByCode, publicLabOnDay, publicPairBounds, publicPairOnDay, publicPolicyStamp } from '@/db/queries/public';
+import { listAllPolicies, type PolicyRow } from '@/db/queries/recognition';
 import { AppError, fieldError } from '@/lib/errors';
 import { ALL_DATA } from '@/lib/auth/scope';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { isoDay, labSearchQuery, verifyQuery } from '@/lib/validation/recognition';
 import { dayOf } from '@/lib/calendar';
+import { resolvePolicy } from './policy';
+import { SYSTEM_WINDOWS, windowDaysFor, withinWindow, type RecognitionWindows } from './window';
 
 export type VerifyReason = 'recognized' | 'suspended' | 'revoked' | 'expired' | 'not_yet_certified' | 'not_certified';
 
@@ -24,6 +28,13 @@ export interface VerifyAnswer {
   status?: string;
   date: string;
   reason: VerifyReason;
+  /** the day the result is reused (given, or today; `date` when that is later than today) */
+  asOf: string;
+  /** the item's recognition window under the policy in force for the lab's region on asOf; null = no limit */
+  windowDays: number | null;
+  /** asOf − date ≤ windowDays (calendar days): whether the result is still young enough to reuse.
+   * Independent of `recognized`: a hospital accepts the result when both are true. */
+  withinWindow: boolean;
 }
 
 const labAnalyteQuery = verifyQuery.omit({ date: true });
@@ -35,16 +46,60 @@ function parseDay(v: unknown, now: number): string {
   return r.data;
 }
 
-export function verifyRecognition(db: DB, input: { lab?: unknown; analyte?: unknown; date?: unknown }, opts: { now?: number } = {}): VerifyAnswer {
+/** The reuse day of a check: asOf when given (never before the result's day), else today, or the
+ * result's day when that is later than today (a question about a future day answers as before). */
+export function parseAsOf(v: unknown, day: string, now: number): string {
+  if (v === undefined || v === null || v === '') {
+    const today = dayOf(now);
+    return day > today ? day : today;
+  }
+  const r = isoDay.safeParse(v);
+  if (!r.success) throw new AppError('recognition.invalidDateTitle', {}, [fieldError('recognition.invalidDate', {}, 'asOf')]);
+  if (r.data < day) throw new AppError('verify.asOfBeforeDate', { asOf: r.data, date: day }, [fieldError('verify.asOfBeforeDate', { asOf: r.data, date: day }, 'asOf')]);
+  return r.data;
+}
+
+/** A checked query: lab and analyte as given (trimmed), the result's day and the reuse day. */
+export interface VerifyCheck {
+  lab: string;
+  analyte: string;
+  date: string;
+  asOf: string;
+}
+
+/** Validate one check (the GET query or one entry of a batch); throws the GET's 422s. */
+export function parseCheck(input: { lab?: unknown; analyte?: unknown; date?: unknown; asOf?: unknown }, now: number): VerifyCheck {
   const q = labAnalyteQuery.safeParse(input);
   if (!q.success) throw AppError.invalid('Invalid query', zodFieldErrors(q.error));
-  const day = parseDay(input.date, opts.now ?? Date.now());
-  const lab = publicLabByCode(db, q.data.lab);
-  if (!lab) throw new AppError('lab.notFound', { lab: q.data.lab });
-  const analyte = publicAnalyteByCode(db, q.data.analyte.toUpperCase());
-  if (!analyte) throw new AppError('analyte.notFound', { analyte: q.data.analyte });
-  const rows = publicPairOnDay(db, lab.id, analyte.id, day);
-  const hit = rows.find((r) => r.status === 'active') ?? rows.find((r) => r.status !== null);
+  const date = parseDay(input.date, now);
+  return { lab: q.data.lab, analyte: q.data.analyte, date, asOf: parseAsOf(input.asOf, date, now) };
+}
+
+/** `loinc:<code>` → the LOINC code asked for, else null. */
+export function loincOf(analyte: string): string | null {
+  return /^loinc:/i.test(analyte) ? analyte.slice(6).trim() : null;
+}
+
+/** A certification's status on the day, as found (by SQL or in memory). */
+export interface CertificationOnDay {
+  mark: string;
+  scope: string;
+  certificateNo: string;
+  validFrom: string;
+  validTo: string;
+  status: string | null;
+}
+
+/** The answer from the certifications covering the day (latest first) or, without one, the pair's bounds. */
+export function answerFrom(
+  covering: readonly CertificationOnDay[],
+  bounds: () => { n: number; firstFrom: string | null; lastTo: string | null },
+  check: { date: string; asOf: string },
+  windowDays: number | null,
+): VerifyAnswer {
+  const day = check.date;
+  const window = { asOf: check.asOf, windowDays, withinWindow: withinWindow(day, check.asOf, windowDays) };
+  const hit = covering.find((r) => r.status === 'active') ?? covering.find((r) => r.status !== null);
   if (hit) {
     const recognized = hit.status === 'active';
     return {
@@ -54,14 +109,57 @@ export function verifyRecognition(db: DB, input: { lab?: unknown; analyte?: unkn
       certificateNo: hit.certificateNo,
       validFrom: hit.validFrom,
       validTo: hit.validTo,
-      status: hit.status,
+      status: hit.status!,
       date: day,
       reason: recognized ? 'recognized' : hit.status === 'suspended' ? 'suspended' : hit.status === 'revoked' ? 'revoked' : 'expired',
+      ...window,
     };
   }
-  const b = publicPairBounds(db, lab.id, analyte.id);
+  const b = bounds();
   const reason: VerifyReason = !b.n ? 'not_certified' : b.firstFrom && day < b.firstFrom ? 'not_yet_certified' : b.lastTo && day > b.lastTo ? 'expired' : 'not_certified';
-  return { recognized: false, date: day, reason };
+  return { recognized: false, date: day, reason, ...window };
+}
+
+interface PolicyCache {
+  stamp: string;
+  policies: PolicyRow[];
+  windows: Map<string, RecognitionWindows>;
+}
+const policyCaches = new WeakMap<object, PolicyCache>();
+
+/**
+ * The recognition windows in force for a region path on a day: the policy a lab's region follows
+ * (its own, else the nearest ancestor's) on that day, from an in-memory copy of every policy version
+ * that is reloaded when a version is added (one indexed count per call checks that).
+ */
+export function windowsFor(db: DB, regionPath: string, day: string): RecognitionWindows {
+  let c = policyCaches.get(db.$client);
+  const stamp = publicPolicyStamp(db);
+  if (!c || c.stamp !== stamp) {
+    c = { stamp, policies: listAllPolicies(db), windows: new Map() };
+    policyCaches.set(db.$client, c);
+  }
+  const key = `${regionPath}|${day}`;
+  let w = c.windows.get(key);
+  if (!w) {
+    w = resolvePolicy(c.policies, regionPath, day)?.windows ?? SYSTEM_WINDOWS;
+    if (c.windows.size > 100_000) c.windows.clear();
+    c.windows.set(key, w);
+  }
+  return w;
+}
+
+/** Was lab L recognised for item T on day D, and is a result of D still within T's window on asOf? */
+export function verifyRecognition(db: DB, input: { lab?: unknown; analyte?: unknown; date?: unknown; asOf?: unknown }, opts: { now?: number } = {}): VerifyAnswer {
+  const check = parseCheck(input, opts.now ?? Date.now());
+  const lab = publicLabByCode(db, check.lab);
+  if (!lab) throw new AppError('lab.notFound', { lab: check.lab });
+  const loinc = loincOf(check.analyte);
+  const analyte = loinc !== null ? publicAnalyteByLoinc(db, loinc) : publicAnalyteByCode(db, check.analyte.toUpperCase());
+  if (!analyte) throw new AppError('analyte.notFound', { analyte: check.analyte });
+  const covering = publicPairOnDay(db, lab.id, analyte.id, check.date);
+  const windowDays = windowDaysFor(windowsFor(db, lab.regionPath, check.asOf), analyte.code);
+  return answerFrom(covering, () => publicPairBounds(db, lab.id, analyte.id), check, windowDays);
 }
 
 /** The certifications of a lab whose window covers the day (today by default), with their status on

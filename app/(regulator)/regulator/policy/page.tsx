@@ -3,6 +3,7 @@ import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { regionsInScope } from '@/lib/services/read/places';
 import { policyPage } from '@/lib/services/recognition/policy';
+import { formatWindows } from '@/lib/services/recognition/window';
 import { policyCriteria } from '@/lib/validation/recognition';
 import { PageHeader } from '@/app/_components/page-header';
 import { DataTable, type Column } from '@/app/_components/data-table';
@@ -60,6 +61,9 @@ export default async function PolicyPage({ searchParams }: { searchParams: Promi
               {t('version')} {inForce.version} · {t('effectiveFrom')} {inForce.effectiveFrom} · {t('validityMonths')} {inForce.validityMonths}
             </p>
             <p className="font-mono text-xs">{inForce.analyteCodes.join(' ')}</p>
+            <p className="text-xs" data-testid="policy-windows">
+              {t('windowsInForce')}: <span className="font-mono">{formatWindows(inForce.windows).split('\n').join(' · ')}</span>
+            </p>
             <ul className="grid gap-1 sm:grid-cols-2">
               {Object.keys(policyCriteria.shape).map((k) => (
                 <li key={k}>
@@ -77,7 +81,7 @@ export default async function PolicyPage({ searchParams }: { searchParams: Promi
       </section>
       <section className="card">
         <h2 className="mb-3 font-semibold">{t('newVersion')}</h2>
-        <PolicyForm regionCode={p.region.code} criteria={criteria} analyteCodes={inForce?.analyteCodes ?? []} validityMonths={inForce?.validityMonths ?? 12} today={p.today} />
+        <PolicyForm regionCode={p.region.code} criteria={criteria} analyteCodes={inForce?.analyteCodes ?? []} validityMonths={inForce?.validityMonths ?? 12} windows={formatWindows(inForce?.windows)} today={p.today} />
       </section>
     </div>
   );

@@ -7,7 +7,7 @@ type Criteria = Record<string, number | boolean>;
 const NUMERIC = ['eqaSatisfactoryRounds', 'eqaUnsuccessfulWindow', 'iqcMinLevels', 'iqcCoveragePercent', 'iqcWindowDays', 'correctiveActionDays'] as const;
 
 /** A new version of the region's policy, prefilled with the one in force. */
-export function PolicyForm({ regionCode, criteria, analyteCodes, validityMonths, today }: { regionCode: string; criteria: Criteria; analyteCodes: string[]; validityMonths: number; today: string }) {
+export function PolicyForm({ regionCode, criteria, analyteCodes, validityMonths, windows, today }: { regionCode: string; criteria: Criteria; analyteCodes: string[]; validityMonths: number; windows: string; today: string }) {
   const t = useTranslations('recognition.policy');
   const input = (id: string, name: string, label: string, props: React.InputHTMLAttributes<HTMLInputElement>, wide = false) => (
     <div key={id} className={wide ? 'md:col-span-2' : undefined}>
@@ -34,6 +34,13 @@ export function PolicyForm({ regionCode, criteria, analyteCodes, validityMonths,
         </label>
         <textarea id="p-analytes" name="analyteCodes" rows={3} defaultValue={analyteCodes.join(' ')} className="input font-mono" />
         <p className="mt-1 text-xs text-slate-500">{t('analytesHint')}</p>
+      </div>
+      <div className="md:col-span-2">
+        <label htmlFor="p-windows" className="label">
+          {t('windows')}
+        </label>
+        <textarea id="p-windows" name="windows" rows={4} defaultValue={windows} className="input font-mono" />
+        <p className="mt-1 text-xs text-slate-500">{t('windowsHint')}</p>
       </div>
       {NUMERIC.map((k) => input(`p-${k}`, k, t(`fields.${k}`), { type: 'number', step: 'any', defaultValue: String(criteria[k] ?? '') }))}
       <label className="flex items-center gap-2 text-sm">

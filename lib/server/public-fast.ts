@@ -1,0 +1,71 @@
+// The production server's fast path (lib/server/main.ts): the public API answered straight from
+// lib/public-api.ts without the framework's per-request work. GETs of the public API (verify, labs,
+// a lab's certifications) with their ETag, Cache-Control and 304; and anonymous batch verification
+// (`POST /api/v1/verify` without an Authorization header or session cookie), rate-limited per client
+// address as resolved by the server (TRUSTED_PROXIES), its body capped while it streams. Anything
+// else — a batch with credentials included — goes to Next.
+import type http from 'node:http';
+import { batchRateLimited, carriesCredentials, MAX_BATCH_BODY_BYTES, publicApi, publicVerifyBatch, renderPublic, type PublicAnswer } from '@/lib/public-api';
+import { API_CSP, CLIENT_ADDRESS_HEADER } from './headers';
+
+function send(res: http.ServerResponse, r: { status: number; headers: Record<string, string>; body: string }, extra: Record<string, string> = {}) {
+  res.writeHead(r.status, { ...r.headers, ...extra, 'content-length': Buffer.byteLength(r.body), 'content-security-policy': API_CSP });
+  res.end(r.body);
+}
+
+function sendAnswer(res: http.ServerResponse, a: PublicAnswer, extra: Record<string, string> = {}) {
+  send(res, { status: a.status, headers: { 'content-type': 'application/json', 'cache-control': a.cache ?? 'no-store' }, body: JSON.stringify(a.body) }, extra);
+}
+
+/** Answer the request here when it is a public GET or an anonymous batch; false: leave it to Next. */
+export function publicFastPath(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  if (!req.url?.startsWith('/api/v1/')) return false;
+  const q = req.url.indexOf('?');
+  const pathname = q < 0 ? req.url : req.url.slice(0, q);
+  if (req.method === 'GET') {
+    const answer = publicApi(pathname, new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1)));
+    if (!answer) return false;
+    send(res, renderPublic(answer, req.headers['if-none-match']));
+    return true;
+  }
+  if (req.method === 'POST' && (pathname === '/api/v1/verify' || pathname === '/api/v1/verify/') && !carriesCredentials(req.headers.authorization, req.headers.cookie)) {
+    const address = req.headers[CLIENT_ADDRESS_HEADER];
+    const limited = batchRateLimited(typeof address === 'string' ? address : null);
+    if (limited) {
+      req.resume();
+      sendAnswer(res, limited.answer, { 'retry-after': String(limited.retryAfter) });
+      return true;
+    }
+    readCapped(req, MAX_BATCH_BODY_BYTES).then(
+      (text) => sendAnswer(res, text === null ? { status: 413, body: { error: `The body is larger than ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MB`, code: 'body.tooLarge' } } : publicVerifyBatch(text)),
+      () => res.destroy(),
+    );
+    return true;
+  }
+  return false;
+}
+
+/** The body as text, or null as soon as it passes maxBytes (the rest is drained, see limits.ts). */
+function readCapped(req: http.IncomingMessage, maxBytes: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length']) > maxBytes) {
+      req.resume();
+      return resolve(null);
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      if (over) return;
+      total += c.length;
+      if (total > maxBytes) {
+        over = true;
+        chunks.length = 0;
+        return resolve(null);
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => over || resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
