@@ -39,6 +39,8 @@ export function ActionForm<T = unknown>({
   submitClassName,
   resetOnSuccess = true,
   footerClassName = 'col-span-full space-y-3',
+  onAnswer,
+  errorSummary = true,
 }: {
   action: FormAction<T>;
   submitLabel: string;
@@ -66,6 +68,10 @@ export function ActionForm<T = unknown>({
   resetOnSuccess?: boolean;
   /** the class of the block holding the errors, the success note and the button */
   footerClassName?: string;
+  /** told each answer, for a page that shows it outside the form (a preview, then a second form) */
+  onAnswer?: (state: ActionState<T>) => void;
+  /** open a refusal with its kind ("Please correct the fields below."); off when the reason says it all */
+  errorSummary?: boolean;
 }) {
   const t = useTranslations('admin.form');
   const [state, formAction, actionPending] = useActionState<ActionState<T>, FormData>(action, { ok: false });
@@ -73,13 +79,19 @@ export function ActionForm<T = unknown>({
   const pending = actionPending || transitionPending;
   const formRef = useRef<HTMLFormElement>(null);
   const lastRef = useRef<FormData | null>(null);
+  const onAnswerRef = useRef(onAnswer);
+  onAnswerRef.current = onAnswer;
   // the visible label of each field named in an error (inputs are `f-<name>` with a <label for>)
   const [labels, setLabels] = useState<Record<string, string>>({});
   useEffect(() => {
     if (state.ok && resetOnSuccess) formRef.current?.reset();
+    onAnswerRef.current?.(state);
     const found: Record<string, string> = {};
+    // the fields named in errors are marked invalid until the next answer
+    formRef.current?.querySelectorAll('[aria-invalid="true"]').forEach((el) => el.removeAttribute('aria-invalid'));
     for (const e of state.errors ?? []) {
       const input = formRef.current?.querySelector<HTMLInputElement>(`[name="${CSS.escape(e.field)}"]`);
+      input?.setAttribute('aria-invalid', 'true');
       const text = input?.labels?.[0]?.textContent?.replace(/\*\s*$/, '').trim();
       if (text) found[e.field] = text;
     }
@@ -114,7 +126,7 @@ export function ActionForm<T = unknown>({
     >
       {typeof children === 'function' ? children(ctx) : children}
       <div className={footerClassName}>
-        <FormErrors state={state} labels={labels} />
+        <FormErrors state={state} labels={labels} summary={errorSummary} />
         {state.ok && successMessage && !secret && (
           <p role="status" className="text-sm text-green-700">
             {typeof successMessage === 'function' ? successMessage(state.data as T) : successMessage}
@@ -138,14 +150,14 @@ export function ActionForm<T = unknown>({
 }
 
 /** A refused action's summary, reason and field errors (nothing when the state is not a refusal). */
-export function FormErrors({ state, labels = {} }: { state: ActionState<unknown>; labels?: Record<string, string> }) {
+export function FormErrors({ state, labels = {}, summary = true }: { state: ActionState<unknown>; labels?: Record<string, string>; summary?: boolean }) {
   const t = useTranslations('admin.form');
   const text = useErrorText();
   if (state.ok || !state.code) return null;
   return (
     <div role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800">
-      <p className="font-medium">{t(`errors.${state.code}`)}</p>
-      {state.code !== 'invalid' && (state.reason || state.message) && <p className="mt-1">{text(state)}</p>}
+      {summary && <p className="font-medium">{t(`errors.${state.code}`)}</p>}
+      {(!summary || state.code !== 'invalid') && (state.reason || state.message) && <p className={summary ? 'mt-1' : undefined}>{text(state)}</p>}
       {!!state.errors?.length && (
         <ul className="mt-1 list-disc pl-5">
           {state.errors.slice(0, 50).map((e, i) => (

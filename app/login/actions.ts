@@ -7,20 +7,19 @@ import { signedInAccount } from '@/lib/auth/resolve';
 import { getDb } from '@/db/client';
 import { HOME_BY_ROLE } from '@/lib/navigation';
 import { publicOrigin } from '@/lib/origin';
+import type { ActionState } from '@/lib/actions';
 
-export interface SignInState {
-  error?: 'invalid' | 'rate_limited';
-  /** minutes until another attempt is accepted (rate_limited) */
-  retryMinutes?: number;
-}
-
-export async function signInAction(_prev: SignInState, form: FormData): Promise<SignInState> {
+/** A refused sign-in, as every form's ActionState: wrong credentials, or too many failures (with the minutes to wait). */
+export async function signInAction(_prev: ActionState, form: FormData): Promise<ActionState> {
   const email = String(form.get('email') ?? '');
   try {
     await signIn('credentials', { email, password: String(form.get('password') ?? ''), redirect: false });
   } catch (e) {
-    if (e instanceof RateLimitedSignIn) return { error: 'rate_limited', retryMinutes: Math.max(1, Math.ceil((e.retryAt - Date.now()) / 60_000)) };
-    if (e instanceof AuthError) return { error: 'invalid' };
+    if (e instanceof RateLimitedSignIn) {
+      const minutes = Math.max(1, Math.ceil((e.retryAt - Date.now()) / 60_000));
+      return { ok: false, code: 'too_many', reason: 'auth.signInsPaused', params: { minutes }, message: 'Too many failed sign-ins' };
+    }
+    if (e instanceof AuthError) return { ok: false, code: 'unauthenticated', reason: 'auth.invalidCredentials', message: 'Invalid credentials' };
     throw e;
   }
   // straight to the page asked for (same origin only), or to the role's landing page

@@ -1,34 +1,25 @@
 'use client';
-import { useActionState } from 'react';
 import { useTranslations } from 'next-intl';
-import { signInAction, type SignInState } from './actions';
+import { ActionForm } from '@/app/_components/action-form';
+import { signInAction } from './actions';
 
 export function SignInForm({ next }: { next: string }) {
   const t = useTranslations('common.auth');
-  const [state, action, pending] = useActionState<SignInState, FormData>(signInAction, {});
   return (
-    <form id="sign-in" action={action} className="space-y-4" noValidate>
+    <ActionForm action={signInAction} id="sign-in" submitLabel={t('signIn')} pendingLabel={t('signingIn')} submitClassName="btn w-full" footerClassName="space-y-4" errorSummary={false}>
       <input type="hidden" name="next" value={next} />
       <div>
         <label htmlFor="email" className="label">
           {t('email')}
         </label>
-        <input id="email" name="email" type="email" autoComplete="username" required className="input" aria-invalid={!!state.error} />
+        <input id="email" name="email" type="email" autoComplete="username" required className="input" />
       </div>
       <div>
         <label htmlFor="password" className="label">
           {t('password')}
         </label>
-        <input id="password" name="password" type="password" autoComplete="current-password" required className="input" aria-invalid={!!state.error} />
+        <input id="password" name="password" type="password" autoComplete="current-password" required className="input" />
       </div>
-      {state.error && (
-        <p role="alert" className="field-error">
-          {state.error === 'rate_limited' ? t('rateLimited', { minutes: state.retryMinutes ?? 15 }) : t('invalidCredentials')}
-        </p>
-      )}
-      <button type="submit" className="btn w-full" disabled={pending}>
-        {pending ? t('signingIn') : t('signIn')}
-      </button>
-    </form>
+    </ActionForm>
   );
 }

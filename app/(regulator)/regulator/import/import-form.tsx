@@ -2,12 +2,13 @@
 // Registry import in two steps: the file is read in the browser, checked on the server (preview:
 // every problem with its line and field, and what would be created or updated), then committed as
 // one all-or-nothing transaction. New managers' temporary passwords are shown once.
-import { useActionState, useState } from 'react';
+import { useState } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
 import type { RegistryPlan, RegistryProblem } from '@/lib/services/registry';
+import { ActionForm, type FormAction } from '@/app/_components/action-form';
 
-type Action = (prev: ActionState, form: FormData) => Promise<ActionState>;
+type Action = FormAction;
 type Committed = { counts: RegistryPlan['counts']; managers: { labCode: string; email: string; temporaryPassword: string }[] };
 
 export function RegistryImport({ preview, commit }: { preview: Action; commit: Action }) {
@@ -15,16 +16,17 @@ export function RegistryImport({ preview, commit }: { preview: Action; commit: A
   const tf = useTranslations('admin.form');
   const [csv, setCsv] = useState('');
   const [fileName, setFileName] = useState('');
-  const [checked, previewAction, previewing] = useActionState<ActionState, FormData>(preview, { ok: false });
-  const [done, commitAction, committing] = useActionState<ActionState, FormData>(commit, { ok: false });
+  // both answers are shown outside their forms: the plan holds the commit form
+  const [checked, setChecked] = useState<ActionState>({ ok: false });
+  const [done, setDone] = useState<ActionState>({ ok: false });
   const plan = checked.ok ? (checked.data as RegistryPlan) : undefined;
   const committed = done.ok ? (done.data as Committed) : undefined;
-  const problems = (plan?.problems ?? (!checked.ok && checked.errors) ?? (!done.ok && done.errors) ?? []) as RegistryProblem[];
+  const problems: RegistryProblem[] = plan?.problems ?? [];
   const problemText = (p: RegistryProblem) => (p.code && t.has(`problems.${p.code}`) ? t(`problems.${p.code}`, { line: p.params?.line ?? '', region: p.params?.region ?? '' }) : p.message);
 
   return (
     <div className="space-y-6">
-      <form action={previewAction} className="card space-y-3" data-testid="registry-preview">
+      <ActionForm action={preview} onAnswer={setChecked} resetOnSuccess={false} className="card space-y-3" testId="registry-preview" submitLabel={t('check')} submitDisabled={!csv}>
         <div>
           <label htmlFor="registry-file" className="label">
             {t('file')}
@@ -43,16 +45,7 @@ export function RegistryImport({ preview, commit }: { preview: Action; commit: A
           <p className="mt-1 text-xs text-slate-500">{t('fileHint')}</p>
         </div>
         <input type="hidden" name="csv" value={csv} />
-        <button type="submit" className="btn" disabled={!csv || previewing}>
-          {previewing ? tf('working') : t('check')}
-        </button>
-      </form>
-
-      {!checked.ok && checked.code && checked.code !== 'invalid' && (
-        <p role="alert" className="field-error">
-          {tf(`errors.${checked.code}`)} {checked.message}
-        </p>
-      )}
+      </ActionForm>
 
       {problems.length > 0 && !committed && (
         <section role="alert" aria-labelledby="problems-title" className="card border-red-200" data-testid="registry-problems">
@@ -113,12 +106,9 @@ export function RegistryImport({ preview, commit }: { preview: Action; commit: A
               </tbody>
             </table>
           </div>
-          <form action={commitAction}>
+          <ActionForm action={commit} onAnswer={setDone} submitLabel={t('commit')}>
             <input type="hidden" name="csv" value={csv} />
-            <button type="submit" className="btn" disabled={committing}>
-              {committing ? tf('working') : t('commit')}
-            </button>
-          </form>
+          </ActionForm>
         </section>
       )}
 
