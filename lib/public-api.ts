@@ -20,6 +20,7 @@ import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { dayOf } from '@/lib/calendar';
 import { labCertifications, searchLabs, verifyRecognition } from '@/lib/services/recognition/verification';
 import { verifyBatch } from '@/lib/services/recognition/verify-batch';
+import { publicCatalogue } from '@/lib/services/read/catalogue';
 
 export interface PublicAnswer {
   status: number;
@@ -43,6 +44,9 @@ export function publicApi(pathname: string, params: URLSearchParams, opts: { now
       const a = verifyRecognition(getDb(), { lab: params.get('lab') ?? undefined, analyte: params.get('analyte') ?? undefined, date: params.get('date') ?? undefined, asOf: params.get('asOf') ?? undefined }, { now });
       return ok(a, a.date < today && a.asOf < today ? PAST_CACHE : SHORT_CACHE);
     }
+    // the catalogue, [{ code, nameZh, nameEn, kind, unit?, categories?, loinc? }]: an administrator's
+    // edit may change it at any moment, like a lab search
+    if (pathname === '/api/v1/analytes') return ok(publicCatalogue(getDb()), SHORT_CACHE);
     if (pathname === '/api/v1/labs') {
       const labs = searchLabs(getDb(), { q: params.get('q') ?? undefined, region: params.get('region') ?? undefined });
       return ok({ labs: labs.map(({ code, name, regionCode, regionName, level }) => ({ code, name, regionCode, regionName, level })) }, SHORT_CACHE);

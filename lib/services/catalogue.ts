@@ -80,6 +80,19 @@ export function addMissingCatalogueItems(db: DB, items: unknown[], actorEmail = 
   });
 }
 
+/** Add one item to the catalogue (the admin's "new item" form): any kind, a code not used yet. */
+export function createAnalyte(db: DB, actor: Actor, input: unknown, now = Date.now()) {
+  requireManage(actor);
+  const parsed = analyteInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid analyte', parsed.error.issues.map((i) => ({ ...zodIssueError(i as ZodIssueLike), field: i.path.join('.') })));
+  return db.transaction((tx) => {
+    if (findAnalyteByCode(tx, parsed.data.code)) throw new AppError('catalogue.codeUsed', { code: parsed.data.code });
+    const row = tx.insert(analytes).values({ ...parsed.data, createdAt: now, updatedAt: now }).returning().get();
+    insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.create', entityType: 'analyte', entityId: row.id, details: { code: row.code, kind: row.kind }, at: now });
+    return row;
+  });
+}
+
 /** Edit one analyte; the reason is required and kept with the previous version. */
 export function updateAnalyte(db: DB, actor: Actor, id: number, input: unknown, reason: string) {
   requireManage(actor);

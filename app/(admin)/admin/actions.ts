@@ -3,7 +3,7 @@ import { revalidatePath } from 'next/cache';
 import { getDb } from '@/db/client';
 import { runAction, formObject, type ActionState } from '@/lib/actions';
 import { createRegion, updateRegion } from '@/lib/services/regions';
-import { updateAnalyte } from '@/lib/services/catalogue';
+import { createAnalyte, updateAnalyte } from '@/lib/services/catalogue';
 
 export async function createRegionAction(_prev: ActionState, form: FormData): Promise<ActionState> {
   const r = await runAction((actor) => {
@@ -28,6 +28,15 @@ export async function updateAnalyteAction(_prev: ActionState, form: FormData): P
     const { id, reason, ...input } = formObject(form);
     updateAnalyte(getDb(), actor, Number(id), input, String(reason ?? ''));
     return {};
+  });
+  if (r.ok) revalidatePath('/admin/analytes', 'layout');
+  return r;
+}
+
+export async function createAnalyteAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const r = await runAction((actor) => {
+    const a = createAnalyte(getDb(), actor, formObject(form));
+    return { code: a.code };
   });
   if (r.ok) revalidatePath('/admin/analytes', 'layout');
   return r;

@@ -3,7 +3,11 @@ import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { catalogueAnalytes } from '@/lib/services/read/catalogue';
-import { ANALYTE_CATEGORIES } from '@/db/enums';
+import { ANALYTE_CATEGORIES, ANALYTE_KINDS } from '@/db/enums';
+import { ActionForm } from '@/app/_components/action-form';
+import { Field, SelectField } from '@/app/_components/fields';
+import { Card } from '@/app/_components/card';
+import { createAnalyteAction } from '../actions';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
 import { DataTable, type Column } from '@/app/_components/data-table';
@@ -46,6 +50,29 @@ export default async function AnalytesPage() {
     <div>
       <PageHeader title={t('analytes.title')} subtitle={t('analytes.subtitle', { count: all.length })} />
       {all.length === 0 && <EmptyState title={t('analytes.empty')} />}
+      <Card id="create" title={t('analytes.createTitle')}>
+        <ActionForm action={createAnalyteAction} submitLabel={t('form.create')} successMessage={t('form.created')} className="grid gap-4 md:grid-cols-3" testId="analyte-create">
+          <Field name="code" label={t('fields.code')} required />
+          <Field name="nameZh" label={t('fields.nameZh')} required />
+          <Field name="nameEn" label={t('fields.nameEn')} required />
+          <SelectField name="category" label={t('fields.category')} defaultValue="other" options={ANALYTE_CATEGORIES.map((c) => ({ value: c, label: t(`categories.${c}`) }))} />
+          <SelectField name="kind" label={t('analytes.kind')} defaultValue="quantitative" options={ANALYTE_KINDS.map((k) => ({ value: k, label: t(`analytes.kinds.${k}`) }))} />
+          <Field name="loinc" label="LOINC" />
+          <Field name="unit" label={t('fields.unit')} hint={t('analytes.unitHint')} />
+          <Field name="teaPercent" type="number" label={t('analytes.teaPercent')} />
+          <Field name="teaAbsolute" type="number" label={t('analytes.teaAbsolute')} />
+          <div className="md:col-span-2">
+            <Field name="categories" label={t('analytes.categories')} hint={t('analytes.categoriesHint')}>
+              <textarea id="f-categories" name="categories" rows={3} className="input font-mono text-sm" aria-describedby="f-categories-hint" placeholder={'negative | 阴性 | Negative | neg, -\npositive | 阳性 | Positive | pos, +'} />
+            </Field>
+          </div>
+          <Field name="signalUnit" label={t('analytes.signalUnit')} />
+          <Field name="signalCutoff" type="number" label={t('analytes.signalCutoff')} />
+          <div className="md:col-span-2">
+            <Field name="teaSource" label={t('analytes.teaSource')} hint={t('analytes.teaSourceHint')} required />
+          </div>
+        </ActionForm>
+      </Card>
       {ANALYTE_CATEGORIES.map((cat) => {
         const rows = all.filter((a) => a.category === cat);
         if (!rows.length) return null;

@@ -1,0 +1,151 @@
+// The grown catalogue in a database: GET /api/v1/analytes (public), the db:migrate step that adds
+// missing items to an existing installation without touching its rows, and the admin creating and
+// editing items of every kind.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { createSeededTestDb, createTestDb } from '../support/db';
+import { closeDb } from '@/db/client';
+import { analytes } from '@/db/schema';
+import { publicApi, SHORT_CACHE } from '@/lib/public-api';
+import { publicApiRoute } from '@/lib/http';
+import { addMissingCatalogueItems, createAnalyte, importCatalogue, updateAnalyte } from '@/lib/services/catalogue';
+import { findAnalyteByCode } from '@/db/queries/analytes';
+import { listAudit } from '@/db/queries/audit';
+import { fullCatalogue } from '@/lib/catalogue/items';
+import { parseQualitySpecs } from '@/lib/catalogue/quality-specs';
+import { qualitySpecsCsv } from '@/db/seed/base';
+import { AppError } from '@/lib/errors';
+
+let t: ReturnType<typeof createSeededTestDb>;
+beforeAll(() => {
+  t = createSeededTestDb();
+  closeDb();
+  process.env.DATABASE_PATH = t.file;
+});
+afterAll(() => {
+  closeDb();
+  t.close();
+});
+
+type Item = { code: string; nameZh: string; nameEn: string; kind: string; unit?: string; categories?: string[]; loinc?: string };
+const list = () => publicApi('/api/v1/analytes', new URLSearchParams())!;
+
+describe('GET /api/v1/analytes', () => {
+  it('lists every active item with the contract fields, without a session', async () => {
+    const answer = list();
+    expect(answer.status).toBe(200);
+    const items = answer.body as Item[];
+    expect(items.length).toBe(fullCatalogue(qualitySpecsCsv()).length);
+    for (const i of items) expect(Object.keys(i).every((k) => ['code', 'nameZh', 'nameEn', 'kind', 'unit', 'categories', 'loinc'].includes(k)), i.code).toBe(true);
+    // the route handler answers the same, as JSON, to a request without a cookie
+    const res = await publicApiRoute(new Request('http://localhost/api/v1/analytes'));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(items);
+    // cached like the other public GETs that may change today (lib/public-api.ts), with an ETag
+    expect(res.headers.get('cache-control')).toBe(SHORT_CACHE);
+    const again = await publicApiRoute(new Request('http://localhost/api/v1/analytes', { headers: { 'if-none-match': res.headers.get('etag')! } }));
+    expect(again.status).toBe(304);
+  });
+
+  it('gives a quantitative item its unit and LOINC, and categorical items their category codes lowest first', () => {
+    const items = new Map((list().body as Item[]).map((i) => [i.code, i]));
+    // quality-specs.csv row: Potassium,钾,mmol/L,2823-3
+    expect(items.get('K')).toEqual({ code: 'K', nameZh: '钾', nameEn: 'Potassium', kind: 'quantitative', unit: 'mmol/L', loinc: '2823-3' });
+    expect(items.get('HBSAG')).toEqual({ code: 'HBSAG', nameZh: '乙型肝炎病毒表面抗原', nameEn: 'Hepatitis B virus surface antigen (HBsAg)', kind: 'qualitative', categories: ['negative', 'positive'], loinc: '5196-1' });
+    expect(items.get('U_PRO')).toMatchObject({ kind: 'ordinal', categories: ['negative', 'trace', '1+', '2+', '3+', '4+'] });
+    expect(items.get('ABO_REV')).toEqual({ code: 'ABO_REV', nameZh: 'ABO血型反定型', nameEn: 'ABO group (reverse typing)', kind: 'nominal', categories: ['A', 'B', 'AB', 'O'] });
+    expect(items.get('RHD')).toMatchObject({ kind: 'nominal', categories: ['negative', 'positive'] });
+    expect(items.get('HBSAG')).not.toHaveProperty('unit');
+    expect(items.get('K')).not.toHaveProperty('categories');
+  });
+
+  it('leaves out an inactive item', () => {
+    t.db.update(analytes).set({ active: false }).where(eq(analytes.code, 'HFABP')).run();
+    const codes = (list().body as Item[]).map((i) => i.code);
+    expect(codes).not.toContain('HFABP');
+    expect(codes).toContain('K');
+    t.db.update(analytes).set({ active: true }).where(eq(analytes.code, 'HFABP')).run();
+  });
+});
+
+describe('adding missing catalogue items (npm run db:migrate)', () => {
+  it('adds only the codes an installation lacks, keeps its rows as they were, audits once and is idempotent', () => {
+    const old = createTestDb();
+    try {
+      const admin = { userId: 0, email: 'x', name: 'x', role: 'admin', labId: null, labCode: null, regionId: null, regionCode: null, regionPath: null, via: 'session' } as const;
+      // an installation made before issue 12: the 83 analytes of quality-specs.csv, K edited since
+      importCatalogue(old.db, admin, parseQualitySpecs(qualitySpecsCsv()), 'before issue 12');
+      old.db.update(analytes).set({ teaPercent: 5, notes: 'local edit' }).where(eq(analytes.code, 'K')).run();
+      const kBefore = findAnalyteByCode(old.db, 'K')!;
+
+      const first = addMissingCatalogueItems(old.db, fullCatalogue(qualitySpecsCsv()), 'system (db:migrate)', 1_800_000_000_000);
+      expect(first.added.length).toBe(148);
+      expect(first.added).toEqual(expect.arrayContaining(['HBSAG', 'U_SG', 'ABO_FWD', 'RHD', 'TT', 'MCV']));
+      expect(first.added).not.toContain('K');
+      expect(findAnalyteByCode(old.db, 'K')).toEqual(kBefore);
+      expect(findAnalyteByCode(old.db, 'U_PH')).toMatchObject({ kind: 'ordinal', unit: '', teaPercent: null });
+      expect(findAnalyteByCode(old.db, 'U_PH')!.categories!.map((c) => c.code)).toEqual(['5.0', '5.5', '6.0', '6.5', '7.0', '7.5', '8.0', '8.5', '9.0']);
+
+      const audit = listAudit(old.db, {}).filter((a) => a.action === 'analyte.addMissing');
+      expect(audit).toHaveLength(1);
+      expect(audit[0]).toMatchObject({ actorEmail: 'system (db:migrate)' });
+      expect((audit[0].details as { count: number }).count).toBe(148);
+
+      // a second run finds nothing to add and writes no audit row
+      expect(addMissingCatalogueItems(old.db, fullCatalogue(qualitySpecsCsv())).added).toEqual([]);
+      expect(listAudit(old.db, {}).filter((a) => a.action === 'analyte.addMissing')).toHaveLength(1);
+    } finally {
+      old.close();
+    }
+  });
+
+  it('refuses a catalogue with an invalid row and adds nothing', () => {
+    const bad = [...fullCatalogue(qualitySpecsCsv())];
+    const before = t.db.select().from(analytes).all().length;
+    bad.push({ ...bad.find((a) => a.code === 'HBSAG')!, code: 'NEWQUAL', categories: null });
+    expect(() => addMissingCatalogueItems(t.db, bad)).toThrow(AppError);
+    expect(t.db.select().from(analytes).all().length).toBe(before);
+  });
+});
+
+describe('the admin creates and edits items of every kind', () => {
+  const base = { category: 'serology', nameZh: '测试项目', nameEn: 'Test item', teaSource: 'NCCL qualitative: agreement or >= 80 % consensus' };
+
+  it('creates a qualitative item from the form\'s category lines', () => {
+    const a = createAnalyte(t.db, t.admin, { ...base, code: 'TEST_QUAL', kind: 'qualitative', unit: '', categories: 'negative | 阴性 | Negative | neg, -\npositive | 阳性 | Positive | pos, +', signalUnit: 'S/CO', signalCutoff: '1.0' });
+    expect(a).toMatchObject({ code: 'TEST_QUAL', kind: 'qualitative', signalUnit: 'S/CO', signalCutoff: 1, teaPercent: null });
+    expect(a.categories).toEqual([
+      { code: 'negative', nameZh: '阴性', nameEn: 'Negative', aliases: ['neg', '-'] },
+      { code: 'positive', nameZh: '阳性', nameEn: 'Positive', aliases: ['pos', '+'] },
+    ]);
+  });
+
+  it.each([
+    ['one category only', { kind: 'qualitative', categories: 'negative' }, 'categories'],
+    ['a quantitative item with categories', { kind: 'quantitative', unit: 'g/L', teaPercent: 10, categories: 'a\nb' }, 'categories'],
+    ['a quantitative item without a unit', { kind: 'quantitative', teaPercent: 10 }, 'unit'],
+    ['an unknown kind', { kind: 'semi', categories: 'a\nb' }, 'kind'],
+  ])('refuses %s (422 naming the field)', (_what, over, field) => {
+    try {
+      createAnalyte(t.db, t.admin, { ...base, code: 'TEST_BAD', unit: '', ...over });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(AppError);
+      expect((e as AppError).status).toBe(422);
+      expect((e as AppError).errors.map((x) => x.field)).toContain(field);
+    }
+    expect(findAnalyteByCode(t.db, 'TEST_BAD')).toBeUndefined();
+  });
+
+  it('refuses a code in use (409) and a non-admin (403)', () => {
+    expect(() => createAnalyte(t.db, t.admin, { ...base, code: 'HBSAG', kind: 'qualitative', categories: 'n\np' })).toThrow(expect.objectContaining({ status: 409 }));
+    expect(() => createAnalyte(t.db, t.regulators.gd, { ...base, code: 'TEST_REG', kind: 'qualitative', categories: 'n\np' })).toThrow(expect.objectContaining({ status: 403 }));
+  });
+
+  it('turns an ordinal item into a titre with a reason; the previous categories are kept in its history', () => {
+    const a = findAnalyteByCode(t.db, 'ANTI_A_TITRE')!;
+    const { id, createdAt: _c, updatedAt: _u, active: _a, ...rest } = a;
+    const updated = updateAnalyte(t.db, t.admin, id, { ...rest, categories: ['1:1', ...a.categories!.map((c) => c.code)].join('\n') }, 'titres from 1:1');
+    expect(updated.categories!.map((c) => c.code).slice(0, 3)).toEqual(['1:1', '1:2', '1:4']);
+  });
+});
