@@ -59,8 +59,25 @@ export const schemeAnalyteInput = z.preprocess(
     }),
 );
 
+const percentSetting = (fallback: number) => z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().finite().gt(0).max(100).default(fallback));
+
+/** `passPercent: { qualitative?, ordinal?, nominal? }` (the API) → the flat fields the forms send. */
+const flattenPassPercent = (v: unknown) => {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
+  const o = { ...(v as Record<string, unknown>) };
+  const p = o.passPercent;
+  if (p && typeof p === 'object' && !Array.isArray(p)) {
+    const kinds = p as Record<string, unknown>;
+    for (const [kind, field] of [['qualitative', 'passPercentQualitative'], ['ordinal', 'passPercentOrdinal'], ['nominal', 'passPercentNominal']] as const) {
+      if (kinds[kind] !== undefined && o[field] === undefined) o[field] = kinds[kind];
+    }
+    delete o.passPercent;
+  }
+  return o;
+};
+
 export const schemeInput = z.preprocess(
-  aliases({ minGroupSize: 'minPeerGroupSize', region: 'regionCode' }),
+  (v) => flattenPassPercent(aliases({ minGroupSize: 'minPeerGroupSize', region: 'regionCode' })(v)),
   z.object({
     code: code(40),
     name: safeText(200).pipe(z.string().min(1)),
@@ -75,6 +92,17 @@ export const schemeInput = z.preprocess(
     sigmaPtSource: z.enum(SIGMA_PT_SOURCES).default('allowable_error'),
     peerGrouping: z.enum(PEER_GROUPINGS).default('method'),
     minPeerGroupSize: z.coerce.number().int().min(3).max(1000).default(8),
+    /** categorical items (DOMAIN §2): consensus share in percent, ordinal tolerance in grades, the
+     * negative rule, and the event pass mark per kind (an analyte's minScore still wins) */
+    consensusPercent: percentSetting(80),
+    ordinalTolerance: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().int().min(0).max(10).default(1)),
+    negativeMustBeNegative: z.preprocess(
+      (v) => (v === 'true' || v === 'on' || v === '1' ? true : v === 'false' || v === 'off' || v === '0' ? false : v === '' || v === null ? undefined : v),
+      z.boolean().default(true),
+    ),
+    passPercentQualitative: percentSetting(80),
+    passPercentOrdinal: percentSetting(80),
+    passPercentNominal: percentSetting(100),
     analytes: z.array(schemeAnalyteInput).min(1, 'Choose at least one analyte').max(200),
   }),
 );
@@ -92,7 +120,10 @@ export const enrollInput = z.preprocess(
 export const referenceValueInput = z.object({
   sample: z.string().trim().min(1),
   analyte: z.string().trim().min(1),
-  value: z.coerce.number().finite(),
+  /** quantitative items: the reference value */
+  value: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().finite().optional()),
+  /** qualitative, ordinal and nominal items: the intended result, a category code (aliases accepted) */
+  category: z.preprocess((v) => (v === '' || v === null ? undefined : typeof v === 'number' ? String(v) : v), z.string().trim().min(1).max(40).optional()),
   /** the expanded uncertainty U of the reference value */
   uncertainty: optionalPositive.optional(),
   /** coverage factor of U (default 2): u = U/k */
@@ -125,10 +156,9 @@ export type RoundInput = z.infer<typeof roundInput>;
 export const submissionRow = z.object({
   sample: z.string({ error: 'Required' }).trim().min(1, 'Required').max(40),
   analyte: z.string({ error: 'Required' }).trim().min(1, 'Required').max(20),
-  value: z.preprocess(
-    (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : Number(v.trim())) : v),
-    z.number({ error: 'A number is required' }).finite('A number is required'),
-  ),
+  /** a number for quantitative items, a category code for the others: read per item by readItemValue
+   * (lib/catalogue/kinds.ts) once the analyte is known */
+  value: z.union([z.number(), z.string().max(40)], { error: 'Required' }),
   method: z.preprocess((v) => (v == null ? '' : v), safeText(100)).optional(),
   instrument: z.preprocess((v) => (v == null ? '' : v), safeText(100)).optional(),
 });

@@ -89,7 +89,9 @@ async function evaluateAndRead(code: string, publish = false) {
 describe('contracts: create, enrol, schedule, close, publish', () => {
   it('POST /eqa/schemes → 201 with the region of the regulator and the defaults; /enrolments adds labs; POST /eqa/rounds → 201 an open round', async () => {
     const s = await scheme('API-S', ['GZ-001', 'GZ-002'], { minGroupSize: 5, peerGrouping: 'method_instrument', sigmaPtSource: 'robust_sd' });
-    expect(s).toEqual({ code: 'API-S', name: '测试 API-S', region: '440000', analytes: ['K'], minGroupSize: 5, peerGrouping: 'method_instrument', sigmaPtSource: 'robust_sd', minRoundScore: 80 });
+    expect(s).toEqual({ code: 'API-S', name: '测试 API-S', region: '440000', analytes: ['K'], minGroupSize: 5, peerGrouping: 'method_instrument', sigmaPtSource: 'robust_sd', minRoundScore: 80,
+      // categorical grading defaults (DOMAIN §2: 80 % consensus, ±1 grade, negative stays negative, blood group 100 %)
+      consensusPercent: 80, ordinalTolerance: 1, negativeMustBeNegative: true, passPercent: { qualitative: 80, ordinal: 80, nominal: 100 } });
     const r = await round('API-S', 'API-R1', { references: [{ sample: 'S1', analyte: 'K', value: 4.0, uncertainty: 0.04 }] });
     expect(r).toMatchObject({ code: 'API-R1', scheme: 'API-S', status: 'open', samples: ['S1'], analytes: ['K'] });
     at(NOW);

@@ -16,6 +16,7 @@ import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { roundInput } from '@/lib/validation/eqa';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { DEFAULT_COVERAGE_FACTOR, standardUncertainty } from '@/lib/stats';
+import { isCategorical, readItemValue } from '@/lib/catalogue/kinds';
 import { assertManagesScheme, effectiveStatus, loadRound, roundVisibility, type ClockOptions } from './access';
 
 /**
@@ -34,7 +35,9 @@ export function createRound(db: DB, actor: Actor, input: unknown, opts: ClockOpt
     if (!found) throw new AppError('scheme.notFound', { scheme: r.schemeCode });
     assertManagesScheme(actor, found.regionPath);
     if (findRoundByCode(tx, r.code)) throw new AppError('round.exists', { code: r.code });
-    const schemeIds = new Map(schemeAnalytes(tx, found.scheme.id).map((a) => [a.code, a.analyteId]));
+    const schemeItems = schemeAnalytes(tx, found.scheme.id);
+    const schemeIds = new Map(schemeItems.map((a) => [a.code, a.analyteId]));
+    const shapes = new Map(schemeItems.map((a) => [a.code, a]));
     const errors: FieldError[] = [];
     const roundAnalytes = r.analytes ? [...new Set(r.analytes.map((a) => a.toUpperCase()))] : null;
     roundAnalytes?.forEach((a) => {
@@ -42,7 +45,25 @@ export function createRound(db: DB, actor: Actor, input: unknown, opts: ClockOpt
     });
     const analyteIds = roundAnalytes ? new Map([...schemeIds].filter(([c]) => roundAnalytes.includes(c))) : schemeIds;
     const seen = new Set<string>();
+    /** per row: the reference value, or the intended category's grade and canonical code */
+    const intended = new Map<number, { value: number; category: string | null }>();
     r.referenceValues.forEach((v, i) => {
+      const item = analyteIds.has(v.analyte.toUpperCase()) ? shapes.get(v.analyte.toUpperCase()) : undefined;
+      if (item) {
+        const codes = (item.categories ?? []).map((c) => c.code).join(', ');
+        if (!isCategorical(item.kind)) {
+          if (v.category !== undefined) errors.push(fieldError('round.referenceNeedsValue', { analyte: item.code }, 'category', i + 1));
+          else if (v.value === undefined) errors.push(fieldError('value.required', {}, 'value', i + 1));
+          else intended.set(i, { value: v.value, category: null });
+        } else if (v.category === undefined) {
+          errors.push(v.value !== undefined ? fieldError('round.referenceNeedsCategory', { analyte: item.code, codes }, 'value', i + 1) : fieldError('value.required', {}, 'category', i + 1));
+        } else {
+          // the intended result of a categorical item: one of its category codes (aliases accepted)
+          const read = readItemValue(item, v.category);
+          if (!read.ok) errors.push(fieldError(read.reason, read.params, 'category', i + 1));
+          else if (read.value.kind === 'category') intended.set(i, { value: read.value.grade, category: read.value.category });
+        }
+      }
       if (!r.samples.includes(v.sample)) errors.push(fieldError('round.sampleNotInRound', { sample: v.sample }, 'sample', i + 1));
       if (!analyteIds.has(v.analyte.toUpperCase())) errors.push(fieldError('round.analyteNotGraded', { analyte: v.analyte }, 'analyte', i + 1));
       const key = `${v.sample}:${v.analyte.toUpperCase()}`;
@@ -55,10 +76,10 @@ export function createRound(db: DB, actor: Actor, input: unknown, opts: ClockOpt
     const sampleIds = new Map(samples.map((s) => [s.code, s.id]));
     insertReferenceValues(
       tx,
-      r.referenceValues.map((v) => ({
+      r.referenceValues.map((v, i) => ({
         sampleId: sampleIds.get(v.sample)!,
         analyteId: analyteIds.get(v.analyte.toUpperCase())!,
-        value: v.value,
+        ...intended.get(i)!,
         // the expanded uncertainty U is given with its coverage factor k (default 2); u = U/k is stored too
         uncertainty: v.uncertainty != null ? standardUncertainty(v.uncertainty, v.k ?? DEFAULT_COVERAGE_FACTOR) : null,
         expandedUncertainty: v.uncertainty ?? null,

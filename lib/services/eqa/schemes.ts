@@ -9,6 +9,7 @@ import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { enrollInput, schemeInput } from '@/lib/validation/eqa';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { assertManagesScheme, type ClockOptions } from './access';
+import { isCategorical } from '@/lib/catalogue/kinds';
 
 /** Create a scheme (analytes and their grading limits) for a region of the regulator's jurisdiction. */
 export function createScheme(db: DB, actor: Actor, input: unknown, opts: ClockOptions = {}) {
@@ -38,7 +39,8 @@ export function createScheme(db: DB, actor: Actor, input: unknown, opts: ClockOp
       }
       seen.add(id);
       const cat = findAnalyteById(tx, id)!;
-      if (a.percent == null && a.absolute == null && cat.teaPercent == null && cat.teaAbsolute == null) {
+      // categorical items are graded by agreement (DOMAIN §2), not by an allowable error
+      if (!isCategorical(cat.kind) && a.percent == null && a.absolute == null && cat.teaPercent == null && cat.teaAbsolute == null) {
         errors.push(fieldError('scheme.noAllowableError', { analyte: a.analyte }, 'percent', i + 1));
       }
       return [
@@ -62,6 +64,12 @@ export function createScheme(db: DB, actor: Actor, input: unknown, opts: ClockOp
       sigmaPtSource: s.sigmaPtSource,
       peerGrouping: s.peerGrouping,
       minPeerGroupSize: s.minPeerGroupSize,
+      consensusPercent: s.consensusPercent,
+      ordinalTolerance: s.ordinalTolerance,
+      negativeMustBeNegative: s.negativeMustBeNegative,
+      passPercentQualitative: s.passPercentQualitative,
+      passPercentOrdinal: s.passPercentOrdinal,
+      passPercentNominal: s.passPercentNominal,
       createdBy: actor.userId,
       createdAt: now,
     });
@@ -76,7 +84,7 @@ export function createScheme(db: DB, actor: Actor, input: unknown, opts: ClockOp
       entityType: 'eqa_scheme',
       entityId: scheme.id,
       regionId: region.id,
-      details: { code: s.code, analytes: s.analytes.map((a) => a.analyte), minRoundScore: s.minRoundScore, sigmaPtSource: s.sigmaPtSource, peerGrouping: s.peerGrouping, minPeerGroupSize: s.minPeerGroupSize },
+      details: { code: s.code, analytes: s.analytes.map((a) => a.analyte), minRoundScore: s.minRoundScore, sigmaPtSource: s.sigmaPtSource, peerGrouping: s.peerGrouping, minPeerGroupSize: s.minPeerGroupSize, consensusPercent: s.consensusPercent, ordinalTolerance: s.ordinalTolerance, negativeMustBeNegative: s.negativeMustBeNegative, passPercent: { qualitative: s.passPercentQualitative, ordinal: s.passPercentOrdinal, nominal: s.passPercentNominal } },
       at: now,
     });
     return {

@@ -16,6 +16,7 @@ import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { formulaError, looksLikeFormula, parseCsv, toCsv } from '@/lib/csv';
 import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { describe } from '@/lib/stats';
+import { readItemValue, type ItemShape } from '@/lib/catalogue/kinds';
 import { submissionRow, type SubmissionRow } from '@/lib/validation/eqa';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { acceptsSubmissions, loadRound, type ClockOptions, type LoadedRound, roundAnalytes } from './access';
@@ -57,7 +58,8 @@ export function rowsFromJson(results: unknown[]): RawRow[] {
 interface Prepared {
   r: LoadedRound;
   labId: number;
-  rows: (SubmissionRow & { line: number; sampleId: number; analyteId: number; analyteCode: string })[];
+  /** `value`: the number, or for a categorical item the category's grade; `category`: its canonical code */
+  rows: (Omit<SubmissionRow, 'value'> & { value: number; category: string | null; line: number; sampleId: number; analyteId: number; analyteCode: string })[];
 }
 
 function prepare(db: Conn, actor: Actor, input: SubmissionInput, now: number): Prepared {
@@ -74,7 +76,7 @@ function prepare(db: Conn, actor: Actor, input: SubmissionInput, now: number): P
   if (!input.rows.length) throw new AppError('eqa.noResults', {}, [fieldError('eqa.noResultsToSubmit', {}, '(file)', 1)]);
 
   const samples = new Map(roundSamples(db, r.round.id).map((s) => [s.code, s.id]));
-  const analytes = new Map(roundAnalytes(db, r).map((a) => [a.code, a.analyteId]));
+  const shapes = new Map<string, ItemShape & { analyteId: number }>(roundAnalytes(db, r).map((a) => [a.code, { code: a.code, kind: a.kind, categories: a.categories, analyteId: a.analyteId }]));
   const errors: FieldError[] = [];
   const seen = new Map<string, number>();
   const rows: Prepared['rows'] = [];
@@ -91,10 +93,14 @@ function prepare(db: Conn, actor: Actor, input: SubmissionInput, now: number): P
     const row = parsed.data;
     const sampleId = samples.get(row.sample);
     const analyteCode = row.analyte.toUpperCase();
-    const analyteId = analytes.get(analyteCode);
+    const item = shapes.get(analyteCode);
+    const analyteId = item?.analyteId;
     if (!sampleId) errors.push(fieldError('eqa.sampleNotInRound', { sample: row.sample, round: r.round.code }, 'sample', raw.line));
     if (!analyteId) errors.push(fieldError('eqa.analyteNotGraded', { analyte: row.analyte }, 'analyte', raw.line));
-    if (!sampleId || !analyteId) continue;
+    // a number for quantitative items, one of the item's category codes for the others (DOMAIN §2)
+    const read = item ? readItemValue(item, row.value) : null;
+    if (read && !read.ok) errors.push(fieldError(read.reason, read.params, 'value', raw.line));
+    if (!sampleId || !item || !analyteId || !read?.ok) continue;
     const key = `${sampleId}:${analyteId}`;
     const first = seen.get(key);
     if (first !== undefined) {
@@ -102,7 +108,8 @@ function prepare(db: Conn, actor: Actor, input: SubmissionInput, now: number): P
       continue;
     }
     seen.set(key, raw.line);
-    rows.push({ ...row, line: raw.line, sampleId, analyteId, analyteCode });
+    const answer = read.value;
+    rows.push({ ...row, value: answer.kind === 'number' ? answer.value : answer.grade, category: answer.kind === 'category' ? answer.category : null, line: raw.line, sampleId, analyteId, analyteCode });
   }
   if (errors.length) throw new AppError('eqa.nothingSaved', { n: errors.length }, errors);
   return { r, labId, rows };
@@ -118,7 +125,7 @@ function prepare(db: Conn, actor: Actor, input: SubmissionInput, now: number): P
  * - a value ≤ 0 → `not_positive` (concentrations and activities are positive).
  */
 function sanityWarnings(db: Conn, labId: number, rows: Prepared['rows']): SanityWarning[] {
-  const targets = labIqcTargets(db, labId, [...new Set(rows.map((r) => r.analyteId))]);
+  const targets = labIqcTargets(db, labId, [...new Set(rows.filter((r) => r.category === null).map((r) => r.analyteId))]);
   const ranges = new Map<number, [number, number]>();
   for (const t of targets) {
     const lo = t.mean - 4 * t.sd;
@@ -127,9 +134,11 @@ function sanityWarnings(db: Conn, labId: number, rows: Prepared['rows']): Sanity
     ranges.set(t.analyteId, cur ? [Math.min(cur[0], lo), Math.max(cur[1], hi)] : [lo, hi]);
   }
   const byAnalyte = new Map<number, number[]>();
-  for (const r of rows) byAnalyte.set(r.analyteId, [...(byAnalyte.get(r.analyteId) ?? []), r.value]);
+  // categorical answers (a grade in `value`) have no plausibility range
+  const numeric = rows.filter((r) => r.category === null);
+  for (const r of numeric) byAnalyte.set(r.analyteId, [...(byAnalyte.get(r.analyteId) ?? []), r.value]);
   const out: SanityWarning[] = [];
-  for (const r of rows) {
+  for (const r of numeric) {
     const base = { row: r.line, sample: r.sample, analyte: r.analyteCode, value: r.value };
     if (r.value <= 0) {
       out.push({ ...base, kind: 'not_positive' });
@@ -178,7 +187,7 @@ export function submitResults(db: DB, actor: Actor, input: SubmissionInput, opts
       const method = row.method ?? '';
       const instrument = row.instrument ?? '';
       const prev = current.get(`${row.sampleId}:${row.analyteId}`);
-      if (prev && prev.value === row.value && prev.method === method && prev.instrument === instrument) {
+      if (prev && prev.value === row.value && (prev.category ?? null) === row.category && prev.method === method && prev.instrument === instrument) {
         unchanged++;
         continue;
       }
@@ -192,6 +201,7 @@ export function submitResults(db: DB, actor: Actor, input: SubmissionInput, opts
         sampleId: row.sampleId,
         analyteId: row.analyteId,
         value: row.value,
+        category: row.category,
         method,
         instrument,
         version: prev ? prev.version + 1 : 1,
@@ -232,7 +242,7 @@ export function submissionTemplateCsv(db: DB, actor: Actor, roundCode: string): 
   for (const a of analytes) {
     for (const s of roundSamples(db, r.round.id)) {
       const c = current.get(`${s.id}:${a.analyteId}`);
-      rows.push([s.code, a.code, c?.value ?? '', c?.method ?? '', c?.instrument ?? '']);
+      rows.push([s.code, a.code, c?.category ?? c?.value ?? '', c?.method ?? '', c?.instrument ?? '']);
     }
   }
   return toCsv(SUBMISSION_CSV_COLUMNS, rows);

@@ -13,8 +13,10 @@ export const GET = withActor(async (_req, actor) =>
 
 /**
  * Create a round (regulator of the scheme's region), as a draft: `{ scheme, code, opensAt, closesAt,
- * samples, analytes?, referenceValues?: [{ sample, analyte, value, uncertainty?, k? }] }` (uncertainty
- * is the expanded U with coverage factor k, default 2). The round is open from `opensAt` to `closesAt`
+ * samples, analytes?, referenceValues?: [{ sample, analyte, value, uncertainty?, k? } | { sample, analyte,
+ * category }] }` (uncertainty is the expanded U with coverage factor k, default 2; `category` is the
+ * intended result of a qualitative, ordinal or nominal item, one of its category codes; 422 per row
+ * when a quantitative item gets a category or a categorical one a value). The round is open from `opensAt` to `closesAt`
  * (no separate opening step) → 201 the round as `GET /eqa/rounds` lists it.
  */
 export const POST = withActor(async (req, actor) => {

@@ -8,13 +8,18 @@ export const dynamic = 'force-dynamic';
 
 /**
  * Create a scheme (regulator, in their region): `{ code, name, analytes: [code | { analyte, percent?,
- * absolute?, form?, threshold?, minScore? }], minGroupSize?, peerGrouping?, sigmaPtSource?, region? }`
- * → 201 `{ code, name, region, analytes, minGroupSize, peerGrouping, sigmaPtSource, minRoundScore }`.
+ * absolute?, form?, threshold?, minScore? }], minGroupSize?, peerGrouping?, sigmaPtSource?, region?,
+ * consensusPercent? (80), ordinalTolerance? (1), negativeMustBeNegative? (true), passPercent?: {
+ * qualitative? (80), ordinal? (80), nominal? (100) } }` (the last four grade qualitative, ordinal and
+ * nominal items, DOMAIN §2) → 201 `{ code, name, region, analytes, minGroupSize, peerGrouping,
+ * sigmaPtSource, minRoundScore, consensusPercent, ordinalTolerance, negativeMustBeNegative, passPercent }`.
  */
 export const POST = withActor(async (req, actor) => {
   const s = createScheme(getDb(), actor, await jsonBody(req));
   return NextResponse.json(
-    { code: s.code, name: s.name, region: s.regionCode, analytes: s.analytes, minGroupSize: s.minPeerGroupSize, peerGrouping: s.peerGrouping, sigmaPtSource: s.sigmaPtSource, minRoundScore: s.minRoundScore },
+    { code: s.code, name: s.name, region: s.regionCode, analytes: s.analytes, minGroupSize: s.minPeerGroupSize, peerGrouping: s.peerGrouping, sigmaPtSource: s.sigmaPtSource, minRoundScore: s.minRoundScore,
+      consensusPercent: s.consensusPercent, ordinalTolerance: s.ordinalTolerance, negativeMustBeNegative: s.negativeMustBeNegative,
+      passPercent: { qualitative: s.passPercentQualitative, ordinal: s.passPercentOrdinal, nominal: s.passPercentNominal } },
     { status: 201 },
   );
 });

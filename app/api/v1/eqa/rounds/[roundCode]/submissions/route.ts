@@ -12,7 +12,8 @@ export const dynamic = 'force-dynamic';
 
 /**
  * Submit a lab's results for an open round: JSON `{ results: [{ sample, analyte, value, method?,
- * instrument? }] }` or CSV (text/csv; columns sample, analyte, value, method, instrument).
+ * instrument? }] }` or CSV (text/csv; columns sample, analyte, value, method, instrument). `value` is a
+ * number for quantitative items and a category code (or alias) for qualitative, ordinal and nominal ones.
  * 201 with counts and plausibility warnings; 409 outside the submission window; 422 listing every
  * bad row (nothing written).
  */
