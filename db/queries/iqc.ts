@@ -39,6 +39,11 @@ export function targetVersions(db: Conn, controlLotId: number) {
   return db.select().from(qcTargets).where(eq(qcTargets.controlLotId, controlLotId)).orderBy(asc(qcTargets.version)).all();
 }
 
+/** Set the category a categorical item's control lot must read, from a time on. */
+export function setLotExpectation(db: Conn, controlLotId: number, category: string, from: number) {
+  return db.update(controlLots).set({ expectedCategory: category, expectedFrom: from }).where(eq(controlLots.id, controlLotId)).run();
+}
+
 export function insertTarget(db: Conn, v: typeof qcTargets.$inferInsert) {
   return db.insert(qcTargets).values(v).returning().get();
 }
@@ -77,6 +82,8 @@ export function listLotsWithTargets(db: Conn, labId: number, at: number) {
       level: controlLots.level,
       lot: controlLots.lotNumber,
       instrument: controlLots.instrument,
+      expectedCategory: controlLots.expectedCategory,
+      expectedFrom: controlLots.expectedFrom,
       targetId: qcTargets.id,
       version: qcTargets.version,
       mean: qcTargets.mean,
@@ -138,6 +145,9 @@ export function chartPoints(db: Conn, labId: number, analyteId: number, from: nu
       runId: iqcResults.runId,
       level: iqcResults.level,
       value: iqcResults.value,
+      category: iqcResults.category,
+      signal: iqcResults.signal,
+      expected: controlLots.expectedCategory,
       z: iqcResults.z,
       measuredAt: iqcResults.measuredAt,
       version: iqcResults.version,
@@ -253,6 +263,8 @@ export function resultsForApi(db: Conn, labId: number, from: number, to: number,
       lot: controlLots.lotNumber,
       instrument: controlLots.instrument,
       value: iqcResults.value,
+      category: iqcResults.category,
+      signal: iqcResults.signal,
       z: iqcResults.z,
       measuredAt: iqcResults.measuredAt,
       version: iqcResults.version,
@@ -300,11 +312,11 @@ export function runsForApi(db: Conn, labId: number, q: { from: number; to: numbe
 
 /** Current results of the given runs with their lot numbers (500 runs per query). */
 export function resultsOfRuns(db: Conn, runIds: number[]) {
-  const out: { runId: number; level: string; lot: string; value: number; z: number | null; measuredAt: number }[] = [];
+  const out: { runId: number; level: string; lot: string; value: number; category: string | null; signal: number | null; z: number | null; measuredAt: number }[] = [];
   for (let i = 0; i < runIds.length; i += 500) {
     out.push(
       ...db
-        .select({ runId: iqcResults.runId, level: iqcResults.level, lot: controlLots.lotNumber, value: iqcResults.value, z: iqcResults.z, measuredAt: iqcResults.measuredAt })
+        .select({ runId: iqcResults.runId, level: iqcResults.level, lot: controlLots.lotNumber, value: iqcResults.value, category: iqcResults.category, signal: iqcResults.signal, z: iqcResults.z, measuredAt: iqcResults.measuredAt })
         .from(iqcResults)
         .innerJoin(controlLots, eq(controlLots.id, iqcResults.controlLotId))
         .where(and(inArray(iqcResults.runId, runIds.slice(i, i + 500)), eq(iqcResults.current, true)))

@@ -189,6 +189,25 @@ export const lotCreateInput = targetInput.extend({
   ),
 });
 
+/** A control of a categorical item (the targets page, `POST /api/v1/iqc/lots`): the category its
+ * lot must read (`expected`, checked against the item by the service) and, optionally, a target of
+ * its signal (mean and SD of S/CO) for the Levey-Jennings chart. */
+export const controlExpectationInput = z
+  .object({
+    analyte: z.string().trim().toUpperCase().min(1).max(20),
+    level: requiredText(20),
+    lot: requiredText(40),
+    instrument: optionalText(60),
+    // a category code or alias ('-', '+' are grades here, not spreadsheet formulas): read against the item
+    expected: z.string({ message: 'Required' }).trim().min(1, 'Required').max(40),
+    mean: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().finite().optional()),
+    sd: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().finite().positive('Must be greater than 0').optional()),
+    effectiveFrom: z.preprocess((v) => (v === '' || v === undefined || v === null ? undefined : parseMeasuredAt(v)), z.number().int().optional()),
+    reason: optionalText(500),
+  })
+  .refine((v) => (v.mean === undefined) === (v.sd === undefined), { message: 'Give both the mean and the SD of the signal, or neither', path: ['sd'] });
+export type ControlExpectationInput = z.infer<typeof controlExpectationInput>;
+
 export const baselineInput = z.object({
   controlLotId: z.coerce.number().int().positive(),
   reason: optionalText(500),

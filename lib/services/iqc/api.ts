@@ -15,6 +15,7 @@ import { lotApiRow, runsForApiView, type ApiRun } from './views';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { ingestResults, resolveWritableLab, type IngestOutcome } from './ingest';
 import { importIqcCsv } from './import-csv';
+import { isCategoricalCode, setControlExpectations } from './qualitative';
 
 /** Request bodies above this are refused before being read (JSON and CSV alike). */
 export const MAX_BODY_BYTES = MAX_CSV_BYTES;
@@ -82,7 +83,9 @@ async function readJson(req: Request): Promise<unknown> {
 
 /**
  * Handle `POST /api/v1/iqc/lots` (the lab's manager, or its token): `{ analyte, instrument, level,
- * lot, mean, sd, effectiveFrom, source? }` → the lot as `GET /api/v1/iqc/lots` lists it. 403 for
+ * lot, mean, sd, effectiveFrom, source? }` → the lot as `GET /api/v1/iqc/lots` lists it. For a
+ * qualitative, ordinal or nominal item: `{ analyte, instrument, level, lot, expected, mean?, sd?,
+ * effectiveFrom? }` (`expected` the category code the control must read; mean/SD of its signal). 403 for
  * another lab, 409 when that lot × level already has targets (a new version is a target change with
  * a reason, on the targets page), 422 per field. The targets service creates the lot and target.
  */
@@ -93,6 +96,11 @@ export async function postLot(db: DB, actor: Actor, req: Request, now = Date.now
   const named = (json as { lab?: unknown } | null)?.lab;
   const lab = typeof named === 'string' && named.trim() ? named.trim() : labParam;
   const scope = resolveWritableLab(db, actor, lab, 'iqcTarget.manage');
+  // a control of a categorical item: its expected category (and optionally a signal target)
+  if (isCategoricalCode(db, (json as { analyte?: unknown } | null)?.analyte)) {
+    const [c] = setControlExpectations(db, actor, { lab, controls: [json] }, now);
+    return lotApiRow({ analyte: c.analyte, level: c.level, lot: c.lot, instrument: c.instrument, mean: c.target?.mean ?? null, sd: c.target?.sd ?? null, source: c.target ? 'manufacturer' : null, effectiveFrom: c.target?.effectiveFrom ?? null, expectedCategory: c.expected, expectedFrom: c.expectedFrom });
+  }
   const parsed = lotCreateInput.safeParse(json);
   if (!parsed.success) throw new AppError('iqc.invalidLot', {}, zodFieldErrors(parsed.error));
   const input = parsed.data;

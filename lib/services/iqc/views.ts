@@ -204,7 +204,18 @@ export function lotsWithTargets(db: DB, actor: Actor, q: { lab?: string | null }
 }
 
 /** A lot as `GET /api/v1/iqc/lots` lists it (and `POST` answers it). */
-export function lotApiRow(l: { analyte: string; level: string; lot: string; instrument: string; mean: number | null; sd: number | null; source: string | null; effectiveFrom: number | null }) {
+export function lotApiRow(l: {
+  analyte: string;
+  level: string;
+  lot: string;
+  instrument: string;
+  mean: number | null;
+  sd: number | null;
+  source: string | null;
+  effectiveFrom: number | null;
+  expectedCategory?: string | null;
+  expectedFrom?: number | null;
+}) {
   return {
     analyte: l.analyte,
     level: l.level,
@@ -214,6 +225,8 @@ export function lotApiRow(l: { analyte: string; level: string; lot: string; inst
     sd: l.sd,
     source: l.source,
     effectiveFrom: l.effectiveFrom === null ? null : new Date(l.effectiveFrom).toISOString(),
+    // a control of a categorical item: the category it must read, from when (mean/sd: of its signal)
+    ...(l.expectedCategory ? { expected: l.expectedCategory, expectedFrom: l.expectedFrom == null ? null : new Date(l.expectedFrom).toISOString() } : {}),
   };
 }
 
@@ -232,7 +245,8 @@ export interface ApiRun {
   startedAt: string;
   status: string;
   violations: { rule: string; levels: string[] }[];
-  results: { level: string; lot: string; value: number; z: number | null; measuredAt: string }[];
+  /** `value`: the number, or a categorical item's category code (then `signal`: its S/CO, if sent) */
+  results: { level: string; lot: string; value: number | string; signal?: number | null; z: number | null; measuredAt: string }[];
 }
 
 /**
@@ -272,7 +286,7 @@ export function runsForApiView(
   for (const r of resultsOfRuns(db, ids).sort((a, b) => a.measuredAt - b.measuredAt || collator.compare(a.level, b.level))) {
     let list = results.get(r.runId);
     if (!list) results.set(r.runId, (list = []));
-    list.push({ level: r.level, lot: r.lot, value: r.value, z: r.z, measuredAt: new Date(r.measuredAt).toISOString() });
+    list.push({ level: r.level, lot: r.lot, ...valueFields(r), z: r.z, measuredAt: new Date(r.measuredAt).toISOString() });
   }
   const last = page.at(-1);
   return {
@@ -287,6 +301,12 @@ export function runsForApiView(
     })),
     next: more && last ? `${last.measuredAt}.${last.id}` : null,
   };
+}
+
+/** A result's value as the API gives it: the number, or a categorical item's category code with its
+ * signal (S/CO, null when none was sent). */
+function valueFields(r: { value: number; category: string | null; signal: number | null }): { value: number | string; signal?: number | null } {
+  return r.category !== null ? { value: r.category, signal: r.signal } : { value: r.value };
 }
 
 /** The common filters of the read API: `from`/`to` (default the 30 days before `to`, `to` default
@@ -311,8 +331,9 @@ export function resultsForApiView(db: DB, actor: Actor, q: { lab?: string | null
   const scope = resolveReadableLab(db, actor, q.lab);
   const { from, to, analyteId, errors } = apiQuery(db, q, now);
   if (errors.length) throw new AppError('iqc.invalidQuery', {}, errors);
-  return resultsForApi(db, scope.labId, from, to, analyteId).map((r) => ({
+  return resultsForApi(db, scope.labId, from, to, analyteId).map(({ category, signal, ...r }) => ({
     ...r,
+    ...valueFields({ value: r.value, category, signal }),
     instrument: r.instrument || undefined,
     measuredAt: new Date(r.measuredAt).toISOString(),
   }));

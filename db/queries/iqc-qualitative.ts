@@ -1,0 +1,57 @@
+// Qualitative IQC coverage (DOMAIN.md §4; CLIA 493.1256(d)(3)(ii): a negative and a positive control
+// each day of testing): per lab × categorical item × day (UTC+8, as the daily aggregates), whether a
+// negative control (a lot expecting the item's lowest category) and a positive control (a lot
+// expecting any higher category) were run. Read from the daily control-lot aggregates
+// (iqc_daily_lots: current, not excluded results, whatever the run's verdict), so it stays as
+// current as they are. The recognition criterion "IQC coverage with both controls" reads this.
+import { sql } from 'drizzle-orm';
+import type { Conn } from '../client';
+
+export interface QualitativeCoverageDay {
+  labId: number;
+  analyteId: number;
+  /** YYYY-MM-DD (UTC+8) */
+  day: string;
+  negative: boolean;
+  positive: boolean;
+  /** both controls were run that day */
+  both: boolean;
+}
+
+export interface QualitativeCoverageQuery {
+  /** inclusive day bounds (YYYY-MM-DD) */
+  fromDay: string;
+  toDay: string;
+  labId?: number;
+  analyteId?: number;
+}
+
+/** Days on which a categorical item had control results at a lab, with which controls were run. */
+export function qualitativeControlCoverage(db: Conn, q: QualitativeCoverageQuery): QualitativeCoverageDay[] {
+  const rows = db.all<{ labId: number; analyteId: number; day: string; negative: number; positive: number }>(sql`
+    SELECT d.lab_id AS labId, d.analyte_id AS analyteId, d.day,
+           coalesce(max(l.expected_category = json_extract(a.categories, '$[0].code')), 0) AS negative,
+           coalesce(max(l.expected_category <> json_extract(a.categories, '$[0].code')), 0) AS positive
+    FROM iqc_daily_lots d
+    JOIN control_lots l ON l.id = d.control_lot_id
+    JOIN analytes a ON a.id = d.analyte_id
+    WHERE a.kind <> 'quantitative' AND d.results > 0 AND d.day >= ${q.fromDay} AND d.day <= ${q.toDay}
+      ${q.labId !== undefined ? sql`AND d.lab_id = ${q.labId}` : sql``}
+      ${q.analyteId !== undefined ? sql`AND d.analyte_id = ${q.analyteId}` : sql``}
+    GROUP BY d.lab_id, d.analyte_id, d.day
+    ORDER BY d.lab_id, d.analyte_id, d.day`);
+  return rows.map((r) => ({ labId: r.labId, analyteId: r.analyteId, day: r.day, negative: !!r.negative, positive: !!r.positive, both: !!r.negative && !!r.positive }));
+}
+
+/** Per lab × categorical item: days with control results and days with both controls in the range. */
+export function qualitativeCoverageSummary(db: Conn, q: QualitativeCoverageQuery): { labId: number; analyteId: number; days: number; bothDays: number }[] {
+  const out = new Map<string, { labId: number; analyteId: number; days: number; bothDays: number }>();
+  for (const d of qualitativeControlCoverage(db, q)) {
+    const k = `${d.labId}:${d.analyteId}`;
+    let x = out.get(k);
+    if (!x) out.set(k, (x = { labId: d.labId, analyteId: d.analyteId, days: 0, bothDays: 0 }));
+    x.days++;
+    if (d.both) x.bothDays++;
+  }
+  return [...out.values()];
+}
