@@ -9,6 +9,8 @@ import { tokenScopeFor } from './auth/token-scopes';
 import { crossSiteRefusal, errorResponse, jsonError } from './http';
 import { batchRateLimited, carriesCredentials, MAX_BATCH_BODY_BYTES, publicVerifyBatch } from './public-api';
 import type { Actor } from './auth/actor';
+import { actorForApiToken } from './auth/resolve';
+import { getDb } from '@/db/client';
 
 /** Roles whose account owns a local-code map (analyte_local_codes.owner_id). */
 export const LOCAL_CODE_ROLES: readonly Actor['role'][] = ['hospital', 'regulator'];
@@ -18,16 +20,23 @@ export async function verifyBatchRoute(req: Request): Promise<Response> {
   if (limited) return NextResponse.json(limited.answer.body, { status: 429, headers: { 'retry-after': String(limited.retryAfter), 'cache-control': 'no-store' } });
   let ownerId: number | null = null;
   try {
-    if (carriesCredentials(req.headers.get('authorization'), req.headers.get('cookie'))) {
-      const { apiActor } = await import('./auth');
-      const actor = await apiActor(req, tokenScopeFor(req.method, new URL(req.url).pathname));
-      // a bearer header that is not a live token: refused; an expired session cookie: anonymous
-      if (!actor && req.headers.get('authorization')) return jsonError(401, 'Invalid API token', undefined, 'auth.signInRequired');
-      if (actor?.via === 'session') {
+    const authorization = req.headers.get('authorization');
+    if (authorization !== null) {
+      // an API token (resolved here without the session machinery): it must be live and hold `read`
+      const bearer = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+      const actor = bearer ? actorForApiToken(getDb(), bearer) : null;
+      if (!actor) return jsonError(401, 'Invalid API token', undefined, 'auth.signInRequired');
+      const scope = tokenScopeFor(req.method, new URL(req.url).pathname);
+      if (!scope || !actor.token?.scopes.includes(scope)) return jsonError(403, `This token lacks the ${scope} scope`, undefined, 'auth.forbidden');
+      if (LOCAL_CODE_ROLES.includes(actor.role)) ownerId = actor.userId;
+    } else if (carriesCredentials(null, req.headers.get('cookie'))) {
+      const { currentActor } = await import('./auth');
+      const actor = await currentActor(); // an expired session cookie: anonymous
+      if (actor && !actor.mustChangePassword) {
         const refused = crossSiteRefusal(req);
         if (refused) return refused;
+        if (LOCAL_CODE_ROLES.includes(actor.role)) ownerId = actor.userId;
       }
-      if (actor && LOCAL_CODE_ROLES.includes(actor.role)) ownerId = actor.userId;
     }
     const answer = publicVerifyBatch(await readBodyCapped(req, MAX_BATCH_BODY_BYTES), { ownerId });
     return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });

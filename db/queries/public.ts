@@ -83,10 +83,10 @@ function build(sqlite: Database.Database) {
       SELECT e.id, e.certification_id AS certificationId, e.effective_on AS effectiveOn, e.to_status AS toStatus
       FROM json_each(?) j CROSS JOIN certification_events e ON e.certification_id = j.value WHERE e.to_status IS NOT NULL`),
     policyStamp: sqlite.prepare<[], { n: number; last: number | null }>(`SELECT count(*) AS n, max(id) AS last FROM recognition_policies`),
-    localCodes: sqlite.prepare<[number, string], { localCode: string; analyteId: number }>(`
-      SELECT m.local_code AS localCode, m.analyte_id AS analyteId FROM json_each(?2) j CROSS JOIN analyte_local_codes m ON m.owner_id = ?1 AND m.local_code = j.value`),
-    recordMiss: sqlite.prepare<[number, string, number]>(`
-      INSERT INTO analyte_local_code_misses (owner_id, local_code, seen, first_seen_at, last_seen_at) VALUES (?1, ?2, 1, ?3, ?3)
+    localCodes: sqlite.prepare<{ owner: number; codes: string }, { localCode: string; analyteId: number }>(`
+      SELECT m.local_code AS localCode, m.analyte_id AS analyteId FROM json_each(@codes) j CROSS JOIN analyte_local_codes m ON m.owner_id = @owner AND m.local_code = j.value`),
+    recordMiss: sqlite.prepare<{ owner: number; code: string; now: number }>(`
+      INSERT INTO analyte_local_code_misses (owner_id, local_code, seen, first_seen_at, last_seen_at) VALUES (@owner, @code, 1, @now, @now)
       ON CONFLICT (owner_id, local_code) DO UPDATE SET seen = seen + 1, last_seen_at = excluded.last_seen_at`),
     pairOnDay: sqlite.prepare<{ lab: number; analyte: number; day: string }, Omit<PublicCertificationOnDay, 'analyteCode' | 'analyteName' | 'analyteNameEn'>>(`
       SELECT c.id, c.mark, c.scope, c.certificate_no AS certificateNo, c.valid_from AS validFrom, c.valid_to AS validTo, ${statusOn} AS status
@@ -161,7 +161,7 @@ export function publicPolicyStamp(db: DB): string {
 /** An account's mapped local codes among these (normalised) codes → analyte id. */
 export function localCodeMap(db: DB, ownerId: number, codes: readonly string[]): Map<string, number> {
   if (!codes.length) return new Map();
-  return new Map(statements(db).localCodes.all(ownerId, JSON.stringify(codes)).map((r) => [r.localCode, r.analyteId]));
+  return new Map(statements(db).localCodes.all({ owner: ownerId, codes: JSON.stringify(codes) }).map((r) => [r.localCode, r.analyteId]));
 }
 
 /** Remember local codes an account sent that resolved to nothing (count and last time seen). */
@@ -169,7 +169,7 @@ export function recordLocalCodeMisses(db: DB, ownerId: number, codes: readonly s
   if (!codes.length) return;
   const s = statements(db).recordMiss;
   db.$client.transaction(() => {
-    for (const c of codes) s.run(ownerId, c, now);
+    for (const code of codes) s.run({ owner: ownerId, code, now });
   })();
 }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { because } from './errors';
 import { safeText } from './admin';
 import { CALENDAR_DAY_KINDS } from '@/db/enums';
-import { MAX_WINDOW_DAYS, parseWindows } from '@/lib/services/recognition/window';
+import { MAX_WINDOW_DAYS, parseWindows, type RecognitionWindows } from '@/lib/services/recognition/window';
 
 /** A calendar day 'YYYY-MM-DD' that exists (2026-02-30 is refused). */
 export const isoDay = z
@@ -48,17 +48,21 @@ const analyteCodeList = z.preprocess(
 const windowDays = z.union([z.null(), z.coerce.number().int().min(0).max(MAX_WINDOW_DAYS)]);
 /** A policy's recognition windows (lib/services/recognition/window.ts): as an object, or as the
  * policy form's text (`K 7` per line, `* 30` for the rest, `none` for no limit). */
-export const recognitionWindowsInput = z.union([
-  z.string().transform((text, ctx) => {
-    const { windows, problems } = parseWindows(text);
-    for (const p of problems) ctx.addIssue({ code: 'custom', path: [], ...because('recognition.windowLine', { line: p.line, text: p.text.slice(0, 40) }) });
+const windowsObject = z.object({
+  defaultDays: windowDays,
+  items: z.record(z.string().trim().toUpperCase().regex(/^[A-Z0-9_]{1,20}$/), windowDays),
+});
+export const recognitionWindowsInput = z.unknown().transform((v, ctx): RecognitionWindows => {
+  if (typeof v === 'string') {
+    const { windows, problems } = parseWindows(v);
+    for (const p of problems) ctx.addIssue({ code: 'custom', ...because('recognition.windowLine', { line: p.line, text: p.text.slice(0, 40) }) });
     return windows;
-  }),
-  z.object({
-    defaultDays: windowDays,
-    items: z.record(z.string().trim().toUpperCase().regex(/^[A-Z0-9_]{1,20}$/), windowDays),
-  }),
-]);
+  }
+  const r = windowsObject.safeParse(v);
+  if (r.success) return r.data;
+  for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: i.path as PropertyKey[], message: i.message });
+  return z.NEVER;
+});
 
 /** A new version of a region's policy. */
 export const policyInput = z.object({

@@ -1,0 +1,280 @@
+// Issue 13: batch verification, recognition windows per item, item codes by LOINC and by a
+// hospital's local codes, and cacheable public answers — on the demo data (seedRecognition:
+// certifications active, suspended, revoked and expired under 广东HR, 深圳HR and 浙江HR marks).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createSeededTestDb } from '@/test/support/db';
+import { createRandom } from '@/db/seed/random';
+import { seedRecognition } from '@/db/seed/recognition';
+import { closeDb } from '@/db/client';
+import { errorBody } from '@/lib/errors';
+import { addDays } from '@/lib/calendar';
+import { createPolicyVersion, effectivePolicyFor } from '@/lib/services/recognition/policy';
+import { verifyRecognition } from '@/lib/services/recognition/verification';
+import { MAX_BATCH_CHECKS, verifyBatch } from '@/lib/services/recognition/verify-batch';
+import { publicApiRoute } from '@/lib/http';
+import { verifyBatchRoute } from '@/lib/public-batch';
+import { verifyBatchLimiter } from '@/lib/server/rate-limit';
+import { CLIENT_ADDRESS_HEADER } from '@/lib/server/headers';
+import { NOW, TODAY, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
+
+type World = ReturnType<typeof createSeededTestDb>;
+type Check = { lab?: unknown; analyte?: unknown; date?: unknown; asOf?: unknown };
+
+let w: World;
+const rows = <T,>(sql: string, ...p: unknown[]) => w.db.$client.prepare(sql).all(...p) as T[];
+const single = (c: Check) => {
+  try {
+    return verifyRecognition(w.db, c, { now: NOW });
+  } catch (e) {
+    return errorBody(e).body;
+  }
+};
+const batch = (checks: unknown[], ownerId: number | null = null) => verifyBatch(w.db, { checks }, { now: NOW, ownerId }).results;
+let hospitalId: number;
+
+// Hubei's windows as the issue gives them, set here on Guangdong's policy from today on
+const HUBEI_WINDOWS = 'K 7\nNA 7\nCL 7\nTP 30\nALB 30\nTG 30\nCHOL 30\nHBA1C 60\n* 30';
+
+beforeAll(async () => {
+  w = createSeededTestDb();
+  for (const lab of ['GZ-001', 'GZ-002', 'GZ-003', 'SZ-001', 'SZ-002', 'HZ-001', 'HZ-002', 'NB-001'])
+    for (const a of ['K', 'NA', 'GLU', 'ALT']) addGoodEvidence(w.db, labId(w.db, lab), analyteId(w.db, a));
+  await seedRecognition({ db: w.db, now: NOW, random: createRandom(1), admin: w.admin, regulators: w.regulators, labManagers: w.labManagers, log: () => {} });
+  const gd = effectivePolicyFor(w.db, '/100000/440000/', TODAY)!;
+  createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: TODAY, analyteCodes: gd.analyteCodes, validityMonths: gd.validityMonths, windows: HUBEI_WINDOWS, reason: 'windows of issue 13' }, { now: NOW });
+  hospitalId = rows<{ id: number }>(`SELECT id FROM users WHERE role = 'hospital' LIMIT 1`)[0].id;
+  // the hospital's own codes: its LIS calls potassium "XK01" and HbA1c "tang-hua"
+  const ins = w.db.$client.prepare(`INSERT INTO analyte_local_codes (owner_id, local_code, analyte_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`);
+  ins.run(hospitalId, 'XK01', analyteId(w.db, 'K'), hospitalId, NOW, NOW);
+  ins.run(hospitalId, 'TANG-HUA', analyteId(w.db, 'HBA1C'), hospitalId, NOW, NOW);
+}, 120_000);
+afterAll(() => {
+  closeDb();
+  w.close();
+});
+
+describe('batch answers equal single answers', () => {
+  it('for every check of random batches over the demo data (property)', () => {
+    const certs = rows<{ lab: string; analyte: string; loinc: string | null; validFrom: string; validTo: string }>(
+      `SELECT l.code AS lab, a.code AS analyte, a.loinc, c.valid_from AS validFrom, c.valid_to AS validTo
+       FROM certifications c JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id`,
+    );
+    expect(new Set(rows<{ status: string }>('SELECT status FROM certifications').map((r) => r.status))).toEqual(new Set(['active', 'suspended', 'revoked', 'expired']));
+    const eventDays = rows<{ d: string }>('SELECT DISTINCT effective_on AS d FROM certification_events').map((r) => r.d);
+    const edges = [...new Set([...certs.flatMap((c) => [c.validFrom, c.validTo]), ...eventDays])];
+    const days = [...new Set(edges.flatMap((d) => [addDays(d, -1), d, addDays(d, 1)])), TODAY, addDays(TODAY, 40)];
+    const labs = [...new Set(certs.map((c) => c.lab)), 'GZ-005', ' GZ-001 ', 'XX-999', '', 'gz-001'];
+    const items = [
+      ...new Set(certs.flatMap((c) => [c.analyte, c.analyte.toLowerCase(), ...(c.loinc ? [`loinc:${c.loinc}`, `LOINC: ${c.loinc}`] : [])])),
+      'HBA1C',
+      'loinc:4548-4',
+      'loinc:0000-0',
+      'NOPE',
+      'XK01',
+      'local:K',
+      'x'.repeat(41),
+    ];
+    const arbCheck: fc.Arbitrary<unknown> = fc.oneof(
+      { weight: 20, arbitrary: fc.record(
+        {
+          lab: fc.constantFrom(...labs),
+          analyte: fc.constantFrom(...items),
+          date: fc.oneof(fc.constantFrom(...days), fc.constantFrom(undefined, '', '2026-02-30', '15/01/2026')),
+          asOf: fc.oneof(fc.constant(undefined), fc.integer({ min: -2, max: 70 }), fc.constantFrom('bad', '2026-13-01')),
+        },
+        { requiredKeys: ['lab', 'analyte'] },
+      ).map((c) => ({ ...c, asOf: typeof c.asOf === 'number' ? addDays(typeof c.date === 'string' && /^\d{4}-\d\d-\d\d$/.test(c.date) && !c.date.endsWith('30') ? c.date : TODAY, c.asOf) : c.asOf })) },
+      { weight: 1, arbitrary: fc.constantFrom<unknown>(null, 7, [], { lab: 5, analyte: 'K' }, { lab: 'GZ-001' }, { lab: 'GZ-001', analyte: 'K', date: 20260101 }) },
+    );
+    fc.assert(
+      fc.property(fc.array(arbCheck, { minLength: 1, maxLength: 120 }), (checks) => {
+        const results = batch(checks);
+        expect(results).toHaveLength(checks.length);
+        checks.forEach((c, i) => expect(results[i]).toEqual(single((c && typeof c === 'object' && !Array.isArray(c) ? c : {}) as Check)));
+      }),
+      { numRuns: 60, seed: 13 },
+    );
+  });
+
+  it('answers recognised, suspended, revoked and expired pairs as the GET does, in order', () => {
+    const sample = rows<{ lab: string; analyte: string; validFrom: string; status: string }>(
+      `SELECT l.code AS lab, a.code AS analyte, c.valid_from AS validFrom, c.status FROM certifications c
+       JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id ORDER BY c.id`,
+    );
+    const checks = sample.map((c) => ({ lab: c.lab, analyte: c.analyte, date: TODAY > c.validFrom ? addDays(TODAY, -1) : c.validFrom, asOf: TODAY }));
+    const results = batch(checks);
+    expect(results.map((r) => ('reason' in r ? r.reason : r.code))).toEqual(checks.map((c) => (single(c) as { reason: string }).reason));
+    expect(new Set(results.map((r) => ('reason' in r ? r.reason : '')))).toEqual(expect.objectContaining({ size: expect.any(Number) }));
+    expect(results.some((r) => 'recognized' in r && r.recognized)).toBe(true);
+    expect(results.some((r) => 'reason' in r && r.reason === 'revoked')).toBe(true);
+  });
+});
+
+describe('recognition windows', () => {
+  // GZ-001's K certification is active today (the demo seed approves GZ-001 K)
+  const gzK = (asOf: string | undefined, date = TODAY, lab = 'GZ-001', analyte = 'K') => single({ lab, analyte, date, asOf }) as unknown as Record<string, unknown>;
+
+  it('potassium: day 7 after the result is within the window, day 8 is not (Guangzhou inherits Guangdong)', () => {
+    expect(gzK(addDays(TODAY, 7))).toMatchObject({ windowDays: 7, withinWindow: true, asOf: '2026-06-22' });
+    expect(gzK(addDays(TODAY, 8))).toMatchObject({ windowDays: 7, withinWindow: false, asOf: '2026-06-23' });
+    expect(batch([{ lab: 'GZ-001', analyte: 'K', date: TODAY, asOf: '2026-06-22' }, { lab: 'GZ-001', analyte: 'K', date: TODAY, asOf: '2026-06-23' }]).map((r) => (r as { withinWindow: boolean }).withinWindow)).toEqual([true, false]);
+  });
+
+  it('HbA1c 60 days, an unlisted item the policy default of 30', () => {
+    expect(gzK(addDays(TODAY, 60), TODAY, 'GZ-001', 'HBA1C')).toMatchObject({ windowDays: 60, withinWindow: true });
+    expect(gzK(addDays(TODAY, 61), TODAY, 'GZ-001', 'HBA1C')).toMatchObject({ windowDays: 60, withinWindow: false });
+    expect(gzK(addDays(TODAY, 30), TODAY, 'GZ-001', 'ALT')).toMatchObject({ windowDays: 30, withinWindow: true });
+    expect(gzK(addDays(TODAY, 31), TODAY, 'GZ-001', 'ALT')).toMatchObject({ windowDays: 30, withinWindow: false });
+  });
+
+  it('the policy in force on asOf decides: before today Guangdong had no windows (system default 30)', () => {
+    expect(gzK(addDays(TODAY, -1), addDays(TODAY, -20))).toMatchObject({ windowDays: 30, withinWindow: true });
+  });
+
+  it('Shenzhen follows its own override, and "none" means no limit', () => {
+    expect(gzK(addDays(TODAY, 8), TODAY, 'SZ-001')).toMatchObject({ windowDays: 30, withinWindow: true });
+    const sz = effectivePolicyFor(w.db, '/100000/440000/440300/', TODAY)!;
+    createPolicyVersion(w.db, w.regulators.sz, { regionCode: '440300', effectiveFrom: addDays(TODAY, 1), analyteCodes: sz.analyteCodes, windows: { defaultDays: 14, items: { K: null } }, reason: 'no limit for K' }, { now: NOW });
+    expect(gzK('2030-01-01', TODAY, 'SZ-001')).toMatchObject({ windowDays: null, withinWindow: true });
+    expect(gzK(addDays(TODAY, 15), TODAY, 'SZ-001', 'NA')).toMatchObject({ windowDays: 14, withinWindow: false });
+    expect(batch([{ lab: 'SZ-001', analyte: 'K', date: TODAY, asOf: '2030-01-01' }])[0]).toMatchObject({ windowDays: null, withinWindow: true });
+  });
+
+  it('asOf before the result day is a 422 with its own code, in the GET and as a batch entry', () => {
+    expect(gzK(addDays(TODAY, -1))).toMatchObject({ code: 'verify.asOfBeforeDate' });
+    expect(errorBody(catchOf(() => verifyRecognition(w.db, { lab: 'GZ-001', analyte: 'K', date: TODAY, asOf: addDays(TODAY, -1) }, { now: NOW }))).status).toBe(422);
+    const r = batch([{ lab: 'GZ-001', analyte: 'K', date: TODAY, asOf: '2026-06-14' }, { lab: 'GZ-001', analyte: 'K', date: TODAY }]);
+    expect(r[0]).toMatchObject({ code: 'verify.asOfBeforeDate' });
+    expect(r[1]).toMatchObject({ recognized: true, asOf: TODAY, windowDays: 7, withinWindow: true });
+  });
+
+  it('regulators set windows through the policy form text; a bad line is refused with its line number; the change is audited', () => {
+    expect(catchOf(() => createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: TODAY, analyteCodes: ['K'], windows: 'K 7\nNA seven', reason: 'typo' }, { now: NOW }))).toMatchObject({
+      errors: [expect.objectContaining({ field: 'windows', code: 'recognition.windowLine', params: { line: 2, text: 'NA seven' } })],
+    });
+    expect(catchOf(() => createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: TODAY, analyteCodes: ['K'], windows: 'NOSUCH 7', reason: 'typo' }, { now: NOW }))).toMatchObject({ reason: 'analyte.unknownList' });
+    const audit = rows<{ details: string }>(`SELECT details FROM audit_log WHERE action = 'policy.create' ORDER BY id DESC LIMIT 2`).map((r) => JSON.parse(r.details));
+    expect(audit.map((d) => d.windows)).toEqual([{ defaultDays: 14, items: { K: null } }, expect.objectContaining({ defaultDays: 30, items: expect.objectContaining({ K: 7, HBA1C: 60 }) })]);
+  });
+});
+
+describe('item codes', () => {
+  it('LOINC codes resolve to the catalogue item (K = 2823-3, HbA1c = 4548-4)', () => {
+    const [a, b, c] = batch([
+      { lab: 'GZ-001', analyte: 'loinc:2823-3', date: TODAY },
+      { lab: 'GZ-001', analyte: 'K', date: TODAY },
+      { lab: 'GZ-001', analyte: 'loinc:4548-4', date: TODAY, asOf: addDays(TODAY, 61) },
+    ]);
+    expect(a).toEqual(b);
+    expect(a).toMatchObject({ recognized: true, windowDays: 7 });
+    expect(c).toMatchObject({ windowDays: 60, withinWindow: false });
+    expect(single({ lab: 'GZ-001', analyte: 'loinc:2823-3', date: TODAY })).toEqual(b);
+  });
+
+  it("a hospital's local codes resolve for that hospital only; unmapped codes are remembered for its mapping page", () => {
+    const checks = [
+      { lab: 'GZ-001', analyte: 'xk01', date: TODAY },
+      { lab: 'GZ-001', analyte: 'local:TANG-HUA', date: TODAY, asOf: addDays(TODAY, 60) },
+      { lab: 'GZ-001', analyte: 'K', date: TODAY },
+      { lab: 'GZ-001', analyte: 'UNMAPPED-9', date: TODAY },
+    ];
+    const mine = batch(checks, hospitalId);
+    expect(mine[0]).toEqual(single({ lab: 'GZ-001', analyte: 'K', date: TODAY }));
+    expect(mine[1]).toMatchObject({ windowDays: 60, withinWindow: true });
+    expect(mine[2]).toEqual(mine[0]);
+    expect(mine[3]).toMatchObject({ code: 'analyte.notFound' });
+    const anonymous = batch(checks);
+    expect(anonymous.map((r) => ('code' in r ? r.code : 'ok'))).toEqual(['analyte.notFound', 'analyte.notFound', 'ok', 'analyte.notFound']);
+    batch([{ lab: 'GZ-001', analyte: 'unmapped-9', date: TODAY }], hospitalId);
+    expect(rows(`SELECT owner_id AS ownerId, local_code AS code, seen FROM analyte_local_code_misses`)).toEqual([{ ownerId: hospitalId, code: 'UNMAPPED-9', seen: 2 }]);
+  });
+});
+
+describe('batch limits', () => {
+  it('takes 10,000 checks, refuses 10,001 (413) and an empty list (422)', () => {
+    const many = Array.from({ length: MAX_BATCH_CHECKS }, (_, i) => ({ lab: i % 2 ? 'GZ-001' : 'SZ-001', analyte: i % 3 ? 'K' : 'NA', date: addDays(TODAY, -(i % 200)), asOf: TODAY }));
+    const t0 = performance.now();
+    expect(batch(many)).toHaveLength(MAX_BATCH_CHECKS);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(errorBody(catchOf(() => batch([...many, many[0]]))).status).toBe(413);
+    expect(errorBody(catchOf(() => batch([])))).toMatchObject({ status: 422, body: { code: 'verify.noChecks' } });
+  });
+});
+
+describe('over HTTP (route handlers, as Next serves them)', () => {
+  beforeAll(() => {
+    closeDb();
+    process.env.DATABASE_PATH = w.file;
+  });
+  const post = (body: unknown, address = '203.0.113.7') =>
+    verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', headers: { 'content-type': 'application/json', [CLIENT_ADDRESS_HEADER]: address }, body: JSON.stringify(body) }));
+
+  it('POST answers { results } in order; a bad check does not fail the batch', async () => {
+    verifyBatchLimiter.reset();
+    const res = await post({ checks: [{ lab: 'XX-999', analyte: 'K', date: '2026-01-15' }, { lab: 'GZ-001', analyte: 'K', date: '2026-01-15', asOf: '2026-01-20' }] });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { results: Record<string, unknown>[] };
+    expect(body.results[0]).toMatchObject({ code: 'lab.notFound', error: expect.any(String) });
+    expect(body.results[1]).toMatchObject({ date: '2026-01-15', asOf: '2026-01-20', windowDays: 30, withinWindow: true });
+  });
+
+  it('rate-limits batches per client address (429 with Retry-After), other clients unaffected', async () => {
+    verifyBatchLimiter.reset();
+    process.env.VERIFY_BATCH_RATE_LIMIT = '3';
+    try {
+      const checks = { checks: [{ lab: 'GZ-001', analyte: 'K' }] };
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await post(checks)).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const refused = await post(checks);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await refused.json()).toMatchObject({ code: 'verify.rateLimited' });
+      expect((await post(checks, '198.51.100.9')).status).toBe(200);
+    } finally {
+      delete process.env.VERIFY_BATCH_RATE_LIMIT;
+      verifyBatchLimiter.reset();
+    }
+  });
+
+  it('a bad body or an invalid token is refused', async () => {
+    verifyBatchLimiter.reset();
+    const notJson = await verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', body: '{checks' }));
+    expect(notJson.status).toBe(422);
+    const token = await verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', headers: { authorization: 'Bearer nope' }, body: '{"checks":[]}' }));
+    expect(token.status).toBe(401);
+  });
+
+  it('GET answers carry an ETag and Cache-Control; the same request with If-None-Match gets 304', async () => {
+    const url = 'http://x/api/v1/verify?lab=GZ-001&analyte=K&date=2026-01-15&asOf=2026-01-20';
+    const first = publicApiRoute(new Request(url));
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    // both days are long past: an hour (see lib/public-api.ts for why not immutable)
+    expect(first.headers.get('cache-control')).toBe('public, max-age=3600, stale-while-revalidate=86400');
+    const again = publicApiRoute(new Request(url, { headers: { 'if-none-match': etag } }));
+    expect(again.status).toBe(304);
+    expect(again.headers.get('etag')).toBe(etag);
+    expect(await again.text()).toBe('');
+    expect(publicApiRoute(new Request(url, { headers: { 'if-none-match': '"other"' } })).status).toBe(200);
+    // without asOf the answer depends on today: a short max-age
+    expect(publicApiRoute(new Request('http://x/api/v1/verify?lab=GZ-001&analyte=K&date=2026-01-15')).headers.get('cache-control')).toBe('public, max-age=60, stale-while-revalidate=300');
+    for (const u of ['http://x/api/v1/labs?q=GZ', 'http://x/api/v1/labs/GZ-001/certifications']) {
+      const r = publicApiRoute(new Request(u));
+      expect(r.headers.get('etag')).toBeTruthy();
+      expect(publicApiRoute(new Request(u, { headers: { 'if-none-match': r.headers.get('etag')! } })).status).toBe(304);
+    }
+    const missing = publicApiRoute(new Request('http://x/api/v1/verify?lab=XX-999&analyte=K'));
+    expect([missing.status, missing.headers.get('etag'), missing.headers.get('cache-control')]).toEqual([404, null, 'no-store']);
+  });
+});
+
+function catchOf(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a refusal');
+}
