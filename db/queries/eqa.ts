@@ -216,8 +216,9 @@ export function setRoundStatus(db: Conn, roundId: number, status: RoundStatus, e
 /**
  * The rounds a scope sees, as SQL: all; a region subtree sees schemes of regions inside it or
  * enrolling a lab inside it; a lab sees the non-draft rounds of schemes it is enrolled in; none nothing.
+ * Also behind the paged rounds list (./lists.ts).
  */
-function visibilityCondition(scope: DataScope): SQL | undefined {
+export function visibilityCondition(scope: DataScope): SQL | undefined {
   switch (scope.kind) {
     case 'all':
       return undefined;

@@ -1,8 +1,11 @@
-// Corrective actions of rejected IQC runs: the lab's list, one action, its resolution. The engine
-// opens, moves and withdraws them through the ingest statements (./iqc-ingest.ts).
-import { and, desc, eq, gte, lt, sql } from 'drizzle-orm';
+// Corrective actions of rejected IQC runs: the lab's list (whole or paged), one action, its
+// resolution. The engine opens, moves and withdraws them through the ingest statements (./iqc-ingest.ts).
+import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
+import type { DataScope } from '@/lib/auth/scope';
 import { analytes, correctiveActions, iqcRuns, users } from '../schema';
+import { scopeWhere } from './scope';
+import { pageOf, textFilter, type PageRequest } from './paging';
 
 export function actionsInRange(db: Conn, labId: number, analyteId: number, from: number, to: number) {
   return db
@@ -13,33 +16,60 @@ export function actionsInRange(db: Conn, labId: number, analyteId: number, from:
     .all();
 }
 
+const actionCols = {
+  id: correctiveActions.id,
+  runId: correctiveActions.runId,
+  status: correctiveActions.status,
+  openedAt: correctiveActions.openedAt,
+  cause: correctiveActions.cause,
+  action: correctiveActions.action,
+  outcome: correctiveActions.outcome,
+  resolvedAt: correctiveActions.resolvedAt,
+  resolvedBy: users.name,
+  analyte: analytes.code,
+  analyteNameEn: analytes.nameEn,
+  analyteNameZh: analytes.nameZh,
+  measuredAt: iqcRuns.measuredAt,
+  instrument: iqcRuns.instrument,
+};
+
+/** The actions (with their run, test and resolver) that match `cond`, for the chosen columns. */
+function actionsWhere(db: Conn, cond: SQL | undefined) {
+  return (cols: Record<string, unknown>) =>
+    db
+      .select(cols as never)
+      .from(correctiveActions)
+      .innerJoin(iqcRuns, eq(iqcRuns.id, correctiveActions.runId))
+      .innerJoin(analytes, eq(analytes.id, correctiveActions.analyteId))
+      .leftJoin(users, eq(users.id, correctiveActions.resolvedBy))
+      .where(cond);
+}
+
+type ActionRow = { [K in keyof typeof actionCols]: (typeof actionCols)[K]['_']['data'] };
+
 /** Corrective actions of a lab (open ones first, newest first). */
-export function listCorrectiveActions(db: Conn, labId: number, opts: { status?: 'open' | 'resolved'; limit?: number } = {}) {
-  return db
-    .select({
-      id: correctiveActions.id,
-      runId: correctiveActions.runId,
-      status: correctiveActions.status,
-      openedAt: correctiveActions.openedAt,
-      cause: correctiveActions.cause,
-      action: correctiveActions.action,
-      outcome: correctiveActions.outcome,
-      resolvedAt: correctiveActions.resolvedAt,
-      resolvedBy: users.name,
-      analyte: analytes.code,
-      analyteNameEn: analytes.nameEn,
-      analyteNameZh: analytes.nameZh,
-      measuredAt: iqcRuns.measuredAt,
-      instrument: iqcRuns.instrument,
-    })
-    .from(correctiveActions)
-    .innerJoin(iqcRuns, eq(iqcRuns.id, correctiveActions.runId))
-    .innerJoin(analytes, eq(analytes.id, correctiveActions.analyteId))
-    .leftJoin(users, eq(users.id, correctiveActions.resolvedBy))
-    .where(and(eq(correctiveActions.labId, labId), opts.status ? eq(correctiveActions.status, opts.status) : undefined))
+export function listCorrectiveActions(db: Conn, labId: number, opts: { status?: 'open' | 'resolved'; limit?: number } = {}): ActionRow[] {
+  return actionsWhere(db, and(eq(correctiveActions.labId, labId), opts.status ? eq(correctiveActions.status, opts.status) : undefined))(actionCols)
     .orderBy(desc(sql`${correctiveActions.status} = 'open'`), desc(correctiveActions.openedAt), desc(correctiveActions.id))
     .limit(opts.limit ?? 200)
-    .all();
+    .all() as unknown as ActionRow[];
+}
+
+export const ACTION_SORTS = ['opened', 'status'] as const;
+export type ActionSort = (typeof ACTION_SORTS)[number];
+
+/** One page of a lab's corrective actions (scope in SQL), filtered by status and text (test code,
+ * cause, action), sorted by when they were opened (corrective_actions_lab_opened_idx) or by
+ * status, then opened (corrective_actions_lab_status_idx). */
+export function pageCorrectiveActions(db: Conn, scope: DataScope, f: { labId: number; status?: 'open' | 'resolved' }, req: PageRequest<ActionSort>) {
+  const cond = and(
+    eq(correctiveActions.labId, f.labId),
+    scopeWhere(scope, correctiveActions.labId, sql`(SELECT r.path FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.id = ${correctiveActions.labId})`),
+    f.status ? eq(correctiveActions.status, f.status) : undefined,
+    textFilter(req.q, [analytes.code, correctiveActions.cause, correctiveActions.action]),
+  );
+  const sorts: Record<ActionSort, unknown[]> = { opened: [correctiveActions.openedAt, correctiveActions.id], status: [correctiveActions.status, correctiveActions.openedAt] };
+  return pageOf(actionsWhere(db, cond), actionCols, sorts, req);
 }
 
 export function findCorrectiveAction(db: Conn, id: number) {

@@ -1,13 +1,18 @@
-// Paged lists of the registry (labs, accounts): one page of rows plus the count that matches, scoped
-// by the reader's DataScope in SQL, sorted by keys with an index behind them (labs_code_uq,
-// labs_name_idx, regions_path_idx; users_email_uq, users_role_name_idx).
-import { and, eq, like, sql } from 'drizzle-orm';
+// Paged lists: one page of rows plus the count that matches (db/queries/paging.ts pageOf), scoped by
+// the reader's DataScope in SQL, sorted by keys with an index behind them. Labs (labs_code_uq,
+// labs_name_idx, regions_path_idx), accounts (users_email_uq, users_role_name_idx), EQA rounds
+// (eqa_rounds_opens_idx, eqa_rounds_closes_idx, eqa_rounds_code_uq) and the IQC results of a chart
+// (iqc_results_lab_analyte_time_idx). Corrective actions page in ./iqc-actions.ts.
+import { and, eq, gte, like, lt, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';
-import { analytes, correctiveActions, iqcRuns, laboratories, regions, users, type Laboratory } from '../schema';
+import { controlLots, eqaRounds, eqaSchemes, iqcResults, iqcRuns, laboratories, regions, users, type Laboratory } from '../schema';
 import type { Role } from '../enums';
 import { scopeWhere } from './scope';
-import { limitOffset, orderFor, textFilter, type Page, type PageRequest } from './paging';
+import { visibilityCondition } from './eqa';
+import { pageOf, textFilter, type PageRequest } from './paging';
+
+export { ACTION_SORTS, pageCorrectiveActions, type ActionSort } from './iqc-actions';
 
 export const LAB_SORTS = ['city', 'code', 'name'] as const;
 export type LabSort = (typeof LAB_SORTS)[number];
@@ -23,15 +28,9 @@ const labCols = {
   regionName: regions.name,
   regionNameEn: regions.nameEn,
 };
-type LabRow = { [K in keyof typeof labCols]: (typeof labCols)[K]['_']['data'] };
 
 /** One page of the labs in a scope, filtered by city, level, activity and text (code or names). */
-export function pageLabs(
-  db: Conn,
-  scope: DataScope,
-  f: { regionCode?: string; level?: string; activeOnly?: boolean },
-  req: PageRequest<LabSort>,
-): Page<LabRow> {
+export function pageLabs(db: Conn, scope: DataScope, f: { regionCode?: string; level?: string; activeOnly?: boolean }, req: PageRequest<LabSort>) {
   const cond = and(
     scopeWhere(scope, laboratories.id, regions.path),
     f.regionCode ? like(regions.path, `%/${f.regionCode}/%`) : undefined,
@@ -39,18 +38,8 @@ export function pageLabs(
     f.level ? eq(laboratories.level, f.level as Laboratory['level']) : undefined,
     textFilter(req.q, [laboratories.code, laboratories.name, laboratories.nameEn]),
   );
-  const q = <S extends Record<string, unknown>>(s: S) =>
-    db
-      .select(s as never)
-      .from(laboratories)
-      .innerJoin(regions, eq(regions.id, laboratories.regionId))
-      .where(cond);
   const sorts: Record<LabSort, unknown[]> = { city: [regions.path, laboratories.code], code: [laboratories.code], name: [laboratories.name, laboratories.code] };
-  const { limit, offset } = limitOffset(req);
-  return {
-    rows: q(labCols).orderBy(...orderFor(sorts, req)).limit(limit).offset(offset).all() as unknown as LabRow[],
-    total: count(q({ n: sql<number>`count(*)` }).get()),
-  };
+  return pageOf((s) => db.select(s as never).from(laboratories).innerJoin(regions, eq(regions.id, laboratories.regionId)).where(cond), labCols, sorts, req);
 }
 
 export const USER_SORTS = ['lab', 'name', 'email'] as const;
@@ -66,70 +55,101 @@ const userCols = {
   regionName: regions.name,
   regionNameEn: regions.nameEn,
 };
-type UserRow = { [K in keyof typeof userCols]: (typeof userCols)[K]['_']['data'] };
 
 /** One page of the accounts of a role in a scope (lab managers by their lab, regulators by their region). */
-export function pageUsers(db: Conn, scope: DataScope, role: Role, req: PageRequest<UserSort>): Page<UserRow> {
+export function pageUsers(db: Conn, scope: DataScope, role: Role, req: PageRequest<UserSort>) {
   const cond = and(eq(users.role, role), scopeWhere(scope, users.labId, regions.path), textFilter(req.q, [users.email, users.name, laboratories.code]));
-  const q = <S extends Record<string, unknown>>(s: S) =>
-    db
-      .select(s as never)
-      .from(users)
-      .leftJoin(laboratories, eq(laboratories.id, users.labId))
-      .leftJoin(regions, eq(regions.id, sql`coalesce(${users.regionId}, ${laboratories.regionId})`))
-      .where(cond);
   const sorts: Record<UserSort, unknown[]> = { lab: [regions.path, laboratories.code, users.email], name: [users.name, users.email], email: [users.email] };
-  const { limit, offset } = limitOffset(req);
-  return {
-    rows: q(userCols).orderBy(...orderFor(sorts, req)).limit(limit).offset(offset).all() as unknown as UserRow[],
-    total: count(q({ n: sql<number>`count(*)` }).get()),
-  };
-}
-
-export const count = (r: unknown) => (r as { n: number } | undefined)?.n ?? 0;
-
-export const ACTION_SORTS = ['opened', 'status'] as const;
-export type ActionSort = (typeof ACTION_SORTS)[number];
-
-/** One page of a lab's corrective actions (scope in SQL), filtered by status and text (test code,
- * cause, action), sorted by when they were opened (corrective_actions_lab_opened_idx) or by
- * status, then opened (corrective_actions_lab_status_idx). */
-export function pageCorrectiveActions(db: Conn, scope: DataScope, f: { labId: number; status?: 'open' | 'resolved' }, req: PageRequest<ActionSort>) {
-  const cond = and(
-    eq(correctiveActions.labId, f.labId),
-    scopeWhere(scope, correctiveActions.labId, sql`(SELECT r.path FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.id = ${correctiveActions.labId})`),
-    f.status ? eq(correctiveActions.status, f.status) : undefined,
-    textFilter(req.q, [analytes.code, correctiveActions.cause, correctiveActions.action]),
+  return pageOf(
+    (s) =>
+      db
+        .select(s as never)
+        .from(users)
+        .leftJoin(laboratories, eq(laboratories.id, users.labId))
+        .leftJoin(regions, eq(regions.id, sql`coalesce(${users.regionId}, ${laboratories.regionId})`))
+        .where(cond),
+    userCols,
+    sorts,
+    req,
   );
-  const q = <S extends Record<string, unknown>>(s: S) =>
-    db
-      .select(s as never)
-      .from(correctiveActions)
-      .innerJoin(iqcRuns, eq(iqcRuns.id, correctiveActions.runId))
-      .innerJoin(analytes, eq(analytes.id, correctiveActions.analyteId))
-      .leftJoin(users, eq(users.id, correctiveActions.resolvedBy))
-      .where(cond);
-  const sorts: Record<ActionSort, unknown[]> = { opened: [correctiveActions.openedAt, correctiveActions.id], status: [correctiveActions.status, correctiveActions.openedAt] };
-  const { limit, offset } = limitOffset(req);
-  return {
-    rows: q(actionCols).orderBy(...orderFor(sorts, req)).limit(limit).offset(offset).all() as unknown as ActionRow[],
-    total: count(q({ n: sql<number>`count(*)` }).get()),
-  } satisfies Page<ActionRow>;
 }
 
-const actionCols = {
-  id: correctiveActions.id,
-  status: correctiveActions.status,
-  openedAt: correctiveActions.openedAt,
-  cause: correctiveActions.cause,
-  action: correctiveActions.action,
-  outcome: correctiveActions.outcome,
-  resolvedAt: correctiveActions.resolvedAt,
-  resolvedBy: users.name,
-  analyte: analytes.code,
-  analyteNameEn: analytes.nameEn,
-  analyteNameZh: analytes.nameZh,
-  measuredAt: iqcRuns.measuredAt,
-  instrument: iqcRuns.instrument,
+export const ROUND_SORTS = ['opens', 'closes', 'code'] as const;
+export type RoundSort = (typeof ROUND_SORTS)[number];
+
+const roundCols = {
+  id: eqaRounds.id,
+  code: eqaRounds.code,
+  status: eqaRounds.status,
+  opensAt: eqaRounds.opensAt,
+  closesAt: eqaRounds.closesAt,
+  schemeCode: eqaSchemes.code,
+  schemeName: eqaSchemes.name,
+  schemeNameEn: eqaSchemes.nameEn,
+  samples: sql<string | null>`(select group_concat(code, ',') from (select code from eqa_samples s where s.round_id = ${eqaRounds.id} order by s.ordinal))`,
 };
-type ActionRow = { [K in keyof typeof actionCols]: (typeof actionCols)[K]['_']['data'] };
+
+/** One page of the EQA rounds a scope sees (the visibility rule of ./eqa.ts), filtered by text
+ * (round code, scheme code or names), with each round's sample codes. */
+export function pageRounds(db: Conn, scope: DataScope, req: PageRequest<RoundSort>) {
+  const cond = and(visibilityCondition(scope), textFilter(req.q, [eqaRounds.code, eqaSchemes.code, eqaSchemes.name, eqaSchemes.nameEn]));
+  const sorts: Record<RoundSort, unknown[]> = { opens: [eqaRounds.opensAt, eqaRounds.id], closes: [eqaRounds.closesAt, eqaRounds.id], code: [eqaRounds.code] };
+  const page = pageOf(
+    (s) =>
+      db
+        .select(s as never)
+        .from(eqaRounds)
+        .innerJoin(eqaSchemes, eq(eqaSchemes.id, eqaRounds.schemeId))
+        .innerJoin(regions, eq(regions.id, eqaSchemes.regionId))
+        .where(cond),
+    roundCols,
+    sorts,
+    req,
+  );
+  return { ...page, rows: page.rows.map((r) => ({ ...r, samples: r.samples ? r.samples.split(',') : [] })) };
+}
+
+export const IQC_RESULT_SORTS = ['time'] as const;
+export type IqcResultSort = (typeof IQC_RESULT_SORTS)[number];
+
+const iqcResultCols = {
+  resultId: iqcResults.id,
+  runId: iqcResults.runId,
+  measuredAt: iqcResults.measuredAt,
+  level: iqcResults.level,
+  lot: controlLots.lotNumber,
+  value: iqcResults.value,
+  category: iqcResults.category,
+  z: iqcResults.z,
+  status: iqcRuns.status,
+  excluded: iqcResults.excluded,
+  excludedReason: iqcResults.excludedReason,
+};
+
+/** One page of the current IQC results of a lab × analyte (× instrument) in [from, to), filtered by
+ * text (level or lot number), by time (ties by id). */
+export function pageIqcResults(db: Conn, scope: DataScope, f: { labId: number; analyteId: number; instrument?: string; from: number; to: number }, req: PageRequest<IqcResultSort>) {
+  const cond = and(
+    eq(iqcResults.labId, f.labId),
+    eq(iqcResults.analyteId, f.analyteId),
+    gte(iqcResults.measuredAt, f.from),
+    lt(iqcResults.measuredAt, f.to),
+    eq(iqcResults.current, true),
+    f.instrument !== undefined ? eq(iqcRuns.instrument, f.instrument) : undefined,
+    scopeWhere(scope, iqcResults.labId, sql`(SELECT r.path FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.id = ${iqcResults.labId})`),
+    textFilter(req.q, [iqcResults.level, controlLots.lotNumber]),
+  );
+  const sorts: Record<IqcResultSort, unknown[]> = { time: [iqcResults.measuredAt, iqcResults.id] };
+  return pageOf(
+    (s) =>
+      db
+        .select(s as never)
+        .from(iqcResults)
+        .innerJoin(iqcRuns, eq(iqcRuns.id, iqcResults.runId))
+        .innerJoin(controlLots, eq(controlLots.id, iqcResults.controlLotId))
+        .where(cond),
+    iqcResultCols,
+    sorts,
+    req,
+  );
+}

@@ -54,3 +54,19 @@ export function limitOffset(req: Pick<PageRequest, 'page' | 'size'>): { limit: n
   const page = Math.max(1, Math.floor(req.page) || 1);
   return { limit: size, offset: (page - 1) * size };
 }
+
+/** A select whose columns come last: `(cols) => db.select(cols).from(…).join(…).where(…)`. */
+export type SelectOf = (cols: Record<string, unknown>) => {
+  orderBy(...by: SQL[]): { limit(n: number): { offset(n: number): { all(): unknown[] } } };
+  get(): unknown;
+};
+
+/** The row a column map selects (a table column's data type, or an sql<T> expression's T). */
+export type RowOf<C> = { [K in keyof C]: C[K] extends { _: { data: infer D } } ? D : C[K] extends SQL<infer T> ? T : never };
+
+/** One page of a select: the page's rows in the sort's order and the count of all that match. */
+export function pageOf<C extends Record<string, unknown>, S extends string>(select: SelectOf, cols: C, sorts: Record<S, unknown[]>, req: PageRequest<S>): Page<RowOf<C>> {
+  const { limit, offset } = limitOffset(req);
+  const counted = select({ n: sql<number>`count(*)` }).get() as { n: number } | undefined;
+  return { rows: select(cols).orderBy(...orderFor(sorts, req)).limit(limit).offset(offset).all() as RowOf<C>[], total: counted?.n ?? 0 };
+}

@@ -90,7 +90,7 @@ export const eqaRounds = sqliteTable(
     createdBy: integer('created_by').references(() => users.id),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('eqa_rounds_code_uq').on(t.code), index('eqa_rounds_scheme_idx').on(t.schemeId, t.closesAt), index('eqa_rounds_closes_idx').on(t.closesAt)],
+  (t) => [uniqueIndex('eqa_rounds_code_uq').on(t.code), index('eqa_rounds_scheme_idx').on(t.schemeId, t.closesAt), index('eqa_rounds_closes_idx').on(t.closesAt), index('eqa_rounds_opens_idx').on(t.opensAt)],
 );
 
 export const eqaSamples = sqliteTable(

@@ -1,0 +1,1 @@
+CREATE INDEX `eqa_rounds_opens_idx` ON `eqa_rounds` (`opens_at`);
