@@ -16,10 +16,8 @@ function requireManage(actor: Actor) {
   if (!can(actor, 'analyte.manage')) throw new AppError('catalogue.adminOnly');
 }
 
-/** Validate every row first (errors by row and field), then write all of them in one transaction:
- * new codes are inserted, existing ones updated with their previous state kept. */
-export function importCatalogue(db: DB, actor: Actor, rows: unknown[], reason = 'catalogue import') {
-  requireManage(actor);
+/** Every row validated (errors by row and field, a code twice is an error), or a 422 naming them all. */
+function validCatalogueRows(rows: unknown[]): AnalyteInput[] {
   const errors: FieldError[] = [];
   const valid: AnalyteInput[] = [];
   const seen = new Set<string>();
@@ -34,6 +32,21 @@ export function importCatalogue(db: DB, actor: Actor, rows: unknown[], reason = 
     valid.push(r.data);
   });
   if (errors.length) throw new AppError('catalogue.invalidRows', {}, errors);
+  return valid;
+}
+
+/** One analyte of a form or API call, validated, or a 422 naming the fields. */
+function validAnalyte(input: unknown): AnalyteInput {
+  const parsed = analyteInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid analyte', parsed.error.issues.map((i) => ({ ...zodIssueError(i as ZodIssueLike), field: i.path.join('.') })));
+  return parsed.data;
+}
+
+/** Validate every row first (errors by row and field), then write all of them in one transaction:
+ * new codes are inserted, existing ones updated with their previous state kept. */
+export function importCatalogue(db: DB, actor: Actor, rows: unknown[], reason = 'catalogue import') {
+  requireManage(actor);
+  const valid = validCatalogueRows(rows);
 
   const now = Date.now();
   let inserted = 0;
@@ -61,14 +74,7 @@ export function importCatalogue(db: DB, actor: Actor, rows: unknown[], reason = 
  * an administrator's edits stay as they are. Idempotent; one audit row names what was added.
  */
 export function addMissingCatalogueItems(db: DB, items: unknown[], actorEmail = 'system (db:migrate)', now = Date.now()): { added: string[] } {
-  const errors: FieldError[] = [];
-  const valid: AnalyteInput[] = [];
-  items.forEach((raw, i) => {
-    const r = analyteInput.safeParse(raw);
-    if (r.success) valid.push(r.data);
-    else for (const issue of r.error.issues) errors.push({ ...zodIssueError(issue as ZodIssueLike, i + 1), field: issue.path.join('.') });
-  });
-  if (errors.length) throw new AppError('catalogue.invalidRows', {}, errors);
+  const valid = validCatalogueRows(items);
   return db.transaction((tx) => {
     const have = analyteIdsByCode(tx);
     const missing = valid.filter((a) => !have.has(a.code));
@@ -83,11 +89,10 @@ export function addMissingCatalogueItems(db: DB, items: unknown[], actorEmail = 
 /** Add one item to the catalogue (the admin's "new item" form): any kind, a code not used yet. */
 export function createAnalyte(db: DB, actor: Actor, input: unknown, now = Date.now()) {
   requireManage(actor);
-  const parsed = analyteInput.safeParse(input);
-  if (!parsed.success) throw AppError.invalid('Invalid analyte', parsed.error.issues.map((i) => ({ ...zodIssueError(i as ZodIssueLike), field: i.path.join('.') })));
+  const data = validAnalyte(input);
   return db.transaction((tx) => {
-    if (findAnalyteByCode(tx, parsed.data.code)) throw new AppError('catalogue.codeUsed', { code: parsed.data.code });
-    const row = tx.insert(analytes).values({ ...parsed.data, createdAt: now, updatedAt: now }).returning().get();
+    if (findAnalyteByCode(tx, data.code)) throw new AppError('catalogue.codeUsed', { code: data.code });
+    const row = tx.insert(analytes).values({ ...data, createdAt: now, updatedAt: now }).returning().get();
     insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.create', entityType: 'analyte', entityId: row.id, details: { code: row.code, kind: row.kind }, at: now });
     return row;
   });
@@ -97,18 +102,17 @@ export function createAnalyte(db: DB, actor: Actor, input: unknown, now = Date.n
 export function updateAnalyte(db: DB, actor: Actor, id: number, input: unknown, reason: string) {
   requireManage(actor);
   if (!reason?.trim()) throw new AppError('catalogue.reasonRequired', {}, [fieldError('value.required', {}, 'reason')]);
-  const parsed = analyteInput.safeParse(input);
-  if (!parsed.success) throw AppError.invalid('Invalid analyte', parsed.error.issues.map((i) => ({ ...zodIssueError(i as ZodIssueLike), field: i.path.join('.') })));
+  const data = validAnalyte(input);
   const now = Date.now();
   return db.transaction((tx) => {
     const existing = tx.select().from(analytes).where(eq(analytes.id, id)).get();
     if (!existing) throw new AppError('analyte.noSuch');
-    if (parsed.data.code !== existing.code) {
-      const clash = findAnalyteByCode(tx, parsed.data.code);
-      if (clash) throw new AppError('catalogue.codeUsed', { code: parsed.data.code });
+    if (data.code !== existing.code) {
+      const clash = findAnalyteByCode(tx, data.code);
+      if (clash) throw new AppError('catalogue.codeUsed', { code: data.code });
     }
     snapshotEntity(tx, 'analyte', id, existing, actor.userId, reason, now);
-    tx.update(analytes).set({ ...parsed.data, updatedAt: now }).where(eq(analytes.id, id)).run();
+    tx.update(analytes).set({ ...data, updatedAt: now }).where(eq(analytes.id, id)).run();
     insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.update', entityType: 'analyte', entityId: id, details: { reason }, at: now });
     return tx.select().from(analytes).where(eq(analytes.id, id)).get()!;
   });

@@ -11,6 +11,7 @@ import { publicApiRoute } from '@/lib/http';
 import { addMissingCatalogueItems, createAnalyte, importCatalogue, updateAnalyte } from '@/lib/services/catalogue';
 import { findAnalyteByCode } from '@/db/queries/analytes';
 import { listAudit } from '@/db/queries/audit';
+import { listEntityVersions } from '@/db/queries/versions';
 import { fullCatalogue } from '@/lib/catalogue/items';
 import { parseQualitySpecs } from '@/lib/catalogue/quality-specs';
 import { qualitySpecsCsv } from '@/db/seed/base';
@@ -147,5 +148,8 @@ describe('the admin creates and edits items of every kind', () => {
     const { id, createdAt: _c, updatedAt: _u, active: _a, ...rest } = a;
     const updated = updateAnalyte(t.db, t.admin, id, { ...rest, categories: ['1:1', ...a.categories!.map((c) => c.code)].join('\n') }, 'titres from 1:1');
     expect(updated.categories!.map((c) => c.code).slice(0, 3)).toEqual(['1:1', '1:2', '1:4']);
+    const previous = listEntityVersions(t.db, 'analyte', id)[0];
+    expect(previous.reason).toBe('titres from 1:1');
+    expect((previous.data as { categories: { code: string }[] }).categories[0].code).toBe('1:2');
   });
 });
