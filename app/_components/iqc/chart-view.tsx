@@ -5,6 +5,7 @@ import type { instrumentCharts, InstrumentChart } from '@/lib/services/iqc/chart
 import { EmptyState } from '@/app/_components/empty-state';
 import { DataTable, type Column } from '@/app/_components/data-table';
 import { LjChart } from './lj-chart';
+import { CategoryRuns } from './category-runs';
 import { StatusBadge } from '@/app/_components/status-badge';
 import { formatDateTime, formatDay, fmt } from './format';
 
@@ -54,6 +55,11 @@ export async function ChartView({
     }
   }
   const flagged = [...runs.values()].sort((a, b) => b.t - a.t);
+  // a qualitative, ordinal or nominal item: a table of its runs' readings, and the Levey-Jennings
+  // chart of its signal (S/CO) where the analyser gave one
+  const categorical = data.analyte.kind !== 'quantitative';
+  const signalPanels = (chart: InstrumentChart) =>
+    chart.panels.map((p) => ({ ...p, points: p.points.filter((x) => x.signal !== null) })).filter((p) => p.points.length > 0);
   const several = data.instruments.length > 1;
   const instrumentName = (i: string) => i || t('noInstrument');
   const flaggedColumns: Column<(typeof flagged)[number]>[] = [
@@ -135,7 +141,19 @@ export async function ChartView({
         data.charts.map((chart) => (
           <section key={chart.instrument} className="space-y-3" data-testid="lj-instrument" data-instrument={chart.instrument}>
             {several && <h3 className="font-semibold">{t('instrumentTitle', { instrument: instrumentName(chart.instrument) })}</h3>}
-            <LjChart panels={chart.panels} unit={data.analyte.unit} />
+            {categorical ? (
+              <>
+                <CategoryRuns chart={chart} categories={data.analyte.categories} signalUnit={data.analyte.signalUnit} />
+                {signalPanels(chart).length > 0 && (
+                  <div data-testid="signal-chart">
+                    <h3 className="font-semibold">{t('signalChartTitle', { unit: data.analyte.signalUnit ?? 'S/CO' })}</h3>
+                    <LjChart panels={signalPanels(chart)} unit={data.analyte.signalUnit ?? 'S/CO'} />
+                  </div>
+                )}
+              </>
+            ) : (
+              <LjChart panels={chart.panels} unit={data.analyte.unit} />
+            )}
             <ResultsList chart={chart} locale={locale} excludeControl={readOnly ? undefined : excludeControl} />
           </section>
         ))
@@ -167,7 +185,7 @@ async function ResultsList({ chart, locale, excludeControl }: { chart: Instrumen
       header: t('value'),
       cell: (p) => (
         <>
-          {p.value}
+          {p.category !== null ? `${p.category}${p.signal !== null ? ` (${p.signal})` : ''}` : p.value}
           {p.excluded && <span className="ml-1 text-xs text-slate-500">({t('excluded')})</span>}
         </>
       ),

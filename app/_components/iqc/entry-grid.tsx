@@ -17,6 +17,11 @@ export interface GridRow {
   instrument: string;
   mean: number | null;
   sd: number | null;
+  /** a qualitative, ordinal or nominal item: its categories (lowest first), the unit of its signal
+   * and the category the lot must read */
+  categories?: { code: string; name: string }[];
+  signalUnit?: string | null;
+  expected?: string | null;
 }
 
 interface Outcome {
@@ -41,7 +46,7 @@ export function EntryGrid({
   save,
 }: {
   rows: GridRow[];
-  analytes: { code: string; name: string; unit: string }[];
+  analytes: { code: string; name: string; unit: string; categories?: { code: string; name: string }[]; signalUnit?: string | null }[];
   operator: string;
   chartBase: string;
   save: (input: { results: unknown[] }) => Promise<ActionState<Outcome>>;
@@ -53,12 +58,13 @@ export function EntryGrid({
   const errorText = useErrorText();
   const [rows, setRows] = useState<GridRow[]>(initial);
   const [values, setValues] = useState<string[]>(() => initial.map(() => ''));
+  const [signals, setSignals] = useState<string[]>(() => initial.map(() => ''));
   const [measuredAt, setMeasuredAt] = useState(localNow);
   const [op, setOp] = useState(operator);
   const [result, setResult] = useState<ActionState<Outcome> | null>(null);
   const [sentRows, setSentRows] = useState<number[]>([]);
   const [pending, start] = useTransition();
-  const inputs = useRef<(HTMLInputElement | null)[]>([]);
+  const inputs = useRef<(HTMLInputElement | HTMLSelectElement | null)[]>([]);
   const [addCode, setAddCode] = useState('');
 
   const verdicts = useMemo(() => new Map((result?.ok ? result.data!.runs : []).map((r) => [r.analyte, r])), [result]);
@@ -73,7 +79,8 @@ export function EntryGrid({
     const results = rows.flatMap((r, i) => {
       if (!values[i].trim()) return [];
       picked.push(i);
-      return [{ analyte: r.analyte, level: r.level, lot: r.lot, instrument: r.instrument, value: values[i].trim(), measuredAt: new Date(measuredAt).toISOString(), operator: op }];
+      const signal = signals[i]?.trim();
+      return [{ analyte: r.analyte, level: r.level, lot: r.lot, instrument: r.instrument, value: values[i].trim(), ...(signal ? { signal } : {}), measuredAt: new Date(measuredAt).toISOString(), operator: op }];
     });
     setSentRows(picked);
     if (!results.length) {
@@ -83,7 +90,7 @@ export function EntryGrid({
     start(async () => setResult(await save({ results })));
   }
 
-  function onKey(e: React.KeyboardEvent<HTMLInputElement>, i: number) {
+  function onKey(e: React.KeyboardEvent<HTMLElement>, i: number) {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
       submit();
@@ -99,14 +106,18 @@ export function EntryGrid({
   function addAnalyte() {
     const a = analytes.find((x) => x.code === addCode);
     if (!a) return;
-    const extra: GridRow[] = ['1', '2'].map((level) => ({ analyte: a.code, name: a.name, unit: a.unit, level, lot: '', instrument: rows[0]?.instrument ?? '', mean: null, sd: null }));
+    // a categorical item: a negative and a (weak) positive control
+    const levels = a.categories ? ['NEG', 'POS'] : ['1', '2'];
+    const extra: GridRow[] = levels.map((level) => ({ analyte: a.code, name: a.name, unit: a.unit, level, lot: '', instrument: rows[0]?.instrument ?? '', mean: null, sd: null, ...(a.categories ? { categories: a.categories, signalUnit: a.signalUnit ?? null, expected: null } : {}) }));
     setRows([...rows, ...extra]);
     setValues([...values, '', '']);
+    setSignals([...signals, '', '']);
     setAddCode('');
   }
 
   function newRun() {
     setValues(rows.map(() => ''));
+    setSignals(rows.map(() => ''));
     setResult(null);
     setMeasuredAt(localNow());
     inputs.current[0]?.focus();
@@ -193,20 +204,62 @@ export function EntryGrid({
                     />
                   </td>
                   <td className="text-xs text-slate-600">{r.instrument || '—'}</td>
-                  <td className="whitespace-nowrap text-xs text-slate-600">{r.mean !== null && r.sd !== null ? `${r.mean} ± ${r.sd} ${r.unit}` : t('noTarget')}</td>
+                  <td className="whitespace-nowrap text-xs text-slate-600">
+                    {r.categories ? (
+                      <span data-testid="expected">
+                        {r.expected ? t('expects', { category: r.categories.find((c) => c.code === r.expected)?.name ?? r.expected }) : t('noExpected')}
+                        {r.mean !== null && r.sd !== null ? ` · ${r.mean} ± ${r.sd} ${r.signalUnit ?? ''}` : ''}
+                      </span>
+                    ) : r.mean !== null && r.sd !== null ? (
+                      `${r.mean} ± ${r.sd} ${r.unit}`
+                    ) : (
+                      t('noTarget')
+                    )}
+                  </td>
                   <td>
-                    <input
-                      ref={(el) => {
-                        inputs.current[i] = el;
-                      }}
-                      aria-label={t('valueOf', { analyte: r.analyte, level: r.level })}
-                      aria-invalid={!!errs}
-                      inputMode="decimal"
-                      className="input w-28"
-                      value={values[i]}
-                      onChange={(e) => setValues(values.map((x, j) => (j === i ? e.target.value : x)))}
-                      onKeyDown={(e) => onKeyRow(e, i)}
-                    />
+                    {r.categories ? (
+                      <div className="flex items-center gap-2">
+                        <select
+                          ref={(el) => {
+                            inputs.current[i] = el;
+                          }}
+                          aria-label={t('valueOf', { analyte: r.analyte, level: r.level })}
+                          aria-invalid={!!errs}
+                          className="input w-32"
+                          value={values[i]}
+                          onChange={(e) => setValues(values.map((x, j) => (j === i ? e.target.value : x)))}
+                          onKeyDown={(e) => onKeyRow(e, i)}
+                        >
+                          <option value="">—</option>
+                          {r.categories.map((c) => (
+                            <option key={c.code} value={c.code}>
+                              {c.name === c.code ? c.code : `${c.name} (${c.code})`}
+                            </option>
+                          ))}
+                        </select>
+                        <input
+                          aria-label={t('signalOf', { analyte: r.analyte, level: r.level, unit: r.signalUnit ?? 'S/CO' })}
+                          placeholder={r.signalUnit ?? 'S/CO'}
+                          inputMode="decimal"
+                          className="input w-20"
+                          value={signals[i] ?? ''}
+                          onChange={(e) => setSignals(rows.map((_, j) => (j === i ? e.target.value : (signals[j] ?? ''))))}
+                        />
+                      </div>
+                    ) : (
+                      <input
+                        ref={(el) => {
+                          inputs.current[i] = el;
+                        }}
+                        aria-label={t('valueOf', { analyte: r.analyte, level: r.level })}
+                        aria-invalid={!!errs}
+                        inputMode="decimal"
+                        className="input w-28"
+                        value={values[i]}
+                        onChange={(e) => setValues(values.map((x, j) => (j === i ? e.target.value : x)))}
+                        onKeyDown={(e) => onKeyRow(e, i)}
+                      />
+                    )}
                     {errs?.map((e, k) => {
                       const l = localizeFieldError(tr, te.has, errorText, e);
                       return (
@@ -236,7 +289,7 @@ export function EntryGrid({
     </div>
   );
 
-  function onKeyRow(e: React.KeyboardEvent<HTMLInputElement>, i: number) {
+  function onKeyRow(e: React.KeyboardEvent<HTMLElement>, i: number) {
     onKey(e, i);
   }
 }

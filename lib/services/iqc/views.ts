@@ -92,6 +92,10 @@ export interface ChartPoint {
   runId: number;
   t: number;
   value: number;
+  /** a categorical item's reading (category code), its signal (S/CO) and what its lot expects */
+  category: string | null;
+  signal: number | null;
+  expected: string | null;
   z: number | null;
   mean: number | null;
   sd: number | null;
@@ -144,6 +148,9 @@ export function chartData(db: DB, actor: Actor, q: { lab?: string | null; analyt
       runId: r.runId,
       t: r.measuredAt,
       value: r.value,
+      category: r.category,
+      signal: r.signal,
+      expected: r.expected,
       z: r.z,
       mean: r.mean,
       sd: r.sd,
@@ -161,7 +168,17 @@ export function chartData(db: DB, actor: Actor, q: { lab?: string | null; analyt
   const collator = new Intl.Collator('en', { numeric: true });
   return {
     labId: scope.labId,
-    analyte: { id: analyte.id, code: analyte.code, nameEn: analyte.nameEn, nameZh: analyte.nameZh, unit: analyte.unit },
+    analyte: {
+      id: analyte.id,
+      code: analyte.code,
+      nameEn: analyte.nameEn,
+      nameZh: analyte.nameZh,
+      unit: analyte.unit,
+      // a categorical item: its categories (the per-run table) and the unit of its signal (the chart)
+      kind: analyte.kind,
+      categories: analyte.categories,
+      signalUnit: analyte.signalUnit,
+    },
     from,
     to,
     instruments: [...instruments].sort(),

@@ -19,6 +19,11 @@ export default async function EnterPage() {
     const best = inUse.get(key);
     if (!best || (l.lastAt ?? -1) > (best.lastAt ?? -1) || ((l.lastAt ?? -1) === (best.lastAt ?? -1) && l.id > best.id)) inUse.set(key, l);
   }
+  const catalogue = catalogueAnalytes(db, { activeOnly: true });
+  // a categorical item's row takes a category (a select) and an optional signal instead of a number
+  const choices = new Map(
+    catalogue.filter((a) => a.kind !== 'quantitative').map((a) => [a.code, { categories: (a.categories ?? []).map((c) => ({ code: c.code, name: locale === 'zh' ? c.nameZh : c.nameEn })), signalUnit: a.signalUnit }]),
+  );
   const rows: GridRow[] = [...inUse.values()].map((l) => ({
     analyte: l.analyte,
     name: locale === 'zh' ? l.analyteNameZh : l.analyteNameEn,
@@ -28,8 +33,9 @@ export default async function EnterPage() {
     instrument: l.instrument,
     mean: l.mean,
     sd: l.sd,
+    ...(choices.has(l.analyte) ? { ...choices.get(l.analyte)!, expected: l.expectedCategory } : {}),
   }));
-  const analytes = catalogueAnalytes(db, { activeOnly: true }).map((a) => ({ code: a.code, name: locale === 'zh' ? a.nameZh : a.nameEn, unit: a.unit }));
+  const analytes = catalogue.map((a) => ({ code: a.code, name: locale === 'zh' ? a.nameZh : a.nameEn, unit: a.unit, ...(choices.get(a.code) ?? {}) }));
   return (
     <div>
       <PageHeader title={t('title')} subtitle={t('subtitle')} />
