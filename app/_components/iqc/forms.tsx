@@ -46,7 +46,7 @@ export function ResolveForm({ id, action, doneHref }: { id: number; action: Acti
   );
 }
 
-export function TargetForm({ action, analytes }: { action: Action; analytes: { code: string; name: string }[] }) {
+export function TargetForm({ action, analytes, categoryCodes = [] }: { action: Action; analytes: { code: string; name: string }[]; categoryCodes?: string[] }) {
   const t = useTranslations('iqc.targets');
   const inline = useInline();
   return (
@@ -71,6 +71,22 @@ export function TargetForm({ action, analytes }: { action: Action; analytes: { c
           <input id={`t-${f}`} name={f} className="input" inputMode={f === 'mean' || f === 'sd' ? 'decimal' : undefined} />
         </div>
       ))}
+      {categoryCodes.length > 0 && (
+        <div>
+          <label className="label" htmlFor="t-expected">
+            {t('expected')}
+          </label>
+          <input id="t-expected" name="expected" className="input" list="t-expected-codes" aria-describedby="t-expected-help" />
+          <datalist id="t-expected-codes">
+            {categoryCodes.map((c) => (
+              <option key={c} value={c} />
+            ))}
+          </datalist>
+          <p id="t-expected-help" className="mt-1 text-xs text-slate-500">
+            {t('expectedHelp')}
+          </p>
+        </div>
+      )}
       <div>
         <label className="label" htmlFor="t-effectiveFrom">
           {t('effectiveFrom')}

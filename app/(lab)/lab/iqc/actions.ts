@@ -9,6 +9,7 @@ import { runJob } from '@/lib/jobs';
 import { resolveCorrectiveAction } from '@/lib/services/iqc/corrective-actions';
 import { establishNewLotTargets, establishTargetsFromBaseline, setManufacturerTarget } from '@/lib/services/iqc/targets';
 import { setRuleConfig } from '@/lib/services/iqc/rules';
+import { isCategoricalCode, setControlExpectations } from '@/lib/services/iqc/qualitative';
 import { correctResult } from '@/lib/services/iqc/results';
 
 function refresh() {
@@ -47,6 +48,12 @@ export async function resolveCorrectiveActionAction(_prev: unknown, form: FormDa
 
 export async function setTargetAction(_prev: unknown, form: FormData) {
   const r = await runAction((actor) => {
+    const input = formObject(form);
+    // a control of a qualitative, ordinal or nominal item: the category it must read (mean/SD: of its signal)
+    if (isCategoricalCode(getDb(), input.analyte)) {
+      const [c] = setControlExpectations(getDb(), actor, { controls: [input] });
+      return { controlLotId: c.controlLotId, expected: c.expected, targetId: c.target?.id ?? null, version: c.target?.version ?? null };
+    }
     const out = setManufacturerTarget(getDb(), actor, formObject(form));
     return { targetId: out.target.id, version: out.target.version };
   });

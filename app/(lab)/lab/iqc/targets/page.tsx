@@ -28,13 +28,17 @@ export default async function TargetsPage() {
   const configs = new Map(ownRuleConfigs(db, actor).map((c) => [c.analyte, c.rules]));
   const choices = ruleChoicesView(db, actor);
   const { runWindowMinutes } = getRunWindow(db, actor);
-  const analytes = catalogueAnalytes(db, { activeOnly: true }).map((a) => ({ code: a.code, name: localName(locale, a) }));
+  const catalogue = catalogueAnalytes(db, { activeOnly: true });
+  const analytes = catalogue.map((a) => ({ code: a.code, name: localName(locale, a) }));
+  // the category codes a control of a qualitative, ordinal or nominal item may be expected to read
+  const categoryCodes = [...new Set(catalogue.flatMap((a) => (a.kind !== 'quantitative' ? (a.categories ?? []).map((c) => c.code) : [])))];
   const analyteCodes = [...new Set(lots.map((l) => l.analyte))];
   const lotColumns: Column<(typeof lots)[number]>[] = [
     { key: 'analyte', header: t('analyte'), cell: (l) => l.analyte },
     { key: 'level', header: t('level'), cell: (l) => l.level },
     { key: 'lot', header: t('lot'), cell: (l) => l.lot },
     { key: 'instrument', header: t('instrument'), cell: (l) => l.instrument || '—' },
+    { key: 'expected', header: t('expected'), cell: (l) => l.expectedCategory ?? '—' },
     { key: 'mean', header: t('mean'), cell: (l) => fmt(l.mean, 4) },
     { key: 'sd', header: t('sd'), cell: (l) => fmt(l.sd, 4) },
     { key: 'source', header: t('source'), cell: (l) => (l.source ? `${t(`sources.${l.source}`)} v${l.version}` : t('noTarget')) },
@@ -56,7 +60,7 @@ export default async function TargetsPage() {
       <PageHeader title={t('title')} subtitle={t('subtitle')} />
       <section>
         <h2 className="mb-2 font-semibold">{t('setTitle')}</h2>
-        <TargetForm action={setTargetAction} analytes={analytes} />
+        <TargetForm action={setTargetAction} analytes={analytes} categoryCodes={categoryCodes} />
       </section>
       <section className="card overflow-x-auto">
         <h2 className="mb-3 font-semibold">{t('lotsTitle')}</h2>
