@@ -37,6 +37,35 @@ export function currentCategoryAnswers(db: DB, roundId: number, analyteIds: read
     .all(roundId, ...analyteIds) as [number, string | null][];
 }
 
+/** One graded categorical answer of an evaluation, as the results API adds it to its rows. */
+export interface CategoricalResultRow {
+  lab: string;
+  sample: string;
+  analyte: string;
+  category: string | null;
+  targetCategory: string | null;
+  targetBasis: 'intended' | 'consensus' | 'mode' | null;
+  gradeDistance: number | null;
+  reason: string | null;
+  reasonN: number | null;
+}
+
+/** The categorical answers of an evaluation (all labs, or one), with their target and basis. */
+export function categoricalResultsOf(db: DB, evaluationId: number, labId: number | null): CategoricalResultRow[] {
+  return db.$client
+    .prepare(
+      `select l.code as lab, s.code as sample, a.code as analyte, r.category as category, r.target_category as targetCategory,
+              r.target_basis as targetBasis, r.grade_distance as gradeDistance, r.reason as reason, r.reason_n as reasonN
+         from eqa_result_evaluations r
+         join laboratories l on l.id = r.lab_id
+         join eqa_samples s on s.id = r.sample_id
+         join analytes a on a.id = r.analyte_id
+        where r.evaluation_id = ? and (? is null or r.lab_id = ?)
+          and (r.category is not null or r.reason = 'unknown_category')`,
+    )
+    .all(evaluationId, labId, labId) as CategoricalResultRow[];
+}
+
 /** Run `fn` with a page cache of 256 MB (restored afterwards): bulk reads and writes of an evaluation. */
 export function withLargeCache<T>(db: DB, fn: () => T): T {
   const c = db.$client;

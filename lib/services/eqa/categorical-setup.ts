@@ -30,10 +30,18 @@ export function categoricalSettingsOf(scheme: SchemeSettings): CategoricalSettin
   };
 }
 
-/** The grade meaning negative: the lowest category, unless the scale is numeric (urine pH, SG). */
+/** Spellings that make the lowest category a negative one (code or alias, case-insensitive). */
+const NEGATIVE_SPELLINGS = new Set(['negative', 'neg', '-', 'non-reactive', 'nonreactive', 'not_detected', 'normal', '阴性', '正常', '未检出']);
+
+/**
+ * The grade meaning negative for the "negative target must be answered negative" rule: 0 when the
+ * lowest category is a negative one (negative, −, normal, not detected), else null — scales without a
+ * negative (urine pH and SG, titres 1:2 … 1:2048) use the tolerance only.
+ */
 export function negativeGradeOf(categories: readonly ItemCategory[]): number | null {
-  if (!categories.length) return null;
-  return categories.every((c) => c.code.trim() !== '' && Number.isFinite(Number(c.code))) ? null : 0;
+  const lowest = categories[0];
+  if (!lowest) return null;
+  return [lowest.code, ...(lowest.aliases ?? [])].some((s) => NEGATIVE_SPELLINGS.has(s.trim().toLowerCase())) ? 0 : null;
 }
 
 interface AnalyteRow {

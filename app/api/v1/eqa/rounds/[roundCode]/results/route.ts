@@ -2,15 +2,20 @@ import { NextResponse } from 'next/server';
 import { getDb } from '@/db/client';
 import { withActor } from '@/lib/http';
 import { getRoundResults } from '@/lib/services/eqa/reports';
+import { withCategoricalFields } from '@/lib/services/eqa/categorical-results';
 
 export const dynamic = 'force-dynamic';
 
 /**
  * Graded results of a round: `{ results: [...], analytes: [...] }`. `?lab=CODE` for one lab; a lab
  * manager sees only their own lab and only once published; a regulator may omit `lab` to get every
- * participant of their jurisdiction (each row then carries `lab`).
+ * participant of their jurisdiction (each row then carries `lab`). Rows of qualitative, ordinal and
+ * nominal items also carry `category` (the answer), `targetCategory`, `targetBasis` ('intended' |
+ * 'consensus' | 'mode'), `gradeDistance` and `reasonCode` (e.g. 'no_consensus'); `value` is the answer's grade.
  */
 export const GET = withActor<{ roundCode: string }>(async (req, actor, { roundCode }) => {
   const lab = new URL(req.url).searchParams.get('lab');
-  return NextResponse.json(getRoundResults(getDb(), actor, { roundCode: decodeURIComponent(roundCode), labCode: lab || null }));
+  const db = getDb();
+  const input = { roundCode: decodeURIComponent(roundCode), labCode: lab || null };
+  return NextResponse.json(withCategoricalFields(db, actor, input, getRoundResults(db, actor, input)));
 });
