@@ -76,9 +76,16 @@ function build(sqlite: Database.Database) {
     labsByCodes: sqlite.prepare<[string], PublicLab>(`
       SELECT ${LAB_COLUMNS} FROM json_each(?) j CROSS JOIN laboratories l ON l.code = j.value JOIN regions r ON r.id = l.region_id WHERE l.active = 1`),
     analyteIndex: sqlite.prepare<[], PublicAnalyte & { loinc: string | null }>(`SELECT id, code, name_en AS nameEn, name_zh AS nameZh, loinc FROM analytes ORDER BY id`),
+    // a pair travels as one integer, lab id × 2^20 + analyte id (pairKey), cheaper than JSON pairs
     pairsCertifications: sqlite.prepare<[string], PublicPairCertification>(`
       SELECT c.id, c.lab_id AS labId, c.analyte_id AS analyteId, c.mark, c.scope, c.certificate_no AS certificateNo, c.valid_from AS validFrom, c.valid_to AS validTo
-      FROM json_each(?) j CROSS JOIN certifications c ON c.lab_id = json_extract(j.value, '$[0]') AND c.analyte_id = json_extract(j.value, '$[1]')`),
+      FROM json_each(?) j CROSS JOIN certifications c ON c.lab_id = (j.value >> 20) AND c.analyte_id = (j.value & 1048575)`),
+    certificationStamp: sqlite.prepare<[], { lastEvent: number | null; lastCert: number | null }>(`
+      SELECT (SELECT max(id) FROM certification_events) AS lastEvent, (SELECT max(id) FROM certifications) AS lastCert`),
+    eventPairsSince: sqlite.prepare<[number], { labId: number; analyteId: number }>(`
+      SELECT DISTINCT lab_id AS labId, analyte_id AS analyteId FROM certification_events WHERE id > ?`),
+    certificationPairsSince: sqlite.prepare<[number], { labId: number; analyteId: number }>(`
+      SELECT DISTINCT lab_id AS labId, analyte_id AS analyteId FROM certifications WHERE id > ?`),
     certificationsEvents: sqlite.prepare<[string], PublicStatusEvent>(`
       SELECT e.id, e.certification_id AS certificationId, e.effective_on AS effectiveOn, e.to_status AS toStatus
       FROM json_each(?) j CROSS JOIN certification_events e ON e.certification_id = j.value WHERE e.to_status IS NOT NULL`),
@@ -142,9 +149,27 @@ export function publicAnalyteIndex(db: DB) {
   return statements(db).analyteIndex.all();
 }
 
-/** Every certification of these lab × analyte pairs (ids), in one statement. */
-export function publicPairsCertifications(db: DB, pairs: readonly (readonly [number, number])[]): PublicPairCertification[] {
-  return pairs.length ? statements(db).pairsCertifications.all(JSON.stringify(pairs)) : [];
+/** One integer for a lab × analyte pair (analyte ids stay below 2^20). */
+export function pairKey(labId: number, analyteId: number): number {
+  return labId * 1048576 + analyteId;
+}
+
+/** Every certification of these lab × analyte pairs (pairKey), in one statement. */
+export function publicPairsCertifications(db: DB, pairKeys: readonly number[]): PublicPairCertification[] {
+  return pairKeys.length ? statements(db).pairsCertifications.all(JSON.stringify(pairKeys)) : [];
+}
+
+/** The newest certification event and certification ids: both tables only grow (events are
+ * append-only, and every change of a certification writes one), so a change moves this stamp. */
+export function publicCertificationStamp(db: DB): { lastEvent: number; lastCert: number } {
+  const s = statements(db).certificationStamp.get()!;
+  return { lastEvent: s.lastEvent ?? 0, lastCert: s.lastCert ?? 0 };
+}
+
+/** The pairs touched since a stamp (by new events or new certifications). */
+export function publicPairsChangedSince(db: DB, since: { lastEvent: number; lastCert: number }): { labId: number; analyteId: number }[] {
+  const st = statements(db);
+  return [...st.eventPairsSince.all(since.lastEvent), ...st.certificationPairsSince.all(since.lastCert)];
 }
 
 /** The status-setting events of these certifications, in one statement (unordered). */

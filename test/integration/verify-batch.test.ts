@@ -11,6 +11,7 @@ import { errorBody } from '@/lib/errors';
 import { addDays } from '@/lib/calendar';
 import { createPolicyVersion, effectivePolicyFor } from '@/lib/services/recognition/policy';
 import { verifyRecognition } from '@/lib/services/recognition/verification';
+import { decide } from '@/lib/services/recognition/decisions';
 import { MAX_BATCH_CHECKS, verifyBatch } from '@/lib/services/recognition/verify-batch';
 import { publicApiRoute } from '@/lib/http';
 import { verifyBatchRoute } from '@/lib/public-batch';
@@ -267,6 +268,27 @@ describe('over HTTP (route handlers, as Next serves them)', () => {
     }
     const missing = publicApiRoute(new Request('http://x/api/v1/verify?lab=XX-999&analyte=K'));
     expect([missing.status, missing.headers.get('etag'), missing.headers.get('cache-control')]).toEqual([404, null, 'no-store']);
+  });
+});
+
+describe('the in-memory pair index follows certification changes', () => {
+  it('a suspension, and a first certification of a pair already asked about, show in the next batch', () => {
+    const checks = [{ lab: 'GZ-001', analyte: 'K', date: TODAY }, { lab: 'GZ-009', analyte: 'TP', date: TODAY }];
+    expect(batch(checks).map((r) => (r as { reason: string }).reason)).toEqual(['recognized', 'not_certified']);
+    decide(w.db, w.regulators.gd, { labId: labId(w.db, 'GZ-001'), analyteId: analyteId(w.db, 'K'), action: 'suspend', reason: 'EQA under review', effectiveOn: TODAY }, { now: NOW });
+    // a certification written as the decision service writes one: the row and its approval event
+    const cert = Number(
+      w.db.$client
+        .prepare(`INSERT INTO certifications (lab_id, analyte_id, scope_region_id, scope, mark, certificate_no, status, valid_from, valid_to, flagged, created_at, updated_at)
+          VALUES (?, ?, (SELECT id FROM regions WHERE code = '440000'), '广东', '广东HR', 'HR-440000-2026-TEST01', 'active', ?, '2027-06-14', 0, ?, ?)`)
+        .run(labId(w.db, 'GZ-009'), analyteId(w.db, 'TP'), TODAY, NOW, NOW).lastInsertRowid,
+    );
+    w.db.$client
+      .prepare(`INSERT INTO certification_events (certification_id, lab_id, analyte_id, action, from_status, to_status, effective_on, reason, actor_id, at) VALUES (?, ?, ?, 'approve', NULL, 'active', ?, 'test', NULL, ?)`)
+      .run(cert, labId(w.db, 'GZ-009'), analyteId(w.db, 'TP'), TODAY, NOW);
+    const after = batch(checks);
+    expect(after.map((r) => (r as { reason: string }).reason)).toEqual(['suspended', 'recognized']);
+    checks.forEach((c, i) => expect(after[i]).toEqual(single(c)));
   });
 });
 

@@ -129,24 +129,28 @@ const policyCaches = new WeakMap<object, PolicyCache>();
 
 /**
  * The recognition windows in force for a region path on a day: the policy a lab's region follows
- * (its own, else the nearest ancestor's) on that day, from an in-memory copy of every policy version
- * that is reloaded when a version is added (one indexed count per call checks that).
+ * (its own, else the nearest ancestor's) on that day, from an in-memory copy of every policy version.
+ * The copy is reloaded when a version is added: `policyWindows` checks that once (one indexed count)
+ * and returns a resolver for a request or a whole batch.
  */
-export function windowsFor(db: DB, regionPath: string, day: string): RecognitionWindows {
+export function policyWindows(db: DB): (regionPath: string, day: string) => RecognitionWindows {
   let c = policyCaches.get(db.$client);
   const stamp = publicPolicyStamp(db);
   if (!c || c.stamp !== stamp) {
     c = { stamp, policies: listAllPolicies(db), windows: new Map() };
     policyCaches.set(db.$client, c);
   }
-  const key = `${regionPath}|${day}`;
-  let w = c.windows.get(key);
-  if (!w) {
-    w = resolvePolicy(c.policies, regionPath, day)?.windows ?? SYSTEM_WINDOWS;
-    if (c.windows.size > 100_000) c.windows.clear();
-    c.windows.set(key, w);
-  }
-  return w;
+  const cache = c;
+  return (regionPath, day) => {
+    const key = `${regionPath}|${day}`;
+    let w = cache.windows.get(key);
+    if (!w) {
+      w = resolvePolicy(cache.policies, regionPath, day)?.windows ?? SYSTEM_WINDOWS;
+      if (cache.windows.size > 100_000) cache.windows.clear();
+      cache.windows.set(key, w);
+    }
+    return w;
+  };
 }
 
 /** Was lab L recognised for item T on day D, and is a result of D still within T's window on asOf? */
@@ -158,7 +162,7 @@ export function verifyRecognition(db: DB, input: { lab?: unknown; analyte?: unkn
   const analyte = loinc !== null ? publicAnalyteByLoinc(db, loinc) : publicAnalyteByCode(db, check.analyte.toUpperCase());
   if (!analyte) throw new AppError('analyte.notFound', { analyte: check.analyte });
   const covering = publicPairOnDay(db, lab.id, analyte.id, check.date);
-  const windowDays = windowDaysFor(windowsFor(db, lab.regionPath, check.asOf), analyte.code);
+  const windowDays = windowDaysFor(policyWindows(db)(lab.regionPath, check.asOf), analyte.code);
   return answerFrom(covering, () => publicPairBounds(db, lab.id, analyte.id), check, windowDays);
 }
 

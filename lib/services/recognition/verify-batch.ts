@@ -4,9 +4,10 @@
 // a bad check gets its own `{ error, code, errors? }` entry, never a failed batch.
 //
 // Speed: everything is read in bulk, a handful of statements per batch whatever its size (labs by
-// code, the catalogue, the caller's local codes, certifications of the pairs asked about, their
-// status events); the status on each day is then found in memory by the same rule as the single
-// check's SQL (the latest status event effective on or before the day; among the certifications
+// code, the catalogue, the caller's local codes; certifications and status events of the pairs
+// asked about come from an in-memory index, pair-index.ts, read in bulk when first asked about and
+// invalidated by certification changes); the status on each day is then found by the same rule as
+// the single check's SQL (the latest status event effective on or before the day; among the certifications
 // covering the day, the latest active one, else the latest with a status).
 //
 // Items: `analyte` is a catalogue code, `loinc:<code>` (the catalogue's LOINC column), or the
@@ -15,20 +16,11 @@
 // Codes that resolve to nothing are remembered for a signed-in caller (analyte_local_code_misses),
 // for the mapping page.
 import type { DB } from '@/db/client';
-import {
-  localCodeMap,
-  publicAnalyteIndex,
-  publicCertificationsEvents,
-  publicLabsByCodes,
-  publicPairsCertifications,
-  recordLocalCodeMisses,
-  type PublicLab,
-  type PublicPairCertification,
-  type PublicStatusEvent,
-} from '@/db/queries/public';
+import { localCodeMap, pairKey, publicAnalyteIndex, publicLabsByCodes, recordLocalCodeMisses, type PublicLab, type PublicPairCertification, type PublicStatusEvent } from '@/db/queries/public';
 import { AppError, errorBody, type ErrorBody } from '@/lib/errors';
-import { answerFrom, loincOf, parseCheck, windowsFor, type CertificationOnDay, type VerifyAnswer, type VerifyCheck } from './verification';
+import { answerFrom, loincOf, parseCheck, policyWindows, type CertificationOnDay, type VerifyAnswer, type VerifyCheck } from './verification';
 import { windowDaysFor } from './window';
+import { certificationsOfPairs } from './pair-index';
 
 export const MAX_BATCH_CHECKS = 10_000;
 /** At most this many distinct unresolved codes of one batch are remembered. */
@@ -126,33 +118,31 @@ export function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {}): { 
     return found;
   };
 
-  // 3. the pairs asked about, their certifications and status events in bulk
-  const targets: ({ lab: PublicLab; analyte: { id: number; code: string } } | undefined)[] = new Array(checks.length);
-  const pairs = new Map<string, [number, number]>();
+  // 3. the pairs asked about: their certifications and status events (pair-index.ts)
+  const targets: ({ lab: PublicLab; analyte: { id: number; code: string }; pair: number } | undefined)[] = new Array(checks.length);
+  const pairs = new Set<number>();
   parsed.forEach((p, i) => {
     if (!p) return;
     const lab = labs.get(p.lab);
     if (!lab) return void (results[i] = failure(new AppError('lab.notFound', { lab: p.lab })));
     const analyte = resolve(p.analyte);
     if (!analyte) return void (results[i] = failure(new AppError('analyte.notFound', { analyte: p.analyte })));
-    targets[i] = { lab, analyte };
-    pairs.set(`${lab.id}:${analyte.id}`, [lab.id, analyte.id]);
+    const pair = pairKey(lab.id, analyte.id);
+    targets[i] = { lab, analyte, pair };
+    pairs.add(pair);
   });
   if (misses.size && opts.ownerId) recordLocalCodeMisses(db, opts.ownerId, [...misses], now);
-  const certsByPair = groupBy(publicPairsCertifications(db, [...pairs.values()]), (c) => `${c.labId}:${c.analyteId}`);
-  for (const list of certsByPair.values()) list.sort((a, b) => (a.validFrom < b.validFrom ? 1 : a.validFrom > b.validFrom ? -1 : b.id - a.id));
-  const allCerts = [...certsByPair.values()].flat();
-  const eventsByCert = groupBy(publicCertificationsEvents(db, allCerts.map((c) => c.id)), (e) => e.certificationId);
-  for (const list of eventsByCert.values()) list.sort((a, b) => (a.effectiveOn < b.effectiveOn ? 1 : a.effectiveOn > b.effectiveOn ? -1 : b.id - a.id));
+  const certsByPair = certificationsOfPairs(db, pairs);
 
   // 4. one answer per check
+  const windowsFor = policyWindows(db);
   parsed.forEach((p, i) => {
     const t = targets[i];
     if (!p || !t) return;
-    const certs = certsByPair.get(`${t.lab.id}:${t.analyte.id}`) ?? [];
+    const certs = certsByPair.get(t.pair)!;
     const covering: CertificationOnDay[] = [];
-    for (const c of certs) if (c.validFrom <= p.date && c.validTo >= p.date) covering.push({ ...c, status: statusOn(eventsByCert.get(c.id), p.date) });
-    const windowDays = windowDaysFor(windowsFor(db, t.lab.regionPath, p.asOf), t.analyte.code);
+    for (const c of certs) if (c.validFrom <= p.date && c.validTo >= p.date) covering.push({ mark: c.mark, scope: c.scope, certificateNo: c.certificateNo, validFrom: c.validFrom, validTo: c.validTo, status: statusOn(c.events, p.date) });
+    const windowDays = windowDaysFor(windowsFor(t.lab.regionPath, p.asOf), t.analyte.code);
     results[i] = answerFrom(covering, () => boundsOf(certs), p, windowDays);
   });
   return { results: results as BatchEntry[] };
@@ -175,13 +165,3 @@ function boundsOf(certs: readonly PublicPairCertification[]) {
   return { n: certs.length, firstFrom, lastTo };
 }
 
-function groupBy<T, K>(rows: readonly T[], key: (r: T) => K): Map<K, T[]> {
-  const m = new Map<K, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = m.get(k);
-    if (list) list.push(r);
-    else m.set(k, [r]);
-  }
-  return m;
-}

@@ -1,0 +1,76 @@
+// The certifications of lab × analyte pairs, with their status events, kept in memory for batch
+// verification (verify-batch.ts). A pair is read from SQLite the first time a batch asks about it
+// (in bulk: one statement for the certifications, one for their events, whatever the number of
+// pairs) and answered from memory afterwards. Invalidation needs no hook in the decision code:
+// certification events are append-only and every change of a certification writes one (approve,
+// suspend, reinstate, revoke, expire, flag), so each batch first reads the newest event and
+// certification ids (one indexed statement) and, when they moved, drops the pairs the new rows touch.
+// What an answer depends on (mark, scope, certificate number, validity, events) never changes in
+// place, so a dropped pair is simply read again. A pair asked about and found without a
+// certification is kept too (an empty list), and dropped when its first approval arrives.
+import type { DB } from '@/db/client';
+import { pairKey, publicCertificationStamp, publicCertificationsEvents, publicPairsCertifications, publicPairsChangedSince, type PublicPairCertification, type PublicStatusEvent } from '@/db/queries/public';
+
+export interface IndexedCertification extends PublicPairCertification {
+  /** status-setting events, latest first (effective day, then id) */
+  events: PublicStatusEvent[];
+}
+
+/** Above this many pairs the index starts again (about 100 MB at national scale). */
+export const MAX_INDEXED_PAIRS = 400_000;
+
+interface PairIndex {
+  stamp: { lastEvent: number; lastCert: number };
+  pairs: Map<number, IndexedCertification[]>;
+}
+const indexes = new WeakMap<object, PairIndex>();
+
+const latestFirst = <T extends { id: number }>(day: (x: T) => string) => (a: T, b: T) => {
+  const da = day(a);
+  const db = day(b);
+  return da < db ? 1 : da > db ? -1 : b.id - a.id;
+};
+const byValidFrom = latestFirst<PublicPairCertification>((c) => c.validFrom);
+const byEffectiveOn = latestFirst<PublicStatusEvent>((e) => e.effectiveOn);
+
+/** The certifications (latest valid-from first, each with its events) of each pair asked about. */
+export function certificationsOfPairs(db: DB, keys: Iterable<number>): Map<number, IndexedCertification[]> {
+  let idx = indexes.get(db.$client);
+  const stamp = publicCertificationStamp(db);
+  if (!idx || stamp.lastEvent < idx.stamp.lastEvent || stamp.lastCert < idx.stamp.lastCert) {
+    // first use, or the database went back (a restore): start afresh
+    idx = { stamp, pairs: new Map() };
+    indexes.set(db.$client, idx);
+  } else if (stamp.lastEvent !== idx.stamp.lastEvent || stamp.lastCert !== idx.stamp.lastCert) {
+    for (const p of publicPairsChangedSince(db, idx.stamp)) idx.pairs.delete(pairKey(p.labId, p.analyteId));
+    idx.stamp = stamp;
+  }
+  const out = new Map<number, IndexedCertification[]>();
+  const missing: number[] = [];
+  for (const k of keys) {
+    const hit = idx.pairs.get(k);
+    if (hit) out.set(k, hit);
+    else missing.push(k);
+  }
+  if (!missing.length) return out;
+  if (idx.pairs.size + missing.length > MAX_INDEXED_PAIRS) idx.pairs.clear();
+  const certs = publicPairsCertifications(db, missing).map((c) => ({ ...c, events: [] as PublicStatusEvent[] }));
+  const byId = new Map(certs.map((c) => [c.id, c]));
+  for (const e of publicCertificationsEvents(db, certs.map((c) => c.id))) byId.get(e.certificationId)?.events.push(e);
+  for (const k of missing) out.set(k, []);
+  for (const c of certs) {
+    c.events.sort(byEffectiveOn);
+    out.get(pairKey(c.labId, c.analyteId))!.push(c);
+  }
+  for (const k of missing) {
+    const list = out.get(k)!;
+    list.sort(byValidFrom);
+    idx.pairs.set(k, list);
+  }
+  return out;
+}
+
+/** Forget every indexed pair (tests). */
+export function resetPairIndex(db: DB): void {
+  indexes.delete(db.$client);
+}
