@@ -120,6 +120,7 @@ const iqcResultCols = {
   lot: controlLots.lotNumber,
   value: iqcResults.value,
   category: iqcResults.category,
+  signal: iqcResults.signal,
   z: iqcResults.z,
   status: iqcRuns.status,
   excluded: iqcResults.excluded,

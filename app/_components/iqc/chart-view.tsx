@@ -3,14 +3,12 @@ import Link from 'next/link';
 import { getLocale, getTranslations } from 'next-intl/server';
 import type { instrumentCharts, InstrumentChart } from '@/lib/services/iqc/charts';
 import { EmptyState } from '@/app/_components/empty-state';
-import { DataTable, type Column } from '@/app/_components/data-table';
+import { DataTable, type Column, type SearchParams } from '@/app/_components/data-table';
+import type { ChartResultPage } from './chart-results';
 import { LjChart } from './lj-chart';
 import { CategoryRuns } from './category-runs';
 import { StatusBadge } from '@/app/_components/status-badge';
 import { formatDateTime, formatDay, fmt } from './format';
-
-/** Results listed under each chart (newest first): enough to act on recent points. */
-const RESULTS_LISTED = 50;
 
 /** What the exclude control needs of a result. */
 export interface ExcludablePoint {
@@ -34,8 +32,13 @@ export async function ChartView({
   readOnly,
   analytes,
   excludeControl,
+  results,
+  searchParams,
 }: {
   data: ReturnType<typeof instrumentCharts>;
+  /** one page of each chart's results, in the order of `data.charts` (./chart-results.ts) */
+  results: ChartResultPage[];
+  searchParams: SearchParams;
   base: string;
   readOnly: boolean;
   analytes: { code: string; nameEn: string; nameZh: string }[];
@@ -138,7 +141,7 @@ export async function ChartView({
       {data.charts.length === 0 ? (
         <EmptyState title={t('noData')} />
       ) : (
-        data.charts.map((chart) => (
+        data.charts.map((chart, i) => (
           <section key={chart.instrument} className="space-y-3" data-testid="lj-instrument" data-instrument={chart.instrument}>
             {several && <h3 className="font-semibold">{t('instrumentTitle', { instrument: instrumentName(chart.instrument) })}</h3>}
             {categorical ? (
@@ -154,7 +157,7 @@ export async function ChartView({
             ) : (
               <LjChart panels={chart.panels} unit={data.analyte.unit} />
             )}
-            <ResultsList chart={chart} locale={locale} excludeControl={readOnly ? undefined : excludeControl} />
+            <ResultsList results={results[i]} searchParams={searchParams} locale={locale} excludeControl={readOnly ? undefined : excludeControl} />
           </section>
         ))
       )}
@@ -169,15 +172,12 @@ export async function ChartView({
   );
 }
 
-/** The newest results of one instrument's chart, each with the exclude control when given. */
-async function ResultsList({ chart, locale, excludeControl }: { chart: InstrumentChart; locale: string; excludeControl?: (point: ExcludablePoint) => ReactNode }) {
+/** One page of an instrument's results (newest first unless sorted otherwise), each with the exclude control when given. */
+async function ResultsList({ results, searchParams, locale, excludeControl }: { results: ChartResultPage; searchParams: SearchParams; locale: string; excludeControl?: (point: ExcludablePoint) => ReactNode }) {
   const t = await getTranslations('iqc.chart');
-  const points = chart.panels
-    .flatMap((p) => p.points.map((x) => ({ ...x, level: p.level })))
-    .sort((a, b) => b.t - a.t || b.resultId - a.resultId)
-    .slice(0, RESULTS_LISTED);
+  const points = results.rows;
   const columns: Column<(typeof points)[number]>[] = [
-    { key: 'time', header: t('time'), className: 'whitespace-nowrap', cell: (p) => formatDateTime(p.t, locale) },
+    { key: 'time', header: t('time'), className: 'whitespace-nowrap', sort: 'time', cell: (p) => formatDateTime(p.measuredAt, locale) },
     { key: 'level', header: t('level'), cell: (p) => p.level },
     { key: 'lot', header: t('lot'), cell: (p) => p.lot },
     {
@@ -199,10 +199,21 @@ async function ResultsList({ chart, locale, excludeControl }: { chart: Instrumen
   return (
     <details className="card overflow-x-auto text-sm">
       <summary className="cursor-pointer font-medium">
-        {t('resultsTitle')} <span className="text-slate-500">({t('pointCount', { count: points.length })})</span>
+        {t('resultsTitle')} <span className="text-slate-500">({t('pointCount', { count: results.total })})</span>
       </summary>
       <div className="mt-2">
-        <DataTable columns={columns} rows={points} rowKey={(p) => p.resultId} rowProps={(p) => ({ 'data-result': String(p.resultId) })} testId="chart-results" />
+        <DataTable
+          columns={columns}
+          rows={points}
+          total={results.total}
+          page={results.page}
+          prefix={results.prefix}
+          searchParams={searchParams}
+          filter={t('resultsFilter')}
+          rowKey={(p) => p.resultId}
+          rowProps={(p) => ({ 'data-result': String(p.resultId) })}
+          testId="chart-results"
+        />
       </div>
     </details>
   );

@@ -4,8 +4,20 @@ import type { Conn } from '@/db/client';
 import { findRoundByCode, listSchemes, roundSamples, submissionHistoryOfLab } from '@/db/queries/eqa';
 import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
-import { roundAnalytes, roundState, roundVisibility } from '../eqa/access';
+import { pageRounds, ROUND_SORTS, type RoundSort } from '@/db/queries/lists';
+import type { PageRequest } from '@/db/queries/paging';
+import { effectiveStatus, roundAnalytes, roundState, roundVisibility } from '../eqa/access';
 import { listRounds } from '../eqa/rounds';
+
+export { ROUND_SORTS, type RoundSort };
+
+/** One page of the rounds the actor can see (a lab: its schemes' rounds, not drafts; a regulator:
+ *  its jurisdiction's), each with the status people see (an open round past its closing is closed). */
+export function roundsPage(db: Conn, actor: Actor, req: PageRequest<RoundSort>, now = Date.now()) {
+  if (!can(actor, 'eqaRound.read')) throw new AppError('auth.forbidden');
+  const page = pageRounds(db, roundVisibility(actor), req);
+  return { ...page, rows: page.rows.map((r) => ({ ...r, status: effectiveStatus(r, now) })) };
+}
 
 /** EQA schemes run by regions inside the actor's scope (a regulator's, or all for an administrator). */
 export function schemesInScope(db: Conn, actor: Actor) {

@@ -1,23 +1,21 @@
 import { getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { listRounds } from '@/lib/services/eqa/rounds';
+import { roundsPage } from '@/lib/services/read/eqa';
 import { PageHeader } from '@/app/_components/page-header';
-import { EmptyState } from '@/app/_components/empty-state';
-import { RoundTable } from '@/app/_components/eqa/round-table';
+import type { SearchParams } from '@/app/_components/data-table';
+import { RoundTable, roundsRequest } from '@/app/_components/eqa/round-table';
 
-export default async function LabEqaPage() {
+export default async function LabEqaPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const actor = await requirePage('eqaRound.read');
   const t = await getTranslations('eqa');
-  const rounds = listRounds(getDb(), actor);
+  const sp = await searchParams;
+  const page = roundsRequest(sp);
+  const rounds = roundsPage(getDb(), actor, page);
   return (
     <div>
       <PageHeader title={t('lab.title')} subtitle={t('lab.subtitle', { lab: actor.labCode ?? '' })} />
-      {rounds.length === 0 ? (
-        <EmptyState title={t('lab.noRounds')} />
-      ) : (
-        <RoundTable rounds={rounds} hrefBase="/lab/eqa" testId="eqa-lab-rounds" />
-      )}
+      <RoundTable rounds={rounds} page={page} searchParams={sp} hrefBase="/lab/eqa" testId="eqa-lab-rounds" empty={t('lab.noRounds')} />
     </div>
   );
 }

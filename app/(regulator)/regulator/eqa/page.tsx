@@ -1,25 +1,26 @@
 import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { listRounds } from '@/lib/services/eqa/rounds';
-import { schemesInScope } from '@/lib/services/read/eqa';
+import { roundsPage, schemesInScope } from '@/lib/services/read/eqa';
 import { regionsInScope } from '@/lib/services/read/places';
 import { PageHeader } from '@/app/_components/page-header';
-import { DataTable, type Column } from '@/app/_components/data-table';
+import { DataTable, type Column, type SearchParams } from '@/app/_components/data-table';
 import { localName, localText } from '@/app/_components/local-name';
-import { RoundTable } from '@/app/_components/eqa/round-table';
+import { RoundTable, roundsRequest } from '@/app/_components/eqa/round-table';
 import { ActionForm } from '@/app/_components/action-form';
 import { createRoundAction, createSchemeAction } from './actions';
 import { Field, SelectField } from '@/app/_components/fields';
 import { Card } from '@/app/_components/card';
 
-export default async function RegulatorEqaPage() {
+export default async function RegulatorEqaPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const actor = await requirePage('eqaScheme.manage');
   const t = await getTranslations('eqa');
   const locale = await getLocale();
   const db = getDb();
   const schemes = schemesInScope(db, actor);
-  const rounds = listRounds(db, actor);
+  const sp = await searchParams;
+  const page = roundsRequest(sp);
+  const rounds = roundsPage(db, actor, page);
   const regions = regionsInScope(db, actor);
   const schemeColumns: Column<(typeof schemes)[number]>[] = [
     { key: 'code', header: t('scheme.code'), className: 'font-medium', cell: (s) => s.code },
@@ -42,7 +43,7 @@ export default async function RegulatorEqaPage() {
         <h2 id="rounds-title" className="mb-2 text-lg font-semibold">
           {t('regulator.rounds')}
         </h2>
-        <RoundTable rounds={rounds} hrefBase="/regulator/eqa/rounds" testId="eqa-rounds" empty={t('regulator.noRounds')} />
+        <RoundTable rounds={rounds} page={page} searchParams={sp} hrefBase="/regulator/eqa/rounds" testId="eqa-rounds" empty={t('regulator.noRounds')} />
       </section>
 
       <section aria-labelledby="schemes-title">

@@ -8,6 +8,7 @@ import { instrumentCharts } from '@/lib/services/iqc/charts';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
 import { ChartView } from '@/app/_components/iqc/chart-view';
+import { chartResultPages } from '@/app/_components/iqc/chart-results';
 import { ExcludeForm } from '@/app/_components/iqc/exclude-form';
 import { excludeResultAction, includeResultAction } from '../exclude-action';
 
@@ -34,6 +35,8 @@ export default async function ChartPage({ searchParams }: { searchParams: Search
       <PageHeader title={t('title')} subtitle={t('subtitle')} />
       <ChartView
         data={data}
+        results={chartResultPages(db, actor, data, sp)}
+        searchParams={sp}
         base="/lab/iqc"
         readOnly={false}
         analytes={analytes}

@@ -7,6 +7,7 @@ import { iqcAnalytes } from '@/lib/services/iqc/views';
 import { instrumentCharts } from '@/lib/services/iqc/charts';
 import { EmptyState } from '@/app/_components/empty-state';
 import { ChartView } from '@/app/_components/iqc/chart-view';
+import { chartResultPages } from '@/app/_components/iqc/chart-results';
 
 type Search = Promise<Record<string, string | string[] | undefined>>;
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? null;
@@ -26,5 +27,5 @@ export default async function RegulatorChart({ params, searchParams }: { params:
     if (isAppError(e) && (e.code === 'not_found' || e.code === 'invalid')) notFound();
     throw e;
   }
-  return <ChartView data={data} base={`/regulator/labs/${encodeURIComponent(lab)}/iqc`} readOnly analytes={analytes} />;
+  return <ChartView data={data} results={chartResultPages(db, actor, data, sp)} searchParams={sp} base={`/regulator/labs/${encodeURIComponent(lab)}/iqc`} readOnly analytes={analytes} />;
 }

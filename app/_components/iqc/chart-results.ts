@@ -1,0 +1,18 @@
+// One page of each chart's results for the chart pages (lab and regulator): each instrument's list
+// has its own paging parameters (prefix `r0_`, `r1_`, …), newest first, 25 a page.
+import type { Conn } from '@/db/client';
+import type { Actor } from '@/lib/auth/core';
+import type { instrumentCharts } from '@/lib/services/iqc/charts';
+import { chartResultsPage, IQC_RESULT_SORTS } from '@/lib/services/read/iqc-results';
+import { readPage, type SearchParams } from '@/app/_components/data-table';
+
+export type ChartResultPage = ReturnType<typeof chartResultPages>[number];
+
+export function chartResultPages(db: Conn, actor: Actor, data: ReturnType<typeof instrumentCharts>, sp: SearchParams) {
+  return data.charts.map((chart, i) => {
+    const prefix = `r${i}_`;
+    const page = readPage(sp, { sorts: IQC_RESULT_SORTS, sort: 'time', dir: 'desc', size: 25, prefix });
+    const chartOf = { labId: data.labId, analyteId: data.analyte.id, instrument: chart.instrument, from: data.from, to: data.to };
+    return { prefix, page, ...chartResultsPage(db, actor, chartOf, page) };
+  });
+}

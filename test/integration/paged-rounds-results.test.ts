@@ -1,0 +1,111 @@
+// Issue 11, lists that scale: the EQA rounds list and the results under an IQC chart page in SQL.
+// Pages put together give the whole list in the order asked, the count is of everything that
+// matches, the filter text narrows it, and the reader's scope is in the query (another lab or
+// another province reads nothing). Expected values are the fixtures' own: 5 rounds opened a day
+// apart (one a draft); 10 results on instrument A1 (lot GA1 on days 10..6, GA2 on days 5..1) and 10 on B2.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSeededTestDb } from '../support/db';
+import type { PageRequest } from '@/db/queries/paging';
+import { roundsPage, type RoundSort } from '@/lib/services/read/eqa';
+import { chartResultsPage, type IqcResultSort } from '@/lib/services/read/iqc-results';
+import { ingestResults } from '@/lib/services/iqc/ingest';
+import { setManufacturerTarget } from '@/lib/services/iqc/targets';
+import { instrumentCharts } from '@/lib/services/iqc/charts';
+import { excludeResult } from '@/lib/services/iqc/results';
+import { DAY, NOW, makeRound, makeScheme } from './eqa-support';
+
+let w: ReturnType<typeof createSeededTestDb>;
+const req = <S extends string>(sort: S, p: Partial<PageRequest<S>> = {}): PageRequest<S> => ({ page: 1, size: 50, sort, dir: 'desc', q: '', ...p });
+
+beforeAll(() => {
+  w = createSeededTestDb();
+  // EQA: one Guangdong scheme (every Guangdong lab enrolled); rounds R1..R4 open on days -14..-11, R5 stays a draft
+  makeScheme(w, 'PG-S');
+  for (let i = 1; i <= 5; i++) makeRound(w, 'PG-S', `PG-R${i}`, ['S1', 'S2'], { opensAt: NOW - (15 - i) * DAY, closesAt: NOW + (10 + i) * DAY, open: i < 5 });
+  // IQC: GZ-001's GLU on two instruments (the fixture of iqc-charts.test.ts)
+  const lab = w.labManagers.get('GZ-001')!;
+  const iso = (daysAgo: number) => new Date(NOW - daysAgo * DAY).toISOString();
+  for (const [lot, instrument, mean] of [['GA1', 'A1', 5], ['GA2', 'A1', 5.4], ['GB1', 'B2', 5.2]] as const) {
+    setManufacturerTarget(w.db, lab, { analyte: 'GLU', level: '1', lot, instrument, mean, sd: 0.1, effectiveFrom: iso(30) }, NOW - 30 * DAY);
+  }
+  const rows = [];
+  for (let d = 10; d >= 1; d--) {
+    rows.push({ analyte: 'GLU', level: '1', lot: d > 5 ? 'GA1' : 'GA2', instrument: 'A1', value: d > 5 ? 5.01 : 5.41, measuredAt: iso(d) });
+    rows.push({ analyte: 'GLU', level: '1', lot: 'GB1', instrument: 'B2', value: 5.19, measuredAt: new Date(NOW - d * DAY + 3600_000).toISOString() });
+  }
+  ingestResults(w.db, lab, { results: rows }, { source: 'manual', now: NOW });
+});
+afterAll(() => w.close());
+
+describe('EQA rounds page on the server', () => {
+  const codes = (p: { rows: { code: string }[] }) => p.rows.map((r) => r.code);
+
+  it.each<[string, Partial<PageRequest<RoundSort>>, string[]]>([
+    ['newest opening first by default', {}, ['PG-R5', 'PG-R4', 'PG-R3', 'PG-R2', 'PG-R1']],
+    ['oldest opening first when ascending', { dir: 'asc' }, ['PG-R1', 'PG-R2', 'PG-R3', 'PG-R4', 'PG-R5']],
+    ['by code', { sort: 'code', dir: 'asc' }, ['PG-R1', 'PG-R2', 'PG-R3', 'PG-R4', 'PG-R5']],
+    ['by closing, latest first', { sort: 'closes' }, ['PG-R5', 'PG-R4', 'PG-R3', 'PG-R2', 'PG-R1']],
+    ['the filter text finds a round code', { q: 'R3' }, ['PG-R3']],
+  ])('the Guangdong regulator: %s', (_t, p, expected) => {
+    expect(codes(roundsPage(w.db, w.regulators.gd, req('opens', p), NOW))).toEqual(expected);
+  });
+
+  it('pages of 2 put together are the whole list, counted once', () => {
+    const pages = [1, 2, 3].map((page) => roundsPage(w.db, w.regulators.gd, req('opens', { page, size: 2 }), NOW));
+    expect(pages.map((p) => p.total)).toEqual([5, 5, 5]);
+    expect(pages.flatMap(codes)).toEqual(['PG-R5', 'PG-R4', 'PG-R3', 'PG-R2', 'PG-R1']);
+  });
+
+  it('an enrolled lab sees the rounds but not the draft; another province sees none', () => {
+    const lab = roundsPage(w.db, w.labManagers.get('GZ-001')!, req('opens'), NOW);
+    expect(codes(lab)).toEqual(['PG-R4', 'PG-R3', 'PG-R2', 'PG-R1']);
+    expect(lab.total).toBe(4);
+    expect(roundsPage(w.db, w.regulators.zj, req('opens'), NOW).total).toBe(0);
+    expect(roundsPage(w.db, w.labManagers.get('HZ-001')!, req('opens'), NOW).total).toBe(0);
+  });
+
+  it('each row has its samples, and an open round past its closing time reads closed', () => {
+    const now = roundsPage(w.db, w.regulators.gd, req('code', { dir: 'asc', q: 'R1' }), NOW).rows[0];
+    expect(now).toMatchObject({ code: 'PG-R1', status: 'open', samples: ['S1', 'S2'], schemeCode: 'PG-S' });
+    const later = roundsPage(w.db, w.regulators.gd, req('code', { dir: 'asc', q: 'R1' }), NOW + 12 * DAY).rows[0];
+    expect(later.status).toBe('closed');
+  });
+});
+
+describe('the results under an IQC chart page on the server', () => {
+  const chartOf = (instrument: string) => {
+    const data = instrumentCharts(w.db, w.labManagers.get('GZ-001')!, { analyte: 'GLU' }, NOW);
+    return { labId: data.labId, analyteId: data.analyte.id, instrument, from: data.from, to: data.to };
+  };
+  const page = (instrument: string, p: Partial<PageRequest<IqcResultSort>> = {}, actor = w.labManagers.get('GZ-001')!) => chartResultsPage(w.db, actor, chartOf(instrument), req('time', p));
+
+  it('pages of 4 put together are the instrument’s 10 results, newest first', () => {
+    const pages = [1, 2, 3].map((n) => page('A1', { page: n, size: 4 }));
+    expect(pages.map((p) => p.rows.length)).toEqual([4, 4, 2]);
+    expect(pages.every((p) => p.total === 10)).toBe(true);
+    const times = pages.flatMap((p) => p.rows.map((r) => r.measuredAt));
+    expect(times).toEqual(Array.from({ length: 10 }, (_, i) => NOW - (i + 1) * DAY));
+    // the newest five are lot GA2 at 5.41, the older five GA1 at 5.01
+    expect(pages.flatMap((p) => p.rows.map((r) => r.lot))).toEqual([...Array(5).fill('GA2'), ...Array(5).fill('GA1')]);
+  });
+
+  it('ascending starts with the oldest; the filter text matches the lot; the other instrument is apart', () => {
+    expect(page('A1', { dir: 'asc' }).rows[0]).toMatchObject({ measuredAt: NOW - 10 * DAY, lot: 'GA1', value: 5.01 });
+    expect(page('A1', { q: 'GA1' }).total).toBe(5);
+    expect(page('A1', { q: 'GB1' }).total).toBe(0);
+    expect(page('B2').rows.every((r) => r.lot === 'GB1')).toBe(true);
+  });
+
+  it('an excluded result stays listed with its reason', () => {
+    const newest = page('B2').rows[0];
+    excludeResult(w.db, w.labManagers.get('GZ-001')!, { resultId: newest.resultId, reason: 'bubble in the cuvette' }, NOW);
+    expect(page('B2').rows[0]).toMatchObject({ resultId: newest.resultId, excluded: true, excludedReason: 'bubble in the cuvette' });
+    expect(page('B2').total).toBe(10);
+  });
+
+  it('the scope is in the query: the province’s regulator reads them, another lab and another province nothing', () => {
+    expect(page('A1', {}, w.regulators.gd).total).toBe(10);
+    expect(page('A1', {}, w.labManagers.get('GZ-002')!).total).toBe(0);
+    expect(page('A1', {}, w.regulators.zj).total).toBe(0);
+  });
+});
