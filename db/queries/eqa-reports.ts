@@ -1,6 +1,6 @@
 // Report reads of an evaluated EQA round. Each takes the scope (one lab, or a region subtree) and
 // puts it into SQL, so a report can never include labs the caller may not see.
-import { and, asc, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
@@ -249,16 +249,6 @@ export function notEvaluatedSamples(db: Conn, evaluationId: number, scope: DataS
      where r.evaluation_id = ${evaluationId} and r.acceptable is null and ${scopeWhere(scope, sql`l.id`, sql`g.path`)}
      group by s.code, a.code, r.reason
      order by a.code, s.ordinal`);
-}
-
-/** Kind and categories of catalogue items by id (how a report shows their answers). */
-export function itemShapes(db: Conn, analyteIds: number[]) {
-  if (!analyteIds.length) return [];
-  return db
-    .select({ analyteId: analytes.id, code: analytes.code, kind: analytes.kind, categories: analytes.categories })
-    .from(analytes)
-    .where(inArray(analytes.id, analyteIds))
-    .all();
 }
 
 /**

@@ -6,6 +6,8 @@ import { reportDecimals } from '@/lib/stats';
 import { ValueHistogram } from './histogram';
 import { YoudenPlot } from './youden-plot';
 import { ZScoreChart } from './z-chart';
+import { CategoryPanel, categoricalCells, categoricalReason } from './category-report';
+import type { sampleCategoryDistribution } from '@/lib/services/eqa/reports-categorical';
 
 type Report = ReturnType<typeof labRoundReport>;
 
@@ -33,6 +35,7 @@ export async function LabReport({
   history,
   histogram,
   youden,
+  categories,
   selected,
   hrefFor,
 }: {
@@ -40,6 +43,8 @@ export async function LabReport({
   history: ReturnType<typeof labHistory>;
   histogram: ReturnType<typeof sampleHistogram> | null;
   youden: ReturnType<typeof youdenPlot> | null;
+  /** the chosen sample of a qualitative, ordinal or nominal item: its answers per category */
+  categories: ReturnType<typeof sampleCategoryDistribution>;
   selected: { analyte: string; sample: string; sampleB: string };
   hrefFor: (analyte: string, sample: string, sampleB: string) => string;
 }) {
@@ -47,6 +52,15 @@ export async function LabReport({
   const format = await getFormatter();
   const locale = await getLocale();
   const rounds = [...new Set(history.z.map((h) => h.round))];
+  // qualitative, ordinal and nominal items: answer, target, accepted categories instead of numbers
+  const cat = new Map<string, Awaited<ReturnType<typeof categoricalCells>> & { reason: string }>();
+  for (const a of report.analytes.filter((x) => x.kind !== 'quantitative')) {
+    for (const s of a.samples) {
+      const reason = await categoricalReason(s.reason ?? s.targetReason, { n: s.answers, agreeing: s.agreeing, percent: report.scheme.consensusPercent, min: report.scheme.minPeerGroupSize });
+      cat.set(`${a.code}|${s.sample}`, { ...(await categoricalCells(a, s, s.accepted)), reason });
+    }
+  }
+  const selectedItem = report.analytes.find((a) => a.code === selected.analyte);
   return (
     <div className="space-y-6" data-testid="eqa-lab-report">
       <section className="card">
@@ -90,68 +104,72 @@ export async function LabReport({
                     </td>
                   </tr>
                 ) : (
-                  a.samples.map((s, i) => (
-                    <tr key={`${a.code}-${s.sample}`}>
-                      {i === 0 && (
-                        <td rowSpan={a.samples.length} className="font-medium">
-                          <Link className="text-brand-700 hover:underline" href={hrefFor(a.code, selected.sample, selected.sampleB)}>
-                            {a.code}
-                          </Link>
-                          <div className="text-xs font-normal text-slate-500">
-                            {locale === 'zh' ? a.nameZh : a.nameEn} ({a.unit})
-                          </div>
+                  a.samples.map((s, i) => {
+                    const c = cat.get(`${a.code}|${s.sample}`);
+                    return (
+                      <tr key={`${a.code}-${s.sample}`} data-testid={c ? `eqa-row-${a.code}-${s.sample}` : undefined}>
+                        {i === 0 && (
+                          <td rowSpan={a.samples.length} className="font-medium">
+                            <Link className="text-brand-700 hover:underline" href={hrefFor(a.code, selected.sample, selected.sampleB)}>
+                              {a.code}
+                            </Link>
+                            <div className="text-xs font-normal text-slate-500">
+                              {locale === 'zh' ? a.nameZh : a.nameEn}
+                              {a.unit ? ` (${a.unit})` : ''}
+                            </div>
+                          </td>
+                        )}
+                        <td>{s.sample}</td>
+                        <td>{s.value === null || (c && c.value === null) ? <span className="italic text-slate-500">{t('report.noResult')}</span> : c ? c.value : num(s.value)}</td>
+                        <td>{c ? c.target : num(s.assignedValue)}</td>
+                        <td className="whitespace-nowrap">{c ? c.accepted : rangeText(s)}</td>
+                        <td className="whitespace-nowrap">
+                          {c ? c.distance : deviationText(s)}
+                          {s.percentDeviation !== null && <div className="text-xs text-slate-500">{`${(Math.abs(s.percentDeviation) < 0.05 ? 0 : s.percentDeviation).toFixed(1)}%`}</div>}
                         </td>
-                      )}
-                      <td>{s.sample}</td>
-                      <td>{s.value === null ? <span className="italic text-slate-500">{t('report.noResult')}</span> : num(s.value)}</td>
-                      <td>{num(s.assignedValue)}</td>
-                      <td className="whitespace-nowrap">{rangeText(s)}</td>
-                      <td className="whitespace-nowrap">
-                        {deviationText(s)}
-                        {s.percentDeviation !== null && <div className="text-xs text-slate-500">{`${(Math.abs(s.percentDeviation) < 0.05 ? 0 : s.percentDeviation).toFixed(1)}%`}</div>}
-                      </td>
-                      <td className="whitespace-nowrap">
-                        {s.z === null ? '—' : s.z.toFixed(2)}
-                        {s.scoreType === 'z_prime' && <span className="ml-1 text-xs text-slate-500">z′</span>}
-                        {s.uNegligible === false && (
-                          <span className="badge-amber ml-1" title={t('report.uNotNegligible')} data-testid={`u-flag-${a.code}-${s.sample}`}>
-                            {t('report.uFlag')}
-                          </span>
-                        )}
-                      </td>
-                      <td className="text-xs">
-                        {s.peerGroup === null ? '—' : s.source === 'reference' ? t('source.reference') : s.peerGroup === '*' ? t('source.allMethods') : s.peerGroup}
-                        {s.n !== null && <span className="text-slate-500"> · n={s.n}</span>}
-                      </td>
-                      <td>
-                        {s.value === null ? (
-                          <span className="badge-slate">{t('report.missing')}</span>
-                        ) : s.acceptable === null ? (
-                          <span data-testid={`not-evaluated-${a.code}-${s.sample}`}>
-                            <span className="badge-slate">{t('report.notEvaluated')}</span>
-                            {s.reason && (
-                              <span className="block text-xs text-slate-600">
-                                {t(`report.reasons.${s.reason as 'too_few_results'}`, { n: s.reasonN ?? 0, min: report.scheme.minPeerGroupSize })}
-                              </span>
-                            )}
-                          </span>
-                        ) : s.acceptable ? (
-                          <span className="badge-green">{t('report.acceptable')}</span>
-                        ) : (
-                          <span className="badge-red">{t('report.notAcceptable')}</span>
-                        )}
-                        {i === a.samples.length - 1 && (
-                          <div className="mt-1">
-                            <span className={a.verdict === 'satisfactory' ? 'badge-green' : a.verdict === 'not_evaluated' ? 'badge-slate' : 'badge-red'} data-testid={`verdict-${a.code}`}>
-                              {t(`verdict.${a.verdict}`)}
-                              {a.score !== null && ` · ${num(a.score, 3)}%`}
+                        <td className="whitespace-nowrap">
+                          {s.z === null ? '—' : s.z.toFixed(2)}
+                          {s.scoreType === 'z_prime' && <span className="ml-1 text-xs text-slate-500">z′</span>}
+                          {s.uNegligible === false && (
+                            <span className="badge-amber ml-1" title={t('report.uNotNegligible')} data-testid={`u-flag-${a.code}-${s.sample}`}>
+                              {t('report.uFlag')}
                             </span>
-                            {a.unsuccessful && <span className="badge-red ml-1">{t('verdict.unsuccessful')}</span>}
-                          </div>
-                        )}
-                      </td>
-                    </tr>
-                  ))
+                          )}
+                        </td>
+                        <td className="text-xs">
+                          {c ? c.basis : s.peerGroup === null ? '—' : s.source === 'reference' ? t('source.reference') : s.peerGroup === '*' ? t('source.allMethods') : s.peerGroup}
+                          {!c && s.n !== null && <span className="text-slate-500"> · n={s.n}</span>}
+                        </td>
+                        <td>
+                          {s.value === null ? (
+                            <span className="badge-slate">{t('report.missing')}</span>
+                          ) : s.acceptable === null ? (
+                            <span data-testid={`not-evaluated-${a.code}-${s.sample}`}>
+                              <span className="badge-slate">{t('report.notEvaluated')}</span>
+                              {s.reason && (
+                                <span className="block text-xs text-slate-600">
+                                  {c ? c.reason : t(`report.reasons.${s.reason as 'too_few_results'}`, { n: s.reasonN ?? 0, min: report.scheme.minPeerGroupSize })}
+                                </span>
+                              )}
+                            </span>
+                          ) : s.acceptable ? (
+                            <span className="badge-green">{t('report.acceptable')}</span>
+                          ) : (
+                            <span className="badge-red">{t('report.notAcceptable')}</span>
+                          )}
+                          {i === a.samples.length - 1 && (
+                            <div className="mt-1">
+                              <span className={a.verdict === 'satisfactory' ? 'badge-green' : a.verdict === 'not_evaluated' ? 'badge-slate' : 'badge-red'} data-testid={`verdict-${a.code}`}>
+                                {t(`verdict.${a.verdict}`)}
+                                {a.score !== null && ` · ${num(a.score, 3)}%`}
+                              </span>
+                              {a.unsuccessful && <span className="badge-red ml-1">{t('verdict.unsuccessful')}</span>}
+                            </div>
+                          )}
+                        </td>
+                      </tr>
+                    );
+                  })
                 ),
               )}
             </tbody>
@@ -169,54 +187,69 @@ export async function LabReport({
             </Link>
           ))}
         </nav>
-        <div className="grid gap-6 lg:grid-cols-2">
-          <div>
-            <h3 className="mb-1 text-sm font-medium">{t('report.histogramTitle', { sample: selected.sample })}</h3>
-            <nav className="no-print mb-2 flex flex-wrap gap-2 text-xs" aria-label={t('report.chooseSample')}>
-              {report.samples.map((s) => (
-                <Link key={s} href={hrefFor(selected.analyte, s, selected.sampleB)} className={s === selected.sample ? 'badge-blue' : 'badge-slate'}>
-                  {s}
-                </Link>
-              ))}
-            </nav>
-            {histogram ? (
-              <ValueHistogram
-                values={histogram.values}
-                labValue={histogram.labValue}
-                lower={histogram.lower}
-                upper={histogram.upper}
-                assigned={histogram.assignedValue}
-                labels={{ count: t('report.labs'), yours: t('report.yourValue'), assigned: t('report.assignedShort'), range: t('report.acceptableRange') }}
-              />
-            ) : (
-              <p className="text-sm text-slate-500">{t('report.noData')}</p>
-            )}
-            <p className="mt-1 text-xs text-slate-500">{t('report.histogramHelp', { n: histogram?.values.length ?? 0 })}</p>
-          </div>
-          <div>
-            <h3 className="mb-1 text-sm font-medium">{t('report.youdenTitle', { a: selected.sample, b: selected.sampleB })}</h3>
-            <nav className="no-print mb-2 flex flex-wrap gap-2 text-xs" aria-label={t('report.chooseSample')}>
-              {report.samples
-                .filter((s) => s !== selected.sample)
-                .map((s) => (
-                  <Link key={s} href={hrefFor(selected.analyte, selected.sample, s)} className={s === selected.sampleB ? 'badge-blue' : 'badge-slate'}>
+        {categories ? (
+          <CategoryPanel
+            dist={categories}
+            samples={report.samples}
+            categories={selectedItem?.categories ?? null}
+            hrefFor={(s) => hrefFor(selected.analyte, s, selected.sampleB)}
+            scheme={report.scheme}
+          />
+        ) : (
+          <div className="grid gap-6 lg:grid-cols-2">
+            <div>
+              <h3 className="mb-1 text-sm font-medium">{t('report.histogramTitle', { sample: selected.sample })}</h3>
+              <nav className="no-print mb-2 flex flex-wrap gap-2 text-xs" aria-label={t('report.chooseSample')}>
+                {report.samples.map((s) => (
+                  <Link key={s} href={hrefFor(selected.analyte, s, selected.sampleB)} className={s === selected.sample ? 'badge-blue' : 'badge-slate'}>
                     {s}
                   </Link>
                 ))}
-            </nav>
-            {youden && (youden.points.length > 0 || youden.own) ? (
-              <YoudenPlot points={youden.points} own={youden.own} sampleA={youden.sampleA} sampleB={youden.sampleB} labels={{ others: t('report.otherLabs'), yours: t('report.yourLab') }} />
-            ) : (
-              <p className="text-sm text-slate-500">{t('report.noData')}</p>
-            )}
+              </nav>
+              {histogram ? (
+                <ValueHistogram
+                  values={histogram.values}
+                  labValue={histogram.labValue}
+                  lower={histogram.lower}
+                  upper={histogram.upper}
+                  assigned={histogram.assignedValue}
+                  labels={{ count: t('report.labs'), yours: t('report.yourValue'), assigned: t('report.assignedShort'), range: t('report.acceptableRange') }}
+                />
+              ) : (
+                <p className="text-sm text-slate-500">{t('report.noData')}</p>
+              )}
+              <p className="mt-1 text-xs text-slate-500">{t('report.histogramHelp', { n: histogram?.values.length ?? 0 })}</p>
+            </div>
+            <div>
+              <h3 className="mb-1 text-sm font-medium">{t('report.youdenTitle', { a: selected.sample, b: selected.sampleB })}</h3>
+              <nav className="no-print mb-2 flex flex-wrap gap-2 text-xs" aria-label={t('report.chooseSample')}>
+                {report.samples
+                  .filter((s) => s !== selected.sample)
+                  .map((s) => (
+                    <Link key={s} href={hrefFor(selected.analyte, selected.sample, s)} className={s === selected.sampleB ? 'badge-blue' : 'badge-slate'}>
+                      {s}
+                    </Link>
+                  ))}
+              </nav>
+              {youden && (youden.points.length > 0 || youden.own) ? (
+                <YoudenPlot points={youden.points} own={youden.own} sampleA={youden.sampleA} sampleB={youden.sampleB} labels={{ others: t('report.otherLabs'), yours: t('report.yourLab') }} />
+              ) : (
+                <p className="text-sm text-slate-500">{t('report.noData')}</p>
+              )}
+            </div>
           </div>
-        </div>
+        )}
         <div className="mt-6">
-          <h3 className="mb-1 text-sm font-medium">{t('report.zTitle', { analyte: selected.analyte })}</h3>
-          <ZScoreChart
-            rounds={rounds}
-            points={history.z.filter((h) => h.analyte === selected.analyte && h.z !== null).map((h) => ({ round: h.round, sample: h.sample, z: h.z! }))}
-          />
+          {/* categorical items have no z: only their verdicts across rounds */}
+          {!categories && (
+            <>
+              <h3 className="mb-1 text-sm font-medium">{t('report.zTitle', { analyte: selected.analyte })}</h3>
+              <ZScoreChart
+                rounds={rounds}
+                points={history.z.filter((h) => h.analyte === selected.analyte && h.z !== null).map((h) => ({ round: h.round, sample: h.sample, z: h.z! }))}
+              />
+            </>
+          )}
           <table className="table mt-2">
             <thead>
               <tr>
@@ -268,8 +301,12 @@ export async function LabReportSection({
   const sample = report.samples.includes(search.sample ?? '') ? search.sample! : report.samples[0];
   const sampleB = report.samples.includes(search.sampleB ?? '') && search.sampleB !== sample ? search.sampleB! : (report.samples.find((s) => s !== sample) ?? sample);
   const history = labHistory(db, actor, { roundCode, labCode });
-  const histogram = analyte ? sampleHistogram(db, actor, { roundCode, labCode, sample, analyte }) : null;
-  const youden = analyte && sampleB !== sample ? youdenPlot(db, actor, { roundCode, labCode, analyte, sampleA: sample, sampleB }) : null;
+  // a qualitative, ordinal or nominal item: the answers per category instead of histogram and Youden plot
+  const categorical = report.analytes.find((a) => a.code === analyte && a.kind !== 'quantitative');
+  const { sampleCategoryDistribution } = await import('@/lib/services/eqa/reports-categorical');
+  const categories = categorical ? sampleCategoryDistribution(db, actor, { roundCode, labCode, sample, analyte }) : null;
+  const histogram = analyte && !categorical ? sampleHistogram(db, actor, { roundCode, labCode, sample, analyte }) : null;
+  const youden = analyte && !categorical && sampleB !== sample ? youdenPlot(db, actor, { roundCode, labCode, analyte, sampleA: sample, sampleB }) : null;
   const hrefFor = (a: string, s: string, b: string) => `${basePath}?analyte=${encodeURIComponent(a)}&sample=${encodeURIComponent(s)}&sampleB=${encodeURIComponent(b)}`;
-  return <LabReport report={report} history={history} histogram={histogram} youden={youden} selected={{ analyte, sample, sampleB }} hrefFor={hrefFor} />;
+  return <LabReport report={report} history={history} histogram={histogram} youden={youden} categories={categories} selected={{ analyte, sample, sampleB }} hrefFor={hrefFor} />;
 }

@@ -3,9 +3,9 @@
 // and per item the concordance rate of a round (the regulator's summary). Counts only: no lab sees
 // another lab's answer.
 import type { Conn } from '@/db/client';
-import type { ItemCategory } from '@/db/enums';
+import type { AnalyteKind, ItemCategory } from '@/db/enums';
 import { roundSamples } from '@/db/queries/eqa';
-import { categoricalConcordance, evaluationCategoryTargets, evaluationResults, itemShapes, sampleCategoryCounts } from '@/db/queries/eqa-reports';
+import { categoricalConcordance, evaluationCategoryTargets, evaluationResults, sampleCategoryCounts } from '@/db/queries/eqa-reports';
 import { isCategorical } from '@/lib/catalogue/kinds';
 import type { Actor, DataScope } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
@@ -16,19 +16,24 @@ import { resolve } from './reports';
 
 /** The kind and categories of the round's items, by analyte code (quantitative items included). */
 export function itemShapesOfRound(db: Conn, r: LoadedRound) {
-  const items = roundAnalytes(db, r);
-  const shapes = new Map(itemShapes(db, items.map((a) => a.analyteId)).map((s) => [s.analyteId, s]));
-  return new Map(items.map((a) => [a.code, { analyteId: a.analyteId, kind: shapes.get(a.analyteId)?.kind ?? 'quantitative', categories: shapes.get(a.analyteId)?.categories ?? null }]));
+  return new Map(roundAnalytes(db, r).map((a) => [a.code, { analyteId: a.analyteId, kind: a.kind, categories: a.categories }]));
 }
 
 type TargetRow = ReturnType<typeof evaluationCategoryTargets>[number];
 type ResultRow = Pick<ReturnType<typeof evaluationResults>[number], 'category' | 'targetCategory' | 'targetBasis' | 'gradeDistance'>;
 
-/** A categorical sample's answer, target (also when the lab gave no answer) and grade distance for the lab's report. */
-export function categoricalSample(x: ResultRow | undefined, t: TargetRow | undefined) {
+/** A categorical sample's answer, target (also when the lab gave no answer), accepted categories and grade distance for the lab's report. */
+export function categoricalSample(
+  x: ResultRow | undefined,
+  t: TargetRow | undefined,
+  shape: { kind: AnalyteKind; categories: ItemCategory[] | null } | undefined,
+  scheme: Parameters<typeof categoricalSettingsOf>[0],
+) {
+  const target = x?.targetCategory ?? t?.targetCategory ?? null;
   return {
+    accepted: shape && isCategorical(shape.kind) ? acceptedCategories(shape.kind as CategoricalKind, shape.categories ?? [], target, scheme) : [],
     category: x?.category ?? null,
-    targetCategory: x?.targetCategory ?? t?.targetCategory ?? null,
+    targetCategory: target,
     targetBasis: x?.targetBasis ?? t?.basis ?? null,
     gradeDistance: x?.gradeDistance ?? null,
     /** answers behind a consensus or mode, and how many named the target */

@@ -179,14 +179,14 @@ export function labRoundReport(db: Conn, actor: Actor, input: { roundCode: strin
           peerGroup: x?.peerGroup ?? null,
           source: x?.source ?? null,
           n: x?.n ?? null,
-          ...categoricalSample(x, targets.find((t) => t.sampleId === smp.id && t.analyteId === a.analyteId)),
+          ...categoricalSample(x, targets.find((t) => t.sampleId === smp.id && t.analyteId === a.analyteId), shape, r.scheme),
         };
       }),
     };
   });
   return {
     round: { code: r.round.code, status: r.round.status, opensAt: r.round.opensAt, closesAt: r.round.closesAt, publishedAt: r.round.publishedAt },
-    scheme: { code: r.scheme.code, name: r.scheme.name, nameEn: r.scheme.nameEn, minRoundScore: r.scheme.minRoundScore, minPeerGroupSize: r.scheme.minPeerGroupSize },
+    scheme: { code: r.scheme.code, name: r.scheme.name, nameEn: r.scheme.nameEn, minRoundScore: r.scheme.minRoundScore, minPeerGroupSize: r.scheme.minPeerGroupSize, consensusPercent: r.scheme.consensusPercent },
     lab,
     evaluation: { version: evaluation.version, status: evaluation.status, algorithmVersion: evaluation.algorithmVersion, finishedAt: evaluation.finishedAt },
     samples: samples.map((s) => s.code),

@@ -8,6 +8,8 @@ import { StatusBadge } from '@/app/_components/status-badge';
 import { CsvSubmissionForm, SubmissionForm } from '@/app/_components/eqa/submission-forms';
 import { LabReportSection } from '@/app/_components/eqa/lab-report';
 import { PrintButton } from '@/app/_components/print-button';
+import { localText } from '@/app/_components/local-name';
+import { isCategorical } from '@/lib/catalogue/kinds';
 import { submitCsvAction, submitFormAction } from '../actions';
 
 export default async function LabRoundPage({ params, searchParams }: { params: Promise<{ code: string }>; searchParams: Promise<Record<string, string | undefined>> }) {
@@ -23,6 +25,12 @@ export default async function LabRoundPage({ params, searchParams }: { params: P
   if (!view) notFound();
   const { round: visible, history, current } = view;
   const isOpen = view.state.open;
+  // a categorical answer is shown by its category code (stored with it; else the grade's code in today's catalogue)
+  const items = new Map(view.analytes.map((a) => [a.code, a]));
+  const shown = (h: { analyte: string; value: number; category?: string | null }): string | number => {
+    const item = items.get(h.analyte);
+    return h.category ?? (item && isCategorical(item.kind) ? (item.categories?.[h.value]?.code ?? h.value) : h.value);
+  };
 
   const body = (() => {
     if (visible.status === 'published') {
@@ -30,7 +38,7 @@ export default async function LabRoundPage({ params, searchParams }: { params: P
     }
     if (isOpen) {
       const { analytes, samples } = view;
-      const values = Object.fromEntries(current.map((c) => [`${c.sample}|${c.analyte}`, c.value]));
+      const values = Object.fromEntries(current.map((c) => [`${c.sample}|${c.analyte}`, shown(c)]));
       return (
         <div className="space-y-6">
           <section className="card no-print">
@@ -43,7 +51,9 @@ export default async function LabRoundPage({ params, searchParams }: { params: P
               values={values}
               analytes={analytes.map((a) => {
                 const last = current.find((c) => c.analyte === a.code);
-                return { code: a.code, name: locale === 'zh' ? a.nameZh : a.nameEn, unit: a.unit, method: last?.method ?? '', instrument: last?.instrument ?? '' };
+                // qualitative, ordinal and nominal items: a choice of their categories (code as value)
+                const options = isCategorical(a.kind) ? (a.categories ?? []).map((c) => ({ code: c.code, label: localText(locale, c.nameZh, c.nameEn) })) : null;
+                return { code: a.code, name: locale === 'zh' ? a.nameZh : a.nameEn, unit: a.unit, method: last?.method ?? '', instrument: last?.instrument ?? '', options };
               })}
             />
           </section>
@@ -104,7 +114,7 @@ export default async function LabRoundPage({ params, searchParams }: { params: P
                 <tr key={h.id} className={h.current ? '' : 'text-slate-400 line-through'}>
                   <td>{h.analyte}</td>
                   <td>{h.sample}</td>
-                  <td>{h.value}</td>
+                  <td>{shown(h)}</td>
                   <td>{h.method}</td>
                   <td>{h.instrument}</td>
                   <td>

@@ -13,6 +13,7 @@ import { pageRead } from '@/app/_components/eqa/page-errors';
 import { EvaluationProgress } from '@/app/_components/eqa/evaluation-progress';
 import { DataTable, type Column } from '@/app/_components/data-table';
 import { num } from '@/app/_components/format';
+import { categoricalReason } from '@/app/_components/eqa/category-report';
 import { roundOperationAction } from '../../actions';
 
 
@@ -84,6 +85,40 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
           <span className="text-xs text-slate-600">{x.reason ? t(`report.reasons.${x.reason as 'too_few_results'}`, { n: x.n ?? 0, min: rep.scheme.minPeerGroupSize }) : ''}</span>
         </>
       ),
+    },
+  ];
+  // qualitative, ordinal and nominal items: concordance instead of z, with why samples were not evaluated
+  const concordance = await Promise.all(
+    (rep.evaluated ? rep.concordance : []).map(async (c) => ({
+      ...c,
+      notEvaluated: await Promise.all(
+        c.notEvaluated.map(async (x) => ({ ...x, text: await categoricalReason(x.reason, { n: x.n, agreeing: x.agreeing, percent: rep.scheme.consensusPercent, min: rep.scheme.minPeerGroupSize }) })),
+      ),
+    })),
+  );
+  const concordanceColumns: Column<(typeof concordance)[number]>[] = [
+    { key: 'analyte', header: t('categorical.item'), className: 'font-medium', cell: (c) => c.analyte },
+    { key: 'kind', header: t('categorical.kind'), cell: (c) => t(`categorical.kinds.${c.kind}`) },
+    { key: 'labs', header: t('categorical.labsAnswered'), cell: (c) => c.labs },
+    { key: 'evaluated', header: t('categorical.evaluated'), cell: (c) => `${c.evaluated} / ${c.answers}` },
+    { key: 'acceptable', header: t('categorical.acceptable'), cell: (c) => c.acceptable },
+    { key: 'rate', header: t('categorical.rate'), cell: (c) => (c.rate === null ? '—' : `${c.rate.toFixed(1)}%`) },
+    {
+      key: 'notEvaluated',
+      header: t('categorical.notEvaluated'),
+      className: 'text-xs',
+      cell: (c) =>
+        c.notEvaluated.length === 0 ? (
+          t('categorical.none')
+        ) : (
+          <ul>
+            {c.notEvaluated.map((x) => (
+              <li key={x.sample} data-testid={`concordance-not-evaluated-${c.analyte}-${x.sample}`}>
+                {t('categorical.notEvaluatedLine', { sample: x.sample, reason: x.text })}
+              </li>
+            ))}
+          </ul>
+        ),
     },
   ];
   const assignedColumns: Column<Evaluated['assignedValues'][number]>[] = [
@@ -172,6 +207,14 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
               </div>
             </section>
           </div>
+
+          {concordance.length > 0 && (
+            <section className="card">
+              <h2 className="mb-1 font-semibold">{t('categorical.concordanceTitle')}</h2>
+              <p className="mb-2 text-xs text-slate-500">{t('categorical.concordanceHelp')}</p>
+              <DataTable columns={concordanceColumns} rows={concordance} rowKey={(c) => c.analyte} rowProps={(c) => ({ 'data-testid': `concordance-${c.analyte}` })} testId="eqa-concordance" />
+            </section>
+          )}
 
           {rep.notEvaluated.length > 0 && (
             <section className="card" data-testid="eqa-not-evaluated">
