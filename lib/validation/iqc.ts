@@ -231,7 +231,10 @@ export const resolveActionInput = z.object({
 
 export const correctResultInput = z.object({
   resultId: z.coerce.number().int().positive(),
-  value: numericValue,
+  /** a number, or a categorical item's category code (checked against the item by the service) */
+  value: resultValue,
+  /** a categorical reading's signal (S/CO); optional */
+  signal: optionalNumber,
   reason: requiredText(500),
 });
 

@@ -15,6 +15,7 @@ import { AppError } from '@/lib/errors';
 import { getRuns, postLot, postResults } from '@/lib/services/iqc/api';
 import { lotsForApi } from '@/lib/services/iqc/views';
 import { qualitativeControlCoverage } from '@/db/queries/iqc-qualitative';
+import { correctResult } from '@/lib/services/iqc/results';
 
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
 const MIN = 60_000;
@@ -320,4 +321,26 @@ describe('invariant: verdicts of a categorical series depend only on the set of 
       { numRuns: 40 },
     );
   }, 180_000);
+});
+
+describe('correcting a categorical reading', () => {
+  it('a negative control misread as positive, corrected to negative with a reason: the run is accepted again and its action withdrawn', async () => {
+    await hbsControls('A3');
+    const out = await post([hbs('A3', 'NEG', 'positive', D1 + 4 * DAY), hbs('A3', 'POS', 'positive', D1 + 4 * DAY + MIN, { signal: 3.1 })]);
+    expect(out.runs[0].status).toBe('rejected');
+    const neg = t.db.select().from(iqcResults).where(and(eq(iqcResults.runId, out.runs[0].runId), eq(iqcResults.level, 'NEG'))).get()!;
+    const bad = (() => {
+      try {
+        correctResult(t.db, lab, { resultId: neg.id, value: 'maybe', reason: 'typo' }, NOW);
+      } catch (e) {
+        return e as AppError;
+      }
+    })()!;
+    expect([bad.status, bad.errors.map((e) => [e.field, e.code])]).toEqual([422, [['value', 'value.notCategory']]]);
+    const fixed = correctResult(t.db, lab, { resultId: neg.id, value: 'neg', reason: 'transcribed from the wrong line' }, NOW);
+    expect(fixed.status).toBe('accepted');
+    const now = t.db.select().from(iqcResults).where(eq(iqcResults.id, fixed.id)).get()!;
+    expect([now.category, now.signal, now.value, now.version, now.current]).toEqual(['negative', null, 0, 2, true]);
+    expect(runsOf('A3')).toMatchObject([{ status: 'accepted', violations: [], action: 'resolved' }]);
+  });
 });

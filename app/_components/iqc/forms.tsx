@@ -141,7 +141,8 @@ export function RulesForm({ action, analyte, current, all }: { action: Action; a
   );
 }
 
-export function CorrectForm({ action, resultId, value }: { action: Action; resultId: number; value: number }) {
+/** Correct a result: a number, or for a categorical item (`categories` given) a category with its signal. */
+export function CorrectForm({ action, resultId, value, categories, signal }: { action: Action; resultId: number; value: number | string; categories?: string[]; signal?: number | null }) {
   const t = useTranslations('iqc.correct');
   return (
     <ActionForm action={action} className="flex flex-wrap items-end gap-2 text-sm" submitLabel={t('submit')} {...useInline()}>
@@ -150,8 +151,26 @@ export function CorrectForm({ action, resultId, value }: { action: Action; resul
         <label className="label" htmlFor={`cv-${resultId}`}>
           {t('value')}
         </label>
-        <input id={`cv-${resultId}`} name="value" defaultValue={value} className="input w-28" inputMode="decimal" />
+        {categories ? (
+          <select id={`cv-${resultId}`} name="value" defaultValue={value} className="input w-32">
+            {categories.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        ) : (
+          <input id={`cv-${resultId}`} name="value" defaultValue={value} className="input w-28" inputMode="decimal" />
+        )}
       </div>
+      {categories && (
+        <div>
+          <label className="label" htmlFor={`cs-${resultId}`}>
+            S/CO
+          </label>
+          <input id={`cs-${resultId}`} name="signal" defaultValue={signal ?? ''} className="input w-20" inputMode="decimal" />
+        </div>
+      )}
       <div>
         <label className="label" htmlFor={`cr-${resultId}`}>
           {t('reason')}

@@ -12,29 +12,50 @@ import { bulkInsert } from '@/db/bulk';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
 import { correctResultInput, excludeResultInput, includeResultInput } from '@/lib/validation/iqc';
+import { findAnalyteById } from '@/db/queries/analytes';
+import { isCategorical, readItemValue } from '@/lib/catalogue/kinds';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { loadLabContext, reevaluateSeries, targetAt } from './engine';
 
 export function correctResult(db: DB, actor: Actor, input: unknown, now = Date.now()) {
   const parsed = correctResultInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid correction', zodFieldErrors(parsed.error));
-  const { resultId, value, reason } = parsed.data;
+  const { resultId, reason } = parsed.data;
   const old = findResult(db, resultId);
   const scope = old ? findLabScope(db, old.labId) : undefined;
   if (!old || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.resultNotFound');
   if (!can(actor, 'iqc.write', scope)) throw new AppError('iqc.correctNotAllowed');
   if (!old.current) throw new AppError('iqc.resultCorrected');
-  if (old.value === value) throw new AppError('iqc.nothingToCorrect', {}, [fieldError('value.unchanged', {}, 'value')]);
+  // a categorical item's reading is corrected as a category (with its signal): `value` is then the
+  // signal when given, else the category's grade, as at ingest
+  const item = findAnalyteById(db, old.analyteId)!;
+  let value: number;
+  let category: string | null = null;
+  let signal: number | null = null;
+  if (isCategorical(item.kind)) {
+    const read = readItemValue(item, parsed.data.value);
+    if (!read.ok || read.value.kind !== 'category') throw AppError.invalid('Invalid correction', [read.ok ? fieldError('value.categoryNotNumber', { analyte: item.code, codes: (item.categories ?? []).map((c) => c.code).join(', ') }, 'value') : fieldError(read.reason, read.params, 'value')]);
+    category = read.value.category;
+    signal = parsed.data.signal;
+    value = signal ?? read.value.grade;
+    if (old.category === category && old.signal === signal) throw new AppError('iqc.nothingToCorrect', {}, [fieldError('value.unchanged', {}, 'value')]);
+  } else {
+    if (typeof parsed.data.value !== 'number') throw AppError.invalid('Invalid correction', [fieldError('value.notNumber', {}, 'value')]);
+    if (parsed.data.signal !== null) throw AppError.invalid('Invalid correction', [fieldError('iqc.signalNotCategorical', { analyte: item.code }, 'signal')]);
+    value = parsed.data.value;
+    if (old.value === value) throw new AppError('iqc.nothingToCorrect', {}, [fieldError('value.unchanged', {}, 'value')]);
+  }
   const run = findRun(db, old.runId)!;
   const tea = teaOf(db);
   const s = iqcStatements(db);
   return db.transaction((tx) => {
     const ctx = loadLabContext(db, old.labId, tea);
     const target = targetAt(ctx.targets.get(old.controlLotId), old.measuredAt);
-    const z = target ? (value - target.mean) / target.sd : null;
+    // a categorical reading without a signal has no z (its value is its grade)
+    const z = target && (category === null || signal !== null) ? (value - target.mean) / target.sd : null;
     s.retireResult.run(old.id);
     const [newId] = bulkInsert(db, iqcResults, [
-      { runId: old.runId, labId: old.labId, analyteId: old.analyteId, controlLotId: old.controlLotId, level: old.level, value, measuredAt: old.measuredAt, targetId: target?.id ?? null, z, version: old.version + 1, supersedesId: old.id, reason, createdBy: actor.userId, createdAt: now },
+      { runId: old.runId, labId: old.labId, analyteId: old.analyteId, controlLotId: old.controlLotId, level: old.level, value, category, signal, measuredAt: old.measuredAt, targetId: z === null ? null : (target?.id ?? null), z, version: old.version + 1, supersedesId: old.id, reason, createdBy: actor.userId, createdAt: now },
     ]);
     // a corrected value the lab had excluded stays excluded, with its reason
     if (old.excluded) s.setExcluded.run(1, old.excludedReason, newId);
@@ -47,7 +68,7 @@ export function correctResult(db: DB, actor: Actor, input: unknown, now = Date.n
       entityType: 'iqc_result',
       entityId: newId,
       labId: old.labId,
-      details: { supersedes: old.id, runId: run.id, level: old.level, from: old.value, to: value, reason, statusBefore: run.status, statusAfter: after.status, reevaluatedRuns: w.reevaluated.slice(0, 100), withdrawnActions: w.withdrawnActions },
+      details: { supersedes: old.id, runId: run.id, level: old.level, from: old.category ?? old.value, to: category ?? value, ...(category !== null ? { signalFrom: old.signal, signalTo: signal } : {}), reason, statusBefore: run.status, statusAfter: after.status, reevaluatedRuns: w.reevaluated.slice(0, 100), withdrawnActions: w.withdrawnActions },
       at: now,
     });
     return { id: newId, version: old.version + 1, z, runId: run.id, status: after.status, reevaluated: w.reevaluated.length };

@@ -208,7 +208,7 @@ export function correctiveActionDetail(db: DB, actor: Actor, id: number) {
   return {
     action: ca,
     run,
-    analyte: { code: analyte.code, nameEn: analyte.nameEn, nameZh: analyte.nameZh, unit: analyte.unit },
+    analyte: { code: analyte.code, nameEn: analyte.nameEn, nameZh: analyte.nameZh, unit: analyte.unit, categories: analyte.kind === 'quantitative' ? undefined : (analyte.categories ?? []) },
     results: resultHistory(db, run.id),
     violations: violationsOfRuns(db, [run.id]),
   };

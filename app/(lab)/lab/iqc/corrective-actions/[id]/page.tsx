@@ -47,14 +47,14 @@ export default async function ResolvePage({ params }: { params: Promise<{ id: st
               <tr key={r.id} className={r.current ? undefined : 'text-slate-400 line-through'}>
                 <td>{r.level}</td>
                 <td>
-                  {r.value} {d.analyte.unit}
+                  {r.category !== null ? `${r.category}${r.signal !== null ? ` (${r.signal})` : ''}` : `${r.value} ${d.analyte.unit}`}
                 </td>
                 <td>{fmt(r.z, 2)}</td>
                 <td>
                   v{r.version}
                   {r.reason ? <span className="block text-xs no-underline">{r.reason}</span> : null}
                 </td>
-                <td>{r.current && d.action.status === 'open' ? <CorrectForm action={correctResultAction} resultId={r.id} value={r.value} /> : null}</td>
+                <td>{r.current && d.action.status === 'open' ? <CorrectForm action={correctResultAction} resultId={r.id} value={r.category ?? r.value} signal={r.signal} categories={d.analyte.categories?.map((c) => c.code)} /> : null}</td>
               </tr>
             ))}
           </tbody>
