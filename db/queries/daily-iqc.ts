@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { bulkWriter, type HasClient } from '../bulk';
-import { iqcDailyLots, iqcDailySeries } from '../schema';
+import { iqcDailyLots, iqcDailyPairs, iqcDailySeries } from '../schema';
 import { momentsOf } from '@/lib/stats/moments';
 
 /** The day (UTC+8, as lib/calendar's dayOf) of an epoch-ms column. */
@@ -62,11 +62,15 @@ export const ROLLUP_SQL = [
 
 function statements(client: Database.Database) {
   return {
-    deleteSeries: client.prepare(
-      'DELETE FROM iqc_daily_series WHERE lab_id = @lab AND analyte_id = @analyte AND instrument = @instrument AND day IN (SELECT value FROM json_each(@days))',
-    ),
+    /** the days (of @days) that had a row; the range lets the primary key bound the scan */
+    deleteSeries: client
+      .prepare<{ lab: number; analyte: number; instrument: string; first: string; last: string; days: string }, string>(
+        `DELETE FROM iqc_daily_series WHERE lab_id = @lab AND analyte_id = @analyte AND instrument = @instrument AND day >= @first AND day <= @last
+           AND day IN (SELECT value FROM json_each(@days)) RETURNING day`,
+      )
+      .pluck(),
     deleteLots: client.prepare(
-      `DELETE FROM iqc_daily_lots WHERE lab_id = @lab AND day IN (SELECT value FROM json_each(@days))
+      `DELETE FROM iqc_daily_lots WHERE lab_id = @lab AND day >= @first AND day <= @last AND day IN (SELECT value FROM json_each(@days))
          AND control_lot_id IN (SELECT id FROM control_lots WHERE lab_id = @lab AND analyte_id = @analyte AND instrument = @instrument)`,
     ),
     /** [measured_at, rejected] of the series' runs in [@from, @to) */
@@ -86,21 +90,27 @@ function statements(client: Database.Database) {
       )
       .raw(),
     labRegion: client.prepare<[number], { regionId: number }>('SELECT region_id AS regionId FROM laboratories WHERE id = ?'),
-    pairDays: client.prepare<[number, number, string, string], { day: string; levels: number }>(
-      'SELECT day, levels FROM iqc_daily_pairs WHERE lab_id = ? AND analyte_id = ? AND day >= ? AND day <= ?',
-    ),
-    lotLevelsOfDays: client.prepare<[number, string, number], { day: string; levels: number }>(
-      `SELECT day, count(DISTINCT level) AS levels FROM iqc_daily_lots
-       WHERE lab_id = ? AND day IN (SELECT value FROM json_each(?)) AND analyte_id = ? GROUP BY day`,
-    ),
-    setPair: client.prepare<[number, number, string, number]>(
-      'INSERT INTO iqc_daily_pairs (lab_id, analyte_id, day, levels) VALUES (?, ?, ?, ?) ON CONFLICT (lab_id, analyte_id, day) DO UPDATE SET levels = excluded.levels',
-    ),
+    /** [day, levels] */
+    pairDays: client
+      .prepare<[number, number, string, string], [string, number]>('SELECT day, levels FROM iqc_daily_pairs WHERE lab_id = ? AND analyte_id = ? AND day >= ? AND day <= ?')
+      .raw(),
+    /** [day, distinct levels] over every instrument's control lots */
+    lotLevelsOfDays: client
+      .prepare<[number, string, number], [string, number]>(
+        `SELECT day, count(DISTINCT level) FROM iqc_daily_lots
+         WHERE lab_id = ? AND day IN (SELECT value FROM json_each(?)) AND analyte_id = ? GROUP BY day`,
+      )
+      .raw(),
+    setPair: client.prepare<[number, number, number, string]>('UPDATE iqc_daily_pairs SET levels = ? WHERE lab_id = ? AND analyte_id = ? AND day = ?'),
     deletePair: client.prepare<[number, number, string]>('DELETE FROM iqc_daily_pairs WHERE lab_id = ? AND analyte_id = ? AND day = ?'),
-    addCovered: client.prepare<[number, string, number]>(
-      'INSERT INTO iqc_region_days (region_id, day, covered_pairs) VALUES (?, ?, ?) ON CONFLICT (region_id, day) DO UPDATE SET covered_pairs = covered_pairs + excluded.covered_pairs',
+    /** add the covered pair-days of a JSON object {day: delta} to a region */
+    addCovered: client.prepare<{ region: number; deltas: string }>(
+      `INSERT INTO iqc_region_days (region_id, day, covered_pairs) SELECT @region, key, value FROM json_each(@deltas) WHERE true
+       ON CONFLICT (region_id, day) DO UPDATE SET covered_pairs = covered_pairs + excluded.covered_pairs`,
     ),
-    dropEmptyCovered: client.prepare<[number, string]>('DELETE FROM iqc_region_days WHERE region_id = ? AND day = ? AND covered_pairs = 0'),
+    dropEmptyCovered: client.prepare<{ region: number; deltas: string }>(
+      'DELETE FROM iqc_region_days WHERE region_id = @region AND day IN (SELECT key FROM json_each(@deltas) WHERE value < 0) AND covered_pairs = 0',
+    ),
     addMonthPairs: client.prepare<[number, string, number]>(
       'INSERT INTO iqc_region_months (region_id, month, pairs) VALUES (?, ?, ?) ON CONFLICT (region_id, month) DO UPDATE SET pairs = pairs + excluded.pairs',
     ),
@@ -118,89 +128,149 @@ export interface SeriesDays {
   days: readonly string[];
 }
 
+/**
+ * The runs and current results of a series as the writer left them (it knows them without reading
+ * back): `each` calls `run` for every run of the re-judged region (its start, whether rejected) and
+ * `result` for every current, not excluded result of those runs (control lot, level, value, time,
+ * whether its run is in control). {@link refreshIqcDaily} takes the days that had no aggregate rows
+ * before from these: such a day held no run and no counted result of the series, so after the write
+ * it holds exactly the written ones.
+ */
+export interface WrittenSeries {
+  each(run: (measuredAt: number, rejected: boolean) => void, result: (controlLotId: number, level: string, value: number, measuredAt: number, inControl: boolean) => void): void;
+}
+
 const DAY_MS = 86_400_000;
 const OFFSET_MS = 8 * 3_600_000;
-const startOfDayMs = (day: string) => Date.parse(`${day}T00:00:00Z`) - OFFSET_MS;
+/** day index since the epoch (UTC+8) of an instant, of a day name, and the name of an index */
+const dayIndexOf = (t: number) => Math.floor((t + OFFSET_MS) / DAY_MS);
+const dayIndexOfName = (day: string) => Date.parse(`${day}T00:00:00Z`) / DAY_MS;
+const dayNameOf = (k: number) => new Date(k * DAY_MS).toISOString().slice(0, 10);
+const startOfDayMs = (day: string) => dayIndexOfName(day) * DAY_MS - OFFSET_MS;
+/** control lot × day key (day indices stay below 2^16 until 2149) */
+const lotDayKey = (controlLotId: number, k: number) => controlLotId * 65_536 + k;
+
+interface SeriesDay {
+  day: string;
+  runs: number;
+  rejectedRuns: number;
+  results: number;
+  levels: Set<string>;
+}
+interface LotDay {
+  controlLotId: number;
+  day: string;
+  level: string;
+  results: number;
+  inControl: number[];
+}
+
+/** Sums of a series' runs and results per day (UTC+8), counting only the days (indices) of `days`. */
+class DayAccumulator {
+  readonly series = new Map<number, SeriesDay>();
+  readonly lots = new Map<number, LotDay>();
+  days: ReadonlySet<number> = new Set();
+
+  private seriesDay(k: number): SeriesDay {
+    let x = this.series.get(k);
+    if (!x) this.series.set(k, (x = { day: dayNameOf(k), runs: 0, rejectedRuns: 0, results: 0, levels: new Set() }));
+    return x;
+  }
+
+  readonly run = (at: number, rejected: boolean | number): void => {
+    const k = dayIndexOf(at);
+    if (!this.days.has(k)) return;
+    const x = this.seriesDay(k);
+    x.runs++;
+    if (rejected) x.rejectedRuns++;
+  };
+
+  readonly result = (controlLotId: number, level: string, value: number, at: number, inControl: boolean | number): void => {
+    const k = dayIndexOf(at);
+    if (!this.days.has(k)) return;
+    const x = this.seriesDay(k);
+    x.results++;
+    x.levels.add(level);
+    const key = lotDayKey(controlLotId, k);
+    let l = this.lots.get(key);
+    if (!l) this.lots.set(key, (l = { controlLotId, day: x.day, level, results: 0, inControl: [] }));
+    l.results++;
+    if (inControl) l.inControl.push(value);
+  };
+}
 
 /**
- * Recompute the daily aggregates of a series on the given days from the stored runs and results:
- * the days' rows are deleted, the series' rows of those days read back (two indexed range reads)
- * and summed here, and the new rows written by the bulk writer. The same figures as
- * {@link dailySeriesSql}/{@link dailyLotsSql} (the integration test checks both against raw rows).
- * The caller holds the write transaction (the one that changed them).
+ * Recompute the daily aggregates of a series on the given days, in the caller's write transaction
+ * (the one that changed the runs and results). The days' series rows are deleted; a day that had
+ * one is recomputed from the stored runs and results (two indexed range reads), a day that had none
+ * from `written` when the writer gives it (append-only ingest reads nothing back), else from the
+ * stored rows too. The new rows go through the bulk writer, and the roll-ups move by delta
+ * ({@link refreshRollups}). The same figures as {@link dailySeriesSql}/{@link dailyLotsSql} (the
+ * integration tests check both against raw rows and against {@link rebuildIqcDaily}).
  */
-export function refreshIqcDaily(db: HasClient, d: SeriesDays): void {
+export function refreshIqcDaily(db: HasClient, d: SeriesDays, written?: WrittenSeries): void {
   if (!d.days.length) return;
   let s = cache.get(db.$client);
   if (!s) cache.set(db.$client, (s = statements(db.$client)));
-  const sorted = [...d.days].sort();
-  const wanted = new Set(sorted);
-  const p = { lab: d.labId, analyte: d.analyteId, instrument: d.instrument, days: JSON.stringify(sorted) };
-  s.deleteSeries.run(p);
-  s.deleteLots.run(p);
-  const range = { lab: d.labId, analyte: d.analyteId, instrument: d.instrument, from: startOfDayMs(sorted[0]), to: startOfDayMs(sorted[sorted.length - 1]) + DAY_MS };
-  // day of an instant: the day index since the epoch in UTC+8, named once per index
-  const names = new Map<number, string>();
-  const dayName = (t: number) => {
-    const k = Math.floor((t + OFFSET_MS) / DAY_MS);
-    let name = names.get(k);
-    if (name === undefined) names.set(k, (name = new Date(k * DAY_MS).toISOString().slice(0, 10)));
-    return name;
-  };
-  const series = new Map<string, { runs: number; rejectedRuns: number; results: number; levels: Set<string> }>();
-  const seriesDay = (day: string) => {
-    let x = series.get(day);
-    if (!x) series.set(day, (x = { runs: 0, rejectedRuns: 0, results: 0, levels: new Set() }));
-    return x;
-  };
-  for (const [at, rejected] of s.runs.all(range)) {
-    const day = dayName(at);
-    if (!wanted.has(day)) continue;
-    const x = seriesDay(day);
-    x.runs++;
-    if (rejected) x.rejectedRuns++;
+  const sorted = [...new Set(d.days)].sort();
+  const p = { lab: d.labId, analyte: d.analyteId, instrument: d.instrument, first: sorted[0], last: sorted[sorted.length - 1], days: JSON.stringify(sorted) };
+  // days that had aggregate rows (a control-lot row of a day implies the series row of that day)
+  const stale = s.deleteSeries.all(p).sort();
+  if (stale.length) s.deleteLots.run({ ...p, first: stale[0], last: stale[stale.length - 1], days: JSON.stringify(stale) });
+  const acc = new DayAccumulator();
+  const readDays = written ? stale : sorted;
+  if (written && stale.length < sorted.length) {
+    const fresh = new Set(sorted.map(dayIndexOfName));
+    for (const day of stale) fresh.delete(dayIndexOfName(day));
+    acc.days = fresh;
+    written.each(acc.run, acc.result);
   }
-  const lots = new Map<string, { controlLotId: number; day: string; level: string; results: number; inControl: number[] }>();
-  for (const [controlLotId, level, value, at, inControl] of s.results.all(range)) {
-    const day = dayName(at);
-    if (!wanted.has(day)) continue;
-    const x = seriesDay(day);
-    x.results++;
-    x.levels.add(level);
-    const key = `${controlLotId}|${day}`;
-    let l = lots.get(key);
-    if (!l) lots.set(key, (l = { controlLotId, day, level, results: 0, inControl: [] }));
-    l.results++;
-    if (inControl) l.inControl.push(value);
+  if (readDays.length) {
+    const range = { lab: d.labId, analyte: d.analyteId, instrument: d.instrument, from: startOfDayMs(readDays[0]), to: startOfDayMs(readDays[readDays.length - 1]) + DAY_MS };
+    acc.days = new Set(readDays.map(dayIndexOfName));
+    for (const [at, rejected] of s.runs.all(range)) acc.run(at, rejected);
+    for (const [lot, level, value, at, inControl] of s.results.all(range)) acc.result(lot, level, value, at, inControl);
   }
   const seriesRows = bulkWriter(db, iqcDailySeries);
-  for (const [day, x] of series) {
-    seriesRows.add({ labId: d.labId, analyteId: d.analyteId, instrument: d.instrument, day, runs: x.runs, rejectedRuns: x.rejectedRuns, results: x.results, levels: x.levels.size });
+  for (const x of acc.series.values()) {
+    seriesRows.add({ labId: d.labId, analyteId: d.analyteId, instrument: d.instrument, day: x.day, runs: x.runs, rejectedRuns: x.rejectedRuns, results: x.results, levels: x.levels.size });
   }
   seriesRows.flush();
   const lotRows = bulkWriter(db, iqcDailyLots);
-  for (const l of lots.values()) {
+  for (const l of acc.lots.values()) {
     const m = momentsOf(l.inControl);
     lotRows.add({ controlLotId: l.controlLotId, day: l.day, labId: d.labId, analyteId: d.analyteId, level: l.level, results: l.results, n: m.n, mean: m.n ? m.mean : null, sumSqDev: m.sumSqDev });
   }
   lotRows.flush();
-  refreshRollups(s, d.labId, d.analyteId, sorted);
+  const levels = new Map<string, number>();
+  for (const x of acc.series.values()) levels.set(x.day, x.levels.size);
+  refreshRollups(db, s, d.labId, d.analyteId, sorted, levels);
 }
 
 /**
  * Bring the lab × analyte day levels and the region roll-ups up to date for `days` (sorted; after
- * the control-lot rows of those days changed): the pair's levels of the touched days are read again
- * from the lots (all instruments), and the region's covered pair-days and month pairs move by the
- * difference. Two reads, then writes for the days that changed only.
+ * the series' control-lot rows of those days changed; `seriesLevels` holds the series' new number of
+ * levels per day). A day without a pair row before had no control-lot row on any instrument, so its levels
+ * now are the series' own; only days that had one read the lots again (all instruments). New pair
+ * rows go through the bulk writer, the region's covered pair-days move by one statement for all
+ * days, and its month pairs by the months whose presence changed.
  */
-function refreshRollups(s: DailyStatements, labId: number, analyteId: number, days: readonly string[]): void {
+function refreshRollups(db: HasClient, s: DailyStatements, labId: number, analyteId: number, days: readonly string[], seriesLevels: ReadonlyMap<string, number>): void {
   const regionId = s.labRegion.get(labId)?.regionId;
   if (regionId === undefined) return;
-  // the pair's days of every touched month (month presence), and the touched days' new levels
+  // the pair's days of every touched month (month presence and the touched days' levels before)
   const levels = new Map<string, number>();
-  for (const r of s.pairDays.all(labId, analyteId, `${days[0].slice(0, 7)}-01`, `${days[days.length - 1].slice(0, 7)}-31`)) levels.set(r.day, r.levels);
+  for (const [day, n] of s.pairDays.all(labId, analyteId, `${days[0].slice(0, 7)}-01`, `${days[days.length - 1].slice(0, 7)}-31`)) levels.set(day, n);
   const after = new Map<string, number>();
-  for (const r of s.lotLevelsOfDays.all(labId, JSON.stringify(days), analyteId)) after.set(r.day, r.levels);
+  const shared: string[] = [];
+  for (const day of days) {
+    if (levels.has(day)) shared.push(day);
+    else after.set(day, seriesLevels.get(day) ?? 0);
+  }
+  if (shared.length) {
+    for (const day of shared) after.set(day, 0);
+    for (const [day, n] of s.lotLevelsOfDays.all(labId, JSON.stringify(shared), analyteId)) after.set(day, n);
+  }
   const monthHas = (month: string) => {
     for (const [day, n] of levels) if (n > 0 && day.startsWith(month)) return true;
     return false;
@@ -210,18 +280,30 @@ function refreshRollups(s: DailyStatements, labId: number, analyteId: number, da
     const month = day.slice(0, 7);
     if (!monthsBefore.has(month)) monthsBefore.set(month, monthHas(month));
   }
+  const newPairs = bulkWriter(db, iqcDailyPairs);
+  const covered: Record<string, number> = {};
+  let coveredChanged = false;
+  let coveredDropped = false;
   for (const day of days) {
     const before = levels.get(day) ?? 0;
-    const now = after.get(day) ?? 0;
+    const now = after.get(day)!;
     if (before === now) continue;
-    if (now > 0) s.setPair.run(labId, analyteId, day, now);
+    if (!before) newPairs.add({ labId, analyteId, day, levels: now });
+    else if (now > 0) s.setPair.run(now, labId, analyteId, day);
     else s.deletePair.run(labId, analyteId, day);
     levels.set(day, now);
-    const covered = Number(now >= COVERED_LEVELS) - Number(before >= COVERED_LEVELS);
-    if (covered) {
-      s.addCovered.run(regionId, day, covered);
-      if (covered < 0) s.dropEmptyCovered.run(regionId, day);
+    const delta = Number(now >= COVERED_LEVELS) - Number(before >= COVERED_LEVELS);
+    if (delta) {
+      covered[day] = delta;
+      coveredChanged = true;
+      if (delta < 0) coveredDropped = true;
     }
+  }
+  newPairs.flush();
+  if (coveredChanged) {
+    const deltas = JSON.stringify(covered);
+    s.addCovered.run({ region: regionId, deltas });
+    if (coveredDropped) s.dropEmptyCovered.run({ region: regionId, deltas });
   }
   for (const [month, had] of monthsBefore) {
     const has = monthHas(month);

@@ -212,7 +212,8 @@ export const iqcDailySeries = sqliteTable(
     results: integer('results').notNull(),
     levels: integer('levels').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.labId, t.analyteId, t.instrument, t.day] }), index('iqc_daily_series_lab_day_idx').on(t.labId, t.day)],
+  // no secondary index: every read is by lab (the key's prefix); one b-tree write per row on ingest
+  (t) => [primaryKey({ columns: [t.labId, t.analyteId, t.instrument, t.day] })],
 );
 
 /** Daily figures of a control lot (one instrument × lot number × level): current, not excluded
@@ -232,7 +233,8 @@ export const iqcDailyLots = sqliteTable(
     mean: real('mean'),
     sumSqDev: real('sum_sq_dev'),
   },
-  (t) => [primaryKey({ columns: [t.controlLotId, t.day] }), index('iqc_daily_lots_lab_day_idx').on(t.labId, t.day), index('iqc_daily_lots_lab_analyte_day_idx').on(t.labId, t.analyteId, t.day)],
+  // by lab and day: eligibility's window reads and the coverage roll-up of days other instruments share
+  (t) => [primaryKey({ columns: [t.controlLotId, t.day] }), index('iqc_daily_lots_lab_day_idx').on(t.labId, t.day)],
 );
 
 /** Distinct control levels a lab × analyte measured on a day (any instrument; from

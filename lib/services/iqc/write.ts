@@ -152,12 +152,15 @@ function refreshDailyOfRuns(s: IqcStatements, ctx: LabContext, plan: SeriesPlan,
     see(run.existingStart);
     for (const m of run.members) see(m.measuredAt);
   }
-  const written: WrittenSeries = { runs: [], results: [] };
-  for (const run of plan.runs) {
-    const inControl = run.verdict?.status === 'rejected' ? 0 : 1;
-    written.runs.push([run.start, 1 - inControl]);
-    for (const m of run.members) if (!m.excluded) written.results.push([m.lotId, m.level, m.value, m.measuredAt, inControl]);
-  }
+  const written: WrittenSeries = {
+    each(run, result) {
+      for (const r of plan.runs) {
+        const rejected = r.verdict?.status === 'rejected';
+        run(r.start, rejected);
+        for (const m of r.members) if (!m.excluded) result(m.lotId, m.level, m.value, m.measuredAt, !rejected);
+      }
+    },
+  };
   refreshIqcDaily(s, { labId: ctx.labId, analyteId: plan.analyteId, instrument: plan.instrument, days: [...days] }, written);
 }
 
