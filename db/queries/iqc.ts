@@ -247,7 +247,16 @@ export function summaryValues(db: Conn, labId: number, from: number, to: number)
     .innerJoin(iqcRuns, eq(iqcRuns.id, iqcResults.runId))
     .innerJoin(controlLots, eq(controlLots.id, iqcResults.controlLotId))
     .leftJoin(qcTargets, eq(qcTargets.id, iqcResults.targetId))
-    .where(and(eq(iqcResults.labId, labId), gte(iqcResults.measuredAt, from), lt(iqcResults.measuredAt, to), eq(iqcResults.current, true)))
+    .where(
+      and(
+        eq(iqcResults.labId, labId),
+        gte(iqcResults.measuredAt, from),
+        lt(iqcResults.measuredAt, to),
+        eq(iqcResults.current, true),
+        // a categorical reading counts by its signal (S/CO); without one its value is a grade, no statistic
+        sql`(${iqcResults.category} IS NULL OR ${iqcResults.signal} IS NOT NULL)`,
+      ),
+    )
     .orderBy(asc(iqcResults.measuredAt))
     .all();
 }

@@ -16,6 +16,7 @@ import { getRuns, postLot, postResults } from '@/lib/services/iqc/api';
 import { lotsForApi } from '@/lib/services/iqc/views';
 import { qualitativeControlCoverage } from '@/db/queries/iqc-qualitative';
 import { correctResult } from '@/lib/services/iqc/results';
+import { monthlySummary } from '@/lib/services/iqc/summary';
 
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
 const MIN = 60_000;
@@ -342,5 +343,14 @@ describe('correcting a categorical reading', () => {
     const now = t.db.select().from(iqcResults).where(eq(iqcResults.id, fixed.id)).get()!;
     expect([now.category, now.signal, now.value, now.version, now.current]).toEqual(['negative', null, 0, 2, true]);
     expect(runsOf('A3')).toMatchObject([{ status: 'accepted', violations: [], action: 'resolved' }]);
+  });
+});
+
+describe('monthly review of categorical items', () => {
+  it('takes statistics of signals only: A2 POS 3.75 S/CO twice (the first run rejected) → n 1 of 2, mean 3.75; no row for readings without a signal', () => {
+    const { rows } = monthlySummary(t.db, lab, { month: '2026-11' }, NOW);
+    const a2 = rows.filter((r) => r.analyte === HBS && r.instrument === 'A2');
+    expect(a2.map((r) => [r.level, r.n, r.total, r.mean])).toEqual([['POS', 1, 2, 3.75]]);
+    expect(rows.filter((r) => r.analyte === PRO)).toEqual([]);
   });
 });
