@@ -324,6 +324,22 @@ describe('invariant: verdicts of a categorical series depend only on the set of 
   }, 180_000);
 });
 
+describe('a lot without an expected category', () => {
+  it('gives runs without a verdict (no_target) until its expectation is set; the expectation takes effect after its last result and leaves earlier runs as they were', async () => {
+    // lots created by the results themselves: nothing to judge against
+    const first = await post([hbs('A4', 'NEG', 'positive', D1), hbs('A4', 'POS', 'positive', D1 + MIN)]);
+    expect(first.runs).toMatchObject([{ status: 'no_target', violations: [] }]);
+    const lotNeg = await postLot(t.db, lab, postJson('lots', { analyte: HBS, level: 'NEG', lot: 'HBS-NEG-A4', instrument: 'A4', expected: 'negative' }), D1 + DAY);
+    expect(lotNeg.expectedFrom).toBe(iso(D1 + DAY));
+    // a date before the lot's last result is refused
+    const early = await appErrorAsync(() => postLot(t.db, lab, postJson('lots', { analyte: HBS, level: 'POS', lot: 'HBS-POS-A4', instrument: 'A4', expected: 'positive', effectiveFrom: iso(D1) }), D1 + DAY));
+    expect(early.status).toBe(409);
+    const later = await post([hbs('A4', 'NEG', 'positive', D1 + 2 * DAY), hbs('A4', 'POS', 'positive', D1 + 2 * DAY + MIN)]);
+    expect(later.runs).toMatchObject([{ status: 'rejected', violations: [{ rule: 'qual-mismatch', levels: ['NEG'] }] }]);
+    expect(runsOf('A4').map((r) => r.status)).toEqual(['no_target', 'rejected']);
+  });
+});
+
 describe('correcting a categorical reading', () => {
   it('a negative control misread as positive, corrected to negative with a reason: the run is accepted again and its action withdrawn', async () => {
     await hbsControls('A3');
