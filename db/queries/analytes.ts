@@ -1,6 +1,8 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, count, eq } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { analytes } from '../schema';
+import type { AnalyteCategory, AnalyteKind } from '../enums';
+import { pageOf, textFilter, type PageRequest } from './paging';
 
 export function listAnalytes(db: Conn, opts: { activeOnly?: boolean } = {}) {
   return db
@@ -22,4 +24,49 @@ export function findAnalyteById(db: Conn, id: number) {
 /** code → id for every analyte: imports resolve codes against this once, not per row. */
 export function analyteIdsByCode(db: Conn): Map<string, number> {
   return new Map(db.select({ id: analytes.id, code: analytes.code }).from(analytes).all().map((a) => [a.code, a.id]));
+}
+
+export const ANALYTE_SORTS = ['category', 'code', 'name'] as const;
+export type AnalyteSort = (typeof ANALYTE_SORTS)[number];
+
+const analyteCols = {
+  id: analytes.id,
+  code: analytes.code,
+  loinc: analytes.loinc,
+  nameEn: analytes.nameEn,
+  nameZh: analytes.nameZh,
+  unit: analytes.unit,
+  category: analytes.category,
+  kind: analytes.kind,
+  categories: analytes.categories,
+  teaPercent: analytes.teaPercent,
+  teaAbsolute: analytes.teaAbsolute,
+  teaAbsoluteAtOrBelow: analytes.teaAbsoluteAtOrBelow,
+  teaForm: analytes.teaForm,
+  teaSource: analytes.teaSource,
+  allowableCvPercent: analytes.allowableCvPercent,
+  active: analytes.active,
+};
+
+/** One page of the catalogue, filtered by group, kind and text (code, names, LOINC). */
+export function pageAnalytes(db: Conn, f: { category?: AnalyteCategory; kind?: AnalyteKind }, req: PageRequest<AnalyteSort>) {
+  const cond = and(
+    f.category ? eq(analytes.category, f.category) : undefined,
+    f.kind ? eq(analytes.kind, f.kind) : undefined,
+    textFilter(req.q, [analytes.code, analytes.nameZh, analytes.nameEn, analytes.loinc]),
+  );
+  const sorts: Record<AnalyteSort, unknown[]> = { category: [analytes.category, analytes.code], code: [analytes.code], name: [analytes.nameEn, analytes.code] };
+  return pageOf((s) => db.select(s as never).from(analytes).where(cond), analyteCols, sorts, req);
+}
+
+/** How many items each group of the catalogue holds. */
+export function analyteCountsByCategory(db: Conn): Map<AnalyteCategory, number> {
+  return new Map(
+    db
+      .select({ category: analytes.category, n: count() })
+      .from(analytes)
+      .groupBy(analytes.category)
+      .all()
+      .map((r) => [r.category, r.n]),
+  );
 }

@@ -13,6 +13,7 @@ import { findAnalyteByCode } from '@/db/queries/analytes';
 import { listAudit } from '@/db/queries/audit';
 import { listEntityVersions } from '@/db/queries/versions';
 import { fullCatalogue } from '@/lib/catalogue/items';
+import { catalogueAnalytesPage } from '@/lib/services/read/catalogue';
 import { parseQualitySpecs } from '@/lib/catalogue/quality-specs';
 import { qualitySpecsCsv } from '@/db/seed/base';
 import { AppError } from '@/lib/errors';
@@ -151,5 +152,31 @@ describe('the admin creates and edits items of every kind', () => {
     const previous = listEntityVersions(t.db, 'analyte', id)[0];
     expect(previous.reason).toBe('titres from 1:1');
     expect((previous.data as { categories: { code: string }[] }).categories[0].code).toBe('1:2');
+  });
+});
+
+describe('the administrator\'s catalogue list (paged in SQL)', () => {
+  const page = (over: Partial<{ q: string; page: number; size: number; sort: 'category' | 'code' | 'name'; dir: 'asc' | 'desc' }> = {}) => ({ page: 1, size: 50, sort: 'code' as const, dir: 'asc' as const, q: '', ...over });
+
+  it('filters by group and kind, counts every group, and pages', () => {
+    const all = catalogueAnalytesPage(t.db, {}, page({ size: 100 }));
+    expect(all.rows).toHaveLength(100);
+    expect(all.total).toBeGreaterThanOrEqual(fullCatalogue(qualitySpecsCsv()).length);
+    // items.csv: ABO_FWD, ABO_REV, RHD are the nominal items
+    const nominal = catalogueAnalytesPage(t.db, { kind: 'nominal' }, page());
+    expect(nominal.rows.map((r) => r.code)).toEqual(['ABO_FWD', 'ABO_REV', 'RHD']);
+    const blood = catalogueAnalytesPage(t.db, { category: 'blood_group' }, page());
+    expect(blood.total).toBe(blood.groups.get('blood_group'));
+    expect(blood.rows.every((r) => r.category === 'blood_group')).toBe(true);
+    // quality-specs.csv: 5 haematology rows; items.csv adds MCV, MCH, MCHC, RDW_CV, MPV, RETIC_PCT, ESR
+    expect(all.groups.get('haematology')).toBe(12);
+    const second = catalogueAnalytesPage(t.db, {}, page({ size: 100, page: 2 }));
+    expect(second.rows[0].code > all.rows[99].code).toBe(true);
+  });
+
+  it('finds an item by code, Chinese or English name, or LOINC', () => {
+    for (const q of ['HBSAG', '表面抗原', 'surface antigen', '5196-1']) {
+      expect(catalogueAnalytesPage(t.db, {}, page({ q })).rows.map((r) => r.code), q).toContain('HBSAG');
+    }
   });
 });

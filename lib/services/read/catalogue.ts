@@ -1,12 +1,21 @@
 // Read models of the analyte catalogue for pages. The catalogue is national and public (everyone,
 // even without an account, reads the analytes a certificate names), so these take no scope.
 import type { Conn } from '@/db/client';
-import { findAnalyteByCode, listAnalytes } from '@/db/queries/analytes';
+import { analyteCountsByCategory, findAnalyteByCode, listAnalytes, pageAnalytes, ANALYTE_SORTS, type AnalyteSort } from '@/db/queries/analytes';
+import type { PageRequest } from './paging';
 import { limitRangesOf } from '@/db/queries/eqa-limits';
 
 /** The analytes of the catalogue in code order (active ones only with `activeOnly`). */
 export function catalogueAnalytes(db: Conn, opts: { activeOnly?: boolean } = {}) {
   return listAnalytes(db, opts);
+}
+
+export { ANALYTE_SORTS, type AnalyteSort };
+
+/** One page of the catalogue (the administrator's list), filtered and counted in SQL, with the size
+ * of every group for the filter. */
+export function catalogueAnalytesPage(db: Conn, filter: Parameters<typeof pageAnalytes>[1], req: PageRequest<AnalyteSort>) {
+  return { ...pageAnalytes(db, filter, req), groups: analyteCountsByCategory(db) };
 }
 
 /** One analyte with its EQA limit ranges (the administrator's analyte page), undefined when unknown. */
