@@ -98,8 +98,16 @@ export function answerFrom(
   windowDays: number | null,
 ): VerifyAnswer {
   const day = check.date;
-  const window = { asOf: check.asOf, windowDays, withinWindow: withinWindow(day, check.asOf, windowDays) };
-  const hit = covering.find((r) => r.status === 'active') ?? covering.find((r) => r.status !== null);
+  const asOf = check.asOf;
+  const inWindow = withinWindow(day, asOf, windowDays);
+  let hit: CertificationOnDay | undefined;
+  for (const r of covering) {
+    if (r.status === 'active') {
+      hit = r;
+      break;
+    }
+    if (r.status !== null && !hit) hit = r;
+  }
   if (hit) {
     const recognized = hit.status === 'active';
     return {
@@ -112,12 +120,14 @@ export function answerFrom(
       status: hit.status!,
       date: day,
       reason: recognized ? 'recognized' : hit.status === 'suspended' ? 'suspended' : hit.status === 'revoked' ? 'revoked' : 'expired',
-      ...window,
+      asOf,
+      windowDays,
+      withinWindow: inWindow,
     };
   }
   const b = bounds();
   const reason: VerifyReason = !b.n ? 'not_certified' : b.firstFrom && day < b.firstFrom ? 'not_yet_certified' : b.lastTo && day > b.lastTo ? 'expired' : 'not_certified';
-  return { recognized: false, date: day, reason, ...window };
+  return { recognized: false, date: day, reason, asOf, windowDays, withinWindow: inWindow };
 }
 
 interface PolicyCache {

@@ -38,9 +38,15 @@ export function windowDaysFor(windows: RecognitionWindows | null | undefined, an
 
 const DAY = 86_400_000;
 
+/** Days since 1970-01-01 of a valid 'YYYY-MM-DD' (read by position: batches call this per check). */
+function epochDay(d: string): number {
+  const n = (i: number) => d.charCodeAt(i) - 48;
+  return Date.UTC(n(0) * 1000 + n(1) * 100 + n(2) * 10 + n(3), n(5) * 10 + n(6) - 1, n(8) * 10 + n(9)) / DAY;
+}
+
 /** Calendar days from `from` to `to` ('YYYY-MM-DD'), negative when `to` is earlier. */
 export function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY);
+  return epochDay(to) - epochDay(from);
 }
 
 /** Whether a result of `resultDay` reused on `asOf` is within a window of `windowDays` (null: no
