@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '@/lib/auth/core';
 import { AFTER_CLOSE, DAY, NOW, type World } from './eqa-support';
 import { createSeededTestDb } from '../support/db';
+import { callRoute } from '../support/route-call';
 
 const state: { w: World | null; actor: Actor | null } = { w: null, actor: null };
 
@@ -39,18 +40,7 @@ afterEach(() => {
   w.close();
 });
 
-const ORIGIN = 'http://localhost:3000';
-type Handler<P> = (req: Request, ctx: { params: Promise<P> }) => Promise<Response>;
-
-async function call<P>(handler: Handler<P>, method: string, path: string, params: P, body?: unknown, contentType = 'application/json') {
-  const req = new Request(`${ORIGIN}/api/v1${path}`, {
-    method,
-    headers: { 'content-type': contentType, origin: ORIGIN, host: 'localhost:3000' },
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-  });
-  const res = await handler(req, { params: Promise.resolve(params) });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const call = callRoute;
 
 const at = (t: number) => vi.setSystemTime(t);
 const iso = (t: number) => new Date(t).toISOString();
