@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { and, asc, eq } from 'drizzle-orm';
 import { createSeededTestDb } from '../support/db';
+import { appError, appErrorAsync } from '../support/errors';
 import { analytes, correctiveActions, iqcDailySeries, iqcResults, iqcRuns, iqcViolations } from '@/db/schema';
 import type { ItemCategory } from '@/db/enums';
 import type { Actor } from '@/lib/auth/core';
-import { AppError } from '@/lib/errors';
 import { getRuns, postLot, postResults } from '@/lib/services/iqc/api';
 import { lotsForApi } from '@/lib/services/iqc/views';
 import { qualitativeControlCoverage } from '@/db/queries/iqc-qualitative';
@@ -33,16 +33,6 @@ const HBS = 'TQ_HBSAG';
 const PRO = 'TQ_UPRO';
 const HBS_CATEGORIES = [cat('negative', 'Negative', '阴性', ['neg', '-']), cat('positive', 'Positive', '阳性', ['pos', '+'])];
 const PRO_CATEGORIES = [cat('neg', 'Negative', '阴性', ['-']), cat('trace', 'Trace', '±', ['±']), cat('1+', '1+', '1+'), cat('2+', '2+', '2+'), cat('3+', '3+', '3+')];
-
-async function appErrorAsync(fn: () => Promise<unknown>): Promise<AppError> {
-  try {
-    await fn();
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected an AppError');
-}
 
 const postJson = (path: string, body: unknown) =>
   new Request(`http://localhost/api/v1/iqc/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -346,13 +336,7 @@ describe('correcting a categorical reading', () => {
     const out = await post([hbs('A3', 'NEG', 'positive', D1 + 4 * DAY), hbs('A3', 'POS', 'positive', D1 + 4 * DAY + MIN, { signal: 3.1 })]);
     expect(out.runs[0].status).toBe('rejected');
     const neg = t.db.select().from(iqcResults).where(and(eq(iqcResults.runId, out.runs[0].runId), eq(iqcResults.level, 'NEG'))).get()!;
-    const bad = (() => {
-      try {
-        correctResult(t.db, lab, { resultId: neg.id, value: 'maybe', reason: 'typo' }, NOW);
-      } catch (e) {
-        return e as AppError;
-      }
-    })()!;
+    const bad = appError(() => correctResult(t.db, lab, { resultId: neg.id, value: 'maybe', reason: 'typo' }, NOW));
     expect([bad.status, bad.errors.map((e) => [e.field, e.code])]).toEqual([422, [['value', 'value.notCategory']]]);
     const fixed = correctResult(t.db, lab, { resultId: neg.id, value: 'neg', reason: 'transcribed from the wrong line' }, NOW);
     expect(fixed.status).toBe('accepted');

@@ -10,3 +10,14 @@ export function appError(fn: () => unknown): AppError {
   }
   throw new Error('expected an AppError');
 }
+
+/** The AppError an async call (a route handler) rejects with. */
+export async function appErrorAsync(fn: () => Promise<unknown>): Promise<AppError> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof AppError) return e;
+    throw e;
+  }
+  throw new Error('expected an AppError');
+}
