@@ -64,7 +64,7 @@ describe('fast path', () => {
 
   it('an anonymous batch is answered here, each result equal to the GET', async () => {
     verifyBatchLimiter.reset();
-    const checks = [
+    const checks: Record<string, string>[] = [
       { lab: 'GZ-001', analyte: 'K', date: '2026-01-15', asOf: '2026-02-14' },
       { lab: 'GZ-001', analyte: 'K', date: '2026-01-15', asOf: '2026-02-15' },
       { lab: 'NOPE', analyte: 'K', date: '2026-01-15' },
