@@ -3,7 +3,7 @@
 // millions of results, so these go through better-sqlite3 prepared statements, not the query builder.
 import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
-import { eqaAssignedValues, eqaEvaluations, eqaRounds, eqaSubmissions } from '../schema';
+import { eqaAssignedValues, eqaCategoryTargets, eqaEvaluations, eqaRounds, eqaSubmissions } from '../schema';
 
 /** One current submission as the evaluation reads it: [id, labId, sampleId, analyteId, value, method, instrument]. */
 export type SubmissionTuple = [number, number, number, number, number, string, string];
@@ -172,6 +172,11 @@ export function previousRoundCodes(db: Conn, schemeId: number, beforeClosesAt: n
     .orderBy(asc(eqaRounds.closesAt), asc(eqaRounds.id))
     .all()
     .map((r) => r.code);
+}
+
+/** The categorical targets of an evaluation (one per sample × categorical item), for the re-evaluation diff. */
+export function categoryTargetsOf(db: Conn, evaluationId: number) {
+  return db.select().from(eqaCategoryTargets).where(eq(eqaCategoryTargets.evaluationId, evaluationId)).all();
 }
 
 export function assignedValuesOf(db: Conn, evaluationId: number) {

@@ -147,6 +147,20 @@ describe('serology round graded by consensus (CLIA 42 CFR 493.927: ≥ 80 % of p
     expect(row(b, 'GZ-001', 'S1', 'HBSAG')).toMatchObject({ verdict: 'not_evaluated', reasonCode: 'no_consensus' });
     // nothing evaluated: no score, the round does not count for or against anyone
     expect(score(b, 'GZ-001', 'HBSAG')).toBeUndefined();
+    // evaluating again with the same inputs: same digest, no target changed
+    const again = await call(evaluateRoute.POST, 'POST', '/eqa/rounds/SERO90-1/evaluate', { roundCode: 'SERO90-1' });
+    expect(again.body.diff).toMatchObject({ previousVersion: 1, inputsChanged: false, categoryTargets: { changed: 0, items: [] }, verdicts: { changed: 0 } });
+    // a corrected answer (written straight to the file: the round is closed) makes 9 of 10 → a consensus, and the diff says so
+    w.db.$client.prepare(`update eqa_submissions set category = 'positive', value = 1 where lab_id = (select id from laboratories where code = 'GZ-009')`).run();
+    const third = await call(evaluateRoute.POST, 'POST', '/eqa/rounds/SERO90-1/evaluate', { roundCode: 'SERO90-1' });
+    expect(third.body.diff).toMatchObject({
+      previousVersion: 2,
+      inputsChanged: true,
+      categoryTargets: {
+        changed: 1,
+        items: [{ sample: 'S1', analyte: 'HBSAG', before: { target: null, basis: null, n: 10, agreeing: 8, reason: 'no_consensus' }, after: { target: 'positive', basis: 'consensus', n: 10, agreeing: 9, reason: null } }],
+      },
+    });
   });
 });
 

@@ -2,7 +2,7 @@
 // diff against the previous complete evaluation (assigned values and verdicts that changed).
 import { createHash } from 'node:crypto';
 import type { DB } from '@/db/client';
-import { assignedValuesOf, iterateScoresOf, latestCompleteEvaluation } from '@/db/queries/eqa-evaluation';
+import { assignedValuesOf, categoryTargetsOf, iterateScoresOf, latestCompleteEvaluation } from '@/db/queries/eqa-evaluation';
 import { roundForDecision } from '@/lib/stats';
 import { historyKey, type EngineOutput, type SubmissionColumns } from './engine';
 
@@ -91,5 +91,28 @@ export function diffAgainst(db: DB, previous: ReturnType<typeof latestCompleteEv
     previousVersion: previous.version,
     assignedValues: { changed: avChanged, items: avItems },
     verdicts: { changed: vChanged, items: vItems },
+    ...categoryTargetDiff(db, previous.id, out, m),
   };
+}
+
+/** Targets of categorical items that changed (category, basis, answers counted or agreeing); nothing for rounds without them. */
+function categoryTargetDiff(db: DB, previousId: number, out: EngineOutput, m: CodeMaps) {
+  const before = new Map(categoryTargetsOf(db, previousId).map((t) => [`${t.sampleId}:${t.analyteId}`, t]));
+  if (!before.size && !out.categoryTargets.length) return {};
+  const view = (t: { targetCategory: string | null; basis: string | null; n: number; agreeing: number; reason: string | null }) => ({ target: t.targetCategory, basis: t.basis, n: t.n, agreeing: t.agreeing, reason: t.reason });
+  const items: unknown[] = [];
+  let changed = 0;
+  const note = (sampleId: number, analyteId: number, b: ReturnType<typeof view> | null, a: ReturnType<typeof view> | null) => {
+    changed++;
+    if (items.length < DIFF_ITEMS) items.push({ sample: m.sampleCodes.get(sampleId), analyte: m.analyteCodes.get(analyteId), before: b, after: a });
+  };
+  for (const t of out.categoryTargets) {
+    const k = `${t.sampleId}:${t.analyteId}`;
+    const b = before.get(k);
+    before.delete(k);
+    if (b && JSON.stringify(view(b)) === JSON.stringify(view(t))) continue;
+    note(t.sampleId, t.analyteId, b ? view(b) : null, view(t));
+  }
+  for (const b of before.values()) note(b.sampleId, b.analyteId, view(b), null);
+  return { categoryTargets: { changed, items } };
 }

@@ -209,7 +209,8 @@ export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }
       categorical: categoricalItems.length ? { items: categoricalItems, settings: categoricalSettings, intended: intendedGrades(refRows, categoricalItems) } : undefined,
       onProgress: (f) => progress(0.2 + 0.4 * f),
     });
-    const inputDigest = digestOf(parameters, cols, refRows);
+    // a reference value without a category digests as before categories existed (same inputs → same digest)
+    const inputDigest = digestOf(parameters, cols, refRows.map(({ category, ...x }) => (category === null ? x : { ...x, category })));
     const labCodes = new Map(participants.map((p) => [p.id, p.code]));
     const sampleCodes = new Map(samples.map((s) => [s.id, s.code]));
     const analyteCodes = new Map([...analytes, ...categoricalItems].map((a) => [a.id, a.code]));
