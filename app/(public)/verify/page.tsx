@@ -16,7 +16,7 @@ export async function generateMetadata() {
   return { title: t('title') };
 }
 
-type Search = { q?: string; region?: string; lab?: string; analyte?: string; date?: string };
+type Search = { q?: string; region?: string; lab?: string; analyte?: string; date?: string; asOf?: string };
 
 /** Public (no account): find a laboratory, and check a lab × test on a date. */
 export default async function VerifyPage({ searchParams }: { searchParams: Promise<Search> }) {
@@ -33,10 +33,10 @@ export default async function VerifyPage({ searchParams }: { searchParams: Promi
   let error: string | null = null;
   if (sp.lab && sp.analyte) {
     try {
-      answer = verifyRecognition(db, { lab: sp.lab.trim(), analyte: sp.analyte, date: sp.date || undefined });
+      answer = verifyRecognition(db, { lab: sp.lab.trim(), analyte: sp.analyte, date: sp.date || undefined, asOf: sp.asOf || undefined });
     } catch (e) {
       if (!isAppError(e)) throw e;
-      error = e.code === 'invalid' ? t('verify.invalidDate') : t('verify.notFound');
+      error = e.reason === 'verify.asOfBeforeDate' ? t('verify.asOfBeforeDate') : e.code === 'invalid' ? t('verify.invalidDate') : t('verify.notFound');
     }
   }
   const analyte = analytes.find((a) => a.code === sp.analyte);
@@ -99,7 +99,7 @@ export default async function VerifyPage({ searchParams }: { searchParams: Promi
               </label>
               <input id="lab" name="lab" required defaultValue={sp.lab ?? ''} className="input" placeholder="GZ-001" />
             </div>
-            <VerifyFields analytes={analytes} analyte={sp.analyte ?? ''} date={sp.date} />
+            <VerifyFields analytes={analytes} analyte={sp.analyte ?? ''} date={sp.date} asOf={sp.asOf} />
             <div className="sm:col-span-3">
               <button type="submit" className="btn">
                 {t('verify.check')}

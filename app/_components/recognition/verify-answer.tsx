@@ -22,6 +22,11 @@ export async function VerifyAnswerCard({ answer, labLabel, analyteLabel }: { ans
           {t('verify.answerMark', { mark: answer.mark ?? '', certificateNo: answer.certificateNo, from: answer.validFrom ?? '', to: answer.validTo ?? '' })}
         </p>
       )}
+      <p className={`mt-1 text-sm ${answer.withinWindow ? 'text-slate-600' : 'text-red-800'}`} data-testid="verify-window" data-within={answer.withinWindow}>
+        {answer.windowDays === null
+          ? t('verify.windowNone', { asOf: answer.asOf })
+          : t(answer.withinWindow ? 'verify.windowIn' : 'verify.windowOut', { asOf: answer.asOf, days: answer.windowDays })}
+      </p>
     </div>
   );
 }

@@ -8,8 +8,8 @@ import { VerifyAnswerCard } from './verify-answer';
 
 type Analyte = { code: string; nameZh: string; nameEn: string };
 
-/** The test select and the date input of a verification form. */
-export async function VerifyFields({ analytes, analyte, date }: { analytes: Analyte[]; analyte: string; date?: string }) {
+/** The test select and the date inputs (the result's day, the day it is reused) of a verification form. */
+export async function VerifyFields({ analytes, analyte, date, asOf }: { analytes: Analyte[]; analyte: string; date?: string; asOf?: string }) {
   const t = await getTranslations('recognition');
   const locale = await getLocale();
   return (
@@ -20,6 +20,12 @@ export async function VerifyFields({ analytes, analyte, date }: { analytes: Anal
           {t('verify.date')}
         </label>
         <input id="date" name="date" type="date" defaultValue={date ?? ''} className="input" />
+      </div>
+      <div>
+        <label htmlFor="asOf" className="label">
+          {t('verify.asOf')}
+        </label>
+        <input id="asOf" name="asOf" type="date" defaultValue={asOf ?? ''} className="input" />
       </div>
     </>
   );

@@ -14,7 +14,7 @@ import { VerifyFields, VerifyResult } from '@/app/_components/recognition/verify
 export const dynamic = 'force-dynamic';
 
 /** Public page of a laboratory: its recognised tests today and a point-in-time check. */
-export default async function LabPublicPage({ params, searchParams }: { params: Promise<{ code: string }>; searchParams: Promise<{ analyte?: string; date?: string }> }) {
+export default async function LabPublicPage({ params, searchParams }: { params: Promise<{ code: string }>; searchParams: Promise<{ analyte?: string; date?: string; asOf?: string }> }) {
   const { code } = await params;
   const sp = await searchParams;
   const db = getDb();
@@ -37,10 +37,10 @@ export default async function LabPublicPage({ params, searchParams }: { params: 
   let error: string | null = null;
   if (sp.analyte) {
     try {
-      answer = verifyRecognition(db, { lab: lab.code, analyte: sp.analyte, date: sp.date || undefined });
+      answer = verifyRecognition(db, { lab: lab.code, analyte: sp.analyte, date: sp.date || undefined, asOf: sp.asOf || undefined });
     } catch (e) {
       if (!isAppError(e)) throw e;
-      error = e.code === 'invalid' ? t('verify.invalidDate') : t('verify.notFound');
+      error = e.reason === 'verify.asOfBeforeDate' ? t('verify.asOfBeforeDate') : e.code === 'invalid' ? t('verify.invalidDate') : t('verify.notFound');
     }
   }
   const analyte = analytes.find((a) => a.code === sp.analyte);
@@ -99,7 +99,7 @@ export default async function LabPublicPage({ params, searchParams }: { params: 
       <section className="card">
         <h2 className="mb-3 font-semibold">{t('labPage.checkTitle')}</h2>
         <form className="flex flex-wrap items-end gap-3" id="lab-check-form">
-          <VerifyFields analytes={analytes} analyte={sp.analyte ?? recognised[0]?.analyteCode ?? ''} date={sp.date} />
+          <VerifyFields analytes={analytes} analyte={sp.analyte ?? recognised[0]?.analyteCode ?? ''} date={sp.date} asOf={sp.asOf} />
           <button type="submit" className="btn">
             {t('verify.check')}
           </button>
