@@ -21,7 +21,7 @@ export function ResultInput({
   options?: ResultOption[] | null;
   defaultValue: string | number | null | undefined;
 }) {
-  const t = useTranslations('eqa.submit');
+  const t = useTranslations('eqa.categorical');
   const current = defaultValue === null || defaultValue === undefined ? '' : String(defaultValue);
   if (!options?.length) return <input name={name} aria-label={label} inputMode="decimal" className="input w-24" defaultValue={current} />;
   return (
