@@ -70,8 +70,8 @@ function statements(client: Database.Database) {
       )
       .pluck(),
     deleteLots: client.prepare(
-      `DELETE FROM iqc_daily_lots WHERE lab_id = @lab AND day >= @first AND day <= @last AND day IN (SELECT value FROM json_each(@days))
-         AND control_lot_id IN (SELECT id FROM control_lots WHERE lab_id = @lab AND analyte_id = @analyte AND instrument = @instrument)`,
+      `DELETE FROM iqc_daily_lots WHERE control_lot_id IN (SELECT id FROM control_lots WHERE lab_id = @lab AND analyte_id = @analyte AND instrument = @instrument)
+         AND day >= @first AND day <= @last AND day IN (SELECT value FROM json_each(@days))`,
     ),
     /** [measured_at, rejected] of the series' runs in [@from, @to) */
     runs: client
@@ -94,11 +94,11 @@ function statements(client: Database.Database) {
     pairDays: client
       .prepare<[number, number, string, string], [string, number]>('SELECT day, levels FROM iqc_daily_pairs WHERE lab_id = ? AND analyte_id = ? AND day >= ? AND day <= ?')
       .raw(),
-    /** [day, distinct levels] over every instrument's control lots */
+    /** [day, distinct levels] over every instrument's control lots (each lot's key range) */
     lotLevelsOfDays: client
-      .prepare<[number, string, number], [string, number]>(
-        `SELECT day, count(DISTINCT level) FROM iqc_daily_lots
-         WHERE lab_id = ? AND day IN (SELECT value FROM json_each(?)) AND analyte_id = ? GROUP BY day`,
+      .prepare<[number, number, string], [string, number]>(
+        `SELECT d.day, count(DISTINCT d.level) FROM control_lots l JOIN iqc_daily_lots d ON d.control_lot_id = l.id
+         WHERE l.lab_id = ? AND l.analyte_id = ? AND d.day IN (SELECT value FROM json_each(?)) GROUP BY d.day`,
       )
       .raw(),
     setPair: client.prepare<[number, number, number, string]>('UPDATE iqc_daily_pairs SET levels = ? WHERE lab_id = ? AND analyte_id = ? AND day = ?'),
@@ -269,7 +269,7 @@ function refreshRollups(db: HasClient, s: DailyStatements, labId: number, analyt
   }
   if (shared.length) {
     for (const day of shared) after.set(day, 0);
-    for (const [day, n] of s.lotLevelsOfDays.all(labId, JSON.stringify(shared), analyteId)) after.set(day, n);
+    for (const [day, n] of s.lotLevelsOfDays.all(labId, analyteId, JSON.stringify(shared))) after.set(day, n);
   }
   const monthHas = (month: string) => {
     for (const [day, n] of levels) if (n > 0 && day.startsWith(month)) return true;
@@ -328,13 +328,14 @@ export function rebuildIqcDaily(db: HasClient): void {
 const idList = (ids: readonly number[]) => sql.join(ids.map((id) => sql`${id}`), sql`, `);
 
 /** Per lab × analyte × day in [fromDay, toDay): distinct control levels with a current, not excluded
- * result (any instrument). */
+ * result (any instrument). The labs' control lots, then each lot's days (its key range). */
 export function levelDaysOfLabs(db: Conn, labIds: readonly number[], fromDay: string, toDay: string) {
   if (!labIds.length) return [];
   return db.all<{ labId: number; analyteId: number; day: string; levels: number }>(sql`
-    SELECT lab_id AS labId, analyte_id AS analyteId, day, count(DISTINCT level) AS levels
-    FROM iqc_daily_lots WHERE lab_id IN (${idList(labIds)}) AND day >= ${fromDay} AND day < ${toDay}
-    GROUP BY lab_id, analyte_id, day`);
+    SELECT d.lab_id AS labId, d.analyte_id AS analyteId, d.day, count(DISTINCT d.level) AS levels
+    FROM control_lots l JOIN iqc_daily_lots d ON d.control_lot_id = l.id
+    WHERE l.lab_id IN (${idList(labIds)}) AND d.day >= ${fromDay} AND d.day < ${toDay}
+    GROUP BY d.lab_id, d.analyte_id, d.day`);
 }
 
 /** Per control lot and day in [fromDay, toDay): the in-control moments, with the lot's instrument,
@@ -344,8 +345,8 @@ export function lotMomentsOfLabs(db: Conn, labIds: readonly number[], fromDay: s
   return db.all<{ labId: number; analyteId: number; controlLotId: number; instrument: string; lot: string; level: string; day: string; n: number; mean: number | null; sumSqDev: number }>(sql`
     SELECT d.lab_id AS labId, d.analyte_id AS analyteId, d.control_lot_id AS controlLotId, l.instrument, l.lot_number AS lot, d.level, d.day,
            d.n, d.mean, d.sum_sq_dev AS sumSqDev
-    FROM iqc_daily_lots d JOIN control_lots l ON l.id = d.control_lot_id
-    WHERE d.lab_id IN (${idList(labIds)}) AND d.day >= ${fromDay} AND d.day < ${toDay} AND d.n > 0
+    FROM control_lots l JOIN iqc_daily_lots d ON d.control_lot_id = l.id
+    WHERE l.lab_id IN (${idList(labIds)}) AND d.day >= ${fromDay} AND d.day < ${toDay} AND d.n > 0
     ORDER BY d.control_lot_id, d.day`);
 }
 

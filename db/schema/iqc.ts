@@ -233,8 +233,8 @@ export const iqcDailyLots = sqliteTable(
     mean: real('mean'),
     sumSqDev: real('sum_sq_dev'),
   },
-  // by lab and day: eligibility's window reads and the coverage roll-up of days other instruments share
-  (t) => [primaryKey({ columns: [t.controlLotId, t.day] }), index('iqc_daily_lots_lab_day_idx').on(t.labId, t.day)],
+  // no secondary index: reads go through the lab's control lots to each lot's days (the key's range)
+  (t) => [primaryKey({ columns: [t.controlLotId, t.day] })],
 );
 
 /** Distinct control levels a lab × analyte measured on a day (any instrument; from

@@ -1,0 +1,1 @@
+DROP INDEX `iqc_daily_lots_lab_day_idx`;
