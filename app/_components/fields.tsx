@@ -10,6 +10,7 @@ export function Field({
   placeholder,
   autoComplete,
   children,
+  id = `f-${name}`,
 }: {
   name: string;
   label: string;
@@ -21,8 +22,9 @@ export function Field({
   autoComplete?: string;
   /** a control of its own (select, textarea) with id `f-{name}`, instead of a text input */
   children?: React.ReactNode;
+  /** the input's id where a page keeps its own (default `f-{name}`) */
+  id?: string;
 }) {
-  const id = `f-${name}`;
   return (
     <div>
       <FieldLabel id={id} label={label} required={required} />

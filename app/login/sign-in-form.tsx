@@ -1,6 +1,7 @@
 'use client';
 import { useTranslations } from 'next-intl';
 import { ActionForm } from '@/app/_components/action-form';
+import { Field } from '@/app/_components/fields';
 import { signInAction } from './actions';
 
 export function SignInForm({ next }: { next: string }) {
@@ -8,18 +9,8 @@ export function SignInForm({ next }: { next: string }) {
   return (
     <ActionForm action={signInAction} id="sign-in" submitLabel={t('signIn')} pendingLabel={t('signingIn')} submitClassName="btn w-full" footerClassName="space-y-4" errorSummary={false}>
       <input type="hidden" name="next" value={next} />
-      <div>
-        <label htmlFor="email" className="label">
-          {t('email')}
-        </label>
-        <input id="email" name="email" type="email" autoComplete="username" required className="input" />
-      </div>
-      <div>
-        <label htmlFor="password" className="label">
-          {t('password')}
-        </label>
-        <input id="password" name="password" type="password" autoComplete="current-password" required className="input" />
-      </div>
+      <Field id="email" name="email" type="email" autoComplete="username" label={t('email')} />
+      <Field id="password" name="password" type="password" autoComplete="current-password" label={t('password')} />
     </ActionForm>
   );
 }

@@ -1,6 +1,7 @@
 'use client';
 import { useTranslations } from 'next-intl';
 import { ActionForm } from '@/app/_components/action-form';
+import { Field, FilterSelect } from '@/app/_components/fields';
 import { decideAction, recomputeAction } from './actions';
 
 const ACTIONS = ['approve', 'reject', 'suspend', 'reinstate', 'revoke'] as const;
@@ -38,31 +39,11 @@ export function DecisionForm({ children }: { children: React.ReactNode }) {
           {children}
           <fieldset className="card mt-6 grid gap-3 md:grid-cols-4" disabled={pending}>
             <legend className="px-1 text-sm font-semibold">{t('decision')}</legend>
-            <div>
-              <label htmlFor="decision-action" className="label">
-                {t('action')}
-              </label>
-              <select id="decision-action" name="action" className="input" defaultValue="approve">
-                {ACTIONS.map((a) => (
-                  <option key={a} value={a}>
-                    {t(`actions.${a}`)}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <FilterSelect id="decision-action" name="action" label={t('action')} value="approve" options={ACTIONS.map((a) => ({ value: a, label: t(`actions.${a}`) }))} />
             <div className="md:col-span-2">
-              <label htmlFor="decision-reason" className="label">
-                {t('reason')}
-              </label>
-              <input id="decision-reason" name="reason" required minLength={3} className="input" placeholder={t('reasonPlaceholder')} />
+              <Field id="decision-reason" name="reason" label={t('reason')} placeholder={t('reasonPlaceholder')} />
             </div>
-            <div>
-              <label htmlFor="decision-effective" className="label">
-                {t('effectiveOn')}
-              </label>
-              <input id="decision-effective" name="effectiveOn" type="date" className="input" />
-              <p className="mt-1 text-xs text-slate-500">{t('effectiveHint')}</p>
-            </div>
+            <Field id="decision-effective" name="effectiveOn" type="date" label={t('effectiveOn')} hint={t('effectiveHint')} />
           </fieldset>
         </>
       )}
