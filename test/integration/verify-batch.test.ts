@@ -12,6 +12,7 @@ import { addDays } from '@/lib/calendar';
 import { createPolicyVersion, effectivePolicyFor } from '@/lib/services/recognition/policy';
 import { verifyRecognition } from '@/lib/services/recognition/verification';
 import { decide } from '@/lib/services/recognition/decisions';
+import { createApiToken } from '@/lib/services/tokens';
 import { MAX_BATCH_CHECKS, verifyBatch } from '@/lib/services/recognition/verify-batch';
 import { publicApiRoute } from '@/lib/http';
 import { verifyBatchRoute } from '@/lib/public-batch';
@@ -244,6 +245,19 @@ describe('over HTTP (route handlers, as Next serves them)', () => {
     expect(notJson.status).toBe(422);
     const token = await verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', headers: { authorization: 'Bearer nope' }, body: '{"checks":[]}' }));
     expect(token.status).toBe(401);
+  });
+
+  it('an API token needs the read scope (a lab token without it: 403; with it: answered)', async () => {
+    verifyBatchLimiter.reset();
+    const manager = w.labManagers.get('GZ-001')!;
+    const reader = createApiToken(w.db, manager, { name: 'his', scopes: ['read'] });
+    const writer = createApiToken(w.db, manager, { name: 'lis', scopes: ['iqc:write'] });
+    const call = (token: string) =>
+      verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ checks: [{ lab: 'GZ-001', analyte: 'K' }] }) }));
+    expect((await call(writer.token)).status).toBe(403);
+    const ok = await call(reader.token);
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { results: unknown[] }).results).toHaveLength(1);
   });
 
   it('GET answers carry an ETag and Cache-Control; the same request with If-None-Match gets 304', async () => {
