@@ -124,6 +124,8 @@ export const referenceValueInput = z.object({
   value: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().finite().optional()),
   /** qualitative, ordinal and nominal items: the intended result, a category code (aliases accepted) */
   category: z.preprocess((v) => (v === '' || v === null ? undefined : typeof v === 'number' ? String(v) : v), z.string().trim().min(1).max(40).optional()),
+  /** forms: a value or category code in one field, read per item kind (readItemValue) when neither of the above is given */
+  result: z.union([z.number(), z.string().trim().max(40)]).optional(),
   /** the expanded uncertainty U of the reference value */
   uncertainty: optionalPositive.optional(),
   /** coverage factor of U (default 2): u = U/k */

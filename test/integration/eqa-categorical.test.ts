@@ -300,6 +300,27 @@ describe('values of the wrong kind: 422 per row, nothing saved', () => {
     ]);
   });
 
+  it('the regulator’s form sends one `result` field, read per item kind: a number for K, a category code for HBsAg', async () => {
+    await scheme('MIX3', ['K', 'HBSAG']);
+    const { createRound } = await import('@/lib/services/eqa/rounds');
+    const input = (refs: unknown[]) => ({ schemeCode: 'MIX3', code: 'MIX3-1', opensAt: NOW - DAY, closesAt: NOW + DAY, samples: ['S1', 'S2'], referenceValues: refs });
+    let err: any;
+    try {
+      createRound(w.db, w.regulators.gd, input([{ sample: 'S1', analyte: 'HBSAG', result: '阳性' }, { sample: 'S1', analyte: 'K', result: 'positive' }, { sample: 'S2', analyte: 'HBSAG', result: 'maybe' }]));
+    } catch (e) {
+      err = e;
+    }
+    expect(err?.errors.map((e: any) => [e.row, e.field, e.code])).toEqual([
+      [2, 'value', 'value.numberRequired'],
+      [3, 'value', 'value.notCategory'],
+    ]);
+    createRound(w.db, w.regulators.gd, input([{ sample: 'S1', analyte: 'HBSAG', result: '阳性' }, { sample: 'S1', analyte: 'K', result: '4.2' }]));
+    expect(w.db.$client.prepare('select value, category from eqa_reference_values order by id').all()).toEqual([
+      { value: 1, category: 'positive' },
+      { value: 4.2, category: null },
+    ]);
+  });
+
   it('schemes refuse settings out of range (consensus 0 %, tolerance 1.5)', async () => {
     at(NOW - 30 * DAY);
     const r = await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'BAD', name: 'bad', analytes: ['HBSAG'], consensusPercent: 0, ordinalTolerance: 1.5 });

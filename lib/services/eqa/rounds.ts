@@ -49,7 +49,12 @@ export function createRound(db: DB, actor: Actor, input: unknown, opts: ClockOpt
     const intended = new Map<number, { value: number; category: string | null }>();
     r.referenceValues.forEach((v, i) => {
       const item = analyteIds.has(v.analyte.toUpperCase()) ? shapes.get(v.analyte.toUpperCase()) : undefined;
-      if (item) {
+      if (item && v.value === undefined && v.category === undefined && v.result !== undefined && String(v.result).trim() !== '') {
+        // a form's one field: a number or a category code, whichever the item takes
+        const read = readItemValue(item, v.result);
+        if (!read.ok) errors.push(fieldError(read.reason, read.params, 'value', i + 1));
+        else intended.set(i, read.value.kind === 'number' ? { value: read.value.value, category: null } : { value: read.value.grade, category: read.value.category });
+      } else if (item) {
         const codes = (item.categories ?? []).map((c) => c.code).join(', ');
         if (!isCategorical(item.kind)) {
           if (v.category !== undefined) errors.push(fieldError('round.referenceNeedsValue', { analyte: item.code }, 'category', i + 1));
