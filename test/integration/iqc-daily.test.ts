@@ -216,6 +216,109 @@ describe('daily IQC aggregates', () => {
     expect(counts.multi).toBeGreaterThan(0);
   });
 
+  it('equal a rebuild from scratch after every step: appends of new days, late results into old ones, corrections, exclusions', async () => {
+    // another lab and analyte, two instruments sharing days: each ingest mixes days the series never
+    // had (summed from the write plan, nothing read back) with days it had (read back), and days the
+    // other instrument holds (the pair's levels read again). After every step the stored aggregates
+    // equal rebuildIqcDaily's (the migration backfill's SQL), computed in a savepoint rolled back.
+    const other = t.labManagers.get('GZ-002')!;
+    const NA: Record<string, number> = { '1': 132, '2': 155 };
+    setManufacturerTargets(
+      t.db,
+      other,
+      { targets: ['X', 'Y'].flatMap((instrument) => ['1', '2'].map((level) => ({ analyte: 'NA', level, lot: `NA${level}-${instrument}`, instrument, mean: NA[level], sd: 1.5, effectiveFrom: BASE - DAY }))) },
+      BASE - DAY,
+    );
+    const c = t.db.$client;
+    const postOther = (results: unknown[]) =>
+      postResults(t.db, other, new Request('http://localhost/api/v1/iqc/results', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ results }) }), NOW);
+    const pickOf = (pick: number, excluded: boolean | null) => {
+      const rows = c
+        .prepare<[number], { id: number; level: string; excluded: number }>(
+          "SELECT r.id, r.level, r.excluded FROM iqc_results r JOIN analytes a ON a.id = r.analyte_id WHERE r.current = 1 AND a.code = 'NA' AND r.lab_id = ? ORDER BY r.id",
+        )
+        .all(other.labId!)
+        .filter((r) => excluded === null || !!r.excluded === excluded);
+      return rows.length ? rows[pick % rows.length] : undefined;
+    };
+    const equalsRebuild = () => {
+      const incremental = stored();
+      c.exec('SAVEPOINT rebuild');
+      try {
+        rebuildIqcDaily(t.db);
+        const rebuilt = stored();
+        expect(incremental.series).toEqual(rebuilt.series);
+        expect({ pairs: incremental.pairs, regionDays: incremental.regionDays, regionMonths: incremental.regionMonths }).toEqual({ pairs: rebuilt.pairs, regionDays: rebuilt.regionDays, regionMonths: rebuilt.regionMonths });
+        expect([...incremental.lots.keys()].sort()).toEqual([...rebuilt.lots.keys()].sort());
+        for (const [k, r] of rebuilt.lots) {
+          const g = incremental.lots.get(k)!;
+          expect({ k, level: g.level, results: g.results, n: g.n }).toEqual({ k, level: r.level, results: r.results, n: r.n });
+          if (r.mean === null) expect(g.mean).toBeNull();
+          else expect(g.mean).toBeCloseTo(r.mean, 9);
+          expect(g.sumSqDev).toBeCloseTo(r.sumSqDev, 9);
+        }
+      } finally {
+        c.exec('ROLLBACK TO rebuild; RELEASE rebuild');
+      }
+    };
+    const row = fc.record({
+      instrument: fc.constantFrom('X', 'Y'),
+      level: fc.constantFrom('1', '2'),
+      z: fc.integer({ min: -40, max: 40 }).map((x) => x / 10),
+      // an hour over 20 days: late results land on days already stored, early ones on new days
+      hour: fc.integer({ min: 0, max: 20 * 24 - 1 }),
+      minute: fc.integer({ min: 0, max: 59 }),
+    });
+    const step = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ kind: fc.constant('ingest' as const), rows: fc.array(row, { minLength: 1, maxLength: 60 }) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('correct' as const), pick: fc.nat(), z: fc.integer({ min: -40, max: 40 }).map((x) => x / 10) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('exclude' as const), pick: fc.nat() }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('include' as const), pick: fc.nat() }) },
+    );
+    let steps = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 6 }), async (ops) => {
+        for (const op of ops) {
+          try {
+            if (op.kind === 'ingest') {
+              await postOther(
+                op.rows.map((r) => ({
+                  analyte: 'NA',
+                  level: r.level,
+                  lot: `NA${r.level}-${r.instrument}`,
+                  instrument: r.instrument,
+                  value: +(NA[r.level] + 1.5 * r.z).toFixed(3),
+                  measuredAt: new Date(BASE + r.hour * 3_600_000 + r.minute * MIN).toISOString(),
+                })),
+              );
+            } else if (op.kind === 'correct') {
+              const r = pickOf(op.pick, null);
+              if (r) correctResult(t.db, other, { resultId: r.id, value: +(NA[r.level] + 1.5 * op.z + 0.0001).toFixed(4), reason: 'transcription error' }, NOW);
+            } else {
+              const r = pickOf(op.pick, op.kind === 'include');
+              if (r) (op.kind === 'exclude' ? excludeResult(t.db, other, { resultId: r.id, reason: 'clot' }, NOW) : includeResult(t.db, other, { resultId: r.id }, NOW));
+            }
+          } catch (e) {
+            if (!(e instanceof AppError)) throw e;
+          }
+          equalsRebuild();
+          steps++;
+        }
+      }),
+      { numRuns: 20, seed: 29 },
+    );
+    expect(steps).toBeGreaterThan(20);
+    // the data reached both instruments on shared days, with rejections and covered days
+    const shared = c
+      .prepare<[number], { n: number }>(
+        "SELECT count(*) AS n FROM (SELECT day FROM iqc_daily_series s JOIN analytes a ON a.id = s.analyte_id WHERE s.lab_id = ? AND a.code = 'NA' GROUP BY day HAVING count(DISTINCT instrument) = 2)",
+      )
+      .get(other.labId!)!;
+    expect(shared.n).toBeGreaterThan(0);
+    expect(c.prepare<[number], { n: number }>('SELECT sum(rejected_runs) AS n FROM iqc_daily_series WHERE lab_id = ?').get(other.labId!)!.n).toBeGreaterThan(0);
+    expectAggregatesExact();
+  });
+
   it('a rebuild from scratch (the migration backfill) gives the same rows', () => {
     const before = stored();
     rebuildIqcDaily(t.db);
