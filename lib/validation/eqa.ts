@@ -160,7 +160,7 @@ export const submissionRow = z.object({
   analyte: z.string({ error: 'Required' }).trim().min(1, 'Required').max(20),
   /** a number for quantitative items, a category code for the others: read per item by readItemValue
    * (lib/catalogue/kinds.ts) once the analyte is known */
-  value: z.union([z.number(), z.string().max(40)], { error: 'Required' }),
+  value: z.union([z.number(), z.string().max(200)], { error: 'A number or a category code is required' }),
   method: z.preprocess((v) => (v == null ? '' : v), safeText(100)).optional(),
   instrument: z.preprocess((v) => (v == null ? '' : v), safeText(100)).optional(),
 });
