@@ -7,7 +7,7 @@ import { createSeededTestDb } from '../support/db';
 import { AFTER_CLOSE, DAY, NOW, makeRound, makeScheme, type World } from './eqa-support';
 import { rowsFromJson, submitResults } from '@/lib/services/eqa/submissions';
 import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
-import { labRoundReport, regulatorRoundReport } from '@/lib/services/eqa/reports';
+import { labRoundReport, regulatorRoundReport, roundCsv } from '@/lib/services/eqa/reports';
 import { acceptedCategories, sampleCategoryDistribution } from '@/lib/services/eqa/reports-categorical';
 import { CATEGORY_SETS } from '@/lib/catalogue/category-sets';
 
@@ -95,5 +95,16 @@ describe('a dipstick round in the lab’s report and the regulator’s summary',
     expect(rep.concordance).toEqual([
       { analyte: 'U_PRO', kind: 'ordinal', labs: 10, answers: 30, evaluated: 20, acceptable: 16, rate: 80, notEvaluated: [{ sample: 'S3', reason: 'multimodal', n: 10, agreeing: 4 }] },
     ]);
+    // the CSV export carries answer, target, basis and grade distance (value = the answer's grade)
+    const csv = roundCsv(w.db, w.regulators.gd, { roundCode: 'URINE-1' }).split(/\r?\n/);
+    const header = csv[0].split(',');
+    expect(header.slice(-4)).toEqual(['category', 'target_category', 'target_basis', 'grade_distance']);
+    const gz9 = csv.filter((l) => l.includes(',GZ-009,')).map((l) => l.split(','));
+    const col = (line: string[], name: string) => line[header.indexOf(name)];
+    const s1 = gz9.find((l) => col(l, 'sample') === 'S1')!;
+    expect([col(s1, 'value'), col(s1, 'category'), col(s1, 'target_category'), col(s1, 'target_basis'), col(s1, 'grade_distance'), col(s1, 'acceptable')]).toEqual(['1', 'trace', '2+', 'mode', '-2', 'no']);
+    const s3 = gz9.find((l) => col(l, 'sample') === 'S3')!;
+    expect(col(s3, 'acceptable')).toBe('not evaluated');
+    expect(col(s3, 'not_evaluated_reason')).toMatch(/no single mode/);
   });
 });

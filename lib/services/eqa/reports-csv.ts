@@ -1,11 +1,13 @@
 // The regulator's CSV export of a round: every graded result of the jurisdiction with its assigned
-// value, score and verdict, and every analyte a lab did not submit.
+// value, score and verdict (for categorical items the answer, target and its basis), and every
+// analyte a lab did not submit.
 import type { Conn } from '@/db/client';
 import { evaluationResults, evaluationScores } from '@/db/queries/eqa-reports';
 import { can, type Actor } from '@/lib/auth/core';
 import { toCsv } from '@/lib/csv';
 import { AppError } from '@/lib/errors';
 import { reasonText, resolve, zSignal } from './reports';
+import { categoricalReasonText } from './categorical-results';
 
 export const ROUND_CSV_COLUMNS = [
   'round',
@@ -34,6 +36,11 @@ export const ROUND_CSV_COLUMNS = [
   'analyte_score',
   'analyte_verdict',
   'unsuccessful',
+  // qualitative, ordinal and nominal items (`value` is then the answer's grade, 0 = lowest category)
+  'category',
+  'target_category',
+  'target_basis',
+  'grade_distance',
 ] as const;
 
 /** The whole round (every graded result in the jurisdiction, and every analyte not submitted) as CSV. */
@@ -66,14 +73,18 @@ export function roundCsv(db: Conn, actor: Actor, input: { roundCode: string }): 
       x.percentDeviation,
       x.allowed,
       x.acceptable === null ? 'not evaluated' : x.acceptable ? 'yes' : 'no',
-      reasonText(x.reason, x.reasonN, r.scheme.minPeerGroupSize) ?? '',
+      (x.category !== null || x.targetBasis !== null || x.reason === 'unknown_category' ? categoricalReasonText(x, r.scheme) : reasonText(x.reason, x.reasonN, r.scheme.minPeerGroupSize)) ?? '',
       s?.score,
       s?.verdict,
       s?.unsuccessful ? 'yes' : 'no',
+      x.category,
+      x.targetCategory,
+      x.targetBasis,
+      x.gradeDistance,
     ];
   });
   for (const s of scores.values()) {
-    if (s.notSubmitted) rows.push([r.round.code, s.lab, s.labName, s.analyte, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 'no', '', 0, 'not_submitted', s.unsuccessful ? 'yes' : 'no']);
+    if (s.notSubmitted) rows.push([r.round.code, s.lab, s.labName, s.analyte, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 'no', '', 0, 'not_submitted', s.unsuccessful ? 'yes' : 'no', '', '', '', '']);
   }
   return toCsv(ROUND_CSV_COLUMNS, rows);
 }
