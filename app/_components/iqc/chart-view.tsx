@@ -197,7 +197,8 @@ async function ResultsList({ results, searchParams, locale, excludeControl }: { 
       : []),
   ];
   return (
-    <details className="card overflow-x-auto text-sm">
+    // stays open while the reader pages, sorts or filters this list
+    <details className="card overflow-x-auto text-sm" open={Object.keys(searchParams).some((k) => k.startsWith(results.prefix)) || undefined}>
       <summary className="cursor-pointer font-medium">
         {t('resultsTitle')} <span className="text-slate-500">({t('pointCount', { count: results.total })})</span>
       </summary>
