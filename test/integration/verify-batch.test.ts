@@ -9,8 +9,10 @@ import { seedRecognition } from '@/db/seed/recognition';
 import { closeDb } from '@/db/client';
 import { errorBody } from '@/lib/errors';
 import { addDays } from '@/lib/calendar';
-import { createPolicyVersion, effectivePolicyFor } from '@/lib/services/recognition/policy';
-import { verifyRecognition } from '@/lib/services/recognition/verification';
+import { createPolicyVersion, effectivePolicyFor, resolvePolicy } from '@/lib/services/recognition/policy';
+import { policyWindows, verifyRecognition } from '@/lib/services/recognition/verification';
+import { SYSTEM_WINDOWS } from '@/lib/services/recognition/window';
+import { listAllPolicies } from '@/db/queries/recognition';
 import { decide } from '@/lib/services/recognition/decisions';
 import { createApiToken } from '@/lib/services/tokens';
 import { MAX_BATCH_CHECKS, verifyBatch } from '@/lib/services/recognition/verify-batch';
@@ -141,6 +143,15 @@ describe('recognition windows', () => {
     expect(gzK('2030-01-01', TODAY, 'SZ-001')).toMatchObject({ windowDays: null, withinWindow: true });
     expect(gzK(addDays(TODAY, 15), TODAY, 'SZ-001', 'NA')).toMatchObject({ windowDays: 14, withinWindow: false });
     expect(batch([{ lab: 'SZ-001', analyte: 'K', date: TODAY, asOf: '2030-01-01' }])[0]).toMatchObject({ windowDays: null, withinWindow: true });
+  });
+
+  it('the windows resolver chooses the policy resolvePolicy chooses, for every region and day', () => {
+    const policies = listAllPolicies(w.db);
+    const resolve = policyWindows(w.db);
+    const paths = rows<{ path: string }>('SELECT path FROM regions').map((r) => r.path);
+    const days = [...new Set(policies.flatMap((p) => [addDays(p.effectiveFrom, -1), p.effectiveFrom, addDays(p.effectiveFrom, 1)]))];
+    expect(policies.length).toBeGreaterThanOrEqual(5);
+    for (const path of paths) for (const day of days) expect(resolve(path, day)).toEqual(resolvePolicy(policies, path, day)?.windows ?? SYSTEM_WINDOWS);
   });
 
   it('asOf before the result day is a 422 with its own code, in the GET and as a batch entry', () => {

@@ -12,8 +12,7 @@ import { ALL_DATA } from '@/lib/auth/scope';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { isoDay, labSearchQuery, verifyQuery } from '@/lib/validation/recognition';
 import { dayOf } from '@/lib/calendar';
-import { resolvePolicy } from './policy';
-import { SYSTEM_WINDOWS, windowDaysFor, withinWindow, type RecognitionWindows } from './window';
+import { SYSTEM_WINDOWS, windowDaysFor, windowsOf, withinWindow, type RecognitionWindows } from './window';
 
 export type VerifyReason = 'recognized' | 'suspended' | 'revoked' | 'expired' | 'not_yet_certified' | 'not_certified';
 
@@ -133,7 +132,8 @@ export function answerFrom(
 interface PolicyCache {
   stamp: string;
   policies: PolicyRow[];
-  windows: Map<string, RecognitionWindows>;
+  /** per region path: its policies and its ancestors', in the order resolvePolicy prefers them */
+  byPath: Map<string, { from: string; windows: RecognitionWindows }[]>;
 }
 const policyCaches = new WeakMap<object, PolicyCache>();
 
@@ -141,25 +141,29 @@ const policyCaches = new WeakMap<object, PolicyCache>();
  * The recognition windows in force for a region path on a day: the policy a lab's region follows
  * (its own, else the nearest ancestor's) on that day, from an in-memory copy of every policy version.
  * The copy is reloaded when a version is added: `policyWindows` checks that once (one indexed count)
- * and returns a resolver for a request or a whole batch.
+ * and returns a resolver for a request or a whole batch. The choice is resolvePolicy's (the deepest
+ * region with a version effective on the day, then the latest effective date, then the highest
+ * version): the candidates of a path are kept sorted that way, and the first effective one wins.
  */
 export function policyWindows(db: DB): (regionPath: string, day: string) => RecognitionWindows {
   let c = policyCaches.get(db.$client);
   const stamp = publicPolicyStamp(db);
   if (!c || c.stamp !== stamp) {
-    c = { stamp, policies: listAllPolicies(db), windows: new Map() };
+    c = { stamp, policies: listAllPolicies(db), byPath: new Map() };
     policyCaches.set(db.$client, c);
   }
   const cache = c;
   return (regionPath, day) => {
-    const key = `${regionPath}|${day}`;
-    let w = cache.windows.get(key);
-    if (!w) {
-      w = resolvePolicy(cache.policies, regionPath, day)?.windows ?? SYSTEM_WINDOWS;
-      if (cache.windows.size > 100_000) cache.windows.clear();
-      cache.windows.set(key, w);
+    let list = cache.byPath.get(regionPath);
+    if (!list) {
+      list = cache.policies
+        .filter((p) => regionPath.startsWith(p.regionPath))
+        .sort((a, b) => b.regionPath.length - a.regionPath.length || (a.effectiveFrom < b.effectiveFrom ? 1 : a.effectiveFrom > b.effectiveFrom ? -1 : b.version - a.version))
+        .map((p) => ({ from: p.effectiveFrom, windows: windowsOf(p.windows) }));
+      cache.byPath.set(regionPath, list);
     }
-    return w;
+    for (const p of list) if (p.from <= day) return p.windows;
+    return SYSTEM_WINDOWS;
   };
 }
 
