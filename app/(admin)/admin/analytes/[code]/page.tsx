@@ -83,7 +83,7 @@ export default async function AnalytePage({ params }: { params: Promise<{ code: 
           />
         </section>
       )}
-      <VersionHistory entityType="analyte" entityId={a.id} fields={['teaPercent', 'teaAbsolute', 'teaSource', 'allowableCvPercent', 'unit', 'nameZh', 'nameEn']} />
+      <VersionHistory entityType="analyte" entityId={a.id} fields={['kind', 'teaPercent', 'teaAbsolute', 'teaSource', 'allowableCvPercent', 'unit', 'signalCutoff', 'nameZh', 'nameEn']} />
     </div>
   );
 }
