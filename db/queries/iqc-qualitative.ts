@@ -26,12 +26,15 @@ export interface QualitativeCoverageQuery {
   analyteId?: number;
 }
 
+// a day's lots: one expecting the item's lowest (negative) category; one expecting a higher category
+const NEGATIVE = sql`coalesce(max(l.expected_category = json_extract(a.categories, '$[0].code')), 0)`;
+const POSITIVE = sql`coalesce(max(l.expected_category <> json_extract(a.categories, '$[0].code')), 0)`;
+
 /** Days on which a categorical item had control results at a lab, with which controls were run. */
 export function qualitativeControlCoverage(db: Conn, q: QualitativeCoverageQuery): QualitativeCoverageDay[] {
   const rows = db.all<{ labId: number; analyteId: number; day: string; negative: number; positive: number }>(sql`
     SELECT d.lab_id AS labId, d.analyte_id AS analyteId, d.day,
-           coalesce(max(l.expected_category = json_extract(a.categories, '$[0].code')), 0) AS negative,
-           coalesce(max(l.expected_category <> json_extract(a.categories, '$[0].code')), 0) AS positive
+           ${NEGATIVE} AS negative, ${POSITIVE} AS positive
     FROM iqc_daily_lots d
     JOIN control_lots l ON l.id = d.control_lot_id
     JOIN analytes a ON a.id = d.analyte_id
@@ -54,4 +57,23 @@ export function qualitativeCoverageSummary(db: Conn, q: QualitativeCoverageQuery
     if (d.both) x.bothDays++;
   }
   return [...out.values()];
+}
+
+/**
+ * The same coverage for a batch of labs over days [fromDay, toDay), read through the labs' control
+ * lots (the daily aggregates' key range), with the number of distinct categories the day's controls
+ * expect (nominal items: controls of two known types). The recognition engine reads this per batch.
+ */
+export function controlCoverageOfLabs(db: Conn, labIds: readonly number[], fromDay: string, toDay: string) {
+  if (!labIds.length) return [];
+  const rows = db.all<{ labId: number; analyteId: number; day: string; negative: number; positive: number; categories: number }>(sql`
+    SELECT d.lab_id AS labId, d.analyte_id AS analyteId, d.day, ${NEGATIVE} AS negative, ${POSITIVE} AS positive,
+           count(DISTINCT l.expected_category) AS categories
+    FROM control_lots l
+    JOIN analytes a ON a.id = l.analyte_id AND a.kind <> 'quantitative'
+    JOIN iqc_daily_lots d ON d.control_lot_id = l.id
+    WHERE l.lab_id IN (${sql.join(labIds.map((i) => sql`${i}`), sql`, `)}) AND l.expected_category IS NOT NULL
+      AND d.results > 0 AND d.day >= ${fromDay} AND d.day < ${toDay}
+    GROUP BY d.lab_id, d.analyte_id, d.day`);
+  return rows.map((r) => ({ labId: r.labId, analyteId: r.analyteId, day: r.day, negative: !!r.negative, positive: !!r.positive, categories: r.categories }));
 }

@@ -77,7 +77,7 @@ export function labsWithin(db: Conn, f: { scope: DataScope; labIds?: number[] })
 
 export function analyteSpecs(db: Conn) {
   return db
-    .select({ id: analytes.id, code: analytes.code, nameEn: analytes.nameEn, nameZh: analytes.nameZh, allowableCvPercent: analytes.allowableCvPercent })
+    .select({ id: analytes.id, code: analytes.code, kind: analytes.kind, nameEn: analytes.nameEn, nameZh: analytes.nameZh, allowableCvPercent: analytes.allowableCvPercent })
     .from(analytes)
     .all();
 }
@@ -94,6 +94,13 @@ export interface CriterionLine {
   evidence?: { kind: 'eqa_round' | 'iqc_month' | 'corrective_action'; ref: string; href: string } | null;
   /** the CV criterion: every instrument × lot × level group of the window, evaluable or not */
   groups?: CvGroup[];
+  /** false for a criterion that does not apply to the item's kind (then `met` is true and the line
+   * is shown as not applicable: the CV criterion of a qualitative, ordinal or nominal item) */
+  applicable?: false;
+  /** IQC coverage of a qualitative, ordinal or nominal item: the rule (a negative and a positive
+   * control; for nominal items controls of two known categories) and the working days of the window
+   * with a negative control, with a positive control, and covered by the rule */
+  controls?: { rule: 'negativeAndPositive' | 'twoKnownCategories'; workingDays: number; negativeDays: number; positiveDays: number; coveredDays: number };
 }
 
 /** One control group of the CV criterion: `cv` in percent as reported (2 decimals), null when the

@@ -17,10 +17,12 @@ export async function CriteriaList({ lines, links = true }: { lines: CriterionLi
         // not met with nothing unsuccessful: there is no graded round to judge from
         return !l.met && l.figure === 0 ? t('figures.eqaNoRounds') : t('figures.eqaNoUnsuccessful', v);
       case 'iqcCoverage':
-        return t('figures.iqcCoverage', v);
+        // a categorical item: days with both controls (nominal: two known categories), and each control's days
+        return l.controls ? t(`figures.iqcCoverage_${l.controls.rule}`, { ...v, ...l.controls }) : t('figures.iqcCoverage', v);
       case 'correctiveActions':
         return t('figures.correctiveActions', v);
       case 'cv':
+        if (l.applicable === false) return t('figures.cvNotApplicable');
         return l.figure === null ? t('figures.cvNoData', { min: CV_MIN_VALUES }) : l.target === null || l.target === undefined ? t('figures.cvNoLimit', v) : t('figures.cv', v);
       default:
         return v.figure;
@@ -29,8 +31,12 @@ export async function CriteriaList({ lines, links = true }: { lines: CriterionLi
   return (
     <ul className="space-y-1 text-sm" data-testid="criteria">
       {lines.map((l) => (
-        <li key={l.key} className="flex flex-wrap items-baseline gap-2" data-criterion={l.key} data-met={l.met}>
-          <span className={l.met ? 'badge-green' : 'badge-red'}>{l.met ? t('common.met') : t('common.notMet')}</span>
+        <li key={l.key} className="flex flex-wrap items-baseline gap-2" data-criterion={l.key} data-met={l.met} data-applicable={l.applicable !== false}>
+          {l.applicable === false ? (
+            <span className="badge-slate">{t('common.notApplicable')}</span>
+          ) : (
+            <span className={l.met ? 'badge-green' : 'badge-red'}>{l.met ? t('common.met') : t('common.notMet')}</span>
+          )}
           <span className="font-medium">{t.has(`criteria.${l.key}`) ? t(`criteria.${l.key}` as 'criteria.listed') : l.key}</span>
           <span className="text-slate-600">{figure(l)}</span>
           {l.evidence &&

@@ -1,6 +1,7 @@
 // The eligibility criteria of one lab × analyte, pure: the evidence a pair brings (read by
 // ./eligibility.ts from the database) judged against the policy in force on a day. The evidence
 // decisions are documented at the top of ./eligibility.ts.
+import type { AnalyteKind } from '@/db/enums';
 import type { CriterionLine, CvGroup, EqaScoreRow } from '@/db/queries/recognition';
 import { cvWithinAllowable, describeMoments, MIN_BASELINE_POINTS, roundCvPercent, type Moments } from '@/lib/stats';
 import type { PolicyCriteria } from '@/lib/validation/recognition';
@@ -13,6 +14,9 @@ export type CriterionKey = (typeof CRITERION_KEYS)[number];
 /** Everything known about one lab × analyte, as the pure evaluation needs it. */
 export interface PairEvidence {
   analyteCode: string;
+  /** the item's kind (absent: quantitative); qualitative, ordinal and nominal items are judged on
+   * their controls' categories instead of levels, and have no CV criterion (see ./eligibility.ts) */
+  kind?: AnalyteKind;
   allowableCvPercent: number | null;
   /** graded EQA rounds, newest first */
   eqa: Pick<EqaScoreRow, 'roundId' | 'roundCode' | 'score' | 'verdict' | 'notSubmitted' | 'unsuccessful'>[];
@@ -21,6 +25,10 @@ export interface PairEvidence {
   /** control lot id (instrument × lot × level) → n, mean and Σ(x − mean)² of its values in the
    * window (not excluded, not from rejected runs), combined from the daily aggregates */
   cvGroups: Map<number, { instrument: string; lot: string; level: string; moments: Moments }>;
+  /** categorical items: day → which controls were run (db/queries/iqc-qualitative.ts
+   * `controlCoverageOfLabs`): one expecting the lowest (negative) category, one expecting a higher
+   * one, and how many distinct categories the day's controls expect */
+  controlDays?: Map<string, { negative: boolean; positive: boolean; categories: number }>;
   /** rejected runs past the grace period without a resolved corrective action, oldest first */
   overdueRuns: { runId: number; actionId: number | null; measuredAt: number }[];
 }
@@ -86,13 +94,24 @@ export function evaluatePair(policy: EffectivePolicy | null, ev: PairEvidence, t
     evidence: unsuccessful[0] ? { kind: 'eqa_round', ref: unsuccessful[0].roundCode, href: `/lab/eqa/${encodeURIComponent(unsuccessful[0].roundCode)}` } : null,
   });
 
-  // IQC performed on enough working days, with enough levels
+  // IQC performed on enough working days: with enough levels (quantitative items), with both a
+  // negative and a positive control (qualitative, ordinal), with controls of two known categories
+  // (nominal: e.g. A1 and B cells for ABO, D+ and D− cells for RhD)
+  const categorical = !!ev.kind && ev.kind !== 'quantitative';
+  const rule = !categorical ? null : ev.kind === 'nominal' ? ('twoKnownCategories' as const) : ('negativeAndPositive' as const);
+  const controls = { workingDays: 0, negativeDays: 0, positiveDays: 0, coveredDays: 0 };
   const yesterday = addDays(today, -1);
   const working = workingDaysEnding(yesterday, c.iqcWindowDays, calendar);
   const byMonth = new Map<string, { days: number; covered: number }>();
   let covered = 0;
   for (const d of working) {
-    const ok = (ev.levelDays.get(d) ?? 0) >= c.iqcMinLevels;
+    let ok: boolean;
+    if (rule) {
+      const cd = ev.controlDays?.get(d);
+      if (cd?.negative) controls.negativeDays++;
+      if (cd?.positive) controls.positiveDays++;
+      ok = !!cd && (rule === 'negativeAndPositive' ? cd.negative && cd.positive : cd.categories >= 2);
+    } else ok = (ev.levelDays.get(d) ?? 0) >= c.iqcMinLevels;
     if (ok) covered++;
     const m = byMonth.get(month(d)) ?? { days: 0, covered: 0 };
     m.days++;
@@ -106,13 +125,15 @@ export function evaluatePair(policy: EffectivePolicy | null, ev: PairEvidence, t
     const share = v.covered / v.days;
     if (share < worstShare) [worstShare, worstMonth] = [share, m];
   }
-  lines.push({
+  const coverageLine: CriterionLine = {
     key: 'iqcCoverage',
     met: coverage >= c.iqcCoveragePercent,
     figure: round1(coverage),
     target: c.iqcCoveragePercent,
     evidence: { kind: 'iqc_month', ref: worstMonth, href: iqcHref(worstMonth) },
-  });
+  };
+  if (rule) coverageLine.controls = { rule, ...controls, workingDays: working.length, coveredDays: covered };
+  lines.push(coverageLine);
 
   // rejected runs have their corrective action
   const overdue = ev.overdueRuns[0];
@@ -124,8 +145,9 @@ export function evaluatePair(policy: EffectivePolicy | null, ev: PairEvidence, t
     evidence: overdue ? { kind: 'corrective_action', ref: String(overdue.actionId ?? overdue.runId), href: overdue.actionId ? `/lab/iqc/corrective-actions/${overdue.actionId}` : '/lab/iqc/corrective-actions' } : null,
   });
 
-  // cumulative CV per instrument × lot × level
-  if (c.requireCv) {
+  // cumulative CV per instrument × lot × level; not applicable to categorical items (./eligibility.ts)
+  if (c.requireCv && categorical) lines.push({ key: 'cv', met: true, applicable: false, figure: null, target: null, evidence: null });
+  else if (c.requireCv) {
     const cv = cvCriterion(ev.cvGroups, ev.allowableCvPercent);
     lines.push({
       key: 'cv',

@@ -20,6 +20,20 @@
 //   group's CV; the line lists every group with n and CV.
 // - Corrective actions: any rejected run measured more than `correctiveActionDays` days ago whose
 //   corrective action is missing or open fails the criterion.
+// - Item kinds (issue 12). EQA criteria are the same for every kind: a categorical item's round score
+//   (share of samples graded acceptable, lib/stats/categorical.ts) and verdict are read like a
+//   number's. IQC coverage of a qualitative or ordinal item counts a working day when both a negative
+//   control (a lot expecting the item's lowest category) and a positive control (a lot expecting a
+//   higher one) have current results that day (CLIA 42 CFR 493.1256(d)(3)(ii); DOMAIN §4; levels do
+//   not matter); of a nominal item (ABO, RhD) when the day's controls expect two different
+//   categories (known A1 and B cells, D+ and D− cells). The line carries the counts (`controls`).
+//   The CV criterion does not apply to categorical items: the line says so (`applicable: false`,
+//   met) and never fails the pair. Decided so even where an S/CO signal is recorded: no quality
+//   specification in the catalogue (WS/T 403, NCCL, CLIA) gives an allowable CV for a signal, a
+//   signal's run-to-run drift is already judged by the Westgard rules on its chart (a rejected run
+//   then needs its corrective action, the criterion above), and the daily aggregates of a
+//   categorical item hold the category's grade where no signal was sent, so their CV would mix
+//   scales.
 import type { DB, Conn } from '@/db/client';
 import { insertAudit } from '@/db/queries/audit';
 import { findRegionByCode, findRegionById } from '@/db/queries/regions';
@@ -35,6 +49,7 @@ import {
   type CriterionLine,
 } from '@/db/queries/recognition';
 import { levelDaysOfLabs, lotMomentsOfLabs } from '@/db/queries/daily-iqc';
+import { controlCoverageOfLabs } from '@/db/queries/iqc-qualitative';
 import { ALL_DATA, can, regionScope, type Actor, type DataScope } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { combineMoments, EMPTY_MOMENTS } from '@/lib/stats';
@@ -59,6 +74,7 @@ export interface PairVerdict {
   labId: number;
   analyteId: number;
   analyteCode: string;
+  kind: string;
   policyId: number | null;
   eligible: boolean;
   criteria: CriterionLine[];
@@ -89,13 +105,14 @@ export function* evaluateLabs(db: Conn, labs: readonly { id: number; regionPath:
       let e = evidence.get(key(labId, analyteId));
       if (!e) {
         const spec = specById.get(analyteId);
-        e = { analyteCode: spec?.code ?? '?', allowableCvPercent: spec?.allowableCvPercent ?? null, eqa: [], levelDays: new Map(), cvGroups: new Map(), overdueRuns: [] };
+        e = { analyteCode: spec?.code ?? '?', kind: spec?.kind ?? 'quantitative', allowableCvPercent: spec?.allowableCvPercent ?? null, eqa: [], levelDays: new Map(), cvGroups: new Map(), overdueRuns: [] };
         evidence.set(key(labId, analyteId), e);
       }
       return e;
     };
     for (const r of eqaScoresForLabs(db, ids)) get(r.labId, r.analyteId).eqa.push(r);
     for (const r of levelDaysOfLabs(db, ids, windowFromDay, today)) get(r.labId, r.analyteId).levelDays.set(r.day, r.levels);
+    for (const r of controlCoverageOfLabs(db, ids, windowFromDay, today)) (get(r.labId, r.analyteId).controlDays ??= new Map()).set(r.day, r);
     for (const r of eligibilityPairsForLabs(db, ids)) get(r.labId, r.analyteId);
     const policyByLab = new Map(batch.map((l) => [l.id, resolvePolicy(policies, l.regionPath, today)]));
     const pathByLab = new Map(batch.map((l) => [l.id, l.regionPath]));
@@ -124,7 +141,7 @@ export function* evaluateLabs(db: Conn, labs: readonly { id: number; regionPath:
       // the level-days and CV values were read for the widest window: narrow them to this policy's
       if (policy) narrowWindow(ev, today, policy.criteria.iqcWindowDays);
       const { eligible, lines } = evaluatePair(policy, ev, today, calendarOf(pathByLab.get(labId) ?? null));
-      rows.push({ labId, analyteId, analyteCode: ev.analyteCode, policyId: policy?.id ?? null, eligible, criteria: lines, computedAt: now });
+      rows.push({ labId, analyteId, analyteCode: ev.analyteCode, kind: ev.kind ?? 'quantitative', policyId: policy?.id ?? null, eligible, criteria: lines, computedAt: now });
     }
     yield rows;
   }
@@ -144,7 +161,7 @@ export function computeEligibility(db: DB, f: { scope?: DataScope; labIds?: numb
   for (const verdicts of evaluateLabs(db, labs, now)) {
     const batchLabs = Math.min(BATCH, labs.length - at);
     at += batchLabs;
-    const rows = verdicts.map(({ analyteCode: _code, ...r }) => r);
+    const rows = verdicts.map(({ analyteCode: _code, kind: _kind, ...r }) => r);
     const eligible = rows.filter((r) => r.eligible).length;
     result.pairs += rows.length;
     result.eligible += eligible;
@@ -168,17 +185,24 @@ export function computeEligibility(db: DB, f: { scope?: DataScope; labIds?: numb
 export interface ApiCriterion {
   id: string;
   met: boolean;
+  /** false when the criterion does not apply to the item's kind (the CV of a categorical item) */
+  applicable?: false;
   /** the figure compared (absent when there is none) */
   value?: string | number;
   /** what it is compared with (absent when nothing applies) */
   limit?: string | number;
   /** the CV criterion: every control group `{ instrument, lot, level, n, cv }` (cv in percent, null
    * below 2 values); other criteria: the evidence `{ kind, ref, href }` or null */
-  detail: { instrument: string; lot: string; level: string; n: number; cv: number | null }[] | CriterionLine['evidence'] | null;
+  detail: { instrument: string; lot: string; level: string; n: number; cv: number | null }[] | ApiEvidence | null;
 }
+
+/** A criterion's evidence; IQC coverage of a categorical item adds its control counts. */
+export type ApiEvidence = NonNullable<CriterionLine['evidence']> & { controls?: CriterionLine['controls'] };
 
 export interface ApiEligibility {
   analyte: string;
+  /** the item's kind: quantitative, qualitative, ordinal or nominal */
+  kind: string;
   eligible: boolean;
   criteria: ApiCriterion[];
 }
@@ -188,7 +212,9 @@ export function toApiCriterion(l: CriterionLine): ApiCriterion {
   const out: ApiCriterion = { id: l.key, met: l.met, detail: null };
   if (l.figure !== null && l.figure !== undefined) out.value = l.figure;
   if (l.target !== null && l.target !== undefined) out.limit = l.target;
+  if (l.applicable === false) return { id: l.key, met: l.met, applicable: false, detail: null };
   out.detail = l.key === 'cv' ? (l.groups ?? []).map((g) => ({ instrument: g.instrument, lot: g.lot, level: g.level, n: g.n, cv: g.cv })) : (l.evidence ?? null);
+  if (l.controls && out.detail && !Array.isArray(out.detail)) out.detail = { ...out.detail, controls: l.controls };
   return out;
 }
 
@@ -203,7 +229,7 @@ export function labEligibility(db: DB, actor: Actor, labCode: string, opts: { no
   if (!can(actor, 'eligibility.read', { labId: found.lab.id, regionPath: found.regionPath })) throw new AppError('lab.outsideAccess');
   const out: ApiEligibility[] = [];
   for (const verdicts of evaluateLabs(db, [{ id: found.lab.id, regionPath: found.regionPath }], opts.now ?? Date.now()))
-    for (const v of verdicts) out.push({ analyte: v.analyteCode, eligible: v.eligible, criteria: v.criteria.map(toApiCriterion) });
+    for (const v of verdicts) out.push({ analyte: v.analyteCode, kind: v.kind, eligible: v.eligible, criteria: v.criteria.map(toApiCriterion) });
   return out.sort((a, b) => a.analyte.localeCompare(b.analyte));
 }
 
@@ -211,6 +237,7 @@ export function labEligibility(db: DB, actor: Actor, labCode: string, opts: { no
 function narrowWindow(ev: PairEvidence, today: string, days: number) {
   const from = addDays(today, -days);
   for (const d of [...ev.levelDays.keys()]) if (d < from) ev.levelDays.delete(d);
+  for (const d of [...(ev.controlDays?.keys() ?? [])]) if (d < from) ev.controlDays!.delete(d);
 }
 
 /** "Nightly-equivalent on demand": a regulator recomputes the verdicts of their jurisdiction (or of a
