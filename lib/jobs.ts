@@ -15,6 +15,7 @@ import { submitResults, type SubmissionInput } from '@/lib/services/eqa/submissi
 import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
 import { recomputeEligibility } from '@/lib/services/recognition/eligibility';
 import { auditTokenUse } from '@/lib/auth/token-scopes';
+import { recordLocalCodeMisses } from '@/db/queries/public';
 
 /** Each job: one service call on the connection of the thread that runs it. */
 export const JOBS = {
@@ -33,6 +34,9 @@ export const JOBS = {
   /** the audit row of an API token's write (lib/http.ts): written off the request thread, which would
    * otherwise wait (blocked) for the write lock while an import commits */
   'audit.tokenUse': (db: DB, actor: Actor, input: { method: string; url: string; status: number }) => auditTokenUse(db, actor, new Request(input.url, { method: input.method }), input.status),
+  /** local item codes a hospital's batch verification could not resolve (for its mapping page):
+   * a write, so off the request thread like the audit row above */
+  'verify.recordMisses': (db: DB, actor: Actor, input: { codes: string[]; at: number }) => recordLocalCodeMisses(db, actor.userId, input.codes, input.at),
 };
 
 /** Which workers run a job: imports (LIS and CSV, submissions, audit rows) or long runs (evaluation,
@@ -46,7 +50,7 @@ export function laneOf(name: JobName): JobLane {
  * worker, between two imports, instead of waiting for SQLite's lock against a stream of imports
  * (a waiting writer polls the lock and loses it to a worker that commits and begins again). */
 export function isUrgent(name: JobName): boolean {
-  return name === 'audit.tokenUse';
+  return name === 'audit.tokenUse' || name === 'verify.recordMisses';
 }
 
 export type JobName = keyof typeof JOBS;

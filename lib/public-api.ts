@@ -19,7 +19,7 @@ import { AppError, errorBody } from '@/lib/errors';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { dayOf } from '@/lib/calendar';
 import { labCertifications, searchLabs, verifyRecognition } from '@/lib/services/recognition/verification';
-import { verifyBatch } from '@/lib/services/recognition/verify-batch';
+import { verifyBatch, type BatchOptions } from '@/lib/services/recognition/verify-batch';
 import { publicCatalogue } from '@/lib/services/read/catalogue';
 
 export interface PublicAnswer {
@@ -75,7 +75,7 @@ export function publicApi(pathname: string, params: URLSearchParams, opts: { now
 }
 
 /** `POST /api/v1/verify`: the batch (lib/services/recognition/verify-batch.ts) from the body's text. */
-export function publicVerifyBatch(text: string, opts: { ownerId?: number | null; now?: number } = {}): PublicAnswer {
+export function publicVerifyBatch(text: string, opts: BatchOptions = {}): PublicAnswer {
   try {
     let input: unknown;
     try {

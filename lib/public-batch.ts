@@ -11,6 +11,7 @@ import { batchRateLimited, carriesCredentials, MAX_BATCH_BODY_BYTES, publicVerif
 import type { Actor } from './auth/actor';
 import { actorForApiToken } from './auth/resolve';
 import { getDb } from '@/db/client';
+import { startJob } from './jobs';
 
 /** Roles whose account owns a local-code map (analyte_local_codes.owner_id). */
 export const LOCAL_CODE_ROLES: readonly Actor['role'][] = ['hospital', 'regulator'];
@@ -18,7 +19,7 @@ export const LOCAL_CODE_ROLES: readonly Actor['role'][] = ['hospital', 'regulato
 export async function verifyBatchRoute(req: Request): Promise<Response> {
   const limited = batchRateLimited(clientAddressOf(req.headers));
   if (limited) return NextResponse.json(limited.answer.body, { status: 429, headers: { 'retry-after': String(limited.retryAfter), 'cache-control': 'no-store' } });
-  let ownerId: number | null = null;
+  let owner: Actor | null = null;
   try {
     const authorization = req.headers.get('authorization');
     if (authorization !== null) {
@@ -28,17 +29,22 @@ export async function verifyBatchRoute(req: Request): Promise<Response> {
       if (!actor) return jsonError(401, 'Invalid API token', undefined, 'auth.signInRequired');
       const scope = tokenScopeFor(req.method, new URL(req.url).pathname);
       if (!scope || !actor.token?.scopes.includes(scope)) return jsonError(403, `This token lacks the ${scope} scope`, undefined, 'auth.forbidden');
-      if (LOCAL_CODE_ROLES.includes(actor.role)) ownerId = actor.userId;
+      if (LOCAL_CODE_ROLES.includes(actor.role)) owner = actor;
     } else if (carriesCredentials(null, req.headers.get('cookie'))) {
       const { currentActor } = await import('./auth');
       const actor = await currentActor(); // an expired session cookie: anonymous
       if (actor && !actor.mustChangePassword) {
         const refused = crossSiteRefusal(req);
         if (refused) return refused;
-        if (LOCAL_CODE_ROLES.includes(actor.role)) ownerId = actor.userId;
+        if (LOCAL_CODE_ROLES.includes(actor.role)) owner = actor;
       }
     }
-    const answer = publicVerifyBatch(await readBodyCapped(req, MAX_BATCH_BODY_BYTES), { ownerId });
+    const who = owner;
+    const answer = publicVerifyBatch(await readBodyCapped(req, MAX_BATCH_BODY_BYTES), {
+      ownerId: who?.userId ?? null,
+      // a write: done by a job worker after the answer, never blocking this thread on SQLite's lock
+      recordMisses: who ? (codes) => startJob('verify.recordMisses', who, { codes, at: Date.now() }, (m) => console.error('[labqc] recording unmapped local codes failed:', m)) : undefined,
+    });
     return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
   } catch (e) {
     return errorResponse(e);

@@ -3,7 +3,8 @@
 // certifications active, suspended, revoked and expired under 广东HR, 深圳HR and 浙江HR marks).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createSeededTestDb } from '@/test/support/db';
+import { createSeededTestDb, fakeActor } from '@/test/support/db';
+import { executeJob } from '@/lib/jobs';
 import { createRandom } from '@/db/seed/random';
 import { seedRecognition } from '@/db/seed/recognition';
 import { closeDb } from '@/db/client';
@@ -201,6 +202,18 @@ describe('item codes', () => {
     expect(anonymous.map((r) => ('code' in r ? r.code : 'ok'))).toEqual(['analyte.notFound', 'analyte.notFound', 'ok', 'analyte.notFound']);
     batch([{ lab: 'GZ-001', analyte: 'unmapped-9', date: TODAY }], hospitalId);
     expect(rows(`SELECT owner_id AS ownerId, local_code AS code, seen FROM analyte_local_code_misses`)).toEqual([{ ownerId: hospitalId, code: 'UNMAPPED-9', seen: 2 }]);
+  });
+
+  it('the route hands unmapped codes to a job (the write stays off the request thread)', async () => {
+    const handed: string[][] = [];
+    verifyBatch(w.db, { checks: [{ lab: 'GZ-001', analyte: 'unmapped-9' }, { lab: 'GZ-001', analyte: 'local:k' }, { lab: 'GZ-001', analyte: 'loinc:0000-0' }] }, { now: NOW, ownerId: hospitalId, recordMisses: (c) => handed.push(c) });
+    // LOINC codes are the catalogue's, never the hospital's: not a local miss
+    expect(handed).toEqual([['UNMAPPED-9', 'K']]);
+    await executeJob(w.db, 'verify.recordMisses', fakeActor({ userId: hospitalId, role: 'hospital' }), { codes: handed[0], at: NOW + 1 });
+    expect(rows(`SELECT local_code AS code, seen, last_seen_at - first_seen_at AS span FROM analyte_local_code_misses ORDER BY local_code`)).toEqual([
+      { code: 'K', seen: 1, span: 0 },
+      { code: 'UNMAPPED-9', seen: 3, span: 1 },
+    ]);
   });
 });
 

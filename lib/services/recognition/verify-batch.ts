@@ -32,6 +32,9 @@ export interface BatchOptions {
   now?: number;
   /** the account whose local codes apply (a signed-in hospital or regulator, or their API token) */
   ownerId?: number | null;
+  /** where the owner's unresolved codes go (the route hands them to a job worker, lib/jobs.ts
+   * 'verify.recordMisses'); by default they are written here */
+  recordMisses?: (codes: string[]) => void;
 }
 
 /** The local-code key of a code as written: trimmed, upper case. */
@@ -131,7 +134,10 @@ export function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {}): { 
     targets[i] = { lab, analyte, pair };
     pairs.add(pair);
   });
-  if (misses.size && opts.ownerId) recordLocalCodeMisses(db, opts.ownerId, [...misses], now);
+  if (misses.size && opts.ownerId) {
+    if (opts.recordMisses) opts.recordMisses([...misses]);
+    else recordLocalCodeMisses(db, opts.ownerId, [...misses], now);
+  }
   const certsByPair = certificationsOfPairs(db, pairs);
 
   // 4. one answer per check
