@@ -22,9 +22,7 @@ async function main() {
     case 'migrate': {
       runMigrations(getDb());
       log(`migrated ${databasePath()}`);
-      // the catalogue items this installation lacks (existing rows stay as they are)
-      const { added } = addMissingCatalogueItems(getDb(), fullCatalogue(qualitySpecsCsv()));
-      if (added.length) log(`catalogue: added ${added.length} items (${added.slice(0, 8).join(', ')}${added.length > 8 ? ', …' : ''})`);
+      addMissingCatalogue();
       break;
     }
     case 'seed': {
@@ -35,6 +33,8 @@ async function main() {
       runMigrations(db);
       if (args.includes('--if-empty') && !isEmpty(db)) {
         log(`${databasePath()} holds data: not seeding`);
+        // an older demo database (npm run demo) still gains the catalogue items added since
+        addMissingCatalogue();
         break;
       }
       const refusal = demoSeedRefusal(db);
@@ -100,6 +100,12 @@ async function main() {
       console.error('usage: tsx db/cli.ts migrate | seed [--reset | --if-empty] | admin:create --email <email> [--name <name>] | audit:verify | db:backup <file> | db:restore <file>');
       process.exit(2);
   }
+}
+
+/** The catalogue items this installation lacks; rows already there stay as they are. */
+function addMissingCatalogue() {
+  const { added } = addMissingCatalogueItems(getDb(), fullCatalogue(qualitySpecsCsv()));
+  if (added.length) log(`catalogue: added ${added.length} items (${added.slice(0, 8).join(', ')}${added.length > 8 ? ', …' : ''})`);
 }
 
 function refuse(message: string): never {
