@@ -5,14 +5,12 @@
 // The scheme, its enrolments, the round and the other nine labs' answers are made here through the
 // services against the e2e database, so the test does not depend on the demo's EQA data.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { openDatabase, type DB } from '@/db/client';
-import { findActorRowByEmail } from '@/db/queries/actors';
-import { actorForUserId } from '@/lib/auth/resolve';
 import { createScheme, enrollLabs } from '@/lib/services/eqa/schemes';
 import { createRound, openRound } from '@/lib/services/eqa/rounds';
 import { rowsFromJson, submitResults } from '@/lib/services/eqa/submissions';
-import { openBrowser, signIn } from './browser';
+import { openBrowser } from './browser';
+import { actorByEmail, pageAs } from './eqa-support';
 
 const baseUrl = inject('baseUrl');
 const SCHEME = 'E2E-URINE';
@@ -28,19 +26,13 @@ const ANSWERS: Record<string, string[]> = {
 // GZ-001 (lab1@demo.labqc) answers through the form: U1 1+ (mode 2+, one grade below: acceptable)
 const OWN: Record<string, string> = { U1: '1+', U2: 'negative', U3: '3+' };
 
-function actor(db: DB, email: string) {
-  const row = findActorRowByEmail(db, email);
-  if (!row) throw new Error(`no user ${email}`);
-  return actorForUserId(db, row.id)!;
-}
-
 describe('EQA of a dipstick item: form, evaluation, category chart', () => {
   let browser: Awaited<ReturnType<typeof openBrowser>>;
   let db: DB;
 
   beforeAll(async () => {
     db = openDatabase(inject('databasePath'));
-    const gd = actor(db, 'regulator.gd@demo.labqc');
+    const gd = actorByEmail(db, 'regulator.gd@demo.labqc');
     const now = Date.now();
     createScheme(db, gd, { code: SCHEME, name: '尿液干化学 E2E', nameEn: 'Urine dipstick E2E', regionCode: '440000', analytes: [{ analyte: 'U_PRO' }] }, { now: now - 7_200_000 });
     enrollLabs(db, gd, { schemeCode: SCHEME, labCodes: ['GZ-001', ...OTHERS] }, { now: now - 7_200_000 });
@@ -48,7 +40,7 @@ describe('EQA of a dipstick item: form, evaluation, category chart', () => {
     openRound(db, gd, { roundCode: ROUND }, { now: now - 7_000_000 });
     OTHERS.forEach((lab, i) => {
       const rows = SAMPLES.map((sample) => ({ sample, analyte: 'U_PRO', value: ANSWERS[sample][i], method: 'Dry chemistry', instrument: 'AX-4030' }));
-      submitResults(db, actor(db, `manager.${lab.toLowerCase()}@demo.labqc`), { roundCode: ROUND, rows: rowsFromJson(rows), source: 'api' });
+      submitResults(db, actorByEmail(db, `manager.${lab.toLowerCase()}@demo.labqc`), { roundCode: ROUND, rows: rowsFromJson(rows), source: 'api' });
     });
     browser = await openBrowser();
   });
@@ -57,12 +49,7 @@ describe('EQA of a dipstick item: form, evaluation, category chart', () => {
     db?.$client.close();
   });
 
-  async function as(email: string): Promise<Page> {
-    await browser.context.clearCookies();
-    const page = await browser.context.newPage();
-    await signIn(page, baseUrl, email);
-    return page;
-  }
+  const as = (email: string) => pageAs(browser, baseUrl, email);
 
   it('the lab manager picks a category per sample; a number in the CSV is refused with its reason', async () => {
     const page = await as('lab1@demo.labqc');

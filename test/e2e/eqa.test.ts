@@ -2,13 +2,11 @@
 // publishes it, and the lab reads its report with the histogram. The round is created (and other
 // labs' results entered) through the services against the e2e database while the server runs.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { openDatabase, type DB } from '@/db/client';
-import { findActorRowByEmail } from '@/db/queries/actors';
-import { actorForUserId } from '@/lib/auth/resolve';
 import { createRound, openRound } from '@/lib/services/eqa/rounds';
 import { rowsFromJson, submitResults } from '@/lib/services/eqa/submissions';
-import { openBrowser, signIn } from './browser';
+import { openBrowser } from './browser';
+import { actorByEmail, pageAs } from './eqa-support';
 
 const baseUrl = inject('baseUrl');
 const ROUND = 'E2E-1';
@@ -16,19 +14,13 @@ const SMALL = 'E2E-SMALL';
 const SAMPLES = ['E1', 'E2', 'E3'];
 const TRUTH: Record<string, number[]> = { K: [3.8, 4.6, 5.9], GLU: [5.2, 7.4, 11.8] };
 
-function actor(db: DB, email: string) {
-  const row = findActorRowByEmail(db, email);
-  if (!row) throw new Error(`no user ${email}`);
-  return actorForUserId(db, row.id)!;
-}
-
 describe('EQA round from CSV submission to the published report', () => {
   let browser: Awaited<ReturnType<typeof openBrowser>>;
   let db: DB;
 
   beforeAll(async () => {
     db = openDatabase(inject('databasePath'));
-    const gd = actor(db, 'regulator.gd@demo.labqc');
+    const gd = actorByEmail(db, 'regulator.gd@demo.labqc');
     const now = Date.now();
     createRound(db, gd, { schemeCode: 'GD-CHEM', code: ROUND, opensAt: now - 3_600_000, closesAt: now + 86_400_000, samples: SAMPLES }, { now });
     openRound(db, gd, { roundCode: ROUND }, { now });
@@ -38,7 +30,7 @@ describe('EQA round from CSV submission to the published report', () => {
       const rows = Object.entries(TRUTH).flatMap(([analyte, values]) =>
         values.map((v, s) => ({ sample: SAMPLES[s], analyte, value: Number((v * (1 + (i - 4.5) * 0.004)).toFixed(3)), method: analyte === 'K' ? 'ISE indirect' : 'Hexokinase' })),
       );
-      submitResults(db, actor(db, `manager.${lab.toLowerCase()}@demo.labqc`), { roundCode: ROUND, rows: rowsFromJson(rows), source: 'api' });
+      submitResults(db, actorByEmail(db, `manager.${lab.toLowerCase()}@demo.labqc`), { roundCode: ROUND, rows: rowsFromJson(rows), source: 'api' });
     });
     // a round in which only two labs reported K (4.0 and 5.0) and nobody has a reference value: too
     // small a group to grade (issue 9: today both would get z = ±3.70 and fail)
@@ -46,7 +38,7 @@ describe('EQA round from CSV submission to the published report', () => {
     createRound(db, gd, { schemeCode: 'GD-CHEM', code: SMALL, opensAt: past, closesAt: past + 3_600_000, samples: ['N1'] }, { now: past - 60_000 });
     openRound(db, gd, { roundCode: SMALL }, { now: past - 60_000 });
     [['GZ-002', 4.0], ['GZ-003', 5.0]].forEach(([lab, value]) =>
-      submitResults(db, actor(db, `manager.${String(lab).toLowerCase()}@demo.labqc`), { roundCode: SMALL, rows: rowsFromJson([{ sample: 'N1', analyte: 'K', value, method: 'ISE indirect' }]), source: 'api' }, { now: past + 60_000 }),
+      submitResults(db, actorByEmail(db, `manager.${String(lab).toLowerCase()}@demo.labqc`), { roundCode: SMALL, rows: rowsFromJson([{ sample: 'N1', analyte: 'K', value, method: 'ISE indirect' }]), source: 'api' }, { now: past + 60_000 }),
     );
     browser = await openBrowser();
   });
@@ -55,12 +47,7 @@ describe('EQA round from CSV submission to the published report', () => {
     db?.$client.close();
   });
 
-  async function as(email: string): Promise<Page> {
-    await browser.context.clearCookies();
-    const page = await browser.context.newPage();
-    await signIn(page, baseUrl, email);
-    return page;
-  }
+  const as = (email: string) => pageAs(browser, baseUrl, email);
 
   it('anonymous callers get 401 from the EQA API', async () => {
     const res = await fetch(`${baseUrl}/api/v1/eqa/rounds`);
