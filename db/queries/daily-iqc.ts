@@ -169,26 +169,39 @@ interface LotDay {
 class DayAccumulator {
   readonly series = new Map<number, SeriesDay>();
   readonly lots = new Map<number, LotDay>();
-  days: ReadonlySet<number> = new Set();
+  private days: ReadonlySet<number> = new Set();
 
-  private seriesDay(k: number): SeriesDay {
+  /** rows come in time order: the last day looked up is kept (undefined: not a counted day) */
+  private lastK = NaN;
+  private last: SeriesDay | undefined;
+
+  /** the figures of day index k, or undefined when k is not one of `days` */
+  private seriesDay(k: number): SeriesDay | undefined {
+    if (k === this.lastK) return this.last;
+    this.lastK = k;
+    if (!this.days.has(k)) return (this.last = undefined);
     let x = this.series.get(k);
     if (!x) this.series.set(k, (x = { day: dayNameOf(k), runs: 0, rejectedRuns: 0, results: 0, levels: new Set() }));
-    return x;
+    return (this.last = x);
+  }
+
+  /** count only the days (indices) of `days` from now on */
+  only(days: ReadonlySet<number>): void {
+    this.days = days;
+    this.lastK = NaN;
   }
 
   readonly run = (at: number, rejected: boolean | number): void => {
-    const k = dayIndexOf(at);
-    if (!this.days.has(k)) return;
-    const x = this.seriesDay(k);
+    const x = this.seriesDay(dayIndexOf(at));
+    if (!x) return;
     x.runs++;
     if (rejected) x.rejectedRuns++;
   };
 
   readonly result = (controlLotId: number, level: string, value: number, at: number, inControl: boolean | number): void => {
     const k = dayIndexOf(at);
-    if (!this.days.has(k)) return;
     const x = this.seriesDay(k);
+    if (!x) return;
     x.results++;
     x.levels.add(level);
     const key = lotDayKey(controlLotId, k);
@@ -222,12 +235,12 @@ export function refreshIqcDaily(db: HasClient, d: SeriesDays, written?: WrittenS
   if (written && stale.length < sorted.length) {
     const fresh = new Set(sorted.map(dayIndexOfName));
     for (const day of stale) fresh.delete(dayIndexOfName(day));
-    acc.days = fresh;
+    acc.only(fresh);
     written.each(acc.run, acc.result);
   }
   if (readDays.length) {
     const range = { lab: d.labId, analyte: d.analyteId, instrument: d.instrument, from: startOfDayMs(readDays[0]), to: startOfDayMs(readDays[readDays.length - 1]) + DAY_MS };
-    acc.days = new Set(readDays.map(dayIndexOfName));
+    acc.only(new Set(readDays.map(dayIndexOfName)));
     for (const [at, rejected] of s.runs.all(range)) acc.run(at, rejected);
     for (const [lot, level, value, at, inControl] of s.results.all(range)) acc.result(lot, level, value, at, inControl);
   }
@@ -271,15 +284,15 @@ function refreshRollups(db: HasClient, s: DailyStatements, labId: number, analyt
     for (const day of shared) after.set(day, 0);
     for (const [day, n] of s.lotLevelsOfDays.all(labId, analyteId, JSON.stringify(shared))) after.set(day, n);
   }
-  const monthHas = (month: string) => {
-    for (const [day, n] of levels) if (n > 0 && day.startsWith(month)) return true;
-    return false;
-  };
-  const monthsBefore = new Map<string, boolean>();
-  for (const day of days) {
+  // days with levels per touched month, before and as the days change
+  const monthDays = new Map<string, number>();
+  for (const day of days) monthDays.set(day.slice(0, 7), 0);
+  for (const [day, n] of levels) {
     const month = day.slice(0, 7);
-    if (!monthsBefore.has(month)) monthsBefore.set(month, monthHas(month));
+    const m = monthDays.get(month);
+    if (n > 0 && m !== undefined) monthDays.set(month, m + 1);
   }
+  const monthsBefore = new Map([...monthDays].map(([month, n]) => [month, n > 0]));
   const newPairs = bulkWriter(db, iqcDailyPairs);
   const covered: Record<string, number> = {};
   let coveredChanged = false;
@@ -291,7 +304,8 @@ function refreshRollups(db: HasClient, s: DailyStatements, labId: number, analyt
     if (!before) newPairs.add({ labId, analyteId, day, levels: now });
     else if (now > 0) s.setPair.run(now, labId, analyteId, day);
     else s.deletePair.run(labId, analyteId, day);
-    levels.set(day, now);
+    const month = day.slice(0, 7);
+    monthDays.set(month, monthDays.get(month)! + Number(now > 0) - Number(before > 0));
     const delta = Number(now >= COVERED_LEVELS) - Number(before >= COVERED_LEVELS);
     if (delta) {
       covered[day] = delta;
@@ -306,7 +320,7 @@ function refreshRollups(db: HasClient, s: DailyStatements, labId: number, analyt
     if (coveredDropped) s.dropEmptyCovered.run({ region: regionId, deltas });
   }
   for (const [month, had] of monthsBefore) {
-    const has = monthHas(month);
+    const has = monthDays.get(month)! > 0;
     if (has === had) continue;
     s.addMonthPairs.run(regionId, month, has ? 1 : -1);
     if (!has) s.dropEmptyMonth.run(regionId, month);
