@@ -5,7 +5,11 @@ export const ROLES = ['admin', 'regulator', 'lab_manager', 'hospital'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** What an API token may do: post IQC results, submit EQA results, read. */
-export const TOKEN_SCOPES = ['iqc:write', 'eqa:submit', 'read'] as const;
+export const TOKEN_SCOPES = ['iqc:write', 'eqa:submit', 'read', 'verify'] as const;
+/** The scopes a lab's token may hold; a hospital's (or a regulator platform's) token holds `verify`
+ * (batch verification and FHIR $verify-recognition with its local codes) and may hold `read`. */
+export const LAB_TOKEN_SCOPES = ['iqc:write', 'eqa:submit', 'read'] as const;
+export const HOSPITAL_TOKEN_SCOPES = ['verify', 'read'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 export const REGION_LEVELS = ['national', 'province', 'city'] as const;

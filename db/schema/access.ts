@@ -52,9 +52,8 @@ export const apiTokens = sqliteTable(
   'api_tokens',
   {
     id: id(),
-    labId: integer('lab_id')
-      .notNull()
-      .references(() => laboratories.id),
+    /** the lab whose LIS uses it; null for a hospital's or a regulator's platform token (scope `verify`) */
+    labId: integer('lab_id').references(() => laboratories.id),
     userId: integer('user_id')
       .notNull()
       .references(() => users.id),
