@@ -1,7 +1,7 @@
 // The regulator's recognition queue one page at a time: eligible pairs to approve and certified
 // pairs to review, scoped in SQL by the actor's DataScope, filtered, sorted by a key with an index
 // behind it (labs_code_uq, analytes_code_uq, regions_path_idx, eligibility_results_*), and counted.
-import { and, eq, inArray, like, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, like, or, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';
 import { analytes, certifications, eligibilityResults, laboratories, regions } from '../schema';
@@ -49,89 +49,137 @@ const SORTS: Record<QueueSort, unknown[]> = {
   computed: [eligibilityResults.computedAt, laboratories.code, analytes.code],
 };
 
-function where(scope: DataScope, f: QueuePageFilter, q: string): (SQL | undefined)[] {
-  return [
+/** The filters over a pair's lab, region and test (`test`: the pair's analyte id column). `region`
+ * says whether they read the lab's region (a count leaves regions out otherwise). */
+function where(db: Conn, scope: DataScope, f: QueuePageFilter, q: string, test: Column) {
+  const conds = [
     scopeWhere(scope, laboratories.id, regions.path),
     f.cityCode ? like(regions.path, `%/${f.cityCode}/%`) : undefined,
     f.labId ? eq(laboratories.id, f.labId) : undefined,
     f.labCode ? eq(laboratories.code, f.labCode) : undefined,
-    f.analyteId ? eq(analytes.id, f.analyteId) : undefined,
+    f.analyteId ? eq(test, f.analyteId) : undefined,
     eq(laboratories.active, true),
-    textFilter(q, [laboratories.code, laboratories.name, analytes.code, analytes.nameEn, analytes.nameZh]),
+    textMatch(db, q, test),
   ];
+  return { conds, region: scope.kind === 'region' || !!f.cityCode };
+}
+
+/** The filter text (matched in lab codes and names, test codes and names) as the labs and the tests
+ * it names, looked up first: `lab IN (…) OR test IN (…)`, a side left out when it names none. The
+ * same rows as matching every pair's five columns, but the list is reached from the few labs or
+ * tests named instead of testing every eligible pair. */
+function textMatch(db: Conn, q: string, test: Column): SQL | undefined {
+  if (!q.trim()) return undefined;
+  const labIds = db.select({ id: laboratories.id }).from(laboratories).where(textFilter(q, [laboratories.code, laboratories.name])).all();
+  const testIds = db.select({ id: analytes.id }).from(analytes).where(textFilter(q, [analytes.code, analytes.nameEn, analytes.nameZh])).all();
+  const among = (col: unknown, ids: { id: number }[]) => (ids.length ? sql`${col} IN (SELECT value FROM json_each(${JSON.stringify(ids.map((r) => r.id))}))` : undefined);
+  const parts = [among(laboratories.id, labIds), among(test, testIds)].filter((p) => p !== undefined);
+  return parts.length ? or(...parts) : sql`0 = 1`;
+}
+
+/** The approval list's tables in the order that walks its sort's indexes (SQLite keeps the order
+ * of a CROSS JOIN, and INDEXED BY keeps the planner from trading the order for an automatic index):
+ * e.g. regions by path, their labs, the tests by code, each pair's verdict looked up by (lab, test)
+ * last. A page then stops after its rows instead of sorting every eligible pair of the nation. */
+const WALKS: Record<QueueSort, SQL> = {
+  city: sql.raw(`"regions" INDEXED BY regions_path_idx CROSS JOIN "laboratories" INDEXED BY labs_region_idx CROSS JOIN "analytes" INDEXED BY analytes_code_uq CROSS JOIN "eligibility_results"`),
+  lab: sql.raw(`"laboratories" INDEXED BY labs_code_uq CROSS JOIN "regions" CROSS JOIN "analytes" INDEXED BY analytes_code_uq CROSS JOIN "eligibility_results"`),
+  analyte: sql.raw(`"analytes" INDEXED BY analytes_code_uq CROSS JOIN "laboratories" INDEXED BY labs_code_uq CROSS JOIN "regions" CROSS JOIN "eligibility_results"`),
+  computed: sql.raw(`"eligibility_results" INDEXED BY eligibility_results_computed_idx CROSS JOIN "laboratories" CROSS JOIN "regions" CROSS JOIN "analytes"`),
+};
+const JOINED = and(eq(laboratories.id, eligibilityResults.labId), eq(regions.id, laboratories.regionId), eq(analytes.id, eligibilityResults.analyteId));
+
+/** SELECT `fields` FROM a walk written by hand (the query builder has no INDEXED BY), each value
+ * decoded by its column as the builder would (booleans, JSON); NULL stays NULL (a LEFT JOIN). */
+function walked<F extends Record<string, Column>>(db: Conn, fields: F, from: SQL, where: SQL | undefined, order: SQL[], limit: number, offset: number) {
+  const raw = db.all<Record<string, unknown>>(sql`
+    SELECT ${sql.join(Object.entries(fields).map(([k, c]) => sql`${c} AS ${sql.identifier(k)}`), sql`, `)}
+    FROM ${from} WHERE ${where ?? sql`1 = 1`}
+    ORDER BY ${sql.join(order, sql`, `)} LIMIT ${limit} OFFSET ${offset}`);
+  return raw.map((r) => Object.fromEntries(Object.entries(fields).map(([k, c]) => [k, r[k] === null ? null : c.mapFromDriverValue(r[k])]))) as {
+    [K in keyof F]: F[K]['_']['data'];
+  }[];
 }
 
 const criteriaOf = <R extends { criteria: unknown }>(r: R) => ({ ...r, criteria: (r.criteria ?? []) as CriterionLine[] });
 
 /** One page of eligible pairs without a live certification and not recently rejected. */
 export function pageQueueToApprove(db: Conn, scope: DataScope, f: QueuePageFilter, req: PageRequest<QueueSort>) {
+  const w = where(db, scope, f, req.q, eligibilityResults.analyteId);
   const cond = and(
     eq(eligibilityResults.eligible, true),
-    ...where(scope, f, req.q),
+    ...w.conds,
     sql`NOT EXISTS (SELECT 1 FROM certifications c WHERE c.lab_id = ${eligibilityResults.labId} AND c.analyte_id = ${eligibilityResults.analyteId} AND c.status IN ('active', 'suspended'))`,
-    sql`NOT EXISTS (SELECT 1 FROM certification_events ev WHERE ev.lab_id = ${eligibilityResults.labId} AND ev.analyte_id = ${eligibilityResults.analyteId} AND ev.action = 'reject' AND ev.at >= ${f.rejectHoldSince})`,
+    // the few recent rejections, gathered once (a lookup per pair would cost more than the pair)
+    sql`${eligibilityResults.id} NOT IN (SELECT held.id FROM certification_events ev JOIN eligibility_results held ON held.lab_id = ev.lab_id AND held.analyte_id = ev.analyte_id
+         WHERE ev.action = 'reject' AND ev.at >= ${f.rejectHoldSince})`,
   );
-  const base = <S extends Record<string, unknown>>(select: S) =>
-    db
-      .select(select as never)
-      .from(eligibilityResults)
-      .innerJoin(laboratories, eq(laboratories.id, eligibilityResults.labId))
-      .innerJoin(regions, eq(regions.id, laboratories.regionId))
-      .innerJoin(analytes, eq(analytes.id, eligibilityResults.analyteId))
-      .where(cond);
   const { limit, offset } = limitOffset(req);
-  const rows = base(cols).orderBy(...orderFor(SORTS, req)).limit(limit).offset(offset).all() as unknown as QueueRow[];
+  const rows = walked(db, cols, WALKS[req.sort] ?? WALKS.city, and(JOINED, cond), orderFor(SORTS, req), limit, offset);
   // counted up to COUNT_CAP: a nation's queue holds more pairs than anyone pages through, and an
-  // exact count of half a million rows would cost more than the page itself
-  const sub = (base({ one: sql<number>`1`.as('one') }) as unknown as { limit: (n: number) => { as: (a: string) => never } }).limit(COUNT_CAP + 1).as('m');
-  const n = (db.select({ n: sql<number>`count(*)` }).from(sub).get() as { n: number } | undefined)?.n ?? 0;
+  // exact count of half a million rows would cost more than the page itself. The count reads only
+  // the tables its filters need: labs and their verdicts, the labs' regions first when the scope or
+  // a city asks (so that a province counts its own labs only).
+  const from = w.region
+    ? sql`"regions" INDEXED BY regions_path_idx CROSS JOIN "laboratories" INDEXED BY labs_region_idx CROSS JOIN "eligibility_results" WHERE ${eq(regions.id, laboratories.regionId)} AND`
+    : sql`"laboratories" CROSS JOIN "eligibility_results" WHERE`;
+  const n = db.get<{ n: number }>(sql`
+    SELECT count(*) AS n FROM (SELECT 1 FROM ${from} ${eq(laboratories.id, eligibilityResults.labId)} AND ${cond} LIMIT ${COUNT_CAP + 1})`)!.n;
   return { rows: rows.map(criteriaOf), total: Math.min(n, COUNT_CAP), more: n > COUNT_CAP } satisfies Page<unknown>;
 }
 
-type QueueRow = { [K in keyof typeof cols]: (typeof cols)[K]['_']['data'] };
+/** The review list's walks: as the approval list's, with each lab's live certifications in place
+ * of its verdicts (the verdict, if any, looked up last). Sorted by verdict time, the review list is
+ * walked region first and sorted whole (a certification may have no verdict). */
+const VERDICT = sql.raw(`LEFT JOIN "eligibility_results" ON "eligibility_results"."lab_id" = "certifications"."lab_id" AND "eligibility_results"."analyte_id" = "certifications"."analyte_id"`);
+const REVIEW_WALKS: Record<QueueSort, SQL> = {
+  city: sql`${sql.raw(`"regions" INDEXED BY regions_path_idx CROSS JOIN "laboratories" INDEXED BY labs_region_idx CROSS JOIN "certifications" CROSS JOIN "analytes"`)} ${VERDICT}`,
+  lab: sql`${sql.raw(`"laboratories" INDEXED BY labs_code_uq CROSS JOIN "regions" CROSS JOIN "certifications" CROSS JOIN "analytes"`)} ${VERDICT}`,
+  analyte: sql`${sql.raw(`"analytes" INDEXED BY analytes_code_uq CROSS JOIN "laboratories" INDEXED BY labs_code_uq CROSS JOIN "certifications" CROSS JOIN "regions"`)} ${VERDICT}`,
+  computed: sql`${sql.raw(`"regions" INDEXED BY regions_path_idx CROSS JOIN "laboratories" INDEXED BY labs_region_idx CROSS JOIN "certifications" CROSS JOIN "analytes"`)} ${VERDICT}`,
+};
+const CERT_JOINED = and(eq(laboratories.id, certifications.labId), eq(regions.id, laboratories.regionId), eq(analytes.id, certifications.analyteId));
+const reviewCols = {
+  ...cols,
+  certificationId: certifications.id,
+  status: certifications.status,
+  mark: certifications.mark,
+  certificateNo: certifications.certificateNo,
+  validFrom: certifications.validFrom,
+  validTo: certifications.validTo,
+  flagged: certifications.flagged,
+  flagReason: certifications.flagReason,
+};
 
 /** One page of live certifications that need a look (flagged, active but no longer eligible,
- * suspended and eligible again); flagged first within every sort. */
+ * suspended and eligible again); flagged first within every sort. The flagged and the other
+ * certifications are walked one after the other, each in the sort's order, so that a page stops
+ * after its rows. */
 export function pageQueueToReview(db: Conn, scope: DataScope, f: QueuePageFilter, req: PageRequest<QueueSort>) {
   const { limit, offset } = limitOffset(req);
+  const w = where(db, scope, f, req.q, certifications.analyteId);
+  // "eligible" as a lookup of the covering (test, eligible, lab) index: no verdict counts as not eligible
+  const eligible = sql`EXISTS (SELECT 1 FROM eligibility_results v WHERE v.analyte_id = ${certifications.analyteId} AND v.eligible = 1 AND v.lab_id = ${certifications.labId})`;
   const cond = and(
     inArray(certifications.status, ['active', 'suspended']),
-    ...where(scope, f, req.q),
+    ...w.conds,
     f.flaggedOnly ? eq(certifications.flagged, true) : undefined,
     sql`(${certifications.flagged} = 1
-         OR (${certifications.status} = 'active' AND coalesce(${eligibilityResults.eligible}, 0) = 0)
-         OR (${certifications.status} = 'suspended' AND ${eligibilityResults.eligible} = 1))`,
+         OR (${certifications.status} = 'active' AND NOT ${eligible})
+         OR (${certifications.status} = 'suspended' AND ${eligible}))`,
   );
-  const count = db
-    .select({ n: sql<number>`count(*)` })
-    .from(certifications)
-    .innerJoin(laboratories, eq(laboratories.id, certifications.labId))
-    .innerJoin(regions, eq(regions.id, laboratories.regionId))
-    .innerJoin(analytes, eq(analytes.id, certifications.analyteId))
-    .leftJoin(eligibilityResults, and(eq(eligibilityResults.labId, certifications.labId), eq(eligibilityResults.analyteId, certifications.analyteId)))
-    .where(cond)
-    .get();
-  const rows = db
-    .select({
-      ...cols,
-      certificationId: certifications.id,
-      status: certifications.status,
-      mark: certifications.mark,
-      certificateNo: certifications.certificateNo,
-      validFrom: certifications.validFrom,
-      validTo: certifications.validTo,
-      flagged: certifications.flagged,
-      flagReason: certifications.flagReason,
-    })
-    .from(certifications)
-    .innerJoin(laboratories, eq(laboratories.id, certifications.labId))
-    .innerJoin(regions, eq(regions.id, laboratories.regionId))
-    .innerJoin(analytes, eq(analytes.id, certifications.analyteId))
-    .leftJoin(eligibilityResults, and(eq(eligibilityResults.labId, certifications.labId), eq(eligibilityResults.analyteId, certifications.analyteId)))
-    .where(cond)
-    .orderBy(sql`${certifications.flagged} DESC`, ...orderFor(SORTS, req))
-    .limit(limit)
-    .offset(offset)
-    .all();
-  return { rows: rows.map(criteriaOf), total: count?.n ?? 0 } satisfies Page<unknown>;
+  const from = w.region
+    ? sql`"regions" INDEXED BY regions_path_idx CROSS JOIN "laboratories" INDEXED BY labs_region_idx CROSS JOIN "certifications" WHERE ${eq(regions.id, laboratories.regionId)} AND`
+    : sql`"certifications" CROSS JOIN "laboratories" WHERE`;
+  const count = db.get<{ n: number; flagged: number | null }>(sql`
+    SELECT count(*) AS n, sum(${certifications.flagged}) AS flagged FROM ${from} ${eq(laboratories.id, certifications.labId)} AND ${cond}`)!;
+  const flagged = count.flagged ?? 0;
+  const walk = REVIEW_WALKS[req.sort] ?? REVIEW_WALKS.city;
+  const order = orderFor(SORTS, req);
+  const first = Math.min(limit, Math.max(0, flagged - offset));
+  const rows = [
+    ...(first > 0 ? walked(db, reviewCols, walk, and(CERT_JOINED, cond, eq(certifications.flagged, true)), order, first, offset) : []),
+    ...(limit - first > 0 ? walked(db, reviewCols, walk, and(CERT_JOINED, cond, eq(certifications.flagged, false)), order, limit - first, Math.max(0, offset - flagged)) : []),
+  ];
+  return { rows: rows.map(criteriaOf), total: count.n } satisfies Page<unknown>;
 }

@@ -7,7 +7,7 @@
  * Run alone: `npx tsx test/bench/queue.bench.ts [scale]`.
  */
 import { pathToFileURL } from 'node:url';
-import { createSyntheticWorld } from './synthetic';
+import { createSyntheticWorld, type SyntheticWorld } from './synthetic';
 import { bulkInsert } from '@/db/bulk';
 import { certifications, eligibilityResults } from '@/db/schema';
 import { listRegions } from '@/db/queries/regions';
@@ -30,30 +30,37 @@ function median(fn: () => unknown, runs = 5): number {
   return ms.sort((a, b) => a - b)[Math.floor(runs / 2)];
 }
 
+/** Stored verdicts for every lab × test of the world (two thirds eligible, every 40th pair certified,
+ * every 400th flagged), as the nightly engine and the regulators leave them. */
+export function addVerdicts(world: SyntheticWorld, now = Date.now()) {
+  const { db } = world;
+  const tests = [...world.analyteIds.values()];
+  const verdicts: (typeof eligibilityResults.$inferInsert)[] = [];
+  const certs: (typeof certifications.$inferInsert)[] = [];
+  const nation = listRegions(db).find((r) => r.level === 'national')!;
+  for (const labId of world.labIds) {
+    for (const analyteId of tests) {
+      const i = verdicts.length;
+      verdicts.push({ labId, analyteId, policyId: null, eligible: i % 3 !== 0, criteria: [], computedAt: now - (i % 1000) * 60_000 });
+      if (i % 40 === 1)
+        certs.push({ labId, analyteId, scopeRegionId: nation.id, scope: 'national', mark: 'HR', certificateNo: `B${i}`, status: 'active', validFrom: '2026-01-01', validTo: '2027-12-31', flagged: i % 400 === 1, createdAt: now, updatedAt: now });
+    }
+  }
+  db.transaction(() => {
+    bulkInsert(db, eligibilityResults, verdicts);
+    bulkInsert(db, certifications, certs);
+  });
+  db.$client.exec('ANALYZE');
+  return { tests: tests.length, verdicts: verdicts.length, certifications: certs.length };
+}
+
 export default async function queueBench(opts: { scale: number }) {
   const labs = Math.max(200, Math.round(10_000 * opts.scale));
   const world = createSyntheticWorld({ labs });
   try {
     const { db } = world;
-    const now = Date.now();
-    const tests = [...world.analyteIds.values()];
-    const verdicts: (typeof eligibilityResults.$inferInsert)[] = [];
-    const certs: (typeof certifications.$inferInsert)[] = [];
-    const nation = listRegions(db).find((r) => r.level === 'national')!;
-    for (const labId of world.labIds) {
-      for (const analyteId of tests) {
-        const i = verdicts.length;
-        verdicts.push({ labId, analyteId, policyId: null, eligible: i % 3 !== 0, criteria: [], computedAt: now - (i % 1000) * 60_000 });
-        if (i % 40 === 1)
-          certs.push({ labId, analyteId, scopeRegionId: nation.id, scope: 'national', mark: 'HR', certificateNo: `B${i}`, status: 'active', validFrom: '2026-01-01', validTo: '2027-12-31', flagged: i % 400 === 1, createdAt: now, updatedAt: now });
-      }
-    }
-    db.transaction(() => {
-      bulkInsert(db, eligibilityResults, verdicts);
-      bulkInsert(db, certifications, certs);
-    });
-    db.$client.exec('ANALYZE');
-    console.log(`${fmt(labs)} labs × ${tests.length} tests: ${fmt(verdicts.length)} verdicts, ${fmt(certs.length)} certifications`);
+    const n = addVerdicts(world);
+    console.log(`${fmt(labs)} labs × ${n.tests} tests: ${fmt(n.verdicts)} verdicts, ${fmt(n.certifications)} certifications`);
 
     const province = listRegions(db).find((r) => r.level === 'province')!;
     const city = listRegions(db).find((r) => r.level === 'city' && r.path.startsWith(province.path))!;
