@@ -12,11 +12,13 @@ const WRITES: readonly { method: string; path: RegExp; scope: TokenScope }[] = [
   { method: 'POST', path: /^\/api\/v1\/eqa\/rounds\/[^/]+\/submissions\/?$/, scope: 'eqa:submit' },
   // a batch of verification checks is a read sent as a body (a hospital token resolves its local codes)
   { method: 'POST', path: /^\/api\/v1\/verify\/?$/, scope: 'read' },
+  // the FHIR form of the same batch (lib/fhir/verify-recognition.ts)
+  { method: 'POST', path: /^\/fhir\/Observation\/\$verify-recognition\/?$/, scope: 'read' },
 ];
 
 /** The scope a token needs for `method pathname`, or null when no token may call it. */
 export function tokenScopeFor(method: string, pathname: string): TokenScope | null {
-  if (!pathname.startsWith('/api/v1/')) return null;
+  if (!pathname.startsWith('/api/v1/') && !pathname.startsWith('/fhir/')) return null;
   const m = method.toUpperCase();
   if (m === 'GET' || m === 'HEAD') return 'read';
   return WRITES.find((w) => w.method === m && w.path.test(pathname))?.scope ?? null;

@@ -1,0 +1,248 @@
+// LabQC's FHIR R4 interface in framework-free functions, so the Next route handler (app/fhir/[...path])
+// and the production server's fast path answer the same:
+//   GET  /fhir/metadata                                   CapabilityStatement
+//   GET  /fhir/Organization/{labCode | region-<code>}     a lab (with its qualifications) or a region's authority
+//   GET  /fhir/Organization?identifier=&name=             searchset Bundle (_count, _offset)
+//   GET  /fhir/VerificationResult?target=Organization/{labCode}   searchset, one per certification
+//   POST /fhir/Observation/$verify-recognition[?asOf=]     the Bundle, marked (verify-recognition.ts)
+// Every answer is `application/fhir+json`; every refusal an OperationOutcome with its HTTP status (400
+// malformed request, 404 unknown lab or path, 413 too many, 422 unprocessable, 429 rate limit).
+// GETs carry ETag and Cache-Control and answer 304 like the other public GETs (lib/public-api.ts).
+import type { DB } from '@/db/client';
+import { getDb } from '@/db/client';
+import { fhirLabCertifications, fhirRegionByCode, fhirSearchLabs } from '@/db/queries/fhir';
+import { publicLabByCode, type PublicLab } from '@/db/queries/public';
+import { AppError } from '@/lib/errors';
+import { dayOf } from '@/lib/calendar';
+import { NO_STORE, renderPublic, SHORT_CACHE } from '@/lib/public-api';
+import type { BatchOptions } from '@/lib/services/recognition/verify-batch';
+import { FHIR_JSON, FHIR_VERSION, LAB_CODE_SYSTEM, REGION_CODE_SYSTEM, VERIFY_OPERATION } from './constants';
+import {
+  certificationVerificationResult,
+  issueTypeOf,
+  labCodeOfFhirId,
+  labOrganization,
+  operationOutcome,
+  REGION_ID,
+  regionOrganization,
+  searchsetBundle,
+  type FhirResource,
+  type SearchEntry,
+} from './resources';
+import { FhirError, readVerifyInput, verifyRecognitionBundle } from './verify-recognition';
+
+export interface FhirAnswer {
+  status: number;
+  body: FhirResource;
+  cache?: string;
+}
+
+/** The interface's version date (CapabilityStatement.date). */
+const CAPABILITY_DATE = '2026-11-29';
+const DEFAULT_COUNT = 50;
+const MAX_COUNT = 200;
+/** The largest $verify-recognition body: 10,000 Observations of up to ~2 KB each. */
+export const MAX_FHIR_BODY_BYTES = 24 * 1024 * 1024;
+
+/** The base of the absolute URLs in answers: PUBLIC_URL when configured, else the request's origin. */
+export function fhirBase(origin: string): string {
+  return `${(process.env.PUBLIC_URL?.trim() || origin).replace(/\/+$/, '')}/fhir`;
+}
+
+/** The answer to a GET under /fhir (never null: an unknown path is a 404 OperationOutcome). */
+export function fhirRead(pathname: string, params: URLSearchParams, opts: { base: string; now?: number; db?: DB }): FhirAnswer {
+  try {
+    const db = opts.db ?? getDb();
+    const today = dayOf(opts.now ?? Date.now());
+    const path = pathname.replace(/\/+$/, '');
+    const format = params.get('_format');
+    if (format !== null && !['json', 'application/json', FHIR_JSON].includes(format)) throw new FhirError(400, 'not-supported', `Only JSON is served (_format=${format})`);
+    if (path === '/fhir/metadata') return ok(capabilityStatement(opts.base));
+    if (path === '/fhir/Organization') return ok(searchOrganizations(db, params, today, opts.base));
+    const org = /^\/fhir\/Organization\/([^/]+)$/.exec(path);
+    if (org) return ok(readOrganization(db, decodeURIComponent(org[1]), today));
+    if (path === '/fhir/VerificationResult') return ok(searchVerificationResults(db, params, today, opts.base));
+    throw new FhirError(404, 'not-supported', `No such FHIR interaction: GET ${path} (see ${opts.base}/metadata)`);
+  } catch (e) {
+    return failure(e);
+  }
+}
+
+/** `POST /fhir/Observation/$verify-recognition` from the body's text. */
+export function fhirVerify(text: string, params: URLSearchParams, opts: BatchOptions & { db?: DB } = {}): FhirAnswer {
+  try {
+    const { bundle, asOf } = readVerifyInput(text, params.get('asOf'));
+    return { status: 200, body: verifyRecognitionBundle(opts.db ?? getDb(), bundle, asOf, opts), cache: NO_STORE };
+  } catch (e) {
+    return failure(e);
+  }
+}
+
+/** A refusal as an OperationOutcome answer. */
+export function fhirRefusal(status: number, message: string, reason?: string): FhirAnswer {
+  return { status, body: operationOutcome([{ code: issueTypeOf(status), message, reason }]), cache: NO_STORE };
+}
+
+function failure(e: unknown): FhirAnswer {
+  if (e instanceof FhirError) return { status: e.status, body: operationOutcome([{ code: e.issueCode, message: e.message }]), cache: NO_STORE };
+  if (e instanceof AppError) return fhirRefusal(e.status, e.message, e.reason);
+  console.error(e);
+  return { status: 500, body: operationOutcome([{ severity: 'fatal', code: 'exception', message: 'Internal error' }]), cache: NO_STORE };
+}
+
+function ok(body: FhirResource): FhirAnswer {
+  return { status: 200, body, cache: SHORT_CACHE };
+}
+
+/** The HTTP response of an answer: FHIR JSON with ETag and Cache-Control on a 200, 304 on a match. */
+export function renderFhir(answer: FhirAnswer, ifNoneMatch: string | null | undefined) {
+  const r = renderPublic(answer, ifNoneMatch);
+  if (r.headers['content-type']) r.headers['content-type'] = `${FHIR_JSON}; charset=utf-8`;
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function capabilityStatement(base: string): FhirResource {
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: CAPABILITY_DATE,
+    publisher: 'LabQC',
+    description: 'Mutual recognition of laboratory test results: laboratories and their certified items, certifications as VerificationResult, and marking received Observations as recognised.',
+    kind: 'instance',
+    software: { name: 'LabQC' },
+    implementation: { description: 'LabQC FHIR R4 interface', url: base },
+    fhirVersion: FHIR_VERSION,
+    format: [FHIR_JSON, 'json'],
+    rest: [
+      {
+        mode: 'server',
+        documentation: `Laboratories are identified by ${LAB_CODE_SYSTEM}, regions' recognition authorities by ${REGION_CODE_SYSTEM}. Reads are public and cacheable (ETag, If-None-Match).`,
+        resource: [
+          {
+            type: 'Organization',
+            documentation: 'A laboratory (id = its lab code) with its certifications in force as the R5 Organization.qualification extension; region-<code> is the recognition authority of a region.',
+            interaction: [{ code: 'read' }, { code: 'search-type' }],
+            searchParam: [
+              { name: 'identifier', definition: 'http://hl7.org/fhir/SearchParameter/Organization-identifier', type: 'token', documentation: `[${LAB_CODE_SYSTEM}|]labCode or ${REGION_CODE_SYSTEM}|regionCode` },
+              { name: 'name', definition: 'http://hl7.org/fhir/SearchParameter/Organization-name', type: 'string', documentation: 'Start of the Chinese or English name (:contains, :exact)' },
+              { name: '_count', type: 'number' },
+              { name: '_offset', type: 'number', documentation: 'Index of the first match of the page' },
+            ],
+          },
+          {
+            type: 'VerificationResult',
+            documentation: 'One per certification of the laboratory: validated while in force, req-revalid when suspended, val-fail when revoked or expired, in-process before it starts.',
+            interaction: [{ code: 'search-type' }],
+            searchParam: [{ name: 'target', definition: 'http://hl7.org/fhir/SearchParameter/VerificationResult-target', type: 'reference', documentation: 'Organization/{labCode} (required)' }],
+          },
+          {
+            type: 'Observation',
+            documentation: 'Mark received results as recognised (laboratory-accredited) or not.',
+            operation: [
+              {
+                name: 'verify-recognition',
+                definition: VERIFY_OPERATION,
+                documentation:
+                  'POST a Bundle (collection or searchset) of Observations, or Parameters with "bundle" and "asOf"; optional ?asOf=YYYY-MM-DD (default today). Returns the Bundle with each Observation marked, then one OperationOutcome per Observation that could not be checked. At most 10,000 Observations; rate-limited per client like POST /api/v1/verify.',
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+function readOrganization(db: DB, id: string, today: string): FhirResource {
+  const region = REGION_ID.exec(id);
+  if (region) {
+    const r = fhirRegionByCode(db, region[1]);
+    if (!r) throw new FhirError(404, 'not-found', `No region ${region[1]}`);
+    return regionOrganization(r);
+  }
+  const lab = publicLabByCode(db, labCodeOfFhirId(id));
+  if (!lab) throw new AppError('lab.notFound', { lab: labCodeOfFhirId(id) });
+  return labOrganization(lab, fhirLabCertifications(db, lab.id, today), today);
+}
+
+const labOrg = (db: DB, lab: PublicLab, today: string) => labOrganization(lab, fhirLabCertifications(db, lab.id, today), today);
+
+function allowOnly(params: URLSearchParams, allowed: readonly string[]) {
+  for (const k of params.keys()) if (!allowed.includes(k) && k !== '_format') throw new FhirError(400, 'not-supported', `Unknown search parameter ${k} (supported: ${allowed.join(', ')})`);
+}
+
+function page(params: URLSearchParams): { count: number; offset: number } {
+  const n = (k: string, dflt: number, min: number, max: number) => {
+    const v = params.get(k);
+    if (v === null) return dflt;
+    if (!/^\d+$/.test(v)) throw new FhirError(400, 'value', `${k} must be a whole number`);
+    return Math.max(min, Math.min(max, Number(v)));
+  };
+  return { count: n('_count', DEFAULT_COUNT, 0, MAX_COUNT), offset: n('_offset', 0, 0, Number.MAX_SAFE_INTEGER) };
+}
+
+function links(base: string, type: string, params: URLSearchParams, p: { count: number; offset: number }, total: number) {
+  const url = (offset: number) => {
+    const q = new URLSearchParams(params);
+    if (offset !== p.offset) q.set('_offset', String(offset));
+    const s = q.toString();
+    return `${base}/${type}${s ? `?${s}` : ''}`;
+  };
+  return { self: url(p.offset), next: p.count > 0 && p.offset + p.count < total ? url(p.offset + p.count) : undefined };
+}
+
+function searchOrganizations(db: DB, params: URLSearchParams, today: string, base: string): FhirResource {
+  allowOnly(params, ['identifier', 'name', 'name:contains', 'name:exact', '_count', '_offset']);
+  const p = page(params);
+  const names = (['name', 'name:contains', 'name:exact'] as const).filter((k) => params.has(k));
+  if (names.length > 1 || params.getAll(names[0] ?? 'name').length > 1 || params.getAll('identifier').length > 1) throw new FhirError(400, 'not-supported', 'Give each search parameter once');
+  const nameKey = names[0];
+  const name = nameKey ? params.get(nameKey)!.trim() : undefined;
+  if (nameKey && !name) throw new FhirError(400, 'value', 'name must not be empty');
+  const identifier = params.get('identifier');
+  let code: string | undefined;
+  if (identifier !== null) {
+    const bar = identifier.indexOf('|');
+    const system = bar < 0 ? null : identifier.slice(0, bar);
+    const value = (bar < 0 ? identifier : identifier.slice(bar + 1)).trim();
+    if (!value) throw new FhirError(400, 'value', 'identifier needs a value ([system|]value)');
+    if (system === REGION_CODE_SYSTEM) {
+      // a region's recognition authority
+      const r = fhirRegionByCode(db, value);
+      const found = r && (!name || [r.name, r.nameEn].some((n) => matchesName(n, name, nameKey!))) ? [regionOrganization(r)] : [];
+      const l = links(base, 'Organization', params, p, found.length);
+      return searchsetBundle(base, l.self, found.slice(p.offset, p.offset + p.count).map((resource) => ({ resource, mode: 'match' })), found.length);
+    }
+    if (system !== null && system !== '' && system !== LAB_CODE_SYSTEM) return searchsetBundle(base, links(base, 'Organization', params, p, 0).self, [], 0);
+    code = value;
+  }
+  const { labs, total } = fhirSearchLabs(db, { code, name, nameModifier: nameKey === 'name' ? null : nameKey === 'name:contains' ? 'contains' : 'exact', limit: p.count, offset: p.offset });
+  const l = links(base, 'Organization', params, p, total);
+  return searchsetBundle(base, l.self, labs.map((lab) => ({ resource: labOrg(db, lab, today), mode: 'match' })), total, l.next);
+}
+
+function matchesName(n: string, q: string, key: string): boolean {
+  const a = n.toLowerCase();
+  const b = q.toLowerCase();
+  return key === 'name:exact' ? a === b : key === 'name:contains' ? a.includes(b) : a.startsWith(b);
+}
+
+function searchVerificationResults(db: DB, params: URLSearchParams, today: string, base: string): FhirResource {
+  allowOnly(params, ['target', '_count', '_offset']);
+  const target = params.get('target');
+  if (!target || params.getAll('target').length > 1) throw new FhirError(400, 'required', 'target=Organization/{labCode} is required (once)');
+  const m = /^(?:.*\/)?(?:Organization\/)?([A-Za-z0-9\-.]{1,64})$/.exec(target.trim());
+  if (!m || (target.includes('/') && !/(?:^|\/)Organization\/[^/]+$/.test(target.trim()))) throw new FhirError(400, 'value', 'target must be Organization/{labCode}');
+  const p = page(params);
+  const lab = publicLabByCode(db, labCodeOfFhirId(m[1]));
+  if (!lab) {
+    // a search that matches nothing is an empty searchset (FHIR R4 §3.1.1.4), with the reason as an outcome entry
+    const outcome: SearchEntry = { resource: operationOutcome([{ severity: 'warning', code: 'not-found', message: `No laboratory ${labCodeOfFhirId(m[1])}`, reason: 'lab.notFound' }]), mode: 'outcome' };
+    return searchsetBundle(base, links(base, 'VerificationResult', params, p, 0).self, [outcome], 0);
+  }
+  const all = fhirLabCertifications(db, lab.id, today);
+  const l = links(base, 'VerificationResult', params, p, all.length);
+  return searchsetBundle(base, l.self, all.slice(p.offset, p.offset + p.count).map((c) => ({ resource: certificationVerificationResult(lab, c, today), mode: 'match' })), all.length, l.next);
+}

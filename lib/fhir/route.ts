@@ -1,0 +1,50 @@
+// The Next route handlers of /fhir (app/fhir/[...path]/route.ts): GETs through fhirRead (the
+// production server answers them on its fast path, lib/server/public-fast.ts), and the
+// `$verify-recognition` POST with the caller resolved as for POST /api/v1/verify (a signed-in hospital
+// or regulator, or its API token with scope `read`, gets its local codes), rate-limited per client
+// with the same budget, its body capped while it streams.
+import { readBodyCapped } from '@/lib/body';
+import { clientAddressOf } from '@/lib/auth/client-address';
+import { batchRateLimited } from '@/lib/public-api';
+import { batchCallerOptions } from '@/lib/public-batch';
+import { AppError } from '@/lib/errors';
+import { API_CSP } from '@/lib/server/headers';
+import { FHIR_JSON } from './constants';
+import { fhirBase, fhirRead, fhirRefusal, fhirVerify, MAX_FHIR_BODY_BYTES, renderFhir, type FhirAnswer } from './api';
+
+export const VERIFY_PATH = /^\/fhir\/Observation\/\$verify-recognition\/?$/;
+
+function respond(r: { status: number; headers: Record<string, string>; body: string }, extra: Record<string, string> = {}): Response {
+  return new Response(r.body || null, { status: r.status, headers: { ...r.headers, ...extra, 'content-security-policy': API_CSP } });
+}
+
+function respondAnswer(a: FhirAnswer, extra: Record<string, string> = {}): Response {
+  return respond({ status: a.status, headers: { 'content-type': `${FHIR_JSON}; charset=utf-8`, 'cache-control': 'no-store' }, body: JSON.stringify(a.body) }, extra);
+}
+
+export function fhirGetRoute(req: Request): Response {
+  const url = new URL(req.url);
+  return respond(renderFhir(fhirRead(url.pathname, url.searchParams, { base: fhirBase(url.origin) }), req.headers.get('if-none-match')));
+}
+
+export async function fhirPostRoute(req: Request): Promise<Response> {
+  const url = new URL(req.url);
+  if (!VERIFY_PATH.test(url.pathname)) return respondAnswer(fhirRefusal(404, `No such FHIR interaction: POST ${url.pathname} (see ${fhirBase(url.origin)}/metadata)`));
+  const limited = batchRateLimited(clientAddressOf(req.headers));
+  if (limited) {
+    const b = limited.answer.body as { error: string; code: string };
+    return respondAnswer(fhirRefusal(429, b.error, b.code), { 'retry-after': String(limited.retryAfter) });
+  }
+  try {
+    const options = await batchCallerOptions(req);
+    if (options instanceof Response) {
+      const b = (await options.json().catch(() => ({}))) as { error?: string; code?: string };
+      return respondAnswer(fhirRefusal(options.status, b.error ?? 'Refused', b.code));
+    }
+    return respondAnswer(fhirVerify(await readBodyCapped(req, MAX_FHIR_BODY_BYTES), url.searchParams, options));
+  } catch (e) {
+    if (e instanceof AppError) return respondAnswer(fhirRefusal(e.status, e.message, e.reason));
+    console.error(e);
+    return respondAnswer(fhirRefusal(500, 'Internal error'));
+  }
+}

@@ -1,0 +1,210 @@
+// `POST /fhir/Observation/$verify-recognition`: a Bundle of Observations received from other
+// institutions comes back with each one marked — the HL7 Europe `laboratory-accredited` extension
+// (true when the performing lab was recognised for the item on the result's day AND the result is
+// still inside the item's recognition window on the day of reuse), a `meta.tag` with the mark of the
+// recognising region (`广东HR`) when true, and LabQC's recognition-check extension with the answer
+// behind it. Observations that cannot be checked stay as they were and get an OperationOutcome entry
+// after the original entries (whose number and order never change).
+//
+// The decisions are the batch verification's (verify-batch.ts), so every mark equals what
+// `POST /api/v1/verify` answers for the same lab, item and days.
+// - lab: the performer that is an Organization — `Organization/{labCode}` (relative or absolute), an
+//   identifier of system urn:labqc:lab-code (or without a system), or a reference to an Organization
+//   entry of the Bundle or a contained one carrying such an identifier;
+// - item: Observation.code's codings, tried in this order until one resolves: LabQC item code, LOINC,
+//   then codes of any other system as the caller's local codes (a signed-in hospital or regulator, or
+//   its API token; anonymous callers have none), then codings without a system as a bare code;
+// - result day: effectiveDateTime, effectivePeriod.start, effectiveInstant or issued (its calendar
+//   day as written, YYYY-MM-DD; a year or month alone is not a day);
+// - day of reuse: `asOf` (query parameter, or a Parameters input's `asOf`), default today.
+import { randomUUID } from 'node:crypto';
+import type { DB } from '@/db/client';
+import { isoDay } from '@/lib/validation/recognition';
+import { MAX_BATCH_CHECKS, verifyBatch, type BatchEntry, type BatchOptions } from '@/lib/services/recognition/verify-batch';
+import type { VerifyAnswer } from '@/lib/services/recognition/verification';
+import { ACCREDITED_EXT, CERTIFICATE_SYSTEM, ITEM_CODE_SYSTEM, LAB_CODE_SYSTEM, LOINC_SYSTEM, MARK_SYSTEM, RECOGNITION_CHECK_EXT } from './constants';
+import { labCodeOfFhirId, operationOutcome, type FhirResource, type Issue } from './resources';
+
+/** A refusal of the whole request, answered as an OperationOutcome with this status. */
+export class FhirError extends Error {
+  constructor(
+    readonly status: number,
+    readonly issueCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
+const arrayOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** Bundle types whose entries may be marked and followed by outcome entries. */
+const BUNDLE_TYPES = ['collection', 'searchset'];
+
+/** The Bundle and asOf of a request body (a Bundle, or Parameters with `bundle` and `asOf`). */
+export function readVerifyInput(text: string, asOfParam: string | null): { bundle: Json; asOf: string | undefined } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new FhirError(400, 'invalid', 'The body is not valid JSON');
+  }
+  if (!isObject(body)) throw new FhirError(400, 'invalid', 'The body must be a Bundle or a Parameters resource');
+  let bundle: unknown = body;
+  let asOf: unknown = asOfParam ?? undefined;
+  if (body.resourceType === 'Parameters') {
+    const params = arrayOf(body.parameter).filter(isObject);
+    bundle = params.find((p) => p.name === 'bundle')?.resource;
+    const a = params.find((p) => p.name === 'asOf');
+    if (a && asOf === undefined) asOf = a.valueDate ?? a.valueString;
+  }
+  if (!isObject(bundle) || bundle.resourceType !== 'Bundle') throw new FhirError(400, 'invalid', 'The body must be a Bundle (or Parameters with a "bundle" resource)');
+  if (bundle.entry !== undefined && !Array.isArray(bundle.entry)) throw new FhirError(400, 'structure', 'Bundle.entry must be an array');
+  if (!BUNDLE_TYPES.includes(bundle.type as string)) throw new FhirError(422, 'not-supported', `Bundle.type must be one of ${BUNDLE_TYPES.join(', ')} (got ${JSON.stringify(bundle.type ?? null)})`);
+  if (asOf !== undefined && (typeof asOf !== 'string' || !isoDay.safeParse(asOf).success)) throw new FhirError(400, 'value', 'asOf must be a date YYYY-MM-DD');
+  return { bundle, asOf: asOf as string | undefined };
+}
+
+interface Target {
+  lab: string;
+  /** item codes to try, in order (verify's analyte syntax: code, loinc:<code>, local:<code>) */
+  items: string[];
+  date: string;
+}
+
+/** Why an Observation cannot be checked (null: it can), or what to check. */
+function targetOf(obs: Json, bundle: Json): Target | Issue {
+  const lab = performerLab(obs, bundle);
+  if (!lab) return { code: 'required', message: 'No performer identifies a LabQC laboratory (Organization/{labCode} or identifier system ' + LAB_CODE_SYSTEM + ')', reason: 'lab.notFound', expression: ['performer'] };
+  const items = itemCandidates(obs.code);
+  if (!items.length) return { code: 'required', message: 'Observation.code has no coding with a code', reason: 'analyte.notFound', expression: ['code'] };
+  const date = resultDay(obs);
+  if (!date) return { code: 'required', message: 'No result day: effectiveDateTime, effectivePeriod.start, effectiveInstant or issued with a full date is required', reason: 'recognition.invalidDate', expression: ['effective'] };
+  return { lab, items, date };
+}
+
+function performerLab(obs: Json, bundle: Json): string | null {
+  for (const p of arrayOf(obs.performer)) {
+    if (!isObject(p)) continue;
+    const ref = typeof p.reference === 'string' ? p.reference : null;
+    const m = ref ? /(?:^|\/)Organization\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(ref) : null;
+    if (m) return labCodeOfFhirId(m[1]);
+    const own = labIdentifier(p.identifier);
+    if (own) return own;
+    if (ref) {
+      // a contained Organization (#id) or one in the Bundle (its fullUrl)
+      const target = ref.startsWith('#')
+        ? arrayOf(obs.contained).find((c) => isObject(c) && c.id === ref.slice(1))
+        : arrayOf(bundle.entry).find((e) => isObject(e) && e.fullUrl === ref);
+      const org = isObject(target) && target.resourceType === 'Organization' ? target : isObject(target) && isObject(target.resource) && target.resource.resourceType === 'Organization' ? target.resource : null;
+      const found = org ? arrayOf(org.identifier).map(labIdentifier).find(Boolean) : null;
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+function labIdentifier(id: unknown): string | null {
+  if (!isObject(id) || typeof id.value !== 'string' || !id.value.trim()) return null;
+  return id.system === undefined || id.system === LAB_CODE_SYSTEM ? id.value.trim() : null;
+}
+
+function itemCandidates(code: unknown): string[] {
+  const codings = arrayOf(isObject(code) ? code.coding : undefined).filter((c): c is Json => isObject(c) && typeof c.code === 'string' && c.code.trim() !== '');
+  const of = (pred: (c: Json) => boolean, form: (c: string) => string) => codings.filter(pred).map((c) => form((c.code as string).trim()));
+  return [
+    ...of((c) => c.system === ITEM_CODE_SYSTEM, (c) => c),
+    ...of((c) => c.system === LOINC_SYSTEM, (c) => `loinc:${c}`),
+    ...of((c) => typeof c.system === 'string' && c.system !== ITEM_CODE_SYSTEM && c.system !== LOINC_SYSTEM, (c) => `local:${c}`),
+    ...of((c) => c.system === undefined, (c) => c),
+  ].filter((v, i, all) => all.indexOf(v) === i);
+}
+
+function resultDay(obs: Json): string | null {
+  const period = isObject(obs.effectivePeriod) ? obs.effectivePeriod.start : undefined;
+  for (const v of [obs.effectiveDateTime, period, obs.effectiveInstant, obs.issued]) {
+    if (typeof v !== 'string') continue;
+    const m = /^(\d{4}-\d{2}-\d{2})(?:T|$)/.exec(v);
+    if (m) return m[1];
+  }
+  return null;
+}
+
+/** The Observation with its marks (previous LabQC marks replaced, everything else kept). */
+function marked(obs: Json, a: VerifyAnswer): Json {
+  const accredited = a.recognized && a.withinWindow;
+  const ext = arrayOf(obs.extension).filter((e) => !(isObject(e) && (e.url === ACCREDITED_EXT || e.url === RECOGNITION_CHECK_EXT)));
+  const check = [
+    { url: 'recognized', valueBoolean: a.recognized },
+    { url: 'reason', valueCode: a.reason },
+    ...(a.mark ? [{ url: 'mark', valueCoding: { system: MARK_SYSTEM, code: a.mark, display: a.mark } }] : []),
+    ...(a.certificateNo ? [{ url: 'certificate', valueIdentifier: { system: CERTIFICATE_SYSTEM, value: a.certificateNo } }] : []),
+    { url: 'date', valueDate: a.date },
+    { url: 'asOf', valueDate: a.asOf },
+    ...(a.windowDays !== null ? [{ url: 'windowDays', valueInteger: a.windowDays }] : []),
+    { url: 'withinWindow', valueBoolean: a.withinWindow },
+  ];
+  const meta = isObject(obs.meta) ? obs.meta : {};
+  const tags = arrayOf(meta.tag).filter((t) => !(isObject(t) && t.system === MARK_SYSTEM));
+  if (accredited && a.mark) tags.push({ system: MARK_SYSTEM, code: a.mark, display: a.mark });
+  const { tag: _old, ...restMeta } = meta;
+  void _old;
+  const newMeta = tags.length ? { ...restMeta, tag: tags } : restMeta;
+  const out: Json = { ...obs, extension: [...ext, { url: ACCREDITED_EXT, valueBoolean: accredited }, { url: RECOGNITION_CHECK_EXT, extension: check }] };
+  if (Object.keys(newMeta).length) out.meta = newMeta;
+  else delete out.meta;
+  return out;
+}
+
+/** The marked Bundle: the same entries in the same order, then one OperationOutcome per Observation
+ * that could not be checked (expression `Bundle.entry[i].resource...`). */
+export function verifyRecognitionBundle(db: DB, bundle: Json, asOf: string | undefined, opts: BatchOptions = {}): FhirResource {
+  const entries = arrayOf(bundle.entry);
+  const issues = new Map<number, Issue>();
+  const targets = new Map<number, Target>();
+  entries.forEach((e, i) => {
+    const obs = isObject(e) ? e.resource : undefined;
+    if (!isObject(obs) || obs.resourceType !== 'Observation') return;
+    const t = targetOf(obs, bundle);
+    if ('lab' in t) targets.set(i, t);
+    else issues.set(i, t);
+  });
+  if (targets.size > MAX_BATCH_CHECKS) throw new FhirError(413, 'too-costly', `At most ${MAX_BATCH_CHECKS} Observations per request (got ${targets.size})`);
+
+  // the batch service decides; an item that is unknown by one coding is tried by the next one
+  const answers = new Map<number, BatchEntry>();
+  let pending = [...targets.keys()];
+  for (let pass = 0; pending.length; pass++) {
+    const asked = pending.filter((i) => pass < targets.get(i)!.items.length);
+    if (!asked.length) break;
+    const { results } = verifyBatch(db, { checks: asked.map((i) => ({ lab: targets.get(i)!.lab, analyte: targets.get(i)!.items[pass], date: targets.get(i)!.date, asOf })) }, opts);
+    pending = [];
+    asked.forEach((i, k) => {
+      const r = results[k];
+      if (!('error' in r) || !answers.has(i)) answers.set(i, r);
+      if ('error' in r && r.code === 'analyte.notFound') pending.push(i);
+    });
+  }
+
+  const out = entries.map((e, i) => {
+    const a = answers.get(i);
+    if (!a || !isObject(e)) return e;
+    if ('error' in a) {
+      issues.set(i, { code: a.code === 'lab.notFound' || a.code === 'analyte.notFound' ? 'not-found' : 'processing', message: a.error, reason: a.code });
+      return e;
+    }
+    return { ...e, resource: marked(e.resource as Json, a) };
+  });
+  const searchset = bundle.type === 'searchset';
+  for (const [i, issue] of [...issues].sort((x, y) => x[0] - y[0])) {
+    const where = `Bundle.entry[${i}].resource`;
+    out.push({
+      fullUrl: `urn:uuid:${randomUUID()}`,
+      resource: operationOutcome([{ ...issue, expression: issue.expression?.length ? issue.expression.map((x) => `${where}.${x}`) : [where] }]),
+      ...(searchset ? { search: { mode: 'outcome' } } : {}),
+    });
+  }
+  return { ...(bundle as FhirResource), ...(out.length ? { entry: out } : {}) };
+}

@@ -1,0 +1,406 @@
+// Issue 13, FHIR R4: /fhir/metadata, Organization read and search, VerificationResult search and
+// Observation/$verify-recognition through the route handlers as Next serves them, on the demo data
+// (seedRecognition: certifications active, suspended, revoked and expired under 广东HR, 深圳HR, 浙江HR).
+// Every resource answered is validated against the official R4 definitions (test/support/fhir.ts);
+// every mark is compared with what POST /api/v1/verify answers for the same check.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createSeededTestDb } from '@/test/support/db';
+import { fhirProblems } from '@/test/support/fhir';
+import { createRandom } from '@/db/seed/random';
+import { seedRecognition } from '@/db/seed/recognition';
+import { closeDb } from '@/db/client';
+import { addDays, dayOf } from '@/lib/calendar';
+import { publicApiRoute } from '@/lib/http';
+import { verifyBatchRoute } from '@/lib/public-batch';
+import { verifyBatchLimiter } from '@/lib/server/rate-limit';
+import { CLIENT_ADDRESS_HEADER } from '@/lib/server/headers';
+import { fhirGetRoute, fhirPostRoute } from '@/lib/fhir/route';
+import { fhirVerify } from '@/lib/fhir/api';
+import { labCodeOfFhirId, labFhirId } from '@/lib/fhir/resources';
+import { ACCREDITED_EXT, CERTIFICATE_SYSTEM, ITEM_CODE_SYSTEM, LAB_CODE_SYSTEM, LOINC_SYSTEM, MARK_SYSTEM, QUALIFICATION_EXT, RECOGNITION_CHECK_EXT, REGION_CODE_SYSTEM } from '@/lib/fhir/constants';
+import { NOW, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
+
+type World = ReturnType<typeof createSeededTestDb>;
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let w: World;
+const rows = <T,>(sql: string, ...p: unknown[]) => w.db.$client.prepare(sql).all(...p) as T[];
+// the route handlers read the clock: it is set to the demo's day (Date only; timers stay real)
+const today = () => dayOf(Date.now());
+let hospitalId: number;
+
+const BASE = 'http://labqc.test/fhir';
+const get = (path: string, headers: Record<string, string> = {}) => fhirGetRoute(new Request(`${BASE}${path}`, { headers }));
+const post = (path: string, body: unknown, address = '203.0.113.50') =>
+  fhirPostRoute(new Request(`${BASE}${path}`, { method: 'POST', headers: { 'content-type': 'application/fhir+json', [CLIENT_ADDRESS_HEADER]: address }, body: typeof body === 'string' ? body : JSON.stringify(body) }));
+async function fhir(res: Response, status = 200): Promise<Json> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toBe('application/fhir+json; charset=utf-8');
+  const body = (await res.json()) as Json;
+  expect(fhirProblems(body)).toEqual([]);
+  return body;
+}
+const ext = (r: Json, url: string) => (r.extension ?? []).filter((e: Json) => e.url === url);
+const sub = (e: Json, url: string) => e.extension.find((x: Json) => x.url === url);
+
+beforeAll(async () => {
+  w = createSeededTestDb();
+  for (const lab of ['GZ-001', 'GZ-002', 'GZ-003', 'SZ-001', 'SZ-002', 'HZ-001', 'HZ-002', 'NB-001'])
+    for (const a of ['K', 'NA', 'GLU', 'ALT']) addGoodEvidence(w.db, labId(w.db, lab), analyteId(w.db, a));
+  await seedRecognition({ db: w.db, now: NOW, random: createRandom(1), admin: w.admin, regulators: w.regulators, labManagers: w.labManagers, log: () => {} });
+  hospitalId = rows<{ id: number }>(`SELECT id FROM users WHERE role = 'hospital' LIMIT 1`)[0].id;
+  // the hospital's LIS calls potassium "XK01"
+  w.db.$client
+    .prepare(`INSERT INTO analyte_local_codes (owner_id, local_code, analyte_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`)
+    .run(hospitalId, 'XK01', analyteId(w.db, 'K'), hospitalId, NOW, NOW);
+  closeDb();
+  process.env.DATABASE_PATH = w.file;
+  vi.useFakeTimers({ toFake: ['Date'], now: NOW });
+}, 180_000);
+afterAll(() => {
+  vi.useRealTimers();
+  closeDb();
+  w.close();
+});
+
+describe('ids', () => {
+  it('lab codes map to FHIR ids one to one (_ is not allowed in an id, . is not allowed in a code)', () => {
+    expect(labFhirId('GZ-001')).toBe('GZ-001');
+    expect(labFhirId('LAB_7_B')).toBe('LAB.7.B');
+    expect(labCodeOfFhirId(labFhirId('LAB_7_B'))).toBe('LAB_7_B');
+  });
+});
+
+describe('GET /fhir/metadata', () => {
+  it('is a CapabilityStatement of what is supported', async () => {
+    const cs = await fhir(get('/metadata'));
+    expect(cs).toMatchObject({ resourceType: 'CapabilityStatement', kind: 'instance', fhirVersion: '4.0.1', status: 'active' });
+    const byType = Object.fromEntries(cs.rest[0].resource.map((r: Json) => [r.type, r]));
+    expect(byType.Organization.interaction.map((i: Json) => i.code)).toEqual(['read', 'search-type']);
+    expect(byType.Organization.searchParam.map((p: Json) => p.name)).toEqual(expect.arrayContaining(['identifier', 'name']));
+    expect(byType.VerificationResult.searchParam.map((p: Json) => p.name)).toEqual(['target']);
+    expect(byType.Observation.operation.map((o: Json) => o.name)).toEqual(['verify-recognition']);
+  });
+});
+
+describe('Organization', () => {
+  it('a lab with its certifications in force as R5 qualification extensions (item, LOINC, period, issuer), the same ones GET /api/v1/labs/{lab}/certifications lists as active', async () => {
+    const org = await fhir(get('/Organization/GZ-001'));
+    expect(org).toMatchObject({ resourceType: 'Organization', id: 'GZ-001', name: '广州市越秀中心医院检验科', alias: ['Guangzhou Yuexiu Central Hospital Laboratory'], identifier: [{ system: LAB_CODE_SYSTEM, value: 'GZ-001' }] });
+    const api = (await publicApiRoute(new Request('http://x/api/v1/labs/GZ-001/certifications')).json()) as { analyteCode: string; status: string; validFrom: string; validTo: string; certificateNo: string; scope: string }[];
+    const active = api.filter((c) => c.status === 'active');
+    expect(active.length).toBeGreaterThan(0);
+    const quals = ext(org, QUALIFICATION_EXT);
+    expect(quals.map((q: Json) => sub(q, 'identifier').valueIdentifier.value).sort()).toEqual(active.map((c) => c.certificateNo).sort());
+    for (const c of active) {
+      const q = quals.find((x: Json) => sub(x, 'identifier').valueIdentifier.value === c.certificateNo);
+      expect(sub(q, 'identifier').valueIdentifier.system).toBe(CERTIFICATE_SYSTEM);
+      expect(sub(q, 'code').valueCodeableConcept.coding[0]).toMatchObject({ system: ITEM_CODE_SYSTEM, code: c.analyteCode });
+      expect(sub(q, 'period').valuePeriod).toEqual({ start: c.validFrom, end: c.validTo });
+      const scope = rows<{ code: string; name: string }>(`SELECT r.code, r.name FROM certifications c JOIN regions r ON r.id = c.scope_region_id WHERE c.certificate_no = ?`, c.certificateNo)[0];
+      expect(sub(q, 'issuer').valueReference).toMatchObject({ reference: `Organization/region-${scope.code}`, identifier: { system: REGION_CODE_SYSTEM, value: scope.code }, display: c.scope });
+    }
+    // potassium carries its LOINC code (2823-3) beside the catalogue code
+    const k = quals.find((q: Json) => sub(q, 'code').valueCodeableConcept.coding[0].code === 'K');
+    if (k) expect(sub(k, 'code').valueCodeableConcept.coding).toContainEqual({ system: LOINC_SYSTEM, code: '2823-3' });
+  });
+
+  it('a region as the issuing authority, part of its parent region', async () => {
+    const gd = await fhir(get('/Organization/region-440000'));
+    expect(gd).toMatchObject({ id: 'region-440000', name: '广东', alias: ['Guangdong'], identifier: [{ system: REGION_CODE_SYSTEM, value: '440000' }], partOf: { reference: 'Organization/region-100000' } });
+  });
+
+  it('an unknown lab or region is a 404 OperationOutcome', async () => {
+    const o = await fhir(get('/Organization/XX-999'), 404);
+    expect(o).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', details: { coding: [{ code: 'lab.notFound' }] } }] });
+    expect((await fhir(get('/Organization/region-999999'), 404)).issue[0].code).toBe('not-found');
+  });
+
+  it('search by identifier (with or without the system), by name prefix, :contains and :exact, paged', async () => {
+    for (const q of [`identifier=${encodeURIComponent(`${LAB_CODE_SYSTEM}|GZ-002`)}`, 'identifier=GZ-002']) {
+      const b = await fhir(get(`/Organization?${q}`));
+      expect(b).toMatchObject({ resourceType: 'Bundle', type: 'searchset', total: 1 });
+      expect(b.entry).toEqual([expect.objectContaining({ fullUrl: `${BASE}/Organization/GZ-002`, search: { mode: 'match' }, resource: expect.objectContaining({ id: 'GZ-002' }) })]);
+    }
+    expect(await fhir(get(`/Organization?identifier=${encodeURIComponent('http://other|GZ-002')}`))).toMatchObject({ total: 0 });
+    expect((await fhir(get(`/Organization?identifier=${encodeURIComponent(`${REGION_CODE_SYSTEM}|440300`)}`))).entry[0].resource.id).toBe('region-440300');
+    // the demo has two tertiary centres per city: 广州市越秀… and 广州市海珠…
+    const gz = await fhir(get(`/Organization?name=${encodeURIComponent('广州市')}`));
+    expect(gz.entry.map((e: Json) => e.resource.id)).toEqual(['GZ-001', 'GZ-002']);
+    expect((await fhir(get('/Organization?name=guangzhou'))).total).toBe(2);
+    // four secondary district hospitals (…区人民医院检验科) in each of the four cities
+    const contains = await fhir(get(`/Organization?name:contains=${encodeURIComponent('人民医院')}&_count=5`));
+    expect(contains.total).toBe(16);
+    expect(contains.entry).toHaveLength(5);
+    const next = contains.link.find((l: Json) => l.relation === 'next').url as string;
+    expect(next).toContain('_offset=5');
+    const page2 = await fhir(get(next.slice(BASE.length)));
+    expect(page2.entry).toHaveLength(5);
+    expect(page2.entry[0].resource.id > contains.entry[4].resource.id).toBe(true);
+    expect((await fhir(get(`/Organization?name:exact=${encodeURIComponent('广州市越秀中心医院检验科')}`))).total).toBe(1);
+    expect((await fhir(get(`/Organization?name=${encodeURIComponent('人民医院')}`))).total).toBe(0);
+  });
+
+  it('refuses unknown search parameters and bad paging with 400', async () => {
+    expect((await fhir(get('/Organization?address=x'), 400)).issue[0].code).toBe('not-supported');
+    expect((await fhir(get('/Organization?_count=ten'), 400)).issue[0].code).toBe('value');
+    expect((await fhir(get('/Patient/1'), 404)).resourceType).toBe('OperationOutcome');
+  });
+});
+
+describe('VerificationResult', () => {
+  it('one per certification of the lab, target the Organization, status by its state today, the validity period kept', async () => {
+    const certs = rows<{ no: string; status: string; validFrom: string; validTo: string; analyte: string }>(
+      `SELECT c.certificate_no AS no, c.status, c.valid_from AS validFrom, c.valid_to AS validTo, a.code AS analyte FROM certifications c
+       JOIN analytes a ON a.id = c.analyte_id WHERE c.lab_id = ?`,
+      labId(w.db, 'GZ-001'),
+    );
+    const b = await fhir(get('/VerificationResult?target=Organization/GZ-001'));
+    expect(b.total).toBe(certs.length);
+    expect(b.entry).toHaveLength(certs.length);
+    for (const c of certs) {
+      const vr = b.entry.map((e: Json) => e.resource).find((r: Json) => sub(ext(r, 'urn:labqc:extension:certification')[0], 'identifier').valueIdentifier.value === c.no);
+      expect(vr.target).toEqual([expect.objectContaining({ reference: 'Organization/GZ-001' })]);
+      const cert = ext(vr, 'urn:labqc:extension:certification')[0];
+      expect(sub(cert, 'period').valuePeriod).toEqual({ start: c.validFrom, end: c.validTo });
+      expect(sub(cert, 'code').valueCodeableConcept.coding[0].code).toBe(c.analyte);
+      expect([vr.lastPerformed, vr.nextScheduled]).toEqual([c.validFrom, c.validTo]);
+      const expected = c.validTo < today() || c.status === 'revoked' || c.status === 'expired' ? 'val-fail' : c.status === 'suspended' ? 'req-revalid' : c.validFrom <= today() ? 'validated' : 'in-process';
+      expect(vr.status).toBe(expected);
+    }
+    expect(b.entry.some((e: Json) => e.resource.status === 'validated')).toBe(true);
+  });
+
+  it('covers suspended and revoked certifications of the demo (req-revalid, val-fail)', async () => {
+    const byStatus = rows<{ lab: string; status: string }>(`SELECT l.code AS lab, c.status FROM certifications c JOIN laboratories l ON l.id = c.lab_id WHERE c.status IN ('suspended', 'revoked') AND c.valid_to >= ? GROUP BY c.status`, today());
+    for (const r of byStatus) {
+      const b = await fhir(get(`/VerificationResult?target=${encodeURIComponent(`${BASE}/Organization/${r.lab}`)}`));
+      expect(b.entry.map((e: Json) => e.resource.status)).toContain(r.status === 'suspended' ? 'req-revalid' : 'val-fail');
+    }
+  });
+
+  it('an unknown lab matches nothing (an outcome entry says why); no target is a 400', async () => {
+    const b = await fhir(get('/VerificationResult?target=Organization/XX-999'));
+    expect(b).toMatchObject({ total: 0, entry: [{ search: { mode: 'outcome' }, resource: { resourceType: 'OperationOutcome', issue: [{ code: 'not-found', severity: 'warning' }] } }] });
+    expect((await fhir(get('/VerificationResult'), 400)).issue[0].code).toBe('required');
+    expect((await fhir(get('/VerificationResult?target=Patient/1'), 400)).issue[0].code).toBe('value');
+  });
+});
+
+describe('caching', () => {
+  it('public reads carry an ETag and a short Cache-Control; a repeated GET with If-None-Match gets 304', async () => {
+    for (const path of ['/metadata', '/Organization/GZ-001', '/Organization?name=guangzhou', '/VerificationResult?target=Organization/GZ-001']) {
+      const first = get(path);
+      expect(first.status).toBe(200);
+      const etag = first.headers.get('etag')!;
+      expect(etag).toMatch(/^"[\w-]+"$/);
+      expect(first.headers.get('cache-control')).toBe('public, max-age=60, stale-while-revalidate=300');
+      const again = get(path, { 'if-none-match': etag });
+      expect(again.status).toBe(304);
+      expect(await again.text()).toBe('');
+      expect(get(path, { 'if-none-match': '"other"' }).status).toBe(200);
+    }
+    const missing = get('/Organization/XX-999');
+    expect([missing.status, missing.headers.get('etag'), missing.headers.get('cache-control')]).toEqual([404, null, 'no-store']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+interface Case {
+  lab: string;
+  analyte: string;
+  loinc: string | null;
+  date: string;
+}
+
+/** An Observation from another hospital: performer, code and day written in one of the accepted ways. */
+function observation(c: Case, i: number, extra: Json = {}): Json {
+  const performer = [
+    [{ reference: `Organization/${c.lab}` }],
+    [{ reference: 'Practitioner/p1' }, { identifier: { system: LAB_CODE_SYSTEM, value: c.lab }, display: 'the lab' }],
+    [{ reference: `urn:uuid:org-${c.lab}` }],
+  ][i % 3];
+  const coding = c.loinc && i % 2 ? [{ system: LOINC_SYSTEM, code: c.loinc, display: 'by LOINC' }] : [{ system: ITEM_CODE_SYSTEM, code: c.analyte }];
+  const when = [{ effectiveDateTime: `${c.date}T08:30:00+08:00` }, { effectivePeriod: { start: c.date, end: c.date } }, { issued: `${c.date}T10:00:00+08:00` }][i % 3];
+  return { resourceType: 'Observation', id: `obs-${i}`, status: 'final', code: { coding, text: `item ${i}` }, performer, valueQuantity: { value: 4.1 + i, unit: 'mmol/L' }, ...when, ...extra };
+}
+
+describe('POST /fhir/Observation/$verify-recognition', () => {
+  let cases: Case[];
+  beforeAll(() => {
+    verifyBatchLimiter.reset();
+    const certs = rows<{ lab: string; analyte: string; loinc: string | null; validFrom: string; validTo: string }>(
+      `SELECT l.code AS lab, a.code AS analyte, a.loinc, c.valid_from AS validFrom, c.valid_to AS validTo FROM certifications c
+       JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id ORDER BY c.id`,
+    );
+    // recognised, suspended, revoked and expired pairs, on their first day, their last day and before them
+    cases = certs.flatMap((c) => [
+      { lab: c.lab, analyte: c.analyte, loinc: c.loinc, date: c.validFrom },
+      { lab: c.lab, analyte: c.analyte, loinc: c.loinc, date: c.validTo < today() ? c.validTo : addDays(today(), -3) },
+      { lab: c.lab, analyte: c.analyte, loinc: c.loinc, date: addDays(c.validFrom, -1) },
+    ]);
+  });
+
+  const inputBundle = (asOfCases: Case[]) => {
+    const labs = [...new Set(asOfCases.map((c) => c.lab))];
+    return {
+      resourceType: 'Bundle',
+      id: 'from-platform',
+      type: 'collection',
+      entry: [
+        ...asOfCases.map((c, i) => ({ fullUrl: `urn:uuid:obs-${i}`, resource: observation(c, i) })),
+        // the Organizations the third form of performer points at, and an unrelated Patient
+        ...labs.map((lab) => ({ fullUrl: `urn:uuid:org-${lab}`, resource: { resourceType: 'Organization', identifier: [{ system: LAB_CODE_SYSTEM, value: lab }], name: lab } })),
+        { fullUrl: 'urn:uuid:patient-1', resource: { resourceType: 'Patient', id: 'patient-1', gender: 'female' } },
+      ],
+    };
+  };
+
+  it('returns the same Bundle, entries in the same order, each Observation marked as POST /api/v1/verify answers', async () => {
+    const asOf = addDays(today(), 2);
+    const input = inputBundle(cases);
+    expect(fhirProblems(input)).toEqual([]);
+    const out = await fhir(await post(`/Observation/$verify-recognition?asOf=${asOf}`, input));
+    expect(out).toMatchObject({ resourceType: 'Bundle', id: 'from-platform', type: 'collection' });
+    expect(out.entry).toHaveLength(input.entry.length); // every entry resolved: no outcome entries
+    const batch = await verifyBatchRoute(
+      new Request('http://x/api/v1/verify', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [CLIENT_ADDRESS_HEADER]: '203.0.113.51' },
+        body: JSON.stringify({ checks: cases.map((c) => ({ lab: c.lab, analyte: c.analyte, date: c.date, asOf })) }),
+      }),
+    );
+    const answers = ((await batch.json()) as { results: Json[] }).results;
+    let accredited = 0;
+    input.entry.forEach((e, i) => {
+      const got = out.entry[i];
+      if (i >= cases.length) return expect(got).toEqual(e);
+      const a = answers[i];
+      const mark = ext(got.resource, ACCREDITED_EXT);
+      expect(mark).toEqual([{ url: ACCREDITED_EXT, valueBoolean: a.recognized && a.withinWindow }]);
+      if (a.recognized && a.withinWindow) accredited++;
+      expect(got.resource.meta?.tag ?? []).toEqual(a.recognized && a.withinWindow ? [{ system: MARK_SYSTEM, code: a.mark, display: a.mark }] : []);
+      const check = ext(got.resource, RECOGNITION_CHECK_EXT)[0];
+      expect(sub(check, 'reason').valueCode).toBe(a.reason);
+      expect(sub(check, 'asOf').valueDate).toBe(asOf);
+      expect(sub(check, 'windowDays')?.valueInteger ?? null).toBe(a.windowDays);
+      // the original fields are kept: without LabQC's additions the entry is the one sent
+      const { extension: _x, meta: _m, ...rest } = got.resource;
+      const { extension: _y, meta: _n, ...sent } = e.resource as Json;
+      expect({ ...got, resource: rest }).toEqual({ ...e, resource: sent });
+    });
+    // the demo holds both answers
+    expect(accredited).toBeGreaterThan(0);
+    expect(accredited).toBeLessThan(cases.length);
+    expect(new Set(answers.map((a) => a.reason))).toEqual(expect.objectContaining({ size: expect.any(Number) }));
+    expect(answers.some((a) => a.reason === 'revoked') && answers.some((a) => a.reason === 'not_yet_certified')).toBe(true);
+  });
+
+  it('outside the window is not accredited: asOf beyond windowDays turns a recognised result false', async () => {
+    const c = cases.find((x) => x.lab === 'GZ-001' && x.date === addDays(today(), -3))!;
+    const send = (asOf: string) => fhirVerify(JSON.stringify(inputBundle([c])), new URLSearchParams({ asOf })).body as Json;
+    const within = send(today());
+    const check = ext(within.entry[0].resource, RECOGNITION_CHECK_EXT)[0];
+    expect(sub(check, 'recognized').valueBoolean).toBe(true);
+    const days = sub(check, 'windowDays').valueInteger as number;
+    expect(ext(within.entry[0].resource, ACCREDITED_EXT)[0].valueBoolean).toBe(true);
+    const edge = send(addDays(c.date, days));
+    expect(ext(edge.entry[0].resource, ACCREDITED_EXT)[0].valueBoolean).toBe(true);
+    const late = send(addDays(c.date, days + 1));
+    expect(ext(late.entry[0].resource, ACCREDITED_EXT)[0].valueBoolean).toBe(false);
+    expect(late.entry[0].resource.meta).toBeUndefined();
+    // marking again replaces LabQC's marks instead of adding a second one
+    const again = fhirVerify(JSON.stringify(edge), new URLSearchParams({ asOf: addDays(c.date, days + 1) })).body as Json;
+    expect(ext(again.entry[0].resource, ACCREDITED_EXT)).toEqual([{ url: ACCREDITED_EXT, valueBoolean: false }]);
+    expect(ext(again.entry[0].resource, RECOGNITION_CHECK_EXT)).toHaveLength(1);
+    expect(fhirProblems(again)).toEqual([]);
+  });
+
+  it('an OperationOutcome entry for each Observation that cannot be checked: unknown lab, unknown code, no day, no performer', async () => {
+    const good = cases[0];
+    const obs = [
+      observation(good, 0),
+      observation({ ...good, lab: 'XX-999' }, 0),
+      observation(good, 0, { code: { coding: [{ system: LOINC_SYSTEM, code: '0000-0' }] } }),
+      { ...observation(good, 0), effectiveDateTime: '2026-06' },
+      observation(good, 0, { performer: [{ reference: 'Practitioner/p1' }] }),
+    ];
+    const input = { resourceType: 'Bundle', type: 'collection', entry: obs.map((resource) => ({ resource })) };
+    const out = await fhir(await post('/Observation/$verify-recognition', input));
+    expect(out.entry).toHaveLength(5 + 4);
+    expect(ext(out.entry[0].resource, ACCREDITED_EXT)).toHaveLength(1);
+    for (let i = 1; i < 5; i++) expect(out.entry[i]).toEqual(input.entry[i]); // kept as sent, unmarked
+    const outcomes = out.entry.slice(5).map((e: Json) => e.resource);
+    expect(outcomes.map((o: Json) => o.resourceType)).toEqual(Array(4).fill('OperationOutcome'));
+    expect(outcomes.map((o: Json) => [o.issue[0].code, o.issue[0].details.coding?.[0]?.code, o.issue[0].expression[0]])).toEqual([
+      ['not-found', 'lab.notFound', 'Bundle.entry[1].resource'],
+      ['not-found', 'analyte.notFound', 'Bundle.entry[2].resource'],
+      ['required', 'recognition.invalidDate', 'Bundle.entry[3].resource.effective'],
+      ['required', 'lab.notFound', 'Bundle.entry[4].resource.performer'],
+    ]);
+    expect(out.entry.slice(5).every((e: Json) => /^urn:uuid:[0-9a-f-]{36}$/.test(e.fullUrl))).toBe(true);
+  });
+
+  it("a hospital's local codes resolve for that hospital (its codes of any other system); anonymous callers get an OperationOutcome", () => {
+    const c = cases.find((x) => x.lab === 'GZ-001' && x.analyte === 'K') ?? { ...cases[0], lab: 'GZ-001', analyte: 'K' };
+    const input = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: observation(c, 0, { code: { coding: [{ system: 'http://hospital.example/lis-codes', code: 'xk01' }] } }) }] };
+    const catalogue = { ...input, entry: [{ resource: observation(c, 0, { code: { coding: [{ system: ITEM_CODE_SYSTEM, code: 'K' }] } }) }] };
+    const asK = fhirVerify(JSON.stringify(catalogue), new URLSearchParams()).body as Json;
+    const mine = fhirVerify(JSON.stringify(input), new URLSearchParams(), { ownerId: hospitalId, recordMisses: () => {} }).body as Json;
+    expect(mine.entry).toHaveLength(1);
+    expect(ext(mine.entry[0].resource, RECOGNITION_CHECK_EXT)).toEqual(ext(asK.entry[0].resource, RECOGNITION_CHECK_EXT));
+    const anonymous = fhirVerify(JSON.stringify(input), new URLSearchParams()).body as Json;
+    expect(anonymous.entry).toHaveLength(2);
+    expect(anonymous.entry[1].resource.issue[0].details.coding[0].code).toBe('analyte.notFound');
+    // an unknown LOINC code falls back to the next coding
+    const both = { ...input, entry: [{ resource: observation(c, 0, { code: { coding: [{ system: LOINC_SYSTEM, code: '0000-0' }, { system: 'http://hospital.example/lis-codes', code: 'XK01' }] } }) }] };
+    expect(ext((fhirVerify(JSON.stringify(both), new URLSearchParams(), { ownerId: hospitalId, recordMisses: () => {} }).body as Json).entry[0].resource, RECOGNITION_CHECK_EXT)).toEqual(
+      ext(asK.entry[0].resource, RECOGNITION_CHECK_EXT),
+    );
+  });
+
+  it('takes Parameters (bundle, asOf) too, and a searchset whose outcome entries have search mode outcome', () => {
+    const c = cases[0];
+    const bundle = { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: observation(c, 0), search: { mode: 'match' } }, { resource: observation({ ...c, lab: 'XX-999' }, 0), search: { mode: 'match' } }] };
+    const params = { resourceType: 'Parameters', parameter: [{ name: 'bundle', resource: bundle }, { name: 'asOf', valueDate: c.date }] };
+    expect(fhirProblems(params)).toEqual([]);
+    const out = fhirVerify(JSON.stringify(params), new URLSearchParams());
+    expect(out.status).toBe(200);
+    const b = out.body as Json;
+    expect(fhirProblems(b)).toEqual([]);
+    expect(b.entry.map((e: Json) => e.search.mode)).toEqual(['match', 'match', 'outcome']);
+    expect(sub(ext(b.entry[0].resource, RECOGNITION_CHECK_EXT)[0], 'asOf').valueDate).toBe(c.date);
+  });
+
+  it('malformed requests are 400, an unsupported Bundle type 422, another POST 404, all as OperationOutcome', async () => {
+    verifyBatchLimiter.reset();
+    expect((await fhir(await post('/Observation/$verify-recognition', '{"resourceType": "Bundle",'), 400)).issue[0].code).toBe('invalid');
+    expect((await fhir(await post('/Observation/$verify-recognition', { resourceType: 'Patient' }), 400)).issue[0].code).toBe('invalid');
+    expect((await fhir(await post('/Observation/$verify-recognition', { resourceType: 'Bundle', type: 'collection', entry: {} }), 400)).issue[0].code).toBe('structure');
+    expect((await fhir(await post('/Observation/$verify-recognition?asOf=tomorrow', { resourceType: 'Bundle', type: 'collection' }), 400)).issue[0].code).toBe('value');
+    expect((await fhir(await post('/Observation/$verify-recognition', { resourceType: 'Bundle', type: 'transaction', entry: [] }), 422)).issue[0].code).toBe('not-supported');
+    expect((await fhir(await post('/Observation/$validate', { resourceType: 'Bundle', type: 'collection' }), 404)).resourceType).toBe('OperationOutcome');
+    const badToken = await fhirPostRoute(new Request(`${BASE}/Observation/$verify-recognition`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/fhir+json' }, body: '{}' }));
+    expect((await fhir(badToken, 401)).issue[0].code).toBe('login');
+    // an empty collection comes back as it was
+    expect(await fhir(await post('/Observation/$verify-recognition', { resourceType: 'Bundle', type: 'collection' }))).toEqual({ resourceType: 'Bundle', type: 'collection' });
+  });
+
+  it('is rate-limited per client with the batch budget: 429 OperationOutcome with Retry-After', async () => {
+    verifyBatchLimiter.reset();
+    process.env.VERIFY_BATCH_RATE_LIMIT = '2';
+    try {
+      const body = { resourceType: 'Bundle', type: 'collection' };
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await post('/Observation/$verify-recognition', body, '198.51.100.77')).status);
+      expect(statuses).toEqual([200, 200, 429]);
+      const refused = await post('/Observation/$verify-recognition', body, '198.51.100.77');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await fhir(refused, 429)).issue[0]).toMatchObject({ code: 'throttled', details: { coding: [{ code: 'verify.rateLimited' }] } });
+    } finally {
+      delete process.env.VERIFY_BATCH_RATE_LIMIT;
+      verifyBatchLimiter.reset();
+    }
+  });
+});
