@@ -59,6 +59,8 @@ export interface PublicStatusEvent {
   toStatus: string;
 }
 
+// policy versions are only ever added (a new version, never an edit): the newest id identifies the set
+const POLICY_STAMP = `(SELECT coalesce(max(id), 0) FROM recognition_policies)`;
 const LAB_COLUMNS = `l.id, l.code, l.name, l.name_en AS nameEn, l.level, l.address, r.code AS regionCode, r.name AS regionName, r.name_en AS regionNameEn, r.path AS regionPath`;
 
 function build(sqlite: Database.Database) {
@@ -89,7 +91,10 @@ function build(sqlite: Database.Database) {
     certificationsEvents: sqlite.prepare<[string], PublicStatusEvent>(`
       SELECT e.id, e.certification_id AS certificationId, e.effective_on AS effectiveOn, e.to_status AS toStatus
       FROM json_each(?) j CROSS JOIN certification_events e ON e.certification_id = j.value WHERE e.to_status IS NOT NULL`),
-    policyStamp: sqlite.prepare<[], { n: number; last: number | null }>(`SELECT count(*) AS n, max(id) AS last FROM recognition_policies`),
+    policyStamp: sqlite.prepare<[], { stamp: number }>(`SELECT ${POLICY_STAMP} AS stamp`),
+    // the single check reads the lab and the policy stamp in one statement (lib/services/recognition/verification.ts)
+    labByCodeWithStamp: sqlite.prepare<{ code: string }, PublicLab & { policyStamp: number }>(`
+      SELECT ${LAB_COLUMNS}, ${POLICY_STAMP} AS policyStamp FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = @code AND l.active = 1`),
     localCodes: sqlite.prepare<{ owner: number; codes: string }, { localCode: string; analyteId: number }>(`
       SELECT m.local_code AS localCode, m.analyte_id AS analyteId FROM json_each(@codes) j CROSS JOIN analyte_local_codes m ON m.owner_id = @owner AND m.local_code = j.value`),
     recordMiss: sqlite.prepare<{ owner: number; code: string; now: number }>(`
@@ -178,9 +183,13 @@ export function publicCertificationsEvents(db: DB, certificationIds: readonly nu
 }
 
 /** Changes whenever a policy version is added (versions are never edited): invalidates caches. */
-export function publicPolicyStamp(db: DB): string {
-  const s = statements(db).policyStamp.get()!;
-  return `${s.n}:${s.last ?? 0}`;
+export function publicPolicyStamp(db: DB): number {
+  return statements(db).policyStamp.get()!.stamp;
+}
+
+/** publicLabByCode and publicPolicyStamp in one statement (the single check's hot path). */
+export function publicLabByCodeWithStamp(db: DB, code: string): (PublicLab & { policyStamp: number }) | undefined {
+  return statements(db).labByCodeWithStamp.get({ code });
 }
 
 /** An account's mapped local codes among these (normalised) codes → analyte id. */

@@ -5,7 +5,7 @@
 // never change an earlier day's answer. Certification data only. The batch form is verify-batch.ts.
 import type { DB } from '@/db/client';
 import { listLabs } from '@/db/queries/labs';
-import { publicAnalyteByCode, publicAnalyteByLoinc, publicLabByCode, publicLabOnDay, publicPairBounds, publicPairOnDay, publicPolicyStamp } from '@/db/queries/public';
+import { publicAnalyteByCode, publicAnalyteByLoinc, publicLabByCode, publicLabByCodeWithStamp, publicLabOnDay, publicPairBounds, publicPairOnDay, publicPolicyStamp } from '@/db/queries/public';
 import { listAllPolicies, type PolicyRow } from '@/db/queries/recognition';
 import { AppError, fieldError } from '@/lib/errors';
 import { ALL_DATA } from '@/lib/auth/scope';
@@ -130,7 +130,7 @@ export function answerFrom(
 }
 
 interface PolicyCache {
-  stamp: string;
+  stamp: number;
   policies: PolicyRow[];
   /** per region path: its policies and its ancestors', in the order resolvePolicy prefers them */
   byPath: Map<string, { from: string; windows: RecognitionWindows }[]>;
@@ -145,9 +145,9 @@ const policyCaches = new WeakMap<object, PolicyCache>();
  * region with a version effective on the day, then the latest effective date, then the highest
  * version): the candidates of a path are kept sorted that way, and the first effective one wins.
  */
-export function policyWindows(db: DB): (regionPath: string, day: string) => RecognitionWindows {
+export function policyWindows(db: DB, knownStamp?: number): (regionPath: string, day: string) => RecognitionWindows {
   let c = policyCaches.get(db.$client);
-  const stamp = publicPolicyStamp(db);
+  const stamp = knownStamp ?? publicPolicyStamp(db);
   if (!c || c.stamp !== stamp) {
     c = { stamp, policies: listAllPolicies(db), byPath: new Map() };
     policyCaches.set(db.$client, c);
@@ -170,13 +170,13 @@ export function policyWindows(db: DB): (regionPath: string, day: string) => Reco
 /** Was lab L recognised for item T on day D, and is a result of D still within T's window on asOf? */
 export function verifyRecognition(db: DB, input: { lab?: unknown; analyte?: unknown; date?: unknown; asOf?: unknown }, opts: { now?: number } = {}): VerifyAnswer {
   const check = parseCheck(input, opts.now ?? Date.now());
-  const lab = publicLabByCode(db, check.lab);
+  const lab = publicLabByCodeWithStamp(db, check.lab);
   if (!lab) throw new AppError('lab.notFound', { lab: check.lab });
   const loinc = loincOf(check.analyte);
   const analyte = loinc !== null ? publicAnalyteByLoinc(db, loinc) : publicAnalyteByCode(db, check.analyte.toUpperCase());
   if (!analyte) throw new AppError('analyte.notFound', { analyte: check.analyte });
   const covering = publicPairOnDay(db, lab.id, analyte.id, check.date);
-  const windowDays = windowDaysFor(policyWindows(db)(lab.regionPath, check.asOf), analyte.code);
+  const windowDays = windowDaysFor(policyWindows(db, lab.policyStamp)(lab.regionPath, check.asOf), analyte.code);
   return answerFrom(covering, () => publicPairBounds(db, lab.id, analyte.id), check, windowDays);
 }
 
