@@ -1,5 +1,5 @@
 // Aggregates for the regulator's regional overview, scoped in SQL to a DataScope (the region asked for).
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
@@ -29,11 +29,23 @@ export function certificationStatusCounts(db: Conn, scope: DataScope) {
     WHERE ${within(scope)} GROUP BY c.status, c.flagged`);
 }
 
+/** Evaluated lab × test pairs of the scope and how many are eligible, from per-lab counts of the
+ * covering indexes (lab, test) and (eligible, lab), never a verdict row: the labs inside the scope
+ * summed, or, when most labs are inside (a nation), the whole table less the labs outside it. */
 export function eligibilityCounts(db: Conn, scope: DataScope) {
-  return db.get<{ pairs: number; eligible: number }>(sql`
-    SELECT count(*) AS pairs, coalesce(sum(e.eligible), 0) AS eligible
-    FROM eligibility_results e JOIN laboratories l ON l.id = e.lab_id JOIN regions r ON r.id = l.region_id
-    WHERE ${within(scope)}`)!;
+  const { inside, labs } = db.get<{ inside: number; labs: number }>(sql`
+    SELECT coalesce(sum(CASE WHEN ${within(scope)} THEN 1 ELSE 0 END), 0) AS inside, count(*) AS labs
+    FROM laboratories l JOIN regions r ON r.id = l.region_id`)!;
+  const perLab = (where: SQL) =>
+    db.get<{ pairs: number; eligible: number }>(sql`
+      SELECT coalesce(sum((SELECT count(*) FROM eligibility_results e WHERE e.lab_id = l.id)), 0) AS pairs,
+             coalesce(sum((SELECT count(*) FROM eligibility_results e WHERE e.eligible = 1 AND e.lab_id = l.id)), 0) AS eligible
+      FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE ${where}`)!;
+  if (inside <= labs / 2) return perLab(within(scope));
+  const all = db.get<{ pairs: number; eligible: number }>(sql`
+    SELECT (SELECT count(*) FROM eligibility_results) AS pairs, (SELECT count(*) FROM eligibility_results WHERE eligible = 1) AS eligible`)!;
+  const outside = inside === labs ? { pairs: 0, eligible: 0 } : perLab(sql`NOT (${within(scope)})`);
+  return { pairs: all.pairs - outside.pairs, eligible: all.eligible - outside.eligible };
 }
 
 /** EQA pass rate per month of the round's closing (published rounds, latest non-superseded evaluation). */

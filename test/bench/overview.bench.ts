@@ -3,12 +3,15 @@
  * synthetic data, 10,000 labs at scale 1, each with 10 analytes × 2 control levels measured on the
  * last 180 days. The IQC figures of the overview read the region roll-ups of the daily aggregates,
  * so the bench writes the aggregates directly (what ingest keeps: one row per control lot and day,
- * then the roll-ups as the migration backfills them) instead of ingesting the raw results first. Time: median of 5 runs after one warm-up.
+ * then the roll-ups as the migration backfills them) instead of ingesting the raw results first. Every
+ * lab × test also has a stored verdict and every 40th pair a certification (as in queue.bench.ts),
+ * which the overview's recognition figures and at-risk list read. Time: median of 5 runs after one warm-up.
  *
  * Run alone: `npx tsx test/bench/overview.bench.ts [scale]`.
  */
 import { pathToFileURL } from 'node:url';
 import { createSyntheticWorld } from './synthetic';
+import { addVerdicts } from './queue.bench';
 import { bulkWriter } from '@/db/bulk';
 import { ROLLUP_SQL } from '@/db/queries/daily-iqc';
 import { iqcDailyLots, regions } from '@/db/schema';
@@ -52,8 +55,8 @@ export default async function overviewBench(opts: { scale: number }): Promise<vo
       // the lab × analyte and region roll-ups, as the migration backfills them
       for (const q of ROLLUP_SQL) world.db.$client.exec(q);
     });
-    world.db.$client.exec('ANALYZE');
-    console.log(`world: ${fmt(labs)} labs, ${fmt(rows)} daily control-lot rows (${fmt((performance.now() - t0) / 1000, 1)} s)`);
+    const v = addVerdicts(world, now);
+    console.log(`world: ${fmt(labs)} labs, ${fmt(rows)} daily control-lot rows, ${fmt(v.verdicts)} verdicts, ${fmt(v.certifications)} certifications (${fmt((performance.now() - t0) / 1000, 1)} s)`);
 
     const province = world.db.select().from(regions).all().find((r) => r.level === 'province')!;
     for (const [label, input] of [
