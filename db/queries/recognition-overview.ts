@@ -84,28 +84,39 @@ export function iqcCoverageByMonth(db: Conn, scope: DataScope, fromDay: string, 
   return pairs.filter((p) => p.pairs > 0).map((p) => ({ month: p.month, pairs: p.pairs, coveredDays: coveredBy.get(p.month) ?? 0 }));
 }
 
-/** Active certifications at risk: flagged, no longer eligible, or ending soon; worst first. */
+type AtRiskRow = {
+  labCode: string;
+  labName: string;
+  regionName: string;
+  analyteCode: string;
+  analyteNameZh: string;
+  analyteNameEn: string;
+  mark: string;
+  validTo: string;
+  flagged: number;
+  eligible: number | null;
+  criteria: string | null;
+};
+
+/** Active certifications at risk: flagged, no longer eligible, or ending soon; worst first (flagged,
+ * then not eligible, then the earliest end; the oldest certification first among equals). Read in
+ * three steps, each only while the list has room: the flagged certifications (few), then the others
+ * no longer eligible, then those ending soon; so the verdict of every active certification of a
+ * nation is looked up only when the flagged ones do not fill the list. */
 export function certificationsAtRisk(db: Conn, scope: DataScope, today: string, soon: string, limit = 15) {
-  return db.all<{
-    labCode: string;
-    labName: string;
-    regionName: string;
-    analyteCode: string;
-    analyteNameZh: string;
-    analyteNameEn: string;
-    mark: string;
-    validTo: string;
-    flagged: number;
-    eligible: number | null;
-    criteria: string | null;
-  }>(sql`
-    SELECT l.code AS labCode, l.name AS labName, r.name AS regionName, a.code AS analyteCode, a.name_zh AS analyteNameZh, a.name_en AS analyteNameEn,
-           c.mark, c.valid_to AS validTo, c.flagged, e.eligible, e.criteria
-    FROM certifications c
-    JOIN laboratories l ON l.id = c.lab_id JOIN regions r ON r.id = l.region_id JOIN analytes a ON a.id = c.analyte_id
-    LEFT JOIN eligibility_results e ON e.lab_id = c.lab_id AND e.analyte_id = c.analyte_id
-    WHERE c.status = 'active' AND c.valid_to >= ${today} AND ${within(scope)}
-      AND (c.flagged = 1 OR coalesce(e.eligible, 0) = 0 OR c.valid_to <= ${soon})
-    ORDER BY c.flagged DESC, coalesce(e.eligible, 0) ASC, c.valid_to ASC
-    LIMIT ${limit}`);
+  const ok = sql`coalesce(e.eligible, 0)`;
+  const step = (where: SQL, order: SQL, n: number) =>
+    db.all<AtRiskRow>(sql`
+      SELECT l.code AS labCode, l.name AS labName, r.name AS regionName, a.code AS analyteCode, a.name_zh AS analyteNameZh, a.name_en AS analyteNameEn,
+             c.mark, c.valid_to AS validTo, c.flagged, e.eligible, e.criteria
+      FROM certifications c
+      JOIN laboratories l ON l.id = c.lab_id JOIN regions r ON r.id = l.region_id JOIN analytes a ON a.id = c.analyte_id
+      LEFT JOIN eligibility_results e ON e.lab_id = c.lab_id AND e.analyte_id = c.analyte_id
+      WHERE c.status = 'active' AND c.valid_to >= ${today} AND ${within(scope)} AND ${where}
+      ORDER BY ${order}, c.id ASC
+      LIMIT ${n}`);
+  const rows = step(sql`c.flagged = 1`, sql`${ok} ASC, c.valid_to ASC`, limit);
+  if (rows.length < limit) rows.push(...step(sql`c.flagged = 0 AND ${ok} = 0`, sql`c.valid_to ASC`, limit - rows.length));
+  if (rows.length < limit) rows.push(...step(sql`c.flagged = 0 AND ${ok} = 1 AND c.valid_to <= ${soon}`, sql`c.valid_to ASC`, limit - rows.length));
+  return rows;
 }
