@@ -102,7 +102,8 @@ describe('Organization', () => {
     }
     // potassium carries its LOINC code (2823-3) beside the catalogue code
     const k = quals.find((q: Json) => sub(q, 'code').valueCodeableConcept.coding[0].code === 'K');
-    if (k) expect(sub(k, 'code').valueCodeableConcept.coding).toContainEqual({ system: LOINC_SYSTEM, code: '2823-3' });
+    expect(k).toBeDefined(); // the demo seed approves GZ-001 for K
+    expect(sub(k, 'code').valueCodeableConcept.coding).toContainEqual({ system: LOINC_SYSTEM, code: '2823-3' });
   });
 
   it('a region as the issuing authority, part of its parent region', async () => {
@@ -173,6 +174,7 @@ describe('VerificationResult', () => {
 
   it('covers suspended and revoked certifications of the demo (req-revalid, val-fail)', async () => {
     const byStatus = rows<{ lab: string; status: string }>(`SELECT l.code AS lab, c.status FROM certifications c JOIN laboratories l ON l.id = c.lab_id WHERE c.status IN ('suspended', 'revoked') AND c.valid_to >= ? GROUP BY c.status`, today());
+    expect(byStatus.map((r) => r.status).sort()).toEqual(['revoked', 'suspended']);
     for (const r of byStatus) {
       const b = await fhir(get(`/VerificationResult?target=${encodeURIComponent(`${BASE}/Organization/${r.lab}`)}`));
       expect(b.entry.map((e: Json) => e.resource.status)).toContain(r.status === 'suspended' ? 'req-revalid' : 'val-fail');
