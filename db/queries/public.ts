@@ -100,6 +100,9 @@ function build(sqlite: Database.Database) {
     recordMiss: sqlite.prepare<{ owner: number; code: string; now: number }>(`
       INSERT INTO analyte_local_code_misses (owner_id, local_code, seen, first_seen_at, last_seen_at) VALUES (@owner, @code, 1, @now, @now)
       ON CONFLICT (owner_id, local_code) DO UPDATE SET seen = seen + 1, last_seen_at = excluded.last_seen_at`),
+    pruneMisses: sqlite.prepare<{ owner: number; keep: number }>(`
+      DELETE FROM analyte_local_code_misses WHERE owner_id = @owner AND id NOT IN
+        (SELECT id FROM analyte_local_code_misses WHERE owner_id = @owner ORDER BY last_seen_at DESC, id DESC LIMIT @keep)`),
     pairOnDay: sqlite.prepare<{ lab: number; analyte: number; day: string }, Omit<PublicCertificationOnDay, 'analyteCode' | 'analyteName' | 'analyteNameEn'>>(`
       SELECT c.id, c.mark, c.scope, c.certificate_no AS certificateNo, c.valid_from AS validFrom, c.valid_to AS validTo, ${statusOn} AS status
       FROM certifications c
@@ -198,12 +201,17 @@ export function localCodeMap(db: DB, ownerId: number, codes: readonly string[]):
   return new Map(statements(db).localCodes.all({ owner: ownerId, codes: JSON.stringify(codes) }).map((r) => [r.localCode, r.analyteId]));
 }
 
-/** Remember local codes an account sent that resolved to nothing (count and last time seen). */
+/** How many unresolved codes are kept per account (the most recently seen). */
+export const MAX_MISSES_PER_OWNER = 5_000;
+
+/** Remember local codes an account sent that resolved to nothing (count and last time seen); only
+ * the MAX_MISSES_PER_OWNER most recent stay, so a client sending junk cannot grow the table. */
 export function recordLocalCodeMisses(db: DB, ownerId: number, codes: readonly string[], now: number): void {
   if (!codes.length) return;
-  const s = statements(db).recordMiss;
+  const st = statements(db);
   db.$client.transaction(() => {
-    for (const code of codes) s.run({ owner: ownerId, code, now });
+    for (const code of codes) st.recordMiss.run({ owner: ownerId, code, now });
+    st.pruneMisses.run({ owner: ownerId, keep: MAX_MISSES_PER_OWNER });
   })();
 }
 

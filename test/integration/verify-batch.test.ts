@@ -14,6 +14,7 @@ import { createPolicyVersion, effectivePolicyFor, resolvePolicy } from '@/lib/se
 import { policyWindows, verifyRecognition } from '@/lib/services/recognition/verification';
 import { SYSTEM_WINDOWS } from '@/lib/services/recognition/window';
 import { listAllPolicies } from '@/db/queries/recognition';
+import { MAX_MISSES_PER_OWNER, recordLocalCodeMisses } from '@/db/queries/public';
 import { decide } from '@/lib/services/recognition/decisions';
 import { createApiToken } from '@/lib/services/tokens';
 import { MAX_BATCH_CHECKS, verifyBatch } from '@/lib/services/recognition/verify-batch';
@@ -214,6 +215,15 @@ describe('item codes', () => {
       { code: 'K', seen: 1, span: 0 },
       { code: 'UNMAPPED-9', seen: 3, span: 1 },
     ]);
+  });
+
+  it('keeps the most recent 5,000 unresolved codes of an account', () => {
+    const codes = Array.from({ length: MAX_MISSES_PER_OWNER + 10 }, (_, i) => `JUNK-${i}`);
+    recordLocalCodeMisses(w.db, hospitalId, codes.slice(0, 10), NOW + 10);
+    recordLocalCodeMisses(w.db, hospitalId, codes.slice(10), NOW + 20);
+    expect(rows<{ n: number }>(`SELECT count(*) AS n FROM analyte_local_code_misses WHERE owner_id = ?`, hospitalId)[0].n).toBe(MAX_MISSES_PER_OWNER);
+    expect(rows(`SELECT local_code AS code FROM analyte_local_code_misses WHERE local_code IN ('JUNK-0', 'UNMAPPED-9', 'JUNK-10')`)).toEqual([{ code: 'JUNK-10' }]);
+    w.db.$client.prepare('DELETE FROM analyte_local_code_misses').run();
   });
 });
 
