@@ -146,13 +146,21 @@ export function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {}): { 
     const t = targets[i];
     if (!p || !t) return;
     const certs = certsByPair.get(t.pair)!;
-    const covering: CertificationOnDay[] = [];
-    for (const c of certs) if (c.validFrom <= p.date && c.validTo >= p.date) covering.push({ mark: c.mark, scope: c.scope, certificateNo: c.certificateNo, validFrom: c.validFrom, validTo: c.validTo, status: statusOn(c.events, p.date) });
+    // the certifications covering the day with their status then (most pairs have one, or none)
+    let covering: CertificationOnDay[] = NONE;
+    for (const c of certs) {
+      if (c.validFrom > p.date || c.validTo < p.date) continue;
+      const on = { mark: c.mark, scope: c.scope, certificateNo: c.certificateNo, validFrom: c.validFrom, validTo: c.validTo, status: statusOn(c.events, p.date) };
+      if (covering === NONE) covering = [on];
+      else covering.push(on);
+    }
     const windowDays = windowDaysFor(windowsFor(t.lab.regionPath, p.asOf), t.analyte.code);
     results[i] = answerFrom(covering, () => boundsOf(certs), p, windowDays);
   });
   return { results: results as BatchEntry[] };
 }
+
+const NONE: CertificationOnDay[] = [];
 
 /** The status set by the latest event effective on or before the day (events sorted latest first). */
 function statusOn(events: readonly PublicStatusEvent[] | undefined, day: string): string | null {
