@@ -3,7 +3,9 @@
 // state, the refusal in the reader's language (its kind, then its reason code's text via
 // error-text.ts), the field errors (with their line for imports and the field's visible label), a
 // success note, and a secret (temporary password or API token) when the action returns one: shown
-// once, never stored in the page.
+// once, never stored in the page. Forms that show more of the answer (results, a preview, warnings
+// with "save anyway") use `outcome` or render-prop children with the form's context, `resubmit` to
+// send the last submission again with extra fields, and `onAnswer` to show it outside the form.
 import { useActionState, useEffect, useRef, useState, useTransition } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
