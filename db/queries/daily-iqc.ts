@@ -1,7 +1,9 @@
 // Daily IQC aggregates (db/schema/iqc.ts iqcDailySeries, iqcDailyLots): the SQL that derives them from
 // stored runs and results, and the reads of dashboards, the regional overview and eligibility.
 // Both tables are a pure function of iqc_runs and iqc_results: a refresh deletes the days of a
-// series and inserts them again from the stored rows (simple and exact, and it cannot drift).
+// series and inserts them again, summed from the stored rows, or for days the series never had from
+// the rows the ingest just wrote (exact either way; test/integration/iqc-daily.test.ts compares
+// every step of random ingests with a rebuild from scratch).
 import type Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
 import type { Conn } from '../client';
