@@ -8,6 +8,7 @@ import { seedBase } from './base';
 import type { SeedContext } from './context';
 import { seedIqc } from './iqc';
 import { seedEqa } from './eqa';
+import { seedCategoricalEqa, seedCategoricalIqc } from './categorical';
 import { seedRecognition } from './recognition';
 import { seedAdmin } from './admin';
 
@@ -34,8 +35,11 @@ export async function seedDemo(db: DB, opts: { now?: number; log?: (m: string) =
   log(`regions, catalogue, labs and accounts (${Date.now() - t0} ms)`);
   const ctx: SeedContext = { db, now: opts.now ?? Date.now(), random: createRandom(DEMO_RANDOM_SEED), log, ...base };
   for (const [name, part] of [
+    // before the internal QC: each publication recomputes its participants' verdicts, cheap without IQC yet
+    ['EQA of qualitative, ordinal and nominal items', seedCategoricalEqa],
     ['internal QC', seedIqc],
     ['EQA', seedEqa],
+    ['IQC of qualitative, ordinal and nominal items', seedCategoricalIqc],
     ['recognition', seedRecognition],
     // last: it deactivates an account that earlier parts act as
     ['administration', seedAdmin],

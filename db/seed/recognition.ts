@@ -13,6 +13,8 @@ import { recognitionQueuePage } from '@/lib/services/recognition/queue';
 import { MAX_PAGE_SIZE, type PageRequest } from '@/db/queries/paging';
 import type { DB } from '@/db/client';
 import { addDays, addMonths, dayOf, startOfDay } from '@/lib/calendar';
+import { createRandom } from './random';
+import { CATEGORICAL_IQC_ITEMS } from './categorical';
 
 /** The demo's past decisions were made on their effective day (a decision is never back-dated). */
 const onDay = (day: string) => startOfDay(day) + 10 * 3600 * 1000;
@@ -30,8 +32,10 @@ function approvalQueue(db: DB, by: Actor, now: number, limit = Infinity) {
   return rows;
 }
 
-/** The provinces' recognised lists: routine chemistry, lipids, enzymes, HbA1c and common haematology. */
-const GD_LIST = ['K', 'NA', 'CL', 'CA', 'GLU', 'UREA', 'UA', 'CREA', 'TP', 'ALB', 'CHOL', 'TG', 'HDLC', 'LDLC', 'TBIL', 'ALT', 'AST', 'ALP', 'AMY', 'CK', 'LDH', 'GGT', 'HBA1C', 'WBC', 'RBC', 'HGB', 'PLT', 'PT', 'APTT', 'FIB'];
+/** The provinces' recognised lists: routine chemistry, lipids, enzymes, HbA1c and common haematology;
+ * since the second version also serology, urine dipstick protein and glucose, and blood group. */
+const GD_LIST = ['K', 'NA', 'CL', 'CA', 'GLU', 'UREA', 'UA', 'CREA', 'TP', 'ALB', 'CHOL', 'TG', 'HDLC', 'LDLC', 'TBIL', 'ALT', 'AST', 'ALP', 'AMY', 'CK', 'LDH', 'GGT', 'HBA1C', 'WBC', 'RBC', 'HGB', 'PLT', 'PT', 'APTT', 'FIB', ...CATEGORICAL_IQC_ITEMS];
+const CATEGORICAL = new Set<string>(CATEGORICAL_IQC_ITEMS);
 const GD_LIST_2025 = GD_LIST.slice(0, 22);
 const ZJ_LIST = GD_LIST.filter((c) => !['AMY', 'LDH'].includes(c));
 const SZ_LIST = [...GD_LIST, 'CRP', 'TSH', 'FT4'];
@@ -46,7 +50,7 @@ export async function seedRecognition(ctx: SeedContext): Promise<void> {
   const policy = (actor: Actor, regionCode: string, effectiveFrom: string, analyteCodes: string[], reason: string, extra: Record<string, unknown> = {}) =>
     createPolicyVersion(db, actor, { regionCode, effectiveFrom, analyteCodes: only(analyteCodes), reason, ...extra }, { now });
   policy(regulators.gd, '440000', addMonths(today, -24), GD_LIST_2025, '广东省首批检验结果互认项目');
-  policy(regulators.gd, '440000', addMonths(today, -3), GD_LIST, '增补血细胞分析与凝血项目');
+  policy(regulators.gd, '440000', addMonths(today, -3), GD_LIST, '增补血细胞分析、凝血、血清学、尿液干化学与血型项目');
   policy(regulators.zj, '330000', addMonths(today, -24), ZJ_LIST, '浙江省检验结果互认项目目录', { validityMonths: 12 });
   policy(regulators.sz, '440300', addMonths(today, -18), SZ_LIST, '深圳市互认政策：室内质控覆盖率要求提高至 90%', { criteria: { iqcCoveragePercent: 90 } });
 
@@ -59,7 +63,8 @@ export async function seedRecognition(ctx: SeedContext): Promise<void> {
   const approved: (DecisionResult & { by: Actor })[] = [];
   const approveQueue = (by: Actor, filter: (labCode: string) => boolean) => {
     for (const p of approvalQueue(db, by, now)) {
-      if (!filter(p.labCode) || random.next() > 0.7) continue;
+      // qualitative items are approved below, from their own PRNG stream
+      if (CATEGORICAL.has(p.analyteCode) || !filter(p.labCode) || random.next() > 0.7) continue;
       approved.push({ ...decide(db, by, { action: 'approve', labId: p.labId, analyteId: p.analyteId, reason: '符合互认政策，批准互认', effectiveOn: eightMonthsAgo }, { now: onDay(eightMonthsAgo) }), by });
     }
   };
@@ -85,11 +90,30 @@ export async function seedRecognition(ctx: SeedContext): Promise<void> {
   flagCertifications(db, [{ labId: flagged.labId, analyteId: flagged.analyteId, reason: '室间质评不成功，待监管复核' }], { now });
 
   // an expired certification: a pair still in the queue, approved 14 months ago for 12 months
-  const expiring = approvalQueue(db, regulators.zj, now, 1)[0] ?? approvalQueue(db, regulators.gd, now, 1)[0];
+  const firstQuantitative = (by: Actor) => approvalQueue(db, by, now, 200).find((p) => !CATEGORICAL.has(p.analyteCode));
+  const expiring = firstQuantitative(regulators.zj) ?? firstQuantitative(regulators.gd);
   if (expiring) {
     const by = expiring.regionCode.startsWith('33') ? regulators.zj : regulators.gd;
     decide(db, by, { action: 'approve', labId: expiring.labId, analyteId: expiring.analyteId, reason: '符合互认政策，批准互认', effectiveOn: addMonths(today, -14) }, { now: onDay(addMonths(today, -14)) });
   }
+  // qualitative items (serology, dipstick, blood group) recognised last month: the demo accounts'
+  // labs for every eligible one, the others for about three quarters
+  const own = createRandom(20261213);
+  const lastMonth = addMonths(today, -1);
+  let categorical = 0;
+  for (const [by, filter] of [
+    [regulators.sz, (c: string) => c.startsWith('SZ-')],
+    [regulators.gd, (c: string) => c.startsWith('GZ-')],
+    [regulators.zj, () => true],
+  ] as const) {
+    for (const p of approvalQueue(db, by, now)) {
+      if (!CATEGORICAL.has(p.analyteCode) || !filter(p.labCode)) continue;
+      if (p.labCode !== 'GZ-001' && p.labCode !== 'HZ-001' && own.next() > 0.75) continue;
+      decide(db, by, { action: 'approve', labId: p.labId, analyteId: p.analyteId, reason: '定性项目室间质评与室内质控（阴性、弱阳性质控）符合互认政策，批准互认', effectiveOn: lastMonth }, { now: onDay(lastMonth) });
+      categorical++;
+    }
+  }
+  log(`recognition: ${categorical} certifications of qualitative, ordinal and nominal items issued`);
   const expired = expireCertifications(db, { now });
   log(`recognition: states seeded (1 reinstated after a past suspension, 1 suspended, 1 revoked, 1 flagged, ${expired} expired)`);
 }
