@@ -109,6 +109,22 @@ export function pageRounds(db: Conn, scope: DataScope, req: PageRequest<RoundSor
   return { ...page, rows: page.rows.map((r) => ({ ...r, samples: r.samples ? r.samples.split(',') : [] })) };
 }
 
+/** How many of the rounds a scope sees take submissions at `now` (open, before closing) and wait for
+ *  an evaluation (closed, or open past closing): the regulator landing's counts, without the list. */
+export function countRoundsToAct(db: Conn, scope: DataScope, now: number) {
+  const row = db
+    .select({
+      open: sql<number>`coalesce(sum(${eqaRounds.status} = 'open' and ${eqaRounds.closesAt} > ${now}), 0)`,
+      toEvaluate: sql<number>`coalesce(sum(${eqaRounds.status} = 'closed' or (${eqaRounds.status} = 'open' and ${eqaRounds.closesAt} <= ${now})), 0)`,
+    })
+    .from(eqaRounds)
+    .innerJoin(eqaSchemes, eq(eqaSchemes.id, eqaRounds.schemeId))
+    .innerJoin(regions, eq(regions.id, eqaSchemes.regionId))
+    .where(visibilityCondition(scope))
+    .get();
+  return { open: row?.open ?? 0, toEvaluate: row?.toEvaluate ?? 0 };
+}
+
 export const IQC_RESULT_SORTS = ['time'] as const;
 export type IqcResultSort = (typeof IQC_RESULT_SORTS)[number];
 

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededTestDb } from '../support/db';
 import type { PageRequest } from '@/db/queries/paging';
-import { roundsPage, type RoundSort } from '@/lib/services/read/eqa';
+import { roundsPage, roundsToAct, type RoundSort } from '@/lib/services/read/eqa';
+import { listRounds } from '@/lib/services/eqa/rounds';
 import { chartResultsPage, type IqcResultSort } from '@/lib/services/read/iqc-results';
 import { ingestResults } from '@/lib/services/iqc/ingest';
 import { setManufacturerTarget } from '@/lib/services/iqc/targets';
@@ -69,6 +70,19 @@ describe('EQA rounds page on the server', () => {
     expect(now).toMatchObject({ code: 'PG-R1', status: 'open', samples: ['S1', 'S2'], schemeCode: 'PG-S' });
     const later = roundsPage(w.db, w.regulators.gd, req('code', { dir: 'asc', q: 'R1' }), NOW + 12 * DAY).rows[0];
     expect(later.status).toBe('closed');
+  });
+});
+
+describe('the regulator landing counts rounds in SQL', () => {
+  it.each([
+    // R1..R4 close on days +11..+14: at +12 R1 and R2 have closed (R2 at that very moment)
+    ['today: the four opened rounds are open, none waits', NOW, { open: 4, toEvaluate: 0 }],
+    ['day +12: two still open, two wait for an evaluation', NOW + 12 * DAY, { open: 2, toEvaluate: 2 }],
+  ] as const)('%s, as the whole list says', (_t, now, expected) => {
+    expect(roundsToAct(w.db, w.regulators.gd, now)).toEqual(expected);
+    const listed = listRounds(w.db, w.regulators.gd, { now });
+    expect({ open: listed.filter((r) => r.status === 'open').length, toEvaluate: listed.filter((r) => r.status === 'closed').length }).toEqual(expected);
+    expect(roundsToAct(w.db, w.regulators.zj, now)).toEqual({ open: 0, toEvaluate: 0 });
   });
 });
 

@@ -2,7 +2,7 @@ import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { countsInScope } from '@/lib/services/read/places';
-import { listRounds } from '@/lib/services/eqa/rounds';
+import { roundsToAct } from '@/lib/services/read/eqa';
 import { recognitionQueueCounts } from '@/lib/services/recognition/queue';
 import { PageHeader } from '@/app/_components/page-header';
 import { SectionGrid } from '@/app/_components/section-grid';
@@ -15,9 +15,7 @@ export default async function RegulatorHome() {
   const zh = (await getLocale()) === 'zh';
   const db = getDb();
   const c = countsInScope(db, actor);
-  const rounds = listRounds(db, actor);
-  const openRounds = rounds.filter((r) => r.status === 'open').length;
-  const toEvaluate = rounds.filter((r) => r.status === 'closed').length;
+  const { open: openRounds, toEvaluate } = roundsToAct(db, actor);
   const queue = recognitionQueueCounts(db, actor);
   const region = zh ? queue.region.name : queue.region.nameEn;
   return (

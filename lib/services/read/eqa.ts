@@ -4,7 +4,7 @@ import type { Conn } from '@/db/client';
 import { findRoundByCode, listSchemes, roundSamples, submissionHistoryOfLab } from '@/db/queries/eqa';
 import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
-import { pageRounds, ROUND_SORTS, type RoundSort } from '@/db/queries/lists';
+import { countRoundsToAct, pageRounds, ROUND_SORTS, type RoundSort } from '@/db/queries/lists';
 import type { PageRequest } from '@/db/queries/paging';
 import { effectiveStatus, roundAnalytes, roundState, roundVisibility } from '../eqa/access';
 import { listRounds } from '../eqa/rounds';
@@ -17,6 +17,13 @@ export function roundsPage(db: Conn, actor: Actor, req: PageRequest<RoundSort>, 
   if (!can(actor, 'eqaRound.read')) throw new AppError('auth.forbidden');
   const page = pageRounds(db, roundVisibility(actor), req);
   return { ...page, rows: page.rows.map((r) => ({ ...r, status: effectiveStatus(r, now) })) };
+}
+
+/** The rounds the actor can see that are open now, and those waiting for an evaluation (closed, or
+ *  open past their closing time), counted in SQL. */
+export function roundsToAct(db: Conn, actor: Actor, now = Date.now()) {
+  if (!can(actor, 'eqaRound.read')) throw new AppError('auth.forbidden');
+  return countRoundsToAct(db, roundVisibility(actor), now);
 }
 
 /** EQA schemes run by regions inside the actor's scope (a regulator's, or all for an administrator). */
