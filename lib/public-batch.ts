@@ -5,7 +5,7 @@
 import { NextResponse } from 'next/server';
 import { readBodyCapped } from './body';
 import { clientAddressOf } from './auth/client-address';
-import { tokenScopeFor } from './auth/token-scopes';
+import { tokenHolds, tokenScopeFor } from './auth/token-scopes';
 import { crossSiteRefusal, errorResponse, jsonError } from './http';
 import { batchRateLimited, carriesCredentials, MAX_BATCH_BODY_BYTES, publicVerifyBatch } from './public-api';
 import type { Actor } from './auth/actor';
@@ -32,7 +32,7 @@ export async function batchCallerOptions(req: Request): Promise<BatchOptions | R
     const actor = bearer ? actorForApiToken(getDb(), bearer) : null;
     if (!actor) return jsonError(401, 'Invalid API token', undefined, 'auth.signInRequired');
     const scope = tokenScopeFor(req.method, new URL(req.url).pathname);
-    if (!scope || !actor.token?.scopes.includes(scope)) return jsonError(403, `This token lacks the ${scope} scope`, undefined, 'auth.forbidden');
+    if (!tokenHolds(actor.token?.scopes, scope)) return jsonError(403, `This token lacks the ${scope} scope`, undefined, 'auth.forbidden');
     if (LOCAL_CODE_ROLES.includes(actor.role)) owner = actor;
   } else if (carriesCredentials(null, req.headers.get('cookie'))) {
     const { currentActor } = await import('./auth');

@@ -1,6 +1,7 @@
 // Certifications of lab × analyte pairs and their event history (recognition decisions).
 import { and, asc, desc, eq, inArray, like, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
+import { enqueueCertificationWebhooks } from './webhook-outbox';
 import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
 import { analytes, certificationEvents, certifications, laboratories, regions } from '../schema';
@@ -50,7 +51,10 @@ export function insertCertificationEvent(
     at: number;
   },
 ) {
-  return db.insert(certificationEvents).values(e).returning().get();
+  const row = db.insert(certificationEvents).values(e).returning().get();
+  // the webhooks of hospitals watching the lab: outbox rows in this same transaction, sent later
+  enqueueCertificationWebhooks(db, row, e.at);
+  return row;
 }
 
 /** The latest effective day among a certification's status events (new decisions cannot precede it). */

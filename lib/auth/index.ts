@@ -10,7 +10,7 @@ import { can } from './can';
 import type { Permission } from './permissions';
 import { actorForApiToken, actorForUserId, authenticate } from './resolve';
 import { clientAddressOf } from './client-address';
-import { auditTokenUse } from './token-scopes';
+import { auditTokenUse, tokenHolds } from './token-scopes';
 import { auditRefusal } from '@/lib/services/audit';
 import { AppError } from '@/lib/errors';
 import type { TokenScope } from '@/db/enums';
@@ -108,7 +108,7 @@ export async function apiActor(req: Request, scope: TokenScope | null): Promise<
   }
   if (!bearer || !new URL(req.url).pathname.startsWith('/api/v1/')) return null;
   const actor = actorForApiToken(getDb(), bearer);
-  if (actor && !(scope && actor.token?.scopes.includes(scope))) {
+  if (actor && !tokenHolds(actor.token?.scopes, scope)) {
     auditTokenUse(getDb(), actor, req, 403);
     throw AppError.forbidden(scope ? `This token lacks the ${scope} scope` : 'API tokens cannot use this endpoint');
   }

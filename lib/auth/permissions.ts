@@ -35,6 +35,9 @@ export const PERMISSIONS = {
   'certification.read': { scope: 'global', description: 'Read certifications and certificates (public)' },
   'overview.read': { scope: 'region', description: 'Regional overview of labs, recognition and QC' },
   'calendar.manage': { scope: 'region', description: 'Keep the working calendar (holidays and make-up working days) of a region' },
+  'localCode.manage': { scope: 'global', description: "Map the account's own local item codes to catalogue items (hospital, regulator platform)" },
+  'verifyToken.manage': { scope: 'global', description: "Create and revoke the account's verification API tokens (hospital and platform systems)" },
+  'watchList.manage': { scope: 'global', description: 'Watch laboratories or regions and receive their certification changes by webhook' },
 } as const satisfies Record<string, { scope: PermissionScope; description: string }>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -82,6 +85,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'certification.read',
     'overview.read',
     'calendar.manage',
+    'localCode.manage',
+    'verifyToken.manage',
   ],
   lab_manager: [
     'analyte.read',
@@ -97,5 +102,5 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'eligibility.read',
     'certification.read',
   ],
-  hospital: ['analyte.read', 'certification.read'],
+  hospital: ['analyte.read', 'certification.read', 'localCode.manage', 'verifyToken.manage', 'watchList.manage'],
 };

@@ -10,10 +10,11 @@ const WRITES: readonly { method: string; path: RegExp; scope: TokenScope }[] = [
   { method: 'POST', path: /^\/api\/v1\/iqc\/lots\/?$/, scope: 'iqc:write' },
   { method: 'PUT', path: /^\/api\/v1\/iqc\/settings\/?$/, scope: 'iqc:write' },
   { method: 'POST', path: /^\/api\/v1\/eqa\/rounds\/[^/]+\/submissions\/?$/, scope: 'eqa:submit' },
-  // a batch of verification checks is a read sent as a body (a hospital token resolves its local codes)
-  { method: 'POST', path: /^\/api\/v1\/verify\/?$/, scope: 'read' },
+  // a batch of verification checks is a read sent as a body (a hospital token resolves its local codes):
+  // `verify`, which a token holding `read` also holds (tokenHolds)
+  { method: 'POST', path: /^\/api\/v1\/verify\/?$/, scope: 'verify' },
   // the FHIR form of the same batch (lib/fhir/verify-recognition.ts)
-  { method: 'POST', path: /^\/fhir\/Observation\/\$verify-recognition\/?$/, scope: 'read' },
+  { method: 'POST', path: /^\/fhir\/Observation\/\$verify-recognition\/?$/, scope: 'verify' },
 ];
 
 /** The scope a token needs for `method pathname`, or null when no token may call it. */
@@ -22,6 +23,13 @@ export function tokenScopeFor(method: string, pathname: string): TokenScope | nu
   const m = method.toUpperCase();
   if (m === 'GET' || m === 'HEAD') return 'read';
   return WRITES.find((w) => w.method === m && w.path.test(pathname))?.scope ?? null;
+}
+
+/** Whether a token's scopes allow what `needed` names: its own scope, or `verify` for a `read` token
+ * (a batch of checks is a read; a hospital system's token holds `verify` only). */
+export function tokenHolds(scopes: readonly TokenScope[] | undefined, needed: TokenScope | null): boolean {
+  if (!scopes || !needed) return false;
+  return scopes.includes(needed) || (needed === 'verify' && scopes.includes('read'));
 }
 
 /** Audit a token's write request (reads are not: a LIS may poll), whatever its outcome. */

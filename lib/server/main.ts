@@ -15,6 +15,7 @@ import { databasePath, getDb } from '@/db/client';
 import { runMigrations } from '@/db/migrate';
 import { installJobRunner } from '@/lib/jobs';
 import { JobPool } from '@/lib/server/pool';
+import { startWebhookDispatcher } from '@/lib/server/webhooks';
 import { claimDatabase } from '@/db/backup';
 import { clientOf, parseTrustedProxies } from '@/lib/auth/client-address';
 import { CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER, commonSecurityHeaders, servedOverHttps } from '@/lib/server/headers';
@@ -57,6 +58,8 @@ const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHEC
 });
 applyServerLimits(server);
 claimDatabase(databasePath()); // `npm run db:restore` refuses while this server runs
+// hospitals' webhooks and the expiry check, off any request (lib/server/webhooks.ts)
+startWebhookDispatcher(getDb());
 server.listen(port, hostname, () => console.log(`[labqc] ready on http://localhost:${port}${pool ? ` (${pool.size} job workers)` : ''}`));
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

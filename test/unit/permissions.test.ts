@@ -42,6 +42,9 @@ const EXPECTED: Record<Permission, string> = {
   'certification.read': 'ARLH',
   'overview.read': 'AR',
   'calendar.manage': 'AR',
+  'localCode.manage': 'RH',
+  'verifyToken.manage': 'RH',
+  'watchList.manage': 'H',
 };
 const LETTER: Record<Role, string> = { admin: 'A', regulator: 'R', lab_manager: 'L', hospital: 'H' };
 

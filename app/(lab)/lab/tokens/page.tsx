@@ -7,11 +7,11 @@ import { PageHeader } from '@/app/_components/page-header';
 import { DataTable, type Column } from '@/app/_components/data-table';
 import { ActionForm } from '@/app/_components/action-form';
 import { Field } from '@/app/_components/fields';
-import { TOKEN_SCOPES, type TokenScope } from '@/db/enums';
+import { LAB_TOKEN_SCOPES } from '@/db/enums';
 import { createTokenAction, revokeTokenAction } from './actions';
 import { Card } from '@/app/_components/card';
 
-const SCOPE_KEY: Record<TokenScope, 'iqcWrite' | 'eqaSubmit' | 'read'> = { 'iqc:write': 'iqcWrite', 'eqa:submit': 'eqaSubmit', read: 'read' };
+const SCOPE_KEY: Record<(typeof LAB_TOKEN_SCOPES)[number], 'iqcWrite' | 'eqaSubmit' | 'read'> = { 'iqc:write': 'iqcWrite', 'eqa:submit': 'eqaSubmit', read: 'read' };
 
 export default async function TokensPage() {
   const base = await requirePage('apiToken.manage');
@@ -85,7 +85,7 @@ export default async function TokensPage() {
             <fieldset>
               <legend className="label">{t('scopes')}</legend>
               <p className="mb-1 text-xs text-slate-500">{t('scopesHint')}</p>
-              {TOKEN_SCOPES.map((scope) => (
+              {LAB_TOKEN_SCOPES.map((scope) => (
                 <label key={scope} className="flex items-center gap-2 text-sm">
                   <input type="checkbox" name="scopes" value={scope} defaultChecked={scope !== 'eqa:submit'} />
                   {t(`scopeNames.${SCOPE_KEY[scope]}`)}

@@ -1,0 +1,36 @@
+// The production server's webhook loop (lib/server/main.ts starts it): every WEBHOOK_INTERVAL_MS
+// (default 15 s) send the due outbox rows (lib/services/hospital/webhooks.ts dispatchWebhooks), and
+// every hour (and at start) turn certifications past their validity into `expired`, which queues
+// their webhooks once. Several instances on one database may run it: deliveries are leased.
+import type { DB } from '@/db/client';
+import { checkExpiries, dispatchWebhooks } from '@/lib/services/hospital/webhooks';
+
+export function startWebhookDispatcher(db: DB, opts: { intervalMs?: number; expiryEveryMs?: number } = {}): () => void {
+  const intervalMs = opts.intervalMs ?? (Number(process.env.WEBHOOK_INTERVAL_MS) || 15_000);
+  const expiryEveryMs = opts.expiryEveryMs ?? 3_600_000;
+  let running = false;
+  let lastExpiry = 0;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      if (Date.now() - lastExpiry >= expiryEveryMs) {
+        lastExpiry = Date.now();
+        checkExpiries(db);
+      }
+      // drain: a full batch means more may be due
+      for (let i = 0; i < 10; i++) {
+        const r = await dispatchWebhooks(db);
+        if (r.delivered + r.retrying + r.failed < 20) break;
+      }
+    } catch (e) {
+      console.error('[labqc] webhook dispatch failed:', (e as Error)?.message ?? e);
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), intervalMs);
+  timer.unref();
+  void tick();
+  return () => clearInterval(timer);
+}

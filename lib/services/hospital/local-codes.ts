@@ -1,0 +1,155 @@
+// A hospital's (or a regulator platform's) local item codes mapped to catalogue items. Batch
+// verification and FHIR $verify-recognition resolve a check's `analyte` through the caller's map
+// (lib/services/recognition/verify-batch.ts, keys normalised by localCodeKey: trimmed, upper case).
+//
+// Upload: a CSV `local_code,analyte` (analyte = a catalogue code or `loinc:<code>`), previewed with
+// its line errors (row, field, reason code), then saved all or nothing in one transaction. Every
+// change of an existing mapping (another item, a deletion) first snapshots the old row into
+// entity_versions with its reason, and is audited: nothing is silently overwritten.
+import { z } from 'zod';
+import type { DB } from '@/db/client';
+import { insertAudit } from '@/db/queries/audit';
+import { snapshotEntity, listEntityVersions } from '@/db/queries/versions';
+import { analyteResolver, deleteLocalCode, findLocalCode, findLocalCodeById, insertLocalCode, listLocalCodes, listUnmappedCodes, updateLocalCode } from '@/db/queries/hospital';
+import type { Actor } from '@/lib/auth/core';
+import { parseCsv } from '@/lib/csv';
+import { AppError, fieldError, type FieldError } from '@/lib/errors';
+import { localCodeKey } from '@/lib/services/recognition/verify-batch';
+import { ownerAudit, requireOwner } from './access';
+
+export const LOCAL_CODE_MAX = 64;
+const ENTITY = 'analyte_local_code';
+/** the mapping CSV's columns */
+export const LOCAL_CODE_COLUMNS = ['local_code', 'analyte'] as const;
+
+export type MappingChange = { line: number; localCode: string; analyte: string; analyteId: number; change: 'new' | 'changed' | 'unchanged'; previous?: string };
+export interface MappingPreview {
+  rows: MappingChange[];
+  errors: FieldError[];
+  counts: { new: number; changed: number; unchanged: number };
+}
+
+/** Read a mapping CSV against the owner's current map: what each line would do, and its errors. */
+function readMapping(db: DB, ownerId: number, text: string): MappingPreview {
+  const lines = parseCsv(text, LOCAL_CODE_COLUMNS, { maxBytes: 2 * 1024 * 1024 });
+  const resolve = analyteResolver(db);
+  const current = new Map(listLocalCodes(db, ownerId).map((m) => [m.localCode, m]));
+  const seen = new Map<string, number>();
+  const rows: MappingChange[] = [];
+  const errors: FieldError[] = [];
+  for (const { line, values } of lines) {
+    const raw = values.local_code ?? '';
+    const code = localCodeKey(raw);
+    const analyteText = (values.analyte ?? '').trim();
+    let ok = true;
+    if (!code) errors.push(fieldError('localCode.required', {}, 'local_code', line)), (ok = false);
+    else if (code.length > LOCAL_CODE_MAX) errors.push(fieldError('localCode.tooLong', { max: LOCAL_CODE_MAX }, 'local_code', line)), (ok = false);
+    else if (seen.has(code)) errors.push(fieldError('localCode.duplicate', { code, line: seen.get(code)! }, 'local_code', line)), (ok = false);
+    if (code && !seen.has(code)) seen.set(code, line);
+    const analyte = analyteText ? resolve(analyteText) : undefined;
+    if (!analyteText) errors.push(fieldError('localCode.analyteRequired', {}, 'analyte', line)), (ok = false);
+    else if (!analyte) errors.push(fieldError('localCode.unknownAnalyte', { analyte: analyteText }, 'analyte', line)), (ok = false);
+    if (!ok || !analyte) continue;
+    const before = current.get(code);
+    const change = !before ? 'new' : before.analyteId === analyte.id ? 'unchanged' : 'changed';
+    rows.push({ line, localCode: code, analyte: analyte.code, analyteId: analyte.id, change, ...(before && change === 'changed' ? { previous: before.analyteCode } : {}) });
+  }
+  const counts = { new: 0, changed: 0, unchanged: 0 };
+  for (const r of rows) counts[r.change]++;
+  return { rows, errors, counts };
+}
+
+/**
+ * Preview (`dryRun`) or save a mapping CSV. Saving refuses the whole file when any line has an
+ * error (AppError 'localCode.rejected' with every line error), else applies every line in one
+ * transaction: new codes are inserted, changed ones snapshot their old item (reason: the import)
+ * and are updated; one audit row counts them.
+ */
+export function importLocalCodes(db: DB, actor: Actor, input: { text: string; reason?: string }, opts: { dryRun?: boolean; now?: number } = {}): MappingPreview {
+  const ownerId = requireOwner(actor, 'localCode.manage');
+  const preview = readMapping(db, ownerId, input.text);
+  if (opts.dryRun) return preview;
+  if (preview.errors.length) throw new AppError('localCode.rejected', {}, preview.errors);
+  const now = opts.now ?? Date.now();
+  const reason = input.reason?.trim() || 'CSV import';
+  return db.transaction((tx) => {
+    // read again inside the transaction: the map may have changed since the preview
+    const fresh = readMapping(tx as unknown as DB, ownerId, input.text);
+    if (fresh.errors.length) throw new AppError('localCode.rejected', {}, fresh.errors);
+    for (const r of fresh.rows) {
+      if (r.change === 'new') insertLocalCode(tx, { ownerId, localCode: r.localCode, analyteId: r.analyteId, createdBy: actor.userId }, now);
+      else if (r.change === 'changed') {
+        const old = findLocalCode(tx, ownerId, r.localCode)!;
+        snapshotEntity(tx, ENTITY, old.id, { ...old, analyteCode: r.previous }, actor.userId, reason, now);
+        updateLocalCode(tx, old.id, r.analyteId, now);
+      }
+    }
+    insertAudit(tx, { ...ownerAudit(actor), action: 'localCode.import', entityType: 'user', entityId: ownerId, details: { ...fresh.counts, reason }, at: now });
+    return fresh;
+  });
+}
+
+const oneMapping = z.object({
+  localCode: z.string().trim().min(1).max(LOCAL_CODE_MAX),
+  analyte: z.string().trim().min(1).max(80),
+  reason: z.string().trim().max(500).optional().default(''),
+});
+
+/**
+ * Map one code (from the unmapped list, or an edit of an existing mapping). A change of an existing
+ * mapping needs a reason and keeps the old one as a version. Returns what was done.
+ */
+export function setLocalCode(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
+  const ownerId = requireOwner(actor, 'localCode.manage');
+  const p = oneMapping.safeParse(input);
+  if (!p.success) {
+    const errors: FieldError[] = [];
+    for (const i of p.error.issues) {
+      const field = String(i.path[0] ?? 'localCode');
+      errors.push(field === 'analyte' ? fieldError('localCode.analyteRequired', {}, 'analyte') : field === 'reason' ? fieldError('common.invalid', {}, 'reason') : fieldError(i.code === 'too_big' ? 'localCode.tooLong' : 'localCode.required', { max: LOCAL_CODE_MAX }, 'localCode'));
+    }
+    throw AppError.invalid('Invalid mapping', errors);
+  }
+  const code = localCodeKey(p.data.localCode);
+  const analyte = analyteResolver(db)(p.data.analyte);
+  if (!analyte) throw AppError.invalid('Invalid mapping', [fieldError('localCode.unknownAnalyte', { analyte: p.data.analyte }, 'analyte')]);
+  const now = opts.now ?? Date.now();
+  return db.transaction((tx) => {
+    const old = findLocalCode(tx, ownerId, code);
+    if (old && old.analyteId === analyte.id) return { localCode: code, analyte: analyte.code, change: 'unchanged' as const };
+    if (old) {
+      if (!p.data.reason) throw AppError.invalid('Invalid mapping', [fieldError('localCode.reasonRequired', {}, 'reason')]);
+      snapshotEntity(tx, ENTITY, old.id, old, actor.userId, p.data.reason, now);
+      updateLocalCode(tx, old.id, analyte.id, now);
+    } else insertLocalCode(tx, { ownerId, localCode: code, analyteId: analyte.id, createdBy: actor.userId }, now);
+    insertAudit(tx, { ...ownerAudit(actor), action: old ? 'localCode.change' : 'localCode.map', entityType: ENTITY, entityId: old?.id ?? code, details: { localCode: code, analyte: analyte.code, ...(old ? { previousAnalyteId: old.analyteId, reason: p.data.reason } : {}) }, at: now });
+    return { localCode: code, analyte: analyte.code, change: old ? ('changed' as const) : ('new' as const) };
+  });
+}
+
+/** Delete one mapping (with a reason): the row is kept as a version and the deletion audited. */
+export function deleteLocalCodeMapping(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
+  const ownerId = requireOwner(actor, 'localCode.manage');
+  const p = z.object({ id: z.coerce.number().int().positive(), reason: z.string().trim().max(500).optional().default('') }).safeParse(input);
+  if (!p.success) throw new AppError('localCode.notFound');
+  if (!p.data.reason) throw AppError.invalid('Invalid mapping', [fieldError('localCode.reasonRequired', {}, 'reason')]);
+  const now = opts.now ?? Date.now();
+  return db.transaction((tx) => {
+    const row = findLocalCodeById(tx, p.data.id);
+    if (!row || row.ownerId !== ownerId) throw new AppError('localCode.notFound');
+    snapshotEntity(tx, ENTITY, row.id, { ...row, deleted: true }, actor.userId, p.data.reason, now);
+    deleteLocalCode(tx, row.id);
+    insertAudit(tx, { ...ownerAudit(actor), action: 'localCode.delete', entityType: ENTITY, entityId: row.id, details: { localCode: row.localCode, analyteId: row.analyteId, reason: p.data.reason }, at: now });
+    return { id: row.id, localCode: row.localCode };
+  });
+}
+
+/** The owner's map, its unmapped recent codes, and (per mapping id) the earlier versions. */
+export function localCodeWorkspace(db: DB, actor: Actor) {
+  const ownerId = requireOwner(actor, 'localCode.manage');
+  const mappings = listLocalCodes(db, ownerId);
+  return {
+    mappings: mappings.map((m) => ({ ...m, versions: listEntityVersions(db, ENTITY, m.id).map((v) => ({ version: v.version, reason: v.reason, changedAt: v.changedAt, analyteId: (v.data as { analyteId?: number }).analyteId ?? null })) })),
+    unmapped: listUnmappedCodes(db, ownerId),
+  };
+}

@@ -1,0 +1,306 @@
+// Issue 13, the hospitals' side: local code maps (CSV preview with line errors, all or nothing,
+// versions on change), unmapped codes, hospital verification tokens resolving their own codes only,
+// watch lists, the webhook outbox (signatures, retries with backoff, leases) and the expiry check,
+// and every refusal between two hospitals.
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSeededTestDb } from '@/test/support/db';
+import { closeDb, openDatabase, type DB } from '@/db/client';
+import { actorForApiToken, actorForUserId } from '@/lib/auth/resolve';
+import type { Actor } from '@/lib/auth/core';
+import { createUser } from '@/lib/services/users';
+import { deleteLocalCodeMapping, importLocalCodes, localCodeWorkspace, setLocalCode } from '@/lib/services/hospital/local-codes';
+import { createHospitalToken, hospitalTokens, revokeHospitalToken } from '@/lib/services/hospital/tokens';
+import { addWatch, removeWatch, watchWorkspace } from '@/lib/services/hospital/watches';
+import { checkExpiries, createEndpoint, disableWebhookEndpoint, dispatchWebhooks, retryDelayMs, sendTestEvent, webhookWorkspace } from '@/lib/services/hospital/webhooks';
+import { verifySignature } from '@/lib/services/hospital/webhook-signature';
+import { createApiToken } from '@/lib/services/tokens';
+import { decide } from '@/lib/services/recognition/decisions';
+import { recordLocalCodeMisses } from '@/db/queries/public';
+import { insertCertification } from '@/db/queries/recognition';
+import { verifyBatchRoute } from '@/lib/public-batch';
+import { verifyBatchLimiter } from '@/lib/server/rate-limit';
+import { appError } from '@/test/support/errors';
+import { NOW, TODAY, analyteId, labId } from './recognition-fixtures';
+
+type World = ReturnType<typeof createSeededTestDb>;
+let w: World;
+let h1: Actor;
+let h2: Actor;
+const rows = <T,>(sql: string, ...p: unknown[]) => w.db.$client.prepare(sql).all(...p) as T[];
+
+/** A local receiver: answers each request with the next status of `plan` (then the last one). */
+function receiver(plan: number[], delayMs = 0) {
+  const got: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      got.push({ headers: req.headers, body });
+      const status = plan[Math.min(got.length - 1, plan.length - 1)];
+      setTimeout(() => res.writeHead(status, { 'content-type': 'text/plain' }).end('ok'), delayMs);
+    });
+  });
+  return new Promise<{ url: string; got: typeof got; close: () => Promise<void> }>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got, close: () => new Promise((r) => server.close(() => r())) })),
+  );
+}
+
+/** An active certification of lab × analyte, valid until `validTo`. */
+function certify(lab: string, analyte: string, validTo = '2027-06-14', validFrom = '2026-01-01') {
+  return insertCertification(w.db, { labId: labId(w.db, lab), analyteId: analyteId(w.db, analyte), scopeRegionId: rows<{ id: number }>(`SELECT id FROM regions WHERE code = '440000'`)[0].id, scope: '广东省', mark: '广东HR', certificateNo: `T-${lab}-${analyte}-${validTo}`, status: 'active', validFrom, validTo, createdAt: NOW, updatedAt: NOW });
+}
+
+const pending = () => rows<{ n: number }>(`SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'pending'`)[0].n;
+
+beforeAll(() => {
+  w = createSeededTestDb();
+  closeDb();
+  process.env.DATABASE_PATH = w.file; // the route handlers' getDb()
+  h1 = actorForUserId(w.db, rows<{ id: number }>(`SELECT id FROM users WHERE role = 'hospital' LIMIT 1`)[0].id)!;
+  const other = createUser(w.db, w.admin, { email: 'hospital2@demo.labqc', name: '第二医院', role: 'hospital', password: 'Zq8#second-hospital-2026' }) as { id: number };
+  h2 = actorForUserId(w.db, other.id ?? rows<{ id: number }>(`SELECT id FROM users WHERE email = 'hospital2@demo.labqc'`)[0].id)!;
+}, 60_000);
+afterAll(() => {
+  closeDb();
+  delete process.env.DATABASE_PATH;
+  w.close();
+});
+
+describe('local code mapping', () => {
+  it('previews a CSV with its line errors (row, field, reason code) and saves nothing from a file with errors', () => {
+    const csv = ['local_code,analyte', 'XK01,K', ',GLU', 'XNA,NOPE', 'xk01,NA', 'XGLU,loinc:14749-6', 'XALT,'].join('\n');
+    const preview = importLocalCodes(w.db, h1, { text: csv }, { dryRun: true });
+    expect(preview.errors.map((e) => [e.row, e.field, e.code])).toEqual([
+      [3, 'local_code', 'localCode.required'],
+      [4, 'analyte', 'localCode.unknownAnalyte'],
+      [5, 'local_code', 'localCode.duplicate'],
+      [7, 'analyte', 'localCode.analyteRequired'],
+    ]);
+    expect(preview.rows.map((r) => [r.line, r.localCode, r.analyte, r.change])).toEqual([
+      [2, 'XK01', 'K', 'new'],
+      [6, 'XGLU', 'GLU', 'new'],
+    ]);
+    const refused = appError(() => importLocalCodes(w.db, h1, { text: csv }));
+    expect(refused.reason).toBe('localCode.rejected');
+    expect(refused.errors).toHaveLength(4);
+    expect(rows(`SELECT * FROM analyte_local_codes`)).toEqual([]);
+  });
+
+  it('saves a clean file in one go (audited); a second file that changes a code keeps the old item as a version', () => {
+    const r = importLocalCodes(w.db, h1, { text: 'local_code,analyte\nXK01,K\nXGLU,loinc:14749-6\n hb-a1c ,HBA1C\n' }, { now: NOW });
+    expect(r.counts).toEqual({ new: 3, changed: 0, unchanged: 0 });
+    expect(localCodeWorkspace(w.db, h1).mappings.map((m) => [m.localCode, m.analyteCode])).toEqual([
+      ['HB-A1C', 'HBA1C'],
+      ['XGLU', 'GLU'],
+      ['XK01', 'K'],
+    ]);
+    const again = importLocalCodes(w.db, h1, { text: 'local_code,analyte\nXK01,NA\nXGLU,GLU\n', reason: 'LIS recode' }, { now: NOW + 1000 });
+    expect(again.counts).toEqual({ new: 0, changed: 1, unchanged: 1 });
+    const xk = localCodeWorkspace(w.db, h1).mappings.find((m) => m.localCode === 'XK01')!;
+    expect(xk.analyteCode).toBe('NA');
+    expect(xk.versions).toEqual([{ version: 1, reason: 'LIS recode', changedAt: NOW + 1000, analyteId: analyteId(w.db, 'K') }]);
+    expect(rows<{ action: string }>(`SELECT action FROM audit_log WHERE action LIKE 'localCode.%' ORDER BY id`).map((a) => a.action)).toEqual(['localCode.import', 'localCode.import']);
+  });
+
+  it('a single change needs a reason; a deletion keeps the row as a version', () => {
+    expect(appError(() => setLocalCode(w.db, h1, { localCode: 'XK01', analyte: 'K' })).errors[0].code).toBe('localCode.reasonRequired');
+    expect(setLocalCode(w.db, h1, { localCode: 'XK01', analyte: 'K', reason: 'back to potassium' }).change).toBe('changed');
+    const xglu = localCodeWorkspace(w.db, h1).mappings.find((m) => m.localCode === 'XGLU')!;
+    expect(appError(() => deleteLocalCodeMapping(w.db, h1, { id: xglu.id })).errors[0].code).toBe('localCode.reasonRequired');
+    deleteLocalCodeMapping(w.db, h1, { id: xglu.id, reason: 'not used any more' });
+    expect(localCodeWorkspace(w.db, h1).mappings.map((m) => m.localCode)).toEqual(['HB-A1C', 'XK01']);
+    expect(rows<{ reason: string }>(`SELECT reason FROM entity_versions WHERE entity_type = 'analyte_local_code' AND entity_id = ?`, xglu.id).map((v) => v.reason)).toEqual(['not used any more']);
+  });
+
+  it('lists the unmapped codes of recent lookups with counts and last seen, and maps one in place', () => {
+    recordLocalCodeMisses(w.db, h1.userId, ['ZZ-1', 'ZZ-2'], NOW);
+    recordLocalCodeMisses(w.db, h1.userId, ['ZZ-1'], NOW + 5000);
+    recordLocalCodeMisses(w.db, h2.userId, ['OTHER'], NOW);
+    expect(localCodeWorkspace(w.db, h1).unmapped.map((u) => [u.localCode, u.seen, u.lastSeenAt])).toEqual([
+      ['ZZ-1', 2, NOW + 5000],
+      ['ZZ-2', 1, NOW],
+    ]);
+    setLocalCode(w.db, h1, { localCode: 'zz-1', analyte: 'ALT' });
+    expect(localCodeWorkspace(w.db, h1).unmapped.map((u) => u.localCode)).toEqual(['ZZ-2']);
+  });
+});
+
+describe('hospital verification tokens', () => {
+  const call = (token: string, analyte: string) =>
+    verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ checks: [{ lab: 'GZ-001', analyte, date: TODAY }] }) }))
+      .then((r) => r.json() as Promise<{ results: Record<string, unknown>[] }>)
+      .then((b) => b.results[0]);
+
+  it("resolve the hospital's own local codes only (another hospital's token does not)", async () => {
+    verifyBatchLimiter.reset();
+    const mine = createHospitalToken(w.db, h1, { name: 'HIS', expiresInDays: '' });
+    const theirs = createHospitalToken(w.db, h2, { name: 'HIS', expiresInDays: '' });
+    expect(mine.scopes).toEqual(['verify']);
+    // the local code answers exactly as the catalogue code does; the other hospital's is unknown
+    const resolved = await call(mine.token, 'hb-a1c');
+    expect(resolved).toMatchObject({ date: TODAY, recognized: false, reason: 'not_certified' });
+    expect(resolved).toEqual(await call(mine.token, 'HBA1C'));
+    const refused = await call(theirs.token, 'hb-a1c');
+    expect(refused).toMatchObject({ code: 'analyte.notFound' });
+    expect(refused.recognized).toBeUndefined();
+    // the token acts as a hospital without a lab; a lab's `read` token also holds `verify`
+    expect(actorForApiToken(w.db, mine.token)).toMatchObject({ role: 'hospital', labId: null, token: { scopes: ['verify'] } });
+    const labReader = createApiToken(w.db, w.labManagers.get('GZ-001')!, { name: 'lis', scopes: ['read'] });
+    expect((await call(labReader.token, 'K')).error).toBeUndefined();
+  });
+
+  it('a revoked token stops at once; another hospital cannot see or revoke it', async () => {
+    verifyBatchLimiter.reset();
+    const t = createHospitalToken(w.db, h1, { name: 'LIS bridge', scopes: ['verify', 'read'] });
+    expect(hospitalTokens(w.db, h2).map((x) => x.id)).not.toContain(t.id);
+    expect(appError(() => revokeHospitalToken(w.db, h2, { id: t.id })).reason).toBe('token.notFound');
+    expect(revokeHospitalToken(w.db, h1, { id: t.id })).toEqual({ id: t.id, revoked: true });
+    const r = await verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', headers: { authorization: `Bearer ${t.token}` }, body: '{"checks":[]}' }));
+    expect(r.status).toBe(401);
+  });
+});
+
+describe('watch lists and webhooks', () => {
+  it('a suspension queues one signed delivery per endpoint in the decision transaction; retries on 500 with backoff, stops on 2xx', async () => {
+    const hook = await receiver([500, 500, 200]);
+    try {
+      addWatch(w.db, h1, { lab: 'GZ-002' });
+      addWatch(w.db, h2, { region: '440000' }); // a province: every lab of its cities
+      const ep = createEndpoint(w.db, h1, { name: 'HIS', url: hook.url });
+      const cert = certify('GZ-002', 'K');
+      decide(w.db, w.regulators.gd, { labId: labId(w.db, 'GZ-002'), analyteId: analyteId(w.db, 'K'), action: 'suspend', reason: 'EQA failed twice' }, { now: NOW });
+      // h2 watches but has no endpoint: its page shows the change, no delivery is queued for it
+      expect(watchWorkspace(w.db, h2).changes.map((c) => [c.labCode, c.analyteCode, c.action])).toEqual([['GZ-002', 'K', 'suspend']]);
+      expect(watchWorkspace(w.db, h1).changes.map((c) => [c.labCode, c.toStatus, c.effectiveOn])).toEqual([['GZ-002', 'suspended', TODAY]]);
+      expect(pending()).toBe(1);
+
+      let t = NOW;
+      const clock = () => t;
+      expect(await dispatchWebhooks(w.db, { now: clock })).toEqual({ delivered: 0, retrying: 1, failed: 0 });
+      expect(await dispatchWebhooks(w.db, { now: clock })).toEqual({ delivered: 0, retrying: 0, failed: 0 }); // not due yet
+      t += retryDelayMs(1) - 1;
+      expect((await dispatchWebhooks(w.db, { now: clock })).retrying).toBe(0);
+      t += 1; // 1 minute after the first attempt
+      expect((await dispatchWebhooks(w.db, { now: clock })).retrying).toBe(1);
+      t += retryDelayMs(2); // then 2 minutes
+      expect(await dispatchWebhooks(w.db, { now: clock })).toEqual({ delivered: 1, retrying: 0, failed: 0 });
+      t += 3_600_000;
+      expect(await dispatchWebhooks(w.db, { now: clock })).toEqual({ delivered: 0, retrying: 0, failed: 0 });
+      expect(hook.got).toHaveLength(3);
+
+      const [d] = webhookWorkspace(w.db, h1).deliveries;
+      expect(d).toMatchObject({ endpointId: ep.id, event: 'certification.suspended', status: 'delivered', attempts: 3, lastStatusCode: 200 });
+      expect(d.attemptLog.map((a) => [a.statusCode, a.error])).toEqual([
+        [500, 'HTTP 500'],
+        [500, 'HTTP 500'],
+        [200, null],
+      ]);
+      expect(d.attemptLog.map((a) => a.at - NOW)).toEqual([0, 60_000, 180_000]);
+      // the body is the contract, and every attempt is signed with the endpoint's secret as documented
+      const body = JSON.parse(hook.got[2].body);
+      expect(body).toMatchObject({ event: 'certification.suspended', lab: 'GZ-002', analyte: 'K', status: 'suspended', previousStatus: 'active', effectiveOn: TODAY, certificationId: cert.id, reason: 'EQA failed twice' });
+      for (const g of hook.got) {
+        const header = String(g.headers['labqc-signature']);
+        const [, ts, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header)!;
+        expect(v1).toBe(createHmac('sha256', ep.secret).update(`${ts}.${g.body}`).digest('hex'));
+        expect(verifySignature(ep.secret, header, g.body, Number(ts) * 1000)).toBe(true);
+        expect(verifySignature(ep.secret, header, g.body.replace('GZ-002', 'GZ-003'), Number(ts) * 1000)).toBe(false);
+        expect(verifySignature('whsec_other', header, g.body, Number(ts) * 1000)).toBe(false);
+      }
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('retries stop 24 h after the event: the delivery is failed, each attempt logged', async () => {
+    const hook = await receiver([503]);
+    try {
+      const ep = createEndpoint(w.db, h1, { name: 'down', url: hook.url });
+      let t = NOW;
+      sendTestEvent(w.db, h1, { id: ep.id }, { now: t });
+      let last = { delivered: 0, retrying: 0, failed: 0 };
+      for (let i = 0; i < 60 && last.failed === 0; i++) {
+        last = await dispatchWebhooks(w.db, { now: () => t });
+        t += 3_600_000;
+      }
+      expect(last.failed).toBe(1);
+      const d = rows<{ status: string; attempts: number; lastStatusCode: number }>(`SELECT status, attempts, last_status_code AS lastStatusCode FROM webhook_deliveries WHERE endpoint_id = ?`, ep.id)[0];
+      // delays 1, 2, 4, 8, 16, 32 min then hourly (the loop steps an hour): attempts within 24 h
+      expect(d).toEqual({ status: 'failed', attempts: hook.got.length, lastStatusCode: 503 });
+      expect(hook.got.length).toBeGreaterThanOrEqual(24);
+      expect(hook.got.length).toBeLessThanOrEqual(26);
+      disableWebhookEndpoint(w.db, h1, { id: ep.id });
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('two dispatchers on two connections never send one delivery twice (leases)', async () => {
+    const hook = await receiver([200], 50);
+    const second: DB = openDatabase(w.file);
+    try {
+      const ep = createEndpoint(w.db, h1, { name: 'lease', url: hook.url });
+      for (let i = 0; i < 6; i++) sendTestEvent(w.db, h1, { id: ep.id }, { now: NOW + i });
+      const clock = () => NOW + 10;
+      const [a, b] = await Promise.all([dispatchWebhooks(w.db, { now: clock, owner: 'A', limit: 4 }), dispatchWebhooks(second, { now: clock, owner: 'B', limit: 4 })]);
+      const c = await dispatchWebhooks(second, { now: clock, owner: 'B', limit: 10 });
+      expect(a.delivered + b.delivered + c.delivered).toBe(6);
+      const ids = hook.got.map((g) => g.headers['labqc-delivery']);
+      expect(ids).toHaveLength(6);
+      expect(new Set(ids).size).toBe(6);
+      disableWebhookEndpoint(w.db, h1, { id: ep.id });
+    } finally {
+      second.$client.close();
+      await hook.close();
+    }
+  });
+
+  it('an expired certification produces its event once (periodic check), queued for the watchers', async () => {
+    const ep = createEndpoint(w.db, h1, { name: 'expiry', url: 'http://127.0.0.1:9/never' });
+    addWatch(w.db, h1, { lab: 'GZ-003' });
+    certify('GZ-003', 'NA', '2026-06-10');
+    const before = rows<{ n: number }>(`SELECT count(*) AS n FROM webhook_deliveries WHERE endpoint_id = ?`, ep.id)[0].n;
+    expect(checkExpiries(w.db, NOW)).toBeGreaterThanOrEqual(1);
+    expect(checkExpiries(w.db, NOW + 3_600_000)).toBe(0);
+    const made = rows<{ event: string; payload: string }>(`SELECT event, payload FROM webhook_deliveries WHERE endpoint_id = ?`, ep.id);
+    expect(made.length - before).toBe(1);
+    expect(JSON.parse(made.at(-1)!.payload)).toMatchObject({ event: 'certification.expired', lab: 'GZ-003', analyte: 'NA', status: 'expired', effectiveOn: '2026-06-11' });
+    expect(watchWorkspace(w.db, h1).changes[0]).toMatchObject({ labCode: 'GZ-003', action: 'expire' });
+    disableWebhookEndpoint(w.db, h1, { id: ep.id });
+  });
+});
+
+describe('refusals between accounts', () => {
+  it("a hospital cannot see or change another hospital's map, tokens, watch list or endpoints", () => {
+    const mapping = localCodeWorkspace(w.db, h1).mappings[0];
+    expect(localCodeWorkspace(w.db, h2).mappings).toEqual([]);
+    // its own misses only (HB-A1C: its token asked for h1's code, recorded by the job worker)
+    expect(localCodeWorkspace(w.db, h2).unmapped.map((u) => u.localCode)).toEqual(['HB-A1C', 'OTHER']);
+    expect(appError(() => deleteLocalCodeMapping(w.db, h2, { id: mapping.id, reason: 'mine now' })).reason).toBe('localCode.notFound');
+    const watch = watchWorkspace(w.db, h1).watches[0];
+    expect(watchWorkspace(w.db, h2).watches.map((x) => x.regionCode)).toEqual(['440000']);
+    expect(appError(() => removeWatch(w.db, h2, { id: watch.id })).reason).toBe('watch.notFound');
+    const ep = webhookWorkspace(w.db, h1).endpoints[0];
+    expect(webhookWorkspace(w.db, h2).endpoints).toEqual([]);
+    expect(appError(() => sendTestEvent(w.db, h2, { id: ep.id })).reason).toBe('webhook.notFound');
+    expect(appError(() => disableWebhookEndpoint(w.db, h2, { id: ep.id })).reason).toBe('webhook.notFound');
+    expect(webhookWorkspace(w.db, h2).deliveries).toEqual([]);
+  });
+
+  it('a lab manager has no hospital workspace; a token cannot change one; duplicates and unknown labs are refused', () => {
+    const manager = w.labManagers.get('GZ-001')!;
+    expect(appError(() => importLocalCodes(w.db, manager, { text: 'local_code,analyte\nA,K' })).reason).toBe('hospital.accountOnly');
+    expect(appError(() => addWatch(w.db, manager, { lab: 'GZ-001' })).reason).toBe('hospital.accountOnly');
+    expect(appError(() => createHospitalToken(w.db, manager, { name: 'x' })).reason).toBe('hospital.accountOnly');
+    expect(appError(() => setLocalCode(w.db, { ...h1, via: 'token' }, { localCode: 'A', analyte: 'K' })).reason).toBe('hospital.viaToken');
+    expect(appError(() => addWatch(w.db, h1, { lab: 'GZ-002' })).reason).toBe('watch.exists');
+    expect(appError(() => addWatch(w.db, h1, { lab: 'NOPE-1' })).reason).toBe('watch.labNotFound');
+    expect(appError(() => createEndpoint(w.db, h1, { name: 'x', url: 'ftp://example.org' })).errors[0].code).toBe('webhook.urlInvalid');
+    // a regulator keeps a map for its platform, but has no watch list
+    expect(importLocalCodes(w.db, w.regulators.gd, { text: 'local_code,analyte\nGD-K,K' }).counts.new).toBe(1);
+    expect(appError(() => addWatch(w.db, w.regulators.gd, { lab: 'GZ-001' })).reason).toBe('hospital.accountOnly');
+  });
+});
