@@ -18,11 +18,11 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // pages only: API responses and static files get their headers from the production server and
-  // next.config.js; prefetches reuse the page's policy
+  // pages only: API (and /fhir) responses and static files get their headers from the production
+  // server, next.config.js and lib/fhir/route.ts; prefetches reuse the page's policy
   matcher: [
     {
-      source: '/((?!api/|_next/static|_next/image|favicon.ico|icon.svg).*)',
+      source: '/((?!api/|fhir/|_next/static|_next/image|favicon.ico|icon.svg).*)',
       missing: [
         { type: 'header', key: 'next-router-prefetch' },
         { type: 'header', key: 'purpose', value: 'prefetch' },

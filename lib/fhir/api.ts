@@ -60,7 +60,7 @@ export function fhirRead(pathname: string, params: URLSearchParams, opts: { base
     if (path === '/fhir/metadata') return ok(capabilityStatement(opts.base));
     if (path === '/fhir/Organization') return ok(searchOrganizations(db, params, today, opts.base));
     const org = /^\/fhir\/Organization\/([^/]+)$/.exec(path);
-    if (org) return ok(readOrganization(db, decodeURIComponent(org[1]), today));
+    if (org) return ok(readOrganization(db, decoded(org[1]), today));
     if (path === '/fhir/VerificationResult') return ok(searchVerificationResults(db, params, today, opts.base));
     throw new FhirError(404, 'not-supported', `No such FHIR interaction: GET ${path} (see ${opts.base}/metadata)`);
   } catch (e) {
@@ -88,6 +88,14 @@ function failure(e: unknown): FhirAnswer {
   if (e instanceof AppError) return fhirRefusal(e.status, e.message, e.reason);
   console.error(e);
   return { status: 500, body: operationOutcome([{ severity: 'fatal', code: 'exception', message: 'Internal error' }]), cache: NO_STORE };
+}
+
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new FhirError(400, 'invalid', 'Malformed percent-encoding in the path');
+  }
 }
 
 function ok(body: FhirResource): FhirAnswer {

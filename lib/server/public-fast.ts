@@ -6,7 +6,8 @@
 // else — a batch with credentials included — goes to Next.
 import type http from 'node:http';
 import { batchRateLimited, carriesCredentials, MAX_BATCH_BODY_BYTES, publicApi, publicVerifyBatch, renderPublic, type PublicAnswer } from '@/lib/public-api';
-import { API_CSP, CLIENT_ADDRESS_HEADER } from './headers';
+import { API_CSP, CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER } from './headers';
+import { fhirBase, fhirRead, renderFhir } from '@/lib/fhir/api';
 
 function send(res: http.ServerResponse, r: { status: number; headers: Record<string, string>; body: string }, extra: Record<string, string> = {}) {
   res.writeHead(r.status, { ...r.headers, ...extra, 'content-length': Buffer.byteLength(r.body), 'content-security-policy': API_CSP });
@@ -19,6 +20,14 @@ function sendAnswer(res: http.ServerResponse, a: PublicAnswer, extra: Record<str
 
 /** Answer the request here when it is a public GET or an anonymous batch; false: leave it to Next. */
 export function publicFastPath(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  if (req.method === 'GET' && req.url?.startsWith('/fhir/')) {
+    // FHIR reads (lib/fhir/api.ts), with the same caching; absolute URLs from PUBLIC_URL or the Host
+    const q = req.url.indexOf('?');
+    const origin = `${req.headers[CLIENT_PROTO_HEADER] === 'https' ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
+    const answer = fhirRead(q < 0 ? req.url : req.url.slice(0, q), new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1)), { base: fhirBase(origin) });
+    send(res, renderFhir(answer, req.headers['if-none-match']));
+    return true;
+  }
   if (!req.url?.startsWith('/api/v1/')) return false;
   const q = req.url.indexOf('?');
   const pathname = q < 0 ? req.url : req.url.slice(0, q);

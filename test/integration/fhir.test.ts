@@ -3,6 +3,8 @@
 // (seedRecognition: certifications active, suspended, revoked and expired under 广东HR, 深圳HR, 浙江HR).
 // Every resource answered is validated against the official R4 definitions (test/support/fhir.ts);
 // every mark is compared with what POST /api/v1/verify answers for the same check.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSeededTestDb } from '@/test/support/db';
 import { fhirProblems } from '@/test/support/fhir';
@@ -13,7 +15,8 @@ import { addDays, dayOf } from '@/lib/calendar';
 import { publicApiRoute } from '@/lib/http';
 import { verifyBatchRoute } from '@/lib/public-batch';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
-import { CLIENT_ADDRESS_HEADER } from '@/lib/server/headers';
+import { API_CSP, CLIENT_ADDRESS_HEADER } from '@/lib/server/headers';
+import { publicFastPath } from '@/lib/server/public-fast';
 import { fhirGetRoute, fhirPostRoute } from '@/lib/fhir/route';
 import { fhirVerify } from '@/lib/fhir/api';
 import { labCodeOfFhirId, labFhirId } from '@/lib/fhir/resources';
@@ -204,6 +207,34 @@ describe('caching', () => {
     }
     const missing = get('/Organization/XX-999');
     expect([missing.status, missing.headers.get('etag'), missing.headers.get('cache-control')]).toEqual([404, null, 'no-store']);
+  });
+});
+
+describe("the production server's fast path", () => {
+  it('answers FHIR reads as the route handler does (same body and ETag, 304), absolute URLs from the Host; POSTs go to Next', async () => {
+    const server = http.createServer((req, res) => {
+      if (!publicFastPath(req, res)) {
+        res.writeHead(599);
+        res.end('left to Next');
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const a = await fetch(`${origin}/fhir/Organization?identifier=GZ-001`);
+      const body = await fhir(a);
+      expect(a.headers.get('content-security-policy')).toBe(API_CSP);
+      expect(body.entry[0].fullUrl).toBe(`${origin}/fhir/Organization/GZ-001`);
+      expect(body.entry[0].resource).toEqual((await fhir(get('/Organization/GZ-001'))));
+      const direct = await fetch(`${origin}/fhir/Organization/GZ-001`);
+      const etag = direct.headers.get('etag')!;
+      expect(etag).toBe(get('/Organization/GZ-001').headers.get('etag'));
+      expect((await fetch(`${origin}/fhir/Organization/GZ-001`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+      expect((await fhir(await fetch(`${origin}/fhir/Organization/%E0%A4%A`), 400)).issue[0].code).toBe('invalid');
+      expect((await fetch(`${origin}/fhir/Observation/$verify-recognition`, { method: 'POST', body: '{}' })).status).toBe(599);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 
