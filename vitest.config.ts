@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 import path from 'node:path';
 
 const root = path.dirname(new URL(import.meta.url).pathname);
+// prints "PostgreSQL: <version> at <host:port>" or "PostgreSQL: skipped (TEST_DATABASE_URL not set)" once
+const pgBanner = './test/support/pg-global-setup.ts';
 
 export default defineConfig({
   resolve: { alias: { '@': root } },
@@ -10,7 +12,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', globalSetup: [pgBanner] },
       },
       {
         extends: true,
@@ -18,6 +20,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
+          globalSetup: [pgBanner],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
