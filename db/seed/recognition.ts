@@ -1,7 +1,8 @@
 // Demo recognition data (runs after the IQC and EQA seeds, through the recognition services as the
 // demo regulators): policies for Guangdong and Zhejiang with a Shenzhen override, the eligibility
 // verdicts, and certifications in every state, with past effective dates so that the public
-// point-in-time check gives different answers for different days. Robust to missing evidence: with
+// point-in-time check gives different answers for different days; qualitative, ordinal and nominal
+// items (db/seed/categorical.ts) recognised last month. Robust to missing evidence: with
 // fewer eligible pairs it issues fewer certificates (and says so in the log).
 import type { SeedContext } from './context';
 import type { Actor } from '@/lib/auth/core';
@@ -72,6 +73,24 @@ export async function seedRecognition(ctx: SeedContext): Promise<void> {
   approveQueue(regulators.gd, (c) => c.startsWith('GZ-'));
   approveQueue(regulators.zj, () => true);
   log(`recognition: ${approved.length} certifications issued`);
+  // qualitative items (serology, dipstick, blood group) recognised last month: the demo accounts'
+  // labs for every eligible one, the others for about three quarters
+  const own = createRandom(20261213);
+  const lastMonth = addMonths(today, -1);
+  let categorical = 0;
+  for (const [by, filter] of [
+    [regulators.sz, (c: string) => c.startsWith('SZ-')],
+    [regulators.gd, (c: string) => c.startsWith('GZ-')],
+    [regulators.zj, () => true],
+  ] as const) {
+    for (const p of approvalQueue(db, by, now)) {
+      if (!CATEGORICAL.has(p.analyteCode) || !filter(p.labCode)) continue;
+      if (p.labCode !== 'GZ-001' && p.labCode !== 'HZ-001' && own.next() > 0.75) continue;
+      decide(db, by, { action: 'approve', labId: p.labId, analyteId: p.analyteId, reason: '定性项目室间质评与室内质控（阴性、弱阳性质控）符合互认政策，批准互认', effectiveOn: lastMonth }, { now: onDay(lastMonth) });
+      categorical++;
+    }
+  }
+  log(`recognition: ${categorical} certifications of qualitative, ordinal and nominal items issued`);
   if (approved.length < 6) {
     log('recognition: too few eligible pairs for the demo states (is the IQC/EQA evidence seeded?)');
     return;
@@ -96,24 +115,6 @@ export async function seedRecognition(ctx: SeedContext): Promise<void> {
     const by = expiring.regionCode.startsWith('33') ? regulators.zj : regulators.gd;
     decide(db, by, { action: 'approve', labId: expiring.labId, analyteId: expiring.analyteId, reason: '符合互认政策，批准互认', effectiveOn: addMonths(today, -14) }, { now: onDay(addMonths(today, -14)) });
   }
-  // qualitative items (serology, dipstick, blood group) recognised last month: the demo accounts'
-  // labs for every eligible one, the others for about three quarters
-  const own = createRandom(20261213);
-  const lastMonth = addMonths(today, -1);
-  let categorical = 0;
-  for (const [by, filter] of [
-    [regulators.sz, (c: string) => c.startsWith('SZ-')],
-    [regulators.gd, (c: string) => c.startsWith('GZ-')],
-    [regulators.zj, () => true],
-  ] as const) {
-    for (const p of approvalQueue(db, by, now)) {
-      if (!CATEGORICAL.has(p.analyteCode) || !filter(p.labCode)) continue;
-      if (p.labCode !== 'GZ-001' && p.labCode !== 'HZ-001' && own.next() > 0.75) continue;
-      decide(db, by, { action: 'approve', labId: p.labId, analyteId: p.analyteId, reason: '定性项目室间质评与室内质控（阴性、弱阳性质控）符合互认政策，批准互认', effectiveOn: lastMonth }, { now: onDay(lastMonth) });
-      categorical++;
-    }
-  }
-  log(`recognition: ${categorical} certifications of qualitative, ordinal and nominal items issued`);
   const expired = expireCertifications(db, { now });
   log(`recognition: states seeded (1 reinstated after a past suspension, 1 suspended, 1 revoked, 1 flagged, ${expired} expired)`);
 }
