@@ -420,6 +420,16 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
     expect(await fhir(await post('/Observation/$verify-recognition', { resourceType: 'Bundle', type: 'collection' }))).toEqual({ resourceType: 'Bundle', type: 'collection' });
   });
 
+  it('more than 10,000 Observations is a 413 OperationOutcome (too-costly), nothing checked', () => {
+    const c = cases[0];
+    const one = observation(c, 0);
+    const many = { resourceType: 'Bundle', type: 'collection', entry: Array.from({ length: 10_001 }, () => ({ resource: one })) };
+    const r = fhirVerify(JSON.stringify(many), new URLSearchParams());
+    expect(r.status).toBe(413);
+    expect((r.body as Json).issue[0].code).toBe('too-costly');
+    expect(fhirProblems(r.body)).toEqual([]);
+  });
+
   it('is rate-limited per client with the batch budget: 429 OperationOutcome with Retry-After', async () => {
     verifyBatchLimiter.reset();
     process.env.VERIFY_BATCH_RATE_LIMIT = '2';
