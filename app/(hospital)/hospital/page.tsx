@@ -1,28 +1,88 @@
 import Link from 'next/link';
-import { getTranslations } from 'next-intl/server';
+import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
+import { getDb } from '@/db/client';
+import { watchWorkspace } from '@/lib/services/hospital/watches';
 import { PageHeader } from '@/app/_components/page-header';
+import { DataTable, type Column } from '@/app/_components/data-table';
+import { ActionForm } from '@/app/_components/action-form';
+import { Field } from '@/app/_components/fields';
+import { Card } from '@/app/_components/card';
+import { addWatchAction, removeWatchAction } from './actions';
+import { BatchCheckForm } from './_components/forms';
+import { WorkspaceNav } from './_components/workspace-nav';
+
+const TONE: Record<string, string> = { suspend: 'badge-amber', revoke: 'badge-red', expire: 'badge-slate', reinstate: 'badge-green' };
 
 export default async function HospitalHome() {
-  await requirePage('certification.read');
-  const t = await getTranslations('common.landing');
+  const actor = await requirePage('watchList.manage');
+  const t = await getTranslations('hospital');
+  const tl = await getTranslations('common.landing');
+  const format = await getFormatter();
+  const zh = (await getLocale()) === 'zh';
+  const { watches, changes } = watchWorkspace(getDb(), actor);
+  const when = (ms: number) => format.dateTime(new Date(ms), { dateStyle: 'medium', timeStyle: 'short' });
+  const watchColumns: Column<(typeof watches)[number]>[] = [
+    {
+      key: 'what',
+      header: t('watch.what'),
+      cell: (w) =>
+        w.labCode ? (
+          <Link href={`/verify/labs/${encodeURIComponent(w.labCode)}`} className="text-brand-700 underline">
+            <span className="font-mono">{w.labCode}</span> {zh ? w.labName : (w.labNameEn ?? w.labName)}
+          </Link>
+        ) : (
+          <>
+            {t('watch.region')} <span className="font-mono">{w.regionCode}</span> {zh ? w.regionName : (w.regionNameEn ?? w.regionName)}
+          </>
+        ),
+    },
+    { key: 'since', header: t('watch.since'), className: 'whitespace-nowrap', cell: (w) => when(w.createdAt) },
+    {
+      key: 'remove',
+      header: <span className="sr-only">{t('watch.remove')}</span>,
+      cell: (w) => (
+        <ActionForm action={removeWatchAction} submitLabel={t('watch.remove')} variant="secondary" className="space-y-1" testId="watch-remove">
+          <input type="hidden" name="id" value={w.id} />
+        </ActionForm>
+      ),
+    },
+  ];
+  const changeColumns: Column<(typeof changes)[number]>[] = [
+    { key: 'at', header: t('changes.at'), className: 'whitespace-nowrap', cell: (c) => when(c.at) },
+    { key: 'lab', header: t('changes.lab'), cell: (c) => <span className="font-mono">{c.labCode}</span> },
+    { key: 'analyte', header: t('changes.analyte'), cell: (c) => <>{c.analyteCode} <span className="text-xs text-slate-500">{zh ? c.analyteName : (c.analyteNameEn ?? c.analyteName)}</span></> },
+    { key: 'action', header: t('changes.action'), cell: (c) => <span className={TONE[c.action] ?? 'badge-slate'} data-action={c.action}>{t(`changes.actions.${c.action as 'suspend'}`)}</span> },
+    { key: 'effective', header: t('changes.effectiveOn'), className: 'whitespace-nowrap', cell: (c) => c.effectiveOn },
+    { key: 'certificate', header: t('changes.certificate'), className: 'font-mono text-xs', cell: (c) => c.certificateNo ?? '—' },
+    { key: 'reason', header: t('changes.reason'), className: 'text-xs', cell: (c) => c.reason },
+  ];
   return (
     <div data-testid="landing-hospital">
-      <PageHeader title={t('hospitalTitle')} subtitle={t('hospitalSubtitle')} />
-      <form action="/verify" className="card flex max-w-xl gap-2">
-        <label htmlFor="q" className="sr-only">
-          {t('searchLabs')}
-        </label>
-        <input id="q" name="q" className="input" placeholder={t('searchLabsPlaceholder')} />
-        <button type="submit" className="btn">
-          {t('search')}
-        </button>
-      </form>
-      <p className="mt-4 text-sm text-slate-600">
-        <Link href="/verify" className="text-brand-700 underline">
-          {t('verifyLink')}
-        </Link>
-      </p>
+      <PageHeader title={tl('hospitalTitle')} subtitle={t('subtitle')} links={[{ href: '/verify', label: tl('verifyLink') }]} />
+      <WorkspaceNav active="overview" />
+      <div className="grid gap-6">
+        <Card id="batch" title={t('batch.title')} hint={t('batch.hint')} testId="batch-card">
+          <BatchCheckForm />
+        </Card>
+        <div className="grid gap-6 lg:grid-cols-3">
+          <section className="lg:col-span-2" aria-labelledby="changes-title">
+            <h2 id="changes-title" className="mb-2 text-lg font-semibold">
+              {t('changes.title')}
+            </h2>
+            <DataTable columns={changeColumns} rows={changes} rowKey={(c) => c.id} rowProps={(c) => ({ 'data-testid': `change-${c.labCode}-${c.analyteCode}` })} testId="changes" empty={t('changes.empty')} emptyText={t('changes.emptyText')} />
+          </section>
+          <Card id="watch" title={t('watch.title')} hint={t('watch.hint')} className="card h-fit" testId="watch-card">
+            <ActionForm action={addWatchAction} submitLabel={t('watch.add')} testId="watch-add" successMessage={t('watch.added')}>
+              <Field name="lab" label={t('watch.lab')} placeholder="GZ-001" />
+              <Field name="region" label={t('watch.regionCode')} placeholder="440000" hint={t('watch.regionHint')} />
+            </ActionForm>
+            <div className="mt-4">
+              <DataTable columns={watchColumns} rows={watches} rowKey={(w) => w.id} rowProps={(w) => ({ 'data-testid': `watch-${w.labCode ?? w.regionCode}` })} testId="watches" empty={t('watch.empty')} />
+            </div>
+          </Card>
+        </div>
+      </div>
     </div>
   );
 }

@@ -11,12 +11,14 @@ import enEqa from './en/eqa.json';
 import zhEqa from './zh/eqa.json';
 import enRecognition from './en/recognition.json';
 import zhRecognition from './zh/recognition.json';
+import enHospital from './en/hospital.json';
+import zhHospital from './zh/hospital.json';
 import enErrors from './en/errors.json';
 import zhErrors from './zh/errors.json';
 
 export const MESSAGES = {
-  en: { common: enCommon, admin: enAdmin, iqc: enIqc, eqa: enEqa, recognition: enRecognition, errors: enErrors },
-  zh: { common: zhCommon, admin: zhAdmin, iqc: zhIqc, eqa: zhEqa, recognition: zhRecognition, errors: zhErrors },
+  en: { common: enCommon, admin: enAdmin, iqc: enIqc, eqa: enEqa, recognition: enRecognition, hospital: enHospital, errors: enErrors },
+  zh: { common: zhCommon, admin: zhAdmin, iqc: zhIqc, eqa: zhEqa, recognition: zhRecognition, hospital: zhHospital, errors: zhErrors },
 } satisfies Record<Locale, Record<string, unknown>>;
 
 export function messagesFor(locale: Locale) {

@@ -1,0 +1,72 @@
+'use server';
+// The hospital workspace's server actions: each one service call through runAction (lib/actions.ts).
+import { revalidatePath } from 'next/cache';
+import { getDb } from '@/db/client';
+import { runAction, formObject, type ActionState } from '@/lib/actions';
+import { batchCheck } from '@/lib/services/hospital/batch-check';
+import { deleteLocalCodeMapping, importLocalCodes, setLocalCode } from '@/lib/services/hospital/local-codes';
+import { createHospitalToken, revokeHospitalToken } from '@/lib/services/hospital/tokens';
+import { addWatch, removeWatch } from '@/lib/services/hospital/watches';
+import { createEndpoint, disableWebhookEndpoint, sendTestEvent } from '@/lib/services/hospital/webhooks';
+
+/** The text of a form: its uploaded file when one was chosen, else the pasted text. */
+async function textOf(form: FormData): Promise<string> {
+  const file = form.get('file');
+  if (file && typeof file !== 'string' && file.size > 0) return file.text();
+  return String(form.get('text') ?? '');
+}
+
+function done<T>(r: ActionState<T>, ...paths: string[]): ActionState<T> {
+  if (r.ok) for (const p of paths) revalidatePath(p);
+  return r;
+}
+
+export async function batchCheckAction(_prev: ActionState, form: FormData) {
+  const text = await textOf(form);
+  return runAction((actor) => batchCheck(getDb(), actor, { text }));
+}
+
+export async function addWatchAction(_prev: ActionState, form: FormData) {
+  return done(await runAction((actor) => addWatch(getDb(), actor, formObject(form))), '/hospital');
+}
+
+export async function removeWatchAction(_prev: ActionState, form: FormData) {
+  return done(await runAction((actor) => removeWatch(getDb(), actor, formObject(form))), '/hospital');
+}
+
+/** Preview a mapping file; with `commit=1` (the preview's "save" button) save it all or nothing. */
+export async function mappingUploadAction(_prev: ActionState, form: FormData) {
+  const text = await textOf(form);
+  const commit = form.get('commit') === '1';
+  const reason = String(form.get('reason') ?? '');
+  const r = await runAction((actor) => ({ ...importLocalCodes(getDb(), actor, { text, reason }, { dryRun: !commit }), saved: commit }));
+  return commit ? done(r, '/hospital/mapping') : r;
+}
+
+export async function setMappingAction(_prev: ActionState, form: FormData) {
+  return done(await runAction((actor) => setLocalCode(getDb(), actor, formObject(form))), '/hospital/mapping');
+}
+
+export async function deleteMappingAction(_prev: ActionState, form: FormData) {
+  return done(await runAction((actor) => deleteLocalCodeMapping(getDb(), actor, formObject(form))), '/hospital/mapping');
+}
+
+export async function createHospitalTokenAction(_prev: ActionState, form: FormData) {
+  return done(await runAction((actor) => ({ secret: createHospitalToken(getDb(), actor, formObject(form)).token })), '/hospital/tokens');
+}
+
+export async function revokeHospitalTokenAction(_prev: ActionState, form: FormData) {
+  return done(await runAction((actor) => revokeHospitalToken(getDb(), actor, formObject(form))), '/hospital/tokens');
+}
+
+export async function createEndpointAction(_prev: ActionState, form: FormData) {
+  return done(await runAction((actor) => ({ secret: createEndpoint(getDb(), actor, formObject(form)).secret })), '/hospital/webhooks');
+}
+
+export async function disableEndpointAction(_prev: ActionState, form: FormData) {
+  return done(await runAction((actor) => disableWebhookEndpoint(getDb(), actor, formObject(form))), '/hospital/webhooks');
+}
+
+export async function testEventAction(_prev: ActionState, form: FormData) {
+  return done(await runAction((actor) => sendTestEvent(getDb(), actor, formObject(form))), '/hospital/webhooks');
+}
