@@ -1,0 +1,111 @@
+// Issue 14: the PostgreSQL schema (db/pg/schema) mirrors the SQLite one (db/schema) table by table:
+// same tables, columns, nullability, defaults, primary keys, unique and plain indexes (names,
+// columns, partial conditions) and foreign keys, read with each dialect's getTableConfig. The only
+// differences allowed are the type mapping and the primary keys listed in db/pg/differences.ts.
+// When this fails after a schema change: `npx tsx db/pg/generate-schema.ts`, then
+// `flock /tmp/labqc-migrate.lock npx drizzle-kit generate --config drizzle.pg.config.ts --name <area>_<what>`.
+import { describe, expect, it } from 'vitest';
+import { Column, is, SQL, StringChunk } from 'drizzle-orm';
+import { getTableConfig as sqliteConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { getTableConfig as pgConfig, PgTable } from 'drizzle-orm/pg-core';
+import * as sqliteSchema from '@/db/schema';
+import * as pgSchema from '@/db/pg/schema';
+import { isWideInteger, PRIMARY_KEY_OVERRIDES, TYPE_MAP } from '@/db/pg/differences';
+
+type AnyConfig = ReturnType<typeof sqliteConfig> | ReturnType<typeof pgConfig>;
+
+/** An index expression or condition as text over column names, with SQLite's 0/1 booleans as false/true. */
+function sqlText(s: SQL): string {
+  let text = '';
+  for (const chunk of s.queryChunks) {
+    if (is(chunk, StringChunk)) text += chunk.value.join('');
+    else if (is(chunk, Column)) text += chunk.name;
+    else text += '?';
+  }
+  return text.replace(/"/g, '').replace(/= 1\b/g, '= true').replace(/= 0\b/g, '= false').toLowerCase().trim();
+}
+
+function shape(cfg: AnyConfig) {
+  const singlePk = cfg.columns.filter((c) => c.primary).map((c) => c.name);
+  const composite = cfg.primaryKeys.map((pk) => pk.columns.map((c) => c.name));
+  return {
+    columns: Object.fromEntries(
+      cfg.columns.map((c) => [c.name, { notNull: c.notNull || c.primary, hasDefault: c.hasDefault && c.default !== undefined, default: is(c.default, SQL) ? 'sql' : c.default, enumValues: c.enumValues ?? [] }]),
+    ),
+    primaryKey: composite.length ? composite : singlePk.length ? [singlePk] : [],
+    indexes: Object.fromEntries(
+      cfg.indexes.map((i) => [
+        i.config.name,
+        { unique: !!i.config.unique, columns: i.config.columns.map((c) => (is(c, SQL) ? sqlText(c) : (c as Column).name)), where: i.config.where ? sqlText(i.config.where) : null },
+      ]),
+    ),
+    foreignKeys: cfg.foreignKeys
+      .map((fk) => {
+        const r = fk.reference();
+        return `${r.columns.map((c) => c.name).join(',')} -> ${getName(r.foreignTable)}(${r.foreignColumns.map((c) => c.name).join(',')})${fk.onDelete && fk.onDelete !== 'no action' ? ` on delete ${fk.onDelete}` : ''}`;
+      })
+      .sort(),
+  };
+}
+
+function getName(t: SQLiteTable | PgTable): string {
+  return t instanceof PgTable ? pgConfig(t).name : sqliteConfig(t as SQLiteTable).name;
+}
+
+const sqliteTables = new Map(
+  Object.values(sqliteSchema)
+    .filter((v): v is SQLiteTable => v instanceof SQLiteTable)
+    .map((t) => [sqliteConfig(t).name, sqliteConfig(t)]),
+);
+const pgTables = new Map(
+  Object.values(pgSchema)
+    .filter((v): v is PgTable => v instanceof PgTable)
+    .map((t) => [pgConfig(t).name, pgConfig(t)]),
+);
+
+describe('PostgreSQL schema parity with the SQLite schema', () => {
+  it('has the same tables', () => {
+    expect(sqliteTables.size).toBeGreaterThan(40);
+    expect([...pgTables.keys()].sort()).toEqual([...sqliteTables.keys()].sort());
+  });
+
+  it.each([...sqliteTables.keys()].sort())('%s: same columns, nullability, defaults, keys, indexes and foreign keys', (name) => {
+    const s = sqliteTables.get(name)!;
+    const p = pgTables.get(name);
+    expect(p, `${name} is missing from db/pg/schema: run npx tsx db/pg/generate-schema.ts`).toBeDefined();
+    const want = shape(s);
+    const got = shape(p!);
+    const override = PRIMARY_KEY_OVERRIDES[name];
+    if (override) {
+      // the allowed difference: a wider key (partitioning, Citus) that still starts from the SQLite key
+      expect(got.primaryKey).toEqual([override]);
+      expect(override.slice(0, want.primaryKey[0].length)).toEqual(want.primaryKey[0]);
+      got.primaryKey = want.primaryKey;
+    }
+    expect(got).toEqual(want);
+  });
+
+  it.each([...sqliteTables.keys()].sort())('%s: column types map as db/pg/differences.ts says', (name) => {
+    const p = pgTables.get(name)!;
+    const pgTypes = new Map(p.columns.map((c) => [c.name, c.columnType]));
+    for (const c of sqliteTables.get(name)!.columns) {
+      const allowed = TYPE_MAP[c.columnType as keyof typeof TYPE_MAP] as readonly string[] | undefined;
+      expect(allowed, `${name}.${c.name}: no mapping for ${c.columnType}`).toBeDefined();
+      const expected = c.columnType === 'SQLiteInteger' ? (isWideInteger(c.name) ? 'PgBigInt53' : 'PgInteger') : allowed![0];
+      expect(`${c.name}: ${pgTypes.get(c.name)}`).toBe(`${c.name}: ${expected}`);
+    }
+  });
+
+  it('maps by the stated rules: epoch ms and ids to bigint, real to double precision, JSON to jsonb, 0/1 to boolean', () => {
+    const col = (t: string, c: string) => pgTables.get(t)!.columns.find((x) => x.name === c)!;
+    expect(col('iqc_results', 'measured_at').getSQLType()).toBe('bigint');
+    expect(col('iqc_results', 'id').getSQLType()).toBe('bigint');
+    expect(col('iqc_results', 'value').getSQLType()).toBe('double precision');
+    expect(col('iqc_runs', 'rules').getSQLType()).toBe('jsonb');
+    expect(col('iqc_results', 'current').getSQLType()).toBe('boolean');
+    expect(col('eqa_schemes', 'min_peer_group_size').getSQLType()).toBe('integer');
+    // the partial unique index keeps its meaning: current = 1 on SQLite is current = true here
+    const dedup = pgTables.get('iqc_results')!.indexes.find((i) => i.config.name === 'iqc_results_dedup_uq')!;
+    expect(sqlText(dedup.config.where!)).toBe('current = true');
+  });
+});
