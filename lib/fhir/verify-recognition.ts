@@ -8,9 +8,10 @@
 //
 // The decisions are the batch verification's (verify-batch.ts), so every mark equals what
 // `POST /api/v1/verify` answers for the same lab, item and days.
-// - lab: the performer that is an Organization — `Organization/{labCode}` (relative or absolute), an
-//   identifier of system urn:labqc:lab-code (or without a system), or a reference to an Organization
-//   entry of the Bundle or a contained one carrying such an identifier;
+// - lab: a performer's identifier of system urn:labqc:lab-code, else that of the Organization a
+//   performer reference points at in the Bundle (fullUrl) or among the contained resources, else the
+//   id of an `Organization/{labCode}` reference (relative or absolute), else a performer identifier
+//   without a system on an Organization (or untyped) performer;
 // - item: Observation.code's codings, tried in this order until one resolves: LabQC item code, LOINC,
 //   then codes of any other system as the caller's local codes (a signed-in hospital or regulator, or
 //   its API token; anonymous callers have none), then codings without a system as a bare code;
@@ -85,30 +86,39 @@ function targetOf(obs: Json, bundle: Json): Target | Issue {
   return { lab, items, date };
 }
 
+/** The performer's lab code: its LabQC identifier, else the identifier of the Organization its
+ * reference resolves to inside the request (a Bundle entry's fullUrl, a contained `#id`), else the id
+ * of an `Organization/{id}` reference. */
 function performerLab(obs: Json, bundle: Json): string | null {
-  for (const p of arrayOf(obs.performer)) {
-    if (!isObject(p)) continue;
-    const ref = typeof p.reference === 'string' ? p.reference : null;
-    const m = ref ? /(?:^|\/)Organization\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(ref) : null;
-    if (m) return labCodeOfFhirId(m[1]);
-    const own = labIdentifier(p.identifier);
+  const performers = arrayOf(obs.performer).filter(isObject);
+  for (const p of performers) {
+    const own = labIdentifier(p.identifier, false);
     if (own) return own;
-    if (ref) {
-      // a contained Organization (#id) or one in the Bundle (its fullUrl)
-      const target = ref.startsWith('#')
-        ? arrayOf(obs.contained).find((c) => isObject(c) && c.id === ref.slice(1))
-        : arrayOf(bundle.entry).find((e) => isObject(e) && e.fullUrl === ref);
-      const org = isObject(target) && target.resourceType === 'Organization' ? target : isObject(target) && isObject(target.resource) && target.resource.resourceType === 'Organization' ? target.resource : null;
-      const found = org ? arrayOf(org.identifier).map(labIdentifier).find(Boolean) : null;
-      if (found) return found;
-    }
+  }
+  for (const p of performers) {
+    const ref = typeof p.reference === 'string' ? p.reference : null;
+    if (!ref) continue;
+    const target = ref.startsWith('#') ? arrayOf(obs.contained).find((c) => isObject(c) && c.id === ref.slice(1)) : arrayOf(bundle.entry).find((e) => isObject(e) && e.fullUrl === ref);
+    const org = isObject(target) && target.resourceType === 'Organization' ? target : isObject(target) && isObject(target.resource) && target.resource.resourceType === 'Organization' ? target.resource : null;
+    const found = org ? arrayOf(org.identifier).map((i) => labIdentifier(i, true)).find(Boolean) : null;
+    if (found) return found;
+  }
+  for (const p of performers) {
+    const m = typeof p.reference === 'string' ? /(?:^|\/)Organization\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(p.reference) : null;
+    if (m) return labCodeOfFhirId(m[1]);
+  }
+  // last: an identifier without a system on a performer that is (or may be) an Organization
+  for (const p of performers) {
+    const bare = p.type === undefined || p.type === 'Organization' ? labIdentifier(p.identifier, true) : null;
+    if (bare && (typeof p.reference !== 'string' || /(?:^|\/)Organization\//.test(p.reference))) return bare;
   }
   return null;
 }
 
-function labIdentifier(id: unknown): string | null {
+/** A LabQC lab code from an identifier of system urn:labqc:lab-code (or of no system, when allowed). */
+function labIdentifier(id: unknown, noSystem: boolean): string | null {
   if (!isObject(id) || typeof id.value !== 'string' || !id.value.trim()) return null;
-  return id.system === undefined || id.system === LAB_CODE_SYSTEM ? id.value.trim() : null;
+  return id.system === LAB_CODE_SYSTEM || (noSystem && id.system === undefined) ? id.value.trim() : null;
 }
 
 function itemCandidates(code: unknown): string[] {

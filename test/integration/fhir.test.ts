@@ -393,6 +393,26 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
     );
   });
 
+  it('finds the lab by a LabQC identifier first, then a referenced Organization in the request, then Organization/{id}', () => {
+    const c = cases.find((x) => x.lab === 'GZ-001')!;
+    const plain = observation(c, 0);
+    const forms = [
+      // a practitioner's identifier without a system is not taken for a lab
+      { performer: [{ reference: 'Practitioner/p1', identifier: { value: 'doc-9' } }, { reference: 'Organization/GZ-001' }] },
+      // another server's id in the reference, LabQC's identifier beside it
+      { performer: [{ reference: 'http://other.example/fhir/Organization/77', identifier: { system: LAB_CODE_SYSTEM, value: 'GZ-001' } }] },
+      { performer: [{ reference: '#lab' }], contained: [{ resourceType: 'Organization', id: 'lab', identifier: [{ value: 'GZ-001' }], name: 'GZ' }] },
+      { performer: [{ type: 'Organization', identifier: { value: 'GZ-001' } }] },
+    ];
+    const bundle = { resourceType: 'Bundle', type: 'collection', entry: [plain, ...forms.map((f) => ({ ...plain, ...f }))].map((resource) => ({ resource })) };
+    const out = fhirVerify(JSON.stringify(bundle), new URLSearchParams()).body as Json;
+    expect(fhirProblems(out)).toEqual([]);
+    expect(out.entry).toHaveLength(forms.length + 1);
+    const first = ext(out.entry[0].resource, RECOGNITION_CHECK_EXT);
+    expect(sub(first[0], 'reason').valueCode).toBe('recognized');
+    for (const e of out.entry.slice(1)) expect(ext(e.resource, RECOGNITION_CHECK_EXT)).toEqual(first);
+  });
+
   it('takes Parameters (bundle, asOf) too, and a searchset whose outcome entries have search mode outcome', () => {
     const c = cases[0];
     const bundle = { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: observation(c, 0), search: { mode: 'match' } }, { resource: observation({ ...c, lab: 'XX-999' }, 0), search: { mode: 'match' } }] };
