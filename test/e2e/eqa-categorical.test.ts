@@ -67,7 +67,7 @@ describe('EQA of a dipstick item: form, evaluation, category chart', () => {
     const u1 = form.getByLabel('U_PRO U1', { exact: true });
     expect(await u1.evaluate((el) => el.tagName)).toBe('SELECT');
     expect(await u1.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['', 'negative', 'trace', '1+', '2+', '3+', '4+']);
-    expect(await u1.locator('option[value=trace]').textContent()).toBe('Trace (±) (trace)');
+    expect(await u1.locator('option[value=trace]').textContent()).toBe('Trace (±)');
     expect(await u1.locator('option[value=""]').textContent()).toBe('— choose —');
     for (const s of SAMPLES) await form.getByLabel(`U_PRO ${s}`, { exact: true }).selectOption(OWN[s]);
     await form.getByLabel('U_PRO Method', { exact: true }).fill('Dry chemistry');
@@ -97,6 +97,9 @@ describe('EQA of a dipstick item: form, evaluation, category chart', () => {
     expect(text).toContain('30 / 30');
     expect(text).toContain('96.7%');
     expect(text).toMatch(/none/);
+    // a round of categorical items only: no z distribution, no assigned values
+    expect(await page.getByTestId('eqa-z-distribution').count()).toBe(0);
+    expect(await page.getByTestId('eqa-assigned').count()).toBe(0);
     await page.getByTestId('eqa-op-publish').getByRole('button').click();
     await page.waitForFunction(() => document.querySelector('[data-testid=round-status]')?.textContent?.match(/Published|已发布/));
     await page.close();
@@ -111,7 +114,7 @@ describe('EQA of a dipstick item: form, evaluation, category chart', () => {
     expect(u1).toContain('1+');
     expect(u1).toContain('mode, 6 of 10');
     expect(u1).toContain('1+, 2+, 3+');
-    expect(u1).toContain('1 grade from the target');
+    expect(u1).toContain('1 grade below the target');
     expect(u1).toContain('Acceptable');
     await expect(page.getByTestId('verdict-U_PRO').textContent()).resolves.toMatch(/Satisfactory/);
     // the chart is drawn (recharts SVG), no histogram for a categorical item
@@ -130,6 +133,17 @@ describe('EQA of a dipstick item: form, evaluation, category chart', () => {
     expect(svg).toContain('You');
     expect(svg).toContain('Target');
     expect(await page.getByTestId('eqa-category-verdict').textContent()).toMatch(/Acceptable/);
+    // no z column for a round of categorical items only
+    expect(await page.getByTestId('eqa-results-table').locator('th').allTextContents()).not.toContain('z');
+
+    // the same report in Chinese: category names, basis and distance in Chinese
+    await browser.context.addCookies([{ name: 'labqc-locale', value: 'zh', url: baseUrl }]);
+    await page.goto(`${baseUrl}/lab/eqa/${ROUND}?analyte=U_PRO&sample=U2&sampleB=U1`);
+    await page.locator('[data-testid=eqa-category-chart] svg').first().waitFor();
+    expect(await page.getByTestId('eqa-row-U_PRO-U1').textContent()).toMatch(/比靶值低 1 级.*众数，10 个结果中 6 个/);
+    expect(await page.getByTestId('eqa-category-yours').textContent()).toBe('阴性');
+    expect(await page.getByTestId('eqa-category-negative').getAttribute('data-target')).toBe('true');
+    expect(await page.getByTestId('eqa-category-counts').textContent()).toContain('阴性: 10');
     await page.close();
   });
 });

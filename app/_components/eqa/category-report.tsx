@@ -26,9 +26,16 @@ export async function categoricalReason(reason: string | null, p: { n: number | 
   return key ? t(`reasons.${key}`, { n: p.n ?? 0, agreeing: p.agreeing ?? 0, percent: p.percent, min: p.min }) : reason;
 }
 
+/** How an answer stands against the target: grades below or above it (ordinal items), else agreement. */
+function distanceText(t: Awaited<ReturnType<typeof getTranslations<'eqa.categorical'>>>, kind: string, d: number | null): string {
+  if (d === null) return '—';
+  if (kind !== 'ordinal') return d === 0 ? t('matches') : t('differs');
+  return d === 0 ? t('onTarget') : d < 0 ? t('below', { d: -d }) : t('above', { d });
+}
+
 /** The cells of a categorical sample in the lab's results table. */
 export async function categoricalCells(
-  item: { categories: ItemCategory[] | null },
+  item: { kind: string; categories: ItemCategory[] | null },
   s: { category: string | null; targetCategory: string | null; targetBasis: string | null; gradeDistance: number | null; answers: number | null; agreeing: number | null },
   accepted: string[],
 ) {
@@ -40,7 +47,7 @@ export async function categoricalCells(
     value: s.category === null ? null : name(s.category),
     target: s.targetCategory === null ? t('noTarget') : name(s.targetCategory),
     accepted: accepted.length ? accepted.map(name).join(', ') : '—',
-    distance: s.gradeDistance === null ? '—' : t('distance', { d: Math.abs(s.gradeDistance) }),
+    distance: distanceText(t, item.kind, s.gradeDistance),
     basis,
   };
 }

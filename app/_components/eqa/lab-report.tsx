@@ -61,6 +61,8 @@ export async function LabReport({
     }
   }
   const selectedItem = report.analytes.find((a) => a.code === selected.analyte);
+  // a round of qualitative, ordinal and nominal items only: its columns are named for categories, without z
+  const allCategorical = report.analytes.length > 0 && cat.size > 0 && report.analytes.every((a) => a.kind !== 'quantitative');
   return (
     <div className="space-y-6" data-testid="eqa-lab-report">
       <section className="card">
@@ -79,11 +81,11 @@ export async function LabReport({
                 <th>{t('report.analyte')}</th>
                 <th>{t('report.sample')}</th>
                 <th>{t('report.value')}</th>
-                <th>{t('report.assigned')}</th>
-                <th>{t('report.limits')}</th>
-                <th>{t('report.deviation')}</th>
-                <th>{t('report.z')}</th>
-                <th>{t('report.peerGroup')}</th>
+                <th>{allCategorical ? t('categorical.columns.target') : t('report.assigned')}</th>
+                <th>{allCategorical ? t('categorical.columns.accepted') : t('report.limits')}</th>
+                <th>{allCategorical ? t('categorical.columns.distance') : t('report.deviation')}</th>
+                {!allCategorical && <th>{t('report.z')}</th>}
+                <th>{allCategorical ? t('categorical.columns.basis') : t('report.peerGroup')}</th>
                 <th>{t('report.result')}</th>
               </tr>
             </thead>
@@ -92,7 +94,7 @@ export async function LabReport({
                 a.notSubmitted ? (
                   <tr key={a.code} className="bg-slate-50">
                     <td className="font-medium">{a.code}</td>
-                    <td colSpan={7} className="italic text-slate-600">
+                    <td colSpan={allCategorical ? 6 : 7} className="italic text-slate-600">
                       {a.verdict === 'not_evaluated' ? t('report.notEvaluatedAnalyte') : t('report.notSubmitted')}
                     </td>
                     <td>
@@ -127,15 +129,17 @@ export async function LabReport({
                           {c ? c.distance : deviationText(s)}
                           {s.percentDeviation !== null && <div className="text-xs text-slate-500">{`${(Math.abs(s.percentDeviation) < 0.05 ? 0 : s.percentDeviation).toFixed(1)}%`}</div>}
                         </td>
-                        <td className="whitespace-nowrap">
-                          {s.z === null ? '—' : s.z.toFixed(2)}
-                          {s.scoreType === 'z_prime' && <span className="ml-1 text-xs text-slate-500">z′</span>}
-                          {s.uNegligible === false && (
-                            <span className="badge-amber ml-1" title={t('report.uNotNegligible')} data-testid={`u-flag-${a.code}-${s.sample}`}>
-                              {t('report.uFlag')}
-                            </span>
-                          )}
-                        </td>
+                        {!allCategorical && (
+                          <td className="whitespace-nowrap">
+                            {s.z === null ? '—' : s.z.toFixed(2)}
+                            {s.scoreType === 'z_prime' && <span className="ml-1 text-xs text-slate-500">z′</span>}
+                            {s.uNegligible === false && (
+                              <span className="badge-amber ml-1" title={t('report.uNotNegligible')} data-testid={`u-flag-${a.code}-${s.sample}`}>
+                                {t('report.uFlag')}
+                              </span>
+                            )}
+                          </td>
+                        )}
                         <td className="text-xs">
                           {c ? c.basis : s.peerGroup === null ? '—' : s.source === 'reference' ? t('source.reference') : s.peerGroup === '*' ? t('source.allMethods') : s.peerGroup}
                           {!c && s.n !== null && <span className="text-slate-500"> · n={s.n}</span>}
@@ -175,7 +179,19 @@ export async function LabReport({
             </tbody>
           </table>
         </div>
-        <p className="mt-2 text-xs text-slate-500">{t('report.legend', { min: report.scheme.minRoundScore })}</p>
+        {!allCategorical && <p className="mt-2 text-xs text-slate-500">{t('report.legend', { min: report.scheme.minRoundScore })}</p>}
+        {cat.size > 0 && (
+          <p className="mt-2 text-xs text-slate-500">
+            {t('categorical.legend', {
+              tolerance: report.scheme.ordinalTolerance,
+              negative: String(report.scheme.negativeMustBeNegative),
+              percent: report.scheme.consensusPercent,
+              qual: report.scheme.passPercent.qualitative,
+              ord: report.scheme.passPercent.ordinal,
+              nom: report.scheme.passPercent.nominal,
+            })}
+          </p>
+        )}
       </section>
 
       <section className="card">

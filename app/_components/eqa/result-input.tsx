@@ -25,11 +25,12 @@ export function ResultInput({
   const current = defaultValue === null || defaultValue === undefined ? '' : String(defaultValue);
   if (!options?.length) return <input name={name} aria-label={label} inputMode="decimal" className="input w-24" defaultValue={current} />;
   return (
-    <select name={name} aria-label={label} className="input w-32" defaultValue={options.some((o) => o.code === current) ? current : ''}>
+    <select name={name} aria-label={label} className="input w-36" defaultValue={options.some((o) => o.code === current) ? current : ''}>
       <option value="">{t('noAnswer')}</option>
       {options.map((o) => (
         <option key={o.code} value={o.code}>
-          {o.label === o.code ? o.code : `${o.label} (${o.code})`}
+          {/* the code too where the name does not show it (阴性 (negative)): CSV and API take the code */}
+          {o.label.toLowerCase().includes(o.code.toLowerCase()) ? o.label : `${o.label} (${o.code})`}
         </option>
       ))}
     </select>

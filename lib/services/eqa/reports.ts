@@ -186,7 +186,9 @@ export function labRoundReport(db: Conn, actor: Actor, input: { roundCode: strin
   });
   return {
     round: { code: r.round.code, status: r.round.status, opensAt: r.round.opensAt, closesAt: r.round.closesAt, publishedAt: r.round.publishedAt },
-    scheme: { code: r.scheme.code, name: r.scheme.name, nameEn: r.scheme.nameEn, minRoundScore: r.scheme.minRoundScore, minPeerGroupSize: r.scheme.minPeerGroupSize, consensusPercent: r.scheme.consensusPercent },
+    scheme: { code: r.scheme.code, name: r.scheme.name, nameEn: r.scheme.nameEn, minRoundScore: r.scheme.minRoundScore, minPeerGroupSize: r.scheme.minPeerGroupSize, consensusPercent: r.scheme.consensusPercent,
+      ordinalTolerance: r.scheme.ordinalTolerance, negativeMustBeNegative: r.scheme.negativeMustBeNegative,
+      passPercent: { qualitative: r.scheme.passPercentQualitative, ordinal: r.scheme.passPercentOrdinal, nominal: r.scheme.passPercentNominal } },
     lab,
     evaluation: { version: evaluation.version, status: evaluation.status, algorithmVersion: evaluation.algorithmVersion, finishedAt: evaluation.finishedAt },
     samples: samples.map((s) => s.code),

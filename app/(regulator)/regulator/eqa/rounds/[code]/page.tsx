@@ -96,6 +96,7 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
       ),
     })),
   );
+  const allCategorical = concordance.length > 0 && concordance.length === rep.analytes.length;
   const concordanceColumns: Column<(typeof concordance)[number]>[] = [
     { key: 'analyte', header: t('categorical.item'), className: 'font-medium', cell: (c) => c.analyte },
     { key: 'kind', header: t('categorical.kind'), cell: (c) => t(`categorical.kinds.${c.kind}`) },
@@ -184,11 +185,22 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
 
       {rep.evaluated && (
         <>
-          <div className="grid gap-6 lg:grid-cols-2">
+          {concordance.length > 0 && (
             <section className="card">
-              <h2 className="mb-2 font-semibold">{t('regulator.zDistribution')}</h2>
-              <ZDistribution bins={rep.zDistribution} countLabel={t('regulator.results')} />
+              <h2 className="mb-1 font-semibold">{t('categorical.concordanceTitle')}</h2>
+              <p className="mb-2 text-xs text-slate-500">{t('categorical.concordanceHelp')}</p>
+              <DataTable columns={concordanceColumns} rows={concordance} rowKey={(c) => c.analyte} rowProps={(c) => ({ 'data-testid': `concordance-${c.analyte}` })} testId="eqa-concordance" />
             </section>
+          )}
+
+          {/* a round of qualitative, ordinal and nominal items only has no z and no assigned values */}
+          <div className={allCategorical ? '' : 'grid gap-6 lg:grid-cols-2'}>
+            {!allCategorical && (
+              <section className="card">
+                <h2 className="mb-2 font-semibold">{t('regulator.zDistribution')}</h2>
+                <ZDistribution bins={rep.zDistribution} countLabel={t('regulator.results')} />
+              </section>
+            )}
             <section className="card">
               <form method="get" action={`/regulator/eqa/rounds/${encodeURIComponent(code)}/labs`} className="no-print mb-4 flex flex-wrap items-end gap-2">
                 <div>
@@ -208,14 +220,6 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
             </section>
           </div>
 
-          {concordance.length > 0 && (
-            <section className="card">
-              <h2 className="mb-1 font-semibold">{t('categorical.concordanceTitle')}</h2>
-              <p className="mb-2 text-xs text-slate-500">{t('categorical.concordanceHelp')}</p>
-              <DataTable columns={concordanceColumns} rows={concordance} rowKey={(c) => c.analyte} rowProps={(c) => ({ 'data-testid': `concordance-${c.analyte}` })} testId="eqa-concordance" />
-            </section>
-          )}
-
           {rep.notEvaluated.length > 0 && (
             <section className="card" data-testid="eqa-not-evaluated">
               <h2 className="mb-1 font-semibold">{t('regulator.notEvaluatedTitle', { n: rep.notEvaluated.length })}</h2>
@@ -224,12 +228,14 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
             </section>
           )}
 
-          <section className="card">
-            <h2 className="mb-2 font-semibold">{t('regulator.assignedValues')}</h2>
-            <div className="max-h-96 overflow-auto">
-              <DataTable columns={assignedColumns} rows={rep.assignedValues} rowKey={(a) => `${a.analyte}-${a.sample}-${a.peerGroup}`} testId="eqa-assigned" />
-            </div>
-          </section>
+          {!allCategorical && (
+            <section className="card">
+              <h2 className="mb-2 font-semibold">{t('regulator.assignedValues')}</h2>
+              <div className="max-h-96 overflow-auto">
+                <DataTable columns={assignedColumns} rows={rep.assignedValues} rowKey={(a) => `${a.analyte}-${a.sample}-${a.peerGroup}`} testId="eqa-assigned" />
+              </div>
+            </section>
+          )}
         </>
       )}
 
