@@ -2,7 +2,8 @@
 // versions on change), unmapped codes, hospital verification tokens resolving their own codes only,
 // watch lists, the webhook outbox (signatures, retries with backoff, leases) and the expiry check,
 // and every refusal between two hospitals.
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,7 @@ import { insertCertification } from '@/db/queries/recognition';
 import { verifyBatchRoute } from '@/lib/public-batch';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { appError } from '@/test/support/errors';
+import { batchCheck } from '@/lib/services/hospital/batch-check';
 import { NOW, TODAY, analyteId, labId } from './recognition-fixtures';
 
 type World = ReturnType<typeof createSeededTestDb>;
@@ -51,6 +53,13 @@ function receiver(plan: number[], delayMs = 0) {
 /** An active certification of lab × analyte, valid until `validTo`. */
 function certify(lab: string, analyte: string, validTo = '2027-06-14', validFrom = '2026-01-01') {
   return insertCertification(w.db, { labId: labId(w.db, lab), analyteId: analyteId(w.db, analyte), scopeRegionId: rows<{ id: number }>(`SELECT id FROM regions WHERE code = '440000'`)[0].id, scope: '广东省', mark: '广东HR', certificateNo: `T-${lab}-${analyte}-${validTo}`, status: 'active', validFrom, validTo, createdAt: NOW, updatedAt: NOW });
+}
+
+/** The verification snippet of the README ("Webhooks"), run as written. */
+function readmeVerifier(): (secret: string, header: string, body: string) => boolean {
+  const readme = fs.readFileSync('README.md', 'utf8');
+  const block = /```js\n([\s\S]*?function verifyLabQC[\s\S]*?)```/.exec(readme)![1].replace(/^import .*$/m, '');
+  return new Function('createHmac', 'timingSafeEqual', `${block}\nreturn verifyLabQC;`)(createHmac, timingSafeEqual);
 }
 
 const pending = () => rows<{ n: number }>(`SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'pending'`)[0].n;
@@ -125,6 +134,22 @@ describe('local code mapping', () => {
     ]);
     setLocalCode(w.db, h1, { localCode: 'zz-1', analyte: 'ALT' });
     expect(localCodeWorkspace(w.db, h1).unmapped.map((u) => u.localCode)).toEqual(['ZZ-2']);
+  });
+});
+
+describe('batch check (workspace)', () => {
+  it('reads a pasted list without a header, answers each line with the local codes, and writes the CSV', () => {
+    const r = batchCheck(w.db, h1, { text: `GZ-001,hb-a1c,${TODAY}\nGZ-001,K,not-a-day\nNOPE-9,K,${TODAY},${TODAY}` }, { now: NOW });
+    expect(r.rows.map((x) => [x.line, x.recognized, x.reason, x.errorCode])).toEqual([
+      [2, false, 'not_certified', null],
+      [3, null, null, 'recognition.invalidDateTitle'],
+      [4, null, null, 'lab.notFound'],
+    ]);
+    expect(r.counts).toEqual({ checks: 3, recognized: 0, usable: 0, errors: 2 });
+    const lines = r.csv.trim().split('\r\n');
+    expect(lines[0]).toBe('line,lab,analyte,date,as_of,recognized,within_window,window_days,usable,mark,certificate_no,status,reason,error');
+    expect(lines).toHaveLength(4);
+    expect(lines[1].startsWith(`2,GZ-001,hb-a1c,${TODAY},${TODAY},false,`)).toBe(true);
   });
 });
 
@@ -210,6 +235,14 @@ describe('watch lists and webhooks', () => {
         expect(verifySignature(ep.secret, header, g.body.replace('GZ-002', 'GZ-003'), Number(ts) * 1000)).toBe(false);
         expect(verifySignature('whsec_other', header, g.body, Number(ts) * 1000)).toBe(false);
       }
+      // the README's snippet accepts the last (fresh) one and refuses a changed body
+      const verify = readmeVerifier();
+      const lastHeader = String(hook.got[2].headers['labqc-signature']);
+      const fresh = `t=${Math.floor(Date.now() / 1000)},v1=${createHmac('sha256', ep.secret).update(`${Math.floor(Date.now() / 1000)}.${hook.got[2].body}`).digest('hex')}`;
+      expect(verify(ep.secret, fresh, hook.got[2].body)).toBe(true);
+      expect(verify(ep.secret, fresh, hook.got[2].body + ' ')).toBe(false);
+      // the dispatcher signed with the test's clock (NOW): too old for the snippet's 5 minutes
+      expect(verify(ep.secret, lastHeader, hook.got[2].body)).toBe(false);
     } finally {
       await hook.close();
     }
