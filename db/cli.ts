@@ -1,4 +1,4 @@
-// Database commands only: `tsx db/cli.ts migrate | seed [--reset | --if-empty] | admin:create |
+// Database commands only: `tsx db/cli.ts migrate | partitions | seed [--reset | --if-empty] | admin:create |
 // audit:verify | db:backup <file> | db:restore <file>`. The server and its build live in lib/server
 // (`npm run build`, `npm start`); `npm run demo` chains seed --if-empty, build and start.
 import fs from 'node:fs';
@@ -13,6 +13,7 @@ import { generateTemporaryPassword } from '@/lib/services/users';
 import { isAppError } from '@/lib/errors';
 import { verifyAuditChain } from './queries/audit-chain';
 import { backupDatabase, restoreDatabase, serverHoldingDatabase } from './backup';
+import { describePostgresUrl, isPostgresUrl } from './pg/url';
 
 const log = (m: string) => console.log(`[labqc] ${m}`);
 
@@ -20,6 +21,8 @@ async function main() {
   const [command, ...args] = process.argv.slice(2);
   switch (command) {
     case 'migrate': {
+      // DATABASE_URL=postgres://... : the PostgreSQL migrations (issue 14); otherwise SQLite as always
+      if (await migratePostgresIfConfigured()) break;
       runMigrations(getDb());
       log(`migrated ${databasePath()}`);
       addMissingCatalogue();
@@ -96,9 +99,56 @@ async function main() {
       else console.error(`[labqc] warning: the restored audit chain is broken at row ${chain.broken!.id}: ${chain.broken!.reason}`);
       break;
     }
+    case 'partitions': {
+      await postgresPartitions(args);
+      break;
+    }
     default:
-      console.error('usage: tsx db/cli.ts migrate | seed [--reset | --if-empty] | admin:create --email <email> [--name <name>] | audit:verify | db:backup <file> | db:restore <file>');
+      console.error('usage: tsx db/cli.ts migrate | partitions [--months N] [--from YYYY-MM] | seed [--reset | --if-empty] | admin:create --email <email> [--name <name>] | audit:verify | db:backup <file> | db:restore <file>');
       process.exit(2);
+  }
+}
+
+/** `migrate` on PostgreSQL when DATABASE_URL is a postgres:// URL; false when SQLite is configured. */
+async function migratePostgresIfConfigured(): Promise<boolean> {
+  const url = process.env.DATABASE_URL;
+  if (!isPostgresUrl(url)) return false;
+  const { openPostgres } = await import('./pg/client');
+  const { runPgMigrations } = await import('./pg/migrate');
+  const db = openPostgres(url, { max: 2 });
+  try {
+    const { partitionsCreated } = await runPgMigrations(db);
+    log(`migrated PostgreSQL ${describePostgresUrl(url)}${partitionsCreated.length ? `; iqc_results partitions created: ${partitionsCreated.join(', ')}` : ''}`);
+    // the catalogue items are added by the SQLite data layer only, until db/ has one interface for both
+    log('PostgreSQL: schema only; the catalogue and demo data are loaded by the SQLite data layer for now (issue 14)');
+  } finally {
+    await db.$client.end();
+  }
+  return true;
+}
+
+/** `partitions`: create the coming months' iqc_results partitions and print every partition's size. */
+async function postgresPartitions(args: string[]) {
+  const url = process.env.DATABASE_URL;
+  if (!isPostgresUrl(url)) refuse('db:partitions is for PostgreSQL: set DATABASE_URL=postgres://...');
+  const { openPostgres } = await import('./pg/client');
+  const p = await import('./pg/partitions');
+  const months = Number(option(args, '--months') ?? 3);
+  if (!Number.isInteger(months) || months < 1 || months > 120) refuse('--months takes a whole number from 1 to 120');
+  const fromText = option(args, '--from');
+  const from = fromText ? p.parseMonth(fromText) : p.monthOf(Date.now());
+  if (!from) refuse('--from takes a month as YYYY-MM');
+  const db = openPostgres(url, { max: 2 });
+  try {
+    // from the current month (or --from) through `months` months after it
+    const created = await p.ensureMonthlyPartitions(db.$client, from, months + 1);
+    log(`PostgreSQL ${describePostgresUrl(url)}: ${created.length ? `created ${created.join(', ')}` : 'no partition to create'}`);
+    const parts = await p.partitionSizes(db.$client);
+    for (const x of parts) console.log(`${x.name.padEnd(28)} ${p.formatBytes(x.bytes).padStart(9)}  ${x.rowsEstimate === null ? '       ?' : `~${x.rowsEstimate}`.padStart(8)} rows  ${x.bound}`);
+    const def = parts.find((x) => x.bound === 'DEFAULT');
+    if (def && def.rowsEstimate) console.error(`[labqc] warning: ${def.name} holds ~${def.rowsEstimate} rows of months without a partition: run with --from <their first month>`);
+  } finally {
+    await db.$client.end();
   }
 }
 

@@ -53,12 +53,12 @@ function getName(t: SQLiteTable | PgTable): string {
 }
 
 const sqliteTables = new Map(
-  Object.values(sqliteSchema)
+  (Object.values(sqliteSchema) as unknown[])
     .filter((v): v is SQLiteTable => v instanceof SQLiteTable)
     .map((t) => [sqliteConfig(t).name, sqliteConfig(t)]),
 );
 const pgTables = new Map(
-  Object.values(pgSchema)
+  (Object.values(pgSchema) as unknown[])
     .filter((v): v is PgTable => v instanceof PgTable)
     .map((t) => [pgConfig(t).name, pgConfig(t)]),
 );

@@ -1,0 +1,62 @@
+// Issue 14: `npm run db:migrate` on PostgreSQL applies db/migrations-pg to a fresh database: every
+// table of the pg schema exists with the SQLite schema's columns, iqc_results is partitioned by
+// month, and a second run changes nothing. PostgreSQL only (TEST_DATABASE_URL).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
+import * as pgSchema from '@/db/pg/schema';
+import { openPostgres, type PgDB } from '@/db/pg/client';
+import { runPgMigrations } from '@/db/pg/migrate';
+import { createPgTestDatabase, pgUrl, type PgTestDatabase } from '@/test/support/pg';
+
+const tables = (Object.values(pgSchema) as unknown[])
+  .filter((v): v is PgTable => v instanceof PgTable)
+  .map((t) => getTableConfig(t));
+
+describe.skipIf(!pgUrl)('PostgreSQL migrations', () => {
+  let t: PgTestDatabase;
+  let db: PgDB;
+  beforeAll(async () => {
+    t = await createPgTestDatabase();
+    db = openPostgres(t.url, { max: 3 });
+  });
+  afterAll(async () => {
+    await db?.$client.end();
+    await t?.drop();
+  });
+
+  it('creates every table and column of the schema in a fresh database, with this month and the next 3 partitioned', async () => {
+    // 2026-11-29: partitions for November 2026 through February 2027
+    const { partitionsCreated } = await runPgMigrations(db, Date.UTC(2026, 10, 29, 17));
+    expect(partitionsCreated).toEqual(['iqc_results_y2026m11', 'iqc_results_y2026m12', 'iqc_results_y2027m01', 'iqc_results_y2027m02']);
+
+    const { rows } = await db.$client.query<{ table_name: string; column_name: string; is_nullable: string }>(
+      "select table_name, column_name, is_nullable from information_schema.columns where table_schema = 'public'",
+    );
+    for (const cfg of tables) {
+      const cols = rows.filter((r) => r.table_name === cfg.name);
+      expect(cols.map((c) => c.column_name).sort(), cfg.name).toEqual(cfg.columns.map((c) => c.name).sort());
+      for (const c of cfg.columns) expect(`${cfg.name}.${c.name} nullable=${cols.find((x) => x.column_name === c.name)!.is_nullable}`).toBe(`${cfg.name}.${c.name} nullable=${c.notNull || c.primary ? 'NO' : 'YES'}`);
+    }
+    expect(tables.length).toBeGreaterThan(40);
+
+    const parted = await db.$client.query<{ relname: string; strategy: string }>("select c.relname, p.partstrat as strategy from pg_partitioned_table p join pg_class c on c.oid = p.partrelid");
+    expect(parted.rows).toEqual([{ relname: 'iqc_results', strategy: 'r' }]);
+    const key = await db.$client.query<{ def: string }>("select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'iqc_results'::regclass and contype = 'p'");
+    expect(key.rows[0].def).toBe('PRIMARY KEY (id, measured_at, lab_id)');
+  });
+
+  it('a second migrate applies nothing and creates no partition', async () => {
+    const before = await db.$client.query<{ n: number }>('select count(*) as n from drizzle.__drizzle_migrations');
+    const again = await runPgMigrations(db, Date.UTC(2026, 10, 29, 17));
+    expect(again.partitionsCreated).toEqual([]);
+    const after = await db.$client.query<{ n: number }>('select count(*) as n from drizzle.__drizzle_migrations');
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
+
+  it('npm run db:migrate chooses PostgreSQL from DATABASE_URL', () => {
+    const r = spawnSync('npx', ['tsx', 'db/cli.ts', 'migrate'], { env: { ...process.env, DATABASE_URL: t.url, DATABASE_PATH: '/nonexistent/never-opened.sqlite' }, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`migrated PostgreSQL ${new URL(t.url).hostname}:${new URL(t.url).port}/${t.name}`);
+  });
+});
