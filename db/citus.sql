@@ -1,0 +1,95 @@
+-- Citus layout of LabQC (issue 14): run once on the coordinator, after `npm run db:migrate` and
+-- before loading data, with the citus extension created (README, "PostgreSQL and Citus"):
+--   psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f db/citus.sql
+--
+-- * distributed by lab_id: what belongs to one laboratory (IQC lots, targets, rules, runs, results,
+--   violations, corrective actions, daily aggregates; EQA enrolments, submissions, results and
+--   scores; eligibility; certifications and their events), co-located so a lab's rows join locally;
+-- * reference tables (copied to every node): the shared, slowly changing data (regions, labs,
+--   catalogue, accounts, schemes, rounds, samples, evaluations, policies, calendar, hospital mappings
+--   and watches, regional aggregates);
+-- * local to the coordinator: the audit log (one hash chain, one order), sign-in throttling, entity
+--   versions and the webhook outbox.
+--
+-- It first checks what Citus requires: every primary key and unique index of a distributed table
+-- contains lab_id, and so does every foreign key between distributed tables; reference tables do not
+-- point at distributed ones. Without the citus extension it distributes nothing and lists, as
+-- NOTICEs, what is not ready yet; with it and anything not ready it refuses before changing anything.
+-- test/integration/pg-citus.test.ts runs it on plain PostgreSQL and checks both the lists below
+-- (every table classified once) and that report.
+DO $labqc$
+DECLARE
+  distributed text[] := ARRAY[
+    'control_lots', 'qc_targets', 'qc_rule_configs', 'qc_rule_set_versions',
+    'iqc_runs', 'iqc_results', 'iqc_violations', 'corrective_actions',
+    'iqc_daily_series', 'iqc_daily_lots', 'iqc_daily_pairs',
+    'eqa_enrollments', 'eqa_submissions', 'eqa_result_evaluations', 'eqa_analyte_scores',
+    'eligibility_results', 'certifications', 'certification_events'];
+  reference text[] := ARRAY[
+    'regions', 'laboratories', 'analytes', 'analyte_limit_ranges', 'users', 'api_tokens',
+    'recognition_policies', 'calendar_days',
+    'eqa_schemes', 'eqa_scheme_analytes', 'eqa_rounds', 'eqa_samples', 'eqa_reference_values',
+    'eqa_evaluations', 'eqa_assigned_values', 'eqa_category_targets',
+    'analyte_local_codes', 'hospital_watches', 'webhook_endpoints',
+    'iqc_region_days', 'iqc_region_months'];
+  local_only text[] := ARRAY[
+    'audit_log', 'entity_versions', 'sign_in_throttle', 'webhook_deliveries', 'webhook_attempts',
+    'analyte_local_code_misses'];
+  problems text[] := '{}';
+  t text;
+  lab smallint;
+  r record;
+BEGIN
+  FOREACH t IN ARRAY distributed LOOP
+    lab := (SELECT attnum FROM pg_attribute WHERE attrelid = t::regclass AND attname = 'lab_id' AND NOT attisdropped);
+    IF lab IS NULL THEN
+      problems := problems || format('%s has no lab_id column', t);
+      CONTINUE;
+    END IF;
+    FOR r IN SELECT conname, contype, conkey, confrelid FROM pg_constraint WHERE conrelid = t::regclass AND contype IN ('p', 'u', 'f') ORDER BY conname LOOP
+      IF r.contype IN ('p', 'u') AND NOT (lab = ANY (r.conkey)) THEN
+        problems := problems || format('%s: key %s lacks lab_id', t, r.conname);
+      ELSIF r.contype = 'f' AND r.confrelid::regclass::text = ANY (distributed) AND NOT (lab = ANY (r.conkey)) THEN
+        problems := problems || format('%s: foreign key %s to %s lacks lab_id', t, r.conname, r.confrelid::regclass);
+      END IF;
+    END LOOP;
+    FOR r IN SELECT i.indexrelid::regclass::text AS name, i.indkey::smallint[] AS cols FROM pg_index i
+              WHERE i.indrelid = t::regclass AND i.indisunique AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+              ORDER BY 1 LOOP
+      IF NOT (lab = ANY (r.cols)) THEN
+        problems := problems || format('%s: unique index %s lacks lab_id', t, r.name);
+      END IF;
+    END LOOP;
+  END LOOP;
+  FOREACH t IN ARRAY reference LOOP
+    FOR r IN SELECT conname, confrelid FROM pg_constraint WHERE conrelid = t::regclass AND contype = 'f' AND confrelid::regclass::text = ANY (distributed) LOOP
+      problems := problems || format('reference table %s: foreign key %s to distributed %s', t, r.conname, r.confrelid::regclass);
+    END LOOP;
+  END LOOP;
+
+  IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
+    RAISE NOTICE 'citus extension not installed: nothing distributed (% tables by lab_id, % reference, % local)',
+      cardinality(distributed), cardinality(reference), cardinality(local_only);
+    IF cardinality(problems) > 0 THEN
+      RAISE NOTICE 'not yet Citus-ready (% problems): %', cardinality(problems), array_to_string(problems, '; ');
+    END IF;
+    RETURN;
+  END IF;
+  IF cardinality(problems) > 0 THEN
+    RAISE EXCEPTION 'not Citus-ready, nothing distributed (% problems): %', cardinality(problems), array_to_string(problems, '; ');
+  END IF;
+
+  -- reference tables in dependency order, then the coordinator's local tables (they point at
+  -- reference tables), then the lab-owned tables, all co-located with the first one
+  FOREACH t IN ARRAY reference LOOP
+    PERFORM create_reference_table(t);
+  END LOOP;
+  FOREACH t IN ARRAY local_only LOOP
+    PERFORM citus_add_local_table_to_metadata(t);
+  END LOOP;
+  FOREACH t IN ARRAY distributed LOOP
+    PERFORM create_distributed_table(t, 'lab_id', colocate_with => CASE WHEN t = distributed[1] THEN 'default' ELSE distributed[1] END);
+  END LOOP;
+  RAISE NOTICE 'distributed % tables by lab_id; % reference tables; % local tables', cardinality(distributed), cardinality(reference), cardinality(local_only);
+END
+$labqc$;
