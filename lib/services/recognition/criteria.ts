@@ -99,7 +99,7 @@ export function evaluatePair(policy: EffectivePolicy | null, ev: PairEvidence, t
   // (nominal: e.g. A1 and B cells for ABO, D+ and D− cells for RhD)
   const categorical = !!ev.kind && ev.kind !== 'quantitative';
   const rule = !categorical ? null : ev.kind === 'nominal' ? ('twoKnownCategories' as const) : ('negativeAndPositive' as const);
-  const controls = { workingDays: 0, negativeDays: 0, positiveDays: 0, coveredDays: 0 };
+  const controls = { negativeDays: 0, positiveDays: 0 };
   const yesterday = addDays(today, -1);
   const working = workingDaysEnding(yesterday, c.iqcWindowDays, calendar);
   const byMonth = new Map<string, { days: number; covered: number }>();
@@ -132,7 +132,7 @@ export function evaluatePair(policy: EffectivePolicy | null, ev: PairEvidence, t
     target: c.iqcCoveragePercent,
     evidence: { kind: 'iqc_month', ref: worstMonth, href: iqcHref(worstMonth) },
   };
-  if (rule) coverageLine.controls = { rule, ...controls, workingDays: working.length, coveredDays: covered };
+  if (rule) coverageLine.controls = { rule, workingDays: working.length, ...controls, coveredDays: covered };
   lines.push(coverageLine);
 
   // rejected runs have their corrective action
