@@ -54,6 +54,25 @@ describe.skipIf(!pgUrl)('PostgreSQL migrations', () => {
     expect(after.rows[0].n).toBe(before.rows[0].n);
   });
 
+  it('keeps the audit log, decision history and entity versions append-only, as on SQLite', async () => {
+    const q = (text: string, params: unknown[] = []) => db.$client.query(text, params);
+    const refused = async (text: string, params: unknown[] = []) => (await q(text, params).then(() => 'done', (e: Error) => e.message));
+    await q("insert into audit_log (at, action, details) values (1, 'x.test', $1)", [JSON.stringify({ a: 1 })]);
+    expect(await refused("update audit_log set action = 'x.changed'")).toBe('audit_log is append-only');
+    // sealing: hash and prev_hash set once, nothing else changed
+    expect(await refused("update audit_log set prev_hash = repeat('0', 64), hash = repeat('a', 64)")).toBe('done');
+    expect(await refused("update audit_log set hash = repeat('b', 64)")).toBe('audit_log is append-only');
+    expect(await refused('delete from audit_log')).toBe('audit_log is append-only');
+    expect(await refused('truncate audit_log')).toBe('audit_log is append-only');
+    await q("insert into entity_versions (entity_type, entity_id, version, data, changed_at) values ('lab', 1, 1, '{}', 1)");
+    expect(await refused('update entity_versions set reason = $1', ['x'])).toBe('entity_versions is append-only');
+    expect(await refused('delete from entity_versions')).toBe('entity_versions is append-only');
+    await q("insert into certification_events (lab_id, analyte_id, action, effective_on, reason, at) values (1, 1, 'flag', '2026-11-29', 'r', 1)");
+    expect(await refused("update certification_events set reason = 'other'")).toBe('certification_events is append-only');
+    expect(await refused('delete from certification_events')).toBe('certification_events is append-only');
+    expect(await refused('truncate certification_events')).toBe('certification_events is append-only');
+  });
+
   it('npm run db:migrate chooses PostgreSQL from DATABASE_URL', () => {
     const r = spawnSync('npx', ['tsx', 'db/cli.ts', 'migrate'], { env: { ...process.env, DATABASE_URL: t.url, DATABASE_PATH: '/nonexistent/never-opened.sqlite' }, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
