@@ -51,7 +51,8 @@ export async function createRoundAction(_prev: ActionState, form: FormData): Pro
       .filter(Boolean)
       .map((l) => {
         const [sample, analyte, value, uncertainty, k] = l.split(/[,\t;]/).map((x) => x.trim());
-        return { sample, analyte: (analyte ?? '').toUpperCase(), value, uncertainty, k };
+        // `result`: a number, or the intended category of a qualitative, ordinal or nominal item (read per item kind)
+        return { sample, analyte: (analyte ?? '').toUpperCase(), result: value, uncertainty, k };
       });
     const round = createRound(getDb(), actor, { ...rest, opensAt: shanghai(rest.opensAt), closesAt: shanghai(rest.closesAt), samples: list(samples), referenceValues });
     if (openNow) openRound(getDb(), actor, { roundCode: round.code });

@@ -89,6 +89,20 @@ export default async function RegulatorEqaPage({ searchParams }: { searchParams:
               <SelectField name="sigmaPtSource" label={t('scheme.sigmaPtSource')} options={(['allowable_error', 'robust_sd'] as const).map((v) => ({ value: v, label: t(`sigmaPt.${v}`) }))} />
               <SelectField name="peerGrouping" label={t('scheme.peerGrouping')} options={(['method', 'method_instrument'] as const).map((v) => ({ value: v, label: t(`grouping.${v}`) }))} />
             </div>
+            {/* qualitative, ordinal and nominal items (DOMAIN §2): consensus, tolerance, pass marks per kind */}
+            <fieldset className="grid grid-cols-2 gap-3 rounded-md border border-slate-200 p-3">
+              <legend className="px-1 text-xs text-slate-600">{t('scheme.categoricalSettings')}</legend>
+              <Field name="consensusPercent" label={t('scheme.consensusPercent')} type="number" defaultValue={80} />
+              <Field name="ordinalTolerance" label={t('scheme.ordinalTolerance')} type="number" defaultValue={1} />
+              <Field name="passPercentQualitative" label={t('scheme.passPercentQualitative')} type="number" defaultValue={80} />
+              <Field name="passPercentOrdinal" label={t('scheme.passPercentOrdinal')} type="number" defaultValue={80} />
+              <Field name="passPercentNominal" label={t('scheme.passPercentNominal')} type="number" defaultValue={100} />
+              <SelectField
+                name="negativeMustBeNegative"
+                label={t('scheme.negativeMustBeNegative')}
+                options={(['true', 'false'] as const).map((v) => ({ value: v, label: t(`scheme.negativeRule.${v}`) }))}
+              />
+            </fieldset>
             <label className="flex items-center gap-2 text-sm">
               <input type="checkbox" name="enrollAll" value="1" defaultChecked /> {t('scheme.enrollAll')}
             </label>
