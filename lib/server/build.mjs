@@ -22,7 +22,7 @@ export async function compileServer(outdir = SERVER_DIR) {
   const esbuild = await import('esbuild');
   await esbuild.build({
     absWorkingDir: root,
-    entryPoints: { main: 'lib/server/main.ts', worker: 'lib/server/worker.ts' },
+    entryPoints: { main: 'lib/server/main.ts', worker: 'lib/server/worker.ts', 'webhook-worker': 'lib/server/webhook-worker.ts' },
     outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,

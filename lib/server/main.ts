@@ -7,6 +7,7 @@
 // JavaScript at build time (lib/server/build.mjs); `npm start` runs the compiled file with node.
 import fs from 'node:fs';
 import http from 'node:http';
+import { Worker } from 'node:worker_threads';
 import next from 'next';
 import { publicFastPath } from '@/lib/server/public-fast';
 import { authSecret } from '@/lib/auth/secret';
@@ -58,8 +59,10 @@ const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHEC
 });
 applyServerLimits(server);
 claimDatabase(databasePath()); // `npm run db:restore` refuses while this server runs
-// hospitals' webhooks and the expiry check, off any request (lib/server/webhooks.ts)
-startWebhookDispatcher(getDb());
+// hospitals' webhooks and the expiry check in a worker thread of their own (lib/server/webhooks.ts)
+const webhookFile = new URL('./webhook-worker.mjs', import.meta.url);
+if (fs.existsSync(webhookFile)) new Worker(webhookFile).on('error', (e) => console.error('[labqc] webhook worker failed:', e.message)).unref();
+else startWebhookDispatcher(getDb());
 server.listen(port, hostname, () => console.log(`[labqc] ready on http://localhost:${port}${pool ? ` (${pool.size} job workers)` : ''}`));
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,11 +1,13 @@
-// The production server's webhook loop (lib/server/main.ts starts it): every WEBHOOK_INTERVAL_MS
+// The production server's webhook loop (run by its own worker thread, lib/server/webhook-worker.ts,
+// started by lib/server/main.ts; in that thread when the worker is not compiled): every WEBHOOK_INTERVAL_MS
 // (default 15 s) send the due outbox rows (lib/services/hospital/webhooks.ts dispatchWebhooks), and
 // every hour (and at start) turn certifications past their validity into `expired`, which queues
 // their webhooks once. Several instances on one database may run it: deliveries are leased.
 import type { DB } from '@/db/client';
 import { checkExpiries, dispatchWebhooks } from '@/lib/services/hospital/webhooks';
 
-export function startWebhookDispatcher(db: DB, opts: { intervalMs?: number; expiryEveryMs?: number } = {}): () => void {
+/** Start the loop; `keepAlive` keeps the thread alive for it (the dispatcher's own worker thread). */
+export function startWebhookDispatcher(db: DB, opts: { intervalMs?: number; expiryEveryMs?: number; keepAlive?: boolean } = {}): () => void {
   const intervalMs = opts.intervalMs ?? (Number(process.env.WEBHOOK_INTERVAL_MS) || 15_000);
   const expiryEveryMs = opts.expiryEveryMs ?? 3_600_000;
   let running = false;
@@ -30,7 +32,7 @@ export function startWebhookDispatcher(db: DB, opts: { intervalMs?: number; expi
     }
   };
   const timer = setInterval(() => void tick(), intervalMs);
-  timer.unref();
+  if (!opts.keepAlive) timer.unref();
   void tick();
   return () => clearInterval(timer);
 }
