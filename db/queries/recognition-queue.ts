@@ -123,8 +123,16 @@ export function pageQueueToApprove(db: Conn, scope: DataScope, f: QueuePageFilte
   const from = w.region
     ? sql`"regions" INDEXED BY regions_path_idx CROSS JOIN "laboratories" INDEXED BY labs_region_idx CROSS JOIN "eligibility_results" WHERE ${eq(regions.id, laboratories.regionId)} AND`
     : sql`"laboratories" CROSS JOIN "eligibility_results" WHERE`;
-  const n = db.get<{ n: number }>(sql`
-    SELECT count(*) AS n FROM (SELECT 1 FROM ${from} ${eq(laboratories.id, eligibilityResults.labId)} AND ${cond} LIMIT ${COUNT_CAP + 1})`)!.n;
+  const upTo = (where: SQL | undefined, cap: number) =>
+    db.get<{ n: number }>(sql`SELECT count(*) AS n FROM (SELECT 1 FROM ${from} ${eq(laboratories.id, eligibilityResults.labId)} AND ${where} LIMIT ${cap + 1})`)!.n;
+  // A cheaper bound first: each live certification and each recent rejection holds at most one pair
+  // out, so eligible pairs of the filter beyond COUNT_CAP + their number mean "over the cap" without
+  // looking up a single pair's certifications.
+  const { slack } = db.get<{ slack: number }>(sql`
+    SELECT (SELECT count(*) FROM certifications WHERE status IN ('active', 'suspended'))
+         + (SELECT count(*) FROM certification_events WHERE action = 'reject' AND at >= ${f.rejectHoldSince}) AS slack`)!;
+  if (upTo(and(eq(eligibilityResults.eligible, true), ...w.conds), COUNT_CAP + slack) > COUNT_CAP + slack) return { rows: rows.map(criteriaOf), total: COUNT_CAP, more: true } satisfies Page<unknown>;
+  const n = upTo(cond, COUNT_CAP);
   return { rows: rows.map(criteriaOf), total: Math.min(n, COUNT_CAP), more: n > COUNT_CAP } satisfies Page<unknown>;
 }
 
@@ -159,7 +167,7 @@ export function pageQueueToReview(db: Conn, scope: DataScope, f: QueuePageFilter
   const { limit, offset } = limitOffset(req);
   const w = where(db, scope, f, req.q, certifications.analyteId);
   // "eligible" as a lookup of the covering (test, eligible, lab) index: no verdict counts as not eligible
-  const eligible = sql`EXISTS (SELECT 1 FROM eligibility_results v WHERE v.analyte_id = ${certifications.analyteId} AND v.eligible = 1 AND v.lab_id = ${certifications.labId})`;
+  const eligible = sql`EXISTS (SELECT 1 FROM eligibility_results v INDEXED BY eligibility_results_analyte_idx WHERE v.analyte_id = ${certifications.analyteId} AND v.eligible = 1 AND v.lab_id = ${certifications.labId})`;
   const cond = and(
     inArray(certifications.status, ['active', 'suspended']),
     ...w.conds,
