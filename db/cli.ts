@@ -1,4 +1,4 @@
-// Database commands only: `tsx db/cli.ts migrate | partitions | seed [--reset | --if-empty] | admin:create |
+// Database commands only: `tsx db/cli.ts migrate | partitions | copy-to-postgres | seed [--reset | --if-empty] | admin:create |
 // audit:verify | db:backup <file> | db:restore <file>`. The server and its build live in lib/server
 // (`npm run build`, `npm start`); `npm run demo` chains seed --if-empty, build and start.
 import fs from 'node:fs';
@@ -103,8 +103,27 @@ async function main() {
       await postgresPartitions(args);
       break;
     }
+    case 'copy-to-postgres': {
+      // DATABASE_PATH (SQLite) → DATABASE_URL (an empty PostgreSQL database, migrated here first)
+      const url = process.env.DATABASE_URL;
+      if (!isPostgresUrl(url)) refuse('copy-to-postgres needs DATABASE_URL=postgres://... (the target) and DATABASE_PATH (the SQLite source)');
+      const { openPostgres } = await import('./pg/client');
+      const { runPgMigrations } = await import('./pg/migrate');
+      const { copySqliteToPostgres } = await import('./pg/copy');
+      const target = openPostgres(url, { max: 2 });
+      try {
+        await runPgMigrations(target);
+        const r = await copySqliteToPostgres(getDb(), target, (name, rows) => rows && log(`${name}: ${rows} rows`));
+        log(`copied ${r.rows} rows of ${r.tables.length} tables from ${databasePath()} to PostgreSQL ${describePostgresUrl(url)} in ${(r.ms / 1000).toFixed(1)} s`);
+      } catch (e) {
+        refuse((e as Error).message);
+      } finally {
+        await target.$client.end();
+      }
+      break;
+    }
     default:
-      console.error('usage: tsx db/cli.ts migrate | partitions [--months N] [--from YYYY-MM] | seed [--reset | --if-empty] | admin:create --email <email> [--name <name>] | audit:verify | db:backup <file> | db:restore <file>');
+      console.error('usage: tsx db/cli.ts migrate | partitions [--months N] [--from YYYY-MM] | copy-to-postgres | seed [--reset | --if-empty] | admin:create --email <email> [--name <name>] | audit:verify | db:backup <file> | db:restore <file>');
       process.exit(2);
   }
 }

@@ -1,0 +1,112 @@
+// Copy a whole SQLite database into an empty, migrated PostgreSQL one (issue 14): every table, in
+// foreign-key order, rows as read through the SQLite schema written as they are through the
+// PostgreSQL one (the two schemas share their row types, db/pg/schema/row-types.ts), in batches
+// under PostgreSQL's 65,535 bound parameters, in one transaction; identity sequences continue after
+// the copied ids. `tsx db/cli.ts copy-to-postgres` (DATABASE_PATH → DATABASE_URL).
+import { getTableConfig as sqliteConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { getTableConfig as pgConfig, PgTable } from 'drizzle-orm/pg-core';
+import { asc, getTableColumns, sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import type pg from 'pg';
+import * as sqliteSchema from '../schema';
+import * as pgSchema from './schema';
+import type { DB } from '../client';
+import type { PgDB } from './client';
+import { ensureMonthlyPartitions, monthOf } from './partitions';
+
+const PG_MAX_PARAMS = 65_535;
+const READ_PAGE = 20_000;
+
+interface Pair {
+  name: string;
+  sqlite: SQLiteTable;
+  pg: PgTable;
+}
+
+/** Tables with their counterpart, parents before children (foreign keys). */
+export function tablesInCopyOrder(): Pair[] {
+  const pgByName = new Map((Object.values(pgSchema) as unknown[]).filter((v): v is PgTable => v instanceof PgTable).map((t) => [pgConfig(t).name, t]));
+  const all = (Object.values(sqliteSchema) as unknown[]).filter((v): v is SQLiteTable => v instanceof SQLiteTable);
+  const byName = new Map(all.map((t) => [sqliteConfig(t).name, t]));
+  const done = new Set<string>();
+  const out: Pair[] = [];
+  const visit = (name: string, path: string[]) => {
+    if (done.has(name)) return;
+    if (path.includes(name)) throw new Error(`foreign-key cycle: ${[...path, name].join(' → ')}`);
+    for (const fk of sqliteConfig(byName.get(name)!).foreignKeys) {
+      const parent = sqliteConfig(fk.reference().foreignTable as SQLiteTable).name;
+      if (parent !== name) visit(parent, [...path, name]);
+    }
+    done.add(name);
+    const p = pgByName.get(name);
+    if (!p) throw new Error(`${name} has no PostgreSQL table: run npx tsx db/pg/generate-schema.ts`);
+    out.push({ name, sqlite: byName.get(name)!, pg: p });
+  };
+  for (const name of [...byName.keys()].sort()) visit(name, []);
+  return out;
+}
+
+export interface CopyReport {
+  tables: { name: string; rows: number }[];
+  rows: number;
+  ms: number;
+}
+
+/**
+ * Copy every row of `from` into `to`, which must be migrated and hold no data. All or nothing.
+ * `onTable` reports progress.
+ */
+export async function copySqliteToPostgres(from: DB, to: PgDB, onTable?: (name: string, rows: number) => void): Promise<CopyReport> {
+  const started = Date.now();
+  const order = tablesInCopyOrder();
+  const nonEmpty: string[] = [];
+  for (const t of order) {
+    const r = await to.$client.query(`select exists (select 1 from "${t.name}") as x`);
+    if (r.rows[0].x) nonEmpty.push(t.name);
+  }
+  if (nonEmpty.length) throw new Error(`the PostgreSQL database already holds data (${nonEmpty.slice(0, 5).join(', ')}${nonEmpty.length > 5 ? ', …' : ''}): copy into an empty, migrated database`);
+
+  // the months of IQC history get their partitions first (rows would otherwise wait in the default one)
+  const span = from.$client.prepare('select min(measured_at) as lo, max(measured_at) as hi from iqc_results').get() as { lo: number | null; hi: number | null };
+  if (span.lo !== null && span.hi !== null) {
+    const lo = monthOf(span.lo);
+    const hi = monthOf(span.hi);
+    await ensureMonthlyPartitions(to.$client, lo, (hi.year - lo.year) * 12 + (hi.month - lo.month) + 1);
+  }
+
+  const client: pg.PoolClient = await to.$client.connect();
+  const tables: CopyReport['tables'] = [];
+  try {
+    await client.query('BEGIN');
+    const tx = drizzle(client as unknown as pg.Client);
+    for (const t of order) {
+      const columns = Object.keys(getTableColumns(t.sqlite)).length;
+      const batch = Math.max(1, Math.min(5_000, Math.floor(PG_MAX_PARAMS / columns)));
+      const pk = sqliteConfig(t.sqlite).primaryKeys[0]?.columns ?? sqliteConfig(t.sqlite).columns.filter((c) => c.primary);
+      let rows = 0;
+      for (let offset = 0; ; offset += READ_PAGE) {
+        const page = from
+          .select()
+          .from(t.sqlite)
+          .orderBy(...pk.map((c) => asc(c)))
+          .limit(READ_PAGE)
+          .offset(offset)
+          .all() as Record<string, unknown>[];
+        for (let i = 0; i < page.length; i += batch) await tx.insert(t.pg).values(page.slice(i, i + batch) as never);
+        rows += page.length;
+        if (page.length < READ_PAGE) break;
+      }
+      // identity columns continue after the copied ids
+      if (getTableColumns(t.pg).id && rows) await tx.execute(sql.raw(`select setval(pg_get_serial_sequence('"${t.name}"', 'id'), (select max(id) from "${t.name}"))`));
+      tables.push({ name: t.name, rows });
+      onTable?.(t.name, rows);
+    }
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
+  return { tables, rows: tables.reduce((s, t) => s + t.rows, 0), ms: Date.now() - started };
+}
