@@ -8,6 +8,7 @@ import { DataTable, type Column } from '@/app/_components/data-table';
 import { ActionForm } from '@/app/_components/action-form';
 import { Field } from '@/app/_components/fields';
 import { Card } from '@/app/_components/card';
+import { TokenExpiryField, TokenStatus } from '@/app/_components/token-fields';
 import { createHospitalTokenAction, revokeHospitalTokenAction } from '../actions';
 import { WorkspaceNav } from '../_components/workspace-nav';
 
@@ -28,8 +29,7 @@ export default async function HospitalTokensPage() {
     {
       key: 'status',
       header: t('status'),
-      cell: (tok) =>
-        tok.revokedAt ? <span className="badge-red">{t('revokedAt', { date: when(tok.revokedAt) })}</span> : tok.expiresAt && tok.expiresAt <= now ? <span className="badge-red">{t('expired', { date: when(tok.expiresAt) })}</span> : <span className="badge-green">{t('live')}</span>,
+      cell: (tok) => <TokenStatus revokedAt={tok.revokedAt} expiresAt={tok.expiresAt} now={now} />,
     },
     {
       key: 'actions',
@@ -62,16 +62,7 @@ export default async function HospitalTokensPage() {
                 </label>
               ))}
             </fieldset>
-            <Field name="expiresInDays" label={t('expiry')}>
-              <select id="f-expiresInDays" name="expiresInDays" className="input" defaultValue="365">
-                {[30, 90, 365].map((days) => (
-                  <option key={days} value={days}>
-                    {t('expiryDays', { days })}
-                  </option>
-                ))}
-                <option value="">{t('expiryNever')}</option>
-              </select>
-            </Field>
+            <TokenExpiryField />
           </ActionForm>
           <p className="mt-4 text-xs text-slate-500">{th('usage')}</p>
           <code className="mt-1 block break-all rounded bg-slate-100 px-2 py-1 text-xs">POST /api/v1/verify · POST /fhir/Observation/$verify-recognition — Authorization: Bearer lqc_…</code>

@@ -10,6 +10,7 @@ import { Field } from '@/app/_components/fields';
 import { LAB_TOKEN_SCOPES } from '@/db/enums';
 import { createTokenAction, revokeTokenAction } from './actions';
 import { Card } from '@/app/_components/card';
+import { TokenExpiryField, TokenStatus } from '@/app/_components/token-fields';
 
 const SCOPE_KEY: Record<(typeof LAB_TOKEN_SCOPES)[number], 'iqcWrite' | 'eqaSubmit' | 'read'> = { 'iqc:write': 'iqcWrite', 'eqa:submit': 'eqaSubmit', read: 'read' };
 
@@ -41,14 +42,7 @@ export default async function TokensPage() {
     {
       key: 'status',
       header: t('status'),
-      cell: (tok) =>
-        tok.revokedAt ? (
-          <span className="badge-red">{t('revokedAt', { date: when(tok.revokedAt) })}</span>
-        ) : tok.expiresAt && tok.expiresAt <= now ? (
-          <span className="badge-red">{t('expired', { date: when(tok.expiresAt) })}</span>
-        ) : (
-          <span className="badge-green">{t('live')}</span>
-        ),
+      cell: (tok) => <TokenStatus revokedAt={tok.revokedAt} expiresAt={tok.expiresAt} now={now} />,
     },
     {
       key: 'actions',
@@ -92,16 +86,7 @@ export default async function TokensPage() {
                 </label>
               ))}
             </fieldset>
-            <Field name="expiresInDays" label={t('expiry')}>
-              <select id="f-expiresInDays" name="expiresInDays" className="input" defaultValue="365">
-                {[30, 90, 365].map((days) => (
-                  <option key={days} value={days}>
-                    {t('expiryDays', { days })}
-                  </option>
-                ))}
-                <option value="">{t('expiryNever')}</option>
-              </select>
-            </Field>
+            <TokenExpiryField />
           </ActionForm>
           <p className="mt-4 text-xs text-slate-500">{t('usage')}</p>
           <code className="mt-1 block break-all rounded bg-slate-100 px-2 py-1 text-xs">Authorization: Bearer lqc_…</code>
