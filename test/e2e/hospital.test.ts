@@ -1,0 +1,96 @@
+// Issue 13's browser proof: a hospital user uploads a list of 50 checks and downloads the answers,
+// watches a lab; the Guangdong regulator suspends one of that lab's items; the hospital sees it.
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BrowserContext } from 'playwright-core';
+import { openDatabase, type DB } from '@/db/client';
+import { dayOf, addDays } from '@/lib/calendar';
+import { openBrowser, signIn } from './browser';
+
+const baseUrl = inject('baseUrl');
+const databasePath = inject('databasePath');
+
+describe('hospital workspace: batch check, watch list, a suspension seen', () => {
+  let browser: Awaited<ReturnType<typeof openBrowser>>;
+  let context: BrowserContext;
+  let db: DB;
+  let pair: { lab: string; analyte: string };
+  let checks: string[];
+
+  beforeAll(async () => {
+    db = openDatabase(databasePath);
+    const today = dayOf(Date.now());
+    // a Guangzhou pair certified today (the regulator reviews it), and 49 other lines of the demo labs
+    pair = db.$client
+      .prepare(
+        `SELECT l.code AS lab, a.code AS analyte FROM certifications c JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id
+         WHERE c.status = 'active' AND l.code LIKE 'GZ-%' AND c.valid_from <= ? AND c.valid_to >= ? ORDER BY l.code, a.code LIMIT 1`,
+      )
+      .get(today, today) as { lab: string; analyte: string };
+    const others = db.$client.prepare(`SELECT l.code AS lab, a.code AS analyte FROM certifications c JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id ORDER BY c.id LIMIT 49`).all() as { lab: string; analyte: string }[];
+    checks = [`${pair.lab},${pair.analyte},${today},${today}`];
+    for (let i = 0; checks.length < 50; i++) {
+      const o = others[i % Math.max(1, others.length)] ?? { lab: 'GZ-001', analyte: 'K' };
+      checks.push(`${o.lab},${o.analyte},${addDays(today, -(i % 40))}`);
+    }
+    browser = await openBrowser();
+    context = browser.context;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    db?.$client.close();
+  });
+
+  it('uploads a list of 50 checks, sees the answers with marks and windows, and downloads them as CSV', async () => {
+    expect(pair).toBeTruthy();
+    const page = await context.newPage();
+    await signIn(page, baseUrl, 'hospital@demo.labqc');
+    await page.goto(`${baseUrl}/hospital`);
+    await page.setInputFiles('#f-file', { name: 'checks.csv', mimeType: 'text/csv', buffer: Buffer.from(['lab,analyte,date,asOf', ...checks].join('\n')) });
+    await page.getByTestId('batch-check').locator('button[type=submit]').click();
+    const table = page.getByTestId('batch-table');
+    await table.waitFor();
+    await expect(table.locator('tbody tr').count()).resolves.toBe(50);
+    // the first line is a pair certified today, asked about today: recognised
+    await expect(page.getByTestId('batch-row-2').locator('td').nth(5).textContent()).resolves.toMatch(/Yes/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('batch-download').click()]);
+    const file = await download.path();
+    const lines = fs.readFileSync(file!, 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    expect(lines).toHaveLength(51);
+    expect(lines[0]).toBe('line,lab,analyte,date,as_of,recognized,within_window,window_days,usable,mark,certificate_no,status,reason,error');
+    expect(lines[1].startsWith(`2,${pair.lab},${pair.analyte},`)).toBe(true);
+    expect(lines[1].split(',')[5]).toBe('true');
+    await page.close();
+  });
+
+  it('watches the lab; the regulator suspends one of its items; the hospital sees the change', async () => {
+    const page = await context.newPage();
+    await signIn(page, baseUrl, 'hospital@demo.labqc');
+    await page.goto(`${baseUrl}/hospital`);
+    await page.getByTestId('watch-add').locator('#f-lab').fill(pair.lab);
+    await page.getByTestId('watch-add').locator('button[type=submit]').click();
+    await page.getByTestId(`watch-${pair.lab}`).waitFor();
+
+    const regulator = await openBrowser();
+    const rp = await regulator.context.newPage();
+    try {
+      await signIn(rp, baseUrl, 'regulator.gd@demo.labqc');
+      await rp.goto(`${baseUrl}/regulator/recognition?lab=${pair.lab}&analyte=${pair.analyte}`);
+      await rp.getByTestId(`review-${pair.lab}-${pair.analyte}`).locator('input[type=checkbox]').check();
+      await rp.selectOption('#decision-action', 'suspend');
+      await rp.fill('#decision-reason', 'Two unsuccessful EQA rounds');
+      await rp.click('#decision-submit');
+      await rp.getByTestId('decision-done').waitFor();
+    } finally {
+      await regulator.close();
+    }
+
+    await page.reload();
+    const change = page.getByTestId(`change-${pair.lab}-${pair.analyte}`);
+    await change.waitFor();
+    await expect(change.locator('[data-action]').getAttribute('data-action')).resolves.toBe('suspend');
+    await expect(change.textContent()).resolves.toContain('Two unsuccessful EQA rounds');
+    // the outbox holds nothing for it: this hospital has no endpoint (webhooks are tested in integration)
+    await page.close();
+  });
+});
