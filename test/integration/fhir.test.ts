@@ -19,6 +19,8 @@ import { API_CSP, CLIENT_ADDRESS_HEADER } from '@/lib/server/headers';
 import { publicFastPath } from '@/lib/server/public-fast';
 import { fhirGetRoute, fhirPostRoute } from '@/lib/fhir/route';
 import { fhirVerify } from '@/lib/fhir/api';
+import { actorForUserId } from '@/lib/auth/resolve';
+import { createHospitalToken } from '@/lib/services/hospital/tokens';
 import { labCodeOfFhirId, labFhirId } from '@/lib/fhir/resources';
 import { ACCREDITED_EXT, CERTIFICATE_SYSTEM, ITEM_CODE_SYSTEM, LAB_CODE_SYSTEM, LOINC_SYSTEM, MARK_SYSTEM, QUALIFICATION_EXT, RECOGNITION_CHECK_EXT, REGION_CODE_SYSTEM } from '@/lib/fhir/constants';
 import { NOW, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
@@ -391,6 +393,29 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
     expect(ext((fhirVerify(JSON.stringify(both), new URLSearchParams(), { ownerId: hospitalId, recordMisses: () => {} }).body as Json).entry[0].resource, RECOGNITION_CHECK_EXT)).toEqual(
       ext(asK.entry[0].resource, RECOGNITION_CHECK_EXT),
     );
+  });
+
+  it("over HTTP with a hospital's verify token its local codes resolve; a lab's token without verify gets a 403 OperationOutcome", async () => {
+    verifyBatchLimiter.reset();
+    const c = cases.find((x) => x.lab === 'GZ-001' && x.analyte === 'K') ?? { ...cases[0], lab: 'GZ-001', analyte: 'K' };
+    const { token } = createHospitalToken(w.db, actorForUserId(w.db, hospitalId)!, { name: 'HIS', expiresInDays: '' });
+    const bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: observation(c, 0, { code: { coding: [{ system: 'http://hospital.example/lis-codes', code: 'XK01' }] } }) }] };
+    const call = (authorization?: string) =>
+      fhirPostRoute(
+        new Request(`${BASE}/Observation/$verify-recognition`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/fhir+json', [CLIENT_ADDRESS_HEADER]: '203.0.113.60', ...(authorization ? { authorization } : {}) },
+          body: JSON.stringify(bundle),
+        }),
+      );
+    const mine = await fhir(await call(`Bearer ${token}`));
+    expect(mine.entry).toHaveLength(1);
+    expect(sub(ext(mine.entry[0].resource, RECOGNITION_CHECK_EXT)[0], 'reason').valueCode).toBe('recognized');
+    const anonymous = await fhir(await call());
+    expect(anonymous.entry[1].resource.issue[0].details.coding[0].code).toBe('analyte.notFound');
+    const { createApiToken } = await import('@/lib/services/tokens');
+    const lis = createApiToken(w.db, w.labManagers.get('GZ-001')!, { name: 'lis', scopes: ['iqc:write'] });
+    expect((await fhir(await call(`Bearer ${lis.token}`), 403)).issue[0].code).toBe('forbidden');
   });
 
   it('finds the lab by a LabQC identifier first, then a referenced Organization in the request, then Organization/{id}', () => {
