@@ -1,7 +1,7 @@
 // The Next route handlers of /fhir (app/fhir/[...path]/route.ts): GETs through fhirRead (the
 // production server answers them on its fast path, lib/server/public-fast.ts), and the
 // `$verify-recognition` POST with the caller resolved as for POST /api/v1/verify (a signed-in hospital
-// or regulator, or its API token with scope `read`, gets its local codes), rate-limited per client
+// or regulator, or its API token holding `verify`, gets its local codes), rate-limited per client
 // with the same budget, its body capped while it streams.
 import { readBodyCapped } from '@/lib/body';
 import { clientAddressOf } from '@/lib/auth/client-address';

@@ -14,7 +14,7 @@
 //   without a system on an Organization (or untyped) performer;
 // - item: Observation.code's codings, tried in this order until one resolves: LabQC item code, LOINC,
 //   then codes of any other system as the caller's local codes (a signed-in hospital or regulator, or
-//   its API token; anonymous callers have none), then codings without a system as a bare code;
+//   its API token holding `verify`; anonymous callers have none), then codings without a system as a bare code;
 // - result day: effectiveDateTime, effectivePeriod.start, effectiveInstant or issued (its calendar
 //   day as written, YYYY-MM-DD; a year or month alone is not a day);
 // - day of reuse: `asOf` (query parameter, or a Parameters input's `asOf`), default today.
