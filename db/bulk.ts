@@ -42,7 +42,8 @@ interface BoundColumn {
 }
 
 /** The insertable columns of a table in schema order (an autoincrement primary key is left to
- * SQLite). A column with an SQL default must be given in every row: its default cannot be bound. */
+ * SQLite). A column with an SQL default must be given in every row (its default cannot be bound),
+ * or left out of the writer's `columns`. */
 export function insertColumns(table: SQLiteTable): BoundColumn[] {
   const out: BoundColumn[] = [];
   for (const [key, col] of Object.entries(getTableColumns(table)) as [string, Column][]) {
@@ -64,24 +65,40 @@ export function insertColumns(table: SQLiteTable): BoundColumn[] {
   return out;
 }
 
+/** The columns a writer binds: every insertable column, or only `only` (property names) in schema
+ * order; a column left out of `only` takes its SQL default (or NULL) in every row. */
+function boundColumns(table: SQLiteTable, only?: readonly string[]): BoundColumn[] {
+  const all = insertColumns(table);
+  if (!only) return all;
+  for (const key of only) {
+    if (!all.some((c) => c.key === key)) throw new Error(`bulk insert into ${getTableName(table)}: no insertable column ${key}`);
+  }
+  return all.filter((c) => only.includes(c.key));
+}
+
 interface TableStatements {
   columns: BoundColumn[];
   bySize: Map<number, Database.Statement>;
   sql: (rows: number) => string;
 }
 
-const statementCache = new WeakMap<Database.Database, Map<SQLiteTable, TableStatements>>();
+/** Per database handle: per table, the statements of each column list (the table's insertable
+ * columns, or a caller's narrower list, keyed by its names). */
+const statementCache = new WeakMap<Database.Database, Map<SQLiteTable, Map<string, TableStatements>>>();
 
-function tableStatements(client: Database.Database, table: SQLiteTable): TableStatements {
+function tableStatements(client: Database.Database, table: SQLiteTable, only?: readonly string[]): TableStatements {
   let byTable = statementCache.get(client);
   if (!byTable) statementCache.set(client, (byTable = new Map()));
-  let t = byTable.get(table);
+  let byColumns = byTable.get(table);
+  if (!byColumns) byTable.set(table, (byColumns = new Map()));
+  const listKey = only ? only.join() : '';
+  let t = byColumns.get(listKey);
   if (!t) {
-    const columns = insertColumns(table);
+    const columns = boundColumns(table, only);
     const head = `INSERT INTO "${getTableName(table)}" (${columns.map((c) => `"${c.name}"`).join(', ')}) VALUES `;
     const one = `(${columns.map(() => '?').join(', ')})`;
     t = { columns, bySize: new Map(), sql: (rows) => head + Array.from({ length: rows }, () => one).join(', ') };
-    byTable.set(table, t);
+    byColumns.set(listKey, t);
   }
   return t;
 }
@@ -97,11 +114,15 @@ export interface HasClient {
   $client: Database.Database;
 }
 
-export interface BulkOptions {
+export interface BulkOptions<Row = Record<string, unknown>> {
   /** preferred rows per statement (lowered to fit {@link MAX_BOUND_PARAMETERS}) */
   rowsPerStatement?: number;
   /** ids of the inserted rows, in order, are collected (see {@link BulkWriter.ids}) */
   returnIds?: boolean;
+  /** the only columns the rows give (property names); the others are left out of the INSERT and
+   * take their SQL default or NULL. Fewer bound parameters per row where rows come by the hundred
+   * thousand and many columns keep their default (a row's value for a column not listed is ignored). */
+  columns?: readonly (keyof Row & string)[];
 }
 
 export interface BulkWriter<Row> {
@@ -127,9 +148,9 @@ export interface BulkWriter<Row> {
  * https://www.sqlite.org/autoinc.html), provided the caller holds the write transaction; `changes`
  * is checked against the rows written. (PostgreSQL will use RETURNING instead.)
  */
-export function bulkWriter<T extends SQLiteTable>(db: HasClient, table: T, opts: BulkOptions = {}): BulkWriter<T['$inferInsert']> {
+export function bulkWriter<T extends SQLiteTable>(db: HasClient, table: T, opts: BulkOptions<T['$inferInsert']> = {}): BulkWriter<T['$inferInsert']> {
   const client = db.$client;
-  const t = tableStatements(client, table);
+  const t = tableStatements(client, table, opts.columns);
   const { columns } = t;
   const width = columns.length;
   const chunk = rowsPerChunk(width, MAX_BOUND_PARAMETERS.sqlite, opts.rowsPerStatement ?? DEFAULT_ROWS_PER_STATEMENT);
@@ -183,7 +204,7 @@ export function bulkWriter<T extends SQLiteTable>(db: HasClient, table: T, opts:
 }
 
 /** Insert `rows` into `table` in chunks and return their ids in order. */
-export function bulkInsert<T extends SQLiteTable>(db: HasClient, table: T, rows: readonly T['$inferInsert'][], opts: Omit<BulkOptions, 'returnIds'> = {}): number[] {
+export function bulkInsert<T extends SQLiteTable>(db: HasClient, table: T, rows: readonly T['$inferInsert'][], opts: Omit<BulkOptions<T['$inferInsert']>, 'returnIds'> = {}): number[] {
   const w = bulkWriter(db, table, { ...opts, returnIds: true });
   for (const r of rows) w.add(r);
   w.flush();

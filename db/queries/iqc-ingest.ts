@@ -54,6 +54,11 @@ function statements(client: Database.Database) {
   return {
     /** the handle itself: the bulk writer (db/bulk.ts) writes runs, results and violations */
     $client: client,
+    /** the catalogue as an ingest reads it: code → id (active items), TEa %, categorical shapes
+     * (categories as JSON text, for the qualitative, ordinal and nominal items only) */
+    catalogue: client.prepare<[], { id: number; code: string; active: number; teaPercent: number | null; kind: string; categories: string | null }>(
+      'SELECT id, code, active, tea_percent AS teaPercent, kind, categories FROM analytes',
+    ),
     lotsOfLab: client.prepare<[number], LotRow>(
       'SELECT id, analyte_id AS analyteId, level, lot_number AS lotNumber, instrument, expected_category AS expectedCategory, expected_from AS expectedFrom FROM control_lots WHERE lab_id = ?',
     ),

@@ -1,8 +1,9 @@
 // What the rule-set choice reads: a lab's rule set versions and the EQA bias of its published
 // events. Each read is one query per lab (the selector preloads them once per ingest). Every read
 // takes the lab id in SQL (the caller has authorized that lab).
+import type Database from 'better-sqlite3';
 import { and, asc, eq, sql } from 'drizzle-orm';
-import type { Conn } from '../client';
+import type { Conn, DB } from '../client';
 import { analytes, qcRuleSetVersions } from '../schema';
 
 export interface RuleSetVersionRow {
@@ -15,20 +16,8 @@ export interface RuleSetVersionRow {
 }
 
 /** Every rule set version of a lab, by analyte, then in force order (effectiveFrom, version). */
-export function ruleSetVersionsOfLab(db: Conn, labId: number): RuleSetVersionRow[] {
-  return db
-    .select({
-      analyteId: qcRuleSetVersions.analyteId,
-      version: qcRuleSetVersions.version,
-      rules: qcRuleSetVersions.rules,
-      effectiveFrom: qcRuleSetVersions.effectiveFrom,
-      reason: qcRuleSetVersions.reason,
-      createdAt: qcRuleSetVersions.createdAt,
-    })
-    .from(qcRuleSetVersions)
-    .where(eq(qcRuleSetVersions.labId, labId))
-    .orderBy(asc(qcRuleSetVersions.analyteId), asc(qcRuleSetVersions.effectiveFrom), asc(qcRuleSetVersions.version))
-    .all();
+export function ruleSetVersionsOfLab(db: DB, labId: number): RuleSetVersionRow[] {
+  return sigmaStatements(db).ruleSetVersionsOfLab.all(labId).map((r) => ({ ...r, rules: JSON.parse(r.rules) as string[] }));
 }
 
 /** The rule set versions of one lab × analyte (oldest first), with the analyte code. */
@@ -68,17 +57,36 @@ export interface EqaBiasEventRow {
  * and their sum; newest event (closing time) first within each analyte. Results without a
  * percent deviation or without a verdict (not evaluated) are left out.
  */
-export function eqaBiasEventsOfLab(db: Conn, labId: number): EqaBiasEventRow[] {
-  return db.all<EqaBiasEventRow>(sql`
-    SELECT re.analyte_id AS analyteId, r.code AS roundCode, r.closes_at AS closesAt, r.published_at AS publishedAt,
-           count(*) AS n, sum(re.percent_deviation) AS sumPercent
-    FROM eqa_rounds r
-    JOIN eqa_evaluations e ON e.id = (SELECT e2.id FROM eqa_evaluations e2 WHERE e2.round_id = r.id AND e2.status = 'published' ORDER BY e2.version DESC LIMIT 1)
-    JOIN eqa_result_evaluations re ON re.evaluation_id = e.id AND re.lab_id = ${labId}
-    WHERE r.status = 'published' AND r.published_at IS NOT NULL
-      AND re.percent_deviation IS NOT NULL AND re.acceptable IS NOT NULL
-    GROUP BY re.analyte_id, r.id
-    ORDER BY re.analyte_id, r.closes_at DESC, r.id DESC`);
+export function eqaBiasEventsOfLab(db: DB, labId: number): EqaBiasEventRow[] {
+  return sigmaStatements(db).eqaBiasEventsOfLab.all({ lab: labId });
+}
+
+/** The two reads every ingest's rule-set choice makes, prepared once per database handle (the query
+ * builder would build and prepare them again for every request, more than their run on a grid entry). */
+function statements(client: Database.Database) {
+  return {
+    ruleSetVersionsOfLab: client.prepare<[number], Omit<RuleSetVersionRow, 'rules'> & { rules: string }>(
+      `SELECT analyte_id AS analyteId, version, rules, effective_from AS effectiveFrom, reason, created_at AS createdAt
+       FROM qc_rule_set_versions WHERE lab_id = ? ORDER BY analyte_id, effective_from, version`,
+    ),
+    eqaBiasEventsOfLab: client.prepare<{ lab: number }, EqaBiasEventRow>(`
+      SELECT re.analyte_id AS analyteId, r.code AS roundCode, r.closes_at AS closesAt, r.published_at AS publishedAt,
+             count(*) AS n, sum(re.percent_deviation) AS sumPercent
+      FROM eqa_rounds r
+      JOIN eqa_evaluations e ON e.id = (SELECT e2.id FROM eqa_evaluations e2 WHERE e2.round_id = r.id AND e2.status = 'published' ORDER BY e2.version DESC LIMIT 1)
+      JOIN eqa_result_evaluations re ON re.evaluation_id = e.id AND re.lab_id = @lab
+      WHERE r.status = 'published' AND r.published_at IS NOT NULL
+        AND re.percent_deviation IS NOT NULL AND re.acceptable IS NOT NULL
+      GROUP BY re.analyte_id, r.id
+      ORDER BY re.analyte_id, r.closes_at DESC, r.id DESC`),
+  };
+}
+const cache = new WeakMap<Database.Database, ReturnType<typeof statements>>();
+
+function sigmaStatements(db: DB) {
+  let s = cache.get(db.$client);
+  if (!s) cache.set(db.$client, (s = statements(db.$client)));
+  return s;
 }
 
 /** One level of the latest judged run of an analyte × instrument, with the frozen target it met. */

@@ -46,7 +46,7 @@ describe('insertColumns', () => {
   test('takes the schema order of the table, without the autoincrement id', () => {
     expect(insertColumns(iqcViolations).map((c) => c.name)).toEqual(['run_id', 'lab_id', 'analyte_id', 'rule', 'levels', 'measured_at']);
     expect(insertColumns(iqcResults).map((c) => c.key)).toEqual([
-      'runId', 'labId', 'analyteId', 'controlLotId', 'level', 'value', 'measuredAt', 'targetId', 'z', 'version', 'current', 'supersedesId', 'reason', 'excluded', 'excludedReason', 'createdBy', 'createdAt',
+      'runId', 'labId', 'analyteId', 'controlLotId', 'level', 'value', 'category', 'signal', 'measuredAt', 'targetId', 'z', 'version', 'current', 'supersedesId', 'reason', 'excluded', 'excludedReason', 'createdBy', 'createdAt',
     ]);
   });
 });
@@ -80,6 +80,23 @@ describe('bulkWriter', () => {
     w.flush();
     expect(w.written).toBe(2_731);
     expect(new Set(w.ids).size).toBe(2_731);
+  });
+
+  test('with `columns`, only those are bound: the others take their SQL default, and the stored row is the one the full writer stores', () => {
+    const [runId] = bulkInsert(t.db, iqcRuns, [run(7_000_000)]);
+    const row = { runId, labId, analyteId, controlLotId: lotId, level: '2', value: 5.5, measuredAt: 7_000_000, createdAt: 9 };
+    const [full] = bulkInsert(t.db, iqcResults, [row]);
+    const narrow = bulkWriter(t.db, iqcResults, { columns: ['runId', 'labId', 'analyteId', 'controlLotId', 'level', 'value', 'measuredAt', 'createdAt'], returnIds: true });
+    narrow.add({ ...row, measuredAt: 7_000_001 });
+    narrow.flush();
+    const read = t.db.$client.prepare('SELECT * FROM iqc_results WHERE id = ?');
+    const { id: _a, measured_at: _b, ...fullRow } = read.get(full) as Record<string, unknown>;
+    const { id: _c, measured_at: at, ...narrowRow } = read.get(narrow.ids[0]) as Record<string, unknown>;
+    expect(at).toBe(7_000_001);
+    // SQL defaults version 1, current true (1), excluded false (0); the rest NULL
+    expect(narrowRow).toEqual(fullRow);
+    expect(narrowRow).toMatchObject({ version: 1, current: 1, excluded: 0, z: null, category: null, excluded_reason: null });
+    expect(() => bulkWriter(t.db, iqcResults, { columns: ['runId', 'nope' as 'runId'] })).toThrow(/no insertable column nope/);
   });
 
   test('a row breaking a constraint fails the whole statement (the caller rolls back)', () => {

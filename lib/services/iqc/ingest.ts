@@ -2,8 +2,7 @@
 // demo seed. Validate every row first (errors by row and field, nothing written on any error), then
 // one transaction: lots, results, run verdicts, violations, corrective actions, one audit entry.
 import type { DB } from '@/db/client';
-import type { IngestSource } from '@/db/enums';
-import { analytes } from '@/db/schema';
+import type { AnalyteKind, IngestSource, ItemCategory } from '@/db/enums';
 import { findLabByCode, findLabScope } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
 import { iqcStatements } from '@/db/queries/iqc-ingest';
@@ -63,17 +62,20 @@ export function resolveWritableLab(db: DB, actor: Actor, labCode: string | null 
   return scope;
 }
 
-/** Analyte code → id, TEa % and the categorical items' shapes (one read per ingest). */
+/** Analyte code → id, TEa % and the categorical items' shapes (one read per ingest, through the
+ * ingest path's prepared statement). */
 function catalogue(db: DB) {
-  const rows = db
-    .select({ id: analytes.id, code: analytes.code, active: analytes.active, teaPercent: analytes.teaPercent, kind: analytes.kind, categories: analytes.categories })
-    .from(analytes)
-    .all();
-  return {
-    byCode: new Map(rows.filter((r) => r.active).map((r) => [r.code, r.id])),
-    tea: new Map(rows.map((r) => [r.id, r.teaPercent])),
-    categorical: new Map<number, ItemShape>(rows.filter((r) => r.kind !== 'quantitative').map((r) => [r.id, { code: r.code, kind: r.kind, categories: r.categories }])),
-  };
+  const byCode = new Map<string, number>();
+  const tea = new Map<number, number | null>();
+  const categorical = new Map<number, ItemShape>();
+  for (const r of iqcStatements(db).catalogue.all()) {
+    if (r.active) byCode.set(r.code, r.id);
+    tea.set(r.id, r.teaPercent);
+    if (r.kind !== 'quantitative') {
+      categorical.set(r.id, { code: r.code, kind: r.kind as AnalyteKind, categories: r.categories === null ? null : (JSON.parse(r.categories) as ItemCategory[]) });
+    }
+  }
+  return { byCode, tea, categorical };
 }
 
 /** For a row whose analyte is unknown: its value is reported as not a number unless it is a number
