@@ -5,7 +5,7 @@
 // address as resolved by the server (TRUSTED_PROXIES), its body capped while it streams. Anything
 // else — a batch with credentials included — goes to Next.
 import type http from 'node:http';
-import { batchRateLimited, carriesCredentials, MAX_BATCH_BODY_BYTES, publicApi, publicVerifyBatch, renderPublic, type PublicAnswer } from '@/lib/public-api';
+import { batchRateLimited, carriesCredentials, MAX_BATCH_BODY_BYTES, publicApi, publicVerifyBatchJson, renderPublic, type PublicAnswer } from '@/lib/public-api';
 import { API_CSP, CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER } from './headers';
 import { fhirBase, fhirRead, renderFhir } from '@/lib/fhir/api';
 
@@ -14,8 +14,11 @@ function send(res: http.ServerResponse, r: { status: number; headers: Record<str
   res.end(r.body);
 }
 
-function sendAnswer(res: http.ServerResponse, a: PublicAnswer, extra: Record<string, string> = {}) {
-  send(res, { status: a.status, headers: { 'content-type': 'application/json', 'cache-control': a.cache ?? 'no-store' }, body: JSON.stringify(a.body) }, extra);
+function sendAnswer(res: http.ServerResponse, a: PublicAnswer & { json?: string }, extra: Record<string, string> = {}) {
+  // a batch's megabytes of JSON are encoded to UTF-8 once (its length is that buffer's)
+  const body = Buffer.from(a.json ?? JSON.stringify(a.body), 'utf8');
+  res.writeHead(a.status, { 'content-type': 'application/json', 'cache-control': a.cache ?? 'no-store', ...extra, 'content-length': body.length, 'content-security-policy': API_CSP });
+  res.end(body);
 }
 
 /** Answer the request here when it is a public GET or an anonymous batch; false: leave it to Next. */
@@ -46,7 +49,7 @@ export function publicFastPath(req: http.IncomingMessage, res: http.ServerRespon
       return true;
     }
     readCapped(req, MAX_BATCH_BODY_BYTES).then(
-      (text) => sendAnswer(res, text === null ? { status: 413, body: { error: `The body is larger than ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MB`, code: 'body.tooLarge' } } : publicVerifyBatch(text)),
+      (text) => sendAnswer(res, text === null ? { status: 413, body: { error: `The body is larger than ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MB`, code: 'body.tooLarge' } } : publicVerifyBatchJson(text)),
       () => res.destroy(),
     );
     return true;

@@ -17,7 +17,7 @@ import { listAllPolicies } from '@/db/queries/recognition';
 import { MAX_MISSES_PER_OWNER, recordLocalCodeMisses } from '@/db/queries/public';
 import { decide } from '@/lib/services/recognition/decisions';
 import { createApiToken } from '@/lib/services/tokens';
-import { MAX_BATCH_CHECKS, verifyBatch } from '@/lib/services/recognition/verify-batch';
+import { MAX_BATCH_CHECKS, verifyBatch, verifyBatchJson } from '@/lib/services/recognition/verify-batch';
 import { publicApiRoute } from '@/lib/http';
 import { verifyBatchRoute } from '@/lib/public-batch';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
@@ -98,6 +98,8 @@ describe('batch answers equal single answers', () => {
         const results = batch(checks);
         expect(results).toHaveLength(checks.length);
         checks.forEach((c, i) => expect(results[i]).toEqual(single((c && typeof c === 'object' && !Array.isArray(c) ? c : {}) as Check)));
+        // the fast path's JSON text is these very answers, keys in the same order
+        expect(verifyBatchJson(w.db, { checks }, { now: NOW })).toBe(JSON.stringify({ results }));
       }),
       { numRuns: 60, seed: 13 },
     );

@@ -18,9 +18,9 @@
 import type { DB } from '@/db/client';
 import { localCodeMap, pairKey, publicAnalyteIndex, publicLabsByCodes, recordLocalCodeMisses, type PublicLab, type PublicPairCertification, type PublicStatusEvent } from '@/db/queries/public';
 import { AppError, errorBody, type ErrorBody } from '@/lib/errors';
-import { answerFrom, loincOf, parseCheck, policyWindows, type CertificationOnDay, type VerifyAnswer, type VerifyCheck } from './verification';
-import { windowDaysFor } from './window';
-import { certificationsOfPairs } from './pair-index';
+import { answerFrom, loincOf, parseCheck, policyWindows, type CertificationOnDay, type VerifyAnswer, type VerifyCheck, type VerifyReason } from './verification';
+import { windowDaysFor, withinWindow } from './window';
+import { certificationsOfPairs, type IndexedCertification } from './pair-index';
 
 export const MAX_BATCH_CHECKS = 10_000;
 /** At most this many distinct unresolved codes of one batch are remembered. */
@@ -55,23 +55,39 @@ export function batchSize(input: unknown): number {
   return Array.isArray(checks) ? checks.length : 0;
 }
 
-export function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {}): { results: BatchEntry[] } {
+/** What every check of a batch resolved to, before its answer is written (as objects or as JSON). */
+interface ResolvedBatch {
+  /** an error entry per check that has one */
+  errors: (ErrorBody | undefined)[];
+  /** the check as validated, for the checks answered */
+  parsed: (VerifyCheck | undefined)[];
+  /** the certifications of the check's pair (latest valid-from first), for the checks answered */
+  certs: (IndexedCertification[] | undefined)[];
+  /** the item's window on asOf under the lab's policy, for the checks answered */
+  windowDays: (number | null)[];
+}
+
+function resolveBatch(db: DB, input: unknown, opts: BatchOptions): ResolvedBatch {
   const now = opts.now ?? Date.now();
   const checks = (input as { checks?: unknown } | null)?.checks;
   if (!Array.isArray(checks) || checks.length === 0) throw new AppError('verify.noChecks');
   if (checks.length > MAX_BATCH_CHECKS) throw new AppError('verify.tooManyChecks', { max: MAX_BATCH_CHECKS, n: checks.length });
+  const n = checks.length;
 
   // 1. validate each check as the GET does (dates parsed once per distinct date × asOf)
-  const results: (BatchEntry | undefined)[] = new Array(checks.length);
-  const parsed: (VerifyCheck | undefined)[] = new Array(checks.length);
+  const errors: (ErrorBody | undefined)[] = new Array(n);
+  const parsed: (VerifyCheck | undefined)[] = new Array(n);
   const dates = new Map<string, VerifyCheck | ErrorBody>();
-  checks.forEach((raw, i) => {
+  for (let i = 0; i < n; i++) {
+    const raw = checks[i];
     const c = (raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as { lab?: unknown; analyte?: unknown; date?: unknown; asOf?: unknown };
     const lab = typeof c.lab === 'string' ? c.lab.trim() : null;
     const analyte = typeof c.analyte === 'string' ? c.analyte.trim() : null;
     const simpleDates = (c.date === undefined || typeof c.date === 'string') && (c.asOf === undefined || typeof c.asOf === 'string');
     if (lab && lab.length <= 40 && analyte && analyte.length <= 40 && simpleDates) {
-      const key = `${c.date ?? ''}\u0000${c.asOf ?? ''}`;
+      // the date's length first: no two (date, asOf) pairs share a key
+      const date = (c.date ?? '') as string;
+      const key = `${date.length}:${date}${c.asOf ?? ''}`;
       let d = dates.get(key);
       if (!d) {
         try {
@@ -81,16 +97,16 @@ export function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {}): { 
         }
         dates.set(key, d);
       }
-      if ('error' in d) results[i] = d;
+      if ('error' in d) errors[i] = d;
       else parsed[i] = { lab, analyte, date: d.date, asOf: d.asOf };
-      return;
+      continue;
     }
     try {
       parsed[i] = parseCheck(c, now); // the unusual inputs: the very same validation and errors
     } catch (e) {
-      results[i] = failure(e);
+      errors[i] = failure(e);
     }
-  });
+  }
 
   // 2. labs, items and the caller's local codes in bulk
   const labCodes = new Set<string>();
@@ -100,7 +116,8 @@ export function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {}): { 
     labCodes.add(p.lab);
     if (opts.ownerId && loincOf(p.analyte) === null) localKeys.add(localOf(p.analyte) ?? localCodeKey(p.analyte));
   }
-  const labs = new Map<string, PublicLab>(publicLabsByCodes(db, [...labCodes]).map((l) => [l.code, l]));
+  const labs = new Map<string, PublicLab>();
+  for (const l of publicLabsByCodes(db, [...labCodes])) labs.set(l.code, l);
   const byCode = new Map<string, { id: number; code: string }>();
   const byLoinc = new Map<string, { id: number; code: string }>();
   for (const a of publicAnalyteIndex(db)) {
@@ -120,32 +137,71 @@ export function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {}): { 
     if (!found && opts.ownerId && misses.size < MAX_MISSES_RECORDED) misses.add(key);
     return found;
   };
+  // an item code as written resolves the same way throughout the batch: once per distinct code
+  const resolved = new Map<string, { id: number; code: string } | null>();
+  // the same refusal for the same unknown lab or item (an AppError's text is built once)
+  const labMissing = new Map<string, ErrorBody>();
+  const analyteMissing = new Map<string, ErrorBody>();
 
   // 3. the pairs asked about: their certifications and status events (pair-index.ts)
-  const targets: ({ lab: PublicLab; analyte: { id: number; code: string }; pair: number } | undefined)[] = new Array(checks.length);
+  const pairOf = new Array<number>(n);
+  const labOf: (PublicLab | undefined)[] = new Array(n);
+  const analyteOf: ({ id: number; code: string } | undefined)[] = new Array(n);
   const pairs = new Set<number>();
-  parsed.forEach((p, i) => {
-    if (!p) return;
+  for (let i = 0; i < n; i++) {
+    const p = parsed[i];
+    if (!p) continue;
     const lab = labs.get(p.lab);
-    if (!lab) return void (results[i] = failure(new AppError('lab.notFound', { lab: p.lab })));
-    const analyte = resolve(p.analyte);
-    if (!analyte) return void (results[i] = failure(new AppError('analyte.notFound', { analyte: p.analyte })));
+    if (!lab) {
+      let e = labMissing.get(p.lab);
+      if (!e) labMissing.set(p.lab, (e = failure(new AppError('lab.notFound', { lab: p.lab }))));
+      errors[i] = e;
+      continue;
+    }
+    let analyte = resolved.get(p.analyte);
+    if (analyte === undefined) resolved.set(p.analyte, (analyte = resolve(p.analyte) ?? null));
+    if (!analyte) {
+      let e = analyteMissing.get(p.analyte);
+      if (!e) analyteMissing.set(p.analyte, (e = failure(new AppError('analyte.notFound', { analyte: p.analyte }))));
+      errors[i] = e;
+      continue;
+    }
     const pair = pairKey(lab.id, analyte.id);
-    targets[i] = { lab, analyte, pair };
+    pairOf[i] = pair;
+    labOf[i] = lab;
+    analyteOf[i] = analyte;
     pairs.add(pair);
-  });
+  }
   if (misses.size && opts.ownerId) {
     if (opts.recordMisses) opts.recordMisses([...misses]);
     else recordLocalCodeMisses(db, opts.ownerId, [...misses], now);
   }
   const certsByPair = certificationsOfPairs(db, pairs);
 
-  // 4. one answer per check
+  // 4. per answered check: its pair's certifications and its item's window
   const windowsFor = policyWindows(db);
-  parsed.forEach((p, i) => {
-    const t = targets[i];
-    if (!p || !t) return;
-    const certs = certsByPair.get(t.pair)!;
+  const certs: (IndexedCertification[] | undefined)[] = new Array(n);
+  const windowDays = new Array<number | null>(n);
+  for (let i = 0; i < n; i++) {
+    const lab = labOf[i];
+    if (!lab) continue;
+    certs[i] = certsByPair.get(pairOf[i])!;
+    windowDays[i] = windowDaysFor(windowsFor(lab.regionPath, parsed[i]!.asOf), analyteOf[i]!.code);
+  }
+  return { errors, parsed, certs, windowDays };
+}
+
+export function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {}): { results: BatchEntry[] } {
+  const b = resolveBatch(db, input, opts);
+  const results: BatchEntry[] = new Array(b.errors.length);
+  for (let i = 0; i < results.length; i++) {
+    const error = b.errors[i];
+    if (error) {
+      results[i] = error;
+      continue;
+    }
+    const p = b.parsed[i]!;
+    const certs = b.certs[i]!;
     // the certifications covering the day with their status then (most pairs have one, or none)
     let covering: CertificationOnDay[] = NONE;
     for (const c of certs) {
@@ -154,10 +210,76 @@ export function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {}): { 
       if (covering === NONE) covering = [on];
       else covering.push(on);
     }
-    const windowDays = windowDaysFor(windowsFor(t.lab.regionPath, p.asOf), t.analyte.code);
-    results[i] = answerFrom(covering, () => boundsOf(certs), p, windowDays);
-  });
-  return { results: results as BatchEntry[] };
+    results[i] = answerFrom(covering, () => boundsOf(certs), p, b.windowDays[i]);
+  }
+  return { results };
+}
+
+/**
+ * The batch's answer as JSON text, `{"results":[...]}`: exactly `JSON.stringify(verifyBatch(...))`
+ * (the same keys in the same order, tested), written without the answer objects. The production
+ * server's fast path sends it as it is (10,000 answers a batch: no object per answer, no
+ * JSON.stringify of them; each certification's part is serialised once and kept with it).
+ */
+export function verifyBatchJson(db: DB, input: unknown, opts: BatchOptions = {}): string {
+  const b = resolveBatch(db, input, opts);
+  const parts = new Array<string>(b.errors.length);
+  const errorJson = new Map<ErrorBody, string>();
+  for (let i = 0; i < parts.length; i++) {
+    const error = b.errors[i];
+    if (error) {
+      let j = errorJson.get(error);
+      if (j === undefined) errorJson.set(error, (j = JSON.stringify(error)));
+      parts[i] = j;
+      continue;
+    }
+    const p = b.parsed[i]!;
+    parts[i] = answerJson(b.certs[i]!, p.date, p.asOf, b.windowDays[i]);
+  }
+  return `{"results":[${parts.join(',')}]}`;
+}
+
+/** answerFrom's choice (verification.ts), written as JSON: among the certifications covering the day,
+ * the first (latest) active one, else the first with a status; without one, the pair's bounds.
+ * Days are validated 'YYYY-MM-DD' (nothing to escape). */
+function answerJson(certs: readonly IndexedCertification[], day: string, asOf: string, windowDays: number | null): string {
+  let hit: IndexedCertification | undefined;
+  let hitStatus: string | null = null;
+  for (const c of certs) {
+    if (c.validFrom > day || c.validTo < day) continue;
+    const s = statusOn(c.events, day);
+    if (s === 'active') {
+      hit = c;
+      hitStatus = s;
+      break;
+    }
+    if (s !== null && !hit) {
+      hit = c;
+      hitStatus = s;
+    }
+  }
+  const tail = `"date":"${day}","reason":"${reasonOf(hit, hitStatus, certs, day)}","asOf":"${asOf}","windowDays":${windowDays},"withinWindow":${withinWindow(day, asOf, windowDays)}}`;
+  if (!hit) return `{"recognized":false,${tail}`;
+  return `{"recognized":${hitStatus === 'active'},${(hit.json ??= certificationJson(hit))}"status":${jsonString(hitStatus!)},${tail}`;
+}
+
+function reasonOf(hit: IndexedCertification | undefined, status: string | null, certs: readonly IndexedCertification[], day: string): VerifyReason {
+  if (hit) return status === 'active' ? 'recognized' : status === 'suspended' ? 'suspended' : status === 'revoked' ? 'revoked' : 'expired';
+  if (!certs.length) return 'not_certified';
+  const b = boundsOf(certs);
+  return b.firstFrom && day < b.firstFrom ? 'not_yet_certified' : b.lastTo && day > b.lastTo ? 'expired' : 'not_certified';
+}
+
+/** `"mark":…,"scope":…,"certificateNo":…,"validFrom":…,"validTo":…,` of a certification. */
+function certificationJson(c: IndexedCertification): string {
+  return `"mark":${JSON.stringify(c.mark)},"scope":${JSON.stringify(c.scope)},"certificateNo":${JSON.stringify(c.certificateNo)},"validFrom":${JSON.stringify(c.validFrom)},"validTo":${JSON.stringify(c.validTo)},`;
+}
+
+const statusJson = new Map<string, string>();
+function jsonString(s: string): string {
+  let j = statusJson.get(s);
+  if (j === undefined) statusJson.set(s, (j = JSON.stringify(s)));
+  return j;
 }
 
 const NONE: CertificationOnDay[] = [];

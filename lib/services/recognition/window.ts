@@ -36,12 +36,20 @@ export function windowDaysFor(windows: RecognitionWindows | null | undefined, an
   return Object.prototype.hasOwnProperty.call(w.items, analyteCode) ? w.items[analyteCode] : w.defaultDays;
 }
 
-const DAY = 86_400_000;
-
-/** Days since 1970-01-01 of a valid 'YYYY-MM-DD' (read by position: batches call this per check). */
-function epochDay(d: string): number {
-  const n = (i: number) => d.charCodeAt(i) - 48;
-  return Date.UTC(n(0) * 1000 + n(1) * 100 + n(2) * 10 + n(3), n(5) * 10 + n(6) - 1, n(8) * 10 + n(9)) / DAY;
+/** Days since 1970-01-01 of a valid 'YYYY-MM-DD', read by position and counted without a Date
+ * (batches call this twice per check): the proleptic Gregorian count of H. Hinnant's
+ * `days_from_civil` (chrono-Compatible Low-Level Date Algorithms), years starting in March so that
+ * the leap day comes last. */
+export function epochDay(d: string): number {
+  const y0 = (d.charCodeAt(0) - 48) * 1000 + (d.charCodeAt(1) - 48) * 100 + (d.charCodeAt(2) - 48) * 10 + (d.charCodeAt(3) - 48);
+  const m = (d.charCodeAt(5) - 48) * 10 + (d.charCodeAt(6) - 48);
+  const day = (d.charCodeAt(8) - 48) * 10 + (d.charCodeAt(9) - 48);
+  const y = m <= 2 ? y0 - 1 : y0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400; // [0, 399]
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + day - 1; // [0, 365]
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy; // [0, 146096]
+  return era * 146097 + doe - 719468;
 }
 
 /** Calendar days from `from` to `to` ('YYYY-MM-DD'), negative when `to` is earlier. */
