@@ -9,6 +9,9 @@ import type { BatchCheckRow } from '@/lib/services/hospital/batch-check';
 import type { MappingPreview } from '@/lib/services/hospital/local-codes';
 import { batchCheckAction, mappingUploadAction } from '../actions';
 
+/** rows shown on screen (the CSV has them all) */
+const SHOWN = 1000;
+
 type BatchAnswer = { rows: BatchCheckRow[]; csv: string; counts: { checks: number; recognized: number; usable: number; errors: number } };
 
 function yesNo(v: boolean | null, yes: string, no: string) {
@@ -31,6 +34,7 @@ export function BatchCheckForm() {
             <a className="btn-secondary inline-block" href={`data:text/csv;charset=utf-8,${encodeURIComponent('\uFEFF' + csv)}`} download="labqc-answers.csv" data-testid="batch-download">
               {t('download')}
             </a>
+            {rows.length > SHOWN && <p className="text-xs text-slate-500">{t('truncated', { shown: SHOWN, n: rows.length })}</p>}
             <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
               <table className="table" data-testid="batch-table">
                 <thead>
@@ -47,7 +51,7 @@ export function BatchCheckForm() {
                   </tr>
                 </thead>
                 <tbody>
-                  {rows.map((r) => (
+                  {rows.slice(0, SHOWN).map((r) => (
                     <tr key={r.line} data-testid={`batch-row-${r.line}`}>
                       <td>{r.line}</td>
                       <td className="font-mono">{r.lab}</td>
