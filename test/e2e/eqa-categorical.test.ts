@@ -84,6 +84,11 @@ describe('EQA of a dipstick item: form, evaluation, category chart', () => {
 
   it('the regulator closes, evaluates and publishes; the summary gives the concordance of the item', async () => {
     const page = await as('regulator.gd@demo.labqc');
+    // the scheme form offers the categorical settings with their defaults
+    await page.goto(`${baseUrl}/regulator/eqa`);
+    expect(await page.locator('[name=consensusPercent]').inputValue()).toBe('80');
+    expect(await page.locator('[name=passPercentNominal]').inputValue()).toBe('100');
+    expect(await page.locator('select[name=negativeMustBeNegative]').inputValue()).toBe('true');
     await page.goto(`${baseUrl}/regulator/eqa/rounds/${ROUND}`);
     await page.getByTestId('eqa-op-close').getByRole('button').click();
     await page.getByTestId('eqa-op-evaluate').waitFor();
