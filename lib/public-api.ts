@@ -19,7 +19,7 @@ import { AppError, errorBody } from '@/lib/errors';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { dayOf } from '@/lib/calendar';
 import { labCertifications, searchLabs, verifyRecognition } from '@/lib/services/recognition/verification';
-import { verifyBatch, verifyBatchJson, type BatchOptions } from '@/lib/services/recognition/verify-batch';
+import { verifyBatch, verifyBatchBody, type BatchOptions } from '@/lib/services/recognition/verify-batch';
 import { publicCatalogue } from '@/lib/services/read/catalogue';
 
 export interface PublicAnswer {
@@ -89,9 +89,9 @@ export function publicVerifyBatch(text: string, opts: BatchOptions = {}): Public
   }
 }
 
-/** publicVerifyBatch with the 200's body as JSON text already (verifyBatchJson: the production
- * server's fast path sends it as it is); refusals as objects, as publicVerifyBatch gives them. */
-export function publicVerifyBatchJson(text: string): PublicAnswer & { json?: string } {
+/** publicVerifyBatch with the 200's body as its JSON's UTF-8 bytes already (verifyBatchBody: the
+ * production server's fast path sends them as they are); refusals as objects, as publicVerifyBatch gives them. */
+export function publicVerifyBatchBytes(text: string): PublicAnswer & { bytes?: Buffer } {
   try {
     let input: unknown;
     try {
@@ -99,7 +99,7 @@ export function publicVerifyBatchJson(text: string): PublicAnswer & { json?: str
     } catch {
       return { status: 422, body: { error: 'The body is not valid JSON', code: 'body.notJson' }, cache: NO_STORE };
     }
-    return { status: 200, body: undefined, json: verifyBatchJson(getDb(), input), cache: NO_STORE };
+    return { status: 200, body: undefined, bytes: verifyBatchBody(getDb(), input), cache: NO_STORE };
   } catch (e) {
     return { ...errorBody(e), cache: NO_STORE };
   }

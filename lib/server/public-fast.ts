@@ -5,7 +5,7 @@
 // address as resolved by the server (TRUSTED_PROXIES), its body capped while it streams. Anything
 // else — a batch with credentials included — goes to Next.
 import type http from 'node:http';
-import { batchRateLimited, carriesCredentials, MAX_BATCH_BODY_BYTES, publicApi, publicVerifyBatchJson, renderPublic, type PublicAnswer } from '@/lib/public-api';
+import { batchRateLimited, carriesCredentials, MAX_BATCH_BODY_BYTES, publicApi, publicVerifyBatchBytes, renderPublic, type PublicAnswer } from '@/lib/public-api';
 import { API_CSP, CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER } from './headers';
 import { fhirBase, fhirRead, renderFhir } from '@/lib/fhir/api';
 
@@ -14,9 +14,9 @@ function send(res: http.ServerResponse, r: { status: number; headers: Record<str
   res.end(r.body);
 }
 
-function sendAnswer(res: http.ServerResponse, a: PublicAnswer & { json?: string }, extra: Record<string, string> = {}) {
-  // a batch's megabytes of JSON are encoded to UTF-8 once (its length is that buffer's)
-  const body = Buffer.from(a.json ?? JSON.stringify(a.body), 'utf8');
+function sendAnswer(res: http.ServerResponse, a: PublicAnswer & { bytes?: Buffer }, extra: Record<string, string> = {}) {
+  // a batch's megabytes of JSON come as bytes already (or are encoded once: the length is the buffer's)
+  const body = a.bytes ?? Buffer.from(JSON.stringify(a.body), 'utf8');
   res.writeHead(a.status, { 'content-type': 'application/json', 'cache-control': a.cache ?? 'no-store', ...extra, 'content-length': body.length, 'content-security-policy': API_CSP });
   res.end(body);
 }
@@ -49,7 +49,7 @@ export function publicFastPath(req: http.IncomingMessage, res: http.ServerRespon
       return true;
     }
     readCapped(req, MAX_BATCH_BODY_BYTES).then(
-      (text) => sendAnswer(res, text === null ? { status: 413, body: { error: `The body is larger than ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MB`, code: 'body.tooLarge' } } : publicVerifyBatchJson(text)),
+      (text) => sendAnswer(res, text === null ? { status: 413, body: { error: `The body is larger than ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MB`, code: 'body.tooLarge' } } : publicVerifyBatchBytes(text)),
       () => res.destroy(),
     );
     return true;

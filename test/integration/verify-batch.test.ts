@@ -17,7 +17,7 @@ import { listAllPolicies } from '@/db/queries/recognition';
 import { MAX_MISSES_PER_OWNER, recordLocalCodeMisses } from '@/db/queries/public';
 import { decide } from '@/lib/services/recognition/decisions';
 import { createApiToken } from '@/lib/services/tokens';
-import { MAX_BATCH_CHECKS, verifyBatch, verifyBatchJson } from '@/lib/services/recognition/verify-batch';
+import { MAX_BATCH_CHECKS, verifyBatch, verifyBatchBody } from '@/lib/services/recognition/verify-batch';
 import { publicApiRoute } from '@/lib/http';
 import { verifyBatchRoute } from '@/lib/public-batch';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
@@ -70,7 +70,7 @@ describe('batch answers equal single answers', () => {
     const eventDays = rows<{ d: string }>('SELECT DISTINCT effective_on AS d FROM certification_events').map((r) => r.d);
     const edges = [...new Set([...certs.flatMap((c) => [c.validFrom, c.validTo]), ...eventDays])];
     const days = [...new Set(edges.flatMap((d) => [addDays(d, -1), d, addDays(d, 1)])), TODAY, addDays(TODAY, 40)];
-    const labs = [...new Set(certs.map((c) => c.lab)), 'GZ-005', ' GZ-001 ', 'XX-999', '', 'gz-001'];
+    const labs = [...new Set(certs.map((c) => c.lab)), 'GZ-005', ' GZ-001 ', 'XX-999', '', 'gz-001', '检验科-1'];
     const items = [
       ...new Set(certs.flatMap((c) => [c.analyte, c.analyte.toLowerCase(), ...(c.loinc ? [`loinc:${c.loinc}`, `LOINC: ${c.loinc}`] : [])])),
       'HBA1C',
@@ -99,7 +99,7 @@ describe('batch answers equal single answers', () => {
         expect(results).toHaveLength(checks.length);
         checks.forEach((c, i) => expect(results[i]).toEqual(single((c && typeof c === 'object' && !Array.isArray(c) ? c : {}) as Check)));
         // the fast path's JSON text is these very answers, keys in the same order
-        expect(verifyBatchJson(w.db, { checks }, { now: NOW })).toBe(JSON.stringify({ results }));
+        expect(verifyBatchBody(w.db, { checks }, { now: NOW }).toString('utf8')).toBe(JSON.stringify({ results }));
       }),
       { numRuns: 60, seed: 13 },
     );

@@ -216,12 +216,15 @@ export function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {}): { 
 }
 
 /**
- * The batch's answer as JSON text, `{"results":[...]}`: exactly `JSON.stringify(verifyBatch(...))`
- * (the same keys in the same order, tested), written without the answer objects. The production
- * server's fast path sends it as it is (10,000 answers a batch: no object per answer, no
- * JSON.stringify of them; each certification's part is serialised once and kept with it).
+ * The batch's answer as the UTF-8 bytes of its JSON, `{"results":[...]}`: exactly the bytes of
+ * `JSON.stringify(verifyBatch(...))` (the same keys in the same order, tested), written without the
+ * answer objects. The production server's fast path sends them as they are. 10,000 answers a batch:
+ * no object per answer and no JSON.stringify of them; each certification's part is serialised once
+ * and kept with it. The text is assembled as a one-byte string of UTF-8 bytes (every non-ASCII part
+ * — marks, scopes, error texts — is encoded when serialised, the rest is ASCII), so that joining the
+ * answers copies bytes, not two-byte characters, and the body is one latin1 copy away from a Buffer.
  */
-export function verifyBatchJson(db: DB, input: unknown, opts: BatchOptions = {}): string {
+export function verifyBatchBody(db: DB, input: unknown, opts: BatchOptions = {}): Buffer {
   const b = resolveBatch(db, input, opts);
   const parts = new Array<string>(b.errors.length);
   const errorJson = new Map<ErrorBody, string>();
@@ -229,17 +232,20 @@ export function verifyBatchJson(db: DB, input: unknown, opts: BatchOptions = {})
     const error = b.errors[i];
     if (error) {
       let j = errorJson.get(error);
-      if (j === undefined) errorJson.set(error, (j = JSON.stringify(error)));
+      if (j === undefined) errorJson.set(error, (j = utf8Bytes(JSON.stringify(error))));
       parts[i] = j;
       continue;
     }
     const p = b.parsed[i]!;
     parts[i] = answerJson(b.certs[i]!, p.date, p.asOf, b.windowDays[i]);
   }
-  return `{"results":[${parts.join(',')}]}`;
+  return Buffer.from(`{"results":[${parts.join(',')}]}`, 'latin1');
 }
 
-/** answerFrom's choice (verification.ts), written as JSON: among the certifications covering the day,
+/** A string's UTF-8 bytes as a one-byte string (one character per byte). */
+const utf8Bytes = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
+
+/** answerFrom's choice (verification.ts), written as JSON (UTF-8 bytes): among the certifications covering the day,
  * the first (latest) active one, else the first with a status; without one, the pair's bounds.
  * Days are validated 'YYYY-MM-DD' (nothing to escape). */
 function answerJson(certs: readonly IndexedCertification[], day: string, asOf: string, windowDays: number | null): string {
@@ -270,15 +276,15 @@ function reasonOf(hit: IndexedCertification | undefined, status: string | null, 
   return b.firstFrom && day < b.firstFrom ? 'not_yet_certified' : b.lastTo && day > b.lastTo ? 'expired' : 'not_certified';
 }
 
-/** `"mark":…,"scope":…,"certificateNo":…,"validFrom":…,"validTo":…,` of a certification. */
+/** `"mark":…,"scope":…,"certificateNo":…,"validFrom":…,"validTo":…,` of a certification (UTF-8 bytes). */
 function certificationJson(c: IndexedCertification): string {
-  return `"mark":${JSON.stringify(c.mark)},"scope":${JSON.stringify(c.scope)},"certificateNo":${JSON.stringify(c.certificateNo)},"validFrom":${JSON.stringify(c.validFrom)},"validTo":${JSON.stringify(c.validTo)},`;
+  return utf8Bytes(`"mark":${JSON.stringify(c.mark)},"scope":${JSON.stringify(c.scope)},"certificateNo":${JSON.stringify(c.certificateNo)},"validFrom":${JSON.stringify(c.validFrom)},"validTo":${JSON.stringify(c.validTo)},`);
 }
 
 const statusJson = new Map<string, string>();
 function jsonString(s: string): string {
   let j = statusJson.get(s);
-  if (j === undefined) statusJson.set(s, (j = JSON.stringify(s)));
+  if (j === undefined) statusJson.set(s, (j = utf8Bytes(JSON.stringify(s))));
   return j;
 }
 
