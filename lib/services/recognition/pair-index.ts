@@ -14,8 +14,8 @@ import { pairKey, publicCertificationStamp, publicCertificationsEvents, publicPa
 export interface IndexedCertification extends PublicPairCertification {
   /** status-setting events, latest first (effective day, then id) */
   events: PublicStatusEvent[];
-  /** its part of a batch answer's JSON, written once when first needed (verify-batch.ts) */
-  json?: string;
+  /** its part of a batch answer's JSON (UTF-8), written once when first needed (verify-batch.ts) */
+  json?: Uint8Array;
 }
 
 /** Above this many pairs the index starts again (about 100 MB at national scale). */

@@ -21,6 +21,7 @@ import { AppError, errorBody, type ErrorBody } from '@/lib/errors';
 import { answerFrom, loincOf, parseCheck, policyWindows, type CertificationOnDay, type VerifyAnswer, type VerifyCheck, type VerifyReason } from './verification';
 import { windowDaysFor, withinWindow } from './window';
 import { certificationsOfPairs, type IndexedCertification } from './pair-index';
+import { ByteWriter, utf8 } from './byte-writer';
 
 export const MAX_BATCH_CHECKS = 10_000;
 /** At most this many distinct unresolved codes of one batch are remembered. */
@@ -219,36 +220,48 @@ export function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {}): { 
  * The batch's answer as the UTF-8 bytes of its JSON, `{"results":[...]}`: exactly the bytes of
  * `JSON.stringify(verifyBatch(...))` (the same keys in the same order, tested), written without the
  * answer objects. The production server's fast path sends them as they are. 10,000 answers a batch:
- * no object per answer and no JSON.stringify of them; each certification's part is serialised once
- * and kept with it. The text is assembled as a one-byte string of UTF-8 bytes (every non-ASCII part
- * — marks, scopes, error texts — is encoded when serialised, the rest is ASCII), so that joining the
- * answers copies bytes, not two-byte characters, and the body is one latin1 copy away from a Buffer.
+ * no object or string per answer; the bytes are written into one buffer (byte-writer.ts) from pieces
+ * encoded once — each certification's part kept with it, statuses, reasons and windows in small
+ * tables — and the validated days and numbers written as ASCII.
  */
 export function verifyBatchBody(db: DB, input: unknown, opts: BatchOptions = {}): Buffer {
   const b = resolveBatch(db, input, opts);
-  const parts = new Array<string>(b.errors.length);
-  const errorJson = new Map<ErrorBody, string>();
-  for (let i = 0; i < parts.length; i++) {
+  const out = new ByteWriter(b.errors.length * 256 + 64);
+  const errorJson = new Map<ErrorBody, Uint8Array>();
+  out.bytes(OPEN);
+  for (let i = 0; i < b.errors.length; i++) {
+    if (i > 0) out.byte(COMMA);
     const error = b.errors[i];
     if (error) {
       let j = errorJson.get(error);
-      if (j === undefined) errorJson.set(error, (j = utf8Bytes(JSON.stringify(error))));
-      parts[i] = j;
+      if (j === undefined) errorJson.set(error, (j = utf8(JSON.stringify(error))));
+      out.bytes(j);
       continue;
     }
     const p = b.parsed[i]!;
-    parts[i] = answerJson(b.certs[i]!, p.date, p.asOf, b.windowDays[i]);
+    writeAnswer(out, b.certs[i]!, p.date, p.asOf, b.windowDays[i]);
   }
-  return Buffer.from(`{"results":[${parts.join(',')}]}`, 'latin1');
+  out.bytes(CLOSE);
+  return out.result();
 }
 
-/** A string's UTF-8 bytes as a one-byte string (one character per byte). */
-const utf8Bytes = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
+const OPEN = utf8('{"results":[');
+const CLOSE = utf8(']}');
+const COMMA = 0x2c;
+const RECOGNIZED = [utf8('{"recognized":false,'), utf8('{"recognized":true,')];
+const DATE = utf8('"date":"');
+const WITHIN = [utf8('"withinWindow":false}'), utf8('"withinWindow":true}')];
+/** `"status":"suspended",` by status */
+const statusPart = new Map<string, Uint8Array>();
+/** `","reason":"expired","asOf":"` by reason */
+const reasonPart = new Map<string, Uint8Array>();
+/** `","windowDays":30,` by window */
+const windowPart = new Map<number | null, Uint8Array>();
 
-/** answerFrom's choice (verification.ts), written as JSON (UTF-8 bytes): among the certifications covering the day,
+/** answerFrom's choice (verification.ts), written as JSON: among the certifications covering the day,
  * the first (latest) active one, else the first with a status; without one, the pair's bounds.
- * Days are validated 'YYYY-MM-DD' (nothing to escape). */
-function answerJson(certs: readonly IndexedCertification[], day: string, asOf: string, windowDays: number | null): string {
+ * Days are validated 'YYYY-MM-DD' (ASCII, nothing to escape). */
+function writeAnswer(out: ByteWriter, certs: readonly IndexedCertification[], day: string, asOf: string, windowDays: number | null): void {
   let hit: IndexedCertification | undefined;
   let hitStatus: string | null = null;
   for (const c of certs) {
@@ -264,9 +277,24 @@ function answerJson(certs: readonly IndexedCertification[], day: string, asOf: s
       hitStatus = s;
     }
   }
-  const tail = `"date":"${day}","reason":"${reasonOf(hit, hitStatus, certs, day)}","asOf":"${asOf}","windowDays":${windowDays},"withinWindow":${withinWindow(day, asOf, windowDays)}}`;
-  if (!hit) return `{"recognized":false,${tail}`;
-  return `{"recognized":${hitStatus === 'active'},${(hit.json ??= certificationJson(hit))}"status":${jsonString(hitStatus!)},${tail}`;
+  if (hit) {
+    out.bytes(RECOGNIZED[hitStatus === 'active' ? 1 : 0]);
+    out.bytes((hit.json ??= utf8(certificationJson(hit))));
+    let st = statusPart.get(hitStatus!);
+    if (!st) statusPart.set(hitStatus!, (st = utf8(`"status":${JSON.stringify(hitStatus)},`)));
+    out.bytes(st);
+  } else out.bytes(RECOGNIZED[0]);
+  out.bytes(DATE);
+  out.ascii(day);
+  const reason = reasonOf(hit, hitStatus, certs, day);
+  let r = reasonPart.get(reason);
+  if (!r) reasonPart.set(reason, (r = utf8(`","reason":${JSON.stringify(reason)},"asOf":"`)));
+  out.bytes(r);
+  out.ascii(asOf);
+  let w = windowPart.get(windowDays);
+  if (!w) windowPart.set(windowDays, (w = utf8(`","windowDays":${JSON.stringify(windowDays)},`)));
+  out.bytes(w);
+  out.bytes(WITHIN[withinWindow(day, asOf, windowDays) ? 1 : 0]);
 }
 
 function reasonOf(hit: IndexedCertification | undefined, status: string | null, certs: readonly IndexedCertification[], day: string): VerifyReason {
@@ -276,16 +304,9 @@ function reasonOf(hit: IndexedCertification | undefined, status: string | null, 
   return b.firstFrom && day < b.firstFrom ? 'not_yet_certified' : b.lastTo && day > b.lastTo ? 'expired' : 'not_certified';
 }
 
-/** `"mark":…,"scope":…,"certificateNo":…,"validFrom":…,"validTo":…,` of a certification (UTF-8 bytes). */
+/** `"mark":…,"scope":…,"certificateNo":…,"validFrom":…,"validTo":…,` of a certification. */
 function certificationJson(c: IndexedCertification): string {
-  return utf8Bytes(`"mark":${JSON.stringify(c.mark)},"scope":${JSON.stringify(c.scope)},"certificateNo":${JSON.stringify(c.certificateNo)},"validFrom":${JSON.stringify(c.validFrom)},"validTo":${JSON.stringify(c.validTo)},`);
-}
-
-const statusJson = new Map<string, string>();
-function jsonString(s: string): string {
-  let j = statusJson.get(s);
-  if (j === undefined) statusJson.set(s, (j = utf8Bytes(JSON.stringify(s))));
-  return j;
+  return `"mark":${JSON.stringify(c.mark)},"scope":${JSON.stringify(c.scope)},"certificateNo":${JSON.stringify(c.certificateNo)},"validFrom":${JSON.stringify(c.validFrom)},"validTo":${JSON.stringify(c.validTo)},`;
 }
 
 const NONE: CertificationOnDay[] = [];
