@@ -20,6 +20,7 @@ export function submissionHistoryOfLab(db: Conn, roundId: number, labId: number)
       sample: eqaSamples.code,
       analyte: analytes.code,
       value: eqaSubmissions.value,
+      category: eqaSubmissions.category,
       method: eqaSubmissions.method,
       instrument: eqaSubmissions.instrument,
       version: eqaSubmissions.version,
