@@ -48,6 +48,17 @@ const BATCH_SIZE = 10_000;
 
 const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux; null
+ * elsewhere): on a loaded machine wall-clock rates measure the neighbours too, CPU per check does not. */
+function cpuSeconds(pid: number | undefined): number | null {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
 /** The synthetic national database of the verify bench: labs × TESTS_PER_LAB certifications, each
  * with an approval event and every fifth with a suspension and a reinstatement. */
 export function createVerifyWorld(labs: number) {
@@ -140,13 +151,16 @@ export default async function verifyBench({ scale }: { scale: number }) {
       `/api/v1/verify?lab=${labCodes[Math.floor(rnd() * labCodes.length)]}&analyte=${codes[Math.floor(rnd() * codes.length)]}&date=${dates[Math.floor(rnd() * dates.length)]}`;
     // warm-up (JIT, prepared statements, page cache)
     await autocannon({ url: base, connections: 10, amount: 1_000, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: path() }) }] });
+    const getCpu0 = cpuSeconds(server.pid);
     const r = await autocannon({ url: base, connections: 50, amount, timeout: 10, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: path() }) }] });
+    const getCpu1 = cpuSeconds(server.pid);
     console.log(`GET /api/v1/verify: ${fmt(r.requests.total)} requests, 50 connections, ${fmt(r.duration, 1)} s`);
     console.log(`  throughput     ${fmt(r.requests.average)} req/s`);
     console.log(`  latency        p50 ${r.latency.p50} ms · p97.5 ${r.latency.p97_5} ms · p99 ${r.latency.p99} ms · max ${r.latency.max} ms`);
     console.log(`  responses      ${fmt(r['2xx'])} 2xx · ${fmt(r.non2xx)} non-2xx · ${r.errors} errors · ${r.timeouts} timeouts`);
+    if (getCpu0 !== null && getCpu1 !== null && getCpu1 > getCpu0) console.log(`  server CPU     ${fmt(getCpu1 - getCpu0, 2)} s: ${fmt(r.requests.total / (getCpu1 - getCpu0))} requests per CPU-second`);
     console.log(`  aim            thousands of req/s with p99 < 50 ms: ${r.requests.average >= 1000 && r.latency.p99 < 50 ? 'met' : 'NOT met'}`);
-    await batchBench(base, labCodes, codes, batches, r.requests.average);
+    await batchBench(base, labCodes, codes, batches, r.requests.average, server.pid);
   } finally {
     stop();
     world.close();
@@ -155,7 +169,7 @@ export default async function verifyBench({ scale }: { scale: number }) {
 
 /** POST /api/v1/verify with BATCH_SIZE checks per request (anonymous: the server's fast path).
  * Checks first that a batch's answers equal the single GETs' (a sample), then measures checks/s. */
-async function batchBench(base: string, labCodes: string[], codes: string[], batches: number, singlePerSecond: number) {
+async function batchBench(base: string, labCodes: string[], codes: string[], batches: number, singlePerSecond: number, serverPid?: number) {
   const next = checkStream(labCodes, codes, 7);
   const bodies = Array.from({ length: 6 }, () => JSON.stringify({ checks: Array.from({ length: BATCH_SIZE }, next) }));
   // the same answers as single checks, through the production server (a sample of 200 per body)
@@ -169,11 +183,17 @@ async function batchBench(base: string, labCodes: string[], codes: string[], bat
   let n = 0;
   const request = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, setupRequest: (req: { path: string }) => ({ ...req, path: '/api/v1/verify', body: bodies[n++ % bodies.length] }) };
   await autocannon({ url: base, connections: 2, amount: 4, timeout: 60, requests: [request] });
+  const cpu0 = cpuSeconds(serverPid);
   const r = await autocannon({ url: base, connections: 2, amount: batches, timeout: 60, requests: [request] });
+  const cpu1 = cpuSeconds(serverPid);
   const checksPerSecond = (r['2xx'] * BATCH_SIZE) / r.duration;
   console.log(`POST /api/v1/verify: ${fmt(r.requests.total)} batches of ${fmt(BATCH_SIZE)} checks, 2 connections, ${fmt(r.duration, 1)} s (answers equal single GETs: 200 of 200 sampled)`);
   console.log(`  throughput     ${fmt(checksPerSecond)} checks/s in batches · ${fmt(singlePerSecond)} checks/s as single GETs`);
   console.log(`  latency        p50 ${r.latency.p50} ms · p99 ${r.latency.p99} ms per batch`);
+  if (cpu0 !== null && cpu1 !== null && cpu1 > cpu0) {
+    const perCpuSecond = (r['2xx'] * BATCH_SIZE) / (cpu1 - cpu0);
+    console.log(`  server CPU     ${fmt(cpu1 - cpu0, 2)} s for ${fmt(r['2xx'] * BATCH_SIZE)} checks: ${fmt(perCpuSecond)} checks per CPU-second (${fmt(1e6 / perCpuSecond, 1)} µs a check; 50,000 checks/s needs at most 20 µs)`);
+  }
   console.log(`  responses      ${fmt(r['2xx'])} 2xx · ${fmt(r.non2xx)} non-2xx · ${r.errors} errors · ${r.timeouts} timeouts`);
   console.log(`  aim            at least 50,000 checks/s: ${checksPerSecond >= 50_000 ? 'met' : 'NOT met'}`);
 }
