@@ -144,10 +144,9 @@ export interface WrittenSeries {
 
 const DAY_MS = 86_400_000;
 const OFFSET_MS = 8 * 3_600_000;
-/** day index since the epoch (UTC+8) of an instant, of a day name, and the name of an index */
+/** day index since the epoch (UTC+8) of an instant, and of a day name */
 const dayIndexOf = (t: number) => Math.floor((t + OFFSET_MS) / DAY_MS);
 const dayIndexOfName = (day: string) => Date.parse(`${day}T00:00:00Z`) / DAY_MS;
-const dayNameOf = (k: number) => new Date(k * DAY_MS).toISOString().slice(0, 10);
 const startOfDayMs = (day: string) => dayIndexOfName(day) * DAY_MS - OFFSET_MS;
 /** control lot × day key (day indices stay below 2^16 until 2149) */
 const lotDayKey = (controlLotId: number, k: number) => controlLotId * 65_536 + k;
@@ -171,7 +170,8 @@ interface LotDay {
 class DayAccumulator {
   readonly series = new Map<number, SeriesDay>();
   readonly lots = new Map<number, LotDay>();
-  private days: ReadonlySet<number> = new Set();
+  /** counted day indices → their names */
+  private days: ReadonlyMap<number, string> = new Map();
 
   /** rows come in time order: the last day looked up is kept (undefined: not a counted day) */
   private lastK = NaN;
@@ -181,14 +181,15 @@ class DayAccumulator {
   private seriesDay(k: number): SeriesDay | undefined {
     if (k === this.lastK) return this.last;
     this.lastK = k;
-    if (!this.days.has(k)) return (this.last = undefined);
+    const day = this.days.get(k);
+    if (day === undefined) return (this.last = undefined);
     let x = this.series.get(k);
-    if (!x) this.series.set(k, (x = { day: dayNameOf(k), runs: 0, rejectedRuns: 0, results: 0, levels: new Set() }));
+    if (!x) this.series.set(k, (x = { day, runs: 0, rejectedRuns: 0, results: 0, levels: new Set() }));
     return (this.last = x);
   }
 
-  /** count only the days (indices) of `days` from now on */
-  only(days: ReadonlySet<number>): void {
+  /** count only the days of `days` (index → name) from now on */
+  only(days: ReadonlyMap<number, string>): void {
     this.days = days;
     this.lastK = NaN;
   }
@@ -234,15 +235,16 @@ export function refreshIqcDaily(db: HasClient, d: SeriesDays, written?: WrittenS
   if (stale.length) s.deleteLots.run({ ...p, first: stale[0], last: stale[stale.length - 1], days: JSON.stringify(stale) });
   const acc = new DayAccumulator();
   const readDays = written ? stale : sorted;
+  const byIndex = (days: readonly string[]) => new Map(days.map((day) => [dayIndexOfName(day), day]));
   if (written && stale.length < sorted.length) {
-    const fresh = new Set(sorted.map(dayIndexOfName));
+    const fresh = byIndex(sorted);
     for (const day of stale) fresh.delete(dayIndexOfName(day));
     acc.only(fresh);
     written.each(acc.run, acc.result);
   }
   if (readDays.length) {
     const range = { lab: d.labId, analyte: d.analyteId, instrument: d.instrument, from: startOfDayMs(readDays[0]), to: startOfDayMs(readDays[readDays.length - 1]) + DAY_MS };
-    acc.only(new Set(readDays.map(dayIndexOfName)));
+    acc.only(byIndex(readDays));
     for (const [at, rejected] of s.runs.all(range)) acc.run(at, rejected);
     for (const [lot, level, value, at, inControl] of s.results.all(range)) acc.result(lot, level, value, at, inControl);
   }

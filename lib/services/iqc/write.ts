@@ -7,7 +7,7 @@ import { bulkInsert, bulkWriter } from '@/db/bulk';
 import { iqcStatements, type IqcStatements } from '@/db/queries/iqc-ingest';
 import { refreshIqcDaily, type WrittenSeries } from '@/db/queries/daily-iqc';
 import { iqcResults, iqcRuns, iqcViolations } from '@/db/schema';
-import { DAY_MS, dayOf, startOfDay } from '@/lib/calendar';
+import { CHINA_UTC_OFFSET_MS, DAY_MS, dayOf } from '@/lib/calendar';
 import { evaluatePlan, selectorFor } from './judge';
 import { seriesFrom } from './runs';
 import type { FormedRun, LabContext, RunOutcome, SeriesPlan } from './series';
@@ -146,9 +146,9 @@ function refreshDailyOfRuns(s: IqcStatements, ctx: LabContext, plan: SeriesPlan,
   let dayEnd = -Infinity;
   const see = (t: number | undefined) => {
     if (t === undefined || (t >= dayStart && t < dayEnd)) return;
-    const day = dayOf(t);
-    days.add(day);
-    dayStart = startOfDay(day);
+    days.add(dayOf(t));
+    // the day's start (00:00 UTC+8) without parsing its name back
+    dayStart = t - (((t + CHINA_UTC_OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS;
     dayEnd = dayStart + DAY_MS;
   };
   for (const run of changed) {
