@@ -16,6 +16,17 @@ export interface IndexedCertification extends PublicPairCertification {
   events: PublicStatusEvent[];
   /** its part of a batch answer's JSON (UTF-8), written once when first needed (verify-batch.ts) */
   json?: Uint8Array;
+  /** dayOrder of validFrom and validTo (compared as numbers: no string to reach in memory) */
+  fromOrder: number;
+  toOrder: number;
+  /** dayOrder of each event's effective day, in the order of `events` */
+  eventOrders: number[];
+}
+
+/** A number that orders 'YYYY-MM-DD' days as their text does (year × 512 + month × 32 + day). */
+export function dayOrder(d: string): number {
+  const y = (d.charCodeAt(0) - 48) * 1000 + (d.charCodeAt(1) - 48) * 100 + (d.charCodeAt(2) - 48) * 10 + (d.charCodeAt(3) - 48);
+  return y * 512 + ((d.charCodeAt(5) - 48) * 10 + (d.charCodeAt(6) - 48)) * 32 + (d.charCodeAt(8) - 48) * 10 + (d.charCodeAt(9) - 48);
 }
 
 /** Above this many pairs the index starts again (about 100 MB at national scale). */
@@ -56,12 +67,13 @@ export function certificationsOfPairs(db: DB, keys: Iterable<number>): Map<numbe
   }
   if (!missing.length) return out;
   if (idx.pairs.size + missing.length > MAX_INDEXED_PAIRS) idx.pairs.clear();
-  const certs = publicPairsCertifications(db, missing).map((c) => ({ ...c, events: [] as PublicStatusEvent[] }));
+  const certs: IndexedCertification[] = publicPairsCertifications(db, missing).map((c) => ({ ...c, events: [], fromOrder: dayOrder(c.validFrom), toOrder: dayOrder(c.validTo), eventOrders: [] }));
   const byId = new Map(certs.map((c) => [c.id, c]));
   for (const e of publicCertificationsEvents(db, certs.map((c) => c.id))) byId.get(e.certificationId)?.events.push(e);
   for (const k of missing) out.set(k, []);
   for (const c of certs) {
     c.events.sort(byEffectiveOn);
+    c.eventOrders = c.events.map((e) => dayOrder(e.effectiveOn));
     out.get(pairKey(c.labId, c.analyteId))!.push(c);
   }
   for (const k of missing) {

@@ -20,7 +20,7 @@ import { localCodeMap, pairKey, publicAnalyteIndex, publicLabsByCodes, recordLoc
 import { AppError, errorBody, type ErrorBody } from '@/lib/errors';
 import { answerFrom, loincOf, parseCheck, policyWindows, type CertificationOnDay, type VerifyAnswer, type VerifyCheck, type VerifyReason } from './verification';
 import { windowDaysFor, withinWindow } from './window';
-import { certificationsOfPairs, type IndexedCertification } from './pair-index';
+import { certificationsOfPairs, dayOrder, type IndexedCertification } from './pair-index';
 import { ByteWriter, utf8 } from './byte-writer';
 
 export const MAX_BATCH_CHECKS = 10_000;
@@ -264,9 +264,18 @@ const windowPart = new Map<number | null, Uint8Array>();
 function writeAnswer(out: ByteWriter, certs: readonly IndexedCertification[], day: string, asOf: string, windowDays: number | null): void {
   let hit: IndexedCertification | undefined;
   let hitStatus: string | null = null;
-  for (const c of certs) {
-    if (c.validFrom > day || c.validTo < day) continue;
-    const s = statusOn(c.events, day);
+  const order = dayOrder(day);
+  for (let k = 0; k < certs.length; k++) {
+    const c = certs[k];
+    if (c.fromOrder > order || c.toOrder < order) continue;
+    // statusOn by day numbers: the latest event effective on or before the day
+    let s: string | null = null;
+    const orders = c.eventOrders;
+    for (let e = 0; e < orders.length; e++)
+      if (orders[e] <= order) {
+        s = c.events[e].toStatus;
+        break;
+      }
     if (s === 'active') {
       hit = c;
       hitStatus = s;
