@@ -1,20 +1,19 @@
 // Copy a whole SQLite database into an empty, migrated PostgreSQL one (issue 14): every table, in
 // foreign-key order, rows as read through the SQLite schema written as they are through the
-// PostgreSQL one (the two schemas share their row types, db/pg/schema/row-types.ts), in batches
-// under PostgreSQL's 65,535 bound parameters, in one transaction; identity sequences continue after
-// the copied ids. `tsx db/cli.ts copy-to-postgres` (DATABASE_PATH → DATABASE_URL).
+// PostgreSQL one (the two schemas share their row types, db/pg/schema/row-types.ts), with UNNEST
+// (db/pg/bulk.ts: one array parameter per column), in one transaction; identity sequences continue
+// after the copied ids. `tsx db/cli.ts copy-to-postgres` (DATABASE_PATH → DATABASE_URL).
 import { getTableConfig as sqliteConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { getTableConfig as pgConfig, PgTable } from 'drizzle-orm/pg-core';
-import { asc, getTableColumns, sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/node-postgres';
+import { asc, getTableColumns } from 'drizzle-orm';
 import type pg from 'pg';
 import * as sqliteSchema from '../schema';
 import * as pgSchema from './schema';
 import type { DB } from '../client';
 import type { PgDB } from './client';
 import { ensureMonthlyPartitions, monthOf } from './partitions';
+import { insertUnnest } from './bulk';
 
-const PG_MAX_PARAMS = 65_535;
 const READ_PAGE = 20_000;
 
 interface Pair {
@@ -78,10 +77,7 @@ export async function copySqliteToPostgres(from: DB, to: PgDB, onTable?: (name: 
   const tables: CopyReport['tables'] = [];
   try {
     await client.query('BEGIN');
-    const tx = drizzle(client as unknown as pg.Client);
     for (const t of order) {
-      const columns = Object.keys(getTableColumns(t.sqlite)).length;
-      const batch = Math.max(1, Math.min(5_000, Math.floor(PG_MAX_PARAMS / columns)));
       const pk = sqliteConfig(t.sqlite).primaryKeys[0]?.columns ?? sqliteConfig(t.sqlite).columns.filter((c) => c.primary);
       let rows = 0;
       for (let offset = 0; ; offset += READ_PAGE) {
@@ -92,12 +88,12 @@ export async function copySqliteToPostgres(from: DB, to: PgDB, onTable?: (name: 
           .limit(READ_PAGE)
           .offset(offset)
           .all() as Record<string, unknown>[];
-        for (let i = 0; i < page.length; i += batch) await tx.insert(t.pg).values(page.slice(i, i + batch) as never);
+        await insertUnnest(client, t.pg, page);
         rows += page.length;
         if (page.length < READ_PAGE) break;
       }
       // identity columns continue after the copied ids
-      if (getTableColumns(t.pg).id && rows) await tx.execute(sql.raw(`select setval(pg_get_serial_sequence('"${t.name}"', 'id'), (select max(id) from "${t.name}"))`));
+      if (getTableColumns(t.pg).id && rows) await client.query(`select setval(pg_get_serial_sequence('"${t.name}"', 'id'), (select max(id) from "${t.name}"))`);
       tables.push({ name: t.name, rows });
       onTable?.(t.name, rows);
     }
