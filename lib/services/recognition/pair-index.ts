@@ -16,11 +16,48 @@ export interface IndexedCertification extends PublicPairCertification {
   events: PublicStatusEvent[];
   /** its part of a batch answer's JSON (UTF-8), written once when first needed (verify-batch.ts) */
   json?: Uint8Array;
-  /** dayOrder of validFrom and validTo (compared as numbers: no string to reach in memory) */
-  fromOrder: number;
-  toOrder: number;
-  /** dayOrder of each event's effective day, in the order of `events` */
-  eventOrders: number[];
+}
+
+/** A pair's certifications, and the same as numbers for the batch's day lookups (one flat array read
+ * per check instead of an object per certification and event): `plan` holds
+ * [count, dayOrder of the earliest validFrom, of the latest validTo, then per certification (the
+ * order of `certs`): dayOrder of validFrom, of validTo, its number of events, then per event (latest
+ * first): dayOrder of its effective day, its status's code (statusName)]. */
+export interface PairCertifications {
+  certs: IndexedCertification[];
+  plan: number[];
+}
+
+const statusNames: string[] = [];
+const statusCodes = new Map<string, number>();
+/** A small number per status text (the same for the whole process). */
+export function statusCode(status: string): number {
+  let c = statusCodes.get(status);
+  if (c === undefined) {
+    c = statusNames.push(status) - 1;
+    statusCodes.set(status, c);
+  }
+  return c;
+}
+/** The status text of a statusCode. */
+export const statusName = (code: number): string => statusNames[code];
+export const ACTIVE = statusCode('active');
+
+function planOf(certs: readonly IndexedCertification[]): number[] {
+  let first = Infinity;
+  let last = -Infinity;
+  const plan = [certs.length, 0, 0];
+  for (const c of certs) {
+    const from = dayOrder(c.validFrom);
+    const to = dayOrder(c.validTo);
+    first = Math.min(first, from);
+    last = Math.max(last, to);
+    plan.push(from, to, c.events.length);
+    for (const e of c.events) plan.push(dayOrder(e.effectiveOn), statusCode(e.toStatus));
+  }
+  plan[1] = first;
+  plan[2] = last;
+  return plan;
 }
 
 /** A number that orders 'YYYY-MM-DD' days as their text does (year × 512 + month × 32 + day). */
@@ -34,7 +71,7 @@ export const MAX_INDEXED_PAIRS = 400_000;
 
 interface PairIndex {
   stamp: { lastEvent: number; lastCert: number };
-  pairs: Map<number, IndexedCertification[]>;
+  pairs: Map<number, PairCertifications>;
 }
 const indexes = new WeakMap<object, PairIndex>();
 
@@ -47,7 +84,7 @@ const byValidFrom = latestFirst<PublicPairCertification>((c) => c.validFrom);
 const byEffectiveOn = latestFirst<PublicStatusEvent>((e) => e.effectiveOn);
 
 /** The certifications (latest valid-from first, each with its events) of each pair asked about. */
-export function certificationsOfPairs(db: DB, keys: Iterable<number>): Map<number, IndexedCertification[]> {
+export function certificationsOfPairs(db: DB, keys: Iterable<number>): Map<number, PairCertifications> {
   let idx = indexes.get(db.$client);
   const stamp = publicCertificationStamp(db);
   if (!idx || stamp.lastEvent < idx.stamp.lastEvent || stamp.lastCert < idx.stamp.lastCert) {
@@ -58,7 +95,7 @@ export function certificationsOfPairs(db: DB, keys: Iterable<number>): Map<numbe
     for (const p of publicPairsChangedSince(db, idx.stamp)) idx.pairs.delete(pairKey(p.labId, p.analyteId));
     idx.stamp = stamp;
   }
-  const out = new Map<number, IndexedCertification[]>();
+  const out = new Map<number, PairCertifications>();
   const missing: number[] = [];
   for (const k of keys) {
     const hit = idx.pairs.get(k);
@@ -67,19 +104,20 @@ export function certificationsOfPairs(db: DB, keys: Iterable<number>): Map<numbe
   }
   if (!missing.length) return out;
   if (idx.pairs.size + missing.length > MAX_INDEXED_PAIRS) idx.pairs.clear();
-  const certs: IndexedCertification[] = publicPairsCertifications(db, missing).map((c) => ({ ...c, events: [], fromOrder: dayOrder(c.validFrom), toOrder: dayOrder(c.validTo), eventOrders: [] }));
+  const certs: IndexedCertification[] = publicPairsCertifications(db, missing).map((c) => ({ ...c, events: [] }));
   const byId = new Map(certs.map((c) => [c.id, c]));
   for (const e of publicCertificationsEvents(db, certs.map((c) => c.id))) byId.get(e.certificationId)?.events.push(e);
-  for (const k of missing) out.set(k, []);
+  const lists = new Map<number, IndexedCertification[]>();
+  for (const k of missing) lists.set(k, []);
   for (const c of certs) {
     c.events.sort(byEffectiveOn);
-    c.eventOrders = c.events.map((e) => dayOrder(e.effectiveOn));
-    out.get(pairKey(c.labId, c.analyteId))!.push(c);
+    lists.get(pairKey(c.labId, c.analyteId))!.push(c);
   }
-  for (const k of missing) {
-    const list = out.get(k)!;
+  for (const [k, list] of lists) {
     list.sort(byValidFrom);
-    idx.pairs.set(k, list);
+    const entry = { certs: list, plan: planOf(list) };
+    out.set(k, entry);
+    idx.pairs.set(k, entry);
   }
   return out;
 }

@@ -20,7 +20,7 @@ import { localCodeMap, pairKey, publicAnalyteIndex, publicLabsByCodes, recordLoc
 import { AppError, errorBody, type ErrorBody } from '@/lib/errors';
 import { answerFrom, loincOf, parseCheck, policyWindows, type CertificationOnDay, type VerifyAnswer, type VerifyCheck, type VerifyReason } from './verification';
 import { windowDaysFor, withinWindow } from './window';
-import { certificationsOfPairs, dayOrder, type IndexedCertification } from './pair-index';
+import { ACTIVE, certificationsOfPairs, dayOrder, statusName, type IndexedCertification, type PairCertifications } from './pair-index';
 import { ByteWriter, utf8 } from './byte-writer';
 
 export const MAX_BATCH_CHECKS = 10_000;
@@ -63,7 +63,7 @@ interface ResolvedBatch {
   /** the check as validated, for the checks answered */
   parsed: (VerifyCheck | undefined)[];
   /** the certifications of the check's pair (latest valid-from first), for the checks answered */
-  certs: (IndexedCertification[] | undefined)[];
+  certs: (PairCertifications | undefined)[];
   /** the item's window on asOf under the lab's policy, for the checks answered */
   windowDays: (number | null)[];
 }
@@ -181,7 +181,7 @@ function resolveBatch(db: DB, input: unknown, opts: BatchOptions): ResolvedBatch
 
   // 4. per answered check: its pair's certifications and its item's window
   const windowsFor = policyWindows(db);
-  const certs: (IndexedCertification[] | undefined)[] = new Array(n);
+  const certs: (PairCertifications | undefined)[] = new Array(n);
   const windowDays = new Array<number | null>(n);
   for (let i = 0; i < n; i++) {
     const lab = labOf[i];
@@ -202,7 +202,7 @@ export function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {}): { 
       continue;
     }
     const p = b.parsed[i]!;
-    const certs = b.certs[i]!;
+    const certs = b.certs[i]!.certs;
     // the certifications covering the day with their status then (most pairs have one, or none)
     let covering: CertificationOnDay[] = NONE;
     for (const c of certs) {
@@ -251,8 +251,8 @@ const COMMA = 0x2c;
 const RECOGNIZED = [utf8('{"recognized":false,'), utf8('{"recognized":true,')];
 const DATE = utf8('"date":"');
 const WITHIN = [utf8('"withinWindow":false}'), utf8('"withinWindow":true}')];
-/** `"status":"suspended",` by status */
-const statusPart = new Map<string, Uint8Array>();
+/** `"status":"suspended",` by status code (pair-index.ts statusCode) */
+const statusPart: Uint8Array[] = [];
 /** `","reason":"expired","asOf":"` by reason */
 const reasonPart = new Map<string, Uint8Array>();
 /** `","windowDays":30,` by window */
@@ -261,41 +261,51 @@ const windowPart = new Map<number | null, Uint8Array>();
 /** answerFrom's choice (verification.ts), written as JSON: among the certifications covering the day,
  * the first (latest) active one, else the first with a status; without one, the pair's bounds.
  * Days are validated 'YYYY-MM-DD' (ASCII, nothing to escape). */
-function writeAnswer(out: ByteWriter, certs: readonly IndexedCertification[], day: string, asOf: string, windowDays: number | null): void {
-  let hit: IndexedCertification | undefined;
-  let hitStatus: string | null = null;
+function writeAnswer(out: ByteWriter, pair: PairCertifications, day: string, asOf: string, windowDays: number | null): void {
+  // the pair's plan (pair-index.ts): day orders and status codes, no certification or event object read
+  const plan = pair.plan;
   const order = dayOrder(day);
-  for (let k = 0; k < certs.length; k++) {
-    const c = certs[k];
-    if (c.fromOrder > order || c.toOrder < order) continue;
-    // statusOn by day numbers: the latest event effective on or before the day
-    let s: string | null = null;
-    const orders = c.eventOrders;
-    for (let e = 0; e < orders.length; e++)
-      if (orders[e] <= order) {
-        s = c.events[e].toStatus;
+  let hit = -1;
+  let hitStatus = -1;
+  for (let k = 0, at = 3; k < plan[0]; k++) {
+    const from = plan[at];
+    const to = plan[at + 1];
+    const events = plan[at + 2];
+    const first = at + 3;
+    at = first + 2 * events;
+    if (from > order || to < order) continue;
+    // the status set by the latest event effective on or before the day (events latest first)
+    let s = -1;
+    for (let e = first; e < at; e += 2)
+      if (plan[e] <= order) {
+        s = plan[e + 1];
         break;
       }
-    if (s === 'active') {
-      hit = c;
+    if (s === ACTIVE) {
+      hit = k;
       hitStatus = s;
       break;
     }
-    if (s !== null && !hit) {
-      hit = c;
+    if (s !== -1 && hit < 0) {
+      hit = k;
       hitStatus = s;
     }
   }
-  if (hit) {
-    out.bytes(RECOGNIZED[hitStatus === 'active' ? 1 : 0]);
-    out.bytes((hit.json ??= utf8(certificationJson(hit))));
-    let st = statusPart.get(hitStatus!);
-    if (!st) statusPart.set(hitStatus!, (st = utf8(`"status":${JSON.stringify(hitStatus)},`)));
-    out.bytes(st);
-  } else out.bytes(RECOGNIZED[0]);
+  let reason: VerifyReason;
+  if (hit >= 0) {
+    const c = pair.certs[hit];
+    out.bytes(RECOGNIZED[hitStatus === ACTIVE ? 1 : 0]);
+    out.bytes((c.json ??= utf8(certificationJson(c))));
+    out.bytes((statusPart[hitStatus] ??= utf8(`"status":${JSON.stringify(statusName(hitStatus))},`)));
+    const status = statusName(hitStatus);
+    reason = hitStatus === ACTIVE ? 'recognized' : status === 'suspended' ? 'suspended' : status === 'revoked' ? 'revoked' : 'expired';
+  } else {
+    out.bytes(RECOGNIZED[0]);
+    // no certification with a status on the day: the pair's bounds explain why (answerFrom)
+    reason = !plan[0] ? 'not_certified' : order < plan[1] ? 'not_yet_certified' : order > plan[2] ? 'expired' : 'not_certified';
+  }
   out.bytes(DATE);
   out.ascii(day);
-  const reason = reasonOf(hit, hitStatus, certs, day);
   let r = reasonPart.get(reason);
   if (!r) reasonPart.set(reason, (r = utf8(`","reason":${JSON.stringify(reason)},"asOf":"`)));
   out.bytes(r);
@@ -304,13 +314,6 @@ function writeAnswer(out: ByteWriter, certs: readonly IndexedCertification[], da
   if (!w) windowPart.set(windowDays, (w = utf8(`","windowDays":${JSON.stringify(windowDays)},`)));
   out.bytes(w);
   out.bytes(WITHIN[withinWindow(day, asOf, windowDays) ? 1 : 0]);
-}
-
-function reasonOf(hit: IndexedCertification | undefined, status: string | null, certs: readonly IndexedCertification[], day: string): VerifyReason {
-  if (hit) return status === 'active' ? 'recognized' : status === 'suspended' ? 'suspended' : status === 'revoked' ? 'revoked' : 'expired';
-  if (!certs.length) return 'not_certified';
-  const b = boundsOf(certs);
-  return b.firstFrom && day < b.firstFrom ? 'not_yet_certified' : b.lastTo && day > b.lastTo ? 'expired' : 'not_certified';
 }
 
 /** `"mark":…,"scope":…,"certificateNo":…,"validFrom":…,"validTo":…,` of a certification. */
