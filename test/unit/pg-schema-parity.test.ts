@@ -3,7 +3,9 @@
 // columns, partial conditions) and foreign keys, read with each dialect's getTableConfig. The only
 // differences allowed are the type mapping and the primary keys listed in db/pg/differences.ts.
 // When this fails after a schema change: `npx tsx db/pg/generate-schema.ts`, then
-// `flock /tmp/labqc-migrate.lock npx drizzle-kit generate --config drizzle.pg.config.ts --name <area>_<what>`.
+// `flock /tmp/labqc-migrate.lock npx drizzle-kit generate --config drizzle.pg.config.ts --name <area>_<what>`
+// (the snapshot test below fails until that migration exists).
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Column, is, SQL, StringChunk } from 'drizzle-orm';
 import { getTableConfig as sqliteConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
@@ -94,6 +96,21 @@ describe('PostgreSQL schema parity with the SQLite schema', () => {
       const expected = c.columnType === 'SQLiteInteger' ? (isWideInteger(c.name) ? 'PgBigInt53' : 'PgInteger') : allowed![0];
       expect(`${c.name}: ${pgTypes.get(c.name)}`).toBe(`${c.name}: ${expected}`);
     }
+  });
+
+  it('db/migrations-pg is generated from this schema (its latest drizzle-kit snapshot has the same tables, columns, types and indexes)', () => {
+    const journal = JSON.parse(fs.readFileSync('db/migrations-pg/meta/_journal.json', 'utf8')) as { entries: { idx: number }[] };
+    const last = String(journal.entries.at(-1)!.idx).padStart(4, '0');
+    const snapshot = JSON.parse(fs.readFileSync(`db/migrations-pg/meta/${last}_snapshot.json`, 'utf8')) as {
+      tables: Record<string, { name: string; columns: Record<string, { type: string; notNull: boolean }>; indexes: Record<string, unknown> }>;
+    };
+    const fromSnapshot = Object.values(snapshot.tables)
+      .map((t) => ({ name: t.name, columns: Object.entries(t.columns).map(([n, c]) => `${n} ${c.type}${c.notNull ? ' not null' : ''}`).sort(), indexes: Object.keys(t.indexes).sort() }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const fromSchema = [...pgTables.values()]
+      .map((t) => ({ name: t.name, columns: t.columns.map((c) => `${c.name} ${c.getSQLType()}${c.notNull || c.primary ? ' not null' : ''}`).sort(), indexes: t.indexes.map((i) => i.config.name!).sort() }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    expect(fromSnapshot, 'run: flock /tmp/labqc-migrate.lock npx drizzle-kit generate --config drizzle.pg.config.ts --name <area>_<what>').toEqual(fromSchema);
   });
 
   it('maps by the stated rules: epoch ms and ids to bigint, real to double precision, JSON to jsonb, 0/1 to boolean', () => {
