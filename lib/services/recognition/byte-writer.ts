@@ -27,6 +27,11 @@ export class ByteWriter {
   bytes(src: Uint8Array): void {
     const len = src.length;
     const b = this.room(len);
+    if (len > 32) {
+      b.set(src, this.n); // a copy of memory: cheaper than a loop for the longer pieces
+      this.n += len;
+      return;
+    }
     let n = this.n;
     for (let i = 0; i < len; i++) b[n++] = src[i];
     this.n = n;

@@ -83,8 +83,9 @@ const latestFirst = <T extends { id: number }>(day: (x: T) => string) => (a: T, 
 const byValidFrom = latestFirst<PublicPairCertification>((c) => c.validFrom);
 const byEffectiveOn = latestFirst<PublicStatusEvent>((e) => e.effectiveOn);
 
-/** The certifications (latest valid-from first, each with its events) of each pair asked about. */
-export function certificationsOfPairs(db: DB, keys: Iterable<number>): Map<number, PairCertifications> {
+/** The certifications (latest valid-from first, each with its events) of each pair asked about: a map
+ * holding every one of them (the index itself, valid until the next call). */
+export function certificationsOfPairs(db: DB, keys: Iterable<number>): ReadonlyMap<number, PairCertifications> {
   let idx = indexes.get(db.$client);
   const stamp = publicCertificationStamp(db);
   if (!idx || stamp.lastEvent < idx.stamp.lastEvent || stamp.lastCert < idx.stamp.lastCert) {
@@ -95,15 +96,15 @@ export function certificationsOfPairs(db: DB, keys: Iterable<number>): Map<numbe
     for (const p of publicPairsChangedSince(db, idx.stamp)) idx.pairs.delete(pairKey(p.labId, p.analyteId));
     idx.stamp = stamp;
   }
-  const out = new Map<number, PairCertifications>();
-  const missing: number[] = [];
-  for (const k of keys) {
-    const hit = idx.pairs.get(k);
-    if (hit) out.set(k, hit);
-    else missing.push(k);
+  // the index itself answers (no map of this batch's pairs to build): what is missing is read first
+  let missing: number[] = [];
+  for (const k of keys) if (!idx.pairs.has(k)) missing.push(k);
+  if (!missing.length) return idx.pairs;
+  if (idx.pairs.size + missing.length > MAX_INDEXED_PAIRS) {
+    // start again with this batch's pairs only
+    idx.pairs.clear();
+    missing = [...new Set(keys)];
   }
-  if (!missing.length) return out;
-  if (idx.pairs.size + missing.length > MAX_INDEXED_PAIRS) idx.pairs.clear();
   const certs: IndexedCertification[] = publicPairsCertifications(db, missing).map((c) => ({ ...c, events: [] }));
   const byId = new Map(certs.map((c) => [c.id, c]));
   for (const e of publicCertificationsEvents(db, certs.map((c) => c.id))) byId.get(e.certificationId)?.events.push(e);
@@ -115,11 +116,9 @@ export function certificationsOfPairs(db: DB, keys: Iterable<number>): Map<numbe
   }
   for (const [k, list] of lists) {
     list.sort(byValidFrom);
-    const entry = { certs: list, plan: planOf(list) };
-    out.set(k, entry);
-    idx.pairs.set(k, entry);
+    idx.pairs.set(k, { certs: list, plan: planOf(list) });
   }
-  return out;
+  return idx.pairs;
 }
 
 /** Forget every indexed pair (tests). */
