@@ -1,7 +1,8 @@
 // Recognition window arithmetic (DOMAIN.md §5; issue 13): a result of day D reused on day A is within
 // a window of W days when A − D ≤ W calendar days — day W in, day W + 1 out; null = no limit.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WINDOW_DAYS, daysBetween, formatWindows, parseWindows, windowDaysFor, withinWindow } from '@/lib/services/recognition/window';
+import { DEFAULT_WINDOW_DAYS, daysBetween, epochDay, formatWindows, parseWindows, windowDaysFor, withinWindow } from '@/lib/services/recognition/window';
+import { dayOrder } from '@/lib/services/recognition/pair-index';
 
 // Hubei's windows as the issue gives them: electrolytes 7 days, proteins and lipids 30, HbA1c 60
 const HUBEI = { defaultDays: 30, items: { K: 7, NA: 7, CL: 7, TP: 30, ALB: 30, TG: 30, CHOL: 30, HBA1C: 60 } };
@@ -17,6 +18,23 @@ describe('daysBetween', () => {
     ['2026-03-08', '2026-03-01', -7],
   ])('%s → %s is %i days', (a, b, n) => {
     expect(daysBetween(a, b)).toBe(n);
+  });
+});
+
+describe('day numbers without Date objects (batch verification)', () => {
+  // every day from 1900 to 2199 (leap days, 1900 and 2100 not leap, 2000 leap) against ECMAScript's
+  // own Gregorian calendar (Date.UTC), which epochDay does not use
+  const DAY = 86_400_000;
+  const days: string[] = [];
+  for (let t = Date.UTC(1900, 0, 1); t < Date.UTC(2200, 0, 1); t += DAY) days.push(new Date(t).toISOString().slice(0, 10));
+
+  it('epochDay counts the days since 1970-01-01 as Date.UTC does', () => {
+    expect(days.filter((d) => epochDay(d) !== Date.parse(`${d}T00:00:00Z`) / DAY)).toEqual([]);
+    expect([epochDay('1970-01-01'), epochDay('2000-03-01') - epochDay('2000-02-28'), epochDay('2100-03-01') - epochDay('2100-02-28')]).toEqual([0, 2, 1]);
+  });
+
+  it('dayOrder orders days as their text does', () => {
+    for (let i = 1; i < days.length; i++) expect(dayOrder(days[i - 1]) < dayOrder(days[i])).toBe(true);
   });
 });
 
