@@ -74,10 +74,11 @@ function build(sqlite: Database.Database) {
       SELECT ${LAB_COLUMNS} FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = @code AND l.active = 1`),
     analyteByCode: sqlite.prepare<{ code: string }, PublicAnalyte>(`SELECT id, code, name_en AS nameEn, name_zh AS nameZh FROM analytes WHERE code = @code`),
     analyteByLoinc: sqlite.prepare<{ loinc: string }, PublicAnalyte>(`SELECT id, code, name_en AS nameEn, name_zh AS nameZh FROM analytes WHERE loinc = @loinc ORDER BY id LIMIT 1`),
-    // bulk reads of the batch verification: one statement per kind, keys passed as a JSON array
-    labsByCodes: sqlite.prepare<[string], PublicLab>(`
-      SELECT ${LAB_COLUMNS} FROM json_each(?) j CROSS JOIN laboratories l ON l.code = j.value JOIN regions r ON r.id = l.region_id WHERE l.active = 1`),
-    analyteIndex: sqlite.prepare<[], PublicAnalyte & { loinc: string | null }>(`SELECT id, code, name_en AS nameEn, name_zh AS nameZh, loinc FROM analytes ORDER BY id`),
+    // bulk reads of the batch verification: one statement per kind, keys passed as a JSON array;
+    // the batch needs only these three columns of a lab (no names: thousands of labs per batch)
+    labKeysByCodes: sqlite.prepare<[string], PublicLabKey>(`
+      SELECT l.id, l.code, r.path AS regionPath FROM json_each(?) j CROSS JOIN laboratories l ON l.code = j.value JOIN regions r ON r.id = l.region_id WHERE l.active = 1`),
+    analyteIndex: sqlite.prepare<[], { id: number; code: string; loinc: string | null }>(`SELECT id, code, loinc FROM analytes ORDER BY id`),
     // a pair travels as one integer, lab id × 2^20 + analyte id (pairKey), cheaper than JSON pairs
     pairsCertifications: sqlite.prepare<[string], PublicPairCertification>(`
       SELECT c.id, c.lab_id AS labId, c.analyte_id AS analyteId, c.mark, c.scope, c.certificate_no AS certificateNo, c.valid_from AS validFrom, c.valid_to AS validTo
@@ -147,9 +148,12 @@ export function publicAnalyteByLoinc(db: DB, loinc: string): PublicAnalyte | und
   return statements(db).analyteByLoinc.get({ loinc });
 }
 
-/** Active labs among these codes (one statement for a whole batch). */
-export function publicLabsByCodes(db: DB, codes: readonly string[]): PublicLab[] {
-  return codes.length ? statements(db).labsByCodes.all(JSON.stringify(codes)) : [];
+/** A lab as batch verification needs it: its id (the pair), code, and region path (the policy). */
+export type PublicLabKey = Pick<PublicLab, 'id' | 'code' | 'regionPath'>;
+
+/** Active labs among these codes, with only the columns of PublicLabKey (one statement for a whole batch). */
+export function publicLabKeysByCodes(db: DB, codes: readonly string[]): PublicLabKey[] {
+  return codes.length ? statements(db).labKeysByCodes.all(JSON.stringify(codes)) : [];
 }
 
 /** The whole catalogue's codes and LOINC codes (a few hundred rows). */

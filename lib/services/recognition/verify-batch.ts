@@ -16,7 +16,7 @@
 // Codes that resolve to nothing are remembered for a signed-in caller (analyte_local_code_misses),
 // for the mapping page.
 import type { DB } from '@/db/client';
-import { localCodeMap, pairKey, publicAnalyteIndex, publicLabsByCodes, recordLocalCodeMisses, type PublicLab, type PublicPairCertification, type PublicStatusEvent } from '@/db/queries/public';
+import { localCodeMap, pairKey, publicAnalyteIndex, publicLabKeysByCodes, recordLocalCodeMisses, type PublicLabKey, type PublicPairCertification, type PublicStatusEvent } from '@/db/queries/public';
 import { AppError, errorBody, type ErrorBody } from '@/lib/errors';
 import { answerFrom, loincOf, parseCheck, policyWindows, type CertificationOnDay, type VerifyAnswer, type VerifyCheck, type VerifyReason } from './verification';
 import { windowDaysFor, withinWindow } from './window';
@@ -117,8 +117,8 @@ function resolveBatch(db: DB, input: unknown, opts: BatchOptions): ResolvedBatch
     labCodes.add(p.lab);
     if (opts.ownerId && loincOf(p.analyte) === null) localKeys.add(localOf(p.analyte) ?? localCodeKey(p.analyte));
   }
-  const labs = new Map<string, PublicLab>();
-  for (const l of publicLabsByCodes(db, [...labCodes])) labs.set(l.code, l);
+  const labs = new Map<string, PublicLabKey>();
+  for (const l of publicLabKeysByCodes(db, [...labCodes])) labs.set(l.code, l);
   const byCode = new Map<string, { id: number; code: string }>();
   const byLoinc = new Map<string, { id: number; code: string }>();
   for (const a of publicAnalyteIndex(db)) {
@@ -146,7 +146,7 @@ function resolveBatch(db: DB, input: unknown, opts: BatchOptions): ResolvedBatch
 
   // 3. the pairs asked about: their certifications and status events (pair-index.ts)
   const pairOf = new Array<number>(n);
-  const labOf: (PublicLab | undefined)[] = new Array(n);
+  const labOf: (PublicLabKey | undefined)[] = new Array(n);
   const analyteOf: ({ id: number; code: string } | undefined)[] = new Array(n);
   const pairs = new Set<number>();
   for (let i = 0; i < n; i++) {
