@@ -126,7 +126,8 @@ export const iqcRuns = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index('iqc_runs_client_idx').on(t.labId, t.clientRunId),
+    // partial: most LIS send no run id, and an index entry per run would cost every ingest
+    index('iqc_runs_client_idx').on(t.labId, t.clientRunId).where(sql`${t.clientRunId} IS NOT NULL`),
     index('iqc_runs_lab_analyte_time_idx').on(t.labId, t.analyteId, t.measuredAt),
     index('iqc_runs_lab_time_idx').on(t.labId, t.measuredAt),
     index('iqc_runs_lab_status_idx').on(t.labId, t.status),
