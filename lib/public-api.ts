@@ -91,7 +91,7 @@ export function publicVerifyBatch(text: string, opts: BatchOptions = {}): Public
 
 /** publicVerifyBatch with the 200's body as its JSON's UTF-8 bytes already (verifyBatchBody: the
  * production server's fast path sends them as they are); refusals as objects, as publicVerifyBatch gives them. */
-export function publicVerifyBatchBytes(text: string): PublicAnswer & { bytes?: Buffer } {
+export function publicVerifyBatchBytes(text: string, opts: BatchOptions = {}): PublicAnswer & { bytes?: Buffer<ArrayBuffer> } {
   try {
     let input: unknown;
     try {
@@ -99,7 +99,7 @@ export function publicVerifyBatchBytes(text: string): PublicAnswer & { bytes?: B
     } catch {
       return { status: 422, body: { error: 'The body is not valid JSON', code: 'body.notJson' }, cache: NO_STORE };
     }
-    return { status: 200, body: undefined, bytes: verifyBatchBody(getDb(), input), cache: NO_STORE };
+    return { status: 200, body: undefined, bytes: verifyBatchBody(getDb(), input, opts), cache: NO_STORE };
   } catch (e) {
     return { ...errorBody(e), cache: NO_STORE };
   }

@@ -7,7 +7,7 @@ import { readBodyCapped } from './body';
 import { clientAddressOf } from './auth/client-address';
 import { tokenHolds, tokenScopeFor } from './auth/token-scopes';
 import { crossSiteRefusal, errorResponse, jsonError } from './http';
-import { batchRateLimited, carriesCredentials, MAX_BATCH_BODY_BYTES, publicVerifyBatch } from './public-api';
+import { batchRateLimited, carriesCredentials, MAX_BATCH_BODY_BYTES, publicVerifyBatchBytes } from './public-api';
 import type { Actor } from './auth/actor';
 import { actorForApiToken } from './auth/resolve';
 import { getDb } from '@/db/client';
@@ -57,8 +57,8 @@ export async function verifyBatchRoute(req: Request): Promise<Response> {
   try {
     const options = await batchCallerOptions(req);
     if (options instanceof Response) return options;
-    const answer = publicVerifyBatch(await readBodyCapped(req, MAX_BATCH_BODY_BYTES), options);
-    return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
+    const answer = publicVerifyBatchBytes(await readBodyCapped(req, MAX_BATCH_BODY_BYTES), options);
+    return new Response(answer.bytes ?? JSON.stringify(answer.body), { status: answer.status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
   } catch (e) {
     return errorResponse(e);
   }

@@ -7,14 +7,14 @@
 export const utf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 
 export class ByteWriter {
-  private buf: Buffer;
+  private buf: Buffer<ArrayBuffer>;
   private n = 0;
 
   constructor(initialBytes = 1 << 16) {
     this.buf = Buffer.allocUnsafe(initialBytes);
   }
 
-  private room(k: number): Buffer {
+  private room(k: number): Buffer<ArrayBuffer> {
     if (this.n + k > this.buf.length) {
       const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.n + k));
       this.buf.copy(bigger, 0, 0, this.n);
@@ -52,7 +52,7 @@ export class ByteWriter {
   }
 
   /** What was written (a view of the buffer, not a copy). */
-  result(): Buffer {
+  result(): Buffer<ArrayBuffer> {
     return this.buf.subarray(0, this.n);
   }
 }

@@ -224,7 +224,7 @@ export function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {}): { 
  * encoded once — each certification's part kept with it, statuses, reasons and windows in small
  * tables — and the validated days and numbers written as ASCII.
  */
-export function verifyBatchBody(db: DB, input: unknown, opts: BatchOptions = {}): Buffer {
+export function verifyBatchBody(db: DB, input: unknown, opts: BatchOptions = {}): Buffer<ArrayBuffer> {
   const b = resolveBatch(db, input, opts);
   const out = new ByteWriter(b.errors.length * 256 + 64);
   const errorJson = new Map<ErrorBody, Uint8Array>();
