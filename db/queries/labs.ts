@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, like, or, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
-import { moveLabRollups } from './daily-iqc';
+import { moveLabRollups } from './daily-iqc-rollups';
 import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
 import { laboratories, regions, type Laboratory } from '../schema';
@@ -77,7 +77,7 @@ export function insertLab(db: Conn, v: LabValues & { code: string }, now: number
 }
 
 export function updateLabRow(db: Conn, id: number, v: Partial<LabValues> & { active?: boolean }, now: number) {
-  // a move to another region takes the lab's IQC coverage with it (region roll-ups, ./daily-iqc.ts)
+  // a move to another region takes the lab's IQC coverage with it (region roll-ups, ./daily-iqc-rollups.ts)
   const before = v.regionId !== undefined ? db.select({ regionId: laboratories.regionId }).from(laboratories).where(eq(laboratories.id, id)).get() : undefined;
   db.update(laboratories).set({ ...v, updatedAt: now }).where(eq(laboratories.id, id)).run();
   if (before && v.regionId !== undefined && before.regionId !== v.regionId) moveLabRollups(db, id, before.regionId, v.regionId);

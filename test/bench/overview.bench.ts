@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { createSyntheticWorld } from './synthetic';
 import { addVerdicts } from './queue.bench';
 import { bulkWriter } from '@/db/bulk';
-import { ROLLUP_SQL } from '@/db/queries/daily-iqc';
+import { ROLLUP_SQL } from '@/db/queries/daily-iqc-rollups';
 import { iqcDailyLots, regions } from '@/db/schema';
 import { addDays, dayOf } from '@/lib/calendar';
 import { regionalOverview } from '@/lib/services/recognition/overview';

@@ -10,7 +10,7 @@ import type { Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { dayOf } from '@/lib/calendar';
 import { momentsOf } from '@/lib/stats';
-import { rebuildIqcDaily } from '@/db/queries/daily-iqc';
+import { rebuildIqcDaily } from '@/db/queries/daily-iqc-rebuild';
 import { updateLabRow } from '@/db/queries/labs';
 import { postResults } from '@/lib/services/iqc/api';
 import { setManufacturerTargets } from '@/lib/services/iqc/targets';

@@ -3,7 +3,7 @@
 // concern; recognition only reads these tables). The daily IQC aggregates the IQC services keep in
 // the same transaction are rebuilt after each raw write here (rebuildIqcDaily).
 import { eq } from 'drizzle-orm';
-import { rebuildIqcDaily } from '@/db/queries/daily-iqc';
+import { rebuildIqcDaily } from '@/db/queries/daily-iqc-rebuild';
 import type { DB } from '@/db/client';
 import {
   analytes,

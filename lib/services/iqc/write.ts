@@ -1,11 +1,11 @@
 // Writing a judged series plan in the caller's transaction: runs, results and violations through
 // the bulk writer (db/bulk.ts), moved results and merged-away runs, corrective actions, and the daily
-// aggregates of the touched days (db/queries/daily-iqc.ts).
+// aggregates of the touched days (db/queries/daily-iqc-refresh.ts).
 import type { DB } from '@/db/client';
 import type { IngestSource, RunStatus } from '@/db/enums';
 import { bulkInsert, bulkWriter } from '@/db/bulk';
 import { iqcStatements, type IqcStatements } from '@/db/queries/iqc-ingest';
-import { refreshIqcDaily, type WrittenSeries } from '@/db/queries/daily-iqc';
+import { refreshIqcDaily, type WrittenSeries } from '@/db/queries/daily-iqc-refresh';
 import { iqcResults, iqcRuns, iqcViolations } from '@/db/schema';
 import { CHINA_UTC_OFFSET_MS, DAY_MS, dayOf } from '@/lib/calendar';
 import { evaluatePlan, selectorFor } from './judge';
