@@ -9,7 +9,7 @@ import { actorForApiToken } from '@/lib/auth/resolve';
 import type { Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { getRuns, postLot, postResults } from '@/lib/services/iqc/api';
-import { lotsForApi } from '@/lib/services/iqc/views';
+import { lotsForApi } from '@/lib/services/iqc/api-reads';
 
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
 const MIN = 60_000;

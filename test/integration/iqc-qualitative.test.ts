@@ -13,7 +13,7 @@ import { analytes, correctiveActions, iqcDailySeries, iqcResults, iqcRuns, iqcVi
 import type { ItemCategory } from '@/db/enums';
 import type { Actor } from '@/lib/auth/core';
 import { getRuns, postLot, postResults } from '@/lib/services/iqc/api';
-import { lotsForApi } from '@/lib/services/iqc/views';
+import { lotsForApi } from '@/lib/services/iqc/api-reads';
 import { qualitativeControlCoverage } from '@/db/queries/iqc-qualitative';
 import { correctResult } from '@/lib/services/iqc/results';
 import { monthlySummary } from '@/lib/services/iqc/summary';

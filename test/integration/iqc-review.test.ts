@@ -12,7 +12,9 @@ import { establishTargetsFromBaseline, setManufacturerTarget } from '@/lib/servi
 import { setRuleConfig } from '@/lib/services/iqc/rules';
 import { resolveCorrectiveAction } from '@/lib/services/iqc/corrective-actions';
 import { correctResult } from '@/lib/services/iqc/results';
-import { chartData, correctiveActionList, labDashboard, lotsForApi, resultsForApiView } from '@/lib/services/iqc/views';
+import { correctiveActionList, labDashboard } from '@/lib/services/iqc/views';
+import { chartData } from '@/lib/services/iqc/chart-view';
+import { lotsForApi, resultsForApiView } from '@/lib/services/iqc/api-reads';
 import { monthlySummary, monthlySummaryCsv } from '@/lib/services/iqc/summary';
 import { evaluateSequence } from '@/lib/services/iqc/engine';
 import { evaluateWestgard, type RunInput, type RunVerdict, type WestgardRule } from '@/lib/stats';

@@ -5,7 +5,7 @@
 import { useState } from 'react';
 import { useLocale, useTranslations } from 'next-intl';
 import { CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
-import type { ChartPanel, ChartPoint } from '@/lib/services/iqc/views';
+import type { ChartPanel, ChartPoint } from '@/lib/services/iqc/chart-view';
 
 // the shapes the server computes (types only: nothing of the service reaches the browser)
 export type LjPoint = ChartPoint;

@@ -11,7 +11,7 @@ import { iqcResultsBody, lotCreateInput } from '@/lib/validation/iqc';
 import { findAnalyteByCode } from '@/db/queries/analytes';
 import { findControlLot, targetVersions } from '@/db/queries/iqc';
 import { setManufacturerTargets } from './targets';
-import { lotApiRow, runsForApiView, type ApiRun } from './views';
+import { lotApiRow, runsForApiView, type ApiRun } from './api-reads';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { ingestResults, resolveWritableLab, type IngestOutcome } from './ingest';
 import { importIqcCsv } from './import-csv';

@@ -4,7 +4,7 @@
 import type { DB } from '@/db/client';
 import { exclusionsOf } from '@/db/queries/iqc-charts';
 import type { Actor } from '@/lib/auth/core';
-import { chartData } from './views';
+import { chartData } from './chart-view';
 
 type ChartQuery = { lab?: string | null; analyte: string; from?: string | null; to?: string | null; instrument?: string | null };
 

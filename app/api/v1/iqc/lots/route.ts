@@ -4,7 +4,7 @@ import { NextResponse } from 'next/server';
 import { getDb } from '@/db/client';
 import { withActor } from '@/lib/http';
 import { postLot } from '@/lib/services/iqc/api';
-import { lotsForApi } from '@/lib/services/iqc/views';
+import { lotsForApi } from '@/lib/services/iqc/api-reads';
 
 export const dynamic = 'force-dynamic';
 

@@ -5,7 +5,7 @@ import { getDb } from '@/db/client';
 import { withActor } from '@/lib/http';
 import { readPostedResults } from '@/lib/services/iqc/api';
 import { runJob } from '@/lib/jobs';
-import { resultsForApiView } from '@/lib/services/iqc/views';
+import { resultsForApiView } from '@/lib/services/iqc/api-reads';
 
 export const dynamic = 'force-dynamic';
 
