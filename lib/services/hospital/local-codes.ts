@@ -13,7 +13,7 @@ import { snapshotEntity, listEntityVersions } from '@/db/queries/versions';
 import { analyteResolver, deleteLocalCode, findLocalCode, findLocalCodeById, insertLocalCode, listLocalCodes, listUnmappedCodes, updateLocalCode } from '@/db/queries/hospital';
 import type { Actor } from '@/lib/auth/core';
 import { parseCsv } from '@/lib/csv';
-import { AppError, fieldError, type FieldError } from '@/lib/errors';
+import { AppError, fieldError, type ErrorParams, type ErrorReason, type FieldError } from '@/lib/errors';
 import { localCodeKey } from '@/lib/services/recognition/verify-batch';
 import { ownerAudit, requireOwner } from './access';
 
@@ -99,17 +99,18 @@ const oneMapping = z.object({
  * Map one code (from the unmapped list, or an edit of an existing mapping). A change of an existing
  * mapping needs a reason and keeps the old one as a version. Returns what was done.
  */
+/** The reason, its values and the field of one problem in a single mapping. */
+function mappingProblem(issue: { path: PropertyKey[]; code: string }): [ErrorReason, ErrorParams, string] {
+  const field = String(issue.path[0] ?? 'localCode');
+  if (field === 'analyte') return ['localCode.analyteRequired', {}, 'analyte'];
+  if (field === 'reason') return ['common.invalid', {}, 'reason'];
+  return [issue.code === 'too_big' ? 'localCode.tooLong' : 'localCode.required', { max: LOCAL_CODE_MAX }, 'localCode'];
+}
+
 export function setLocalCode(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
   const ownerId = requireOwner(actor, 'localCode.manage');
   const p = oneMapping.safeParse(input);
-  if (!p.success) {
-    const errors: FieldError[] = [];
-    for (const i of p.error.issues) {
-      const field = String(i.path[0] ?? 'localCode');
-      errors.push(field === 'analyte' ? fieldError('localCode.analyteRequired', {}, 'analyte') : field === 'reason' ? fieldError('common.invalid', {}, 'reason') : fieldError(i.code === 'too_big' ? 'localCode.tooLong' : 'localCode.required', { max: LOCAL_CODE_MAX }, 'localCode'));
-    }
-    throw AppError.invalid('Invalid mapping', errors);
-  }
+  if (!p.success) throw AppError.invalid('Invalid mapping', p.error.issues.map((i) => fieldError(...mappingProblem(i))));
   const code = localCodeKey(p.data.localCode);
   const analyte = analyteResolver(db)(p.data.analyte);
   if (!analyte) throw AppError.invalid('Invalid mapping', [fieldError('localCode.unknownAnalyte', { analyte: p.data.analyte }, 'analyte')]);
