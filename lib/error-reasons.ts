@@ -170,6 +170,9 @@ export const REASONS = {
   'watch.exists': 'conflict',
   'watch.notFound': 'not_found',
   'webhook.urlInvalid': 'invalid',
+  'webhook.urlCredentials': 'invalid',
+  'webhook.urlPrivate': 'invalid',
+  'webhook.urlUnresolved': 'invalid',
   'webhook.notFound': 'not_found',
   'webhook.disabled': 'conflict',
 

@@ -23,7 +23,7 @@ import { recordLocalCodeMisses } from '@/db/queries/public';
 import { insertCertification } from '@/db/queries/recognition';
 import { verifyBatchRoute } from '@/lib/public-batch';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
-import { appError } from '@/test/support/errors';
+import { appError, appErrorAsync } from '@/test/support/errors';
 import { batchCheck } from '@/lib/services/hospital/batch-check';
 import { NOW, TODAY, analyteId, labId } from './recognition-fixtures';
 
@@ -189,12 +189,15 @@ describe('hospital verification tokens', () => {
 });
 
 describe('watch lists and webhooks', () => {
+  // the receivers listen on 127.0.0.1: a private address, allowed only with WEBHOOK_ALLOW_PRIVATE=1
+  beforeAll(() => void (process.env.WEBHOOK_ALLOW_PRIVATE = '1'));
+  afterAll(() => void delete process.env.WEBHOOK_ALLOW_PRIVATE);
   it('a suspension queues one signed delivery per endpoint in the decision transaction; retries on 500 with backoff, stops on 2xx', async () => {
     const hook = await receiver([500, 500, 200]);
     try {
       addWatch(w.db, h1, { lab: 'GZ-002' });
       addWatch(w.db, h2, { region: '440000' }); // a province: every lab of its cities
-      const ep = createEndpoint(w.db, h1, { name: 'HIS', url: hook.url });
+      const ep = await createEndpoint(w.db, h1, { name: 'HIS', url: hook.url });
       const cert = certify('GZ-002', 'K');
       decide(w.db, w.regulators.gd, { labId: labId(w.db, 'GZ-002'), analyteId: analyteId(w.db, 'K'), action: 'suspend', reason: 'EQA failed twice' }, { now: NOW });
       // h2 watches but has no endpoint: its page shows the change, no delivery is queued for it
@@ -251,7 +254,7 @@ describe('watch lists and webhooks', () => {
   it('retries stop 24 h after the event: the delivery is failed, each attempt logged', async () => {
     const hook = await receiver([503]);
     try {
-      const ep = createEndpoint(w.db, h1, { name: 'down', url: hook.url });
+      const ep = await createEndpoint(w.db, h1, { name: 'down', url: hook.url });
       let t = NOW;
       sendTestEvent(w.db, h1, { id: ep.id }, { now: t });
       let last = { delivered: 0, retrying: 0, failed: 0 };
@@ -275,7 +278,7 @@ describe('watch lists and webhooks', () => {
     const hook = await receiver([200], 50);
     const second: DB = openDatabase(w.file);
     try {
-      const ep = createEndpoint(w.db, h1, { name: 'lease', url: hook.url });
+      const ep = await createEndpoint(w.db, h1, { name: 'lease', url: hook.url });
       for (let i = 0; i < 6; i++) sendTestEvent(w.db, h1, { id: ep.id }, { now: NOW + i });
       const clock = () => NOW + 10;
       const [a, b] = await Promise.all([dispatchWebhooks(w.db, { now: clock, owner: 'A', limit: 4 }), dispatchWebhooks(second, { now: clock, owner: 'B', limit: 4 })]);
@@ -292,7 +295,7 @@ describe('watch lists and webhooks', () => {
   });
 
   it('an expired certification produces its event once (periodic check), queued for the watchers', async () => {
-    const ep = createEndpoint(w.db, h1, { name: 'expiry', url: 'http://127.0.0.1:9/never' });
+    const ep = await createEndpoint(w.db, h1, { name: 'expiry', url: 'http://127.0.0.1:9/never' });
     addWatch(w.db, h1, { lab: 'GZ-003' });
     certify('GZ-003', 'NA', '2026-06-10');
     const before = rows<{ n: number }>(`SELECT count(*) AS n FROM webhook_deliveries WHERE endpoint_id = ?`, ep.id)[0].n;
@@ -303,6 +306,57 @@ describe('watch lists and webhooks', () => {
     expect(JSON.parse(made.at(-1)!.payload)).toMatchObject({ event: 'certification.expired', lab: 'GZ-003', analyte: 'NA', status: 'expired', effectiveOn: '2026-06-11' });
     expect(watchWorkspace(w.db, h1).changes[0]).toMatchObject({ labCode: 'GZ-003', action: 'expire' });
     disableWebhookEndpoint(w.db, h1, { id: ep.id });
+  });
+});
+
+describe('webhook endpoints outside the private network only (SSRF)', () => {
+  it('refuses loopback, private, link-local (metadata) and unique-local targets, credentials and non-http URLs (422, reason code, zh/en text)', async () => {
+    delete process.env.WEBHOOK_ALLOW_PRIVATE;
+    const code = async (url: string, resolve?: (h: string) => Promise<string[]>) => {
+      const e = await appErrorAsync(() => createEndpoint(w.db, h1, { name: 'x', url }, { resolve }));
+      expect(e.status).toBe(422);
+      return e.errors[0];
+    };
+    expect(await code('http://127.0.0.1:8080/hook')).toMatchObject({ field: 'url', code: 'webhook.urlPrivate', params: { kind: 'loopback' } });
+    expect((await code('http://169.254.169.254/latest/meta-data/')).params).toMatchObject({ kind: 'linkLocal' });
+    expect((await code('http://[fd00::1]/hook')).params).toMatchObject({ kind: 'uniqueLocal' });
+    expect((await code('http://[::ffff:10.0.0.8]/hook')).params).toMatchObject({ kind: 'private' });
+    expect((await code('http://0.0.0.0/hook')).params).toMatchObject({ kind: 'unspecified' });
+    expect((await code('http://localhost:3000/hook')).params).toMatchObject({ kind: 'loopback' });
+    // a name is resolved: one private address among public ones is enough to refuse
+    const e = await code('https://his.example.org/hook', async () => ['203.0.113.7', '192.168.1.20']);
+    expect(e).toMatchObject({ code: 'webhook.urlPrivate', params: { host: 'his.example.org', address: '192.168.1.20', kind: 'private' } });
+    expect(e.message).toBe('The endpoint his.example.org is 192.168.1.20, an address of a private or internal network (private); only public addresses are allowed');
+    expect((await code('https://nowhere.example.org/hook', async () => { throw new Error('ENOTFOUND'); })).code).toBe('webhook.urlUnresolved');
+    expect((await code('https://user:pw@his.example.org/hook')).code).toBe('webhook.urlCredentials');
+    expect((await code('file:///etc/passwd')).code).toBe('webhook.urlInvalid');
+    expect(webhookWorkspace(w.db, h1).endpoints.filter((x) => x.name === 'x')).toEqual([]);
+    // a public name is accepted
+    const ok = await createEndpoint(w.db, h1, { name: 'public', url: 'https://his.example.org/hook' }, { resolve: async () => ['203.0.113.7'] });
+    expect(ok.secret).toMatch(/^whsec_/);
+    disableWebhookEndpoint(w.db, h1, { id: ok.id });
+  });
+
+  it('checks again before each send: a name that now resolves to a private address is not contacted', async () => {
+    delete process.env.WEBHOOK_ALLOW_PRIVATE;
+    const hook = await receiver([200]);
+    try {
+      const port = new URL(hook.url).port;
+      const ep = await createEndpoint(w.db, h1, { name: 'rebind', url: `http://his.example.org:${port}/hook` }, { resolve: async () => ['203.0.113.7'] });
+      sendTestEvent(w.db, h1, { id: ep.id }, { now: NOW });
+      const clock = () => NOW + 1_000;
+      // the DNS answer changed to the server's own loopback: the attempt is refused and logged, nothing sent
+      const called: string[] = [];
+      const fetchImpl = (async (url: string) => (called.push(url), new Response('', { status: 500 }))) as unknown as typeof fetch;
+      await dispatchWebhooks(w.db, { now: clock, resolve: async () => ['127.0.0.1'], fetchImpl, limit: 100 });
+      expect(called.filter((u) => u.includes('his.example.org'))).toEqual([]);
+      expect(hook.got).toHaveLength(0);
+      const log = rows<{ error: string | null }>(`SELECT a.error FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = ?`, ep.id);
+      expect(log.map((r) => r.error)).toEqual(['refused: his.example.org is 127.0.0.1 (loopback)']);
+      disableWebhookEndpoint(w.db, h1, { id: ep.id });
+    } finally {
+      await hook.close();
+    }
   });
 });
 
@@ -323,7 +377,7 @@ describe('refusals between accounts', () => {
     expect(webhookWorkspace(w.db, h2).deliveries).toEqual([]);
   });
 
-  it('a lab manager has no hospital workspace; a token cannot change one; duplicates and unknown labs are refused', () => {
+  it('a lab manager has no hospital workspace; a token cannot change one; duplicates and unknown labs are refused', async () => {
     const manager = w.labManagers.get('GZ-001')!;
     expect(appError(() => importLocalCodes(w.db, manager, { text: 'local_code,analyte\nA,K' })).reason).toBe('hospital.accountOnly');
     expect(appError(() => addWatch(w.db, manager, { lab: 'GZ-001' })).reason).toBe('hospital.accountOnly');
@@ -331,7 +385,7 @@ describe('refusals between accounts', () => {
     expect(appError(() => setLocalCode(w.db, { ...h1, via: 'token' }, { localCode: 'A', analyte: 'K' })).reason).toBe('hospital.viaToken');
     expect(appError(() => addWatch(w.db, h1, { lab: 'GZ-002' })).reason).toBe('watch.exists');
     expect(appError(() => addWatch(w.db, h1, { lab: 'NOPE-1' })).reason).toBe('watch.labNotFound');
-    expect(appError(() => createEndpoint(w.db, h1, { name: 'x', url: 'ftp://example.org' })).errors[0].code).toBe('webhook.urlInvalid');
+    expect((await appErrorAsync(() => createEndpoint(w.db, h1, { name: 'x', url: 'ftp://example.org' }))).errors[0].code).toBe('webhook.urlInvalid');
     // a regulator keeps a map for its platform, but has no watch list
     expect(importLocalCodes(w.db, w.regulators.gd, { text: 'local_code,analyte\nGD-K,K' }).counts.new).toBe(1);
     expect(appError(() => addWatch(w.db, w.regulators.gd, { lab: 'GZ-001' })).reason).toBe('hospital.accountOnly');

@@ -60,7 +60,7 @@ export async function revokeHospitalTokenAction(_prev: ActionState, form: FormDa
 }
 
 export async function createEndpointAction(_prev: ActionState, form: FormData) {
-  return done(await runAction((actor) => ({ secret: createEndpoint(getDb(), actor, formObject(form)).secret })), '/hospital/webhooks');
+  return done(await runAction(async (actor) => ({ secret: (await createEndpoint(getDb(), actor, formObject(form))).secret })), '/hospital/webhooks');
 }
 
 export async function disableEndpointAction(_prev: ActionState, form: FormData) {

@@ -4,7 +4,8 @@
 // runWebhookTick on an interval (lib/server/webhooks.ts), tests call dispatchWebhooks directly.
 //
 // Each send: POST the frozen JSON body with `LabQC-Signature: t=<unix>,v1=<hex>` (HMAC-SHA256 of
-// `${t}.${body}` with the endpoint's secret, ./webhook-signature.ts), a timeout, no redirects. A 2xx
+// `${t}.${body}` with the endpoint's secret, ./webhook-signature.ts), a timeout, no redirects; the
+// host is resolved and checked first (./webhook-url.ts: no loopback/private/link-local targets). A 2xx
 // ends the delivery; anything else (status, timeout, network error) is retried after 1, 2, 4, 8, …
 // minutes (capped at an hour) until 24 h after the event, then the delivery is `failed`. Every
 // attempt is logged (status, duration, error). Due rows are leased with one UPDATE … RETURNING, so
@@ -21,6 +22,7 @@ import { AppError, fieldError } from '@/lib/errors';
 import { expireCertifications } from '@/lib/services/recognition/decisions';
 import { ownerAudit, requireOwner } from './access';
 import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
+import { staticUrlProblem, webhookUrlProblem, type Resolver } from './webhook-url';
 
 /** Delay before retry n (n = attempts made so far, ≥ 1): 1 min · 2^(n-1), at most an hour. */
 export function retryDelayMs(attempts: number): number {
@@ -33,20 +35,17 @@ const endpointInput = z.object({
     .string()
     .trim()
     .max(2000)
-    .refine((u) => {
-      try {
-        return ['http:', 'https:'].includes(new URL(u).protocol);
-      } catch {
-        return false;
-      }
-    }),
+    .refine((u) => staticUrlProblem(u, true) === null),
 });
 
-/** Add an endpoint; its signing secret is returned once (`secret`, shown by the form). */
-export function createEndpoint(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
+/** Add an endpoint; its signing secret is returned once (`secret`, shown by the form). Refuses URLs
+ * that are, or resolve to, the server's own or private network (./webhook-url.ts). */
+export async function createEndpoint(db: DB, actor: Actor, input: unknown, opts: { now?: number; resolve?: Resolver } = {}) {
   const ownerId = requireOwner(actor, 'watchList.manage');
   const p = endpointInput.safeParse(input);
-  if (!p.success) throw AppError.invalid('Invalid endpoint', p.error.issues.map((i) => (i.path[0] === 'url' ? fieldError('webhook.urlInvalid', {}, 'url') : fieldError('common.invalid', {}, String(i.path[0] ?? 'name')))));
+  if (!p.success) throw AppError.invalid('Invalid endpoint', p.error.issues.map((i) => (i.path[0] === 'url' ? fieldError(staticUrlProblem(String((input as { url?: unknown })?.url ?? ''), true)?.reason ?? 'webhook.urlInvalid', {}, 'url') : fieldError('common.invalid', {}, String(i.path[0] ?? 'name')))));
+  const problem = await webhookUrlProblem(p.data.url, { resolve: opts.resolve });
+  if (problem) throw AppError.invalid('Invalid endpoint', [fieldError(problem.reason, problem.params, 'url')]);
   const secret = `whsec_${randomBytes(24).toString('base64url')}`;
   const now = opts.now ?? Date.now();
   return db.transaction((tx) => {
@@ -102,6 +101,8 @@ export interface DispatchOptions {
   limit?: number;
   timeoutMs?: number;
   fetchImpl?: typeof fetch;
+  /** host → addresses for the address check before each send (tests); default the system resolver */
+  resolve?: Resolver;
 }
 
 const PROCESS_OWNER = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -125,7 +126,9 @@ export async function dispatchWebhooks(db: DB, opts: DispatchOptions = {}): Prom
       let statusCode: number | null = null;
       let error: string | null = null;
       const t0 = performance.now();
+      const refused = ep && ep.active ? await webhookUrlProblem(ep.url, { resolve: opts.resolve }) : null;
       if (!ep || !ep.active) error = 'endpoint disabled';
+      else if (refused) error = refused.reason === 'webhook.urlPrivate' ? `refused: ${refused.params.host} is ${refused.params.address} (${refused.params.kind})` : `refused: ${refused.reason}`;
       else {
         try {
           const res = await doFetch(ep.url, {
