@@ -25,6 +25,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: '/regulator/policy', label: 'policy', permission: 'policy.manage', roles: ['regulator'] },
   { href: '/regulator/calendar', label: 'calendar', permission: 'calendar.manage', roles: ['regulator'] },
   { href: '/regulator/overview', label: 'overview', permission: 'overview.read', roles: ['regulator'] },
+  { href: '/regulator/platform/mapping', label: 'platform', permission: 'localCode.manage', roles: ['regulator'] },
   { href: '/lab', label: 'labHome', permission: 'iqc.read', roles: ['lab_manager'] },
   { href: '/lab/iqc', label: 'iqc', permission: 'iqc.write', roles: ['lab_manager'] },
   { href: '/lab/eqa', label: 'eqa', permission: 'eqaSubmission.write', roles: ['lab_manager'] },

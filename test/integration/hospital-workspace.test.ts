@@ -158,6 +158,7 @@ describe('hospital verification tokens', () => {
     verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ checks: [{ lab: 'GZ-001', analyte, date: TODAY }] }) }))
       .then((r) => r.json() as Promise<{ results: Record<string, unknown>[] }>)
       .then((b) => b.results[0]);
+  const h1Token = () => createHospitalToken(w.db, h1, { name: 'HIS-2', expiresInDays: '' }).token;
 
   it("resolve the hospital's own local codes only (another hospital's token does not)", async () => {
     verifyBatchLimiter.reset();
@@ -175,6 +176,22 @@ describe('hospital verification tokens', () => {
     expect(actorForApiToken(w.db, mine.token)).toMatchObject({ role: 'hospital', labId: null, token: { scopes: ['verify'] } });
     const labReader = createApiToken(w.db, w.labManagers.get('GZ-001')!, { name: 'lis', scopes: ['read'] });
     expect((await call(labReader.token, 'K')).error).toBeUndefined();
+  });
+
+  it("a regulator's platform keeps its own map and tokens (the /regulator/platform pages); its token resolves the platform's codes only", async () => {
+    verifyBatchLimiter.reset();
+    const gd = w.regulators.gd;
+    expect(importLocalCodes(w.db, gd, { text: 'local_code,analyte\nPLAT-GLU,GLU' }).counts.new).toBe(1);
+    expect(localCodeWorkspace(w.db, gd).mappings.map((m) => [m.localCode, m.analyteCode])).toContainEqual(['PLAT-GLU', 'GLU']);
+    expect(localCodeWorkspace(w.db, h1).mappings.map((m) => m.localCode)).not.toContain('PLAT-GLU');
+    const tok = createHospitalToken(w.db, gd, { name: 'platform', expiresInDays: '' });
+    expect(hospitalTokens(w.db, gd).map((x) => x.name)).toEqual(['platform']);
+    expect(hospitalTokens(w.db, h1).map((x) => x.name)).not.toContain('platform');
+    const viaCode = await call(tok.token, 'plat-glu');
+    expect(viaCode.code).toBeUndefined();
+    expect(viaCode).toEqual(await call(tok.token, 'GLU'));
+    expect(await call(h1Token(), 'plat-glu')).toMatchObject({ code: 'analyte.notFound' });
+    expect(revokeHospitalToken(w.db, gd, { id: tok.id })).toEqual({ id: tok.id, revoked: true });
   });
 
   it('a revoked token stops at once; another hospital cannot see or revoke it', async () => {

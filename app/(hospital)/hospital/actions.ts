@@ -40,23 +40,23 @@ export async function mappingUploadAction(_prev: ActionState, form: FormData) {
   const commit = form.get('commit') === '1';
   const reason = String(form.get('reason') ?? '');
   const r = await runAction((actor) => ({ ...importLocalCodes(getDb(), actor, { text, reason }, { dryRun: !commit }), saved: commit }));
-  return commit ? done(r, '/hospital/mapping') : r;
+  return commit ? done(r, '/hospital/mapping', '/regulator/platform/mapping') : r;
 }
 
 export async function setMappingAction(_prev: ActionState, form: FormData) {
-  return done(await runAction((actor) => setLocalCode(getDb(), actor, formObject(form))), '/hospital/mapping');
+  return done(await runAction((actor) => setLocalCode(getDb(), actor, formObject(form))), '/hospital/mapping', '/regulator/platform/mapping');
 }
 
 export async function deleteMappingAction(_prev: ActionState, form: FormData) {
-  return done(await runAction((actor) => deleteLocalCodeMapping(getDb(), actor, formObject(form))), '/hospital/mapping');
+  return done(await runAction((actor) => deleteLocalCodeMapping(getDb(), actor, formObject(form))), '/hospital/mapping', '/regulator/platform/mapping');
 }
 
 export async function createHospitalTokenAction(_prev: ActionState, form: FormData) {
-  return done(await runAction((actor) => ({ secret: createHospitalToken(getDb(), actor, formObject(form)).token })), '/hospital/tokens');
+  return done(await runAction((actor) => ({ secret: createHospitalToken(getDb(), actor, formObject(form)).token })), '/hospital/tokens', '/regulator/platform/tokens');
 }
 
 export async function revokeHospitalTokenAction(_prev: ActionState, form: FormData) {
-  return done(await runAction((actor) => revokeHospitalToken(getDb(), actor, formObject(form))), '/hospital/tokens');
+  return done(await runAction((actor) => revokeHospitalToken(getDb(), actor, formObject(form))), '/hospital/tokens', '/regulator/platform/tokens');
 }
 
 export async function createEndpointAction(_prev: ActionState, form: FormData) {
