@@ -125,7 +125,9 @@ export const certificationEvents = sqliteTable(
     actorId: integer('actor_id').references(() => users.id),
     at: integer('at').notNull(),
   },
-  (t) => [index('certification_events_cert_idx').on(t.certificationId, t.effectiveOn), index('certification_events_lab_idx').on(t.labId, t.analyteId)],
+  // certification_events_at_idx: the watchers' "recent changes" (db/queries/hospital.ts recentChangesForOwner)
+  // walk the events newest first and stop after the page, instead of sorting every event
+  (t) => [index('certification_events_cert_idx').on(t.certificationId, t.effectiveOn), index('certification_events_lab_idx').on(t.labId, t.analyteId), index('certification_events_at_idx').on(t.at, t.id)],
 );
 
 export type Certification = typeof certifications.$inferSelect;

@@ -106,5 +106,6 @@ export const certificationEvents = pgTable(
   (t) => [
     index('certification_events_cert_idx').on(t.certificationId, t.effectiveOn),
     index('certification_events_lab_idx').on(t.labId, t.analyteId),
+    index('certification_events_at_idx').on(t.at, t.id),
   ],
 );

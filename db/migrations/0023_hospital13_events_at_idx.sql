@@ -1,0 +1,1 @@
+CREATE INDEX `certification_events_at_idx` ON `certification_events` (`at`,`id`);
