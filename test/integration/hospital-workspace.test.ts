@@ -20,6 +20,7 @@ import { verifySignature } from '@/lib/services/hospital/webhook-signature';
 import { createApiToken } from '@/lib/services/tokens';
 import { decide } from '@/lib/services/recognition/decisions';
 import { recordLocalCodeMisses } from '@/db/queries/public';
+import { recentChangesForOwner } from '@/db/queries/hospital';
 import { insertCertification } from '@/db/queries/recognition';
 import { verifyBatchRoute } from '@/lib/public-batch';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
@@ -323,6 +324,23 @@ describe('watch lists and webhooks', () => {
     expect(JSON.parse(made.at(-1)!.payload)).toMatchObject({ event: 'certification.expired', lab: 'GZ-003', analyte: 'NA', status: 'expired', effectiveOn: '2026-06-11' });
     expect(watchWorkspace(w.db, h1).changes[0]).toMatchObject({ labCode: 'GZ-003', action: 'expire' });
     disableWebhookEndpoint(w.db, h1, { id: ep.id });
+  });
+});
+
+describe('recent changes query', () => {
+  it('walks certification events newest first on certification_events_at_idx (no sort of every event)', () => {
+    const client = w.db.$client as unknown as { prepare: (s: string) => unknown };
+    const orig = client.prepare.bind(client);
+    let text = '';
+    client.prepare = (q: string) => ((text = q.includes('certification_events') ? q : text), orig(q));
+    try {
+      recentChangesForOwner(w.db, h1.userId, 50);
+    } finally {
+      client.prepare = orig;
+    }
+    const plan = rows<{ detail: string }>(`EXPLAIN QUERY PLAN ${text}`, 'suspend', 'revoke', 'expire', 'reinstate', h1.userId, 50).map((r) => r.detail);
+    expect(plan[0]).toBe('SCAN certification_events USING INDEX certification_events_at_idx');
+    expect(plan.some((d) => d.includes('TEMP B-TREE'))).toBe(false);
   });
 });
 
