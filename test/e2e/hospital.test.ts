@@ -83,6 +83,15 @@ describe('hospital workspace: batch check, watch list, a suspension seen', () =>
       await rp.fill('#decision-reason', 'Two unsuccessful EQA rounds');
       await rp.click('#decision-submit');
       await rp.getByTestId('decision-done').waitFor();
+      // the regulator's own platform: its local codes and verification tokens, reached from the nav
+      await rp.locator('a[href="/regulator/platform/mapping"]').first().click();
+      await rp.waitForURL('**/regulator/platform/mapping');
+      await rp.getByTestId('mappings-table').waitFor();
+      await rp.getByTestId('tab-tokens').click();
+      await rp.waitForURL('**/regulator/platform/tokens');
+      await rp.getByTestId('token-create').locator('input[name=name]').fill('Platform');
+      await rp.getByTestId('token-create').locator('button[type=submit]').click();
+      await expect(rp.getByTestId('secret-value').textContent()).resolves.toMatch(/^lqc_/);
     } finally {
       await regulator.close();
     }
