@@ -58,12 +58,12 @@ export function allowableTotalError(r: SpecRow): Pick<AnalyteInput, 'teaPercent'
   return { teaPercent: cliaPct, teaAbsolute: null, teaAbsoluteAtOrBelow: null, teaForm: null, teaSource: 'CLIA 2024 (unverified)' };
 }
 
-// Concentration ranges (analyte_limit_ranges, set with lib/services/catalogue.ts setLimitRanges): WS/T
-// 406-2024 states haematology and coagulation imprecision by concentration ("<=6% low / <=4.5%
-// mid-high" for WBC), but quality-specs.csv gives neither the range boundaries nor range-specific EQA
-// limits (its WS/T 406 TEa, e.g. WBC 15 %, holds over the whole range and is the analyte's flat
-// limit). No range is therefore seeded: none could be sourced; an administrator enters them from the
-// standard's text.
+// Concentration ranges (analyte_limit_ranges): quality-specs.csv states haematology and coagulation
+// imprecision by concentration ("<=6% low / <=4.5% mid-high" for WBC) but gives neither the range
+// boundaries nor range-specific EQA limits (its WS/T 406 TEa, e.g. WBC 15 %, is the analyte's flat
+// limit). Ranges come from db/seed-data/limit-ranges.csv (./limit-ranges.ts, added by the seed and
+// db:migrate) or an administrator (lib/services/catalogue.ts setLimitRanges); that file holds no row
+// yet, because no stored source gives WS/T 406's ranges (its header lists what was searched).
 
 /** Every row of quality-specs.csv as catalogue input (validated later by the catalogue service). */
 export function parseQualitySpecs(csvText: string): AnalyteInput[] {
