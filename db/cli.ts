@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import { closeDb, databasePath, getDb } from './client';
 import { runMigrations } from './migrate';
 import { addMissingCatalogueItems } from '@/lib/services/catalogue';
+import { addMissingLimitRanges } from '@/lib/services/catalogue-ranges';
+import { limitRangesCsv, parseLimitRanges } from '@/lib/catalogue/limit-ranges';
 import { fullCatalogue } from '@/lib/catalogue/items';
 import { qualitySpecsCsv } from './seed/base';
 import { demoSeedRefusal, isEmpty, seedDemo } from './seed';
@@ -175,6 +177,8 @@ async function postgresPartitions(args: string[]) {
 function addMissingCatalogue() {
   const { added } = addMissingCatalogueItems(getDb(), fullCatalogue(qualitySpecsCsv()));
   if (added.length) log(`catalogue: added ${added.length} items (${added.slice(0, 8).join(', ')}${added.length > 8 ? ', …' : ''})`);
+  const ranges = addMissingLimitRanges(getDb(), parseLimitRanges(limitRangesCsv()));
+  if (ranges.added.length) log(`catalogue: added the concentration ranges of ${ranges.added.join(', ')} (db/seed-data/limit-ranges.csv)`);
 }
 
 function refuse(message: string): never {

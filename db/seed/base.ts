@@ -5,7 +5,9 @@ import type { DB } from '../client';
 import { actorForUserId } from '@/lib/auth/resolve';
 import type { Actor } from '@/lib/auth/core';
 import { fullCatalogue } from '@/lib/catalogue/items';
+import { limitRangesCsv, parseLimitRanges } from '@/lib/catalogue/limit-ranges';
 import { importCatalogue } from '@/lib/services/catalogue';
+import { addMissingLimitRanges } from '@/lib/services/catalogue-ranges';
 import { createRegion } from '@/lib/services/regions';
 import { createLab } from '@/lib/services/labs';
 import { bootstrapAdmin, createUser } from '@/lib/services/users';
@@ -30,6 +32,7 @@ export function seedBase(db: DB) {
   const admin = actorOf(db, bootstrapAdmin(db, { email: 'admin@demo.labqc', name: '系统管理员', password: DEMO_PASSWORD }).id);
   for (const r of DEMO_REGIONS) createRegion(db, admin, r);
   importCatalogue(db, admin, fullCatalogue(qualitySpecsCsv()), 'initial catalogue from quality-specs.csv and lib/catalogue/items.csv');
+  addMissingLimitRanges(db, parseLimitRanges(limitRangesCsv()), admin.email);
 
   const mkRegulator = (email: string, name: string, regionCode: string) =>
     actorOf(db, createUser(db, admin, { email, name, role: 'regulator', password: DEMO_PASSWORD, regionCode }).id);
