@@ -6,9 +6,26 @@ import { sealUnchainedAuditRows } from './queries/audit-chain';
 // npm scripts, tests and the server all run from the repository root.
 const migrationsFolder = path.resolve(/*turbopackIgnore: true*/ process.cwd(), 'db/migrations');
 
+/** How many migrations the database has seen. */
+function appliedCount(db: DB): number {
+  const table = db.$client.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
+  return table ? (db.$client.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n : 0;
+}
+
 /** Apply every committed drizzle-kit migration that the database has not seen yet. */
 export function runMigrations(db: DB): void {
-  migrate(db, { migrationsFolder });
+  // a migration that changes a table rebuilds it (new table, copy, drop, rename), which SQLite allows
+  // only with foreign keys off, and that cannot change inside the migrator's transaction; every key
+  // is checked once new migrations are in
+  const before = appliedCount(db);
+  db.$client.pragma('foreign_keys = OFF');
+  try {
+    migrate(db, { migrationsFolder });
+    const broken = appliedCount(db) === before ? [] : (db.$client.pragma('foreign_key_check') as { table: string; parent: string }[]);
+    if (broken.length) throw new Error(`after migrating, ${broken.length} rows point at missing rows (first: ${broken[0].table} → ${broken[0].parent})`);
+  } finally {
+    db.$client.pragma('foreign_keys = ON');
+  }
   // the rows written before the audit log became a hash chain are sealed once, in order
   sealUnchainedAuditRows(db);
 }

@@ -21,16 +21,81 @@ export function isWideInteger(columnName: string): boolean {
 }
 
 /**
- * Primary keys that differ. `iqc_results` is range-partitioned by month on `measured_at`
- * (db/migrations-pg, db/pg/partitions.ts), and PostgreSQL requires the partition key in every
- * primary and unique key of a partitioned table; Citus requires the distribution column `lab_id`
- * in them too. The key is (id, measured_at, lab_id) in that order so that a lookup by id still
- * uses each partition's key index from its first column; queries by lab and period use
- * iqc_results_lab_analyte_time_idx and prune partitions by measured_at.
+ * Tables that belong to one laboratory: on Citus they are distributed by `lab_id` and co-located
+ * (db/citus.sql lists the same tables), so each carries `lab_id` in its primary key, its unique
+ * keys and its foreign keys to the others (below). Everything else is shared (reference tables) or
+ * stays on the coordinator.
+ */
+export const LAB_OWNED_TABLES = [
+  'control_lots', 'qc_targets', 'qc_rule_configs', 'qc_rule_set_versions',
+  'iqc_runs', 'iqc_results', 'iqc_violations', 'corrective_actions',
+  'iqc_daily_series', 'iqc_daily_lots', 'iqc_daily_pairs',
+  'eqa_enrollments', 'eqa_submissions', 'eqa_result_evaluations', 'eqa_analyte_scores',
+  'eligibility_results', 'certifications', 'certification_events',
+] as const;
+
+/**
+ * Primary keys that differ: on SQLite `id` stays the rowid key; on PostgreSQL a lab-owned table's
+ * key adds `lab_id` (Citus requires the distribution column in every primary and unique key). The
+ * SQLite key comes first, so a lookup by id alone still uses the key's index (on every shard).
+ * `iqc_results` is range-partitioned by month on `measured_at` (db/migrations-pg,
+ * db/pg/partitions.ts), and PostgreSQL requires the partition column in every key of a partitioned
+ * table too; queries by lab and period use iqc_results_lab_analyte_time_idx and prune partitions.
  */
 export const PRIMARY_KEY_OVERRIDES: Record<string, string[]> = {
+  control_lots: ['id', 'lab_id'],
+  qc_targets: ['id', 'lab_id'],
+  qc_rule_configs: ['id', 'lab_id'],
+  qc_rule_set_versions: ['id', 'lab_id'],
+  iqc_runs: ['id', 'lab_id'],
   iqc_results: ['id', 'measured_at', 'lab_id'],
+  iqc_violations: ['id', 'lab_id'],
+  corrective_actions: ['id', 'lab_id'],
+  iqc_daily_lots: ['control_lot_id', 'day', 'lab_id'],
+  eqa_submissions: ['id', 'lab_id'],
+  eqa_result_evaluations: ['id', 'lab_id'],
+  eqa_analyte_scores: ['id', 'lab_id'],
+  eligibility_results: ['id', 'lab_id'],
+  certifications: ['id', 'lab_id'],
+  certification_events: ['id', 'lab_id'],
 };
+
+/**
+ * Unique indexes that differ, by index name: the SQLite columns, then `lab_id` (Citus). Uniqueness
+ * within a lab is what these keys mean (a lot's target versions, a run's one corrective action, a
+ * result sent twice), so nothing is lost. An `ON CONFLICT` on one of them names the same columns
+ * on PostgreSQL: `ON CONFLICT (run_id, lab_id)` for corrective_actions.
+ * certifications_no_uq: certificate numbers are public and must stay unique across labs; on SQLite
+ * this index keeps them so, on PostgreSQL the reference table `certificate_numbers` does (see there).
+ */
+export const UNIQUE_INDEX_OVERRIDES: Record<string, string[]> = {
+  qc_targets_uq: ['control_lot_id', 'version', 'lab_id'],
+  iqc_results_dedup_uq: ['control_lot_id', 'measured_at', 'value', 'lab_id'],
+  corrective_actions_run_uq: ['run_id', 'lab_id'],
+  certifications_no_uq: ['certificate_no', 'lab_id'],
+};
+
+/**
+ * Foreign keys between lab-owned tables, as `table.column`: on PostgreSQL each becomes the composite
+ * `(lab_id, column) → target(lab_id, <target column>)`, named `<table>_<column>_fk` (Citus requires
+ * the distribution column in foreign keys between distributed tables; it also makes a row's parent
+ * belong to the same lab). On SQLite they stay single-column.
+ */
+export const LAB_FOREIGN_KEYS = [
+  'qc_targets.control_lot_id',
+  'iqc_results.run_id',
+  'iqc_results.control_lot_id',
+  'iqc_results.target_id',
+  'iqc_violations.run_id',
+  'corrective_actions.run_id',
+  'eqa_result_evaluations.submission_id',
+  'certification_events.certification_id',
+] as const;
+
+/** The PostgreSQL name of a composite foreign key of {@link LAB_FOREIGN_KEYS}. */
+export function labForeignKeyName(table: string, column: string): string {
+  return `${table}_${column}_fk`;
+}
 
 /** Tables range-partitioned by month on PostgreSQL, and their partition column. */
 export const PARTITIONED_BY_MONTH: Record<string, string> = {

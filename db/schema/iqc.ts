@@ -43,6 +43,8 @@ export const qcTargets = sqliteTable(
   'qc_targets',
   {
     id: id(),
+    /** the lab of the control lot (denormalised: a lab's rows stay together when sharded by lab) */
+    labId: integer('lab_id').notNull(),
     controlLotId: integer('control_lot_id')
       .notNull()
       .references(() => controlLots.id),

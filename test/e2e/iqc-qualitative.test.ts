@@ -34,7 +34,7 @@ describe('qualitative IQC in the browser', () => {
     const from = now - 24 * 3_600_000;
     db.insert(controlLots).values({ labId, analyteId, level: 'NEG', lotNumber: 'E2E-NEG', instrument: '', expectedCategory: 'negative', expectedFrom: from, createdAt: from }).run();
     const pos = db.insert(controlLots).values({ labId, analyteId, level: 'POS', lotNumber: 'E2E-POS', instrument: '', expectedCategory: 'positive', expectedFrom: from, createdAt: from }).returning().get();
-    db.insert(qcTargets).values({ controlLotId: pos.id, version: 1, mean: 3, sd: 0.3, source: 'manufacturer', effectiveFrom: from, createdAt: from }).run();
+    db.insert(qcTargets).values({ labId: pos.labId, controlLotId: pos.id, version: 1, mean: 3, sd: 0.3, source: 'manufacturer', effectiveFrom: from, createdAt: from }).run();
     db.$client.close();
     browser = await openBrowser();
     context = browser.context;

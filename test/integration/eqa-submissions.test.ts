@@ -141,7 +141,7 @@ describe('plausibility warnings (never blocking)', () => {
     const labId = w.db.select({ id: laboratories.id }).from(laboratories).where(eq(laboratories.code, 'GZ-001')).get()!.id;
     const kId = w.db.select({ id: analytes.id }).from(analytes).where(eq(analytes.code, 'K')).get()!.id;
     const lot = w.db.insert(controlLots).values({ labId, analyteId: kId, level: 'L1', lotNumber: 'X1', createdAt: NOW }).returning().get();
-    w.db.insert(qcTargets).values({ controlLotId: lot.id, version: 1, mean: 4.0, sd: 0.1, source: 'manufacturer', effectiveFrom: NOW - DAY, createdAt: NOW }).run();
+    w.db.insert(qcTargets).values({ labId: lot.labId, controlLotId: lot.id, version: 1, mean: 4.0, sd: 0.1, source: 'manufacturer', effectiveFrom: NOW - DAY, createdAt: NOW }).run();
     const rows = [
       { line: 1, values: { sample: 'S1', analyte: 'K', value: 40 } },
       { line: 2, values: { sample: 'S2', analyte: 'K', value: 4.1 } },

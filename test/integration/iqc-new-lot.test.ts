@@ -24,7 +24,7 @@ let gluId: number;
 
 function lot(lotNumber: string, instrument: string, target?: { mean: number; sd: number; source: 'manufacturer' | 'lab_baseline' }) {
   const l = t.db.insert(controlLots).values({ labId, analyteId: gluId, level: '1', lotNumber, instrument, createdAt: march(1) - 100 * 24 * HOUR }).returning().get();
-  if (target) t.db.insert(qcTargets).values({ controlLotId: l.id, version: 1, ...target, effectiveFrom: l.createdAt, createdAt: l.createdAt }).run();
+  if (target) t.db.insert(qcTargets).values({ labId: l.labId, controlLotId: l.id, version: 1, ...target, effectiveFrom: l.createdAt, createdAt: l.createdAt }).run();
   return l.id;
 }
 

@@ -29,7 +29,7 @@ const lots: Record<string, number> = {};
 
 function lot(level: string, lotNumber: string, mean: number, sd: number, source: 'manufacturer' | 'lab_baseline', instrument = 'AU5800') {
   const l = t.db.insert(controlLots).values({ labId, analyteId: kId, level, lotNumber, instrument, createdAt: at(400) }).returning().get();
-  t.db.insert(qcTargets).values({ controlLotId: l.id, version: 1, mean, sd, source, effectiveFrom: at(400), createdAt: at(400) }).run();
+  t.db.insert(qcTargets).values({ labId: l.labId, controlLotId: l.id, version: 1, mean, sd, source, effectiveFrom: at(400), createdAt: at(400) }).run();
   lots[lotNumber] = l.id;
   return l.id;
 }

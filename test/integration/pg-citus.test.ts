@@ -1,10 +1,11 @@
-// Issue 14: db/citus.sql classifies every table once (distributed by lab_id, reference, or local to
-// the coordinator) and, on PostgreSQL without the citus extension, distributes nothing and reports
-// the keys that still lack lab_id (the key change is the next step of issue 14).
+// Issue 14: db/citus.sql classifies every table once (distributed by lab_id: the lab-owned tables of
+// db/pg/differences.ts; reference; or local to the coordinator) and, on PostgreSQL without the citus
+// extension, distributes nothing and reports that every key is ready (migration 0004_citus_keys).
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import * as pgSchema from '@/db/pg/schema';
+import { LAB_OWNED_TABLES } from '@/db/pg/differences';
 import { openPostgres, type PgDB } from '@/db/pg/client';
 import { runPgMigrations } from '@/db/pg/migrate';
 import { createPgTestDatabase, pgUrl, type PgTestDatabase } from '@/test/support/pg';
@@ -20,14 +21,15 @@ function listed(name: string): string[] {
 const tables = (Object.values(pgSchema) as unknown[]).filter((v): v is PgTable => v instanceof PgTable).map((t) => getTableConfig(t));
 
 describe('db/citus.sql classification', () => {
-  it('names every table exactly once, and distributes only tables that have a lab_id column', () => {
+  it('names every table exactly once, and distributes the lab-owned tables, each with a lab_id column', () => {
     const distributed = listed('distributed');
     const all = [...distributed, ...listed('reference'), ...listed('local_only')];
     expect(all.length).toBe(new Set(all).size);
     expect([...all].sort()).toEqual(tables.map((t) => t.name).sort());
+    // in the same order: parents before children, as create_distributed_table needs
+    expect(distributed).toEqual([...LAB_OWNED_TABLES]);
     const withoutLab = distributed.filter((n) => !tables.find((t) => t.name === n)!.columns.some((c) => c.name === 'lab_id'));
-    // qc_targets belongs to a lab through its control lot; it gains lab_id with the key change
-    expect(withoutLab).toEqual(['qc_targets']);
+    expect(withoutLab).toEqual([]);
   });
 });
 
@@ -44,7 +46,7 @@ describe.skipIf(!pgUrl)('db/citus.sql on PostgreSQL without citus', () => {
     await t?.drop();
   });
 
-  it('distributes nothing and lists the keys that lack lab_id', async () => {
+  async function report(): Promise<string[]> {
     const client = await db.$client.connect();
     const notices: string[] = [];
     client.on('notice', (n) => notices.push(n.message ?? ''));
@@ -53,15 +55,38 @@ describe.skipIf(!pgUrl)('db/citus.sql on PostgreSQL without citus', () => {
     } finally {
       client.release();
     }
-    expect(notices[0]).toBe(`citus extension not installed: nothing distributed (${listed('distributed').length} tables by lab_id, ${listed('reference').length} reference, ${listed('local_only').length} local)`);
+    return notices;
+  }
+
+  it('distributes nothing and reports no key that lacks lab_id', async () => {
+    const notices = await report();
+    expect(notices).toEqual([
+      `citus extension not installed: nothing distributed (${listed('distributed').length} tables by lab_id, ${listed('reference').length} reference, ${listed('local_only').length} local)`,
+      'Citus-ready: 0 problems',
+    ]);
+    const keys = await db.$client.query<{ def: string }>(
+      "select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'iqc_results'::regclass and contype in ('p', 'f') and confrelid is distinct from 'laboratories'::regclass order by conname",
+    );
+    expect(keys.rows.map((r) => r.def)).toContain('FOREIGN KEY (lab_id, run_id) REFERENCES iqc_runs(lab_id, id)');
+    expect(keys.rows.map((r) => r.def)).toContain('PRIMARY KEY (id, measured_at, lab_id)');
+  });
+
+  it('reports keys that lack lab_id or join it to another column, and a table nobody classified', async () => {
+    await db.$client.query('ALTER TABLE corrective_actions DROP CONSTRAINT corrective_actions_run_id_fk');
+    await db.$client.query('ALTER TABLE corrective_actions ADD CONSTRAINT corrective_actions_run_only_fk FOREIGN KEY (run_id, lab_id) REFERENCES iqc_runs (id, lab_id)');
+    // lab_id joined to the parent's id: not co-located
+    await db.$client.query('ALTER TABLE iqc_violations DROP CONSTRAINT iqc_violations_run_id_fk');
+    await db.$client.query('ALTER TABLE iqc_violations ADD CONSTRAINT iqc_violations_crossed_fk FOREIGN KEY (run_id, lab_id) REFERENCES iqc_runs (lab_id, id)');
+    await db.$client.query('CREATE UNIQUE INDEX certifications_no_global_uq ON certifications (certificate_no)');
+    await db.$client.query('CREATE TABLE stray (id bigint primary key)');
+    const notices = await report();
     const problems = notices[1].replace(/^not yet Citus-ready \(\d+ problems\): /, '').split('; ');
-    expect(problems).toContain('qc_targets has no lab_id column');
-    expect(problems).toContain('iqc_runs: key iqc_runs_pkey lacks lab_id');
-    expect(problems).toContain('iqc_results: unique index iqc_results_dedup_uq lacks lab_id');
-    expect(problems).toContain('iqc_results: foreign key iqc_results_run_id_iqc_runs_id_fk to iqc_runs lacks lab_id');
-    expect(problems).toContain('certifications: unique index certifications_no_uq lacks lab_id');
-    // keys that already lead with lab_id pass the check; iqc_results' key (id, measured_at, lab_id) does too
-    for (const ok of ['iqc_daily_series', 'iqc_daily_pairs', 'eqa_enrollments']) expect(problems.filter((p) => p.startsWith(`${ok}:`))).toEqual([]);
-    expect(problems.filter((p) => p.startsWith('iqc_results: key'))).toEqual([]);
+    // lab_id is in the key, but joined to the parent's lab_id: this one passes
+    expect(problems.filter((p) => p.includes('corrective_actions_run_only_fk'))).toEqual([]);
+    expect(problems).toEqual([
+      'iqc_violations: foreign key iqc_violations_crossed_fk to iqc_runs lacks lab_id',
+      'certifications: unique index certifications_no_global_uq lacks lab_id',
+      'not classified: stray',
+    ]);
   });
 });

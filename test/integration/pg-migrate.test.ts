@@ -1,13 +1,20 @@
 // Issue 14: `npm run db:migrate` on PostgreSQL applies db/migrations-pg to a fresh database: every
 // table of the pg schema exists with the SQLite schema's columns, iqc_results is partitioned by
 // month, and a second run changes nothing. PostgreSQL only (TEST_DATABASE_URL).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import pg from 'pg';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import * as pgSchema from '@/db/pg/schema';
 import { openPostgres, type PgDB } from '@/db/pg/client';
 import { runPgMigrations } from '@/db/pg/migrate';
 import { createPgTestDatabase, pgUrl, type PgTestDatabase } from '@/test/support/pg';
+import { insertPgIqcBase, insertPgResults } from '@/test/support/pg-fixtures';
 
 const tables = (Object.values(pgSchema) as unknown[])
   .filter((v): v is PgTable => v instanceof PgTable)
@@ -77,5 +84,80 @@ describe.skipIf(!pgUrl)('PostgreSQL migrations', () => {
     const r = spawnSync('npx', ['tsx', 'db/cli.ts', 'migrate'], { env: { ...process.env, DATABASE_URL: t.url, DATABASE_PATH: '/nonexistent/never-opened.sqlite' }, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain(`migrated PostgreSQL ${new URL(t.url).hostname}:${new URL(t.url).port}/${t.name}`);
+  });
+});
+
+describe.skipIf(!pgUrl)('PostgreSQL migrations on a database migrated before the Citus keys (0004_citus_keys)', () => {
+  let t: PgTestDatabase;
+  let db: PgDB;
+  let dir: string;
+  beforeAll(async () => {
+    t = await createPgTestDatabase();
+    db = openPostgres(t.url, { max: 2 });
+    // the committed migrations up to 0003, as a database deployed before this change has them
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labqc-pg-old-'));
+    fs.mkdirSync(path.join(dir, 'meta'));
+    const journal = JSON.parse(fs.readFileSync('db/migrations-pg/meta/_journal.json', 'utf8')) as { entries: { idx: number; tag: string }[] };
+    journal.entries = journal.entries.filter((e) => e.idx < 4);
+    for (const e of journal.entries) fs.copyFileSync(`db/migrations-pg/${e.tag}.sql`, path.join(dir, `${e.tag}.sql`));
+    fs.writeFileSync(path.join(dir, 'meta/_journal.json'), JSON.stringify(journal));
+    const client = await db.$client.connect();
+    try {
+      await migrate(drizzle(client as unknown as pg.Client), { migrationsFolder: dir });
+    } finally {
+      client.release();
+    }
+  });
+  afterAll(async () => {
+    await db?.$client.end();
+    await t?.drop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('back-fills qc_targets.lab_id from the control lot and re-keys the lab-owned tables by lab_id, keeping every row', async () => {
+    const q = <T extends pg.QueryResultRow>(text: string, params: unknown[] = []) => db.$client.query<T>(text, params);
+    const a = await insertPgIqcBase(db, 'OLD-A');
+    const b = await insertPgIqcBase(db, 'OLD-B');
+    for (const base of [a, b]) {
+      const target = await q<{ id: number }>("insert into qc_targets (control_lot_id, version, mean, sd, source, effective_from, created_at) values ($1, 1, 5, 0.2, 'manufacturer', 0, 0) returning id", [base.lot.id]);
+      await insertPgResults(db, base, [Date.UTC(2026, 9, 5, 8), Date.UTC(2026, 10, 9, 8)]);
+      await q('update iqc_results set target_id = $1 where control_lot_id = $2', [target.rows[0].id, base.lot.id]);
+    }
+    const before = await q<{ n: number }>('select (select count(*) from iqc_results) + (select count(*) from iqc_runs) + (select count(*) from qc_targets) as n');
+
+    await runPgMigrations(db, Date.UTC(2026, 10, 29, 17));
+
+    const targets = await q<{ lab_id: number; lot_lab: number }>('select t.lab_id, l.lab_id as lot_lab from qc_targets t join control_lots l on l.id = t.control_lot_id order by t.id');
+    expect(targets.rows).toEqual([
+      { lab_id: a.lab.id, lot_lab: a.lab.id },
+      { lab_id: b.lab.id, lot_lab: b.lab.id },
+    ]);
+    const after = await q<{ n: number }>('select (select count(*) from iqc_results) + (select count(*) from iqc_runs) + (select count(*) from qc_targets) as n');
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+    const keys = await q<{ t: string; def: string }>(
+      "select conrelid::regclass::text as t, pg_get_constraintdef(oid) as def from pg_constraint where conrelid::regclass::text in ('iqc_runs', 'qc_targets', 'iqc_results') and contype in ('p', 'f') and confrelid is distinct from 'laboratories'::regclass order by 1, 2",
+    );
+    expect(keys.rows.filter((k) => /lab_id/.test(k.def)).map((k) => `${k.t}: ${k.def}`)).toEqual([
+      'iqc_results: FOREIGN KEY (lab_id, control_lot_id) REFERENCES control_lots(lab_id, id)',
+      'iqc_results: FOREIGN KEY (lab_id, run_id) REFERENCES iqc_runs(lab_id, id)',
+      'iqc_results: FOREIGN KEY (lab_id, target_id) REFERENCES qc_targets(lab_id, id)',
+      'iqc_results: PRIMARY KEY (id, measured_at, lab_id)',
+      'iqc_runs: PRIMARY KEY (id, lab_id)',
+      'qc_targets: FOREIGN KEY (lab_id, control_lot_id) REFERENCES control_lots(lab_id, id)',
+      'qc_targets: PRIMARY KEY (id, lab_id)',
+    ]);
+    // a result can no longer point at another lab's run: the composite key refuses it
+    const run = await q<{ id: number }>('select id from iqc_runs where lab_id = $1 limit 1', [a.lab.id]);
+    const crossed = await q('update iqc_results set run_id = $1 where lab_id = $2', [run.rows[0].id, b.lab.id]).then(
+      () => 'done',
+      (e: Error) => e.message,
+    );
+    expect(crossed).toMatch(/violates foreign key constraint "iqc_results_run_id_fk"/);
+    // and a target without its lab is refused
+    const noLab = await q("insert into qc_targets (control_lot_id, version, mean, sd, source, effective_from, created_at) values ($1, 2, 5, 0.2, 'manufacturer', 0, 0)", [a.lot.id]).then(
+      () => 'done',
+      (e: Error) => e.message,
+    );
+    expect(noLab).toMatch(/null value in column "lab_id"/);
   });
 });

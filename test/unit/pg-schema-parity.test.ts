@@ -1,7 +1,8 @@
 // Issue 14: the PostgreSQL schema (db/pg/schema) mirrors the SQLite one (db/schema) table by table:
 // same tables, columns, nullability, defaults, primary keys, unique and plain indexes (names,
 // columns, partial conditions) and foreign keys, read with each dialect's getTableConfig. The only
-// differences allowed are the type mapping and the primary keys listed in db/pg/differences.ts.
+// differences allowed are the type mapping and the keys db/pg/differences.ts declares (lab_id in the
+// keys of lab-owned tables for Citus, the partition column of iqc_results), each exactly as declared.
 // When this fails after a schema change: `npx tsx db/pg/generate-schema.ts`, then
 // `flock /tmp/labqc-migrate.lock npx drizzle-kit generate --config drizzle.pg.config.ts --name <area>_<what>`
 // (the snapshot test below fails until that migration exists).
@@ -12,7 +13,7 @@ import { getTableConfig as sqliteConfig, SQLiteTable } from 'drizzle-orm/sqlite-
 import { getTableConfig as pgConfig, PgTable } from 'drizzle-orm/pg-core';
 import * as sqliteSchema from '@/db/schema';
 import * as pgSchema from '@/db/pg/schema';
-import { isWideInteger, PRIMARY_KEY_OVERRIDES, TYPE_MAP } from '@/db/pg/differences';
+import { isWideInteger, LAB_FOREIGN_KEYS, LAB_OWNED_TABLES, labForeignKeyName, PARTITIONED_BY_MONTH, PRIMARY_KEY_OVERRIDES, TYPE_MAP, UNIQUE_INDEX_OVERRIDES } from '@/db/pg/differences';
 
 type AnyConfig = ReturnType<typeof sqliteConfig> | ReturnType<typeof pgConfig>;
 
@@ -44,7 +45,7 @@ function shape(cfg: AnyConfig) {
     foreignKeys: cfg.foreignKeys
       .map((fk) => {
         const r = fk.reference();
-        return `${r.columns.map((c) => c.name).join(',')} -> ${getName(r.foreignTable)}(${r.foreignColumns.map((c) => c.name).join(',')})${fk.onDelete && fk.onDelete !== 'no action' ? ` on delete ${fk.onDelete}` : ''}`;
+        return `${r.name ? `${r.name}: ` : ''}${r.columns.map((c) => c.name).join(',')} -> ${getName(r.foreignTable)}(${r.foreignColumns.map((c) => c.name).join(',')})${fk.onDelete && fk.onDelete !== 'no action' ? ` on delete ${fk.onDelete}` : ''}`;
       })
       .sort(),
   };
@@ -77,13 +78,31 @@ describe('PostgreSQL schema parity with the SQLite schema', () => {
     expect(p, `${name} is missing from db/pg/schema: run npx tsx db/pg/generate-schema.ts`).toBeDefined();
     const want = shape(s);
     const got = shape(p!);
+    // the allowed differences, each a key widened by lab_id (Citus) or the partition column only
+    const widening = ['lab_id', ...(PARTITIONED_BY_MONTH[name] ? [PARTITIONED_BY_MONTH[name]] : [])];
     const override = PRIMARY_KEY_OVERRIDES[name];
     if (override) {
-      // the allowed difference: a wider key (partitioning, Citus) that still starts from the SQLite key
       expect(got.primaryKey).toEqual([override]);
       expect(override.slice(0, want.primaryKey[0].length)).toEqual(want.primaryKey[0]);
+      expect(override.slice(want.primaryKey[0].length).every((c) => widening.includes(c))).toBe(true);
       got.primaryKey = want.primaryKey;
     }
+    for (const [index, i] of Object.entries(want.indexes) as [string, ReturnType<typeof shape>['indexes'][string]][]) {
+      const columns = UNIQUE_INDEX_OVERRIDES[index];
+      if (!columns) continue;
+      expect(i.unique).toBe(true);
+      expect(got.indexes[index]?.columns).toEqual(columns);
+      expect(columns.slice(0, i.columns.length)).toEqual(i.columns);
+      expect(columns.slice(i.columns.length).every((c) => widening.includes(c))).toBe(true);
+      got.indexes[index] = { ...got.indexes[index], columns: i.columns };
+    }
+    // (lab_id, column) → target(lab_id, id) on PostgreSQL for a declared column, column → target(id) on SQLite
+    want.foreignKeys = want.foreignKeys
+      .map((fk) => {
+        const m = /^(\w+) -> (\w+)\((\w+)\)$/.exec(fk);
+        return m && (LAB_FOREIGN_KEYS as readonly string[]).includes(`${name}.${m[1]}`) ? `${labForeignKeyName(name, m[1])}: lab_id,${m[1]} -> ${m[2]}(lab_id,${m[3]})` : fk;
+      })
+      .sort();
     expect(got).toEqual(want);
   });
 
@@ -96,6 +115,36 @@ describe('PostgreSQL schema parity with the SQLite schema', () => {
       const expected = c.columnType === 'SQLiteInteger' ? (isWideInteger(c.name) ? 'PgBigInt53' : 'PgInteger') : allowed![0];
       expect(`${c.name}: ${pgTypes.get(c.name)}`).toBe(`${c.name}: ${expected}`);
     }
+  });
+
+  it('declares only differences that exist: every overridden key, unique index and foreign key is in the SQLite schema', () => {
+    for (const table of Object.keys(PRIMARY_KEY_OVERRIDES)) expect(sqliteTables.has(table), table).toBe(true);
+    const uniques = [...sqliteTables.values()].flatMap((t) => t.indexes.filter((i) => i.config.unique).map((i) => i.config.name));
+    for (const index of Object.keys(UNIQUE_INDEX_OVERRIDES)) expect(uniques, index).toContain(index);
+    for (const fk of LAB_FOREIGN_KEYS) {
+      const [table, column] = fk.split('.');
+      const target = sqliteTables.get(table)!.foreignKeys.map((f) => f.reference()).find((r) => r.columns.length === 1 && r.columns[0].name === column)?.foreignTable;
+      expect(target, fk).toBeDefined();
+      // both sides are lab-owned: that is what the composite key is for
+      expect(LAB_OWNED_TABLES, fk).toContain(table);
+      expect(LAB_OWNED_TABLES, fk).toContain(getName(target!));
+    }
+  });
+
+  it('is Citus-ready: a lab-owned table has lab_id in its primary key, its unique indexes and its foreign keys to other lab-owned tables', () => {
+    const gaps: string[] = [];
+    for (const name of LAB_OWNED_TABLES) {
+      const cfg = pgTables.get(name)!;
+      const { primaryKey, indexes } = shape(cfg);
+      if (!cfg.columns.some((c) => c.name === 'lab_id')) gaps.push(`${name} has no lab_id`);
+      if (!primaryKey[0]?.includes('lab_id')) gaps.push(`${name}: primary key`);
+      for (const [index, i] of Object.entries(indexes) as [string, ReturnType<typeof shape>['indexes'][string]][]) if (i.unique && !i.columns.includes('lab_id')) gaps.push(`${name}: ${index}`);
+      for (const fk of cfg.foreignKeys.map((f) => f.reference())) {
+        const target = getName(fk.foreignTable);
+        if ((LAB_OWNED_TABLES as readonly string[]).includes(target) && !(fk.columns[0].name === 'lab_id' && fk.foreignColumns[0].name === 'lab_id')) gaps.push(`${name}: foreign key to ${target}`);
+      }
+    }
+    expect(gaps).toEqual([]);
   });
 
   it('db/migrations-pg is generated from this schema (its latest drizzle-kit snapshot has the same tables, columns, types and indexes)', () => {

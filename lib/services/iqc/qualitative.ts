@@ -77,7 +77,7 @@ export function setControlExpectations(db: DB, actor: Actor, input: { lab?: stri
       let target: ControlExpectationResult['target'] = null;
       if (c.mean !== undefined && c.sd !== undefined) {
         const version = (targetVersions(tx, lot.id).at(-1)?.version ?? 0) + 1;
-        const t = insertTarget(tx, { controlLotId: lot.id, version, mean: c.mean, sd: c.sd, source: 'manufacturer', effectiveFrom: from, reason: c.reason || null, createdBy: actor.userId, createdAt: now });
+        const t = insertTarget(tx, { labId: lot.labId, controlLotId: lot.id, version, mean: c.mean, sd: c.sd, source: 'manufacturer', effectiveFrom: from, reason: c.reason || null, createdBy: actor.userId, createdAt: now });
         target = { id: t.id, version: t.version, mean: t.mean, sd: t.sd, effectiveFrom: t.effectiveFrom };
       }
       insertAudit(tx, {

@@ -57,6 +57,7 @@ export function setManufacturerTargets(db: DB, actor: Actor, input: { lab?: stri
       // a lot created here has neither results nor targets yet
       if (existing) assertAfterLastResult(db, lot.id, t.effectiveFrom);
       const target = insertTarget(tx, {
+        labId: lot.labId,
         controlLotId: lot.id,
         version: existing ? nextVersion(db, lot.id) : 1,
         mean: t.mean,
@@ -107,6 +108,7 @@ export function establishTargetsFromBaseline(db: DB, actor: Actor, input: unknow
     }
     const effectiveFrom = Math.max(now, values[values.length - 1].measuredAt + 1);
     const target = insertTarget(tx, {
+      labId: lot.labId,
       controlLotId: lot.id,
       version: nextVersion(db, lot.id),
       mean: stats.mean,
@@ -214,6 +216,7 @@ export function establishNewLotTargets(db: DB, actor: Actor, input: unknown, now
     }
     const effectiveFrom = Math.max(now, (lastResultTimeOfLot(tx, lot.id) ?? -Infinity) + 1);
     const target = insertTarget(tx, {
+      labId: found.labId,
       controlLotId: lot.id,
       version: nextVersion(db, lot.id),
       mean: p.targets.mean,
