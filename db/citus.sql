@@ -6,8 +6,9 @@
 --   violations, corrective actions, daily aggregates; EQA enrolments, submissions, results and
 --   scores; eligibility; certifications and their events), co-located so a lab's rows join locally;
 -- * reference tables (copied to every node): the shared, slowly changing data (regions, labs,
---   catalogue, accounts, schemes, rounds, samples, evaluations, policies, calendar, hospital mappings
---   and watches, regional aggregates);
+--   catalogue, accounts, schemes, rounds, samples, evaluations, policies, calendar, the register of
+--   certificate numbers that keeps them unique across labs, hospital mappings and watches, regional
+--   aggregates);
 -- * local to the coordinator: the audit log (one hash chain, one order), sign-in throttling, entity
 --   versions and the webhook outbox.
 --
@@ -29,7 +30,7 @@ DECLARE
     'eligibility_results', 'certifications', 'certification_events'];
   reference text[] := ARRAY[
     'regions', 'laboratories', 'analytes', 'analyte_limit_ranges', 'users', 'api_tokens',
-    'recognition_policies', 'calendar_days',
+    'recognition_policies', 'calendar_days', 'certificate_numbers',
     'eqa_schemes', 'eqa_scheme_analytes', 'eqa_rounds', 'eqa_samples', 'eqa_reference_values',
     'eqa_evaluations', 'eqa_assigned_values', 'eqa_category_targets',
     'analyte_local_codes', 'hospital_watches', 'webhook_endpoints',

@@ -65,8 +65,10 @@ export const PRIMARY_KEY_OVERRIDES: Record<string, string[]> = {
  * within a lab is what these keys mean (a lot's target versions, a run's one corrective action, a
  * result sent twice), so nothing is lost. An `ON CONFLICT` on one of them names the same columns
  * on PostgreSQL: `ON CONFLICT (run_id, lab_id)` for corrective_actions.
- * certifications_no_uq: certificate numbers are public and must stay unique across labs; on SQLite
- * this index keeps them so, on PostgreSQL the reference table `certificate_numbers` does (see there).
+ * certifications_no_uq: certificate numbers are public and must stay unique across labs, which a
+ * key of a table sharded by lab cannot promise; on SQLite this index still does, on PostgreSQL the
+ * table `certificate_numbers` (a reference table on Citus, keyed by the number, written with every
+ * certification: db/schema/recognition.ts) does, and this index holds within a lab.
  */
 export const UNIQUE_INDEX_OVERRIDES: Record<string, string[]> = {
   qc_targets_uq: ['control_lot_id', 'version', 'lab_id'],

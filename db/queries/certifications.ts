@@ -4,7 +4,7 @@ import type { Conn } from '../client';
 import { enqueueCertificationWebhooks } from './webhook-outbox';
 import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
-import { analytes, certificationEvents, certifications, laboratories, regions } from '../schema';
+import { analytes, certificateNumbers, certificationEvents, certifications, laboratories, regions } from '../schema';
 import type { CertificationAction, CertificationStatus } from '../enums';
 
 export function findLiveCertification(db: Conn, labId: number, analyteId: number) {
@@ -28,8 +28,11 @@ export function maxCertificateNo(db: Conn, prefix: string): string | undefined {
     .get()?.no ?? undefined;
 }
 
+/** A new certification, its number registered in certificate_numbers (unique across labs). */
 export function insertCertification(db: Conn, values: typeof certifications.$inferInsert) {
-  return db.insert(certifications).values(values).returning().get();
+  const cert = db.insert(certifications).values(values).returning().get();
+  db.insert(certificateNumbers).values({ certificateNo: cert.certificateNo, labId: cert.labId, certificationId: cert.id }).run();
+  return cert;
 }
 
 export function updateCertification(db: Conn, id: number, set: Partial<typeof certifications.$inferInsert>) {

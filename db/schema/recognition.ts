@@ -108,6 +108,20 @@ export const certifications = sqliteTable(
   ],
 );
 
+/** Every certificate number issued, and its lab and certification: numbers are public (the
+ * certificate, FHIR identifiers, verification by number) and unique nationally. Certifications are
+ * kept by lab (on PostgreSQL their keys include lab_id, so that Citus can shard them by lab), so
+ * this small table, a reference table on Citus, is what keeps a number from being issued twice
+ * across labs; it also tells which lab holds a number. Written with the certification
+ * (db/queries/certifications.ts insertCertification). */
+export const certificateNumbers = sqliteTable('certificate_numbers', {
+  certificateNo: text('certificate_no').primaryKey(),
+  labId: integer('lab_id')
+    .notNull()
+    .references(() => laboratories.id),
+  certificationId: integer('certification_id').notNull(),
+});
+
 /** Decision history: every approval, rejection, suspension, reinstatement, revocation, expiry and
  * flag, with who, when, why and the day it takes effect. */
 export const certificationEvents = sqliteTable(

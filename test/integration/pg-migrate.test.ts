@@ -87,7 +87,7 @@ describe.skipIf(!pgUrl)('PostgreSQL migrations', () => {
   });
 });
 
-describe.skipIf(!pgUrl)('PostgreSQL migrations on a database migrated before the Citus keys (0004_citus_keys)', () => {
+describe.skipIf(!pgUrl)('PostgreSQL migrations on a database migrated before the Citus keys (0004, 0005)', () => {
   let t: PgTestDatabase;
   let db: PgDB;
   let dir: string;
@@ -114,7 +114,7 @@ describe.skipIf(!pgUrl)('PostgreSQL migrations on a database migrated before the
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('back-fills qc_targets.lab_id from the control lot and re-keys the lab-owned tables by lab_id, keeping every row', async () => {
+  it('back-fills qc_targets.lab_id and the certificate numbers, and re-keys the lab-owned tables by lab_id, keeping every row', async () => {
     const q = <T extends pg.QueryResultRow>(text: string, params: unknown[] = []) => db.$client.query<T>(text, params);
     const a = await insertPgIqcBase(db, 'OLD-A');
     const b = await insertPgIqcBase(db, 'OLD-B');
@@ -123,6 +123,12 @@ describe.skipIf(!pgUrl)('PostgreSQL migrations on a database migrated before the
       await insertPgResults(db, base, [Date.UTC(2026, 9, 5, 8), Date.UTC(2026, 10, 9, 8)]);
       await q('update iqc_results set target_id = $1 where control_lot_id = $2', [target.rows[0].id, base.lot.id]);
     }
+    const certify = (base: typeof a, no: string) =>
+      q(
+        "insert into certifications (lab_id, analyte_id, scope_region_id, scope, mark, certificate_no, status, valid_from, valid_to, created_at, updated_at) values ($1, $2, $3, '广东省', '广东HR', $4, 'active', '2026-01-01', '2026-12-31', 1, 1) returning id",
+        [base.lab.id, base.analyte.id, base.region.id, no],
+      );
+    const issued = await certify(a, 'HR-440000-2026-000001');
     const before = await q<{ n: number }>('select (select count(*) from iqc_results) + (select count(*) from iqc_runs) + (select count(*) from qc_targets) as n');
 
     await runPgMigrations(db, Date.UTC(2026, 10, 29, 17));
@@ -159,5 +165,16 @@ describe.skipIf(!pgUrl)('PostgreSQL migrations on a database migrated before the
       (e: Error) => e.message,
     );
     expect(noLab).toMatch(/null value in column "lab_id"/);
+
+    // certificate numbers issued so far are registered; the register keeps a number to one lab,
+    // which certifications_no_uq (within a lab, for Citus) no longer does
+    const register = await q('select certificate_no, lab_id, certification_id from certificate_numbers');
+    expect(register.rows).toEqual([{ certificate_no: 'HR-440000-2026-000001', lab_id: a.lab.id, certification_id: issued.rows[0].id }]);
+    await certify(b, 'HR-440000-2026-000001');
+    const twice = await q('insert into certificate_numbers (certificate_no, lab_id, certification_id) values ($1, $2, 0)', ['HR-440000-2026-000001', b.lab.id]).then(
+      () => 'done',
+      (e: Error) => e.message,
+    );
+    expect(twice).toMatch(/duplicate key value violates unique constraint "certificate_numbers_pkey"/);
   });
 });

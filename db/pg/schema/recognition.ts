@@ -90,6 +90,12 @@ export const certifications = pgTable(
   ],
 );
 
+export const certificateNumbers = pgTable('certificate_numbers', {
+    certificateNo: text('certificate_no').primaryKey(),
+    labId: bigint('lab_id', { mode: 'number' }).notNull().references(() => laboratories.id),
+    certificationId: bigint('certification_id', { mode: 'number' }).notNull(),
+  });
+
 export const certificationEvents = pgTable(
   'certification_events',
   {

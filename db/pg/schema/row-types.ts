@@ -45,6 +45,7 @@ type RowTypeParity = {
   calendarDays: [Same<typeof pg.calendarDays.$inferSelect, typeof sqlite.calendarDays.$inferSelect>, Same<typeof pg.calendarDays.$inferInsert, typeof sqlite.calendarDays.$inferInsert>];
   eligibilityResults: [Same<typeof pg.eligibilityResults.$inferSelect, typeof sqlite.eligibilityResults.$inferSelect>, Same<typeof pg.eligibilityResults.$inferInsert, typeof sqlite.eligibilityResults.$inferInsert>];
   certifications: [Same<typeof pg.certifications.$inferSelect, typeof sqlite.certifications.$inferSelect>, Same<typeof pg.certifications.$inferInsert, typeof sqlite.certifications.$inferInsert>];
+  certificateNumbers: [Same<typeof pg.certificateNumbers.$inferSelect, typeof sqlite.certificateNumbers.$inferSelect>, Same<typeof pg.certificateNumbers.$inferInsert, typeof sqlite.certificateNumbers.$inferInsert>];
   certificationEvents: [Same<typeof pg.certificationEvents.$inferSelect, typeof sqlite.certificationEvents.$inferSelect>, Same<typeof pg.certificationEvents.$inferInsert, typeof sqlite.certificationEvents.$inferInsert>];
   analyteLocalCodes: [Same<typeof pg.analyteLocalCodes.$inferSelect, typeof sqlite.analyteLocalCodes.$inferSelect>, Same<typeof pg.analyteLocalCodes.$inferInsert, typeof sqlite.analyteLocalCodes.$inferInsert>];
   analyteLocalCodeMisses: [Same<typeof pg.analyteLocalCodeMisses.$inferSelect, typeof sqlite.analyteLocalCodeMisses.$inferSelect>, Same<typeof pg.analyteLocalCodeMisses.$inferInsert, typeof sqlite.analyteLocalCodeMisses.$inferInsert>];

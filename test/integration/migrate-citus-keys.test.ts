@@ -1,7 +1,8 @@
-// Issue 14: migration 0024 gives qc_targets its lab_id (the Citus distribution column) on a SQLite
-// database that already holds targets: the table is rebuilt with each target's lab back-filled from
-// its control lot, ids and the AUTOINCREMENT sequence kept, iqc_results still pointing at them, and
-// a target without a lab refused afterwards.
+// Issue 14, the Citus-ready keys on a SQLite database deployed before them (migrations 0024, 0025):
+// qc_targets gains its lab_id (the Citus distribution column): the table is rebuilt with each
+// target's lab back-filled from its control lot, ids and the AUTOINCREMENT sequence kept, iqc_results
+// still pointing at them, and a target without a lab refused afterwards; the certificate numbers
+// issued so far fill the register that keeps them unique across labs, and new ones are added to it.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { openDatabase, type DB } from '@/db/client';
 import { runMigrations } from '@/db/migrate';
 import { seedBase } from '@/db/seed/base';
+import { insertCertification } from '@/db/queries/recognition';
 
 let dir: string;
 let db: DB;
@@ -33,7 +35,7 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe('migration 0024 (qc_targets.lab_id) on a database with targets', () => {
+describe('migrations 0024 and 0025 on a database with targets and certifications', () => {
   it('back-fills each target’s lab from its control lot and keeps ids, the sequence and the results’ references', () => {
     const c = db.$client;
     const labs = c.prepare('SELECT id FROM laboratories ORDER BY id LIMIT 2').all() as { id: number }[];
@@ -49,6 +51,10 @@ describe('migration 0024 (qc_targets.lab_id) on a database with targets', () => 
     // the newest target is gone (a rolled-back insert): its id is not handed out again
     c.prepare('DELETE FROM iqc_results WHERE target_id = (SELECT max(id) FROM qc_targets)').run();
     c.prepare('DELETE FROM qc_targets WHERE id = (SELECT max(id) FROM qc_targets)').run();
+    const region = (c.prepare('SELECT id FROM regions ORDER BY id LIMIT 1').get() as { id: number }).id;
+    c.prepare(
+      "INSERT INTO certifications (lab_id, analyte_id, scope_region_id, scope, mark, certificate_no, status, valid_from, valid_to, created_at, updated_at) VALUES (?, ?, ?, '广东省', '广东HR', 'HR-440000-2026-000001', 'active', '2026-01-01', '2026-12-31', 1, 1)",
+    ).run(labs[1].id, analyte, region);
 
     runMigrations(db);
 
@@ -65,5 +71,9 @@ describe('migration 0024 (qc_targets.lab_id) on a database with targets', () => 
     const insert = (lab: number | null) => c.prepare("INSERT INTO qc_targets (lab_id, control_lot_id, version, mean, sd, source, effective_from, created_at) VALUES (?, 1, 9, 5, 1, 'manufacturer', 1, 1) RETURNING id").get(lab) as { id: number };
     expect(() => insert(null)).toThrow(/NOT NULL constraint failed: qc_targets.lab_id/);
     expect(insert(labs[0].id).id).toBe(5);
+
+    expect(c.prepare('SELECT certificate_no AS no, lab_id AS lab, certification_id AS cert FROM certificate_numbers').all()).toEqual([{ no: 'HR-440000-2026-000001', lab: labs[1].id, cert: 1 }]);
+    const cert = insertCertification(db, { labId: labs[0].id, analyteId: analyte, scopeRegionId: region, scope: '广东省', mark: '广东HR', certificateNo: 'HR-440000-2026-000002', status: 'active', validFrom: '2026-01-01', validTo: '2026-12-31', createdAt: 2, updatedAt: 2 });
+    expect(c.prepare('SELECT lab_id AS lab, certification_id AS cert FROM certificate_numbers WHERE certificate_no = ?').get('HR-440000-2026-000002')).toEqual({ lab: labs[0].id, cert: cert.id });
   });
 });
