@@ -19,7 +19,8 @@
 -- NOTICEs, whether the database is ready; with it and anything not ready it refuses before changing
 -- anything. test/integration/pg-citus.test.ts runs it on plain PostgreSQL and checks both the lists
 -- below (every table classified once, the distributed ones as LAB_OWNED_TABLES) and that report
--- (no problems). Citus itself is not installed in CI: the distributing part is not run there.
+-- (no problems), and runs the distributing part against stand-ins of the citus functions that
+-- record their calls (Citus itself is not installed in CI).
 DO $labqc$
 DECLARE
   distributed text[] := ARRAY[
@@ -43,6 +44,7 @@ DECLARE
   lab smallint;
   r record;
   other text[];
+  foreign_keys text[] := '{}';
 BEGIN
   FOREACH t IN ARRAY distributed LOOP
     lab := (SELECT attnum FROM pg_attribute WHERE attrelid = t::regclass AND attname = 'lab_id' AND NOT attisdropped);
@@ -80,7 +82,7 @@ BEGIN
     problems := problems || format('not classified: %s', array_to_string(other, ', '));
   END IF;
 
-  IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
+  IF NOT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'create_distributed_table') THEN
     RAISE NOTICE 'citus extension not installed: nothing distributed (% tables by lab_id, % reference, % local)',
       cardinality(distributed), cardinality(reference), cardinality(local_only);
     IF cardinality(problems) > 0 THEN
@@ -94,20 +96,34 @@ BEGIN
     RAISE EXCEPTION 'not Citus-ready, nothing distributed (% problems): %', cardinality(problems), array_to_string(problems, '; ');
   END IF;
 
-  -- reference tables in dependency order, then the coordinator's local tables (they point at
-  -- reference tables), then the lab-owned tables, parents before children, all co-located with the
-  -- first one. certification_events keeps its append-only triggers (they only refuse, on each shard),
-  -- which Citus accepts on distributed tables with this setting.
+  -- Citus distributes the target of an existing foreign key but not its source, and turns a plain
+  -- table pointing at a new reference table into a Citus local table (which it cannot distribute
+  -- with an identity column). So the foreign keys of these tables are set aside, every table is
+  -- placed, and they come back as they were (Citus checks and propagates them). In one transaction:
+  -- DDL on reference and distributed tables together needs sequential mode. certification_events
+  -- keeps its append-only triggers (they only refuse, on each shard), which needs unsafe triggers on.
+  PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
   PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
+  FOR r IN SELECT c.conrelid::regclass AS tbl, c.conname, pg_get_constraintdef(c.oid) AS def FROM pg_constraint c
+            WHERE c.contype = 'f' AND c.conparentid = 0 AND c.conrelid::regclass::text = ANY (distributed || reference || local_only)
+            ORDER BY 1, 2 LOOP
+    foreign_keys := foreign_keys || format('ALTER TABLE %s ADD CONSTRAINT %I %s', r.tbl, r.conname, r.def);
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.tbl, r.conname);
+  END LOOP;
   FOREACH t IN ARRAY reference LOOP
-    PERFORM create_reference_table(t);
+    PERFORM create_reference_table(t::regclass);
   END LOOP;
   FOREACH t IN ARRAY local_only LOOP
-    PERFORM citus_add_local_table_to_metadata(t);
+    PERFORM citus_add_local_table_to_metadata(t::regclass);
   END LOOP;
+  -- all co-located with the first one: a lab's rows of every table on the same node
   FOREACH t IN ARRAY distributed LOOP
-    PERFORM create_distributed_table(t, 'lab_id', colocate_with => CASE WHEN t = distributed[1] THEN 'default' ELSE distributed[1] END);
+    PERFORM create_distributed_table(t::regclass, 'lab_id', colocate_with => CASE WHEN t = distributed[1] THEN 'default' ELSE distributed[1] END);
   END LOOP;
-  RAISE NOTICE 'distributed % tables by lab_id; % reference tables; % local tables', cardinality(distributed), cardinality(reference), cardinality(local_only);
+  FOREACH t IN ARRAY foreign_keys LOOP
+    EXECUTE t;
+  END LOOP;
+  RAISE NOTICE 'distributed % tables by lab_id; % reference tables; % local tables; % foreign keys kept',
+    cardinality(distributed), cardinality(reference), cardinality(local_only), cardinality(foreign_keys);
 END
 $labqc$;

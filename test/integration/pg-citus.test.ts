@@ -20,6 +20,36 @@ function listed(name: string): string[] {
 
 const tables = (Object.values(pgSchema) as unknown[]).filter((v): v is PgTable => v instanceof PgTable).map((t) => getTableConfig(t));
 
+/** A migrated database of its own for the describe block that calls this. */
+function migratedDatabase(): () => PgDB {
+  let t: PgTestDatabase | undefined;
+  let db: PgDB | undefined;
+  beforeAll(async () => {
+    t = await createPgTestDatabase();
+    db = openPostgres(t.url, { max: 1 });
+    await runPgMigrations(db, Date.UTC(2026, 10, 29));
+  });
+  afterAll(async () => {
+    await db?.$client.end();
+    await t?.drop();
+  });
+  return () => db!;
+}
+
+/** Runs db/citus.sql (functions looked up on `searchPath`) and returns its NOTICEs. */
+async function runScript(db: PgDB, searchPath = 'public'): Promise<string[]> {
+  const client = await db.$client.connect();
+  const notices: string[] = [];
+  client.on('notice', (n) => notices.push(n.message ?? ''));
+  try {
+    await client.query(`SET search_path = ${searchPath}`);
+    await client.query(script);
+  } finally {
+    client.release();
+  }
+  return notices;
+}
+
 describe('db/citus.sql classification', () => {
   it('names every table exactly once, and distributes the lab-owned tables, each with a lab_id column', () => {
     const distributed = listed('distributed');
@@ -34,29 +64,8 @@ describe('db/citus.sql classification', () => {
 });
 
 describe.skipIf(!pgUrl)('db/citus.sql on PostgreSQL without citus', () => {
-  let t: PgTestDatabase;
-  let db: PgDB;
-  beforeAll(async () => {
-    t = await createPgTestDatabase();
-    db = openPostgres(t.url, { max: 1 });
-    await runPgMigrations(db, Date.UTC(2026, 10, 29));
-  });
-  afterAll(async () => {
-    await db?.$client.end();
-    await t?.drop();
-  });
-
-  async function report(): Promise<string[]> {
-    const client = await db.$client.connect();
-    const notices: string[] = [];
-    client.on('notice', (n) => notices.push(n.message ?? ''));
-    try {
-      await client.query(script);
-    } finally {
-      client.release();
-    }
-    return notices;
-  }
+  const db = migratedDatabase();
+  const report = () => runScript(db());
 
   it('distributes nothing and reports no key that lacks lab_id', async () => {
     const notices = await report();
@@ -64,7 +73,7 @@ describe.skipIf(!pgUrl)('db/citus.sql on PostgreSQL without citus', () => {
       `citus extension not installed: nothing distributed (${listed('distributed').length} tables by lab_id, ${listed('reference').length} reference, ${listed('local_only').length} local)`,
       'Citus-ready: 0 problems',
     ]);
-    const keys = await db.$client.query<{ def: string }>(
+    const keys = await db().$client.query<{ def: string }>(
       "select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'iqc_results'::regclass and contype in ('p', 'f') and confrelid is distinct from 'laboratories'::regclass order by conname",
     );
     expect(keys.rows.map((r) => r.def)).toContain('FOREIGN KEY (lab_id, run_id) REFERENCES iqc_runs(lab_id, id)');
@@ -72,13 +81,13 @@ describe.skipIf(!pgUrl)('db/citus.sql on PostgreSQL without citus', () => {
   });
 
   it('reports keys that lack lab_id or join it to another column, and a table nobody classified', async () => {
-    await db.$client.query('ALTER TABLE corrective_actions DROP CONSTRAINT corrective_actions_run_id_fk');
-    await db.$client.query('ALTER TABLE corrective_actions ADD CONSTRAINT corrective_actions_run_only_fk FOREIGN KEY (run_id, lab_id) REFERENCES iqc_runs (id, lab_id)');
+    await db().$client.query('ALTER TABLE corrective_actions DROP CONSTRAINT corrective_actions_run_id_fk');
+    await db().$client.query('ALTER TABLE corrective_actions ADD CONSTRAINT corrective_actions_run_only_fk FOREIGN KEY (run_id, lab_id) REFERENCES iqc_runs (id, lab_id)');
     // lab_id joined to the parent's id: not co-located
-    await db.$client.query('ALTER TABLE iqc_violations DROP CONSTRAINT iqc_violations_run_id_fk');
-    await db.$client.query('ALTER TABLE iqc_violations ADD CONSTRAINT iqc_violations_crossed_fk FOREIGN KEY (run_id, lab_id) REFERENCES iqc_runs (lab_id, id)');
-    await db.$client.query('CREATE UNIQUE INDEX certifications_no_global_uq ON certifications (certificate_no)');
-    await db.$client.query('CREATE TABLE stray (id bigint primary key)');
+    await db().$client.query('ALTER TABLE iqc_violations DROP CONSTRAINT iqc_violations_run_id_fk');
+    await db().$client.query('ALTER TABLE iqc_violations ADD CONSTRAINT iqc_violations_crossed_fk FOREIGN KEY (run_id, lab_id) REFERENCES iqc_runs (lab_id, id)');
+    await db().$client.query('CREATE UNIQUE INDEX certifications_no_global_uq ON certifications (certificate_no)');
+    await db().$client.query('CREATE TABLE stray (id bigint primary key)');
     const notices = await report();
     const problems = notices[1].replace(/^not yet Citus-ready \(\d+ problems\): /, '').split('; ');
     // lab_id is in the key, but joined to the parent's lab_id: this one passes
@@ -88,5 +97,39 @@ describe.skipIf(!pgUrl)('db/citus.sql on PostgreSQL without citus', () => {
       'certifications: unique index certifications_no_global_uq lacks lab_id',
       'not classified: stray',
     ]);
+  });
+});
+
+describe.skipIf(!pgUrl)('db/citus.sql distributing, with stand-ins for the citus functions', () => {
+  const db = migratedDatabase();
+  beforeAll(async () => {
+    // create_reference_table, citus_add_local_table_to_metadata and create_distributed_table that
+    // record each call and the foreign keys the table has at that moment
+    await db().$client.query(`
+      CREATE SCHEMA citus_stub;
+      CREATE TABLE citus_stub.calls (n serial, call text, foreign_keys int);
+      CREATE FUNCTION citus_stub.fks(t regclass) RETURNS int LANGUAGE sql AS $$ SELECT count(*)::int FROM pg_constraint WHERE contype = 'f' AND (conrelid = t OR confrelid = t) $$;
+      CREATE FUNCTION citus_stub.create_reference_table(t regclass) RETURNS void LANGUAGE sql AS $$ INSERT INTO citus_stub.calls (call, foreign_keys) VALUES ('reference ' || t::text, citus_stub.fks(t)) $$;
+      CREATE FUNCTION citus_stub.citus_add_local_table_to_metadata(t regclass) RETURNS void LANGUAGE sql AS $$ INSERT INTO citus_stub.calls (call, foreign_keys) VALUES ('local ' || t::text, citus_stub.fks(t)) $$;
+      CREATE FUNCTION citus_stub.create_distributed_table(t regclass, col text, colocate_with text) RETURNS void LANGUAGE sql
+        AS $$ INSERT INTO citus_stub.calls (call, foreign_keys) VALUES (format('distributed %s by %s with %s', t, col, colocate_with), citus_stub.fks(t)) $$;
+    `);
+  });
+
+  it('places every table with its foreign keys set aside, co-locates the lab-owned ones, and puts the foreign keys back as they were', async () => {
+    const keys = "select conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) as k from pg_constraint where contype = 'f' and conparentid = 0 order by 1";
+    const before = (await db().$client.query<{ k: string }>(keys)).rows.map((r) => r.k);
+    expect(before.length).toBeGreaterThan(40);
+    const notices = await runScript(db(), 'public, citus_stub');
+    const distributed = listed('distributed');
+    expect(notices).toEqual([`distributed ${distributed.length} tables by lab_id; ${listed('reference').length} reference tables; ${listed('local_only').length} local tables; ${before.length} foreign keys kept`]);
+    const calls = (await db().$client.query<{ call: string; foreign_keys: number }>('select call, foreign_keys from citus_stub.calls order by n')).rows;
+    expect(calls.map((c) => c.call)).toEqual([
+      ...listed('reference').map((n) => `reference ${n}`),
+      ...listed('local_only').map((n) => `local ${n}`),
+      ...distributed.map((n, i) => `distributed ${n} by lab_id with ${i === 0 ? 'default' : distributed[0]}`),
+    ]);
+    expect(calls.filter((c) => c.foreign_keys > 0)).toEqual([]);
+    expect((await db().$client.query<{ k: string }>(keys)).rows.map((r) => r.k)).toEqual(before);
   });
 });
