@@ -7,7 +7,7 @@ import { getTableConfig as sqliteConfig } from 'drizzle-orm/sqlite-core';
 import { openPostgres, type PgDB } from '@/db/pg/client';
 import { runPgMigrations } from '@/db/pg/migrate';
 import { copySqliteToPostgres, tablesInCopyOrder } from '@/db/pg/copy';
-import { controlLots, iqcResults, iqcRuns } from '@/db/schema';
+import { controlLots, iqcResults, iqcRuns, qcTargets } from '@/db/schema';
 import { users } from '@/db/pg/schema';
 import { createSeededTestDb } from '@/test/support/db';
 import { createPgTestDatabase, pgUrl, type PgTestDatabase } from '@/test/support/pg';
@@ -19,13 +19,14 @@ describe.skipIf(!pgUrl)('copying a SQLite database into PostgreSQL', () => {
 
   beforeAll(async () => {
     lite = createSeededTestDb();
-    // some IQC history in two months: January rows go to a partition the copy creates
+    // some IQC history in two months, judged against a target: January rows go to a partition the copy creates
     const lab = lite.db.query.laboratories.findFirst().sync()!;
     const analyte = lite.db.query.analytes.findFirst().sync()!;
     const [lot] = lite.db.insert(controlLots).values({ labId: lab.id, analyteId: analyte.id, level: 'L1', lotNumber: 'LOT-1', createdAt: 1 }).returning().all();
+    const [target] = lite.db.insert(qcTargets).values({ labId: lab.id, controlLotId: lot.id, version: 1, mean: 5, sd: 0.5, source: 'manufacturer', effectiveFrom: 0, createdAt: 1 }).returning().all();
     for (const at of [Date.UTC(2026, 0, 5, 8), Date.UTC(2026, 1, 9, 8)]) {
       const [run] = lite.db.insert(iqcRuns).values({ labId: lab.id, analyteId: analyte.id, measuredAt: at, status: 'rejected', rules: ['1-3s', 'R-4s'], evaluatedAt: at, source: 'csv', createdAt: at }).returning().all();
-      lite.db.insert(iqcResults).values({ runId: run.id, labId: lab.id, analyteId: analyte.id, controlLotId: lot.id, level: 'L1', value: 5.123456789, z: -3.25, measuredAt: at, excluded: at % 2 === 0, createdAt: at }).run();
+      lite.db.insert(iqcResults).values({ runId: run.id, labId: lab.id, analyteId: analyte.id, controlLotId: lot.id, level: 'L1', value: 5.123456789, targetId: target.id, z: -3.25, measuredAt: at, excluded: at % 2 === 0, createdAt: at }).run();
     }
     t = await createPgTestDatabase();
     pg = openPostgres(t.url, { max: 2 });
