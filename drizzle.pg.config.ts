@@ -5,7 +5,7 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'postgresql',
-  schema: ['./db/pg/schema/geography.ts', './db/pg/schema/access.ts', './db/pg/schema/iqc.ts', './db/pg/schema/eqa.ts', './db/pg/schema/recognition.ts', './db/pg/schema/hospital.ts'],
+  schema: ['./db/pg/schema/geography.ts', './db/pg/schema/access.ts', './db/pg/schema/iqc.ts', './db/pg/schema/eqa.ts', './db/pg/schema/recognition.ts', './db/pg/schema/hospital.ts', './db/pg/schema/ops.ts'],
   out: './db/migrations-pg',
   dbCredentials: { url: process.env.DATABASE_URL ?? 'postgres://localhost/labqc' },
 });

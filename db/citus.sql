@@ -10,7 +10,8 @@
 --   certificate numbers that keeps them unique across labs, hospital mappings and watches, regional
 --   aggregates);
 -- * local to the coordinator: the audit log (one hash chain, one order), sign-in throttling, entity
---   versions and the webhook outbox.
+--   versions, the webhook outbox, rate-limit windows and job runs (pg-boss's own tables live in its
+--   schema `pgboss`, also on the coordinator).
 --
 -- It first checks what Citus requires: every primary key and unique index of a distributed table
 -- contains lab_id, every foreign key between distributed tables joins lab_id to lab_id; reference
@@ -38,7 +39,7 @@ DECLARE
     'iqc_region_days', 'iqc_region_months'];
   local_only text[] := ARRAY[
     'audit_log', 'entity_versions', 'sign_in_throttle', 'webhook_deliveries', 'webhook_attempts',
-    'analyte_local_code_misses'];
+    'analyte_local_code_misses', 'rate_limit_windows', 'job_runs'];
   problems text[] := '{}';
   t text;
   lab smallint;

@@ -11,3 +11,4 @@ export * from './iqc';
 export * from './eqa';
 export * from './recognition';
 export * from './hospital';
+export * from './ops';

@@ -53,6 +53,8 @@ type RowTypeParity = {
   webhookEndpoints: [Same<typeof pg.webhookEndpoints.$inferSelect, typeof sqlite.webhookEndpoints.$inferSelect>, Same<typeof pg.webhookEndpoints.$inferInsert, typeof sqlite.webhookEndpoints.$inferInsert>];
   webhookDeliveries: [Same<typeof pg.webhookDeliveries.$inferSelect, typeof sqlite.webhookDeliveries.$inferSelect>, Same<typeof pg.webhookDeliveries.$inferInsert, typeof sqlite.webhookDeliveries.$inferInsert>];
   webhookAttempts: [Same<typeof pg.webhookAttempts.$inferSelect, typeof sqlite.webhookAttempts.$inferSelect>, Same<typeof pg.webhookAttempts.$inferInsert, typeof sqlite.webhookAttempts.$inferInsert>];
+  rateLimitWindows: [Same<typeof pg.rateLimitWindows.$inferSelect, typeof sqlite.rateLimitWindows.$inferSelect>, Same<typeof pg.rateLimitWindows.$inferInsert, typeof sqlite.rateLimitWindows.$inferInsert>];
+  jobRuns: [Same<typeof pg.jobRuns.$inferSelect, typeof sqlite.jobRuns.$inferSelect>, Same<typeof pg.jobRuns.$inferInsert, typeof sqlite.jobRuns.$inferInsert>];
 };
 
 export const rowTypesAgree: { [K in keyof RowTypeParity]: [true, true] } = null as unknown as RowTypeParity;
