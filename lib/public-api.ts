@@ -146,8 +146,8 @@ export function carriesCredentials(authorization: string | null | undefined, coo
 }
 
 /** 429 when the client has sent its batches for this minute (lib/server/rate-limit.ts), else null. */
-export function batchRateLimited(address: string | null): { answer: PublicAnswer; retryAfter: number } | null {
-  const retryAfter = verifyBatchLimiter.take(address);
+export async function batchRateLimited(address: string | null): Promise<{ answer: PublicAnswer; retryAfter: number } | null> {
+  const retryAfter = await verifyBatchLimiter.take(address);
   if (retryAfter === null) return null;
   return { answer: { ...errorBody(new AppError('verify.rateLimited', { seconds: retryAfter })), cache: NO_STORE }, retryAfter };
 }

@@ -52,7 +52,7 @@ export async function batchCallerOptions(req: Request): Promise<BatchOptions | R
 }
 
 export async function verifyBatchRoute(req: Request): Promise<Response> {
-  const limited = batchRateLimited(clientAddressOf(req.headers));
+  const limited = await batchRateLimited(clientAddressOf(req.headers));
   if (limited) return NextResponse.json(limited.answer.body, { status: 429, headers: { 'retry-after': String(limited.retryAfter), 'cache-control': 'no-store' } });
   try {
     const options = await batchCallerOptions(req);

@@ -30,7 +30,7 @@ export function fhirGetRoute(req: Request): Response {
 export async function fhirPostRoute(req: Request): Promise<Response> {
   const url = new URL(req.url);
   if (!VERIFY_PATH.test(url.pathname)) return respondAnswer(fhirRefusal(404, `No such FHIR interaction: POST ${url.pathname} (see ${fhirBase(url.origin)}/metadata)`));
-  const limited = batchRateLimited(clientAddressOf(req.headers));
+  const limited = await batchRateLimited(clientAddressOf(req.headers));
   if (limited) {
     const b = limited.answer.body as { error: string; code: string };
     return respondAnswer(fhirRefusal(429, b.error, b.code), { 'retry-after': String(limited.retryAfter) });

@@ -42,16 +42,13 @@ export function publicFastPath(req: http.IncomingMessage, res: http.ServerRespon
   }
   if (req.method === 'POST' && (pathname === '/api/v1/verify' || pathname === '/api/v1/verify/') && !carriesCredentials(req.headers.authorization, req.headers.cookie)) {
     const address = req.headers[CLIENT_ADDRESS_HEADER];
-    const limited = batchRateLimited(typeof address === 'string' ? address : null);
-    if (limited) {
-      req.resume();
-      sendAnswer(res, limited.answer, { 'retry-after': String(limited.retryAfter) });
-      return true;
-    }
-    readCapped(req, MAX_BATCH_BODY_BYTES).then(
-      (text) => sendAnswer(res, text === null ? { status: 413, body: { error: `The body is larger than ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MB`, code: 'body.tooLarge' } } : publicVerifyBatchBytes(text)),
-      () => res.destroy(),
-    );
+    batchRateLimited(typeof address === 'string' ? address : null)
+      .then((limited) => {
+        if (!limited) return readCapped(req, MAX_BATCH_BODY_BYTES).then((text) => sendAnswer(res, text === null ? { status: 413, body: { error: `The body is larger than ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MB`, code: 'body.tooLarge' } } : publicVerifyBatchBytes(text)));
+        req.resume();
+        sendAnswer(res, limited.answer, { 'retry-after': String(limited.retryAfter) });
+      })
+      .catch(() => res.destroy());
     return true;
   }
   return false;

@@ -1,23 +1,32 @@
 // Per-client rate limit of the public batch verification (`POST /api/v1/verify`): at most `limit`
 // batches per client address in a fixed window of `windowMs`. The address is the one the production
 // server resolved (X-Forwarded-For only behind TRUSTED_PROXIES, lib/auth/client-address.ts); IPv6
-// clients count per /64. Kept in memory: a restart forgets the counts (a batch is read-only work, not
-// a guess at a password, so nothing needs to survive a restart).
+// clients count per /64. On SQLite (one process) the counts are kept in memory: a restart forgets them
+// (a batch is read-only work, not a guess at a password, so nothing needs to survive a restart). On
+// PostgreSQL (DATABASE_URL=postgres://…, several app instances) they live in the database
+// (./rate-limit-pg.ts), so every instance counts the same window.
 //
 // VERIFY_BATCH_RATE_LIMIT sets the batches per minute per client (default 60, i.e. up to 600,000
 // checks a minute; 0 turns the limit off, e.g. for a platform behind its own gateway).
 import { addressKey } from '@/lib/auth/throttle';
+import { isPostgresUrl } from '@/db/pg/url';
 
 export interface RateLimiter {
   /** null when the request may go ahead, else the seconds until it may */
-  take(address: string | null, now?: number): number | null;
-  reset(): void;
+  take(address: string | null, now?: number): Promise<number | null>;
+  reset(): void | Promise<void>;
 }
 
-export function createRateLimiter(opts: { limit: number; windowMs: number }): RateLimiter {
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
+}
+
+/** The in-memory limiter (one process). */
+export function createRateLimiter(opts: RateLimit): RateLimiter {
   const hits = new Map<string, { start: number; n: number }>();
   return {
-    take(address, now = Date.now()) {
+    async take(address, now = Date.now()) {
       if (!(opts.limit > 0)) return null;
       const key = addressKey(address);
       let h = hits.get(key);
@@ -41,6 +50,18 @@ function envLimit(): number {
   return Number.isFinite(v) && v >= 0 ? v : 60;
 }
 
+/** A limiter of this deployment, chosen here by DATABASE_URL: in the database on PostgreSQL (its
+ * module loaded only then), in memory on SQLite. `name` keeps limiters' counts apart in the table. */
+export function deploymentRateLimiter(name: string, opts: RateLimit, env: Record<string, string | undefined> = process.env): RateLimiter {
+  const url = env.DATABASE_URL;
+  if (!isPostgresUrl(url)) return createRateLimiter(opts);
+  const shared = import('./rate-limit-pg').then((m) => m.createPgRateLimiter(m.rateLimitDb(url), name, opts));
+  return {
+    take: async (address, now) => (await shared).take(address, now),
+    reset: async () => (await shared).reset(),
+  };
+}
+
 /** The batch verification's limiter: one per process, kept on globalThis because the production
  * server's fast path and Next's route handler are bundled separately yet must count together. */
 export const verifyBatchLimiter: RateLimiter = ((globalThis as Record<symbol, RateLimiter>)[Symbol.for('labqc.verifyBatchLimiter')] ??= (() => {
@@ -50,13 +71,13 @@ export const verifyBatchLimiter: RateLimiter = ((globalThis as Record<symbol, Ra
     take(address, now) {
       const l = envLimit();
       if (!inner || l !== limit) {
-        inner = createRateLimiter({ limit: l, windowMs: 60_000 });
+        inner = deploymentRateLimiter('verify-batch', { limit: l, windowMs: 60_000 });
         limit = l;
       }
       return inner.take(address, now);
     },
     reset() {
-      inner?.reset();
+      return inner?.reset();
     },
   };
 })());
