@@ -1,0 +1,202 @@
+// The job queue on PostgreSQL (lib/jobs/queue.ts): pg-boss 10 (the last line for Node 20) keeps the
+// jobs in the app's database (schema `pgboss`, created on start), so a job sent through one app
+// instance is done by any instance that works its queue. Each instance fetches one job at a time
+// per queue and runs it in one transaction that also writes its job_runs row (./runs.ts), so its
+// effect commits once even when it runs again after a crash between that commit and pg-boss's
+// completion. While it runs, a heartbeat moves the job's start forward: only a job whose instance
+// died (no heartbeat for `expireInSeconds`) expires, and pg-boss's maintenance (one instance at a
+// time, every `maintenanceIntervalSeconds`) puts it back for another instance to pick up.
+import PgBoss from 'pg-boss';
+import { ZodError } from 'zod';
+import { openPostgres, type PgDB } from '@/db/pg/client';
+import { AppError } from '@/lib/errors';
+import { serializeError, type JobReply } from '@/lib/jobs';
+import type { Actor } from '@/lib/auth/core';
+import { instanceName, type Env, type JobHandler, type JobHandlers, type JobInfo, type JobQueue, type SendOptions } from './queue';
+import { claimJobRun, finishJobRun, recordedReply, type PgTx } from './runs';
+
+export interface PgQueueSettings {
+  /** this instance's name in job_runs */
+  instance: string;
+  /** a job whose instance sent no heartbeat for this long is retried elsewhere (whole seconds, ≥ 1) */
+  expireInSeconds: number;
+  /** how often a running job's heartbeat is written (seconds; below expireInSeconds) */
+  heartbeatSeconds: number;
+  /** how often (at most, across instances) expired jobs are put back (whole seconds, ≥ 1) */
+  maintenanceIntervalSeconds: number;
+  /** how often an idle worker looks for a job (seconds, ≥ 0.5) */
+  pollingIntervalSeconds: number;
+  /** runs after the first that a failing job gets; a refusal (AppError) is an answer, not retried */
+  retryLimit: number;
+  retryDelaySeconds: number;
+  /** pg-boss's schema */
+  schema: string;
+}
+
+const num = (v: string | undefined, fallback: number) => (v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : fallback);
+
+/** LABQC_JOB_EXPIRE_SECONDS (30), LABQC_JOB_HEARTBEAT_SECONDS (a third of it), LABQC_JOB_MAINTENANCE_SECONDS
+ * (10), LABQC_JOB_POLL_SECONDS (2), LABQC_JOB_RETRY_LIMIT (3), LABQC_JOB_RETRY_DELAY_SECONDS (5), LABQC_INSTANCE. */
+export function queueSettingsFromEnv(env: Env = process.env): PgQueueSettings {
+  const expireInSeconds = Math.max(1, Math.round(num(env.LABQC_JOB_EXPIRE_SECONDS, 30)));
+  return {
+    instance: instanceName(env),
+    expireInSeconds,
+    heartbeatSeconds: Math.max(0.1, Math.min(num(env.LABQC_JOB_HEARTBEAT_SECONDS, expireInSeconds / 3), expireInSeconds / 2)),
+    maintenanceIntervalSeconds: Math.max(1, Math.round(num(env.LABQC_JOB_MAINTENANCE_SECONDS, 10))),
+    pollingIntervalSeconds: Math.max(0.5, num(env.LABQC_JOB_POLL_SECONDS, 2)),
+    retryLimit: Math.max(0, Math.round(num(env.LABQC_JOB_RETRY_LIMIT, 3))),
+    retryDelaySeconds: Math.max(0, Math.round(num(env.LABQC_JOB_RETRY_DELAY_SECONDS, 5))),
+    schema: 'pgboss',
+  };
+}
+
+/** Open the queue on `url` (its own small pools: pg-boss's and the jobs' transactions) and start it. */
+export async function openPgBossQueue(url: string, settings: PgQueueSettings): Promise<PgBossJobQueue> {
+  const queue = new PgBossJobQueue(url, openPostgres(url, { max: 4 }), settings, { ownsDb: true });
+  await queue.start();
+  return queue;
+}
+
+/** A refusal is the job's answer (the caller reads it), not a failure to retry. */
+const isRefusal = (e: unknown) => e instanceof AppError || e instanceof ZodError;
+
+interface Payload {
+  actor: Actor;
+  input: unknown;
+}
+
+export class PgBossJobQueue implements JobQueue<PgTx> {
+  readonly backend = 'postgres' as const;
+  readonly boss: PgBoss;
+  private readonly queues = new Set<string>();
+  private readonly loops: Promise<void>[] = [];
+  private readonly wake = new Set<() => void>();
+  private stopping = false;
+
+  constructor(
+    url: string,
+    private readonly db: PgDB,
+    readonly settings: PgQueueSettings,
+    private readonly own: { ownsDb: boolean } = { ownsDb: false },
+  ) {
+    this.boss = new PgBoss({
+      connectionString: url,
+      max: 2,
+      schema: settings.schema,
+      application_name: `labqc-jobs ${settings.instance}`,
+      schedule: false,
+      supervise: true,
+      maintenanceIntervalSeconds: settings.maintenanceIntervalSeconds,
+      expireInSeconds: settings.expireInSeconds,
+      retryLimit: settings.retryLimit,
+      retryDelay: settings.retryDelaySeconds,
+    });
+    this.boss.on('error', (e) => console.error('[labqc] job queue:', e?.message ?? e));
+  }
+
+  /** Create or upgrade pg-boss's schema (advisory-locked: instances may start together) and its maintenance. */
+  async start(): Promise<void> {
+    await this.boss.start();
+  }
+
+  async send(name: string, actor: Actor, input: unknown, opts: SendOptions = {}): Promise<string> {
+    await this.ensureQueue(name);
+    const id = await this.boss.send(name, { actor, input } satisfies Payload, {
+      retryLimit: opts.retryLimit ?? this.settings.retryLimit,
+      retryDelay: this.settings.retryDelaySeconds,
+      expireInSeconds: this.settings.expireInSeconds,
+      ...(opts.startAfterSeconds ? { startAfter: opts.startAfterSeconds } : {}),
+    });
+    if (!id) throw new Error(`the job queue did not accept ${name}`);
+    return id;
+  }
+
+  async work(handlers: JobHandlers<PgTx>): Promise<void> {
+    if (this.stopping) throw new Error('the job queue is stopped');
+    for (const [name, handler] of Object.entries(handlers)) {
+      await this.ensureQueue(name);
+      this.loops.push(this.loop(name, handler));
+    }
+  }
+
+  /** The job as pg-boss holds it (state, retries, output), e.g. for a page following a long run. */
+  async job(name: string, id: string) {
+    return this.boss.getJobById<Payload>(name, id, { includeArchive: true });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const w of this.wake) w();
+    await Promise.allSettled(this.loops);
+    await this.boss.stop({ graceful: false, wait: true });
+    if (this.own.ownsDb) await this.db.$client.end();
+  }
+
+  private async ensureQueue(name: string): Promise<void> {
+    if (this.queues.has(name)) return;
+    await this.boss.createQueue(name, { name, policy: 'standard', retryLimit: this.settings.retryLimit, retryDelay: this.settings.retryDelaySeconds, expireInSeconds: this.settings.expireInSeconds });
+    this.queues.add(name);
+  }
+
+  /** One job at a time from `name`'s queue until stop(). */
+  private async loop(name: string, handler: JobHandler<PgTx>): Promise<void> {
+    while (!this.stopping) {
+      const [job] = await this.boss.fetch<Payload>(name, { batchSize: 1, includeMetadata: true }).catch((e: unknown) => {
+        console.error(`[labqc] fetching a ${name} job failed:`, (e as Error)?.message ?? e);
+        return [];
+      });
+      if (job) await this.run(handler, { id: job.id, name, attempt: job.retryCount, instance: this.settings.instance }, job.data);
+      else await this.pause(this.settings.pollingIntervalSeconds * 1000);
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake.add(done);
+    });
+  }
+
+  /** Run the job in one transaction with its job_runs row, then complete it (or fail it: retried). */
+  private async run(handler: JobHandler<PgTx>, job: JobInfo, data: Payload): Promise<void> {
+    const heartbeat = setInterval(() => void this.beat(job), this.settings.heartbeatSeconds * 1000);
+    try {
+      const reply = await this.db.transaction(async (tx) => {
+        if (!(await claimJobRun(tx, { jobId: job.id, name: job.name, instance: job.instance, at: Date.now() }))) {
+          return (await recordedReply(tx, job.id)) ?? { ok: true as const, value: null };
+        }
+        let out: JobReply;
+        try {
+          // a savepoint: a refusal undoes the work but keeps the claim, so the refusal is recorded once
+          out = { ok: true, value: await tx.transaction(async (work) => handler(work, data.actor, data.input as never, job)) };
+        } catch (e) {
+          if (!isRefusal(e)) throw e;
+          out = { ok: false, error: serializeError(e) };
+        }
+        await finishJobRun(tx, job.id, out, Date.now());
+        return out;
+      });
+      clearInterval(heartbeat);
+      await this.boss.complete(job.name, job.id, reply);
+    } catch (e) {
+      clearInterval(heartbeat);
+      console.error(`[labqc] job ${job.name} ${job.id} failed (attempt ${job.attempt + 1}):`, (e as Error)?.message ?? e);
+      await this.boss.fail(job.name, job.id, serializeError(e)).catch((err: unknown) => console.error('[labqc] recording the failure failed:', (err as Error)?.message ?? err));
+    }
+  }
+
+  /** Keep a running job from expiring: pg-boss expires an active job `expire_in` after its start. */
+  private async beat(job: JobInfo): Promise<void> {
+    try {
+      await this.boss.getDb().executeSql(`UPDATE ${this.settings.schema}.job SET started_on = now() WHERE name = $1 AND id = $2 AND state = 'active'`, [job.name, job.id]);
+    } catch (e) {
+      console.error(`[labqc] heartbeat of job ${job.id} failed:`, (e as Error)?.message ?? e);
+    }
+  }
+}

@@ -1,0 +1,178 @@
+// Issue 14, several app instances: background jobs go through pg-boss in the PostgreSQL database
+// (lib/jobs/pg-boss.ts). Two instances (child processes, test/support/job-instance.ts) work one
+// database: when the instance running a job is killed (SIGKILL) mid-job, the other picks the job up
+// within seconds and finishes it; the job's row is written exactly once and the job ends completed.
+// A job sent through an instance that does not work its queue is done by one that does, and a job
+// whose effect committed but whose completion was lost is not run again. PostgreSQL only.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { sql } from 'drizzle-orm';
+import { openPostgres, type PgDB } from '@/db/pg/client';
+import { runPgMigrations } from '@/db/pg/migrate';
+import { PgBossJobQueue, type PgQueueSettings } from '@/lib/jobs/pg-boss';
+import type { Actor } from '@/lib/auth/core';
+import { createPgTestDatabase, pgUrl, type PgTestDatabase } from '@/test/support/pg';
+
+/** Fast enough for a test: a dead instance's job is back within expire (2 s) + maintenance (1 s). */
+const SETTINGS = { LABQC_JOB_EXPIRE_SECONDS: '2', LABQC_JOB_HEARTBEAT_SECONDS: '0.4', LABQC_JOB_MAINTENANCE_SECONDS: '1', LABQC_JOB_POLL_SECONDS: '0.5', LABQC_JOB_RETRY_DELAY_SECONDS: '0', LABQC_JOB_RETRY_LIMIT: '3' };
+const settings = (instance: string): PgQueueSettings => ({ instance, expireInSeconds: 2, heartbeatSeconds: 0.4, maintenanceIntervalSeconds: 1, pollingIntervalSeconds: 0.5, retryLimit: 3, retryDelaySeconds: 0, schema: 'pgboss' });
+const system: Actor = { userId: 0, email: 'jobs@labqc.local', name: 'jobs', role: 'admin', labId: null, labCode: null, regionId: null, regionCode: null, regionPath: null, via: 'system' };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Instance {
+  name: string;
+  child: ChildProcess;
+  lines: string[];
+  /** resolves with the first stdout line starting with `prefix` */
+  line(prefix: string, timeoutMs?: number): Promise<string>;
+}
+
+describe.skipIf(!pgUrl)('PostgreSQL job queue: several app instances', () => {
+  let t: PgTestDatabase;
+  let db: PgDB;
+  let sender: PgBossJobQueue;
+  const children: ChildProcess[] = [];
+
+  function start(name: string, env: Record<string, string> = {}): Instance {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/job-instance.ts'], {
+      env: { ...process.env, ...SETTINGS, DATABASE_URL: t.url, LABQC_INSTANCE: name, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    const lines: string[] = [];
+    const waiters: { prefix: string; resolve: (l: string) => void }[] = [];
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      for (let i = buffered.indexOf('\n'); i >= 0; i = buffered.indexOf('\n')) {
+        const l = buffered.slice(0, i);
+        buffered = buffered.slice(i + 1);
+        lines.push(l);
+        if (process.env.JOB_TEST_TRACE) console.error(`${new Date().toISOString()} ${name}: ${l}`);
+        for (const w of waiters.filter((x) => l.startsWith(x.prefix))) w.resolve(l);
+      }
+    });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    return {
+      name,
+      child,
+      lines,
+      line: (prefix, timeoutMs = 30_000) =>
+        new Promise((resolve, reject) => {
+          const seen = lines.find((l) => l.startsWith(prefix));
+          if (seen) return resolve(seen);
+          const timer = setTimeout(() => reject(new Error(`${name}: no "${prefix}" line in ${timeoutMs} ms\nstdout:\n${lines.join('\n')}\nstderr:\n${stderr}`)), timeoutMs);
+          waiters.push({ prefix, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+        }),
+    };
+  }
+
+  async function completed(id: string, timeoutMs = 30_000) {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const job = await sender.job('test.effect', id);
+      if (job?.state === 'completed' || Date.now() > until) return job;
+      await sleep(100);
+    }
+  }
+
+  const effects = async (id: string) => (await db.execute<{ instance: string }>(sql`SELECT instance FROM test_effects WHERE job_id = ${id}`)).rows.map((r) => r.instance);
+  const runs = async (id: string) => (await db.execute<{ instance: string; finished: boolean }>(sql`SELECT instance, finished_at IS NOT NULL AS finished FROM job_runs WHERE job_id = ${id}`)).rows;
+
+  beforeAll(async () => {
+    t = await createPgTestDatabase('labqc_jobs');
+    db = openPostgres(t.url, { max: 4 });
+    await runPgMigrations(db);
+    await db.execute(sql`CREATE TABLE test_effects (job_id text NOT NULL, instance text NOT NULL, at timestamptz NOT NULL DEFAULT now())`);
+    // sends jobs and reads their state; works no queue (pg-boss's schema is made here, before the instances start)
+    sender = new PgBossJobQueue(t.url, db, settings('test'));
+    await sender.start();
+  });
+  // each test's instances end with it: none may take the next test's jobs
+  const stopChildren = () => {
+    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  };
+  afterEach(stopChildren);
+  afterAll(async () => {
+    stopChildren();
+    await sender?.stop();
+    await db?.$client.end();
+    await t?.drop();
+  });
+
+  it('an instance killed mid-job: the other picks the job up within seconds and finishes it, one effect row, job completed', async () => {
+    const t0 = Date.now();
+    const a = start('A');
+    const b = start('B');
+    await Promise.all([a.line('ready', 120_000), b.line('ready', 120_000)]);
+    const readyMs = Date.now() - t0;
+
+    const id = await sender.send('test.effect', system, { ms: 2_500 });
+    const sentAt = Date.now();
+    const first = await Promise.race([a, b].map((i) => i.line(`started ${id}`).then(() => i)));
+    const startedMs = Date.now() - sentAt;
+    const other = first === a ? b : a;
+    await sleep(800); // mid-job: its row is written in the open transaction, the run not finished
+    first.child.kill('SIGKILL');
+    const killedAt = Date.now();
+
+    expect(await other.line(`started ${id} 1`)).toBe(`started ${id} 1`); // the retry, attempt 1
+    const pickedUpMs = Date.now() - killedAt;
+    await other.line(`ran ${id}`);
+    const job = await completed(id);
+    const doneMs = Date.now() - killedAt;
+    console.log(`[pg-job-queue] instances ready in ${readyMs} ms; job started by ${first.name} ${startedMs} ms after send, killed 800 ms later; picked up by ${other.name} ${pickedUpMs} ms after the kill, completed ${doneMs} ms after it`);
+
+    expect(job?.state).toBe('completed');
+    // one retry (the kill): the heartbeat kept the 2.5 s run past the 2 s expiry alive
+    expect(job?.retryCount).toBe(1);
+    expect(job?.output).toEqual({ ok: true, value: { by: other.name } });
+    expect(await effects(id)).toEqual([other.name]);
+    expect(await runs(id)).toEqual([{ instance: other.name, finished: true }]);
+    expect(first.lines.some((l) => l.startsWith(`ran ${id}`))).toBe(false);
+    expect(pickedUpMs).toBeLessThan(15_000);
+  }, 240_000);
+
+  it('a job sent through an instance that does not work its queue is done by one that does', async () => {
+    const b = start('B2');
+    await b.line('ready', 120_000);
+    const a = start('A2', { JOB_WORK: 'none', JOB_SEND: '50' });
+    const id = (await a.line('sent ', 120_000)).slice('sent '.length);
+    await b.line(`ran ${id}`);
+    const job = await completed(id);
+    expect(job?.state).toBe('completed');
+    expect(await effects(id)).toEqual(['B2']);
+    expect(a.lines.some((l) => l.startsWith('started'))).toBe(false);
+  }, 240_000);
+
+  it('a job whose effect committed but whose completion was lost runs again without a second effect', async () => {
+    const worker = new PgBossJobQueue(t.url, db, settings('C'));
+    await worker.start();
+    let calls = 0;
+    try {
+      await worker.work({
+        'test.once': async (tx, _actor, input: { n: number }, job) => {
+          calls++;
+          await tx.execute(sql`INSERT INTO test_effects (job_id, instance) VALUES (${job.id}, ${job.instance})`);
+          return { n: input.n };
+        },
+      });
+      const id = await sender.send('test.once', system, { n: 7 });
+      const done = async () => {
+        for (let i = 0; i < 100 && (await sender.job('test.once', id))?.state !== 'completed'; i++) await sleep(100);
+        return sender.job('test.once', id);
+      };
+      expect((await done())?.output).toEqual({ ok: true, value: { n: 7 } });
+      // as if the instance died between its commit and pg-boss's completion: the job is back in the queue
+      await db.execute(sql`UPDATE pgboss.job SET state = 'retry', completed_on = NULL, output = NULL WHERE id = ${id}`);
+      const again = await done();
+      expect(again?.state).toBe('completed');
+      expect(again?.output).toEqual({ ok: true, value: { n: 7 } }); // the recorded reply
+      expect(calls).toBe(1);
+      expect(await effects(id)).toEqual(['C']);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
