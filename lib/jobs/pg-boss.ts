@@ -53,7 +53,10 @@ export function queueSettingsFromEnv(env: Env = process.env): PgQueueSettings {
 
 /** Open the queue on `url` (its own small pools: pg-boss's and the jobs' transactions) and start it. */
 export async function openPgBossQueue(url: string, settings: PgQueueSettings): Promise<PgBossJobQueue> {
-  const queue = new PgBossJobQueue(url, openPostgres(url, { max: 4 }), settings, { ownsDb: true });
+  const db = openPostgres(url, { max: 4 });
+  // an idle connection the server closed (restart, failover) is replaced, not a crash
+  db.$client.on('error', (e) => console.error('[labqc] job queue connection:', e.message));
+  const queue = new PgBossJobQueue(url, db, settings, { ownsDb: true });
   await queue.start();
   return queue;
 }
@@ -133,10 +136,19 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
     if (this.own.ownsDb) await this.db.$client.end();
   }
 
+  /** Create `name`'s queue unless it exists. Two instances creating one queue at once can deadlock in
+   * pg-boss's create_queue (PostgreSQL aborts one of them): the loser finds the queue made, or tries again. */
   private async ensureQueue(name: string): Promise<void> {
-    if (this.queues.has(name)) return;
-    await this.boss.createQueue(name, { name, policy: 'standard', retryLimit: this.settings.retryLimit, retryDelay: this.settings.retryDelaySeconds, expireInSeconds: this.settings.expireInSeconds });
-    this.queues.add(name);
+    for (let attempt = 1; !this.queues.has(name); attempt++) {
+      try {
+        await this.boss.createQueue(name, { name, policy: 'standard', retryLimit: this.settings.retryLimit, retryDelay: this.settings.retryDelaySeconds, expireInSeconds: this.settings.expireInSeconds });
+        this.queues.add(name);
+      } catch (e) {
+        if (await this.boss.getQueue(name)) this.queues.add(name);
+        else if (attempt >= 5) throw e;
+        else await new Promise((r) => setTimeout(r, 50 * attempt * (0.5 + Math.random())));
+      }
+    }
   }
 
   /** One job at a time from `name`'s queue until stop(). */

@@ -11,7 +11,11 @@ const pools = new Map<string, PgDB>();
 /** One small pool per database for the limiters of this process. */
 export function rateLimitDb(url: string): PgDB {
   let db = pools.get(url);
-  if (!db) pools.set(url, (db = openPostgres(url, { max: 2 })));
+  if (!db) {
+    pools.set(url, (db = openPostgres(url, { max: 2 })));
+    // an idle connection the server closed (restart, failover) is replaced, not a crash
+    db.$client.on('error', (e) => console.error('[labqc] rate-limit connection:', e.message));
+  }
   return db;
 }
 

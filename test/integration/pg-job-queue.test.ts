@@ -83,6 +83,8 @@ describe.skipIf(!pgUrl)('PostgreSQL job queue: several app instances', () => {
   beforeAll(async () => {
     t = await createPgTestDatabase('labqc_jobs');
     db = openPostgres(t.url, { max: 4 });
+    // pool.end() resolves before its connections have closed: the DROP … WITH (FORCE) after it may end them first
+    db.$client.on('error', () => {});
     await runPgMigrations(db);
     await db.execute(sql`CREATE TABLE test_effects (job_id text NOT NULL, instance text NOT NULL, at timestamptz NOT NULL DEFAULT now())`);
     // sends jobs and reads their state; works no queue (pg-boss's schema is made here, before the instances start)
@@ -145,6 +147,21 @@ describe.skipIf(!pgUrl)('PostgreSQL job queue: several app instances', () => {
     expect(await effects(id)).toEqual(['B2']);
     expect(a.lines.some((l) => l.startsWith('started'))).toBe(false);
   }, 240_000);
+
+  it('two instances creating the same new queues at once both work them (pg-boss deadlocks one creation: it is retried)', async () => {
+    const other = new PgBossJobQueue(t.url, db, settings('D'));
+    await other.start();
+    try {
+      const names = Array.from({ length: 8 }, (_, i) => `test.race${i}`);
+      const ids = await Promise.all(names.map(async (name) => (await Promise.all([other.work({ [name]: async () => name }), sender.send(name, system, {})]))[1]));
+      for (const [i, id] of ids.entries()) {
+        for (let k = 0; k < 100 && (await sender.job(names[i], id))?.state !== 'completed'; k++) await sleep(100);
+        expect((await sender.job(names[i], id))?.output).toEqual({ ok: true, value: names[i] });
+      }
+    } finally {
+      await other.stop();
+    }
+  });
 
   it('a job whose effect committed but whose completion was lost runs again without a second effect', async () => {
     const worker = new PgBossJobQueue(t.url, db, settings('C'));
