@@ -65,15 +65,16 @@ export function insertColumns(table: SQLiteTable): BoundColumn[] {
   return out;
 }
 
-/** The columns a writer binds: every insertable column, or only `only` (property names) in schema
- * order; a column left out of `only` takes its SQL default (or NULL) in every row. */
+/** The columns a writer binds: every insertable column in schema order, or only `only` (property
+ * names) in that order; a column left out of `only` takes its SQL default (or NULL) in every row. */
 function boundColumns(table: SQLiteTable, only?: readonly string[]): BoundColumn[] {
   const all = insertColumns(table);
   if (!only) return all;
-  for (const key of only) {
-    if (!all.some((c) => c.key === key)) throw new Error(`bulk insert into ${getTableName(table)}: no insertable column ${key}`);
-  }
-  return all.filter((c) => only.includes(c.key));
+  return only.map((key) => {
+    const c = all.find((x) => x.key === key);
+    if (!c) throw new Error(`bulk insert into ${getTableName(table)}: no insertable column ${key}`);
+    return c;
+  });
 }
 
 interface TableStatements {
@@ -109,6 +110,9 @@ function statementFor(client: Database.Database, t: TableStatements, rows: numbe
   return stmt;
 }
 
+/** Up to this many parameters a statement's values are passed as arguments, not as one array. */
+const MAX_SPREAD_PARAMETERS = 4_096;
+
 /** Anything holding the better-sqlite3 handle (the drizzle database). */
 export interface HasClient {
   $client: Database.Database;
@@ -119,7 +123,8 @@ export interface BulkOptions<Row = Record<string, unknown>> {
   rowsPerStatement?: number;
   /** ids of the inserted rows, in order, are collected (see {@link BulkWriter.ids}) */
   returnIds?: boolean;
-  /** the only columns the rows give (property names); the others are left out of the INSERT and
+  /** the only columns the rows give (property names, in the order {@link BulkWriter.addValues} takes
+   * them); the others are left out of the INSERT and
    * take their SQL default or NULL. Fewer bound parameters per row where rows come by the hundred
    * thousand and many columns keep their default (a row's value for a column not listed is ignored). */
   columns?: readonly (keyof Row & string)[];
@@ -128,6 +133,13 @@ export interface BulkOptions<Row = Record<string, unknown>> {
 export interface BulkWriter<Row> {
   /** Buffer a row; a full chunk is written at once. */
   add(row: Row): void;
+  /** Buffer a row given as its driver values in the writer's column order (`columns` as the caller
+   * listed them, else the table's insertable columns in schema order; {@link BulkWriter.columns}):
+   * no per-row object, no conversion (JSON as text, booleans as 0/1), no defaults. For the paths
+   * that write rows by the hundred thousand. */
+  addValues(values: readonly unknown[]): void;
+  /** The property names of the bound columns, in the order {@link BulkWriter.addValues} takes them. */
+  readonly columns: readonly string[];
   /** Write the buffered rows (a partial chunk goes as power-of-two statements, so at most
    * log2(chunk) more statement shapes are ever prepared per table). */
   flush(): void;
@@ -155,19 +167,29 @@ export function bulkWriter<T extends SQLiteTable>(db: HasClient, table: T, opts:
   const width = columns.length;
   const chunk = rowsPerChunk(width, MAX_BOUND_PARAMETERS.sqlite, opts.rowsPerStatement ?? DEFAULT_ROWS_PER_STATEMENT);
   const full = statementFor(client, t, chunk);
-  const params: unknown[] = [];
+  // one full chunk's parameters, filled in place (a full chunk is bound from this array as it is)
+  const params: unknown[] = new Array(chunk * width).fill(null);
+  let at = 0;
   let buffered = 0;
   const ids: number[] = [];
   let written = 0;
 
   const run = (stmt: Database.Statement, values: unknown[], rows: number) => {
-    const res = stmt.run(values);
+    // better-sqlite3 binds arguments faster than the elements of one array argument
+    const res = values.length <= MAX_SPREAD_PARAMETERS ? stmt.run(...values) : stmt.run(values);
     if (res.changes !== rows) throw new Error(`bulk insert into ${getTableName(table)}: ${rows} rows sent, ${res.changes} written`);
     if (opts.returnIds) {
       const last = Number(res.lastInsertRowid);
       for (let k = rows - 1; k >= 0; k--) ids.push(last - k);
     }
     written += rows;
+  };
+  const rowAdded = () => {
+    if (++buffered === chunk) {
+      run(full, params, chunk);
+      at = 0;
+      buffered = 0;
+    }
   };
 
   return {
@@ -178,23 +200,25 @@ export function bulkWriter<T extends SQLiteTable>(db: HasClient, table: T, opts:
         let v = r[c.key];
         if (v === undefined) v = c.fallback ? c.fallback() : null;
         if (v !== null && c.toDriver) v = c.toDriver(v);
-        params.push(v);
+        params[at++] = v;
       }
-      if (++buffered === chunk) {
-        run(full, params, chunk);
-        params.length = 0;
-        buffered = 0;
-      }
+      rowAdded();
     },
+    addValues(values) {
+      if (values.length !== width) throw new Error(`bulk insert into ${getTableName(table)}: ${values.length} values for ${width} columns`);
+      for (let i = 0; i < width; i++) params[at++] = values[i];
+      rowAdded();
+    },
+    columns: columns.map((c) => c.key),
     flush() {
-      let at = 0;
+      let from = 0;
       for (let size = 1 << Math.floor(Math.log2(Math.max(1, buffered))); buffered > 0; size >>= 1) {
         if (size > buffered) continue;
-        run(statementFor(client, t, size), params.slice(at * width, (at + size) * width), size);
-        at += size;
+        run(statementFor(client, t, size), params.slice(from * width, (from + size) * width), size);
+        from += size;
         buffered -= size;
       }
-      params.length = 0;
+      at = 0;
     },
     ids,
     get written() {

@@ -7,8 +7,8 @@
 import type Database from 'better-sqlite3';
 import { bulkWriter, type HasClient } from '../bulk';
 import { iqcDailyLots, iqcDailySeries } from '../schema';
-import { momentsOf } from '@/lib/stats/moments';
-import { refreshRollups } from './daily-iqc-rollups';
+import { EMPTY_MOMENTS, momentsOf, type Moments } from '@/lib/stats/moments';
+import { refreshRollups, type RefreshedPairDays } from './daily-iqc-rollups';
 
 function statements(client: Database.Database) {
   return {
@@ -78,19 +78,29 @@ interface SeriesDay {
   runs: number;
   rejectedRuns: number;
   results: number;
-  levels: Set<string>;
+  /** distinct levels (a handful) */
+  levels: string[];
 }
 interface LotDay {
   controlLotId: number;
   day: string;
+  labId: number;
+  analyteId: number;
   level: string;
   results: number;
-  inControl: number[];
+  /** the in-control values: the first one, the others from the second on (most lot-days hold one) */
+  first: number;
+  inControl: number[] | null;
+  n: number;
 }
 
 /** Sums of a series' runs and results per day (UTC+8), counting only the days (indices) of `days`. */
 class DayAccumulator {
   readonly series = new Map<number, SeriesDay>();
+  constructor(
+    private readonly labId: number,
+    private readonly analyteId: number,
+  ) {}
   readonly lots = new Map<number, LotDay>();
   /** counted day indices → their names */
   private days: ReadonlyMap<number, string> = new Map();
@@ -106,7 +116,7 @@ class DayAccumulator {
     const day = this.days.get(k);
     if (day === undefined) return (this.last = undefined);
     let x = this.series.get(k);
-    if (!x) this.series.set(k, (x = { day, runs: 0, rejectedRuns: 0, results: 0, levels: new Set() }));
+    if (!x) this.series.set(k, (x = { day, runs: 0, rejectedRuns: 0, results: 0, levels: [] }));
     return (this.last = x);
   }
 
@@ -128,13 +138,61 @@ class DayAccumulator {
     const x = this.seriesDay(k);
     if (!x) return;
     x.results++;
-    x.levels.add(level);
+    if (!x.levels.includes(level)) x.levels.push(level);
     const key = lotDayKey(controlLotId, k);
     let l = this.lots.get(key);
-    if (!l) this.lots.set(key, (l = { controlLotId, day: x.day, level, results: 0, inControl: [] }));
+    if (!l) this.lots.set(key, (l = { controlLotId, day: x.day, labId: this.labId, analyteId: this.analyteId, level, results: 0, first: 0, inControl: null, n: 0 }));
     l.results++;
-    if (inControl) l.inControl.push(value);
+    if (!inControl) return;
+    if (l.n++ === 0) l.first = value;
+    else if (l.inControl) l.inControl.push(value);
+    else l.inControl = [l.first, value];
   };
+}
+
+/** A series' days as recomputed, before they are written. */
+interface Recomputed {
+  d: SeriesDays;
+  acc: DayAccumulator;
+}
+
+/**
+ * The daily aggregates of the series a writer changes in one transaction, refreshed together: each
+ * series' days are registered as it is written ({@link IqcDailyBatch.add}) and recomputed at
+ * {@link IqcDailyBatch.flush}, still in the writer's transaction. The rows of all series go out in
+ * key order, and the roll-ups move once per lab × analyte and once per region for the whole batch
+ * instead of once per series (an import of a lab's year touches each region day once, not once
+ * per analyte). The same figures as refreshing each series on its own.
+ */
+export interface IqcDailyBatch {
+  /** Register a series' days (and what the writer wrote, see {@link WrittenSeries}). */
+  add(d: SeriesDays, written?: WrittenSeries): void;
+  /** Recompute and write every registered series' days and the roll-ups. */
+  flush(): void;
+}
+
+const seriesKey = (d: SeriesDays) => `${d.labId}\u0001${d.analyteId}\u0001${d.instrument}`;
+
+export function iqcDailyBatch(db: HasClient): IqcDailyBatch {
+  let pending: { d: SeriesDays; written?: WrittenSeries }[] = [];
+  const keys = new Set<string>();
+  const batch: IqcDailyBatch = {
+    add(d, written) {
+      if (!d.days.length) return;
+      // a series registered twice is recomputed in two steps (the second reads the first's rows)
+      const key = seriesKey(d);
+      if (keys.has(key)) batch.flush();
+      keys.add(key);
+      pending.push({ d, written });
+    },
+    flush() {
+      const list = pending;
+      pending = [];
+      keys.clear();
+      if (list.length) writeRecomputed(db, list.map(({ d, written }) => recompute(db, d, written)));
+    },
+  };
+  return batch;
 }
 
 /**
@@ -147,7 +205,15 @@ class DayAccumulator {
  * integration tests check both against raw rows and against {@link rebuildIqcDaily}).
  */
 export function refreshIqcDaily(db: HasClient, d: SeriesDays, written?: WrittenSeries): void {
-  if (!d.days.length) return;
+  const batch = iqcDailyBatch(db);
+  batch.add(d, written);
+  batch.flush();
+}
+
+const byIndex = (days: readonly string[]) => new Map(days.map((day) => [dayIndexOfName(day), day]));
+
+/** Delete a series' days and sum them again (from `written` for days that had no rows). */
+function recompute(db: HasClient, d: SeriesDays, written?: WrittenSeries): Recomputed {
   let s = cache.get(db.$client);
   if (!s) cache.set(db.$client, (s = statements(db.$client)));
   const sorted = [...new Set(d.days)].sort();
@@ -155,9 +221,8 @@ export function refreshIqcDaily(db: HasClient, d: SeriesDays, written?: WrittenS
   // days that had aggregate rows (a control-lot row of a day implies the series row of that day)
   const stale = s.deleteSeries.all(p).sort();
   if (stale.length) s.deleteLots.run({ ...p, first: stale[0], last: stale[stale.length - 1], days: JSON.stringify(stale) });
-  const acc = new DayAccumulator();
+  const acc = new DayAccumulator(d.labId, d.analyteId);
   const readDays = written ? stale : sorted;
-  const byIndex = (days: readonly string[]) => new Map(days.map((day) => [dayIndexOfName(day), day]));
   if (written && stale.length < sorted.length) {
     const fresh = byIndex(sorted);
     for (const day of stale) fresh.delete(dayIndexOfName(day));
@@ -170,18 +235,74 @@ export function refreshIqcDaily(db: HasClient, d: SeriesDays, written?: WrittenS
     for (const [at, rejected] of s.runs.all(range)) acc.run(at, rejected);
     for (const [lot, level, value, at, inControl] of s.results.all(range)) acc.result(lot, level, value, at, inControl);
   }
-  const seriesRows = bulkWriter(db, iqcDailySeries);
-  for (const x of acc.series.values()) {
-    seriesRows.add({ labId: d.labId, analyteId: d.analyteId, instrument: d.instrument, day: x.day, runs: x.runs, rejectedRuns: x.rejectedRuns, results: x.results, levels: x.levels.size });
+  return { d: { ...d, days: sorted }, acc };
+}
+
+const byNumber = (a: number, b: number) => a - b;
+
+/** momentsOf of no value or of one (`first`), without an array: the same arithmetic. */
+function momentsOf1(n: number, first: number): Moments {
+  if (!n) return EMPTY_MOMENTS;
+  const mean = (0 + first) / 1;
+  return { n: 1, mean, sumSqDev: 0 + (first - mean) * (first - mean) };
+}
+
+/** Write the recomputed days of a batch's series in key order, then move the roll-ups. */
+function writeRecomputed(db: HasClient, list: Recomputed[]): void {
+  list.sort((a, b) => a.d.labId - b.d.labId || a.d.analyteId - b.d.analyteId || (a.d.instrument < b.d.instrument ? -1 : a.d.instrument > b.d.instrument ? 1 : 0));
+  const seriesRows = bulkWriter(db, iqcDailySeries, { columns: SERIES_COLUMNS });
+  const lots: LotDay[] = [];
+  for (const { d, acc } of list) {
+    for (const k of [...acc.series.keys()].sort(byNumber)) {
+      const x = acc.series.get(k)!;
+      seriesRows.addValues([d.labId, d.analyteId, d.instrument, x.day, x.runs, x.rejectedRuns, x.results, x.levels.length]);
+    }
+    for (const l of acc.lots.values()) lots.push(l);
   }
   seriesRows.flush();
-  const lotRows = bulkWriter(db, iqcDailyLots);
-  for (const l of acc.lots.values()) {
-    const m = momentsOf(l.inControl);
-    lotRows.add({ controlLotId: l.controlLotId, day: l.day, labId: d.labId, analyteId: d.analyteId, level: l.level, results: l.results, n: m.n, mean: m.n ? m.mean : null, sumSqDev: m.sumSqDev });
+  lots.sort((a, b) => a.controlLotId - b.controlLotId || (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  const lotRows = bulkWriter(db, iqcDailyLots, { columns: LOT_COLUMNS });
+  for (const l of lots) {
+    const m = l.inControl ? momentsOf(l.inControl) : momentsOf1(l.n, l.first);
+    lotRows.addValues([l.controlLotId, l.day, l.labId, l.analyteId, l.level, l.results, m.n, m.n ? m.mean : null, m.sumSqDev]);
   }
   lotRows.flush();
-  const levels = new Map<string, number>();
-  for (const x of acc.series.values()) levels.set(x.day, x.levels.size);
-  refreshRollups(db, d.labId, d.analyteId, sorted, levels);
+  // per lab × analyte: the touched days and, per day, the levels of the batch's series (any instrument)
+  const pairs = new Map<string, Recomputed[]>();
+  for (const r of list) {
+    const key = `${r.d.labId}\u0001${r.d.analyteId}`;
+    const same = pairs.get(key);
+    if (same) same.push(r);
+    else pairs.set(key, [r]);
+  }
+  const byLab = new Map<number, RefreshedPairDays[]>();
+  for (const series of pairs.values()) {
+    const { labId, analyteId } = series[0].d;
+    let analytes = byLab.get(labId);
+    if (!analytes) byLab.set(labId, (analytes = []));
+    const seriesLevels = new Map<string, number>();
+    if (series.length === 1) {
+      for (const x of series[0].acc.series.values()) seriesLevels.set(x.day, x.levels.length);
+      analytes.push({ analyteId, days: series[0].d.days, seriesLevels });
+      continue;
+    }
+    // several instruments: the union of their days and of their levels per day
+    const levels = new Map<string, Set<string>>();
+    const days = new Set<string>();
+    for (const { d, acc } of series) {
+      for (const day of d.days) days.add(day);
+      for (const x of acc.series.values()) {
+        const set = levels.get(x.day);
+        if (!set) levels.set(x.day, new Set(x.levels));
+        else for (const level of x.levels) set.add(level);
+      }
+    }
+    for (const [day, set] of levels) seriesLevels.set(day, set.size);
+    analytes.push({ analyteId, days: [...days].sort(), seriesLevels });
+  }
+  for (const [labId, analytes] of byLab) refreshRollups(db, labId, analytes);
 }
+
+/** The columns the refresh writes, in schema order (every column of both tables). */
+const SERIES_COLUMNS = ['labId', 'analyteId', 'instrument', 'day', 'runs', 'rejectedRuns', 'results', 'levels'] as const;
+const LOT_COLUMNS = ['controlLotId', 'day', 'labId', 'analyteId', 'level', 'results', 'n', 'mean', 'sumSqDev'] as const;

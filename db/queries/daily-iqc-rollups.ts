@@ -56,74 +56,95 @@ function statements(client: Database.Database) {
 type RollupStatements = ReturnType<typeof statements>;
 const cache = new WeakMap<Database.Database, RollupStatements>();
 
+/** A lab × analyte's refreshed days (sorted) and the series' new number of levels per day. */
+export interface RefreshedPairDays {
+  analyteId: number;
+  days: readonly string[];
+  /** levels per day of the refreshed series (union over instruments refreshed together) */
+  seriesLevels: ReadonlyMap<string, number>;
+}
+
 /**
- * Bring the lab × analyte day levels and the region roll-ups up to date for `days` (sorted; after
- * the series' control-lot rows of those days changed; `seriesLevels` holds the series' new number of
- * levels per day). A day without a pair row before had no control-lot row on any instrument, so its levels
- * now are the series' own; only days that had one read the lots again (all instruments). New pair
- * rows go through the bulk writer, the region's covered pair-days move by one statement for all
- * days, and its month pairs by the months whose presence changed.
+ * Bring the lab × analyte day levels and the region roll-ups up to date for the given analytes'
+ * days (after the series' control-lot rows of those days changed). A day without a pair row before
+ * had no control-lot row on any instrument, so its levels now are the refreshed series' own; only
+ * days that had one read the lots again (all instruments). New pair rows go through the bulk
+ * writer; the region's covered pair-days move by one statement for all days and analytes, and its
+ * month pairs by the months whose presence changed (summed over the analytes).
  */
-export function refreshRollups(db: HasClient, labId: number, analyteId: number, days: readonly string[], seriesLevels: ReadonlyMap<string, number>): void {
+export function refreshRollups(db: HasClient, labId: number, analytes: readonly RefreshedPairDays[]): void {
   let s = cache.get(db.$client);
   if (!s) cache.set(db.$client, (s = statements(db.$client)));
   const regionId = s.labRegion.get(labId)?.regionId;
   if (regionId === undefined) return;
-  // the pair's days of every touched month (month presence and the touched days' levels before)
-  const levels = new Map<string, number>();
-  for (const [day, n] of s.pairDays.all(labId, analyteId, `${days[0].slice(0, 7)}-01`, `${days[days.length - 1].slice(0, 7)}-31`)) levels.set(day, n);
-  const after = new Map<string, number>();
-  const shared: string[] = [];
-  for (const day of days) {
-    if (levels.has(day)) shared.push(day);
-    else after.set(day, seriesLevels.get(day) ?? 0);
-  }
-  if (shared.length) {
-    for (const day of shared) after.set(day, 0);
-    for (const [day, n] of s.lotLevelsOfDays.all(labId, analyteId, JSON.stringify(shared))) after.set(day, n);
-  }
-  // days with levels per touched month, before and as the days change
-  const monthDays = new Map<string, number>();
-  for (const day of days) monthDays.set(day.slice(0, 7), 0);
-  for (const [day, n] of levels) {
-    const month = day.slice(0, 7);
-    const m = monthDays.get(month);
-    if (n > 0 && m !== undefined) monthDays.set(month, m + 1);
-  }
-  const monthsBefore = new Map([...monthDays].map(([month, n]) => [month, n > 0]));
-  const newPairs = bulkWriter(db, iqcDailyPairs);
-  const covered: Record<string, number> = {};
-  let coveredChanged = false;
-  let coveredDropped = false;
-  for (const day of days) {
-    const before = levels.get(day) ?? 0;
-    const now = after.get(day)!;
-    if (before === now) continue;
-    if (!before) newPairs.add({ labId, analyteId, day, levels: now });
-    else if (now > 0) s.setPair.run(now, labId, analyteId, day);
-    else s.deletePair.run(labId, analyteId, day);
-    const month = day.slice(0, 7);
-    monthDays.set(month, monthDays.get(month)! + Number(now > 0) - Number(before > 0));
-    const delta = Number(now >= COVERED_LEVELS) - Number(before >= COVERED_LEVELS);
-    if (delta) {
-      covered[day] = delta;
-      coveredChanged = true;
-      if (delta < 0) coveredDropped = true;
+  const newPairs = bulkWriter(db, iqcDailyPairs, { columns: PAIR_COLUMNS });
+  const covered = new Map<string, number>();
+  const monthDelta = new Map<string, number>();
+  for (const { analyteId, days, seriesLevels } of [...analytes].sort((a, b) => a.analyteId - b.analyteId)) {
+    if (!days.length) continue;
+    // the pair's days of every touched month (month presence and the touched days' levels before)
+    const levels = new Map<string, number>();
+    for (const [day, n] of s.pairDays.all(labId, analyteId, `${days[0].slice(0, 7)}-01`, `${days[days.length - 1].slice(0, 7)}-31`)) levels.set(day, n);
+    const after = new Map<string, number>();
+    const shared: string[] = [];
+    for (const day of days) {
+      if (levels.has(day)) shared.push(day);
+      else after.set(day, seriesLevels.get(day) ?? 0);
+    }
+    if (shared.length) {
+      for (const day of shared) after.set(day, 0);
+      for (const [day, n] of s.lotLevelsOfDays.all(labId, analyteId, JSON.stringify(shared))) after.set(day, n);
+    }
+    // days with levels per touched month, before and as the days change
+    const monthDays = new Map<string, number>();
+    for (const day of days) monthDays.set(day.slice(0, 7), 0);
+    for (const [day, n] of levels) {
+      const month = day.slice(0, 7);
+      const m = monthDays.get(month);
+      if (n > 0 && m !== undefined) monthDays.set(month, m + 1);
+    }
+    const monthsBefore = new Map([...monthDays].map(([month, n]) => [month, n > 0]));
+    for (const day of days) {
+      const before = levels.get(day) ?? 0;
+      const now = after.get(day)!;
+      if (before === now) continue;
+      if (!before) newPairs.addValues([labId, analyteId, day, now]);
+      else if (now > 0) s.setPair.run(now, labId, analyteId, day);
+      else s.deletePair.run(labId, analyteId, day);
+      const month = day.slice(0, 7);
+      monthDays.set(month, monthDays.get(month)! + Number(now > 0) - Number(before > 0));
+      const delta = Number(now >= COVERED_LEVELS) - Number(before >= COVERED_LEVELS);
+      if (delta) covered.set(day, (covered.get(day) ?? 0) + delta);
+    }
+    for (const [month, had] of monthsBefore) {
+      const has = monthDays.get(month)! > 0;
+      if (has !== had) monthDelta.set(month, (monthDelta.get(month) ?? 0) + (has ? 1 : -1));
     }
   }
   newPairs.flush();
-  if (coveredChanged) {
-    const deltas = JSON.stringify(covered);
-    s.addCovered.run({ region: regionId, deltas });
-    if (coveredDropped) s.dropEmptyCovered.run({ region: regionId, deltas });
+  // net changes only: a day (month) one analyte gained and another lost keeps its row as it is
+  const deltas: Record<string, number> = {};
+  let changed = false;
+  let dropped = false;
+  for (const [day, delta] of covered) {
+    if (!delta) continue;
+    deltas[day] = delta;
+    changed = true;
+    if (delta < 0) dropped = true;
   }
-  for (const [month, had] of monthsBefore) {
-    const has = monthDays.get(month)! > 0;
-    if (has === had) continue;
-    s.addMonthPairs.run(regionId, month, has ? 1 : -1);
-    if (!has) s.dropEmptyMonth.run(regionId, month);
+  if (changed) {
+    const json = JSON.stringify(deltas);
+    s.addCovered.run({ region: regionId, deltas: json });
+    if (dropped) s.dropEmptyCovered.run({ region: regionId, deltas: json });
+  }
+  for (const [month, delta] of monthDelta) {
+    if (!delta) continue;
+    s.addMonthPairs.run(regionId, month, delta);
+    if (delta < 0) s.dropEmptyMonth.run(regionId, month);
   }
 }
+
+const PAIR_COLUMNS = ['labId', 'analyteId', 'day', 'levels'] as const;
 
 /**
  * A lab moved to another region: its covered pair-days and month pairs move from the old region's

@@ -48,29 +48,47 @@ export function parseMeasuredAt(v: unknown): number {
   return t;
 }
 
-const measuredAtField = (now: number) => {
-  // the values of one run share their time text: remember the last one read
-  let lastText: unknown;
-  let lastTime = NaN;
+/** A field refused: the reasons, added as custom zod issues by the schema (a time before 2000 that
+ * is also in the future gives both). */
+class Refused {
+  constructor(readonly issues: readonly ReturnType<typeof because>[]) {}
+}
+
+/** The last measurement time text read and its time (the values of one run share their time text). */
+export interface MeasuredAtMemo {
+  text: unknown;
+  time: number;
+}
+
+function readMeasuredAt(v: unknown, now: number, memo: MeasuredAtMemo): number | Refused {
+  if (v === undefined || v === null || v === '') return REFUSED_REQUIRED;
+  const t = v === memo.text ? memo.time : parseMeasuredAt(v);
+  memo.text = v;
+  memo.time = t;
+  if (Number.isNaN(t)) return new Refused([because('value.notDateTime')]);
+  const early = t < EARLIEST;
+  const late = t > now + FUTURE_SLACK_MS;
+  if (early || late) return new Refused([...(early ? [because('value.before2000')] : []), ...(late ? [because('value.future')] : [])]);
+  return t;
+}
+
+/** A schema field reading its value with `read`: the value, or its refusal as custom issues. */
+function field<T>(read: (v: unknown) => T | Refused) {
+  // optional() so that a missing key reaches the transform (which says "Required")
   return z
     .unknown()
     .optional()
     .transform((v, ctx) => {
-      if (v === undefined || v === null || v === '') {
-        ctx.addIssue({ code: 'custom', ...REQUIRED });
-        return z.NEVER;
-      }
-      const t = v === lastText ? lastTime : parseMeasuredAt(v);
-      lastText = v;
-      lastTime = t;
-      if (Number.isNaN(t)) {
-        ctx.addIssue({ code: 'custom', ...because('value.notDateTime') });
-        return z.NEVER;
-      }
-      if (t < EARLIEST) ctx.addIssue({ code: 'custom', ...because('value.before2000') });
-      if (t > now + FUTURE_SLACK_MS) ctx.addIssue({ code: 'custom', ...because('value.future') });
-      return t;
+      const r = read(v);
+      if (!(r instanceof Refused)) return r as T;
+      for (const issue of r.issues) ctx.addIssue({ code: 'custom', ...issue });
+      return z.NEVER;
     });
+}
+
+const measuredAtField = (now: number) => {
+  const memo: MeasuredAtMemo = { text: undefined, time: NaN };
+  return field((v) => readMeasuredAt(v, now, memo));
 };
 
 const numericValue = z.unknown().optional().transform((v, ctx) => {
@@ -88,57 +106,48 @@ const numericValue = z.unknown().optional().transform((v, ctx) => {
 
 /** A result's `value` as sent: a number (or numeric text) for a quantitative item, else the text of
  * a category code; which one the item takes is the ingest's question (lib/catalogue/kinds.ts). */
-const resultValue = z.unknown().optional().transform((v, ctx) => {
-  if (v === undefined || v === null || (typeof v === 'string' && !v.trim())) {
-    ctx.addIssue({ code: 'custom', ...REQUIRED });
-    return z.NEVER;
-  }
+function readResultValue(v: unknown): number | string | Refused {
+  if (v === undefined || v === null || (typeof v === 'string' && !v.trim())) return REFUSED_REQUIRED;
   if (typeof v === 'number') return v;
-  if (typeof v !== 'string') {
-    ctx.addIssue({ code: 'custom', ...because('value.notNumber') });
-    return z.NEVER;
-  }
+  if (typeof v !== 'string') return new Refused([because('value.notNumber')]);
   const s = v.trim();
-  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? Number(s) : s;
-});
+  return NUMBER_TEXT.test(s) ? Number(s) : s;
+}
+const resultValue = field(readResultValue);
 
 /** An optional number (the signal of a categorical reading): empty is absent. */
-const optionalNumber = z.unknown().optional().transform((v, ctx) => {
+function readOptionalNumber(v: unknown): number | null | Refused {
   if (v === undefined || v === null || (typeof v === 'string' && !v.trim())) return null;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v.trim()) ? Number(v.trim()) : NaN;
-  if (!Number.isFinite(n)) {
-    ctx.addIssue({ code: 'custom', ...because('value.notNumber') });
-    return z.NEVER;
-  }
+  const n = typeof v === 'number' ? v : typeof v === 'string' && NUMBER_TEXT.test(v.trim()) ? Number(v.trim()) : NaN;
+  if (!Number.isFinite(n)) return new Refused([because('value.notNumber')]);
   return n;
-});
+}
+const optionalNumber = field(readOptionalNumber);
 
 const requiredText = (max: number) => safeText(max).pipe(z.string().min(1, 'Required'));
 const optionalText = (max: number) => z.preprocess((v) => (v === undefined || v === null ? '' : v), safeText(max));
 
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const FORMULA = /^[=+\-@\t\r]/;
 const FORMULA_ISSUE = because('value.formulaField');
 const REQUIRED = because('value.required');
+const REFUSED_REQUIRED = new Refused([REQUIRED]);
+const REFUSED_FORMULA = new Refused([FORMULA_ISSUE]);
 
-/** A text field of a result row in one transform (the ingest path validates a million rows a
- * second, so each field is one function): numbers become text, trimmed, length-checked, and text
- * a spreadsheet would run as a formula is refused. */
-const textField = (max: number, required: boolean, upper = false) =>
-  // optional() so that a missing key reaches the transform (which says "Required")
-  z.unknown().optional().transform((v, ctx) => {
-    if (v === undefined || v === null) v = '';
-    if (typeof v === 'number' && Number.isFinite(v)) v = String(v);
-    if (typeof v !== 'string') {
-      ctx.addIssue({ code: 'custom', ...because('value.mustBeText') });
-      return z.NEVER;
-    }
-    const s = v.trim();
-    if (required && !s) ctx.addIssue({ code: 'custom', ...REQUIRED });
-    else if (s.length > max) ctx.addIssue({ code: 'custom', ...because('value.tooLong', { max }) });
-    else if (FORMULA.test(s)) ctx.addIssue({ code: 'custom', ...FORMULA_ISSUE });
-    else return upper ? s.toUpperCase() : s;
-    return z.NEVER;
-  });
+/** A text field of a result row (the ingest path validates a million rows a second, so each field
+ * is one function): numbers become text, trimmed, length-checked, and text a spreadsheet would run
+ * as a formula is refused. */
+function readText(v: unknown, max: number, required: boolean, upper: boolean): string | Refused {
+  if (v === undefined || v === null) v = '';
+  if (typeof v === 'number' && Number.isFinite(v)) v = String(v);
+  if (typeof v !== 'string') return new Refused([because('value.mustBeText')]);
+  const s = v.trim();
+  if (required && !s) return REFUSED_REQUIRED;
+  if (s.length > max) return new Refused([because('value.tooLong', { max })]);
+  if (FORMULA.test(s)) return REFUSED_FORMULA;
+  return upper ? s.toUpperCase() : s;
+}
+const textField = (max: number, required: boolean, upper = false) => field((v) => readText(v, max, required, upper));
 
 /** One control result as every way in gives it (field names of the JSON API). */
 export const iqcResultInput = (now: number = Date.now()) =>
@@ -157,6 +166,32 @@ export const iqcResultInput = (now: number = Date.now()) =>
     run: textField(60, false),
   });
 export type IqcResultInput = z.infer<ReturnType<typeof iqcResultInput>>;
+
+/**
+ * One result row read without zod when every field is valid (the ingest's usual case): the same
+ * output as `iqcResultInput(now)` parses it to, else null (the caller parses the row with the
+ * schema to report its problems). `memo` is the caller's, one per batch.
+ */
+export function readIqcResult(raw: unknown, now: number, memo: MeasuredAtMemo): IqcResultInput | null {
+  if (typeof raw !== 'object' || raw === null || Object.getPrototypeOf(raw) !== Object.prototype) return null;
+  const r = raw as Record<string, unknown>;
+  const analyte = readText(r.analyte, 20, true, true);
+  const level = readText(r.level, 20, true, false);
+  const lot = readText(r.lot, 40, true, false);
+  const value = readResultValue(r.value);
+  const signal = readOptionalNumber(r.signal);
+  const measuredAt = readMeasuredAt(r.measuredAt, now, memo);
+  const instrument = readText(r.instrument, 60, false, false);
+  const operator = readText(r.operator, 100, false, false);
+  const run = readText(r.run, 60, false, false);
+  if (
+    analyte instanceof Refused || level instanceof Refused || lot instanceof Refused || value instanceof Refused || signal instanceof Refused ||
+    measuredAt instanceof Refused || instrument instanceof Refused || operator instanceof Refused || run instanceof Refused
+  ) {
+    return null;
+  }
+  return { analyte, level, lot, value, signal, measuredAt, instrument, operator, run };
+}
 /** Only the value and signal of a result row (checked against the item when other fields failed). */
 export const iqcValueInput = z.object({ value: resultValue, signal: optionalNumber });
 

@@ -5,7 +5,7 @@ import type { IngestSource } from '@/db/enums';
 import type { Actor } from '@/lib/auth/core';
 import { MAX_CSV_BYTES, parseCsv, toCsv, type CsvRow } from '@/lib/csv';
 import { IQC_CSV_COLUMNS, IQC_CSV_REQUIRED } from '@/lib/validation/iqc';
-import { ingestResults, resolveWritableLab, type IngestOutcome } from './ingest';
+import { ingestResultsOfLab, resolveWritableLab, type IngestOutcome } from './ingest';
 
 const FIELD_NAMES = { analyte: 'analyte_code', measuredAt: 'measured_at', level: 'level', lot: 'lot', value: 'value', instrument: 'instrument', operator: 'operator', run: 'run', signal: 'signal' };
 
@@ -23,50 +23,106 @@ export interface CsvImportInput {
  * column); `dryRun` is the preview: the same checks, nothing written.
  */
 export function importIqcCsv(db: DB, actor: Actor, input: CsvImportInput, opts: { source?: IngestSource; now?: number; dryRun?: boolean; omitRuns?: boolean } = {}): IngestOutcome {
-  resolveWritableLab(db, actor, input.lab); // 403 before looking at the file
-  const rows = readIqcCsv(input.text);
-  const results = rows.map((r) => ({
-    analyte: r.values.analyte_code,
-    level: r.values.level,
-    lot: r.values.lot,
-    value: r.values.value,
-    measuredAt: r.values.measured_at,
-    instrument: r.values.instrument ?? '',
-    operator: r.values.operator ?? '',
-    run: r.values.run ?? '',
-    signal: r.values.signal ?? '',
-  }));
-  return ingestResults(
+  const scope = resolveWritableLab(db, actor, input.lab); // 403 before looking at the file
+  const { results, lines } = readIqcCsvResults(input.text);
+  return ingestResultsOfLab(
     db,
     actor,
+    scope,
     { lab: input.lab, results },
-    { source: opts.source ?? 'csv', now: opts.now, dryRun: opts.dryRun, omitRuns: opts.omitRuns, rows: rows.map((r) => r.line), fieldNames: FIELD_NAMES },
+    { source: opts.source ?? 'csv', now: opts.now, dryRun: opts.dryRun, omitRuns: opts.omitRuns, rows: lines, fieldNames: FIELD_NAMES },
   );
 }
 
+/** A CSV row as a result of the JSON API (`analyte`, `measuredAt`, …; absent optional columns empty). */
+interface CsvResult {
+  analyte: string;
+  level: string;
+  lot: string;
+  value: string;
+  measuredAt: string;
+  instrument: string;
+  operator: string;
+  run: string;
+  signal: string;
+}
+
+/** The file's rows as results, with their line numbers: {@link readIqcCsv}'s rows, read straight
+ * into results when the file has no quote. */
+function readIqcCsvResults(text: string): { results: CsvResult[]; lines: number[] } {
+  const results: CsvResult[] = [];
+  const lines: number[] = [];
+  const plain = plainCsv(text);
+  if (!plain) {
+    for (const { line, values: v } of parseCsv(text, IQC_CSV_REQUIRED)) {
+      results.push({ analyte: v.analyte_code, level: v.level, lot: v.lot, value: v.value, measuredAt: v.measured_at, instrument: v.instrument ?? '', operator: v.operator ?? '', run: v.run ?? '', signal: v.signal ?? '' });
+      lines.push(line);
+    }
+    return { results, lines };
+  }
+  // a column named twice is read from its last occurrence, as parseCsv's rows have it
+  const col = (name: string) => plain.header.lastIndexOf(name);
+  const [analyte, level, lot, value, measuredAt, instrument, operator, run, signal] = ['analyte_code', 'level', 'lot', 'value', 'measured_at', 'instrument', 'operator', 'run', 'signal'].map(col);
+  plain.each((line, cells) => {
+    results.push({
+      analyte: cellAt(cells, analyte),
+      level: cellAt(cells, level),
+      lot: cellAt(cells, lot),
+      value: cellAt(cells, value),
+      measuredAt: cellAt(cells, measuredAt),
+      instrument: cellAt(cells, instrument),
+      operator: cellAt(cells, operator),
+      run: cellAt(cells, run),
+      signal: cellAt(cells, signal),
+    });
+    lines.push(line);
+  });
+  return { results, lines };
+}
+
+/** A cell trimmed ('' for a column the file lacks, index -1, or a short line). */
+function cellAt(cells: readonly string[], j: number): string {
+  return j < 0 ? '' : (cells[j] ?? '').trim();
+}
+
 /**
- * parseCsv's rows, faster for the usual LIS export without quotes: parseCsv (csv-parse) makes the
- * refusals (size, empty file, missing columns, no rows) and reads any file with a quote; a file
- * without one is split by lines and commas, with the same trimming, blank-line skipping and line
- * numbers (a million-row import spends most of its parsing time in csv-parse otherwise).
+ * A file without a quote, read by lines and commas (a million-row import spends most of its parsing
+ * time in csv-parse otherwise): its header (trimmed, lower case) and each non-blank line after it
+ * with its line number and cells, with parseCsv's trimming, blank-line skipping and line numbers.
+ * parseCsv (csv-parse) makes the refusals (size, empty file, missing columns, no rows) from the
+ * header and the first row. Null for a file with a quote or too large: parseCsv reads it whole.
  */
-export function readIqcCsv(text: string): CsvRow[] {
-  if (text.includes('"') || Buffer.byteLength(text, 'utf8') > MAX_CSV_BYTES) return parseCsv(text, IQC_CSV_REQUIRED);
+function plainCsv(text: string): { header: string[]; each(row: (line: number, cells: string[]) => void): void } | null {
+  if (text.includes('"') || Buffer.byteLength(text, 'utf8') > MAX_CSV_BYTES) return null;
   const lines = text.split('\n');
-  // the header and the first data row go through parseCsv for its checks and messages
   let probeEnd = 1;
   while (probeEnd < lines.length && !lines[probeEnd].trim()) probeEnd++;
   parseCsv(lines.slice(0, probeEnd + 1).join('\n'), IQC_CSV_REQUIRED);
   const header = lines[0].replace(/^\uFEFF/, '').replace(/\r$/, '').split(',').map((h) => h.trim().toLowerCase());
+  return {
+    header,
+    each(row) {
+      for (let i = 1; i < lines.length; i++) {
+        const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
+        if (!line.trim()) continue;
+        row(i + 1, line.split(','));
+      }
+    },
+  };
+}
+
+/** parseCsv's rows (the file's lines with their values by column name), quote-free files read by
+ * {@link plainCsv}. */
+export function readIqcCsv(text: string): CsvRow[] {
+  const plain = plainCsv(text);
+  if (!plain) return parseCsv(text, IQC_CSV_REQUIRED);
+  const { header } = plain;
   const rows: CsvRow[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
-    if (!line.trim()) continue;
-    const cells = line.split(',');
+  plain.each((line, cells) => {
     const values: Record<string, string> = {};
     for (let j = 0; j < header.length; j++) values[header[j]] = (cells[j] ?? '').trim();
-    rows.push({ line: i + 1, values });
-  }
+    rows.push({ line, values });
+  });
   return rows;
 }
 

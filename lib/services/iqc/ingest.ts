@@ -6,9 +6,10 @@ import type { AnalyteKind, IngestSource, ItemCategory } from '@/db/enums';
 import { findLabByCode, findLabScope } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
 import { iqcStatements } from '@/db/queries/iqc-ingest';
+import { iqcDailyBatch } from '@/db/queries/daily-iqc-refresh';
 import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError, fieldError, zodIssueError, type ZodIssueLike } from '@/lib/errors';
-import { iqcResultInput, iqcValueInput } from '@/lib/validation/iqc';
+import { iqcResultInput, iqcValueInput, readIqcResult, type IqcResultInput, type MeasuredAtMemo } from '@/lib/validation/iqc';
 import { readItemValue, type ItemShape } from '@/lib/catalogue/kinds';
 import { createNewLots, evaluatePlan, loadLabContext, planBatch, selectorFor, writePlan, type PlannedValue, type RunOutcome, type WriteSummary } from './engine';
 
@@ -106,54 +107,77 @@ function readValue(item: ItemShape | undefined, code: string, raw: number | stri
   return { value: signal ?? read.value.grade, category: read.value.category, signal };
 }
 
+/** The errors of a row the schema refused (its issues), with an unknown analyte and a value of the
+ * wrong kind for its item reported too, so that each row shows all its problems at once. */
+function badRowErrors(cat: ReturnType<typeof catalogue>, raw: unknown, issues: readonly ZodIssueLike[], fieldOf: (f: string) => string, row: number): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const issue of issues) errors.push({ ...zodIssueError(issue, row), field: fieldOf(String(issue.path[0] ?? '(row)')) });
+  const code = (raw as { analyte?: unknown } | null)?.analyte;
+  const known = typeof code === 'string' ? cat.byCode.get(code.trim().toUpperCase()) : undefined;
+  if (typeof code === 'string' && code.trim() && !issues.some((i) => i.path[0] === 'analyte') && known === undefined) {
+    errors.push(fieldError('analyte.unknownCode', { code: code.trim().toUpperCase() }, fieldOf('analyte'), row));
+    const bad = issues.some((i) => i.path[0] === 'value') ? null : unknownItemValueError(cat, (raw as { value?: unknown }).value, fieldOf('value'), row);
+    if (bad) errors.push(bad);
+  }
+  const v = known !== undefined && !issues.some((i) => i.path[0] === 'value' || i.path[0] === 'signal') ? iqcValueInput.safeParse(raw) : null;
+  if (v?.success) {
+    const read = readValue(cat.categorical.get(known!), String(code).trim().toUpperCase(), v.data.value, v.data.signal, fieldOf, row);
+    if (Array.isArray(read)) errors.push(...read);
+  }
+  return errors;
+}
+
 /**
  * Validate and store control results of one lab. Refuses (AppError): 403 for another lab or a role
  * without `iqc.write`; 422 with every bad row (row, field, message) and nothing written.
  */
 export function ingestResults(db: DB, actor: Actor, input: IngestInput, opts: IngestOptions): IngestOutcome {
-  const scope = resolveWritableLab(db, actor, input.lab);
+  return ingestResultsOfLab(db, actor, resolveWritableLab(db, actor, input.lab), input, opts);
+}
+
+/** {@link ingestResults} into the lab the caller already resolved with {@link resolveWritableLab}
+ * for `input.lab` (the CSV import refuses before reading the file). */
+export function ingestResultsOfLab(db: DB, actor: Actor, scope: ReturnType<typeof resolveWritableLab>, input: IngestInput, opts: IngestOptions): IngestOutcome {
   const now = opts.now ?? Date.now();
   const names = opts.fieldNames ?? {};
   const fieldOf = (f: string) => names[f] ?? f;
-  const schema = iqcResultInput(now);
+  // rows are read without zod when valid; the schema (built on the first bad row) reports problems
+  const memo: MeasuredAtMemo = { text: undefined, time: NaN };
+  let schema: ReturnType<typeof iqcResultInput> | undefined;
   const cat = catalogue(db);
   const errors: FieldError[] = [];
   const values: PlannedValue[] = [];
   if (!input.results.length) throw new AppError('iqc.noResults', {}, [fieldError('iqc.noResults', {}, '(file)', 1)]);
   input.results.forEach((raw, i) => {
     const row = opts.rows?.[i] ?? i + 1;
-    const r = schema.safeParse(raw);
-    if (!r.success) {
-      for (const issue of r.error.issues) errors.push({ ...zodIssueError(issue as ZodIssueLike, row), field: fieldOf(String(issue.path[0] ?? '(row)')) });
-      // an unknown analyte is reported too, so that each row shows all its problems at once
-      const code = (raw as { analyte?: unknown } | null)?.analyte;
-      const known = typeof code === 'string' ? cat.byCode.get(code.trim().toUpperCase()) : undefined;
-      if (typeof code === 'string' && code.trim() && !r.error.issues.some((i) => i.path[0] === 'analyte') && known === undefined) {
-        errors.push(fieldError('analyte.unknownCode', { code: code.trim().toUpperCase() }, fieldOf('analyte'), row));
-        const bad = r.error.issues.some((i) => i.path[0] === 'value') ? null : unknownItemValueError(cat, (raw as { value?: unknown }).value, fieldOf('value'), row);
-        if (bad) errors.push(bad);
+    let data: IqcResultInput | null = readIqcResult(raw, now, memo);
+    if (!data) {
+      const r = (schema ??= iqcResultInput(now)).safeParse(raw);
+      if (!r.success) {
+        errors.push(...badRowErrors(cat, raw, r.error.issues as unknown as ZodIssueLike[], fieldOf, row));
+        return;
       }
-      // a value of the wrong kind for a known item is reported with the row's other problems
-      const v = known !== undefined && !r.error.issues.some((i) => i.path[0] === 'value' || i.path[0] === 'signal') ? iqcValueInput.safeParse(raw) : null;
-      if (v?.success) {
-        const read = readValue(cat.categorical.get(known!), String(code).trim().toUpperCase(), v.data.value, v.data.signal, fieldOf, row);
-        if (Array.isArray(read)) errors.push(...read);
-      }
-      return;
+      data = r.data;
     }
-    const analyteId = cat.byCode.get(r.data.analyte);
+    const analyteId = cat.byCode.get(data.analyte);
     if (analyteId === undefined) {
-      errors.push(fieldError('analyte.unknownCode', { code: r.data.analyte }, fieldOf('analyte'), row));
-      const bad = unknownItemValueError(cat, r.data.value, fieldOf('value'), row);
+      errors.push(fieldError('analyte.unknownCode', { code: data.analyte }, fieldOf('analyte'), row));
+      const bad = unknownItemValueError(cat, data.value, fieldOf('value'), row);
       if (bad) errors.push(bad);
       return;
     }
-    const read = readValue(cat.categorical.get(analyteId), r.data.analyte, r.data.value, r.data.signal, fieldOf, row);
+    const item = cat.categorical.get(analyteId);
+    if (!item && typeof data.value === 'number' && data.signal === null) {
+      // a quantitative item's number (readValue's answer without building it)
+      values.push({ row, analyteId, analyteCode: data.analyte, level: data.level, lot: data.lot, instrument: data.instrument, value: data.value, category: null, signal: null, measuredAt: data.measuredAt, operator: data.operator, run: data.run || null });
+      return;
+    }
+    const read = readValue(item, data.analyte, data.value, data.signal, fieldOf, row);
     if (Array.isArray(read)) {
       errors.push(...read);
       return;
     }
-    values.push({ row, analyteId, analyteCode: r.data.analyte, level: r.data.level, lot: r.data.lot, instrument: r.data.instrument, value: read.value, category: read.category, signal: read.signal, measuredAt: r.data.measuredAt, operator: r.data.operator, run: r.data.run || null });
+    values.push({ row, analyteId, analyteCode: data.analyte, level: data.level, lot: data.lot, instrument: data.instrument, value: read.value, category: read.category, signal: read.signal, measuredAt: data.measuredAt, operator: data.operator, run: data.run || null });
   });
   if (errors.length) throw new AppError('iqc.invalidResults', {}, errors);
 
@@ -172,16 +196,19 @@ export function ingestResults(db: DB, actor: Actor, input: IngestInput, opts: In
     const reevaluated: number[] = [];
     const regrouped: Pick<WriteSummary, 'removedRuns' | 'withdrawnActions'> & { movedResults: number } = { movedResults: 0, removedRuns: [], withdrawnActions: [] };
     let rejected = 0;
+    // the daily aggregates of every written series, refreshed together before the audit entry
+    const daily = iqcDailyBatch(s);
     for (const plan of plans) {
       if (!plan.inserted) continue;
       evaluatePlan(s, ctx, plan, selector);
-      const w = writePlan(s, ctx, plan, { actorId: actor.userId, source: opts.source, now }, outcomes);
+      const w = writePlan(s, ctx, plan, { actorId: actor.userId, source: opts.source, now }, outcomes, undefined, daily);
       reevaluated.push(...w.reevaluated);
       rejected += w.rejected;
       regrouped.movedResults += w.movedResults;
       regrouped.removedRuns.push(...w.removedRuns);
       regrouped.withdrawnActions.push(...w.withdrawnActions);
     }
+    daily.flush();
     insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,

@@ -104,12 +104,17 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
   const evaluator = primedEvaluator(s, ctx, plan, levels);
   // one array per distinct rule set, so that the evaluator and the writer see the same few arrays
   const canonical = new Map<string, WestgardRule[]>();
+  let lastGiven: WestgardRule[] | null = null;
+  let lastSame: WestgardRule[] = [];
   const same = (rules: WestgardRule[]) => {
+    // runs after runs with equal rule sets: compare with the last set before building its key
+    if (lastGiven !== null && (rules === lastGiven || sameRules(rules, lastGiven))) return lastSame;
     const key = rules.join();
-    const found = canonical.get(key);
-    if (found) return found;
-    canonical.set(key, rules);
-    return rules;
+    let found = canonical.get(key);
+    if (!found) canonical.set(key, (found = rules));
+    lastGiven = rules;
+    lastSame = found;
+    return found;
   };
   for (const run of plan.runs) {
     const judged: Member[] = [];
@@ -144,6 +149,12 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
     for (const v of verdict.violations) if (v.levels.length > 1) v.levels.sort(compareLevels);
     run.verdict = category ? combined(run, verdict, category) : verdict;
   }
+}
+
+function sameRules(a: readonly WestgardRule[], b: readonly WestgardRule[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**

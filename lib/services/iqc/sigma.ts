@@ -105,6 +105,21 @@ function inForce<T extends { effectiveFrom: number }>(list: readonly T[] | undef
   return found;
 }
 
+/** The default multirule for `perRun` levels, with the reason it is not a configured or sigma choice. */
+function defaultChoice(perRun: 2 | 3, version: RuleSetVersionRow | undefined, reasonCode: RuleChoiceReason, reason: string, tea: number | null = null, cv: RuleChoice['cv'] = null): RuleChoice {
+  return {
+    rules: [...DEFAULT_WESTGARD_RULES[perRun]],
+    source: 'default',
+    sigma: null,
+    bias: null,
+    reason: `${reason}: default multirule`,
+    reasonCode,
+    tea,
+    cv,
+    version: version?.version ?? null,
+  };
+}
+
 /**
  * The selector for one lab: preloads the lab's rule set versions and its published EQA events
  * (one query each), then answers per run without further reads. Sigma (DOMAIN.md §4, issue 9):
@@ -141,30 +156,18 @@ export function ruleSelector(db: DB, ctx: SelectorContext): RuleSelector {
           return { rules, source: 'configured', sigma: null, bias: null, reason: `rule set version ${version.version} configured by the lab`, reasonCode: 'configured', tea: null, cv: null, version: version.version };
         }
       }
-      const fallback = (reasonCode: RuleChoiceReason, reason: string, extra: Partial<RuleChoice> = {}): RuleChoice => ({
-        rules: [...DEFAULT_WESTGARD_RULES[perRun]],
-        source: 'default',
-        sigma: null,
-        bias: null,
-        reason: `${reason}: default multirule`,
-        reasonCode,
-        tea: null,
-        cv: null,
-        version: version?.version ?? null,
-        ...extra,
-      });
       const tea = ctx.teaPercent.get(analyteId) ?? null;
-      if (tea === null) return fallback('no_tea', 'no TEa % for the analyte');
+      if (tea === null) return defaultChoice(perRun, version, 'no_tea', 'no TEa % for the analyte');
       let cv: RuleChoice['cv'] = null;
       for (const t of targets) {
         const own = OWN_IMPRECISION_SOURCES.has(sourceOf(t, measuredAt) ?? '');
         const percent = coefficientOfVariationPercent(t.sd, t.mean);
-        if (!own || !(percent > 0) || !Number.isFinite(percent)) return fallback('no_cv', `no CV from the lab's own targets for level ${t.level}`, { tea });
+        if (!own || !(percent > 0) || !Number.isFinite(percent)) return defaultChoice(perRun, version, 'no_cv', `no CV from the lab's own targets for level ${t.level}`, tea);
         if (cv === null || percent > cv.percent) cv = { percent, level: t.level };
       }
-      if (cv === null) return fallback('no_cv', 'no targets in force', { tea });
+      if (cv === null) return defaultChoice(perRun, version, 'no_cv', 'no targets in force', tea);
       const bias = biasAt(analyteId, measuredAt);
-      if (bias === null) return fallback('no_bias', 'no published EQA result before the run', { tea, cv });
+      if (bias === null) return defaultChoice(perRun, version, 'no_bias', 'no published EQA result before the run', tea, cv);
       const biasPercent = bias.percent;
       const sigma = sigmaMetric(tea, biasPercent, cv.percent);
       return {

@@ -3,11 +3,12 @@
 // aggregates of the touched days (db/queries/daily-iqc-refresh.ts).
 import type { DB } from '@/db/client';
 import type { IngestSource, RunStatus } from '@/db/enums';
-import { bulkInsert, bulkWriter } from '@/db/bulk';
+import { bulkWriter } from '@/db/bulk';
 import { iqcStatements, type IqcStatements } from '@/db/queries/iqc-ingest';
-import { refreshIqcDaily, type WrittenSeries } from '@/db/queries/daily-iqc-refresh';
+import { iqcDailyBatch, type IqcDailyBatch, type WrittenSeries } from '@/db/queries/daily-iqc-refresh';
 import { iqcResults, iqcRuns, iqcViolations } from '@/db/schema';
 import { CHINA_UTC_OFFSET_MS, DAY_MS, dayOf } from '@/lib/calendar';
+import type { WestgardRule } from '@/lib/stats';
 import { evaluatePlan, selectorFor } from './judge';
 import { seriesFrom } from './runs';
 import type { FormedRun, LabContext, RunOutcome, SeriesPlan } from './series';
@@ -29,9 +30,13 @@ export interface WriteSummary {
   withdrawnActions: number[];
 }
 
-/** The columns a new result gives: version, current and excluded keep their SQL defaults (1, true,
- * false), the edit and exclusion columns stay NULL (fewer bound parameters per row on bulk ingest). */
+/** The columns a new result gives, in the order its values are added: version, current and
+ * excluded keep their SQL defaults (1, true, false), the edit and exclusion columns stay NULL (fewer
+ * bound parameters per row on bulk ingest). */
 const NEW_RESULT_COLUMNS = ['runId', 'labId', 'analyteId', 'controlLotId', 'level', 'value', 'category', 'signal', 'measuredAt', 'targetId', 'z', 'createdBy', 'createdAt'] as const;
+/** The columns of a new run and of a violation, in the order their values are added. */
+const NEW_RUN_COLUMNS = ['labId', 'analyteId', 'instrument', 'measuredAt', 'status', 'rules', 'evaluatedAt', 'source', 'operator', 'clientRunId', 'createdBy', 'createdAt'] as const;
+const VIOLATION_COLUMNS = ['runId', 'labId', 'analyteId', 'rule', 'levels', 'measuredAt'] as const;
 
 /** What a withdrawn corrective action says (the run's verdict changed after new data). */
 const WITHDRAWN = {
@@ -46,40 +51,39 @@ const WITHDRAWN = {
  * the caller from the summary), verdicts and violations, a corrective action for every rejected run,
  * and open actions of runs no longer rejected withdrawn.
  */
-export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w: WriteContext, outcomes: RunOutcome[] | null, editedRunStart?: number): WriteSummary {
+export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w: WriteContext, outcomes: RunOutcome[] | null, editedRunStart?: number, daily?: IqcDailyBatch): WriteSummary {
   const summary: WriteSummary = { reevaluated: [], rejected: 0, movedResults: 0, removedRuns: [], withdrawnActions: [] };
-  /** runs whose figures may differ from the stored daily aggregates (their days are recomputed) */
-  const changed = new Set<FormedRun>();
+  /** runs (by index in plan.runs) whose figures may differ from the stored daily aggregates (their
+   * days are recomputed) */
+  const changed = new Uint8Array(plan.runs.length);
   const results = bulkWriter(s, iqcResults, { columns: NEW_RESULT_COLUMNS });
-  const violationRows = bulkWriter(s, iqcViolations);
-  const fresh = plan.runs.filter((r) => r.existingId === undefined);
-  const freshIds = bulkInsert(
-    s,
-    iqcRuns,
-    fresh.map((run) => ({
-      labId: ctx.labId,
-      analyteId: plan.analyteId,
-      instrument: plan.instrument,
-      measuredAt: run.start,
-      status: run.verdict ? run.verdict.status : 'no_target',
-      rules: run.verdict ? run.rules : [],
-      evaluatedAt: w.now,
-      source: w.source,
-      operator: run.operator,
-      clientRunId: run.clientRun,
-      createdBy: w.actorId,
-      createdAt: w.now,
-    })),
-  );
-  const idOf = new Map<FormedRun, number>();
-  fresh.forEach((run, i) => idOf.set(run, freshIds[i]));
-  for (const run of plan.runs) if (run.existingId !== undefined) idOf.set(run, run.existingId);
-  // results first move to their runs, so that merged-away runs can be deleted
+  const violationRows = bulkWriter(s, iqcViolations, { columns: VIOLATION_COLUMNS });
+  // each distinct rule set (evaluatePlan gives one array per set) as JSON once
+  const rulesJson = new Map<readonly WestgardRule[], string>();
+  const jsonOf = (rules: readonly WestgardRule[]) => {
+    let json = rulesJson.get(rules);
+    if (json === undefined) rulesJson.set(rules, (json = JSON.stringify(rules)));
+    return json;
+  };
+  const runRows = bulkWriter(s, iqcRuns, { columns: NEW_RUN_COLUMNS, returnIds: true });
   for (const run of plan.runs) {
-    const runId = idOf.get(run)!;
+    if (run.existingId !== undefined) continue;
+    runRows.addValues([ctx.labId, plan.analyteId, plan.instrument, run.start, run.verdict ? run.verdict.status : 'no_target', run.verdict ? jsonOf(run.rules) : '[]', w.now, w.source, run.operator, run.clientRun, w.actorId, w.now]);
+  }
+  runRows.flush();
+  // the id of each run of the plan (same index): stored, or new in the order written
+  const runIds = new Array<number>(plan.runs.length);
+  for (let i = 0, fresh = 0; i < plan.runs.length; i++) {
+    const existing = plan.runs[i].existingId;
+    runIds[i] = existing !== undefined ? existing : runRows.ids[fresh++];
+  }
+  // results first move to their runs, so that merged-away runs can be deleted
+  for (let i = 0; i < plan.runs.length; i++) {
+    const run = plan.runs[i];
+    const runId = runIds[i];
     for (const m of run.members) {
       if (m.id !== undefined && m.runId !== runId) {
-        changed.add(run);
+        changed[i] = 1;
         s.moveResult.run(runId, m.id);
         m.runId = runId;
         summary.movedResults++;
@@ -88,7 +92,7 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
   }
   const receivedAction = new Set<number>();
   for (const { id, successor } of plan.removed) {
-    const into = idOf.get(successor)!;
+    const into = runIds[plan.runs.indexOf(successor)];
     const action = s.actionOfRun.get(id);
     let kept = false;
     if (action) {
@@ -102,14 +106,15 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
     s.deleteRun.run(id);
     summary.removedRuns.push({ id, into, action: action ? { id: action.id, status: action.status, kept } : null });
   }
-  for (const run of plan.runs) {
+  for (let i = 0; i < plan.runs.length; i++) {
+    const run = plan.runs[i];
     const verdict = run.verdict;
     const status: RunStatus = verdict ? verdict.status : 'no_target';
-    const runId = idOf.get(run)!;
-    if (run.existingId === undefined || run.touched || run.reformed || status !== run.existingStatus || run.start !== run.existingStart || run.start === editedRunStart) changed.add(run);
+    const runId = runIds[i];
+    if (run.existingId === undefined || run.touched || run.reformed || status !== run.existingStatus || run.start !== run.existingStart || run.start === editedRunStart) changed[i] = 1;
     const violations = verdict ? verdict.violations.map((x) => ({ rule: x.rule as string, levels: x.levels })) : [];
     if (run.existingId !== undefined) {
-      s.updateRun.run(status, JSON.stringify(run.verdict ? run.rules : []), w.now, run.start, runId);
+      s.updateRun.run(status, run.verdict ? jsonOf(run.rules) : '[]', w.now, run.start, runId);
       s.deleteViolations.run(runId);
       if (!run.touched && status !== run.existingStatus) summary.reevaluated.push(runId);
       if (status !== 'rejected' && (run.existingStatus === 'rejected' || receivedAction.has(runId))) {
@@ -118,9 +123,9 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
     }
     for (const m of run.members) {
       if (!m.pending) continue;
-      results.add({ runId, labId: ctx.labId, analyteId: plan.analyteId, controlLotId: m.lotId, level: m.level, value: m.value, category: m.category, signal: m.signal, measuredAt: m.measuredAt, targetId: m.targetId, z: m.z, createdBy: w.actorId, createdAt: w.now });
+      results.addValues([runId, ctx.labId, plan.analyteId, m.lotId, m.level, m.value, m.category, m.signal, m.measuredAt, m.targetId, m.z, w.actorId, w.now]);
     }
-    for (const x of violations) violationRows.add({ runId, labId: ctx.labId, analyteId: plan.analyteId, rule: x.rule, levels: x.levels, measuredAt: run.start });
+    for (const x of violations) violationRows.addValues([runId, ctx.labId, plan.analyteId, x.rule, JSON.stringify(x.levels), run.start]);
     if (status === 'rejected') {
       s.openAction.run(runId, ctx.labId, plan.analyteId, run.start);
       if (run.existingId !== undefined && run.existingStatus !== 'rejected') s.reopenWithdrawn.run(runId, WITHDRAWN.cause);
@@ -130,7 +135,10 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
   }
   results.flush();
   violationRows.flush();
-  refreshDailyOfRuns(s, ctx, plan, changed);
+  // the caller's batch refreshes the days with its other series' (else they are refreshed now)
+  const batch = daily ?? iqcDailyBatch(s);
+  refreshDailyOfRuns(batch, ctx, plan, changed);
+  if (!daily) batch.flush();
   return summary;
 }
 
@@ -139,19 +147,21 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
  * results, and so its days, to a run that changed. The plan's runs and their current, not excluded
  * results as now stored go with them: days without aggregates yet are summed from these instead of
  * being read back. */
-function refreshDailyOfRuns(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, changed: ReadonlySet<FormedRun>): void {
+function refreshDailyOfRuns(daily: IqcDailyBatch, ctx: LabContext, plan: SeriesPlan, changed: Uint8Array): void {
   const days = new Set<string>();
   // results of one series come in time order: skip the day computation while it cannot change
   let dayStart = Infinity;
   let dayEnd = -Infinity;
   const see = (t: number | undefined) => {
     if (t === undefined || (t >= dayStart && t < dayEnd)) return;
-    days.add(dayOf(t));
+    days.add(dayName(t));
     // the day's start (00:00 UTC+8) without parsing its name back
     dayStart = t - (((t + CHINA_UTC_OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS;
     dayEnd = dayStart + DAY_MS;
   };
-  for (const run of changed) {
+  for (let i = 0; i < plan.runs.length; i++) {
+    if (!changed[i]) continue;
+    const run = plan.runs[i];
     see(run.start);
     see(run.existingStart);
     for (const m of run.members) see(m.measuredAt);
@@ -165,7 +175,20 @@ function refreshDailyOfRuns(s: IqcStatements, ctx: LabContext, plan: SeriesPlan,
       }
     },
   };
-  refreshIqcDaily(s, { labId: ctx.labId, analyteId: plan.analyteId, instrument: plan.instrument, days: [...days] }, written);
+  daily.add({ labId: ctx.labId, analyteId: plan.analyteId, instrument: plan.instrument, days: [...days] }, written);
+}
+
+/** Day names (lib/calendar's dayOf) by day index, kept: an import names the same few hundred days
+ * for every series. */
+const dayNames = new Map<number, string>();
+function dayName(t: number): string {
+  const k = Math.floor((t + CHINA_UTC_OFFSET_MS) / DAY_MS);
+  let name = dayNames.get(k);
+  if (name === undefined) {
+    if (dayNames.size >= 100_000) dayNames.clear();
+    dayNames.set(k, (name = dayOf(t)));
+  }
+  return name;
 }
 
 /** Re-judge the stored runs of a series from `from` on (after an edit or an exclusion). */
