@@ -24,6 +24,7 @@ export interface JobInfo {
 export type JobHandler<Conn> = (conn: Conn, actor: Actor, input: never, job: JobInfo) => unknown;
 export type JobHandlers<Conn> = Record<string, JobHandler<Conn>>;
 
+/** The first two are the PostgreSQL queue's; the in-process runner starts a job at once and runs it once. */
 export interface SendOptions {
   /** start no sooner than this many seconds from now */
   startAfterSeconds?: number;

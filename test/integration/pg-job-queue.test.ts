@@ -2,14 +2,18 @@
 // (lib/jobs/pg-boss.ts). Two instances (child processes, test/support/job-instance.ts) work one
 // database: when the instance running a job is killed (SIGKILL) mid-job, the other picks the job up
 // within seconds and finishes it; the job's row is written exactly once and the job ends completed.
-// A job sent through an instance that does not work its queue is done by one that does, and a job
-// whose effect committed but whose completion was lost is not run again. PostgreSQL only.
+// A job sent through an instance that does not work its queue is done by one that does; a job whose
+// effect committed but whose completion was lost is not run again; a refusal is an answer (not
+// retried) and a failure is retried with its work undone. PostgreSQL only.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import { openPostgres, type PgDB } from '@/db/pg/client';
 import { runPgMigrations } from '@/db/pg/migrate';
 import { PgBossJobQueue, type PgQueueSettings } from '@/lib/jobs/pg-boss';
+import type { JobInfo } from '@/lib/jobs/queue';
+import type { PgTx } from '@/lib/jobs/runs';
+import { AppError } from '@/lib/errors';
 import type { Actor } from '@/lib/auth/core';
 import { createPgTestDatabase, pgUrl, type PgTestDatabase } from '@/test/support/pg';
 
@@ -68,11 +72,12 @@ describe.skipIf(!pgUrl)('PostgreSQL job queue: several app instances', () => {
     };
   }
 
-  async function completed(id: string, timeoutMs = 30_000) {
+  /** The job once it has ended (completed or failed for good), or as it is after `timeoutMs`. */
+  async function settled(name: string, id: string, timeoutMs = 30_000) {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const job = await sender.job('test.effect', id);
-      if (job?.state === 'completed' || Date.now() > until) return job;
+      const job = await sender.job(name, id);
+      if (job?.state === 'completed' || job?.state === 'failed' || Date.now() > until) return job;
       await sleep(100);
     }
   }
@@ -122,7 +127,7 @@ describe.skipIf(!pgUrl)('PostgreSQL job queue: several app instances', () => {
     expect(await other.line(`started ${id} 1`)).toBe(`started ${id} 1`); // the retry, attempt 1
     const pickedUpMs = Date.now() - killedAt;
     await other.line(`ran ${id}`);
-    const job = await completed(id);
+    const job = await settled('test.effect', id);
     const doneMs = Date.now() - killedAt;
     console.log(`[pg-job-queue] instances ready in ${readyMs} ms; job started by ${first.name} ${startedMs} ms after send, killed 800 ms later; picked up by ${other.name} ${pickedUpMs} ms after the kill, completed ${doneMs} ms after it`);
 
@@ -142,7 +147,7 @@ describe.skipIf(!pgUrl)('PostgreSQL job queue: several app instances', () => {
     const a = start('A2', { JOB_WORK: 'none', JOB_SEND: '50' });
     const id = (await a.line('sent ', 120_000)).slice('sent '.length);
     await b.line(`ran ${id}`);
-    const job = await completed(id);
+    const job = await settled('test.effect', id);
     expect(job?.state).toBe('completed');
     expect(await effects(id)).toEqual(['B2']);
     expect(a.lines.some((l) => l.startsWith('started'))).toBe(false);
@@ -154,10 +159,7 @@ describe.skipIf(!pgUrl)('PostgreSQL job queue: several app instances', () => {
     try {
       const names = Array.from({ length: 8 }, (_, i) => `test.race${i}`);
       const ids = await Promise.all(names.map(async (name) => (await Promise.all([other.work({ [name]: async () => name }), sender.send(name, system, {})]))[1]));
-      for (const [i, id] of ids.entries()) {
-        for (let k = 0; k < 100 && (await sender.job(names[i], id))?.state !== 'completed'; k++) await sleep(100);
-        expect((await sender.job(names[i], id))?.output).toEqual({ ok: true, value: names[i] });
-      }
+      for (const [i, id] of ids.entries()) expect((await settled(names[i], id))?.output).toEqual({ ok: true, value: names[i] });
     } finally {
       await other.stop();
     }
@@ -176,18 +178,50 @@ describe.skipIf(!pgUrl)('PostgreSQL job queue: several app instances', () => {
         },
       });
       const id = await sender.send('test.once', system, { n: 7 });
-      const done = async () => {
-        for (let i = 0; i < 100 && (await sender.job('test.once', id))?.state !== 'completed'; i++) await sleep(100);
-        return sender.job('test.once', id);
-      };
-      expect((await done())?.output).toEqual({ ok: true, value: { n: 7 } });
+      expect((await settled('test.once', id))?.output).toEqual({ ok: true, value: { n: 7 } });
       // as if the instance died between its commit and pg-boss's completion: the job is back in the queue
       await db.execute(sql`UPDATE pgboss.job SET state = 'retry', completed_on = NULL, output = NULL WHERE id = ${id}`);
-      const again = await done();
+      const again = await settled('test.once', id);
       expect(again?.state).toBe('completed');
       expect(again?.output).toEqual({ ok: true, value: { n: 7 } }); // the recorded reply
       expect(calls).toBe(1);
       expect(await effects(id)).toEqual(['C']);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('a refusal is the job\'s answer, recorded once and not retried; a failure undoes its work and is retried', async () => {
+    const worker = new PgBossJobQueue(t.url, db, settings('E'));
+    await worker.start();
+    const attempts: number[] = [];
+    const effect = (tx: PgTx, job: JobInfo) => tx.execute(sql`INSERT INTO test_effects (job_id, instance) VALUES (${job.id}, ${job.instance})`);
+    try {
+      await worker.work({
+        'test.refused': async (tx, _actor, _input, job) => {
+          await effect(tx, job);
+          throw new AppError('common.invalid');
+        },
+        'test.flaky': async (tx, _actor, _input, job) => {
+          attempts.push(job.attempt);
+          await effect(tx, job);
+          if (job.attempt === 0) throw new Error('a transient failure');
+          return 'done';
+        },
+      });
+      const refused = await sender.send('test.refused', system, {});
+      const flaky = await sender.send('test.flaky', system, {});
+
+      const r = await settled('test.refused', refused);
+      expect([r?.state, r?.retryCount]).toEqual(['completed', 0]);
+      expect(r?.output).toMatchObject({ ok: false, error: { kind: 'app', reason: 'common.invalid' } });
+      expect(await effects(refused)).toEqual([]); // its work undone, its answer recorded
+      expect(await runs(refused)).toEqual([{ instance: 'E', finished: true }]);
+
+      const f = await settled('test.flaky', flaky);
+      expect([f?.state, f?.retryCount, f?.output]).toEqual(['completed', 1, { ok: true, value: 'done' }]);
+      expect(attempts).toEqual([0, 1]);
+      expect(await effects(flaky)).toEqual(['E']); // the failed run's row rolled back with it
     } finally {
       await worker.stop();
     }
