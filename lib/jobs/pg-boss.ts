@@ -13,7 +13,7 @@ import { AppError } from '@/lib/errors';
 import { serializeError, type JobReply } from '@/lib/jobs';
 import type { Actor } from '@/lib/auth/core';
 import { instanceName, type Env, type JobHandler, type JobHandlers, type JobInfo, type JobQueue, type SendOptions } from './queue';
-import { claimJobRun, finishJobRun, recordedReply, type PgTx } from './runs';
+import { claimJobRun, finishJobRun, pruneJobRuns, recordedReply, type PgTx } from './runs';
 
 export interface PgQueueSettings {
   /** this instance's name in job_runs */
@@ -61,6 +61,9 @@ export async function openPgBossQueue(url: string, settings: PgQueueSettings): P
   return queue;
 }
 
+/** How long job_runs keeps a finished run: longer than pg-boss keeps the job (7 days after it ends). */
+const JOB_RUNS_KEPT_MS = 8 * 86_400_000;
+
 /** A refusal is the job's answer (the caller reads it), not a failure to retry. */
 const isRefusal = (e: unknown) => e instanceof AppError || e instanceof ZodError;
 
@@ -76,6 +79,7 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
   private readonly loops: Promise<void>[] = [];
   private readonly wake = new Set<() => void>();
   private stopping = false;
+  private prunedAt = 0;
 
   constructor(
     url: string,
@@ -96,6 +100,12 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
       retryDelay: settings.retryDelaySeconds,
     });
     this.boss.on('error', (e) => console.error('[labqc] job queue:', e?.message ?? e));
+    // the instance whose turn it was to maintain pg-boss's tables also prunes job_runs, hourly at most
+    this.boss.on('maintenance', () => {
+      if (Date.now() - this.prunedAt < 3_600_000) return;
+      this.prunedAt = Date.now();
+      pruneJobRuns(db, this.prunedAt - JOB_RUNS_KEPT_MS).catch((e: unknown) => console.error('[labqc] pruning job runs failed:', (e as Error)?.message ?? e));
+    });
   }
 
   /** Create or upgrade pg-boss's schema (advisory-locked: instances may start together) and its maintenance. */

@@ -2,7 +2,7 @@
 // transaction of the job's work: a job whose row exists has had its effect, whatever the queue says.
 // Claiming first (INSERT … ON CONFLICT DO NOTHING) also serialises two runs of one job: the second
 // waits on the first's uncommitted row, then finds it committed (skip) or rolled back (run).
-import { eq } from 'drizzle-orm';
+import { eq, lt } from 'drizzle-orm';
 import type { PgDB } from '@/db/pg/client';
 import { jobRuns } from '@/db/pg/schema';
 import type { JobReply } from '@/lib/jobs';
@@ -28,4 +28,11 @@ export async function finishJobRun(tx: PgTx, jobId: string, output: JobReply, at
 export async function recordedReply(tx: PgTx, jobId: string): Promise<JobReply | undefined> {
   const [row] = await tx.select({ output: jobRuns.output }).from(jobRuns).where(eq(jobRuns.jobId, jobId));
   return (row?.output ?? undefined) as JobReply | undefined;
+}
+
+/** Forget runs finished before `before` (pg-boss itself drops a job 7 days after it ends, so none of
+ * these can run again); returns how many. */
+export async function pruneJobRuns(db: PgDB, before: number): Promise<number> {
+  const rows = await db.delete(jobRuns).where(lt(jobRuns.finishedAt, before)).returning({ jobId: jobRuns.jobId });
+  return rows.length;
 }

@@ -7,12 +7,13 @@
 // retried) and a failure is retried with its work undone. PostgreSQL only.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { openPostgres, type PgDB } from '@/db/pg/client';
 import { runPgMigrations } from '@/db/pg/migrate';
 import { PgBossJobQueue, type PgQueueSettings } from '@/lib/jobs/pg-boss';
 import type { JobInfo } from '@/lib/jobs/queue';
-import type { PgTx } from '@/lib/jobs/runs';
+import { pruneJobRuns, type PgTx } from '@/lib/jobs/runs';
+import { jobRuns } from '@/db/pg/schema';
 import { AppError } from '@/lib/errors';
 import type { Actor } from '@/lib/auth/core';
 import { createPgTestDatabase, pgUrl, type PgTestDatabase } from '@/test/support/pg';
@@ -225,5 +226,16 @@ describe.skipIf(!pgUrl)('PostgreSQL job queue: several app instances', () => {
     } finally {
       await worker.stop();
     }
+  });
+
+  it('finished runs are forgotten after pg-boss has dropped their jobs; unfinished ones stay', async () => {
+    const day = 86_400_000;
+    const now = Date.now();
+    await db.insert(jobRuns).values([
+      { jobId: 'old', name: 'test.prune', instance: 'P', startedAt: now - 9 * day, finishedAt: now - 9 * day },
+      { jobId: 'recent', name: 'test.prune', instance: 'P', startedAt: now - day, finishedAt: now - day },
+    ]);
+    expect(await pruneJobRuns(db, now - 8 * day)).toBe(1);
+    expect((await db.select({ id: jobRuns.jobId }).from(jobRuns).where(eq(jobRuns.name, 'test.prune'))).map((r) => r.id)).toEqual(['recent']);
   });
 });
