@@ -260,7 +260,15 @@ function writeRecomputed(db: HasClient, list: Recomputed[]): void {
     for (const l of acc.lots.values()) lots.push(l);
   }
   seriesRows.flush();
-  lots.sort((a, b) => a.controlLotId - b.controlLotId || (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  // by control lot, then day: the lots' rows come day by day, so a stable sort by lot (numbers) and
+  // a check of the days within each lot usually does it
+  lots.sort((a, b) => a.controlLotId - b.controlLotId);
+  for (let i = 1; i < lots.length; i++) {
+    if (lots[i].controlLotId === lots[i - 1].controlLotId && lots[i].day < lots[i - 1].day) {
+      lots.sort((a, b) => a.controlLotId - b.controlLotId || (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+      break;
+    }
+  }
   const lotRows = bulkWriter(db, iqcDailyLots, { columns: LOT_COLUMNS });
   for (const l of lots) {
     const m = l.inControl ? momentsOf(l.inControl) : momentsOf1(l.n, l.first);

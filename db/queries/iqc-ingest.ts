@@ -126,6 +126,21 @@ function statements(client: Database.Database) {
     retireResult: client.prepare<[number]>('UPDATE iqc_results SET current = 0 WHERE id = ?'),
     deleteViolations: client.prepare<[number]>('DELETE FROM iqc_violations WHERE run_id = ?'),
     violationsOfRun: client.prepare<[number], { rule: string; levels: string }>('SELECT rule, levels FROM iqc_violations WHERE run_id = ? ORDER BY id'),
+    /** the rows outside the ingest that its rows reference: [lab exists, user exists (or none
+     * given), analytes of a JSON array that exist] */
+    referencedRows: client
+      .prepare<[number, number | null, number | null, string], [number, number, number]>(
+        `SELECT EXISTS (SELECT 1 FROM laboratories WHERE id = ?), ? IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = ?),
+                (SELECT count(*) FROM analytes WHERE id IN (SELECT value FROM json_each(?)))`,
+      )
+      .raw(),
+    /** whether anything still references a run (any version of a result, a violation, a corrective action) */
+    runReferenced: client
+      .prepare<[number, number, number], number>(
+        `SELECT EXISTS (SELECT 1 FROM iqc_results WHERE run_id = ?) OR EXISTS (SELECT 1 FROM iqc_violations WHERE run_id = ?)
+           OR EXISTS (SELECT 1 FROM corrective_actions WHERE run_id = ?)`,
+      )
+      .pluck(),
     openAction: client.prepare<[number, number, number, number]>(
       `INSERT INTO corrective_actions (run_id, lab_id, analyte_id, status, opened_at) VALUES (?, ?, ?, 'open', ?) ON CONFLICT(run_id) DO NOTHING`,
     ),

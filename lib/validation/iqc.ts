@@ -138,6 +138,8 @@ const REFUSED_FORMULA = new Refused([FORMULA_ISSUE]);
  * is one function): numbers become text, trimmed, length-checked, and text a spreadsheet would run
  * as a formula is refused. */
 function readText(v: unknown, max: number, required: boolean, upper: boolean): string | Refused {
+  // an empty optional column (most rows' operator and run) without trimming and testing it
+  if (v === '' && !required) return '';
   if (v === undefined || v === null) v = '';
   if (typeof v === 'number' && Number.isFinite(v)) v = String(v);
   if (typeof v !== 'string') return new Refused([because('value.mustBeText')]);

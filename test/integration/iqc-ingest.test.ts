@@ -358,3 +358,29 @@ describe('the LIS API (POST /api/v1/iqc/results) with a lab token', () => {
     expect(actorForApiToken(t.db, g.token)).toBeNull();
   });
 });
+
+describe('foreign keys: checked once per batch while an ingest writes, on again after', () => {
+  const fkOn = () => t.db.$client.pragma('foreign_keys', { simple: true });
+
+  it('leaves the checks on after an ingest and after a refused one, with every reference intact', () => {
+    ingestResults(t.db, lab1, { results: kRun(3, 0.2, -0.2) }, { source: 'api', now: NOW });
+    expect(fkOn()).toBe(1);
+    appError(() => ingestResults(t.db, lab1, { results: [{ ...kRun(3, 0, 0)[0], value: 9.9 }] }, { source: 'api', now: NOW }));
+    expect(fkOn()).toBe(1);
+    expect(t.db.$client.pragma('foreign_key_check')).toEqual([]);
+  });
+
+  it('refuses results of an actor whose user no longer exists, as SQLite would, and writes nothing', () => {
+    const before = counts();
+    expect(() => ingestResults(t.db, { ...lab1, userId: 987_654 }, { results: kRun(2, 0, 0) }, { source: 'api', now: NOW })).toThrow(/FOREIGN KEY/);
+    expect(counts()).toEqual(before);
+    expect(fkOn()).toBe(1);
+  });
+
+  it("keeps SQLite's checks inside a caller's transaction", () => {
+    t.db.transaction(() => {
+      ingestResults(t.db, lab1, { results: kRun(1, 0.1, 0.1) }, { source: 'api', now: NOW });
+      expect(fkOn()).toBe(1);
+    });
+  });
+});

@@ -34,6 +34,7 @@ export interface WriteSummary {
  * excluded keep their SQL defaults (1, true, false), the edit and exclusion columns stay NULL (fewer
  * bound parameters per row on bulk ingest). */
 const NEW_RESULT_COLUMNS = ['runId', 'labId', 'analyteId', 'controlLotId', 'level', 'value', 'category', 'signal', 'measuredAt', 'targetId', 'z', 'createdBy', 'createdAt'] as const;
+const PLAIN_RESULT_COLUMNS = NEW_RESULT_COLUMNS.filter((c) => c !== 'category' && c !== 'signal');
 /** The columns of a new run and of a violation, in the order their values are added. */
 const NEW_RUN_COLUMNS = ['labId', 'analyteId', 'instrument', 'measuredAt', 'status', 'rules', 'evaluatedAt', 'source', 'operator', 'clientRunId', 'createdBy', 'createdAt'] as const;
 const VIOLATION_COLUMNS = ['runId', 'labId', 'analyteId', 'rule', 'levels', 'measuredAt'] as const;
@@ -56,7 +57,10 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
   /** runs (by index in plan.runs) whose figures may differ from the stored daily aggregates (their
    * days are recomputed) */
   const changed = new Uint8Array(plan.runs.length);
-  const results = bulkWriter(s, iqcResults, { columns: NEW_RESULT_COLUMNS });
+  // results without a category or signal (every quantitative item's) leave both columns NULL
+  let plain = true;
+  for (const run of plan.runs) for (const m of run.members) if (m.pending && (m.category !== null || m.signal !== null)) plain = false;
+  const results = bulkWriter(s, iqcResults, { columns: plain ? PLAIN_RESULT_COLUMNS : NEW_RESULT_COLUMNS });
   const violationRows = bulkWriter(s, iqcViolations, { columns: VIOLATION_COLUMNS });
   // each distinct rule set (evaluatePlan gives one array per set) as JSON once
   const rulesJson = new Map<readonly WestgardRule[], string>();
@@ -103,6 +107,9 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
       } else s.deleteAction.run(action.id);
     }
     s.deleteViolations.run(id);
+    // without SQLite's foreign-key checks (a bulk ingest, lib/services/iqc/ingest.ts) a run still
+    // referenced is refused here, as SQLite refuses it with them
+    if (!s.$client.pragma('foreign_keys', { simple: true }) && s.runReferenced.get(id, id, id)) throw new Error(`FOREIGN KEY constraint failed: run ${id} is still referenced`);
     s.deleteRun.run(id);
     summary.removedRuns.push({ id, into, action: action ? { id: action.id, status: action.status, kept } : null });
   }
@@ -123,7 +130,8 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
     }
     for (const m of run.members) {
       if (!m.pending) continue;
-      results.addValues([runId, ctx.labId, plan.analyteId, m.lotId, m.level, m.value, m.category, m.signal, m.measuredAt, m.targetId, m.z, w.actorId, w.now]);
+      if (plain) results.addValues([runId, ctx.labId, plan.analyteId, m.lotId, m.level, m.value, m.measuredAt, m.targetId, m.z, w.actorId, w.now]);
+      else results.addValues([runId, ctx.labId, plan.analyteId, m.lotId, m.level, m.value, m.category, m.signal, m.measuredAt, m.targetId, m.z, w.actorId, w.now]);
     }
     for (const x of violations) violationRows.addValues([runId, ctx.labId, plan.analyteId, x.rule, JSON.stringify(x.levels), run.start]);
     if (status === 'rejected') {
