@@ -23,6 +23,10 @@ function statements(client: Database.Database) {
       `DELETE FROM iqc_daily_lots WHERE control_lot_id IN (SELECT id FROM control_lots WHERE lab_id = @lab AND analyte_id = @analyte AND instrument = @instrument)
          AND day >= @first AND day <= @last AND day IN (SELECT value FROM json_each(@days))`,
     ),
+    /** the series' last day with a row (the key's end) */
+    lastDay: client
+      .prepare<[number, number, string], string | null>('SELECT max(day) FROM iqc_daily_series WHERE lab_id = ? AND analyte_id = ? AND instrument = ?')
+      .pluck(),
     /** [measured_at, rejected] of the series' runs in [@from, @to) */
     runs: client
       .prepare<{ lab: number; analyte: number; instrument: string; from: number; to: number }, [number, number]>(
@@ -218,8 +222,10 @@ function recompute(db: HasClient, d: SeriesDays, written?: WrittenSeries): Recom
   if (!s) cache.set(db.$client, (s = statements(db.$client)));
   const sorted = [...new Set(d.days)].sort();
   const p = { lab: d.labId, analyte: d.analyteId, instrument: d.instrument, first: sorted[0], last: sorted[sorted.length - 1], days: JSON.stringify(sorted) };
-  // days that had aggregate rows (a control-lot row of a day implies the series row of that day)
-  const stale = s.deleteSeries.all(p).sort();
+  // days that had aggregate rows (a control-lot row of a day implies the series row of that day);
+  // none when the series' rows end before the first day (results appended after the last ones)
+  const last = s.lastDay.get(d.labId, d.analyteId, d.instrument);
+  const stale = last === null || last === undefined || last < sorted[0] ? [] : s.deleteSeries.all(p).sort();
   if (stale.length) s.deleteLots.run({ ...p, first: stale[0], last: stale[stale.length - 1], days: JSON.stringify(stale) });
   const acc = new DayAccumulator(d.labId, d.analyteId);
   const readDays = written ? stale : sorted;

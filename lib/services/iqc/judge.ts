@@ -5,7 +5,9 @@ import type { IqcStatements } from '@/db/queries/iqc-ingest';
 import { createWestgardEvaluator, isWestgardRule, judgeCategoryReadings, QUAL_MISMATCH_RULE, type CategoryReading, type CategoryVerdict, type RunInput, type RunVerdict, type WestgardRule, type WestgardEvaluator } from '@/lib/stats';
 import { gradeOf, type ItemShape } from '@/lib/catalogue/kinds';
 import { ruleSelector, type RuleSelector, type RunLevelTarget } from './sigma';
-import { compareLevels, expectedGradeOf, levelCount, LOOKBACK_VALUES, MAX_CONTEXT_RUNS, targetAt, type FormedRun, type LabContext, type Member, type SeriesPlan } from './series';
+import { compareLevels, expectedGradeOf, levelCount, LOOKBACK_VALUES, MAX_CONTEXT_RUNS, sortSmall, targetAt, type FormedRun, type LabContext, type Member, type SeriesPlan } from './series';
+
+const byLevel = (a: { level: string }, b: { level: string }) => compareLevels(a.level, b.level);
 
 /** The selector of rule sets for an ingest or re-evaluation (built once: it may preload). */
 export function selectorFor(db: DB, ctx: LabContext): RuleSelector {
@@ -37,7 +39,7 @@ function primedEvaluator(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, le
       run.values.push({ level: r.level, z: r.z });
     }
     for (const pr of pageRuns) {
-      pr.values.sort((a, b) => compareLevels(a.level, b.level));
+      sortSmall(pr.values, byLevel);
       for (const v of pr.values) {
         const n = need.get(v.level);
         if (n !== undefined) need.set(v.level, n - 1);
@@ -67,7 +69,7 @@ export function categoryVerdictOf(ctx: Pick<LabContext, 'items' | 'expected'>, i
     readings.push({ level: m.level, grade, expectedGrade });
   }
   if (!readings.length) return null;
-  readings.sort((a, b) => compareLevels(a.level, b.level));
+  sortSmall(readings, byLevel);
   return judgeCategoryReadings(readings, item.kind as 'qualitative' | 'ordinal' | 'nominal');
 }
 
@@ -119,7 +121,7 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
   for (const run of plan.runs) {
     const judged: Member[] = [];
     for (const m of run.members) if (m.z !== null && !m.excluded) judged.push(m);
-    if (judged.length > 1) judged.sort((a, b) => compareLevels(a.level, b.level));
+    if (judged.length > 1) sortSmall(judged, byLevel);
     const category = item ? categoryVerdictOf(ctx, item, run.members) : null;
     if (!judged.length) {
       run.rules = [];
@@ -146,7 +148,7 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
     // a run rejected by a category stays out of the signals' history, as any rejected run
     const verdict = evaluator.judge({ id: run.key, values }, rules, category?.status === 'rejected');
     // levels in level order (not first-seen order, which depends on how much history was read)
-    for (const v of verdict.violations) if (v.levels.length > 1) v.levels.sort(compareLevels);
+    for (const v of verdict.violations) if (v.levels.length > 1) sortSmall(v.levels, compareLevels);
     run.verdict = category ? combined(run, verdict, category) : verdict;
   }
 }

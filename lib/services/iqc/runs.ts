@@ -4,7 +4,7 @@
 import type { DB } from '@/db/client';
 import { iqcStatements, type IqcStatements, type RegionResultRow } from '@/db/queries/iqc-ingest';
 import { fieldError, type FieldError } from '@/lib/errors';
-import { lotKey, memberOrder, runOrder, type FormedRun, type LabContext, type Member, type PlannedValue, type SeriesPlan } from './series';
+import { lotKey, memberOrder, runOrder, sortSmall, type FormedRun, type LabContext, type Member, type PlannedValue, type SeriesPlan } from './series';
 
 /**
  * Runs formed by the run window (DOMAIN.md §4) from results sorted by {@link memberOrder}: a run
@@ -175,18 +175,30 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
     if (!run) stored.set(r.runId, (run = storedRun(r)));
     run.members.push(m);
   }
-  for (const run of stored.values()) run.members.sort(memberOrder);
+  for (const run of stored.values()) sortSmall(run.members, memberOrder);
   // the new values in result order: duplicates skipped, conflicts reported (against stored results
   // by lot and time; within the batch a repeat sorts next to its first)
   const candidates: Member[] = [];
+  // the series' few control lots (level × lot number) as met, without a key string per value
+  const seen: { level: string; lot: string; lotId: number }[] = [];
   for (const v of list) {
-    const lk = lotKey(v.analyteId, v.level, v.lot, v.instrument);
-    let lotId = ctx.lots.get(lk);
+    let lotId: number | undefined;
+    for (const l of seen) {
+      if (l.level === v.level && l.lot === v.lot) {
+        lotId = l.lotId;
+        break;
+      }
+    }
     if (lotId === undefined) {
-      lotId = -(ctx.newLots.size + 1);
-      ctx.newLots.set(lotId, { analyteId: v.analyteId, level: v.level, lot: v.lot, instrument: v.instrument });
-      ctx.lots.set(lk, lotId);
-      ctx.lotNumbers.set(lotId, v.lot);
+      const lk = lotKey(v.analyteId, v.level, v.lot, v.instrument);
+      lotId = ctx.lots.get(lk);
+      if (lotId === undefined) {
+        lotId = -(ctx.newLots.size + 1);
+        ctx.newLots.set(lotId, { analyteId: v.analyteId, level: v.level, lot: v.lot, instrument: v.instrument });
+        ctx.lots.set(lk, lotId);
+        ctx.lotNumbers.set(lotId, v.lot);
+      }
+      if (seen.length < 64) seen.push({ level: v.level, lot: v.lot, lotId });
     }
     candidates.push({ level: v.level, lot: v.lot, lotId, value: v.value, measuredAt: v.measuredAt, z: null, targetId: null, excluded: false, clientRun: v.run, category: v.category ?? null, signal: v.signal ?? null, pending: v });
   }
@@ -243,7 +255,7 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
   plan.removed = windowed.removed;
   const runs = [...unchanged, ...windowed.runs];
   for (const [id, members] of clientMembers) {
-    members.sort(memberOrder);
+    sortSmall(members, memberOrder);
     const levels = new Set<string>();
     for (const m of members) {
       if (levels.has(m.level) && m.pending) {
@@ -283,7 +295,7 @@ export function seriesFrom(s: IqcStatements, ctx: LabContext, analyteId: number,
     if (!run) stored.set(r.runId, (run = storedRun(r)));
     run.members.push(memberOfRow(ctx, r));
   }
-  for (const run of stored.values()) run.members.sort(memberOrder);
+  for (const run of stored.values()) sortSmall(run.members, memberOrder);
   return { analyteId, analyteCode, instrument, from, runs: [...stored.values()].sort(runOrder), removed: [], inserted: 0, skipped: 0 };
 }
 

@@ -200,6 +200,22 @@ export function memberOrder(a: Member, b: Member): number {
   return a.measuredAt - b.measuredAt || compareLevels(a.level, b.level) || (a.lot < b.lot ? -1 : a.lot > b.lot ? 1 : 0) || a.value - b.value;
 }
 
+/** Sort in place, stably, as `list.sort(compare)` does; a handful of items (a run's levels, its
+ * violations' levels) by insertion, without the scratch arrays every Array#sort call allocates. */
+export function sortSmall<T>(list: T[], compare: (a: T, b: T) => number): T[] {
+  if (list.length > 16) return list.sort(compare);
+  for (let i = 1; i < list.length; i++) {
+    const x = list[i];
+    let j = i - 1;
+    while (j >= 0 && compare(list[j], x) > 0) {
+      list[j + 1] = list[j];
+      j--;
+    }
+    list[j + 1] = x;
+  }
+  return list;
+}
+
 /** Distinct levels of a run's results (a handful: no Set). */
 export function levelCount(members: readonly Member[]): number {
   let n = 0;
