@@ -88,8 +88,6 @@ interface SeriesDay {
 interface LotDay {
   controlLotId: number;
   day: string;
-  labId: number;
-  analyteId: number;
   level: string;
   results: number;
   /** the in-control values: the first one, the others from the second on (most lot-days hold one) */
@@ -101,10 +99,6 @@ interface LotDay {
 /** Sums of a series' runs and results per day (UTC+8), counting only the days (indices) of `days`. */
 class DayAccumulator {
   readonly series = new Map<number, SeriesDay>();
-  constructor(
-    private readonly labId: number,
-    private readonly analyteId: number,
-  ) {}
   readonly lots = new Map<number, LotDay>();
   /** counted day indices → their names */
   private days: ReadonlyMap<number, string> = new Map();
@@ -145,7 +139,7 @@ class DayAccumulator {
     if (!x.levels.includes(level)) x.levels.push(level);
     const key = lotDayKey(controlLotId, k);
     let l = this.lots.get(key);
-    if (!l) this.lots.set(key, (l = { controlLotId, day: x.day, labId: this.labId, analyteId: this.analyteId, level, results: 0, first: 0, inControl: null, n: 0 }));
+    if (!l) this.lots.set(key, (l = { controlLotId, day: x.day, level, results: 0, first: 0, inControl: null, n: 0 }));
     l.results++;
     if (!inControl) return;
     if (l.n++ === 0) l.first = value;
@@ -161,42 +155,47 @@ interface Recomputed {
 }
 
 /**
- * The daily aggregates of the series a writer changes in one transaction, refreshed together: each
- * series' days are registered as it is written ({@link IqcDailyBatch.add}) and recomputed at
- * {@link IqcDailyBatch.flush}, still in the writer's transaction. The rows of all series go out in
- * key order, and the roll-ups move once per lab × analyte and once per region for the whole batch
- * instead of once per series (an import of a lab's year touches each region day once, not once
- * per analyte). The same figures as refreshing each series on its own.
+ * The daily aggregates of the series a writer changes in one transaction: each series' days are
+ * recomputed and written as it is registered ({@link IqcDailyBatch.add}), and the roll-ups move at
+ * {@link IqcDailyBatch.flush}, still in the writer's transaction, once per lab × analyte and once
+ * per region for the whole batch instead of once per series (an import of a lab's year touches each
+ * region day once, not once per analyte). The same figures as refreshing each series on its own.
  */
 export interface IqcDailyBatch {
-  /** Register a series' days (and what the writer wrote, see {@link WrittenSeries}). */
+  /** Recompute and write a series' days (see {@link WrittenSeries} for `written`). */
   add(d: SeriesDays, written?: WrittenSeries): void;
-  /** Recompute and write every registered series' days and the roll-ups. */
+  /** Move the roll-ups of every series added since the last flush. */
   flush(): void;
 }
 
-const seriesKey = (d: SeriesDays) => `${d.labId}\u0001${d.analyteId}\u0001${d.instrument}`;
+/** A refreshed series as the roll-ups need it: its days and the levels it holds on each. */
+interface TouchedSeries {
+  labId: number;
+  analyteId: number;
+  days: Set<string>;
+  levels: Map<string, readonly string[]>;
+}
 
 export function iqcDailyBatch(db: HasClient): IqcDailyBatch {
-  let pending: { d: SeriesDays; written?: WrittenSeries }[] = [];
-  const keys = new Set<string>();
-  const batch: IqcDailyBatch = {
+  let touched = new Map<string, TouchedSeries>();
+  return {
     add(d, written) {
       if (!d.days.length) return;
-      // a series registered twice is recomputed in two steps (the second reads the first's rows)
-      const key = seriesKey(d);
-      if (keys.has(key)) batch.flush();
-      keys.add(key);
-      pending.push({ d, written });
+      const r = recompute(db, d, written);
+      writeRecomputed(db, r);
+      const key = `${d.labId}\u0001${d.analyteId}\u0001${d.instrument}`;
+      let t = touched.get(key);
+      if (!t) touched.set(key, (t = { labId: d.labId, analyteId: d.analyteId, days: new Set(), levels: new Map() }));
+      for (const day of r.d.days) t.days.add(day);
+      // a series added again: its later figures of a day are the current ones
+      for (const x of r.acc.series.values()) t.levels.set(x.day, x.levels);
     },
     flush() {
-      const list = pending;
-      pending = [];
-      keys.clear();
-      if (list.length) writeRecomputed(db, list.map(({ d, written }) => recompute(db, d, written)));
+      const list = touched;
+      touched = new Map();
+      if (list.size) moveRollups(db, list);
     },
   };
-  return batch;
 }
 
 /**
@@ -227,7 +226,7 @@ function recompute(db: HasClient, d: SeriesDays, written?: WrittenSeries): Recom
   const last = s.lastDay.get(d.labId, d.analyteId, d.instrument);
   const stale = last === null || last === undefined || last < sorted[0] ? [] : s.deleteSeries.all(p).sort();
   if (stale.length) s.deleteLots.run({ ...p, first: stale[0], last: stale[stale.length - 1], days: JSON.stringify(stale) });
-  const acc = new DayAccumulator(d.labId, d.analyteId);
+  const acc = new DayAccumulator();
   const readDays = written ? stale : sorted;
   if (written && stale.length < sorted.length) {
     const fresh = byIndex(sorted);
@@ -253,19 +252,15 @@ function momentsOf1(n: number, first: number): Moments {
   return { n: 1, mean, sumSqDev: 0 + (first - mean) * (first - mean) };
 }
 
-/** Write the recomputed days of a batch's series in key order, then move the roll-ups. */
-function writeRecomputed(db: HasClient, list: Recomputed[]): void {
-  list.sort((a, b) => a.d.labId - b.d.labId || a.d.analyteId - b.d.analyteId || (a.d.instrument < b.d.instrument ? -1 : a.d.instrument > b.d.instrument ? 1 : 0));
+/** Write a series' recomputed days (series rows by day, control-lot rows by lot and day). */
+function writeRecomputed(db: HasClient, { d, acc }: Recomputed): void {
   const seriesRows = bulkWriter(db, iqcDailySeries, { columns: SERIES_COLUMNS });
-  const lots: LotDay[] = [];
-  for (const { d, acc } of list) {
-    for (const k of [...acc.series.keys()].sort(byNumber)) {
-      const x = acc.series.get(k)!;
-      seriesRows.addValues([d.labId, d.analyteId, d.instrument, x.day, x.runs, x.rejectedRuns, x.results, x.levels.length]);
-    }
-    for (const l of acc.lots.values()) lots.push(l);
+  for (const k of [...acc.series.keys()].sort(byNumber)) {
+    const x = acc.series.get(k)!;
+    seriesRows.addValues([d.labId, d.analyteId, d.instrument, x.day, x.runs, x.rejectedRuns, x.results, x.levels.length]);
   }
   seriesRows.flush();
+  const lots = [...acc.lots.values()];
   // by control lot, then day: the lots' rows come day by day, so a stable sort by lot (numbers) and
   // a check of the days within each lot usually does it
   lots.sort((a, b) => a.controlLotId - b.controlLotId);
@@ -278,40 +273,44 @@ function writeRecomputed(db: HasClient, list: Recomputed[]): void {
   const lotRows = bulkWriter(db, iqcDailyLots, { columns: LOT_COLUMNS });
   for (const l of lots) {
     const m = l.inControl ? momentsOf(l.inControl) : momentsOf1(l.n, l.first);
-    lotRows.addValues([l.controlLotId, l.day, l.labId, l.analyteId, l.level, l.results, m.n, m.n ? m.mean : null, m.sumSqDev]);
+    lotRows.addValues([l.controlLotId, l.day, d.labId, d.analyteId, l.level, l.results, m.n, m.n ? m.mean : null, m.sumSqDev]);
   }
   lotRows.flush();
-  // per lab × analyte: the touched days and, per day, the levels of the batch's series (any instrument)
-  const pairs = new Map<string, Recomputed[]>();
-  for (const r of list) {
-    const key = `${r.d.labId}\u0001${r.d.analyteId}`;
+}
+
+/** The roll-ups of the refreshed series, per lab × analyte: the touched days and, per day, the
+ * levels of its refreshed series (the union over instruments). */
+function moveRollups(db: HasClient, touched: ReadonlyMap<string, TouchedSeries>): void {
+  const pairs = new Map<string, TouchedSeries[]>();
+  for (const t of touched.values()) {
+    const key = `${t.labId}\u0001${t.analyteId}`;
     const same = pairs.get(key);
-    if (same) same.push(r);
-    else pairs.set(key, [r]);
+    if (same) same.push(t);
+    else pairs.set(key, [t]);
   }
   const byLab = new Map<number, RefreshedPairDays[]>();
   for (const series of pairs.values()) {
-    const { labId, analyteId } = series[0].d;
+    const { labId, analyteId } = series[0];
     let analytes = byLab.get(labId);
     if (!analytes) byLab.set(labId, (analytes = []));
     const seriesLevels = new Map<string, number>();
+    const days = new Set<string>();
     if (series.length === 1) {
-      for (const x of series[0].acc.series.values()) seriesLevels.set(x.day, x.levels.length);
-      analytes.push({ analyteId, days: series[0].d.days, seriesLevels });
+      series[0].levels.forEach((levels, day) => seriesLevels.set(day, levels.length));
+      analytes.push({ analyteId, days: [...series[0].days].sort(), seriesLevels });
       continue;
     }
     // several instruments: the union of their days and of their levels per day
-    const levels = new Map<string, Set<string>>();
-    const days = new Set<string>();
-    for (const { d, acc } of series) {
-      for (const day of d.days) days.add(day);
-      for (const x of acc.series.values()) {
-        const set = levels.get(x.day);
-        if (!set) levels.set(x.day, new Set(x.levels));
-        else for (const level of x.levels) set.add(level);
-      }
+    const union = new Map<string, Set<string>>();
+    for (const t of series) {
+      for (const day of t.days) days.add(day);
+      t.levels.forEach((levels, day) => {
+        const set = union.get(day);
+        if (!set) union.set(day, new Set(levels));
+        else for (const level of levels) set.add(level);
+      });
     }
-    for (const [day, set] of levels) seriesLevels.set(day, set.size);
+    union.forEach((set, day) => seriesLevels.set(day, set.size));
     analytes.push({ analyteId, days: [...days].sort(), seriesLevels });
   }
   for (const [labId, analytes] of byLab) refreshRollups(db, labId, analytes);

@@ -83,8 +83,13 @@ export function refreshRollups(db: HasClient, labId: number, analytes: readonly 
   for (const { analyteId, days, seriesLevels } of [...analytes].sort((a, b) => a.analyteId - b.analyteId)) {
     if (!days.length) continue;
     // the pair's days of every touched month (month presence and the touched days' levels before)
+    const rows = s.pairDays.all(labId, analyteId, `${days[0].slice(0, 7)}-01`, `${days[days.length - 1].slice(0, 7)}-31`);
+    if (!rows.length) {
+      newPairDays(labId, analyteId, days, seriesLevels, newPairs, covered, monthDelta);
+      continue;
+    }
     const levels = new Map<string, number>();
-    for (const [day, n] of s.pairDays.all(labId, analyteId, `${days[0].slice(0, 7)}-01`, `${days[days.length - 1].slice(0, 7)}-31`)) levels.set(day, n);
+    for (const [day, n] of rows) levels.set(day, n);
     const after = new Map<string, number>();
     const shared: string[] = [];
     for (const day of days) {
@@ -145,6 +150,36 @@ export function refreshRollups(db: HasClient, labId: number, analytes: readonly 
 }
 
 const PAIR_COLUMNS = ['labId', 'analyteId', 'day', 'levels'] as const;
+
+/** {@link refreshRollups} of a lab × analyte without a pair row in the touched months (a first
+ * import, the first results of a month): every touched day with levels is a new pair row, covered
+ * when it has {@link COVERED_LEVELS}, and each month with one gains the pair. */
+function newPairDays(
+  labId: number,
+  analyteId: number,
+  days: readonly string[],
+  seriesLevels: ReadonlyMap<string, number>,
+  newPairs: { addValues(values: readonly unknown[]): void },
+  covered: Map<string, number>,
+  monthDelta: Map<string, number>,
+): void {
+  // days are sorted: a month's days come together
+  let month = '';
+  let monthHas = false;
+  for (const day of days) {
+    if (!month || !day.startsWith(month)) {
+      if (monthHas) monthDelta.set(month, (monthDelta.get(month) ?? 0) + 1);
+      month = day.slice(0, 7);
+      monthHas = false;
+    }
+    const now = seriesLevels.get(day) ?? 0;
+    if (!now) continue;
+    newPairs.addValues([labId, analyteId, day, now]);
+    monthHas = true;
+    if (now >= COVERED_LEVELS) covered.set(day, (covered.get(day) ?? 0) + 1);
+  }
+  if (monthHas) monthDelta.set(month, (monthDelta.get(month) ?? 0) + 1);
+}
 
 /**
  * A lab moved to another region: its covered pair-days and month pairs move from the old region's

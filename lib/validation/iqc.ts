@@ -172,9 +172,10 @@ export type IqcResultInput = z.infer<ReturnType<typeof iqcResultInput>>;
 /**
  * One result row read without zod when every field is valid (the ingest's usual case): the same
  * output as `iqcResultInput(now)` parses it to, else null (the caller parses the row with the
- * schema to report its problems). `memo` is the caller's, one per batch.
+ * schema to report its problems). `memo` is the caller's, one per batch; `into`, when given, is
+ * filled and returned instead of a new object.
  */
-export function readIqcResult(raw: unknown, now: number, memo: MeasuredAtMemo): IqcResultInput | null {
+export function readIqcResult(raw: unknown, now: number, memo: MeasuredAtMemo, into?: IqcResultInput): IqcResultInput | null {
   if (typeof raw !== 'object' || raw === null || Object.getPrototypeOf(raw) !== Object.prototype) return null;
   const r = raw as Record<string, unknown>;
   const analyte = readText(r.analyte, 20, true, true);
@@ -192,7 +193,18 @@ export function readIqcResult(raw: unknown, now: number, memo: MeasuredAtMemo): 
   ) {
     return null;
   }
-  return { analyte, level, lot, value, signal, measuredAt, instrument, operator, run };
+  if (!into) return { analyte, level, lot, value, signal, measuredAt, instrument, operator, run };
+  // the caller's scratch object (it copies the fields at once): no new object per row
+  into.analyte = analyte;
+  into.level = level;
+  into.lot = lot;
+  into.value = value;
+  into.signal = signal;
+  into.measuredAt = measuredAt;
+  into.instrument = instrument;
+  into.operator = operator;
+  into.run = run;
+  return into;
 }
 /** Only the value and signal of a result row (checked against the item when other fields failed). */
 export const iqcValueInput = z.object({ value: resultValue, signal: optionalNumber });

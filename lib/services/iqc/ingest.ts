@@ -144,13 +144,14 @@ export function ingestResultsOfLab(db: DB, actor: Actor, scope: ReturnType<typeo
   // rows are read without zod when valid; the schema (built on the first bad row) reports problems
   const memo: MeasuredAtMemo = { text: undefined, time: NaN };
   let schema: ReturnType<typeof iqcResultInput> | undefined;
+  const scratch: IqcResultInput = { analyte: '', level: '', lot: '', value: 0, signal: null, measuredAt: 0, instrument: '', operator: '', run: '' };
   const cat = catalogue(db);
   const errors: FieldError[] = [];
   const values: PlannedValue[] = [];
   if (!input.results.length) throw new AppError('iqc.noResults', {}, [fieldError('iqc.noResults', {}, '(file)', 1)]);
   input.results.forEach((raw, i) => {
     const row = opts.rows?.[i] ?? i + 1;
-    let data: IqcResultInput | null = readIqcResult(raw, now, memo);
+    let data: IqcResultInput | null = readIqcResult(raw, now, memo, scratch);
     if (!data) {
       const r = (schema ??= iqcResultInput(now)).safeParse(raw);
       if (!r.success) {
