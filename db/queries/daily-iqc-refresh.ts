@@ -72,7 +72,16 @@ const DAY_MS = 86_400_000;
 const OFFSET_MS = 8 * 3_600_000;
 /** day index since the epoch (UTC+8) of an instant, and of a day name */
 const dayIndexOf = (t: number) => Math.floor((t + OFFSET_MS) / DAY_MS);
-const dayIndexOfName = (day: string) => Date.parse(`${day}T00:00:00Z`) / DAY_MS;
+/** day names → indices, kept (an import names the same few hundred days for every series) */
+const dayIndices = new Map<string, number>();
+const dayIndexOfName = (day: string) => {
+  let k = dayIndices.get(day);
+  if (k === undefined) {
+    if (dayIndices.size >= 100_000) dayIndices.clear();
+    dayIndices.set(day, (k = Date.parse(`${day}T00:00:00Z`) / DAY_MS));
+  }
+  return k;
+};
 const startOfDayMs = (day: string) => dayIndexOfName(day) * DAY_MS - OFFSET_MS;
 /** control lot × day key (day indices stay below 2^16 until 2149) */
 const lotDayKey = (controlLotId: number, k: number) => controlLotId * 65_536 + k;

@@ -104,7 +104,9 @@ function plainCsv(text: string): { header: string[]; each(row: (line: number, ce
     each(row) {
       for (let i = 1; i < lines.length; i++) {
         const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
-        if (!line.trim()) continue;
+        // a line starting with a visible ASCII character is not blank (no trim needed to say so)
+        const first = line.charCodeAt(0);
+        if (!(first > 32 && first < 127) && !line.trim()) continue;
         row(i + 1, line.split(','));
       }
     },
