@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import { bulkWriter, type HasClient } from '../bulk';
 import { iqcDailyLots, iqcDailySeries } from '../schema';
-import { EMPTY_MOMENTS, momentsOf, type Moments } from '@/lib/stats/moments';
+import { momentsOf } from '@/lib/stats/moments';
 import { refreshRollups, type RefreshedPairDays } from './daily-iqc-rollups';
 
 function statements(client: Database.Database) {
@@ -109,6 +109,8 @@ interface LotDay {
 class DayAccumulator {
   readonly series = new Map<number, SeriesDay>();
   readonly lots = new Map<number, LotDay>();
+  /** each control lot's days in the order first met (time order, unless stored days follow written ones) */
+  readonly lotDays = new Map<number, LotDay[]>();
   /** counted day indices → their names */
   private days: ReadonlyMap<number, string> = new Map();
 
@@ -148,7 +150,12 @@ class DayAccumulator {
     if (!x.levels.includes(level)) x.levels.push(level);
     const key = lotDayKey(controlLotId, k);
     let l = this.lots.get(key);
-    if (!l) this.lots.set(key, (l = { controlLotId, day: x.day, level, results: 0, first: 0, inControl: null, n: 0 }));
+    if (!l) {
+      this.lots.set(key, (l = { controlLotId, day: x.day, level, results: 0, first: 0, inControl: null, n: 0 }));
+      const days = this.lotDays.get(controlLotId);
+      if (days) days.push(l);
+      else this.lotDays.set(controlLotId, [l]);
+    }
     l.results++;
     if (!inControl) return;
     if (l.n++ === 0) l.first = value;
@@ -229,12 +236,15 @@ function recompute(db: HasClient, d: SeriesDays, written?: WrittenSeries): Recom
   let s = cache.get(db.$client);
   if (!s) cache.set(db.$client, (s = statements(db.$client)));
   const sorted = [...new Set(d.days)].sort();
-  const p = { lab: d.labId, analyte: d.analyteId, instrument: d.instrument, first: sorted[0], last: sorted[sorted.length - 1], days: JSON.stringify(sorted) };
   // days that had aggregate rows (a control-lot row of a day implies the series row of that day);
   // none when the series' rows end before the first day (results appended after the last ones)
   const last = s.lastDay.get(d.labId, d.analyteId, d.instrument);
-  const stale = last === null || last === undefined || last < sorted[0] ? [] : s.deleteSeries.all(p).sort();
-  if (stale.length) s.deleteLots.run({ ...p, first: stale[0], last: stale[stale.length - 1], days: JSON.stringify(stale) });
+  let stale: string[] = [];
+  if (last !== null && last !== undefined && last >= sorted[0]) {
+    const p = { lab: d.labId, analyte: d.analyteId, instrument: d.instrument, first: sorted[0], last: sorted[sorted.length - 1], days: JSON.stringify(sorted) };
+    stale = s.deleteSeries.all(p).sort();
+    if (stale.length) s.deleteLots.run({ ...p, first: stale[0], last: stale[stale.length - 1], days: JSON.stringify(stale) });
+  }
   const acc = new DayAccumulator();
   const readDays = written ? stale : sorted;
   if (written && stale.length < sorted.length) {
@@ -254,13 +264,6 @@ function recompute(db: HasClient, d: SeriesDays, written?: WrittenSeries): Recom
 
 const byNumber = (a: number, b: number) => a - b;
 
-/** momentsOf of no value or of one (`first`), without an array: the same arithmetic. */
-function momentsOf1(n: number, first: number): Moments {
-  if (!n) return EMPTY_MOMENTS;
-  const mean = (0 + first) / 1;
-  return { n: 1, mean, sumSqDev: 0 + (first - mean) * (first - mean) };
-}
-
 /** Write a series' recomputed days (series rows by day, control-lot rows by lot and day). */
 function writeRecomputed(db: HasClient, { d, acc }: Recomputed): void {
   const seriesRows = bulkWriter(db, iqcDailySeries, { columns: SERIES_COLUMNS });
@@ -269,20 +272,27 @@ function writeRecomputed(db: HasClient, { d, acc }: Recomputed): void {
     seriesRows.addValues([d.labId, d.analyteId, d.instrument, x.day, x.runs, x.rejectedRuns, x.results, x.levels.length]);
   }
   seriesRows.flush();
-  const lots = [...acc.lots.values()];
-  // by control lot, then day: the lots' rows come day by day, so a stable sort by lot (numbers) and
-  // a check of the days within each lot usually does it
-  lots.sort((a, b) => a.controlLotId - b.controlLotId);
-  for (let i = 1; i < lots.length; i++) {
-    if (lots[i].controlLotId === lots[i - 1].controlLotId && lots[i].day < lots[i - 1].day) {
-      lots.sort((a, b) => a.controlLotId - b.controlLotId || (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
-      break;
-    }
-  }
+  // by control lot, then day: each lot's days come in time order (sorted only when stored days
+  // were read after written ones)
   const lotRows = bulkWriter(db, iqcDailyLots, { columns: LOT_COLUMNS });
-  for (const l of lots) {
-    const m = l.inControl ? momentsOf(l.inControl) : momentsOf1(l.n, l.first);
-    lotRows.addValues([l.controlLotId, l.day, d.labId, d.analyteId, l.level, l.results, m.n, m.n ? m.mean : null, m.sumSqDev]);
+  for (const lotId of [...acc.lotDays.keys()].sort(byNumber)) {
+    const days = acc.lotDays.get(lotId)!;
+    for (let i = 1; i < days.length; i++) {
+      if (days[i].day < days[i - 1].day) {
+        days.sort((a, b) => (a.day < b.day ? -1 : 1));
+        break;
+      }
+    }
+    for (const l of days) {
+      if (l.inControl) {
+        const m = momentsOf(l.inControl);
+        lotRows.addValues([l.controlLotId, l.day, d.labId, d.analyteId, l.level, l.results, m.n, m.mean, m.sumSqDev]);
+      } else {
+        // momentsOf of one value or none, without the array: the same arithmetic
+        const mean = l.n ? (0 + l.first) / 1 : null;
+        lotRows.addValues([l.controlLotId, l.day, d.labId, d.analyteId, l.level, l.results, l.n, mean, mean === null ? 0 : 0 + (l.first - mean) * (l.first - mean)]);
+      }
+    }
   }
   lotRows.flush();
 }

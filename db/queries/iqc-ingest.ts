@@ -98,6 +98,14 @@ function statements(client: Database.Database) {
        JOIN iqc_results r ON r.run_id = u.id AND r.current = 1 AND r.excluded = 0 AND r.z IS NOT NULL
        ORDER BY u.measured_at DESC, coalesce(u.client_run_id, '') DESC, u.id DESC`,
     ),
+    /** whether a series has an in-control run starting before a time (else {@link contextValues} is
+     * empty: a series' first results skip its sort) */
+    hasContext: client
+      .prepare<[number, number, string, number], number>(
+        `SELECT 1 FROM iqc_runs INDEXED BY iqc_runs_lab_analyte_time_idx
+         WHERE lab_id = ? AND analyte_id = ? AND instrument = ? AND measured_at < ? AND status IN ('accepted', 'warning') LIMIT 1`,
+      )
+      .pluck(),
     moveResult: client.prepare<[number, number]>('UPDATE iqc_results SET run_id = ? WHERE id = ?'),
     deleteRun: client.prepare<[number]>('DELETE FROM iqc_runs WHERE id = ?'),
     actionOfRun: client.prepare<[number], { id: number; status: string; cause: string | null; action: string | null; outcome: string | null }>(

@@ -27,6 +27,7 @@ function primedEvaluator(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, le
   for (const l of levels) need.set(l, LOOKBACK_VALUES);
   let flattenedNeed = LOOKBACK_VALUES;
   const runs: RunInput[] = [];
+  if (s.hasContext.get(ctx.labId, plan.analyteId, plan.instrument, plan.from) === undefined) return evaluator;
   let offset = 0;
   let page = 16;
   while (offset < MAX_CONTEXT_RUNS && (flattenedNeed > 0 || [...need.values()].some((n) => n > 0))) {
