@@ -267,14 +267,22 @@ const byNumber = (a: number, b: number) => a - b;
 /** Write a series' recomputed days (series rows by day, control-lot rows by lot and day). */
 function writeRecomputed(db: HasClient, { d, acc }: Recomputed): void {
   const seriesRows = bulkWriter(db, iqcDailySeries, { columns: SERIES_COLUMNS });
+  // one array of values, the varying ones set per row (the writer copies them at once)
+  const seriesRow: unknown[] = [d.labId, d.analyteId, d.instrument, '', 0, 0, 0, 0];
   for (const k of [...acc.series.keys()].sort(byNumber)) {
     const x = acc.series.get(k)!;
-    seriesRows.addValues([d.labId, d.analyteId, d.instrument, x.day, x.runs, x.rejectedRuns, x.results, x.levels.length]);
+    seriesRow[3] = x.day;
+    seriesRow[4] = x.runs;
+    seriesRow[5] = x.rejectedRuns;
+    seriesRow[6] = x.results;
+    seriesRow[7] = x.levels.length;
+    seriesRows.addValues(seriesRow);
   }
   seriesRows.flush();
   // by control lot, then day: each lot's days come in time order (sorted only when stored days
   // were read after written ones)
   const lotRows = bulkWriter(db, iqcDailyLots, { columns: LOT_COLUMNS });
+  const lotRow: unknown[] = [0, '', d.labId, d.analyteId, '', 0, 0, null, 0];
   for (const lotId of [...acc.lotDays.keys()].sort(byNumber)) {
     const days = acc.lotDays.get(lotId)!;
     for (let i = 1; i < days.length; i++) {
@@ -284,14 +292,23 @@ function writeRecomputed(db: HasClient, { d, acc }: Recomputed): void {
       }
     }
     for (const l of days) {
+      lotRow[0] = l.controlLotId;
+      lotRow[1] = l.day;
+      lotRow[4] = l.level;
+      lotRow[5] = l.results;
       if (l.inControl) {
         const m = momentsOf(l.inControl);
-        lotRows.addValues([l.controlLotId, l.day, d.labId, d.analyteId, l.level, l.results, m.n, m.mean, m.sumSqDev]);
+        lotRow[6] = m.n;
+        lotRow[7] = m.mean;
+        lotRow[8] = m.sumSqDev;
       } else {
         // momentsOf of one value or none, without the array: the same arithmetic
         const mean = l.n ? (0 + l.first) / 1 : null;
-        lotRows.addValues([l.controlLotId, l.day, d.labId, d.analyteId, l.level, l.results, l.n, mean, mean === null ? 0 : 0 + (l.first - mean) * (l.first - mean)]);
+        lotRow[6] = l.n;
+        lotRow[7] = mean;
+        lotRow[8] = mean === null ? 0 : 0 + (l.first - mean) * (l.first - mean);
       }
+      lotRows.addValues(lotRow);
     }
   }
   lotRows.flush();

@@ -61,6 +61,7 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
   let plain = true;
   for (const run of plan.runs) for (const m of run.members) if (m.pending && (m.category !== null || m.signal !== null)) plain = false;
   const results = bulkWriter(s, iqcResults, { columns: plain ? PLAIN_RESULT_COLUMNS : NEW_RESULT_COLUMNS });
+  const resultRow: unknown[] = [0, ctx.labId, plan.analyteId, 0, '', 0, 0, null, null, w.actorId, w.now];
   const violationRows = bulkWriter(s, iqcViolations, { columns: VIOLATION_COLUMNS });
   // each distinct rule set (evaluatePlan gives one array per set) as JSON once
   const rulesJson = new Map<readonly WestgardRule[], string>();
@@ -70,9 +71,16 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
     return json;
   };
   const runRows = bulkWriter(s, iqcRuns, { columns: NEW_RUN_COLUMNS, returnIds: true });
+  // one array of values per writer, the varying ones set per row (the writer copies them at once)
+  const runRow: unknown[] = [ctx.labId, plan.analyteId, plan.instrument, 0, '', '', w.now, w.source, null, null, w.actorId, w.now];
   for (const run of plan.runs) {
     if (run.existingId !== undefined) continue;
-    runRows.addValues([ctx.labId, plan.analyteId, plan.instrument, run.start, run.verdict ? run.verdict.status : 'no_target', run.verdict ? jsonOf(run.rules) : '[]', w.now, w.source, run.operator, run.clientRun, w.actorId, w.now]);
+    runRow[3] = run.start;
+    runRow[4] = run.verdict ? run.verdict.status : 'no_target';
+    runRow[5] = run.verdict ? jsonOf(run.rules) : '[]';
+    runRow[8] = run.operator;
+    runRow[9] = run.clientRun;
+    runRows.addValues(runRow);
   }
   runRows.flush();
   // the id of each run of the plan (same index): stored, or new in the order written
@@ -130,8 +138,16 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
     }
     for (const m of run.members) {
       if (!m.pending) continue;
-      if (plain) results.addValues([runId, ctx.labId, plan.analyteId, m.lotId, m.level, m.value, m.measuredAt, m.targetId, m.z, w.actorId, w.now]);
-      else results.addValues([runId, ctx.labId, plan.analyteId, m.lotId, m.level, m.value, m.category, m.signal, m.measuredAt, m.targetId, m.z, w.actorId, w.now]);
+      if (plain) {
+        resultRow[0] = runId;
+        resultRow[3] = m.lotId;
+        resultRow[4] = m.level;
+        resultRow[5] = m.value;
+        resultRow[6] = m.measuredAt;
+        resultRow[7] = m.targetId;
+        resultRow[8] = m.z;
+        results.addValues(resultRow);
+      } else results.addValues([runId, ctx.labId, plan.analyteId, m.lotId, m.level, m.value, m.category, m.signal, m.measuredAt, m.targetId, m.z, w.actorId, w.now]);
     }
     for (const x of violations) violationRows.addValues([runId, ctx.labId, plan.analyteId, x.rule, JSON.stringify(x.levels), run.start]);
     if (status === 'rejected') {
