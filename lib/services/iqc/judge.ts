@@ -13,7 +13,7 @@ const byLevel = (a: { level: string }, b: { level: string }) => compareLevels(a.
 export function selectorFor(db: DB, ctx: LabContext): RuleSelector {
   // built on the first question: re-sends and re-evaluations of stored runs never need it
   let selector: RuleSelector | undefined;
-  return { at: (...args) => (selector ??= ruleSelector(db, ctx)).at(...args) };
+  return { at: (...args) => (selector ??= ruleSelector(db, ctx)).at(...args), rulesAt: (...args) => (selector ??= ruleSelector(db, ctx)).rulesAt(...args) };
 }
 
 /**
@@ -141,7 +141,8 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
         const t = ctx.targets.get(m.lotId)?.find((x) => x.id === m.targetId);
         if (t) targets.push({ level: m.level, controlLotId: m.lotId, mean: t.mean, sd: t.sd, targetId: t.id });
       }
-      rules = selector.at(plan.analyteId, plan.instrument, levelCount(run.members), targets, run.start).rules;
+      // the default multirule comes as a frozen array: never changed, only read and stored as JSON
+      rules = selector.rulesAt(plan.analyteId, plan.instrument, levelCount(run.members), targets, run.start) as WestgardRule[];
     }
     run.rules = rules = same(rules);
     const values = new Array<{ level: string; z: number }>(judged.length);

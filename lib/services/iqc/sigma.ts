@@ -56,6 +56,9 @@ export interface RunLevelTarget {
  */
 export interface RuleSelector {
   at(analyteId: number, instrument: string, levelCount: number, targets: readonly RunLevelTarget[], measuredAt: number): RuleChoice;
+  /** The rules of {@link RuleSelector.at} alone, without building the explanation (the ingest asks
+   * once per run; the default multirule comes as the shared, frozen array). */
+  rulesAt(analyteId: number, instrument: string, levelCount: number, targets: readonly RunLevelTarget[], measuredAt: number): readonly WestgardRule[];
 }
 
 /** Target sources whose SD is the lab's own imprecision (its ≥ 20-point baseline, or a new lot's
@@ -146,41 +149,50 @@ export function ruleSelector(db: DB, ctx: SelectorContext): RuleSelector {
     const same = list.filter((x) => x.mean === t.mean && x.sd === t.sd);
     return (inForce(same, measuredAt) ?? same[0])?.source;
   };
+  /** The choice for a run; `explain` false: its rules alone (no reason text, no copies). */
+  function choose(analyteId: number, levelCount: number, targets: readonly RunLevelTarget[], measuredAt: number, explain: true): RuleChoice;
+  function choose(analyteId: number, levelCount: number, targets: readonly RunLevelTarget[], measuredAt: number, explain: false): readonly WestgardRule[];
+  function choose(analyteId: number, levelCount: number, targets: readonly RunLevelTarget[], measuredAt: number, explain: boolean): RuleChoice | readonly WestgardRule[] {
+    const perRun = levelCount >= 3 ? 3 : 2;
+    const version = inForce(versions.get(analyteId), measuredAt);
+    if (version) {
+      const rules = version.rules.filter(isWestgardRule);
+      if (rules.length) {
+        if (!explain) return rules;
+        return { rules, source: 'configured', sigma: null, bias: null, reason: `rule set version ${version.version} configured by the lab`, reasonCode: 'configured', tea: null, cv: null, version: version.version };
+      }
+    }
+    const tea = ctx.teaPercent.get(analyteId) ?? null;
+    if (tea === null) return explain ? defaultChoice(perRun, version, 'no_tea', 'no TEa % for the analyte') : DEFAULT_WESTGARD_RULES[perRun];
+    let cv: RuleChoice['cv'] = null;
+    for (const t of targets) {
+      const own = OWN_IMPRECISION_SOURCES.has(sourceOf(t, measuredAt) ?? '');
+      const percent = coefficientOfVariationPercent(t.sd, t.mean);
+      if (!own || !(percent > 0) || !Number.isFinite(percent)) {
+        return explain ? defaultChoice(perRun, version, 'no_cv', `no CV from the lab's own targets for level ${t.level}`, tea) : DEFAULT_WESTGARD_RULES[perRun];
+      }
+      if (cv === null || percent > cv.percent) cv = { percent, level: t.level };
+    }
+    if (cv === null) return explain ? defaultChoice(perRun, version, 'no_cv', 'no targets in force', tea) : DEFAULT_WESTGARD_RULES[perRun];
+    const bias = biasAt(analyteId, measuredAt);
+    if (bias === null) return explain ? defaultChoice(perRun, version, 'no_bias', 'no published EQA result before the run', tea, cv) : DEFAULT_WESTGARD_RULES[perRun];
+    const biasPercent = bias.percent;
+    const sigma = sigmaMetric(tea, biasPercent, cv.percent);
+    if (!explain) return recommendRules(sigma, perRun);
+    return {
+      rules: recommendRules(sigma, perRun),
+      source: 'sigma',
+      sigma,
+      bias,
+      reason: `sigma ${sigma.toFixed(2)} = (TEa ${tea} % − |bias ${biasPercent.toFixed(2)} %| from ${bias.source}) / CV ${cv.percent.toFixed(2)} % (level ${cv.level}): Westgard Sigma Rules`,
+      reasonCode: 'sigma',
+      tea,
+      cv,
+      version: version?.version ?? null,
+    };
+  }
   return {
-    at(analyteId, _instrument, levelCount, targets, measuredAt) {
-      const perRun = levelCount >= 3 ? 3 : 2;
-      const version = inForce(versions.get(analyteId), measuredAt);
-      if (version) {
-        const rules = version.rules.filter(isWestgardRule);
-        if (rules.length) {
-          return { rules, source: 'configured', sigma: null, bias: null, reason: `rule set version ${version.version} configured by the lab`, reasonCode: 'configured', tea: null, cv: null, version: version.version };
-        }
-      }
-      const tea = ctx.teaPercent.get(analyteId) ?? null;
-      if (tea === null) return defaultChoice(perRun, version, 'no_tea', 'no TEa % for the analyte');
-      let cv: RuleChoice['cv'] = null;
-      for (const t of targets) {
-        const own = OWN_IMPRECISION_SOURCES.has(sourceOf(t, measuredAt) ?? '');
-        const percent = coefficientOfVariationPercent(t.sd, t.mean);
-        if (!own || !(percent > 0) || !Number.isFinite(percent)) return defaultChoice(perRun, version, 'no_cv', `no CV from the lab's own targets for level ${t.level}`, tea);
-        if (cv === null || percent > cv.percent) cv = { percent, level: t.level };
-      }
-      if (cv === null) return defaultChoice(perRun, version, 'no_cv', 'no targets in force', tea);
-      const bias = biasAt(analyteId, measuredAt);
-      if (bias === null) return defaultChoice(perRun, version, 'no_bias', 'no published EQA result before the run', tea, cv);
-      const biasPercent = bias.percent;
-      const sigma = sigmaMetric(tea, biasPercent, cv.percent);
-      return {
-        rules: recommendRules(sigma, perRun),
-        source: 'sigma',
-        sigma,
-        bias,
-        reason: `sigma ${sigma.toFixed(2)} = (TEa ${tea} % − |bias ${biasPercent.toFixed(2)} %| from ${bias.source}) / CV ${cv.percent.toFixed(2)} % (level ${cv.level}): Westgard Sigma Rules`,
-        reasonCode: 'sigma',
-        tea,
-        cv,
-        version: version?.version ?? null,
-      };
-    },
+    at: (analyteId, _instrument, levelCount, targets, measuredAt) => choose(analyteId, levelCount, targets, measuredAt, true),
+    rulesAt: (analyteId, _instrument, levelCount, targets, measuredAt) => choose(analyteId, levelCount, targets, measuredAt, false),
   };
 }
