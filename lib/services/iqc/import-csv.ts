@@ -5,7 +5,7 @@ import type { IngestSource } from '@/db/enums';
 import type { Actor } from '@/lib/auth/core';
 import { MAX_CSV_BYTES, parseCsv, toCsv, type CsvRow } from '@/lib/csv';
 import { IQC_CSV_COLUMNS, IQC_CSV_REQUIRED } from '@/lib/validation/iqc';
-import { ingestResultsOfLab, resolveWritableLab, type IngestOutcome } from './ingest';
+import { ingestResultsOfLab, resolveWritableLab, type IngestOutcome, type ResultRows } from './ingest';
 
 const FIELD_NAMES = { analyte: 'analyte_code', measuredAt: 'measured_at', level: 'level', lot: 'lot', value: 'value', instrument: 'instrument', operator: 'operator', run: 'run', signal: 'signal' };
 
@@ -47,13 +47,14 @@ interface CsvResult {
   signal: string;
 }
 
-/** The file's rows as results, with their line numbers: {@link readIqcCsv}'s rows, read straight
- * into results when the file has no quote. */
-function readIqcCsvResults(text: string): { results: CsvResult[]; lines: number[] } {
-  const results: CsvResult[] = [];
-  const lines: number[] = [];
+/** The file's rows as results, with their line numbers: {@link readIqcCsv}'s rows; a file without a
+ * quote is read a line at a time as the ingest visits it (no object per row kept for the whole
+ * import). */
+function readIqcCsvResults(text: string): { results: ResultRows; lines: number[] } {
   const plain = plainCsv(text);
   if (!plain) {
+    const results: CsvResult[] = [];
+    const lines: number[] = [];
     for (const { line, values: v } of parseCsv(text, IQC_CSV_REQUIRED)) {
       results.push({ analyte: v.analyte_code, level: v.level, lot: v.lot, value: v.value, measuredAt: v.measured_at, instrument: v.instrument ?? '', operator: v.operator ?? '', run: v.run ?? '', signal: v.signal ?? '' });
       lines.push(line);
@@ -63,21 +64,27 @@ function readIqcCsvResults(text: string): { results: CsvResult[]; lines: number[
   // a column named twice is read from its last occurrence, as parseCsv's rows have it
   const col = (name: string) => plain.header.lastIndexOf(name);
   const [analyte, level, lot, value, measuredAt, instrument, operator, run, signal] = ['analyte_code', 'level', 'lot', 'value', 'measured_at', 'instrument', 'operator', 'run', 'signal'].map(col);
-  plain.each((line, cells) => {
-    results.push({
-      analyte: cellAt(cells, analyte),
-      level: cellAt(cells, level),
-      lot: cellAt(cells, lot),
-      value: cellAt(cells, value),
-      measuredAt: cellAt(cells, measuredAt),
-      instrument: cellAt(cells, instrument),
-      operator: cellAt(cells, operator),
-      run: cellAt(cells, run),
-      signal: cellAt(cells, signal),
-    });
-    lines.push(line);
-  });
-  return { results, lines };
+  const results: ResultRows = {
+    length: plain.rows.length,
+    forEach(visit) {
+      for (let k = 0; k < plain.rows.length; k++) {
+        const cells = plain.cells(plain.rows[k]);
+        const result: CsvResult = {
+          analyte: cellAt(cells, analyte),
+          level: cellAt(cells, level),
+          lot: cellAt(cells, lot),
+          value: cellAt(cells, value),
+          measuredAt: cellAt(cells, measuredAt),
+          instrument: cellAt(cells, instrument),
+          operator: cellAt(cells, operator),
+          run: cellAt(cells, run),
+          signal: cellAt(cells, signal),
+        };
+        visit(result, k);
+      }
+    },
+  };
+  return { results, lines: plain.rows.map((i) => i + 1) };
 }
 
 /** A cell trimmed ('' for a column the file lacks, index -1, or a short line). */
@@ -87,29 +94,29 @@ function cellAt(cells: readonly string[], j: number): string {
 
 /**
  * A file without a quote, read by lines and commas (a million-row import spends most of its parsing
- * time in csv-parse otherwise): its header (trimmed, lower case) and each non-blank line after it
- * with its line number and cells, with parseCsv's trimming, blank-line skipping and line numbers.
- * parseCsv (csv-parse) makes the refusals (size, empty file, missing columns, no rows) from the
- * header and the first row. Null for a file with a quote or too large: parseCsv reads it whole.
+ * time in csv-parse otherwise): its header (trimmed, lower case), the indices of its non-blank lines
+ * after it (line number − 1) and the cells of a line, with parseCsv's trimming, blank-line skipping
+ * and line numbers. parseCsv (csv-parse) makes the refusals (size, empty file, missing columns, no
+ * rows) from the header and the first row. Null for a file with a quote or too large: parseCsv
+ * reads it whole.
  */
-function plainCsv(text: string): { header: string[]; each(row: (line: number, cells: string[]) => void): void } | null {
+function plainCsv(text: string): { header: string[]; rows: number[]; cells(i: number): string[] } | null {
   if (text.includes('"') || Buffer.byteLength(text, 'utf8') > MAX_CSV_BYTES) return null;
   const lines = text.split('\n');
   let probeEnd = 1;
   while (probeEnd < lines.length && !lines[probeEnd].trim()) probeEnd++;
   parseCsv(lines.slice(0, probeEnd + 1).join('\n'), IQC_CSV_REQUIRED);
   const header = lines[0].replace(/^\uFEFF/, '').replace(/\r$/, '').split(',').map((h) => h.trim().toLowerCase());
+  const rows: number[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    // a line starting with a visible ASCII character is not blank (no trim needed to say so)
+    const first = lines[i].charCodeAt(0);
+    if ((first > 32 && first < 127) || lines[i].trim()) rows.push(i);
+  }
   return {
     header,
-    each(row) {
-      for (let i = 1; i < lines.length; i++) {
-        const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
-        // a line starting with a visible ASCII character is not blank (no trim needed to say so)
-        const first = line.charCodeAt(0);
-        if (!(first > 32 && first < 127) && !line.trim()) continue;
-        row(i + 1, line.split(','));
-      }
-    },
+    rows,
+    cells: (i) => (lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i]).split(','),
   };
 }
 
@@ -119,13 +126,12 @@ export function readIqcCsv(text: string): CsvRow[] {
   const plain = plainCsv(text);
   if (!plain) return parseCsv(text, IQC_CSV_REQUIRED);
   const { header } = plain;
-  const rows: CsvRow[] = [];
-  plain.each((line, cells) => {
+  return plain.rows.map((i) => {
+    const cells = plain.cells(i);
     const values: Record<string, string> = {};
     for (let j = 0; j < header.length; j++) values[header[j]] = (cells[j] ?? '').trim();
-    rows.push({ line, values });
+    return { line: i + 1, values };
   });
-  return rows;
 }
 
 /** The downloadable template: the header and two example rows (a two-level potassium run). */

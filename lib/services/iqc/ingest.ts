@@ -43,7 +43,13 @@ export interface IngestOutcome {
 export interface IngestInput {
   /** lab code; default the actor's own lab */
   lab?: string | null;
-  results: readonly unknown[];
+  results: readonly unknown[] | ResultRows;
+}
+
+/** Results given one at a time (a CSV file's lines, each built as it is visited and dropped after). */
+export interface ResultRows {
+  readonly length: number;
+  forEach(visit: (raw: unknown, i: number) => void): void;
 }
 
 /** The lab a write goes to, authorized: the actor's own lab unless a code is given; 403 otherwise. */
