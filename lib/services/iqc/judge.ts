@@ -138,8 +138,9 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
       const targets: RunLevelTarget[] = [];
       for (const m of run.members) {
         if (m.targetId === null) continue;
-        const t = ctx.targets.get(m.lotId)?.find((x) => x.id === m.targetId);
-        if (t) targets.push({ level: m.level, controlLotId: m.lotId, mean: t.mean, sd: t.sd, targetId: t.id });
+        const t = targetById(ctx.targets.get(m.lotId), m.targetId);
+        // with its source: the selector need not look the target up again
+        if (t) targets.push({ level: m.level, controlLotId: m.lotId, mean: t.mean, sd: t.sd, targetId: t.id, source: t.source });
       }
       // the default multirule comes as a frozen array: never changed, only read and stored as JSON
       rules = selector.rulesAt(plan.analyteId, plan.instrument, levelCount(run.members), targets, run.start) as WestgardRule[];
@@ -153,6 +154,12 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
     for (const v of verdict.violations) if (v.levels.length > 1) sortSmall(v.levels, compareLevels);
     run.verdict = category ? combined(run, verdict, category) : verdict;
   }
+}
+
+/** The target of a lot with this id (a lot has a few versions: a loop, no callback per result). */
+function targetById<T extends { id: number }>(list: readonly T[] | undefined, id: number): T | undefined {
+  if (list) for (const t of list) if (t.id === id) return t;
+  return undefined;
 }
 
 function sameRules(a: readonly WestgardRule[], b: readonly WestgardRule[]): boolean {
