@@ -1,0 +1,111 @@
+// Transactions for both backends: `await withTx(db, async (tx) => …, { isolation })`.
+//
+// SQLite (better-sqlite3) refuses async transaction callbacks, so a transaction is an async mutex per
+// connection, `BEGIN IMMEDIATE`, the awaited callback, then `COMMIT` (or `ROLLBACK` when it throws).
+// A withTx inside another on the same connection (tracked with AsyncLocalStorage) is a SAVEPOINT.
+// PostgreSQL: drizzle's `db.transaction(fn, { isolationLevel })`, `repeatable read` for read-then-write
+// decisions (EQA evaluation, certification decisions, eligibility) with a bounded retry on
+// serialization failure / deadlock (SQLSTATE 40001 / 40P01), `read committed` otherwise.
+//
+// Rule: no real asynchronous I/O (fetch, fs, crypto in the thread pool, timers) inside a transaction.
+// On SQLite the connection is shared by the whole process: while a transaction waits for I/O, the
+// statements other requests run on the same connection would join it.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type Database from 'better-sqlite3';
+import { dialectOf } from './dialect';
+
+export type Isolation = 'read committed' | 'repeatable read';
+export interface TxOptions {
+  /** 'repeatable read' for read-then-write use cases (PostgreSQL; SQLite transactions are serializable) */
+  isolation?: Isolation;
+  /** SQLite begin mode of the former better-sqlite3 transactions; withTx always begins IMMEDIATE */
+  behavior?: 'deferred' | 'immediate' | 'exclusive';
+}
+
+interface Open {
+  client: Database.Database;
+  savepoints: number;
+}
+const open = new AsyncLocalStorage<Open>();
+const queues = new WeakMap<object, Promise<void>>();
+
+/** Wait for the connection's transaction lock; returns its release. */
+async function lock(client: object): Promise<() => void> {
+  const prev = queues.get(client) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((r) => (release = r));
+  const tail = prev.then(() => mine);
+  queues.set(client, tail);
+  await prev;
+  return () => {
+    if (queues.get(client) === tail) queues.delete(client);
+    release();
+  };
+}
+
+function sqliteClient(db: unknown): Database.Database {
+  const d = db as { $client?: Database.Database; session?: { client?: Database.Database } };
+  const c = d.$client ?? d.session?.client;
+  if (!c) throw new Error('withTx: not a better-sqlite3 drizzle handle');
+  return c;
+}
+
+const MAX_ATTEMPTS = 5;
+
+function retryable(e: unknown): boolean {
+  for (let x = e as { code?: string; cause?: unknown } | undefined, i = 0; x && i < 4; x = x.cause as typeof x, i++) {
+    if (x.code === '40001' || x.code === '40P01') return true;
+  }
+  return false;
+}
+
+/** Run `fn` in a transaction of `db` (a nested call runs as a savepoint of the open one). */
+export async function withTx<D, T>(db: D, fn: (tx: D) => Promise<T> | T, opts: TxOptions = {}): Promise<T> {
+  if (dialectOf(db) === 'pg') {
+    const pgdb = db as unknown as { transaction: (f: (tx: D) => Promise<T>, c?: { isolationLevel: Isolation }) => Promise<T> };
+    const isolationLevel: Isolation = opts.isolation === 'repeatable read' ? 'repeatable read' : 'read committed';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await pgdb.transaction(async (tx) => fn(tx), { isolationLevel });
+      } catch (e) {
+        if (attempt >= MAX_ATTEMPTS || !retryable(e)) throw e;
+        await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10 * attempt));
+      }
+    }
+  }
+  const client = sqliteClient(db);
+  const current = open.getStore();
+  if (current && current.client === client) {
+    const name = `labqc_sp${++current.savepoints}`;
+    client.exec(`SAVEPOINT ${name}`);
+    try {
+      const result = await fn(db);
+      client.exec(`RELEASE ${name}`);
+      return result;
+    } catch (e) {
+      client.exec(`ROLLBACK TO ${name}`);
+      client.exec(`RELEASE ${name}`);
+      throw e;
+    }
+  }
+  const release = await lock(client);
+  try {
+    client.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await open.run({ client, savepoints: 0 }, () => fn(db));
+      client.exec('COMMIT');
+      return result;
+    } catch (e) {
+      if (client.inTransaction) client.exec('ROLLBACK');
+      throw e;
+    }
+  } finally {
+    release();
+  }
+}
+
+/** True inside a withTx callback on this handle's connection (SQLite). */
+export function inTx(db: unknown): boolean {
+  if (dialectOf(db) === 'pg') return false;
+  return open.getStore()?.client === sqliteClient(db);
+}
