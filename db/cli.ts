@@ -25,9 +25,9 @@ async function main() {
     case 'migrate': {
       // DATABASE_URL=postgres://... : the PostgreSQL migrations (issue 14); otherwise SQLite as always
       if (await migratePostgresIfConfigured()) break;
-      runMigrations(getDb());
+      await runMigrations(getDb());
       log(`migrated ${databasePath()}`);
-      addMissingCatalogue();
+      await addMissingCatalogue();
       break;
     }
     case 'seed': {
@@ -35,11 +35,11 @@ async function main() {
       if (process.env.NODE_ENV === 'production' && !args.includes('--if-empty')) refuse('the demo data is never seeded when NODE_ENV=production');
       if (args.includes('--reset')) removeDatabase();
       const db = getDb();
-      runMigrations(db);
+      await runMigrations(db);
       if (args.includes('--if-empty') && !isEmpty(db)) {
         log(`${databasePath()} holds data: not seeding`);
         // an older demo database (npm run demo) still gains the catalogue items added since
-        addMissingCatalogue();
+        await addMissingCatalogue();
         break;
       }
       const refusal = demoSeedRefusal(db);
@@ -52,11 +52,11 @@ async function main() {
       const email = option(args, '--email');
       if (!email) refuse('usage: npm run admin:create -- --email <email> [--name <name>]');
       const db = getDb();
-      runMigrations(db);
+      await runMigrations(db);
       const prompted = process.stdin.isTTY ? await promptNewPassword() : null;
       const password = prompted ?? generateTemporaryPassword(20);
       try {
-        const admin = createAdministrator(db, { email, name: option(args, '--name') ?? 'Administrator', password, temporary: !prompted });
+        const admin = await createAdministrator(db, { email, name: option(args, '--name') ?? 'Administrator', password, temporary: !prompted });
         log(`administrator ${admin.email} created in ${databasePath()}`);
         // shown once, never stored in clear: the administrator must replace it at first sign-in
         if (!prompted) console.log(`temporary password (shown once, to be changed at first sign-in): ${password}`);
@@ -68,7 +68,7 @@ async function main() {
     }
     case 'audit:verify': {
       const db = getDb();
-      const v = verifyAuditChain(db);
+      const v = await verifyAuditChain(db);
       if (!v.ok) {
         console.error(`[labqc] audit chain BROKEN at row ${v.broken!.id}: ${v.broken!.reason} (${v.rows} rows read)`);
         process.exit(1);
@@ -95,7 +95,7 @@ async function main() {
         if (isAppError(e)) refuse(e.message);
         throw e;
       }
-      const chain = verifyAuditChain(getDb());
+      const chain = await verifyAuditChain(getDb());
       log(`restored ${databasePath()} from ${source}; start the server with npm start (it applies newer migrations)`);
       if (chain.ok) log(`audit chain of the restored database intact: ${chain.rows} rows`);
       else console.error(`[labqc] warning: the restored audit chain is broken at row ${chain.broken!.id}: ${chain.broken!.reason}`);
@@ -174,10 +174,10 @@ async function postgresPartitions(args: string[]) {
 }
 
 /** The catalogue items this installation lacks; rows already there stay as they are. */
-function addMissingCatalogue() {
-  const { added } = addMissingCatalogueItems(getDb(), fullCatalogue(qualitySpecsCsv()));
+async function addMissingCatalogue() {
+  const { added } = await addMissingCatalogueItems(getDb(), fullCatalogue(qualitySpecsCsv()));
   if (added.length) log(`catalogue: added ${added.length} items (${added.slice(0, 8).join(', ')}${added.length > 8 ? ', …' : ''})`);
-  const ranges = addMissingLimitRanges(getDb(), parseLimitRanges(limitRangesCsv()));
+  const ranges = await addMissingLimitRanges(getDb(), parseLimitRanges(limitRangesCsv()));
   if (ranges.added.length) log(`catalogue: added the concentration ranges of ${ranges.added.join(', ')} (db/seed-data/limit-ranges.csv)`);
 }
 

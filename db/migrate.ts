@@ -13,7 +13,7 @@ function appliedCount(db: DB): number {
 }
 
 /** Apply every committed drizzle-kit migration that the database has not seen yet. */
-export function runMigrations(db: DB): void {
+export async function runMigrations(db: DB): Promise<void> {
   // a migration that changes a table rebuilds it (new table, copy, drop, rename), which SQLite allows
   // only with foreign keys off, and that cannot change inside the migrator's transaction; every key
   // is checked once new migrations are in
@@ -27,5 +27,5 @@ export function runMigrations(db: DB): void {
     db.$client.pragma('foreign_keys = ON');
   }
   // the rows written before the audit log became a hash chain are sealed once, in order
-  sealUnchainedAuditRows(db);
+  await sealUnchainedAuditRows(db);
 }

@@ -32,7 +32,7 @@ export async function runAction<T>(fn: (actor: Actor) => T | Promise<T>): Promis
     return { ok: true, data: await fn(actor) };
   } catch (e) {
     if (isAppError(e)) {
-      if (e.code === 'forbidden') auditRefusal(getDb(), actor, { action: 'server action', message: e.message.slice(0, 200) });
+      if (e.code === 'forbidden') await auditRefusal(getDb(), actor, { action: 'server action', message: e.message.slice(0, 200) });
       return { ok: false, code: e.code, reason: e.reason, ...(Object.keys(e.params).length ? { params: e.params } : {}), message: e.message, errors: e.errors };
     }
     if (e instanceof ZodError) return { ok: false, code: 'invalid', reason: 'common.invalid', message: 'Invalid input', errors: zodFieldErrors(e) };

@@ -49,20 +49,20 @@ export function withActor<P = Record<string, string>>(
     if (actor?.token && req.method !== 'GET' && req.method !== 'HEAD') {
       await runJob('audit.tokenUse', actor, { method: req.method, url: req.url, status: res.status }).catch((e: unknown) => console.error('[labqc] audit of a token use failed', e));
     }
-    if (actor) auditRefusalOrExport(actor, req, res);
+    if (actor) await auditRefusalOrExport(actor, req, res);
     return res;
   };
 }
 
 /** Refusals (403) and CSV exports are audited, folded to one row per actor × action per minute
  * (lib/services/audit.ts); auditing never changes the answer. */
-function auditRefusalOrExport(actor: Actor, req: Request, res: Response) {
+async function auditRefusalOrExport(actor: Actor, req: Request, res: Response) {
   try {
     const url = new URL(req.url);
     const path = url.pathname.slice(0, 200);
-    if (res.status === 403) auditRefusal(getDb(), actor, { method: req.method, path });
+    if (res.status === 403) await auditRefusal(getDb(), actor, { method: req.method, path });
     else if (req.method === 'GET' && res.status === 200 && res.headers.get('content-type')?.startsWith('text/csv') && !path.endsWith('/template'))
-      auditExport(getDb(), actor, { path, query: url.search.slice(0, 200) });
+      await auditExport(getDb(), actor, { path, query: url.search.slice(0, 200) });
   } catch (e) {
     console.error('[labqc] audit of a refusal or export failed', e);
   }
@@ -96,9 +96,9 @@ export function publicRoute<P = Record<string, string>>(handler: (req: Request, 
 }
 
 /** Route handler of the public API (see lib/public-api.ts). */
-export function publicApiRoute(req: Request): Response {
+export async function publicApiRoute(req: Request): Promise<Response> {
   const url = new URL(req.url);
-  const answer = publicApi(url.pathname, url.searchParams) ?? { status: 404, body: { error: 'Not found', code: 'common.notFound' } };
+  const answer = await publicApi(url.pathname, url.searchParams) ?? { status: 404, body: { error: 'Not found', code: 'common.notFound' } };
   const r = renderPublic(answer, req.headers.get('if-none-match'));
   return new NextResponse(r.body || null, { status: r.status, headers: r.headers });
 }

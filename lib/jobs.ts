@@ -20,23 +20,23 @@ import { recordLocalCodeMisses } from '@/db/queries/public';
 /** Each job: one service call on the connection of the thread that runs it. */
 export const JOBS = {
   /** `POST /api/v1/iqc/results` after the body is read */
-  'iqc.post': (db: DB, actor: Actor, input: PostedResults) => ingestPosted(db, actor, input),
+  'iqc.post': async (db: DB, actor: Actor, input: PostedResults) => await ingestPosted(db, actor, input),
   /** the CSV import page: preview (dryRun) or commit */
-  'iqc.importCsv': (db: DB, actor: Actor, input: { text: string; dryRun: boolean }) => importIqcCsv(db, actor, { text: input.text }, { dryRun: input.dryRun, omitRuns: input.dryRun }),
+  'iqc.importCsv': async (db: DB, actor: Actor, input: { text: string; dryRun: boolean }) => await importIqcCsv(db, actor, { text: input.text }, { dryRun: input.dryRun, omitRuns: input.dryRun }),
   /** the entry grid */
-  'iqc.enter': (db: DB, actor: Actor, input: { results: unknown[] }) => ingestResults(db, actor, { results: input.results }, { source: 'manual' }),
-  'eqa.submit': (db: DB, actor: Actor, input: SubmissionInput) => submitResults(db, actor, input),
+  'iqc.enter': async (db: DB, actor: Actor, input: { results: unknown[] }) => await ingestResults(db, actor, { results: input.results }, { source: 'manual' }),
+  'eqa.submit': async (db: DB, actor: Actor, input: SubmissionInput) => await submitResults(db, actor, input),
   /** the one evaluation runner (API and regulator's page); `evaluationId` continues a reserved one */
-  'eqa.evaluate': (db: DB, actor: Actor, input: { roundCode: string; evaluationId?: number }) => evaluateRound(db, actor, { roundCode: input.roundCode }, { evaluationId: input.evaluationId }),
+  'eqa.evaluate': async (db: DB, actor: Actor, input: { roundCode: string; evaluationId?: number }) => await evaluateRound(db, actor, { roundCode: input.roundCode }, { evaluationId: input.evaluationId }),
   /** publication, then recognition re-checks the participants' eligibility */
-  'eqa.publish': (db: DB, actor: Actor, input: { roundCode: string }) => publishRound(db, actor, input),
-  'recognition.recompute': (db: DB, actor: Actor, input: { regionCode?: string }) => recomputeEligibility(db, actor, input),
+  'eqa.publish': async (db: DB, actor: Actor, input: { roundCode: string }) => await publishRound(db, actor, input),
+  'recognition.recompute': async (db: DB, actor: Actor, input: { regionCode?: string }) => await recomputeEligibility(db, actor, input),
   /** the audit row of an API token's write (lib/http.ts): written off the request thread, which would
    * otherwise wait (blocked) for the write lock while an import commits */
-  'audit.tokenUse': (db: DB, actor: Actor, input: { method: string; url: string; status: number }) => auditTokenUse(db, actor, new Request(input.url, { method: input.method }), input.status),
+  'audit.tokenUse': async (db: DB, actor: Actor, input: { method: string; url: string; status: number }) => await auditTokenUse(db, actor, new Request(input.url, { method: input.method }), input.status),
   /** local item codes a hospital's batch verification could not resolve (for its mapping page):
    * a write, so off the request thread like the audit row above */
-  'verify.recordMisses': (db: DB, actor: Actor, input: { codes: string[]; at: number }) => recordLocalCodeMisses(db, actor.userId, input.codes, input.at),
+  'verify.recordMisses': async (db: DB, actor: Actor, input: { codes: string[]; at: number }) => await recordLocalCodeMisses(db, actor.userId, input.codes, input.at),
 };
 
 /** Which workers run a job: imports (LIS and CSV, submissions, audit rows) or long runs (evaluation,
@@ -122,9 +122,9 @@ export async function runJob<N extends JobName>(name: N, actor: Actor, input: Jo
  * once the current request has been answered. */
 export function startJob<N extends JobName>(name: N, actor: Actor, input: JobInput<N>, onError: (message: string) => void): void {
   const run = () =>
-    runJob(name, actor, input).catch((e: unknown) => {
+    runJob(name, actor, input).catch(async (e: unknown) => {
       try {
-        onError((e as Error)?.message ?? String(e));
+        await onError((e as Error)?.message ?? String(e));
       } catch (inner) {
         console.error('[labqc] job failure handler failed', inner);
       }

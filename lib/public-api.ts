@@ -36,24 +36,24 @@ export const NO_STORE = 'no-store';
 const CERTIFICATIONS_PATH = /^\/api\/v1\/labs\/([^/]+)\/certifications\/?$/;
 
 /** The answer for a public API path, or null when the path is not part of the public API. */
-export function publicApi(pathname: string, params: URLSearchParams, opts: { now?: number } = {}): PublicAnswer | null {
+export async function publicApi(pathname: string, params: URLSearchParams, opts: { now?: number } = {}): Promise<PublicAnswer | null> {
   const now = opts.now ?? Date.now();
   const today = dayOf(now);
   try {
     if (pathname === '/api/v1/verify') {
-      const a = verifyRecognition(getDb(), { lab: params.get('lab') ?? undefined, analyte: params.get('analyte') ?? undefined, date: params.get('date') ?? undefined, asOf: params.get('asOf') ?? undefined }, { now });
+      const a = await verifyRecognition(getDb(), { lab: params.get('lab') ?? undefined, analyte: params.get('analyte') ?? undefined, date: params.get('date') ?? undefined, asOf: params.get('asOf') ?? undefined }, { now });
       return ok(a, a.date < today && a.asOf < today ? PAST_CACHE : SHORT_CACHE);
     }
     // the catalogue, [{ code, nameZh, nameEn, kind, unit?, categories?, loinc? }]: an administrator's
     // edit may change it at any moment, like a lab search
-    if (pathname === '/api/v1/analytes') return ok(publicCatalogue(getDb()), SHORT_CACHE);
+    if (pathname === '/api/v1/analytes') return ok(await publicCatalogue(getDb()), SHORT_CACHE);
     if (pathname === '/api/v1/labs') {
-      const labs = searchLabs(getDb(), { q: params.get('q') ?? undefined, region: params.get('region') ?? undefined });
+      const labs = await searchLabs(getDb(), { q: params.get('q') ?? undefined, region: params.get('region') ?? undefined });
       return ok({ labs: labs.map(({ code, name, regionCode, regionName, level }) => ({ code, name, regionCode, regionName, level })) }, SHORT_CACHE);
     }
     const m = CERTIFICATIONS_PATH.exec(pathname);
     if (m) {
-      const { day, certifications } = labCertifications(getDb(), decodeURIComponent(m[1]), params.get('date') ?? undefined, { now });
+      const { day, certifications } = await labCertifications(getDb(), decodeURIComponent(m[1]), params.get('date') ?? undefined, { now });
       return ok(
         certifications.map((c) => ({
           analyteCode: c.analyteCode,
@@ -75,7 +75,7 @@ export function publicApi(pathname: string, params: URLSearchParams, opts: { now
 }
 
 /** `POST /api/v1/verify`: the batch (lib/services/recognition/verify-batch.ts) from the body's text. */
-export function publicVerifyBatch(text: string, opts: BatchOptions = {}): PublicAnswer {
+export async function publicVerifyBatch(text: string, opts: BatchOptions = {}): Promise<PublicAnswer> {
   try {
     let input: unknown;
     try {
@@ -83,7 +83,7 @@ export function publicVerifyBatch(text: string, opts: BatchOptions = {}): Public
     } catch {
       return { status: 422, body: { error: 'The body is not valid JSON', code: 'body.notJson' }, cache: NO_STORE };
     }
-    return { status: 200, body: verifyBatch(getDb(), input, opts), cache: NO_STORE };
+    return { status: 200, body: await verifyBatch(getDb(), input, opts), cache: NO_STORE };
   } catch (e) {
     return { ...errorBody(e), cache: NO_STORE };
   }
@@ -91,7 +91,7 @@ export function publicVerifyBatch(text: string, opts: BatchOptions = {}): Public
 
 /** publicVerifyBatch with the 200's body as its JSON's UTF-8 bytes already (verifyBatchBody: the
  * production server's fast path sends them as they are); refusals as objects, as publicVerifyBatch gives them. */
-export function publicVerifyBatchBytes(text: string, opts: BatchOptions = {}): PublicAnswer & { bytes?: Buffer<ArrayBuffer> } {
+export async function publicVerifyBatchBytes(text: string, opts: BatchOptions = {}): Promise<PublicAnswer & { bytes?: Buffer<ArrayBuffer> }> {
   try {
     let input: unknown;
     try {
@@ -99,7 +99,7 @@ export function publicVerifyBatchBytes(text: string, opts: BatchOptions = {}): P
     } catch {
       return { status: 422, body: { error: 'The body is not valid JSON', code: 'body.notJson' }, cache: NO_STORE };
     }
-    return { status: 200, body: undefined, bytes: verifyBatchBody(getDb(), input, opts), cache: NO_STORE };
+    return { status: 200, body: undefined, bytes: await verifyBatchBody(getDb(), input, opts), cache: NO_STORE };
   } catch (e) {
     return { ...errorBody(e), cache: NO_STORE };
   }

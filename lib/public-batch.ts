@@ -29,7 +29,7 @@ export async function batchCallerOptions(req: Request): Promise<BatchOptions | R
   if (authorization !== null) {
     // an API token (resolved here without the session machinery): it must be live and hold `read`
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
-    const actor = bearer ? actorForApiToken(getDb(), bearer) : null;
+    const actor = bearer ? await actorForApiToken(getDb(), bearer) : null;
     if (!actor) return jsonError(401, 'Invalid API token', undefined, 'auth.signInRequired');
     const scope = tokenScopeFor(req.method, new URL(req.url).pathname);
     if (!tokenHolds(actor.token?.scopes, scope)) return jsonError(403, `This token lacks the ${scope} scope`, undefined, 'auth.forbidden');
@@ -57,7 +57,7 @@ export async function verifyBatchRoute(req: Request): Promise<Response> {
   try {
     const options = await batchCallerOptions(req);
     if (options instanceof Response) return options;
-    const answer = publicVerifyBatchBytes(await readBodyCapped(req, MAX_BATCH_BODY_BYTES), options);
+    const answer = await publicVerifyBatchBytes(await readBodyCapped(req, MAX_BATCH_BODY_BYTES), options);
     return new Response(answer.bytes ?? JSON.stringify(answer.body), { status: answer.status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
   } catch (e) {
     return errorResponse(e);

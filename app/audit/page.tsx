@@ -21,8 +21,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const t = await getTranslations('admin.audit');
   const tc = await getTranslations('common');
   const format = await getFormatter();
-  const log = readAuditLog(getDb(), actor, { page: typeof sp.page === 'string' ? sp.page : undefined, action: typeof sp.action === 'string' ? sp.action : undefined });
-  const region = ownRegion(getDb(), actor);
+  const log = await readAuditLog(getDb(), actor, { page: typeof sp.page === 'string' ? sp.page : undefined, action: typeof sp.action === 'string' ? sp.action : undefined });
+  const region = await ownRegion(getDb(), actor);
   const regionLabel = region ? `${(await getLocale()) === 'zh' ? region.name : region.nameEn} (${region.code})` : (actor.regionCode ?? '');
   const actionName = (a: string) => (t.has(`actionNames.${a.replace(/\./g, '_')}`) ? t(`actionNames.${a.replace(/\./g, '_')}` as 'actionNames.lab_create') : a);
   const entityName = (e: string) => (t.has(`entityTypes.${e}`) ? t(`entityTypes.${e}` as 'entityTypes.lab') : e);

@@ -24,7 +24,7 @@ export async function signInAction(_prev: ActionState, form: FormData): Promise<
   }
   // straight to the page asked for (same origin only), or to the role's landing page
   const next = safeNextPath(form.get('next'), publicOrigin());
-  const row = signedInAccount(getDb(), email);
+  const row = await signedInAccount(getDb(), email);
   const home = row ? HOME_BY_ROLE[row.role] : '/';
   const target = next && next !== '/' ? next : home;
   if (row?.mustChangePassword) redirect(`${PASSWORD_PAGE}?next=${encodeURIComponent(target)}`);

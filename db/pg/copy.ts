@@ -81,13 +81,12 @@ export async function copySqliteToPostgres(from: DB, to: PgDB, onTable?: (name: 
       const pk = sqliteConfig(t.sqlite).primaryKeys[0]?.columns ?? sqliteConfig(t.sqlite).columns.filter((c) => c.primary);
       let rows = 0;
       for (let offset = 0; ; offset += READ_PAGE) {
-        const page = from
+        const page = await from
           .select()
           .from(t.sqlite)
           .orderBy(...pk.map((c) => asc(c)))
           .limit(READ_PAGE)
-          .offset(offset)
-          .all() as Record<string, unknown>[];
+          .offset(offset) as Record<string, unknown>[];
         await insertUnnest(client, t.pg, page);
         rows += page.length;
         if (page.length < READ_PAGE) break;

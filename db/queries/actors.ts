@@ -1,14 +1,15 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { apiTokens, laboratories, regions, users } from '../schema';
+import { first } from '@/db/dialect';
 
 /** A user with what authorization needs: their lab and region, and the region's path. */
-export function findActorRowByUserId(db: Conn, userId: number) {
-  return actorRows(db).where(eq(users.id, userId)).get();
+export async function findActorRowByUserId(db: Conn, userId: number) {
+  return first(await actorRows(db).where(eq(users.id, userId)).limit(1));
 }
 
-export function findActorRowByEmail(db: Conn, email: string) {
-  return actorRows(db).where(eq(users.email, email)).get();
+export async function findActorRowByEmail(db: Conn, email: string) {
+  return first(await actorRows(db).where(eq(users.email, email)).limit(1));
 }
 
 function actorRows(db: Conn) {
@@ -37,8 +38,8 @@ function actorRows(db: Conn) {
 }
 
 /** The live token with that hash and its user, or undefined when revoked or unknown. */
-export function findTokenActorRow(db: Conn, tokenHash: string) {
-  return db
+export async function findTokenActorRow(db: Conn, tokenHash: string) {
+  return first(await db
     .select({
       tokenId: apiTokens.id,
       tokenLabId: apiTokens.labId,
@@ -48,10 +49,9 @@ export function findTokenActorRow(db: Conn, tokenHash: string) {
       expiresAt: apiTokens.expiresAt,
     })
     .from(apiTokens)
-    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
-    .get();
+    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt))).limit(1));
 }
 
-export function touchToken(db: Conn, tokenId: number, at: number) {
-  db.update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, tokenId)).run();
+export async function touchToken(db: Conn, tokenId: number, at: number) {
+  await db.update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, tokenId));
 }

@@ -3,8 +3,8 @@ import type { Conn } from '../client';
 import { entityVersions, users } from '../schema';
 
 /** The versions of an entity, newest first, with the email of who made each change. */
-export function listEntityVersionsWithAuthor(db: Conn, entityType: string, entityId: number) {
-  return db
+export async function listEntityVersionsWithAuthor(db: Conn, entityType: string, entityId: number) {
+  return await db
     .select({
       id: entityVersions.id,
       version: entityVersions.version,
@@ -16,6 +16,5 @@ export function listEntityVersionsWithAuthor(db: Conn, entityType: string, entit
     .from(entityVersions)
     .leftJoin(users, eq(users.id, entityVersions.changedBy))
     .where(and(eq(entityVersions.entityType, entityType), eq(entityVersions.entityId, entityId)))
-    .orderBy(desc(entityVersions.version))
-    .all();
+    .orderBy(desc(entityVersions.version));
 }

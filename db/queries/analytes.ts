@@ -3,27 +3,27 @@ import type { Conn } from '../client';
 import { analytes } from '../schema';
 import type { AnalyteCategory, AnalyteKind } from '../enums';
 import { pageOf, textFilter, type PageRequest } from './paging';
+import { first } from '@/db/dialect';
 
-export function listAnalytes(db: Conn, opts: { activeOnly?: boolean } = {}) {
-  return db
+export async function listAnalytes(db: Conn, opts: { activeOnly?: boolean } = {}) {
+  return await db
     .select()
     .from(analytes)
     .where(opts.activeOnly ? eq(analytes.active, true) : undefined)
-    .orderBy(asc(analytes.category), asc(analytes.code))
-    .all();
+    .orderBy(asc(analytes.category), asc(analytes.code));
 }
 
-export function findAnalyteByCode(db: Conn, code: string) {
-  return db.select().from(analytes).where(eq(analytes.code, code)).get();
+export async function findAnalyteByCode(db: Conn, code: string) {
+  return first(await db.select().from(analytes).where(eq(analytes.code, code)).limit(1));
 }
 
-export function findAnalyteById(db: Conn, id: number) {
-  return db.select().from(analytes).where(eq(analytes.id, id)).get();
+export async function findAnalyteById(db: Conn, id: number) {
+  return first(await db.select().from(analytes).where(eq(analytes.id, id)).limit(1));
 }
 
 /** code → id for every analyte: imports resolve codes against this once, not per row. */
-export function analyteIdsByCode(db: Conn): Map<string, number> {
-  return new Map(db.select({ id: analytes.id, code: analytes.code }).from(analytes).all().map((a) => [a.code, a.id]));
+export async function analyteIdsByCode(db: Conn): Promise<Map<string, number>> {
+  return new Map((await db.select({ id: analytes.id, code: analytes.code }).from(analytes)).map((a) => [a.code, a.id]));
 }
 
 export const ANALYTE_SORTS = ['category', 'code', 'name'] as const;
@@ -60,13 +60,12 @@ export function pageAnalytes(db: Conn, f: { category?: AnalyteCategory; kind?: A
 }
 
 /** How many items each group of the catalogue holds. */
-export function analyteCountsByCategory(db: Conn): Map<AnalyteCategory, number> {
+export async function analyteCountsByCategory(db: Conn): Promise<Map<AnalyteCategory, number>> {
   return new Map(
-    db
+    (await db
       .select({ category: analytes.category, n: count() })
       .from(analytes)
-      .groupBy(analytes.category)
-      .all()
+      .groupBy(analytes.category))
       .map((r) => [r.category, r.n]),
   );
 }

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
+import { rawGet, rawRun } from '@/db/dialect';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -36,11 +37,11 @@ export function auditRowHash(prevHash: string, r: RawAuditRow): string {
 }
 
 /** Seal one just-inserted row (the only UPDATE the table's trigger allows). Call in its transaction. */
-export function sealAuditRow(db: Conn, id: number): void {
-  const row = db.get<RawAuditRow>(sql.raw(`SELECT ${CONTENT} FROM audit_log WHERE id = ${Number(id)}`));
-  const prev = db.get<{ hash: string | null }>(sql`SELECT hash FROM audit_log WHERE id < ${id} ORDER BY id DESC LIMIT 1`);
+export async function sealAuditRow(db: Conn, id: number): Promise<void> {
+  const row = await rawGet<RawAuditRow>(db, sql.raw(`SELECT ${CONTENT} FROM audit_log WHERE id = ${Number(id)}`));
+  const prev = await rawGet<{ hash: string | null }>(db, sql`SELECT hash FROM audit_log WHERE id < ${id} ORDER BY id DESC LIMIT 1`);
   const prevHash = prev ? (prev.hash ?? '') : GENESIS_HASH;
-  db.run(sql`UPDATE audit_log SET prev_hash = ${prevHash}, hash = ${auditRowHash(prevHash, row)} WHERE id = ${id}`);
+  await rawRun(db, sql`UPDATE audit_log SET prev_hash = ${prevHash}, hash = ${auditRowHash(prevHash, row)} WHERE id = ${id}`);
 }
 
 /**
@@ -48,7 +49,7 @@ export function sealAuditRow(db: Conn, id: number): void {
  * columns has just run and no row is sealed yet). Later unsealed rows are never sealed after the fact:
  * verification reports them. Returns the number of rows sealed.
  */
-export function sealUnchainedAuditRows(db: DB): number {
+export async function sealUnchainedAuditRows(db: DB): Promise<number> {
   const c = db.$client;
   if (c.prepare('SELECT 1 FROM audit_log WHERE hash IS NOT NULL LIMIT 1').get()) return 0;
   const page = c.prepare(`SELECT ${CONTENT} FROM audit_log WHERE id > ? ORDER BY id LIMIT 5000`);
@@ -79,7 +80,7 @@ export interface ChainVerification {
 }
 
 /** Walk the whole chain in id order (reads only; safe while the server runs). */
-export function verifyAuditChain(db: DB): ChainVerification {
+export async function verifyAuditChain(db: DB): Promise<ChainVerification> {
   let prev = GENESIS_HASH;
   let rows = 0;
   for (const r of db.$client.prepare(`SELECT ${CONTENT}, prev_hash, hash FROM audit_log ORDER BY id`).iterate() as IterableIterator<RawAuditRow>) {

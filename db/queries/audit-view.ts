@@ -16,7 +16,7 @@ export interface AuditPageFilter {
   pageSize: number;
 }
 
-export function listAuditPage(db: Conn, f: AuditPageFilter) {
+export async function listAuditPage(db: Conn, f: AuditPageFilter) {
   const conds: (SQL | undefined)[] = [];
   if (f.scope.kind === 'region') {
     const labIds = db
@@ -32,23 +32,21 @@ export function listAuditPage(db: Conn, f: AuditPageFilter) {
   if (f.action) conds.push(eq(auditLog.action, f.action));
   else if (f.actionPrefix) conds.push(like(auditLog.action, `${f.actionPrefix.replace(/[%_]/g, '')}%`));
   // one row more than a page tells whether a next page exists, without counting the whole log
-  const rows = db
+  const rows = await db
     .select()
     .from(auditLog)
     .where(and(...conds))
     .orderBy(desc(auditLog.at), desc(auditLog.id))
     .limit(f.pageSize + 1)
-    .offset((f.page - 1) * f.pageSize)
-    .all();
+    .offset((f.page - 1) * f.pageSize);
   return { entries: rows.slice(0, f.pageSize), hasNext: rows.length > f.pageSize };
 }
 
 /** The distinct actions of the log (for the filter), alphabetically. */
-export function listAuditActions(db: Conn): string[] {
-  return db
+export async function listAuditActions(db: Conn): Promise<string[]> {
+  return (await db
     .selectDistinct({ action: auditLog.action })
     .from(auditLog)
-    .orderBy(auditLog.action)
-    .all()
+    .orderBy(auditLog.action))
     .map((r) => r.action);
 }

@@ -2,6 +2,7 @@ import type { Conn } from '../client';
 import { auditLog } from '../schema';
 import { sealAuditRow } from './audit-chain';
 import { and, desc, eq, gte, inArray, lt, or, isNull, type SQL } from 'drizzle-orm';
+import { withTx } from '@/db/tx';
 
 export interface AuditEntry {
   actorId?: number | null;
@@ -18,9 +19,9 @@ export interface AuditEntry {
 
 /** Append one entry, sealed into the hash chain (db/queries/audit-chain.ts) in the same (nested)
  * transaction; the table refuses other updates and deletes. Call inside the write's transaction. */
-export function insertAudit(db: Conn, e: AuditEntry): void {
-  db.transaction((tx) => {
-    const row = tx
+export async function insertAudit(db: Conn, e: AuditEntry): Promise<void> {
+  await withTx(db, async (tx) => {
+    const row = (await tx
       .insert(auditLog)
       .values({
         at: e.at ?? Date.now(),
@@ -34,9 +35,8 @@ export function insertAudit(db: Conn, e: AuditEntry): void {
         details: (e.details ?? null) as never,
         ip: e.ip ?? null,
       })
-      .returning({ id: auditLog.id })
-      .get();
-    sealAuditRow(tx, row.id);
+      .returning({ id: auditLog.id }))[0];
+    await sealAuditRow(tx, row.id);
   });
 }
 
@@ -50,7 +50,7 @@ export interface AuditFilter {
   limit?: number;
 }
 
-export function listAudit(db: Conn, f: AuditFilter = {}) {
+export async function listAudit(db: Conn, f: AuditFilter = {}) {
   const conds: SQL[] = [];
   if (f.labIds || f.regionIds) {
     const scope: SQL[] = [];
@@ -62,11 +62,10 @@ export function listAudit(db: Conn, f: AuditFilter = {}) {
   if (f.action) conds.push(eq(auditLog.action, f.action));
   if (f.before) conds.push(lt(auditLog.at, f.before));
   if (f.since) conds.push(gte(auditLog.at, f.since));
-  return db
+  return await db
     .select()
     .from(auditLog)
     .where(conds.length ? and(...conds) : undefined)
     .orderBy(desc(auditLog.at), desc(auditLog.id))
-    .limit(f.limit ?? 100)
-    .all();
+    .limit(f.limit ?? 100);
 }

@@ -6,40 +6,39 @@ import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
 import { analytes, certificateNumbers, certificationEvents, certifications, laboratories, regions } from '../schema';
 import type { CertificationAction, CertificationStatus } from '../enums';
+import { first } from '@/db/dialect';
 
-export function findLiveCertification(db: Conn, labId: number, analyteId: number) {
-  return db
+export async function findLiveCertification(db: Conn, labId: number, analyteId: number) {
+  return first(await db
     .select()
     .from(certifications)
-    .where(and(eq(certifications.labId, labId), eq(certifications.analyteId, analyteId), inArray(certifications.status, ['active', 'suspended'])))
-    .get();
+    .where(and(eq(certifications.labId, labId), eq(certifications.analyteId, analyteId), inArray(certifications.status, ['active', 'suspended']))).limit(1));
 }
 
-export function findCertificationById(db: Conn, id: number) {
-  return db.select().from(certifications).where(eq(certifications.id, id)).get();
+export async function findCertificationById(db: Conn, id: number) {
+  return first(await db.select().from(certifications).where(eq(certifications.id, id)).limit(1));
 }
 
 /** The largest certificate number with this prefix (numbers are zero-padded, so text order works). */
-export function maxCertificateNo(db: Conn, prefix: string): string | undefined {
-  return db
+export async function maxCertificateNo(db: Conn, prefix: string): Promise<string | undefined> {
+  return first(await db
     .select({ no: sql<string | null>`max(${certifications.certificateNo})` })
     .from(certifications)
-    .where(like(certifications.certificateNo, `${prefix}%`))
-    .get()?.no ?? undefined;
+    .where(like(certifications.certificateNo, `${prefix}%`)).limit(1))?.no ?? undefined;
 }
 
 /** A new certification, its number registered in certificate_numbers (unique across labs). */
-export function insertCertification(db: Conn, values: typeof certifications.$inferInsert) {
-  const cert = db.insert(certifications).values(values).returning().get();
-  db.insert(certificateNumbers).values({ certificateNo: cert.certificateNo, labId: cert.labId, certificationId: cert.id }).run();
+export async function insertCertification(db: Conn, values: typeof certifications.$inferInsert) {
+  const cert = (await db.insert(certifications).values(values).returning())[0];
+  await db.insert(certificateNumbers).values({ certificateNo: cert.certificateNo, labId: cert.labId, certificationId: cert.id });
   return cert;
 }
 
-export function updateCertification(db: Conn, id: number, set: Partial<typeof certifications.$inferInsert>) {
-  db.update(certifications).set(set).where(eq(certifications.id, id)).run();
+export async function updateCertification(db: Conn, id: number, set: Partial<typeof certifications.$inferInsert>) {
+  await db.update(certifications).set(set).where(eq(certifications.id, id));
 }
 
-export function insertCertificationEvent(
+export async function insertCertificationEvent(
   db: Conn,
   e: {
     certificationId: number | null;
@@ -54,35 +53,33 @@ export function insertCertificationEvent(
     at: number;
   },
 ) {
-  const row = db.insert(certificationEvents).values(e).returning().get();
+  const row = (await db.insert(certificationEvents).values(e).returning())[0];
   // the webhooks of hospitals watching the lab: outbox rows in this same transaction, sent later
-  enqueueCertificationWebhooks(db, row, e.at);
+  await enqueueCertificationWebhooks(db, row, e.at);
   return row;
 }
 
 /** The latest effective day among a certification's status events (new decisions cannot precede it). */
-export function lastEffectiveDay(db: Conn, certificationId: number): string | undefined {
+export async function lastEffectiveDay(db: Conn, certificationId: number): Promise<string | undefined> {
   return (
-    db
+    first(await db
       .select({ d: sql<string | null>`max(${certificationEvents.effectiveOn})` })
       .from(certificationEvents)
-      .where(eq(certificationEvents.certificationId, certificationId))
-      .get()?.d ?? undefined
+      .where(eq(certificationEvents.certificationId, certificationId)).limit(1))?.d ?? undefined
   );
 }
 
-export function listCertificationEvents(db: Conn, certificationId: number) {
-  return db
+export async function listCertificationEvents(db: Conn, certificationId: number) {
+  return await db
     .select()
     .from(certificationEvents)
     .where(eq(certificationEvents.certificationId, certificationId))
-    .orderBy(asc(certificationEvents.effectiveOn), asc(certificationEvents.id))
-    .all();
+    .orderBy(asc(certificationEvents.effectiveOn), asc(certificationEvents.id));
 }
 
 /** Live certifications whose window ended before `today` (for the expiry sweep). */
-export function certificationsPastValidity(db: Conn, today: string, scope: DataScope) {
-  return db
+export async function certificationsPastValidity(db: Conn, today: string, scope: DataScope) {
+  return await db
     .select({ id: certifications.id, labId: certifications.labId, analyteId: certifications.analyteId, status: certifications.status, validTo: certifications.validTo, regionId: laboratories.regionId })
     .from(certifications)
     .innerJoin(laboratories, eq(laboratories.id, certifications.labId))
@@ -93,27 +90,25 @@ export function certificationsPastValidity(db: Conn, today: string, scope: DataS
         sql`${certifications.validTo} < ${today}`,
         scopeWhere(scope, laboratories.id, regions.path),
       ),
-    )
-    .all();
+    );
 }
 
 /** Active, not yet flagged certifications of these lab × analyte pairs. */
-export function activeUnflaggedCertifications(db: Conn, pairs: { labId: number; analyteId: number }[]) {
+export async function activeUnflaggedCertifications(db: Conn, pairs: { labId: number; analyteId: number }[]) {
   if (!pairs.length) return [];
   const labIds = [...new Set(pairs.map((p) => p.labId))];
   const want = new Set(pairs.map((p) => `${p.labId}:${p.analyteId}`));
-  return db
+  return (await db
     .select({ id: certifications.id, labId: certifications.labId, analyteId: certifications.analyteId, status: certifications.status, regionId: laboratories.regionId })
     .from(certifications)
     .innerJoin(laboratories, eq(laboratories.id, certifications.labId))
-    .where(and(inArray(certifications.labId, labIds), eq(certifications.status, 'active'), eq(certifications.flagged, false)))
-    .all()
+    .where(and(inArray(certifications.labId, labIds), eq(certifications.status, 'active'), eq(certifications.flagged, false))))
     .filter((c) => want.has(`${c.labId}:${c.analyteId}`));
 }
 
 /** Every certification of a lab (newest first), with its analyte: the regulator's and the lab's view. */
-export function listCertificationsForLab(db: Conn, labId: number) {
-  return db
+export async function listCertificationsForLab(db: Conn, labId: number) {
+  return await db
     .select({
       id: certifications.id,
       analyteId: analytes.id,
@@ -131,6 +126,5 @@ export function listCertificationsForLab(db: Conn, labId: number) {
     .from(certifications)
     .innerJoin(analytes, eq(analytes.id, certifications.analyteId))
     .where(eq(certifications.labId, labId))
-    .orderBy(asc(analytes.code), desc(certifications.validFrom))
-    .all();
+    .orderBy(asc(analytes.code), desc(certifications.validFrom));
 }

@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { bulkWriter, type HasClient } from '../bulk';
 import { iqcDailyPairs } from '../schema';
+import { rawRun } from '@/db/dialect';
 
 /** Levels a lab × analyte needs on a day for the regional overview to count it covered. */
 export const COVERED_LEVELS = 2;
@@ -185,23 +186,23 @@ function newPairDays(
  * A lab moved to another region: its covered pair-days and month pairs move from the old region's
  * roll-ups to the new one's (called by updateLabRow in the same transaction as the move).
  */
-export function moveLabRollups(db: Conn, labId: number, fromRegionId: number, toRegionId: number): void {
+export async function moveLabRollups(db: Conn, labId: number, fromRegionId: number, toRegionId: number): Promise<void> {
   if (fromRegionId === toRegionId) return;
   for (const [regionId, sign] of [
     [toRegionId, 1],
     [fromRegionId, -1],
   ] as const) {
-    db.run(sql`
+    await rawRun(db, sql`
       INSERT INTO iqc_region_days (region_id, day, covered_pairs)
       SELECT ${regionId}, day, ${sign} * n FROM (
         SELECT day, sum(levels >= ${COVERED_LEVELS}) AS n FROM iqc_daily_pairs WHERE lab_id = ${labId} GROUP BY day HAVING n > 0) WHERE true
       ON CONFLICT (region_id, day) DO UPDATE SET covered_pairs = covered_pairs + excluded.covered_pairs`);
-    db.run(sql`
+    await rawRun(db, sql`
       INSERT INTO iqc_region_months (region_id, month, pairs)
       SELECT ${regionId}, month, ${sign} * n FROM (
         SELECT substr(day, 1, 7) AS month, count(DISTINCT analyte_id) AS n FROM iqc_daily_pairs WHERE lab_id = ${labId} GROUP BY month) WHERE true
       ON CONFLICT (region_id, month) DO UPDATE SET pairs = pairs + excluded.pairs`);
   }
-  db.run(sql`DELETE FROM iqc_region_days WHERE region_id = ${fromRegionId} AND covered_pairs = 0`);
-  db.run(sql`DELETE FROM iqc_region_months WHERE region_id = ${fromRegionId} AND pairs = 0`);
+  await rawRun(db, sql`DELETE FROM iqc_region_days WHERE region_id = ${fromRegionId} AND covered_pairs = 0`);
+  await rawRun(db, sql`DELETE FROM iqc_region_months WHERE region_id = ${fromRegionId} AND pairs = 0`);
 }

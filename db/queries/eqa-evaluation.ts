@@ -4,6 +4,7 @@
 import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
 import { eqaAssignedValues, eqaCategoryTargets, eqaEvaluations, eqaRounds, eqaSubmissions } from '../schema';
+import { first } from '@/db/dialect';
 
 /** One current submission as the evaluation reads it: [id, labId, sampleId, analyteId, value, method, instrument]. */
 export type SubmissionTuple = [number, number, number, number, number, string, string];
@@ -15,7 +16,7 @@ export type SubmissionTuple = [number, number, number, number, number, string, s
  * them by sample × analyte and peer group in memory. `.all()` is several times faster than stepping
  * through the rows one by one.
  */
-export function currentSubmissions(db: DB, roundId: number): SubmissionTuple[] {
+export async function currentSubmissions(db: DB, roundId: number): Promise<SubmissionTuple[]> {
   return db.$client
     .prepare(
       `select id, lab_id, sample_id, analyte_id, value, method, instrument from eqa_submissions indexed by eqa_submissions_current_uq
@@ -26,7 +27,7 @@ export function currentSubmissions(db: DB, roundId: number): SubmissionTuple[] {
 }
 
 /** [submission id, category code] of the current answers to the given categorical items of a round. */
-export function currentCategoryAnswers(db: DB, roundId: number, analyteIds: readonly number[]): [number, string | null][] {
+export async function currentCategoryAnswers(db: DB, roundId: number, analyteIds: readonly number[]): Promise<[number, string | null][]> {
   if (!analyteIds.length) return [];
   return db.$client
     .prepare(
@@ -51,7 +52,7 @@ export interface CategoricalResultRow {
 }
 
 /** The categorical answers of an evaluation (all labs, or one), with their target and basis. */
-export function categoricalResultsOf(db: DB, evaluationId: number, labId: number | null): CategoricalResultRow[] {
+export async function categoricalResultsOf(db: DB, evaluationId: number, labId: number | null): Promise<CategoricalResultRow[]> {
   return db.$client
     .prepare(
       `select l.code as lab, s.code as sample, a.code as analyte, r.category as category, r.target_category as targetCategory,
@@ -67,12 +68,12 @@ export function categoricalResultsOf(db: DB, evaluationId: number, labId: number
 }
 
 /** Run `fn` with a page cache of 256 MB (restored afterwards): bulk reads and writes of an evaluation. */
-export function withLargeCache<T>(db: DB, fn: () => T): T {
+export async function withLargeCache<T>(db: DB, fn: () => T): Promise<T> {
   const c = db.$client;
   const cache = c.pragma('cache_size', { simple: true }) as number;
   c.pragma('cache_size = -262144');
   try {
-    return fn();
+    return await fn();
   } finally {
     c.pragma(`cache_size = ${cache}`);
   }
@@ -83,51 +84,48 @@ export function withLargeCache<T>(db: DB, fn: () => T): T {
  * rows whose parents it has just read or written itself in the same transaction. Restored afterwards
  * (the pragma cannot change inside a transaction, so it wraps it).
  */
-export function withBulkWriteSettings<T>(db: DB, fn: () => T): T {
+export async function withBulkWriteSettings<T>(db: DB, fn: () => T): Promise<T> {
   const c = db.$client;
   const fk = c.pragma('foreign_keys', { simple: true }) as number;
   c.pragma('foreign_keys = OFF');
   try {
-    return withLargeCache(db, () => c.transaction(fn)());
+    return await withLargeCache(db, () => c.transaction(fn)());
   } finally {
     c.pragma(`foreign_keys = ${fk ? 'ON' : 'OFF'}`);
   }
 }
 
-export function nextEvaluationVersion(db: Conn, roundId: number): number {
-  const r = db.select({ v: sql<number>`coalesce(max(${eqaEvaluations.version}), 0)` }).from(eqaEvaluations).where(eq(eqaEvaluations.roundId, roundId)).get();
+export async function nextEvaluationVersion(db: Conn, roundId: number): Promise<number> {
+  const r = first(await db.select({ v: sql<number>`coalesce(max(${eqaEvaluations.version}), 0)` }).from(eqaEvaluations).where(eq(eqaEvaluations.roundId, roundId)).limit(1));
   return (r?.v ?? 0) + 1;
 }
 
-export function runningEvaluation(db: Conn, roundId: number, since: number) {
-  return db
+export async function runningEvaluation(db: Conn, roundId: number, since: number) {
+  return first(await db
     .select({ id: eqaEvaluations.id })
     .from(eqaEvaluations)
-    .where(and(eq(eqaEvaluations.roundId, roundId), eq(eqaEvaluations.status, 'running'), sql`${eqaEvaluations.startedAt} > ${since}`))
-    .get();
+    .where(and(eq(eqaEvaluations.roundId, roundId), eq(eqaEvaluations.status, 'running'), sql`${eqaEvaluations.startedAt} > ${since}`)).limit(1));
 }
 
-export function insertEvaluation(db: Conn, values: typeof eqaEvaluations.$inferInsert) {
-  return db.insert(eqaEvaluations).values(values).returning().get();
+export async function insertEvaluation(db: Conn, values: typeof eqaEvaluations.$inferInsert) {
+  return (await db.insert(eqaEvaluations).values(values).returning())[0];
 }
 
 /** Progress (0–1) of a running evaluation; written outside the result transaction so others see it. */
-export function setEvaluationProgress(db: Conn, id: number, progress: number) {
-  db.update(eqaEvaluations).set({ progress }).where(eq(eqaEvaluations.id, id)).run();
+export async function setEvaluationProgress(db: Conn, id: number, progress: number) {
+  await db.update(eqaEvaluations).set({ progress }).where(eq(eqaEvaluations.id, id));
 }
 
-export function finishEvaluation(db: Conn, id: number, values: { inputDigest: string; diff: unknown; finishedAt: number }) {
-  db.update(eqaEvaluations)
+export async function finishEvaluation(db: Conn, id: number, values: { inputDigest: string; diff: unknown; finishedAt: number }) {
+  await db.update(eqaEvaluations)
     .set({ status: 'complete', progress: 1, inputDigest: values.inputDigest, diff: values.diff as never, finishedAt: values.finishedAt })
-    .where(eq(eqaEvaluations.id, id))
-    .run();
+    .where(eq(eqaEvaluations.id, id));
 }
 
-export function failEvaluation(db: Conn, id: number, reason: string, at: number) {
-  db.update(eqaEvaluations)
+export async function failEvaluation(db: Conn, id: number, reason: string, at: number) {
+  await db.update(eqaEvaluations)
     .set({ status: 'failed', finishedAt: at, diff: { error: reason } as never })
-    .where(eq(eqaEvaluations.id, id))
-    .run();
+    .where(eq(eqaEvaluations.id, id));
 }
 
 export interface AssignedValueRow {
@@ -150,7 +148,7 @@ export interface AssignedValueRow {
  * performance history. A lab has a row only for rounds it took part in and in which the analyte
  * could be evaluated, so other rounds are skipped (DOMAIN.md §2).
  */
-export function iteratePreviousVerdicts(db: DB, schemeId: number, beforeClosesAt: number) {
+export async function iteratePreviousVerdicts(db: DB, schemeId: number, beforeClosesAt: number) {
   return db.$client
     .prepare(
       `select s.lab_id, s.analyte_id, s.verdict from eqa_analyte_scores s
@@ -164,51 +162,48 @@ export function iteratePreviousVerdicts(db: DB, schemeId: number, beforeClosesAt
 }
 
 /** Previous (published) rounds counted in the history (for the parameters record). */
-export function previousRoundCodes(db: Conn, schemeId: number, beforeClosesAt: number): string[] {
-  return db
+export async function previousRoundCodes(db: Conn, schemeId: number, beforeClosesAt: number): Promise<string[]> {
+  return (await db
     .select({ code: eqaRounds.code })
     .from(eqaRounds)
     .where(and(eq(eqaRounds.schemeId, schemeId), lt(eqaRounds.closesAt, beforeClosesAt), eq(eqaRounds.status, 'published')))
-    .orderBy(asc(eqaRounds.closesAt), asc(eqaRounds.id))
-    .all()
+    .orderBy(asc(eqaRounds.closesAt), asc(eqaRounds.id)))
     .map((r) => r.code);
 }
 
 /** The categorical targets of an evaluation (one per sample × categorical item), for the re-evaluation diff. */
-export function categoryTargetsOf(db: Conn, evaluationId: number) {
-  return db.select().from(eqaCategoryTargets).where(eq(eqaCategoryTargets.evaluationId, evaluationId)).all();
+export async function categoryTargetsOf(db: Conn, evaluationId: number) {
+  return await db.select().from(eqaCategoryTargets).where(eq(eqaCategoryTargets.evaluationId, evaluationId));
 }
 
-export function assignedValuesOf(db: Conn, evaluationId: number) {
-  return db.select().from(eqaAssignedValues).where(eq(eqaAssignedValues.evaluationId, evaluationId)).all();
+export async function assignedValuesOf(db: Conn, evaluationId: number) {
+  return await db.select().from(eqaAssignedValues).where(eq(eqaAssignedValues.evaluationId, evaluationId));
 }
 
 /** [labId, analyteId, verdict, score] of an evaluation, for the re-evaluation diff. */
-export function iterateScoresOf(db: DB, evaluationId: number) {
+export async function iterateScoresOf(db: DB, evaluationId: number) {
   return db.$client
     .prepare('select lab_id, analyte_id, verdict, score from eqa_analyte_scores where evaluation_id = ?')
     .raw(true)
     .iterate(evaluationId) as IterableIterator<[number, number, string, number]>;
 }
 
-export function latestCompleteEvaluation(db: Conn, roundId: number) {
-  return db
+export async function latestCompleteEvaluation(db: Conn, roundId: number) {
+  return first(await db
     .select()
     .from(eqaEvaluations)
     .where(and(eq(eqaEvaluations.roundId, roundId), inArray(eqaEvaluations.status, ['complete', 'published'])))
-    .orderBy(desc(eqaEvaluations.version))
-    .get();
+    .orderBy(desc(eqaEvaluations.version)).limit(1));
 }
 
 
-export function countCurrentSubmissions(db: Conn, roundId: number): number {
-  return db
+export async function countCurrentSubmissions(db: Conn, roundId: number): Promise<number> {
+  return first(await db
     .select({ n: sql<number>`count(*)` })
     .from(eqaSubmissions)
-    .where(and(eq(eqaSubmissions.roundId, roundId), eq(eqaSubmissions.current, true)))
-    .get()!.n;
+    .where(and(eq(eqaSubmissions.roundId, roundId), eq(eqaSubmissions.current, true))).limit(1))!.n;
 }
 
-export function findEvaluation(db: Conn, id: number) {
-  return db.select().from(eqaEvaluations).where(eq(eqaEvaluations.id, id)).get();
+export async function findEvaluation(db: Conn, id: number) {
+  return first(await db.select().from(eqaEvaluations).where(eq(eqaEvaluations.id, id)).limit(1));
 }

@@ -3,19 +3,19 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
 import { analyteLimitRanges } from '../schema';
+import { first } from '@/db/dialect';
 
 export type LimitRangeRow = typeof analyteLimitRanges.$inferSelect;
 
 /** The concentration ranges of these analytes, by analyte, lowest range first. */
-export function limitRangesOf(db: Conn, analyteIds: readonly number[]): Map<number, LimitRangeRow[]> {
+export async function limitRangesOf(db: Conn, analyteIds: readonly number[]): Promise<Map<number, LimitRangeRow[]>> {
   const out = new Map<number, LimitRangeRow[]>();
   if (!analyteIds.length) return out;
-  const rows = db
+  const rows = await db
     .select()
     .from(analyteLimitRanges)
     .where(inArray(analyteLimitRanges.analyteId, [...analyteIds]))
-    .orderBy(asc(analyteLimitRanges.analyteId), asc(analyteLimitRanges.fromValue))
-    .all();
+    .orderBy(asc(analyteLimitRanges.analyteId), asc(analyteLimitRanges.fromValue));
   for (const r of rows) {
     const list = out.get(r.analyteId);
     if (list) list.push(r);
@@ -25,18 +25,17 @@ export function limitRangesOf(db: Conn, analyteIds: readonly number[]): Map<numb
 }
 
 /** Replace the ranges of one analyte. */
-export function replaceLimitRanges(db: Conn, analyteId: number, rows: Omit<typeof analyteLimitRanges.$inferInsert, 'analyteId' | 'id'>[]) {
-  db.delete(analyteLimitRanges).where(eq(analyteLimitRanges.analyteId, analyteId)).run();
-  if (rows.length) db.insert(analyteLimitRanges).values(rows.map((r) => ({ ...r, analyteId }))).run();
+export async function replaceLimitRanges(db: Conn, analyteId: number, rows: Omit<typeof analyteLimitRanges.$inferInsert, 'analyteId' | 'id'>[]) {
+  await db.delete(analyteLimitRanges).where(eq(analyteLimitRanges.analyteId, analyteId));
+  if (rows.length) await db.insert(analyteLimitRanges).values(rows.map((r) => ({ ...r, analyteId })));
 }
 
 /** Whether an analyte already has ranges (the seed adds them once). */
-export function hasLimitRanges(db: Conn, analyteId: number, source: string): boolean {
-  return !!db
+export async function hasLimitRanges(db: Conn, analyteId: number, source: string): Promise<boolean> {
+  return !!first(await db
     .select({ id: analyteLimitRanges.id })
     .from(analyteLimitRanges)
-    .where(and(eq(analyteLimitRanges.analyteId, analyteId), eq(analyteLimitRanges.source, source)))
-    .get();
+    .where(and(eq(analyteLimitRanges.analyteId, analyteId), eq(analyteLimitRanges.source, source))).limit(1));
 }
 
 /**
@@ -44,7 +43,7 @@ export function hasLimitRanges(db: Conn, analyteId: number, source: string): boo
  * order: [scoreId, roundId, published (1/0), labId, analyteId, verdict, unsuccessful]. For the
  * recomputation of the unsuccessful flags after a publication.
  */
-export function schemeScoresInOrder(db: DB, schemeId: number) {
+export async function schemeScoresInOrder(db: DB, schemeId: number) {
   return db.$client
     .prepare(
       `select s.id, r.id, e.status = 'published', s.lab_id, s.analyte_id, s.verdict, s.unsuccessful
@@ -60,7 +59,7 @@ export function schemeScoresInOrder(db: DB, schemeId: number) {
 }
 
 /** Set the unsuccessful flag of score rows (ids). */
-export function setUnsuccessful(db: DB, ids: readonly number[], value: boolean) {
+export async function setUnsuccessful(db: DB, ids: readonly number[], value: boolean) {
   const stmt = db.$client.prepare('update eqa_analyte_scores set unsuccessful = ? where id = ?');
   for (const id of ids) stmt.run(value ? 1 : 0, id);
 }

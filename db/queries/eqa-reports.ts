@@ -17,6 +17,7 @@ import {
   laboratories,
   regions,
 } from '../schema';
+import { rawAll } from '@/db/dialect';
 
 /** The labs whose rows are read: a DataScope (one lab, a region subtree, all or none) in SQL. */
 function labCondition(scope: DataScope, labIdColumn: typeof eqaResultEvaluations.labId | typeof eqaAnalyteScores.labId): SQL {
@@ -24,8 +25,8 @@ function labCondition(scope: DataScope, labIdColumn: typeof eqaResultEvaluations
 }
 
 /** Graded results of an evaluation with their assigned value, peer group and lab. */
-export function evaluationResults(db: Conn, evaluationId: number, scope: DataScope) {
-  return db
+export async function evaluationResults(db: Conn, evaluationId: number, scope: DataScope) {
+  return await db
     .select({
       labId: eqaResultEvaluations.labId,
       lab: laboratories.code,
@@ -70,13 +71,12 @@ export function evaluationResults(db: Conn, evaluationId: number, scope: DataSco
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
     .leftJoin(eqaSubmissions, eq(eqaSubmissions.id, eqaResultEvaluations.submissionId))
     .where(and(eq(eqaResultEvaluations.evaluationId, evaluationId), labCondition(scope, eqaResultEvaluations.labId)))
-    .orderBy(asc(laboratories.code), asc(analytes.code), asc(eqaSamples.ordinal))
-    .all();
+    .orderBy(asc(laboratories.code), asc(analytes.code), asc(eqaSamples.ordinal));
 }
 
 /** Analyte scores of an evaluation (one per lab × analyte) with lab and analyte codes. */
-export function evaluationScores(db: Conn, evaluationId: number, scope: DataScope) {
-  return db
+export async function evaluationScores(db: Conn, evaluationId: number, scope: DataScope) {
+  return await db
     .select({
       labId: eqaAnalyteScores.labId,
       lab: laboratories.code,
@@ -96,13 +96,12 @@ export function evaluationScores(db: Conn, evaluationId: number, scope: DataScop
     .innerJoin(laboratories, eq(laboratories.id, eqaAnalyteScores.labId))
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
     .where(and(eq(eqaAnalyteScores.evaluationId, evaluationId), labCondition(scope, eqaAnalyteScores.labId)))
-    .orderBy(asc(laboratories.code), asc(analytes.code))
-    .all();
+    .orderBy(asc(laboratories.code), asc(analytes.code));
 }
 
 /** Assigned values of an evaluation with sample and analyte codes. */
-export function evaluationAssignedValues(db: Conn, evaluationId: number) {
-  return db
+export async function evaluationAssignedValues(db: Conn, evaluationId: number) {
+  return await db
     .select({
       sample: eqaSamples.code,
       analyte: analytes.code,
@@ -120,34 +119,31 @@ export function evaluationAssignedValues(db: Conn, evaluationId: number) {
     .innerJoin(eqaSamples, eq(eqaSamples.id, eqaAssignedValues.sampleId))
     .innerJoin(analytes, eq(analytes.id, eqaAssignedValues.analyteId))
     .where(eq(eqaAssignedValues.evaluationId, evaluationId))
-    .orderBy(asc(analytes.code), asc(eqaSamples.ordinal), asc(eqaAssignedValues.peerGroup))
-    .all();
+    .orderBy(asc(analytes.code), asc(eqaSamples.ordinal), asc(eqaAssignedValues.peerGroup));
 }
 
 /** Every participant's value for one sample × analyte (values only, no identities), sorted. */
-export function sampleValues(db: Conn, evaluationId: number, sampleId: number, analyteId: number): number[] {
-  return db
+export async function sampleValues(db: Conn, evaluationId: number, sampleId: number, analyteId: number): Promise<number[]> {
+  return (await db
     .select({ v: eqaResultEvaluations.value })
     .from(eqaResultEvaluations)
     .where(and(eq(eqaResultEvaluations.evaluationId, evaluationId), eq(eqaResultEvaluations.sampleId, sampleId), eq(eqaResultEvaluations.analyteId, analyteId)))
-    .orderBy(asc(eqaResultEvaluations.value))
-    .all()
+    .orderBy(asc(eqaResultEvaluations.value)))
     .map((r) => r.v)
     .filter((v): v is number => v !== null);
 }
 
 /** Pairs of values (sample A, sample B) per lab for one analyte, with the lab id (callers anonymise). */
-export function samplePairs(db: Conn, evaluationId: number, analyteId: number, sampleA: number, sampleB: number) {
-  return db.all<{ labId: number; x: number; y: number }>(
-    sql`select a.lab_id as labId, a.value as x, b.value as y from eqa_result_evaluations a
+export async function samplePairs(db: Conn, evaluationId: number, analyteId: number, sampleA: number, sampleB: number) {
+  return await rawAll<{ labId: number; x: number; y: number }>(db, sql`select a.lab_id as labId, a.value as x, b.value as y from eqa_result_evaluations a
           join eqa_result_evaluations b on b.evaluation_id = a.evaluation_id and b.lab_id = a.lab_id and b.analyte_id = a.analyte_id and b.sample_id = ${sampleB}
          where a.evaluation_id = ${evaluationId} and a.analyte_id = ${analyteId} and a.sample_id = ${sampleA}`,
   );
 }
 
 /** z scores of one lab across the rounds of a scheme (counting evaluation of each round), oldest first. */
-export function labZHistory(db: Conn, labId: number, schemeId: number, opts: { publishedOnly: boolean }) {
-  return db
+export async function labZHistory(db: Conn, labId: number, schemeId: number, opts: { publishedOnly: boolean }) {
+  return await db
     .select({
       round: eqaRounds.code,
       closesAt: eqaRounds.closesAt,
@@ -168,13 +164,12 @@ export function labZHistory(db: Conn, labId: number, schemeId: number, opts: { p
         opts.publishedOnly ? eq(eqaEvaluations.status, 'published') : sql`${eqaEvaluations.status} in ('complete', 'published')`,
       ),
     )
-    .orderBy(asc(eqaRounds.closesAt), asc(analytes.code), asc(eqaSamples.ordinal))
-    .all();
+    .orderBy(asc(eqaRounds.closesAt), asc(analytes.code), asc(eqaSamples.ordinal));
 }
 
 /** Scores of one lab across the rounds of a scheme (verdict history), oldest first. */
-export function labScoreHistory(db: Conn, labId: number, schemeId: number, opts: { publishedOnly: boolean }) {
-  return db
+export async function labScoreHistory(db: Conn, labId: number, schemeId: number, opts: { publishedOnly: boolean }) {
+  return await db
     .select({
       round: eqaRounds.code,
       analyte: analytes.code,
@@ -194,14 +189,12 @@ export function labScoreHistory(db: Conn, labId: number, schemeId: number, opts:
         opts.publishedOnly ? eq(eqaEvaluations.status, 'published') : sql`${eqaEvaluations.status} in ('complete', 'published')`,
       ),
     )
-    .orderBy(asc(eqaRounds.closesAt), asc(analytes.code))
-    .all();
+    .orderBy(asc(eqaRounds.closesAt), asc(analytes.code));
 }
 
 /** Distribution of |z| classes and z bins of an evaluation, within a scope: [bin, count]. */
-export function zBins(db: Conn, evaluationId: number, scope: DataScope) {
-  return db.all<{ bin: number; n: number }>(
-    sql`select max(-4, min(4, cast(r.z + 1000 as integer) - 1000)) as bin, count(*) as n
+export async function zBins(db: Conn, evaluationId: number, scope: DataScope) {
+  return await rawAll<{ bin: number; n: number }>(db, sql`select max(-4, min(4, cast(r.z + 1000 as integer) - 1000)) as bin, count(*) as n
           from eqa_result_evaluations r join laboratories l on l.id = r.lab_id join regions g on g.id = l.region_id
          where r.evaluation_id = ${evaluationId} and r.z is not null and ${scopeWhere(scope, sql`l.id`, sql`g.path`)}
          group by bin order by bin`,
@@ -212,9 +205,9 @@ export function zBins(db: Conn, evaluationId: number, scope: DataScope) {
  * Verdict changes between two evaluations of a round for the labs of a region subtree only (the
  * re-evaluation diff as a city regulator may see it): count and the first `limit` items.
  */
-export function scopedVerdictChanges(db: Conn, previousId: number, currentId: number, scope: DataScope, limit: number) {
+export async function scopedVerdictChanges(db: Conn, previousId: number, currentId: number, scope: DataScope, limit: number) {
   type Row = { lab: string; analyte: string; bv: string | null; bs: number | null; av: string | null; as_: number | null };
-  const rows = db.all<Row>(sql`
+  const rows = await rawAll<Row>(db, sql`
     select l.code as lab, a.code as analyte, p.verdict as bv, p.score as bs, c.verdict as av, c.score as as_
       from eqa_analyte_scores c
       join laboratories l on l.id = c.lab_id join regions g on g.id = l.region_id join analytes a on a.id = c.analyte_id
@@ -240,8 +233,8 @@ export function scopedVerdictChanges(db: Conn, previousId: number, currentId: nu
 }
 
 /** Results of an evaluation that were not evaluated, per sample × analyte × reason, within a scope. */
-export function notEvaluatedSamples(db: Conn, evaluationId: number, scope: DataScope) {
-  return db.all<{ sample: string; analyte: string; reason: string | null; n: number | null; results: number }>(sql`
+export async function notEvaluatedSamples(db: Conn, evaluationId: number, scope: DataScope) {
+  return await rawAll<{ sample: string; analyte: string; reason: string | null; n: number | null; results: number }>(db, sql`
     select s.code as sample, a.code as analyte, r.reason as reason, max(r.reason_n) as n, count(*) as results
       from eqa_result_evaluations r
       join eqa_samples s on s.id = r.sample_id join analytes a on a.id = r.analyte_id
@@ -255,8 +248,8 @@ export function notEvaluatedSamples(db: Conn, evaluationId: number, scope: DataS
  * Answers per category for one sample × categorical item of an evaluation: counts only, no
  * identities (what every participant may see of the others).
  */
-export function sampleCategoryCounts(db: Conn, evaluationId: number, sampleId: number, analyteId: number) {
-  return db
+export async function sampleCategoryCounts(db: Conn, evaluationId: number, sampleId: number, analyteId: number) {
+  return await db
     .select({ category: eqaResultEvaluations.category, n: sql<number>`count(*)` })
     .from(eqaResultEvaluations)
     .where(
@@ -267,13 +260,12 @@ export function sampleCategoryCounts(db: Conn, evaluationId: number, sampleId: n
         isNotNull(eqaResultEvaluations.category),
       ),
     )
-    .groupBy(eqaResultEvaluations.category)
-    .all() as { category: string; n: number }[];
+    .groupBy(eqaResultEvaluations.category) as { category: string; n: number }[];
 }
 
 /** Targets of the categorical items of an evaluation per sample (null target = not evaluated, see reason). */
-export function evaluationCategoryTargets(db: Conn, evaluationId: number) {
-  return db
+export async function evaluationCategoryTargets(db: Conn, evaluationId: number) {
+  return await db
     .select({
       sample: eqaSamples.code,
       sampleId: eqaCategoryTargets.sampleId,
@@ -289,16 +281,15 @@ export function evaluationCategoryTargets(db: Conn, evaluationId: number) {
     .innerJoin(eqaSamples, eq(eqaSamples.id, eqaCategoryTargets.sampleId))
     .innerJoin(analytes, eq(analytes.id, eqaCategoryTargets.analyteId))
     .where(eq(eqaCategoryTargets.evaluationId, evaluationId))
-    .orderBy(asc(analytes.code), asc(eqaSamples.ordinal))
-    .all();
+    .orderBy(asc(analytes.code), asc(eqaSamples.ordinal));
 }
 
 /**
  * Concordance of the categorical items of an evaluation within a scope, per item: answers received,
  * answers evaluated (their sample had a target) and acceptable ones.
  */
-export function categoricalConcordance(db: Conn, evaluationId: number, scope: DataScope) {
-  return db.all<{ analyte: string; analyteId: number; answers: number; evaluated: number; acceptable: number; labs: number }>(sql`
+export async function categoricalConcordance(db: Conn, evaluationId: number, scope: DataScope) {
+  return await rawAll<{ analyte: string; analyteId: number; answers: number; evaluated: number; acceptable: number; labs: number }>(db, sql`
     select a.code as analyte, a.id as analyteId, count(*) as answers, count(r.acceptable) as evaluated,
            coalesce(sum(r.acceptable), 0) as acceptable, count(distinct r.lab_id) as labs
       from eqa_result_evaluations r

@@ -4,17 +4,16 @@ import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { analytes, controlLots, eqaSamples, eqaSubmissions, qcTargets } from '../schema';
 
-export function currentSubmissionsOfLab(db: Conn, roundId: number, labId: number) {
-  return db
+export async function currentSubmissionsOfLab(db: Conn, roundId: number, labId: number) {
+  return await db
     .select()
     .from(eqaSubmissions)
-    .where(and(eq(eqaSubmissions.roundId, roundId), eq(eqaSubmissions.labId, labId), eq(eqaSubmissions.current, true)))
-    .all();
+    .where(and(eq(eqaSubmissions.roundId, roundId), eq(eqaSubmissions.labId, labId), eq(eqaSubmissions.current, true)));
 }
 
 /** Every version a lab sent for a round (history), newest first. */
-export function submissionHistoryOfLab(db: Conn, roundId: number, labId: number) {
-  return db
+export async function submissionHistoryOfLab(db: Conn, roundId: number, labId: number) {
+  return await db
     .select({
       id: eqaSubmissions.id,
       sample: eqaSamples.code,
@@ -32,35 +31,33 @@ export function submissionHistoryOfLab(db: Conn, roundId: number, labId: number)
     .innerJoin(eqaSamples, eq(eqaSamples.id, eqaSubmissions.sampleId))
     .innerJoin(analytes, eq(analytes.id, eqaSubmissions.analyteId))
     .where(and(eq(eqaSubmissions.roundId, roundId), eq(eqaSubmissions.labId, labId)))
-    .orderBy(asc(analytes.code), asc(eqaSamples.ordinal), desc(eqaSubmissions.version))
-    .all();
+    .orderBy(asc(analytes.code), asc(eqaSamples.ordinal), desc(eqaSubmissions.version));
 }
 
-export function supersedeSubmission(db: Conn, id: number) {
-  db.update(eqaSubmissions).set({ current: false }).where(eq(eqaSubmissions.id, id)).run();
+export async function supersedeSubmission(db: Conn, id: number) {
+  await db.update(eqaSubmissions).set({ current: false }).where(eq(eqaSubmissions.id, id));
 }
 
-export function insertSubmissions(db: Conn, rows: (typeof eqaSubmissions.$inferInsert)[]) {
-  for (let i = 0; i < rows.length; i += 500) db.insert(eqaSubmissions).values(rows.slice(i, i + 500)).run();
+export async function insertSubmissions(db: Conn, rows: (typeof eqaSubmissions.$inferInsert)[]) {
+  for (let i = 0; i < rows.length; i += 500) await db.insert(eqaSubmissions).values(rows.slice(i, i + 500));
 }
 
 /** How many labs have a current result per analyte (participation while a round is open). */
-export function submittedLabCounts(db: Conn, roundId: number) {
-  return db
+export async function submittedLabCounts(db: Conn, roundId: number) {
+  return await db
     .select({ analyteId: eqaSubmissions.analyteId, labs: sql<number>`count(distinct ${eqaSubmissions.labId})` })
     .from(eqaSubmissions)
     .where(and(eq(eqaSubmissions.roundId, roundId), eq(eqaSubmissions.current, true)))
-    .groupBy(eqaSubmissions.analyteId)
-    .all();
+    .groupBy(eqaSubmissions.analyteId);
 }
 
 /**
  * The lab's current IQC targets (mean, SD) per analyte: the latest version of each of its control
  * lots' targets. For the submission sanity check.
  */
-export function labIqcTargets(db: Conn, labId: number, analyteIds: number[]) {
+export async function labIqcTargets(db: Conn, labId: number, analyteIds: number[]) {
   if (!analyteIds.length) return [];
-  return db
+  return await db
     .select({ analyteId: controlLots.analyteId, level: controlLots.level, mean: qcTargets.mean, sd: qcTargets.sd })
     .from(qcTargets)
     .innerJoin(controlLots, eq(controlLots.id, qcTargets.controlLotId))
@@ -70,6 +67,5 @@ export function labIqcTargets(db: Conn, labId: number, analyteIds: number[]) {
         inArray(controlLots.analyteId, analyteIds),
         sql`${qcTargets.version} = (select max(t2.version) from qc_targets t2 where t2.control_lot_id = ${qcTargets.controlLotId})`,
       ),
-    )
-    .all();
+    );
 }

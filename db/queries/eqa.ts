@@ -17,39 +17,38 @@ import {
 import type { RoundStatus } from '../enums';
 import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
+import { first } from '@/db/dialect';
 
 // ---------------------------------------------------------------------------------------------
 // Schemes
 
-export function findSchemeByCode(db: Conn, code: string) {
-  return db
+export async function findSchemeByCode(db: Conn, code: string) {
+  return first(await db
     .select({ scheme: eqaSchemes, regionPath: regions.path, regionCode: regions.code })
     .from(eqaSchemes)
     .innerJoin(regions, eq(regions.id, eqaSchemes.regionId))
-    .where(eq(eqaSchemes.code, code))
-    .get();
+    .where(eq(eqaSchemes.code, code)).limit(1));
 }
 
-export function findSchemeById(db: Conn, id: number) {
-  return db
+export async function findSchemeById(db: Conn, id: number) {
+  return first(await db
     .select({ scheme: eqaSchemes, regionPath: regions.path, regionCode: regions.code })
     .from(eqaSchemes)
     .innerJoin(regions, eq(regions.id, eqaSchemes.regionId))
-    .where(eq(eqaSchemes.id, id))
-    .get();
+    .where(eq(eqaSchemes.id, id)).limit(1));
 }
 
-export function insertScheme(db: Conn, values: typeof eqaSchemes.$inferInsert) {
-  return db.insert(eqaSchemes).values(values).returning().get();
+export async function insertScheme(db: Conn, values: typeof eqaSchemes.$inferInsert) {
+  return (await db.insert(eqaSchemes).values(values).returning())[0];
 }
 
-export function insertSchemeAnalytes(db: Conn, rows: (typeof eqaSchemeAnalytes.$inferInsert)[]) {
-  if (rows.length) db.insert(eqaSchemeAnalytes).values(rows).run();
+export async function insertSchemeAnalytes(db: Conn, rows: (typeof eqaSchemeAnalytes.$inferInsert)[]) {
+  if (rows.length) await db.insert(eqaSchemeAnalytes).values(rows);
 }
 
 /** The analytes of a scheme with the grading limits that apply (scheme override, else catalogue TEa). */
-export function schemeAnalytes(db: Conn, schemeId: number) {
-  return db
+export async function schemeAnalytes(db: Conn, schemeId: number) {
+  return await db
     .select({
       analyteId: analytes.id,
       code: analytes.code,
@@ -71,13 +70,12 @@ export function schemeAnalytes(db: Conn, schemeId: number) {
     .from(eqaSchemeAnalytes)
     .innerJoin(analytes, eq(analytes.id, eqaSchemeAnalytes.analyteId))
     .where(eq(eqaSchemeAnalytes.schemeId, schemeId))
-    .orderBy(asc(analytes.code))
-    .all();
+    .orderBy(asc(analytes.code));
 }
 
 /** Schemes run by a region inside the scope (a lab scope runs none). */
-export function listSchemes(db: Conn, scope: DataScope) {
-  return db
+export async function listSchemes(db: Conn, scope: DataScope) {
+  return await db
     .select({
       id: eqaSchemes.id,
       code: eqaSchemes.code,
@@ -96,58 +94,54 @@ export function listSchemes(db: Conn, scope: DataScope) {
     .from(eqaSchemes)
     .innerJoin(regions, eq(regions.id, eqaSchemes.regionId))
     .where(scope.kind === 'lab' ? sql`0` : scopeWhere(scope, null, regions.path))
-    .orderBy(asc(eqaSchemes.code))
-    .all();
+    .orderBy(asc(eqaSchemes.code));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Enrolment
 
 /** Active laboratories of a scope (id, code), for enrolling a whole region. */
-export function activeLabsWithin(db: Conn, scope: DataScope) {
-  return db
+export async function activeLabsWithin(db: Conn, scope: DataScope) {
+  return await db
     .select({ id: laboratories.id, code: laboratories.code, regionPath: regions.path })
     .from(laboratories)
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
     .where(and(scopeWhere(scope, laboratories.id, regions.path), eq(laboratories.active, true)))
-    .orderBy(asc(laboratories.code))
-    .all();
+    .orderBy(asc(laboratories.code));
 }
 
-export function labsByCodes(db: Conn, codes: string[]) {
+export async function labsByCodes(db: Conn, codes: string[]) {
   if (!codes.length) return [];
-  return db
+  return await db
     .select({ id: laboratories.id, code: laboratories.code, regionPath: regions.path })
     .from(laboratories)
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
-    .where(inArray(laboratories.code, codes))
-    .all();
+    .where(inArray(laboratories.code, codes));
 }
 
 /** Enrol labs (already enrolled ones stay as they are); returns how many were added. */
-export function insertEnrollments(db: Conn, schemeId: number, labIds: number[], at: number): number {
+export async function insertEnrollments(db: Conn, schemeId: number, labIds: number[], at: number): Promise<number> {
   let added = 0;
   for (const labId of labIds) {
-    const r = db.insert(eqaEnrollments).values({ schemeId, labId, enrolledAt: at }).onConflictDoNothing().run();
+    const r = await db.insert(eqaEnrollments).values({ schemeId, labId, enrolledAt: at }).onConflictDoNothing();
     added += r.changes;
   }
   return added;
 }
 
-export function isEnrolled(db: Conn, schemeId: number, labId: number): boolean {
-  return !!db
+export async function isEnrolled(db: Conn, schemeId: number, labId: number): Promise<boolean> {
+  return !!first(await db
     .select({ labId: eqaEnrollments.labId })
     .from(eqaEnrollments)
-    .where(and(eq(eqaEnrollments.schemeId, schemeId), eq(eqaEnrollments.labId, labId), isNull(eqaEnrollments.withdrawnAt)))
-    .get();
+    .where(and(eq(eqaEnrollments.schemeId, schemeId), eq(eqaEnrollments.labId, labId), isNull(eqaEnrollments.withdrawnAt))).limit(1));
 }
 
 /**
  * Laboratories that take part in a round of the scheme: enrolled before it closed (a lab enrolled
  * later is not a non-submitter of it) and not withdrawn before it opened.
  */
-export function participantLabs(db: Conn, schemeId: number, opensAt: number, closesAt: number, scope: DataScope = { kind: 'all' }) {
-  return db
+export async function participantLabs(db: Conn, schemeId: number, opensAt: number, closesAt: number, scope: DataScope = { kind: 'all' }) {
+  return await db
     .select({ id: laboratories.id, code: laboratories.code, name: laboratories.name, regionPath: regions.path })
     .from(eqaEnrollments)
     .innerJoin(laboratories, eq(laboratories.id, eqaEnrollments.labId))
@@ -160,57 +154,52 @@ export function participantLabs(db: Conn, schemeId: number, opensAt: number, clo
         scopeWhere(scope, laboratories.id, regions.path),
       ),
     )
-    .orderBy(asc(laboratories.code))
-    .all();
+    .orderBy(asc(laboratories.code));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Rounds
 
-export function findRoundByCode(db: Conn, code: string) {
-  return db
+export async function findRoundByCode(db: Conn, code: string) {
+  return first(await db
     .select({ round: eqaRounds, scheme: eqaSchemes, regionPath: regions.path })
     .from(eqaRounds)
     .innerJoin(eqaSchemes, eq(eqaSchemes.id, eqaRounds.schemeId))
     .innerJoin(regions, eq(regions.id, eqaSchemes.regionId))
-    .where(eq(eqaRounds.code, code))
-    .get();
+    .where(eq(eqaRounds.code, code)).limit(1));
 }
 
-export function insertRound(db: Conn, values: typeof eqaRounds.$inferInsert) {
-  return db.insert(eqaRounds).values(values).returning().get();
+export async function insertRound(db: Conn, values: typeof eqaRounds.$inferInsert) {
+  return (await db.insert(eqaRounds).values(values).returning())[0];
 }
 
-export function insertSamples(db: Conn, roundId: number, codes: string[]) {
-  return db
+export async function insertSamples(db: Conn, roundId: number, codes: string[]) {
+  return await db
     .insert(eqaSamples)
     .values(codes.map((code, i) => ({ roundId, code, ordinal: i + 1 })))
-    .returning()
-    .all();
+    .returning();
 }
 
-export function insertReferenceValues(db: Conn, rows: (typeof eqaReferenceValues.$inferInsert)[]) {
-  if (rows.length) db.insert(eqaReferenceValues).values(rows).run();
+export async function insertReferenceValues(db: Conn, rows: (typeof eqaReferenceValues.$inferInsert)[]) {
+  if (rows.length) await db.insert(eqaReferenceValues).values(rows);
 }
 
-export function roundSamples(db: Conn, roundId: number) {
-  return db.select().from(eqaSamples).where(eq(eqaSamples.roundId, roundId)).orderBy(asc(eqaSamples.ordinal)).all();
+export async function roundSamples(db: Conn, roundId: number) {
+  return await db.select().from(eqaSamples).where(eq(eqaSamples.roundId, roundId)).orderBy(asc(eqaSamples.ordinal));
 }
 
-export function roundReferenceValues(db: Conn, roundId: number) {
-  return db
+export async function roundReferenceValues(db: Conn, roundId: number) {
+  return await db
     .select({ sampleId: eqaReferenceValues.sampleId, analyteId: eqaReferenceValues.analyteId, value: eqaReferenceValues.value, uncertainty: eqaReferenceValues.uncertainty, category: eqaReferenceValues.category })
     .from(eqaReferenceValues)
     .innerJoin(eqaSamples, eq(eqaSamples.id, eqaReferenceValues.sampleId))
-    .where(eq(eqaSamples.roundId, roundId))
-    .all();
+    .where(eq(eqaSamples.roundId, roundId));
 }
 
-export function setRoundStatus(db: Conn, roundId: number, status: RoundStatus, extra: { publishedAt?: number; closesAt?: number } = {}) {
-  db.update(eqaRounds)
+export async function setRoundStatus(db: Conn, roundId: number, status: RoundStatus, extra: { publishedAt?: number; closesAt?: number } = {}) {
+  await db.update(eqaRounds)
     .set({ status, ...extra })
-    .where(eq(eqaRounds.id, roundId))
-    .run();
+    .where(eq(eqaRounds.id, roundId));
 }
 
 /**
@@ -239,8 +228,8 @@ export function visibilityCondition(scope: DataScope): SQL | undefined {
 }
 
 /** Rounds a caller can see, newest first, with their samples and analytes as code lists. */
-export function listVisibleRounds(db: Conn, scope: DataScope, f: { schemeId?: number } = {}) {
-  return db
+export async function listVisibleRounds(db: Conn, scope: DataScope, f: { schemeId?: number } = {}) {
+  return (await db
     .select({
       id: eqaRounds.id,
       code: eqaRounds.code,
@@ -261,8 +250,7 @@ export function listVisibleRounds(db: Conn, scope: DataScope, f: { schemeId?: nu
     .innerJoin(eqaSchemes, eq(eqaSchemes.id, eqaRounds.schemeId))
     .innerJoin(regions, eq(regions.id, eqaSchemes.regionId))
     .where(and(visibilityCondition(scope), f.schemeId ? eq(eqaSchemes.id, f.schemeId) : undefined))
-    .orderBy(desc(eqaRounds.opensAt), desc(eqaRounds.id))
-    .all()
+    .orderBy(desc(eqaRounds.opensAt), desc(eqaRounds.id)))
     .map(({ roundAnalytes, ...r }) => ({
       ...r,
       samples: r.samples ? r.samples.split(',') : [],
@@ -271,8 +259,8 @@ export function listVisibleRounds(db: Conn, scope: DataScope, f: { schemeId?: nu
 }
 
 /** Rounds of a scheme in time order (for performance history and the z chart across rounds). */
-export function schemeRoundsInOrder(db: Conn, schemeId: number) {
-  return db.select().from(eqaRounds).where(eq(eqaRounds.schemeId, schemeId)).orderBy(asc(eqaRounds.closesAt), asc(eqaRounds.id)).all();
+export async function schemeRoundsInOrder(db: Conn, schemeId: number) {
+  return await db.select().from(eqaRounds).where(eq(eqaRounds.schemeId, schemeId)).orderBy(asc(eqaRounds.closesAt), asc(eqaRounds.id));
 }
 
 export { currentSubmissionsOfLab, submissionHistoryOfLab, supersedeSubmission, insertSubmissions, submittedLabCounts, labIqcTargets } from './eqa-submissions';
@@ -280,20 +268,19 @@ export { currentSubmissionsOfLab, submissionHistoryOfLab, supersedeSubmission, i
 // ---------------------------------------------------------------------------------------------
 // Evaluations (small reads; the bulk work is in eqa-evaluation.ts)
 
-export function evaluationsOfRound(db: Conn, roundId: number) {
-  return db.select().from(eqaEvaluations).where(eq(eqaEvaluations.roundId, roundId)).orderBy(desc(eqaEvaluations.version)).all();
+export async function evaluationsOfRound(db: Conn, roundId: number) {
+  return await db.select().from(eqaEvaluations).where(eq(eqaEvaluations.roundId, roundId)).orderBy(desc(eqaEvaluations.version));
 }
 
 /** The evaluation that counts: the published one, else the latest complete one. */
-export function currentEvaluation(db: Conn, roundId: number) {
-  return db
+export async function currentEvaluation(db: Conn, roundId: number) {
+  return first(await db
     .select()
     .from(eqaEvaluations)
     .where(and(eq(eqaEvaluations.roundId, roundId), inArray(eqaEvaluations.status, ['complete', 'published'])))
-    .orderBy(desc(eqaEvaluations.version))
-    .get();
+    .orderBy(desc(eqaEvaluations.version)).limit(1));
 }
 
-export function setEvaluationStatus(db: Conn, id: number, status: 'superseded' | 'published' | 'failed' | 'complete') {
-  db.update(eqaEvaluations).set({ status }).where(eq(eqaEvaluations.id, id)).run();
+export async function setEvaluationStatus(db: Conn, id: number, status: 'superseded' | 'published' | 'failed' | 'complete') {
+  await db.update(eqaEvaluations).set({ status }).where(eq(eqaEvaluations.id, id));
 }

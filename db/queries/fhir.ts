@@ -79,17 +79,17 @@ function likePattern(name: string, modifier: 'contains' | 'exact' | null): strin
 }
 
 /** Active labs by code (exact) and/or name, ordered by code, one page, and how many match in all. */
-export function fhirSearchLabs(db: DB, f: { code?: string; name?: string; nameModifier?: 'contains' | 'exact' | null; limit: number; offset: number }) {
+export async function fhirSearchLabs(db: DB, f: { code?: string; name?: string; nameModifier?: 'contains' | 'exact' | null; limit: number; offset: number }) {
   const p = { code: f.code ?? null, name: f.name !== undefined ? likePattern(f.name, f.nameModifier ?? null) : null };
   const s = statements(db);
   return { labs: s.labs.all({ ...p, limit: f.limit, offset: f.offset }), total: s.labsCount.get(p)!.n };
 }
 
 /** Every certification of a lab, with its status on the day. */
-export function fhirLabCertifications(db: DB, labId: number, day: string): FhirCertification[] {
+export async function fhirLabCertifications(db: DB, labId: number, day: string): Promise<FhirCertification[]> {
   return statements(db).certifications.all({ lab: labId, day });
 }
 
-export function fhirRegionByCode(db: DB, code: string): FhirRegion | undefined {
+export async function fhirRegionByCode(db: DB, code: string): Promise<FhirRegion | undefined> {
   return statements(db).region.get({ code });
 }

@@ -6,14 +6,14 @@ import type { DataScope } from '@/lib/auth/scope';
 import { analytes, correctiveActions, iqcRuns, users } from '../schema';
 import { scopeWhere } from './scope';
 import { pageOf, textFilter, type PageRequest } from './paging';
+import { first } from '@/db/dialect';
 
-export function actionsInRange(db: Conn, labId: number, analyteId: number, from: number, to: number) {
-  return db
+export async function actionsInRange(db: Conn, labId: number, analyteId: number, from: number, to: number) {
+  return await db
     .select({ id: correctiveActions.id, runId: correctiveActions.runId, status: correctiveActions.status, cause: correctiveActions.cause, action: correctiveActions.action })
     .from(correctiveActions)
     .innerJoin(iqcRuns, eq(iqcRuns.id, correctiveActions.runId))
-    .where(and(eq(correctiveActions.labId, labId), eq(correctiveActions.analyteId, analyteId), gte(iqcRuns.measuredAt, from), lt(iqcRuns.measuredAt, to)))
-    .all();
+    .where(and(eq(correctiveActions.labId, labId), eq(correctiveActions.analyteId, analyteId), gte(iqcRuns.measuredAt, from), lt(iqcRuns.measuredAt, to)));
 }
 
 const actionCols = {
@@ -48,11 +48,10 @@ function actionsWhere(db: Conn, cond: SQL | undefined) {
 type ActionRow = { [K in keyof typeof actionCols]: (typeof actionCols)[K]['_']['data'] };
 
 /** Corrective actions of a lab (open ones first, newest first). */
-export function listCorrectiveActions(db: Conn, labId: number, opts: { status?: 'open' | 'resolved'; limit?: number } = {}): ActionRow[] {
-  return actionsWhere(db, and(eq(correctiveActions.labId, labId), opts.status ? eq(correctiveActions.status, opts.status) : undefined))(actionCols)
+export async function listCorrectiveActions(db: Conn, labId: number, opts: { status?: 'open' | 'resolved'; limit?: number } = {}): Promise<ActionRow[]> {
+  return await actionsWhere(db, and(eq(correctiveActions.labId, labId), opts.status ? eq(correctiveActions.status, opts.status) : undefined))(actionCols)
     .orderBy(desc(sql`${correctiveActions.status} = 'open'`), desc(correctiveActions.openedAt), desc(correctiveActions.id))
-    .limit(opts.limit ?? 200)
-    .all() as unknown as ActionRow[];
+    .limit(opts.limit ?? 200) as unknown as ActionRow[];
 }
 
 export const ACTION_SORTS = ['opened', 'status'] as const;
@@ -72,14 +71,13 @@ export function pageCorrectiveActions(db: Conn, scope: DataScope, f: { labId: nu
   return pageOf(actionsWhere(db, cond), actionCols, sorts, req);
 }
 
-export function findCorrectiveAction(db: Conn, id: number) {
-  return db.select().from(correctiveActions).where(eq(correctiveActions.id, id)).get();
+export async function findCorrectiveAction(db: Conn, id: number) {
+  return first(await db.select().from(correctiveActions).where(eq(correctiveActions.id, id)).limit(1));
 }
 
-export function resolveCorrectiveActionRow(db: Conn, id: number, v: { cause: string; action: string; outcome: string; resolvedBy: number; resolvedAt: number }) {
-  return db
+export async function resolveCorrectiveActionRow(db: Conn, id: number, v: { cause: string; action: string; outcome: string; resolvedBy: number; resolvedAt: number }) {
+  return (await db
     .update(correctiveActions)
     .set({ ...v, status: 'resolved' })
-    .where(and(eq(correctiveActions.id, id), eq(correctiveActions.status, 'open')))
-    .run().changes;
+    .where(and(eq(correctiveActions.id, id), eq(correctiveActions.status, 'open')))).changes;
 }

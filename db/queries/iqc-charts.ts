@@ -5,14 +5,13 @@ import type { Conn } from '../client';
 import { iqcResults } from '../schema';
 
 /** Exclusion state of results of a lab, by result id (ids of other labs are not returned). */
-export function exclusionsOf(db: Conn, labId: number, resultIds: readonly number[]): Map<number, { excluded: boolean; reason: string | null }> {
+export async function exclusionsOf(db: Conn, labId: number, resultIds: readonly number[]): Promise<Map<number, { excluded: boolean; reason: string | null }>> {
   const out = new Map<number, { excluded: boolean; reason: string | null }>();
   for (let i = 0; i < resultIds.length; i += 500) {
-    const rows = db
+    const rows = await db
       .select({ id: iqcResults.id, excluded: iqcResults.excluded, reason: iqcResults.excludedReason })
       .from(iqcResults)
-      .where(and(eq(iqcResults.labId, labId), inArray(iqcResults.id, resultIds.slice(i, i + 500))))
-      .all();
+      .where(and(eq(iqcResults.labId, labId), inArray(iqcResults.id, resultIds.slice(i, i + 500))));
     for (const r of rows) out.set(r.id, { excluded: r.excluded, reason: r.reason });
   }
   return out;

@@ -159,7 +159,7 @@ export type IqcStatements = ReturnType<typeof statements>;
 const cache = new WeakMap<Database.Database, IqcStatements>();
 
 /** The ingest path's prepared statements for this database handle (prepared once, then reused). */
-export function iqcStatements(db: DB): IqcStatements {
+export async function iqcStatements(db: DB): Promise<IqcStatements> {
   let s = cache.get(db.$client);
   if (!s) {
     s = statements(db.$client);

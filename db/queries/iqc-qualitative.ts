@@ -6,6 +6,7 @@
 // current as they are. The recognition criterion "IQC coverage with both controls" reads this.
 import { sql } from 'drizzle-orm';
 import type { Conn } from '../client';
+import { rawAll } from '@/db/dialect';
 
 export interface QualitativeCoverageDay {
   labId: number;
@@ -31,8 +32,8 @@ const NEGATIVE = sql`coalesce(max(l.expected_category = json_extract(a.categorie
 const POSITIVE = sql`coalesce(max(l.expected_category <> json_extract(a.categories, '$[0].code')), 0)`;
 
 /** Days on which a categorical item had control results at a lab, with which controls were run. */
-export function qualitativeControlCoverage(db: Conn, q: QualitativeCoverageQuery): QualitativeCoverageDay[] {
-  const rows = db.all<{ labId: number; analyteId: number; day: string; negative: number; positive: number }>(sql`
+export async function qualitativeControlCoverage(db: Conn, q: QualitativeCoverageQuery): Promise<QualitativeCoverageDay[]> {
+  const rows = await rawAll<{ labId: number; analyteId: number; day: string; negative: number; positive: number }>(db, sql`
     SELECT d.lab_id AS labId, d.analyte_id AS analyteId, d.day,
            ${NEGATIVE} AS negative, ${POSITIVE} AS positive
     FROM iqc_daily_lots d
@@ -47,9 +48,9 @@ export function qualitativeControlCoverage(db: Conn, q: QualitativeCoverageQuery
 }
 
 /** Per lab × categorical item: days with control results and days with both controls in the range. */
-export function qualitativeCoverageSummary(db: Conn, q: QualitativeCoverageQuery): { labId: number; analyteId: number; days: number; bothDays: number }[] {
+export async function qualitativeCoverageSummary(db: Conn, q: QualitativeCoverageQuery): Promise<{ labId: number; analyteId: number; days: number; bothDays: number }[]> {
   const out = new Map<string, { labId: number; analyteId: number; days: number; bothDays: number }>();
-  for (const d of qualitativeControlCoverage(db, q)) {
+  for (const d of await qualitativeControlCoverage(db, q)) {
     const k = `${d.labId}:${d.analyteId}`;
     let x = out.get(k);
     if (!x) out.set(k, (x = { labId: d.labId, analyteId: d.analyteId, days: 0, bothDays: 0 }));
@@ -64,9 +65,9 @@ export function qualitativeCoverageSummary(db: Conn, q: QualitativeCoverageQuery
  * lots (the daily aggregates' key range), with the number of distinct categories the day's controls
  * expect (nominal items: controls of two known types). The recognition engine reads this per batch.
  */
-export function controlCoverageOfLabs(db: Conn, labIds: readonly number[], fromDay: string, toDay: string) {
+export async function controlCoverageOfLabs(db: Conn, labIds: readonly number[], fromDay: string, toDay: string) {
   if (!labIds.length) return [];
-  const rows = db.all<{ labId: number; analyteId: number; day: string; negative: number; positive: number; categories: number }>(sql`
+  const rows = await rawAll<{ labId: number; analyteId: number; day: string; negative: number; positive: number; categories: number }>(db, sql`
     SELECT d.lab_id AS labId, d.analyte_id AS analyteId, d.day, ${NEGATIVE} AS negative, ${POSITIVE} AS positive,
            count(DISTINCT l.expected_category) AS categories
     FROM control_lots l

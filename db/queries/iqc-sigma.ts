@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
 import { analytes, qcRuleSetVersions } from '../schema';
+import { rawAll, rawGet } from '@/db/dialect';
 
 export interface RuleSetVersionRow {
   analyteId: number;
@@ -16,28 +17,27 @@ export interface RuleSetVersionRow {
 }
 
 /** Every rule set version of a lab, by analyte, then in force order (effectiveFrom, version). */
-export function ruleSetVersionsOfLab(db: DB, labId: number): RuleSetVersionRow[] {
+export async function ruleSetVersionsOfLab(db: DB, labId: number): Promise<RuleSetVersionRow[]> {
   return sigmaStatements(db).ruleSetVersionsOfLab.all(labId).map((r) => ({ ...r, rules: JSON.parse(r.rules) as string[] }));
 }
 
 /** The rule set versions of one lab × analyte (oldest first), with the analyte code. */
-export function ruleSetVersionsOf(db: Conn, labId: number, analyteId: number) {
-  return db
+export async function ruleSetVersionsOf(db: Conn, labId: number, analyteId: number) {
+  return await db
     .select({ id: qcRuleSetVersions.id, version: qcRuleSetVersions.version, rules: qcRuleSetVersions.rules, effectiveFrom: qcRuleSetVersions.effectiveFrom, reason: qcRuleSetVersions.reason, analyte: analytes.code })
     .from(qcRuleSetVersions)
     .innerJoin(analytes, eq(analytes.id, qcRuleSetVersions.analyteId))
     .where(and(eq(qcRuleSetVersions.labId, labId), eq(qcRuleSetVersions.analyteId, analyteId)))
-    .orderBy(asc(qcRuleSetVersions.version))
-    .all();
+    .orderBy(asc(qcRuleSetVersions.version));
 }
 
-export function insertRuleSetVersion(db: Conn, v: typeof qcRuleSetVersions.$inferInsert) {
-  return db.insert(qcRuleSetVersions).values(v).returning().get();
+export async function insertRuleSetVersion(db: Conn, v: typeof qcRuleSetVersions.$inferInsert) {
+  return (await db.insert(qcRuleSetVersions).values(v).returning())[0];
 }
 
 /** The time of the lab's latest run of an analyte (a new rule set version takes effect after it). */
-export function lastRunTimeOfAnalyte(db: Conn, labId: number, analyteId: number): number | null {
-  const r = db.get<{ t: number | null }>(sql`SELECT max(measured_at) AS t FROM iqc_runs WHERE lab_id = ${labId} AND analyte_id = ${analyteId}`);
+export async function lastRunTimeOfAnalyte(db: Conn, labId: number, analyteId: number): Promise<number | null> {
+  const r = await rawGet<{ t: number | null }>(db, sql`SELECT max(measured_at) AS t FROM iqc_runs WHERE lab_id = ${labId} AND analyte_id = ${analyteId}`);
   return r?.t ?? null;
 }
 
@@ -57,7 +57,7 @@ export interface EqaBiasEventRow {
  * and their sum; newest event (closing time) first within each analyte. Results without a
  * percent deviation or without a verdict (not evaluated) are left out.
  */
-export function eqaBiasEventsOfLab(db: DB, labId: number): EqaBiasEventRow[] {
+export async function eqaBiasEventsOfLab(db: DB, labId: number): Promise<EqaBiasEventRow[]> {
   return sigmaStatements(db).eqaBiasEventsOfLab.all({ lab: labId });
 }
 
@@ -109,8 +109,8 @@ export interface LatestRunLevelRow {
  * (status other than no_target), one row per current level with its target: what the rule-set
  * choice of "a run now" rests on (rules page, monthly review).
  */
-export function latestJudgedRunLevels(db: Conn, labId: number, before: number): LatestRunLevelRow[] {
-  return db.all<LatestRunLevelRow>(sql`
+export async function latestJudgedRunLevels(db: Conn, labId: number, before: number): Promise<LatestRunLevelRow[]> {
+  return await rawAll<LatestRunLevelRow>(db, sql`
     WITH latest AS (
       SELECT (SELECT x.id FROM iqc_runs x WHERE x.lab_id = ${labId} AND x.analyte_id = g.analyte_id AND x.instrument = g.instrument
                 AND x.measured_at < ${before} AND x.status <> 'no_target' ORDER BY x.measured_at DESC, x.id DESC LIMIT 1) AS id

@@ -5,14 +5,15 @@ import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { analytes, controlLots, correctiveActions, iqcResults, iqcRuns, iqcViolations, qcRuleConfigs, qcTargets, users } from '../schema';
 import type { RunStatus } from '../enums';
+import { first, rawAll } from '@/db/dialect';
 
 export { actionsInRange, findCorrectiveAction, listCorrectiveActions, resolveCorrectiveActionRow } from './iqc-actions';
 
 // ---------------------------------------------------------------------------------------------
 // Reads for pages and the API (drizzle)
 
-export function findControlLot(db: Conn, labId: number, analyteId: number, level: string, lotNumber: string, instrument: string) {
-  return db
+export async function findControlLot(db: Conn, labId: number, analyteId: number, level: string, lotNumber: string, instrument: string) {
+  return first(await db
     .select()
     .from(controlLots)
     .where(
@@ -23,55 +24,52 @@ export function findControlLot(db: Conn, labId: number, analyteId: number, level
         eq(controlLots.lotNumber, lotNumber),
         eq(controlLots.instrument, instrument),
       ),
-    )
-    .get();
+    ).limit(1));
 }
 
-export function findControlLotById(db: Conn, id: number) {
-  return db.select().from(controlLots).where(eq(controlLots.id, id)).get();
+export async function findControlLotById(db: Conn, id: number) {
+  return first(await db.select().from(controlLots).where(eq(controlLots.id, id)).limit(1));
 }
 
-export function insertControlLot(db: Conn, v: { labId: number; analyteId: number; level: string; lotNumber: string; instrument: string; createdAt: number }) {
-  return db.insert(controlLots).values(v).returning().get();
+export async function insertControlLot(db: Conn, v: { labId: number; analyteId: number; level: string; lotNumber: string; instrument: string; createdAt: number }) {
+  return (await db.insert(controlLots).values(v).returning())[0];
 }
 
-export function targetVersions(db: Conn, controlLotId: number) {
-  return db.select().from(qcTargets).where(eq(qcTargets.controlLotId, controlLotId)).orderBy(asc(qcTargets.version)).all();
+export async function targetVersions(db: Conn, controlLotId: number) {
+  return await db.select().from(qcTargets).where(eq(qcTargets.controlLotId, controlLotId)).orderBy(asc(qcTargets.version));
 }
 
 /** Set the category a categorical item's control lot must read, from a time on. */
-export function setLotExpectation(db: Conn, controlLotId: number, category: string, from: number) {
-  return db.update(controlLots).set({ expectedCategory: category, expectedFrom: from }).where(eq(controlLots.id, controlLotId)).run();
+export async function setLotExpectation(db: Conn, controlLotId: number, category: string, from: number) {
+  return await db.update(controlLots).set({ expectedCategory: category, expectedFrom: from }).where(eq(controlLots.id, controlLotId));
 }
 
-export function insertTarget(db: Conn, v: typeof qcTargets.$inferInsert) {
-  return db.insert(qcTargets).values(v).returning().get();
+export async function insertTarget(db: Conn, v: typeof qcTargets.$inferInsert) {
+  return (await db.insert(qcTargets).values(v).returning())[0];
 }
 
 /** The newest time of a current result of a lot (targets may only take effect after it). */
-export function lastResultTimeOfLot(db: Conn, controlLotId: number): number | null {
-  const r = db
+export async function lastResultTimeOfLot(db: Conn, controlLotId: number): Promise<number | null> {
+  const r = first(await db
     .select({ t: sql<number | null>`max(${iqcResults.measuredAt})` })
     .from(iqcResults)
-    .where(and(eq(iqcResults.controlLotId, controlLotId), eq(iqcResults.current, true)))
-    .get();
+    .where(and(eq(iqcResults.controlLotId, controlLotId), eq(iqcResults.current, true))).limit(1));
   return r?.t ?? null;
 }
 
 /** Baseline candidates of a lot: current, not excluded values of runs that were not rejected. */
-export function baselineValues(db: Conn, controlLotId: number) {
-  return db
+export async function baselineValues(db: Conn, controlLotId: number) {
+  return await db
     .select({ value: iqcResults.value, measuredAt: iqcResults.measuredAt })
     .from(iqcResults)
     .innerJoin(iqcRuns, eq(iqcRuns.id, iqcResults.runId))
     .where(and(eq(iqcResults.controlLotId, controlLotId), eq(iqcResults.current, true), eq(iqcResults.excluded, false), sql`${iqcRuns.status} <> 'rejected'`))
-    .orderBy(asc(iqcResults.measuredAt))
-    .all();
+    .orderBy(asc(iqcResults.measuredAt));
 }
 
 /** Control lots of a lab with the target in force at `at` (null when none yet), and result counts. */
-export function listLotsWithTargets(db: Conn, labId: number, at: number) {
-  return db
+export async function listLotsWithTargets(db: Conn, labId: number, at: number) {
+  return await db
     .select({
       id: controlLots.id,
       analyteId: controlLots.analyteId,
@@ -101,45 +99,42 @@ export function listLotsWithTargets(db: Conn, labId: number, at: number) {
             ORDER BY t.effective_from DESC, t.version DESC LIMIT 1)`,
     )
     .where(eq(controlLots.labId, labId))
-    .orderBy(asc(analytes.code), asc(controlLots.instrument), asc(controlLots.level), desc(controlLots.createdAt))
-    .all();
+    .orderBy(asc(analytes.code), asc(controlLots.instrument), asc(controlLots.level), desc(controlLots.createdAt));
 }
 
-export function findRuleConfig(db: Conn, labId: number, analyteId: number) {
-  return db.select().from(qcRuleConfigs).where(and(eq(qcRuleConfigs.labId, labId), eq(qcRuleConfigs.analyteId, analyteId))).get();
+export async function findRuleConfig(db: Conn, labId: number, analyteId: number) {
+  return first(await db.select().from(qcRuleConfigs).where(and(eq(qcRuleConfigs.labId, labId), eq(qcRuleConfigs.analyteId, analyteId))).limit(1));
 }
 
-export function upsertRuleConfig(db: Conn, v: { labId: number; analyteId: number; rules: string[]; updatedBy: number; updatedAt: number }) {
-  db.insert(qcRuleConfigs)
+export async function upsertRuleConfig(db: Conn, v: { labId: number; analyteId: number; rules: string[]; updatedBy: number; updatedAt: number }) {
+  await db.insert(qcRuleConfigs)
     .values(v)
-    .onConflictDoUpdate({ target: [qcRuleConfigs.labId, qcRuleConfigs.analyteId], set: { rules: v.rules, updatedBy: v.updatedBy, updatedAt: v.updatedAt } })
-    .run();
+    .onConflictDoUpdate({ target: [qcRuleConfigs.labId, qcRuleConfigs.analyteId], set: { rules: v.rules, updatedBy: v.updatedBy, updatedAt: v.updatedAt } });
 }
 
-export function deleteRuleConfig(db: Conn, labId: number, analyteId: number) {
-  db.delete(qcRuleConfigs).where(and(eq(qcRuleConfigs.labId, labId), eq(qcRuleConfigs.analyteId, analyteId))).run();
+export async function deleteRuleConfig(db: Conn, labId: number, analyteId: number) {
+  await db.delete(qcRuleConfigs).where(and(eq(qcRuleConfigs.labId, labId), eq(qcRuleConfigs.analyteId, analyteId)));
 }
 
-export function listRuleConfigs(db: Conn, labId: number) {
-  return db
+export async function listRuleConfigs(db: Conn, labId: number) {
+  return await db
     .select({ analyte: analytes.code, rules: qcRuleConfigs.rules, updatedAt: qcRuleConfigs.updatedAt })
     .from(qcRuleConfigs)
     .innerJoin(analytes, eq(analytes.id, qcRuleConfigs.analyteId))
-    .where(eq(qcRuleConfigs.labId, labId))
-    .all();
+    .where(eq(qcRuleConfigs.labId, labId));
 }
 
-export function findResult(db: Conn, id: number) {
-  return db.select().from(iqcResults).where(eq(iqcResults.id, id)).get();
+export async function findResult(db: Conn, id: number) {
+  return first(await db.select().from(iqcResults).where(eq(iqcResults.id, id)).limit(1));
 }
 
-export function findRun(db: Conn, id: number) {
-  return db.select().from(iqcRuns).where(eq(iqcRuns.id, id)).get();
+export async function findRun(db: Conn, id: number) {
+  return first(await db.select().from(iqcRuns).where(eq(iqcRuns.id, id)).limit(1));
 }
 
 /** Chart data of one analyte: every current result in [from, to) with its run, target and operator. */
-export function chartPoints(db: Conn, labId: number, analyteId: number, from: number, to: number, instrument?: string) {
-  return db
+export async function chartPoints(db: Conn, labId: number, analyteId: number, from: number, to: number, instrument?: string) {
+  return await db
     .select({
       id: iqcResults.id,
       runId: iqcResults.runId,
@@ -175,12 +170,11 @@ export function chartPoints(db: Conn, labId: number, analyteId: number, from: nu
         instrument !== undefined ? eq(iqcRuns.instrument, instrument) : undefined,
       ),
     )
-    .orderBy(asc(iqcResults.measuredAt), asc(iqcResults.level))
-    .all();
+    .orderBy(asc(iqcResults.measuredAt), asc(iqcResults.level));
 }
 
-export function violationsInRange(db: Conn, labId: number, from: number, to: number, analyteId?: number) {
-  return db
+export async function violationsInRange(db: Conn, labId: number, from: number, to: number, analyteId?: number) {
+  return await db
     .select({ runId: iqcViolations.runId, analyteId: iqcViolations.analyteId, rule: iqcViolations.rule, levels: iqcViolations.levels, measuredAt: iqcViolations.measuredAt })
     .from(iqcViolations)
     .where(
@@ -191,30 +185,28 @@ export function violationsInRange(db: Conn, labId: number, from: number, to: num
         analyteId !== undefined ? eq(iqcViolations.analyteId, analyteId) : undefined,
       ),
     )
-    .orderBy(asc(iqcViolations.measuredAt), asc(iqcViolations.id))
-    .all();
+    .orderBy(asc(iqcViolations.measuredAt), asc(iqcViolations.id));
 }
 
-export function violationsOfRuns(db: Conn, runIds: number[]) {
+export async function violationsOfRuns(db: Conn, runIds: number[]) {
   if (!runIds.length) return [];
   const out: { runId: number; rule: string; levels: string[] }[] = [];
   for (let i = 0; i < runIds.length; i += 500) {
     out.push(
-      ...db
+      ...await db
         .select({ runId: iqcViolations.runId, rule: iqcViolations.rule, levels: iqcViolations.levels })
         .from(iqcViolations)
         .where(inArray(iqcViolations.runId, runIds.slice(i, i + 500)))
-        .orderBy(asc(iqcViolations.id))
-        .all(),
+        .orderBy(asc(iqcViolations.id)),
     );
   }
   return out;
 }
 
 /** The latest run per analyte × instrument of a lab with open corrective actions (dashboard). */
-export function dashboardRows(db: Conn, labId: number) {
+export async function dashboardRows(db: Conn, labId: number) {
   // run counts from the daily aggregates (db/queries/daily-iqc.ts), the latest run by index
-  const latest = db.all<{ analyteId: number; instrument: string; status: RunStatus; measuredAt: number; runs: number }>(sql`
+  const latest = await rawAll<{ analyteId: number; instrument: string; status: RunStatus; measuredAt: number; runs: number }>(db, sql`
     SELECT s.analyte_id AS analyteId, s.instrument, u.status, u.measured_at AS measuredAt, s.runs
     FROM (SELECT analyte_id, instrument, sum(runs) AS runs FROM iqc_daily_series WHERE lab_id = ${labId}
           GROUP BY analyte_id, instrument HAVING sum(runs) > 0) s
@@ -222,14 +214,14 @@ export function dashboardRows(db: Conn, labId: number) {
       SELECT x.id FROM iqc_runs x INDEXED BY iqc_runs_lab_analyte_time_idx
       WHERE x.lab_id = ${labId} AND x.analyte_id = s.analyte_id AND x.instrument = s.instrument
       ORDER BY x.measured_at DESC, x.id ASC LIMIT 1)`);
-  const open = db.all<{ analyteId: number; n: number }>(sql`
+  const open = await rawAll<{ analyteId: number; n: number }>(db, sql`
     SELECT analyte_id AS analyteId, count(*) AS n FROM corrective_actions WHERE lab_id = ${labId} AND status = 'open' GROUP BY analyte_id`);
   return { latest, open };
 }
 
 /** Current results of a lab in [from, to) with run status and target mean (monthly summary). */
-export function summaryValues(db: Conn, labId: number, from: number, to: number) {
-  return db
+export async function summaryValues(db: Conn, labId: number, from: number, to: number) {
+  return await db
     .select({
       runId: iqcResults.runId,
       analyteId: iqcResults.analyteId,
@@ -257,13 +249,12 @@ export function summaryValues(db: Conn, labId: number, from: number, to: number)
         sql`(${iqcResults.category} IS NULL OR ${iqcResults.signal} IS NOT NULL)`,
       ),
     )
-    .orderBy(asc(iqcResults.measuredAt))
-    .all();
+    .orderBy(asc(iqcResults.measuredAt));
 }
 
 /** Results for the API: current results of a lab (optionally one analyte) in [from, to). */
-export function resultsForApi(db: Conn, labId: number, from: number, to: number, analyteId?: number, limit = 50_000) {
-  return db
+export async function resultsForApi(db: Conn, labId: number, from: number, to: number, analyteId?: number, limit = 50_000) {
+  return await db
     .select({
       id: iqcResults.id,
       runId: iqcResults.runId,
@@ -293,14 +284,13 @@ export function resultsForApi(db: Conn, labId: number, from: number, to: number,
       ),
     )
     .orderBy(asc(iqcResults.measuredAt), asc(analytes.code), asc(iqcResults.level))
-    .limit(limit)
-    .all();
+    .limit(limit);
 }
 
 /** Runs of a lab in [from, to) in time order (optionally one analyte, one instrument), after a
  * keyset cursor (measuredAt, id), at most `limit`. */
-export function runsForApi(db: Conn, labId: number, q: { from: number; to: number; analyteId?: number; instrument?: string; after?: { measuredAt: number; id: number }; limit: number }) {
-  return db
+export async function runsForApi(db: Conn, labId: number, q: { from: number; to: number; analyteId?: number; instrument?: string; after?: { measuredAt: number; id: number }; limit: number }) {
+  return await db
     .select({ id: iqcRuns.id, analyte: analytes.code, instrument: iqcRuns.instrument, measuredAt: iqcRuns.measuredAt, status: iqcRuns.status })
     .from(iqcRuns)
     .innerJoin(analytes, eq(analytes.id, iqcRuns.analyteId))
@@ -315,34 +305,32 @@ export function runsForApi(db: Conn, labId: number, q: { from: number; to: numbe
       ),
     )
     .orderBy(asc(iqcRuns.measuredAt), asc(iqcRuns.id))
-    .limit(q.limit)
-    .all();
+    .limit(q.limit);
 }
 
 /** Current results of the given runs with their lot numbers (500 runs per query). */
-export function resultsOfRuns(db: Conn, runIds: number[]) {
+export async function resultsOfRuns(db: Conn, runIds: number[]) {
   const out: { runId: number; level: string; lot: string; value: number; category: string | null; signal: number | null; z: number | null; measuredAt: number }[] = [];
   for (let i = 0; i < runIds.length; i += 500) {
     out.push(
-      ...db
+      ...await db
         .select({ runId: iqcResults.runId, level: iqcResults.level, lot: controlLots.lotNumber, value: iqcResults.value, category: iqcResults.category, signal: iqcResults.signal, z: iqcResults.z, measuredAt: iqcResults.measuredAt })
         .from(iqcResults)
         .innerJoin(controlLots, eq(controlLots.id, iqcResults.controlLotId))
-        .where(and(inArray(iqcResults.runId, runIds.slice(i, i + 500)), eq(iqcResults.current, true)))
-        .all(),
+        .where(and(inArray(iqcResults.runId, runIds.slice(i, i + 500)), eq(iqcResults.current, true))),
     );
   }
   return out;
 }
 
 /** Analytes with IQC data at a lab (for pickers). */
-export function analytesWithIqc(db: Conn, labId: number) {
-  return db.all<{ id: number; code: string; nameEn: string; nameZh: string; unit: string }>(sql`
+export async function analytesWithIqc(db: Conn, labId: number) {
+  return await rawAll<{ id: number; code: string; nameEn: string; nameZh: string; unit: string }>(db, sql`
     SELECT a.id, a.code, a.name_en AS nameEn, a.name_zh AS nameZh, a.unit FROM analytes a
     WHERE a.id IN (SELECT DISTINCT analyte_id FROM control_lots WHERE lab_id = ${labId}) ORDER BY a.code`);
 }
 
 /** Result versions of one result chain (newest first), for the history shown after an edit. */
-export function resultHistory(db: Conn, runId: number) {
-  return db.select().from(iqcResults).where(eq(iqcResults.runId, runId)).orderBy(asc(iqcResults.level), desc(iqcResults.version)).all();
+export async function resultHistory(db: Conn, runId: number) {
+  return await db.select().from(iqcResults).where(eq(iqcResults.runId, runId)).orderBy(asc(iqcResults.level), desc(iqcResults.version));
 }

@@ -4,25 +4,24 @@ import { moveLabRollups } from './daily-iqc-rollups';
 import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
 import { laboratories, regions, type Laboratory } from '../schema';
+import { first } from '@/db/dialect';
 
 /** What can() needs to decide on a lab resource: its id and its region's path. */
-export function findLabScope(db: Conn, labId: number) {
-  const r = db
+export async function findLabScope(db: Conn, labId: number) {
+  const r = first(await db
     .select({ labId: laboratories.id, regionPath: regions.path })
     .from(laboratories)
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
-    .where(eq(laboratories.id, labId))
-    .get();
+    .where(eq(laboratories.id, labId)).limit(1));
   return r ? { labId: r.labId, regionPath: r.regionPath } : undefined;
 }
 
-export function findLabByCode(db: Conn, code: string) {
-  return db
+export async function findLabByCode(db: Conn, code: string) {
+  return first(await db
     .select({ lab: laboratories, regionPath: regions.path, regionCode: regions.code, regionName: regions.name, regionNameEn: regions.nameEn })
     .from(laboratories)
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
-    .where(eq(laboratories.code, code))
-    .get();
+    .where(eq(laboratories.code, code)).limit(1));
 }
 
 export interface LabListFilter {
@@ -36,7 +35,7 @@ export interface LabListFilter {
   offset?: number;
 }
 
-export function listLabs(db: Conn, f: LabListFilter) {
+export async function listLabs(db: Conn, f: LabListFilter) {
   const conds: (SQL | undefined)[] = [];
   conds.push(scopeWhere(f.scope, laboratories.id, regions.path));
   if (f.regionCode) conds.push(like(regions.path, `%/${f.regionCode}/%`));
@@ -46,7 +45,7 @@ export function listLabs(db: Conn, f: LabListFilter) {
     const q = `%${f.q.replace(/[%_]/g, '')}%`;
     conds.push(or(like(laboratories.name, q), like(laboratories.code, q), like(laboratories.nameEn, q)));
   }
-  return db
+  return await db
     .select({
       id: laboratories.id,
       code: laboratories.code,
@@ -66,45 +65,42 @@ export function listLabs(db: Conn, f: LabListFilter) {
     .where(and(...conds))
     .orderBy(asc(regions.path), asc(laboratories.code))
     .limit(f.limit ?? 500)
-    .offset(f.offset ?? 0)
-    .all();
+    .offset(f.offset ?? 0);
 }
 
 export type LabValues = Pick<Laboratory, 'name' | 'nameEn' | 'level' | 'regionId' | 'address'>;
 
-export function insertLab(db: Conn, v: LabValues & { code: string }, now: number) {
-  return db.insert(laboratories).values({ ...v, createdAt: now, updatedAt: now }).returning().get();
+export async function insertLab(db: Conn, v: LabValues & { code: string }, now: number) {
+  return (await db.insert(laboratories).values({ ...v, createdAt: now, updatedAt: now }).returning())[0];
 }
 
-export function updateLabRow(db: Conn, id: number, v: Partial<LabValues> & { active?: boolean }, now: number) {
+export async function updateLabRow(db: Conn, id: number, v: Partial<LabValues> & { active?: boolean }, now: number) {
   // a move to another region takes the lab's IQC coverage with it (region roll-ups, ./daily-iqc-rollups.ts)
-  const before = v.regionId !== undefined ? db.select({ regionId: laboratories.regionId }).from(laboratories).where(eq(laboratories.id, id)).get() : undefined;
-  db.update(laboratories).set({ ...v, updatedAt: now }).where(eq(laboratories.id, id)).run();
-  if (before && v.regionId !== undefined && before.regionId !== v.regionId) moveLabRollups(db, id, before.regionId, v.regionId);
+  const before = v.regionId !== undefined ? first(await db.select({ regionId: laboratories.regionId }).from(laboratories).where(eq(laboratories.id, id)).limit(1)) : undefined;
+  await db.update(laboratories).set({ ...v, updatedAt: now }).where(eq(laboratories.id, id));
+  if (before && v.regionId !== undefined && before.regionId !== v.regionId) await moveLabRollups(db, id, before.regionId, v.regionId);
 }
 
 /** Existing laboratories with these codes, with their region path (for jurisdiction checks). */
-export function findLabsByCodes(db: Conn, codes: string[]) {
+export async function findLabsByCodes(db: Conn, codes: string[]) {
   const out = new Map<string, { lab: Laboratory; regionPath: string; regionCode: string }>();
   for (let i = 0; i < codes.length; i += 500) {
-    const rows = db
+    const rows = await db
       .select({ lab: laboratories, regionPath: regions.path, regionCode: regions.code })
       .from(laboratories)
       .innerJoin(regions, eq(regions.id, laboratories.regionId))
-      .where(inArray(laboratories.code, codes.slice(i, i + 500)))
-      .all();
+      .where(inArray(laboratories.code, codes.slice(i, i + 500)));
     for (const r of rows) out.set(r.lab.code, r);
   }
   return out;
 }
 
 /** The cities (and other regions) labs of a jurisdiction sit in, for the list's filter. */
-export function labRegionsWithin(db: Conn, scope: DataScope) {
-  return db
+export async function labRegionsWithin(db: Conn, scope: DataScope) {
+  return await db
     .selectDistinct({ code: regions.code, name: regions.name, nameEn: regions.nameEn, path: regions.path })
     .from(laboratories)
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
     .where(scopeWhere(scope, laboratories.id, regions.path))
-    .orderBy(asc(regions.path))
-    .all();
+    .orderBy(asc(regions.path));
 }

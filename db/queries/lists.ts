@@ -11,6 +11,7 @@ import type { Role } from '../enums';
 import { scopeWhere } from './scope';
 import { visibilityCondition } from './eqa';
 import { pageOf, textFilter, type PageRequest } from './paging';
+import { first } from '@/db/dialect';
 
 export { ACTION_SORTS, pageCorrectiveActions, type ActionSort } from './iqc-actions';
 
@@ -111,8 +112,8 @@ export function pageRounds(db: Conn, scope: DataScope, req: PageRequest<RoundSor
 
 /** How many of the rounds a scope sees take submissions at `now` (open, before closing) and wait for
  *  an evaluation (closed, or open past closing): the regulator landing's counts, without the list. */
-export function countRoundsToAct(db: Conn, scope: DataScope, now: number) {
-  const row = db
+export async function countRoundsToAct(db: Conn, scope: DataScope, now: number) {
+  const row = first(await db
     .select({
       open: sql<number>`coalesce(sum(${eqaRounds.status} = 'open' and ${eqaRounds.closesAt} > ${now}), 0)`,
       toEvaluate: sql<number>`coalesce(sum(${eqaRounds.status} = 'closed' or (${eqaRounds.status} = 'open' and ${eqaRounds.closesAt} <= ${now})), 0)`,
@@ -120,8 +121,7 @@ export function countRoundsToAct(db: Conn, scope: DataScope, now: number) {
     .from(eqaRounds)
     .innerJoin(eqaSchemes, eq(eqaSchemes.id, eqaRounds.schemeId))
     .innerJoin(regions, eq(regions.id, eqaSchemes.regionId))
-    .where(visibilityCondition(scope))
-    .get();
+    .where(visibilityCondition(scope)).limit(1));
   return { open: row?.open ?? 0, toEvaluate: row?.toEvaluate ?? 0 };
 }
 

@@ -135,16 +135,16 @@ function statements(db: DB) {
   return s;
 }
 
-export function publicLabByCode(db: DB, code: string): PublicLab | undefined {
+export async function publicLabByCode(db: DB, code: string): Promise<PublicLab | undefined> {
   return statements(db).labByCode.get({ code });
 }
 
-export function publicAnalyteByCode(db: DB, code: string): PublicAnalyte | undefined {
+export async function publicAnalyteByCode(db: DB, code: string): Promise<PublicAnalyte | undefined> {
   return statements(db).analyteByCode.get({ code });
 }
 
 /** The catalogue item with this LOINC code (the first one, should two items share it). */
-export function publicAnalyteByLoinc(db: DB, loinc: string): PublicAnalyte | undefined {
+export async function publicAnalyteByLoinc(db: DB, loinc: string): Promise<PublicAnalyte | undefined> {
   return statements(db).analyteByLoinc.get({ loinc });
 }
 
@@ -152,12 +152,12 @@ export function publicAnalyteByLoinc(db: DB, loinc: string): PublicAnalyte | und
 export type PublicLabKey = Pick<PublicLab, 'id' | 'code' | 'regionPath'>;
 
 /** Active labs among these codes, with only the columns of PublicLabKey (one statement for a whole batch). */
-export function publicLabKeysByCodes(db: DB, codes: readonly string[]): PublicLabKey[] {
+export async function publicLabKeysByCodes(db: DB, codes: readonly string[]): Promise<PublicLabKey[]> {
   return codes.length ? statements(db).labKeysByCodes.all(JSON.stringify(codes)) : [];
 }
 
 /** The whole catalogue's codes and LOINC codes (a few hundred rows). */
-export function publicAnalyteIndex(db: DB) {
+export async function publicAnalyteIndex(db: DB) {
   return statements(db).analyteIndex.all();
 }
 
@@ -167,40 +167,40 @@ export function pairKey(labId: number, analyteId: number): number {
 }
 
 /** Every certification of these lab × analyte pairs (pairKey), in one statement. */
-export function publicPairsCertifications(db: DB, pairKeys: readonly number[]): PublicPairCertification[] {
+export async function publicPairsCertifications(db: DB, pairKeys: readonly number[]): Promise<PublicPairCertification[]> {
   return pairKeys.length ? statements(db).pairsCertifications.all(JSON.stringify(pairKeys)) : [];
 }
 
 /** The newest certification event and certification ids: both tables only grow (events are
  * append-only, and every change of a certification writes one), so a change moves this stamp. */
-export function publicCertificationStamp(db: DB): { lastEvent: number; lastCert: number } {
+export async function publicCertificationStamp(db: DB): Promise<{ lastEvent: number; lastCert: number }> {
   const s = statements(db).certificationStamp.get()!;
   return { lastEvent: s.lastEvent ?? 0, lastCert: s.lastCert ?? 0 };
 }
 
 /** The pairs touched since a stamp (by new events or new certifications). */
-export function publicPairsChangedSince(db: DB, since: { lastEvent: number; lastCert: number }): { labId: number; analyteId: number }[] {
+export async function publicPairsChangedSince(db: DB, since: { lastEvent: number; lastCert: number }): Promise<{ labId: number; analyteId: number }[]> {
   const st = statements(db);
   return [...st.eventPairsSince.all(since.lastEvent), ...st.certificationPairsSince.all(since.lastCert)];
 }
 
 /** The status-setting events of these certifications, in one statement (unordered). */
-export function publicCertificationsEvents(db: DB, certificationIds: readonly number[]): PublicStatusEvent[] {
+export async function publicCertificationsEvents(db: DB, certificationIds: readonly number[]): Promise<PublicStatusEvent[]> {
   return certificationIds.length ? statements(db).certificationsEvents.all(JSON.stringify(certificationIds)) : [];
 }
 
 /** Changes whenever a policy version is added (versions are never edited): invalidates caches. */
-export function publicPolicyStamp(db: DB): number {
+export async function publicPolicyStamp(db: DB): Promise<number> {
   return statements(db).policyStamp.get()!.stamp;
 }
 
 /** publicLabByCode and publicPolicyStamp in one statement (the single check's hot path). */
-export function publicLabByCodeWithStamp(db: DB, code: string): (PublicLab & { policyStamp: number }) | undefined {
+export async function publicLabByCodeWithStamp(db: DB, code: string): Promise<(PublicLab & { policyStamp: number }) | undefined> {
   return statements(db).labByCodeWithStamp.get({ code });
 }
 
 /** An account's mapped local codes among these (normalised) codes → analyte id. */
-export function localCodeMap(db: DB, ownerId: number, codes: readonly string[]): Map<string, number> {
+export async function localCodeMap(db: DB, ownerId: number, codes: readonly string[]): Promise<Map<string, number>> {
   if (!codes.length) return new Map();
   return new Map(statements(db).localCodes.all({ owner: ownerId, codes: JSON.stringify(codes) }).map((r) => [r.localCode, r.analyteId]));
 }
@@ -210,7 +210,7 @@ export const MAX_MISSES_PER_OWNER = 5_000;
 
 /** Remember local codes an account sent that resolved to nothing (count and last time seen); only
  * the MAX_MISSES_PER_OWNER most recent stay, so a client sending junk cannot grow the table. */
-export function recordLocalCodeMisses(db: DB, ownerId: number, codes: readonly string[], now: number): void {
+export async function recordLocalCodeMisses(db: DB, ownerId: number, codes: readonly string[], now: number): Promise<void> {
   if (!codes.length) return;
   const st = statements(db);
   db.$client.transaction(() => {
@@ -220,25 +220,25 @@ export function recordLocalCodeMisses(db: DB, ownerId: number, codes: readonly s
 }
 
 /** Certifications of a lab × analyte whose window covers the day, with their status on that day. */
-export function publicPairOnDay(db: DB, lab: number, analyte: number, day: string) {
+export async function publicPairOnDay(db: DB, lab: number, analyte: number, day: string) {
   return statements(db).pairOnDay.all({ lab, analyte, day });
 }
 
 /** How many certifications a pair ever had, and their overall window (to explain a "no"). */
-export function publicPairBounds(db: DB, lab: number, analyte: number) {
+export async function publicPairBounds(db: DB, lab: number, analyte: number) {
   return statements(db).pairBounds.get({ lab, analyte })!;
 }
 
 /** Certifications of a lab whose window covers the day, with their status on that day. */
-export function publicLabOnDay(db: DB, lab: number, day: string): PublicCertificationOnDay[] {
+export async function publicLabOnDay(db: DB, lab: number, day: string): Promise<PublicCertificationOnDay[]> {
   return statements(db).labOnDay.all({ lab, day });
 }
 
-export function publicCertificateByNo(db: DB, no: string) {
+export async function publicCertificateByNo(db: DB, no: string) {
   return statements(db).certificateByNo.get({ no });
 }
 
 /** Region names in English by their Chinese name (a certification's scope is stored as the name). */
-export function publicRegionNamesEn(db: DB): Map<string, string> {
+export async function publicRegionNamesEn(db: DB): Promise<Map<string, string>> {
   return new Map(statements(db).regionNames.all().map((r) => [r.name, r.nameEn]));
 }

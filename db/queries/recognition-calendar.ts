@@ -4,6 +4,7 @@ import { and, asc, eq, gte, isNull, lte, or, inArray, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { calendarDays, regions } from '../schema';
 import type { CalendarDayKind } from '../enums';
+import { first } from '@/db/dialect';
 
 export interface CalendarEntryRow {
   id: number;
@@ -35,34 +36,32 @@ const cols = {
  * these regions (a region's own calendar and its ancestors'); without, every entry (the eligibility
  * engine resolves each lab's calendar from them).
  */
-export function listCalendarEntries(db: Conn, f: { from: string; to: string; regionCodes?: string[] }): CalendarEntryRow[] {
+export async function listCalendarEntries(db: Conn, f: { from: string; to: string; regionCodes?: string[] }): Promise<CalendarEntryRow[]> {
   const regionFilter = f.regionCodes ? or(isNull(calendarDays.regionId), f.regionCodes.length ? inArray(regions.code, f.regionCodes) : sql`0`) : undefined;
-  return db
+  return await db
     .select(cols)
     .from(calendarDays)
     .leftJoin(regions, eq(regions.id, calendarDays.regionId))
     .where(and(gte(calendarDays.day, f.from), lte(calendarDays.day, f.to), regionFilter))
-    .orderBy(asc(calendarDays.day), asc(regions.path))
-    .all();
+    .orderBy(asc(calendarDays.day), asc(regions.path));
 }
 
-export function findCalendarEntry(db: Conn, id: number): CalendarEntryRow | undefined {
-  return db.select(cols).from(calendarDays).leftJoin(regions, eq(regions.id, calendarDays.regionId)).where(eq(calendarDays.id, id)).get();
+export async function findCalendarEntry(db: Conn, id: number): Promise<CalendarEntryRow | undefined> {
+  return first(await db.select(cols).from(calendarDays).leftJoin(regions, eq(regions.id, calendarDays.regionId)).where(eq(calendarDays.id, id)).limit(1));
 }
 
 /** The entry of one region (null: national) on one day, if any. */
-export function findCalendarEntryOn(db: Conn, regionId: number | null, day: string) {
-  return db
+export async function findCalendarEntryOn(db: Conn, regionId: number | null, day: string) {
+  return first(await db
     .select({ id: calendarDays.id })
     .from(calendarDays)
-    .where(and(regionId === null ? isNull(calendarDays.regionId) : eq(calendarDays.regionId, regionId), eq(calendarDays.day, day)))
-    .get();
+    .where(and(regionId === null ? isNull(calendarDays.regionId) : eq(calendarDays.regionId, regionId), eq(calendarDays.day, day))).limit(1));
 }
 
-export function insertCalendarEntry(db: Conn, values: typeof calendarDays.$inferInsert) {
-  return db.insert(calendarDays).values(values).returning().get();
+export async function insertCalendarEntry(db: Conn, values: typeof calendarDays.$inferInsert) {
+  return (await db.insert(calendarDays).values(values).returning())[0];
 }
 
-export function deleteCalendarEntry(db: Conn, id: number) {
-  db.delete(calendarDays).where(eq(calendarDays.id, id)).run();
+export async function deleteCalendarEntry(db: Conn, id: number) {
+  await db.delete(calendarDays).where(eq(calendarDays.id, id));
 }

@@ -4,6 +4,7 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { eligibilityResults } from '../schema';
+import { rawAll } from '@/db/dialect';
 
 const CHUNK = 400;
 function chunks<T>(xs: readonly T[]): T[][] {
@@ -39,11 +40,11 @@ export interface EqaScoreRow {
  * an evaluated but unpublished round can still be re-evaluated and its participants have not seen
  * it, so recognition never rests on it.
  */
-export function eqaScoresForLabs(db: Conn, labIds: readonly number[]): EqaScoreRow[] {
+export async function eqaScoresForLabs(db: Conn, labIds: readonly number[]): Promise<EqaScoreRow[]> {
   const out: EqaScoreRow[] = [];
   for (const ids of chunks(labIds)) {
     pushAll(out, 
-      db.all<EqaScoreRow>(sql`
+      await rawAll<EqaScoreRow>(db, sql`
         SELECT s.lab_id AS labId, s.analyte_id AS analyteId, s.round_id AS roundId, r.code AS roundCode,
                r.closes_at AS closesAt, r.published_at AS publishedAt, s.score AS score, s.verdict AS verdict,
                s.not_submitted AS notSubmitted, s.unsuccessful AS unsuccessful
@@ -63,11 +64,11 @@ export function eqaScoresForLabs(db: Conn, labIds: readonly number[]): EqaScoreR
 // IQC level-days and CV moments per control lot: db/queries/daily-iqc.ts (daily aggregates).
 
 /** Rejected runs measured before `beforeMs` whose corrective action is missing or still open. */
-export function overdueRejectedRuns(db: Conn, labIds: readonly number[], beforeMs: number) {
+export async function overdueRejectedRuns(db: Conn, labIds: readonly number[], beforeMs: number) {
   const out: { labId: number; analyteId: number; runId: number; measuredAt: number; actionId: number | null }[] = [];
   for (const ids of chunks(labIds)) {
     pushAll(out, 
-      db.all<{ labId: number; analyteId: number; runId: number; measuredAt: number; actionId: number | null }>(sql`
+      await rawAll<{ labId: number; analyteId: number; runId: number; measuredAt: number; actionId: number | null }>(db, sql`
         SELECT r.lab_id AS labId, r.analyte_id AS analyteId, r.id AS runId, r.measured_at AS measuredAt, ca.id AS actionId
         FROM iqc_runs r LEFT JOIN corrective_actions ca ON ca.run_id = r.id
         WHERE r.lab_id IN (${idList(ids)}) AND r.status = 'rejected' AND r.measured_at < ${beforeMs}
@@ -79,10 +80,10 @@ export function overdueRejectedRuns(db: Conn, labIds: readonly number[], beforeM
 }
 
 /** The lab × analyte pairs that already have a stored verdict (recomputed so none goes stale). */
-export function eligibilityPairsForLabs(db: Conn, labIds: readonly number[]) {
+export async function eligibilityPairsForLabs(db: Conn, labIds: readonly number[]) {
   const out: { labId: number; analyteId: number }[] = [];
   for (const ids of chunks(labIds)) {
-    pushAll(out, db.select({ labId: eligibilityResults.labId, analyteId: eligibilityResults.analyteId }).from(eligibilityResults).where(inArray(eligibilityResults.labId, ids)).all());
+    pushAll(out, await db.select({ labId: eligibilityResults.labId, analyteId: eligibilityResults.analyteId }).from(eligibilityResults).where(inArray(eligibilityResults.labId, ids)));
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { analytes, certifications, eligibilityResults, laboratories, regions } f
 import { scopeWhere } from './scope';
 import { limitOffset, orderFor, textFilter, type Page, type PageRequest } from './paging';
 import type { CriterionLine } from './recognition';
+import { rawAll, rawGet } from '@/db/dialect';
 
 export const QUEUE_SORTS = ['lab', 'city', 'analyte', 'computed'] as const;
 /** the approval list is counted up to this many pairs (the pager then says "100,000+") */
@@ -51,7 +52,7 @@ const SORTS: Record<QueueSort, unknown[]> = {
 
 /** The filters over a pair's lab, region and test (`test`: the pair's analyte id column). `region`
  * says whether they read the lab's region (a count leaves regions out otherwise). */
-function where(db: Conn, scope: DataScope, f: QueuePageFilter, q: string, test: Column) {
+async function where(db: Conn, scope: DataScope, f: QueuePageFilter, q: string, test: Column) {
   const conds = [
     scopeWhere(scope, laboratories.id, regions.path),
     f.cityCode ? like(regions.path, `%/${f.cityCode}/%`) : undefined,
@@ -59,7 +60,7 @@ function where(db: Conn, scope: DataScope, f: QueuePageFilter, q: string, test: 
     f.labCode ? eq(laboratories.code, f.labCode) : undefined,
     f.analyteId ? eq(test, f.analyteId) : undefined,
     eq(laboratories.active, true),
-    textMatch(db, q, test),
+    await textMatch(db, q, test),
   ];
   return { conds, region: scope.kind === 'region' || !!f.cityCode };
 }
@@ -68,10 +69,10 @@ function where(db: Conn, scope: DataScope, f: QueuePageFilter, q: string, test: 
  * it names, looked up first: `lab IN (…) OR test IN (…)`, a side left out when it names none. The
  * same rows as matching every pair's five columns, but the list is reached from the few labs or
  * tests named instead of testing every eligible pair. */
-function textMatch(db: Conn, q: string, test: Column): SQL | undefined {
+async function textMatch(db: Conn, q: string, test: Column): Promise<SQL | undefined> {
   if (!q.trim()) return undefined;
-  const labIds = db.select({ id: laboratories.id }).from(laboratories).where(textFilter(q, [laboratories.code, laboratories.name])).all();
-  const testIds = db.select({ id: analytes.id }).from(analytes).where(textFilter(q, [analytes.code, analytes.nameEn, analytes.nameZh])).all();
+  const labIds = await db.select({ id: laboratories.id }).from(laboratories).where(textFilter(q, [laboratories.code, laboratories.name]));
+  const testIds = await db.select({ id: analytes.id }).from(analytes).where(textFilter(q, [analytes.code, analytes.nameEn, analytes.nameZh]));
   const among = (col: unknown, ids: { id: number }[]) => (ids.length ? sql`${col} IN (SELECT value FROM json_each(${JSON.stringify(ids.map((r) => r.id))}))` : undefined);
   const parts = [among(laboratories.id, labIds), among(test, testIds)].filter((p) => p !== undefined);
   return parts.length ? or(...parts) : sql`0 = 1`;
@@ -91,8 +92,8 @@ const JOINED = and(eq(laboratories.id, eligibilityResults.labId), eq(regions.id,
 
 /** SELECT `fields` FROM a walk written by hand (the query builder has no INDEXED BY), each value
  * decoded by its column as the builder would (booleans, JSON); NULL stays NULL (a LEFT JOIN). */
-function walked<F extends Record<string, Column>>(db: Conn, fields: F, from: SQL, where: SQL | undefined, order: SQL[], limit: number, offset: number) {
-  const raw = db.all<Record<string, unknown>>(sql`
+async function walked<F extends Record<string, Column>>(db: Conn, fields: F, from: SQL, where: SQL | undefined, order: SQL[], limit: number, offset: number) {
+  const raw = await rawAll<Record<string, unknown>>(db, sql`
     SELECT ${sql.join(Object.entries(fields).map(([k, c]) => sql`${c} AS ${sql.identifier(k)}`), sql`, `)}
     FROM ${from} WHERE ${where ?? sql`1 = 1`}
     ORDER BY ${sql.join(order, sql`, `)} LIMIT ${limit} OFFSET ${offset}`);
@@ -104,8 +105,8 @@ function walked<F extends Record<string, Column>>(db: Conn, fields: F, from: SQL
 const criteriaOf = <R extends { criteria: unknown }>(r: R) => ({ ...r, criteria: (r.criteria ?? []) as CriterionLine[] });
 
 /** One page of eligible pairs without a live certification and not recently rejected. */
-export function pageQueueToApprove(db: Conn, scope: DataScope, f: QueuePageFilter, req: PageRequest<QueueSort>) {
-  const w = where(db, scope, f, req.q, eligibilityResults.analyteId);
+export async function pageQueueToApprove(db: Conn, scope: DataScope, f: QueuePageFilter, req: PageRequest<QueueSort>) {
+  const w = await where(db, scope, f, req.q, eligibilityResults.analyteId);
   const cond = and(
     eq(eligibilityResults.eligible, true),
     ...w.conds,
@@ -115,7 +116,7 @@ export function pageQueueToApprove(db: Conn, scope: DataScope, f: QueuePageFilte
          WHERE ev.action = 'reject' AND ev.at >= ${f.rejectHoldSince})`,
   );
   const { limit, offset } = limitOffset(req);
-  const rows = walked(db, cols, WALKS[req.sort] ?? WALKS.city, and(JOINED, cond), orderFor(SORTS, req), limit, offset);
+  const rows = await walked(db, cols, WALKS[req.sort] ?? WALKS.city, and(JOINED, cond), orderFor(SORTS, req), limit, offset);
   // counted up to COUNT_CAP: a nation's queue holds more pairs than anyone pages through, and an
   // exact count of half a million rows would cost more than the page itself. The count reads only
   // the tables its filters need: labs and their verdicts, the labs' regions first when the scope or
@@ -123,16 +124,16 @@ export function pageQueueToApprove(db: Conn, scope: DataScope, f: QueuePageFilte
   const from = w.region
     ? sql`"regions" INDEXED BY regions_path_idx CROSS JOIN "laboratories" INDEXED BY labs_region_idx CROSS JOIN "eligibility_results" WHERE ${eq(regions.id, laboratories.regionId)} AND`
     : sql`"laboratories" CROSS JOIN "eligibility_results" WHERE`;
-  const upTo = (where: SQL | undefined, cap: number) =>
-    db.get<{ n: number }>(sql`SELECT count(*) AS n FROM (SELECT 1 FROM ${from} ${eq(laboratories.id, eligibilityResults.labId)} AND ${where} LIMIT ${cap + 1})`)!.n;
+  const upTo = async (where: SQL | undefined, cap: number) =>
+    (await rawGet<{ n: number }>(db, sql`SELECT count(*) AS n FROM (SELECT 1 FROM ${from} ${eq(laboratories.id, eligibilityResults.labId)} AND ${where} LIMIT ${cap + 1})`))!.n;
   // A cheaper bound first: each live certification and each recent rejection holds at most one pair
   // out, so eligible pairs of the filter beyond COUNT_CAP + their number mean "over the cap" without
   // looking up a single pair's certifications.
-  const { slack } = db.get<{ slack: number }>(sql`
+  const { slack } = (await rawGet<{ slack: number }>(db, sql`
     SELECT (SELECT count(*) FROM certifications WHERE status IN ('active', 'suspended'))
-         + (SELECT count(*) FROM certification_events WHERE action = 'reject' AND at >= ${f.rejectHoldSince}) AS slack`)!;
-  if (upTo(and(eq(eligibilityResults.eligible, true), ...w.conds), COUNT_CAP + slack) > COUNT_CAP + slack) return { rows: rows.map(criteriaOf), total: COUNT_CAP, more: true } satisfies Page<unknown>;
-  const n = upTo(cond, COUNT_CAP);
+         + (SELECT count(*) FROM certification_events WHERE action = 'reject' AND at >= ${f.rejectHoldSince}) AS slack`))!;
+  if (await upTo(and(eq(eligibilityResults.eligible, true), ...w.conds), COUNT_CAP + slack) > COUNT_CAP + slack) return { rows: rows.map(criteriaOf), total: COUNT_CAP, more: true } satisfies Page<unknown>;
+  const n = await upTo(cond, COUNT_CAP);
   return { rows: rows.map(criteriaOf), total: Math.min(n, COUNT_CAP), more: n > COUNT_CAP } satisfies Page<unknown>;
 }
 
@@ -163,9 +164,9 @@ const reviewCols = {
  * suspended and eligible again); flagged first within every sort. The flagged and the other
  * certifications are walked one after the other, each in the sort's order, so that a page stops
  * after its rows. */
-export function pageQueueToReview(db: Conn, scope: DataScope, f: QueuePageFilter, req: PageRequest<QueueSort>) {
+export async function pageQueueToReview(db: Conn, scope: DataScope, f: QueuePageFilter, req: PageRequest<QueueSort>) {
   const { limit, offset } = limitOffset(req);
-  const w = where(db, scope, f, req.q, certifications.analyteId);
+  const w = await where(db, scope, f, req.q, certifications.analyteId);
   // "eligible" as a lookup of the covering (test, eligible, lab) index: no verdict counts as not eligible
   const eligible = sql`EXISTS (SELECT 1 FROM eligibility_results v INDEXED BY eligibility_results_analyte_idx WHERE v.analyte_id = ${certifications.analyteId} AND v.eligible = 1 AND v.lab_id = ${certifications.labId})`;
   const cond = and(
@@ -179,15 +180,15 @@ export function pageQueueToReview(db: Conn, scope: DataScope, f: QueuePageFilter
   const from = w.region
     ? sql`"regions" INDEXED BY regions_path_idx CROSS JOIN "laboratories" INDEXED BY labs_region_idx CROSS JOIN "certifications" WHERE ${eq(regions.id, laboratories.regionId)} AND`
     : sql`"certifications" CROSS JOIN "laboratories" WHERE`;
-  const count = db.get<{ n: number; flagged: number | null }>(sql`
-    SELECT count(*) AS n, sum(${certifications.flagged}) AS flagged FROM ${from} ${eq(laboratories.id, certifications.labId)} AND ${cond}`)!;
+  const count = (await rawGet<{ n: number; flagged: number | null }>(db, sql`
+    SELECT count(*) AS n, sum(${certifications.flagged}) AS flagged FROM ${from} ${eq(laboratories.id, certifications.labId)} AND ${cond}`))!;
   const flagged = count.flagged ?? 0;
   const walk = REVIEW_WALKS[req.sort] ?? REVIEW_WALKS.city;
   const order = orderFor(SORTS, req);
   const first = Math.min(limit, Math.max(0, flagged - offset));
   const rows = [
-    ...(first > 0 ? walked(db, reviewCols, walk, and(CERT_JOINED, cond, eq(certifications.flagged, true)), order, first, offset) : []),
-    ...(limit - first > 0 ? walked(db, reviewCols, walk, and(CERT_JOINED, cond, eq(certifications.flagged, false)), order, limit - first, Math.max(0, offset - flagged)) : []),
+    ...(first > 0 ? await walked(db, reviewCols, walk, and(CERT_JOINED, cond, eq(certifications.flagged, true)), order, first, offset) : []),
+    ...(limit - first > 0 ? await walked(db, reviewCols, walk, and(CERT_JOINED, cond, eq(certifications.flagged, false)), order, limit - first, Math.max(0, offset - flagged)) : []),
   ];
   return { rows: rows.map(criteriaOf), total: count.n } satisfies Page<unknown>;
 }

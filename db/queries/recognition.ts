@@ -13,6 +13,7 @@ import {
   recognitionPolicies,
   regions,
 } from '../schema';
+import { first, rawAll } from '@/db/dialect';
 
 export { findLiveCertification, findCertificationById, maxCertificateNo, insertCertification, updateCertification, insertCertificationEvent, lastEffectiveDay, listCertificationEvents, certificationsPastValidity, activeUnflaggedCertifications, listCertificationsForLab } from './certifications';
 export { eqaScoresForLabs, eligibilityPairsForLabs, overdueRejectedRuns, type EqaScoreRow } from './recognition-evidence';
@@ -23,63 +24,58 @@ export { eqaScoresForLabs, eligibilityPairsForLabs, overdueRejectedRuns, type Eq
 export type PolicyRow = typeof recognitionPolicies.$inferSelect & { regionCode: string; regionName: string; regionPath: string; regionLevel: string };
 
 /** Every version of every policy, with its region (a few hundred rows even nationally). */
-export function listAllPolicies(db: Conn): PolicyRow[] {
-  return db
+export async function listAllPolicies(db: Conn): Promise<PolicyRow[]> {
+  return (await db
     .select({ p: recognitionPolicies, regionCode: regions.code, regionName: regions.name, regionPath: regions.path, regionLevel: regions.level })
     .from(recognitionPolicies)
     .innerJoin(regions, eq(regions.id, recognitionPolicies.regionId))
-    .orderBy(asc(regions.path), desc(recognitionPolicies.effectiveFrom), desc(recognitionPolicies.version))
-    .all()
+    .orderBy(asc(regions.path), desc(recognitionPolicies.effectiveFrom), desc(recognitionPolicies.version)))
     .map((r) => ({ ...r.p, regionCode: r.regionCode, regionName: r.regionName, regionPath: r.regionPath, regionLevel: r.regionLevel }));
 }
 
 /** Policies of the regions on a lab's (or region's) path: itself and its ancestors. */
-export function listPoliciesOnPath(db: Conn, path: string): PolicyRow[] {
+export async function listPoliciesOnPath(db: Conn, path: string): Promise<PolicyRow[]> {
   const codes = path.split('/').filter(Boolean);
   if (!codes.length) return [];
-  return db
+  return (await db
     .select({ p: recognitionPolicies, regionCode: regions.code, regionName: regions.name, regionPath: regions.path, regionLevel: regions.level })
     .from(recognitionPolicies)
     .innerJoin(regions, eq(regions.id, recognitionPolicies.regionId))
     .where(inArray(regions.code, codes))
-    .orderBy(desc(regions.path), desc(recognitionPolicies.effectiveFrom), desc(recognitionPolicies.version))
-    .all()
+    .orderBy(desc(regions.path), desc(recognitionPolicies.effectiveFrom), desc(recognitionPolicies.version)))
     .map((r) => ({ ...r.p, regionCode: r.regionCode, regionName: r.regionName, regionPath: r.regionPath, regionLevel: r.regionLevel }));
 }
 
-export function nextPolicyVersion(db: Conn, regionId: number): number {
-  const r = db
+export async function nextPolicyVersion(db: Conn, regionId: number): Promise<number> {
+  const r = first(await db
     .select({ v: sql<number>`coalesce(max(${recognitionPolicies.version}), 0)` })
     .from(recognitionPolicies)
-    .where(eq(recognitionPolicies.regionId, regionId))
-    .get();
+    .where(eq(recognitionPolicies.regionId, regionId)).limit(1));
   return (r?.v ?? 0) + 1;
 }
 
-export function insertPolicy(db: Conn, values: typeof recognitionPolicies.$inferInsert) {
-  return db.insert(recognitionPolicies).values(values).returning().get();
+export async function insertPolicy(db: Conn, values: typeof recognitionPolicies.$inferInsert) {
+  return (await db.insert(recognitionPolicies).values(values).returning())[0];
 }
 
 // ---------------------------------------------------------------------------------------------
 // Labs and analytes the engine works on
 
-export function labsWithin(db: Conn, f: { scope: DataScope; labIds?: number[] }) {
+export async function labsWithin(db: Conn, f: { scope: DataScope; labIds?: number[] }) {
   const conds: (SQL | undefined)[] = [eq(laboratories.active, true), scopeWhere(f.scope, laboratories.id, regions.path)];
   if (f.labIds) conds.push(f.labIds.length ? inArray(laboratories.id, f.labIds) : sql`0`);
-  return db
+  return await db
     .select({ id: laboratories.id, code: laboratories.code, regionPath: regions.path })
     .from(laboratories)
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
     .where(and(...conds))
-    .orderBy(asc(laboratories.id))
-    .all();
+    .orderBy(asc(laboratories.id));
 }
 
-export function analyteSpecs(db: Conn) {
-  return db
+export async function analyteSpecs(db: Conn) {
+  return await db
     .select({ id: analytes.id, code: analytes.code, kind: analytes.kind, nameEn: analytes.nameEn, nameZh: analytes.nameZh, allowableCvPercent: analytes.allowableCvPercent })
-    .from(analytes)
-    .all();
+    .from(analytes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,32 +110,30 @@ export interface CvGroup {
   met: boolean | null;
 }
 
-export function upsertEligibility(
+export async function upsertEligibility(
   db: Conn,
   rows: { labId: number; analyteId: number; policyId: number | null; eligible: boolean; criteria: CriterionLine[]; computedAt: number }[],
 ) {
   for (const r of rows) {
-    db.insert(eligibilityResults)
+    await db.insert(eligibilityResults)
       .values({ ...r, criteria: r.criteria as never })
       .onConflictDoUpdate({
         target: [eligibilityResults.labId, eligibilityResults.analyteId],
         set: { policyId: r.policyId, eligible: r.eligible, criteria: r.criteria as never, computedAt: r.computedAt },
-      })
-      .run();
+      });
   }
 }
 
-export function findEligibility(db: Conn, labId: number, analyteId: number) {
-  return db
+export async function findEligibility(db: Conn, labId: number, analyteId: number) {
+  return first(await db
     .select()
     .from(eligibilityResults)
-    .where(and(eq(eligibilityResults.labId, labId), eq(eligibilityResults.analyteId, analyteId)))
-    .get();
+    .where(and(eq(eligibilityResults.labId, labId), eq(eligibilityResults.analyteId, analyteId))).limit(1));
 }
 
 /** A lab's verdicts with the analyte and any live certification (its own page). */
-export function listEligibilityForLab(db: Conn, labId: number) {
-  return db
+export async function listEligibilityForLab(db: Conn, labId: number) {
+  return (await db
     .select({
       analyteId: analytes.id,
       analyteCode: analytes.code,
@@ -159,14 +153,13 @@ export function listEligibilityForLab(db: Conn, labId: number) {
       and(eq(certifications.labId, eligibilityResults.labId), eq(certifications.analyteId, eligibilityResults.analyteId), inArray(certifications.status, ['active', 'suspended'])),
     )
     .where(eq(eligibilityResults.labId, labId))
-    .orderBy(desc(eligibilityResults.eligible), asc(analytes.code))
-    .all()
+    .orderBy(desc(eligibilityResults.eligible), asc(analytes.code)))
     .map((r) => ({ ...r, criteria: (r.criteria ?? []) as CriterionLine[] }));
 }
 
 /** Labs graded in a round (its latest non-superseded evaluation) and whether each pair is unsuccessful. */
-export function roundScores(db: Conn, roundId: number) {
-  return db.all<{ labId: number; analyteId: number; unsuccessful: number; roundCode: string }>(sql`
+export async function roundScores(db: Conn, roundId: number) {
+  return await rawAll<{ labId: number; analyteId: number; unsuccessful: number; roundCode: string }>(db, sql`
     SELECT s.lab_id AS labId, s.analyte_id AS analyteId, s.unsuccessful AS unsuccessful, r.code AS roundCode
     FROM eqa_analyte_scores s JOIN eqa_rounds r ON r.id = s.round_id
     WHERE s.round_id = ${roundId}

@@ -3,10 +3,11 @@ import { and, count, desc, eq, isNull } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { apiTokens, users } from '../schema';
 import type { TokenScope } from '../enums';
+import { first } from '@/db/dialect';
 
 /** The tokens of a lab, newest first, without their hashes. */
-export function listTokensOfLab(db: Conn, labId: number) {
-  return db
+export async function listTokensOfLab(db: Conn, labId: number) {
+  return await db
     .select({
       id: apiTokens.id,
       name: apiTokens.name,
@@ -21,32 +22,30 @@ export function listTokensOfLab(db: Conn, labId: number) {
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .where(eq(apiTokens.labId, labId))
-    .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id))
-    .all();
+    .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
 }
 
-export function findTokenById(db: Conn, id: number) {
-  return db
+export async function findTokenById(db: Conn, id: number) {
+  return first(await db
     .select({ id: apiTokens.id, labId: apiTokens.labId, userId: apiTokens.userId, name: apiTokens.name, prefix: apiTokens.prefix, revokedAt: apiTokens.revokedAt })
     .from(apiTokens)
-    .where(eq(apiTokens.id, id))
-    .get();
+    .where(eq(apiTokens.id, id)).limit(1));
 }
 
-export function insertToken(
+export async function insertToken(
   db: Conn,
   v: { labId: number; userId: number; name: string; prefix: string; tokenHash: string; scopes: TokenScope[]; expiresAt: number | null },
   now: number,
 ) {
-  return db.insert(apiTokens).values({ ...v, createdAt: now }).returning({ id: apiTokens.id }).get();
+  return (await db.insert(apiTokens).values({ ...v, createdAt: now }).returning({ id: apiTokens.id }))[0];
 }
 
 /** Mark a token revoked (only if still live); returns whether it changed. */
-export function revokeToken(db: Conn, id: number, now: number): boolean {
-  return db.update(apiTokens).set({ revokedAt: now }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt))).run().changes > 0;
+export async function revokeToken(db: Conn, id: number, now: number): Promise<boolean> {
+  return (await db.update(apiTokens).set({ revokedAt: now }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))).changes > 0;
 }
 
 /** Live (not revoked) tokens created by a user. */
-export function countLiveTokensOfUser(db: Conn, userId: number): number {
-  return db.select({ n: count() }).from(apiTokens).where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt))).get()?.n ?? 0;
+export async function countLiveTokensOfUser(db: Conn, userId: number): Promise<number> {
+  return first(await db.select({ n: count() }).from(apiTokens).where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt))).limit(1))?.n ?? 0;
 }

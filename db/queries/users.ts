@@ -5,6 +5,7 @@ import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
 import { apiTokens, laboratories, regions, users, type User } from '../schema';
 import type { Role } from '../enums';
+import { first } from '@/db/dialect';
 
 /** An account without its password hash: what lists, pages and version snapshots may hold. */
 const publicColumns = {
@@ -23,26 +24,26 @@ const publicColumns = {
 
 export type PublicUser = Omit<User, 'passwordHash' | 'locale' | 'sessionVersion' | 'passwordChangedAt'>;
 
-export function findUserById(db: Conn, id: number) {
-  return db.select(publicColumns).from(users).where(eq(users.id, id)).get();
+export async function findUserById(db: Conn, id: number) {
+  return first(await db.select(publicColumns).from(users).where(eq(users.id, id)).limit(1));
 }
 
-export function findUserIdByEmail(db: Conn, email: string) {
-  return db.select({ id: users.id }).from(users).where(eq(users.email, email)).get()?.id;
+export async function findUserIdByEmail(db: Conn, email: string) {
+  return first(await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1))?.id;
 }
 
 /** Ids of accounts that already use any of these emails. */
-export function existingEmails(db: Conn, emails: string[]): Set<string> {
+export async function existingEmails(db: Conn, emails: string[]): Promise<Set<string>> {
   const out = new Set<string>();
   for (let i = 0; i < emails.length; i += 500) {
-    for (const r of db.select({ email: users.email }).from(users).where(inArray(users.email, emails.slice(i, i + 500))).all()) out.add(r.email);
+    for (const r of await db.select({ email: users.email }).from(users).where(inArray(users.email, emails.slice(i, i + 500)))) out.add(r.email);
   }
   return out;
 }
 
 /** A user with what authorization needs about the account itself: its lab's and region's path. */
-export function findUserScope(db: Conn, id: number) {
-  return db
+export async function findUserScope(db: Conn, id: number) {
+  return first(await db
     .select({
       user: publicColumns,
       labCode: laboratories.code,
@@ -55,8 +56,7 @@ export function findUserScope(db: Conn, id: number) {
     .from(users)
     .leftJoin(laboratories, eq(laboratories.id, users.labId))
     .leftJoin(regions, eq(regions.id, sql`coalesce(${users.regionId}, ${laboratories.regionId})`))
-    .where(eq(users.id, id))
-    .get();
+    .where(eq(users.id, id)).limit(1));
 }
 
 export interface UserListFilter {
@@ -70,7 +70,7 @@ export interface UserListFilter {
   offset?: number;
 }
 
-export function listUsers(db: Conn, f: UserListFilter) {
+export async function listUsers(db: Conn, f: UserListFilter) {
   const conds: (SQL | undefined)[] = [eq(users.role, f.role)];
   conds.push(scopeWhere(f.scope, users.labId, regions.path));
   if (f.labCode) conds.push(eq(laboratories.code, f.labCode));
@@ -79,7 +79,7 @@ export function listUsers(db: Conn, f: UserListFilter) {
     const q = `%${f.q.replace(/[%_]/g, '')}%`;
     conds.push(or(like(users.email, q), like(users.name, q), like(laboratories.code, q)));
   }
-  return db
+  return await db
     .select({
       ...publicColumns,
       labCode: laboratories.code,
@@ -94,62 +94,57 @@ export function listUsers(db: Conn, f: UserListFilter) {
     .where(and(...conds))
     .orderBy(asc(regions.path), asc(laboratories.code), asc(users.email))
     .limit(f.limit ?? 500)
-    .offset(f.offset ?? 0)
-    .all();
+    .offset(f.offset ?? 0);
 }
 
 /** A new account; its password is a temporary one to change at first sign-in unless `mustChangePassword`
  * is false (demo accounts, an administrator's own bootstrap password). */
-export function insertUser(
+export async function insertUser(
   db: Conn,
   v: { email: string; name: string; role: Role; passwordHash: string; labId: number | null; regionId: number | null; mustChangePassword?: boolean },
   now: number,
 ) {
-  return db
+  return (await db
     .insert(users)
     .values({ ...v, mustChangePassword: v.mustChangePassword ?? true, createdAt: now, updatedAt: now })
-    .returning(publicColumns)
-    .get();
+    .returning(publicColumns))[0];
 }
 
 /** A new password for an account: raises its session version (every session signed before ends). */
-export function setUserPassword(db: Conn, id: number, v: { passwordHash: string; mustChangePassword: boolean }, now: number) {
-  return db
+export async function setUserPassword(db: Conn, id: number, v: { passwordHash: string; mustChangePassword: boolean }, now: number) {
+  return (await db
     .update(users)
     .set({ ...v, sessionVersion: sql`${users.sessionVersion} + 1`, passwordChangedAt: now, updatedAt: now })
     .where(eq(users.id, id))
-    .returning({ sessionVersion: users.sessionVersion })
-    .get();
+    .returning({ sessionVersion: users.sessionVersion }).limit(1))[0];
 }
 
 /** Store a stronger hash of the same password (sign-in upgrade), unless the password changed meanwhile. */
-export function setPasswordHashIfUnchanged(db: Conn, id: number, oldHash: string, newHash: string): void {
-  db.update(users).set({ passwordHash: newHash }).where(and(eq(users.id, id), eq(users.passwordHash, oldHash))).run();
+export async function setPasswordHashIfUnchanged(db: Conn, id: number, oldHash: string, newHash: string): Promise<void> {
+  await db.update(users).set({ passwordHash: newHash }).where(and(eq(users.id, id), eq(users.passwordHash, oldHash)));
 }
 
 /** What a password change needs about the account itself. */
-export function findPasswordRow(db: Conn, id: number) {
-  return db
+export async function findPasswordRow(db: Conn, id: number) {
+  return first(await db
     .select({ id: users.id, email: users.email, passwordHash: users.passwordHash, labId: users.labId, regionId: users.regionId, sessionVersion: users.sessionVersion })
     .from(users)
-    .where(eq(users.id, id))
-    .get();
+    .where(eq(users.id, id)).limit(1));
 }
 
-export function updateUserRow(
+export async function updateUserRow(
   db: Conn,
   id: number,
   v: Partial<{ email: string; name: string; labId: number | null; regionId: number | null; passwordHash: string; active: boolean; deactivatedAt: number | null }>,
   now: number,
 ) {
-  db.update(users).set({ ...v, updatedAt: now }).where(eq(users.id, id)).run();
+  await db.update(users).set({ ...v, updatedAt: now }).where(eq(users.id, id));
 }
 
 /** Revoke every live token of a user (deactivation); returns how many were revoked. */
-export function revokeTokensOfUser(db: Conn, userId: number, now: number): number {
-  return db
+export async function revokeTokensOfUser(db: Conn, userId: number, now: number): Promise<number> {
+  return (await db
     .update(apiTokens)
     .set({ revokedAt: now })
-    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
-    .run().changes;
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))).changes;
 }

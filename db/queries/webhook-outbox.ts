@@ -16,8 +16,8 @@ const EVENT_NAME: Record<(typeof NOTIFIED_ACTIONS)[number], string> = {
 };
 
 /** The JSON body of a certification event's webhook (its fields are the README's contract). */
-export function certificationEventBody(db: Conn, eventId: number): { event: string; body: string } | null {
-  const f = certificationEventFacts(db, eventId);
+export async function certificationEventBody(db: Conn, eventId: number): Promise<{ event: string; body: string } | null> {
+  const f = await certificationEventFacts(db, eventId);
   if (!f || !(NOTIFIED_ACTIONS as readonly string[]).includes(f.action)) return null;
   const event = EVENT_NAME[f.action as (typeof NOTIFIED_ACTIONS)[number]];
   const body = {
@@ -42,13 +42,13 @@ export function certificationEventBody(db: Conn, eventId: number): { event: stri
 }
 
 /** Queue the event's deliveries (idempotent per endpoint × event). Returns how many were queued. */
-export function enqueueCertificationWebhooks(db: Conn, e: { id: number; labId: number; action: string }, now: number): number {
+export async function enqueueCertificationWebhooks(db: Conn, e: { id: number; labId: number; action: string }, now: number): Promise<number> {
   if (!(NOTIFIED_ACTIONS as readonly string[]).includes(e.action)) return 0;
-  const endpoints = endpointsWatchingLab(db, e.labId);
+  const endpoints = await endpointsWatchingLab(db, e.labId);
   if (!endpoints.length) return 0;
-  const made = certificationEventBody(db, e.id);
+  const made = await certificationEventBody(db, e.id);
   if (!made) return 0;
   let n = 0;
-  for (const ep of endpoints) if (insertDelivery(db, { endpointId: ep.id, event: made.event, certificationEventId: e.id, payload: made.body, now, giveUpAt: now + WEBHOOK_RETRY_WINDOW_MS })) n++;
+  for (const ep of endpoints) if (await insertDelivery(db, { endpointId: ep.id, event: made.event, certificationEventId: e.id, payload: made.body, now, giveUpAt: now + WEBHOOK_RETRY_WINDOW_MS })) n++;
   return n;
 }

@@ -10,9 +10,9 @@ import { findLabByCode } from '../queries/labs';
 
 export async function seedAdmin(ctx: SeedContext): Promise<void> {
   const { db, regulators, labManagers } = ctx;
-  const sz = findLabByCode(db, 'SZ-010');
+  const sz = await findLabByCode(db, 'SZ-010');
   if (sz) {
-    updateLab(db, regulators.sz, {
+    await updateLab(db, regulators.sz, {
       code: 'SZ-010',
       name: sz.lab.name,
       nameEn: sz.lab.nameEn,
@@ -24,10 +24,10 @@ export async function seedAdmin(ctx: SeedContext): Promise<void> {
   }
   const lab1 = labManagers.get('GZ-001');
   if (lab1) {
-    createApiToken(db, lab1, { name: 'LIS 主服务器', scopes: ['iqc:write', 'eqa:submit', 'read'] });
-    const old = createApiToken(db, lab1, { name: '旧版中间件', scopes: ['iqc:write'] });
-    revokeApiToken(db, lab1, { id: old.id });
+    await createApiToken(db, lab1, { name: 'LIS 主服务器', scopes: ['iqc:write', 'eqa:submit', 'read'] });
+    const old = await createApiToken(db, lab1, { name: '旧版中间件', scopes: ['iqc:write'] });
+    await revokeApiToken(db, lab1, { id: old.id });
   }
   const leaver = labManagers.get('NB-010');
-  if (leaver) setUserActive(db, regulators.zj, { id: leaver.userId, active: false, reason: '人员调离，账户停用' });
+  if (leaver) await setUserActive(db, regulators.zj, { id: leaver.userId, active: false, reason: '人员调离，账户停用' });
 }

@@ -22,34 +22,34 @@ export function qualitySpecsCsv(): string {
   return fs.readFileSync(file, 'utf8');
 }
 
-function actorOf(db: DB, id: number): Actor {
-  const a = actorForUserId(db, id);
+async function actorOf(db: DB, id: number): Promise<Actor> {
+  const a = await actorForUserId(db, id);
   if (!a) throw new Error(`seed: user ${id} cannot act`);
   return a;
 }
 
-export function seedBase(db: DB) {
-  const admin = actorOf(db, bootstrapAdmin(db, { email: 'admin@demo.labqc', name: '系统管理员', password: DEMO_PASSWORD }).id);
-  for (const r of DEMO_REGIONS) createRegion(db, admin, r);
-  importCatalogue(db, admin, fullCatalogue(qualitySpecsCsv()), 'initial catalogue from quality-specs.csv and lib/catalogue/items.csv');
-  addMissingLimitRanges(db, parseLimitRanges(limitRangesCsv()), admin.email);
+export async function seedBase(db: DB) {
+  const admin = await actorOf(db, (await bootstrapAdmin(db, { email: 'admin@demo.labqc', name: '系统管理员', password: DEMO_PASSWORD })).id);
+  for (const r of DEMO_REGIONS) await createRegion(db, admin, r);
+  await importCatalogue(db, admin, fullCatalogue(qualitySpecsCsv()), 'initial catalogue from quality-specs.csv and lib/catalogue/items.csv');
+  await addMissingLimitRanges(db, parseLimitRanges(limitRangesCsv()), admin.email);
 
-  const mkRegulator = (email: string, name: string, regionCode: string) =>
-    actorOf(db, createUser(db, admin, { email, name, role: 'regulator', password: DEMO_PASSWORD, regionCode }).id);
+  const mkRegulator = async (email: string, name: string, regionCode: string) =>
+    await actorOf(db, (await createUser(db, admin, { email, name, role: 'regulator', password: DEMO_PASSWORD, regionCode })).id);
   const regulators = {
-    gd: mkRegulator('regulator.gd@demo.labqc', '广东省临床检验中心', '440000'),
-    sz: mkRegulator('regulator.sz@demo.labqc', '深圳市临床检验中心', '440300'),
-    zj: mkRegulator('regulator.zj@demo.labqc', '浙江省临床检验中心', '330000'),
+    gd: await mkRegulator('regulator.gd@demo.labqc', '广东省临床检验中心', '440000'),
+    sz: await mkRegulator('regulator.sz@demo.labqc', '深圳市临床检验中心', '440300'),
+    zj: await mkRegulator('regulator.zj@demo.labqc', '浙江省临床检验中心', '330000'),
   };
-  createUser(db, admin, { email: 'hospital@demo.labqc', name: '示范医院医务科', role: 'hospital', password: DEMO_PASSWORD });
+  await createUser(db, admin, { email: 'hospital@demo.labqc', name: '示范医院医务科', role: 'hospital', password: DEMO_PASSWORD });
 
   const labManagers = new Map<string, Actor>();
   for (const lab of demoLabs()) {
     const regulator = lab.regionCode.startsWith('44') ? regulators.gd : regulators.zj;
-    createLab(db, regulator, lab);
+    await createLab(db, regulator, lab);
     const email = lab.code === 'GZ-001' ? 'lab1@demo.labqc' : lab.code === 'HZ-001' ? 'lab2@demo.labqc' : `manager.${lab.code.toLowerCase()}@demo.labqc`;
-    const user = createUser(db, regulator, { email, name: `${lab.name} 负责人`, role: 'lab_manager', password: DEMO_PASSWORD, labCode: lab.code });
-    labManagers.set(lab.code, actorOf(db, user.id));
+    const user = await createUser(db, regulator, { email, name: `${lab.name} 负责人`, role: 'lab_manager', password: DEMO_PASSWORD, labCode: lab.code });
+    labManagers.set(lab.code, await actorOf(db, user.id));
   }
   return { admin, regulators, labManagers };
 }

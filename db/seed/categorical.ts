@@ -22,6 +22,7 @@ import { ingestResults } from '@/lib/services/iqc/ingest';
 import { setControlExpectations } from '@/lib/services/iqc/qualitative';
 import { resolveCorrectiveAction } from '@/lib/services/iqc/corrective-actions';
 import { gradeOf } from '@/lib/catalogue/kinds';
+import { mapSeq } from '@/lib/async';
 
 const DAY = 86_400_000;
 const SHANGHAI = 8 * 3_600_000;
@@ -115,8 +116,8 @@ export async function seedCategoricalEqa(ctx: SeedContext): Promise<void> {
       const schemeCode = `${p.prefix}-${s.key}`;
       const setupAt = ctx.now - 390 * DAY;
       const items = Object.keys(s.intended);
-      createScheme(ctx.db, regulator, { code: schemeCode, name: s.name, nameEn: s.nameEn, regionCode: p.regionCode, analytes: items.map((analyte) => ({ analyte })) }, { now: setupAt });
-      enrollLabs(ctx.db, regulator, { schemeCode }, { now: setupAt });
+      await createScheme(ctx.db, regulator, { code: schemeCode, name: s.name, nameEn: s.nameEn, regionCode: p.regionCode, analytes: items.map((analyte) => ({ analyte })) }, { now: setupAt });
+      await enrollLabs(ctx.db, regulator, { schemeCode }, { now: setupAt });
       for (let round = 0; round < 3; round++) {
         const opensAt = ctx.now - (320 - 90 * round) * DAY;
         const closesAt = opensAt + 21 * DAY;
@@ -125,12 +126,12 @@ export async function seedCategoricalEqa(ctx: SeedContext): Promise<void> {
         // round r rotates the samples' intended results by r
         const target = (item: string, i: number) => s.intended[item][(i + round) % 5];
         const referenceValues = items.flatMap((analyte) => samples.map((sample, i) => ({ sample, analyte, category: target(analyte, i), source: '参考实验室定值' })));
-        createRound(ctx.db, regulator, { schemeCode, code, opensAt, closesAt, samples, referenceValues }, { now: opensAt - 10 * DAY });
-        openRound(ctx.db, regulator, { roundCode: code }, { now: opensAt - 9 * DAY });
+        await createRound(ctx.db, regulator, { schemeCode, code, opensAt, closesAt, samples, referenceValues }, { now: opensAt - 10 * DAY });
+        await openRound(ctx.db, regulator, { roundCode: code }, { now: opensAt - 9 * DAY });
         rounds++;
-        labs.forEach((lab, li) => {
-          const rows = items.flatMap((analyte) => {
-            const item = findAnalyteByCode(ctx.db, analyte)!;
+        for (const [li, lab] of labs.entries()) {
+          const rows = (await mapSeq(items, async (analyte) => {
+            const item = (await findAnalyteByCode(ctx.db, analyte))!;
             const cats = item.categories!.map((c) => c.code);
             const wrong = MISTAKES.find((m) => m.lab === lab && m.item === analyte && m.round === round)?.samples ?? [];
             return samples.map((sample, i) => {
@@ -142,12 +143,12 @@ export async function seedCategoricalEqa(ctx: SeedContext): Promise<void> {
               else if (item.kind === 'ordinal' && g > 0 && random.next() < 0.12) answer = cats[Math.min(cats.length - 1, g + (random.next() < 0.5 ? -1 : 1))];
               return { sample, analyte, value: answer };
             });
-          });
-          submitResults(ctx.db, ctx.labManagers.get(lab)!, { roundCode: code, rows: rowsFromJson(rows), source: 'seed' }, { now: opensAt + (1 + (li % 12)) * DAY });
+          })).flat();
+          await submitResults(ctx.db, ctx.labManagers.get(lab)!, { roundCode: code, rows: rowsFromJson(rows), source: 'seed' }, { now: opensAt + (1 + (li % 12)) * DAY });
           answers += rows.length;
-        });
-        evaluateRound(ctx.db, regulator, { roundCode: code }, { now: closesAt + DAY });
-        publishRound(ctx.db, regulator, { roundCode: code }, { now: closesAt + 3 * DAY });
+        }
+        await evaluateRound(ctx.db, regulator, { roundCode: code }, { now: closesAt + DAY });
+        await publishRound(ctx.db, regulator, { roundCode: code }, { now: closesAt + 3 * DAY });
       }
     }
   }
@@ -163,7 +164,7 @@ export async function seedCategoricalIqc(ctx: SeedContext): Promise<void> {
   const today = Math.floor((ctx.now + SHANGHAI) / DAY) * DAY - SHANGHAI; // 00:00 Shanghai
   const start = today - IQC_DAYS * DAY;
   for (const [labCode, actor] of ctx.labManagers) {
-    const lab = findLabByCode(ctx.db, labCode)!.lab;
+    const lab = (await findLabByCode(ctx.db, labCode))!.lab;
     const instrument = lab.level === 'primary' ? '手工/半自动' : lab.level === 'secondary' ? 'Architect i2000SR' : 'Alinity i';
     const lot = (item: string, level: string) => `${item}-${level}-${labCode.slice(0, 2)}26`;
     const controls = CATEGORICAL_IQC_ITEMS.flatMap((item) =>
@@ -179,7 +180,7 @@ export async function seedCategoricalIqc(ctx: SeedContext): Promise<void> {
       })),
     );
     let t0 = Date.now();
-    setControlExpectations(ctx.db, actor, { controls }, start - DAY);
+    await setControlExpectations(ctx.db, actor, { controls }, start - DAY);
     timing.expectations += Date.now() - t0;
 
     const results: Record<string, unknown>[] = [];
@@ -211,19 +212,19 @@ export async function seedCategoricalIqc(ctx: SeedContext): Promise<void> {
       }
     }
     t0 = Date.now();
-    const out = ingestResults(ctx.db, actor, { results }, { source: 'seed', now: ctx.now, omitRuns: true });
+    const out = await ingestResults(ctx.db, actor, { results }, { source: 'seed', now: ctx.now, omitRuns: true });
     timing.ingest += Date.now() - t0;
     counts.results += out.inserted;
 
     // corrective actions of these items: the designed one and any signal rule violation, resolved
-    for (const ca of listCorrectiveActions(ctx.db, lab.id, { status: 'open', limit: 100_000 })) {
+    for (const ca of await listCorrectiveActions(ctx.db, lab.id, { status: 'open', limit: 100_000 })) {
       if (!(CATEGORICAL_IQC_ITEMS as readonly string[]).includes(ca.analyte)) continue;
       counts.rejected++;
       const designed = ca.measuredAt === rejectedAt;
       const input = designed
         ? { id: ca.id, cause: '强阳性样本携带污染，阴性质控呈反应性', action: '清洗加样针并执行携带污染试验，重新检测阴性和弱阳性质控', outcome: '复测在控；回顾失控期间阳性结果，复检 3 份，结果一致' }
         : { id: ca.id, cause: '弱阳性质控 S/CO 值超出控制限', action: '重新复溶质控品并复测', outcome: '复测在控，恢复报告' };
-      resolveCorrectiveAction(ctx.db, actor, input, Math.min(ctx.now, ca.measuredAt + (designed ? 3 : 20) * 3_600_000));
+      await resolveCorrectiveAction(ctx.db, actor, input, Math.min(ctx.now, ca.measuredAt + (designed ? 3 : 20) * 3_600_000));
     }
   }
   ctx.log(`qualitative IQC: ${counts.results} control readings for ${ctx.labManagers.size} labs, ${counts.rejected} rejected runs with their corrective action resolved (expected categories ${timing.expectations} ms, ingest ${timing.ingest} ms)`);

@@ -13,6 +13,7 @@ import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
 import { analyteIdsByCode } from '../queries/analytes';
 import { findAnalyteById } from '../queries/analytes';
 import type { Actor } from '@/lib/auth/core';
+import { mapSeq } from '@/lib/async';
 
 const DAY = 86_400_000;
 
@@ -84,24 +85,24 @@ export async function seedEqa(ctx: SeedContext): Promise<void> {
       failures: [[['HZ-004', 'NA']], [['NB-002', 'UREA'], ['HZ-007', 'ALT']], [['NB-006', 'CL']], []],
     },
   ];
-  const ids = analyteIdsByCode(ctx.db);
+  const ids = await analyteIdsByCode(ctx.db);
   const tea = new Map(
-    Object.keys(ANALYTES).map((code) => {
-      const a = findAnalyteById(ctx.db, ids.get(code)!)!;
+    (await mapSeq(Object.keys(ANALYTES), async (code) => {
+      const a = (await findAnalyteById(ctx.db, ids.get(code)!))!;
       return [code, (a.teaPercent ?? 10) / 100];
-    }),
+    })),
   );
   const r = ctx.random;
 
   for (const p of provinces) {
     const setupAt = ctx.now - 400 * DAY;
-    createScheme(
+    await createScheme(
       ctx.db,
       p.regulator,
       { code: p.schemeCode, name: '常规化学', nameEn: 'Routine chemistry', regionCode: p.regionCode, analytes: Object.keys(ANALYTES).map((analyte) => ({ analyte })) },
       { now: setupAt },
     );
-    enrollLabs(ctx.db, p.regulator, { schemeCode: p.schemeCode }, { now: setupAt });
+    await enrollLabs(ctx.db, p.regulator, { schemeCode: p.schemeCode }, { now: setupAt });
     const labs = [...ctx.labManagers.keys()].filter((c) => p.labPrefixes.some((x) => c.startsWith(x))).sort();
     // each lab's method (every third lab uses the minority method → groups below 8), instrument and small bias
     const profile = new Map(
@@ -121,17 +122,17 @@ export async function seedEqa(ctx: SeedContext): Promise<void> {
       const closesAt = open ? ctx.now + 14 * DAY : opensAt + 21 * DAY;
       const code = p.roundCode(round);
       const samples = SAMPLE_FACTORS.map((_, s) => `2026${round + 1}${s + 1}`);
-      createRound(ctx.db, p.regulator, { schemeCode: p.schemeCode, code, opensAt, closesAt, samples }, { now: opensAt - 10 * DAY });
-      openRound(ctx.db, p.regulator, { roundCode: code }, { now: opensAt - 9 * DAY });
+      await createRound(ctx.db, p.regulator, { schemeCode: p.schemeCode, code, opensAt, closesAt, samples }, { now: opensAt - 10 * DAY });
+      await openRound(ctx.db, p.regulator, { roundCode: code }, { now: opensAt - 9 * DAY });
       const truth = new Map(
         Object.entries(ANALYTES).map(([a, spec]) => [a, SAMPLE_FACTORS.map((f) => spec.base * (1 + (f - 1) * spec.spread) * (1 + 0.05 * (r.next() - 0.5)))]),
       );
       const failing = new Set(p.failures[round].map(([l, a]) => `${l}:${a}`));
 
-      labs.forEach((lab, li) => {
-        if (p.absent && p.absent[0] === round && p.absent[1] === lab) return;
+      for (const [li, lab] of labs.entries()) {
+        if (p.absent && p.absent[0] === round && p.absent[1] === lab) continue;
         // the open round: about two thirds have submitted so far; the demo accounts have not
-        if (open && (lab === 'GZ-001' || lab === 'HZ-001' || li % 3 === 1)) return;
+        if (open && (lab === 'GZ-001' || lab === 'HZ-001' || li % 3 === 1)) continue;
         const prof = profile.get(lab)!;
         const rows = Object.entries(ANALYTES).flatMap(([a, spec]) => {
           const t = tea.get(a)!;
@@ -142,12 +143,12 @@ export async function seedEqa(ctx: SeedContext): Promise<void> {
             return { sample: samples[s], analyte: a, value: Number(v.toPrecision(4)), method: spec.methods[prof.minority ? 1 : 0], instrument: prof.instrument };
           });
         });
-        submitResults(ctx.db, ctx.labManagers.get(lab)!, { roundCode: code, rows: rowsFromJson(rows), source: 'seed' }, { now: opensAt + (1 + (li % 10)) * DAY });
-      });
+        await submitResults(ctx.db, ctx.labManagers.get(lab)!, { roundCode: code, rows: rowsFromJson(rows), source: 'seed' }, { now: opensAt + (1 + (li % 10)) * DAY });
+      }
       if (round === 2 && labs.includes('GZ-002')) {
         // a correction before the deadline: version 2 of one result
         const k = truth.get('K')![0];
-        submitResults(
+        await submitResults(
           ctx.db,
           ctx.labManagers.get('GZ-002')!,
           { roundCode: code, rows: rowsFromJson([{ sample: samples[0], analyte: 'K', value: Number(k.toPrecision(3)), method: 'ISE indirect', instrument: profile.get('GZ-002')!.instrument }]), source: 'seed' },
@@ -155,8 +156,8 @@ export async function seedEqa(ctx: SeedContext): Promise<void> {
         );
       }
       if (!open) {
-        evaluateRound(ctx.db, p.regulator, { roundCode: code }, { now: closesAt + DAY });
-        publishRound(ctx.db, p.regulator, { roundCode: code }, { now: closesAt + 3 * DAY });
+        await evaluateRound(ctx.db, p.regulator, { roundCode: code }, { now: closesAt + DAY });
+        await publishRound(ctx.db, p.regulator, { roundCode: code }, { now: closesAt + 3 * DAY });
       }
     }
   }

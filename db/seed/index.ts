@@ -11,11 +11,12 @@ import { seedEqa } from './eqa';
 import { seedCategoricalEqa, seedCategoricalIqc } from './categorical';
 import { seedRecognition } from './recognition';
 import { seedAdmin } from './admin';
+import { first } from '@/db/dialect';
 
 export const DEMO_RANDOM_SEED = 20261125;
 
 export function isEmpty(db: DB): boolean {
-  return [users, regions, laboratories].every((t) => db.select({ n: count() }).from(t).get()!.n === 0);
+  return [users, regions, laboratories].every(async (t) => first(await db.select({ n: count() }).from(t).limit(1))!.n === 0);
 }
 
 /** Why the demo seed must not run here, or null: never in production (its accounts share one
@@ -31,7 +32,7 @@ export async function seedDemo(db: DB, opts: { now?: number; log?: (m: string) =
   if (refusal) throw new Error(`Refused: ${refusal}`);
   const log = opts.log ?? (() => {});
   const t0 = Date.now();
-  const base = seedBase(db);
+  const base = await seedBase(db);
   log(`regions, catalogue, labs and accounts (${Date.now() - t0} ms)`);
   const ctx: SeedContext = { db, now: opts.now ?? Date.now(), random: createRandom(DEMO_RANDOM_SEED), log, ...base };
   for (const [name, part] of [

@@ -11,6 +11,7 @@ import { findAnalyteByCode } from '../queries/analytes';
 import { ingestResults } from '@/lib/services/iqc/ingest';
 import { setManufacturerTargets } from '@/lib/services/iqc/targets';
 import { resolveCorrectiveAction } from '@/lib/services/iqc/corrective-actions';
+import { mapSeq } from '@/lib/async';
 
 /** code, level-1 and level-2 control means (SI units) */
 const PANEL: [string, number, number][] = [
@@ -42,13 +43,13 @@ export async function seedIqc(ctx: SeedContext): Promise<void> {
   const today = Math.floor((ctx.now + SHANGHAI) / DAY) * DAY - SHANGHAI; // 00:00 Shanghai
   const start = today - DAYS * DAY;
   const lotChange = today - 90 * DAY;
-  const tea = new Map(PANEL.map(([code]) => [code, findAnalyteByCode(db, code)!]));
+  const tea = new Map((await mapSeq(PANEL, async ([code]) => [code, (await findAnalyteByCode(db, code))!])));
   let total = 0;
   let resolved = 0;
   const timing = { targets: 0, ingest: 0, resolve: 0 };
 
   for (const [labCode, actor] of ctx.labManagers) {
-    const lab = findLabByCode(db, labCode)!.lab;
+    const lab = (await findLabByCode(db, labCode))!.lab;
     const instrument = INSTRUMENT[lab.level];
     const sloppy = random.next() < 0.08; // a few labs run looser than the rest overall
     const targets: Record<string, unknown>[] = [];
@@ -74,14 +75,14 @@ export async function seedIqc(ctx: SeedContext): Promise<void> {
       return { code, cv, lots, bias: (random.next() - 0.5) * 0.06, event, allowable };
     });
     const t0 = Date.now();
-    setManufacturerTargets(db, actor, { targets }, start - DAY);
+    await setManufacturerTargets(db, actor, { targets }, start - DAY);
     timing.targets += Date.now() - t0;
 
     let batch: Record<string, unknown>[] = [];
-    const flush = () => {
+    const flush = async () => {
       if (!batch.length) return;
       const t0 = Date.now();
-      const out = ingestResults(db, actor, { results: batch }, { source: 'seed', now: ctx.now, omitRuns: true });
+      const out = await ingestResults(db, actor, { results: batch }, { source: 'seed', now: ctx.now, omitRuns: true });
       timing.ingest += Date.now() - t0;
       total += out.inserted;
       batch = [];
@@ -111,16 +112,16 @@ export async function seedIqc(ctx: SeedContext): Promise<void> {
         }
       }
       // a LIS sends a month at a time: the sigma of the previous months then picks the rules
-      if (dayIndex % 30 === 29) flush();
+      if (dayIndex % 30 === 29) await flush();
     }
-    flush();
+    await flush();
 
     // corrective actions: those older than a week were dealt with the next day; recent ones stay open
     const t1 = Date.now();
-    for (const ca of listCorrectiveActions(db, lab.id, { status: 'open', limit: 100_000 })) {
+    for (const ca of await listCorrectiveActions(db, lab.id, { status: 'open', limit: 100_000 })) {
       if (ca.measuredAt > ctx.now - 7 * DAY) continue;
       const i = random.int(0, CAUSES.length - 1);
-      resolveCorrectiveAction(db, actor, { id: ca.id, cause: CAUSES[i], action: FIXES[i], outcome: random.pick(OUTCOMES) }, ca.measuredAt + random.int(1, 20) * 3_600_000);
+      await resolveCorrectiveAction(db, actor, { id: ca.id, cause: CAUSES[i], action: FIXES[i], outcome: random.pick(OUTCOMES) }, ca.measuredAt + random.int(1, 20) * 3_600_000);
       resolved++;
     }
     timing.resolve += Date.now() - t1;

@@ -91,7 +91,7 @@ export const currentActor = cache(async (): Promise<Actor | null> => {
   const id = Number(session?.user?.id);
   if (!Number.isInteger(id) || id <= 0) return null;
   const sv = (session as { sv?: unknown } | null)?.sv;
-  return actorForUserId(getDb(), id, typeof sv === 'number' ? sv : 0);
+  return await actorForUserId(getDb(), id, typeof sv === 'number' ? sv : 0);
 });
 
 /**
@@ -107,9 +107,9 @@ export async function apiActor(req: Request, scope: TokenScope | null): Promise<
     return actor;
   }
   if (!bearer || !new URL(req.url).pathname.startsWith('/api/v1/')) return null;
-  const actor = actorForApiToken(getDb(), bearer);
+  const actor = await actorForApiToken(getDb(), bearer);
   if (actor && !tokenHolds(actor.token?.scopes, scope)) {
-    auditTokenUse(getDb(), actor, req, 403);
+    await auditTokenUse(getDb(), actor, req, 403);
     throw AppError.forbidden(scope ? `This token lacks the ${scope} scope` : 'API tokens cannot use this endpoint');
   }
   return actor;
@@ -127,7 +127,7 @@ export async function requirePage(permission?: Permission, scope?: Scope): Promi
   const actor = await currentActor();
   if (!actor) redirect('/login');
   if (actor.mustChangePassword) redirect(PASSWORD_PAGE);
-  if (permission && !can(actor, permission, scope)) refusePage(actor, `page needs ${permission}`);
+  if (permission && !can(actor, permission, scope)) await refusePage(actor, `page needs ${permission}`);
   return actor;
 }
 
@@ -136,13 +136,13 @@ export async function requireRole(...roles: Actor['role'][]): Promise<Actor> {
   const actor = await currentActor();
   if (!actor) redirect('/login');
   if (actor.mustChangePassword) redirect(PASSWORD_PAGE);
-  if (!roles.includes(actor.role)) refusePage(actor, `area of ${roles.join(', ')}`);
+  if (!roles.includes(actor.role)) await refusePage(actor, `area of ${roles.join(', ')}`);
   return actor;
 }
 
 /** A page refused with 403 is audited like an API or action refusal (folded per account and
  * minute), then answered by Next's forbidden page. */
-function refusePage(actor: Actor, message: string): never {
-  auditRefusal(getDb(), actor, { action: 'page', message });
+async function refusePage(actor: Actor, message: string): Promise<never> {
+  await auditRefusal(getDb(), actor, { action: 'page', message });
   forbidden();
 }

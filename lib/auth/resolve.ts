@@ -8,8 +8,9 @@ import { setPasswordHashIfUnchanged } from '@/db/queries/users';
 import { hashApiToken } from './tokens';
 import { hashPasswordAsync, verifyAgainstDummy, verifyPassword } from './passwords';
 import { beginAttempt, failAttempt, lockedUntil, succeedAttempt, throttleKeys } from './throttle';
+import { withTx } from '@/db/tx';
 
-type ActorRow = NonNullable<ReturnType<typeof findActorRowByUserId>>;
+type ActorRow = NonNullable<Awaited<ReturnType<typeof findActorRowByUserId>>>;
 
 function toActor(row: ActorRow, via: Actor['via']): Actor | null {
   // deactivated users (and managers of deactivated labs) lose access at once, sessions and tokens alike
@@ -35,24 +36,24 @@ function toActor(row: ActorRow, via: Actor['via']): Actor | null {
  * change or reset raises the account's version, which ends every session signed before it. Without
  * it (scripts, seed, tests) the version is not checked.
  */
-export function actorForUserId(db: DB, userId: number, sessionVersion?: number): Actor | null {
-  const row = findActorRowByUserId(db, userId);
+export async function actorForUserId(db: DB, userId: number, sessionVersion?: number): Promise<Actor | null> {
+  const row = await findActorRowByUserId(db, userId);
   if (!row) return null;
   if (sessionVersion !== undefined && row.sessionVersion !== sessionVersion) return null;
   return toActor(row, 'session');
 }
 
 /** The actor of a bearer token: its creator, restricted to the token's lab. */
-export function actorForApiToken(db: DB, token: string, now = Date.now()): Actor | null {
-  const t = findTokenActorRow(db, hashApiToken(token));
+export async function actorForApiToken(db: DB, token: string, now = Date.now()): Promise<Actor | null> {
+  const t = await findTokenActorRow(db, hashApiToken(token));
   if (!t || (t.expiresAt !== null && t.expiresAt <= now)) return null;
-  const row = findActorRowByUserId(db, t.userId);
+  const row = await findActorRowByUserId(db, t.userId);
   if (!row || row.labId !== t.tokenLabId) return null;
   // a token keeps working while its creator must change a temporary password: it is not a sign-in
   const actor = toActor({ ...row, mustChangePassword: false }, 'token');
   if (actor) actor.token = { id: t.tokenId, scopes: t.scopes };
   // "last used" to the minute is enough, and keeps a busy LIS from writing on every request
-  if (actor && (t.lastUsedAt ?? 0) < now - 60_000) touchToken(db, t.tokenId, now);
+  if (actor && (t.lastUsedAt ?? 0) < now - 60_000) await touchToken(db, t.tokenId, now);
   return actor;
 }
 
@@ -71,9 +72,9 @@ export type SignInOutcome =
 export async function authenticate(db: DB, input: { email: string; password: string; address?: string | null }, now = Date.now()): Promise<SignInOutcome> {
   const normalized = input.email.trim().toLowerCase();
   const address = input.address ?? null;
-  const row = findActorRowByEmail(db, normalized);
+  const row = await findActorRowByEmail(db, normalized);
   const keys = throttleKeys(row?.id ?? null, normalized, address);
-  const retryAt = beginAttempt(db, keys, now);
+  const retryAt = await beginAttempt(db, keys, now);
   if (retryAt) return { ok: false, reason: 'rate_limited', retryAt };
 
   let reason: 'unknown_email' | 'wrong_password' | 'inactive';
@@ -87,17 +88,17 @@ export async function authenticate(db: DB, input: { email: string; password: str
     reason = v.ok ? 'inactive' : 'wrong_password';
   }
   // re-read after the wait: the account may have changed meanwhile
-  const fresh = row && reason === 'inactive' ? findActorRowByEmail(db, normalized) : undefined;
+  const fresh = row && reason === 'inactive' ? await findActorRowByEmail(db, normalized) : undefined;
   const actor = fresh && fresh.passwordHash === row!.passwordHash ? toActor(fresh, 'session') : null;
   if (!actor || !fresh) {
-    failAttempt(db, keys, reason, address, now);
+    await failAttempt(db, keys, reason, address, now);
     return { ok: false, reason: 'invalid' };
   }
   const newHash = needsRehash ? await hashPasswordAsync(input.password) : null;
-  db.transaction((tx) => {
-    succeedAttempt(tx, keys, address, now);
-    if (newHash) setPasswordHashIfUnchanged(tx, fresh.id, fresh.passwordHash, newHash);
-    insertAudit(tx, {
+  await withTx(db, async (tx) => {
+    await succeedAttempt(tx, keys, address, now);
+    if (newHash) await setPasswordHashIfUnchanged(tx, fresh.id, fresh.passwordHash, newHash);
+    await insertAudit(tx, {
       action: 'auth.sign_in',
       actorId: fresh.id,
       actorEmail: fresh.email,
@@ -121,15 +122,15 @@ export async function signInWithPassword(db: DB, email: string, password: string
 
 /** When a sign-in for this email from this address may be tried again, or null if now (read-only:
  * the sign-in endpoint answers 429 with it before any work). */
-export function signInRetryAt(db: DB, email: string, address: string | null, now = Date.now()): number | null {
+export async function signInRetryAt(db: DB, email: string, address: string | null, now = Date.now()): Promise<number | null> {
   const normalized = email.trim().toLowerCase();
-  const row = normalized ? findActorRowByEmail(db, normalized) : undefined;
-  return lockedUntil(db, throttleKeys(row?.id ?? null, normalized, address), now);
+  const row = normalized ? await findActorRowByEmail(db, normalized) : undefined;
+  return await lockedUntil(db, throttleKeys(row?.id ?? null, normalized, address), now);
 }
 
 /** Where a just signed-in user lands: their role and whether a temporary password must be changed
  * first (read by the sign-in action once the credentials were accepted). */
-export function signedInAccount(db: DB, email: string): { role: Actor['role']; mustChangePassword: boolean } | undefined {
-  const row = findActorRowByEmail(db, email.trim().toLowerCase());
+export async function signedInAccount(db: DB, email: string): Promise<{ role: Actor['role']; mustChangePassword: boolean } | undefined> {
+  const row = await findActorRowByEmail(db, email.trim().toLowerCase());
   return row ? { role: row.role, mustChangePassword: !!row.mustChangePassword } : undefined;
 }

@@ -22,6 +22,7 @@ import {
   takeThrottleRow,
   type ThrottleRow,
 } from '@/db/queries/throttle';
+import { withTx } from '@/db/tx';
 
 export const MAX_FAILURES = 10;
 export const WINDOW_MS = 15 * 60_000;
@@ -55,9 +56,9 @@ export function throttleKeys(userId: number | null, normalizedEmail: string, add
 }
 
 /** When the keys may try again, or null if they may try now. */
-export function lockedUntil(db: Conn, keys: ThrottleKeys, now: number): number | null {
+export async function lockedUntil(db: Conn, keys: ThrottleKeys, now: number): Promise<number | null> {
   let until: number | null = null;
-  for (const r of findThrottleRows(db, [keys.account, keys.address])) {
+  for (const r of await findThrottleRows(db, [keys.account, keys.address])) {
     const t = r.lockedUntil && r.lockedUntil > now ? r.lockedUntil : r.failures >= MAX_FAILURES && r.windowStart + WINDOW_MS > now ? now + RETRY_MS : null;
     if (t && (!until || t > until)) until = t;
   }
@@ -68,28 +69,28 @@ export function lockedUntil(db: Conn, keys: ThrottleKeys, now: number): number |
  * Start an attempt: refuse it (returns the retry time) when a key is locked; otherwise count it as a
  * failure in advance, so that concurrent attempts cannot pass the limit while their checks run.
  */
-export function beginAttempt(db: Conn, keys: ThrottleKeys, now: number): number | null {
-  return db.transaction((tx) => {
-    flushEndedWindows(tx, now);
-    const until = lockedUntil(tx, keys, now);
+export async function beginAttempt(db: Conn, keys: ThrottleKeys, now: number): Promise<number | null> {
+  return await withTx(db, async (tx) => {
+    await flushEndedWindows(tx, now);
+    const until = await lockedUntil(tx, keys, now);
     if (until) {
-      countRefusal(tx, [keys.account, keys.address], now);
+      await countRefusal(tx, [keys.account, keys.address], now);
       return until;
     }
-    addFailure(tx, keys.account, keys.userId, now);
-    addFailure(tx, keys.address, null, now);
+    await addFailure(tx, keys.account, keys.userId, now);
+    await addFailure(tx, keys.address, null, now);
     return null;
   });
 }
 
 /** The check failed: keep the counts, lock keys that reached the limit (audited once per lock). */
-export function failAttempt(db: Conn, keys: ThrottleKeys, reason: string, address: string | null, now: number): void {
-  db.transaction((tx) => {
+export async function failAttempt(db: Conn, keys: ThrottleKeys, reason: string, address: string | null, now: number): Promise<void> {
+  await withTx(db, async (tx) => {
     for (const key of [keys.account, keys.address]) {
-      setFailureReason(tx, key, reason);
-      const [row] = findThrottleRows(tx, [key]);
-      if (row && row.failures >= MAX_FAILURES && lockKey(tx, key, now + RETRY_MS)) {
-        insertAudit(tx, { ...who(tx, row, address), action: 'auth.sign_in_locked', details: { key: kindOf(row), failures: row.failures, until: now + RETRY_MS }, at: now });
+      await setFailureReason(tx, key, reason);
+      const [row] = await findThrottleRows(tx, [key]);
+      if (row && row.failures >= MAX_FAILURES && await lockKey(tx, key, now + RETRY_MS)) {
+        await insertAudit(tx, { ...await who(tx, row, address), action: 'auth.sign_in_locked', details: { key: kindOf(row), failures: row.failures, until: now + RETRY_MS }, at: now });
       }
     }
   });
@@ -97,19 +98,19 @@ export function failAttempt(db: Conn, keys: ThrottleKeys, reason: string, addres
 
 /** The check succeeded: the account's count ends (its failures are audited now); the address keeps
  * its earlier failures but not this attempt. */
-export function succeedAttempt(db: Conn, keys: ThrottleKeys, address: string | null, now: number): void {
-  db.transaction((tx) => {
-    removeFailure(tx, keys.account);
-    removeFailure(tx, keys.address);
-    const row = takeThrottleRow(tx, keys.account);
-    if (row && row.failures > 0) auditWindow(tx, row, address, now);
+export async function succeedAttempt(db: Conn, keys: ThrottleKeys, address: string | null, now: number): Promise<void> {
+  await withTx(db, async (tx) => {
+    await removeFailure(tx, keys.account);
+    await removeFailure(tx, keys.address);
+    const row = await takeThrottleRow(tx, keys.account);
+    if (row && row.failures > 0) await auditWindow(tx, row, address, now);
   });
 }
 
 /** Write one audit row per ended window and forget it. Runs at every sign-in attempt. */
-export function flushEndedWindows(db: Conn, now: number): number {
-  const rows = takeEndedWindows(db, WINDOW_MS, now);
-  for (const r of rows) if (r.failures > 0 || r.refused > 0) auditWindow(db, r, null, now);
+export async function flushEndedWindows(db: Conn, now: number): Promise<number> {
+  const rows = await takeEndedWindows(db, WINDOW_MS, now);
+  for (const r of rows) if (r.failures > 0 || r.refused > 0) await auditWindow(db, r, null, now);
   return rows.length;
 }
 
@@ -117,19 +118,19 @@ function kindOf(r: ThrottleRow): 'account' | 'unknown_email' | 'address' {
   return r.key.startsWith('u:') ? 'account' : r.key.startsWith('e:') ? 'unknown_email' : 'address';
 }
 
-function who(db: Conn, r: ThrottleRow, address: string | null) {
+async function who(db: Conn, r: ThrottleRow, address: string | null) {
   const kind = kindOf(r);
   if (kind === 'address') {
     const ip = r.key.slice(2);
     return { actorEmail: null, entityType: 'client_address', entityId: ip, ip: ip === 'unknown' ? null : ip };
   }
-  const user = r.userId ? findUserById(db, r.userId) : undefined;
+  const user = r.userId ? await findUserById(db, r.userId) : undefined;
   return { actorId: user?.id ?? null, actorEmail: user?.email ?? null, entityType: 'user', entityId: user?.id ?? null, labId: user?.labId ?? null, regionId: user?.regionId ?? null, ip: address };
 }
 
-function auditWindow(db: Conn, r: ThrottleRow, address: string | null, now: number) {
-  insertAudit(db, {
-    ...who(db, r, address),
+async function auditWindow(db: Conn, r: ThrottleRow, address: string | null, now: number) {
+  await insertAudit(db, {
+    ...await who(db, r, address),
     action: 'auth.sign_in_failed',
     details: { key: kindOf(r), failures: r.failures, refused: r.refused, reason: r.lastReason, from: r.windowStart, to: r.lastAt },
     at: now,

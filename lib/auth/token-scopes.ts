@@ -33,9 +33,9 @@ export function tokenHolds(scopes: readonly TokenScope[] | undefined, needed: To
 }
 
 /** Audit a token's write request (reads are not: a LIS may poll), whatever its outcome. */
-export function auditTokenUse(db: Conn, actor: Actor, req: Request, status: number): void {
+export async function auditTokenUse(db: Conn, actor: Actor, req: Request, status: number): Promise<void> {
   if (!actor.token || req.method === 'GET' || req.method === 'HEAD') return;
-  insertAudit(db, {
+  await insertAudit(db, {
     actorId: actor.userId,
     actorEmail: actor.email,
     action: 'apiToken.use',

@@ -30,6 +30,7 @@ import {
   type SearchEntry,
 } from './resources';
 import { FhirError, readVerifyInput, verifyRecognitionBundle } from './verify-recognition';
+import { mapSeq } from '@/lib/async';
 
 export interface FhirAnswer {
   status: number;
@@ -50,7 +51,7 @@ export function fhirBase(origin: string): string {
 }
 
 /** The answer to a GET under /fhir (never null: an unknown path is a 404 OperationOutcome). */
-export function fhirRead(pathname: string, params: URLSearchParams, opts: { base: string; now?: number; db?: DB }): FhirAnswer {
+export async function fhirRead(pathname: string, params: URLSearchParams, opts: { base: string; now?: number; db?: DB }): Promise<FhirAnswer> {
   try {
     const db = opts.db ?? getDb();
     const today = dayOf(opts.now ?? Date.now());
@@ -58,10 +59,10 @@ export function fhirRead(pathname: string, params: URLSearchParams, opts: { base
     const format = params.get('_format');
     if (format !== null && !['json', 'application/json', FHIR_JSON].includes(format)) throw new FhirError(400, 'not-supported', `Only JSON is served (_format=${format})`);
     if (path === '/fhir/metadata') return ok(capabilityStatement(opts.base));
-    if (path === '/fhir/Organization') return ok(searchOrganizations(db, params, today, opts.base));
+    if (path === '/fhir/Organization') return ok(await searchOrganizations(db, params, today, opts.base));
     const org = /^\/fhir\/Organization\/([^/]+)$/.exec(path);
-    if (org) return ok(readOrganization(db, decoded(org[1]), today));
-    if (path === '/fhir/VerificationResult') return ok(searchVerificationResults(db, params, today, opts.base));
+    if (org) return ok(await readOrganization(db, decoded(org[1]), today));
+    if (path === '/fhir/VerificationResult') return ok(await searchVerificationResults(db, params, today, opts.base));
     throw new FhirError(404, 'not-supported', `No such FHIR interaction: GET ${path} (see ${opts.base}/metadata)`);
   } catch (e) {
     return failure(e);
@@ -69,10 +70,10 @@ export function fhirRead(pathname: string, params: URLSearchParams, opts: { base
 }
 
 /** `POST /fhir/Observation/$verify-recognition` from the body's text. */
-export function fhirVerify(text: string, params: URLSearchParams, opts: BatchOptions & { db?: DB } = {}): FhirAnswer {
+export async function fhirVerify(text: string, params: URLSearchParams, opts: BatchOptions & { db?: DB } = {}): Promise<FhirAnswer> {
   try {
     const { bundle, asOf } = readVerifyInput(text, params.get('asOf'));
-    return { status: 200, body: verifyRecognitionBundle(opts.db ?? getDb(), bundle, asOf, opts), cache: NO_STORE };
+    return { status: 200, body: await verifyRecognitionBundle(opts.db ?? getDb(), bundle, asOf, opts), cache: NO_STORE };
   } catch (e) {
     return failure(e);
   }
@@ -163,19 +164,19 @@ function capabilityStatement(base: string): FhirResource {
   };
 }
 
-function readOrganization(db: DB, id: string, today: string): FhirResource {
+async function readOrganization(db: DB, id: string, today: string): Promise<FhirResource> {
   const region = REGION_ID.exec(id);
   if (region) {
-    const r = fhirRegionByCode(db, region[1]);
+    const r = await fhirRegionByCode(db, region[1]);
     if (!r) throw new FhirError(404, 'not-found', `No region ${region[1]}`);
     return regionOrganization(r);
   }
-  const lab = publicLabByCode(db, labCodeOfFhirId(id));
+  const lab = await publicLabByCode(db, labCodeOfFhirId(id));
   if (!lab) throw new AppError('lab.notFound', { lab: labCodeOfFhirId(id) });
-  return labOrganization(lab, fhirLabCertifications(db, lab.id, today), today);
+  return labOrganization(lab, await fhirLabCertifications(db, lab.id, today), today);
 }
 
-const labOrg = (db: DB, lab: PublicLab, today: string) => labOrganization(lab, fhirLabCertifications(db, lab.id, today), today);
+const labOrg = async (db: DB, lab: PublicLab, today: string) => labOrganization(lab, await fhirLabCertifications(db, lab.id, today), today);
 
 function allowOnly(params: URLSearchParams, allowed: readonly string[]) {
   for (const k of params.keys()) if (!allowed.includes(k) && k !== '_format') throw new FhirError(400, 'not-supported', `Unknown search parameter ${k} (supported: ${allowed.join(', ')})`);
@@ -201,7 +202,7 @@ function links(base: string, type: string, params: URLSearchParams, p: { count: 
   return { self: url(p.offset), next: p.count > 0 && p.offset + p.count < total ? url(p.offset + p.count) : undefined };
 }
 
-function searchOrganizations(db: DB, params: URLSearchParams, today: string, base: string): FhirResource {
+async function searchOrganizations(db: DB, params: URLSearchParams, today: string, base: string): Promise<FhirResource> {
   allowOnly(params, ['identifier', 'name', 'name:contains', 'name:exact', '_count', '_offset']);
   const p = page(params);
   const names = (['name', 'name:contains', 'name:exact'] as const).filter((k) => params.has(k));
@@ -218,7 +219,7 @@ function searchOrganizations(db: DB, params: URLSearchParams, today: string, bas
     if (!value) throw new FhirError(400, 'value', 'identifier needs a value ([system|]value)');
     if (system === REGION_CODE_SYSTEM) {
       // a region's recognition authority
-      const r = fhirRegionByCode(db, value);
+      const r = await fhirRegionByCode(db, value);
       const found = r && (!name || [r.name, r.nameEn].some((n) => matchesName(n, name, nameKey!))) ? [regionOrganization(r)] : [];
       const l = links(base, 'Organization', params, p, found.length);
       return searchsetBundle(base, l.self, found.slice(p.offset, p.offset + p.count).map((resource) => ({ resource, mode: 'match' })), found.length);
@@ -226,9 +227,9 @@ function searchOrganizations(db: DB, params: URLSearchParams, today: string, bas
     if (system !== null && system !== '' && system !== LAB_CODE_SYSTEM) return searchsetBundle(base, links(base, 'Organization', params, p, 0).self, [], 0);
     code = value;
   }
-  const { labs, total } = fhirSearchLabs(db, { code, name, nameModifier: nameKey === 'name' ? null : nameKey === 'name:contains' ? 'contains' : 'exact', limit: p.count, offset: p.offset });
+  const { labs, total } = await fhirSearchLabs(db, { code, name, nameModifier: nameKey === 'name' ? null : nameKey === 'name:contains' ? 'contains' : 'exact', limit: p.count, offset: p.offset });
   const l = links(base, 'Organization', params, p, total);
-  return searchsetBundle(base, l.self, labs.map((lab) => ({ resource: labOrg(db, lab, today), mode: 'match' })), total, l.next);
+  return searchsetBundle(base, l.self, (await mapSeq(labs, async (lab) => ({ resource: await labOrg(db, lab, today), mode: 'match' }))), total, l.next);
 }
 
 function matchesName(n: string, q: string, key: string): boolean {
@@ -237,20 +238,20 @@ function matchesName(n: string, q: string, key: string): boolean {
   return key === 'name:exact' ? a === b : key === 'name:contains' ? a.includes(b) : a.startsWith(b);
 }
 
-function searchVerificationResults(db: DB, params: URLSearchParams, today: string, base: string): FhirResource {
+async function searchVerificationResults(db: DB, params: URLSearchParams, today: string, base: string): Promise<FhirResource> {
   allowOnly(params, ['target', '_count', '_offset']);
   const target = params.get('target');
   if (!target || params.getAll('target').length > 1) throw new FhirError(400, 'required', 'target=Organization/{labCode} is required (once)');
   const m = /^(?:.*\/)?(?:Organization\/)?([A-Za-z0-9\-.]{1,64})$/.exec(target.trim());
   if (!m || (target.includes('/') && !/(?:^|\/)Organization\/[^/]+$/.test(target.trim()))) throw new FhirError(400, 'value', 'target must be Organization/{labCode}');
   const p = page(params);
-  const lab = publicLabByCode(db, labCodeOfFhirId(m[1]));
+  const lab = await publicLabByCode(db, labCodeOfFhirId(m[1]));
   if (!lab) {
     // a search that matches nothing is an empty searchset (FHIR R4 §3.1.1.4), with the reason as an outcome entry
     const outcome: SearchEntry = { resource: operationOutcome([{ severity: 'warning', code: 'not-found', message: `No laboratory ${labCodeOfFhirId(m[1])}`, reason: 'lab.notFound' }]), mode: 'outcome' };
     return searchsetBundle(base, links(base, 'VerificationResult', params, p, 0).self, [outcome], 0);
   }
-  const all = fhirLabCertifications(db, lab.id, today);
+  const all = await fhirLabCertifications(db, lab.id, today);
   const l = links(base, 'VerificationResult', params, p, all.length);
   return searchsetBundle(base, l.self, all.slice(p.offset, p.offset + p.count).map((c) => ({ resource: certificationVerificationResult(lab, c, today), mode: 'match' })), all.length, l.next);
 }

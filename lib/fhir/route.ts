@@ -22,9 +22,9 @@ function respondAnswer(a: FhirAnswer, extra: Record<string, string> = {}): Respo
   return respond({ status: a.status, headers: { 'content-type': `${FHIR_JSON}; charset=utf-8`, 'cache-control': 'no-store' }, body: JSON.stringify(a.body) }, extra);
 }
 
-export function fhirGetRoute(req: Request): Response {
+export async function fhirGetRoute(req: Request): Promise<Response> {
   const url = new URL(req.url);
-  return respond(renderFhir(fhirRead(url.pathname, url.searchParams, { base: fhirBase(url.origin) }), req.headers.get('if-none-match')));
+  return respond(renderFhir(await fhirRead(url.pathname, url.searchParams, { base: fhirBase(url.origin) }), req.headers.get('if-none-match')));
 }
 
 export async function fhirPostRoute(req: Request): Promise<Response> {
@@ -41,7 +41,7 @@ export async function fhirPostRoute(req: Request): Promise<Response> {
       const b = (await options.json().catch(() => ({}))) as { error?: string; code?: string };
       return respondAnswer(fhirRefusal(options.status, b.error ?? 'Refused', b.code));
     }
-    return respondAnswer(fhirVerify(await readBodyCapped(req, MAX_FHIR_BODY_BYTES), url.searchParams, options));
+    return respondAnswer(await fhirVerify(await readBodyCapped(req, MAX_FHIR_BODY_BYTES), url.searchParams, options));
   } catch (e) {
     if (e instanceof AppError) return respondAnswer(fhirRefusal(e.status, e.message, e.reason));
     console.error(e);

@@ -170,7 +170,7 @@ function marked(obs: Json, a: VerifyAnswer): Json {
 
 /** The marked Bundle: the same entries in the same order, then one OperationOutcome per Observation
  * that could not be checked (expression `Bundle.entry[i].resource...`). */
-export function verifyRecognitionBundle(db: DB, bundle: Json, asOf: string | undefined, opts: BatchOptions = {}): FhirResource {
+export async function verifyRecognitionBundle(db: DB, bundle: Json, asOf: string | undefined, opts: BatchOptions = {}): Promise<FhirResource> {
   const entries = arrayOf(bundle.entry);
   const issues = new Map<number, Issue>();
   const targets = new Map<number, Target>();
@@ -189,7 +189,7 @@ export function verifyRecognitionBundle(db: DB, bundle: Json, asOf: string | und
   for (let pass = 0; pending.length; pass++) {
     const asked = pending.filter((i) => pass < targets.get(i)!.items.length);
     if (!asked.length) break;
-    const { results } = verifyBatch(db, { checks: asked.map((i) => ({ lab: targets.get(i)!.lab, analyte: targets.get(i)!.items[pass], date: targets.get(i)!.date, asOf })) }, opts);
+    const { results } = await verifyBatch(db, { checks: asked.map((i) => ({ lab: targets.get(i)!.lab, analyte: targets.get(i)!.items[pass], date: targets.get(i)!.date, asOf })) }, opts);
     pending = [];
     asked.forEach((i, k) => {
       const r = results[k];

@@ -44,18 +44,18 @@ const app = next({ dev: false, dir: process.cwd(), port, hostname: 'localhost' }
 const handle = app.getRequestHandler();
 
 // newer migrations first (a restored or older database), then the job workers on the same file
-runMigrations(getDb());
+await runMigrations(getDb());
 const workerFile = new URL('./worker.mjs', import.meta.url);
 const pool = fs.existsSync(workerFile) ? new JobPool(workerFile) : null;
 if (pool) installJobRunner(pool);
 else console.warn('[labqc] no compiled job worker next to the server (run `npm run build`): heavy jobs run on the request thread');
 
 await app.prepare();
-const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS }, (req, res) => {
+const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS }, async (req, res) => {
   stampClient(req, res);
   if (refuseMalformed(req, res) || refuseUnboundedBody(req, res)) return;
   lingerAfterEarlyAnswer(req, res);
-  if (!publicFastPath(req, res)) void handle(req, res);
+  if (!await publicFastPath(req, res)) void handle(req, res);
 });
 applyServerLimits(server);
 claimDatabase(databasePath()); // `npm run db:restore` refuses while this server runs

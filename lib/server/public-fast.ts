@@ -22,12 +22,12 @@ function sendAnswer(res: http.ServerResponse, a: PublicAnswer & { bytes?: Buffer
 }
 
 /** Answer the request here when it is a public GET or an anonymous batch; false: leave it to Next. */
-export function publicFastPath(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+export async function publicFastPath(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
   if (req.method === 'GET' && req.url?.startsWith('/fhir/')) {
     // FHIR reads (lib/fhir/api.ts), with the same caching; absolute URLs from PUBLIC_URL or the Host
     const q = req.url.indexOf('?');
     const origin = `${req.headers[CLIENT_PROTO_HEADER] === 'https' ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
-    const answer = fhirRead(q < 0 ? req.url : req.url.slice(0, q), new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1)), { base: fhirBase(origin) });
+    const answer = await fhirRead(q < 0 ? req.url : req.url.slice(0, q), new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1)), { base: fhirBase(origin) });
     send(res, renderFhir(answer, req.headers['if-none-match']));
     return true;
   }
@@ -35,7 +35,7 @@ export function publicFastPath(req: http.IncomingMessage, res: http.ServerRespon
   const q = req.url.indexOf('?');
   const pathname = q < 0 ? req.url : req.url.slice(0, q);
   if (req.method === 'GET') {
-    const answer = publicApi(pathname, new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1)));
+    const answer = await publicApi(pathname, new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1)));
     if (!answer) return false;
     send(res, renderPublic(answer, req.headers['if-none-match']));
     return true;
@@ -44,7 +44,7 @@ export function publicFastPath(req: http.IncomingMessage, res: http.ServerRespon
     const address = req.headers[CLIENT_ADDRESS_HEADER];
     batchRateLimited(typeof address === 'string' ? address : null)
       .then((limited) => {
-        if (!limited) return readCapped(req, MAX_BATCH_BODY_BYTES).then((text) => sendAnswer(res, text === null ? { status: 413, body: { error: `The body is larger than ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MB`, code: 'body.tooLarge' } } : publicVerifyBatchBytes(text)));
+        if (!limited) return readCapped(req, MAX_BATCH_BODY_BYTES).then(async (text) => sendAnswer(res, text === null ? { status: 413, body: { error: `The body is larger than ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MB`, code: 'body.tooLarge' } } : await publicVerifyBatchBytes(text)));
         req.resume();
         sendAnswer(res, limited.answer, { 'retry-after': String(limited.retryAfter) });
       })

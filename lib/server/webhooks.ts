@@ -18,7 +18,7 @@ export function startWebhookDispatcher(db: DB, opts: { intervalMs?: number; expi
     try {
       if (Date.now() - lastExpiry >= expiryEveryMs) {
         lastExpiry = Date.now();
-        checkExpiries(db);
+        await checkExpiries(db);
       }
       // drain: a full batch means more may be due
       for (let i = 0; i < 10; i++) {

@@ -14,14 +14,14 @@ const auditQuery = z.object({
   action: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().max(80).optional()).catch(undefined),
 });
 
-export function readAuditLog(db: DB, actor: Actor, input: unknown) {
+export async function readAuditLog(db: DB, actor: Actor, input: unknown) {
   if (!can(actor, 'audit.read')) throw new AppError('audit.notAllowed');
   const q = auditQuery.parse(input ?? {});
   // admin reads all of it, a regulator their region's subtree (the filter goes into SQL)
   const scope = scopeOf(actor);
   if (scope.kind === 'none') throw new AppError('auth.noJurisdiction');
-  const { entries, hasNext } = listAuditPage(db, { scope, action: q.action, page: q.page, pageSize: AUDIT_PAGE_SIZE });
-  return { entries, page: q.page, hasNext, action: q.action ?? null, actions: listAuditActions(db) };
+  const { entries, hasNext } = await listAuditPage(db, { scope, action: q.action, page: q.page, pageSize: AUDIT_PAGE_SIZE });
+  return { entries, page: q.page, hasNext, action: q.action ?? null, actions: await listAuditActions(db) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -42,7 +42,7 @@ export interface FoldedAuditEntry {
 
 /** Write an audit row for `actor` unless one with the same action was written less than a minute
  * ago (then count it); returns whether a row was written. */
-export function auditFolded(db: Conn, actor: Pick<Actor, 'userId' | 'email' | 'labId' | 'regionId'>, e: FoldedAuditEntry, now = Date.now()): boolean {
+export async function auditFolded(db: Conn, actor: Pick<Actor, 'userId' | 'email' | 'labId' | 'regionId'>, e: FoldedAuditEntry, now = Date.now()): Promise<boolean> {
   const key = `${actor.userId}\u0000${e.action}`;
   const w = windows.get(key);
   if (w && now - w.start < AUDIT_FOLD_WINDOW_MS) {
@@ -56,7 +56,7 @@ export function auditFolded(db: Conn, actor: Pick<Actor, 'userId' | 'email' | 'l
   windows.set(key, { start: now, folded: 0 });
   const folded = w && w.folded > 0 ? { foldedIntoPreviousRow: w.folded } : {};
   try {
-    insertAudit(db, {
+    await insertAudit(db, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: e.action,
@@ -81,11 +81,11 @@ export function resetAuditFolding(): void {
 }
 
 /** A refusal (403) of an API call or server action: `access.refused`, folded per actor per minute. */
-export function auditRefusal(db: Conn, actor: Actor, what: { method?: string; path?: string; action?: string; message?: string }, now = Date.now()): boolean {
-  return auditFolded(db, actor, { action: 'access.refused', details: { ...what, via: actor.via } }, now);
+export async function auditRefusal(db: Conn, actor: Actor, what: { method?: string; path?: string; action?: string; message?: string }, now = Date.now()): Promise<boolean> {
+  return await auditFolded(db, actor, { action: 'access.refused', details: { ...what, via: actor.via } }, now);
 }
 
 /** A CSV export served to `actor`: `data.export`, folded per actor per minute. */
-export function auditExport(db: Conn, actor: Actor, what: { path: string; query?: string }, now = Date.now()): boolean {
-  return auditFolded(db, actor, { action: 'data.export', details: { ...what, via: actor.via } }, now);
+export async function auditExport(db: Conn, actor: Actor, what: { path: string; query?: string }, now = Date.now()): Promise<boolean> {
+  return await auditFolded(db, actor, { action: 'data.export', details: { ...what, via: actor.via } }, now);
 }

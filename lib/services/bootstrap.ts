@@ -9,6 +9,7 @@ import { hashPassword } from '@/lib/auth/passwords';
 import { AppError } from '@/lib/errors';
 import { userInput } from '@/lib/validation/admin';
 import { zodFieldErrors } from '@/lib/validation/errors';
+import { withTx } from '@/db/tx';
 
 export interface CreateAdministratorInput {
   email: string;
@@ -19,18 +20,17 @@ export interface CreateAdministratorInput {
 }
 
 /** Create an administrator; refuses (409) an email that already has an account. */
-export function createAdministrator(db: DB, input: CreateAdministratorInput, now = Date.now()): { id: number; email: string } {
+export async function createAdministrator(db: DB, input: CreateAdministratorInput, now = Date.now()): Promise<{ id: number; email: string }> {
   const parsed = userInput.safeParse({ email: input.email, name: input.name, password: input.password, role: 'admin' });
   if (!parsed.success) throw AppError.invalid('Invalid administrator', zodFieldErrors(parsed.error));
   const { email, name, password } = parsed.data;
-  return db.transaction((tx) => {
-    if (findUserIdByEmail(tx, email)) throw new AppError('account.emailExists', { email });
-    const row = tx
+  return await withTx(db, async (tx) => {
+    if (await findUserIdByEmail(tx, email)) throw new AppError('account.emailExists', { email });
+    const row = (await tx
       .insert(users)
       .values({ email, name, role: 'admin', passwordHash: hashPassword(password), mustChangePassword: input.temporary, createdAt: now, updatedAt: now })
-      .returning({ id: users.id, email: users.email })
-      .get();
-    insertAudit(tx, { actorEmail: 'system (admin:create)', action: 'user.create_admin', entityType: 'user', entityId: row.id, details: { email, temporaryPassword: input.temporary }, at: now });
+      .returning({ id: users.id, email: users.email }))[0];
+    await insertAudit(tx, { actorEmail: 'system (admin:create)', action: 'user.create_admin', entityType: 'user', entityId: row.id, details: { email, temporaryPassword: input.temporary }, at: now });
     return row;
   });
 }

@@ -9,15 +9,16 @@ import { limitRangesOf, replaceLimitRanges } from '@/db/queries/eqa-limits';
 import { listEntityVersions } from '@/db/queries/versions';
 import { AppError } from '@/lib/errors';
 import type { AnalyteLimitRanges } from '@/lib/catalogue/limit-ranges';
+import { withTx } from '@/db/tx';
 
 /**
  * Store the file's ranges of each analyte that has none and whose ranges no administrator has set.
  * Idempotent; one audit row names the analytes given ranges. An analyte code the catalogue lacks is an
  * error of the file (404 naming it), and nothing is written.
  */
-export function addMissingLimitRanges(db: DB, file: readonly AnalyteLimitRanges[], actorEmail = 'system (db:migrate)', now = Date.now()): { added: string[]; kept: string[] } {
-  return db.transaction((tx) => {
-    const ids = analyteIdsByCode(tx);
+export async function addMissingLimitRanges(db: DB, file: readonly AnalyteLimitRanges[], actorEmail = 'system (db:migrate)', now = Date.now()): Promise<{ added: string[]; kept: string[] }> {
+  return await withTx(db, async (tx) => {
+    const ids = await analyteIdsByCode(tx);
     const unknown = file.find((a) => !ids.has(a.analyte));
     if (unknown) throw new AppError('analyte.notFound', { analyte: unknown.analyte });
     const added: string[] = [];
@@ -25,17 +26,17 @@ export function addMissingLimitRanges(db: DB, file: readonly AnalyteLimitRanges[
     let ranges = 0;
     for (const a of file) {
       const id = ids.get(a.analyte)!;
-      const has = (limitRangesOf(tx, [id]).get(id) ?? []).length > 0;
-      if (has || listEntityVersions(tx, 'analyte_limit_ranges', id).length > 0) {
+      const has = ((await limitRangesOf(tx, [id])).get(id) ?? []).length > 0;
+      if (has || (await listEntityVersions(tx, 'analyte_limit_ranges', id)).length > 0) {
         kept.push(a.analyte);
         continue;
       }
-      replaceLimitRanges(tx, id, a.ranges.map((r) => ({ fromValue: r.from, toValue: r.to, percent: r.percent, absolute: r.absolute, form: r.form, threshold: r.threshold, source: r.source })));
+      await replaceLimitRanges(tx, id, a.ranges.map((r) => ({ fromValue: r.from, toValue: r.to, percent: r.percent, absolute: r.absolute, form: r.form, threshold: r.threshold, source: r.source })));
       added.push(a.analyte);
       ranges += a.ranges.length;
     }
     if (added.length) {
-      insertAudit(tx, { actorEmail, action: 'analyte.limitRanges.addMissing', entityType: 'analyte', details: { added, ranges, file: 'db/seed-data/limit-ranges.csv' }, at: now });
+      await insertAudit(tx, { actorEmail, action: 'analyte.limitRanges.addMissing', entityType: 'analyte', details: { added, ranges, file: 'db/seed-data/limit-ranges.csv' }, at: now });
     }
     return { added, kept };
   });

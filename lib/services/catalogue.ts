@@ -11,6 +11,8 @@ import { AppError, type FieldError, fieldError, zodIssueError, type ZodIssueLike
 import { analyteInput, limitRangesInput, type AnalyteInput } from '@/lib/validation/analyte';
 import { limitRangesOf, replaceLimitRanges } from '@/db/queries/eqa-limits';
 import { zodFieldErrors } from '@/lib/validation/errors';
+import { withTx } from '@/db/tx';
+import { first } from '@/db/dialect';
 
 function requireManage(actor: Actor) {
   if (!can(actor, 'analyte.manage')) throw new AppError('catalogue.adminOnly');
@@ -44,26 +46,26 @@ function validAnalyte(input: unknown): AnalyteInput {
 
 /** Validate every row first (errors by row and field), then write all of them in one transaction:
  * new codes are inserted, existing ones updated with their previous state kept. */
-export function importCatalogue(db: DB, actor: Actor, rows: unknown[], reason = 'catalogue import') {
+export async function importCatalogue(db: DB, actor: Actor, rows: unknown[], reason = 'catalogue import') {
   requireManage(actor);
   const valid = validCatalogueRows(rows);
 
   const now = Date.now();
   let inserted = 0;
   let updated = 0;
-  db.transaction((tx) => {
+  await withTx(db, async (tx) => {
     for (const a of valid) {
-      const existing = findAnalyteByCode(tx, a.code);
+      const existing = await findAnalyteByCode(tx, a.code);
       if (existing) {
-        snapshotEntity(tx, 'analyte', existing.id, existing, actor.userId, reason, now);
-        tx.update(analytes).set({ ...a, updatedAt: now }).where(eq(analytes.id, existing.id)).run();
+        await snapshotEntity(tx, 'analyte', existing.id, existing, actor.userId, reason, now);
+        await tx.update(analytes).set({ ...a, updatedAt: now }).where(eq(analytes.id, existing.id));
         updated++;
       } else {
-        tx.insert(analytes).values({ ...a, createdAt: now, updatedAt: now }).run();
+        await tx.insert(analytes).values({ ...a, createdAt: now, updatedAt: now });
         inserted++;
       }
     }
-    insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.import', entityType: 'analyte', details: { inserted, updated, reason }, at: now });
+    await insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.import', entityType: 'analyte', details: { inserted, updated, reason }, at: now });
   });
   return { inserted, updated };
 }
@@ -73,48 +75,48 @@ export function importCatalogue(db: DB, actor: Actor, rows: unknown[], reason = 
  * catalogue grew, `npm run db:migrate`): rows already there are never touched, so codes, limits and
  * an administrator's edits stay as they are. Idempotent; one audit row names what was added.
  */
-export function addMissingCatalogueItems(db: DB, items: unknown[], actorEmail = 'system (db:migrate)', now = Date.now()): { added: string[] } {
+export async function addMissingCatalogueItems(db: DB, items: unknown[], actorEmail = 'system (db:migrate)', now = Date.now()): Promise<{ added: string[] }> {
   const valid = validCatalogueRows(items);
-  return db.transaction((tx) => {
-    const have = analyteIdsByCode(tx);
+  return await withTx(db, async (tx) => {
+    const have = await analyteIdsByCode(tx);
     const missing = valid.filter((a) => !have.has(a.code));
-    for (const a of missing) tx.insert(analytes).values({ ...a, createdAt: now, updatedAt: now }).run();
+    for (const a of missing) await tx.insert(analytes).values({ ...a, createdAt: now, updatedAt: now });
     if (missing.length) {
-      insertAudit(tx, { actorEmail, action: 'analyte.addMissing', entityType: 'analyte', details: { added: missing.map((a) => a.code), count: missing.length }, at: now });
+      await insertAudit(tx, { actorEmail, action: 'analyte.addMissing', entityType: 'analyte', details: { added: missing.map((a) => a.code), count: missing.length }, at: now });
     }
     return { added: missing.map((a) => a.code) };
   });
 }
 
 /** Add one item to the catalogue (the admin's "new item" form): any kind, a code not used yet. */
-export function createAnalyte(db: DB, actor: Actor, input: unknown, now = Date.now()) {
+export async function createAnalyte(db: DB, actor: Actor, input: unknown, now = Date.now()) {
   requireManage(actor);
   const data = validAnalyte(input);
-  return db.transaction((tx) => {
-    if (findAnalyteByCode(tx, data.code)) throw new AppError('catalogue.codeUsed', { code: data.code });
-    const row = tx.insert(analytes).values({ ...data, createdAt: now, updatedAt: now }).returning().get();
-    insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.create', entityType: 'analyte', entityId: row.id, details: { code: row.code, kind: row.kind }, at: now });
+  return await withTx(db, async (tx) => {
+    if (await findAnalyteByCode(tx, data.code)) throw new AppError('catalogue.codeUsed', { code: data.code });
+    const row = (await tx.insert(analytes).values({ ...data, createdAt: now, updatedAt: now }).returning())[0];
+    await insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.create', entityType: 'analyte', entityId: row.id, details: { code: row.code, kind: row.kind }, at: now });
     return row;
   });
 }
 
 /** Edit one analyte; the reason is required and kept with the previous version. */
-export function updateAnalyte(db: DB, actor: Actor, id: number, input: unknown, reason: string) {
+export async function updateAnalyte(db: DB, actor: Actor, id: number, input: unknown, reason: string) {
   requireManage(actor);
   if (!reason?.trim()) throw new AppError('catalogue.reasonRequired', {}, [fieldError('value.required', {}, 'reason')]);
   const data = validAnalyte(input);
   const now = Date.now();
-  return db.transaction((tx) => {
-    const existing = tx.select().from(analytes).where(eq(analytes.id, id)).get();
+  return await withTx(db, async (tx) => {
+    const existing = first(await tx.select().from(analytes).where(eq(analytes.id, id)).limit(1));
     if (!existing) throw new AppError('analyte.noSuch');
     if (data.code !== existing.code) {
-      const clash = findAnalyteByCode(tx, data.code);
+      const clash = await findAnalyteByCode(tx, data.code);
       if (clash) throw new AppError('catalogue.codeUsed', { code: data.code });
     }
-    snapshotEntity(tx, 'analyte', id, existing, actor.userId, reason, now);
-    tx.update(analytes).set({ ...data, updatedAt: now }).where(eq(analytes.id, id)).run();
-    insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.update', entityType: 'analyte', entityId: id, details: { reason }, at: now });
-    return tx.select().from(analytes).where(eq(analytes.id, id)).get()!;
+    await snapshotEntity(tx, 'analyte', id, existing, actor.userId, reason, now);
+    await tx.update(analytes).set({ ...data, updatedAt: now }).where(eq(analytes.id, id));
+    await insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.update', entityType: 'analyte', entityId: id, details: { reason }, at: now });
+    return first(await tx.select().from(analytes).where(eq(analytes.id, id)).limit(1))!;
   });
 }
 
@@ -123,23 +125,23 @@ export function updateAnalyte(db: DB, actor: Actor, id: number, input: unknown, 
  * requirements by range): each range covers from < target ≤ to and is chosen by the EQA target; an
  * empty list returns the analyte to its flat limit. The previous ranges are kept with the reason.
  */
-export function setLimitRanges(db: DB, actor: Actor, input: unknown) {
+export async function setLimitRanges(db: DB, actor: Actor, input: unknown) {
   requireManage(actor);
   const parsed = limitRangesInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid limit ranges', zodFieldErrors(parsed.error));
   const { analyte: code, ranges, reason } = parsed.data;
   const now = Date.now();
-  return db.transaction((tx) => {
-    const a = findAnalyteByCode(tx, code.toUpperCase());
+  return await withTx(db, async (tx) => {
+    const a = await findAnalyteByCode(tx, code.toUpperCase());
     if (!a) throw new AppError('analyte.notFound', { analyte: code });
-    const before = limitRangesOf(tx, [a.id]).get(a.id) ?? [];
-    snapshotEntity(tx, 'analyte_limit_ranges', a.id, { ranges: before }, actor.userId, reason, now);
-    replaceLimitRanges(
+    const before = (await limitRangesOf(tx, [a.id])).get(a.id) ?? [];
+    await snapshotEntity(tx, 'analyte_limit_ranges', a.id, { ranges: before }, actor.userId, reason, now);
+    await replaceLimitRanges(
       tx,
       a.id,
       ranges.map((r) => ({ fromValue: r.from, toValue: r.to, percent: r.percent ?? null, absolute: r.absolute ?? null, form: r.form ?? null, threshold: r.threshold ?? null, source: r.source })),
     );
-    insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.limitRanges', entityType: 'analyte', entityId: a.id, details: { reason, ranges: ranges.length }, at: now });
+    await insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.limitRanges', entityType: 'analyte', entityId: a.id, details: { reason, ranges: ranges.length }, at: now });
     return { analyte: a.code, ranges: ranges.length };
   });
 }

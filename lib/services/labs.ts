@@ -10,32 +10,32 @@ import { can, type Actor } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
 import { labActiveInput, labInput, labUpdateInput } from '@/lib/validation/admin';
 import { zodFieldErrors } from '@/lib/validation/errors';
+import { withTx } from '@/db/tx';
 
 /** Create a laboratory in a region of the regulator's jurisdiction. */
-export function createLab(db: DB, actor: Actor, input: unknown) {
+export async function createLab(db: DB, actor: Actor, input: unknown) {
   if (!can(actor, 'lab.manage')) throw new AppError('lab.regulatorOnly');
   const parsed = labInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid laboratory', zodFieldErrors(parsed.error));
   const l = parsed.data;
-  return db.transaction((tx) => {
-    const region = findRegionByCode(tx, l.regionCode);
+  return await withTx(db, async (tx) => {
+    const region = await findRegionByCode(tx, l.regionCode);
     if (!region) throw new AppError('region.unknown', {}, [fieldError('region.unknownCode', { region: l.regionCode }, 'regionCode')]);
     if (!can(actor, 'lab.manage', { regionPath: region.path })) throw new AppError('region.outsideJurisdiction');
-    if (findLabByCode(tx, l.code)) throw new AppError('lab.exists', { code: l.code });
+    if (await findLabByCode(tx, l.code)) throw new AppError('lab.exists', { code: l.code });
     const now = Date.now();
-    const row = tx
+    const row = (await tx
       .insert(laboratories)
       .values({ code: l.code, name: l.name, nameEn: l.nameEn ?? null, level: l.level, regionId: region.id, address: l.address ?? null, createdAt: now, updatedAt: now })
-      .returning()
-      .get();
-    insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'lab.create', entityType: 'lab', entityId: row.id, labId: row.id, regionId: region.id, at: now });
+      .returning())[0];
+    await insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'lab.create', entityType: 'lab', entityId: row.id, labId: row.id, regionId: region.id, at: now });
     return row;
   });
 }
 
 /** The lab with that code if the actor may manage it: 404 when unknown, 403 outside the jurisdiction. */
-function manageableLab(tx: Conn, actor: Actor, code: string) {
-  const found = findLabByCode(tx, code);
+async function manageableLab(tx: Conn, actor: Actor, code: string) {
+  const found = await findLabByCode(tx, code);
   if (!found) throw new AppError('lab.notFound', { lab: code });
   if (!can(actor, 'lab.manage', { labId: found.lab.id, regionPath: found.regionPath })) throw new AppError('lab.outsideJurisdiction');
   return found;
@@ -43,23 +43,23 @@ function manageableLab(tx: Conn, actor: Actor, code: string) {
 
 /** Edit a laboratory's names, level, region (inside the jurisdiction) or address. The code never
  * changes. The previous state goes to entity_versions with the reason. */
-export function updateLab(db: DB, actor: Actor, input: unknown) {
+export async function updateLab(db: DB, actor: Actor, input: unknown) {
   if (!can(actor, 'lab.manage')) throw new AppError('lab.regulatorOnly');
   const parsed = labUpdateInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid laboratory', zodFieldErrors(parsed.error));
   const l = parsed.data;
-  return db.transaction((tx) => {
-    const { lab } = manageableLab(tx, actor, l.code);
-    const region = findRegionByCode(tx, l.regionCode);
+  return await withTx(db, async (tx) => {
+    const { lab } = await manageableLab(tx, actor, l.code);
+    const region = await findRegionByCode(tx, l.regionCode);
     if (!region) throw new AppError('region.unknown', {}, [fieldError('region.unknownCode', { region: l.regionCode }, 'regionCode')]);
     if (!can(actor, 'lab.manage', { regionPath: region.path })) throw new AppError('region.outsideJurisdiction');
     const next = { name: l.name, nameEn: l.nameEn ?? null, level: l.level, regionId: region.id, address: l.address ?? null };
     const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) => lab[k] !== next[k]);
     if (!changed.length) return lab;
     const now = Date.now();
-    snapshotEntity(tx, 'lab', lab.id, lab, actor.userId, l.reason, now);
-    updateLabRow(tx, lab.id, next, now);
-    insertAudit(tx, {
+    await snapshotEntity(tx, 'lab', lab.id, lab, actor.userId, l.reason, now);
+    await updateLabRow(tx, lab.id, next, now);
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'lab.update',
@@ -70,24 +70,24 @@ export function updateLab(db: DB, actor: Actor, input: unknown) {
       details: { reason: l.reason, changed },
       at: now,
     });
-    return findLabByCode(tx, l.code)!.lab;
+    return (await findLabByCode(tx, l.code))!.lab;
   });
 }
 
 /** Deactivate or reactivate a laboratory (with a reason). Its managers cannot sign in, and its API
  * tokens stop working, while it is inactive; its history stays. */
-export function setLabActive(db: DB, actor: Actor, input: unknown) {
+export async function setLabActive(db: DB, actor: Actor, input: unknown) {
   if (!can(actor, 'lab.manage')) throw new AppError('lab.regulatorOnly');
   const parsed = labActiveInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
   const { code, active, reason } = parsed.data;
-  return db.transaction((tx) => {
-    const { lab } = manageableLab(tx, actor, code);
+  return await withTx(db, async (tx) => {
+    const { lab } = await manageableLab(tx, actor, code);
     if (lab.active === active) return lab;
     const now = Date.now();
-    snapshotEntity(tx, 'lab', lab.id, lab, actor.userId, reason, now);
-    updateLabRow(tx, lab.id, { active }, now);
-    insertAudit(tx, {
+    await snapshotEntity(tx, 'lab', lab.id, lab, actor.userId, reason, now);
+    await updateLabRow(tx, lab.id, { active }, now);
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: active ? 'lab.reactivate' : 'lab.deactivate',

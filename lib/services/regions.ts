@@ -7,49 +7,49 @@ import { can, type Actor } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
 import { regionInput, regionUpdateInput } from '@/lib/validation/admin';
 import { zodFieldErrors } from '@/lib/validation/errors';
+import { withTx } from '@/db/tx';
 
 const PARENT_LEVEL = { national: null, province: 'national', city: 'province' } as const;
 
 /** Create a region under its parent (a province under the nation, a city under a province). */
-export function createRegion(db: DB, actor: Actor, input: unknown) {
+export async function createRegion(db: DB, actor: Actor, input: unknown) {
   if (!can(actor, 'region.manage')) throw new AppError('region.adminOnly');
   const parsed = regionInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid region', zodFieldErrors(parsed.error));
   const r = parsed.data;
-  return db.transaction((tx) => {
-    if (findRegionByCode(tx, r.code)) throw new AppError('region.exists', { code: r.code });
+  return await withTx(db, async (tx) => {
+    if (await findRegionByCode(tx, r.code)) throw new AppError('region.exists', { code: r.code });
     let parent = null;
     if (PARENT_LEVEL[r.level]) {
-      parent = r.parentCode ? findRegionByCode(tx, r.parentCode) : undefined;
+      parent = r.parentCode ? await findRegionByCode(tx, r.parentCode) : undefined;
       if (!parent || parent.level !== PARENT_LEVEL[r.level])
         throw new AppError('region.invalidParent', {}, [fieldError('region.wrongParent', { level: r.level, parent: PARENT_LEVEL[r.level] ?? '' }, 'parentCode')]);
     }
     const now = Date.now();
-    const row = tx
+    const row = (await tx
       .insert(regions)
       .values({ code: r.code, name: r.name, nameEn: r.nameEn, level: r.level, parentId: parent?.id ?? null, path: `${parent?.path ?? '/'}${r.code}/`, createdAt: now, updatedAt: now })
-      .returning()
-      .get();
-    insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'region.create', entityType: 'region', entityId: row.id, regionId: row.id, at: now });
+      .returning())[0];
+    await insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'region.create', entityType: 'region', entityId: row.id, regionId: row.id, at: now });
     return row;
   });
 }
 
 /** Rename a region (Chinese and English names). Its code, level and place in the tree never change:
  * labs, users and certificates refer to them. The previous state is kept with the reason. */
-export function updateRegion(db: DB, actor: Actor, input: unknown) {
+export async function updateRegion(db: DB, actor: Actor, input: unknown) {
   if (!can(actor, 'region.manage')) throw new AppError('region.adminOnly');
   const parsed = regionUpdateInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid region', zodFieldErrors(parsed.error));
   const r = parsed.data;
-  return db.transaction((tx) => {
-    const existing = findRegionByCode(tx, r.code);
+  return await withTx(db, async (tx) => {
+    const existing = await findRegionByCode(tx, r.code);
     if (!existing) throw new AppError('region.notFound', { region: r.code });
     if (existing.name === r.name && existing.nameEn === r.nameEn) return existing;
     const now = Date.now();
-    snapshotEntity(tx, 'region', existing.id, existing, actor.userId, r.reason, now);
-    updateRegionNames(tx, existing.id, { name: r.name, nameEn: r.nameEn }, now);
-    insertAudit(tx, {
+    await snapshotEntity(tx, 'region', existing.id, existing, actor.userId, r.reason, now);
+    await updateRegionNames(tx, existing.id, { name: r.name, nameEn: r.nameEn }, now);
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'region.update',
@@ -59,6 +59,6 @@ export function updateRegion(db: DB, actor: Actor, input: unknown) {
       details: { reason: r.reason, from: { name: existing.name, nameEn: existing.nameEn }, to: { name: r.name, nameEn: r.nameEn } },
       at: now,
     });
-    return findRegionByCode(tx, r.code)!;
+    return (await findRegionByCode(tx, r.code))!;
   });
 }

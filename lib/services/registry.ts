@@ -25,6 +25,7 @@ import { looksLikeFormula, parseCsv, toCsv } from '@/lib/csv';
 import { AppError, type FieldError } from '@/lib/errors';
 import { REGISTRY_COLUMNS, REGISTRY_OPTIONAL_COLUMNS, registryRow } from '@/lib/validation/admin';
 import { generateTemporaryPassword } from './users';
+import { withTx } from '@/db/tx';
 
 export const REGISTRY_IMPORT_REASON = 'registry import';
 
@@ -95,14 +96,14 @@ function requireImport(actor: Actor) {
 }
 
 /** Validate the file against the database as it is now: every problem, and what would be written. */
-function plan(db: Conn, actor: Actor, text: string): RegistryPlan & { valid: Map<number, LabValues> } {
+async function plan(db: Conn, actor: Actor, text: string): Promise<RegistryPlan & { valid: Map<number, LabValues> }> {
   const rows = parseCsv(text, REGISTRY_COLUMNS);
   const problems: RegistryProblem[] = [];
   const valid = new Map<number, LabValues>();
-  const regions = regionsByCode(db);
-  const existing = findLabsByCodes(db, [...new Set(rows.map((r) => r.values.code?.trim()).filter(Boolean))]);
+  const regions = await regionsByCode(db);
+  const existing = await findLabsByCodes(db, [...new Set(rows.map((r) => r.values.code?.trim()).filter(Boolean))]);
   const emails = rows.map((r) => r.values.manager_email?.trim().toLowerCase()).filter((e): e is string => !!e);
-  const takenEmails = existingEmails(db, [...new Set(emails)]);
+  const takenEmails = await existingEmails(db, [...new Set(emails)]);
   const firstLineOfCode = new Map<string, number>();
   const firstLineOfEmail = new Map<string, number>();
   const out: RegistryPlanRow[] = [];
@@ -150,7 +151,7 @@ function plan(db: Conn, actor: Actor, text: string): RegistryPlan & { valid: Map
       if (first !== undefined) problems.push(problem(line, 'manager_email', 'duplicate_email_in_file', { line: first }));
       else firstLineOfEmail.set(email, line);
       if (takenEmails.has(email)) {
-        const owner = findActorRowByEmail(db, email);
+        const owner = await findActorRowByEmail(db, email);
         const sameLab = !!current && owner?.role === 'lab_manager' && owner.labId === current.lab.id;
         if (sameLab) manager = { email, name: owner.name, action: 'exists' };
         else problems.push(problem(line, 'manager_email', 'email_taken'));
@@ -175,18 +176,18 @@ function plan(db: Conn, actor: Actor, text: string): RegistryPlan & { valid: Map
 }
 
 /** Check a registry file without writing anything: every problem by line and field, and the plan. */
-export function previewRegistryImport(db: DB, actor: Actor, text: string): RegistryPlan {
+export async function previewRegistryImport(db: DB, actor: Actor, text: string): Promise<RegistryPlan> {
   requireImport(actor);
-  const { valid: _valid, ...result } = plan(db, actor, text);
+  const { valid: _valid, ...result } = await plan(db, actor, text);
   return result;
 }
 
 /** Import a registry file: refused as a whole (AppError 'invalid' with every problem) when any row
  * is bad, else written in one transaction. Returns the counts and the new managers' temporary
  * passwords (shown once). */
-export function commitRegistryImport(db: DB, actor: Actor, text: string) {
+export async function commitRegistryImport(db: DB, actor: Actor, text: string) {
   requireImport(actor);
-  const first = plan(db, actor, text);
+  const first = await plan(db, actor, text);
   if (first.problems.length) throw new AppError('registry.invalidRows', {}, first.problems);
   // bcrypt is slow on purpose: hash the new managers' passwords before taking the write lock
   const passwords = new Map<string, { plain: string; hash: string }>();
@@ -196,11 +197,11 @@ export function commitRegistryImport(db: DB, actor: Actor, text: string) {
       passwords.set(r.manager.email, { plain, hash: hashPassword(plain) });
     }
   }
-  return db.transaction((tx) => {
+  return await withTx(db, async (tx) => {
     // validate again inside the transaction: the database may have changed since the first pass
-    const p = plan(tx, actor, text);
+    const p = await plan(tx, actor, text);
     if (p.problems.length) throw new AppError('registry.invalidRows', {}, p.problems);
-    const existing = findLabsByCodes(tx, p.rows.map((r) => r.code));
+    const existing = await findLabsByCodes(tx, p.rows.map((r) => r.code));
     const now = Date.now();
     const managers: { labCode: string; email: string; temporaryPassword: string }[] = [];
     for (const row of p.rows) {
@@ -208,14 +209,14 @@ export function commitRegistryImport(db: DB, actor: Actor, text: string) {
       let labId: number;
       const current = existing.get(row.code);
       if (!current) {
-        labId = insertLab(tx, { code: row.code, ...values }, now).id;
-        insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'lab.create', entityType: 'lab', entityId: labId, labId, regionId: values.regionId, details: { source: 'registry', line: row.line }, at: now });
+        labId = (await insertLab(tx, { code: row.code, ...values }, now)).id;
+        await insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'lab.create', entityType: 'lab', entityId: labId, labId, regionId: values.regionId, details: { source: 'registry', line: row.line }, at: now });
       } else {
         labId = current.lab.id;
         if (row.action === 'update') {
-          snapshotEntity(tx, 'lab', labId, current.lab, actor.userId, REGISTRY_IMPORT_REASON, now);
-          updateLabRow(tx, labId, values, now);
-          insertAudit(tx, {
+          await snapshotEntity(tx, 'lab', labId, current.lab, actor.userId, REGISTRY_IMPORT_REASON, now);
+          await updateLabRow(tx, labId, values, now);
+          await insertAudit(tx, {
             actorId: actor.userId,
             actorEmail: actor.email,
             action: 'lab.update',
@@ -231,12 +232,12 @@ export function commitRegistryImport(db: DB, actor: Actor, text: string) {
       if (row.manager?.action === 'create') {
         const pw = passwords.get(row.manager.email);
         if (!pw) throw new AppError('registry.fileChanged');
-        const user = insertUser(tx, { email: row.manager.email, name: row.manager.name, role: 'lab_manager', passwordHash: pw.hash, labId, regionId: null }, now);
-        insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'user.create', entityType: 'user', entityId: user.id, labId, details: { role: 'lab_manager', source: 'registry' }, at: now });
+        const user = await insertUser(tx, { email: row.manager.email, name: row.manager.name, role: 'lab_manager', passwordHash: pw.hash, labId, regionId: null }, now);
+        await insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'user.create', entityType: 'user', entityId: user.id, labId, details: { role: 'lab_manager', source: 'registry' }, at: now });
         managers.push({ labCode: row.code, email: row.manager.email, temporaryPassword: pw.plain });
       }
     }
-    insertAudit(tx, {
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'registry.import',

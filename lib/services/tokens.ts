@@ -11,30 +11,31 @@ import { generateApiToken } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/errors';
 import { apiTokenIdInput, apiTokenInput } from '@/lib/validation/admin';
 import { zodFieldErrors } from '@/lib/validation/errors';
+import { withTx } from '@/db/tx';
 
-function requireOwnLab(db: DB, actor: Actor) {
+async function requireOwnLab(db: DB, actor: Actor) {
   const own = scopeOf(actor);
   if (!can(actor, 'apiToken.manage') || own.kind !== 'lab') throw new AppError('token.managerOnly');
   // a token cannot mint or revoke tokens: that needs a person signed in
   if (actor.via === 'token') throw new AppError('token.viaToken');
-  const scope = findLabScope(db, own.labId);
+  const scope = await findLabScope(db, own.labId);
   if (!scope || !can(actor, 'apiToken.manage', scope)) throw new AppError('auth.forbidden');
   return scope;
 }
 
 /** Create a token for the actor's lab with the scopes it needs (`iqc:write`, `eqa:submit`, `read`)
  * and an optional lifetime in days. Returns the token itself: show it once, it cannot be read again. */
-export function createApiToken(db: DB, actor: Actor, input: unknown) {
-  const scope = requireOwnLab(db, actor);
+export async function createApiToken(db: DB, actor: Actor, input: unknown) {
+  const scope = await requireOwnLab(db, actor);
   const parsed = apiTokenInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid token', zodFieldErrors(parsed.error));
   const { name, scopes, expiresInDays } = parsed.data;
   const { token, prefix, hash } = generateApiToken();
-  return db.transaction((tx) => {
+  return await withTx(db, async (tx) => {
     const now = Date.now();
     const expiresAt = expiresInDays ? now + expiresInDays * 86_400_000 : null;
-    const row = insertToken(tx, { labId: scope.labId, userId: actor.userId, name, prefix, tokenHash: hash, scopes, expiresAt }, now);
-    insertAudit(tx, {
+    const row = await insertToken(tx, { labId: scope.labId, userId: actor.userId, name, prefix, tokenHash: hash, scopes, expiresAt }, now);
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'apiToken.create',
@@ -49,18 +50,18 @@ export function createApiToken(db: DB, actor: Actor, input: unknown) {
 }
 
 /** Revoke a token of the actor's lab (any manager of the lab may revoke any of its tokens). */
-export function revokeApiToken(db: DB, actor: Actor, input: unknown) {
-  const lab = requireOwnLab(db, actor);
+export async function revokeApiToken(db: DB, actor: Actor, input: unknown) {
+  const lab = await requireOwnLab(db, actor);
   const parsed = apiTokenIdInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
-  return db.transaction((tx) => {
-    const t = findTokenById(tx, parsed.data.id);
+  return await withTx(db, async (tx) => {
+    const t = await findTokenById(tx, parsed.data.id);
     // another lab's token is reported as unknown: ids of other labs' tokens are not confirmed
     if (!t || t.labId !== lab.labId) throw new AppError('token.notFound');
     if (t.revokedAt) return { id: t.id, revoked: false };
     const now = Date.now();
-    revokeToken(tx, t.id, now);
-    insertAudit(tx, {
+    await revokeToken(tx, t.id, now);
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'apiToken.revoke',

@@ -17,6 +17,8 @@ import { passwordChangeInput } from '@/lib/validation/auth';
 import { AppError, fieldError } from '@/lib/errors';
 import { newAccountInput, userActiveInput, userIdInput, userInput, userUpdateInput } from '@/lib/validation/admin';
 import { zodFieldErrors } from '@/lib/validation/errors';
+import { withTx } from '@/db/tx';
+import { first } from '@/db/dialect';
 
 // no 0/O, 1/l/I: read aloud or copied from a screen without mistakes
 const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
@@ -31,30 +33,30 @@ export function generateTemporaryPassword(length = 14): string {
 /** Create an account. Admins create administrators, regulators (bound to a region) and hospital
  * accounts; a regulator creates lab managers for labs of their jurisdiction. With
  * `temporaryPassword`, the user must choose their own password at first sign-in. */
-export function createUser(db: DB, actor: Actor, input: unknown, opts: { temporaryPassword?: boolean } = {}) {
+export async function createUser(db: DB, actor: Actor, input: unknown, opts: { temporaryPassword?: boolean } = {}) {
   if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw new AppError('account.createNotAllowed');
   const parsed = userInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid account', zodFieldErrors(parsed.error));
   const u = parsed.data;
-  return db.transaction((tx) => {
+  return await withTx(db, async (tx) => {
     let labId: number | null = null;
     let regionId: number | null = null;
     if (u.role === 'lab_manager') {
-      const lab = u.labCode ? findLabByCode(tx, u.labCode) : undefined;
+      const lab = u.labCode ? await findLabByCode(tx, u.labCode) : undefined;
       if (!lab) throw new AppError('lab.unknown', {}, [fieldError('account.labRequired', {}, 'labCode')]);
       if (!can(actor, 'labUser.manage', { labId: lab.lab.id, regionPath: lab.regionPath })) throw new AppError('lab.outsideJurisdiction');
       labId = lab.lab.id;
     } else {
       if (!can(actor, 'regulator.manage')) throw new AppError('account.adminOnlyKind');
       if (u.role === 'regulator') {
-        const region = u.regionCode ? findRegionByCode(tx, u.regionCode) : undefined;
+        const region = u.regionCode ? await findRegionByCode(tx, u.regionCode) : undefined;
         if (!region) throw new AppError('region.unknown', {}, [fieldError('account.regionRequired', {}, 'regionCode')]);
         regionId = region.id;
       }
     }
-    if (tx.select({ id: users.id }).from(users).where(eq(users.email, u.email)).get()) throw new AppError('account.emailTaken', { email: u.email });
+    if (first(await tx.select({ id: users.id }).from(users).where(eq(users.email, u.email)).limit(1))) throw new AppError('account.emailTaken', { email: u.email });
     const now = Date.now();
-    const row = tx
+    const row = (await tx
       .insert(users)
       .values({
         email: u.email,
@@ -67,9 +69,8 @@ export function createUser(db: DB, actor: Actor, input: unknown, opts: { tempora
         createdAt: now,
         updatedAt: now,
       })
-      .returning({ id: users.id, email: users.email, role: users.role })
-      .get();
-    insertAudit(tx, {
+      .returning({ id: users.id, email: users.email, role: users.role }))[0];
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'user.create',
@@ -86,29 +87,29 @@ export function createUser(db: DB, actor: Actor, input: unknown, opts: { tempora
 
 /** A lab-manager account from the regulator's form, with a generated temporary password (returned
  * once, never stored in clear). */
-export function createLabManager(db: DB, actor: Actor, input: unknown) {
+export async function createLabManager(db: DB, actor: Actor, input: unknown) {
   const parsed = newAccountInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid account', zodFieldErrors(parsed.error));
   const temporaryPassword = generateTemporaryPassword();
-  const user = createUser(db, actor, { ...parsed.data, role: 'lab_manager', password: temporaryPassword }, { temporaryPassword: true });
+  const user = await createUser(db, actor, { ...parsed.data, role: 'lab_manager', password: temporaryPassword }, { temporaryPassword: true });
   return { user, temporaryPassword };
 }
 
 /** A regulator account bound to a region (admin), with a generated temporary password. */
-export function createRegulator(db: DB, actor: Actor, input: unknown) {
+export async function createRegulator(db: DB, actor: Actor, input: unknown) {
   const parsed = newAccountInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid account', zodFieldErrors(parsed.error));
   const temporaryPassword = generateTemporaryPassword();
-  const user = createUser(db, actor, { ...parsed.data, role: 'regulator', password: temporaryPassword }, { temporaryPassword: true });
+  const user = await createUser(db, actor, { ...parsed.data, role: 'regulator', password: temporaryPassword }, { temporaryPassword: true });
   return { user, temporaryPassword };
 }
 
-type Target = NonNullable<ReturnType<typeof findUserScope>>;
+type Target = NonNullable<Awaited<ReturnType<typeof findUserScope>>>;
 
 /** The account with that id if the actor may manage it: 404 when unknown; 403 outside the
  * jurisdiction (lab managers) or for non-admins (every other role). */
-function manageableUser(tx: Conn, actor: Actor, id: number): Target {
-  const target = findUserScope(tx, id);
+async function manageableUser(tx: Conn, actor: Actor, id: number): Promise<Target> {
+  const target = await findUserScope(tx, id);
   if (!target) throw new AppError('account.notFound');
   const allowed =
     target.user.role === 'lab_manager'
@@ -120,36 +121,36 @@ function manageableUser(tx: Conn, actor: Actor, id: number): Target {
 
 /** Edit an account's name and email, a regulator's region (admin) or a lab manager's laboratory
  * (inside the jurisdiction). The previous state (without the password hash) is kept. */
-export function updateUser(db: DB, actor: Actor, input: unknown) {
+export async function updateUser(db: DB, actor: Actor, input: unknown) {
   if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw new AppError('account.editNotAllowed');
   const parsed = userUpdateInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid account', zodFieldErrors(parsed.error));
   const u = parsed.data;
-  return db.transaction((tx) => {
-    const target = manageableUser(tx, actor, u.id);
+  return await withTx(db, async (tx) => {
+    const target = await manageableUser(tx, actor, u.id);
     const before = target.user;
     const next: { email: string; name: string; labId?: number | null; regionId?: number | null } = { email: u.email, name: u.name };
     if (before.role === 'lab_manager' && u.labCode && u.labCode !== target.labCode) {
-      const lab = findLabByCode(tx, u.labCode);
+      const lab = await findLabByCode(tx, u.labCode);
       if (!lab) throw new AppError('lab.unknown', {}, [fieldError('lab.unknownCode', { lab: u.labCode }, 'labCode')]);
       if (!can(actor, 'labUser.manage', { labId: lab.lab.id, regionPath: lab.regionPath })) throw new AppError('lab.outsideJurisdiction');
       next.labId = lab.lab.id;
     }
     if (before.role === 'regulator' && u.regionCode && u.regionCode !== target.regionCode) {
-      const region = findRegionByCode(tx, u.regionCode);
+      const region = await findRegionByCode(tx, u.regionCode);
       if (!region) throw new AppError('region.unknown', {}, [fieldError('region.unknownCode', { region: u.regionCode }, 'regionCode')]);
       next.regionId = region.id;
     }
     if (u.email !== before.email) {
-      const clash = findUserIdByEmail(tx, u.email);
+      const clash = await findUserIdByEmail(tx, u.email);
       if (clash && clash !== before.id) throw new AppError('account.emailTaken', { email: u.email });
     }
     const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) => before[k] !== next[k]);
     if (!changed.length) return before;
     const now = Date.now();
-    snapshotEntity(tx, 'user', before.id, before, actor.userId, u.reason, now);
-    updateUserRow(tx, before.id, next, now);
-    insertAudit(tx, {
+    await snapshotEntity(tx, 'user', before.id, before, actor.userId, u.reason, now);
+    await updateUserRow(tx, before.id, next, now);
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'user.update',
@@ -160,27 +161,27 @@ export function updateUser(db: DB, actor: Actor, input: unknown) {
       details: { reason: u.reason, changed },
       at: now,
     });
-    return findUserScope(tx, before.id)!.user;
+    return (await findUserScope(tx, before.id))!.user;
   });
 }
 
 /** Deactivate or reactivate an account (with a reason). Deactivation takes effect at once: sign-in
  * is refused, existing sessions resolve to no one, and the account's API tokens are revoked (so a
  * later reactivation does not revive credentials that may have leaked meanwhile). */
-export function setUserActive(db: DB, actor: Actor, input: unknown) {
+export async function setUserActive(db: DB, actor: Actor, input: unknown) {
   if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw new AppError('account.manageNotAllowed');
   const parsed = userActiveInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
   const { id, active, reason } = parsed.data;
   if (id === actor.userId && !active) throw new AppError('account.ownAccount');
-  return db.transaction((tx) => {
-    const { user } = manageableUser(tx, actor, id);
+  return await withTx(db, async (tx) => {
+    const { user } = await manageableUser(tx, actor, id);
     if (user.active === active) return { ...user, revokedTokens: 0 };
     const now = Date.now();
-    snapshotEntity(tx, 'user', user.id, user, actor.userId, reason, now);
-    updateUserRow(tx, user.id, { active, deactivatedAt: active ? null : now }, now);
-    const revokedTokens = active ? 0 : revokeTokensOfUser(tx, user.id, now);
-    insertAudit(tx, {
+    await snapshotEntity(tx, 'user', user.id, user, actor.userId, reason, now);
+    await updateUserRow(tx, user.id, { active, deactivatedAt: active ? null : now }, now);
+    const revokedTokens = active ? 0 : await revokeTokensOfUser(tx, user.id, now);
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: active ? 'user.reactivate' : 'user.deactivate',
@@ -198,17 +199,17 @@ export function setUserActive(db: DB, actor: Actor, input: unknown) {
 /** Replace an account's password by a generated temporary one, returned once. The account's sessions
  * end at once and its holder must choose a new password at the next sign-in; its API tokens are kept
  * (they belong to the lab's LIS, not to the password) and the audit row says how many. */
-export function resetPassword(db: DB, actor: Actor, input: unknown) {
+export async function resetPassword(db: DB, actor: Actor, input: unknown) {
   if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw new AppError('account.manageNotAllowed');
   const parsed = userIdInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
   const temporaryPassword = generateTemporaryPassword();
   const passwordHash = hashPassword(temporaryPassword);
-  return db.transaction((tx) => {
-    const { user } = manageableUser(tx, actor, parsed.data.id);
+  return await withTx(db, async (tx) => {
+    const { user } = await manageableUser(tx, actor, parsed.data.id);
     const now = Date.now();
-    setUserPassword(tx, user.id, { passwordHash, mustChangePassword: true }, now);
-    insertAudit(tx, {
+    await setUserPassword(tx, user.id, { passwordHash, mustChangePassword: true }, now);
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'user.reset_password',
@@ -216,7 +217,7 @@ export function resetPassword(db: DB, actor: Actor, input: unknown) {
       entityId: user.id,
       labId: user.labId,
       regionId: user.regionId,
-      details: { sessionsEnded: true, mustChangePassword: true, tokensKept: countLiveTokensOfUser(tx, user.id) },
+      details: { sessionsEnded: true, mustChangePassword: true, tokensKept: await countLiveTokensOfUser(tx, user.id) },
       at: now,
     });
     return { user, temporaryPassword };
@@ -232,7 +233,7 @@ export async function changeOwnPassword(db: DB, actor: Actor, input: unknown, no
   if (actor.via !== 'session') throw new AppError('auth.sessionOnly');
   const parsed = passwordChangeInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid password', zodFieldErrors(parsed.error));
-  const account = findPasswordRow(db, actor.userId);
+  const account = await findPasswordRow(db, actor.userId);
   if (!account) throw new AppError('auth.signInRequired');
   if (parsed.data.newPassword.toLowerCase().includes(account.email.split('@')[0].toLowerCase())) {
     throw AppError.invalid('Invalid password', [fieldError('password.containsEmail', {}, 'newPassword')]);
@@ -240,11 +241,11 @@ export async function changeOwnPassword(db: DB, actor: Actor, input: unknown, no
   const check = await verifyPassword(parsed.data.currentPassword, account.passwordHash);
   if (!check.ok) throw AppError.invalid('Invalid password', [fieldError('password.wrongCurrent', {}, 'currentPassword')]);
   const passwordHash = await hashPasswordAsync(parsed.data.newPassword);
-  return db.transaction((tx) => {
-    const again = findPasswordRow(tx, actor.userId);
+  return await withTx(db, async (tx) => {
+    const again = await findPasswordRow(tx, actor.userId);
     if (again?.passwordHash !== account.passwordHash) throw new AppError('account.passwordChangedMeanwhile');
-    const { sessionVersion } = setUserPassword(tx, account.id, { passwordHash, mustChangePassword: false }, now)!;
-    insertAudit(tx, {
+    const { sessionVersion } = (await setUserPassword(tx, account.id, { passwordHash, mustChangePassword: false }, now))!;
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'user.change_password',
@@ -252,7 +253,7 @@ export async function changeOwnPassword(db: DB, actor: Actor, input: unknown, no
       entityId: account.id,
       labId: account.labId,
       regionId: account.regionId,
-      details: { otherSessionsEnded: true, tokensKept: countLiveTokensOfUser(tx, account.id) },
+      details: { otherSessionsEnded: true, tokensKept: await countLiveTokensOfUser(tx, account.id) },
       at: now,
     });
     return { sessionVersion };
@@ -260,13 +261,13 @@ export async function changeOwnPassword(db: DB, actor: Actor, input: unknown, no
 }
 
 /** The first administrator of an empty installation: the one account created without an actor. */
-export function bootstrapAdmin(db: DB, input: { email: string; name: string; password: string }, opts: { temporaryPassword?: boolean } = {}) {
+export async function bootstrapAdmin(db: DB, input: { email: string; name: string; password: string }, opts: { temporaryPassword?: boolean } = {}) {
   const parsed = userInput.safeParse({ ...input, role: 'admin' });
   if (!parsed.success) throw AppError.invalid('Invalid administrator', zodFieldErrors(parsed.error));
-  return db.transaction((tx) => {
-    if (tx.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).get()) throw new AppError('account.adminExists');
+  return await withTx(db, async (tx) => {
+    if (first(await tx.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).limit(1))) throw new AppError('account.adminExists');
     const now = Date.now();
-    const row = tx
+    const row = (await tx
       .insert(users)
       .values({
         email: parsed.data.email,
@@ -277,9 +278,8 @@ export function bootstrapAdmin(db: DB, input: { email: string; name: string; pas
         createdAt: now,
         updatedAt: now,
       })
-      .returning({ id: users.id })
-      .get();
-    insertAudit(tx, { actorEmail: 'system', action: 'user.bootstrap_admin', entityType: 'user', entityId: row.id, at: now });
+      .returning({ id: users.id }))[0];
+    await insertAudit(tx, { actorEmail: 'system', action: 'user.bootstrap_admin', entityType: 'user', entityId: row.id, at: now });
     return row;
   });
 }

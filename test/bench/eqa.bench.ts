@@ -31,7 +31,7 @@ export default async function eqaBench(opts: { scale: number }): Promise<void> {
   const labs = Math.max(20, Math.round(10_000 * opts.scale));
   const SAMPLES = ['N1', 'N2', 'N3', 'N4', 'N5'];
   const t0 = performance.now();
-  const world = createSyntheticWorld({ labs });
+  const world = await createSyntheticWorld({ labs });
   try {
     const { db, regulator } = world;
     const analyteCodes = db.$client
@@ -39,10 +39,10 @@ export default async function eqaBench(opts: { scale: number }): Promise<void> {
       .pluck()
       .all() as string[];
     const now = Date.now();
-    createScheme(db, regulator, { code: 'NAT', name: '全国常规化学', regionCode: '100000', analytes: analyteCodes.map((analyte) => ({ analyte })) }, { now: now - 10 * 86_400_000 });
-    enrollLabs(db, regulator, { schemeCode: 'NAT' }, { now: now - 10 * 86_400_000 });
-    createRound(db, regulator, { schemeCode: 'NAT', code: 'NAT-1', opensAt: now - 5 * 86_400_000, closesAt: now + 86_400_000, samples: SAMPLES }, { now: now - 9 * 86_400_000 });
-    openRound(db, regulator, { roundCode: 'NAT-1' }, { now: now - 9 * 86_400_000 });
+    await createScheme(db, regulator, { code: 'NAT', name: '全国常规化学', regionCode: '100000', analytes: analyteCodes.map((analyte) => ({ analyte })) }, { now: now - 10 * 86_400_000 });
+    await enrollLabs(db, regulator, { schemeCode: 'NAT' }, { now: now - 10 * 86_400_000 });
+    await createRound(db, regulator, { schemeCode: 'NAT', code: 'NAT-1', opensAt: now - 5 * 86_400_000, closesAt: now + 86_400_000, samples: SAMPLES }, { now: now - 9 * 86_400_000 });
+    await openRound(db, regulator, { roundCode: 'NAT-1' }, { now: now - 9 * 86_400_000 });
     const roundId = db.$client.prepare("select id from eqa_rounds where code = 'NAT-1'").pluck().get() as number;
     const sampleIds = db.$client.prepare('select id from eqa_samples where round_id = ? order by ordinal').pluck().all(roundId) as number[];
     const analyteIds = analyteCodes.map((c) => world.analyteIds.get(c)!);
@@ -57,7 +57,7 @@ export default async function eqaBench(opts: { scale: number }): Promise<void> {
       const rows = analyteCodes.flatMap((analyte, a) =>
         SAMPLES.map((sample, s) => ({ sample, analyte, value: Number((truth[a][s] * (1 + 0.03 * (random() - 0.5))).toFixed(4)), method: `M${l % 3}` })),
       );
-      submitResults(db, world.labManager(world.labIds[l]), { roundCode: 'NAT-1', rows: rowsFromJson(rows), source: 'api' }, { now });
+      await submitResults(db, world.labManager(world.labIds[l]), { roundCode: 'NAT-1', rows: rowsFromJson(rows), source: 'api' }, { now });
     }
     const serviceMs = performance.now() - tService;
     console.log(`submission service: ${viaService} labs × ${analyteCodes.length * SAMPLES.length} results — ${fmt((viaService * analyteCodes.length * SAMPLES.length) / (serviceMs / 1000))} results/s`);
@@ -80,10 +80,10 @@ export default async function eqaBench(opts: { scale: number }): Promise<void> {
     const total = labs * analyteCodes.length * SAMPLES.length;
     console.log(`bulk insert of the remaining submissions: ${fmt((performance.now() - tBulk) / 1000, 1)} s`);
 
-    closeRound(db, regulator, { roundCode: 'NAT-1' }, { now: now + 1000 });
+    await closeRound(db, regulator, { roundCode: 'NAT-1' }, { now: now + 1000 });
     let lastPrinted = -1;
     const tEval = performance.now();
-    const summary = evaluateRound(db, regulator, { roundCode: 'NAT-1' }, {
+    const summary = await evaluateRound(db, regulator, { roundCode: 'NAT-1' }, {
       now: now + 2000,
       onProgress: (f) => {
         const pct = Math.floor(f * 20) * 5;
@@ -99,7 +99,7 @@ export default async function eqaBench(opts: { scale: number }): Promise<void> {
         `${fmt(evalMs / 1000, 1)} s, ${fmt(summary.results / (evalMs / 1000))} results/s (aim: < 30 s at scale 1)`,
     );
     const tRe = performance.now();
-    const again = evaluateRound(db, regulator, { roundCode: 'NAT-1' }, { now: now + 3000 });
+    const again = await evaluateRound(db, regulator, { roundCode: 'NAT-1' }, { now: now + 3000 });
     console.log(`re-evaluation with diff: ${fmt((performance.now() - tRe) / 1000, 1)} s (assigned values changed: ${again.diff.assignedValues?.changed}, verdicts changed: ${again.diff.verdicts?.changed})`);
   } finally {
     world.close();

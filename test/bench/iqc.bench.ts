@@ -44,7 +44,7 @@ export default async function iqcBench(opts: { scale: number }): Promise<void> {
   const scale = Number.isFinite(opts.scale) && opts.scale > 0 ? opts.scale : 1;
   const labs = Math.max(1, Math.round(70 * scale));
   const days = 360;
-  const world = createSyntheticWorld({ labs });
+  const world = await createSyntheticWorld({ labs });
   try {
     const random = createRandom(4);
     const end = Date.UTC(2026, 10, 25);
@@ -55,7 +55,7 @@ export default async function iqcBench(opts: { scale: number }): Promise<void> {
       const actor = world.labManager(labId);
       for (const [code, m1, m2, cv] of ANALYTES) {
         for (const [level, mean] of [['1', m1], ['2', m2]] as const) {
-          setManufacturerTarget(world.db, actor, { analyte: code, level, lot: `${code}-${level}-A`, instrument: 'C702', mean, sd: (mean * cv) / 100, effectiveFrom: start - 1 }, start - 1);
+          await setManufacturerTarget(world.db, actor, { analyte: code, level, lot: `${code}-${level}-A`, instrument: 'C702', mean, sd: (mean * cv) / 100, effectiveFrom: start - 1 }, start - 1);
         }
       }
       const lines = ['measured_at,analyte_code,level,lot,value,instrument'];
@@ -78,7 +78,7 @@ export default async function iqcBench(opts: { scale: number }): Promise<void> {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (const f of files) {
-      const out = importIqcCsv(world.db, f.actor, { text: f.csv }, { source: 'api', now: end + 3_600_000 });
+      const out = await importIqcCsv(world.db, f.actor, { text: f.csv }, { source: 'api', now: end + 3_600_000 });
       inserted += out.inserted;
       rejected += out.rejected;
     }
@@ -100,7 +100,7 @@ export default async function iqcBench(opts: { scale: number }): Promise<void> {
 
     const t1 = performance.now();
     let skipped = 0;
-    for (const f of files.slice(0, Math.max(1, Math.round(files.length / 10)))) skipped += importIqcCsv(world.db, f.actor, { text: f.csv }, { source: 'api', now: end + 3_600_000 }).skipped;
+    for (const f of files.slice(0, Math.max(1, Math.round(files.length / 10)))) skipped += (await importIqcCsv(world.db, f.actor, { text: f.csv }, { source: 'api', now: end + 3_600_000 })).skipped;
     const ms1 = performance.now() - t1;
     console.log(`re-sending files (all duplicates, skipped): ${fmt(skipped)} results — ${fmt(skipped / (ms1 / 1000))} results/s`);
 
@@ -109,7 +109,7 @@ export default async function iqcBench(opts: { scale: number }): Promise<void> {
     const t2 = performance.now();
     for (let i = 0; i < n; i++) {
       const measuredAt = end + i * 60_000;
-      ingestResults(world.db, actor, { results: [{ analyte: 'K', level: '1', lot: 'K-1-A', value: 3.8, measuredAt, instrument: 'C702' }, { analyte: 'K', level: '2', lot: 'K-2-A', value: 6.2, measuredAt, instrument: 'C702' }] }, { source: 'manual', now: end + 86_400_000 });
+      await ingestResults(world.db, actor, { results: [{ analyte: 'K', level: '1', lot: 'K-1-A', value: 3.8, measuredAt, instrument: 'C702' }, { analyte: 'K', level: '2', lot: 'K-2-A', value: 6.2, measuredAt, instrument: 'C702' }] }, { source: 'manual', now: end + 86_400_000 });
     }
     const ms2 = performance.now() - t2;
     console.log(`grid entry of one 2-level run: ${fmt(ms2 / n, 2)} ms per run (${n} runs)`);
@@ -128,12 +128,12 @@ export default async function iqcBench(opts: { scale: number }): Promise<void> {
     for (const [code, m1, m2, cv] of ANALYTES.slice(0, 5)) {
       for (const instrument of ['ONE', 'SPLIT']) {
         for (const [level, mean] of [['1', m1], ['2', m2]] as const) {
-          setManufacturerTarget(world.db, invActor, { analyte: code, level, lot: `${code}-${level}-A`, instrument, mean, sd: (mean * cv) / 100, effectiveFrom: start - 1 }, start - 1);
+          await setManufacturerTarget(world.db, invActor, { analyte: code, level, lot: `${code}-${level}-A`, instrument, mean, sd: (mean * cv) / 100, effectiveFrom: start - 1 }, start - 1);
         }
       }
     }
     const t3 = performance.now();
-    ingestResults(world.db, invActor, { results: inv.map((r) => ({ ...r, instrument: 'ONE' })) }, { source: 'api', now: end + 3_600_000, omitRuns: true });
+    await ingestResults(world.db, invActor, { results: inv.map((r) => ({ ...r, instrument: 'ONE' })) }, { source: 'api', now: end + 3_600_000, omitRuns: true });
     const msOne = performance.now() - t3;
     const batches: Record<string, unknown>[][] = Array.from({ length: 100 }, () => []);
     for (const r of inv) batches[Math.floor(random.next() * 100)].push({ ...r, instrument: 'SPLIT' });
@@ -142,10 +142,10 @@ export default async function iqcBench(opts: { scale: number }): Promise<void> {
       [batches[i], batches[j]] = [batches[j], batches[i]];
     }
     const t4 = performance.now();
-    for (const b of batches) if (b.length) ingestResults(world.db, invActor, { results: b }, { source: 'api', now: end + 3_600_000, omitRuns: true });
+    for (const b of batches) if (b.length) await ingestResults(world.db, invActor, { results: b }, { source: 'api', now: end + 3_600_000, omitRuns: true });
     const msSplit = performance.now() - t4;
-    const one = storedVerdicts(world.db, invActor.labId!, 'ONE');
-    const split = storedVerdicts(world.db, invActor.labId!, 'SPLIT');
+    const one = await storedVerdicts(world.db, invActor.labId!, 'ONE');
+    const split = await storedVerdicts(world.db, invActor.labId!, 'SPLIT');
     const same = JSON.stringify(one.runs) === JSON.stringify(split.runs);
     console.log(
       `invariant (issue 9): ${fmt(inv.length)} results (5 analytes, levels minutes apart) as 1 batch in ${fmt(msOne)} ms and as 100 shuffled batches in ${fmt(msSplit)} ms — ` +
@@ -158,16 +158,16 @@ export default async function iqcBench(opts: { scale: number }): Promise<void> {
 }
 
 /** The stored runs of one instrument (all analytes) in evaluation order: results, status, violations. */
-function storedVerdicts(db: DB, labId: number, instrument: string) {
-  const runs = db.select().from(iqcRuns).where(and(eq(iqcRuns.labId, labId), eq(iqcRuns.instrument, instrument))).orderBy(asc(iqcRuns.analyteId), asc(iqcRuns.measuredAt)).all();
+async function storedVerdicts(db: DB, labId: number, instrument: string) {
+  const runs = await db.select().from(iqcRuns).where(and(eq(iqcRuns.labId, labId), eq(iqcRuns.instrument, instrument))).orderBy(asc(iqcRuns.analyteId), asc(iqcRuns.measuredAt));
   const results = new Map<number, string[]>();
-  for (const r of db.select().from(iqcResults).innerJoin(iqcRuns, eq(iqcRuns.id, iqcResults.runId)).where(and(eq(iqcRuns.labId, labId), eq(iqcRuns.instrument, instrument))).all()) {
+  for (const r of await db.select().from(iqcResults).innerJoin(iqcRuns, eq(iqcRuns.id, iqcResults.runId)).where(and(eq(iqcRuns.labId, labId), eq(iqcRuns.instrument, instrument)))) {
     const list = results.get(r.iqc_results.runId) ?? [];
     list.push(`${r.iqc_results.level}@${r.iqc_results.measuredAt}=${r.iqc_results.value}`);
     results.set(r.iqc_results.runId, list);
   }
   const violations = new Map<number, string[]>();
-  for (const v of db.select().from(iqcViolations).where(eq(iqcViolations.labId, labId)).all()) {
+  for (const v of await db.select().from(iqcViolations).where(eq(iqcViolations.labId, labId))) {
     const list = violations.get(v.runId) ?? [];
     list.push(`${v.rule}:${v.levels.join('+')}`);
     violations.set(v.runId, list);

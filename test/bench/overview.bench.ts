@@ -17,6 +17,7 @@ import { ROLLUP_SQL } from '@/db/queries/daily-iqc-rollups';
 import { iqcDailyLots, regions } from '@/db/schema';
 import { addDays, dayOf } from '@/lib/calendar';
 import { regionalOverview } from '@/lib/services/recognition/overview';
+import { withTx } from '@/db/tx';
 
 const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const ANALYTES = 10;
@@ -30,13 +31,13 @@ function median(xs: number[]) {
 export default async function overviewBench(opts: { scale: number }): Promise<void> {
   const labs = Math.max(10, Math.round(10_000 * opts.scale));
   const t0 = performance.now();
-  const world = createSyntheticWorld({ labs });
+  const world = await createSyntheticWorld({ labs });
   try {
     const now = Date.UTC(2026, 10, 25, 4);
     const today = dayOf(now);
     const analyteIds = [...world.analyteIds.values()].slice(0, ANALYTES);
     let rows = 0;
-    world.db.transaction(() => {
+    await withTx(world.db, async () => {
       const w = bulkWriter(world.db, iqcDailyLots, { rowsPerStatement: 256 });
       world.labIds.forEach((labId, li) => {
         analyteIds.forEach((analyteId, ai) => {
@@ -55,10 +56,10 @@ export default async function overviewBench(opts: { scale: number }): Promise<vo
       // the lab × analyte and region roll-ups, as the migration backfills them
       for (const q of ROLLUP_SQL) world.db.$client.exec(q);
     });
-    const v = addVerdicts(world, now);
+    const v = await addVerdicts(world, now);
     console.log(`world: ${fmt(labs)} labs, ${fmt(rows)} daily control-lot rows, ${fmt(v.verdicts)} verdicts, ${fmt(v.certifications)} certifications (${fmt((performance.now() - t0) / 1000, 1)} s)`);
 
-    const province = world.db.select().from(regions).all().find((r) => r.level === 'province')!;
+    const province = (await world.db.select().from(regions)).find((r) => r.level === 'province')!;
     for (const [label, input] of [
       ['national', {}],
       [`one province (${province.code})`, { regionCode: province.code }],
@@ -67,7 +68,7 @@ export default async function overviewBench(opts: { scale: number }): Promise<vo
       let months = 0;
       for (let i = 0; i < 6; i++) {
         const t = performance.now();
-        const o = regionalOverview(world.db, world.regulator, input, { now });
+        const o = await regionalOverview(world.db, world.regulator, input, { now });
         if (i > 0) times.push(performance.now() - t);
         months = o.iqc.length;
       }

@@ -15,16 +15,17 @@ import { recognitionQueuePage } from '@/lib/services/recognition/queue';
 import type { PageRequest } from '@/db/queries/paging';
 import type { QueueSort } from '@/db/queries/recognition-queue';
 import type { Actor } from '@/lib/auth/core';
+import { withTx } from '@/db/tx';
 
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 
 /** The median of `runs` timings of fn, in ms (the first call warms the statement cache). */
-function median(fn: () => unknown, runs = 5): number {
-  fn();
+async function median(fn: () => unknown, runs = 5): Promise<number> {
+  await fn();
   const ms: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
-    fn();
+    await fn();
     ms.push(performance.now() - start);
   }
   return ms.sort((a, b) => a - b)[Math.floor(runs / 2)];
@@ -32,12 +33,12 @@ function median(fn: () => unknown, runs = 5): number {
 
 /** Stored verdicts for every lab × test of the world (two thirds eligible, every 40th pair certified,
  * every 400th flagged), as the nightly engine and the regulators leave them. */
-export function addVerdicts(world: SyntheticWorld, now = Date.now()) {
+export async function addVerdicts(world: SyntheticWorld, now = Date.now()) {
   const { db } = world;
   const tests = [...world.analyteIds.values()];
   const verdicts: (typeof eligibilityResults.$inferInsert)[] = [];
   const certs: (typeof certifications.$inferInsert)[] = [];
-  const nation = listRegions(db).find((r) => r.level === 'national')!;
+  const nation = (await listRegions(db)).find((r) => r.level === 'national')!;
   for (const labId of world.labIds) {
     for (const analyteId of tests) {
       const i = verdicts.length;
@@ -46,7 +47,7 @@ export function addVerdicts(world: SyntheticWorld, now = Date.now()) {
         certs.push({ labId, analyteId, scopeRegionId: nation.id, scope: 'national', mark: 'HR', certificateNo: `B${i}`, status: 'active', validFrom: '2026-01-01', validTo: '2027-12-31', flagged: i % 400 === 1, createdAt: now, updatedAt: now });
     }
   }
-  db.transaction(() => {
+  await withTx(db, async () => {
     bulkInsert(db, eligibilityResults, verdicts);
     bulkInsert(db, certifications, certs);
   });
@@ -56,14 +57,14 @@ export function addVerdicts(world: SyntheticWorld, now = Date.now()) {
 
 export default async function queueBench(opts: { scale: number }) {
   const labs = Math.max(200, Math.round(10_000 * opts.scale));
-  const world = createSyntheticWorld({ labs });
+  const world = await createSyntheticWorld({ labs });
   try {
     const { db } = world;
-    const n = addVerdicts(world);
+    const n = await addVerdicts(world);
     console.log(`${fmt(labs)} labs × ${n.tests} tests: ${fmt(n.verdicts)} verdicts, ${fmt(n.certifications)} certifications`);
 
-    const province = listRegions(db).find((r) => r.level === 'province')!;
-    const city = listRegions(db).find((r) => r.level === 'city' && r.path.startsWith(province.path))!;
+    const province = (await listRegions(db)).find((r) => r.level === 'province')!;
+    const city = (await listRegions(db)).find((r) => r.level === 'city' && r.path.startsWith(province.path))!;
     const provincial: Actor = { ...world.regulator, regionId: province.id, regionCode: province.code, regionPath: province.path };
     const page = (p: Partial<PageRequest<QueueSort>> = {}): PageRequest<QueueSort> => ({ page: 1, size: 50, sort: 'city', dir: 'asc', q: '', ...p });
     const cases: [string, Actor, Parameters<typeof recognitionQueuePage>[2], PageRequest<QueueSort>][] = [
@@ -77,8 +78,8 @@ export default async function queueBench(opts: { scale: number }) {
     ];
     for (const [name, actor, input, req] of cases) {
       let total = 0;
-      const ms = median(() => {
-        const q = recognitionQueuePage(db, actor, input, { approve: req, review: { ...req, page: 1 } });
+      const ms = await median(async () => {
+        const q = await recognitionQueuePage(db, actor, input, { approve: req, review: { ...req, page: 1 } });
         total = q.toApprove.total;
       });
       console.log(`recognition queue (${name}): ${ms.toFixed(1)} ms server time, ${fmt(total)} pairs to approve`);

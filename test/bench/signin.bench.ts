@@ -43,7 +43,7 @@ async function signInLoop(base: string, email: string, address: string, until: n
 
 export default async function signinBench({ scale }: { scale: number }) {
   const seconds = Math.max(4, Math.round(20 * scale));
-  const world = createSyntheticWorld({ labs: 100 });
+  const world = await createSyntheticWorld({ labs: 100 });
   const emails = world.labIds.slice(0, FLOOD_CLIENTS).map((id) => world.labManager(id).email);
   world.db.$client.pragma('wal_checkpoint(TRUNCATE)');
 

@@ -13,6 +13,7 @@ import { hashPassword } from '@/lib/auth/passwords';
 import { actorForUserId } from '@/lib/auth/resolve';
 import type { Actor } from '@/lib/auth/core';
 import { LAB_LEVELS } from '@/db/enums';
+import { withTx } from '@/db/tx';
 
 export interface SyntheticWorld {
   db: DB;
@@ -26,32 +27,30 @@ export interface SyntheticWorld {
   close(): void;
 }
 
-export function createSyntheticWorld(opts: { labs: number; citiesPerProvince?: number }): SyntheticWorld {
+export async function createSyntheticWorld(opts: { labs: number; citiesPerProvince?: number }): Promise<SyntheticWorld> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labqc-bench-'));
   const file = path.join(dir, 'bench.sqlite');
   const db = openDatabase(file);
-  runMigrations(db);
+  await runMigrations(db);
   const now = Date.now();
   const cityIds: number[] = [];
   const labIds: number[] = [];
   const hash = hashPassword('bench-password');
   let regulatorId = 0;
-  db.transaction((tx) => {
-    const nation = tx.insert(regions).values({ code: '100000', name: '全国', nameEn: 'National', level: 'national', path: '/100000/', createdAt: now, updatedAt: now }).returning().get();
+  await withTx(db, async (tx) => {
+    const nation = (await tx.insert(regions).values({ code: '100000', name: '全国', nameEn: 'National', level: 'national', path: '/100000/', createdAt: now, updatedAt: now }).returning())[0];
     for (let p = 0; p < 31; p++) {
       const pcode = String(110000 + p * 10000);
-      const prov = tx
+      const prov = (await tx
         .insert(regions)
         .values({ code: pcode, name: `省${p + 1}`, nameEn: `Province ${p + 1}`, level: 'province', parentId: nation.id, path: `/100000/${pcode}/`, createdAt: now, updatedAt: now })
-        .returning()
-        .get();
+        .returning())[0];
       for (let c = 0; c < (opts.citiesPerProvince ?? 10); c++) {
         const ccode = String(Number(pcode) + (c + 1) * 100);
-        const city = tx
+        const city = (await tx
           .insert(regions)
           .values({ code: ccode, name: `市${ccode}`, nameEn: `City ${ccode}`, level: 'city', parentId: prov.id, path: `${prov.path}${ccode}/`, createdAt: now, updatedAt: now })
-          .returning({ id: regions.id })
-          .get();
+          .returning({ id: regions.id }))[0];
         cityIds.push(city.id);
       }
     }
@@ -64,32 +63,30 @@ export function createSyntheticWorld(opts: { labs: number; citiesPerProvince?: n
       updatedAt: now,
     }));
     for (let i = 0; i < rows.length; i += 500) {
-      for (const r of tx.insert(laboratories).values(rows.slice(i, i + 500)).returning({ id: laboratories.id }).all()) labIds.push(r.id);
+      for (const r of await tx.insert(laboratories).values(rows.slice(i, i + 500)).returning({ id: laboratories.id })) labIds.push(r.id);
     }
-    for (const a of parseQualitySpecs(qualitySpecsCsv())) tx.insert(analytes).values({ ...a, createdAt: now, updatedAt: now }).run();
-    regulatorId = tx
+    for (const a of parseQualitySpecs(qualitySpecsCsv())) await tx.insert(analytes).values({ ...a, createdAt: now, updatedAt: now });
+    regulatorId = (await tx
       .insert(users)
       .values({ email: 'bench.regulator@bench', name: 'Bench regulator', role: 'regulator', passwordHash: hash, regionId: nation.id, createdAt: now, updatedAt: now })
-      .returning({ id: users.id })
-      .get().id;
+      .returning({ id: users.id }))[0].id;
   });
-  const analyteIds = new Map(db.select({ id: analytes.id, code: analytes.code }).from(analytes).all().map((a) => [a.code, a.id]));
+  const analyteIds = new Map((await db.select({ id: analytes.id, code: analytes.code }).from(analytes)).map((a) => [a.code, a.id]));
   const managers = new Map<number, Actor>();
   return {
     db,
     file,
     labIds,
     analyteIds,
-    regulator: actorForUserId(db, regulatorId)!,
-    labManager(labId: number) {
+    regulator: (await actorForUserId(db, regulatorId))!,
+    async labManager(labId: number) {
       let a = managers.get(labId);
       if (!a) {
-        const id = db
+        const id = (await db
           .insert(users)
           .values({ email: `manager.${labId}@bench`, name: `Manager ${labId}`, role: 'lab_manager', passwordHash: hash, labId, createdAt: now, updatedAt: now })
-          .returning({ id: users.id })
-          .get().id;
-        a = actorForUserId(db, id)!;
+          .returning({ id: users.id }))[0].id;
+        a = (await actorForUserId(db, id))!;
         managers.set(labId, a);
       }
       return a;

@@ -61,8 +61,8 @@ function cpuSeconds(pid: number | undefined): number | null {
 
 /** The synthetic national database of the verify bench: labs × TESTS_PER_LAB certifications, each
  * with an approval event and every fifth with a suspension and a reinstatement. */
-export function createVerifyWorld(labs: number) {
-  const world = createSyntheticWorld({ labs });
+export async function createVerifyWorld(labs: number) {
+  const world = await createSyntheticWorld({ labs });
   const codes = [...world.analyteIds.keys()].slice(0, TESTS_PER_LAB);
   const labCodes: string[] = [];
   // bulk certifications straight into the tables (the decision service is measured elsewhere)
@@ -118,7 +118,7 @@ export default async function verifyBench({ scale }: { scale: number }) {
   const amount = Math.max(2_000, Math.round(20_000 * scale));
   const batches = Math.max(10, Math.round(60 * scale));
   const t0 = performance.now();
-  const { world, codes, labCodes } = createVerifyWorld(labs);
+  const { world, codes, labCodes } = await createVerifyWorld(labs);
   console.log(`synthetic data: ${fmt(labs)} labs, ${fmt(labs * codes.length)} certifications (${fmt((performance.now() - t0) / 1000, 1)} s)`);
 
   const env = { ...process.env, NEXT_DIST_DIR: DIST, DATABASE_PATH: world.file, AUTH_SECRET: 'bench-secret-not-for-production', AUTH_TRUST_HOST: 'true', NEXT_TELEMETRY_DISABLED: '1' };

@@ -32,16 +32,16 @@ describe('EQA of a dipstick item: form, evaluation, category chart', () => {
 
   beforeAll(async () => {
     db = openDatabase(inject('databasePath'));
-    const gd = actorByEmail(db, 'regulator.gd@demo.labqc');
+    const gd = await actorByEmail(db, 'regulator.gd@demo.labqc');
     const now = Date.now();
-    createScheme(db, gd, { code: SCHEME, name: '尿液干化学 E2E', nameEn: 'Urine dipstick E2E', regionCode: '440000', analytes: [{ analyte: 'U_PRO' }] }, { now: now - 7_200_000 });
-    enrollLabs(db, gd, { schemeCode: SCHEME, labCodes: ['GZ-001', ...OTHERS] }, { now: now - 7_200_000 });
-    createRound(db, gd, { schemeCode: SCHEME, code: ROUND, opensAt: now - 3_600_000, closesAt: now + 86_400_000, samples: SAMPLES }, { now: now - 7_000_000 });
-    openRound(db, gd, { roundCode: ROUND }, { now: now - 7_000_000 });
-    OTHERS.forEach((lab, i) => {
+    await createScheme(db, gd, { code: SCHEME, name: '尿液干化学 E2E', nameEn: 'Urine dipstick E2E', regionCode: '440000', analytes: [{ analyte: 'U_PRO' }] }, { now: now - 7_200_000 });
+    await enrollLabs(db, gd, { schemeCode: SCHEME, labCodes: ['GZ-001', ...OTHERS] }, { now: now - 7_200_000 });
+    await createRound(db, gd, { schemeCode: SCHEME, code: ROUND, opensAt: now - 3_600_000, closesAt: now + 86_400_000, samples: SAMPLES }, { now: now - 7_000_000 });
+    await openRound(db, gd, { roundCode: ROUND }, { now: now - 7_000_000 });
+    for (const [i, lab] of OTHERS.entries()) {
       const rows = SAMPLES.map((sample) => ({ sample, analyte: 'U_PRO', value: ANSWERS[sample][i], method: 'Dry chemistry', instrument: 'AX-4030' }));
-      submitResults(db, actorByEmail(db, `manager.${lab.toLowerCase()}@demo.labqc`), { roundCode: ROUND, rows: rowsFromJson(rows), source: 'api' });
-    });
+      await submitResults(db, await actorByEmail(db, `manager.${lab.toLowerCase()}@demo.labqc`), { roundCode: ROUND, rows: rowsFromJson(rows), source: 'api' });
+    }
     browser = await openBrowser();
   });
   afterAll(async () => {

@@ -7,10 +7,10 @@ import { actorForUserId } from '@/lib/auth/resolve';
 import { signIn, type openBrowser } from './browser';
 
 /** The actor of the account with this email (throws when the seed has none). */
-export function actorByEmail(db: DB, email: string) {
-  const row = findActorRowByEmail(db, email);
+export async function actorByEmail(db: DB, email: string) {
+  const row = await findActorRowByEmail(db, email);
   if (!row) throw new Error(`no user ${email}`);
-  return actorForUserId(db, row.id)!;
+  return (await actorForUserId(db, row.id))!;
 }
 
 /** A new page of the browser, signed in as `email` (the cookies of the previous account cleared). */

@@ -20,26 +20,24 @@ describe('EQA round from CSV submission to the published report', () => {
 
   beforeAll(async () => {
     db = openDatabase(inject('databasePath'));
-    const gd = actorByEmail(db, 'regulator.gd@demo.labqc');
+    const gd = await actorByEmail(db, 'regulator.gd@demo.labqc');
     const now = Date.now();
-    createRound(db, gd, { schemeCode: 'GD-CHEM', code: ROUND, opensAt: now - 3_600_000, closesAt: now + 86_400_000, samples: SAMPLES }, { now });
-    openRound(db, gd, { roundCode: ROUND }, { now });
+    await createRound(db, gd, { schemeCode: 'GD-CHEM', code: ROUND, opensAt: now - 3_600_000, closesAt: now + 86_400_000, samples: SAMPLES }, { now });
+    await openRound(db, gd, { roundCode: ROUND }, { now });
     // ten other Guangzhou/Shenzhen labs report K and GLU with small differences
     const others = ['GZ-002', 'GZ-003', 'GZ-004', 'GZ-005', 'GZ-006', 'SZ-001', 'SZ-002', 'SZ-004', 'SZ-005', 'SZ-006'];
-    others.forEach((lab, i) => {
+    for (const [i, lab] of others.entries()) {
       const rows = Object.entries(TRUTH).flatMap(([analyte, values]) =>
         values.map((v, s) => ({ sample: SAMPLES[s], analyte, value: Number((v * (1 + (i - 4.5) * 0.004)).toFixed(3)), method: analyte === 'K' ? 'ISE indirect' : 'Hexokinase' })),
       );
-      submitResults(db, actorByEmail(db, `manager.${lab.toLowerCase()}@demo.labqc`), { roundCode: ROUND, rows: rowsFromJson(rows), source: 'api' });
-    });
+      await submitResults(db, await actorByEmail(db, `manager.${lab.toLowerCase()}@demo.labqc`), { roundCode: ROUND, rows: rowsFromJson(rows), source: 'api' });
+    }
     // a round in which only two labs reported K (4.0 and 5.0) and nobody has a reference value: too
     // small a group to grade (issue 9: today both would get z = ±3.70 and fail)
     const past = now - 2 * 86_400_000;
-    createRound(db, gd, { schemeCode: 'GD-CHEM', code: SMALL, opensAt: past, closesAt: past + 3_600_000, samples: ['N1'] }, { now: past - 60_000 });
-    openRound(db, gd, { roundCode: SMALL }, { now: past - 60_000 });
-    [['GZ-002', 4.0], ['GZ-003', 5.0]].forEach(([lab, value]) =>
-      submitResults(db, actorByEmail(db, `manager.${String(lab).toLowerCase()}@demo.labqc`), { roundCode: SMALL, rows: rowsFromJson([{ sample: 'N1', analyte: 'K', value, method: 'ISE indirect' }]), source: 'api' }, { now: past + 60_000 }),
-    );
+    await createRound(db, gd, { schemeCode: 'GD-CHEM', code: SMALL, opensAt: past, closesAt: past + 3_600_000, samples: ['N1'] }, { now: past - 60_000 });
+    await openRound(db, gd, { roundCode: SMALL }, { now: past - 60_000 });
+    for (const [lab, value] of [['GZ-002', 4.0], ['GZ-003', 5.0]]) { await submitResults(db, await actorByEmail(db, `manager.${String(lab).toLowerCase()}@demo.labqc`), { roundCode: SMALL, rows: rowsFromJson([{ sample: 'N1', analyte: 'K', value, method: 'ISE indirect' }]), source: 'api' }, { now: past + 60_000 }); }
     browser = await openBrowser();
   });
   afterAll(async () => {

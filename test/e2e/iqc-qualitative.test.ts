@@ -8,6 +8,7 @@ import { eq } from 'drizzle-orm';
 import { openBrowser, signIn } from './browser';
 import { openDatabase } from '@/db/client';
 import { analytes, controlLots, qcTargets, users } from '@/db/schema';
+import { first } from '@/db/dialect';
 
 const baseUrl = inject('baseUrl');
 const databasePath = inject('databasePath');
@@ -21,20 +22,19 @@ describe('qualitative IQC in the browser', () => {
     // positive expects positive with a signal target of 3.0 ± 0.3 S/CO
     const db = openDatabase(databasePath);
     const now = Date.now();
-    const labId = db.select({ labId: users.labId }).from(users).where(eq(users.email, 'lab1@demo.labqc')).get()!.labId!;
+    const labId = first(await db.select({ labId: users.labId }).from(users).where(eq(users.email, 'lab1@demo.labqc')).limit(1))!.labId!;
     const categories = [
       { code: 'negative', nameEn: 'Negative', nameZh: '阴性' },
       { code: 'positive', nameEn: 'Positive', nameZh: '阳性' },
     ];
-    const { id: analyteId } = db
+    const { id: analyteId } = (await db
       .insert(analytes)
       .values({ code: CODE, nameEn: 'HBsAg (e2e)', nameZh: '乙肝表面抗原（e2e）', unit: '', category: 'serology', kind: 'qualitative', categories, signalUnit: 'S/CO', signalCutoff: 1, teaSource: 'e2e fixture', createdAt: now, updatedAt: now })
-      .returning()
-      .get();
+      .returning())[0];
     const from = now - 24 * 3_600_000;
-    db.insert(controlLots).values({ labId, analyteId, level: 'NEG', lotNumber: 'E2E-NEG', instrument: '', expectedCategory: 'negative', expectedFrom: from, createdAt: from }).run();
-    const pos = db.insert(controlLots).values({ labId, analyteId, level: 'POS', lotNumber: 'E2E-POS', instrument: '', expectedCategory: 'positive', expectedFrom: from, createdAt: from }).returning().get();
-    db.insert(qcTargets).values({ labId: pos.labId, controlLotId: pos.id, version: 1, mean: 3, sd: 0.3, source: 'manufacturer', effectiveFrom: from, createdAt: from }).run();
+    await db.insert(controlLots).values({ labId, analyteId, level: 'NEG', lotNumber: 'E2E-NEG', instrument: '', expectedCategory: 'negative', expectedFrom: from, createdAt: from });
+    const pos = (await db.insert(controlLots).values({ labId, analyteId, level: 'POS', lotNumber: 'E2E-POS', instrument: '', expectedCategory: 'positive', expectedFrom: from, createdAt: from }).returning())[0];
+    await db.insert(qcTargets).values({ labId: pos.labId, controlLotId: pos.id, version: 1, mean: 3, sd: 0.3, source: 'manufacturer', effectiveFrom: from, createdAt: from });
     db.$client.close();
     browser = await openBrowser();
     context = browser.context;

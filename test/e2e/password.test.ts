@@ -32,8 +32,8 @@ describe('a temporary password must be changed at first sign-in', () => {
     context = browser.context;
     // as a regulator's "new lab manager" form does: a generated password shown once
     const db = openDatabase(databasePath);
-    const regulator = actorForUserId(db, findActorRowByEmail(db, 'regulator.gd@demo.labqc')!.id)!;
-    temporaryPassword = createLabManager(db, regulator, { email, name: 'E2E 新负责人', labCode: 'GZ-002' }).temporaryPassword;
+    const regulator = (await actorForUserId(db, (await findActorRowByEmail(db, 'regulator.gd@demo.labqc'))!.id))!;
+    temporaryPassword = (await createLabManager(db, regulator, { email, name: 'E2E 新负责人', labCode: 'GZ-002' })).temporaryPassword;
     db.$client.close();
   });
   afterAll(async () => browser?.close());

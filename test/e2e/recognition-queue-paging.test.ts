@@ -8,6 +8,7 @@ import { findLabByCode, insertLab } from '@/db/queries/labs';
 import { listAnalytes } from '@/db/queries/analytes';
 import { upsertEligibility } from '@/db/queries/recognition';
 import { openBrowser, signIn } from './browser';
+import { withTx } from '@/db/tx';
 
 const baseUrl = inject('baseUrl');
 const databasePath = inject('databasePath');
@@ -26,17 +27,17 @@ describe('recognition queue: 20,000 eligible pairs page, sort and filter on the 
 
   beforeAll(async () => {
     db = openDatabase(databasePath);
-    const regionId = findLabByCode(db, 'GZ-001')!.lab.regionId;
-    const tests = listAnalytes(db, { activeOnly: true }).slice(0, 10);
+    const regionId = (await findLabByCode(db, 'GZ-001'))!.lab.regionId;
+    const tests = (await listAnalytes(db, { activeOnly: true })).slice(0, 10);
     const labCount = Math.ceil(PAIRS / tests.length);
     const now = Date.now();
-    db.transaction((tx) => {
+    await withTx(db, async (tx) => {
       for (let i = 1; i <= labCount; i++) {
         const code = `${PREFIX}${String(i).padStart(5, '0')}`;
-        const lab = insertLab(tx, { code, name: `分页测试实验室 ${i}`, nameEn: `Paging lab ${i}`, level: 'secondary', regionId, address: null }, now);
+        const lab = await insertLab(tx, { code, name: `分页测试实验室 ${i}`, nameEn: `Paging lab ${i}`, level: 'secondary', regionId, address: null }, now);
         labIds.push(lab.id);
         const rows = tests.slice(0, Math.min(tests.length, PAIRS - pairs.length)).map((a) => ({ labId: lab.id, analyteId: a.id, policyId: null, eligible: true, criteria: [], computedAt: now }));
-        upsertEligibility(tx, rows);
+        await upsertEligibility(tx, rows);
         for (const a of tests.slice(0, rows.length)) pairs.push({ lab: code, analyte: a.code });
       }
     });

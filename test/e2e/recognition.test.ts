@@ -13,7 +13,7 @@ const databasePath = inject('databasePath');
 
 /** An eligible, uncertified Guangzhou pair from the demo data; when the demo evidence has none,
  * evidence for GZ-005 × potassium is written (laid out relative to today) and evaluated. */
-function eligiblePair(db: DB): { lab: string; analyte: string } {
+async function eligiblePair(db: DB): Promise<{ lab: string; analyte: string }> {
   const find = () =>
     db.$client
       .prepare(
@@ -28,8 +28,8 @@ function eligiblePair(db: DB): { lab: string; analyte: string } {
   const found = find();
   if (found) return found;
   setEvidenceClock(Date.now());
-  addGoodEvidence(db, labId(db, 'GZ-005'), analyteId(db, 'K'));
-  computeEligibility(db, { labIds: [labId(db, 'GZ-005')] });
+  await addGoodEvidence(db, await labId(db, 'GZ-005'), await analyteId(db, 'K'));
+  await computeEligibility(db, { labIds: [await labId(db, 'GZ-005')] });
   return find()!;
 }
 
@@ -42,7 +42,7 @@ describe('recognition: approve, then verify publicly', () => {
 
   beforeAll(async () => {
     db = openDatabase(databasePath);
-    pair = eligiblePair(db);
+    pair = await eligiblePair(db);
     browser = await openBrowser();
     context = browser.context;
   });

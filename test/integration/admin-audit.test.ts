@@ -13,14 +13,14 @@ import { AppError } from '@/lib/errors';
 
 let t: TestDb & { admin: Actor; regulators: Record<'gd' | 'sz' | 'zj', Actor>; labManagers: Map<string, Actor> };
 
-beforeAll(() => {
-  t = createSeededTestDb();
-  updateRegion(t.db, t.admin, { code: '330200', name: '宁波市', nameEn: 'Ningbo City', reason: 'official name' });
+beforeAll(async () => {
+  t = await createSeededTestDb();
+  await updateRegion(t.db, t.admin, { code: '330200', name: '宁波市', nameEn: 'Ningbo City', reason: 'official name' });
 });
 afterAll(() => t.close());
 
-function inScope(regionPath: string) {
-  const regionIds = new Set(listRegions(t.db, regionScope(regionPath)).map((r) => r.id));
+async function inScope(regionPath: string) {
+  const regionIds = new Set((await listRegions(t.db, regionScope(regionPath))).map((r) => r.id));
   return (e: { labId: number | null; regionId: number | null }) => {
     if (e.labId != null) {
       const lab = t.db.$client.prepare('select r.path from laboratories l join regions r on r.id = l.region_id where l.id = ?').get(e.labId) as { path: string };
@@ -31,9 +31,9 @@ function inScope(regionPath: string) {
 }
 
 describe('audit log', () => {
-  it('the admin reads every entry, newest first, a page at a time', () => {
-    const p1 = readAuditLog(t.db, t.admin, {});
-    const p2 = readAuditLog(t.db, t.admin, { page: '2' });
+  it('the admin reads every entry, newest first, a page at a time', async () => {
+    const p1 = await readAuditLog(t.db, t.admin, {});
+    const p2 = await readAuditLog(t.db, t.admin, { page: '2' });
     expect(p1.entries).toHaveLength(AUDIT_PAGE_SIZE);
     expect(p1.hasNext).toBe(true);
     expect(p2.entries[0].id).toBeLessThan(p1.entries.at(-1)!.id);
@@ -43,33 +43,33 @@ describe('audit log', () => {
   it.each([
     ['Zhejiang', 'zj', '/100000/330000/'],
     ['Shenzhen', 'sz', '/100000/440000/440300/'],
-  ] as const)('the %s regulator sees only entries of their jurisdiction', (_name, key, path) => {
+  ] as const)('the %s regulator sees only entries of their jurisdiction', async (_name, key, path) => {
     const all = [];
     for (let page = 1; ; page++) {
-      const p = readAuditLog(t.db, t.regulators[key], { page });
+      const p = await readAuditLog(t.db, t.regulators[key], { page });
       all.push(...p.entries);
       if (!p.hasNext) break;
     }
     expect(all.length).toBeGreaterThan(0);
-    expect(all.every(inScope(path))).toBe(true);
+    expect(all.every(await inScope(path))).toBe(true);
   });
 
-  it('filters by action', () => {
-    const p = readAuditLog(t.db, t.regulators.zj, { action: 'region.update' });
+  it('filters by action', async () => {
+    const p = await readAuditLog(t.db, t.regulators.zj, { action: 'region.update' });
     expect(p.entries.map((e) => e.action)).toEqual(['region.update']);
-    expect(readAuditLog(t.db, t.regulators.gd, { action: 'region.update' }).entries).toEqual([]);
+    expect((await readAuditLog(t.db, t.regulators.gd, { action: 'region.update' })).entries).toEqual([]);
   });
 
-  it('a Guangzhou lab’s entries are not visible to Zhejiang', () => {
-    const gz1 = findLabByCode(t.db, 'GZ-001')!.lab.id;
-    const p = readAuditLog(t.db, t.regulators.zj, { action: 'lab.create', page: 1 });
+  it('a Guangzhou lab’s entries are not visible to Zhejiang', async () => {
+    const gz1 = (await findLabByCode(t.db, 'GZ-001'))!.lab.id;
+    const p = await readAuditLog(t.db, t.regulators.zj, { action: 'lab.create', page: 1 });
     expect(p.entries.some((e) => e.labId === gz1)).toBe(false);
   });
 
   it.each([
     ['a lab manager', () => t.labManagers.get('GZ-001')!],
-    ['a hospital', () => actorForUserId(t.db, findActorRowByEmail(t.db, 'hospital@demo.labqc')!.id)!],
-  ])('%s cannot read the audit log', (_who, actor) => {
-    expect(() => readAuditLog(t.db, actor(), {})).toThrow(AppError);
+    ['a hospital', async () => (await actorForUserId(t.db, (await findActorRowByEmail(t.db, 'hospital@demo.labqc'))!.id))!],
+  ])('%s cannot read the audit log', async (_who, actor) => {
+    await expect(async () => await readAuditLog(t.db, actor(), {})).rejects.toThrow(AppError);
   });
 });

@@ -15,20 +15,20 @@ import { AppError, type FieldError } from '@/lib/errors';
 
 let t: TestDb & { admin: Actor; regulators: Record<'gd' | 'sz' | 'zj', Actor>; labManagers: Map<string, Actor> };
 let hospital: Actor;
-const idOf = (email: string) => findActorRowByEmail(t.db, email)!.id;
+const idOf = async (email: string) => (await findActorRowByEmail(t.db, email))!.id;
 
-function codeOf(fn: () => unknown): string {
+async function codeOf(fn: () => unknown): Promise<string> {
   try {
-    fn();
+    await fn();
   } catch (e) {
     if (e instanceof AppError) return e.code;
     throw e;
   }
   return 'ok';
 }
-function errorsOf(fn: () => unknown): FieldError[] {
+async function errorsOf(fn: () => unknown): Promise<FieldError[]> {
   try {
-    fn();
+    await fn();
   } catch (e) {
     if (e instanceof AppError) return e.errors;
     throw e;
@@ -36,25 +36,25 @@ function errorsOf(fn: () => unknown): FieldError[] {
   throw new Error('expected a refusal');
 }
 
-beforeAll(() => {
-  t = createSeededTestDb();
-  hospital = actorForUserId(t.db, idOf('hospital@demo.labqc'))!;
+beforeAll(async () => {
+  t = await createSeededTestDb();
+  hospital = (await actorForUserId(t.db, await idOf('hospital@demo.labqc')))!;
 });
 afterAll(() => t.close());
 
 describe('regulator accounts (admin)', () => {
   it('the admin creates a regulator bound to a region; the temporary password signs in', async () => {
-    const { user, temporaryPassword } = createRegulator(t.db, t.admin, { email: 'Regulator.NB@test.cn', name: '宁波市临检中心', regionCode: '330200' });
+    const { user, temporaryPassword } = await createRegulator(t.db, t.admin, { email: 'Regulator.NB@test.cn', name: '宁波市临检中心', regionCode: '330200' });
     expect(user).toMatchObject({ email: 'regulator.nb@test.cn', role: 'regulator' });
     expect(temporaryPassword).toHaveLength(14);
     expect(await signInWithPassword(t.db, 'regulator.nb@test.cn', temporaryPassword)).toMatchObject({ regionCode: '330200' });
   });
 
-  it('the admin moves a regulator to another region; history is kept without the password hash', () => {
-    const id = idOf('regulator.nb@test.cn');
-    updateUser(t.db, t.admin, { id, email: 'regulator.nb@test.cn', name: '宁波市临检中心', regionCode: '330100', reason: 'reassigned' });
-    expect(actorForUserId(t.db, id)!.regionCode).toBe('330100');
-    const v = listEntityVersions(t.db, 'user', id)[0];
+  it('the admin moves a regulator to another region; history is kept without the password hash', async () => {
+    const id = await idOf('regulator.nb@test.cn');
+    await updateUser(t.db, t.admin, { id, email: 'regulator.nb@test.cn', name: '宁波市临检中心', regionCode: '330100', reason: 'reassigned' });
+    expect((await actorForUserId(t.db, id))!.regionCode).toBe('330100');
+    const v = (await listEntityVersions(t.db, 'user', id))[0];
     expect(v.reason).toBe('reassigned');
     expect(JSON.stringify(v.data)).not.toMatch(/passwordHash|\$2[aby]\$/);
   });
@@ -63,23 +63,23 @@ describe('regulator accounts (admin)', () => {
     ['a regulator', () => t.regulators.gd],
     ['a lab manager', () => t.labManagers.get('GZ-001')!],
     ['a hospital', () => hospital],
-  ])('%s cannot create, edit or deactivate regulators', (_who, actor) => {
-    const id = idOf('regulator.zj@demo.labqc');
-    expect(codeOf(() => createRegulator(t.db, actor(), { email: 'x@test.cn', name: 'X', regionCode: '440000' }))).toBe('forbidden');
-    expect(codeOf(() => updateUser(t.db, actor(), { id, email: 'regulator.zj@demo.labqc', name: 'X', reason: 'attempt' }))).toBe('forbidden');
-    expect(codeOf(() => setUserActive(t.db, actor(), { id, active: false, reason: 'attempt' }))).toBe('forbidden');
-    expect(codeOf(() => resetPassword(t.db, actor(), { id }))).toBe('forbidden');
+  ])('%s cannot create, edit or deactivate regulators', async (_who, actor) => {
+    const id = await idOf('regulator.zj@demo.labqc');
+    expect(await codeOf(async () => await createRegulator(t.db, actor(), { email: 'x@test.cn', name: 'X', regionCode: '440000' }))).toBe('forbidden');
+    expect(await codeOf(async () => await updateUser(t.db, actor(), { id, email: 'regulator.zj@demo.labqc', name: 'X', reason: 'attempt' }))).toBe('forbidden');
+    expect(await codeOf(async () => await setUserActive(t.db, actor(), { id, active: false, reason: 'attempt' }))).toBe('forbidden');
+    expect(await codeOf(async () => await resetPassword(t.db, actor(), { id }))).toBe('forbidden');
   });
 
-  it('nobody deactivates their own account', () => {
-    expect(codeOf(() => setUserActive(t.db, t.admin, { id: t.admin.userId, active: false, reason: 'oops' }))).toBe('conflict');
+  it('nobody deactivates their own account', async () => {
+    expect(await codeOf(async () => await setUserActive(t.db, t.admin, { id: t.admin.userId, active: false, reason: 'oops' }))).toBe('conflict');
   });
 });
 
 describe('lab-manager accounts (regulator)', () => {
-  it('a regulator creates a lab manager for a lab of their city', () => {
-    const { user } = createLabManager(t.db, t.regulators.sz, { email: 'second.sz-001@test.cn', name: '副主任', labCode: 'SZ-001' });
-    expect(actorForUserId(t.db, user.id)).toMatchObject({ role: 'lab_manager', labCode: 'SZ-001' });
+  it('a regulator creates a lab manager for a lab of their city', async () => {
+    const { user } = await createLabManager(t.db, t.regulators.sz, { email: 'second.sz-001@test.cn', name: '副主任', labCode: 'SZ-001' });
+    expect(await actorForUserId(t.db, user.id)).toMatchObject({ role: 'lab_manager', labCode: 'SZ-001' });
   });
 
   it.each([
@@ -88,40 +88,40 @@ describe('lab-manager accounts (regulator)', () => {
     ['a lab manager', () => t.labManagers.get('GZ-001')!, 'GZ-001', 'forbidden'],
     ['a hospital', () => hospital, 'GZ-001', 'forbidden'],
     ['the Guangdong regulator, for an unknown lab', () => t.regulators.gd, 'GZ-999', 'invalid'],
-  ])('%s cannot create a lab manager (%s)', (_who, actor, labCode, code) => {
-    expect(codeOf(() => createLabManager(t.db, actor(), { email: `new.${labCode.toLowerCase()}@test.cn`, name: 'X', labCode }))).toBe(code);
+  ])('%s cannot create a lab manager (%s)', async (_who, actor, labCode, code) => {
+    expect(await codeOf(async () => await createLabManager(t.db, actor(), { email: `new.${labCode.toLowerCase()}@test.cn`, name: 'X', labCode }))).toBe(code);
   });
 
-  it('a duplicate email is a conflict', () => {
-    expect(codeOf(() => createLabManager(t.db, t.regulators.gd, { email: 'lab1@demo.labqc', name: 'X', labCode: 'GZ-003' }))).toBe('conflict');
+  it('a duplicate email is a conflict', async () => {
+    expect(await codeOf(async () => await createLabManager(t.db, t.regulators.gd, { email: 'lab1@demo.labqc', name: 'X', labCode: 'GZ-003' }))).toBe('conflict');
   });
 
-  it('the list of lab managers stays inside the jurisdiction (filtered in SQL)', () => {
-    const sz = listUsers(t.db, { role: 'lab_manager', scope: scopeOf(t.regulators.sz) });
+  it('the list of lab managers stays inside the jurisdiction (filtered in SQL)', async () => {
+    const sz = await listUsers(t.db, { role: 'lab_manager', scope: scopeOf(t.regulators.sz) });
     expect(sz.length).toBeGreaterThan(0);
     expect(sz.every((u) => u.labCode?.startsWith('SZ-'))).toBe(true);
   });
 
-  it('a regulator cannot move a manager to a lab outside the jurisdiction', () => {
-    const id = idOf('second.sz-001@test.cn');
-    expect(codeOf(() => updateUser(t.db, t.regulators.sz, { id, email: 'second.sz-001@test.cn', name: '副主任', labCode: 'GZ-001', reason: 'move' }))).toBe('forbidden');
+  it('a regulator cannot move a manager to a lab outside the jurisdiction', async () => {
+    const id = await idOf('second.sz-001@test.cn');
+    expect(await codeOf(async () => await updateUser(t.db, t.regulators.sz, { id, email: 'second.sz-001@test.cn', name: '副主任', labCode: 'GZ-001', reason: 'move' }))).toBe('forbidden');
   });
 
   it('a password reset gives a new temporary password; the old one stops working', async () => {
-    const id = idOf('manager.sz-003@demo.labqc');
-    const { temporaryPassword } = resetPassword(t.db, t.regulators.sz, { id });
+    const id = await idOf('manager.sz-003@demo.labqc');
+    const { temporaryPassword } = await resetPassword(t.db, t.regulators.sz, { id });
     expect(await signInWithPassword(t.db, 'manager.sz-003@demo.labqc', 'labqc-demo')).toBeNull();
     expect(await signInWithPassword(t.db, 'manager.sz-003@demo.labqc', temporaryPassword)).not.toBeNull();
-    expect(listAudit(t.db, { action: 'user.reset_password' })[0]).toMatchObject({ entityId: String(id), actorId: t.regulators.sz.userId });
+    expect((await listAudit(t.db, { action: 'user.reset_password' }))[0]).toMatchObject({ entityId: String(id), actorId: t.regulators.sz.userId });
   });
 
-  it('deactivation and reactivation are recorded with their reason', () => {
-    const id = idOf('manager.sz-004@demo.labqc');
-    setUserActive(t.db, t.regulators.sz, { id, active: false, reason: 'left the hospital' });
-    expect(actorForUserId(t.db, id)).toBeNull();
-    setUserActive(t.db, t.regulators.sz, { id, active: true, reason: 'returned' });
-    expect(actorForUserId(t.db, id)).not.toBeNull();
-    expect(listEntityVersions(t.db, 'user', id).map((v) => v.reason)).toEqual(['returned', 'left the hospital']);
+  it('deactivation and reactivation are recorded with their reason', async () => {
+    const id = await idOf('manager.sz-004@demo.labqc');
+    await setUserActive(t.db, t.regulators.sz, { id, active: false, reason: 'left the hospital' });
+    expect(await actorForUserId(t.db, id)).toBeNull();
+    await setUserActive(t.db, t.regulators.sz, { id, active: true, reason: 'returned' });
+    expect(await actorForUserId(t.db, id)).not.toBeNull();
+    expect((await listEntityVersions(t.db, 'user', id)).map((v) => v.reason)).toEqual(['returned', 'left the hospital']);
   });
 });
 
@@ -132,7 +132,7 @@ describe('institution registry import', () => {
     expect(registryTemplateCsv().split('\r\n')[0]).toBe(header);
   });
 
-  it('lists every bad row with its line and field, and writes nothing', () => {
+  it('lists every bad row with its line and field, and writes nothing', async () => {
     const csv = [
       header,
       'GZ-201,新实验室甲,Lab A,secondary,440100,,,', // ok (line 2)
@@ -145,7 +145,7 @@ describe('institution registry import', () => {
       ',,,primary,440100,,,', // missing fields
       'GZ-205,新实验室丁,,primary,440100,,lab2@demo.labqc,', // email of another account
     ].join('\n');
-    const problems = errorsOf(() => commitRegistryImport(t.db, t.regulators.gd, csv)).map((p) => [p.row, p.field, (p as { code?: string }).code]);
+    const problems = (await errorsOf(async () => await commitRegistryImport(t.db, t.regulators.gd, csv))).map((p) => [p.row, p.field, (p as { code?: string }).code]);
     expect(problems).toEqual(
       expect.arrayContaining([
         [3, 'level', 'bad_level'],
@@ -160,15 +160,15 @@ describe('institution registry import', () => {
       ]),
     );
     expect(problems.some(([row]) => row === 2)).toBe(false);
-    expect(findLabByCode(t.db, 'GZ-201')).toBeUndefined();
+    expect(await findLabByCode(t.db, 'GZ-201')).toBeUndefined();
   });
 
   it.each([
     ['an empty file', ''],
     ['a file without the required columns', 'code,name\nX-1,Y'],
     ['a header without rows', header],
-  ])('refuses %s', (_case, csv) => {
-    expect(codeOf(() => previewRegistryImport(t.db, t.regulators.gd, csv))).toBe('invalid');
+  ])('refuses %s', async (_case, csv) => {
+    expect(await codeOf(async () => await previewRegistryImport(t.db, t.regulators.gd, csv))).toBe('invalid');
   });
 
   it('previews, then commits creates, updates (with history) and new managers in one go', async () => {
@@ -176,43 +176,43 @@ describe('institution registry import', () => {
       header,
       'GZ-301,广州新建实验室,New Lab,secondary,440100,广州市天河区,new.gz-301@test.cn,王五',
       'GZ-001,广州市越秀中心医院检验科（更名）,Guangzhou Yuexiu Central Hospital Laboratory,tertiary,440100,,,',
-      'GZ-002,' + findLabByCode(t.db, 'GZ-002')!.lab.name + ',' + findLabByCode(t.db, 'GZ-002')!.lab.nameEn + ',tertiary,440100,,,',
+      'GZ-002,' + (await findLabByCode(t.db, 'GZ-002'))!.lab.name + ',' + (await findLabByCode(t.db, 'GZ-002'))!.lab.nameEn + ',tertiary,440100,,,',
     ].join('\n');
-    const preview = previewRegistryImport(t.db, t.regulators.gd, csv);
+    const preview = await previewRegistryImport(t.db, t.regulators.gd, csv);
     expect(preview.problems).toEqual([]);
     expect(preview.rows.map((r) => [r.code, r.action])).toEqual([
       ['GZ-301', 'create'],
       ['GZ-001', 'update'],
       ['GZ-002', 'unchanged'],
     ]);
-    expect(findLabByCode(t.db, 'GZ-301')).toBeUndefined();
+    expect(await findLabByCode(t.db, 'GZ-301')).toBeUndefined();
 
-    const result = commitRegistryImport(t.db, t.regulators.gd, csv);
+    const result = await commitRegistryImport(t.db, t.regulators.gd, csv);
     expect(result.counts).toEqual({ create: 1, update: 1, unchanged: 1, managers: 1 });
-    expect(findLabByCode(t.db, 'GZ-301')!.lab).toMatchObject({ level: 'secondary', address: '广州市天河区' });
-    const gz1 = findLabByCode(t.db, 'GZ-001')!.lab;
+    expect((await findLabByCode(t.db, 'GZ-301'))!.lab).toMatchObject({ level: 'secondary', address: '广州市天河区' });
+    const gz1 = (await findLabByCode(t.db, 'GZ-001'))!.lab;
     expect(gz1.name).toContain('更名');
-    expect(listEntityVersions(t.db, 'lab', gz1.id)[0].reason).toBe('registry import');
+    expect((await listEntityVersions(t.db, 'lab', gz1.id))[0].reason).toBe('registry import');
     const [m] = result.managers;
     expect(await signInWithPassword(t.db, m.email, m.temporaryPassword)).toMatchObject({ labCode: 'GZ-301', role: 'lab_manager', mustChangePassword: true });
-    expect(listAudit(t.db, { action: 'registry.import' })[0].details).toEqual(result.counts);
+    expect((await listAudit(t.db, { action: 'registry.import' }))[0].details).toEqual(result.counts);
   });
 
-  it('re-importing the same file changes nothing and creates no second manager', () => {
+  it('re-importing the same file changes nothing and creates no second manager', async () => {
     const csv = [header, 'GZ-301,广州新建实验室,New Lab,secondary,440100,广州市天河区,new.gz-301@test.cn,王五'].join('\n');
-    expect(commitRegistryImport(t.db, t.regulators.gd, csv).counts).toEqual({ create: 0, update: 0, unchanged: 1, managers: 0 });
+    expect((await commitRegistryImport(t.db, t.regulators.gd, csv)).counts).toEqual({ create: 0, update: 0, unchanged: 1, managers: 0 });
   });
 
-  it('empty optional cells keep what an existing lab has (a partial registry erases nothing)', () => {
+  it('empty optional cells keep what an existing lab has (a partial registry erases nothing)', async () => {
     const csv = [header, 'GZ-301,广州新建实验室,,tertiary,440100,,,'].join('\n');
-    expect(commitRegistryImport(t.db, t.regulators.gd, csv).counts.update).toBe(1);
-    expect(findLabByCode(t.db, 'GZ-301')!.lab).toMatchObject({ level: 'tertiary', nameEn: 'New Lab', address: '广州市天河区' });
+    expect((await commitRegistryImport(t.db, t.regulators.gd, csv)).counts.update).toBe(1);
+    expect((await findLabByCode(t.db, 'GZ-301'))!.lab).toMatchObject({ level: 'tertiary', nameEn: 'New Lab', address: '广州市天河区' });
   });
 
   it.each([
     ['a lab manager', () => t.labManagers.get('GZ-001')!],
     ['a hospital', () => hospital],
-  ])('%s cannot import a registry', (_who, actor) => {
-    expect(codeOf(() => previewRegistryImport(t.db, actor(), `${header}\nGZ-401,x,,primary,440100,,,`))).toBe('forbidden');
+  ])('%s cannot import a registry', async (_who, actor) => {
+    expect(await codeOf(async () => await previewRegistryImport(t.db, actor(), `${header}\nGZ-401,x,,primary,440100,,,`))).toBe('forbidden');
   });
 });

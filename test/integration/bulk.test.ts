@@ -3,17 +3,18 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bulkInsert, bulkWriter, insertColumns, MAX_BOUND_PARAMETERS, rowsPerChunk } from '@/db/bulk';
 import { analytes, controlLots, iqcResults, iqcRuns, iqcViolations, laboratories } from '@/db/schema';
 import { createSeededTestDb, type TestDb } from '../support/db';
+import { first } from '@/db/dialect';
 
 let t: TestDb;
 let labId: number;
 let analyteId: number;
 let lotId: number;
 
-beforeAll(() => {
-  t = createSeededTestDb();
-  labId = t.db.select().from(laboratories).get()!.id;
-  analyteId = t.db.select().from(analytes).get()!.id;
-  lotId = t.db.insert(controlLots).values({ labId, analyteId, level: '1', lotNumber: 'L1', instrument: 'A', createdAt: 0 }).returning().get().id;
+beforeAll(async () => {
+  t = await createSeededTestDb();
+  labId = first(await t.db.select().from(laboratories).limit(1))!.id;
+  analyteId = first(await t.db.select().from(analytes).limit(1))!.id;
+  lotId = (await t.db.insert(controlLots).values({ labId, analyteId, level: '1', lotNumber: 'L1', instrument: 'A', createdAt: 0 }).returning())[0].id;
 });
 afterAll(() => t.close());
 

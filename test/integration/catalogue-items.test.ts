@@ -18,9 +18,9 @@ import { parseQualitySpecs } from '@/lib/catalogue/quality-specs';
 import { qualitySpecsCsv } from '@/db/seed/base';
 import { AppError } from '@/lib/errors';
 
-let t: ReturnType<typeof createSeededTestDb>;
-beforeAll(() => {
-  t = createSeededTestDb();
+let t: Awaited<ReturnType<typeof createSeededTestDb>>;
+beforeAll(async () => {
+  t = await createSeededTestDb();
   closeDb();
   process.env.DATABASE_PATH = t.file;
 });
@@ -30,11 +30,11 @@ afterAll(() => {
 });
 
 type Item = { code: string; nameZh: string; nameEn: string; kind: string; unit?: string; categories?: string[]; loinc?: string };
-const list = () => publicApi('/api/v1/analytes', new URLSearchParams())!;
+const list = async () => (await publicApi('/api/v1/analytes', new URLSearchParams()))!;
 
 describe('GET /api/v1/analytes', () => {
   it('lists every active item with the contract fields, without a session', async () => {
-    const answer = list();
+    const answer = await list();
     expect(answer.status).toBe(200);
     const items = answer.body as Item[];
     expect(items.length).toBe(fullCatalogue(qualitySpecsCsv()).length);
@@ -49,8 +49,8 @@ describe('GET /api/v1/analytes', () => {
     expect(again.status).toBe(304);
   });
 
-  it('gives a quantitative item its unit and LOINC, and categorical items their category codes lowest first', () => {
-    const items = new Map((list().body as Item[]).map((i) => [i.code, i]));
+  it('gives a quantitative item its unit and LOINC, and categorical items their category codes lowest first', async () => {
+    const items = new Map(((await list()).body as Item[]).map((i) => [i.code, i]));
     // quality-specs.csv row: Potassium,钾,mmol/L,2823-3
     expect(items.get('K')).toEqual({ code: 'K', nameZh: '钾', nameEn: 'Potassium', kind: 'quantitative', unit: 'mmol/L', loinc: '2823-3' });
     expect(items.get('HBSAG')).toEqual({ code: 'HBSAG', nameZh: '乙型肝炎病毒表面抗原', nameEn: 'Hepatitis B virus surface antigen (HBsAg)', kind: 'qualitative', categories: ['negative', 'positive'], loinc: '5196-1' });
@@ -61,60 +61,60 @@ describe('GET /api/v1/analytes', () => {
     expect(items.get('K')).not.toHaveProperty('categories');
   });
 
-  it('leaves out an inactive item', () => {
-    t.db.update(analytes).set({ active: false }).where(eq(analytes.code, 'HFABP')).run();
-    const codes = (list().body as Item[]).map((i) => i.code);
+  it('leaves out an inactive item', async () => {
+    await t.db.update(analytes).set({ active: false }).where(eq(analytes.code, 'HFABP'));
+    const codes = ((await list()).body as Item[]).map((i) => i.code);
     expect(codes).not.toContain('HFABP');
     expect(codes).toContain('K');
-    t.db.update(analytes).set({ active: true }).where(eq(analytes.code, 'HFABP')).run();
+    await t.db.update(analytes).set({ active: true }).where(eq(analytes.code, 'HFABP'));
   });
 });
 
 describe('adding missing catalogue items (npm run db:migrate)', () => {
-  it('adds only the codes an installation lacks, keeps its rows as they were, audits once and is idempotent', () => {
-    const old = createTestDb();
+  it('adds only the codes an installation lacks, keeps its rows as they were, audits once and is idempotent', async () => {
+    const old = await createTestDb();
     try {
       const admin = { userId: 0, email: 'x', name: 'x', role: 'admin', labId: null, labCode: null, regionId: null, regionCode: null, regionPath: null, via: 'session' } as const;
       // an installation made before issue 12: the 83 analytes of quality-specs.csv, K edited since
-      importCatalogue(old.db, admin, parseQualitySpecs(qualitySpecsCsv()), 'before issue 12');
-      old.db.update(analytes).set({ teaPercent: 5, notes: 'local edit' }).where(eq(analytes.code, 'K')).run();
-      const kBefore = findAnalyteByCode(old.db, 'K')!;
+      await importCatalogue(old.db, admin, parseQualitySpecs(qualitySpecsCsv()), 'before issue 12');
+      await old.db.update(analytes).set({ teaPercent: 5, notes: 'local edit' }).where(eq(analytes.code, 'K'));
+      const kBefore = (await findAnalyteByCode(old.db, 'K'))!;
 
-      const first = addMissingCatalogueItems(old.db, fullCatalogue(qualitySpecsCsv()), 'system (db:migrate)', 1_800_000_000_000);
+      const first = await addMissingCatalogueItems(old.db, fullCatalogue(qualitySpecsCsv()), 'system (db:migrate)', 1_800_000_000_000);
       expect(first.added.length).toBe(148);
       expect(first.added).toEqual(expect.arrayContaining(['HBSAG', 'U_SG', 'ABO_FWD', 'RHD', 'TT', 'MCV']));
       expect(first.added).not.toContain('K');
-      expect(findAnalyteByCode(old.db, 'K')).toEqual(kBefore);
-      expect(findAnalyteByCode(old.db, 'U_PH')).toMatchObject({ kind: 'ordinal', unit: '', teaPercent: null });
-      expect(findAnalyteByCode(old.db, 'U_PH')!.categories!.map((c) => c.code)).toEqual(['5.0', '5.5', '6.0', '6.5', '7.0', '7.5', '8.0', '8.5', '9.0']);
+      expect(await findAnalyteByCode(old.db, 'K')).toEqual(kBefore);
+      expect(await findAnalyteByCode(old.db, 'U_PH')).toMatchObject({ kind: 'ordinal', unit: '', teaPercent: null });
+      expect((await findAnalyteByCode(old.db, 'U_PH'))!.categories!.map((c) => c.code)).toEqual(['5.0', '5.5', '6.0', '6.5', '7.0', '7.5', '8.0', '8.5', '9.0']);
 
-      const audit = listAudit(old.db, {}).filter((a) => a.action === 'analyte.addMissing');
+      const audit = (await listAudit(old.db, {})).filter((a) => a.action === 'analyte.addMissing');
       expect(audit).toHaveLength(1);
       expect(audit[0]).toMatchObject({ actorEmail: 'system (db:migrate)' });
       expect((audit[0].details as { count: number }).count).toBe(148);
 
       // a second run finds nothing to add and writes no audit row
-      expect(addMissingCatalogueItems(old.db, fullCatalogue(qualitySpecsCsv())).added).toEqual([]);
-      expect(listAudit(old.db, {}).filter((a) => a.action === 'analyte.addMissing')).toHaveLength(1);
+      expect((await addMissingCatalogueItems(old.db, fullCatalogue(qualitySpecsCsv()))).added).toEqual([]);
+      expect((await listAudit(old.db, {})).filter((a) => a.action === 'analyte.addMissing')).toHaveLength(1);
     } finally {
       old.close();
     }
   });
 
-  it('refuses a catalogue with an invalid row and adds nothing', () => {
+  it('refuses a catalogue with an invalid row and adds nothing', async () => {
     const bad = [...fullCatalogue(qualitySpecsCsv())];
-    const before = t.db.select().from(analytes).all().length;
+    const before = (await t.db.select().from(analytes)).length;
     bad.push({ ...bad.find((a) => a.code === 'HBSAG')!, code: 'NEWQUAL', categories: null });
-    expect(() => addMissingCatalogueItems(t.db, bad)).toThrow(AppError);
-    expect(t.db.select().from(analytes).all().length).toBe(before);
+    await expect(async () => await addMissingCatalogueItems(t.db, bad)).rejects.toThrow(AppError);
+    expect((await t.db.select().from(analytes)).length).toBe(before);
   });
 });
 
 describe('the admin creates and edits items of every kind', () => {
   const base = { category: 'serology', nameZh: '测试项目', nameEn: 'Test item', teaSource: 'NCCL qualitative: agreement or >= 80 % consensus' };
 
-  it('creates a qualitative item from the form\'s category lines', () => {
-    const a = createAnalyte(t.db, t.admin, { ...base, code: 'TEST_QUAL', kind: 'qualitative', unit: '', categories: 'negative | 阴性 | Negative | neg, -\npositive | 阳性 | Positive | pos, +', signalUnit: 'S/CO', signalCutoff: '1.0' });
+  it('creates a qualitative item from the form\'s category lines', async () => {
+    const a = await createAnalyte(t.db, t.admin, { ...base, code: 'TEST_QUAL', kind: 'qualitative', unit: '', categories: 'negative | 阴性 | Negative | neg, -\npositive | 阳性 | Positive | pos, +', signalUnit: 'S/CO', signalCutoff: '1.0' });
     expect(a).toMatchObject({ code: 'TEST_QUAL', kind: 'qualitative', signalUnit: 'S/CO', signalCutoff: 1, teaPercent: null });
     expect(a.categories).toEqual([
       { code: 'negative', nameZh: '阴性', nameEn: 'Negative', aliases: ['neg', '-'] },
@@ -127,29 +127,29 @@ describe('the admin creates and edits items of every kind', () => {
     ['a quantitative item with categories', { kind: 'quantitative', unit: 'g/L', teaPercent: 10, categories: 'a\nb' }, 'categories'],
     ['a quantitative item without a unit', { kind: 'quantitative', teaPercent: 10 }, 'unit'],
     ['an unknown kind', { kind: 'semi', categories: 'a\nb' }, 'kind'],
-  ])('refuses %s (422 naming the field)', (_what, over, field) => {
+  ])('refuses %s (422 naming the field)', async (_what, over, field) => {
     try {
-      createAnalyte(t.db, t.admin, { ...base, code: 'TEST_BAD', unit: '', ...over });
+      await createAnalyte(t.db, t.admin, { ...base, code: 'TEST_BAD', unit: '', ...over });
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(AppError);
       expect((e as AppError).status).toBe(422);
       expect((e as AppError).errors.map((x) => x.field)).toContain(field);
     }
-    expect(findAnalyteByCode(t.db, 'TEST_BAD')).toBeUndefined();
+    expect(await findAnalyteByCode(t.db, 'TEST_BAD')).toBeUndefined();
   });
 
-  it('refuses a code in use (409) and a non-admin (403)', () => {
-    expect(() => createAnalyte(t.db, t.admin, { ...base, code: 'HBSAG', kind: 'qualitative', categories: 'n\np' })).toThrow(expect.objectContaining({ status: 409 }));
-    expect(() => createAnalyte(t.db, t.regulators.gd, { ...base, code: 'TEST_REG', kind: 'qualitative', categories: 'n\np' })).toThrow(expect.objectContaining({ status: 403 }));
+  it('refuses a code in use (409) and a non-admin (403)', async () => {
+    await expect(async () => await createAnalyte(t.db, t.admin, { ...base, code: 'HBSAG', kind: 'qualitative', categories: 'n\np' })).rejects.toThrow(expect.objectContaining({ status: 409 }));
+    await expect(async () => await createAnalyte(t.db, t.regulators.gd, { ...base, code: 'TEST_REG', kind: 'qualitative', categories: 'n\np' })).rejects.toThrow(expect.objectContaining({ status: 403 }));
   });
 
-  it('turns an ordinal item into a titre with a reason; the previous categories are kept in its history', () => {
-    const a = findAnalyteByCode(t.db, 'ANTI_A_TITRE')!;
+  it('turns an ordinal item into a titre with a reason; the previous categories are kept in its history', async () => {
+    const a = (await findAnalyteByCode(t.db, 'ANTI_A_TITRE'))!;
     const { id, createdAt: _c, updatedAt: _u, active: _a, ...rest } = a;
-    const updated = updateAnalyte(t.db, t.admin, id, { ...rest, categories: ['1:1', ...a.categories!.map((c) => c.code)].join('\n') }, 'titres from 1:1');
+    const updated = await updateAnalyte(t.db, t.admin, id, { ...rest, categories: ['1:1', ...a.categories!.map((c) => c.code)].join('\n') }, 'titres from 1:1');
     expect(updated.categories!.map((c) => c.code).slice(0, 3)).toEqual(['1:1', '1:2', '1:4']);
-    const previous = listEntityVersions(t.db, 'analyte', id)[0];
+    const previous = (await listEntityVersions(t.db, 'analyte', id))[0];
     expect(previous.reason).toBe('titres from 1:1');
     expect((previous.data as { categories: { code: string }[] }).categories[0].code).toBe('1:2');
   });
@@ -158,25 +158,25 @@ describe('the admin creates and edits items of every kind', () => {
 describe('the administrator\'s catalogue list (paged in SQL)', () => {
   const page = (over: Partial<{ q: string; page: number; size: number; sort: 'category' | 'code' | 'name'; dir: 'asc' | 'desc' }> = {}) => ({ page: 1, size: 50, sort: 'code' as const, dir: 'asc' as const, q: '', ...over });
 
-  it('filters by group and kind, counts every group, and pages', () => {
-    const all = catalogueAnalytesPage(t.db, {}, page({ size: 100 }));
+  it('filters by group and kind, counts every group, and pages', async () => {
+    const all = await catalogueAnalytesPage(t.db, {}, page({ size: 100 }));
     expect(all.rows).toHaveLength(100);
     expect(all.total).toBeGreaterThanOrEqual(fullCatalogue(qualitySpecsCsv()).length);
     // items.csv: ABO_FWD, ABO_REV, RHD are the nominal items
-    const nominal = catalogueAnalytesPage(t.db, { kind: 'nominal' }, page());
+    const nominal = await catalogueAnalytesPage(t.db, { kind: 'nominal' }, page());
     expect(nominal.rows.map((r) => r.code)).toEqual(['ABO_FWD', 'ABO_REV', 'RHD']);
-    const blood = catalogueAnalytesPage(t.db, { category: 'blood_group' }, page());
+    const blood = await catalogueAnalytesPage(t.db, { category: 'blood_group' }, page());
     expect(blood.total).toBe(blood.groups.get('blood_group'));
     expect(blood.rows.every((r) => r.category === 'blood_group')).toBe(true);
     // quality-specs.csv: 5 haematology rows; items.csv adds MCV, MCH, MCHC, RDW_CV, MPV, RETIC_PCT, ESR
     expect(all.groups.get('haematology')).toBe(12);
-    const second = catalogueAnalytesPage(t.db, {}, page({ size: 100, page: 2 }));
+    const second = await catalogueAnalytesPage(t.db, {}, page({ size: 100, page: 2 }));
     expect(second.rows[0].code > all.rows[99].code).toBe(true);
   });
 
-  it('finds an item by code, Chinese or English name, or LOINC', () => {
+  it('finds an item by code, Chinese or English name, or LOINC', async () => {
     for (const q of ['HBSAG', '表面抗原', 'surface antigen', '5196-1']) {
-      expect(catalogueAnalytesPage(t.db, {}, page({ q })).rows.map((r) => r.code), q).toContain('HBSAG');
+      expect((await catalogueAnalytesPage(t.db, {}, page({ q }))).rows.map((r) => r.code), q).toContain('HBSAG');
     }
   });
 });

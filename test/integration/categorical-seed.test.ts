@@ -11,13 +11,13 @@ import { verifyRecognition } from '@/lib/services/recognition/verification';
 import { certificateForLab } from '@/lib/services/recognition/certificates';
 import { NOW } from './recognition-fixtures';
 
-type World = ReturnType<typeof createSeededTestDb>;
+type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 
 describe('demo seed: qualitative, ordinal and nominal items', () => {
   let w: World;
   const rows = (sql: string, ...args: unknown[]) => w.db.$client.prepare(sql).all(...args) as Record<string, unknown>[];
   beforeAll(async () => {
-    w = createSeededTestDb();
+    w = await createSeededTestDb();
     const ctx = { db: w.db, now: NOW, random: createRandom(1), admin: w.admin, regulators: w.regulators, labManagers: w.labManagers, log: () => {} };
     await seedCategoricalEqa(ctx);
     await seedCategoricalIqc(ctx);
@@ -63,10 +63,10 @@ describe('demo seed: qualitative, ordinal and nominal items', () => {
     expect(rows(`SELECT count(*) AS n FROM iqc_results WHERE signal IS NOT NULL`)[0].n).toBeGreaterThan(0);
   });
 
-  it('recognises qualitative items: GZ-001 holds HBsAg and RhD among its certificates, verified publicly', () => {
-    const codes = certificateForLab(w.db, 'GZ-001', { now: NOW }).recognised.map((c) => c.analyteCode);
+  it('recognises qualitative items: GZ-001 holds HBsAg and RhD among its certificates, verified publicly', async () => {
+    const codes = (await certificateForLab(w.db, 'GZ-001', { now: NOW })).recognised.map((c) => c.analyteCode);
     expect(codes).toEqual(expect.arrayContaining(['HBSAG', 'RHD', 'ABO_FWD', 'U_PRO']));
-    expect(verifyRecognition(w.db, { lab: 'GZ-001', analyte: 'HBSAG' }, { now: NOW })).toMatchObject({ recognized: true, reason: 'recognized', mark: '广东HR' });
+    expect(await verifyRecognition(w.db, { lab: 'GZ-001', analyte: 'HBSAG' }, { now: NOW })).toMatchObject({ recognized: true, reason: 'recognized', mark: '广东HR' });
     expect(rows(`SELECT count(*) AS n FROM certifications c JOIN analytes a ON a.id = c.analyte_id WHERE a.kind <> 'quantitative' AND c.status = 'active'`)[0].n).toBeGreaterThan(50);
   });
 });

@@ -29,8 +29,8 @@ const { reserveEvaluation } = await import('@/lib/services/eqa/evaluation');
 const { regulatorRoundReport, roundCsv } = await import('@/lib/services/eqa/reports');
 
 let w: World;
-beforeEach(() => {
-  w = createSeededTestDb();
+beforeEach(async () => {
+  w = await createSeededTestDb();
   state.w = w;
   state.actor = w.regulators.gd;
   vi.useFakeTimers({ toFake: ['Date'] });
@@ -96,7 +96,7 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     // U = 0.06, k = 1 → u = 0.06 (not negligible: z′, flagged)
     await round('UK', 'UK-1', { samples: ['S1', 'S2'], references: [{ sample: 'S1', analyte: 'K', value: 4.0, uncertainty: 0.06 }, { sample: 'S2', analyte: 'K', value: 4.0, uncertainty: 0.06, k: 1 }] });
     at(NOW);
-    submitAs(w, 'GZ-001', 'UK-1', [{ sample: 'S1', analyte: 'K', value: 4.1 }, { sample: 'S2', analyte: 'K', value: 4.1 }]);
+    await submitAs(w, 'GZ-001', 'UK-1', [{ sample: 'S1', analyte: 'K', value: 4.1 }, { sample: 'S2', analyte: 'K', value: 4.1 }]);
     const out = await evaluateAndRead('UK-1');
     const [s1, s2] = out.results;
     expect(s1).toMatchObject({ sample: 'S1', scoreType: 'z', uNegligible: true, verdict: 'acceptable' });
@@ -121,10 +121,10 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     await scheme('RUN', ['GZ-001']);
     await round('RUN', 'RUN-1', { references: [{ sample: 'S1', analyte: 'K', value: 4 }] });
     at(NOW);
-    submitAs(w, 'GZ-001', 'RUN-1', [{ sample: 'S1', analyte: 'K', value: 4 }]);
+    await submitAs(w, 'GZ-001', 'RUN-1', [{ sample: 'S1', analyte: 'K', value: 4 }]);
     await evaluateAndRead('RUN-1');
     // a re-evaluation reserved for a background process is running: publishing now would publish the old one
-    reserveEvaluation(w.db, w.regulators.gd, { roundCode: 'RUN-1' }, { now: AFTER_CLOSE, threshold: 0 });
+    await reserveEvaluation(w.db, w.regulators.gd, { roundCode: 'RUN-1' }, { now: AFTER_CLOSE, threshold: 0 });
     const p = await call(publishRoute.POST, 'POST', '/eqa/rounds/RUN-1/publish', { roundCode: 'RUN-1' });
     expect(p.status).toBe(409);
     expect(p.body.error).toMatch(/being evaluated/);
@@ -136,7 +136,7 @@ describe('small groups are not graded against themselves (issue 9, item 4)', () 
     await scheme('ONE', ['GZ-001']);
     await round('ONE', 'ONE-1');
     at(NOW);
-    submitAs(w, 'GZ-001', 'ONE-1', [{ sample: 'S1', analyte: 'K', value: 4.0, method: 'ISE' }]);
+    await submitAs(w, 'GZ-001', 'ONE-1', [{ sample: 'S1', analyte: 'K', value: 4.0, method: 'ISE' }]);
     const out = await evaluateAndRead('ONE-1');
     expect(out.results).toEqual([
       expect.objectContaining({ lab: 'GZ-001', value: 4.0, acceptable: null, verdict: 'not_evaluated', z: null, assignedValue: null, reason: expect.stringMatching(/1 result\(s\).*minimum group size of 8.*no reference value/) }),
@@ -148,8 +148,8 @@ describe('small groups are not graded against themselves (issue 9, item 4)', () 
     await scheme('TWO', ['GZ-001', 'GZ-002']);
     await round('TWO', 'TWO-1');
     at(NOW);
-    submitAs(w, 'GZ-001', 'TWO-1', [{ sample: 'S1', analyte: 'K', value: 4.0, method: 'ISE' }]);
-    submitAs(w, 'GZ-002', 'TWO-1', [{ sample: 'S1', analyte: 'K', value: 5.0, method: 'ise ' }]);
+    await submitAs(w, 'GZ-001', 'TWO-1', [{ sample: 'S1', analyte: 'K', value: 4.0, method: 'ISE' }]);
+    await submitAs(w, 'GZ-002', 'TWO-1', [{ sample: 'S1', analyte: 'K', value: 5.0, method: 'ise ' }]);
     const out = await evaluateAndRead('TWO-1', true);
     expect(out.results.map((r: any) => [r.lab, r.verdict, r.acceptable, r.z])).toEqual([
       ['GZ-001', 'not_evaluated', null, null],
@@ -163,8 +163,8 @@ describe('small groups are not graded against themselves (issue 9, item 4)', () 
     await scheme('TWOREF', ['GZ-001', 'GZ-002']);
     await round('TWOREF', 'TWOREF-1', { references: [{ sample: 'S1', analyte: 'K', value: 4.5 }] });
     at(NOW);
-    submitAs(w, 'GZ-001', 'TWOREF-1', [{ sample: 'S1', analyte: 'K', value: 4.0 }]);
-    submitAs(w, 'GZ-002', 'TWOREF-1', [{ sample: 'S1', analyte: 'K', value: 5.0 }]);
+    await submitAs(w, 'GZ-001', 'TWOREF-1', [{ sample: 'S1', analyte: 'K', value: 4.0 }]);
+    await submitAs(w, 'GZ-002', 'TWOREF-1', [{ sample: 'S1', analyte: 'K', value: 5.0 }]);
     const out = await evaluateAndRead('TWOREF-1');
     expect(out.results.map((r: any) => [r.verdict, r.source, r.reason])).toEqual([
       ['not_acceptable', 'reference', null],
@@ -183,7 +183,7 @@ describe('small groups are not graded against themselves (issue 9, item 4)', () 
     await round('NORM', 'NORM-1');
     at(NOW);
     const methods = ['HK', ' hk ', 'Hk', '', ' ', ''];
-    labs.forEach((l, i) => submitAs(w, l, 'NORM-1', [{ sample: 'S1', analyte: 'K', value: 4.0 + 0.01 * i, method: methods[i] }]));
+    for (const [i, l] of labs.entries()) { await submitAs(w, l, 'NORM-1', [{ sample: 'S1', analyte: 'K', value: 4.0 + 0.01 * i, method: methods[i] }]); }
     const out = await evaluateAndRead('NORM-1');
     expect(out.results.map((r: any) => [r.lab, r.peerGroup, r.n])).toEqual([
       ['GZ-001', 'hk', 3],
@@ -201,7 +201,7 @@ describe('small groups are not graded against themselves (issue 9, item 4)', () 
     const refs = ['S1', 'S2', 'S3', 'S4'].map((sample) => ({ sample, analyte: 'K', value: 4.0 }));
     await round('PART', 'PART-1', { samples: ['S1', 'S2', 'S3', 'S4', 'S5'], references: refs });
     at(NOW);
-    submitAs(w, 'GZ-001', 'PART-1', [4.0, 4.1, 4.2, 4.5, 4.0].map((value, i) => ({ sample: `S${i + 1}`, analyte: 'K', value })));
+    await submitAs(w, 'GZ-001', 'PART-1', [4.0, 4.1, 4.2, 4.5, 4.0].map((value, i) => ({ sample: `S${i + 1}`, analyte: 'K', value })));
     const out = await evaluateAndRead('PART-1');
     expect(out.results.map((r: any) => r.verdict)).toEqual(['acceptable', 'acceptable', 'acceptable', 'not_acceptable', 'not_evaluated']);
     expect(out.analytes).toEqual([expect.objectContaining({ score: 75, samples: 4, notEvaluated: 1, verdict: 'unsatisfactory' })]);
@@ -214,7 +214,7 @@ describe('a result is graded once (issue 9)', () => {
     await scheme('ONCE', labs, { sigmaPtSource: 'robust_sd' });
     await round('ONCE', 'ONCE-1');
     at(NOW);
-    labs.forEach((l, i) => submitAs(w, l, 'ONCE-1', [{ sample: 'S1', analyte: 'K', value: 4.0 + 0.1 * i, method: 'ISE' }]));
+    for (const [i, l] of labs.entries()) { await submitAs(w, l, 'ONCE-1', [{ sample: 'S1', analyte: 'K', value: 4.0 + 0.1 * i, method: 'ISE' }]); }
     const out = await evaluateAndRead('ONCE-1');
     const last = out.results.find((r: any) => r.lab === 'GZ-010');
     // x = 4.9 against x* ≈ 4.45: |x − x*| ≈ 0.45 > 6 % × 4.45 ≈ 0.27, while s* ≈ 0.33 gives |z| < 2
@@ -236,7 +236,7 @@ describe('WS/T 403 threshold limits (issue 9, item 6)', () => {
     await scheme('THR', ['GZ-001']);
     await round('THR', 'THR-1', { references: [{ sample: 'S1', analyte: 'K', value: target }] });
     at(NOW);
-    submitAs(w, 'GZ-001', 'THR-1', [{ sample: 'S1', analyte: 'K', value }]);
+    await submitAs(w, 'GZ-001', 'THR-1', [{ sample: 'S1', analyte: 'K', value }]);
     const [r] = (await evaluateAndRead('THR-1')).results;
     expect(r.verdict).toBe(verdict);
     expect(r.allowed).toBeCloseTo(allowed, 12);
@@ -246,7 +246,7 @@ describe('WS/T 403 threshold limits (issue 9, item 6)', () => {
     await scheme('GOF', ['GZ-001'], { analytes: [{ analyte: 'K', percent: 6, absolute: 0.2, form: 'greater_of' }] });
     await round('GOF', 'GOF-1', { references: [{ sample: 'S1', analyte: 'K', value: 3.32 }] });
     at(NOW);
-    submitAs(w, 'GZ-001', 'GOF-1', [{ sample: 'S1', analyte: 'K', value: 3.52 }]);
+    await submitAs(w, 'GZ-001', 'GOF-1', [{ sample: 'S1', analyte: 'K', value: 3.52 }]);
     const [r] = (await evaluateAndRead('GOF-1')).results;
     expect(r).toMatchObject({ verdict: 'acceptable', allowed: 0.2 });
   });
@@ -263,7 +263,7 @@ describe('round scores and "unsuccessful" from published evaluations only (issue
       at(opensAt - DAY);
       await round(code, `${code}-${i + 1}`, { opensAt, closesAt: opensAt + 10 * DAY, references: [{ sample: 'S1', analyte: 'K', value: 4.0 }] });
       at(opensAt + DAY);
-      submitAs(w, 'GZ-001', `${code}-${i + 1}`, [{ sample: 'S1', analyte: 'K', value: values[i] }], opensAt + DAY);
+      await submitAs(w, 'GZ-001', `${code}-${i + 1}`, [{ sample: 'S1', analyte: 'K', value: values[i] }], opensAt + DAY);
       at(opensAt + 11 * DAY);
       expect((await call(evaluateRoute.POST, 'POST', `/eqa/rounds/${code}-${i + 1}/evaluate`, { roundCode: `${code}-${i + 1}` })).status).toBe(200);
       if (opts.publish?.[i] ?? true) expect((await call(publishRoute.POST, 'POST', `/eqa/rounds/${code}-${i + 1}/publish`, { roundCode: `${code}-${i + 1}` })).status).toBe(200);
@@ -313,21 +313,21 @@ describe('a city regulator sees only its own labs of a provincial round (issue 1
     await scheme('LEAK', labs);
     await round('LEAK', 'LEAK-1', { references: [{ sample: 'S1', analyte: 'K', value: 4.0 }] });
     at(NOW);
-    labs.forEach((l) => submitAs(w, l, 'LEAK-1', [{ sample: 'S1', analyte: 'K', value: 4.0 }]));
+    for (const l of labs) { await submitAs(w, l, 'LEAK-1', [{ sample: 'S1', analyte: 'K', value: 4.0 }]); }
     await evaluateAndRead('LEAK-1');
     // the reference value is corrected (4.0 → 4.6): every lab's verdict changes in the re-evaluation
     w.db.$client.prepare('update eqa_reference_values set value = 4.6').run();
     await evaluateAndRead('LEAK-1');
 
-    const gd = regulatorRoundReport(w.db, w.regulators.gd, { roundCode: 'LEAK-1' }, { now: AFTER_CLOSE });
+    const gd = await regulatorRoundReport(w.db, w.regulators.gd, { roundCode: 'LEAK-1' }, { now: AFTER_CLOSE });
     expect(gd.evaluations[0].diff?.verdicts?.items.map((v) => v.lab)).toEqual(labs);
 
     state.actor = w.regulators.sz;
-    const sz = regulatorRoundReport(w.db, w.regulators.sz, { roundCode: 'LEAK-1' }, { now: AFTER_CLOSE });
+    const sz = await regulatorRoundReport(w.db, w.regulators.sz, { roundCode: 'LEAK-1' }, { now: AFTER_CLOSE });
     expect(sz.evaluations[0].diff?.verdicts).toEqual({ changed: 2, items: [expect.objectContaining({ lab: 'SZ-001' }), expect.objectContaining({ lab: 'SZ-002' })] });
     const results = (await call(resultsRoute.GET, 'GET', '/eqa/rounds/LEAK-1/results', { roundCode: 'LEAK-1' })).body;
     expect([...new Set(results.results.map((r: any) => r.lab))]).toEqual(['SZ-001', 'SZ-002']);
-    expect(roundCsv(w.db, w.regulators.sz, { roundCode: 'LEAK-1' })).not.toMatch(/GZ-00/);
+    expect(await roundCsv(w.db, w.regulators.sz, { roundCode: 'LEAK-1' })).not.toMatch(/GZ-00/);
     const refused = await call(resultsRoute.GET, 'GET', '/eqa/rounds/LEAK-1/results?lab=GZ-001', { roundCode: 'LEAK-1' });
     expect(refused.status).toBe(403);
     // nor may it close or publish the provincial round

@@ -13,18 +13,16 @@ import { AppError } from '@/lib/errors';
 
 let w: World;
 let pool: JobPool;
-beforeAll(() => {
-  w = createSeededTestDb();
+beforeAll(async () => {
+  w = await createSeededTestDb();
   pool = startJobPool(w.file, 1);
-  makeScheme(w, 'BG');
+  await makeScheme(w, 'BG');
   for (const code of ['BG-1', 'BG-2']) {
-    makeRound(w, 'BG', code, ['S1', 'S2']);
-    GD_LABS.forEach((lab, i) =>
-      submitAs(w, lab, code, [
+    await makeRound(w, 'BG', code, ['S1', 'S2']);
+    for (const [i, lab] of GD_LABS.entries()) { await submitAs(w, lab, code, [
         { sample: 'S1', analyte: 'K', value: 4 + (i % 5) * 0.02, method: 'ISE' },
         { sample: 'S2', analyte: 'K', value: 5 + (i % 7) * 0.02, method: 'ISE' },
-      ]),
-    );
+      ]); }
   }
 });
 afterAll(async () => {
@@ -32,43 +30,43 @@ afterAll(async () => {
   w.close();
 });
 
-const status = (id: number) => findEvaluation(w.db, id)?.status;
+const status = async (id: number) => (await findEvaluation(w.db, id))?.status;
 
 describe('background evaluation', () => {
-  it('a round below the threshold is evaluated within the request (nothing reserved)', () => {
-    expect(reserveEvaluation(w.db, w.regulators.gd, { roundCode: 'BG-1' }, { now: AFTER_CLOSE })).toBeNull();
+  it('a round below the threshold is evaluated within the request (nothing reserved)', async () => {
+    expect(await reserveEvaluation(w.db, w.regulators.gd, { roundCode: 'BG-1' }, { now: AFTER_CLOSE })).toBeNull();
   });
 
   it('a reserved evaluation blocks another one, and is completed by the job worker with its progress', async () => {
-    const reserved = reserveEvaluation(w.db, w.regulators.gd, { roundCode: 'BG-1' }, { now: AFTER_CLOSE, threshold: 1 })!;
-    expect(status(reserved.evaluationId)).toBe('running');
-    expect(() => evaluateRound(w.db, w.regulators.gd, { roundCode: 'BG-1' }, { now: AFTER_CLOSE })).toThrow(/being evaluated/);
+    const reserved = (await reserveEvaluation(w.db, w.regulators.gd, { roundCode: 'BG-1' }, { now: AFTER_CLOSE, threshold: 1 }))!;
+    expect(await status(reserved.evaluationId)).toBe('running');
+    await expect(async () => await evaluateRound(w.db, w.regulators.gd, { roundCode: 'BG-1' }, { now: AFTER_CLOSE })).rejects.toThrow(/being evaluated/);
 
     const summary = await runOnPool(pool, 'eqa.evaluate', w.regulators.gd, { roundCode: 'BG-1', evaluationId: reserved.evaluationId });
     expect(summary).toMatchObject({ evaluationId: reserved.evaluationId, version: reserved.version, results: GD_LABS.length * 2 });
-    const done = findEvaluation(w.db, reserved.evaluationId)!;
+    const done = (await findEvaluation(w.db, reserved.evaluationId))!;
     expect(done).toMatchObject({ status: 'complete', progress: 1 });
     expect(done.finishedAt).not.toBeNull();
   });
 
-  it('the checks are made before anything is reserved: another province cannot evaluate', () => {
+  it('the checks are made before anything is reserved: another province cannot evaluate', async () => {
     try {
-      reserveEvaluation(w.db, w.regulators.zj, { roundCode: 'BG-2' }, { now: AFTER_CLOSE, threshold: 1 });
+      await reserveEvaluation(w.db, w.regulators.zj, { roundCode: 'BG-2' }, { now: AFTER_CLOSE, threshold: 1 });
       throw new Error('expected a refusal');
     } catch (e) {
       expect((e as AppError).code).toBe('forbidden');
     }
   });
 
-  it('an evaluation whose process could not run is marked failed and no longer blocks the round', () => {
-    const reserved = reserveEvaluation(w.db, w.regulators.gd, { roundCode: 'BG-2' }, { now: AFTER_CLOSE, threshold: 1 })!;
-    abandonEvaluation(w.db, reserved.evaluationId, 'job evaluate-round exited with code 1');
-    expect(status(reserved.evaluationId)).toBe('failed');
-    expect(evaluateRound(w.db, w.regulators.gd, { roundCode: 'BG-2' }, { now: AFTER_CLOSE }).results).toBe(GD_LABS.length * 2);
+  it('an evaluation whose process could not run is marked failed and no longer blocks the round', async () => {
+    const reserved = (await reserveEvaluation(w.db, w.regulators.gd, { roundCode: 'BG-2' }, { now: AFTER_CLOSE, threshold: 1 }))!;
+    await abandonEvaluation(w.db, reserved.evaluationId, 'job evaluate-round exited with code 1');
+    expect(await status(reserved.evaluationId)).toBe('failed');
+    expect((await evaluateRound(w.db, w.regulators.gd, { roundCode: 'BG-2' }, { now: AFTER_CLOSE })).results).toBe(GD_LABS.length * 2);
   });
 
-  it('a background process cannot continue an evaluation that is not waiting to run', () => {
-    const done = evaluateRound(w.db, w.regulators.gd, { roundCode: 'BG-2' }, { now: AFTER_CLOSE });
-    expect(() => evaluateRound(w.db, w.regulators.gd, { roundCode: 'BG-2' }, { now: AFTER_CLOSE, evaluationId: done.evaluationId })).toThrow(/not waiting/);
+  it('a background process cannot continue an evaluation that is not waiting to run', async () => {
+    const done = await evaluateRound(w.db, w.regulators.gd, { roundCode: 'BG-2' }, { now: AFTER_CLOSE });
+    await expect(async () => await evaluateRound(w.db, w.regulators.gd, { roundCode: 'BG-2' }, { now: AFTER_CLOSE, evaluationId: done.evaluationId })).rejects.toThrow(/not waiting/);
   });
 });

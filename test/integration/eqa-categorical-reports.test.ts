@@ -39,22 +39,22 @@ describe('accepted categories of a target (the chart’s green bars)', () => {
 });
 
 describe('a dipstick round in the lab’s report and the regulator’s summary', () => {
-  beforeEach(() => {
-    w = createSeededTestDb();
-    makeScheme(w, 'URINE', { analytes: [{ analyte: 'U_PRO' }, { analyte: 'K' }], labCodes: LABS });
-    makeRound(w, 'URINE', 'URINE-1', ['S1', 'S2', 'S3']);
-    LABS.forEach((lab, i) => {
+  beforeEach(async () => {
+    w = await createSeededTestDb();
+    await makeScheme(w, 'URINE', { analytes: [{ analyte: 'U_PRO' }, { analyte: 'K' }], labCodes: LABS });
+    await makeRound(w, 'URINE', 'URINE-1', ['S1', 'S2', 'S3']);
+    for (const [i, lab] of LABS.entries()) {
       const rows = Object.entries(ANSWERS).map(([sample, answers]) => ({ sample, analyte: 'U_PRO', value: answers[i] }));
-      submitResults(w.db, w.labManagers.get(lab)!, { roundCode: 'URINE-1', rows: rowsFromJson(rows), source: 'api' }, { now: NOW });
-    });
-    evaluateRound(w.db, w.regulators.gd, { roundCode: 'URINE-1' }, { now: AFTER_CLOSE });
-    publishRound(w.db, w.regulators.gd, { roundCode: 'URINE-1' }, { now: AFTER_CLOSE + DAY });
+      await submitResults(w.db, w.labManagers.get(lab)!, { roundCode: 'URINE-1', rows: rowsFromJson(rows), source: 'api' }, { now: NOW });
+    }
+    await evaluateRound(w.db, w.regulators.gd, { roundCode: 'URINE-1' }, { now: AFTER_CLOSE });
+    await publishRound(w.db, w.regulators.gd, { roundCode: 'URINE-1' }, { now: AFTER_CLOSE + DAY });
   });
   afterEach(() => w.close());
 
-  it('the lab report shows answer, target (mode), accepted categories and grade distance per sample', () => {
+  it('the lab report shows answer, target (mode), accepted categories and grade distance per sample', async () => {
     // GZ-009 answered trace (S1: 2 grades below the 2+ mode; S2: trace for a negative mode)
-    const rep = labRoundReport(w.db, w.labManagers.get('GZ-009')!, { roundCode: 'URINE-1' });
+    const rep = await labRoundReport(w.db, w.labManagers.get('GZ-009')!, { roundCode: 'URINE-1' });
     const item = rep.analytes.find((a) => a.code === 'U_PRO')!;
     expect(item.kind).toBe('ordinal');
     expect(item.categories?.map((c) => c.code)).toEqual(['negative', 'trace', '1+', '2+', '3+', '4+']);
@@ -68,8 +68,8 @@ describe('a dipstick round in the lab’s report and the regulator’s summary',
     expect(rep.analytes.find((a) => a.code === 'K')).toMatchObject({ kind: 'quantitative', categories: null });
   });
 
-  it('the distribution of one sample counts every category (catalogue order, zeros included) and marks the lab’s answer and the target', () => {
-    const d = sampleCategoryDistribution(w.db, w.labManagers.get('GZ-006')!, { roundCode: 'URINE-1', sample: 'S1', analyte: 'U_PRO' })!;
+  it('the distribution of one sample counts every category (catalogue order, zeros included) and marks the lab’s answer and the target', async () => {
+    const d = (await sampleCategoryDistribution(w.db, w.labManagers.get('GZ-006')!, { roundCode: 'URINE-1', sample: 'S1', analyte: 'U_PRO' }))!;
     expect(d.bars.map((b) => [b.code, b.count])).toEqual([
       ['negative', 0],
       ['trace', 1],
@@ -80,23 +80,23 @@ describe('a dipstick round in the lab’s report and the regulator’s summary',
     ]);
     expect(d).toMatchObject({ kind: 'ordinal', answers: 10, labAnswer: '1+', target: '2+', basis: 'mode', n: 10, agreeing: 5, accepted: ['1+', '2+', '3+'], acceptable: true });
     // a multimodal sample: no target, the reason instead of a verdict
-    const s3 = sampleCategoryDistribution(w.db, w.labManagers.get('GZ-006')!, { roundCode: 'URINE-1', sample: 'S3', analyte: 'U_PRO' })!;
+    const s3 = (await sampleCategoryDistribution(w.db, w.labManagers.get('GZ-006')!, { roundCode: 'URINE-1', sample: 'S3', analyte: 'U_PRO' }))!;
     expect(s3).toMatchObject({ target: null, accepted: [], acceptable: null, reason: 'multimodal', labAnswer: '2+' });
     // a quantitative item has no category distribution
-    expect(sampleCategoryDistribution(w.db, w.labManagers.get('GZ-006')!, { roundCode: 'URINE-1', sample: 'S1', analyte: 'K' })).toBeNull();
+    expect(await sampleCategoryDistribution(w.db, w.labManagers.get('GZ-006')!, { roundCode: 'URINE-1', sample: 'S1', analyte: 'K' })).toBeNull();
     // another lab's answer is not readable
-    expect(() => sampleCategoryDistribution(w.db, w.labManagers.get('GZ-006')!, { roundCode: 'URINE-1', labCode: 'GZ-007', sample: 'S1', analyte: 'U_PRO' })).toThrow();
+    await expect(async () => await sampleCategoryDistribution(w.db, w.labManagers.get('GZ-006')!, { roundCode: 'URINE-1', labCode: 'GZ-007', sample: 'S1', analyte: 'U_PRO' })).rejects.toThrow();
   });
 
-  it('the regulator sees the concordance per item: acceptable / evaluated, and the samples not evaluated with their reason', () => {
-    const rep = regulatorRoundReport(w.db, w.regulators.gd, { roundCode: 'URINE-1' }, { now: AFTER_CLOSE + DAY });
+  it('the regulator sees the concordance per item: acceptable / evaluated, and the samples not evaluated with their reason', async () => {
+    const rep = await regulatorRoundReport(w.db, w.regulators.gd, { roundCode: 'URINE-1' }, { now: AFTER_CLOSE + DAY });
     if (!rep.evaluated) throw new Error('round not evaluated');
     // S1: 8 acceptable (5 × 2+, 2 × 1+, 1 × 3+), trace and 4+ not; S2: 8 negatives acceptable, trace and 1+ not; S3 not evaluated
     expect(rep.concordance).toEqual([
       { analyte: 'U_PRO', kind: 'ordinal', labs: 10, answers: 30, evaluated: 20, acceptable: 16, rate: 80, notEvaluated: [{ sample: 'S3', reason: 'multimodal', n: 10, agreeing: 4 }] },
     ]);
     // the CSV export carries answer, target, basis and grade distance (value = the answer's grade)
-    const csv = roundCsv(w.db, w.regulators.gd, { roundCode: 'URINE-1' }).split(/\r?\n/);
+    const csv = (await roundCsv(w.db, w.regulators.gd, { roundCode: 'URINE-1' })).split(/\r?\n/);
     const header = csv[0].split(',');
     expect(header.slice(-4)).toEqual(['category', 'target_category', 'target_basis', 'grade_distance']);
     const gz9 = csv.filter((l) => l.includes(',GZ-009,')).map((l) => l.split(','));

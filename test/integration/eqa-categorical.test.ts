@@ -28,8 +28,8 @@ const evaluateRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/evaluate
 const resultsRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/results/route');
 
 let w: World;
-beforeEach(() => {
-  w = createSeededTestDb();
+beforeEach(async () => {
+  w = await createSeededTestDb();
   state.w = w;
   state.actor = w.regulators.gd;
   vi.useFakeTimers({ toFake: ['Date'] });
@@ -306,7 +306,7 @@ describe('values of the wrong kind: 422 per row, nothing saved', () => {
     const input = (refs: unknown[]) => ({ schemeCode: 'MIX3', code: 'MIX3-1', opensAt: NOW - DAY, closesAt: NOW + DAY, samples: ['S1', 'S2'], referenceValues: refs });
     let err: any;
     try {
-      createRound(w.db, w.regulators.gd, input([{ sample: 'S1', analyte: 'HBSAG', result: '阳性' }, { sample: 'S1', analyte: 'K', result: 'positive' }, { sample: 'S2', analyte: 'HBSAG', result: 'maybe' }]));
+      await createRound(w.db, w.regulators.gd, input([{ sample: 'S1', analyte: 'HBSAG', result: '阳性' }, { sample: 'S1', analyte: 'K', result: 'positive' }, { sample: 'S2', analyte: 'HBSAG', result: 'maybe' }]));
     } catch (e) {
       err = e;
     }
@@ -314,7 +314,7 @@ describe('values of the wrong kind: 422 per row, nothing saved', () => {
       [2, 'value', 'value.numberRequired'],
       [3, 'value', 'value.notCategory'],
     ]);
-    createRound(w.db, w.regulators.gd, input([{ sample: 'S1', analyte: 'HBSAG', result: '阳性' }, { sample: 'S1', analyte: 'K', result: '4.2' }]));
+    await createRound(w.db, w.regulators.gd, input([{ sample: 'S1', analyte: 'HBSAG', result: '阳性' }, { sample: 'S1', analyte: 'K', result: '4.2' }]));
     expect(w.db.$client.prepare('select value, category from eqa_reference_values order by id').all()).toEqual([
       { value: 1, category: 'positive' },
       { value: 4.2, category: null },

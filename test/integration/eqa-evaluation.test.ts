@@ -10,10 +10,12 @@ import { getRoundResults, labRoundReport, regulatorRoundReport, roundCsv, sample
 import { ALGORITHM_VERSION } from '@/lib/services/eqa/engine';
 import { auditLog, eqaRounds } from '@/db/schema';
 import { AFTER_CLOSE, GD_LABS, NOW, makeRound, makeScheme, submitAs, type World } from './eqa-support';
+import { mapSeq } from '@/lib/async';
+import { first } from '@/db/dialect';
 
 let w: World;
-beforeEach(() => {
-  w = createSeededTestDb();
+beforeEach(async () => {
+  w = await createSeededTestDb();
 });
 afterEach(() => w.close());
 
@@ -23,14 +25,14 @@ const gd = () => w.regulators.gd;
 const ISO_E3 = [1.69, 0.74, 2.05, 1.14, 2.19, 1.39, 1.52, 1.5, 1.58, 0.8, 1.21, 1.63];
 
 describe('ISO 13528 worked example through the whole evaluation path', () => {
-  it('12 labs reporting the E.3 data get x* = 1.453333 and s* = 0.496148, with u(x_pt) = 0.179032 > 0.3·σpt so z′ is used', () => {
+  it('12 labs reporting the E.3 data get x* = 1.453333 and s* = 0.496148, with u(x_pt) = 0.179032 > 0.3·σpt so z′ is used', async () => {
     const labs = GD_LABS.slice(0, 12);
-    makeScheme(w, 'ISO', { analytes: [{ analyte: 'GLU' }], sigmaPtSource: 'robust_sd', labCodes: labs });
-    makeRound(w, 'ISO', 'ISO-1', ['S1']);
-    labs.forEach((lab, i) => submitAs(w, lab, 'ISO-1', [{ sample: 'S1', analyte: 'GLU', value: ISO_E3[i], method: 'hexokinase' }]));
-    const summary = evaluateRound(w.db, gd(), { roundCode: 'ISO-1' }, { now: AFTER_CLOSE });
+    await makeScheme(w, 'ISO', { analytes: [{ analyte: 'GLU' }], sigmaPtSource: 'robust_sd', labCodes: labs });
+    await makeRound(w, 'ISO', 'ISO-1', ['S1']);
+    for (const [i, lab] of labs.entries()) { await submitAs(w, lab, 'ISO-1', [{ sample: 'S1', analyte: 'GLU', value: ISO_E3[i], method: 'hexokinase' }]); }
+    const summary = await evaluateRound(w.db, gd(), { roundCode: 'ISO-1' }, { now: AFTER_CLOSE });
     expect(summary.assignedValues).toBe(1);
-    const report = regulatorRoundReport(w.db, gd(), { roundCode: 'ISO-1' }, { now: AFTER_CLOSE });
+    const report = await regulatorRoundReport(w.db, gd(), { roundCode: 'ISO-1' }, { now: AFTER_CLOSE });
     if (!report.evaluated) throw new Error('not evaluated');
     const av = report.assignedValues[0];
     expect(av.source).toBe('peer_robust_mean');
@@ -41,7 +43,7 @@ describe('ISO 13528 worked example through the whole evaluation path', () => {
     expect(av.sigmaPt).toBeCloseTo(0.496148, 6);
     expect(av.uAssigned).toBeCloseTo(0.179032, 6);
     expect(av.uNegligible).toBe(false);
-    const results = getRoundResults(w.db, gd(), { roundCode: 'ISO-1' }).results;
+    const results = (await getRoundResults(w.db, gd(), { roundCode: 'ISO-1' })).results;
     expect(results).toHaveLength(12);
     const first = results.find((r) => r.lab === 'GZ-001')!;
     expect(first.scoreType).toBe('z_prime');
@@ -51,12 +53,12 @@ describe('ISO 13528 worked example through the whole evaluation path', () => {
 });
 
 describe('assigned values', () => {
-  it('a reference value is the assigned value for everyone, and σpt is half the allowable error at it', () => {
-    makeScheme(w, 'REF', { analytes: [{ analyte: 'K' }] });
-    makeRound(w, 'REF', 'REF-1', ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'K', value: 4.0, uncertainty: 0.01 }] });
-    GD_LABS.slice(0, 5).forEach((lab, i) => submitAs(w, lab, 'REF-1', [{ sample: 'S1', analyte: 'K', value: 3.9 + 0.05 * i, method: 'ISE' }]));
-    evaluateRound(w.db, gd(), { roundCode: 'REF-1' }, { now: AFTER_CLOSE });
-    const rows = getRoundResults(w.db, gd(), { roundCode: 'REF-1' }).results;
+  it('a reference value is the assigned value for everyone, and σpt is half the allowable error at it', async () => {
+    await makeScheme(w, 'REF', { analytes: [{ analyte: 'K' }] });
+    await makeRound(w, 'REF', 'REF-1', ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'K', value: 4.0, uncertainty: 0.01 }] });
+    for (const [i, lab] of GD_LABS.slice(0, 5).entries()) { await submitAs(w, lab, 'REF-1', [{ sample: 'S1', analyte: 'K', value: 3.9 + 0.05 * i, method: 'ISE' }]); }
+    await evaluateRound(w.db, gd(), { roundCode: 'REF-1' }, { now: AFTER_CLOSE });
+    const rows = (await getRoundResults(w.db, gd(), { roundCode: 'REF-1' })).results;
     expect(new Set(rows.map((r) => r.assignedValue))).toEqual(new Set([4.0]));
     // K: 6 % or 0.2 mmol/L, the larger → 0.24 at 4.0; σpt = 0.12
     expect(rows[0].sigmaPt).toBeCloseTo(0.12, 9);
@@ -66,14 +68,14 @@ describe('assigned values', () => {
     expect(lab4.acceptable).toBe(true);
   });
 
-  it('a peer group of at least the minimum size gets its own robust mean; smaller groups fall back to all methods, and say so', () => {
-    makeScheme(w, 'PEER', { analytes: [{ analyte: 'GLU' }] });
-    makeRound(w, 'PEER', 'PEER-1', ['S1']);
+  it('a peer group of at least the minimum size gets its own robust mean; smaller groups fall back to all methods, and say so', async () => {
+    await makeScheme(w, 'PEER', { analytes: [{ analyte: 'GLU' }] });
+    await makeRound(w, 'PEER', 'PEER-1', ['S1']);
     // 10 labs by hexokinase around 5.0, 5 labs by glucose oxidase around 5.4
-    GD_LABS.slice(0, 10).forEach((lab, i) => submitAs(w, lab, 'PEER-1', [{ sample: 'S1', analyte: 'GLU', value: 4.95 + 0.01 * i, method: 'hexokinase' }]));
-    GD_LABS.slice(10, 15).forEach((lab, i) => submitAs(w, lab, 'PEER-1', [{ sample: 'S1', analyte: 'GLU', value: 5.35 + 0.02 * i, method: 'glucose oxidase' }]));
-    evaluateRound(w.db, gd(), { roundCode: 'PEER-1' }, { now: AFTER_CLOSE });
-    const rows = getRoundResults(w.db, gd(), { roundCode: 'PEER-1' }).results;
+    for (const [i, lab] of GD_LABS.slice(0, 10).entries()) { await submitAs(w, lab, 'PEER-1', [{ sample: 'S1', analyte: 'GLU', value: 4.95 + 0.01 * i, method: 'hexokinase' }]); }
+    for (const [i, lab] of GD_LABS.slice(10, 15).entries()) { await submitAs(w, lab, 'PEER-1', [{ sample: 'S1', analyte: 'GLU', value: 5.35 + 0.02 * i, method: 'glucose oxidase' }]); }
+    await evaluateRound(w.db, gd(), { roundCode: 'PEER-1' }, { now: AFTER_CLOSE });
+    const rows = (await getRoundResults(w.db, gd(), { roundCode: 'PEER-1' })).results;
     const hk = rows.find((r) => r.lab === GD_LABS[0])!;
     const god = rows.find((r) => r.lab === GD_LABS[10])!;
     expect(hk).toMatchObject({ peerGroup: 'hexokinase', source: 'peer_robust_mean', n: 10 });
@@ -81,35 +83,35 @@ describe('assigned values', () => {
     expect(hk.assignedValue).toBeLessThan(god.assignedValue!);
   });
 
-  it('σpt from the allowable error makes |z| ≤ 2 coincide with "acceptable"', () => {
-    makeScheme(w, 'TEA', { analytes: [{ analyte: 'K' }] });
-    makeRound(w, 'TEA', 'TEA-1', ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'K', value: 5.0 }] });
+  it('σpt from the allowable error makes |z| ≤ 2 coincide with "acceptable"', async () => {
+    await makeScheme(w, 'TEA', { analytes: [{ analyte: 'K' }] });
+    await makeRound(w, 'TEA', 'TEA-1', ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'K', value: 5.0 }] });
     // allowed at 5.0 = 6 % = 0.30: 5.30 is at the limit, 5.31 beyond it
     const values = [5.0, 5.3, 5.31, 4.7, 4.69];
-    values.forEach((v, i) => submitAs(w, GD_LABS[i], 'TEA-1', [{ sample: 'S1', analyte: 'K', value: v }]));
-    evaluateRound(w.db, gd(), { roundCode: 'TEA-1' }, { now: AFTER_CLOSE });
-    const rows = getRoundResults(w.db, gd(), { roundCode: 'TEA-1' }).results;
+    for (const [i, v] of values.entries()) { await submitAs(w, GD_LABS[i], 'TEA-1', [{ sample: 'S1', analyte: 'K', value: v }]); }
+    await evaluateRound(w.db, gd(), { roundCode: 'TEA-1' }, { now: AFTER_CLOSE });
+    const rows = (await getRoundResults(w.db, gd(), { roundCode: 'TEA-1' })).results;
     for (const r of rows) expect(r.acceptable).toBe(Math.round(Math.abs(r.z!) * 1e9) / 1e9 <= 2);
     expect(rows.filter((r) => r.acceptable).map((r) => r.value).sort()).toEqual([4.7, 5.0, 5.3]);
   });
 });
 
 describe('round scores', () => {
-  it('reproduces the potassium example of DOMAIN.md §2 (Y N Y N Y → 60 %, unsatisfactory)', () => {
-    makeScheme(w, 'POT', { analytes: [{ analyte: 'K', percent: 6 }], labCodes: ['GZ-001'] });
+  it('reproduces the potassium example of DOMAIN.md §2 (Y N Y N Y → 60 %, unsatisfactory)', async () => {
+    await makeScheme(w, 'POT', { analytes: [{ analyte: 'K', percent: 6 }], labCodes: ['GZ-001'] });
     const targets = [3.5, 4.2, 5.1, 6.0, 2.8];
-    makeRound(w, 'POT', 'POT-1', ['S1', 'S2', 'S3', 'S4', 'S5'], { referenceValues: targets.map((v, i) => ({ sample: `S${i + 1}`, analyte: 'K', value: v })) });
+    await makeRound(w, 'POT', 'POT-1', ['S1', 'S2', 'S3', 'S4', 'S5'], { referenceValues: targets.map((v, i) => ({ sample: `S${i + 1}`, analyte: 'K', value: v })) });
     const results = [3.62, 4.49, 5.05, 6.4, 2.95];
-    submitAs(w, 'GZ-001', 'POT-1', results.map((v, i) => ({ sample: `S${i + 1}`, analyte: 'K', value: v })));
-    evaluateRound(w.db, gd(), { roundCode: 'POT-1' }, { now: AFTER_CLOSE });
-    const out = getRoundResults(w.db, gd(), { roundCode: 'POT-1', labCode: 'GZ-001' });
+    await submitAs(w, 'GZ-001', 'POT-1', results.map((v, i) => ({ sample: `S${i + 1}`, analyte: 'K', value: v })));
+    await evaluateRound(w.db, gd(), { roundCode: 'POT-1' }, { now: AFTER_CLOSE });
+    const out = await getRoundResults(w.db, gd(), { roundCode: 'POT-1', labCode: 'GZ-001' });
     expect(out.results.map((r) => (r.acceptable ? 'Y' : 'N')).join(' ')).toBe('Y N Y N Y');
     expect(out.analytes).toEqual([expect.objectContaining({ analyte: 'K', score: 60, verdict: 'unsatisfactory' })]);
   });
 
-  it('a lab that submitted nothing for an analyte scores 0 and is shown as not submitted; a missing sample counts as not acceptable', () => {
-    makeScheme(w, 'NS', { analytes: [{ analyte: 'K' }, { analyte: 'NA' }], labCodes: ['GZ-001', 'GZ-002'] });
-    makeRound(w, 'NS', 'NS-1', ['S1', 'S2'], {
+  it('a lab that submitted nothing for an analyte scores 0 and is shown as not submitted; a missing sample counts as not acceptable', async () => {
+    await makeScheme(w, 'NS', { analytes: [{ analyte: 'K' }, { analyte: 'NA' }], labCodes: ['GZ-001', 'GZ-002'] });
+    await makeRound(w, 'NS', 'NS-1', ['S1', 'S2'], {
       referenceValues: [
         { sample: 'S1', analyte: 'K', value: 4 },
         { sample: 'S2', analyte: 'K', value: 5 },
@@ -117,13 +119,13 @@ describe('round scores', () => {
         { sample: 'S2', analyte: 'NA', value: 130 },
       ],
     });
-    submitAs(w, 'GZ-001', 'NS-1', [
+    await submitAs(w, 'GZ-001', 'NS-1', [
       { sample: 'S1', analyte: 'K', value: 4 },
       { sample: 'S2', analyte: 'K', value: 5 },
       { sample: 'S1', analyte: 'NA', value: 140 },
     ]);
-    evaluateRound(w.db, gd(), { roundCode: 'NS-1' }, { now: AFTER_CLOSE });
-    const a = getRoundResults(w.db, gd(), { roundCode: 'NS-1' }).analytes;
+    await evaluateRound(w.db, gd(), { roundCode: 'NS-1' }, { now: AFTER_CLOSE });
+    const a = (await getRoundResults(w.db, gd(), { roundCode: 'NS-1' })).analytes;
     expect(a).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ lab: 'GZ-001', analyte: 'K', score: 100, verdict: 'satisfactory' }),
@@ -132,23 +134,23 @@ describe('round scores', () => {
         expect.objectContaining({ lab: 'GZ-002', analyte: 'NA', score: 0, verdict: 'not_submitted', notSubmitted: true }),
       ]),
     );
-    const report = labRoundReport(w.db, gd(), { roundCode: 'NS-1', labCode: 'GZ-002' });
+    const report = await labRoundReport(w.db, gd(), { roundCode: 'NS-1', labCode: 'GZ-002' });
     expect(report.analytes.every((x) => x.notSubmitted && x.samples.every((s) => s.value === null))).toBe(true);
-    const csv = roundCsv(w.db, gd(), { roundCode: 'NS-1' });
+    const csv = await roundCsv(w.db, gd(), { roundCode: 'NS-1' });
     expect(csv.split('\r\n').filter((l) => l.includes('not_submitted'))).toHaveLength(2);
   });
 
-  it('unsatisfactory in two consecutive rounds makes the analyte unsuccessful', () => {
-    makeScheme(w, 'HIS', { analytes: [{ analyte: 'K' }], labCodes: ['GZ-001'] });
+  it('unsatisfactory in two consecutive rounds makes the analyte unsuccessful', async () => {
+    await makeScheme(w, 'HIS', { analytes: [{ analyte: 'K' }], labCodes: ['GZ-001'] });
     for (const [i, value] of [4.0, 5.0, 5.0].entries()) {
       const code = `HIS-${i + 1}`;
       const opensAt = NOW - (40 - 12 * i) * 86_400_000;
-      makeRound(w, 'HIS', code, ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'K', value: 4.0 }], opensAt, closesAt: opensAt + 5 * 86_400_000 });
-      submitAs(w, 'GZ-001', code, [{ sample: 'S1', analyte: 'K', value }], opensAt + 86_400_000);
-      evaluateRound(w.db, gd(), { roundCode: code }, { now: opensAt + 6 * 86_400_000 });
-      publishRound(w.db, gd(), { roundCode: code }, { now: opensAt + 7 * 86_400_000 });
+      await makeRound(w, 'HIS', code, ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'K', value: 4.0 }], opensAt, closesAt: opensAt + 5 * 86_400_000 });
+      await submitAs(w, 'GZ-001', code, [{ sample: 'S1', analyte: 'K', value }], opensAt + 86_400_000);
+      await evaluateRound(w.db, gd(), { roundCode: code }, { now: opensAt + 6 * 86_400_000 });
+      await publishRound(w.db, gd(), { roundCode: code }, { now: opensAt + 7 * 86_400_000 });
     }
-    const flags = ['HIS-1', 'HIS-2', 'HIS-3'].map((c) => getRoundResults(w.db, gd(), { roundCode: c, labCode: 'GZ-001' }).analytes[0]);
+    const flags = (await mapSeq(['HIS-1', 'HIS-2', 'HIS-3'], async (c) => (await getRoundResults(w.db, gd(), { roundCode: c, labCode: 'GZ-001' })).analytes[0]));
     expect(flags.map((f) => [f.verdict, f.unsuccessful])).toEqual([
       ['satisfactory', false],
       ['unsatisfactory', false],
@@ -158,24 +160,24 @@ describe('round scores', () => {
 });
 
 describe('re-evaluation and publication', () => {
-  it('re-evaluating adds a version with a diff of assigned values and verdicts; publishing freezes it', () => {
-    makeScheme(w, 'RE', { analytes: [{ analyte: 'GLU' }] });
-    makeRound(w, 'RE', 'RE-1', ['S1'], { closesAt: NOW + 5 * 86_400_000 });
-    GD_LABS.slice(0, 10).forEach((lab, i) => submitAs(w, lab, 'RE-1', [{ sample: 'S1', analyte: 'GLU', value: 5 + 0.02 * i, method: 'hexokinase' }]));
-    const v1 = evaluateRound(w.db, gd(), { roundCode: 'RE-1' }, { now: AFTER_CLOSE });
+  it('re-evaluating adds a version with a diff of assigned values and verdicts; publishing freezes it', async () => {
+    await makeScheme(w, 'RE', { analytes: [{ analyte: 'GLU' }] });
+    await makeRound(w, 'RE', 'RE-1', ['S1'], { closesAt: NOW + 5 * 86_400_000 });
+    for (const [i, lab] of GD_LABS.slice(0, 10).entries()) { await submitAs(w, lab, 'RE-1', [{ sample: 'S1', analyte: 'GLU', value: 5 + 0.02 * i, method: 'hexokinase' }]); }
+    const v1 = await evaluateRound(w.db, gd(), { roundCode: 'RE-1' }, { now: AFTER_CLOSE });
     expect(v1.version).toBe(1);
     expect(v1.diff.previousVersion).toBeNull();
-    const again = evaluateRound(w.db, gd(), { roundCode: 'RE-1' }, { now: AFTER_CLOSE });
+    const again = await evaluateRound(w.db, gd(), { roundCode: 'RE-1' }, { now: AFTER_CLOSE });
     expect(again.diff).toMatchObject({ previousVersion: 1, inputsChanged: false, assignedValues: { changed: 0 }, verdicts: { changed: 0 } });
 
     // the scheme's limit for GLU is tightened (a data correction): verdicts and σpt change
     w.db.$client.prepare("update eqa_scheme_analytes set percent = 0.5, absolute = null where analyte_id = (select id from analytes where code = 'GLU')").run();
-    const v3 = evaluateRound(w.db, gd(), { roundCode: 'RE-1' }, { now: AFTER_CLOSE });
+    const v3 = await evaluateRound(w.db, gd(), { roundCode: 'RE-1' }, { now: AFTER_CLOSE });
     expect(v3.version).toBe(3);
     expect(v3.diff.inputsChanged).toBe(true);
     expect(v3.diff.assignedValues!.changed).toBe(1);
     expect(v3.diff.verdicts!.changed).toBeGreaterThan(0);
-    const statuses = w.db.select({ v: eqaEvaluations.version, s: eqaEvaluations.status, a: eqaEvaluations.algorithmVersion, d: eqaEvaluations.inputDigest }).from(eqaEvaluations).all();
+    const statuses = await w.db.select({ v: eqaEvaluations.version, s: eqaEvaluations.status, a: eqaEvaluations.algorithmVersion, d: eqaEvaluations.inputDigest }).from(eqaEvaluations);
     expect(statuses.map((s) => [s.v, s.s])).toEqual([
       [1, 'superseded'],
       [2, 'superseded'],
@@ -183,47 +185,45 @@ describe('re-evaluation and publication', () => {
     ]);
     expect(statuses.every((s) => s.a === ALGORITHM_VERSION && /^[0-9a-f]{64}$/.test(s.d ?? ''))).toBe(true);
 
-    publishRound(w.db, gd(), { roundCode: 'RE-1' }, { now: AFTER_CLOSE });
-    expect(w.db.select({ s: eqaEvaluations.status }).from(eqaEvaluations).where(eq(eqaEvaluations.version, 3)).get()!.s).toBe('published');
-    expect(() => evaluateRound(w.db, gd(), { roundCode: 'RE-1' }, { now: AFTER_CLOSE })).toThrow(expect.objectContaining({ code: 'conflict' }));
-    expect(() => publishRound(w.db, gd(), { roundCode: 'RE-1' }, { now: AFTER_CLOSE })).toThrow(expect.objectContaining({ code: 'conflict' }));
+    await publishRound(w.db, gd(), { roundCode: 'RE-1' }, { now: AFTER_CLOSE });
+    expect(first(await w.db.select({ s: eqaEvaluations.status }).from(eqaEvaluations).where(eq(eqaEvaluations.version, 3)).limit(1))!.s).toBe('published');
+    await expect(async () => await evaluateRound(w.db, gd(), { roundCode: 'RE-1' }, { now: AFTER_CLOSE })).rejects.toThrow(expect.objectContaining({ code: 'conflict' }));
+    await expect(async () => await publishRound(w.db, gd(), { roundCode: 'RE-1' }, { now: AFTER_CLOSE })).rejects.toThrow(expect.objectContaining({ code: 'conflict' }));
   });
 
-  it('a full round: created, opened, submitted, closed early, evaluated, published, and the lab reads its report and histogram', () => {
-    makeScheme(w, 'FULL', { analytes: [{ analyte: 'K' }, { analyte: 'GLU' }] });
-    makeRound(w, 'FULL', 'FULL-1', ['F1', 'F2']);
-    GD_LABS.forEach((lab, i) =>
-      submitAs(w, lab, 'FULL-1', [
+  it('a full round: created, opened, submitted, closed early, evaluated, published, and the lab reads its report and histogram', async () => {
+    await makeScheme(w, 'FULL', { analytes: [{ analyte: 'K' }, { analyte: 'GLU' }] });
+    await makeRound(w, 'FULL', 'FULL-1', ['F1', 'F2']);
+    for (const [i, lab] of GD_LABS.entries()) { await submitAs(w, lab, 'FULL-1', [
         { sample: 'F1', analyte: 'K', value: 4 + 0.01 * (i % 7), method: 'ISE' },
         { sample: 'F2', analyte: 'K', value: 5 + 0.01 * (i % 5), method: 'ISE' },
         { sample: 'F1', analyte: 'GLU', value: i === 3 ? 9 : 6 + 0.02 * (i % 4), method: 'hexokinase' },
         { sample: 'F2', analyte: 'GLU', value: 8 + 0.02 * (i % 3), method: 'hexokinase' },
-      ]),
-    );
+      ]); }
     const lab1 = w.labManagers.get('GZ-001')!;
-    expect(() => getRoundResults(w.db, lab1, { roundCode: 'FULL-1' })).toThrow(expect.objectContaining({ code: 'conflict' }));
-    expect(() => evaluateRound(w.db, gd(), { roundCode: 'FULL-1' }, { now: NOW })).toThrow(expect.objectContaining({ code: 'conflict' }));
-    closeRound(w.db, gd(), { roundCode: 'FULL-1' }, { now: NOW + 86_400_000 });
-    const s = evaluateRound(w.db, gd(), { roundCode: 'FULL-1' }, { now: NOW + 86_400_000 });
+    await expect(async () => await getRoundResults(w.db, lab1, { roundCode: 'FULL-1' })).rejects.toThrow(expect.objectContaining({ code: 'conflict' }));
+    await expect(async () => await evaluateRound(w.db, gd(), { roundCode: 'FULL-1' }, { now: NOW })).rejects.toThrow(expect.objectContaining({ code: 'conflict' }));
+    await closeRound(w.db, gd(), { roundCode: 'FULL-1' }, { now: NOW + 86_400_000 });
+    const s = await evaluateRound(w.db, gd(), { roundCode: 'FULL-1' }, { now: NOW + 86_400_000 });
     expect(s).toMatchObject({ results: 84, scores: 42, unsatisfactory: 1 });
     // evaluated but not published: the lab still sees nothing
-    expect(() => getRoundResults(w.db, lab1, { roundCode: 'FULL-1' })).toThrow(expect.objectContaining({ code: 'conflict' }));
-    publishRound(w.db, gd(), { roundCode: 'FULL-1' }, { now: NOW + 2 * 86_400_000 });
-    const own = getRoundResults(w.db, lab1, { roundCode: 'FULL-1' });
+    await expect(async () => await getRoundResults(w.db, lab1, { roundCode: 'FULL-1' })).rejects.toThrow(expect.objectContaining({ code: 'conflict' }));
+    await publishRound(w.db, gd(), { roundCode: 'FULL-1' }, { now: NOW + 2 * 86_400_000 });
+    const own = await getRoundResults(w.db, lab1, { roundCode: 'FULL-1' });
     expect(own.results).toHaveLength(4);
     expect(own.results.every((r) => !('lab' in r))).toBe(true);
     expect(own.analytes.map((a) => [a.analyte, a.verdict])).toEqual([
       ['GLU', 'satisfactory'],
       ['K', 'satisfactory'],
     ]);
-    const lab4 = getRoundResults(w.db, w.labManagers.get('GZ-004')!, { roundCode: 'FULL-1' });
+    const lab4 = await getRoundResults(w.db, w.labManagers.get('GZ-004')!, { roundCode: 'FULL-1' });
     expect(lab4.analytes.find((a) => a.analyte === 'GLU')).toMatchObject({ score: 50, verdict: 'unsatisfactory' });
-    const h = sampleHistogram(w.db, lab1, { roundCode: 'FULL-1', sample: 'F1', analyte: 'GLU' });
+    const h = await sampleHistogram(w.db, lab1, { roundCode: 'FULL-1', sample: 'F1', analyte: 'GLU' });
     expect(h.values).toHaveLength(21);
     expect(h.labValue).toBe(6);
     expect(h.lower).toBeLessThan(h.assignedValue!);
     expect(h.upper).toBeGreaterThan(h.assignedValue!);
-    const report = regulatorRoundReport(w.db, gd(), { roundCode: 'FULL-1' });
+    const report = await regulatorRoundReport(w.db, gd(), { roundCode: 'FULL-1' });
     if (!report.evaluated) throw new Error('not evaluated');
     expect(report.participants).toBe(21);
     expect(report.failed).toEqual([expect.objectContaining({ lab: 'GZ-004', analyte: 'GLU' })]);
@@ -232,33 +232,33 @@ describe('re-evaluation and publication', () => {
 });
 
 describe('after publication (recognition re-checks the participants)', () => {
-  const prepare = () => {
-    makeScheme(w, 'HOOK', { analytes: [{ analyte: 'K' }], labCodes: ['GZ-001'] });
-    makeRound(w, 'HOOK', 'HOOK-1', ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'K', value: 4 }] });
-    submitAs(w, 'GZ-001', 'HOOK-1', [{ sample: 'S1', analyte: 'K', value: 4 }]);
-    evaluateRound(w.db, gd(), { roundCode: 'HOOK-1' }, { now: AFTER_CLOSE });
-    return () => w.db.select().from(eqaRounds).where(eq(eqaRounds.code, 'HOOK-1')).get()!;
+  const prepare = async () => {
+    await makeScheme(w, 'HOOK', { analytes: [{ analyte: 'K' }], labCodes: ['GZ-001'] });
+    await makeRound(w, 'HOOK', 'HOOK-1', ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'K', value: 4 }] });
+    await submitAs(w, 'GZ-001', 'HOOK-1', [{ sample: 'S1', analyte: 'K', value: 4 }]);
+    await evaluateRound(w.db, gd(), { roundCode: 'HOOK-1' }, { now: AFTER_CLOSE });
+    return async () => first(await w.db.select().from(eqaRounds).where(eq(eqaRounds.code, 'HOOK-1')).limit(1))!;
   };
-  const failures = () => w.db.select().from(auditLog).where(eq(auditLog.action, 'eqa.round.publish_hook_failed')).all();
+  const failures = async () => await w.db.select().from(auditLog).where(eq(auditLog.action, 'eqa.round.publish_hook_failed'));
 
-  it('runs after the commit with the round id (the round is already published when it runs)', () => {
-    const round = prepare();
+  it('runs after the commit with the round id (the round is already published when it runs)', async () => {
+    const round = await prepare();
     const seen: [number, string][] = [];
-    publishRound(w.db, gd(), { roundCode: 'HOOK-1' }, { now: AFTER_CLOSE, afterPublish: (db, roundId) => seen.push([roundId, db.select().from(eqaRounds).where(eq(eqaRounds.id, roundId)).get()!.status]) });
-    expect(seen).toEqual([[round().id, 'published']]);
-    expect(failures()).toHaveLength(0);
+    await publishRound(w.db, gd(), { roundCode: 'HOOK-1' }, { now: AFTER_CLOSE, afterPublish: async (db, roundId) => seen.push([roundId, first(await db.select().from(eqaRounds).where(eq(eqaRounds.id, roundId)).limit(1))!.status]) });
+    expect(seen).toEqual([[(await round()).id, 'published']]);
+    expect(await failures()).toHaveLength(0);
   });
 
-  it('a failure after the commit is logged and does not undo the publication', () => {
-    const round = prepare();
-    const out = publishRound(w.db, gd(), { roundCode: 'HOOK-1' }, {
+  it('a failure after the commit is logged and does not undo the publication', async () => {
+    const round = await prepare();
+    const out = await publishRound(w.db, gd(), { roundCode: 'HOOK-1' }, {
       now: AFTER_CLOSE,
       afterPublish: () => {
         throw new Error('recognition is down');
       },
     });
     expect(out.status).toBe('published');
-    expect(round().status).toBe('published');
-    expect(failures().map((f) => f.details)).toEqual([{ error: 'recognition is down' }]);
+    expect((await round()).status).toBe('published');
+    expect((await failures()).map((f) => f.details)).toEqual([{ error: 'recognition is down' }]);
   });
 });

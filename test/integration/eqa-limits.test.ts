@@ -12,8 +12,8 @@ import { getRoundResults } from '@/lib/services/eqa/reports';
 import { AFTER_CLOSE, makeRound, makeScheme, submitAs, type World } from './eqa-support';
 
 let w: World;
-beforeEach(() => {
-  w = createSeededTestDb();
+beforeEach(async () => {
+  w = await createSeededTestDb();
 });
 afterEach(() => w.close());
 
@@ -25,23 +25,23 @@ const RANGES = [
 ];
 
 describe('analyte limit ranges', () => {
-  it('the range holding the target sets the limit: WBC 3.55 vs 3.0 is within 20 % (0.6); 9.3 vs 8.0 is beyond 15 % (1.2)', () => {
-    setLimitRanges(w.db, w.admin, { analyte: 'WBC', ranges: RANGES, reason: 'WS/T 406 ranges' });
-    makeScheme(w, 'HAEM', { analytes: [{ analyte: 'WBC' }], labCodes: ['GZ-001'] });
-    makeRound(w, 'HAEM', 'HAEM-1', ['S1', 'S2', 'S3'], {
+  it('the range holding the target sets the limit: WBC 3.55 vs 3.0 is within 20 % (0.6); 9.3 vs 8.0 is beyond 15 % (1.2)', async () => {
+    await setLimitRanges(w.db, w.admin, { analyte: 'WBC', ranges: RANGES, reason: 'WS/T 406 ranges' });
+    await makeScheme(w, 'HAEM', { analytes: [{ analyte: 'WBC' }], labCodes: ['GZ-001'] });
+    await makeRound(w, 'HAEM', 'HAEM-1', ['S1', 'S2', 'S3'], {
       referenceValues: [
         { sample: 'S1', analyte: 'WBC', value: 3.0 },
         { sample: 'S2', analyte: 'WBC', value: 8.0 },
         { sample: 'S3', analyte: 'WBC', value: 4.0 },
       ],
     });
-    submitAs(w, 'GZ-001', 'HAEM-1', [
+    await submitAs(w, 'GZ-001', 'HAEM-1', [
       { sample: 'S1', analyte: 'WBC', value: 3.55 },
       { sample: 'S2', analyte: 'WBC', value: 9.3 },
       { sample: 'S3', analyte: 'WBC', value: 4.8 }, // at 4.0 the low range (20 %: 0.8) applies: at the limit
     ]);
-    evaluateRound(w.db, w.regulators.gd, { roundCode: 'HAEM-1' }, { now: AFTER_CLOSE });
-    const rows = getRoundResults(w.db, w.regulators.gd, { roundCode: 'HAEM-1', labCode: 'GZ-001' }).results;
+    await evaluateRound(w.db, w.regulators.gd, { roundCode: 'HAEM-1' }, { now: AFTER_CLOSE });
+    const rows = (await getRoundResults(w.db, w.regulators.gd, { roundCode: 'HAEM-1', labCode: 'GZ-001' })).results;
     expect(rows.map((r) => [r.sample, r.allowed, r.verdict])).toEqual([
       ['S1', expect.closeTo(0.6, 12), 'acceptable'],
       ['S2', expect.closeTo(1.2, 12), 'not_acceptable'],
@@ -49,18 +49,18 @@ describe('analyte limit ranges', () => {
     ]);
   });
 
-  it('without ranges the flat catalogue limit applies (WBC 15 %: 3.55 vs 3.0 is beyond 0.45)', () => {
-    makeScheme(w, 'FLAT', { analytes: [{ analyte: 'WBC' }], labCodes: ['GZ-001'] });
-    makeRound(w, 'FLAT', 'FLAT-1', ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'WBC', value: 3.0 }] });
-    submitAs(w, 'GZ-001', 'FLAT-1', [{ sample: 'S1', analyte: 'WBC', value: 3.55 }]);
-    evaluateRound(w.db, w.regulators.gd, { roundCode: 'FLAT-1' }, { now: AFTER_CLOSE });
-    const [r] = getRoundResults(w.db, w.regulators.gd, { roundCode: 'FLAT-1', labCode: 'GZ-001' }).results;
+  it('without ranges the flat catalogue limit applies (WBC 15 %: 3.55 vs 3.0 is beyond 0.45)', async () => {
+    await makeScheme(w, 'FLAT', { analytes: [{ analyte: 'WBC' }], labCodes: ['GZ-001'] });
+    await makeRound(w, 'FLAT', 'FLAT-1', ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'WBC', value: 3.0 }] });
+    await submitAs(w, 'GZ-001', 'FLAT-1', [{ sample: 'S1', analyte: 'WBC', value: 3.55 }]);
+    await evaluateRound(w.db, w.regulators.gd, { roundCode: 'FLAT-1' }, { now: AFTER_CLOSE });
+    const [r] = (await getRoundResults(w.db, w.regulators.gd, { roundCode: 'FLAT-1', labCode: 'GZ-001' })).results;
     expect(r).toMatchObject({ verdict: 'not_acceptable', allowed: expect.closeTo(0.45, 12) });
   });
 
-  it('overlapping ranges are refused (422); only an administrator sets ranges (403)', () => {
-    expect(() => setLimitRanges(w.db, w.admin, { analyte: 'WBC', ranges: [RANGES[0], { ...RANGES[1], from: 3 }], reason: 'x' })).toThrow(expect.objectContaining({ status: 422 }));
-    expect(() => setLimitRanges(w.db, w.regulators.gd, { analyte: 'WBC', ranges: RANGES, reason: 'x' })).toThrow(expect.objectContaining({ status: 403 }));
+  it('overlapping ranges are refused (422); only an administrator sets ranges (403)', async () => {
+    await expect(async () => await setLimitRanges(w.db, w.admin, { analyte: 'WBC', ranges: [RANGES[0], { ...RANGES[1], from: 3 }], reason: 'x' })).rejects.toThrow(expect.objectContaining({ status: 422 }));
+    await expect(async () => await setLimitRanges(w.db, w.regulators.gd, { analyte: 'WBC', ranges: RANGES, reason: 'x' })).rejects.toThrow(expect.objectContaining({ status: 403 }));
   });
 });
 
@@ -75,12 +75,12 @@ const FILE = [
 ].join('\n');
 
 describe('limit ranges from the data file', () => {
-  const addedAudits = () => listAudit(w.db, {}).filter((a) => a.action === 'analyte.limitRanges.addMissing');
+  const addedAudits = async () => (await listAudit(w.db, {})).filter((a) => a.action === 'analyte.limitRanges.addMissing');
 
-  it('a target in the low range gets the low range\'s limit, its boundary included; above it the upper range\'s', () => {
-    expect(addMissingLimitRanges(w.db, parseLimitRanges(FILE), 'system (db:migrate)')).toEqual({ added: ['WBC'], kept: [] });
-    makeScheme(w, 'HAEM', { analytes: [{ analyte: 'WBC' }], labCodes: ['GZ-001'] });
-    makeRound(w, 'HAEM', 'HAEM-2', ['S1', 'S2', 'S3', 'S4'], {
+  it('a target in the low range gets the low range\'s limit, its boundary included; above it the upper range\'s', async () => {
+    expect(await addMissingLimitRanges(w.db, parseLimitRanges(FILE), 'system (db:migrate)')).toEqual({ added: ['WBC'], kept: [] });
+    await makeScheme(w, 'HAEM', { analytes: [{ analyte: 'WBC' }], labCodes: ['GZ-001'] });
+    await makeRound(w, 'HAEM', 'HAEM-2', ['S1', 'S2', 'S3', 'S4'], {
       referenceValues: [
         { sample: 'S1', analyte: 'WBC', value: 3.0 },
         { sample: 'S2', analyte: 'WBC', value: 4.0 },
@@ -88,42 +88,42 @@ describe('limit ranges from the data file', () => {
         { sample: 'S4', analyte: 'WBC', value: 8.0 },
       ],
     });
-    submitAs(w, 'GZ-001', 'HAEM-2', [
+    await submitAs(w, 'GZ-001', 'HAEM-2', [
       { sample: 'S1', analyte: 'WBC', value: 3.55 }, // |0.55| <= 20 % of 3.0 = 0.60
       { sample: 'S2', analyte: 'WBC', value: 4.8 }, // |0.80| <= 20 % of 4.0 = 0.80: "≤ 4.0" holds 4.0 (12 % would give 0.48)
       { sample: 'S3', analyte: 'WBC', value: 4.5 }, // |0.49| >  12 % of 4.01 = 0.4812 (the flat 15 % would give 0.6015)
       { sample: 'S4', analyte: 'WBC', value: 8.9 }, // |0.90| <= 12 % of 8.0 = 0.96
     ]);
-    evaluateRound(w.db, w.regulators.gd, { roundCode: 'HAEM-2' }, { now: AFTER_CLOSE });
-    const rows = getRoundResults(w.db, w.regulators.gd, { roundCode: 'HAEM-2', labCode: 'GZ-001' }).results;
+    await evaluateRound(w.db, w.regulators.gd, { roundCode: 'HAEM-2' }, { now: AFTER_CLOSE });
+    const rows = (await getRoundResults(w.db, w.regulators.gd, { roundCode: 'HAEM-2', labCode: 'GZ-001' })).results;
     expect(rows.map((r) => [r.sample, r.allowed, r.verdict])).toEqual([
       ['S1', expect.closeTo(0.6, 12), 'acceptable'],
       ['S2', expect.closeTo(0.8, 12), 'acceptable'],
       ['S3', expect.closeTo(0.4812, 12), 'not_acceptable'],
       ['S4', expect.closeTo(0.96, 12), 'acceptable'],
     ]);
-    expect(addedAudits()).toHaveLength(1);
-    expect(addedAudits()[0]).toMatchObject({ actorEmail: 'system (db:migrate)', details: { added: ['WBC'], ranges: 2 } });
+    expect(await addedAudits()).toHaveLength(1);
+    expect((await addedAudits())[0]).toMatchObject({ actorEmail: 'system (db:migrate)', details: { added: ['WBC'], ranges: 2 } });
   });
 
-  it('is idempotent, and never touches ranges an administrator set, even a return to the flat limit', () => {
-    addMissingLimitRanges(w.db, parseLimitRanges(FILE));
-    expect(addMissingLimitRanges(w.db, parseLimitRanges(FILE))).toEqual({ added: [], kept: ['WBC'] });
-    expect(analyteWithLimits(w.db, 'WBC')!.ranges.map((r) => [r.fromValue, r.toValue, r.percent])).toEqual([
+  it('is idempotent, and never touches ranges an administrator set, even a return to the flat limit', async () => {
+    await addMissingLimitRanges(w.db, parseLimitRanges(FILE));
+    expect(await addMissingLimitRanges(w.db, parseLimitRanges(FILE))).toEqual({ added: [], kept: ['WBC'] });
+    expect((await analyteWithLimits(w.db, 'WBC'))!.ranges.map((r) => [r.fromValue, r.toValue, r.percent])).toEqual([
       [null, 4, 20],
       [4, null, 12],
     ]);
-    expect(addedAudits()).toHaveLength(1);
+    expect(await addedAudits()).toHaveLength(1);
 
-    setLimitRanges(w.db, w.admin, { analyte: 'WBC', ranges: [], reason: 'flat limit for this scheme year' });
-    expect(addMissingLimitRanges(w.db, parseLimitRanges(FILE))).toEqual({ added: [], kept: ['WBC'] });
-    expect(analyteWithLimits(w.db, 'WBC')!.ranges).toEqual([]);
+    await setLimitRanges(w.db, w.admin, { analyte: 'WBC', ranges: [], reason: 'flat limit for this scheme year' });
+    expect(await addMissingLimitRanges(w.db, parseLimitRanges(FILE))).toEqual({ added: [], kept: ['WBC'] });
+    expect((await analyteWithLimits(w.db, 'WBC'))!.ranges).toEqual([]);
   });
 
-  it('an analyte code the catalogue lacks is refused (404) and nothing is written', () => {
+  it('an analyte code the catalogue lacks is refused (404) and nothing is written', async () => {
     const bad = parseLimitRanges(FILE.concat('\nNOPE,,,<=,1,10,,,,test,"≤ 1: ±10 %"'));
-    expect(() => addMissingLimitRanges(w.db, bad)).toThrow(expect.objectContaining({ status: 404 }));
-    expect(analyteWithLimits(w.db, 'WBC')!.ranges).toEqual([]);
-    expect(addedAudits()).toHaveLength(0);
+    await expect(async () => await addMissingLimitRanges(w.db, bad)).rejects.toThrow(expect.objectContaining({ status: 404 }));
+    expect((await analyteWithLimits(w.db, 'WBC'))!.ranges).toEqual([]);
+    expect(await addedAudits()).toHaveLength(0);
   });
 });

@@ -15,8 +15,8 @@ vi.mock('next/cache', () => ({ revalidatePath: () => undefined }));
 const { createRoundAction, createSchemeAction } = await import('@/app/(regulator)/regulator/eqa/actions');
 
 let w: World;
-beforeEach(() => {
-  w = createSeededTestDb();
+beforeEach(async () => {
+  w = await createSeededTestDb();
   state.w = w;
   state.actor = w.regulators.gd;
 });

@@ -10,16 +10,17 @@ import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
 import { getRoundResults, labRoundReport, roundCsv } from '@/lib/services/eqa/reports';
 import { createScheme } from '@/lib/services/eqa/schemes';
 import { AFTER_CLOSE, DAY, GD_LABS, NOW, makeRound, makeScheme, submitAs, type World } from './eqa-support';
+import { first } from '@/db/dialect';
 
 let w: World;
-beforeEach(() => {
-  w = createSeededTestDb();
-  makeScheme(w, 'CHEM', { analytes: [{ analyte: 'K' }, { analyte: 'GLU' }] });
-  makeRound(w, 'CHEM', 'R-1', ['S1', 'S2']);
+beforeEach(async () => {
+  w = await createSeededTestDb();
+  await makeScheme(w, 'CHEM', { analytes: [{ analyte: 'K' }, { analyte: 'GLU' }] });
+  await makeRound(w, 'CHEM', 'R-1', ['S1', 'S2']);
 });
 afterEach(() => w.close());
 
-const submissions = () => w.db.select().from(eqaSubmissions).all();
+const submissions = async () => await w.db.select().from(eqaSubmissions);
 const lab = (code: string) => w.labManagers.get(code)!;
 
 describe('the submission window', () => {
@@ -27,52 +28,52 @@ describe('the submission window', () => {
     ['before the opening time', NOW - 11 * DAY],
     ['exactly at the closing time', NOW + 10 * DAY],
     ['after the closing time', NOW + 11 * DAY],
-  ])('a submission %s is refused with 409 and writes nothing', (_t, at) => {
-    expect(() => submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4 }], at)).toThrow(expect.objectContaining({ code: 'conflict', status: 409 }));
-    expect(submissions()).toHaveLength(0);
+  ])('a submission %s is refused with 409 and writes nothing', async (_t, at) => {
+    await expect(async () => await submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4 }], at)).rejects.toThrow(expect.objectContaining({ code: 'conflict', status: 409 }));
+    expect(await submissions()).toHaveLength(0);
   });
 
-  it('a round closed early by the regulator refuses submissions at once', () => {
-    closeRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: NOW });
-    expect(() => submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4 }], NOW + 1)).toThrow(expect.objectContaining({ status: 409 }));
+  it('a round closed early by the regulator refuses submissions at once', async () => {
+    await closeRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: NOW });
+    await expect(async () => await submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4 }], NOW + 1)).rejects.toThrow(expect.objectContaining({ status: 409 }));
   });
 
-  it('a draft round is not visible to labs and takes no submissions', () => {
-    makeRound(w, 'CHEM', 'R-DRAFT', ['S1'], { open: false });
-    expect(listRounds(w.db, lab('GZ-001'), { now: NOW }).map((r) => r.code)).toEqual(['R-1']);
-    expect(() => submitAs(w, 'GZ-001', 'R-DRAFT', [{ sample: 'S1', analyte: 'K', value: 4 }])).toThrow(expect.objectContaining({ status: 403 }));
+  it('a draft round is not visible to labs and takes no submissions', async () => {
+    await makeRound(w, 'CHEM', 'R-DRAFT', ['S1'], { open: false });
+    expect((await listRounds(w.db, lab('GZ-001'), { now: NOW })).map((r) => r.code)).toEqual(['R-1']);
+    await expect(async () => await submitAs(w, 'GZ-001', 'R-DRAFT', [{ sample: 'S1', analyte: 'K', value: 4 }])).rejects.toThrow(expect.objectContaining({ status: 403 }));
   });
 });
 
 describe('resubmission', () => {
-  it('a changed value adds version 2 and keeps version 1; an identical value changes nothing', () => {
-    submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4.1, method: 'ISE' }]);
-    const second = submitAs(w, 'GZ-001', 'R-1', [
+  it('a changed value adds version 2 and keeps version 1; an identical value changes nothing', async () => {
+    await submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4.1, method: 'ISE' }]);
+    const second = await submitAs(w, 'GZ-001', 'R-1', [
       { sample: 'S1', analyte: 'K', value: 4.2, method: 'ISE' },
       { sample: 'S2', analyte: 'K', value: 5.0, method: 'ISE' },
     ]);
     expect(second).toMatchObject({ created: 1, revised: 1, unchanged: 0 });
-    const third = submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4.2, method: 'ISE' }]);
+    const third = await submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4.2, method: 'ISE' }]);
     expect(third).toMatchObject({ created: 0, revised: 0, unchanged: 1 });
-    const k1 = submissions().filter((s) => s.value === 4.1 || s.value === 4.2);
+    const k1 = (await submissions()).filter((s) => s.value === 4.1 || s.value === 4.2);
     expect(k1.map((s) => [s.value, s.version, s.current])).toEqual([
       [4.1, 1, false],
       [4.2, 2, true],
     ]);
-    expect(w.db.select().from(auditLog).where(eq(auditLog.action, 'eqa.submission.save')).all()).toHaveLength(3);
+    expect(await w.db.select().from(auditLog).where(eq(auditLog.action, 'eqa.submission.save'))).toHaveLength(3);
   });
 
-  it('only the latest version is evaluated', () => {
-    GD_LABS.slice(0, 5).forEach((l) => submitAs(w, l, 'R-1', [{ sample: 'S1', analyte: 'K', value: 4 }]));
-    submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4.05 }], NOW + DAY);
-    evaluateRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: AFTER_CLOSE });
-    const mine = getRoundResults(w.db, w.regulators.gd, { roundCode: 'R-1', labCode: 'GZ-001' }).results;
+  it('only the latest version is evaluated', async () => {
+    for (const l of GD_LABS.slice(0, 5)) { await submitAs(w, l, 'R-1', [{ sample: 'S1', analyte: 'K', value: 4 }]); }
+    await submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4.05 }], NOW + DAY);
+    await evaluateRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: AFTER_CLOSE });
+    const mine = (await getRoundResults(w.db, w.regulators.gd, { roundCode: 'R-1', labCode: 'GZ-001' })).results;
     expect(mine.map((r) => r.value)).toEqual([4.05]);
   });
 });
 
 describe('validation: every bad row reported, nothing written', () => {
-  it('JSON rows with an unknown sample, an unknown analyte, a missing value, a duplicate and a formula are all reported by row and field', () => {
+  it('JSON rows with an unknown sample, an unknown analyte, a missing value, a duplicate and a formula are all reported by row and field', async () => {
     const rows = [
       { sample: 'S1', analyte: 'K', value: 4 },
       { sample: 'S9', analyte: 'K', value: 4 },
@@ -83,7 +84,7 @@ describe('validation: every bad row reported, nothing written', () => {
     ];
     let err: { code: string; errors: { row?: number; field: string }[] } | undefined;
     try {
-      submitAs(w, 'GZ-001', 'R-1', rows as never);
+      await submitAs(w, 'GZ-001', 'R-1', rows as never);
     } catch (e) {
       err = e as never;
     }
@@ -95,14 +96,14 @@ describe('validation: every bad row reported, nothing written', () => {
       [5, 'sample'],
       [6, 'method'],
     ]);
-    expect(submissions()).toHaveLength(0);
+    expect(await submissions()).toHaveLength(0);
   });
 
-  it('CSV rows are reported with their line in the file (header = line 1)', () => {
+  it('CSV rows are reported with their line in the file (header = line 1)', async () => {
     const csv = 'sample,analyte,value,method,instrument\nS1,K,4.0,ISE,c701\n\nS2,K,,ISE,c701\nS1,GLU,=1+1,HK,c701\n';
     let err: { errors: { row?: number; field: string }[] } | undefined;
     try {
-      submitResults(w.db, lab('GZ-001'), { roundCode: 'R-1', rows: rowsFromCsv(csv), source: 'csv' }, { now: NOW });
+      await submitResults(w.db, lab('GZ-001'), { roundCode: 'R-1', rows: rowsFromCsv(csv), source: 'csv' }, { now: NOW });
     } catch (e) {
       err = e as never;
     }
@@ -110,7 +111,7 @@ describe('validation: every bad row reported, nothing written', () => {
       [4, 'value'],
       [5, 'value'],
     ]);
-    expect(submissions()).toHaveLength(0);
+    expect(await submissions()).toHaveLength(0);
   });
 
   it.each([
@@ -122,35 +123,35 @@ describe('validation: every bad row reported, nothing written', () => {
     expect(() => rowsFromCsv(text)).toThrow(expect.objectContaining({ code }));
   });
 
-  it('a valid CSV saves every row in one go, with method and instrument', () => {
+  it('a valid CSV saves every row in one go, with method and instrument', async () => {
     const csv = 'sample,analyte,value,method,instrument\nS1,K,4.0,ISE,c701\nS2,K,5.1,ISE,c701\nS1,GLU,6.2,HK,c701\nS2,GLU,8.0,HK,c701\n';
-    const out = submitResults(w.db, lab('GZ-001'), { roundCode: 'R-1', rows: rowsFromCsv(csv), source: 'csv' }, { now: NOW });
+    const out = await submitResults(w.db, lab('GZ-001'), { roundCode: 'R-1', rows: rowsFromCsv(csv), source: 'csv' }, { now: NOW });
     expect(out.created).toBe(4);
-    expect(submissions().map((s) => [s.method, s.instrument, s.source])[0]).toEqual(['ISE', 'c701', 'csv']);
+    expect((await submissions()).map((s) => [s.method, s.instrument, s.source])[0]).toEqual(['ISE', 'c701', 'csv']);
   });
 
-  it('the template lists every sample × analyte with the current values', () => {
-    submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S2', analyte: 'GLU', value: 8.5, method: 'HK' }]);
-    const t = submissionTemplateCsv(w.db, lab('GZ-001'), 'R-1');
+  it('the template lists every sample × analyte with the current values', async () => {
+    await submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S2', analyte: 'GLU', value: 8.5, method: 'HK' }]);
+    const t = await submissionTemplateCsv(w.db, lab('GZ-001'), 'R-1');
     expect(t.trim().split('\r\n')).toEqual(['sample,analyte,value,method,instrument', 'S1,GLU,,,', 'S2,GLU,8.5,HK,', 'S1,K,,,', 'S2,K,,,']);
   });
 });
 
 describe('plausibility warnings (never blocking)', () => {
-  it('warns of a decimal slip against the lab’s own IQC range and still saves', () => {
-    const labId = w.db.select({ id: laboratories.id }).from(laboratories).where(eq(laboratories.code, 'GZ-001')).get()!.id;
-    const kId = w.db.select({ id: analytes.id }).from(analytes).where(eq(analytes.code, 'K')).get()!.id;
-    const lot = w.db.insert(controlLots).values({ labId, analyteId: kId, level: 'L1', lotNumber: 'X1', createdAt: NOW }).returning().get();
-    w.db.insert(qcTargets).values({ labId: lot.labId, controlLotId: lot.id, version: 1, mean: 4.0, sd: 0.1, source: 'manufacturer', effectiveFrom: NOW - DAY, createdAt: NOW }).run();
+  it('warns of a decimal slip against the lab’s own IQC range and still saves', async () => {
+    const labId = first(await w.db.select({ id: laboratories.id }).from(laboratories).where(eq(laboratories.code, 'GZ-001')).limit(1))!.id;
+    const kId = first(await w.db.select({ id: analytes.id }).from(analytes).where(eq(analytes.code, 'K')).limit(1))!.id;
+    const lot = (await w.db.insert(controlLots).values({ labId, analyteId: kId, level: 'L1', lotNumber: 'X1', createdAt: NOW }).returning())[0];
+    await w.db.insert(qcTargets).values({ labId: lot.labId, controlLotId: lot.id, version: 1, mean: 4.0, sd: 0.1, source: 'manufacturer', effectiveFrom: NOW - DAY, createdAt: NOW });
     const rows = [
       { line: 1, values: { sample: 'S1', analyte: 'K', value: 40 } },
       { line: 2, values: { sample: 'S2', analyte: 'K', value: 4.1 } },
       { line: 3, values: { sample: 'S1', analyte: 'GLU', value: 6 } },
     ];
-    const check = checkSubmission(w.db, lab('GZ-001'), { roundCode: 'R-1', rows, source: 'manual' }, { now: NOW });
+    const check = await checkSubmission(w.db, lab('GZ-001'), { roundCode: 'R-1', rows, source: 'manual' }, { now: NOW });
     expect(check.warnings).toEqual([expect.objectContaining({ row: 1, kind: 'decimal_slip', range: [3.6, 4.4] })]);
-    expect(submissions()).toHaveLength(0);
-    const saved = submitResults(w.db, lab('GZ-001'), { roundCode: 'R-1', rows, source: 'manual' }, { now: NOW });
+    expect(await submissions()).toHaveLength(0);
+    const saved = await submitResults(w.db, lab('GZ-001'), { roundCode: 'R-1', rows, source: 'manual' }, { now: NOW });
     expect(saved.created).toBe(3);
     expect(saved.warnings).toHaveLength(1);
   });
@@ -158,70 +159,70 @@ describe('plausibility warnings (never blocking)', () => {
   it.each([
     ['a value 10× the lab’s other samples', [5, 5.2, 52], 'decimal_slip'],
     ['a value ≤ 0', [0, 5, 5.2], 'not_positive'],
-  ])('without IQC targets, warns of %s', (_t, values, kind) => {
-    makeRound(w, 'CHEM', 'R-3', ['A', 'B', 'C']);
+  ])('without IQC targets, warns of %s', async (_t, values, kind) => {
+    await makeRound(w, 'CHEM', 'R-3', ['A', 'B', 'C']);
     const rows = values.map((v, i) => ({ line: i + 1, values: { sample: ['A', 'B', 'C'][i], analyte: 'GLU', value: v } }));
-    const check = checkSubmission(w.db, lab('GZ-001'), { roundCode: 'R-3', rows, source: 'manual' }, { now: NOW });
+    const check = await checkSubmission(w.db, lab('GZ-001'), { roundCode: 'R-3', rows, source: 'manual' }, { now: NOW });
     expect(check.warnings.map((x) => x.kind)).toEqual([kind]);
   });
 });
 
 describe('refusals', () => {
-  beforeEach(() => {
-    GD_LABS.slice(0, 4).forEach((l) => submitAs(w, l, 'R-1', [{ sample: 'S1', analyte: 'K', value: 4 }]));
-    submitAs(w, 'SZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4.02 }]);
+  beforeEach(async () => {
+    for (const l of GD_LABS.slice(0, 4)) { await submitAs(w, l, 'R-1', [{ sample: 'S1', analyte: 'K', value: 4 }]); }
+    await submitAs(w, 'SZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4.02 }]);
   });
 
-  it('a lab manager cannot read another lab’s results (403), even after publication', () => {
-    evaluateRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: AFTER_CLOSE });
-    publishRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: AFTER_CLOSE });
-    expect(() => getRoundResults(w.db, lab('GZ-001'), { roundCode: 'R-1', labCode: 'GZ-002' })).toThrow(expect.objectContaining({ status: 403 }));
-    expect(() => labRoundReport(w.db, lab('GZ-001'), { roundCode: 'R-1', labCode: 'SZ-001' })).toThrow(expect.objectContaining({ status: 403 }));
-    expect(() => roundCsv(w.db, lab('GZ-001'), { roundCode: 'R-1' })).toThrow(expect.objectContaining({ status: 403 }));
+  it('a lab manager cannot read another lab’s results (403), even after publication', async () => {
+    await evaluateRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: AFTER_CLOSE });
+    await publishRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: AFTER_CLOSE });
+    await expect(async () => await getRoundResults(w.db, lab('GZ-001'), { roundCode: 'R-1', labCode: 'GZ-002' })).rejects.toThrow(expect.objectContaining({ status: 403 }));
+    await expect(async () => await labRoundReport(w.db, lab('GZ-001'), { roundCode: 'R-1', labCode: 'SZ-001' })).rejects.toThrow(expect.objectContaining({ status: 403 }));
+    await expect(async () => await roundCsv(w.db, lab('GZ-001'), { roundCode: 'R-1' })).rejects.toThrow(expect.objectContaining({ status: 403 }));
   });
 
-  it('a regulator of another province can neither see, evaluate nor read the round (403)', () => {
+  it('a regulator of another province can neither see, evaluate nor read the round (403)', async () => {
     const zj = w.regulators.zj;
-    expect(listRounds(w.db, zj, { now: NOW })).toEqual([]);
-    expect(() => evaluateRound(w.db, zj, { roundCode: 'R-1' }, { now: AFTER_CLOSE })).toThrow(expect.objectContaining({ status: 403 }));
-    evaluateRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: AFTER_CLOSE });
-    expect(() => getRoundResults(w.db, zj, { roundCode: 'R-1' })).toThrow(expect.objectContaining({ status: 403 }));
-    expect(() => publishRound(w.db, zj, { roundCode: 'R-1' }, { now: AFTER_CLOSE })).toThrow(expect.objectContaining({ status: 403 }));
+    expect(await listRounds(w.db, zj, { now: NOW })).toEqual([]);
+    await expect(async () => await evaluateRound(w.db, zj, { roundCode: 'R-1' }, { now: AFTER_CLOSE })).rejects.toThrow(expect.objectContaining({ status: 403 }));
+    await evaluateRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: AFTER_CLOSE });
+    await expect(async () => await getRoundResults(w.db, zj, { roundCode: 'R-1' })).rejects.toThrow(expect.objectContaining({ status: 403 }));
+    await expect(async () => await publishRound(w.db, zj, { roundCode: 'R-1' }, { now: AFTER_CLOSE })).rejects.toThrow(expect.objectContaining({ status: 403 }));
   });
 
-  it('a city regulator reads only its own labs of a provincial round and cannot evaluate it', () => {
+  it('a city regulator reads only its own labs of a provincial round and cannot evaluate it', async () => {
     const sz = w.regulators.sz;
-    expect(() => evaluateRound(w.db, sz, { roundCode: 'R-1' }, { now: AFTER_CLOSE })).toThrow(expect.objectContaining({ status: 403 }));
-    evaluateRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: AFTER_CLOSE });
-    const rows = getRoundResults(w.db, sz, { roundCode: 'R-1' }).results;
+    await expect(async () => await evaluateRound(w.db, sz, { roundCode: 'R-1' }, { now: AFTER_CLOSE })).rejects.toThrow(expect.objectContaining({ status: 403 }));
+    await evaluateRound(w.db, w.regulators.gd, { roundCode: 'R-1' }, { now: AFTER_CLOSE });
+    const rows = (await getRoundResults(w.db, sz, { roundCode: 'R-1' })).results;
     expect([...new Set(rows.map((r) => r.lab))]).toEqual(['SZ-001']);
-    expect(() => getRoundResults(w.db, sz, { roundCode: 'R-1', labCode: 'GZ-001' })).toThrow(expect.objectContaining({ status: 403 }));
+    await expect(async () => await getRoundResults(w.db, sz, { roundCode: 'R-1', labCode: 'GZ-001' })).rejects.toThrow(expect.objectContaining({ status: 403 }));
   });
 
   it.each([
     ['a lab manager of another province', () => w.labManagers.get('HZ-001')!],
     ['a hospital account', () => fakeActor({ role: 'hospital' })],
     ['a regulator', () => w.regulators.gd],
-  ])('%s cannot submit (403)', (_t, who) => {
-    expect(() => submitResults(w.db, who(), { roundCode: 'R-1', rows: [{ line: 1, values: { sample: 'S1', analyte: 'K', value: 4 } }], source: 'api' }, { now: NOW })).toThrow(
+  ])('%s cannot submit (403)', async (_t, who) => {
+    await expect(async () => await submitResults(w.db, who(), { roundCode: 'R-1', rows: [{ line: 1, values: { sample: 'S1', analyte: 'K', value: 4 } }], source: 'api' }, { now: NOW })).rejects.toThrow(
       expect.objectContaining({ status: 403 }),
     );
   });
 
-  it('a lab manager cannot create schemes or evaluate (403)', () => {
-    expect(() => createScheme(w.db, lab('GZ-001'), { code: 'X', name: 'X', regionCode: '440000', analytes: [{ analyte: 'K' }] })).toThrow(expect.objectContaining({ status: 403 }));
-    expect(() => evaluateRound(w.db, lab('GZ-001'), { roundCode: 'R-1' }, { now: AFTER_CLOSE })).toThrow(expect.objectContaining({ status: 403 }));
+  it('a lab manager cannot create schemes or evaluate (403)', async () => {
+    await expect(async () => await createScheme(w.db, lab('GZ-001'), { code: 'X', name: 'X', regionCode: '440000', analytes: [{ analyte: 'K' }] })).rejects.toThrow(expect.objectContaining({ status: 403 }));
+    await expect(async () => await evaluateRound(w.db, lab('GZ-001'), { roundCode: 'R-1' }, { now: AFTER_CLOSE })).rejects.toThrow(expect.objectContaining({ status: 403 }));
   });
 
-  it('an unknown round is 404', () => {
-    expect(() => submitAs(w, 'GZ-001', 'NOPE', [{ sample: 'S1', analyte: 'K', value: 4 }])).toThrow(expect.objectContaining({ status: 404 }));
+  it('an unknown round is 404', async () => {
+    await expect(async () => await submitAs(w, 'GZ-001', 'NOPE', [{ sample: 'S1', analyte: 'K', value: 4 }])).rejects.toThrow(expect.objectContaining({ status: 404 }));
   });
 
-  it('lists rounds for a lab manager of an enrolled lab with samples and analytes as codes', () => {
-    expect(listRounds(w.db, lab('GZ-001'), { now: NOW })).toEqual([
+  it('lists rounds for a lab manager of an enrolled lab with samples and analytes as codes', async () => {
+    expect(await listRounds(w.db, lab('GZ-001'), { now: NOW })).toEqual([
       { code: 'R-1', scheme: 'CHEM', schemeName: '测试 CHEM', schemeNameEn: 'Test CHEM', status: 'open', opensAt: new Date(NOW - 10 * DAY).toISOString(), closesAt: new Date(NOW + 10 * DAY).toISOString(), samples: ['S1', 'S2'], analytes: ['GLU', 'K'] },
     ]);
-    expect(listRounds(w.db, lab('GZ-001'), { now: AFTER_CLOSE })[0].status).toBe('closed');
-    expect(w.db.select().from(eqaSubmissions).where(and(eq(eqaSubmissions.current, true))).all()).toHaveLength(5);
+    expect((await listRounds(w.db, lab('GZ-001'), { now: AFTER_CLOSE }))[0].status).toBe('closed');
+    expect(await w.db.select().from(eqaSubmissions).where(and(eq(eqaSubmissions.current, true)))).toHaveLength(5);
   });
 });

@@ -10,19 +10,19 @@ export const DAY = 86_400_000;
 export const NOW = Date.UTC(2026, 5, 1, 8, 0, 0);
 export const AFTER_CLOSE = NOW + 11 * DAY;
 
-export type World = ReturnType<typeof createSeededTestDb>;
+export type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 
 export const GD_LABS = [
   ...Array.from({ length: 11 }, (_, i) => `GZ-${String(i + 1).padStart(3, '0')}`),
   ...Array.from({ length: 10 }, (_, i) => `SZ-${String(i + 1).padStart(3, '0')}`),
 ];
 
-export function makeScheme(
+export async function makeScheme(
   w: World,
   code: string,
   opts: { analytes?: { analyte: string; percent?: number; absolute?: number }[]; sigmaPtSource?: 'allowable_error' | 'robust_sd'; minPeerGroupSize?: number; labCodes?: string[] } = {},
 ) {
-  createScheme(
+  await createScheme(
     w.db,
     w.regulators.gd,
     {
@@ -36,23 +36,23 @@ export function makeScheme(
     },
     { now: NOW - 30 * DAY },
   );
-  enrollLabs(w.db, w.regulators.gd, { schemeCode: code, ...(opts.labCodes ? { labCodes: opts.labCodes } : {}) }, { now: NOW - 30 * DAY });
+  await enrollLabs(w.db, w.regulators.gd, { schemeCode: code, ...(opts.labCodes ? { labCodes: opts.labCodes } : {}) }, { now: NOW - 30 * DAY });
 }
 
-export function makeRound(
+export async function makeRound(
   w: World,
   schemeCode: string,
   code: string,
   samples: string[],
   opts: { referenceValues?: { sample: string; analyte: string; value: number; uncertainty?: number }[]; opensAt?: number; closesAt?: number; open?: boolean } = {},
 ) {
-  const round = createRound(
+  const round = await createRound(
     w.db,
     w.regulators.gd,
     { schemeCode, code, opensAt: opts.opensAt ?? NOW - 10 * DAY, closesAt: opts.closesAt ?? NOW + 10 * DAY, samples, referenceValues: opts.referenceValues ?? [] },
     { now: NOW - 20 * DAY },
   );
-  if (opts.open !== false) openRound(w.db, w.regulators.gd, { roundCode: code }, { now: NOW - 20 * DAY });
+  if (opts.open !== false) await openRound(w.db, w.regulators.gd, { roundCode: code }, { now: NOW - 20 * DAY });
   return round;
 }
 
@@ -64,8 +64,8 @@ export interface Row {
   instrument?: string;
 }
 
-export function submitAs(w: World, labCode: string, roundCode: string, rows: Row[], now = NOW) {
+export async function submitAs(w: World, labCode: string, roundCode: string, rows: Row[], now = NOW) {
   const actor = w.labManagers.get(labCode);
   if (!actor) throw new Error(`no manager for ${labCode}`);
-  return submitResults(w.db, actor, { roundCode, rows: rowsFromJson(rows), source: 'api' }, { now });
+  return await submitResults(w.db, actor, { roundCode, rows: rowsFromJson(rows), source: 'api' }, { now });
 }

@@ -6,7 +6,7 @@ import type { Actor } from '@/lib/auth/core';
 import { REASONS } from '@/lib/errors';
 import { createSeededTestDb } from '../support/db';
 
-type World = ReturnType<typeof createSeededTestDb>;
+type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 const state: { w: World | null; actor: Actor | null } = { w: null, actor: null };
 
 vi.mock('@/lib/auth', () => ({
@@ -26,8 +26,8 @@ const iqcResultsRoute = await import('@/app/api/v1/iqc/results/route');
 const { publicApiRoute } = await import('@/lib/http');
 
 let w: World;
-beforeEach(() => {
-  w = createSeededTestDb();
+beforeEach(async () => {
+  w = await createSeededTestDb();
   state.w = w;
   state.actor = w.regulators.gd;
 });
@@ -74,7 +74,7 @@ describe('API error bodies: { error, code, errors? }', () => {
   });
 
   it('404 for a path outside the public API: common.notFound', async () => {
-    const res = publicApiRoute(new Request(`${ORIGIN}/api/v1/nothing-here`));
+    const res = await publicApiRoute(new Request(`${ORIGIN}/api/v1/nothing-here`));
     expect([res.status, await res.json()]).toEqual([404, { error: 'Not found', code: 'common.notFound' }]);
   });
 

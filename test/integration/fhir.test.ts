@@ -25,7 +25,7 @@ import { labCodeOfFhirId, labFhirId } from '@/lib/fhir/resources';
 import { ACCREDITED_EXT, CERTIFICATE_SYSTEM, ITEM_CODE_SYSTEM, LAB_CODE_SYSTEM, LOINC_SYSTEM, MARK_SYSTEM, QUALIFICATION_EXT, RECOGNITION_CHECK_EXT, REGION_CODE_SYSTEM } from '@/lib/fhir/constants';
 import { NOW, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
 
-type World = ReturnType<typeof createSeededTestDb>;
+type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 let w: World;
@@ -35,7 +35,7 @@ const today = () => dayOf(Date.now());
 let hospitalId: number;
 
 const BASE = 'http://labqc.test/fhir';
-const get = (path: string, headers: Record<string, string> = {}) => fhirGetRoute(new Request(`${BASE}${path}`, { headers }));
+const get = async (path: string, headers: Record<string, string> = {}) => await fhirGetRoute(new Request(`${BASE}${path}`, { headers }));
 const post = (path: string, body: unknown, address = '203.0.113.50') =>
   fhirPostRoute(new Request(`${BASE}${path}`, { method: 'POST', headers: { 'content-type': 'application/fhir+json', [CLIENT_ADDRESS_HEADER]: address }, body: typeof body === 'string' ? body : JSON.stringify(body) }));
 async function fhir(res: Response, status = 200): Promise<Json> {
@@ -49,15 +49,15 @@ const ext = (r: Json, url: string) => (r.extension ?? []).filter((e: Json) => e.
 const sub = (e: Json, url: string) => e.extension.find((x: Json) => x.url === url);
 
 beforeAll(async () => {
-  w = createSeededTestDb();
+  w = await createSeededTestDb();
   for (const lab of ['GZ-001', 'GZ-002', 'GZ-003', 'SZ-001', 'SZ-002', 'HZ-001', 'HZ-002', 'NB-001'])
-    for (const a of ['K', 'NA', 'GLU', 'ALT']) addGoodEvidence(w.db, labId(w.db, lab), analyteId(w.db, a));
+    for (const a of ['K', 'NA', 'GLU', 'ALT']) await addGoodEvidence(w.db, await labId(w.db, lab), await analyteId(w.db, a));
   await seedRecognition({ db: w.db, now: NOW, random: createRandom(1), admin: w.admin, regulators: w.regulators, labManagers: w.labManagers, log: () => {} });
   hospitalId = rows<{ id: number }>(`SELECT id FROM users WHERE role = 'hospital' LIMIT 1`)[0].id;
   // the hospital's LIS calls potassium "XK01"
   w.db.$client
     .prepare(`INSERT INTO analyte_local_codes (owner_id, local_code, analyte_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`)
-    .run(hospitalId, 'XK01', analyteId(w.db, 'K'), hospitalId, NOW, NOW);
+    .run(hospitalId, 'XK01', await analyteId(w.db, 'K'), hospitalId, NOW, NOW);
   closeDb();
   process.env.DATABASE_PATH = w.file;
   vi.useFakeTimers({ toFake: ['Date'], now: NOW });
@@ -78,7 +78,7 @@ describe('ids', () => {
 
 describe('GET /fhir/metadata', () => {
   it('is a CapabilityStatement of what is supported', async () => {
-    const cs = await fhir(get('/metadata'));
+    const cs = await fhir(await get('/metadata'));
     expect(cs).toMatchObject({ resourceType: 'CapabilityStatement', kind: 'instance', fhirVersion: '4.0.1', status: 'active' });
     const byType = Object.fromEntries(cs.rest[0].resource.map((r: Json) => [r.type, r]));
     expect(byType.Organization.interaction.map((i: Json) => i.code)).toEqual(['read', 'search-type']);
@@ -90,9 +90,9 @@ describe('GET /fhir/metadata', () => {
 
 describe('Organization', () => {
   it('a lab with its certifications in force as R5 qualification extensions (item, LOINC, period, issuer), the same ones GET /api/v1/labs/{lab}/certifications lists as active', async () => {
-    const org = await fhir(get('/Organization/GZ-001'));
+    const org = await fhir(await get('/Organization/GZ-001'));
     expect(org).toMatchObject({ resourceType: 'Organization', id: 'GZ-001', name: '广州市越秀中心医院检验科', alias: ['Guangzhou Yuexiu Central Hospital Laboratory'], identifier: [{ system: LAB_CODE_SYSTEM, value: 'GZ-001' }] });
-    const api = (await publicApiRoute(new Request('http://x/api/v1/labs/GZ-001/certifications')).json()) as { analyteCode: string; status: string; validFrom: string; validTo: string; certificateNo: string; scope: string }[];
+    const api = (await (await publicApiRoute(new Request('http://x/api/v1/labs/GZ-001/certifications'))).json()) as { analyteCode: string; status: string; validFrom: string; validTo: string; certificateNo: string; scope: string }[];
     const active = api.filter((c) => c.status === 'active');
     expect(active.length).toBeGreaterThan(0);
     const quals = ext(org, QUALIFICATION_EXT);
@@ -112,45 +112,45 @@ describe('Organization', () => {
   });
 
   it('a region as the issuing authority, part of its parent region', async () => {
-    const gd = await fhir(get('/Organization/region-440000'));
+    const gd = await fhir(await get('/Organization/region-440000'));
     expect(gd).toMatchObject({ id: 'region-440000', name: '广东', alias: ['Guangdong'], identifier: [{ system: REGION_CODE_SYSTEM, value: '440000' }], partOf: { reference: 'Organization/region-100000' } });
   });
 
   it('an unknown lab or region is a 404 OperationOutcome', async () => {
-    const o = await fhir(get('/Organization/XX-999'), 404);
+    const o = await fhir(await get('/Organization/XX-999'), 404);
     expect(o).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', details: { coding: [{ code: 'lab.notFound' }] } }] });
-    expect((await fhir(get('/Organization/region-999999'), 404)).issue[0].code).toBe('not-found');
+    expect((await fhir(await get('/Organization/region-999999'), 404)).issue[0].code).toBe('not-found');
   });
 
   it('search by identifier (with or without the system), by name prefix, :contains and :exact, paged', async () => {
     for (const q of [`identifier=${encodeURIComponent(`${LAB_CODE_SYSTEM}|GZ-002`)}`, 'identifier=GZ-002']) {
-      const b = await fhir(get(`/Organization?${q}`));
+      const b = await fhir(await get(`/Organization?${q}`));
       expect(b).toMatchObject({ resourceType: 'Bundle', type: 'searchset', total: 1 });
       expect(b.entry).toEqual([expect.objectContaining({ fullUrl: `${BASE}/Organization/GZ-002`, search: { mode: 'match' }, resource: expect.objectContaining({ id: 'GZ-002' }) })]);
     }
-    expect(await fhir(get(`/Organization?identifier=${encodeURIComponent('http://other|GZ-002')}`))).toMatchObject({ total: 0 });
-    expect((await fhir(get(`/Organization?identifier=${encodeURIComponent(`${REGION_CODE_SYSTEM}|440300`)}`))).entry[0].resource.id).toBe('region-440300');
+    expect(await fhir(await get(`/Organization?identifier=${encodeURIComponent('http://other|GZ-002')}`))).toMatchObject({ total: 0 });
+    expect((await fhir(await get(`/Organization?identifier=${encodeURIComponent(`${REGION_CODE_SYSTEM}|440300`)}`))).entry[0].resource.id).toBe('region-440300');
     // the demo has two tertiary centres per city: 广州市越秀… and 广州市海珠…
-    const gz = await fhir(get(`/Organization?name=${encodeURIComponent('广州市')}`));
+    const gz = await fhir(await get(`/Organization?name=${encodeURIComponent('广州市')}`));
     expect(gz.entry.map((e: Json) => e.resource.id)).toEqual(['GZ-001', 'GZ-002']);
-    expect((await fhir(get('/Organization?name=guangzhou'))).total).toBe(2);
+    expect((await fhir(await get('/Organization?name=guangzhou'))).total).toBe(2);
     // four secondary district hospitals (…区人民医院检验科) in each of the four cities
-    const contains = await fhir(get(`/Organization?name:contains=${encodeURIComponent('人民医院')}&_count=5`));
+    const contains = await fhir(await get(`/Organization?name:contains=${encodeURIComponent('人民医院')}&_count=5`));
     expect(contains.total).toBe(16);
     expect(contains.entry).toHaveLength(5);
     const next = contains.link.find((l: Json) => l.relation === 'next').url as string;
     expect(next).toContain('_offset=5');
-    const page2 = await fhir(get(next.slice(BASE.length)));
+    const page2 = await fhir(await get(next.slice(BASE.length)));
     expect(page2.entry).toHaveLength(5);
     expect(page2.entry[0].resource.id > contains.entry[4].resource.id).toBe(true);
-    expect((await fhir(get(`/Organization?name:exact=${encodeURIComponent('广州市越秀中心医院检验科')}`))).total).toBe(1);
-    expect((await fhir(get(`/Organization?name=${encodeURIComponent('人民医院')}`))).total).toBe(0);
+    expect((await fhir(await get(`/Organization?name:exact=${encodeURIComponent('广州市越秀中心医院检验科')}`))).total).toBe(1);
+    expect((await fhir(await get(`/Organization?name=${encodeURIComponent('人民医院')}`))).total).toBe(0);
   });
 
   it('refuses unknown search parameters and bad paging with 400', async () => {
-    expect((await fhir(get('/Organization?address=x'), 400)).issue[0].code).toBe('not-supported');
-    expect((await fhir(get('/Organization?_count=ten'), 400)).issue[0].code).toBe('value');
-    expect((await fhir(get('/Patient/1'), 404)).resourceType).toBe('OperationOutcome');
+    expect((await fhir(await get('/Organization?address=x'), 400)).issue[0].code).toBe('not-supported');
+    expect((await fhir(await get('/Organization?_count=ten'), 400)).issue[0].code).toBe('value');
+    expect((await fhir(await get('/Patient/1'), 404)).resourceType).toBe('OperationOutcome');
   });
 });
 
@@ -159,9 +159,9 @@ describe('VerificationResult', () => {
     const certs = rows<{ no: string; status: string; validFrom: string; validTo: string; analyte: string }>(
       `SELECT c.certificate_no AS no, c.status, c.valid_from AS validFrom, c.valid_to AS validTo, a.code AS analyte FROM certifications c
        JOIN analytes a ON a.id = c.analyte_id WHERE c.lab_id = ?`,
-      labId(w.db, 'GZ-001'),
+      await labId(w.db, 'GZ-001'),
     );
-    const b = await fhir(get('/VerificationResult?target=Organization/GZ-001'));
+    const b = await fhir(await get('/VerificationResult?target=Organization/GZ-001'));
     expect(b.total).toBe(certs.length);
     expect(b.entry).toHaveLength(certs.length);
     for (const c of certs) {
@@ -181,41 +181,41 @@ describe('VerificationResult', () => {
     const byStatus = rows<{ lab: string; status: string }>(`SELECT l.code AS lab, c.status FROM certifications c JOIN laboratories l ON l.id = c.lab_id WHERE c.status IN ('suspended', 'revoked') AND c.valid_to >= ? GROUP BY c.status`, today());
     expect(byStatus.map((r) => r.status).sort()).toEqual(['revoked', 'suspended']);
     for (const r of byStatus) {
-      const b = await fhir(get(`/VerificationResult?target=${encodeURIComponent(`${BASE}/Organization/${r.lab}`)}`));
+      const b = await fhir(await get(`/VerificationResult?target=${encodeURIComponent(`${BASE}/Organization/${r.lab}`)}`));
       expect(b.entry.map((e: Json) => e.resource.status)).toContain(r.status === 'suspended' ? 'req-revalid' : 'val-fail');
     }
   });
 
   it('an unknown lab matches nothing (an outcome entry says why); no target is a 400', async () => {
-    const b = await fhir(get('/VerificationResult?target=Organization/XX-999'));
+    const b = await fhir(await get('/VerificationResult?target=Organization/XX-999'));
     expect(b).toMatchObject({ total: 0, entry: [{ search: { mode: 'outcome' }, resource: { resourceType: 'OperationOutcome', issue: [{ code: 'not-found', severity: 'warning' }] } }] });
-    expect((await fhir(get('/VerificationResult'), 400)).issue[0].code).toBe('required');
-    expect((await fhir(get('/VerificationResult?target=Patient/1'), 400)).issue[0].code).toBe('value');
+    expect((await fhir(await get('/VerificationResult'), 400)).issue[0].code).toBe('required');
+    expect((await fhir(await get('/VerificationResult?target=Patient/1'), 400)).issue[0].code).toBe('value');
   });
 });
 
 describe('caching', () => {
   it('public reads carry an ETag and a short Cache-Control; a repeated GET with If-None-Match gets 304', async () => {
     for (const path of ['/metadata', '/Organization/GZ-001', '/Organization?name=guangzhou', '/VerificationResult?target=Organization/GZ-001']) {
-      const first = get(path);
+      const first = await get(path);
       expect(first.status).toBe(200);
       const etag = first.headers.get('etag')!;
       expect(etag).toMatch(/^"[\w-]+"$/);
       expect(first.headers.get('cache-control')).toBe('public, max-age=60, stale-while-revalidate=300');
-      const again = get(path, { 'if-none-match': etag });
+      const again = await get(path, { 'if-none-match': etag });
       expect(again.status).toBe(304);
       expect(await again.text()).toBe('');
-      expect(get(path, { 'if-none-match': '"other"' }).status).toBe(200);
+      expect((await get(path, { 'if-none-match': '"other"' })).status).toBe(200);
     }
-    const missing = get('/Organization/XX-999');
+    const missing = await get('/Organization/XX-999');
     expect([missing.status, missing.headers.get('etag'), missing.headers.get('cache-control')]).toEqual([404, null, 'no-store']);
   });
 });
 
 describe("the production server's fast path", () => {
   it('answers FHIR reads as the route handler does (same body and ETag, 304), absolute URLs from the Host; POSTs go to Next', async () => {
-    const server = http.createServer((req, res) => {
-      if (!publicFastPath(req, res)) {
+    const server = http.createServer(async (req, res) => {
+      if (!await publicFastPath(req, res)) {
         res.writeHead(599);
         res.end('left to Next');
       }
@@ -227,10 +227,10 @@ describe("the production server's fast path", () => {
       const body = await fhir(a);
       expect(a.headers.get('content-security-policy')).toBe(API_CSP);
       expect(body.entry[0].fullUrl).toBe(`${origin}/fhir/Organization/GZ-001`);
-      expect(body.entry[0].resource).toEqual((await fhir(get('/Organization/GZ-001'))));
+      expect(body.entry[0].resource).toEqual((await fhir(await get('/Organization/GZ-001'))));
       const direct = await fetch(`${origin}/fhir/Organization/GZ-001`);
       const etag = direct.headers.get('etag')!;
-      expect(etag).toBe(get('/Organization/GZ-001').headers.get('etag'));
+      expect(etag).toBe((await get('/Organization/GZ-001')).headers.get('etag'));
       expect((await fetch(`${origin}/fhir/Organization/GZ-001`, { headers: { 'if-none-match': etag } })).status).toBe(304);
       expect((await fhir(await fetch(`${origin}/fhir/Organization/%E0%A4%A`), 400)).issue[0].code).toBe('invalid');
       expect((await fetch(`${origin}/fhir/Observation/$verify-recognition`, { method: 'POST', body: '{}' })).status).toBe(599);
@@ -334,19 +334,19 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
 
   it('outside the window is not accredited: asOf beyond windowDays turns a recognised result false', async () => {
     const c = cases.find((x) => x.lab === 'GZ-001' && x.date === addDays(today(), -3))!;
-    const send = (asOf: string) => fhirVerify(JSON.stringify(inputBundle([c])), new URLSearchParams({ asOf })).body as Json;
-    const within = send(today());
+    const send = async (asOf: string) => (await fhirVerify(JSON.stringify(inputBundle([c])), new URLSearchParams({ asOf }))).body as Json;
+    const within = await send(today());
     const check = ext(within.entry[0].resource, RECOGNITION_CHECK_EXT)[0];
     expect(sub(check, 'recognized').valueBoolean).toBe(true);
     const days = sub(check, 'windowDays').valueInteger as number;
     expect(ext(within.entry[0].resource, ACCREDITED_EXT)[0].valueBoolean).toBe(true);
-    const edge = send(addDays(c.date, days));
+    const edge = await send(addDays(c.date, days));
     expect(ext(edge.entry[0].resource, ACCREDITED_EXT)[0].valueBoolean).toBe(true);
-    const late = send(addDays(c.date, days + 1));
+    const late = await send(addDays(c.date, days + 1));
     expect(ext(late.entry[0].resource, ACCREDITED_EXT)[0].valueBoolean).toBe(false);
     expect(late.entry[0].resource.meta).toBeUndefined();
     // marking again replaces LabQC's marks instead of adding a second one
-    const again = fhirVerify(JSON.stringify(edge), new URLSearchParams({ asOf: addDays(c.date, days + 1) })).body as Json;
+    const again = (await fhirVerify(JSON.stringify(edge), new URLSearchParams({ asOf: addDays(c.date, days + 1) }))).body as Json;
     expect(ext(again.entry[0].resource, ACCREDITED_EXT)).toEqual([{ url: ACCREDITED_EXT, valueBoolean: false }]);
     expect(ext(again.entry[0].resource, RECOGNITION_CHECK_EXT)).toHaveLength(1);
     expect(fhirProblems(again)).toEqual([]);
@@ -377,20 +377,20 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
     expect(out.entry.slice(5).every((e: Json) => /^urn:uuid:[0-9a-f-]{36}$/.test(e.fullUrl))).toBe(true);
   });
 
-  it("a hospital's local codes resolve for that hospital (its codes of any other system); anonymous callers get an OperationOutcome", () => {
+  it("a hospital's local codes resolve for that hospital (its codes of any other system); anonymous callers get an OperationOutcome", async () => {
     const c = cases.find((x) => x.lab === 'GZ-001' && x.analyte === 'K') ?? { ...cases[0], lab: 'GZ-001', analyte: 'K' };
     const input = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: observation(c, 0, { code: { coding: [{ system: 'http://hospital.example/lis-codes', code: 'xk01' }] } }) }] };
     const catalogue = { ...input, entry: [{ resource: observation(c, 0, { code: { coding: [{ system: ITEM_CODE_SYSTEM, code: 'K' }] } }) }] };
-    const asK = fhirVerify(JSON.stringify(catalogue), new URLSearchParams()).body as Json;
-    const mine = fhirVerify(JSON.stringify(input), new URLSearchParams(), { ownerId: hospitalId, recordMisses: () => {} }).body as Json;
+    const asK = (await fhirVerify(JSON.stringify(catalogue), new URLSearchParams())).body as Json;
+    const mine = (await fhirVerify(JSON.stringify(input), new URLSearchParams(), { ownerId: hospitalId, recordMisses: () => {} })).body as Json;
     expect(mine.entry).toHaveLength(1);
     expect(ext(mine.entry[0].resource, RECOGNITION_CHECK_EXT)).toEqual(ext(asK.entry[0].resource, RECOGNITION_CHECK_EXT));
-    const anonymous = fhirVerify(JSON.stringify(input), new URLSearchParams()).body as Json;
+    const anonymous = (await fhirVerify(JSON.stringify(input), new URLSearchParams())).body as Json;
     expect(anonymous.entry).toHaveLength(2);
     expect(anonymous.entry[1].resource.issue[0].details.coding[0].code).toBe('analyte.notFound');
     // an unknown LOINC code falls back to the next coding
     const both = { ...input, entry: [{ resource: observation(c, 0, { code: { coding: [{ system: LOINC_SYSTEM, code: '0000-0' }, { system: 'http://hospital.example/lis-codes', code: 'XK01' }] } }) }] };
-    expect(ext((fhirVerify(JSON.stringify(both), new URLSearchParams(), { ownerId: hospitalId, recordMisses: () => {} }).body as Json).entry[0].resource, RECOGNITION_CHECK_EXT)).toEqual(
+    expect(ext(((await fhirVerify(JSON.stringify(both), new URLSearchParams(), { ownerId: hospitalId, recordMisses: () => {} })).body as Json).entry[0].resource, RECOGNITION_CHECK_EXT)).toEqual(
       ext(asK.entry[0].resource, RECOGNITION_CHECK_EXT),
     );
   });
@@ -398,7 +398,7 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
   it("over HTTP with a hospital's verify token its local codes resolve; a lab's token without verify gets a 403 OperationOutcome", async () => {
     verifyBatchLimiter.reset();
     const c = cases.find((x) => x.lab === 'GZ-001' && x.analyte === 'K') ?? { ...cases[0], lab: 'GZ-001', analyte: 'K' };
-    const { token } = createHospitalToken(w.db, actorForUserId(w.db, hospitalId)!, { name: 'HIS', expiresInDays: '' });
+    const { token } = await createHospitalToken(w.db, (await actorForUserId(w.db, hospitalId))!, { name: 'HIS', expiresInDays: '' });
     const bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: observation(c, 0, { code: { coding: [{ system: 'http://hospital.example/lis-codes', code: 'XK01' }] } }) }] };
     const call = (authorization?: string) =>
       fhirPostRoute(
@@ -414,11 +414,11 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
     const anonymous = await fhir(await call());
     expect(anonymous.entry[1].resource.issue[0].details.coding[0].code).toBe('analyte.notFound');
     const { createApiToken } = await import('@/lib/services/tokens');
-    const lis = createApiToken(w.db, w.labManagers.get('GZ-001')!, { name: 'lis', scopes: ['iqc:write'] });
+    const lis = await createApiToken(w.db, w.labManagers.get('GZ-001')!, { name: 'lis', scopes: ['iqc:write'] });
     expect((await fhir(await call(`Bearer ${lis.token}`), 403)).issue[0].code).toBe('forbidden');
   });
 
-  it('finds the lab by a LabQC identifier first, then a referenced Organization in the request, then Organization/{id}', () => {
+  it('finds the lab by a LabQC identifier first, then a referenced Organization in the request, then Organization/{id}', async () => {
     const c = cases.find((x) => x.lab === 'GZ-001')!;
     const plain = observation(c, 0);
     const forms = [
@@ -430,7 +430,7 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
       { performer: [{ type: 'Organization', identifier: { value: 'GZ-001' } }] },
     ];
     const bundle = { resourceType: 'Bundle', type: 'collection', entry: [plain, ...forms.map((f) => ({ ...plain, ...f }))].map((resource) => ({ resource })) };
-    const out = fhirVerify(JSON.stringify(bundle), new URLSearchParams()).body as Json;
+    const out = (await fhirVerify(JSON.stringify(bundle), new URLSearchParams())).body as Json;
     expect(fhirProblems(out)).toEqual([]);
     expect(out.entry).toHaveLength(forms.length + 1);
     const first = ext(out.entry[0].resource, RECOGNITION_CHECK_EXT);
@@ -438,12 +438,12 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
     for (const e of out.entry.slice(1)) expect(ext(e.resource, RECOGNITION_CHECK_EXT)).toEqual(first);
   });
 
-  it('takes Parameters (bundle, asOf) too, and a searchset whose outcome entries have search mode outcome', () => {
+  it('takes Parameters (bundle, asOf) too, and a searchset whose outcome entries have search mode outcome', async () => {
     const c = cases[0];
     const bundle = { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: observation(c, 0), search: { mode: 'match' } }, { resource: observation({ ...c, lab: 'XX-999' }, 0), search: { mode: 'match' } }] };
     const params = { resourceType: 'Parameters', parameter: [{ name: 'bundle', resource: bundle }, { name: 'asOf', valueDate: c.date }] };
     expect(fhirProblems(params)).toEqual([]);
-    const out = fhirVerify(JSON.stringify(params), new URLSearchParams());
+    const out = await fhirVerify(JSON.stringify(params), new URLSearchParams());
     expect(out.status).toBe(200);
     const b = out.body as Json;
     expect(fhirProblems(b)).toEqual([]);
@@ -465,11 +465,11 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
     expect(await fhir(await post('/Observation/$verify-recognition', { resourceType: 'Bundle', type: 'collection' }))).toEqual({ resourceType: 'Bundle', type: 'collection' });
   });
 
-  it('more than 10,000 Observations is a 413 OperationOutcome (too-costly), nothing checked', () => {
+  it('more than 10,000 Observations is a 413 OperationOutcome (too-costly), nothing checked', async () => {
     const c = cases[0];
     const one = observation(c, 0);
     const many = { resourceType: 'Bundle', type: 'collection', entry: Array.from({ length: 10_001 }, () => ({ resource: one })) };
-    const r = fhirVerify(JSON.stringify(many), new URLSearchParams());
+    const r = await fhirVerify(JSON.stringify(many), new URLSearchParams());
     expect(r.status).toBe(413);
     expect((r.body as Json).issue[0].code).toBe('too-costly');
     expect(fhirProblems(r.body)).toEqual([]);

@@ -12,10 +12,11 @@ import { updateAnalyte } from '@/lib/services/catalogue';
 import { listEntityVersions } from '@/db/queries/versions';
 import { findAnalyteByCode } from '@/db/queries/analytes';
 import { AppError } from '@/lib/errors';
+import { first } from '@/db/dialect';
 
-let t: ReturnType<typeof createSeededTestDb>;
-beforeAll(() => {
-  t = createSeededTestDb();
+let t: Awaited<ReturnType<typeof createSeededTestDb>>;
+beforeAll(async () => {
+  t = await createSeededTestDb();
 });
 afterAll(() => t.close());
 
@@ -26,36 +27,36 @@ describe('the embedded database', () => {
     expect(Number(t.db.$client.pragma('busy_timeout', { simple: true }))).toBeGreaterThan(0);
   });
 
-  it('refuses to update or delete audit-log entries', () => {
-    const first = t.db.select().from(auditLog).limit(1).get()!;
-    expect(() => t.db.update(auditLog).set({ action: 'tampered' }).where(eq(auditLog.id, first.id)).run()).toThrow(/append-only/);
-    expect(() => t.db.delete(auditLog).where(eq(auditLog.id, first.id)).run()).toThrow(/append-only/);
+  it('refuses to update or delete audit-log entries', async () => {
+    const first = first(await t.db.select().from(auditLog).limit(1))!;
+    await expect(async () => await t.db.update(auditLog).set({ action: 'tampered' }).where(eq(auditLog.id, first.id))).rejects.toThrow(/append-only/);
+    await expect(async () => await t.db.delete(auditLog).where(eq(auditLog.id, first.id))).rejects.toThrow(/append-only/);
   });
 
-  it('enforces foreign keys', () => {
-    expect(() => t.db.insert(laboratories).values({ code: 'X-1', name: 'x', level: 'primary', regionId: 99999, createdAt: 0, updatedAt: 0 }).run()).toThrow(/FOREIGN KEY/);
+  it('enforces foreign keys', async () => {
+    await expect(async () => await t.db.insert(laboratories).values({ code: 'X-1', name: 'x', level: 'primary', regionId: 99999, createdAt: 0, updatedAt: 0 })).rejects.toThrow(/FOREIGN KEY/);
   });
 });
 
 describe('the base seed', () => {
-  it('creates two provinces with two cities each under the nation, with GB/T 2260 codes', () => {
-    const all = t.db.select().from(regions).all();
+  it('creates two provinces with two cities each under the nation, with GB/T 2260 codes', async () => {
+    const all = await t.db.select().from(regions);
     expect(all.map((r) => `${r.code}:${r.level}`).sort()).toEqual(
       ['100000:national', '330000:province', '330100:city', '330200:city', '440000:province', '440100:city', '440300:city'].sort(),
     );
     expect(all.find((r) => r.code === '440300')!.path).toBe('/100000/440000/440300/');
   });
 
-  it('creates at least 40 laboratories of all three levels', () => {
-    const labs = t.db.select().from(laboratories).all();
+  it('creates at least 40 laboratories of all three levels', async () => {
+    const labs = await t.db.select().from(laboratories);
     expect(labs.length).toBeGreaterThanOrEqual(40);
     expect(new Set(labs.map((l) => l.level))).toEqual(new Set(['tertiary', 'secondary', 'primary']));
   });
 
-  it('imports every analyte of quality-specs.csv and every item of lib/catalogue/items.csv with its TEa source and Chinese name', () => {
+  it('imports every analyte of quality-specs.csv and every item of lib/catalogue/items.csv with its TEa source and Chinese name', async () => {
     // 83 rows of quality-specs.csv + 148 rows of items.csv
-    expect(t.db.select({ n: count() }).from(analytes).get()!.n).toBe(83 + 148);
-    const k = findAnalyteByCode(t.db, 'K')!;
+    expect(first(await t.db.select({ n: count() }).from(analytes).limit(1))!.n).toBe(83 + 148);
+    const k = (await findAnalyteByCode(t.db, 'K'))!;
     expect(k).toMatchObject({ nameZh: '钾', teaPercent: 6, teaSource: 'WS/T 403-2024' });
   });
 
@@ -72,8 +73,8 @@ describe('the base seed', () => {
     expect(a).toMatchObject({ role, labCode, regionCode });
   });
 
-  it('never stores a password in clear', () => {
-    for (const u of t.db.select().from(users).all()) {
+  it('never stores a password in clear', async () => {
+    for (const u of await t.db.select().from(users)) {
       expect(u.passwordHash).not.toContain('labqc-demo');
       expect(u.passwordHash).toMatch(/^scrypt\$/);
     }
@@ -84,8 +85,8 @@ describe('sign-in', () => {
   it('writes failures to the audit log once their window ends, without the unknown email typed', async () => {
     expect(await signInWithPassword(t.db, 'lab2@demo.labqc', 'wrong')).toBeNull();
     expect(await signInWithPassword(t.db, 'nobody@demo.labqc', 'labqc-demo')).toBeNull();
-    flushEndedWindows(t.db, Date.now() + WINDOW_MS + 1);
-    const rows = t.db.select().from(auditLog).where(eq(auditLog.action, 'auth.sign_in_failed')).all();
+    await flushEndedWindows(t.db, Date.now() + WINDOW_MS + 1);
+    const rows = await t.db.select().from(auditLog).where(eq(auditLog.action, 'auth.sign_in_failed'));
     expect(rows.map((r) => [r.actorEmail, (r.details as { reason: string }).reason])).toEqual(
       expect.arrayContaining([
         ['lab2@demo.labqc', 'wrong_password'],
@@ -97,16 +98,16 @@ describe('sign-in', () => {
 
   it('a deactivated user can no longer act', async () => {
     const id = t.labManagers.get('NB-010')!.userId;
-    t.db.update(users).set({ active: false }).where(eq(users.id, id)).run();
-    expect(actorForUserId(t.db, id)).toBeNull();
+    await t.db.update(users).set({ active: false }).where(eq(users.id, id));
+    expect(await actorForUserId(t.db, id)).toBeNull();
     expect(await signInWithPassword(t.db, 'manager.nb-010@demo.labqc', 'labqc-demo')).toBeNull();
   });
 });
 
 describe('administration refusals', () => {
-  const expectCode = (fn: () => unknown, code: string) => {
+  const expectCode = async (fn: () => unknown, code: string) => {
     try {
-      fn();
+      await fn();
     } catch (e) {
       expect(e).toBeInstanceOf(AppError);
       expect((e as AppError).code).toBe(code);
@@ -115,24 +116,24 @@ describe('administration refusals', () => {
     throw new Error('expected a refusal');
   };
 
-  it('a regulator cannot create a lab in another province', () => {
-    expectCode(() => createLab(t.db, t.regulators.zj, { code: 'GZ-999', name: '测试', level: 'primary', regionCode: '440100' }), 'forbidden');
+  it('a regulator cannot create a lab in another province', async () => {
+    await expectCode(async () => await createLab(t.db, t.regulators.zj, { code: 'GZ-999', name: '测试', level: 'primary', regionCode: '440100' }), 'forbidden');
   });
-  it('a city regulator cannot create a lab in the other city of the province', () => {
-    expectCode(() => createLab(t.db, t.regulators.sz, { code: 'GZ-998', name: '测试', level: 'primary', regionCode: '440100' }), 'forbidden');
+  it('a city regulator cannot create a lab in the other city of the province', async () => {
+    await expectCode(async () => await createLab(t.db, t.regulators.sz, { code: 'GZ-998', name: '测试', level: 'primary', regionCode: '440100' }), 'forbidden');
   });
-  it('a lab manager cannot create regions', () => {
-    expectCode(() => createRegion(t.db, t.labManagers.get('GZ-001')!, { code: '440400', name: '珠海', nameEn: 'Zhuhai', level: 'city', parentCode: '440000' }), 'forbidden');
+  it('a lab manager cannot create regions', async () => {
+    await expectCode(async () => await createRegion(t.db, t.labManagers.get('GZ-001')!, { code: '440400', name: '珠海', nameEn: 'Zhuhai', level: 'city', parentCode: '440000' }), 'forbidden');
   });
-  it('a regulator cannot edit the analyte catalogue', () => {
-    const k = findAnalyteByCode(t.db, 'K')!;
-    expectCode(() => updateAnalyte(t.db, t.regulators.gd, k.id, { ...k, teaPercent: 7 }, 'test'), 'forbidden');
+  it('a regulator cannot edit the analyte catalogue', async () => {
+    const k = (await findAnalyteByCode(t.db, 'K'))!;
+    await expectCode(async () => await updateAnalyte(t.db, t.regulators.gd, k.id, { ...k, teaPercent: 7 }, 'test'), 'forbidden');
   });
-  it('an admin edit of an analyte keeps the previous version with its reason', () => {
-    const k = findAnalyteByCode(t.db, 'K')!;
-    updateAnalyte(t.db, t.admin, k.id, { ...k, teaPercent: 7 }, 'WS/T update');
-    expect(findAnalyteByCode(t.db, 'K')!.teaPercent).toBe(7);
-    const versions = listEntityVersions(t.db, 'analyte', k.id);
+  it('an admin edit of an analyte keeps the previous version with its reason', async () => {
+    const k = (await findAnalyteByCode(t.db, 'K'))!;
+    await updateAnalyte(t.db, t.admin, k.id, { ...k, teaPercent: 7 }, 'WS/T update');
+    expect((await findAnalyteByCode(t.db, 'K'))!.teaPercent).toBe(7);
+    const versions = await listEntityVersions(t.db, 'analyte', k.id);
     expect(versions[0]).toMatchObject({ reason: 'WS/T update', data: expect.objectContaining({ teaPercent: 6 }) });
   });
 });

@@ -28,7 +28,7 @@ import { appError, appErrorAsync } from '@/test/support/errors';
 import { batchCheck } from '@/lib/services/hospital/batch-check';
 import { NOW, TODAY, analyteId, labId } from './recognition-fixtures';
 
-type World = ReturnType<typeof createSeededTestDb>;
+type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 let w: World;
 let h1: Actor;
 let h2: Actor;
@@ -52,8 +52,8 @@ function receiver(plan: number[], delayMs = 0) {
 }
 
 /** An active certification of lab × analyte, valid until `validTo`. */
-function certify(lab: string, analyte: string, validTo = '2027-06-14', validFrom = '2026-01-01') {
-  return insertCertification(w.db, { labId: labId(w.db, lab), analyteId: analyteId(w.db, analyte), scopeRegionId: rows<{ id: number }>(`SELECT id FROM regions WHERE code = '440000'`)[0].id, scope: '广东省', mark: '广东HR', certificateNo: `T-${lab}-${analyte}-${validTo}`, status: 'active', validFrom, validTo, createdAt: NOW, updatedAt: NOW });
+async function certify(lab: string, analyte: string, validTo = '2027-06-14', validFrom = '2026-01-01') {
+  return await insertCertification(w.db, { labId: await labId(w.db, lab), analyteId: await analyteId(w.db, analyte), scopeRegionId: rows<{ id: number }>(`SELECT id FROM regions WHERE code = '440000'`)[0].id, scope: '广东省', mark: '广东HR', certificateNo: `T-${lab}-${analyte}-${validTo}`, status: 'active', validFrom, validTo, createdAt: NOW, updatedAt: NOW });
 }
 
 /** The verification snippet of the README ("Webhooks"), run as written. */
@@ -65,13 +65,13 @@ function readmeVerifier(): (secret: string, header: string, body: string) => boo
 
 const pending = () => rows<{ n: number }>(`SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'pending'`)[0].n;
 
-beforeAll(() => {
-  w = createSeededTestDb();
+beforeAll(async () => {
+  w = await createSeededTestDb();
   closeDb();
   process.env.DATABASE_PATH = w.file; // the route handlers' getDb()
-  h1 = actorForUserId(w.db, rows<{ id: number }>(`SELECT id FROM users WHERE role = 'hospital' LIMIT 1`)[0].id)!;
-  const other = createUser(w.db, w.admin, { email: 'hospital2@demo.labqc', name: '第二医院', role: 'hospital', password: 'Zq8#second-hospital-2026' }) as { id: number };
-  h2 = actorForUserId(w.db, other.id ?? rows<{ id: number }>(`SELECT id FROM users WHERE email = 'hospital2@demo.labqc'`)[0].id)!;
+  h1 = (await actorForUserId(w.db, rows<{ id: number }>(`SELECT id FROM users WHERE role = 'hospital' LIMIT 1`)[0].id))!;
+  const other = await createUser(w.db, w.admin, { email: 'hospital2@demo.labqc', name: '第二医院', role: 'hospital', password: 'Zq8#second-hospital-2026' }) as { id: number };
+  h2 = (await actorForUserId(w.db, other.id ?? rows<{ id: number }>(`SELECT id FROM users WHERE email = 'hospital2@demo.labqc'`)[0].id))!;
 }, 60_000);
 afterAll(() => {
   closeDb();
@@ -80,9 +80,9 @@ afterAll(() => {
 });
 
 describe('local code mapping', () => {
-  it('previews a CSV with its line errors (row, field, reason code) and saves nothing from a file with errors', () => {
+  it('previews a CSV with its line errors (row, field, reason code) and saves nothing from a file with errors', async () => {
     const csv = ['local_code,analyte', 'XK01,K', ',GLU', 'XNA,NOPE', 'xk01,NA', 'XGLU,loinc:14749-6', 'XALT,'].join('\n');
-    const preview = importLocalCodes(w.db, h1, { text: csv }, { dryRun: true });
+    const preview = await importLocalCodes(w.db, h1, { text: csv }, { dryRun: true });
     expect(preview.errors.map((e) => [e.row, e.field, e.code])).toEqual([
       [3, 'local_code', 'localCode.required'],
       [4, 'analyte', 'localCode.unknownAnalyte'],
@@ -93,54 +93,54 @@ describe('local code mapping', () => {
       [2, 'XK01', 'K', 'new'],
       [6, 'XGLU', 'GLU', 'new'],
     ]);
-    const refused = appError(() => importLocalCodes(w.db, h1, { text: csv }));
+    const refused = await appError(async () => await importLocalCodes(w.db, h1, { text: csv }));
     expect(refused.reason).toBe('localCode.rejected');
     expect(refused.errors).toHaveLength(4);
     expect(rows(`SELECT * FROM analyte_local_codes`)).toEqual([]);
   });
 
-  it('saves a clean file in one go (audited); a second file that changes a code keeps the old item as a version', () => {
-    const r = importLocalCodes(w.db, h1, { text: 'local_code,analyte\nXK01,K\nXGLU,loinc:14749-6\n hb-a1c ,HBA1C\n' }, { now: NOW });
+  it('saves a clean file in one go (audited); a second file that changes a code keeps the old item as a version', async () => {
+    const r = await importLocalCodes(w.db, h1, { text: 'local_code,analyte\nXK01,K\nXGLU,loinc:14749-6\n hb-a1c ,HBA1C\n' }, { now: NOW });
     expect(r.counts).toEqual({ new: 3, changed: 0, unchanged: 0 });
-    expect(localCodeWorkspace(w.db, h1).mappings.map((m) => [m.localCode, m.analyteCode])).toEqual([
+    expect((await localCodeWorkspace(w.db, h1)).mappings.map((m) => [m.localCode, m.analyteCode])).toEqual([
       ['HB-A1C', 'HBA1C'],
       ['XGLU', 'GLU'],
       ['XK01', 'K'],
     ]);
-    const again = importLocalCodes(w.db, h1, { text: 'local_code,analyte\nXK01,NA\nXGLU,GLU\n', reason: 'LIS recode' }, { now: NOW + 1000 });
+    const again = await importLocalCodes(w.db, h1, { text: 'local_code,analyte\nXK01,NA\nXGLU,GLU\n', reason: 'LIS recode' }, { now: NOW + 1000 });
     expect(again.counts).toEqual({ new: 0, changed: 1, unchanged: 1 });
-    const xk = localCodeWorkspace(w.db, h1).mappings.find((m) => m.localCode === 'XK01')!;
+    const xk = (await localCodeWorkspace(w.db, h1)).mappings.find((m) => m.localCode === 'XK01')!;
     expect(xk.analyteCode).toBe('NA');
-    expect(xk.versions).toEqual([{ version: 1, reason: 'LIS recode', changedAt: NOW + 1000, analyteId: analyteId(w.db, 'K') }]);
+    expect(xk.versions).toEqual([{ version: 1, reason: 'LIS recode', changedAt: NOW + 1000, analyteId: await analyteId(w.db, 'K') }]);
     expect(rows<{ action: string }>(`SELECT action FROM audit_log WHERE action LIKE 'localCode.%' ORDER BY id`).map((a) => a.action)).toEqual(['localCode.import', 'localCode.import']);
   });
 
-  it('a single change needs a reason; a deletion keeps the row as a version', () => {
-    expect(appError(() => setLocalCode(w.db, h1, { localCode: 'XK01', analyte: 'K' })).errors[0].code).toBe('localCode.reasonRequired');
-    expect(setLocalCode(w.db, h1, { localCode: 'XK01', analyte: 'K', reason: 'back to potassium' }).change).toBe('changed');
-    const xglu = localCodeWorkspace(w.db, h1).mappings.find((m) => m.localCode === 'XGLU')!;
-    expect(appError(() => deleteLocalCodeMapping(w.db, h1, { id: xglu.id })).errors[0].code).toBe('localCode.reasonRequired');
-    deleteLocalCodeMapping(w.db, h1, { id: xglu.id, reason: 'not used any more' });
-    expect(localCodeWorkspace(w.db, h1).mappings.map((m) => m.localCode)).toEqual(['HB-A1C', 'XK01']);
+  it('a single change needs a reason; a deletion keeps the row as a version', async () => {
+    expect((await appError(async () => await setLocalCode(w.db, h1, { localCode: 'XK01', analyte: 'K' }))).errors[0].code).toBe('localCode.reasonRequired');
+    expect((await setLocalCode(w.db, h1, { localCode: 'XK01', analyte: 'K', reason: 'back to potassium' })).change).toBe('changed');
+    const xglu = (await localCodeWorkspace(w.db, h1)).mappings.find((m) => m.localCode === 'XGLU')!;
+    expect((await appError(async () => await deleteLocalCodeMapping(w.db, h1, { id: xglu.id }))).errors[0].code).toBe('localCode.reasonRequired');
+    await deleteLocalCodeMapping(w.db, h1, { id: xglu.id, reason: 'not used any more' });
+    expect((await localCodeWorkspace(w.db, h1)).mappings.map((m) => m.localCode)).toEqual(['HB-A1C', 'XK01']);
     expect(rows<{ reason: string }>(`SELECT reason FROM entity_versions WHERE entity_type = 'analyte_local_code' AND entity_id = ?`, xglu.id).map((v) => v.reason)).toEqual(['not used any more']);
   });
 
-  it('lists the unmapped codes of recent lookups with counts and last seen, and maps one in place', () => {
-    recordLocalCodeMisses(w.db, h1.userId, ['ZZ-1', 'ZZ-2'], NOW);
-    recordLocalCodeMisses(w.db, h1.userId, ['ZZ-1'], NOW + 5000);
-    recordLocalCodeMisses(w.db, h2.userId, ['OTHER'], NOW);
-    expect(localCodeWorkspace(w.db, h1).unmapped.map((u) => [u.localCode, u.seen, u.lastSeenAt])).toEqual([
+  it('lists the unmapped codes of recent lookups with counts and last seen, and maps one in place', async () => {
+    await recordLocalCodeMisses(w.db, h1.userId, ['ZZ-1', 'ZZ-2'], NOW);
+    await recordLocalCodeMisses(w.db, h1.userId, ['ZZ-1'], NOW + 5000);
+    await recordLocalCodeMisses(w.db, h2.userId, ['OTHER'], NOW);
+    expect((await localCodeWorkspace(w.db, h1)).unmapped.map((u) => [u.localCode, u.seen, u.lastSeenAt])).toEqual([
       ['ZZ-1', 2, NOW + 5000],
       ['ZZ-2', 1, NOW],
     ]);
-    setLocalCode(w.db, h1, { localCode: 'zz-1', analyte: 'ALT' });
-    expect(localCodeWorkspace(w.db, h1).unmapped.map((u) => u.localCode)).toEqual(['ZZ-2']);
+    await setLocalCode(w.db, h1, { localCode: 'zz-1', analyte: 'ALT' });
+    expect((await localCodeWorkspace(w.db, h1)).unmapped.map((u) => u.localCode)).toEqual(['ZZ-2']);
   });
 });
 
 describe('batch check (workspace)', () => {
-  it('reads a pasted list without a header, answers each line with the local codes, and writes the CSV', () => {
-    const r = batchCheck(w.db, h1, { text: `GZ-001,hb-a1c,${TODAY}\nGZ-001,K,not-a-day\nNOPE-9,K,${TODAY},${TODAY}` }, { now: NOW });
+  it('reads a pasted list without a header, answers each line with the local codes, and writes the CSV', async () => {
+    const r = await batchCheck(w.db, h1, { text: `GZ-001,hb-a1c,${TODAY}\nGZ-001,K,not-a-day\nNOPE-9,K,${TODAY},${TODAY}` }, { now: NOW });
     expect(r.rows.map((x) => [x.line, x.recognized, x.reason, x.errorCode])).toEqual([
       [2, false, 'not_certified', null],
       [3, null, null, 'recognition.invalidDateTitle'],
@@ -159,12 +159,12 @@ describe('hospital verification tokens', () => {
     verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ checks: [{ lab: 'GZ-001', analyte, date: TODAY }] }) }))
       .then((r) => r.json() as Promise<{ results: Record<string, unknown>[] }>)
       .then((b) => b.results[0]);
-  const h1Token = () => createHospitalToken(w.db, h1, { name: 'HIS-2', expiresInDays: '' }).token;
+  const h1Token = async () => (await createHospitalToken(w.db, h1, { name: 'HIS-2', expiresInDays: '' })).token;
 
   it("resolve the hospital's own local codes only (another hospital's token does not)", async () => {
     verifyBatchLimiter.reset();
-    const mine = createHospitalToken(w.db, h1, { name: 'HIS', expiresInDays: '' });
-    const theirs = createHospitalToken(w.db, h2, { name: 'HIS', expiresInDays: '' });
+    const mine = await createHospitalToken(w.db, h1, { name: 'HIS', expiresInDays: '' });
+    const theirs = await createHospitalToken(w.db, h2, { name: 'HIS', expiresInDays: '' });
     expect(mine.scopes).toEqual(['verify']);
     // the local code answers exactly as the catalogue code does; the other hospital's is unknown
     const resolved = await call(mine.token, 'hb-a1c');
@@ -174,33 +174,33 @@ describe('hospital verification tokens', () => {
     expect(refused).toMatchObject({ code: 'analyte.notFound' });
     expect(refused.recognized).toBeUndefined();
     // the token acts as a hospital without a lab; a lab's `read` token also holds `verify`
-    expect(actorForApiToken(w.db, mine.token)).toMatchObject({ role: 'hospital', labId: null, token: { scopes: ['verify'] } });
-    const labReader = createApiToken(w.db, w.labManagers.get('GZ-001')!, { name: 'lis', scopes: ['read'] });
+    expect(await actorForApiToken(w.db, mine.token)).toMatchObject({ role: 'hospital', labId: null, token: { scopes: ['verify'] } });
+    const labReader = await createApiToken(w.db, w.labManagers.get('GZ-001')!, { name: 'lis', scopes: ['read'] });
     expect((await call(labReader.token, 'K')).error).toBeUndefined();
   });
 
   it("a regulator's platform keeps its own map and tokens (the /regulator/platform pages); its token resolves the platform's codes only", async () => {
     verifyBatchLimiter.reset();
     const gd = w.regulators.gd;
-    expect(importLocalCodes(w.db, gd, { text: 'local_code,analyte\nPLAT-GLU,GLU' }).counts.new).toBe(1);
-    expect(localCodeWorkspace(w.db, gd).mappings.map((m) => [m.localCode, m.analyteCode])).toContainEqual(['PLAT-GLU', 'GLU']);
-    expect(localCodeWorkspace(w.db, h1).mappings.map((m) => m.localCode)).not.toContain('PLAT-GLU');
-    const tok = createHospitalToken(w.db, gd, { name: 'platform', expiresInDays: '' });
-    expect(hospitalTokens(w.db, gd).map((x) => x.name)).toEqual(['platform']);
-    expect(hospitalTokens(w.db, h1).map((x) => x.name)).not.toContain('platform');
+    expect((await importLocalCodes(w.db, gd, { text: 'local_code,analyte\nPLAT-GLU,GLU' })).counts.new).toBe(1);
+    expect((await localCodeWorkspace(w.db, gd)).mappings.map((m) => [m.localCode, m.analyteCode])).toContainEqual(['PLAT-GLU', 'GLU']);
+    expect((await localCodeWorkspace(w.db, h1)).mappings.map((m) => m.localCode)).not.toContain('PLAT-GLU');
+    const tok = await createHospitalToken(w.db, gd, { name: 'platform', expiresInDays: '' });
+    expect((await hospitalTokens(w.db, gd)).map((x) => x.name)).toEqual(['platform']);
+    expect((await hospitalTokens(w.db, h1)).map((x) => x.name)).not.toContain('platform');
     const viaCode = await call(tok.token, 'plat-glu');
     expect(viaCode.code).toBeUndefined();
     expect(viaCode).toEqual(await call(tok.token, 'GLU'));
-    expect(await call(h1Token(), 'plat-glu')).toMatchObject({ code: 'analyte.notFound' });
-    expect(revokeHospitalToken(w.db, gd, { id: tok.id })).toEqual({ id: tok.id, revoked: true });
+    expect(await call(await h1Token(), 'plat-glu')).toMatchObject({ code: 'analyte.notFound' });
+    expect(await revokeHospitalToken(w.db, gd, { id: tok.id })).toEqual({ id: tok.id, revoked: true });
   });
 
   it('a revoked token stops at once; another hospital cannot see or revoke it', async () => {
     verifyBatchLimiter.reset();
-    const t = createHospitalToken(w.db, h1, { name: 'LIS bridge', scopes: ['verify', 'read'] });
-    expect(hospitalTokens(w.db, h2).map((x) => x.id)).not.toContain(t.id);
-    expect(appError(() => revokeHospitalToken(w.db, h2, { id: t.id })).reason).toBe('token.notFound');
-    expect(revokeHospitalToken(w.db, h1, { id: t.id })).toEqual({ id: t.id, revoked: true });
+    const t = await createHospitalToken(w.db, h1, { name: 'LIS bridge', scopes: ['verify', 'read'] });
+    expect((await hospitalTokens(w.db, h2)).map((x) => x.id)).not.toContain(t.id);
+    expect((await appError(async () => await revokeHospitalToken(w.db, h2, { id: t.id }))).reason).toBe('token.notFound');
+    expect(await revokeHospitalToken(w.db, h1, { id: t.id })).toEqual({ id: t.id, revoked: true });
     const r = await verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', headers: { authorization: `Bearer ${t.token}` }, body: '{"checks":[]}' }));
     expect(r.status).toBe(401);
   });
@@ -213,14 +213,14 @@ describe('watch lists and webhooks', () => {
   it('a suspension queues one signed delivery per endpoint in the decision transaction; retries on 500 with backoff, stops on 2xx', async () => {
     const hook = await receiver([500, 500, 200]);
     try {
-      addWatch(w.db, h1, { lab: 'GZ-002' });
-      addWatch(w.db, h2, { region: '440000' }); // a province: every lab of its cities
+      await addWatch(w.db, h1, { lab: 'GZ-002' });
+      await addWatch(w.db, h2, { region: '440000' }); // a province: every lab of its cities
       const ep = await createEndpoint(w.db, h1, { name: 'HIS', url: hook.url });
-      const cert = certify('GZ-002', 'K');
-      decide(w.db, w.regulators.gd, { labId: labId(w.db, 'GZ-002'), analyteId: analyteId(w.db, 'K'), action: 'suspend', reason: 'EQA failed twice' }, { now: NOW });
+      const cert = await certify('GZ-002', 'K');
+      await decide(w.db, w.regulators.gd, { labId: await labId(w.db, 'GZ-002'), analyteId: await analyteId(w.db, 'K'), action: 'suspend', reason: 'EQA failed twice' }, { now: NOW });
       // h2 watches but has no endpoint: its page shows the change, no delivery is queued for it
-      expect(watchWorkspace(w.db, h2).changes.map((c) => [c.labCode, c.analyteCode, c.action])).toEqual([['GZ-002', 'K', 'suspend']]);
-      expect(watchWorkspace(w.db, h1).changes.map((c) => [c.labCode, c.toStatus, c.effectiveOn])).toEqual([['GZ-002', 'suspended', TODAY]]);
+      expect((await watchWorkspace(w.db, h2)).changes.map((c) => [c.labCode, c.analyteCode, c.action])).toEqual([['GZ-002', 'K', 'suspend']]);
+      expect((await watchWorkspace(w.db, h1)).changes.map((c) => [c.labCode, c.toStatus, c.effectiveOn])).toEqual([['GZ-002', 'suspended', TODAY]]);
       expect(pending()).toBe(1);
 
       let t = NOW;
@@ -237,7 +237,7 @@ describe('watch lists and webhooks', () => {
       expect(await dispatchWebhooks(w.db, { now: clock })).toEqual({ delivered: 0, retrying: 0, failed: 0 });
       expect(hook.got).toHaveLength(3);
 
-      const [d] = webhookWorkspace(w.db, h1).deliveries;
+      const [d] = (await webhookWorkspace(w.db, h1)).deliveries;
       expect(d).toMatchObject({ endpointId: ep.id, event: 'certification.suspended', status: 'delivered', attempts: 3, lastStatusCode: 200 });
       expect(d.attemptLog.map((a) => [a.statusCode, a.error])).toEqual([
         [500, 'HTTP 500'],
@@ -274,7 +274,7 @@ describe('watch lists and webhooks', () => {
     try {
       const ep = await createEndpoint(w.db, h1, { name: 'down', url: hook.url });
       let t = NOW;
-      sendTestEvent(w.db, h1, { id: ep.id }, { now: t });
+      await sendTestEvent(w.db, h1, { id: ep.id }, { now: t });
       let last = { delivered: 0, retrying: 0, failed: 0 };
       for (let i = 0; i < 60 && last.failed === 0; i++) {
         last = await dispatchWebhooks(w.db, { now: () => t });
@@ -286,7 +286,7 @@ describe('watch lists and webhooks', () => {
       expect(d).toEqual({ status: 'failed', attempts: hook.got.length, lastStatusCode: 503 });
       expect(hook.got.length).toBeGreaterThanOrEqual(24);
       expect(hook.got.length).toBeLessThanOrEqual(26);
-      disableWebhookEndpoint(w.db, h1, { id: ep.id });
+      await disableWebhookEndpoint(w.db, h1, { id: ep.id });
     } finally {
       await hook.close();
     }
@@ -297,7 +297,7 @@ describe('watch lists and webhooks', () => {
     const second: DB = openDatabase(w.file);
     try {
       const ep = await createEndpoint(w.db, h1, { name: 'lease', url: hook.url });
-      for (let i = 0; i < 6; i++) sendTestEvent(w.db, h1, { id: ep.id }, { now: NOW + i });
+      for (let i = 0; i < 6; i++) await sendTestEvent(w.db, h1, { id: ep.id }, { now: NOW + i });
       const clock = () => NOW + 10;
       const [a, b] = await Promise.all([dispatchWebhooks(w.db, { now: clock, owner: 'A', limit: 4 }), dispatchWebhooks(second, { now: clock, owner: 'B', limit: 4 })]);
       const c = await dispatchWebhooks(second, { now: clock, owner: 'B', limit: 10 });
@@ -305,7 +305,7 @@ describe('watch lists and webhooks', () => {
       const ids = hook.got.map((g) => g.headers['labqc-delivery']);
       expect(ids).toHaveLength(6);
       expect(new Set(ids).size).toBe(6);
-      disableWebhookEndpoint(w.db, h1, { id: ep.id });
+      await disableWebhookEndpoint(w.db, h1, { id: ep.id });
     } finally {
       second.$client.close();
       await hook.close();
@@ -314,27 +314,27 @@ describe('watch lists and webhooks', () => {
 
   it('an expired certification produces its event once (periodic check), queued for the watchers', async () => {
     const ep = await createEndpoint(w.db, h1, { name: 'expiry', url: 'http://127.0.0.1:9/never' });
-    addWatch(w.db, h1, { lab: 'GZ-003' });
-    certify('GZ-003', 'NA', '2026-06-10');
+    await addWatch(w.db, h1, { lab: 'GZ-003' });
+    await certify('GZ-003', 'NA', '2026-06-10');
     const before = rows<{ n: number }>(`SELECT count(*) AS n FROM webhook_deliveries WHERE endpoint_id = ?`, ep.id)[0].n;
-    expect(checkExpiries(w.db, NOW)).toBeGreaterThanOrEqual(1);
-    expect(checkExpiries(w.db, NOW + 3_600_000)).toBe(0);
+    expect(await checkExpiries(w.db, NOW)).toBeGreaterThanOrEqual(1);
+    expect(await checkExpiries(w.db, NOW + 3_600_000)).toBe(0);
     const made = rows<{ event: string; payload: string }>(`SELECT event, payload FROM webhook_deliveries WHERE endpoint_id = ?`, ep.id);
     expect(made.length - before).toBe(1);
     expect(JSON.parse(made.at(-1)!.payload)).toMatchObject({ event: 'certification.expired', lab: 'GZ-003', analyte: 'NA', status: 'expired', effectiveOn: '2026-06-11' });
-    expect(watchWorkspace(w.db, h1).changes[0]).toMatchObject({ labCode: 'GZ-003', action: 'expire' });
-    disableWebhookEndpoint(w.db, h1, { id: ep.id });
+    expect((await watchWorkspace(w.db, h1)).changes[0]).toMatchObject({ labCode: 'GZ-003', action: 'expire' });
+    await disableWebhookEndpoint(w.db, h1, { id: ep.id });
   });
 });
 
 describe('recent changes query', () => {
-  it('walks certification events newest first on certification_events_at_idx (no sort of every event)', () => {
+  it('walks certification events newest first on certification_events_at_idx (no sort of every event)', async () => {
     const client = w.db.$client as unknown as { prepare: (s: string) => unknown };
     const orig = client.prepare.bind(client);
     let text = '';
     client.prepare = (q: string) => ((text = q.includes('certification_events') ? q : text), orig(q));
     try {
-      recentChangesForOwner(w.db, h1.userId, 50);
+      await recentChangesForOwner(w.db, h1.userId, 50);
     } finally {
       client.prepare = orig;
     }
@@ -365,11 +365,11 @@ describe('webhook endpoints outside the private network only (SSRF)', () => {
     expect((await code('https://nowhere.example.org/hook', async () => { throw new Error('ENOTFOUND'); })).code).toBe('webhook.urlUnresolved');
     expect((await code('https://user:pw@his.example.org/hook')).code).toBe('webhook.urlCredentials');
     expect((await code('file:///etc/passwd')).code).toBe('webhook.urlInvalid');
-    expect(webhookWorkspace(w.db, h1).endpoints.filter((x) => x.name === 'x')).toEqual([]);
+    expect((await webhookWorkspace(w.db, h1)).endpoints.filter((x) => x.name === 'x')).toEqual([]);
     // a public name is accepted
     const ok = await createEndpoint(w.db, h1, { name: 'public', url: 'https://his.example.org/hook' }, { resolve: async () => ['203.0.113.7'] });
     expect(ok.secret).toMatch(/^whsec_/);
-    disableWebhookEndpoint(w.db, h1, { id: ok.id });
+    await disableWebhookEndpoint(w.db, h1, { id: ok.id });
   });
 
   it('checks again before each send: a name that now resolves to a private address is not contacted', async () => {
@@ -378,7 +378,7 @@ describe('webhook endpoints outside the private network only (SSRF)', () => {
     try {
       const port = new URL(hook.url).port;
       const ep = await createEndpoint(w.db, h1, { name: 'rebind', url: `http://his.example.org:${port}/hook` }, { resolve: async () => ['203.0.113.7'] });
-      sendTestEvent(w.db, h1, { id: ep.id }, { now: NOW });
+      await sendTestEvent(w.db, h1, { id: ep.id }, { now: NOW });
       const clock = () => NOW + 1_000;
       // the DNS answer changed to the server's own loopback: the attempt is refused and logged, nothing sent
       const called: string[] = [];
@@ -388,7 +388,7 @@ describe('webhook endpoints outside the private network only (SSRF)', () => {
       expect(hook.got).toHaveLength(0);
       const log = rows<{ error: string | null }>(`SELECT a.error FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = ?`, ep.id);
       expect(log.map((r) => r.error)).toEqual(['refused: his.example.org is 127.0.0.1 (loopback)']);
-      disableWebhookEndpoint(w.db, h1, { id: ep.id });
+      await disableWebhookEndpoint(w.db, h1, { id: ep.id });
     } finally {
       await hook.close();
     }
@@ -396,33 +396,33 @@ describe('webhook endpoints outside the private network only (SSRF)', () => {
 });
 
 describe('refusals between accounts', () => {
-  it("a hospital cannot see or change another hospital's map, tokens, watch list or endpoints", () => {
-    const mapping = localCodeWorkspace(w.db, h1).mappings[0];
-    expect(localCodeWorkspace(w.db, h2).mappings).toEqual([]);
+  it("a hospital cannot see or change another hospital's map, tokens, watch list or endpoints", async () => {
+    const mapping = (await localCodeWorkspace(w.db, h1)).mappings[0];
+    expect((await localCodeWorkspace(w.db, h2)).mappings).toEqual([]);
     // its own misses only (HB-A1C: its token asked for h1's code, recorded by the job worker)
-    expect(localCodeWorkspace(w.db, h2).unmapped.map((u) => u.localCode)).toEqual(['HB-A1C', 'OTHER']);
-    expect(appError(() => deleteLocalCodeMapping(w.db, h2, { id: mapping.id, reason: 'mine now' })).reason).toBe('localCode.notFound');
-    const watch = watchWorkspace(w.db, h1).watches[0];
-    expect(watchWorkspace(w.db, h2).watches.map((x) => x.regionCode)).toEqual(['440000']);
-    expect(appError(() => removeWatch(w.db, h2, { id: watch.id })).reason).toBe('watch.notFound');
-    const ep = webhookWorkspace(w.db, h1).endpoints[0];
-    expect(webhookWorkspace(w.db, h2).endpoints).toEqual([]);
-    expect(appError(() => sendTestEvent(w.db, h2, { id: ep.id })).reason).toBe('webhook.notFound');
-    expect(appError(() => disableWebhookEndpoint(w.db, h2, { id: ep.id })).reason).toBe('webhook.notFound');
-    expect(webhookWorkspace(w.db, h2).deliveries).toEqual([]);
+    expect((await localCodeWorkspace(w.db, h2)).unmapped.map((u) => u.localCode)).toEqual(['HB-A1C', 'OTHER']);
+    expect((await appError(async () => await deleteLocalCodeMapping(w.db, h2, { id: mapping.id, reason: 'mine now' }))).reason).toBe('localCode.notFound');
+    const watch = (await watchWorkspace(w.db, h1)).watches[0];
+    expect((await watchWorkspace(w.db, h2)).watches.map((x) => x.regionCode)).toEqual(['440000']);
+    expect((await appError(async () => await removeWatch(w.db, h2, { id: watch.id }))).reason).toBe('watch.notFound');
+    const ep = (await webhookWorkspace(w.db, h1)).endpoints[0];
+    expect((await webhookWorkspace(w.db, h2)).endpoints).toEqual([]);
+    expect((await appError(async () => await sendTestEvent(w.db, h2, { id: ep.id }))).reason).toBe('webhook.notFound');
+    expect((await appError(async () => await disableWebhookEndpoint(w.db, h2, { id: ep.id }))).reason).toBe('webhook.notFound');
+    expect((await webhookWorkspace(w.db, h2)).deliveries).toEqual([]);
   });
 
   it('a lab manager has no hospital workspace; a token cannot change one; duplicates and unknown labs are refused', async () => {
     const manager = w.labManagers.get('GZ-001')!;
-    expect(appError(() => importLocalCodes(w.db, manager, { text: 'local_code,analyte\nA,K' })).reason).toBe('hospital.accountOnly');
-    expect(appError(() => addWatch(w.db, manager, { lab: 'GZ-001' })).reason).toBe('hospital.accountOnly');
-    expect(appError(() => createHospitalToken(w.db, manager, { name: 'x' })).reason).toBe('hospital.accountOnly');
-    expect(appError(() => setLocalCode(w.db, { ...h1, via: 'token' }, { localCode: 'A', analyte: 'K' })).reason).toBe('hospital.viaToken');
-    expect(appError(() => addWatch(w.db, h1, { lab: 'GZ-002' })).reason).toBe('watch.exists');
-    expect(appError(() => addWatch(w.db, h1, { lab: 'NOPE-1' })).reason).toBe('watch.labNotFound');
+    expect((await appError(async () => await importLocalCodes(w.db, manager, { text: 'local_code,analyte\nA,K' }))).reason).toBe('hospital.accountOnly');
+    expect((await appError(async () => await addWatch(w.db, manager, { lab: 'GZ-001' }))).reason).toBe('hospital.accountOnly');
+    expect((await appError(async () => await createHospitalToken(w.db, manager, { name: 'x' }))).reason).toBe('hospital.accountOnly');
+    expect((await appError(async () => await setLocalCode(w.db, { ...h1, via: 'token' }, { localCode: 'A', analyte: 'K' }))).reason).toBe('hospital.viaToken');
+    expect((await appError(async () => await addWatch(w.db, h1, { lab: 'GZ-002' }))).reason).toBe('watch.exists');
+    expect((await appError(async () => await addWatch(w.db, h1, { lab: 'NOPE-1' }))).reason).toBe('watch.labNotFound');
     expect((await appErrorAsync(() => createEndpoint(w.db, h1, { name: 'x', url: 'ftp://example.org' }))).errors[0].code).toBe('webhook.urlInvalid');
     // a regulator keeps a map for its platform, but has no watch list
-    expect(importLocalCodes(w.db, w.regulators.gd, { text: 'local_code,analyte\nGD-K,K' }).counts.new).toBe(1);
-    expect(appError(() => addWatch(w.db, w.regulators.gd, { lab: 'GZ-001' })).reason).toBe('hospital.accountOnly');
+    expect((await importLocalCodes(w.db, w.regulators.gd, { text: 'local_code,analyte\nGD-K,K' })).counts.new).toBe(1);
+    expect((await appError(async () => await addWatch(w.db, w.regulators.gd, { lab: 'GZ-001' }))).reason).toBe('hospital.accountOnly');
   });
 });

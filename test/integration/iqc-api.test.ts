@@ -14,7 +14,7 @@ import { lotsForApi } from '@/lib/services/iqc/api-reads';
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
 const MIN = 60_000;
 
-let t: ReturnType<typeof createSeededTestDb>;
+let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 let lab: Actor;
 let other: Actor;
 
@@ -34,8 +34,8 @@ const get = (query: string) => new Request(`http://localhost/api/v1/iqc/runs?${q
 
 const lot = (over: Record<string, unknown> = {}) => ({ analyte: 'K', instrument: 'AU5800', level: '1', lot: 'K1-2611', mean: 4, sd: 0.08, effectiveFrom: '2026-11-01 08:00', ...over });
 
-beforeAll(() => {
-  t = createSeededTestDb();
+beforeAll(async () => {
+  t = await createSeededTestDb();
   lab = t.labManagers.get('GZ-001')!;
   other = t.labManagers.get('HZ-001')!;
 });
@@ -46,16 +46,16 @@ describe('POST /api/v1/iqc/lots', () => {
     const created = await postLot(t.db, lab, postJson('lots', lot()), NOW);
     // 08:00 without an offset is Shanghai time: 00:00 UTC
     expect(created).toEqual({ analyte: 'K', level: '1', lot: 'K1-2611', instrument: 'AU5800', mean: 4, sd: 0.08, source: 'manufacturer', effectiveFrom: '2026-11-01T00:00:00.000Z' });
-    expect(lotsForApi(t.db, lab, {}, NOW)).toContainEqual(created);
+    expect(await lotsForApi(t.db, lab, {}, NOW)).toContainEqual(created);
   });
 
   it('takes the source of the targets (the lab\'s own established targets) and works with a lab token', async () => {
     const g = generateApiToken();
-    t.db.insert(apiTokens).values({ labId: lab.labId!, userId: lab.userId, name: 'LIS', prefix: g.prefix, tokenHash: g.hash, createdAt: NOW }).run();
-    const token = actorForApiToken(t.db, g.token)!;
+    await t.db.insert(apiTokens).values({ labId: lab.labId!, userId: lab.userId, name: 'LIS', prefix: g.prefix, tokenHash: g.hash, createdAt: NOW });
+    const token = (await actorForApiToken(t.db, g.token))!;
     const created = await postLot(t.db, token, postJson('lots', lot({ level: '2', lot: 'K2-2611', mean: 6, sd: 0.12, source: 'lab_baseline' })), NOW);
     expect(created).toMatchObject({ level: '2', source: 'lab_baseline', mean: 6, sd: 0.12 });
-    expect(lotsForApi(t.db, lab, {}, NOW)).toContainEqual(created);
+    expect(await lotsForApi(t.db, lab, {}, NOW)).toContainEqual(created);
   });
 
   it('answers 409 when that lot × level already has targets', async () => {
@@ -110,8 +110,8 @@ describe('GET /api/v1/iqc/runs', () => {
     );
   });
 
-  it('lists runs in time order with violations and results (ISO times)', () => {
-    const { runs, next } = getRuns(t.db, other, get('analyte=K&from=2026-11-01&to=2026-11-30'), NOW);
+  it('lists runs in time order with violations and results (ISO times)', async () => {
+    const { runs, next } = await getRuns(t.db, other, get('analyte=K&from=2026-11-01&to=2026-11-30'), NOW);
     expect(next).toBeNull();
     expect(runs).toEqual([
       {
@@ -146,33 +146,33 @@ describe('GET /api/v1/iqc/runs', () => {
     ['from=2026-11-11', ['K']],
     ['to=2026-11-10', ['K', 'NA']],
     ['', ['K', 'NA', 'K']],
-  ])('filters: %s', (query, analytes) => {
-    expect(getRuns(t.db, other, get(query), NOW).runs.map((r) => r.analyte)).toEqual(analytes);
+  ])('filters: %s', async (query, analytes) => {
+    expect((await getRuns(t.db, other, get(query), NOW)).runs.map((r) => r.analyte)).toEqual(analytes);
   });
 
-  it('pages with a cursor: limit=2 then the rest, no run twice', () => {
-    const first = getRuns(t.db, other, get('limit=2'), NOW);
+  it('pages with a cursor: limit=2 then the rest, no run twice', async () => {
+    const first = await getRuns(t.db, other, get('limit=2'), NOW);
     expect(first.runs).toHaveLength(2);
     expect(first.next).toMatch(/^\d+\.\d+$/);
-    const second = getRuns(t.db, other, get(`limit=2&cursor=${first.next}`), NOW);
+    const second = await getRuns(t.db, other, get(`limit=2&cursor=${first.next}`), NOW);
     expect(second).toMatchObject({ next: null });
-    expect([...first.runs, ...second.runs].map((r) => r.runId)).toEqual(getRuns(t.db, other, get(''), NOW).runs.map((r) => r.runId));
+    expect([...first.runs, ...second.runs].map((r) => r.runId)).toEqual((await getRuns(t.db, other, get(''), NOW)).runs.map((r) => r.runId));
   });
 
-  it('reads a page in a fixed number of queries, whatever the number of runs (no query per run)', () => {
+  it('reads a page in a fixed number of queries, whatever the number of runs (no query per run)', async () => {
     const spy = vi.spyOn(t.db.$client, 'prepare');
-    getRuns(t.db, other, get('limit=1'), NOW);
+    await getRuns(t.db, other, get('limit=1'), NOW);
     const one = spy.mock.calls.length;
     spy.mockClear();
-    expect(getRuns(t.db, other, get('limit=3'), NOW).runs).toHaveLength(3);
+    expect((await getRuns(t.db, other, get('limit=3'), NOW)).runs).toHaveLength(3);
     expect(spy.mock.calls.length).toBe(one);
     spy.mockRestore();
   });
 
   it('a regulator of the region adds lab=; others are refused', async () => {
-    expect(getRuns(t.db, t.regulators.zj, get('lab=HZ-001'), NOW).runs).toHaveLength(3);
-    expect((await appErrorAsync(() => getRuns(t.db, t.regulators.gd, get('lab=HZ-001'), NOW))).status).toBe(403);
-    expect((await appErrorAsync(() => getRuns(t.db, lab, get('lab=HZ-001'), NOW))).status).toBe(403);
+    expect((await getRuns(t.db, t.regulators.zj, get('lab=HZ-001'), NOW)).runs).toHaveLength(3);
+    expect((await appErrorAsync(async () => await getRuns(t.db, t.regulators.gd, get('lab=HZ-001'), NOW))).status).toBe(403);
+    expect((await appErrorAsync(async () => await getRuns(t.db, lab, get('lab=HZ-001'), NOW))).status).toBe(403);
   });
 
   it.each([
@@ -182,7 +182,7 @@ describe('GET /api/v1/iqc/runs', () => {
     ['cursor=abc', 'cursor'],
     ['from=yesterday', 'from'],
   ])('answers 422 for %s', async (query, field) => {
-    const e = await appErrorAsync(() => getRuns(t.db, other, get(query), NOW));
+    const e = await appErrorAsync(async () => await getRuns(t.db, other, get(query), NOW));
     expect(e.status).toBe(422);
     expect(e.errors[0].field).toBe(field);
   });

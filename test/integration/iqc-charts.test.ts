@@ -14,14 +14,14 @@ const DAY = 24 * 3600_000;
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
 const iso = (daysAgo: number) => new Date(NOW - daysAgo * DAY).toISOString();
 
-let t: ReturnType<typeof createSeededTestDb>;
+let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 let lab: Actor;
 
-beforeAll(() => {
-  t = createSeededTestDb();
+beforeAll(async () => {
+  t = await createSeededTestDb();
   lab = t.labManagers.get('GZ-001')!;
   for (const [lot, instrument, mean] of [['GA1', 'A1', 5], ['GA2', 'A1', 5.4], ['GB1', 'B2', 5.2]] as const) {
-    setManufacturerTarget(t.db, lab, { analyte: 'GLU', level: '1', lot, instrument, mean, sd: 0.1, effectiveFrom: iso(30) }, NOW - 30 * DAY);
+    await setManufacturerTarget(t.db, lab, { analyte: 'GLU', level: '1', lot, instrument, mean, sd: 0.1, effectiveFrom: iso(30) }, NOW - 30 * DAY);
   }
   // A1: lot GA1 on days 10..6, GA2 from day 5; B2: lot GB1 every day, an hour later
   const rows = [];
@@ -29,13 +29,13 @@ beforeAll(() => {
     rows.push({ analyte: 'GLU', level: '1', lot: d > 5 ? 'GA1' : 'GA2', instrument: 'A1', value: d > 5 ? 5.01 : 5.41, measuredAt: iso(d) });
     rows.push({ analyte: 'GLU', level: '1', lot: 'GB1', instrument: 'B2', value: 5.19, measuredAt: new Date(NOW - d * DAY + 3600_000).toISOString() });
   }
-  ingestResults(t.db, lab, { results: rows }, { source: 'manual', now: NOW });
+  await ingestResults(t.db, lab, { results: rows }, { source: 'manual', now: NOW });
 });
 afterAll(() => t.close());
 
 describe('Levey-Jennings charts per instrument', () => {
-  it('one chart per instrument, each with its own points and lot boundaries', () => {
-    const c = instrumentCharts(t.db, lab, { analyte: 'GLU' }, NOW);
+  it('one chart per instrument, each with its own points and lot boundaries', async () => {
+    const c = await instrumentCharts(t.db, lab, { analyte: 'GLU' }, NOW);
     expect(c.instruments).toEqual(['A1', 'B2']);
     expect(c.charts.map((x) => x.instrument)).toEqual(['A1', 'B2']);
     const [a1, b2] = c.charts.map((x) => x.panels[0]);
@@ -49,27 +49,27 @@ describe('Levey-Jennings charts per instrument', () => {
     expect(b2.points.every((p) => p.mean === 5.2)).toBe(true);
   });
 
-  it('the selector narrows to one instrument; the list of instruments stays for the selector', () => {
-    const c = instrumentCharts(t.db, lab, { analyte: 'GLU', instrument: 'B2' }, NOW);
+  it('the selector narrows to one instrument; the list of instruments stays for the selector', async () => {
+    const c = await instrumentCharts(t.db, lab, { analyte: 'GLU', instrument: 'B2' }, NOW);
     expect(c.selected).toBe('B2');
     expect(c.instruments).toEqual(['A1', 'B2']);
     expect(c.charts.map((x) => x.instrument)).toEqual(['B2']);
   });
 
-  it('an instrument without results in the range gives no chart', () => {
-    expect(instrumentCharts(t.db, lab, { analyte: 'GLU', instrument: 'NOPE' }, NOW).charts).toEqual([]);
+  it('an instrument without results in the range gives no chart', async () => {
+    expect((await instrumentCharts(t.db, lab, { analyte: 'GLU', instrument: 'NOPE' }, NOW)).charts).toEqual([]);
   });
 
-  it('each point says whether the lab excluded it, and why (the exclude control beside each result reads it)', () => {
-    const before = instrumentCharts(t.db, lab, { analyte: 'GLU', instrument: 'B2' }, NOW).charts[0].panels[0].points;
+  it('each point says whether the lab excluded it, and why (the exclude control beside each result reads it)', async () => {
+    const before = (await instrumentCharts(t.db, lab, { analyte: 'GLU', instrument: 'B2' }, NOW)).charts[0].panels[0].points;
     expect(before.every((p) => p.excluded === false && p.excludedReason === null)).toBe(true);
-    excludeResult(t.db, lab, { resultId: before[3].resultId, reason: 'clot in the sample probe' }, NOW);
-    const after = instrumentCharts(t.db, lab, { analyte: 'GLU', instrument: 'B2' }, NOW).charts[0].panels[0].points;
+    await excludeResult(t.db, lab, { resultId: before[3].resultId, reason: 'clot in the sample probe' }, NOW);
+    const after = (await instrumentCharts(t.db, lab, { analyte: 'GLU', instrument: 'B2' }, NOW)).charts[0].panels[0].points;
     expect(after.filter((p) => p.excluded).map((p) => [p.resultId, p.excludedReason])).toEqual([[before[3].resultId, 'clot in the sample probe']]);
   });
 
-  it('a regulator of the region reads them; another province is refused (403)', () => {
-    expect(instrumentCharts(t.db, t.regulators.gd, { lab: 'GZ-001', analyte: 'GLU' }, NOW).charts).toHaveLength(2);
-    expect(appError(() => instrumentCharts(t.db, t.regulators.zj, { lab: 'GZ-001', analyte: 'GLU' }, NOW)).status).toBe(403);
+  it('a regulator of the region reads them; another province is refused (403)', async () => {
+    expect((await instrumentCharts(t.db, t.regulators.gd, { lab: 'GZ-001', analyte: 'GLU' }, NOW)).charts).toHaveLength(2);
+    expect((await appError(async () => await instrumentCharts(t.db, t.regulators.zj, { lab: 'GZ-001', analyte: 'GLU' }, NOW))).status).toBe(403);
   });
 });

@@ -23,14 +23,14 @@ const DAY = 24 * 60 * MIN;
 const BASE = Date.UTC(2026, 9, 1, 15, 0);
 const MEAN: Record<string, number> = { '1': 4, '2': 6, '3': 8 };
 
-let t: ReturnType<typeof createSeededTestDb>;
+let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 let lab: Actor;
 
-beforeAll(() => {
-  t = createSeededTestDb();
+beforeAll(async () => {
+  t = await createSeededTestDb();
   lab = t.labManagers.get('GZ-001')!;
   for (const instrument of ['A', 'B']) {
-    setManufacturerTargets(
+    await setManufacturerTargets(
       t.db,
       lab,
       { targets: ['1', '2', '3'].map((level) => ({ analyte: 'K', level, lot: `K${level}-${instrument}`, instrument, mean: MEAN[level], sd: 0.1, effectiveFrom: BASE - DAY })) },
@@ -185,13 +185,13 @@ async function apply(op: Op) {
       );
     } else if (op.kind === 'correct') {
       const r = pickResult(op.pick, null);
-      if (r) correctResult(t.db, lab, { resultId: r.id, value: +(MEAN[r.level] + 0.1 * op.z + 0.00001).toFixed(5), reason: 'transcription error' }, NOW);
+      if (r) await correctResult(t.db, lab, { resultId: r.id, value: +(MEAN[r.level] + 0.1 * op.z + 0.00001).toFixed(5), reason: 'transcription error' }, NOW);
     } else if (op.kind === 'exclude') {
       const r = pickResult(op.pick, false);
-      if (r) excludeResult(t.db, lab, { resultId: r.id, reason: 'clot' }, NOW);
+      if (r) await excludeResult(t.db, lab, { resultId: r.id, reason: 'clot' }, NOW);
     } else {
       const r = pickResult(op.pick, true);
-      if (r) includeResult(t.db, lab, { resultId: r.id }, NOW);
+      if (r) await includeResult(t.db, lab, { resultId: r.id }, NOW);
     }
   } catch (e) {
     // refusals (a conflicting value for a lot and time, an unchanged correction) write nothing
@@ -223,7 +223,7 @@ describe('daily IQC aggregates', () => {
     // equal rebuildIqcDaily's (the migration backfill's SQL), computed in a savepoint rolled back.
     const other = t.labManagers.get('GZ-002')!;
     const NA: Record<string, number> = { '1': 132, '2': 155 };
-    setManufacturerTargets(
+    await setManufacturerTargets(
       t.db,
       other,
       { targets: ['X', 'Y'].flatMap((instrument) => ['1', '2'].map((level) => ({ analyte: 'NA', level, lot: `NA${level}-${instrument}`, instrument, mean: NA[level], sd: 1.5, effectiveFrom: BASE - DAY }))) },
@@ -293,10 +293,10 @@ describe('daily IQC aggregates', () => {
               );
             } else if (op.kind === 'correct') {
               const r = pickOf(op.pick, null);
-              if (r) correctResult(t.db, other, { resultId: r.id, value: +(NA[r.level] + 1.5 * op.z + 0.0001).toFixed(4), reason: 'transcription error' }, NOW);
+              if (r) await correctResult(t.db, other, { resultId: r.id, value: +(NA[r.level] + 1.5 * op.z + 0.0001).toFixed(4), reason: 'transcription error' }, NOW);
             } else {
               const r = pickOf(op.pick, op.kind === 'include');
-              if (r) (op.kind === 'exclude' ? excludeResult(t.db, other, { resultId: r.id, reason: 'clot' }, NOW) : includeResult(t.db, other, { resultId: r.id }, NOW));
+              if (r) (op.kind === 'exclude' ? await excludeResult(t.db, other, { resultId: r.id, reason: 'clot' }, NOW) : await includeResult(t.db, other, { resultId: r.id }, NOW));
             }
           } catch (e) {
             if (!(e instanceof AppError)) throw e;
@@ -336,22 +336,22 @@ describe('daily IQC aggregates', () => {
     }
   });
 
-  it('a lab moved to another region takes its coverage roll-ups with it', () => {
+  it('a lab moved to another region takes its coverage roll-ups with it', async () => {
     const c = t.db.$client;
     const lab = c.prepare<[], { id: number; regionId: number }>("SELECT id, region_id AS regionId FROM laboratories WHERE code = 'GZ-001'").get()!;
     const other = c.prepare<[number], { id: number }>('SELECT id FROM regions WHERE id <> ? ORDER BY id DESC LIMIT 1').get(lab.regionId)!;
     expect(stored().regionDays.length).toBeGreaterThan(0);
-    updateLabRow(t.db, lab.id, { regionId: other.id }, NOW);
+    await updateLabRow(t.db, lab.id, { regionId: other.id }, NOW);
     expectAggregatesExact();
-    updateLabRow(t.db, lab.id, { regionId: lab.regionId }, NOW);
+    await updateLabRow(t.db, lab.id, { regionId: lab.regionId }, NOW);
     expectAggregatesExact();
   });
 
-  it('a hand-computed day: two in-control level-1 values and a rejected run', () => {
+  it('a hand-computed day: two in-control level-1 values and a rejected run', async () => {
     // fresh series on instrument C: 4.1 and 4.3 at 08:00 and 09:00 (UTC+8) → n 2, mean 4.2,
     // Σ(x − mean)² = 0.01 + 0.01 = 0.02; a 4.5 (z = +5) run rejected by 1_3s at 10:00 stays out of n.
     const day = Date.UTC(2026, 10, 20, 0, 0); // 08:00 UTC+8
-    setManufacturerTargets(t.db, lab, { targets: [{ analyte: 'K', level: '1', lot: 'K1-C', instrument: 'C', mean: 4, sd: 0.1, effectiveFrom: day - DAY }] }, day - DAY);
+    await setManufacturerTargets(t.db, lab, { targets: [{ analyte: 'K', level: '1', lot: 'K1-C', instrument: 'C', mean: 4, sd: 0.1, effectiveFrom: day - DAY }] }, day - DAY);
     return post([
       { analyte: 'K', level: '1', lot: 'K1-C', instrument: 'C', value: 4.1, measuredAt: new Date(day).toISOString() },
       { analyte: 'K', level: '1', lot: 'K1-C', instrument: 'C', value: 4.3, measuredAt: new Date(day + 60 * MIN).toISOString() },

@@ -12,12 +12,14 @@ import { ingestResults } from '@/lib/services/iqc/ingest';
 import { importIqcCsv, iqcCsvTemplate } from '@/lib/services/iqc/import-csv';
 import { postResults } from '@/lib/services/iqc/api';
 import { setManufacturerTarget } from '@/lib/services/iqc/targets';
+import { withTx } from '@/db/tx';
+import { first } from '@/db/dialect';
 
 const NOW = Date.UTC(2026, 10, 25, 4, 0); // 2026-11-25 12:00 in Shanghai
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
-let t: ReturnType<typeof createSeededTestDb>;
+let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 let lab1: Actor;
 let lab2: Actor;
 
@@ -30,18 +32,18 @@ const kRun = (daysAgo: number, z1: number, z2: number, extra: Record<string, unk
   { analyte: 'K', level: '2', lot: 'K2-A', value: +(6 + 0.12 * z2).toFixed(4), measuredAt: at(daysAgo), instrument: 'AU5800', ...extra },
 ];
 
-function counts() {
+async function counts() {
   return {
-    results: t.db.select({ n: count() }).from(iqcResults).get()!.n,
-    runs: t.db.select({ n: count() }).from(iqcRuns).get()!.n,
-    lots: t.db.select({ n: count() }).from(controlLots).get()!.n,
-    audit: t.db.select({ n: count() }).from(auditLog).get()!.n,
+    results: first(await t.db.select({ n: count() }).from(iqcResults).limit(1))!.n,
+    runs: first(await t.db.select({ n: count() }).from(iqcRuns).limit(1))!.n,
+    lots: first(await t.db.select({ n: count() }).from(controlLots).limit(1))!.n,
+    audit: first(await t.db.select({ n: count() }).from(auditLog).limit(1))!.n,
   };
 }
 
-function appError(fn: () => unknown): AppError {
+async function appError(fn: () => unknown): Promise<AppError> {
   try {
-    fn();
+    await fn();
   } catch (e) {
     if (e instanceof AppError) return e;
     throw e;
@@ -59,8 +61,8 @@ async function appErrorAsync(fn: () => Promise<unknown>): Promise<AppError> {
   throw new Error('expected an AppError');
 }
 
-beforeAll(() => {
-  t = createSeededTestDb();
+beforeAll(async () => {
+  t = await createSeededTestDb();
   lab1 = t.labManagers.get('GZ-001')!;
   lab2 = t.labManagers.get('HZ-001')!;
   for (const [actor, level, lot, mean, sd] of [
@@ -69,80 +71,80 @@ beforeAll(() => {
     [lab2, '1', 'K1-A', 4, 0.08],
     [lab2, '2', 'K2-A', 6, 0.12],
   ] as const) {
-    setManufacturerTarget(t.db, actor, { analyte: 'K', level, lot, instrument: 'AU5800', mean, sd, effectiveFrom: at(60) }, NOW - 60 * DAY);
+    await setManufacturerTarget(t.db, actor, { analyte: 'K', level, lot, instrument: 'AU5800', mean, sd, effectiveFrom: at(60) }, NOW - 60 * DAY);
   }
 });
 afterAll(() => t.close());
 
 describe('the entry grid (ingest service)', () => {
-  it('stores an in-control run as accepted with z against the target in force', () => {
-    const out = ingestResults(t.db, lab1, { results: kRun(30, 0.5, -0.5) }, { source: 'manual', now: NOW });
+  it('stores an in-control run as accepted with z against the target in force', async () => {
+    const out = await ingestResults(t.db, lab1, { results: kRun(30, 0.5, -0.5) }, { source: 'manual', now: NOW });
     expect(out.inserted).toBe(2);
     expect(out.runs).toHaveLength(1);
     expect(out.runs[0]).toMatchObject({ analyte: 'K', status: 'accepted', violations: [] });
-    const stored = t.db.select().from(iqcResults).where(eq(iqcResults.runId, out.runs[0].runId)).all();
+    const stored = await t.db.select().from(iqcResults).where(eq(iqcResults.runId, out.runs[0].runId));
     expect(stored.map((r) => +r.z!.toFixed(6)).sort()).toEqual([-0.5, 0.5]);
     expect(stored.every((r) => r.targetId !== null && r.current && r.version === 1)).toBe(true);
   });
 
-  it('rejects a run with a value beyond 3 SD (1-3s), stores the violation and opens a corrective action', () => {
-    const out = ingestResults(t.db, lab1, { results: kRun(29, 3.5, 0.2) }, { source: 'manual', now: NOW });
+  it('rejects a run with a value beyond 3 SD (1-3s), stores the violation and opens a corrective action', async () => {
+    const out = await ingestResults(t.db, lab1, { results: kRun(29, 3.5, 0.2) }, { source: 'manual', now: NOW });
     expect(out.runs[0].status).toBe('rejected');
     expect(out.runs[0].violations).toContainEqual({ rule: '1-3s', levels: ['1'] });
     const runId = out.runs[0].runId;
-    expect(t.db.select().from(iqcViolations).where(eq(iqcViolations.runId, runId)).all().map((v) => v.rule)).toContain('1-3s');
-    const ca = t.db.select().from(correctiveActions).where(eq(correctiveActions.runId, runId)).get();
+    expect((await t.db.select().from(iqcViolations).where(eq(iqcViolations.runId, runId))).map((v) => v.rule)).toContain('1-3s');
+    const ca = first(await t.db.select().from(correctiveActions).where(eq(correctiveActions.runId, runId)).limit(1));
     expect(ca).toMatchObject({ status: 'open', labId: lab1.labId });
   });
 
-  it('gives a warning for 1-2s alone; the rejected run before it is out of the history (no 2-2s across it)', () => {
-    const out = ingestResults(t.db, lab1, { results: kRun(28, 2.4, 0.1) }, { source: 'manual', now: NOW });
+  it('gives a warning for 1-2s alone; the rejected run before it is out of the history (no 2-2s across it)', async () => {
+    const out = await ingestResults(t.db, lab1, { results: kRun(28, 2.4, 0.1) }, { source: 'manual', now: NOW });
     expect(out.runs[0]).toMatchObject({ status: 'warning', violations: [{ rule: '1-2s', levels: ['1'] }] });
   });
 
-  it('judges across runs: 2-2s on the same level in consecutive runs', () => {
-    const out = ingestResults(t.db, lab1, { results: [...kRun(27, -0.3, 2.3), ...kRun(26, 0.1, 2.2)] }, { source: 'manual', now: NOW });
+  it('judges across runs: 2-2s on the same level in consecutive runs', async () => {
+    const out = await ingestResults(t.db, lab1, { results: [...kRun(27, -0.3, 2.3), ...kRun(26, 0.1, 2.2)] }, { source: 'manual', now: NOW });
     expect(out.runs.map((r) => r.status)).toEqual(['warning', 'rejected']);
     expect(out.runs[1].violations.map((v) => v.rule)).toContain('2-2s');
   });
 
-  it('stores results of a lot without targets as no_target and creates the lot', () => {
-    const out = ingestResults(t.db, lab1, { results: [{ analyte: 'NA', level: '1', lot: 'NA1-NEW', value: 140, measuredAt: at(25) }] }, { source: 'manual', now: NOW });
+  it('stores results of a lot without targets as no_target and creates the lot', async () => {
+    const out = await ingestResults(t.db, lab1, { results: [{ analyte: 'NA', level: '1', lot: 'NA1-NEW', value: 140, measuredAt: at(25) }] }, { source: 'manual', now: NOW });
     expect(out).toMatchObject({ inserted: 1, newLots: 1 });
     expect(out.runs[0]).toMatchObject({ analyte: 'NA', status: 'no_target', violations: [] });
   });
 
-  it('writes one audit entry per submission', () => {
-    const before = counts().audit;
-    ingestResults(t.db, lab1, { results: kRun(24, 0, 0) }, { source: 'manual', now: NOW });
-    expect(counts().audit).toBe(before + 1);
-    const last = t.db.select().from(auditLog).orderBy(auditLog.id).all().at(-1)!;
+  it('writes one audit entry per submission', async () => {
+    const before = (await counts()).audit;
+    await ingestResults(t.db, lab1, { results: kRun(24, 0, 0) }, { source: 'manual', now: NOW });
+    expect((await counts()).audit).toBe(before + 1);
+    const last = (await t.db.select().from(auditLog).orderBy(auditLog.id)).at(-1)!;
     expect(last).toMatchObject({ action: 'iqc.results.ingest', labId: lab1.labId, actorId: lab1.userId });
   });
 });
 
 describe('duplicates', () => {
-  it('skips results already stored (same lab, analyte, level, lot, time, value) instead of counting them twice', () => {
+  it('skips results already stored (same lab, analyte, level, lot, time, value) instead of counting them twice', async () => {
     const rows = kRun(20, 0.3, 0.3);
-    const first = ingestResults(t.db, lab1, { results: rows }, { source: 'api', now: NOW });
-    const before = counts();
-    const again = ingestResults(t.db, lab1, { results: rows }, { source: 'api', now: NOW });
+    const first = await ingestResults(t.db, lab1, { results: rows }, { source: 'api', now: NOW });
+    const before = await counts();
+    const again = await ingestResults(t.db, lab1, { results: rows }, { source: 'api', now: NOW });
     expect(first).toMatchObject({ inserted: 2, skipped: 0 });
     expect(again).toMatchObject({ inserted: 0, skipped: 2, runs: [] });
-    expect(counts().results).toBe(before.results);
-    expect(counts().runs).toBe(before.runs);
+    expect((await counts()).results).toBe(before.results);
+    expect((await counts()).runs).toBe(before.runs);
   });
 
-  it('skips a repeated row within one submission', () => {
+  it('skips a repeated row within one submission', async () => {
     const rows = kRun(19, 0.1, 0.1);
-    const out = ingestResults(t.db, lab1, { results: [...rows, rows[0]] }, { source: 'api', now: NOW });
+    const out = await ingestResults(t.db, lab1, { results: [...rows, rows[0]] }, { source: 'api', now: NOW });
     expect(out).toMatchObject({ inserted: 2, skipped: 1 });
   });
 
-  it('refuses a different value for a level already measured at that time (an edit needs a reason)', () => {
+  it('refuses a different value for a level already measured at that time (an edit needs a reason)', async () => {
     const rows = kRun(18, 0.1, 0.1);
-    ingestResults(t.db, lab1, { results: rows }, { source: 'api', now: NOW });
-    const e = appError(() => ingestResults(t.db, lab1, { results: [{ ...rows[0], value: 4.5 }] }, { source: 'api', now: NOW }));
+    await ingestResults(t.db, lab1, { results: rows }, { source: 'api', now: NOW });
+    const e = await appError(async () => await ingestResults(t.db, lab1, { results: [{ ...rows[0], value: 4.5 }] }, { source: 'api', now: NOW }));
     expect(e.status).toBe(422);
     expect(e.errors[0]).toMatchObject({ row: 1, field: 'value' });
   });
@@ -153,20 +155,20 @@ describe('refusals', () => {
     ['a lab manager writing to another lab', () => t.labManagers.get('GZ-001')!, 'HZ-001'],
     ['a regulator (no iqc.write)', () => t.regulators.gd, 'GZ-001'],
     ['an administrator (no iqc.write)', () => t.admin, 'GZ-001'],
-  ])('%s is refused with 403 and nothing is written', (_title, who, lab) => {
-    const before = counts();
-    const e = appError(() => ingestResults(t.db, who(), { lab, results: kRun(10, 0, 0) }, { source: 'manual', now: NOW }));
+  ])('%s is refused with 403 and nothing is written', async (_title, who, lab) => {
+    const before = await counts();
+    const e = await appError(async () => await ingestResults(t.db, who(), { lab, results: kRun(10, 0, 0) }, { source: 'manual', now: NOW }));
     expect(e.status).toBe(403);
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
-  it('a regulator writing without naming a lab is refused with 403', () => {
-    const e = appError(() => ingestResults(t.db, t.regulators.gd, { results: kRun(10, 0, 0) }, { source: 'manual', now: NOW }));
+  it('a regulator writing without naming a lab is refused with 403', async () => {
+    const e = await appError(async () => await ingestResults(t.db, t.regulators.gd, { results: kRun(10, 0, 0) }, { source: 'manual', now: NOW }));
     expect(e.status).toBe(403);
   });
 
-  it('an unknown API token resolves to no actor (the route answers 401)', () => {
-    expect(actorForApiToken(t.db, 'lqc_not-a-real-token')).toBeNull();
+  it('an unknown API token resolves to no actor (the route answers 401)', async () => {
+    expect(await actorForApiToken(t.db, 'lqc_not-a-real-token')).toBeNull();
   });
 });
 
@@ -182,19 +184,19 @@ describe('bad input: every bad row is reported with its row and field, nothing i
     ['formula injection in the lot', { lot: '=CMD()' }, 'lot', /formula/i],
     ['formula injection in the instrument', { instrument: '@SUM(A1)' }, 'instrument', /formula/i],
     ['formula injection in the value', { value: '=CMD()' }, 'value', /number/i],
-  ])('refuses %s', (_title, patch, field, message) => {
-    const before = counts();
-    const e = appError(() => ingestResults(t.db, lab1, { results: [good(), { ...good(), level: '2', ...patch }] }, { source: 'manual', now: NOW }));
+  ])('refuses %s', async (_title, patch, field, message) => {
+    const before = await counts();
+    const e = await appError(async () => await ingestResults(t.db, lab1, { results: [good(), { ...good(), level: '2', ...patch }] }, { source: 'manual', now: NOW }));
     expect(e.status).toBe(422);
     expect(e.errors).toHaveLength(1);
     expect(e.errors[0]).toMatchObject({ row: 2, field });
     expect(e.errors[0].message).toMatch(message);
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
-  it('reports every bad row, not just the first', () => {
-    const e = appError(() =>
-      ingestResults(t.db, lab1, { results: [{ ...good(), value: 'x' }, good(), { ...good(), analyte: 'ZZZ', level: '3' }, { ...good(), level: '4', measuredAt: 'yesterday' }] }, { source: 'manual', now: NOW }),
+  it('reports every bad row, not just the first', async () => {
+    const e = await appError(async () =>
+      await ingestResults(t.db, lab1, { results: [{ ...good(), value: 'x' }, good(), { ...good(), analyte: 'ZZZ', level: '3' }, { ...good(), level: '4', measuredAt: 'yesterday' }] }, { source: 'manual', now: NOW }),
     );
     expect(e.errors.map((x) => [x.row, x.field])).toEqual([
       [1, 'value'],
@@ -209,28 +211,28 @@ describe('CSV import', () => {
   const line = (d: string, level: string, value: string, lot = `K${level}-A`) => `${d},K,${level},${lot},${value},AU5800\n`;
   const day = (daysAgo: number) => new Date(NOW - daysAgo * DAY + 8 * HOUR).toISOString().slice(0, 10) + ' 09:15';
 
-  it('imports a valid file in one transaction', () => {
+  it('imports a valid file in one transaction', async () => {
     const csv = header + line(day(15), '1', '4.02') + line(day(15), '2', '6.05') + line(day(14), '1', '3.97') + line(day(14), '2', '5.96');
-    const out = importIqcCsv(t.db, lab1, { text: csv }, { now: NOW });
+    const out = await importIqcCsv(t.db, lab1, { text: csv }, { now: NOW });
     expect(out).toMatchObject({ inserted: 4, skipped: 0 });
     expect(out.runs.map((r) => r.status)).toEqual(['accepted', 'accepted']);
-    const run = t.db.select().from(iqcRuns).where(eq(iqcRuns.id, out.runs[0].runId)).get()!;
+    const run = first(await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, out.runs[0].runId)).limit(1))!;
     expect(run.source).toBe('csv');
     // "09:15" without an offset is Shanghai time
     expect(new Date(run.measuredAt).toISOString().slice(11, 16)).toBe('01:15');
   });
 
-  it('the preview checks everything and writes nothing', () => {
-    const before = counts();
+  it('the preview checks everything and writes nothing', async () => {
+    const before = await counts();
     const csv = header + line(day(13), '1', '4.01') + line(day(13), '2', '6.01');
-    expect(importIqcCsv(t.db, lab1, { text: csv }, { now: NOW, dryRun: true })).toMatchObject({ inserted: 2, dryRun: true });
-    expect(counts()).toEqual(before);
+    expect(await importIqcCsv(t.db, lab1, { text: csv }, { now: NOW, dryRun: true })).toMatchObject({ inserted: 2, dryRun: true });
+    expect(await counts()).toEqual(before);
   });
 
-  it('reports bad rows with their CSV line number and column name', () => {
-    const before = counts();
+  it('reports bad rows with their CSV line number and column name', async () => {
+    const before = await counts();
     const csv = header + line(day(12), '1', '4.01') + '\n' + line(day(12), '2', 'n/a') + `${day(12)},XX,1,L,1,\n` + `not a date,K,3,K3,4.1,\n` + `${day(12)},K,,K4,4.1,\n`;
-    const e = appError(() => importIqcCsv(t.db, lab1, { text: csv }, { now: NOW }));
+    const e = await appError(async () => await importIqcCsv(t.db, lab1, { text: csv }, { now: NOW }));
     expect(e.status).toBe(422);
     // line 3 is blank: lines keep the numbers a spreadsheet shows
     expect(e.errors.map((x) => [x.row, x.field])).toEqual([
@@ -239,18 +241,18 @@ describe('CSV import', () => {
       [6, 'measured_at'],
       [7, 'level'],
     ]);
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
-  it('reports every problem of a row, not only the first', () => {
-    const before = counts();
-    const e = appError(() => importIqcCsv(t.db, lab1, { text: header + `${day(12)},ZZ,1,=CMD(),abc,\n` }, { now: NOW }));
+  it('reports every problem of a row, not only the first', async () => {
+    const before = await counts();
+    const e = await appError(async () => await importIqcCsv(t.db, lab1, { text: header + `${day(12)},ZZ,1,=CMD(),abc,\n` }, { now: NOW }));
     expect(e.errors.map((x) => [x.row, x.field]).sort()).toEqual([
       [2, 'analyte_code'],
       [2, 'lot'],
       [2, 'value'],
     ]);
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   it.each([
@@ -258,22 +260,22 @@ describe('CSV import', () => {
     ['a header without rows', header, 422],
     ['a file with a missing column', 'measured_at,analyte_code,level,value\n2026-11-01 08:00,K,1,4\n', 422],
     ['a 50 MB file', header + 'x'.repeat(50 * 1024 * 1024), 413],
-  ])('refuses %s', (_title, text, status) => {
-    const before = counts();
-    const e = appError(() => importIqcCsv(t.db, lab1, { text }, { now: NOW }));
+  ])('refuses %s', async (_title, text, status) => {
+    const before = await counts();
+    const e = await appError(async () => await importIqcCsv(t.db, lab1, { text }, { now: NOW }));
     expect(e.status).toBe(status);
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
-  it('refuses formula injection in a text column', () => {
-    const e = appError(() => importIqcCsv(t.db, lab1, { text: header + `${day(11)},K,1,=CMD(),4.0,AU5800\n` }, { now: NOW }));
+  it('refuses formula injection in a text column', async () => {
+    const e = await appError(async () => await importIqcCsv(t.db, lab1, { text: header + `${day(11)},K,1,=CMD(),4.0,AU5800\n` }, { now: NOW }));
     expect(e.errors[0]).toMatchObject({ row: 2, field: 'lot' });
   });
 
-  it('the template has the documented columns and imports as is', () => {
+  it('the template has the documented columns and imports as is', async () => {
     const template = iqcCsvTemplate();
     expect(template.split('\r\n')[0]).toBe('measured_at,analyte_code,level,lot,value,instrument');
-    const out = importIqcCsv(t.db, lab2, { text: template }, { now: Date.UTC(2026, 10, 26) });
+    const out = await importIqcCsv(t.db, lab2, { text: template }, { now: Date.UTC(2026, 10, 26) });
     expect(out.inserted).toBe(2);
   });
 });
@@ -281,11 +283,11 @@ describe('CSV import', () => {
 describe('the LIS API (POST /api/v1/iqc/results) with a lab token', () => {
   let token: string;
   let tokenActor: Actor;
-  beforeAll(() => {
+  beforeAll(async () => {
     const g = generateApiToken();
-    t.db.insert(apiTokens).values({ labId: lab1.labId!, userId: lab1.userId, name: 'LIS', prefix: g.prefix, tokenHash: g.hash, createdAt: NOW }).run();
+    await t.db.insert(apiTokens).values({ labId: lab1.labId!, userId: lab1.userId, name: 'LIS', prefix: g.prefix, tokenHash: g.hash, createdAt: NOW });
     token = g.token;
-    tokenActor = actorForApiToken(t.db, token)!;
+    tokenActor = (await actorForApiToken(t.db, token))!;
   });
 
   const req = (body: string, type: string, query = '') =>
@@ -299,7 +301,7 @@ describe('the LIS API (POST /api/v1/iqc/results) with a lab token', () => {
     const out = await postResults(t.db, tokenActor, req(JSON.stringify({ results: kRun(9, 0.2, 3.6) }), 'application/json'), NOW);
     expect(out.inserted).toBe(2);
     expect(out.runs).toEqual([expect.objectContaining({ analyte: 'K', status: 'rejected', violations: expect.arrayContaining([{ rule: '1-3s', levels: ['2'] }]) })]);
-    expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, out.runs[0].runId)).get()!.source).toBe('api');
+    expect(first(await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, out.runs[0].runId)).limit(1))!.source).toBe('api');
   });
 
   it('accepts a CSV body', async () => {
@@ -309,7 +311,7 @@ describe('the LIS API (POST /api/v1/iqc/results) with a lab token', () => {
   });
 
   it('answers 422 with every bad row and writes nothing', async () => {
-    const before = counts();
+    const before = await counts();
     const bad = [...kRun(7, 0, 0), { analyte: 'K', level: '1', lot: 'K1-A', value: 'high', measuredAt: at(6) }, { analyte: 'K', lot: 'K1-A', value: 4, measuredAt: at(6) }];
     const e = await appErrorAsync(() => postResults(t.db, tokenActor, req(JSON.stringify({ results: bad }), 'application/json'), NOW));
     expect(e.status).toBe(422);
@@ -317,7 +319,7 @@ describe('the LIS API (POST /api/v1/iqc/results) with a lab token', () => {
       { row: 3, field: 'value', message: 'Not a number', code: 'value.notNumber' },
       { row: 4, field: 'level', message: 'Required', code: 'value.required' },
     ]);
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   it.each([
@@ -330,10 +332,10 @@ describe('the LIS API (POST /api/v1/iqc/results) with a lab token', () => {
   });
 
   it("answers 403 when the body names another lab, and writes nothing", async () => {
-    const before = counts();
+    const before = await counts();
     const e = await appErrorAsync(() => postResults(t.db, tokenActor, req(JSON.stringify({ lab: 'HZ-001', results: kRun(7, 0, 0) }), 'application/json'), NOW));
     expect(e.status).toBe(403);
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   it('answers 403 for another lab named in the body even when the rows are invalid', async () => {
@@ -352,34 +354,34 @@ describe('the LIS API (POST /api/v1/iqc/results) with a lab token', () => {
     expect(e.status).toBe(413);
   });
 
-  it('a revoked token stops working', () => {
+  it('a revoked token stops working', async () => {
     const g = generateApiToken();
-    t.db.insert(apiTokens).values({ labId: lab1.labId!, userId: lab1.userId, name: 'old', prefix: g.prefix, tokenHash: g.hash, createdAt: NOW, revokedAt: NOW }).run();
-    expect(actorForApiToken(t.db, g.token)).toBeNull();
+    await t.db.insert(apiTokens).values({ labId: lab1.labId!, userId: lab1.userId, name: 'old', prefix: g.prefix, tokenHash: g.hash, createdAt: NOW, revokedAt: NOW });
+    expect(await actorForApiToken(t.db, g.token)).toBeNull();
   });
 });
 
 describe('foreign keys: checked once per batch while an ingest writes, on again after', () => {
   const fkOn = () => t.db.$client.pragma('foreign_keys', { simple: true });
 
-  it('leaves the checks on after an ingest and after a refused one, with every reference intact', () => {
-    ingestResults(t.db, lab1, { results: kRun(3, 0.2, -0.2) }, { source: 'api', now: NOW });
+  it('leaves the checks on after an ingest and after a refused one, with every reference intact', async () => {
+    await ingestResults(t.db, lab1, { results: kRun(3, 0.2, -0.2) }, { source: 'api', now: NOW });
     expect(fkOn()).toBe(1);
-    appError(() => ingestResults(t.db, lab1, { results: [{ ...kRun(3, 0, 0)[0], value: 9.9 }] }, { source: 'api', now: NOW }));
+    await appError(async () => await ingestResults(t.db, lab1, { results: [{ ...kRun(3, 0, 0)[0], value: 9.9 }] }, { source: 'api', now: NOW }));
     expect(fkOn()).toBe(1);
     expect(t.db.$client.pragma('foreign_key_check')).toEqual([]);
   });
 
-  it('refuses results of an actor whose user no longer exists, as SQLite would, and writes nothing', () => {
-    const before = counts();
-    expect(() => ingestResults(t.db, { ...lab1, userId: 987_654 }, { results: kRun(2, 0, 0) }, { source: 'api', now: NOW })).toThrow(/FOREIGN KEY/);
-    expect(counts()).toEqual(before);
+  it('refuses results of an actor whose user no longer exists, as SQLite would, and writes nothing', async () => {
+    const before = await counts();
+    await expect(async () => await ingestResults(t.db, { ...lab1, userId: 987_654 }, { results: kRun(2, 0, 0) }, { source: 'api', now: NOW })).rejects.toThrow(/FOREIGN KEY/);
+    expect(await counts()).toEqual(before);
     expect(fkOn()).toBe(1);
   });
 
-  it("keeps SQLite's checks inside a caller's transaction", () => {
-    t.db.transaction(() => {
-      ingestResults(t.db, lab1, { results: kRun(1, 0.1, 0.1) }, { source: 'api', now: NOW });
+  it("keeps SQLite's checks inside a caller's transaction", async () => {
+    await withTx(t.db, async () => {
+      await ingestResults(t.db, lab1, { results: kRun(1, 0.1, 0.1) }, { source: 'api', now: NOW });
       expect(fkOn()).toBe(1);
     });
   });

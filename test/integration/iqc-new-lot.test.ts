@@ -11,26 +11,27 @@ import type { RunStatus } from '@/db/enums';
 import type { Actor } from '@/lib/auth/core';
 import { establishNewLotTargets, newLotProposals } from '@/lib/services/iqc/targets';
 import { startOfDay } from '@/lib/calendar';
+import { first } from '@/db/dialect';
 
 const HOUR = 3600_000;
 const NOW = startOfDay('2026-04-01') + 10 * HOUR;
 /** 09:00 China time on 2026-03-dd */
 const march = (d: number, hour = 9) => startOfDay(`2026-03-${String(d).padStart(2, '0')}`) + hour * HOUR;
 
-let t: ReturnType<typeof createSeededTestDb>;
+let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 let lab: Actor;
 let labId: number;
 let gluId: number;
 
-function lot(lotNumber: string, instrument: string, target?: { mean: number; sd: number; source: 'manufacturer' | 'lab_baseline' }) {
-  const l = t.db.insert(controlLots).values({ labId, analyteId: gluId, level: '1', lotNumber, instrument, createdAt: march(1) - 100 * 24 * HOUR }).returning().get();
-  if (target) t.db.insert(qcTargets).values({ labId: l.labId, controlLotId: l.id, version: 1, ...target, effectiveFrom: l.createdAt, createdAt: l.createdAt }).run();
+async function lot(lotNumber: string, instrument: string, target?: { mean: number; sd: number; source: 'manufacturer' | 'lab_baseline' }) {
+  const l = (await t.db.insert(controlLots).values({ labId, analyteId: gluId, level: '1', lotNumber, instrument, createdAt: march(1) - 100 * 24 * HOUR }).returning())[0];
+  if (target) await t.db.insert(qcTargets).values({ labId: l.labId, controlLotId: l.id, version: 1, ...target, effectiveFrom: l.createdAt, createdAt: l.createdAt });
   return l.id;
 }
 
-function result(controlLotId: number, instrument: string, value: number, measuredAt: number, status: RunStatus = 'no_target') {
-  const run = t.db.insert(iqcRuns).values({ labId, analyteId: gluId, instrument, measuredAt, status, rules: [], evaluatedAt: measuredAt, source: 'manual', createdAt: measuredAt }).returning().get();
-  t.db.insert(iqcResults).values({ runId: run.id, labId, analyteId: gluId, controlLotId, level: '1', value, measuredAt, createdAt: measuredAt }).run();
+async function result(controlLotId: number, instrument: string, value: number, measuredAt: number, status: RunStatus = 'no_target') {
+  const run = (await t.db.insert(iqcRuns).values({ labId, analyteId: gluId, instrument, measuredAt, status, rules: [], evaluatedAt: measuredAt, source: 'manual', createdAt: measuredAt }).returning())[0];
+  await t.db.insert(iqcResults).values({ runId: run.id, labId, analyteId: gluId, controlLotId, level: '1', value, measuredAt, createdAt: measuredAt });
 }
 
 // the new lot's ten days: 5.12 5.08 5.15 5.05 5.10 5.11 5.09 5.13 5.07 5.10, summing to 51.00 (hand)
@@ -40,80 +41,80 @@ let newLot: number;
 let mfrLot: number;
 let lonelyLot: number;
 
-beforeAll(() => {
-  t = createSeededTestDb();
+beforeAll(async () => {
+  t = await createSeededTestDb();
   lab = t.labManagers.get('GZ-001')!;
   labId = lab.labId!;
-  gluId = t.db.select().from(analytes).where(eq(analytes.code, 'GLU')).get()!.id;
-  oldLot = lot('GLU-OLD', 'C16', { mean: 5.0, sd: 0.12, source: 'lab_baseline' });
-  result(oldLot, 'C16', 5.01, march(1, 8), 'accepted');
+  gluId = first(await t.db.select().from(analytes).where(eq(analytes.code, 'GLU')).limit(1))!.id;
+  oldLot = await lot('GLU-OLD', 'C16', { mean: 5.0, sd: 0.12, source: 'lab_baseline' });
+  await result(oldLot, 'C16', 5.01, march(1, 8), 'accepted');
   // the same material on another instrument, with another SD: not the previous lot of C16's new lot
-  lot('GLU-OTHER', 'AU', { mean: 5.0, sd: 0.3, source: 'lab_baseline' });
-  newLot = lot('GLU-NEW', 'C16');
-  TEN.slice(0, 9).forEach((v, i) => result(newLot, 'C16', v, march(i + 1)));
+  await lot('GLU-OTHER', 'AU', { mean: 5.0, sd: 0.3, source: 'lab_baseline' });
+  newLot = await lot('GLU-NEW', 'C16');
+  for (const [i, v] of TEN.slice(0, 9).entries()) { await result(newLot, 'C16', v, march(i + 1)); }
   // a rejected run of day 3 stays out of the mean
-  result(newLot, 'C16', 7.0, march(3, 15), 'rejected');
+  await result(newLot, 'C16', 7.0, march(3, 15), 'rejected');
   // a new lot with only the manufacturer's target still gets the offer (the lab's own SD is better)
-  mfrLot = lot('GLU-MFR', 'C16', { mean: 5.2, sd: 0.25, source: 'manufacturer' });
+  mfrLot = await lot('GLU-MFR', 'C16', { mean: 5.2, sd: 0.25, source: 'manufacturer' });
   // a material the lab never ran before: no previous lot, no offer
-  lonelyLot = t.db.insert(controlLots).values({ labId, analyteId: gluId, level: '3', lotNumber: 'GLU-L3', instrument: 'C16', createdAt: march(1) }).returning().get().id;
+  lonelyLot = (await t.db.insert(controlLots).values({ labId, analyteId: gluId, level: '3', lotNumber: 'GLU-L3', instrument: 'C16', createdAt: march(1) }).returning())[0].id;
 });
 afterAll(() => t.close());
 
-const proposal = (id: number) => newLotProposals(t.db, lab, {}, NOW).find((p) => p.controlLotId === id);
+const proposal = async (id: number) => (await newLotProposals(t.db, lab, {}, NOW)).find((p) => p.controlLotId === id);
 
 describe('new lot of a known material', () => {
-  it('after 9 days: offered with the previous lot of the same instrument, not yet computable', () => {
-    expect(proposal(newLot)).toMatchObject({ previous: { lot: 'GLU-OLD', sd: 0.12, source: 'lab_baseline' }, days: 9, needed: 10, targets: null });
-    expect(appError(() => establishNewLotTargets(t.db, lab, { controlLotId: newLot }, NOW)).errors[0].message).toMatch(/10 days; this lot has 9/);
+  it('after 9 days: offered with the previous lot of the same instrument, not yet computable', async () => {
+    expect(await proposal(newLot)).toMatchObject({ previous: { lot: 'GLU-OLD', sd: 0.12, source: 'lab_baseline' }, days: 9, needed: 10, targets: null });
+    expect((await appError(async () => await establishNewLotTargets(t.db, lab, { controlLotId: newLot }, NOW))).errors[0].message).toMatch(/10 days; this lot has 9/);
   });
 
-  it('after 10 days: mean of every in-control result of the first 10 days = 51.00/10 = 5.10, SD 0.12 carried over; day 11 does not count', () => {
-    result(newLot, 'C16', TEN[9], march(10));
-    result(newLot, 'C16', 5.9, march(11));
-    const p = proposal(newLot)!;
+  it('after 10 days: mean of every in-control result of the first 10 days = 51.00/10 = 5.10, SD 0.12 carried over; day 11 does not count', async () => {
+    await result(newLot, 'C16', TEN[9], march(10));
+    await result(newLot, 'C16', 5.9, march(11));
+    const p = (await proposal(newLot))!;
     expect(p.targets).toMatchObject({ sd: 0.12, n: 10, days: 10, lastDay: '2026-03-10' });
     expect(p.targets!.mean).toBeCloseTo(5.1, 12);
   });
 
-  it('freezes them as a new_lot version after the lot\'s last result, audited', () => {
-    const target = establishNewLotTargets(t.db, lab, { controlLotId: newLot }, NOW);
+  it('freezes them as a new_lot version after the lot\'s last result, audited', async () => {
+    const target = await establishNewLotTargets(t.db, lab, { controlLotId: newLot }, NOW);
     expect(target).toMatchObject({ source: 'new_lot', sd: 0.12, basisN: 10, version: 1, effectiveFrom: NOW });
     expect(target.mean).toBeCloseTo(5.1, 12);
     expect(target.reason).toMatch(/GLU-OLD/);
-    const audit = t.db.select().from(auditLog).where(and(eq(auditLog.action, 'iqc.target.new_lot'), eq(auditLog.entityId, String(target.id)))).get()!;
+    const audit = first(await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'iqc.target.new_lot'), eq(auditLog.entityId, String(target.id)))).limit(1))!;
     expect(audit.details).toMatchObject({ controlLotId: newLot, previousLot: 'GLU-OLD', days: 10, n: 10 });
     // once frozen, no more offer; doing it again is a conflict
-    expect(proposal(newLot)).toBeUndefined();
-    expect(appError(() => establishNewLotTargets(t.db, lab, { controlLotId: newLot }, NOW + 1)).status).toBe(409);
+    expect(await proposal(newLot)).toBeUndefined();
+    expect((await appError(async () => await establishNewLotTargets(t.db, lab, { controlLotId: newLot }, NOW + 1))).status).toBe(409);
   });
 
-  it('a lot with only the manufacturer\'s target is offered the carried SD too', () => {
+  it('a lot with only the manufacturer\'s target is offered the carried SD too', async () => {
     // the most recently used lot of C16 level 1 is now GLU-NEW (results to day 11)
-    expect(proposal(mfrLot)).toMatchObject({ previous: { lot: 'GLU-NEW', sd: 0.12, source: 'new_lot' }, days: 0, targets: null });
+    expect(await proposal(mfrLot)).toMatchObject({ previous: { lot: 'GLU-NEW', sd: 0.12, source: 'new_lot' }, days: 0, targets: null });
   });
 
-  it('no offer from a previous lot with only the manufacturer\'s SD, nor to a lot that came before the baseline lot', () => {
-    lot('GLU-Y1', 'Y9', { mean: 5, sd: 0.3, source: 'manufacturer' });
-    expect(proposal(lot('GLU-Y2', 'Y9'))).toBeUndefined();
+  it('no offer from a previous lot with only the manufacturer\'s SD, nor to a lot that came before the baseline lot', async () => {
+    await lot('GLU-Y1', 'Y9', { mean: 5, sd: 0.3, source: 'manufacturer' });
+    expect(await proposal(await lot('GLU-Y2', 'Y9'))).toBeUndefined();
     // on X9 a manufacturer lot came first, then a lot with the lab's own baseline: only lots started
     // after the baseline lot are offered its SD
-    const first = lot('GLU-X1', 'X9', { mean: 5, sd: 0.3, source: 'manufacturer' });
-    lot('GLU-X2', 'X9', { mean: 5.1, sd: 0.11, source: 'lab_baseline' });
-    const third = lot('GLU-X3', 'X9');
-    expect(proposal(first)).toBeUndefined();
-    expect(proposal(third)).toMatchObject({ previous: { lot: 'GLU-X2', sd: 0.11 } });
+    const first = await lot('GLU-X1', 'X9', { mean: 5, sd: 0.3, source: 'manufacturer' });
+    await lot('GLU-X2', 'X9', { mean: 5.1, sd: 0.11, source: 'lab_baseline' });
+    const third = await lot('GLU-X3', 'X9');
+    expect(await proposal(first)).toBeUndefined();
+    expect(await proposal(third)).toMatchObject({ previous: { lot: 'GLU-X2', sd: 0.11 } });
   });
 
-  it('a material new to the lab gets no offer, and asking is refused (422)', () => {
-    expect(proposal(lonelyLot)).toBeUndefined();
-    expect(appError(() => establishNewLotTargets(t.db, lab, { controlLotId: lonelyLot }, NOW)).status).toBe(422);
+  it('a material new to the lab gets no offer, and asking is refused (422)', async () => {
+    expect(await proposal(lonelyLot)).toBeUndefined();
+    expect((await appError(async () => await establishNewLotTargets(t.db, lab, { controlLotId: lonelyLot }, NOW))).status).toBe(422);
   });
 
   it.each([
     ['another lab manager (404)', () => t.labManagers.get('HZ-001')!, 404],
     ['a regulator of the region (403: reads, never sets)', () => t.regulators.gd, 403],
-  ])('is refused to %s', (_title, who, status) => {
-    expect(appError(() => establishNewLotTargets(t.db, who(), { controlLotId: mfrLot }, NOW)).status).toBe(status);
+  ])('is refused to %s', async (_title, who, status) => {
+    expect((await appError(async () => await establishNewLotTargets(t.db, who(), { controlLotId: mfrLot }, NOW))).status).toBe(status);
   });
 });

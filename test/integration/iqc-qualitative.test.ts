@@ -17,6 +17,8 @@ import { lotsForApi } from '@/lib/services/iqc/api-reads';
 import { qualitativeControlCoverage } from '@/db/queries/iqc-qualitative';
 import { correctResult } from '@/lib/services/iqc/results';
 import { monthlySummary } from '@/lib/services/iqc/summary';
+import { mapSeq } from '@/lib/async';
+import { first } from '@/db/dialect';
 
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
 const MIN = 60_000;
@@ -24,7 +26,7 @@ const DAY = 24 * 60 * MIN;
 /** 2026-11-10 08:00 in Shanghai (00:00 UTC) */
 const D1 = Date.UTC(2026, 10, 10, 0, 0);
 
-let t: ReturnType<typeof createSeededTestDb>;
+let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 let lab: Actor;
 
 const cat = (code: string, nameEn: string, nameZh: string, aliases?: string[]): ItemCategory => ({ code, nameEn, nameZh, ...(aliases ? { aliases } : {}) });
@@ -53,53 +55,48 @@ async function proControls(instrument: string) {
   await postLot(t.db, lab, postJson('lots', { analyte: PRO, level: 'L2', lot: `PRO-L2-${instrument}`, instrument, expected: '2+' }), D1 - DAY);
 }
 
-function runsOf(instrument: string) {
-  return t.db
+async function runsOf(instrument: string) {
+  return (await mapSeq((await t.db
     .select()
     .from(iqcRuns)
     .where(and(eq(iqcRuns.labId, lab.labId!), eq(iqcRuns.instrument, instrument)))
-    .orderBy(asc(iqcRuns.measuredAt), asc(iqcRuns.id))
-    .all()
-    .map((r) => ({
+    .orderBy(asc(iqcRuns.measuredAt), asc(iqcRuns.id))), async (r) => ({
       start: r.measuredAt,
       status: r.status,
-      violations: t.db
+      violations: (await t.db
         .select({ rule: iqcViolations.rule, levels: iqcViolations.levels })
         .from(iqcViolations)
-        .where(eq(iqcViolations.runId, r.id))
-        .all()
+        .where(eq(iqcViolations.runId, r.id)))
         .map((v) => `${v.rule}:${v.levels.join('+')}`)
         .sort(),
-      results: t.db
+      results: (await t.db
         .select({ level: iqcResults.level, category: iqcResults.category, signal: iqcResults.signal, z: iqcResults.z })
         .from(iqcResults)
-        .where(and(eq(iqcResults.runId, r.id), eq(iqcResults.current, true)))
-        .all()
+        .where(and(eq(iqcResults.runId, r.id), eq(iqcResults.current, true))))
         .map((x) => `${x.level}=${x.category}${x.signal === null ? '' : `@${x.signal}`}`)
         .sort(),
-      action: t.db.select({ status: correctiveActions.status }).from(correctiveActions).where(eq(correctiveActions.runId, r.id)).get()?.status ?? null,
-    }));
+      action: first(await t.db.select({ status: correctiveActions.status }).from(correctiveActions).where(eq(correctiveActions.runId, r.id)).limit(1))?.status ?? null,
+    })));
 }
-const resultCount = () => t.db.select().from(iqcResults).all().length;
+const resultCount = async () => (await t.db.select().from(iqcResults)).length;
 
-beforeAll(() => {
-  t = createSeededTestDb();
+beforeAll(async () => {
+  t = await createSeededTestDb();
   lab = t.labManagers.get('GZ-001')!;
   const base = { unit: '', teaSource: 'test fixture', createdAt: NOW, updatedAt: NOW };
-  t.db
+  await t.db
     .insert(analytes)
     .values([
       { ...base, code: HBS, nameEn: 'HBsAg (test)', nameZh: '乙肝表面抗原（测试）', category: 'serology', kind: 'qualitative', categories: HBS_CATEGORIES, signalUnit: 'S/CO', signalCutoff: 1 },
       { ...base, code: PRO, nameEn: 'Urine protein (test)', nameZh: '尿蛋白（测试）', category: 'urinalysis', kind: 'ordinal', categories: PRO_CATEGORIES },
-    ])
-    .run();
+    ]);
 });
 afterAll(() => t.close());
 
 describe('control lots of categorical items (POST /api/v1/iqc/lots)', () => {
   it('take the expected category (aliases read as the catalogue code) and an optional signal target; GET lists them alike', async () => {
     await hbsControls('A1');
-    const lots = lotsForApi(t.db, lab, {}, NOW).filter((l) => l.analyte === HBS && l.instrument === 'A1');
+    const lots = (await lotsForApi(t.db, lab, {}, NOW)).filter((l) => l.analyte === HBS && l.instrument === 'A1');
     expect(lots).toEqual([
       { analyte: HBS, level: 'NEG', lot: 'HBS-NEG-A1', instrument: 'A1', mean: null, sd: null, source: null, effectiveFrom: null, expected: 'negative', expectedFrom: iso(D1 - DAY) },
       { analyte: HBS, level: 'POS', lot: 'HBS-POS-A1', instrument: 'A1', mean: 3, sd: 0.3, source: 'manufacturer', effectiveFrom: iso(D1 - DAY), expected: 'positive', expectedFrom: iso(D1 - DAY) },
@@ -121,7 +118,7 @@ describe('qualitative runs (negative and weak-positive control)', () => {
   it('accepts a run whose negative control reads negative and positive control positive (signal z = (3.3 − 3)/0.3 = 1)', async () => {
     const out = await post([hbs('A1', 'NEG', 'negative', D1, { signal: 0.21 }), hbs('A1', 'POS', 'POS', D1 + 5 * MIN, { signal: 3.3 })]);
     expect(out.runs).toMatchObject([{ analyte: HBS, status: 'accepted', violations: [] }]);
-    const stored = t.db.select().from(iqcResults).where(eq(iqcResults.analyteId, t.db.select().from(analytes).where(eq(analytes.code, HBS)).get()!.id)).all();
+    const stored = await t.db.select().from(iqcResults).where(eq(iqcResults.analyteId, first(await t.db.select().from(analytes).where(eq(analytes.code, HBS)).limit(1))!.id));
     const pos = stored.find((r) => r.level === 'POS')!;
     const neg = stored.find((r) => r.level === 'NEG')!;
     // the numeric value of a reading is its signal; z only where the lot has a signal target
@@ -133,14 +130,14 @@ describe('qualitative runs (negative and weak-positive control)', () => {
     const out = await post([hbs('A1', 'NEG', 'positive', D1 + DAY, { signal: 1.8 }), hbs('A1', 'POS', 'positive', D1 + DAY + 5 * MIN, { signal: 2.9 })]);
     expect(out.rejected).toBe(1);
     expect(out.runs).toMatchObject([{ status: 'rejected', violations: [{ rule: 'qual-mismatch', levels: ['NEG'] }] }]);
-    const run = runsOf('A1').find((r) => r.start === D1 + DAY)!;
+    const run = (await runsOf('A1')).find((r) => r.start === D1 + DAY)!;
     expect(run).toMatchObject({ status: 'rejected', violations: ['qual-mismatch:NEG'], action: 'open' });
   });
 
   it('rejects a run with a non-reactive positive control, read without a signal (grade as value, no z)', async () => {
     const out = await post([hbs('A1', 'NEG', '-', D1 + 2 * DAY), hbs('A1', 'POS', 'negative', D1 + 2 * DAY + MIN)]);
     expect(out.runs).toMatchObject([{ status: 'rejected', violations: [{ rule: 'qual-mismatch', levels: ['POS'] }] }]);
-    const pos = t.db.select().from(iqcResults).where(and(eq(iqcResults.level, 'POS'), eq(iqcResults.measuredAt, D1 + 2 * DAY + MIN))).get()!;
+    const pos = first(await t.db.select().from(iqcResults).where(and(eq(iqcResults.level, 'POS'), eq(iqcResults.measuredAt, D1 + 2 * DAY + MIN))).limit(1))!;
     expect([pos.category, pos.signal, pos.value, pos.z]).toEqual(['negative', null, 0, null]);
   });
 
@@ -162,8 +159,8 @@ describe('qualitative runs (negative and weak-positive control)', () => {
     ]);
   });
 
-  it('GET /api/v1/iqc/runs gives the category code as `value` with its signal', () => {
-    const { runs } = getRuns(t.db, lab, new Request(`http://localhost/api/v1/iqc/runs?analyte=${HBS}&instrument=A1&from=2026-11-10&to=2026-11-11`), NOW);
+  it('GET /api/v1/iqc/runs gives the category code as `value` with its signal', async () => {
+    const { runs } = await getRuns(t.db, lab, new Request(`http://localhost/api/v1/iqc/runs?analyte=${HBS}&instrument=A1&from=2026-11-10&to=2026-11-11`), NOW);
     expect(runs.map((r) => [r.status, r.results.map((x) => [x.level, x.value, x.signal])])).toEqual([
       ['accepted', [['NEG', 'negative', 0.21], ['POS', 'positive', 3.3]]],
       ['rejected', [['NEG', 'positive', 1.8], ['POS', 'positive', 2.9]]],
@@ -178,7 +175,7 @@ describe('ordinal controls (urine protein, expected grade, no grade of tolerance
     expect(ok.runs).toMatchObject([{ status: 'accepted' }]);
     const out = await post([pro('U1', 'L1', 'neg', D1 + DAY), pro('U1', 'L2', '3+', D1 + DAY + MIN)]);
     expect(out.runs).toMatchObject([{ status: 'rejected', violations: [{ rule: 'qual-mismatch', levels: ['L2'] }] }]);
-    expect(runsOf('U1').map((r) => [r.status, r.action])).toEqual([
+    expect((await runsOf('U1')).map((r) => [r.status, r.action])).toEqual([
       ['accepted', null],
       ['rejected', 'open'],
     ]);
@@ -192,7 +189,7 @@ describe('ordinal controls (urine protein, expected grade, no grade of tolerance
 
 describe('422 per row for values of the wrong kind, nothing saved', () => {
   it('JSON: a category that is not one of the item\'s, a bare number, a signal on a quantitative item', async () => {
-    const before = resultCount();
+    const before = await resultCount();
     const e = await appErrorAsync(() =>
       post([
         hbs('A1', 'NEG', 'negative', D1 + 5 * DAY),
@@ -210,15 +207,15 @@ describe('422 per row for values of the wrong kind, nothing saved', () => {
       [5, 'signal', 'value.notNumber'],
     ]);
     expect(e.errors[0].message).toBe('"maybe" is not a result of TQ_HBSAG: use one of negative, positive');
-    expect(resultCount()).toBe(before);
+    expect(await resultCount()).toBe(before);
   });
 
   it('CSV: the category code in `value`, S/CO in `signal`; a bad category reported by line and column', async () => {
-    const before = resultCount();
+    const before = await resultCount();
     const header = 'measured_at,analyte_code,level,lot,value,instrument,signal\n';
     const e = await appErrorAsync(() => postCsv(header + `2026-11-20 08:00,${HBS},NEG,HBS-NEG-A1,negative,A1,0.2\n2026-11-20 08:01,${HBS},POS,HBS-POS-A1,reactive,A1,3.1\n`));
     expect(e.errors.map((x) => [x.row, x.field, x.code])).toEqual([[3, 'value', 'value.notCategory']]);
-    expect(resultCount()).toBe(before);
+    expect(await resultCount()).toBe(before);
     const ok = await postCsv(header + `2026-11-20 08:00,${HBS},NEG,HBS-NEG-A1,negative,A1,0.2\n2026-11-20 08:01,${HBS},POS,HBS-POS-A1,positive,A1,3.1\n`);
     expect(ok).toMatchObject({ inserted: 2, runs: [{ status: 'accepted' }] });
   });
@@ -228,13 +225,12 @@ describe('daily aggregates and the both-controls coverage', () => {
   it('count categorical runs, rejections and levels; tell per day whether both the negative and the positive control were run', async () => {
     // 2026-11-21: only the negative control
     await post([hbs('A1', 'NEG', 'negative', Date.UTC(2026, 10, 21, 0, 0))]);
-    const hbsId = t.db.select().from(analytes).where(eq(analytes.code, HBS)).get()!.id;
-    const daily = t.db
+    const hbsId = first(await t.db.select().from(analytes).where(eq(analytes.code, HBS)).limit(1))!.id;
+    const daily = (await t.db
       .select()
       .from(iqcDailySeries)
       .where(and(eq(iqcDailySeries.labId, lab.labId!), eq(iqcDailySeries.analyteId, hbsId), eq(iqcDailySeries.instrument, 'A1')))
-      .orderBy(asc(iqcDailySeries.day))
-      .all()
+      .orderBy(asc(iqcDailySeries.day)))
       .map((d) => [d.day, d.runs, d.rejectedRuns, d.levels]);
     expect(daily).toEqual([
       ['2026-11-10', 1, 0, 2],
@@ -244,7 +240,7 @@ describe('daily aggregates and the both-controls coverage', () => {
       ['2026-11-20', 1, 0, 2],
       ['2026-11-21', 1, 0, 1],
     ]);
-    const coverage = qualitativeControlCoverage(t.db, { labId: lab.labId!, analyteId: hbsId, fromDay: '2026-11-01', toDay: '2026-11-30' });
+    const coverage = await qualitativeControlCoverage(t.db, { labId: lab.labId!, analyteId: hbsId, fromDay: '2026-11-01', toDay: '2026-11-30' });
     expect(coverage.map((c) => [c.day, c.negative, c.positive, c.both])).toEqual([
       ['2026-11-10', true, true, true],
       ['2026-11-11', true, true, true],
@@ -303,8 +299,8 @@ describe('invariant: verdicts of a categorical series depend only on the set of 
           results.forEach((r, i) => requests[request[i]].push(rowOf(split, r)));
           const order = [0, 1, 2, 3].sort((a, b) => orderKeys[a] - orderKeys[b] || a - b);
           for (const i of order) if (requests[i].length) await post(requests[i].reverse());
-          const a = runsOf(one);
-          const b = runsOf(split);
+          const a = await runsOf(one);
+          const b = await runsOf(split);
           expect(b.map(({ action: _a, ...r }) => r)).toEqual(a.map(({ action: _a, ...r }) => r));
           for (const runs of [a, b]) for (const r of runs) expect(r.action === 'open').toBe(r.status === 'rejected');
         },
@@ -326,7 +322,7 @@ describe('a lot without an expected category', () => {
     expect(early.status).toBe(409);
     const later = await post([hbs('A4', 'NEG', 'positive', D1 + 2 * DAY), hbs('A4', 'POS', 'positive', D1 + 2 * DAY + MIN)]);
     expect(later.runs).toMatchObject([{ status: 'rejected', violations: [{ rule: 'qual-mismatch', levels: ['NEG'] }] }]);
-    expect(runsOf('A4').map((r) => r.status)).toEqual(['no_target', 'rejected']);
+    expect((await runsOf('A4')).map((r) => r.status)).toEqual(['no_target', 'rejected']);
   });
 });
 
@@ -335,20 +331,20 @@ describe('correcting a categorical reading', () => {
     await hbsControls('A3');
     const out = await post([hbs('A3', 'NEG', 'positive', D1 + 4 * DAY), hbs('A3', 'POS', 'positive', D1 + 4 * DAY + MIN, { signal: 3.1 })]);
     expect(out.runs[0].status).toBe('rejected');
-    const neg = t.db.select().from(iqcResults).where(and(eq(iqcResults.runId, out.runs[0].runId), eq(iqcResults.level, 'NEG'))).get()!;
-    const bad = appError(() => correctResult(t.db, lab, { resultId: neg.id, value: 'maybe', reason: 'typo' }, NOW));
+    const neg = first(await t.db.select().from(iqcResults).where(and(eq(iqcResults.runId, out.runs[0].runId), eq(iqcResults.level, 'NEG'))).limit(1))!;
+    const bad = await appError(async () => await correctResult(t.db, lab, { resultId: neg.id, value: 'maybe', reason: 'typo' }, NOW));
     expect([bad.status, bad.errors.map((e) => [e.field, e.code])]).toEqual([422, [['value', 'value.notCategory']]]);
-    const fixed = correctResult(t.db, lab, { resultId: neg.id, value: 'neg', reason: 'transcribed from the wrong line' }, NOW);
+    const fixed = await correctResult(t.db, lab, { resultId: neg.id, value: 'neg', reason: 'transcribed from the wrong line' }, NOW);
     expect(fixed.status).toBe('accepted');
-    const now = t.db.select().from(iqcResults).where(eq(iqcResults.id, fixed.id)).get()!;
+    const now = first(await t.db.select().from(iqcResults).where(eq(iqcResults.id, fixed.id)).limit(1))!;
     expect([now.category, now.signal, now.value, now.version, now.current]).toEqual(['negative', null, 0, 2, true]);
-    expect(runsOf('A3')).toMatchObject([{ status: 'accepted', violations: [], action: 'resolved' }]);
+    expect(await runsOf('A3')).toMatchObject([{ status: 'accepted', violations: [], action: 'resolved' }]);
   });
 });
 
 describe('monthly review of categorical items', () => {
-  it('takes statistics of signals only: A2 POS 3.75 S/CO twice (the first run rejected) → n 1 of 2, mean 3.75; no row for readings without a signal', () => {
-    const { rows } = monthlySummary(t.db, lab, { month: '2026-11' }, NOW);
+  it('takes statistics of signals only: A2 POS 3.75 S/CO twice (the first run rejected) → n 1 of 2, mean 3.75; no row for readings without a signal', async () => {
+    const { rows } = await monthlySummary(t.db, lab, { month: '2026-11' }, NOW);
     const a2 = rows.filter((r) => r.analyte === HBS && r.instrument === 'A2');
     expect(a2.map((r) => [r.level, r.n, r.total, r.mean])).toEqual([['POS', 1, 2, 3.75]]);
     expect(rows.filter((r) => r.analyte === PRO)).toEqual([]);

@@ -19,6 +19,7 @@ import { monthlySummary, monthlySummaryCsv } from '@/lib/services/iqc/summary';
 import { evaluateSequence } from '@/lib/services/iqc/engine';
 import { evaluateWestgard, type RunInput, type RunVerdict, type WestgardRule } from '@/lib/stats';
 import fc from 'fast-check';
+import { first } from '@/db/dialect';
 
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
 const HOUR = 3600_000;
@@ -26,13 +27,13 @@ const DAY = 24 * HOUR;
 const at = (daysAgo: number) => NOW - daysAgo * DAY;
 const iso = (daysAgo: number) => new Date(at(daysAgo)).toISOString();
 
-let t: ReturnType<typeof createSeededTestDb>;
+let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 let lab1: Actor;
 let lab2: Actor;
 
-function appError(fn: () => unknown): AppError {
+async function appError(fn: () => unknown): Promise<AppError> {
   try {
-    fn();
+    await fn();
   } catch (e) {
     if (e instanceof AppError) return e;
     throw e;
@@ -46,12 +47,12 @@ const gluRun = (daysAgo: number, z1: number, z2: number) => [
   { analyte: 'GLU', level: '2', lot: 'G2', value: +(15 + 0.3 * z2).toFixed(4), measuredAt: iso(daysAgo) },
 ];
 
-beforeAll(() => {
-  t = createSeededTestDb();
+beforeAll(async () => {
+  t = await createSeededTestDb();
   lab1 = t.labManagers.get('GZ-001')!;
   lab2 = t.labManagers.get('HZ-001')!;
-  setManufacturerTarget(t.db, lab1, { analyte: 'GLU', level: '1', lot: 'G1', mean: 5, sd: 0.1, effectiveFrom: iso(100) }, at(100));
-  setManufacturerTarget(t.db, lab1, { analyte: 'GLU', level: '2', lot: 'G2', mean: 15, sd: 0.3, effectiveFrom: iso(100) }, at(100));
+  await setManufacturerTarget(t.db, lab1, { analyte: 'GLU', level: '1', lot: 'G1', mean: 5, sd: 0.1, effectiveFrom: iso(100) }, at(100));
+  await setManufacturerTarget(t.db, lab1, { analyte: 'GLU', level: '2', lot: 'G2', mean: 15, sd: 0.3, effectiveFrom: iso(100) }, at(100));
 });
 afterAll(() => t.close());
 
@@ -101,20 +102,20 @@ describe('evaluateSequence agrees with judging each run after every in-control r
 });
 
 describe('targets', () => {
-  it('judge each result against the version in force at its time, and never rewrite earlier verdicts', () => {
-    ingestResults(t.db, lab1, { results: gluRun(50, 0, 0) }, { source: 'manual', now: NOW });
+  it('judge each result against the version in force at its time, and never rewrite earlier verdicts', async () => {
+    await ingestResults(t.db, lab1, { results: gluRun(50, 0, 0) }, { source: 'manual', now: NOW });
     // a new manufacturer version from day 40 on
-    setManufacturerTarget(t.db, lab1, { analyte: 'GLU', level: '1', lot: 'G1', mean: 5.2, sd: 0.1, effectiveFrom: iso(40), reason: 'new insert' }, at(40));
-    const out = ingestResults(t.db, lab1, { results: gluRun(39, 0, 0) }, { source: 'manual', now: NOW });
+    await setManufacturerTarget(t.db, lab1, { analyte: 'GLU', level: '1', lot: 'G1', mean: 5.2, sd: 0.1, effectiveFrom: iso(40), reason: 'new insert' }, at(40));
+    const out = await ingestResults(t.db, lab1, { results: gluRun(39, 0, 0) }, { source: 'manual', now: NOW });
     // 5.0 against mean 5.2 SD 0.1 is z = −2 (not beyond 2: accepted)
-    const r = t.db.select().from(iqcResults).where(and(eq(iqcResults.runId, out.runs[0].runId), eq(iqcResults.level, '1'))).get()!;
+    const r = first(await t.db.select().from(iqcResults).where(and(eq(iqcResults.runId, out.runs[0].runId), eq(iqcResults.level, '1'))).limit(1))!;
     expect(r.z).toBeCloseTo(-2, 9);
-    const v = t.db.select().from(qcTargets).where(eq(qcTargets.id, r.targetId!)).get()!;
+    const v = first(await t.db.select().from(qcTargets).where(eq(qcTargets.id, r.targetId!)).limit(1))!;
     expect(v).toMatchObject({ version: 2, mean: 5.2 });
   });
 
-  it('refuse a new version that would take effect before the lot\'s last result (409)', () => {
-    const e = appError(() => setManufacturerTarget(t.db, lab1, { analyte: 'GLU', level: '1', lot: 'G1', mean: 5, sd: 0.1, effectiveFrom: iso(45) }, NOW));
+  it('refuse a new version that would take effect before the lot\'s last result (409)', async () => {
+    const e = await appError(async () => await setManufacturerTarget(t.db, lab1, { analyte: 'GLU', level: '1', lot: 'G1', mean: 5, sd: 0.1, effectiveFrom: iso(45) }, NOW));
     expect(e.status).toBe(409);
   });
 
@@ -122,150 +123,150 @@ describe('targets', () => {
     ['an SD of 0', { sd: 0 }, 'sd'],
     ['a non-numeric mean', { mean: 'abc' }, 'mean'],
     ['formula injection in the lot', { lot: '=CMD()' }, 'lot'],
-  ])('refuse %s', (_t, patch, field) => {
-    const e = appError(() => setManufacturerTarget(t.db, lab1, { analyte: 'GLU', level: '1', lot: 'G9', mean: 5, sd: 0.1, ...patch }, NOW));
+  ])('refuse %s', async (_t, patch, field) => {
+    const e = await appError(async () => await setManufacturerTarget(t.db, lab1, { analyte: 'GLU', level: '1', lot: 'G9', mean: 5, sd: 0.1, ...patch }, NOW));
     expect(e.status).toBe(422);
     expect(e.errors[0].field).toBe(field);
   });
 
-  it('only the lab itself sets targets (403 for another lab manager and for a regulator)', () => {
-    expect(appError(() => setManufacturerTarget(t.db, lab2, { lab: 'GZ-001', analyte: 'GLU', level: '1', lot: 'X', mean: 5, sd: 0.1 }, NOW)).status).toBe(403);
-    expect(appError(() => setManufacturerTarget(t.db, t.regulators.gd, { lab: 'GZ-001', analyte: 'GLU', level: '1', lot: 'X', mean: 5, sd: 0.1 }, NOW)).status).toBe(403);
+  it('only the lab itself sets targets (403 for another lab manager and for a regulator)', async () => {
+    expect((await appError(async () => await setManufacturerTarget(t.db, lab2, { lab: 'GZ-001', analyte: 'GLU', level: '1', lot: 'X', mean: 5, sd: 0.1 }, NOW))).status).toBe(403);
+    expect((await appError(async () => await setManufacturerTarget(t.db, t.regulators.gd, { lab: 'GZ-001', analyte: 'GLU', level: '1', lot: 'X', mean: 5, sd: 0.1 }, NOW))).status).toBe(403);
   });
 
-  it('are established from ≥ 20 baseline results on 20 days, frozen as a lab_baseline version', () => {
+  it('are established from ≥ 20 baseline results on 20 days, frozen as a lab_baseline version', async () => {
     const values = [198, 202, 200, 196, 204, 199, 201, 203, 197, 200, 206, 194, 200, 202, 198, 205, 195, 200, 201, 199];
     const rows = values.map((v, i) => ({ analyte: 'CHOL', level: '1', lot: 'C-NEW', value: v / 50, measuredAt: iso(90 - i) }));
-    const short = ingestResults(t.db, lab1, { results: rows.slice(0, 19) }, { source: 'manual', now: NOW });
+    const short = await ingestResults(t.db, lab1, { results: rows.slice(0, 19) }, { source: 'manual', now: NOW });
     expect(short.runs.every((r) => r.status === 'no_target')).toBe(true);
-    const lotId = t.db.select().from(iqcResults).where(eq(iqcResults.runId, short.runs[0].runId)).get()!.controlLotId;
-    const e = appError(() => establishTargetsFromBaseline(t.db, lab1, { controlLotId: lotId }, NOW));
+    const lotId = first(await t.db.select().from(iqcResults).where(eq(iqcResults.runId, short.runs[0].runId)).limit(1))!.controlLotId;
+    const e = await appError(async () => await establishTargetsFromBaseline(t.db, lab1, { controlLotId: lotId }, NOW));
     expect(e.status).toBe(422);
     expect(e.errors[0].message).toMatch(/19/);
-    ingestResults(t.db, lab1, { results: rows.slice(19) }, { source: 'manual', now: NOW });
-    const target = establishTargetsFromBaseline(t.db, lab1, { controlLotId: lotId }, NOW);
+    await ingestResults(t.db, lab1, { results: rows.slice(19) }, { source: 'manual', now: NOW });
+    const target = await establishTargetsFromBaseline(t.db, lab1, { controlLotId: lotId }, NOW);
     // Westgard's cholesterol baseline (÷ 50): mean 4, SD 3.1788…/50 (sample SD, n − 1)
     expect(target).toMatchObject({ source: 'lab_baseline', basisN: 20, version: 1 });
     expect(target.mean).toBeCloseTo(4, 9);
     expect(target.sd).toBeCloseTo(3.1788776 / 50, 7);
-    expect(appError(() => establishTargetsFromBaseline(t.db, lab2, { controlLotId: lotId }, NOW)).status).toBe(404);
+    expect((await appError(async () => await establishTargetsFromBaseline(t.db, lab2, { controlLotId: lotId }, NOW))).status).toBe(404);
   });
 });
 
 describe('rule sets', () => {
-  it('a configured rule set is used for runs measured from its effective time and stored with each run', () => {
+  it('a configured rule set is used for runs measured from its effective time and stored with each run', async () => {
     // the last GLU run is 39 days ago: the version takes effect 35 days ago
-    setRuleConfig(t.db, lab1, { analyte: 'GLU', rules: ['1-3s'], effectiveFrom: iso(35) }, NOW);
-    const out = ingestResults(t.db, lab1, { results: gluRun(30, 2.5, 2.5) }, { source: 'manual', now: NOW });
+    await setRuleConfig(t.db, lab1, { analyte: 'GLU', rules: ['1-3s'], effectiveFrom: iso(35) }, NOW);
+    const out = await ingestResults(t.db, lab1, { results: gluRun(30, 2.5, 2.5) }, { source: 'manual', now: NOW });
     // 5.25 vs target 5.2 is +0.5; 15.75 vs 15 is +2.5 — with 1-3s only, accepted
     expect(out.runs[0].status).toBe('accepted');
-    expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, out.runs[0].runId)).get()!.rules).toEqual(['1-3s']);
+    expect(first(await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, out.runs[0].runId)).limit(1))!.rules).toEqual(['1-3s']);
     // back to the automatic choice after that run (a new version; the run keeps its rules)
-    setRuleConfig(t.db, lab1, { analyte: 'GLU', rules: [], effectiveFrom: iso(29) }, NOW);
-    expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, out.runs[0].runId)).get()!.rules).toEqual(['1-3s']);
+    await setRuleConfig(t.db, lab1, { analyte: 'GLU', rules: [], effectiveFrom: iso(29) }, NOW);
+    expect(first(await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, out.runs[0].runId)).limit(1))!.rules).toEqual(['1-3s']);
   });
 
-  it('refuses unknown rule codes', () => {
-    expect(appError(() => setRuleConfig(t.db, lab1, { analyte: 'GLU', rules: ['2:2s'] }, NOW)).status).toBe(422);
+  it('refuses unknown rule codes', async () => {
+    expect((await appError(async () => await setRuleConfig(t.db, lab1, { analyte: 'GLU', rules: ['2:2s'] }, NOW))).status).toBe(422);
   });
 
-  it('keeps the default multirule without a published EQA bias, however tight the IQC (the bias against the own mean is not a bias)', () => {
-    setManufacturerTarget(t.db, lab2, { analyte: 'TP', level: '1', lot: 'T1', mean: 50, sd: 0.5, effectiveFrom: iso(80) }, at(80));
-    setManufacturerTarget(t.db, lab2, { analyte: 'TP', level: '2', lot: 'T2', mean: 70, sd: 0.7, effectiveFrom: iso(80) }, at(80));
+  it('keeps the default multirule without a published EQA bias, however tight the IQC (the bias against the own mean is not a bias)', async () => {
+    await setManufacturerTarget(t.db, lab2, { analyte: 'TP', level: '1', lot: 'T1', mean: 50, sd: 0.5, effectiveFrom: iso(80) }, at(80));
+    await setManufacturerTarget(t.db, lab2, { analyte: 'TP', level: '2', lot: 'T2', mean: 70, sd: 0.7, effectiveFrom: iso(80) }, at(80));
     // CV ≈ 0.6 %, IQC bias 0, TEa 5 %: the old choice (sigma ≈ 8 from IQC alone) was 1-3s only
     const zs = [0.5, -0.5, 0.7, -0.7, 0.2, -0.2, 0.9, -0.9, 0.4, -0.4, 0.6, -0.6, 0.3, -0.3, 0.8, -0.8, 0.1, -0.1, 0.5, -0.5, 0.6, -0.6];
     const rows = zs.flatMap((z, i) => [
       { analyte: 'TP', level: '1', lot: 'T1', value: 50 + 0.5 * z, measuredAt: iso(70 - i) },
       { analyte: 'TP', level: '2', lot: 'T2', value: 70 + 0.7 * z, measuredAt: iso(70 - i) },
     ]);
-    const first = ingestResults(t.db, lab2, { results: rows }, { source: 'manual', now: NOW });
-    const next = ingestResults(t.db, lab2, { results: [{ analyte: 'TP', level: '1', lot: 'T1', value: 50, measuredAt: iso(40) }] }, { source: 'manual', now: NOW });
+    const first = await ingestResults(t.db, lab2, { results: rows }, { source: 'manual', now: NOW });
+    const next = await ingestResults(t.db, lab2, { results: [{ analyte: 'TP', level: '1', lot: 'T1', value: 50, measuredAt: iso(40) }] }, { source: 'manual', now: NOW });
     for (const runId of [first.runs[0].runId, first.runs.at(-1)!.runId, next.runs[0].runId]) {
-      expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, runId)).get()!.rules).toEqual(['1-2s', '1-3s', '2-2s', 'R-4s', '4-1s', '10x']);
+      expect(first(await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, runId)).limit(1))!.rules).toEqual(['1-2s', '1-3s', '2-2s', 'R-4s', '4-1s', '10x']);
     }
   });
 });
 
 describe('back-dated results and corrections', () => {
-  it('a back-dated run re-evaluates the later runs of its series', () => {
-    setManufacturerTarget(t.db, lab1, { analyte: 'CREA', level: '1', lot: 'CR1', mean: 100, sd: 2, effectiveFrom: iso(100) }, at(100));
-    setManufacturerTarget(t.db, lab1, { analyte: 'CREA', level: '2', lot: 'CR2', mean: 400, sd: 8, effectiveFrom: iso(100) }, at(100));
+  it('a back-dated run re-evaluates the later runs of its series', async () => {
+    await setManufacturerTarget(t.db, lab1, { analyte: 'CREA', level: '1', lot: 'CR1', mean: 100, sd: 2, effectiveFrom: iso(100) }, at(100));
+    await setManufacturerTarget(t.db, lab1, { analyte: 'CREA', level: '2', lot: 'CR2', mean: 400, sd: 8, effectiveFrom: iso(100) }, at(100));
     const crea = (daysAgo: number, z1: number, z2: number) => [
       { analyte: 'CREA', level: '1', lot: 'CR1', value: 100 + 2 * z1, measuredAt: iso(daysAgo) },
       { analyte: 'CREA', level: '2', lot: 'CR2', value: 400 + 8 * z2, measuredAt: iso(daysAgo) },
     ];
-    const later = ingestResults(t.db, lab1, { results: crea(20, 0.5, 2.25) }, { source: 'manual', now: NOW });
+    const later = await ingestResults(t.db, lab1, { results: crea(20, 0.5, 2.25) }, { source: 'manual', now: NOW });
     // L2 at +2.25 SD: a warning on its own
     expect(later.runs[0].status).toBe('warning');
-    const back = ingestResults(t.db, lab1, { results: crea(21, 0, 2.5) }, { source: 'manual', now: NOW });
+    const back = await ingestResults(t.db, lab1, { results: crea(21, 0, 2.5) }, { source: 'manual', now: NOW });
     expect(back.runs[0].status).toBe('warning');
     expect(back.reevaluated).toBe(1);
-    expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, later.runs[0].runId)).get()!.status).toBe('rejected');
-    expect(t.db.select().from(correctiveActions).where(eq(correctiveActions.runId, later.runs[0].runId)).get()?.status).toBe('open');
+    expect(first(await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, later.runs[0].runId)).limit(1))!.status).toBe('rejected');
+    expect(first(await t.db.select().from(correctiveActions).where(eq(correctiveActions.runId, later.runs[0].runId)).limit(1))?.status).toBe('open');
   });
 
-  it('a correction keeps the old value, adds a version with the reason, re-evaluates and is audited', () => {
-    const out = ingestResults(t.db, lab1, { results: gluRun(15, 0, 3.4) }, { source: 'manual', now: NOW });
+  it('a correction keeps the old value, adds a version with the reason, re-evaluates and is audited', async () => {
+    const out = await ingestResults(t.db, lab1, { results: gluRun(15, 0, 3.4) }, { source: 'manual', now: NOW });
     expect(out.runs[0].status).toBe('rejected');
-    const old = t.db.select().from(iqcResults).where(and(eq(iqcResults.runId, out.runs[0].runId), eq(iqcResults.level, '2'))).get()!;
-    const c = correctResult(t.db, lab1, { resultId: old.id, value: 15.03, reason: 'transcription error' }, NOW);
+    const old = first(await t.db.select().from(iqcResults).where(and(eq(iqcResults.runId, out.runs[0].runId), eq(iqcResults.level, '2'))).limit(1))!;
+    const c = await correctResult(t.db, lab1, { resultId: old.id, value: 15.03, reason: 'transcription error' }, NOW);
     expect(c).toMatchObject({ version: 2, status: 'accepted' });
-    const versions = t.db.select().from(iqcResults).where(and(eq(iqcResults.runId, out.runs[0].runId), eq(iqcResults.level, '2'))).all();
+    const versions = await t.db.select().from(iqcResults).where(and(eq(iqcResults.runId, out.runs[0].runId), eq(iqcResults.level, '2')));
     expect(versions.map((v) => [v.version, v.current, v.value, v.reason])).toEqual([
       [1, false, old.value, null],
       [2, true, 15.03, 'transcription error'],
     ]);
-    const audit = t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.result.correct')).all().at(-1)!;
+    const audit = (await t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.result.correct'))).at(-1)!;
     expect(audit.details).toMatchObject({ from: old.value, to: 15.03, reason: 'transcription error', statusBefore: 'rejected', statusAfter: 'accepted' });
   });
 
   it.each([
     ['without a reason', { value: 15.1, reason: '' }, 422],
     ['with the same value', { value: null, reason: 'x' }, 422],
-  ])('refuses a correction %s', (_t, patch, status) => {
-    const r = t.db.select().from(iqcResults).where(and(eq(iqcResults.labId, lab1.labId!), eq(iqcResults.current, true))).get()!;
-    expect(appError(() => correctResult(t.db, lab1, { resultId: r.id, ...patch, value: patch.value ?? r.value }, NOW)).status).toBe(status);
+  ])('refuses a correction %s', async (_t, patch, status) => {
+    const r = first(await t.db.select().from(iqcResults).where(and(eq(iqcResults.labId, lab1.labId!), eq(iqcResults.current, true))).limit(1))!;
+    expect((await appError(async () => await correctResult(t.db, lab1, { resultId: r.id, ...patch, value: patch.value ?? r.value }, NOW))).status).toBe(status);
   });
 
-  it('refuses a correction by another lab (404) or by a regulator (403)', () => {
-    const r = t.db.select().from(iqcResults).where(and(eq(iqcResults.labId, lab1.labId!), eq(iqcResults.current, true))).get()!;
-    expect(appError(() => correctResult(t.db, lab2, { resultId: r.id, value: 1, reason: 'x' }, NOW)).status).toBe(404);
-    expect(appError(() => correctResult(t.db, t.regulators.gd, { resultId: r.id, value: 1, reason: 'x' }, NOW)).status).toBe(403);
+  it('refuses a correction by another lab (404) or by a regulator (403)', async () => {
+    const r = first(await t.db.select().from(iqcResults).where(and(eq(iqcResults.labId, lab1.labId!), eq(iqcResults.current, true))).limit(1))!;
+    expect((await appError(async () => await correctResult(t.db, lab2, { resultId: r.id, value: 1, reason: 'x' }, NOW))).status).toBe(404);
+    expect((await appError(async () => await correctResult(t.db, t.regulators.gd, { resultId: r.id, value: 1, reason: 'x' }, NOW))).status).toBe(403);
   });
 });
 
 describe('corrective actions', () => {
-  it('are resolved with cause, action and outcome, by whom and when, and audited', () => {
-    const out = ingestResults(t.db, lab1, { results: gluRun(10, -3.6, 0) }, { source: 'manual', now: NOW });
-    const ca = t.db.select().from(correctiveActions).where(eq(correctiveActions.runId, out.runs[0].runId)).get()!;
-    expect(correctiveActionList(t.db, lab1, { status: 'open' }).map((a) => a.id)).toContain(ca.id);
-    const r = resolveCorrectiveAction(t.db, lab1, { id: ca.id, cause: 'Reagent lot expired', action: 'New reagent, recalibrated, rerun', outcome: 'Rerun in control' }, NOW);
+  it('are resolved with cause, action and outcome, by whom and when, and audited', async () => {
+    const out = await ingestResults(t.db, lab1, { results: gluRun(10, -3.6, 0) }, { source: 'manual', now: NOW });
+    const ca = first(await t.db.select().from(correctiveActions).where(eq(correctiveActions.runId, out.runs[0].runId)).limit(1))!;
+    expect((await correctiveActionList(t.db, lab1, { status: 'open' })).map((a) => a.id)).toContain(ca.id);
+    const r = await resolveCorrectiveAction(t.db, lab1, { id: ca.id, cause: 'Reagent lot expired', action: 'New reagent, recalibrated, rerun', outcome: 'Rerun in control' }, NOW);
     expect(r.status).toBe('resolved');
-    const stored = t.db.select().from(correctiveActions).where(eq(correctiveActions.id, ca.id)).get()!;
+    const stored = first(await t.db.select().from(correctiveActions).where(eq(correctiveActions.id, ca.id)).limit(1))!;
     expect(stored).toMatchObject({ status: 'resolved', cause: 'Reagent lot expired', resolvedBy: lab1.userId, resolvedAt: NOW });
-    expect(t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.corrective_action.resolve')).all().at(-1)!.entityId).toBe(String(ca.id));
-    expect(appError(() => resolveCorrectiveAction(t.db, lab1, { id: ca.id, cause: 'a', action: 'b', outcome: 'c' }, NOW)).status).toBe(409);
+    expect((await t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.corrective_action.resolve'))).at(-1)!.entityId).toBe(String(ca.id));
+    expect((await appError(async () => await resolveCorrectiveAction(t.db, lab1, { id: ca.id, cause: 'a', action: 'b', outcome: 'c' }, NOW))).status).toBe(409);
   });
 
   it.each([
     ['another lab manager', () => lab2, 404],
     ['a regulator of the region (reads, never resolves)', () => t.regulators.gd, 403],
     ['a hospital account', () => t.labManagers.get('GZ-002')!, 404],
-  ])('cannot be resolved by %s', (_t, who, status) => {
-    const open = correctiveActionList(t.db, lab1, { status: 'open' })[0];
-    expect(appError(() => resolveCorrectiveAction(t.db, who(), { id: open.id, cause: 'a', action: 'b', outcome: 'c' }, NOW)).status).toBe(status);
+  ])('cannot be resolved by %s', async (_t, who, status) => {
+    const open = (await correctiveActionList(t.db, lab1, { status: 'open' }))[0];
+    expect((await appError(async () => await resolveCorrectiveAction(t.db, who(), { id: open.id, cause: 'a', action: 'b', outcome: 'c' }, NOW))).status).toBe(status);
   });
 
-  it('refuse formula injection and empty fields', () => {
-    const open = correctiveActionList(t.db, lab1, { status: 'open' })[0];
-    const e = appError(() => resolveCorrectiveAction(t.db, lab1, { id: open.id, cause: '=CMD()', action: '', outcome: 'ok' }, NOW));
+  it('refuse formula injection and empty fields', async () => {
+    const open = (await correctiveActionList(t.db, lab1, { status: 'open' }))[0];
+    const e = await appError(async () => await resolveCorrectiveAction(t.db, lab1, { id: open.id, cause: '=CMD()', action: '', outcome: 'ok' }, NOW));
     expect(e.errors.map((x) => x.field).sort()).toEqual(['action', 'cause']);
   });
 });
 
 describe('dashboard, chart and summary', () => {
-  it('the dashboard shows the last run per analyte, open corrective actions and days since last QC', () => {
-    const d = labDashboard(t.db, lab1, null, NOW);
+  it('the dashboard shows the last run per analyte, open corrective actions and days since last QC', async () => {
+    const d = await labDashboard(t.db, lab1, null, NOW);
     const glu = d.rows.find((r) => r.analyte === 'GLU')!;
     expect(glu).toMatchObject({ light: 'red', daysSince: 10 });
     // (issue 9: the corrected run's action is withdrawn once the correction puts it back in control,
@@ -276,25 +277,25 @@ describe('dashboard, chart and summary', () => {
     expect(d.openActions.length).toBe(d.counts.open);
   });
 
-  it('the chart has one panel per level with targets, verdict, rule names and the corrective action of each point', () => {
-    const c = chartData(t.db, lab1, { analyte: 'glu', from: '2026-07-01', to: '2026-11-25' }, NOW);
+  it('the chart has one panel per level with targets, verdict, rule names and the corrective action of each point', async () => {
+    const c = await chartData(t.db, lab1, { analyte: 'glu', from: '2026-07-01', to: '2026-11-25' }, NOW);
     expect(c.panels.map((p) => p.level)).toEqual(['1', '2']);
     const bad = c.panels[0].points.find((p) => p.status === 'rejected' && p.rules.includes('1-3s'))!;
     expect(bad).toMatchObject({ mean: 5.2, sd: 0.1, actionStatus: 'resolved' });
     expect(bad.z).toBeCloseTo(-5.6, 6);
   });
 
-  it('the chart marks lot boundaries', () => {
-    ingestResults(t.db, lab1, { results: [{ analyte: 'GLU', level: '1', lot: 'G1-NEXT', value: 5, measuredAt: iso(5) }] }, { source: 'manual', now: NOW });
-    const c = chartData(t.db, lab1, { analyte: 'GLU' }, NOW);
+  it('the chart marks lot boundaries', async () => {
+    await ingestResults(t.db, lab1, { results: [{ analyte: 'GLU', level: '1', lot: 'G1-NEXT', value: 5, measuredAt: iso(5) }] }, { source: 'manual', now: NOW });
+    const c = await chartData(t.db, lab1, { analyte: 'GLU' }, NOW);
     expect(c.panels[0].lotChanges).toEqual([{ t: at(5), lot: 'G1-NEXT' }]);
   });
 
-  it('the monthly summary gives n, mean, SD, CV, bias, CV against the allowable CV, sigma and violations by rule', () => {
+  it('the monthly summary gives n, mean, SD, CV, bias, CV against the allowable CV, sigma and violations by rule', async () => {
     const z = [0.3, -0.3, 0.5, -0.2];
     const rows = z.map((x, i) => ({ analyte: 'GLU', level: '1', lot: 'G1', value: +(5.2 + 0.1 * x).toFixed(4), measuredAt: iso(9 - i) }));
-    ingestResults(t.db, lab1, { results: rows }, { source: 'manual', now: NOW });
-    const s = monthlySummary(t.db, lab1, { month: '2026-11' }, NOW);
+    await ingestResults(t.db, lab1, { results: rows }, { source: 'manual', now: NOW });
+    const s = await monthlySummary(t.db, lab1, { month: '2026-11' }, NOW);
     const l1 = s.rows.find((r) => r.analyte === 'GLU' && r.level === '1' && r.lot === 'G1')!;
     expect(l1).toMatchObject({ targetMean: 5.2, allowableCv: 3, rejectedRuns: 1 });
     // the rejected run stays out of the statistics
@@ -306,9 +307,9 @@ describe('dashboard, chart and summary', () => {
     expect(l1.violations['1-3s']).toBe(1);
     const crea = s.rows.find((r) => r.analyte === 'CREA' && r.level === '2')!;
     expect(crea.violations).toMatchObject({ '1-2s': 2, '2-2s': 1 });
-    const csv = monthlySummaryCsv(t.db, lab1, { month: '2026-11' }, NOW).csv;
+    const csv = (await monthlySummaryCsv(t.db, lab1, { month: '2026-11' }, NOW)).csv;
     expect(csv.split('\r\n')[0]).toMatch(/^month,analyte_code,instrument,level,lot,n,mean,sd,cv_percent/);
-    expect(appError(() => monthlySummary(t.db, lab1, { month: '2026-13' }, NOW)).status).toBe(422);
+    expect((await appError(async () => await monthlySummary(t.db, lab1, { month: '2026-13' }, NOW))).status).toBe(422);
   });
 });
 
@@ -320,24 +321,24 @@ describe('reading another lab', () => {
     ['a city regulator is refused outside the city', () => t.regulators.sz, 'GZ-001', 403],
     ['another lab manager is refused', () => lab2, 'GZ-001', 403],
     ['a regulator must name a lab', () => t.regulators.gd, null, 422],
-  ])('%s', (_t, who, lab, status) => {
-    const run = () => labDashboard(t.db, who(), lab, NOW);
-    if (status === null) expect(run().rows.length).toBeGreaterThan(0);
-    else expect(appError(run).status).toBe(status);
+  ])('%s', async (_t, who, lab, status) => {
+    const run = async () => await labDashboard(t.db, who(), lab, NOW);
+    if (status === null) expect((await run()).rows.length).toBeGreaterThan(0);
+    else expect((await appError(run)).status).toBe(status);
   });
 
-  it('the lots API lists the lab\'s lots with the target in force', () => {
-    const lots = lotsForApi(t.db, lab1, {}, NOW);
+  it('the lots API lists the lab\'s lots with the target in force', async () => {
+    const lots = await lotsForApi(t.db, lab1, {}, NOW);
     expect(lots).toContainEqual({ analyte: 'GLU', level: '1', lot: 'G1', mean: 5.2, sd: 0.1, source: 'manufacturer', effectiveFrom: iso(40) });
     expect(lots.find((l) => l.lot === 'G1-NEXT')).toMatchObject({ mean: null, source: null });
   });
 
-  it('the results API filters by analyte and dates; a regulator adds lab=', () => {
-    const mine = resultsForApiView(t.db, lab1, { analyte: 'GLU', from: '2026-11-01', to: '2026-11-25' }, NOW);
+  it('the results API filters by analyte and dates; a regulator adds lab=', async () => {
+    const mine = await resultsForApiView(t.db, lab1, { analyte: 'GLU', from: '2026-11-01', to: '2026-11-25' }, NOW);
     expect(mine.length).toBeGreaterThan(0);
     expect(mine.every((r) => r.analyte === 'GLU' && r.measuredAt >= '2026-10-31T16:00')).toBe(true);
-    expect(resultsForApiView(t.db, t.regulators.gd, { lab: 'GZ-001', analyte: 'GLU', from: '2026-11-01' }, NOW)).toEqual(mine);
-    expect(appError(() => resultsForApiView(t.db, lab1, { analyte: 'NOPE' }, NOW)).status).toBe(422);
-    expect(appError(() => resultsForApiView(t.db, t.regulators.zj, { lab: 'GZ-001' }, NOW)).status).toBe(403);
+    expect(await resultsForApiView(t.db, t.regulators.gd, { lab: 'GZ-001', analyte: 'GLU', from: '2026-11-01' }, NOW)).toEqual(mine);
+    expect((await appError(async () => await resultsForApiView(t.db, lab1, { analyte: 'NOPE' }, NOW))).status).toBe(422);
+    expect((await appError(async () => await resultsForApiView(t.db, t.regulators.zj, { lab: 'GZ-001' }, NOW))).status).toBe(403);
   });
 });

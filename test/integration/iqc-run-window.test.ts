@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import type { Actor } from '@/lib/auth/core';
+import { first } from '@/db/dialect';
 
 let sessionActor: Actor | null = null;
 vi.mock('@/lib/auth', async () => (await import('../support/api-actor')).apiActorMock(() => sessionActor));
@@ -21,12 +22,12 @@ import { GET, PUT } from '@/app/api/v1/iqc/settings/route';
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
 const MIN = 60_000;
 
-let t: ReturnType<typeof createSeededTestDb>;
+let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 let gz: Actor;
 let gzId: number;
 
-beforeAll(() => {
-  t = createSeededTestDb();
+beforeAll(async () => {
+  t = await createSeededTestDb();
   closeDb();
   process.env.DATABASE_PATH = t.file;
   gz = t.labManagers.get('GZ-001')!;
@@ -54,7 +55,7 @@ async function putSettings(as: Actor | null, body: unknown, opts: { query?: stri
   return { status: res.status, body: await res.json() };
 }
 
-const storedMinutes = (labId: number) => t.db.select({ m: laboratories.runWindowMinutes }).from(laboratories).where(eq(laboratories.id, labId)).get()!.m;
+const storedMinutes = async (labId: number) => first(await t.db.select({ m: laboratories.runWindowMinutes }).from(laboratories).where(eq(laboratories.id, labId)).limit(1))!.m;
 
 /** K level 1 at `at` and level 2 15 minutes later on `instrument`; the runs the ingest formed. */
 async function twoLevels15MinApart(instrument: string, at: number) {
@@ -67,7 +68,7 @@ async function twoLevels15MinApart(instrument: string, at: number) {
   return (await postResults(t.db, gz, req, NOW)).runs;
 }
 
-const runsOf = (instrument: string) => getRuns(t.db, gz, new Request(`http://localhost/api/v1/iqc/runs?analyte=K&instrument=${instrument}&from=2026-11-01&to=2026-11-30`), NOW).runs;
+const runsOf = async (instrument: string) => (await getRuns(t.db, gz, new Request(`http://localhost/api/v1/iqc/runs?analyte=K&instrument=${instrument}&from=2026-11-01&to=2026-11-30`), NOW)).runs;
 
 describe('GET/PUT /api/v1/iqc/settings: the run window', () => {
   it('is 30 minutes by default (issue 9)', async () => {
@@ -77,22 +78,22 @@ describe('GET/PUT /api/v1/iqc/settings: the run window', () => {
   it('at 30 min, two levels 15 min apart form one run', async () => {
     const runs = await twoLevels15MinApart('AU-30', Date.UTC(2026, 10, 20, 0, 0));
     expect(runs).toHaveLength(1);
-    expect(runsOf('AU-30').map((r) => r.results.map((x) => x.level))).toEqual([['1', '2']]);
+    expect((await runsOf('AU-30')).map((r) => r.results.map((x) => x.level))).toEqual([['1', '2']]);
   });
 
   it('set to 10 by the lab manager: the same two levels 15 min apart form two runs; stored runs keep their grouping', async () => {
     expect(await putSettings(gz, { runWindowMinutes: 10 })).toEqual({ status: 200, body: { runWindowMinutes: 10 } });
     expect(await getSettings(gz)).toEqual({ status: 200, body: { runWindowMinutes: 10 } });
-    expect(storedMinutes(gzId)).toBe(10);
+    expect(await storedMinutes(gzId)).toBe(10);
     const runs = await twoLevels15MinApart('AU-10', Date.UTC(2026, 10, 21, 0, 0));
     expect(runs).toHaveLength(2);
-    expect(runsOf('AU-10').map((r) => r.results.map((x) => x.level))).toEqual([['1'], ['2']]);
+    expect((await runsOf('AU-10')).map((r) => r.results.map((x) => x.level))).toEqual([['1'], ['2']]);
     // the run formed at 30 min is not regrouped by the change
-    expect(runsOf('AU-30').map((r) => r.results.map((x) => x.level))).toEqual([['1', '2']]);
+    expect((await runsOf('AU-30')).map((r) => r.results.map((x) => x.level))).toEqual([['1', '2']]);
   });
 
-  it('is audited with the value before and after', () => {
-    const rows = t.db.select().from(auditLog).where(and(eq(auditLog.action, 'iqc.runWindow.set'), eq(auditLog.labId, gzId))).all();
+  it('is audited with the value before and after', async () => {
+    const rows = await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'iqc.runWindow.set'), eq(auditLog.labId, gzId)));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ actorId: gz.userId, entityType: 'laboratory', entityId: String(gzId) });
     expect(rows[0].details).toEqual({ before: 30, after: 10 });
@@ -106,7 +107,7 @@ describe('GET/PUT /api/v1/iqc/settings: the run window', () => {
     expect((await putSettings(t.regulators.gd, { runWindowMinutes: 45 }, { query: '?lab=GZ-001' })).status).toBe(403);
     expect((await putSettings(t.regulators.gd, { runWindowMinutes: 45 })).status).toBe(403);
     expect(await getSettings(t.regulators.gd, '?lab=GZ-001')).toEqual({ status: 200, body: { runWindowMinutes: 10 } });
-    expect(storedMinutes(gzId)).toBe(10);
+    expect(await storedMinutes(gzId)).toBe(10);
     // the other lab's own window is its own
     expect(await getSettings(hz)).toEqual({ status: 200, body: { runWindowMinutes: 30 } });
   });
@@ -121,7 +122,7 @@ describe('GET/PUT /api/v1/iqc/settings: the run window', () => {
     expect(status).toBe(422);
     expect(body.code).toBe('iqc.invalidRunWindow');
     expect(body.errors).toEqual([{ field: 'runWindowMinutes', code: 'value.integerRange', params: { min: 1, max: 720 }, message: 'A whole number from 1 to 720' }]);
-    expect(storedMinutes(gzId)).toBe(10);
+    expect(await storedMinutes(gzId)).toBe(10);
   });
 
   it('answers 422 for a missing or non-numeric value', async () => {
@@ -132,12 +133,12 @@ describe('GET/PUT /api/v1/iqc/settings: the run window', () => {
   it('accepts the bounds 1 and 720', async () => {
     expect((await putSettings(gz, { runWindowMinutes: 1 })).body).toEqual({ runWindowMinutes: 1 });
     expect((await putSettings(gz, { runWindowMinutes: 720 })).body).toEqual({ runWindowMinutes: 720 });
-    expect(storedMinutes(gzId)).toBe(720);
+    expect(await storedMinutes(gzId)).toBe(720);
   });
 
   it('a lab token sets it with iqc:write, and is refused (403) with only read', async () => {
-    const write = createApiToken(t.db, gz, { name: 'LIS write', scopes: ['iqc:write'] }).token;
-    const read = createApiToken(t.db, gz, { name: 'LIS read', scopes: ['read'] }).token;
+    const write = (await createApiToken(t.db, gz, { name: 'LIS write', scopes: ['iqc:write'] })).token;
+    const read = (await createApiToken(t.db, gz, { name: 'LIS read', scopes: ['read'] })).token;
     expect(await putSettings(null, { runWindowMinutes: 20 }, { bearer: write })).toEqual({ status: 200, body: { runWindowMinutes: 20 } });
     expect((await putSettings(null, { runWindowMinutes: 25 }, { bearer: read })).status).toBe(403);
     expect(await getSettings(null, '', read)).toEqual({ status: 200, body: { runWindowMinutes: 20 } });
@@ -147,6 +148,6 @@ describe('GET/PUT /api/v1/iqc/settings: the run window', () => {
     sessionActor = gz;
     const res = await PUT(new Request('http://localhost/api/v1/iqc/settings', { method: 'PUT', headers: { origin: 'https://evil.example', host: 'localhost', 'content-type': 'application/json' }, body: JSON.stringify({ runWindowMinutes: 5 }) }), ctx);
     expect(res.status).toBe(403);
-    expect(storedMinutes(gzId)).toBe(20);
+    expect(await storedMinutes(gzId)).toBe(20);
   });
 });

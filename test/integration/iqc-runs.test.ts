@@ -13,13 +13,15 @@ import { postResults } from '@/lib/services/iqc/api';
 import { setManufacturerTargets } from '@/lib/services/iqc/targets';
 import { excludeResult, includeResult } from '@/lib/services/iqc/results';
 import { compareLevels, formWindowRuns, levelCollator } from '@/lib/services/iqc/engine';
+import { mapSeq } from '@/lib/async';
+import { first } from '@/db/dialect';
 
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
 const BASE = NOW - 60 * DAY;
 
-let t: ReturnType<typeof createSeededTestDb>;
+let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 let lab: Actor;
 let other: Actor;
 
@@ -46,8 +48,8 @@ const row = (instrument: string, level: string, z: number, at: number, run?: str
   ...(run ? { run } : {}),
 });
 
-function targetsFor(actor: Actor, instrument: string) {
-  setManufacturerTargets(
+async function targetsFor(actor: Actor, instrument: string) {
+  await setManufacturerTargets(
     t.db,
     actor,
     { targets: ['1', '2', '3'].map((level) => ({ analyte: 'K', level, lot: `K${level}-${instrument}`, instrument, mean: MEAN[level], sd: 0.1, effectiveFrom: BASE - DAY })) },
@@ -69,45 +71,42 @@ async function appErrorAsync(fn: () => Promise<unknown>): Promise<AppError> {
 }
 
 /** The stored runs of a series in time order: start, status, rules, violations and results. */
-function storedRuns(labId: number, instrument: string) {
-  const runs = t.db
+async function storedRuns(labId: number, instrument: string) {
+  const runs = await t.db
     .select()
     .from(iqcRuns)
     .where(and(eq(iqcRuns.labId, labId), eq(iqcRuns.instrument, instrument)))
-    .orderBy(asc(iqcRuns.measuredAt), asc(iqcRuns.id))
-    .all();
-  return runs.map((r) => ({
+    .orderBy(asc(iqcRuns.measuredAt), asc(iqcRuns.id));
+  return (await mapSeq(runs, async (r) => ({
     id: r.id,
     start: r.measuredAt,
     client: r.clientRunId,
     status: r.status,
     rules: r.rules,
-    violations: t.db
+    violations: (await t.db
       .select({ rule: iqcViolations.rule, levels: iqcViolations.levels })
       .from(iqcViolations)
-      .where(eq(iqcViolations.runId, r.id))
-      .all()
+      .where(eq(iqcViolations.runId, r.id)))
       .map((v) => `${v.rule}:${v.levels.join('+')}`)
       .sort(),
-    results: t.db
+    results: (await t.db
       .select({ level: iqcResults.level, at: iqcResults.measuredAt, value: iqcResults.value })
       .from(iqcResults)
-      .where(and(eq(iqcResults.runId, r.id), eq(iqcResults.current, true)))
-      .all()
+      .where(and(eq(iqcResults.runId, r.id), eq(iqcResults.current, true))))
       .map((x) => `${x.level}@${(x.at - BASE) / MIN}=${x.value}`)
       .sort(),
-    action: t.db.select({ status: correctiveActions.status }).from(correctiveActions).where(eq(correctiveActions.runId, r.id)).get()?.status ?? null,
-  }));
+    action: first(await t.db.select({ status: correctiveActions.status }).from(correctiveActions).where(eq(correctiveActions.runId, r.id)).limit(1))?.status ?? null,
+  })));
 }
 /** Verdicts only (ids and actions aside), in evaluation order: start, then client run id (window
  * runs first), then first result (ids depend on arrival order). */
-const verdicts = (labId: number, instrument: string) =>
-  storedRuns(labId, instrument)
+const verdicts = async (labId: number, instrument: string) =>
+  (await storedRuns(labId, instrument))
     .map(({ id: _id, action: _a, ...v }) => v)
     .sort((a, b) => a.start - b.start || (a.client ?? '').localeCompare(b.client ?? '') || a.results[0].localeCompare(b.results[0]));
 
-beforeAll(() => {
-  t = createSeededTestDb();
+beforeAll(async () => {
+  t = await createSeededTestDb();
   lab = t.labManagers.get('GZ-001')!;
   other = t.labManagers.get('HZ-001')!;
 });
@@ -142,12 +141,12 @@ describe('compareLevels', () => {
 
 describe('the run window', () => {
   it('levels sent minutes apart form one run, and within-run 2-2s fires (both levels +2.5 SD)', async () => {
-    targetsFor(lab, 'W1');
+    await targetsFor(lab, 'W1');
     const at = BASE + 8 * 60 * MIN;
     const out = await post(lab, [row('W1', '1', 2.5, at), row('W1', '2', 2.6, at + 7 * MIN)]);
     expect(out.runs).toHaveLength(1);
     expect(out.runs[0]).toMatchObject({ status: 'rejected', violations: [{ rule: '1-2s', levels: ['1', '2'] }, { rule: '2-2s', levels: ['1', '2'] }] });
-    expect(storedRuns(lab.labId!, 'W1')).toEqual([expect.objectContaining({ start: at, results: ['1@480=4.25', '2@487=6.26'] })]);
+    expect(await storedRuns(lab.labId!, 'W1')).toEqual([expect.objectContaining({ start: at, results: ['1@480=4.25', '2@487=6.26'] })]);
   });
 
   it('R-4s fires within a run whose levels came 20 minutes apart (+2.5 and −2.5 SD)', async () => {
@@ -158,12 +157,12 @@ describe('the run window', () => {
   });
 
   it('a result beyond the window, or a level the run already holds, starts the next run; one-level runs are runs', async () => {
-    targetsFor(lab, 'W2');
+    await targetsFor(lab, 'W2');
     const at = BASE + 8 * 60 * MIN;
     // window 30 min from L1 08:00: L2 08:12 joins; L1 08:20 (level held) starts run 2, L2 08:45 joins it (25 min after 08:20); L3 09:20 alone
     const out = await post(lab, [row('W2', '2', 0, at + 12 * MIN), row('W2', '1', 0, at), row('W2', '1', 0.1, at + 20 * MIN), row('W2', '2', 0.1, at + 45 * MIN), row('W2', '3', 0, at + 80 * MIN)]);
     expect(out.runs.map((r) => r.status)).toEqual(['accepted', 'accepted', 'accepted']);
-    expect(storedRuns(lab.labId!, 'W2').map((r) => r.results)).toEqual([
+    expect((await storedRuns(lab.labId!, 'W2')).map((r) => r.results)).toEqual([
       ['1@480=4', '2@492=6'],
       ['1@500=4.01', '2@525=6.01'],
       ['3@560=8'],
@@ -171,21 +170,21 @@ describe('the run window', () => {
   });
 
   it('uses the lab\'s own window (run_window_minutes)', async () => {
-    targetsFor(other, 'W3');
-    t.db.update(laboratories).set({ runWindowMinutes: 5 }).where(eq(laboratories.id, other.labId!)).run();
+    await targetsFor(other, 'W3');
+    await t.db.update(laboratories).set({ runWindowMinutes: 5 }).where(eq(laboratories.id, other.labId!));
     const at = BASE + 8 * 60 * MIN;
     const out = await post(other, [row('W3', '1', 0, at), row('W3', '2', 0, at + 7 * MIN)]);
     expect(out.runs).toHaveLength(2);
-    t.db.update(laboratories).set({ runWindowMinutes: 30 }).where(eq(laboratories.id, other.labId!)).run();
+    await t.db.update(laboratories).set({ runWindowMinutes: 30 }).where(eq(laboratories.id, other.labId!));
   });
 });
 
 describe('client run ids', () => {
   it('results sharing a `run` form one run whatever their times; they are never mixed with window runs', async () => {
-    targetsFor(lab, 'C1');
+    await targetsFor(lab, 'C1');
     const at = BASE + 8 * 60 * MIN;
     const out = await post(lab, [row('C1', '1', 2.5, at, 'LIS-1'), row('C1', '2', 2.5, at + 50 * MIN, 'LIS-1'), row('C1', '3', 0, at + 10 * MIN)]);
-    const runs = storedRuns(lab.labId!, 'C1');
+    const runs = await storedRuns(lab.labId!, 'C1');
     expect(runs.map((r) => [r.client, r.results])).toEqual([
       ['LIS-1', ['1@480=4.25', '2@530=6.25']],
       [null, ['3@490=8']],
@@ -196,19 +195,19 @@ describe('client run ids', () => {
   it('a result sent later with the same run id joins that run and re-judges it (3 levels now: its rule set is chosen again)', async () => {
     const at = BASE + 8 * 60 * MIN;
     await post(lab, [row('C1', '3', -2.5, at + 55 * MIN, 'LIS-1')]);
-    const runs = storedRuns(lab.labId!, 'C1');
+    const runs = await storedRuns(lab.labId!, 'C1');
     expect(runs[0]).toMatchObject({ client: 'LIS-1', results: ['1@480=4.25', '2@530=6.25', '3@535=7.75'], rules: ['1-3s', '2of3-2s', 'R-4s', '3-1s', '6x'] });
     expect(runs[0].violations).toEqual(['2of3-2s:1+2', 'R-4s:1+2+3']);
   });
 
   it('accepts `run` as a CSV column', async () => {
-    targetsFor(lab, 'C2');
+    await targetsFor(lab, 'C2');
     const at = new Date(BASE + 8 * 60 * MIN).toISOString();
     const later = new Date(BASE + 9 * 60 * MIN).toISOString();
     const csv = `measured_at,analyte_code,level,lot,value,instrument,run\n${at},K,1,K1-C2,4.0,C2,A-7\n${later},K,2,K2-C2,6.0,C2,A-7\n`;
     const out = await postResults(t.db, lab, new Request('http://localhost/api/v1/iqc/results', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv }), NOW);
     expect(out.runs).toHaveLength(1);
-    expect(storedRuns(lab.labId!, 'C2')[0]).toMatchObject({ client: 'A-7', results: ['1@480=4', '2@540=6'] });
+    expect((await storedRuns(lab.labId!, 'C2'))[0]).toMatchObject({ client: 'A-7', results: ['1@480=4', '2@540=6'] });
   });
 
   it('refuses a level twice in one client run (422, nothing written)', async () => {
@@ -216,13 +215,13 @@ describe('client run ids', () => {
     const e = await appErrorAsync(() => post(lab, [row('C2', '1', 0, at, 'A-8'), row('C2', '1', 0.5, at + MIN, 'A-8')]));
     expect(e.status).toBe(422);
     expect(e.errors[0]).toMatchObject({ row: 2, field: 'level' });
-    expect(storedRuns(lab.labId!, 'C2')).toHaveLength(1);
+    expect(await storedRuns(lab.labId!, 'C2')).toHaveLength(1);
   });
 });
 
 describe('late results', () => {
   it('a late level is placed in the run it belongs to: the one-level run becomes a two-level run, within-run 2-2s fires, the change is audited', async () => {
-    targetsFor(lab, 'L1');
+    await targetsFor(lab, 'L1');
     const at = BASE + 8 * 60 * MIN;
     const first = await post(lab, [row('L1', '2', 2.4, at + 10 * MIN)]);
     expect(first.runs[0].status).toBe('warning');
@@ -230,24 +229,24 @@ describe('late results', () => {
     // level 1 measured 10 minutes earlier arrives later: it starts the run, which keeps its id
     const late = await post(lab, [row('L1', '1', 2.3, at)]);
     expect(late.runs).toEqual([expect.objectContaining({ runId, status: 'rejected' })]);
-    expect(storedRuns(lab.labId!, 'L1')).toEqual([expect.objectContaining({ id: runId, start: at, results: ['1@480=4.23', '2@490=6.24'], action: 'open' })]);
+    expect(await storedRuns(lab.labId!, 'L1')).toEqual([expect.objectContaining({ id: runId, start: at, results: ['1@480=4.23', '2@490=6.24'], action: 'open' })]);
   });
 
   it('a late result that regroups stored runs moves stored results (ids kept), withdraws an action no longer due, and is audited', async () => {
-    targetsFor(lab, 'L2');
+    await targetsFor(lab, 'L2');
     const at = BASE + 8 * 60 * MIN;
     // stored: A = L1 08:00 +2.5, L2 08:05 +2.5 (within-run 2-2s: rejected, open action); B = L1 08:20, L2 08:40
     await post(lab, [row('L2', '1', 2.5, at), row('L2', '2', 2.5, at + 5 * MIN), row('L2', '1', 0, at + 20 * MIN), row('L2', '2', 0, at + 40 * MIN)]);
-    const before = storedRuns(lab.labId!, 'L2');
+    const before = await storedRuns(lab.labId!, 'L2');
     expect(before.map((r) => [r.results, r.status, r.action])).toEqual([
       [['1@480=4.25', '2@485=6.25'], 'rejected', 'open'],
       [['1@500=4', '2@520=6'], 'accepted', null],
     ]);
-    const storedIds = t.db.select({ id: iqcResults.id }).from(iqcResults).all().map((r) => r.id);
+    const storedIds = (await t.db.select({ id: iqcResults.id }).from(iqcResults)).map((r) => r.id);
     // level 1 measured at 07:55 arrives late: it starts a run that takes L2 08:05 (L1 08:00 is held);
     // L1 08:00 starts the next run alone (L1 08:20 is held, L2 08:40 beyond 08:30); then L1 08:20 + L2 08:40
     const late = await post(lab, [row('L2', '1', 0, at - 5 * MIN)]);
-    const after = storedRuns(lab.labId!, 'L2');
+    const after = await storedRuns(lab.labId!, 'L2');
     expect(after.map((r) => [r.results, r.status, r.violations, r.action])).toEqual([
       [['1@475=4', '2@485=6.25'], 'warning', ['1-2s:2'], 'resolved'],
       [['1@480=4.25'], 'warning', ['1-2s:1'], null],
@@ -256,11 +255,11 @@ describe('late results', () => {
     // the run holding 08:05 keeps its id; every stored result keeps its id
     expect(after[0].id).toBe(before[0].id);
     expect(after[2].id).toBe(before[1].id);
-    expect(t.db.select({ id: iqcResults.id }).from(iqcResults).all().map((r) => r.id)).toEqual(expect.arrayContaining(storedIds));
+    expect((await t.db.select({ id: iqcResults.id }).from(iqcResults)).map((r) => r.id)).toEqual(expect.arrayContaining(storedIds));
     expect(late.runs).toEqual([expect.objectContaining({ runId: before[0].id, status: 'warning' })]);
-    const audit = t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.results.ingest')).all().at(-1)!;
+    const audit = (await t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.results.ingest'))).at(-1)!;
     expect(audit.details).toMatchObject({ movedResults: 1, withdrawnActions: [before[0].id] });
-    const action = t.db.select().from(correctiveActions).where(eq(correctiveActions.runId, before[0].id)).get()!;
+    const action = first(await t.db.select().from(correctiveActions).where(eq(correctiveActions.runId, before[0].id)).limit(1))!;
     expect(action).toMatchObject({ status: 'resolved', resolvedBy: lab.userId });
     expect(action.cause).toMatch(/no longer rejected/);
   });
@@ -311,8 +310,8 @@ describe('invariant: the stored verdicts depend only on the set of results', () 
         async ([results, how]) => {
           const one = `B${k}`;
           const split = `S${k++}`;
-          targetsFor(lab, one);
-          targetsFor(lab, split);
+          await targetsFor(lab, one);
+          await targetsFor(lab, split);
           await post(lab, results.map((r) => row(one, r.level, r.z, r.at, r.run)));
           const requests: Row[][] = Array.from({ length: 6 }, () => []);
           results.forEach((r, i) => {
@@ -321,11 +320,11 @@ describe('invariant: the stored verdicts depend only on the set of results', () 
           });
           const order = [0, 1, 2, 3, 4, 5].sort((a, b) => how.order[a] - how.order[b] || a - b);
           for (const i of order) if (requests[i].length) await post(lab, requests[i].reverse());
-          const a = verdicts(lab.labId!, one);
-          const b = verdicts(lab.labId!, split);
+          const a = await verdicts(lab.labId!, one);
+          const b = await verdicts(lab.labId!, split);
           expect(b).toEqual(a);
           // a corrective action is open exactly for each rejected run, whichever way the results came
-          for (const runs of [storedRuns(lab.labId!, one), storedRuns(lab.labId!, split)]) {
+          for (const runs of [await storedRuns(lab.labId!, one), await storedRuns(lab.labId!, split)]) {
             for (const r of runs) expect(r.action === 'open').toBe(r.status === 'rejected');
           }
         },
@@ -340,12 +339,12 @@ describe('invariant: the stored verdicts depend only on the set of results', () 
       const at = BASE + i * DAY + 8 * 60 * MIN;
       return i % 2 ? [{ level: '1', z: 0, at }] : [{ level: '1', z: 0, at }, { level: '2', z: 0.5, at: at + 10 * MIN }];
     });
-    targetsFor(lab, 'X1');
-    targetsFor(lab, 'X2');
+    await targetsFor(lab, 'X1');
+    await targetsFor(lab, 'X2');
     await post(lab, results.flat().map((r) => row('X1', r.level, r.z, r.at)));
     for (const run of results) await post(lab, run.map((r) => row('X2', r.level, r.z, r.at)));
-    const batch = verdicts(lab.labId!, 'X1');
-    expect(verdicts(lab.labId!, 'X2')).toEqual(batch);
+    const batch = await verdicts(lab.labId!, 'X1');
+    expect(await verdicts(lab.labId!, 'X2')).toEqual(batch);
     // level 2's 10th value is in run 19 (runs 1, 3, …, 19): 10x on level 2 there, and nowhere before
     expect(batch.map((r) => r.status)).toEqual([...Array(18).fill('accepted'), 'rejected', 'accepted']);
     expect(batch[18].violations).toEqual(['10x:2']);
@@ -353,35 +352,35 @@ describe('invariant: the stored verdicts depend only on the set of results', () 
 });
 
 describe('excluding a single result', () => {
-  const resultOf = (runId: number, level: string) =>
-    t.db.select().from(iqcResults).where(and(eq(iqcResults.runId, runId), eq(iqcResults.level, level), eq(iqcResults.current, true))).get()!;
+  const resultOf = async (runId: number, level: string) =>
+    first(await t.db.select().from(iqcResults).where(and(eq(iqcResults.runId, runId), eq(iqcResults.level, level), eq(iqcResults.current, true))).limit(1))!;
 
   it('takes the value out of the rules, re-evaluates the series from its run on, withdraws an action no longer due and is audited; including it again restores the verdicts', async () => {
-    targetsFor(lab, 'E1');
+    await targetsFor(lab, 'E1');
     const at = BASE + 8 * 60 * MIN;
     // run 1: L1 +2.5 (1-2s warning); run 2 a day later: L1 +2.3 → 2-2s across runs on level 1: rejected
     const out = await post(lab, [row('E1', '1', 2.5, at), row('E1', '2', 0, at + 5 * MIN), row('E1', '1', 2.3, at + DAY), row('E1', '2', 0, at + DAY + 5 * MIN)]);
     expect(out.runs.map((r) => r.status)).toEqual(['warning', 'rejected']);
     const [r1, r2] = out.runs.map((r) => r.runId);
-    const x = excludeResult(t.db, lab, { resultId: resultOf(r1, '1').id, reason: 'control vial left open' }, NOW);
+    const x = await excludeResult(t.db, lab, { resultId: (await resultOf(r1, '1')).id, reason: 'control vial left open' }, NOW);
     // both runs changed status: the run itself and the later one
     expect(x).toMatchObject({ excluded: true, runId: r1, status: 'accepted', reevaluated: 2 });
-    const runs = storedRuns(lab.labId!, 'E1');
+    const runs = await storedRuns(lab.labId!, 'E1');
     expect(runs.map((r) => [r.status, r.violations, r.action])).toEqual([
       ['accepted', [], null],
       ['warning', ['1-2s:1'], 'resolved'],
     ]);
     // the value stays stored (and on the chart) with its reason
-    expect(resultOf(r1, '1')).toMatchObject({ excluded: true, excludedReason: 'control vial left open' });
-    const audit = t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.result.exclude')).all().at(-1)!;
+    expect(await resultOf(r1, '1')).toMatchObject({ excluded: true, excludedReason: 'control vial left open' });
+    const audit = (await t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.result.exclude'))).at(-1)!;
     expect(audit.details).toMatchObject({ runId: r1, reason: 'control vial left open', statusBefore: 'warning', statusAfter: 'accepted', reevaluatedRuns: [r1, r2], withdrawnActions: [r2] });
 
-    expect(includeResult(t.db, lab, { resultId: resultOf(r1, '1').id }, NOW)).toMatchObject({ excluded: false, status: 'warning' });
-    expect(storedRuns(lab.labId!, 'E1').map((r) => [r.status, r.action])).toEqual([
+    expect(await includeResult(t.db, lab, { resultId: (await resultOf(r1, '1')).id }, NOW)).toMatchObject({ excluded: false, status: 'warning' });
+    expect((await storedRuns(lab.labId!, 'E1')).map((r) => [r.status, r.action])).toEqual([
       ['warning', null],
       ['rejected', 'open'],
     ]);
-    expect(t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.result.include')).all()).toHaveLength(1);
+    expect(await t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.result.include'))).toHaveLength(1);
   });
 
   it.each([
@@ -389,61 +388,60 @@ describe('excluding a single result', () => {
     ['a regulator (reads, never excludes: 403)', () => t.regulators.gd, { reason: 'x' }, 403],
     ['no reason (422)', () => lab, { reason: '' }, 422],
     ['an unknown id (404)', () => lab, { reason: 'x', resultId: 99_999_999 }, 404],
-  ])('refuses %s', (_title, who, patch, status) => {
-    const r = t.db.select().from(iqcResults).where(and(eq(iqcResults.labId, lab.labId!), eq(iqcResults.excluded, false))).get()!;
-    expect(appError(() => excludeResult(t.db, who(), { resultId: r.id, ...patch }, NOW)).status).toBe(status);
+  ])('refuses %s', async (_title, who, patch, status) => {
+    const r = first(await t.db.select().from(iqcResults).where(and(eq(iqcResults.labId, lab.labId!), eq(iqcResults.excluded, false))).limit(1))!;
+    expect((await appError(async () => await excludeResult(t.db, who(), { resultId: r.id, ...patch }, NOW))).status).toBe(status);
   });
 
-  it('refuses to exclude a result twice (409)', () => {
-    const r = t.db.select().from(iqcResults).where(and(eq(iqcResults.labId, lab.labId!), eq(iqcResults.excluded, false))).get()!;
-    excludeResult(t.db, lab, { resultId: r.id, reason: 'haemolysed control' }, NOW);
-    expect(appError(() => excludeResult(t.db, lab, { resultId: r.id, reason: 'again' }, NOW)).status).toBe(409);
+  it('refuses to exclude a result twice (409)', async () => {
+    const r = first(await t.db.select().from(iqcResults).where(and(eq(iqcResults.labId, lab.labId!), eq(iqcResults.excluded, false))).limit(1))!;
+    await excludeResult(t.db, lab, { resultId: r.id, reason: 'haemolysed control' }, NOW);
+    expect((await appError(async () => await excludeResult(t.db, lab, { resultId: r.id, reason: 'again' }, NOW))).status).toBe(409);
   });
 });
 
 describe('stored runs keep their own rule set; runs stored by the old timestamp grouping', () => {
   it('re-evaluating a stored run after a back-dated result keeps the rule set stored with it', async () => {
-    targetsFor(lab, 'R1');
+    await targetsFor(lab, 'R1');
     const at = BASE + 8 * 60 * MIN;
     const later = await post(lab, [row('R1', '1', 2.5, at + DAY), row('R1', '2', 0, at + DAY + 5 * MIN)]);
     const runId = later.runs[0].runId;
     // as if judged under an earlier rule set version: 1-3s only
-    t.db.update(iqcRuns).set({ rules: ['1-3s'], status: 'accepted' }).where(eq(iqcRuns.id, runId)).run();
-    t.db.delete(iqcViolations).where(eq(iqcViolations.runId, runId)).run();
+    await t.db.update(iqcRuns).set({ rules: ['1-3s'], status: 'accepted' }).where(eq(iqcRuns.id, runId));
+    await t.db.delete(iqcViolations).where(eq(iqcViolations.runId, runId));
     // a back-dated run with level 1 at +2.5: under the default set the stored run would now be 2-2s
     const back = await post(lab, [row('R1', '1', 2.5, at), row('R1', '2', 0, at + 5 * MIN)]);
     expect(back.runs[0]).toMatchObject({ status: 'warning' });
-    expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, runId)).get()).toMatchObject({ rules: ['1-3s'], status: 'accepted' });
+    expect(first(await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, runId)).limit(1))).toMatchObject({ rules: ['1-3s'], status: 'accepted' });
     // a run formed anew (here: one that gains a level) gets its rule set chosen again
     await post(lab, [row('R1', '3', 0, at + DAY + 8 * MIN)]);
-    expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, runId)).get()!.rules).toEqual(['1-3s', '2of3-2s', 'R-4s', '3-1s', '6x']);
+    expect(first(await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, runId)).limit(1))!.rules).toEqual(['1-3s', '2of3-2s', 'R-4s', '3-1s', '6x']);
   });
 
   it('regroups runs stored one per timestamp when a result arrives near them: the merged-away run goes, its corrective action moves to the run that took its results', async () => {
-    targetsFor(lab, 'O1');
+    await targetsFor(lab, 'O1');
     const at = BASE + 8 * 60 * MIN;
     const out = await post(lab, [row('O1', '1', 0, at), row('O1', '2', 3.5, at + 10 * MIN)]);
     const keep = out.runs[0].runId;
     // the old engine stored each timestamp as a run: L1 08:00 (accepted) and L2 08:10 (1-3s, rejected)
-    const legacy = t.db
+    const legacy = (await t.db
       .insert(iqcRuns)
-      .values({ labId: lab.labId!, analyteId: t.db.select().from(iqcRuns).where(eq(iqcRuns.id, keep)).get()!.analyteId, instrument: 'O1', measuredAt: at + 10 * MIN, status: 'rejected', rules: ['1-2s', '1-3s', '2-2s', 'R-4s', '4-1s', '10x'], evaluatedAt: NOW, source: 'api', createdAt: NOW })
-      .returning()
-      .get().id;
-    t.db.update(iqcResults).set({ runId: legacy }).where(and(eq(iqcResults.runId, keep), eq(iqcResults.level, '2'))).run();
-    t.db.update(correctiveActions).set({ runId: legacy }).where(eq(correctiveActions.runId, keep)).run();
-    t.db.update(iqcViolations).set({ runId: legacy }).where(eq(iqcViolations.runId, keep)).run();
-    t.db.update(iqcRuns).set({ status: 'accepted' }).where(eq(iqcRuns.id, keep)).run();
-    expect(storedRuns(lab.labId!, 'O1').map((r) => [r.id, r.results, r.status, r.action])).toEqual([
+      .values({ labId: lab.labId!, analyteId: first(await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, keep)).limit(1))!.analyteId, instrument: 'O1', measuredAt: at + 10 * MIN, status: 'rejected', rules: ['1-2s', '1-3s', '2-2s', 'R-4s', '4-1s', '10x'], evaluatedAt: NOW, source: 'api', createdAt: NOW })
+      .returning())[0].id;
+    await t.db.update(iqcResults).set({ runId: legacy }).where(and(eq(iqcResults.runId, keep), eq(iqcResults.level, '2')));
+    await t.db.update(correctiveActions).set({ runId: legacy }).where(eq(correctiveActions.runId, keep));
+    await t.db.update(iqcViolations).set({ runId: legacy }).where(eq(iqcViolations.runId, keep));
+    await t.db.update(iqcRuns).set({ status: 'accepted' }).where(eq(iqcRuns.id, keep));
+    expect((await storedRuns(lab.labId!, 'O1')).map((r) => [r.id, r.results, r.status, r.action])).toEqual([
       [keep, ['1@480=4'], 'accepted', null],
       [legacy, ['2@490=6.35'], 'rejected', 'open'],
     ]);
     // level 3 at 08:20: the window of 08:00 takes all three
     await post(lab, [row('O1', '3', 0, at + 20 * MIN)]);
-    expect(storedRuns(lab.labId!, 'O1').map((r) => [r.id, r.results, r.status, r.violations, r.action])).toEqual([
+    expect((await storedRuns(lab.labId!, 'O1')).map((r) => [r.id, r.results, r.status, r.violations, r.action])).toEqual([
       [keep, ['1@480=4', '2@490=6.35', '3@500=8'], 'rejected', ['1-3s:2'], 'open'],
     ]);
-    const audit = t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.results.ingest')).all().at(-1)!;
+    const audit = (await t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.results.ingest'))).at(-1)!;
     expect(audit.details).toMatchObject({ movedResults: 1, removedRuns: [{ id: legacy, into: keep, action: { status: 'open', kept: true } }] });
   });
 });

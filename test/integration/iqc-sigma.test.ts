@@ -15,190 +15,186 @@ import { setRuleConfig } from '@/lib/services/iqc/rules';
 import { ruleChoicesView } from '@/lib/services/iqc/rules';
 import { monthlySummary, monthlySummaryCsv } from '@/lib/services/iqc/summary';
 import { ingestResults } from '@/lib/services/iqc/ingest';
+import { first } from '@/db/dialect';
 
 const DAY = 24 * 3600_000;
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
 const at = (daysAgo: number) => NOW - daysAgo * DAY;
 
-let t: ReturnType<typeof createSeededTestDb>;
+let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 let lab: Actor;
 let labId: number;
 let kId: number;
 let schemeId: number;
 const lots: Record<string, number> = {};
 
-function lot(level: string, lotNumber: string, mean: number, sd: number, source: 'manufacturer' | 'lab_baseline', instrument = 'AU5800') {
-  const l = t.db.insert(controlLots).values({ labId, analyteId: kId, level, lotNumber, instrument, createdAt: at(400) }).returning().get();
-  t.db.insert(qcTargets).values({ labId: l.labId, controlLotId: l.id, version: 1, mean, sd, source, effectiveFrom: at(400), createdAt: at(400) }).run();
+async function lot(level: string, lotNumber: string, mean: number, sd: number, source: 'manufacturer' | 'lab_baseline', instrument = 'AU5800') {
+  const l = (await t.db.insert(controlLots).values({ labId, analyteId: kId, level, lotNumber, instrument, createdAt: at(400) }).returning())[0];
+  await t.db.insert(qcTargets).values({ labId: l.labId, controlLotId: l.id, version: 1, mean, sd, source, effectiveFrom: at(400), createdAt: at(400) });
   lots[lotNumber] = l.id;
   return l.id;
 }
 
 /** A round of the scheme with one evaluation whose K results of the lab deviate by `deviations` %. */
-function eqaEvent(code: string, closesDaysAgo: number, deviations: number[], opts: { published: boolean; publishedDaysAgo?: number } = { published: true }) {
+async function eqaEvent(code: string, closesDaysAgo: number, deviations: number[], opts: { published: boolean; publishedDaysAgo?: number } = { published: true }) {
   const published = opts.published;
-  const r = t.db
+  const r = (await t.db
     .insert(eqaRounds)
     .values({ schemeId, code, opensAt: at(closesDaysAgo + 20), closesAt: at(closesDaysAgo), status: published ? 'published' : 'evaluated', publishedAt: published ? at(opts.publishedDaysAgo ?? closesDaysAgo - 10) : null, createdAt: at(closesDaysAgo + 20) })
-    .returning()
-    .get();
-  const e = t.db
+    .returning())[0];
+  const e = (await t.db
     .insert(eqaEvaluations)
     .values({ roundId: r.id, version: 1, status: published ? 'published' : 'complete', algorithmVersion: 'test', parameters: {}, startedAt: at(closesDaysAgo), finishedAt: at(closesDaysAgo) })
-    .returning()
-    .get();
-  deviations.forEach((d, i) =>
-    t.db.insert(eqaResultEvaluations).values({ evaluationId: e.id, labId, sampleId: 1000 + i, analyteId: kId, value: 4 * (1 + d / 100), deviation: 0.04 * d, percentDeviation: d, acceptable: true }).run(),
-  );
+    .returning())[0];
+  for (const [i, d] of deviations.entries()) { await t.db.insert(eqaResultEvaluations).values({ evaluationId: e.id, labId, sampleId: 1000 + i, analyteId: kId, value: 4 * (1 + d / 100), deviation: 0.04 * d, percentDeviation: d, acceptable: true }); }
 }
 
 const K = (level: string, lotNumber: string, mean: number, sd: number): RunLevelTarget => ({ level, controlLotId: lots[lotNumber], mean, sd });
 
-function choose(targets: RunLevelTarget[], measuredAt: number, levelCount = targets.length) {
-  const tea = new Map(t.db.select({ id: analytes.id, tea: analytes.teaPercent }).from(analytes).all().map((a) => [a.id, a.tea]));
-  return ruleSelector(t.db, loadLabContext(t.db, labId, tea)).at(kId, 'AU5800', levelCount, targets, measuredAt);
+async function choose(targets: RunLevelTarget[], measuredAt: number, levelCount = targets.length) {
+  const tea = new Map((await t.db.select({ id: analytes.id, tea: analytes.teaPercent }).from(analytes)).map((a) => [a.id, a.tea]));
+  return (await ruleSelector(t.db, await loadLabContext(t.db, labId, tea))).at(kId, 'AU5800', levelCount, targets, measuredAt);
 }
 
-beforeAll(() => {
-  t = createSeededTestDb();
+beforeAll(async () => {
+  t = await createSeededTestDb();
   lab = t.labManagers.get('GZ-001')!;
   labId = lab.labId!;
   // the issue's fixture: K with TEa 6 %
-  kId = t.db.select().from(analytes).where(eq(analytes.code, 'K')).get()!.id;
-  t.db.update(analytes).set({ teaPercent: 6 }).where(eq(analytes.id, kId)).run();
-  const regionId = t.db.select().from(laboratories).where(eq(laboratories.id, labId)).get()!.regionId;
-  schemeId = t.db.insert(eqaSchemes).values({ code: 'S-K', name: 'K scheme', regionId, createdAt: at(400) }).returning().get().id;
+  kId = first(await t.db.select().from(analytes).where(eq(analytes.code, 'K')).limit(1))!.id;
+  await t.db.update(analytes).set({ teaPercent: 6 }).where(eq(analytes.id, kId));
+  const regionId = first(await t.db.select().from(laboratories).where(eq(laboratories.id, labId)).limit(1))!.regionId;
+  schemeId = (await t.db.insert(eqaSchemes).values({ code: 'S-K', name: 'K scheme', regionId, createdAt: at(400) }).returning())[0].id;
   // CV 1 % on both levels, the lab's own baseline; level 2 of a second lot at CV 1.5 %
-  lot('1', 'K1', 4.0, 0.04, 'lab_baseline');
-  lot('2', 'K2', 6.0, 0.06, 'lab_baseline');
-  lot('2', 'K2-WIDE', 6.0, 0.09, 'lab_baseline');
-  lot('1', 'K1-MFR', 4.0, 0.04, 'manufacturer');
-  lot('3', 'K3', 8.0, 0.08, 'lab_baseline');
+  await lot('1', 'K1', 4.0, 0.04, 'lab_baseline');
+  await lot('2', 'K2', 6.0, 0.06, 'lab_baseline');
+  await lot('2', 'K2-WIDE', 6.0, 0.09, 'lab_baseline');
+  await lot('1', 'K1-MFR', 4.0, 0.04, 'manufacturer');
+  await lot('3', 'K3', 8.0, 0.08, 'lab_baseline');
 });
 afterAll(() => t.close());
 
 describe('sigma from the published EQA bias, not from IQC against the lab\'s own mean', () => {
-  it('without a published EQA result: the default multirule, and why', () => {
-    const c = choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(200));
+  it('without a published EQA result: the default multirule, and why', async () => {
+    const c = await choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(200));
     expect(c).toMatchObject({ source: 'default', reasonCode: 'no_bias', sigma: null, bias: null, tea: 6, cv: { percent: 1, level: '1' } });
     expect(c.rules).toEqual(['1-2s', '1-3s', '2-2s', 'R-4s', '4-1s', '10x']);
     expect(c.reason).toMatch(/no published EQA/);
   });
 
-  it('an evaluated but unpublished round gives no bias', () => {
-    eqaEvent('K-DRAFT', 190, [10, 10], { published: false });
-    expect(choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(100)).reasonCode).toBe('no_bias');
+  it('an evaluated but unpublished round gives no bias', async () => {
+    await eqaEvent('K-DRAFT', 190, [10, 10], { published: false });
+    expect((await choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(100))).reasonCode).toBe('no_bias');
   });
 
-  it('the issue\'s fixture: CV 1 %, TEa 6 %, EQA bias 2.5 % → σ = 3.5 → the full multirule (< 4 row)', () => {
+  it('the issue\'s fixture: CV 1 %, TEa 6 %, EQA bias 2.5 % → σ = 3.5 → the full multirule (< 4 row)', async () => {
     // published 150 days ago: deviations 2 and 3 %, mean 2.5 %
-    eqaEvent('K-2026-1', 160, [2, 3], { published: true, publishedDaysAgo: 150 });
-    const c = choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(140));
+    await eqaEvent('K-2026-1', 160, [2, 3], { published: true, publishedDaysAgo: 150 });
+    const c = await choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(140));
     expect(c.source).toBe('sigma');
     expect(c.sigma).toBeCloseTo(3.5, 12);
     expect(c.bias).toEqual({ percent: 2.5, source: 'EQA K-2026-1', rounds: ['K-2026-1'] });
     expect(c.rules).toEqual(['1-3s', '2-2s', 'R-4s', '4-1s', '8x']);
   });
 
-  it('a run measured before the event was published does not see it', () => {
-    expect(choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(155)).reasonCode).toBe('no_bias');
+  it('a run measured before the event was published does not see it', async () => {
+    expect((await choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(155))).reasonCode).toBe('no_bias');
   });
 
-  it('the two latest events count: (2 + 3 − 4 − 4)/4 = −0.75 % → σ = 5.25 → 1-3s/2-2s/R-4s; a third, newer event pushes the oldest out', () => {
-    eqaEvent('K-2026-2', 100, [-4, -4], { published: true, publishedDaysAgo: 90 });
-    const before = choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(80));
+  it('the two latest events count: (2 + 3 − 4 − 4)/4 = −0.75 % → σ = 5.25 → 1-3s/2-2s/R-4s; a third, newer event pushes the oldest out', async () => {
+    await eqaEvent('K-2026-2', 100, [-4, -4], { published: true, publishedDaysAgo: 90 });
+    const before = await choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(80));
     expect(before.bias?.percent).toBeCloseTo(-0.75, 12);
     expect(before.bias?.rounds).toEqual(['K-2026-2', 'K-2026-1']);
     expect(before.sigma).toBeCloseTo(5.25, 12);
     expect(before.rules).toEqual(['1-3s', '2-2s', 'R-4s']);
     // third event: 0 and +1 % → with K-2026-2: (−4 − 4 + 0 + 1)/4 = −1.75 % → σ = 4.25
-    eqaEvent('K-2026-3', 40, [0, 1], { published: true, publishedDaysAgo: 30 });
-    const after = choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(20));
+    await eqaEvent('K-2026-3', 40, [0, 1], { published: true, publishedDaysAgo: 30 });
+    const after = await choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(20));
     expect(after.bias?.rounds).toEqual(['K-2026-3', 'K-2026-2']);
     expect(after.sigma).toBeCloseTo(4.25, 12);
     expect(after.rules).toEqual(['1-3s', '2-2s', 'R-4s', '4-1s']);
   });
 
-  it('the worst level decides: level 2 at CV 1.5 % gives σ = (6 − 1.75)/1.5 = 2.83', () => {
-    const c = choose([K('1', 'K1', 4, 0.04), K('2', 'K2-WIDE', 6, 0.09)], at(20));
+  it('the worst level decides: level 2 at CV 1.5 % gives σ = (6 − 1.75)/1.5 = 2.83', async () => {
+    const c = await choose([K('1', 'K1', 4, 0.04), K('2', 'K2-WIDE', 6, 0.09)], at(20));
     expect(c.cv).toEqual({ percent: 1.5, level: '2' });
     expect(c.sigma).toBeCloseTo(4.25 / 1.5, 12);
     expect(c.rules).toEqual(['1-3s', '2-2s', 'R-4s', '4-1s', '8x']);
   });
 
-  it('three levels use the three-level rows: σ = 4.25 → 1-3s/2of3-2s/R-4s/3-1s', () => {
-    const c = choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06), K('3', 'K3', 8, 0.08)], at(20));
+  it('three levels use the three-level rows: σ = 4.25 → 1-3s/2of3-2s/R-4s/3-1s', async () => {
+    const c = await choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06), K('3', 'K3', 8, 0.08)], at(20));
     expect(c.rules).toEqual(['1-3s', '2of3-2s', 'R-4s', '3-1s']);
   });
 
-  it('a manufacturer target is not the lab\'s imprecision: default multirule, and why', () => {
-    const c = choose([K('1', 'K1-MFR', 4, 0.04), K('2', 'K2', 6, 0.06)], at(20));
+  it('a manufacturer target is not the lab\'s imprecision: default multirule, and why', async () => {
+    const c = await choose([K('1', 'K1-MFR', 4, 0.04), K('2', 'K2', 6, 0.06)], at(20));
     expect(c).toMatchObject({ source: 'default', reasonCode: 'no_cv' });
     expect(c.reason).toMatch(/level 1/);
   });
 
-  it('an analyte without a TEa %: default multirule, and why', () => {
-    t.db.update(analytes).set({ teaPercent: null }).where(eq(analytes.id, kId)).run();
+  it('an analyte without a TEa %: default multirule, and why', async () => {
+    await t.db.update(analytes).set({ teaPercent: null }).where(eq(analytes.id, kId));
     try {
-      expect(choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(20))).toMatchObject({ source: 'default', reasonCode: 'no_tea' });
+      expect(await choose([K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)], at(20))).toMatchObject({ source: 'default', reasonCode: 'no_tea' });
     } finally {
-      t.db.update(analytes).set({ teaPercent: 6 }).where(eq(analytes.id, kId)).run();
+      await t.db.update(analytes).set({ teaPercent: 6 }).where(eq(analytes.id, kId));
     }
   });
 
-  it('a run with one level is judged with the two-level rows', () => {
-    expect(choose([K('1', 'K1', 4, 0.04)], at(20), 1).rules).toEqual(['1-3s', '2-2s', 'R-4s', '4-1s']);
+  it('a run with one level is judged with the two-level rows', async () => {
+    expect((await choose([K('1', 'K1', 4, 0.04)], at(20), 1)).rules).toEqual(['1-3s', '2-2s', 'R-4s', '4-1s']);
   });
 });
 
 describe('rule set versions', () => {
-  it('a configured set is in force from its effective time; earlier runs keep the automatic choice', () => {
-    const r = setRuleConfig(t.db, lab, { analyte: 'K', rules: ['1-3s', '2-2s'], reason: 'new analyser' }, at(10));
+  it('a configured set is in force from its effective time; earlier runs keep the automatic choice', async () => {
+    const r = await setRuleConfig(t.db, lab, { analyte: 'K', rules: ['1-3s', '2-2s'], reason: 'new analyser' }, at(10));
     expect(r).toMatchObject({ version: 1, rules: ['1-3s', '2-2s'], effectiveFrom: at(10) });
     const targets = [K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)];
-    expect(choose(targets, at(11)).source).toBe('sigma');
-    expect(choose(targets, at(9))).toMatchObject({ source: 'configured', rules: ['1-3s', '2-2s'], version: 1 });
-    const audit = t.db.select().from(auditLog).where(and(eq(auditLog.action, 'iqc.rules.set'), eq(auditLog.labId, labId))).all().at(-1)!;
+    expect((await choose(targets, at(11))).source).toBe('sigma');
+    expect(await choose(targets, at(9))).toMatchObject({ source: 'configured', rules: ['1-3s', '2-2s'], version: 1 });
+    const audit = (await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'iqc.rules.set'), eq(auditLog.labId, labId)))).at(-1)!;
     expect(audit.details).toMatchObject({ analyte: 'K', version: 1, after: ['1-3s', '2-2s'], reason: 'new analyser' });
   });
 
-  it('back to automatic is a new version too; each run keeps the version of its time', () => {
-    const r = setRuleConfig(t.db, lab, { analyte: 'K', rules: [] }, at(5));
+  it('back to automatic is a new version too; each run keeps the version of its time', async () => {
+    const r = await setRuleConfig(t.db, lab, { analyte: 'K', rules: [] }, at(5));
     expect(r).toMatchObject({ version: 2, rules: null });
     const targets = [K('1', 'K1', 4, 0.04), K('2', 'K2', 6, 0.06)];
-    expect(choose(targets, at(7))).toMatchObject({ source: 'configured', version: 1 });
-    expect(choose(targets, at(4))).toMatchObject({ source: 'sigma', version: 2 });
+    expect(await choose(targets, at(7))).toMatchObject({ source: 'configured', version: 1 });
+    expect(await choose(targets, at(4))).toMatchObject({ source: 'sigma', version: 2 });
   });
 
   it.each([
     ['before the version in force', () => ({ analyte: 'K', rules: ['1-3s'], effectiveFrom: new Date(at(6)).toISOString() }), 409],
     ['with an unknown rule', () => ({ analyte: 'K', rules: ['2:2s'] }), 422],
-  ])('refuses a version %s', (_title, input, status) => {
-    expect(appError(() => setRuleConfig(t.db, lab, input(), at(1))).status).toBe(status);
+  ])('refuses a version %s', async (_title, input, status) => {
+    expect((await appError(async () => await setRuleConfig(t.db, lab, input(), at(1)))).status).toBe(status);
   });
 
-  it('only the lab sets its rules (403 for a regulator)', () => {
-    expect(appError(() => setRuleConfig(t.db, t.regulators.gd, { lab: 'GZ-001', analyte: 'K', rules: ['1-3s'] }, NOW)).status).toBe(403);
+  it('only the lab sets its rules (403 for a regulator)', async () => {
+    expect((await appError(async () => await setRuleConfig(t.db, t.regulators.gd, { lab: 'GZ-001', analyte: 'K', rules: ['1-3s'] }, NOW))).status).toBe(403);
   });
 });
 
 /** A run of K on AU5800 with one value per [level, lot] (judged against the lot's target). */
-function kRun(measuredAt: number, values: (readonly [string, string, number])[]) {
-  const run = t.db
+async function kRun(measuredAt: number, values: (readonly [string, string, number])[]) {
+  const run = (await t.db
     .insert(iqcRuns)
     .values({ labId, analyteId: kId, instrument: 'AU5800', measuredAt, status: 'accepted', rules: [], evaluatedAt: measuredAt, source: 'manual', createdAt: measuredAt })
-    .returning()
-    .get();
+    .returning())[0];
   for (const [level, lotNumber, value] of values) {
-    const target = t.db.select().from(qcTargets).where(eq(qcTargets.controlLotId, lots[lotNumber])).get()!;
-    t.db.insert(iqcResults).values({ runId: run.id, labId, analyteId: kId, controlLotId: lots[lotNumber], level, value, measuredAt, targetId: target.id, z: (value - target.mean) / target.sd, createdAt: measuredAt }).run();
+    const target = first(await t.db.select().from(qcTargets).where(eq(qcTargets.controlLotId, lots[lotNumber])).limit(1))!;
+    await t.db.insert(iqcResults).values({ runId: run.id, labId, analyteId: kId, controlLotId: lots[lotNumber], level, value, measuredAt, targetId: target.id, z: (value - target.mean) / target.sd, createdAt: measuredAt });
   }
 }
 
 describe('the rule set the lab sees', () => {
-  it('lists per analyte × instrument the choice of its latest judged run: sigma, bias with its rounds, CV', () => {
-    kRun(at(3), [['1', 'K1', 4.01], ['2', 'K2', 5.99]]);
-    const view = ruleChoicesView(t.db, lab, {}, NOW);
+  it('lists per analyte × instrument the choice of its latest judged run: sigma, bias with its rounds, CV', async () => {
+    await kRun(at(3), [['1', 'K1', 4.01], ['2', 'K2', 5.99]]);
+    const view = await ruleChoicesView(t.db, lab, {}, NOW);
     const k = view.rows.find((r) => r.analyte === 'K' && r.instrument === 'AU5800')!;
     expect(k.runAt).toBe(at(3));
     expect(k.levels.map((l) => [l.level, l.lot, l.source])).toEqual([
@@ -216,11 +212,11 @@ describe('the rule set the lab sees', () => {
 });
 
 describe('the monthly review', () => {
-  it('computes the sigma with the EQA bias (not the bias against the own target) and shows the rule set of each analyte × instrument', () => {
+  it('computes the sigma with the EQA bias (not the bias against the own target) and shows the rule set of each analyte × instrument', async () => {
     // level 1 in November: 4.01, 3.97, 4.05 → mean 4.01, SD 0.04 (hand), CV 0.04/4.01 %
-    kRun(at(2.5), [['1', 'K1', 3.97]]);
-    kRun(at(2), [['1', 'K1', 4.05]]);
-    const s = monthlySummary(t.db, lab, { month: '2026-11' }, NOW);
+    await kRun(at(2.5), [['1', 'K1', 3.97]]);
+    await kRun(at(2), [['1', 'K1', 4.05]]);
+    const s = await monthlySummary(t.db, lab, { month: '2026-11' }, NOW);
     const l1 = s.rows.find((r) => r.analyte === 'K' && r.level === '1' && r.lot === 'K1')!;
     expect(l1.mean).toBeCloseTo(4.01, 12);
     expect(l1.cv).toBeCloseTo(4 / 4.01, 10);
@@ -231,25 +227,25 @@ describe('the monthly review', () => {
     const choice = s.choices.find((c) => c.analyte === 'K' && c.instrument === 'AU5800')!;
     expect(choice.runAt).toBe(at(2));
     expect(choice.choice).toMatchObject({ source: 'sigma', rules: ['1-3s', '2-2s', 'R-4s', '4-1s'] });
-    const csv = monthlySummaryCsv(t.db, lab, { month: '2026-11' }, NOW).csv.split('\r\n');
+    const csv = (await monthlySummaryCsv(t.db, lab, { month: '2026-11' }, NOW)).csv.split('\r\n');
     expect(csv[0]).toMatch(/,eqa_bias_percent,eqa_bias_source$/);
     expect(csv.find((l) => l.includes(',K,AU5800,1,K1,'))).toMatch(/,-1\.75,EQA K-2026-3, K-2026-2$|,-1\.75,"EQA K-2026-3, K-2026-2"$/);
   });
 });
 
 describe('through the ingest', () => {
-  it('each run stores the rules chosen for its own time: σ 4.25 now, σ 5.25 for a back-dated run before K-2026-3 was published', () => {
+  it('each run stores the rules chosen for its own time: σ 4.25 now, σ 5.25 for a back-dated run before K-2026-3 was published', async () => {
     const run = (daysAgo: number) => [
       { analyte: 'K', level: '1', lot: 'K1', instrument: 'AU5800', value: 4.0, measuredAt: new Date(at(daysAgo)).toISOString() },
       { analyte: 'K', level: '2', lot: 'K2', instrument: 'AU5800', value: 6.0, measuredAt: new Date(at(daysAgo) + 5 * 60_000).toISOString() },
     ];
-    const now = ingestResults(t.db, lab, { results: run(1) }, { source: 'api', now: NOW });
+    const now = await ingestResults(t.db, lab, { results: run(1) }, { source: 'api', now: NOW });
     expect(now.runs).toHaveLength(1);
-    expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, now.runs[0].runId)).get()!.rules).toEqual(['1-3s', '2-2s', 'R-4s', '4-1s']);
+    expect(first(await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, now.runs[0].runId)).limit(1))!.rules).toEqual(['1-3s', '2-2s', 'R-4s', '4-1s']);
     // 35 days ago (before K-2026-3 was published 30 days ago, no configured version yet): σ 5.25
-    const back = ingestResults(t.db, lab, { results: run(35) }, { source: 'api', now: NOW });
-    expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, back.runs[0].runId)).get()!.rules).toEqual(['1-3s', '2-2s', 'R-4s']);
+    const back = await ingestResults(t.db, lab, { results: run(35) }, { source: 'api', now: NOW });
+    expect(first(await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, back.runs[0].runId)).limit(1))!.rules).toEqual(['1-3s', '2-2s', 'R-4s']);
     // the later run keeps its own rules after the back-dated one is judged
-    expect(t.db.select().from(iqcRuns).where(eq(iqcRuns.id, now.runs[0].runId)).get()!.rules).toEqual(['1-3s', '2-2s', 'R-4s', '4-1s']);
+    expect(first(await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, now.runs[0].runId)).limit(1))!.rules).toEqual(['1-3s', '2-2s', 'R-4s', '4-1s']);
   });
 });

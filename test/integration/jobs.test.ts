@@ -11,7 +11,7 @@ import { executeJob, installJobRunner, laneOf, runJob, type JobName } from '@/li
 import { errorBody } from '@/lib/errors';
 import { verifyAuditChain } from '@/db/queries/audit-chain';
 
-type World = ReturnType<typeof createSeededTestDb>;
+type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 const iso = (ms: number) => new Date(ms).toISOString();
 /** A two-level potassium run of `lot` at `at` (in the past: results from the future are refused). */
 const run = (lot: string, at: number, shift = 0) =>
@@ -23,9 +23,9 @@ let b: World; // the same calls in this thread
 let pool: JobPool;
 const BASE = Date.now() - 3 * 86_400_000;
 
-beforeAll(() => {
-  a = createSeededTestDb();
-  b = createSeededTestDb();
+beforeAll(async () => {
+  a = await createSeededTestDb();
+  b = await createSeededTestDb();
   pool = startJobPool(a.file, 2);
 });
 afterAll(async () => {
@@ -47,7 +47,7 @@ describe('a job in a worker thread answers as the request thread would', () => {
     expect(viaWorker).toMatchObject({ inserted: 6, skipped: 0 });
     // the worker wrote through its own connection: this thread's connection sees the commit
     expect((a.db.$client.prepare("SELECT count(*) AS n FROM iqc_results r JOIN control_lots l ON l.id = r.control_lot_id WHERE l.lot_number LIKE 'W-%'").get() as { n: number }).n).toBe(6);
-    expect(verifyAuditChain(a.db).ok).toBe(true);
+    expect((await verifyAuditChain(a.db)).ok).toBe(true);
   });
 
   it.each([
@@ -92,7 +92,7 @@ describe('several workers writing the same database', () => {
     expect(outs.map((o) => o.inserted)).toEqual(Array(40).fill(2));
     expect((a.db.$client.prepare('SELECT count(*) AS n FROM iqc_results').get() as { n: number }).n - before).toBe(80);
     expect(a.db.$client.pragma('integrity_check', { simple: true })).toBe('ok');
-    expect(verifyAuditChain(a.db).ok).toBe(true);
+    expect((await verifyAuditChain(a.db)).ok).toBe(true);
   });
 
   it('a job queued behind busy workers still runs: the pool never has more jobs running than workers', async () => {

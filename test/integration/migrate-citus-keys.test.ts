@@ -16,7 +16,7 @@ import { insertCertification } from '@/db/queries/recognition';
 let dir: string;
 let db: DB;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labqc-mig-'));
   // the committed migrations before 0024, as a database deployed before this change has them
   const old = path.join(dir, 'migrations');
@@ -27,7 +27,7 @@ beforeAll(() => {
   fs.writeFileSync(path.join(old, 'meta/_journal.json'), JSON.stringify(journal));
   db = openDatabase(path.join(dir, 'old.sqlite'));
   migrate(db, { migrationsFolder: old });
-  seedBase(db);
+  await seedBase(db);
 });
 
 afterAll(() => {
@@ -36,7 +36,7 @@ afterAll(() => {
 });
 
 describe('migrations 0024 and 0025 on a database with targets and certifications', () => {
-  it('back-fills each target’s lab from its control lot and keeps ids, the sequence and the results’ references', () => {
+  it('back-fills each target’s lab from its control lot and keeps ids, the sequence and the results’ references', async () => {
     const c = db.$client;
     const labs = c.prepare('SELECT id FROM laboratories ORDER BY id LIMIT 2').all() as { id: number }[];
     const analyte = (c.prepare('SELECT id FROM analytes ORDER BY id LIMIT 1').get() as { id: number }).id;
@@ -56,7 +56,7 @@ describe('migrations 0024 and 0025 on a database with targets and certifications
       "INSERT INTO certifications (lab_id, analyte_id, scope_region_id, scope, mark, certificate_no, status, valid_from, valid_to, created_at, updated_at) VALUES (?, ?, ?, '广东省', '广东HR', 'HR-440000-2026-000001', 'active', '2026-01-01', '2026-12-31', 1, 1)",
     ).run(labs[1].id, analyte, region);
 
-    runMigrations(db);
+    await runMigrations(db);
 
     expect(c.prepare('SELECT t.id, t.lab_id AS lab, l.lab_id AS lotLab FROM qc_targets t JOIN control_lots l ON l.id = t.control_lot_id ORDER BY t.id').all()).toEqual([
       { id: 1, lab: labs[0].id, lotLab: labs[0].id },
@@ -73,7 +73,7 @@ describe('migrations 0024 and 0025 on a database with targets and certifications
     expect(insert(labs[0].id).id).toBe(5);
 
     expect(c.prepare('SELECT certificate_no AS no, lab_id AS lab, certification_id AS cert FROM certificate_numbers').all()).toEqual([{ no: 'HR-440000-2026-000001', lab: labs[1].id, cert: 1 }]);
-    const cert = insertCertification(db, { labId: labs[0].id, analyteId: analyte, scopeRegionId: region, scope: '广东省', mark: '广东HR', certificateNo: 'HR-440000-2026-000002', status: 'active', validFrom: '2026-01-01', validTo: '2026-12-31', createdAt: 2, updatedAt: 2 });
+    const cert = await insertCertification(db, { labId: labs[0].id, analyteId: analyte, scopeRegionId: region, scope: '广东省', mark: '广东HR', certificateNo: 'HR-440000-2026-000002', status: 'active', validFrom: '2026-01-01', validTo: '2026-12-31', createdAt: 2, updatedAt: 2 });
     expect(c.prepare('SELECT lab_id AS lab, certification_id AS cert FROM certificate_numbers WHERE certificate_no = ?').get('HR-440000-2026-000002')).toEqual({ lab: labs[0].id, cert: cert.id });
   });
 });

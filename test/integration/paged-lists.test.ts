@@ -12,50 +12,51 @@ import { scopeOf } from '@/lib/auth/scope';
 import type { PageRequest } from '@/db/queries/paging';
 import type { QueueSort } from '@/db/queries/recognition-queue';
 import { NOW, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
+import { mapSeq } from '@/lib/async';
 
-type World = ReturnType<typeof createSeededTestDb>;
+type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 const req = (p: Partial<PageRequest<QueueSort>> = {}): PageRequest<QueueSort> => ({ page: 1, size: 50, sort: 'lab', dir: 'asc', q: '', ...p });
 const key = (r: { labCode: string; analyteCode: string }) => `${r.labCode}:${r.analyteCode}`;
 
 describe('paged lists', () => {
   let w: World;
-  beforeAll(() => {
-    w = createSeededTestDb();
-    createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K', 'NA'], reason: 'list' }, { now: NOW });
+  beforeAll(async () => {
+    w = await createSeededTestDb();
+    await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K', 'NA'], reason: 'list' }, { now: NOW });
     for (const code of ['GZ-001', 'GZ-002', 'GZ-003', 'GZ-004', 'GZ-005', 'SZ-001', 'SZ-002', 'HZ-001', 'HZ-002']) {
-      addGoodEvidence(w.db, labId(w.db, code), analyteId(w.db, 'K'));
-      addGoodEvidence(w.db, labId(w.db, code), analyteId(w.db, 'NA'));
+      await addGoodEvidence(w.db, await labId(w.db, code), await analyteId(w.db, 'K'));
+      await addGoodEvidence(w.db, await labId(w.db, code), await analyteId(w.db, 'NA'));
     }
-    computeEligibility(w.db, { now: NOW });
+    await computeEligibility(w.db, { now: NOW });
   });
   afterAll(() => w.close());
 
-  const page = (p: Partial<PageRequest<QueueSort>>, input = {}) => recognitionQueuePage(w.db, w.regulators.gd, input, { approve: req(p), review: req() }, { now: NOW }).toApprove;
+  const page = async (p: Partial<PageRequest<QueueSort>>, input = {}) => (await recognitionQueuePage(w.db, w.regulators.gd, input, { approve: req(p), review: req() }, { now: NOW })).toApprove;
 
-  it('pages of 5 put together are the whole queue, sorted by lab then test, counted once', () => {
+  it('pages of 5 put together are the whole queue, sorted by lab then test, counted once', async () => {
     const whole = ['GZ-001', 'GZ-002', 'GZ-003', 'GZ-004', 'GZ-005', 'SZ-001', 'SZ-002'].flatMap((lab) => [`${lab}:K`, `${lab}:NA`]);
-    const pages = [1, 2, 3].map((n) => page({ page: n, size: 5 }));
+    const pages = (await mapSeq([1, 2, 3], async (n) => await page({ page: n, size: 5 })));
     expect(pages.map((p) => p.rows.length)).toEqual([5, 5, 4]);
     expect(pages.every((p) => p.total === 14)).toBe(true);
     expect(pages.flatMap((p) => p.rows.map(key))).toEqual(whole);
-    expect(page({ page: 4, size: 5 }).rows).toEqual([]);
+    expect((await page({ page: 4, size: 5 })).rows).toEqual([]);
   });
 
-  it('descending by lab reverses the lab order; by test puts every K before every NA', () => {
-    const labs = page({ dir: 'desc' }).rows.map((r) => r.labCode);
+  it('descending by lab reverses the lab order; by test puts every K before every NA', async () => {
+    const labs = (await page({ dir: 'desc' })).rows.map((r) => r.labCode);
     expect(labs).toEqual([...labs].sort().reverse());
-    const tests = page({ sort: 'analyte' }).rows.map((r) => r.analyteCode);
+    const tests = (await page({ sort: 'analyte' })).rows.map((r) => r.analyteCode);
     expect(tests).toEqual([...Array(7).fill('K'), ...Array(7).fill('NA')]);
   });
 
-  it('the filter text matches lab codes and test codes; the city filter and the scope hold', () => {
-    expect(page({ q: 'SZ-' }).rows.map(key)).toEqual(['SZ-001:K', 'SZ-001:NA', 'SZ-002:K', 'SZ-002:NA']);
-    expect(page({ q: 'SZ-' }).total).toBe(4);
-    expect(page({}, { cityCode: '440300' }).total).toBe(4);
+  it('the filter text matches lab codes and test codes; the city filter and the scope hold', async () => {
+    expect((await page({ q: 'SZ-' })).rows.map(key)).toEqual(['SZ-001:K', 'SZ-001:NA', 'SZ-002:K', 'SZ-002:NA']);
+    expect((await page({ q: 'SZ-' })).total).toBe(4);
+    expect((await page({}, { cityCode: '440300' })).total).toBe(4);
     // a wildcard typed by the reader is a character, not a pattern
-    expect(page({ q: '%' }).total).toBe(0);
+    expect((await page({ q: '%' })).total).toBe(0);
     // Zhejiang's labs are never in Guangdong's queue
-    expect(page({ q: 'HZ-' }).total).toBe(0);
+    expect((await page({ q: 'HZ-' })).total).toBe(0);
   });
 
   it('labs page within the reader scope, by code', () => {

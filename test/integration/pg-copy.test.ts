@@ -15,18 +15,18 @@ import { createPgTestDatabase, pgUrl, type PgTestDatabase } from '@/test/support
 describe.skipIf(!pgUrl)('copying a SQLite database into PostgreSQL', () => {
   let t: PgTestDatabase;
   let pg: PgDB;
-  let lite: ReturnType<typeof createSeededTestDb>;
+  let lite: Awaited<ReturnType<typeof createSeededTestDb>>;
 
   beforeAll(async () => {
-    lite = createSeededTestDb();
+    lite = await createSeededTestDb();
     // some IQC history in two months, judged against a target: January rows go to a partition the copy creates
-    const lab = lite.db.query.laboratories.findFirst().sync()!;
-    const analyte = lite.db.query.analytes.findFirst().sync()!;
-    const [lot] = lite.db.insert(controlLots).values({ labId: lab.id, analyteId: analyte.id, level: 'L1', lotNumber: 'LOT-1', createdAt: 1 }).returning().all();
-    const [target] = lite.db.insert(qcTargets).values({ labId: lab.id, controlLotId: lot.id, version: 1, mean: 5, sd: 0.5, source: 'manufacturer', effectiveFrom: 0, createdAt: 1 }).returning().all();
+    const lab = (await lite.db.query.laboratories.findFirst())!;
+    const analyte = (await lite.db.query.analytes.findFirst())!;
+    const [lot] = await lite.db.insert(controlLots).values({ labId: lab.id, analyteId: analyte.id, level: 'L1', lotNumber: 'LOT-1', createdAt: 1 }).returning();
+    const [target] = await lite.db.insert(qcTargets).values({ labId: lab.id, controlLotId: lot.id, version: 1, mean: 5, sd: 0.5, source: 'manufacturer', effectiveFrom: 0, createdAt: 1 }).returning();
     for (const at of [Date.UTC(2026, 0, 5, 8), Date.UTC(2026, 1, 9, 8)]) {
-      const [run] = lite.db.insert(iqcRuns).values({ labId: lab.id, analyteId: analyte.id, measuredAt: at, status: 'rejected', rules: ['1-3s', 'R-4s'], evaluatedAt: at, source: 'csv', createdAt: at }).returning().all();
-      lite.db.insert(iqcResults).values({ runId: run.id, labId: lab.id, analyteId: analyte.id, controlLotId: lot.id, level: 'L1', value: 5.123456789, targetId: target.id, z: -3.25, measuredAt: at, excluded: at % 2 === 0, createdAt: at }).run();
+      const [run] = await lite.db.insert(iqcRuns).values({ labId: lab.id, analyteId: analyte.id, measuredAt: at, status: 'rejected', rules: ['1-3s', 'R-4s'], evaluatedAt: at, source: 'csv', createdAt: at }).returning();
+      await lite.db.insert(iqcResults).values({ runId: run.id, labId: lab.id, analyteId: analyte.id, controlLotId: lot.id, level: 'L1', value: 5.123456789, targetId: target.id, z: -3.25, measuredAt: at, excluded: at % 2 === 0, createdAt: at });
     }
     t = await createPgTestDatabase();
     pg = openPostgres(t.url, { max: 2 });
@@ -44,7 +44,7 @@ describe.skipIf(!pgUrl)('copying a SQLite database into PostgreSQL', () => {
     expect(report.rows).toBeGreaterThan(200);
     for (const tbl of tablesInCopyOrder()) {
       const pk = sqliteConfig(tbl.sqlite).primaryKeys[0]?.columns ?? sqliteConfig(tbl.sqlite).columns.filter((c) => c.primary);
-      const want = lite.db.select().from(tbl.sqlite).orderBy(...pk.map((c) => asc(c))).all();
+      const want = await lite.db.select().from(tbl.sqlite).orderBy(...pk.map((c) => asc(c)));
       const pgPk = pk.map((c) => (tbl.pg as unknown as Record<string, never>)[Object.entries(tbl.sqlite).find(([, v]) => v === c)![0]]);
       const got = await pg.select().from(tbl.pg).orderBy(...pgPk.map((c) => asc(c)));
       expect(got, tbl.name).toEqual(want);

@@ -6,9 +6,9 @@ import { closeDb } from '@/db/client';
 import { publicApi } from '@/lib/public-api';
 import { publicApiRoute } from '@/lib/http';
 
-let t: ReturnType<typeof createSeededTestDb>;
-beforeAll(() => {
-  t = createSeededTestDb();
+let t: Awaited<ReturnType<typeof createSeededTestDb>>;
+beforeAll(async () => {
+  t = await createSeededTestDb();
   closeDb();
   process.env.DATABASE_PATH = t.file;
 });
@@ -17,9 +17,9 @@ afterAll(() => {
   t.close();
 });
 
-const call = (url: string) => {
+const call = async (url: string) => {
   const u = new URL(url, 'http://x');
-  return publicApi(u.pathname, u.searchParams);
+  return await publicApi(u.pathname, u.searchParams);
 };
 
 describe('public API', () => {
@@ -34,18 +34,18 @@ describe('public API', () => {
     ['/api/v1/labs/GZ-001/certifications?date=2026-01-15', 200],
     ['/api/v1/labs/NOPE/certifications', 404],
     ['/api/v1/labs/GZ-001/certifications?date=yesterday', 422],
-  ])('%s answers %i', (url, status) => {
-    expect(call(url)?.status).toBe(status);
+  ])('%s answers %i', async (url, status) => {
+    expect((await call(url))?.status).toBe(status);
   });
 
-  it('is not the public API for other paths', () => {
-    expect(call('/api/v1/me')).toBeNull();
-    expect(call('/api/v1/iqc/results')).toBeNull();
+  it('is not the public API for other paths', async () => {
+    expect(await call('/api/v1/me')).toBeNull();
+    expect(await call('/api/v1/iqc/results')).toBeNull();
   });
 
-  it('answers a lab without certification as not recognised, with a reason', () => {
+  it('answers a lab without certification as not recognised, with a reason', async () => {
     // reused 5 days later: within the system default window of 30 days
-    expect(call('/api/v1/verify?lab=GZ-001&analyte=K&date=2026-01-15&asOf=2026-01-20')?.body).toEqual({
+    expect((await call('/api/v1/verify?lab=GZ-001&analyte=K&date=2026-01-15&asOf=2026-01-20'))?.body).toEqual({
       recognized: false,
       date: '2026-01-15',
       reason: 'not_certified',
@@ -55,20 +55,20 @@ describe('public API', () => {
     });
   });
 
-  it('lists labs with exactly the contract fields', () => {
-    const body = call('/api/v1/labs?q=GZ-001')?.body as { labs: Record<string, unknown>[] };
+  it('lists labs with exactly the contract fields', async () => {
+    const body = (await call('/api/v1/labs?q=GZ-001'))?.body as { labs: Record<string, unknown>[] };
     expect(body.labs).toEqual([{ code: 'GZ-001', name: '广州市越秀中心医院检验科', regionCode: '440100', regionName: '广州', level: 'tertiary' }]);
   });
 
-  it('filters labs by region code (a province includes its cities)', () => {
-    const body = call('/api/v1/labs?region=330000')?.body as { labs: { regionCode: string }[] };
+  it('filters labs by region code (a province includes its cities)', async () => {
+    const body = (await call('/api/v1/labs?region=330000'))?.body as { labs: { regionCode: string }[] };
     expect(body.labs.length).toBeGreaterThan(0);
     expect(body.labs.every((l) => l.regionCode.startsWith('33'))).toBe(true);
   });
 
   it('the route handler gives the same answer', async () => {
-    const res = publicApiRoute(new Request('http://x/api/v1/verify?lab=NOPE&analyte=K'));
+    const res = await publicApiRoute(new Request('http://x/api/v1/verify?lab=NOPE&analyte=K'));
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual(call('/api/v1/verify?lab=NOPE&analyte=K')?.body);
+    expect(await res.json()).toEqual((await call('/api/v1/verify?lab=NOPE&analyte=K'))?.body);
   });
 });

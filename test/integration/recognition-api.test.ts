@@ -17,28 +17,28 @@ import { GET } from '@/app/api/v1/labs/[labCode]/eligibility/route';
 import { labEligibility } from '@/lib/services/recognition/eligibility';
 import { NOW, addControlSeries, addEqa, addIqc, alternating, analyteId, labId } from './recognition-fixtures';
 
-let t: ReturnType<typeof createSeededTestDb>;
+let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 let token: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(NOW);
-  t = createSeededTestDb();
+  t = await createSeededTestDb();
   closeDb();
   process.env.DATABASE_PATH = t.file;
-  createPolicyVersion(t.db, t.regulators.gd, { regionCode: '440000', effectiveFrom: '2025-01-01', analyteCodes: ['K', 'NA'], reason: 'initial list' }, { now: NOW });
-  const K = analyteId(t.db, 'K');
-  const gz1 = labId(t.db, 'GZ-001');
+  await createPolicyVersion(t.db, t.regulators.gd, { regionCode: '440000', effectiveFrom: '2025-01-01', analyteCodes: ['K', 'NA'], reason: 'initial list' }, { now: NOW });
+  const K = await analyteId(t.db, 'K');
+  const gz1 = await labId(t.db, 'GZ-001');
   // issue 9, item 3: K level 1 on lot A (mean 3.50) then lot B (mean 3.80), SD 0.05; level 2 on lot C
-  addControlSeries(t.db, gz1, K, [
+  await addControlSeries(t.db, gz1, K, [
     { lot: 'A', level: '1', firstDay: 0, values: alternating(3.5, 0.05, 30) },
     { lot: 'B', level: '1', firstDay: 30, values: alternating(3.8, 0.05, 30) },
     { lot: 'C', level: '2', firstDay: 0, values: alternating(6.0, 0.05, 60) },
   ]);
-  addEqa(t.db, gz1, K, ['S', 'S']);
+  await addEqa(t.db, gz1, K, ['S', 'S']);
   // a newer round evaluated (unsatisfactory) but not published: it must not count
-  addEqa(t.db, gz1, K, ['U'], { status: 'evaluated', endDaysAgo: 5 });
-  token = createApiToken(t.db, t.labManagers.get('GZ-001')!, { name: 'LIS', scopes: ['read'] }).token;
+  await addEqa(t.db, gz1, K, ['U'], { status: 'evaluated', endDaysAgo: 5 });
+  token = (await createApiToken(t.db, t.labManagers.get('GZ-001')!, { name: 'LIS', scopes: ['read'] })).token;
 });
 afterAll(() => {
   vi.useRealTimers();
@@ -102,17 +102,17 @@ describe('GET /api/v1/labs/{labCode}/eligibility', () => {
     if (status !== 200) expect(r.body).toEqual({ error: expect.any(String), code: { 401: 'auth.signInRequired', 403: 'lab.outsideAccess', 404: 'lab.notFound' }[status] });
   });
 
-  it('asks the database the same number of queries for 2 analytes as for 6 (no query per analyte)', () => {
-    const gz3 = labId(t.db, 'GZ-003');
-    for (const code of ['K', 'NA', 'CL', 'GLU', 'UREA', 'CREA']) addIqc(t.db, gz3, analyteId(t.db, code));
+  it('asks the database the same number of queries for 2 analytes as for 6 (no query per analyte)', async () => {
+    const gz3 = await labId(t.db, 'GZ-003');
+    for (const code of ['K', 'NA', 'CL', 'GLU', 'UREA', 'CREA']) await addIqc(t.db, gz3, await analyteId(t.db, code));
     const prepared = vi.spyOn(t.db.$client, 'prepare');
-    const count = (lab: string) => {
+    const count = async (lab: string) => {
       prepared.mockClear();
-      const rows = labEligibility(t.db, t.regulators.gd, lab, { now: NOW });
+      const rows = await labEligibility(t.db, t.regulators.gd, lab, { now: NOW });
       return { analytes: rows.length, queries: prepared.mock.calls.length };
     };
-    const few = count('GZ-001');
-    const many = count('GZ-003');
+    const few = await count('GZ-001');
+    const many = await count('GZ-003');
     prepared.mockRestore();
     expect(few.analytes).toBe(2);
     expect(many.analytes).toBe(6);
@@ -121,7 +121,7 @@ describe('GET /api/v1/labs/{labCode}/eligibility', () => {
   });
 
   it('a token of another lab is refused (403)', async () => {
-    const other = createApiToken(t.db, t.labManagers.get('GZ-002')!, { name: 'LIS', scopes: ['read'] }).token;
+    const other = (await createApiToken(t.db, t.labManagers.get('GZ-002')!, { name: 'LIS', scopes: ['read'] })).token;
     expect((await call('GZ-001', null, other)).status).toBe(403);
   });
 });

@@ -16,13 +16,13 @@ import { startOfDay } from '@/lib/calendar';
 /** A decision made on its effective day (decisions are never back-dated). */
 const onDay = (day: string) => startOfDay(day) + 10 * 3600 * 1000;
 
-type World = ReturnType<typeof createSeededTestDb>;
+type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 
 /** Both lists of a regulator's queue, whole (every queue here fits one page), in the page's default
  * order: city, lab, test (flagged first in the review list). */
-function wholeQueue(w: World, actor: Actor, input: QueueInput, opts: { now: number }) {
+async function wholeQueue(w: World, actor: Actor, input: QueueInput, opts: { now: number }) {
   const all: PageRequest<'city'> = { page: 1, size: MAX_PAGE_SIZE, sort: 'city', dir: 'asc', q: '' };
-  const q = recognitionQueuePage(w.db, actor, input, { approve: all, review: all }, opts);
+  const q = await recognitionQueuePage(w.db, actor, input, { approve: all, review: all }, opts);
   return { toApprove: q.toApprove.rows, toReview: q.toReview.rows };
 }
 
@@ -30,81 +30,81 @@ describe('decisions on recognition', () => {
   let w: World;
   let K: number;
   let NA: number;
-  const lab = (code: string) => labId(w.db, code);
+  const lab = async (code: string) => await labId(w.db, code);
   const audits = (action: string) => (w.db.$client.prepare('SELECT count(*) AS n FROM audit_log WHERE action = ?').get(action) as { n: number }).n;
 
-  beforeAll(() => {
-    w = createSeededTestDb();
-    K = analyteId(w.db, 'K');
-    NA = analyteId(w.db, 'NA');
-    createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K', 'NA'], reason: 'list' }, { now: NOW });
-    createPolicyVersion(w.db, w.regulators.zj, { regionCode: '330000', effectiveFrom: '2024-01-01', analyteCodes: ['K', 'NA'], validityMonths: 6, reason: 'list' }, { now: NOW });
+  beforeAll(async () => {
+    w = await createSeededTestDb();
+    K = await analyteId(w.db, 'K');
+    NA = await analyteId(w.db, 'NA');
+    await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K', 'NA'], reason: 'list' }, { now: NOW });
+    await createPolicyVersion(w.db, w.regulators.zj, { regionCode: '330000', effectiveFrom: '2024-01-01', analyteCodes: ['K', 'NA'], validityMonths: 6, reason: 'list' }, { now: NOW });
     for (const code of ['GZ-001', 'GZ-002', 'GZ-003', 'GZ-004', 'GZ-005', 'SZ-001', 'SZ-002', 'HZ-001', 'HZ-002']) {
-      addGoodEvidence(w.db, lab(code), K);
-      addGoodEvidence(w.db, lab(code), NA);
+      await addGoodEvidence(w.db, await lab(code), K);
+      await addGoodEvidence(w.db, await lab(code), NA);
     }
-    computeEligibility(w.db, { now: NOW });
+    await computeEligibility(w.db, { now: NOW });
   });
   afterAll(() => w.close());
 
-  it('the queue lists eligible pairs of the jurisdiction only, with filters', () => {
-    const gd = wholeQueue(w, w.regulators.gd, {}, { now: NOW });
+  it('the queue lists eligible pairs of the jurisdiction only, with filters', async () => {
+    const gd = await wholeQueue(w, w.regulators.gd, {}, { now: NOW });
     expect(gd.toApprove.length).toBe(14); // 7 Guangdong labs × 2 analytes
     expect(gd.toApprove.every((r) => r.regionCode.startsWith('44'))).toBe(true);
-    expect(wholeQueue(w, w.regulators.sz, {}, { now: NOW }).toApprove.map((r) => r.labCode)).toEqual(['SZ-001', 'SZ-001', 'SZ-002', 'SZ-002']);
-    expect(wholeQueue(w, w.regulators.gd, { cityCode: '440300', analyteId: K }, { now: NOW }).toApprove.map((r) => r.labCode)).toEqual(['SZ-001', 'SZ-002']);
-    expect(wholeQueue(w, w.regulators.gd, { labId: lab('GZ-001') }, { now: NOW }).toApprove).toHaveLength(2);
+    expect((await wholeQueue(w, w.regulators.sz, {}, { now: NOW })).toApprove.map((r) => r.labCode)).toEqual(['SZ-001', 'SZ-001', 'SZ-002', 'SZ-002']);
+    expect((await wholeQueue(w, w.regulators.gd, { cityCode: '440300', analyteId: K }, { now: NOW })).toApprove.map((r) => r.labCode)).toEqual(['SZ-001', 'SZ-002']);
+    expect((await wholeQueue(w, w.regulators.gd, { labId: await lab('GZ-001') }, { now: NOW })).toApprove).toHaveLength(2);
   });
 
-  it('approval issues a unique certificate number and the mark of the approving regulator region', () => {
-    const a = decide(w.db, w.regulators.gd, { action: 'approve', labId: lab('GZ-001'), analyteId: K, reason: '符合互认要求', effectiveOn: '2026-01-10' }, { now: onDay('2026-01-10') });
+  it('approval issues a unique certificate number and the mark of the approving regulator region', async () => {
+    const a = await decide(w.db, w.regulators.gd, { action: 'approve', labId: await lab('GZ-001'), analyteId: K, reason: '符合互认要求', effectiveOn: '2026-01-10' }, { now: onDay('2026-01-10') });
     expect(a).toMatchObject({ certificateNo: 'HR-440000-2026-000001', mark: '广东HR', status: 'active', effectiveOn: '2026-01-10' });
-    const b = decide(w.db, w.regulators.gd, { action: 'approve', labId: lab('GZ-001'), analyteId: NA, reason: '符合互认要求', effectiveOn: '2026-01-10' }, { now: onDay('2026-01-10') });
+    const b = await decide(w.db, w.regulators.gd, { action: 'approve', labId: await lab('GZ-001'), analyteId: NA, reason: '符合互认要求', effectiveOn: '2026-01-10' }, { now: onDay('2026-01-10') });
     expect(b.certificateNo).toBe('HR-440000-2026-000002');
-    const c = decide(w.db, w.regulators.sz, { action: 'approve', labId: lab('SZ-001'), analyteId: K, reason: '符合深圳互认要求' }, { now: NOW });
+    const c = await decide(w.db, w.regulators.sz, { action: 'approve', labId: await lab('SZ-001'), analyteId: K, reason: '符合深圳互认要求' }, { now: NOW });
     expect(c).toMatchObject({ certificateNo: 'HR-440300-2026-000001', mark: '深圳HR', effectiveOn: '2026-06-15' });
-    const cert = findCertificationById(w.db, a.certificationId!)!;
+    const cert = (await findCertificationById(w.db, a.certificationId!))!;
     expect(cert).toMatchObject({ scope: '广东', validFrom: '2026-01-10', validTo: '2027-01-09', flagged: false });
-    expect(listCertificationEvents(w.db, a.certificationId!)).toEqual([expect.objectContaining({ action: 'approve', fromStatus: null, toStatus: 'active', reason: '符合互认要求', actorId: w.regulators.gd.userId })]);
+    expect(await listCertificationEvents(w.db, a.certificationId!)).toEqual([expect.objectContaining({ action: 'approve', fromStatus: null, toStatus: 'active', reason: '符合互认要求', actorId: w.regulators.gd.userId })]);
     expect(audits('certification.approve')).toBe(3);
   });
 
-  it('the validity window follows the policy (Zhejiang: 6 months)', () => {
-    const r = decide(w.db, w.regulators.zj, { action: 'approve', labId: lab('HZ-001'), analyteId: K, reason: 'meets the policy', effectiveOn: '2026-01-31' }, { now: onDay('2026-01-31') });
-    expect(findCertificationById(w.db, r.certificationId!)!.validTo).toBe('2026-07-30');
+  it('the validity window follows the policy (Zhejiang: 6 months)', async () => {
+    const r = await decide(w.db, w.regulators.zj, { action: 'approve', labId: await lab('HZ-001'), analyteId: K, reason: 'meets the policy', effectiveOn: '2026-01-31' }, { now: onDay('2026-01-31') });
+    expect((await findCertificationById(w.db, r.certificationId!))!.validTo).toBe('2026-07-30');
     expect(r.mark).toBe('浙江HR');
   });
 
-  it('approved pairs leave the approval queue', () => {
-    const q = wholeQueue(w, w.regulators.gd, { labId: lab('GZ-001') }, { now: NOW });
+  it('approved pairs leave the approval queue', async () => {
+    const q = await wholeQueue(w, w.regulators.gd, { labId: await lab('GZ-001') }, { now: NOW });
     expect(q.toApprove).toHaveLength(0);
   });
 
-  it('suspend → reinstate → revoke, each with its event, reason and audit entry', () => {
-    const cert = findLiveCertification(w.db, lab('GZ-001'), K)!;
-    const base = { labId: lab('GZ-001'), analyteId: K };
-    expect(decide(w.db, w.regulators.gd, { ...base, action: 'suspend', reason: 'EQA failure under review', effectiveOn: '2026-03-01' }, { now: onDay('2026-03-01') }).status).toBe('suspended');
-    expect(decide(w.db, w.regulators.gd, { ...base, action: 'reinstate', reason: 'corrective actions verified', effectiveOn: '2026-04-01' }, { now: onDay('2026-04-01') }).status).toBe('active');
-    expect(decide(w.db, w.regulators.gd, { ...base, action: 'revoke', reason: 'repeated failures', effectiveOn: '2026-06-01' }, { now: onDay('2026-06-01') }).status).toBe('revoked');
-    expect(listCertificationEvents(w.db, cert.id).map((e) => [e.action, e.fromStatus, e.toStatus, e.effectiveOn])).toEqual([
+  it('suspend → reinstate → revoke, each with its event, reason and audit entry', async () => {
+    const cert = (await findLiveCertification(w.db, await lab('GZ-001'), K))!;
+    const base = { labId: await lab('GZ-001'), analyteId: K };
+    expect((await decide(w.db, w.regulators.gd, { ...base, action: 'suspend', reason: 'EQA failure under review', effectiveOn: '2026-03-01' }, { now: onDay('2026-03-01') })).status).toBe('suspended');
+    expect((await decide(w.db, w.regulators.gd, { ...base, action: 'reinstate', reason: 'corrective actions verified', effectiveOn: '2026-04-01' }, { now: onDay('2026-04-01') })).status).toBe('active');
+    expect((await decide(w.db, w.regulators.gd, { ...base, action: 'revoke', reason: 'repeated failures', effectiveOn: '2026-06-01' }, { now: onDay('2026-06-01') })).status).toBe('revoked');
+    expect((await listCertificationEvents(w.db, cert.id)).map((e) => [e.action, e.fromStatus, e.toStatus, e.effectiveOn])).toEqual([
       ['approve', null, 'active', '2026-01-10'],
       ['suspend', 'active', 'suspended', '2026-03-01'],
       ['reinstate', 'suspended', 'active', '2026-04-01'],
       ['revoke', 'active', 'revoked', '2026-06-01'],
     ]);
-    expect(findCertificationById(w.db, cert.id)!.status).toBe('revoked');
+    expect((await findCertificationById(w.db, cert.id))!.status).toBe('revoked');
     expect([audits('certification.suspend'), audits('certification.reinstate'), audits('certification.revoke')]).toEqual([1, 1, 1]);
   });
 
-  it('rejection records an event without a certification and holds the pair out of the queue', () => {
-    const r = decide(w.db, w.regulators.gd, { action: 'reject', labId: lab('GZ-002'), analyteId: K, reason: 'on-site inspection pending' }, { now: NOW });
+  it('rejection records an event without a certification and holds the pair out of the queue', async () => {
+    const r = await decide(w.db, w.regulators.gd, { action: 'reject', labId: await lab('GZ-002'), analyteId: K, reason: 'on-site inspection pending' }, { now: NOW });
     expect(r).toMatchObject({ certificationId: null, status: null });
     const ev = w.db.$client.prepare("SELECT * FROM certification_events WHERE action = 'reject'").all() as { certification_id: number | null; reason: string }[];
     expect(ev).toEqual([expect.objectContaining({ certification_id: null, reason: 'on-site inspection pending' })]);
-    const q = wholeQueue(w, w.regulators.gd, { labId: lab('GZ-002') }, { now: NOW });
+    const q = await wholeQueue(w, w.regulators.gd, { labId: await lab('GZ-002') }, { now: NOW });
     expect(q.toApprove.map((p) => p.analyteCode)).toEqual(['NA']);
     // 91 days later the pair comes back if still eligible
-    expect(wholeQueue(w, w.regulators.gd, { labId: lab('GZ-002') }, { now: NOW + 91 * 86400000 }).toApprove).toHaveLength(2);
+    expect((await wholeQueue(w, w.regulators.gd, { labId: await lab('GZ-002') }, { now: NOW + 91 * 86400000 })).toApprove).toHaveLength(2);
   });
 
   it.each([
@@ -114,17 +114,17 @@ describe('decisions on recognition', () => {
     ['a hospital account', () => ({ ...w.regulators.gd, role: 'hospital' as const }), 'GZ-003', 'forbidden'],
     ['the administrator', () => w.admin, 'GZ-003', 'forbidden'],
     ['an anonymous caller', () => null as never, 'GZ-003', 'forbidden'],
-  ])('approval is refused to %s and nothing is written', (_t, actor, code, err) => {
+  ])('approval is refused to %s and nothing is written', async (_t, actor, code, err) => {
     const before = audits('certification.approve');
-    expect(() => decide(w.db, actor(), { action: 'approve', labId: lab(code), analyteId: K, reason: 'attempt' }, { now: NOW })).toThrow(expect.objectContaining({ code: err }));
-    expect(findLiveCertification(w.db, lab(code), K)).toBeUndefined();
+    await expect(async () => await decide(w.db, actor(), { action: 'approve', labId: await lab(code), analyteId: K, reason: 'attempt' }, { now: NOW })).rejects.toThrow(expect.objectContaining({ code: err }));
+    expect(await findLiveCertification(w.db, await lab(code), K)).toBeUndefined();
     expect(audits('certification.approve')).toBe(before);
   });
 
-  it.each(['suspend', 'reinstate', 'revoke', 'reject'] as const)('%s is refused to another region\'s regulator and to a lab manager', (action) => {
-    const base = { labId: lab('GZ-001'), analyteId: NA, reason: 'attempt' };
-    expect(() => decide(w.db, w.regulators.zj, { ...base, action }, { now: NOW })).toThrow(expect.objectContaining({ code: 'forbidden' }));
-    expect(() => decide(w.db, w.labManagers.get('GZ-001')!, { ...base, action }, { now: NOW })).toThrow(expect.objectContaining({ code: 'forbidden' }));
+  it.each(['suspend', 'reinstate', 'revoke', 'reject'] as const)('%s is refused to another region\'s regulator and to a lab manager', async (action) => {
+    const base = { labId: await lab('GZ-001'), analyteId: NA, reason: 'attempt' };
+    await expect(async () => await decide(w.db, w.regulators.zj, { ...base, action }, { now: NOW })).rejects.toThrow(expect.objectContaining({ code: 'forbidden' }));
+    await expect(async () => await decide(w.db, w.labManagers.get('GZ-001')!, { ...base, action }, { now: NOW })).rejects.toThrow(expect.objectContaining({ code: 'forbidden' }));
   });
 
   it.each([
@@ -138,60 +138,60 @@ describe('decisions on recognition', () => {
     ['a decision effective in the future', 'GZ-003', 'K', { action: 'approve', effectiveOn: '2026-06-16' }, 'invalid'],
     ['a suspension dated before the approval (history is never rewritten)', 'GZ-001', 'NA', { action: 'suspend', effectiveOn: '2026-01-09' }, 'invalid'],
     ['an unknown action', 'GZ-003', 'K', { action: 'delete' }, 'invalid'],
-  ])('refused: %s', (_t, code, analyte, over, err) => {
-    expect(() => decide(w.db, w.regulators.gd, { labId: lab(code), analyteId: analyteId(w.db, analyte), reason: 'a reason', ...over }, { now: NOW })).toThrow(expect.objectContaining({ code: err }));
+  ])('refused: %s', async (_t, code, analyte, over, err) => {
+    await expect(async () => await decide(w.db, w.regulators.gd, { labId: await lab(code), analyteId: await analyteId(w.db, analyte), reason: 'a reason', ...over }, { now: NOW })).rejects.toThrow(expect.objectContaining({ code: err }));
   });
 
-  it('bulk approval writes every pair in one go', () => {
-    const r = decideBulk(w.db, w.regulators.gd, { action: 'approve', reason: '批量审批', pairs: [`${lab('GZ-003')}:${K}`, `${lab('GZ-003')}:${NA}`] }, { now: NOW });
+  it('bulk approval writes every pair in one go', async () => {
+    const r = await decideBulk(w.db, w.regulators.gd, { action: 'approve', reason: '批量审批', pairs: [`${await lab('GZ-003')}:${K}`, `${await lab('GZ-003')}:${NA}`] }, { now: NOW });
     expect(r.map((x) => x.certificateNo)).toEqual(['HR-440000-2026-000003', 'HR-440000-2026-000004']);
   });
 
-  it('bulk decisions are all or nothing: one pair outside the jurisdiction refuses the batch', () => {
+  it('bulk decisions are all or nothing: one pair outside the jurisdiction refuses the batch', async () => {
     const before = audits('certification.approve');
     let error: unknown;
     try {
-      decideBulk(w.db, w.regulators.sz, { action: 'approve', reason: '批量审批', pairs: [`${lab('SZ-002')}:${K}`, `${lab('GZ-004')}:${K}`] }, { now: NOW });
+      await decideBulk(w.db, w.regulators.sz, { action: 'approve', reason: '批量审批', pairs: [`${await lab('SZ-002')}:${K}`, `${await lab('GZ-004')}:${K}`] }, { now: NOW });
     } catch (e) {
       error = e;
     }
-    expect(error).toMatchObject({ code: 'forbidden', errors: [{ row: 2, field: `${lab('GZ-004')}:${K}` }] });
-    expect(findLiveCertification(w.db, lab('SZ-002'), K)).toBeUndefined();
+    expect(error).toMatchObject({ code: 'forbidden', errors: [{ row: 2, field: `${await lab('GZ-004')}:${K}` }] });
+    expect(await findLiveCertification(w.db, await lab('SZ-002'), K)).toBeUndefined();
     expect(audits('certification.approve')).toBe(before);
   });
 
-  it('an EQA publication where a certified pair becomes unsuccessful flags it at once, first in the queue', () => {
-    decide(w.db, w.regulators.gd, { action: 'approve', labId: lab('GZ-004'), analyteId: K, reason: 'meets the policy' }, { now: NOW });
-    const [roundId] = addEqa(w.db, lab('GZ-004'), K, ['X'], { endDaysAgo: 1 });
-    const r = onEqaPublished(w.db, roundId, { now: NOW });
+  it('an EQA publication where a certified pair becomes unsuccessful flags it at once, first in the queue', async () => {
+    await decide(w.db, w.regulators.gd, { action: 'approve', labId: await lab('GZ-004'), analyteId: K, reason: 'meets the policy' }, { now: NOW });
+    const [roundId] = await addEqa(w.db, await lab('GZ-004'), K, ['X'], { endDaysAgo: 1 });
+    const r = await onEqaPublished(w.db, roundId, { now: NOW });
     expect(r.flagged).toBe(1);
-    const cert = findLiveCertification(w.db, lab('GZ-004'), K)!;
+    const cert = (await findLiveCertification(w.db, await lab('GZ-004'), K))!;
     expect(cert).toMatchObject({ flagged: true, status: 'active', flagReason: expect.stringContaining('unsuccessful') });
-    expect(listCertificationEvents(w.db, cert.id).at(-1)).toMatchObject({ action: 'flag', fromStatus: 'active', toStatus: 'active', actorId: null });
-    const q = wholeQueue(w, w.regulators.gd, {}, { now: NOW });
+    expect((await listCertificationEvents(w.db, cert.id)).at(-1)).toMatchObject({ action: 'flag', fromStatus: 'active', toStatus: 'active', actorId: null });
+    const q = await wholeQueue(w, w.regulators.gd, {}, { now: NOW });
     expect(q.toReview[0]).toMatchObject({ labCode: 'GZ-004', analyteCode: 'K', why: 'flagged' });
     // the engine re-ran for the lab: the pair is no longer eligible
     expect(q.toReview[0].eligible).toBe(false);
     // the landing page's figures, counted in SQL, agree with the whole queue
-    expect(recognitionQueueCounts(w.db, w.regulators.gd, { now: NOW })).toMatchObject({
+    expect(await recognitionQueueCounts(w.db, w.regulators.gd, { now: NOW })).toMatchObject({
       toApprove: q.toApprove.length,
       toReview: q.toReview.length,
       flagged: q.toReview.filter((x) => x.why === 'flagged').length,
     });
-    expect(recognitionQueueCounts(w.db, w.regulators.gd, { now: NOW }).flagged).toBe(1);
+    expect((await recognitionQueueCounts(w.db, w.regulators.gd, { now: NOW })).flagged).toBe(1);
     // a second publication of the same news does not flag twice
-    expect(onEqaPublished(w.db, roundId, { now: NOW }).flagged).toBe(0);
+    expect((await onEqaPublished(w.db, roundId, { now: NOW })).flagged).toBe(0);
     // the regulator's suspension clears the flag
-    decide(w.db, w.regulators.gd, { action: 'suspend', labId: lab('GZ-004'), analyteId: K, reason: 'unsuccessful EQA' }, { now: NOW });
-    expect(findLiveCertification(w.db, lab('GZ-004'), K)!.flagged).toBe(false);
+    await decide(w.db, w.regulators.gd, { action: 'suspend', labId: await lab('GZ-004'), analyteId: K, reason: 'unsuccessful EQA' }, { now: NOW });
+    expect((await findLiveCertification(w.db, await lab('GZ-004'), K))!.flagged).toBe(false);
   });
 
-  it('certifications past their window expire in the nightly run, effective the day after validTo', () => {
-    const id = decide(w.db, w.regulators.zj, { action: 'approve', labId: lab('HZ-002'), analyteId: K, reason: 'meets the policy', effectiveOn: '2025-10-01' }, { now: onDay('2025-10-01') }).certificationId!;
-    expect(findCertificationById(w.db, id)!.validTo).toBe('2026-03-31');
-    const r = runNightly(w.db, { now: NOW });
+  it('certifications past their window expire in the nightly run, effective the day after validTo', async () => {
+    const id = (await decide(w.db, w.regulators.zj, { action: 'approve', labId: await lab('HZ-002'), analyteId: K, reason: 'meets the policy', effectiveOn: '2025-10-01' }, { now: onDay('2025-10-01') })).certificationId!;
+    expect((await findCertificationById(w.db, id))!.validTo).toBe('2026-03-31');
+    const r = await runNightly(w.db, { now: NOW });
     expect(r.expired).toBe(1);
-    expect(findCertificationById(w.db, id)!.status).toBe('expired');
-    expect(listCertificationEvents(w.db, id).at(-1)).toMatchObject({ action: 'expire', toStatus: 'expired', effectiveOn: '2026-04-01' });
+    expect((await findCertificationById(w.db, id))!.status).toBe('expired');
+    expect((await listCertificationEvents(w.db, id)).at(-1)).toMatchObject({ action: 'expire', toStatus: 'expired', effectiveOn: '2026-04-01' });
   });
 });

@@ -8,7 +8,7 @@ import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import type { CriterionLine } from '@/db/queries/recognition';
 import { NOW, addControlSeries, addEqa, addGoodEvidence, addIqc, addRejectedRun, alternating, analyteId, labId, type ControlSeries, type Grade } from './recognition-fixtures';
 
-type World = ReturnType<typeof createSeededTestDb>;
+type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 
 /** Labs of Guangzhou used one per case, so cases never share evidence. */
 const GZ = (n: number) => `GZ-${String(n).padStart(3, '0')}`;
@@ -16,23 +16,23 @@ const GZ = (n: number) => `GZ-${String(n).padStart(3, '0')}`;
 describe('eligibility criteria (default policy of Guangdong)', () => {
   let w: World;
   let K: number;
-  beforeAll(() => {
-    w = createSeededTestDb();
-    K = analyteId(w.db, 'K');
-    createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2025-01-01', analyteCodes: ['K', 'NA', 'GLU'], reason: 'initial list' }, { now: NOW });
+  beforeAll(async () => {
+    w = await createSeededTestDb();
+    K = await analyteId(w.db, 'K');
+    await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2025-01-01', analyteCodes: ['K', 'NA', 'GLU'], reason: 'initial list' }, { now: NOW });
   });
   afterAll(() => w.close());
 
-  const verdict = (lab: string, analyte = 'K') => {
-    computeEligibility(w.db, { labIds: [labId(w.db, lab)], now: NOW });
-    const r = findEligibility(w.db, labId(w.db, lab), analyteId(w.db, analyte))!;
+  const verdict = async (lab: string, analyte = 'K') => {
+    await computeEligibility(w.db, { labIds: [await labId(w.db, lab)], now: NOW });
+    const r = (await findEligibility(w.db, await labId(w.db, lab), await analyteId(w.db, analyte)))!;
     const lines = r.criteria as CriterionLine[];
     return { eligible: r.eligible, line: (key: string) => lines.find((l) => l.key === key)!, lines };
   };
 
-  it('a pair with full evidence is eligible, every line met with its figure and evidence link', () => {
-    addGoodEvidence(w.db, labId(w.db, GZ(1)), K);
-    const v = verdict(GZ(1));
+  it('a pair with full evidence is eligible, every line met with its figure and evidence link', async () => {
+    await addGoodEvidence(w.db, await labId(w.db, GZ(1)), K);
+    const v = await verdict(GZ(1));
     expect(v.eligible).toBe(true);
     expect(v.lines.map((l) => l.key)).toEqual(['listed', 'eqaSatisfactory', 'eqaNoUnsuccessful', 'iqcCoverage', 'correctiveActions', 'cv']);
     expect(v.lines.every((l) => l.met)).toBe(true);
@@ -41,10 +41,10 @@ describe('eligibility criteria (default policy of Guangdong)', () => {
     expect(v.line('iqcCoverage').evidence).toMatchObject({ kind: 'iqc_month', ref: expect.stringMatching(/^2026-\d\d$/) });
   });
 
-  it('an analyte that is not on the region list is not eligible ("listed" not met)', () => {
-    const lab = labId(w.db, GZ(2));
-    addGoodEvidence(w.db, lab, analyteId(w.db, 'CL'));
-    const v = verdict(GZ(2), 'CL');
+  it('an analyte that is not on the region list is not eligible ("listed" not met)', async () => {
+    const lab = await labId(w.db, GZ(2));
+    await addGoodEvidence(w.db, lab, await analyteId(w.db, 'CL'));
+    const v = await verdict(GZ(2), 'CL');
     expect(v.line('listed').met).toBe(false);
     expect(v.eligible).toBe(false);
     expect(v.lines.filter((l) => !l.met).map((l) => l.key)).toEqual(['listed']);
@@ -57,21 +57,21 @@ describe('eligibility criteria (default policy of Guangdong)', () => {
     ['only one graded round → not met (2 needed)', ['S'], false, true, GZ(5)],
     ['an unsuccessful round among the last 3, though the last 2 are satisfactory → not met', ['X', 'S', 'S'], true, false, GZ(6)],
     ['an unsuccessful round 4 rounds ago no longer counts', ['X', 'S', 'S', 'S'], true, true, GZ(7)],
-  ])('EQA: %s', (_title, grades, satisfactory, noUnsuccessful, code) => {
-    const lab = labId(w.db, code);
-    addIqc(w.db, lab, K);
-    addEqa(w.db, lab, K, grades);
-    const v = verdict(code);
+  ])('EQA: %s', async (_title, grades, satisfactory, noUnsuccessful, code) => {
+    const lab = await labId(w.db, code);
+    await addIqc(w.db, lab, K);
+    await addEqa(w.db, lab, K, grades);
+    const v = await verdict(code);
     expect(v.line('eqaSatisfactory').met).toBe(satisfactory);
     expect(v.line('eqaNoUnsuccessful').met).toBe(noUnsuccessful);
     expect(v.eligible).toBe(satisfactory && noUnsuccessful);
   });
 
-  it('EQA rounds that are evaluated but not yet published do not count', () => {
-    const lab = labId(w.db, GZ(8));
-    addIqc(w.db, lab, K);
-    addEqa(w.db, lab, K, ['S', 'S'], { status: 'evaluated' });
-    const v = verdict(GZ(8));
+  it('EQA rounds that are evaluated but not yet published do not count', async () => {
+    const lab = await labId(w.db, GZ(8));
+    await addIqc(w.db, lab, K);
+    await addEqa(w.db, lab, K, ['S', 'S'], { status: 'evaluated' });
+    const v = await verdict(GZ(8));
     expect(v.line('eqaSatisfactory').met).toBe(false);
     expect(v.line('eqaSatisfactory').figure).toBeNull();
   });
@@ -82,11 +82,11 @@ describe('eligibility criteria (default policy of Guangdong)', () => {
     ['IQC with 2 levels on 85 % of working days → met (≥ 80 %)', 0.85, 2, true, GZ(10)],
     ['IQC with 2 levels on 70 % of working days → not met', 0.7, 2, false, GZ(11)],
     ['IQC every day but with a single level → not met', 1, 1, false, GZ(2)],
-  ])('%s', (_title, coverage, levels, met, code) => {
-    const lab = labId(w.db, code);
-    addIqc(w.db, lab, K, { coverage, levels });
-    addEqa(w.db, lab, K, ['S', 'S']);
-    const v = verdict(code);
+  ])('%s', async (_title, coverage, levels, met, code) => {
+    const lab = await labId(w.db, code);
+    await addIqc(w.db, lab, K, { coverage, levels });
+    await addEqa(w.db, lab, K, ['S', 'S']);
+    const v = await verdict(code);
     expect(v.line('iqcCoverage').met).toBe(met);
     expect(v.eligible).toBe(met);
   });
@@ -96,11 +96,11 @@ describe('eligibility criteria (default policy of Guangdong)', () => {
     ['a rejected run 10 days ago with an open corrective action → not met', 10, 'open', false, 'SZ-002'],
     ['a rejected run 10 days ago with a resolved corrective action → met', 10, 'resolved', true, 'SZ-003'],
     ['a rejected run 3 days ago without a corrective action yet → met (7-day grace)', 3, 'none', true, 'SZ-004'],
-  ])('%s', (_title, daysAgo, action, met, code) => {
-    const lab = labId(w.db, code);
-    addGoodEvidence(w.db, lab, K);
-    addRejectedRun(w.db, lab, K, daysAgo, action);
-    const v = verdict(code);
+  ])('%s', async (_title, daysAgo, action, met, code) => {
+    const lab = await labId(w.db, code);
+    await addGoodEvidence(w.db, lab, K);
+    await addRejectedRun(w.db, lab, K, daysAgo, action);
+    const v = await verdict(code);
     expect(v.line('correctiveActions').met).toBe(met);
     expect(v.eligible).toBe(met);
     if (!met) expect(v.line('correctiveActions').evidence).toMatchObject({ kind: 'corrective_action', href: expect.stringMatching(/^\/lab\/iqc\/corrective-actions/) });
@@ -110,11 +110,11 @@ describe('eligibility criteria (default policy of Guangdong)', () => {
     // potassium: allowable CV 2.5 % (WS/T 403-2024); values alternate mean ± spread
     ['cumulative CV about 1 % with potassium allowing 2.5 % → met', 1, true, 'SZ-005'],
     ['cumulative CV about 4 % with potassium allowing 2.5 % → not met', 4, false, 'SZ-006'],
-  ])('%s', (_title, spread, met, code) => {
-    const lab = labId(w.db, code);
-    addIqc(w.db, lab, K, { spread });
-    addEqa(w.db, lab, K, ['S', 'S']);
-    const v = verdict(code);
+  ])('%s', async (_title, spread, met, code) => {
+    const lab = await labId(w.db, code);
+    await addIqc(w.db, lab, K, { spread });
+    await addEqa(w.db, lab, K, ['S', 'S']);
+    const v = await verdict(code);
     expect(v.line('cv').met).toBe(met);
     expect(v.line('cv').target).toBe(2.5);
     expect(Number(v.line('cv').figure)).toBeCloseTo(spread, 0);
@@ -183,19 +183,19 @@ describe('eligibility criteria (default policy of Guangdong)', () => {
       ],
       'SZ-007',
     ],
-  ])('CV per instrument × lot × level: %s', (_title, series, met, figure, groups, code) => {
-    const lab = labId(w.db, code);
-    addControlSeries(w.db, lab, K, series);
-    addEqa(w.db, lab, K, ['S', 'S']);
-    const v = verdict(code);
+  ])('CV per instrument × lot × level: %s', async (_title, series, met, figure, groups, code) => {
+    const lab = await labId(w.db, code);
+    await addControlSeries(w.db, lab, K, series);
+    await addEqa(w.db, lab, K, ['S', 'S']);
+    const v = await verdict(code);
     expect(v.line('cv').met).toBe(met);
     expect(v.line('cv').figure).toBe(figure);
     expect(v.line('cv').target).toBe(2.5);
     expect(v.line('cv').groups).toEqual(groups.map((g) => ({ instrument: '', ...g })));
   });
 
-  it('a lab without any evidence for a listed analyte gets a stored "not eligible" verdict', () => {
-    const v = verdict('SZ-007', 'NA');
+  it('a lab without any evidence for a listed analyte gets a stored "not eligible" verdict', async () => {
+    const v = await verdict('SZ-007', 'NA');
     expect(v.eligible).toBe(false);
     expect(v.line('listed').met).toBe(true);
     expect(v.line('iqcCoverage').figure).toBe(0);
@@ -206,12 +206,12 @@ describe('eligibility criteria (default policy of Guangdong)', () => {
     ['a city regulator for the whole province', () => w.regulators.sz, '440000'],
     ['a lab manager', () => w.labManagers.get('GZ-001')!, '440000'],
     ['an anonymous caller', () => null as never, '440000'],
-  ])('recomputing on demand is refused to %s', (_t, actor, regionCode) => {
-    expect(() => recomputeEligibility(w.db, actor(), { regionCode }, { now: NOW })).toThrow(expect.objectContaining({ code: 'forbidden' }));
+  ])('recomputing on demand is refused to %s', async (_t, actor, regionCode) => {
+    await expect(async () => await recomputeEligibility(w.db, actor(), { regionCode }, { now: NOW })).rejects.toThrow(expect.objectContaining({ code: 'forbidden' }));
   });
 
-  it('a regulator recomputes their jurisdiction on demand (and it is audited)', () => {
-    const r = recomputeEligibility(w.db, w.regulators.sz, {}, { now: NOW });
+  it('a regulator recomputes their jurisdiction on demand (and it is audited)', async () => {
+    const r = await recomputeEligibility(w.db, w.regulators.sz, {}, { now: NOW });
     expect(r.labs).toBe(10);
     expect(r.eligible).toBeGreaterThan(0);
     const audit = w.db.$client.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'eligibility.compute' AND actor_email = 'regulator.sz@demo.labqc'").get() as { n: number };

@@ -20,6 +20,7 @@ import {
 } from '@/db/schema';
 import { addDays, dayOf, isWorkingDay, startOfDay } from '@/lib/calendar';
 import { workCalendarForPath } from '@/lib/services/recognition/calendar';
+import { first } from '@/db/dialect';
 
 /** The tests' clock: Monday 2026-06-15, 12:00 in Shanghai. */
 export const NOW = Date.parse('2026-06-15T04:00:00Z');
@@ -31,8 +32,8 @@ export function setEvidenceClock(now: number) {
 }
 const HOUR = 3600 * 1000;
 
-export const labId = (db: DB, code: string) => db.select().from(laboratories).where(eq(laboratories.code, code)).get()!.id;
-export const analyteId = (db: DB, code: string) => db.select().from(analytes).where(eq(analytes.code, code)).get()!.id;
+export const labId = async (db: DB, code: string) => first(await db.select().from(laboratories).where(eq(laboratories.code, code)).limit(1))!.id;
+export const analyteId = async (db: DB, code: string) => first(await db.select().from(analytes).where(eq(analytes.code, code)).limit(1))!.id;
 
 export interface IqcOptions {
   /** share of the working days of the last 90 days with a run (1 = every one) */
@@ -47,41 +48,39 @@ export interface IqcOptions {
 
 /** The working days (national calendar of the database: 2026 holidays and make-up days seeded) of
  * the 90 days before today, oldest first. */
-export function workingDays90(db: DB): string[] {
-  const calendar = workCalendarForPath(db, null, addDays(clock.today, -91), clock.today);
+export async function workingDays90(db: DB): Promise<string[]> {
+  const calendar = await workCalendarForPath(db, null, addDays(clock.today, -91), clock.today);
   const days: string[] = [];
   for (let i = 90; i >= 1; i--) if (isWorkingDay(addDays(clock.today, -i), calendar)) days.push(addDays(clock.today, -i));
   return days;
 }
 
 /** Runs on the working days of the 90 days before today, alternating values mean ± spread. */
-export function addIqc(db: DB, lab: number, analyte: number, o: IqcOptions = {}) {
+export async function addIqc(db: DB, lab: number, analyte: number, o: IqcOptions = {}) {
   const coverage = o.coverage ?? 1;
   const levels = o.levels ?? 2;
   const spread = o.spread ?? 1;
-  const lots = Array.from({ length: levels }, (_, i) =>
-    db
+  const lots = Array.from({ length: levels }, async (_, i) =>
+    (await db
       .insert(controlLots)
       .values({ labId: lab, analyteId: analyte, level: `L${i + 1}`, lotNumber: `LOT-${lab}-${analyte}-${i + 1}`, createdAt: clock.now })
       .onConflictDoNothing()
-      .returning()
-      .get(),
+      .returning())[0],
   );
-  const days = o.days ?? workingDays90(db);
+  const days = o.days ?? await workingDays90(db);
   const keep = o.days ? days.length : Math.round(days.length * coverage);
-  days.slice(days.length - keep).forEach((day, k) => {
+  for (const [k, day] of days.slice(days.length - keep).entries()) {
     const at = startOfDay(day) + 9 * HOUR;
-    const run = db
+    const run = (await db
       .insert(iqcRuns)
       .values({ labId: lab, analyteId: analyte, measuredAt: at, status: 'accepted', rules: [], evaluatedAt: at, source: 'seed', createdAt: at })
-      .returning()
-      .get();
-    lots.forEach((lot, i) => {
+      .returning())[0];
+    for (const [i, lot] of lots.entries()) {
       const mean = 100 * (i + 1);
       const value = mean + (k % 2 === 0 ? 1 : -1) * spread * (i + 1);
-      db.insert(iqcResults).values({ runId: run.id, labId: lab, analyteId: analyte, controlLotId: lot!.id, level: lot!.level, value, measuredAt: at, createdAt: at }).run();
-    });
-  });  rebuildIqcDaily(db);
+      await db.insert(iqcResults).values({ runId: run.id, labId: lab, analyteId: analyte, controlLotId: lot!.id, level: lot!.level, value, measuredAt: at, createdAt: at });
+    }
+  }  rebuildIqcDaily(db);
 }
 
 /** Control values of one instrument × lot × level, laid on consecutive working days from `firstDay`
@@ -95,27 +94,26 @@ export interface ControlSeries {
 }
 
 /** One accepted run per working day and instrument holding that day's value of every series. */
-export function addControlSeries(db: DB, lab: number, analyte: number, series: ControlSeries[]) {
-  const days = workingDays90(db);
+export async function addControlSeries(db: DB, lab: number, analyte: number, series: ControlSeries[]) {
+  const days = await workingDays90(db);
   const runs = new Map<string, number>();
   for (const s of series) {
     const instrument = s.instrument ?? '';
-    const lot = db
+    const lot = (await db
       .insert(controlLots)
       .values({ labId: lab, analyteId: analyte, level: s.level, lotNumber: s.lot, instrument, createdAt: clock.now })
-      .returning()
-      .get();
-    s.values.forEach((value, i) => {
+      .returning())[0];
+    for (const [i, value] of s.values.entries()) {
       const day = days[s.firstDay + i];
       if (!day) throw new Error(`series ${s.lot} runs past yesterday`);
       const at = startOfDay(day) + 9 * HOUR;
       let runId = runs.get(`${day}|${instrument}`);
       if (runId === undefined) {
-        runId = db.insert(iqcRuns).values({ labId: lab, analyteId: analyte, instrument, measuredAt: at, status: 'accepted', rules: [], evaluatedAt: at, source: 'seed', createdAt: at }).returning().get().id;
+        runId = (await db.insert(iqcRuns).values({ labId: lab, analyteId: analyte, instrument, measuredAt: at, status: 'accepted', rules: [], evaluatedAt: at, source: 'seed', createdAt: at }).returning())[0].id;
         runs.set(`${day}|${instrument}`, runId);
       }
-      db.insert(iqcResults).values({ runId, labId: lab, analyteId: analyte, controlLotId: lot.id, level: s.level, value, measuredAt: at, createdAt: at }).run();
-    });
+      await db.insert(iqcResults).values({ runId, labId: lab, analyteId: analyte, controlLotId: lot.id, level: s.level, value, measuredAt: at, createdAt: at });
+    }
   }  rebuildIqcDaily(db);
 }
 
@@ -123,17 +121,15 @@ export function addControlSeries(db: DB, lab: number, analyte: number, series: C
 export const alternating = (mean: number, h: number, n: number) => Array.from({ length: n }, (_, i) => (i % 2 === 0 ? mean - h : mean + h));
 
 /** A rejected run `daysAgo` days ago, with its corrective action in the given state (or none). */
-export function addRejectedRun(db: DB, lab: number, analyte: number, daysAgo: number, action: 'none' | 'open' | 'resolved') {
+export async function addRejectedRun(db: DB, lab: number, analyte: number, daysAgo: number, action: 'none' | 'open' | 'resolved') {
   const at = clock.now - daysAgo * 24 * HOUR;
-  const run = db
+  const run = (await db
     .insert(iqcRuns)
     .values({ labId: lab, analyteId: analyte, measuredAt: at, status: 'rejected', rules: ['1-3s'], evaluatedAt: at, source: 'seed', createdAt: at })
-    .returning()
-    .get();
+    .returning())[0];
   if (action !== 'none')
-    db.insert(correctiveActions)
-      .values({ runId: run.id, labId: lab, analyteId: analyte, status: action, openedAt: at, resolvedAt: action === 'resolved' ? at + HOUR : null })
-      .run();
+    await db.insert(correctiveActions)
+      .values({ runId: run.id, labId: lab, analyteId: analyte, status: action, openedAt: at, resolvedAt: action === 'resolved' ? at + HOUR : null });
   rebuildIqcDaily(db);
   return run.id;
 }
@@ -141,11 +137,11 @@ export function addRejectedRun(db: DB, lab: number, analyte: number, daysAgo: nu
 let roundSeq = 0;
 
 /** One scheme per test database, in Guangdong. */
-function scheme(db: DB) {
-  const existing = db.select().from(eqaSchemes).where(eq(eqaSchemes.code, 'T-CHEM')).get();
+async function scheme(db: DB) {
+  const existing = first(await db.select().from(eqaSchemes).where(eq(eqaSchemes.code, 'T-CHEM')).limit(1));
   if (existing) return existing.id;
-  const gd = db.select().from(regions).where(eq(regions.code, '440000')).get()!;
-  return db.insert(eqaSchemes).values({ code: 'T-CHEM', name: '测试化学', regionId: gd.id, createdAt: clock.now }).returning().get().id;
+  const gd = first(await db.select().from(regions).where(eq(regions.code, '440000')).limit(1))!;
+  return (await db.insert(eqaSchemes).values({ code: 'T-CHEM', name: '测试化学', regionId: gd.id, createdAt: clock.now }).returning())[0].id;
 }
 
 export type Grade = 'S' | 'U' | 'X'; // satisfactory, unsatisfactory, unsatisfactory and unsuccessful
@@ -154,32 +150,29 @@ export type Grade = 'S' | 'U' | 'X'; // satisfactory, unsatisfactory, unsatisfac
  * Graded, published rounds for one pair, oldest first, one month apart and ending `endDaysAgo` days
  * ago. Returns the round ids.
  */
-export function addEqa(db: DB, lab: number, analyte: number, grades: Grade[], o: { status?: 'published' | 'evaluated'; endDaysAgo?: number } = {}) {
-  const schemeId = scheme(db);
+export async function addEqa(db: DB, lab: number, analyte: number, grades: Grade[], o: { status?: 'published' | 'evaluated'; endDaysAgo?: number } = {}) {
+  const schemeId = await scheme(db);
   const ids: number[] = [];
-  grades.forEach((g, i) => {
+  for (const [i, g] of grades.entries()) {
     const closesAt = clock.now - ((o.endDaysAgo ?? 20) + 30 * (grades.length - 1 - i)) * 24 * HOUR;
-    const round = db
+    const round = (await db
       .insert(eqaRounds)
       .values({ schemeId, code: `T-${++roundSeq}`, opensAt: closesAt - 14 * 24 * HOUR, closesAt, status: o.status ?? 'published', publishedAt: closesAt + HOUR, createdAt: closesAt })
-      .returning()
-      .get();
-    const evaluation = db
+      .returning())[0];
+    const evaluation = (await db
       .insert(eqaEvaluations)
       .values({ roundId: round.id, version: 1, status: o.status === 'evaluated' ? 'complete' : 'published', algorithmVersion: 'test', parameters: {}, startedAt: closesAt, finishedAt: closesAt })
-      .returning()
-      .get();
+      .returning())[0];
     const score = g === 'S' ? 100 : 60;
-    db.insert(eqaAnalyteScores)
-      .values({ evaluationId: evaluation.id, roundId: round.id, labId: lab, analyteId: analyte, samples: 5, acceptableCount: score / 20, score, verdict: g === 'S' ? 'satisfactory' : 'unsatisfactory', notSubmitted: false, unsuccessful: g === 'X' })
-      .run();
+    await db.insert(eqaAnalyteScores)
+      .values({ evaluationId: evaluation.id, roundId: round.id, labId: lab, analyteId: analyte, samples: 5, acceptableCount: score / 20, score, verdict: g === 'S' ? 'satisfactory' : 'unsatisfactory', notSubmitted: false, unsuccessful: g === 'X' });
     ids.push(round.id);
-  });
+  }
   return ids;
 }
 
 /** Everything a pair needs to be eligible under the default policy. */
-export function addGoodEvidence(db: DB, lab: number, analyte: number) {
-  addIqc(db, lab, analyte);
-  addEqa(db, lab, analyte, ['S', 'S', 'S']);
+export async function addGoodEvidence(db: DB, lab: number, analyte: number) {
+  await addIqc(db, lab, analyte);
+  await addEqa(db, lab, analyte, ['S', 'S', 'S']);
 }

@@ -6,7 +6,7 @@ import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { findEligibility } from '@/db/queries/recognition';
 import { NOW, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
 
-type World = ReturnType<typeof createSeededTestDb>;
+type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 
 const GD = '/100000/440000/';
 const SZ = '/100000/440000/440300/';
@@ -14,12 +14,12 @@ const GZ = '/100000/440000/440100/';
 
 describe('recognition policies', () => {
   let w: World;
-  beforeAll(() => {
-    w = createSeededTestDb();
+  beforeAll(async () => {
+    w = await createSeededTestDb();
     const gd = w.regulators.gd;
-    createPolicyVersion(w.db, gd, { regionCode: '440000', effectiveFrom: '2025-01-01', analyteCodes: 'K NA', reason: 'first list' }, { now: NOW });
-    createPolicyVersion(w.db, gd, { regionCode: '440000', effectiveFrom: '2026-03-01', analyteCodes: ['K', 'NA', 'GLU'], validityMonths: 24, reason: 'glucose added' }, { now: NOW });
-    createPolicyVersion(w.db, gd, { regionCode: '440000', effectiveFrom: '2026-09-01', analyteCodes: ['K'], reason: 'announced for autumn' }, { now: NOW });
+    await createPolicyVersion(w.db, gd, { regionCode: '440000', effectiveFrom: '2025-01-01', analyteCodes: 'K NA', reason: 'first list' }, { now: NOW });
+    await createPolicyVersion(w.db, gd, { regionCode: '440000', effectiveFrom: '2026-03-01', analyteCodes: ['K', 'NA', 'GLU'], validityMonths: 24, reason: 'glucose added' }, { now: NOW });
+    await createPolicyVersion(w.db, gd, { regionCode: '440000', effectiveFrom: '2026-09-01', analyteCodes: ['K'], reason: 'announced for autumn' }, { now: NOW });
   });
   afterAll(() => w.close());
 
@@ -30,35 +30,35 @@ describe('recognition policies', () => {
     ['a version announced for the future is not in force yet', GD, '2026-06-15', 2],
     ['…and applies once its day comes', GD, '2026-09-01', 3],
     ['a city without its own policy inherits the province version', GZ, '2026-06-15', 2],
-  ])('%s', (_t, path, day, version) => {
-    const p = effectivePolicyFor(w.db, path, day);
+  ])('%s', async (_t, path, day, version) => {
+    const p = await effectivePolicyFor(w.db, path, day);
     expect(p?.version ?? null).toBe(version);
     if (p) expect(p.regionCode).toBe('440000');
   });
 
-  it('an inherited policy says so, and carries its list and validity', () => {
-    const p = effectivePolicyFor(w.db, GZ, '2026-06-15')!;
+  it('an inherited policy says so, and carries its list and validity', async () => {
+    const p = (await effectivePolicyFor(w.db, GZ, '2026-06-15'))!;
     expect(p).toMatchObject({ inherited: true, analyteCodes: ['GLU', 'K', 'NA'], validityMonths: 24 });
     expect(p.criteria).toMatchObject({ eqaSatisfactoryRounds: 2, eqaUnsuccessfulWindow: 3, iqcMinLevels: 2, iqcCoveragePercent: 80, iqcWindowDays: 90, correctiveActionDays: 7, requireCv: true });
   });
 
-  it('the Shenzhen regulator overrides for Shenzhen only: stricter IQC coverage and its own list', () => {
-    createPolicyVersion(w.db, w.regulators.sz, { regionCode: '440300', effectiveFrom: '2026-04-01', analyteCodes: ['K', 'GLU', 'ALT'], criteria: { iqcCoveragePercent: 95 }, reason: '深圳市更严格的室内质控要求' }, { now: NOW });
-    const sz = effectivePolicyFor(w.db, SZ, '2026-06-15')!;
+  it('the Shenzhen regulator overrides for Shenzhen only: stricter IQC coverage and its own list', async () => {
+    await createPolicyVersion(w.db, w.regulators.sz, { regionCode: '440300', effectiveFrom: '2026-04-01', analyteCodes: ['K', 'GLU', 'ALT'], criteria: { iqcCoveragePercent: 95 }, reason: '深圳市更严格的室内质控要求' }, { now: NOW });
+    const sz = (await effectivePolicyFor(w.db, SZ, '2026-06-15'))!;
     expect(sz).toMatchObject({ regionCode: '440300', inherited: false, analyteCodes: ['ALT', 'GLU', 'K'] });
     expect(sz.criteria.iqcCoveragePercent).toBe(95);
     expect(sz.criteria.iqcMinLevels).toBe(2); // unspecified thresholds keep their defaults
-    expect(effectivePolicyFor(w.db, SZ, '2026-03-31')!.regionCode).toBe('440000'); // before the override: inherited
-    expect(effectivePolicyFor(w.db, GZ, '2026-06-15')!.regionCode).toBe('440000'); // Guangzhou unaffected
+    expect((await effectivePolicyFor(w.db, SZ, '2026-03-31'))!.regionCode).toBe('440000'); // before the override: inherited
+    expect((await effectivePolicyFor(w.db, GZ, '2026-06-15'))!.regionCode).toBe('440000'); // Guangzhou unaffected
   });
 
-  it('the engine judges a Shenzhen lab by the override (ALT is listed in Shenzhen, not in Guangzhou)', () => {
-    const alt = analyteId(w.db, 'ALT');
-    addGoodEvidence(w.db, labId(w.db, 'SZ-001'), alt);
-    addGoodEvidence(w.db, labId(w.db, 'GZ-001'), alt);
-    computeEligibility(w.db, { labIds: [labId(w.db, 'SZ-001'), labId(w.db, 'GZ-001')], now: NOW });
-    expect(findEligibility(w.db, labId(w.db, 'SZ-001'), alt)!.eligible).toBe(true);
-    expect(findEligibility(w.db, labId(w.db, 'GZ-001'), alt)!.eligible).toBe(false);
+  it('the engine judges a Shenzhen lab by the override (ALT is listed in Shenzhen, not in Guangzhou)', async () => {
+    const alt = await analyteId(w.db, 'ALT');
+    await addGoodEvidence(w.db, await labId(w.db, 'SZ-001'), alt);
+    await addGoodEvidence(w.db, await labId(w.db, 'GZ-001'), alt);
+    await computeEligibility(w.db, { labIds: [await labId(w.db, 'SZ-001'), await labId(w.db, 'GZ-001')], now: NOW });
+    expect((await findEligibility(w.db, await labId(w.db, 'SZ-001'), alt))!.eligible).toBe(true);
+    expect((await findEligibility(w.db, await labId(w.db, 'GZ-001'), alt))!.eligible).toBe(false);
   });
 
   it.each([
@@ -68,8 +68,8 @@ describe('recognition policies', () => {
     ['a lab manager edits their province policy', () => w.labManagers.get('GZ-001')!, '440000', 'forbidden'],
     ['the administrator edits a policy (regulators own policies)', () => w.admin, '440000', 'forbidden'],
     ['an anonymous caller edits a policy', () => null as never, '440000', 'forbidden'],
-  ])('refused: %s', (_t, actor, regionCode, code) => {
-    expect(() => createPolicyVersion(w.db, actor(), { regionCode, effectiveFrom: '2026-07-01', analyteCodes: ['K'], reason: 'attempt' }, { now: NOW })).toThrow(
+  ])('refused: %s', async (_t, actor, regionCode, code) => {
+    await expect(async () => await createPolicyVersion(w.db, actor(), { regionCode, effectiveFrom: '2026-07-01', analyteCodes: ['K'], reason: 'attempt' }, { now: NOW })).rejects.toThrow(
       expect.objectContaining({ code }),
     );
   });
@@ -80,15 +80,15 @@ describe('recognition policies', () => {
     ['a date that does not exist', { effectiveFrom: '2026-02-30' }, 'effectiveFrom'],
     ['a missing reason', { reason: '' }, 'reason'],
     ['a coverage above 100 %', { criteria: { iqcCoveragePercent: 120 } }, 'criteria.iqcCoveragePercent'],
-  ])('invalid input is refused with the field: %s', (_t, over, field) => {
+  ])('invalid input is refused with the field: %s', async (_t, over, field) => {
     const input = { regionCode: '440000', effectiveFrom: '2026-07-01', analyteCodes: ['K'], reason: 'valid reason', ...over };
-    expect(() => createPolicyVersion(w.db, w.regulators.gd, input, { now: NOW })).toThrow(
+    await expect(async () => await createPolicyVersion(w.db, w.regulators.gd, input, { now: NOW })).rejects.toThrow(
       expect.objectContaining({ code: 'invalid', errors: expect.arrayContaining([expect.objectContaining({ field })]) }),
     );
   });
 
-  it('each version is audited and numbered per region', () => {
-    const page = policyPage(w.db, w.regulators.gd, {}, { now: NOW });
+  it('each version is audited and numbered per region', async () => {
+    const page = await policyPage(w.db, w.regulators.gd, {}, { now: NOW });
     expect(page.versions.map((v) => v.version)).toEqual([3, 2, 1]);
     expect(page.inForce?.version).toBe(2);
     const n = (w.db.$client.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'policy.create'").get() as { n: number }).n;

@@ -39,7 +39,7 @@ const LABS = Array.from({ length: 10 }, (_, i) => `GZ-${String(i + 1).padStart(3
 const iso = (t: number) => new Date(t).toISOString();
 const at = (t: number) => vi.setSystemTime(t);
 
-let t: ReturnType<typeof createSeededTestDb>;
+let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 const as = (a: Actor) => (sessionActor = a);
 async function ok(p: Promise<{ status: number; body: any }>, status = 200) {
   const r = await p;
@@ -95,16 +95,16 @@ let days: string[];
 beforeAll(async () => {
   vi.useFakeTimers({ toFake: ['Date'] });
   at(NOW - 400 * DAY);
-  t = createSeededTestDb();
+  t = await createSeededTestDb();
   closeDb();
   process.env.DATABASE_PATH = t.file;
-  createPolicyVersion(t.db, t.regulators.gd, { regionCode: '440000', effectiveFrom: '2025-01-01', analyteCodes: ['HBSAG', 'K'], reason: 'serology list' }, { now: NOW - 400 * DAY });
+  await createPolicyVersion(t.db, t.regulators.gd, { regionCode: '440000', effectiveFrom: '2025-01-01', analyteCodes: ['HBSAG', 'K'], reason: 'serology list' }, { now: NOW - 400 * DAY });
   as(t.regulators.gd);
   await ok(callRoute(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'SERO', name: '乙肝血清学', analytes: ['HBSAG'] }), 201);
   await ok(callRoute(enrolRoute.POST, 'POST', '/eqa/schemes/SERO/enrolments', { schemeCode: 'SERO' }, { labs: LABS }));
   await publishedRound('SERO-2026-1', 100);
   await publishedRound('SERO-2026-2', 30);
-  days = workingDays90(t.db);
+  days = await workingDays90(t.db);
   await controls('GZ-001', days, new Set(days));
   // GZ-002: the positive control only on every other working day
   await controls('GZ-002', days, new Set(days.filter((_, i) => i % 2 === 0)));
@@ -161,11 +161,11 @@ describe('recognition of a qualitative item (HBsAg)', () => {
   });
 
   it('the regulator approves GZ-001 (not GZ-002); the public verify and certifications answers and the certificate list HBsAg like any test', async () => {
-    computeEligibility(t.db, { now: NOW });
-    const hbsId = analyteId(t.db, 'HBSAG');
-    const approved = decide(t.db, t.regulators.gd, { action: 'approve', labId: labId(t.db, 'GZ-001'), analyteId: hbsId, reason: '符合互认政策', effectiveOn: TODAY }, { now: NOW });
+    await computeEligibility(t.db, { now: NOW });
+    const hbsId = await analyteId(t.db, 'HBSAG');
+    const approved = await decide(t.db, t.regulators.gd, { action: 'approve', labId: await labId(t.db, 'GZ-001'), analyteId: hbsId, reason: '符合互认政策', effectiveOn: TODAY }, { now: NOW });
     expect(approved.certificateNo).toMatch(/^HR-440000-2026-\d{6}$/);
-    expect(appError(() => decide(t.db, t.regulators.gd, { action: 'approve', labId: labId(t.db, 'GZ-002'), analyteId: hbsId, reason: '符合互认政策', effectiveOn: TODAY }, { now: NOW })).reason).toBe('recognition.notEligible');
+    expect((await appError(async () => await decide(t.db, t.regulators.gd, { action: 'approve', labId: await labId(t.db, 'GZ-002'), analyteId: hbsId, reason: '符合互认政策', effectiveOn: TODAY }, { now: NOW }))).reason).toBe('recognition.notEligible');
 
     const yes = await publicGet(verifyRoute, `/verify?lab=GZ-001&analyte=HBSAG&date=${TODAY}`);
     expect(yes.status).toBe(200);
@@ -177,6 +177,6 @@ describe('recognition of a qualitative item (HBsAg)', () => {
     const certs = await publicGet(certificationsRoute, '/labs/GZ-001/certifications');
     expect(certs.status).toBe(200);
     expect(JSON.stringify(certs.body)).toContain('HBSAG');
-    expect(certificateForLab(t.db, 'GZ-001', { now: NOW }).recognised.map((c) => c.analyteCode)).toEqual(['HBSAG']);
+    expect((await certificateForLab(t.db, 'GZ-001', { now: NOW })).recognised.map((c) => c.analyteCode)).toEqual(['HBSAG']);
   });
 });

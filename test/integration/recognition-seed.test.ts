@@ -8,15 +8,15 @@ import { verifyRecognition } from '@/lib/services/recognition/verification';
 import { addDays, addMonths } from '@/lib/calendar';
 import { NOW, TODAY, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
 
-type World = ReturnType<typeof createSeededTestDb>;
+type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 const ctxOf = (w: World) => ({ db: w.db, now: NOW, random: createRandom(1), admin: w.admin, regulators: w.regulators, labManagers: w.labManagers, log: () => {} });
 
 describe('demo seed: recognition', () => {
   let w: World;
   beforeAll(async () => {
-    w = createSeededTestDb();
+    w = await createSeededTestDb();
     for (const lab of ['GZ-001', 'GZ-002', 'GZ-003', 'SZ-001', 'SZ-002', 'HZ-001', 'HZ-002', 'NB-001'])
-      for (const a of ['K', 'NA', 'GLU', 'ALT']) addGoodEvidence(w.db, labId(w.db, lab), analyteId(w.db, a));
+      for (const a of ['K', 'NA', 'GLU', 'ALT']) await addGoodEvidence(w.db, await labId(w.db, lab), await analyteId(w.db, a));
     await seedRecognition(ctxOf(w));
   });
   afterAll(() => w.close());
@@ -45,17 +45,17 @@ describe('demo seed: recognition', () => {
       (SELECT 1 FROM certifications c WHERE c.lab_id = e.lab_id AND c.analyte_id = e.analyte_id AND c.status IN ('active','suspended'))`)[0].n).toBeGreaterThan(0);
   });
 
-  it('sets up a past suspension lifted later: the answer differs by date', () => {
+  it('sets up a past suspension lifted later: the answer differs by date', async () => {
     const [c] = rows(`SELECT l.code AS lab, a.code AS analyte FROM certification_events e JOIN laboratories l ON l.id = e.lab_id JOIN analytes a ON a.id = e.analyte_id WHERE e.action = 'reinstate'`);
-    const at = (date: string) => verifyRecognition(w.db, { lab: c.lab, analyte: c.analyte, date }, { now: NOW }).reason;
-    expect(at(addMonths(TODAY, -6))).toBe('recognized');
-    expect(at(addMonths(TODAY, -4))).toBe('suspended');
-    expect(at(addDays(TODAY, -1))).toBe('recognized');
-    expect(at(addMonths(TODAY, -9))).toBe('not_yet_certified');
+    const at = async (date: string) => (await verifyRecognition(w.db, { lab: c.lab, analyte: c.analyte, date }, { now: NOW })).reason;
+    expect(await at(addMonths(TODAY, -6))).toBe('recognized');
+    expect(await at(addMonths(TODAY, -4))).toBe('suspended');
+    expect(await at(addDays(TODAY, -1))).toBe('recognized');
+    expect(await at(addMonths(TODAY, -9))).toBe('not_yet_certified');
   });
 
   it('without any IQC or EQA evidence it still runs and simply issues nothing', async () => {
-    const empty = createSeededTestDb();
+    const empty = await createSeededTestDb();
     try {
       await seedRecognition(ctxOf(empty));
       expect(empty.db.$client.prepare('SELECT count(*) AS n FROM certifications').get()).toEqual({ n: 0 });

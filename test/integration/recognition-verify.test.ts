@@ -13,38 +13,38 @@ import { startOfDay } from '@/lib/calendar';
 /** A decision made on its effective day (decisions are never back-dated). */
 const onDay = (day: string) => startOfDay(day) + 10 * 3600 * 1000;
 
-type World = ReturnType<typeof createSeededTestDb>;
+type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 
 describe('public verification', () => {
   let w: World;
-  const verify = (date: string | undefined, lab = 'GZ-001', analyte = 'K') => verifyRecognition(w.db, { lab, analyte, date }, { now: NOW });
-  const jan = () => verify('2026-01-20');
+  const verify = async (date: string | undefined, lab = 'GZ-001', analyte = 'K') => await verifyRecognition(w.db, { lab, analyte, date }, { now: NOW });
+  const jan = async () => await verify('2026-01-20');
 
-  beforeAll(() => {
-    w = createSeededTestDb();
-    createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K', 'NA'], reason: 'list' }, { now: NOW });
-    const gz1 = labId(w.db, 'GZ-001');
-    addGoodEvidence(w.db, gz1, analyteId(w.db, 'K'));
-    addGoodEvidence(w.db, gz1, analyteId(w.db, 'NA'));
-    computeEligibility(w.db, { now: NOW });
+  beforeAll(async () => {
+    w = await createSeededTestDb();
+    await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K', 'NA'], reason: 'list' }, { now: NOW });
+    const gz1 = await labId(w.db, 'GZ-001');
+    await addGoodEvidence(w.db, gz1, await analyteId(w.db, 'K'));
+    await addGoodEvidence(w.db, gz1, await analyteId(w.db, 'NA'));
+    await computeEligibility(w.db, { now: NOW });
   });
   afterAll(() => w.close());
 
-  it('answers for a date before any decision: not certified', () => {
+  it('answers for a date before any decision: not certified', async () => {
     // reused today (NOW, 2026-06-15): 146 days after the result, beyond the system default of 30 days
-    expect(verify('2026-01-20')).toEqual({ recognized: false, date: '2026-01-20', reason: 'not_certified', asOf: '2026-06-15', windowDays: 30, withinWindow: false });
+    expect(await verify('2026-01-20')).toEqual({ recognized: false, date: '2026-01-20', reason: 'not_certified', asOf: '2026-06-15', windowDays: 30, withinWindow: false });
   });
 
-  it('a January answer stays the same after a March suspension and an April reinstatement', () => {
-    const base = { labId: labId(w.db, 'GZ-001'), analyteId: analyteId(w.db, 'K') };
-    decide(w.db, w.regulators.gd, { ...base, action: 'approve', reason: '符合互认要求', effectiveOn: '2026-01-10' }, { now: onDay('2026-01-10') });
-    const januaryBefore = jan();
+  it('a January answer stays the same after a March suspension and an April reinstatement', async () => {
+    const base = { labId: await labId(w.db, 'GZ-001'), analyteId: await analyteId(w.db, 'K') };
+    await decide(w.db, w.regulators.gd, { ...base, action: 'approve', reason: '符合互认要求', effectiveOn: '2026-01-10' }, { now: onDay('2026-01-10') });
+    const januaryBefore = await jan();
     expect(januaryBefore).toMatchObject({ recognized: true, mark: '广东HR', scope: '广东', certificateNo: 'HR-440000-2026-000001', validFrom: '2026-01-10', validTo: '2027-01-09', reason: 'recognized' });
 
-    decide(w.db, w.regulators.gd, { ...base, action: 'suspend', reason: 'EQA under review', effectiveOn: '2026-03-01' }, { now: onDay('2026-03-01') });
-    expect(jan()).toEqual(januaryBefore);
-    decide(w.db, w.regulators.gd, { ...base, action: 'reinstate', reason: 'resolved', effectiveOn: '2026-04-01' }, { now: onDay('2026-04-01') });
-    expect(jan()).toEqual(januaryBefore);
+    await decide(w.db, w.regulators.gd, { ...base, action: 'suspend', reason: 'EQA under review', effectiveOn: '2026-03-01' }, { now: onDay('2026-03-01') });
+    expect(await jan()).toEqual(januaryBefore);
+    await decide(w.db, w.regulators.gd, { ...base, action: 'reinstate', reason: 'resolved', effectiveOn: '2026-04-01' }, { now: onDay('2026-04-01') });
+    expect(await jan()).toEqual(januaryBefore);
   });
 
   it.each([
@@ -57,20 +57,20 @@ describe('public verification', () => {
     ['today (no date given)', undefined, true, 'recognized'],
     ['the last day of validity', '2027-01-09', true, 'recognized'],
     ['after the window', '2027-01-10', false, 'expired'],
-  ])('lab GZ-001, potassium, %s', (_t, date, recognized, reason) => {
-    expect(verify(date)).toMatchObject({ recognized, reason });
+  ])('lab GZ-001, potassium, %s', async (_t, date, recognized, reason) => {
+    expect(await verify(date)).toMatchObject({ recognized, reason });
   });
 
-  it('a revocation answers "revoked" from its day on and leaves earlier days alone', () => {
-    const base = { labId: labId(w.db, 'GZ-001'), analyteId: analyteId(w.db, 'NA') };
-    decide(w.db, w.regulators.gd, { ...base, action: 'approve', reason: 'meets the policy', effectiveOn: '2026-02-01' }, { now: onDay('2026-02-01') });
-    decide(w.db, w.regulators.gd, { ...base, action: 'revoke', reason: 'falsified records', effectiveOn: '2026-05-01' }, { now: onDay('2026-05-01') });
-    expect(verify('2026-04-30', 'GZ-001', 'NA')).toMatchObject({ recognized: true });
-    expect(verify('2026-05-01', 'GZ-001', 'NA')).toMatchObject({ recognized: false, reason: 'revoked', certificateNo: 'HR-440000-2026-000002' });
+  it('a revocation answers "revoked" from its day on and leaves earlier days alone', async () => {
+    const base = { labId: await labId(w.db, 'GZ-001'), analyteId: await analyteId(w.db, 'NA') };
+    await decide(w.db, w.regulators.gd, { ...base, action: 'approve', reason: 'meets the policy', effectiveOn: '2026-02-01' }, { now: onDay('2026-02-01') });
+    await decide(w.db, w.regulators.gd, { ...base, action: 'revoke', reason: 'falsified records', effectiveOn: '2026-05-01' }, { now: onDay('2026-05-01') });
+    expect(await verify('2026-04-30', 'GZ-001', 'NA')).toMatchObject({ recognized: true });
+    expect(await verify('2026-05-01', 'GZ-001', 'NA')).toMatchObject({ recognized: false, reason: 'revoked', certificateNo: 'HR-440000-2026-000002' });
   });
 
-  it('the answer holds certification data only', () => {
-    const keys = Object.keys(verify('2026-01-20'));
+  it('the answer holds certification data only', async () => {
+    const keys = Object.keys(await verify('2026-01-20'));
     expect(keys.every((k) => ['recognized', 'mark', 'scope', 'certificateNo', 'validFrom', 'validTo', 'status', 'date', 'reason', 'asOf', 'windowDays', 'withinWindow'].includes(k))).toBe(true);
   });
 
@@ -80,24 +80,24 @@ describe('public verification', () => {
     ['a malformed date', { lab: 'GZ-001', analyte: 'K', date: '20-01-2026' }, 'invalid'],
     ['a date that does not exist', { lab: 'GZ-001', analyte: 'K', date: '2026-02-30' }, 'invalid'],
     ['a missing laboratory', { analyte: 'K' }, 'invalid'],
-  ])('refuses %s', (_t, q, code) => {
-    expect(() => verifyRecognition(w.db, q, { now: NOW })).toThrow(expect.objectContaining({ code }));
+  ])('refuses %s', async (_t, q, code) => {
+    await expect(async () => await verifyRecognition(w.db, q, { now: NOW })).rejects.toThrow(expect.objectContaining({ code }));
   });
 
-  it('lists the certifications of a lab valid on a day with their status on that day', () => {
-    const march = labCertifications(w.db, 'GZ-001', '2026-03-15', { now: NOW }).certifications;
+  it('lists the certifications of a lab valid on a day with their status on that day', async () => {
+    const march = (await labCertifications(w.db, 'GZ-001', '2026-03-15', { now: NOW })).certifications;
     expect(march.map((c) => [c.analyteCode, c.status, c.mark])).toEqual([
       ['K', 'suspended', '广东HR'],
       ['NA', 'active', '广东HR'],
     ]);
-    expect(labCertifications(w.db, 'GZ-001', '2026-01-05', { now: NOW }).certifications).toEqual([]);
-    const today = labCertifications(w.db, 'GZ-001', undefined, { now: NOW });
+    expect((await labCertifications(w.db, 'GZ-001', '2026-01-05', { now: NOW })).certifications).toEqual([]);
+    const today = await labCertifications(w.db, 'GZ-001', undefined, { now: NOW });
     expect(today.day).toBe('2026-06-15');
     expect(today.certifications.map((c) => [c.analyteCode, c.status])).toEqual([
       ['K', 'active'],
       ['NA', 'revoked'],
     ]);
-    expect(() => labCertifications(w.db, 'NOPE', undefined, { now: NOW })).toThrow(expect.objectContaining({ code: 'not_found' }));
+    await expect(async () => await labCertifications(w.db, 'NOPE', undefined, { now: NOW })).rejects.toThrow(expect.objectContaining({ code: 'not_found' }));
   });
 
   it.each([
@@ -105,14 +105,14 @@ describe('public verification', () => {
     ['by Chinese name', { q: '福田' }, ['SZ-002']],
     ['within a city', { region: '440300' }, ['SZ-001', 'SZ-002', 'SZ-003', 'SZ-004', 'SZ-005', 'SZ-006', 'SZ-007', 'SZ-008', 'SZ-009', 'SZ-010']],
     ['by name within another province (no match)', { q: '福田', region: '330000' }, []],
-  ])('lab search %s', (_t, q, codes) => {
-    expect(searchLabs(w.db, q).map((l) => l.code)).toEqual(codes);
+  ])('lab search %s', async (_t, q, codes) => {
+    expect((await searchLabs(w.db, q)).map((l) => l.code)).toEqual(codes);
   });
 
   it('the certificate lists the recognised tests and a certificate number leads to its lab', async () => {
-    const c = certificateForLab(w.db, 'GZ-001', { now: NOW });
+    const c = await certificateForLab(w.db, 'GZ-001', { now: NOW });
     expect(c.recognised.map((r) => r.mark)).toEqual(['广东HR']);
-    expect(findCertificate(w.db, 'HR-440000-2026-000001')).toMatchObject({ labCode: 'GZ-001', analyteCode: 'K' });
+    expect(await findCertificate(w.db, 'HR-440000-2026-000001')).toMatchObject({ labCode: 'GZ-001', analyteCode: 'K' });
     expect(await qrSvg('http://localhost/verify/labs/GZ-001')).toMatch(/^<svg/);
   });
 });

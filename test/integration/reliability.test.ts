@@ -18,7 +18,7 @@ import { openDatabase } from '@/db/client';
 import { verifyAuditChain } from '@/db/queries/audit-chain';
 import { malformedTarget } from '@/lib/server/limits';
 
-type World = ReturnType<typeof createSeededTestDb>;
+type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 
 /** One GET on a fresh connection (no keep-alive pool), so connection counts stay exact. */
 function rawGet(baseUrl: string, target: string): Promise<{ status: number; body: string }> {
@@ -93,7 +93,7 @@ describe('the production server: malformed URLs, slow clients, connection cap', 
   let w: World;
   let s: ProdServer;
   beforeAll(async () => {
-    w = createSeededTestDb();
+    w = await createSeededTestDb();
     s = await startProdServer(w.file, { SERVER_HEADERS_TIMEOUT_MS: '1500', SERVER_REQUEST_TIMEOUT_MS: '3000', MAX_CONNECTIONS: '6' });
   }, 120_000);
   afterAll(async () => {
@@ -177,10 +177,10 @@ describe('the production server under concurrent LIS clients and during backups'
   const tokens = new Map<string, string>();
   const labCodes: string[] = [];
   beforeAll(async () => {
-    w = createSeededTestDb();
+    w = await createSeededTestDb();
     for (const [code, actor] of [...w.labManagers].slice(0, 10)) {
       labCodes.push(code);
-      tokens.set(code, createApiToken(w.db, actor, { name: 'LIS', scopes: ['iqc:write'] }).token);
+      tokens.set(code, (await createApiToken(w.db, actor, { name: 'LIS', scopes: ['iqc:write'] })).token);
     }
     s = await startProdServer(w.file);
   }, 120_000);
@@ -214,7 +214,7 @@ describe('the production server under concurrent LIS clients and during backups'
     expect((db.prepare('SELECT count(*) AS n FROM iqc_results').get() as { n: number }).n - before).toBe(50 * 4 * 2);
     expect(db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM iqc_results r JOIN control_lots l ON l.id = r.control_lot_id GROUP BY l.lab_id, l.id, r.measured_at HAVING count(*) > 1)').get()).toEqual({ n: 0 });
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-    expect(verifyAuditChain(w.db).ok).toBe(true);
+    expect((await verifyAuditChain(w.db)).ok).toBe(true);
   }, 60_000);
 
   it('a signed-in browser session writes only from the application origin, and never with text/plain (CSRF)', async () => {
@@ -245,14 +245,14 @@ describe('the production server under concurrent LIS clients and during backups'
       expect(r.status).toBe(403);
     }
     expect(audits('access.refused') - refusedBefore).toBe(1);
-    const reader = createApiToken(w.db, w.labManagers.get(code)!, { name: 'reports', scopes: ['read'] }).token;
+    const reader = (await createApiToken(w.db, w.labManagers.get(code)!, { name: 'reports', scopes: ['read'] })).token;
     for (let i = 0; i < 3; i++) {
       const r = await fetch(`${s.baseUrl}/api/v1/iqc/summary`, { headers: { authorization: `Bearer ${reader}` } });
       expect([r.status, r.headers.get('content-type')]).toEqual([200, expect.stringMatching(/^text\/csv/)]);
       await r.text();
     }
     expect(audits('data.export')).toBe(1);
-    expect(verifyAuditChain(w.db).ok).toBe(true);
+    expect((await verifyAuditChain(w.db)).ok).toBe(true);
   });
 
   it('a chunked 30 MB upload is answered 413 once it passes the 20 MB cap, and the server stays small', async () => {
@@ -326,7 +326,7 @@ describe('the production server under concurrent LIS clients and during backups'
       const live = w.db.$client.prepare('SELECT count(*) AS n FROM iqc_results').get() as { n: number };
       const inBackup = db.prepare('SELECT count(*) AS n FROM iqc_results').get() as { n: number };
       expect(inBackup.n).toBeLessThan(live.n);
-      expect(verifyAuditChain({ $client: db } as never).ok).toBe(true);
+      expect((await verifyAuditChain({ $client: db } as never)).ok).toBe(true);
     } finally {
       db.close();
     }
@@ -335,9 +335,9 @@ describe('the production server under concurrent LIS clients and during backups'
 
 describe('SIGKILL in the middle of a large import', () => {
   it('leaves the database intact (integrity_check ok) with the import all or nothing', async () => {
-    const w = createSeededTestDb();
+    const w = await createSeededTestDb();
     const [code, actor] = [...w.labManagers][0];
-    const token = createApiToken(w.db, actor, { name: 'LIS', scopes: ['iqc:write'] }).token;
+    const token = (await createApiToken(w.db, actor, { name: 'LIS', scopes: ['iqc:write'] })).token;
     const count = () => (w.db.$client.prepare('SELECT count(*) AS n FROM iqc_results').get() as { n: number }).n;
     const before = count();
     const s = await startProdServer(w.file);
@@ -376,7 +376,7 @@ describe('SIGKILL in the middle of a large import', () => {
     const sqlite = w.db.$client;
     expect(sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
     expect([before, before + 120_000]).toContain(count());
-    expect(verifyAuditChain(w.db).ok).toBe(true);
+    expect((await verifyAuditChain(w.db)).ok).toBe(true);
     w.close();
   }, 60_000);
 });

@@ -20,9 +20,10 @@ import { commonSecurityHeaders, pageCsp } from '@/lib/server/headers';
 import { changeOwnPassword, createLabManager, resetPassword } from '@/lib/services/users';
 import { createApiToken } from '@/lib/services/tokens';
 import { AppError } from '@/lib/errors';
+import { first } from '@/db/dialect';
 
 let t: TestDb & { admin: Actor; regulators: Record<'gd' | 'sz' | 'zj', Actor>; labManagers: Map<string, Actor> };
-const row = (email: string) => findActorRowByEmail(t.db, email)!;
+const row = async (email: string) => (await findActorRowByEmail(t.db, email))!;
 let n = 0;
 /** A fresh documentation address (RFC 5737) per call, so tests do not share an address's count. */
 const freshAddress = () => `198.51.100.${++n}`;
@@ -37,8 +38,8 @@ async function codeOf(fn: () => unknown): Promise<string> {
   return 'ok';
 }
 
-beforeAll(() => {
-  t = createSeededTestDb();
+beforeAll(async () => {
+  t = await createSeededTestDb();
 });
 afterAll(() => t.close());
 
@@ -48,7 +49,7 @@ describe('an unknown email costs the same work as a known one (no account enumer
     // unknown emails is made at the same cost
     process.env.LABQC_SCRYPT_LOG_N = '14';
     try {
-      const { user, temporaryPassword } = createLabManager(t.db, t.regulators.gd, { email: 'timing.gz-010@test.cn', name: 'T', labCode: 'GZ-010' });
+      const { user, temporaryPassword } = await createLabManager(t.db, t.regulators.gd, { email: 'timing.gz-010@test.cn', name: 'T', labCode: 'GZ-010' });
       expect(temporaryPassword).toBeTruthy();
       const median = async (email: string) => {
         const times: number[] = [];
@@ -87,7 +88,7 @@ describe('rate limit: 10 failures in 15 minutes per account and per address', ()
     const reopened = openDatabase(t.file);
     try {
       const later = Date.now() + 60_000;
-      expect(signInRetryAt(reopened, 'lab2@demo.labqc', freshAddress(), later)).toBeGreaterThan(later);
+      expect(await signInRetryAt(reopened, 'lab2@demo.labqc', freshAddress(), later)).toBeGreaterThan(later);
       const r = await authenticate(reopened, { email: 'lab2@demo.labqc', password: 'labqc-demo', address: freshAddress() }, later);
       expect(r).toMatchObject({ ok: false, reason: 'rate_limited' });
       const after = Date.now() + RETRY_MS + WINDOW_MS;
@@ -107,15 +108,15 @@ describe('rate limit: 10 failures in 15 minutes per account and per address', ()
 
   it('failures are audited as one row per account and window with their count; the lock once; the typed email never', async () => {
     const now = Date.now() + 6 * WINDOW_MS;
-    flushEndedWindows(t.db, now); // earlier tests' windows
-    const before = t.db.select().from(auditLog).all().length;
+    await flushEndedWindows(t.db, now); // earlier tests' windows
+    const before = (await t.db.select().from(auditLog)).length;
     const address = freshAddress();
     for (let i = 0; i < 3; i++) await authenticate(t.db, { email: 'regulator.zj@demo.labqc', password: 'wrong', address }, now + i);
     for (let i = 0; i < 12; i++) await authenticate(t.db, { email: 'Attacker-Chosen-Text@evil.example', password: 'x', address: freshAddress() }, now + i);
-    expect(t.db.select().from(auditLog).all().length).toBe(before + 1); // only the unknown email's lock so far
-    flushEndedWindows(t.db, now + WINDOW_MS + RETRY_MS + 1);
-    const rows = t.db.select().from(auditLog).all().slice(before);
-    const account = rows.filter((r) => r.action === 'auth.sign_in_failed' && r.actorId === row('regulator.zj@demo.labqc').id);
+    expect((await t.db.select().from(auditLog)).length).toBe(before + 1); // only the unknown email's lock so far
+    await flushEndedWindows(t.db, now + WINDOW_MS + RETRY_MS + 1);
+    const rows = (await t.db.select().from(auditLog)).slice(before);
+    const account = rows.filter(async (r) => r.action === 'auth.sign_in_failed' && r.actorId === (await row('regulator.zj@demo.labqc')).id);
     expect(account).toHaveLength(1);
     expect(account[0]).toMatchObject({ actorEmail: 'regulator.zj@demo.labqc', details: { failures: 3, reason: 'wrong_password', key: 'account' } });
     const unknown = rows.filter((r) => (r.details as { key?: string } | null)?.key === 'unknown_email');
@@ -139,30 +140,30 @@ describe('rate limit: 10 failures in 15 minutes per account and per address', ()
 
 describe('passwords', () => {
   it('a legacy bcrypt hash still signs in and is replaced by scrypt', async () => {
-    const id = row('manager.gz-002@demo.labqc').id;
-    t.db.update(users).set({ passwordHash: bcrypt.hashSync('legacy-password-1', 4) }).where(eq(users.id, id)).run();
+    const id = (await row('manager.gz-002@demo.labqc')).id;
+    await t.db.update(users).set({ passwordHash: bcrypt.hashSync('legacy-password-1', 4) }).where(eq(users.id, id));
     expect(await signInWithPassword(t.db, 'manager.gz-002@demo.labqc', 'legacy-password-1', freshAddress())).not.toBeNull();
-    expect(row('manager.gz-002@demo.labqc').passwordHash).toMatch(/^scrypt\$/);
+    expect((await row('manager.gz-002@demo.labqc')).passwordHash).toMatch(/^scrypt\$/);
     expect(await signInWithPassword(t.db, 'manager.gz-002@demo.labqc', 'legacy-password-1', freshAddress())).not.toBeNull();
   });
 
   it('a new account and a reset give a temporary password that must be changed; demo accounts need no change', async () => {
-    const { user, temporaryPassword } = createLabManager(t.db, t.regulators.gd, { email: 'new.gz-004@test.cn', name: 'N', labCode: 'GZ-004' });
+    const { user, temporaryPassword } = await createLabManager(t.db, t.regulators.gd, { email: 'new.gz-004@test.cn', name: 'N', labCode: 'GZ-004' });
     expect(await authenticate(t.db, { email: user.email, password: temporaryPassword, address: freshAddress() })).toMatchObject({ ok: true, mustChangePassword: true });
-    expect(actorForUserId(t.db, user.id)).toMatchObject({ mustChangePassword: true });
+    expect(await actorForUserId(t.db, user.id)).toMatchObject({ mustChangePassword: true });
     expect(await authenticate(t.db, { email: 'lab1@demo.labqc', password: 'labqc-demo', address: freshAddress() })).toMatchObject({ ok: true, mustChangePassword: false });
   });
 
   it('a reset ends the sessions signed before it, requires a change, keeps tokens and says so in the audit log', async () => {
     const manager = t.labManagers.get('GZ-007')!;
-    const { token } = createApiToken(t.db, manager, { name: 'LIS', scopes: ['iqc:write'] });
+    const { token } = await createApiToken(t.db, manager, { name: 'LIS', scopes: ['iqc:write'] });
     const signedIn = await authenticate(t.db, { email: manager.email, password: 'labqc-demo', address: freshAddress() });
     if (!signedIn.ok) throw new Error('demo sign-in failed');
-    expect(actorForUserId(t.db, manager.userId, signedIn.sessionVersion)).not.toBeNull();
-    const { temporaryPassword } = resetPassword(t.db, t.regulators.gd, { id: manager.userId });
-    expect(actorForUserId(t.db, manager.userId, signedIn.sessionVersion)).toBeNull();
-    expect(actorForApiToken(t.db, token)).not.toBeNull();
-    expect(listAudit(t.db, { action: 'user.reset_password' })[0]).toMatchObject({
+    expect(await actorForUserId(t.db, manager.userId, signedIn.sessionVersion)).not.toBeNull();
+    const { temporaryPassword } = await resetPassword(t.db, t.regulators.gd, { id: manager.userId });
+    expect(await actorForUserId(t.db, manager.userId, signedIn.sessionVersion)).toBeNull();
+    expect(await actorForApiToken(t.db, token)).not.toBeNull();
+    expect((await listAudit(t.db, { action: 'user.reset_password' }))[0]).toMatchObject({
       actorId: t.regulators.gd.userId,
       entityId: String(manager.userId),
       details: { sessionsEnded: true, mustChangePassword: true, tokensKept: 1 },
@@ -172,7 +173,7 @@ describe('passwords', () => {
   });
 
   it('a self-service change needs the current password, refuses weak ones, ends the other sessions and clears the flag', async () => {
-    const { user, temporaryPassword } = createLabManager(t.db, t.regulators.gd, { email: 'change.gz-008@test.cn', name: 'C', labCode: 'GZ-008' });
+    const { user, temporaryPassword } = await createLabManager(t.db, t.regulators.gd, { email: 'change.gz-008@test.cn', name: 'C', labCode: 'GZ-008' });
     const first = await authenticate(t.db, { email: user.email, password: temporaryPassword, address: freshAddress() });
     if (!first.ok) throw new Error('sign-in failed');
     const actor = first.actor;
@@ -183,17 +184,17 @@ describe('passwords', () => {
     expect(await codeOf(() => change(temporaryPassword, 'change.gz-008-secret'))).toBe('invalid');
     const { sessionVersion } = await change(temporaryPassword, 'a-long-enough-passphrase');
     expect(sessionVersion).toBe(first.sessionVersion + 1);
-    expect(actorForUserId(t.db, user.id, first.sessionVersion)).toBeNull();
-    expect(actorForUserId(t.db, user.id, sessionVersion)).not.toBeNull();
-    expect(actorForUserId(t.db, user.id)?.mustChangePassword).toBeUndefined();
+    expect(await actorForUserId(t.db, user.id, first.sessionVersion)).toBeNull();
+    expect(await actorForUserId(t.db, user.id, sessionVersion)).not.toBeNull();
+    expect((await actorForUserId(t.db, user.id))?.mustChangePassword).toBeUndefined();
     expect(await signInWithPassword(t.db, user.email, temporaryPassword, freshAddress())).toBeNull();
     expect(await signInWithPassword(t.db, user.email, 'a-long-enough-passphrase', freshAddress())).not.toBeNull();
-    expect(listAudit(t.db, { action: 'user.change_password' })[0]).toMatchObject({ actorId: user.id, entityId: String(user.id), details: { otherSessionsEnded: true } });
+    expect((await listAudit(t.db, { action: 'user.change_password' }))[0]).toMatchObject({ actorId: user.id, entityId: String(user.id), details: { otherSessionsEnded: true } });
   });
 
   it('a token cannot change its creator’s password', async () => {
-    const { token } = createApiToken(t.db, t.labManagers.get('GZ-009')!, { name: 'LIS', scopes: ['read'] });
-    const viaToken = actorForApiToken(t.db, token)!;
+    const { token } = await createApiToken(t.db, t.labManagers.get('GZ-009')!, { name: 'LIS', scopes: ['read'] });
+    const viaToken = (await actorForApiToken(t.db, token))!;
     expect(await codeOf(() => changeOwnPassword(t.db, viaToken, { currentPassword: 'labqc-demo', newPassword: 'a-long-enough-passphrase', confirmPassword: 'a-long-enough-passphrase' }))).toBe('forbidden');
   });
 });
@@ -234,24 +235,24 @@ describe('API tokens: scopes, expiry, machine endpoints only', () => {
     expect(tokenScopeFor(method, path)).toBe(scope);
   });
 
-  it('scopes and expiry are stored; an expired token is refused (401)', () => {
+  it('scopes and expiry are stored; an expired token is refused (401)', async () => {
     const manager = t.labManagers.get('GZ-001')!;
-    const created = createApiToken(t.db, manager, { name: 'short', scopes: ['eqa:submit'], expiresInDays: '1' });
+    const created = await createApiToken(t.db, manager, { name: 'short', scopes: ['eqa:submit'], expiresInDays: '1' });
     expect(created.scopes).toEqual(['eqa:submit']);
     expect(created.expiresAt! - Date.now()).toBeGreaterThan(86_399_000);
-    expect(actorForApiToken(t.db, created.token)?.token).toEqual({ id: created.id, scopes: ['eqa:submit'] });
-    expect(actorForApiToken(t.db, created.token, created.expiresAt! + 1)).toBeNull();
+    expect((await actorForApiToken(t.db, created.token))?.token).toEqual({ id: created.id, scopes: ['eqa:submit'] });
+    expect(await actorForApiToken(t.db, created.token, created.expiresAt! + 1)).toBeNull();
   });
 
   it('a token needs at least one known scope', async () => {
     const manager = t.labManagers.get('GZ-001')!;
-    expect(await codeOf(() => createApiToken(t.db, manager, { name: 'none' }))).toBe('invalid');
-    expect(await codeOf(() => createApiToken(t.db, manager, { name: 'bad', scopes: ['admin'] }))).toBe('invalid');
+    expect(await codeOf(async () => await createApiToken(t.db, manager, { name: 'none' }))).toBe('invalid');
+    expect(await codeOf(async () => await createApiToken(t.db, manager, { name: 'bad', scopes: ['admin'] }))).toBe('invalid');
   });
 
-  it('tokens created before scopes existed keep all three', () => {
+  it('tokens created before scopes existed keep all three', async () => {
     t.db.$client.prepare("insert into api_tokens (lab_id, user_id, name, prefix, token_hash, created_at) values (?, ?, 'old', 'lqc_old', 'h', 0)").run(t.labManagers.get('GZ-001')!.labId, t.labManagers.get('GZ-001')!.userId);
-    const old = t.db.select().from(apiTokens).where(eq(apiTokens.name, 'old')).get()!;
+    const old = first(await t.db.select().from(apiTokens).where(eq(apiTokens.name, 'old')).limit(1))!;
     expect(old.scopes).toEqual(['read', 'iqc:write', 'eqa:submit']);
     expect(old.expiresAt).toBeNull();
   });

@@ -22,9 +22,9 @@ import { postResults } from '@/lib/services/iqc/api';
 import { fakeActor } from '@/test/support/db';
 import { NOW, TODAY, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
 
-const refusal = (fn: () => unknown): AppError => {
+const refusal = async (fn: () => unknown): Promise<AppError> => {
   try {
-    fn();
+    await fn();
   } catch (e) {
     if (e instanceof AppError) return e;
     throw e;
@@ -63,27 +63,27 @@ describe('database files', () => {
 });
 
 describe('decisions take effect today, never earlier', () => {
-  let w: ReturnType<typeof createSeededTestDb>;
+  let w: Awaited<ReturnType<typeof createSeededTestDb>>;
   let K: number;
-  beforeAll(() => {
-    w = createSeededTestDb();
-    K = analyteId(w.db, 'K');
-    createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K'], reason: 'list' }, { now: NOW });
-    for (const code of ['GZ-001', 'GZ-002']) addGoodEvidence(w.db, labId(w.db, code), K);
-    computeEligibility(w.db, { now: NOW });
+  beforeAll(async () => {
+    w = await createSeededTestDb();
+    K = await analyteId(w.db, 'K');
+    await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K'], reason: 'list' }, { now: NOW });
+    for (const code of ['GZ-001', 'GZ-002']) await addGoodEvidence(w.db, await labId(w.db, code), K);
+    await computeEligibility(w.db, { now: NOW });
   });
   afterAll(() => w.close());
 
-  it('refuses a back-dated approval with a field error on effectiveOn (422), writing nothing', () => {
-    const e = refusal(() => decide(w.db, w.regulators.gd, { action: 'approve', labId: labId(w.db, 'GZ-001'), analyteId: K, reason: 'meets the policy', effectiveOn: '2026-06-14' }, { now: NOW }));
+  it('refuses a back-dated approval with a field error on effectiveOn (422), writing nothing', async () => {
+    const e = await refusal(async () => await decide(w.db, w.regulators.gd, { action: 'approve', labId: await labId(w.db, 'GZ-001'), analyteId: K, reason: 'meets the policy', effectiveOn: '2026-06-14' }, { now: NOW }));
     expect([e.status, e.errors.map((x) => x.field)]).toEqual([422, ['effectiveOn']]);
     expect(w.db.$client.prepare('SELECT count(*) AS n FROM certifications').get()).toEqual({ n: 0 });
   });
 
-  it('accepts an approval effective today, and refuses a back-dated suspension of it', () => {
-    const lab = labId(w.db, 'GZ-002');
-    expect(decide(w.db, w.regulators.gd, { action: 'approve', labId: lab, analyteId: K, reason: 'meets the policy', effectiveOn: TODAY }, { now: NOW }).status).toBe('active');
-    const e = refusal(() => decide(w.db, w.regulators.gd, { action: 'suspend', labId: lab, analyteId: K, reason: 'EQA failure', effectiveOn: '2026-06-01' }, { now: NOW }));
+  it('accepts an approval effective today, and refuses a back-dated suspension of it', async () => {
+    const lab = await labId(w.db, 'GZ-002');
+    expect((await decide(w.db, w.regulators.gd, { action: 'approve', labId: lab, analyteId: K, reason: 'meets the policy', effectiveOn: TODAY }, { now: NOW })).status).toBe('active');
+    const e = await refusal(async () => await decide(w.db, w.regulators.gd, { action: 'suspend', labId: lab, analyteId: K, reason: 'EQA failure', effectiveOn: '2026-06-01' }, { now: NOW }));
     expect([e.status, e.errors[0].field]).toEqual([422, 'effectiveOn']);
   });
 });
@@ -136,10 +136,10 @@ describe('request bodies are capped while streaming', () => {
   });
 
   it('the IQC API (POST /api/v1/iqc/results) refuses a chunked 30 MB CSV with 413 without reading it whole', async () => {
-    const w = createSeededTestDb();
+    const w = await createSeededTestDb();
     try {
       const { body, seen } = chunkedBody(30 * MB);
-      const actor = fakeActor({ userId: 1, role: 'lab_manager', labId: labId(w.db, 'GZ-001'), labCode: 'GZ-001', via: 'token' });
+      const actor = fakeActor({ userId: 1, role: 'lab_manager', labId: await labId(w.db, 'GZ-001'), labCode: 'GZ-001', via: 'token' });
       const req = new Request('http://x/api/v1/iqc/results', { method: 'POST', body, headers: { 'content-type': 'text/csv' }, duplex: 'half' } as RequestInit);
       const before = process.memoryUsage().rss;
       expect((await asyncRefusal(postResults(w.db, actor, req))).status).toBe(413);
@@ -214,15 +214,15 @@ const cli = (args: string[], env: Record<string, string | undefined> = {}) => {
 const count = (db: DB, sqlText: string) => (db.$client.prepare(sqlText).get() as { n: number }).n;
 
 describe('the audit log is a hash chain', () => {
-  let t: ReturnType<typeof createSeededTestDb>;
-  beforeAll(() => {
-    t = createSeededTestDb(); // regions, catalogue, labs and accounts: many audited writes
+  let t: Awaited<ReturnType<typeof createSeededTestDb>>;
+  beforeAll(async () => {
+    t = await createSeededTestDb(); // regions, catalogue, labs and accounts: many audited writes
   });
   afterAll(() => t.close());
 
-  it('every row written by the services is sealed, and the chain verifies', () => {
+  it('every row written by the services is sealed, and the chain verifies', async () => {
     expect(count(t.db, 'SELECT count(*) AS n FROM audit_log WHERE hash IS NULL')).toBe(0);
-    const v = verifyAuditChain(t.db);
+    const v = await verifyAuditChain(t.db);
     expect(v.ok).toBe(true);
     expect(v.rows).toBe(count(t.db, 'SELECT count(*) AS n FROM audit_log'));
     expect(v.rows).toBeGreaterThan(10);
@@ -241,11 +241,11 @@ describe('the audit log is a hash chain', () => {
     expect(() => t.db.$client.prepare('DELETE FROM audit_log WHERE id = 2').run()).toThrow(/append-only/);
   });
 
-  it('npm run audit:verify passes, then names the altered row (exit 1) once a row is changed with the triggers dropped', () => {
+  it('npm run audit:verify passes, then names the altered row (exit 1) once a row is changed with the triggers dropped', async () => {
     const ok = cli(['audit:verify'], { DATABASE_PATH: t.file });
     expect([ok.status, ok.out]).toEqual([0, expect.stringMatching(/audit chain intact/)]);
     t.db.$client.exec(`DROP TRIGGER audit_log_no_update; UPDATE audit_log SET details = '{"forged":true}' WHERE id = 5;`);
-    expect(verifyAuditChain(t.db).broken).toMatchObject({ id: 5, reason: expect.stringMatching(/altered/) });
+    expect((await verifyAuditChain(t.db)).broken).toMatchObject({ id: 5, reason: expect.stringMatching(/altered/) });
     const bad = cli(['audit:verify'], { DATABASE_PATH: t.file });
     expect(bad.status).toBe(1);
     expect(bad.out).toMatch(/BROKEN at row 5\b/);
@@ -257,24 +257,24 @@ describe('tampering the chain in other ways', () => {
     ['a deleted row is found at the row after it', 'DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 3;', 4],
     ['a row re-hashed after editing breaks the next row', `DROP TRIGGER audit_log_no_update; UPDATE audit_log SET action = 'x', hash = '${'a'.repeat(64)}' WHERE id = 3;`, 3],
     ['a row appended without a hash', "INSERT INTO audit_log (at, action) VALUES (1, 'forged');", 'last'],
-  ])('%s', (_t, tamper, expected) => {
-    const t = createSeededTestDb();
+  ])('%s', async (_t, tamper, expected) => {
+    const t = await createSeededTestDb();
     try {
       t.db.$client.exec(tamper);
       const last = count(t.db, 'SELECT max(id) AS n FROM audit_log');
-      expect(verifyAuditChain(t.db).broken?.id).toBe(expected === 'last' ? last : expected);
+      expect((await verifyAuditChain(t.db)).broken?.id).toBe(expected === 'last' ? last : expected);
     } finally {
       t.close();
     }
   });
 
-  it('rows written before the chain existed are sealed in order on the next migration run', () => {
-    const t = createSeededTestDb();
+  it('rows written before the chain existed are sealed in order on the next migration run', async () => {
+    const t = await createSeededTestDb();
     try {
       t.db.$client.exec('DROP TRIGGER audit_log_no_update; UPDATE audit_log SET prev_hash = NULL, hash = NULL;');
-      expect(verifyAuditChain(t.db).ok).toBe(false);
-      runMigrations(t.db);
-      expect(verifyAuditChain(t.db)).toMatchObject({ ok: true });
+      expect((await verifyAuditChain(t.db)).ok).toBe(false);
+      await runMigrations(t.db);
+      expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
     } finally {
       t.close();
     }
@@ -287,8 +287,8 @@ describe('decision history and entity versions are append-only', () => {
     ['DELETE FROM certification_events WHERE reason = ?', 'certification_events'],
     ['UPDATE entity_versions SET reason = ?', 'entity_versions'],
     ['DELETE FROM entity_versions WHERE reason = ?', 'entity_versions'],
-  ])('%s is refused', (statement, table) => {
-    const t = createSeededTestDb();
+  ])('%s is refused', async (statement, table) => {
+    const t = await createSeededTestDb();
     try {
       const sqlite = t.db.$client;
       sqlite.exec("INSERT INTO certification_events (lab_id, analyte_id, action, effective_on, reason, at) VALUES (1, 1, 'reject', '2026-01-01', 'r', 1)");
@@ -372,7 +372,7 @@ describe('production start: the first administrator, never the demo data', () =>
 });
 
 describe('backup and restore', () => {
-  it('db:backup copies the database online (0600, intact); db:restore brings it back, refusing while a server holds the database', () => {
+  it('db:backup copies the database online (0600, intact); db:restore brings it back, refusing while a server holds the database', async () => {
     const dir = tmpDir();
     const file = path.join(dir, 'live.sqlite');
     const backup = path.join(dir, 'backups', 'b1.sqlite');
@@ -396,7 +396,7 @@ describe('backup and restore', () => {
     try {
       expect(db.$client.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(db.$client.prepare('SELECT email FROM users').all()).toEqual([{ email: 'ops@health.example' }]);
-      expect(verifyAuditChain(db).ok).toBe(true);
+      expect((await verifyAuditChain(db)).ok).toBe(true);
     } finally {
       db.$client.close();
     }
@@ -420,33 +420,33 @@ describe('backup and restore', () => {
 });
 
 describe('refusals and exports are audited, folded per actor × action per minute', () => {
-  let t: ReturnType<typeof createSeededTestDb>;
+  let t: Awaited<ReturnType<typeof createSeededTestDb>>;
   const rows = (action: string) =>
     (t.db.$client.prepare('SELECT actor_email AS email, details FROM audit_log WHERE action = ? ORDER BY id').all(action) as { email: string; details: string }[]).map((r) => ({ email: r.email, details: JSON.parse(r.details) }));
-  beforeAll(() => {
-    t = createSeededTestDb();
+  beforeAll(async () => {
+    t = await createSeededTestDb();
     resetAuditFolding();
   });
   afterAll(() => t.close());
 
-  it('500 refusals of one actor within a minute write one row; the next minute writes one more that counts the 499 folded ones', () => {
+  it('500 refusals of one actor within a minute write one row; the next minute writes one more that counts the 499 folded ones', async () => {
     const lab = t.labManagers.get('GZ-001')!;
     const T = Date.parse('2026-06-15T04:00:00Z');
-    for (let i = 0; i < 500; i++) auditRefusal(t.db, lab, { method: 'POST', path: `/api/v1/eqa/rounds/X${i}/evaluate` }, T + i * 100);
+    for (let i = 0; i < 500; i++) await auditRefusal(t.db, lab, { method: 'POST', path: `/api/v1/eqa/rounds/X${i}/evaluate` }, T + i * 100);
     expect(rows('access.refused')).toHaveLength(1);
-    auditRefusal(t.db, lab, { method: 'POST', path: '/api/v1/x' }, T + 61_000);
+    await auditRefusal(t.db, lab, { method: 'POST', path: '/api/v1/x' }, T + 61_000);
     const r = rows('access.refused');
     expect(r).toHaveLength(2);
     expect(r[1]).toMatchObject({ email: lab.email, details: { path: '/api/v1/x', foldedIntoPreviousRow: 499 } });
-    expect(verifyAuditChain(t.db).ok).toBe(true);
+    expect((await verifyAuditChain(t.db)).ok).toBe(true);
   });
 
-  it('another actor, or another action (an export), gets its own row in the same minute', () => {
+  it('another actor, or another action (an export), gets its own row in the same minute', async () => {
     const T = Date.parse('2026-06-15T05:00:00Z');
     const other = t.labManagers.get('HZ-001')!;
-    expect(auditRefusal(t.db, other, { method: 'POST', path: '/a' }, T)).toBe(true);
-    expect(auditExport(t.db, other, { path: '/api/v1/iqc/summary', query: '?month=2026-05' }, T + 1)).toBe(true);
-    expect(auditExport(t.db, other, { path: '/api/v1/iqc/summary', query: '?month=2026-04' }, T + 2)).toBe(false);
+    expect(await auditRefusal(t.db, other, { method: 'POST', path: '/a' }, T)).toBe(true);
+    expect(await auditExport(t.db, other, { path: '/api/v1/iqc/summary', query: '?month=2026-05' }, T + 1)).toBe(true);
+    expect(await auditExport(t.db, other, { path: '/api/v1/iqc/summary', query: '?month=2026-04' }, T + 2)).toBe(false);
     expect(rows('data.export')).toEqual([{ email: other.email, details: { path: '/api/v1/iqc/summary', query: '?month=2026-05', via: 'session' } }]);
   });
 });

@@ -75,7 +75,7 @@ beforeAll(async () => {
     env: { ...process.env, NEXT_DIST_DIR: DIST, NEXT_TELEMETRY_DISABLED: '1' },
   });
   if (b.status !== 0) throw new Error('npm run build failed');
-  t = createSeededTestDb();
+  t = await createSeededTestDb();
   await start();
 }, 900_000);
 
@@ -136,7 +136,7 @@ describe('sign-in over HTTP', () => {
     const r = await signIn('hospital@demo.labqc', 'labqc-demo', { 'x-forwarded-for': '203.0.113.66, 198.51.100.77', 'x-labqc-client-address': '6.6.6.6' });
     expect(r.status).toBe(302);
     expect(r.session).toBeTruthy();
-    expect(listAudit(t.db, { action: 'auth.sign_in' })[0]).toMatchObject({ actorEmail: 'hospital@demo.labqc', ip: '198.51.100.77' });
+    expect((await listAudit(t.db, { action: 'auth.sign_in' }))[0]).toMatchObject({ actorEmail: 'hospital@demo.labqc', ip: '198.51.100.77' });
   });
 
   it('10 failures, then 429 with a retry time, also after a restart', async () => {
@@ -160,7 +160,7 @@ describe('sign-in over HTTP', () => {
     const { session } = await signIn('manager.gz-003@demo.labqc', 'labqc-demo', { 'x-forwarded-for': '192.0.2.60' });
     const me = () => fetch(`${base}/api/v1/me`, { headers: { cookie: session! } });
     expect((await me()).status).toBe(200);
-    resetPassword(t.db, t.regulators.gd, { id: t.labManagers.get('GZ-003')!.userId });
+    await resetPassword(t.db, t.regulators.gd, { id: t.labManagers.get('GZ-003')!.userId });
     expect((await me()).status).toBe(401);
     const page = await fetch(`${base}/lab`, { headers: { cookie: session! }, redirect: 'manual' });
     expect(page.status).toBe(307);
@@ -170,7 +170,7 @@ describe('sign-in over HTTP', () => {
 
 describe('a temporary password', () => {
   it('must be changed first: pages send to the change form, the API answers 403', async () => {
-    const { temporaryPassword } = createLabManager(t.db, t.regulators.gd, { email: 'temp.gz-004@test.cn', name: 'T', labCode: 'GZ-004' });
+    const { temporaryPassword } = await createLabManager(t.db, t.regulators.gd, { email: 'temp.gz-004@test.cn', name: 'T', labCode: 'GZ-004' });
     const { session } = await signIn('temp.gz-004@test.cn', temporaryPassword, { 'x-forwarded-for': '192.0.2.70' });
     const page = await fetch(`${base}/lab/iqc`, { headers: { cookie: session! }, redirect: 'manual' });
     expect(page.status).toBe(307);
@@ -182,10 +182,10 @@ describe('a temporary password', () => {
 describe('API tokens act only on the machine API, within their scopes', () => {
   let all: { id: number; token: string };
   let readOnly: { id: number; token: string };
-  beforeAll(() => {
+  beforeAll(async () => {
     const manager = t.labManagers.get('GZ-001')!;
-    all = createApiToken(t.db, manager, { name: 'LIS', scopes: ['iqc:write', 'eqa:submit', 'read'] });
-    readOnly = createApiToken(t.db, manager, { name: 'dashboard', scopes: ['read'] });
+    all = await createApiToken(t.db, manager, { name: 'LIS', scopes: ['iqc:write', 'eqa:submit', 'read'] });
+    readOnly = await createApiToken(t.db, manager, { name: 'dashboard', scopes: ['read'] });
   });
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -215,7 +215,7 @@ describe('API tokens act only on the machine API, within their scopes', () => {
     const accepted = await post(all.token);
     expect(accepted.status).not.toBe(403);
     expect(accepted.status).not.toBe(401);
-    const uses = listAudit(t.db, { action: 'apiToken.use' });
+    const uses = await listAudit(t.db, { action: 'apiToken.use' });
     expect(uses.map((u) => [u.entityId, (u.details as { status: number }).status])).toEqual(
       expect.arrayContaining([
         [String(readOnly.id), 403],
@@ -225,7 +225,7 @@ describe('API tokens act only on the machine API, within their scopes', () => {
   });
 
   it('an expired token answers 401', async () => {
-    t.db.update(apiTokens).set({ expiresAt: Date.now() - 1000 }).where(eq(apiTokens.id, readOnly.id)).run();
+    await t.db.update(apiTokens).set({ expiresAt: Date.now() - 1000 }).where(eq(apiTokens.id, readOnly.id));
     expect((await fetch(`${base}/api/v1/me`, { headers: bearer(readOnly.token) })).status).toBe(401);
   });
 });

@@ -11,7 +11,7 @@ import { ensureOpsBuild, startProdServer, type ProdServer } from '@/test/support
 import { createApiToken } from '@/lib/services/tokens';
 import { verifyAuditChain } from '@/db/queries/audit-chain';
 
-type World = ReturnType<typeof createSeededTestDb>;
+type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 const iso = (ms: number) => new Date(ms).toISOString();
 const count = (w: World) => (w.db.$client.prepare('SELECT count(*) AS n FROM iqc_results').get() as { n: number }).n;
 /** The value at quantile q (nearest rank) of unsorted samples. */
@@ -41,10 +41,10 @@ const labCodes: string[] = [];
 // long: the build may wait for other builds holding the e2e lock
 beforeAll(() => ensureOpsBuild(), 900_000);
 beforeAll(async () => {
-  w = createSeededTestDb();
+  w = await createSeededTestDb();
   for (const [code, actor] of [...w.labManagers].slice(0, 10)) {
     labCodes.push(code);
-    tokens.set(code, createApiToken(w.db, actor, { name: 'LIS', scopes: ['iqc:write'] }).token);
+    tokens.set(code, (await createApiToken(w.db, actor, { name: 'LIS', scopes: ['iqc:write'] })).token);
   }
   s = await startProdServer(w.file);
 }, 120_000);
@@ -155,6 +155,6 @@ describe('50 LIS clients posting at once', () => {
     expect(times.filter((t) => t < 0.75 * total).length).toBeGreaterThanOrEqual(0.4 * CLIENTS);
     expect(median).toBeLessThan(0.8 * total);
     expect(w.db.$client.pragma('integrity_check', { simple: true })).toBe('ok');
-    expect(verifyAuditChain(w.db).ok).toBe(true);
+    expect((await verifyAuditChain(w.db)).ok).toBe(true);
   }, 180_000);
 });

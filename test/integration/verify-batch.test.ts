@@ -23,37 +23,38 @@ import { verifyBatchRoute } from '@/lib/public-batch';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { CLIENT_ADDRESS_HEADER } from '@/lib/server/headers';
 import { NOW, TODAY, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
+import { mapSeq } from '@/lib/async';
 
-type World = ReturnType<typeof createSeededTestDb>;
+type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 type Check = { lab?: unknown; analyte?: unknown; date?: unknown; asOf?: unknown };
 
 let w: World;
 const rows = <T,>(sql: string, ...p: unknown[]) => w.db.$client.prepare(sql).all(...p) as T[];
-const single = (c: Check) => {
+const single = async (c: Check) => {
   try {
-    return verifyRecognition(w.db, c, { now: NOW });
+    return await verifyRecognition(w.db, c, { now: NOW });
   } catch (e) {
     return errorBody(e).body;
   }
 };
-const batch = (checks: unknown[], ownerId: number | null = null) => verifyBatch(w.db, { checks }, { now: NOW, ownerId }).results;
+const batch = async (checks: unknown[], ownerId: number | null = null) => (await verifyBatch(w.db, { checks }, { now: NOW, ownerId })).results;
 let hospitalId: number;
 
 // Hubei's windows as the issue gives them, set here on Guangdong's policy from today on
 const HUBEI_WINDOWS = 'K 7\nNA 7\nCL 7\nTP 30\nALB 30\nTG 30\nCHOL 30\nHBA1C 60\n* 30';
 
 beforeAll(async () => {
-  w = createSeededTestDb();
+  w = await createSeededTestDb();
   for (const lab of ['GZ-001', 'GZ-002', 'GZ-003', 'SZ-001', 'SZ-002', 'HZ-001', 'HZ-002', 'NB-001'])
-    for (const a of ['K', 'NA', 'GLU', 'ALT']) addGoodEvidence(w.db, labId(w.db, lab), analyteId(w.db, a));
+    for (const a of ['K', 'NA', 'GLU', 'ALT']) await addGoodEvidence(w.db, await labId(w.db, lab), await analyteId(w.db, a));
   await seedRecognition({ db: w.db, now: NOW, random: createRandom(1), admin: w.admin, regulators: w.regulators, labManagers: w.labManagers, log: () => {} });
-  const gd = effectivePolicyFor(w.db, '/100000/440000/', TODAY)!;
-  createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: TODAY, analyteCodes: gd.analyteCodes, validityMonths: gd.validityMonths, windows: HUBEI_WINDOWS, reason: 'windows of issue 13' }, { now: NOW });
+  const gd = (await effectivePolicyFor(w.db, '/100000/440000/', TODAY))!;
+  await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: TODAY, analyteCodes: gd.analyteCodes, validityMonths: gd.validityMonths, windows: HUBEI_WINDOWS, reason: 'windows of issue 13' }, { now: NOW });
   hospitalId = rows<{ id: number }>(`SELECT id FROM users WHERE role = 'hospital' LIMIT 1`)[0].id;
   // the hospital's own codes: its LIS calls potassium "XK01" and HbA1c "tang-hua"
   const ins = w.db.$client.prepare(`INSERT INTO analyte_local_codes (owner_id, local_code, analyte_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`);
-  ins.run(hospitalId, 'XK01', analyteId(w.db, 'K'), hospitalId, NOW, NOW);
-  ins.run(hospitalId, 'TANG-HUA', analyteId(w.db, 'HBA1C'), hospitalId, NOW, NOW);
+  ins.run(hospitalId, 'XK01', await analyteId(w.db, 'K'), hospitalId, NOW, NOW);
+  ins.run(hospitalId, 'TANG-HUA', await analyteId(w.db, 'HBA1C'), hospitalId, NOW, NOW);
 }, 120_000);
 afterAll(() => {
   closeDb();
@@ -94,25 +95,25 @@ describe('batch answers equal single answers', () => {
       { weight: 1, arbitrary: fc.constantFrom<unknown>(null, 7, [], { lab: 5, analyte: 'K' }, { lab: 'GZ-001' }, { lab: 'GZ-001', analyte: 'K', date: 20260101 }) },
     );
     fc.assert(
-      fc.property(fc.array(arbCheck, { minLength: 1, maxLength: 120 }), (checks) => {
-        const results = batch(checks);
+      fc.property(fc.array(arbCheck, { minLength: 1, maxLength: 120 }), async (checks) => {
+        const results = await batch(checks);
         expect(results).toHaveLength(checks.length);
-        checks.forEach((c, i) => expect(results[i]).toEqual(single((c && typeof c === 'object' && !Array.isArray(c) ? c : {}) as Check)));
+        for (const [i, c] of checks.entries()) { expect(results[i]).toEqual(await single((c && typeof c === 'object' && !Array.isArray(c) ? c : {}) as Check)); }
         // the fast path's JSON text is these very answers, keys in the same order
-        expect(verifyBatchBody(w.db, { checks }, { now: NOW }).toString('utf8')).toBe(JSON.stringify({ results }));
+        expect((await verifyBatchBody(w.db, { checks }, { now: NOW })).toString('utf8')).toBe(JSON.stringify({ results }));
       }),
       { numRuns: 60, seed: 13 },
     );
   });
 
-  it('answers recognised, suspended, revoked and expired pairs as the GET does, in order', () => {
+  it('answers recognised, suspended, revoked and expired pairs as the GET does, in order', async () => {
     const sample = rows<{ lab: string; analyte: string; validFrom: string; status: string }>(
       `SELECT l.code AS lab, a.code AS analyte, c.valid_from AS validFrom, c.status FROM certifications c
        JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id ORDER BY c.id`,
     );
     const checks = sample.map((c) => ({ lab: c.lab, analyte: c.analyte, date: TODAY > c.validFrom ? addDays(TODAY, -1) : c.validFrom, asOf: TODAY }));
-    const results = batch(checks);
-    expect(results.map((r) => ('reason' in r ? r.reason : r.code))).toEqual(checks.map((c) => (single(c) as { reason: string }).reason));
+    const results = await batch(checks);
+    expect(results.map((r) => ('reason' in r ? r.reason : r.code))).toEqual((await mapSeq(checks, async (c) => (await single(c) as { reason: string }).reason)));
     expect(new Set(results.map((r) => ('reason' in r ? r.reason : '')))).toEqual(expect.objectContaining({ size: expect.any(Number) }));
     expect(results.some((r) => 'recognized' in r && r.recognized)).toBe(true);
     expect(results.some((r) => 'reason' in r && r.reason === 'revoked')).toBe(true);
@@ -121,64 +122,64 @@ describe('batch answers equal single answers', () => {
 
 describe('recognition windows', () => {
   // GZ-001's K certification is active today (the demo seed approves GZ-001 K)
-  const gzK = (asOf: string | undefined, date = TODAY, lab = 'GZ-001', analyte = 'K') => single({ lab, analyte, date, asOf }) as unknown as Record<string, unknown>;
+  const gzK = async (asOf: string | undefined, date = TODAY, lab = 'GZ-001', analyte = 'K') => await single({ lab, analyte, date, asOf }) as unknown as Record<string, unknown>;
 
-  it('potassium: day 7 after the result is within the window, day 8 is not (Guangzhou inherits Guangdong)', () => {
-    expect(gzK(addDays(TODAY, 7))).toMatchObject({ windowDays: 7, withinWindow: true, asOf: '2026-06-22' });
-    expect(gzK(addDays(TODAY, 8))).toMatchObject({ windowDays: 7, withinWindow: false, asOf: '2026-06-23' });
-    expect(batch([{ lab: 'GZ-001', analyte: 'K', date: TODAY, asOf: '2026-06-22' }, { lab: 'GZ-001', analyte: 'K', date: TODAY, asOf: '2026-06-23' }]).map((r) => (r as { withinWindow: boolean }).withinWindow)).toEqual([true, false]);
+  it('potassium: day 7 after the result is within the window, day 8 is not (Guangzhou inherits Guangdong)', async () => {
+    expect(await gzK(addDays(TODAY, 7))).toMatchObject({ windowDays: 7, withinWindow: true, asOf: '2026-06-22' });
+    expect(await gzK(addDays(TODAY, 8))).toMatchObject({ windowDays: 7, withinWindow: false, asOf: '2026-06-23' });
+    expect((await batch([{ lab: 'GZ-001', analyte: 'K', date: TODAY, asOf: '2026-06-22' }, { lab: 'GZ-001', analyte: 'K', date: TODAY, asOf: '2026-06-23' }])).map((r) => (r as { withinWindow: boolean }).withinWindow)).toEqual([true, false]);
   });
 
-  it('HbA1c 60 days, an unlisted item the policy default of 30', () => {
-    expect(gzK(addDays(TODAY, 60), TODAY, 'GZ-001', 'HBA1C')).toMatchObject({ windowDays: 60, withinWindow: true });
-    expect(gzK(addDays(TODAY, 61), TODAY, 'GZ-001', 'HBA1C')).toMatchObject({ windowDays: 60, withinWindow: false });
-    expect(gzK(addDays(TODAY, 30), TODAY, 'GZ-001', 'ALT')).toMatchObject({ windowDays: 30, withinWindow: true });
-    expect(gzK(addDays(TODAY, 31), TODAY, 'GZ-001', 'ALT')).toMatchObject({ windowDays: 30, withinWindow: false });
+  it('HbA1c 60 days, an unlisted item the policy default of 30', async () => {
+    expect(await gzK(addDays(TODAY, 60), TODAY, 'GZ-001', 'HBA1C')).toMatchObject({ windowDays: 60, withinWindow: true });
+    expect(await gzK(addDays(TODAY, 61), TODAY, 'GZ-001', 'HBA1C')).toMatchObject({ windowDays: 60, withinWindow: false });
+    expect(await gzK(addDays(TODAY, 30), TODAY, 'GZ-001', 'ALT')).toMatchObject({ windowDays: 30, withinWindow: true });
+    expect(await gzK(addDays(TODAY, 31), TODAY, 'GZ-001', 'ALT')).toMatchObject({ windowDays: 30, withinWindow: false });
   });
 
-  it('the policy in force on asOf decides: before today Guangdong had no windows (system default 30)', () => {
-    expect(gzK(addDays(TODAY, -1), addDays(TODAY, -20))).toMatchObject({ windowDays: 30, withinWindow: true });
+  it('the policy in force on asOf decides: before today Guangdong had no windows (system default 30)', async () => {
+    expect(await gzK(addDays(TODAY, -1), addDays(TODAY, -20))).toMatchObject({ windowDays: 30, withinWindow: true });
   });
 
-  it('Shenzhen follows its own override, and "none" means no limit', () => {
-    expect(gzK(addDays(TODAY, 8), TODAY, 'SZ-001')).toMatchObject({ windowDays: 30, withinWindow: true });
-    const sz = effectivePolicyFor(w.db, '/100000/440000/440300/', TODAY)!;
-    createPolicyVersion(w.db, w.regulators.sz, { regionCode: '440300', effectiveFrom: addDays(TODAY, 1), analyteCodes: sz.analyteCodes, windows: { defaultDays: 14, items: { K: null } }, reason: 'no limit for K' }, { now: NOW });
-    expect(gzK('2030-01-01', TODAY, 'SZ-001')).toMatchObject({ windowDays: null, withinWindow: true });
-    expect(gzK(addDays(TODAY, 15), TODAY, 'SZ-001', 'NA')).toMatchObject({ windowDays: 14, withinWindow: false });
-    expect(batch([{ lab: 'SZ-001', analyte: 'K', date: TODAY, asOf: '2030-01-01' }])[0]).toMatchObject({ windowDays: null, withinWindow: true });
+  it('Shenzhen follows its own override, and "none" means no limit', async () => {
+    expect(await gzK(addDays(TODAY, 8), TODAY, 'SZ-001')).toMatchObject({ windowDays: 30, withinWindow: true });
+    const sz = (await effectivePolicyFor(w.db, '/100000/440000/440300/', TODAY))!;
+    await createPolicyVersion(w.db, w.regulators.sz, { regionCode: '440300', effectiveFrom: addDays(TODAY, 1), analyteCodes: sz.analyteCodes, windows: { defaultDays: 14, items: { K: null } }, reason: 'no limit for K' }, { now: NOW });
+    expect(await gzK('2030-01-01', TODAY, 'SZ-001')).toMatchObject({ windowDays: null, withinWindow: true });
+    expect(await gzK(addDays(TODAY, 15), TODAY, 'SZ-001', 'NA')).toMatchObject({ windowDays: 14, withinWindow: false });
+    expect((await batch([{ lab: 'SZ-001', analyte: 'K', date: TODAY, asOf: '2030-01-01' }]))[0]).toMatchObject({ windowDays: null, withinWindow: true });
   });
 
-  it('the windows resolver chooses the policy resolvePolicy chooses, for every region and day', () => {
-    const policies = listAllPolicies(w.db);
-    const resolve = policyWindows(w.db);
+  it('the windows resolver chooses the policy resolvePolicy chooses, for every region and day', async () => {
+    const policies = await listAllPolicies(w.db);
+    const resolve = await policyWindows(w.db);
     const paths = rows<{ path: string }>('SELECT path FROM regions').map((r) => r.path);
     const days = [...new Set(policies.flatMap((p) => [addDays(p.effectiveFrom, -1), p.effectiveFrom, addDays(p.effectiveFrom, 1)]))];
     expect(policies.length).toBeGreaterThanOrEqual(5);
     for (const path of paths) for (const day of days) expect(resolve(path, day)).toEqual(resolvePolicy(policies, path, day)?.windows ?? SYSTEM_WINDOWS);
   });
 
-  it('asOf before the result day is a 422 with its own code, in the GET and as a batch entry', () => {
-    expect(gzK(addDays(TODAY, -1))).toMatchObject({ code: 'verify.asOfBeforeDate' });
-    expect(errorBody(catchOf(() => verifyRecognition(w.db, { lab: 'GZ-001', analyte: 'K', date: TODAY, asOf: addDays(TODAY, -1) }, { now: NOW }))).status).toBe(422);
-    const r = batch([{ lab: 'GZ-001', analyte: 'K', date: TODAY, asOf: '2026-06-14' }, { lab: 'GZ-001', analyte: 'K', date: TODAY }]);
+  it('asOf before the result day is a 422 with its own code, in the GET and as a batch entry', async () => {
+    expect(await gzK(addDays(TODAY, -1))).toMatchObject({ code: 'verify.asOfBeforeDate' });
+    expect(errorBody(await catchOf(async () => await verifyRecognition(w.db, { lab: 'GZ-001', analyte: 'K', date: TODAY, asOf: addDays(TODAY, -1) }, { now: NOW }))).status).toBe(422);
+    const r = await batch([{ lab: 'GZ-001', analyte: 'K', date: TODAY, asOf: '2026-06-14' }, { lab: 'GZ-001', analyte: 'K', date: TODAY }]);
     expect(r[0]).toMatchObject({ code: 'verify.asOfBeforeDate' });
     expect(r[1]).toMatchObject({ recognized: true, asOf: TODAY, windowDays: 7, withinWindow: true });
   });
 
-  it('regulators set windows through the policy form text; a bad line is refused with its line number; the change is audited', () => {
-    expect(catchOf(() => createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: TODAY, analyteCodes: ['K'], windows: 'K 7\nNA seven', reason: 'typo' }, { now: NOW }))).toMatchObject({
+  it('regulators set windows through the policy form text; a bad line is refused with its line number; the change is audited', async () => {
+    expect(await catchOf(async () => await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: TODAY, analyteCodes: ['K'], windows: 'K 7\nNA seven', reason: 'typo' }, { now: NOW }))).toMatchObject({
       errors: [expect.objectContaining({ field: 'windows', code: 'recognition.windowLine', params: { line: 2, text: 'NA seven' } })],
     });
-    expect(catchOf(() => createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: TODAY, analyteCodes: ['K'], windows: 'NOSUCH 7', reason: 'typo' }, { now: NOW }))).toMatchObject({ reason: 'analyte.unknownList' });
+    expect(await catchOf(async () => await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: TODAY, analyteCodes: ['K'], windows: 'NOSUCH 7', reason: 'typo' }, { now: NOW }))).toMatchObject({ reason: 'analyte.unknownList' });
     const audit = rows<{ details: string }>(`SELECT details FROM audit_log WHERE action = 'policy.create' ORDER BY id DESC LIMIT 2`).map((r) => JSON.parse(r.details));
     expect(audit.map((d) => d.windows)).toEqual([{ defaultDays: 14, items: { K: null } }, expect.objectContaining({ defaultDays: 30, items: expect.objectContaining({ K: 7, HBA1C: 60 }) })]);
   });
 });
 
 describe('item codes', () => {
-  it('LOINC codes resolve to the catalogue item (K = 2823-3, HbA1c = 4548-4)', () => {
-    const [a, b, c] = batch([
+  it('LOINC codes resolve to the catalogue item (K = 2823-3, HbA1c = 4548-4)', async () => {
+    const [a, b, c] = await batch([
       { lab: 'GZ-001', analyte: 'loinc:2823-3', date: TODAY },
       { lab: 'GZ-001', analyte: 'K', date: TODAY },
       { lab: 'GZ-001', analyte: 'loinc:4548-4', date: TODAY, asOf: addDays(TODAY, 61) },
@@ -186,30 +187,30 @@ describe('item codes', () => {
     expect(a).toEqual(b);
     expect(a).toMatchObject({ recognized: true, windowDays: 7 });
     expect(c).toMatchObject({ windowDays: 60, withinWindow: false });
-    expect(single({ lab: 'GZ-001', analyte: 'loinc:2823-3', date: TODAY })).toEqual(b);
+    expect(await single({ lab: 'GZ-001', analyte: 'loinc:2823-3', date: TODAY })).toEqual(b);
   });
 
-  it("a hospital's local codes resolve for that hospital only; unmapped codes are remembered for its mapping page", () => {
+  it("a hospital's local codes resolve for that hospital only; unmapped codes are remembered for its mapping page", async () => {
     const checks = [
       { lab: 'GZ-001', analyte: 'xk01', date: TODAY },
       { lab: 'GZ-001', analyte: 'local:TANG-HUA', date: TODAY, asOf: addDays(TODAY, 60) },
       { lab: 'GZ-001', analyte: 'K', date: TODAY },
       { lab: 'GZ-001', analyte: 'UNMAPPED-9', date: TODAY },
     ];
-    const mine = batch(checks, hospitalId);
-    expect(mine[0]).toEqual(single({ lab: 'GZ-001', analyte: 'K', date: TODAY }));
+    const mine = await batch(checks, hospitalId);
+    expect(mine[0]).toEqual(await single({ lab: 'GZ-001', analyte: 'K', date: TODAY }));
     expect(mine[1]).toMatchObject({ windowDays: 60, withinWindow: true });
     expect(mine[2]).toEqual(mine[0]);
     expect(mine[3]).toMatchObject({ code: 'analyte.notFound' });
-    const anonymous = batch(checks);
+    const anonymous = await batch(checks);
     expect(anonymous.map((r) => ('code' in r ? r.code : 'ok'))).toEqual(['analyte.notFound', 'analyte.notFound', 'ok', 'analyte.notFound']);
-    batch([{ lab: 'GZ-001', analyte: 'unmapped-9', date: TODAY }], hospitalId);
+    await batch([{ lab: 'GZ-001', analyte: 'unmapped-9', date: TODAY }], hospitalId);
     expect(rows(`SELECT owner_id AS ownerId, local_code AS code, seen FROM analyte_local_code_misses`)).toEqual([{ ownerId: hospitalId, code: 'UNMAPPED-9', seen: 2 }]);
   });
 
   it('the route hands unmapped codes to a job (the write stays off the request thread)', async () => {
     const handed: string[][] = [];
-    verifyBatch(w.db, { checks: [{ lab: 'GZ-001', analyte: 'unmapped-9' }, { lab: 'GZ-001', analyte: 'local:k' }, { lab: 'GZ-001', analyte: 'loinc:0000-0' }] }, { now: NOW, ownerId: hospitalId, recordMisses: (c) => handed.push(c) });
+    await verifyBatch(w.db, { checks: [{ lab: 'GZ-001', analyte: 'unmapped-9' }, { lab: 'GZ-001', analyte: 'local:k' }, { lab: 'GZ-001', analyte: 'loinc:0000-0' }] }, { now: NOW, ownerId: hospitalId, recordMisses: (c) => handed.push(c) });
     // LOINC codes are the catalogue's, never the hospital's: not a local miss
     expect(handed).toEqual([['UNMAPPED-9', 'K']]);
     await executeJob(w.db, 'verify.recordMisses', fakeActor({ userId: hospitalId, role: 'hospital' }), { codes: handed[0], at: NOW + 1 });
@@ -219,10 +220,10 @@ describe('item codes', () => {
     ]);
   });
 
-  it('keeps the most recent 5,000 unresolved codes of an account', () => {
+  it('keeps the most recent 5,000 unresolved codes of an account', async () => {
     const codes = Array.from({ length: MAX_MISSES_PER_OWNER + 10 }, (_, i) => `JUNK-${i}`);
-    recordLocalCodeMisses(w.db, hospitalId, codes.slice(0, 10), NOW + 10);
-    recordLocalCodeMisses(w.db, hospitalId, codes.slice(10), NOW + 20);
+    await recordLocalCodeMisses(w.db, hospitalId, codes.slice(0, 10), NOW + 10);
+    await recordLocalCodeMisses(w.db, hospitalId, codes.slice(10), NOW + 20);
     expect(rows<{ n: number }>(`SELECT count(*) AS n FROM analyte_local_code_misses WHERE owner_id = ?`, hospitalId)[0].n).toBe(MAX_MISSES_PER_OWNER);
     expect(rows(`SELECT local_code AS code FROM analyte_local_code_misses WHERE local_code IN ('JUNK-0', 'UNMAPPED-9', 'JUNK-10')`)).toEqual([{ code: 'JUNK-10' }]);
     w.db.$client.prepare('DELETE FROM analyte_local_code_misses').run();
@@ -230,13 +231,13 @@ describe('item codes', () => {
 });
 
 describe('batch limits', () => {
-  it('takes 10,000 checks, refuses 10,001 (413) and an empty list (422)', () => {
+  it('takes 10,000 checks, refuses 10,001 (413) and an empty list (422)', async () => {
     const many = Array.from({ length: MAX_BATCH_CHECKS }, (_, i) => ({ lab: i % 2 ? 'GZ-001' : 'SZ-001', analyte: i % 3 ? 'K' : 'NA', date: addDays(TODAY, -(i % 200)), asOf: TODAY }));
     const t0 = performance.now();
-    expect(batch(many)).toHaveLength(MAX_BATCH_CHECKS);
+    expect(await batch(many)).toHaveLength(MAX_BATCH_CHECKS);
     expect(performance.now() - t0).toBeLessThan(5_000);
-    expect(errorBody(catchOf(() => batch([...many, many[0]]))).status).toBe(413);
-    expect(errorBody(catchOf(() => batch([])))).toMatchObject({ status: 422, body: { code: 'verify.noChecks' } });
+    expect(errorBody(await catchOf(async () => await batch([...many, many[0]]))).status).toBe(413);
+    expect(errorBody(await catchOf(async () => await batch([])))).toMatchObject({ status: 422, body: { code: 'verify.noChecks' } });
   });
 });
 
@@ -286,8 +287,8 @@ describe('over HTTP (route handlers, as Next serves them)', () => {
   it('an API token needs the read scope (a lab token without it: 403; with it: answered)', async () => {
     verifyBatchLimiter.reset();
     const manager = w.labManagers.get('GZ-001')!;
-    const reader = createApiToken(w.db, manager, { name: 'his', scopes: ['read'] });
-    const writer = createApiToken(w.db, manager, { name: 'lis', scopes: ['iqc:write'] });
+    const reader = await createApiToken(w.db, manager, { name: 'his', scopes: ['read'] });
+    const writer = await createApiToken(w.db, manager, { name: 'lis', scopes: ['iqc:write'] });
     const call = (token: string) =>
       verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ checks: [{ lab: 'GZ-001', analyte: 'K' }] }) }));
     expect((await call(writer.token)).status).toBe(403);
@@ -298,53 +299,53 @@ describe('over HTTP (route handlers, as Next serves them)', () => {
 
   it('GET answers carry an ETag and Cache-Control; the same request with If-None-Match gets 304', async () => {
     const url = 'http://x/api/v1/verify?lab=GZ-001&analyte=K&date=2026-01-15&asOf=2026-01-20';
-    const first = publicApiRoute(new Request(url));
+    const first = await publicApiRoute(new Request(url));
     expect(first.status).toBe(200);
     const etag = first.headers.get('etag')!;
     expect(etag).toMatch(/^"[\w-]+"$/);
     // both days are long past: an hour (see lib/public-api.ts for why not immutable)
     expect(first.headers.get('cache-control')).toBe('public, max-age=3600, stale-while-revalidate=86400');
-    const again = publicApiRoute(new Request(url, { headers: { 'if-none-match': etag } }));
+    const again = await publicApiRoute(new Request(url, { headers: { 'if-none-match': etag } }));
     expect(again.status).toBe(304);
     expect(again.headers.get('etag')).toBe(etag);
     expect(await again.text()).toBe('');
-    expect(publicApiRoute(new Request(url, { headers: { 'if-none-match': '"other"' } })).status).toBe(200);
+    expect((await publicApiRoute(new Request(url, { headers: { 'if-none-match': '"other"' } }))).status).toBe(200);
     // without asOf the answer depends on today: a short max-age
-    expect(publicApiRoute(new Request('http://x/api/v1/verify?lab=GZ-001&analyte=K&date=2026-01-15')).headers.get('cache-control')).toBe('public, max-age=60, stale-while-revalidate=300');
+    expect((await publicApiRoute(new Request('http://x/api/v1/verify?lab=GZ-001&analyte=K&date=2026-01-15'))).headers.get('cache-control')).toBe('public, max-age=60, stale-while-revalidate=300');
     for (const u of ['http://x/api/v1/labs?q=GZ', 'http://x/api/v1/labs/GZ-001/certifications']) {
-      const r = publicApiRoute(new Request(u));
+      const r = await publicApiRoute(new Request(u));
       expect(r.headers.get('etag')).toBeTruthy();
-      expect(publicApiRoute(new Request(u, { headers: { 'if-none-match': r.headers.get('etag')! } })).status).toBe(304);
+      expect((await publicApiRoute(new Request(u, { headers: { 'if-none-match': r.headers.get('etag')! } }))).status).toBe(304);
     }
-    const missing = publicApiRoute(new Request('http://x/api/v1/verify?lab=XX-999&analyte=K'));
+    const missing = await publicApiRoute(new Request('http://x/api/v1/verify?lab=XX-999&analyte=K'));
     expect([missing.status, missing.headers.get('etag'), missing.headers.get('cache-control')]).toEqual([404, null, 'no-store']);
   });
 });
 
 describe('the in-memory pair index follows certification changes', () => {
-  it('a suspension, and a first certification of a pair already asked about, show in the next batch', () => {
+  it('a suspension, and a first certification of a pair already asked about, show in the next batch', async () => {
     const checks = [{ lab: 'GZ-001', analyte: 'K', date: TODAY }, { lab: 'GZ-009', analyte: 'TP', date: TODAY }];
-    expect(batch(checks).map((r) => (r as { reason: string }).reason)).toEqual(['recognized', 'not_certified']);
-    decide(w.db, w.regulators.gd, { labId: labId(w.db, 'GZ-001'), analyteId: analyteId(w.db, 'K'), action: 'suspend', reason: 'EQA under review', effectiveOn: TODAY }, { now: NOW });
+    expect((await batch(checks)).map((r) => (r as { reason: string }).reason)).toEqual(['recognized', 'not_certified']);
+    await decide(w.db, w.regulators.gd, { labId: await labId(w.db, 'GZ-001'), analyteId: await analyteId(w.db, 'K'), action: 'suspend', reason: 'EQA under review', effectiveOn: TODAY }, { now: NOW });
     // a certification written as the decision service writes one: the row and its approval event
     const cert = Number(
       w.db.$client
         .prepare(`INSERT INTO certifications (lab_id, analyte_id, scope_region_id, scope, mark, certificate_no, status, valid_from, valid_to, flagged, created_at, updated_at)
           VALUES (?, ?, (SELECT id FROM regions WHERE code = '440000'), '广东', '广东HR', 'HR-440000-2026-TEST01', 'active', ?, '2027-06-14', 0, ?, ?)`)
-        .run(labId(w.db, 'GZ-009'), analyteId(w.db, 'TP'), TODAY, NOW, NOW).lastInsertRowid,
+        .run(await labId(w.db, 'GZ-009'), await analyteId(w.db, 'TP'), TODAY, NOW, NOW).lastInsertRowid,
     );
     w.db.$client
       .prepare(`INSERT INTO certification_events (certification_id, lab_id, analyte_id, action, from_status, to_status, effective_on, reason, actor_id, at) VALUES (?, ?, ?, 'approve', NULL, 'active', ?, 'test', NULL, ?)`)
-      .run(cert, labId(w.db, 'GZ-009'), analyteId(w.db, 'TP'), TODAY, NOW);
-    const after = batch(checks);
+      .run(cert, await labId(w.db, 'GZ-009'), await analyteId(w.db, 'TP'), TODAY, NOW);
+    const after = await batch(checks);
     expect(after.map((r) => (r as { reason: string }).reason)).toEqual(['suspended', 'recognized']);
-    checks.forEach((c, i) => expect(after[i]).toEqual(single(c)));
+    for (const [i, c] of checks.entries()) { expect(after[i]).toEqual(await single(c)); }
   });
 });
 
-function catchOf(f: () => unknown): unknown {
+async function catchOf(f: () => unknown): Promise<unknown> {
   try {
-    f();
+    await f();
   } catch (e) {
     return e;
   }

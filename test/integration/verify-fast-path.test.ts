@@ -11,20 +11,20 @@ import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { CLIENT_ADDRESS_HEADER } from '@/lib/server/headers';
 import { MAX_BATCH_BODY_BYTES } from '@/lib/public-api';
 
-let t: ReturnType<typeof createSeededTestDb>;
+let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 let server: http.Server;
 let base: string;
 
 beforeAll(async () => {
-  t = createSeededTestDb();
+  t = await createSeededTestDb();
   closeDb();
   process.env.DATABASE_PATH = t.file;
-  server = http.createServer((req, res) => {
+  server = http.createServer(async (req, res) => {
     // as lib/server/main.ts stamps it: here the test client names its address in a header of its own
     delete req.headers[CLIENT_ADDRESS_HEADER];
     const who = req.headers['x-test-client'];
     if (typeof who === 'string') req.headers[CLIENT_ADDRESS_HEADER] = who;
-    if (!publicFastPath(req, res)) {
+    if (!await publicFastPath(req, res)) {
       res.writeHead(599);
       res.end('left to Next');
     }

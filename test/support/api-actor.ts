@@ -14,7 +14,7 @@ export async function apiActorMock(session: () => Actor | null) {
     apiActor: async (req: Request, scope: string | null) => {
       const m = req.headers.get('authorization')?.match(/^Bearer\s+(\S+)$/i);
       if (!m) return session();
-      const actor = actorForApiToken(getDb(), m[1]);
+      const actor = await actorForApiToken(getDb(), m[1]);
       if (!actor) return null;
       if (!scope || !actor.token?.scopes.includes(scope as never)) throw AppError.forbidden(`This token lacks the ${scope} scope`);
       return actor;

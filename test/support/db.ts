@@ -15,11 +15,11 @@ export interface TestDb {
   close: () => void;
 }
 
-export function createTestDb(): TestDb {
+export async function createTestDb(): Promise<TestDb> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labqc-it-'));
   const file = path.join(dir, 'test.sqlite');
   const db = openDatabase(file);
-  runMigrations(db);
+  await runMigrations(db);
   return {
     db,
     file,
@@ -31,9 +31,9 @@ export function createTestDb(): TestDb {
 }
 
 /** A migrated database with the demo regions, catalogue, labs and accounts (no QC data). */
-export function createSeededTestDb(): TestDb & ReturnType<typeof seedBase> {
-  const t = createTestDb();
-  return { ...t, ...seedBase(t.db) };
+export async function createSeededTestDb(): Promise<TestDb & Awaited<ReturnType<typeof seedBase>>> {
+  const t = await createTestDb();
+  return { ...t, ...await seedBase(t.db) };
 }
 
 /** An actor that is not in the database, for pure can() checks. */

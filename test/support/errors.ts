@@ -1,9 +1,9 @@
 // The AppError a service call throws (the test fails when it returns or throws something else).
 import { AppError } from '@/lib/errors';
 
-export function appError(fn: () => unknown): AppError {
+export async function appError(fn: () => unknown): Promise<AppError> {
   try {
-    fn();
+    await fn();
   } catch (e) {
     if (e instanceof AppError) return e;
     throw e;

@@ -6,8 +6,8 @@ import { createRegion, updateRegion } from '@/lib/services/regions';
 import { createAnalyte, updateAnalyte } from '@/lib/services/catalogue';
 
 export async function createRegionAction(_prev: ActionState, form: FormData): Promise<ActionState> {
-  const r = await runAction((actor) => {
-    const region = createRegion(getDb(), actor, formObject(form));
+  const r = await runAction(async (actor) => {
+    const region = await createRegion(getDb(), actor, formObject(form));
     return { code: region.code };
   });
   if (r.ok) revalidatePath('/admin/regions');
@@ -15,8 +15,8 @@ export async function createRegionAction(_prev: ActionState, form: FormData): Pr
 }
 
 export async function updateRegionAction(_prev: ActionState, form: FormData): Promise<ActionState> {
-  const r = await runAction((actor) => {
-    updateRegion(getDb(), actor, formObject(form));
+  const r = await runAction(async (actor) => {
+    await updateRegion(getDb(), actor, formObject(form));
     return {};
   });
   if (r.ok) revalidatePath('/admin/regions', 'layout');
@@ -24,9 +24,9 @@ export async function updateRegionAction(_prev: ActionState, form: FormData): Pr
 }
 
 export async function updateAnalyteAction(_prev: ActionState, form: FormData): Promise<ActionState> {
-  const r = await runAction((actor) => {
+  const r = await runAction(async (actor) => {
     const { id, reason, ...input } = formObject(form);
-    updateAnalyte(getDb(), actor, Number(id), input, String(reason ?? ''));
+    await updateAnalyte(getDb(), actor, Number(id), input, String(reason ?? ''));
     return {};
   });
   if (r.ok) revalidatePath('/admin/analytes', 'layout');
@@ -34,8 +34,8 @@ export async function updateAnalyteAction(_prev: ActionState, form: FormData): P
 }
 
 export async function createAnalyteAction(_prev: ActionState, form: FormData): Promise<ActionState> {
-  const r = await runAction((actor) => {
-    const a = createAnalyte(getDb(), actor, formObject(form));
+  const r = await runAction(async (actor) => {
+    const a = await createAnalyte(getDb(), actor, formObject(form));
     return { code: a.code };
   });
   if (r.ok) revalidatePath('/admin/analytes', 'layout');

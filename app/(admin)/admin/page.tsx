@@ -9,7 +9,7 @@ import { StatTile } from '@/app/_components/stat-tile';
 export default async function AdminHome() {
   const actor = await requirePage('region.manage');
   const t = await getTranslations('common.landing');
-  const c = countsInScope(getDb(), actor);
+  const c = await countsInScope(getDb(), actor);
   return (
     <div data-testid="landing-admin">
       <PageHeader title={t('adminTitle')} subtitle={t('adminSubtitle')} />

@@ -23,15 +23,15 @@ function done<T>(r: ActionState<T>, ...paths: string[]): ActionState<T> {
 
 export async function batchCheckAction(_prev: ActionState, form: FormData) {
   const text = await textOf(form);
-  return runAction((actor) => batchCheck(getDb(), actor, { text }));
+  return runAction(async (actor) => await batchCheck(getDb(), actor, { text }));
 }
 
 export async function addWatchAction(_prev: ActionState, form: FormData) {
-  return done(await runAction((actor) => addWatch(getDb(), actor, formObject(form))), '/hospital');
+  return done(await runAction(async (actor) => await addWatch(getDb(), actor, formObject(form))), '/hospital');
 }
 
 export async function removeWatchAction(_prev: ActionState, form: FormData) {
-  return done(await runAction((actor) => removeWatch(getDb(), actor, formObject(form))), '/hospital');
+  return done(await runAction(async (actor) => await removeWatch(getDb(), actor, formObject(form))), '/hospital');
 }
 
 /** Preview a mapping file; with `commit=1` (the preview's "save" button) save it all or nothing. */
@@ -39,24 +39,24 @@ export async function mappingUploadAction(_prev: ActionState, form: FormData) {
   const text = await textOf(form);
   const commit = form.get('commit') === '1';
   const reason = String(form.get('reason') ?? '');
-  const r = await runAction((actor) => ({ ...importLocalCodes(getDb(), actor, { text, reason }, { dryRun: !commit }), saved: commit }));
+  const r = await runAction(async (actor) => ({ ...await importLocalCodes(getDb(), actor, { text, reason }, { dryRun: !commit }), saved: commit }));
   return commit ? done(r, '/hospital/mapping', '/regulator/platform/mapping') : r;
 }
 
 export async function setMappingAction(_prev: ActionState, form: FormData) {
-  return done(await runAction((actor) => setLocalCode(getDb(), actor, formObject(form))), '/hospital/mapping', '/regulator/platform/mapping');
+  return done(await runAction(async (actor) => await setLocalCode(getDb(), actor, formObject(form))), '/hospital/mapping', '/regulator/platform/mapping');
 }
 
 export async function deleteMappingAction(_prev: ActionState, form: FormData) {
-  return done(await runAction((actor) => deleteLocalCodeMapping(getDb(), actor, formObject(form))), '/hospital/mapping', '/regulator/platform/mapping');
+  return done(await runAction(async (actor) => await deleteLocalCodeMapping(getDb(), actor, formObject(form))), '/hospital/mapping', '/regulator/platform/mapping');
 }
 
 export async function createHospitalTokenAction(_prev: ActionState, form: FormData) {
-  return done(await runAction((actor) => ({ secret: createHospitalToken(getDb(), actor, formObject(form)).token })), '/hospital/tokens', '/regulator/platform/tokens');
+  return done(await runAction(async (actor) => ({ secret: (await createHospitalToken(getDb(), actor, formObject(form))).token })), '/hospital/tokens', '/regulator/platform/tokens');
 }
 
 export async function revokeHospitalTokenAction(_prev: ActionState, form: FormData) {
-  return done(await runAction((actor) => revokeHospitalToken(getDb(), actor, formObject(form))), '/hospital/tokens', '/regulator/platform/tokens');
+  return done(await runAction(async (actor) => await revokeHospitalToken(getDb(), actor, formObject(form))), '/hospital/tokens', '/regulator/platform/tokens');
 }
 
 export async function createEndpointAction(_prev: ActionState, form: FormData) {
@@ -64,9 +64,9 @@ export async function createEndpointAction(_prev: ActionState, form: FormData) {
 }
 
 export async function disableEndpointAction(_prev: ActionState, form: FormData) {
-  return done(await runAction((actor) => disableWebhookEndpoint(getDb(), actor, formObject(form))), '/hospital/webhooks');
+  return done(await runAction(async (actor) => await disableWebhookEndpoint(getDb(), actor, formObject(form))), '/hospital/webhooks');
 }
 
 export async function testEventAction(_prev: ActionState, form: FormData) {
-  return done(await runAction((actor) => sendTestEvent(getDb(), actor, formObject(form))), '/hospital/webhooks');
+  return done(await runAction(async (actor) => await sendTestEvent(getDb(), actor, formObject(form))), '/hospital/webhooks');
 }

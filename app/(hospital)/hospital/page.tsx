@@ -20,7 +20,7 @@ export default async function HospitalHome() {
   const tl = await getTranslations('common.landing');
   const format = await getFormatter();
   const zh = (await getLocale()) === 'zh';
-  const { watches, changes } = watchWorkspace(getDb(), actor);
+  const { watches, changes } = await watchWorkspace(getDb(), actor);
   const when = (ms: number) => format.dateTime(new Date(ms), { dateStyle: 'medium', timeStyle: 'short' });
   const watchColumns: Column<(typeof watches)[number]>[] = [
     {

@@ -9,7 +9,7 @@ export default async function LabHome() {
   const actor = await requirePage('iqc.read');
   const t = await getTranslations('common.landing');
   const ti = await getTranslations('iqc.home');
-  const data = labDashboard(getDb(), actor);
+  const data = await labDashboard(getDb(), actor);
   return (
     <div data-testid="landing-lab">
       <PageHeader

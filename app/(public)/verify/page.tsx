@@ -25,15 +25,15 @@ export default async function VerifyPage({ searchParams }: { searchParams: Promi
   const tc = await getTranslations('common');
   const zh = (await getLocale()) === 'zh';
   const db = getDb();
-  const regions = publicRegions(db).filter((r) => r.level !== 'national');
+  const regions = (await publicRegions(db)).filter((r) => r.level !== 'national');
   const searched = sp.q !== undefined || sp.region !== undefined;
-  const labs = searched ? safe(() => searchLabs(db, { q: sp.q, region: sp.region }), []) : [];
-  const analytes = catalogueAnalytes(db, { activeOnly: true });
+  const labs = searched ? await safe(async () => await searchLabs(db, { q: sp.q, region: sp.region }), []) : [];
+  const analytes = await catalogueAnalytes(db, { activeOnly: true });
   let answer: VerifyAnswer | null = null;
   let error: string | null = null;
   if (sp.lab && sp.analyte) {
     try {
-      answer = verifyRecognition(db, { lab: sp.lab.trim(), analyte: sp.analyte, date: sp.date || undefined, asOf: sp.asOf || undefined });
+      answer = await verifyRecognition(db, { lab: sp.lab.trim(), analyte: sp.analyte, date: sp.date || undefined, asOf: sp.asOf || undefined });
     } catch (e) {
       if (!isAppError(e)) throw e;
       error = e.reason === 'verify.asOfBeforeDate' ? t('verify.asOfBeforeDate') : e.code === 'invalid' ? t('verify.invalidDate') : t('verify.notFound');
@@ -114,9 +114,9 @@ export default async function VerifyPage({ searchParams }: { searchParams: Promi
   );
 }
 
-function safe<T>(fn: () => T, fallback: T): T {
+async function safe<T>(fn: () => T, fallback: T): Promise<T> {
   try {
-    return fn();
+    return await fn();
   } catch (e) {
     if (isAppError(e)) return fallback;
     throw e;

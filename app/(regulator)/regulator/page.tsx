@@ -14,9 +14,9 @@ export default async function RegulatorHome() {
   const th = await getTranslations('admin.regulatorHome');
   const zh = (await getLocale()) === 'zh';
   const db = getDb();
-  const c = countsInScope(db, actor);
-  const { open: openRounds, toEvaluate } = roundsToAct(db, actor);
-  const queue = recognitionQueueCounts(db, actor);
+  const c = await countsInScope(db, actor);
+  const { open: openRounds, toEvaluate } = await roundsToAct(db, actor);
+  const queue = await recognitionQueueCounts(db, actor);
   const region = zh ? queue.region.name : queue.region.nameEn;
   return (
     <div data-testid="landing-regulator">

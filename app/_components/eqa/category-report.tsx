@@ -8,7 +8,7 @@ import type { sampleCategoryDistribution } from '@/lib/services/eqa/reports-cate
 import { localText } from '@/app/_components/local-name';
 import { CategoryChart } from './category-chart';
 
-type Distribution = NonNullable<ReturnType<typeof sampleCategoryDistribution>>;
+type Distribution = NonNullable<Awaited<ReturnType<typeof sampleCategoryDistribution>>>;
 
 /** A category code's name in the reader's language (the code itself when the catalogue has no such category). */
 export function categoryName(locale: string, categories: readonly ItemCategory[] | null, code: string | null): string {

@@ -9,7 +9,7 @@ import { ZScoreChart } from './z-chart';
 import { CategoryPanel, categoricalCells, categoricalReason } from './category-report';
 import type { sampleCategoryDistribution } from '@/lib/services/eqa/reports-categorical';
 
-type Report = ReturnType<typeof labRoundReport>;
+type Report = Awaited<ReturnType<typeof labRoundReport>>;
 
 
 type Sample = Report['analytes'][number]['samples'][number];
@@ -40,11 +40,11 @@ export async function LabReport({
   hrefFor,
 }: {
   report: Report;
-  history: ReturnType<typeof labHistory>;
-  histogram: ReturnType<typeof sampleHistogram> | null;
-  youden: ReturnType<typeof youdenPlot> | null;
+  history: Awaited<ReturnType<typeof labHistory>>;
+  histogram: Awaited<ReturnType<typeof sampleHistogram>> | null;
+  youden: Awaited<ReturnType<typeof youdenPlot>> | null;
   /** the chosen sample of a qualitative, ordinal or nominal item: its answers per category */
-  categories: ReturnType<typeof sampleCategoryDistribution>;
+  categories: Awaited<ReturnType<typeof sampleCategoryDistribution>>;
   selected: { analyte: string; sample: string; sampleB: string };
   hrefFor: (analyte: string, sample: string, sampleB: string) => string;
 }) {
@@ -312,17 +312,17 @@ export async function LabReportSection({
   basePath: string;
 }) {
   const { labRoundReport, labHistory, sampleHistogram, youdenPlot } = await import('@/lib/services/eqa/reports');
-  const report = labRoundReport(db, actor, { roundCode, labCode });
+  const report = await labRoundReport(db, actor, { roundCode, labCode });
   const analyte = report.analytes.find((a) => a.code === search.analyte)?.code ?? report.analytes.find((a) => a.verdict !== 'satisfactory')?.code ?? report.analytes[0]?.code ?? '';
   const sample = report.samples.includes(search.sample ?? '') ? search.sample! : report.samples[0];
   const sampleB = report.samples.includes(search.sampleB ?? '') && search.sampleB !== sample ? search.sampleB! : (report.samples.find((s) => s !== sample) ?? sample);
-  const history = labHistory(db, actor, { roundCode, labCode });
+  const history = await labHistory(db, actor, { roundCode, labCode });
   // a qualitative, ordinal or nominal item: the answers per category instead of histogram and Youden plot
   const categorical = report.analytes.find((a) => a.code === analyte && a.kind !== 'quantitative');
   const { sampleCategoryDistribution } = await import('@/lib/services/eqa/reports-categorical');
-  const categories = categorical ? sampleCategoryDistribution(db, actor, { roundCode, labCode, sample, analyte }) : null;
-  const histogram = analyte && !categorical ? sampleHistogram(db, actor, { roundCode, labCode, sample, analyte }) : null;
-  const youden = analyte && !categorical && sampleB !== sample ? youdenPlot(db, actor, { roundCode, labCode, analyte, sampleA: sample, sampleB }) : null;
+  const categories = categorical ? await sampleCategoryDistribution(db, actor, { roundCode, labCode, sample, analyte }) : null;
+  const histogram = analyte && !categorical ? await sampleHistogram(db, actor, { roundCode, labCode, sample, analyte }) : null;
+  const youden = analyte && !categorical && sampleB !== sample ? await youdenPlot(db, actor, { roundCode, labCode, analyte, sampleA: sample, sampleB }) : null;
   const hrefFor = (a: string, s: string, b: string) => `${basePath}?analyte=${encodeURIComponent(a)}&sample=${encodeURIComponent(s)}&sampleB=${encodeURIComponent(b)}`;
   return <LabReport report={report} history={history} histogram={histogram} youden={youden} categories={categories} selected={{ analyte, sample, sampleB }} hrefFor={hrefFor} />;
 }

@@ -2,9 +2,9 @@ import { forbidden, notFound } from 'next/navigation';
 import { isAppError } from '@/lib/errors';
 
 /** Run a service read for a page: 403 and 404 become the app's pages; a conflict becomes a message. */
-export function pageRead<T>(fn: () => T): { data: T; conflict?: undefined } | { data?: undefined; conflict: string } {
+export async function pageRead<T>(fn: () => T): Promise<{ data: T; conflict?: undefined } | { data?: undefined; conflict: string }> {
   try {
-    return { data: fn() };
+    return { data: await fn() };
   } catch (e) {
     if (isAppError(e)) {
       if (e.code === 'forbidden') forbidden();

@@ -6,7 +6,7 @@ import { DataTable, type Column, type SearchParams } from '@/app/_components/dat
 import { localText } from '@/app/_components/local-name';
 import { formatDateTime } from './format';
 
-type Item = ReturnType<typeof correctiveActionPage>['rows'][number];
+type Item = Awaited<ReturnType<typeof correctiveActionPage>>['rows'][number];
 
 /** Corrective actions of a lab, one page at a time (open first by default); resolved ones show who
  * did what, and when. */
@@ -17,7 +17,7 @@ export async function ActionsList({
   base,
   readOnly,
 }: {
-  page: ReturnType<typeof correctiveActionPage>;
+  page: Awaited<ReturnType<typeof correctiveActionPage>>;
   req: PageRequest;
   searchParams: SearchParams;
   base: string;

@@ -8,7 +8,7 @@ import { readPage, type SearchParams } from '@/app/_components/data-table';
 
 export type ChartResultPage = ReturnType<typeof chartResultPages>[number];
 
-export function chartResultPages(db: Conn, actor: Actor, data: ReturnType<typeof instrumentCharts>, sp: SearchParams) {
+export function chartResultPages(db: Conn, actor: Actor, data: Awaited<ReturnType<typeof instrumentCharts>>, sp: SearchParams) {
   return data.charts.map((chart, i) => {
     const prefix = `r${i}_`;
     const page = readPage(sp, { sorts: IQC_RESULT_SORTS, sort: 'time', dir: 'desc', size: 25, prefix });

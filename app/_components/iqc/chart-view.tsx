@@ -35,7 +35,7 @@ export async function ChartView({
   results,
   searchParams,
 }: {
-  data: ReturnType<typeof instrumentCharts>;
+  data: Awaited<ReturnType<typeof instrumentCharts>>;
   /** one page of each chart's results, in the order of `data.charts` (./chart-results.ts) */
   results: ChartResultPage[];
   searchParams: SearchParams;

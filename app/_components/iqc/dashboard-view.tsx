@@ -9,7 +9,7 @@ import { formatDateTime } from './format';
 
 /** The lab's IQC at a glance: traffic-light table, open corrective actions, days since last QC.
  * `base` is where the lab's IQC pages live (/lab/iqc or /regulator/labs/<code>/iqc). */
-export async function DashboardView({ data, base, readOnly }: { data: ReturnType<typeof labDashboard>; base: string; readOnly: boolean }) {
+export async function DashboardView({ data, base, readOnly }: { data: Awaited<ReturnType<typeof labDashboard>>; base: string; readOnly: boolean }) {
   const t = await getTranslations('iqc.dashboard');
   const locale = await getLocale();
   const c = data.counts;

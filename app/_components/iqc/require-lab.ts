@@ -7,7 +7,7 @@ import { labByCode } from '@/lib/services/read/places';
 
 export async function requireLabIqc(params: Promise<{ code: string }>) {
   const code = decodeURIComponent((await params).code);
-  const found = labByCode(getDb(), code);
+  const found = await labByCode(getDb(), code);
   const actor = await requirePage('iqc.read', found ? { labId: found.lab.id, regionPath: found.regionPath } : undefined);
   if (!found) notFound();
   return { actor, code, lab: found.lab, base: `/regulator/labs/${encodeURIComponent(code)}/iqc` };

@@ -5,10 +5,10 @@ import { localName, localText } from '@/app/_components/local-name';
 import { fmt, formatDateTime } from './format';
 import { RuleChoiceText } from './rule-choice';
 
-type Row = ReturnType<typeof monthlySummary>['rows'][number];
+type Row = Awaited<ReturnType<typeof monthlySummary>>['rows'][number];
 
 /** The monthly review table with its month picker and CSV export link. */
-export async function SummaryView({ data, exportHref }: { data: ReturnType<typeof monthlySummary>; exportHref: string }) {
+export async function SummaryView({ data, exportHref }: { data: Awaited<ReturnType<typeof monthlySummary>>; exportHref: string }) {
   const t = await getTranslations('iqc.summary');
   const tt = await getTranslations('iqc.targets');
   const locale = await getLocale();

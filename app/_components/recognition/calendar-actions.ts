@@ -6,8 +6,8 @@ import { formObject, runAction, type ActionState } from '@/lib/actions';
 import { addCalendarEntry, removeCalendarEntry } from '@/lib/services/recognition/calendar';
 
 export async function addCalendarAction(_prev: ActionState, form: FormData) {
-  return runAction((actor) => {
-    const row = addCalendarEntry(getDb(), actor, formObject(form));
+  return runAction(async (actor) => {
+    const row = await addCalendarEntry(getDb(), actor, formObject(form));
     revalidatePath('/regulator/calendar');
     revalidatePath('/admin/calendar');
     return { day: row.day };
@@ -15,8 +15,8 @@ export async function addCalendarAction(_prev: ActionState, form: FormData) {
 }
 
 export async function removeCalendarAction(_prev: ActionState, form: FormData) {
-  return runAction((actor) => {
-    const row = removeCalendarEntry(getDb(), actor, { id: Number(form.get('id')) });
+  return runAction(async (actor) => {
+    const row = await removeCalendarEntry(getDb(), actor, { id: Number(form.get('id')) });
     revalidatePath('/regulator/calendar');
     revalidatePath('/admin/calendar');
     return { day: row.day };

@@ -20,8 +20,8 @@ export async function CalendarView({ actor, sp }: { actor: Actor; sp: { region?:
   const locale = await getLocale();
   const db = getDb();
   const year = /^\d{4}$/.test(sp.year ?? '') ? Number(sp.year) : undefined;
-  const p = calendarPage(db, actor, { regionCode: sp.region || undefined, year });
-  const regions = regionsInScope(db, actor).filter((r) => r.level !== 'national');
+  const p = await calendarPage(db, actor, { regionCode: sp.region || undefined, year });
+  const regions = (await regionsInScope(db, actor)).filter((r) => r.level !== 'national');
   // an administrator keeps the national calendar (no region)
   const national = scopeOf(actor).kind === 'all';
   const regionName = p.region ? localName(locale, p.region) : t('national');

@@ -11,17 +11,17 @@ export interface ClockOptions {
   now?: number;
 }
 
-export type LoadedRound = NonNullable<ReturnType<typeof findRoundByCode>>;
+export type LoadedRound = NonNullable<Awaited<ReturnType<typeof findRoundByCode>>>;
 
-export function loadRound(db: Conn, code: string): LoadedRound {
-  const r = findRoundByCode(db, code);
+export async function loadRound(db: Conn, code: string): Promise<LoadedRound> {
+  const r = await findRoundByCode(db, code);
   if (!r) throw new AppError('round.notFound', { round: code });
   return r;
 }
 
 /** The analytes graded in a round: the round's own list (a subset of the scheme's), else all of the scheme's. */
-export function roundAnalytes(db: Conn, r: { round: { analytes: string[] | null }; scheme: { id: number } }) {
-  const all = schemeAnalytes(db, r.scheme.id);
+export async function roundAnalytes(db: Conn, r: { round: { analytes: string[] | null }; scheme: { id: number } }) {
+  const all = await schemeAnalytes(db, r.scheme.id);
   const only = r.round.analytes ? new Set(r.round.analytes) : null;
   return only ? all.filter((a) => only.has(a.code)) : all;
 }
@@ -79,10 +79,10 @@ export function roundVisibility(actor: Actor): DataScope {
  * jurisdiction, or the scheme enrols a lab inside it. Lab manager: their lab is enrolled and the
  * round is not a draft. One rule with the list: the round is among those its scope sees.
  */
-export function assertRoundVisible(db: Conn, actor: Actor, r: LoadedRound): void {
+export async function assertRoundVisible(db: Conn, actor: Actor, r: LoadedRound): Promise<void> {
   const scope = roundVisibility(actor);
   if (scope.kind === 'lab') {
-    if (r.round.status === 'draft' || !isEnrolled(db, r.scheme.id, scope.labId)) {
+    if (r.round.status === 'draft' || !await isEnrolled(db, r.scheme.id, scope.labId)) {
       throw new AppError('eqa.notParticipating');
     }
     return;
@@ -90,7 +90,7 @@ export function assertRoundVisible(db: Conn, actor: Actor, r: LoadedRound): void
   if (scope.kind === 'none') throw new AppError('auth.forbidden');
   if (scopeIncludes(scope, { regionPath: r.regionPath })) return;
   // a city regulator sees the provincial scheme's rounds in which its labs take part
-  const visible = listVisibleRounds(db, scope, { schemeId: r.scheme.id });
+  const visible = await listVisibleRounds(db, scope, { schemeId: r.scheme.id });
   if (visible.some((v) => v.id === r.round.id)) return;
   throw new AppError('round.outsideJurisdiction');
 }
@@ -101,8 +101,8 @@ export function assertManagesScheme(actor: Actor, regionPath: string, permission
 }
 
 /** The lab whose results are asked for, checked against the actor (own lab, or a lab in the jurisdiction). */
-export function assertLabReadable(db: Conn, actor: Actor, labId: number) {
-  const scope = findLabScope(db, labId);
+export async function assertLabReadable(db: Conn, actor: Actor, labId: number) {
+  const scope = await findLabScope(db, labId);
   if (!scope) throw new AppError('lab.noSuch');
   if (!can(actor, 'eqaResult.read', scope)) throw new AppError('eqa.labResultsNotAllowed');
   return scope;

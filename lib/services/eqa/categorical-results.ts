@@ -32,10 +32,10 @@ type ResultsBody = { results: ({ lab?: string; sample: string; analyte: string }
  * `gradeDistance` (answer grade − target grade), `reasonCode` and an English `reason` to the rows of
  * categorical items of a results body built by getRoundResults for the same actor and input.
  */
-export function withCategoricalFields<T extends ResultsBody>(db: DB, actor: Actor, input: { roundCode: string; labCode?: string | null }, body: T): T {
-  const { r, evaluation, lab } = resolve(db, actor, input.roundCode, input.labCode);
+export async function withCategoricalFields<T extends ResultsBody>(db: DB, actor: Actor, input: { roundCode: string; labCode?: string | null }, body: T): Promise<T> {
+  const { r, evaluation, lab } = await resolve(db, actor, input.roundCode, input.labCode);
   const labId = lab ? lab.id : null;
-  const rows = categoricalResultsOf(db, evaluation.id, labId);
+  const rows = await categoricalResultsOf(db, evaluation.id, labId);
   if (!rows.length) return body;
   const single = lab?.code ?? null;
   const byKey = new Map(rows.map((x) => [`${x.lab}\u0000${x.sample}\u0000${x.analyte}`, x]));

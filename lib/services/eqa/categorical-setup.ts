@@ -90,10 +90,10 @@ export function intendedGrades(
  * Set the value of every current categorical answer in `cols` to the grade of its category code in
  * today's catalogue (−1 when the code is no longer one of the item's categories).
  */
-export function regradeAnswers(db: DB, roundId: number, cols: SubmissionColumns, items: readonly { id: number; code: string; categories: string[] }[]): void {
+export async function regradeAnswers(db: DB, roundId: number, cols: SubmissionColumns, items: readonly { id: number; code: string; categories: string[] }[]): Promise<void> {
   if (!items.length) return;
   const byId = new Map(items.map((i) => [i.id, { categories: i.categories.map((code) => ({ code, nameEn: code, nameZh: code })) }]));
-  const categoryOf = new Map(currentCategoryAnswers(db, roundId, [...byId.keys()]));
+  const categoryOf = new Map(await currentCategoryAnswers(db, roundId, [...byId.keys()]));
   for (let i = 0; i < cols.n; i++) {
     const item = byId.get(cols.analyte[i]);
     if (!item) continue;

@@ -33,10 +33,10 @@ interface CodeMaps {
 }
 
 /** What changed since the previous evaluation: assigned values (and σpt, source, n) and verdicts. */
-export function diffAgainst(db: DB, previous: ReturnType<typeof latestCompleteEvaluation>, out: EngineOutput, m: CodeMaps) {
+export async function diffAgainst(db: DB, previous: Awaited<ReturnType<typeof latestCompleteEvaluation>>, out: EngineOutput, m: CodeMaps) {
   if (!previous) return { previousVersion: null, assignedValues: null, verdicts: null };
   const key = (a: { sampleId: number; analyteId: number; peerGroup: string }) => `${a.sampleId}:${a.analyteId}:${a.peerGroup}`;
-  const before = new Map(assignedValuesOf(db, previous.id).map((a) => [key(a), a]));
+  const before = new Map((await assignedValuesOf(db, previous.id)).map((a) => [key(a), a]));
   const avItems: unknown[] = [];
   let avChanged = 0;
   const same = (x: number | null, y: number | null) => (x === null || y === null ? x === y : roundForDecision(x) === roundForDecision(y));
@@ -62,7 +62,7 @@ export function diffAgainst(db: DB, previous: ReturnType<typeof latestCompleteEv
     }
   }
   const prevScores = new Map<number, [string, number]>();
-  for (const [labId, analyteId, verdict, score] of iterateScoresOf(db, previous.id)) prevScores.set(historyKey(labId, analyteId), [verdict, score]);
+  for (const [labId, analyteId, verdict, score] of await iterateScoresOf(db, previous.id)) prevScores.set(historyKey(labId, analyteId), [verdict, score]);
   const vItems: unknown[] = [];
   let vChanged = 0;
   for (const s of out.scores) {
@@ -91,13 +91,13 @@ export function diffAgainst(db: DB, previous: ReturnType<typeof latestCompleteEv
     previousVersion: previous.version,
     assignedValues: { changed: avChanged, items: avItems },
     verdicts: { changed: vChanged, items: vItems },
-    ...categoryTargetDiff(db, previous.id, out, m),
+    ...await categoryTargetDiff(db, previous.id, out, m),
   };
 }
 
 /** Targets of categorical items that changed (category, basis, answers counted or agreeing); nothing for rounds without them. */
-function categoryTargetDiff(db: DB, previousId: number, out: EngineOutput, m: CodeMaps) {
-  const before = new Map(categoryTargetsOf(db, previousId).map((t) => [`${t.sampleId}:${t.analyteId}`, t]));
+async function categoryTargetDiff(db: DB, previousId: number, out: EngineOutput, m: CodeMaps) {
+  const before = new Map((await categoryTargetsOf(db, previousId)).map((t) => [`${t.sampleId}:${t.analyteId}`, t]));
   if (!before.size && !out.categoryTargets.length) return {};
   const view = (t: { targetCategory: string | null; basis: string | null; n: number; agreeing: number; reason: string | null }) => ({ target: t.targetCategory, basis: t.basis, n: t.n, agreeing: t.agreeing, reason: t.reason });
   const items: unknown[] = [];

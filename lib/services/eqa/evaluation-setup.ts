@@ -47,11 +47,11 @@ export function limitsOf(
 
 /** The engine's analytes and the parameters stored with the evaluation (digested with its inputs),
  * with the round's categorical items and their settings. */
-export function evaluationParameters(db: DB, r: ReturnType<typeof loadRound>) {
+export async function evaluationParameters(db: DB, r: Awaited<ReturnType<typeof loadRound>>) {
   const scheme = r.scheme;
-  const all = roundAnalytes(db, r);
+  const all = await roundAnalytes(db, r);
   const rows = all.filter((a) => !isCategorical(a.kind));
-  const ranges = limitRangesOf(
+  const ranges = await limitRangesOf(
     db,
     rows.map((a) => a.analyteId),
   );
@@ -64,7 +64,7 @@ export function evaluationParameters(db: DB, r: ReturnType<typeof loadRound>) {
     minPeerGroupSize: scheme.minPeerGroupSize,
     minRoundScore: scheme.minRoundScore,
     analytes: analytes.map((a) => ({ code: a.code, limits: a.limits, minScore: a.minScore })),
-    historyRounds: previousRoundCodes(db, scheme.id, r.round.closesAt),
+    historyRounds: await previousRoundCodes(db, scheme.id, r.round.closesAt),
     // only when the round has categorical items, so quantitative parameters (and digests) stay as they were
     ...(categoricalItems.length
       ? { categorical: { settings: categoricalSettings, items: categoricalItems.map((i) => ({ code: i.code, kind: i.kind, categories: i.categories, negativeGrade: i.negativeGrade, minScore: i.minScore })) } }

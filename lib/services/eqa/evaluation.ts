@@ -30,6 +30,7 @@ import { writeEvaluationRows } from './evaluation-rows';
 import { intendedGrades, regradeAnswers } from './categorical-setup';
 import { countNotEvaluated, diffAgainst, digestOf, DIFF_ITEMS } from './evaluation-diff';
 import { evaluationParameters, STALE_RUNNING_MS } from './evaluation-setup';
+import { withTx } from '@/db/tx';
 // publishing is imported from here by the seed, jobs and tests
 export { publishRound, recomputeUnsuccessful, type PublishOptions } from './publication';
 
@@ -42,23 +43,23 @@ export interface EvaluateOptions extends ClockOptions {
 
 /** The checks before an evaluation: 403 outside the regulator's jurisdiction, 409 while the round is
  * open, as a draft, once published, or while another evaluation runs. */
-function evaluableRound(db: DB, actor: Actor, roundCode: string, now: number, ownEvaluationId?: number) {
+async function evaluableRound(db: DB, actor: Actor, roundCode: string, now: number, ownEvaluationId?: number) {
   if (!can(actor, 'eqaRound.evaluate')) throw new AppError('auth.forbidden');
-  const r = loadRound(db, String(roundCode ?? ''));
+  const r = await loadRound(db, String(roundCode ?? ''));
   assertManagesScheme(actor, r.regionPath, 'eqaRound.evaluate');
   const status = effectiveStatus(r.round, now);
   if (status === 'draft' || status === 'open') throw new AppError('round.notClosed', { round: r.round.code, status });
   if (status === 'published') throw new AppError('round.frozen', { round: r.round.code });
-  const running = runningEvaluation(db, r.round.id, now - STALE_RUNNING_MS);
+  const running = await runningEvaluation(db, r.round.id, now - STALE_RUNNING_MS);
   if (running && running.id !== ownEvaluationId) throw new AppError('round.beingEvaluated', { round: r.round.code });
   return r;
 }
 
-function insertRunningEvaluation(db: DB, actor: Actor, r: ReturnType<typeof loadRound>, parameters: unknown, now: number) {
-  return db.transaction((tx) =>
-    insertEvaluation(tx, {
+async function insertRunningEvaluation(db: DB, actor: Actor, r: Awaited<ReturnType<typeof loadRound>>, parameters: unknown, now: number) {
+  return await withTx(db, async (tx) =>
+    await insertEvaluation(tx, {
       roundId: r.round.id,
-      version: nextEvaluationVersion(tx, r.round.id),
+      version: await nextEvaluationVersion(tx, r.round.id),
       status: 'running',
       algorithmVersion: ALGORITHM_VERSION,
       parameters: parameters as never,
@@ -78,12 +79,12 @@ export const BACKGROUND_EVALUATION_THRESHOLD = 20_000;
  * continue with `evaluateRound(..., { evaluationId })`. Returns null when the round is small enough
  * to evaluate within the request.
  */
-export function reserveEvaluation(db: DB, actor: Actor, input: { roundCode: string }, opts: ClockOptions & { threshold?: number } = {}) {
+export async function reserveEvaluation(db: DB, actor: Actor, input: { roundCode: string }, opts: ClockOptions & { threshold?: number } = {}) {
   const now = opts.now ?? Date.now();
-  const r = evaluableRound(db, actor, input.roundCode, now);
-  if (countCurrentSubmissions(db, r.round.id) < (opts.threshold ?? BACKGROUND_EVALUATION_THRESHOLD)) return null;
-  const { parameters } = evaluationParameters(db, r);
-  const evaluation = insertRunningEvaluation(db, actor, r, parameters, now);
+  const r = await evaluableRound(db, actor, input.roundCode, now);
+  if (await countCurrentSubmissions(db, r.round.id) < (opts.threshold ?? BACKGROUND_EVALUATION_THRESHOLD)) return null;
+  const { parameters } = await evaluationParameters(db, r);
+  const evaluation = await insertRunningEvaluation(db, actor, r, parameters, now);
   return { round: r.round.code, evaluationId: evaluation.id, version: evaluation.version };
 }
 
@@ -92,36 +93,36 @@ export function reserveEvaluation(db: DB, actor: Actor, input: { roundCode: stri
  * regulator's jurisdiction, 409 while the round is open, as a draft, once published, or while
  * another evaluation runs. Returns the new evaluation's summary.
  */
-export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }, opts: EvaluateOptions = {}) {
+export async function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }, opts: EvaluateOptions = {}) {
   const now = opts.now ?? Date.now();
   const t0 = Date.now();
-  const r = evaluableRound(db, actor, input.roundCode, now, opts.evaluationId);
+  const r = await evaluableRound(db, actor, input.roundCode, now, opts.evaluationId);
   const scheme = r.scheme;
-  const { analytes, parameters, categoricalItems, categoricalSettings } = evaluationParameters(db, r);
-  const previous = latestCompleteEvaluation(db, r.round.id);
+  const { analytes, parameters, categoricalItems, categoricalSettings } = await evaluationParameters(db, r);
+  const previous = await latestCompleteEvaluation(db, r.round.id);
 
-  const evaluation = opts.evaluationId !== undefined ? reservedEvaluation(db, r.round.id, opts.evaluationId) : insertRunningEvaluation(db, actor, r, parameters, now);
-  const progress = (f: number) => {
-    setEvaluationProgress(db, evaluation.id, Math.round(f * 1000) / 1000);
+  const evaluation = opts.evaluationId !== undefined ? await reservedEvaluation(db, r.round.id, opts.evaluationId) : await insertRunningEvaluation(db, actor, r, parameters, now);
+  const progress = async (f: number) => {
+    await setEvaluationProgress(db, evaluation.id, Math.round(f * 1000) / 1000);
     opts.onProgress?.(f);
   };
 
   try {
-    const samples = roundSamples(db, r.round.id);
-    const refRows = roundReferenceValues(db, r.round.id);
+    const samples = await roundSamples(db, r.round.id);
+    const refRows = await roundReferenceValues(db, r.round.id);
     const categoricalIds = new Set(categoricalItems.map((i) => i.id));
     const references = new Map(refRows.filter((x) => !categoricalIds.has(x.analyteId)).map((x) => [`${x.sampleId}:${x.analyteId}`, { value: x.value, uncertainty: x.uncertainty }]));
-    const participants = participantLabs(db, scheme.id, r.round.opensAt, r.round.closesAt);
+    const participants = await participantLabs(db, scheme.id, r.round.opensAt, r.round.closesAt);
     const history = new Map<number, RoundVerdict[]>();
-    for (const [labId, analyteId, verdict] of iteratePreviousVerdicts(db, scheme.id, r.round.closesAt)) {
+    for (const [labId, analyteId, verdict] of await iteratePreviousVerdicts(db, scheme.id, r.round.closesAt)) {
       const k = historyKey(labId, analyteId);
       const list = history.get(k);
       if (list) list.push(verdict);
       else history.set(k, [verdict]);
     }
-    const cols = collectSubmissions(withLargeCache(db, () => currentSubmissions(db, r.round.id)), scheme.peerGrouping);
-    regradeAnswers(db, r.round.id, cols, categoricalItems);
-    progress(0.2);
+    const cols = collectSubmissions(await withLargeCache(db, async () => await currentSubmissions(db, r.round.id)), scheme.peerGrouping);
+    await regradeAnswers(db, r.round.id, cols, categoricalItems);
+    await progress(0.2);
     const out = evaluateColumns({
       params: { sigmaPtSource: scheme.sigmaPtSource, peerGrouping: scheme.peerGrouping, minPeerGroupSize: scheme.minPeerGroupSize },
       sampleIds: samples.map((s) => s.id),
@@ -131,7 +132,7 @@ export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }
       participantLabIds: participants.map((p) => p.id),
       history,
       categorical: categoricalItems.length ? { items: categoricalItems, settings: categoricalSettings, intended: intendedGrades(refRows, categoricalItems) } : undefined,
-      onProgress: (f) => progress(0.2 + 0.4 * f),
+      onProgress: async (f) => await progress(0.2 + 0.4 * f),
     });
     // a reference value without a category digests as before categories existed (same inputs → same digest)
     const inputDigest = digestOf(parameters, cols, refRows.map(({ category, ...x }) => (category === null ? x : { ...x, category })));
@@ -139,20 +140,20 @@ export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }
     const sampleCodes = new Map(samples.map((s) => [s.id, s.code]));
     const analyteCodes = new Map([...analytes, ...categoricalItems].map((a) => [a.id, a.code]));
     const diff = {
-      ...diffAgainst(db, previous, out, { labCodes, sampleCodes, analyteCodes }),
+      ...await diffAgainst(db, previous, out, { labCodes, sampleCodes, analyteCodes }),
       inputsChanged: previous ? previous.inputDigest !== inputDigest : null,
       notes: out.notes.slice(0, DIFF_ITEMS),
       notesTotal: out.notes.length,
     };
-    progress(0.6);
+    await progress(0.6);
 
-    withBulkWriteSettings(db, () => {
+    await withBulkWriteSettings(db, async () => {
       // inside the transaction the progress row cannot be seen by others: report to the caller only
       writeEvaluationRows(db, { evaluationId: evaluation.id, roundId: r.round.id }, cols, out, (f) => opts.onProgress?.(0.6 + 0.35 * f), new Map(categoricalItems.map((i) => [i.id, i.categories])));
-      if (previous && previous.status === 'complete') setEvaluationStatus(db, previous.id, 'superseded');
-      finishEvaluation(db, evaluation.id, { inputDigest, diff, finishedAt: now + (Date.now() - t0) });
-      setRoundStatus(db, r.round.id, 'evaluated');
-      insertAudit(db, {
+      if (previous && previous.status === 'complete') await setEvaluationStatus(db, previous.id, 'superseded');
+      await finishEvaluation(db, evaluation.id, { inputDigest, diff, finishedAt: now + (Date.now() - t0) });
+      await setRoundStatus(db, r.round.id, 'evaluated');
+      await insertAudit(db, {
         actorId: actor.userId,
         actorEmail: actor.email,
         action: 'eqa.round.evaluate',
@@ -187,19 +188,19 @@ export function evaluateRound(db: DB, actor: Actor, input: { roundCode: string }
       diff,
     };
   } catch (e) {
-    failEvaluation(db, evaluation.id, (e as Error).message, now + (Date.now() - t0));
+    await failEvaluation(db, evaluation.id, (e as Error).message, now + (Date.now() - t0));
     throw e;
   }
 }
 
-function reservedEvaluation(db: DB, roundId: number, id: number) {
-  const e = findEvaluation(db, id);
+async function reservedEvaluation(db: DB, roundId: number, id: number) {
+  const e = await findEvaluation(db, id);
   if (!e || e.roundId !== roundId || e.status !== 'running') throw new AppError('round.evaluationNotWaiting', { id });
   return e;
 }
 
 /** Mark a reserved evaluation failed when its background process could not run it. */
-export function abandonEvaluation(db: DB, evaluationId: number, message: string) {
-  const e = findEvaluation(db, evaluationId);
-  if (e?.status === 'running') failEvaluation(db, evaluationId, message, Date.now());
+export async function abandonEvaluation(db: DB, evaluationId: number, message: string) {
+  const e = await findEvaluation(db, evaluationId);
+  if (e?.status === 'running') await failEvaluation(db, evaluationId, message, Date.now());
 }

@@ -12,6 +12,7 @@ import { onEqaPublished } from '@/lib/services/recognition/hooks';
 import { assertManagesScheme, loadRound, type ClockOptions } from './access';
 import { historyKey } from './engine';
 import { STALE_RUNNING_MS } from './evaluation-setup';
+import { withTx } from '@/db/tx';
 
 export interface PublishOptions extends ClockOptions {
   /** what runs after the commit; default recognition's onEqaPublished (tests pass their own) */
@@ -23,21 +24,21 @@ export interface PublishOptions extends ClockOptions {
  * and after the commit recognition re-checks the participants (onEqaPublished); a failure there is
  * logged in the audit log and does not undo the publication.
  */
-export function publishRound(db: DB, actor: Actor, input: { roundCode: string }, opts: PublishOptions = {}) {
+export async function publishRound(db: DB, actor: Actor, input: { roundCode: string }, opts: PublishOptions = {}) {
   const now = opts.now ?? Date.now();
   if (!can(actor, 'eqaRound.evaluate')) throw new AppError('auth.forbidden');
-  const result = db.transaction((tx) => {
-    const r = loadRound(tx, String(input.roundCode ?? ''));
+  const result = await withTx(db, async (tx) => {
+    const r = await loadRound(tx, String(input.roundCode ?? ''));
     assertManagesScheme(actor, r.regionPath, 'eqaRound.evaluate');
     if (r.round.status === 'published') throw new AppError('round.alreadyPublished', { round: r.round.code });
-    if (runningEvaluation(tx, r.round.id, now - STALE_RUNNING_MS)) throw new AppError('round.publishWhileEvaluating', { round: r.round.code });
+    if (await runningEvaluation(tx, r.round.id, now - STALE_RUNNING_MS)) throw new AppError('round.publishWhileEvaluating', { round: r.round.code });
     if (r.round.status !== 'evaluated') throw new AppError('round.notEvaluated', { round: r.round.code });
-    const ev = latestCompleteEvaluation(tx, r.round.id);
+    const ev = await latestCompleteEvaluation(tx, r.round.id);
     if (!ev || ev.status !== 'complete') throw new AppError('round.noCompleteEvaluation', { round: r.round.code });
-    setEvaluationStatus(tx, ev.id, 'published');
-    setRoundStatus(tx, r.round.id, 'published', { publishedAt: now });
-    const recomputed = recomputeUnsuccessful(db, r.scheme.id);
-    insertAudit(tx, {
+    await setEvaluationStatus(tx, ev.id, 'published');
+    await setRoundStatus(tx, r.round.id, 'published', { publishedAt: now });
+    const recomputed = await recomputeUnsuccessful(db, r.scheme.id);
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'eqa.round.publish',
@@ -52,7 +53,7 @@ export function publishRound(db: DB, actor: Actor, input: { roundCode: string },
   try {
     (opts.afterPublish ?? onEqaPublished)(db, result.roundId);
   } catch (e) {
-    insertAudit(db, { action: 'eqa.round.publish_hook_failed', entityType: 'eqa_round', entityId: result.roundId, regionId: result.regionId, details: { error: String((e as Error)?.message ?? e) }, at: Date.now() });
+    await insertAudit(db, { action: 'eqa.round.publish_hook_failed', entityType: 'eqa_round', entityId: result.roundId, regionId: result.regionId, details: { error: String((e as Error)?.message ?? e) }, at: Date.now() });
   }
   return { round: result.round, evaluationVersion: result.evaluationVersion, status: 'published' as const };
 }
@@ -63,7 +64,7 @@ export function publishRound(db: DB, actor: Actor, input: { roundCode: string },
  * late (or out of order) updates the rounds after it. A round's own verdict completes its pattern
  * even before it is published (its flag is then provisional). Returns how many flags changed.
  */
-export function recomputeUnsuccessful(db: DB, schemeId: number): number {
+export async function recomputeUnsuccessful(db: DB, schemeId: number): Promise<number> {
   // per lab × analyte: the published verdicts so far, in round order
   const published = new Map<number, RoundVerdict[]>();
   const set: number[] = [];
@@ -78,7 +79,7 @@ export function recomputeUnsuccessful(db: DB, schemeId: number): number {
     }
     pending = [];
   };
-  for (const [id, rId, isPublished, labId, analyteId, verdict, unsuccessful] of schemeScoresInOrder(db, schemeId)) {
+  for (const [id, rId, isPublished, labId, analyteId, verdict, unsuccessful] of await schemeScoresInOrder(db, schemeId)) {
     if (rId !== roundId) {
       flush();
       roundId = rId;
@@ -89,7 +90,7 @@ export function recomputeUnsuccessful(db: DB, schemeId: number): number {
     if (now !== !!unsuccessful) (now ? set : clear).push(id);
     if (isPublished) pending.push([k, verdict]);
   }
-  setUnsuccessful(db, set, true);
-  setUnsuccessful(db, clear, false);
+  await setUnsuccessful(db, set, true);
+  await setUnsuccessful(db, clear, false);
   return set.length + clear.length;
 }

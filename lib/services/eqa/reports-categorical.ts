@@ -15,12 +15,12 @@ import { roundAnalytes, type LoadedRound } from './access';
 import { resolve } from './reports';
 
 /** The kind and categories of the round's items, by analyte code (quantitative items included). */
-export function itemShapesOfRound(db: Conn, r: LoadedRound) {
-  return new Map(roundAnalytes(db, r).map((a) => [a.code, { analyteId: a.analyteId, kind: a.kind, categories: a.categories }]));
+export async function itemShapesOfRound(db: Conn, r: LoadedRound) {
+  return new Map((await roundAnalytes(db, r)).map((a) => [a.code, { analyteId: a.analyteId, kind: a.kind, categories: a.categories }]));
 }
 
-type TargetRow = ReturnType<typeof evaluationCategoryTargets>[number];
-type ResultRow = Pick<ReturnType<typeof evaluationResults>[number], 'category' | 'targetCategory' | 'targetBasis' | 'gradeDistance'>;
+type TargetRow = Awaited<ReturnType<typeof evaluationCategoryTargets>>[number];
+type ResultRow = Pick<Awaited<ReturnType<typeof evaluationResults>>[number], 'category' | 'targetCategory' | 'targetBasis' | 'gradeDistance'>;
 
 /** A categorical sample's answer, target (also when the lab gave no answer), accepted categories and grade distance for the lab's report. */
 export function categoricalSample(
@@ -68,16 +68,16 @@ export function acceptedCategories(
  * (intended result, consensus with `agreeing` of `n`, or mode), the accepted categories, and the
  * verdict with its reason when the sample was not evaluated.
  */
-export function sampleCategoryDistribution(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null; sample: string; analyte: string }) {
-  const { r, evaluation, lab } = resolve(db, actor, input.roundCode, input.labCode);
-  const sample = roundSamples(db, r.round.id).find((s) => s.code === input.sample);
-  const item = itemShapesOfRound(db, r).get(input.analyte);
+export async function sampleCategoryDistribution(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null; sample: string; analyte: string }) {
+  const { r, evaluation, lab } = await resolve(db, actor, input.roundCode, input.labCode);
+  const sample = (await roundSamples(db, r.round.id)).find((s) => s.code === input.sample);
+  const item = (await itemShapesOfRound(db, r)).get(input.analyte);
   if (!sample || !item) throw new AppError('eqa.sampleNotFound');
   if (!isCategorical(item.kind)) return null;
   const categories = item.categories ?? [];
-  const counts = new Map(sampleCategoryCounts(db, evaluation.id, sample.id, item.analyteId).map((c) => [c.category, c.n]));
-  const target = evaluationCategoryTargets(db, evaluation.id).find((t) => t.sampleId === sample.id && t.analyteId === item.analyteId);
-  const own = lab ? evaluationResults(db, evaluation.id, { kind: 'lab', labId: lab.id }).find((x) => x.sample === sample.code && x.analyte === input.analyte) : undefined;
+  const counts = new Map((await sampleCategoryCounts(db, evaluation.id, sample.id, item.analyteId)).map((c) => [c.category, c.n]));
+  const target = (await evaluationCategoryTargets(db, evaluation.id)).find((t) => t.sampleId === sample.id && t.analyteId === item.analyteId);
+  const own = lab ? (await evaluationResults(db, evaluation.id, { kind: 'lab', labId: lab.id })).find((x) => x.sample === sample.code && x.analyte === input.analyte) : undefined;
   const targetCategory = target?.targetCategory ?? null;
   return {
     sample: sample.code,
@@ -101,10 +101,10 @@ export function sampleCategoryDistribution(db: Conn, actor: Actor, input: { roun
  * evaluated, acceptable ones and the rate (acceptable / evaluated, lib/stats concordancePercent),
  * with the samples that were not evaluated and why (no consensus, multimodal, too few answers).
  */
-export function roundConcordance(db: Conn, r: LoadedRound, evaluationId: number, scope: DataScope) {
-  const shapes = itemShapesOfRound(db, r);
-  const rates = new Map(categoricalConcordance(db, evaluationId, scope).map((c) => [c.analyte, c]));
-  const targets = evaluationCategoryTargets(db, evaluationId);
+export async function roundConcordance(db: Conn, r: LoadedRound, evaluationId: number, scope: DataScope) {
+  const shapes = await itemShapesOfRound(db, r);
+  const rates = new Map((await categoricalConcordance(db, evaluationId, scope)).map((c) => [c.analyte, c]));
+  const targets = await evaluationCategoryTargets(db, evaluationId);
   return [...shapes.entries()]
     .filter(([, s]) => isCategorical(s.kind))
     .map(([code, s]) => {

@@ -44,11 +44,11 @@ export const ROUND_CSV_COLUMNS = [
 ] as const;
 
 /** The whole round (every graded result in the jurisdiction, and every analyte not submitted) as CSV. */
-export function roundCsv(db: Conn, actor: Actor, input: { roundCode: string }): string {
+export async function roundCsv(db: Conn, actor: Actor, input: { roundCode: string }): Promise<string> {
   if (!can(actor, 'eqaRound.report')) throw new AppError('auth.forbidden');
-  const { r, evaluation, filter } = resolve(db, actor, input.roundCode, null);
-  const scores = new Map(evaluationScores(db, evaluation.id, filter).map((s) => [`${s.lab}:${s.analyte}`, s]));
-  const rows: unknown[][] = evaluationResults(db, evaluation.id, filter).map((x) => {
+  const { r, evaluation, filter } = await resolve(db, actor, input.roundCode, null);
+  const scores = new Map((await evaluationScores(db, evaluation.id, filter)).map((s) => [`${s.lab}:${s.analyte}`, s]));
+  const rows: unknown[][] = (await evaluationResults(db, evaluation.id, filter)).map((x) => {
     const s = scores.get(`${x.lab}:${x.analyte}`);
     return [
       r.round.code,

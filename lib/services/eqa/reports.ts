@@ -21,6 +21,7 @@ import { can, scopeOf, type Actor, type DataScope } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
 import { categoricalSample, itemShapesOfRound, roundConcordance } from './reports-categorical';
 import { assertLabReadable, assertRoundVisible, effectiveStatus, loadRound, type ClockOptions, type LoadedRound, roundAnalytes, roundState } from './access';
+import { mapSeq } from '@/lib/async';
 
 /** A graded result's verdict: the allowable-limit decision, or not evaluated. */
 export type ResultVerdict = 'acceptable' | 'not_acceptable' | 'not_evaluated';
@@ -53,7 +54,7 @@ export function reasonText(reason: string | null, n: number | null, minGroupSize
 
 interface Resolved {
   r: LoadedRound;
-  evaluation: NonNullable<ReturnType<typeof currentEvaluation>>;
+  evaluation: NonNullable<Awaited<ReturnType<typeof currentEvaluation>>>;
   filter: DataScope;
   lab: { id: number; code: string; name: string } | null;
 }
@@ -63,23 +64,23 @@ interface Resolved {
  * published round (409 before), a regulator/admin any lab of their jurisdiction (or all of them when
  * `labCode` is omitted) once evaluated.
  */
-export function resolve(db: Conn, actor: Actor, roundCode: string, labCode?: string | null): Resolved {
-  const r = loadRound(db, roundCode);
-  assertRoundVisible(db, actor, r);
+export async function resolve(db: Conn, actor: Actor, roundCode: string, labCode?: string | null): Promise<Resolved> {
+  const r = await loadRound(db, roundCode);
+  await assertRoundVisible(db, actor, r);
   if (!can(actor, 'eqaResult.read')) throw new AppError('auth.forbidden');
   const scope = scopeOf(actor);
   let lab: Resolved['lab'] = null;
   if (labCode) {
-    const l = findLabByCode(db, labCode);
+    const l = await findLabByCode(db, labCode);
     if (!l) throw new AppError('lab.notFound', { lab: labCode });
-    assertLabReadable(db, actor, l.lab.id);
+    await assertLabReadable(db, actor, l.lab.id);
     lab = { id: l.lab.id, code: l.lab.code, name: l.lab.name };
   } else if (scope.kind === 'lab') {
-    const l = findLabByCode(db, actor.labCode ?? '');
+    const l = await findLabByCode(db, actor.labCode ?? '');
     if (!l) throw new AppError('auth.forbidden');
     lab = { id: l.lab.id, code: l.lab.code, name: l.lab.name };
   }
-  const evaluation = currentEvaluation(db, r.round.id);
+  const evaluation = await currentEvaluation(db, r.round.id);
   if (!can(actor, 'eqaResult.readUnpublished')) {
     if (r.round.status !== 'published' || evaluation?.status !== 'published') throw new AppError('round.resultsNotPublished', { round: roundCode });
   }
@@ -89,11 +90,11 @@ export function resolve(db: Conn, actor: Actor, roundCode: string, labCode?: str
 }
 
 /** `GET /api/v1/eqa/rounds/{code}/results?lab=` in the shape of the API contract. */
-export function getRoundResults(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null }) {
-  const { r, evaluation, filter, lab } = resolve(db, actor, input.roundCode, input.labCode);
+export async function getRoundResults(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null }) {
+  const { r, evaluation, filter, lab } = await resolve(db, actor, input.roundCode, input.labCode);
   const withLab = !lab;
   const min = r.scheme.minPeerGroupSize;
-  const results = evaluationResults(db, evaluation.id, filter).map((x) => ({
+  const results = (await evaluationResults(db, evaluation.id, filter)).map((x) => ({
     ...(withLab ? { lab: x.lab } : {}),
     sample: x.sample,
     analyte: x.analyte,
@@ -115,7 +116,7 @@ export function getRoundResults(db: Conn, actor: Actor, input: { roundCode: stri
     n: x.n,
     uNegligible: x.uNegligible,
   }));
-  const analytes = evaluationScores(db, evaluation.id, filter).map((s) => ({
+  const analytes = (await evaluationScores(db, evaluation.id, filter)).map((s) => ({
     ...(withLab ? { lab: s.lab } : {}),
     analyte: s.analyte,
     score: s.score,
@@ -129,16 +130,16 @@ export function getRoundResults(db: Conn, actor: Actor, input: { roundCode: stri
 }
 
 /** The lab's round report: per analyte its samples with assigned value, limits, z and verdicts. */
-export function labRoundReport(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null }) {
-  const { r, evaluation, lab } = resolve(db, actor, input.roundCode, input.labCode);
+export async function labRoundReport(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null }) {
+  const { r, evaluation, lab } = await resolve(db, actor, input.roundCode, input.labCode);
   if (!lab) throw new AppError('lab.choose', {}, [fieldError('lab.required', {}, 'lab')]);
-  const samples = roundSamples(db, r.round.id);
-  const results = evaluationResults(db, evaluation.id, { kind: 'lab', labId: lab.id });
-  const scores = new Map(evaluationScores(db, evaluation.id, { kind: 'lab', labId: lab.id }).map((s) => [s.analyte, s]));
+  const samples = await roundSamples(db, r.round.id);
+  const results = await evaluationResults(db, evaluation.id, { kind: 'lab', labId: lab.id });
+  const scores = new Map((await evaluationScores(db, evaluation.id, { kind: 'lab', labId: lab.id })).map((s) => [s.analyte, s]));
   // qualitative, ordinal and nominal items: their kind, categories and per-sample targets
-  const shapes = itemShapesOfRound(db, r);
-  const targets = evaluationCategoryTargets(db, evaluation.id);
-  const analytes = roundAnalytes(db, r).map((a) => {
+  const shapes = await itemShapesOfRound(db, r);
+  const targets = await evaluationCategoryTargets(db, evaluation.id);
+  const analytes = (await roundAnalytes(db, r)).map((a) => {
     const s = scores.get(a.code);
     const shape = shapes.get(a.code);
     return {
@@ -197,13 +198,13 @@ export function labRoundReport(db: Conn, actor: Actor, input: { roundCode: strin
 }
 
 /** All participants' values for one sample × analyte (no identities) with the lab's value and limits. */
-export function sampleHistogram(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null; sample: string; analyte: string }) {
-  const { r, evaluation, lab } = resolve(db, actor, input.roundCode, input.labCode);
-  const sample = roundSamples(db, r.round.id).find((s) => s.code === input.sample);
-  const analyte = roundAnalytes(db, r).find((a) => a.code === input.analyte);
+export async function sampleHistogram(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null; sample: string; analyte: string }) {
+  const { r, evaluation, lab } = await resolve(db, actor, input.roundCode, input.labCode);
+  const sample = (await roundSamples(db, r.round.id)).find((s) => s.code === input.sample);
+  const analyte = (await roundAnalytes(db, r)).find((a) => a.code === input.analyte);
   if (!sample || !analyte) throw new AppError('eqa.sampleNotFound');
-  const values = sampleValues(db, evaluation.id, sample.id, analyte.analyteId);
-  const own = lab ? evaluationResults(db, evaluation.id, { kind: 'lab', labId: lab.id }).find((x) => x.sample === sample.code && x.analyte === analyte.code) : undefined;
+  const values = await sampleValues(db, evaluation.id, sample.id, analyte.analyteId);
+  const own = lab ? (await evaluationResults(db, evaluation.id, { kind: 'lab', labId: lab.id })).find((x) => x.sample === sample.code && x.analyte === analyte.code) : undefined;
   return {
     sample: sample.code,
     analyte: analyte.code,
@@ -217,14 +218,14 @@ export function sampleHistogram(db: Conn, actor: Actor, input: { roundCode: stri
 }
 
 /** Youden plot of two samples of an analyte: every lab's pair (anonymous) and the lab's own pair. */
-export function youdenPlot(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null; analyte: string; sampleA: string; sampleB: string }) {
-  const { r, evaluation, lab } = resolve(db, actor, input.roundCode, input.labCode);
-  const samples = roundSamples(db, r.round.id);
+export async function youdenPlot(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null; analyte: string; sampleA: string; sampleB: string }) {
+  const { r, evaluation, lab } = await resolve(db, actor, input.roundCode, input.labCode);
+  const samples = await roundSamples(db, r.round.id);
   const a = samples.find((s) => s.code === input.sampleA);
   const b = samples.find((s) => s.code === input.sampleB);
-  const analyte = roundAnalytes(db, r).find((x) => x.code === input.analyte);
+  const analyte = (await roundAnalytes(db, r)).find((x) => x.code === input.analyte);
   if (!a || !b || !analyte) throw new AppError('eqa.sampleNotFound');
-  const pairs = samplePairs(db, evaluation.id, analyte.analyteId, a.id, b.id);
+  const pairs = await samplePairs(db, evaluation.id, analyte.analyteId, a.id, b.id);
   const own = lab ? pairs.find((p) => p.labId === lab.id) : undefined;
   return {
     analyte: analyte.code,
@@ -237,28 +238,28 @@ export function youdenPlot(db: Conn, actor: Actor, input: { roundCode: string; l
 }
 
 /** The lab's z scores and verdicts across the scheme's rounds (published ones for a lab manager). */
-export function labHistory(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null }) {
-  const r = loadRound(db, input.roundCode);
-  assertRoundVisible(db, actor, r);
+export async function labHistory(db: Conn, actor: Actor, input: { roundCode: string; labCode?: string | null }) {
+  const r = await loadRound(db, input.roundCode);
+  await assertRoundVisible(db, actor, r);
   const labCode = input.labCode ?? actor.labCode;
-  const l = labCode ? findLabByCode(db, labCode) : undefined;
+  const l = labCode ? await findLabByCode(db, labCode) : undefined;
   if (!l) throw new AppError('lab.noSuch');
-  assertLabReadable(db, actor, l.lab.id);
+  await assertLabReadable(db, actor, l.lab.id);
   const publishedOnly = !can(actor, 'eqaResult.readUnpublished');
-  return { z: labZHistory(db, l.lab.id, r.scheme.id, { publishedOnly }), scores: labScoreHistory(db, l.lab.id, r.scheme.id, { publishedOnly }) };
+  return { z: await labZHistory(db, l.lab.id, r.scheme.id, { publishedOnly }), scores: await labScoreHistory(db, l.lab.id, r.scheme.id, { publishedOnly }) };
 }
 
 /** The regulator's view of a round: participation, pass rates, z distribution, failed labs, evaluations. */
-export function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode: string }, opts: ClockOptions = {}) {
+export async function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode: string }, opts: ClockOptions = {}) {
   const now = opts.now ?? Date.now();
-  const r = loadRound(db, input.roundCode);
+  const r = await loadRound(db, input.roundCode);
   if (!can(actor, 'eqaRound.report')) throw new AppError('auth.forbidden');
-  assertRoundVisible(db, actor, r);
+  await assertRoundVisible(db, actor, r);
   const scope = scopeOf(actor);
-  const participants = participantLabs(db, r.scheme.id, r.round.opensAt, r.round.closesAt, scope);
-  const analytes = roundAnalytes(db, r);
-  const evaluations = evaluationsOfRound(db, r.round.id);
-  const evaluation = currentEvaluation(db, r.round.id);
+  const participants = await participantLabs(db, r.scheme.id, r.round.opensAt, r.round.closesAt, scope);
+  const analytes = await roundAnalytes(db, r);
+  const evaluations = await evaluationsOfRound(db, r.round.id);
+  const evaluation = await currentEvaluation(db, r.round.id);
   const base = {
     round: {
       code: r.round.code,
@@ -272,10 +273,10 @@ export function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode:
     },
     scheme: r.scheme,
     canManage: can(actor, 'eqaRound.evaluate', { regionPath: r.regionPath }),
-    samples: roundSamples(db, r.round.id).map((s) => s.code),
+    samples: (await roundSamples(db, r.round.id)).map((s) => s.code),
     analytes: analytes.map((a) => ({ code: a.code, unit: a.unit })),
     participants: participants.length,
-    evaluations: evaluations.map((e) => ({
+    evaluations: (await mapSeq(evaluations, async (e) => ({
       id: e.id,
       version: e.version,
       status: e.status,
@@ -284,14 +285,14 @@ export function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode:
       finishedAt: e.finishedAt,
       inputDigest: e.inputDigest,
       algorithmVersion: e.algorithmVersion,
-      diff: scopedDiff(db, e.diff as EvaluationDiff | null, e.id, evaluations, scope),
-    })),
+      diff: await scopedDiff(db, e.diff as EvaluationDiff | null, e.id, evaluations, scope),
+    }))),
   };
   if (!evaluation) {
-    const submitted = new Map(submittedLabCounts(db, r.round.id).map((x) => [x.analyteId, x.labs]));
+    const submitted = new Map((await submittedLabCounts(db, r.round.id)).map((x) => [x.analyteId, x.labs]));
     return { ...base, evaluated: false as const, participation: analytes.map((a) => ({ analyte: a.code, submitted: submitted.get(a.analyteId) ?? 0, participants: participants.length })) };
   }
-  const scores = evaluationScores(db, evaluation.id, scope);
+  const scores = await evaluationScores(db, evaluation.id, scope);
   const perAnalyte = analytes.map((a) => {
     const s = scores.filter((x) => x.analyte === a.code);
     const submitted = s.filter((x) => !x.notSubmitted).length;
@@ -303,12 +304,12 @@ export function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode:
     evaluated: true as const,
     evaluation: { version: evaluation.version, status: evaluation.status },
     participation: perAnalyte,
-    zDistribution: zBins(db, evaluation.id, scope),
-    notEvaluated: notEvaluatedSamples(db, evaluation.id, scope).map((x) => ({ ...x, text: reasonText(x.reason, x.n, r.scheme.minPeerGroupSize) })),
+    zDistribution: await zBins(db, evaluation.id, scope),
+    notEvaluated: (await notEvaluatedSamples(db, evaluation.id, scope)).map((x) => ({ ...x, text: reasonText(x.reason, x.n, r.scheme.minPeerGroupSize) })),
     failed: scores.filter((s) => s.verdict === 'unsatisfactory').map((s) => ({ lab: s.lab, labName: s.labName, analyte: s.analyte, score: s.score, notSubmitted: s.notSubmitted, unsuccessful: s.unsuccessful })),
-    assignedValues: evaluationAssignedValues(db, evaluation.id),
+    assignedValues: await evaluationAssignedValues(db, evaluation.id),
     /** qualitative, ordinal and nominal items: concordance rate per item and samples not evaluated */
-    concordance: roundConcordance(db, r, evaluation.id, scope),
+    concordance: await roundConcordance(db, r, evaluation.id, scope),
   };
 }
 
@@ -317,11 +318,11 @@ export function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode:
  * the scores of the two evaluations, within the reader's region subtree, so a city regulator never
  * sees other cities' labs (issue 10). Assigned values are per sample and carry no lab.
  */
-function scopedDiff(db: Conn, diff: EvaluationDiff | null, evaluationId: number, all: { id: number; version: number }[], scope: DataScope): EvaluationDiff | null {
+async function scopedDiff(db: Conn, diff: EvaluationDiff | null, evaluationId: number, all: { id: number; version: number }[], scope: DataScope): Promise<EvaluationDiff | null> {
   if (!diff || scope.kind === 'all' || !diff.verdicts || diff.previousVersion == null) return diff;
   const previous = all.find((e) => e.version === diff.previousVersion);
   if (!previous) return { ...diff, verdicts: { changed: 0, items: [] } };
-  return { ...diff, verdicts: scopedVerdictChanges(db, previous.id, evaluationId, scope, 200) };
+  return { ...diff, verdicts: await scopedVerdictChanges(db, previous.id, evaluationId, scope, 200) };
 }
 
 export interface EvaluationDiff {

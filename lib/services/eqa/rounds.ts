@@ -18,24 +18,25 @@ import { zodFieldErrors } from '@/lib/validation/errors';
 import { DEFAULT_COVERAGE_FACTOR, standardUncertainty } from '@/lib/stats';
 import { isCategorical, readItemValue } from '@/lib/catalogue/kinds';
 import { assertManagesScheme, effectiveStatus, loadRound, roundVisibility, type ClockOptions } from './access';
+import { withTx } from '@/db/tx';
 
 /**
  * Create a round of a scheme with its samples and optional reference values: a draft to open later
  * (the regulator's form), or with `open: true` scheduled at once (the API: it takes submissions from
  * its opening to its closing time).
  */
-export function createRound(db: DB, actor: Actor, input: unknown, opts: ClockOptions & { open?: boolean } = {}) {
+export async function createRound(db: DB, actor: Actor, input: unknown, opts: ClockOptions & { open?: boolean } = {}) {
   if (!can(actor, 'eqaScheme.manage')) throw new AppError('auth.forbidden');
   const parsed = roundInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid round', zodFieldErrors(parsed.error));
   const r = parsed.data;
   const now = opts.now ?? Date.now();
-  return db.transaction((tx) => {
-    const found = findSchemeByCode(tx, r.schemeCode);
+  return await withTx(db, async (tx) => {
+    const found = await findSchemeByCode(tx, r.schemeCode);
     if (!found) throw new AppError('scheme.notFound', { scheme: r.schemeCode });
     assertManagesScheme(actor, found.regionPath);
-    if (findRoundByCode(tx, r.code)) throw new AppError('round.exists', { code: r.code });
-    const schemeItems = schemeAnalytes(tx, found.scheme.id);
+    if (await findRoundByCode(tx, r.code)) throw new AppError('round.exists', { code: r.code });
+    const schemeItems = await schemeAnalytes(tx, found.scheme.id);
     const schemeIds = new Map(schemeItems.map((a) => [a.code, a.analyteId]));
     const shapes = new Map(schemeItems.map((a) => [a.code, a]));
     const errors: FieldError[] = [];
@@ -76,10 +77,10 @@ export function createRound(db: DB, actor: Actor, input: unknown, opts: ClockOpt
       seen.add(key);
     });
     if (errors.length) throw new AppError('round.invalidReferenceValues', {}, errors);
-    const round = insertRound(tx, { schemeId: found.scheme.id, code: r.code, opensAt: r.opensAt, closesAt: r.closesAt, status: opts.open ? 'open' : 'draft', analytes: roundAnalytes, createdBy: actor.userId, createdAt: now });
-    const samples = insertSamples(tx, round.id, r.samples);
+    const round = await insertRound(tx, { schemeId: found.scheme.id, code: r.code, opensAt: r.opensAt, closesAt: r.closesAt, status: opts.open ? 'open' : 'draft', analytes: roundAnalytes, createdBy: actor.userId, createdAt: now });
+    const samples = await insertSamples(tx, round.id, r.samples);
     const sampleIds = new Map(samples.map((s) => [s.code, s.id]));
-    insertReferenceValues(
+    await insertReferenceValues(
       tx,
       r.referenceValues.map((v, i) => ({
         sampleId: sampleIds.get(v.sample)!,
@@ -92,7 +93,7 @@ export function createRound(db: DB, actor: Actor, input: unknown, opts: ClockOpt
         source: v.source ?? null,
       })),
     );
-    insertAudit(tx, {
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'eqa.round.create',
@@ -106,16 +107,16 @@ export function createRound(db: DB, actor: Actor, input: unknown, opts: ClockOpt
   });
 }
 
-function transition(db: DB, actor: Actor, roundCode: string, action: 'open' | 'close', now: number) {
-  return db.transaction((tx) => {
-    const r = loadRound(tx, roundCode);
+async function transition(db: DB, actor: Actor, roundCode: string, action: 'open' | 'close', now: number) {
+  return await withTx(db, async (tx) => {
+    const r = await loadRound(tx, roundCode);
     assertManagesScheme(actor, r.regionPath);
     const status = effectiveStatus(r.round, now);
     if (action === 'open' && r.round.status !== 'draft') throw new AppError('round.notDraft', { round: roundCode, status });
     if (action === 'close' && r.round.status !== 'open') throw new AppError('round.notOpen', { round: roundCode, status });
     const closesAt = action === 'close' ? Math.min(r.round.closesAt, now) : undefined;
-    setRoundStatus(tx, r.round.id, action === 'open' ? 'open' : 'closed', closesAt !== undefined ? { closesAt } : {});
-    insertAudit(tx, {
+    await setRoundStatus(tx, r.round.id, action === 'open' ? 'open' : 'closed', closesAt !== undefined ? { closesAt } : {});
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: `eqa.round.${action}`,
@@ -130,20 +131,20 @@ function transition(db: DB, actor: Actor, roundCode: string, action: 'open' | 'c
 }
 
 /** Open a draft round for submissions (between its opening and closing times). */
-export function openRound(db: DB, actor: Actor, input: { roundCode: string }, opts: ClockOptions = {}) {
-  return transition(db, actor, String(input.roundCode ?? ''), 'open', opts.now ?? Date.now());
+export async function openRound(db: DB, actor: Actor, input: { roundCode: string }, opts: ClockOptions = {}) {
+  return await transition(db, actor, String(input.roundCode ?? ''), 'open', opts.now ?? Date.now());
 }
 
 /** Close an open round now (submissions stop; the closing time becomes now if it was later). */
-export function closeRound(db: DB, actor: Actor, input: { roundCode: string }, opts: ClockOptions = {}) {
-  return transition(db, actor, String(input.roundCode ?? ''), 'close', opts.now ?? Date.now());
+export async function closeRound(db: DB, actor: Actor, input: { roundCode: string }, opts: ClockOptions = {}) {
+  return await transition(db, actor, String(input.roundCode ?? ''), 'close', opts.now ?? Date.now());
 }
 
 /** The rounds an actor can see, as the API returns them. */
-export function listRounds(db: Conn, actor: Actor, opts: ClockOptions = {}) {
+export async function listRounds(db: Conn, actor: Actor, opts: ClockOptions = {}) {
   if (!can(actor, 'eqaRound.read')) throw new AppError('auth.forbidden');
   const now = opts.now ?? Date.now();
-  return listVisibleRounds(db, roundVisibility(actor)).map((r) => ({
+  return (await listVisibleRounds(db, roundVisibility(actor))).map((r) => ({
     code: r.code,
     scheme: r.schemeCode,
     schemeName: r.schemeName,

@@ -10,24 +10,26 @@ import { enrollInput, schemeInput } from '@/lib/validation/eqa';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { assertManagesScheme, type ClockOptions } from './access';
 import { isCategorical } from '@/lib/catalogue/kinds';
+import { withTx } from '@/db/tx';
+import { mapSeq } from '@/lib/async';
 
 /** Create a scheme (analytes and their grading limits) for a region of the regulator's jurisdiction. */
-export function createScheme(db: DB, actor: Actor, input: unknown, opts: ClockOptions = {}) {
+export async function createScheme(db: DB, actor: Actor, input: unknown, opts: ClockOptions = {}) {
   if (!can(actor, 'eqaScheme.manage')) throw new AppError('auth.forbidden');
   const parsed = schemeInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid scheme', zodFieldErrors(parsed.error));
   const s = parsed.data;
   const now = opts.now ?? Date.now();
-  return db.transaction((tx) => {
+  return await withTx(db, async (tx) => {
     const regionCode = s.regionCode ?? actor.regionCode ?? '';
-    const region = findRegionByCode(tx, regionCode);
+    const region = await findRegionByCode(tx, regionCode);
     if (!region) throw new AppError('region.unknown', {}, [fieldError('region.unknownCode', { region: regionCode || '(none)' }, 'regionCode')]);
     assertManagesScheme(actor, region.path);
-    if (findSchemeByCode(tx, s.code)) throw new AppError('scheme.exists', { code: s.code });
-    const ids = analyteIdsByCode(tx);
+    if (await findSchemeByCode(tx, s.code)) throw new AppError('scheme.exists', { code: s.code });
+    const ids = await analyteIdsByCode(tx);
     const errors: FieldError[] = [];
     const seen = new Set<number>();
-    const rows = s.analytes.flatMap((a, i) => {
+    const rows = (await mapSeq(s.analytes, async (a, i) => {
       const id = ids.get(a.analyte.toUpperCase());
       if (!id) {
         errors.push(fieldError('scheme.unknownAnalyte', { analyte: a.analyte }, 'analyte', i + 1));
@@ -38,7 +40,7 @@ export function createScheme(db: DB, actor: Actor, input: unknown, opts: ClockOp
         return [];
       }
       seen.add(id);
-      const cat = findAnalyteById(tx, id)!;
+      const cat = (await findAnalyteById(tx, id))!;
       // categorical items are graded by agreement (DOMAIN §2), not by an allowable error
       if (!isCategorical(cat.kind) && a.percent == null && a.absolute == null && cat.teaPercent == null && cat.teaAbsolute == null) {
         errors.push(fieldError('scheme.noAllowableError', { analyte: a.analyte }, 'percent', i + 1));
@@ -53,9 +55,9 @@ export function createScheme(db: DB, actor: Actor, input: unknown, opts: ClockOp
           minScore: a.minScore ?? null,
         },
       ];
-    });
+    })).flat();
     if (errors.length) throw new AppError('scheme.invalidAnalytes', {}, errors);
-    const scheme = insertScheme(tx, {
+    const scheme = await insertScheme(tx, {
       code: s.code,
       name: s.name,
       nameEn: s.nameEn ?? null,
@@ -73,11 +75,11 @@ export function createScheme(db: DB, actor: Actor, input: unknown, opts: ClockOp
       createdBy: actor.userId,
       createdAt: now,
     });
-    insertSchemeAnalytes(
+    await insertSchemeAnalytes(
       tx,
       rows.map((r) => ({ ...r, schemeId: scheme.id })),
     );
-    insertAudit(tx, {
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'eqa.scheme.create',
@@ -96,17 +98,17 @@ export function createScheme(db: DB, actor: Actor, input: unknown, opts: ClockOp
 }
 
 /** Enrol labs of the regulator's jurisdiction in a scheme: the given ones, or every active lab of its region. */
-export function enrollLabs(db: DB, actor: Actor, input: unknown, opts: ClockOptions = {}) {
+export async function enrollLabs(db: DB, actor: Actor, input: unknown, opts: ClockOptions = {}) {
   const parsed = enrollInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid enrolment', zodFieldErrors(parsed.error));
   const now = opts.now ?? Date.now();
-  return db.transaction((tx) => {
-    const found = findSchemeByCode(tx, parsed.data.schemeCode);
+  return await withTx(db, async (tx) => {
+    const found = await findSchemeByCode(tx, parsed.data.schemeCode);
     if (!found) throw new AppError('scheme.notFound', { scheme: parsed.data.schemeCode });
     assertManagesScheme(actor, found.regionPath);
     const codes = parsed.data.labCodes;
     const schemeRegion = regionScope(found.regionPath);
-    const labs = codes ? labsByCodes(tx, codes) : activeLabsWithin(tx, schemeRegion);
+    const labs = codes ? await labsByCodes(tx, codes) : await activeLabsWithin(tx, schemeRegion);
     if (codes) {
       const missing = codes.filter((c) => !labs.some((l) => l.code === c));
       if (missing.length) throw new AppError('lab.unknownList', {}, missing.map((c) => fieldError('lab.unknownCode', { lab: c }, 'labCodes')));
@@ -116,13 +118,13 @@ export function enrollLabs(db: DB, actor: Actor, input: unknown, opts: ClockOpti
         throw new AppError('scheme.labOutsideRegion', { lab: l.code });
       }
     }
-    const added = insertEnrollments(
+    const added = await insertEnrollments(
       tx,
       found.scheme.id,
       labs.map((l) => l.id),
       now,
     );
-    insertAudit(tx, {
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'eqa.scheme.enroll',

@@ -20,6 +20,7 @@ import { readItemValue, type ItemShape } from '@/lib/catalogue/kinds';
 import { submissionRow, type SubmissionRow } from '@/lib/validation/eqa';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { acceptsSubmissions, loadRound, type ClockOptions, type LoadedRound, roundAnalytes } from './access';
+import { withTx } from '@/db/tx';
 
 export const SUBMISSION_CSV_COLUMNS = ['sample', 'analyte', 'value', 'method', 'instrument'] as const;
 
@@ -62,21 +63,21 @@ interface Prepared {
   rows: (Omit<SubmissionRow, 'value'> & { value: number; category: string | null; line: number; sampleId: number; analyteId: number; analyteCode: string })[];
 }
 
-function prepare(db: Conn, actor: Actor, input: SubmissionInput, now: number): Prepared {
-  const r = loadRound(db, String(input.roundCode ?? ''));
+async function prepare(db: Conn, actor: Actor, input: SubmissionInput, now: number): Promise<Prepared> {
+  const r = await loadRound(db, String(input.roundCode ?? ''));
   const scope = scopeOf(actor);
   const labId = scope.kind === 'lab' ? scope.labId : null;
   if (!labId || !can(actor, 'eqaSubmission.write', { labId })) {
     throw new AppError('eqa.managerSubmitsOnly');
   }
-  if (r.round.status === 'draft' || !isEnrolled(db, r.scheme.id, labId)) throw new AppError('eqa.notParticipating');
+  if (r.round.status === 'draft' || !await isEnrolled(db, r.scheme.id, labId)) throw new AppError('eqa.notParticipating');
   if (!acceptsSubmissions(r.round, now)) {
     throw new AppError(now < r.round.opensAt && r.round.status === 'open' ? 'round.notOpenYet' : 'round.closedForSubmissions', { round: r.round.code });
   }
   if (!input.rows.length) throw new AppError('eqa.noResults', {}, [fieldError('eqa.noResultsToSubmit', {}, '(file)', 1)]);
 
-  const samples = new Map(roundSamples(db, r.round.id).map((s) => [s.code, s.id]));
-  const shapes = new Map<string, ItemShape & { analyteId: number }>(roundAnalytes(db, r).map((a) => [a.code, { code: a.code, kind: a.kind, categories: a.categories, analyteId: a.analyteId }]));
+  const samples = new Map((await roundSamples(db, r.round.id)).map((s) => [s.code, s.id]));
+  const shapes = new Map<string, ItemShape & { analyteId: number }>((await roundAnalytes(db, r)).map((a) => [a.code, { code: a.code, kind: a.kind, categories: a.categories, analyteId: a.analyteId }]));
   const errors: FieldError[] = [];
   const seen = new Map<string, number>();
   const rows: Prepared['rows'] = [];
@@ -124,8 +125,8 @@ function prepare(db: Conn, actor: Actor, input: SubmissionInput, now: number): P
  *   analyte in this submission (at least 2 others) → `decimal_slip`;
  * - a value ≤ 0 → `not_positive` (concentrations and activities are positive).
  */
-function sanityWarnings(db: Conn, labId: number, rows: Prepared['rows']): SanityWarning[] {
-  const targets = labIqcTargets(db, labId, [...new Set(rows.filter((r) => r.category === null).map((r) => r.analyteId))]);
+async function sanityWarnings(db: Conn, labId: number, rows: Prepared['rows']): Promise<SanityWarning[]> {
+  const targets = await labIqcTargets(db, labId, [...new Set(rows.filter((r) => r.category === null).map((r) => r.analyteId))]);
   const ranges = new Map<number, [number, number]>();
   for (const t of targets) {
     const lo = t.mean - 4 * t.sd;
@@ -163,9 +164,9 @@ function sanityWarnings(db: Conn, labId: number, rows: Prepared['rows']): Sanity
 }
 
 /** Validate and return the warnings a submission would raise, writing nothing. */
-export function checkSubmission(db: DB, actor: Actor, input: SubmissionInput, opts: ClockOptions = {}) {
-  const p = prepare(db, actor, input, opts.now ?? Date.now());
-  return { rows: p.rows.length, warnings: sanityWarnings(db, p.labId, p.rows) };
+export async function checkSubmission(db: DB, actor: Actor, input: SubmissionInput, opts: ClockOptions = {}) {
+  const p = await prepare(db, actor, input, opts.now ?? Date.now());
+  return { rows: p.rows.length, warnings: await sanityWarnings(db, p.labId, p.rows) };
 }
 
 /**
@@ -173,12 +174,12 @@ export function checkSubmission(db: DB, actor: Actor, input: SubmissionInput, op
  * not take part, 409 outside the submission window, 422 listing every bad row. A value identical to
  * the current one (same method and instrument) is left as is; a different one adds a new version.
  */
-export function submitResults(db: DB, actor: Actor, input: SubmissionInput, opts: ClockOptions = {}) {
+export async function submitResults(db: DB, actor: Actor, input: SubmissionInput, opts: ClockOptions = {}) {
   const now = opts.now ?? Date.now();
-  return db.transaction((tx) => {
-    const p = prepare(tx, actor, input, now);
-    const warnings = sanityWarnings(tx, p.labId, p.rows);
-    const current = new Map(currentSubmissionsOfLab(tx, p.r.round.id, p.labId).map((s) => [`${s.sampleId}:${s.analyteId}`, s]));
+  return await withTx(db, async (tx) => {
+    const p = await prepare(tx, actor, input, now);
+    const warnings = await sanityWarnings(tx, p.labId, p.rows);
+    const current = new Map((await currentSubmissionsOfLab(tx, p.r.round.id, p.labId)).map((s) => [`${s.sampleId}:${s.analyteId}`, s]));
     let created = 0;
     let revised = 0;
     let unchanged = 0;
@@ -192,7 +193,7 @@ export function submitResults(db: DB, actor: Actor, input: SubmissionInput, opts
         continue;
       }
       if (prev) {
-        supersedeSubmission(tx, prev.id);
+        await supersedeSubmission(tx, prev.id);
         revised++;
       } else created++;
       inserts.push({
@@ -211,8 +212,8 @@ export function submitResults(db: DB, actor: Actor, input: SubmissionInput, opts
         submittedAt: now,
       });
     }
-    insertSubmissions(tx, inserts);
-    insertAudit(tx, {
+    await insertSubmissions(tx, inserts);
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'eqa.submission.save',
@@ -229,18 +230,18 @@ export function submitResults(db: DB, actor: Actor, input: SubmissionInput, opts
 }
 
 /** A CSV template for the lab: every sample × analyte, with its current values when it has some. */
-export function submissionTemplateCsv(db: DB, actor: Actor, roundCode: string): string {
-  const r = loadRound(db, roundCode);
+export async function submissionTemplateCsv(db: DB, actor: Actor, roundCode: string): Promise<string> {
+  const r = await loadRound(db, roundCode);
   const scope = scopeOf(actor);
   const labId = scope.kind === 'lab' && can(actor, 'eqaSubmission.write', { labId: scope.labId }) ? scope.labId : null;
-  if (!labId || !isEnrolled(db, r.scheme.id, labId) || r.round.status === 'draft') {
+  if (!labId || !await isEnrolled(db, r.scheme.id, labId) || r.round.status === 'draft') {
     throw new AppError('eqa.notParticipating');
   }
-  const current = new Map(currentSubmissionsOfLab(db, r.round.id, labId).map((s) => [`${s.sampleId}:${s.analyteId}`, s]));
-  const analytes = roundAnalytes(db, r);
+  const current = new Map((await currentSubmissionsOfLab(db, r.round.id, labId)).map((s) => [`${s.sampleId}:${s.analyteId}`, s]));
+  const analytes = await roundAnalytes(db, r);
   const rows: unknown[][] = [];
   for (const a of analytes) {
-    for (const s of roundSamples(db, r.round.id)) {
+    for (const s of await roundSamples(db, r.round.id)) {
       const c = current.get(`${s.id}:${a.analyteId}`);
       rows.push([s.code, a.code, c?.category ?? c?.value ?? '', c?.method ?? '', c?.instrument ?? '']);
     }

@@ -26,7 +26,7 @@ export interface BatchCheckRow {
 
 export const BATCH_CSV_HEADER = ['line', 'lab', 'analyte', 'date', 'as_of', 'recognized', 'within_window', 'window_days', 'usable', 'mark', 'certificate_no', 'status', 'reason', 'error'] as const;
 
-export function batchCheck(db: DB, actor: Actor, input: { text: string }, opts: { now?: number } = {}) {
+export async function batchCheck(db: DB, actor: Actor, input: { text: string }, opts: { now?: number } = {}) {
   if (!can(actor, 'certification.read')) throw AppError.forbidden();
   let text = (input.text ?? '').replace(/^\uFEFF/, '').trim();
   if (text && !/^\s*lab\s*,/i.test(text)) text = `lab,analyte,date,asOf\n${text}`;
@@ -35,7 +35,7 @@ export function batchCheck(db: DB, actor: Actor, input: { text: string }, opts: 
   const checks = lines.map(({ values: v }) => ({ lab: v.lab, analyte: v.analyte, date: v.date, ...(v.asof ? { asOf: v.asof } : {}) }));
   // the accounts that own a local code map (hospitals, regulator platforms: LOCAL_CODE_ROLES)
   const ownerId = can(actor, 'localCode.manage') ? actor.userId : null;
-  const { results } = verifyBatch(db, { checks }, { now: opts.now, ownerId });
+  const { results } = await verifyBatch(db, { checks }, { now: opts.now, ownerId });
   const rows: BatchCheckRow[] = results.map((r, i) => {
     const c = checks[i];
     const base = { line: lines[i].line, lab: c.lab, analyte: c.analyte, date: c.date, asOf: c.asOf ?? '' };

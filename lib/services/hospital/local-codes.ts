@@ -16,6 +16,8 @@ import { parseCsv } from '@/lib/csv';
 import { AppError, fieldError, type ErrorParams, type ErrorReason, type FieldError } from '@/lib/errors';
 import { localCodeKey } from '@/lib/services/recognition/verify-batch';
 import { ownerAudit, requireOwner } from './access';
+import { withTx } from '@/db/tx';
+import { mapSeq } from '@/lib/async';
 
 export const LOCAL_CODE_MAX = 64;
 const ENTITY = 'analyte_local_code';
@@ -30,10 +32,10 @@ export interface MappingPreview {
 }
 
 /** Read a mapping CSV against the owner's current map: what each line would do, and its errors. */
-function readMapping(db: DB, ownerId: number, text: string): MappingPreview {
+async function readMapping(db: DB, ownerId: number, text: string): Promise<MappingPreview> {
   const lines = parseCsv(text, LOCAL_CODE_COLUMNS, { maxBytes: 2 * 1024 * 1024 });
-  const resolve = analyteResolver(db);
-  const current = new Map(listLocalCodes(db, ownerId).map((m) => [m.localCode, m]));
+  const resolve = await analyteResolver(db);
+  const current = new Map((await listLocalCodes(db, ownerId)).map((m) => [m.localCode, m]));
   const seen = new Map<string, number>();
   const rows: MappingChange[] = [];
   const errors: FieldError[] = [];
@@ -65,26 +67,26 @@ function readMapping(db: DB, ownerId: number, text: string): MappingPreview {
  * transaction: new codes are inserted, changed ones snapshot their old item (reason: the import)
  * and are updated; one audit row counts them.
  */
-export function importLocalCodes(db: DB, actor: Actor, input: { text: string; reason?: string }, opts: { dryRun?: boolean; now?: number } = {}): MappingPreview {
+export async function importLocalCodes(db: DB, actor: Actor, input: { text: string; reason?: string }, opts: { dryRun?: boolean; now?: number } = {}): Promise<MappingPreview> {
   const ownerId = requireOwner(actor, 'localCode.manage');
-  const preview = readMapping(db, ownerId, input.text);
+  const preview = await readMapping(db, ownerId, input.text);
   if (opts.dryRun) return preview;
   if (preview.errors.length) throw new AppError('localCode.rejected', {}, preview.errors);
   const now = opts.now ?? Date.now();
   const reason = input.reason?.trim() || 'CSV import';
-  return db.transaction((tx) => {
+  return await withTx(db, async (tx) => {
     // read again inside the transaction: the map may have changed since the preview
-    const fresh = readMapping(tx as unknown as DB, ownerId, input.text);
+    const fresh = await readMapping(tx as unknown as DB, ownerId, input.text);
     if (fresh.errors.length) throw new AppError('localCode.rejected', {}, fresh.errors);
     for (const r of fresh.rows) {
-      if (r.change === 'new') insertLocalCode(tx, { ownerId, localCode: r.localCode, analyteId: r.analyteId, createdBy: actor.userId }, now);
+      if (r.change === 'new') await insertLocalCode(tx, { ownerId, localCode: r.localCode, analyteId: r.analyteId, createdBy: actor.userId }, now);
       else if (r.change === 'changed') {
-        const old = findLocalCode(tx, ownerId, r.localCode)!;
-        snapshotEntity(tx, ENTITY, old.id, { ...old, analyteCode: r.previous }, actor.userId, reason, now);
-        updateLocalCode(tx, old.id, r.analyteId, now);
+        const old = (await findLocalCode(tx, ownerId, r.localCode))!;
+        await snapshotEntity(tx, ENTITY, old.id, { ...old, analyteCode: r.previous }, actor.userId, reason, now);
+        await updateLocalCode(tx, old.id, r.analyteId, now);
       }
     }
-    insertAudit(tx, { ...ownerAudit(actor), action: 'localCode.import', entityType: 'user', entityId: ownerId, details: { ...fresh.counts, reason }, at: now });
+    await insertAudit(tx, { ...ownerAudit(actor), action: 'localCode.import', entityType: 'user', entityId: ownerId, details: { ...fresh.counts, reason }, at: now });
     return fresh;
   });
 }
@@ -107,50 +109,50 @@ function mappingProblem(issue: { path: PropertyKey[]; code: string }): [ErrorRea
   return [issue.code === 'too_big' ? 'localCode.tooLong' : 'localCode.required', { max: LOCAL_CODE_MAX }, 'localCode'];
 }
 
-export function setLocalCode(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
+export async function setLocalCode(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
   const ownerId = requireOwner(actor, 'localCode.manage');
   const p = oneMapping.safeParse(input);
   if (!p.success) throw AppError.invalid('Invalid mapping', p.error.issues.map((i) => fieldError(...mappingProblem(i))));
   const code = localCodeKey(p.data.localCode);
-  const analyte = analyteResolver(db)(p.data.analyte);
+  const analyte = (await analyteResolver(db))(p.data.analyte);
   if (!analyte) throw AppError.invalid('Invalid mapping', [fieldError('localCode.unknownAnalyte', { analyte: p.data.analyte }, 'analyte')]);
   const now = opts.now ?? Date.now();
-  return db.transaction((tx) => {
-    const old = findLocalCode(tx, ownerId, code);
+  return await withTx(db, async (tx) => {
+    const old = await findLocalCode(tx, ownerId, code);
     if (old && old.analyteId === analyte.id) return { localCode: code, analyte: analyte.code, change: 'unchanged' as const };
     if (old) {
       if (!p.data.reason) throw AppError.invalid('Invalid mapping', [fieldError('localCode.reasonRequired', {}, 'reason')]);
-      snapshotEntity(tx, ENTITY, old.id, old, actor.userId, p.data.reason, now);
-      updateLocalCode(tx, old.id, analyte.id, now);
-    } else insertLocalCode(tx, { ownerId, localCode: code, analyteId: analyte.id, createdBy: actor.userId }, now);
-    insertAudit(tx, { ...ownerAudit(actor), action: old ? 'localCode.change' : 'localCode.map', entityType: ENTITY, entityId: old?.id ?? code, details: { localCode: code, analyte: analyte.code, ...(old ? { previousAnalyteId: old.analyteId, reason: p.data.reason } : {}) }, at: now });
+      await snapshotEntity(tx, ENTITY, old.id, old, actor.userId, p.data.reason, now);
+      await updateLocalCode(tx, old.id, analyte.id, now);
+    } else await insertLocalCode(tx, { ownerId, localCode: code, analyteId: analyte.id, createdBy: actor.userId }, now);
+    await insertAudit(tx, { ...ownerAudit(actor), action: old ? 'localCode.change' : 'localCode.map', entityType: ENTITY, entityId: old?.id ?? code, details: { localCode: code, analyte: analyte.code, ...(old ? { previousAnalyteId: old.analyteId, reason: p.data.reason } : {}) }, at: now });
     return { localCode: code, analyte: analyte.code, change: old ? ('changed' as const) : ('new' as const) };
   });
 }
 
 /** Delete one mapping (with a reason): the row is kept as a version and the deletion audited. */
-export function deleteLocalCodeMapping(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
+export async function deleteLocalCodeMapping(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
   const ownerId = requireOwner(actor, 'localCode.manage');
   const p = z.object({ id: z.coerce.number().int().positive(), reason: z.string().trim().max(500).optional().default('') }).safeParse(input);
   if (!p.success) throw new AppError('localCode.notFound');
   if (!p.data.reason) throw AppError.invalid('Invalid mapping', [fieldError('localCode.reasonRequired', {}, 'reason')]);
   const now = opts.now ?? Date.now();
-  return db.transaction((tx) => {
-    const row = findLocalCodeById(tx, p.data.id);
+  return await withTx(db, async (tx) => {
+    const row = await findLocalCodeById(tx, p.data.id);
     if (!row || row.ownerId !== ownerId) throw new AppError('localCode.notFound');
-    snapshotEntity(tx, ENTITY, row.id, { ...row, deleted: true }, actor.userId, p.data.reason, now);
-    deleteLocalCode(tx, row.id);
-    insertAudit(tx, { ...ownerAudit(actor), action: 'localCode.delete', entityType: ENTITY, entityId: row.id, details: { localCode: row.localCode, analyteId: row.analyteId, reason: p.data.reason }, at: now });
+    await snapshotEntity(tx, ENTITY, row.id, { ...row, deleted: true }, actor.userId, p.data.reason, now);
+    await deleteLocalCode(tx, row.id);
+    await insertAudit(tx, { ...ownerAudit(actor), action: 'localCode.delete', entityType: ENTITY, entityId: row.id, details: { localCode: row.localCode, analyteId: row.analyteId, reason: p.data.reason }, at: now });
     return { id: row.id, localCode: row.localCode };
   });
 }
 
 /** The owner's map, its unmapped recent codes, and (per mapping id) the earlier versions. */
-export function localCodeWorkspace(db: DB, actor: Actor) {
+export async function localCodeWorkspace(db: DB, actor: Actor) {
   const ownerId = requireOwner(actor, 'localCode.manage');
-  const mappings = listLocalCodes(db, ownerId);
+  const mappings = await listLocalCodes(db, ownerId);
   return {
-    mappings: mappings.map((m) => ({ ...m, versions: listEntityVersions(db, ENTITY, m.id).map((v) => ({ version: v.version, reason: v.reason, changedAt: v.changedAt, analyteId: (v.data as { analyteId?: number }).analyteId ?? null })) })),
-    unmapped: listUnmappedCodes(db, ownerId),
+    mappings: (await mapSeq(mappings, async (m) => ({ ...m, versions: (await listEntityVersions(db, ENTITY, m.id)).map((v) => ({ version: v.version, reason: v.reason, changedAt: v.changedAt, analyteId: (v.data as { analyteId?: number }).analyteId ?? null })) }))),
+    unmapped: await listUnmappedCodes(db, ownerId),
   };
 }

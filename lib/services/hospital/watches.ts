@@ -10,51 +10,52 @@ import { findRegionByCode } from '@/db/queries/regions';
 import type { Actor } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
 import { ownerAudit, requireOwner } from './access';
+import { withTx } from '@/db/tx';
 
 const watchInput = z.object({ lab: z.string().trim().max(64).optional().default(''), region: z.string().trim().max(64).optional().default('') });
 
 /** Watch a lab (`lab`: its code) or a region (`region`: its code). */
-export function addWatch(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
+export async function addWatch(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
   const ownerId = requireOwner(actor, 'watchList.manage');
   const p = watchInput.safeParse(input ?? {});
   const lab = p.success ? p.data.lab : '';
   const region = p.success ? p.data.region : '';
   if (!lab && !region) throw AppError.invalid('Nothing to watch', [fieldError('watch.targetRequired', {}, 'lab')]);
   const now = opts.now ?? Date.now();
-  return db.transaction((tx) => {
+  return await withTx(db, async (tx) => {
     let target: { labId: number | null; regionId: number | null; code: string };
     if (lab) {
-      const found = findLabByCode(tx, lab) ?? findLabByCode(tx, lab.toUpperCase());
+      const found = await findLabByCode(tx, lab) ?? await findLabByCode(tx, lab.toUpperCase());
       if (!found) throw new AppError('watch.labNotFound', { lab }, [fieldError('watch.labNotFound', { lab }, 'lab')]);
       target = { labId: found.lab.id, regionId: null, code: found.lab.code };
     } else {
-      const found = findRegionByCode(tx, region);
+      const found = await findRegionByCode(tx, region);
       if (!found) throw new AppError('watch.regionNotFound', { region }, [fieldError('watch.regionNotFound', { region }, 'region')]);
       target = { labId: null, regionId: found.id, code: found.code };
     }
-    if (findWatch(tx, ownerId, target.labId ? { labId: target.labId } : { regionId: target.regionId! })) throw new AppError('watch.exists');
-    const row = insertWatch(tx, { ownerId, labId: target.labId, regionId: target.regionId }, now);
-    insertAudit(tx, { ...ownerAudit(actor), action: 'watch.add', entityType: 'hospital_watch', entityId: row.id, labId: target.labId, details: target.labId ? { lab: target.code } : { region: target.code }, at: now });
+    if (await findWatch(tx, ownerId, target.labId ? { labId: target.labId } : { regionId: target.regionId! })) throw new AppError('watch.exists');
+    const row = await insertWatch(tx, { ownerId, labId: target.labId, regionId: target.regionId }, now);
+    await insertAudit(tx, { ...ownerAudit(actor), action: 'watch.add', entityType: 'hospital_watch', entityId: row.id, labId: target.labId, details: target.labId ? { lab: target.code } : { region: target.code }, at: now });
     return { id: row.id, ...target };
   });
 }
 
-export function removeWatch(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
+export async function removeWatch(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
   const ownerId = requireOwner(actor, 'watchList.manage');
   const id = z.coerce.number().int().positive().safeParse((input as { id?: unknown })?.id);
   if (!id.success) throw new AppError('watch.notFound');
   const now = opts.now ?? Date.now();
-  return db.transaction((tx) => {
-    const w = findWatchById(tx, id.data);
+  return await withTx(db, async (tx) => {
+    const w = await findWatchById(tx, id.data);
     if (!w || w.ownerId !== ownerId) throw new AppError('watch.notFound');
-    deleteWatch(tx, w.id);
-    insertAudit(tx, { ...ownerAudit(actor), action: 'watch.remove', entityType: 'hospital_watch', entityId: w.id, labId: w.labId, details: { labId: w.labId, regionId: w.regionId }, at: now });
+    await deleteWatch(tx, w.id);
+    await insertAudit(tx, { ...ownerAudit(actor), action: 'watch.remove', entityType: 'hospital_watch', entityId: w.id, labId: w.labId, details: { labId: w.labId, regionId: w.regionId }, at: now });
     return { id: w.id };
   });
 }
 
 /** The owner's watch list and the recent changes of the watched labs' certifications. */
-export function watchWorkspace(db: DB, actor: Actor) {
+export async function watchWorkspace(db: DB, actor: Actor) {
   const ownerId = requireOwner(actor, 'watchList.manage');
-  return { watches: listWatches(db, ownerId), changes: recentChangesForOwner(db, ownerId) };
+  return { watches: await listWatches(db, ownerId), changes: await recentChangesForOwner(db, ownerId) };
 }

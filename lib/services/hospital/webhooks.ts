@@ -23,6 +23,7 @@ import { expireCertifications } from '@/lib/services/recognition/decisions';
 import { ownerAudit, requireOwner } from './access';
 import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
 import { staticUrlProblem, webhookUrlProblem, type Resolver } from './webhook-url';
+import { withTx } from '@/db/tx';
 
 /** Delay before retry n (n = attempts made so far, ≥ 1): 1 min · 2^(n-1), at most an hour. */
 export function retryDelayMs(attempts: number): number {
@@ -48,49 +49,49 @@ export async function createEndpoint(db: DB, actor: Actor, input: unknown, opts:
   if (problem) throw AppError.invalid('Invalid endpoint', [fieldError(problem.reason, problem.params, 'url')]);
   const secret = `whsec_${randomBytes(24).toString('base64url')}`;
   const now = opts.now ?? Date.now();
-  return db.transaction((tx) => {
-    const row = insertEndpoint(tx, { ownerId, name: p.data.name, url: p.data.url, secret }, now);
-    insertAudit(tx, { ...ownerAudit(actor), action: 'webhook.create', entityType: 'webhook_endpoint', entityId: row.id, details: { name: p.data.name, url: p.data.url }, at: now });
+  return await withTx(db, async (tx) => {
+    const row = await insertEndpoint(tx, { ownerId, name: p.data.name, url: p.data.url, secret }, now);
+    await insertAudit(tx, { ...ownerAudit(actor), action: 'webhook.create', entityType: 'webhook_endpoint', entityId: row.id, details: { name: p.data.name, url: p.data.url }, at: now });
     return { id: row.id, name: p.data.name, url: p.data.url, secret };
   });
 }
 
-function ownEndpoint(db: DB, ownerId: number, input: unknown) {
+async function ownEndpoint(db: DB, ownerId: number, input: unknown) {
   const id = z.coerce.number().int().positive().safeParse((input as { id?: unknown })?.id);
-  const ep = id.success ? findEndpoint(db, id.data) : undefined;
+  const ep = id.success ? await findEndpoint(db, id.data) : undefined;
   if (!ep || ep.ownerId !== ownerId) throw new AppError('webhook.notFound');
   return ep;
 }
 
-export function disableWebhookEndpoint(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
+export async function disableWebhookEndpoint(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
   const ownerId = requireOwner(actor, 'watchList.manage');
   const now = opts.now ?? Date.now();
-  return db.transaction((tx) => {
-    const ep = ownEndpoint(tx as unknown as DB, ownerId, input);
+  return await withTx(db, async (tx) => {
+    const ep = await ownEndpoint(tx as unknown as DB, ownerId, input);
     if (!ep.active) return { id: ep.id, disabled: false };
-    disableEndpoint(tx, ep.id, now);
-    insertAudit(tx, { ...ownerAudit(actor), action: 'webhook.disable', entityType: 'webhook_endpoint', entityId: ep.id, details: { url: ep.url }, at: now });
+    await disableEndpoint(tx, ep.id, now);
+    await insertAudit(tx, { ...ownerAudit(actor), action: 'webhook.disable', entityType: 'webhook_endpoint', entityId: ep.id, details: { url: ep.url }, at: now });
     return { id: ep.id, disabled: true };
   });
 }
 
 /** Queue a `test` event for one endpoint (sent by the dispatcher like any other). */
-export function sendTestEvent(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
+export async function sendTestEvent(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
   const ownerId = requireOwner(actor, 'watchList.manage');
   const now = opts.now ?? Date.now();
-  return db.transaction((tx) => {
-    const ep = ownEndpoint(tx as unknown as DB, ownerId, input);
+  return await withTx(db, async (tx) => {
+    const ep = await ownEndpoint(tx as unknown as DB, ownerId, input);
     if (!ep.active) throw new AppError('webhook.disabled');
     const body = JSON.stringify({ id: `test_${now}`, event: 'test', lab: 'TEST-LAB', analyte: 'GLU', status: 'suspended', effectiveOn: new Date(now).toISOString().slice(0, 10), certificationId: null, test: true, occurredAt: new Date(now).toISOString() });
-    const row = insertDelivery(tx, { endpointId: ep.id, event: 'test', certificationEventId: null, payload: body, now, giveUpAt: now + WEBHOOK_RETRY_WINDOW_MS });
-    insertAudit(tx, { ...ownerAudit(actor), action: 'webhook.test', entityType: 'webhook_endpoint', entityId: ep.id, at: now });
+    const row = await insertDelivery(tx, { endpointId: ep.id, event: 'test', certificationEventId: null, payload: body, now, giveUpAt: now + WEBHOOK_RETRY_WINDOW_MS });
+    await insertAudit(tx, { ...ownerAudit(actor), action: 'webhook.test', entityType: 'webhook_endpoint', entityId: ep.id, at: now });
     return { id: row?.id ?? null };
   });
 }
 
-export function webhookWorkspace(db: DB, actor: Actor) {
+export async function webhookWorkspace(db: DB, actor: Actor) {
   const ownerId = requireOwner(actor, 'watchList.manage');
-  return { endpoints: listEndpoints(db, ownerId), deliveries: listDeliveries(db, ownerId) };
+  return { endpoints: await listEndpoints(db, ownerId), deliveries: await listDeliveries(db, ownerId) };
 }
 
 export interface DispatchOptions {
@@ -117,11 +118,11 @@ export async function dispatchWebhooks(db: DB, opts: DispatchOptions = {}): Prom
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const doFetch = opts.fetchImpl ?? fetch;
   const start = clock();
-  const leased = leaseDueDeliveries(db, owner, start, start + timeoutMs + 60_000, opts.limit ?? 20);
+  const leased = await leaseDueDeliveries(db, owner, start, start + timeoutMs + 60_000, opts.limit ?? 20);
   const out = { delivered: 0, retrying: 0, failed: 0 };
   await Promise.all(
     leased.map(async (d) => {
-      const ep = findEndpoint(db, d.endpointId);
+      const ep = await findEndpoint(db, d.endpointId);
       const sentAt = clock();
       let statusCode: number | null = null;
       let error: string | null = null;
@@ -151,7 +152,7 @@ export async function dispatchWebhooks(db: DB, opts: DispatchOptions = {}): Prom
       const attempts = d.attempts + 1;
       const next = at + retryDelayMs(attempts);
       const status = error === null ? 'delivered' : !ep || !ep.active || next > d.giveUpAt ? 'failed' : 'pending';
-      if (finishAttempt(db, { id: d.id, owner, at, statusCode, durationMs, error, status, nextAttemptAt: status === 'pending' ? next : at, attempts })) out[status === 'delivered' ? 'delivered' : status === 'failed' ? 'failed' : 'retrying']++;
+      if (await finishAttempt(db, { id: d.id, owner, at, statusCode, durationMs, error, status, nextAttemptAt: status === 'pending' ? next : at, attempts })) out[status === 'delivered' ? 'delivered' : status === 'failed' ? 'failed' : 'retrying']++;
     }),
   );
   return out;
@@ -159,6 +160,6 @@ export async function dispatchWebhooks(db: DB, opts: DispatchOptions = {}): Prom
 
 /** The periodic check: certifications whose validity ended become `expired` (once: the status
  * changes, with a certification event that queues its webhooks). */
-export function checkExpiries(db: DB, now = Date.now()): number {
-  return expireCertifications(db, { now });
+export async function checkExpiries(db: DB, now = Date.now()): Promise<number> {
+  return await expireCertifications(db, { now });
 }

@@ -36,8 +36,8 @@ export function lotApiRow(l: {
   };
 }
 
-export function lotsForApi(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()) {
-  return lotsWithTargets(db, actor, q, now).map(lotApiRow);
+export async function lotsForApi(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()) {
+  return (await lotsWithTargets(db, actor, q, now)).map(lotApiRow);
 }
 
 /** Most runs `GET /api/v1/iqc/runs` answers at once (default {@link RUNS_PAGE}); the rest follow a cursor. */
@@ -60,14 +60,14 @@ export interface ApiRun {
  * with their violations and results (default the last 30 days; at most `limit` runs, default 1000,
  * max 5000; `next` is the cursor of the following page, or null). Three queries whatever the count.
  */
-export function runsForApiView(
+export async function runsForApiView(
   db: DB,
   actor: Actor,
   q: { lab?: string | null; analyte?: string | null; instrument?: string | null; from?: string | null; to?: string | null; limit?: string | null; cursor?: string | null },
   now = Date.now(),
-): { runs: ApiRun[]; next: string | null } {
-  const scope = resolveReadableLab(db, actor, q.lab);
-  const { from, to, analyteId, errors } = apiQuery(db, q, now);
+): Promise<{ runs: ApiRun[]; next: string | null }> {
+  const scope = await resolveReadableLab(db, actor, q.lab);
+  const { from, to, analyteId, errors } = await apiQuery(db, q, now);
   const limit = q.limit ? Number(q.limit) : RUNS_PAGE;
   if (!Number.isInteger(limit) || limit < 1 || limit > RUNS_MAX) errors.push(fieldError('iqc.limitRange', { max: RUNS_MAX }, 'limit'));
   let after: { measuredAt: number; id: number } | undefined;
@@ -77,19 +77,19 @@ export function runsForApiView(
     else errors.push(fieldError('iqc.badCursor', {}, 'cursor'));
   }
   if (errors.length) throw new AppError('iqc.invalidQuery', {}, errors);
-  const rows = runsForApi(db, scope.labId, { from, to, analyteId, instrument: q.instrument || undefined, after, limit: limit + 1 });
+  const rows = await runsForApi(db, scope.labId, { from, to, analyteId, instrument: q.instrument || undefined, after, limit: limit + 1 });
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const ids = page.map((r) => r.id);
   const violations = new Map<number, { rule: string; levels: string[] }[]>();
-  for (const v of violationsOfRuns(db, ids)) {
+  for (const v of await violationsOfRuns(db, ids)) {
     let list = violations.get(v.runId);
     if (!list) violations.set(v.runId, (list = []));
     list.push({ rule: v.rule, levels: v.levels });
   }
   const results = new Map<number, ApiRun['results']>();
   const collator = new Intl.Collator('en', { numeric: true });
-  for (const r of resultsOfRuns(db, ids).sort((a, b) => a.measuredAt - b.measuredAt || collator.compare(a.level, b.level))) {
+  for (const r of (await resultsOfRuns(db, ids)).sort((a, b) => a.measuredAt - b.measuredAt || collator.compare(a.level, b.level))) {
     let list = results.get(r.runId);
     if (!list) results.set(r.runId, (list = []));
     list.push({ level: r.level, lot: r.lot, ...valueFields(r), z: r.z, measuredAt: new Date(r.measuredAt).toISOString() });
@@ -117,7 +117,7 @@ function valueFields(r: { value: number; category: string | null; signal: number
 
 /** The common filters of the read API: `from`/`to` (default the 30 days before `to`, `to` default
  * now) and an analyte code; unreadable ones as field errors. */
-function apiQuery(db: DB, q: { analyte?: string | null; from?: string | null; to?: string | null }, now: number) {
+async function apiQuery(db: DB, q: { analyte?: string | null; from?: string | null; to?: string | null }, now: number) {
   const to = parseBound(q.to, true) ?? now + 60_000;
   const from = parseBound(q.from, false) ?? to - 30 * DAY_MS;
   const errors: FieldError[] = [];
@@ -125,7 +125,7 @@ function apiQuery(db: DB, q: { analyte?: string | null; from?: string | null; to
   if (Number.isNaN(to)) errors.push(fieldError('value.notDate', {}, 'to'));
   let analyteId: number | undefined;
   if (q.analyte) {
-    analyteId = findAnalyteByCode(db, q.analyte.trim().toUpperCase())?.id;
+    analyteId = (await findAnalyteByCode(db, q.analyte.trim().toUpperCase()))?.id;
     if (analyteId === undefined) errors.push(fieldError('analyte.unknownCode', { code: String(q.analyte) }, 'analyte'));
   }
   return { from, to, analyteId, errors };
@@ -133,11 +133,11 @@ function apiQuery(db: DB, q: { analyte?: string | null; from?: string | null; to
 
 /** `GET /api/v1/iqc/results?analyte=&from=&to=[&lab=]`: results with their run verdicts (default:
  * the last 30 days; at most 50,000 rows). */
-export function resultsForApiView(db: DB, actor: Actor, q: { lab?: string | null; analyte?: string | null; from?: string | null; to?: string | null }, now = Date.now()) {
-  const scope = resolveReadableLab(db, actor, q.lab);
-  const { from, to, analyteId, errors } = apiQuery(db, q, now);
+export async function resultsForApiView(db: DB, actor: Actor, q: { lab?: string | null; analyte?: string | null; from?: string | null; to?: string | null }, now = Date.now()) {
+  const scope = await resolveReadableLab(db, actor, q.lab);
+  const { from, to, analyteId, errors } = await apiQuery(db, q, now);
   if (errors.length) throw new AppError('iqc.invalidQuery', {}, errors);
-  return resultsForApi(db, scope.labId, from, to, analyteId).map(({ category, signal, ...r }) => ({
+  return (await resultsForApi(db, scope.labId, from, to, analyteId)).map(({ category, signal, ...r }) => ({
     ...r,
     ...valueFields({ value: r.value, category, signal }),
     instrument: r.instrument || undefined,

@@ -37,17 +37,17 @@ export interface PostedResults {
  * the body (capped while it streams: 413). */
 export async function readPostedResults(db: DB, actor: Actor, req: Request): Promise<PostedResults> {
   const lab = new URL(req.url).searchParams.get('lab');
-  resolveWritableLab(db, actor, lab); // 401/403 before reading the body
+  await resolveWritableLab(db, actor, lab); // 401/403 before reading the body
   const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
   return { type, text: await readText(req), lab };
 }
 
 /** The 201 body of `POST /api/v1/iqc/results` from a posted batch (errors are thrown as AppError). */
-export function ingestPosted(db: DB, actor: Actor, posted: PostedResults, now = Date.now()): Pick<IngestOutcome, 'inserted' | 'skipped' | 'runs' | 'rejected' | 'reevaluated'> {
+export async function ingestPosted(db: DB, actor: Actor, posted: PostedResults, now = Date.now()): Promise<Pick<IngestOutcome, 'inserted' | 'skipped' | 'runs' | 'rejected' | 'reevaluated'>> {
   const { type, text, lab: labParam } = posted;
   let out: IngestOutcome;
   if (type === 'text/csv' || type === 'application/csv') {
-    out = importIqcCsv(db, actor, { text, lab: labParam }, { source: 'api', now });
+    out = await importIqcCsv(db, actor, { text, lab: labParam }, { source: 'api', now });
   } else if (type === 'application/json' || type === '') {
     let json: unknown;
     try {
@@ -57,10 +57,10 @@ export function ingestPosted(db: DB, actor: Actor, posted: PostedResults, now = 
     }
     // a body naming another lab is refused (403) before its rows are looked at
     const named = (json as { lab?: unknown } | null)?.lab;
-    if (typeof named === 'string' && named.trim()) resolveWritableLab(db, actor, named.trim());
+    if (typeof named === 'string' && named.trim()) await resolveWritableLab(db, actor, named.trim());
     const body = iqcResultsBody.safeParse(json);
     if (!body.success) throw new AppError('body.invalid', {}, zodFieldErrors(body.error));
-    out = ingestResults(db, actor, { lab: body.data.lab ?? labParam, results: body.data.results }, { source: 'api', now });
+    out = await ingestResults(db, actor, { lab: body.data.lab ?? labParam, results: body.data.results }, { source: 'api', now });
   } else {
     throw new AppError('body.unsupportedType', {}, [fieldError('body.unsupportedMediaType', {}, 'content-type')]);
   }
@@ -69,7 +69,7 @@ export function ingestPosted(db: DB, actor: Actor, posted: PostedResults, now = 
 
 /** Handle `POST /api/v1/iqc/results` in one call (tests, scripts); returns the 201 body. */
 export async function postResults(db: DB, actor: Actor, req: Request, now = Date.now()) {
-  return ingestPosted(db, actor, await readPostedResults(db, actor, req), now);
+  return await ingestPosted(db, actor, await readPostedResults(db, actor, req), now);
 }
 
 async function readJson(req: Request): Promise<unknown> {
@@ -91,32 +91,32 @@ async function readJson(req: Request): Promise<unknown> {
  */
 export async function postLot(db: DB, actor: Actor, req: Request, now = Date.now()) {
   const labParam = new URL(req.url).searchParams.get('lab');
-  resolveWritableLab(db, actor, labParam, 'iqcTarget.manage'); // 401/403 before reading the body
+  await resolveWritableLab(db, actor, labParam, 'iqcTarget.manage'); // 401/403 before reading the body
   const json = await readJson(req);
   const named = (json as { lab?: unknown } | null)?.lab;
   const lab = typeof named === 'string' && named.trim() ? named.trim() : labParam;
-  const scope = resolveWritableLab(db, actor, lab, 'iqcTarget.manage');
+  const scope = await resolveWritableLab(db, actor, lab, 'iqcTarget.manage');
   // a control of a categorical item: its expected category (and optionally a signal target)
-  if (isCategoricalCode(db, (json as { analyte?: unknown } | null)?.analyte)) {
-    const [c] = setControlExpectations(db, actor, { lab, controls: [json] }, now);
+  if (await isCategoricalCode(db, (json as { analyte?: unknown } | null)?.analyte)) {
+    const [c] = await setControlExpectations(db, actor, { lab, controls: [json] }, now);
     return lotApiRow({ analyte: c.analyte, level: c.level, lot: c.lot, instrument: c.instrument, mean: c.target?.mean ?? null, sd: c.target?.sd ?? null, source: c.target ? 'manufacturer' : null, effectiveFrom: c.target?.effectiveFrom ?? null, expectedCategory: c.expected, expectedFrom: c.expectedFrom });
   }
   const parsed = lotCreateInput.safeParse(json);
   if (!parsed.success) throw new AppError('iqc.invalidLot', {}, zodFieldErrors(parsed.error));
   const input = parsed.data;
-  const analyte = findAnalyteByCode(db, input.analyte);
+  const analyte = await findAnalyteByCode(db, input.analyte);
   if (!analyte) throw new AppError('iqc.invalidLot', {}, [fieldError('analyte.unknownCode', { code: input.analyte }, 'analyte')]);
-  const existing = findControlLot(db, scope.labId, analyte.id, input.level, input.lot, input.instrument);
-  if (existing && targetVersions(db, existing.id).length) {
+  const existing = await findControlLot(db, scope.labId, analyte.id, input.level, input.lot, input.instrument);
+  if (existing && (await targetVersions(db, existing.id)).length) {
     throw new AppError('iqc.targetsExist', { lot: input.lot, analyte: analyte.code, level: input.level });
   }
-  const { target } = setManufacturerTargets(db, actor, { lab, targets: [{ ...input, effectiveFrom: input.effectiveFrom }] }, now)[0];
+  const { target } = (await setManufacturerTargets(db, actor, { lab, targets: [{ ...input, effectiveFrom: input.effectiveFrom }] }, now))[0];
   return lotApiRow({ analyte: analyte.code, level: input.level, lot: input.lot, instrument: input.instrument, mean: target.mean, sd: target.sd, source: target.source, effectiveFrom: target.effectiveFrom });
 }
 
 /** Handle `GET /api/v1/iqc/runs`: the runs (body) and the cursor of the next page (the route sends
  * it as the `x-next-cursor` header and a `Link: <…&cursor=…>; rel="next"`). */
-export function getRuns(db: DB, actor: Actor, req: Request, now = Date.now()): { runs: ApiRun[]; next: string | null } {
+export async function getRuns(db: DB, actor: Actor, req: Request, now = Date.now()): Promise<{ runs: ApiRun[]; next: string | null }> {
   const q = new URL(req.url).searchParams;
-  return runsForApiView(db, actor, { lab: q.get('lab'), analyte: q.get('analyte'), instrument: q.get('instrument'), from: q.get('from'), to: q.get('to'), limit: q.get('limit'), cursor: q.get('cursor') }, now);
+  return await runsForApiView(db, actor, { lab: q.get('lab'), analyte: q.get('analyte'), instrument: q.get('instrument'), from: q.get('from'), to: q.get('to'), limit: q.get('limit'), cursor: q.get('cursor') }, now);
 }

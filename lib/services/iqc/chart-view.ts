@@ -41,21 +41,21 @@ export interface ChartPanel {
 }
 
 /** Levey-Jennings data of one analyte (one panel per level), for a date range (default 90 days). */
-export function chartData(db: DB, actor: Actor, q: { lab?: string | null; analyte: string; from?: string | null; to?: string | null; instrument?: string | null }, now = Date.now()) {
-  const scope = resolveReadableLab(db, actor, q.lab);
-  const analyte = findAnalyteByCode(db, q.analyte.trim().toUpperCase());
+export async function chartData(db: DB, actor: Actor, q: { lab?: string | null; analyte: string; from?: string | null; to?: string | null; instrument?: string | null }, now = Date.now()) {
+  const scope = await resolveReadableLab(db, actor, q.lab);
+  const analyte = await findAnalyteByCode(db, q.analyte.trim().toUpperCase());
   if (!analyte) throw new AppError('analyte.unknown', { analyte: q.analyte });
   const to = parseBound(q.to, true) ?? now + 60_000;
   const from = parseBound(q.from, false) ?? to - 90 * DAY_MS;
   if (Number.isNaN(from) || Number.isNaN(to)) throw new AppError('iqc.invalidDateRange', {}, [fieldError('value.useDate', {}, 'from')]);
-  const rows = chartPoints(db, scope.labId, analyte.id, from, to, q.instrument ?? undefined);
+  const rows = await chartPoints(db, scope.labId, analyte.id, from, to, q.instrument ?? undefined);
   const rulesByRun = new Map<number, { rule: string; levels: string[] }[]>();
-  for (const v of violationsInRange(db, scope.labId, from, to, analyte.id)) {
+  for (const v of await violationsInRange(db, scope.labId, from, to, analyte.id)) {
     let list = rulesByRun.get(v.runId);
     if (!list) rulesByRun.set(v.runId, (list = []));
     list.push({ rule: v.rule, levels: v.levels });
   }
-  const actionByRun = new Map(actionsInRange(db, scope.labId, analyte.id, from, to).map((a) => [a.runId, a]));
+  const actionByRun = new Map((await actionsInRange(db, scope.labId, analyte.id, from, to)).map((a) => [a.runId, a]));
   const panels = new Map<string, ChartPanel>();
   const instruments = new Set<string>();
   for (const r of rows) {

@@ -5,10 +5,11 @@ import type { DB } from '@/db/client';
 import { exclusionsOf } from '@/db/queries/iqc-charts';
 import type { Actor } from '@/lib/auth/core';
 import { chartData } from './chart-view';
+import { mapSeq } from '@/lib/async';
 
 type ChartQuery = { lab?: string | null; analyte: string; from?: string | null; to?: string | null; instrument?: string | null };
 
-type Panel = ReturnType<typeof chartData>['panels'][number];
+type Panel = Awaited<ReturnType<typeof chartData>>['panels'][number];
 
 /** A chart point with whether the lab excluded it from the rules and statistics, and why. */
 export type InstrumentChartPoint = Panel['points'][number] & { excluded: boolean; excludedReason: string | null };
@@ -24,13 +25,13 @@ export interface InstrumentChart {
  * them, or the one asked for with `instrument`). `instruments` lists every instrument of the range
  * (for the selector); an instrument that is not among them gives no chart.
  */
-export function instrumentCharts(db: DB, actor: Actor, q: ChartQuery, now = Date.now()) {
-  const all = chartData(db, actor, { ...q, instrument: null }, now);
+export async function instrumentCharts(db: DB, actor: Actor, q: ChartQuery, now = Date.now()) {
+  const all = await chartData(db, actor, { ...q, instrument: null }, now);
   const { panels: _mixed, ...base } = all;
   const wanted = q.instrument != null && q.instrument !== '' ? [q.instrument].filter((i) => all.instruments.includes(i)) : all.instruments;
-  const charts: InstrumentChart[] = wanted.map((instrument) => {
-    const panels = all.instruments.length === 1 ? all.panels : chartData(db, actor, { ...q, instrument }, now).panels;
-    const exclusions = exclusionsOf(db, all.labId, panels.flatMap((p) => p.points.map((x) => x.resultId)));
+  const charts: InstrumentChart[] = (await mapSeq(wanted, async (instrument) => {
+    const panels = all.instruments.length === 1 ? all.panels : (await chartData(db, actor, { ...q, instrument }, now)).panels;
+    const exclusions = await exclusionsOf(db, all.labId, panels.flatMap((p) => p.points.map((x) => x.resultId)));
     return {
       instrument,
       panels: panels.map((p) => ({
@@ -38,6 +39,6 @@ export function instrumentCharts(db: DB, actor: Actor, q: ChartQuery, now = Date
         points: p.points.map((x) => ({ ...x, excluded: exclusions.get(x.resultId)?.excluded ?? false, excludedReason: exclusions.get(x.resultId)?.reason ?? null })),
       })),
     };
-  });
+  }));
   return { ...base, selected: q.instrument || null, charts };
 }

@@ -22,10 +22,10 @@ export interface CsvImportInput {
  * empty or oversized file, missing columns, and any bad row (every one reported with its line and
  * column); `dryRun` is the preview: the same checks, nothing written.
  */
-export function importIqcCsv(db: DB, actor: Actor, input: CsvImportInput, opts: { source?: IngestSource; now?: number; dryRun?: boolean; omitRuns?: boolean } = {}): IngestOutcome {
-  const scope = resolveWritableLab(db, actor, input.lab); // 403 before looking at the file
+export async function importIqcCsv(db: DB, actor: Actor, input: CsvImportInput, opts: { source?: IngestSource; now?: number; dryRun?: boolean; omitRuns?: boolean } = {}): Promise<IngestOutcome> {
+  const scope = await resolveWritableLab(db, actor, input.lab); // 403 before looking at the file
   const { results, lines } = readIqcCsvResults(input.text);
-  return ingestResultsOfLab(
+  return await ingestResultsOfLab(
     db,
     actor,
     scope,

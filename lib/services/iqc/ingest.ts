@@ -12,6 +12,7 @@ import { AppError, type FieldError, fieldError, zodIssueError, type ZodIssueLike
 import { iqcResultInput, iqcValueInput, readIqcResult, type IqcResultInput, type MeasuredAtMemo } from '@/lib/validation/iqc';
 import { readItemValue, type ItemShape } from '@/lib/catalogue/kinds';
 import { createNewLots, evaluatePlan, loadLabContext, planBatch, selectorFor, writePlan, type PlannedValue, type RunOutcome, type WriteSummary } from './engine';
+import { withTx } from '@/db/tx';
 
 export interface IngestOptions {
   source: IngestSource;
@@ -53,29 +54,29 @@ export interface ResultRows {
 }
 
 /** The lab a write goes to, authorized: the actor's own lab unless a code is given; 403 otherwise. */
-export function resolveWritableLab(db: DB, actor: Actor, labCode: string | null | undefined, permission: 'iqc.write' | 'iqcTarget.manage' = 'iqc.write') {
+export async function resolveWritableLab(db: DB, actor: Actor, labCode: string | null | undefined, permission: 'iqc.write' | 'iqcTarget.manage' = 'iqc.write') {
   const own = scopeOf(actor);
   let labId = own.kind === 'lab' ? own.labId : null;
   if (labCode) {
-    const lab = findLabByCode(db, labCode);
+    const lab = await findLabByCode(db, labCode);
     if (!lab) {
       if (!can(actor, permission)) throw new AppError('iqc.enterNotAllowed');
       throw new AppError('lab.notFound', { lab: labCode });
     }
     labId = lab.lab.id;
   }
-  const scope = labId ? findLabScope(db, labId) : undefined;
+  const scope = labId ? await findLabScope(db, labId) : undefined;
   if (!scope || !can(actor, permission, scope)) throw new AppError('iqc.ownLabOnly');
   return scope;
 }
 
 /** Analyte code → id, TEa % and the categorical items' shapes (one read per ingest, through the
  * ingest path's prepared statement). */
-function catalogue(db: DB) {
+async function catalogue(db: DB) {
   const byCode = new Map<string, number>();
   const tea = new Map<number, number | null>();
   const categorical = new Map<number, ItemShape>();
-  for (const r of iqcStatements(db).catalogue.all()) {
+  for (const r of (await iqcStatements(db)).catalogue.all()) {
     if (r.active) byCode.set(r.code, r.id);
     tea.set(r.id, r.teaPercent);
     if (r.kind !== 'quantitative') {
@@ -87,7 +88,7 @@ function catalogue(db: DB) {
 
 /** For a row whose analyte is unknown: its value is reported as not a number unless it is a number
  * or some categorical item's category code or alias (then the analyte error says it all). */
-function unknownItemValueError(cat: ReturnType<typeof catalogue>, raw: unknown, field: string, row: number): FieldError | null {
+function unknownItemValueError(cat: Awaited<ReturnType<typeof catalogue>>, raw: unknown, field: string, row: number): FieldError | null {
   const v = iqcValueInput.shape.value.safeParse(raw);
   if (!v.success || typeof v.data === 'number') return null;
   const text = v.data.toLowerCase();
@@ -115,7 +116,7 @@ function readValue(item: ItemShape | undefined, code: string, raw: number | stri
 
 /** The errors of a row the schema refused (its issues), with an unknown analyte and a value of the
  * wrong kind for its item reported too, so that each row shows all its problems at once. */
-function badRowErrors(cat: ReturnType<typeof catalogue>, raw: unknown, issues: readonly ZodIssueLike[], fieldOf: (f: string) => string, row: number): FieldError[] {
+function badRowErrors(cat: Awaited<ReturnType<typeof catalogue>>, raw: unknown, issues: readonly ZodIssueLike[], fieldOf: (f: string) => string, row: number): FieldError[] {
   const errors: FieldError[] = [];
   for (const issue of issues) errors.push({ ...zodIssueError(issue, row), field: fieldOf(String(issue.path[0] ?? '(row)')) });
   const code = (raw as { analyte?: unknown } | null)?.analyte;
@@ -137,13 +138,13 @@ function badRowErrors(cat: ReturnType<typeof catalogue>, raw: unknown, issues: r
  * Validate and store control results of one lab. Refuses (AppError): 403 for another lab or a role
  * without `iqc.write`; 422 with every bad row (row, field, message) and nothing written.
  */
-export function ingestResults(db: DB, actor: Actor, input: IngestInput, opts: IngestOptions): IngestOutcome {
-  return ingestResultsOfLab(db, actor, resolveWritableLab(db, actor, input.lab), input, opts);
+export async function ingestResults(db: DB, actor: Actor, input: IngestInput, opts: IngestOptions): Promise<IngestOutcome> {
+  return await ingestResultsOfLab(db, actor, await resolveWritableLab(db, actor, input.lab), input, opts);
 }
 
 /** {@link ingestResults} into the lab the caller already resolved with {@link resolveWritableLab}
  * for `input.lab` (the CSV import refuses before reading the file). */
-export function ingestResultsOfLab(db: DB, actor: Actor, scope: ReturnType<typeof resolveWritableLab>, input: IngestInput, opts: IngestOptions): IngestOutcome {
+export async function ingestResultsOfLab(db: DB, actor: Actor, scope: Awaited<ReturnType<typeof resolveWritableLab>>, input: IngestInput, opts: IngestOptions): Promise<IngestOutcome> {
   const now = opts.now ?? Date.now();
   const names = opts.fieldNames ?? {};
   const fieldOf = (f: string) => names[f] ?? f;
@@ -151,7 +152,7 @@ export function ingestResultsOfLab(db: DB, actor: Actor, scope: ReturnType<typeo
   const memo: MeasuredAtMemo = { text: undefined, time: NaN };
   let schema: ReturnType<typeof iqcResultInput> | undefined;
   const scratch: IqcResultInput = { analyte: '', level: '', lot: '', value: 0, signal: null, measuredAt: 0, instrument: '', operator: '', run: '' };
-  const cat = catalogue(db);
+  const cat = await catalogue(db);
   const errors: FieldError[] = [];
   const values: PlannedValue[] = [];
   if (!input.results.length) throw new AppError('iqc.noResults', {}, [fieldError('iqc.noResults', {}, '(file)', 1)]);
@@ -188,11 +189,11 @@ export function ingestResultsOfLab(db: DB, actor: Actor, scope: ReturnType<typeo
   });
   if (errors.length) throw new AppError('iqc.invalidResults', {}, errors);
 
-  const s = iqcStatements(db);
-  return withoutRowForeignKeyChecks(db, () => db.transaction((tx) => {
+  const s = await iqcStatements(db);
+  return await withoutRowForeignKeyChecks(db, async () => await withTx(db, async (tx) => {
     checkReferencedRows(s, scope.labId, actor.userId, values);
-    const ctx = loadLabContext(db, scope.labId, cat.tea);
-    const plans = planBatch(db, ctx, values, errors, fieldOf);
+    const ctx = await loadLabContext(db, scope.labId, cat.tea);
+    const plans = await planBatch(db, ctx, values, errors, fieldOf);
     if (errors.length) throw new AppError('iqc.conflictingResults', {}, errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0)));
     const inserted = plans.reduce((n, p) => n + p.inserted, 0);
     const skipped = plans.reduce((n, p) => n + p.skipped, 0);
@@ -217,7 +218,7 @@ export function ingestResultsOfLab(db: DB, actor: Actor, scope: ReturnType<typeo
       regrouped.withdrawnActions.push(...w.withdrawnActions);
     }
     daily.flush();
-    insertAudit(tx, {
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'iqc.results.ingest',
@@ -275,12 +276,12 @@ function runsAnswer(outcomes: readonly RunOutcome[]): IngestOutcome['runs'] {
  * references it any more (lib/services/iqc/write.ts). Inside a caller's transaction the setting
  * cannot change, and the checks stay on.
  */
-function withoutRowForeignKeyChecks<T>(db: DB, write: () => T): T {
+async function withoutRowForeignKeyChecks<T>(db: DB, write: () => T): Promise<T> {
   const client = db.$client;
-  if (client.inTransaction || !client.pragma('foreign_keys', { simple: true })) return write();
+  if (client.inTransaction || !client.pragma('foreign_keys', { simple: true })) return await write();
   client.pragma('foreign_keys = OFF');
   try {
-    return write();
+    return await write();
   } finally {
     client.pragma('foreign_keys = ON');
   }

@@ -13,7 +13,7 @@ const byLevel = (a: { level: string }, b: { level: string }) => compareLevels(a.
 export function selectorFor(db: DB, ctx: LabContext): RuleSelector {
   // built on the first question: re-sends and re-evaluations of stored runs never need it
   let selector: RuleSelector | undefined;
-  return { at: (...args) => (selector ??= ruleSelector(db, ctx)).at(...args), rulesAt: (...args) => (selector ??= ruleSelector(db, ctx)).rulesAt(...args) };
+  return { at: async (...args) => (selector ??= await ruleSelector(db, ctx)).at(...args), rulesAt: async (...args) => (selector ??= await ruleSelector(db, ctx)).rulesAt(...args) };
 }
 
 /**

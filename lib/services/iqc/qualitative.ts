@@ -14,6 +14,8 @@ import { AppError, fieldError, type FieldError } from '@/lib/errors';
 import { controlExpectationInput, type ControlExpectationInput } from '@/lib/validation/iqc';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { resolveWritableLab } from './ingest';
+import { withTx } from '@/db/tx';
+import { mapSeq } from '@/lib/async';
 
 export interface ControlExpectationResult {
   controlLotId: number;
@@ -28,9 +30,9 @@ export interface ControlExpectationResult {
 }
 
 /** Whether an analyte code names a categorical item (the lots API and targets form branch on it). */
-export function isCategoricalCode(db: DB, code: unknown): boolean {
+export async function isCategoricalCode(db: DB, code: unknown): Promise<boolean> {
   if (typeof code !== 'string' || !code.trim()) return false;
-  const a = findAnalyteByCode(db, code.trim().toUpperCase());
+  const a = await findAnalyteByCode(db, code.trim().toUpperCase());
   return !!a && isCategorical(a.kind);
 }
 
@@ -42,45 +44,45 @@ export function isCategoricalCode(db: DB, code: unknown): boolean {
  * one audit entry per row. 409 when the lot already expects another category, or when `effectiveFrom`
  * is not after the lot's last result (by default: now, after that result).
  */
-export function setControlExpectations(db: DB, actor: Actor, input: { lab?: string | null; controls: readonly unknown[] }, now = Date.now()): ControlExpectationResult[] {
-  const scope = resolveWritableLab(db, actor, input.lab ?? null, 'iqcTarget.manage');
+export async function setControlExpectations(db: DB, actor: Actor, input: { lab?: string | null; controls: readonly unknown[] }, now = Date.now()): Promise<ControlExpectationResult[]> {
+  const scope = await resolveWritableLab(db, actor, input.lab ?? null, 'iqcTarget.manage');
   const many = input.controls.length > 1;
   const errors: FieldError[] = [];
   const rows: (ControlExpectationInput & { analyteId: number; category: string })[] = [];
-  input.controls.forEach((raw, i) => {
+  for (const [i, raw] of input.controls.entries()) {
     const row = many ? i + 1 : undefined;
     const parsed = controlExpectationInput.safeParse(raw);
-    if (!parsed.success) return errors.push(...zodFieldErrors(parsed.error, row));
+    if (!parsed.success) { errors.push(...zodFieldErrors(parsed.error, row)); continue; }
     const c = parsed.data;
-    const analyte = findAnalyteByCode(db, c.analyte);
-    if (!analyte) return errors.push(fieldError('analyte.unknownCode', { code: c.analyte }, 'analyte', row));
-    if (!isCategorical(analyte.kind)) return errors.push(fieldError('iqc.expectedNotCategorical', { analyte: analyte.code }, 'expected', row));
-    if (c.effectiveFrom !== undefined && Number.isNaN(c.effectiveFrom)) return errors.push(fieldError('value.notDateTimeShort', {}, 'effectiveFrom', row));
+    const analyte = await findAnalyteByCode(db, c.analyte);
+    if (!analyte) { errors.push(fieldError('analyte.unknownCode', { code: c.analyte }, 'analyte', row)); continue; }
+    if (!isCategorical(analyte.kind)) { errors.push(fieldError('iqc.expectedNotCategorical', { analyte: analyte.code }, 'expected', row)); continue; }
+    if (c.effectiveFrom !== undefined && Number.isNaN(c.effectiveFrom)) { errors.push(fieldError('value.notDateTimeShort', {}, 'effectiveFrom', row)); continue; }
     const read = readItemValue(analyte, c.expected);
-    if (!read.ok) return errors.push(fieldError(read.reason, read.params, 'expected', row));
-    if (read.value.kind !== 'category') return errors.push(fieldError('iqc.expectedRequired', { analyte: analyte.code, codes: (analyte.categories ?? []).map((x) => x.code).join(', ') }, 'expected', row));
+    if (!read.ok) { errors.push(fieldError(read.reason, read.params, 'expected', row)); continue; }
+    if (read.value.kind !== 'category') { errors.push(fieldError('iqc.expectedRequired', { analyte: analyte.code, codes: (analyte.categories ?? []).map((x) => x.code).join(', ') }, 'expected', row)); continue; }
     rows.push({ ...c, analyteId: analyte.id, category: read.value.category });
-  });
+  }
   if (errors.length) throw new AppError('iqc.invalidTarget', {}, errors);
-  return db.transaction((tx) =>
-    rows.map((c) => {
-      const existing = findControlLot(tx, scope.labId, c.analyteId, c.level, c.lot, c.instrument);
-      const lot = existing ?? insertControlLot(tx, { labId: scope.labId, analyteId: c.analyteId, level: c.level, lotNumber: c.lot, instrument: c.instrument, createdAt: now });
-      const last = existing ? lastResultTimeOfLot(tx, lot.id) : null;
+  return await withTx(db, async (tx) =>
+    (await mapSeq(rows, async (c) => {
+      const existing = await findControlLot(tx, scope.labId, c.analyteId, c.level, c.lot, c.instrument);
+      const lot = existing ?? await insertControlLot(tx, { labId: scope.labId, analyteId: c.analyteId, level: c.level, lotNumber: c.lot, instrument: c.instrument, createdAt: now });
+      const last = existing ? await lastResultTimeOfLot(tx, lot.id) : null;
       if (c.effectiveFrom !== undefined && last !== null && c.effectiveFrom <= last) throw new AppError('iqc.targetsBeforeLastResult', { at: new Date(last).toISOString() });
       const from = c.effectiveFrom ?? Math.max(now, (last ?? -Infinity) + 1);
       let expectedFrom = from;
       if (lot.expectedCategory !== null) {
         if (lot.expectedCategory !== c.category) throw new AppError('iqc.expectedSet', { analyte: c.analyte, lot: c.lot, level: c.level, category: lot.expectedCategory });
         expectedFrom = lot.expectedFrom ?? from;
-      } else setLotExpectation(tx, lot.id, c.category, from);
+      } else await setLotExpectation(tx, lot.id, c.category, from);
       let target: ControlExpectationResult['target'] = null;
       if (c.mean !== undefined && c.sd !== undefined) {
-        const version = (targetVersions(tx, lot.id).at(-1)?.version ?? 0) + 1;
-        const t = insertTarget(tx, { labId: lot.labId, controlLotId: lot.id, version, mean: c.mean, sd: c.sd, source: 'manufacturer', effectiveFrom: from, reason: c.reason || null, createdBy: actor.userId, createdAt: now });
+        const version = ((await targetVersions(tx, lot.id)).at(-1)?.version ?? 0) + 1;
+        const t = await insertTarget(tx, { labId: lot.labId, controlLotId: lot.id, version, mean: c.mean, sd: c.sd, source: 'manufacturer', effectiveFrom: from, reason: c.reason || null, createdBy: actor.userId, createdAt: now });
         target = { id: t.id, version: t.version, mean: t.mean, sd: t.sd, effectiveFrom: t.effectiveFrom };
       }
-      insertAudit(tx, {
+      await insertAudit(tx, {
         actorId: actor.userId,
         actorEmail: actor.email,
         action: 'iqc.control.expect',
@@ -91,6 +93,6 @@ export function setControlExpectations(db: DB, actor: Actor, input: { lab?: stri
         at: now,
       });
       return { controlLotId: lot.id, analyte: c.analyte, level: c.level, lot: c.lot, instrument: c.instrument, expected: c.category, expectedFrom, target };
-    }),
+    })),
   );
 }

@@ -16,19 +16,20 @@ import { findAnalyteById } from '@/db/queries/analytes';
 import { isCategorical, readItemValue } from '@/lib/catalogue/kinds';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { loadLabContext, reevaluateSeries, targetAt } from './engine';
+import { withTx } from '@/db/tx';
 
-export function correctResult(db: DB, actor: Actor, input: unknown, now = Date.now()) {
+export async function correctResult(db: DB, actor: Actor, input: unknown, now = Date.now()) {
   const parsed = correctResultInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid correction', zodFieldErrors(parsed.error));
   const { resultId, reason } = parsed.data;
-  const old = findResult(db, resultId);
-  const scope = old ? findLabScope(db, old.labId) : undefined;
+  const old = await findResult(db, resultId);
+  const scope = old ? await findLabScope(db, old.labId) : undefined;
   if (!old || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.resultNotFound');
   if (!can(actor, 'iqc.write', scope)) throw new AppError('iqc.correctNotAllowed');
   if (!old.current) throw new AppError('iqc.resultCorrected');
   // a categorical item's reading is corrected as a category (with its signal): `value` is then the
   // signal when given, else the category's grade, as at ingest
-  const item = findAnalyteById(db, old.analyteId)!;
+  const item = (await findAnalyteById(db, old.analyteId))!;
   let value: number;
   let category: string | null = null;
   let signal: number | null = null;
@@ -45,11 +46,11 @@ export function correctResult(db: DB, actor: Actor, input: unknown, now = Date.n
     value = parsed.data.value;
     if (old.value === value) throw new AppError('iqc.nothingToCorrect', {}, [fieldError('value.unchanged', {}, 'value')]);
   }
-  const run = findRun(db, old.runId)!;
-  const tea = teaOf(db);
-  const s = iqcStatements(db);
-  return db.transaction((tx) => {
-    const ctx = loadLabContext(db, old.labId, tea);
+  const run = (await findRun(db, old.runId))!;
+  const tea = await teaOf(db);
+  const s = await iqcStatements(db);
+  return await withTx(db, async (tx) => {
+    const ctx = await loadLabContext(db, old.labId, tea);
     const target = targetAt(ctx.targets.get(old.controlLotId), old.measuredAt);
     // a categorical reading without a signal has no z (its value is its grade)
     const z = target && (category === null || signal !== null) ? (value - target.mean) / target.sd : null;
@@ -59,9 +60,9 @@ export function correctResult(db: DB, actor: Actor, input: unknown, now = Date.n
     ]);
     // a corrected value the lab had excluded stays excluded, with its reason
     if (old.excluded) s.setExcluded.run(1, old.excludedReason, newId);
-    const w = reevaluateSeries(db, ctx, old.analyteId, run.instrument, run.measuredAt, { actorId: actor.userId, source: run.source, now });
-    const after = findRun(tx, run.id)!;
-    insertAudit(tx, {
+    const w = await reevaluateSeries(db, ctx, old.analyteId, run.instrument, run.measuredAt, { actorId: actor.userId, source: run.source, now });
+    const after = (await findRun(tx, run.id))!;
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'iqc.result.correct',
@@ -75,28 +76,28 @@ export function correctResult(db: DB, actor: Actor, input: unknown, now = Date.n
   });
 }
 
-function teaOf(db: DB) {
-  return new Map(db.select({ id: analytes.id, tea: analytes.teaPercent }).from(analytes).all().map((a) => [a.id, a.tea]));
+async function teaOf(db: DB) {
+  return new Map((await db.select({ id: analytes.id, tea: analytes.teaPercent }).from(analytes)).map((a) => [a.id, a.tea]));
 }
 
 /** Set a current result's exclusion and re-judge its series from its run on (one transaction). */
-function setExclusion(db: DB, actor: Actor, resultId: number, excluded: boolean, reason: string, now: number) {
-  const old = findResult(db, resultId);
-  const scope = old ? findLabScope(db, old.labId) : undefined;
+async function setExclusion(db: DB, actor: Actor, resultId: number, excluded: boolean, reason: string, now: number) {
+  const old = await findResult(db, resultId);
+  const scope = old ? await findLabScope(db, old.labId) : undefined;
   // another lab's result is "not found", not "forbidden": its existence is not the caller's business
   if (!old || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.resultNotFound');
   if (!can(actor, 'iqc.write', scope)) throw new AppError('iqc.excludeNotAllowed');
   if (!old.current) throw new AppError('iqc.excludeCorrected');
   if (old.excluded === excluded) throw new AppError(excluded ? 'iqc.alreadyExcluded' : 'iqc.notExcluded');
-  const run = findRun(db, old.runId)!;
-  const tea = teaOf(db);
-  const s = iqcStatements(db);
-  return db.transaction((tx) => {
+  const run = (await findRun(db, old.runId))!;
+  const tea = await teaOf(db);
+  const s = await iqcStatements(db);
+  return await withTx(db, async (tx) => {
     s.setExcluded.run(excluded ? 1 : 0, excluded ? reason : null, old.id);
-    const ctx = loadLabContext(db, old.labId, tea);
-    const w = reevaluateSeries(db, ctx, old.analyteId, run.instrument, run.measuredAt, { actorId: actor.userId, source: run.source, now });
-    const after = findRun(tx, run.id)!;
-    insertAudit(tx, {
+    const ctx = await loadLabContext(db, old.labId, tea);
+    const w = await reevaluateSeries(db, ctx, old.analyteId, run.instrument, run.measuredAt, { actorId: actor.userId, source: run.source, now });
+    const after = (await findRun(tx, run.id))!;
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: excluded ? 'iqc.result.exclude' : 'iqc.result.include',
@@ -115,15 +116,15 @@ function setExclusion(db: DB, actor: Actor, resultId: number, excluded: boolean,
  * 403 for a reader who may not write, 409 when already excluded or superseded): it leaves the rules
  * and statistics but stays on the chart, and its series is re-evaluated from its run on. Audited.
  */
-export function excludeResult(db: DB, actor: Actor, input: unknown, now = Date.now()) {
+export async function excludeResult(db: DB, actor: Actor, input: unknown, now = Date.now()) {
   const parsed = excludeResultInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid exclusion', zodFieldErrors(parsed.error));
-  return setExclusion(db, actor, parsed.data.resultId, true, parsed.data.reason, now);
+  return await setExclusion(db, actor, parsed.data.resultId, true, parsed.data.reason, now);
 }
 
 /** Take an excluded result back into the rules and statistics (same checks); audited. */
-export function includeResult(db: DB, actor: Actor, input: unknown, now = Date.now()) {
+export async function includeResult(db: DB, actor: Actor, input: unknown, now = Date.now()) {
   const parsed = includeResultInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
-  return setExclusion(db, actor, parsed.data.resultId, false, parsed.data.reason, now);
+  return await setExclusion(db, actor, parsed.data.resultId, false, parsed.data.reason, now);
 }

@@ -15,20 +15,21 @@ import { coefficientOfVariationPercent } from '@/lib/stats';
 import { resolveWritableLab } from './ingest';
 import { ruleSelector, type RuleChoice } from './sigma';
 import { resolveReadableLab } from './views';
+import { withTx } from '@/db/tx';
 
 /** Set the rule set of an analyte (empty: back to the automatic choice) as a new version. */
-export function setRuleConfig(db: DB, actor: Actor, input: unknown, now = Date.now()) {
-  const scope = resolveWritableLab(db, actor, (input as { lab?: string | null })?.lab ?? null, 'iqcTarget.manage');
+export async function setRuleConfig(db: DB, actor: Actor, input: unknown, now = Date.now()) {
+  const scope = await resolveWritableLab(db, actor, (input as { lab?: string | null })?.lab ?? null, 'iqcTarget.manage');
   const parsed = ruleConfigInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid rule set', zodFieldErrors(parsed.error));
-  const analyte = findAnalyteByCode(db, parsed.data.analyte);
+  const analyte = await findAnalyteByCode(db, parsed.data.analyte);
   if (!analyte) throw new AppError('iqc.unknownAnalyteTitle', {}, [fieldError('analyte.unknownCode', { code: parsed.data.analyte }, 'analyte')]);
   if (Number.isNaN(parsed.data.effectiveFrom)) throw new AppError('iqc.invalidRuleSet', {}, [fieldError('value.notDateTimeShort', {}, 'effectiveFrom')]);
   const rules = [...new Set(parsed.data.rules)];
-  return db.transaction((tx) => {
-    const versions = ruleSetVersionsOf(tx, scope.labId, analyte.id);
+  return await withTx(db, async (tx) => {
+    const versions = await ruleSetVersionsOf(tx, scope.labId, analyte.id);
     const previous = versions.at(-1) ?? null;
-    const lastRun = lastRunTimeOfAnalyte(tx, scope.labId, analyte.id);
+    const lastRun = await lastRunTimeOfAnalyte(tx, scope.labId, analyte.id);
     const effectiveFrom = parsed.data.effectiveFrom ?? Math.max(now, (lastRun ?? -Infinity) + 1, (previous?.effectiveFrom ?? -Infinity) + 1);
     if (lastRun !== null && effectiveFrom <= lastRun) {
       throw new AppError('iqc.ruleSetBeforeLastRun', { at: new Date(lastRun).toISOString() });
@@ -36,7 +37,7 @@ export function setRuleConfig(db: DB, actor: Actor, input: unknown, now = Date.n
     if (previous && effectiveFrom <= previous.effectiveFrom) {
       throw new AppError('iqc.ruleSetBeforePrevious', { at: new Date(previous.effectiveFrom).toISOString() });
     }
-    const row = insertRuleSetVersion(tx, {
+    const row = await insertRuleSetVersion(tx, {
       labId: scope.labId,
       analyteId: analyte.id,
       version: (previous?.version ?? 0) + 1,
@@ -47,9 +48,9 @@ export function setRuleConfig(db: DB, actor: Actor, input: unknown, now = Date.n
       createdAt: now,
     });
     // qc_rule_configs mirrors the latest version (the engine's per-lab context reads it)
-    if (rules.length) upsertRuleConfig(tx, { labId: scope.labId, analyteId: analyte.id, rules, updatedBy: actor.userId, updatedAt: now });
-    else deleteRuleConfig(tx, scope.labId, analyte.id);
-    insertAudit(tx, {
+    if (rules.length) await upsertRuleConfig(tx, { labId: scope.labId, analyteId: analyte.id, rules, updatedBy: actor.userId, updatedAt: now });
+    else await deleteRuleConfig(tx, scope.labId, analyte.id);
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'iqc.rules.set',
@@ -82,11 +83,11 @@ const levelOrder = new Intl.Collator('en', { numeric: true });
  * `before` (configured version, sigma with the EQA bias and its rounds and the CV, or the default
  * and why): at that run's time, or at `asOf` (with that run's levels and targets: what a run
  * measured then would get). The caller has authorized the lab. */
-export function ruleChoicesAt(db: DB, labId: number, before: number, asOf?: number): RuleChoiceRow[] {
-  const catalogue = new Map(listAnalytes(db).map((a) => [a.id, a]));
-  const selector = ruleSelector(db, { labId, teaPercent: new Map([...catalogue.values()].map((a) => [a.id, a.teaPercent])), targets: new Map() });
+export async function ruleChoicesAt(db: DB, labId: number, before: number, asOf?: number): Promise<RuleChoiceRow[]> {
+  const catalogue = new Map((await listAnalytes(db)).map((a) => [a.id, a]));
+  const selector = await ruleSelector(db, { labId, teaPercent: new Map([...catalogue.values()].map((a) => [a.id, a.teaPercent])), targets: new Map() });
   const groups = new Map<number, LatestRunLevelRow[]>();
-  for (const r of latestJudgedRunLevels(db, labId, before)) {
+  for (const r of await latestJudgedRunLevels(db, labId, before)) {
     let list = groups.get(r.runId);
     if (!list) groups.set(r.runId, (list = []));
     list.push(r);
@@ -113,9 +114,9 @@ export function ruleChoicesAt(db: DB, labId: number, before: number, asOf?: numb
 
 /** The rules page: the choice for each analyte × instrument for a run measured now (with the levels
  * and targets of its latest run) and every rule set version the lab has configured. */
-export function ruleChoicesView(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()) {
-  const scope = resolveReadableLab(db, actor, q.lab);
-  const codes = new Map(listAnalytes(db).map((a) => [a.id, a.code]));
-  const versions = ruleSetVersionsOfLab(db, scope.labId).map((v) => ({ ...v, analyte: codes.get(v.analyteId)! }));
-  return { labId: scope.labId, rows: ruleChoicesAt(db, scope.labId, now + 1, now), versions };
+export async function ruleChoicesView(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()) {
+  const scope = await resolveReadableLab(db, actor, q.lab);
+  const codes = new Map((await listAnalytes(db)).map((a) => [a.id, a.code]));
+  const versions = (await ruleSetVersionsOfLab(db, scope.labId)).map((v) => ({ ...v, analyte: codes.get(v.analyteId)! }));
+  return { labId: scope.labId, rows: await ruleChoicesAt(db, scope.labId, now + 1, now), versions };
 }

@@ -11,6 +11,7 @@ import { readBodyCapped } from '@/lib/body';
 import { resolveWritableLab } from './ingest';
 import { DEFAULT_RUN_WINDOW_MINUTES } from './series';
 import { resolveReadableLab } from './views';
+import { withTx } from '@/db/tx';
 
 export const MIN_RUN_WINDOW_MINUTES = 1;
 /** 12 hours: a wider window would join a day shift's runs with the night's */
@@ -28,9 +29,9 @@ function parseMinutes(raw: unknown, field: string): number | FieldError {
 }
 
 /** The run window of a lab the actor may read (its own, or `lab` for a regulator over it). */
-export function getRunWindow(db: DB, actor: Actor, q: { lab?: string | null } = {}) {
-  const scope = resolveReadableLab(db, actor, q.lab);
-  return { runWindowMinutes: labRunWindowMinutes(db, scope.labId) ?? DEFAULT_RUN_WINDOW_MINUTES };
+export async function getRunWindow(db: DB, actor: Actor, q: { lab?: string | null } = {}) {
+  const scope = await resolveReadableLab(db, actor, q.lab);
+  return { runWindowMinutes: await labRunWindowMinutes(db, scope.labId) ?? DEFAULT_RUN_WINDOW_MINUTES };
 }
 
 /**
@@ -38,16 +39,16 @@ export function getRunWindow(db: DB, actor: Actor, q: { lab?: string | null } = 
  * `minutes` a whole number 1–720, else 422 with the field error (under `opts.field`, `minutes` by
  * default). Audited with the value before and after, in the same transaction.
  */
-export function setRunWindow(db: DB, actor: Actor, input: { lab?: string | null; minutes?: unknown }, now = Date.now(), opts: { field?: string } = {}) {
+export async function setRunWindow(db: DB, actor: Actor, input: { lab?: string | null; minutes?: unknown }, now = Date.now(), opts: { field?: string } = {}) {
   const lab = typeof input?.lab === 'string' && input.lab.trim() ? input.lab.trim() : null;
-  const scope = resolveWritableLab(db, actor, lab, 'iqcTarget.manage');
+  const scope = await resolveWritableLab(db, actor, lab, 'iqcTarget.manage');
   const minutes = parseMinutes(input?.minutes, opts.field ?? 'minutes');
   if (typeof minutes !== 'number') throw new AppError('iqc.invalidRunWindow', {}, [minutes]);
-  return db.transaction((tx) => {
-    const before = labRunWindowMinutes(tx, scope.labId) ?? DEFAULT_RUN_WINDOW_MINUTES;
+  return await withTx(db, async (tx) => {
+    const before = await labRunWindowMinutes(tx, scope.labId) ?? DEFAULT_RUN_WINDOW_MINUTES;
     if (before !== minutes) {
-      updateLabRunWindow(tx, scope.labId, minutes, now);
-      insertAudit(tx, {
+      await updateLabRunWindow(tx, scope.labId, minutes, now);
+      await insertAudit(tx, {
         actorId: actor.userId,
         actorEmail: actor.email,
         action: 'iqc.runWindow.set',
@@ -65,7 +66,7 @@ export function setRunWindow(db: DB, actor: Actor, input: { lab?: string | null;
 /** `PUT /api/v1/iqc/settings` `{ runWindowMinutes }` (`?lab=` or a body `lab` for an admin). */
 export async function putSettings(db: DB, actor: Actor, req: Request, now = Date.now()) {
   const labParam = new URL(req.url).searchParams.get('lab');
-  resolveWritableLab(db, actor, labParam, 'iqcTarget.manage'); // 401/403 before reading the body
+  await resolveWritableLab(db, actor, labParam, 'iqcTarget.manage'); // 401/403 before reading the body
   let json: unknown;
   try {
     json = JSON.parse(await readBodyCapped(req, 64 * 1024));
@@ -75,5 +76,5 @@ export async function putSettings(db: DB, actor: Actor, req: Request, now = Date
   }
   const body = (json && typeof json === 'object' ? json : {}) as { lab?: unknown; runWindowMinutes?: unknown };
   const lab = typeof body.lab === 'string' && body.lab.trim() ? body.lab.trim() : labParam;
-  return setRunWindow(db, actor, { lab, minutes: body.runWindowMinutes }, now, { field: 'runWindowMinutes' });
+  return await setRunWindow(db, actor, { lab, minutes: body.runWindowMinutes }, now, { field: 'runWindowMinutes' });
 }

@@ -122,8 +122,8 @@ function claimRuns(groups: Member[][], stored: Map<number, FormedRun>, keyPrefix
  * a level twice in one client run, is an error: it needs an edit with a reason), then form the runs
  * the new values can reach again. No writes.
  */
-export function planBatch(db: DB, ctx: LabContext, values: readonly PlannedValue[], errors: FieldError[], fieldOf: (f: string) => string): SeriesPlan[] {
-  const s = iqcStatements(db);
+export async function planBatch(db: DB, ctx: LabContext, values: readonly PlannedValue[], errors: FieldError[], fieldOf: (f: string) => string): Promise<SeriesPlan[]> {
+  const s = await iqcStatements(db);
   const bySeries = new Map<string, PlannedValue[]>();
   for (const v of values) {
     const k = `${v.analyteId}\u0001${v.instrument}`;

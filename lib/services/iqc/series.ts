@@ -62,8 +62,8 @@ export interface LabContext {
 
 export const lotKey = (analyteId: number, level: string, lot: string, instrument: string) => `${analyteId}\u0001${level}\u0001${lot}\u0001${instrument}`;
 
-export function loadLabContext(db: DB, labId: number, teaPercent: Map<number, number | null>): LabContext {
-  const s = iqcStatements(db);
+export async function loadLabContext(db: DB, labId: number, teaPercent: Map<number, number | null>): Promise<LabContext> {
+  const s = await iqcStatements(db);
   const lots = new Map<string, number>();
   const lotNumbers = new Map<number, string>();
   const expected = new Map<number, LotExpectation>();

@@ -74,9 +74,9 @@ interface SelectorContext {
 /** A lab's EQA bias for the sigma metric: one query, then per analyte and time the mean percent
  * deviation of the {@link SIGMA_BIAS_EVENTS} latest events published before that time (null when
  * none), with the round codes it rests on. */
-export function eqaBiasOfLab(db: DB, labId: number): (analyteId: number, at: number) => EqaBias | null {
+export async function eqaBiasOfLab(db: DB, labId: number): Promise<(analyteId: number, at: number) => EqaBias | null> {
   const events = new Map<number, EqaBiasEventRow[]>();
-  for (const e of eqaBiasEventsOfLab(db, labId)) {
+  for (const e of await eqaBiasEventsOfLab(db, labId)) {
     let list = events.get(e.analyteId);
     if (!list) events.set(e.analyteId, (list = []));
     list.push(e);
@@ -132,14 +132,14 @@ function defaultChoice(perRun: 2 | 3, version: RuleSetVersionRow | undefined, re
  * SD); the worst level decides. Without a TEa %, an own-target CV for every level, or a published
  * EQA bias: the default multirule, with the reason.
  */
-export function ruleSelector(db: DB, ctx: SelectorContext): RuleSelector {
+export async function ruleSelector(db: DB, ctx: SelectorContext): Promise<RuleSelector> {
   const versions = new Map<number, RuleSetVersionRow[]>();
-  for (const v of ruleSetVersionsOfLab(db, ctx.labId)) {
+  for (const v of await ruleSetVersionsOfLab(db, ctx.labId)) {
     let list = versions.get(v.analyteId);
     if (!list) versions.set(v.analyteId, (list = []));
     list.push(v);
   }
-  const biasAt = eqaBiasOfLab(db, ctx.labId);
+  const biasAt = await eqaBiasOfLab(db, ctx.labId);
   const sourceOf = (t: RunLevelTarget, measuredAt: number): string | undefined => {
     if (t.source !== undefined) return t.source;
     const list = ctx.targets.get(t.controlLotId);

@@ -46,17 +46,17 @@ export interface SummaryRow {
 
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
 
-export function monthlySummary(db: DB, actor: Actor, q: { lab?: string | null; month?: string | null }, now = Date.now()) {
-  const scope = resolveReadableLab(db, actor, q.lab);
+export async function monthlySummary(db: DB, actor: Actor, q: { lab?: string | null; month?: string | null }, now = Date.now()) {
+  const scope = await resolveReadableLab(db, actor, q.lab);
   const month = q.month || monthOf(now);
   const m = monthInput.safeParse(month);
   if (!m.success) throw new AppError('iqc.invalidMonth', {}, [fieldError('value.month', {}, 'month')]);
   const { from, to } = monthRange(month);
-  const catalogue = new Map(listAnalytes(db).map((a) => [a.id, a]));
+  const catalogue = new Map((await listAnalytes(db)).map((a) => [a.id, a]));
   type Acc = { key: string; analyteId: number; instrument: string; level: string; lot: string; values: number[]; total: number; mean: number | null; sd: number | null; rejectedRuns: Set<number>; violations: Record<string, number> };
   const groups = new Map<string, Acc>();
   const keyOfRunLevel = new Map<string, string>();
-  for (const v of summaryValues(db, scope.labId, from, to)) {
+  for (const v of await summaryValues(db, scope.labId, from, to)) {
     const key = `${v.analyteId}|${v.instrument}|${v.level}|${v.lot}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { key, analyteId: v.analyteId, instrument: v.instrument, level: v.level, lot: v.lot, values: [], total: 0, mean: null, sd: null, rejectedRuns: new Set(), violations: {} }));
@@ -69,14 +69,14 @@ export function monthlySummary(db: DB, actor: Actor, q: { lab?: string | null; m
       g.sd = v.sd;
     }
   }
-  for (const v of violationsInRange(db, scope.labId, from, to)) {
+  for (const v of await violationsInRange(db, scope.labId, from, to)) {
     for (const level of v.levels) {
       const g = groups.get(keyOfRunLevel.get(`${v.runId}|${level}`) ?? '');
       if (g) g.violations[v.rule] = (g.violations[v.rule] ?? 0) + 1;
     }
   }
   const collator = new Intl.Collator('en', { numeric: true });
-  const biasAt = eqaBiasOfLab(db, scope.labId);
+  const biasAt = await eqaBiasOfLab(db, scope.labId);
   const rows: SummaryRow[] = [...groups.values()].map((g) => {
     const a = catalogue.get(g.analyteId)!;
     const d = describe(g.values);
@@ -115,15 +115,15 @@ export function monthlySummary(db: DB, actor: Actor, q: { lab?: string | null; m
   rows.sort((x, y) => x.analyte.localeCompare(y.analyte) || x.instrument.localeCompare(y.instrument) || collator.compare(x.level, y.level) || x.lot.localeCompare(y.lot));
   // the rule set of each analyte × instrument of the month, as chosen for its last run of the month
   const seen = new Set(rows.map((r) => `${r.analyte}|${r.instrument}`));
-  const choices = ruleChoicesAt(db, scope.labId, to).filter((c) => seen.has(`${c.analyte}|${c.instrument}`));
+  const choices = (await ruleChoicesAt(db, scope.labId, to)).filter((c) => seen.has(`${c.analyte}|${c.instrument}`));
   return { labId: scope.labId, month, rows, choices };
 }
 
 const round = (x: number | null, d: number) => (x === null ? '' : Number(x.toFixed(d)));
 
 /** The monthly summary as CSV (lib/csv toCsv: quoted, formula-safe). */
-export function monthlySummaryCsv(db: DB, actor: Actor, q: { lab?: string | null; month?: string | null }, now = Date.now()) {
-  const { month, rows } = monthlySummary(db, actor, q, now);
+export async function monthlySummaryCsv(db: DB, actor: Actor, q: { lab?: string | null; month?: string | null }, now = Date.now()) {
+  const { month, rows } = await monthlySummary(db, actor, q, now);
   const header = ['month', 'analyte_code', 'instrument', 'level', 'lot', 'n', 'mean', 'sd', 'cv_percent', 'target_mean', 'target_sd', 'bias_percent', 'allowable_cv_percent', 'cv_within_allowable', 'sigma', 'rejected_runs', 'violations', 'eqa_bias_percent', 'eqa_bias_source'];
   const body = rows.map((r) => [
     month,

@@ -13,14 +13,16 @@ import { zodFieldErrors } from '@/lib/validation/errors';
 import { resolveWritableLab } from './ingest';
 import { resolveReadableLab } from './views';
 import { dayOf } from '@/lib/calendar';
+import { withTx } from '@/db/tx';
+import { mapSeq } from '@/lib/async';
 
-function nextVersion(db: DB, controlLotId: number) {
-  const versions = targetVersions(db, controlLotId);
+async function nextVersion(db: DB, controlLotId: number) {
+  const versions = await targetVersions(db, controlLotId);
   return (versions.at(-1)?.version ?? 0) + 1;
 }
 
-function assertAfterLastResult(db: DB, controlLotId: number, effectiveFrom: number) {
-  const last = lastResultTimeOfLot(db, controlLotId);
+async function assertAfterLastResult(db: DB, controlLotId: number, effectiveFrom: number) {
+  const last = await lastResultTimeOfLot(db, controlLotId);
   if (last !== null && effectiveFrom <= last) {
     throw new AppError('iqc.targetsBeforeLastResult', { at: new Date(last).toISOString() });
   }
@@ -28,38 +30,38 @@ function assertAfterLastResult(db: DB, controlLotId: number, effectiveFrom: numb
 
 /** Enter a manufacturer's target (mean, SD) for a lab × analyte × level × lot (× instrument); the
  * lot is created when new. A new version of an existing lot's target starts at `effectiveFrom`. */
-export function setManufacturerTarget(db: DB, actor: Actor, input: unknown, now = Date.now()) {
+export async function setManufacturerTarget(db: DB, actor: Actor, input: unknown, now = Date.now()) {
   const lab = (input as { lab?: string | null } | null)?.lab ?? null;
-  return setManufacturerTargets(db, actor, { lab, targets: [input] }, now)[0];
+  return (await setManufacturerTargets(db, actor, { lab, targets: [input] }, now))[0];
 }
 
 /** Several manufacturer targets of one lab (a new box of control material, the seed) in one
  * transaction: every row validated first (errors by row and field), then all written or none. */
-export function setManufacturerTargets(db: DB, actor: Actor, input: { lab?: string | null; targets: readonly unknown[] }, now = Date.now()) {
-  const scope = resolveWritableLab(db, actor, input.lab ?? null, 'iqcTarget.manage');
+export async function setManufacturerTargets(db: DB, actor: Actor, input: { lab?: string | null; targets: readonly unknown[] }, now = Date.now()) {
+  const scope = await resolveWritableLab(db, actor, input.lab ?? null, 'iqcTarget.manage');
   const errors: FieldError[] = [];
   const rows: (TargetInput & { analyteId: number; effectiveFrom: number })[] = [];
-  input.targets.forEach((raw, i) => {
+  for (const [i, raw] of input.targets.entries()) {
     const parsed = targetInput.safeParse(raw);
-    if (!parsed.success) return errors.push(...zodFieldErrors(parsed.error, input.targets.length > 1 ? i + 1 : undefined));
+    if (!parsed.success) { errors.push(...zodFieldErrors(parsed.error, input.targets.length > 1 ? i + 1 : undefined)); continue; }
     const t = parsed.data;
-    const analyte = findAnalyteByCode(db, t.analyte);
-    if (!analyte) return errors.push(fieldError('analyte.unknownCode', { code: t.analyte }, 'analyte', input.targets.length > 1 ? i + 1 : undefined));
+    const analyte = await findAnalyteByCode(db, t.analyte);
+    if (!analyte) { errors.push(fieldError('analyte.unknownCode', { code: t.analyte }, 'analyte', input.targets.length > 1 ? i + 1 : undefined)); continue; }
     const effectiveFrom = t.effectiveFrom ?? now;
-    if (Number.isNaN(effectiveFrom)) return errors.push(fieldError('value.notDateTimeShort', {}, 'effectiveFrom', input.targets.length > 1 ? i + 1 : undefined));
+    if (Number.isNaN(effectiveFrom)) { errors.push(fieldError('value.notDateTimeShort', {}, 'effectiveFrom', input.targets.length > 1 ? i + 1 : undefined)); continue; }
     rows.push({ ...t, analyteId: analyte.id, effectiveFrom });
-  });
+  }
   if (errors.length) throw new AppError('iqc.invalidTarget', {}, errors);
-  return db.transaction((tx) =>
-    rows.map((t) => {
-      const existing = findControlLot(tx, scope.labId, t.analyteId, t.level, t.lot, t.instrument);
-      const lot = existing ?? insertControlLot(tx, { labId: scope.labId, analyteId: t.analyteId, level: t.level, lotNumber: t.lot, instrument: t.instrument, createdAt: now });
+  return await withTx(db, async (tx) =>
+    (await mapSeq(rows, async (t) => {
+      const existing = await findControlLot(tx, scope.labId, t.analyteId, t.level, t.lot, t.instrument);
+      const lot = existing ?? await insertControlLot(tx, { labId: scope.labId, analyteId: t.analyteId, level: t.level, lotNumber: t.lot, instrument: t.instrument, createdAt: now });
       // a lot created here has neither results nor targets yet
-      if (existing) assertAfterLastResult(db, lot.id, t.effectiveFrom);
-      const target = insertTarget(tx, {
+      if (existing) await assertAfterLastResult(db, lot.id, t.effectiveFrom);
+      const target = await insertTarget(tx, {
         labId: lot.labId,
         controlLotId: lot.id,
-        version: existing ? nextVersion(db, lot.id) : 1,
+        version: existing ? await nextVersion(db, lot.id) : 1,
         mean: t.mean,
         sd: t.sd,
         source: t.source ?? 'manufacturer',
@@ -68,7 +70,7 @@ export function setManufacturerTargets(db: DB, actor: Actor, input: { lab?: stri
         createdBy: actor.userId,
         createdAt: now,
       });
-      insertAudit(tx, {
+      await insertAudit(tx, {
         actorId: actor.userId,
         actorEmail: actor.email,
         action: 'iqc.target.set',
@@ -79,21 +81,21 @@ export function setManufacturerTargets(db: DB, actor: Actor, input: { lab?: stri
         at: now,
       });
       return { lot, target };
-    }),
+    })),
   );
 }
 
 /** Establish a lot's targets from its own in-control results (≥ 20 on ≥ 20 days, CLSI C24 /
  * WS/T 641-2018): mean and sample SD, frozen as a new version taking effect now. */
-export function establishTargetsFromBaseline(db: DB, actor: Actor, input: unknown, now = Date.now()) {
+export async function establishTargetsFromBaseline(db: DB, actor: Actor, input: unknown, now = Date.now()) {
   const parsed = baselineInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
-  const lot = findControlLotById(db, parsed.data.controlLotId);
-  const scope = lot ? findLabScope(db, lot.labId) : undefined;
+  const lot = await findControlLotById(db, parsed.data.controlLotId);
+  const scope = lot ? await findLabScope(db, lot.labId) : undefined;
   if (!lot || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.lotNotFound');
   if (!can(actor, 'iqcTarget.manage', scope)) throw new AppError('iqc.targetsNotAllowed');
-  return db.transaction((tx) => {
-    const values = baselineValues(tx, lot.id);
+  return await withTx(db, async (tx) => {
+    const values = await baselineValues(tx, lot.id);
     const days = new Set(values.map((v) => dayOf(v.measuredAt))).size;
     if (values.length < MIN_BASELINE_POINTS || days < MIN_BASELINE_POINTS) {
       throw new AppError('iqc.notEnoughBaseline', {}, [fieldError('iqc.baseline', { n: MIN_BASELINE_POINTS, values: values.length, days }, 'controlLotId')]);
@@ -107,10 +109,10 @@ export function establishTargetsFromBaseline(db: DB, actor: Actor, input: unknow
       throw new AppError('iqc.noBaselineTargets', {}, [fieldError('iqc.baselineSdZero', {}, 'controlLotId')]);
     }
     const effectiveFrom = Math.max(now, values[values.length - 1].measuredAt + 1);
-    const target = insertTarget(tx, {
+    const target = await insertTarget(tx, {
       labId: lot.labId,
       controlLotId: lot.id,
-      version: nextVersion(db, lot.id),
+      version: await nextVersion(db, lot.id),
       mean: stats.mean,
       sd: stats.sd,
       source: 'lab_baseline',
@@ -120,7 +122,7 @@ export function establishTargetsFromBaseline(db: DB, actor: Actor, input: unknow
       createdBy: actor.userId,
       createdAt: now,
     });
-    insertAudit(tx, {
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'iqc.target.baseline',
@@ -137,7 +139,7 @@ export function establishTargetsFromBaseline(db: DB, actor: Actor, input: unknow
 // ---------------------------------------------------------------------------------------------
 // New lot of a known material (WS/T 641-2018; DOMAIN.md §4)
 
-type LotRow = ReturnType<typeof listLotsWithTargets>[number];
+type LotRow = Awaited<ReturnType<typeof listLotsWithTargets>>[number];
 
 /** Target sources that are the lab's own (a lot with one needs no new-lot proposal). */
 const OWN_TARGET_SOURCES: ReadonlySet<string> = new Set(['lab_baseline', 'new_lot']);
@@ -168,11 +170,11 @@ function previousLotOf(lots: readonly LotRow[], lot: LotRow): LotRow | undefined
   return best;
 }
 
-function proposalFor(db: Conn, lots: readonly LotRow[], lot: LotRow): NewLotProposal | null {
+async function proposalFor(db: Conn, lots: readonly LotRow[], lot: LotRow): Promise<NewLotProposal | null> {
   if (lot.source !== null && OWN_TARGET_SOURCES.has(lot.source)) return null;
   const previous = previousLotOf(lots, lot);
   if (!previous || previous.sd === null || previous.version === null || previous.source === null) return null;
-  const points = baselineValues(db, lot.id).map((v) => ({ day: dayOf(v.measuredAt), value: v.value }));
+  const points = (await baselineValues(db, lot.id)).map((v) => ({ day: dayOf(v.measuredAt), value: v.value }));
   const days = new Set(points.map((p) => p.day)).size;
   return {
     controlLotId: lot.id,
@@ -185,12 +187,12 @@ function proposalFor(db: Conn, lots: readonly LotRow[], lot: LotRow): NewLotProp
 
 /** For every lot of the lab that follows a lot with targets and has no targets of its own yet:
  * the provisional targets (10-day mean, SD carried over), or how many days it has so far. */
-export function newLotProposals(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()): NewLotProposal[] {
-  const scope = resolveReadableLab(db, actor, q.lab);
-  const lots = listLotsWithTargets(db, scope.labId, now);
+export async function newLotProposals(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()): Promise<NewLotProposal[]> {
+  const scope = await resolveReadableLab(db, actor, q.lab);
+  const lots = await listLotsWithTargets(db, scope.labId, now);
   const out: NewLotProposal[] = [];
   for (const lot of lots) {
-    const p = proposalFor(db, lots, lot);
+    const p = await proposalFor(db, lots, lot);
     if (p) out.push(p);
   }
   return out;
@@ -198,27 +200,27 @@ export function newLotProposals(db: DB, actor: Actor, q: { lab?: string | null }
 
 /** Freeze a new lot's provisional targets (mean of its first 10 days, the previous lot's SD) as a
  * new version (source `new_lot`) taking effect after its last result; audited. */
-export function establishNewLotTargets(db: DB, actor: Actor, input: unknown, now = Date.now()) {
+export async function establishNewLotTargets(db: DB, actor: Actor, input: unknown, now = Date.now()) {
   const parsed = baselineInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
-  const found = findControlLotById(db, parsed.data.controlLotId);
-  const scope = found ? findLabScope(db, found.labId) : undefined;
+  const found = await findControlLotById(db, parsed.data.controlLotId);
+  const scope = found ? await findLabScope(db, found.labId) : undefined;
   if (!found || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.lotNotFound');
   if (!can(actor, 'iqcTarget.manage', scope)) throw new AppError('iqc.targetsNotAllowed');
-  return db.transaction((tx) => {
-    const lots = listLotsWithTargets(tx, found.labId, now);
+  return await withTx(db, async (tx) => {
+    const lots = await listLotsWithTargets(tx, found.labId, now);
     const lot = lots.find((l) => l.id === found.id)!;
     if (lot.source !== null && OWN_TARGET_SOURCES.has(lot.source)) throw new AppError('iqc.ownTargets');
-    const p = proposalFor(tx, lots, lot);
+    const p = await proposalFor(tx, lots, lot);
     if (!p) throw new AppError('iqc.noPreviousLotTitle', {}, [fieldError('iqc.noPreviousLot', {}, 'controlLotId')]);
     if (!p.targets) {
       throw new AppError('iqc.notEnoughDays', {}, [fieldError('iqc.newLotDays', { n: NEW_LOT_DAYS, days: p.days }, 'controlLotId')]);
     }
-    const effectiveFrom = Math.max(now, (lastResultTimeOfLot(tx, lot.id) ?? -Infinity) + 1);
-    const target = insertTarget(tx, {
+    const effectiveFrom = Math.max(now, (await lastResultTimeOfLot(tx, lot.id) ?? -Infinity) + 1);
+    const target = await insertTarget(tx, {
       labId: found.labId,
       controlLotId: lot.id,
-      version: nextVersion(db, lot.id),
+      version: await nextVersion(db, lot.id),
       mean: p.targets.mean,
       sd: p.targets.sd,
       source: 'new_lot',
@@ -228,7 +230,7 @@ export function establishNewLotTargets(db: DB, actor: Actor, input: unknown, now
       createdBy: actor.userId,
       createdAt: now,
     });
-    insertAudit(tx, {
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'iqc.target.new_lot',

@@ -23,17 +23,17 @@ export { ACTION_SORTS };
 
 /** The lab a read concerns: a lab manager's own lab (a code, if given, must be theirs); a regulator
  * or admin must name a lab within their jurisdiction. 403 otherwise, 404 for an unknown code. */
-export function resolveReadableLab(db: DB, actor: Actor, labCode?: string | null) {
+export async function resolveReadableLab(db: DB, actor: Actor, labCode?: string | null) {
   if (!can(actor, 'iqc.read')) throw new AppError('iqc.readNotAllowed');
   const own = scopeOf(actor);
   let labId = own.kind === 'lab' ? own.labId : null;
   if (labCode) {
-    const lab = findLabByCode(db, labCode);
+    const lab = await findLabByCode(db, labCode);
     if (!lab) throw new AppError('lab.notFound', { lab: labCode });
     labId = lab.lab.id;
   }
   if (!labId) throw new AppError('lab.required', {}, [fieldError('iqc.labParamRequired', {}, 'lab')]);
-  const scope = findLabScope(db, labId);
+  const scope = await findLabScope(db, labId);
   if (!scope || !can(actor, 'iqc.read', scope)) throw new AppError('lab.outsideJurisdiction');
   return scope;
 }
@@ -42,11 +42,11 @@ export type TrafficLight = 'green' | 'amber' | 'red' | 'grey';
 const LIGHT: Record<string, TrafficLight> = { accepted: 'green', warning: 'amber', rejected: 'red', no_target: 'grey' };
 
 /** Traffic-light table (last run per analyte × instrument), open corrective actions, and counts. */
-export function labDashboard(db: DB, actor: Actor, labCode?: string | null, now = Date.now()) {
-  const scope = resolveReadableLab(db, actor, labCode);
-  const { latest, open } = dashboardRows(db, scope.labId);
+export async function labDashboard(db: DB, actor: Actor, labCode?: string | null, now = Date.now()) {
+  const scope = await resolveReadableLab(db, actor, labCode);
+  const { latest, open } = await dashboardRows(db, scope.labId);
   const openBy = new Map(open.map((o) => [o.analyteId, o.n]));
-  const names = new Map(listAnalytes(db).map((a) => [a.id, a]));
+  const names = new Map((await listAnalytes(db)).map((a) => [a.id, a]));
   const rows = latest
     .map((r) => {
       const a = names.get(r.analyteId)!;
@@ -65,7 +65,7 @@ export function labDashboard(db: DB, actor: Actor, labCode?: string | null, now 
       };
     })
     .sort((x, y) => x.analyte.localeCompare(y.analyte) || x.instrument.localeCompare(y.instrument));
-  const openActions = listCorrectiveActions(db, scope.labId, { status: 'open', limit: 50 });
+  const openActions = await listCorrectiveActions(db, scope.labId, { status: 'open', limit: 50 });
   const lastQcAt = rows.reduce<number | null>((m, r) => (m === null || r.lastAt > m ? r.lastAt : m), null);
   return {
     labId: scope.labId,
@@ -82,42 +82,42 @@ export function labDashboard(db: DB, actor: Actor, labCode?: string | null, now 
 }
 
 /** Analytes with IQC at the lab (chart picker), and corrective actions (list page). */
-export function iqcAnalytes(db: DB, actor: Actor, labCode?: string | null) {
-  const scope = resolveReadableLab(db, actor, labCode);
-  return analytesWithIqc(db, scope.labId);
+export async function iqcAnalytes(db: DB, actor: Actor, labCode?: string | null) {
+  const scope = await resolveReadableLab(db, actor, labCode);
+  return await analytesWithIqc(db, scope.labId);
 }
 
-export function correctiveActionList(db: DB, actor: Actor, q: { lab?: string | null; status?: 'open' | 'resolved' } = {}) {
-  const scope = resolveReadableLab(db, actor, q.lab);
-  return listCorrectiveActions(db, scope.labId, { status: q.status, limit: 500 });
+export async function correctiveActionList(db: DB, actor: Actor, q: { lab?: string | null; status?: 'open' | 'resolved' } = {}) {
+  const scope = await resolveReadableLab(db, actor, q.lab);
+  return await listCorrectiveActions(db, scope.labId, { status: q.status, limit: 500 });
 }
 
 /** One corrective action with its run: values (every version), violations. 404 outside the
  * caller's reach. */
-export function correctiveActionDetail(db: DB, actor: Actor, id: number) {
-  const ca = Number.isInteger(id) ? findCorrectiveAction(db, id) : undefined;
-  const scope = ca ? findLabScope(db, ca.labId) : undefined;
+export async function correctiveActionDetail(db: DB, actor: Actor, id: number) {
+  const ca = Number.isInteger(id) ? await findCorrectiveAction(db, id) : undefined;
+  const scope = ca ? await findLabScope(db, ca.labId) : undefined;
   if (!ca || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.correctiveActionNotFound');
-  const run = findRun(db, ca.runId)!;
-  const analyte = listAnalytes(db).find((a) => a.id === ca.analyteId)!;
+  const run = (await findRun(db, ca.runId))!;
+  const analyte = (await listAnalytes(db)).find((a) => a.id === ca.analyteId)!;
   return {
     action: ca,
     run,
     analyte: { code: analyte.code, nameEn: analyte.nameEn, nameZh: analyte.nameZh, unit: analyte.unit, categories: analyte.kind === 'quantitative' ? undefined : (analyte.categories ?? []) },
-    results: resultHistory(db, run.id),
-    violations: violationsOfRuns(db, [run.id]),
+    results: await resultHistory(db, run.id),
+    violations: await violationsOfRuns(db, [run.id]),
   };
 }
 
 /** `GET /api/v1/iqc/lots`: the lab's control lots with the target in force now. */
-export function lotsWithTargets(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()) {
-  const scope = resolveReadableLab(db, actor, q.lab);
-  return listLotsWithTargets(db, scope.labId, now);
+export async function lotsWithTargets(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()) {
+  const scope = await resolveReadableLab(db, actor, q.lab);
+  return await listLotsWithTargets(db, scope.labId, now);
 }
 
 
 /** One page of a lab's corrective actions (app lists), scoped in SQL to what the reader may see. */
-export function correctiveActionPage(db: DB, actor: Actor, q: { lab?: string | null; status?: 'open' | 'resolved' }, req: PageRequest<ActionSort>) {
-  const lab = resolveReadableLab(db, actor, q.lab);
+export async function correctiveActionPage(db: DB, actor: Actor, q: { lab?: string | null; status?: 'open' | 'resolved' }, req: PageRequest<ActionSort>) {
+  const lab = await resolveReadableLab(db, actor, q.lab);
   return pageCorrectiveActions(db, scopeOf(actor), { labId: lab.labId, status: q.status }, req);
 }

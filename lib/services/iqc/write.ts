@@ -216,8 +216,8 @@ function dayName(t: number): string {
 }
 
 /** Re-judge the stored runs of a series from `from` on (after an edit or an exclusion). */
-export function reevaluateSeries(db: DB, ctx: LabContext, analyteId: number, instrument: string, from: number, w: WriteContext): WriteSummary {
-  const s = iqcStatements(db);
+export async function reevaluateSeries(db: DB, ctx: LabContext, analyteId: number, instrument: string, from: number, w: WriteContext): Promise<WriteSummary> {
+  const s = await iqcStatements(db);
   const plan = seriesFrom(s, ctx, analyteId, '', instrument, from);
   evaluatePlan(s, ctx, plan, selectorFor(db, ctx));
   // the run at `from` holds the corrected or excluded result: its days are recomputed even when its

@@ -11,7 +11,7 @@ import { can, scopeOf, type Actor, type Permission } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 
 /** An account with its lab and region (what the account editor shows). */
-export type AccountView = NonNullable<ReturnType<typeof findUserScope>>;
+export type AccountView = NonNullable<Awaited<ReturnType<typeof findUserScope>>>;
 
 /** Who may list accounts of a role: lab managers whoever reads labs (a regulator their jurisdiction's,
  * a lab manager their own lab's), any other role an administrator only. */
@@ -20,9 +20,9 @@ function assertMayListAccounts(actor: Actor, role: Role) {
 }
 
 /** Accounts of one role inside the actor's scope (filtered in SQL). */
-export function accountsInScope(db: Conn, actor: Actor, filter: Omit<UserListFilter, 'scope'>) {
+export async function accountsInScope(db: Conn, actor: Actor, filter: Omit<UserListFilter, 'scope'>) {
   assertMayListAccounts(actor, filter.role);
-  return listUsers(db, { ...filter, scope: scopeOf(actor) });
+  return await listUsers(db, { ...filter, scope: scopeOf(actor) });
 }
 
 export { USER_SORTS, type UserSort };
@@ -34,23 +34,23 @@ export function accountsPageInScope(db: Conn, actor: Actor, role: Role, req: Pag
 }
 
 /** An account by id with its lab and region, for a page to authorize against before it edits it. */
-export function accountById(db: Conn, id: number): AccountView | undefined {
-  return Number.isInteger(id) ? findUserScope(db, id) : undefined;
+export async function accountById(db: Conn, id: number): Promise<AccountView | undefined> {
+  return Number.isInteger(id) ? await findUserScope(db, id) : undefined;
 }
 
 /** Who may read the history of each kind of entity (the page itself checks the entity's scope). */
 const HISTORY_PERMISSION: Record<string, Permission> = { lab: 'lab.read', user: 'labUser.manage', analyte: 'analyte.manage', region: 'region.manage' };
 
 /** The versions of an edited entity (lab, region, account, analyte), newest first, with their authors. */
-export function entityHistory(db: Conn, actor: Actor, entityType: string, entityId: number) {
+export async function entityHistory(db: Conn, actor: Actor, entityType: string, entityId: number) {
   const permission = HISTORY_PERMISSION[entityType];
   if (!permission || !can(actor, permission)) throw new AppError('auth.forbidden');
-  return listEntityVersionsWithAuthor(db, entityType, entityId);
+  return await listEntityVersionsWithAuthor(db, entityType, entityId);
 }
 
 /** The API tokens of the actor's own lab, newest first (none outside a lab scope). */
-export function ownLabTokens(db: Conn, actor: Actor) {
+export async function ownLabTokens(db: Conn, actor: Actor) {
   const scope = scopeOf(actor);
   if (scope.kind !== 'lab' || !can(actor, 'apiToken.manage', { labId: scope.labId })) return [];
-  return listTokensOfLab(db, scope.labId);
+  return await listTokensOfLab(db, scope.labId);
 }

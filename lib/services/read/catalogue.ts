@@ -6,22 +6,22 @@ import type { PageRequest } from './paging';
 import { limitRangesOf } from '@/db/queries/eqa-limits';
 
 /** The analytes of the catalogue in code order (active ones only with `activeOnly`). */
-export function catalogueAnalytes(db: Conn, opts: { activeOnly?: boolean } = {}) {
-  return listAnalytes(db, opts);
+export async function catalogueAnalytes(db: Conn, opts: { activeOnly?: boolean } = {}) {
+  return await listAnalytes(db, opts);
 }
 
 export { ANALYTE_SORTS, type AnalyteSort };
 
 /** One page of the catalogue (the administrator's list), filtered and counted in SQL, with the size
  * of every group for the filter. */
-export function catalogueAnalytesPage(db: Conn, filter: Parameters<typeof pageAnalytes>[1], req: PageRequest<AnalyteSort>) {
-  return { ...pageAnalytes(db, filter, req), groups: analyteCountsByCategory(db) };
+export async function catalogueAnalytesPage(db: Conn, filter: Parameters<typeof pageAnalytes>[1], req: PageRequest<AnalyteSort>) {
+  return { ...pageAnalytes(db, filter, req), groups: await analyteCountsByCategory(db) };
 }
 
 /** One analyte with its EQA limit ranges (the administrator's analyte page), undefined when unknown. */
-export function analyteWithLimits(db: Conn, code: string) {
-  const analyte = findAnalyteByCode(db, code);
-  return analyte ? { analyte, ranges: limitRangesOf(db, [analyte.id]).get(analyte.id) ?? [] } : undefined;
+export async function analyteWithLimits(db: Conn, code: string) {
+  const analyte = await findAnalyteByCode(db, code);
+  return analyte ? { analyte, ranges: (await limitRangesOf(db, [analyte.id])).get(analyte.id) ?? [] } : undefined;
 }
 
 /** One item of the public catalogue (`GET /api/v1/analytes`): unit for quantitative items, category
@@ -37,8 +37,8 @@ export interface PublicCatalogueItem {
 }
 
 /** The active items of the catalogue as the public API lists them, in code order. */
-export function publicCatalogue(db: Conn): PublicCatalogueItem[] {
-  return listAnalytes(db, { activeOnly: true })
+export async function publicCatalogue(db: Conn): Promise<PublicCatalogueItem[]> {
+  return (await listAnalytes(db, { activeOnly: true }))
     .map((a) => ({
       code: a.code,
       nameZh: a.nameZh,

@@ -21,15 +21,15 @@ export function roundsPage(db: Conn, actor: Actor, req: PageRequest<RoundSort>, 
 
 /** The rounds the actor can see that are open now, and those waiting for an evaluation (closed, or
  *  open past their closing time), counted in SQL. */
-export function roundsToAct(db: Conn, actor: Actor, now = Date.now()) {
+export async function roundsToAct(db: Conn, actor: Actor, now = Date.now()) {
   if (!can(actor, 'eqaRound.read')) throw new AppError('auth.forbidden');
-  return countRoundsToAct(db, roundVisibility(actor), now);
+  return await countRoundsToAct(db, roundVisibility(actor), now);
 }
 
 /** EQA schemes run by regions inside the actor's scope (a regulator's, or all for an administrator). */
-export function schemesInScope(db: Conn, actor: Actor) {
+export async function schemesInScope(db: Conn, actor: Actor) {
   if (!can(actor, 'eqaScheme.manage') && !can(actor, 'eqaRound.report')) throw new AppError('auth.forbidden');
-  return listSchemes(db, scopeOf(actor));
+  return await listSchemes(db, scopeOf(actor));
 }
 
 /**
@@ -37,22 +37,22 @@ export function schemesInScope(db: Conn, actor: Actor) {
  * (unknown, a draft, or a scheme the lab is not enrolled in). `state` says whether it takes
  * submissions now; samples and analytes are given while it does.
  */
-export function labRoundView(db: Conn, actor: Actor, code: string, now = Date.now()) {
+export async function labRoundView(db: Conn, actor: Actor, code: string, now = Date.now()) {
   const scope = roundVisibility(actor);
   if (scope.kind !== 'lab') return undefined;
   // listRounds applies the visibility rules (enrolled lab, not a draft)
-  const listed = listRounds(db, actor, { now }).find((r) => r.code === code);
-  const found = findRoundByCode(db, code);
+  const listed = (await listRounds(db, actor, { now })).find((r) => r.code === code);
+  const found = await findRoundByCode(db, code);
   if (!listed || !found) return undefined;
   const state = roundState(found.round, now);
-  const history = submissionHistoryOfLab(db, found.round.id, scope.labId);
+  const history = await submissionHistoryOfLab(db, found.round.id, scope.labId);
   return {
     round: listed,
     closesAt: found.round.closesAt,
     state,
     history,
     current: history.filter((h) => h.current),
-    samples: state.open ? roundSamples(db, found.round.id).map((s) => s.code) : [],
-    analytes: state.open ? roundAnalytes(db, found) : [],
+    samples: state.open ? (await roundSamples(db, found.round.id)).map((s) => s.code) : [],
+    analytes: state.open ? await roundAnalytes(db, found) : [],
   };
 }

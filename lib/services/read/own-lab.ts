@@ -13,13 +13,13 @@ function ownLabId(actor: Actor): number | null {
 }
 
 /** The Westgard rule set chosen per analyte in the actor's lab (empty outside a lab scope). */
-export function ownRuleConfigs(db: Conn, actor: Actor) {
+export async function ownRuleConfigs(db: Conn, actor: Actor) {
   const labId = ownLabId(actor);
-  return labId != null && can(actor, 'iqc.read', { labId }) ? listRuleConfigs(db, labId) : [];
+  return labId != null && can(actor, 'iqc.read', { labId }) ? await listRuleConfigs(db, labId) : [];
 }
 
 /** The eligibility verdicts of the actor's lab, per analyte (empty outside a lab scope). */
-export function ownEligibility(db: Conn, actor: Actor) {
+export async function ownEligibility(db: Conn, actor: Actor) {
   const labId = ownLabId(actor);
-  return labId != null && can(actor, 'eligibility.read', { labId }) ? listEligibilityForLab(db, labId) : [];
+  return labId != null && can(actor, 'eligibility.read', { labId }) ? await listEligibilityForLab(db, labId) : [];
 }

@@ -11,33 +11,33 @@ import { ALL_DATA, can, scopeIncludes, scopeOf, type Actor } from '@/lib/auth/co
 import { AppError } from '@/lib/errors';
 
 /** The regions inside the actor's scope (a regulator's subtree, every region for an admin), in path order. */
-export function regionsInScope(db: Conn, actor: Actor) {
-  return listRegions(db, scopeOf(actor));
+export async function regionsInScope(db: Conn, actor: Actor) {
+  return await listRegions(db, scopeOf(actor));
 }
 
 /** The actor's own region (a regulator's jurisdiction root), if any. */
-export function ownRegion(db: Conn, actor: Actor) {
-  return actor.regionCode ? findRegionByCode(db, actor.regionCode) : undefined;
+export async function ownRegion(db: Conn, actor: Actor) {
+  return actor.regionCode ? await findRegionByCode(db, actor.regionCode) : undefined;
 }
 
 /** A region by code if it lies inside the actor's scope (undefined otherwise: it is not theirs to see). */
-export function regionInScope(db: Conn, actor: Actor, code: string) {
-  const region = findRegionByCode(db, code);
+export async function regionInScope(db: Conn, actor: Actor, code: string) {
+  const region = await findRegionByCode(db, code);
   return region && scopeIncludes(scopeOf(actor), { regionPath: region.path }) ? region : undefined;
 }
 
 /** Every region: the public register's filter and names (no account needed). */
-export function publicRegions(db: Conn) {
-  return listRegions(db, ALL_DATA);
+export async function publicRegions(db: Conn) {
+  return await listRegions(db, ALL_DATA);
 }
 
 /** English region names by code, for the public pages. */
 export { publicRegionNamesEn };
 
 /** The laboratories of the actor's scope, filtered and paged in SQL; 403 without `lab.read`. */
-export function labsInScope(db: Conn, actor: Actor, filter: Omit<LabListFilter, 'scope'> = {}) {
+export async function labsInScope(db: Conn, actor: Actor, filter: Omit<LabListFilter, 'scope'> = {}) {
   if (!can(actor, 'lab.read')) throw new AppError('auth.forbidden');
-  return listLabs(db, { ...filter, scope: scopeOf(actor) });
+  return await listLabs(db, { ...filter, scope: scopeOf(actor) });
 }
 
 export { LAB_SORTS, type LabSort };
@@ -49,25 +49,25 @@ export function labsPageInScope(db: Conn, actor: Actor, filter: Parameters<typeo
 }
 
 /** The regions the labs of the actor's scope sit in (the lab list's city filter). */
-export function labRegionsInScope(db: Conn, actor: Actor) {
-  return labRegionsWithin(db, scopeOf(actor));
+export async function labRegionsInScope(db: Conn, actor: Actor) {
+  return await labRegionsWithin(db, scopeOf(actor));
 }
 
 /**
  * A laboratory by code with its region, for a page to authorize against (requirePage with
  * `{ labId, regionPath }`) before it reads anything of the lab: it returns the lab's own row only.
  */
-export function labByCode(db: Conn, code: string) {
-  return findLabByCode(db, code);
+export async function labByCode(db: Conn, code: string) {
+  return await findLabByCode(db, code);
 }
 
 /** The resource scope of the actor's own lab ({ labId, regionPath }), for can(). */
-export function ownLabScope(db: Conn, actor: Actor) {
+export async function ownLabScope(db: Conn, actor: Actor) {
   const scope = scopeOf(actor);
-  return scope.kind === 'lab' ? findLabScope(db, scope.labId) : undefined;
+  return scope.kind === 'lab' ? await findLabScope(db, scope.labId) : undefined;
 }
 
 /** Headline counts (labs, regions, users, analytes) of the actor's scope. */
-export function countsInScope(db: Conn, actor: Actor) {
-  return jurisdictionCounts(db, scopeOf(actor));
+export async function countsInScope(db: Conn, actor: Actor) {
+  return await jurisdictionCounts(db, scopeOf(actor));
 }

@@ -20,19 +20,20 @@ import { AppError, fieldError } from '@/lib/errors';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { calendarEntryInput } from '@/lib/validation/recognition';
 import { addDays, dayOf, isWorkingDay, workCalendarFor, type WorkCalendar } from '@/lib/calendar';
+import { withTx } from '@/db/tx';
 
 /** can() scope of an entry: the national calendar has no region; '/' lies inside no regulator's. */
 const scopeOf = (regionPath: string | null) => ({ regionPath: regionPath ?? '/' });
 const codesOnPath = (path: string | null) => (path ?? '').split('/').filter(Boolean);
 
 /** The working calendar of a region (or a lab's region) path, for the days from..to. */
-export function workCalendarForPath(db: Conn, regionPath: string | null, from: string, to: string): WorkCalendar {
-  return workCalendarFor(listCalendarEntries(db, { from, to, regionCodes: codesOnPath(regionPath) }), regionPath);
+export async function workCalendarForPath(db: Conn, regionPath: string | null, from: string, to: string): Promise<WorkCalendar> {
+  return workCalendarFor(await listCalendarEntries(db, { from, to, regionCodes: codesOnPath(regionPath) }), regionPath);
 }
 
 /** Calendars per region path from one read of every entry (for a run over many labs). */
-export function workCalendarsFor(db: Conn, from: string, to: string): (regionPath: string | null) => WorkCalendar {
-  const entries = listCalendarEntries(db, { from, to });
+export async function workCalendarsFor(db: Conn, from: string, to: string): Promise<(regionPath: string | null) => WorkCalendar> {
+  const entries = await listCalendarEntries(db, { from, to });
   const cache = new Map<string, WorkCalendar>();
   return (path) => {
     const key = path ?? '';
@@ -42,14 +43,14 @@ export function workCalendarsFor(db: Conn, from: string, to: string): (regionPat
   };
 }
 
-function regionFor(db: Conn, actor: Actor, regionCode?: string) {
+async function regionFor(db: Conn, actor: Actor, regionCode?: string) {
   if (regionCode) {
-    const r = findRegionByCode(db, regionCode);
+    const r = await findRegionByCode(db, regionCode);
     if (!r) throw new AppError('region.notFound', { region: regionCode });
     // the national region's calendar is the national one (entries without a region)
     return r.level === 'national' ? null : r;
   }
-  const own = actor.regionId ? findRegionById(db, actor.regionId) : undefined;
+  const own = actor.regionId ? await findRegionById(db, actor.regionId) : undefined;
   return own && own.level !== 'national' ? own : null;
 }
 
@@ -57,15 +58,15 @@ function regionFor(db: Conn, actor: Actor, regionCode?: string) {
  * What the calendar page shows for a year: the entries that apply to the region (national and on
  * its path), whether the actor may remove each, and the working days per month under them.
  */
-export function calendarPage(db: DB, actor: Actor, input: { regionCode?: string; year?: number } = {}, opts: { now?: number } = {}) {
+export async function calendarPage(db: DB, actor: Actor, input: { regionCode?: string; year?: number } = {}, opts: { now?: number } = {}) {
   if (!can(actor, 'calendar.manage')) throw new AppError('auth.forbidden');
-  const region = regionFor(db, actor, input.regionCode);
+  const region = await regionFor(db, actor, input.regionCode);
   if (!can(actor, 'calendar.manage', scopeOf(region?.path ?? null))) throw new AppError('region.outsideJurisdiction');
   const year = input.year ?? Number(dayOf(opts.now ?? Date.now()).slice(0, 4));
   const from = `${year}-01-01`;
   const to = `${year}-12-31`;
   const path = region?.path ?? null;
-  const entries = listCalendarEntries(db, { from, to, regionCodes: codesOnPath(path) });
+  const entries = await listCalendarEntries(db, { from, to, regionCodes: codesOnPath(path) });
   const calendar = workCalendarFor(entries, path);
   const months = Array.from({ length: 12 }, (_, i) => ({ month: `${year}-${String(i + 1).padStart(2, '0')}`, workingDays: 0 }));
   for (let d = from; d <= to; d = addDays(d, 1)) if (isWorkingDay(d, calendar)) months[Number(d.slice(5, 7)) - 1].workingDays++;
@@ -84,17 +85,17 @@ export function calendarPage(db: DB, actor: Actor, input: { regionCode?: string;
 }
 
 /** Add a holiday or make-up working day to a region's calendar (one entry per region and day). */
-export function addCalendarEntry(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
+export async function addCalendarEntry(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
   const parsed = calendarEntryInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid calendar entry', zodFieldErrors(parsed.error));
   const p = parsed.data;
   const now = opts.now ?? Date.now();
-  return db.transaction((tx) => {
-    const region = regionFor(tx, actor, p.regionCode);
+  return await withTx(db, async (tx) => {
+    const region = await regionFor(tx, actor, p.regionCode);
     if (!can(actor, 'calendar.manage', scopeOf(region?.path ?? null))) throw new AppError('region.outsideJurisdiction');
-    if (findCalendarEntryOn(tx, region?.id ?? null, p.day)) throw new AppError('calendar.dayTaken', { day: p.day });
-    const row = insertCalendarEntry(tx, { regionId: region?.id ?? null, day: p.day, kind: p.kind, name: p.name, createdBy: actor.userId, createdAt: now });
-    insertAudit(tx, {
+    if (await findCalendarEntryOn(tx, region?.id ?? null, p.day)) throw new AppError('calendar.dayTaken', { day: p.day });
+    const row = await insertCalendarEntry(tx, { regionId: region?.id ?? null, day: p.day, kind: p.kind, name: p.name, createdBy: actor.userId, createdAt: now });
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'calendar.add',
@@ -109,16 +110,16 @@ export function addCalendarEntry(db: DB, actor: Actor, input: unknown, opts: { n
 }
 
 /** Remove an entry (the day falls back to the parent calendar or the Monday–Friday rule). */
-export function removeCalendarEntry(db: DB, actor: Actor, input: { id: number }, opts: { now?: number } = {}): CalendarEntryRow {
+export async function removeCalendarEntry(db: DB, actor: Actor, input: { id: number }, opts: { now?: number } = {}): Promise<CalendarEntryRow> {
   const now = opts.now ?? Date.now();
   const id = Number(input.id);
   if (!Number.isInteger(id) || id <= 0) throw new AppError('calendar.invalidEntry', {}, [fieldError('calendar.badId', {}, 'id')]);
-  return db.transaction((tx) => {
-    const entry = findCalendarEntry(tx, id);
+  return await withTx(db, async (tx) => {
+    const entry = await findCalendarEntry(tx, id);
     if (!entry) throw new AppError('calendar.entryNotFound');
     if (!can(actor, 'calendar.manage', scopeOf(entry.regionPath))) throw new AppError('calendar.outsideJurisdiction');
-    deleteCalendarEntry(tx, id);
-    insertAudit(tx, {
+    await deleteCalendarEntry(tx, id);
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'calendar.remove',

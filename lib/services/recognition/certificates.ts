@@ -8,19 +8,20 @@ import { findLabByCode } from '@/db/queries/labs';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { dayOf } from '@/lib/calendar';
+import { mapSeq } from '@/lib/async';
 
 /** Public: the lab's certificate (active certifications today). */
-export function certificateForLab(db: DB, labCode: string, opts: { now?: number } = {}) {
-  const lab = publicLabByCode(db, labCode);
+export async function certificateForLab(db: DB, labCode: string, opts: { now?: number } = {}) {
+  const lab = await publicLabByCode(db, labCode);
   if (!lab) throw new AppError('lab.notFound', { lab: labCode });
   const day = dayOf(opts.now ?? Date.now());
-  const all = publicLabOnDay(db, lab.id, day);
+  const all = await publicLabOnDay(db, lab.id, day);
   return { lab, day, recognised: all.filter((c) => c.status === 'active'), suspended: all.filter((c) => c.status === 'suspended') };
 }
 
 /** Public: which lab and analyte a certificate number belongs to (the page then verifies it). */
-export function findCertificate(db: DB, certificateNo: string) {
-  const c = publicCertificateByNo(db, certificateNo.trim());
+export async function findCertificate(db: DB, certificateNo: string) {
+  const c = await publicCertificateByNo(db, certificateNo.trim());
   if (!c) throw new AppError('certificate.notFound', { certificateNo });
   return c;
 }
@@ -31,9 +32,9 @@ export function qrSvg(url: string): Promise<string> {
 }
 
 /** For signed-in users with the right: every certification of a lab with its decision history. */
-export function certificationHistory(db: DB, actor: Actor, labCode: string) {
-  const lab = findLabByCode(db, labCode);
+export async function certificationHistory(db: DB, actor: Actor, labCode: string) {
+  const lab = await findLabByCode(db, labCode);
   if (!lab) throw new AppError('lab.notFound', { lab: labCode });
   if (!can(actor, 'eligibility.read', { labId: lab.lab.id, regionPath: lab.regionPath })) throw new AppError('auth.forbidden');
-  return listCertificationsForLab(db, lab.lab.id).map((c) => ({ ...c, events: listCertificationEvents(db, c.id) }));
+  return (await mapSeq((await listCertificationsForLab(db, lab.lab.id)), async (c) => ({ ...c, events: await listCertificationEvents(db, c.id) })));
 }

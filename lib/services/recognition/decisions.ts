@@ -35,6 +35,7 @@ import { zodFieldErrors } from '@/lib/validation/errors';
 import { bulkDecisionInput, decisionInput, type DecisionAction } from '@/lib/validation/recognition';
 import { addDays, addMonths, dayOf } from '@/lib/calendar';
 import { effectivePolicyFor } from './policy';
+import { withTx } from '@/db/tx';
 
 export const REJECT_HOLD_DAYS = 90;
 
@@ -56,16 +57,16 @@ const TRANSITIONS: Record<'suspend' | 'reinstate' | 'revoke', { from: Certificat
 };
 
 /** One decision inside an open transaction. Throws AppError; writes nothing itself on refusal. */
-function applyDecision(
+async function applyDecision(
   tx: Conn,
   actor: Actor,
   d: { action: DecisionAction; labId: number; analyteId: number; reason: string; effectiveOn?: string },
   now: number,
-): DecisionResult {
-  const scope = findLabScope(tx, d.labId);
+): Promise<DecisionResult> {
+  const scope = await findLabScope(tx, d.labId);
   if (!scope) throw new AppError('lab.notFound', { lab: d.labId });
   if (!can(actor, 'certification.decide', scope)) throw new AppError('lab.outsideJurisdiction');
-  const analyte = findAnalyteById(tx, d.analyteId);
+  const analyte = await findAnalyteById(tx, d.analyteId);
   if (!analyte) throw new AppError('analyte.notFound', { analyte: d.analyteId });
   const today = dayOf(now);
   const effectiveOn = d.effectiveOn ?? today;
@@ -73,9 +74,9 @@ function applyDecision(
   // back-dating would change answers already given for past days (verification reads the event in
   // force on each day), so a decision takes effect today at the earliest
   if (effectiveOn < today) throw new AppError('recognition.pastDecision', {}, [fieldError('recognition.beforeToday', { today }, 'effectiveOn')]);
-  const live = findLiveCertification(tx, d.labId, d.analyteId);
-  const audit = (action: string, entityId: number | null, details: Record<string, unknown>) =>
-    insertAudit(tx, {
+  const live = await findLiveCertification(tx, d.labId, d.analyteId);
+  const audit = async (action: string, entityId: number | null, details: Record<string, unknown>) =>
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: `certification.${action}`,
@@ -88,17 +89,17 @@ function applyDecision(
 
   if (d.action === 'approve') {
     if (live) throw new AppError('recognition.alreadyCertified', { analyte: analyte.code, certificateNo: live.certificateNo, status: live.status });
-    const verdict = findEligibility(tx, d.labId, d.analyteId);
+    const verdict = await findEligibility(tx, d.labId, d.analyteId);
     if (!verdict?.eligible) throw new AppError('recognition.notEligible', { analyte: analyte.code });
-    const region = actor.regionId ? findRegionById(tx, actor.regionId) : undefined;
+    const region = actor.regionId ? await findRegionById(tx, actor.regionId) : undefined;
     if (!region) throw new AppError('recognition.regionRegulatorOnly');
-    const policy = effectivePolicyFor(tx, scope.regionPath, effectiveOn) ?? effectivePolicyFor(tx, scope.regionPath, today);
+    const policy = await effectivePolicyFor(tx, scope.regionPath, effectiveOn) ?? await effectivePolicyFor(tx, scope.regionPath, today);
     const validTo = addDays(addMonths(effectiveOn, policy?.validityMonths ?? 12), -1);
     const prefix = `HR-${region.code}-${effectiveOn.slice(0, 4)}-`;
-    const last = maxCertificateNo(tx, prefix);
+    const last = await maxCertificateNo(tx, prefix);
     const certificateNo = `${prefix}${String((last ? Number(last.slice(prefix.length)) : 0) + 1).padStart(6, '0')}`;
     const mark = `${region.name}HR`;
-    const cert = insertCertification(tx, {
+    const cert = await insertCertification(tx, {
       labId: d.labId,
       analyteId: d.analyteId,
       scopeRegionId: region.id,
@@ -111,40 +112,40 @@ function applyDecision(
       createdAt: now,
       updatedAt: now,
     });
-    insertCertificationEvent(tx, { certificationId: cert.id, labId: d.labId, analyteId: d.analyteId, action: 'approve', fromStatus: null, toStatus: 'active', effectiveOn, reason: d.reason, actorId: actor.userId, at: now });
-    audit('approve', cert.id, { certificateNo, mark, validTo });
+    await insertCertificationEvent(tx, { certificationId: cert.id, labId: d.labId, analyteId: d.analyteId, action: 'approve', fromStatus: null, toStatus: 'active', effectiveOn, reason: d.reason, actorId: actor.userId, at: now });
+    await audit('approve', cert.id, { certificateNo, mark, validTo });
     return { action: 'approve', labId: d.labId, analyteId: d.analyteId, certificationId: cert.id, status: 'active', certificateNo, mark, effectiveOn };
   }
 
   if (d.action === 'reject') {
     if (live) throw new AppError('recognition.certifiedUseSuspend', { analyte: analyte.code, certificateNo: live.certificateNo });
-    insertCertificationEvent(tx, { certificationId: null, labId: d.labId, analyteId: d.analyteId, action: 'reject', fromStatus: null, toStatus: null, effectiveOn, reason: d.reason, actorId: actor.userId, at: now });
-    audit('reject', null, {});
+    await insertCertificationEvent(tx, { certificationId: null, labId: d.labId, analyteId: d.analyteId, action: 'reject', fromStatus: null, toStatus: null, effectiveOn, reason: d.reason, actorId: actor.userId, at: now });
+    await audit('reject', null, {});
     return { action: 'reject', labId: d.labId, analyteId: d.analyteId, certificationId: null, status: null, effectiveOn };
   }
 
   const t = TRANSITIONS[d.action];
   if (!live || !t.from.includes(live.status)) throw live ? new AppError('recognition.cannotTransition', { action: d.action, analyte: analyte.code, status: live.status }) : new AppError('recognition.notCertified', { action: d.action, analyte: analyte.code });
-  const lastDay = lastEffectiveDay(tx, live.id) ?? live.validFrom;
+  const lastDay = await lastEffectiveDay(tx, live.id) ?? live.validFrom;
   if (effectiveOn < lastDay) throw new AppError('recognition.historyNeverRewritten', {}, [fieldError('recognition.beforeLastDecision', { day: lastDay }, 'effectiveOn')]);
-  updateCertification(tx, live.id, { status: t.to, flagged: false, flagReason: null, updatedAt: now });
-  insertCertificationEvent(tx, { certificationId: live.id, labId: d.labId, analyteId: d.analyteId, action: d.action, fromStatus: live.status, toStatus: t.to, effectiveOn, reason: d.reason, actorId: actor.userId, at: now });
-  audit(d.action, live.id, { from: live.status, to: t.to, certificateNo: live.certificateNo });
+  await updateCertification(tx, live.id, { status: t.to, flagged: false, flagReason: null, updatedAt: now });
+  await insertCertificationEvent(tx, { certificationId: live.id, labId: d.labId, analyteId: d.analyteId, action: d.action, fromStatus: live.status, toStatus: t.to, effectiveOn, reason: d.reason, actorId: actor.userId, at: now });
+  await audit(d.action, live.id, { from: live.status, to: t.to, certificateNo: live.certificateNo });
   return { action: d.action, labId: d.labId, analyteId: d.analyteId, certificationId: live.id, status: t.to, certificateNo: live.certificateNo, mark: live.mark, effectiveOn };
 }
 
 /** One decision on one pair. */
-export function decide(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}): DecisionResult {
+export async function decide(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}): Promise<DecisionResult> {
   if (!can(actor, 'certification.decide')) throw new AppError('recognition.regulatorOnly');
   const parsed = decisionInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid decision', zodFieldErrors(parsed.error));
   const now = opts.now ?? Date.now();
-  return db.transaction((tx) => applyDecision(tx, actor, parsed.data, now));
+  return await withTx(db, async (tx) => await applyDecision(tx, actor, parsed.data, now));
 }
 
 /** The same decision on many pairs, all or nothing: every refusal is reported (row = position in
  * the list, 1-based) and nothing is written when any pair is refused. */
-export function decideBulk(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}): DecisionResult[] {
+export async function decideBulk(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}): Promise<DecisionResult[]> {
   if (!can(actor, 'certification.decide')) throw new AppError('recognition.regulatorOnly');
   const parsed = bulkDecisionInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid decision', zodFieldErrors(parsed.error));
@@ -155,16 +156,16 @@ export function decideBulk(db: DB, actor: Actor, input: unknown, opts: { now?: n
   const results: DecisionResult[] = [];
   const rollback = new Error('rollback');
   try {
-    db.transaction((tx) => {
-      pairs.forEach((p, i) => {
+    await withTx(db, async (tx) => {
+      for (const [i, p] of pairs.entries()) {
         try {
-          results.push(applyDecision(tx, actor, { ...rest, ...p }, now));
+          results.push(await applyDecision(tx, actor, { ...rest, ...p }, now));
         } catch (e) {
           if (!isAppError(e)) throw e;
           errors.push({ row: i + 1, field: `${p.labId}:${p.analyteId}`, message: e.message, code: e.reason, ...(Object.keys(e.params).length ? { params: e.params } : {}) });
           if (!worst || e.code === 'forbidden') worst = e;
         }
-      });
+      }
       if (errors.length) throw rollback;
     });
   } catch (e) {
@@ -180,32 +181,32 @@ export function decideBulk(db: DB, actor: Actor, input: unknown, opts: { now?: n
  * Flag the active certifications of pairs that became unsuccessful in EQA (system action: the
  * regulator sees them first in the queue). Returns how many were flagged.
  */
-export function flagCertifications(db: DB, pairs: { labId: number; analyteId: number; reason: string }[], opts: { now?: number } = {}): number {
+export async function flagCertifications(db: DB, pairs: { labId: number; analyteId: number; reason: string }[], opts: { now?: number } = {}): Promise<number> {
   const now = opts.now ?? Date.now();
   const today = dayOf(now);
   const reasons = new Map(pairs.map((p) => [`${p.labId}:${p.analyteId}`, p.reason]));
-  return db.transaction((tx) => {
-    const certs = activeUnflaggedCertifications(tx, pairs);
+  return await withTx(db, async (tx) => {
+    const certs = await activeUnflaggedCertifications(tx, pairs);
     for (const c of certs) {
       const reason = reasons.get(`${c.labId}:${c.analyteId}`)!;
-      updateCertification(tx, c.id, { flagged: true, flagReason: reason, updatedAt: now });
-      insertCertificationEvent(tx, { certificationId: c.id, labId: c.labId, analyteId: c.analyteId, action: 'flag', fromStatus: c.status, toStatus: c.status, effectiveOn: today, reason, actorId: null, at: now });
-      insertAudit(tx, { actorEmail: 'system', action: 'certification.flag', entityType: 'certification', entityId: c.id, labId: c.labId, regionId: c.regionId, details: { reason }, at: now });
+      await updateCertification(tx, c.id, { flagged: true, flagReason: reason, updatedAt: now });
+      await insertCertificationEvent(tx, { certificationId: c.id, labId: c.labId, analyteId: c.analyteId, action: 'flag', fromStatus: c.status, toStatus: c.status, effectiveOn: today, reason, actorId: null, at: now });
+      await insertAudit(tx, { actorEmail: 'system', action: 'certification.flag', entityType: 'certification', entityId: c.id, labId: c.labId, regionId: c.regionId, details: { reason }, at: now });
     }
     return certs.length;
   });
 }
 
 /** Mark live certifications whose validity window ended as expired (effective the day after validTo). */
-export function expireCertifications(db: DB, f: { scope?: DataScope; now?: number }): number {
+export async function expireCertifications(db: DB, f: { scope?: DataScope; now?: number }): Promise<number> {
   const now = f.now ?? Date.now();
   const today = dayOf(now);
-  return db.transaction((tx) => {
-    const due = certificationsPastValidity(tx, today, f.scope ?? ALL_DATA);
+  return await withTx(db, async (tx) => {
+    const due = await certificationsPastValidity(tx, today, f.scope ?? ALL_DATA);
     for (const c of due) {
-      updateCertification(tx, c.id, { status: 'expired', flagged: false, flagReason: null, updatedAt: now });
-      insertCertificationEvent(tx, { certificationId: c.id, labId: c.labId, analyteId: c.analyteId, action: 'expire', fromStatus: c.status, toStatus: 'expired', effectiveOn: addDays(c.validTo, 1), reason: 'validity ended', actorId: null, at: now });
-      insertAudit(tx, { actorEmail: 'system', action: 'certification.expire', entityType: 'certification', entityId: c.id, labId: c.labId, regionId: c.regionId, details: { validTo: c.validTo }, at: now });
+      await updateCertification(tx, c.id, { status: 'expired', flagged: false, flagReason: null, updatedAt: now });
+      await insertCertificationEvent(tx, { certificationId: c.id, labId: c.labId, analyteId: c.analyteId, action: 'expire', fromStatus: c.status, toStatus: 'expired', effectiveOn: addDays(c.validTo, 1), reason: 'validity ended', actorId: null, at: now });
+      await insertAudit(tx, { actorEmail: 'system', action: 'certification.expire', entityType: 'certification', entityId: c.id, labId: c.labId, regionId: c.regionId, details: { validTo: c.validTo }, at: now });
     }
     return due.length;
   });

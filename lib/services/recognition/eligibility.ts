@@ -58,6 +58,7 @@ import { addDays, dayOf } from '@/lib/calendar';
 import { workCalendarsFor } from './calendar';
 import { resolvePolicy } from './policy';
 import { expireCertifications } from './decisions';
+import { withTx } from '@/db/tx';
 
 export { CRITERION_KEYS, CV_MIN_VALUES, cvCriterion, evaluatePair, type CriterionKey, type PairEvidence } from './criteria';
 
@@ -87,14 +88,14 @@ export interface PairVerdict {
  */
 export function* evaluateLabs(db: Conn, labs: readonly { id: number; regionPath: string }[], now: number): Generator<PairVerdict[]> {
   const today = dayOf(now);
-  const policies = listAllPolicies(db);
-  const specs = analyteSpecs(db);
+  const policies = await listAllPolicies(db);
+  const specs = await analyteSpecs(db);
   const specById = new Map(specs.map((a) => [a.id, a]));
   const idByCode = new Map(specs.map((a) => [a.code, a.id]));
   const maxWindow = Math.max(90, ...policies.map((p) => Number((p.criteria as { iqcWindowDays?: number })?.iqcWindowDays ?? 90)));
   // the daily aggregates of whole days before today (today is still in progress)
   const windowFromDay = addDays(today, -maxWindow);
-  const calendarOf = workCalendarsFor(db, addDays(today, -maxWindow - 1), today);
+  const calendarOf = await workCalendarsFor(db, addDays(today, -maxWindow - 1), today);
 
   for (let i = 0; i < labs.length; i += BATCH) {
     const batch = labs.slice(i, i + BATCH);
@@ -110,24 +111,24 @@ export function* evaluateLabs(db: Conn, labs: readonly { id: number; regionPath:
       }
       return e;
     };
-    for (const r of eqaScoresForLabs(db, ids)) get(r.labId, r.analyteId).eqa.push(r);
-    for (const r of levelDaysOfLabs(db, ids, windowFromDay, today)) get(r.labId, r.analyteId).levelDays.set(r.day, r.levels);
-    for (const r of controlCoverageOfLabs(db, ids, windowFromDay, today)) (get(r.labId, r.analyteId).controlDays ??= new Map()).set(r.day, r);
-    for (const r of eligibilityPairsForLabs(db, ids)) get(r.labId, r.analyteId);
+    for (const r of await eqaScoresForLabs(db, ids)) get(r.labId, r.analyteId).eqa.push(r);
+    for (const r of await levelDaysOfLabs(db, ids, windowFromDay, today)) get(r.labId, r.analyteId).levelDays.set(r.day, r.levels);
+    for (const r of await controlCoverageOfLabs(db, ids, windowFromDay, today)) (get(r.labId, r.analyteId).controlDays ??= new Map()).set(r.day, r);
+    for (const r of await eligibilityPairsForLabs(db, ids)) get(r.labId, r.analyteId);
     const policyByLab = new Map(batch.map((l) => [l.id, resolvePolicy(policies, l.regionPath, today)]));
     const pathByLab = new Map(batch.map((l) => [l.id, l.regionPath]));
     for (const l of batch) for (const code of policyByLab.get(l.id)?.analyteCodes ?? []) if (idByCode.has(code)) get(l.id, idByCode.get(code)!);
 
     // policies may have different windows: keep each value only inside its lab's own window
     const labWindowFrom = new Map(batch.map((l) => [l.id, addDays(today, -(policyByLab.get(l.id)?.criteria.iqcWindowDays ?? 90))]));
-    for (const r of lotMomentsOfLabs(db, ids, windowFromDay, today)) {
+    for (const r of await lotMomentsOfLabs(db, ids, windowFromDay, today)) {
       const e = evidence.get(key(r.labId, r.analyteId));
       if (!e || r.day < labWindowFrom.get(r.labId)!) continue;
       let g = e.cvGroups.get(r.controlLotId);
       if (!g) e.cvGroups.set(r.controlLotId, (g = { instrument: r.instrument, lot: r.lot, level: r.level, moments: EMPTY_MOMENTS }));
       g.moments = combineMoments(g.moments, { n: r.n, mean: r.mean ?? NaN, sumSqDev: r.sumSqDev });
     }
-    const overdue = overdueRejectedRuns(db, ids, now);
+    const overdue = await overdueRejectedRuns(db, ids, now);
     for (const r of overdue) {
       const e = evidence.get(key(r.labId, r.analyteId));
       const grace = policyByLab.get(r.labId)?.criteria.correctiveActionDays ?? 7;
@@ -152,22 +153,22 @@ export function* evaluateLabs(db: Conn, labs: readonly { id: number; regionPath:
  * callers authorize (recomputeEligibility) or are the system (EQA hook, nightly run). One
  * transaction per batch of labs, each with an audit entry.
  */
-export function computeEligibility(db: DB, f: { scope?: DataScope; labIds?: number[]; now?: number; actor?: Actor | null }): ComputeResult {
+export async function computeEligibility(db: DB, f: { scope?: DataScope; labIds?: number[]; now?: number; actor?: Actor | null }): Promise<ComputeResult> {
   const now = f.now ?? Date.now();
   const scope = f.scope ?? ALL_DATA;
-  const labs = labsWithin(db, { scope, labIds: f.labIds });
+  const labs = await labsWithin(db, { scope, labIds: f.labIds });
   const result: ComputeResult = { labs: labs.length, pairs: 0, eligible: 0 };
   let at = 0;
-  for (const verdicts of evaluateLabs(db, labs, now)) {
+  for (const verdicts of await evaluateLabs(db, labs, now)) {
     const batchLabs = Math.min(BATCH, labs.length - at);
     at += batchLabs;
     const rows = verdicts.map(({ analyteCode: _code, kind: _kind, ...r }) => r);
     const eligible = rows.filter((r) => r.eligible).length;
     result.pairs += rows.length;
     result.eligible += eligible;
-    db.transaction((tx) => {
-      upsertEligibility(tx, rows);
-      insertAudit(tx, {
+    await withTx(db, async (tx) => {
+      await upsertEligibility(tx, rows);
+      await insertAudit(tx, {
         actorId: f.actor?.userId ?? null,
         actorEmail: f.actor?.email ?? 'system',
         action: 'eligibility.compute',
@@ -223,12 +224,12 @@ export function toApiCriterion(l: CriterionLine): ApiCriterion {
  * by the same engine (one batch: a fixed number of queries), without storing them (a read). The lab's
  * manager (or its API token with `read`) sees its own lab, a regulator the labs of their region.
  */
-export function labEligibility(db: DB, actor: Actor, labCode: string, opts: { now?: number } = {}): ApiEligibility[] {
-  const found = findLabByCode(db, labCode);
+export async function labEligibility(db: DB, actor: Actor, labCode: string, opts: { now?: number } = {}): Promise<ApiEligibility[]> {
+  const found = await findLabByCode(db, labCode);
   if (!found) throw new AppError('lab.notFound', { lab: labCode });
   if (!can(actor, 'eligibility.read', { labId: found.lab.id, regionPath: found.regionPath })) throw new AppError('lab.outsideAccess');
   const out: ApiEligibility[] = [];
-  for (const verdicts of evaluateLabs(db, [{ id: found.lab.id, regionPath: found.regionPath }], opts.now ?? Date.now()))
+  for (const verdicts of await evaluateLabs(db, [{ id: found.lab.id, regionPath: found.regionPath }], opts.now ?? Date.now()))
     for (const v of verdicts) out.push({ analyte: v.analyteCode, kind: v.kind, eligible: v.eligible, criteria: v.criteria.map(toApiCriterion) });
   return out.sort((a, b) => a.analyte.localeCompare(b.analyte));
 }
@@ -242,21 +243,21 @@ function narrowWindow(ev: PairEvidence, today: string, days: number) {
 
 /** "Nightly-equivalent on demand": a regulator recomputes the verdicts of their jurisdiction (or of a
  * sub-region) and sweeps certifications whose validity ended. */
-export function recomputeEligibility(db: DB, actor: Actor, input: { regionCode?: string } = {}, opts: { now?: number } = {}) {
-  const region = input.regionCode ? findRegionByCode(db, input.regionCode) : actor.regionId ? findRegionById(db, actor.regionId) : undefined;
+export async function recomputeEligibility(db: DB, actor: Actor, input: { regionCode?: string } = {}, opts: { now?: number } = {}) {
+  const region = input.regionCode ? await findRegionByCode(db, input.regionCode) : actor.regionId ? await findRegionById(db, actor.regionId) : undefined;
   if (!region) throw new AppError('region.noSuch');
   if (!can(actor, 'eligibility.compute', { regionPath: region.path })) throw new AppError('region.outsideJurisdiction');
   const now = opts.now ?? Date.now();
   const scope = regionScope(region.path);
-  const expired = expireCertifications(db, { scope, now });
-  return { ...computeEligibility(db, { scope, now, actor }), expired };
+  const expired = await expireCertifications(db, { scope, now });
+  return { ...await computeEligibility(db, { scope, now, actor }), expired };
 }
 
 /** The nightly job for a script or scheduler: expire, then recompute every lab. */
-export function runNightly(db: DB, opts: { now?: number } = {}) {
+export async function runNightly(db: DB, opts: { now?: number } = {}) {
   const now = opts.now ?? Date.now();
-  const expired = expireCertifications(db, { now });
-  return { ...computeEligibility(db, { now }), expired };
+  const expired = await expireCertifications(db, { now });
+  return { ...await computeEligibility(db, { now }), expired };
 }
 
 export type { Conn };

@@ -7,13 +7,13 @@ import { roundScores } from '@/db/queries/recognition';
 import { computeEligibility } from './eligibility';
 import { flagCertifications } from './decisions';
 
-export function onEqaPublished(db: DB, roundId: number, opts: { now?: number } = {}): { flagged: number; pairs: number } {
+export async function onEqaPublished(db: DB, roundId: number, opts: { now?: number } = {}): Promise<{ flagged: number; pairs: number }> {
   const now = opts.now ?? Date.now();
-  const scores = roundScores(db, roundId);
+  const scores = await roundScores(db, roundId);
   if (!scores.length) return { flagged: 0, pairs: 0 };
   const labIds = [...new Set(scores.map((s) => s.labId))];
-  const { pairs } = computeEligibility(db, { labIds, now });
-  const flagged = flagCertifications(
+  const { pairs } = await computeEligibility(db, { labIds, now });
+  const flagged = await flagCertifications(
     db,
     scores.filter((s) => s.unsuccessful).map((s) => ({ labId: s.labId, analyteId: s.analyteId, reason: `EQA ${s.roundCode}: unsuccessful` })),
     { now },

@@ -20,8 +20,8 @@ import { workCalendarForPath } from './calendar';
 /** The national target for recognised test types per prefecture-level city (DOMAIN.md §1, unverified: kept as data). */
 export const CITY_TARGET_TESTS = 200;
 
-export function regionalOverview(db: DB, actor: Actor, input: { regionCode?: string } = {}, opts: { now?: number; months?: number } = {}) {
-  const region = input.regionCode ? findRegionByCode(db, input.regionCode) : actor.regionId ? findRegionById(db, actor.regionId) : undefined;
+export async function regionalOverview(db: DB, actor: Actor, input: { regionCode?: string } = {}, opts: { now?: number; months?: number } = {}) {
+  const region = input.regionCode ? await findRegionByCode(db, input.regionCode) : actor.regionId ? await findRegionById(db, actor.regionId) : undefined;
   if (!region) throw new AppError('region.noSuch');
   if (!can(actor, 'overview.read', { regionPath: region.path })) throw new AppError('region.outsideJurisdiction');
   const now = opts.now ?? Date.now();
@@ -31,22 +31,22 @@ export function regionalOverview(db: DB, actor: Actor, input: { regionCode?: str
   const fromMs = startOfDay(firstMonth);
 
   const scope = regionScope(region.path);
-  const byRegion = recognitionByRegion(db, scope, today);
-  const statuses = certificationStatusCounts(db, scope);
-  const elig = eligibilityCounts(db, scope);
+  const byRegion = await recognitionByRegion(db, scope, today);
+  const statuses = await certificationStatusCounts(db, scope);
+  const elig = await eligibilityCounts(db, scope);
 
-  const eqa = eqaPassRateByMonth(db, scope, fromMs).map((m) => ({ month: m.month, total: m.total, passRate: m.total ? Math.round((1000 * m.satisfactory) / m.total) / 10 : null }));
+  const eqa = (await eqaPassRateByMonth(db, scope, fromMs)).map((m) => ({ month: m.month, total: m.total, passRate: m.total ? Math.round((1000 * m.satisfactory) / m.total) / 10 : null }));
   // working days of the region's calendar (a sub-region's own entries are not applied to this total)
-  const calendar = workCalendarForPath(db, region.path, firstMonth, today);
+  const calendar = await workCalendarForPath(db, region.path, firstMonth, today);
   const workingDays: string[] = [];
   for (let d = firstMonth; d < today; d = addDays(d, 1)) if (isWorkingDay(d, calendar)) workingDays.push(d);
-  const iqc = iqcCoverageByMonth(db, scope, firstMonth, today, workingDays).map((m) => {
+  const iqc = (await iqcCoverageByMonth(db, scope, firstMonth, today, workingDays)).map((m) => {
     // working days of that month up to yesterday
     const working = workingDays.filter((d) => d.startsWith(m.month)).length;
     return { month: m.month, pairs: m.pairs, coverage: working && m.pairs ? Math.round((1000 * m.coveredDays) / (m.pairs * working)) / 10 : null };
   });
 
-  const atRisk = certificationsAtRisk(db, scope, today, addDays(today, 60)).map((r) => {
+  const atRisk = (await certificationsAtRisk(db, scope, today, addDays(today, 60))).map((r) => {
     const lines = (r.criteria ? (JSON.parse(r.criteria) as CriterionLine[]) : []).filter((l) => !l.met).map((l) => l.key);
     return { ...r, flagged: !!r.flagged, eligible: r.eligible === null ? null : !!r.eligible, unmet: lines };
   });

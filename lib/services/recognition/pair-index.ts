@@ -85,15 +85,15 @@ const byEffectiveOn = latestFirst<PublicStatusEvent>((e) => e.effectiveOn);
 
 /** The certifications (latest valid-from first, each with its events) of each pair asked about: a map
  * holding every one of them (the index itself, valid until the next call). */
-export function certificationsOfPairs(db: DB, keys: Iterable<number>): ReadonlyMap<number, PairCertifications> {
+export async function certificationsOfPairs(db: DB, keys: Iterable<number>): Promise<ReadonlyMap<number, PairCertifications>> {
   let idx = indexes.get(db.$client);
-  const stamp = publicCertificationStamp(db);
+  const stamp = await publicCertificationStamp(db);
   if (!idx || stamp.lastEvent < idx.stamp.lastEvent || stamp.lastCert < idx.stamp.lastCert) {
     // first use, or the database went back (a restore): start afresh
     idx = { stamp, pairs: new Map() };
     indexes.set(db.$client, idx);
   } else if (stamp.lastEvent !== idx.stamp.lastEvent || stamp.lastCert !== idx.stamp.lastCert) {
-    for (const p of publicPairsChangedSince(db, idx.stamp)) idx.pairs.delete(pairKey(p.labId, p.analyteId));
+    for (const p of await publicPairsChangedSince(db, idx.stamp)) idx.pairs.delete(pairKey(p.labId, p.analyteId));
     idx.stamp = stamp;
   }
   // the index itself answers (no map of this batch's pairs to build): what is missing is read first
@@ -105,9 +105,9 @@ export function certificationsOfPairs(db: DB, keys: Iterable<number>): ReadonlyM
     idx.pairs.clear();
     missing = [...new Set(keys)];
   }
-  const certs: IndexedCertification[] = publicPairsCertifications(db, missing).map((c) => ({ ...c, events: [] }));
+  const certs: IndexedCertification[] = (await publicPairsCertifications(db, missing)).map((c) => ({ ...c, events: [] }));
   const byId = new Map(certs.map((c) => [c.id, c]));
-  for (const e of publicCertificationsEvents(db, certs.map((c) => c.id))) byId.get(e.certificationId)?.events.push(e);
+  for (const e of await publicCertificationsEvents(db, certs.map((c) => c.id))) byId.get(e.certificationId)?.events.push(e);
   const lists = new Map<number, IndexedCertification[]>();
   for (const k of missing) lists.set(k, []);
   for (const c of certs) {
@@ -122,6 +122,6 @@ export function certificationsOfPairs(db: DB, keys: Iterable<number>): ReadonlyM
 }
 
 /** Forget every indexed pair (tests). */
-export function resetPairIndex(db: DB): void {
+export async function resetPairIndex(db: DB): Promise<void> {
   indexes.delete(db.$client);
 }

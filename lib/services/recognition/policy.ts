@@ -11,6 +11,7 @@ import { zodFieldErrors } from '@/lib/validation/errors';
 import { DEFAULT_CRITERIA, policyCriteria, policyInput, type PolicyCriteria } from '@/lib/validation/recognition';
 import { dayOf } from '@/lib/calendar';
 import { windowsOf, type RecognitionWindows } from './window';
+import { withTx } from '@/db/tx';
 
 export interface EffectivePolicy {
   id: number;
@@ -62,28 +63,28 @@ export function resolvePolicy(policies: readonly PolicyRow[], regionPath: string
 }
 
 /** The policy in force for a region (or a lab's region) path on a day. */
-export function effectivePolicyFor(db: Conn, regionPath: string, day: string): EffectivePolicy | null {
-  return resolvePolicy(listPoliciesOnPath(db, regionPath), regionPath, day);
+export async function effectivePolicyFor(db: Conn, regionPath: string, day: string): Promise<EffectivePolicy | null> {
+  return resolvePolicy(await listPoliciesOnPath(db, regionPath), regionPath, day);
 }
 
 export { listAllPolicies };
 
 /** Add a new version of a region's policy (the regulator of that region or of an ancestor). */
-export function createPolicyVersion(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
+export async function createPolicyVersion(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
   const parsed = policyInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid policy', zodFieldErrors(parsed.error));
   const p = parsed.data;
   const now = opts.now ?? Date.now();
-  return db.transaction((tx) => {
-    const region = findRegionByCode(tx, p.regionCode);
+  return await withTx(db, async (tx) => {
+    const region = await findRegionByCode(tx, p.regionCode);
     if (!region) throw new AppError('region.notFound', { region: p.regionCode });
     if (!can(actor, 'policy.manage', { regionPath: region.path })) throw new AppError('region.outsideJurisdiction');
-    const known = analyteIdsByCode(tx);
+    const known = await analyteIdsByCode(tx);
     const unknown = [...p.analyteCodes, ...Object.keys(p.windows?.items ?? {})].filter((c) => !known.has(c));
     if (unknown.length) throw new AppError('analyte.unknownList', {}, unknown.map((c) => fieldError('analyte.unknownCodeInList', { analyte: c }, 'analyteCodes')));
     const codes = [...new Set(p.analyteCodes)].sort();
-    const version = nextPolicyVersion(tx, region.id);
-    const row = insertPolicy(tx, {
+    const version = await nextPolicyVersion(tx, region.id);
+    const row = await insertPolicy(tx, {
       regionId: region.id,
       version,
       effectiveFrom: p.effectiveFrom,
@@ -95,7 +96,7 @@ export function createPolicyVersion(db: DB, actor: Actor, input: unknown, opts: 
       createdBy: actor.userId,
       createdAt: now,
     });
-    insertAudit(tx, {
+    await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
       action: 'policy.create',
@@ -110,12 +111,12 @@ export function createPolicyVersion(db: DB, actor: Actor, input: unknown, opts: 
 }
 
 /** What the policy page shows: the region's own versions and the policy in force today (maybe inherited). */
-export function policyPage(db: DB, actor: Actor, input: { regionCode?: string } = {}, opts: { now?: number } = {}) {
-  const region = input.regionCode ? findRegionByCode(db, input.regionCode) : actor.regionId ? findRegionById(db, actor.regionId) : undefined;
+export async function policyPage(db: DB, actor: Actor, input: { regionCode?: string } = {}, opts: { now?: number } = {}) {
+  const region = input.regionCode ? await findRegionByCode(db, input.regionCode) : actor.regionId ? await findRegionById(db, actor.regionId) : undefined;
   if (!region) throw new AppError('region.noSuch');
   if (!can(actor, 'policy.manage', { regionPath: region.path })) throw new AppError('region.outsideJurisdiction');
   const today = dayOf(opts.now ?? Date.now());
-  const onPath = listPoliciesOnPath(db, region.path);
+  const onPath = await listPoliciesOnPath(db, region.path);
   return {
     region,
     today,

@@ -24,7 +24,7 @@ export interface QueueInput {
 
 /** The queue one page at a time (the page's lists): each list paged, sorted and filtered in SQL
  * within the actor's data scope. */
-export function recognitionQueuePage(
+export async function recognitionQueuePage(
   db: DB,
   actor: Actor,
   input: QueueInput,
@@ -32,16 +32,16 @@ export function recognitionQueuePage(
   opts: { now?: number } = {},
 ) {
   if (!can(actor, 'certification.decide')) throw new AppError('recognition.reviewRegulatorOnly');
-  const region = actor.regionId ? findRegionById(db, actor.regionId) : undefined;
+  const region = actor.regionId ? await findRegionById(db, actor.regionId) : undefined;
   if (!region) throw new AppError('auth.regulatorNeedsRegion');
   const now = opts.now ?? Date.now();
   const scope = scopeOf(actor);
   const f = { ...input, rejectHoldSince: now - REJECT_HOLD_DAYS * 24 * 3600 * 1000 };
-  const review = pageQueueToReview(db, scope, f, pages.review);
+  const review = await pageQueueToReview(db, scope, f, pages.review);
   return {
     region,
-    cities: labRegionsWithin(db, scope),
-    toApprove: pageQueueToApprove(db, scope, f, pages.approve),
+    cities: await labRegionsWithin(db, scope),
+    toApprove: await pageQueueToApprove(db, scope, f, pages.approve),
     toReview: {
       total: review.total,
       rows: review.rows.map((r) => ({
@@ -54,9 +54,9 @@ export function recognitionQueuePage(
 
 /** The queue's figures for the regulator's landing page: pairs to approve, certifications to
  * review and how many of those are flagged, counted in SQL (never the whole queue read). */
-export function recognitionQueueCounts(db: DB, actor: Actor, opts: { now?: number } = {}) {
+export async function recognitionQueueCounts(db: DB, actor: Actor, opts: { now?: number } = {}) {
   const one: PageRequest<QueueSort> = { page: 1, size: 1, sort: 'lab', dir: 'asc', q: '' };
-  const all = recognitionQueuePage(db, actor, {}, { approve: one, review: one }, opts);
-  const flagged = recognitionQueuePage(db, actor, { flaggedOnly: true }, { approve: one, review: one }, opts).toReview.total;
+  const all = await recognitionQueuePage(db, actor, {}, { approve: one, review: one }, opts);
+  const flagged = (await recognitionQueuePage(db, actor, { flaggedOnly: true }, { approve: one, review: one }, opts)).toReview.total;
   return { region: all.region, toApprove: all.toApprove.total, toApproveMore: !!all.toApprove.more, toReview: all.toReview.total, flagged };
 }

@@ -90,12 +90,12 @@ export interface CertificationOnDay {
 }
 
 /** The answer from the certifications covering the day (latest first) or, without one, the pair's bounds. */
-export function answerFrom(
+export async function answerFrom(
   covering: readonly CertificationOnDay[],
   bounds: () => { n: number; firstFrom: string | null; lastTo: string | null },
   check: { date: string; asOf: string },
   windowDays: number | null,
-): VerifyAnswer {
+): Promise<VerifyAnswer> {
   const day = check.date;
   const asOf = check.asOf;
   const inWindow = withinWindow(day, asOf, windowDays);
@@ -124,7 +124,7 @@ export function answerFrom(
       withinWindow: inWindow,
     };
   }
-  const b = bounds();
+  const b = await bounds();
   const reason: VerifyReason = !b.n ? 'not_certified' : b.firstFrom && day < b.firstFrom ? 'not_yet_certified' : b.lastTo && day > b.lastTo ? 'expired' : 'not_certified';
   return { recognized: false, date: day, reason, asOf, windowDays, withinWindow: inWindow };
 }
@@ -145,11 +145,11 @@ const policyCaches = new WeakMap<object, PolicyCache>();
  * region with a version effective on the day, then the latest effective date, then the highest
  * version): the candidates of a path are kept sorted that way, and the first effective one wins.
  */
-export function policyWindows(db: DB, knownStamp?: number): (regionPath: string, day: string) => RecognitionWindows {
+export async function policyWindows(db: DB, knownStamp?: number): Promise<(regionPath: string, day: string) => RecognitionWindows> {
   let c = policyCaches.get(db.$client);
-  const stamp = knownStamp ?? publicPolicyStamp(db);
+  const stamp = knownStamp ?? await publicPolicyStamp(db);
   if (!c || c.stamp !== stamp) {
-    c = { stamp, policies: listAllPolicies(db), byPath: new Map() };
+    c = { stamp, policies: await listAllPolicies(db), byPath: new Map() };
     policyCaches.set(db.$client, c);
   }
   const cache = c;
@@ -168,36 +168,36 @@ export function policyWindows(db: DB, knownStamp?: number): (regionPath: string,
 }
 
 /** Was lab L recognised for item T on day D, and is a result of D still within T's window on asOf? */
-export function verifyRecognition(db: DB, input: { lab?: unknown; analyte?: unknown; date?: unknown; asOf?: unknown }, opts: { now?: number } = {}): VerifyAnswer {
+export async function verifyRecognition(db: DB, input: { lab?: unknown; analyte?: unknown; date?: unknown; asOf?: unknown }, opts: { now?: number } = {}): Promise<VerifyAnswer> {
   const check = parseCheck(input, opts.now ?? Date.now());
-  const lab = publicLabByCodeWithStamp(db, check.lab);
+  const lab = await publicLabByCodeWithStamp(db, check.lab);
   if (!lab) throw new AppError('lab.notFound', { lab: check.lab });
   const loinc = loincOf(check.analyte);
-  const analyte = loinc !== null ? publicAnalyteByLoinc(db, loinc) : publicAnalyteByCode(db, check.analyte.toUpperCase());
+  const analyte = loinc !== null ? await publicAnalyteByLoinc(db, loinc) : await publicAnalyteByCode(db, check.analyte.toUpperCase());
   if (!analyte) throw new AppError('analyte.notFound', { analyte: check.analyte });
-  const covering = publicPairOnDay(db, lab.id, analyte.id, check.date);
-  const windowDays = windowDaysFor(policyWindows(db, lab.policyStamp)(lab.regionPath, check.asOf), analyte.code);
-  return answerFrom(covering, () => publicPairBounds(db, lab.id, analyte.id), check, windowDays);
+  const covering = await publicPairOnDay(db, lab.id, analyte.id, check.date);
+  const windowDays = windowDaysFor((await policyWindows(db, lab.policyStamp))(lab.regionPath, check.asOf), analyte.code);
+  return await answerFrom(covering, async () => await publicPairBounds(db, lab.id, analyte.id), check, windowDays);
 }
 
 /** The certifications of a lab whose window covers the day (today by default), with their status on
  * that day; the API contract's shape. */
-export function labCertifications(db: DB, labCode: string, date: unknown, opts: { now?: number } = {}) {
+export async function labCertifications(db: DB, labCode: string, date: unknown, opts: { now?: number } = {}) {
   const day = parseDay(date, opts.now ?? Date.now());
-  const lab = publicLabByCode(db, labCode);
+  const lab = await publicLabByCode(db, labCode);
   if (!lab) throw new AppError('lab.notFound', { lab: labCode });
   return {
     lab,
     day,
-    certifications: publicLabOnDay(db, lab.id, day).filter((c) => c.status !== null),
+    certifications: (await publicLabOnDay(db, lab.id, day)).filter((c) => c.status !== null),
   };
 }
 
 /** Find labs by name or code, optionally within a region (its code, any level). */
-export function searchLabs(db: DB, input: { q?: unknown; region?: unknown }) {
+export async function searchLabs(db: DB, input: { q?: unknown; region?: unknown }) {
   const p = labSearchQuery.safeParse({ q: input.q ?? undefined, region: input.region ?? undefined });
   if (!p.success) throw AppError.invalid('Invalid query', zodFieldErrors(p.error));
-  return listLabs(db, { scope: ALL_DATA, q: p.data.q || undefined, regionCode: p.data.region, activeOnly: true, limit: 50 }).map((l) => ({
+  return (await listLabs(db, { scope: ALL_DATA, q: p.data.q || undefined, regionCode: p.data.region, activeOnly: true, limit: 50 })).map((l) => ({
     code: l.code,
     name: l.name,
     nameEn: l.nameEn,

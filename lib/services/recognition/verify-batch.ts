@@ -68,7 +68,7 @@ interface ResolvedBatch {
   windowDays: (number | null)[];
 }
 
-function resolveBatch(db: DB, input: unknown, opts: BatchOptions): ResolvedBatch {
+async function resolveBatch(db: DB, input: unknown, opts: BatchOptions): Promise<ResolvedBatch> {
   const now = opts.now ?? Date.now();
   const checks = (input as { checks?: unknown } | null)?.checks;
   if (!Array.isArray(checks) || checks.length === 0) throw new AppError('verify.noChecks');
@@ -118,15 +118,15 @@ function resolveBatch(db: DB, input: unknown, opts: BatchOptions): ResolvedBatch
     if (opts.ownerId && loincOf(p.analyte) === null) localKeys.add(localOf(p.analyte) ?? localCodeKey(p.analyte));
   }
   const labs = new Map<string, PublicLabKey>();
-  for (const l of publicLabKeysByCodes(db, [...labCodes])) labs.set(l.code, l);
+  for (const l of await publicLabKeysByCodes(db, [...labCodes])) labs.set(l.code, l);
   const byCode = new Map<string, { id: number; code: string }>();
   const byLoinc = new Map<string, { id: number; code: string }>();
-  for (const a of publicAnalyteIndex(db)) {
+  for (const a of await publicAnalyteIndex(db)) {
     byCode.set(a.code, a);
     if (a.loinc && !byLoinc.has(a.loinc)) byLoinc.set(a.loinc, a);
   }
   const byId = new Map([...byCode.values()].map((a) => [a.id, a]));
-  const local = opts.ownerId ? localCodeMap(db, opts.ownerId, [...localKeys]) : new Map<string, number>();
+  const local = opts.ownerId ? await localCodeMap(db, opts.ownerId, [...localKeys]) : new Map<string, number>();
   const misses = new Set<string>();
   const resolve = (analyte: string) => {
     const loinc = loincOf(analyte);
@@ -175,12 +175,12 @@ function resolveBatch(db: DB, input: unknown, opts: BatchOptions): ResolvedBatch
   }
   if (misses.size && opts.ownerId) {
     if (opts.recordMisses) opts.recordMisses([...misses]);
-    else recordLocalCodeMisses(db, opts.ownerId, [...misses], now);
+    else await recordLocalCodeMisses(db, opts.ownerId, [...misses], now);
   }
-  const certsByPair = certificationsOfPairs(db, pairs);
+  const certsByPair = await certificationsOfPairs(db, pairs);
 
   // 4. per answered check: its pair's certifications and its item's window
-  const windowsFor = policyWindows(db);
+  const windowsFor = await policyWindows(db);
   const certs: (PairCertifications | undefined)[] = new Array(n);
   const windowDays = new Array<number | null>(n);
   for (let i = 0; i < n; i++) {
@@ -192,8 +192,8 @@ function resolveBatch(db: DB, input: unknown, opts: BatchOptions): ResolvedBatch
   return { errors, parsed, certs, windowDays };
 }
 
-export function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {}): { results: BatchEntry[] } {
-  const b = resolveBatch(db, input, opts);
+export async function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {}): Promise<{ results: BatchEntry[] }> {
+  const b = await resolveBatch(db, input, opts);
   const results: BatchEntry[] = new Array(b.errors.length);
   for (let i = 0; i < results.length; i++) {
     const error = b.errors[i];
@@ -211,7 +211,7 @@ export function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {}): { 
       if (covering === NONE) covering = [on];
       else covering.push(on);
     }
-    results[i] = answerFrom(covering, () => boundsOf(certs), p, b.windowDays[i]);
+    results[i] = await answerFrom(covering, () => boundsOf(certs), p, b.windowDays[i]);
   }
   return { results };
 }
@@ -224,8 +224,8 @@ export function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {}): { 
  * encoded once — each certification's part kept with it, statuses, reasons and windows in small
  * tables — and the validated days and numbers written as ASCII.
  */
-export function verifyBatchBody(db: DB, input: unknown, opts: BatchOptions = {}): Buffer<ArrayBuffer> {
-  const b = resolveBatch(db, input, opts);
+export async function verifyBatchBody(db: DB, input: unknown, opts: BatchOptions = {}): Promise<Buffer<ArrayBuffer>> {
+  const b = await resolveBatch(db, input, opts);
   const out = new ByteWriter(b.errors.length * 256 + 64);
   const errorJson = new Map<ErrorBody, Uint8Array>();
   out.bytes(OPEN);

@@ -9,7 +9,7 @@ export async function VersionHistory({ entityType, entityId, fields }: { entityT
   const t = await getTranslations('admin.history');
   const format = await getFormatter();
   const actor = await currentActor();
-  const versions = actor ? entityHistory(getDb(), actor, entityType, entityId) : [];
+  const versions = actor ? await entityHistory(getDb(), actor, entityType, entityId) : [];
   const columns: Column<(typeof versions)[number]>[] = [
     { key: 'version', header: t('version'), cell: (v) => v.version },
     { key: 'at', header: t('changedAt'), className: 'whitespace-nowrap', cell: (v) => format.dateTime(new Date(v.changedAt), { dateStyle: 'medium', timeStyle: 'short' }) },

@@ -31,7 +31,7 @@ export default async function AnalytesPage({ searchParams }: { searchParams: Pro
   const category = (ANALYTE_CATEGORIES as readonly string[]).includes(sp.category ?? '') ? (sp.category as AnalyteCategory) : undefined;
   const kind = (ANALYTE_KINDS as readonly string[]).includes(sp.kind ?? '') ? (sp.kind as AnalyteKind) : undefined;
   const req = readPage(sp, { sorts: ANALYTE_SORTS, sort: 'category', size: 100 });
-  const list = catalogueAnalytesPage(getDb(), { category, kind }, req);
+  const list = await catalogueAnalytesPage(getDb(), { category, kind }, req);
   const itemCount = [...list.groups.values()].reduce((a, b) => a + b, 0);
   const columns: Column<(typeof list.rows)[number]>[] = [
     {

@@ -16,7 +16,7 @@ export default async function RegionsPage() {
   const t = await getTranslations('admin');
   const tc = await getTranslations('common');
   const locale = await getLocale();
-  const regions = regionsInScope(getDb(), actor);
+  const regions = await regionsInScope(getDb(), actor);
   const depth = (path: string) => path.split('/').filter(Boolean).length - 1;
   const parents = regions.filter((r) => r.level !== 'city');
   return (

@@ -18,8 +18,8 @@ export default async function RegulatorsPage() {
   const t = await getTranslations('admin');
   const locale = await getLocale();
   const db = getDb();
-  const regulators = accountsInScope(db, actor, { role: 'regulator' });
-  const regions = regionsInScope(db, actor).filter((r) => r.level !== 'national');
+  const regulators = await accountsInScope(db, actor, { role: 'regulator' });
+  const regions = (await regionsInScope(db, actor)).filter((r) => r.level !== 'national');
   const columns: Column<(typeof regulators)[number]>[] = [
     {
       key: 'name',

@@ -17,7 +17,7 @@ export async function MappingView({ nav, heading }: { nav: React.ReactNode; head
   const th = await getTranslations('hospital');
   const format = await getFormatter();
   const zh = (await getLocale()) === 'zh';
-  const { mappings, unmapped } = localCodeWorkspace(getDb(), actor);
+  const { mappings, unmapped } = await localCodeWorkspace(getDb(), actor);
   const when = (ms: number) => format.dateTime(new Date(ms), { dateStyle: 'medium', timeStyle: 'short' });
   const mapColumns: Column<(typeof mappings)[number]>[] = [
     { key: 'code', header: t('localCode'), className: 'font-mono', cell: (m) => m.localCode },

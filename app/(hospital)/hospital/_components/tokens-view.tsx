@@ -18,7 +18,7 @@ export async function TokensView({ nav, heading }: { nav: React.ReactNode; headi
   const t = await getTranslations('admin.tokens');
   const th = await getTranslations('hospital.tokens');
   const format = await getFormatter();
-  const tokens = hospitalTokens(getDb(), actor);
+  const tokens = await hospitalTokens(getDb(), actor);
   const now = Date.now();
   const when = (ms: number | null) => (ms ? format.dateTime(new Date(ms), { dateStyle: 'medium', timeStyle: 'short' }) : '—');
   const columns: Column<(typeof tokens)[number]>[] = [

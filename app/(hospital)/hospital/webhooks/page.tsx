@@ -16,7 +16,7 @@ export default async function WebhooksPage() {
   const actor = await requirePage('watchList.manage');
   const t = await getTranslations('hospital.webhooks');
   const format = await getFormatter();
-  const { endpoints, deliveries } = webhookWorkspace(getDb(), actor);
+  const { endpoints, deliveries } = await webhookWorkspace(getDb(), actor);
   const when = (ms: number | null) => (ms ? format.dateTime(new Date(ms), { dateStyle: 'medium', timeStyle: 'medium' }) : '—');
   const endpointColumns: Column<(typeof endpoints)[number]>[] = [
     { key: 'name', header: t('name'), cell: (e) => e.name },

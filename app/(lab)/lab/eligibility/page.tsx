@@ -19,7 +19,7 @@ export default async function EligibilityPage() {
   const t = await getTranslations('recognition');
   const zh = (await getLocale()) === 'zh';
   // scoped in SQL to the actor's own lab
-  const rows = ownEligibility(getDb(), actor);
+  const rows = await ownEligibility(getDb(), actor);
   return (
     <div data-testid="eligibility-page">
       <PageHeader title={t('eligibility.title')} subtitle={t('eligibility.subtitle')} />

@@ -15,7 +15,7 @@ function save(roundCode: string, rows: RawRow[], source: 'manual' | 'csv', confi
   return runAction<SubmitResult>(async (actor) => {
     const db = getDb();
     if (!confirmed) {
-      const check = checkSubmission(db, actor, { roundCode, rows, source });
+      const check = await checkSubmission(db, actor, { roundCode, rows, source });
       if (check.warnings.length) return { needsConfirm: true, warnings: check.warnings };
     }
     const out = await runJob('eqa.submit', actor, { roundCode, rows, source });

@@ -41,20 +41,20 @@ export async function importCsvAction(text: string) {
 }
 
 export async function resolveCorrectiveActionAction(_prev: unknown, form: FormData) {
-  const r = await runAction((actor) => resolveCorrectiveAction(getDb(), actor, formObject(form)));
+  const r = await runAction(async (actor) => await resolveCorrectiveAction(getDb(), actor, formObject(form)));
   if (r.ok) refresh();
   return r;
 }
 
 export async function setTargetAction(_prev: unknown, form: FormData) {
-  const r = await runAction((actor) => {
+  const r = await runAction(async (actor) => {
     const input = formObject(form);
     // a control of a qualitative, ordinal or nominal item: the category it must read (mean/SD: of its signal)
-    if (isCategoricalCode(getDb(), input.analyte)) {
-      const [c] = setControlExpectations(getDb(), actor, { controls: [input] });
+    if (await isCategoricalCode(getDb(), input.analyte)) {
+      const [c] = await setControlExpectations(getDb(), actor, { controls: [input] });
       return { controlLotId: c.controlLotId, expected: c.expected, targetId: c.target?.id ?? null, version: c.target?.version ?? null };
     }
-    const out = setManufacturerTarget(getDb(), actor, formObject(form));
+    const out = await setManufacturerTarget(getDb(), actor, formObject(form));
     return { targetId: out.target.id, version: out.target.version };
   });
   if (r.ok) refresh();
@@ -62,8 +62,8 @@ export async function setTargetAction(_prev: unknown, form: FormData) {
 }
 
 export async function baselineAction(_prev: unknown, form: FormData) {
-  const r = await runAction((actor) => {
-    const t = establishTargetsFromBaseline(getDb(), actor, formObject(form));
+  const r = await runAction(async (actor) => {
+    const t = await establishTargetsFromBaseline(getDb(), actor, formObject(form));
     return { targetId: t.id, mean: t.mean, sd: t.sd, n: t.basisN };
   });
   if (r.ok) refresh();
@@ -71,8 +71,8 @@ export async function baselineAction(_prev: unknown, form: FormData) {
 }
 
 export async function newLotAction(_prev: unknown, form: FormData) {
-  const r = await runAction((actor) => {
-    const t = establishNewLotTargets(getDb(), actor, formObject(form));
+  const r = await runAction(async (actor) => {
+    const t = await establishNewLotTargets(getDb(), actor, formObject(form));
     return { targetId: t.id, mean: t.mean, sd: t.sd, n: t.basisN };
   });
   if (r.ok) refresh();
@@ -80,13 +80,13 @@ export async function newLotAction(_prev: unknown, form: FormData) {
 }
 
 export async function setRulesAction(_prev: unknown, form: FormData) {
-  const r = await runAction((actor) => setRuleConfig(getDb(), actor, formObject(form)));
+  const r = await runAction(async (actor) => await setRuleConfig(getDb(), actor, formObject(form)));
   if (r.ok) refresh();
   return r;
 }
 
 export async function correctResultAction(_prev: unknown, form: FormData) {
-  const r = await runAction((actor) => correctResult(getDb(), actor, formObject(form)));
+  const r = await runAction(async (actor) => await correctResult(getDb(), actor, formObject(form)));
   if (r.ok) refresh();
   return r;
 }

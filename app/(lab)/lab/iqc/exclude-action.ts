@@ -7,13 +7,13 @@ import { formObject, runAction } from '@/lib/actions';
 import { excludeResult, includeResult } from '@/lib/services/iqc/results';
 
 export async function excludeResultAction(_prev: unknown, form: FormData) {
-  const r = await runAction((actor) => excludeResult(getDb(), actor, formObject(form)));
+  const r = await runAction(async (actor) => await excludeResult(getDb(), actor, formObject(form)));
   if (r.ok) revalidatePath('/lab', 'layout');
   return r;
 }
 
 export async function includeResultAction(_prev: unknown, form: FormData) {
-  const r = await runAction((actor) => includeResult(getDb(), actor, formObject(form)));
+  const r = await runAction(async (actor) => await includeResult(getDb(), actor, formObject(form)));
   if (r.ok) revalidatePath('/lab', 'layout');
   return r;
 }

@@ -11,7 +11,7 @@ export default async function IqcHome() {
   const actor = await requirePage('iqc.write');
   const t = await getTranslations('iqc.home');
   const locale = await getLocale();
-  const analytes = iqcAnalytes(getDb(), actor);
+  const analytes = await iqcAnalytes(getDb(), actor);
   return (
     <div data-testid="iqc-home">
       <PageHeader title={t('title')} subtitle={t('subtitle', { lab: actor.labCode ?? '' })} />

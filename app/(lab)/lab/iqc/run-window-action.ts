@@ -6,7 +6,7 @@ import { formObject, runAction } from '@/lib/actions';
 import { setRunWindow } from '@/lib/services/iqc/run-window';
 
 export async function setRunWindowAction(_prev: unknown, form: FormData) {
-  const r = await runAction((actor) => setRunWindow(getDb(), actor, formObject(form)));
+  const r = await runAction(async (actor) => await setRunWindow(getDb(), actor, formObject(form)));
   if (r.ok) revalidatePath('/lab', 'layout');
   return r;
 }

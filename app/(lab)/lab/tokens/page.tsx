@@ -17,10 +17,10 @@ const SCOPE_KEY: Record<(typeof LAB_TOKEN_SCOPES)[number], 'iqcWrite' | 'eqaSubm
 export default async function TokensPage() {
   const base = await requirePage('apiToken.manage');
   const db = getDb();
-  const actor = await requirePage('apiToken.manage', ownLabScope(db, base));
+  const actor = await requirePage('apiToken.manage', await ownLabScope(db, base));
   const t = await getTranslations('admin.tokens');
   const format = await getFormatter();
-  const tokens = ownLabTokens(db, actor);
+  const tokens = await ownLabTokens(db, actor);
   const now = Date.now();
   const when = (ms: number | null) => (ms ? format.dateTime(new Date(ms), { dateStyle: 'medium', timeStyle: 'short' }) : '—');
   const columns: Column<(typeof tokens)[number]>[] = [

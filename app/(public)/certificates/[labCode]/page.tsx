@@ -18,7 +18,7 @@ export default async function CertificatePage({ params }: { params: Promise<{ la
   const locale = await getLocale();
   let cert;
   try {
-    cert = certificateForLab(getDb(), decodeURIComponent(labCode));
+    cert = await certificateForLab(getDb(), decodeURIComponent(labCode));
   } catch (e) {
     if (isAppError(e) && e.code === 'not_found') notFound();
     throw e;

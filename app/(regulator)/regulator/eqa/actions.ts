@@ -21,7 +21,7 @@ function shanghai(v: unknown) {
 }
 
 export async function createSchemeAction(_prev: ActionState, form: FormData): Promise<ActionState> {
-  const r = await runAction((actor) => {
+  const r = await runAction(async (actor) => {
     const { analytes, enrollAll, ...rest } = formObject(form);
     // `K` uses the catalogue's allowable error; `K:6` sets ±6 %, `K:6:0.2` ±6 % or ±0.2, the larger
     const parsed = list(analytes).map((a) => {
@@ -34,8 +34,8 @@ export async function createSchemeAction(_prev: ActionState, form: FormData): Pr
         ...(threshold ? { form: 'threshold', threshold } : percent && absolute ? { form: 'greater_of' } : {}),
       };
     });
-    const scheme = createScheme(getDb(), actor, { ...rest, analytes: parsed });
-    const enrolled = enrollAll ? enrollLabs(getDb(), actor, { schemeCode: scheme.code }).added : 0;
+    const scheme = await createScheme(getDb(), actor, { ...rest, analytes: parsed });
+    const enrolled = enrollAll ? (await enrollLabs(getDb(), actor, { schemeCode: scheme.code })).added : 0;
     return { code: scheme.code, enrolled };
   });
   if (r.ok) revalidatePath('/regulator/eqa');
@@ -43,7 +43,7 @@ export async function createSchemeAction(_prev: ActionState, form: FormData): Pr
 }
 
 export async function createRoundAction(_prev: ActionState, form: FormData): Promise<ActionState> {
-  const r = await runAction((actor) => {
+  const r = await runAction(async (actor) => {
     const { samples, references, openNow, ...rest } = formObject(form);
     const referenceValues = String(references ?? '')
       .split(/\r?\n/)
@@ -54,8 +54,8 @@ export async function createRoundAction(_prev: ActionState, form: FormData): Pro
         // `result`: a number, or the intended category of a qualitative, ordinal or nominal item (read per item kind)
         return { sample, analyte: (analyte ?? '').toUpperCase(), result: value, uncertainty, k };
       });
-    const round = createRound(getDb(), actor, { ...rest, opensAt: shanghai(rest.opensAt), closesAt: shanghai(rest.closesAt), samples: list(samples), referenceValues });
-    if (openNow) openRound(getDb(), actor, { roundCode: round.code });
+    const round = await createRound(getDb(), actor, { ...rest, opensAt: shanghai(rest.opensAt), closesAt: shanghai(rest.closesAt), samples: list(samples), referenceValues });
+    if (openNow) await openRound(getDb(), actor, { roundCode: round.code });
     return { code: round.code };
   });
   if (r.ok) revalidatePath('/regulator/eqa');
@@ -68,14 +68,14 @@ export async function roundOperationAction(_prev: ActionState, form: FormData): 
   const roundCode = String(form.get('roundCode') ?? '');
   const r = await runAction(async (actor) => {
     const db = getDb();
-    if (op === 'open') return openRound(db, actor, { roundCode });
-    if (op === 'close') return closeRound(db, actor, { roundCode });
+    if (op === 'open') return await openRound(db, actor, { roundCode });
+    if (op === 'close') return await closeRound(db, actor, { roundCode });
     if (op === 'evaluate') {
       // one evaluation runner (lib/jobs.ts, a job worker in production): a large round is reserved and
       // evaluated in the background while the round page shows its progress; a small one is awaited
-      const reserved = reserveEvaluation(db, actor, { roundCode });
+      const reserved = await reserveEvaluation(db, actor, { roundCode });
       if (reserved) {
-        startJob('eqa.evaluate', actor, { roundCode: reserved.round, evaluationId: reserved.evaluationId }, (message) => abandonEvaluation(getDb(), reserved.evaluationId, message));
+        startJob('eqa.evaluate', actor, { roundCode: reserved.round, evaluationId: reserved.evaluationId }, async (message) => await abandonEvaluation(getDb(), reserved.evaluationId, message));
         return { version: reserved.version, background: true };
       }
       const s = await runJob('eqa.evaluate', actor, { roundCode });

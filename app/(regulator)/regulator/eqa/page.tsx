@@ -17,11 +17,11 @@ export default async function RegulatorEqaPage({ searchParams }: { searchParams:
   const t = await getTranslations('eqa');
   const locale = await getLocale();
   const db = getDb();
-  const schemes = schemesInScope(db, actor);
+  const schemes = await schemesInScope(db, actor);
   const sp = await searchParams;
   const page = roundsRequest(sp);
   const rounds = roundsPage(db, actor, page);
-  const regions = regionsInScope(db, actor);
+  const regions = await regionsInScope(db, actor);
   const schemeColumns: Column<(typeof schemes)[number]>[] = [
     { key: 'code', header: t('scheme.code'), className: 'font-medium', cell: (s) => s.code },
     { key: 'name', header: t('scheme.name'), cell: (s) => localName(locale, s) },

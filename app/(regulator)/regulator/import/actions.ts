@@ -10,11 +10,11 @@ function csvOf(form: FormData): string {
 }
 
 export async function previewRegistryAction(_prev: ActionState, form: FormData): Promise<ActionState> {
-  return runAction((actor) => previewRegistryImport(getDb(), actor, csvOf(form)));
+  return runAction(async (actor) => await previewRegistryImport(getDb(), actor, csvOf(form)));
 }
 
 export async function commitRegistryAction(_prev: ActionState, form: FormData): Promise<ActionState> {
-  const r = await runAction((actor) => commitRegistryImport(getDb(), actor, csvOf(form)));
+  const r = await runAction(async (actor) => await commitRegistryImport(getDb(), actor, csvOf(form)));
   if (r.ok) revalidatePath('/regulator/labs', 'layout');
   return r;
 }

@@ -10,7 +10,7 @@ import { commitRegistryAction, previewRegistryAction } from './actions';
 export default async function ImportPage() {
   const actor = await requirePage('registry.import');
   const t = await getTranslations('admin.import');
-  const region = ownRegion(getDb(), actor);
+  const region = await ownRegion(getDb(), actor);
   const regionLabel = region ? `${(await getLocale()) === 'zh' ? region.name : region.nameEn} (${region.code})` : (actor.regionCode ?? '');
   return (
     <div>

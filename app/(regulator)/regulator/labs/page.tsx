@@ -21,7 +21,7 @@ export default async function LabsPage({ searchParams }: { searchParams: Promise
   const req = readPage(sp, { sorts: LAB_SORTS, sort: 'city' });
   const q = req.q.trim() || undefined;
   const db = getDb();
-  const cities = labRegionsInScope(db, actor);
+  const cities = await labRegionsInScope(db, actor);
   const labs = labsPageInScope(db, actor, { regionCode: city, level, activeOnly: sp.inactive !== '1' }, { ...req, q: q ?? '' });
   type Row = (typeof labs.rows)[number];
   const columns: Column<Row>[] = [

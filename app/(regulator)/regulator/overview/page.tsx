@@ -21,7 +21,7 @@ export default async function OverviewPage() {
   const actor = await requirePage('overview.read');
   const t = await getTranslations('recognition');
   const locale = await getLocale();
-  const o = regionalOverview(getDb(), actor);
+  const o = await regionalOverview(getDb(), actor);
   const regionColumns: Column<(typeof o.byRegion)[number]>[] = [
     { key: 'region', header: t('common.region'), cell: (r) => localText(locale, r.regionName, r.regionNameEn) },
     { key: 'labs', header: t('overview.labs'), cell: (r) => r.labs },

@@ -26,8 +26,8 @@ export default async function PolicyPage({ searchParams }: { searchParams: Promi
   const tc = await getTranslations('common');
   const locale = await getLocale();
   const db = getDb();
-  const p = policyPage(db, actor, { regionCode: sp.region || undefined });
-  const regions = regionsInScope(db, actor);
+  const p = await policyPage(db, actor, { regionCode: sp.region || undefined });
+  const regions = await regionsInScope(db, actor);
   const inForce = p.inForce;
   const criteria = inForce?.criteria ?? p.defaults;
   const versions = [...p.versions, ...p.inheritedVersions];

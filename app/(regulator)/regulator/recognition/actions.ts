@@ -6,8 +6,8 @@ import { decideBulk } from '@/lib/services/recognition/decisions';
 import { runJob } from '@/lib/jobs';
 
 export async function decideAction(_prev: ActionState, form: FormData) {
-  return runAction((actor) => {
-    const results = decideBulk(getDb(), actor, formObject(form));
+  return runAction(async (actor) => {
+    const results = await decideBulk(getDb(), actor, formObject(form));
     revalidatePath('/regulator/recognition');
     return results.map((r) => ({ action: r.action, certificateNo: r.certificateNo ?? null, mark: r.mark ?? null }));
   });

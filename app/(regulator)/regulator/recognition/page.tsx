@@ -19,7 +19,7 @@ export async function generateMetadata() {
   return { title: t('title') };
 }
 
-type Queue = ReturnType<typeof recognitionQueuePage>;
+type Queue = Awaited<ReturnType<typeof recognitionQueuePage>>;
 type ApproveRow = Queue['toApprove']['rows'][number];
 type ReviewRow = Queue['toReview']['rows'][number];
 
@@ -32,12 +32,12 @@ export default async function RecognitionQueuePage({ searchParams }: { searchPar
   const t = await getTranslations('recognition');
   const locale = await getLocale();
   const db = getDb();
-  const analytes = catalogueAnalytes(db, { activeOnly: true });
+  const analytes = await catalogueAnalytes(db, { activeOnly: true });
   const analyteId = analytes.find((a) => a.code === one('analyte'))?.id;
   const q = one('q').slice(0, 100);
   const approve = { ...readPage(sp, { sorts: QUEUE_SORTS, sort: 'lab', prefix: 'a_' }), q };
   const review = { ...readPage(sp, { sorts: QUEUE_SORTS, sort: 'lab', prefix: 'r_' }), q };
-  const queue = recognitionQueuePage(db, actor, { cityCode: one('city') || undefined, labCode: one('lab') || undefined, analyteId }, { approve, review });
+  const queue = await recognitionQueuePage(db, actor, { cityCode: one('city') || undefined, labCode: one('lab') || undefined, analyteId }, { approve, review });
   const city = (r: { regionName: string; regionNameEn: string }) => localText(locale, r.regionName, r.regionNameEn);
   const analyte = (r: { analyteCode: string; analyteNameZh: string; analyteNameEn: string }) => `${r.analyteCode} · ${localText(locale, r.analyteNameZh, r.analyteNameEn)}`;
   const select = (r: { labId: number; analyteId: number; labCode: string; analyteCode: string }) => (

@@ -7,20 +7,20 @@ import { runAction, formObject, type ActionState } from '@/lib/actions';
 import { createLabManager, createRegulator, resetPassword, setUserActive, updateUser } from '@/lib/services/users';
 
 export async function createLabManagerAction(_prev: ActionState, form: FormData): Promise<ActionState> {
-  const r = await runAction((actor) => ({ secret: createLabManager(getDb(), actor, formObject(form)).temporaryPassword }));
+  const r = await runAction(async (actor) => ({ secret: (await createLabManager(getDb(), actor, formObject(form))).temporaryPassword }));
   if (r.ok) revalidatePath('/regulator/users');
   return r;
 }
 
 export async function createRegulatorAction(_prev: ActionState, form: FormData): Promise<ActionState> {
-  const r = await runAction((actor) => ({ secret: createRegulator(getDb(), actor, formObject(form)).temporaryPassword }));
+  const r = await runAction(async (actor) => ({ secret: (await createRegulator(getDb(), actor, formObject(form))).temporaryPassword }));
   if (r.ok) revalidatePath('/admin/regulators');
   return r;
 }
 
 export async function updateUserAction(_prev: ActionState, form: FormData): Promise<ActionState> {
-  const r = await runAction((actor) => {
-    updateUser(getDb(), actor, formObject(form));
+  const r = await runAction(async (actor) => {
+    await updateUser(getDb(), actor, formObject(form));
     return {};
   });
   if (r.ok) revalidatePath('/', 'layout');
@@ -28,8 +28,8 @@ export async function updateUserAction(_prev: ActionState, form: FormData): Prom
 }
 
 export async function setUserActiveAction(_prev: ActionState, form: FormData): Promise<ActionState> {
-  const r = await runAction((actor) => {
-    setUserActive(getDb(), actor, formObject(form));
+  const r = await runAction(async (actor) => {
+    await setUserActive(getDb(), actor, formObject(form));
     return {};
   });
   if (r.ok) revalidatePath('/', 'layout');
@@ -37,5 +37,5 @@ export async function setUserActiveAction(_prev: ActionState, form: FormData): P
 }
 
 export async function resetPasswordAction(_prev: ActionState, form: FormData): Promise<ActionState> {
-  return runAction((actor) => ({ secret: resetPassword(getDb(), actor, formObject(form)).temporaryPassword }));
+  return runAction(async (actor) => ({ secret: (await resetPassword(getDb(), actor, formObject(form))).temporaryPassword }));
 }

@@ -19,7 +19,7 @@ export default async function LabUsersPage({ searchParams }: { searchParams: Pro
   const req = readPage(sp, { sorts: USER_SORTS, sort: 'lab' });
   const db = getDb();
   const accounts = accountsPageInScope(db, actor, 'lab_manager', req);
-  const labs = labsInScope(db, actor, { activeOnly: true });
+  const labs = await labsInScope(db, actor, { activeOnly: true });
   const columns: Column<(typeof accounts.rows)[number]>[] = [
     {
       key: 'name',

@@ -15,7 +15,7 @@ export async function POST(req: NextRequest) {
       .formData()
       .catch(() => null);
     const email = form?.get('email');
-    const retryAt = typeof email === 'string' ? signInRetryAt(getDb(), email.slice(0, 320), clientAddressOf(req.headers)) : null;
+    const retryAt = typeof email === 'string' ? await signInRetryAt(getDb(), email.slice(0, 320), clientAddressOf(req.headers)) : null;
     if (retryAt) {
       const seconds = Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));
       return Response.json(

@@ -16,7 +16,7 @@ import { Card } from '@/app/_components/card';
 export default async function AnalytePage({ params }: { params: Promise<{ code: string }> }) {
   await requirePage('analyte.manage');
   const { code } = await params;
-  const found = analyteWithLimits(getDb(), decodeURIComponent(code));
+  const found = await analyteWithLimits(getDb(), decodeURIComponent(code));
   if (!found) notFound();
   const { analyte: a, ranges } = found;
   const t = await getTranslations('admin');

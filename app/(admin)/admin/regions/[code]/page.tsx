@@ -12,7 +12,7 @@ import { updateRegionAction } from '../../actions';
 export default async function RegionPage({ params }: { params: Promise<{ code: string }> }) {
   const actor = await requirePage('region.manage');
   const { code } = await params;
-  const region = regionInScope(getDb(), actor, code);
+  const region = await regionInScope(getDb(), actor, code);
   if (!region) notFound();
   const t = await getTranslations('admin');
   const tc = await getTranslations('common');

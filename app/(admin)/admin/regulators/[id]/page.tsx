@@ -11,11 +11,11 @@ export default async function RegulatorPage({ params }: { params: Promise<{ id: 
   const actor = await requirePage('regulator.manage');
   const { id } = await params;
   const db = getDb();
-  const account = accountById(db, Number(id));
+  const account = await accountById(db, Number(id));
   if (!account || account.user.role !== 'regulator') notFound();
   const t = await getTranslations('admin');
   const locale = await getLocale();
-  const regions = regionsInScope(db, actor).filter((r) => r.level !== 'national');
+  const regions = (await regionsInScope(db, actor)).filter((r) => r.level !== 'national');
   return (
     <div>
       <PageHeader title={account.user.name} subtitle={`${account.user.email} · ${t('regulators.one')} · ${locale === 'zh' ? account.regionName : account.regionNameEn}`} />

@@ -21,7 +21,7 @@ export default async function LabRoundPage({ params, searchParams }: { params: P
   const format = await getFormatter();
   const locale = await getLocale();
   // the service applies the visibility rules (enrolled lab, not a draft) and says whether the round is open
-  const view = labRoundView(db, actor, code);
+  const view = await labRoundView(db, actor, code);
   if (!view) notFound();
   const { round: visible, history, current } = view;
   const isOpen = view.state.open;

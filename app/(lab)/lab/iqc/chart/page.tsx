@@ -20,12 +20,12 @@ export default async function ChartPage({ searchParams }: { searchParams: Search
   const t = await getTranslations('iqc.chart');
   const sp = await searchParams;
   const db = getDb();
-  const analytes = iqcAnalytes(db, actor);
+  const analytes = await iqcAnalytes(db, actor);
   const code = one(sp.analyte) ?? analytes[0]?.code;
   if (!code) return <EmptyState title={t('noData')} />;
   let data;
   try {
-    data = instrumentCharts(db, actor, { analyte: code, from: one(sp.from), to: one(sp.to), instrument: one(sp.instrument) });
+    data = await instrumentCharts(db, actor, { analyte: code, from: one(sp.from), to: one(sp.to), instrument: one(sp.instrument) });
   } catch (e) {
     if (isAppError(e) && (e.code === 'not_found' || e.code === 'invalid')) notFound();
     throw e;

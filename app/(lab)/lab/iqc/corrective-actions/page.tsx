@@ -14,7 +14,7 @@ export default async function ActionsPage({ searchParams }: { searchParams: Prom
   return (
     <div>
       <PageHeader title={t('title')} subtitle={t('subtitle')} />
-      <ActionsList page={correctiveActionPage(getDb(), actor, {}, req)} req={req} searchParams={sp} base="/lab/iqc" readOnly={false} />
+      <ActionsList page={await correctiveActionPage(getDb(), actor, {}, req)} req={req} searchParams={sp} base="/lab/iqc" readOnly={false} />
     </div>
   );
 }

@@ -13,13 +13,13 @@ export default async function EnterPage() {
   const locale = await getLocale();
   const db = getDb();
   // the lot in use per analyte × instrument × level: the one with the latest result (else the newest)
-  const inUse = new Map<string, ReturnType<typeof lotsWithTargets>[number]>();
-  for (const l of lotsWithTargets(db, actor)) {
+  const inUse = new Map<string, Awaited<ReturnType<typeof lotsWithTargets>>[number]>();
+  for (const l of await lotsWithTargets(db, actor)) {
     const key = `${l.analyte}|${l.instrument}|${l.level}`;
     const best = inUse.get(key);
     if (!best || (l.lastAt ?? -1) > (best.lastAt ?? -1) || ((l.lastAt ?? -1) === (best.lastAt ?? -1) && l.id > best.id)) inUse.set(key, l);
   }
-  const catalogue = catalogueAnalytes(db, { activeOnly: true });
+  const catalogue = await catalogueAnalytes(db, { activeOnly: true });
   // a categorical item's row takes a category (a select) and an optional signal instead of a number
   const choices = new Map(
     catalogue.filter((a) => a.kind !== 'quantitative').map((a) => [a.code, { categories: (a.categories ?? []).map((c) => ({ code: c.code, name: locale === 'zh' ? c.nameZh : c.nameEn })), signalUnit: a.signalUnit }]),

@@ -13,7 +13,7 @@ export default async function SummaryPage({ searchParams }: { searchParams: Prom
   const { month } = await searchParams;
   let data;
   try {
-    data = monthlySummary(getDb(), actor, { month: month ?? null });
+    data = await monthlySummary(getDb(), actor, { month: month ?? null });
   } catch (e) {
     if (isAppError(e)) notFound();
     throw e;

@@ -23,12 +23,12 @@ export default async function TargetsPage() {
   const t = await getTranslations('iqc.targets');
   const locale = await getLocale();
   const db = getDb();
-  const lots = lotsWithTargets(db, actor);
-  const proposals = new Map(newLotProposals(db, actor).map((p) => [p.controlLotId, p]));
-  const configs = new Map(ownRuleConfigs(db, actor).map((c) => [c.analyte, c.rules]));
-  const choices = ruleChoicesView(db, actor);
-  const { runWindowMinutes } = getRunWindow(db, actor);
-  const catalogue = catalogueAnalytes(db, { activeOnly: true });
+  const lots = await lotsWithTargets(db, actor);
+  const proposals = new Map((await newLotProposals(db, actor)).map((p) => [p.controlLotId, p]));
+  const configs = new Map((await ownRuleConfigs(db, actor)).map((c) => [c.analyte, c.rules]));
+  const choices = await ruleChoicesView(db, actor);
+  const { runWindowMinutes } = await getRunWindow(db, actor);
+  const catalogue = await catalogueAnalytes(db, { activeOnly: true });
   const analytes = catalogue.map((a) => ({ code: a.code, name: localName(locale, a) }));
   // the category codes a control of a qualitative, ordinal or nominal item may be expected to read
   const categoryCodes = [...new Set(catalogue.flatMap((a) => (a.kind !== 'quantitative' ? (a.categories ?? []).map((c) => c.code) : [])))];
@@ -108,7 +108,7 @@ export default async function TargetsPage() {
 }
 
 /** A new lot's proposed targets (with the button that adopts them), or the days it still needs. */
-async function NewLot({ lotId, proposal: p }: { lotId: number; proposal?: ReturnType<typeof newLotProposals>[number] }) {
+async function NewLot({ lotId, proposal: p }: { lotId: number; proposal?: Awaited<ReturnType<typeof newLotProposals>>[number] }) {
   const t = await getTranslations('iqc.targets');
   if (!p) return '—';
   return (

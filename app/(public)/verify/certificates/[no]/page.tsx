@@ -10,7 +10,7 @@ export default async function CertificateLookup({ params }: { params: Promise<{ 
   const { no } = await params;
   let c;
   try {
-    c = findCertificate(getDb(), decodeURIComponent(no));
+    c = await findCertificate(getDb(), decodeURIComponent(no));
   } catch (e) {
     if (isAppError(e) && e.code === 'not_found') notFound();
     throw e;

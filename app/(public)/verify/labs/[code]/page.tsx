@@ -23,7 +23,7 @@ export default async function LabPublicPage({ params, searchParams }: { params: 
   const zh = (await getLocale()) === 'zh';
   let cert;
   try {
-    cert = certificateForLab(db, decodeURIComponent(code));
+    cert = await certificateForLab(db, decodeURIComponent(code));
   } catch (e) {
     if (isAppError(e) && e.code === 'not_found') notFound();
     throw e;
@@ -31,13 +31,13 @@ export default async function LabPublicPage({ params, searchParams }: { params: 
   const { lab, recognised, suspended } = cert;
   // the lab's own certified tests first in the check form, the first of them chosen by default
   const own = new Set([...recognised, ...suspended].map((c) => c.analyteCode));
-  const analytes = catalogueAnalytes(db, { activeOnly: true }).sort((a, b) => Number(own.has(b.code)) - Number(own.has(a.code)));
-  const scopeEn = zh ? null : publicRegionNamesEn(db);
+  const analytes = (await catalogueAnalytes(db, { activeOnly: true })).sort((a, b) => Number(own.has(b.code)) - Number(own.has(a.code)));
+  const scopeEn = zh ? null : await publicRegionNamesEn(db);
   let answer: VerifyAnswer | null = null;
   let error: string | null = null;
   if (sp.analyte) {
     try {
-      answer = verifyRecognition(db, { lab: lab.code, analyte: sp.analyte, date: sp.date || undefined, asOf: sp.asOf || undefined });
+      answer = await verifyRecognition(db, { lab: lab.code, analyte: sp.analyte, date: sp.date || undefined, asOf: sp.asOf || undefined });
     } catch (e) {
       if (!isAppError(e)) throw e;
       error = e.reason === 'verify.asOfBeforeDate' ? t('verify.asOfBeforeDate') : e.code === 'invalid' ? t('verify.invalidDate') : t('verify.notFound');

@@ -13,7 +13,7 @@ import { VersionHistory } from '@/app/(admin)/admin/_components/version-history'
 export default async function LabPage({ params }: { params: Promise<{ code: string }> }) {
   const { code } = await params;
   const db = getDb();
-  const found = labByCode(db, decodeURIComponent(code));
+  const found = await labByCode(db, decodeURIComponent(code));
   const actor = await requirePage('lab.read', found ? { labId: found.lab.id, regionPath: found.regionPath } : undefined);
   if (!found) notFound();
   const { lab } = found;
@@ -21,7 +21,7 @@ export default async function LabPage({ params }: { params: Promise<{ code: stri
   const tc = await getTranslations('common');
   const locale = await getLocale();
   const format = await getFormatter();
-  const managers = accountsInScope(db, actor, { role: 'lab_manager', labCode: lab.code });
+  const managers = await accountsInScope(db, actor, { role: 'lab_manager', labCode: lab.code });
   const manage = can(actor, 'lab.manage', { labId: lab.id, regionPath: found.regionPath });
   const enc = encodeURIComponent(lab.code);
   return (

@@ -13,7 +13,7 @@ export default async function NewLabPage() {
   const t = await getTranslations('admin');
   const tc = await getTranslations('common');
   const locale = await getLocale();
-  const regions = regionsInScope(getDb(), actor).filter((r) => r.level !== 'national');
+  const regions = (await regionsInScope(getDb(), actor)).filter((r) => r.level !== 'national');
   return (
     <div>
       <PageHeader title={t('labs.createTitle')} />

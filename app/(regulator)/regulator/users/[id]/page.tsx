@@ -10,14 +10,14 @@ import { AccountEditor } from '@/app/(admin)/admin/_components/account-editor';
 export default async function LabUserPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const db = getDb();
-  const account = accountById(db, Number(id));
+  const account = await accountById(db, Number(id));
   if (!account || account.user.role !== 'lab_manager') {
     await requirePage('labUser.manage');
     notFound();
   }
   const actor = await requirePage('labUser.manage', { labId: account.user.labId ?? undefined, regionPath: account.regionPath ?? undefined });
   const t = await getTranslations('admin');
-  const labs = labsInScope(db, actor);
+  const labs = await labsInScope(db, actor);
   return (
     <div>
       <PageHeader title={account.user.name} subtitle={`${account.user.email} · ${account.labCode} · ${t('users.one')}`} />

@@ -8,7 +8,7 @@ export const dynamic = 'force-dynamic';
 
 /** The EQA rounds the caller can see: `[{ code, scheme, status, opensAt, closesAt, samples, analytes }]`. */
 export const GET = withActor(async (_req, actor) =>
-  NextResponse.json(listRounds(getDb(), actor).map(({ code, scheme, status, opensAt, closesAt, samples, analytes }) => ({ code, scheme, status, opensAt, closesAt, samples, analytes }))),
+  NextResponse.json((await listRounds(getDb(), actor)).map(({ code, scheme, status, opensAt, closesAt, samples, analytes }) => ({ code, scheme, status, opensAt, closesAt, samples, analytes }))),
 );
 
 /**
@@ -21,8 +21,8 @@ export const GET = withActor(async (_req, actor) =>
  */
 export const POST = withActor(async (req, actor) => {
   const db = getDb();
-  const round = createRound(db, actor, await jsonBody(req), { open: true });
-  const listed = listRounds(db, actor).find((r) => r.code === round.code)!;
+  const round = await createRound(db, actor, await jsonBody(req), { open: true });
+  const listed = (await listRounds(db, actor)).find((r) => r.code === round.code)!;
   const { code, scheme, status, opensAt, closesAt, samples, analytes } = listed;
   return NextResponse.json({ code, scheme, status, opensAt, closesAt, samples, analytes }, { status: 201 });
 });

@@ -15,7 +15,7 @@ export const dynamic = 'force-dynamic';
  * sigmaPtSource, minRoundScore, consensusPercent, ordinalTolerance, negativeMustBeNegative, passPercent }`.
  */
 export const POST = withActor(async (req, actor) => {
-  const s = createScheme(getDb(), actor, await jsonBody(req));
+  const s = await createScheme(getDb(), actor, await jsonBody(req));
   return NextResponse.json(
     { code: s.code, name: s.name, region: s.regionCode, analytes: s.analytes, minGroupSize: s.minPeerGroupSize, peerGrouping: s.peerGrouping, sigmaPtSource: s.sigmaPtSource, minRoundScore: s.minRoundScore,
       consensusPercent: s.consensusPercent, ordinalTolerance: s.ordinalTolerance, negativeMustBeNegative: s.negativeMustBeNegative,

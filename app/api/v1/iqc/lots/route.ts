@@ -8,6 +8,6 @@ import { lotsForApi } from '@/lib/services/iqc/api-reads';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withActor(async (req, actor) => NextResponse.json(lotsForApi(getDb(), actor, { lab: new URL(req.url).searchParams.get('lab') })));
+export const GET = withActor(async (req, actor) => NextResponse.json(await lotsForApi(getDb(), actor, { lab: new URL(req.url).searchParams.get('lab') })));
 
 export const POST = withActor(async (req, actor) => NextResponse.json(await postLot(getDb(), actor, req), { status: 201 }));

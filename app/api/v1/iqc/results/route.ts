@@ -14,5 +14,5 @@ export const POST = withActor(async (req, actor) => NextResponse.json(await runJ
 
 export const GET = withActor(async (req, actor) => {
   const q = new URL(req.url).searchParams;
-  return NextResponse.json(resultsForApiView(getDb(), actor, { lab: q.get('lab'), analyte: q.get('analyte'), from: q.get('from'), to: q.get('to') }));
+  return NextResponse.json(await resultsForApiView(getDb(), actor, { lab: q.get('lab'), analyte: q.get('analyte'), from: q.get('from'), to: q.get('to') }));
 });

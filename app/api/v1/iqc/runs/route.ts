@@ -8,7 +8,7 @@ import { getRuns } from '@/lib/services/iqc/api';
 export const dynamic = 'force-dynamic';
 
 export const GET = withActor(async (req, actor) => {
-  const { runs, next } = getRuns(getDb(), actor, req);
+  const { runs, next } = await getRuns(getDb(), actor, req);
   const headers = new Headers();
   if (next) {
     const url = new URL(req.url);

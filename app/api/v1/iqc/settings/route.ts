@@ -7,6 +7,6 @@ import { getRunWindow, putSettings } from '@/lib/services/iqc/run-window';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withActor(async (req, actor) => NextResponse.json(getRunWindow(getDb(), actor, { lab: new URL(req.url).searchParams.get('lab') })));
+export const GET = withActor(async (req, actor) => NextResponse.json(await getRunWindow(getDb(), actor, { lab: new URL(req.url).searchParams.get('lab') })));
 
 export const PUT = withActor(async (req, actor) => NextResponse.json(await putSettings(getDb(), actor, req)));

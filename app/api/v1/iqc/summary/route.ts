@@ -7,7 +7,7 @@ export const dynamic = 'force-dynamic';
 
 export const GET = withActor(async (req, actor) => {
   const q = new URL(req.url).searchParams;
-  const out = monthlySummaryCsv(getDb(), actor, { lab: q.get('lab'), month: q.get('month') });
+  const out = await monthlySummaryCsv(getDb(), actor, { lab: q.get('lab'), month: q.get('month') });
   return new Response('\uFEFF' + out.csv, {
     headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${out.filename}"` },
   });

@@ -16,7 +16,7 @@ export default async function ResolvePage({ params }: { params: Promise<{ id: st
   const locale = await getLocale();
   let d;
   try {
-    d = correctiveActionDetail(getDb(), actor, Number((await params).id));
+    d = await correctiveActionDetail(getDb(), actor, Number((await params).id));
   } catch (e) {
     if (isAppError(e)) notFound();
     throw e;

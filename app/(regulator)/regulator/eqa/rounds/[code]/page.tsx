@@ -23,7 +23,7 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
   const t = await getTranslations('eqa');
   const format = await getFormatter();
   const zh = (await getLocale()) === 'zh';
-  const { data: rep } = pageRead(() => regulatorRoundReport(getDb(), actor, { roundCode: code }));
+  const { data: rep } = await pageRead(async () => await regulatorRoundReport(getDb(), actor, { roundCode: code }));
   if (!rep) return null;
   const status = rep.round.status;
   const ops: { op: string; label: string; variant: 'primary' | 'secondary' | 'danger' }[] = [];

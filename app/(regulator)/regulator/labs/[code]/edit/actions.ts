@@ -5,8 +5,8 @@ import { runAction, formObject, type ActionState } from '@/lib/actions';
 import { setLabActive, updateLab } from '@/lib/services/labs';
 
 export async function updateLabAction(_prev: ActionState, form: FormData): Promise<ActionState> {
-  const r = await runAction((actor) => {
-    updateLab(getDb(), actor, formObject(form));
+  const r = await runAction(async (actor) => {
+    await updateLab(getDb(), actor, formObject(form));
     return {};
   });
   if (r.ok) revalidatePath('/regulator/labs', 'layout');
@@ -14,8 +14,8 @@ export async function updateLabAction(_prev: ActionState, form: FormData): Promi
 }
 
 export async function setLabActiveAction(_prev: ActionState, form: FormData): Promise<ActionState> {
-  const r = await runAction((actor) => {
-    setLabActive(getDb(), actor, formObject(form));
+  const r = await runAction(async (actor) => {
+    await setLabActive(getDb(), actor, formObject(form));
     return {};
   });
   if (r.ok) revalidatePath('/regulator/labs', 'layout');

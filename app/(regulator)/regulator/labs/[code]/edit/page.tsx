@@ -13,14 +13,14 @@ import { Card } from '@/app/_components/card';
 export default async function EditLabPage({ params }: { params: Promise<{ code: string }> }) {
   const { code } = await params;
   const db = getDb();
-  const found = labByCode(db, decodeURIComponent(code));
+  const found = await labByCode(db, decodeURIComponent(code));
   const actor = await requirePage('lab.manage', found ? { labId: found.lab.id, regionPath: found.regionPath } : undefined);
   if (!found) notFound();
   const { lab } = found;
   const t = await getTranslations('admin');
   const tc = await getTranslations('common');
   const locale = await getLocale();
-  const regions = regionsInScope(db, actor).filter((r) => r.level !== 'national');
+  const regions = (await regionsInScope(db, actor)).filter((r) => r.level !== 'national');
   return (
     <div>
       <PageHeader title={t('labs.editTitle', { code: lab.code })} subtitle={lab.name} />

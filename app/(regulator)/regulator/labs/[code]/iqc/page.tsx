@@ -5,5 +5,5 @@ import { DashboardView } from '@/app/_components/iqc/dashboard-view';
 
 export default async function RegulatorLabIqc({ params }: { params: Promise<{ code: string }> }) {
   const { actor, code } = await requireLabIqc(params);
-  return <DashboardView data={labDashboard(getDb(), actor, code)} base={`/regulator/labs/${encodeURIComponent(code)}/iqc`} readOnly />;
+  return <DashboardView data={await labDashboard(getDb(), actor, code)} base={`/regulator/labs/${encodeURIComponent(code)}/iqc`} readOnly />;
 }

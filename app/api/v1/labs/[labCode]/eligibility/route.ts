@@ -7,4 +7,4 @@ import { labEligibility } from '@/lib/services/recognition/eligibility';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withActor<{ labCode: string }>((_req, actor, { labCode }) => NextResponse.json(labEligibility(getDb(), actor, decodeURIComponent(labCode))));
+export const GET = withActor<{ labCode: string }>(async (_req, actor, { labCode }) => NextResponse.json(await labEligibility(getDb(), actor, decodeURIComponent(labCode))));

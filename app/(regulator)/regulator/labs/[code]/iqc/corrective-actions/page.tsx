@@ -8,5 +8,5 @@ export default async function RegulatorActions({ params, searchParams }: { param
   const { actor, code: lab } = await requireLabIqc(params);
   const sp = await searchParams;
   const req = readPage(sp, { sorts: ACTION_SORTS, sort: 'opened', dir: 'desc' });
-  return <ActionsList page={correctiveActionPage(getDb(), actor, { lab }, req)} req={req} searchParams={sp} base={`/regulator/labs/${encodeURIComponent(lab)}/iqc`} readOnly />;
+  return <ActionsList page={await correctiveActionPage(getDb(), actor, { lab }, req)} req={req} searchParams={sp} base={`/regulator/labs/${encodeURIComponent(lab)}/iqc`} readOnly />;
 }

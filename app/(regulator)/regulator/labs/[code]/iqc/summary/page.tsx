@@ -10,7 +10,7 @@ export default async function RegulatorSummary({ params, searchParams }: { param
   const { month } = await searchParams;
   let data;
   try {
-    data = monthlySummary(getDb(), actor, { lab, month: month ?? null });
+    data = await monthlySummary(getDb(), actor, { lab, month: month ?? null });
   } catch (e) {
     if (isAppError(e) && e.code === 'invalid') notFound();
     throw e;

@@ -6,4 +6,4 @@ import { closeRound } from '@/lib/services/eqa/rounds';
 export const dynamic = 'force-dynamic';
 
 /** Close an open round now (regulator of the scheme's region): `{ code, status: 'closed' }`; 409 unless open. */
-export const POST = withActor<{ roundCode: string }>(async (_req, actor, { roundCode }) => NextResponse.json(closeRound(getDb(), actor, { roundCode: decodeURIComponent(roundCode) })));
+export const POST = withActor<{ roundCode: string }>(async (_req, actor, { roundCode }) => NextResponse.json(await closeRound(getDb(), actor, { roundCode: decodeURIComponent(roundCode) })));

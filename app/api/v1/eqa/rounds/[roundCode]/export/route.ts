@@ -7,7 +7,7 @@ export const dynamic = 'force-dynamic';
 /** The whole evaluated round as CSV (every result of the regulator's jurisdiction, and each analyte not submitted). */
 export const GET = withActor<{ roundCode: string }>(async (_req, actor, { roundCode }) => {
   const code = decodeURIComponent(roundCode);
-  const csv = roundCsv(getDb(), actor, { roundCode: code });
+  const csv = await roundCsv(getDb(), actor, { roundCode: code });
   return new Response('\uFEFF' + csv, {
     headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="eqa-${code.replace(/[^A-Za-z0-9_.-]/g, '_')}.csv"` },
   });

@@ -17,5 +17,5 @@ export const GET = withActor<{ roundCode: string }>(async (req, actor, { roundCo
   const lab = new URL(req.url).searchParams.get('lab');
   const db = getDb();
   const input = { roundCode: decodeURIComponent(roundCode), labCode: lab || null };
-  return NextResponse.json(withCategoricalFields(db, actor, input, getRoundResults(db, actor, input)));
+  return NextResponse.json(await withCategoricalFields(db, actor, input, await getRoundResults(db, actor, input)));
 });

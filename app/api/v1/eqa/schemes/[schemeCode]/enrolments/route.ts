@@ -10,6 +10,6 @@ export const dynamic = 'force-dynamic';
 export const POST = withActor<{ schemeCode: string }>(async (req, actor, { schemeCode }) => {
   const body = (await jsonBody(req)) as Record<string, unknown> | null;
   const scheme = decodeURIComponent(schemeCode);
-  const out = enrollLabs(getDb(), actor, { ...(body && typeof body === 'object' ? body : {}), schemeCode: scheme });
+  const out = await enrollLabs(getDb(), actor, { ...(body && typeof body === 'object' ? body : {}), schemeCode: scheme });
   return NextResponse.json({ scheme, ...out });
 });

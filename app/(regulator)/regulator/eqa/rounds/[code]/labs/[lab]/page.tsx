@@ -16,7 +16,7 @@ export default async function RegulatorLabReportPage({ params, searchParams }: {
   const t = await getTranslations('eqa');
   const db = getDb();
   // checks access (403/404) and that the round is evaluated before rendering the charts
-  const check = pageRead(() => labRoundReport(db, actor, { roundCode: code, labCode: lab }));
+  const check = await pageRead(async () => await labRoundReport(db, actor, { roundCode: code, labCode: lab }));
   return (
     <div className="space-y-6">
       <PageHeader

@@ -1,0 +1,12 @@
+// Helpers for the asynchronous data interface.
+
+/**
+ * `items.map(fn)` for an async `fn`, one item after the other (in order, as the synchronous map did):
+ * the callbacks write in a transaction or read what an earlier one wrote, so they must not interleave.
+ */
+export async function mapSeq<T, R>(items: Iterable<T>, fn: (item: T, index: number) => Promise<R> | R): Promise<R[]> {
+  const out: R[] = [];
+  let i = 0;
+  for (const item of items) out.push(await fn(item, i++));
+  return out;
+}
