@@ -36,13 +36,13 @@ async function main() {
       if (args.includes('--reset')) removeDatabase();
       const db = getDb();
       await runMigrations(db);
-      if (args.includes('--if-empty') && !isEmpty(db)) {
+      if (args.includes('--if-empty') && !(await isEmpty(db))) {
         log(`${databasePath()} holds data: not seeding`);
         // an older demo database (npm run demo) still gains the catalogue items added since
         await addMissingCatalogue();
         break;
       }
-      const refusal = demoSeedRefusal(db);
+      const refusal = await demoSeedRefusal(db);
       if (refusal) refuse(`${databasePath()}: ${refusal}`);
       await seedDemo(db, { log });
       log(`seeded ${databasePath()}`);

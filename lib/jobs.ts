@@ -55,7 +55,7 @@ export function isUrgent(name: JobName): boolean {
 
 export type JobName = keyof typeof JOBS;
 export type JobInput<N extends JobName> = Parameters<(typeof JOBS)[N]>[2];
-export type JobOutput<N extends JobName> = ReturnType<(typeof JOBS)[N]>;
+export type JobOutput<N extends JobName> = Awaited<ReturnType<(typeof JOBS)[N]>>;
 
 export function isJobName(name: unknown): name is JobName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(JOBS, name);
@@ -75,11 +75,11 @@ const isBusy = (e: unknown) => typeof (e as { code?: unknown })?.code === 'strin
  * write) is refused as a whole, so a retryable job runs again after a short pause.
  */
 export async function executeJob<N extends JobName>(db: DB, name: N, actor: Actor, input: JobInput<N>): Promise<JobOutput<N>> {
-  const fn = JOBS[name] as (db: DB, actor: Actor, input: JobInput<N>) => JobOutput<N>;
+  const fn = JOBS[name] as (db: DB, actor: Actor, input: JobInput<N>) => Promise<JobOutput<N>>;
   const until = Date.now() + BUSY_RETRY_MS;
   for (let attempt = 0; ; attempt++) {
     try {
-      return fn(db, actor, input);
+      return await fn(db, actor, input);
     } catch (e) {
       if (!isBusy(e) || !RETRYABLE.has(name) || Date.now() > until) throw e;
       await new Promise((r) => setTimeout(r, Math.min(1_000, 20 * 2 ** attempt) * (0.5 + Math.random())));
@@ -120,7 +120,7 @@ export async function runJob<N extends JobName>(name: N, actor: Actor, input: Jo
 /** Start a job without waiting for it (a large evaluation the page follows through the database);
  * `onError` gets the message of a failure. Outside the production server it runs in this thread
  * once the current request has been answered. */
-export function startJob<N extends JobName>(name: N, actor: Actor, input: JobInput<N>, onError: (message: string) => void): void {
+export function startJob<N extends JobName>(name: N, actor: Actor, input: JobInput<N>, onError: (message: string) => void | Promise<void>): void {
   const run = () =>
     runJob(name, actor, input).catch(async (e: unknown) => {
       try {

@@ -41,7 +41,7 @@ export async function sealAuditRow(db: Conn, id: number): Promise<void> {
   const row = await rawGet<RawAuditRow>(db, sql.raw(`SELECT ${CONTENT} FROM audit_log WHERE id = ${Number(id)}`));
   const prev = await rawGet<{ hash: string | null }>(db, sql`SELECT hash FROM audit_log WHERE id < ${id} ORDER BY id DESC LIMIT 1`);
   const prevHash = prev ? (prev.hash ?? '') : GENESIS_HASH;
-  await rawRun(db, sql`UPDATE audit_log SET prev_hash = ${prevHash}, hash = ${auditRowHash(prevHash, row)} WHERE id = ${id}`);
+  await rawRun(db, sql`UPDATE audit_log SET prev_hash = ${prevHash}, hash = ${auditRowHash(prevHash, row!)} WHERE id = ${id}`);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Bulk statements of an EQA evaluation: one sorted read of every current submission, prepared
 // multi-row inserts of assigned values, graded results and analyte scores. A national round has
 // millions of results, so these go through better-sqlite3 prepared statements, not the query builder.
+import { withTx } from '@/db/tx';
 import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
 import { eqaAssignedValues, eqaCategoryTargets, eqaEvaluations, eqaRounds, eqaSubmissions } from '../schema';
@@ -68,7 +69,8 @@ export async function categoricalResultsOf(db: DB, evaluationId: number, labId: 
 }
 
 /** Run `fn` with a page cache of 256 MB (restored afterwards): bulk reads and writes of an evaluation. */
-export async function withLargeCache<T>(db: DB, fn: () => T): Promise<T> {
+export async function withLargeCache<T>(db: DB, fn: () => T | Promise<T>): Promise<T> {
+  // TODO(pg): SQLite page cache; on PostgreSQL fn runs as is
   const c = db.$client;
   const cache = c.pragma('cache_size', { simple: true }) as number;
   c.pragma('cache_size = -262144');
@@ -84,12 +86,13 @@ export async function withLargeCache<T>(db: DB, fn: () => T): Promise<T> {
  * rows whose parents it has just read or written itself in the same transaction. Restored afterwards
  * (the pragma cannot change inside a transaction, so it wraps it).
  */
-export async function withBulkWriteSettings<T>(db: DB, fn: () => T): Promise<T> {
+export async function withBulkWriteSettings<T>(db: DB, fn: () => T | Promise<T>): Promise<T> {
+  // TODO(pg): SQLite pragmas; on PostgreSQL fn runs in a repeatable-read transaction
   const c = db.$client;
   const fk = c.pragma('foreign_keys', { simple: true }) as number;
   c.pragma('foreign_keys = OFF');
   try {
-    return await withLargeCache(db, () => c.transaction(fn)());
+    return await withLargeCache(db, () => withTx(db, fn, { isolation: 'repeatable read' }));
   } finally {
     c.pragma(`foreign_keys = ${fk ? 'ON' : 'OFF'}`);
   }

@@ -15,20 +15,21 @@ import { first } from '@/db/dialect';
 
 export const DEMO_RANDOM_SEED = 20261125;
 
-export function isEmpty(db: DB): boolean {
-  return [users, regions, laboratories].every(async (t) => first(await db.select({ n: count() }).from(t).limit(1))!.n === 0);
+export async function isEmpty(db: DB): Promise<boolean> {
+  for (const t of [users, regions, laboratories]) if (first(await db.select({ n: count() }).from(t).limit(1))!.n !== 0) return false;
+  return true;
 }
 
 /** Why the demo seed must not run here, or null: never in production (its accounts share one
  * published password), never over existing data. */
-export function demoSeedRefusal(db: DB): string | null {
+export async function demoSeedRefusal(db: DB): Promise<string | null> {
   if (process.env.NODE_ENV === 'production') return 'the demo data is never seeded when NODE_ENV=production (create an administrator with `npm run admin:create -- --email …`)';
-  if (!isEmpty(db)) return 'the database already has data; the demo seed runs only on an empty database (`npm run db:seed -- --reset` starts again)';
+  if (!(await isEmpty(db))) return 'the database already has data; the demo seed runs only on an empty database (`npm run db:seed -- --reset` starts again)';
   return null;
 }
 
 export async function seedDemo(db: DB, opts: { now?: number; log?: (m: string) => void } = {}) {
-  const refusal = demoSeedRefusal(db);
+  const refusal = await demoSeedRefusal(db);
   if (refusal) throw new Error(`Refused: ${refusal}`);
   const log = opts.log ?? (() => {});
   const t0 = Date.now();

@@ -19,7 +19,7 @@ import { actorForApiToken } from '@/lib/auth/resolve';
 import { regionScope, type Actor } from '@/lib/auth/core';
 import { withTx } from '@/db/tx';
 
-async function time<T>(fn: () => T): Promise<{ ms: number; result: T }> {
+async function time<T>(fn: () => T | Promise<T>): Promise<{ ms: number; result: T }> {
   const start = performance.now();
   const result = await fn();
   return { ms: performance.now() - start, result };
@@ -71,7 +71,7 @@ export default async function adminBench(opts: { scale: number }) {
     console.log(`lab list (province, level + search): ${list.result.length} rows in ${list.ms.toFixed(1)} ms`);
 
     // token resolution
-    const manager = world.labManager(labIds[0]);
+    const manager = await world.labManager(labIds[0]);
     const { token } = await createApiToken(db, manager, { name: 'bench', scopes: ['iqc:write', 'eqa:submit', 'read'] });
     const n = Math.max(1_000, Math.round(50_000 * opts.scale));
     const resolve = await time(async () => {

@@ -57,7 +57,7 @@ export default async function eqaBench(opts: { scale: number }): Promise<void> {
       const rows = analyteCodes.flatMap((analyte, a) =>
         SAMPLES.map((sample, s) => ({ sample, analyte, value: Number((truth[a][s] * (1 + 0.03 * (random() - 0.5))).toFixed(4)), method: `M${l % 3}` })),
       );
-      await submitResults(db, world.labManager(world.labIds[l]), { roundCode: 'NAT-1', rows: rowsFromJson(rows), source: 'api' }, { now });
+      await submitResults(db, await world.labManager(world.labIds[l]), { roundCode: 'NAT-1', rows: rowsFromJson(rows), source: 'api' }, { now });
     }
     const serviceMs = performance.now() - tService;
     console.log(`submission service: ${viaService} labs × ${analyteCodes.length * SAMPLES.length} results — ${fmt((viaService * analyteCodes.length * SAMPLES.length) / (serviceMs / 1000))} results/s`);

@@ -52,7 +52,7 @@ export default async function importBench({ scale }: { scale: number }) {
   const results = Math.max(10_000, Math.round(100_000 * scale));
   const world = await createSyntheticWorld({ labs: 100 });
   const labId = world.labIds[0];
-  const token = (await createApiToken(world.db, world.labManager(labId), { name: 'LIS', scopes: ['iqc:write'] })).token;
+  const token = (await createApiToken(world.db, await world.labManager(labId), { name: 'LIS', scopes: ['iqc:write'] })).token;
   const labCodes = (world.db.$client.prepare('SELECT code FROM laboratories ORDER BY id').all() as { code: string }[]).map((r) => r.code);
   world.db.$client.pragma('wal_checkpoint(TRUNCATE)');
   const start = Date.now() - 300 * 86_400_000;

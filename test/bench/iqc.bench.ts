@@ -50,9 +50,9 @@ export default async function iqcBench(opts: { scale: number }): Promise<void> {
     const end = Date.UTC(2026, 10, 25);
     const start = end - days * 86_400_000;
     // targets: manufacturer inserts for every lab × analyte × level (not timed)
-    const files: { actor: ReturnType<typeof world.labManager>; csv: string; rows: number }[] = [];
+    const files: { actor: Awaited<ReturnType<typeof world.labManager>>; csv: string; rows: number }[] = [];
     for (const labId of world.labIds) {
-      const actor = world.labManager(labId);
+      const actor = await world.labManager(labId);
       for (const [code, m1, m2, cv] of ANALYTES) {
         for (const [level, mean] of [['1', m1], ['2', m2]] as const) {
           await setManufacturerTarget(world.db, actor, { analyte: code, level, lot: `${code}-${level}-A`, instrument: 'C702', mean, sd: (mean * cv) / 100, effectiveFrom: start - 1 }, start - 1);

@@ -8,6 +8,7 @@
  * Build into .next-bench under the e2e build lock (BENCH_SKIP_BUILD=1 reuses it). Each phase lasts
  * 20 s × scale (at least 4 s). Run alone: `npx tsx test/bench/signin.bench.ts [scale]`.
  */
+import { mapSeq } from '@/lib/async';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -44,7 +45,7 @@ async function signInLoop(base: string, email: string, address: string, until: n
 export default async function signinBench({ scale }: { scale: number }) {
   const seconds = Math.max(4, Math.round(20 * scale));
   const world = await createSyntheticWorld({ labs: 100 });
-  const emails = world.labIds.slice(0, FLOOD_CLIENTS).map((id) => world.labManager(id).email);
+  const emails = await mapSeq(world.labIds.slice(0, FLOOD_CLIENTS), async (id) => (await world.labManager(id)).email);
   world.db.$client.pragma('wal_checkpoint(TRUNCATE)');
 
   const env = { ...process.env, NEXT_DIST_DIR: DIST, DATABASE_PATH: world.file, AUTH_SECRET: 'bench-secret-not-for-production', NEXT_TELEMETRY_DISABLED: '1' };

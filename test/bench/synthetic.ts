@@ -21,7 +21,7 @@ export interface SyntheticWorld {
   labIds: number[];
   analyteIds: Map<string, number>;
   /** a lab-manager actor for a lab (created on first use) */
-  labManager(labId: number): Actor;
+  labManager(labId: number): Promise<Actor>;
   /** a regulator of the whole nation */
   regulator: Actor;
   close(): void;

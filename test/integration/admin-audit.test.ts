@@ -70,6 +70,6 @@ describe('audit log', () => {
     ['a lab manager', () => t.labManagers.get('GZ-001')!],
     ['a hospital', async () => (await actorForUserId(t.db, (await findActorRowByEmail(t.db, 'hospital@demo.labqc'))!.id))!],
   ])('%s cannot read the audit log', async (_who, actor) => {
-    await expect(async () => await readAuditLog(t.db, actor(), {})).rejects.toThrow(AppError);
+    await expect(async () => await readAuditLog(t.db, await actor(), {})).rejects.toThrow(AppError);
   });
 });

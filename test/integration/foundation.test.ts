@@ -28,9 +28,9 @@ describe('the embedded database', () => {
   });
 
   it('refuses to update or delete audit-log entries', async () => {
-    const first = first(await t.db.select().from(auditLog).limit(1))!;
-    await expect(async () => await t.db.update(auditLog).set({ action: 'tampered' }).where(eq(auditLog.id, first.id))).rejects.toThrow(/append-only/);
-    await expect(async () => await t.db.delete(auditLog).where(eq(auditLog.id, first.id))).rejects.toThrow(/append-only/);
+    const entry = first(await t.db.select().from(auditLog).limit(1))!;
+    await expect(async () => await t.db.update(auditLog).set({ action: 'tampered' }).where(eq(auditLog.id, entry.id))).rejects.toThrow(/append-only/);
+    await expect(async () => await t.db.delete(auditLog).where(eq(auditLog.id, entry.id))).rejects.toThrow(/append-only/);
   });
 
   it('enforces foreign keys', async () => {

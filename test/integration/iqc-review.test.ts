@@ -179,9 +179,9 @@ describe('rule sets', () => {
       { analyte: 'TP', level: '1', lot: 'T1', value: 50 + 0.5 * z, measuredAt: iso(70 - i) },
       { analyte: 'TP', level: '2', lot: 'T2', value: 70 + 0.7 * z, measuredAt: iso(70 - i) },
     ]);
-    const first = await ingestResults(t.db, lab2, { results: rows }, { source: 'manual', now: NOW });
+    const firstBatch = await ingestResults(t.db, lab2, { results: rows }, { source: 'manual', now: NOW });
     const next = await ingestResults(t.db, lab2, { results: [{ analyte: 'TP', level: '1', lot: 'T1', value: 50, measuredAt: iso(40) }] }, { source: 'manual', now: NOW });
-    for (const runId of [first.runs[0].runId, first.runs.at(-1)!.runId, next.runs[0].runId]) {
+    for (const runId of [firstBatch.runs[0].runId, firstBatch.runs.at(-1)!.runId, next.runs[0].runId]) {
       expect(first(await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, runId)).limit(1))!.rules).toEqual(['1-2s', '1-3s', '2-2s', 'R-4s', '4-1s', '10x']);
     }
   });

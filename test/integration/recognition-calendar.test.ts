@@ -81,7 +81,7 @@ describe('regulators keep their region’s calendar', () => {
     expect((await listAudit(t.db, { action: 'calendar.remove', limit: 1 }))[0]).toMatchObject({ action: 'calendar.remove', details: { day: '2026-10-07', kind: 'workday', regionCode: '440000' } });
   });
 
-  it.each<[string, () => string]>([
+  it.each<[string, () => Promise<string>]>([
     ['a second entry for the same region and day → 409', async () => {
       await addCalendarEntry(t.db, t.regulators.sz, { day: '2026-07-01', kind: 'holiday', name: '深圳地方假日' }, { now: NOW });
       return await codeOf(async () => await addCalendarEntry(t.db, t.regulators.sz, { day: '2026-07-01', kind: 'workday', name: '重复' }, { now: NOW }));

@@ -2,6 +2,7 @@
 // graded EQA rounds written straight into the tables (the IQC and EQA services are other parts'
 // concern; recognition only reads these tables). The daily IQC aggregates the IQC services keep in
 // the same transaction are rebuilt after each raw write here (rebuildIqcDaily).
+import { mapSeq } from '@/lib/async';
 import { eq } from 'drizzle-orm';
 import { rebuildIqcDaily } from '@/db/queries/daily-iqc-rebuild';
 import type { DB } from '@/db/client';
@@ -60,7 +61,7 @@ export async function addIqc(db: DB, lab: number, analyte: number, o: IqcOptions
   const coverage = o.coverage ?? 1;
   const levels = o.levels ?? 2;
   const spread = o.spread ?? 1;
-  const lots = Array.from({ length: levels }, async (_, i) =>
+  const lots = await mapSeq(Array.from({ length: levels }, (_, i) => i), async (i) =>
     (await db
       .insert(controlLots)
       .values({ labId: lab, analyteId: analyte, level: `L${i + 1}`, lotNumber: `LOT-${lab}-${analyte}-${i + 1}`, createdAt: clock.now })

@@ -116,7 +116,8 @@ describe('rate limit: 10 failures in 15 minutes per account and per address', ()
     expect((await t.db.select().from(auditLog)).length).toBe(before + 1); // only the unknown email's lock so far
     await flushEndedWindows(t.db, now + WINDOW_MS + RETRY_MS + 1);
     const rows = (await t.db.select().from(auditLog)).slice(before);
-    const account = rows.filter(async (r) => r.action === 'auth.sign_in_failed' && r.actorId === (await row('regulator.zj@demo.labqc')).id);
+    const zjId = (await row('regulator.zj@demo.labqc')).id;
+    const account = rows.filter((r) => r.action === 'auth.sign_in_failed' && r.actorId === zjId);
     expect(account).toHaveLength(1);
     expect(account[0]).toMatchObject({ actorEmail: 'regulator.zj@demo.labqc', details: { failures: 3, reason: 'wrong_password', key: 'account' } });
     const unknown = rows.filter((r) => (r.details as { key?: string } | null)?.key === 'unknown_email');

@@ -62,7 +62,7 @@ afterAll(() => {
 });
 
 describe('batch answers equal single answers', () => {
-  it('for every check of random batches over the demo data (property)', () => {
+  it('for every check of random batches over the demo data (property)', async () => {
     const certs = rows<{ lab: string; analyte: string; loinc: string | null; validFrom: string; validTo: string }>(
       `SELECT l.code AS lab, a.code AS analyte, a.loinc, c.valid_from AS validFrom, c.valid_to AS validTo
        FROM certifications c JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id`,
@@ -94,8 +94,8 @@ describe('batch answers equal single answers', () => {
       ).map((c) => ({ ...c, asOf: typeof c.asOf === 'number' ? addDays(typeof c.date === 'string' && /^\d{4}-\d\d-\d\d$/.test(c.date) && !c.date.endsWith('30') ? c.date : TODAY, c.asOf) : c.asOf })) },
       { weight: 1, arbitrary: fc.constantFrom<unknown>(null, 7, [], { lab: 5, analyte: 'K' }, { lab: 'GZ-001' }, { lab: 'GZ-001', analyte: 'K', date: 20260101 }) },
     );
-    fc.assert(
-      fc.property(fc.array(arbCheck, { minLength: 1, maxLength: 120 }), async (checks) => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(arbCheck, { minLength: 1, maxLength: 120 }), async (checks) => {
         const results = await batch(checks);
         expect(results).toHaveLength(checks.length);
         for (const [i, c] of checks.entries()) { expect(results[i]).toEqual(await single((c && typeof c === 'object' && !Array.isArray(c) ? c : {}) as Check)); }

@@ -114,7 +114,7 @@ export default async function VerifyPage({ searchParams }: { searchParams: Promi
   );
 }
 
-async function safe<T>(fn: () => T, fallback: T): Promise<T> {
+async function safe<T>(fn: () => T | Promise<T>, fallback: T): Promise<T> {
   try {
     return await fn();
   } catch (e) {

@@ -66,7 +66,7 @@ async function insertRunningEvaluation(db: DB, actor: Actor, r: Awaited<ReturnTy
       progress: 0,
       startedAt: now,
       evaluatedBy: actor.userId,
-    }),
+    }), { isolation: 'repeatable read' }
   );
 }
 

@@ -49,7 +49,7 @@ export async function publishRound(db: DB, actor: Actor, input: { roundCode: str
       at: now,
     });
     return { round: r.round.code, roundId: r.round.id, evaluationVersion: ev.version, regionId: r.scheme.regionId };
-  });
+  }, { isolation: 'repeatable read' });
   try {
     (opts.afterPublish ?? onEqaPublished)(db, result.roundId);
   } catch (e) {

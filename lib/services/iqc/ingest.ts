@@ -200,7 +200,7 @@ export async function ingestResultsOfLab(db: DB, actor: Actor, scope: Awaited<Re
     // planning only reads: a dry run (CSV preview) stops here with nothing written
     if (opts.dryRun) return { inserted, skipped, runs: [], runCount: 0, rejected: 0, reevaluated: 0, newLots: ctx.newLots.size, dryRun: true };
     const newLots = createNewLots(s, ctx, plans, now);
-    const selector = selectorFor(db, ctx);
+    const selector = await selectorFor(db, ctx);
     const outcomes: RunOutcome[] = [];
     const reevaluated: number[] = [];
     const regrouped: Pick<WriteSummary, 'removedRuns' | 'withdrawnActions'> & { movedResults: number } = { movedResults: 0, removedRuns: [], withdrawnActions: [] };

@@ -10,10 +10,9 @@ import { compareLevels, expectedGradeOf, levelCount, LOOKBACK_VALUES, MAX_CONTEX
 const byLevel = (a: { level: string }, b: { level: string }) => compareLevels(a.level, b.level);
 
 /** The selector of rule sets for an ingest or re-evaluation (built once: it may preload). */
-export function selectorFor(db: DB, ctx: LabContext): RuleSelector {
-  // built on the first question: re-sends and re-evaluations of stored runs never need it
-  let selector: RuleSelector | undefined;
-  return { at: async (...args) => (selector ??= await ruleSelector(db, ctx)).at(...args), rulesAt: async (...args) => (selector ??= await ruleSelector(db, ctx)).rulesAt(...args) };
+export async function selectorFor(db: DB, ctx: LabContext): Promise<RuleSelector> {
+  // preloads the lab's rule set versions and EQA bias (two reads); answers synchronously per run
+  return await ruleSelector(db, ctx);
 }
 
 /**

@@ -219,7 +219,7 @@ function dayName(t: number): string {
 export async function reevaluateSeries(db: DB, ctx: LabContext, analyteId: number, instrument: string, from: number, w: WriteContext): Promise<WriteSummary> {
   const s = await iqcStatements(db);
   const plan = seriesFrom(s, ctx, analyteId, '', instrument, from);
-  evaluatePlan(s, ctx, plan, selectorFor(db, ctx));
+  evaluatePlan(s, ctx, plan, await selectorFor(db, ctx));
   // the run at `from` holds the corrected or excluded result: its days are recomputed even when its
   // verdict stays
   return writePlan(s, ctx, plan, w, null, from);

@@ -140,7 +140,7 @@ export async function decide(db: DB, actor: Actor, input: unknown, opts: { now?:
   const parsed = decisionInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid decision', zodFieldErrors(parsed.error));
   const now = opts.now ?? Date.now();
-  return await withTx(db, async (tx) => await applyDecision(tx, actor, parsed.data, now));
+  return await withTx(db, async (tx) => await applyDecision(tx, actor, parsed.data, now), { isolation: 'repeatable read' });
 }
 
 /** The same decision on many pairs, all or nothing: every refusal is reported (row = position in
@@ -167,7 +167,7 @@ export async function decideBulk(db: DB, actor: Actor, input: unknown, opts: { n
         }
       }
       if (errors.length) throw rollback;
-    });
+    }, { isolation: 'repeatable read' });
   } catch (e) {
     if (e !== rollback) throw e;
     const w = worst as AppError | null;
@@ -194,7 +194,7 @@ export async function flagCertifications(db: DB, pairs: { labId: number; analyte
       await insertAudit(tx, { actorEmail: 'system', action: 'certification.flag', entityType: 'certification', entityId: c.id, labId: c.labId, regionId: c.regionId, details: { reason }, at: now });
     }
     return certs.length;
-  });
+  }, { isolation: 'repeatable read' });
 }
 
 /** Mark live certifications whose validity window ended as expired (effective the day after validTo). */
@@ -209,5 +209,5 @@ export async function expireCertifications(db: DB, f: { scope?: DataScope; now?:
       await insertAudit(tx, { actorEmail: 'system', action: 'certification.expire', entityType: 'certification', entityId: c.id, labId: c.labId, regionId: c.regionId, details: { validTo: c.validTo }, at: now });
     }
     return due.length;
-  });
+  }, { isolation: 'repeatable read' });
 }

@@ -86,7 +86,7 @@ export interface PairVerdict {
  * The verdicts of these labs, batch by batch (each batch: one read per kind of evidence, whatever
  * its number of labs and analytes). Reads only; the caller stores or returns them.
  */
-export function* evaluateLabs(db: Conn, labs: readonly { id: number; regionPath: string }[], now: number): Generator<PairVerdict[]> {
+export async function* evaluateLabs(db: Conn, labs: readonly { id: number; regionPath: string }[], now: number): AsyncGenerator<PairVerdict[]> {
   const today = dayOf(now);
   const policies = await listAllPolicies(db);
   const specs = await analyteSpecs(db);
@@ -159,7 +159,7 @@ export async function computeEligibility(db: DB, f: { scope?: DataScope; labIds?
   const labs = await labsWithin(db, { scope, labIds: f.labIds });
   const result: ComputeResult = { labs: labs.length, pairs: 0, eligible: 0 };
   let at = 0;
-  for (const verdicts of await evaluateLabs(db, labs, now)) {
+  for await (const verdicts of evaluateLabs(db, labs, now)) {
     const batchLabs = Math.min(BATCH, labs.length - at);
     at += batchLabs;
     const rows = verdicts.map(({ analyteCode: _code, kind: _kind, ...r }) => r);
@@ -177,7 +177,7 @@ export async function computeEligibility(db: DB, f: { scope?: DataScope; labIds?
         details: { labs: batchLabs, pairs: rows.length, eligible, withinPath: scope.kind === 'region' ? scope.path : null },
         at: now,
       });
-    });
+    }, { isolation: 'repeatable read' });
   }
   return result;
 }
@@ -229,7 +229,7 @@ export async function labEligibility(db: DB, actor: Actor, labCode: string, opts
   if (!found) throw new AppError('lab.notFound', { lab: labCode });
   if (!can(actor, 'eligibility.read', { labId: found.lab.id, regionPath: found.regionPath })) throw new AppError('lab.outsideAccess');
   const out: ApiEligibility[] = [];
-  for (const verdicts of await evaluateLabs(db, [{ id: found.lab.id, regionPath: found.regionPath }], opts.now ?? Date.now()))
+  for await (const verdicts of evaluateLabs(db, [{ id: found.lab.id, regionPath: found.regionPath }], opts.now ?? Date.now()))
     for (const v of verdicts) out.push({ analyte: v.analyteCode, kind: v.kind, eligible: v.eligible, criteria: v.criteria.map(toApiCriterion) });
   return out.sort((a, b) => a.analyte.localeCompare(b.analyte));
 }

@@ -90,12 +90,12 @@ export interface CertificationOnDay {
 }
 
 /** The answer from the certifications covering the day (latest first) or, without one, the pair's bounds. */
-export async function answerFrom(
+export function answerFrom(
   covering: readonly CertificationOnDay[],
   bounds: () => { n: number; firstFrom: string | null; lastTo: string | null },
   check: { date: string; asOf: string },
   windowDays: number | null,
-): Promise<VerifyAnswer> {
+): VerifyAnswer {
   const day = check.date;
   const asOf = check.asOf;
   const inWindow = withinWindow(day, asOf, windowDays);
@@ -124,7 +124,7 @@ export async function answerFrom(
       withinWindow: inWindow,
     };
   }
-  const b = await bounds();
+  const b = bounds();
   const reason: VerifyReason = !b.n ? 'not_certified' : b.firstFrom && day < b.firstFrom ? 'not_yet_certified' : b.lastTo && day > b.lastTo ? 'expired' : 'not_certified';
   return { recognized: false, date: day, reason, asOf, windowDays, withinWindow: inWindow };
 }
@@ -177,7 +177,9 @@ export async function verifyRecognition(db: DB, input: { lab?: unknown; analyte?
   if (!analyte) throw new AppError('analyte.notFound', { analyte: check.analyte });
   const covering = await publicPairOnDay(db, lab.id, analyte.id, check.date);
   const windowDays = windowDaysFor((await policyWindows(db, lab.policyStamp))(lab.regionPath, check.asOf), analyte.code);
-  return await answerFrom(covering, async () => await publicPairBounds(db, lab.id, analyte.id), check, windowDays);
+  // the pair's bounds explain an answer without a certification with a status on the day (answerFrom)
+  const bounds = covering.some((r) => r.status !== null) ? { n: 0, firstFrom: null, lastTo: null } : await publicPairBounds(db, lab.id, analyte.id);
+  return answerFrom(covering, () => bounds, check, windowDays);
 }
 
 /** The certifications of a lab whose window covers the day (today by default), with their status on
