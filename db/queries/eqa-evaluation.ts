@@ -116,7 +116,8 @@ export async function insertEvaluation(db: Conn, values: typeof eqaEvaluations.$
 
 /** Progress (0–1) of a running evaluation; written outside the result transaction so others see it. */
 export async function setEvaluationProgress(db: Conn, id: number, progress: number) {
-  await db.update(eqaEvaluations).set({ progress }).where(eq(eqaEvaluations.id, id));
+  // execute(): on SQLite the row is written at the call, also from inside a synchronous computation
+  await db.update(eqaEvaluations).set({ progress }).where(eq(eqaEvaluations.id, id)).execute();
 }
 
 export async function finishEvaluation(db: Conn, id: number, values: { inputDigest: string; diff: unknown; finishedAt: number }) {

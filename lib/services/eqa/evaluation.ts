@@ -102,10 +102,14 @@ export async function evaluateRound(db: DB, actor: Actor, input: { roundCode: st
   const previous = await latestCompleteEvaluation(db, r.round.id);
 
   const evaluation = opts.evaluationId !== undefined ? await reservedEvaluation(db, r.round.id, opts.evaluationId) : await insertRunningEvaluation(db, actor, r, parameters, now);
-  const progress = async (f: number) => {
-    await setEvaluationProgress(db, evaluation.id, Math.round(f * 1000) / 1000);
+  const progress = (f: number): Promise<void> => {
+    // the write starts at the call (SQLite: done before this returns), so the synchronous grading
+    // below reports its progress while it runs; callers await it for its failure
+    const written = setEvaluationProgress(db, evaluation.id, Math.round(f * 1000) / 1000);
     opts.onProgress?.(f);
+    return written;
   };
+  const gradingProgress: Promise<void>[] = [];
 
   try {
     const samples = await roundSamples(db, r.round.id);
@@ -132,8 +136,9 @@ export async function evaluateRound(db: DB, actor: Actor, input: { roundCode: st
       participantLabIds: participants.map((p) => p.id),
       history,
       categorical: categoricalItems.length ? { items: categoricalItems, settings: categoricalSettings, intended: intendedGrades(refRows, categoricalItems) } : undefined,
-      onProgress: async (f) => await progress(0.2 + 0.4 * f),
+      onProgress: (f) => void gradingProgress.push(progress(0.2 + 0.4 * f)),
     });
+    await Promise.all(gradingProgress);
     // a reference value without a category digests as before categories existed (same inputs → same digest)
     const inputDigest = digestOf(parameters, cols, refRows.map(({ category, ...x }) => (category === null ? x : { ...x, category })));
     const labCodes = new Map(participants.map((p) => [p.id, p.code]));

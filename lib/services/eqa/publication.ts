@@ -51,7 +51,7 @@ export async function publishRound(db: DB, actor: Actor, input: { roundCode: str
     return { round: r.round.code, roundId: r.round.id, evaluationVersion: ev.version, regionId: r.scheme.regionId };
   }, { isolation: 'repeatable read' });
   try {
-    (opts.afterPublish ?? onEqaPublished)(db, result.roundId);
+    await (opts.afterPublish ?? onEqaPublished)(db, result.roundId);
   } catch (e) {
     await insertAudit(db, { action: 'eqa.round.publish_hook_failed', entityType: 'eqa_round', entityId: result.roundId, regionId: result.regionId, details: { error: String((e as Error)?.message ?? e) }, at: Date.now() });
   }
