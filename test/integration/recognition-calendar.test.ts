@@ -97,9 +97,9 @@ describe('regulators keep their region’s calendar', () => {
     ['an impossible day (2026-02-30) → 422', async () => await codeOf(async () => await addCalendarEntry(t.db, t.regulators.gd, { day: '2026-02-30', kind: 'holiday', name: '无此日' }))],
     ['an unknown kind → 422', async () => await codeOf(async () => await addCalendarEntry(t.db, t.regulators.gd, { day: '2026-07-06', kind: 'vacation', name: '无此类' }))],
     ['removing an entry that does not exist → 404', async () => await codeOf(async () => await removeCalendarEntry(t.db, t.admin, { id: 999999 }))],
-  ])('%s', (title, run) => {
+  ])('%s', async (title, run) => {
     const expected = title.endsWith('409') ? 'conflict' : title.endsWith('403') ? 'forbidden' : title.endsWith('422') ? 'invalid' : 'not_found';
-    expect(run()).toBe(expected);
+    expect(await run()).toBe(expected);
   });
 
   it('without a region, a regulator’s entry goes to their own region', async () => {
