@@ -37,7 +37,7 @@ export async function publishRound(db: DB, actor: Actor, input: { roundCode: str
     if (!ev || ev.status !== 'complete') throw new AppError('round.noCompleteEvaluation', { round: r.round.code });
     await setEvaluationStatus(tx, ev.id, 'published');
     await setRoundStatus(tx, r.round.id, 'published', { publishedAt: now });
-    const recomputed = await recomputeUnsuccessful(db, r.scheme.id);
+    const recomputed = await recomputeUnsuccessful(tx, r.scheme.id);
     await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,

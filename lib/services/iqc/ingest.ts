@@ -192,15 +192,15 @@ export async function ingestResultsOfLab(db: DB, actor: Actor, scope: Awaited<Re
   const s = await iqcStatements(db);
   return await withoutRowForeignKeyChecks(db, async () => await withTx(db, async (tx) => {
     checkReferencedRows(s, scope.labId, actor.userId, values);
-    const ctx = await loadLabContext(db, scope.labId, cat.tea);
-    const plans = await planBatch(db, ctx, values, errors, fieldOf);
+    const ctx = await loadLabContext(tx, scope.labId, cat.tea);
+    const plans = await planBatch(tx, ctx, values, errors, fieldOf);
     if (errors.length) throw new AppError('iqc.conflictingResults', {}, errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0)));
     const inserted = plans.reduce((n, p) => n + p.inserted, 0);
     const skipped = plans.reduce((n, p) => n + p.skipped, 0);
     // planning only reads: a dry run (CSV preview) stops here with nothing written
     if (opts.dryRun) return { inserted, skipped, runs: [], runCount: 0, rejected: 0, reevaluated: 0, newLots: ctx.newLots.size, dryRun: true };
     const newLots = createNewLots(s, ctx, plans, now);
-    const selector = await selectorFor(db, ctx);
+    const selector = await selectorFor(tx, ctx);
     const outcomes: RunOutcome[] = [];
     const reevaluated: number[] = [];
     const regrouped: Pick<WriteSummary, 'removedRuns' | 'withdrawnActions'> & { movedResults: number } = { movedResults: 0, removedRuns: [], withdrawnActions: [] };

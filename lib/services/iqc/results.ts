@@ -50,17 +50,17 @@ export async function correctResult(db: DB, actor: Actor, input: unknown, now = 
   const tea = await teaOf(db);
   const s = await iqcStatements(db);
   return await withTx(db, async (tx) => {
-    const ctx = await loadLabContext(db, old.labId, tea);
+    const ctx = await loadLabContext(tx, old.labId, tea);
     const target = targetAt(ctx.targets.get(old.controlLotId), old.measuredAt);
     // a categorical reading without a signal has no z (its value is its grade)
     const z = target && (category === null || signal !== null) ? (value - target.mean) / target.sd : null;
     s.retireResult.run(old.id);
-    const [newId] = bulkInsert(db, iqcResults, [
+    const [newId] = bulkInsert(tx, iqcResults, [
       { runId: old.runId, labId: old.labId, analyteId: old.analyteId, controlLotId: old.controlLotId, level: old.level, value, category, signal, measuredAt: old.measuredAt, targetId: z === null ? null : (target?.id ?? null), z, version: old.version + 1, supersedesId: old.id, reason, createdBy: actor.userId, createdAt: now },
     ]);
     // a corrected value the lab had excluded stays excluded, with its reason
     if (old.excluded) s.setExcluded.run(1, old.excludedReason, newId);
-    const w = await reevaluateSeries(db, ctx, old.analyteId, run.instrument, run.measuredAt, { actorId: actor.userId, source: run.source, now });
+    const w = await reevaluateSeries(tx, ctx, old.analyteId, run.instrument, run.measuredAt, { actorId: actor.userId, source: run.source, now });
     const after = (await findRun(tx, run.id))!;
     await insertAudit(tx, {
       actorId: actor.userId,
@@ -94,8 +94,8 @@ async function setExclusion(db: DB, actor: Actor, resultId: number, excluded: bo
   const s = await iqcStatements(db);
   return await withTx(db, async (tx) => {
     s.setExcluded.run(excluded ? 1 : 0, excluded ? reason : null, old.id);
-    const ctx = await loadLabContext(db, old.labId, tea);
-    const w = await reevaluateSeries(db, ctx, old.analyteId, run.instrument, run.measuredAt, { actorId: actor.userId, source: run.source, now });
+    const ctx = await loadLabContext(tx, old.labId, tea);
+    const w = await reevaluateSeries(tx, ctx, old.analyteId, run.instrument, run.measuredAt, { actorId: actor.userId, source: run.source, now });
     const after = (await findRun(tx, run.id))!;
     await insertAudit(tx, {
       actorId: actor.userId,

@@ -57,11 +57,11 @@ export async function setManufacturerTargets(db: DB, actor: Actor, input: { lab?
       const existing = await findControlLot(tx, scope.labId, t.analyteId, t.level, t.lot, t.instrument);
       const lot = existing ?? await insertControlLot(tx, { labId: scope.labId, analyteId: t.analyteId, level: t.level, lotNumber: t.lot, instrument: t.instrument, createdAt: now });
       // a lot created here has neither results nor targets yet
-      if (existing) await assertAfterLastResult(db, lot.id, t.effectiveFrom);
+      if (existing) await assertAfterLastResult(tx, lot.id, t.effectiveFrom);
       const target = await insertTarget(tx, {
         labId: lot.labId,
         controlLotId: lot.id,
-        version: existing ? await nextVersion(db, lot.id) : 1,
+        version: existing ? await nextVersion(tx, lot.id) : 1,
         mean: t.mean,
         sd: t.sd,
         source: t.source ?? 'manufacturer',
@@ -112,7 +112,7 @@ export async function establishTargetsFromBaseline(db: DB, actor: Actor, input: 
     const target = await insertTarget(tx, {
       labId: lot.labId,
       controlLotId: lot.id,
-      version: await nextVersion(db, lot.id),
+      version: await nextVersion(tx, lot.id),
       mean: stats.mean,
       sd: stats.sd,
       source: 'lab_baseline',
@@ -220,7 +220,7 @@ export async function establishNewLotTargets(db: DB, actor: Actor, input: unknow
     const target = await insertTarget(tx, {
       labId: found.labId,
       controlLotId: lot.id,
-      version: await nextVersion(db, lot.id),
+      version: await nextVersion(tx, lot.id),
       mean: p.targets.mean,
       sd: p.targets.sd,
       source: 'new_lot',
