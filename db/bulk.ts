@@ -6,6 +6,7 @@
 // Why not `db.insert(table).values(rows)`: the query builder builds and prepares a new SQL string
 // for every call, which costs more than the insert itself at these volumes. Here each statement
 // shape (table × rows per statement) is prepared once per database handle and reused.
+// TODO(pg): multi-row INSERT through better-sqlite3 prepared statements; PostgreSQL: UNNEST arrays or COPY (db/pg/bulk.ts, db/pg/copy.ts)
 import type Database from 'better-sqlite3';
 import { Column, getTableColumns, getTableName, is, SQL } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';

@@ -5,6 +5,7 @@
 // or inserting a row anywhere breaks the chain at that row or the next; `npm run audit:verify` finds
 // the first break. Rows are sealed in the transaction that writes them (SQLite serialises writers,
 // so the chain is linear).
+// TODO(pg): prepared statement iterate() and a native better-sqlite3 transaction for the one-off sealing
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';

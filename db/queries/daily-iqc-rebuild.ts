@@ -1,6 +1,7 @@
 // The daily IQC aggregates and their roll-ups from every stored run and result, in SQL: the
 // migrations' backfill and a repair (./daily-iqc-refresh.ts keeps them up to date day by day and is
 // checked against this in test/integration/iqc-daily.test.ts).
+// TODO(pg): $client.exec and date((t + 28800000) / 1000, 'unixepoch'); PostgreSQL: to_char/date_trunc on timestamptz
 import type { HasClient } from '../bulk';
 import { ROLLUP_SQL } from './daily-iqc-rollups';
 

@@ -1,6 +1,7 @@
 // Bulk statements of an EQA evaluation: one sorted read of every current submission, prepared
 // multi-row inserts of assigned values, graded results and analyte scores. A national round has
 // millions of results, so these go through better-sqlite3 prepared statements, not the query builder.
+// TODO(pg): prepared statements, pragmas (cache_size, foreign_keys) around the bulk write; PostgreSQL implementation to come
 import { withTx } from '@/db/tx';
 import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';

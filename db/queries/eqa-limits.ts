@@ -1,5 +1,6 @@
 // Concentration-dependent allowable limits of analytes (analyte_limit_ranges) and the bulk update of
 // the unsuccessful flags when a round is published.
+// TODO(pg): prepared statements; PostgreSQL implementation to come
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
 import { analyteLimitRanges } from '../schema';

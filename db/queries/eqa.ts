@@ -1,5 +1,6 @@
 // EQA reads and writes: schemes, enrolments, rounds, samples, reference values and submissions.
 // Evaluation's bulk statements live in eqa-evaluation.ts, report reads in eqa-reports.ts.
+// TODO(pg): group_concat(code, ',') → string_agg(code, ',') on PostgreSQL
 import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
 import {

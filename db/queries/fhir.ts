@@ -1,6 +1,7 @@
 // Reads of the FHIR R4 interface (lib/fhir/*): labs found by identifier or name, every certification
 // of a lab with its status on a day, and the regions that issue certifications. Certification data
 // only, like db/queries/public.ts (active labs; never QC values, EQA results or user data).
+// TODO(pg): prepared statements (FHIR reads); PostgreSQL implementation to come
 import type Database from 'better-sqlite3';
 import type { DB } from '../client';
 import type { PublicLab } from './public';

@@ -4,6 +4,7 @@
 // expecting any higher category) were run. Read from the daily control-lot aggregates
 // (iqc_daily_lots: current, not excluded results, whatever the run's verdict), so it stays as
 // current as they are. The recognition criterion "IQC coverage with both controls" reads this.
+// TODO(pg): json_extract(a.categories, '$[0].code') and boolean max(); PostgreSQL: categories->0->>'code', bool_or
 import { sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { rawAll } from '@/db/dialect';

@@ -3,6 +3,7 @@
 // labs_name_idx, regions_path_idx), accounts (users_email_uq, users_role_name_idx), EQA rounds
 // (eqa_rounds_opens_idx, eqa_rounds_closes_idx, eqa_rounds_code_uq) and the IQC results of a chart
 // (iqc_results_lab_analyte_time_idx). Corrective actions page in ./iqc-actions.ts.
+// TODO(pg): group_concat(code, ',') → string_agg(code, ',') on PostgreSQL
 import { and, eq, gte, like, lt, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';

@@ -1,6 +1,7 @@
 // The public verification reads: prepared once per database handle, indexed, and limited to
 // certification data (never QC values, EQA results or user data). Used by the public pages and the
 // anonymous JSON API, which must answer thousands of requests per second.
+// TODO(pg): verify fast path: prepared statements, json_each(?) joins; PostgreSQL: unnest/jsonb_array_elements
 import type Database from 'better-sqlite3';
 import type { DB } from '../client';
 

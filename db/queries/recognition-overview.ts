@@ -1,4 +1,5 @@
 // Aggregates for the regulator's regional overview, scoped in SQL to a DataScope (the region asked for).
+// TODO(pg): strftime/unixepoch and 0/1 booleans in raw SQL
 import { sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';

@@ -1,6 +1,7 @@
 // The regulator's recognition queue one page at a time: eligible pairs to approve and certified
 // pairs to review, scoped in SQL by the actor's DataScope, filtered, sorted by a key with an index
 // behind it (labs_code_uq, analytes_code_uq, regions_path_idx, eligibility_results_*), and counted.
+// TODO(pg): json_each(…) IN lists; PostgreSQL: = ANY($1) / jsonb_array_elements
 import { and, eq, inArray, like, or, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';
