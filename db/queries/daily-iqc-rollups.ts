@@ -61,7 +61,7 @@ export interface RefreshedPairDays {
   analyteId: number;
   days: readonly string[];
   /** levels per day of the refreshed series (union over instruments refreshed together) */
-  seriesLevels: ReadonlyMap<string, number>;
+  seriesLevels: { get(day: string): number | undefined };
 }
 
 /**
@@ -158,7 +158,7 @@ function newPairDays(
   labId: number,
   analyteId: number,
   days: readonly string[],
-  seriesLevels: ReadonlyMap<string, number>,
+  seriesLevels: RefreshedPairDays['seriesLevels'],
   newPairs: { addValues(values: readonly unknown[]): void },
   covered: Map<string, number>,
   monthDelta: Map<string, number>,
