@@ -330,13 +330,13 @@ function moveRollups(db: HasClient, touched: ReadonlyMap<string, TouchedSeries>)
     const { labId, analyteId } = series[0];
     let analytes = byLab.get(labId);
     if (!analytes) byLab.set(labId, (analytes = []));
-    const seriesLevels = new Map<string, number>();
-    const days = new Set<string>();
     if (series.length === 1) {
-      series[0].levels.forEach((levels, day) => seriesLevels.set(day, levels.length));
-      analytes.push({ analyteId, days: [...series[0].days].sort(), seriesLevels });
+      const { levels } = series[0];
+      analytes.push({ analyteId, days: [...series[0].days].sort(), seriesLevels: { get: (day) => levels.get(day)?.length } });
       continue;
     }
+    const seriesLevels = new Map<string, number>();
+    const days = new Set<string>();
     // several instruments: the union of their days and of their levels per day
     const union = new Map<string, Set<string>>();
     for (const t of series) {

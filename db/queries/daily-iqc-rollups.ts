@@ -63,7 +63,7 @@ export interface RefreshedPairDays {
   analyteId: number;
   days: readonly string[];
   /** levels per day of the refreshed series (union over instruments refreshed together) */
-  seriesLevels: ReadonlyMap<string, number>;
+  seriesLevels: { get(day: string): number | undefined };
 }
 
 /**
@@ -160,7 +160,7 @@ function newPairDays(
   labId: number,
   analyteId: number,
   days: readonly string[],
-  seriesLevels: ReadonlyMap<string, number>,
+  seriesLevels: RefreshedPairDays['seriesLevels'],
   newPairs: { addValues(values: readonly unknown[]): void },
   covered: Map<string, number>,
   monthDelta: Map<string, number>,
