@@ -24,6 +24,10 @@ const ALLOWED_PLAIN_ERRORS: Record<string, string> = {
   // a sentinel thrown to roll the batch's transaction back after collecting every row's refusal; it
   // is caught two lines below and replaced by AppError('recognition.batchRefused')
   "lib/services/recognition/decisions.ts: new Error('rollback')": 'rollback sentinel',
+  // integrity invariants standing in for SQLite's foreign-key checks, which a bulk ingest turns off
+  // (the callers already resolved the lab, the actor and the analytes: reaching these is a bug, a 500)
+  "lib/services/iqc/ingest.ts: new Error('FOREIGN KEY constraint failed: the lab, the user or an analyte of the results d": 'foreign-key invariant (ingest)',
+  "lib/services/iqc/write.ts: new Error(`FOREIGN KEY constraint failed: run ${id} is still referenced`)": 'foreign-key invariant (run merge)',
 };
 
 const PLAIN_ERROR = /\bnew\s+(?:Type|Range|Syntax)?Error\s*\(\s*[^)]{0,80}\)?|\bthrow\s+(?:Type|Range)?Error\s*\(/g;
