@@ -20,6 +20,13 @@ export interface TxOptions {
   isolation?: Isolation;
   /** SQLite begin mode of the former better-sqlite3 transactions; withTx always begins IMMEDIATE */
   behavior?: 'deferred' | 'immediate' | 'exclusive';
+  /**
+   * SQLite only: run without the per-row foreign-key lookups (a bulk ingest that checks its references
+   * itself). Switched off after taking the connection's lock and back on before releasing it, so no
+   * other transaction runs without them; a nested call (a savepoint) keeps the checks on, since the
+   * setting cannot change inside a transaction. PostgreSQL always checks.
+   */
+  skipForeignKeyChecks?: boolean;
 }
 
 interface Open {
@@ -89,7 +96,9 @@ export async function withTx<D, T>(db: D, fn: (tx: D) => Promise<T> | T, opts: T
     }
   }
   const release = await lock(client);
+  const fkOff = opts.skipForeignKeyChecks === true && client.pragma('foreign_keys', { simple: true }) === 1;
   try {
+    if (fkOff) client.pragma('foreign_keys = OFF');
     client.exec('BEGIN IMMEDIATE');
     try {
       const result = await open.run({ client, savepoints: 0 }, () => fn(db));
@@ -100,6 +109,7 @@ export async function withTx<D, T>(db: D, fn: (tx: D) => Promise<T> | T, opts: T
       throw e;
     }
   } finally {
+    if (fkOff) client.pragma('foreign_keys = ON');
     release();
   }
 }
