@@ -50,10 +50,11 @@ describe('sign-in is audited', () => {
     ['a wrong password', 'lab1@demo.labqc', 'wrong-password', 'lab1@demo.labqc', 'wrong_password'],
     ['an unknown email', 'nobody@demo.labqc', 'labqc-demo', null, 'unknown_email'],
   ])('signing in with %s is counted, then audited as one row when the window ends', async (_case, email, password, actorEmail, reason) => {
-    const now = Date.now();
     const failedRows = async () => (await listAudit(t.db, { action: 'auth.sign_in_failed' })).filter((r) => (r.details as { key: string }).key !== 'address');
     const before = (await failedRows()).length;
     expect(await signInWithPassword(t.db, email, password, '203.0.113.9')).toBeNull();
+    // the window opened at the sign-in's own clock reading, which is no later than this one
+    const now = Date.now();
     expect(await failedRows()).toHaveLength(before);
     await flushEndedWindows(t.db, now + WINDOW_MS + 1);
     expect(await failedRows()).toHaveLength(before + 1);
