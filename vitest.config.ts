@@ -1,9 +1,31 @@
 import { defineConfig } from 'vitest/config';
 import path from 'node:path';
+import { PG_READY } from './test/support/pg-ready';
 
 const root = path.dirname(new URL(import.meta.url).pathname);
 // prints "PostgreSQL: <version> at <host:port>" or "PostgreSQL: skipped (TEST_DATABASE_URL not set)" once
 const pgBanner = './test/support/pg-global-setup.ts';
+
+// The same integration files on PostgreSQL (TEST_BACKEND=pg: db/schema hands out the pg tables and
+// createTestDb() a fresh PostgreSQL database), those listed in test/support/pg-ready.ts; only when a
+// server is given (TEST_DATABASE_URL), otherwise the banner above says PostgreSQL was skipped.
+const integrationPg = process.env.TEST_DATABASE_URL
+  ? [
+      {
+        extends: true as const,
+        test: {
+          name: 'integration-pg',
+          // TEST_PG_ALL=1: every integration file, to try one that is not on the list yet
+          include: process.env.TEST_PG_ALL ? ['test/integration/**/*.test.ts'] : PG_READY.length ? PG_READY : ['test/integration/__none__'],
+          environment: 'node' as const,
+          env: { TEST_BACKEND: 'pg' },
+          globalSetup: [pgBanner],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ]
+  : [];
 
 export default defineConfig({
   resolve: { alias: { '@': root } },
@@ -25,6 +47,7 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      ...integrationPg,
       {
         extends: true,
         test: {

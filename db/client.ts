@@ -1,17 +1,23 @@
-// The one better-sqlite3 handle of the process. Opened lazily so that `next build` and modules that
-// only import types never touch the database file.
+// The one database handle of the process. Opened lazily so that `next build` and modules that
+// only import types never touch the database.
+// DATABASE_URL=postgres://… runs on PostgreSQL (drizzle node-postgres over the pg tables, db/backend.ts);
+// otherwise SQLite at DATABASE_PATH. Either way the handle is typed as `DB`: the tables' row types are
+// the same (db/pg/schema/row-types.ts), and what differs in raw SQL lives in db/dialect.ts.
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as schema from './schema';
+import { BACKEND } from './backend';
+import { openPostgres } from './pg/client';
+import { isPostgresUrl } from './pg/url';
 
 export type DB = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 /** The database or a transaction of it: what every query function takes. */
 export type Conn = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>;
 
-const globalForDb = globalThis as unknown as { __labqcDb?: { path: string; db: DB } };
+const globalForDb = globalThis as unknown as { __labqcDb?: { path: string; db: DB; end: () => Promise<void> } };
 
 export function databasePath(): string {
   return path.resolve(/*turbopackIgnore: true*/ process.cwd(), process.env.DATABASE_PATH ?? 'data/labqc.sqlite');
@@ -48,18 +54,38 @@ export function openDatabase(file: string): DB {
   return drizzle(sqlite, { schema }) as DB;
 }
 
-/** The process-wide database (path from DATABASE_PATH, default data/labqc.sqlite). */
+/** The PostgreSQL server of the process (DATABASE_URL), when PostgreSQL runs. */
+export function databaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!isPostgresUrl(url)) throw new Error('PostgreSQL is the backend but DATABASE_URL is not a postgres:// URL');
+  return url;
+}
+
+/** Pool size of the process-wide PostgreSQL handle (DATABASE_POOL_SIZE, default 10). */
+function poolSize(): number {
+  const n = Number(process.env.DATABASE_POOL_SIZE);
+  return Number.isInteger(n) && n > 0 ? n : 10;
+}
+
+/** The process-wide database: PostgreSQL at DATABASE_URL, or the SQLite file at DATABASE_PATH. */
 export function getDb(): DB {
-  const file = databasePath();
+  const where = BACKEND === 'pg' ? databaseUrl() : databasePath();
   const cached = globalForDb.__labqcDb;
-  if (cached && cached.path === file) return cached.db;
-  const db = openDatabase(file);
-  globalForDb.__labqcDb = { path: file, db };
+  if (cached && cached.path === where) return cached.db;
+  if (BACKEND === 'pg') {
+    const pgdb = openPostgres(where, { max: poolSize() });
+    const db = pgdb as unknown as DB;
+    globalForDb.__labqcDb = { path: where, db, end: () => pgdb.$client.end() };
+    return db;
+  }
+  const db = openDatabase(where);
+  globalForDb.__labqcDb = { path: where, db, end: async () => void db.$client.close() };
   return db;
 }
 
-/** Close and forget the process-wide handle (tests switch DATABASE_PATH between files). */
-export function closeDb(): void {
-  globalForDb.__labqcDb?.db.$client.close();
+/** Close and forget the process-wide handle (tests switch DATABASE_PATH / DATABASE_URL between databases). */
+export async function closeDb(): Promise<void> {
+  const cached = globalForDb.__labqcDb;
   globalForDb.__labqcDb = undefined;
+  await cached?.end();
 }

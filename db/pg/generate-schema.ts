@@ -20,9 +20,9 @@ interface Found {
   table: SQLiteTable;
 }
 
-/** The schema files in db/schema/index.ts order, and the tables each exports. */
+/** The schema files in db/schema/sqlite.ts order, and the tables each exports. */
 async function readSqliteSchema(): Promise<{ files: string[]; tables: Found[] }> {
-  const index = fs.readFileSync(path.join(sqliteDir, 'index.ts'), 'utf8');
+  const index = fs.readFileSync(path.join(sqliteDir, 'sqlite.ts'), 'utf8');
   const files = [...index.matchAll(/export \* from '\.\/([\w-]+)'/g)].map((m) => m[1]);
   const tables: Found[] = [];
   for (const file of files) {

@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { bulkWriter, type HasClient } from '../bulk';
+import type { Dialect } from '../dialect';
 import { iqcDailyPairs } from '../schema';
 import { rawRun } from '@/db/dialect';
 
@@ -14,16 +15,17 @@ export const COVERED_LEVELS = 2;
 
 /** Lab × analyte × day levels from the control-lot rows, and the region roll-ups from those (the
  * migration's backfill and {@link rebuildIqcDaily}; {@link refreshIqcDaily} keeps them by delta). */
-export const ROLLUP_SQL = [
+export const rollupSql = (d: Dialect = 'sqlite') => [
   `INSERT INTO iqc_daily_pairs (lab_id, analyte_id, day, levels)
    SELECT lab_id, analyte_id, day, count(DISTINCT level) FROM iqc_daily_lots GROUP BY lab_id, analyte_id, day`,
   `INSERT INTO iqc_region_days (region_id, day, covered_pairs)
-   SELECT l.region_id, p.day, sum(p.levels >= ${COVERED_LEVELS}) FROM iqc_daily_pairs p JOIN laboratories l ON l.id = p.lab_id
-   GROUP BY l.region_id, p.day HAVING sum(p.levels >= ${COVERED_LEVELS}) > 0`,
+   SELECT l.region_id, p.day, sum(CASE WHEN p.levels >= ${COVERED_LEVELS} THEN 1 ELSE 0 END) FROM iqc_daily_pairs p JOIN laboratories l ON l.id = p.lab_id
+   GROUP BY l.region_id, p.day HAVING sum(CASE WHEN p.levels >= ${COVERED_LEVELS} THEN 1 ELSE 0 END) > 0`,
   `INSERT INTO iqc_region_months (region_id, month, pairs)
-   SELECT l.region_id, substr(p.day, 1, 7), count(DISTINCT p.lab_id || ':' || p.analyte_id) FROM iqc_daily_pairs p JOIN laboratories l ON l.id = p.lab_id
+   SELECT l.region_id, substr(p.day, 1, 7), count(DISTINCT ${d === 'pg' ? "p.lab_id::text || ':' || p.analyte_id::text" : "p.lab_id || ':' || p.analyte_id"}) FROM iqc_daily_pairs p JOIN laboratories l ON l.id = p.lab_id
    GROUP BY l.region_id, substr(p.day, 1, 7)`,
 ];
+export const ROLLUP_SQL = rollupSql('sqlite');
 
 function statements(client: Database.Database) {
   return {

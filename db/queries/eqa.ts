@@ -18,7 +18,7 @@ import {
 import type { RoundStatus } from '../enums';
 import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
-import { first } from '@/db/dialect';
+import { affectedRows, first } from '@/db/dialect';
 
 // ---------------------------------------------------------------------------------------------
 // Schemes
@@ -94,7 +94,7 @@ export async function listSchemes(db: Conn, scope: DataScope) {
     })
     .from(eqaSchemes)
     .innerJoin(regions, eq(regions.id, eqaSchemes.regionId))
-    .where(scope.kind === 'lab' ? sql`0` : scopeWhere(scope, null, regions.path))
+    .where(scope.kind === 'lab' ? sql`1 = 0` : scopeWhere(scope, null, regions.path))
     .orderBy(asc(eqaSchemes.code));
 }
 
@@ -125,7 +125,7 @@ export async function insertEnrollments(db: Conn, schemeId: number, labIds: numb
   let added = 0;
   for (const labId of labIds) {
     const r = await db.insert(eqaEnrollments).values({ schemeId, labId, enrolledAt: at }).onConflictDoNothing();
-    added += r.changes;
+    added += affectedRows(r);
   }
   return added;
 }

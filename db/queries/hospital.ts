@@ -5,7 +5,7 @@ import type { Conn } from '../client';
 import { analyteLocalCodeMisses, analyteLocalCodes, analytes, apiTokens, certificationEvents, certifications, hospitalWatches, laboratories, regions, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../schema';
 import type { TokenScope } from '../enums';
 import { withTx } from '@/db/tx';
-import { first } from '@/db/dialect';
+import { affectedRows, first } from '@/db/dialect';
 
 // ---- local codes --------------------------------------------------------------------------------
 
@@ -227,10 +227,10 @@ export async function finishAttempt(
   d: { id: number; owner: string; at: number; statusCode: number | null; durationMs: number; error: string | null; status: 'pending' | 'delivered' | 'failed'; nextAttemptAt: number; attempts: number },
 ): Promise<boolean> {
   return await withTx(db, async (tx) => {
-    const changed = (await tx
+    const changed = affectedRows(await tx
       .update(webhookDeliveries)
       .set({ status: d.status, attempts: d.attempts, nextAttemptAt: d.nextAttemptAt, lastStatusCode: d.statusCode, lastError: d.error, deliveredAt: d.status === 'delivered' ? d.at : null, leaseOwner: null, leaseUntil: null })
-      .where(and(eq(webhookDeliveries.id, d.id), eq(webhookDeliveries.leaseOwner, d.owner)))).changes;
+      .where(and(eq(webhookDeliveries.id, d.id), eq(webhookDeliveries.leaseOwner, d.owner))));
     if (changed) await tx.insert(webhookAttempts).values({ deliveryId: d.id, at: d.at, statusCode: d.statusCode, durationMs: d.durationMs, error: d.error });
     return changed > 0;
   });

@@ -6,7 +6,7 @@ import type { DataScope } from '@/lib/auth/scope';
 import { analytes, correctiveActions, iqcRuns, users } from '../schema';
 import { scopeWhere } from './scope';
 import { pageOf, textFilter, type PageRequest } from './paging';
-import { first } from '@/db/dialect';
+import { affectedRows, first } from '@/db/dialect';
 
 export async function actionsInRange(db: Conn, labId: number, analyteId: number, from: number, to: number) {
   return await db
@@ -76,8 +76,8 @@ export async function findCorrectiveAction(db: Conn, id: number) {
 }
 
 export async function resolveCorrectiveActionRow(db: Conn, id: number, v: { cause: string; action: string; outcome: string; resolvedBy: number; resolvedAt: number }) {
-  return (await db
+  return affectedRows(await db
     .update(correctiveActions)
     .set({ ...v, status: 'resolved' })
-    .where(and(eq(correctiveActions.id, id), eq(correctiveActions.status, 'open')))).changes;
+    .where(and(eq(correctiveActions.id, id), eq(correctiveActions.status, 'open'))));
 }

@@ -4,10 +4,9 @@
 // expecting any higher category) were run. Read from the daily control-lot aggregates
 // (iqc_daily_lots: current, not excluded results, whatever the run's verdict), so it stays as
 // current as they are. The recognition criterion "IQC coverage with both controls" reads this.
-// TODO(pg): json_extract(a.categories, '$[0].code') and boolean max(); PostgreSQL: categories->0->>'code', bool_or
 import { sql } from 'drizzle-orm';
 import type { Conn } from '../client';
-import { rawAll } from '@/db/dialect';
+import { asInt, firstCategoryCode, rawAll } from '@/db/dialect';
 
 export interface QualitativeCoverageDay {
   labId: number;
@@ -29,8 +28,8 @@ export interface QualitativeCoverageQuery {
 }
 
 // a day's lots: one expecting the item's lowest (negative) category; one expecting a higher category
-const NEGATIVE = sql`coalesce(max(l.expected_category = json_extract(a.categories, '$[0].code')), 0)`;
-const POSITIVE = sql`coalesce(max(l.expected_category <> json_extract(a.categories, '$[0].code')), 0)`;
+const NEGATIVE = sql`coalesce(max(${asInt(sql`l.expected_category = ${firstCategoryCode(sql`a.categories`)}`)}), 0)`;
+const POSITIVE = sql`coalesce(max(${asInt(sql`l.expected_category <> ${firstCategoryCode(sql`a.categories`)}`)}), 0)`;
 
 /** Days on which a categorical item had control results at a lab, with which controls were run. */
 export async function qualitativeControlCoverage(db: Conn, q: QualitativeCoverageQuery): Promise<QualitativeCoverageDay[]> {

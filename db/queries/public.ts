@@ -1,9 +1,12 @@
 // The public verification reads: prepared once per database handle, indexed, and limited to
 // certification data (never QC values, EQA results or user data). Used by the public pages and the
 // anonymous JSON API, which must answer thousands of requests per second.
-// TODO(pg): verify fast path: prepared statements, json_each(?) joins; PostgreSQL: unnest/jsonb_array_elements
+// SQLite: better-sqlite3 statements prepared once per handle, key lists as one JSON parameter (json_each);
+// PostgreSQL: db/pg/public.ts (key lists as one array parameter).
 import type Database from 'better-sqlite3';
 import type { DB } from '../client';
+import { dialectOf } from '../dialect';
+import * as pgq from '../pg/public';
 
 export interface PublicLab {
   id: number;
@@ -137,15 +140,18 @@ function statements(db: DB) {
 }
 
 export async function publicLabByCode(db: DB, code: string): Promise<PublicLab | undefined> {
+  if (dialectOf(db) === 'pg') return await pgq.labByCode(db, code);
   return statements(db).labByCode.get({ code });
 }
 
 export async function publicAnalyteByCode(db: DB, code: string): Promise<PublicAnalyte | undefined> {
+  if (dialectOf(db) === 'pg') return await pgq.analyteByCode(db, code);
   return statements(db).analyteByCode.get({ code });
 }
 
 /** The catalogue item with this LOINC code (the first one, should two items share it). */
 export async function publicAnalyteByLoinc(db: DB, loinc: string): Promise<PublicAnalyte | undefined> {
+  if (dialectOf(db) === 'pg') return await pgq.analyteByLoinc(db, loinc);
   return statements(db).analyteByLoinc.get({ loinc });
 }
 
@@ -154,11 +160,13 @@ export type PublicLabKey = Pick<PublicLab, 'id' | 'code' | 'regionPath'>;
 
 /** Active labs among these codes, with only the columns of PublicLabKey (one statement for a whole batch). */
 export async function publicLabKeysByCodes(db: DB, codes: readonly string[]): Promise<PublicLabKey[]> {
+  if (dialectOf(db) === 'pg') return codes.length ? await pgq.labKeysByCodes(db, codes) : [];
   return codes.length ? statements(db).labKeysByCodes.all(JSON.stringify(codes)) : [];
 }
 
 /** The whole catalogue's codes and LOINC codes (a few hundred rows). */
 export async function publicAnalyteIndex(db: DB) {
+  if (dialectOf(db) === 'pg') return await pgq.analyteIndex(db);
   return statements(db).analyteIndex.all();
 }
 
@@ -169,40 +177,46 @@ export function pairKey(labId: number, analyteId: number): number {
 
 /** Every certification of these lab × analyte pairs (pairKey), in one statement. */
 export async function publicPairsCertifications(db: DB, pairKeys: readonly number[]): Promise<PublicPairCertification[]> {
+  if (dialectOf(db) === 'pg') return pairKeys.length ? await pgq.pairsCertifications(db, pairKeys) : [];
   return pairKeys.length ? statements(db).pairsCertifications.all(JSON.stringify(pairKeys)) : [];
 }
 
 /** The newest certification event and certification ids: both tables only grow (events are
  * append-only, and every change of a certification writes one), so a change moves this stamp. */
 export async function publicCertificationStamp(db: DB): Promise<{ lastEvent: number; lastCert: number }> {
-  const s = statements(db).certificationStamp.get()!;
+  const s = dialectOf(db) === 'pg' ? await pgq.certificationStamp(db) : statements(db).certificationStamp.get()!;
   return { lastEvent: s.lastEvent ?? 0, lastCert: s.lastCert ?? 0 };
 }
 
 /** The pairs touched since a stamp (by new events or new certifications). */
 export async function publicPairsChangedSince(db: DB, since: { lastEvent: number; lastCert: number }): Promise<{ labId: number; analyteId: number }[]> {
+  if (dialectOf(db) === 'pg') return await pgq.pairsChangedSince(db, since);
   const st = statements(db);
   return [...st.eventPairsSince.all(since.lastEvent), ...st.certificationPairsSince.all(since.lastCert)];
 }
 
 /** The status-setting events of these certifications, in one statement (unordered). */
 export async function publicCertificationsEvents(db: DB, certificationIds: readonly number[]): Promise<PublicStatusEvent[]> {
+  if (dialectOf(db) === 'pg') return certificationIds.length ? await pgq.certificationsEvents(db, certificationIds) : [];
   return certificationIds.length ? statements(db).certificationsEvents.all(JSON.stringify(certificationIds)) : [];
 }
 
 /** Changes whenever a policy version is added (versions are never edited): invalidates caches. */
 export async function publicPolicyStamp(db: DB): Promise<number> {
+  if (dialectOf(db) === 'pg') return await pgq.policyStamp(db);
   return statements(db).policyStamp.get()!.stamp;
 }
 
 /** publicLabByCode and publicPolicyStamp in one statement (the single check's hot path). */
 export async function publicLabByCodeWithStamp(db: DB, code: string): Promise<(PublicLab & { policyStamp: number }) | undefined> {
+  if (dialectOf(db) === 'pg') return await pgq.labByCodeWithStamp(db, code);
   return statements(db).labByCodeWithStamp.get({ code });
 }
 
 /** An account's mapped local codes among these (normalised) codes → analyte id. */
 export async function localCodeMap(db: DB, ownerId: number, codes: readonly string[]): Promise<Map<string, number>> {
   if (!codes.length) return new Map();
+  if (dialectOf(db) === 'pg') return new Map((await pgq.localCodes(db, ownerId, codes)).map((r) => [r.localCode, r.analyteId]));
   return new Map(statements(db).localCodes.all({ owner: ownerId, codes: JSON.stringify(codes) }).map((r) => [r.localCode, r.analyteId]));
 }
 
@@ -213,6 +227,7 @@ export const MAX_MISSES_PER_OWNER = 5_000;
  * the MAX_MISSES_PER_OWNER most recent stay, so a client sending junk cannot grow the table. */
 export async function recordLocalCodeMisses(db: DB, ownerId: number, codes: readonly string[], now: number): Promise<void> {
   if (!codes.length) return;
+  if (dialectOf(db) === 'pg') return await pgq.recordMisses(db, ownerId, codes, now, MAX_MISSES_PER_OWNER);
   const st = statements(db);
   db.$client.transaction(() => {
     for (const code of codes) st.recordMiss.run({ owner: ownerId, code, now });
@@ -222,24 +237,29 @@ export async function recordLocalCodeMisses(db: DB, ownerId: number, codes: read
 
 /** Certifications of a lab × analyte whose window covers the day, with their status on that day. */
 export async function publicPairOnDay(db: DB, lab: number, analyte: number, day: string) {
+  if (dialectOf(db) === 'pg') return await pgq.pairOnDay(db, lab, analyte, day);
   return statements(db).pairOnDay.all({ lab, analyte, day });
 }
 
 /** How many certifications a pair ever had, and their overall window (to explain a "no"). */
 export async function publicPairBounds(db: DB, lab: number, analyte: number) {
+  if (dialectOf(db) === 'pg') return await pgq.pairBounds(db, lab, analyte);
   return statements(db).pairBounds.get({ lab, analyte })!;
 }
 
 /** Certifications of a lab whose window covers the day, with their status on that day. */
 export async function publicLabOnDay(db: DB, lab: number, day: string): Promise<PublicCertificationOnDay[]> {
+  if (dialectOf(db) === 'pg') return await pgq.labOnDay(db, lab, day);
   return statements(db).labOnDay.all({ lab, day });
 }
 
 export async function publicCertificateByNo(db: DB, no: string) {
+  if (dialectOf(db) === 'pg') return await pgq.certificateByNo(db, no);
   return statements(db).certificateByNo.get({ no });
 }
 
 /** Region names in English by their Chinese name (a certification's scope is stored as the name). */
 export async function publicRegionNamesEn(db: DB): Promise<Map<string, string>> {
+  if (dialectOf(db) === 'pg') return new Map((await pgq.regionNames(db)).map((r) => [r.name, r.nameEn]));
   return new Map(statements(db).regionNames.all().map((r) => [r.name, r.nameEn]));
 }

@@ -37,7 +37,7 @@ const cols = {
  * engine resolves each lab's calendar from them).
  */
 export async function listCalendarEntries(db: Conn, f: { from: string; to: string; regionCodes?: string[] }): Promise<CalendarEntryRow[]> {
-  const regionFilter = f.regionCodes ? or(isNull(calendarDays.regionId), f.regionCodes.length ? inArray(regions.code, f.regionCodes) : sql`0`) : undefined;
+  const regionFilter = f.regionCodes ? or(isNull(calendarDays.regionId), f.regionCodes.length ? inArray(regions.code, f.regionCodes) : sql`1 = 0`) : undefined;
   return await db
     .select(cols)
     .from(calendarDays)

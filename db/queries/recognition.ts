@@ -63,7 +63,7 @@ export async function insertPolicy(db: Conn, values: typeof recognitionPolicies.
 
 export async function labsWithin(db: Conn, f: { scope: DataScope; labIds?: number[] }) {
   const conds: (SQL | undefined)[] = [eq(laboratories.active, true), scopeWhere(f.scope, laboratories.id, regions.path)];
-  if (f.labIds) conds.push(f.labIds.length ? inArray(laboratories.id, f.labIds) : sql`0`);
+  if (f.labIds) conds.push(f.labIds.length ? inArray(laboratories.id, f.labIds) : sql`1 = 0`);
   return await db
     .select({ id: laboratories.id, code: laboratories.code, regionPath: regions.path })
     .from(laboratories)

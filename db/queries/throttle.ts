@@ -2,7 +2,7 @@
 import { and, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { signInThrottle } from '../schema';
-import { first } from '@/db/dialect';
+import { affectedRows, first, greatest } from '@/db/dialect';
 
 export type ThrottleRow = typeof signInThrottle.$inferSelect;
 
@@ -22,7 +22,7 @@ export async function addFailure(db: Conn, key: string, userId: number | null, n
 /** Take back a failure counted before a check that then succeeded. */
 export async function removeFailure(db: Conn, key: string): Promise<void> {
   await db.update(signInThrottle)
-    .set({ failures: sql`max(${signInThrottle.failures} - 1, 0)` })
+    .set({ failures: greatest(sql`${signInThrottle.failures} - 1`, 0) })
     .where(eq(signInThrottle.key, key));
 }
 
@@ -32,7 +32,7 @@ export async function setFailureReason(db: Conn, key: string, reason: string): P
 
 /** Lock `key` until `until` unless it is already locked; returns whether this call locked it. */
 export async function lockKey(db: Conn, key: string, until: number): Promise<boolean> {
-  return (await db.update(signInThrottle).set({ lockedUntil: until }).where(and(eq(signInThrottle.key, key), isNull(signInThrottle.lockedUntil)))).changes > 0;
+  return affectedRows(await db.update(signInThrottle).set({ lockedUntil: until }).where(and(eq(signInThrottle.key, key), isNull(signInThrottle.lockedUntil)))) > 0;
 }
 
 export async function countRefusal(db: Conn, keys: string[], now: number): Promise<void> {
@@ -51,5 +51,5 @@ export async function takeEndedWindows(db: Conn, windowMs: number, now: number):
 }
 
 export async function takeThrottleRow(db: Conn, key: string): Promise<ThrottleRow | undefined> {
-  return first(await db.delete(signInThrottle).where(eq(signInThrottle.key, key)).returning().limit(1));
+  return first(await db.delete(signInThrottle).where(eq(signInThrottle.key, key)).returning());
 }

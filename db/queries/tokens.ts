@@ -3,7 +3,7 @@ import { and, count, desc, eq, isNull } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { apiTokens, users } from '../schema';
 import type { TokenScope } from '../enums';
-import { first } from '@/db/dialect';
+import { affectedRows, first } from '@/db/dialect';
 
 /** The tokens of a lab, newest first, without their hashes. */
 export async function listTokensOfLab(db: Conn, labId: number) {
@@ -42,7 +42,7 @@ export async function insertToken(
 
 /** Mark a token revoked (only if still live); returns whether it changed. */
 export async function revokeToken(db: Conn, id: number, now: number): Promise<boolean> {
-  return (await db.update(apiTokens).set({ revokedAt: now }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))).changes > 0;
+  return affectedRows(await db.update(apiTokens).set({ revokedAt: now }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))) > 0;
 }
 
 /** Live (not revoked) tokens created by a user. */

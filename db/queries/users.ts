@@ -5,7 +5,7 @@ import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
 import { apiTokens, laboratories, regions, users, type User } from '../schema';
 import type { Role } from '../enums';
-import { first } from '@/db/dialect';
+import { affectedRows, first } from '@/db/dialect';
 
 /** An account without its password hash: what lists, pages and version snapshots may hold. */
 const publicColumns = {
@@ -116,7 +116,7 @@ export async function setUserPassword(db: Conn, id: number, v: { passwordHash: s
     .update(users)
     .set({ ...v, sessionVersion: sql`${users.sessionVersion} + 1`, passwordChangedAt: now, updatedAt: now })
     .where(eq(users.id, id))
-    .returning({ sessionVersion: users.sessionVersion }).limit(1))[0];
+    .returning({ sessionVersion: users.sessionVersion }))[0];
 }
 
 /** Store a stronger hash of the same password (sign-in upgrade), unless the password changed meanwhile. */
@@ -143,8 +143,8 @@ export async function updateUserRow(
 
 /** Revoke every live token of a user (deactivation); returns how many were revoked. */
 export async function revokeTokensOfUser(db: Conn, userId: number, now: number): Promise<number> {
-  return (await db
+  return affectedRows(await db
     .update(apiTokens)
     .set({ revokedAt: now })
-    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))).changes;
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt))));
 }

@@ -3,7 +3,7 @@
 // editing items of every kind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { createSeededTestDb, createTestDb } from '../support/db';
+import { createSeededTestDb, createTestDb, useAsProcessDb } from '../support/db';
 import { closeDb } from '@/db/client';
 import { analytes } from '@/db/schema';
 import { publicApi, SHORT_CACHE } from '@/lib/public-api';
@@ -21,8 +21,7 @@ import { AppError } from '@/lib/errors';
 let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 beforeAll(async () => {
   t = await createSeededTestDb();
-  closeDb();
-  process.env.DATABASE_PATH = t.file;
+  await useAsProcessDb(t);
 });
 afterAll(() => {
   closeDb();

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createSeededTestDb } from '@/test/support/db';
+import { createSeededTestDb, useAsProcessDb } from '@/test/support/db';
 import { fhirProblems } from '@/test/support/fhir';
 import { createRandom } from '@/db/seed/random';
 import { seedRecognition } from '@/db/seed/recognition';
@@ -58,8 +58,7 @@ beforeAll(async () => {
   w.db.$client
     .prepare(`INSERT INTO analyte_local_codes (owner_id, local_code, analyte_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`)
     .run(hospitalId, 'XK01', await analyteId(w.db, 'K'), hospitalId, NOW, NOW);
-  closeDb();
-  process.env.DATABASE_PATH = w.file;
+  await useAsProcessDb(w);
   vi.useFakeTimers({ toFake: ['Date'], now: NOW });
 }, 180_000);
 afterAll(() => {

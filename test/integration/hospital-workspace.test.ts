@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededTestDb } from '@/test/support/db';
+import { createSeededTestDb, useAsProcessDb } from '@/test/support/db';
 import { closeDb, openDatabase, type DB } from '@/db/client';
 import { actorForApiToken, actorForUserId } from '@/lib/auth/resolve';
 import type { Actor } from '@/lib/auth/core';
@@ -67,8 +67,7 @@ const pending = () => rows<{ n: number }>(`SELECT count(*) AS n FROM webhook_del
 
 beforeAll(async () => {
   w = await createSeededTestDb();
-  closeDb();
-  process.env.DATABASE_PATH = w.file; // the route handlers' getDb()
+  await useAsProcessDb(w); // the route handlers' getDb()
   h1 = (await actorForUserId(w.db, rows<{ id: number }>(`SELECT id FROM users WHERE role = 'hospital' LIMIT 1`)[0].id))!;
   const other = await createUser(w.db, w.admin, { email: 'hospital2@demo.labqc', name: '第二医院', role: 'hospital', password: 'Zq8#second-hospital-2026' }) as { id: number };
   h2 = (await actorForUserId(w.db, other.id ?? rows<{ id: number }>(`SELECT id FROM users WHERE email = 'hospital2@demo.labqc'`)[0].id))!;

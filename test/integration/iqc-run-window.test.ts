@@ -12,7 +12,7 @@ import { first } from '@/db/dialect';
 let sessionActor: Actor | null = null;
 vi.mock('@/lib/auth', async () => (await import('../support/api-actor')).apiActorMock(() => sessionActor));
 
-import { createSeededTestDb } from '../support/db';
+import { createSeededTestDb, useAsProcessDb } from '../support/db';
 import { closeDb } from '@/db/client';
 import { auditLog, laboratories } from '@/db/schema';
 import { createApiToken } from '@/lib/services/tokens';
@@ -28,8 +28,7 @@ let gzId: number;
 
 beforeAll(async () => {
   t = await createSeededTestDb();
-  closeDb();
-  process.env.DATABASE_PATH = t.file;
+  await useAsProcessDb(t);
   gz = t.labManagers.get('GZ-001')!;
   gzId = gz.labId!;
 });

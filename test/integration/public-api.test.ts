@@ -1,7 +1,7 @@
 // The public API as both the Next route handlers and the production server's fast path serve it
 // (lib/public-api.ts): shapes, status codes, and that nothing but certification data comes out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededTestDb } from '../support/db';
+import { createSeededTestDb, useAsProcessDb } from '../support/db';
 import { closeDb } from '@/db/client';
 import { publicApi } from '@/lib/public-api';
 import { publicApiRoute } from '@/lib/http';
@@ -9,8 +9,7 @@ import { publicApiRoute } from '@/lib/http';
 let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 beforeAll(async () => {
   t = await createSeededTestDb();
-  closeDb();
-  process.env.DATABASE_PATH = t.file;
+  await useAsProcessDb(t);
 });
 afterAll(() => {
   closeDb();

@@ -9,7 +9,7 @@ let sessionActor: Actor | null = null;
 // without a bearer token the "session" is `sessionActor` (test/support/api-actor.ts)
 vi.mock('@/lib/auth', async () => (await import('../support/api-actor')).apiActorMock(() => sessionActor));
 
-import { createSeededTestDb } from '../support/db';
+import { createSeededTestDb, useAsProcessDb } from '../support/db';
 import { closeDb } from '@/db/client';
 import { createApiToken } from '@/lib/services/tokens';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
@@ -24,8 +24,7 @@ beforeAll(async () => {
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(NOW);
   t = await createSeededTestDb();
-  closeDb();
-  process.env.DATABASE_PATH = t.file;
+  await useAsProcessDb(t);
   await createPolicyVersion(t.db, t.regulators.gd, { regionCode: '440000', effectiveFrom: '2025-01-01', analyteCodes: ['K', 'NA'], reason: 'initial list' }, { now: NOW });
   const K = await analyteId(t.db, 'K');
   const gz1 = await labId(t.db, 'GZ-001');

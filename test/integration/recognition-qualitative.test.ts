@@ -11,7 +11,7 @@ import type { Actor } from '@/lib/auth/core';
 let sessionActor: Actor | null = null;
 vi.mock('@/lib/auth', async () => (await import('../support/api-actor')).apiActorMock(() => sessionActor));
 
-import { createSeededTestDb } from '../support/db';
+import { createSeededTestDb, useAsProcessDb } from '../support/db';
 import { callRoute } from '../support/route-call';
 import { appError } from '../support/errors';
 import { closeDb } from '@/db/client';
@@ -96,8 +96,7 @@ beforeAll(async () => {
   vi.useFakeTimers({ toFake: ['Date'] });
   at(NOW - 400 * DAY);
   t = await createSeededTestDb();
-  closeDb();
-  process.env.DATABASE_PATH = t.file;
+  await useAsProcessDb(t);
   await createPolicyVersion(t.db, t.regulators.gd, { regionCode: '440000', effectiveFrom: '2025-01-01', analyteCodes: ['HBSAG', 'K'], reason: 'serology list' }, { now: NOW - 400 * DAY });
   as(t.regulators.gd);
   await ok(callRoute(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'SERO', name: '乙肝血清学', analytes: ['HBSAG'] }), 201);

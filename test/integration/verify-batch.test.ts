@@ -3,7 +3,7 @@
 // certifications active, suspended, revoked and expired under 广东HR, 深圳HR and 浙江HR marks).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createSeededTestDb, fakeActor } from '@/test/support/db';
+import { createSeededTestDb, fakeActor, useAsProcessDb } from '@/test/support/db';
 import { executeJob } from '@/lib/jobs';
 import { createRandom } from '@/db/seed/random';
 import { seedRecognition } from '@/db/seed/recognition';
@@ -242,9 +242,8 @@ describe('batch limits', () => {
 });
 
 describe('over HTTP (route handlers, as Next serves them)', () => {
-  beforeAll(() => {
-    closeDb();
-    process.env.DATABASE_PATH = w.file;
+  beforeAll(async () => {
+    await useAsProcessDb(w);
   });
   const post = (body: unknown, address = '203.0.113.7') =>
     verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', headers: { 'content-type': 'application/json', [CLIENT_ADDRESS_HEADER]: address }, body: JSON.stringify(body) }));

@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededTestDb } from '@/test/support/db';
+import { createSeededTestDb, useAsProcessDb } from '@/test/support/db';
 import { closeDb } from '@/db/client';
 import { publicFastPath } from '@/lib/server/public-fast';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
@@ -17,8 +17,7 @@ let base: string;
 
 beforeAll(async () => {
   t = await createSeededTestDb();
-  closeDb();
-  process.env.DATABASE_PATH = t.file;
+  await useAsProcessDb(t);
   server = http.createServer(async (req, res) => {
     // as lib/server/main.ts stamps it: here the test client names its address in a header of its own
     delete req.headers[CLIENT_ADDRESS_HEADER];

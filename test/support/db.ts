@@ -1,21 +1,44 @@
-// Integration tests run against a real SQLite file with the committed migrations applied.
+// Integration tests run against a real database with the committed migrations applied: a SQLite file,
+// or with TEST_BACKEND=pg (the vitest project integration-pg) a fresh PostgreSQL database on
+// TEST_DATABASE_URL (test/support/pg.ts), copied from a migrated template made once per run.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type DB } from '@/db/client';
+import { BACKEND } from '@/db/backend';
 import { runMigrations } from '@/db/migrate';
 import { seedBase } from '@/db/seed/base';
 import type { Actor } from '@/lib/auth/core';
+import { createPgTestDatabase } from './pg';
 
 process.env.LABQC_BCRYPT_COST ??= '4';
 
+/** The backend the tests of this run use (TEST_BACKEND=pg: PostgreSQL). */
+export const testBackend = BACKEND;
+
 export interface TestDb {
   db: DB;
+  /** the SQLite file, or on PostgreSQL the database's URL */
   file: string;
-  close: () => void;
+  backend: 'sqlite' | 'pg';
+  close: () => Promise<void>;
 }
 
 export async function createTestDb(): Promise<TestDb> {
+  if (BACKEND === 'pg') {
+    const [{ openPostgres }, { migratedTemplate }] = await Promise.all([import('@/db/pg/client'), import('./pg-template')]);
+    const created = await createPgTestDatabase('labqc_it', await migratedTemplate());
+    const pgdb = openPostgres(created.url, { max: 4 });
+    return {
+      db: pgdb as unknown as DB,
+      file: created.url,
+      backend: 'pg',
+      close: async () => {
+        await pgdb.$client.end();
+        await created.drop();
+      },
+    };
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labqc-it-'));
   const file = path.join(dir, 'test.sqlite');
   const db = openDatabase(file);
@@ -23,11 +46,20 @@ export async function createTestDb(): Promise<TestDb> {
   return {
     db,
     file,
-    close: () => {
+    backend: 'sqlite',
+    close: async () => {
       db.$client.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Point the process-wide handle (getDb(): route handlers, the public API) at a test database. */
+export async function useAsProcessDb(t: { file: string }): Promise<void> {
+  const { closeDb } = await import('@/db/client');
+  await closeDb();
+  if (BACKEND === 'pg') process.env.DATABASE_URL = t.file;
+  else process.env.DATABASE_PATH = t.file;
 }
 
 /** A migrated database with the demo regions, catalogue, labs and accounts (no QC data). */

@@ -21,3 +21,15 @@ export async function appErrorAsync(fn: () => Promise<unknown>): Promise<AppErro
   }
   throw new Error('expected an AppError');
 }
+
+/** The messages of what `fn` rejects with and of its causes (a driver error wrapped by drizzle), joined. */
+export async function errorText(fn: () => unknown): Promise<string> {
+  try {
+    await fn();
+  } catch (e) {
+    const parts: string[] = [];
+    for (let x = e as { message?: string; cause?: unknown } | undefined, i = 0; x && i < 5; x = x.cause as typeof x, i++) parts.push(String(x.message ?? x));
+    return parts.join(' | ');
+  }
+  throw new Error('expected a rejection');
+}

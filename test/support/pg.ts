@@ -13,13 +13,13 @@ export interface PgTestDatabase {
 }
 
 /** A new, empty database on the test server; `drop()` removes it (its connections must be closed). */
-export async function createPgTestDatabase(prefix = 'labqc_t'): Promise<PgTestDatabase> {
+export async function createPgTestDatabase(prefix = 'labqc_t', template = 'template0'): Promise<PgTestDatabase> {
   if (!pgUrl) throw new Error('TEST_DATABASE_URL is not set');
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: pgUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8'`);
+    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}" ENCODING 'UTF8'`);
   } finally {
     await admin.end();
   }

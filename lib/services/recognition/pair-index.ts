@@ -8,7 +8,7 @@
 // What an answer depends on (mark, scope, certificate number, validity, events) never changes in
 // place, so a dropped pair is simply read again. A pair asked about and found without a
 // certification is kept too (an empty list), and dropped when its first approval arrives.
-// TODO(pg): pair index built from better-sqlite3 statements, cached per connection
+// The index is kept per handle client (the better-sqlite3 connection or the pg pool).
 import type { DB } from '@/db/client';
 import { pairKey, publicCertificationStamp, publicCertificationsEvents, publicPairsCertifications, publicPairsChangedSince, type PublicPairCertification, type PublicStatusEvent } from '@/db/queries/public';
 

@@ -3,7 +3,7 @@
 // of day D still within T's recognition window when reused on day asOf?". Answers come from
 // certification events effective on or before D (decisions are never back-dated), so later decisions
 // never change an earlier day's answer. Certification data only. The batch form is verify-batch.ts.
-// TODO(pg): policy cache keyed by the better-sqlite3 connection
+// The policy cache is keyed by the handle's client (the better-sqlite3 connection or the pg pool).
 import type { DB } from '@/db/client';
 import { listLabs } from '@/db/queries/labs';
 import { publicAnalyteByCode, publicAnalyteByLoinc, publicLabByCode, publicLabByCodeWithStamp, publicLabOnDay, publicPairBounds, publicPairOnDay, publicPolicyStamp } from '@/db/queries/public';

@@ -1,0 +1,120 @@
+// PostgreSQL side of the public verification reads (db/queries/public.ts has the SQLite prepared
+// statements and the exported functions, which call these when the handle is PostgreSQL). Lists of
+// keys travel as one array parameter (= ANY / unnest), as SQLite's travel as one JSON text.
+import { sql } from 'drizzle-orm';
+import type { DB } from '../client';
+import { rawAll, rawGet } from '../dialect';
+import { withTx } from '../tx';
+import type { PublicAnalyte, PublicCertificationOnDay, PublicLab, PublicLabKey, PublicPairCertification, PublicStatusEvent } from '../queries/public';
+
+const POLICY_STAMP = sql`(SELECT coalesce(max(id), 0) FROM recognition_policies)`;
+const LAB_COLUMNS = sql.raw(`l.id, l.code, l.name, l.name_en AS "nameEn", l.level, l.address, r.code AS "regionCode", r.name AS "regionName", r.name_en AS "regionNameEn", r.path AS "regionPath"`);
+const statusOn = (day: string) => sql`(SELECT e.to_status FROM certification_events e
+  WHERE e.certification_id = c.id AND e.effective_on <= ${day} AND e.to_status IS NOT NULL
+  ORDER BY e.effective_on DESC, e.id DESC LIMIT 1)`;
+const ANALYTE = sql.raw(`id, code, name_en AS "nameEn", name_zh AS "nameZh"`);
+
+export const labByCode = (db: DB, code: string) =>
+  rawGet<PublicLab>(db, sql`SELECT ${LAB_COLUMNS} FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ${code} AND l.active`);
+
+export const labByCodeWithStamp = (db: DB, code: string) =>
+  rawGet<PublicLab & { policyStamp: number }>(
+    db,
+    sql`SELECT ${LAB_COLUMNS}, ${POLICY_STAMP} AS "policyStamp" FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ${code} AND l.active`,
+  );
+
+export const analyteByCode = (db: DB, code: string) => rawGet<PublicAnalyte>(db, sql`SELECT ${ANALYTE} FROM analytes WHERE code = ${code}`);
+
+export const analyteByLoinc = (db: DB, loinc: string) => rawGet<PublicAnalyte>(db, sql`SELECT ${ANALYTE} FROM analytes WHERE loinc = ${loinc} ORDER BY id LIMIT 1`);
+
+export const labKeysByCodes = (db: DB, codes: readonly string[]) =>
+  rawAll<PublicLabKey>(
+    db,
+    sql`SELECT l.id, l.code, r.path AS "regionPath" FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ANY(${sql.param(codes)}::text[]) AND l.active`,
+  );
+
+export const analyteIndex = (db: DB) => rawAll<{ id: number; code: string; loinc: string | null }>(db, sql`SELECT id, code, loinc FROM analytes ORDER BY id`);
+
+export const pairsCertifications = (db: DB, pairKeys: readonly number[]) =>
+  rawAll<PublicPairCertification>(
+    db,
+    sql`SELECT c.id, c.lab_id AS "labId", c.analyte_id AS "analyteId", c.mark, c.scope, c.certificate_no AS "certificateNo", c.valid_from AS "validFrom", c.valid_to AS "validTo"
+        FROM unnest(${sql.param(pairKeys)}::bigint[]) AS j(value) JOIN certifications c ON c.lab_id = (j.value >> 20) AND c.analyte_id = (j.value & 1048575)`,
+  );
+
+export const certificationStamp = async (db: DB) =>
+  (await rawGet<{ lastEvent: number | null; lastCert: number | null }>(
+    db,
+    sql`SELECT (SELECT max(id) FROM certification_events) AS "lastEvent", (SELECT max(id) FROM certifications) AS "lastCert"`,
+  ))!;
+
+export const pairsChangedSince = async (db: DB, since: { lastEvent: number; lastCert: number }) => [
+  ...(await rawAll<{ labId: number; analyteId: number }>(db, sql`SELECT DISTINCT lab_id AS "labId", analyte_id AS "analyteId" FROM certification_events WHERE id > ${since.lastEvent}`)),
+  ...(await rawAll<{ labId: number; analyteId: number }>(db, sql`SELECT DISTINCT lab_id AS "labId", analyte_id AS "analyteId" FROM certifications WHERE id > ${since.lastCert}`)),
+];
+
+export const certificationsEvents = (db: DB, ids: readonly number[]) =>
+  rawAll<PublicStatusEvent>(
+    db,
+    sql`SELECT e.id, e.certification_id AS "certificationId", e.effective_on AS "effectiveOn", e.to_status AS "toStatus"
+        FROM certification_events e WHERE e.certification_id = ANY(${sql.param(ids)}::bigint[]) AND e.to_status IS NOT NULL`,
+  );
+
+export const policyStamp = async (db: DB) => (await rawGet<{ stamp: number }>(db, sql`SELECT ${POLICY_STAMP} AS stamp`))!.stamp;
+
+export const localCodes = (db: DB, owner: number, codes: readonly string[]) =>
+  rawAll<{ localCode: string; analyteId: number }>(
+    db,
+    sql`SELECT m.local_code AS "localCode", m.analyte_id AS "analyteId" FROM analyte_local_codes m WHERE m.owner_id = ${owner} AND m.local_code = ANY(${sql.param(codes)}::text[])`,
+  );
+
+export async function recordMisses(db: DB, owner: number, codes: readonly string[], now: number, keep: number): Promise<void> {
+  await withTx(db, async (tx) => {
+    // one statement for the batch's codes (distinct: ON CONFLICT cannot touch a row twice)
+    await rawAll(
+      tx,
+      sql`INSERT INTO analyte_local_code_misses (owner_id, local_code, seen, first_seen_at, last_seen_at)
+          SELECT ${owner}::bigint, code, count(*), ${now}::bigint, ${now}::bigint FROM unnest(${sql.param(codes)}::text[]) AS j(code) GROUP BY code
+          ON CONFLICT (owner_id, local_code) DO UPDATE SET seen = analyte_local_code_misses.seen + excluded.seen, last_seen_at = excluded.last_seen_at`,
+    );
+    await rawAll(
+      tx,
+      sql`DELETE FROM analyte_local_code_misses WHERE owner_id = ${owner} AND id NOT IN
+          (SELECT id FROM analyte_local_code_misses WHERE owner_id = ${owner} ORDER BY last_seen_at DESC, id DESC LIMIT ${keep})`,
+    );
+  });
+}
+
+export const pairOnDay = (db: DB, lab: number, analyte: number, day: string) =>
+  rawAll<Omit<PublicCertificationOnDay, 'analyteCode' | 'analyteName' | 'analyteNameEn'>>(
+    db,
+    sql`SELECT c.id, c.mark, c.scope, c.certificate_no AS "certificateNo", c.valid_from AS "validFrom", c.valid_to AS "validTo", ${statusOn(day)} AS status
+        FROM certifications c
+        WHERE c.lab_id = ${lab} AND c.analyte_id = ${analyte} AND c.valid_from <= ${day} AND c.valid_to >= ${day}
+        ORDER BY c.valid_from DESC, c.id DESC`,
+  );
+
+export const pairBounds = async (db: DB, lab: number, analyte: number) =>
+  (await rawGet<{ n: number; firstFrom: string | null; lastTo: string | null }>(
+    db,
+    sql`SELECT count(*) AS n, min(valid_from) AS "firstFrom", max(valid_to) AS "lastTo" FROM certifications WHERE lab_id = ${lab} AND analyte_id = ${analyte}`,
+  ))!;
+
+export const labOnDay = (db: DB, lab: number, day: string) =>
+  rawAll<PublicCertificationOnDay>(
+    db,
+    sql`SELECT c.id, a.code AS "analyteCode", a.name_zh AS "analyteName", a.name_en AS "analyteNameEn", c.mark, c.scope, c.certificate_no AS "certificateNo",
+               c.valid_from AS "validFrom", c.valid_to AS "validTo", ${statusOn(day)} AS status
+        FROM certifications c JOIN analytes a ON a.id = c.analyte_id
+        WHERE c.lab_id = ${lab} AND c.valid_from <= ${day} AND c.valid_to >= ${day}
+        ORDER BY a.code, c.valid_from DESC`,
+  );
+
+export const regionNames = (db: DB) => rawAll<{ name: string; nameEn: string }>(db, sql`SELECT name, name_en AS "nameEn" FROM regions`);
+
+export const certificateByNo = (db: DB, no: string) =>
+  rawGet<{ id: number; labCode: string; analyteCode: string }>(
+    db,
+    sql`SELECT c.id, l.code AS "labCode", a.code AS "analyteCode" FROM certifications c
+        JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id WHERE c.certificate_no = ${no}`,
+  );

@@ -1,0 +1,10 @@
+// The integration test files that pass on PostgreSQL (vitest project integration-pg, TEST_BACKEND=pg).
+// A file joins the list once `TEST_PG_ALL=1 TEST_BACKEND=pg npx vitest run --project integration-pg <file>`
+// is green; SQLite-specific files (pragmas, file permissions, backup/restore, the pg-* files that open
+// their own PostgreSQL databases) stay off it.
+export const PG_READY: string[] = [
+  'test/integration/foundation.test.ts',
+  'test/integration/auth-access.test.ts',
+  'test/integration/public-api.test.ts',
+  'test/integration/recognition-verify.test.ts',
+];
