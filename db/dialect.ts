@@ -115,6 +115,9 @@ export const isFalse = (col: SQL | SQLWrapper): SQL => sql`${col} = ${sqlBool(fa
 /** A condition as 1/0 (SQLite compares to integers; PostgreSQL has no sum(boolean)). */
 export const asInt = (cond: SQL): SQL => sql`(CASE WHEN ${cond} THEN 1 ELSE 0 END)`;
 
+/** A boolean column as 1/0 (NULL stays NULL): SQLite stores 0/1 already; PostgreSQL casts. */
+export const boolAsInt = (col: unknown): SQL => (onPg() ? sql`(${col})::int` : sql`${col}`);
+
 /** The larger / smaller of two values (SQLite's scalar max/min, PostgreSQL's greatest/least). */
 export const greatest = (a: unknown, b: unknown): SQL => (onPg() ? sql`greatest(${a}, ${b})` : sql`max(${a}, ${b})`);
 export const least = (a: unknown, b: unknown): SQL => (onPg() ? sql`least(${a}, ${b})` : sql`min(${a}, ${b})`);

@@ -49,7 +49,7 @@ const analyteCols = {
 };
 
 /** One page of the catalogue, filtered by group, kind and text (code, names, LOINC). */
-export function pageAnalytes(db: Conn, f: { category?: AnalyteCategory; kind?: AnalyteKind }, req: PageRequest<AnalyteSort>) {
+export async function pageAnalytes(db: Conn, f: { category?: AnalyteCategory; kind?: AnalyteKind }, req: PageRequest<AnalyteSort>) {
   const cond = and(
     f.category ? eq(analytes.category, f.category) : undefined,
     f.kind ? eq(analytes.kind, f.kind) : undefined,

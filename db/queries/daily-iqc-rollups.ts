@@ -197,14 +197,15 @@ export async function moveLabRollups(db: Conn, labId: number, fromRegionId: numb
   ] as const) {
     await rawRun(db, sql`
       INSERT INTO iqc_region_days (region_id, day, covered_pairs)
-      SELECT ${regionId}, day, ${sign} * n FROM (
-        SELECT day, sum(levels >= ${COVERED_LEVELS}) AS n FROM iqc_daily_pairs WHERE lab_id = ${labId} GROUP BY day HAVING n > 0) WHERE true
-      ON CONFLICT (region_id, day) DO UPDATE SET covered_pairs = covered_pairs + excluded.covered_pairs`);
+      SELECT CAST(${regionId} AS bigint), day, ${sign} * n FROM (
+        SELECT day, sum(CASE WHEN levels >= ${COVERED_LEVELS} THEN 1 ELSE 0 END) AS n FROM iqc_daily_pairs WHERE lab_id = ${labId} GROUP BY day
+        HAVING sum(CASE WHEN levels >= ${COVERED_LEVELS} THEN 1 ELSE 0 END) > 0) AS x WHERE true
+      ON CONFLICT (region_id, day) DO UPDATE SET covered_pairs = iqc_region_days.covered_pairs + excluded.covered_pairs`);
     await rawRun(db, sql`
       INSERT INTO iqc_region_months (region_id, month, pairs)
-      SELECT ${regionId}, month, ${sign} * n FROM (
-        SELECT substr(day, 1, 7) AS month, count(DISTINCT analyte_id) AS n FROM iqc_daily_pairs WHERE lab_id = ${labId} GROUP BY month) WHERE true
-      ON CONFLICT (region_id, month) DO UPDATE SET pairs = pairs + excluded.pairs`);
+      SELECT CAST(${regionId} AS bigint), month, ${sign} * n FROM (
+        SELECT substr(day, 1, 7) AS month, count(DISTINCT analyte_id) AS n FROM iqc_daily_pairs WHERE lab_id = ${labId} GROUP BY substr(day, 1, 7)) AS x WHERE true
+      ON CONFLICT (region_id, month) DO UPDATE SET pairs = iqc_region_months.pairs + excluded.pairs`);
   }
   await rawRun(db, sql`DELETE FROM iqc_region_days WHERE region_id = ${fromRegionId} AND covered_pairs = 0`);
   await rawRun(db, sql`DELETE FROM iqc_region_months WHERE region_id = ${fromRegionId} AND pairs = 0`);

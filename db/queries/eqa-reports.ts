@@ -17,7 +17,7 @@ import {
   laboratories,
   regions,
 } from '../schema';
-import { rawAll } from '@/db/dialect';
+import { greatest, least, rawAll, truncInt } from '@/db/dialect';
 
 /** The labs whose rows are read: a DataScope (one lab, a region subtree, all or none) in SQL. */
 function labCondition(scope: DataScope, labIdColumn: typeof eqaResultEvaluations.labId | typeof eqaAnalyteScores.labId): SQL {
@@ -194,7 +194,7 @@ export async function labScoreHistory(db: Conn, labId: number, schemeId: number,
 
 /** Distribution of |z| classes and z bins of an evaluation, within a scope: [bin, count]. */
 export async function zBins(db: Conn, evaluationId: number, scope: DataScope) {
-  return await rawAll<{ bin: number; n: number }>(db, sql`select max(-4, min(4, cast(r.z + 1000 as integer) - 1000)) as bin, count(*) as n
+  return await rawAll<{ bin: number; n: number }>(db, sql`select ${greatest(-4, least(4, sql`${truncInt(sql`r.z + 1000`)} - 1000`))} as bin, count(*) as n
           from eqa_result_evaluations r join laboratories l on l.id = r.lab_id join regions g on g.id = l.region_id
          where r.evaluation_id = ${evaluationId} and r.z is not null and ${scopeWhere(scope, sql`l.id`, sql`g.path`)}
          group by bin order by bin`,

@@ -1,6 +1,5 @@
 // EQA reads and writes: schemes, enrolments, rounds, samples, reference values and submissions.
 // Evaluation's bulk statements live in eqa-evaluation.ts, report reads in eqa-reports.ts.
-// TODO(pg): group_concat(code, ',') → string_agg(code, ',') on PostgreSQL
 import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
 import {
@@ -18,7 +17,7 @@ import {
 import type { RoundStatus } from '../enums';
 import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
-import { affectedRows, first } from '@/db/dialect';
+import { affectedRows, first, stringAgg } from '@/db/dialect';
 
 // ---------------------------------------------------------------------------------------------
 // Schemes
@@ -244,8 +243,8 @@ export async function listVisibleRounds(db: Conn, scope: DataScope, f: { schemeI
       schemeNameEn: eqaSchemes.nameEn,
       regionPath: regions.path,
       roundAnalytes: eqaRounds.analytes,
-      samples: sql<string>`(select group_concat(code, ',') from (select code from eqa_samples s where s.round_id = ${eqaRounds.id} order by s.ordinal))`,
-      analytes: sql<string>`(select group_concat(code, ',') from (select a.code from eqa_scheme_analytes sa join analytes a on a.id = sa.analyte_id where sa.scheme_id = ${eqaSchemes.id} order by a.code))`,
+      samples: sql<string>`(select ${stringAgg(sql`code`, ',')} from (select code from eqa_samples s where s.round_id = ${eqaRounds.id} order by s.ordinal) o)`,
+      analytes: sql<string>`(select ${stringAgg(sql`code`, ',')} from (select a.code from eqa_scheme_analytes sa join analytes a on a.id = sa.analyte_id where sa.scheme_id = ${eqaSchemes.id} order by a.code) o)`,
     })
     .from(eqaRounds)
     .innerJoin(eqaSchemes, eq(eqaSchemes.id, eqaRounds.schemeId))

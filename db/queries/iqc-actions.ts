@@ -60,7 +60,7 @@ export type ActionSort = (typeof ACTION_SORTS)[number];
 /** One page of a lab's corrective actions (scope in SQL), filtered by status and text (test code,
  * cause, action), sorted by when they were opened (corrective_actions_lab_opened_idx) or by
  * status, then opened (corrective_actions_lab_status_idx). */
-export function pageCorrectiveActions(db: Conn, scope: DataScope, f: { labId: number; status?: 'open' | 'resolved' }, req: PageRequest<ActionSort>) {
+export async function pageCorrectiveActions(db: Conn, scope: DataScope, f: { labId: number; status?: 'open' | 'resolved' }, req: PageRequest<ActionSort>) {
   const cond = and(
     eq(correctiveActions.labId, f.labId),
     scopeWhere(scope, correctiveActions.labId, sql`(SELECT r.path FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.id = ${correctiveActions.labId})`),

@@ -5,7 +5,7 @@ import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { analytes, controlLots, correctiveActions, iqcResults, iqcRuns, iqcViolations, qcRuleConfigs, qcTargets, users } from '../schema';
 import type { RunStatus } from '../enums';
-import { first, rawAll } from '@/db/dialect';
+import { first, isTrue, rawAll } from '@/db/dialect';
 
 export { actionsInRange, findCorrectiveAction, listCorrectiveActions, resolveCorrectiveActionRow } from './iqc-actions';
 
@@ -88,8 +88,8 @@ export async function listLotsWithTargets(db: Conn, labId: number, at: number) {
       sd: qcTargets.sd,
       source: qcTargets.source,
       effectiveFrom: qcTargets.effectiveFrom,
-      results: sql<number>`(SELECT count(*) FROM iqc_results r WHERE r.control_lot_id = ${controlLots.id} AND r.current = 1)`,
-      lastAt: sql<number | null>`(SELECT max(r.measured_at) FROM iqc_results r WHERE r.control_lot_id = ${controlLots.id} AND r.current = 1)`,
+      results: sql<number>`(SELECT count(*) FROM iqc_results r WHERE r.control_lot_id = ${controlLots.id} AND ${isTrue(sql`r.current`)})`.mapWith(Number),
+      lastAt: sql<number | null>`(SELECT max(r.measured_at) FROM iqc_results r WHERE r.control_lot_id = ${controlLots.id} AND ${isTrue(sql`r.current`)})`.mapWith(Number),
     })
     .from(controlLots)
     .innerJoin(analytes, eq(analytes.id, controlLots.analyteId))

@@ -3,7 +3,6 @@
 // labs_name_idx, regions_path_idx), accounts (users_email_uq, users_role_name_idx), EQA rounds
 // (eqa_rounds_opens_idx, eqa_rounds_closes_idx, eqa_rounds_code_uq) and the IQC results of a chart
 // (iqc_results_lab_analyte_time_idx). Corrective actions page in ./iqc-actions.ts.
-// TODO(pg): group_concat(code, ',') → string_agg(code, ',') on PostgreSQL
 import { and, eq, gte, like, lt, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';
@@ -12,7 +11,7 @@ import type { Role } from '../enums';
 import { scopeWhere } from './scope';
 import { visibilityCondition } from './eqa';
 import { pageOf, textFilter, type PageRequest } from './paging';
-import { first } from '@/db/dialect';
+import { asInt, first, stringAgg } from '@/db/dialect';
 
 export { ACTION_SORTS, pageCorrectiveActions, type ActionSort } from './iqc-actions';
 
@@ -32,7 +31,7 @@ const labCols = {
 };
 
 /** One page of the labs in a scope, filtered by city, level, activity and text (code or names). */
-export function pageLabs(db: Conn, scope: DataScope, f: { regionCode?: string; level?: string; activeOnly?: boolean }, req: PageRequest<LabSort>) {
+export async function pageLabs(db: Conn, scope: DataScope, f: { regionCode?: string; level?: string; activeOnly?: boolean }, req: PageRequest<LabSort>) {
   const cond = and(
     scopeWhere(scope, laboratories.id, regions.path),
     f.regionCode ? like(regions.path, `%/${f.regionCode}/%`) : undefined,
@@ -59,7 +58,7 @@ const userCols = {
 };
 
 /** One page of the accounts of a role in a scope (lab managers by their lab, regulators by their region). */
-export function pageUsers(db: Conn, scope: DataScope, role: Role, req: PageRequest<UserSort>) {
+export async function pageUsers(db: Conn, scope: DataScope, role: Role, req: PageRequest<UserSort>) {
   const cond = and(eq(users.role, role), scopeWhere(scope, users.labId, regions.path), textFilter(req.q, [users.email, users.name, laboratories.code]));
   const sorts: Record<UserSort, unknown[]> = { lab: [regions.path, laboratories.code, users.email], name: [users.name, users.email], email: [users.email] };
   return pageOf(
@@ -88,15 +87,15 @@ const roundCols = {
   schemeCode: eqaSchemes.code,
   schemeName: eqaSchemes.name,
   schemeNameEn: eqaSchemes.nameEn,
-  samples: sql<string | null>`(select group_concat(code, ',') from (select code from eqa_samples s where s.round_id = ${eqaRounds.id} order by s.ordinal))`,
+  samples: sql<string | null>`(select ${stringAgg(sql`code`, ',')} from (select code from eqa_samples s where s.round_id = ${eqaRounds.id} order by s.ordinal) o)`,
 };
 
 /** One page of the EQA rounds a scope sees (the visibility rule of ./eqa.ts), filtered by text
  * (round code, scheme code or names), with each round's sample codes. */
-export function pageRounds(db: Conn, scope: DataScope, req: PageRequest<RoundSort>) {
+export async function pageRounds(db: Conn, scope: DataScope, req: PageRequest<RoundSort>) {
   const cond = and(visibilityCondition(scope), textFilter(req.q, [eqaRounds.code, eqaSchemes.code, eqaSchemes.name, eqaSchemes.nameEn]));
   const sorts: Record<RoundSort, unknown[]> = { opens: [eqaRounds.opensAt, eqaRounds.id], closes: [eqaRounds.closesAt, eqaRounds.id], code: [eqaRounds.code] };
-  const page = pageOf(
+  const page = await pageOf(
     (s) =>
       db
         .select(s as never)
@@ -116,8 +115,8 @@ export function pageRounds(db: Conn, scope: DataScope, req: PageRequest<RoundSor
 export async function countRoundsToAct(db: Conn, scope: DataScope, now: number) {
   const row = first(await db
     .select({
-      open: sql<number>`coalesce(sum(${eqaRounds.status} = 'open' and ${eqaRounds.closesAt} > ${now}), 0)`,
-      toEvaluate: sql<number>`coalesce(sum(${eqaRounds.status} = 'closed' or (${eqaRounds.status} = 'open' and ${eqaRounds.closesAt} <= ${now})), 0)`,
+      open: sql<number>`coalesce(sum(${asInt(sql`${eqaRounds.status} = 'open' and ${eqaRounds.closesAt} > ${now}`)}), 0)`.mapWith(Number),
+      toEvaluate: sql<number>`coalesce(sum(${asInt(sql`${eqaRounds.status} = 'closed' or (${eqaRounds.status} = 'open' and ${eqaRounds.closesAt} <= ${now})`)}), 0)`.mapWith(Number),
     })
     .from(eqaRounds)
     .innerJoin(eqaSchemes, eq(eqaSchemes.id, eqaRounds.schemeId))
@@ -146,7 +145,7 @@ const iqcResultCols = {
 
 /** One page of the current IQC results of a lab × analyte (× instrument) in [from, to), filtered by
  * text (level or lot number), by time (ties by id). */
-export function pageIqcResults(db: Conn, scope: DataScope, f: { labId: number; analyteId: number; instrument?: string; from: number; to: number }, req: PageRequest<IqcResultSort>) {
+export async function pageIqcResults(db: Conn, scope: DataScope, f: { labId: number; analyteId: number; instrument?: string; from: number; to: number }, req: PageRequest<IqcResultSort>) {
   const cond = and(
     eq(iqcResults.labId, f.labId),
     eq(iqcResults.analyteId, f.analyteId),

@@ -2,6 +2,7 @@
 // and returns (the rows of the page and the total that matches). Each query names the sort keys it
 // accepts and maps them to columns that an index stands behind.
 import { asc, desc, sql, type SQL } from 'drizzle-orm';
+import { likeCi } from '../dialect';
 
 export type SortDir = 'asc' | 'desc';
 
@@ -31,13 +32,14 @@ export function containsPattern(q: string): string {
   return `%${q.replace(/[%_\\]/g, '\\$&')}%`;
 }
 
-/** `col LIKE %q%` over several columns, OR-ed; undefined when there is no filter text. */
+/** `col LIKE %q%` over several columns, OR-ed; undefined when there is no filter text. Case-insensitive
+ * (ASCII) on both backends: SQLite's LIKE is, PostgreSQL's ILIKE (likeCi). */
 export function textFilter(q: string, cols: unknown[]): SQL | undefined {
   const t = q.trim();
   if (!t) return undefined;
   const p = containsPattern(t);
   return sql`(${sql.join(
-    cols.map((c) => sql`${c} LIKE ${p} ESCAPE '\\'`),
+    cols.map((c) => likeCi(c, p)),
     sql` OR `,
   )})`;
 }
@@ -56,17 +58,16 @@ export function limitOffset(req: Pick<PageRequest, 'page' | 'size'>): { limit: n
 }
 
 /** A select whose columns come last: `(cols) => db.select(cols).from(…).join(…).where(…)`. */
-export type SelectOf = (cols: Record<string, unknown>) => {
-  orderBy(...by: SQL[]): { limit(n: number): { offset(n: number): { all(): unknown[] } } };
-  get(): unknown;
+export type SelectOf = (cols: Record<string, unknown>) => PromiseLike<unknown[]> & {
+  orderBy(...by: SQL[]): { limit(n: number): { offset(n: number): PromiseLike<unknown[]> } };
 };
 
 /** The row a column map selects (a table column's data type, or an sql<T> expression's T). */
 export type RowOf<C> = { [K in keyof C]: C[K] extends { _: { data: infer D } } ? D : C[K] extends SQL<infer T> ? T : never };
 
 /** One page of a select: the page's rows in the sort's order and the count of all that match. */
-export function pageOf<C extends Record<string, unknown>, S extends string>(select: SelectOf, cols: C, sorts: Record<S, unknown[]>, req: PageRequest<S>): Page<RowOf<C>> {
+export async function pageOf<C extends Record<string, unknown>, S extends string>(select: SelectOf, cols: C, sorts: Record<S, unknown[]>, req: PageRequest<S>): Promise<Page<RowOf<C>>> {
   const { limit, offset } = limitOffset(req);
-  const counted = select({ n: sql<number>`count(*)` }).get() as { n: number } | undefined;
-  return { rows: select(cols).orderBy(...orderFor(sorts, req)).limit(limit).offset(offset).all() as RowOf<C>[], total: counted?.n ?? 0 };
+  const counted = (await select({ n: sql<number>`count(*)`.mapWith(Number) }))[0] as { n: number } | undefined;
+  return { rows: (await select(cols).orderBy(...orderFor(sorts, req)).limit(limit).offset(offset)) as RowOf<C>[], total: counted?.n ?? 0 };
 }

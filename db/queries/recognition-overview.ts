@@ -1,10 +1,10 @@
 // Aggregates for the regulator's regional overview, scoped in SQL to a DataScope (the region asked for).
-// TODO(pg): strftime/unixepoch and 0/1 booleans in raw SQL
+// Booleans, the month of an instant and SQLite's scalar functions go through db/dialect.ts fragments.
 import { sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
-import { rawAll, rawGet } from '@/db/dialect';
+import { boolAsInt, isFalse, isTrue, monthUtc8, rawAll, rawGet } from '@/db/dialect';
 
 /** The scope over the queries' lab `l` and its region `r`. */
 const within = (scope: DataScope) => scopeWhere(scope, sql`l.id`, sql`r.path`);
@@ -20,13 +20,13 @@ export async function recognitionByRegion(db: Conn, scope: DataScope, today: str
     FROM laboratories l
     JOIN regions r ON r.id = l.region_id
     LEFT JOIN certifications c ON c.lab_id = l.id AND c.status = 'active' AND c.valid_from <= ${today} AND c.valid_to >= ${today}
-    WHERE l.active = 1 AND ${within(scope)}
+    WHERE ${isTrue(sql`l.active`)} AND ${within(scope)}
     GROUP BY r.id ORDER BY r.path`);
 }
 
 export async function certificationStatusCounts(db: Conn, scope: DataScope) {
   return await rawAll<{ status: string; flagged: number; n: number }>(db, sql`
-    SELECT c.status AS status, c.flagged AS flagged, count(*) AS n
+    SELECT c.status AS status, ${boolAsInt(sql`c.flagged`)} AS flagged, count(*) AS n
     FROM certifications c JOIN laboratories l ON l.id = c.lab_id JOIN regions r ON r.id = l.region_id
     WHERE ${within(scope)} GROUP BY c.status, c.flagged`);
 }
@@ -41,11 +41,11 @@ export async function eligibilityCounts(db: Conn, scope: DataScope) {
   const perLab = async (where: SQL) =>
     (await rawGet<{ pairs: number; eligible: number }>(db, sql`
       SELECT coalesce(sum((SELECT count(*) FROM eligibility_results e WHERE e.lab_id = l.id)), 0) AS pairs,
-             coalesce(sum((SELECT count(*) FROM eligibility_results e WHERE e.eligible = 1 AND e.lab_id = l.id)), 0) AS eligible
+             coalesce(sum((SELECT count(*) FROM eligibility_results e WHERE ${isTrue(sql`e.eligible`)} AND e.lab_id = l.id)), 0) AS eligible
       FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE ${where}`))!;
   if (inside <= labs / 2) return await perLab(within(scope));
   const all = (await rawGet<{ pairs: number; eligible: number }>(db, sql`
-    SELECT (SELECT count(*) FROM eligibility_results) AS pairs, (SELECT count(*) FROM eligibility_results WHERE eligible = 1) AS eligible`))!;
+    SELECT (SELECT count(*) FROM eligibility_results) AS pairs, (SELECT count(*) FROM eligibility_results WHERE ${isTrue(sql`eligible`)}) AS eligible`))!;
   const outside = inside === labs ? { pairs: 0, eligible: 0 } : await perLab(sql`NOT (${within(scope)})`);
   return { pairs: all.pairs - outside.pairs, eligible: all.eligible - outside.eligible };
 }
@@ -53,7 +53,7 @@ export async function eligibilityCounts(db: Conn, scope: DataScope) {
 /** EQA pass rate per month of the round's closing (published rounds, latest non-superseded evaluation). */
 export async function eqaPassRateByMonth(db: Conn, scope: DataScope, fromMs: number) {
   return await rawAll<{ month: string; total: number; satisfactory: number }>(db, sql`
-    SELECT strftime('%Y-%m', (er.closes_at + 28800000) / 1000, 'unixepoch') AS month, count(*) AS total,
+    SELECT ${monthUtc8(sql`er.closes_at`)} AS month, count(*) AS total,
            sum(CASE WHEN s.verdict = 'satisfactory' THEN 1 ELSE 0 END) AS satisfactory
     FROM eqa_analyte_scores s
     JOIN eqa_rounds er ON er.id = s.round_id AND er.status = 'published'
@@ -106,19 +106,19 @@ type AtRiskRow = {
  * no longer eligible, then those ending soon; so the verdict of every active certification of a
  * nation is looked up only when the flagged ones do not fill the list. */
 export async function certificationsAtRisk(db: Conn, scope: DataScope, today: string, soon: string, limit = 15) {
-  const ok = sql`coalesce(e.eligible, 0)`;
+  const ok = sql`coalesce(${boolAsInt(sql`e.eligible`)}, 0)`;
   const step = async (where: SQL, order: SQL, n: number) =>
     await rawAll<AtRiskRow>(db, sql`
       SELECT l.code AS labCode, l.name AS labName, r.name AS regionName, a.code AS analyteCode, a.name_zh AS analyteNameZh, a.name_en AS analyteNameEn,
-             c.mark, c.valid_to AS validTo, c.flagged, e.eligible, e.criteria
+             c.mark, c.valid_to AS validTo, ${boolAsInt(sql`c.flagged`)} AS flagged, ${boolAsInt(sql`e.eligible`)} AS eligible, e.criteria
       FROM certifications c
       JOIN laboratories l ON l.id = c.lab_id JOIN regions r ON r.id = l.region_id JOIN analytes a ON a.id = c.analyte_id
       LEFT JOIN eligibility_results e ON e.lab_id = c.lab_id AND e.analyte_id = c.analyte_id
       WHERE c.status = 'active' AND c.valid_to >= ${today} AND ${within(scope)} AND ${where}
       ORDER BY ${order}, c.id ASC
       LIMIT ${n}`);
-  const rows = await step(sql`c.flagged = 1`, sql`${ok} ASC, c.valid_to ASC`, limit);
-  if (rows.length < limit) rows.push(...await step(sql`c.flagged = 0 AND ${ok} = 0`, sql`c.valid_to ASC`, limit - rows.length));
-  if (rows.length < limit) rows.push(...await step(sql`c.flagged = 0 AND ${ok} = 1 AND c.valid_to <= ${soon}`, sql`c.valid_to ASC`, limit - rows.length));
+  const rows = await step(isTrue(sql`c.flagged`), sql`${ok} ASC, c.valid_to ASC`, limit);
+  if (rows.length < limit) rows.push(...await step(sql`${isFalse(sql`c.flagged`)} AND ${ok} = 0`, sql`c.valid_to ASC`, limit - rows.length));
+  if (rows.length < limit) rows.push(...await step(sql`${isFalse(sql`c.flagged`)} AND ${ok} = 1 AND c.valid_to <= ${soon}`, sql`c.valid_to ASC`, limit - rows.length));
   return rows;
 }

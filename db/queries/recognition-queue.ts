@@ -1,7 +1,7 @@
 // The regulator's recognition queue one page at a time: eligible pairs to approve and certified
 // pairs to review, scoped in SQL by the actor's DataScope, filtered, sorted by a key with an index
 // behind it (labs_code_uq, analytes_code_uq, regions_path_idx, eligibility_results_*), and counted.
-// TODO(pg): json_each(…) IN lists; PostgreSQL: = ANY($1) / jsonb_array_elements
+// Id lists, booleans and the planner hints (INDEXED BY, SQLite only) go through db/dialect.ts.
 import { and, eq, inArray, like, or, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';
@@ -9,7 +9,7 @@ import { analytes, certifications, eligibilityResults, laboratories, regions } f
 import { scopeWhere } from './scope';
 import { limitOffset, orderFor, textFilter, type Page, type PageRequest } from './paging';
 import type { CriterionLine } from './recognition';
-import { rawAll, rawGet } from '@/db/dialect';
+import { boolAsInt, inIdList, isTrue, rawAll, rawGet } from '@/db/dialect';
 
 export const QUEUE_SORTS = ['lab', 'city', 'analyte', 'computed'] as const;
 /** the approval list is counted up to this many pairs (the pager then says "100,000+") */
@@ -74,7 +74,7 @@ async function textMatch(db: Conn, q: string, test: Column): Promise<SQL | undef
   if (!q.trim()) return undefined;
   const labIds = await db.select({ id: laboratories.id }).from(laboratories).where(textFilter(q, [laboratories.code, laboratories.name]));
   const testIds = await db.select({ id: analytes.id }).from(analytes).where(textFilter(q, [analytes.code, analytes.nameEn, analytes.nameZh]));
-  const among = (col: unknown, ids: { id: number }[]) => (ids.length ? sql`${col} IN (SELECT value FROM json_each(${JSON.stringify(ids.map((r) => r.id))}))` : undefined);
+  const among = (col: unknown, ids: { id: number }[]) => (ids.length ? inIdList(col, ids.map((r) => r.id)) : undefined);
   const parts = [among(laboratories.id, labIds), among(test, testIds)].filter((p) => p !== undefined);
   return parts.length ? or(...parts) : sql`0 = 1`;
 }
@@ -126,7 +126,7 @@ export async function pageQueueToApprove(db: Conn, scope: DataScope, f: QueuePag
     ? sql`"regions" INDEXED BY regions_path_idx CROSS JOIN "laboratories" INDEXED BY labs_region_idx CROSS JOIN "eligibility_results" WHERE ${eq(regions.id, laboratories.regionId)} AND`
     : sql`"laboratories" CROSS JOIN "eligibility_results" WHERE`;
   const upTo = async (where: SQL | undefined, cap: number) =>
-    (await rawGet<{ n: number }>(db, sql`SELECT count(*) AS n FROM (SELECT 1 FROM ${from} ${eq(laboratories.id, eligibilityResults.labId)} AND ${where} LIMIT ${cap + 1})`))!.n;
+    (await rawGet<{ n: number }>(db, sql`SELECT count(*) AS n FROM (SELECT 1 FROM ${from} ${eq(laboratories.id, eligibilityResults.labId)} AND ${where} LIMIT ${cap + 1}) AS capped`))!.n;
   // A cheaper bound first: each live certification and each recent rejection holds at most one pair
   // out, so eligible pairs of the filter beyond COUNT_CAP + their number mean "over the cap" without
   // looking up a single pair's certifications.
@@ -169,12 +169,12 @@ export async function pageQueueToReview(db: Conn, scope: DataScope, f: QueuePage
   const { limit, offset } = limitOffset(req);
   const w = await where(db, scope, f, req.q, certifications.analyteId);
   // "eligible" as a lookup of the covering (test, eligible, lab) index: no verdict counts as not eligible
-  const eligible = sql`EXISTS (SELECT 1 FROM eligibility_results v INDEXED BY eligibility_results_analyte_idx WHERE v.analyte_id = ${certifications.analyteId} AND v.eligible = 1 AND v.lab_id = ${certifications.labId})`;
+  const eligible = sql`EXISTS (SELECT 1 FROM eligibility_results v INDEXED BY eligibility_results_analyte_idx WHERE v.analyte_id = ${certifications.analyteId} AND ${isTrue(sql`v.eligible`)} AND v.lab_id = ${certifications.labId})`;
   const cond = and(
     inArray(certifications.status, ['active', 'suspended']),
     ...w.conds,
     f.flaggedOnly ? eq(certifications.flagged, true) : undefined,
-    sql`(${certifications.flagged} = 1
+    sql`(${isTrue(certifications.flagged)}
          OR (${certifications.status} = 'active' AND NOT ${eligible})
          OR (${certifications.status} = 'suspended' AND ${eligible}))`,
   );
@@ -182,7 +182,7 @@ export async function pageQueueToReview(db: Conn, scope: DataScope, f: QueuePage
     ? sql`"regions" INDEXED BY regions_path_idx CROSS JOIN "laboratories" INDEXED BY labs_region_idx CROSS JOIN "certifications" WHERE ${eq(regions.id, laboratories.regionId)} AND`
     : sql`"certifications" CROSS JOIN "laboratories" WHERE`;
   const count = (await rawGet<{ n: number; flagged: number | null }>(db, sql`
-    SELECT count(*) AS n, sum(${certifications.flagged}) AS flagged FROM ${from} ${eq(laboratories.id, certifications.labId)} AND ${cond}`))!;
+    SELECT count(*) AS n, sum(${boolAsInt(certifications.flagged)}) AS flagged FROM ${from} ${eq(laboratories.id, certifications.labId)} AND ${cond}`))!;
   const flagged = count.flagged ?? 0;
   const walk = REVIEW_WALKS[req.sort] ?? REVIEW_WALKS.city;
   const order = orderFor(SORTS, req);

@@ -59,10 +59,10 @@ describe('paged lists', () => {
     expect((await page({ q: 'HZ-' })).total).toBe(0);
   });
 
-  it('labs page within the reader scope, by code', () => {
+  it('labs page within the reader scope, by code', async () => {
     const scope = scopeOf(w.regulators.gd);
-    const first = pageLabs(w.db, scope, {}, { page: 1, size: 3, sort: 'code', dir: 'asc', q: '' });
-    const all = pageLabs(w.db, scope, {}, { page: 1, size: 200, sort: 'code', dir: 'asc', q: '' });
+    const first = (await pageLabs(w.db, scope, {}, { page: 1, size: 3, sort: 'code', dir: 'asc', q: '' }));
+    const all = (await pageLabs(w.db, scope, {}, { page: 1, size: 200, sort: 'code', dir: 'asc', q: '' }));
     expect(first.total).toBe(all.rows.length);
     expect(first.rows.map((l) => l.code)).toEqual(all.rows.slice(0, 3).map((l) => l.code));
     expect(all.rows.every((l) => !l.code.startsWith('HZ-'))).toBe(true);

@@ -48,28 +48,28 @@ describe('EQA rounds page on the server', () => {
     ['by code', { sort: 'code', dir: 'asc' }, ['PG-R1', 'PG-R2', 'PG-R3', 'PG-R4', 'PG-R5']],
     ['by closing, latest first', { sort: 'closes' }, ['PG-R5', 'PG-R4', 'PG-R3', 'PG-R2', 'PG-R1']],
     ['the filter text finds a round code', { q: 'R3' }, ['PG-R3']],
-  ])('the Guangdong regulator: %s', (_t, p, expected) => {
-    expect(codes(roundsPage(w.db, w.regulators.gd, req('opens', p), NOW))).toEqual(expected);
+  ])('the Guangdong regulator: %s', async (_t, p, expected) => {
+    expect(codes((await roundsPage(w.db, w.regulators.gd, req('opens', p), NOW)))).toEqual(expected);
   });
 
-  it('pages of 2 put together are the whole list, counted once', () => {
-    const pages = [1, 2, 3].map((page) => roundsPage(w.db, w.regulators.gd, req('opens', { page, size: 2 }), NOW));
+  it('pages of 2 put together are the whole list, counted once', async () => {
+    const pages = await Promise.all([1, 2, 3].map(async (page) => await roundsPage(w.db, w.regulators.gd, req('opens', { page, size: 2 }), NOW)));
     expect(pages.map((p) => p.total)).toEqual([5, 5, 5]);
     expect(pages.flatMap(codes)).toEqual(['PG-R5', 'PG-R4', 'PG-R3', 'PG-R2', 'PG-R1']);
   });
 
-  it('an enrolled lab sees the rounds but not the draft; another province sees none', () => {
-    const lab = roundsPage(w.db, w.labManagers.get('GZ-001')!, req('opens'), NOW);
+  it('an enrolled lab sees the rounds but not the draft; another province sees none', async () => {
+    const lab = (await roundsPage(w.db, w.labManagers.get('GZ-001')!, req('opens'), NOW));
     expect(codes(lab)).toEqual(['PG-R4', 'PG-R3', 'PG-R2', 'PG-R1']);
     expect(lab.total).toBe(4);
-    expect(roundsPage(w.db, w.regulators.zj, req('opens'), NOW).total).toBe(0);
-    expect(roundsPage(w.db, w.labManagers.get('HZ-001')!, req('opens'), NOW).total).toBe(0);
+    expect((await roundsPage(w.db, w.regulators.zj, req('opens'), NOW)).total).toBe(0);
+    expect((await roundsPage(w.db, w.labManagers.get('HZ-001')!, req('opens'), NOW)).total).toBe(0);
   });
 
-  it('each row has its samples, and an open round past its closing time reads closed', () => {
-    const now = roundsPage(w.db, w.regulators.gd, req('code', { dir: 'asc', q: 'R1' }), NOW).rows[0];
+  it('each row has its samples, and an open round past its closing time reads closed', async () => {
+    const now = (await roundsPage(w.db, w.regulators.gd, req('code', { dir: 'asc', q: 'R1' }), NOW)).rows[0];
     expect(now).toMatchObject({ code: 'PG-R1', status: 'open', samples: ['S1', 'S2'], schemeCode: 'PG-S' });
-    const later = roundsPage(w.db, w.regulators.gd, req('code', { dir: 'asc', q: 'R1' }), NOW + 12 * DAY).rows[0];
+    const later = (await roundsPage(w.db, w.regulators.gd, req('code', { dir: 'asc', q: 'R1' }), NOW + 12 * DAY)).rows[0];
     expect(later.status).toBe('closed');
   });
 });

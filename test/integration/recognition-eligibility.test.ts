@@ -1,7 +1,7 @@
 // The eligibility engine against a real SQLite file: every default criterion met and not met, with
 // the evidence built row by row (tables of cases whose titles read as specifications).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededTestDb } from '@/test/support/db';
+import { createSeededTestDb, sqlRows } from '@/test/support/db';
 import { findEligibility } from '@/db/queries/recognition';
 import { computeEligibility, recomputeEligibility } from '@/lib/services/recognition/eligibility';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
@@ -214,7 +214,7 @@ describe('eligibility criteria (default policy of Guangdong)', () => {
     const r = await recomputeEligibility(w.db, w.regulators.sz, {}, { now: NOW });
     expect(r.labs).toBe(10);
     expect(r.eligible).toBeGreaterThan(0);
-    const audit = w.db.$client.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'eligibility.compute' AND actor_email = 'regulator.sz@demo.labqc'").get() as { n: number };
+    const audit = (await sqlRows<{ n: number }>(w.db, "SELECT count(*) AS n FROM audit_log WHERE action = 'eligibility.compute' AND actor_email = 'regulator.sz@demo.labqc'"))[0];
     expect(audit.n).toBe(1);
   });
 });

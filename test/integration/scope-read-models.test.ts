@@ -63,7 +63,7 @@ afterAll(() => w.close());
 describe('labs', () => {
   it('a lab manager reads only their own lab', async () => {
     expect((await labsInScope(w.db, gz1)).map((l) => l.code)).toEqual(['GZ-001']);
-    expect(labsPageInScope(w.db, gz1, {}, { ...page, sort: 'code' }).total).toBe(1);
+    expect((await labsPageInScope(w.db, gz1, {}, { ...page, sort: 'code' })).total).toBe(1);
   });
 
   it('a city regulator reads only its city: the 10 Shenzhen labs', async () => {
@@ -77,12 +77,12 @@ describe('labs', () => {
     const codes = (await labsInScope(w.db, w.regulators.gd)).map((l) => l.code);
     expect(codes).toHaveLength(21);
     expect(codes.some((c) => c.startsWith('HZ-'))).toBe(false);
-    expect(labsPageInScope(w.db, w.regulators.gd, { regionCode: '330100' }, { ...page, sort: 'code' }).total).toBe(0);
+    expect((await labsPageInScope(w.db, w.regulators.gd, { regionCode: '330100' }, { ...page, sort: 'code' })).total).toBe(0);
   });
 
   it('a hospital account is refused', async () => {
     expect(await refusal(async () => await labsInScope(w.db, hospital))).toBe('forbidden');
-    expect(await refusal(() => labsPageInScope(w.db, hospital, {}, { ...page, sort: 'code' }))).toBe('forbidden');
+    expect(await refusal(async () => await labsPageInScope(w.db, hospital, {}, { ...page, sort: 'code' }))).toBe('forbidden');
   });
 
   it('headline counts and region lists follow the scope', async () => {
@@ -98,7 +98,7 @@ describe('accounts', () => {
     const rows = await accountsInScope(w.db, w.regulators.sz, { role: 'lab_manager' });
     expect(rows).toHaveLength(10);
     expect(rows.every((u) => u.labCode?.startsWith('SZ-'))).toBe(true);
-    expect(accountsPageInScope(w.db, w.regulators.sz, 'lab_manager', { ...page, sort: 'lab' }).total).toBe(10);
+    expect((await accountsPageInScope(w.db, w.regulators.sz, 'lab_manager', { ...page, sort: 'lab' })).total).toBe(10);
   });
 
   it('a lab manager sees only their own lab’s manager', async () => {

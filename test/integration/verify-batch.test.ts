@@ -3,7 +3,7 @@
 // certifications active, suspended, revoked and expired under 广东HR, 深圳HR and 浙江HR marks).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createSeededTestDb, fakeActor, useAsProcessDb } from '@/test/support/db';
+import { createSeededTestDb, fakeActor, sqlRows, sqlRun, useAsProcessDb } from '@/test/support/db';
 import { executeJob } from '@/lib/jobs';
 import { createRandom } from '@/db/seed/random';
 import { seedRecognition } from '@/db/seed/recognition';
@@ -29,7 +29,7 @@ type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 type Check = { lab?: unknown; analyte?: unknown; date?: unknown; asOf?: unknown };
 
 let w: World;
-const rows = <T,>(sql: string, ...p: unknown[]) => w.db.$client.prepare(sql).all(...p) as T[];
+const rows = async <T,>(sql: string, ...p: unknown[]) => await sqlRows<T>(w.db, sql, ...p);
 const single = async (c: Check) => {
   try {
     return await verifyRecognition(w.db, c, { now: NOW });
@@ -50,11 +50,11 @@ beforeAll(async () => {
   await seedRecognition({ db: w.db, now: NOW, random: createRandom(1), admin: w.admin, regulators: w.regulators, labManagers: w.labManagers, log: () => {} });
   const gd = (await effectivePolicyFor(w.db, '/100000/440000/', TODAY))!;
   await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: TODAY, analyteCodes: gd.analyteCodes, validityMonths: gd.validityMonths, windows: HUBEI_WINDOWS, reason: 'windows of issue 13' }, { now: NOW });
-  hospitalId = rows<{ id: number }>(`SELECT id FROM users WHERE role = 'hospital' LIMIT 1`)[0].id;
+  hospitalId = (await rows<{ id: number }>(`SELECT id FROM users WHERE role = 'hospital' LIMIT 1`))[0].id;
   // the hospital's own codes: its LIS calls potassium "XK01" and HbA1c "tang-hua"
-  const ins = w.db.$client.prepare(`INSERT INTO analyte_local_codes (owner_id, local_code, analyte_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`);
-  ins.run(hospitalId, 'XK01', await analyteId(w.db, 'K'), hospitalId, NOW, NOW);
-  ins.run(hospitalId, 'TANG-HUA', await analyteId(w.db, 'HBA1C'), hospitalId, NOW, NOW);
+  const ins = `INSERT INTO analyte_local_codes (owner_id, local_code, analyte_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`;
+  await sqlRun(w.db, ins, hospitalId, 'XK01', await analyteId(w.db, 'K'), hospitalId, NOW, NOW);
+  await sqlRun(w.db, ins, hospitalId, 'TANG-HUA', await analyteId(w.db, 'HBA1C'), hospitalId, NOW, NOW);
 }, 120_000);
 afterAll(() => {
   closeDb();
@@ -63,12 +63,12 @@ afterAll(() => {
 
 describe('batch answers equal single answers', () => {
   it('for every check of random batches over the demo data (property)', async () => {
-    const certs = rows<{ lab: string; analyte: string; loinc: string | null; validFrom: string; validTo: string }>(
+    const certs = (await rows<{ lab: string; analyte: string; loinc: string | null; validFrom: string; validTo: string }>(
       `SELECT l.code AS lab, a.code AS analyte, a.loinc, c.valid_from AS validFrom, c.valid_to AS validTo
        FROM certifications c JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id`,
-    );
-    expect(new Set(rows<{ status: string }>('SELECT status FROM certifications').map((r) => r.status))).toEqual(new Set(['active', 'suspended', 'revoked', 'expired']));
-    const eventDays = rows<{ d: string }>('SELECT DISTINCT effective_on AS d FROM certification_events').map((r) => r.d);
+    ));
+    expect(new Set((await rows<{ status: string }>('SELECT status FROM certifications')).map((r) => r.status))).toEqual(new Set(['active', 'suspended', 'revoked', 'expired']));
+    const eventDays = (await rows<{ d: string }>('SELECT DISTINCT effective_on AS d FROM certification_events')).map((r) => r.d);
     const edges = [...new Set([...certs.flatMap((c) => [c.validFrom, c.validTo]), ...eventDays])];
     const days = [...new Set(edges.flatMap((d) => [addDays(d, -1), d, addDays(d, 1)])), TODAY, addDays(TODAY, 40)];
     const labs = [...new Set(certs.map((c) => c.lab)), 'GZ-005', ' GZ-001 ', 'XX-999', '', 'gz-001', '检验科-1'];
@@ -107,10 +107,10 @@ describe('batch answers equal single answers', () => {
   });
 
   it('answers recognised, suspended, revoked and expired pairs as the GET does, in order', async () => {
-    const sample = rows<{ lab: string; analyte: string; validFrom: string; status: string }>(
+    const sample = (await rows<{ lab: string; analyte: string; validFrom: string; status: string }>(
       `SELECT l.code AS lab, a.code AS analyte, c.valid_from AS validFrom, c.status FROM certifications c
        JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id ORDER BY c.id`,
-    );
+    ));
     const checks = sample.map((c) => ({ lab: c.lab, analyte: c.analyte, date: TODAY > c.validFrom ? addDays(TODAY, -1) : c.validFrom, asOf: TODAY }));
     const results = await batch(checks);
     expect(results.map((r) => ('reason' in r ? r.reason : r.code))).toEqual((await mapSeq(checks, async (c) => (await single(c) as { reason: string }).reason)));
@@ -153,7 +153,7 @@ describe('recognition windows', () => {
   it('the windows resolver chooses the policy resolvePolicy chooses, for every region and day', async () => {
     const policies = await listAllPolicies(w.db);
     const resolve = await policyWindows(w.db);
-    const paths = rows<{ path: string }>('SELECT path FROM regions').map((r) => r.path);
+    const paths = (await rows<{ path: string }>('SELECT path FROM regions')).map((r) => r.path);
     const days = [...new Set(policies.flatMap((p) => [addDays(p.effectiveFrom, -1), p.effectiveFrom, addDays(p.effectiveFrom, 1)]))];
     expect(policies.length).toBeGreaterThanOrEqual(5);
     for (const path of paths) for (const day of days) expect(resolve(path, day)).toEqual(resolvePolicy(policies, path, day)?.windows ?? SYSTEM_WINDOWS);
@@ -172,7 +172,7 @@ describe('recognition windows', () => {
       errors: [expect.objectContaining({ field: 'windows', code: 'recognition.windowLine', params: { line: 2, text: 'NA seven' } })],
     });
     expect(await catchOf(async () => await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: TODAY, analyteCodes: ['K'], windows: 'NOSUCH 7', reason: 'typo' }, { now: NOW }))).toMatchObject({ reason: 'analyte.unknownList' });
-    const audit = rows<{ details: string }>(`SELECT details FROM audit_log WHERE action = 'policy.create' ORDER BY id DESC LIMIT 2`).map((r) => JSON.parse(r.details));
+    const audit = (await rows<{ details: string | object }>(`SELECT details FROM audit_log WHERE action = 'policy.create' ORDER BY id DESC LIMIT 2`)).map((r) => (typeof r.details === 'string' ? JSON.parse(r.details) : r.details));
     expect(audit.map((d) => d.windows)).toEqual([{ defaultDays: 14, items: { K: null } }, expect.objectContaining({ defaultDays: 30, items: expect.objectContaining({ K: 7, HBA1C: 60 }) })]);
   });
 });
@@ -205,7 +205,7 @@ describe('item codes', () => {
     const anonymous = await batch(checks);
     expect(anonymous.map((r) => ('code' in r ? r.code : 'ok'))).toEqual(['analyte.notFound', 'analyte.notFound', 'ok', 'analyte.notFound']);
     await batch([{ lab: 'GZ-001', analyte: 'unmapped-9', date: TODAY }], hospitalId);
-    expect(rows(`SELECT owner_id AS ownerId, local_code AS code, seen FROM analyte_local_code_misses`)).toEqual([{ ownerId: hospitalId, code: 'UNMAPPED-9', seen: 2 }]);
+    expect((await rows(`SELECT owner_id AS ownerId, local_code AS code, seen FROM analyte_local_code_misses`))).toEqual([{ ownerId: hospitalId, code: 'UNMAPPED-9', seen: 2 }]);
   });
 
   it('the route hands unmapped codes to a job (the write stays off the request thread)', async () => {
@@ -214,7 +214,7 @@ describe('item codes', () => {
     // LOINC codes are the catalogue's, never the hospital's: not a local miss
     expect(handed).toEqual([['UNMAPPED-9', 'K']]);
     await executeJob(w.db, 'verify.recordMisses', fakeActor({ userId: hospitalId, role: 'hospital' }), { codes: handed[0], at: NOW + 1 });
-    expect(rows(`SELECT local_code AS code, seen, last_seen_at - first_seen_at AS span FROM analyte_local_code_misses ORDER BY local_code`)).toEqual([
+    expect((await rows(`SELECT local_code AS code, seen, last_seen_at - first_seen_at AS span FROM analyte_local_code_misses ORDER BY local_code`))).toEqual([
       { code: 'K', seen: 1, span: 0 },
       { code: 'UNMAPPED-9', seen: 3, span: 1 },
     ]);
@@ -224,9 +224,9 @@ describe('item codes', () => {
     const codes = Array.from({ length: MAX_MISSES_PER_OWNER + 10 }, (_, i) => `JUNK-${i}`);
     await recordLocalCodeMisses(w.db, hospitalId, codes.slice(0, 10), NOW + 10);
     await recordLocalCodeMisses(w.db, hospitalId, codes.slice(10), NOW + 20);
-    expect(rows<{ n: number }>(`SELECT count(*) AS n FROM analyte_local_code_misses WHERE owner_id = ?`, hospitalId)[0].n).toBe(MAX_MISSES_PER_OWNER);
-    expect(rows(`SELECT local_code AS code FROM analyte_local_code_misses WHERE local_code IN ('JUNK-0', 'UNMAPPED-9', 'JUNK-10')`)).toEqual([{ code: 'JUNK-10' }]);
-    w.db.$client.prepare('DELETE FROM analyte_local_code_misses').run();
+    expect((await rows<{ n: number }>(`SELECT count(*) AS n FROM analyte_local_code_misses WHERE owner_id = ?`, hospitalId))[0].n).toBe(MAX_MISSES_PER_OWNER);
+    expect((await rows(`SELECT local_code AS code FROM analyte_local_code_misses WHERE local_code IN ('JUNK-0', 'UNMAPPED-9', 'JUNK-10')`))).toEqual([{ code: 'JUNK-10' }]);
+    await sqlRun(w.db, 'DELETE FROM analyte_local_code_misses');
   });
 });
 
@@ -328,14 +328,18 @@ describe('the in-memory pair index follows certification changes', () => {
     await decide(w.db, w.regulators.gd, { labId: await labId(w.db, 'GZ-001'), analyteId: await analyteId(w.db, 'K'), action: 'suspend', reason: 'EQA under review', effectiveOn: TODAY }, { now: NOW });
     // a certification written as the decision service writes one: the row and its approval event
     const cert = Number(
-      w.db.$client
-        .prepare(`INSERT INTO certifications (lab_id, analyte_id, scope_region_id, scope, mark, certificate_no, status, valid_from, valid_to, flagged, created_at, updated_at)
-          VALUES (?, ?, (SELECT id FROM regions WHERE code = '440000'), '广东', '广东HR', 'HR-440000-2026-TEST01', 'active', ?, '2027-06-14', 0, ?, ?)`)
-        .run(await labId(w.db, 'GZ-009'), await analyteId(w.db, 'TP'), TODAY, NOW, NOW).lastInsertRowid,
+      (await sqlRows<{ id: number }>(
+        w.db,
+        `INSERT INTO certifications (lab_id, analyte_id, scope_region_id, scope, mark, certificate_no, status, valid_from, valid_to, flagged, created_at, updated_at)
+          VALUES (?, ?, (SELECT id FROM regions WHERE code = '440000'), '广东', '广东HR', 'HR-440000-2026-TEST01', 'active', ?, '2027-06-14', false, ?, ?) RETURNING id`,
+        await labId(w.db, 'GZ-009'), await analyteId(w.db, 'TP'), TODAY, NOW, NOW,
+      ))[0].id,
     );
-    w.db.$client
-      .prepare(`INSERT INTO certification_events (certification_id, lab_id, analyte_id, action, from_status, to_status, effective_on, reason, actor_id, at) VALUES (?, ?, ?, 'approve', NULL, 'active', ?, 'test', NULL, ?)`)
-      .run(cert, await labId(w.db, 'GZ-009'), await analyteId(w.db, 'TP'), TODAY, NOW);
+    await sqlRun(
+      w.db,
+      `INSERT INTO certification_events (certification_id, lab_id, analyte_id, action, from_status, to_status, effective_on, reason, actor_id, at) VALUES (?, ?, ?, 'approve', NULL, 'active', ?, 'test', NULL, ?)`,
+      cert, await labId(w.db, 'GZ-009'), await analyteId(w.db, 'TP'), TODAY, NOW,
+    );
     const after = await batch(checks);
     expect(after.map((r) => (r as { reason: string }).reason)).toEqual(['suspended', 'recognized']);
     for (const [i, c] of checks.entries()) { expect(after[i]).toEqual(await single(c)); }

@@ -72,3 +72,24 @@ export async function createSeededTestDb(): Promise<TestDb & Awaited<ReturnType<
 export function fakeActor(over: Partial<Actor>): Actor {
   return { userId: 999, email: 'x@test', name: 'X', role: 'hospital', labId: null, labCode: null, regionId: null, regionCode: null, regionPath: null, via: 'session', ...over };
 }
+
+/** `?` placeholders → `$1, $2, …` and camelCase aliases quoted, for a raw PostgreSQL statement. */
+function pgText(text: string): string {
+  let i = 0;
+  const aliases = new Set([...text.matchAll(/\bAS\s+([a-z][a-z0-9]*[A-Z]\w*)\b/g)].map((m) => m[1]));
+  let out = text.replace(/\?/g, () => `$${++i}`);
+  for (const a of aliases) out = out.replace(new RegExp(`(?<!["'.\\w])${a}(?!["\\w])`, 'g'), `"${a}"`);
+  return out;
+}
+
+/** Rows of a raw SQL statement written for both backends (`?` placeholders; true/false literals). */
+export async function sqlRows<T = Record<string, unknown>>(db: DB, text: string, ...params: unknown[]): Promise<T[]> {
+  if (BACKEND === 'pg') return (await (db.$client as unknown as import('pg').Pool).query(pgText(text), params)).rows as T[];
+  return db.$client.prepare(text).all(...params) as T[];
+}
+
+/** Run a raw SQL statement written for both backends; how many rows it changed. */
+export async function sqlRun(db: DB, text: string, ...params: unknown[]): Promise<number> {
+  if (BACKEND === 'pg') return (await (db.$client as unknown as import('pg').Pool).query(pgText(text), params)).rowCount ?? 0;
+  return db.$client.prepare(text).run(...params).changes;
+}

@@ -7,4 +7,8 @@ export const PG_READY: string[] = [
   'test/integration/auth-access.test.ts',
   'test/integration/public-api.test.ts',
   'test/integration/recognition-verify.test.ts',
+  'test/integration/verify-batch.test.ts',
+  'test/integration/recognition-eligibility.test.ts',
+  'test/integration/paged-lists.test.ts',
+  'test/integration/catalogue-items.test.ts',
 ];

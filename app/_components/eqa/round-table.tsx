@@ -5,7 +5,7 @@ import { StatusBadge } from '@/app/_components/status-badge';
 import { DataTable, readPage, type Column, type SearchParams } from '@/app/_components/data-table';
 import { localText } from '@/app/_components/local-name';
 
-type Rounds = ReturnType<typeof roundsPage>;
+type Rounds = Awaited<ReturnType<typeof roundsPage>>;
 type Round = Rounds['rows'][number];
 
 /** The page request of a rounds list: newest opening first, 25 a page. */

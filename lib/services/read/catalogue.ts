@@ -15,7 +15,7 @@ export { ANALYTE_SORTS, type AnalyteSort };
 /** One page of the catalogue (the administrator's list), filtered and counted in SQL, with the size
  * of every group for the filter. */
 export async function catalogueAnalytesPage(db: Conn, filter: Parameters<typeof pageAnalytes>[1], req: PageRequest<AnalyteSort>) {
-  return { ...pageAnalytes(db, filter, req), groups: await analyteCountsByCategory(db) };
+  return { ...(await pageAnalytes(db, filter, req)), groups: await analyteCountsByCategory(db) };
 }
 
 /** One analyte with its EQA limit ranges (the administrator's analyte page), undefined when unknown. */

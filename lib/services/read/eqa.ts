@@ -13,9 +13,9 @@ export { ROUND_SORTS, type RoundSort };
 
 /** One page of the rounds the actor can see (a lab: its schemes' rounds, not drafts; a regulator:
  *  its jurisdiction's), each with the status people see (an open round past its closing is closed). */
-export function roundsPage(db: Conn, actor: Actor, req: PageRequest<RoundSort>, now = Date.now()) {
+export async function roundsPage(db: Conn, actor: Actor, req: PageRequest<RoundSort>, now = Date.now()) {
   if (!can(actor, 'eqaRound.read')) throw new AppError('auth.forbidden');
-  const page = pageRounds(db, roundVisibility(actor), req);
+  const page = await pageRounds(db, roundVisibility(actor), req);
   return { ...page, rows: page.rows.map((r) => ({ ...r, status: effectiveStatus(r, now) })) };
 }
 

@@ -11,7 +11,7 @@ export default async function LabEqaPage({ searchParams }: { searchParams: Promi
   const t = await getTranslations('eqa');
   const sp = await searchParams;
   const page = roundsRequest(sp);
-  const rounds = roundsPage(getDb(), actor, page);
+  const rounds = await roundsPage(getDb(), actor, page);
   return (
     <div>
       <PageHeader title={t('lab.title')} subtitle={t('lab.subtitle', { lab: actor.labCode ?? '' })} />

@@ -20,7 +20,7 @@ export default async function RegulatorEqaPage({ searchParams }: { searchParams:
   const schemes = await schemesInScope(db, actor);
   const sp = await searchParams;
   const page = roundsRequest(sp);
-  const rounds = roundsPage(db, actor, page);
+  const rounds = await roundsPage(db, actor, page);
   const regions = await regionsInScope(db, actor);
   const schemeColumns: Column<(typeof schemes)[number]>[] = [
     { key: 'code', header: t('scheme.code'), className: 'font-medium', cell: (s) => s.code },

@@ -18,7 +18,7 @@ export default async function LabUsersPage({ searchParams }: { searchParams: Pro
   const sp = await searchParams;
   const req = readPage(sp, { sorts: USER_SORTS, sort: 'lab' });
   const db = getDb();
-  const accounts = accountsPageInScope(db, actor, 'lab_manager', req);
+  const accounts = await accountsPageInScope(db, actor, 'lab_manager', req);
   const labs = await labsInScope(db, actor, { activeOnly: true });
   const columns: Column<(typeof accounts.rows)[number]>[] = [
     {

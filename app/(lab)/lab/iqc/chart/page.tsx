@@ -35,7 +35,7 @@ export default async function ChartPage({ searchParams }: { searchParams: Search
       <PageHeader title={t('title')} subtitle={t('subtitle')} />
       <ChartView
         data={data}
-        results={chartResultPages(db, actor, data, sp)}
+        results={await chartResultPages(db, actor, data, sp)}
         searchParams={sp}
         base="/lab/iqc"
         readOnly={false}

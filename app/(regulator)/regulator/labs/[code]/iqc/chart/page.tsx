@@ -27,5 +27,5 @@ export default async function RegulatorChart({ params, searchParams }: { params:
     if (isAppError(e) && (e.code === 'not_found' || e.code === 'invalid')) notFound();
     throw e;
   }
-  return <ChartView data={data} results={chartResultPages(db, actor, data, sp)} searchParams={sp} base={`/regulator/labs/${encodeURIComponent(lab)}/iqc`} readOnly analytes={analytes} />;
+  return <ChartView data={data} results={await chartResultPages(db, actor, data, sp)} searchParams={sp} base={`/regulator/labs/${encodeURIComponent(lab)}/iqc`} readOnly analytes={analytes} />;
 }
