@@ -6,10 +6,13 @@
 // Why not `db.insert(table).values(rows)`: the query builder builds and prepares a new SQL string
 // for every call, which costs more than the insert itself at these volumes. Here each statement
 // shape (table × rows per statement) is prepared once per database handle and reused.
-// TODO(pg): multi-row INSERT through better-sqlite3 prepared statements; PostgreSQL: UNNEST arrays or COPY (db/pg/bulk.ts, db/pg/copy.ts)
+// PostgreSQL (the same writer, ./pg/bulk-writer.ts): one INSERT … SELECT FROM unnest(arrays) per
+// batch, one array parameter per column (no bound-parameter limit), ids from the identity sequence.
 import type Database from 'better-sqlite3';
 import { Column, getTableColumns, getTableName, is, SQL } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { dialectOf } from './dialect';
+import { pgBulkWriter } from './pg/bulk-writer';
 
 /**
  * Bound parameters one statement may carry: SQLite's SQLITE_MAX_VARIABLE_NUMBER (32,766 since
@@ -34,7 +37,7 @@ export function rowsPerChunk(columns: number, limit: number, preferred: number):
 
 /** A column as the writer binds it: its SQL name, its property name in `$inferInsert`, how a JS
  * value becomes a driver value, and the value used when a row leaves it out. */
-interface BoundColumn {
+export interface BoundColumn {
   key: string;
   name: string;
   /** null: the value is bound as it is (plain integer, real and text columns) */
@@ -49,6 +52,8 @@ export function insertColumns(table: SQLiteTable): BoundColumn[] {
   const out: BoundColumn[] = [];
   for (const [key, col] of Object.entries(getTableColumns(table)) as [string, Column][]) {
     if (col.primary && (col as Column & { autoIncrement?: boolean }).autoIncrement) continue;
+    // PostgreSQL: the id is an identity column (the same column as SQLite's autoincrement key)
+    if ((col as Column & { generatedIdentity?: unknown }).generatedIdentity) continue;
     const custom = col.mapToDriverValue !== Column.prototype.mapToDriverValue;
     let fallback: (() => unknown) | null = null;
     if (col.defaultFn) fallback = col.defaultFn as () => unknown;
@@ -68,7 +73,7 @@ export function insertColumns(table: SQLiteTable): BoundColumn[] {
 
 /** The columns a writer binds: every insertable column in schema order, or only `only` (property
  * names) in that order; a column left out of `only` takes its SQL default (or NULL) in every row. */
-function boundColumns(table: SQLiteTable, only?: readonly string[]): BoundColumn[] {
+export function boundColumns(table: SQLiteTable, only?: readonly string[]): BoundColumn[] {
   const all = insertColumns(table);
   if (!only) return all;
   return only.map((key) => {
@@ -142,8 +147,9 @@ export interface BulkWriter<Row> {
   /** The property names of the bound columns, in the order {@link BulkWriter.addValues} takes them. */
   readonly columns: readonly string[];
   /** Write the buffered rows (a partial chunk goes as power-of-two statements, so at most
-   * log2(chunk) more statement shapes are ever prepared per table). */
-  flush(): void;
+   * log2(chunk) more statement shapes are ever prepared per table). On SQLite the rows are written
+   * when it returns; on PostgreSQL when the promise settles (await it before reading them back). */
+  flush(): Promise<void>;
   /** The rowids of the rows written so far, in the order they were added (with `returnIds`). */
   readonly ids: number[];
   /** Rows written so far. */
@@ -162,6 +168,7 @@ export interface BulkWriter<Row> {
  * is checked against the rows written. (PostgreSQL will use RETURNING instead.)
  */
 export function bulkWriter<T extends SQLiteTable>(db: HasClient, table: T, opts: BulkOptions<T['$inferInsert']> = {}): BulkWriter<T['$inferInsert']> {
+  if (dialectOf(db) === 'pg') return pgBulkWriter(db, table, opts);
   const client = db.$client;
   const t = tableStatements(client, table, opts.columns);
   const { columns } = t;
@@ -211,7 +218,7 @@ export function bulkWriter<T extends SQLiteTable>(db: HasClient, table: T, opts:
       rowAdded();
     },
     columns: columns.map((c) => c.key),
-    flush() {
+    async flush() {
       let from = 0;
       for (let size = 1 << Math.floor(Math.log2(Math.max(1, buffered))); buffered > 0; size >>= 1) {
         if (size > buffered) continue;
@@ -229,9 +236,9 @@ export function bulkWriter<T extends SQLiteTable>(db: HasClient, table: T, opts:
 }
 
 /** Insert `rows` into `table` in chunks and return their ids in order. */
-export function bulkInsert<T extends SQLiteTable>(db: HasClient, table: T, rows: readonly T['$inferInsert'][], opts: Omit<BulkOptions<T['$inferInsert']>, 'returnIds'> = {}): number[] {
+export async function bulkInsert<T extends SQLiteTable>(db: HasClient, table: T, rows: readonly T['$inferInsert'][], opts: Omit<BulkOptions<T['$inferInsert']>, 'returnIds'> = {}): Promise<number[]> {
   const w = bulkWriter(db, table, { ...opts, returnIds: true });
   for (const r of rows) w.add(r);
-  w.flush();
+  await w.flush();
   return w.ids;
 }

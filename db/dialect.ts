@@ -152,3 +152,23 @@ export const monthUtc8 = (ms: unknown): SQL =>
 
 /** Case-insensitive LIKE (SQLite's LIKE is, for ASCII; PostgreSQL's is not: ILIKE). */
 export const likeCi = (col: unknown, pattern: string): SQL => (onPg() ? sql`${col} ILIKE ${pattern} ESCAPE '\\'` : sql`${col} LIKE ${pattern} ESCAPE '\\'`);
+
+interface PgQueryable {
+  query(q: { text: string; values: unknown[]; rowMode: 'array' }): Promise<{ rows: unknown[][] }>;
+}
+
+/** Rows of a raw query as arrays of column values in select order (better-sqlite3's `.raw()`; on
+ * PostgreSQL node-postgres' rowMode 'array', on the handle's pool or the transaction's client). */
+export async function rawTuples<T extends unknown[]>(db: unknown, q: SQL): Promise<T[]> {
+  if (dialectOf(db) === 'pg') {
+    const d = db as { dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } }; $client?: PgQueryable; session?: { client?: PgQueryable } };
+    const { sql: text, params } = d.dialect.sqlToQuery(pgAliases(q));
+    const client = d.session?.client ?? d.$client;
+    if (!client) throw new Error('rawTuples: no PostgreSQL client on this handle');
+    return (await client.query({ text, values: params, rowMode: 'array' })).rows as T[];
+  }
+  const d = db as { $client?: { prepare(s: string): { raw(b: boolean): { all(...p: unknown[]): unknown[] } } }; session?: { client?: unknown }; dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } } };
+  const { sql: text, params } = d.dialect.sqlToQuery(q);
+  const client = (d.$client ?? d.session?.client) as { prepare(s: string): { raw(b: boolean): { all(...p: unknown[]): unknown[] } } };
+  return client.prepare(text).raw(true).all(...params) as T[];
+}

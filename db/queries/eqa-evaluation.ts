@@ -1,12 +1,13 @@
 // Bulk statements of an EQA evaluation: one sorted read of every current submission, prepared
 // multi-row inserts of assigned values, graded results and analyte scores. A national round has
 // millions of results, so these go through better-sqlite3 prepared statements, not the query builder.
-// TODO(pg): prepared statements, pragmas (cache_size, foreign_keys) around the bulk write; PostgreSQL implementation to come
+// PostgreSQL: the same reads as raw SQL (rawTuples/rawAll), no pragmas (the evaluation runs in a
+// repeatable-read transaction).
 import { withTx } from '@/db/tx';
 import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
 import { eqaAssignedValues, eqaCategoryTargets, eqaEvaluations, eqaRounds, eqaSubmissions } from '../schema';
-import { first } from '@/db/dialect';
+import { dialectOf, first, rawAll, rawTuples } from '@/db/dialect';
 
 /** One current submission as the evaluation reads it: [id, labId, sampleId, analyteId, value, method, instrument]. */
 export type SubmissionTuple = [number, number, number, number, number, string, string];
@@ -19,6 +20,8 @@ export type SubmissionTuple = [number, number, number, number, number, string, s
  * through the rows one by one.
  */
 export async function currentSubmissions(db: DB, roundId: number): Promise<SubmissionTuple[]> {
+  if (dialectOf(db) === 'pg')
+    return await rawTuples<SubmissionTuple>(db, sql`select id, lab_id, sample_id, analyte_id, value, method, instrument from eqa_submissions where round_id = ${roundId} and current`);
   return db.$client
     .prepare(
       `select id, lab_id, sample_id, analyte_id, value, method, instrument from eqa_submissions indexed by eqa_submissions_current_uq
@@ -31,6 +34,11 @@ export async function currentSubmissions(db: DB, roundId: number): Promise<Submi
 /** [submission id, category code] of the current answers to the given categorical items of a round. */
 export async function currentCategoryAnswers(db: DB, roundId: number, analyteIds: readonly number[]): Promise<[number, string | null][]> {
   if (!analyteIds.length) return [];
+  if (dialectOf(db) === 'pg')
+    return await rawTuples<[number, string | null]>(
+      db,
+      sql`select id, category from eqa_submissions where round_id = ${roundId} and current and analyte_id = ANY(${sql.param([...analyteIds])}::bigint[])`,
+    );
   return db.$client
     .prepare(
       `select id, category from eqa_submissions indexed by eqa_submissions_current_uq
@@ -55,6 +63,18 @@ export interface CategoricalResultRow {
 
 /** The categorical answers of an evaluation (all labs, or one), with their target and basis. */
 export async function categoricalResultsOf(db: DB, evaluationId: number, labId: number | null): Promise<CategoricalResultRow[]> {
+  if (dialectOf(db) === 'pg')
+    return await rawAll<CategoricalResultRow>(
+      db,
+      sql`select l.code as lab, s.code as sample, a.code as analyte, r.category as category, r.target_category as targetCategory,
+              r.target_basis as targetBasis, r.grade_distance as gradeDistance, r.reason as reason, r.reason_n as reasonN
+         from eqa_result_evaluations r
+         join laboratories l on l.id = r.lab_id
+         join eqa_samples s on s.id = r.sample_id
+         join analytes a on a.id = r.analyte_id
+        where r.evaluation_id = ${evaluationId} and (${labId === null ? sql`true` : sql`r.lab_id = ${labId}`})
+          and (r.category is not null or r.reason = 'unknown_category')`,
+    );
   return db.$client
     .prepare(
       `select l.code as lab, s.code as sample, a.code as analyte, r.category as category, r.target_category as targetCategory,
@@ -71,7 +91,8 @@ export async function categoricalResultsOf(db: DB, evaluationId: number, labId: 
 
 /** Run `fn` with a page cache of 256 MB (restored afterwards): bulk reads and writes of an evaluation. */
 export async function withLargeCache<T>(db: DB, fn: () => T | Promise<T>): Promise<T> {
-  // TODO(pg): SQLite page cache; on PostgreSQL fn runs as is
+  // a SQLite page cache; PostgreSQL's shared buffers are the server's
+  if (dialectOf(db) === 'pg') return await fn();
   const c = db.$client;
   const cache = c.pragma('cache_size', { simple: true }) as number;
   c.pragma('cache_size = -262144');
@@ -88,7 +109,8 @@ export async function withLargeCache<T>(db: DB, fn: () => T | Promise<T>): Promi
  * (the pragma cannot change inside a transaction, so it wraps it).
  */
 export async function withBulkWriteSettings<T>(db: DB, fn: () => T | Promise<T>): Promise<T> {
-  // TODO(pg): SQLite pragmas; on PostgreSQL fn runs in a repeatable-read transaction
+  // PostgreSQL: a repeatable-read transaction, foreign keys checked as always
+  if (dialectOf(db) === 'pg') return await withTx(db, fn, { isolation: 'repeatable read' });
   const c = db.$client;
   const fk = c.pragma('foreign_keys', { simple: true }) as number;
   c.pragma('foreign_keys = OFF');
@@ -153,7 +175,16 @@ export interface AssignedValueRow {
  * performance history. A lab has a row only for rounds it took part in and in which the analyte
  * could be evaluated, so other rounds are skipped (DOMAIN.md §2).
  */
-export async function iteratePreviousVerdicts(db: DB, schemeId: number, beforeClosesAt: number) {
+export async function iteratePreviousVerdicts(db: DB, schemeId: number, beforeClosesAt: number): Promise<Iterable<[number, number, 'satisfactory' | 'unsatisfactory']>> {
+  if (dialectOf(db) === 'pg')
+    return await rawTuples<[number, number, 'satisfactory' | 'unsatisfactory']>(
+      db,
+      sql`select s.lab_id, s.analyte_id, s.verdict from eqa_analyte_scores s
+         join eqa_rounds r on r.id = s.round_id
+         join eqa_evaluations e on e.id = s.evaluation_id and e.status = 'published'
+        where r.scheme_id = ${schemeId} and r.closes_at < ${beforeClosesAt} and r.status = 'published'
+        order by r.closes_at, r.id`,
+    );
   return db.$client
     .prepare(
       `select s.lab_id, s.analyte_id, s.verdict from eqa_analyte_scores s
@@ -186,7 +217,9 @@ export async function assignedValuesOf(db: Conn, evaluationId: number) {
 }
 
 /** [labId, analyteId, verdict, score] of an evaluation, for the re-evaluation diff. */
-export async function iterateScoresOf(db: DB, evaluationId: number) {
+export async function iterateScoresOf(db: DB, evaluationId: number): Promise<Iterable<[number, number, string, number]>> {
+  if (dialectOf(db) === 'pg')
+    return await rawTuples<[number, number, string, number]>(db, sql`select lab_id, analyte_id, verdict, score from eqa_analyte_scores where evaluation_id = ${evaluationId}`);
   return db.$client
     .prepare('select lab_id, analyte_id, verdict, score from eqa_analyte_scores where evaluation_id = ?')
     .raw(true)

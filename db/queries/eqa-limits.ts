@@ -1,10 +1,10 @@
 // Concentration-dependent allowable limits of analytes (analyte_limit_ranges) and the bulk update of
 // the unsuccessful flags when a round is published.
-// TODO(pg): prepared statements; PostgreSQL implementation to come
-import { and, asc, eq, inArray } from 'drizzle-orm';
+// PostgreSQL: the same statements as raw SQL (booleans as 1/0 in the tuples on both).
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
 import { analyteLimitRanges } from '../schema';
-import { first } from '@/db/dialect';
+import { asInt, boolAsInt, dialectOf, first, rawRun, rawTuples } from '@/db/dialect';
 
 export type LimitRangeRow = typeof analyteLimitRanges.$inferSelect;
 
@@ -16,7 +16,8 @@ export async function limitRangesOf(db: Conn, analyteIds: readonly number[]): Pr
     .select()
     .from(analyteLimitRanges)
     .where(inArray(analyteLimitRanges.analyteId, [...analyteIds]))
-    .orderBy(asc(analyteLimitRanges.analyteId), asc(analyteLimitRanges.fromValue));
+    // NULLS FIRST: SQLite's order of NULL in ASC, PostgreSQL's is last
+    .orderBy(asc(analyteLimitRanges.analyteId), sql`${analyteLimitRanges.fromValue} ASC NULLS FIRST`);
   for (const r of rows) {
     const list = out.get(r.analyteId);
     if (list) list.push(r);
@@ -44,7 +45,18 @@ export async function hasLimitRanges(db: Conn, analyteId: number, source: string
  * order: [scoreId, roundId, published (1/0), labId, analyteId, verdict, unsuccessful]. For the
  * recomputation of the unsuccessful flags after a publication.
  */
-export async function schemeScoresInOrder(db: DB, schemeId: number) {
+export async function schemeScoresInOrder(db: DB, schemeId: number): Promise<Iterable<[number, number, number, number, number, 'satisfactory' | 'unsatisfactory', number]>> {
+  if (dialectOf(db) === 'pg')
+    return await rawTuples<[number, number, number, number, number, 'satisfactory' | 'unsatisfactory', number]>(
+      db,
+      sql`select s.id, r.id, ${asInt(sql`e.status = 'published'`)}, s.lab_id, s.analyte_id, s.verdict, ${boolAsInt(sql`s.unsuccessful`)}
+         from eqa_rounds r
+         join eqa_evaluations e on e.id = (select e2.id from eqa_evaluations e2 where e2.round_id = r.id and e2.status in ('complete', 'published')
+                                            order by (e2.status = 'published') desc, e2.version desc limit 1)
+         join eqa_analyte_scores s on s.evaluation_id = e.id
+        where r.scheme_id = ${schemeId} and r.status in ('evaluated', 'published')
+        order by r.closes_at, r.id`,
+    );
   return db.$client
     .prepare(
       `select s.id, r.id, e.status = 'published', s.lab_id, s.analyte_id, s.verdict, s.unsuccessful
@@ -61,6 +73,10 @@ export async function schemeScoresInOrder(db: DB, schemeId: number) {
 
 /** Set the unsuccessful flag of score rows (ids). */
 export async function setUnsuccessful(db: DB, ids: readonly number[], value: boolean) {
+  if (dialectOf(db) === 'pg') {
+    if (ids.length) await rawRun(db, sql`update eqa_analyte_scores set unsuccessful = ${value} where id = ANY(${sql.param([...ids])}::bigint[])`);
+    return;
+  }
   const stmt = db.$client.prepare('update eqa_analyte_scores set unsuccessful = ? where id = ?');
   for (const id of ids) stmt.run(value ? 1 : 0, id);
 }

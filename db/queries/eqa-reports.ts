@@ -17,7 +17,7 @@ import {
   laboratories,
   regions,
 } from '../schema';
-import { greatest, least, rawAll, truncInt } from '@/db/dialect';
+import { boolAsInt, greatest, least, rawAll, truncInt } from '@/db/dialect';
 
 /** The labs whose rows are read: a DataScope (one lab, a region subtree, all or none) in SQL. */
 function labCondition(scope: DataScope, labIdColumn: typeof eqaResultEvaluations.labId | typeof eqaAnalyteScores.labId): SQL {
@@ -213,7 +213,7 @@ export async function scopedVerdictChanges(db: Conn, previousId: number, current
       join laboratories l on l.id = c.lab_id join regions g on g.id = l.region_id join analytes a on a.id = c.analyte_id
       left join eqa_analyte_scores p on p.evaluation_id = ${previousId} and p.lab_id = c.lab_id and p.analyte_id = c.analyte_id
      where c.evaluation_id = ${currentId} and ${scopeWhere(scope, sql`l.id`, sql`g.path`)}
-       and (p.id is null or p.verdict <> c.verdict or round(p.score, 9) <> round(c.score, 9))
+       and (p.id is null or p.verdict <> c.verdict or round(cast(p.score as numeric), 9) <> round(cast(c.score as numeric), 9))
     union all
     select l.code, a.code, p.verdict, p.score, null, null
       from eqa_analyte_scores p
@@ -241,7 +241,7 @@ export async function notEvaluatedSamples(db: Conn, evaluationId: number, scope:
       join laboratories l on l.id = r.lab_id join regions g on g.id = l.region_id
      where r.evaluation_id = ${evaluationId} and r.acceptable is null and ${scopeWhere(scope, sql`l.id`, sql`g.path`)}
      group by s.code, a.code, r.reason
-     order by a.code, s.ordinal`);
+     order by a.code, min(s.ordinal)`);
 }
 
 /**
@@ -291,7 +291,7 @@ export async function evaluationCategoryTargets(db: Conn, evaluationId: number) 
 export async function categoricalConcordance(db: Conn, evaluationId: number, scope: DataScope) {
   return await rawAll<{ analyte: string; analyteId: number; answers: number; evaluated: number; acceptable: number; labs: number }>(db, sql`
     select a.code as analyte, a.id as analyteId, count(*) as answers, count(r.acceptable) as evaluated,
-           coalesce(sum(r.acceptable), 0) as acceptable, count(distinct r.lab_id) as labs
+           coalesce(sum(${boolAsInt(sql`r.acceptable`)}), 0) as acceptable, count(distinct r.lab_id) as labs
       from eqa_result_evaluations r
       join analytes a on a.id = r.analyte_id
       join laboratories l on l.id = r.lab_id join regions g on g.id = l.region_id

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '@/lib/auth/core';
 import { AFTER_CLOSE, DAY, NOW, submitAs, type World } from './eqa-support';
-import { createSeededTestDb } from '../support/db';
+import { createSeededTestDb, sqlRun } from '../support/db';
 import { callRoute } from '../support/route-call';
 
 const state: { w: World | null; actor: Actor | null } = { w: null, actor: null };
@@ -316,7 +316,7 @@ describe('a city regulator sees only its own labs of a provincial round (issue 1
     for (const l of labs) { await submitAs(w, l, 'LEAK-1', [{ sample: 'S1', analyte: 'K', value: 4.0 }]); }
     await evaluateAndRead('LEAK-1');
     // the reference value is corrected (4.0 → 4.6): every lab's verdict changes in the re-evaluation
-    w.db.$client.prepare('update eqa_reference_values set value = 4.6').run();
+    await sqlRun(w.db, 'update eqa_reference_values set value = 4.6');
     await evaluateAndRead('LEAK-1');
 
     const gd = await regulatorRoundReport(w.db, w.regulators.gd, { roundCode: 'LEAK-1' }, { now: AFTER_CLOSE });

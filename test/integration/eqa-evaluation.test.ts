@@ -2,7 +2,7 @@
 // all-methods fallback), σpt, u(x_pt) and z′, round scores, not submitted, unsuccessful, re-evaluation.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { createSeededTestDb } from '../support/db';
+import { createSeededTestDb, sqlRun } from '../support/db';
 import { eqaEvaluations } from '@/db/schema';
 import { closeRound } from '@/lib/services/eqa/rounds';
 import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
@@ -171,13 +171,13 @@ describe('re-evaluation and publication', () => {
     expect(again.diff).toMatchObject({ previousVersion: 1, inputsChanged: false, assignedValues: { changed: 0 }, verdicts: { changed: 0 } });
 
     // the scheme's limit for GLU is tightened (a data correction): verdicts and σpt change
-    w.db.$client.prepare("update eqa_scheme_analytes set percent = 0.5, absolute = null where analyte_id = (select id from analytes where code = 'GLU')").run();
+    await sqlRun(w.db, "update eqa_scheme_analytes set percent = 0.5, absolute = null where analyte_id = (select id from analytes where code = 'GLU')");
     const v3 = await evaluateRound(w.db, gd(), { roundCode: 'RE-1' }, { now: AFTER_CLOSE });
     expect(v3.version).toBe(3);
     expect(v3.diff.inputsChanged).toBe(true);
     expect(v3.diff.assignedValues!.changed).toBe(1);
     expect(v3.diff.verdicts!.changed).toBeGreaterThan(0);
-    const statuses = await w.db.select({ v: eqaEvaluations.version, s: eqaEvaluations.status, a: eqaEvaluations.algorithmVersion, d: eqaEvaluations.inputDigest }).from(eqaEvaluations);
+    const statuses = await w.db.select({ v: eqaEvaluations.version, s: eqaEvaluations.status, a: eqaEvaluations.algorithmVersion, d: eqaEvaluations.inputDigest }).from(eqaEvaluations).orderBy(eqaEvaluations.version);
     expect(statuses.map((s) => [s.v, s.s])).toEqual([
       [1, 'superseded'],
       [2, 'superseded'],

@@ -11,4 +11,7 @@ export const PG_READY: string[] = [
   'test/integration/recognition-eligibility.test.ts',
   'test/integration/paged-lists.test.ts',
   'test/integration/catalogue-items.test.ts',
+  'test/integration/eqa-evaluation.test.ts',
+  'test/integration/eqa-api.test.ts',
+  'test/integration/eqa-limits.test.ts',
 ];

@@ -13,7 +13,7 @@ const ROWS_PER_STATEMENT = 128;
 /** A number the engine leaves NaN when it does not apply is stored as NULL. */
 const orNull = (x: number) => (Number.isNaN(x) ? null : x);
 
-export function writeEvaluationRows(
+export async function writeEvaluationRows(
   db: DB,
   ids: { evaluationId: number; roundId: number },
   submissions: SubmissionColumns,
@@ -21,9 +21,9 @@ export function writeEvaluationRows(
   onProgress?: (fraction: number) => void,
   /** category codes of each categorical item, lowest grade first (the answer's grade → its code) */
   categoryCodes: ReadonlyMap<number, readonly string[]> = new Map(),
-): void {
+): Promise<void> {
   const { evaluationId, roundId } = ids;
-  const assignedIds = bulkInsert(
+  const assignedIds = await bulkInsert(
     db,
     eqaAssignedValues,
     out.assigned.map((a) => ({ evaluationId, ...a })),
@@ -67,8 +67,8 @@ export function writeEvaluationRows(
         : {}),
     });
   }
-  graded.flush();
-  bulkInsert(
+  await graded.flush();
+  await bulkInsert(
     db,
     eqaCategoryTargets,
     out.categoryTargets.map(({ targetGrade: _grade, ...t }) => ({ evaluationId, ...t })),
@@ -89,5 +89,5 @@ export function writeEvaluationRows(
       unsuccessful: s.unsuccessful,
     });
   }
-  scores.flush();
+  await scores.flush();
 }

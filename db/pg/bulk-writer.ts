@@ -1,0 +1,96 @@
+// The bulk writer (db/bulk.ts) on PostgreSQL: rows are buffered as one array per column and written
+// with INSERT … SELECT FROM unnest($1::type[], …), one parameter per column whatever the number of
+// rows (no 65,535 bound-parameter limit). Ids (returnIds) are taken from the table's identity
+// sequence first and written with the rows, so they come back in the order the rows were added.
+// Writes start as soon as a batch is full and run in order on the caller's connection (a
+// transaction's one client); flush() waits for them all and reports the first failure.
+import { getTableName, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { getTableColumns } from 'drizzle-orm';
+import { boundColumns, type BulkOptions, type BulkWriter } from '../bulk';
+import { rawAll, rawRun } from '../dialect';
+
+/** Rows per statement (bounded by memory, not by parameters). */
+export const PG_BULK_BATCH = 10_000;
+
+function sqlTypeOf(table: SQLiteTable, key: string): string {
+  const col = getTableColumns(table)[key] as unknown as { getSQLType(): string };
+  return col.getSQLType();
+}
+
+export function pgBulkWriter<T extends SQLiteTable>(db: unknown, table: T, opts: BulkOptions<T['$inferInsert']>): BulkWriter<T['$inferInsert']> {
+  const columns = boundColumns(table, opts.columns);
+  const width = columns.length;
+  const name = getTableName(table);
+  const types = columns.map((c) => sqlTypeOf(table, c.key));
+  const head = sql.raw(`INSERT INTO "${name}" (${[...(opts.returnIds ? ['"id"'] : []), ...columns.map((c) => `"${c.name}"`)].join(', ')}) SELECT * FROM unnest(`);
+  let cols: unknown[][] = columns.map(() => []);
+  let buffered = 0;
+  let written = 0;
+  const ids: number[] = [];
+  let pending: Promise<void> = Promise.resolve();
+  let failure: unknown;
+
+  const write = async (batch: unknown[][], rows: number) => {
+    let idArray: number[] | undefined;
+    if (opts.returnIds) {
+      const got = await rawAll<{ id: number }>(
+        db,
+        sql`SELECT nextval(pg_get_serial_sequence(${`"${name}"`}, 'id')) AS id FROM generate_series(1, ${rows})`,
+      );
+      idArray = got.map((r) => Number(r.id)).sort((a, b) => a - b);
+    }
+    const arrays: SQL[] = [];
+    if (idArray) arrays.push(sql`${sql.param(idArray)}::bigint[]`);
+    for (let i = 0; i < width; i++) arrays.push(sql`${sql.param(batch[i])}::${sql.raw(types[i])}[]`);
+    const res = await rawRun(db, sql`${head}${sql.join(arrays, sql`, `)})`);
+    if (res.changes !== rows) throw new Error(`bulk insert into ${name}: ${rows} rows sent, ${res.changes} written`);
+    if (idArray) for (const id of idArray) ids.push(id);
+    written += rows;
+  };
+  const startWrite = () => {
+    const batch = cols;
+    const rows = buffered;
+    cols = columns.map(() => []);
+    buffered = 0;
+    pending = pending.then(() => (failure === undefined ? write(batch, rows) : undefined)).catch((e) => {
+      failure ??= e;
+    });
+  };
+  const rowAdded = () => {
+    if (++buffered === PG_BULK_BATCH) startWrite();
+  };
+
+  return {
+    add(row) {
+      const r = row as Record<string, unknown>;
+      for (let i = 0; i < width; i++) {
+        const c = columns[i];
+        let v = r[c.key];
+        if (v === undefined) v = c.fallback ? c.fallback() : null;
+        if (v !== null && c.toDriver) v = c.toDriver(v);
+        cols[i].push(v);
+      }
+      rowAdded();
+    },
+    addValues(values) {
+      if (values.length !== width) throw new Error(`bulk insert into ${name}: ${values.length} values for ${width} columns`);
+      for (let i = 0; i < width; i++) cols[i].push(values[i]);
+      rowAdded();
+    },
+    columns: columns.map((c) => c.key),
+    async flush() {
+      if (buffered) startWrite();
+      await pending;
+      if (failure !== undefined) {
+        const e = failure;
+        failure = undefined;
+        throw e;
+      }
+    },
+    ids,
+    get written() {
+      return written;
+    },
+  };
+}
