@@ -1,7 +1,7 @@
 // The audit log viewer: the admin reads everything, a regulator only entries about labs and regions
 // of their jurisdiction, page by page; other roles are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededTestDb, type TestDb } from '../support/db';
+import { createSeededTestDb, type TestDb, sqlRows } from '../support/db';
 import { regionScope, type Actor } from '@/lib/auth/core';
 import { actorForUserId } from '@/lib/auth/resolve';
 import { findActorRowByEmail } from '@/db/queries/actors';
@@ -21,11 +21,9 @@ afterAll(() => t.close());
 
 async function inScope(regionPath: string) {
   const regionIds = new Set((await listRegions(t.db, regionScope(regionPath))).map((r) => r.id));
+  const paths = new Map((await sqlRows<{ id: number; path: string }>(t.db, 'select l.id, r.path from laboratories l join regions r on r.id = l.region_id')).map((r) => [r.id, r.path]));
   return (e: { labId: number | null; regionId: number | null }) => {
-    if (e.labId != null) {
-      const lab = t.db.$client.prepare('select r.path from laboratories l join regions r on r.id = l.region_id where l.id = ?').get(e.labId) as { path: string };
-      return lab.path.startsWith(regionPath);
-    }
+    if (e.labId != null) return paths.get(e.labId)!.startsWith(regionPath);
     return e.regionId != null && regionIds.has(e.regionId);
   };
 }

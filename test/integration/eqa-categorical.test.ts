@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '@/lib/auth/core';
 import { AFTER_CLOSE, DAY, NOW, type World } from './eqa-support';
-import { createSeededTestDb } from '../support/db';
+import { createSeededTestDb, sqlRows, sqlRun } from '../support/db';
 import { callRoute } from '../support/route-call';
 
 const state: { w: World | null; actor: Actor | null } = { w: null, actor: null };
@@ -126,9 +126,7 @@ describe('serology round graded by consensus (CLIA 42 CFR 493.927: ≥ 80 % of p
     expect(score(b, 'GZ-001', 'HCV_AB')).toMatchObject({ score: 100, samples: 5 });
     expect(score(b, 'GZ-002', 'HCV_AB')).toMatchObject({ score: 80, samples: 5, verdict: 'satisfactory' });
     // the target per sample is kept with its basis and counts
-    const targets = w.db.$client
-      .prepare(`select s.code as sample, t.target_category as target, t.basis, t.n, t.agreeing, t.reason from eqa_category_targets t join eqa_samples s on s.id = t.sample_id join analytes a on a.id = t.analyte_id where a.code = 'HBSAG' order by s.code`)
-      .all();
+    const targets = await sqlRows(w.db, `select s.code as sample, t.target_category as target, t.basis, t.n, t.agreeing, t.reason from eqa_category_targets t join eqa_samples s on s.id = t.sample_id join analytes a on a.id = t.analyte_id where a.code = 'HBSAG' order by s.code`);
     expect(targets).toEqual([
       { sample: 'S1', target: 'positive', basis: 'consensus', n: 10, agreeing: 10, reason: null },
       { sample: 'S2', target: 'positive', basis: 'consensus', n: 10, agreeing: 8, reason: null },
@@ -151,7 +149,7 @@ describe('serology round graded by consensus (CLIA 42 CFR 493.927: ≥ 80 % of p
     const again = await call(evaluateRoute.POST, 'POST', '/eqa/rounds/SERO90-1/evaluate', { roundCode: 'SERO90-1' });
     expect(again.body.diff).toMatchObject({ previousVersion: 1, inputsChanged: false, categoryTargets: { changed: 0, items: [] }, verdicts: { changed: 0 } });
     // a corrected answer (written straight to the file: the round is closed) makes 9 of 10 → a consensus, and the diff says so
-    w.db.$client.prepare(`update eqa_submissions set category = 'positive', value = 1 where lab_id = (select id from laboratories where code = 'GZ-009')`).run();
+    await sqlRun(w.db, `update eqa_submissions set category = 'positive', value = 1 where lab_id = (select id from laboratories where code = 'GZ-009')`);
     const third = await call(evaluateRoute.POST, 'POST', '/eqa/rounds/SERO90-1/evaluate', { roundCode: 'SERO90-1' });
     expect(third.body.diff).toMatchObject({
       previousVersion: 2,
@@ -263,12 +261,12 @@ describe('values of the wrong kind: 422 per row, nothing saved', () => {
     const csv = await submit('GZ-001', 'MIX-1', 'sample,analyte,value\nS1,HBSAG,阳性\nS2,HBSAG,xx\n');
     expect(csv.status).toBe(422);
     expect(csv.body.errors.map((e: any) => [e.row, e.field, e.code])).toEqual([[3, 'value', 'value.notCategory']]);
-    expect(w.db.$client.prepare('select count(*) as n from eqa_submissions').get()).toEqual({ n: 0 });
+    expect((await sqlRows(w.db, 'select count(*) as n from eqa_submissions'))[0]).toEqual({ n: 0 });
 
     // the same CSV with a valid code is saved with the catalogue's spelling (value = its grade)
     const ok = await submit('GZ-001', 'MIX-1', 'sample,analyte,value\nS1,HBSAG,阳性\nS2,HBSAG,neg\nS1,K,4.1\n');
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);
-    expect(w.db.$client.prepare('select a.code as analyte, s.value, s.category from eqa_submissions s join analytes a on a.id = s.analyte_id order by s.id').all()).toEqual([
+    expect(await sqlRows(w.db, 'select a.code as analyte, s.value, s.category from eqa_submissions s join analytes a on a.id = s.analyte_id order by s.id')).toEqual([
       { analyte: 'HBSAG', value: 1, category: 'positive' },
       { analyte: 'HBSAG', value: 0, category: 'negative' },
       { analyte: 'K', value: 4.1, category: null },
@@ -291,10 +289,10 @@ describe('values of the wrong kind: 422 per row, nothing saved', () => {
       [2, 'category', 'round.referenceNeedsValue'],
       [3, 'category', 'value.notCategory'],
     ]);
-    expect(w.db.$client.prepare(`select count(*) as n from eqa_rounds where code = 'MIX2-1'`).get()).toEqual({ n: 0 });
+    expect((await sqlRows(w.db, `select count(*) as n from eqa_rounds where code = 'MIX2-1'`))[0]).toEqual({ n: 0 });
     // the intended result is stored as the catalogue's code with its grade
     expect((await round('MIX2', 'MIX2-2', ['S1'], ['K', 'HBSAG'], [{ sample: 'S1', analyte: 'HBSAG', category: 'reactive' }, { sample: 'S1', analyte: 'K', value: 4.2 }])).status).toBe(201);
-    expect(w.db.$client.prepare('select value, category from eqa_reference_values order by id').all()).toEqual([
+    expect(await sqlRows(w.db, 'select value, category from eqa_reference_values order by id')).toEqual([
       { value: 1, category: 'positive' },
       { value: 4.2, category: null },
     ]);
@@ -315,7 +313,7 @@ describe('values of the wrong kind: 422 per row, nothing saved', () => {
       [3, 'value', 'value.notCategory'],
     ]);
     await createRound(w.db, w.regulators.gd, input([{ sample: 'S1', analyte: 'HBSAG', result: '阳性' }, { sample: 'S1', analyte: 'K', result: '4.2' }]));
-    expect(w.db.$client.prepare('select value, category from eqa_reference_values order by id').all()).toEqual([
+    expect(await sqlRows(w.db, 'select value, category from eqa_reference_values order by id')).toEqual([
       { value: 1, category: 'positive' },
       { value: 4.2, category: null },
     ]);

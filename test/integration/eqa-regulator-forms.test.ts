@@ -4,7 +4,7 @@
 // for a quantitative one, and a number for a categorical item is refused with its reason code.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '@/lib/auth/core';
-import { createSeededTestDb } from '../support/db';
+import { createSeededTestDb, sqlRows } from '../support/db';
 import type { World } from './eqa-support';
 
 const state: { w: World | null; actor: Actor | null } = { w: null, actor: null };
@@ -34,7 +34,7 @@ describe('regulator EQA forms for categorical items', () => {
   it('the scheme form stores the categorical settings it was given (negative rule off)', async () => {
     const r = await createSchemeAction({ ok: false }, form({ ...SCHEME, consensusPercent: '90', ordinalTolerance: '2', negativeMustBeNegative: 'false', passPercentQualitative: '75', passPercentOrdinal: '70', passPercentNominal: '100' }));
     expect(r).toMatchObject({ ok: true, data: { code: 'F-URINE' } });
-    const row = w.db.$client.prepare('select consensus_percent c, ordinal_tolerance t, negative_must_be_negative n, pass_percent_qualitative q, pass_percent_ordinal o, pass_percent_nominal m from eqa_schemes where code = ?').get('F-URINE');
+    const row = (await sqlRows(w.db, 'select consensus_percent c, ordinal_tolerance t, CASE WHEN negative_must_be_negative THEN 1 ELSE 0 END n, pass_percent_qualitative q, pass_percent_ordinal o, pass_percent_nominal m from eqa_schemes where code = ?', 'F-URINE'))[0];
     expect(row).toEqual({ c: 90, t: 2, n: 0, q: 75, o: 70, m: 100 });
   });
 
@@ -43,9 +43,7 @@ describe('regulator EQA forms for categorical items', () => {
     const round = { schemeCode: 'F-URINE', code: 'F-URINE-1', opensAt: '2026-06-01T08:00', closesAt: '2026-06-10T08:00', samples: 'S1, S2' };
     const r = await createRoundAction({ ok: false }, form({ ...round, references: 'S1, U_PRO, 2+\nS2, HBSAG, pos\nS1, K, 4.2' }));
     expect(r, JSON.stringify(r)).toMatchObject({ ok: true });
-    const refs = w.db.$client
-      .prepare('select s.code sample, a.code analyte, r.value value, r.category category from eqa_reference_values r join eqa_samples s on s.id = r.sample_id join analytes a on a.id = r.analyte_id order by a.code')
-      .all();
+    const refs = await sqlRows(w.db, 'select s.code sample, a.code analyte, r.value value, r.category category from eqa_reference_values r join eqa_samples s on s.id = r.sample_id join analytes a on a.id = r.analyte_id order by a.code');
     // U_PRO: negative, trace, 1+, 2+ → grade 3; HBSAG: negative, positive → grade 1 ('pos' is an alias)
     expect(refs).toEqual([
       { sample: 'S2', analyte: 'HBSAG', value: 1, category: 'positive' },

@@ -4,7 +4,7 @@
 // seed (db/seed/base.ts: Guangzhou GZ-*, Shenzhen SZ-*, Hangzhou HZ-* labs; regulators of
 // Guangdong 440000, Shenzhen 440300 and Zhejiang 330000).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededTestDb } from '../support/db';
+import { createSeededTestDb, sqlRows } from '../support/db';
 import type { Actor } from '@/lib/auth/core';
 import { actorForUserId } from '@/lib/auth/resolve';
 import { findActorRowByEmail } from '@/db/queries/actors';
@@ -113,12 +113,12 @@ describe('accounts', () => {
 });
 
 describe('audit log', () => {
-  const labOf = (id: number) => w.db.$client.prepare('select l.code, r.path from laboratories l join regions r on r.id = l.region_id where l.id = ?').get(id) as { code: string; path: string };
+  const labOf = async (id: number) => (await sqlRows<{ code: string; path: string }>(w.db, 'select l.code, r.path from laboratories l join regions r on r.id = l.region_id where l.id = ?', id))[0];
   it('a city regulator reads only entries about its city', async () => {
     const { entries } = await readAuditLog(w.db, w.regulators.sz, { page: 1 });
     expect(entries.length).toBeGreaterThan(0);
     for (const e of entries) {
-      if (e.labId != null) expect(labOf(e.labId).code).toMatch(/^SZ-/);
+      if (e.labId != null) expect((await labOf(e.labId)).code).toMatch(/^SZ-/);
       else expect(e.regionId).toBe(w.regulators.sz.regionId);
     }
   });
@@ -126,7 +126,7 @@ describe('audit log', () => {
   it('the Zhejiang regulator never reads a Guangdong lab’s entry', async () => {
     const { entries } = await readAuditLog(w.db, w.regulators.zj, { page: 1 });
     expect(entries.length).toBeGreaterThan(0);
-    const labs = entries.filter((e) => e.labId != null).map((e) => labOf(e.labId!));
+    const labs = await Promise.all(entries.filter((e) => e.labId != null).map((e) => labOf(e.labId!)));
     expect(labs.length).toBeGreaterThan(0);
     expect(labs.filter((l) => !l.path.startsWith('/100000/330000/'))).toEqual([]);
   });

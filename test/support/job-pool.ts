@@ -25,13 +25,15 @@ export function compiledWorker(): URL {
 
 /** A pool of `size` workers on `databasePath`. */
 export function startJobPool(databasePath: string, size = 2): JobPool {
-  const before = process.env.DATABASE_PATH;
-  process.env.DATABASE_PATH = databasePath; // the workers copy the environment when they start
+  // the workers copy the environment when they start; a PostgreSQL test database is a URL
+  const key = /^postgres(ql)?:\/\//.test(databasePath) ? 'DATABASE_URL' : 'DATABASE_PATH';
+  const before = process.env[key];
+  process.env[key] = databasePath;
   try {
     return new JobPool(compiledWorker(), size);
   } finally {
-    if (before === undefined) delete process.env.DATABASE_PATH;
-    else process.env.DATABASE_PATH = before;
+    if (before === undefined) delete process.env[key];
+    else process.env[key] = before;
   }
 }
 

@@ -14,4 +14,13 @@ export const PG_READY: string[] = [
   'test/integration/eqa-evaluation.test.ts',
   'test/integration/eqa-api.test.ts',
   'test/integration/eqa-limits.test.ts',
+  'test/integration/eqa-submissions.test.ts',
+  'test/integration/eqa-categorical.test.ts',
+  'test/integration/eqa-categorical-reports.test.ts',
+  'test/integration/eqa-regulator-forms.test.ts',
+  'test/integration/eqa-background.test.ts',
+  'test/integration/admin-audit.test.ts',
+  'test/integration/admin-regions-labs.test.ts',
+  'test/integration/admin-users-registry.test.ts',
+  'test/integration/scope-read-models.test.ts',
 ];
