@@ -71,6 +71,15 @@ export function insertColumns(table: SQLiteTable): BoundColumn[] {
   return out;
 }
 
+/** A row's value of a column as the driver takes it: the schema default when the row leaves it
+ * out, converted as drizzle converts it (JSON, booleans). */
+export function driverValue(c: BoundColumn, row: Record<string, unknown>): unknown {
+  let v = row[c.key];
+  if (v === undefined) v = c.fallback ? c.fallback() : null;
+  if (v !== null && c.toDriver) v = c.toDriver(v);
+  return v;
+}
+
 /** The columns a writer binds: every insertable column in schema order, or only `only` (property
  * names) in that order; a column left out of `only` takes its SQL default (or NULL) in every row. */
 export function boundColumns(table: SQLiteTable, only?: readonly string[]): BoundColumn[] {
@@ -203,13 +212,7 @@ export function bulkWriter<T extends SQLiteTable>(db: HasClient, table: T, opts:
   return {
     add(row) {
       const r = row as Record<string, unknown>;
-      for (let i = 0; i < width; i++) {
-        const c = columns[i];
-        let v = r[c.key];
-        if (v === undefined) v = c.fallback ? c.fallback() : null;
-        if (v !== null && c.toDriver) v = c.toDriver(v);
-        params[at++] = v;
-      }
+      for (let i = 0; i < width; i++) params[at++] = driverValue(columns[i], r);
       rowAdded();
     },
     addValues(values) {

@@ -7,7 +7,7 @@
 import { getTableName, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { getTableColumns } from 'drizzle-orm';
-import { boundColumns, type BulkOptions, type BulkWriter } from '../bulk';
+import { boundColumns, driverValue, type BulkOptions, type BulkWriter } from '../bulk';
 import { rawAll, rawRun } from '../dialect';
 
 /** Rows per statement (bounded by memory, not by parameters). */
@@ -64,13 +64,7 @@ export function pgBulkWriter<T extends SQLiteTable>(db: unknown, table: T, opts:
   return {
     add(row) {
       const r = row as Record<string, unknown>;
-      for (let i = 0; i < width; i++) {
-        const c = columns[i];
-        let v = r[c.key];
-        if (v === undefined) v = c.fallback ? c.fallback() : null;
-        if (v !== null && c.toDriver) v = c.toDriver(v);
-        cols[i].push(v);
-      }
+      for (let i = 0; i < width; i++) cols[i].push(driverValue(columns[i], r));
       rowAdded();
     },
     addValues(values) {
