@@ -172,3 +172,8 @@ export async function rawTuples<T extends unknown[]>(db: unknown, q: SQL): Promi
   const client = (d.$client ?? d.session?.client) as { prepare(s: string): { raw(b: boolean): { all(...p: unknown[]): unknown[] } } };
   return client.prepare(text).raw(true).all(...params) as T[];
 }
+
+/** ORDER BY a nullable column with NULL where SQLite puts it (first ascending, last descending);
+ * PostgreSQL puts NULL the other way round unless told. */
+export const ascNullsFirst = (col: unknown): SQL => sql`${col} ASC NULLS FIRST`;
+export const descNullsLast = (col: unknown): SQL => sql`${col} DESC NULLS LAST`;

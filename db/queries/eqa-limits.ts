@@ -4,7 +4,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
 import { analyteLimitRanges } from '../schema';
-import { asInt, boolAsInt, dialectOf, first, rawRun, rawTuples } from '@/db/dialect';
+import { ascNullsFirst, asInt, boolAsInt, dialectOf, first, rawRun, rawTuples } from '@/db/dialect';
 
 export type LimitRangeRow = typeof analyteLimitRanges.$inferSelect;
 
@@ -16,8 +16,7 @@ export async function limitRangesOf(db: Conn, analyteIds: readonly number[]): Pr
     .select()
     .from(analyteLimitRanges)
     .where(inArray(analyteLimitRanges.analyteId, [...analyteIds]))
-    // NULLS FIRST: SQLite's order of NULL in ASC, PostgreSQL's is last
-    .orderBy(asc(analyteLimitRanges.analyteId), sql`${analyteLimitRanges.fromValue} ASC NULLS FIRST`);
+    .orderBy(asc(analyteLimitRanges.analyteId), ascNullsFirst(analyteLimitRanges.fromValue));
   for (const r of rows) {
     const list = out.get(r.analyteId);
     if (list) list.push(r);

@@ -1,9 +1,11 @@
 // Reads of the FHIR R4 interface (lib/fhir/*): labs found by identifier or name, every certification
 // of a lab with its status on a day, and the regions that issue certifications. Certification data
 // only, like db/queries/public.ts (active labs; never QC values, EQA results or user data).
-// TODO(pg): prepared statements (FHIR reads); PostgreSQL implementation to come
+// SQLite: statements prepared once per handle; PostgreSQL: the same reads as raw SQL (pg* below).
 import type Database from 'better-sqlite3';
+import { sql, type SQL } from 'drizzle-orm';
 import type { DB } from '../client';
+import { dialectOf, likeCi, rawAll, rawGet } from '../dialect';
 import type { PublicLab } from './public';
 
 /** A certification of a lab as the FHIR resources show it. */
@@ -79,18 +81,47 @@ function likePattern(name: string, modifier: 'contains' | 'exact' | null): strin
   return modifier === 'exact' ? escaped : modifier === 'contains' ? `%${escaped}%` : `${escaped}%`;
 }
 
+const PG_LAB_COLUMNS = sql.raw(LAB_COLUMNS.replace(/ AS (\w+)/g, ' AS "$1"'));
+const pgLatestEvent = (day: string) =>
+  sql`FROM certification_events e WHERE e.certification_id = c.id AND e.effective_on <= ${day} AND e.to_status IS NOT NULL ORDER BY e.effective_on DESC, e.id DESC LIMIT 1`;
+
+function pgLabFilter(p: { code: string | null; name: string | null }): SQL {
+  return sql`l.active ${p.code !== null ? sql`AND l.code = ${p.code}` : sql``} ${p.name !== null ? sql`AND (${likeCi(sql`l.name`, p.name)} OR ${likeCi(sql`l.name_en`, p.name)})` : sql``}`;
+}
+
 /** Active labs by code (exact) and/or name, ordered by code, one page, and how many match in all. */
 export async function fhirSearchLabs(db: DB, f: { code?: string; name?: string; nameModifier?: 'contains' | 'exact' | null; limit: number; offset: number }) {
   const p = { code: f.code ?? null, name: f.name !== undefined ? likePattern(f.name, f.nameModifier ?? null) : null };
+  if (dialectOf(db) === 'pg') {
+    const where = pgLabFilter(p);
+    const labs = await rawAll<PublicLab>(db, sql`SELECT ${PG_LAB_COLUMNS} FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE ${where} ORDER BY l.code LIMIT ${f.limit} OFFSET ${f.offset}`);
+    const total = (await rawGet<{ n: number }>(db, sql`SELECT count(*) AS n FROM laboratories l WHERE ${where}`))!.n;
+    return { labs, total };
+  }
   const s = statements(db);
   return { labs: s.labs.all({ ...p, limit: f.limit, offset: f.offset }), total: s.labsCount.get(p)!.n };
 }
 
 /** Every certification of a lab, with its status on the day. */
 export async function fhirLabCertifications(db: DB, labId: number, day: string): Promise<FhirCertification[]> {
+  if (dialectOf(db) === 'pg')
+    return await rawAll<FhirCertification>(
+      db,
+      sql`SELECT c.id, a.code AS analyteCode, a.name_zh AS analyteNameZh, a.name_en AS analyteNameEn, a.loinc, c.mark, c.scope,
+             sr.code AS scopeRegionCode, sr.name_en AS scopeRegionNameEn, c.certificate_no AS certificateNo, c.valid_from AS validFrom, c.valid_to AS validTo,
+             (SELECT e.to_status ${pgLatestEvent(day)}) AS status, (SELECT e.effective_on ${pgLatestEvent(day)}) AS statusOn
+      FROM certifications c JOIN analytes a ON a.id = c.analyte_id JOIN regions sr ON sr.id = c.scope_region_id
+      WHERE c.lab_id = ${labId}
+      ORDER BY a.code, c.valid_from DESC, c.id DESC`,
+    );
   return statements(db).certifications.all({ lab: labId, day });
 }
 
 export async function fhirRegionByCode(db: DB, code: string): Promise<FhirRegion | undefined> {
+  if (dialectOf(db) === 'pg')
+    return await rawGet<FhirRegion>(
+      db,
+      sql`SELECT r.code, r.name, r.name_en AS nameEn, r.level, p.code AS parentCode FROM regions r LEFT JOIN regions p ON p.id = r.parent_id WHERE r.code = ${code}`,
+    );
   return statements(db).region.get({ code });
 }

@@ -4,7 +4,7 @@ import { and, asc, eq, gte, isNull, lte, or, inArray, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { calendarDays, regions } from '../schema';
 import type { CalendarDayKind } from '../enums';
-import { first } from '@/db/dialect';
+import { ascNullsFirst, first } from '@/db/dialect';
 
 export interface CalendarEntryRow {
   id: number;
@@ -43,7 +43,7 @@ export async function listCalendarEntries(db: Conn, f: { from: string; to: strin
     .from(calendarDays)
     .leftJoin(regions, eq(regions.id, calendarDays.regionId))
     .where(and(gte(calendarDays.day, f.from), lte(calendarDays.day, f.to), regionFilter))
-    .orderBy(asc(calendarDays.day), asc(regions.path));
+    .orderBy(asc(calendarDays.day), ascNullsFirst(regions.path));
 }
 
 export async function findCalendarEntry(db: Conn, id: number): Promise<CalendarEntryRow | undefined> {

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createSeededTestDb, useAsProcessDb } from '@/test/support/db';
+import { createSeededTestDb, useAsProcessDb, sqlRows, sqlRun } from '@/test/support/db';
 import { fhirProblems } from '@/test/support/fhir';
 import { createRandom } from '@/db/seed/random';
 import { seedRecognition } from '@/db/seed/recognition';
@@ -29,7 +29,7 @@ type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 let w: World;
-const rows = <T,>(sql: string, ...p: unknown[]) => w.db.$client.prepare(sql).all(...p) as T[];
+const rows = async <T,>(sql: string, ...p: unknown[]) => await sqlRows<T>(w.db, sql, ...p);
 // the route handlers read the clock: it is set to the demo's day (Date only; timers stay real)
 const today = () => dayOf(Date.now());
 let hospitalId: number;
@@ -53,11 +53,9 @@ beforeAll(async () => {
   for (const lab of ['GZ-001', 'GZ-002', 'GZ-003', 'SZ-001', 'SZ-002', 'HZ-001', 'HZ-002', 'NB-001'])
     for (const a of ['K', 'NA', 'GLU', 'ALT']) await addGoodEvidence(w.db, await labId(w.db, lab), await analyteId(w.db, a));
   await seedRecognition({ db: w.db, now: NOW, random: createRandom(1), admin: w.admin, regulators: w.regulators, labManagers: w.labManagers, log: () => {} });
-  hospitalId = rows<{ id: number }>(`SELECT id FROM users WHERE role = 'hospital' LIMIT 1`)[0].id;
+  hospitalId = (await rows<{ id: number }>(`SELECT id FROM users WHERE role = 'hospital' LIMIT 1`))[0].id;
   // the hospital's LIS calls potassium "XK01"
-  w.db.$client
-    .prepare(`INSERT INTO analyte_local_codes (owner_id, local_code, analyte_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`)
-    .run(hospitalId, 'XK01', await analyteId(w.db, 'K'), hospitalId, NOW, NOW);
+  await sqlRun(w.db, `INSERT INTO analyte_local_codes (owner_id, local_code, analyte_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`, hospitalId, 'XK01', await analyteId(w.db, 'K'), hospitalId, NOW, NOW);
   await useAsProcessDb(w);
   vi.useFakeTimers({ toFake: ['Date'], now: NOW });
 }, 180_000);
@@ -68,7 +66,7 @@ afterAll(() => {
 });
 
 describe('ids', () => {
-  it('lab codes map to FHIR ids one to one (_ is not allowed in an id, . is not allowed in a code)', () => {
+  it('lab codes map to FHIR ids one to one (_ is not allowed in an id, . is not allowed in a code)', async () => {
     expect(labFhirId('GZ-001')).toBe('GZ-001');
     expect(labFhirId('LAB_7_B')).toBe('LAB.7.B');
     expect(labCodeOfFhirId(labFhirId('LAB_7_B'))).toBe('LAB_7_B');
@@ -101,7 +99,7 @@ describe('Organization', () => {
       expect(sub(q, 'identifier').valueIdentifier.system).toBe(CERTIFICATE_SYSTEM);
       expect(sub(q, 'code').valueCodeableConcept.coding[0]).toMatchObject({ system: ITEM_CODE_SYSTEM, code: c.analyteCode });
       expect(sub(q, 'period').valuePeriod).toEqual({ start: c.validFrom, end: c.validTo });
-      const scope = rows<{ code: string; name: string }>(`SELECT r.code, r.name FROM certifications c JOIN regions r ON r.id = c.scope_region_id WHERE c.certificate_no = ?`, c.certificateNo)[0];
+      const scope = (await rows<{ code: string; name: string }>(`SELECT r.code, r.name FROM certifications c JOIN regions r ON r.id = c.scope_region_id WHERE c.certificate_no = ?`, c.certificateNo))[0];
       expect(sub(q, 'issuer').valueReference).toMatchObject({ reference: `Organization/region-${scope.code}`, identifier: { system: REGION_CODE_SYSTEM, value: scope.code }, display: c.scope });
     }
     // potassium carries its LOINC code (2823-3) beside the catalogue code
@@ -155,11 +153,11 @@ describe('Organization', () => {
 
 describe('VerificationResult', () => {
   it('one per certification of the lab, target the Organization, status by its state today, the validity period kept', async () => {
-    const certs = rows<{ no: string; status: string; validFrom: string; validTo: string; analyte: string }>(
+    const certs = (await rows<{ no: string; status: string; validFrom: string; validTo: string; analyte: string }>(
       `SELECT c.certificate_no AS no, c.status, c.valid_from AS validFrom, c.valid_to AS validTo, a.code AS analyte FROM certifications c
        JOIN analytes a ON a.id = c.analyte_id WHERE c.lab_id = ?`,
       await labId(w.db, 'GZ-001'),
-    );
+    ));
     const b = await fhir(await get('/VerificationResult?target=Organization/GZ-001'));
     expect(b.total).toBe(certs.length);
     expect(b.entry).toHaveLength(certs.length);
@@ -177,7 +175,7 @@ describe('VerificationResult', () => {
   });
 
   it('covers suspended and revoked certifications of the demo (req-revalid, val-fail)', async () => {
-    const byStatus = rows<{ lab: string; status: string }>(`SELECT l.code AS lab, c.status FROM certifications c JOIN laboratories l ON l.id = c.lab_id WHERE c.status IN ('suspended', 'revoked') AND c.valid_to >= ? GROUP BY c.status`, today());
+    const byStatus = (await rows<{ lab: string; status: string }>(`SELECT min(l.code) AS lab, c.status FROM certifications c JOIN laboratories l ON l.id = c.lab_id WHERE c.status IN ('suspended', 'revoked') AND c.valid_to >= ? GROUP BY c.status`, today()));
     expect(byStatus.map((r) => r.status).sort()).toEqual(['revoked', 'suspended']);
     for (const r of byStatus) {
       const b = await fhir(await get(`/VerificationResult?target=${encodeURIComponent(`${BASE}/Organization/${r.lab}`)}`));
@@ -262,12 +260,12 @@ function observation(c: Case, i: number, extra: Json = {}): Json {
 
 describe('POST /fhir/Observation/$verify-recognition', () => {
   let cases: Case[];
-  beforeAll(() => {
+  beforeAll(async () => {
     verifyBatchLimiter.reset();
-    const certs = rows<{ lab: string; analyte: string; loinc: string | null; validFrom: string; validTo: string }>(
+    const certs = (await rows<{ lab: string; analyte: string; loinc: string | null; validFrom: string; validTo: string }>(
       `SELECT l.code AS lab, a.code AS analyte, a.loinc, c.valid_from AS validFrom, c.valid_to AS validTo FROM certifications c
        JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id ORDER BY c.id`,
-    );
+    ));
     // recognised, suspended, revoked and expired pairs, on their first day, their last day and before them
     cases = certs.flatMap((c) => [
       { lab: c.lab, analyte: c.analyte, loinc: c.loinc, date: c.validFrom },

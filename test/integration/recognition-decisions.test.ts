@@ -1,7 +1,7 @@
 // The regulator's decisions: approve (certificate number and HR mark), reject, suspend, reinstate,
 // revoke, bulk all-or-nothing, the queue, EQA flags and expiry, and every refusal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededTestDb } from '@/test/support/db';
+import { createSeededTestDb, sqlRows } from '@/test/support/db';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { computeEligibility, runNightly } from '@/lib/services/recognition/eligibility';
 import { decide, decideBulk } from '@/lib/services/recognition/decisions';
@@ -31,7 +31,7 @@ describe('decisions on recognition', () => {
   let K: number;
   let NA: number;
   const lab = async (code: string) => await labId(w.db, code);
-  const audits = (action: string) => (w.db.$client.prepare('SELECT count(*) AS n FROM audit_log WHERE action = ?').get(action) as { n: number }).n;
+  const audits = async (action: string) => (await sqlRows<{ n: number }>(w.db, 'SELECT count(*) AS n FROM audit_log WHERE action = ?', action))[0].n;
 
   beforeAll(async () => {
     w = await createSeededTestDb();
@@ -66,7 +66,7 @@ describe('decisions on recognition', () => {
     const cert = (await findCertificationById(w.db, a.certificationId!))!;
     expect(cert).toMatchObject({ scope: '广东', validFrom: '2026-01-10', validTo: '2027-01-09', flagged: false });
     expect(await listCertificationEvents(w.db, a.certificationId!)).toEqual([expect.objectContaining({ action: 'approve', fromStatus: null, toStatus: 'active', reason: '符合互认要求', actorId: w.regulators.gd.userId })]);
-    expect(audits('certification.approve')).toBe(3);
+    expect((await audits('certification.approve'))).toBe(3);
   });
 
   it('the validity window follows the policy (Zhejiang: 6 months)', async () => {
@@ -93,13 +93,13 @@ describe('decisions on recognition', () => {
       ['revoke', 'active', 'revoked', '2026-06-01'],
     ]);
     expect((await findCertificationById(w.db, cert.id))!.status).toBe('revoked');
-    expect([audits('certification.suspend'), audits('certification.reinstate'), audits('certification.revoke')]).toEqual([1, 1, 1]);
+    expect([(await audits('certification.suspend')), (await audits('certification.reinstate')), (await audits('certification.revoke'))]).toEqual([1, 1, 1]);
   });
 
   it('rejection records an event without a certification and holds the pair out of the queue', async () => {
     const r = await decide(w.db, w.regulators.gd, { action: 'reject', labId: await lab('GZ-002'), analyteId: K, reason: 'on-site inspection pending' }, { now: NOW });
     expect(r).toMatchObject({ certificationId: null, status: null });
-    const ev = w.db.$client.prepare("SELECT * FROM certification_events WHERE action = 'reject'").all() as { certification_id: number | null; reason: string }[];
+    const ev = await sqlRows<{ certification_id: number | null; reason: string }>(w.db, "SELECT * FROM certification_events WHERE action = 'reject'");
     expect(ev).toEqual([expect.objectContaining({ certification_id: null, reason: 'on-site inspection pending' })]);
     const q = await wholeQueue(w, w.regulators.gd, { labId: await lab('GZ-002') }, { now: NOW });
     expect(q.toApprove.map((p) => p.analyteCode)).toEqual(['NA']);
@@ -115,10 +115,10 @@ describe('decisions on recognition', () => {
     ['the administrator', () => w.admin, 'GZ-003', 'forbidden'],
     ['an anonymous caller', () => null as never, 'GZ-003', 'forbidden'],
   ])('approval is refused to %s and nothing is written', async (_t, actor, code, err) => {
-    const before = audits('certification.approve');
+    const before = (await audits('certification.approve'));
     await expect(async () => await decide(w.db, actor(), { action: 'approve', labId: await lab(code), analyteId: K, reason: 'attempt' }, { now: NOW })).rejects.toThrow(expect.objectContaining({ code: err }));
     expect(await findLiveCertification(w.db, await lab(code), K)).toBeUndefined();
-    expect(audits('certification.approve')).toBe(before);
+    expect((await audits('certification.approve'))).toBe(before);
   });
 
   it.each(['suspend', 'reinstate', 'revoke', 'reject'] as const)('%s is refused to another region\'s regulator and to a lab manager', async (action) => {
@@ -148,7 +148,7 @@ describe('decisions on recognition', () => {
   });
 
   it('bulk decisions are all or nothing: one pair outside the jurisdiction refuses the batch', async () => {
-    const before = audits('certification.approve');
+    const before = (await audits('certification.approve'));
     let error: unknown;
     try {
       await decideBulk(w.db, w.regulators.sz, { action: 'approve', reason: '批量审批', pairs: [`${await lab('SZ-002')}:${K}`, `${await lab('GZ-004')}:${K}`] }, { now: NOW });
@@ -157,7 +157,7 @@ describe('decisions on recognition', () => {
     }
     expect(error).toMatchObject({ code: 'forbidden', errors: [{ row: 2, field: `${await lab('GZ-004')}:${K}` }] });
     expect(await findLiveCertification(w.db, await lab('SZ-002'), K)).toBeUndefined();
-    expect(audits('certification.approve')).toBe(before);
+    expect((await audits('certification.approve'))).toBe(before);
   });
 
   it('an EQA publication where a certified pair becomes unsuccessful flags it at once, first in the queue', async () => {

@@ -1,6 +1,6 @@
 // Recognition policies: versions by effective date, city inheritance and override, who may edit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededTestDb } from '@/test/support/db';
+import { createSeededTestDb, sqlRows } from '@/test/support/db';
 import { createPolicyVersion, effectivePolicyFor, policyPage } from '@/lib/services/recognition/policy';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { findEligibility } from '@/db/queries/recognition';
@@ -91,7 +91,7 @@ describe('recognition policies', () => {
     const page = await policyPage(w.db, w.regulators.gd, {}, { now: NOW });
     expect(page.versions.map((v) => v.version)).toEqual([3, 2, 1]);
     expect(page.inForce?.version).toBe(2);
-    const n = (w.db.$client.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'policy.create'").get() as { n: number }).n;
+    const n = (await sqlRows<{ n: number }>(w.db, "SELECT count(*) AS n FROM audit_log WHERE action = 'policy.create'"))[0].n;
     expect(n).toBe(4);
   });
 });

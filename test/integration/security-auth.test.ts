@@ -5,9 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import bcrypt from 'bcryptjs';
 import { eq } from 'drizzle-orm';
-import { createSeededTestDb, type TestDb } from '../support/db';
+import { createSeededTestDb, type TestDb, sqlRun, reopenTestDb } from '../support/db';
 import type { Actor } from '@/lib/auth/core';
-import { openDatabase } from '@/db/client';
 import { users, apiTokens, auditLog } from '@/db/schema';
 import { findActorRowByEmail } from '@/db/queries/actors';
 import { listAudit } from '@/db/queries/audit';
@@ -85,7 +84,8 @@ describe('rate limit: 10 failures in 15 minutes per account and per address', ()
   });
 
   it('the lock survives a restart (a new connection to the same file) and ends after its time', async () => {
-    const reopened = openDatabase(t.file);
+    const second = await reopenTestDb(t);
+    const reopened = second.db;
     try {
       const later = Date.now() + 60_000;
       expect(await signInRetryAt(reopened, 'lab2@demo.labqc', freshAddress(), later)).toBeGreaterThan(later);
@@ -94,7 +94,7 @@ describe('rate limit: 10 failures in 15 minutes per account and per address', ()
       const after = Date.now() + RETRY_MS + WINDOW_MS;
       expect((await authenticate(reopened, { email: 'lab2@demo.labqc', password: 'labqc-demo', address: freshAddress() }, after)).ok).toBe(true);
     } finally {
-      reopened.$client.close();
+      await second.close();
     }
   });
 
@@ -115,7 +115,7 @@ describe('rate limit: 10 failures in 15 minutes per account and per address', ()
     for (let i = 0; i < 12; i++) await authenticate(t.db, { email: 'Attacker-Chosen-Text@evil.example', password: 'x', address: freshAddress() }, now + i);
     expect((await t.db.select().from(auditLog)).length).toBe(before + 1); // only the unknown email's lock so far
     await flushEndedWindows(t.db, now + WINDOW_MS + RETRY_MS + 1);
-    const rows = (await t.db.select().from(auditLog)).slice(before);
+    const rows = (await t.db.select().from(auditLog).orderBy(auditLog.id)).slice(before);
     const zjId = (await row('regulator.zj@demo.labqc')).id;
     const account = rows.filter((r) => r.action === 'auth.sign_in_failed' && r.actorId === zjId);
     expect(account).toHaveLength(1);
@@ -252,7 +252,7 @@ describe('API tokens: scopes, expiry, machine endpoints only', () => {
   });
 
   it('tokens created before scopes existed keep all three', async () => {
-    t.db.$client.prepare("insert into api_tokens (lab_id, user_id, name, prefix, token_hash, created_at) values (?, ?, 'old', 'lqc_old', 'h', 0)").run(t.labManagers.get('GZ-001')!.labId, t.labManagers.get('GZ-001')!.userId);
+    await sqlRun(t.db, "insert into api_tokens (lab_id, user_id, name, prefix, token_hash, created_at) values (?, ?, 'old', 'lqc_old', 'h', 0)", t.labManagers.get('GZ-001')!.labId, t.labManagers.get('GZ-001')!.userId);
     const old = first(await t.db.select().from(apiTokens).where(eq(apiTokens.name, 'old')).limit(1))!;
     expect(old.scopes).toEqual(['read', 'iqc:write', 'eqa:submit']);
     expect(old.expiresAt).toBeNull();

@@ -93,3 +93,14 @@ export async function sqlRun(db: DB, text: string, ...params: unknown[]): Promis
   if (BACKEND === 'pg') return (await (db.$client as unknown as import('pg').Pool).query(pgText(text), params)).rowCount ?? 0;
   return db.$client.prepare(text).run(...params).changes;
 }
+
+/** A second, independent connection to a test database (a restart, another app instance). */
+export async function reopenTestDb(t: { file: string }): Promise<{ db: DB; close: () => Promise<void> }> {
+  if (BACKEND === 'pg') {
+    const { openPostgres } = await import('@/db/pg/client');
+    const pgdb = openPostgres(t.file, { max: 2 });
+    return { db: pgdb as unknown as DB, close: () => pgdb.$client.end() };
+  }
+  const db = openDatabase(t.file);
+  return { db, close: async () => void db.$client.close() };
+}

@@ -23,4 +23,12 @@ export const PG_READY: string[] = [
   'test/integration/admin-regions-labs.test.ts',
   'test/integration/admin-users-registry.test.ts',
   'test/integration/scope-read-models.test.ts',
+  'test/integration/recognition-decisions.test.ts',
+  'test/integration/recognition-calendar.test.ts',
+  'test/integration/recognition-policy.test.ts',
+  'test/integration/recognition-seed.test.ts',
+  'test/integration/recognition-overview.test.ts',
+  'test/integration/verify-fast-path.test.ts',
+  'test/integration/fhir.test.ts',
+  'test/integration/security-auth.test.ts',
 ];
