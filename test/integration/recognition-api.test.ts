@@ -104,7 +104,8 @@ describe('GET /api/v1/labs/{labCode}/eligibility', () => {
   it('asks the database the same number of queries for 2 analytes as for 6 (no query per analyte)', async () => {
     const gz3 = await labId(t.db, 'GZ-003');
     for (const code of ['K', 'NA', 'CL', 'GLU', 'UREA', 'CREA']) await addIqc(t.db, gz3, await analyteId(t.db, code));
-    const prepared = vi.spyOn(t.db.$client, 'prepare');
+    // every statement goes through the driver's prepare (better-sqlite3) or query (node-postgres pool)
+    const prepared = t.backend === 'pg' ? vi.spyOn(t.db.$client as unknown as { query: () => unknown }, 'query') : vi.spyOn(t.db.$client, 'prepare');
     const count = async (lab: string) => {
       prepared.mockClear();
       const rows = await labEligibility(t.db, t.regulators.gd, lab, { now: NOW });
