@@ -31,4 +31,6 @@ export const PG_READY: string[] = [
   'test/integration/verify-fast-path.test.ts',
   'test/integration/fhir.test.ts',
   'test/integration/security-auth.test.ts',
+  'test/integration/recognition-api.test.ts',
+  'test/integration/hospital-workspace.test.ts',
 ];
