@@ -5,11 +5,13 @@
 // or inserting a row anywhere breaks the chain at that row or the next; `npm run audit:verify` finds
 // the first break. Rows are sealed in the transaction that writes them (SQLite serialises writers,
 // so the chain is linear).
-// TODO(pg): prepared statement iterate() and a native better-sqlite3 transaction for the one-off sealing
+// PostgreSQL: details is jsonb and reads back as an object (its canonical form is JSON.stringify of
+// it), so a chain is verified on the backend that wrote it; the one-off sealing is SQLite's (its
+// migration added the chain to existing rows).
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
-import { rawGet, rawRun } from '@/db/dialect';
+import { dialectOf, rawAll, rawGet, rawRun } from '@/db/dialect';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -80,16 +82,34 @@ export interface ChainVerification {
   broken?: { id: number; reason: string };
 }
 
-/** Walk the whole chain in id order (reads only; safe while the server runs). */
+/** Walk the whole chain in id order (reads only; safe while the server runs). SQLite iterates one
+ * statement without yielding (the connection is the process's); PostgreSQL reads pages of 5,000. */
 export async function verifyAuditChain(db: DB): Promise<ChainVerification> {
   let prev = GENESIS_HASH;
   let rows = 0;
-  for (const r of db.$client.prepare(`SELECT ${CONTENT}, prev_hash, hash FROM audit_log ORDER BY id`).iterate() as IterableIterator<RawAuditRow>) {
+  const check = (r: RawAuditRow): ChainVerification | undefined => {
     rows++;
     if (r.hash == null) return { ok: false, rows, broken: { id: r.id, reason: 'the row has no hash (written outside the application)' } };
     if (r.prev_hash !== prev) return { ok: false, rows, broken: { id: r.id, reason: 'its prev_hash is not the previous row’s hash (a row before it was removed, inserted or re-hashed)' } };
     if (auditRowHash(prev, r) !== r.hash) return { ok: false, rows, broken: { id: r.id, reason: 'its content does not match its hash (the row was altered)' } };
     prev = r.hash;
+    return undefined;
+  };
+  if (dialectOf(db) === 'pg') {
+    for (let last = 0; ; ) {
+      const page = await rawAll<RawAuditRow>(db, sql`SELECT ${sql.raw(CONTENT)}, prev_hash, hash FROM audit_log WHERE id > ${last} ORDER BY id LIMIT 5000`);
+      if (!page.length) break;
+      for (const r of page) {
+        const broken = check(r);
+        if (broken) return broken;
+      }
+      last = page[page.length - 1].id;
+    }
+    return { ok: true, rows };
+  }
+  for (const r of db.$client.prepare(`SELECT ${CONTENT}, prev_hash, hash FROM audit_log ORDER BY id`).iterate() as IterableIterator<RawAuditRow>) {
+    const broken = check(r);
+    if (broken) return broken;
   }
   return { ok: true, rows };
 }

@@ -14,6 +14,7 @@ import { listEntityVersions } from '@/db/queries/versions';
 import { findAnalyteByCode } from '@/db/queries/analytes';
 import { AppError } from '@/lib/errors';
 import { first } from '@/db/dialect';
+import { verifyAuditChain } from '@/db/queries/audit-chain';
 
 let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 beforeAll(async () => {
@@ -32,6 +33,12 @@ describe('the embedded database', () => {
     const entry = first(await t.db.select().from(auditLog).limit(1))!;
     expect(await errorText(async () => await t.db.update(auditLog).set({ action: 'tampered' }).where(eq(auditLog.id, entry.id)))).toMatch(/append-only/);
     expect(await errorText(async () => await t.db.delete(auditLog).where(eq(auditLog.id, entry.id)))).toMatch(/append-only/);
+  });
+
+  it('chains the seed’s audit rows (each sealed in its transaction), and the chain verifies', async () => {
+    const r = await verifyAuditChain(t.db);
+    expect(r).toMatchObject({ ok: true });
+    expect(r.rows).toBeGreaterThan(10);
   });
 
   it('enforces foreign keys', async () => {
