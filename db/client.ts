@@ -83,9 +83,12 @@ export function getDb(): DB {
   return db;
 }
 
-/** Close and forget the process-wide handle (tests switch DATABASE_PATH / DATABASE_URL between databases). */
+/** Close and forget the process-wide handle (tests switch DATABASE_PATH / DATABASE_URL between databases);
+ * waits for a close still under way too. */
 export async function closeDb(): Promise<void> {
   const cached = globalForDb.__labqcDb;
   globalForDb.__labqcDb = undefined;
-  await cached?.end();
+  if (cached) closing = cached.end();
+  await closing;
 }
+let closing: Promise<void> = Promise.resolve();

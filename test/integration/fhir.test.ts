@@ -261,7 +261,7 @@ function observation(c: Case, i: number, extra: Json = {}): Json {
 describe('POST /fhir/Observation/$verify-recognition', () => {
   let cases: Case[];
   beforeAll(async () => {
-    verifyBatchLimiter.reset();
+    await verifyBatchLimiter.reset();
     const certs = (await rows<{ lab: string; analyte: string; loinc: string | null; validFrom: string; validTo: string }>(
       `SELECT l.code AS lab, a.code AS analyte, a.loinc, c.valid_from AS validFrom, c.valid_to AS validTo FROM certifications c
        JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id ORDER BY c.id`,
@@ -393,7 +393,7 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
   });
 
   it("over HTTP with a hospital's verify token its local codes resolve; a lab's token without verify gets a 403 OperationOutcome", async () => {
-    verifyBatchLimiter.reset();
+    await verifyBatchLimiter.reset();
     const c = cases.find((x) => x.lab === 'GZ-001' && x.analyte === 'K') ?? { ...cases[0], lab: 'GZ-001', analyte: 'K' };
     const { token } = await createHospitalToken(w.db, (await actorForUserId(w.db, hospitalId))!, { name: 'HIS', expiresInDays: '' });
     const bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: observation(c, 0, { code: { coding: [{ system: 'http://hospital.example/lis-codes', code: 'XK01' }] } }) }] };
@@ -449,7 +449,7 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
   });
 
   it('malformed requests are 400, an unsupported Bundle type 422, another POST 404, all as OperationOutcome', async () => {
-    verifyBatchLimiter.reset();
+    await verifyBatchLimiter.reset();
     expect((await fhir(await post('/Observation/$verify-recognition', '{"resourceType": "Bundle",'), 400)).issue[0].code).toBe('invalid');
     expect((await fhir(await post('/Observation/$verify-recognition', { resourceType: 'Patient' }), 400)).issue[0].code).toBe('invalid');
     expect((await fhir(await post('/Observation/$verify-recognition', { resourceType: 'Bundle', type: 'collection', entry: {} }), 400)).issue[0].code).toBe('structure');
@@ -473,7 +473,7 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
   });
 
   it('is rate-limited per client with the batch budget: 429 OperationOutcome with Retry-After', async () => {
-    verifyBatchLimiter.reset();
+    await verifyBatchLimiter.reset();
     process.env.VERIFY_BATCH_RATE_LIMIT = '2';
     try {
       const body = { resourceType: 'Bundle', type: 'collection' };
@@ -485,7 +485,7 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
       expect((await fhir(refused, 429)).issue[0]).toMatchObject({ code: 'throttled', details: { coding: [{ code: 'verify.rateLimited' }] } });
     } finally {
       delete process.env.VERIFY_BATCH_RATE_LIMIT;
-      verifyBatchLimiter.reset();
+      await verifyBatchLimiter.reset();
     }
   });
 });

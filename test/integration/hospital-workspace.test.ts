@@ -161,7 +161,7 @@ describe('hospital verification tokens', () => {
   const h1Token = async () => (await createHospitalToken(w.db, h1, { name: 'HIS-2', expiresInDays: '' })).token;
 
   it("resolve the hospital's own local codes only (another hospital's token does not)", async () => {
-    verifyBatchLimiter.reset();
+    await verifyBatchLimiter.reset();
     const mine = await createHospitalToken(w.db, h1, { name: 'HIS', expiresInDays: '' });
     const theirs = await createHospitalToken(w.db, h2, { name: 'HIS', expiresInDays: '' });
     expect(mine.scopes).toEqual(['verify']);
@@ -179,7 +179,7 @@ describe('hospital verification tokens', () => {
   });
 
   it("a regulator's platform keeps its own map and tokens (the /regulator/platform pages); its token resolves the platform's codes only", async () => {
-    verifyBatchLimiter.reset();
+    await verifyBatchLimiter.reset();
     const gd = w.regulators.gd;
     expect((await importLocalCodes(w.db, gd, { text: 'local_code,analyte\nPLAT-GLU,GLU' })).counts.new).toBe(1);
     expect((await localCodeWorkspace(w.db, gd)).mappings.map((m) => [m.localCode, m.analyteCode])).toContainEqual(['PLAT-GLU', 'GLU']);
@@ -195,7 +195,7 @@ describe('hospital verification tokens', () => {
   });
 
   it('a revoked token stops at once; another hospital cannot see or revoke it', async () => {
-    verifyBatchLimiter.reset();
+    await verifyBatchLimiter.reset();
     const t = await createHospitalToken(w.db, h1, { name: 'LIS bridge', scopes: ['verify', 'read'] });
     expect((await hospitalTokens(w.db, h2)).map((x) => x.id)).not.toContain(t.id);
     expect((await appError(async () => await revokeHospitalToken(w.db, h2, { id: t.id }))).reason).toBe('token.notFound');

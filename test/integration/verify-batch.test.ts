@@ -249,7 +249,7 @@ describe('over HTTP (route handlers, as Next serves them)', () => {
     verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', headers: { 'content-type': 'application/json', [CLIENT_ADDRESS_HEADER]: address }, body: JSON.stringify(body) }));
 
   it('POST answers { results } in order; a bad check does not fail the batch', async () => {
-    verifyBatchLimiter.reset();
+    await verifyBatchLimiter.reset();
     const res = await post({ checks: [{ lab: 'XX-999', analyte: 'K', date: '2026-01-15' }, { lab: 'GZ-001', analyte: 'K', date: '2026-01-15', asOf: '2026-01-20' }] });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { results: Record<string, unknown>[] };
@@ -258,7 +258,7 @@ describe('over HTTP (route handlers, as Next serves them)', () => {
   });
 
   it('rate-limits batches per client address (429 with Retry-After), other clients unaffected', async () => {
-    verifyBatchLimiter.reset();
+    await verifyBatchLimiter.reset();
     process.env.VERIFY_BATCH_RATE_LIMIT = '3';
     try {
       const checks = { checks: [{ lab: 'GZ-001', analyte: 'K' }] };
@@ -271,12 +271,12 @@ describe('over HTTP (route handlers, as Next serves them)', () => {
       expect((await post(checks, '198.51.100.9')).status).toBe(200);
     } finally {
       delete process.env.VERIFY_BATCH_RATE_LIMIT;
-      verifyBatchLimiter.reset();
+      await verifyBatchLimiter.reset();
     }
   });
 
   it('a bad body or an invalid token is refused', async () => {
-    verifyBatchLimiter.reset();
+    await verifyBatchLimiter.reset();
     const notJson = await verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', body: '{checks' }));
     expect(notJson.status).toBe(422);
     const token = await verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', headers: { authorization: 'Bearer nope' }, body: '{"checks":[]}' }));
@@ -284,7 +284,7 @@ describe('over HTTP (route handlers, as Next serves them)', () => {
   });
 
   it('an API token needs the read scope (a lab token without it: 403; with it: answered)', async () => {
-    verifyBatchLimiter.reset();
+    await verifyBatchLimiter.reset();
     const manager = w.labManagers.get('GZ-001')!;
     const reader = await createApiToken(w.db, manager, { name: 'his', scopes: ['read'] });
     const writer = await createApiToken(w.db, manager, { name: 'lis', scopes: ['iqc:write'] });

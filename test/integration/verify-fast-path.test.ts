@@ -62,7 +62,7 @@ describe('fast path', () => {
   });
 
   it('an anonymous batch is answered here, each result equal to the GET', async () => {
-    verifyBatchLimiter.reset();
+    await verifyBatchLimiter.reset();
     const checks: Record<string, string>[] = [
       { lab: 'GZ-001', analyte: 'K', date: '2026-01-15', asOf: '2026-02-14' },
       { lab: 'GZ-001', analyte: 'K', date: '2026-01-15', asOf: '2026-02-15' },
@@ -82,7 +82,7 @@ describe('fast path', () => {
   });
 
   it('rate-limits batches per resolved client address', async () => {
-    verifyBatchLimiter.reset();
+    await verifyBatchLimiter.reset();
     process.env.VERIFY_BATCH_RATE_LIMIT = '2';
     try {
       const body = JSON.stringify({ checks: [{ lab: 'GZ-001', analyte: 'K' }] });
@@ -93,12 +93,12 @@ describe('fast path', () => {
       expect((await post(body, { 'x-test-client': '198.51.100.1' })).status).toBe(200);
     } finally {
       delete process.env.VERIFY_BATCH_RATE_LIMIT;
-      verifyBatchLimiter.reset();
+      await verifyBatchLimiter.reset();
     }
   });
 
   it('refuses a body over the cap (413) and over 10,000 checks (413)', async () => {
-    verifyBatchLimiter.reset();
+    await verifyBatchLimiter.reset();
     const big = await post('x'.repeat(MAX_BATCH_BODY_BYTES + 10));
     expect(big.status).toBe(413);
     const many = await post(JSON.stringify({ checks: Array.from({ length: 10_001 }, () => ({ lab: 'GZ-001', analyte: 'K' })) }));

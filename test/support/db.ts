@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase, type DB } from '@/db/client';
+import { closeDb, openDatabase, type DB } from '@/db/client';
 import { BACKEND } from '@/db/backend';
 import { runMigrations } from '@/db/migrate';
 import { seedBase } from '@/db/seed/base';
@@ -34,6 +34,9 @@ export async function createTestDb(): Promise<TestDb> {
       file: created.url,
       backend: 'pg',
       close: async () => {
+        // the process-wide handle on this database (useAsProcessDb) ends before the database goes
+        if (process.env.DATABASE_URL === created.url) delete process.env.DATABASE_URL;
+        await closeDb();
         await pgdb.$client.end();
         await created.drop();
       },
@@ -56,7 +59,6 @@ export async function createTestDb(): Promise<TestDb> {
 
 /** Point the process-wide handle (getDb(): route handlers, the public API) at a test database. */
 export async function useAsProcessDb(t: { file: string }): Promise<void> {
-  const { closeDb } = await import('@/db/client');
   await closeDb();
   if (BACKEND === 'pg') process.env.DATABASE_URL = t.file;
   else process.env.DATABASE_PATH = t.file;
