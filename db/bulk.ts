@@ -125,6 +125,8 @@ function statementFor(client: Database.Database, t: TableStatements, rows: numbe
   return stmt;
 }
 
+const DONE: Promise<void> = Promise.resolve();
+
 /** Up to this many parameters a statement's values are passed as arguments, not as one array. */
 const MAX_SPREAD_PARAMETERS = 4_096;
 
@@ -221,7 +223,8 @@ export function bulkWriter<T extends SQLiteTable>(db: HasClient, table: T, opts:
       rowAdded();
     },
     columns: columns.map((c) => c.key),
-    async flush() {
+    // synchronous on SQLite: written (or thrown) when it returns; the promise is for PostgreSQL's sake
+    flush() {
       let from = 0;
       for (let size = 1 << Math.floor(Math.log2(Math.max(1, buffered))); buffered > 0; size >>= 1) {
         if (size > buffered) continue;
@@ -230,6 +233,7 @@ export function bulkWriter<T extends SQLiteTable>(db: HasClient, table: T, opts:
         buffered -= size;
       }
       at = 0;
+      return DONE;
     },
     ids,
     get written() {
@@ -238,8 +242,18 @@ export function bulkWriter<T extends SQLiteTable>(db: HasClient, table: T, opts:
   };
 }
 
-/** Insert `rows` into `table` in chunks and return their ids in order. */
-export async function bulkInsert<T extends SQLiteTable>(db: HasClient, table: T, rows: readonly T['$inferInsert'][], opts: Omit<BulkOptions<T['$inferInsert']>, 'returnIds'> = {}): Promise<number[]> {
+/** Insert `rows` into `table` in chunks and return their ids in order (SQLite: written when it
+ * returns; the IQC ingest's synchronous path). On both backends: {@link bulkInsertRows}. */
+export function bulkInsert<T extends SQLiteTable>(db: HasClient, table: T, rows: readonly T['$inferInsert'][], opts: Omit<BulkOptions<T['$inferInsert']>, 'returnIds'> = {}): number[] {
+  if (dialectOf(db) === 'pg') throw new Error('bulkInsert is synchronous (SQLite); use bulkInsertRows on PostgreSQL');
+  const w = bulkWriter(db, table, { ...opts, returnIds: true });
+  for (const r of rows) w.add(r);
+  void w.flush(); // synchronous on SQLite
+  return w.ids;
+}
+
+/** Insert `rows` into `table` in chunks and return their ids in order, on either backend. */
+export async function bulkInsertRows<T extends SQLiteTable>(db: HasClient, table: T, rows: readonly T['$inferInsert'][], opts: Omit<BulkOptions<T['$inferInsert']>, 'returnIds'> = {}): Promise<number[]> {
   const w = bulkWriter(db, table, { ...opts, returnIds: true });
   for (const r of rows) w.add(r);
   await w.flush();

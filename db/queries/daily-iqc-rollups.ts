@@ -130,7 +130,7 @@ export function refreshRollups(db: HasClient, labId: number, analytes: readonly 
       if (has !== had) monthDelta.set(month, (monthDelta.get(month) ?? 0) + (has ? 1 : -1));
     }
   }
-  await newPairs.flush();
+  newPairs.flush();
   // net changes only: a day (month) one analyte gained and another lost keeps its row as it is
   const deltas: Record<string, number> = {};
   let changed = false;

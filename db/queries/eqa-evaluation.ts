@@ -108,8 +108,8 @@ export async function withLargeCache<T>(db: DB, fn: () => T | Promise<T>): Promi
  * rows whose parents it has just read or written itself in the same transaction. Restored afterwards
  * (the pragma cannot change inside a transaction, so it wraps it).
  */
-export async function withBulkWriteSettings<T>(db: DB, fn: () => T | Promise<T>): Promise<T> {
-  // PostgreSQL: a repeatable-read transaction, foreign keys checked as always
+export async function withBulkWriteSettings<T>(db: DB, fn: (tx: DB) => T | Promise<T>): Promise<T> {
+  // PostgreSQL: a repeatable-read transaction (fn writes through its handle), foreign keys checked as always
   if (dialectOf(db) === 'pg') return await withTx(db, fn, { isolation: 'repeatable read' });
   const c = db.$client;
   const fk = c.pragma('foreign_keys', { simple: true }) as number;

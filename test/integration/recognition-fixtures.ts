@@ -81,7 +81,8 @@ export async function addIqc(db: DB, lab: number, analyte: number, o: IqcOptions
       const value = mean + (k % 2 === 0 ? 1 : -1) * spread * (i + 1);
       await db.insert(iqcResults).values({ runId: run.id, labId: lab, analyteId: analyte, controlLotId: lot!.id, level: lot!.level, value, measuredAt: at, createdAt: at });
     }
-  }  rebuildIqcDaily(db);
+  }
+  await rebuildIqcDaily(db);
 }
 
 /** Control values of one instrument × lot × level, laid on consecutive working days from `firstDay`
@@ -115,7 +116,8 @@ export async function addControlSeries(db: DB, lab: number, analyte: number, ser
       }
       await db.insert(iqcResults).values({ runId, labId: lab, analyteId: analyte, controlLotId: lot.id, level: s.level, value, measuredAt: at, createdAt: at });
     }
-  }  rebuildIqcDaily(db);
+  }
+  await rebuildIqcDaily(db);
 }
 
 /** n values alternating mean − h, mean + h. */
@@ -131,7 +133,7 @@ export async function addRejectedRun(db: DB, lab: number, analyte: number, daysA
   if (action !== 'none')
     await db.insert(correctiveActions)
       .values({ runId: run.id, labId: lab, analyteId: analyte, status: action, openedAt: at, resolvedAt: action === 'resolved' ? at + HOUR : null });
-  rebuildIqcDaily(db);
+  await rebuildIqcDaily(db);
   return run.id;
 }
 

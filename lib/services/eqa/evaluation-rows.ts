@@ -3,7 +3,7 @@
 // caller's transaction. The engine's output is columnar (typed arrays per field); this is where a
 // column position becomes a named `$inferInsert` field.
 import type { DB } from '@/db/client';
-import { bulkInsert, bulkWriter } from '@/db/bulk';
+import { bulkInsertRows, bulkWriter } from '@/db/bulk';
 import { eqaAnalyteScores, eqaAssignedValues, eqaCategoryTargets, eqaResultEvaluations } from '@/db/schema';
 import { RESULT_GRADED, RESULT_IGNORED, reasonCode, zClass, type EngineOutput, type SubmissionColumns } from './engine';
 
@@ -23,7 +23,7 @@ export async function writeEvaluationRows(
   categoryCodes: ReadonlyMap<number, readonly string[]> = new Map(),
 ): Promise<void> {
   const { evaluationId, roundId } = ids;
-  const assignedIds = await bulkInsert(
+  const assignedIds = await bulkInsertRows(
     db,
     eqaAssignedValues,
     out.assigned.map((a) => ({ evaluationId, ...a })),
@@ -68,7 +68,7 @@ export async function writeEvaluationRows(
     });
   }
   await graded.flush();
-  await bulkInsert(
+  await bulkInsertRows(
     db,
     eqaCategoryTargets,
     out.categoryTargets.map(({ targetGrade: _grade, ...t }) => ({ evaluationId, ...t })),

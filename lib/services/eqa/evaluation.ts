@@ -152,13 +152,13 @@ export async function evaluateRound(db: DB, actor: Actor, input: { roundCode: st
     };
     await progress(0.6);
 
-    await withBulkWriteSettings(db, async () => {
+    await withBulkWriteSettings(db, async (tx) => {
       // inside the transaction the progress row cannot be seen by others: report to the caller only
-      writeEvaluationRows(db, { evaluationId: evaluation.id, roundId: r.round.id }, cols, out, (f) => opts.onProgress?.(0.6 + 0.35 * f), new Map(categoricalItems.map((i) => [i.id, i.categories])));
-      if (previous && previous.status === 'complete') await setEvaluationStatus(db, previous.id, 'superseded');
-      await finishEvaluation(db, evaluation.id, { inputDigest, diff, finishedAt: now + (Date.now() - t0) });
-      await setRoundStatus(db, r.round.id, 'evaluated');
-      await insertAudit(db, {
+      await writeEvaluationRows(tx, { evaluationId: evaluation.id, roundId: r.round.id }, cols, out, (f) => opts.onProgress?.(0.6 + 0.35 * f), new Map(categoricalItems.map((i) => [i.id, i.categories])));
+      if (previous && previous.status === 'complete') await setEvaluationStatus(tx, previous.id, 'superseded');
+      await finishEvaluation(tx, evaluation.id, { inputDigest, diff, finishedAt: now + (Date.now() - t0) });
+      await setRoundStatus(tx, r.round.id, 'evaluated');
+      await insertAudit(tx, {
         actorId: actor.userId,
         actorEmail: actor.email,
         action: 'eqa.round.evaluate',
