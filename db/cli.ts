@@ -2,7 +2,7 @@
 // audit:verify | db:backup <file> | db:restore <file>`. The server and its build live in lib/server
 // (`npm run build`, `npm start`); `npm run demo` chains seed --if-empty, build and start.
 import fs from 'node:fs';
-import { closeDb, databasePath, getDb } from './client';
+import { closeDb, databasePath, getDb, openDatabase } from './client';
 import { runMigrations } from './migrate';
 import { addMissingCatalogueItems } from '@/lib/services/catalogue';
 import { addMissingLimitRanges } from '@/lib/services/catalogue-ranges';
@@ -115,7 +115,9 @@ async function main() {
       const target = openPostgres(url, { max: 2 });
       try {
         await runPgMigrations(target);
-        const r = await copySqliteToPostgres(getDb(), target, (name, rows) => rows && log(`${name}: ${rows} rows`));
+        // the source is the SQLite file whatever DATABASE_URL selects for the app
+        const source = openDatabase(databasePath());
+        const r = await copySqliteToPostgres(source, target, (name, rows) => rows && log(`${name}: ${rows} rows`)).finally(() => source.$client.close());
         log(`copied ${r.rows} rows of ${r.tables.length} tables from ${databasePath()} to PostgreSQL ${describePostgresUrl(url)} in ${(r.ms / 1000).toFixed(1)} s`);
       } catch (e) {
         refuse((e as Error).message);

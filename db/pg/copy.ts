@@ -7,7 +7,7 @@ import { getTableConfig as sqliteConfig, SQLiteTable } from 'drizzle-orm/sqlite-
 import { getTableConfig as pgConfig, PgTable } from 'drizzle-orm/pg-core';
 import { asc, getTableColumns } from 'drizzle-orm';
 import type pg from 'pg';
-import * as sqliteSchema from '../schema';
+import * as sqliteSchema from '../schema/sqlite';
 import * as pgSchema from './schema';
 import type { DB } from '../client';
 import type { PgDB } from './client';
@@ -51,8 +51,11 @@ export interface CopyReport {
   ms: number;
 }
 
+/** Tables the migrations fill on both backends (the 2026 national calendar: SQLite 0006, PostgreSQL 0007). */
+const MIGRATION_ROWS = new Set(['calendar_days']);
+
 /**
- * Copy every row of `from` into `to`, which must be migrated and hold no data. All or nothing.
+ * Copy every row of `from` into `to`, which must be migrated and hold no data (but the migrations' own rows). All or nothing.
  * `onTable` reports progress.
  */
 export async function copySqliteToPostgres(from: DB, to: PgDB, onTable?: (name: string, rows: number) => void): Promise<CopyReport> {
@@ -60,6 +63,7 @@ export async function copySqliteToPostgres(from: DB, to: PgDB, onTable?: (name: 
   const order = tablesInCopyOrder();
   const nonEmpty: string[] = [];
   for (const t of order) {
+    if (MIGRATION_ROWS.has(t.name)) continue;
     const r = await to.$client.query(`select exists (select 1 from "${t.name}") as x`);
     if (r.rows[0].x) nonEmpty.push(t.name);
   }
@@ -77,6 +81,8 @@ export async function copySqliteToPostgres(from: DB, to: PgDB, onTable?: (name: 
   const tables: CopyReport['tables'] = [];
   try {
     await client.query('BEGIN');
+    // rows the migrations wrote (the source has them too, from its own migrations) make way for the copy
+    for (const name of MIGRATION_ROWS) await client.query(`delete from "${name}"`);
     for (const t of order) {
       const pk = sqliteConfig(t.sqlite).primaryKeys[0]?.columns ?? sqliteConfig(t.sqlite).columns.filter((c) => c.primary);
       let rows = 0;

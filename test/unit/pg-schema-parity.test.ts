@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Column, is, SQL, StringChunk } from 'drizzle-orm';
 import { getTableConfig as sqliteConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { getTableConfig as pgConfig, PgTable } from 'drizzle-orm/pg-core';
-import * as sqliteSchema from '@/db/schema';
+import * as sqliteSchema from '@/db/schema/sqlite';
 import * as pgSchema from '@/db/pg/schema';
 import { isWideInteger, LAB_FOREIGN_KEYS, LAB_OWNED_TABLES, labForeignKeyName, PARTITIONED_BY_MONTH, PRIMARY_KEY_OVERRIDES, TYPE_MAP, UNIQUE_INDEX_OVERRIDES } from '@/db/pg/differences';
 
