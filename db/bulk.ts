@@ -140,6 +140,8 @@ export interface BulkOptions<Row = Record<string, unknown>> {
   rowsPerStatement?: number;
   /** ids of the inserted rows, in order, are collected (see {@link BulkWriter.ids}) */
   returnIds?: boolean;
+  /** PostgreSQL: the ids of the rows, in the order added (taken from the sequence ahead by the caller) */
+  givenIds?: number[];
   /** the only columns the rows give (property names, in the order {@link BulkWriter.addValues} takes
    * them); the others are left out of the INSERT and
    * take their SQL default or NULL. Fewer bound parameters per row where rows come by the hundred
@@ -180,6 +182,9 @@ export interface BulkWriter<Row> {
  */
 export function bulkWriter<T extends SQLiteTable>(db: HasClient, table: T, opts: BulkOptions<T['$inferInsert']> = {}): BulkWriter<T['$inferInsert']> {
   if (dialectOf(db) === 'pg') return pgBulkWriter(db, table, opts);
+  // the IQC ingest's statements on PostgreSQL queue their rows (db/pg/iqc-ingest.ts)
+  const deferred = (db as { deferredWriter?: (t: T, o: BulkOptions<T['$inferInsert']>) => BulkWriter<T['$inferInsert']> }).deferredWriter;
+  if (deferred) return deferred.call(db, table, opts);
   const client = db.$client;
   const t = tableStatements(client, table, opts.columns);
   const { columns } = t;

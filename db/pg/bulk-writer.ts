@@ -23,7 +23,7 @@ export function pgBulkWriter<T extends SQLiteTable>(db: unknown, table: T, opts:
   const width = columns.length;
   const name = getTableName(table);
   const types = columns.map((c) => sqlTypeOf(table, c.key));
-  const head = sql.raw(`INSERT INTO "${name}" (${[...(opts.returnIds ? ['"id"'] : []), ...columns.map((c) => `"${c.name}"`)].join(', ')}) SELECT * FROM unnest(`);
+  const head = sql.raw(`INSERT INTO "${name}" (${[...(opts.returnIds || opts.givenIds ? ['"id"'] : []), ...columns.map((c) => `"${c.name}"`)].join(', ')}) SELECT * FROM unnest(`);
   let cols: unknown[][] = columns.map(() => []);
   let buffered = 0;
   let written = 0;
@@ -33,7 +33,8 @@ export function pgBulkWriter<T extends SQLiteTable>(db: unknown, table: T, opts:
 
   const write = async (batch: unknown[][], rows: number) => {
     let idArray: number[] | undefined;
-    if (opts.returnIds) {
+    if (opts.givenIds) idArray = opts.givenIds.splice(0, rows);
+    else if (opts.returnIds) {
       const got = await rawAll<{ id: number }>(
         db,
         sql`SELECT nextval(pg_get_serial_sequence(${`"${name}"`}, 'id')) AS id FROM generate_series(1, ${rows})`,

@@ -20,12 +20,16 @@ export const seriesKeyOf = (analyteId: number, instrument: string) => `${analyte
 
 /** catalogue, lotsOfLab, categoricalItems, targetsOfLab, ruleConfigsOfLab, labRunWindow: the lab's
  * context, six reads once per ingest. */
+export async function prefetchCatalogue(db: unknown) {
+  return await rawAll<{ id: number; code: string; active: number; teaPercent: number | null; kind: string; categories: string | null }>(
+    db,
+    sql`SELECT id, code, active::int AS active, tea_percent AS teaPercent, kind, categories::text AS categories FROM analytes`,
+  );
+}
+
 export async function prefetchLab(db: unknown, labId: number) {
   const [catalogue, lots, targets, ruleConfigs, window] = await Promise.all([
-    rawAll<{ id: number; code: string; active: number; teaPercent: number | null; kind: string; categories: string | null }>(
-      db,
-      sql`SELECT id, code, active::int AS active, tea_percent AS teaPercent, kind, categories::text AS categories FROM analytes`,
-    ),
+    prefetchCatalogue(db),
     rawAll<LotRow>(
       db,
       sql`SELECT id, analyte_id AS analyteId, level, lot_number AS lotNumber, instrument, expected_category AS expectedCategory, expected_from AS expectedFrom

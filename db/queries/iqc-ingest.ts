@@ -6,6 +6,8 @@
 import type Database from 'better-sqlite3';
 import type { DB } from '../client';
 import type { RunStatus } from '../enums';
+import { dialectOf } from '../dialect';
+import { pgIqcStatementsOf } from '../pg/iqc-ingest';
 
 export interface LotRow {
   id: number;
@@ -161,6 +163,8 @@ const cache = new WeakMap<Database.Database, IqcStatements>();
 
 /** The ingest path's prepared statements for this database handle (prepared once, then reused). */
 export async function iqcStatements(db: DB): Promise<IqcStatements> {
+  // PostgreSQL: the prefetched statements the ingest transaction opened (db/pg/iqc-ingest.ts)
+  if (dialectOf(db) === 'pg') return pgIqcStatementsOf(db) as unknown as IqcStatements;
   let s = cache.get(db.$client);
   if (!s) {
     s = statements(db.$client);

@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
 import { analytes, qcRuleSetVersions } from '../schema';
-import { rawAll, rawGet } from '@/db/dialect';
+import { dialectOf, rawAll, rawGet } from '@/db/dialect';
 
 export interface RuleSetVersionRow {
   analyteId: number;
@@ -19,6 +19,13 @@ export interface RuleSetVersionRow {
 
 /** Every rule set version of a lab, by analyte, then in force order (effectiveFrom, version). */
 export async function ruleSetVersionsOfLab(db: DB, labId: number): Promise<RuleSetVersionRow[]> {
+  if (dialectOf(db) === 'pg') {
+    return await rawAll<RuleSetVersionRow>(
+      db,
+      sql`SELECT analyte_id AS analyteId, version, rules, effective_from AS effectiveFrom, reason, created_at AS createdAt
+          FROM qc_rule_set_versions WHERE lab_id = ${labId} ORDER BY analyte_id, effective_from, version`,
+    );
+  }
   return sigmaStatements(db).ruleSetVersionsOfLab.all(labId).map((r) => ({ ...r, rules: JSON.parse(r.rules) as string[] }));
 }
 
@@ -59,6 +66,18 @@ export interface EqaBiasEventRow {
  * percent deviation or without a verdict (not evaluated) are left out.
  */
 export async function eqaBiasEventsOfLab(db: DB, labId: number): Promise<EqaBiasEventRow[]> {
+  if (dialectOf(db) === 'pg') {
+    return await rawAll<EqaBiasEventRow>(db, sql`
+      SELECT re.analyte_id AS analyteId, r.code AS roundCode, r.closes_at AS closesAt, r.published_at AS publishedAt,
+             count(*) AS n, sum(re.percent_deviation) AS sumPercent
+      FROM eqa_rounds r
+      JOIN eqa_evaluations e ON e.id = (SELECT e2.id FROM eqa_evaluations e2 WHERE e2.round_id = r.id AND e2.status = 'published' ORDER BY e2.version DESC LIMIT 1)
+      JOIN eqa_result_evaluations re ON re.evaluation_id = e.id AND re.lab_id = ${labId}
+      WHERE r.status = 'published' AND r.published_at IS NOT NULL
+        AND re.percent_deviation IS NOT NULL AND re.acceptable IS NOT NULL
+      GROUP BY re.analyte_id, r.id, r.code, r.closes_at, r.published_at
+      ORDER BY re.analyte_id, r.closes_at DESC, r.id DESC`);
+  }
   return sigmaStatements(db).eqaBiasEventsOfLab.all({ lab: labId });
 }
 

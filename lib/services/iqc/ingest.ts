@@ -13,6 +13,11 @@ import { iqcResultInput, iqcValueInput, readIqcResult, type IqcResultInput, type
 import { readItemValue, type ItemShape } from '@/lib/catalogue/kinds';
 import { createNewLots, evaluatePlan, loadLabContext, planBatch, selectorFor, writePlan, type PlannedValue, type RunOutcome, type WriteSummary } from './engine';
 import { withTx } from '@/db/tx';
+import { dialectOf } from '@/db/dialect';
+import { pgIqcStatements } from '@/db/pg/iqc-ingest';
+import { prefetchCatalogue } from '@/db/pg/iqc-ingest-prefetch';
+import { rebuildIqcDaily } from '@/db/queries/daily-iqc-rebuild';
+import { MAX_CONTEXT_RUNS } from './series';
 
 export interface IngestOptions {
   source: IngestSource;
@@ -76,7 +81,7 @@ async function catalogue(db: DB) {
   const byCode = new Map<string, number>();
   const tea = new Map<number, number | null>();
   const categorical = new Map<number, ItemShape>();
-  for (const r of (await iqcStatements(db)).catalogue.all()) {
+  for (const r of dialectOf(db) === 'pg' ? await prefetchCatalogue(db) : (await iqcStatements(db)).catalogue.all()) {
     if (r.active) byCode.set(r.code, r.id);
     tea.set(r.id, r.teaPercent);
     if (r.kind !== 'quantitative') {
@@ -189,20 +194,26 @@ export async function ingestResultsOfLab(db: DB, actor: Actor, scope: Awaited<Re
   });
   if (errors.length) throw new AppError('iqc.invalidResults', {}, errors);
 
-  const s = await iqcStatements(db);
+  const onPg = dialectOf(db) === 'pg';
+  const sqliteStatements = onPg ? null : await iqcStatements(db);
   // without SQLite's per-row foreign-key lookups (four per result, three per run, a fifth of a bulk
   // ingest's time): every row written references rows this transaction wrote or read under the write
   // lock, or the lab, the actor and the analytes, which checkReferencedRows checks once per batch; a
   // run merged away is deleted only when nothing references it (write.ts)
   return await withTx(db, async (tx) => {
-    checkReferencedRows(s, scope.labId, actor.userId, values);
+    // PostgreSQL: the statements answer from rows loaded per batch and queue the writes (db/pg/iqc-ingest.ts)
+    const pg = onPg ? await pgIqcStatements(tx, scope.labId) : null;
+    const s = pg ? (pg as unknown as IqcStatements) : sqliteStatements!;
+    if (!pg) checkReferencedRows(s, scope.labId, actor.userId, values);
     const ctx = await loadLabContext(tx, scope.labId, cat.tea);
+    await pg?.loadPlanning(values, ctx.runWindowMs);
     const plans = await planBatch(tx, ctx, values, errors, fieldOf);
     if (errors.length) throw new AppError('iqc.conflictingResults', {}, errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0)));
     const inserted = plans.reduce((n, p) => n + p.inserted, 0);
     const skipped = plans.reduce((n, p) => n + p.skipped, 0);
     // planning only reads: a dry run (CSV preview) stops here with nothing written
     if (opts.dryRun) return { inserted, skipped, runs: [], runCount: 0, rejected: 0, reevaluated: 0, newLots: ctx.newLots.size, dryRun: true };
+    await pg?.loadWriting(plans, ctx.newLots.size, MAX_CONTEXT_RUNS);
     const newLots = createNewLots(s, ctx, plans, now);
     const selector = await selectorFor(tx, ctx);
     const outcomes: RunOutcome[] = [];
@@ -222,6 +233,10 @@ export async function ingestResultsOfLab(db: DB, actor: Actor, scope: Awaited<Re
       regrouped.withdrawnActions.push(...w.withdrawnActions);
     }
     daily.flush();
+    if (pg) {
+      await pg.flush();
+      await rebuildIqcDaily(tx);
+    }
     await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,

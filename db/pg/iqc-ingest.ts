@@ -1,0 +1,292 @@
+// The IQC ingest's statements on PostgreSQL (the same synchronous interface as SQLite's
+// better-sqlite3 set in db/queries/iqc-ingest.ts, so the engine and SQLite's hot path stay as they
+// are). PostgreSQL cannot answer synchronously, so an ingest transaction loads what each series
+// needs per batch, up front (db/pg/iqc-ingest-prefetch.ts: lab context, client runs, region results,
+// context values, the corrective actions of the stored runs), and the statements answer from these;
+// writes (lots and runs with ids taken ahead from their sequences, results, violations, updates,
+// deletes) are queued in order and run by flush() on the transaction's connection, rows through the
+// unnest bulk writer. The daily aggregates are recomputed after the flush.
+import { getTableName, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { rawAll, rawRun } from '../dialect';
+import type { BulkOptions, BulkWriter } from '../bulk';
+import { pgBulkWriter } from './bulk-writer';
+import type { ContextValueRow, LotRow, RegionResultRow, TargetRow } from '../queries/iqc-ingest';
+import { prefetchClientRuns, prefetchContextValues, prefetchLab, prefetchRegionResults, seriesKeyOf, type SeriesKey } from './iqc-ingest-prefetch';
+
+type Op = () => Promise<void>;
+interface ActionRow {
+  id: number;
+  status: string;
+  cause: string | null;
+  action: string | null;
+  outcome: string | null;
+}
+const NONE = { changes: 0 };
+const ONE = { changes: 1 };
+
+/** The prefetched statements of one ingest transaction on PostgreSQL. */
+export class PgIqcStatements {
+  readonly $client: unknown;
+  private ops: Op[] = [];
+  private lab!: Awaited<ReturnType<typeof prefetchLab>>;
+  private clientRuns = new Map<string, { id: number; measuredAt: number }>();
+  private region = new Map<string, { from: number; rows: RegionResultRow[] }>();
+  private context = new Map<string, { before: number; rows: ContextValueRow[]; runs: number[] }>();
+  private actions = new Map<number, ActionRow>();
+  private actionIds = new Map<number, number>();
+  private ids = new Map<string, number[]>();
+
+  constructor(
+    readonly tx: unknown,
+    readonly labId: number,
+  ) {
+    this.$client = (tx as { $client: unknown }).$client;
+  }
+
+  /** the lab's context (loadLabContext reads it through the statements) */
+  async loadLab(): Promise<void> {
+    this.lab = await prefetchLab(this.tx, this.labId);
+  }
+
+  /** what planBatch reads: the stored client runs the batch names, each series' current results
+   * from the earliest time its values can reach (its run window before them, or an earlier client run) */
+  async loadPlanning(values: readonly { analyteId: number; instrument: string; measuredAt: number; run: string | null }[], windowMs: number): Promise<void> {
+    const keys: { analyteId: number; instrument: string; clientRunId: string }[] = [];
+    const seen = new Set<string>();
+    const from = new Map<string, SeriesKey>();
+    for (const v of values) {
+      const k = seriesKeyOf(v.analyteId, v.instrument);
+      const s = from.get(k);
+      if (!s) from.set(k, { analyteId: v.analyteId, instrument: v.instrument, from: v.measuredAt - windowMs });
+      else if (v.measuredAt - windowMs < s.from) s.from = v.measuredAt - windowMs;
+      if (v.run && !seen.has(`${k}\u0000${v.run}`)) {
+        seen.add(`${k}\u0000${v.run}`);
+        keys.push({ analyteId: v.analyteId, instrument: v.instrument, clientRunId: v.run });
+      }
+    }
+    this.clientRuns = await prefetchClientRuns(this.tx, this.labId, keys);
+    for (const r of keys) {
+      const c = this.clientRuns.get(`${seriesKeyOf(r.analyteId, r.instrument)}\u0000${r.clientRunId}`);
+      const s = from.get(seriesKeyOf(r.analyteId, r.instrument))!;
+      if (c && c.measuredAt < s.from) s.from = c.measuredAt;
+    }
+    const series = [...from.values()];
+    const rows = await prefetchRegionResults(this.tx, this.labId, series);
+    for (const s of series) this.region.set(seriesKeyOf(s.analyteId, s.instrument), { from: s.from, rows: rows.get(seriesKeyOf(s.analyteId, s.instrument)) ?? [] });
+  }
+
+  /** what evaluation and writing read: each plan's context history, the corrective actions of its
+   * stored runs; ids for the new lots and runs */
+  async loadWriting(plans: readonly { analyteId: number; instrument: string; from: number; runs: readonly { existingId?: number }[]; removed?: readonly unknown[] }[], newLots: number, maxContextRuns: number): Promise<void> {
+    const series = plans.map((p) => ({ analyteId: p.analyteId, instrument: p.instrument, from: p.from }));
+    const ctx = await prefetchContextValues(this.tx, this.labId, series, maxContextRuns);
+    for (const s of series) {
+      const rows = ctx.get(seriesKeyOf(s.analyteId, s.instrument)) ?? [];
+      const runs: number[] = [];
+      for (let i = 0; i < rows.length; i++) if (i === 0 || rows[i - 1].runId !== rows[i].runId) runs.push(i);
+      this.context.set(seriesKeyOf(s.analyteId, s.instrument), { before: s.from, rows, runs });
+    }
+    // the runs a plan can touch: its stored runs (region results of the series)
+    const runIds = new Set<number>();
+    for (const r of this.region.values()) for (const x of r.rows) runIds.add(x.runId);
+    if (runIds.size) {
+      const rows = await rawAll<ActionRow & { runId: number }>(
+        this.tx,
+        sql`SELECT id, run_id AS runId, status, cause, action, outcome FROM corrective_actions WHERE lab_id = ${this.labId} AND run_id = ANY(${sql.param([...runIds])}::bigint[])`,
+      );
+      for (const r of rows) {
+        this.actions.set(r.runId, { id: r.id, status: r.status, cause: r.cause, action: r.action, outcome: r.outcome });
+        this.actionIds.set(r.id, r.runId);
+      }
+    }
+    let runs = 0;
+    for (const p of plans) runs += p.runs.length;
+    await this.takeIds('control_lots', newLots);
+    await this.takeIds('iqc_runs', runs);
+  }
+
+  private async takeIds(table: string, n: number): Promise<void> {
+    if (n <= 0) return;
+    const got = await rawAll<{ id: number }>(this.tx, sql`SELECT nextval(pg_get_serial_sequence(${`"${table}"`}, 'id')) AS id FROM generate_series(1, ${n})`);
+    this.ids.set(table, [...(this.ids.get(table) ?? []), ...got.map((r) => Number(r.id))]);
+  }
+
+  private nextId(table: string): number {
+    const id = this.ids.get(table)?.shift();
+    if (id === undefined) throw new Error(`PostgreSQL ingest: no id taken ahead for ${table}`);
+    return id;
+  }
+
+  private run(q: SQL): void {
+    this.ops.push(async () => {
+      await rawRun(this.tx, q);
+    });
+  }
+
+  /** run the queued writes in order (before anything reads them back) */
+  async flush(): Promise<void> {
+    const ops = this.ops;
+    this.ops = [];
+    try {
+      for (const op of ops) await op();
+    } catch (e) {
+      // as SQLite words it (a lab, user or analyte the rows reference does not exist)
+      const pgError = ((e as { cause?: unknown }).cause ?? e) as { code?: string; detail?: string };
+      if (pgError.code === '23503') throw new Error(`FOREIGN KEY constraint failed: ${pgError.detail ?? ''}`, { cause: e });
+      throw e;
+    }
+  }
+
+  /** a bulk writer whose rows are queued (ids from the sequence taken ahead) */
+  deferredWriter<T extends SQLiteTable>(table: T, opts: BulkOptions<T['$inferInsert']>): BulkWriter<T['$inferInsert']> {
+    const tableName = getTableName(table);
+    const rows: unknown[][] = [];
+    const objects: T['$inferInsert'][] = [];
+    const ids: number[] = [];
+    const columns = (opts.columns ?? []) as readonly string[];
+    const self = this;
+    return {
+      columns,
+      ids,
+      add(row) {
+        objects.push(row);
+        if (opts.returnIds) ids.push(self.nextId(tableName));
+      },
+      addValues(values) {
+        rows.push([...values]);
+        if (opts.returnIds) ids.push(self.nextId(tableName));
+      },
+      flush() {
+        const batch = rows.splice(0);
+        const objs = objects.splice(0);
+        // the ids of these rows (rows added by values and as objects are not mixed in one writer)
+        const given = opts.returnIds ? ids.slice(ids.length - batch.length - objs.length) : undefined;
+        if (batch.length || objs.length) {
+          self.ops.push(async () => {
+            const w = pgBulkWriter(self.tx, table, { columns: opts.columns, givenIds: given });
+            for (const r of batch) w.addValues(r);
+            for (const o of objs) w.add(o);
+            await w.flush();
+          });
+        }
+        return Promise.resolve();
+      },
+    } as BulkWriter<T['$inferInsert']>;
+  }
+
+  private regionOf(analyteId: number, instrument: string, from: number): RegionResultRow[] {
+    const r = this.region.get(seriesKeyOf(analyteId, instrument));
+    if (!r || from < r.from) throw new Error(`PostgreSQL ingest: results of series ${analyteId}/${instrument} from ${from} not loaded`);
+    return r.rows.filter((x) => x.measuredAt >= from);
+  }
+
+  private contextOf(analyteId: number, instrument: string, before: number) {
+    const c = this.context.get(seriesKeyOf(analyteId, instrument));
+    if (!c || c.before !== before) throw new Error(`PostgreSQL ingest: context of series ${analyteId}/${instrument} before ${before} not loaded`);
+    return c;
+  }
+
+  // the statements (the engine's calls, answered from the loaded rows or queued)
+  catalogue = { all: () => this.lab.catalogue };
+  lotsOfLab = { all: (_labId: number): LotRow[] => this.lab.lots };
+  categoricalItems = { all: () => this.lab.categoricalItems };
+  targetsOfLab = { all: (_labId: number): TargetRow[] => this.lab.targets };
+  ruleConfigsOfLab = { all: (_labId: number) => this.lab.ruleConfigs };
+  labRunWindow = { get: (_labId: number) => this.lab.runWindow };
+  insertLot = {
+    run: (labId: number, analyteId: number, level: string, lot: string, instrument: string, now: number) => {
+      const id = this.nextId('control_lots');
+      this.run(sql`INSERT INTO control_lots (id, lab_id, analyte_id, level, lot_number, instrument, created_at) VALUES (${id}, ${labId}, ${analyteId}, ${level}, ${lot}, ${instrument}, ${now})`);
+      return { changes: 1, lastInsertRowid: id };
+    },
+  };
+  clientRun = { get: (_labId: number, clientRunId: string, analyteId: number, instrument: string) => this.clientRuns.get(`${seriesKeyOf(analyteId, instrument)}\u0000${clientRunId}`) };
+  regionResults = { all: (_labId: number, analyteId: number, from: number, instrument: string) => this.regionOf(analyteId, instrument, from) };
+  contextValues = {
+    all: (_labId: number, analyteId: number, instrument: string, before: number, limit: number, offset: number): ContextValueRow[] => {
+      const c = this.contextOf(analyteId, instrument, before);
+      if (offset >= c.runs.length) return [];
+      const end = offset + limit < c.runs.length ? c.runs[offset + limit] : c.rows.length;
+      return c.rows.slice(c.runs[offset], end);
+    },
+  };
+  hasContext = { get: (_labId: number, analyteId: number, instrument: string, before: number) => (this.contextOf(analyteId, instrument, before).rows.length ? 1 : undefined) };
+  moveResult = { run: (runId: number, id: number) => (this.run(sql`UPDATE iqc_results SET run_id = ${runId} WHERE id = ${id}`), ONE) };
+  deleteRun = { run: (id: number) => (this.run(sql`DELETE FROM iqc_runs WHERE id = ${id}`), ONE) };
+  actionOfRun = { get: (runId: number) => this.actions.get(runId) };
+  moveAction = {
+    run: (runId: number, id: number) => {
+      const from = this.actionIds.get(id);
+      const a = from !== undefined ? this.actions.get(from) : undefined;
+      if (from !== undefined) this.actions.delete(from);
+      if (a) this.actions.set(runId, a);
+      this.actionIds.set(id, runId);
+      this.run(sql`UPDATE corrective_actions SET run_id = ${runId} WHERE id = ${id}`);
+      return ONE;
+    },
+  };
+  deleteAction = {
+    run: (id: number) => {
+      const runId = this.actionIds.get(id);
+      if (runId !== undefined) this.actions.delete(runId);
+      this.actionIds.delete(id);
+      this.run(sql`DELETE FROM corrective_actions WHERE id = ${id}`);
+      return ONE;
+    },
+  };
+  withdrawAction = {
+    run: (cause: string, action: string, outcome: string, by: number, at: number, runId: number) => {
+      const a = this.actions.get(runId);
+      if (!a || a.status !== 'open') return NONE;
+      Object.assign(a, { status: 'resolved', cause, action, outcome });
+      this.run(sql`UPDATE corrective_actions SET status = 'resolved', cause = ${cause}, action = ${action}, outcome = ${outcome}, resolved_by = ${by}, resolved_at = ${at} WHERE run_id = ${runId} AND status = 'open'`);
+      return ONE;
+    },
+  };
+  reopenWithdrawn = {
+    run: (runId: number, cause: string) => {
+      const a = this.actions.get(runId);
+      if (!a || a.status !== 'resolved' || a.cause !== cause) return NONE;
+      Object.assign(a, { status: 'open', cause: null, action: null, outcome: null });
+      this.run(sql`UPDATE corrective_actions SET status = 'open', cause = NULL, action = NULL, outcome = NULL, resolved_by = NULL, resolved_at = NULL
+                   WHERE run_id = ${runId} AND status = 'resolved' AND cause = ${cause}`);
+      return ONE;
+    },
+  };
+  setExcluded = { run: (excluded: number, reason: string | null, id: number) => (this.run(sql`UPDATE iqc_results SET excluded = ${excluded === 1}, excluded_reason = ${reason} WHERE id = ${id}`), ONE) };
+  updateRun = {
+    run: (status: string, rules: string, evaluatedAt: number, measuredAt: number, id: number) =>
+      (this.run(sql`UPDATE iqc_runs SET status = ${status}, rules = ${rules}::jsonb, evaluated_at = ${evaluatedAt}, measured_at = ${measuredAt} WHERE id = ${id}`), ONE),
+  };
+  retireResult = { run: (id: number) => (this.run(sql`UPDATE iqc_results SET current = false WHERE id = ${id}`), ONE) };
+  deleteViolations = { run: (runId: number) => (this.run(sql`DELETE FROM iqc_violations WHERE run_id = ${runId}`), ONE) };
+  /** PostgreSQL checks its foreign keys: nothing to check by hand */
+  referencedRows = { get: (): [number, number, number] | undefined => undefined };
+  runReferenced = { get: () => 0 };
+  openAction = {
+    run: (runId: number, labId: number, analyteId: number, at: number) => {
+      if (this.actions.has(runId)) return NONE;
+      this.actions.set(runId, { id: -1, status: 'open', cause: null, action: null, outcome: null });
+      this.run(sql`INSERT INTO corrective_actions (run_id, lab_id, analyte_id, status, opened_at) VALUES (${runId}, ${labId}, ${analyteId}, 'open', ${at}) ON CONFLICT (run_id, lab_id) DO NOTHING`);
+      return ONE;
+    },
+  };
+}
+
+const byTx = new WeakMap<object, PgIqcStatements>();
+
+/** The statements of an ingest transaction on PostgreSQL (the lab's context loaded). */
+export async function pgIqcStatements(tx: object, labId: number): Promise<PgIqcStatements> {
+  const s = new PgIqcStatements(tx, labId);
+  await s.loadLab();
+  byTx.set(tx, s);
+  return s;
+}
+
+/** The statements an ingest transaction opened with {@link pgIqcStatements}. */
+export function pgIqcStatementsOf(tx: object): PgIqcStatements {
+  const s = byTx.get(tx);
+  if (!s) throw new Error('the IQC ingest on PostgreSQL is reached only through ingestResults for now (TODO(pg): corrections, re-evaluation, sigma)');
+  return s;
+}
