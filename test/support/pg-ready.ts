@@ -38,4 +38,5 @@ export const PG_READY: string[] = [
   'test/integration/iqc-run-window.test.ts',
   'test/integration/iqc-new-lot.test.ts',
   'test/integration/iqc-csv.test.ts',
+  'test/integration/pg-iqc-prefetch.test.ts',
 ];
