@@ -1,4 +1,4 @@
-import { getFormatter, getTranslations } from 'next-intl/server';
+import { getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { hospitalTokens } from '@/lib/services/hospital/tokens';
@@ -8,7 +8,7 @@ import { DataTable, type Column } from '@/app/_components/data-table';
 import { ActionForm } from '@/app/_components/action-form';
 import { Field } from '@/app/_components/fields';
 import { Card } from '@/app/_components/card';
-import { TokenExpiryField, TokenStatus } from '@/app/_components/token-fields';
+import { TokenExpiryField, tokenColumns } from '@/app/_components/token-fields';
 import { createHospitalTokenAction, revokeHospitalTokenAction } from '../actions';
 
 /** The page body, shared by the hospital workspace and the regulator's platform pages (the same
@@ -17,31 +17,11 @@ export async function TokensView({ nav, heading }: { nav: React.ReactNode; headi
   const actor = await requirePage('verifyToken.manage');
   const t = await getTranslations('admin.tokens');
   const th = await getTranslations('hospital.tokens');
-  const format = await getFormatter();
   const tokens = await hospitalTokens(getDb(), actor);
   const now = Date.now();
-  const when = (ms: number | null) => (ms ? format.dateTime(new Date(ms), { dateStyle: 'medium', timeStyle: 'short' }) : '—');
   const columns: Column<(typeof tokens)[number]>[] = [
     { key: 'name', header: t('name'), cell: (tok) => tok.name },
-    { key: 'prefix', header: t('prefix'), className: 'font-mono', cell: (tok) => `${tok.prefix}…` },
-    { key: 'created', header: t('createdAt'), className: 'whitespace-nowrap', cell: (tok) => when(tok.createdAt) },
-    { key: 'used', header: t('lastUsedAt'), className: 'whitespace-nowrap', cell: (tok) => when(tok.lastUsedAt) },
-    { key: 'scopes', header: t('scopes'), className: 'font-mono text-xs', cell: (tok) => tok.scopes.join(' ') },
-    {
-      key: 'status',
-      header: t('status'),
-      cell: (tok) => <TokenStatus revokedAt={tok.revokedAt} expiresAt={tok.expiresAt} now={now} />,
-    },
-    {
-      key: 'actions',
-      header: <span className="sr-only">{t('actions')}</span>,
-      cell: (tok) =>
-        !tok.revokedAt && (
-          <ActionForm action={revokeHospitalTokenAction} submitLabel={t('revoke')} variant="danger" className="space-y-1" confirm={t('revokeConfirm', { name: tok.name })} testId="token-revoke">
-            <input type="hidden" name="id" value={tok.id} />
-          </ActionForm>
-        ),
-    },
+    ...(await tokenColumns<(typeof tokens)[number]>({ revoke: revokeHospitalTokenAction, expiry: false, now })),
   ];
   return (
     <div>

@@ -1,4 +1,4 @@
-import { getFormatter, getTranslations } from 'next-intl/server';
+import { getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { ownLabScope } from '@/lib/services/read/places';
@@ -10,7 +10,7 @@ import { Field } from '@/app/_components/fields';
 import { LAB_TOKEN_SCOPES } from '@/db/enums';
 import { createTokenAction, revokeTokenAction } from './actions';
 import { Card } from '@/app/_components/card';
-import { TokenExpiryField, TokenStatus } from '@/app/_components/token-fields';
+import { TokenExpiryField, tokenColumns } from '@/app/_components/token-fields';
 
 const SCOPE_KEY: Record<(typeof LAB_TOKEN_SCOPES)[number], 'iqcWrite' | 'eqaSubmit' | 'read'> = { 'iqc:write': 'iqcWrite', 'eqa:submit': 'eqaSubmit', read: 'read' };
 
@@ -19,10 +19,8 @@ export default async function TokensPage() {
   const db = getDb();
   const actor = await requirePage('apiToken.manage', await ownLabScope(db, base));
   const t = await getTranslations('admin.tokens');
-  const format = await getFormatter();
   const tokens = await ownLabTokens(db, actor);
   const now = Date.now();
-  const when = (ms: number | null) => (ms ? format.dateTime(new Date(ms), { dateStyle: 'medium', timeStyle: 'short' }) : '—');
   const columns: Column<(typeof tokens)[number]>[] = [
     {
       key: 'name',
@@ -34,26 +32,7 @@ export default async function TokensPage() {
         </>
       ),
     },
-    { key: 'prefix', header: t('prefix'), className: 'font-mono', cell: (tok) => `${tok.prefix}…` },
-    { key: 'created', header: t('createdAt'), className: 'whitespace-nowrap', cell: (tok) => when(tok.createdAt) },
-    { key: 'used', header: t('lastUsedAt'), className: 'whitespace-nowrap', cell: (tok) => when(tok.lastUsedAt) },
-    { key: 'scopes', header: t('scopes'), className: 'font-mono text-xs', cell: (tok) => tok.scopes.join(' ') },
-    { key: 'expires', header: t('expiresAt'), className: 'whitespace-nowrap', cell: (tok) => (tok.expiresAt ? when(tok.expiresAt) : t('expiryNever')) },
-    {
-      key: 'status',
-      header: t('status'),
-      cell: (tok) => <TokenStatus revokedAt={tok.revokedAt} expiresAt={tok.expiresAt} now={now} />,
-    },
-    {
-      key: 'actions',
-      header: <span className="sr-only">{t('actions')}</span>,
-      cell: (tok) =>
-        !tok.revokedAt && (
-          <ActionForm action={revokeTokenAction} submitLabel={t('revoke')} variant="danger" className="space-y-1" confirm={t('revokeConfirm', { name: tok.name })} testId="token-revoke">
-            <input type="hidden" name="id" value={tok.id} />
-          </ActionForm>
-        ),
-    },
+    ...(await tokenColumns<(typeof tokens)[number]>({ revoke: revokeTokenAction, expiry: true, now })),
   ];
   return (
     <div>
