@@ -4,11 +4,14 @@
 // sequence first and written with the rows, so they come back in the order the rows were added.
 // Writes start as soon as a batch is full and run in order on the caller's connection (a
 // transaction's one client); flush() waits for them all and reports the first failure.
+// A batch of PG_COPY_MIN_ROWS rows or more goes with COPY FROM STDIN instead (./copy-from.ts): the
+// same rows and ids, written as text lines rather than array parameters.
 import { getTableName, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { getTableColumns } from 'drizzle-orm';
 import { boundColumns, driverValue, type BulkOptions, type BulkWriter } from '../bulk';
 import { rawAll, rawRun } from '../dialect';
+import { copyColumns, PG_COPY_MIN_ROWS } from './copy-from';
 
 /** Rows per statement (bounded by memory, not by parameters). */
 export const PG_BULK_BATCH = 10_000;
@@ -18,11 +21,16 @@ function sqlTypeOf(table: SQLiteTable, key: string): string {
   return col.getSQLType();
 }
 
-export function pgBulkWriter<T extends SQLiteTable>(db: unknown, table: T, opts: BulkOptions<T['$inferInsert']>): BulkWriter<T['$inferInsert']> {
+/** How a batch is written: 'auto' (COPY from PG_COPY_MIN_ROWS rows on, unnest below), or always
+ * one of them (tests and the bench compare the two). */
+export type PgBulkMethod = 'auto' | 'unnest' | 'copy';
+
+export function pgBulkWriter<T extends SQLiteTable>(db: unknown, table: T, opts: BulkOptions<T['$inferInsert']>, method: PgBulkMethod = 'auto'): BulkWriter<T['$inferInsert']> {
   const columns = boundColumns(table, opts.columns);
   const width = columns.length;
   const name = getTableName(table);
   const types = columns.map((c) => sqlTypeOf(table, c.key));
+  const names = columns.map((c) => c.name);
   const head = sql.raw(`INSERT INTO "${name}" (${[...(opts.returnIds || opts.givenIds ? ['"id"'] : []), ...columns.map((c) => `"${c.name}"`)].join(', ')}) SELECT * FROM unnest(`);
   let cols: unknown[][] = columns.map(() => []);
   let buffered = 0;
@@ -41,11 +49,16 @@ export function pgBulkWriter<T extends SQLiteTable>(db: unknown, table: T, opts:
       );
       idArray = got.map((r) => Number(r.id)).sort((a, b) => a - b);
     }
-    const arrays: SQL[] = [];
-    if (idArray) arrays.push(sql`${sql.param(idArray)}::bigint[]`);
-    for (let i = 0; i < width; i++) arrays.push(sql`${sql.param(batch[i])}::${sql.raw(types[i])}[]`);
-    const res = await rawRun(db, sql`${head}${sql.join(arrays, sql`, `)})`);
-    if (res.changes !== rows) throw new Error(`bulk insert into ${name}: ${rows} rows sent, ${res.changes} written`);
+    let changes: number;
+    if (method === 'copy' || (method === 'auto' && rows >= PG_COPY_MIN_ROWS)) {
+      changes = idArray ? await copyColumns(db, name, ['id', ...names], [idArray, ...batch], rows) : await copyColumns(db, name, names, batch, rows);
+    } else {
+      const arrays: SQL[] = [];
+      if (idArray) arrays.push(sql`${sql.param(idArray)}::bigint[]`);
+      for (let i = 0; i < width; i++) arrays.push(sql`${sql.param(batch[i])}::${sql.raw(types[i])}[]`);
+      changes = (await rawRun(db, sql`${head}${sql.join(arrays, sql`, `)})`)).changes;
+    }
+    if (changes !== rows) throw new Error(`bulk insert into ${name}: ${rows} rows sent, ${changes} written`);
     if (idArray) for (const id of idArray) ids.push(id);
     written += rows;
   };
