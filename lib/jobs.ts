@@ -4,6 +4,10 @@
 // worker threads runs the job, each with its own SQLite connection (lib/server/pool.ts), so the
 // request thread keeps answering; anywhere else (tests, scripts, `next dev`) the job runs in this
 // process. Either way the same service function runs and its answer or refusal comes back unchanged.
+// On PostgreSQL (several app instances) the server also installs the job queue in the database
+// (lib/jobs/serve.ts): the long runs (isQueued: evaluations, publications, eligibility runs) go
+// through it and are done once by whichever instance takes them, even if this one dies; imports and
+// the other request-bound jobs stay in this instance (the request waiting for them dies with it).
 import { ZodError } from 'zod';
 import { getDb, type DB } from '@/db/client';
 import type { Actor } from '@/lib/auth/core';
@@ -51,6 +55,14 @@ export function laneOf(name: JobName): JobLane {
  * (a waiting writer polls the lock and loses it to a worker that commits and begins again). */
 export function isUrgent(name: JobName): boolean {
   return name === 'audit.tokenUse' || name === 'verify.recordMisses';
+}
+
+/** Jobs that go through the job queue in the database once the server installed it (PostgreSQL):
+ * the long runs. A request-bound job (an import, a submission, an audit row) stays in the instance
+ * whose request waits for it: queuing would add a round trip through the database for nothing, since
+ * the waiting request cannot outlive its instance, and each is one all-or-nothing transaction. */
+export function isQueued(name: JobName): boolean {
+  return laneOf(name) === 'long';
 }
 
 export type JobName = keyof typeof JOBS;
@@ -106,9 +118,33 @@ export function installJobRunner(runner: JobRunner | null): void {
   (globalThis as WithRunner)[RUNNER] = runner ?? undefined;
 }
 
-/** Run a job: in a worker when the production server installed its pool, else in this thread. */
+/** The runner this process installed (the production server's worker pool), if any. */
+export function installedJobRunner(): JobRunner | undefined {
+  return (globalThis as WithRunner)[RUNNER];
+}
+
+/** What the production server installs on PostgreSQL (lib/jobs/serve.ts): the job queue in the database. */
+export interface QueuedJobs {
+  /** queue the job and wait for its reply, from whichever instance ran it */
+  run(name: JobName, actor: Actor, input: unknown): Promise<JobReply>;
+  /** queue the job; resolves once it is stored */
+  start(name: JobName, actor: Actor, input: unknown): Promise<void>;
+}
+
+const QUEUE = Symbol.for('labqc.jobQueue');
+type WithQueue = { [QUEUE]?: QueuedJobs };
+
+/** Install (or remove, with null) the job queue of this process (shared with the framework's bundles). */
+export function installJobQueue(queue: QueuedJobs | null): void {
+  (globalThis as WithQueue)[QUEUE] = queue ?? undefined;
+}
+
+const queueFor = (name: JobName) => (isQueued(name) ? (globalThis as WithQueue)[QUEUE] : undefined);
+
+/** Run a job: a long run through the installed job queue (PostgreSQL), else in a worker when the
+ * production server installed its pool, else in this thread. */
 export async function runJob<N extends JobName>(name: N, actor: Actor, input: JobInput<N>): Promise<JobOutput<N>> {
-  const runner = (globalThis as WithRunner)[RUNNER];
+  const runner = queueFor(name) ?? (globalThis as WithRunner)[RUNNER];
   if (runner) {
     const reply = await runner.run(name, actor, input);
     if (!reply.ok) throw deserializeError(reply.error);
@@ -121,14 +157,18 @@ export async function runJob<N extends JobName>(name: N, actor: Actor, input: Jo
  * `onError` gets the message of a failure. Outside the production server it runs in this thread
  * once the current request has been answered. */
 export function startJob<N extends JobName>(name: N, actor: Actor, input: JobInput<N>, onError: (message: string) => void | Promise<void>): void {
-  const run = () =>
-    runJob(name, actor, input).catch(async (e: unknown) => {
-      try {
-        await onError((e as Error)?.message ?? String(e));
-      } catch (inner) {
-        console.error('[labqc] job failure handler failed', inner);
-      }
-    });
+  const failed = async (e: unknown) => {
+    try {
+      await onError((e as Error)?.message ?? String(e));
+    } catch (inner) {
+      console.error('[labqc] job failure handler failed', inner);
+    }
+  };
+  // through the queue: stored, then done by some instance (which handles its failure, lib/jobs/serve.ts);
+  // onError here only when it could not be stored
+  const queue = queueFor(name);
+  if (queue) return void queue.start(name, actor, input).catch(failed);
+  const run = () => runJob(name, actor, input).catch(failed);
   if ((globalThis as WithRunner)[RUNNER]) void run();
   else setImmediate(() => void run());
 }

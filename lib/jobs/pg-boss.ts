@@ -10,7 +10,7 @@ import PgBoss from 'pg-boss';
 import { ZodError } from 'zod';
 import { openPostgres, type PgDB } from '@/db/pg/client';
 import { AppError } from '@/lib/errors';
-import { serializeError, type JobReply } from '@/lib/jobs';
+import { serializeError, type JobReply, type SerializedError } from '@/lib/jobs';
 import type { Actor } from '@/lib/auth/core';
 import { instanceName, type Env, type JobHandler, type JobHandlers, type JobInfo, type JobQueue, type SendOptions } from './queue';
 import { claimJobRun, finishJobRun, pruneJobRuns, recordedReply, type PgTx } from './runs';
@@ -67,6 +67,14 @@ const JOB_RUNS_KEPT_MS = 8 * 86_400_000;
 /** A refusal is the job's answer (the caller reads it), not a failure to retry. */
 const isRefusal = (e: unknown) => e instanceof AppError || e instanceof ZodError;
 
+/** A failed job's output as an error: what run() recorded (serializeError), or pg-boss's own (an expiry). */
+function failureOf(output: unknown, fallback: string): SerializedError {
+  const o = output as Partial<SerializedError> | null;
+  if (o && (o.kind === 'app' || o.kind === 'zod' || o.kind === 'error')) return o as SerializedError;
+  const message = (output as { message?: unknown; value?: { message?: unknown } } | null)?.message ?? (output as { value?: { message?: unknown } } | null)?.value?.message;
+  return { kind: 'error', name: 'Error', message: typeof message === 'string' ? message : fallback };
+}
+
 interface Payload {
   actor: Actor;
   input: unknown;
@@ -77,7 +85,8 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
   readonly boss: PgBoss;
   private readonly queues = new Set<string>();
   private readonly loops: Promise<void>[] = [];
-  private readonly wake = new Set<() => void>();
+  /** the pauses of idle loops, by queue name (a job sent here wakes this instance's loop of its queue) */
+  private readonly wake = new Map<string, Set<() => void>>();
   private stopping = false;
   private prunedAt = 0;
 
@@ -122,7 +131,25 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
       ...(opts.startAfterSeconds ? { startAfter: opts.startAfterSeconds } : {}),
     });
     if (!id) throw new Error(`the job queue did not accept ${name}`);
+    // this instance works the queue: its idle loop fetches now instead of at its next poll (the job is
+    // stored, so an instance that fetches first still takes it: SKIP LOCKED)
+    for (const w of this.wake.get(name) ?? []) w();
     return id;
+  }
+
+  /**
+   * The reply of job `id` once it has ended, from whichever instance ran it: the recorded answer or
+   * refusal, or the last failure once its retries are spent. Polls the job (from 25 ms up to 500 ms
+   * apart): a request waiting for a long run costs a primary-key read now and then.
+   */
+  async reply(name: string, id: string): Promise<JobReply> {
+    for (let wait = 25; ; wait = Math.min(500, Math.round(wait * 1.5))) {
+      const job = await this.boss.getJobById<Payload>(name, id, { includeArchive: true });
+      if (!job) return { ok: false, error: { kind: 'error', name: 'Error', message: `job ${name} ${id} is gone` } };
+      if (job.state === 'completed') return job.output as JobReply;
+      if (job.state === 'failed' || job.state === 'cancelled') return { ok: false, error: failureOf(job.output, `job ${name} ${id} ${job.state}`) };
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 
   async work(handlers: JobHandlers<PgTx>): Promise<void> {
@@ -140,7 +167,7 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    for (const w of this.wake) w();
+    for (const set of this.wake.values()) for (const w of set) w();
     await Promise.allSettled(this.loops);
     await this.boss.stop({ graceful: false, wait: true });
     if (this.own.ownsDb) await this.db.$client.end();
@@ -169,19 +196,20 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
         return [];
       });
       if (job) await this.run(handler, { id: job.id, name, attempt: job.retryCount, instance: this.settings.instance }, job.data);
-      else await this.pause(this.settings.pollingIntervalSeconds * 1000);
+      else await this.pause(name, this.settings.pollingIntervalSeconds * 1000);
     }
   }
 
-  private pause(ms: number): Promise<void> {
+  private pause(name: string, ms: number): Promise<void> {
+    const set = this.wake.get(name) ?? this.wake.set(name, new Set()).get(name)!;
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.wake.delete(done);
+        set.delete(done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.wake.add(done);
+      set.add(done);
     });
   }
 

@@ -16,6 +16,7 @@ import { databasePath, getDb } from '@/db/client';
 import { runMigrations } from '@/db/migrate';
 import { installJobRunner } from '@/lib/jobs';
 import { JobPool } from '@/lib/server/pool';
+import { serveJobs } from '@/lib/jobs/serve';
 import { startWebhookDispatcher } from '@/lib/server/webhooks';
 import { claimDatabase } from '@/db/backup';
 import { clientOf, parseTrustedProxies } from '@/lib/auth/client-address';
@@ -49,6 +50,8 @@ const workerFile = new URL('./worker.mjs', import.meta.url);
 const pool = fs.existsSync(workerFile) ? new JobPool(workerFile) : null;
 if (pool) installJobRunner(pool);
 else console.warn('[labqc] no compiled job worker next to the server (run `npm run build`): heavy jobs run on the request thread');
+// PostgreSQL: evaluations, publications and eligibility runs through the job queue in the database (any instance runs them once)
+await serveJobs();
 
 await app.prepare();
 const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS }, async (req, res) => {
