@@ -11,13 +11,14 @@ import path from 'node:path';
 import * as schema from './schema';
 import { BACKEND } from './backend';
 import { openPostgres } from './pg/client';
-import { isPostgresUrl } from './pg/url';
+import { isPostgresUrl, replicaUrlsFromEnv } from './pg/url';
+import { openReplicaSet, readOn, type ReplicaSet } from './replicas';
 
 export type DB = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 /** The database or a transaction of it: what every query function takes. */
 export type Conn = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>;
 
-const globalForDb = globalThis as unknown as { __labqcDb?: { path: string; db: DB; end: () => Promise<void> } };
+const globalForDb = globalThis as unknown as { __labqcDb?: { path: string; db: DB; replicas?: ReplicaSet; end: () => Promise<void> } };
 
 export function databasePath(): string {
   return path.resolve(/*turbopackIgnore: true*/ process.cwd(), process.env.DATABASE_PATH ?? 'data/labqc.sqlite');
@@ -67,20 +68,43 @@ function poolSize(): number {
   return Number.isInteger(n) && n > 0 ? n : 10;
 }
 
-/** The process-wide database: PostgreSQL at DATABASE_URL, or the SQLite file at DATABASE_PATH. */
+/** Connections per read replica (DATABASE_REPLICA_POOL_SIZE, default half of DATABASE_POOL_SIZE, at least 2). */
+function replicaPoolSize(): number {
+  const n = Number(process.env.DATABASE_REPLICA_POOL_SIZE);
+  return Number.isInteger(n) && n > 0 ? n : Math.max(2, Math.ceil(poolSize() / 2));
+}
+
+/** The process-wide database: PostgreSQL at DATABASE_URL, or the SQLite file at DATABASE_PATH.
+ * The primary: writes, and reads that must see them (the replicas, DATABASE_REPLICA_URLS, serve withReadDb). */
 export function getDb(): DB {
-  const where = BACKEND === 'pg' ? databaseUrl() : databasePath();
+  const where = BACKEND === 'pg' ? `${databaseUrl()} ${process.env.DATABASE_REPLICA_URLS ?? ''}` : databasePath();
   const cached = globalForDb.__labqcDb;
   if (cached && cached.path === where) return cached.db;
   if (BACKEND === 'pg') {
-    const pgdb = openPostgres(where, { max: poolSize() });
+    const urls = replicaUrlsFromEnv();
+    const pgdb = openPostgres(databaseUrl(), { max: poolSize() });
     const db = pgdb as unknown as DB;
-    globalForDb.__labqcDb = { path: where, db, end: () => pgdb.$client.end() };
+    const replicas = urls.length ? openReplicaSet(urls, db, replicaPoolSize()) : undefined;
+    globalForDb.__labqcDb = { path: where, db, replicas, end: async () => void (await Promise.all([pgdb.$client.end(), replicas?.end()])) };
     return db;
+  }
+  if (process.env.DATABASE_REPLICA_URLS?.trim()) {
+    throw new Error('DATABASE_REPLICA_URLS is set but DATABASE_URL is not a postgres:// URL: read replicas need PostgreSQL (SQLite has none). Set DATABASE_URL, or unset DATABASE_REPLICA_URLS.');
   }
   const db = openDatabase(where);
   globalForDb.__labqcDb = { path: where, db, end: async () => void db.$client.close() };
   return db;
+}
+
+/**
+ * Run a public read (see the rule in db/replicas.ts) on a read replica when DATABASE_REPLICA_URLS names
+ * any, else on getDb(). A failing replica's read runs again on the primary. The read gets one handle for
+ * its whole run: what it writes must go through primaryOf(db) (db/replicas.ts).
+ */
+export function withReadDb<T>(read: (db: DB) => Promise<T>): Promise<T> {
+  const db = getDb();
+  const replicas = globalForDb.__labqcDb?.replicas;
+  return replicas ? readOn(replicas, read) : read(db);
 }
 
 /** Close and forget the process-wide handle (tests switch DATABASE_PATH / DATABASE_URL between databases);

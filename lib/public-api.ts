@@ -13,8 +13,11 @@
 //   regulator adds a policy version effective in the past (other recognition windows), a lab is
 //   deactivated (404), or a catalogue item's LOINC code is corrected. So PAST_CACHE is an hour, not
 //   "immutable". Errors are never cached.
+//
+// Every read here may be answered by a read replica (withReadDb; the rule is in db/replicas.ts); the
+// batch rate limit and the caller's local codes stay on the primary.
 import { createHash } from 'node:crypto';
-import { getDb } from '@/db/client';
+import { withReadDb } from '@/db/client';
 import { AppError, errorBody } from '@/lib/errors';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { dayOf } from '@/lib/calendar';
@@ -41,19 +44,19 @@ export async function publicApi(pathname: string, params: URLSearchParams, opts:
   const today = dayOf(now);
   try {
     if (pathname === '/api/v1/verify') {
-      const a = await verifyRecognition(getDb(), { lab: params.get('lab') ?? undefined, analyte: params.get('analyte') ?? undefined, date: params.get('date') ?? undefined, asOf: params.get('asOf') ?? undefined }, { now });
+      const a = await withReadDb((db) => verifyRecognition(db, { lab: params.get('lab') ?? undefined, analyte: params.get('analyte') ?? undefined, date: params.get('date') ?? undefined, asOf: params.get('asOf') ?? undefined }, { now }));
       return ok(a, a.date < today && a.asOf < today ? PAST_CACHE : SHORT_CACHE);
     }
     // the catalogue, [{ code, nameZh, nameEn, kind, unit?, categories?, loinc? }]: an administrator's
     // edit may change it at any moment, like a lab search
-    if (pathname === '/api/v1/analytes') return ok(await publicCatalogue(getDb()), SHORT_CACHE);
+    if (pathname === '/api/v1/analytes') return ok(await withReadDb(publicCatalogue), SHORT_CACHE);
     if (pathname === '/api/v1/labs') {
-      const labs = await searchLabs(getDb(), { q: params.get('q') ?? undefined, region: params.get('region') ?? undefined });
+      const labs = await withReadDb((db) => searchLabs(db, { q: params.get('q') ?? undefined, region: params.get('region') ?? undefined }));
       return ok({ labs: labs.map(({ code, name, regionCode, regionName, level }) => ({ code, name, regionCode, regionName, level })) }, SHORT_CACHE);
     }
     const m = CERTIFICATIONS_PATH.exec(pathname);
     if (m) {
-      const { day, certifications } = await labCertifications(getDb(), decodeURIComponent(m[1]), params.get('date') ?? undefined, { now });
+      const { day, certifications } = await withReadDb((db) => labCertifications(db, decodeURIComponent(m[1]), params.get('date') ?? undefined, { now }));
       return ok(
         certifications.map((c) => ({
           analyteCode: c.analyteCode,
@@ -83,7 +86,7 @@ export async function publicVerifyBatch(text: string, opts: BatchOptions = {}): 
     } catch {
       return { status: 422, body: { error: 'The body is not valid JSON', code: 'body.notJson' }, cache: NO_STORE };
     }
-    return { status: 200, body: await verifyBatch(getDb(), input, opts), cache: NO_STORE };
+    return { status: 200, body: await withReadDb((db) => verifyBatch(db, input, opts)), cache: NO_STORE };
   } catch (e) {
     return { ...errorBody(e), cache: NO_STORE };
   }
@@ -99,7 +102,7 @@ export async function publicVerifyBatchBytes(text: string, opts: BatchOptions = 
     } catch {
       return { status: 422, body: { error: 'The body is not valid JSON', code: 'body.notJson' }, cache: NO_STORE };
     }
-    return { status: 200, body: undefined, bytes: await verifyBatchBody(getDb(), input, opts), cache: NO_STORE };
+    return { status: 200, body: undefined, bytes: await withReadDb((db) => verifyBatchBody(db, input, opts)), cache: NO_STORE };
   } catch (e) {
     return { ...errorBody(e), cache: NO_STORE };
   }

@@ -21,8 +21,10 @@ const types = {
 pg.types.setTypeParser(20, (v: string) => Number(v));
 pg.types.setTypeParser(1700, (v: string) => Number(v));
 
-export function openPostgres(url: string, options: { max?: number } = {}): PgDB {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, types });
+/** A pool on `url`; `connectionTimeoutMillis` bounds the wait for a new connection (read replicas,
+ * db/replicas.ts: a black-holed replica must not hold a public call; default: wait as pg does). */
+export function openPostgres(url: string, options: { max?: number; connectionTimeoutMillis?: number } = {}): PgDB {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, types, connectionTimeoutMillis: options.connectionTimeoutMillis });
   // an idle connection the server drops (restart, failover, idle timeout) emits 'error' on the pool;
   // unhandled it would end the process. The pool discards that connection and opens a new one.
   pool.on('error', (e) => console.error(`PostgreSQL: idle connection lost: ${e.message}`));

@@ -11,3 +11,14 @@ export function describePostgresUrl(url: string): string {
   const u = new URL(url);
   return `${u.hostname}:${u.port || 5432}${u.pathname}`;
 }
+
+/** DATABASE_REPLICA_URLS: comma-separated postgres:// URLs of read replicas (db/replicas.ts), [] when
+ * unset or blank; anything that is not a postgres:// URL is refused (a start-up error, by getDb()). */
+export function replicaUrlsFromEnv(env: Record<string, string | undefined> = process.env): string[] {
+  const urls = (env.DATABASE_REPLICA_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  for (const u of urls) {
+    const shown = u.replace(/\/\/[^@/]*@/, '//…@'); // no password in the message
+    if (!isPostgresUrl(u)) throw new Error(`DATABASE_REPLICA_URLS: "${shown}" is not a postgres:// URL`);
+  }
+  return urls;
+}

@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import type { DB } from '../client';
 import { dialectOf } from '../dialect';
 import * as pgq from '../pg/public';
+import { primaryOf } from '../replicas';
 
 export interface PublicLab {
   id: number;
@@ -213,10 +214,11 @@ export async function publicLabByCodeWithStamp(db: DB, code: string): Promise<(P
   return statements(db).labByCodeWithStamp.get({ code });
 }
 
-/** An account's mapped local codes among these (normalised) codes → analyte id. */
+/** An account's mapped local codes among these (normalised) codes → analyte id. Always read from the
+ * primary (the caller's own writes: a map just uploaded is used at once; db/replicas.ts). */
 export async function localCodeMap(db: DB, ownerId: number, codes: readonly string[]): Promise<Map<string, number>> {
   if (!codes.length) return new Map();
-  if (dialectOf(db) === 'pg') return new Map((await pgq.localCodes(db, ownerId, codes)).map((r) => [r.localCode, r.analyteId]));
+  if (dialectOf(db) === 'pg') return new Map((await pgq.localCodes(primaryOf(db), ownerId, codes)).map((r) => [r.localCode, r.analyteId]));
   return new Map(statements(db).localCodes.all({ owner: ownerId, codes: JSON.stringify(codes) }).map((r) => [r.localCode, r.analyteId]));
 }
 
@@ -224,10 +226,11 @@ export async function localCodeMap(db: DB, ownerId: number, codes: readonly stri
 export const MAX_MISSES_PER_OWNER = 5_000;
 
 /** Remember local codes an account sent that resolved to nothing (count and last time seen); only
- * the MAX_MISSES_PER_OWNER most recent stay, so a client sending junk cannot grow the table. */
+ * the MAX_MISSES_PER_OWNER most recent stay, so a client sending junk cannot grow the table. A write:
+ * on the primary even when `db` is a read replica's (db/replicas.ts). */
 export async function recordLocalCodeMisses(db: DB, ownerId: number, codes: readonly string[], now: number): Promise<void> {
   if (!codes.length) return;
-  if (dialectOf(db) === 'pg') return await pgq.recordMisses(db, ownerId, codes, now, MAX_MISSES_PER_OWNER);
+  if (dialectOf(db) === 'pg') return await pgq.recordMisses(primaryOf(db), ownerId, codes, now, MAX_MISSES_PER_OWNER);
   const st = statements(db);
   db.$client.transaction(() => {
     for (const code of codes) st.recordMiss.run({ owner: ownerId, code, now });

@@ -9,7 +9,7 @@
 // malformed request, 404 unknown lab or path, 413 too many, 422 unprocessable, 429 rate limit).
 // GETs carry ETag and Cache-Control and answer 304 like the other public GETs (lib/public-api.ts).
 import type { DB } from '@/db/client';
-import { getDb } from '@/db/client';
+import { withReadDb } from '@/db/client';
 import { fhirLabCertifications, fhirRegionByCode, fhirSearchLabs } from '@/db/queries/fhir';
 import { publicLabByCode, type PublicLab } from '@/db/queries/public';
 import { AppError } from '@/lib/errors';
@@ -53,16 +53,17 @@ export function fhirBase(origin: string): string {
 /** The answer to a GET under /fhir (never null: an unknown path is a 404 OperationOutcome). */
 export async function fhirRead(pathname: string, params: URLSearchParams, opts: { base: string; now?: number; db?: DB }): Promise<FhirAnswer> {
   try {
-    const db = opts.db ?? getDb();
+    // a read replica may answer (db/replicas.ts), unless the caller hands its own handle
+    const onDb = <T>(read: (db: DB) => Promise<T>): Promise<T> => (opts.db ? read(opts.db) : withReadDb(read));
     const today = dayOf(opts.now ?? Date.now());
     const path = pathname.replace(/\/+$/, '');
     const format = params.get('_format');
     if (format !== null && !['json', 'application/json', FHIR_JSON].includes(format)) throw new FhirError(400, 'not-supported', `Only JSON is served (_format=${format})`);
     if (path === '/fhir/metadata') return ok(capabilityStatement(opts.base));
-    if (path === '/fhir/Organization') return ok(await searchOrganizations(db, params, today, opts.base));
+    if (path === '/fhir/Organization') return ok(await onDb((db) => searchOrganizations(db, params, today, opts.base)));
     const org = /^\/fhir\/Organization\/([^/]+)$/.exec(path);
-    if (org) return ok(await readOrganization(db, decoded(org[1]), today));
-    if (path === '/fhir/VerificationResult') return ok(await searchVerificationResults(db, params, today, opts.base));
+    if (org) return ok(await onDb((db) => readOrganization(db, decoded(org[1]), today)));
+    if (path === '/fhir/VerificationResult') return ok(await onDb((db) => searchVerificationResults(db, params, today, opts.base)));
     throw new FhirError(404, 'not-supported', `No such FHIR interaction: GET ${path} (see ${opts.base}/metadata)`);
   } catch (e) {
     return failure(e);
@@ -73,7 +74,8 @@ export async function fhirRead(pathname: string, params: URLSearchParams, opts: 
 export async function fhirVerify(text: string, params: URLSearchParams, opts: BatchOptions & { db?: DB } = {}): Promise<FhirAnswer> {
   try {
     const { bundle, asOf } = readVerifyInput(text, params.get('asOf'));
-    return { status: 200, body: await verifyRecognitionBundle(opts.db ?? getDb(), bundle, asOf, opts), cache: NO_STORE };
+    const body = opts.db ? await verifyRecognitionBundle(opts.db, bundle, asOf, opts) : await withReadDb((db) => verifyRecognitionBundle(db, bundle, asOf, opts));
+    return { status: 200, body, cache: NO_STORE };
   } catch (e) {
     return failure(e);
   }
