@@ -39,4 +39,5 @@ export const PG_READY: string[] = [
   'test/integration/iqc-new-lot.test.ts',
   'test/integration/iqc-csv.test.ts',
   'test/integration/pg-iqc-prefetch.test.ts',
+  'test/integration/read-replicas.test.ts',
 ];
