@@ -5,7 +5,8 @@ import type { Conn } from '../client';
 import { analyteLocalCodeMisses, analyteLocalCodes, analytes, apiTokens, certificationEvents, certifications, hospitalWatches, laboratories, regions, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../schema';
 import type { TokenScope } from '../enums';
 import { withTx } from '@/db/tx';
-import { affectedRows, first } from '@/db/dialect';
+import { affectedRows, dialectOf, first } from '@/db/dialect';
+import { leaseDueDeliveriesPg } from './webhook-outbox';
 
 // ---- local codes --------------------------------------------------------------------------------
 
@@ -201,9 +202,11 @@ export async function listDeliveries(db: Conn, ownerId: number, limit = 50) {
 /**
  * Lease up to `limit` due deliveries for `owner` until `leaseUntil`: one UPDATE … RETURNING, so two
  * dispatchers (two app instances on one database) never hold the same row — SQLite runs the
- * statement under its write lock, and a leased row is not due again until its lease ends.
+ * statement under its write lock, and a leased row is not due again until its lease ends (PostgreSQL:
+ * leaseDueDeliveriesPg, FOR UPDATE SKIP LOCKED).
  */
 export async function leaseDueDeliveries(db: Conn, owner: string, now: number, leaseUntil: number, limit: number) {
+  if (dialectOf(db) === 'pg') return await leaseDueDeliveriesPg(db, owner, now, leaseUntil, limit);
   return await db
     .update(webhookDeliveries)
     .set({ leaseOwner: owner, leaseUntil })

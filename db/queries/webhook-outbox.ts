@@ -1,8 +1,13 @@
 // The webhook outbox's producer side: a certification event that a watcher is told about
 // (NOTIFIED_ACTIONS) becomes one delivery row per active endpoint of each account watching the lab,
 // in the transaction that inserted the event (insertCertificationEvent calls it). Nothing is sent
-// here: the dispatcher (lib/services/hospital/webhooks.ts) sends later from a background loop.
+// here: the dispatcher (lib/services/hospital/webhooks.ts) sends later from a background loop, on
+// every app instance: each claims the due rows it sends (leaseDueDeliveries in ./hospital.ts, on
+// PostgreSQL leaseDueDeliveriesPg below), so one delivery is sent by one instance.
+import { sql } from 'drizzle-orm';
 import type { Conn } from '../client';
+import { rawAll } from '../dialect';
+import { webhookDeliveries as d } from '../schema';
 import { certificationEventFacts, endpointsWatchingLab, insertDelivery, NOTIFIED_ACTIONS } from './hospital';
 
 /** Retries stop 24 h after the event. */
@@ -51,4 +56,21 @@ export async function enqueueCertificationWebhooks(db: Conn, e: { id: number; la
   let n = 0;
   for (const ep of endpoints) if (await insertDelivery(db, { endpointId: ep.id, event: made.event, certificationEventId: e.id, payload: made.body, now, giveUpAt: now + WEBHOOK_RETRY_WINDOW_MS })) n++;
   return n;
+}
+
+/**
+ * PostgreSQL: lease up to `limit` due deliveries for `owner` until `leaseUntil`. The rows are picked
+ * with FOR UPDATE SKIP LOCKED, so two instances leasing at once take different rows, and the UPDATE
+ * repeats the due condition: a statement that waited for another's commit (read committed) re-checks
+ * the row as committed and leaves a row just leased by the other. (Without both, the second
+ * instance's UPDATE … WHERE id IN (subquery) would take over the first's lease and send it again.)
+ */
+export async function leaseDueDeliveriesPg(db: Conn, owner: string, now: number, leaseUntil: number, limit: number) {
+  const due = sql`${d.status} = 'pending' AND ${d.nextAttemptAt} <= ${now} AND (${d.leaseUntil} IS NULL OR ${d.leaseUntil} <= ${now})`;
+  return await rawAll<{ id: number; endpointId: number; payload: string; attempts: number; giveUpAt: number; createdAt: number }>(
+    db,
+    sql`UPDATE ${d} SET lease_owner = ${owner}, lease_until = ${leaseUntil}
+        WHERE ${d.id} IN (SELECT ${d.id} FROM ${d} WHERE ${due} ORDER BY ${d.nextAttemptAt} LIMIT ${limit} FOR UPDATE SKIP LOCKED) AND ${due}
+        RETURNING ${d.id} AS id, ${d.endpointId} AS endpointId, ${d.payload} AS payload, ${d.attempts} AS attempts, ${d.giveUpAt} AS giveUpAt, ${d.createdAt} AS createdAt`,
+  );
 }
