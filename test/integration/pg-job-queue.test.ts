@@ -6,7 +6,6 @@
 // effect committed but whose completion was lost is not run again; a refusal is an answer (not
 // retried) and a failure is retried with its work undone. PostgreSQL only.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { eq, sql } from 'drizzle-orm';
 import { openPostgres, type PgDB } from '@/db/pg/client';
 import { runPgMigrations } from '@/db/pg/migrate';
@@ -17,6 +16,7 @@ import { jobRuns } from '@/db/pg/schema';
 import { AppError } from '@/lib/errors';
 import type { Actor } from '@/lib/auth/core';
 import { createPgTestDatabase, pgUrl, type PgTestDatabase } from '@/test/support/pg';
+import { startInstance, stopInstances, type Instance } from '@/test/support/job-child';
 
 /** Fast enough for a test: a dead instance's job is back within expire (2 s) + maintenance (1 s). */
 const SETTINGS = { LABQC_JOB_EXPIRE_SECONDS: '2', LABQC_JOB_HEARTBEAT_SECONDS: '0.4', LABQC_JOB_MAINTENANCE_SECONDS: '1', LABQC_JOB_POLL_SECONDS: '0.5', LABQC_JOB_RETRY_DELAY_SECONDS: '0', LABQC_JOB_RETRY_LIMIT: '3' };
@@ -24,54 +24,17 @@ const settings = (instance: string): PgQueueSettings => ({ instance, expireInSec
 const system: Actor = { userId: 0, email: 'jobs@labqc.local', name: 'jobs', role: 'admin', labId: null, labCode: null, regionId: null, regionCode: null, regionPath: null, via: 'system' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Instance {
-  name: string;
-  child: ChildProcess;
-  lines: string[];
-  /** resolves with the first stdout line starting with `prefix` */
-  line(prefix: string, timeoutMs?: number): Promise<string>;
-}
-
 describe.skipIf(!pgUrl)('PostgreSQL job queue: several app instances', () => {
   let t: PgTestDatabase;
   let db: PgDB;
   let sender: PgBossJobQueue;
-  const children: ChildProcess[] = [];
+  const children: Instance[] = [];
 
-  function start(name: string, env: Record<string, string> = {}): Instance {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/job-instance.ts'], {
-      env: { ...process.env, ...SETTINGS, DATABASE_URL: t.url, LABQC_INSTANCE: name, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    const lines: string[] = [];
-    const waiters: { prefix: string; resolve: (l: string) => void }[] = [];
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      for (let i = buffered.indexOf('\n'); i >= 0; i = buffered.indexOf('\n')) {
-        const l = buffered.slice(0, i);
-        buffered = buffered.slice(i + 1);
-        lines.push(l);
-        if (process.env.JOB_TEST_TRACE) console.error(`${new Date().toISOString()} ${name}: ${l}`);
-        for (const w of waiters.filter((x) => l.startsWith(x.prefix))) w.resolve(l);
-      }
-    });
-    let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    return {
-      name,
-      child,
-      lines,
-      line: (prefix, timeoutMs = 30_000) =>
-        new Promise((resolve, reject) => {
-          const seen = lines.find((l) => l.startsWith(prefix));
-          if (seen) return resolve(seen);
-          const timer = setTimeout(() => reject(new Error(`${name}: no "${prefix}" line in ${timeoutMs} ms\nstdout:\n${lines.join('\n')}\nstderr:\n${stderr}`)), timeoutMs);
-          waiters.push({ prefix, resolve: (l) => (clearTimeout(timer), resolve(l)) });
-        }),
-    };
-  }
+  const start = (name: string, env: Record<string, string> = {}): Instance => {
+    const instance = startInstance('test/support/job-instance.ts', name, { ...SETTINGS, DATABASE_URL: t.url, ...env });
+    children.push(instance);
+    return instance;
+  };
 
   /** The job once it has ended (completed or failed for good), or as it is after `timeoutMs`. */
   async function settled(name: string, id: string, timeoutMs = 30_000) {
@@ -98,9 +61,7 @@ describe.skipIf(!pgUrl)('PostgreSQL job queue: several app instances', () => {
     await sender.start();
   });
   // each test's instances end with it: none may take the next test's jobs
-  const stopChildren = () => {
-    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  };
+  const stopChildren = () => stopInstances(children);
   afterEach(stopChildren);
   afterAll(async () => {
     stopChildren();

@@ -1,0 +1,177 @@
+// Issue 14, several app instances on one PostgreSQL database: nothing that another instance must see
+// is kept in memory. Two app instances run as child processes (test/support/job-app-instance.ts: the
+// job queue with the app's queued jobs, as lib/server/main.ts starts it, and the webhook dispatcher):
+// a certification decision taken through one is answered by the other's verify at once; an EQA
+// evaluation started through one is run once even when the instance running it is killed (kill -9)
+// in the middle of its result transaction (the other finishes it: one result set, one audit row),
+// and its progress is in the database while it runs; a long run that a request waits for (runJob)
+// answers with the reply of whichever instance ran it, refusals included; each webhook delivery is
+// sent once although both instances dispatch the outbox. PostgreSQL only (SQLite is one process).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSeededTestDb, sqlRows, sqlRun, testBackend, reopenTestDb } from '@/test/support/db';
+import { startInstance, stopInstances, type Instance } from '@/test/support/job-child';
+import { createPolicyVersion } from '@/lib/services/recognition/policy';
+import { computeEligibility } from '@/lib/services/recognition/eligibility';
+import { decide } from '@/lib/services/recognition/decisions';
+import { insertDelivery, insertEndpoint, leaseDueDeliveries } from '@/db/queries/hospital';
+import type { DB } from '@/db/client';
+import { GD_LABS, makeRound, makeScheme, submitAs, type World } from './eqa-support';
+import { NOW, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
+
+/** A dead instance's job is back within expire (2 s) + maintenance (1 s). */
+const SETTINGS = { LABQC_JOB_EXPIRE_SECONDS: '2', LABQC_JOB_HEARTBEAT_SECONDS: '0.4', LABQC_JOB_MAINTENANCE_SECONDS: '1', LABQC_JOB_POLL_SECONDS: '0.5', LABQC_JOB_RETRY_DELAY_SECONDS: '0', LABQC_JOB_RETRY_LIMIT: '3' };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(testBackend !== 'pg')('two app instances on one PostgreSQL database', () => {
+  let w: World;
+  const instances: Instance[] = [];
+  const start = (name: string, env: Record<string, string> = {}) => {
+    const i = startInstance('test/support/job-app-instance.ts', name, { ...SETTINGS, DATABASE_URL: w.file, WEBHOOK_ALLOW_PRIVATE: '1', ...env });
+    instances.push(i);
+    return i;
+  };
+  const rows = async <T,>(text: string, ...p: unknown[]) => await sqlRows<T>(w.db, text, ...p);
+  const until = async <T,>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await read();
+      if (ok(v)) return v;
+      if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(v)} after ${timeoutMs} ms`);
+      await sleep(100);
+    }
+  };
+
+  beforeAll(async () => {
+    w = await createSeededTestDb();
+    // pg-boss's schema once, before two instances start together
+    const { openPgBossQueue, queueSettingsFromEnv } = await import('@/lib/jobs/pg-boss');
+    await (await openPgBossQueue(w.file, queueSettingsFromEnv({ ...SETTINGS, LABQC_INSTANCE: 'setup' }))).stop();
+  });
+  afterEach(() => stopInstances(instances));
+  afterAll(async () => {
+    stopInstances(instances);
+    await w?.close();
+  });
+
+  it('a certification decision taken through one instance is answered by the other\'s verify at once', async () => {
+    const a = start('A');
+    const b = start('B');
+    await Promise.all([a.line('ready', 120_000), b.line('ready', 120_000)]);
+    // GZ-004 is certified for potassium from 15 June 2026 (a year): set up through the test's own connection
+    const pair = { labId: await labId(w.db, 'GZ-004'), analyteId: await analyteId(w.db, 'K') };
+    await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K'], reason: 'list' }, { now: NOW });
+    await addGoodEvidence(w.db, pair.labId, pair.analyteId);
+    await computeEligibility(w.db, { now: NOW });
+    await decide(w.db, w.regulators.gd, { ...pair, action: 'approve', reason: 'meets the policy', effectiveOn: '2026-06-15' }, { now: NOW });
+    const verify = async (i: Instance) => (await i.call<{ status: number; body: { recognized: boolean; reason: string } }>('verify', null, { lab: 'GZ-004', analyte: 'K' })).body;
+
+    expect(await verify(b)).toMatchObject({ recognized: true, reason: 'recognized' }); // B has answered for this pair before
+    await a.call('decide', w.regulators.gd, { ...pair, action: 'suspend', reason: 'EQA failed twice' });
+    expect(await verify(b)).toMatchObject({ recognized: false, reason: 'suspended' });
+    await b.call('decide', w.regulators.gd, { ...pair, action: 'reinstate', reason: 'corrected' });
+    expect(await verify(a)).toMatchObject({ recognized: true, reason: 'recognized' });
+  }, 240_000);
+
+  it('an evaluation started through one instance is finished once by the other when the one running it is killed mid-job', async () => {
+    await makeScheme(w, 'MI');
+    await makeRound(w, 'MI', 'MI-1', ['S1', 'S2']);
+    for (const [i, lab] of GD_LABS.entries()) {
+      await submitAs(w, lab, 'MI-1', [
+        { sample: 'S1', analyte: 'K', value: 4 + (i % 5) * 0.02, method: 'ISE' },
+        { sample: 'S2', analyte: 'K', value: 5 + (i % 7) * 0.02, method: 'ISE' },
+      ]);
+    }
+    // the result rows' insert takes 3 s (a statement trigger of this test): long enough to kill the instance inside its result transaction
+    await sqlRun(w.db, `CREATE FUNCTION test_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(3); RETURN NULL; END $$`);
+    await sqlRun(w.db, `CREATE TRIGGER test_slow AFTER INSERT ON eqa_result_evaluations FOR EACH STATEMENT EXECUTE FUNCTION test_slow()`);
+    try {
+      const a = start('A');
+      const b = start('B');
+      await Promise.all([a.line('ready', 120_000), b.line('ready', 120_000)]);
+      const reserved = await a.call<{ evaluationId: number; version: number }>('evaluate', w.regulators.gd, { roundCode: 'MI-1' });
+      const started = '[labqc] job eqa.evaluate ';
+      const first = await Promise.race([a, b].map((i) => i.line(started, 30_000).then(() => i)));
+      const other = first === a ? b : a;
+      // its progress is in the database for every instance to see, then it is inside its result transaction
+      await until('progress', async () => (await rows<{ progress: number; status: string }>(`SELECT progress, status FROM eqa_evaluations WHERE id = ?`, reserved.evaluationId))[0], (e) => e.progress >= 0.6);
+      await until('the result insert', async () => (await rows<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query ILIKE 'insert into "eqa_result_evaluations"%'`))[0].n, (n) => n > 0);
+      first.crash();
+      const killedAt = Date.now();
+
+      const retry = await other.line(`${started}`, 30_000);
+      expect(retry).toMatch(new RegExp(`started on ${other.name} \\(attempt 2\\)`));
+      const done = await until('the evaluation', async () => (await rows<{ status: string; progress: number }>(`SELECT status, progress FROM eqa_evaluations WHERE id = ?`, reserved.evaluationId))[0], (e) => e.status !== 'running');
+      const job = await until('the job', async () => (await rows<{ id: string; state: string; retry_count: number }>(`SELECT id, state, retry_count FROM pgboss.job WHERE name = 'eqa.evaluate'`))[0], (j) => j.state === 'completed');
+      console.log(`[app-instances] evaluation picked up and finished by ${other.name} ${Date.now() - killedAt} ms after ${first.name} was killed`);
+
+      expect(done).toEqual({ status: 'complete', progress: 1 });
+      expect(job.retry_count).toBe(1);
+      // one result set, one audit row, one evaluation of the round, one recorded run (by the survivor)
+      expect(await rows(`SELECT evaluation_id AS id, count(*)::int AS n FROM eqa_result_evaluations GROUP BY evaluation_id`)).toEqual([{ id: reserved.evaluationId, n: GD_LABS.length * 2 }]);
+      expect((await rows<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'eqa.round.evaluate'`))[0].n).toBe(1);
+      expect((await rows(`SELECT e.version, e.status FROM eqa_evaluations e JOIN eqa_rounds r ON r.id = e.round_id WHERE r.code = 'MI-1'`))).toEqual([{ version: reserved.version, status: 'complete' }]);
+      expect(await rows(`SELECT instance, finished_at IS NOT NULL AS finished FROM job_runs WHERE job_id = ?`, job.id)).toEqual([{ instance: other.name, finished: true }]);
+      expect(first.lines.filter((l) => l.startsWith(started))).toHaveLength(1);
+    } finally {
+      await sqlRun(w.db, `DROP TRIGGER IF EXISTS test_slow ON eqa_result_evaluations`);
+    }
+
+    // a long run a request waits for goes through the queue too: the answer, then a refusal, come back
+    const a = instances.find((i) => i.child.exitCode === null && i.child.signalCode === null)!;
+    expect(await a.call('run', w.regulators.gd, { name: 'eqa.publish', input: { roundCode: 'MI-1' } })).toMatchObject({ round: 'MI-1', status: 'published' });
+    await expect(a.call('run', w.regulators.gd, { name: 'eqa.publish', input: { roundCode: 'MI-1' } })).rejects.toMatchObject({ reply: { kind: 'app', reason: 'round.alreadyPublished' } });
+    expect((await rows<{ state: string }>(`SELECT state FROM pgboss.job WHERE name = 'eqa.publish'`)).map((j) => j.state)).toEqual(['completed', 'completed']);
+  }, 240_000);
+
+  it('each webhook delivery is sent once while both instances dispatch the outbox', async () => {
+    const got: string[] = [];
+    const server = http.createServer((req, res) => {
+      got.push(String(req.headers['labqc-delivery']));
+      req.resume();
+      req.on('end', () => setTimeout(() => res.writeHead(200).end('ok'), 20));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const owner = (await rows<{ id: number }>(`SELECT id FROM users WHERE role = 'hospital' LIMIT 1`))[0].id;
+      const ep = await insertEndpoint(w.db, { ownerId: owner, name: 'two instances', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, secret: 'whsec_test' }, Date.now());
+      const now = Date.now();
+      for (let i = 0; i < 60; i++) await insertDelivery(w.db, { endpointId: ep.id, event: 'test', certificationEventId: null, payload: JSON.stringify({ i }), now: now - 1000, giveUpAt: now + 3_600_000 });
+      const ids = (await rows<{ id: number }>(`SELECT id FROM webhook_deliveries WHERE endpoint_id = ?`, ep.id)).map((r) => String(r.id));
+      const a = start('A', { DISPATCH_MS: '30' });
+      const b = start('B', { DISPATCH_MS: '30' });
+      await Promise.all([a.line('ready', 120_000), b.line('ready', 120_000)]);
+      await until('deliveries', async () => (await rows<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = ? AND status = 'delivered'`, ep.id))[0].n, (n) => n === ids.length);
+      await sleep(300);
+      expect(got.sort()).toEqual(ids.sort());
+      expect((await rows<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = ?`, ep.id))[0].n).toBe(ids.length);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  }, 240_000);
+
+  it('leasing due deliveries from four connections at once gives each row to one of them (FOR UPDATE SKIP LOCKED)', async () => {
+    const owner = (await rows<{ id: number }>(`SELECT id FROM users WHERE role = 'hospital' LIMIT 1`))[0].id;
+    const ep = await insertEndpoint(w.db, { ownerId: owner, name: 'lease race', url: 'https://example.org/hook', secret: 'whsec_test' }, Date.now());
+    const now = Date.now();
+    for (let i = 0; i < 200; i++) await insertDelivery(w.db, { endpointId: ep.id, event: 'test', certificationEventId: null, payload: JSON.stringify({ i }), now: now - 1000, giveUpAt: now + 3_600_000 });
+    const conns = await Promise.all(Array.from({ length: 4 }, () => reopenTestDb(w)));
+    try {
+      const leased: number[] = [];
+      const take = async (db: DB, k: number) => {
+        for (;;) {
+          const got = await leaseDueDeliveries(db, `owner-${k}`, now, now + 600_000, 7);
+          if (!got.length) return;
+          leased.push(...got.map((d) => d.id));
+        }
+      };
+      await Promise.all(conns.map((c, k) => take(c.db, k)));
+      expect(leased.length).toBe(200);
+      expect(new Set(leased).size).toBe(200);
+    } finally {
+      await Promise.all(conns.map((c) => c.close()));
+      await sqlRun(w.db, `UPDATE webhook_deliveries SET status = 'failed' WHERE endpoint_id = ?`, ep.id);
+    }
+  });
+});
