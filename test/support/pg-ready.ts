@@ -40,4 +40,5 @@ export const PG_READY: string[] = [
   'test/integration/iqc-csv.test.ts',
   'test/integration/pg-iqc-prefetch.test.ts',
   'test/integration/read-replicas.test.ts',
+  'test/integration/app-instances.test.ts',
 ];
