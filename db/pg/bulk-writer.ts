@@ -25,7 +25,13 @@ function sqlTypeOf(table: SQLiteTable, key: string): string {
  * one of them (tests and the bench compare the two). */
 export type PgBulkMethod = 'auto' | 'unnest' | 'copy';
 
-export function pgBulkWriter<T extends SQLiteTable>(db: unknown, table: T, opts: BulkOptions<T['$inferInsert']>, method: PgBulkMethod = 'auto'): BulkWriter<T['$inferInsert']> {
+let defaultMethod: PgBulkMethod = 'auto';
+/** The method of writers made without one (the bench measures the app's ingest with each). */
+export function setPgBulkMethod(m: PgBulkMethod): void {
+  defaultMethod = m;
+}
+
+export function pgBulkWriter<T extends SQLiteTable>(db: unknown, table: T, opts: BulkOptions<T['$inferInsert']>, method: PgBulkMethod = defaultMethod): BulkWriter<T['$inferInsert']> {
   const columns = boundColumns(table, opts.columns);
   const width = columns.length;
   const name = getTableName(table);

@@ -10,7 +10,7 @@
  * Run alone: `npx tsx test/bench/iqc.bench.ts [scale]`.
  */
 import { pathToFileURL } from 'node:url';
-import { createSyntheticWorld } from './synthetic';
+import { createSyntheticWorld, type SyntheticWorld } from './synthetic';
 import { createRandom } from '@/db/seed/random';
 import { importIqcCsv } from '@/lib/services/iqc/import-csv';
 import { ingestResults } from '@/lib/services/iqc/ingest';
@@ -40,37 +40,44 @@ const INGEST_REFERENCE = {
 
 const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
+/** One CSV file of a year of results per lab of the world (20 analytes × 2 levels a day), with the
+ * manufacturer targets they are judged against set first (not timed). */
+export async function iqcCsvFiles(world: SyntheticWorld, days: number) {
+  const random = createRandom(4);
+  const end = Date.UTC(2026, 10, 25);
+  const start = end - days * 86_400_000;
+  // targets: manufacturer inserts for every lab × analyte × level (not timed)
+  const files: { actor: Awaited<ReturnType<typeof world.labManager>>; csv: string; rows: number }[] = [];
+  for (const labId of world.labIds) {
+    const actor = await world.labManager(labId);
+    for (const [code, m1, m2, cv] of ANALYTES) {
+      for (const [level, mean] of [['1', m1], ['2', m2]] as const) {
+        await setManufacturerTarget(world.db, actor, { analyte: code, level, lot: `${code}-${level}-A`, instrument: 'C702', mean, sd: (mean * cv) / 100, effectiveFrom: start - 1 }, start - 1);
+      }
+    }
+    const lines = ['measured_at,analyte_code,level,lot,value,instrument'];
+    for (let d = 0; d < days; d++) {
+      const t = new Date(start + d * 86_400_000 + 8 * 3_600_000).toISOString();
+      for (const [code, m1, m2, cv] of ANALYTES) {
+        const shift = random.next() < 0.01 ? 3.5 : 0;
+        lines.push(`${t},${code},1,${code}-1-A,${(m1 * (1 + (cv / 100) * (random.gaussian() + shift))).toFixed(3)},C702`);
+        lines.push(`${t},${code},2,${code}-2-A,${(m2 * (1 + (cv / 100) * random.gaussian())).toFixed(3)},C702`);
+      }
+    }
+    files.push({ actor, csv: lines.join('\n') + '\n', rows: lines.length - 1 });
+  }
+  const total = files.reduce((n, f) => n + f.rows, 0);
+  const bytes = files.reduce((n, f) => n + f.csv.length, 0);
+  return { random, start, end, files, total, bytes };
+}
+
 export default async function iqcBench(opts: { scale: number }): Promise<void> {
   const scale = Number.isFinite(opts.scale) && opts.scale > 0 ? opts.scale : 1;
   const labs = Math.max(1, Math.round(70 * scale));
   const days = 360;
   const world = await createSyntheticWorld({ labs });
   try {
-    const random = createRandom(4);
-    const end = Date.UTC(2026, 10, 25);
-    const start = end - days * 86_400_000;
-    // targets: manufacturer inserts for every lab × analyte × level (not timed)
-    const files: { actor: Awaited<ReturnType<typeof world.labManager>>; csv: string; rows: number }[] = [];
-    for (const labId of world.labIds) {
-      const actor = await world.labManager(labId);
-      for (const [code, m1, m2, cv] of ANALYTES) {
-        for (const [level, mean] of [['1', m1], ['2', m2]] as const) {
-          await setManufacturerTarget(world.db, actor, { analyte: code, level, lot: `${code}-${level}-A`, instrument: 'C702', mean, sd: (mean * cv) / 100, effectiveFrom: start - 1 }, start - 1);
-        }
-      }
-      const lines = ['measured_at,analyte_code,level,lot,value,instrument'];
-      for (let d = 0; d < days; d++) {
-        const t = new Date(start + d * 86_400_000 + 8 * 3_600_000).toISOString();
-        for (const [code, m1, m2, cv] of ANALYTES) {
-          const shift = random.next() < 0.01 ? 3.5 : 0;
-          lines.push(`${t},${code},1,${code}-1-A,${(m1 * (1 + (cv / 100) * (random.gaussian() + shift))).toFixed(3)},C702`);
-          lines.push(`${t},${code},2,${code}-2-A,${(m2 * (1 + (cv / 100) * random.gaussian())).toFixed(3)},C702`);
-        }
-      }
-      files.push({ actor, csv: lines.join('\n') + '\n', rows: lines.length - 1 });
-    }
-    const total = files.reduce((n, f) => n + f.rows, 0);
-    const bytes = files.reduce((n, f) => n + f.csv.length, 0);
+    const { random, start, end, files, total, bytes } = await iqcCsvFiles(world, days);
 
     let inserted = 0;
     let rejected = 0;

@@ -1,10 +1,13 @@
 // National-scale synthetic data for benchmarks: provinces, cities and laboratories in the shape of
 // China's (31 provinces, ~10 cities each), the real analyte catalogue, and accounts on demand.
 // Written with bulk inserts in one transaction; benchmarks then exercise the real services on it.
+// On PostgreSQL (DATABASE_URL=postgres://…, as `npm run bench -- --db postgres` runs a part) the world
+// goes into that database, migrated here; otherwise into a new SQLite file.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase, type DB } from '@/db/client';
+import { databaseUrl, openDatabase, type DB } from '@/db/client';
+import { BACKEND } from '@/db/backend';
 import { runMigrations } from '@/db/migrate';
 import { analytes, laboratories, regions, users } from '@/db/schema';
 import { parseQualitySpecs } from '@/lib/catalogue/quality-specs';
@@ -17,6 +20,7 @@ import { withTx } from '@/db/tx';
 
 export interface SyntheticWorld {
   db: DB;
+  /** the SQLite file, or on PostgreSQL the database's URL */
   file: string;
   labIds: number[];
   analyteIds: Map<string, number>;
@@ -24,14 +28,36 @@ export interface SyntheticWorld {
   labManager(labId: number): Promise<Actor>;
   /** a regulator of the whole nation */
   regulator: Actor;
-  close(): void;
+  /** SQLite: closes and removes the file; PostgreSQL: ends the pool (the caller drops the database) */
+  close(): Promise<void>;
 }
 
-export async function createSyntheticWorld(opts: { labs: number; citiesPerProvince?: number }): Promise<SyntheticWorld> {
+/** An empty migrated database: the PostgreSQL one at DATABASE_URL, or a new SQLite file. */
+async function openWorldDb(): Promise<{ db: DB; file: string; close: () => Promise<void> }> {
+  if (BACKEND === 'pg') {
+    const { openPostgres } = await import('@/db/pg/client');
+    const { runPgMigrations } = await import('@/db/pg/migrate');
+    const url = databaseUrl();
+    const pgdb = openPostgres(url, { max: 4 });
+    await runPgMigrations(pgdb);
+    return { db: pgdb as unknown as DB, file: url, close: () => pgdb.$client.end() };
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labqc-bench-'));
   const file = path.join(dir, 'bench.sqlite');
   const db = openDatabase(file);
   await runMigrations(db);
+  return {
+    db,
+    file,
+    close: async () => {
+      db.$client.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function createSyntheticWorld(opts: { labs: number; citiesPerProvince?: number }): Promise<SyntheticWorld> {
+  const { db, file, close } = await openWorldDb();
   const now = Date.now();
   const cityIds: number[] = [];
   const labIds: number[] = [];
@@ -91,9 +117,6 @@ export async function createSyntheticWorld(opts: { labs: number; citiesPerProvin
       }
       return a;
     },
-    close() {
-      db.$client.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    close,
   };
 }

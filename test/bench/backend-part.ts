@@ -1,0 +1,105 @@
+// One part of `npm run bench -- --db postgres` (test/bench/backends.ts) on the backend this process
+// was started on: SQLite (no DATABASE_URL) or PostgreSQL (DATABASE_URL, a fresh database the parent
+// created and drops). The backend is chosen once per process (db/backend.ts), so each backend's part
+// runs in a process of its own. Prints its progress as the benches do, and its figures as one line
+// `@figures {json}` for the parent's side-by-side table.
+//
+// `tsx test/bench/backend-part.ts <iqc|eqa|verify> <scale>`
+import { asc } from 'drizzle-orm';
+import { createSyntheticWorld } from './synthetic';
+import { iqcCsvFiles } from './iqc.bench';
+import { eqaRound } from './eqa.bench';
+import { verifyInstances } from './verify-instances';
+import { importIqcCsv } from '@/lib/services/iqc/import-csv';
+import { iqcResults } from '@/db/schema';
+import { dialectOf } from '@/db/dialect';
+import { withTx } from '@/db/tx';
+import { bulkWriter } from '@/db/bulk';
+import { pgBulkWriter, setPgBulkMethod, type PgBulkMethod } from '@/db/pg/bulk-writer';
+import { FIGURES_PREFIX, type Figure } from './backends';
+
+const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+
+/** IQC ingest: the CSV import through the app's ingest (importIqcCsv → ingestResults: parse,
+ * judge, Westgard rules, runs, results, violations, audit), one file per lab and year; on PostgreSQL
+ * the files alternate between the bulk writer with unnest only and with COPY for large batches.
+ * Then the raw write of iqc_results rows through the bulk writer, on PostgreSQL with each method. */
+async function iqcPart(scale: number): Promise<Figure[]> {
+  const labs = Math.max(2, Math.round(70 * scale));
+  const world = await createSyntheticWorld({ labs });
+  try {
+    const { files, total, end } = await iqcCsvFiles(world, 360);
+    const pg = dialectOf(world.db) === 'pg';
+    console.log(`world: ${fmt(labs)} labs, ${fmt(total)} results in ${files.length} CSV files`);
+    const methods: PgBulkMethod[] = pg ? ['unnest', 'auto'] : ['auto'];
+    const spent = new Map(methods.map((m) => [m, { rows: 0, ms: 0, inserted: 0 }]));
+    for (const [i, f] of files.entries()) {
+      const m = methods[i % methods.length];
+      setPgBulkMethod(m);
+      const t0 = performance.now();
+      const out = await importIqcCsv(world.db, f.actor, { text: f.csv }, { source: 'api', now: end + 3_600_000 });
+      const s = spent.get(m)!;
+      s.ms += performance.now() - t0;
+      s.rows += f.rows;
+      s.inserted += out.inserted;
+    }
+    setPgBulkMethod('auto');
+    const figures: Figure[] = [];
+    for (const [m, s] of spent) {
+      const variant = pg ? (m === 'auto' ? 'COPY' : 'unnest') : undefined;
+      console.log(`CSV import with rule evaluation${variant ? ` (bulk writer: ${variant})` : ''}: ${fmt(s.rows)} results — ${fmt(s.rows / (s.ms / 1000))} results/s (${fmt(s.ms)} ms, ${fmt(s.inserted)} inserted)`);
+      figures.push({ measure: 'IQC ingest: CSV import through the app (rules, runs, results, audit)', unit: 'results/s', value: s.rows / (s.ms / 1000), variant, detail: `${fmt(s.rows)} results` });
+    }
+
+    // the write alone: iqc_results rows (of one stored run and lot, not current so the dedup key
+    // leaves them be) through the bulk writer in one transaction, ids taken with the rows
+    const [ref] = await world.db.select().from(iqcResults).orderBy(asc(iqcResults.id)).limit(1);
+    const rows = Math.max(50_000, Math.round(2_000_000 * scale));
+    const columns = ['runId', 'labId', 'analyteId', 'controlLotId', 'level', 'value', 'measuredAt', 'targetId', 'z', 'current', 'createdAt'] as const;
+    for (const m of pg ? (['unnest', 'copy'] as const) : (['sqlite'] as const)) {
+      const t0 = performance.now();
+      await withTx(world.db, async (tx) => {
+        const opts = { columns, returnIds: true };
+        const w = m === 'sqlite' ? bulkWriter(tx, iqcResults, opts) : pgBulkWriter(tx, iqcResults, opts, m);
+        for (let i = 0; i < rows; i++) w.addValues([ref.runId, ref.labId, ref.analyteId, ref.controlLotId, ref.level, ref.value + i * 1e-6, end + i * 1000, ref.targetId, 0.5, pg ? false : 0, end]);
+        await w.flush();
+        if (w.ids.length !== rows) throw new Error(`bulk write: ${w.ids.length} ids for ${rows} rows`);
+      });
+      const ms = performance.now() - t0;
+      const variant = pg ? (m === 'copy' ? 'COPY' : 'unnest') : undefined;
+      console.log(`iqc_results bulk write${variant ? ` (${variant})` : ''}: ${fmt(rows)} rows — ${fmt(rows / (ms / 1000))} rows/s (${fmt(ms)} ms)`);
+      figures.push({ measure: 'IQC results write alone: bulk writer, ids with the rows, one transaction', unit: 'results/s', value: rows / (ms / 1000), variant, detail: `${fmt(rows)} rows` });
+    }
+    return figures;
+  } finally {
+    await world.close();
+  }
+}
+
+async function eqaPart(scale: number): Promise<Figure[]> {
+  const f = await eqaRound({ scale });
+  const detail = `${fmt(f.results)} results, ${fmt(f.labs)} labs`;
+  return [
+    { measure: 'EQA evaluateRound (aim < 30 s at 2,000,000 results)', unit: 's', value: f.evalMs / 1000, detail },
+    { measure: '  of which: read of the submissions', unit: 's', value: f.readMs / 1000 },
+    { measure: '  of which: robust statistics and grading', unit: 's', value: f.gradeMs / 1000 },
+    { measure: '  of which: diff and writes', unit: 's', value: f.writeMs / 1000 },
+    { measure: 'EQA re-evaluation with diff', unit: 's', value: f.reevalMs / 1000 },
+    { measure: 'EQA submissions bulk insert (setup)', unit: 's', value: f.bulkInsertMs / 1000, detail: 'SQLite statements; PostgreSQL bulk writer (COPY)' },
+  ];
+}
+
+const PARTS: Record<string, (scale: number) => Promise<Figure[]>> = { iqc: iqcPart, eqa: eqaPart, verify: verifyInstances };
+
+async function main() {
+  const [part, scaleArg] = process.argv.slice(2);
+  const run = PARTS[part];
+  if (!run) throw new Error(`unknown part ${part} (${Object.keys(PARTS).join(', ')})`);
+  const figures = await run(Number(scaleArg));
+  console.log(FIGURES_PREFIX + JSON.stringify(figures));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
