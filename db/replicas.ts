@@ -21,7 +21,8 @@
 //   regulator pages, token-scoped APIs): those use getDb(), the primary.
 // - One call of withReadDb runs on one database from start to end: the in-memory indexes kept per
 //   handle (lib/services/recognition/pair-index.ts, the policy cache) hold rows of that database only,
-//   each replica its own, so a lagging replica never leaves an index stamped newer than its rows.
+//   each replica its own, so a lagging replica never leaves an index stamped newer than its rows
+//   (the price: one pair index per replica in use, and one for the primary after a fallback).
 //
 // Choice: the least busy replica pool (connections in use + requests waiting), ties taken in turn.
 // Failure: a read whose replica fails (connection refused or lost, connect timeout, an SQL error such as

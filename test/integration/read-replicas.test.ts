@@ -19,6 +19,10 @@ import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { CLIENT_ADDRESS_HEADER } from '@/lib/server/headers';
 import { verifyRecognition } from '@/lib/services/recognition/verification';
 import { ITEM_CODE_SYSTEM } from '@/lib/fhir/constants';
+import { fhirPostRoute } from '@/lib/fhir/route';
+import { verifyBatchRoute } from '@/lib/public-batch';
+import { actorForUserId } from '@/lib/auth/resolve';
+import { createHospitalToken } from '@/lib/services/hospital/tokens';
 import { analyteId, labId } from './recognition-fixtures';
 
 type World = Awaited<ReturnType<typeof createSeededTestDb>>;
@@ -130,6 +134,27 @@ describe.skipIf(testBackend !== 'pg')('read replicas on PostgreSQL (skipped with
     // everything else of the app (sign-in, workspaces, decisions) uses getDb(): the primary
     expect(isReplica(getDb())).toBe(false);
     expect(await withReadDb(async (db) => isReplica(db))).toBe(true);
+  });
+
+  it("a hospital's verify token through the Next routes: the token and its local map, both only on the primary, resolve; the certification comes from the replica", async () => {
+    await verifyBatchLimiter.reset();
+    // the token is created on the primary: the replica does not know it (resolved there, it would be a 401)
+    const { token } = await createHospitalToken(primary.db, (await actorForUserId(primary.db, hospitalId))!, { name: 'HIS', expiresInDays: '' });
+    await sqlRun(primary.db, `INSERT INTO analyte_local_codes (owner_id, local_code, analyte_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, hospitalId, 'XK02', await analyteId(primary.db, 'K'), hospitalId, NOW, NOW);
+    const headers = { authorization: `Bearer ${token}`, [CLIENT_ADDRESS_HEADER]: '203.0.113.62' };
+    const batch = await verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ checks: [{ lab: 'GZ-001', analyte: 'XK02', date: '2026-02-20', asOf: '2026-02-25' }] }) }));
+    expect(batch.status).toBe(200);
+    expect(((await batch.json()) as { results: unknown[] }).results).toEqual([expect.objectContaining({ recognized: true, certificateNo: 'REPLICA-0001' })]);
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [{ resource: { resourceType: 'Observation', id: 'o1', status: 'final', code: { coding: [{ system: 'http://hospital.example/lis-codes', code: 'XK02' }] }, effectiveDateTime: '2026-02-20T08:30:00+08:00', performer: [{ reference: 'Organization/GZ-001' }] } }],
+    };
+    const fhirAnswer = await fhirPostRoute(new Request('http://x/fhir/Observation/$verify-recognition?asOf=2026-02-25', { method: 'POST', headers: { ...headers, 'content-type': 'application/fhir+json' }, body: JSON.stringify(bundle) }));
+    expect(fhirAnswer.status).toBe(200);
+    expect(await fhirAnswer.text()).toContain('REPLICA-0001');
+    // the token's "last used" is written to the primary
+    expect((await sqlRows<{ used: number | null }>(primary.db, `SELECT last_used_at AS used FROM api_tokens WHERE user_id = ?`, hospitalId))[0].used).not.toBeNull();
   });
 
   it("the production server's fast path reads from the replica; the batch rate limit counts on the primary", async () => {
