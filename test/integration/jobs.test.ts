@@ -3,8 +3,11 @@
 // same service functions as the request thread would, on its own SQLite connection, and answers with
 // the same result or the same refusal; runJob (lib/jobs.ts) uses the pool once it is installed and the
 // request thread otherwise. Expected values: the in-process call on an identical database.
+// Both backends (raw SQL through sqlRows). On PostgreSQL the audit chain check after 40 concurrent
+// posts fails: concurrent transactions each chain to the last row they can see (db/pg/README.md, left).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededTestDb } from '../support/db';
+import { createSeededTestDb, sqlRows, testBackend, useAsProcessDb } from '../support/db';
+import { closeDb } from '@/db/client';
 import { runOnPool, startJobPool, stopJobPool } from '../support/job-pool';
 import type { JobPool } from '@/lib/server/pool';
 import { executeJob, installJobRunner, laneOf, runJob, type JobName } from '@/lib/jobs';
@@ -31,11 +34,12 @@ beforeAll(async () => {
 afterAll(async () => {
   installJobRunner(null);
   await stopJobPool(pool);
-  a.close();
-  b.close();
+  await a.close();
+  await b.close();
 });
 
 const lab = (w: World, code = 'GZ-001') => w.labManagers.get(code)!;
+const count = async (w: World, text: string) => Number((await sqlRows<{ n: number }>(w.db, text))[0].n);
 const caught = async (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e);
 
 describe('a job in a worker thread answers as the request thread would', () => {
@@ -46,7 +50,7 @@ describe('a job in a worker thread answers as the request thread would', () => {
     expect(viaWorker).toEqual(inProcess);
     expect(viaWorker).toMatchObject({ inserted: 6, skipped: 0 });
     // the worker wrote through its own connection: this thread's connection sees the commit
-    expect((a.db.$client.prepare("SELECT count(*) AS n FROM iqc_results r JOIN control_lots l ON l.id = r.control_lot_id WHERE l.lot_number LIKE 'W-%'").get() as { n: number }).n).toBe(6);
+    expect(await count(a, "SELECT count(*) AS n FROM iqc_results r JOIN control_lots l ON l.id = r.control_lot_id WHERE l.lot_number LIKE 'W-%'")).toBe(6);
     expect((await verifyAuditChain(a.db)).ok).toBe(true);
   });
 
@@ -72,12 +76,14 @@ describe('a job in a worker thread answers as the request thread would', () => {
       installJobRunner(null);
     }
     expect(seen).toEqual(['iqc.post']);
-    // no runner: the process-wide connection (DATABASE_PATH) of this thread
-    process.env.DATABASE_PATH = b.file;
+    // no runner: the process-wide connection (DATABASE_PATH or DATABASE_URL) of this thread
+    await useAsProcessDb(b);
     try {
       expect(await runJob('iqc.post', lab(b), posted(run('R', BASE + 60_000)))).toMatchObject({ inserted: 2 });
     } finally {
+      await closeDb();
       delete process.env.DATABASE_PATH;
+      delete process.env.DATABASE_URL;
     }
   });
 });
@@ -85,13 +91,13 @@ describe('a job in a worker thread answers as the request thread would', () => {
 describe('several workers writing the same database', () => {
   it('40 posts from 10 labs on 2 workers at once: every one stored once, none refused for a lock', async () => {
     const codes = [...a.labManagers.keys()].slice(0, 10);
-    const before = (a.db.$client.prepare('SELECT count(*) AS n FROM iqc_results').get() as { n: number }).n;
+    const before = await count(a, 'SELECT count(*) AS n FROM iqc_results');
     const outs = await Promise.all(
       Array.from({ length: 40 }, (_, i) => runOnPool(pool, 'iqc.post', lab(a, codes[i % 10]), posted(run(`C${i}`, BASE + 86_400_000 + i * 60_000)))),
     );
     expect(outs.map((o) => o.inserted)).toEqual(Array(40).fill(2));
-    expect((a.db.$client.prepare('SELECT count(*) AS n FROM iqc_results').get() as { n: number }).n - before).toBe(80);
-    expect(a.db.$client.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect((await count(a, 'SELECT count(*) AS n FROM iqc_results')) - before).toBe(80);
+    if (testBackend === 'sqlite') expect(a.db.$client.pragma('integrity_check', { simple: true })).toBe('ok');
     expect((await verifyAuditChain(a.db)).ok).toBe(true);
   });
 
@@ -130,7 +136,7 @@ describe('lanes: long runs never wait behind imports, audit rows go first', () =
     // answered before the import queue drained (2 import workers, 6 jobs)
     expect(importsDone).toBeLessThan(6);
     await Promise.all(imports);
-    const row = a.db.$client.prepare("SELECT entity_id AS id, details FROM audit_log WHERE action = 'apiToken.use' ORDER BY id DESC LIMIT 1").get() as { id: string; details: string };
-    expect([row.id, JSON.parse(row.details)]).toEqual(['4242', { method: 'POST', path: '/api/v1/iqc/results', status: 201 }]);
+    const [row] = await sqlRows<{ id: string; details: unknown }>(a.db, "SELECT entity_id AS id, details FROM audit_log WHERE action = 'apiToken.use' ORDER BY id DESC LIMIT 1");
+    expect([row.id, typeof row.details === 'string' ? JSON.parse(row.details) : row.details]).toEqual(['4242', { method: 'POST', path: '/api/v1/iqc/results', status: 201 }]);
   });
 });
