@@ -58,10 +58,13 @@ export function isUrgent(name: JobName): boolean {
 }
 
 /** Jobs that go through the job queue in the database once the server installed it (PostgreSQL):
- * the long runs. A request-bound job (an import, a submission, an audit row) stays in the instance
- * whose request waits for it: queuing would add a round trip through the database for nothing, since
- * the waiting request cannot outlive its instance, and each is one all-or-nothing transaction. */
-export function isQueued(name: JobName): boolean {
+ * the long runs — a reserved (large) evaluation, a publication, an eligibility run. A request-bound
+ * job (an import, a submission, an audit row, a small evaluation within its request) stays in the
+ * instance whose request waits for it: queuing would add a round trip through the database for
+ * nothing, since the waiting request cannot outlive its instance, and each is one all-or-nothing
+ * transaction; a small evaluation run again by a queue after a crash would add a version. */
+export function isQueued(name: JobName, input?: unknown): boolean {
+  if (name === 'eqa.evaluate') return typeof (input as { evaluationId?: unknown } | undefined)?.evaluationId === 'number';
   return laneOf(name) === 'long';
 }
 
@@ -139,12 +142,12 @@ export function installJobQueue(queue: QueuedJobs | null): void {
   (globalThis as WithQueue)[QUEUE] = queue ?? undefined;
 }
 
-const queueFor = (name: JobName) => (isQueued(name) ? (globalThis as WithQueue)[QUEUE] : undefined);
+const queueFor = (name: JobName, input: unknown) => (isQueued(name, input) ? (globalThis as WithQueue)[QUEUE] : undefined);
 
 /** Run a job: a long run through the installed job queue (PostgreSQL), else in a worker when the
  * production server installed its pool, else in this thread. */
 export async function runJob<N extends JobName>(name: N, actor: Actor, input: JobInput<N>): Promise<JobOutput<N>> {
-  const runner = queueFor(name) ?? (globalThis as WithRunner)[RUNNER];
+  const runner = queueFor(name, input) ?? (globalThis as WithRunner)[RUNNER];
   if (runner) {
     const reply = await runner.run(name, actor, input);
     if (!reply.ok) throw deserializeError(reply.error);
@@ -166,7 +169,7 @@ export function startJob<N extends JobName>(name: N, actor: Actor, input: JobInp
   };
   // through the queue: stored, then done by some instance (which handles its failure, lib/jobs/serve.ts);
   // onError here only when it could not be stored
-  const queue = queueFor(name);
+  const queue = queueFor(name, input);
   if (queue) return void queue.start(name, actor, input).catch(failed);
   const run = () => runJob(name, actor, input).catch(failed);
   if ((globalThis as WithRunner)[RUNNER]) void run();

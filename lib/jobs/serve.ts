@@ -1,6 +1,6 @@
 // The app's jobs on the job queue in the database (issue 14, several app instances). The production
 // server calls serveJobs() once at start: on PostgreSQL it opens the queue (lib/jobs/queue.ts, pg-boss),
-// works the queued jobs of lib/jobs.ts (isQueued: evaluations, publications, eligibility runs) and
+// works the queued jobs of lib/jobs.ts (isQueued: large evaluations, publications, eligibility runs) and
 // installs the queue for runJob/startJob, so a long run started through any instance is done once by
 // whichever instance takes it, and is taken over by another if that one dies. On SQLite it does
 // nothing: one process, the in-process runner and the worker pool as before.
@@ -18,15 +18,15 @@ import { ZodError } from 'zod';
 import { getDb } from '@/db/client';
 import { AppError } from '@/lib/errors';
 import type { Actor } from '@/lib/auth/core';
-import { deserializeError, executeJob, installedJobRunner, installJobQueue, isQueued, JOBS, type JobName } from '@/lib/jobs';
+import { deserializeError, executeJob, installedJobRunner, installJobQueue, JOBS, laneOf, type JobName } from '@/lib/jobs';
 import { abandonEvaluation } from '@/lib/services/eqa/evaluation';
 import { isPostgresUrl } from '@/db/pg/url';
 import { openJobQueue, type Env, type JobHandler, type JobInfo } from './queue';
 import type { PgBossJobQueue } from './pg-boss';
 import type { PgTx } from './runs';
 
-/** The jobs the queue carries. */
-export const QUEUED_JOBS = (Object.keys(JOBS) as JobName[]).filter(isQueued);
+/** The queues this instance works: the long runs (lib/jobs.ts isQueued says which calls are sent). */
+export const QUEUED_JOBS = (Object.keys(JOBS) as JobName[]).filter((name) => laneOf(name) === 'long');
 
 /** When a queued job ends without an answer (refused, or failed on its last attempt): what the
  * sender's onError did in process. A reserved evaluation is marked failed, as on SQLite. */

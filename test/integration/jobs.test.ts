@@ -10,7 +10,7 @@ import { createSeededTestDb, sqlRows, testBackend, useAsProcessDb } from '../sup
 import { closeDb } from '@/db/client';
 import { runOnPool, startJobPool, stopJobPool } from '../support/job-pool';
 import type { JobPool } from '@/lib/server/pool';
-import { executeJob, installJobRunner, laneOf, runJob, type JobName } from '@/lib/jobs';
+import { executeJob, installJobQueue, installJobRunner, laneOf, runJob, startJob, type JobName } from '@/lib/jobs';
 import { errorBody } from '@/lib/errors';
 import { verifyAuditChain } from '@/db/queries/audit-chain';
 
@@ -138,5 +138,37 @@ describe('lanes: long runs never wait behind imports, audit rows go first', () =
     await Promise.all(imports);
     const [row] = await sqlRows<{ id: string; details: unknown }>(a.db, "SELECT entity_id AS id, details FROM audit_log WHERE action = 'apiToken.use' ORDER BY id DESC LIMIT 1");
     expect([row.id, typeof row.details === 'string' ? JSON.parse(row.details) : row.details]).toEqual(['4242', { method: 'POST', path: '/api/v1/iqc/results', status: 201 }]);
+  });
+});
+
+describe('the job queue in the database (installed by the server on PostgreSQL) takes the long runs only', () => {
+  it('a publication, an eligibility run and a reserved evaluation go to the queue; imports and a small evaluation stay in this instance', async () => {
+    const queued: string[] = [];
+    const local: string[] = [];
+    const failures: string[] = [];
+    installJobRunner({ run: async (name) => (local.push(name), { ok: true, value: 'local' }) });
+    installJobQueue({
+      run: async (name) => (queued.push(name), { ok: true, value: 'queued' }),
+      start: async (name, _actor, input) => {
+        if ((input as { evaluationId?: number }).evaluationId === 13) throw new Error('the queue is unreachable');
+        queued.push(`start ${name}`);
+      },
+    });
+    try {
+      const regulator = a.regulators.gd;
+      expect(await runJob('eqa.publish', regulator, { roundCode: 'R' })).toBe('queued');
+      expect(await runJob('recognition.recompute', regulator, {})).toBe('queued');
+      expect(await runJob('eqa.evaluate', regulator, { roundCode: 'R' })).toBe('local');
+      expect(await runJob('iqc.post', lab(a), posted([]))).toBe('local');
+      startJob('eqa.evaluate', regulator, { roundCode: 'R', evaluationId: 12 }, (m) => void failures.push(m));
+      startJob('eqa.evaluate', regulator, { roundCode: 'R', evaluationId: 13 }, (m) => void failures.push(m));
+      await new Promise((r) => setTimeout(r, 10));
+      expect(queued).toEqual(['eqa.publish', 'recognition.recompute', 'start eqa.evaluate']);
+      expect(local).toEqual(['eqa.evaluate', 'iqc.post']);
+      expect(failures).toEqual(['the queue is unreachable']); // a job that could not be stored fails as before
+    } finally {
+      installJobQueue(null);
+      installJobRunner(null);
+    }
   });
 });
