@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { getLocale, getTranslations } from 'next-intl/server';
-import { getDb } from '@/db/client';
+import { withReadDb } from '@/db/client';
 import { catalogueAnalytes } from '@/lib/services/read/catalogue';
 import { publicRegions } from '@/lib/services/read/places';
 import { isAppError } from '@/lib/errors';
@@ -24,21 +24,24 @@ export default async function VerifyPage({ searchParams }: { searchParams: Promi
   const t = await getTranslations('recognition');
   const tc = await getTranslations('common');
   const zh = (await getLocale()) === 'zh';
-  const db = getDb();
-  const regions = (await publicRegions(db)).filter((r) => r.level !== 'national');
-  const searched = sp.q !== undefined || sp.region !== undefined;
-  const labs = searched ? await safe(async () => await searchLabs(db, { q: sp.q, region: sp.region }), []) : [];
-  const analytes = await catalogueAnalytes(db, { activeOnly: true });
-  let answer: VerifyAnswer | null = null;
-  let error: string | null = null;
-  if (sp.lab && sp.analyte) {
-    try {
-      answer = await verifyRecognition(db, { lab: sp.lab.trim(), analyte: sp.analyte, date: sp.date || undefined, asOf: sp.asOf || undefined });
-    } catch (e) {
-      if (!isAppError(e)) throw e;
-      error = e.reason === 'verify.asOfBeforeDate' ? t('verify.asOfBeforeDate') : e.code === 'invalid' ? t('verify.invalidDate') : t('verify.notFound');
+  // the public reads of this page on one read replica (DATABASE_REPLICA_URLS), or the primary
+  const { regions, searched, labs, analytes, answer, error } = await withReadDb(async (db) => {
+    const regions = (await publicRegions(db)).filter((r) => r.level !== 'national');
+    const searched = sp.q !== undefined || sp.region !== undefined;
+    const labs = searched ? await safe(async () => await searchLabs(db, { q: sp.q, region: sp.region }), []) : [];
+    const analytes = await catalogueAnalytes(db, { activeOnly: true });
+    let answer: VerifyAnswer | null = null;
+    let error: string | null = null;
+    if (sp.lab && sp.analyte) {
+      try {
+        answer = await verifyRecognition(db, { lab: sp.lab.trim(), analyte: sp.analyte, date: sp.date || undefined, asOf: sp.asOf || undefined });
+      } catch (e) {
+        if (!isAppError(e)) throw e;
+        error = e.reason === 'verify.asOfBeforeDate' ? t('verify.asOfBeforeDate') : e.code === 'invalid' ? t('verify.invalidDate') : t('verify.notFound');
+      }
     }
-  }
+    return { regions, searched, labs, analytes, answer, error };
+  });
   const analyte = analytes.find((a) => a.code === sp.analyte);
   return (
     <div data-testid="verify-page">

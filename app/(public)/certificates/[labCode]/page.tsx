@@ -1,6 +1,6 @@
 import { notFound } from 'next/navigation';
 import { getLocale, getTranslations } from 'next-intl/server';
-import { getDb } from '@/db/client';
+import { withReadDb } from '@/db/client';
 import { isAppError } from '@/lib/errors';
 import { publicOrigin } from '@/lib/origin';
 import { certificateForLab, qrSvg } from '@/lib/services/recognition/certificates';
@@ -18,7 +18,7 @@ export default async function CertificatePage({ params }: { params: Promise<{ la
   const locale = await getLocale();
   let cert;
   try {
-    cert = await certificateForLab(getDb(), decodeURIComponent(labCode));
+    cert = await withReadDb((db) => certificateForLab(db, decodeURIComponent(labCode)));
   } catch (e) {
     if (isAppError(e) && e.code === 'not_found') notFound();
     throw e;

@@ -1,5 +1,5 @@
 import { notFound, redirect } from 'next/navigation';
-import { getDb } from '@/db/client';
+import { withReadDb } from '@/db/client';
 import { isAppError } from '@/lib/errors';
 import { findCertificate } from '@/lib/services/recognition/certificates';
 
@@ -10,7 +10,7 @@ export default async function CertificateLookup({ params }: { params: Promise<{ 
   const { no } = await params;
   let c;
   try {
-    c = await findCertificate(getDb(), decodeURIComponent(no));
+    c = await withReadDb((db) => findCertificate(db, decodeURIComponent(no)));
   } catch (e) {
     if (isAppError(e) && e.code === 'not_found') notFound();
     throw e;

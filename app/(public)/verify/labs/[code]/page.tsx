@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { getLocale, getTranslations } from 'next-intl/server';
-import { getDb } from '@/db/client';
+import { withReadDb } from '@/db/client';
 import { catalogueAnalytes } from '@/lib/services/read/catalogue';
 import { publicRegionNamesEn } from '@/lib/services/read/places';
 import { isAppError } from '@/lib/errors';
@@ -17,13 +17,12 @@ export const dynamic = 'force-dynamic';
 export default async function LabPublicPage({ params, searchParams }: { params: Promise<{ code: string }>; searchParams: Promise<{ analyte?: string; date?: string; asOf?: string }> }) {
   const { code } = await params;
   const sp = await searchParams;
-  const db = getDb();
   const t = await getTranslations('recognition');
   const tc = await getTranslations('common');
   const zh = (await getLocale()) === 'zh';
   let cert;
   try {
-    cert = await certificateForLab(db, decodeURIComponent(code));
+    cert = await withReadDb((db) => certificateForLab(db, decodeURIComponent(code)));
   } catch (e) {
     if (isAppError(e) && e.code === 'not_found') notFound();
     throw e;
@@ -31,18 +30,22 @@ export default async function LabPublicPage({ params, searchParams }: { params: 
   const { lab, recognised, suspended } = cert;
   // the lab's own certified tests first in the check form, the first of them chosen by default
   const own = new Set([...recognised, ...suspended].map((c) => c.analyteCode));
-  const analytes = (await catalogueAnalytes(db, { activeOnly: true })).sort((a, b) => Number(own.has(b.code)) - Number(own.has(a.code)));
-  const scopeEn = zh ? null : await publicRegionNamesEn(db);
-  let answer: VerifyAnswer | null = null;
-  let error: string | null = null;
-  if (sp.analyte) {
-    try {
-      answer = await verifyRecognition(db, { lab: lab.code, analyte: sp.analyte, date: sp.date || undefined, asOf: sp.asOf || undefined });
-    } catch (e) {
-      if (!isAppError(e)) throw e;
-      error = e.reason === 'verify.asOfBeforeDate' ? t('verify.asOfBeforeDate') : e.code === 'invalid' ? t('verify.invalidDate') : t('verify.notFound');
+  // the public reads of this page on one read replica (DATABASE_REPLICA_URLS), or the primary
+  const { analytes, scopeEn, answer, error } = await withReadDb(async (db) => {
+    const analytes = (await catalogueAnalytes(db, { activeOnly: true })).sort((a, b) => Number(own.has(b.code)) - Number(own.has(a.code)));
+    const scopeEn = zh ? null : await publicRegionNamesEn(db);
+    let answer: VerifyAnswer | null = null;
+    let error: string | null = null;
+    if (sp.analyte) {
+      try {
+        answer = await verifyRecognition(db, { lab: lab.code, analyte: sp.analyte, date: sp.date || undefined, asOf: sp.asOf || undefined });
+      } catch (e) {
+        if (!isAppError(e)) throw e;
+        error = e.reason === 'verify.asOfBeforeDate' ? t('verify.asOfBeforeDate') : e.code === 'invalid' ? t('verify.invalidDate') : t('verify.notFound');
+      }
     }
-  }
+    return { analytes, scopeEn, answer, error };
+  });
   const analyte = analytes.find((a) => a.code === sp.analyte);
   const name = zh ? lab.name : (lab.nameEn ?? lab.name);
   return (
