@@ -5,7 +5,8 @@
 // context values, the corrective actions of the stored runs), and the statements answer from these;
 // writes (lots and runs with ids taken ahead from their sequences, results, violations, updates,
 // deletes) are queued in order and run by flush() on the transaction's connection, rows through the
-// unnest bulk writer. The daily aggregates are recomputed after the flush.
+// unnest bulk writer. The daily aggregates of the touched series and days are refreshed by the last
+// queued write (db/pg/daily-iqc-refresh.ts).
 import { getTableName, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { rawAll, rawRun } from '../dialect';
@@ -27,7 +28,9 @@ const ONE = { changes: 1 };
 
 /** The prefetched statements of one ingest transaction on PostgreSQL. */
 export class PgIqcStatements {
-  readonly $client: unknown;
+  /** what the engine asks of SQLite's handle: PostgreSQL always checks its foreign keys (write.ts
+   * checks a merged-away run by hand only when SQLite's checks are off) */
+  readonly $client = { pragma: (_name: string, _opts?: unknown) => 1 };
   private ops: Op[] = [];
   private lab!: Awaited<ReturnType<typeof prefetchLab>>;
   private clientRuns = new Map<string, { id: number; measuredAt: number }>();
@@ -40,9 +43,7 @@ export class PgIqcStatements {
   constructor(
     readonly tx: unknown,
     readonly labId: number,
-  ) {
-    this.$client = (tx as { $client: unknown }).$client;
-  }
+  ) {}
 
   /** the lab's context (loadLabContext reads it through the statements) */
   async loadLab(): Promise<void> {
@@ -76,6 +77,15 @@ export class PgIqcStatements {
     for (const s of series) this.region.set(seriesKeyOf(s.analyteId, s.instrument), { from: s.from, rows: rows.get(seriesKeyOf(s.analyteId, s.instrument)) ?? [] });
   }
 
+  /** what re-judging a series from `from` on reads (a correction, an exclusion): its current
+   * results from `from` (seriesFrom); then {@link loadWriting} with its plan */
+  async loadSeries(analyteId: number, instrument: string, from: number): Promise<void> {
+    const series = [{ analyteId, instrument, from }];
+    const rows = await prefetchRegionResults(this.tx, this.labId, series);
+    const key = seriesKeyOf(analyteId, instrument);
+    this.region.set(key, { from, rows: rows.get(key) ?? [] });
+  }
+
   /** what evaluation and writing read: each plan's context history, the corrective actions of its
    * stored runs; ids for the new lots and runs */
   async loadWriting(plans: readonly { analyteId: number; instrument: string; from: number; runs: readonly { existingId?: number }[]; removed?: readonly unknown[] }[], newLots: number, maxContextRuns: number): Promise<void> {
@@ -100,8 +110,9 @@ export class PgIqcStatements {
         this.actionIds.set(r.id, r.runId);
       }
     }
+    // ids for the runs formed anew (stored runs keep theirs)
     let runs = 0;
-    for (const p of plans) runs += p.runs.length;
+    for (const p of plans) for (const r of p.runs) if (r.existingId === undefined) runs++;
     await this.takeIds('control_lots', newLots);
     await this.takeIds('iqc_runs', runs);
   }
@@ -122,6 +133,11 @@ export class PgIqcStatements {
     this.ops.push(async () => {
       await rawRun(this.tx, q);
     });
+  }
+
+  /** queue a write that is not one statement (the daily aggregates' refresh, db/pg/daily-iqc-refresh.ts) */
+  queue(op: Op): void {
+    this.ops.push(op);
   }
 
   /** run the queued writes in order (before anything reads them back) */
@@ -284,9 +300,20 @@ export async function pgIqcStatements(tx: object, labId: number): Promise<PgIqcS
   return s;
 }
 
-/** The statements an ingest transaction opened with {@link pgIqcStatements}. */
+/** The statements a transaction opened with {@link pgIqcStatements} (an ingest, a correction, an
+ * exclusion). */
 export function pgIqcStatementsOf(tx: object): PgIqcStatements {
   const s = byTx.get(tx);
-  if (!s) throw new Error('the IQC ingest on PostgreSQL is reached only through ingestResults for now (TODO(pg): corrections, re-evaluation, sigma)');
+  if (!s) throw new Error('IQC statements on PostgreSQL: open them in the transaction first (pgIqcStatements(tx, labId))');
   return s;
+}
+
+/** The lab's context as loadLabContext reads it: the transaction's statements when it opened them,
+ * else the lab's rows read now (a read outside an ingest: the rules page, tests). */
+export async function pgLabStatements(db: object, labId: number): Promise<PgIqcStatements> {
+  const s = byTx.get(db);
+  if (s && s.labId === labId) return s;
+  const fresh = new PgIqcStatements(db, labId);
+  await fresh.loadLab();
+  return fresh;
 }

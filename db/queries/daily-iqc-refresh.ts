@@ -10,6 +10,7 @@ import { bulkWriter, type HasClient } from '../bulk';
 import { iqcDailyLots, iqcDailySeries } from '../schema';
 import { momentsOf } from '@/lib/stats/moments';
 import { refreshRollups, type RefreshedPairDays } from './daily-iqc-rollups';
+import { pgIqcDailyBatch, type QueuedWriter } from '../pg/daily-iqc-refresh';
 
 function statements(client: Database.Database) {
   return {
@@ -194,8 +195,8 @@ interface TouchedSeries {
 }
 
 export function iqcDailyBatch(db: HasClient): IqcDailyBatch {
-  // the IQC ingest on PostgreSQL recomputes the daily aggregates after its queued writes (TODO(pg): by series and day)
-  if ((db as { deferredWriter?: unknown }).deferredWriter) return { add() {}, flush() {} };
+  // PostgreSQL: the IQC statements (db/pg/iqc-ingest.ts) run the refresh after their queued writes
+  if ((db as { deferredWriter?: unknown }).deferredWriter) return pgIqcDailyBatch(db as unknown as QueuedWriter);
   let touched = new Map<string, TouchedSeries>();
   return {
     add(d, written) {

@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
 import { analytes, qcRuleSetVersions } from '../schema';
-import { dialectOf, rawAll, rawGet } from '@/db/dialect';
+import { dialectOf, isFalse, isTrue, rawAll, rawGet } from '@/db/dialect';
 
 export interface RuleSetVersionRow {
   analyteId: number;
@@ -139,7 +139,7 @@ export async function latestJudgedRunLevels(db: Conn, labId: number, before: num
     SELECT u.id AS runId, u.analyte_id AS analyteId, u.instrument, u.measured_at AS measuredAt, r.level, l.lot_number AS lot,
            r.control_lot_id AS controlLotId, t.id AS targetId, t.mean, t.sd, t.source
     FROM latest JOIN iqc_runs u ON u.id = latest.id
-    JOIN iqc_results r ON r.run_id = u.id AND r.current = 1 AND r.excluded = 0
+    JOIN iqc_results r ON r.run_id = u.id AND ${isTrue(sql`r.current`)} AND ${isFalse(sql`r.excluded`)}
     JOIN qc_targets t ON t.id = r.target_id
     JOIN control_lots l ON l.id = r.control_lot_id
     ORDER BY u.analyte_id, u.instrument, r.level`);

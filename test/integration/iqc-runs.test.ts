@@ -257,7 +257,7 @@ describe('late results', () => {
     expect(after[2].id).toBe(before[1].id);
     expect((await t.db.select({ id: iqcResults.id }).from(iqcResults)).map((r) => r.id)).toEqual(expect.arrayContaining(storedIds));
     expect(late.runs).toEqual([expect.objectContaining({ runId: before[0].id, status: 'warning' })]);
-    const audit = (await t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.results.ingest'))).at(-1)!;
+    const audit = (await t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.results.ingest')).orderBy(auditLog.id)).at(-1)!;
     expect(audit.details).toMatchObject({ movedResults: 1, withdrawnActions: [before[0].id] });
     const action = first(await t.db.select().from(correctiveActions).where(eq(correctiveActions.runId, before[0].id)).limit(1))!;
     expect(action).toMatchObject({ status: 'resolved', resolvedBy: lab.userId });
@@ -372,7 +372,7 @@ describe('excluding a single result', () => {
     ]);
     // the value stays stored (and on the chart) with its reason
     expect(await resultOf(r1, '1')).toMatchObject({ excluded: true, excludedReason: 'control vial left open' });
-    const audit = (await t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.result.exclude'))).at(-1)!;
+    const audit = (await t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.result.exclude')).orderBy(auditLog.id)).at(-1)!;
     expect(audit.details).toMatchObject({ runId: r1, reason: 'control vial left open', statusBefore: 'warning', statusAfter: 'accepted', reevaluatedRuns: [r1, r2], withdrawnActions: [r2] });
 
     expect(await includeResult(t.db, lab, { resultId: (await resultOf(r1, '1')).id }, NOW)).toMatchObject({ excluded: false, status: 'warning' });
@@ -441,7 +441,7 @@ describe('stored runs keep their own rule set; runs stored by the old timestamp 
     expect((await storedRuns(lab.labId!, 'O1')).map((r) => [r.id, r.results, r.status, r.violations, r.action])).toEqual([
       [keep, ['1@480=4', '2@490=6.35', '3@500=8'], 'rejected', ['1-3s:2'], 'open'],
     ]);
-    const audit = (await t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.results.ingest'))).at(-1)!;
+    const audit = (await t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.results.ingest')).orderBy(auditLog.id)).at(-1)!;
     expect(audit.details).toMatchObject({ movedResults: 1, removedRuns: [{ id: legacy, into: keep, action: { status: 'open', kept: true } }] });
   });
 });

@@ -16,7 +16,6 @@ import { withTx } from '@/db/tx';
 import { dialectOf } from '@/db/dialect';
 import { pgIqcStatements } from '@/db/pg/iqc-ingest';
 import { prefetchCatalogue } from '@/db/pg/iqc-ingest-prefetch';
-import { rebuildIqcDaily } from '@/db/queries/daily-iqc-rebuild';
 import { MAX_CONTEXT_RUNS } from './series';
 
 export interface IngestOptions {
@@ -233,10 +232,8 @@ export async function ingestResultsOfLab(db: DB, actor: Actor, scope: Awaited<Re
       regrouped.withdrawnActions.push(...w.withdrawnActions);
     }
     daily.flush();
-    if (pg) {
-      await pg.flush();
-      await rebuildIqcDaily(tx);
-    }
+    // PostgreSQL: the queued writes, then the daily aggregates of their series and days
+    await pg?.flush();
     await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,

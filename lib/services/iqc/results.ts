@@ -17,6 +17,9 @@ import { isCategorical, readItemValue } from '@/lib/catalogue/kinds';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { loadLabContext, reevaluateSeries, targetAt } from './engine';
 import { withTx } from '@/db/tx';
+import { dialectOf } from '@/db/dialect';
+import { pgIqcStatements } from '@/db/pg/iqc-ingest';
+import { pgReplaceResult, pgSetExcluded } from '@/db/pg/iqc-results';
 
 export async function correctResult(db: DB, actor: Actor, input: unknown, now = Date.now()) {
   const parsed = correctResultInput.safeParse(input);
@@ -48,18 +51,24 @@ export async function correctResult(db: DB, actor: Actor, input: unknown, now = 
   }
   const run = (await findRun(db, old.runId))!;
   const tea = await teaOf(db);
-  const s = await iqcStatements(db);
+  const onPg = dialectOf(db) === 'pg';
+  const s = onPg ? null : await iqcStatements(db);
   return await withTx(db, async (tx) => {
+    // PostgreSQL: the engine's statements answer from rows loaded in this transaction (db/pg/iqc-ingest.ts)
+    if (onPg) await pgIqcStatements(tx, old.labId);
     const ctx = await loadLabContext(tx, old.labId, tea);
     const target = targetAt(ctx.targets.get(old.controlLotId), old.measuredAt);
     // a categorical reading without a signal has no z (its value is its grade)
     const z = target && (category === null || signal !== null) ? (value - target.mean) / target.sd : null;
-    s.retireResult.run(old.id);
-    const [newId] = bulkInsert(tx, iqcResults, [
-      { runId: old.runId, labId: old.labId, analyteId: old.analyteId, controlLotId: old.controlLotId, level: old.level, value, category, signal, measuredAt: old.measuredAt, targetId: z === null ? null : (target?.id ?? null), z, version: old.version + 1, supersedesId: old.id, reason, createdBy: actor.userId, createdAt: now },
-    ]);
+    const next = { runId: old.runId, labId: old.labId, analyteId: old.analyteId, controlLotId: old.controlLotId, level: old.level, value, category, signal, measuredAt: old.measuredAt, targetId: z === null ? null : (target?.id ?? null), z, version: old.version + 1, supersedesId: old.id, reason, createdBy: actor.userId, createdAt: now };
+    let newId: number;
     // a corrected value the lab had excluded stays excluded, with its reason
-    if (old.excluded) s.setExcluded.run(1, old.excludedReason, newId);
+    if (onPg) newId = await pgReplaceResult(tx, old.id, next, old.excluded ? old.excludedReason : undefined);
+    else {
+      s!.retireResult.run(old.id);
+      [newId] = bulkInsert(tx, iqcResults, [next]);
+      if (old.excluded) s!.setExcluded.run(1, old.excludedReason, newId);
+    }
     const w = await reevaluateSeries(tx, ctx, old.analyteId, run.instrument, run.measuredAt, { actorId: actor.userId, source: run.source, now });
     const after = (await findRun(tx, run.id))!;
     await insertAudit(tx, {
@@ -91,9 +100,14 @@ async function setExclusion(db: DB, actor: Actor, resultId: number, excluded: bo
   if (old.excluded === excluded) throw new AppError(excluded ? 'iqc.alreadyExcluded' : 'iqc.notExcluded');
   const run = (await findRun(db, old.runId))!;
   const tea = await teaOf(db);
-  const s = await iqcStatements(db);
+  const onPg = dialectOf(db) === 'pg';
+  const s = onPg ? null : await iqcStatements(db);
   return await withTx(db, async (tx) => {
-    s.setExcluded.run(excluded ? 1 : 0, excluded ? reason : null, old.id);
+    if (onPg) {
+      // PostgreSQL: written at once, then the series re-judged from the stored rows (db/pg/iqc-ingest.ts)
+      await pgSetExcluded(tx, old.labId, old.id, excluded, excluded ? reason : null);
+      await pgIqcStatements(tx, old.labId);
+    } else s!.setExcluded.run(excluded ? 1 : 0, excluded ? reason : null, old.id);
     const ctx = await loadLabContext(tx, old.labId, tea);
     const w = await reevaluateSeries(tx, ctx, old.analyteId, run.instrument, run.measuredAt, { actorId: actor.userId, source: run.source, now });
     const after = (await findRun(tx, run.id))!;

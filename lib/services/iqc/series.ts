@@ -2,7 +2,9 @@
 // them, their order, the lab's context (lots, targets, rule sets, run window) and the target in force.
 import type { DB } from '@/db/client';
 import type { RunStatus } from '@/db/enums';
-import { iqcStatements, type TargetRow } from '@/db/queries/iqc-ingest';
+import { iqcStatements, type IqcStatements, type TargetRow } from '@/db/queries/iqc-ingest';
+import { dialectOf } from '@/db/dialect';
+import { pgLabStatements } from '@/db/pg/iqc-ingest';
 import { isWestgardRule, type RunVerdict, type WestgardRule } from '@/lib/stats';
 import { gradeOf, type ItemShape } from '@/lib/catalogue/kinds';
 
@@ -63,7 +65,8 @@ export interface LabContext {
 export const lotKey = (analyteId: number, level: string, lot: string, instrument: string) => `${analyteId}\u0001${level}\u0001${lot}\u0001${instrument}`;
 
 export async function loadLabContext(db: DB, labId: number, teaPercent: Map<number, number | null>): Promise<LabContext> {
-  const s = await iqcStatements(db);
+  // PostgreSQL: the transaction's prefetched statements, or the lab's rows read now (db/pg/iqc-ingest.ts)
+  const s = dialectOf(db) === 'pg' ? ((await pgLabStatements(db, labId)) as unknown as IqcStatements) : await iqcStatements(db);
   const lots = new Map<string, number>();
   const lotNumbers = new Map<number, string>();
   const expected = new Map<number, LotExpectation>();

@@ -12,6 +12,8 @@ import type { WestgardRule } from '@/lib/stats';
 import { evaluatePlan, selectorFor } from './judge';
 import { seriesFrom } from './runs';
 import type { FormedRun, LabContext, RunOutcome, SeriesPlan } from './series';
+import { dialectOf } from '@/db/dialect';
+import { pgReevaluateSeries } from './write-pg';
 
 export interface WriteContext {
   actorId: number;
@@ -217,6 +219,7 @@ function dayName(t: number): string {
 
 /** Re-judge the stored runs of a series from `from` on (after an edit or an exclusion). */
 export async function reevaluateSeries(db: DB, ctx: LabContext, analyteId: number, instrument: string, from: number, w: WriteContext): Promise<WriteSummary> {
+  if (dialectOf(db) === 'pg') return await pgReevaluateSeries(db, ctx, analyteId, instrument, from, w);
   const s = await iqcStatements(db);
   const plan = seriesFrom(s, ctx, analyteId, '', instrument, from);
   evaluatePlan(s, ctx, plan, await selectorFor(db, ctx));

@@ -1,0 +1,190 @@
+// The daily IQC aggregates of the series and days a writer changed, on PostgreSQL, in the writer's
+// transaction (SQLite: db/queries/daily-iqc-refresh.ts and daily-iqc-rollups.ts, the same figures).
+// Set-based: the (series, day) keys go as one array parameter per column (unnest), each day as its
+// instant range [00:00, 24:00) in UTC+8, so the runs and results are read by their
+// (lab, analyte, time) indexes.
+//   1. the days' iqc_daily_series and iqc_daily_lots rows are deleted and summed again from the stored
+//      runs and current, not excluded results (the rebuild's SQL, db/queries/daily-iqc-rebuild.ts,
+//      restricted to the keys);
+//   2. the roll-ups move by delta: each touched lab × analyte × day's levels before (iqc_daily_pairs)
+//      and after (its control-lot rows over every instrument), then the region's covered pair-days
+//      and month pairs by the net change, upserted on their keys (iqc_daily_pairs' key holds lab_id,
+//      the Citus distribution column).
+// A transaction-scoped advisory lock per lab orders two writers of one lab: the second reads the
+// first's committed rows, so the deltas add up.
+import { sql } from 'drizzle-orm';
+import { rawAll, rawRun } from '../dialect';
+import { COVERED_LEVELS } from '../queries/daily-iqc-rollups';
+import type { IqcDailyBatch, SeriesDays } from '../queries/daily-iqc-refresh';
+
+const DAY_MS = 86_400_000;
+const OFFSET_MS = 8 * 3_600_000;
+/** advisory lock class of the daily refresh (the two-key form: the lab id is the second key) */
+const LOCK_CLASS = 0x1ac0;
+
+const startOfDayMs = (day: string) => Date.parse(`${day}T00:00:00Z`) - OFFSET_MS;
+
+/** What the refresh needs of the writer: its transaction and its queue of writes (the IQC
+ * statements on PostgreSQL, db/pg/iqc-ingest.ts, run the refresh after the rows it wrote). */
+export interface QueuedWriter {
+  readonly tx: unknown;
+  queue(op: () => Promise<void>): void;
+}
+
+/** The batch of an ingest or a re-evaluation on PostgreSQL: the series' days are gathered, and
+ * refreshed together once the writes queued before them ran. */
+export function pgIqcDailyBatch(w: QueuedWriter): IqcDailyBatch {
+  let list: SeriesDays[] = [];
+  return {
+    add(d) {
+      if (d.days.length) list.push({ ...d, days: [...d.days] });
+    },
+    flush() {
+      const series = list;
+      list = [];
+      if (series.length) w.queue(() => pgRefreshIqcDaily(w.tx, series));
+    },
+  };
+}
+
+/** Recompute the daily aggregates of the given series' days and move the roll-ups, in the caller's
+ * transaction (after the runs and results are written). */
+export async function pgRefreshIqcDaily(tx: unknown, series: readonly SeriesDays[]): Promise<void> {
+  const byLab = new Map<number, SeriesDays[]>();
+  for (const s of series) {
+    const list = byLab.get(s.labId);
+    if (list) list.push(s);
+    else byLab.set(s.labId, [s]);
+  }
+  for (const labId of [...byLab.keys()].sort((a, b) => a - b)) await refreshLab(tx, labId, byLab.get(labId)!);
+}
+
+async function refreshLab(tx: unknown, labId: number, series: readonly SeriesDays[]): Promise<void> {
+  await rawRun(tx, sql`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int, ${labId}::int)`);
+  // (analyte, instrument, day) once each, with the day's instant range
+  const keys = new Map<string, { analyteId: number; instrument: string; day: string }>();
+  for (const s of series) for (const day of s.days) keys.set(`${s.analyteId}\u0000${s.instrument}\u0000${day}`, { analyteId: s.analyteId, instrument: s.instrument, day });
+  const k = [...keys.values()];
+  const a = sql.param(k.map((x) => x.analyteId));
+  const i = sql.param(k.map((x) => x.instrument));
+  const d = sql.param(k.map((x) => x.day));
+  const t0 = sql.param(k.map((x) => startOfDayMs(x.day)));
+  const t1 = sql.param(k.map((x) => startOfDayMs(x.day) + DAY_MS));
+  const keyRows = sql`unnest(${a}::bigint[], ${i}::text[], ${d}::text[]) AS k(analyte_id, instrument, day)`;
+  const rangeRows = sql`unnest(${a}::bigint[], ${i}::text[], ${d}::text[], ${t0}::bigint[], ${t1}::bigint[]) AS k(analyte_id, instrument, day, t0, t1)`;
+  const resultsOfKeys = sql`iqc_results res ON res.lab_id = ${labId} AND res.analyte_id = k.analyte_id AND res.measured_at >= k.t0 AND res.measured_at < k.t1
+        AND res.current AND NOT res.excluded
+      JOIN iqc_runs u ON u.id = res.run_id AND u.lab_id = res.lab_id AND u.instrument = k.instrument`;
+
+  await rawRun(tx, sql`DELETE FROM iqc_daily_series s USING ${keyRows}
+    WHERE s.lab_id = ${labId} AND s.analyte_id = k.analyte_id AND s.instrument = k.instrument AND s.day = k.day`);
+  await rawRun(tx, sql`DELETE FROM iqc_daily_lots dl USING control_lots l, ${keyRows}
+    WHERE l.lab_id = ${labId} AND l.analyte_id = k.analyte_id AND l.instrument = k.instrument
+      AND dl.control_lot_id = l.id AND dl.lab_id = ${labId} AND dl.day = k.day`);
+  await rawRun(tx, sql`WITH k AS (SELECT * FROM ${rangeRows}),
+    r AS (SELECT k.analyte_id, k.instrument, k.day, count(*) AS runs, sum(CASE WHEN u.status = 'rejected' THEN 1 ELSE 0 END) AS rejected
+          FROM k JOIN iqc_runs u ON u.lab_id = ${labId} AND u.analyte_id = k.analyte_id AND u.instrument = k.instrument AND u.measured_at >= k.t0 AND u.measured_at < k.t1
+          GROUP BY k.analyte_id, k.instrument, k.day),
+    v AS (SELECT k.analyte_id, k.instrument, k.day, count(*) AS results, count(DISTINCT res.level) AS levels
+          FROM k JOIN ${resultsOfKeys}
+          GROUP BY k.analyte_id, k.instrument, k.day)
+    INSERT INTO iqc_daily_series (lab_id, analyte_id, instrument, day, runs, rejected_runs, results, levels)
+    SELECT ${labId}::bigint, k.analyte_id, k.instrument, k.day, coalesce(r.runs, 0), coalesce(r.rejected, 0), coalesce(v.results, 0), coalesce(v.levels, 0)
+    FROM k LEFT JOIN r ON r.analyte_id = k.analyte_id AND r.instrument = k.instrument AND r.day = k.day
+           LEFT JOIN v ON v.analyte_id = k.analyte_id AND v.instrument = k.instrument AND v.day = k.day
+    WHERE r.runs IS NOT NULL OR v.results IS NOT NULL`);
+  // in control = the value's run is not rejected; n, mean and Σ(x − mean)² two-pass per lot and day
+  await rawRun(tx, sql`WITH k AS (SELECT * FROM ${rangeRows}),
+    v AS (SELECT res.control_lot_id AS lot, k.day, res.analyte_id, res.level, res.value, u.status <> 'rejected' AS ok
+          FROM k JOIN ${resultsOfKeys}),
+    w AS (SELECT v.*, avg(CASE WHEN ok THEN value END) OVER (PARTITION BY lot, day) AS mean FROM v)
+    INSERT INTO iqc_daily_lots (control_lot_id, day, lab_id, analyte_id, level, results, n, mean, sum_sq_dev)
+    SELECT lot, day, ${labId}::bigint, analyte_id, level, count(*), sum(CASE WHEN ok THEN 1 ELSE 0 END), mean,
+           coalesce(sum(CASE WHEN ok THEN (value - mean) * (value - mean) END), 0)
+    FROM w GROUP BY lot, day, analyte_id, level, mean`);
+  await moveRollups(tx, labId, k);
+}
+
+/** The lab × analyte day levels of the touched days and the region's roll-ups, by delta. */
+async function moveRollups(tx: unknown, labId: number, keys: readonly { analyteId: number; day: string }[]): Promise<void> {
+  const region = (await rawAll<{ regionId: number }>(tx, sql`SELECT region_id AS regionId FROM laboratories WHERE id = ${labId}`))[0]?.regionId;
+  if (region === undefined) return;
+  const pairKeys = new Map<string, { analyteId: number; day: string }>();
+  const monthKeys = new Map<string, { analyteId: number; month: string }>();
+  for (const x of keys) {
+    pairKeys.set(`${x.analyteId}\u0000${x.day}`, x);
+    const month = x.day.slice(0, 7);
+    monthKeys.set(`${x.analyteId}\u0000${month}`, { analyteId: x.analyteId, month });
+  }
+  const pk = [...pairKeys.values()];
+  const mk = [...monthKeys.values()];
+  // levels before (the pair row) and after (the control-lot rows of every instrument) per touched day
+  const levels = await rawAll<{ analyteId: number; day: string; before: number; after: number }>(
+    tx,
+    sql`SELECT k.analyte_id AS analyteId, k.day, coalesce(p.levels, 0)::int AS before, coalesce(x.levels, 0)::int AS after
+        FROM unnest(${sql.param(pk.map((x) => x.analyteId))}::bigint[], ${sql.param(pk.map((x) => x.day))}::text[]) AS k(analyte_id, day)
+        LEFT JOIN iqc_daily_pairs p ON p.lab_id = ${labId} AND p.analyte_id = k.analyte_id AND p.day = k.day
+        LEFT JOIN LATERAL (
+          SELECT count(DISTINCT dl.level) AS levels FROM control_lots l JOIN iqc_daily_lots dl ON dl.control_lot_id = l.id AND dl.lab_id = l.lab_id AND dl.day = k.day
+          WHERE l.lab_id = ${labId} AND l.analyte_id = k.analyte_id) x ON true`,
+  );
+  const changed = levels.filter((r) => r.before !== r.after);
+  if (!changed.length) return;
+  // days with levels per touched lab × analyte × month before the change (a month counts a pair
+  // while the pair has a day with levels in it)
+  const monthDays = new Map<string, number>();
+  for (const r of await rawAll<{ analyteId: number; month: string; days: number }>(
+    tx,
+    sql`SELECT k.analyte_id AS analyteId, k.month,
+               (SELECT count(*) FROM iqc_daily_pairs p WHERE p.lab_id = ${labId} AND p.analyte_id = k.analyte_id
+                  AND p.day >= k.month || '-01' AND p.day <= k.month || '-31' AND p.levels > 0)::int AS days
+        FROM unnest(${sql.param(mk.map((x) => x.analyteId))}::bigint[], ${sql.param(mk.map((x) => x.month))}::text[]) AS k(analyte_id, month)`,
+  )) monthDays.set(`${r.analyteId}\u0000${r.month}`, r.days);
+  const monthsBefore = new Map([...monthDays].map(([key, n]) => [key, n > 0]));
+  const upserts: { analyteId: number; day: string; levels: number }[] = [];
+  const deletes: { analyteId: number; day: string }[] = [];
+  const covered = new Map<string, number>();
+  for (const r of changed) {
+    if (r.after > 0) upserts.push({ analyteId: r.analyteId, day: r.day, levels: r.after });
+    else deletes.push(r);
+    const key = `${r.analyteId}\u0000${r.day.slice(0, 7)}`;
+    monthDays.set(key, monthDays.get(key)! + Number(r.after > 0) - Number(r.before > 0));
+    const delta = Number(r.after >= COVERED_LEVELS) - Number(r.before >= COVERED_LEVELS);
+    if (delta) covered.set(r.day, (covered.get(r.day) ?? 0) + delta);
+  }
+  const monthDelta = new Map<string, number>();
+  for (const [key, had] of monthsBefore) {
+    const has = monthDays.get(key)! > 0;
+    if (has === had) continue;
+    const month = key.slice(key.indexOf('\u0000') + 1);
+    monthDelta.set(month, (monthDelta.get(month) ?? 0) + (has ? 1 : -1));
+  }
+  if (upserts.length) {
+    await rawRun(tx, sql`INSERT INTO iqc_daily_pairs (lab_id, analyte_id, day, levels)
+      SELECT ${labId}::bigint, k.analyte_id, k.day, k.levels
+      FROM unnest(${sql.param(upserts.map((x) => x.analyteId))}::bigint[], ${sql.param(upserts.map((x) => x.day))}::text[], ${sql.param(upserts.map((x) => x.levels))}::int[]) AS k(analyte_id, day, levels)
+      ON CONFLICT (analyte_id, day, lab_id) DO UPDATE SET levels = excluded.levels`);
+  }
+  if (deletes.length) {
+    await rawRun(tx, sql`DELETE FROM iqc_daily_pairs p
+      USING unnest(${sql.param(deletes.map((x) => x.analyteId))}::bigint[], ${sql.param(deletes.map((x) => x.day))}::text[]) AS k(analyte_id, day)
+      WHERE p.lab_id = ${labId} AND p.analyte_id = k.analyte_id AND p.day = k.day`);
+  }
+  // net changes only: a day (month) one analyte gained and another lost keeps its row as it is
+  await addDeltas(tx, 'iqc_region_days', 'day', 'covered_pairs', region, covered);
+  await addDeltas(tx, 'iqc_region_months', 'month', 'pairs', region, monthDelta);
+}
+
+/** Add per-key deltas to a region roll-up (upserted on its key) and drop the rows left at zero. */
+async function addDeltas(tx: unknown, table: 'iqc_region_days' | 'iqc_region_months', key: 'day' | 'month', count: 'covered_pairs' | 'pairs', region: number, deltas: ReadonlyMap<string, number>): Promise<void> {
+  const list = [...deltas].filter(([, n]) => n !== 0);
+  if (!list.length) return;
+  const t = sql.raw(table);
+  const kc = sql.raw(key);
+  const cc = sql.raw(count);
+  await rawRun(tx, sql`INSERT INTO ${t} (region_id, ${kc}, ${cc})
+    SELECT ${region}::bigint, k.key, k.n FROM unnest(${sql.param(list.map(([k]) => k))}::text[], ${sql.param(list.map(([, n]) => n))}::int[]) AS k(key, n)
+    ON CONFLICT (region_id, ${kc}) DO UPDATE SET ${cc} = ${t}.${cc} + excluded.${cc}`);
+  const dropped = list.filter(([, n]) => n < 0).map(([k]) => k);
+  if (dropped.length) await rawRun(tx, sql`DELETE FROM ${t} WHERE region_id = ${region} AND ${kc} = ANY(${sql.param(dropped)}::text[]) AND ${cc} = 0`);
+}

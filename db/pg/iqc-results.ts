@@ -1,0 +1,27 @@
+// The writes of an IQC correction and exclusion on PostgreSQL (lib/services/iqc/results.ts). SQLite
+// runs them through the ingest's synchronous statements (retireResult, the bulk writer, setExcluded);
+// here they run at once in the caller's transaction, before the series is re-judged from the stored
+// rows (lib/services/iqc/write-pg.ts reads them back).
+import { sql } from 'drizzle-orm';
+import { rawRun } from '../dialect';
+import { bulkInsertRows } from '../bulk';
+import { iqcResults } from '../schema';
+
+type NewResult = typeof iqcResults.$inferInsert & { labId: number };
+
+/**
+ * A correction: the current version of a result is retired (kept, `current` false) and the new
+ * version inserted; a version the lab had excluded stays excluded with its reason. Returns the new
+ * version's id.
+ */
+export async function pgReplaceResult(tx: unknown, oldId: number, next: NewResult, excludedReason?: string | null): Promise<number> {
+  await rawRun(tx, sql`UPDATE iqc_results SET current = false WHERE id = ${oldId} AND lab_id = ${next.labId}`);
+  const row = excludedReason === undefined ? next : { ...next, excluded: true, excludedReason };
+  const [id] = await bulkInsertRows(tx as Parameters<typeof bulkInsertRows>[0], iqcResults, [row]);
+  return id;
+}
+
+/** Exclude a result from the rules and statistics (with its reason), or include it again. */
+export async function pgSetExcluded(tx: unknown, labId: number, id: number, excluded: boolean, reason: string | null): Promise<void> {
+  await rawRun(tx, sql`UPDATE iqc_results SET excluded = ${excluded}, excluded_reason = ${reason} WHERE id = ${id} AND lab_id = ${labId}`);
+}
