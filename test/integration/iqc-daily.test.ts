@@ -1,11 +1,14 @@
 // Daily IQC aggregates (iqc_daily_series, iqc_daily_lots, and the roll-ups iqc_daily_pairs,
 // iqc_region_days, iqc_region_months) stay equal to a recomputation from the raw
 // runs and results after any sequence of ingests (late results, day boundaries in UTC+8),
-// corrections, exclusions and inclusions: property test on a real SQLite database. The expected
+// corrections, exclusions and inclusions: property test on a real database (SQLite, or PostgreSQL in the integration-pg project). The expected
 // figures are computed here in JavaScript from the raw rows, independently of the SQL under test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { sql } from 'drizzle-orm';
 import { createSeededTestDb } from '../support/db';
+import { rawAll } from '@/db/dialect';
+import { withTx } from '@/db/tx';
 import type { Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { dayOf } from '@/lib/calendar';
@@ -43,16 +46,19 @@ afterAll(() => t.close());
 const post = (results: unknown[]) =>
   postResults(t.db, lab, new Request('http://localhost/api/v1/iqc/results', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ results }) }), NOW);
 
+/** Rows of a raw SQL query written for both backends, through `db` (the test database, or a
+ * transaction of it). */
+const rows = <T>(text: string, db: unknown = t.db) => rawAll<T>(db, sql.raw(text));
+
 /** What the aggregates must hold, computed from the raw rows. */
-function expected() {
-  const c = t.db.$client;
-  const runs = c.prepare<[], { labId: number; analyteId: number; instrument: string; measuredAt: number; status: string }>(
+async function expected() {
+  const runs = await rows<{ labId: number; analyteId: number; instrument: string; measuredAt: number; status: string }>(
     'SELECT lab_id AS labId, analyte_id AS analyteId, instrument, measured_at AS measuredAt, status FROM iqc_runs',
-  ).all();
-  const results = c.prepare<[], { labId: number; analyteId: number; instrument: string; lotId: number; level: string; value: number; measuredAt: number; status: string }>(
+  );
+  const results = await rows<{ labId: number; analyteId: number; instrument: string; lotId: number; level: string; value: number; measuredAt: number; status: string }>(
     `SELECT r.lab_id AS labId, r.analyte_id AS analyteId, u.instrument, r.control_lot_id AS lotId, r.level, r.value, r.measured_at AS measuredAt, u.status
-     FROM iqc_results r JOIN iqc_runs u ON u.id = r.run_id WHERE r.current = 1 AND r.excluded = 0`,
-  ).all();
+     FROM iqc_results r JOIN iqc_runs u ON u.id = r.run_id WHERE r.current = true AND r.excluded = false`,
+  );
   const series = new Map<string, { runs: number; rejectedRuns: number; results: number; levels: Set<string> }>();
   const seriesOf = (labId: number, analyteId: number, instrument: string, at: number) => {
     const k = `${labId}|${analyteId}|${instrument}|${dayOf(at)}`;
@@ -77,7 +83,7 @@ function expected() {
     if (r.status !== 'rejected') l.inControl.push(r.value);
   }
   // roll-ups: levels per lab × analyte × day over all instruments, then per region (the lab's)
-  const region = new Map(c.prepare<[], { id: number; regionId: number }>('SELECT id, region_id AS regionId FROM laboratories').all().map((l) => [l.id, l.regionId]));
+  const region = new Map((await rows<{ id: number; regionId: number }>('SELECT id, region_id AS regionId FROM laboratories')).map((l) => [l.id, l.regionId]));
   const pairLevels = new Map<string, Set<string>>();
   for (const r of results) {
     const k = `${r.labId}|${r.analyteId}|${dayOf(r.measuredAt)}`;
@@ -103,34 +109,28 @@ function expected() {
   };
 }
 
-function stored() {
-  const c = t.db.$client;
-  const series = c
-    .prepare<[], { k: string }>("SELECT lab_id || '|' || analyte_id || '|' || instrument || '|' || day || '|' || runs || '|' || rejected_runs || '|' || results || '|' || levels AS k FROM iqc_daily_series")
-    .all()
-    .map((r) => r.k)
-    .sort();
+async function stored(db: unknown = t.db) {
+  const keys = async (q: string) => (await rows<{ k: string }>(q, db)).map((r) => r.k).sort();
   const lots = new Map(
-    c
-      .prepare<[], { k: string; level: string; results: number; n: number; mean: number | null; sumSqDev: number }>(
+    (
+      await rows<{ k: string; level: string; results: number; n: number; mean: number | null; sumSqDev: number }>(
         "SELECT control_lot_id || '|' || day AS k, level, results, n, mean, sum_sq_dev AS sumSqDev FROM iqc_daily_lots",
+        db,
       )
-      .all()
-      .map((r) => [r.k, r]),
+    ).map((r) => [r.k, r]),
   );
-  const rows = (q: string) => c.prepare<[], { k: string }>(q).all().map((r) => r.k).sort();
   return {
-    series,
+    series: await keys("SELECT lab_id || '|' || analyte_id || '|' || instrument || '|' || day || '|' || runs || '|' || rejected_runs || '|' || results || '|' || levels AS k FROM iqc_daily_series"),
     lots,
-    pairs: rows("SELECT lab_id || '|' || analyte_id || '|' || day || '|' || levels AS k FROM iqc_daily_pairs"),
-    regionDays: rows("SELECT region_id || '|' || day || '|' || covered_pairs AS k FROM iqc_region_days"),
-    regionMonths: rows("SELECT region_id || '|' || month || '|' || pairs AS k FROM iqc_region_months"),
+    pairs: await keys("SELECT lab_id || '|' || analyte_id || '|' || day || '|' || levels AS k FROM iqc_daily_pairs"),
+    regionDays: await keys("SELECT region_id || '|' || day || '|' || covered_pairs AS k FROM iqc_region_days"),
+    regionMonths: await keys("SELECT region_id || '|' || month || '|' || pairs AS k FROM iqc_region_months"),
   };
 }
 
-function expectAggregatesExact() {
-  const want = expected();
-  const got = stored();
+async function expectAggregatesExact() {
+  const want = await expected();
+  const got = await stored();
   expect(got.series).toEqual(want.series);
   expect(got.pairs).toEqual(want.pairs);
   expect(got.regionDays).toEqual(want.regionDays);
@@ -162,12 +162,11 @@ const opArb = fc.oneof(
 
 type Op = typeof opArb extends fc.Arbitrary<infer O> ? O : never;
 
-function pickResult(pick: number, excluded: boolean | null) {
-  const rows = t.db.$client
-    .prepare<[], { id: number; level: string; excluded: number }>('SELECT id, level, excluded FROM iqc_results WHERE current = 1 ORDER BY id')
-    .all()
-    .filter((r) => excluded === null || !!r.excluded === excluded);
-  return rows.length ? rows[pick % rows.length] : undefined;
+async function pickResult(pick: number, excluded: boolean | null) {
+  const found = (await rows<{ id: number; level: string; excluded: number | boolean }>('SELECT id, level, excluded FROM iqc_results WHERE current = true ORDER BY id')).filter(
+    (r) => excluded === null || !!r.excluded === excluded,
+  );
+  return found.length ? found[pick % found.length] : undefined;
 }
 
 async function apply(op: Op) {
@@ -184,13 +183,13 @@ async function apply(op: Op) {
         })),
       );
     } else if (op.kind === 'correct') {
-      const r = pickResult(op.pick, null);
+      const r = await pickResult(op.pick, null);
       if (r) await correctResult(t.db, lab, { resultId: r.id, value: +(MEAN[r.level] + 0.1 * op.z + 0.00001).toFixed(5), reason: 'transcription error' }, NOW);
     } else if (op.kind === 'exclude') {
-      const r = pickResult(op.pick, false);
+      const r = await pickResult(op.pick, false);
       if (r) await excludeResult(t.db, lab, { resultId: r.id, reason: 'clot' }, NOW);
     } else {
-      const r = pickResult(op.pick, true);
+      const r = await pickResult(op.pick, true);
       if (r) await includeResult(t.db, lab, { resultId: r.id }, NOW);
     }
   } catch (e) {
@@ -205,13 +204,13 @@ describe('daily IQC aggregates', () => {
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 8 }), async (ops) => {
         for (const op of ops) {
           await apply(op);
-          expectAggregatesExact();
+          await expectAggregatesExact();
         }
       }),
       { numRuns: 25, seed: 11 },
     );
     // the generated data did reach both tables with rejections and more than one level a day
-    const counts = t.db.$client.prepare<[], { rejected: number; multi: number }>('SELECT sum(rejected_runs) AS rejected, sum(levels > 1) AS multi FROM iqc_daily_series').get()!;
+    const [counts] = await rows<{ rejected: number; multi: number }>('SELECT sum(rejected_runs) AS rejected, sum(CASE WHEN levels > 1 THEN 1 ELSE 0 END) AS multi FROM iqc_daily_series');
     expect(counts.rejected).toBeGreaterThan(0);
     expect(counts.multi).toBeGreaterThan(0);
   });
@@ -229,36 +228,38 @@ describe('daily IQC aggregates', () => {
       { targets: ['X', 'Y'].flatMap((instrument) => ['1', '2'].map((level) => ({ analyte: 'NA', level, lot: `NA${level}-${instrument}`, instrument, mean: NA[level], sd: 1.5, effectiveFrom: BASE - DAY }))) },
       BASE - DAY,
     );
-    const c = t.db.$client;
     const postOther = (results: unknown[]) =>
       postResults(t.db, other, new Request('http://localhost/api/v1/iqc/results', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ results }) }), NOW);
-    const pickOf = (pick: number, excluded: boolean | null) => {
-      const rows = c
-        .prepare<[number], { id: number; level: string; excluded: number }>(
-          "SELECT r.id, r.level, r.excluded FROM iqc_results r JOIN analytes a ON a.id = r.analyte_id WHERE r.current = 1 AND a.code = 'NA' AND r.lab_id = ? ORDER BY r.id",
+    const pickOf = async (pick: number, excluded: boolean | null) => {
+      const found = (
+        await rows<{ id: number; level: string; excluded: number | boolean }>(
+          `SELECT r.id, r.level, r.excluded FROM iqc_results r JOIN analytes a ON a.id = r.analyte_id WHERE r.current = true AND a.code = 'NA' AND r.lab_id = ${other.labId!} ORDER BY r.id`,
         )
-        .all(other.labId!)
-        .filter((r) => excluded === null || !!r.excluded === excluded);
-      return rows.length ? rows[pick % rows.length] : undefined;
+      ).filter((r) => excluded === null || !!r.excluded === excluded);
+      return found.length ? found[pick % found.length] : undefined;
     };
-    const equalsRebuild = () => {
-      const incremental = stored();
-      c.exec('SAVEPOINT rebuild');
+    // the rebuild runs in a transaction rolled back after the comparison
+    const rolledBack = new Error('rolled back');
+    const equalsRebuild = async () => {
+      const incremental = await stored();
       try {
-        rebuildIqcDaily(t.db);
-        const rebuilt = stored();
-        expect(incremental.series).toEqual(rebuilt.series);
-        expect({ pairs: incremental.pairs, regionDays: incremental.regionDays, regionMonths: incremental.regionMonths }).toEqual({ pairs: rebuilt.pairs, regionDays: rebuilt.regionDays, regionMonths: rebuilt.regionMonths });
-        expect([...incremental.lots.keys()].sort()).toEqual([...rebuilt.lots.keys()].sort());
-        for (const [k, r] of rebuilt.lots) {
-          const g = incremental.lots.get(k)!;
-          expect({ k, level: g.level, results: g.results, n: g.n }).toEqual({ k, level: r.level, results: r.results, n: r.n });
-          if (r.mean === null) expect(g.mean).toBeNull();
-          else expect(g.mean).toBeCloseTo(r.mean, 9);
-          expect(g.sumSqDev).toBeCloseTo(r.sumSqDev, 9);
-        }
-      } finally {
-        c.exec('ROLLBACK TO rebuild; RELEASE rebuild');
+        await withTx(t.db, async (tx) => {
+          await rebuildIqcDaily(tx);
+          const rebuilt = await stored(tx);
+          expect(incremental.series).toEqual(rebuilt.series);
+          expect({ pairs: incremental.pairs, regionDays: incremental.regionDays, regionMonths: incremental.regionMonths }).toEqual({ pairs: rebuilt.pairs, regionDays: rebuilt.regionDays, regionMonths: rebuilt.regionMonths });
+          expect([...incremental.lots.keys()].sort()).toEqual([...rebuilt.lots.keys()].sort());
+          for (const [k, r] of rebuilt.lots) {
+            const g = incremental.lots.get(k)!;
+            expect({ k, level: g.level, results: g.results, n: g.n }).toEqual({ k, level: r.level, results: r.results, n: r.n });
+            if (r.mean === null) expect(g.mean).toBeNull();
+            else expect(g.mean).toBeCloseTo(r.mean, 9);
+            expect(g.sumSqDev).toBeCloseTo(r.sumSqDev, 9);
+          }
+          throw rolledBack;
+        });
+      } catch (e) {
+        if (e !== rolledBack) throw e;
       }
     };
     const row = fc.record({
@@ -292,16 +293,16 @@ describe('daily IQC aggregates', () => {
                 })),
               );
             } else if (op.kind === 'correct') {
-              const r = pickOf(op.pick, null);
+              const r = await pickOf(op.pick, null);
               if (r) await correctResult(t.db, other, { resultId: r.id, value: +(NA[r.level] + 1.5 * op.z + 0.0001).toFixed(4), reason: 'transcription error' }, NOW);
             } else {
-              const r = pickOf(op.pick, op.kind === 'include');
+              const r = await pickOf(op.pick, op.kind === 'include');
               if (r) (op.kind === 'exclude' ? await excludeResult(t.db, other, { resultId: r.id, reason: 'clot' }, NOW) : await includeResult(t.db, other, { resultId: r.id }, NOW));
             }
           } catch (e) {
             if (!(e instanceof AppError)) throw e;
           }
-          equalsRebuild();
+          await equalsRebuild();
           steps++;
         }
       }),
@@ -309,20 +310,18 @@ describe('daily IQC aggregates', () => {
     );
     expect(steps).toBeGreaterThan(20);
     // the data reached both instruments on shared days, with rejections and covered days
-    const shared = c
-      .prepare<[number], { n: number }>(
-        "SELECT count(*) AS n FROM (SELECT day FROM iqc_daily_series s JOIN analytes a ON a.id = s.analyte_id WHERE s.lab_id = ? AND a.code = 'NA' GROUP BY day HAVING count(DISTINCT instrument) = 2)",
-      )
-      .get(other.labId!)!;
+    const [shared] = await rows<{ n: number }>(
+      `SELECT count(*) AS n FROM (SELECT day FROM iqc_daily_series s JOIN analytes a ON a.id = s.analyte_id WHERE s.lab_id = ${other.labId!} AND a.code = 'NA' GROUP BY day HAVING count(DISTINCT instrument) = 2) AS x`,
+    );
     expect(shared.n).toBeGreaterThan(0);
-    expect(c.prepare<[number], { n: number }>('SELECT sum(rejected_runs) AS n FROM iqc_daily_series WHERE lab_id = ?').get(other.labId!)!.n).toBeGreaterThan(0);
-    expectAggregatesExact();
+    expect((await rows<{ n: number }>(`SELECT sum(rejected_runs) AS n FROM iqc_daily_series WHERE lab_id = ${other.labId!}`))[0].n).toBeGreaterThan(0);
+    await expectAggregatesExact();
   });
 
-  it('a rebuild from scratch (the migration backfill) gives the same rows', () => {
-    const before = stored();
-    rebuildIqcDaily(t.db);
-    const after = stored();
+  it('a rebuild from scratch (the migration backfill) gives the same rows', async () => {
+    const before = await stored();
+    await rebuildIqcDaily(t.db);
+    const after = await stored();
     expect(after.series).toEqual(before.series);
     expect({ pairs: after.pairs, regionDays: after.regionDays, regionMonths: after.regionMonths }).toEqual({ pairs: before.pairs, regionDays: before.regionDays, regionMonths: before.regionMonths });
     expect([...after.lots.keys()].sort()).toEqual([...before.lots.keys()].sort());
@@ -337,14 +336,13 @@ describe('daily IQC aggregates', () => {
   });
 
   it('a lab moved to another region takes its coverage roll-ups with it', async () => {
-    const c = t.db.$client;
-    const lab = c.prepare<[], { id: number; regionId: number }>("SELECT id, region_id AS regionId FROM laboratories WHERE code = 'GZ-001'").get()!;
-    const other = c.prepare<[number], { id: number }>('SELECT id FROM regions WHERE id <> ? ORDER BY id DESC LIMIT 1').get(lab.regionId)!;
-    expect(stored().regionDays.length).toBeGreaterThan(0);
+    const [lab] = await rows<{ id: number; regionId: number }>("SELECT id, region_id AS regionId FROM laboratories WHERE code = 'GZ-001'");
+    const [other] = await rows<{ id: number }>(`SELECT id FROM regions WHERE id <> ${lab.regionId} ORDER BY id DESC LIMIT 1`);
+    expect((await stored()).regionDays.length).toBeGreaterThan(0);
     await updateLabRow(t.db, lab.id, { regionId: other.id }, NOW);
-    expectAggregatesExact();
+    await expectAggregatesExact();
     await updateLabRow(t.db, lab.id, { regionId: lab.regionId }, NOW);
-    expectAggregatesExact();
+    await expectAggregatesExact();
   });
 
   it('a hand-computed day: two in-control level-1 values and a rejected run', async () => {
@@ -356,12 +354,12 @@ describe('daily IQC aggregates', () => {
       { analyte: 'K', level: '1', lot: 'K1-C', instrument: 'C', value: 4.1, measuredAt: new Date(day).toISOString() },
       { analyte: 'K', level: '1', lot: 'K1-C', instrument: 'C', value: 4.3, measuredAt: new Date(day + 60 * MIN).toISOString() },
       { analyte: 'K', level: '1', lot: 'K1-C', instrument: 'C', value: 4.5, measuredAt: new Date(day + 120 * MIN).toISOString() },
-    ]).then(() => {
-      const s = t.db.$client.prepare("SELECT runs, rejected_runs AS rejected, results, levels FROM iqc_daily_series WHERE instrument = 'C'").all();
+    ]).then(async () => {
+      const s = await rows("SELECT runs, rejected_runs AS rejected, results, levels FROM iqc_daily_series WHERE instrument = 'C'");
       expect(s).toEqual([{ runs: 3, rejected: 1, results: 3, levels: 1 }]);
-      const l = t.db.$client.prepare<[], { day: string; results: number; n: number; mean: number; ss: number }>(
+      const l = await rows<{ day: string; results: number; n: number; mean: number; ss: number }>(
         "SELECT d.day, d.results, d.n, d.mean, d.sum_sq_dev AS ss FROM iqc_daily_lots d JOIN control_lots c ON c.id = d.control_lot_id WHERE c.instrument = 'C'",
-      ).all();
+      );
       expect(l).toHaveLength(1);
       expect(l[0]).toMatchObject({ day: '2026-11-20', results: 3, n: 2 });
       expect(l[0].mean).toBeCloseTo(4.2, 12);
