@@ -4,7 +4,7 @@
 // action, entity_type, entity_id, lab_id, region_id, details as stored text, ip). Altering, removing
 // or inserting a row anywhere breaks the chain at that row or the next; `npm run audit:verify` finds
 // the first break. Rows are sealed in the transaction that writes them (SQLite serialises writers,
-// so the chain is linear).
+// so the chain is linear; PostgreSQL's appends take turns, db/pg/audit-chain.ts).
 // PostgreSQL: details is jsonb and reads back as an object (its canonical form is JSON.stringify of
 // it), so a chain is verified on the backend that wrote it; the one-off sealing is SQLite's (its
 // migration added the chain to existing rows).
@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
 import { dialectOf, rawAll, rawGet, rawRun } from '@/db/dialect';
+import { assertNoHiddenAuditRows } from '@/db/pg/audit-chain';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -42,7 +43,8 @@ export function auditRowHash(prevHash: string, r: RawAuditRow): string {
 /** Seal one just-inserted row (the only UPDATE the table's trigger allows). Call in its transaction. */
 export async function sealAuditRow(db: Conn, id: number): Promise<void> {
   const row = await rawGet<RawAuditRow>(db, sql.raw(`SELECT ${CONTENT} FROM audit_log WHERE id = ${Number(id)}`));
-  const prev = await rawGet<{ hash: string | null }>(db, sql`SELECT hash FROM audit_log WHERE id < ${id} ORDER BY id DESC LIMIT 1`);
+  const prev = await rawGet<{ id: number; hash: string | null }>(db, sql`SELECT id, hash FROM audit_log WHERE id < ${id} ORDER BY id DESC LIMIT 1`);
+  if (dialectOf(db) === 'pg') await assertNoHiddenAuditRows(db, prev?.id ?? 0, id);
   const prevHash = prev ? (prev.hash ?? '') : GENESIS_HASH;
   await rawRun(db, sql`UPDATE audit_log SET prev_hash = ${prevHash}, hash = ${auditRowHash(prevHash, row!)} WHERE id = ${id}`);
 }

@@ -3,6 +3,8 @@ import { auditLog } from '../schema';
 import { sealAuditRow } from './audit-chain';
 import { and, desc, eq, gte, inArray, lt, or, isNull, type SQL } from 'drizzle-orm';
 import { withTx } from '@/db/tx';
+import { dialectOf } from '@/db/dialect';
+import { lockAuditChain } from '@/db/pg/audit-chain';
 
 export interface AuditEntry {
   actorId?: number | null;
@@ -21,6 +23,8 @@ export interface AuditEntry {
  * transaction; the table refuses other updates and deletes. Call inside the write's transaction. */
 export async function insertAudit(db: Conn, e: AuditEntry): Promise<void> {
   await withTx(db, async (tx) => {
+    // PostgreSQL: appends take turns until commit, so the chain does not fork (db/pg/audit-chain.ts)
+    if (dialectOf(tx) === 'pg') await lockAuditChain(tx);
     const row = (await tx
       .insert(auditLog)
       .values({

@@ -6,7 +6,8 @@
 // in the middle of its result transaction (the other finishes it: one result set, one audit row),
 // and its progress is in the database while it runs; a long run that a request waits for (runJob)
 // answers with the reply of whichever instance ran it, refusals included; each webhook delivery is
-// sent once although both instances dispatch the outbox. PostgreSQL only (SQLite is one process).
+// sent once although both instances dispatch the outbox, and audit rows appended at once still form
+// one hash chain. PostgreSQL only (SQLite is one process).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,11 @@ import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { decide } from '@/lib/services/recognition/decisions';
 import { insertDelivery, insertEndpoint, leaseDueDeliveries } from '@/db/queries/hospital';
 import type { DB } from '@/db/client';
+import { withTx } from '@/db/tx';
+import { rawAll } from '@/db/dialect';
+import { sql } from 'drizzle-orm';
+import { insertAudit } from '@/db/queries/audit';
+import { verifyAuditChain } from '@/db/queries/audit-chain';
 import { GD_LABS, makeRound, makeScheme, submitAs, type World } from './eqa-support';
 import { NOW, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
 
@@ -172,6 +178,29 @@ describe.skipIf(testBackend !== 'pg')('two app instances on one PostgreSQL datab
     } finally {
       await Promise.all(conns.map((c) => c.close()));
       await sqlRun(w.db, `UPDATE webhook_deliveries SET status = 'failed' WHERE endpoint_id = ?`, ep.id);
+    }
+  });
+
+  it('audit rows appended at once from several connections form one chain (appends take turns; a repeatable-read snapshot older than the last append runs again)', async () => {
+    const conns = await Promise.all(Array.from({ length: 4 }, () => reopenTestDb(w)));
+    try {
+      await Promise.all(conns.flatMap((c, k) => Array.from({ length: 10 }, (_, i) => withTx(c.db, async (tx) => await insertAudit(tx, { action: 'test.concurrent', details: { k, i } })))));
+      let runs = 0;
+      await withTx(conns[0].db, async (tx) => {
+        runs++;
+        await rawAll(tx, sql`SELECT count(*) AS n FROM audit_log`); // the snapshot is taken here
+        if (runs === 1) await insertAudit(conns[1].db, { action: 'test.meanwhile' }); // committed after it
+        await insertAudit(tx, { action: 'test.repeatable' });
+      }, { isolation: 'repeatable read' });
+      expect(runs).toBe(2);
+      expect((await rows<{ action: string; n: number }>(`SELECT action, count(*)::int AS n FROM audit_log WHERE action LIKE 'test.%' GROUP BY action ORDER BY action`))).toEqual([
+        { action: 'test.concurrent', n: 40 },
+        { action: 'test.meanwhile', n: 1 },
+        { action: 'test.repeatable', n: 1 },
+      ]);
+      expect(await verifyAuditChain(w.db)).toMatchObject({ ok: true });
+    } finally {
+      await Promise.all(conns.map((c) => c.close()));
     }
   });
 });
