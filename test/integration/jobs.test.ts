@@ -3,8 +3,8 @@
 // same service functions as the request thread would, on its own SQLite connection, and answers with
 // the same result or the same refusal; runJob (lib/jobs.ts) uses the pool once it is installed and the
 // request thread otherwise. Expected values: the in-process call on an identical database.
-// Both backends (raw SQL through sqlRows). On PostgreSQL the audit chain check after 40 concurrent
-// posts fails: concurrent transactions each chain to the last row they can see (db/pg/README.md, left).
+// Both backends (raw SQL through sqlRows); on PostgreSQL the 40 concurrent posts also show that
+// concurrent audit appends keep one chain (db/pg/audit-chain.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededTestDb, sqlRows, testBackend, useAsProcessDb } from '../support/db';
 import { closeDb } from '@/db/client';
