@@ -17,6 +17,7 @@ import { withTx } from '@/db/tx';
 import { bulkWriter } from '@/db/bulk';
 import { pgBulkWriter, setPgBulkMethod, type PgBulkMethod } from '@/db/pg/bulk-writer';
 import { FIGURES_PREFIX, type Figure } from './backends';
+import { profilePgQueries } from './pg-profile';
 
 const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
@@ -32,6 +33,8 @@ async function iqcPart(scale: number): Promise<Figure[]> {
     const pg = dialectOf(world.db) === 'pg';
     console.log(`world: ${fmt(labs)} labs, ${fmt(total)} results in ${files.length} CSV files`);
     const methods: PgBulkMethod[] = pg ? ['unnest', 'auto'] : ['auto'];
+    const profile = pg && process.env.BENCH_PG_PROFILE === '1' ? profilePgQueries() : null;
+    const tImport = performance.now();
     const spent = new Map(methods.map((m) => [m, { rows: 0, ms: 0, inserted: 0 }]));
     for (const [i, f] of files.entries()) {
       const m = methods[i % methods.length];
@@ -44,6 +47,7 @@ async function iqcPart(scale: number): Promise<Figure[]> {
       s.inserted += out.inserted;
     }
     setPgBulkMethod('auto');
+    profile?.report('the CSV import', performance.now() - tImport);
     const figures: Figure[] = [];
     for (const [m, s] of spent) {
       const variant = pg ? (m === 'auto' ? 'COPY' : 'unnest') : undefined;
@@ -77,7 +81,8 @@ async function iqcPart(scale: number): Promise<Figure[]> {
 }
 
 async function eqaPart(scale: number): Promise<Figure[]> {
-  const f = await eqaRound({ scale });
+  const profile = process.env.DATABASE_URL?.startsWith('postgres') && process.env.BENCH_PG_PROFILE === '1' ? profilePgQueries() : null;
+  const f = await eqaRound({ scale, profile: profile ?? undefined });
   const detail = `${fmt(f.results)} results, ${fmt(f.labs)} labs`;
   return [
     { measure: 'EQA evaluateRound (aim < 30 s at 2,000,000 results)', unit: 's', value: f.evalMs / 1000, detail },
@@ -93,6 +98,10 @@ const PARTS: Record<string, (scale: number) => Promise<Figure[]>> = { iqc: iqcPa
 
 async function main() {
   const [part, scaleArg] = process.argv.slice(2);
+  // BENCH_PG_BULK=unnest|copy: every PostgreSQL bulk write one way (to compare, or to see its
+  // triggers in auto_explain, which does not explain COPY)
+  const forced = process.env.BENCH_PG_BULK;
+  if (forced === 'unnest' || forced === 'copy') setPgBulkMethod(forced);
   const run = PARTS[part];
   if (!run) throw new Error(`unknown part ${part} (${Object.keys(PARTS).join(', ')})`);
   const figures = await run(Number(scaleArg));

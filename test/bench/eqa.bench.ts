@@ -19,6 +19,7 @@ import { analytes, eqaRounds, eqaSamples, eqaSubmissions } from '@/db/schema';
 import { dialectOf } from '@/db/dialect';
 import { withTx } from '@/db/tx';
 import { bulkWriter } from '@/db/bulk';
+import type { PgProfile } from './pg-profile';
 
 const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
@@ -51,7 +52,7 @@ export default async function eqaBench(opts: { scale: number }): Promise<void> {
   await eqaRound(opts);
 }
 
-export async function eqaRound(opts: { scale: number }): Promise<EqaFigures> {
+export async function eqaRound(opts: { scale: number; profile?: PgProfile }): Promise<EqaFigures> {
   const labs = Math.max(20, Math.round(10_000 * opts.scale));
   const SAMPLES = ['N1', 'N2', 'N3', 'N4', 'N5'];
   const t0 = performance.now();
@@ -117,6 +118,7 @@ export async function eqaRound(opts: { scale: number }): Promise<EqaFigures> {
     await closeRound(db, regulator, { roundCode: 'NAT-1' }, { now: now + 1000 });
     let lastPrinted = -1;
     const at: Record<number, number> = {};
+    opts.profile?.reset();
     const tEval = performance.now();
     const summary = await evaluateRound(db, regulator, { roundCode: 'NAT-1' }, {
       now: now + 2000,
@@ -137,6 +139,7 @@ export async function eqaRound(opts: { scale: number }): Promise<EqaFigures> {
     const readMs = at[0.2] ?? NaN;
     const gradeMs = (at[0.6] ?? NaN) - readMs;
     const writeMs = evalMs - (at[0.6] ?? NaN);
+    opts.profile?.report('evaluateRound', evalMs);
     console.log(`  phases: read of the submissions ${fmt(readMs / 1000, 1)} s · robust statistics and grading ${fmt(gradeMs / 1000, 1)} s · diff and writes ${fmt(writeMs / 1000, 1)} s`);
     const tRe = performance.now();
     const again = await evaluateRound(db, regulator, { roundCode: 'NAT-1' }, { now: now + 3000 });
