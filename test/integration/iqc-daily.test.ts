@@ -345,6 +345,23 @@ describe('daily IQC aggregates', () => {
     await expectAggregatesExact();
   });
 
+  it("a pair's only result of a month excluded takes the pair out of the region's month, and back when included", async () => {
+    // 2026-05-10 10:00 UTC+8: a month no other step reaches (no target yet: a no_target run)
+    const at = Date.UTC(2026, 4, 10, 2, 0);
+    const [region] = await rows<{ regionId: number }>("SELECT region_id AS regionId FROM laboratories WHERE code = 'GZ-001'");
+    const month = async () => (await stored()).regionMonths.filter((k) => k.startsWith(`${region.regionId}|2026-05|`));
+    expect(await month()).toEqual([]);
+    await post([{ analyte: 'K', level: '1', lot: 'K1-A', instrument: 'A', value: 4.05, measuredAt: new Date(at).toISOString() }]);
+    expect(await month()).toEqual([`${region.regionId}|2026-05|1`]);
+    const [r] = await rows<{ id: number }>(`SELECT id FROM iqc_results WHERE measured_at = ${at} AND current = true`);
+    await excludeResult(t.db, lab, { resultId: r.id, reason: 'clot' }, NOW);
+    expect(await month()).toEqual([]);
+    await expectAggregatesExact();
+    await includeResult(t.db, lab, { resultId: r.id }, NOW);
+    expect(await month()).toEqual([`${region.regionId}|2026-05|1`]);
+    await expectAggregatesExact();
+  });
+
   it('a hand-computed day: two in-control level-1 values and a rejected run', async () => {
     // fresh series on instrument C: 4.1 and 4.3 at 08:00 and 09:00 (UTC+8) → n 2, mean 4.2,
     // Σ(x − mean)² = 0.01 + 0.01 = 0.02; a 4.5 (z = +5) run rejected by 1_3s at 10:00 stays out of n.
