@@ -75,6 +75,30 @@ function failureOf(output: unknown, fallback: string): SerializedError {
   return { kind: 'error', name: 'Error', message: typeof message === 'string' ? message : fallback };
 }
 
+/** Slots shared by the loops of one work() call; close() lets every waiting loop go (stop). */
+class Slots {
+  private readonly waiting: (() => void)[] = [];
+  private closed = false;
+  constructor(private free: number) {}
+
+  async take(): Promise<void> {
+    if (this.closed) return;
+    if (this.free > 0) return void this.free--;
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  give(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const w of this.waiting.splice(0)) w();
+  }
+}
+
 interface Payload {
   actor: Actor;
   input: unknown;
@@ -85,6 +109,7 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
   readonly boss: PgBoss;
   private readonly queues = new Set<string>();
   private readonly loops: Promise<void>[] = [];
+  private readonly slots = new Set<Slots>();
   /** the pauses of idle loops, by queue name (a job sent here wakes this instance's loop of its queue) */
   private readonly wake = new Map<string, Set<() => void>>();
   private stopping = false;
@@ -152,11 +177,16 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
     }
   }
 
-  async work(handlers: JobHandlers<PgTx>): Promise<void> {
+  /** Work these queues, one job at a time per queue; `together`: at most that many of these queues'
+   * jobs at once in this instance (the app's long runs share one worker: a job this instance could not
+   * start yet stays in the queue for another instance). */
+  async work(handlers: JobHandlers<PgTx>, opts: { together?: number } = {}): Promise<void> {
     if (this.stopping) throw new Error('the job queue is stopped');
+    const slots = opts.together ? new Slots(opts.together) : null;
+    if (slots) this.slots.add(slots);
     for (const [name, handler] of Object.entries(handlers)) {
       await this.ensureQueue(name);
-      this.loops.push(this.loop(name, handler));
+      this.loops.push(this.loop(name, handler, slots));
     }
   }
 
@@ -168,6 +198,7 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
   async stop(): Promise<void> {
     this.stopping = true;
     for (const set of this.wake.values()) for (const w of set) w();
+    for (const slots of this.slots) slots.close();
     await Promise.allSettled(this.loops);
     await this.boss.stop({ graceful: false, wait: true });
     if (this.own.ownsDb) await this.db.$client.end();
@@ -188,15 +219,21 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
     }
   }
 
-  /** One job at a time from `name`'s queue until stop(). */
-  private async loop(name: string, handler: JobHandler<PgTx>): Promise<void> {
+  /** One job at a time from `name`'s queue until stop(), fetched only with a free slot. */
+  private async loop(name: string, handler: JobHandler<PgTx>, slots: Slots | null): Promise<void> {
     while (!this.stopping) {
+      await slots?.take();
+      if (this.stopping) break;
       const [job] = await this.boss.fetch<Payload>(name, { batchSize: 1, includeMetadata: true }).catch((e: unknown) => {
         console.error(`[labqc] fetching a ${name} job failed:`, (e as Error)?.message ?? e);
         return [];
       });
-      if (job) await this.run(handler, { id: job.id, name, attempt: job.retryCount, instance: this.settings.instance }, job.data);
-      else await this.pause(name, this.settings.pollingIntervalSeconds * 1000);
+      try {
+        if (job) await this.run(handler, { id: job.id, name, attempt: job.retryCount, instance: this.settings.instance }, job.data);
+      } finally {
+        slots?.give();
+      }
+      if (!job) await this.pause(name, this.settings.pollingIntervalSeconds * 1000);
     }
   }
 

@@ -58,7 +58,8 @@ export async function serveJobs(env: Env = process.env): Promise<(() => Promise<
   const queue = (await openJobQueue(env)) as PgBossJobQueue;
   const handlers: Record<string, JobHandler<PgTx>> = {};
   for (const name of QUEUED_JOBS) handlers[name] = (_tx, actor, input, job) => runHere(name, actor, input, job, queue.settings.retryLimit);
-  await queue.work(handlers);
+  // one at a time, as the worker pool's one long-lane worker runs them: another instance takes the rest
+  await queue.work(handlers, { together: 1 });
   installJobQueue({
     run: async (name, actor, input) => await queue.reply(name, await queue.send(name, actor, input)),
     start: async (name, actor, input) => void (await queue.send(name, actor, input)),

@@ -127,6 +127,30 @@ describe.skipIf(!pgUrl)('PostgreSQL job queue: several app instances', () => {
     }
   });
 
+  it('queues worked together run one job at a time in an instance (the app\'s long runs share one worker); stop() ends a loop waiting for its turn', async () => {
+    const worker = new PgBossJobQueue(t.url, db, settings('T'));
+    await worker.start();
+    let running = 0;
+    let most = 0;
+    const done: string[] = [];
+    const slow = (name: string) => async () => {
+      most = Math.max(most, ++running);
+      await sleep(300);
+      running--;
+      done.push(name);
+      return name;
+    };
+    try {
+      await worker.work({ 'test.long1': slow('test.long1'), 'test.long2': slow('test.long2'), 'test.long3': slow('test.long3') }, { together: 1 });
+      const ids = await Promise.all(['test.long1', 'test.long2', 'test.long3'].map((name) => sender.send(name, system, {})));
+      for (const [i, id] of ids.entries()) expect((await settled(`test.long${i + 1}`, id))?.state).toBe('completed');
+      expect(most).toBe(1);
+      expect(done.sort()).toEqual(['test.long1', 'test.long2', 'test.long3']);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('a job whose effect committed but whose completion was lost runs again without a second effect', async () => {
     const worker = new PgBossJobQueue(t.url, db, settings('C'));
     await worker.start();
