@@ -5,7 +5,9 @@
 // their lane (lib/jobs.ts laneOf: imports or long runs) and go to the lane's first idle worker, so a
 // national evaluation never holds up LIS imports; an audit row goes to the front of the import queue
 // (isUrgent), so a client's answer waits for at most one import besides its own. A worker that dies
-// fails its job and is replaced.
+// fails its job and is replaced. On PostgreSQL (DATABASE_URL) each worker opens its own pool
+// instead, and the long lane also runs the long runs this instance takes from the job queue in the
+// database (lib/jobs/serve.ts).
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import type { Actor } from '@/lib/auth/core';

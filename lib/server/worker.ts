@@ -1,5 +1,6 @@
 // A job worker of the production server (started by lib/server/pool.ts): its own SQLite connection
-// (db/client.ts getDb: DATABASE_PATH, WAL, foreign keys, busy_timeout), one job at a time.
+// (db/client.ts getDb: DATABASE_PATH, WAL, foreign keys, busy_timeout), or its own PostgreSQL pool
+// on DATABASE_URL, one job at a time.
 import { parentPort } from 'node:worker_threads';
 import { getDb } from '@/db/client';
 import { executeJob, isJobName, serializeError, type JobName } from '@/lib/jobs';
@@ -7,6 +8,8 @@ import type { Actor } from '@/lib/auth/core';
 
 if (!parentPort) throw new Error('lib/server/worker.ts runs as a worker thread of lib/server/pool.ts');
 const port = parentPort;
+// on PostgreSQL a small pool of this thread's own (DATABASE_WORKER_POOL_SIZE, default 2), not the request thread's 10
+process.env.DATABASE_POOL_SIZE = process.env.DATABASE_WORKER_POOL_SIZE ?? '2';
 const db = getDb();
 
 port.on('message', async (m: { id: number; name: JobName; actor: Actor; input: unknown }) => {
