@@ -102,16 +102,16 @@ interface TableStatements {
  * columns, or a caller's narrower list, keyed by its names). */
 const statementCache = new WeakMap<Database.Database, Map<SQLiteTable, Map<string, TableStatements>>>();
 
-function tableStatements(client: Database.Database, table: SQLiteTable, only?: readonly string[]): TableStatements {
+function tableStatements(client: Database.Database, table: SQLiteTable, only?: readonly string[], orFail = false): TableStatements {
   let byTable = statementCache.get(client);
   if (!byTable) statementCache.set(client, (byTable = new Map()));
   let byColumns = byTable.get(table);
   if (!byColumns) byTable.set(table, (byColumns = new Map()));
-  const listKey = only ? only.join() : '';
+  const listKey = (orFail ? 'F:' : '') + (only ? only.join() : '');
   let t = byColumns.get(listKey);
   if (!t) {
     const columns = boundColumns(table, only);
-    const head = `INSERT INTO "${getTableName(table)}" (${columns.map((c) => `"${c.name}"`).join(', ')}) VALUES `;
+    const head = `INSERT${orFail ? ' OR FAIL' : ''} INTO "${getTableName(table)}" (${columns.map((c) => `"${c.name}"`).join(', ')}) VALUES `;
     const one = `(${columns.map(() => '?').join(', ')})`;
     t = { columns, bySize: new Map(), sql: (rows) => head + Array.from({ length: rows }, () => one).join(', ') };
     byColumns.set(listKey, t);
@@ -147,6 +147,12 @@ export interface BulkOptions<Row = Record<string, unknown>> {
    * take their SQL default or NULL. Fewer bound parameters per row where rows come by the hundred
    * thousand and many columns keep their default (a row's value for a column not listed is ignored). */
   columns?: readonly (keyof Row & string)[];
+  /** SQLite: `INSERT OR FAIL`, for a caller whose transaction rolls back on any error (withTx does).
+   * A plain multi-row INSERT into a table with constraints first copies every page it changes into
+   * a statement journal (a temporary file past 64 KiB), to undo that statement alone on a constraint
+   * error; OR FAIL keeps the rows before the failing one instead, and needs no journal (the IQC
+   * ingest wrote several times its data to that file). */
+  orFail?: boolean;
 }
 
 export interface BulkWriter<Row> {
@@ -186,7 +192,7 @@ export function bulkWriter<T extends SQLiteTable>(db: HasClient, table: T, opts:
   const deferred = (db as { deferredWriter?: (t: T, o: BulkOptions<T['$inferInsert']>) => BulkWriter<T['$inferInsert']> }).deferredWriter;
   if (deferred) return deferred.call(db, table, opts);
   const client = db.$client;
-  const t = tableStatements(client, table, opts.columns);
+  const t = tableStatements(client, table, opts.columns, opts.orFail);
   const { columns } = t;
   const width = columns.length;
   const chunk = rowsPerChunk(width, MAX_BOUND_PARAMETERS.sqlite, opts.rowsPerStatement ?? DEFAULT_ROWS_PER_STATEMENT);

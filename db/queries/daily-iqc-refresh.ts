@@ -270,7 +270,7 @@ const byNumber = (a: number, b: number) => a - b;
 
 /** Write a series' recomputed days (series rows by day, control-lot rows by lot and day). */
 function writeRecomputed(db: HasClient, { d, acc }: Recomputed): void {
-  const seriesRows = bulkWriter(db, iqcDailySeries, { columns: SERIES_COLUMNS });
+  const seriesRows = bulkWriter(db, iqcDailySeries, { columns: SERIES_COLUMNS, orFail: true });
   // one array of values, the varying ones set per row (the writer copies them at once)
   const seriesRow: unknown[] = [d.labId, d.analyteId, d.instrument, '', 0, 0, 0, 0];
   for (const k of [...acc.series.keys()].sort(byNumber)) {
@@ -285,7 +285,7 @@ function writeRecomputed(db: HasClient, { d, acc }: Recomputed): void {
   seriesRows.flush();
   // by control lot, then day: each lot's days come in time order (sorted only when stored days
   // were read after written ones)
-  const lotRows = bulkWriter(db, iqcDailyLots, { columns: LOT_COLUMNS });
+  const lotRows = bulkWriter(db, iqcDailyLots, { columns: LOT_COLUMNS, orFail: true });
   const lotRow: unknown[] = [0, '', d.labId, d.analyteId, '', 0, 0, null, 0];
   for (const lotId of [...acc.lotDays.keys()].sort(byNumber)) {
     const days = acc.lotDays.get(lotId)!;

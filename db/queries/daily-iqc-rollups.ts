@@ -81,7 +81,7 @@ export function refreshRollups(db: HasClient, labId: number, analytes: readonly 
   if (!s) cache.set(db.$client, (s = statements(db.$client)));
   const regionId = s.labRegion.get(labId)?.regionId;
   if (regionId === undefined) return;
-  const newPairs = bulkWriter(db, iqcDailyPairs, { columns: PAIR_COLUMNS });
+  const newPairs = bulkWriter(db, iqcDailyPairs, { columns: PAIR_COLUMNS, orFail: true });
   const covered = new Map<string, number>();
   const monthDelta = new Map<string, number>();
   for (const { analyteId, days, seriesLevels } of [...analytes].sort((a, b) => a.analyteId - b.analyteId)) {

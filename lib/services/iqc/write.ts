@@ -62,9 +62,9 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
   // results without a category or signal (every quantitative item's) leave both columns NULL
   let plain = true;
   for (const run of plan.runs) for (const m of run.members) if (m.pending && (m.category !== null || m.signal !== null)) plain = false;
-  const results = bulkWriter(s, iqcResults, { columns: plain ? PLAIN_RESULT_COLUMNS : NEW_RESULT_COLUMNS });
+  const results = bulkWriter(s, iqcResults, { columns: plain ? PLAIN_RESULT_COLUMNS : NEW_RESULT_COLUMNS, orFail: true });
   const resultRow: unknown[] = [0, ctx.labId, plan.analyteId, 0, '', 0, 0, null, null, w.actorId, w.now];
-  const violationRows = bulkWriter(s, iqcViolations, { columns: VIOLATION_COLUMNS });
+  const violationRows = bulkWriter(s, iqcViolations, { columns: VIOLATION_COLUMNS, orFail: true });
   // each distinct rule set (evaluatePlan gives one array per set) as JSON once
   const rulesJson = new Map<readonly WestgardRule[], string>();
   const jsonOf = (rules: readonly WestgardRule[]) => {
@@ -72,7 +72,7 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
     if (json === undefined) rulesJson.set(rules, (json = JSON.stringify(rules)));
     return json;
   };
-  const runRows = bulkWriter(s, iqcRuns, { columns: NEW_RUN_COLUMNS, returnIds: true });
+  const runRows = bulkWriter(s, iqcRuns, { columns: NEW_RUN_COLUMNS, returnIds: true, orFail: true });
   // one array of values per writer, the varying ones set per row (the writer copies them at once)
   const runRow: unknown[] = [ctx.labId, plan.analyteId, plan.instrument, 0, '', '', w.now, w.source, null, null, w.actorId, w.now];
   for (const run of plan.runs) {
