@@ -26,6 +26,9 @@ function sqlTypeOf(table: SQLiteTable, key: string): string {
 export type PgBulkMethod = 'auto' | 'unnest' | 'copy';
 
 let defaultMethod: PgBulkMethod = 'auto';
+
+/** Batches this process has written each way (the bench reports how many went through COPY). */
+export const pgBulkBatches = { copy: 0, unnest: 0 };
 /** The method of writers made without one (the bench measures the app's ingest with each). */
 export function setPgBulkMethod(m: PgBulkMethod): void {
   defaultMethod = m;
@@ -57,8 +60,10 @@ export function pgBulkWriter<T extends SQLiteTable>(db: unknown, table: T, opts:
     }
     let changes: number;
     if (method === 'copy' || (method === 'auto' && rows >= PG_COPY_MIN_ROWS)) {
+      pgBulkBatches.copy++;
       changes = idArray ? await copyColumns(db, name, ['id', ...names], [idArray, ...batch], rows) : await copyColumns(db, name, names, batch, rows);
     } else {
+      pgBulkBatches.unnest++;
       const arrays: SQL[] = [];
       if (idArray) arrays.push(sql`${sql.param(idArray)}::bigint[]`);
       for (let i = 0; i < width; i++) arrays.push(sql`${sql.param(batch[i])}::${sql.raw(types[i])}[]`);
