@@ -16,6 +16,8 @@ import { isAppError } from '@/lib/errors';
 import { verifyAuditChain } from './queries/audit-chain';
 import { backupDatabase, restoreDatabase, serverHoldingDatabase } from './backup';
 import { describePostgresUrl, isPostgresUrl } from './pg/url';
+import { rawRun } from './dialect';
+import { sql } from 'drizzle-orm';
 
 const log = (m: string) => console.log(`[labqc] ${m}`);
 
@@ -23,29 +25,27 @@ async function main() {
   const [command, ...args] = process.argv.slice(2);
   switch (command) {
     case 'migrate': {
-      // DATABASE_URL=postgres://... : the PostgreSQL migrations (issue 14); otherwise SQLite as always
-      if (await migratePostgresIfConfigured()) break;
-      await runMigrations(getDb());
-      log(`migrated ${databasePath()}`);
+      // DATABASE_URL=postgres://... : the PostgreSQL migrations and partitions (issue 14); otherwise SQLite
+      await migrate();
       await addMissingCatalogue();
       break;
     }
     case 'seed': {
       // --if-empty (npm run demo): a database with data is left as it is, in production too
       if (process.env.NODE_ENV === 'production' && !args.includes('--if-empty')) refuse('the demo data is never seeded when NODE_ENV=production');
-      if (args.includes('--reset')) removeDatabase();
+      if (args.includes('--reset')) await removeDatabase();
       const db = getDb();
-      await runMigrations(db);
+      await migrate();
       if (args.includes('--if-empty') && !(await isEmpty(db))) {
-        log(`${databasePath()} holds data: not seeding`);
+        log(`${where()} holds data: not seeding`);
         // an older demo database (npm run demo) still gains the catalogue items added since
         await addMissingCatalogue();
         break;
       }
       const refusal = await demoSeedRefusal(db);
-      if (refusal) refuse(`${databasePath()}: ${refusal}`);
+      if (refusal) refuse(`${where()}: ${refusal}`);
       await seedDemo(db, { log });
-      log(`seeded ${databasePath()}`);
+      log(`seeded ${where()}`);
       break;
     }
     case 'admin:create': {
@@ -57,7 +57,7 @@ async function main() {
       const password = prompted ?? generateTemporaryPassword(20);
       try {
         const admin = await createAdministrator(db, { email, name: option(args, '--name') ?? 'Administrator', password, temporary: !prompted });
-        log(`administrator ${admin.email} created in ${databasePath()}`);
+        log(`administrator ${admin.email} created in ${where()}`);
         // shown once, never stored in clear: the administrator must replace it at first sign-in
         if (!prompted) console.log(`temporary password (shown once, to be changed at first sign-in): ${password}`);
       } catch (e) {
@@ -77,6 +77,7 @@ async function main() {
       break;
     }
     case 'db:backup': {
+      if (onPostgres()) refuse('db:backup copies the SQLite file; on PostgreSQL use pg_dump (or the server\'s own backups)');
       const target = args.find((a) => !a.startsWith('--'));
       if (!target) refuse('usage: npm run db:backup -- <backup file>');
       const r = await backupDatabase(getDb(), target);
@@ -84,11 +85,12 @@ async function main() {
       break;
     }
     case 'db:restore': {
+      if (onPostgres()) refuse('db:restore replaces the SQLite file; on PostgreSQL use pg_restore');
       const source = args.find((a) => !a.startsWith('--'));
       if (!source) refuse('usage: npm run db:restore -- <backup file> (with the server stopped)');
       const holder = serverHoldingDatabase(databasePath());
       if (holder) refuse(`a server (pid ${holder}) is using ${databasePath()}; stop it first`);
-      closeDb();
+      await closeDb();
       try {
         await restoreDatabase(source, databasePath());
       } catch (e) {
@@ -132,22 +134,24 @@ async function main() {
   }
 }
 
-/** `migrate` on PostgreSQL when DATABASE_URL is a postgres:// URL; false when SQLite is configured. */
-async function migratePostgresIfConfigured(): Promise<boolean> {
-  const url = process.env.DATABASE_URL;
-  if (!isPostgresUrl(url)) return false;
-  const { openPostgres } = await import('./pg/client');
-  const { runPgMigrations } = await import('./pg/migrate');
-  const db = openPostgres(url, { max: 2 });
-  try {
-    const { partitionsCreated } = await runPgMigrations(db);
-    log(`migrated PostgreSQL ${describePostgresUrl(url)}${partitionsCreated.length ? `; iqc_results partitions created: ${partitionsCreated.join(', ')}` : ''}`);
-    // the catalogue items are added by the SQLite data layer only, until db/ has one interface for both
-    log('PostgreSQL: schema only; the catalogue and demo data are loaded by the SQLite data layer for now (issue 14)');
-  } finally {
-    await db.$client.end();
+const onPostgres = () => isPostgresUrl(process.env.DATABASE_URL);
+
+/** The configured database, for messages: the SQLite file, or the PostgreSQL server and database (no password). */
+function where(): string {
+  return onPostgres() ? `PostgreSQL ${describePostgresUrl(process.env.DATABASE_URL!)}` : databasePath();
+}
+
+/** The committed migrations of the configured backend (on PostgreSQL, under an advisory lock, with
+ * the coming months' iqc_results partitions). */
+async function migrate(): Promise<void> {
+  if (!onPostgres()) {
+    await runMigrations(getDb());
+    log(`migrated ${where()}`);
+    return;
   }
-  return true;
+  const { runPgMigrations } = await import('./pg/migrate');
+  const { partitionsCreated } = await runPgMigrations(getDb() as unknown as import('./pg/client').PgDB);
+  log(`migrated ${where()}${partitionsCreated.length ? `; iqc_results partitions created: ${partitionsCreated.join(', ')}` : ''}`);
 }
 
 /** `partitions`: create the coming months' iqc_results partitions and print every partition's size. */
@@ -233,12 +237,23 @@ async function promptNewPassword(): Promise<string | null> {
   }
 }
 
-function removeDatabase() {
-  closeDb();
+/** `seed --reset`: the SQLite file removed, or on PostgreSQL every LabQC schema dropped (tables, the
+ * migrations' journal, the job queue's schema), so that the migrations start from nothing. */
+async function removeDatabase() {
+  if (onPostgres()) {
+    const db = getDb();
+    await rawRun(db, sql.raw('DROP SCHEMA IF EXISTS drizzle CASCADE; DROP SCHEMA IF EXISTS pgboss CASCADE; DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public'));
+    log(`${where()}: emptied (--reset)`);
+    return;
+  }
+  await closeDb();
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(databasePath() + suffix, { force: true });
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+main()
+  // a PostgreSQL pool keeps the process alive until it ends
+  .then(() => closeDb())
+  .catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

@@ -1,6 +1,7 @@
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import path from 'node:path';
 import type { DB } from './client';
+import { dialectOf } from './dialect';
 import { sealUnchainedAuditRows } from './queries/audit-chain';
 
 // npm scripts, tests and the server all run from the repository root.
@@ -12,8 +13,15 @@ function appliedCount(db: DB): number {
   return table ? (db.$client.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n : 0;
 }
 
-/** Apply every committed drizzle-kit migration that the database has not seen yet. */
+/** Apply every committed drizzle-kit migration that the database has not seen yet: db/migrations on
+ * SQLite, db/migrations-pg (and the coming months' iqc_results partitions) on PostgreSQL. */
 export async function runMigrations(db: DB): Promise<void> {
+  if (dialectOf(db) === 'pg') {
+    // audit rows are chained from the first PostgreSQL migration on: nothing to seal
+    const { runPgMigrations } = await import('./pg/migrate');
+    await runPgMigrations(db as unknown as import('./pg/client').PgDB);
+    return;
+  }
   // a migration that changes a table rebuilds it (new table, copy, drop, rename), which SQLite allows
   // only with foreign keys off, and that cannot change inside the migrator's transaction; every key
   // is checked once new migrations are in

@@ -70,12 +70,20 @@ export async function prefetchRegionResults(db: unknown, labId: number, series: 
   if (!series.length) return out;
   const rows = await rawAll<RegionResultRow & { analyteId: number; instrument: string }>(
     db,
+    // series → its results (index lab, analyte, time) → each result's run by key, in that order whatever
+    // the statistics say (OFFSET 0 / LIMIT 1 keep the lateral subqueries from being flattened): a lab
+    // the statistics do not know yet (its first ingest) otherwise gets a plan that scans the lab's runs
+    // once per result, minutes for a few thousand rows
     sql`SELECT r.id, r.run_id AS runId, r.control_lot_id AS controlLotId, r.level, r.value, r.category, r.signal, r.measured_at AS measuredAt, r.z,
                r.target_id AS targetId, r.excluded::int AS excluded, u.measured_at AS runAt, u.client_run_id AS clientRunId, u.status AS runStatus,
                u.rules::text AS runRules, u.operator AS runOperator, k.analyte_id AS analyteId, k.instrument
         FROM unnest(${sql.param(series.map((s) => s.analyteId))}::int[], ${sql.param(series.map((s) => s.instrument))}::text[], ${sql.param(series.map((s) => s.from))}::bigint[]) AS k(analyte_id, instrument, since)
-        JOIN iqc_results r ON r.lab_id = ${labId} AND r.analyte_id = k.analyte_id AND r.measured_at >= k.since AND r.current
-        JOIN iqc_runs u ON u.id = r.run_id AND u.lab_id = r.lab_id AND u.instrument = k.instrument`,
+        CROSS JOIN LATERAL (
+          SELECT * FROM iqc_results WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND measured_at >= k.since AND current OFFSET 0
+        ) r
+        CROSS JOIN LATERAL (
+          SELECT measured_at, client_run_id, status, rules, operator FROM iqc_runs WHERE id = r.run_id AND lab_id = r.lab_id AND instrument = k.instrument LIMIT 1
+        ) u`,
   );
   for (const r of rows) {
     const key = seriesKeyOf(r.analyteId, r.instrument);

@@ -1,6 +1,6 @@
 // The production server: Next.js behind a plain node:http server whose first stop is the public
 // verification API. Hospitals' systems may call /api/v1/verify for every result they receive (or
-// POST batches of 10,000), so it is answered straight from SQLite (lib/public-api.ts, via
+// POST batches of 10,000), so it is answered straight from the database (lib/public-api.ts, via
 // lib/server/public-fast.ts) without the framework's per-request work; everything else, including the same paths' route handlers in development, goes
 // to Next unchanged. Heavy work (imports, evaluations, eligibility runs) goes to a pool of worker
 // threads (lib/server/pool.ts) that route handlers and actions reach through lib/jobs.ts. Compiled to
@@ -13,6 +13,7 @@ import { publicFastPath } from '@/lib/server/public-fast';
 import { authSecret } from '@/lib/auth/secret';
 import { applyServerLimits, CONNECTIONS_CHECK_INTERVAL_MS, lingerAfterEarlyAnswer, refuseMalformed, refuseUnboundedBody } from '@/lib/server/limits';
 import { databasePath, getDb } from '@/db/client';
+import { isPostgresUrl } from '@/db/pg/url';
 import { runMigrations } from '@/db/migrate';
 import { installJobRunner } from '@/lib/jobs';
 import { JobPool } from '@/lib/server/pool';
@@ -44,7 +45,10 @@ function stampClient(req: http.IncomingMessage, res: http.ServerResponse) {
 const app = next({ dev: false, dir: process.cwd(), port, hostname: 'localhost' });
 const handle = app.getRequestHandler();
 
-// newer migrations first (a restored or older database), then the job workers on the same file
+// DATABASE_URL=postgres://… : the app on PostgreSQL (several instances may share it); else the SQLite file
+const onPostgres = isPostgresUrl(process.env.DATABASE_URL);
+// newer migrations first (a restored or older database; on PostgreSQL one instance migrates under an
+// advisory lock while the others wait), then the job workers on the same database
 await runMigrations(getDb());
 const workerFile = new URL('./worker.mjs', import.meta.url);
 const pool = fs.existsSync(workerFile) ? new JobPool(workerFile) : null;
@@ -61,7 +65,8 @@ const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHEC
   if (!await publicFastPath(req, res)) void handle(req, res);
 });
 applyServerLimits(server);
-claimDatabase(databasePath()); // `npm run db:restore` refuses while this server runs
+// `npm run db:restore` refuses while this server runs (a SQLite file only: PostgreSQL has its own tools)
+if (!onPostgres) claimDatabase(databasePath());
 // hospitals' webhooks and the expiry check in a worker thread of their own (lib/server/webhooks.ts)
 const webhookFile = new URL('./webhook-worker.mjs', import.meta.url);
 if (fs.existsSync(webhookFile)) new Worker(webhookFile).on('error', (e) => console.error('[labqc] webhook worker failed:', e.message)).unref();

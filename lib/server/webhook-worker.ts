@@ -6,4 +6,6 @@ import { getDb } from '@/db/client';
 import { startWebhookDispatcher } from '@/lib/server/webhooks';
 
 if (isMainThread) throw new Error('lib/server/webhook-worker.ts runs as a worker thread of lib/server/main.ts');
+// on PostgreSQL a small pool of this thread's own (DATABASE_WORKER_POOL_SIZE, default 2), not the request thread's 10
+process.env.DATABASE_POOL_SIZE = process.env.DATABASE_WORKER_POOL_SIZE ?? '2';
 startWebhookDispatcher(getDb(), { keepAlive: true });
