@@ -1,22 +1,30 @@
-// The audit hash chain (db/queries/audit-chain.ts) with several writers at once on PostgreSQL (the
-// connections of a pool, several app instances). SQLite has one writer at a time, so each row seals
-// onto the one before it; on PostgreSQL two transactions would each seal onto the last row they can
-// see and fork the chain. So an append first takes a transaction-level advisory lock: appends take
-// turns until commit, rows get their ids in that order, and the row before one's own is committed
-// (or rolled back) when the lock is granted. A read-committed transaction then sees it. A repeatable-
-// read one (evaluation, decisions, eligibility) may have taken its snapshot before that commit: ids
-// missing between the last row it sees and its own are probed, and a row committed after its snapshot
-// raises a serialization failure (40001), which withTx answers by running the transaction again with
-// a fresh snapshot; an id left by a rolled-back append is a gap, as on SQLite.
+// Appends in commit order on PostgreSQL, with several writers at once (the connections of a pool,
+// several app instances). SQLite has one writer at a time, so ids follow commit order; PostgreSQL
+// hands out ids at insert and commits in any order, which breaks two things that rely on the order:
+// - the audit hash chain (db/queries/audit-chain.ts): two transactions would each seal onto the last
+//   row they can see and fork the chain;
+// - the change stamps of certifications, their events and recognition policies (db/queries/public.ts,
+//   the highest ids): an instance's verify index (lib/services/recognition/pair-index.ts) refreshes
+//   the pairs changed since its stamp, and its policy cache reloads when the stamp moves; neither
+//   would see a row whose lower id committed after a higher one already counted — a decision or a
+//   policy version taken through another instance.
+// So these appends first take one transaction-level advisory lock: they take turns until commit,
+// rows get their ids in that order, and the row before one's own is committed (or rolled back) when
+// the lock is granted. A read-committed transaction then sees it. For the audit chain, a repeatable-
+// read transaction (evaluation, decisions, eligibility) may have taken its snapshot before that
+// commit: ids missing between the last row it sees and its own are probed, and a row committed after
+// its snapshot raises a serialization failure (40001), which withTx answers by running the
+// transaction again with a fresh snapshot; an id left by a rolled-back append is a gap, as on SQLite.
 import { sql } from 'drizzle-orm';
 import { rawGet, rawRun } from '@/db/dialect';
 
-/** The advisory lock key of audit appends. */
-const AUDIT_CHAIN_LOCK = 7_243_001;
+/** The advisory lock key of ordered appends. */
+const APPEND_ORDER_LOCK = 7_243_001;
 
-/** Wait for this transaction's turn to append audit rows (held until it ends). */
-export async function lockAuditChain(tx: unknown): Promise<void> {
-  await rawRun(tx, sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
+/** Wait for this transaction's turn to append audit rows, certifications, certification events or
+ * policy versions (held until it ends; call with the transaction's handle, before the insert). */
+export async function lockAppendOrder(tx: unknown): Promise<void> {
+  await rawRun(tx, sql`SELECT pg_advisory_xact_lock(${APPEND_ORDER_LOCK})`);
 }
 
 /** Before sealing row `id` onto row `prevId`, the last this transaction sees: refuse (40001) when a

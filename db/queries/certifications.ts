@@ -6,7 +6,8 @@ import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
 import { analytes, certificateNumbers, certificationEvents, certifications, laboratories, regions } from '../schema';
 import type { CertificationAction, CertificationStatus } from '../enums';
-import { first } from '@/db/dialect';
+import { dialectOf, first } from '@/db/dialect';
+import { lockAppendOrder } from '@/db/pg/audit-chain';
 
 export async function findLiveCertification(db: Conn, labId: number, analyteId: number) {
   return first(await db
@@ -29,6 +30,8 @@ export async function maxCertificateNo(db: Conn, prefix: string): Promise<string
 
 /** A new certification, its number registered in certificate_numbers (unique across labs). */
 export async function insertCertification(db: Conn, values: typeof certifications.$inferInsert) {
+  // PostgreSQL: ids in commit order, the verify index's change stamp (db/pg/audit-chain.ts)
+  if (dialectOf(db) === 'pg') await lockAppendOrder(db);
   const cert = (await db.insert(certifications).values(values).returning())[0];
   await db.insert(certificateNumbers).values({ certificateNo: cert.certificateNo, labId: cert.labId, certificationId: cert.id });
   return cert;
@@ -53,6 +56,7 @@ export async function insertCertificationEvent(
     at: number;
   },
 ) {
+  if (dialectOf(db) === 'pg') await lockAppendOrder(db);
   const row = (await db.insert(certificationEvents).values(e).returning())[0];
   // the webhooks of hospitals watching the lab: outbox rows in this same transaction, sent later
   await enqueueCertificationWebhooks(db, row, e.at);

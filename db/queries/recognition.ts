@@ -13,7 +13,8 @@ import {
   recognitionPolicies,
   regions,
 } from '../schema';
-import { first, rawAll } from '@/db/dialect';
+import { dialectOf, first, rawAll } from '@/db/dialect';
+import { lockAppendOrder } from '@/db/pg/audit-chain';
 
 export { findLiveCertification, findCertificationById, maxCertificateNo, insertCertification, updateCertification, insertCertificationEvent, lastEffectiveDay, listCertificationEvents, certificationsPastValidity, activeUnflaggedCertifications, listCertificationsForLab } from './certifications';
 export { eqaScoresForLabs, eligibilityPairsForLabs, overdueRejectedRuns, type EqaScoreRow } from './recognition-evidence';
@@ -55,6 +56,8 @@ export async function nextPolicyVersion(db: Conn, regionId: number): Promise<num
 }
 
 export async function insertPolicy(db: Conn, values: typeof recognitionPolicies.$inferInsert) {
+  // PostgreSQL: ids in commit order, the policy cache's stamp (db/pg/audit-chain.ts)
+  if (dialectOf(db) === 'pg') await lockAppendOrder(db);
   return (await db.insert(recognitionPolicies).values(values).returning())[0];
 }
 

@@ -6,8 +6,9 @@
 // in the middle of its result transaction (the other finishes it: one result set, one audit row),
 // and its progress is in the database while it runs; a long run that a request waits for (runJob)
 // answers with the reply of whichever instance ran it, refusals included; each webhook delivery is
-// sent once although both instances dispatch the outbox, and audit rows appended at once still form
-// one hash chain. PostgreSQL only (SQLite is one process).
+// sent once although both instances dispatch the outbox; audit rows appended at once still form one
+// hash chain, and a certification event committed out of id order still reaches another instance's
+// verify index. PostgreSQL only (SQLite is one process).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,9 @@ import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { decide } from '@/lib/services/recognition/decisions';
 import { insertDelivery, insertEndpoint, leaseDueDeliveries } from '@/db/queries/hospital';
+import { insertCertification, insertCertificationEvent } from '@/db/queries/certifications';
+import { pairKey } from '@/db/queries/public';
+import { certificationsOfPairs } from '@/lib/services/recognition/pair-index';
 import type { DB } from '@/db/client';
 import { withTx } from '@/db/tx';
 import { rawAll } from '@/db/dialect';
@@ -201,6 +205,39 @@ describe.skipIf(testBackend !== 'pg')('two app instances on one PostgreSQL datab
       expect(await verifyAuditChain(w.db)).toMatchObject({ ok: true });
     } finally {
       await Promise.all(conns.map((c) => c.close()));
+    }
+  });
+
+  it('a certification event that commits after a higher-numbered one still reaches another instance\'s verify index (appends in commit order)', async () => {
+    const [c1, c2, reader] = await Promise.all([reopenTestDb(w), reopenTestDb(w), reopenTestDb(w)]);
+    try {
+      const scope = (await rows<{ id: number }>(`SELECT id FROM regions WHERE code = '440000'`))[0].id;
+      const pairs = [{ labId: await labId(w.db, 'GZ-006'), analyteId: await analyteId(w.db, 'K') }, { labId: await labId(w.db, 'GZ-007'), analyteId: await analyteId(w.db, 'K') }];
+      const certs: { id: number }[] = [];
+      for (const [i, p] of pairs.entries()) certs.push(await insertCertification(w.db, { ...p, scopeRegionId: scope, scope: '广东省', mark: '广东HR', certificateNo: `T-ORDER-${i}`, status: 'active', validFrom: '2026-01-01', validTo: '2099-12-31', createdAt: Date.now(), updatedAt: Date.now() }));
+      const suspend = (i: number) => ({ certificationId: certs[i].id, ...pairs[i], action: 'suspend' as const, fromStatus: 'active' as const, toStatus: 'suspended' as const, effectiveOn: '2026-11-01', reason: 'test', actorId: null, at: Date.now() });
+      const keys = pairs.map((p) => pairKey(p.labId, p.analyteId));
+      await certificationsOfPairs(reader.db, keys); // the reader's index holds both pairs
+
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let inserted!: () => void;
+      const firstInserted = new Promise<void>((r) => (inserted = r));
+      const first = withTx(c1.db, async (tx) => {
+        await insertCertificationEvent(tx, suspend(0));
+        inserted();
+        await gate; // commits last
+      });
+      await firstInserted;
+      const second = withTx(c2.db, async (tx) => void (await insertCertificationEvent(tx, suspend(1))));
+      await Promise.race([second, sleep(300)]); // unordered, the second would commit here with the higher id
+      await certificationsOfPairs(reader.db, keys); // the index takes its stamp meanwhile
+      release();
+      await Promise.all([first, second]);
+      const idx = await certificationsOfPairs(reader.db, keys);
+      expect(keys.map((k) => idx.get(k)!.certs[0].events.map((e) => e.toStatus))).toEqual([['suspended'], ['suspended']]);
+    } finally {
+      await Promise.all([c1, c2, reader].map((c) => c.close()));
     }
   });
 });
