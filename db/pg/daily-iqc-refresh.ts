@@ -1,11 +1,12 @@
 // The daily IQC aggregates of the series and days a writer changed, on PostgreSQL, in the writer's
 // transaction (SQLite: db/queries/daily-iqc-refresh.ts and daily-iqc-rollups.ts, the same figures).
 // Set-based: the (series, day) keys go as one array parameter per column (unnest), each day as its
-// instant range [00:00, 24:00) in UTC+8, so the runs and results are read by their
-// (lab, analyte, time) indexes.
+// instant range [00:00, 24:00) in UTC+8, and every read is a lateral subquery per key on an index
+// (runs and results by (lab, analyte, time), a result's run by its key, the daily rows by theirs), so
+// the plans hold whatever the statistics of tables an ingest just filled say.
 //   1. the days' iqc_daily_series and iqc_daily_lots rows are deleted and summed again from the stored
-//      runs and current, not excluded results (the rebuild's SQL, db/queries/daily-iqc-rebuild.ts,
-//      restricted to the keys);
+//      runs and current, not excluded results (the figures of the rebuild's SQL,
+//      db/queries/daily-iqc-rebuild.ts, per key);
 //   2. the roll-ups move by delta: each touched lab × analyte × day's levels before (iqc_daily_pairs)
 //      and after (its control-lot rows over every instrument), then the region's covered pair-days
 //      and month pairs by the net change, upserted on their keys (iqc_daily_pairs' key holds lab_id,
@@ -72,36 +73,39 @@ async function refreshLab(tx: unknown, labId: number, series: readonly SeriesDay
   const t1 = sql.param(k.map((x) => startOfDayMs(x.day) + DAY_MS));
   const keyRows = sql`unnest(${a}::bigint[], ${i}::text[], ${d}::text[]) AS k(analyte_id, instrument, day)`;
   const rangeRows = sql`unnest(${a}::bigint[], ${i}::text[], ${d}::text[], ${t0}::bigint[], ${t1}::bigint[]) AS k(analyte_id, instrument, day, t0, t1)`;
-  const resultsOfKeys = sql`iqc_results res ON res.lab_id = ${labId} AND res.analyte_id = k.analyte_id AND res.measured_at >= k.t0 AND res.measured_at < k.t1
-        AND res.current AND NOT res.excluded
-      JOIN iqc_runs u ON u.id = res.run_id AND u.lab_id = res.lab_id AND u.instrument = k.instrument`;
+  // each key's current, not excluded results (the (lab, analyte, time) index), then each one's run by
+  // its key: OFFSET 0 and LIMIT 1 keep these subqueries per key, whatever the statistics of tables
+  // an ingest just filled say (a hash join over every stored row is minutes on a first ingest)
+  const resultsOfKey = sql`(SELECT control_lot_id, level, value, run_id FROM iqc_results
+          WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND measured_at >= k.t0 AND measured_at < k.t1 AND current AND NOT excluded OFFSET 0) res
+        CROSS JOIN LATERAL (SELECT status FROM iqc_runs WHERE id = res.run_id AND lab_id = ${labId} AND instrument = k.instrument LIMIT 1) u`;
 
-  await rawRun(tx, sql`DELETE FROM iqc_daily_series s USING ${keyRows}
-    WHERE s.lab_id = ${labId} AND s.analyte_id = k.analyte_id AND s.instrument = k.instrument AND s.day = k.day`);
-  await rawRun(tx, sql`DELETE FROM iqc_daily_lots dl USING control_lots l, ${keyRows}
-    WHERE l.lab_id = ${labId} AND l.analyte_id = k.analyte_id AND l.instrument = k.instrument
-      AND dl.control_lot_id = l.id AND dl.lab_id = ${labId} AND dl.day = k.day`);
-  await rawRun(tx, sql`WITH k AS (SELECT * FROM ${rangeRows}),
-    r AS (SELECT k.analyte_id, k.instrument, k.day, count(*) AS runs, sum(CASE WHEN u.status = 'rejected' THEN 1 ELSE 0 END) AS rejected
-          FROM k JOIN iqc_runs u ON u.lab_id = ${labId} AND u.analyte_id = k.analyte_id AND u.instrument = k.instrument AND u.measured_at >= k.t0 AND u.measured_at < k.t1
-          GROUP BY k.analyte_id, k.instrument, k.day),
-    v AS (SELECT k.analyte_id, k.instrument, k.day, count(*) AS results, count(DISTINCT res.level) AS levels
-          FROM k JOIN ${resultsOfKeys}
-          GROUP BY k.analyte_id, k.instrument, k.day)
-    INSERT INTO iqc_daily_series (lab_id, analyte_id, instrument, day, runs, rejected_runs, results, levels)
-    SELECT ${labId}::bigint, k.analyte_id, k.instrument, k.day, coalesce(r.runs, 0), coalesce(r.rejected, 0), coalesce(v.results, 0), coalesce(v.levels, 0)
-    FROM k LEFT JOIN r ON r.analyte_id = k.analyte_id AND r.instrument = k.instrument AND r.day = k.day
-           LEFT JOIN v ON v.analyte_id = k.analyte_id AND v.instrument = k.instrument AND v.day = k.day
-    WHERE r.runs IS NOT NULL OR v.results IS NOT NULL`);
+  // the days' rows found by their keys per day, then deleted by row address (a TID scan; lab_id keeps
+  // the statement on the lab's shard under Citus)
+  await rawRun(tx, sql`DELETE FROM iqc_daily_series WHERE lab_id = ${labId} AND ctid = ANY(ARRAY(
+    SELECT x.ctid FROM ${keyRows} CROSS JOIN LATERAL (
+      SELECT ctid FROM iqc_daily_series WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND instrument = k.instrument AND day = k.day OFFSET 0) x))`);
+  await rawRun(tx, sql`DELETE FROM iqc_daily_lots WHERE lab_id = ${labId} AND ctid = ANY(ARRAY(
+    SELECT x.ctid FROM (SELECT DISTINCT k.day, l.id FROM ${keyRows} JOIN control_lots l ON l.lab_id = ${labId} AND l.analyte_id = k.analyte_id AND l.instrument = k.instrument) kl
+    CROSS JOIN LATERAL (SELECT ctid FROM iqc_daily_lots WHERE control_lot_id = kl.id AND day = kl.day AND lab_id = ${labId} OFFSET 0) x))`);
+  await rawRun(tx, sql`INSERT INTO iqc_daily_series (lab_id, analyte_id, instrument, day, runs, rejected_runs, results, levels)
+    SELECT ${labId}::bigint, k.analyte_id, k.instrument, k.day, r.runs, r.rejected, v.results, v.levels
+    FROM ${rangeRows}
+    CROSS JOIN LATERAL (
+      SELECT count(*) AS runs, coalesce(sum(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END), 0) AS rejected FROM iqc_runs
+      WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND measured_at >= k.t0 AND measured_at < k.t1 AND instrument = k.instrument) r
+    CROSS JOIN LATERAL (SELECT count(*) AS results, count(DISTINCT res.level) AS levels FROM ${resultsOfKey}) v
+    WHERE r.runs > 0 OR v.results > 0`);
   // in control = the value's run is not rejected; n, mean and Σ(x − mean)² two-pass per lot and day
-  await rawRun(tx, sql`WITH k AS (SELECT * FROM ${rangeRows}),
-    v AS (SELECT res.control_lot_id AS lot, k.day, res.analyte_id, res.level, res.value, u.status <> 'rejected' AS ok
-          FROM k JOIN ${resultsOfKeys}),
-    w AS (SELECT v.*, avg(CASE WHEN ok THEN value END) OVER (PARTITION BY lot, day) AS mean FROM v)
-    INSERT INTO iqc_daily_lots (control_lot_id, day, lab_id, analyte_id, level, results, n, mean, sum_sq_dev)
-    SELECT lot, day, ${labId}::bigint, analyte_id, level, count(*), sum(CASE WHEN ok THEN 1 ELSE 0 END), mean,
-           coalesce(sum(CASE WHEN ok THEN (value - mean) * (value - mean) END), 0)
-    FROM w GROUP BY lot, day, analyte_id, level, mean`);
+  await rawRun(tx, sql`INSERT INTO iqc_daily_lots (control_lot_id, day, lab_id, analyte_id, level, results, n, mean, sum_sq_dev)
+    SELECT x.lot, k.day, ${labId}::bigint, k.analyte_id, x.level, x.results, x.n, x.mean, x.ss
+    FROM ${rangeRows}
+    CROSS JOIN LATERAL (
+      SELECT lot, level, count(*) AS results, sum(CASE WHEN ok THEN 1 ELSE 0 END) AS n, mean,
+             coalesce(sum(CASE WHEN ok THEN (value - mean) * (value - mean) END), 0) AS ss
+      FROM (SELECT v.*, avg(CASE WHEN ok THEN value END) OVER (PARTITION BY lot) AS mean
+            FROM (SELECT res.control_lot_id AS lot, res.level, res.value, u.status <> 'rejected' AS ok FROM ${resultsOfKey}) v) w
+      GROUP BY lot, level, mean) x`);
   await moveRollups(tx, labId, k);
 }
 
