@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createSeededTestDb, type TestDb } from '../support/db';
 import { freePort, waitFor } from '../support/server';
-import { serverEntry } from '../support/prod-server';
+import { databaseEnv, serverEntry } from '../support/prod-server';
 import { signInOverHttp } from '../support/sign-in';
 import type { Actor } from '@/lib/auth/core';
 import { apiTokens } from '@/db/schema';
@@ -35,7 +35,7 @@ async function start() {
     env: {
       ...process.env,
       NODE_ENV: 'production',
-      DATABASE_PATH: t.file,
+      ...databaseEnv(t.file),
       NEXT_DIST_DIR: DIST,
       AUTH_SECRET: 'security-it-secret-not-for-production',
       PORT: String(port),
@@ -81,7 +81,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stop();
-  t?.close();
+  await t?.close();
 });
 
 const signIn = (email: string, password: string, headers: Record<string, string> = {}) => signInOverHttp(base, email, password, headers);

@@ -8,6 +8,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, waitFor } from './server';
+import { isPostgresUrl } from '@/db/pg/url';
+
+/** The server's database settings for a test database (TestDb.file): DATABASE_URL for a PostgreSQL
+ * database (integration-pg), else DATABASE_PATH, with no DATABASE_URL inherited from the shell. */
+export function databaseEnv(location: string): Record<string, string> {
+  return isPostgresUrl(location) ? { DATABASE_URL: location } : { DATABASE_PATH: location, DATABASE_URL: '' };
+}
 
 /** The build folder (OPS_DIST_DIR overrides it, e.g. to reuse another build as it is). */
 export const OPS_DIST = process.env.OPS_DIST_DIR || '.next-ops';
@@ -66,12 +73,12 @@ export interface ProdServer {
 }
 
 /** Start the compiled server (`node .next-ops/labqc-server/main.mjs`) on a free loopback port over
- * `databasePath`; resolves once it answers. */
-export async function startProdServer(databasePath: string, env: Record<string, string> = {}): Promise<ProdServer> {
+ * `database` (a SQLite file, or a postgres:// URL); resolves once it answers. */
+export async function startProdServer(database: string, env: Record<string, string> = {}): Promise<ProdServer> {
   const port = await freePort();
   let output = '';
   const proc = spawn(process.execPath, ['--enable-source-maps', serverEntry(OPS_DIST)], {
-    env: { ...process.env, NODE_ENV: 'production', NEXT_DIST_DIR: OPS_DIST, DATABASE_PATH: databasePath, PORT: String(port), HOSTNAME: '127.0.0.1', AUTH_SECRET: 'ops-test-secret-not-for-production', NEXT_TELEMETRY_DISABLED: '1', ...env },
+    env: { ...process.env, NODE_ENV: 'production', NEXT_DIST_DIR: OPS_DIST, ...databaseEnv(database), PORT: String(port), HOSTNAME: '127.0.0.1', AUTH_SECRET: 'ops-test-secret-not-for-production', NEXT_TELEMETRY_DISABLED: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
