@@ -44,5 +44,5 @@ export const PG_READY: string[] = [
   'test/integration/app-instances.test.ts',
   'test/integration/jobs.test.ts',
   'test/integration/error-codes.test.ts', 'test/integration/paged-rounds-results.test.ts',
-  'test/integration/categorical-seed.test.ts',
+  'test/integration/categorical-seed.test.ts', 'test/integration/security-server.test.ts',
 ];
