@@ -39,6 +39,11 @@ export class PgIqcStatements {
   private actions = new Map<number, ActionRow>();
   private actionIds = new Map<number, number>();
   private ids = new Map<string, number[]>();
+  /** run verdicts and violation deletes queued since the last other write: one statement each
+   * (they commute: different tables, one update per run); written before the next other write */
+  private runUpdates: { id: number; status: string; rules: string; evaluatedAt: number; measuredAt: number }[] = [];
+  private updatedRuns = new Set<number>();
+  private violationDeletes: number[] = [];
 
   constructor(
     readonly tx: unknown,
@@ -130,18 +135,49 @@ export class PgIqcStatements {
   }
 
   private run(q: SQL): void {
-    this.ops.push(async () => {
+    this.push(async () => {
       await rawRun(this.tx, q);
     });
   }
 
+  /** queue a write after the run verdicts and violation deletes queued before it */
+  private push(op: Op): void {
+    this.writeRunBatch();
+    this.ops.push(op);
+  }
+
+  private writeRunBatch(): void {
+    const updates = this.runUpdates;
+    const deletes = this.violationDeletes;
+    if (updates.length) {
+      this.runUpdates = [];
+      this.updatedRuns = new Set();
+      this.ops.push(async () => {
+        await rawRun(
+          this.tx,
+          sql`UPDATE iqc_runs u SET status = k.status, rules = k.rules::jsonb, evaluated_at = k.evaluated_at, measured_at = k.measured_at
+              FROM unnest(${sql.param(updates.map((x) => x.id))}::bigint[], ${sql.param(updates.map((x) => x.status))}::text[], ${sql.param(updates.map((x) => x.rules))}::text[],
+                          ${sql.param(updates.map((x) => x.evaluatedAt))}::bigint[], ${sql.param(updates.map((x) => x.measuredAt))}::bigint[]) AS k(id, status, rules, evaluated_at, measured_at)
+              WHERE u.id = k.id AND u.lab_id = ${this.labId}`,
+        );
+      });
+    }
+    if (deletes.length) {
+      this.violationDeletes = [];
+      this.ops.push(async () => {
+        await rawRun(this.tx, sql`DELETE FROM iqc_violations WHERE lab_id = ${this.labId} AND run_id = ANY(${sql.param(deletes)}::bigint[])`);
+      });
+    }
+  }
+
   /** queue a write that is not one statement (the daily aggregates' refresh, db/pg/daily-iqc-refresh.ts) */
   queue(op: Op): void {
-    this.ops.push(op);
+    this.push(op);
   }
 
   /** run the queued writes in order (before anything reads them back) */
   async flush(): Promise<void> {
+    this.writeRunBatch();
     const ops = this.ops;
     this.ops = [];
     try {
@@ -179,7 +215,7 @@ export class PgIqcStatements {
         // the ids of these rows (rows added by values and as objects are not mixed in one writer)
         const given = opts.returnIds ? ids.slice(ids.length - batch.length - objs.length) : undefined;
         if (batch.length || objs.length) {
-          self.ops.push(async () => {
+          self.push(async () => {
             const w = pgBulkWriter(self.tx, table, { columns: opts.columns, givenIds: given });
             for (const r of batch) w.addValues(r);
             for (const o of objs) w.add(o);
@@ -272,11 +308,16 @@ export class PgIqcStatements {
   };
   setExcluded = { run: (excluded: number, reason: string | null, id: number) => (this.run(sql`UPDATE iqc_results SET excluded = ${excluded === 1}, excluded_reason = ${reason} WHERE id = ${id}`), ONE) };
   updateRun = {
-    run: (status: string, rules: string, evaluatedAt: number, measuredAt: number, id: number) =>
-      (this.run(sql`UPDATE iqc_runs SET status = ${status}, rules = ${rules}::jsonb, evaluated_at = ${evaluatedAt}, measured_at = ${measuredAt} WHERE id = ${id}`), ONE),
+    run: (status: string, rules: string, evaluatedAt: number, measuredAt: number, id: number) => {
+      // a run updated twice: the first update is written before the second is queued
+      if (this.updatedRuns.has(id)) this.writeRunBatch();
+      this.updatedRuns.add(id);
+      this.runUpdates.push({ id, status, rules, evaluatedAt, measuredAt });
+      return ONE;
+    },
   };
   retireResult = { run: (id: number) => (this.run(sql`UPDATE iqc_results SET current = false WHERE id = ${id}`), ONE) };
-  deleteViolations = { run: (runId: number) => (this.run(sql`DELETE FROM iqc_violations WHERE run_id = ${runId}`), ONE) };
+  deleteViolations = { run: (runId: number) => (this.violationDeletes.push(runId), ONE) };
   /** PostgreSQL checks its foreign keys: nothing to check by hand */
   referencedRows = { get: (): [number, number, number] | undefined => undefined };
   runReferenced = { get: () => 0 };
