@@ -20,6 +20,7 @@ import { decide } from '@/lib/services/recognition/decisions';
 import { insertDelivery, insertEndpoint, leaseDueDeliveries } from '@/db/queries/hospital';
 import { insertCertification, insertCertificationEvent } from '@/db/queries/certifications';
 import { pairKey } from '@/db/queries/public';
+import { reserveEvaluation } from '@/lib/services/eqa/evaluation';
 import { certificationsOfPairs } from '@/lib/services/recognition/pair-index';
 import type { DB } from '@/db/client';
 import { withTx } from '@/db/tx';
@@ -133,6 +134,19 @@ describe.skipIf(testBackend !== 'pg')('two app instances on one PostgreSQL datab
     expect(await a.call('run', w.regulators.gd, { name: 'eqa.publish', input: { roundCode: 'MI-1' } })).toMatchObject({ round: 'MI-1', status: 'published' });
     await expect(a.call('run', w.regulators.gd, { name: 'eqa.publish', input: { roundCode: 'MI-1' } })).rejects.toMatchObject({ reply: { kind: 'app', reason: 'round.alreadyPublished' } });
     expect((await rows<{ state: string }>(`SELECT state FROM pgboss.job WHERE name = 'eqa.publish'`)).map((j) => j.state)).toEqual(['completed', 'completed']);
+  }, 240_000);
+
+  it('a reserved evaluation its job refuses is marked failed by the instance that ran it, and the refusal answers the caller', async () => {
+    await makeRound(w, 'MI', 'MI-2', ['S1']);
+    for (const lab of GD_LABS.slice(0, 3)) await submitAs(w, lab, 'MI-2', [{ sample: 'S1', analyte: 'K', value: 4, method: 'ISE' }]);
+    const reserved = (await reserveEvaluation(w.db, w.regulators.gd, { roundCode: 'MI-2' }, { threshold: 1 }))!;
+    // the round reopened meanwhile (its closing moved later): the evaluation can no longer run
+    await sqlRun(w.db, `UPDATE eqa_rounds SET closes_at = ? WHERE code = 'MI-2'`, Date.now() + 86_400_000);
+    const a = start('A');
+    await a.line('ready', 120_000);
+    await expect(a.call('run', w.regulators.gd, { name: 'eqa.evaluate', input: { roundCode: 'MI-2', evaluationId: reserved.evaluationId } })).rejects.toMatchObject({ reply: { kind: 'app', reason: 'round.notClosed' } });
+    expect((await rows<{ status: string }>(`SELECT status FROM eqa_evaluations WHERE id = ?`, reserved.evaluationId))[0].status).toBe('failed');
+    expect(a.lines.some((l) => l.startsWith('[labqc] job eqa.evaluate '))).toBe(true);
   }, 240_000);
 
   it('each webhook delivery is sent once while both instances dispatch the outbox', async () => {
