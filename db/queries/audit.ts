@@ -4,7 +4,7 @@ import { sealAuditRow } from './audit-chain';
 import { and, desc, eq, gte, inArray, lt, or, isNull, type SQL } from 'drizzle-orm';
 import { withTx } from '@/db/tx';
 import { dialectOf } from '@/db/dialect';
-import { lockAuditChain } from '@/db/pg/audit-chain';
+import { lockAppendOrder } from '@/db/pg/audit-chain';
 
 export interface AuditEntry {
   actorId?: number | null;
@@ -24,7 +24,7 @@ export interface AuditEntry {
 export async function insertAudit(db: Conn, e: AuditEntry): Promise<void> {
   await withTx(db, async (tx) => {
     // PostgreSQL: appends take turns until commit, so the chain does not fork (db/pg/audit-chain.ts)
-    if (dialectOf(tx) === 'pg') await lockAuditChain(tx);
+    if (dialectOf(tx) === 'pg') await lockAppendOrder(tx);
     const row = (await tx
       .insert(auditLog)
       .values({
