@@ -98,6 +98,8 @@ interface SeriesDay {
 }
 interface LotDay {
   controlLotId: number;
+  /** day index and name */
+  k: number;
   day: string;
   level: string;
   results: number;
@@ -110,9 +112,11 @@ interface LotDay {
 /** Sums of a series' runs and results per day (UTC+8), counting only the days (indices) of `days`. */
 class DayAccumulator {
   readonly series = new Map<number, SeriesDay>();
-  readonly lots = new Map<number, LotDay>();
   /** each control lot's days in the order first met (time order, unless stored days follow written ones) */
   readonly lotDays = new Map<number, LotDay[]>();
+  /** control lot × day → its figures, built only once a lot's days come out of time order (rows
+   * come in time order: a lot's day is its last one, or a new one after it) */
+  private lots: Map<number, LotDay> | null = null;
   /** counted day indices → their names */
   private days: ReadonlyMap<number, string> = new Map();
 
@@ -137,6 +141,27 @@ class DayAccumulator {
     this.lastK = NaN;
   }
 
+  /** the figures of a control lot's day, new (and added to its days) when it has none yet */
+  private lotDay(controlLotId: number, k: number, day: string, level: string): LotDay {
+    let days = this.lotDays.get(controlLotId);
+    if (!days) this.lotDays.set(controlLotId, (days = []));
+    const last = days.length ? days[days.length - 1] : undefined;
+    if (last?.k === k) return last;
+    if (this.lots || (last && last.k > k)) {
+      // an earlier day than the lot's last (or since one came): index every lot's days once, then look up
+      if (!this.lots) {
+        this.lots = new Map();
+        for (const list of this.lotDays.values()) for (const d of list) this.lots.set(lotDayKey(d.controlLotId, d.k), d);
+      }
+      const found = this.lots.get(lotDayKey(controlLotId, k));
+      if (found) return found;
+    }
+    const l: LotDay = { controlLotId, k, day, level, results: 0, first: 0, inControl: null, n: 0 };
+    days.push(l);
+    this.lots?.set(lotDayKey(controlLotId, k), l);
+    return l;
+  }
+
   readonly run = (at: number, rejected: boolean | number): void => {
     const x = this.seriesDay(dayIndexOf(at));
     if (!x) return;
@@ -150,14 +175,7 @@ class DayAccumulator {
     if (!x) return;
     x.results++;
     if (!x.levels.includes(level)) x.levels.push(level);
-    const key = lotDayKey(controlLotId, k);
-    let l = this.lots.get(key);
-    if (!l) {
-      this.lots.set(key, (l = { controlLotId, day: x.day, level, results: 0, first: 0, inControl: null, n: 0 }));
-      const days = this.lotDays.get(controlLotId);
-      if (days) days.push(l);
-      else this.lotDays.set(controlLotId, [l]);
-    }
+    const l = this.lotDay(controlLotId, k, x.day, level);
     l.results++;
     if (!inControl) return;
     if (l.n++ === 0) l.first = value;

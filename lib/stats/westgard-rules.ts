@@ -89,8 +89,9 @@ function anyBeyond(run: readonly RunEntry[], k: number): readonly Finding[] {
   return points ? [{ scope: 'within-run', points }] : NONE;
 }
 
-/** Two or more values of the run beyond k on the same side: one finding per side that has them. */
-function twoSameSideWithinRun(run: readonly RunEntry[], k: number): Finding[] {
+/** Two or more values of the run beyond k on the same side: one finding per side that has them
+ * (undefined when no side has: most runs, judged without an array). */
+function twoSameSideWithinRun(run: readonly RunEntry[], k: number): Finding[] | undefined {
   let above = 0;
   let below = 0;
   for (const { point } of run) {
@@ -98,6 +99,7 @@ function twoSameSideWithinRun(run: readonly RunEntry[], k: number): Finding[] {
     if (side === 1) above++;
     else if (side === -1) below++;
   }
+  if (above < 2 && below < 2) return undefined;
   const findings: Finding[] = [];
   if (above >= 2) findings.push({ scope: 'within-run', points: run.map((e) => e.point).filter((p) => p.zr > k) });
   if (below >= 2) findings.push({ scope: 'within-run', points: run.map((e) => e.point).filter((p) => p.zr < -k) });
@@ -152,12 +154,12 @@ function rule1_3s(ctx: RuleContext): readonly Finding[] {
  * and its previous value both beyond 2 SD on the same side.
  */
 function rule2_2s(ctx: RuleContext): readonly Finding[] {
-  const findings = twoSameSideWithinRun(ctx.run, 2);
+  let findings = twoSameSideWithinRun(ctx.run, 2);
   for (const { history } of ctx.run) {
     const points = lastNBeyond(history, 2, 2);
-    if (points) findings.push({ scope: 'across-runs', points });
+    if (points) (findings ??= []).push({ scope: 'across-runs', points });
   }
-  return findings.length > 0 ? findings : NONE;
+  return findings ?? NONE;
 }
 
 /** R-4s: within the run only, one value above +2 SD and another below −2 SD. Never across runs. */
@@ -179,7 +181,7 @@ function ruleR_4s(ctx: RuleContext): readonly Finding[] {
  * same side. A level with only 2 values so far fires when both are beyond (two of those available).
  */
 function rule2of3_2s(ctx: RuleContext): readonly Finding[] {
-  const findings = twoSameSideWithinRun(ctx.run, 2);
+  let findings = twoSameSideWithinRun(ctx.run, 2);
   for (const { point, history } of ctx.run) {
     const side = sideBeyond(point.zr, 2);
     if (side === 0) continue;
@@ -189,9 +191,9 @@ function rule2of3_2s(ctx: RuleContext): readonly Finding[] {
       const p = history.back(i);
       if (side * p.zr > 2) points.push(p);
     }
-    if (points.length >= 2) findings.push({ scope: 'across-runs', points });
+    if (points.length >= 2) (findings ??= []).push({ scope: 'across-runs', points });
   }
-  return findings.length > 0 ? findings : NONE;
+  return findings ?? NONE;
 }
 
 /** 4-1s: 4 consecutive values beyond 1 SD on the same side (per level, and flattened). */

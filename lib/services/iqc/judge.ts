@@ -8,6 +8,8 @@ import { ruleSelector, type RuleSelector, type RunLevelTarget } from './sigma';
 import { compareLevels, expectedGradeOf, levelCount, LOOKBACK_VALUES, MAX_CONTEXT_RUNS, sortSmall, targetAt, type FormedRun, type LabContext, type Member, type SeriesPlan } from './series';
 
 const byLevel = (a: { level: string }, b: { level: string }) => compareLevels(a.level, b.level);
+/** a member with a z (judged unless excluded) */
+type JudgedMember = Member & { z: number };
 
 /** The selector of rule sets for an ingest or re-evaluation (built once: it may preload). */
 export async function selectorFor(db: DB, ctx: LabContext): Promise<RuleSelector> {
@@ -119,8 +121,8 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
     return found;
   };
   for (const run of plan.runs) {
-    const judged: Member[] = [];
-    for (const m of run.members) if (m.z !== null && !m.excluded) judged.push(m);
+    const judged: JudgedMember[] = [];
+    for (const m of run.members) if (m.z !== null && !m.excluded) judged.push(m as JudgedMember);
     if (judged.length > 1) sortSmall(judged, byLevel);
     const category = item ? categoryVerdictOf(ctx, item, run.members) : null;
     if (!judged.length) {
@@ -145,10 +147,9 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
       rules = selector.rulesAt(plan.analyteId, plan.instrument, levelCount(run.members), targets, run.start) as WestgardRule[];
     }
     run.rules = rules = same(rules);
-    const values = new Array<{ level: string; z: number }>(judged.length);
-    for (let i = 0; i < judged.length; i++) values[i] = { level: judged[i].level, z: judged[i].z as number };
+    // the judged members are the run's values (a level and a z each; the evaluator copies both)
     // a run rejected by a category stays out of the signals' history, as any rejected run
-    const verdict = evaluator.judge({ id: run.key, values }, rules, category?.status === 'rejected');
+    const verdict = evaluator.judge({ id: run.key, values: judged }, rules, category?.status === 'rejected');
     // levels in level order (not first-seen order, which depends on how much history was read)
     for (const v of verdict.violations) if (v.levels.length > 1) sortSmall(v.levels, compareLevels);
     run.verdict = category ? combined(run, verdict, category) : verdict;
