@@ -13,6 +13,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type Database from 'better-sqlite3';
 import { dialectOf } from './dialect';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 
 export type Isolation = 'read committed' | 'repeatable read';
 export interface TxOptions {
@@ -70,6 +71,9 @@ function retryable(e: unknown): boolean {
 export async function withTx<D, T>(db: D, fn: (tx: D) => Promise<T> | T, opts: TxOptions = {}): Promise<T> {
   if (dialectOf(db) === 'pg') {
     const pgdb = db as unknown as { transaction: (f: (tx: D) => Promise<T>, c?: { isolationLevel: Isolation }) => Promise<T> };
+    // nested: a savepoint of the open transaction, which keeps its snapshot and isolation; a
+    // serialization failure here can only be cured by running the outer transaction again
+    if (db instanceof PgTransaction) return await pgdb.transaction(async (tx) => fn(tx));
     const isolationLevel: Isolation = opts.isolation === 'repeatable read' ? 'repeatable read' : 'read committed';
     for (let attempt = 1; ; attempt++) {
       try {
