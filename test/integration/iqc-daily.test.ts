@@ -362,6 +362,19 @@ describe('daily IQC aggregates', () => {
     await expectAggregatesExact();
   });
 
+  it('two ingests of one lab at once (two instruments, the same days) leave the roll-ups exact', async () => {
+    // on PostgreSQL both transactions run concurrently on the pool: each moves the lab × analyte day
+    // levels and the region's figures by delta, so the second must see the first's committed rows
+    const at = (d: number, h: number) => new Date(Date.UTC(2026, 6, 1 + d, h, 0)).toISOString();
+    const rowsOf = (instrument: string, level: string) =>
+      Array.from({ length: 12 }, (_, d) => ({ analyte: 'K', level, lot: `K${level}-${instrument}`, instrument, value: MEAN[level], measuredAt: at(d, 2 + Number(level)) }));
+    await Promise.all([post(rowsOf('A', '1')), post(rowsOf('B', '2')), post(rowsOf('A', '3'))]);
+    const [region] = await rows<{ regionId: number }>("SELECT region_id AS regionId FROM laboratories WHERE code = 'GZ-001'");
+    // every one of the 12 days has levels 1 and 3 on A and 2 on B: the pair has 3 levels, covered
+    expect((await stored()).regionDays.filter((k) => k.startsWith(`${region.regionId}|2026-07-`))).toHaveLength(12);
+    await expectAggregatesExact();
+  });
+
   it('a hand-computed day: two in-control level-1 values and a rejected run', async () => {
     // fresh series on instrument C: 4.1 and 4.3 at 08:00 and 09:00 (UTC+8) → n 2, mean 4.2,
     // Σ(x − mean)² = 0.01 + 0.01 = 0.02; a 4.5 (z = +5) run rejected by 1_3s at 10:00 stays out of n.
