@@ -127,7 +127,7 @@ async function moveRollups(tx: unknown, labId: number, keys: readonly { analyteI
     tx,
     sql`SELECT k.analyte_id AS analyteId, k.day, coalesce(p.levels, 0)::int AS before, coalesce(x.levels, 0)::int AS after
         FROM unnest(${sql.param(pk.map((x) => x.analyteId))}::bigint[], ${sql.param(pk.map((x) => x.day))}::text[]) AS k(analyte_id, day)
-        LEFT JOIN iqc_daily_pairs p ON p.lab_id = ${labId} AND p.analyte_id = k.analyte_id AND p.day = k.day
+        LEFT JOIN LATERAL (SELECT levels FROM iqc_daily_pairs WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND day = k.day OFFSET 0) p ON true
         LEFT JOIN LATERAL (
           SELECT count(DISTINCT dl.level) AS levels FROM control_lots l JOIN iqc_daily_lots dl ON dl.control_lot_id = l.id AND dl.lab_id = l.lab_id AND dl.day = k.day
           WHERE l.lab_id = ${labId} AND l.analyte_id = k.analyte_id) x ON true`,
