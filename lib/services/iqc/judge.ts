@@ -120,8 +120,13 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
     lastSame = found;
     return found;
   };
+  // per run, reused: its judged members and its levels' targets (the evaluator and the selector
+  // read them during the call and keep neither)
+  const judged: JudgedMember[] = [];
+  const targets: RunLevelTarget[] = [];
+  const targetPool: RunLevelTarget[] = [];
   for (const run of plan.runs) {
-    const judged: JudgedMember[] = [];
+    judged.length = 0;
     for (const m of run.members) if (m.z !== null && !m.excluded) judged.push(m as JudgedMember);
     if (judged.length > 1) sortSmall(judged, byLevel);
     const category = item ? categoryVerdictOf(ctx, item, run.members) : null;
@@ -136,12 +141,21 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
       if (stored.length) rules = stored;
     }
     if (!rules) {
-      const targets: RunLevelTarget[] = [];
+      targets.length = 0;
       for (const m of run.members) {
         if (m.targetId === null) continue;
         const t = targetById(ctx.targets.get(m.lotId), m.targetId);
+        if (!t) continue;
         // with its source: the selector need not look the target up again
-        if (t) targets.push({ level: m.level, controlLotId: m.lotId, mean: t.mean, sd: t.sd, targetId: t.id, source: t.source });
+        let x = targetPool[targets.length];
+        if (!x) targetPool.push((x = { level: '', controlLotId: 0, mean: 0, sd: 0, targetId: 0, source: '' }));
+        x.level = m.level;
+        x.controlLotId = m.lotId;
+        x.mean = t.mean;
+        x.sd = t.sd;
+        x.targetId = t.id;
+        x.source = t.source;
+        targets.push(x);
       }
       // the default multirule comes as a frozen array: never changed, only read and stored as JSON
       rules = selector.rulesAt(plan.analyteId, plan.instrument, levelCount(run.members), targets, run.start) as WestgardRule[];
