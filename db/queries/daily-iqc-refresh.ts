@@ -4,7 +4,8 @@
 // days the series never had from the rows the ingest just wrote (exact either way;
 // test/integration/iqc-daily.test.ts compares every step of random ingests with a rebuild from
 // scratch, ./daily-iqc-rebuild.ts). The roll-ups follow by delta (./daily-iqc-rollups.ts).
-// TODO(pg): prepared statements, json_each(@days), day of an instant in UTC+8 in SQL; PostgreSQL: unnest/jsonb_array_elements
+// PostgreSQL: db/pg/daily-iqc-refresh.ts (set-based per series and day, reached through iqcDailyBatch
+// given the PostgreSQL IQC statements); the statements below are SQLite's.
 import type Database from 'better-sqlite3';
 import { bulkWriter, type HasClient } from '../bulk';
 import { iqcDailyLots, iqcDailySeries } from '../schema';

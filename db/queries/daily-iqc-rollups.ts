@@ -1,7 +1,8 @@
 // Roll-ups of the daily IQC aggregates: lab × analyte day levels (iqc_daily_pairs) and the region
 // figures of the regional overview (iqc_region_days covered pair-days, iqc_region_months pairs),
 // kept by delta after a series' days are refreshed (./daily-iqc-refresh.ts) and when a lab moves.
-// TODO(pg): prepared statements, json_each, INSERT … ON CONFLICT upserts; PostgreSQL implementation to come
+// PostgreSQL: the refresh's roll-ups are db/pg/daily-iqc-refresh.ts (moveRollups); rollupSql and
+// moveLabRollups below serve both backends, the prepared statements SQLite's refresh.
 import type Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
 import type { Conn } from '../client';

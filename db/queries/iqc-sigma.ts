@@ -1,7 +1,7 @@
 // What the rule-set choice reads: a lab's rule set versions and the EQA bias of its published
 // events. Each read is one query per lab (the selector preloads them once per ingest). Every read
 // takes the lab id in SQL (the caller has authorized that lab).
-// TODO(pg): prepared statements; PostgreSQL implementation to come
+// SQLite reads through prepared statements; PostgreSQL through the same SQL per dialect in each function.
 import type Database from 'better-sqlite3';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
