@@ -27,6 +27,30 @@ const integrationPg = process.env.TEST_DATABASE_URL
     ]
   : [];
 
+// The browser tests again with the production server on PostgreSQL (test/e2e/global-setup-pg.ts: a new
+// database on the TEST_DATABASE_URL server, migrated and seeded by `tsx db/cli.ts seed`, dropped
+// afterwards); the app is built once for both e2e projects. groupOrder 1: after every other project, so
+// the two browser suites never share the machine's cores with each other.
+const e2ePg = process.env.TEST_DATABASE_URL
+  ? [
+      {
+        extends: true as const,
+        test: {
+          name: 'e2e-pg',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node' as const,
+          // the tests' own reads and fixtures go through the PostgreSQL tables (db/schema)
+          env: { TEST_BACKEND: 'pg' },
+          globalSetup: ['./test/e2e/global-setup-pg.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ]
+  : [];
+
 export default defineConfig({
   resolve: { alias: { '@': root } },
   test: {
@@ -60,6 +84,7 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      ...e2ePg,
     ],
   },
 });

@@ -5,11 +5,11 @@
 // The scheme, its enrolments, the round and the other nine labs' answers are made here through the
 // services against the e2e database, so the test does not depend on the demo's EQA data.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openDatabase, type DB } from '@/db/client';
+import type { DB } from '@/db/client';
 import { createScheme, enrollLabs } from '@/lib/services/eqa/schemes';
 import { createRound, openRound } from '@/lib/services/eqa/rounds';
 import { rowsFromJson, submitResults } from '@/lib/services/eqa/submissions';
-import { openBrowser } from './browser';
+import { openBrowser, openE2eDb } from './browser';
 import { actorByEmail, pageAs } from './eqa-support';
 
 const baseUrl = inject('baseUrl');
@@ -29,9 +29,10 @@ const OWN: Record<string, string> = { U1: '1+', U2: 'negative', U3: '3+' };
 describe('EQA of a dipstick item: form, evaluation, category chart', () => {
   let browser: Awaited<ReturnType<typeof openBrowser>>;
   let db: DB;
+  let closeDb: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    db = openDatabase(inject('databasePath'));
+    ({ db, close: closeDb } = await openE2eDb());
     const gd = await actorByEmail(db, 'regulator.gd@demo.labqc');
     const now = Date.now();
     await createScheme(db, gd, { code: SCHEME, name: '尿液干化学 E2E', nameEn: 'Urine dipstick E2E', regionCode: '440000', analytes: [{ analyte: 'U_PRO' }] }, { now: now - 7_200_000 });
@@ -46,7 +47,7 @@ describe('EQA of a dipstick item: form, evaluation, category chart', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    db?.$client.close();
+    await closeDb?.();
   });
 
   const as = (email: string) => pageAs(browser, baseUrl, email);

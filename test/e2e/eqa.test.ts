@@ -2,10 +2,10 @@
 // publishes it, and the lab reads its report with the histogram. The round is created (and other
 // labs' results entered) through the services against the e2e database while the server runs.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openDatabase, type DB } from '@/db/client';
+import type { DB } from '@/db/client';
 import { createRound, openRound } from '@/lib/services/eqa/rounds';
 import { rowsFromJson, submitResults } from '@/lib/services/eqa/submissions';
-import { openBrowser } from './browser';
+import { openBrowser, openE2eDb } from './browser';
 import { actorByEmail, pageAs } from './eqa-support';
 
 const baseUrl = inject('baseUrl');
@@ -17,9 +17,10 @@ const TRUTH: Record<string, number[]> = { K: [3.8, 4.6, 5.9], GLU: [5.2, 7.4, 11
 describe('EQA round from CSV submission to the published report', () => {
   let browser: Awaited<ReturnType<typeof openBrowser>>;
   let db: DB;
+  let closeDb: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    db = openDatabase(inject('databasePath'));
+    ({ db, close: closeDb } = await openE2eDb());
     const gd = await actorByEmail(db, 'regulator.gd@demo.labqc');
     const now = Date.now();
     await createRound(db, gd, { schemeCode: 'GD-CHEM', code: ROUND, opensAt: now - 3_600_000, closesAt: now + 86_400_000, samples: SAMPLES }, { now });
@@ -42,7 +43,7 @@ describe('EQA round from CSV submission to the published report', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    db?.$client.close();
+    await closeDb?.();
   });
 
   const as = (email: string) => pageAs(browser, baseUrl, email);

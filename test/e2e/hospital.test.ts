@@ -3,34 +3,38 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
-import { openDatabase, type DB } from '@/db/client';
+import type { DB } from '@/db/client';
+import { sqlRows, sqlRun } from '../support/db';
 import { dayOf, addDays } from '@/lib/calendar';
-import { openBrowser, signIn } from './browser';
+import { openBrowser, openE2eDb, signIn } from './browser';
 
 const baseUrl = inject('baseUrl');
-const databasePath = inject('databasePath');
 
 describe('hospital workspace: batch check, watch list, a suspension seen', () => {
   let browser: Awaited<ReturnType<typeof openBrowser>>;
   let context: BrowserContext;
   let db: DB;
+  let closeDb: (() => Promise<void>) | undefined;
   let pair: { id: number; lab: string; analyte: string };
   let checks: string[];
 
   beforeAll(async () => {
-    db = openDatabase(databasePath);
+    ({ db, close: closeDb } = await openE2eDb());
     const today = dayOf(Date.now());
     // a Guangzhou pair of a common chemistry item certified today (in the regulator's review queue), and 49 other lines of the demo labs
-    pair = db.$client
-      .prepare(
+    pair = (
+      await sqlRows<{ id: number; lab: string; analyte: string }>(
+        db,
         `SELECT c.id, l.code AS lab, a.code AS analyte FROM certifications c JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id
          WHERE c.status = 'active' AND l.code LIKE 'GZ-%' AND c.valid_from <= ? AND c.valid_to >= ? AND a.code IN ('K', 'NA', 'CL', 'GLU', 'ALT', 'AST', 'TP', 'ALB')
          ORDER BY l.code, a.code LIMIT 1`,
+        today,
+        today,
       )
-      .get(today, today) as { id: number; lab: string; analyte: string };
+    )[0];
     // flagged, as an unsuccessful EQA round flags it (lib/services/recognition/hooks.ts): the regulator's review list shows it
-    db.$client.prepare(`UPDATE certifications SET flagged = 1, flag_reason = 'EQA: unsuccessful' WHERE id = ?`).run(pair.id);
-    const others = db.$client.prepare(`SELECT l.code AS lab, a.code AS analyte FROM certifications c JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id ORDER BY c.id LIMIT 49`).all() as { lab: string; analyte: string }[];
+    await sqlRun(db, `UPDATE certifications SET flagged = true, flag_reason = 'EQA: unsuccessful' WHERE id = ?`, pair.id);
+    const others = await sqlRows<{ lab: string; analyte: string }>(db, `SELECT l.code AS lab, a.code AS analyte FROM certifications c JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id ORDER BY c.id LIMIT 49`);
     checks = [`${pair.lab},${pair.analyte},${today},${today}`];
     for (let i = 0; checks.length < 50; i++) {
       const o = others[i % Math.max(1, others.length)] ?? { lab: 'GZ-001', analyte: 'K' };
@@ -41,7 +45,7 @@ describe('hospital workspace: batch check, watch list, a suspension seen', () =>
   });
   afterAll(async () => {
     await browser?.close();
-    db?.$client.close();
+    await closeDb?.();
   });
 
   it('uploads a list of 50 checks, sees the answers with marks and windows, and downloads them as CSV', async () => {

@@ -5,13 +5,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
 import { eq } from 'drizzle-orm';
-import { openBrowser, signIn } from './browser';
-import { openDatabase } from '@/db/client';
+import { openBrowser, openE2eDb, signIn } from './browser';
 import { analytes, controlLots, qcTargets, users } from '@/db/schema';
 import { first } from '@/db/dialect';
 
 const baseUrl = inject('baseUrl');
-const databasePath = inject('databasePath');
 const CODE = 'E2E_HBSAG';
 
 describe('qualitative IQC in the browser', () => {
@@ -20,7 +18,7 @@ describe('qualitative IQC in the browser', () => {
   beforeAll(async () => {
     // a serology item and its two controls at lab1's lab: the negative expects negative, the weak
     // positive expects positive with a signal target of 3.0 ± 0.3 S/CO
-    const db = openDatabase(databasePath);
+    const { db, close: closeDb } = await openE2eDb();
     const now = Date.now();
     const labId = first(await db.select({ labId: users.labId }).from(users).where(eq(users.email, 'lab1@demo.labqc')).limit(1))!.labId!;
     const categories = [
@@ -35,7 +33,7 @@ describe('qualitative IQC in the browser', () => {
     await db.insert(controlLots).values({ labId, analyteId, level: 'NEG', lotNumber: 'E2E-NEG', instrument: '', expectedCategory: 'negative', expectedFrom: from, createdAt: from });
     const pos = (await db.insert(controlLots).values({ labId, analyteId, level: 'POS', lotNumber: 'E2E-POS', instrument: '', expectedCategory: 'positive', expectedFrom: from, createdAt: from }).returning())[0];
     await db.insert(qcTargets).values({ labId: pos.labId, controlLotId: pos.id, version: 1, mean: 3, sd: 0.3, source: 'manufacturer', effectiveFrom: from, createdAt: from });
-    db.$client.close();
+    await closeDb();
     browser = await openBrowser();
     context = browser.context;
   });

@@ -4,14 +4,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { eq } from 'drizzle-orm';
-import { openBrowser, signIn } from './browser';
-import { openDatabase } from '@/db/client';
+import { openBrowser, openE2eDb, signIn } from './browser';
 import { apiTokens, users } from '@/db/schema';
 import { generateApiToken } from '@/lib/auth/tokens';
 import { first } from '@/db/dialect';
 
 const baseUrl = inject('baseUrl');
-const databasePath = inject('databasePath');
 
 async function openCount(page: Page): Promise<number> {
   await page.goto(`${baseUrl}/lab`);
@@ -100,11 +98,11 @@ describe('internal QC in the browser', () => {
 
   it('the LIS API takes a CSV body with a lab token (201), refuses bad rows (422) and anonymous callers (401)', async () => {
     // a token for lab1, as the tokens page would create it
-    const db = openDatabase(databasePath);
+    const { db, close: closeDb } = await openE2eDb();
     const user = first(await db.select().from(users).where(eq(users.email, 'lab1@demo.labqc')).limit(1))!;
     const g = generateApiToken();
     await db.insert(apiTokens).values({ labId: user.labId!, userId: user.id, name: 'e2e LIS', prefix: g.prefix, tokenHash: g.hash, createdAt: Date.now() });
-    db.$client.close();
+    await closeDb();
     const at = new Date(Date.now() - 60_000).toISOString();
     const csv = `measured_at,analyte_code,level,lot,value,instrument\n${at},NA,1,NA-E2E-1,140.1,E2E\n${at},NA,2,NA-E2E-2,120.2,E2E\n`;
     const post = (body: string, headers: Record<string, string>) => fetch(`${baseUrl}/api/v1/iqc/results`, { method: 'POST', headers, body });
@@ -128,11 +126,11 @@ describe('internal QC in the browser', () => {
 
   it('a lab with two instruments sees one Levey-Jennings chart per instrument, and can narrow to one', async () => {
     // magnesium on two analysers of lab1, sent by its LIS (a token as the tokens page creates it)
-    const db = openDatabase(databasePath);
+    const { db, close: closeDb } = await openE2eDb();
     const user = first(await db.select().from(users).where(eq(users.email, 'lab1@demo.labqc')).limit(1))!;
     const g = generateApiToken();
     await db.insert(apiTokens).values({ labId: user.labId!, userId: user.id, name: 'e2e two analysers', prefix: g.prefix, tokenHash: g.hash, createdAt: Date.now() });
-    db.$client.close();
+    await closeDb();
     const results = [];
     for (let d = 5; d >= 1; d--) {
       const at = Date.now() - d * 86_400_000;

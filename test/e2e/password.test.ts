@@ -4,14 +4,12 @@
 // without a violation.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { openBrowser, signIn } from './browser';
-import { openDatabase } from '@/db/client';
+import { openBrowser, openE2eDb, signIn } from './browser';
 import { findActorRowByEmail } from '@/db/queries/actors';
 import { actorForUserId } from '@/lib/auth/resolve';
 import { createLabManager } from '@/lib/services/users';
 
 const baseUrl = inject('baseUrl');
-const databasePath = inject('databasePath');
 
 /** CSP violations reported in the page (securitypolicyviolation events and console errors). */
 function watchCsp(page: Page): string[] {
@@ -31,10 +29,10 @@ describe('a temporary password must be changed at first sign-in', () => {
     browser = await openBrowser();
     context = browser.context;
     // as a regulator's "new lab manager" form does: a generated password shown once
-    const db = openDatabase(databasePath);
+    const { db, close: closeDb } = await openE2eDb();
     const regulator = (await actorForUserId(db, (await findActorRowByEmail(db, 'regulator.gd@demo.labqc'))!.id))!;
     temporaryPassword = (await createLabManager(db, regulator, { email, name: 'E2E 新负责人', labCode: 'GZ-002' })).temporaryPassword;
-    db.$client.close();
+    await closeDb();
   });
   afterAll(async () => browser?.close());
 

@@ -3,15 +3,15 @@
 // renders more than one page of rows.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { openDatabase, type DB } from '@/db/client';
+import type { DB } from '@/db/client';
+import { sqlRun } from '../support/db';
 import { findLabByCode, insertLab } from '@/db/queries/labs';
 import { listAnalytes } from '@/db/queries/analytes';
 import { upsertEligibility } from '@/db/queries/recognition';
-import { openBrowser, signIn } from './browser';
+import { openBrowser, openE2eDb, signIn } from './browser';
 import { withTx } from '@/db/tx';
 
 const baseUrl = inject('baseUrl');
-const databasePath = inject('databasePath');
 
 const PAIRS = 20_000;
 const PREFIX = 'QPG-';
@@ -21,12 +21,13 @@ describe('recognition queue: 20,000 eligible pairs page, sort and filter on the 
   let context: BrowserContext;
   let page: Page;
   let db: DB;
+  let closeDb: (() => Promise<void>) | undefined;
   /** the generated pairs in the queue's default order (one city: lab code, then test code) */
   const pairs: { lab: string; analyte: string }[] = [];
   let labIds: number[] = [];
 
   beforeAll(async () => {
-    db = openDatabase(databasePath);
+    ({ db, close: closeDb } = await openE2eDb());
     const regionId = (await findLabByCode(db, 'GZ-001'))!.lab.regionId;
     const tests = (await listAnalytes(db, { activeOnly: true })).slice(0, 10);
     const labCount = Math.ceil(PAIRS / tests.length);
@@ -52,9 +53,10 @@ describe('recognition queue: 20,000 eligible pairs page, sort and filter on the 
     await browser?.close();
     if (db && labIds.length) {
       const ids = labIds.join(',');
-      db.$client.exec(`DELETE FROM eligibility_results WHERE lab_id IN (${ids}); DELETE FROM laboratories WHERE id IN (${ids});`);
+      await sqlRun(db, `DELETE FROM eligibility_results WHERE lab_id IN (${ids})`);
+      await sqlRun(db, `DELETE FROM laboratories WHERE id IN (${ids})`);
     }
-    db?.$client.close();
+    await closeDb?.();
   });
 
   const approveRows = () => page.getByTestId('queue-approve').locator('tbody tr');

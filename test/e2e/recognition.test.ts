@@ -2,53 +2,55 @@
 // a verification for a date before the approval says "not recognised".
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
-import { openDatabase, type DB } from '@/db/client';
+import type { DB } from '@/db/client';
+import { sqlRows } from '../support/db';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { addDays, dayOf } from '@/lib/calendar';
 import { addGoodEvidence, analyteId, labId, setEvidenceClock } from '../integration/recognition-fixtures';
-import { openBrowser, signIn } from './browser';
+import { openBrowser, openE2eDb, signIn } from './browser';
 
 const baseUrl = inject('baseUrl');
-const databasePath = inject('databasePath');
 
 /** An eligible, uncertified Guangzhou pair from the demo data; when the demo evidence has none,
  * evidence for GZ-005 × potassium is written (laid out relative to today) and evaluated. */
 async function eligiblePair(db: DB): Promise<{ lab: string; analyte: string }> {
-  const find = () =>
-    db.$client
-      .prepare(
+  const find = async () =>
+    (
+      await sqlRows<{ lab: string; analyte: string }>(
+        db,
         `SELECT l.code AS lab, a.code AS analyte FROM eligibility_results e
          JOIN laboratories l ON l.id = e.lab_id JOIN analytes a ON a.id = e.analyte_id
-         WHERE e.eligible = 1 AND l.code LIKE 'GZ-%'
+         WHERE e.eligible = true AND l.code LIKE 'GZ-%'
            AND NOT EXISTS (SELECT 1 FROM certifications c WHERE c.lab_id = e.lab_id AND c.analyte_id = e.analyte_id)
            AND NOT EXISTS (SELECT 1 FROM certification_events ev WHERE ev.lab_id = e.lab_id AND ev.analyte_id = e.analyte_id)
          ORDER BY l.code, a.code LIMIT 1`,
       )
-      .get() as { lab: string; analyte: string } | undefined;
-  const found = find();
+    )[0];
+  const found = await find();
   if (found) return found;
   setEvidenceClock(Date.now());
   await addGoodEvidence(db, await labId(db, 'GZ-005'), await analyteId(db, 'K'));
   await computeEligibility(db, { labIds: [await labId(db, 'GZ-005')] });
-  return find()!;
+  return (await find())!;
 }
 
 describe('recognition: approve, then verify publicly', () => {
   let browser: Awaited<ReturnType<typeof openBrowser>>;
   let context: BrowserContext;
   let db: DB;
+  let closeDb: (() => Promise<void>) | undefined;
   let pair: { lab: string; analyte: string };
   let certificateNo = '';
 
   beforeAll(async () => {
-    db = openDatabase(databasePath);
+    ({ db, close: closeDb } = await openE2eDb());
     pair = await eligiblePair(db);
     browser = await openBrowser();
     context = browser.context;
   });
   afterAll(async () => {
     await browser?.close();
-    db?.$client.close();
+    await closeDb?.();
   });
 
   it('the Guangdong regulator approves an eligible pair from the queue and gets a certificate number', async () => {

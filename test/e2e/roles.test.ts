@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
-import Database from 'better-sqlite3';
-import { openBrowser, signIn } from './browser';
+import { openBrowser, openE2eDb, signIn } from './browser';
+import { sqlRows } from '../support/db';
 
 const baseUrl = inject('baseUrl');
 
 /** Audit rows of refused requests by an account (read from the e2e database). */
-function refusalsOf(email: string): number {
-  const db = new Database(inject('databasePath'), { readonly: true });
+async function refusalsOf(email: string): Promise<number> {
+  const { db, close } = await openE2eDb();
   try {
-    return (db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'access.refused' AND actor_email = ?").get(email) as { n: number }).n;
+    return (await sqlRows<{ n: number }>(db, "SELECT count(*) AS n FROM audit_log WHERE action = 'access.refused' AND actor_email = ?", email))[0].n;
   } finally {
-    db.close();
+    await close();
   }
 }
 
@@ -88,11 +88,11 @@ describe('each role signs in and lands on its own page', () => {
     // lab2 is refused nowhere else in the browser tests, so its first refusal writes a row (refusals
     // are folded per account and minute)
     await signIn(page, baseUrl, 'lab2@demo.labqc');
-    const before = refusalsOf('lab2@demo.labqc');
+    const before = await refusalsOf('lab2@demo.labqc');
     const res = await page.goto(`${baseUrl}/regulator`);
     expect(res?.status()).toBe(403);
     await expect(page.getByTestId('forbidden').isVisible()).resolves.toBe(true);
-    expect(refusalsOf('lab2@demo.labqc')).toBe(before + 1);
+    expect(await refusalsOf('lab2@demo.labqc')).toBe(before + 1);
     await page.close();
   });
 
