@@ -11,7 +11,8 @@ import { runMigrations } from '@/db/migrate';
 import { verifyAuditChain } from '@/db/queries/audit-chain';
 import { verifyPassword } from '@/lib/auth/passwords';
 import { auditExport, auditRefusal, resetAuditFolding } from '@/lib/services/audit';
-import { createSeededTestDb } from '@/test/support/db';
+import { createSeededTestDb, sqlRows, sqlRun, testBackend } from '@/test/support/db';
+import { databaseEnv } from '@/test/support/prod-server';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { decide } from '@/lib/services/recognition/decisions';
@@ -42,7 +43,8 @@ afterAll(() => tmpDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: tru
 
 const mode = (f: string) => fs.statSync(f).mode & 0o777;
 
-describe('database files', () => {
+// SQLite files and their modes (a PostgreSQL server keeps its own files)
+describe.skipIf(testBackend === 'pg')('database files', () => {
   it('a new database, its WAL and its shared-memory file are readable by the owner only (0600)', () => {
     const file = path.join(tmpDir(), 'new.sqlite');
     const db = openDatabase(file);
@@ -77,7 +79,7 @@ describe('decisions take effect today, never earlier', () => {
   it('refuses a back-dated approval with a field error on effectiveOn (422), writing nothing', async () => {
     const e = await refusal(async () => await decide(w.db, w.regulators.gd, { action: 'approve', labId: await labId(w.db, 'GZ-001'), analyteId: K, reason: 'meets the policy', effectiveOn: '2026-06-14' }, { now: NOW }));
     expect([e.status, e.errors.map((x) => x.field)]).toEqual([422, ['effectiveOn']]);
-    expect(w.db.$client.prepare('SELECT count(*) AS n FROM certifications').get()).toEqual({ n: 0 });
+    expect(await count(w.db, 'SELECT count(*) AS n FROM certifications')).toBe(0);
   });
 
   it('accepts an approval effective today, and refuses a back-dated suspension of it', async () => {
@@ -146,7 +148,7 @@ describe('request bodies are capped while streaming', () => {
       expect(seen.pulled).toBeLessThanOrEqual(20 * MB + 64 * 1024);
       expect(process.memoryUsage().rss - before).toBeLessThan(60 * MB);
     } finally {
-      w.close();
+      await w.close();
     }
   });
 });
@@ -207,11 +209,19 @@ describe('CSRF: cookie-authenticated writes must come from the application itsel
 // ---------------------------------------------------------------------------------------------
 // The command line: first administrator, demo-seed refusal, audit verification, backup and restore
 
+// a SQLite file unless the env given names a PostgreSQL database (DATABASE_URL, TEST_BACKEND=pg)
 const cli = (args: string[], env: Record<string, string | undefined> = {}) => {
-  const r = spawnSync('npx', ['tsx', 'db/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, NODE_ENV: 'development', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync('npx', ['tsx', 'db/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: undefined, TEST_BACKEND: undefined, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return { status: r.status, out: r.stdout + r.stderr };
 };
-const count = (db: DB, sqlText: string) => (db.$client.prepare(sqlText).get() as { n: number }).n;
+const count = async (db: DB, sqlText: string) => (await sqlRows<{ n: number }>(db, sqlText))[0].n;
+/** Several statements at once (tampering by hand), on either backend. */
+const exec = async (db: DB, text: string) => {
+  if (testBackend === 'pg') await sqlRun(db, text);
+  else db.$client.exec(text);
+};
+/** DROP TRIGGER as each backend spells it (PostgreSQL names the table). */
+const dropTrigger = (name: string, table: string) => (testBackend === 'pg' ? `DROP TRIGGER ${name} ON ${table};` : `DROP TRIGGER ${name};`);
 
 describe('the audit log is a hash chain', () => {
   let t: Awaited<ReturnType<typeof createSeededTestDb>>;
@@ -221,32 +231,33 @@ describe('the audit log is a hash chain', () => {
   afterAll(() => t.close());
 
   it('every row written by the services is sealed, and the chain verifies', async () => {
-    expect(count(t.db, 'SELECT count(*) AS n FROM audit_log WHERE hash IS NULL')).toBe(0);
+    expect(await count(t.db, 'SELECT count(*) AS n FROM audit_log WHERE hash IS NULL')).toBe(0);
     const v = await verifyAuditChain(t.db);
     expect(v.ok).toBe(true);
-    expect(v.rows).toBe(count(t.db, 'SELECT count(*) AS n FROM audit_log'));
+    expect(v.rows).toBe(await count(t.db, 'SELECT count(*) AS n FROM audit_log'));
     expect(v.rows).toBeGreaterThan(10);
   });
 
-  it('row 1 chains from 64 zeros and each hash is SHA-256(prev_hash, newline, canonical content) (hand-computed)', () => {
+  // the row as SQLite stores it (details as text); PostgreSQL's chain is checked by verifyAuditChain above
+  it.skipIf(testBackend === 'pg')('row 1 chains from 64 zeros and each hash is SHA-256(prev_hash, newline, canonical content) (hand-computed)', () => {
     const r = t.db.$client.prepare('SELECT * FROM audit_log WHERE id = 1').get() as Record<string, unknown>;
     const canonical = JSON.stringify([r.id, r.at, r.actor_id, r.actor_email, r.action, r.entity_type, r.entity_id, r.lab_id, r.region_id, r.details, r.ip]);
     expect(r.prev_hash).toBe('0'.repeat(64));
     expect(r.hash).toBe(createHash('sha256').update(`${'0'.repeat(64)}\n${canonical}`).digest('hex'));
   });
 
-  it('a sealed row cannot be re-sealed or altered while the triggers stand', () => {
-    expect(() => t.db.$client.prepare("UPDATE audit_log SET hash = 'x' WHERE id = 2").run()).toThrow(/append-only/);
-    expect(() => t.db.$client.prepare("UPDATE audit_log SET action = 'x' WHERE id = 2").run()).toThrow(/append-only/);
-    expect(() => t.db.$client.prepare('DELETE FROM audit_log WHERE id = 2').run()).toThrow(/append-only/);
+  it('a sealed row cannot be re-sealed or altered while the triggers stand', async () => {
+    await expect(sqlRun(t.db, "UPDATE audit_log SET hash = 'x' WHERE id = 2")).rejects.toThrow(/append-only/);
+    await expect(sqlRun(t.db, "UPDATE audit_log SET action = 'x' WHERE id = 2")).rejects.toThrow(/append-only/);
+    await expect(sqlRun(t.db, 'DELETE FROM audit_log WHERE id = 2')).rejects.toThrow(/append-only/);
   });
 
   it('npm run audit:verify passes, then names the altered row (exit 1) once a row is changed with the triggers dropped', async () => {
-    const ok = cli(['audit:verify'], { DATABASE_PATH: t.file });
+    const ok = cli(['audit:verify'], { ...databaseEnv(t.file), TEST_BACKEND: testBackend === 'pg' ? 'pg' : undefined });
     expect([ok.status, ok.out]).toEqual([0, expect.stringMatching(/audit chain intact/)]);
-    t.db.$client.exec(`DROP TRIGGER audit_log_no_update; UPDATE audit_log SET details = '{"forged":true}' WHERE id = 5;`);
+    await exec(t.db, `${dropTrigger('audit_log_no_update', 'audit_log')} UPDATE audit_log SET details = '{"forged":true}' WHERE id = 5;`);
     expect((await verifyAuditChain(t.db)).broken).toMatchObject({ id: 5, reason: expect.stringMatching(/altered/) });
-    const bad = cli(['audit:verify'], { DATABASE_PATH: t.file });
+    const bad = cli(['audit:verify'], { ...databaseEnv(t.file), TEST_BACKEND: testBackend === 'pg' ? 'pg' : undefined });
     expect(bad.status).toBe(1);
     expect(bad.out).toMatch(/BROKEN at row 5\b/);
   });
@@ -254,21 +265,22 @@ describe('the audit log is a hash chain', () => {
 
 describe('tampering the chain in other ways', () => {
   it.each([
-    ['a deleted row is found at the row after it', 'DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 3;', 4],
-    ['a row re-hashed after editing breaks the next row', `DROP TRIGGER audit_log_no_update; UPDATE audit_log SET action = 'x', hash = '${'a'.repeat(64)}' WHERE id = 3;`, 3],
+    ['a deleted row is found at the row after it', `${dropTrigger('audit_log_no_delete', 'audit_log')} DELETE FROM audit_log WHERE id = 3;`, 4],
+    ['a row re-hashed after editing breaks the next row', `${dropTrigger('audit_log_no_update', 'audit_log')} UPDATE audit_log SET action = 'x', hash = '${'a'.repeat(64)}' WHERE id = 3;`, 3],
     ['a row appended without a hash', "INSERT INTO audit_log (at, action) VALUES (1, 'forged');", 'last'],
   ])('%s', async (_t, tamper, expected) => {
     const t = await createSeededTestDb();
     try {
-      t.db.$client.exec(tamper);
-      const last = count(t.db, 'SELECT max(id) AS n FROM audit_log');
+      await exec(t.db, tamper);
+      const last = await count(t.db, 'SELECT max(id) AS n FROM audit_log');
       expect((await verifyAuditChain(t.db)).broken?.id).toBe(expected === 'last' ? last : expected);
     } finally {
-      t.close();
+      await t.close();
     }
   });
 
-  it('rows written before the chain existed are sealed in order on the next migration run', async () => {
+  // SQLite databases older than the chain; PostgreSQL's audit log is chained from its first migration
+  it.skipIf(testBackend === 'pg')('rows written before the chain existed are sealed in order on the next migration run', async () => {
     const t = await createSeededTestDb();
     try {
       t.db.$client.exec('DROP TRIGGER audit_log_no_update; UPDATE audit_log SET prev_hash = NULL, hash = NULL;');
@@ -276,7 +288,7 @@ describe('tampering the chain in other ways', () => {
       await runMigrations(t.db);
       expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
     } finally {
-      t.close();
+      await t.close();
     }
   });
 });
@@ -290,17 +302,17 @@ describe('decision history and entity versions are append-only', () => {
   ])('%s is refused', async (statement, table) => {
     const t = await createSeededTestDb();
     try {
-      const sqlite = t.db.$client;
-      sqlite.exec("INSERT INTO certification_events (lab_id, analyte_id, action, effective_on, reason, at) VALUES (1, 1, 'reject', '2026-01-01', 'r', 1)");
-      sqlite.exec("INSERT INTO entity_versions (entity_type, entity_id, version, data, reason, changed_at) VALUES ('lab', 1, 99, '{}', 'r', 1)");
-      expect(() => sqlite.prepare(statement).run('r')).toThrow(new RegExp(`${table} is append-only`));
+      await sqlRun(t.db, "INSERT INTO certification_events (lab_id, analyte_id, action, effective_on, reason, at) VALUES (1, 1, 'reject', '2026-01-01', 'r', 1)");
+      await sqlRun(t.db, "INSERT INTO entity_versions (entity_type, entity_id, version, data, reason, changed_at) VALUES ('lab', 1, 99, '{}', 'r', 1)");
+      await expect(sqlRun(t.db, statement, 'r')).rejects.toThrow(new RegExp(`${table} is append-only`));
     } finally {
-      t.close();
+      await t.close();
     }
   });
 });
 
-describe('production start: the first administrator, never the demo data', () => {
+// the commands on new SQLite files (the same commands on PostgreSQL: README's production section)
+describe.skipIf(testBackend === 'pg')('production start: the first administrator, never the demo data', () => {
   it('admin:create creates an administrator with a generated temporary password printed once, and refuses the same email again', async () => {
     const dir = tmpDir();
     const file = path.join(dir, 'prod.sqlite');
@@ -314,7 +326,7 @@ describe('production start: the first administrator, never the demo data', () =>
       expect(u.map((x) => [x.email, x.role, x.mustChange])).toEqual([['ops@health.example', 'admin', 1]]);
       expect(u[0].hash).not.toContain(password!);
       expect((await verifyPassword(password!, u[0].hash)).ok).toBe(true);
-      expect(count(db, "SELECT count(*) AS n FROM audit_log WHERE action = 'user.create_admin'")).toBe(1);
+      expect(await count(db, "SELECT count(*) AS n FROM audit_log WHERE action = 'user.create_admin'")).toBe(1);
     } finally {
       db.$client.close();
     }
@@ -371,7 +383,8 @@ describe('production start: the first administrator, never the demo data', () =>
   });
 });
 
-describe('backup and restore', () => {
+// SQLite's online backup and restore (PostgreSQL deployments use pg_dump/pg_restore; the CLI refuses there)
+describe.skipIf(testBackend === 'pg')('backup and restore', () => {
   it('db:backup copies the database online (0600, intact); db:restore brings it back, refusing while a server holds the database', async () => {
     const dir = tmpDir();
     const file = path.join(dir, 'live.sqlite');
@@ -421,8 +434,9 @@ describe('backup and restore', () => {
 
 describe('refusals and exports are audited, folded per actor × action per minute', () => {
   let t: Awaited<ReturnType<typeof createSeededTestDb>>;
-  const rows = (action: string) =>
-    (t.db.$client.prepare('SELECT actor_email AS email, details FROM audit_log WHERE action = ? ORDER BY id').all(action) as { email: string; details: string }[]).map((r) => ({ email: r.email, details: JSON.parse(r.details) }));
+  // details: text on SQLite, jsonb (already parsed) on PostgreSQL
+  const rows = async (action: string) =>
+    (await sqlRows<{ email: string; details: unknown }>(t.db, 'SELECT actor_email AS email, details FROM audit_log WHERE action = ? ORDER BY id', action)).map((r) => ({ email: r.email, details: typeof r.details === 'string' ? JSON.parse(r.details) : r.details }));
   beforeAll(async () => {
     t = await createSeededTestDb();
     resetAuditFolding();
@@ -433,9 +447,9 @@ describe('refusals and exports are audited, folded per actor × action per minut
     const lab = t.labManagers.get('GZ-001')!;
     const T = Date.parse('2026-06-15T04:00:00Z');
     for (let i = 0; i < 500; i++) await auditRefusal(t.db, lab, { method: 'POST', path: `/api/v1/eqa/rounds/X${i}/evaluate` }, T + i * 100);
-    expect(rows('access.refused')).toHaveLength(1);
+    expect(await rows('access.refused')).toHaveLength(1);
     await auditRefusal(t.db, lab, { method: 'POST', path: '/api/v1/x' }, T + 61_000);
-    const r = rows('access.refused');
+    const r = await rows('access.refused');
     expect(r).toHaveLength(2);
     expect(r[1]).toMatchObject({ email: lab.email, details: { path: '/api/v1/x', foldedIntoPreviousRow: 499 } });
     expect((await verifyAuditChain(t.db)).ok).toBe(true);
@@ -447,6 +461,6 @@ describe('refusals and exports are audited, folded per actor × action per minut
     expect(await auditRefusal(t.db, other, { method: 'POST', path: '/a' }, T)).toBe(true);
     expect(await auditExport(t.db, other, { path: '/api/v1/iqc/summary', query: '?month=2026-05' }, T + 1)).toBe(true);
     expect(await auditExport(t.db, other, { path: '/api/v1/iqc/summary', query: '?month=2026-04' }, T + 2)).toBe(false);
-    expect(rows('data.export')).toEqual([{ email: other.email, details: { path: '/api/v1/iqc/summary', query: '?month=2026-05', via: 'session' } }]);
+    expect(await rows('data.export')).toEqual([{ email: other.email, details: { path: '/api/v1/iqc/summary', query: '?month=2026-05', via: 'session' } }]);
   });
 });
