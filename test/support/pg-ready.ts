@@ -47,4 +47,5 @@ export const PG_READY: string[] = [
   'test/integration/error-codes.test.ts', 'test/integration/paged-rounds-results.test.ts',
   'test/integration/categorical-seed.test.ts', 'test/integration/security-server.test.ts',
   'test/integration/reliability.test.ts', 'test/integration/server-load.test.ts',
+  'test/integration/security-ops.test.ts',
 ];
