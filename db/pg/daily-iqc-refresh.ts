@@ -60,8 +60,15 @@ export async function pgRefreshIqcDaily(tx: unknown, series: readonly SeriesDays
   for (const labId of [...byLab.keys()].sort((a, b) => a - b)) await refreshLab(tx, labId, byLab.get(labId)!);
 }
 
-async function refreshLab(tx: unknown, labId: number, series: readonly SeriesDays[]): Promise<void> {
+/** Make this transaction the lab's only IQC writer until it ends (re-entrant): an ingest, a correction
+ * or an exclusion takes it before it reads the lab's runs, so two writers of one lab never form runs
+ * from the same stale rows (SQLite's one writer gives the same order). */
+export async function lockLabIqcWriters(tx: unknown, labId: number): Promise<void> {
   await rawRun(tx, sql`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int, ${labId}::int)`);
+}
+
+async function refreshLab(tx: unknown, labId: number, series: readonly SeriesDays[]): Promise<void> {
+  await lockLabIqcWriters(tx, labId);
   // (analyte, instrument, day) once each, with the day's instant range
   const keys = new Map<string, { analyteId: number; instrument: string; day: string }>();
   for (const s of series) for (const day of s.days) keys.set(`${s.analyteId}\u0000${s.instrument}\u0000${day}`, { analyteId: s.analyteId, instrument: s.instrument, day });

@@ -14,6 +14,7 @@ import type { BulkOptions, BulkWriter } from '../bulk';
 import { pgBulkWriter } from './bulk-writer';
 import type { ContextValueRow, LotRow, RegionResultRow, TargetRow } from '../queries/iqc-ingest';
 import { prefetchClientRuns, prefetchContextValues, prefetchLab, prefetchRegionResults, seriesKeyOf, type SeriesKey } from './iqc-ingest-prefetch';
+import { lockLabIqcWriters } from './daily-iqc-refresh';
 
 type Op = () => Promise<void>;
 interface ActionRow {
@@ -335,6 +336,7 @@ const byTx = new WeakMap<object, PgIqcStatements>();
 
 /** The statements of an ingest transaction on PostgreSQL (the lab's context loaded). */
 export async function pgIqcStatements(tx: object, labId: number): Promise<PgIqcStatements> {
+  await lockLabIqcWriters(tx, labId);
   const s = new PgIqcStatements(tx, labId);
   await s.loadLab();
   byTx.set(tx, s);

@@ -91,6 +91,14 @@ describe('GET/PUT /api/v1/iqc/settings: the run window', () => {
     expect((await runsOf('AU-30')).map((r) => r.results.map((x) => x.level))).toEqual([['1', '2']]);
   });
 
+  it('two levels posted at once in separate requests form one run, as they would one after the other (writers of a lab take turns)', async () => {
+    const at = Date.UTC(2026, 10, 22, 0, 0);
+    const post = (level: string, value: number, time: number) =>
+      postResults(t.db, gz, new Request('http://localhost/api/v1/iqc/results', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ results: [{ analyte: 'K', level, lot: `K${level}-RW`, value, measuredAt: new Date(time).toISOString(), instrument: 'AU-AT-ONCE' }] }) }), NOW);
+    await Promise.all([post('1', 4.0, at), post('2', 6.0, at + 5 * MIN), post('1', 4.1, at + 60 * MIN), post('2', 6.1, at + 62 * MIN)]);
+    expect((await runsOf('AU-AT-ONCE')).map((r) => r.results.map((x) => x.level).sort())).toEqual([['1', '2'], ['1', '2']]);
+  });
+
   it('is audited with the value before and after', async () => {
     const rows = await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'iqc.runWindow.set'), eq(auditLog.labId, gzId)));
     expect(rows).toHaveLength(1);
