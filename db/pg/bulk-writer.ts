@@ -6,7 +6,10 @@
 // transaction's one client); flush() waits for them all and reports the first failure.
 // A batch of PG_COPY_MIN_ROWS rows or more goes with COPY FROM STDIN instead (./copy-from.ts): the
 // same rows and ids, written as text lines rather than array parameters.
+// A write into a table that other tables reference by (lab_id, id) while the planner still takes it
+// for a small table switches its transaction to custom plans (see customPlansWhileSmall).
 import { getTableName, sql, type SQL } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { getTableColumns } from 'drizzle-orm';
 import { boundColumns, driverValue, type BulkOptions, type BulkWriter } from '../bulk';
@@ -34,6 +37,47 @@ export function setPgBulkMethod(m: PgBulkMethod): void {
   defaultMethod = m;
 }
 
+/** Below this many rows in the planner's statistics (pg_class.reltuples; -1 when never analyzed) a
+ * table written in bulk counts as small (see customPlansWhileSmall). */
+export const PG_SMALL_PARENT_ROWS = 10_000;
+
+/** Tables whose writes need no custom plans: referenced by no multi-column foreign key, or known to
+ * the planner as big (a table's statistics only grow big once). Per process, by table name: it only
+ * decides speed, never what is written. */
+const plansSettled = new Set<string>();
+/** Transactions already switched to custom plans. */
+const customPlanTx = new WeakSet<object>();
+
+/**
+ * The foreign-key checks of the rows referencing `name` run as cached plans of the connection
+ * (one per constraint, `SELECT 1 FROM ONLY parent x WHERE lab_id = $1 AND id = $2 FOR KEY SHARE`).
+ * After five executions PostgreSQL keeps a generic plan when it looks no dearer than the custom
+ * ones, and it keeps it until the parent's statistics change (ANALYZE). Made while the parent held a
+ * few hundred rows and had no statistics (the planner then costs the index on (lab_id, status) and
+ * the primary key (id, lab_id) alike), that plan can take the index on lab_id alone ("Index Cond:
+ * lab_id = $1, Filter: id = $2"), so each check then reads every row of the lab: while an import
+ * fills iqc_runs in one transaction the check of an iqc_results row grew to 0.5–1.5 ms (auto_explain:
+ * "Rows Removed by Filter: 7199"). A table other tables reference by more than one column that the
+ * planner's statistics call small therefore makes the rest of its writing transaction plan every
+ * statement with its parameters' values (`SET LOCAL plan_cache_mode = force_custom_plan`, undone
+ * at commit): about 35 µs a check instead of ~10 µs with a good generic plan, never a scan of the
+ * lab. Once the statistics call the table big, generic plans are made from them and nothing is set.
+ */
+async function customPlansWhileSmall(db: unknown, name: string): Promise<void> {
+  if (plansSettled.has(name) || !(db instanceof PgTransaction) || customPlanTx.has(db)) return;
+  const [t] = await rawAll<{ rows: number; parent: boolean }>(
+    db,
+    sql`SELECT c.reltuples AS rows, EXISTS (SELECT 1 FROM pg_constraint k WHERE k.confrelid = c.oid AND k.contype = 'f' AND cardinality(k.confkey) > 1) AS parent
+        FROM pg_class c WHERE c.oid = ${`"${name}"`}::regclass`,
+  );
+  if (!t || !t.parent || Number(t.rows) >= PG_SMALL_PARENT_ROWS) {
+    plansSettled.add(name);
+    return;
+  }
+  await rawRun(db, sql`SET LOCAL plan_cache_mode = force_custom_plan`);
+  customPlanTx.add(db);
+}
+
 export function pgBulkWriter<T extends SQLiteTable>(db: unknown, table: T, opts: BulkOptions<T['$inferInsert']>, method: PgBulkMethod = defaultMethod): BulkWriter<T['$inferInsert']> {
   const columns = boundColumns(table, opts.columns);
   const width = columns.length;
@@ -49,6 +93,7 @@ export function pgBulkWriter<T extends SQLiteTable>(db: unknown, table: T, opts:
   let failure: unknown;
 
   const write = async (batch: unknown[][], rows: number) => {
+    await customPlansWhileSmall(db, name);
     let idArray: number[] | undefined;
     if (opts.givenIds) idArray = opts.givenIds.splice(0, rows);
     else if (opts.returnIds) {
