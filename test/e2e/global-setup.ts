@@ -33,12 +33,12 @@ function buildOnce(env: NodeJS.ProcessEnv) {
   g.__labqcE2eBuilt = true;
 }
 
-/** How project e2e-pg fills its database: `direct` runs the demo seed on PostgreSQL (`tsx db/cli.ts
- * seed` with DATABASE_URL); `copy` (the default while IQC ingest on PostgreSQL is slow: the demo's
- * daily aggregates are rebuilt per ingest there) seeds a SQLite file and copies it (copy-to-postgres).
- * E2E_PG_SEED chooses. */
+/** How project e2e-pg fills its database: `direct` (the default) runs the demo seed on PostgreSQL
+ * (`tsx db/cli.ts seed` with DATABASE_URL: migrations, then the seed through the PostgreSQL data
+ * layer, ~4 min on the loaded 2-core machine); `copy` seeds a SQLite file and copies it
+ * (copy-to-postgres, ~2 min; its audit chain does not verify on PostgreSQL). E2E_PG_SEED chooses. */
 function pgSeedMode(): 'direct' | 'copy' {
-  return process.env.E2E_PG_SEED === 'direct' ? 'direct' : 'copy';
+  return process.env.E2E_PG_SEED === 'copy' ? 'copy' : 'direct';
 }
 
 export async function startE2eServer(project: TestProject, backend: 'sqlite' | 'pg') {
