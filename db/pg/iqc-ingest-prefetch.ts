@@ -28,22 +28,22 @@ export async function prefetchCatalogue(db: unknown) {
 }
 
 export async function prefetchLab(db: unknown, labId: number) {
-  const [catalogue, lots, targets, ruleConfigs, window] = await Promise.all([
-    prefetchCatalogue(db),
-    rawAll<LotRow>(
-      db,
-      sql`SELECT id, analyte_id AS analyteId, level, lot_number AS lotNumber, instrument, expected_category AS expectedCategory, expected_from AS expectedFrom
-          FROM control_lots WHERE lab_id = ${labId}`,
-    ),
-    rawAll<TargetRow>(
-      db,
-      sql`SELECT t.id, t.control_lot_id AS controlLotId, t.version, t.mean, t.sd, t.source, t.effective_from AS effectiveFrom
-          FROM qc_targets t JOIN control_lots l ON l.id = t.control_lot_id AND l.lab_id = t.lab_id
-          WHERE t.lab_id = ${labId} ORDER BY t.control_lot_id, t.effective_from, t.version`,
-    ),
-    rawAll<{ analyteId: number; rules: string }>(db, sql`SELECT analyte_id AS analyteId, rules::text AS rules FROM qc_rule_configs WHERE lab_id = ${labId}`),
-    rawAll<{ minutes: number }>(db, sql`SELECT run_window_minutes AS minutes FROM laboratories WHERE id = ${labId}`),
-  ]);
+  // one after the other: inside the ingest's transaction `db` is one connection, which answers one
+  // query at a time (queries sent together queue in node-postgres with a deprecation warning; pg 9 refuses them)
+  const catalogue = await prefetchCatalogue(db);
+  const lots = await rawAll<LotRow>(
+    db,
+    sql`SELECT id, analyte_id AS analyteId, level, lot_number AS lotNumber, instrument, expected_category AS expectedCategory, expected_from AS expectedFrom
+        FROM control_lots WHERE lab_id = ${labId}`,
+  );
+  const targets = await rawAll<TargetRow>(
+    db,
+    sql`SELECT t.id, t.control_lot_id AS controlLotId, t.version, t.mean, t.sd, t.source, t.effective_from AS effectiveFrom
+        FROM qc_targets t JOIN control_lots l ON l.id = t.control_lot_id AND l.lab_id = t.lab_id
+        WHERE t.lab_id = ${labId} ORDER BY t.control_lot_id, t.effective_from, t.version`,
+  );
+  const ruleConfigs = await rawAll<{ analyteId: number; rules: string }>(db, sql`SELECT analyte_id AS analyteId, rules::text AS rules FROM qc_rule_configs WHERE lab_id = ${labId}`);
+  const window = await rawAll<{ minutes: number }>(db, sql`SELECT run_window_minutes AS minutes FROM laboratories WHERE id = ${labId}`);
   const categoricalItems = catalogue
     .filter((r) => r.kind !== 'quantitative')
     .map((r) => ({ id: r.id, code: r.code, kind: r.kind as 'qualitative' | 'ordinal' | 'nominal', categories: r.categories }));
