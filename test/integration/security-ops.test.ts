@@ -13,6 +13,7 @@ import { verifyPassword } from '@/lib/auth/passwords';
 import { auditExport, auditRefusal, resetAuditFolding } from '@/lib/services/audit';
 import { createSeededTestDb, sqlRows, sqlRun, testBackend } from '@/test/support/db';
 import { databaseEnv } from '@/test/support/prod-server';
+import { createPgTestDatabase } from '@/test/support/pg';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { decide } from '@/lib/services/recognition/decisions';
@@ -381,6 +382,38 @@ describe.skipIf(testBackend === 'pg')('production start: the first administrator
       db.$client.close();
     }
   });
+});
+
+// The same commands on a new, empty PostgreSQL database (DATABASE_URL), as README's "Running on PostgreSQL"
+describe.skipIf(testBackend !== 'pg')('production start on PostgreSQL: migrate, the first administrator, never the demo data', () => {
+  it('db:migrate, admin:create (refusing the email again), seed refused (data, NODE_ENV=production), audit:verify; db:backup refused', async () => {
+    const created = await createPgTestDatabase('labqc_ops');
+    const env = { DATABASE_URL: created.url };
+    try {
+      const migrated = cli(['migrate'], env);
+      expect([migrated.status, migrated.out]).toEqual([0, expect.stringMatching(/migrated PostgreSQL .*labqc_ops_[\s\S]*catalogue: added \d+ items/)]);
+      const first = cli(['admin:create', '--email', 'Ops@Health.example'], { ...env, NODE_ENV: 'production' });
+      expect(first.status).toBe(0);
+      const password = /temporary password[^:]*: (\S+)/.exec(first.out)?.[1];
+      expect(password).toMatch(/^[A-Za-z0-9]{20}$/);
+      expect(cli(['admin:create', '--email', 'ops@health.example'], env)).toMatchObject({ status: 1, out: expect.stringMatching(/already exists/) });
+      expect(cli(['seed'], env)).toMatchObject({ status: 1, out: expect.stringMatching(/already has data/) });
+      expect(cli(['seed', '--reset'], { ...env, NODE_ENV: 'production' }).status).toBe(1);
+      expect(cli(['audit:verify'], env)).toMatchObject({ status: 0, out: expect.stringMatching(/audit chain intact: \d+ rows/) });
+      expect(cli(['db:backup', path.join(tmpDir(), 'b.sqlite')], env)).toMatchObject({ status: 1, out: expect.stringMatching(/pg_dump/) });
+      const { openPostgres } = await import('@/db/pg/client');
+      const db = openPostgres(created.url, { max: 1 });
+      try {
+        const u = (await db.$client.query('SELECT email, role, password_hash AS hash, must_change_password AS "mustChange" FROM users')).rows as { email: string; role: string; hash: string; mustChange: boolean }[];
+        expect(u.map((x) => [x.email, x.role, x.mustChange])).toEqual([['ops@health.example', 'admin', true]]);
+        expect((await verifyPassword(password!, u[0].hash)).ok).toBe(true);
+      } finally {
+        await db.$client.end();
+      }
+    } finally {
+      await created.drop();
+    }
+  }, 180_000);
 });
 
 // SQLite's online backup and restore (PostgreSQL deployments use pg_dump/pg_restore; the CLI refuses there)
