@@ -7,14 +7,14 @@
 //
 // The app is built into its own folder (.next-security-it, or SECURITY_IT_DIST) under the e2e build
 // lock; set SECURITY_IT_SKIP_BUILD=1 to reuse an existing build there.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createSeededTestDb, type TestDb } from '../support/db';
 import { freePort, waitFor } from '../support/server';
-import { databaseEnv, serverEntry } from '../support/prod-server';
+import { databaseEnv, ensureBuild, serverEntry } from '../support/prod-server';
 import { signInOverHttp } from '../support/sign-in';
 import type { Actor } from '@/lib/auth/core';
 import { apiTokens } from '@/db/schema';
@@ -66,15 +66,10 @@ async function stop() {
 }
 
 beforeAll(async () => {
-  // `npm run build` into DIST (next build, then the server compiled to JavaScript); a reused build
-  // still gets the server compiled again (seconds)
-  const skip = process.env.SECURITY_IT_SKIP_BUILD === '1' && fs.existsSync(path.join(DIST, 'BUILD_ID'));
-  // (compiling the server alone writes only DIST/labqc-server, which no page build touches: no lock)
-  const b = spawnSync(skip ? 'node' : 'flock', [...(skip ? [] : ['/tmp/labqc-e2e.lock', 'node']), 'lib/server/build.mjs', ...(skip ? ['--server-only'] : [])], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, NEXT_DIST_DIR: DIST, NEXT_TELEMETRY_DISABLED: '1' },
-  });
-  if (b.status !== 0) throw new Error('npm run build failed');
+  // `npm run build` into DIST (next build, then the server compiled to JavaScript) unless a current
+  // build is there (the other backend's project built it); a reused build still gets the server
+  // compiled again (seconds)
+  ensureBuild(DIST, process.env.SECURITY_IT_SKIP_BUILD === '1' ? 'pages' : undefined);
   t = await createSeededTestDb();
   await start();
 }, 900_000);

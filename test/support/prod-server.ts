@@ -34,33 +34,41 @@ export function serverEntry(distDir: string): string {
   return path.join(distDir, 'labqc-server', 'main.mjs');
 }
 
-/** Build .next-ops unless it exists and is newer than app/, lib/ and db/ (serialised with e2e builds):
- * `npm run build`'s steps (lib/server/build.mjs: next build, then the server compiled to JavaScript). */
-export function ensureOpsBuild(): void {
-  const stamp = path.join(OPS_DIST, 'BUILD_ID');
+/** Build `dist` unless it exists and is newer than app/, lib/ and db/ (serialised with e2e builds):
+ * `npm run build`'s steps (lib/server/build.mjs: next build, then the server compiled to JavaScript).
+ * A current build (another project of the same run built it: integration and integration-pg) only
+ * gets the server compiled again. `reuse`: an existing build is taken `as-is`, or its `pages` are
+ * (the server compiled again). */
+export function ensureBuild(dist: string, reuse?: 'as-is' | 'pages'): void {
+  const stamp = path.join(dist, 'BUILD_ID');
   const fresh = () => fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs > Math.max(...['app', 'lib', 'db'].map(newestSource));
   // compiling the server alone writes only <distDir>/labqc-server, which no page build touches: no lock
   const server = (extra: string[]) =>
     spawnSync('node', ['lib/server/build.mjs', ...extra], {
-      env: { ...process.env, NEXT_DIST_DIR: OPS_DIST, NEXT_TELEMETRY_DISABLED: '1' },
+      env: { ...process.env, NEXT_DIST_DIR: dist, NEXT_TELEMETRY_DISABLED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
     });
-  if (process.env.OPS_SKIP_BUILD === '1' && fs.existsSync(stamp) && fs.existsSync(serverEntry(OPS_DIST))) return;
-  if ((process.env.OPS_SKIP_BUILD === '1' && fs.existsSync(stamp)) || fresh()) {
+  if (reuse === 'as-is' && fs.existsSync(stamp) && fs.existsSync(serverEntry(dist))) return;
+  if ((reuse && fs.existsSync(stamp)) || fresh()) {
     // the pages are current: compile the server (a second or two) so it matches lib/server and lib/
     const c = server(['--server-only']);
-    if (c.status !== 0) throw new Error(`compiling the server (.next-ops) failed:\n${`${c.stdout}\n${c.stderr}`.slice(-3000)}`);
+    if (c.status !== 0) throw new Error(`compiling the server (${dist}) failed:\n${`${c.stdout}\n${c.stderr}`.slice(-3000)}`);
     return;
   }
   const r = spawnSync('flock', ['/tmp/labqc-e2e.lock', 'node', 'lib/server/build.mjs'], {
-    env: { ...process.env, NEXT_DIST_DIR: OPS_DIST, NEXT_TELEMETRY_DISABLED: '1' },
+    env: { ...process.env, NEXT_DIST_DIR: dist, NEXT_TELEMETRY_DISABLED: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (r.status !== 0) throw new Error(`npm run build (.next-ops) failed:\n${`${r.stdout}\n${r.stderr}`.slice(-3000)}`);
+  if (r.status !== 0) throw new Error(`npm run build (${dist}) failed:\n${`${r.stdout}\n${r.stderr}`.slice(-3000)}`);
+}
+
+/** .next-ops for the server tests (OPS_SKIP_BUILD=1 reuses it as it is). */
+export function ensureOpsBuild(): void {
+  ensureBuild(OPS_DIST, process.env.OPS_SKIP_BUILD === '1' ? 'as-is' : undefined);
 }
 
 export interface ProdServer {
