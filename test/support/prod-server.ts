@@ -57,7 +57,9 @@ export function ensureBuild(dist: string, reuse?: 'as-is' | 'pages'): void {
     if (c.status !== 0) throw new Error(`compiling the server (${dist}) failed:\n${`${c.stdout}\n${c.stderr}`.slice(-3000)}`);
     return;
   }
-  const r = spawnSync('flock', ['/tmp/labqc-e2e.lock', 'node', 'lib/server/build.mjs'], {
+  // under the lock, built only if still stale: the other backend's project may have built it meanwhile
+  const newest = Math.floor(Math.max(...['app', 'lib', 'db'].map(newestSource)) / 1000);
+  const r = spawnSync('flock', ['/tmp/labqc-e2e.lock', 'sh', '-c', '[ -f "$1" ] && [ "$(stat -c %Y "$1")" -gt "$2" ] || node lib/server/build.mjs', 'sh', stamp, String(newest)], {
     env: { ...process.env, NEXT_DIST_DIR: dist, NEXT_TELEMETRY_DISABLED: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
