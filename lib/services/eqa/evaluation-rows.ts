@@ -28,7 +28,7 @@ export async function writeEvaluationRows(
     eqaAssignedValues,
     out.assigned.map((a) => ({ evaluationId, ...a })),
   );
-  const graded = bulkWriter(db, eqaResultEvaluations, { rowsPerStatement: ROWS_PER_STATEMENT });
+  const graded = bulkWriter(db, eqaResultEvaluations, { rowsPerStatement: ROWS_PER_STATEMENT, orFail: true });
   const res = out.results;
   const step = Math.max(1, Math.floor(submissions.n / 10));
   for (let i = 0; i < submissions.n; i++) {
@@ -73,7 +73,7 @@ export async function writeEvaluationRows(
     eqaCategoryTargets,
     out.categoryTargets.map(({ targetGrade: _grade, ...t }) => ({ evaluationId, ...t })),
   );
-  const scores = bulkWriter(db, eqaAnalyteScores, { rowsPerStatement: ROWS_PER_STATEMENT });
+  const scores = bulkWriter(db, eqaAnalyteScores, { rowsPerStatement: ROWS_PER_STATEMENT, orFail: true });
   for (const s of out.scores) {
     scores.add({
       evaluationId,
