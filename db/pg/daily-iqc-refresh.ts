@@ -17,11 +17,13 @@ import { sql } from 'drizzle-orm';
 import { rawAll, rawRun } from '../dialect';
 import { COVERED_LEVELS } from '../queries/daily-iqc-rollups';
 import type { IqcDailyBatch, SeriesDays } from '../queries/daily-iqc-refresh';
+import { lockLabIqcWriters } from './iqc-lock';
+
+/** (moved to ./iqc-lock.ts; re-exported for the writers that import it from here) */
+export { lockLabIqcWriters };
 
 const DAY_MS = 86_400_000;
 const OFFSET_MS = 8 * 3_600_000;
-/** advisory lock class of the daily refresh (the two-key form: the lab id is the second key) */
-const LOCK_CLASS = 0x1ac0;
 
 const startOfDayMs = (day: string) => Date.parse(`${day}T00:00:00Z`) - OFFSET_MS;
 
@@ -58,13 +60,6 @@ export async function pgRefreshIqcDaily(tx: unknown, series: readonly SeriesDays
     else byLab.set(s.labId, [s]);
   }
   for (const labId of [...byLab.keys()].sort((a, b) => a - b)) await refreshLab(tx, labId, byLab.get(labId)!);
-}
-
-/** Make this transaction the lab's only IQC writer until it ends (re-entrant): an ingest, a correction
- * or an exclusion takes it before it reads the lab's runs, so two writers of one lab never form runs
- * from the same stale rows (SQLite's one writer gives the same order). */
-export async function lockLabIqcWriters(tx: unknown, labId: number): Promise<void> {
-  await rawRun(tx, sql`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int, ${labId}::int)`);
 }
 
 async function refreshLab(tx: unknown, labId: number, series: readonly SeriesDays[]): Promise<void> {

@@ -14,7 +14,7 @@ import type { BulkOptions, BulkWriter } from '../bulk';
 import { pgBulkWriter } from './bulk-writer';
 import type { ContextValueRow, LotRow, RegionResultRow, TargetRow } from '../queries/iqc-ingest';
 import { prefetchClientRuns, prefetchContextValues, prefetchLab, prefetchRegionResults, seriesKeyOf, type SeriesKey } from './iqc-ingest-prefetch';
-import { lockLabIqcWriters } from './daily-iqc-refresh';
+import { lockLabIqcWriters } from './iqc-lock';
 
 type Op = () => Promise<void>;
 interface ActionRow {
