@@ -6,8 +6,21 @@ import { sql } from 'drizzle-orm';
 import { rawRun } from '../dialect';
 import { bulkInsertRows } from '../bulk';
 import { iqcResults } from '../schema';
+import { lockLabIqcWriters } from './daily-iqc-refresh';
 
 type NewResult = typeof iqcResults.$inferInsert & { labId: number };
+
+/**
+ * Before a correction or an exclusion reads the result it changes (read committed: each statement
+ * sees what was committed before it): the lab's IQC writers take turns (an ingest, a correction, an
+ * exclusion of the lab wait here for the one before to commit, the lock the ingest and the daily
+ * refresh take, re-entrant), and the result's row is locked against any other writer until the
+ * commit. Taken first, before any write, so every IQC writer of a lab takes its locks in one order.
+ */
+export async function pgLockResult(tx: unknown, labId: number, id: number): Promise<void> {
+  await lockLabIqcWriters(tx, labId);
+  await rawRun(tx, sql`SELECT 1 FROM iqc_results WHERE id = ${id} AND lab_id = ${labId} FOR UPDATE`);
+}
 
 /**
  * A correction: the current version of a result is retired (kept, `current` false) and the new

@@ -2,6 +2,14 @@
 // version with the reason, and the run and every later run of its series are re-evaluated.
 // Excluding a result (with a reason) takes it out of the rules and statistics — it stays on the chart
 // — and re-evaluates the series from its run on; including it again undoes that. All audited.
+//
+// Two edits of one result at once: the checks are made first (refusals without the write lock), then
+// again on the result read inside the write transaction, where nobody else changes it until the
+// commit (lockedResult). A correction names the version it corrects by its id: when that version is
+// no longer current (corrected meanwhile) it is refused with iqc.resultCorrected (409), never a second
+// current version or a fork in the chain; an exclusion of a superseded version with
+// iqc.excludeCorrected, a second exclusion with iqc.alreadyExcluded; a correction keeps an exclusion
+// committed just before it. Only current/excluded/run_id of a stored version ever change.
 import type { DB } from '@/db/client';
 import { analytes, iqcResults } from '@/db/schema';
 import { findLabScope } from '@/db/queries/labs';
@@ -19,20 +27,32 @@ import { loadLabContext, reevaluateSeries, targetAt } from './engine';
 import { withTx } from '@/db/tx';
 import { dialectOf } from '@/db/dialect';
 import { pgIqcStatements } from '@/db/pg/iqc-ingest';
-import { pgReplaceResult, pgSetExcluded } from '@/db/pg/iqc-results';
+import { pgLockResult, pgReplaceResult, pgSetExcluded } from '@/db/pg/iqc-results';
+
+/**
+ * The result as it is now, read inside the write transaction that changes it: on SQLite withTx holds
+ * the database's write lock (BEGIN IMMEDIATE, the connection's turn); on PostgreSQL the lab's IQC
+ * writers take turns and the row is locked first (db/pg/iqc-results.ts pgLockResult).
+ */
+async function lockedResult(tx: DB, labId: number, id: number) {
+  if (dialectOf(tx) === 'pg') await pgLockResult(tx, labId, id);
+  return (await findResult(tx, id))!;
+}
 
 export async function correctResult(db: DB, actor: Actor, input: unknown, now = Date.now()) {
   const parsed = correctResultInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid correction', zodFieldErrors(parsed.error));
   const { resultId, reason } = parsed.data;
-  const old = await findResult(db, resultId);
-  const scope = old ? await findLabScope(db, old.labId) : undefined;
-  if (!old || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.resultNotFound');
+  // the version as the caller saw it: its lab, item and values never change (a correction is a new
+  // version), so the refusals that depend on them are made here
+  const seen = await findResult(db, resultId);
+  const scope = seen ? await findLabScope(db, seen.labId) : undefined;
+  if (!seen || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.resultNotFound');
   if (!can(actor, 'iqc.write', scope)) throw new AppError('iqc.correctNotAllowed');
-  if (!old.current) throw new AppError('iqc.resultCorrected');
+  if (!seen.current) throw new AppError('iqc.resultCorrected');
   // a categorical item's reading is corrected as a category (with its signal): `value` is then the
   // signal when given, else the category's grade, as at ingest
-  const item = (await findAnalyteById(db, old.analyteId))!;
+  const item = (await findAnalyteById(db, seen.analyteId))!;
   let value: number;
   let category: string | null = null;
   let signal: number | null = null;
@@ -42,18 +62,22 @@ export async function correctResult(db: DB, actor: Actor, input: unknown, now = 
     category = read.value.category;
     signal = parsed.data.signal;
     value = signal ?? read.value.grade;
-    if (old.category === category && old.signal === signal) throw new AppError('iqc.nothingToCorrect', {}, [fieldError('value.unchanged', {}, 'value')]);
+    if (seen.category === category && seen.signal === signal) throw new AppError('iqc.nothingToCorrect', {}, [fieldError('value.unchanged', {}, 'value')]);
   } else {
     if (typeof parsed.data.value !== 'number') throw AppError.invalid('Invalid correction', [fieldError('value.notNumber', {}, 'value')]);
     if (parsed.data.signal !== null) throw AppError.invalid('Invalid correction', [fieldError('iqc.signalNotCategorical', { analyte: item.code }, 'signal')]);
     value = parsed.data.value;
-    if (old.value === value) throw new AppError('iqc.nothingToCorrect', {}, [fieldError('value.unchanged', {}, 'value')]);
+    if (seen.value === value) throw new AppError('iqc.nothingToCorrect', {}, [fieldError('value.unchanged', {}, 'value')]);
   }
-  const run = (await findRun(db, old.runId))!;
   const tea = await teaOf(db);
   const onPg = dialectOf(db) === 'pg';
   const s = onPg ? null : await iqcStatements(db);
   return await withTx(db, async (tx) => {
+    // still the current version? (someone may have corrected it since it was read); its exclusion and
+    // its run are read here too (an exclusion or an ingest that regrouped its run may have committed)
+    const old = await lockedResult(tx, seen.labId, seen.id);
+    if (!old.current) throw new AppError('iqc.resultCorrected');
+    const run = (await findRun(tx, old.runId))!;
     // PostgreSQL: the engine's statements answer from rows loaded in this transaction (db/pg/iqc-ingest.ts)
     if (onPg) await pgIqcStatements(tx, old.labId);
     const ctx = await loadLabContext(tx, old.labId, tea);
@@ -91,18 +115,23 @@ async function teaOf(db: DB) {
 
 /** Set a current result's exclusion and re-judge its series from its run on (one transaction). */
 async function setExclusion(db: DB, actor: Actor, resultId: number, excluded: boolean, reason: string, now: number) {
-  const old = await findResult(db, resultId);
-  const scope = old ? await findLabScope(db, old.labId) : undefined;
+  const seen = await findResult(db, resultId);
+  const scope = seen ? await findLabScope(db, seen.labId) : undefined;
   // another lab's result is "not found", not "forbidden": its existence is not the caller's business
-  if (!old || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.resultNotFound');
+  if (!seen || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.resultNotFound');
   if (!can(actor, 'iqc.write', scope)) throw new AppError('iqc.excludeNotAllowed');
-  if (!old.current) throw new AppError('iqc.excludeCorrected');
-  if (old.excluded === excluded) throw new AppError(excluded ? 'iqc.alreadyExcluded' : 'iqc.notExcluded');
-  const run = (await findRun(db, old.runId))!;
+  const refusal = (r: NonNullable<typeof seen>) => (!r.current ? 'iqc.excludeCorrected' : r.excluded === excluded ? (excluded ? 'iqc.alreadyExcluded' : 'iqc.notExcluded') : null);
+  const early = refusal(seen);
+  if (early) throw new AppError(early);
   const tea = await teaOf(db);
   const onPg = dialectOf(db) === 'pg';
   const s = onPg ? null : await iqcStatements(db);
   return await withTx(db, async (tx) => {
+    // the same checks on the result as it is now (corrected or excluded by someone else meanwhile?)
+    const old = await lockedResult(tx, seen.labId, seen.id);
+    const late = refusal(old);
+    if (late) throw new AppError(late);
+    const run = (await findRun(tx, old.runId))!;
     if (onPg) {
       // PostgreSQL: written at once, then the series re-judged from the stored rows (db/pg/iqc-ingest.ts)
       await pgSetExcluded(tx, old.labId, old.id, excluded, excluded ? reason : null);
