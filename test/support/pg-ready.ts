@@ -48,4 +48,5 @@ export const PG_READY: string[] = [
   'test/integration/categorical-seed.test.ts', 'test/integration/security-server.test.ts',
   'test/integration/reliability.test.ts', 'test/integration/server-load.test.ts',
   'test/integration/security-ops.test.ts',
+  'test/integration/iqc-corrections-concurrent.test.ts',
 ];
