@@ -10,7 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, desc, eq, gt, like } from 'drizzle-orm';
 import { createSeededTestDb } from '../support/db';
-import { auditLog, iqcResults, iqcRuns } from '@/db/schema';
+import { auditLog, iqcResults, iqcRuns, iqcViolations } from '@/db/schema';
+import { mapSeq } from '@/lib/async';
 import type { Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { postResults } from '@/lib/services/iqc/api';
@@ -35,6 +36,11 @@ const value = (level: string, z: number) => +(MEAN[level] + 0.1 * z).toFixed(4);
 const post = (actor: Actor, results: unknown[]) =>
   postResults(t.db, actor, new Request('http://localhost/api/v1/iqc/results', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ results }) }), NOW);
 
+const at0 = BASE + 8 * 60 * MIN;
+/** A run of both levels on an instrument, `day` days after the first, level 1 at z1 SD (level 2 at 0). */
+const runRows = (instrument: string, day: number, z1: number) =>
+  [['1', z1, 0], ['2', 0, 5 * MIN]].map(([level, z, later]) => ({ analyte: 'K', level, lot: `K${level}-${instrument}`, value: value(level as string, z as number), measuredAt: new Date(at0 + day * DAY + (later as number)).toISOString(), instrument }));
+
 /**
  * Three runs a day apart on a new instrument: A (L1 +2.5: warning), B (L1 at `b` SD), C (L1 +2.3).
  * B's L1 at 0 or +0.3 leaves B accepted and C a warning; at +2.4 B is rejected by 2-2s with A, and C
@@ -42,9 +48,7 @@ const post = (actor: Actor, results: unknown[]) =>
  */
 async function series(actor: Actor, instrument: string, b: number): Promise<number[]> {
   await setManufacturerTargets(t.db, actor, { targets: ['1', '2'].map((level) => ({ analyte: 'K', level, lot: `K${level}-${instrument}`, instrument, mean: MEAN[level], sd: 0.1, effectiveFrom: BASE - DAY })) }, BASE - DAY);
-  const row = (level: string, z: number, at: number) => ({ analyte: 'K', level, lot: `K${level}-${instrument}`, value: value(level, z), measuredAt: new Date(at).toISOString(), instrument });
-  const at = BASE + 8 * 60 * MIN;
-  const out = await post(actor, [row('1', 2.5, at), row('2', 0, at + 5 * MIN), row('1', b, at + DAY), row('2', 0, at + DAY + 5 * MIN), row('1', 2.3, at + 2 * DAY), row('2', 0, at + 2 * DAY + 5 * MIN)]);
+  const out = await post(actor, [...runRows(instrument, 0, 2.5), ...runRows(instrument, 1, b), ...runRows(instrument, 2, 2.3)]);
   expect(out.runs).toHaveLength(3);
   return out.runs.map((r) => r.runId);
 }
@@ -58,6 +62,11 @@ const currentOf = async (runId: number, level: string) =>
 
 const statuses = async (labId: number, instrument: string) =>
   (await t.db.select({ status: iqcRuns.status }).from(iqcRuns).where(and(eq(iqcRuns.labId, labId), eq(iqcRuns.instrument, instrument))).orderBy(asc(iqcRuns.measuredAt))).map((r) => r.status);
+
+/** Each run's status and the rules it broke, in time order. */
+const verdicts = async (labId: number, instrument: string) =>
+  await mapSeq(await t.db.select({ id: iqcRuns.id, status: iqcRuns.status }).from(iqcRuns).where(and(eq(iqcRuns.labId, labId), eq(iqcRuns.instrument, instrument))).orderBy(asc(iqcRuns.measuredAt)), async (r) =>
+    [r.status, (await t.db.select({ rule: iqcViolations.rule, levels: iqcViolations.levels }).from(iqcViolations).where(eq(iqcViolations.runId, r.id))).map((v) => `${v.rule}:${v.levels.join('+')}`).sort()]);
 
 /** The verdicts the final data gives when the other lab stores it one change after the other. */
 async function reference(instrument: string, final: { value: number; excluded: boolean }) {
@@ -210,6 +219,34 @@ describe('a correction and an exclusion of one result at once', () => {
     const audit = (await iqcAuditSince(since)).filter((a) => a.labId === lab.labId);
     expect(audit.map((a) => [a.action, (a.details as { reason: string }).reason])).toEqual([['iqc.result.exclude', reason]]);
     expect(await statuses(lab.labId!, 'X3')).toEqual(await reference('X3-ref', { value: v1.value, excluded: true }));
+    expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
+  });
+
+});
+
+describe('edits of one series at once', () => {
+  it.each([
+    ['correction, exclusion, new run', ['correct', 'exclude', 'post']],
+    ['new run, exclusion, correction', ['post', 'exclude', 'correct']],
+  ])('a correction, an exclusion of the next run\'s value and a new run at once (%s): the verdicts of the final data', async (_title, order) => {
+    const instrument = `M-${order[0]}`;
+    const runs = await series(lab, instrument, 0);
+    const [vb, vc] = [await currentOf(runs[1], '1'), await currentOf(runs[2], '1')];
+    const since = await lastAuditId();
+    const calls: Record<string, () => Promise<unknown>> = {
+      correct: () => correctResult(t.db, lab, { resultId: vb.id, value: value('1', 2.4), reason: 'transcription error' }, NOW),
+      exclude: () => excludeResult(t.db, lab, { resultId: vc.id, reason: 'control vial left open' }, NOW),
+      post: () => post(lab, runRows(instrument, 3, 2.2)),
+    };
+    await Promise.all(order.map((k) => calls[k]()));
+    // the same data, one change after the other, in the other lab
+    const ref = await series(other, `${instrument}-ref`, 2.4);
+    await excludeResult(t.db, other, { resultId: (await currentOf(ref[2], '1')).id, reason: 'reference' }, NOW);
+    await post(other, runRows(`${instrument}-ref`, 3, 2.2));
+    const got = await verdicts(lab.labId!, instrument);
+    expect(got).toHaveLength(4);
+    expect(got).toEqual(await verdicts(other.labId!, `${instrument}-ref`));
+    expect((await iqcAuditSince(since)).filter((a) => a.labId === lab.labId).map((a) => a.action).sort()).toEqual(['iqc.result.correct', 'iqc.result.exclude']);
     expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
   });
 });
