@@ -7,6 +7,10 @@
 // deletes) are queued in order and run by flush() on the transaction's connection, rows through the
 // unnest bulk writer. The daily aggregates of the touched series and days are refreshed by the last
 // queued write (db/pg/daily-iqc-refresh.ts).
+// The foreign keys of results, violations and corrective actions to their run and of results to
+// their control lot are not declared on PostgreSQL (FOREIGN_KEYS_CHECKED_BY_WRITER in
+// db/pg/differences.ts): flush() checks the parents its queued rows name once, set-wise, after
+// writing them, and a merged-away run is deleted only when nothing references it.
 import { getTableName, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { rawAll, rawRun } from '../dialect';
@@ -32,6 +36,9 @@ export class PgIqcStatements {
   /** what the engine asks of SQLite's handle: PostgreSQL always checks its foreign keys (write.ts
    * checks a merged-away run by hand only when SQLite's checks are off) */
   readonly $client = { pragma: (_name: string, _opts?: unknown) => 1 };
+  /** the runs and control lots the queued rows reference (checked by flush, see checkParents) */
+  private parentRuns = new Set<number>();
+  private parentLots = new Set<number>();
   private ops: Op[] = [];
   private lab!: Awaited<ReturnType<typeof prefetchLab>>;
   private clientRuns = new Map<string, { id: number; measuredAt: number }>();
@@ -40,11 +47,14 @@ export class PgIqcStatements {
   private actions = new Map<number, ActionRow>();
   private actionIds = new Map<number, number>();
   private ids = new Map<string, number[]>();
-  /** run verdicts and violation deletes queued since the last other write: one statement each
-   * (they commute: different tables, one update per run); written before the next other write */
+  /** run verdicts, violation deletes and opened corrective actions queued since the last other
+   * write: one statement each (they commute: different tables, one update per run); written before
+   * the next other write */
   private runUpdates: { id: number; status: string; rules: string; evaluatedAt: number; measuredAt: number }[] = [];
   private updatedRuns = new Set<number>();
   private violationDeletes: number[] = [];
+  /** corrective actions opened since the last other write: one statement (ON CONFLICT DO NOTHING, as one by one) */
+  private openedActions: { runId: number; analyteId: number; at: number }[] = [];
 
   constructor(
     readonly tx: unknown,
@@ -150,6 +160,7 @@ export class PgIqcStatements {
   private writeRunBatch(): void {
     const updates = this.runUpdates;
     const deletes = this.violationDeletes;
+    const opened = this.openedActions;
     if (updates.length) {
       this.runUpdates = [];
       this.updatedRuns = new Set();
@@ -169,6 +180,18 @@ export class PgIqcStatements {
         await rawRun(this.tx, sql`DELETE FROM iqc_violations WHERE lab_id = ${this.labId} AND run_id = ANY(${sql.param(deletes)}::bigint[])`);
       });
     }
+    if (opened.length) {
+      this.openedActions = [];
+      this.ops.push(async () => {
+        await rawRun(
+          this.tx,
+          sql`INSERT INTO corrective_actions (run_id, lab_id, analyte_id, status, opened_at)
+              SELECT k.run_id, ${this.labId}::bigint, k.analyte_id, 'open', k.opened_at
+              FROM unnest(${sql.param(opened.map((x) => x.runId))}::bigint[], ${sql.param(opened.map((x) => x.analyteId))}::bigint[], ${sql.param(opened.map((x) => x.at))}::bigint[]) AS k(run_id, analyte_id, opened_at)
+              ON CONFLICT (run_id, lab_id) DO NOTHING`,
+        );
+      });
+    }
   }
 
   /** queue a write that is not one statement (the daily aggregates' refresh, db/pg/daily-iqc-refresh.ts) */
@@ -183,12 +206,36 @@ export class PgIqcStatements {
     this.ops = [];
     try {
       for (const op of ops) await op();
+      await this.checkParents();
     } catch (e) {
       // as SQLite words it (a lab, user or analyte the rows reference does not exist)
       const pgError = ((e as { cause?: unknown }).cause ?? e) as { code?: string; detail?: string };
       if (pgError.code === '23503') throw new Error(`FOREIGN KEY constraint failed: ${pgError.detail ?? ''}`, { cause: e });
       throw e;
     }
+  }
+
+  /**
+   * The runs and control lots of this lab that the rows written since the last check reference exist
+   * (PostgreSQL does not check these keys row by row: FOREIGN_KEYS_CHECKED_BY_WRITER in
+   * db/pg/differences.ts). One anti-join per parent table over the distinct ids, after the rows are
+   * written; a missing parent fails the transaction as a declared key would. No lock on the parents
+   * is needed: runs are deleted only by IQC writers of the lab, which hold the lab's lock
+   * (lockLabIqcWriters) as this transaction does, and control lots are never deleted.
+   */
+  private async checkParents(): Promise<void> {
+    if (!this.parentRuns.size && !this.parentLots.size) return;
+    const runs = [...this.parentRuns];
+    const lots = [...this.parentLots];
+    this.parentRuns = new Set();
+    this.parentLots = new Set();
+    const [missing] = await rawAll<{ run: number | null; lot: number | null }>(
+      this.tx,
+      sql`SELECT (SELECT min(k.id) FROM unnest(${sql.param(runs)}::bigint[]) AS k(id) WHERE NOT EXISTS (SELECT 1 FROM iqc_runs r WHERE r.lab_id = ${this.labId} AND r.id = k.id)) AS run,
+                 (SELECT min(k.id) FROM unnest(${sql.param(lots)}::bigint[]) AS k(id) WHERE NOT EXISTS (SELECT 1 FROM control_lots l WHERE l.lab_id = ${this.labId} AND l.id = k.id)) AS lot`,
+    );
+    if (missing?.run != null) throw Object.assign(new Error(`run ${missing.run} of lab ${this.labId} does not exist`), { code: '23503', detail: `Key (lab_id, run_id)=(${this.labId}, ${missing.run}) is not present in table "iqc_runs".` });
+    if (missing?.lot != null) throw Object.assign(new Error(`control lot ${missing.lot} of lab ${this.labId} does not exist`), { code: '23503', detail: `Key (lab_id, control_lot_id)=(${this.labId}, ${missing.lot}) is not present in table "control_lots".` });
   }
 
   /** a bulk writer whose rows are queued (ids from the sequence taken ahead) */
@@ -199,15 +246,26 @@ export class PgIqcStatements {
     const ids: number[] = [];
     const columns = (opts.columns ?? []) as readonly string[];
     const self = this;
+    // the parents the rows name (checked by flush): a result's run and lot, a violation's run
+    const runs = tableName === 'iqc_results' || tableName === 'iqc_violations';
+    const lots = tableName === 'iqc_results';
+    const runAt = columns.indexOf('runId');
+    const lotAt = columns.indexOf('controlLotId');
+    const noteParents = (runId: unknown, lotId: unknown) => {
+      if (runs) self.parentRuns.add(Number(runId));
+      if (lots) self.parentLots.add(Number(lotId));
+    };
     return {
       columns,
       ids,
       add(row) {
         objects.push(row);
+        noteParents((row as Record<string, unknown>).runId, (row as Record<string, unknown>).controlLotId);
         if (opts.returnIds) ids.push(self.nextId(tableName));
       },
       addValues(values) {
         rows.push([...values]);
+        noteParents(values[runAt], values[lotAt]);
         if (opts.returnIds) ids.push(self.nextId(tableName));
       },
       flush() {
@@ -265,8 +323,26 @@ export class PgIqcStatements {
     },
   };
   hasContext = { get: (_labId: number, analyteId: number, instrument: string, before: number) => (this.contextOf(analyteId, instrument, before).rows.length ? 1 : undefined) };
-  moveResult = { run: (runId: number, id: number) => (this.run(sql`UPDATE iqc_results SET run_id = ${runId} WHERE id = ${id}`), ONE) };
-  deleteRun = { run: (id: number) => (this.run(sql`DELETE FROM iqc_runs WHERE id = ${id}`), ONE) };
+  moveResult = { run: (runId: number, id: number) => (this.parentRuns.add(runId), this.run(sql`UPDATE iqc_results SET run_id = ${runId} WHERE id = ${id}`), ONE) };
+  /** a run merged away, deleted only when no result, violation or corrective action references it
+   * any more (the keys PostgreSQL does not declare, see checkParents); refused as SQLite refuses it */
+  deleteRun = {
+    run: (id: number) => {
+      this.push(async () => {
+        const [r] = await rawAll<{ referenced: boolean }>(
+          this.tx,
+          sql`WITH ref AS (
+                SELECT EXISTS (SELECT 1 FROM iqc_results WHERE lab_id = ${this.labId} AND run_id = ${id})
+                    OR EXISTS (SELECT 1 FROM iqc_violations WHERE lab_id = ${this.labId} AND run_id = ${id})
+                    OR EXISTS (SELECT 1 FROM corrective_actions WHERE lab_id = ${this.labId} AND run_id = ${id}) AS referenced),
+              gone AS (DELETE FROM iqc_runs WHERE id = ${id} AND lab_id = ${this.labId} AND NOT (SELECT referenced FROM ref) RETURNING id)
+              SELECT referenced FROM ref`,
+        );
+        if (r?.referenced) throw Object.assign(new Error(`run ${id} is still referenced`), { code: '23503', detail: `Key (lab_id, id)=(${this.labId}, ${id}) is still referenced.` });
+      });
+      return ONE;
+    },
+  };
   actionOfRun = { get: (runId: number) => this.actions.get(runId) };
   moveAction = {
     run: (runId: number, id: number) => {
@@ -275,6 +351,7 @@ export class PgIqcStatements {
       if (from !== undefined) this.actions.delete(from);
       if (a) this.actions.set(runId, a);
       this.actionIds.set(id, runId);
+      this.parentRuns.add(runId);
       this.run(sql`UPDATE corrective_actions SET run_id = ${runId} WHERE id = ${id}`);
       return ONE;
     },
@@ -326,7 +403,9 @@ export class PgIqcStatements {
     run: (runId: number, labId: number, analyteId: number, at: number) => {
       if (this.actions.has(runId)) return NONE;
       this.actions.set(runId, { id: -1, status: 'open', cause: null, action: null, outcome: null });
-      this.run(sql`INSERT INTO corrective_actions (run_id, lab_id, analyte_id, status, opened_at) VALUES (${runId}, ${labId}, ${analyteId}, 'open', ${at}) ON CONFLICT (run_id, lab_id) DO NOTHING`);
+      this.parentRuns.add(runId);
+      if (labId !== this.labId) throw new Error(`PostgreSQL ingest: a corrective action of lab ${labId} in a writer of lab ${this.labId}`);
+      this.openedActions.push({ runId, analyteId, at });
       return ONE;
     },
   };
