@@ -42,6 +42,43 @@ export const pairsCertifications = (db: DB, pairKeys: readonly number[]) =>
         FROM unnest(${sql.param(pairKeys)}::bigint[]) AS j(value) JOIN certifications c ON c.lab_id = (j.value >> 20) AND c.analyte_id = (j.value & 1048575)`,
   );
 
+/** The pairs' certifications with their status events (json [id, effective day, status]) in one statement. */
+export const pairsCertificationsWithEvents = async (db: DB, pairKeys: readonly number[]) =>
+  (
+    await rawAll<PublicPairCertification & { events: [number, string, string][] | null }>(
+      db,
+      sql`SELECT c.id, c.lab_id AS "labId", c.analyte_id AS "analyteId", c.mark, c.scope, c.certificate_no AS "certificateNo", c.valid_from AS "validFrom", c.valid_to AS "validTo",
+                 (SELECT json_agg(json_build_array(e.id, e.effective_on, e.to_status)) FROM certification_events e
+                   WHERE e.certification_id = c.id AND e.lab_id = c.lab_id AND e.to_status IS NOT NULL) AS events
+          FROM unnest(${sql.param(pairKeys)}::bigint[]) AS j(value) JOIN certifications c ON c.lab_id = (j.value >> 20) AND c.analyte_id = (j.value & 1048575)`,
+    )
+  ).map((c) => ({ ...c, events: (c.events ?? []).map(([id, effectiveOn, toStatus]): PublicStatusEvent => ({ id, certificationId: c.id, effectiveOn, toStatus })) }));
+
+/** What a round of single verify checks reads, in ONE statement (one snapshot): the certification and
+ * policy stamps, the pairs changed since the caller's stamp (pairKey numbers; null without one), the
+ * active labs among the codes, the catalogue items by code and by LOINC code (the first by id). */
+export const verifyRound = async (db: DB, q: { since: { lastEvent: number; lastCert: number } | null; labs: readonly string[]; codes: readonly string[]; loincs: readonly string[] }) =>
+  (await rawGet<{
+    lastEvent: number | null;
+    lastCert: number | null;
+    policyStamp: number;
+    changed: number[] | null;
+    labs: [number, string, string][] | null;
+    analytes: [number, string][] | null;
+    loincs: [number, string, string][] | null;
+  }>(
+    db,
+    sql`SELECT (SELECT max(id) FROM certification_events) AS "lastEvent", (SELECT max(id) FROM certifications) AS "lastCert", ${POLICY_STAMP} AS "policyStamp",
+      ${q.since === null
+        ? sql`NULL::json`
+        : sql`(SELECT coalesce(json_agg(k), '[]') FROM (SELECT lab_id * 1048576 + analyte_id AS k FROM certification_events WHERE id > ${q.since.lastEvent}
+                 UNION SELECT lab_id * 1048576 + analyte_id FROM certifications WHERE id > ${q.since.lastCert}) ch)`} AS changed,
+      (SELECT json_agg(json_build_array(l.id, l.code, r.path)) FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ANY(${sql.param(q.labs)}::text[]) AND l.active) AS labs,
+      (SELECT json_agg(json_build_array(a.id, a.code)) FROM analytes a WHERE a.code = ANY(${sql.param(q.codes)}::text[])) AS analytes,
+      (SELECT json_agg(json_build_array(x.id, x.code, x.loinc)) FROM (SELECT DISTINCT ON (a.loinc) a.id, a.code, a.loinc FROM analytes a
+         WHERE a.loinc = ANY(${sql.param(q.loincs)}::text[]) ORDER BY a.loinc, a.id) x) AS loincs`,
+  ))!;
+
 export const certificationStamp = async (db: DB) =>
   (await rawGet<{ lastEvent: number | null; lastCert: number | null }>(
     db,

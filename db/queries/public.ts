@@ -182,6 +182,28 @@ export async function publicPairsCertifications(db: DB, pairKeys: readonly numbe
   return pairKeys.length ? statements(db).pairsCertifications.all(JSON.stringify(pairKeys)) : [];
 }
 
+/** publicPairsCertifications with each certification's status events (unordered): PostgreSQL only,
+ * one statement (lib/services/recognition/pair-index.ts; SQLite reads the two). */
+export async function publicPairsCertificationsWithEvents(db: DB, pairKeys: readonly number[]): Promise<(PublicPairCertification & { events: PublicStatusEvent[] })[]> {
+  if (dialectOf(db) !== 'pg') throw new Error('publicPairsCertificationsWithEvents: PostgreSQL only');
+  return pairKeys.length ? await pgq.pairsCertificationsWithEvents(db, pairKeys) : [];
+}
+
+/** What a round of single checks on PostgreSQL reads in one statement (lib/services/recognition/
+ * verification.ts): the stamps, the pairs changed since `since`, labs and catalogue items by code. */
+export async function publicVerifyRound(db: DB, q: Parameters<typeof pgq.verifyRound>[1]) {
+  if (dialectOf(db) !== 'pg') throw new Error('publicVerifyRound: PostgreSQL only');
+  const r = await pgq.verifyRound(db, q);
+  return {
+    stamp: { lastEvent: r.lastEvent ?? 0, lastCert: r.lastCert ?? 0 },
+    policyStamp: r.policyStamp,
+    changed: r.changed,
+    labs: new Map((r.labs ?? []).map(([id, code, regionPath]) => [code, { id, code, regionPath }])),
+    analytes: new Map((r.analytes ?? []).map(([id, code]) => [code, { id, code }])),
+    loincs: new Map((r.loincs ?? []).map(([id, code, loinc]) => [loinc, { id, code }])),
+  };
+}
+
 /** The newest certification event and certification ids: both tables only grow (events are
  * append-only, and every change of a certification writes one), so a change moves this stamp. */
 export async function publicCertificationStamp(db: DB): Promise<{ lastEvent: number; lastCert: number }> {

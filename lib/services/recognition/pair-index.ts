@@ -1,16 +1,24 @@
 // The certifications of lab × analyte pairs, with their status events, kept in memory for batch
-// verification (verify-batch.ts). A pair is read from SQLite the first time a batch asks about it
-// (in bulk: one statement for the certifications, one for their events, whatever the number of
-// pairs) and answered from memory afterwards. Invalidation needs no hook in the decision code:
+// verification (verify-batch.ts) and, on PostgreSQL, for the single checks answered in rounds
+// (verification.ts). A pair is read from the database the first time it is asked about (in bulk:
+// PostgreSQL one statement for the certifications with their events, SQLite two, whatever the number
+// of pairs) and answered from memory afterwards. Invalidation needs no hook in the decision code:
 // certification events are append-only and every change of a certification writes one (approve,
-// suspend, reinstate, revoke, expire, flag), so each batch first reads the newest event and
-// certification ids (one indexed statement) and, when they moved, drops the pairs the new rows touch.
+// suspend, reinstate, revoke, expire, flag), so each batch or round first reads the newest event and
+// certification ids (one indexed statement; a round reads them with the pairs changed since in its
+// own statement) and, when they moved, drops the pairs the new rows touch. On PostgreSQL those ids
+// follow commit order (appends take turns, db/pg/audit-chain.ts), so no change hides below the stamp.
 // What an answer depends on (mark, scope, certificate number, validity, events) never changes in
 // place, so a dropped pair is simply read again. A pair asked about and found without a
 // certification is kept too (an empty list), and dropped when its first approval arrives.
+// Several calls may use one index at once (PostgreSQL awaits its reads): stamp reads are numbered as
+// they are sent, and the index only moves to a read sent later than the one it holds; pairs read
+// while the index took in a change answer their own call but are not kept (a change to them may
+// have been dropped before they arrived).
 // The index is kept per handle client (the better-sqlite3 connection or the pg pool).
 import type { DB } from '@/db/client';
-import { pairKey, publicCertificationStamp, publicCertificationsEvents, publicPairsCertifications, publicPairsChangedSince, type PublicPairCertification, type PublicStatusEvent } from '@/db/queries/public';
+import { pairKey, publicCertificationStamp, publicCertificationsEvents, publicPairsCertifications, publicPairsCertificationsWithEvents, publicPairsChangedSince, type PublicPairCertification, type PublicStatusEvent } from '@/db/queries/public';
+import { dialectOf } from '@/db/dialect';
 
 export interface IndexedCertification extends PublicPairCertification {
   /** status-setting events, latest first (effective day, then id) */
@@ -70,11 +78,18 @@ export function dayOrder(d: string): number {
 /** Above this many pairs the index starts again (about 100 MB at national scale). */
 export const MAX_INDEXED_PAIRS = 400_000;
 
+type Stamp = { lastEvent: number; lastCert: number };
+
 interface PairIndex {
-  stamp: { lastEvent: number; lastCert: number };
+  stamp: Stamp;
+  /** the read that gave `stamp` (reads are numbered as they are sent: a higher number started later) */
+  ticket: number;
+  /** moves whenever pairs are dropped for changes: pairs read meanwhile are not kept (see below) */
+  epoch: number;
   pairs: Map<number, PairCertifications>;
 }
 const indexes = new WeakMap<object, PairIndex>();
+let tickets = 0;
 
 const latestFirst = <T extends { id: number }>(day: (x: T) => string) => (a: T, b: T) => {
   const da = day(a);
@@ -84,42 +99,106 @@ const latestFirst = <T extends { id: number }>(day: (x: T) => string) => (a: T, 
 const byValidFrom = latestFirst<PublicPairCertification>((c) => c.validFrom);
 const byEffectiveOn = latestFirst<PublicStatusEvent>((e) => e.effectiveOn);
 
-/** The certifications (latest valid-from first, each with its events) of each pair asked about: a map
- * holding every one of them (the index itself, valid until the next call). */
-export async function certificationsOfPairs(db: DB, keys: Iterable<number>): Promise<ReadonlyMap<number, PairCertifications>> {
+/** A read of the stamp about to be sent by a caller that reads it itself (lib/services/recognition/
+ * verification.ts, with its other reads in one statement): its number, and the index's stamp since
+ * which it should read the changed pairs (null: no index yet). */
+export function beginStampRead(db: DB): { ticket: number; since: Stamp | null } {
+  return { ticket: ++tickets, since: indexes.get(db.$client)?.stamp ?? null };
+}
+
+/** A stamp read after the request arrived, and the pairs changed since `since` up to it when known. */
+export interface FreshStamp {
+  ticket: number;
+  stamp: Stamp;
+  changed?: { since: Stamp; pairs: readonly number[] } | null;
+}
+
+const notAfter = (a: Stamp, b: Stamp) => a.lastEvent <= b.lastEvent && a.lastCert <= b.lastCert;
+
+/** The index brought up to a stamp read after the caller's request arrived. Reads that were sent
+ * earlier than the one the index holds leave it be (it is newer than they need); a later read with a
+ * lower stamp means the database went back (a restore): the index starts afresh. */
+async function refreshed(db: DB, fresh: FreshStamp): Promise<PairIndex> {
+  const { ticket, stamp } = fresh;
   let idx = indexes.get(db.$client);
-  const stamp = await publicCertificationStamp(db);
-  if (!idx || stamp.lastEvent < idx.stamp.lastEvent || stamp.lastCert < idx.stamp.lastCert) {
-    // first use, or the database went back (a restore): start afresh
-    idx = { stamp, pairs: new Map() };
+  if (!idx || (ticket > idx.ticket && !notAfter(idx.stamp, stamp))) {
+    idx = { stamp, ticket, epoch: 0, pairs: new Map() };
     indexes.set(db.$client, idx);
-  } else if (stamp.lastEvent !== idx.stamp.lastEvent || stamp.lastCert !== idx.stamp.lastCert) {
-    for (const p of await publicPairsChangedSince(db, idx.stamp)) idx.pairs.delete(pairKey(p.labId, p.analyteId));
-    idx.stamp = stamp;
+    return idx;
   }
+  if (ticket < idx.ticket || (stamp.lastEvent === idx.stamp.lastEvent && stamp.lastCert === idx.stamp.lastCert)) return idx;
+  // the pairs the new rows touch are dropped (read again when next asked about); changes read
+  // since an older stamp than the index's cover the index's too
+  const changed = fresh.changed && notAfter(fresh.changed.since, idx.stamp) ? fresh.changed.pairs : (await publicPairsChangedSince(db, idx.stamp)).map((p) => pairKey(p.labId, p.analyteId));
+  for (const k of changed) idx.pairs.delete(k);
+  idx.epoch++;
+  if (ticket > idx.ticket) {
+    idx.stamp = stamp;
+    idx.ticket = ticket;
+  }
+  return idx;
+}
+
+/** The certifications, latest valid-from first and each with its status events, of lab × analyte
+ * pairs, read in bulk (PostgreSQL: one statement; SQLite: two). */
+async function readPairs(db: DB, keys: readonly number[]): Promise<Map<number, PairCertifications>> {
+  const certs: IndexedCertification[] =
+    dialectOf(db) === 'pg'
+      ? await publicPairsCertificationsWithEvents(db, keys)
+      : await (async () => {
+          const list: IndexedCertification[] = (await publicPairsCertifications(db, keys)).map((c) => ({ ...c, events: [] }));
+          const byId = new Map(list.map((c) => [c.id, c]));
+          for (const e of await publicCertificationsEvents(db, list.map((c) => c.id))) byId.get(e.certificationId)?.events.push(e);
+          return list;
+        })();
+  const lists = new Map<number, IndexedCertification[]>();
+  for (const k of keys) lists.set(k, []);
+  for (const c of certs) {
+    c.events.sort(byEffectiveOn);
+    lists.get(pairKey(c.labId, c.analyteId))!.push(c);
+  }
+  const out = new Map<number, PairCertifications>();
+  for (const [k, list] of lists) {
+    list.sort(byValidFrom);
+    out.set(k, { certs: list, plan: planOf(list) });
+  }
+  return out;
+}
+
+/** The certifications (latest valid-from first, each with its events) of each pair asked about: a map
+ * holding every one of them (the index itself when it had them all, valid until the next call: read
+ * it before awaiting anything else). `keys` is iterated twice at most. `fresh`: the stamp the caller
+ * read itself after its request arrived (else it is read here). */
+export async function certificationsOfPairs(db: DB, keys: Iterable<number>, fresh?: FreshStamp): Promise<ReadonlyMap<number, PairCertifications>> {
+  const ticket = fresh?.ticket ?? ++tickets;
+  const idx = await refreshed(db, fresh ?? { ticket, stamp: await publicCertificationStamp(db) });
   // the index itself answers (no map of this batch's pairs to build): what is missing is read first
   let missing: number[] = [];
   for (const k of keys) if (!idx.pairs.has(k)) missing.push(k);
   if (!missing.length) return idx.pairs;
   if (idx.pairs.size + missing.length > MAX_INDEXED_PAIRS) {
     // start again with this batch's pairs only
-    idx.pairs.clear();
+    idx.pairs = new Map();
     missing = [...new Set(keys)];
   }
-  const certs: IndexedCertification[] = (await publicPairsCertifications(db, missing)).map((c) => ({ ...c, events: [] }));
-  const byId = new Map(certs.map((c) => [c.id, c]));
-  for (const e of await publicCertificationsEvents(db, certs.map((c) => c.id))) byId.get(e.certificationId)?.events.push(e);
-  const lists = new Map<number, IndexedCertification[]>();
-  for (const k of missing) lists.set(k, []);
-  for (const c of certs) {
-    c.events.sort(byEffectiveOn);
-    lists.get(pairKey(c.labId, c.analyteId))!.push(c);
+  const pairs = idx.pairs;
+  const epoch = idx.epoch;
+  // the pairs the index has now (a change meanwhile may drop them while the others are read)
+  const present: [number, PairCertifications][] = [];
+  for (const k of keys) {
+    const p = pairs.get(k);
+    if (p) present.push([k, p]);
   }
-  for (const [k, list] of lists) {
-    list.sort(byValidFrom);
-    idx.pairs.set(k, { certs: list, plan: planOf(list) });
+  const read = await readPairs(db, missing);
+  if (indexes.get(db.$client) === idx && idx.epoch === epoch && idx.pairs === pairs) {
+    // no change was taken in meanwhile: what was read is kept
+    for (const [k, p] of read) pairs.set(k, p);
+    return pairs;
   }
-  return idx.pairs;
+  // the index took changes while these pairs were read: a change among them may have been dropped
+  // before they arrived, so they answer this call only
+  for (const [k, p] of present) read.set(k, p);
+  return read;
 }
 
 /** Forget every indexed pair (tests). */

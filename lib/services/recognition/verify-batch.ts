@@ -16,9 +16,9 @@
 // Codes that resolve to nothing are remembered for a signed-in caller (analyte_local_code_misses),
 // for the mapping page.
 import type { DB } from '@/db/client';
-import { localCodeMap, pairKey, publicAnalyteIndex, publicLabKeysByCodes, recordLocalCodeMisses, type PublicLabKey, type PublicPairCertification, type PublicStatusEvent } from '@/db/queries/public';
+import { localCodeMap, pairKey, publicAnalyteIndex, publicLabKeysByCodes, recordLocalCodeMisses, type PublicLabKey } from '@/db/queries/public';
 import { AppError, errorBody, type ErrorBody } from '@/lib/errors';
-import { answerFrom, loincOf, parseCheck, policyWindows, type CertificationOnDay, type VerifyAnswer, type VerifyCheck, type VerifyReason } from './verification';
+import { answerFromPair, loincOf, parseCheck, policyWindows, type VerifyAnswer, type VerifyCheck, type VerifyReason } from './verification';
 import { windowDaysFor, withinWindow } from './window';
 import { ACTIVE, certificationsOfPairs, dayOrder, statusName, type IndexedCertification, type PairCertifications } from './pair-index';
 import { ByteWriter, utf8 } from './byte-writer';
@@ -177,10 +177,10 @@ async function resolveBatch(db: DB, input: unknown, opts: BatchOptions): Promise
     if (opts.recordMisses) opts.recordMisses([...misses]);
     else await recordLocalCodeMisses(db, opts.ownerId, [...misses], now);
   }
-  const certsByPair = await certificationsOfPairs(db, pairs);
-
-  // 4. per answered check: its pair's certifications and its item's window
+  // 4. per answered check: its pair's certifications and its item's window (the index's map is read
+  // before anything else is awaited: a change taken in by another call may drop pairs from it later)
   const windowsFor = await policyWindows(db);
+  const certsByPair = await certificationsOfPairs(db, pairs);
   const certs: (PairCertifications | undefined)[] = new Array(n);
   const windowDays = new Array<number | null>(n);
   for (let i = 0; i < n; i++) {
@@ -201,17 +201,7 @@ export async function verifyBatch(db: DB, input: unknown, opts: BatchOptions = {
       results[i] = error;
       continue;
     }
-    const p = b.parsed[i]!;
-    const certs = b.certs[i]!.certs;
-    // the certifications covering the day with their status then (most pairs have one, or none)
-    let covering: CertificationOnDay[] = NONE;
-    for (const c of certs) {
-      if (c.validFrom > p.date || c.validTo < p.date) continue;
-      const on = { mark: c.mark, scope: c.scope, certificateNo: c.certificateNo, validFrom: c.validFrom, validTo: c.validTo, status: statusOn(c.events, p.date) };
-      if (covering === NONE) covering = [on];
-      else covering.push(on);
-    }
-    results[i] = answerFrom(covering, () => boundsOf(certs), p, b.windowDays[i]);
+    results[i] = answerFromPair(b.certs[i]!.certs, b.parsed[i]!, b.windowDays[i]);
   }
   return { results };
 }
@@ -320,23 +310,3 @@ function writeAnswer(out: ByteWriter, pair: PairCertifications, day: string, asO
 function certificationJson(c: IndexedCertification): string {
   return `"mark":${JSON.stringify(c.mark)},"scope":${JSON.stringify(c.scope)},"certificateNo":${JSON.stringify(c.certificateNo)},"validFrom":${JSON.stringify(c.validFrom)},"validTo":${JSON.stringify(c.validTo)},`;
 }
-
-const NONE: CertificationOnDay[] = [];
-
-/** The status set by the latest event effective on or before the day (events sorted latest first). */
-function statusOn(events: readonly PublicStatusEvent[] | undefined, day: string): string | null {
-  if (!events) return null;
-  for (const e of events) if (e.effectiveOn <= day) return e.toStatus;
-  return null;
-}
-
-function boundsOf(certs: readonly PublicPairCertification[]) {
-  let firstFrom: string | null = null;
-  let lastTo: string | null = null;
-  for (const c of certs) {
-    if (firstFrom === null || c.validFrom < firstFrom) firstFrom = c.validFrom;
-    if (lastTo === null || c.validTo > lastTo) lastTo = c.validTo;
-  }
-  return { n: certs.length, firstFrom, lastTo };
-}
-
