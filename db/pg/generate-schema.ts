@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Column, getTableColumns, is, SQL, StringChunk } from 'drizzle-orm';
 import { getTableConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { isWideInteger, LAB_FOREIGN_KEYS, labForeignKeyName, PRIMARY_KEY_OVERRIDES, UNIQUE_INDEX_OVERRIDES } from './differences';
+import { FOREIGN_KEYS_CHECKED_BY_WRITER, isWideInteger, LAB_FOREIGN_KEYS, labForeignKeyName, PRIMARY_KEY_OVERRIDES, UNIQUE_INDEX_OVERRIDES } from './differences';
 
 const root = process.cwd();
 const sqliteDir = path.join(root, 'db/schema');
@@ -114,7 +114,8 @@ function generateTable(f: Found, byTable: Map<SQLiteTable, Found>, used: Set<str
         used.add('sql');
       } else code += `.default(${literal(col.default)})`;
     }
-    const fk = fkByColumn.get(name);
+    // a foreign key the evaluation's writer checks set-wise is not declared on PostgreSQL (differences.ts)
+    const fk = (FOREIGN_KEYS_CHECKED_BY_WRITER as readonly string[]).includes(`${cfg.name}.${name}`) ? undefined : fkByColumn.get(name);
     if (fk) {
       const target = byTable.get(fk.table)!;
       const targetKey = keyOf(fk.table, fk.column);

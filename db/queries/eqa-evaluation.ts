@@ -121,6 +121,38 @@ export async function withBulkWriteSettings<T>(db: DB, fn: (tx: DB) => T | Promi
   }
 }
 
+/**
+ * PostgreSQL: the parents of an evaluation's graded results and scores, which PostgreSQL does not
+ * check row by row (db/pg/differences.ts FOREIGN_KEYS_CHECKED_BY_WRITER), checked for the whole
+ * set in the evaluation's write transaction. `'before'` the rows are written: the evaluation's row,
+ * locked FOR KEY SHARE as a foreign-key check would lock it (its scores' and results' parent).
+ * `'after'`: one join of the evaluation's graded results with their submissions (of the round: its
+ * index keeps the join to the round's rows however many rounds the table holds) and assigned values;
+ * a result whose submission or assigned value does not exist fails the evaluation (the transaction
+ * rolls back). The assigned values are the evaluation's own, inserted just before in the same
+ * transaction; submissions are never deleted nor re-keyed, so what the snapshot shows holds at commit.
+ * SQLite declares these keys and writes the rows with its foreign-key checks off (withBulkWriteSettings).
+ */
+export async function checkEvaluationParents(tx: DB, ids: { evaluationId: number; roundId: number }, when: 'before' | 'after'): Promise<void> {
+  const { evaluationId, roundId } = ids;
+  if (dialectOf(tx) !== 'pg') return;
+  if (when === 'before') {
+    const rows = await rawTuples<[number]>(tx, sql`select id from eqa_evaluations where id = ${evaluationId} for key share`);
+    if (!rows.length) throw new Error(`evaluation ${evaluationId}: its row is gone, its results cannot be written`);
+    return;
+  }
+  const [[submissions, assigned]] = await rawTuples<[number, number]>(
+    tx,
+    sql`select count(*) filter (where r.submission_id is not null and s.id is null)::int,
+               count(*) filter (where r.assigned_value_id is not null and a.id is null)::int
+          from eqa_result_evaluations r
+          left join eqa_submissions s on s.lab_id = r.lab_id and s.id = r.submission_id and s.round_id = ${roundId}
+          left join eqa_assigned_values a on a.id = r.assigned_value_id
+         where r.evaluation_id = ${evaluationId}`,
+  );
+  if (submissions || assigned) throw new Error(`evaluation ${evaluationId}: ${submissions} graded results without their submission in the round, ${assigned} without their assigned value`);
+}
+
 export async function nextEvaluationVersion(db: Conn, roundId: number): Promise<number> {
   const r = first(await db.select({ v: sql<number>`coalesce(max(${eqaEvaluations.version}), 0)` }).from(eqaEvaluations).where(eq(eqaEvaluations.roundId, roundId)).limit(1));
   return (r?.v ?? 0) + 1;

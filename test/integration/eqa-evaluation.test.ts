@@ -2,13 +2,15 @@
 // all-methods fallback), σpt, u(x_pt) and z′, round scores, not submitted, unsuccessful, re-evaluation.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { createSeededTestDb, sqlRun } from '../support/db';
+import { createSeededTestDb, sqlRun, testBackend } from '../support/db';
+import { withTx } from '@/db/tx';
+import { checkEvaluationParents } from '@/db/queries/eqa-evaluation';
 import { eqaEvaluations } from '@/db/schema';
 import { closeRound } from '@/lib/services/eqa/rounds';
 import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
 import { getRoundResults, labRoundReport, regulatorRoundReport, roundCsv, sampleHistogram } from '@/lib/services/eqa/reports';
 import { ALGORITHM_VERSION } from '@/lib/services/eqa/engine';
-import { auditLog, eqaRounds } from '@/db/schema';
+import { auditLog, eqaResultEvaluations, eqaRounds } from '@/db/schema';
 import { AFTER_CLOSE, GD_LABS, NOW, makeRound, makeScheme, submitAs, type World } from './eqa-support';
 import { mapSeq } from '@/lib/async';
 import { first } from '@/db/dialect';
@@ -260,5 +262,31 @@ describe('after publication (recognition re-checks the participants)', () => {
     expect(out.status).toBe('published');
     expect((await round()).status).toBe('published');
     expect((await failures()).map((f) => f.details)).toEqual([{ error: 'recognition is down' }]);
+  });
+});
+
+describe('the parents of graded results', () => {
+  // SQLite declares the foreign keys; PostgreSQL checks them for the whole evaluation in its write
+  // transaction (db/pg/differences.ts FOREIGN_KEYS_CHECKED_BY_WRITER)
+  it('a graded result whose submission or assigned value does not exist is refused and nothing of it stays', async () => {
+    await makeScheme(w, 'FK', { analytes: [{ analyte: 'K' }], labCodes: ['GZ-001'] });
+    await makeRound(w, 'FK', 'FK-1', ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'K', value: 4 }] });
+    await submitAs(w, 'GZ-001', 'FK-1', [{ sample: 'S1', analyte: 'K', value: 4.1 }]);
+    const out = await evaluateRound(w.db, gd(), { roundCode: 'FK-1' }, { now: AFTER_CLOSE });
+    const rowsOf = async () => await w.db.select().from(eqaResultEvaluations).where(eq(eqaResultEvaluations.evaluationId, out.evaluationId));
+    const [{ id: _id, ...row }] = await rowsOf();
+    const { roundId } = first(await w.db.select().from(eqaEvaluations).where(eq(eqaEvaluations.id, out.evaluationId)).limit(1))!;
+    expect(row.submissionId).not.toBeNull();
+    expect(row.assignedValueId).not.toBeNull();
+    const write = (over: Partial<typeof row>) =>
+      withTx(w.db, async (tx) => {
+        await tx.insert(eqaResultEvaluations).values({ ...row, ...over });
+        await checkEvaluationParents(tx, { evaluationId: out.evaluationId, roundId }, 'after');
+      });
+    await expect(write({ submissionId: row.submissionId! + 1_000_000 })).rejects.toThrow(testBackend === 'pg' ? /1 graded results without their submission/ : /FOREIGN KEY/);
+    await expect(write({ assignedValueId: row.assignedValueId! + 1_000_000 })).rejects.toThrow(testBackend === 'pg' ? /without their assigned value/ : /FOREIGN KEY/);
+    await write({});
+    expect(await rowsOf()).toHaveLength(2);
+    if (testBackend === 'pg') await expect(withTx(w.db, (tx) => checkEvaluationParents(tx, { evaluationId: out.evaluationId + 1_000, roundId: 0 }, 'before'))).rejects.toThrow(/its row is gone/);
   });
 });

@@ -13,7 +13,7 @@ import { getTableConfig as sqliteConfig, SQLiteTable } from 'drizzle-orm/sqlite-
 import { getTableConfig as pgConfig, PgTable } from 'drizzle-orm/pg-core';
 import * as sqliteSchema from '@/db/schema/sqlite';
 import * as pgSchema from '@/db/pg/schema';
-import { isWideInteger, LAB_FOREIGN_KEYS, LAB_OWNED_TABLES, labForeignKeyName, PARTITIONED_BY_MONTH, PRIMARY_KEY_OVERRIDES, TYPE_MAP, UNIQUE_INDEX_OVERRIDES } from '@/db/pg/differences';
+import { FOREIGN_KEYS_CHECKED_BY_WRITER, isWideInteger, LAB_FOREIGN_KEYS, LAB_OWNED_TABLES, labForeignKeyName, PARTITIONED_BY_MONTH, PRIMARY_KEY_OVERRIDES, TYPE_MAP, UNIQUE_INDEX_OVERRIDES } from '@/db/pg/differences';
 
 type AnyConfig = ReturnType<typeof sqliteConfig> | ReturnType<typeof pgConfig>;
 
@@ -96,8 +96,10 @@ describe('PostgreSQL schema parity with the SQLite schema', () => {
       expect(columns.slice(i.columns.length).every((c) => widening.includes(c))).toBe(true);
       got.indexes[index] = { ...got.indexes[index], columns: i.columns };
     }
-    // (lab_id, column) → target(lab_id, id) on PostgreSQL for a declared column, column → target(id) on SQLite
+    // (lab_id, column) → target(lab_id, id) on PostgreSQL for a declared column, column → target(id) on SQLite;
+    // none on PostgreSQL for a key the evaluation's writer checks set-wise
     want.foreignKeys = want.foreignKeys
+      .filter((fk) => !(FOREIGN_KEYS_CHECKED_BY_WRITER as readonly string[]).includes(`${name}.${fk.split(' ')[0]}`))
       .map((fk) => {
         const m = /^(\w+) -> (\w+)\((\w+)\)$/.exec(fk);
         return m && (LAB_FOREIGN_KEYS as readonly string[]).includes(`${name}.${m[1]}`) ? `${labForeignKeyName(name, m[1])}: lab_id,${m[1]} -> ${m[2]}(lab_id,${m[3]})` : fk;
@@ -128,6 +130,11 @@ describe('PostgreSQL schema parity with the SQLite schema', () => {
       // both sides are lab-owned: that is what the composite key is for
       expect(LAB_OWNED_TABLES, fk).toContain(table);
       expect(LAB_OWNED_TABLES, fk).toContain(getName(target!));
+    }
+    for (const fk of FOREIGN_KEYS_CHECKED_BY_WRITER) {
+      const [table, column] = fk.split('.');
+      expect(sqliteTables.get(table)!.foreignKeys.some((f) => f.reference().columns.map((c) => c.name).join() === column), fk).toBe(true);
+      expect(LAB_FOREIGN_KEYS as readonly string[], fk).not.toContain(fk);
     }
   });
 

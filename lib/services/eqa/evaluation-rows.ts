@@ -5,6 +5,7 @@
 import type { DB } from '@/db/client';
 import { bulkInsertRows, bulkWriter } from '@/db/bulk';
 import { eqaAnalyteScores, eqaAssignedValues, eqaCategoryTargets, eqaResultEvaluations } from '@/db/schema';
+import { checkEvaluationParents } from '@/db/queries/eqa-evaluation';
 import { RESULT_GRADED, RESULT_IGNORED, reasonCode, zClass, type EngineOutput, type SubmissionColumns } from './engine';
 
 /** Rows per multi-row INSERT of graded results and scores (128 was the fastest for these widths). */
@@ -23,6 +24,7 @@ export async function writeEvaluationRows(
   categoryCodes: ReadonlyMap<number, readonly string[]> = new Map(),
 ): Promise<void> {
   const { evaluationId, roundId } = ids;
+  await checkEvaluationParents(db, ids, 'before');
   const assignedIds = await bulkInsertRows(
     db,
     eqaAssignedValues,
@@ -90,4 +92,5 @@ export async function writeEvaluationRows(
     });
   }
   await scores.flush();
+  await checkEvaluationParents(db, ids, 'after');
 }
