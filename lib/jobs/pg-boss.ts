@@ -5,14 +5,19 @@
 // effect commits once even when it runs again after a crash between that commit and pg-boss's
 // completion. While it runs, a heartbeat moves the job's start forward: only a job whose instance
 // died (no heartbeat for `expireInSeconds`) expires, and pg-boss's maintenance (one instance at a
-// time, every `maintenanceIntervalSeconds`) puts it back for another instance to pick up.
+// time, every `maintenanceIntervalSeconds`) puts it back for another instance to pick up. An instance
+// that stops (SIGTERM) hands its running job back at once after a grace (stop({ graceMs })): its work
+// is aborted (its transaction rolls back), and the job is put back without counting as an attempt. A
+// job sent with a dead letter queue (SendOptions.deadLetter) that pg-boss gives up on (its last
+// attempt failed, or expired with its dead instance) leaves a job in that queue, in the same
+// statement: whichever instance works it runs the give-up (lib/jobs/serve.ts GIVE_UP) once.
 import PgBoss from 'pg-boss';
 import { ZodError } from 'zod';
 import { openPostgres, type PgDB } from '@/db/pg/client';
 import { AppError } from '@/lib/errors';
 import { serializeError, type JobReply, type SerializedError } from '@/lib/jobs';
 import type { Actor } from '@/lib/auth/core';
-import { instanceName, type Env, type JobHandler, type JobHandlers, type JobInfo, type JobQueue, type SendOptions } from './queue';
+import { instanceName, workerApplicationName, type Env, type JobHandler, type JobHandlers, type JobInfo, type JobQueue, type SendOptions } from './queue';
 import { claimJobRun, finishJobRun, pruneJobRuns, recordedReply, type PgTx } from './runs';
 
 export interface PgQueueSettings {
@@ -68,7 +73,7 @@ const JOB_RUNS_KEPT_MS = 8 * 86_400_000;
 const isRefusal = (e: unknown) => e instanceof AppError || e instanceof ZodError;
 
 /** A failed job's output as an error: what run() recorded (serializeError), or pg-boss's own (an expiry). */
-function failureOf(output: unknown, fallback: string): SerializedError {
+export function failureOf(output: unknown, fallback: string): SerializedError {
   const o = output as Partial<SerializedError> | null;
   if (o && (o.kind === 'app' || o.kind === 'zod' || o.kind === 'error')) return o as SerializedError;
   const message = (output as { message?: unknown; value?: { message?: unknown } } | null)?.message ?? (output as { value?: { message?: unknown } } | null)?.value?.message;
@@ -104,6 +109,23 @@ interface Payload {
   input: unknown;
 }
 
+/** A job running in this instance; `released` once stop() hands it back instead of failing it. */
+interface Running {
+  job: JobInfo;
+  released: boolean;
+  handedBack: boolean;
+}
+
+export interface StopOptions {
+  /** how long a running job may still take before it is handed back (default: wait for it) */
+  graceMs?: number;
+  /** aborts the running jobs' work when the grace is over (the server closes its worker pool: the
+   * worker's connections close and their transactions roll back) */
+  abort?: () => Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
 export class PgBossJobQueue implements JobQueue<PgTx> {
   readonly backend = 'postgres' as const;
   readonly boss: PgBoss;
@@ -112,6 +134,7 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
   private readonly slots = new Set<Slots>();
   /** the pauses of idle loops, by queue name (a job sent here wakes this instance's loop of its queue) */
   private readonly wake = new Map<string, Set<() => void>>();
+  private readonly running = new Set<Running>();
   private stopping = false;
   private prunedAt = 0;
 
@@ -149,11 +172,13 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
 
   async send(name: string, actor: Actor, input: unknown, opts: SendOptions = {}): Promise<string> {
     await this.ensureQueue(name);
+    if (opts.deadLetter) await this.ensureQueue(opts.deadLetter);
     const id = await this.boss.send(name, { actor, input } satisfies Payload, {
       retryLimit: opts.retryLimit ?? this.settings.retryLimit,
       retryDelay: this.settings.retryDelaySeconds,
       expireInSeconds: this.settings.expireInSeconds,
       ...(opts.startAfterSeconds ? { startAfter: opts.startAfterSeconds } : {}),
+      ...(opts.deadLetter ? { deadLetter: opts.deadLetter } : {}),
     });
     if (!id) throw new Error(`the job queue did not accept ${name}`);
     // this instance works the queue: its idle loop fetches now instead of at its next poll (the job is
@@ -195,13 +220,38 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
     return this.boss.getJobById<Payload>(name, id, { includeArchive: true });
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stop fetching at once; the running jobs end, or with `graceMs` are handed back once it is over:
+   * `abort` stops their work (its transaction rolls back), each job's claim rolls back with its
+   * queue transaction and the job goes back to the queue, due now and with its attempt not counted,
+   * for another instance's next poll. Work that `abort` cannot stop (a job run on this thread) is
+   * handed back 2 s later all the same: its connections close when this process exits, which it
+   * must do next (its claim holds another instance's run back until then).
+   */
+  async stop(opts: StopOptions = {}): Promise<void> {
     this.stopping = true;
     for (const set of this.wake.values()) for (const w of set) w();
     for (const slots of this.slots) slots.close();
-    await Promise.allSettled(this.loops);
+    const loops = Promise.allSettled(this.loops).then(() => true);
+    if (opts.graceMs === undefined || (await Promise.race([loops, sleep(opts.graceMs).then(() => false)]))) await loops;
+    // the grace is over; no job running: a fetch under way (what it fetches goes straight back)
+    else if (!this.running.size) await loops;
+    else {
+      for (const r of this.running) r.released = true;
+      console.log(`[labqc] stopping: handing back ${[...this.running].map((r) => `${r.job.name} ${r.job.id}`).join(', ')}`);
+      await opts.abort?.().catch((e: unknown) => console.error('[labqc] aborting the running jobs failed:', (e as Error)?.message ?? e));
+      // their threads are gone; a statement still running on the server would hold its locks (and the
+      // retry) until it ends: end those backends now, and their transactions roll back
+      await this.boss
+        .getDb()
+        .executeSql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND pid <> pg_backend_pid()`, [workerApplicationName({ LABQC_INSTANCE: this.settings.instance })])
+        .catch((e: unknown) => console.error('[labqc] ending the aborted jobs\' connections failed:', (e as Error)?.message ?? e));
+      // each run rolls its claim back and hands its job back; one that does not end (work on this thread) is handed back now
+      if (!(await Promise.race([loops, sleep(2_000).then(() => false)]))) for (const r of this.running) await this.handBack(r);
+    }
     await this.boss.stop({ graceful: false, wait: true });
-    if (this.own.ownsDb) await this.db.$client.end();
+    // a claim still open (work on this thread that could not be stopped) is rolled back at exit
+    if (this.own.ownsDb) await Promise.race([this.db.$client.end(), sleep(1_000)]);
   }
 
   /** Create `name`'s queue unless it exists. Two instances creating one queue at once can deadlock in
@@ -229,7 +279,15 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
         return [];
       });
       try {
-        if (job) await this.run(handler, { id: job.id, name, attempt: job.retryCount, instance: this.settings.instance }, job.data);
+        if (job) {
+          // a dead letter carries the output of the job given up (its last failure)
+          const last = job.output ? failureOf(job.output, `job ${name} ${job.id} given up`) : null;
+          const failure = last ? { failure: 'message' in last ? last.message : 'its input was refused' } : {};
+          const info: JobInfo = { id: job.id, name, attempt: job.retryCount, instance: this.settings.instance, ...failure };
+          // fetched as the stop began: straight back to the queue
+          if (this.stopping) await this.handBack({ job: info, released: true, handedBack: false });
+          else await this.run(handler, info, job.data);
+        }
       } finally {
         slots?.give();
       }
@@ -253,6 +311,8 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
   /** Run the job in one transaction with its job_runs row, then complete it (or fail it: retried). */
   private async run(handler: JobHandler<PgTx>, job: JobInfo, data: Payload): Promise<void> {
     const heartbeat = setInterval(() => void this.beat(job), this.settings.heartbeatSeconds * 1000);
+    const running: Running = { job, released: false, handedBack: false };
+    this.running.add(running);
     try {
       const reply = await this.db.transaction(async (tx) => {
         if (!(await claimJobRun(tx, { jobId: job.id, name: job.name, instance: job.instance, at: Date.now() }))) {
@@ -273,8 +333,28 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
       await this.boss.complete(job.name, job.id, reply);
     } catch (e) {
       clearInterval(heartbeat);
+      if (running.released) return void (await this.handBack(running));
       console.error(`[labqc] job ${job.name} ${job.id} failed (attempt ${job.attempt + 1}):`, (e as Error)?.message ?? e);
       await this.boss.fail(job.name, job.id, serializeError(e)).catch((err: unknown) => console.error('[labqc] recording the failure failed:', (err as Error)?.message ?? err));
+    } finally {
+      this.running.delete(running);
+    }
+  }
+
+  /** Put a running job of this instance back in its queue, due now, its attempt not counted: fetch
+   * counts a retry only of a job that has a start (started_on), so the next run has the same attempt
+   * number and a job handed back on its last attempt is not given up. */
+  private async handBack(r: Running): Promise<void> {
+    if (r.handedBack) return;
+    r.handedBack = true;
+    try {
+      await this.boss
+        .getDb()
+        .executeSql(`UPDATE ${this.settings.schema}.job SET state = 'retry', started_on = NULL, start_after = now() WHERE name = $1 AND id = $2 AND state = 'active'`, [r.job.name, r.job.id]);
+      console.log(`[labqc] job ${r.job.name} ${r.job.id} handed back by ${r.job.instance} (attempt ${r.job.attempt + 1} not counted)`);
+    } catch (e) {
+      // it expires then, as a dead instance's job
+      console.error(`[labqc] handing back job ${r.job.id} failed:`, (e as Error)?.message ?? e);
     }
   }
 

@@ -17,6 +17,8 @@ export interface JobInfo {
   attempt: number;
   /** the app instance running it (LABQC_INSTANCE, else host:pid) */
   instance: string;
+  /** a dead letter (SendOptions.deadLetter): the last failure of the job given up */
+  failure?: string;
 }
 
 /** A job's work on the connection the queue gives it: on PostgreSQL the transaction that also
@@ -24,12 +26,15 @@ export interface JobInfo {
 export type JobHandler<Conn> = (conn: Conn, actor: Actor, input: never, job: JobInfo) => unknown;
 export type JobHandlers<Conn> = Record<string, JobHandler<Conn>>;
 
-/** The first two are the PostgreSQL queue's; the in-process runner starts a job at once and runs it once. */
+/** All but onError are the PostgreSQL queue's; the in-process runner starts a job at once and runs it once. */
 export interface SendOptions {
   /** start no sooner than this many seconds from now */
   startAfterSeconds?: number;
   /** runs after the first that a failing job gets (default: the queue's, LABQC_JOB_RETRY_LIMIT) */
   retryLimit?: number;
+  /** PostgreSQL: the queue that gets a copy of the job when it is given up (its retries spent, its
+   * last attempt failed or expired), for any instance to handle */
+  deadLetter?: string;
   /** the in-process runner only: a failure's message (the PostgreSQL queue keeps it with the job) */
   onError?: (message: string) => void;
 }
@@ -40,8 +45,9 @@ export interface JobQueue<Conn = unknown> {
   send(name: string, actor: Actor, input: unknown, opts?: SendOptions): Promise<string>;
   /** Work these jobs' queues in this instance until stop(). */
   work(handlers: JobHandlers<Conn>): Promise<void>;
-  /** Stop taking jobs; resolves once the running ones have ended. */
-  stop(): Promise<void>;
+  /** Stop taking jobs; resolves once the running ones have ended (PostgreSQL: or are handed back
+   * after `graceMs`, lib/jobs/pg-boss.ts). */
+  stop(opts?: { graceMs?: number; abort?: () => Promise<void> }): Promise<void>;
 }
 
 /** The queue of this deployment: pg-boss on DATABASE_URL=postgres://…, else the in-process runner.
@@ -58,4 +64,11 @@ export async function openJobQueue(env: Env = process.env) {
 /** This app instance's name in job records and logs. */
 export function instanceName(env: Env = process.env): string {
   return env.LABQC_INSTANCE || `${process.env.HOSTNAME || 'host'}:${process.pid}`;
+}
+
+/** The PostgreSQL application_name of this instance's job workers' connections (lib/server/worker.ts):
+ * a stop that aborts their jobs ends their backends too (lib/jobs/pg-boss.ts stop), so a statement
+ * under way does not run on, holding its locks, after its thread is gone. */
+export function workerApplicationName(env: Env = process.env): string {
+  return `labqc-worker:${instanceName(env)}`.slice(0, 63);
 }

@@ -5,6 +5,14 @@
 // to Next unchanged. Heavy work (imports, evaluations, eligibility runs) goes to a pool of worker
 // threads (lib/server/pool.ts) that route handlers and actions reach through lib/jobs.ts. Compiled to
 // JavaScript at build time (lib/server/build.mjs); `npm start` runs the compiled file with node.
+//
+// Stop (SIGTERM, SIGINT: a rolling deploy, Kubernetes before its SIGKILL): at once no new connection
+// and no new queued job; requests in flight, jobs in the worker pool and the queued job running here
+// get LABQC_SHUTDOWN_GRACE_MS (default 10 s, under pg-boss's 30 s expiry and Kubernetes' 30 s grace)
+// to end. A queued job still running then is aborted and handed back to the queue for another
+// instance at once (lib/jobs/pg-boss.ts stop); connections still open are closed. Then the webhook
+// thread, the worker pool and the database (SQLite: checkpointed, the WAL emptied) close, and the
+// process exits 0. A second signal exits at once.
 import fs from 'node:fs';
 import http from 'node:http';
 import { Worker } from 'node:worker_threads';
@@ -12,9 +20,11 @@ import next from 'next';
 import { publicFastPath } from '@/lib/server/public-fast';
 import { authSecret } from '@/lib/auth/secret';
 import { applyServerLimits, CONNECTIONS_CHECK_INTERVAL_MS, lingerAfterEarlyAnswer, refuseMalformed, refuseUnboundedBody } from '@/lib/server/limits';
-import { databasePath, getDb } from '@/db/client';
+import { closeDb, databasePath, getDb } from '@/db/client';
 import { isPostgresUrl } from '@/db/pg/url';
 import { runMigrations } from '@/db/migrate';
+import { rawAll } from '@/db/dialect';
+import { sql } from 'drizzle-orm';
 import { installJobRunner } from '@/lib/jobs';
 import { JobPool } from '@/lib/server/pool';
 import { serveJobs } from '@/lib/jobs/serve';
@@ -42,6 +52,12 @@ function stampClient(req: http.IncomingMessage, res: http.ServerResponse) {
   for (const [name, value] of Object.entries(commonSecurityHeaders(servedOverHttps(req.headers[CLIENT_PROTO_HEADER])))) res.setHeader(name, value);
 }
 
+/** LABQC_SHUTDOWN_GRACE_MS: how long a stop waits for requests and jobs in flight (default 10 s). */
+const graceMs = Number.isFinite(Number(process.env.LABQC_SHUTDOWN_GRACE_MS)) && process.env.LABQC_SHUTDOWN_GRACE_MS ? Math.max(0, Number(process.env.LABQC_SHUTDOWN_GRACE_MS)) : 10_000;
+let stopping = false;
+/** responses not yet sent: a stop makes them close their connection */
+const inFlight = new Set<http.ServerResponse>();
+
 const app = next({ dev: false, dir: process.cwd(), port, hostname: 'localhost' });
 const handle = app.getRequestHandler();
 
@@ -55,11 +71,17 @@ const pool = fs.existsSync(workerFile) ? new JobPool(workerFile) : null;
 if (pool) installJobRunner(pool);
 else console.warn('[labqc] no compiled job worker next to the server (run `npm run build`): heavy jobs run on the request thread');
 // PostgreSQL: evaluations, publications and eligibility runs through the job queue in the database (any instance runs them once)
-await serveJobs();
+const stopJobs = await serveJobs();
 
 await app.prepare();
 const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS }, async (req, res) => {
   stampClient(req, res);
+  // while stopping, each answer closes its connection (Connection: close)
+  if (stopping) res.shouldKeepAlive = false;
+  else {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  }
   if (refuseMalformed(req, res) || refuseUnboundedBody(req, res)) return;
   lingerAfterEarlyAnswer(req, res);
   if (!await publicFastPath(req, res)) void handle(req, res);
@@ -69,13 +91,54 @@ applyServerLimits(server);
 if (!onPostgres) claimDatabase(databasePath());
 // hospitals' webhooks and the expiry check in a worker thread of their own (lib/server/webhooks.ts)
 const webhookFile = new URL('./webhook-worker.mjs', import.meta.url);
-if (fs.existsSync(webhookFile)) new Worker(webhookFile).on('error', (e) => console.error('[labqc] webhook worker failed:', e.message)).unref();
-else startWebhookDispatcher(getDb());
+const webhookWorker = fs.existsSync(webhookFile) ? new Worker(webhookFile).on('error', (e) => console.error('[labqc] webhook worker failed:', e.message)) : null;
+webhookWorker?.unref();
+const stopWebhooks = webhookWorker ? null : startWebhookDispatcher(getDb());
 server.listen(port, hostname, () => console.log(`[labqc] ready on http://localhost:${port}${pool ? ` (${pool.size} job workers)` : ''}`));
+
+const within = <T,>(p: Promise<T>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), Math.max(0, ms)).unref())]);
+
+async function stop(signal: string): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  console.log(`[labqc] ${signal}: stopping (grace ${graceMs} ms)`);
+  // no new connection from now (the listening socket closes; idle kept-alive ones too, and each
+  // connection as its last request is answered)
+  const requests = new Promise<void>((resolve) => server.close(() => resolve()));
+  for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+  const idle = setInterval(() => server.closeIdleConnections(), 50);
+  const webhooks = webhookWorker
+    ? new Promise<void>((resolve) => {
+        webhookWorker.once('exit', () => resolve());
+        webhookWorker.postMessage('stop');
+      })
+    : (stopWebhooks?.() ?? Promise.resolve());
+  await Promise.all([
+    // the queued job running here: ended within the grace, else aborted (its worker terminated) and handed back
+    stopJobs?.({ graceMs, abort: async () => await pool?.close() }),
+    within(requests, deadline - Date.now()).then((done) => void (done || server.closeAllConnections())),
+    pool ? within(pool.idle(), deadline - Date.now()) : null,
+    within(webhooks, deadline - Date.now()).then(async (done) => void (done || (await webhookWorker?.terminate()))),
+  ]);
+  clearInterval(idle);
+  await pool?.close();
+  if (!onPostgres) await rawAll(getDb(), sql`PRAGMA wal_checkpoint(TRUNCATE)`).catch((e: unknown) => console.error('[labqc] checkpoint failed:', (e as Error)?.message ?? e));
+  await within(closeDb(), 2_000);
+  console.log('[labqc] stopped');
+}
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    server.close();
-    process.exit(0);
+    if (stopping) {
+      console.log(`[labqc] ${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    stop(signal).then(
+      () => process.exit(0),
+      (e: unknown) => {
+        console.error('[labqc] stopping failed:', e);
+        process.exit(1);
+      },
+    );
   });
 }

@@ -49,6 +49,8 @@ export class JobPool implements JobRunner {
   private closed = false;
   /** workers that died soon after starting in a row (a broken build): replaced ever more slowly */
   private quickDeaths = 0;
+  private readonly idleWaiters: (() => void)[] = [];
+  private closing: Promise<void> | null = null;
 
   /** `workerFile`: the compiled worker (lib/server/worker.ts as JavaScript); `imports`: workers of the import lane. */
   constructor(
@@ -79,11 +81,42 @@ export class JobPool implements JobRunner {
     });
   }
 
-  /** Stop every worker; queued and running jobs fail. */
-  async close(): Promise<void> {
+  /** Resolves once no job runs or waits (the server's stop lets them end within its grace). */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return this.waiting === 0 && this.slots.every((s) => !s.task || s.task === DEAD);
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length && this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Stop every worker: an idle one closes its database handle and ends (within a second), a busy one
+   * is terminated (its connections close: the job's open transaction rolls back); queued and running
+   * jobs fail. */
+  close(): Promise<void> {
+    this.closing ??= this.closeAll();
+    return this.closing;
+  }
+
+  private async closeAll(): Promise<void> {
     this.closed = true;
     for (const queue of Object.values(this.queues)) for (const t of queue.splice(0)) t.resolve(failure('the job pool is closed'));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(
+      this.slots.map(async (s) => {
+        if (s.task) return void (await s.worker.terminate());
+        const ended = new Promise<void>((resolve) => s.worker.once('exit', () => resolve()));
+        s.worker.postMessage({ close: true });
+        const timer = setTimeout(() => void s.worker.terminate(), 1_000);
+        await ended;
+        clearTimeout(timer);
+      }),
+    );
+    this.checkIdle();
   }
 
   private spawn(lane: JobLane): Slot {
@@ -102,6 +135,7 @@ export class JobPool implements JobRunner {
       const task = slot.task;
       slot.task = null;
       if (task) task.resolve(failure(`the job worker stopped (exit code ${code}) while running ${task.name}`));
+      this.checkIdle();
       if (this.closed) return;
       this.quickDeaths = Date.now() - slot.startedAt < 2_000 ? this.quickDeaths + 1 : 0;
       const replace = () => {
@@ -121,6 +155,7 @@ export class JobPool implements JobRunner {
   }
 
   private dispatch(): void {
+    this.checkIdle();
     for (const slot of this.slots) {
       const queue = this.queues[slot.lane];
       if (slot.task || !queue.length) continue;

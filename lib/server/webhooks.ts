@@ -6,33 +6,37 @@
 import type { DB } from '@/db/client';
 import { checkExpiries, dispatchWebhooks } from '@/lib/services/hospital/webhooks';
 
-/** Start the loop; `keepAlive` keeps the thread alive for it (the dispatcher's own worker thread). */
-export function startWebhookDispatcher(db: DB, opts: { intervalMs?: number; expiryEveryMs?: number; keepAlive?: boolean } = {}): () => void {
+/** Start the loop; `keepAlive` keeps the thread alive for it (the dispatcher's own worker thread).
+ * Returns its stop: no further round, and resolves once the round under way has ended (a delivery
+ * in flight is answered and recorded). */
+export function startWebhookDispatcher(db: DB, opts: { intervalMs?: number; expiryEveryMs?: number; keepAlive?: boolean } = {}): () => Promise<void> {
   const intervalMs = opts.intervalMs ?? (Number(process.env.WEBHOOK_INTERVAL_MS) || 15_000);
   const expiryEveryMs = opts.expiryEveryMs ?? 3_600_000;
-  let running = false;
+  let running: Promise<void> | null = null;
+  let stopped = false;
   let lastExpiry = 0;
-  const tick = async () => {
-    if (running) return;
-    running = true;
+  const tick = () => (running ??= round().finally(() => (running = null)));
+  const round = async () => {
     try {
       if (Date.now() - lastExpiry >= expiryEveryMs) {
         lastExpiry = Date.now();
         await checkExpiries(db);
       }
       // drain: a full batch means more may be due
-      for (let i = 0; i < 10; i++) {
+      for (let i = 0; i < 10 && !stopped; i++) {
         const r = await dispatchWebhooks(db);
         if (r.delivered + r.retrying + r.failed < 20) break;
       }
     } catch (e) {
       console.error('[labqc] webhook dispatch failed:', (e as Error)?.message ?? e);
-    } finally {
-      running = false;
     }
   };
   const timer = setInterval(() => void tick(), intervalMs);
   if (!opts.keepAlive) timer.unref();
   void tick();
-  return () => clearInterval(timer);
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
+  };
 }

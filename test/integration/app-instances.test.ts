@@ -8,10 +8,18 @@
 // answers with the reply of whichever instance ran it, refusals included; each webhook delivery is
 // sent once although both instances dispatch the outbox; audit rows appended at once still form one
 // hash chain, and a certification event committed out of id order still reaches another instance's
-// verify index. PostgreSQL only (SQLite is one process).
+// verify index. Stopping (SIGTERM to the production server, lib/server/main.ts): the evaluation running
+// in the stopped instance is handed back after the grace and finished by the other long before pg-boss's
+// expiry; requests in flight are answered while new connections are refused; an evaluation whose
+// instance is killed on every attempt is marked failed once, by an instance alive when the queue gives
+// it up (its dead letter). PostgreSQL, but for the stop on SQLite (the database closed checkpointed).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import Database from 'better-sqlite3';
+import { ensureOpsBuild, startProdServer, type ProdServer } from '@/test/support/prod-server';
+import { serverPidFile } from '@/db/backup';
 import { createSeededTestDb, sqlRows, sqlRun, testBackend, reopenTestDb } from '@/test/support/db';
 import { startInstance, stopInstances, type Instance } from '@/test/support/job-child';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
@@ -21,6 +29,7 @@ import { insertDelivery, insertEndpoint, leaseDueDeliveries } from '@/db/queries
 import { insertCertification, insertCertificationEvent } from '@/db/queries/certifications';
 import { pairKey } from '@/db/queries/public';
 import { reserveEvaluation } from '@/lib/services/eqa/evaluation';
+import { givenUpQueue } from '@/lib/jobs/serve';
 import { certificationsOfPairs } from '@/lib/services/recognition/pair-index';
 import type { DB } from '@/db/client';
 import { withTx } from '@/db/tx';
@@ -34,6 +43,56 @@ import { NOW, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
 /** A dead instance's job is back within expire (2 s) + maintenance (1 s). */
 const SETTINGS = { LABQC_JOB_EXPIRE_SECONDS: '2', LABQC_JOB_HEARTBEAT_SECONDS: '0.4', LABQC_JOB_MAINTENANCE_SECONDS: '1', LABQC_JOB_POLL_SECONDS: '0.5', LABQC_JOB_RETRY_DELAY_SECONDS: '0', LABQC_JOB_RETRY_LIMIT: '3' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A POST /api/v1/verify whose body is half sent (a request in flight), on a raw socket: `finish`
+ * sends the rest and resolves with the whole answer once the server closes the connection. */
+async function requestInFlight(port: number) {
+  const body = JSON.stringify({ checks: [{ lab: 'GZ-004', analyte: 'K' }] });
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let answer = '';
+  let error: Error | null = null;
+  socket.on('data', (d) => (answer += d));
+  socket.on('error', (e) => (error = e));
+  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.write(`POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`);
+  await sleep(300); // the server has the request
+  return {
+    finish: async () => {
+      socket.write(body.slice(10));
+      await ended;
+      return { answer, error };
+    },
+  };
+}
+
+/** Whether a new TCP connection to `port` is accepted. */
+const connects = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+
+/** SIGTERM with a request in flight: new connections are refused at once, the request is answered
+ * in full (no reset), then the server exits 0; resolves with how long it took to exit. */
+async function stopWithRequestInFlight(s: ProdServer) {
+  const pending = await requestInFlight(s.port);
+  const exited = new Promise<void>((resolve) => s.proc.once('exit', () => resolve()));
+  const t0 = Date.now();
+  process.kill(s.proc.pid!, 'SIGTERM');
+  await sleep(300);
+  expect(await connects(s.port)).toBe(false);
+  const { answer, error } = await pending.finish();
+  expect(error).toBeNull();
+  expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+  expect(answer).toMatch(/connection: close/i);
+  expect(answer).toContain('{"results":[{"recognized":');
+  await exited;
+  expect(s.proc.exitCode).toBe(0);
+  expect(s.log()).toContain('[labqc] stopped');
+  return Date.now() - t0;
+}
 
 describe.skipIf(testBackend !== 'pg')('two app instances on one PostgreSQL database', () => {
   let w: World;
@@ -149,6 +208,129 @@ describe.skipIf(testBackend !== 'pg')('two app instances on one PostgreSQL datab
     expect(a.lines.some((l) => l.startsWith('[labqc] job eqa.evaluate '))).toBe(true);
   }, 240_000);
 
+  describe('stopping', () => {
+    const servers: ProdServer[] = [];
+    beforeAll(() => ensureOpsBuild(), 900_000);
+    afterEach(async () => void (await Promise.all(servers.splice(0).map((s) => s.stop('SIGKILL')))));
+    const serve = async (name: string, env: Record<string, string> = {}) => {
+      const s = await startProdServer(w.file, { ...SETTINGS, LABQC_INSTANCE: name, ...env });
+      servers.push(s);
+      return s;
+    };
+    /** A closed round of `scheme` with the GD labs' results, and a statement trigger that makes the
+     * insert of its graded results take `sleepS` seconds (long enough to stop an instance inside it);
+     * `firstOnly`: only the first insert (a sequence: not undone with the transaction). */
+    const slowRound = async (scheme: string, round: string, sleepS: number, firstOnly = false) => {
+      await makeScheme(w, scheme);
+      await makeRound(w, scheme, round, ['S1', 'S2']);
+      for (const [i, lab] of GD_LABS.entries()) {
+        await submitAs(w, lab, round, [
+          { sample: 'S1', analyte: 'K', value: 4 + (i % 5) * 0.02, method: 'ISE' },
+          { sample: 'S2', analyte: 'K', value: 5 + (i % 7) * 0.02, method: 'ISE' },
+        ]);
+      }
+      await sqlRun(w.db, `CREATE SEQUENCE IF NOT EXISTS test_slow_stop_seq`);
+      await sqlRun(w.db, `SELECT setval('test_slow_stop_seq', 1, false)`);
+      const when = firstOnly ? `nextval('test_slow_stop_seq') = 1` : 'true';
+      await sqlRun(w.db, `CREATE OR REPLACE FUNCTION test_slow_stop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF ${when} THEN PERFORM pg_sleep(${sleepS}); END IF; RETURN NULL; END $$`);
+      await sqlRun(w.db, `CREATE TRIGGER test_slow_stop AFTER INSERT ON eqa_result_evaluations FOR EACH STATEMENT EXECUTE FUNCTION test_slow_stop()`);
+    };
+    /** An instance's evaluation is inside its result transaction (on a connection opened after `since`:
+     * a killed instance's backend goes on with its statement until the trigger's sleep is over). */
+    const inResultInsert = (since = 0) =>
+      until('the result insert', async () => (await rows<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND wait_event = 'PgSleep' AND backend_start > to_timestamp(?::float8 / 1000)`, since))[0].n, (n) => n > 0);
+    const evaluateCount = async () => (await rows<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'eqa.round.evaluate'`))[0].n;
+
+    it('SIGTERM to the instance running an evaluation: handed back after the grace, finished by the other long before the expiry, the stopped one exits 0', async () => {
+      // the first run's insert takes 60 s: A is stopped inside it; B's run is quick
+      await slowRound('MS', 'MS-1', 60, true);
+      try {
+        // the expiry at its default (30 s): only the hand-back lets the other instance take the job soon
+        const env = { LABQC_JOB_EXPIRE_SECONDS: '30', LABQC_JOB_HEARTBEAT_SECONDS: '5', LABQC_SHUTDOWN_GRACE_MS: '1500' };
+        const a = await serve('A', env);
+        const audits = await evaluateCount();
+        const reserved = (await reserveEvaluation(w.db, w.regulators.gd, { roundCode: 'MS-1' }, { threshold: 1 }))!;
+        // sent as the regulator's page sends it (through the queue, with its dead letter)
+        const { openPgBossQueue, queueSettingsFromEnv } = await import('@/lib/jobs/pg-boss');
+        const sender = await openPgBossQueue(w.file, queueSettingsFromEnv({ ...SETTINGS, ...env, LABQC_INSTANCE: 'sender' }));
+        const jobId = await sender.send('eqa.evaluate', w.regulators.gd, { roundCode: 'MS-1', evaluationId: reserved.evaluationId }, { deadLetter: givenUpQueue('eqa.evaluate') });
+        await sender.stop();
+        await until('A starts the job', async () => a.log(), (l) => l.includes(`[labqc] job eqa.evaluate ${jobId} started on A (attempt 1)`));
+        const b = start('B', env);
+        await b.line('ready', 120_000);
+        await inResultInsert().catch(async (e: Error) => {
+          throw new Error(`${e.message}\nA:\n${a.log()}\n${JSON.stringify(await rows(`SELECT pid, application_name, state, wait_event_type, wait_event, left(query, 120) AS q FROM pg_stat_activity WHERE datname = current_database()`), null, 1)}\n${JSON.stringify(await rows(`SELECT id, status, progress FROM eqa_evaluations`))}`);
+        });
+
+        const t0 = Date.now();
+        await a.stop('SIGTERM');
+        const stoppedMs = Date.now() - t0;
+        expect(a.proc.exitCode).toBe(0);
+        expect(a.log()).toContain('[labqc] stopped');
+        expect(a.log()).toContain(`[labqc] job eqa.evaluate ${jobId} handed back by A (attempt 1 not counted)`);
+        // the other instance takes it at its next poll: the same attempt (a hand-back is not a failure)
+        expect(await b.line(`[labqc] job eqa.evaluate ${jobId} started on B`, 15_000)).toContain('(attempt 1)');
+        const done = await until('the evaluation', async () => (await rows<{ status: string; progress: number }>(`SELECT status, progress FROM eqa_evaluations WHERE id = ?`, reserved.evaluationId))[0], (e) => e.status !== 'running', 30_000);
+        const finishedMs = Date.now() - t0;
+        const job = await until('the job', async () => (await rows<{ state: string; retry_count: number }>(`SELECT state, retry_count FROM pgboss.job WHERE id = ?`, jobId))[0], (j) => j.state === 'completed');
+        console.log(`[app-instances] SIGTERM: A exited 0 after ${stoppedMs} ms (grace 1500 ms), B finished the evaluation ${finishedMs} ms after the signal`);
+
+        expect(stoppedMs).toBeLessThan(1_500 + 3_000);
+        expect(finishedMs).toBeLessThan(15_000);
+        expect(done).toEqual({ status: 'complete', progress: 1 });
+        expect(job.retry_count).toBe(0);
+        expect(await rows(`SELECT count(*)::int AS n FROM eqa_result_evaluations WHERE evaluation_id = ?`, reserved.evaluationId)).toEqual([{ n: GD_LABS.length * 2 }]);
+        expect(await evaluateCount()).toBe(audits + 1);
+        expect(await rows(`SELECT e.version, e.status FROM eqa_evaluations e JOIN eqa_rounds r ON r.id = e.round_id WHERE r.code = 'MS-1'`)).toEqual([{ version: reserved.version, status: 'complete' }]);
+        expect(await rows(`SELECT instance, finished_at IS NOT NULL AS finished FROM job_runs WHERE job_id = ?`, jobId)).toEqual([{ instance: 'B', finished: true }]);
+      } finally {
+        await sqlRun(w.db, `DROP TRIGGER IF EXISTS test_slow_stop ON eqa_result_evaluations`);
+      }
+    }, 300_000);
+
+    it('SIGTERM with a request in flight: answered in full, new connections refused, exit 0', async () => {
+      const a = await serve('A', { LABQC_SHUTDOWN_GRACE_MS: '5000' });
+      const ms = await stopWithRequestInFlight(a);
+      console.log(`[app-instances] SIGTERM with a request in flight: exited 0 after ${ms} ms`);
+    }, 300_000);
+
+    it('an evaluation whose instance is killed on every attempt is marked failed once, by an instance alive when the queue gives it up', async () => {
+      await slowRound('MG', 'MG-1', 4);
+      try {
+        const env = { LABQC_JOB_RETRY_LIMIT: '1' };
+        const a = start('A', env);
+        await a.line('ready', 120_000);
+        const reserved = await a.call<{ evaluationId: number }>('evaluate', w.regulators.gd, { roundCode: 'MG-1' });
+        await a.line('[labqc] job eqa.evaluate ', 30_000);
+        await inResultInsert();
+        a.crash();
+        const aKilledAt = Date.now();
+        const b = start('B', env);
+        expect(await b.line('[labqc] job eqa.evaluate ', 60_000)).toContain('(attempt 2)');
+        await inResultInsert(aKilledAt);
+        b.crash();
+        const killedAt = Date.now();
+        // two instances alive when the last attempt expires: one of them gives the job up
+        const c = start('C', env);
+        const d = start('D', env);
+        const failed = await until('the evaluation', async () => (await rows<{ status: string; diff: unknown }>(`SELECT status, diff FROM eqa_evaluations WHERE id = ?`, reserved.evaluationId))[0], (e) => e.status !== 'running', 60_000);
+        console.log(`[app-instances] evaluation given up ${Date.now() - killedAt} ms after its last attempt's instance was killed`);
+        expect(failed.status).toBe('failed');
+        const diff = (typeof failed.diff === 'string' ? JSON.parse(failed.diff) : failed.diff) as { error: string };
+        expect(diff.error).toMatch(/given up after its last attempt/);
+        await sleep(1_500); // a second give-up would show by now
+        const handled = [c, d].flatMap((i) => i.lines.filter((l) => l.startsWith('[labqc] job eqa.evaluate given up')));
+        expect(handled).toHaveLength(1);
+        expect([c, d].some((i) => i.lines.some((l) => l.startsWith('[labqc] job eqa.evaluate ') && l.includes(' started on ')))).toBe(false);
+        expect(await rows(`SELECT state, retry_count FROM pgboss.job WHERE name = 'eqa.evaluate' AND data->'input'->>'evaluationId' = ?`, String(reserved.evaluationId))).toEqual([{ state: 'failed', retry_count: 1 }]);
+        expect(await rows(`SELECT state FROM pgboss.job WHERE name = ?`, givenUpQueue('eqa.evaluate'))).toEqual([{ state: 'completed' }]);
+        expect(await rows(`SELECT count(*)::int AS n FROM eqa_result_evaluations WHERE evaluation_id = ?`, reserved.evaluationId)).toEqual([{ n: 0 }]);
+      } finally {
+        await sqlRun(w.db, `DROP TRIGGER IF EXISTS test_slow_stop ON eqa_result_evaluations`);
+      }
+    }, 300_000);
+  });
+
   it('each webhook delivery is sent once while both instances dispatch the outbox', async () => {
     const got: string[] = [];
     const server = http.createServer((req, res) => {
@@ -254,4 +436,49 @@ describe.skipIf(testBackend !== 'pg')('two app instances on one PostgreSQL datab
       await Promise.all([c1, c2, reader].map((c) => c.close()));
     }
   });
+});
+
+describe.skipIf(testBackend === 'pg')('stopping the production server on SQLite', () => {
+  let w: Awaited<ReturnType<typeof createSeededTestDb>>;
+  let s: ProdServer | undefined;
+  beforeAll(async () => {
+    ensureOpsBuild();
+    w = await createSeededTestDb();
+  }, 900_000);
+  afterEach(async () => void (await s?.stop('SIGKILL')));
+  afterAll(async () => await w?.close());
+
+  it('SIGTERM: the request in flight answered, new connections refused, the database closed checkpointed (WAL emptied, intact), exit 0', async () => {
+    s = await startProdServer(w.file, { LABQC_SHUTDOWN_GRACE_MS: '5000' });
+    // something in the WAL for the stop to checkpoint
+    await insertAudit(w.db, { action: 'test.before-stop' });
+    const wal = `${w.file}-wal`;
+    expect(fs.statSync(wal).size).toBeGreaterThan(0);
+    const ms = await stopWithRequestInFlight(s);
+    console.log(`[app-instances] SQLite SIGTERM with a request in flight: exited 0 after ${ms} ms`);
+    expect(!fs.existsSync(wal) || fs.statSync(wal).size === 0).toBe(true);
+    const check = new Database(w.file, { readonly: true });
+    try {
+      expect(check.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+      expect(check.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'test.before-stop'`).get()).toEqual({ n: 1 });
+    } finally {
+      check.close();
+    }
+    expect(fs.existsSync(serverPidFile(w.file))).toBe(false);
+  }, 300_000);
+
+  it('a second signal exits at once', async () => {
+    s = await startProdServer(w.file, { LABQC_SHUTDOWN_GRACE_MS: '20000' });
+    const pending = await requestInFlight(s.port); // holds the stop for its grace
+    const exited = new Promise<void>((resolve) => s!.proc.once('exit', () => resolve()));
+    process.kill(s.proc.pid!, 'SIGTERM');
+    await sleep(300);
+    const t0 = Date.now();
+    process.kill(s.proc.pid!, 'SIGTERM');
+    await exited;
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(s.proc.exitCode).toBe(1);
+    expect(s.log()).toContain('again: exiting now');
+    void pending.finish();
+  }, 300_000);
 });
