@@ -76,15 +76,13 @@ describe.skipIf(!pgUrl)('db/citus.sql on PostgreSQL without citus', () => {
     const keys = await db().$client.query<{ def: string }>(
       "select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'iqc_results'::regclass and contype in ('p', 'f') and confrelid is distinct from 'laboratories'::regclass order by conname",
     );
-    expect(keys.rows.map((r) => r.def)).toContain('FOREIGN KEY (lab_id, run_id) REFERENCES iqc_runs(lab_id, id)');
+    expect(keys.rows.map((r) => r.def)).toContain('FOREIGN KEY (lab_id, target_id) REFERENCES qc_targets(lab_id, id)');
     expect(keys.rows.map((r) => r.def)).toContain('PRIMARY KEY (id, measured_at, lab_id)');
   });
 
   it('reports keys that lack lab_id or join it to another column, and a table nobody classified', async () => {
-    await db().$client.query('ALTER TABLE corrective_actions DROP CONSTRAINT corrective_actions_run_id_fk');
     await db().$client.query('ALTER TABLE corrective_actions ADD CONSTRAINT corrective_actions_run_only_fk FOREIGN KEY (run_id, lab_id) REFERENCES iqc_runs (id, lab_id)');
     // lab_id joined to the parent's id: not co-located
-    await db().$client.query('ALTER TABLE iqc_violations DROP CONSTRAINT iqc_violations_run_id_fk');
     await db().$client.query('ALTER TABLE iqc_violations ADD CONSTRAINT iqc_violations_crossed_fk FOREIGN KEY (run_id, lab_id) REFERENCES iqc_runs (lab_id, id)');
     await db().$client.query('CREATE UNIQUE INDEX certifications_no_global_uq ON certifications (certificate_no)');
     await db().$client.query('CREATE TABLE stray (id bigint primary key)');

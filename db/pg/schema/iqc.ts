@@ -145,8 +145,6 @@ export const iqcResults = pgTable(
     index('iqc_results_lot_time_idx').on(t.controlLotId, t.measuredAt),
     index('iqc_results_lab_analyte_time_idx').on(t.labId, t.analyteId, t.measuredAt),
     uniqueIndex('iqc_results_dedup_uq').on(t.controlLotId, t.measuredAt, t.value, t.labId).where(sql`"current" = true`),
-    foreignKey({ name: 'iqc_results_run_id_fk', columns: [t.labId, t.runId], foreignColumns: [iqcRuns.labId, iqcRuns.id] }),
-    foreignKey({ name: 'iqc_results_control_lot_id_fk', columns: [t.labId, t.controlLotId], foreignColumns: [controlLots.labId, controlLots.id] }),
     foreignKey({ name: 'iqc_results_target_id_fk', columns: [t.labId, t.targetId], foreignColumns: [qcTargets.labId, qcTargets.id] }),
   ],
 );
@@ -166,7 +164,6 @@ export const iqcViolations = pgTable(
     primaryKey({ columns: [t.id, t.labId] }),
     index('iqc_violations_run_idx').on(t.runId),
     index('iqc_violations_lab_time_idx').on(t.labId, t.measuredAt),
-    foreignKey({ name: 'iqc_violations_run_id_fk', columns: [t.labId, t.runId], foreignColumns: [iqcRuns.labId, iqcRuns.id] }),
   ],
 );
 
@@ -262,6 +259,5 @@ export const correctiveActions = pgTable(
     uniqueIndex('corrective_actions_run_uq').on(t.runId, t.labId),
     index('corrective_actions_lab_status_idx').on(t.labId, t.status, t.openedAt),
     index('corrective_actions_lab_opened_idx').on(t.labId, t.openedAt),
-    foreignKey({ name: 'corrective_actions_run_id_fk', columns: [t.labId, t.runId], foreignColumns: [iqcRuns.labId, iqcRuns.id] }),
   ],
 );
