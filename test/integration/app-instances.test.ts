@@ -9,8 +9,8 @@
 // sent once although both instances dispatch the outbox; audit rows appended at once still form one
 // hash chain, and a certification event committed out of id order still reaches another instance's
 // verify index. Stopping (SIGTERM to the production server, lib/server/main.ts): the evaluation running
-// in the stopped instance is handed back after the grace and finished by the other long before pg-boss's
-// expiry; requests in flight are answered while new connections are refused; an evaluation whose
+// in the stopped instance is finished by it within the grace, or handed back after the grace and
+// finished by the other long before pg-boss's expiry; requests in flight are answered while new connections are refused; an evaluation whose
 // instance is killed on every attempt is marked failed once, by an instance alive when the queue gives
 // it up (its dead letter). PostgreSQL, but for the stop on SQLite (the database closed checkpointed).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -283,6 +283,32 @@ describe.skipIf(testBackend !== 'pg')('two app instances on one PostgreSQL datab
         expect(await evaluateCount()).toBe(audits + 1);
         expect(await rows(`SELECT e.version, e.status FROM eqa_evaluations e JOIN eqa_rounds r ON r.id = e.round_id WHERE r.code = 'MS-1'`)).toEqual([{ version: reserved.version, status: 'complete' }]);
         expect(await rows(`SELECT instance, finished_at IS NOT NULL AS finished FROM job_runs WHERE job_id = ?`, jobId)).toEqual([{ instance: 'B', finished: true }]);
+      } finally {
+        await sqlRun(w.db, `DROP TRIGGER IF EXISTS test_slow_stop ON eqa_result_evaluations`);
+      }
+    }, 300_000);
+
+    it('SIGTERM to the instance running an evaluation that ends within the grace: it finishes the job itself, then exits 0', async () => {
+      await slowRound('MT', 'MT-1', 2, true);
+      try {
+        const a = await serve('A', { LABQC_SHUTDOWN_GRACE_MS: '20000' });
+        const reserved = (await reserveEvaluation(w.db, w.regulators.gd, { roundCode: 'MT-1' }, { threshold: 1 }))!;
+        const { openPgBossQueue, queueSettingsFromEnv } = await import('@/lib/jobs/pg-boss');
+        const sender = await openPgBossQueue(w.file, queueSettingsFromEnv({ ...SETTINGS, LABQC_INSTANCE: 'sender' }));
+        const jobId = await sender.send('eqa.evaluate', w.regulators.gd, { roundCode: 'MT-1', evaluationId: reserved.evaluationId }, { deadLetter: givenUpQueue('eqa.evaluate') });
+        await sender.stop();
+        await inResultInsert();
+        const t0 = Date.now();
+        await a.stop('SIGTERM');
+        const stoppedMs = Date.now() - t0;
+        console.log(`[app-instances] SIGTERM during a job shorter than the grace: A finished it and exited 0 after ${stoppedMs} ms`);
+        expect(a.proc.exitCode).toBe(0);
+        expect(a.log()).toContain('[labqc] stopped');
+        expect(a.log()).not.toContain('handed back');
+        expect(stoppedMs).toBeLessThan(20_000);
+        expect(await rows(`SELECT status, progress FROM eqa_evaluations WHERE id = ?`, reserved.evaluationId)).toEqual([{ status: 'complete', progress: 1 }]);
+        expect(await rows(`SELECT state, retry_count FROM pgboss.job WHERE id = ?`, jobId)).toEqual([{ state: 'completed', retry_count: 0 }]);
+        expect(await rows(`SELECT instance, finished_at IS NOT NULL AS finished FROM job_runs WHERE job_id = ?`, jobId)).toEqual([{ instance: 'A', finished: true }]);
       } finally {
         await sqlRun(w.db, `DROP TRIGGER IF EXISTS test_slow_stop ON eqa_result_evaluations`);
       }

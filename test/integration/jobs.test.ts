@@ -110,6 +110,30 @@ describe('several workers writing the same database', () => {
   });
 });
 
+describe('the server\'s stop (lib/server/main.ts): the pool lets its jobs end, then closes', () => {
+  it('idle() resolves once the jobs running and waiting have answered; close() ends every worker once, and a job after it is refused', async () => {
+    const p = startJobPool(a.file, 1);
+    try {
+      await p.idle(); // nothing running: at once
+      const codes = [...a.labManagers.keys()].slice(4, 6);
+      const jobs = codes.map((code, i) => p.run('iqc.post', lab(a, code), posted(run(`S${i}`, BASE + 2.5 * 86_400_000 + i * 60_000))));
+      let idle = false;
+      const idled = p.idle().then(() => (idle = true));
+      const first = await jobs[0];
+      expect(first.ok).toBe(true);
+      expect(idle).toBe(false); // the second job still runs (one import worker)
+      await idled;
+      expect((await jobs[1]).ok).toBe(true);
+      await p.close();
+      await p.close(); // the server closes it again after its stop: done once
+      expect(await p.run('iqc.post', lab(a), posted(run('S9', BASE)))).toMatchObject({ ok: false, error: { message: 'the job pool is closed' } });
+      await p.idle();
+    } finally {
+      await p.close();
+    }
+  });
+});
+
 describe('lanes: long runs never wait behind imports, audit rows go first', () => {
   it.each<[JobName, string]>([
     ['iqc.post', 'import'],
