@@ -135,6 +135,7 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
   /** the pauses of idle loops, by queue name (a job sent here wakes this instance's loop of its queue) */
   private readonly wake = new Map<string, Set<() => void>>();
   private readonly running = new Set<Running>();
+  private readonly replies = new Set<Promise<JobReply>>();
   private stopping = false;
   private prunedAt = 0;
 
@@ -192,7 +193,14 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
    * refusal, or the last failure once its retries are spent. Polls the job (from 25 ms up to 500 ms
    * apart): a request waiting for a long run costs a primary-key read now and then.
    */
-  async reply(name: string, id: string): Promise<JobReply> {
+  reply(name: string, id: string): Promise<JobReply> {
+    // a stop keeps the queue open for the replies awaited (requests in flight) until its grace is over
+    const reply = this.poll(name, id);
+    this.replies.add(reply);
+    return reply.finally(() => this.replies.delete(reply));
+  }
+
+  private async poll(name: string, id: string): Promise<JobReply> {
     for (let wait = 25; ; wait = Math.min(500, Math.round(wait * 1.5))) {
       const job = await this.boss.getJobById<Payload>(name, id, { includeArchive: true });
       if (!job) return { ok: false, error: { kind: 'error', name: 'Error', message: `job ${name} ${id} is gone` } };
@@ -226,13 +234,17 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
    * queue transaction and the job goes back to the queue, due now and with its attempt not counted,
    * for another instance's next poll. Work that `abort` cannot stop (a job run on this thread) is
    * handed back 2 s later all the same: its connections close when this process exits, which it
-   * must do next (its claim holds another instance's run back until then).
+   * must do next (its claim holds another instance's run back until then). Replies awaited here
+   * (requests in flight waiting for a job another instance runs) keep the queue open until the grace
+   * is over.
    */
   async stop(opts: StopOptions = {}): Promise<void> {
     this.stopping = true;
     for (const set of this.wake.values()) for (const w of set) w();
     for (const slots of this.slots) slots.close();
     const loops = Promise.allSettled(this.loops).then(() => true);
+    const replies = Promise.allSettled([...this.replies]);
+    const graceOver = Date.now() + (opts.graceMs ?? 0);
     if (opts.graceMs === undefined || (await Promise.race([loops, sleep(opts.graceMs).then(() => false)]))) await loops;
     // the grace is over; no job running: a fetch under way (what it fetches goes straight back)
     else if (!this.running.size) await loops;
@@ -249,6 +261,7 @@ export class PgBossJobQueue implements JobQueue<PgTx> {
       // each run rolls its claim back and hands its job back; one that does not end (work on this thread) is handed back now
       if (!(await Promise.race([loops, sleep(2_000).then(() => false)]))) for (const r of this.running) await this.handBack(r);
     }
+    await Promise.race([replies, sleep(graceOver - Date.now())]);
     await this.boss.stop({ graceful: false, wait: true });
     // a claim still open (work on this thread that could not be stopped) is rolled back at exit
     if (this.own.ownsDb) await Promise.race([this.db.$client.end(), sleep(1_000)]);

@@ -4,7 +4,8 @@
 // within seconds and finishes it; the job's row is written exactly once and the job ends completed.
 // A job sent through an instance that does not work its queue is done by one that does; a job whose
 // effect committed but whose completion was lost is not run again; a refusal is an answer (not
-// retried) and a failure is retried with its work undone. PostgreSQL only.
+// retried) and a failure is retried with its work undone; a stop with a grace still answers a reply
+// awaited in it. PostgreSQL only.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { openPostgres, type PgDB } from '@/db/pg/client';
@@ -114,6 +115,31 @@ describe.skipIf(!pgUrl)('PostgreSQL job queue: several app instances', () => {
     expect(await effects(id)).toEqual(['B2']);
     expect(a.lines.some((l) => l.startsWith('started'))).toBe(false);
   }, 240_000);
+
+  it('a stop with a grace (SIGTERM) keeps the queue open for a reply awaited here (a request in flight) while another instance finishes the job', async () => {
+    const waiter = new PgBossJobQueue(t.url, db, settings('W'));
+    const worker = new PgBossJobQueue(t.url, db, settings('R'));
+    await Promise.all([waiter.start(), worker.start()]);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    try {
+      await worker.work({ 'test.awaited': async () => (await gate, 'done') });
+      const id = await waiter.send('test.awaited', system, {});
+      const reply = waiter.reply('test.awaited', id);
+      for (let i = 0; (await sender.job('test.awaited', id))?.state !== 'active'; i++) {
+        if (i > 300) throw new Error('the job did not start');
+        await sleep(50);
+      }
+      const stopped = waiter.stop({ graceMs: 10_000 });
+      await sleep(500);
+      release();
+      expect(await reply).toEqual({ ok: true, value: 'done' });
+      await stopped;
+    } finally {
+      release();
+      await worker.stop();
+    }
+  });
 
   it('two instances creating the same new queues at once both work them (pg-boss deadlocks one creation: it is retried)', async () => {
     const other = new PgBossJobQueue(t.url, db, settings('D'));
