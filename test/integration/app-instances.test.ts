@@ -386,7 +386,9 @@ describe.skipIf(testBackend !== 'pg')('two app instances on one PostgreSQL datab
   it('leasing due deliveries from four connections at once gives each row to one of them (FOR UPDATE SKIP LOCKED)', async () => {
     const owner = (await rows<{ id: number }>(`SELECT id FROM users WHERE role = 'hospital' LIMIT 1`))[0].id;
     const ep = await insertEndpoint(w.db, { ownerId: owner, name: 'lease race', url: 'https://example.org/hook', secret: 'whsec_test' }, Date.now());
-    const now = Date.now();
+    // a month ahead: the running instances' own dispatchers (real clock) must not find these rows due
+    // and lease some of them away from the four connections under test
+    const now = Date.now() + 30 * 86_400_000;
     for (let i = 0; i < 200; i++) await insertDelivery(w.db, { endpointId: ep.id, event: 'test', certificationEventId: null, payload: JSON.stringify({ i }), now: now - 1000, giveUpAt: now + 3_600_000 });
     const conns = await Promise.all(Array.from({ length: 4 }, () => reopenTestDb(w)));
     try {
