@@ -122,35 +122,44 @@ export async function withBulkWriteSettings<T>(db: DB, fn: (tx: DB) => T | Promi
 }
 
 /**
- * PostgreSQL: the parents of an evaluation's graded results and scores, which PostgreSQL does not
- * check row by row (db/pg/differences.ts FOREIGN_KEYS_CHECKED_BY_WRITER), checked for the whole
- * set in the evaluation's write transaction. `'before'` the rows are written: the evaluation's row,
- * locked FOR KEY SHARE as a foreign-key check would lock it (its scores' and results' parent).
- * `'after'`: one join of the evaluation's graded results with their submissions (of the round: its
- * index keeps the join to the round's rows however many rounds the table holds) and assigned values;
- * a result whose submission or assigned value does not exist fails the evaluation (the transaction
- * rolls back). The assigned values are the evaluation's own, inserted just before in the same
- * transaction; submissions are never deleted nor re-keyed, so what the snapshot shows holds at commit.
- * SQLite declares these keys and writes the rows with its foreign-key checks off (withBulkWriteSettings).
+ * PostgreSQL: the evaluation's row locked FOR KEY SHARE, as a foreign-key check of its graded
+ * results and scores would lock it, once before they are written (PostgreSQL does not check those
+ * keys row by row: db/pg/differences.ts FOREIGN_KEYS_CHECKED_BY_WRITER). SQLite declares the keys.
  */
-export async function checkEvaluationParents(tx: DB, ids: { evaluationId: number; roundId: number }, when: 'before' | 'after'): Promise<void> {
-  const { evaluationId, roundId } = ids;
+export async function lockEvaluationRow(tx: DB, evaluationId: number): Promise<void> {
   if (dialectOf(tx) !== 'pg') return;
-  if (when === 'before') {
-    const rows = await rawTuples<[number]>(tx, sql`select id from eqa_evaluations where id = ${evaluationId} for key share`);
-    if (!rows.length) throw new Error(`evaluation ${evaluationId}: its row is gone, its results cannot be written`);
-    return;
-  }
-  const [[submissions, assigned]] = await rawTuples<[number, number]>(
+  const rows = await rawTuples<[number]>(tx, sql`select id from eqa_evaluations where id = ${evaluationId} for key share`);
+  if (!rows.length) throw new Error(`evaluation ${evaluationId}: its row is gone, its results cannot be written`);
+}
+
+/**
+ * PostgreSQL: the parents of an evaluation's graded results, checked for the whole set in its write
+ * transaction instead of row by row (db/pg/differences.ts FOREIGN_KEYS_CHECKED_BY_WRITER): every
+ * submission graded (`submissions`, its ids and labs as read) is a submission of the round, and
+ * every assigned value referred to exists. One anti-join of the ids, sent as two array parameters,
+ * with the round's submissions (a hash join: the planner sees the arrays' length), and one of the
+ * few hundred assigned value ids; a missing parent fails the evaluation (the transaction rolls
+ * back). Submissions are never deleted nor re-keyed, so what the transaction's snapshot shows holds
+ * at its commit. SQLite declares the keys and writes these rows with its foreign-key checks off
+ * (withBulkWriteSettings), as before.
+ */
+export async function checkGradedParents(
+  tx: DB,
+  roundId: number,
+  submissions: { n: number; id: ArrayLike<number>; lab: ArrayLike<number> },
+  assignedValueIds: readonly number[],
+): Promise<void> {
+  if (dialectOf(tx) !== 'pg') return;
+  const ids = Array.from({ length: submissions.n }, (_, i) => submissions.id[i]);
+  const labs = Array.from({ length: submissions.n }, (_, i) => submissions.lab[i]);
+  const [[missing, missingAssigned]] = await rawTuples<[number, number]>(
     tx,
-    sql`select count(*) filter (where r.submission_id is not null and s.id is null)::int,
-               count(*) filter (where r.assigned_value_id is not null and a.id is null)::int
-          from eqa_result_evaluations r
-          left join eqa_submissions s on s.lab_id = r.lab_id and s.id = r.submission_id and s.round_id = ${roundId}
-          left join eqa_assigned_values a on a.id = r.assigned_value_id
-         where r.evaluation_id = ${evaluationId}`,
+    sql`select (select count(*) from unnest(${sql.param(ids)}::bigint[], ${sql.param(labs)}::bigint[]) as x(id, lab_id)
+                 where not exists (select 1 from eqa_submissions s where s.round_id = ${roundId} and s.lab_id = x.lab_id and s.id = x.id))::int,
+               (select count(*) from unnest(${sql.param([...assignedValueIds])}::bigint[]) as a(id)
+                 where not exists (select 1 from eqa_assigned_values v where v.id = a.id))::int`,
   );
-  if (submissions || assigned) throw new Error(`evaluation ${evaluationId}: ${submissions} graded results without their submission in the round, ${assigned} without their assigned value`);
+  if (missing || missingAssigned) throw new Error(`round ${roundId}: ${missing} graded submissions not in the round, ${missingAssigned} assigned values missing`);
 }
 
 export async function nextEvaluationVersion(db: Conn, roundId: number): Promise<number> {

@@ -2,9 +2,9 @@
 // all-methods fallback), σpt, u(x_pt) and z′, round scores, not submitted, unsuccessful, re-evaluation.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { createSeededTestDb, sqlRun, testBackend } from '../support/db';
+import { createSeededTestDb, sqlRows, sqlRun, testBackend } from '../support/db';
 import { withTx } from '@/db/tx';
-import { checkEvaluationParents } from '@/db/queries/eqa-evaluation';
+import { checkGradedParents, lockEvaluationRow } from '@/db/queries/eqa-evaluation';
 import { eqaEvaluations } from '@/db/schema';
 import { closeRound } from '@/lib/services/eqa/rounds';
 import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
@@ -268,25 +268,31 @@ describe('after publication (recognition re-checks the participants)', () => {
 describe('the parents of graded results', () => {
   // SQLite declares the foreign keys; PostgreSQL checks them for the whole evaluation in its write
   // transaction (db/pg/differences.ts FOREIGN_KEYS_CHECKED_BY_WRITER)
-  it('a graded result whose submission or assigned value does not exist is refused and nothing of it stays', async () => {
+  it('a graded result whose submission (of the round) or assigned value does not exist is refused and nothing of it stays', async () => {
     await makeScheme(w, 'FK', { analytes: [{ analyte: 'K' }], labCodes: ['GZ-001'] });
     await makeRound(w, 'FK', 'FK-1', ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'K', value: 4 }] });
+    await makeRound(w, 'FK', 'FK-2', ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'K', value: 4 }] });
     await submitAs(w, 'GZ-001', 'FK-1', [{ sample: 'S1', analyte: 'K', value: 4.1 }]);
+    await submitAs(w, 'GZ-001', 'FK-2', [{ sample: 'S1', analyte: 'K', value: 4.2 }]);
     const out = await evaluateRound(w.db, gd(), { roundCode: 'FK-1' }, { now: AFTER_CLOSE });
     const rowsOf = async () => await w.db.select().from(eqaResultEvaluations).where(eq(eqaResultEvaluations.evaluationId, out.evaluationId));
     const [{ id: _id, ...row }] = await rowsOf();
     const { roundId } = first(await w.db.select().from(eqaEvaluations).where(eq(eqaEvaluations.id, out.evaluationId)).limit(1))!;
+    const [other] = await sqlRows<{ id: number }>(w.db, 'select id from eqa_submissions where round_id <> ?', roundId);
     expect(row.submissionId).not.toBeNull();
     expect(row.assignedValueId).not.toBeNull();
-    const write = (over: Partial<typeof row>) =>
+    // the write as the evaluation does it: the row, and on PostgreSQL the writer's check of its parents
+    const write = (over: Partial<typeof row>, parentsOf = { ...row, ...over }) =>
       withTx(w.db, async (tx) => {
         await tx.insert(eqaResultEvaluations).values({ ...row, ...over });
-        await checkEvaluationParents(tx, { evaluationId: out.evaluationId, roundId }, 'after');
+        await checkGradedParents(tx, roundId, { n: 1, id: [parentsOf.submissionId!], lab: [parentsOf.labId] }, [parentsOf.assignedValueId!]);
       });
-    await expect(write({ submissionId: row.submissionId! + 1_000_000 })).rejects.toThrow(testBackend === 'pg' ? /1 graded results without their submission/ : /FOREIGN KEY/);
-    await expect(write({ assignedValueId: row.assignedValueId! + 1_000_000 })).rejects.toThrow(testBackend === 'pg' ? /without their assigned value/ : /FOREIGN KEY/);
+    await expect(write({ submissionId: row.submissionId! + 1_000_000 })).rejects.toThrow(testBackend === 'pg' ? /1 graded submissions not in the round/ : /FOREIGN KEY/);
+    await expect(write({ assignedValueId: row.assignedValueId! + 1_000_000 })).rejects.toThrow(testBackend === 'pg' ? /1 assigned values missing/ : /FOREIGN KEY/);
+    if (testBackend === 'pg') await expect(write({ submissionId: Number(other.id) })).rejects.toThrow(/1 graded submissions not in the round/);
+    expect(await rowsOf()).toHaveLength(1);
     await write({});
     expect(await rowsOf()).toHaveLength(2);
-    if (testBackend === 'pg') await expect(withTx(w.db, (tx) => checkEvaluationParents(tx, { evaluationId: out.evaluationId + 1_000, roundId: 0 }, 'before'))).rejects.toThrow(/its row is gone/);
+    if (testBackend === 'pg') await expect(withTx(w.db, (tx) => lockEvaluationRow(tx, out.evaluationId + 1_000))).rejects.toThrow(/its row is gone/);
   });
 });

@@ -5,7 +5,7 @@
 import type { DB } from '@/db/client';
 import { bulkInsertRows, bulkWriter } from '@/db/bulk';
 import { eqaAnalyteScores, eqaAssignedValues, eqaCategoryTargets, eqaResultEvaluations } from '@/db/schema';
-import { checkEvaluationParents } from '@/db/queries/eqa-evaluation';
+import { checkGradedParents, lockEvaluationRow } from '@/db/queries/eqa-evaluation';
 import { RESULT_GRADED, RESULT_IGNORED, reasonCode, zClass, type EngineOutput, type SubmissionColumns } from './engine';
 
 /** Rows per multi-row INSERT of graded results and scores (128 was the fastest for these widths). */
@@ -24,12 +24,14 @@ export async function writeEvaluationRows(
   categoryCodes: ReadonlyMap<number, readonly string[]> = new Map(),
 ): Promise<void> {
   const { evaluationId, roundId } = ids;
-  await checkEvaluationParents(db, ids, 'before');
+  await lockEvaluationRow(db, evaluationId);
   const assignedIds = await bulkInsertRows(
     db,
     eqaAssignedValues,
     out.assigned.map((a) => ({ evaluationId, ...a })),
   );
+  // PostgreSQL checks the parents of the graded rows here, for the whole set (no per-row foreign keys)
+  await checkGradedParents(db, roundId, submissions, assignedIds);
   const graded = bulkWriter(db, eqaResultEvaluations, { rowsPerStatement: ROWS_PER_STATEMENT, orFail: true });
   const res = out.results;
   const step = Math.max(1, Math.floor(submissions.n / 10));
@@ -92,5 +94,4 @@ export async function writeEvaluationRows(
     });
   }
   await scores.flush();
-  await checkEvaluationParents(db, ids, 'after');
 }
