@@ -6,7 +6,10 @@
 // the plans hold whatever the statistics of tables an ingest just filled say.
 //   1. the days' iqc_daily_series and iqc_daily_lots rows are deleted and summed again from the stored
 //      runs and current, not excluded results (the figures of the rebuild's SQL,
-//      db/queries/daily-iqc-rebuild.ts, per key);
+//      db/queries/daily-iqc-rebuild.ts, per key); a day the series had no row for held none of its
+//      runs or counted results, so after the write it holds exactly the runs and results the writer
+//      gave (WrittenSeries): those days are summed from these in memory, as SQLite does, and only
+//      their rows are written (an import of new days reads nothing back);
 //   2. the roll-ups move by delta: each touched lab × analyte × day's levels before (iqc_daily_pairs)
 //      and after (its control-lot rows over every instrument), then the region's covered pair-days
 //      and month pairs by the net change, upserted on their keys (iqc_daily_pairs' key holds lab_id,
@@ -16,7 +19,7 @@
 import { sql } from 'drizzle-orm';
 import { rawAll, rawRun } from '../dialect';
 import { COVERED_LEVELS } from '../queries/daily-iqc-rollups';
-import type { IqcDailyBatch, SeriesDays } from '../queries/daily-iqc-refresh';
+import { byIndex, DayAccumulator, eachRecomputedRow, type IqcDailyBatch, type SeriesDays } from '../queries/daily-iqc-refresh';
 import { lockLabIqcWriters } from './iqc-lock';
 
 /** (moved to ./iqc-lock.ts; re-exported for the writers that import it from here) */
@@ -37,10 +40,19 @@ export interface QueuedWriter {
 /** The batch of an ingest or a re-evaluation on PostgreSQL: the series' days are gathered, and
  * refreshed together once the writes queued before them ran. */
 export function pgIqcDailyBatch(w: QueuedWriter): IqcDailyBatch {
-  let list: SeriesDays[] = [];
+  let list: RefreshedSeries[] = [];
   return {
-    add(d) {
-      if (d.days.length) list.push({ ...d, days: [...d.days] });
+    add(d, written) {
+      if (!d.days.length) return;
+      const days = [...d.days];
+      // the written runs and results summed per day now (the plan is the writer's to change after)
+      let acc: DayAccumulator | undefined;
+      if (written) {
+        acc = new DayAccumulator();
+        acc.only(byIndex(days));
+        written.each(acc.run, acc.result);
+      }
+      list.push({ ...d, days, written: acc });
     },
     flush() {
       const series = list;
@@ -50,10 +62,16 @@ export function pgIqcDailyBatch(w: QueuedWriter): IqcDailyBatch {
   };
 }
 
+/** A series' days to refresh, with the written runs and results summed per day when the writer gave
+ * them (WrittenSeries, db/queries/daily-iqc-refresh.ts). */
+export interface RefreshedSeries extends SeriesDays {
+  written?: DayAccumulator;
+}
+
 /** Recompute the daily aggregates of the given series' days and move the roll-ups, in the caller's
  * transaction (after the runs and results are written). */
-export async function pgRefreshIqcDaily(tx: unknown, series: readonly SeriesDays[]): Promise<void> {
-  const byLab = new Map<number, SeriesDays[]>();
+export async function pgRefreshIqcDaily(tx: unknown, series: readonly RefreshedSeries[]): Promise<void> {
+  const byLab = new Map<number, RefreshedSeries[]>();
   for (const s of series) {
     const list = byLab.get(s.labId);
     if (list) list.push(s);
@@ -62,34 +80,95 @@ export async function pgRefreshIqcDaily(tx: unknown, series: readonly SeriesDays
   for (const labId of [...byLab.keys()].sort((a, b) => a - b)) await refreshLab(tx, labId, byLab.get(labId)!);
 }
 
-async function refreshLab(tx: unknown, labId: number, series: readonly SeriesDays[]): Promise<void> {
-  await lockLabIqcWriters(tx, labId);
-  // (analyte, instrument, day) once each, with the day's instant range
-  const keys = new Map<string, { analyteId: number; instrument: string; day: string }>();
-  for (const s of series) for (const day of s.days) keys.set(`${s.analyteId}\u0000${s.instrument}\u0000${day}`, { analyteId: s.analyteId, instrument: s.instrument, day });
-  const k = [...keys.values()];
+type DayKey = { analyteId: number; instrument: string; day: string };
+const dayKeyOf = (analyteId: number, instrument: string, day: string) => `${analyteId}\u0000${instrument}\u0000${day}`;
+
+/** (analyte, instrument, day) keys as unnest rows, and with each day's instant range */
+function keyTables(k: readonly DayKey[]) {
   const a = sql.param(k.map((x) => x.analyteId));
   const i = sql.param(k.map((x) => x.instrument));
   const d = sql.param(k.map((x) => x.day));
   const t0 = sql.param(k.map((x) => startOfDayMs(x.day)));
   const t1 = sql.param(k.map((x) => startOfDayMs(x.day) + DAY_MS));
-  const keyRows = sql`unnest(${a}::bigint[], ${i}::text[], ${d}::text[]) AS k(analyte_id, instrument, day)`;
-  const rangeRows = sql`unnest(${a}::bigint[], ${i}::text[], ${d}::text[], ${t0}::bigint[], ${t1}::bigint[]) AS k(analyte_id, instrument, day, t0, t1)`;
+  return {
+    keyRows: sql`unnest(${a}::bigint[], ${i}::text[], ${d}::text[]) AS k(analyte_id, instrument, day)`,
+    rangeRows: sql`unnest(${a}::bigint[], ${i}::text[], ${d}::text[], ${t0}::bigint[], ${t1}::bigint[]) AS k(analyte_id, instrument, day, t0, t1)`,
+  };
+}
+
+async function refreshLab(tx: unknown, labId: number, series: readonly RefreshedSeries[]): Promise<void> {
+  await lockLabIqcWriters(tx, labId);
+  // (analyte, instrument, day) once each
+  const keys = new Map<string, DayKey>();
+  for (const s of series) for (const day of s.days) keys.set(dayKeyOf(s.analyteId, s.instrument, day), { analyteId: s.analyteId, instrument: s.instrument, day });
+  const k = [...keys.values()];
+  const { keyRows } = keyTables(k);
+  // the days' rows found by their keys per day, then deleted by row address (a TID scan; lab_id keeps
+  // the statement on the lab's shard under Citus)
+  const had = new Set<string>();
+  for (const r of await rawAll<{ analyteId: number; instrument: string; day: string }>(
+    tx,
+    sql`DELETE FROM iqc_daily_series WHERE lab_id = ${labId} AND ctid = ANY(ARRAY(
+      SELECT x.ctid FROM ${keyRows} CROSS JOIN LATERAL (
+        SELECT ctid FROM iqc_daily_series WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND instrument = k.instrument AND day = k.day OFFSET 0) x))
+      RETURNING analyte_id AS "analyteId", instrument, day`,
+  ))
+    had.add(dayKeyOf(Number(r.analyteId), r.instrument, r.day));
+  // a control-lot row of a day implies the series row of that day: only the days that had one
+  if (had.size) {
+    const { keyRows: hadRows } = keyTables(k.filter((x) => had.has(dayKeyOf(x.analyteId, x.instrument, x.day))));
+    await rawRun(tx, sql`DELETE FROM iqc_daily_lots WHERE lab_id = ${labId} AND ctid = ANY(ARRAY(
+      SELECT x.ctid FROM (SELECT DISTINCT k.day, l.id FROM ${hadRows} JOIN control_lots l ON l.lab_id = ${labId} AND l.analyte_id = k.analyte_id AND l.instrument = k.instrument) kl
+      CROSS JOIN LATERAL (SELECT ctid FROM iqc_daily_lots WHERE control_lot_id = kl.id AND day = kl.day AND lab_id = ${labId} OFFSET 0) x))`);
+  }
+  // the days the series had no row for, of a series added once with its written rows: summed in
+  // memory; every other day from the stored rows
+  const seen = new Map<string, number>();
+  for (const s of series) seen.set(`${s.analyteId}\u0000${s.instrument}`, (seen.get(`${s.analyteId}\u0000${s.instrument}`) ?? 0) + 1);
+  const fromMemory = new Set<string>();
+  const seriesCols: unknown[][] = [[], [], [], [], [], [], [], []];
+  const lotCols: unknown[][] = [[], [], [], [], [], [], [], [], []];
+  for (const s of series) {
+    if (!s.written || seen.get(`${s.analyteId}\u0000${s.instrument}`) !== 1) continue;
+    const fresh = [...new Set(s.days)].filter((day) => !had.has(dayKeyOf(s.analyteId, s.instrument, day)));
+    if (!fresh.length) continue;
+    for (const day of fresh) fromMemory.add(dayKeyOf(s.analyteId, s.instrument, day));
+    const freshDays = new Set(fresh);
+    eachRecomputedRow(
+      { d: { ...s, days: fresh }, acc: s.written },
+      (row) => {
+        if (freshDays.has(row[3] as string)) for (let c = 0; c < row.length; c++) seriesCols[c].push(row[c]);
+      },
+      (row) => {
+        if (freshDays.has(row[1] as string)) for (let c = 0; c < row.length; c++) lotCols[c].push(row[c]);
+      },
+    );
+  }
+  if (seriesCols[0].length) {
+    await rawRun(tx, sql`INSERT INTO iqc_daily_series (lab_id, analyte_id, instrument, day, runs, rejected_runs, results, levels)
+      SELECT * FROM unnest(${sql.param(seriesCols[0])}::bigint[], ${sql.param(seriesCols[1])}::bigint[], ${sql.param(seriesCols[2])}::text[], ${sql.param(seriesCols[3])}::text[],
+                           ${sql.param(seriesCols[4])}::int[], ${sql.param(seriesCols[5])}::int[], ${sql.param(seriesCols[6])}::int[], ${sql.param(seriesCols[7])}::int[])`);
+  }
+  if (lotCols[0].length) {
+    await rawRun(tx, sql`INSERT INTO iqc_daily_lots (control_lot_id, day, lab_id, analyte_id, level, results, n, mean, sum_sq_dev)
+      SELECT * FROM unnest(${sql.param(lotCols[0])}::bigint[], ${sql.param(lotCols[1])}::text[], ${sql.param(lotCols[2])}::bigint[], ${sql.param(lotCols[3])}::bigint[], ${sql.param(lotCols[4])}::text[],
+                           ${sql.param(lotCols[5])}::int[], ${sql.param(lotCols[6])}::int[], ${sql.param(lotCols[7])}::float8[], ${sql.param(lotCols[8])}::float8[])`);
+  }
+  const stored = k.filter((x) => !fromMemory.has(dayKeyOf(x.analyteId, x.instrument, x.day)));
+  if (stored.length) await sumStoredDays(tx, labId, stored);
+  await moveRollups(tx, labId, k);
+}
+
+/** The series and control-lot rows of the given days summed from the stored runs and current, not
+ * excluded results. */
+async function sumStoredDays(tx: unknown, labId: number, k: readonly DayKey[]): Promise<void> {
+  const { rangeRows } = keyTables(k);
   // each key's current, not excluded results (the (lab, analyte, time) index), then each one's run by
   // its key: OFFSET 0 and LIMIT 1 keep these subqueries per key, whatever the statistics of tables
   // an ingest just filled say (a hash join over every stored row is minutes on a first ingest)
   const resultsOfKey = sql`(SELECT control_lot_id, level, value, run_id FROM iqc_results
           WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND measured_at >= k.t0 AND measured_at < k.t1 AND current AND NOT excluded OFFSET 0) res
         CROSS JOIN LATERAL (SELECT status FROM iqc_runs WHERE id = res.run_id AND lab_id = ${labId} AND instrument = k.instrument LIMIT 1) u`;
-
-  // the days' rows found by their keys per day, then deleted by row address (a TID scan; lab_id keeps
-  // the statement on the lab's shard under Citus)
-  await rawRun(tx, sql`DELETE FROM iqc_daily_series WHERE lab_id = ${labId} AND ctid = ANY(ARRAY(
-    SELECT x.ctid FROM ${keyRows} CROSS JOIN LATERAL (
-      SELECT ctid FROM iqc_daily_series WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND instrument = k.instrument AND day = k.day OFFSET 0) x))`);
-  await rawRun(tx, sql`DELETE FROM iqc_daily_lots WHERE lab_id = ${labId} AND ctid = ANY(ARRAY(
-    SELECT x.ctid FROM (SELECT DISTINCT k.day, l.id FROM ${keyRows} JOIN control_lots l ON l.lab_id = ${labId} AND l.analyte_id = k.analyte_id AND l.instrument = k.instrument) kl
-    CROSS JOIN LATERAL (SELECT ctid FROM iqc_daily_lots WHERE control_lot_id = kl.id AND day = kl.day AND lab_id = ${labId} OFFSET 0) x))`);
   await rawRun(tx, sql`INSERT INTO iqc_daily_series (lab_id, analyte_id, instrument, day, runs, rejected_runs, results, levels)
     SELECT ${labId}::bigint, k.analyte_id, k.instrument, k.day, r.runs, r.rejected, v.results, v.levels
     FROM ${rangeRows}
@@ -108,7 +187,6 @@ async function refreshLab(tx: unknown, labId: number, series: readonly SeriesDay
       FROM (SELECT v.*, avg(CASE WHEN ok THEN value END) OVER (PARTITION BY lot) AS mean
             FROM (SELECT res.control_lot_id AS lot, res.level, res.value, u.status <> 'rejected' AS ok FROM ${resultsOfKey}) v) w
       GROUP BY lot, level, mean) x`);
-  await moveRollups(tx, labId, k);
 }
 
 /** The lab × analyte day levels of the touched days and the region's roll-ups, by delta. */

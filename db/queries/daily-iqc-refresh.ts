@@ -110,8 +110,9 @@ interface LotDay {
   n: number;
 }
 
-/** Sums of a series' runs and results per day (UTC+8), counting only the days (indices) of `days`. */
-class DayAccumulator {
+/** Sums of a series' runs and results per day (UTC+8), counting only the days (indices) of `days`
+ * (PostgreSQL's refresh sums its fresh days with it too, db/pg/daily-iqc-refresh.ts). */
+export class DayAccumulator {
   readonly series = new Map<number, SeriesDay>();
   /** each control lot's days in the order first met (time order, unless stored days follow written ones) */
   readonly lotDays = new Map<number, LotDay[]>();
@@ -186,7 +187,7 @@ class DayAccumulator {
 }
 
 /** A series' days as recomputed, before they are written. */
-interface Recomputed {
+export interface Recomputed {
   d: SeriesDays;
   acc: DayAccumulator;
 }
@@ -252,7 +253,7 @@ export function refreshIqcDaily(db: HasClient, d: SeriesDays, written?: WrittenS
   batch.flush();
 }
 
-const byIndex = (days: readonly string[]) => new Map(days.map((day) => [dayIndexOfName(day), day]));
+export const byIndex = (days: readonly string[]) => new Map(days.map((day) => [dayIndexOfName(day), day]));
 
 /** Delete a series' days and sum them again (from `written` for days that had no rows). */
 function recompute(db: HasClient, d: SeriesDays, written?: WrittenSeries): Recomputed {
@@ -288,8 +289,17 @@ function recompute(db: HasClient, d: SeriesDays, written?: WrittenSeries): Recom
 const byNumber = (a: number, b: number) => a - b;
 
 /** Write a series' recomputed days (series rows by day, control-lot rows by lot and day). */
-function writeRecomputed(db: HasClient, { d, acc }: Recomputed): void {
+function writeRecomputed(db: HasClient, r: Recomputed): void {
   const seriesRows = bulkWriter(db, iqcDailySeries, { columns: SERIES_COLUMNS, orFail: true });
+  const lotRows = bulkWriter(db, iqcDailyLots, { columns: LOT_COLUMNS, orFail: true });
+  eachRecomputedRow(r, seriesRows.addValues, lotRows.addValues);
+  seriesRows.flush();
+  lotRows.flush();
+}
+
+/** The rows of a series' recomputed days: `series` gets each series row (SERIES_COLUMNS) by day,
+ * `lot` each control-lot row (LOT_COLUMNS) by lot and day; one array each, reused (copy it). */
+export function eachRecomputedRow({ d, acc }: Recomputed, series: (row: unknown[]) => void, lot: (row: unknown[]) => void): void {
   // one array of values, the varying ones set per row (the writer copies them at once)
   const seriesRow: unknown[] = [d.labId, d.analyteId, d.instrument, '', 0, 0, 0, 0];
   for (const k of [...acc.series.keys()].sort(byNumber)) {
@@ -299,12 +309,10 @@ function writeRecomputed(db: HasClient, { d, acc }: Recomputed): void {
     seriesRow[5] = x.rejectedRuns;
     seriesRow[6] = x.results;
     seriesRow[7] = x.levels.length;
-    seriesRows.addValues(seriesRow);
+    series(seriesRow);
   }
-  seriesRows.flush();
   // by control lot, then day: each lot's days come in time order (sorted only when stored days
   // were read after written ones)
-  const lotRows = bulkWriter(db, iqcDailyLots, { columns: LOT_COLUMNS, orFail: true });
   const lotRow: unknown[] = [0, '', d.labId, d.analyteId, '', 0, 0, null, 0];
   for (const lotId of [...acc.lotDays.keys()].sort(byNumber)) {
     const days = acc.lotDays.get(lotId)!;
@@ -331,10 +339,9 @@ function writeRecomputed(db: HasClient, { d, acc }: Recomputed): void {
         lotRow[7] = mean;
         lotRow[8] = mean === null ? 0 : 0 + (l.first - mean) * (l.first - mean);
       }
-      lotRows.addValues(lotRow);
+      lot(lotRow);
     }
   }
-  lotRows.flush();
 }
 
 /** The roll-ups of the refreshed series, per lab × analyte: the touched days and, per day, the
