@@ -194,10 +194,12 @@ export async function publicPairsCertificationsWithEvents(db: DB, pairKeys: read
 export async function publicVerifyRound(db: DB, q: Parameters<typeof pgq.verifyRound>[1]) {
   if (dialectOf(db) !== 'pg') throw new Error('publicVerifyRound: PostgreSQL only');
   const r = await pgq.verifyRound(db, q);
+  const stamp = { lastEvent: r.lastEvent ?? 0, lastCert: r.lastCert ?? 0 };
   return {
-    stamp: { lastEvent: r.lastEvent ?? 0, lastCert: r.lastCert ?? 0 },
+    stamp,
     policyStamp: r.policyStamp,
-    changed: r.changed,
+    // the changed pairs when the round read them all (else the index reads them itself)
+    changed: r.changedEvents && r.changedCerts && q.since && stamp.lastEvent <= q.since.lastEvent + pgq.ROUND_CHANGES_LIMIT && stamp.lastCert <= q.since.lastCert + pgq.ROUND_CHANGES_LIMIT ? [...r.changedEvents, ...r.changedCerts] : null,
     labs: new Map((r.labs ?? []).map(([id, code, regionPath]) => [code, { id, code, regionPath }])),
     analytes: new Map((r.analytes ?? []).map(([id, code]) => [code, { id, code }])),
     loincs: new Map((r.loincs ?? []).map(([id, code, loinc]) => [loinc, { id, code }])),

@@ -9,6 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createSeededTestDb, sqlRows, testBackend } from '@/test/support/db';
+import { sql } from 'drizzle-orm';
+import { rawRun } from '@/db/dialect';
 import { createRandom } from '@/db/seed/random';
 import { seedRecognition } from '@/db/seed/recognition';
 import { errorBody } from '@/lib/errors';
@@ -16,6 +18,8 @@ import { addDays } from '@/lib/calendar';
 import { MAX_ROUND_CHECKS, parseCheck, verifyCheckBySql, verifyRecognition } from '@/lib/services/recognition/verification';
 import { insertCertification, insertCertificationEvent } from '@/db/queries/certifications';
 import { withTx } from '@/db/tx';
+import { ROUND_CHANGES_LIMIT } from '@/db/pg/public';
+import { lockAppendOrder } from '@/db/pg/audit-chain';
 import type { DB } from '@/db/client';
 import { NOW, TODAY, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
 
@@ -115,6 +119,28 @@ describe.skipIf(testBackend !== 'pg')('single verify checks in rounds (PostgreSQ
       expect(await after).toMatchObject({ recognized: false, reason: 'suspended' });
       await stall;
       expect(acquired).toBeGreaterThanOrEqual(4); // the round's stamp, the sleep, the round's pair read, the next round
+    } finally {
+      await r.close();
+    }
+  });
+
+  it(`more than ${ROUND_CHANGES_LIMIT} new events since the index's stamp: the round leaves them to the index's own read, and the change is seen`, async () => {
+    const scope = (await rows<{ id: number }>(`SELECT id FROM regions WHERE code = '440000'`))[0].id;
+    const pair = { labId: await labId(w.db, 'GZ-008'), analyteId: await analyteId(w.db, 'TP') };
+    const cert = await insertCertification(w.db, { ...pair, scopeRegionId: scope, scope: '广东省', mark: '广东HR', certificateNo: 'T-ROUND-MANY', status: 'active', validFrom: '2026-01-01', validTo: '2099-12-31', createdAt: NOW, updatedAt: NOW });
+    await insertCertificationEvent(w.db, { certificationId: cert.id, ...pair, action: 'approve', fromStatus: null, toStatus: 'active', effectiveOn: '2026-01-01', reason: 'test', actorId: null, at: NOW });
+    const r = await reader();
+    try {
+      const check = { lab: 'GZ-008', analyte: 'TP', date: TODAY, asOf: TODAY };
+      expect(await verifyRecognition(r.db, check, { now: NOW })).toMatchObject({ reason: 'recognized' });
+      // more unrelated events than a round reads (rejections of another pair), then the suspension
+      await withTx(w.db, async (tx) => {
+        await lockAppendOrder(tx);
+        await rawRun(tx, sql`INSERT INTO certification_events (certification_id, lab_id, analyte_id, action, from_status, to_status, effective_on, reason, actor_id, at)
+          SELECT NULL, ${await labId(w.db, 'GZ-009')}, ${pair.analyteId}, 'reject', NULL, NULL, ${TODAY}, 'bulk', NULL, ${NOW} FROM generate_series(1, ${ROUND_CHANGES_LIMIT + 5})`);
+        await insertCertificationEvent(tx, { certificationId: cert.id, ...pair, action: 'suspend', fromStatus: 'active', toStatus: 'suspended', effectiveOn: TODAY, reason: 'test', actorId: null, at: NOW });
+      });
+      expect(await verifyRecognition(r.db, check, { now: NOW })).toMatchObject({ recognized: false, reason: 'suspended' });
     } finally {
       await r.close();
     }
