@@ -5,7 +5,10 @@
 // context values, the corrective actions of the stored runs), and the statements answer from these;
 // writes (lots and runs with ids taken ahead from their sequences, results, violations, updates,
 // deletes) are queued in order and run by flush() on the transaction's connection, rows through the
-// unnest bulk writer. The daily aggregates of the touched series and days are refreshed by the last
+// bulk writer (db/pg/bulk-writer.ts: unnest, or COPY from 5,000 rows). New rows of one table go into
+// one queued insert across the series of a batch while no other write to that table is queued after
+// it (see insertRows), so an import writes its runs, results and violations in a few large
+// statements rather than a few per series. The daily aggregates of the touched series and days are refreshed by the last
 // queued write (db/pg/daily-iqc-refresh.ts).
 // The foreign keys of results, violations and corrective actions to their run and of results to
 // their control lot are not declared on PostgreSQL (FOREIGN_KEYS_CHECKED_BY_WRITER in
@@ -145,9 +148,42 @@ export class PgIqcStatements {
     return id;
   }
 
+  /** queue one statement (it may write any of the ingest's tables: later rows start new inserts) */
   private run(q: SQL): void {
     this.push(async () => {
       await rawRun(this.tx, q);
+    });
+    this.inserts.clear();
+  }
+
+  /** the queued insert of each table that later rows of the same columns still join (see insertRows) */
+  private inserts = new Map<string, { key: string; rows: unknown[][]; ids: number[] | undefined }>();
+
+  /**
+   * Queue new rows of a table (ids, when given, taken ahead from its sequence): they join the insert
+   * of that table already queued when nothing queued since writes that table, else start a new one.
+   * Joining moves the rows before the writes queued since, which touch other tables only: the
+   * rows are new (nothing queued before them names their ids), and the keys PostgreSQL checks for
+   * them (a result's target and author, a run's lab, analyte and author) name rows the ingest never
+   * writes; the keys to the runs and lots are checked by flush after every write
+   * (FOREIGN_KEYS_CHECKED_BY_WRITER). Any single statement (run) ends every open insert, and the
+   * batched run updates and violation deletes end the inserts of their tables.
+   */
+  private insertRows(table: SQLiteTable, name: string, columns: readonly string[] | undefined, rows: unknown[][], ids: number[] | undefined): void {
+    this.writeRunBatch();
+    const key = `${(columns ?? []).join()}|${ids ? 'ids' : ''}`;
+    const open = this.inserts.get(name);
+    if (open && open.key === key) {
+      for (const r of rows) open.rows.push(r);
+      if (ids) for (const id of ids) open.ids!.push(id);
+      return;
+    }
+    const group = { key, rows, ids };
+    this.inserts.set(name, group);
+    this.ops.push(async () => {
+      const w = pgBulkWriter(this.tx, table, { columns: columns as BulkOptions<never>['columns'], givenIds: group.ids });
+      for (const r of group.rows) w.addValues(r);
+      await w.flush();
     });
   }
 
@@ -164,6 +200,7 @@ export class PgIqcStatements {
     if (updates.length) {
       this.runUpdates = [];
       this.updatedRuns = new Set();
+      this.inserts.delete('iqc_runs');
       this.ops.push(async () => {
         await rawRun(
           this.tx,
@@ -176,12 +213,14 @@ export class PgIqcStatements {
     }
     if (deletes.length) {
       this.violationDeletes = [];
+      this.inserts.delete('iqc_violations');
       this.ops.push(async () => {
         await rawRun(this.tx, sql`DELETE FROM iqc_violations WHERE lab_id = ${this.labId} AND run_id = ANY(${sql.param(deletes)}::bigint[])`);
       });
     }
     if (opened.length) {
       this.openedActions = [];
+      this.inserts.delete('corrective_actions');
       this.ops.push(async () => {
         await rawRun(
           this.tx,
@@ -197,6 +236,7 @@ export class PgIqcStatements {
   /** queue a write that is not one statement (the daily aggregates' refresh, db/pg/daily-iqc-refresh.ts) */
   queue(op: Op): void {
     this.push(op);
+    this.inserts.clear();
   }
 
   /** run the queued writes in order (before anything reads them back) */
@@ -204,6 +244,7 @@ export class PgIqcStatements {
     this.writeRunBatch();
     const ops = this.ops;
     this.ops = [];
+    this.inserts.clear();
     try {
       for (const op of ops) await op();
       await this.checkParents();
@@ -273,14 +314,14 @@ export class PgIqcStatements {
         const objs = objects.splice(0);
         // the ids of these rows (rows added by values and as objects are not mixed in one writer)
         const given = opts.returnIds ? ids.slice(ids.length - batch.length - objs.length) : undefined;
-        if (batch.length || objs.length) {
+        if (objs.length) {
           self.push(async () => {
             const w = pgBulkWriter(self.tx, table, { columns: opts.columns, givenIds: given });
-            for (const r of batch) w.addValues(r);
             for (const o of objs) w.add(o);
             await w.flush();
           });
-        }
+          self.inserts.clear();
+        } else if (batch.length) self.insertRows(table, tableName, opts.columns as readonly string[] | undefined, batch, given);
         return Promise.resolve();
       },
     } as BulkWriter<T['$inferInsert']>;
@@ -340,6 +381,7 @@ export class PgIqcStatements {
         );
         if (r?.referenced) throw Object.assign(new Error(`run ${id} is still referenced`), { code: '23503', detail: `Key (lab_id, id)=(${this.labId}, ${id}) is still referenced.` });
       });
+      this.inserts.clear();
       return ONE;
     },
   };
