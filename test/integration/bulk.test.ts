@@ -115,7 +115,8 @@ describe('bulkWriter', () => {
   });
 
   test('a row breaking a constraint fails the whole statement (the caller rolls back)', async () => {
-    const error = await insert(iqcViolations, [{ runId: 999_999_999, labId, analyteId, rule: 'x', levels: [], measuredAt: 0 }]).then(
+    // (an analyte that does not exist: a key both backends declare; a violation's run is checked by the IQC writer on PostgreSQL)
+    const error = await insert(iqcRuns, [{ labId, analyteId: 999_999_999, measuredAt: 0, status: 'accepted', rules: [], evaluatedAt: 0, source: 'api', createdAt: 0 }]).then(
       () => null,
       (e: unknown) => e as Error,
     );
