@@ -5,11 +5,14 @@
 import type { DB } from '@/db/client';
 import { bulkInsertRows, bulkWriter } from '@/db/bulk';
 import { eqaAnalyteScores, eqaAssignedValues, eqaCategoryTargets, eqaResultEvaluations } from '@/db/schema';
-import { checkGradedParents, lockEvaluationRow } from '@/db/queries/eqa-evaluation';
+import { checkGradedParents, letBulkWritesRun, lockEvaluationRow } from '@/db/queries/eqa-evaluation';
 import { RESULT_GRADED, RESULT_IGNORED, reasonCode, zClass, type EngineOutput, type SubmissionColumns } from './engine';
 
 /** Rows per multi-row INSERT of graded results and scores (128 was the fastest for these widths). */
 const ROWS_PER_STATEMENT = 128;
+
+/** Graded rows built between two chances for the writes already queued to run (PostgreSQL). */
+const ROWS_PER_TURN = 2_000;
 
 /** A number the engine leaves NaN when it does not apply is stored as NULL. */
 const orNull = (x: number) => (Number.isNaN(x) ? null : x);
@@ -37,6 +40,7 @@ export async function writeEvaluationRows(
   const step = Math.max(1, Math.floor(submissions.n / 10));
   for (let i = 0; i < submissions.n; i++) {
     if (i % step === 0) onProgress?.(i / submissions.n);
+    if (i % ROWS_PER_TURN === 0) await letBulkWritesRun(db);
     const status = res.status[i];
     if (status === RESULT_IGNORED) continue;
     const assignedIndex = res.assignedIndex[i];
