@@ -49,7 +49,8 @@ export class PgIqcStatements {
   private context = new Map<string, { before: number; rows: ContextValueRow[]; runs: number[] }>();
   private actions = new Map<number, ActionRow>();
   private actionIds = new Map<number, number>();
-  private ids = new Map<string, number[]>();
+  /** ids taken ahead per table, and how many of them are used (shift() on thousands is quadratic) */
+  private ids = new Map<string, { list: number[]; used: number }>();
   /** run verdicts, violation deletes and opened corrective actions queued since the last other
    * write: one statement each (they commute: different tables, one update per run); written before
    * the next other write */
@@ -139,11 +140,14 @@ export class PgIqcStatements {
   private async takeIds(table: string, n: number): Promise<void> {
     if (n <= 0) return;
     const got = await rawAll<{ id: number }>(this.tx, takeIdsSql(table, n));
-    this.ids.set(table, [...(this.ids.get(table) ?? []), ...got.map((r) => Number(r.id))]);
+    const taken = this.ids.get(table);
+    const fresh = got.map((r) => Number(r.id));
+    this.ids.set(table, taken ? { list: [...taken.list.slice(taken.used), ...fresh], used: 0 } : { list: fresh, used: 0 });
   }
 
   private nextId(table: string): number {
-    const id = this.ids.get(table)?.shift();
+    const taken = this.ids.get(table);
+    const id = taken && taken.used < taken.list.length ? taken.list[taken.used++] : undefined;
     if (id === undefined) throw new Error(`PostgreSQL ingest: no id taken ahead for ${table}`);
     return id;
   }
