@@ -49,13 +49,6 @@ export const labKeysByCodes = (db: DB, codes: readonly string[]) =>
 
 export const analyteIndex = (db: DB) => rawAll<{ id: number; code: string; loinc: string | null }>(db, sql`SELECT id, code, loinc FROM analytes ORDER BY id`);
 
-export const pairsCertifications = (db: DB, pairKeys: readonly number[]) =>
-  rawAll<PublicPairCertification>(
-    db,
-    sql`SELECT c.id, c.lab_id AS "labId", c.analyte_id AS "analyteId", c.mark, c.scope, c.certificate_no AS "certificateNo", c.valid_from AS "validFrom", c.valid_to AS "validTo"
-        FROM unnest(${sql.param(pairKeys)}::bigint[]) AS j(value) JOIN certifications c ON c.lab_id = (j.value >> 20) AND c.analyte_id = (j.value & 1048575)`,
-  );
-
 /** The pairs' certifications with their status events (json [id, effective day, status]) in one statement. */
 export const pairsCertificationsWithEvents = async (db: DB, pairKeys: readonly number[]) =>
   (
@@ -113,13 +106,6 @@ export const pairsChangedSince = async (db: DB, since: { lastEvent: number; last
   ...(await rawAll<{ labId: number; analyteId: number }>(db, sql`SELECT DISTINCT lab_id AS "labId", analyte_id AS "analyteId" FROM certification_events WHERE id > ${since.lastEvent}`)),
   ...(await rawAll<{ labId: number; analyteId: number }>(db, sql`SELECT DISTINCT lab_id AS "labId", analyte_id AS "analyteId" FROM certifications WHERE id > ${since.lastCert}`)),
 ];
-
-export const certificationsEvents = (db: DB, ids: readonly number[]) =>
-  rawAll<PublicStatusEvent>(
-    db,
-    sql`SELECT e.id, e.certification_id AS "certificationId", e.effective_on AS "effectiveOn", e.to_status AS "toStatus"
-        FROM certification_events e WHERE e.certification_id = ANY(${sql.param(ids)}::bigint[]) AND e.to_status IS NOT NULL`,
-  );
 
 export const policyStamp = async (db: DB) => (await rawGet<{ stamp: number }>(db, sql`SELECT ${POLICY_STAMP} AS stamp`))!.stamp;
 

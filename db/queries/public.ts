@@ -4,6 +4,7 @@
 // SQLite: better-sqlite3 statements prepared once per handle, key lists as one JSON parameter (json_each);
 // PostgreSQL: db/pg/public.ts (key lists as one array parameter).
 import type Database from 'better-sqlite3';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { DB } from '../client';
 import { dialectOf } from '../dialect';
 import * as pgq from '../pg/public';
@@ -176,17 +177,24 @@ export function pairKey(labId: number, analyteId: number): number {
   return labId * 1048576 + analyteId;
 }
 
-/** Every certification of these lab × analyte pairs (pairKey), in one statement. */
-export async function publicPairsCertifications(db: DB, pairKeys: readonly number[]): Promise<PublicPairCertification[]> {
-  if (dialectOf(db) === 'pg') return pairKeys.length ? await pgq.pairsCertifications(db, pairKeys) : [];
-  return pairKeys.length ? statements(db).pairsCertifications.all(JSON.stringify(pairKeys)) : [];
+/** Every certification of these lab × analyte pairs (pairKey) with its status events (unordered):
+ * PostgreSQL in one statement, SQLite in two (lib/services/recognition/pair-index.ts). */
+export async function publicPairsCertificationsWithEvents(db: DB, pairKeys: readonly number[]): Promise<(PublicPairCertification & { events: PublicStatusEvent[] })[]> {
+  if (!pairKeys.length) return [];
+  if (dialectOf(db) === 'pg') return await pgq.pairsCertificationsWithEvents(db, pairKeys);
+  const st = statements(db);
+  const certs = st.pairsCertifications.all(JSON.stringify(pairKeys)).map((c) => ({ ...c, events: [] as PublicStatusEvent[] }));
+  if (!certs.length) return certs;
+  const byId = new Map(certs.map((c) => [c.id, c]));
+  for (const e of st.certificationsEvents.all(JSON.stringify(certs.map((c) => c.id)))) byId.get(e.certificationId)?.events.push(e);
+  return certs;
 }
 
-/** publicPairsCertifications with each certification's status events (unordered): PostgreSQL only,
- * one statement (lib/services/recognition/pair-index.ts; SQLite reads the two). */
-export async function publicPairsCertificationsWithEvents(db: DB, pairKeys: readonly number[]): Promise<(PublicPairCertification & { events: PublicStatusEvent[] })[]> {
-  if (dialectOf(db) !== 'pg') throw new Error('publicPairsCertificationsWithEvents: PostgreSQL only');
-  return pairKeys.length ? await pgq.pairsCertificationsWithEvents(db, pairKeys) : [];
+/** Whether single checks on this handle are answered in rounds (lib/services/recognition/
+ * verification.ts): on PostgreSQL, where each statement is a round trip to the server, outside a
+ * transaction (a round runs on the pool). SQLite reads in the process: each check its own statements. */
+export function publicChecksInRounds(db: DB): boolean {
+  return dialectOf(db) === 'pg' && !(db instanceof PgTransaction);
 }
 
 /** What a round of single checks on PostgreSQL reads in one statement (lib/services/recognition/
@@ -218,12 +226,6 @@ export async function publicPairsChangedSince(db: DB, since: { lastEvent: number
   if (dialectOf(db) === 'pg') return await pgq.pairsChangedSince(db, since);
   const st = statements(db);
   return [...st.eventPairsSince.all(since.lastEvent), ...st.certificationPairsSince.all(since.lastCert)];
-}
-
-/** The status-setting events of these certifications, in one statement (unordered). */
-export async function publicCertificationsEvents(db: DB, certificationIds: readonly number[]): Promise<PublicStatusEvent[]> {
-  if (dialectOf(db) === 'pg') return certificationIds.length ? await pgq.certificationsEvents(db, certificationIds) : [];
-  return certificationIds.length ? statements(db).certificationsEvents.all(JSON.stringify(certificationIds)) : [];
 }
 
 /** Changes whenever a policy version is added (versions are never edited): invalidates caches. */

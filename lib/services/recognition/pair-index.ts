@@ -17,8 +17,7 @@
 // have been dropped before they arrived).
 // The index is kept per handle client (the better-sqlite3 connection or the pg pool).
 import type { DB } from '@/db/client';
-import { pairKey, publicCertificationStamp, publicCertificationsEvents, publicPairsCertifications, publicPairsCertificationsWithEvents, publicPairsChangedSince, type PublicPairCertification, type PublicStatusEvent } from '@/db/queries/public';
-import { dialectOf } from '@/db/dialect';
+import { pairKey, publicCertificationStamp, publicPairsCertificationsWithEvents, publicPairsChangedSince, type PublicPairCertification, type PublicStatusEvent } from '@/db/queries/public';
 
 export interface IndexedCertification extends PublicPairCertification {
   /** status-setting events, latest first (effective day, then id) */
@@ -142,15 +141,7 @@ async function refreshed(db: DB, fresh: FreshStamp): Promise<PairIndex> {
 /** The certifications, latest valid-from first and each with its status events, of lab × analyte
  * pairs, read in bulk (PostgreSQL: one statement; SQLite: two). */
 async function readPairs(db: DB, keys: readonly number[]): Promise<Map<number, PairCertifications>> {
-  const certs: IndexedCertification[] =
-    dialectOf(db) === 'pg'
-      ? await publicPairsCertificationsWithEvents(db, keys)
-      : await (async () => {
-          const list: IndexedCertification[] = (await publicPairsCertifications(db, keys)).map((c) => ({ ...c, events: [] }));
-          const byId = new Map(list.map((c) => [c.id, c]));
-          for (const e of await publicCertificationsEvents(db, list.map((c) => c.id))) byId.get(e.certificationId)?.events.push(e);
-          return list;
-        })();
+  const certs: IndexedCertification[] = await publicPairsCertificationsWithEvents(db, keys);
   const lists = new Map<number, IndexedCertification[]>();
   for (const k of keys) lists.set(k, []);
   for (const c of certs) {

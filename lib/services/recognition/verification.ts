@@ -6,11 +6,9 @@
 // The policy cache is keyed by the handle's client (the better-sqlite3 connection or the pg pool).
 // On PostgreSQL the single check is answered in rounds (verifyRound below): one statement for all the
 // checks that arrived while the previous round ran, the pairs from the in-memory index (pair-index.ts).
-import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { DB } from '@/db/client';
-import { dialectOf } from '@/db/dialect';
 import { listLabs } from '@/db/queries/labs';
-import { pairKey, publicAnalyteByCode, publicAnalyteByLoinc, publicLabByCode, publicLabByCodeWithStamp, publicLabOnDay, publicPairBounds, publicPairOnDay, publicPolicyStamp, publicVerifyRound, type PublicPairCertification, type PublicStatusEvent } from '@/db/queries/public';
+import { pairKey, publicAnalyteByCode, publicAnalyteByLoinc, publicLabByCode, publicLabByCodeWithStamp, publicLabOnDay, publicPairBounds, publicPairOnDay, publicChecksInRounds, publicPolicyStamp, publicVerifyRound, type PublicPairCertification, type PublicStatusEvent } from '@/db/queries/public';
 import { listAllPolicies, type PolicyRow } from '@/db/queries/recognition';
 import { AppError, fieldError } from '@/lib/errors';
 import { ALL_DATA } from '@/lib/auth/scope';
@@ -209,7 +207,7 @@ export async function policyWindows(db: DB, knownStamp?: number): Promise<(regio
 /** Was lab L recognised for item T on day D, and is a result of D still within T's window on asOf? */
 export async function verifyRecognition(db: DB, input: { lab?: unknown; analyte?: unknown; date?: unknown; asOf?: unknown }, opts: { now?: number } = {}): Promise<VerifyAnswer> {
   const check = parseCheck(input, opts.now ?? Date.now());
-  if (dialectOf(db) === 'pg' && !(db instanceof PgTransaction)) {
+  if (publicChecksInRounds(db)) {
     let rounds = verifyRounds.get(db.$client);
     if (!rounds) verifyRounds.set(db.$client, (rounds = new Rounds((checks) => verifyRound(db, checks), MAX_ROUND_CHECKS)));
     const answer = rounds.submit(check);
