@@ -62,6 +62,8 @@ const customPlanTx = new WeakSet<object>();
  * statement with its parameters' values (`SET LOCAL plan_cache_mode = force_custom_plan`, undone
  * at commit): about 35 µs a check instead of ~10 µs with a good generic plan, never a scan of the
  * lab. Once the statistics call the table big, generic plans are made from them and nothing is set.
+ * (iqc_runs is no longer such a table: the keys to it are checked by the IQC writer set-wise,
+ * FOREIGN_KEYS_CHECKED_BY_WRITER in ./differences.ts, so an IQC import keeps its generic plans.)
  */
 async function customPlansWhileSmall(db: unknown, name: string): Promise<void> {
   if (plansSettled.has(name) || !(db instanceof PgTransaction) || customPlanTx.has(db)) return;
