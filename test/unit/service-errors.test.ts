@@ -28,6 +28,8 @@ const ALLOWED_PLAIN_ERRORS: Record<string, string> = {
   // (the callers already resolved the lab, the actor and the analytes: reaching these is a bug, a 500)
   "lib/services/iqc/ingest.ts: new Error('FOREIGN KEY constraint failed: the lab, the user or an analyte of the results d": 'foreign-key invariant (ingest)',
   "lib/services/iqc/write.ts: new Error(`FOREIGN KEY constraint failed: run ${id} is still referenced`)": 'foreign-key invariant (run merge)',
+  // a round of verify reads answers each of its checks by position: a missing answer is a bug (a 500)
+  "lib/services/recognition/rounds.ts: new Error('a round gave no answer for one of its requests')": 'round invariant (verify rounds)',
 };
 
 const PLAIN_ERROR = /\bnew\s+(?:Type|Range|Syntax)?Error\s*\(\s*[^)]{0,80}\)?|\bthrow\s+(?:Type|Range)?Error\s*\(/g;
