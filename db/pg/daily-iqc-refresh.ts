@@ -22,8 +22,6 @@ import { COVERED_LEVELS } from '../queries/daily-iqc-rollups';
 import { byIndex, DayAccumulator, eachRecomputedRow, type IqcDailyBatch, type SeriesDays } from '../queries/daily-iqc-refresh';
 import { lockLabIqcWriters } from './iqc-lock';
 
-/** (moved to ./iqc-lock.ts; re-exported for the writers that import it from here) */
-export { lockLabIqcWriters };
 
 const DAY_MS = 86_400_000;
 const OFFSET_MS = 8 * 3_600_000;

@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { rawRun } from '../dialect';
 import { bulkInsertRows } from '../bulk';
 import { iqcResults } from '../schema';
-import { lockLabIqcWriters } from './daily-iqc-refresh';
+import { lockLabIqcWriters } from './iqc-lock';
 
 type NewResult = typeof iqcResults.$inferInsert & { labId: number };
 
