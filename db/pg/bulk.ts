@@ -14,9 +14,10 @@ export const UNNEST_BATCH = 10_000;
 /**
  * Insert `rows` (objects keyed like the table's columns, as drizzle selects them) into `table`.
  * Every row must carry the same keys; a key left out takes the column default for all rows.
+ * `jsonText`: keys of JSON columns whose values are given as JSON text, stored as they are.
  * Returns the number of rows inserted.
  */
-export async function insertUnnest(db: Queryable, table: PgTable, rows: Record<string, unknown>[]): Promise<number> {
+export async function insertUnnest(db: Queryable, table: PgTable, rows: Record<string, unknown>[], opts: { jsonText?: ReadonlySet<string> } = {}): Promise<number> {
   if (!rows.length) return 0;
   const all = getTableColumns(table);
   const keys = Object.keys(rows[0]).filter((k) => k in all);
@@ -30,7 +31,8 @@ export async function insertUnnest(db: Queryable, table: PgTable, rows: Record<s
     const params = columns.map((c, i) =>
       batch.map((r) => {
         const v = r[keys[i]];
-        return v === null || v === undefined ? null : c.mapToDriverValue(v);
+        // JSON already as text (a copy keeping the text as written) goes as it is
+        return v === null || v === undefined ? null : opts.jsonText?.has(keys[i]) ? v : c.mapToDriverValue(v);
       }),
     );
     const r = await db.query(text, params);

@@ -5,7 +5,7 @@
 // after the copied ids. `tsx db/cli.ts copy-to-postgres` (DATABASE_PATH → DATABASE_URL).
 import { getTableConfig as sqliteConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { getTableConfig as pgConfig, PgTable } from 'drizzle-orm/pg-core';
-import { asc, getTableColumns } from 'drizzle-orm';
+import { asc, getTableColumns, sql } from 'drizzle-orm';
 import type pg from 'pg';
 import * as sqliteSchema from '../schema/sqlite';
 import * as pgSchema from './schema';
@@ -13,6 +13,7 @@ import type { DB } from '../client';
 import type { PgDB } from './client';
 import { ensureMonthlyPartitions, monthOf } from './partitions';
 import { insertUnnest } from './bulk';
+import { JSON_KEPT_AS_WRITTEN } from './differences';
 
 const READ_PAGE = 20_000;
 
@@ -85,15 +86,21 @@ export async function copySqliteToPostgres(from: DB, to: PgDB, onTable?: (name: 
     for (const name of MIGRATION_ROWS) await client.query(`delete from "${name}"`);
     for (const t of order) {
       const pk = sqliteConfig(t.sqlite).primaryKeys[0]?.columns ?? sqliteConfig(t.sqlite).columns.filter((c) => c.primary);
+      // JSON kept as written (the audit details, which the hash chain covers) is read and written as
+      // its text: parsed and stringified again, it could differ from what was sealed
+      const columns = getTableColumns(t.sqlite);
+      const asText = Object.keys(columns).filter((k) => (JSON_KEPT_AS_WRITTEN as readonly string[]).includes(`${t.name}.${columns[k].name}`));
+      const selection = { ...columns, ...Object.fromEntries(asText.map((k) => [k, sql<string | null>`${columns[k]}`])) };
+      const jsonText = new Set(asText);
       let rows = 0;
       for (let offset = 0; ; offset += READ_PAGE) {
         const page = await from
-          .select()
+          .select(selection)
           .from(t.sqlite)
           .orderBy(...pk.map((c) => asc(c)))
           .limit(READ_PAGE)
           .offset(offset) as Record<string, unknown>[];
-        await insertUnnest(client, t.pg, page);
+        await insertUnnest(client, t.pg, page, { jsonText });
         rows += page.length;
         if (page.length < READ_PAGE) break;
       }

@@ -11,9 +11,17 @@ export const TYPE_MAP = {
   SQLiteInteger: ['PgBigInt53', 'PgInteger'],
   SQLiteReal: ['PgDoublePrecision'],
   SQLiteText: ['PgText'],
-  SQLiteTextJson: ['PgJsonb'],
+  SQLiteTextJson: ['PgJsonb', 'PgJson'],
   SQLiteBoolean: ['PgBoolean'],
 } as const;
+
+/**
+ * JSON columns kept on PostgreSQL as `json`, the text exactly as written, instead of `jsonb`, which
+ * reorders keys and respaces: the audit log's details are part of each row's hash (db/queries/
+ * audit-chain.ts), so a chain sealed on SQLite and copied here must read back the very text it was
+ * sealed over. Nothing queries inside them.
+ */
+export const JSON_KEPT_AS_WRITTEN = ['audit_log.details'] as const;
 
 /** An integer column that holds an id or an instant: `bigint` on PostgreSQL. */
 export function isWideInteger(columnName: string): boolean {

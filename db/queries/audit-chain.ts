@@ -5,9 +5,12 @@
 // or inserting a row anywhere breaks the chain at that row or the next; `npm run audit:verify` finds
 // the first break. Rows are sealed in the transaction that writes them (SQLite serialises writers,
 // so the chain is linear; PostgreSQL's appends take turns, db/pg/audit-chain.ts).
-// PostgreSQL: details is jsonb and reads back as an object (its canonical form is JSON.stringify of
-// it), so a chain is verified on the backend that wrote it; the one-off sealing is SQLite's (its
-// migration added the chain to existing rows).
+// Both backends hash the details as the text stored: SQLite's text column, PostgreSQL's `json`
+// column read as text (db/pg/differences.ts JSON_KEPT_AS_WRITTEN), so a chain sealed on SQLite still
+// verifies after `copy-to-postgres`, which copies that text as it is. Rows sealed on PostgreSQL before
+// its migration 0010 hashed the details as the object their jsonb read back as: the verification
+// accepts that form too (either way the hash is over the row's stored content). The one-off sealing
+// of pre-chain rows is SQLite's (its migration added the chain to existing rows).
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
@@ -17,6 +20,9 @@ import { assertNoHiddenAuditRows } from '@/db/pg/audit-chain';
 export const GENESIS_HASH = '0'.repeat(64);
 
 const CONTENT = 'id, at, actor_id, actor_email, action, entity_type, entity_id, lab_id, region_id, details, ip';
+/** The same columns on PostgreSQL, the details as their stored text (not parsed by the driver). */
+const PG_CONTENT = 'id, at, actor_id, actor_email, action, entity_type, entity_id, lab_id, region_id, details::text AS details, ip';
+const contentOf = (db: Conn) => (dialectOf(db) === 'pg' ? PG_CONTENT : CONTENT);
 
 interface RawAuditRow {
   id: number;
@@ -34,15 +40,33 @@ interface RawAuditRow {
   hash?: string | null;
 }
 
-/** SHA-256 (hex) of the previous hash and the row's canonical content. */
+/** SHA-256 (hex) of the previous hash and the row's canonical content (`details` as stored text). */
 export function auditRowHash(prevHash: string, r: RawAuditRow): string {
-  const canonical = JSON.stringify([r.id, r.at, r.actor_id, r.actor_email, r.action, r.entity_type, r.entity_id, r.lab_id, r.region_id, r.details, r.ip]);
+  return hashOf(prevHash, r, r.details);
+}
+
+function hashOf(prevHash: string, r: RawAuditRow, details: unknown): string {
+  const canonical = JSON.stringify([r.id, r.at, r.actor_id, r.actor_email, r.action, r.entity_type, r.entity_id, r.lab_id, r.region_id, details, r.ip]);
   return createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
+}
+
+/** Whether `hash` seals the row onto `prevHash`: over its details' text, or (a row sealed on
+ * PostgreSQL before migration 0010, when details was jsonb) over the object that text parses to. */
+function sealsRow(prevHash: string, r: RawAuditRow, hash: string, pg: boolean): boolean {
+  if (auditRowHash(prevHash, r) === hash) return true;
+  if (!pg || r.details === null) return false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(r.details);
+  } catch {
+    return false;
+  }
+  return hashOf(prevHash, r, parsed) === hash;
 }
 
 /** Seal one just-inserted row (the only UPDATE the table's trigger allows). Call in its transaction. */
 export async function sealAuditRow(db: Conn, id: number): Promise<void> {
-  const row = await rawGet<RawAuditRow>(db, sql.raw(`SELECT ${CONTENT} FROM audit_log WHERE id = ${Number(id)}`));
+  const row = await rawGet<RawAuditRow>(db, sql.raw(`SELECT ${contentOf(db)} FROM audit_log WHERE id = ${Number(id)}`));
   const prev = await rawGet<{ id: number; hash: string | null }>(db, sql`SELECT id, hash FROM audit_log WHERE id < ${id} ORDER BY id DESC LIMIT 1`);
   if (dialectOf(db) === 'pg') await assertNoHiddenAuditRows(db, prev?.id ?? 0, id);
   const prevHash = prev ? (prev.hash ?? '') : GENESIS_HASH;
@@ -89,17 +113,18 @@ export interface ChainVerification {
 export async function verifyAuditChain(db: DB): Promise<ChainVerification> {
   let prev = GENESIS_HASH;
   let rows = 0;
+  const pg = dialectOf(db) === 'pg';
   const check = (r: RawAuditRow): ChainVerification | undefined => {
     rows++;
     if (r.hash == null) return { ok: false, rows, broken: { id: r.id, reason: 'the row has no hash (written outside the application)' } };
     if (r.prev_hash !== prev) return { ok: false, rows, broken: { id: r.id, reason: 'its prev_hash is not the previous row’s hash (a row before it was removed, inserted or re-hashed)' } };
-    if (auditRowHash(prev, r) !== r.hash) return { ok: false, rows, broken: { id: r.id, reason: 'its content does not match its hash (the row was altered)' } };
+    if (!sealsRow(prev, r, r.hash, pg)) return { ok: false, rows, broken: { id: r.id, reason: 'its content does not match its hash (the row was altered)' } };
     prev = r.hash;
     return undefined;
   };
-  if (dialectOf(db) === 'pg') {
+  if (pg) {
     for (let last = 0; ; ) {
-      const page = await rawAll<RawAuditRow>(db, sql`SELECT ${sql.raw(CONTENT)}, prev_hash, hash FROM audit_log WHERE id > ${last} ORDER BY id LIMIT 5000`);
+      const page = await rawAll<RawAuditRow>(db, sql`SELECT ${sql.raw(PG_CONTENT)}, prev_hash, hash FROM audit_log WHERE id > ${last} ORDER BY id LIMIT 5000`);
       if (!page.length) break;
       for (const r of page) {
         const broken = check(r);

@@ -2,6 +2,7 @@
 // through the two schemas: one row type per table, at run time too (ids, epoch-ms instants, reals,
 // booleans, JSON, enums, Chinese text). PostgreSQL only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { asc } from 'drizzle-orm';
 import { getTableConfig as sqliteConfig } from 'drizzle-orm/sqlite-core';
 import { openPostgres, type PgDB } from '@/db/pg/client';
@@ -10,6 +11,9 @@ import { copySqliteToPostgres, tablesInCopyOrder } from '@/db/pg/copy';
 import { controlLots, iqcResults, iqcRuns, qcTargets } from '@/db/schema';
 import { users } from '@/db/pg/schema';
 import { createSeededTestDb } from '@/test/support/db';
+import type { DB } from '@/db/client';
+import { insertAudit } from '@/db/queries/audit';
+import { sealAuditRow, verifyAuditChain } from '@/db/queries/audit-chain';
 import { createPgTestDatabase, pgUrl, type PgTestDatabase } from '@/test/support/pg';
 
 describe.skipIf(!pgUrl)('copying a SQLite database into PostgreSQL', () => {
@@ -58,5 +62,72 @@ describe.skipIf(!pgUrl)('copying a SQLite database into PostgreSQL', () => {
     const [u] = await pg.insert(users).values({ email: 'new@pg.test', name: '新用户', passwordHash: 'x', role: 'hospital', createdAt: 1, updatedAt: 1 }).returning();
     expect(u.id).toBe(maxId + 1);
     await expect(copySqliteToPostgres(lite.db, pg)).rejects.toThrow(/already holds data \(/);
+  });
+});
+
+// The hash chain covers each audit row's details as stored text; PostgreSQL keeps that text as written
+// (`json`, db/pg/differences.ts JSON_KEPT_AS_WRITTEN) and the copy moves it as it is, so a province's
+// chain sealed on SQLite verifies on PostgreSQL, and goes on there.
+describe.skipIf(!pgUrl)('the audit chain copied into PostgreSQL', () => {
+  let t: PgTestDatabase;
+  let pg: PgDB;
+  let lite: Awaited<ReturnType<typeof createSeededTestDb>>;
+  const pgDb = () => pg as unknown as DB;
+  const textOf = async (id: number) => (await pg.$client.query<{ details: string }>('select details::text as details from audit_log where id = $1', [id])).rows[0].details;
+  let spacedId = 0;
+
+  beforeAll(async () => {
+    lite = await createSeededTestDb();
+    // keys jsonb would reorder (by length, then bytes), nesting, Chinese text, a small number
+    await insertAudit(lite.db, { action: 'test.keyOrder', details: { zeta: 1, a: { yy: 2, b: [1, 'x', null] }, 检验项目: '钾', n: 1.5e-7 } });
+    // details written by another tool, spaced its own way, then sealed by the app
+    lite.db.$client.prepare(`insert into audit_log (at, action, details) values (2, 'test.spaced', '{ "b" : 1,  "a": [ 2 ] }')`).run();
+    spacedId = (lite.db.$client.prepare('select max(id) as id from audit_log').get() as { id: number }).id;
+    await sealAuditRow(lite.db, spacedId);
+    expect(await verifyAuditChain(lite.db)).toMatchObject({ ok: true });
+    t = await createPgTestDatabase();
+    pg = openPostgres(t.url, { max: 2 });
+    await runPgMigrations(pg, Date.UTC(2026, 10, 29));
+    await copySqliteToPostgres(lite.db, pg);
+  });
+  afterAll(async () => {
+    await pg?.$client.end();
+    await t?.drop();
+    lite?.close();
+  });
+
+  it('verifies on PostgreSQL, every row’s details the very text SQLite sealed', async () => {
+    const sqliteRows = lite.db.$client.prepare('select id, details from audit_log order by id').all() as { id: number; details: string | null }[];
+    const pgRows = (await pg.$client.query<{ id: number; details: string | null }>('select id, details::text as details from audit_log order by id')).rows;
+    expect(pgRows).toEqual(sqliteRows);
+    expect(await textOf(spacedId)).toBe('{ "b" : 1,  "a": [ 2 ] }');
+    expect(await verifyAuditChain(pgDb())).toEqual({ ok: true, rows: sqliteRows.length });
+  });
+
+  it('rows the app appends on PostgreSQL go on from the copied chain, hashed the same way as on SQLite', async () => {
+    const before = (await verifyAuditChain(pgDb())).rows;
+    await insertAudit(pgDb(), { action: 'test.afterCopy', details: { zeta: 2, a: 1 } });
+    const last = (await pg.$client.query<{ id: number; at: number; details: string; prev_hash: string; hash: string }>('select id, at, details::text as details, prev_hash, hash from audit_log order by id desc limit 1')).rows[0];
+    expect(last.details).toBe('{"zeta":2,"a":1}');
+    const canonical = JSON.stringify([last.id, last.at, null, null, 'test.afterCopy', null, null, null, null, last.details, null]);
+    expect(last.hash).toBe(createHash('sha256').update(`${last.prev_hash}\n${canonical}`).digest('hex'));
+    expect(await verifyAuditChain(pgDb())).toEqual({ ok: true, rows: before + 1 });
+  });
+
+  it('a row sealed on PostgreSQL before migration 0010 (over the object its jsonb read back as) still verifies', async () => {
+    const prev = (await pg.$client.query<{ id: number; hash: string }>('select id, hash from audit_log order by id desc limit 1')).rows[0];
+    const details = '{"a": 1, "zz": [1, 2]}'; // jsonb's own spelling, as the column type change left it
+    const id = prev.id + 1;
+    const canonical = JSON.stringify([id, 3, null, null, 'test.legacy', null, null, null, null, JSON.parse(details), null]);
+    const hash = createHash('sha256').update(`${prev.hash}\n${canonical}`).digest('hex');
+    await pg.$client.query('insert into audit_log (id, at, action, details, prev_hash, hash) values ($1, 3, $2, $3, $4, $5)', [id, 'test.legacy', details, prev.hash, hash]);
+    expect(await verifyAuditChain(pgDb())).toMatchObject({ ok: true });
+  });
+
+  it('a copied row whose details text is changed, even only in its spacing, is found', async () => {
+    await pg.$client.query('alter table audit_log disable trigger audit_log_no_update');
+    await pg.$client.query(`update audit_log set details = '{"b":1,"a":[2]}' where id = $1`, [spacedId]);
+    await pg.$client.query('alter table audit_log enable trigger audit_log_no_update');
+    expect((await verifyAuditChain(pgDb())).broken).toMatchObject({ id: spacedId, reason: expect.stringMatching(/altered/) });
   });
 });

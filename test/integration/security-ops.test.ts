@@ -239,9 +239,9 @@ describe('the audit log is a hash chain', () => {
     expect(v.rows).toBeGreaterThan(10);
   });
 
-  // the row as SQLite stores it (details as text); PostgreSQL's chain is checked by verifyAuditChain above
-  it.skipIf(testBackend === 'pg')('row 1 chains from 64 zeros and each hash is SHA-256(prev_hash, newline, canonical content) (hand-computed)', () => {
-    const r = t.db.$client.prepare('SELECT * FROM audit_log WHERE id = 1').get() as Record<string, unknown>;
+  // the details as the text stored, on both backends (PostgreSQL keeps it as written: json, not jsonb)
+  it('row 1 chains from 64 zeros and each hash is SHA-256(prev_hash, newline, canonical content) (hand-computed)', async () => {
+    const r = (await sqlRows<Record<string, unknown>>(t.db, `SELECT id, at, actor_id, actor_email, action, entity_type, entity_id, lab_id, region_id, ${testBackend === 'pg' ? 'details::text AS details' : 'details'}, ip, prev_hash, hash FROM audit_log WHERE id = 1`))[0];
     const canonical = JSON.stringify([r.id, r.at, r.actor_id, r.actor_email, r.action, r.entity_type, r.entity_id, r.lab_id, r.region_id, r.details, r.ip]);
     expect(r.prev_hash).toBe('0'.repeat(64));
     expect(r.hash).toBe(createHash('sha256').update(`${'0'.repeat(64)}\n${canonical}`).digest('hex'));
@@ -467,7 +467,7 @@ describe.skipIf(testBackend === 'pg')('backup and restore', () => {
 
 describe('refusals and exports are audited, folded per actor × action per minute', () => {
   let t: Awaited<ReturnType<typeof createSeededTestDb>>;
-  // details: text on SQLite, jsonb (already parsed) on PostgreSQL
+  // details: text on SQLite, json (parsed by the driver) on PostgreSQL
   const rows = async (action: string) =>
     (await sqlRows<{ email: string; details: unknown }>(t.db, 'SELECT actor_email AS email, details FROM audit_log WHERE action = ? ORDER BY id', action)).map((r) => ({ email: r.email, details: typeof r.details === 'string' ? JSON.parse(r.details) : r.details }));
   beforeAll(async () => {

@@ -13,7 +13,7 @@ import { getTableConfig as sqliteConfig, SQLiteTable } from 'drizzle-orm/sqlite-
 import { getTableConfig as pgConfig, PgTable } from 'drizzle-orm/pg-core';
 import * as sqliteSchema from '@/db/schema/sqlite';
 import * as pgSchema from '@/db/pg/schema';
-import { FOREIGN_KEYS_CHECKED_BY_WRITER, isWideInteger, LAB_FOREIGN_KEYS, LAB_OWNED_TABLES, labForeignKeyName, PARTITIONED_BY_MONTH, PRIMARY_KEY_OVERRIDES, TYPE_MAP, UNIQUE_INDEX_OVERRIDES } from '@/db/pg/differences';
+import { FOREIGN_KEYS_CHECKED_BY_WRITER, isWideInteger, JSON_KEPT_AS_WRITTEN, LAB_FOREIGN_KEYS, LAB_OWNED_TABLES, labForeignKeyName, PARTITIONED_BY_MONTH, PRIMARY_KEY_OVERRIDES, TYPE_MAP, UNIQUE_INDEX_OVERRIDES } from '@/db/pg/differences';
 
 type AnyConfig = ReturnType<typeof sqliteConfig> | ReturnType<typeof pgConfig>;
 
@@ -114,7 +114,8 @@ describe('PostgreSQL schema parity with the SQLite schema', () => {
     for (const c of sqliteTables.get(name)!.columns) {
       const allowed = TYPE_MAP[c.columnType as keyof typeof TYPE_MAP] as readonly string[] | undefined;
       expect(allowed, `${name}.${c.name}: no mapping for ${c.columnType}`).toBeDefined();
-      const expected = c.columnType === 'SQLiteInteger' ? (isWideInteger(c.name) ? 'PgBigInt53' : 'PgInteger') : allowed![0];
+      const keptAsWritten = (JSON_KEPT_AS_WRITTEN as readonly string[]).includes(`${name}.${c.name}`);
+      const expected = c.columnType === 'SQLiteInteger' ? (isWideInteger(c.name) ? 'PgBigInt53' : 'PgInteger') : keptAsWritten ? 'PgJson' : allowed![0];
       expect(`${c.name}: ${pgTypes.get(c.name)}`).toBe(`${c.name}: ${expected}`);
     }
   });
@@ -175,6 +176,8 @@ describe('PostgreSQL schema parity with the SQLite schema', () => {
     expect(col('iqc_results', 'id').getSQLType()).toBe('bigint');
     expect(col('iqc_results', 'value').getSQLType()).toBe('double precision');
     expect(col('iqc_runs', 'rules').getSQLType()).toBe('jsonb');
+    // the audit details stay the text they were sealed over (JSON_KEPT_AS_WRITTEN)
+    expect(col('audit_log', 'details').getSQLType()).toBe('json');
     expect(col('iqc_results', 'current').getSQLType()).toBe('boolean');
     expect(col('eqa_schemes', 'min_peer_group_size').getSQLType()).toBe('integer');
     // the partial unique index keeps its meaning: current = 1 on SQLite is current = true here
