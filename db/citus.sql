@@ -105,6 +105,13 @@ BEGIN
   -- keeps its append-only triggers (they only refuse, on each shard), which needs unsafe triggers on.
   PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
   PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
+  -- The parents' guards of the IQC keys the writer checks (PostgreSQL migration 0011) read iqc_runs
+  -- and iqc_results, which become distributed: a trigger on a reference table's shards cannot. They
+  -- go; the writer's set-wise checks and parent locks stay, and the application deletes none of them.
+  DROP TRIGGER IF EXISTS laboratories_iqc_parent ON laboratories;
+  DROP TRIGGER IF EXISTS analytes_iqc_parent ON analytes;
+  DROP TRIGGER IF EXISTS users_iqc_parent ON users;
+  DROP TRIGGER IF EXISTS qc_targets_iqc_parent ON qc_targets;
   FOR r IN SELECT c.conrelid::regclass AS tbl, c.conname, pg_get_constraintdef(c.oid) AS def FROM pg_constraint c
             WHERE c.contype = 'f' AND c.conparentid = 0 AND c.conrelid::regclass::text = ANY (distributed || reference || local_only)
             ORDER BY 1, 2 LOOP

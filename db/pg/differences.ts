@@ -93,7 +93,7 @@ export const UNIQUE_INDEX_OVERRIDES: Record<string, string[]> = {
  */
 export const LAB_FOREIGN_KEYS = [
   'qc_targets.control_lot_id',
-  'iqc_results.target_id',
+  // (a result's target, of its own lab, is checked by the IQC writer: FOREIGN_KEYS_CHECKED_BY_WRITER)
   'certification_events.certification_id',
 ] as const;
 
@@ -124,6 +124,15 @@ export function labForeignKeyName(table: string, column: string): string {
  * four lab-years (57,600 results) spent 12.3 s in the results' INSERTs and 4.5 s in the runs'
  * with the keys, 3.7 s and 2.4 s without (the same machine, minutes apart).
  *
+ * The same writer's other parents, which it never writes: a run's laboratory, item and author, a
+ * result's target and author. It checks them set-wise too, in the same statement per flush
+ * (db/pg/iqc-parents.ts), and locks them FOR KEY SHARE as a declared key's row check would, so a
+ * delete waits for the ingest's commit; a correction's new version is checked the same way. Those
+ * parents are never deleted by the application, and their tables refuse, by trigger (PostgreSQL
+ * migration 0011, `labqc_refuse_iqc_parent_change`), to delete or re-key a row IQC rows still name:
+ * a declared key's check on the parent's side. Declared, these five took 40–45 % of the results'
+ * COPY (85,000 → 150,000 rows/s without) and a third of an import's run and result writes.
+ *
  * The rows of an EQA evaluation (graded results and scores): their writer, in the evaluation's
  * write transaction (lib/services/eqa/evaluation-rows.ts), locks the evaluation's row FOR KEY SHARE
  * once (lockEvaluationRow) and checks with one anti-join that every submission it grades is one of
@@ -138,6 +147,11 @@ export function labForeignKeyName(table: string, column: string): string {
 export const FOREIGN_KEYS_CHECKED_BY_WRITER = [
   'iqc_results.run_id',
   'iqc_results.control_lot_id',
+  'iqc_results.target_id',
+  'iqc_results.created_by',
+  'iqc_runs.lab_id',
+  'iqc_runs.analyte_id',
+  'iqc_runs.created_by',
   'iqc_violations.run_id',
   'corrective_actions.run_id',
   'eqa_result_evaluations.evaluation_id',

@@ -22,6 +22,7 @@ import { PG_BULK_BATCH, pgBulkWriter, takeIdsSql } from './bulk-writer';
 import type { ContextValueRow, LotRow, RegionResultRow, TargetRow } from '../queries/iqc-ingest';
 import { prefetchClientRuns, prefetchContextValues, prefetchLab, prefetchRegionResults, seriesKeyOf, type SeriesKey } from './iqc-ingest-prefetch';
 import { lockLabIqcWriters } from './iqc-lock';
+import { checkIqcParents, IQC_PARENT_COLUMNS, noIqcParentIds, type IqcParentIds } from './iqc-parents';
 
 type Op = () => Promise<void>;
 interface ActionRow {
@@ -39,9 +40,8 @@ export class PgIqcStatements {
   /** what the engine asks of SQLite's handle: PostgreSQL always checks its foreign keys (write.ts
    * checks a merged-away run by hand only when SQLite's checks are off) */
   readonly $client = { pragma: (_name: string, _opts?: unknown) => 1 };
-  /** the runs and control lots the queued rows reference (checked by flush, see checkParents) */
-  private parentRuns = new Set<number>();
-  private parentLots = new Set<number>();
+  /** the parents the queued rows name (checked by flush: db/pg/iqc-parents.ts) */
+  private parents = noIqcParentIds();
   private ops: Op[] = [];
   private lab!: Awaited<ReturnType<typeof prefetchLab>>;
   private clientRuns = new Map<string, { id: number; measuredAt: number }>();
@@ -267,27 +267,11 @@ export class PgIqcStatements {
     }
   }
 
-  /**
-   * The runs and control lots of this lab that the rows written since the last check reference exist
-   * (PostgreSQL does not check these keys row by row: FOREIGN_KEYS_CHECKED_BY_WRITER in
-   * db/pg/differences.ts). One anti-join per parent table over the distinct ids, after the rows are
-   * written; a missing parent fails the transaction as a declared key would. No lock on the parents
-   * is needed: runs are deleted only by IQC writers of the lab, which hold the lab's lock
-   * (lockLabIqcWriters) as this transaction does, and control lots are never deleted.
-   */
+  /** The parents the rows written since the last check name exist (db/pg/iqc-parents.ts). */
   private async checkParents(): Promise<void> {
-    if (!this.parentRuns.size && !this.parentLots.size) return;
-    const runs = [...this.parentRuns];
-    const lots = [...this.parentLots];
-    this.parentRuns = new Set();
-    this.parentLots = new Set();
-    const [missing] = await rawAll<{ run: number | null; lot: number | null }>(
-      this.tx,
-      sql`SELECT (SELECT min(k.id) FROM unnest(${sql.param(runs)}::bigint[]) AS k(id) WHERE NOT EXISTS (SELECT 1 FROM iqc_runs r WHERE r.lab_id = ${this.labId} AND r.id = k.id)) AS run,
-                 (SELECT min(k.id) FROM unnest(${sql.param(lots)}::bigint[]) AS k(id) WHERE NOT EXISTS (SELECT 1 FROM control_lots l WHERE l.lab_id = ${this.labId} AND l.id = k.id)) AS lot`,
-    );
-    if (missing?.run != null) throw Object.assign(new Error(`run ${missing.run} of lab ${this.labId} does not exist`), { code: '23503', detail: `Key (lab_id, run_id)=(${this.labId}, ${missing.run}) is not present in table "iqc_runs".` });
-    if (missing?.lot != null) throw Object.assign(new Error(`control lot ${missing.lot} of lab ${this.labId} does not exist`), { code: '23503', detail: `Key (lab_id, control_lot_id)=(${this.labId}, ${missing.lot}) is not present in table "control_lots".` });
+    const p = this.parents;
+    this.parents = noIqcParentIds();
+    await checkIqcParents(this.tx, this.labId, p);
   }
 
   /** a bulk writer whose rows are queued (ids from the sequence taken ahead) */
@@ -298,26 +282,23 @@ export class PgIqcStatements {
     const ids: number[] = [];
     const columns = (opts.columns ?? []) as readonly string[];
     const self = this;
-    // the parents the rows name (checked by flush): a result's run and lot, a violation's run
-    const runs = tableName === 'iqc_results' || tableName === 'iqc_violations';
-    const lots = tableName === 'iqc_results';
-    const runAt = columns.indexOf('runId');
-    const lotAt = columns.indexOf('controlLotId');
-    const noteParents = (runId: unknown, lotId: unknown) => {
-      if (runs) self.parentRuns.add(Number(runId));
-      if (lots) self.parentLots.add(Number(lotId));
+    // the parents the rows name (checked by flush): a result's run, lot, target and author, a
+    // violation's run, a run's laboratory, item and author (a column left out names none)
+    const parentColumns = (IQC_PARENT_COLUMNS[tableName] ?? []).map(([key, set]) => ({ key, at: columns.indexOf(key), set }));
+    const note = (v: unknown, set: keyof IqcParentIds) => {
+      if (v !== null && v !== undefined) self.parents[set].add(Number(v));
     };
     return {
       columns,
       ids,
       add(row) {
         objects.push(row);
-        noteParents((row as Record<string, unknown>).runId, (row as Record<string, unknown>).controlLotId);
+        for (const c of parentColumns) note((row as Record<string, unknown>)[c.key], c.set);
         if (opts.returnIds) ids.push(self.nextId(tableName));
       },
       addValues(values) {
         rows.push([...values]);
-        noteParents(values[runAt], values[lotAt]);
+        for (const c of parentColumns) if (c.at >= 0) note(values[c.at], c.set);
         if (opts.returnIds) ids.push(self.nextId(tableName));
       },
       flush() {
@@ -375,7 +356,7 @@ export class PgIqcStatements {
     },
   };
   hasContext = { get: (_labId: number, analyteId: number, instrument: string, before: number) => (this.contextOf(analyteId, instrument, before).rows.length ? 1 : undefined) };
-  moveResult = { run: (runId: number, id: number) => (this.parentRuns.add(runId), this.run(sql`UPDATE iqc_results SET run_id = ${runId} WHERE id = ${id}`), ONE) };
+  moveResult = { run: (runId: number, id: number) => (this.parents.runs.add(runId), this.run(sql`UPDATE iqc_results SET run_id = ${runId} WHERE id = ${id}`), ONE) };
   /** a run merged away, deleted only when no result, violation or corrective action references it
    * any more (the keys PostgreSQL does not declare, see checkParents); refused as SQLite refuses it */
   deleteRun = {
@@ -404,7 +385,7 @@ export class PgIqcStatements {
       if (from !== undefined) this.actions.delete(from);
       if (a) this.actions.set(runId, a);
       this.actionIds.set(id, runId);
-      this.parentRuns.add(runId);
+      this.parents.runs.add(runId);
       this.run(sql`UPDATE corrective_actions SET run_id = ${runId} WHERE id = ${id}`);
       return ONE;
     },
@@ -456,7 +437,7 @@ export class PgIqcStatements {
     run: (runId: number, labId: number, analyteId: number, at: number) => {
       if (this.actions.has(runId)) return NONE;
       this.actions.set(runId, { id: -1, status: 'open', cause: null, action: null, outcome: null });
-      this.parentRuns.add(runId);
+      this.parents.runs.add(runId);
       if (labId !== this.labId) throw new Error(`PostgreSQL ingest: a corrective action of lab ${labId} in a writer of lab ${this.labId}`);
       this.openedActions.push({ runId, analyteId, at });
       return ONE;

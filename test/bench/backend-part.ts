@@ -18,6 +18,7 @@ import { bulkWriter } from '@/db/bulk';
 import { pgBulkBatches, pgBulkWriter, setPgBulkMethod, type PgBulkMethod } from '@/db/pg/bulk-writer';
 import { FIGURES_PREFIX, type Figure } from './backends';
 import { profilePgQueries } from './pg-profile';
+import { checkIqcParents, noIqcParentIds } from '@/db/pg/iqc-parents';
 
 const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
@@ -72,6 +73,8 @@ async function iqcPart(scale: number): Promise<Figure[]> {
         for (let i = 0; i < rows; i++) w.addValues([ref.runId, ref.labId, ref.analyteId, ref.controlLotId, ref.level, ref.value + i * 1e-6, end + i * 1000, ref.targetId, 0.5, pg ? false : 0, end]);
         await w.flush();
         if (w.ids.length !== rows) throw new Error(`bulk write: ${w.ids.length} ids for ${rows} rows`);
+        // PostgreSQL: the keys the IQC writer checks itself, as its flush does (one statement for the set)
+        if (pg) await checkIqcParents(tx, ref.labId, { ...noIqcParentIds(), runs: new Set([ref.runId]), lots: new Set([ref.controlLotId]), targets: new Set(ref.targetId === null ? [] : [ref.targetId]) });
       });
       const ms = performance.now() - t0;
       const variant = pg ? (m === 'copy' ? 'COPY' : 'unnest') : undefined;

@@ -115,8 +115,9 @@ describe('bulkWriter', () => {
   });
 
   test('a row breaking a constraint fails the whole statement (the caller rolls back)', async () => {
-    // (an analyte that does not exist: a key both backends declare; a violation's run is checked by the IQC writer on PostgreSQL)
-    const error = await insert(iqcRuns, [{ labId, analyteId: 999_999_999, measuredAt: 0, status: 'accepted', rules: [], evaluatedAt: 0, source: 'api', createdAt: 0 }]).then(
+    // (a control lot's item that does not exist: a key both backends declare; the keys of the IQC
+    // writer's runs and results are checked by that writer on PostgreSQL, FOREIGN_KEYS_CHECKED_BY_WRITER)
+    const error = await insert(controlLots, [{ labId, analyteId: 999_999_999, level: '1', lotNumber: 'L-missing', instrument: 'A', createdAt: 0 }]).then(
       () => null,
       (e: unknown) => e as Error,
     );

@@ -5,9 +5,9 @@
 // the rows it wrote once per batch, and deletes a merged-away run only when nothing references it
 // (db/pg/iqc-ingest.ts). Both backends.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
-import { createSeededTestDb, sqlRows, testBackend } from '../support/db';
-import { iqcResults, iqcRuns } from '@/db/schema';
+import { and, eq, isNotNull } from 'drizzle-orm';
+import { createSeededTestDb, sqlRows, sqlRun, testBackend } from '../support/db';
+import { iqcResults, iqcRuns, users } from '@/db/schema';
 import type { Actor } from '@/lib/auth/core';
 import { postResults } from '@/lib/services/iqc/api';
 import { setManufacturerTargets } from '@/lib/services/iqc/targets';
@@ -104,5 +104,89 @@ describe('IQC rows name parents that exist', () => {
     ).rejects.toThrow(/FOREIGN KEY constraint failed.*still referenced/);
     expect(first(await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, res.runId)))).toBeDefined();
     expect(await orphans()).toEqual(NONE);
+  });
+
+  it.skipIf(testBackend !== 'pg')('PostgreSQL: the IQC writer refuses results naming a target or author, and runs naming a laboratory, item or author, that do not exist; nothing is written', async () => {
+    const [res] = await t.db.select().from(iqcResults).where(and(eq(iqcResults.labId, lab.labId!), isNotNull(iqcResults.targetId))).limit(1);
+    const count = async () => (await sqlRows<{ n: number }>(t.db, 'SELECT (SELECT count(*) FROM iqc_results) + (SELECT count(*) FROM iqc_runs) AS n'))[0].n;
+    const before = await count();
+    const writeResult = (targetId: number, createdBy: number | null) =>
+      withTx(t.db, async (tx) => {
+        const s = await pgIqcStatements(tx, lab.labId!);
+        const w = bulkWriter(s as never, iqcResults, { columns: ['runId', 'labId', 'analyteId', 'controlLotId', 'level', 'value', 'measuredAt', 'targetId', 'createdBy', 'createdAt'] });
+        w.addValues([res.runId, lab.labId!, res.analyteId, res.controlLotId, res.level, 99.25, NOW - DAY, targetId, createdBy, NOW]);
+        await w.flush();
+        await s.flush();
+      });
+    const writeRun = (labId: number, analyteId: number, createdBy: number | null) =>
+      withTx(t.db, async (tx) => {
+        const s = await pgIqcStatements(tx, lab.labId!);
+        const w = bulkWriter(s as never, iqcRuns, { columns: ['labId', 'analyteId', 'instrument', 'measuredAt', 'status', 'rules', 'evaluatedAt', 'source', 'createdBy', 'createdAt'] });
+        w.addValues([labId, analyteId, 'P', NOW - DAY, 'accepted', JSON.stringify([]), NOW, 'api', createdBy, NOW]);
+        await w.flush();
+        await s.flush();
+      });
+    await expect(writeResult(res.targetId! + 1_000_000, null)).rejects.toThrow(/FOREIGN KEY constraint failed.*qc_targets/);
+    // a target of another lab is no parent either
+    const [foreign] = await sqlRows<{ id: number }>(t.db, 'SELECT id FROM qc_targets WHERE lab_id <> ? LIMIT 1', lab.labId!);
+    if (foreign) await expect(writeResult(Number(foreign.id), null)).rejects.toThrow(/FOREIGN KEY constraint failed.*qc_targets/);
+    await expect(writeResult(res.targetId!, 999_999_999)).rejects.toThrow(/FOREIGN KEY constraint failed.*users/);
+    await expect(writeRun(999_999_999, res.analyteId, null)).rejects.toThrow(/FOREIGN KEY constraint failed.*laboratories/);
+    await expect(writeRun(lab.labId!, 999_999_999, null)).rejects.toThrow(/FOREIGN KEY constraint failed.*analytes/);
+    await expect(writeRun(lab.labId!, res.analyteId, 999_999_999)).rejects.toThrow(/FOREIGN KEY constraint failed.*users/);
+    expect(await count()).toBe(before);
+    // the same rows with parents that exist go in: the refusals were the parents'
+    await writeResult(res.targetId!, lab.userId!);
+    await writeRun(lab.labId!, res.analyteId, lab.userId!);
+    expect(await count()).toBe(Number(before) + 2);
+  });
+});
+
+// The parent side of the keys: a laboratory, item, user or QC target that IQC rows name cannot be
+// deleted (SQLite: the declared keys; PostgreSQL: the parents' triggers of migration 0011).
+describe('parents that IQC rows name cannot be deleted', () => {
+  const refused = async (text: string, ...params: unknown[]) => {
+    try {
+      await sqlRun(t.db, text, ...params);
+      return 'deleted';
+    } catch (e) {
+      return String((e as { cause?: unknown }).cause ?? e);
+    }
+  };
+  const FK = /FOREIGN KEY constraint failed|violates a foreign key/;
+
+  it('a user who entered results, a target results were judged against, an item and a laboratory with runs', async () => {
+    const [author] = await t.db.insert(users).values({ email: 'parents@iqc.test', name: '质控员', passwordHash: 'x', role: 'hospital', createdAt: NOW, updatedAt: NOW }).returning();
+    const [res] = await t.db.select().from(iqcResults).where(and(eq(iqcResults.labId, lab.labId!), isNotNull(iqcResults.targetId))).limit(1);
+    const [run] = await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, res.runId));
+    await sqlRun(t.db, 'UPDATE iqc_runs SET created_by = ? WHERE id = ?', author.id, run.id);
+    expect(await refused('DELETE FROM users WHERE id = ?', author.id)).toMatch(FK);
+    expect(await refused('DELETE FROM qc_targets WHERE id = ?', res.targetId)).toMatch(FK);
+    expect(await refused('DELETE FROM analytes WHERE id = ?', run.analyteId)).toMatch(FK);
+    expect(await refused('DELETE FROM laboratories WHERE id = ?', lab.labId)).toMatch(FK);
+    expect(first(await t.db.select().from(users).where(eq(users.id, author.id)))).toBeDefined();
+    // once no run names them, the user goes
+    await sqlRun(t.db, 'UPDATE iqc_runs SET created_by = NULL WHERE id = ?', run.id);
+    expect(await refused('DELETE FROM users WHERE id = ?', author.id)).toBe('deleted');
+  });
+
+  it.skipIf(testBackend !== 'pg')('PostgreSQL: a delete of an author waits for the ingest naming it, then is refused', async () => {
+    const [author] = await t.db.insert(users).values({ email: 'parents-wait@iqc.test', name: '质控员', passwordHash: 'x', role: 'hospital', createdAt: NOW, updatedAt: NOW }).returning();
+    const [res] = await t.db.select().from(iqcResults).where(eq(iqcResults.labId, lab.labId!)).limit(1);
+    let deleting: Promise<string> | undefined;
+    let settledInside = false;
+    await withTx(t.db, async (tx) => {
+      const s = await pgIqcStatements(tx, lab.labId!);
+      const w = bulkWriter(s as never, iqcResults, { columns: ['runId', 'labId', 'analyteId', 'controlLotId', 'level', 'value', 'measuredAt', 'createdBy', 'createdAt'] });
+      w.addValues([res.runId, lab.labId!, res.analyteId, res.controlLotId, res.level, 88.75, NOW - DAY, author.id, NOW]);
+      await w.flush();
+      await s.flush();
+      deleting = refused('DELETE FROM users WHERE id = ?', author.id);
+      void deleting.then(() => (settledInside = true));
+      await new Promise((r) => setTimeout(r, 400));
+      expect(settledInside).toBe(false); // the delete waits for this transaction's lock on the author
+    });
+    expect(await deleting).toMatch(FK);
+    expect(await sqlRows(t.db, 'SELECT id FROM users WHERE id = ?', author.id)).toHaveLength(1);
   });
 });

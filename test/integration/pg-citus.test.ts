@@ -74,9 +74,9 @@ describe.skipIf(!pgUrl)('db/citus.sql on PostgreSQL without citus', () => {
       'Citus-ready: 0 problems',
     ]);
     const keys = await db().$client.query<{ def: string }>(
-      "select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'iqc_results'::regclass and contype in ('p', 'f') and confrelid is distinct from 'laboratories'::regclass order by conname",
+      "select pg_get_constraintdef(oid) as def from pg_constraint where conrelid in ('iqc_results'::regclass, 'qc_targets'::regclass) and contype in ('p', 'f') and confrelid is distinct from 'laboratories'::regclass order by conname",
     );
-    expect(keys.rows.map((r) => r.def)).toContain('FOREIGN KEY (lab_id, target_id) REFERENCES qc_targets(lab_id, id)');
+    expect(keys.rows.map((r) => r.def)).toContain('FOREIGN KEY (lab_id, control_lot_id) REFERENCES control_lots(lab_id, id)');
     expect(keys.rows.map((r) => r.def)).toContain('PRIMARY KEY (id, measured_at, lab_id)');
   });
 

@@ -93,8 +93,8 @@ export const iqcRuns = pgTable(
   'iqc_runs',
   {
     id: bigint('id', { mode: 'number' }).generatedByDefaultAsIdentity().notNull(),
-    labId: bigint('lab_id', { mode: 'number' }).notNull().references(() => laboratories.id),
-    analyteId: bigint('analyte_id', { mode: 'number' }).notNull().references(() => analytes.id),
+    labId: bigint('lab_id', { mode: 'number' }).notNull(),
+    analyteId: bigint('analyte_id', { mode: 'number' }).notNull(),
     instrument: text('instrument').notNull().default(''),
     measuredAt: bigint('measured_at', { mode: 'number' }).notNull(),
     status: text('status', { enum: ['accepted', 'warning', 'rejected', 'no_target'] }).notNull(),
@@ -103,7 +103,7 @@ export const iqcRuns = pgTable(
     source: text('source', { enum: ['manual', 'csv', 'api', 'seed'] }).notNull(),
     operator: text('operator'),
     clientRunId: text('client_run_id'),
-    createdBy: bigint('created_by', { mode: 'number' }).references(() => users.id),
+    createdBy: bigint('created_by', { mode: 'number' }),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
   },
   (t) => [
@@ -136,7 +136,7 @@ export const iqcResults = pgTable(
     reason: text('reason'),
     excluded: boolean('excluded').notNull().default(false),
     excludedReason: text('excluded_reason'),
-    createdBy: bigint('created_by', { mode: 'number' }).references(() => users.id),
+    createdBy: bigint('created_by', { mode: 'number' }),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
   },
   (t) => [
@@ -145,7 +145,6 @@ export const iqcResults = pgTable(
     index('iqc_results_lot_time_idx').on(t.controlLotId, t.measuredAt),
     index('iqc_results_lab_analyte_time_idx').on(t.labId, t.analyteId, t.measuredAt),
     uniqueIndex('iqc_results_dedup_uq').on(t.controlLotId, t.measuredAt, t.value, t.labId).where(sql`"current" = true`),
-    foreignKey({ name: 'iqc_results_target_id_fk', columns: [t.labId, t.targetId], foreignColumns: [qcTargets.labId, qcTargets.id] }),
   ],
 );
 
