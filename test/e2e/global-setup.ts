@@ -36,7 +36,7 @@ function buildOnce(env: NodeJS.ProcessEnv) {
 /** How project e2e-pg fills its database: `direct` (the default) runs the demo seed on PostgreSQL
  * (`tsx db/cli.ts seed` with DATABASE_URL: migrations, then the seed through the PostgreSQL data
  * layer, ~4 min on the loaded 2-core machine); `copy` seeds a SQLite file and copies it
- * (copy-to-postgres, ~2 min; its audit chain does not verify on PostgreSQL). E2E_PG_SEED chooses. */
+ * (copy-to-postgres, ~2 min; its audit chain verifies there too). E2E_PG_SEED chooses. */
 function pgSeedMode(): 'direct' | 'copy' {
   return process.env.E2E_PG_SEED === 'copy' ? 'copy' : 'direct';
 }
