@@ -22,7 +22,7 @@ import { PG_BULK_BATCH, pgBulkWriter, takeIdsSql } from './bulk-writer';
 import type { ContextValueRow, LotRow, RegionResultRow, TargetRow } from '../queries/iqc-ingest';
 import { prefetchClientRuns, prefetchContextValues, prefetchLab, prefetchRegionResults, seriesKeyOf, type SeriesKey } from './iqc-ingest-prefetch';
 import { lockLabIqcWriters } from './iqc-lock';
-import { checkIqcParents, IQC_PARENT_COLUMNS, noIqcParentIds, type IqcParentIds } from './iqc-parents';
+import { checkIqcParents, IQC_PARENT_COLUMNS, noIqcParentIds, noteIqcParents, type IqcParentIds } from './iqc-parents';
 
 type Op = () => Promise<void>;
 interface ActionRow {
@@ -293,7 +293,7 @@ export class PgIqcStatements {
       ids,
       add(row) {
         objects.push(row);
-        for (const c of parentColumns) note((row as Record<string, unknown>)[c.key], c.set);
+        noteIqcParents(self.parents, tableName, row as Record<string, unknown>);
         if (opts.returnIds) ids.push(self.nextId(tableName));
       },
       addValues(values) {

@@ -29,6 +29,14 @@ export const IQC_PARENT_COLUMNS: Record<string, readonly (readonly [string, keyo
   iqc_runs: [['labId', 'labs'], ['analyteId', 'analytes'], ['createdBy', 'users']],
 };
 
+/** Note the parents one row of `table` names (a row keyed as drizzle names the columns). */
+export function noteIqcParents(into: IqcParentIds, table: string, row: Record<string, unknown>): void {
+  for (const [key, set] of IQC_PARENT_COLUMNS[table] ?? []) {
+    const v = row[key];
+    if (v !== null && v !== undefined) into[set].add(Number(v));
+  }
+}
+
 const isEmpty = (p: IqcParentIds) => Object.values(p).every((s: Set<number>) => s.size === 0);
 
 /** The error a declared key gives (code 23503, PostgreSQL's detail), for a missing parent. */

@@ -7,7 +7,7 @@ import { rawRun } from '../dialect';
 import { bulkInsertRows } from '../bulk';
 import { iqcResults } from '../schema';
 import { lockLabIqcWriters } from './iqc-lock';
-import { checkIqcParents, IQC_PARENT_COLUMNS, noIqcParentIds } from './iqc-parents';
+import { checkIqcParents, noIqcParentIds, noteIqcParents } from './iqc-parents';
 
 type NewResult = typeof iqcResults.$inferInsert & { labId: number };
 
@@ -34,10 +34,7 @@ export async function pgReplaceResult(tx: unknown, oldId: number, next: NewResul
   const [id] = await bulkInsertRows(tx as Parameters<typeof bulkInsertRows>[0], iqcResults, [row]);
   // its run and lot are the superseded version's; its target and author are checked as the ingest's are
   const parents = noIqcParentIds();
-  for (const [key, set] of IQC_PARENT_COLUMNS.iqc_results) {
-    const v = (row as Record<string, unknown>)[key];
-    if (v !== null && v !== undefined) parents[set].add(Number(v));
-  }
+  noteIqcParents(parents, 'iqc_results', row);
   await checkIqcParents(tx, next.labId, parents);
   return id;
 }
