@@ -102,6 +102,19 @@ describe('recognition: approve, then verify publicly', () => {
     await page.close();
   });
 
+  it('the public pages word a refused check: an unknown laboratory, a malformed date, a reuse day before the result', async () => {
+    const page = await context.newPage();
+    const refusal = () => page.locator('p.field-error[role=alert]').textContent();
+    await page.goto(`${baseUrl}/verify?lab=NOPE-1&analyte=${pair.analyte}`);
+    await expect(refusal()).resolves.toMatch(/实验室或检验项目不存在|Unknown laboratory or test/);
+    await page.goto(`${baseUrl}/verify/labs/${pair.lab}?analyte=${pair.analyte}&date=2026-13-01`);
+    await expect(refusal()).resolves.toMatch(/YYYY-MM-DD/);
+    await page.goto(`${baseUrl}/verify/labs/${pair.lab}?analyte=${pair.analyte}&date=2026-11-20&asOf=2026-11-01`);
+    await expect(refusal()).resolves.toMatch(/复用日期不能早于结果日期|cannot be before the day of the result/);
+    expect(await page.getByTestId('verify-answer').count()).toBe(0);
+    await page.close();
+  });
+
   it.each([
     ['an unknown laboratory', '/api/v1/verify?lab=NOPE&analyte=K', 404],
     ['an unknown test', '/api/v1/verify?lab=GZ-001&analyte=NOPE', 404],

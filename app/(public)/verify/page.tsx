@@ -4,7 +4,8 @@ import { withReadDb } from '@/db/client';
 import { catalogueAnalytes } from '@/lib/services/read/catalogue';
 import { publicRegions } from '@/lib/services/read/places';
 import { isAppError } from '@/lib/errors';
-import { searchLabs, verifyRecognition, type VerifyAnswer } from '@/lib/services/recognition/verification';
+import { searchLabs } from '@/lib/services/recognition/verification';
+import { checkForPage } from './check';
 import { PageHeader } from '@/app/_components/page-header';
 import { VerifyFields, VerifyResult } from '@/app/_components/recognition/verify-check';
 import { Card } from '@/app/_components/card';
@@ -30,16 +31,7 @@ export default async function VerifyPage({ searchParams }: { searchParams: Promi
     const searched = sp.q !== undefined || sp.region !== undefined;
     const labs = searched ? await safe(async () => await searchLabs(db, { q: sp.q, region: sp.region }), []) : [];
     const analytes = await catalogueAnalytes(db, { activeOnly: true });
-    let answer: VerifyAnswer | null = null;
-    let error: string | null = null;
-    if (sp.lab && sp.analyte) {
-      try {
-        answer = await verifyRecognition(db, { lab: sp.lab.trim(), analyte: sp.analyte, date: sp.date || undefined, asOf: sp.asOf || undefined });
-      } catch (e) {
-        if (!isAppError(e)) throw e;
-        error = e.reason === 'verify.asOfBeforeDate' ? t('verify.asOfBeforeDate') : e.code === 'invalid' ? t('verify.invalidDate') : t('verify.notFound');
-      }
-    }
+    const { answer, error } = sp.lab && sp.analyte ? await checkForPage(db, { lab: sp.lab.trim(), analyte: sp.analyte, date: sp.date, asOf: sp.asOf }, t) : { answer: null, error: null };
     return { regions, searched, labs, analytes, answer, error };
   });
   const analyte = analytes.find((a) => a.code === sp.analyte);

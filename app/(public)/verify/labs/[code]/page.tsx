@@ -6,7 +6,7 @@ import { catalogueAnalytes } from '@/lib/services/read/catalogue';
 import { publicRegionNamesEn } from '@/lib/services/read/places';
 import { isAppError } from '@/lib/errors';
 import { certificateForLab } from '@/lib/services/recognition/certificates';
-import { verifyRecognition, type VerifyAnswer } from '@/lib/services/recognition/verification';
+import { checkForPage } from '../../check';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
 import { VerifyFields, VerifyResult } from '@/app/_components/recognition/verify-check';
@@ -34,16 +34,7 @@ export default async function LabPublicPage({ params, searchParams }: { params: 
   const { analytes, scopeEn, answer, error } = await withReadDb(async (db) => {
     const analytes = (await catalogueAnalytes(db, { activeOnly: true })).sort((a, b) => Number(own.has(b.code)) - Number(own.has(a.code)));
     const scopeEn = zh ? null : await publicRegionNamesEn(db);
-    let answer: VerifyAnswer | null = null;
-    let error: string | null = null;
-    if (sp.analyte) {
-      try {
-        answer = await verifyRecognition(db, { lab: lab.code, analyte: sp.analyte, date: sp.date || undefined, asOf: sp.asOf || undefined });
-      } catch (e) {
-        if (!isAppError(e)) throw e;
-        error = e.reason === 'verify.asOfBeforeDate' ? t('verify.asOfBeforeDate') : e.code === 'invalid' ? t('verify.invalidDate') : t('verify.notFound');
-      }
-    }
+    const { answer, error } = sp.analyte ? await checkForPage(db, { lab: lab.code, analyte: sp.analyte, date: sp.date, asOf: sp.asOf }, t) : { answer: null, error: null };
     return { analytes, scopeEn, answer, error };
   });
   const analyte = analytes.find((a) => a.code === sp.analyte);
