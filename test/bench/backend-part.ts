@@ -25,7 +25,9 @@ const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDig
 /** IQC ingest: the CSV import through the app's ingest (importIqcCsv → ingestResults: parse,
  * judge, Westgard rules, runs, results, violations, audit), one file per lab and year; on PostgreSQL
  * the files alternate between the bulk writer with unnest only and with COPY for large batches.
- * Then the raw write of iqc_results rows through the bulk writer, on PostgreSQL with each method. */
+ * After one untimed import (warm-up), the labs' files one after another, then as many other labs'
+ * files all at once. Then the raw write of iqc_results rows through the bulk writer, on PostgreSQL
+ * with each method and the writer's check of the rows' parents. */
 async function iqcPart(scale: number): Promise<Figure[]> {
   const labs = Math.max(2, Math.round(70 * scale));
   // as many labs again for the imports of several labs at once (below), and one lab to warm up with
