@@ -118,6 +118,8 @@ describe.skipIf(!pgUrl)('db/citus.sql distributing, with stand-ins for the citus
     const keys = "select conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) as k from pg_constraint where contype = 'f' and conparentid = 0 order by 1";
     const before = (await db().$client.query<{ k: string }>(keys)).rows.map((r) => r.k);
     expect(before.length).toBeGreaterThan(40);
+    const parentTriggers = "select tgrelid::regclass::text as t from pg_trigger where tgname like '%\\_iqc\\_parent' order by 1";
+    expect((await db().$client.query<{ t: string }>(parentTriggers)).rows.map((r) => r.t)).toEqual(['analytes', 'laboratories', 'qc_targets', 'users']);
     const notices = await runScript(db(), 'public, citus_stub');
     const distributed = listed('distributed');
     expect(notices).toEqual([`distributed ${distributed.length} tables by lab_id; ${listed('reference').length} reference tables; ${listed('local_only').length} local tables; ${before.length} foreign keys kept`]);
@@ -129,5 +131,12 @@ describe.skipIf(!pgUrl)('db/citus.sql distributing, with stand-ins for the citus
     ]);
     expect(calls.filter((c) => c.foreign_keys > 0)).toEqual([]);
     expect((await db().$client.query<{ k: string }>(keys)).rows.map((r) => r.k)).toEqual(before);
+  });
+
+  it('drops the parents’ triggers of the keys the IQC writer checks (they would read distributed tables from reference shards), and only those', async () => {
+    // the script ran in the test before; the append-only triggers stay
+    const triggers = (await db().$client.query<{ t: string }>("select tgrelid::regclass::text || '.' || tgname as t from pg_trigger where not tgisinternal order by 1")).rows.map((r) => r.t);
+    expect(triggers.filter((t) => t.endsWith('_iqc_parent'))).toEqual([]);
+    expect(triggers).toEqual(expect.arrayContaining(['audit_log.audit_log_no_update', 'certification_events.certification_events_no_change']));
   });
 });
