@@ -14,7 +14,7 @@ import { isPostgresUrl } from '@/db/pg/url';
  * the same thing on one backend (PostgreSQL's unnest and COPY writers). */
 export interface Figure {
   measure: string;
-  unit: 'results/s' | 's' | 'requests/s';
+  unit: 'results/s' | 's' | 'requests/s' | 'µs/result';
   value: number;
   variant?: string;
   detail?: string;
@@ -76,16 +76,22 @@ function runPart(part: string, scale: number, backend: Backend, databaseUrl?: st
 }
 
 const fmt = (x: number, unit: Figure['unit']) =>
-  Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: unit === 's' ? 1 : 0, minimumFractionDigits: unit === 's' ? 1 : 0 }) : '—';
+  Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: unit === 's' || unit === 'µs/result' ? 1 : 0, minimumFractionDigits: unit === 's' || unit === 'µs/result' ? 1 : 0 }) : '—';
 
 /** The side-by-side table: one row per measure (and PostgreSQL variant), SQLite and PostgreSQL columns. */
 export function figureTable(byBackend: Record<Backend, Figure[]>): string {
   const rows: { measure: string; unit: string; sqlite: string; pg: string; detail: string }[] = [];
   const key = (f: Figure) => f.measure;
-  const seen = new Set<string>();
-  for (const f of [...byBackend.sqlite, ...byBackend.pg]) {
-    if (seen.has(key(f))) continue;
-    seen.add(key(f));
+  // SQLite's measures in their order, each PostgreSQL-only one after the measure it follows there
+  const order = [...new Set(byBackend.sqlite.map(key))];
+  let after = -1;
+  for (const k of new Set(byBackend.pg.map(key))) {
+    const at = order.indexOf(k);
+    if (at >= 0) after = at;
+    else order.splice(++after, 0, k);
+  }
+  for (const measure of order) {
+    const f = [...byBackend.sqlite, ...byBackend.pg].find((x) => key(x) === measure)!;
     const lite = byBackend.sqlite.filter((x) => key(x) === key(f));
     const post = byBackend.pg.filter((x) => key(x) === key(f));
     const n = Math.max(lite.length, post.length);
