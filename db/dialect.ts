@@ -5,6 +5,7 @@
 import { is, sql, SQL, StringChunk, type SQLWrapper } from 'drizzle-orm';
 import { PgDatabase } from 'drizzle-orm/pg-core';
 import { BACKEND } from './backend';
+import { arrayParam } from './pg/array-param';
 
 export type Dialect = 'sqlite' | 'pg';
 
@@ -134,7 +135,7 @@ export const inIdList = (col: unknown, ids: readonly number[]): SQL =>
 
 /** `col IN (texts)` with the list as one parameter. */
 export const inTextList = (col: unknown, values: readonly string[]): SQL =>
-  onPg() ? sql`${col} = ANY(${sql.param(values)}::text[])` : sql`${col} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
+  onPg() ? sql`${col} = ANY(${arrayParam(values)}::text[])` : sql`${col} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
 
 /** SQLite's INDEXED BY hint after a table name; nothing on PostgreSQL (its planner has no such hint). */
 export const indexedBy = (index: string): SQL => (onPg() ? sql`` : sql.raw(` INDEXED BY ${index}`));

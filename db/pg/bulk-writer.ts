@@ -15,6 +15,7 @@ import { getTableColumns } from 'drizzle-orm';
 import { boundColumns, driverValue, type BulkOptions, type BulkWriter } from '../bulk';
 import { rawAll, rawRun } from '../dialect';
 import { copyColumns, PG_COPY_MIN_ROWS } from './copy-from';
+import { arrayParam } from './array-param';
 
 /** Rows per statement (bounded by memory, not by parameters). */
 export const PG_BULK_BATCH = 10_000;
@@ -118,8 +119,8 @@ export function pgBulkWriter<T extends SQLiteTable>(db: unknown, table: T, opts:
     } else {
       pgBulkBatches.unnest++;
       const arrays: SQL[] = [];
-      if (idArray) arrays.push(sql`${sql.param(idArray)}::bigint[]`);
-      for (let i = 0; i < width; i++) arrays.push(sql`${sql.param(batch[i])}::${sql.raw(types[i])}[]`);
+      if (idArray) arrays.push(sql`${arrayParam(idArray)}::bigint[]`);
+      for (let i = 0; i < width; i++) arrays.push(sql`${arrayParam(batch[i])}::${sql.raw(types[i])}[]`);
       changes = (await rawRun(db, sql`${head}${sql.join(arrays, sql`, `)})`)).changes;
     }
     if (changes !== rows) throw new Error(`bulk insert into ${name}: ${rows} rows sent, ${changes} written`);

@@ -21,6 +21,7 @@ import { rawAll, rawRun } from '../dialect';
 import { COVERED_LEVELS } from '../queries/daily-iqc-rollups';
 import { byIndex, DayAccumulator, eachRecomputedRow, type IqcDailyBatch, type SeriesDays } from '../queries/daily-iqc-refresh';
 import { lockLabIqcWriters } from './iqc-lock';
+import { arrayParam } from './array-param';
 
 
 const DAY_MS = 86_400_000;
@@ -83,11 +84,11 @@ const dayKeyOf = (analyteId: number, instrument: string, day: string) => `${anal
 
 /** (analyte, instrument, day) keys as unnest rows, and with each day's instant range */
 function keyTables(k: readonly DayKey[]) {
-  const a = sql.param(k.map((x) => x.analyteId));
-  const i = sql.param(k.map((x) => x.instrument));
-  const d = sql.param(k.map((x) => x.day));
-  const t0 = sql.param(k.map((x) => startOfDayMs(x.day)));
-  const t1 = sql.param(k.map((x) => startOfDayMs(x.day) + DAY_MS));
+  const a = arrayParam(k.map((x) => x.analyteId));
+  const i = arrayParam(k.map((x) => x.instrument));
+  const d = arrayParam(k.map((x) => x.day));
+  const t0 = arrayParam(k.map((x) => startOfDayMs(x.day)));
+  const t1 = arrayParam(k.map((x) => startOfDayMs(x.day) + DAY_MS));
   return {
     keyRows: sql`unnest(${a}::bigint[], ${i}::text[], ${d}::text[]) AS k(analyte_id, instrument, day)`,
     rangeRows: sql`unnest(${a}::bigint[], ${i}::text[], ${d}::text[], ${t0}::bigint[], ${t1}::bigint[]) AS k(analyte_id, instrument, day, t0, t1)`,
@@ -144,13 +145,13 @@ async function refreshLab(tx: unknown, labId: number, series: readonly Refreshed
   }
   if (seriesCols[0].length) {
     await rawRun(tx, sql`INSERT INTO iqc_daily_series (lab_id, analyte_id, instrument, day, runs, rejected_runs, results, levels)
-      SELECT * FROM unnest(${sql.param(seriesCols[0])}::bigint[], ${sql.param(seriesCols[1])}::bigint[], ${sql.param(seriesCols[2])}::text[], ${sql.param(seriesCols[3])}::text[],
-                           ${sql.param(seriesCols[4])}::int[], ${sql.param(seriesCols[5])}::int[], ${sql.param(seriesCols[6])}::int[], ${sql.param(seriesCols[7])}::int[])`);
+      SELECT * FROM unnest(${arrayParam(seriesCols[0])}::bigint[], ${arrayParam(seriesCols[1])}::bigint[], ${arrayParam(seriesCols[2])}::text[], ${arrayParam(seriesCols[3])}::text[],
+                           ${arrayParam(seriesCols[4])}::int[], ${arrayParam(seriesCols[5])}::int[], ${arrayParam(seriesCols[6])}::int[], ${arrayParam(seriesCols[7])}::int[])`);
   }
   if (lotCols[0].length) {
     await rawRun(tx, sql`INSERT INTO iqc_daily_lots (control_lot_id, day, lab_id, analyte_id, level, results, n, mean, sum_sq_dev)
-      SELECT * FROM unnest(${sql.param(lotCols[0])}::bigint[], ${sql.param(lotCols[1])}::text[], ${sql.param(lotCols[2])}::bigint[], ${sql.param(lotCols[3])}::bigint[], ${sql.param(lotCols[4])}::text[],
-                           ${sql.param(lotCols[5])}::int[], ${sql.param(lotCols[6])}::int[], ${sql.param(lotCols[7])}::float8[], ${sql.param(lotCols[8])}::float8[])`);
+      SELECT * FROM unnest(${arrayParam(lotCols[0])}::bigint[], ${arrayParam(lotCols[1])}::text[], ${arrayParam(lotCols[2])}::bigint[], ${arrayParam(lotCols[3])}::bigint[], ${arrayParam(lotCols[4])}::text[],
+                           ${arrayParam(lotCols[5])}::int[], ${arrayParam(lotCols[6])}::int[], ${arrayParam(lotCols[7])}::float8[], ${arrayParam(lotCols[8])}::float8[])`);
   }
   const stored = k.filter((x) => !fromMemory.has(dayKeyOf(x.analyteId, x.instrument, x.day)));
   if (stored.length) await sumStoredDays(tx, labId, stored);
@@ -204,7 +205,7 @@ async function moveRollups(tx: unknown, labId: number, keys: readonly { analyteI
   const levels = await rawAll<{ analyteId: number; day: string; before: number; after: number }>(
     tx,
     sql`SELECT k.analyte_id AS analyteId, k.day, coalesce(p.levels, 0)::int AS before, coalesce(x.levels, 0)::int AS after
-        FROM unnest(${sql.param(pk.map((x) => x.analyteId))}::bigint[], ${sql.param(pk.map((x) => x.day))}::text[]) AS k(analyte_id, day)
+        FROM unnest(${arrayParam(pk.map((x) => x.analyteId))}::bigint[], ${arrayParam(pk.map((x) => x.day))}::text[]) AS k(analyte_id, day)
         LEFT JOIN LATERAL (SELECT levels FROM iqc_daily_pairs WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND day = k.day OFFSET 0) p ON true
         LEFT JOIN LATERAL (
           SELECT count(DISTINCT dl.level) AS levels FROM control_lots l JOIN iqc_daily_lots dl ON dl.control_lot_id = l.id AND dl.lab_id = l.lab_id AND dl.day = k.day
@@ -220,7 +221,7 @@ async function moveRollups(tx: unknown, labId: number, keys: readonly { analyteI
     sql`SELECT k.analyte_id AS analyteId, k.month,
                (SELECT count(*) FROM iqc_daily_pairs p WHERE p.lab_id = ${labId} AND p.analyte_id = k.analyte_id
                   AND p.day >= k.month || '-01' AND p.day <= k.month || '-31' AND p.levels > 0)::int AS days
-        FROM unnest(${sql.param(mk.map((x) => x.analyteId))}::bigint[], ${sql.param(mk.map((x) => x.month))}::text[]) AS k(analyte_id, month)`,
+        FROM unnest(${arrayParam(mk.map((x) => x.analyteId))}::bigint[], ${arrayParam(mk.map((x) => x.month))}::text[]) AS k(analyte_id, month)`,
   )) monthDays.set(`${r.analyteId}\u0000${r.month}`, r.days);
   const monthsBefore = new Map([...monthDays].map(([key, n]) => [key, n > 0]));
   const upserts: { analyteId: number; day: string; levels: number }[] = [];
@@ -244,12 +245,12 @@ async function moveRollups(tx: unknown, labId: number, keys: readonly { analyteI
   if (upserts.length) {
     await rawRun(tx, sql`INSERT INTO iqc_daily_pairs (lab_id, analyte_id, day, levels)
       SELECT ${labId}::bigint, k.analyte_id, k.day, k.levels
-      FROM unnest(${sql.param(upserts.map((x) => x.analyteId))}::bigint[], ${sql.param(upserts.map((x) => x.day))}::text[], ${sql.param(upserts.map((x) => x.levels))}::int[]) AS k(analyte_id, day, levels)
+      FROM unnest(${arrayParam(upserts.map((x) => x.analyteId))}::bigint[], ${arrayParam(upserts.map((x) => x.day))}::text[], ${arrayParam(upserts.map((x) => x.levels))}::int[]) AS k(analyte_id, day, levels)
       ON CONFLICT (analyte_id, day, lab_id) DO UPDATE SET levels = excluded.levels`);
   }
   if (deletes.length) {
     await rawRun(tx, sql`DELETE FROM iqc_daily_pairs p
-      USING unnest(${sql.param(deletes.map((x) => x.analyteId))}::bigint[], ${sql.param(deletes.map((x) => x.day))}::text[]) AS k(analyte_id, day)
+      USING unnest(${arrayParam(deletes.map((x) => x.analyteId))}::bigint[], ${arrayParam(deletes.map((x) => x.day))}::text[]) AS k(analyte_id, day)
       WHERE p.lab_id = ${labId} AND p.analyte_id = k.analyte_id AND p.day = k.day`);
   }
   // net changes only: a day (month) one analyte gained and another lost keeps its row as it is
@@ -265,8 +266,8 @@ async function addDeltas(tx: unknown, table: 'iqc_region_days' | 'iqc_region_mon
   const kc = sql.raw(key);
   const cc = sql.raw(count);
   await rawRun(tx, sql`INSERT INTO ${t} (region_id, ${kc}, ${cc})
-    SELECT ${region}::bigint, k.key, k.n FROM unnest(${sql.param(list.map(([k]) => k))}::text[], ${sql.param(list.map(([, n]) => n))}::int[]) AS k(key, n)
+    SELECT ${region}::bigint, k.key, k.n FROM unnest(${arrayParam(list.map(([k]) => k))}::text[], ${arrayParam(list.map(([, n]) => n))}::int[]) AS k(key, n)
     ON CONFLICT (region_id, ${kc}) DO UPDATE SET ${cc} = ${t}.${cc} + excluded.${cc}`);
   const dropped = list.filter(([, n]) => n < 0).map(([k]) => k);
-  if (dropped.length) await rawRun(tx, sql`DELETE FROM ${t} WHERE region_id = ${region} AND ${kc} = ANY(${sql.param(dropped)}::text[]) AND ${cc} = 0`);
+  if (dropped.length) await rawRun(tx, sql`DELETE FROM ${t} WHERE region_id = ${region} AND ${kc} = ANY(${arrayParam(dropped)}::text[]) AND ${cc} = 0`);
 }

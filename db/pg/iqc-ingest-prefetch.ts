@@ -7,6 +7,7 @@
 import { sql } from 'drizzle-orm';
 import { rawAll } from '../dialect';
 import type { ContextValueRow, LotRow, RegionResultRow, TargetRow } from '../queries/iqc-ingest';
+import { arrayParam } from './array-param';
 
 /** A series of a batch: lab, analyte, instrument and the earliest time the batch touches. */
 export interface SeriesKey {
@@ -57,7 +58,7 @@ export async function prefetchClientRuns(db: unknown, labId: number, keys: reado
   const rows = await rawAll<{ id: number; measuredAt: number; analyteId: number; instrument: string; clientRunId: string }>(
     db,
     sql`SELECT u.id, u.measured_at AS measuredAt, u.analyte_id AS analyteId, u.instrument, u.client_run_id AS clientRunId
-        FROM unnest(${sql.param(keys.map((k) => k.analyteId))}::int[], ${sql.param(keys.map((k) => k.instrument))}::text[], ${sql.param(keys.map((k) => k.clientRunId))}::text[]) AS k(analyte_id, instrument, client_run_id)
+        FROM unnest(${arrayParam(keys.map((k) => k.analyteId))}::int[], ${arrayParam(keys.map((k) => k.instrument))}::text[], ${arrayParam(keys.map((k) => k.clientRunId))}::text[]) AS k(analyte_id, instrument, client_run_id)
         JOIN iqc_runs u ON u.lab_id = ${labId} AND u.client_run_id = k.client_run_id AND u.analyte_id = k.analyte_id AND u.instrument = k.instrument`,
   );
   for (const r of rows) out.set(`${seriesKeyOf(r.analyteId, r.instrument)}\u0000${r.clientRunId}`, { id: r.id, measuredAt: r.measuredAt });
@@ -77,7 +78,7 @@ export async function prefetchRegionResults(db: unknown, labId: number, series: 
     sql`SELECT r.id, r.run_id AS runId, r.control_lot_id AS controlLotId, r.level, r.value, r.category, r.signal, r.measured_at AS measuredAt, r.z,
                r.target_id AS targetId, r.excluded::int AS excluded, u.measured_at AS runAt, u.client_run_id AS clientRunId, u.status AS runStatus,
                u.rules::text AS runRules, u.operator AS runOperator, k.analyte_id AS analyteId, k.instrument
-        FROM unnest(${sql.param(series.map((s) => s.analyteId))}::int[], ${sql.param(series.map((s) => s.instrument))}::text[], ${sql.param(series.map((s) => s.from))}::bigint[]) AS k(analyte_id, instrument, since)
+        FROM unnest(${arrayParam(series.map((s) => s.analyteId))}::int[], ${arrayParam(series.map((s) => s.instrument))}::text[], ${arrayParam(series.map((s) => s.from))}::bigint[]) AS k(analyte_id, instrument, since)
         CROSS JOIN LATERAL (
           SELECT * FROM iqc_results WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND measured_at >= k.since AND current OFFSET 0
         ) r
@@ -103,7 +104,7 @@ export async function prefetchContextValues(db: unknown, labId: number, series: 
   const rows = await rawAll<ContextValueRow & { analyteId: number; instrument: string }>(
     db,
     sql`SELECT u.id AS runId, r.level, r.z, k.analyte_id AS analyteId, k.instrument
-        FROM unnest(${sql.param(series.map((s) => s.analyteId))}::int[], ${sql.param(series.map((s) => s.instrument))}::text[], ${sql.param(series.map((s) => s.from))}::bigint[]) AS k(analyte_id, instrument, before)
+        FROM unnest(${arrayParam(series.map((s) => s.analyteId))}::int[], ${arrayParam(series.map((s) => s.instrument))}::text[], ${arrayParam(series.map((s) => s.from))}::bigint[]) AS k(analyte_id, instrument, before)
         CROSS JOIN LATERAL (
           SELECT id, measured_at, client_run_id FROM iqc_runs
           WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND instrument = k.instrument AND measured_at < k.before AND status IN ('accepted', 'warning')

@@ -23,6 +23,7 @@ import type { ContextValueRow, LotRow, RegionResultRow, TargetRow } from '../que
 import { prefetchClientRuns, prefetchContextValues, prefetchLab, prefetchRegionResults, seriesKeyOf, type SeriesKey } from './iqc-ingest-prefetch';
 import { lockLabIqcWriters } from './iqc-lock';
 import { checkIqcParents, IQC_PARENT_COLUMNS, noIqcParentIds, noteIqcParents, type IqcParentIds } from './iqc-parents';
+import { arrayParam } from './array-param';
 
 type Op = () => Promise<void>;
 interface ActionRow {
@@ -123,7 +124,7 @@ export class PgIqcStatements {
     if (runIds.size) {
       const rows = await rawAll<ActionRow & { runId: number }>(
         this.tx,
-        sql`SELECT id, run_id AS runId, status, cause, action, outcome FROM corrective_actions WHERE lab_id = ${this.labId} AND run_id = ANY(${sql.param([...runIds])}::bigint[])`,
+        sql`SELECT id, run_id AS runId, status, cause, action, outcome FROM corrective_actions WHERE lab_id = ${this.labId} AND run_id = ANY(${arrayParam([...runIds])}::bigint[])`,
       );
       for (const r of rows) {
         this.actions.set(r.runId, { id: r.id, status: r.status, cause: r.cause, action: r.action, outcome: r.outcome });
@@ -216,8 +217,8 @@ export class PgIqcStatements {
         await rawRun(
           this.tx,
           sql`UPDATE iqc_runs u SET status = k.status, rules = k.rules::jsonb, evaluated_at = k.evaluated_at, measured_at = k.measured_at
-              FROM unnest(${sql.param(updates.map((x) => x.id))}::bigint[], ${sql.param(updates.map((x) => x.status))}::text[], ${sql.param(updates.map((x) => x.rules))}::text[],
-                          ${sql.param(updates.map((x) => x.evaluatedAt))}::bigint[], ${sql.param(updates.map((x) => x.measuredAt))}::bigint[]) AS k(id, status, rules, evaluated_at, measured_at)
+              FROM unnest(${arrayParam(updates.map((x) => x.id))}::bigint[], ${arrayParam(updates.map((x) => x.status))}::text[], ${arrayParam(updates.map((x) => x.rules))}::text[],
+                          ${arrayParam(updates.map((x) => x.evaluatedAt))}::bigint[], ${arrayParam(updates.map((x) => x.measuredAt))}::bigint[]) AS k(id, status, rules, evaluated_at, measured_at)
               WHERE u.id = k.id AND u.lab_id = ${this.labId}`,
         );
       });
@@ -226,7 +227,7 @@ export class PgIqcStatements {
       this.violationDeletes = [];
       this.inserts.delete('iqc_violations');
       this.ops.push(async () => {
-        await rawRun(this.tx, sql`DELETE FROM iqc_violations WHERE lab_id = ${this.labId} AND run_id = ANY(${sql.param(deletes)}::bigint[])`);
+        await rawRun(this.tx, sql`DELETE FROM iqc_violations WHERE lab_id = ${this.labId} AND run_id = ANY(${arrayParam(deletes)}::bigint[])`);
       });
     }
     if (opened.length) {
@@ -237,7 +238,7 @@ export class PgIqcStatements {
           this.tx,
           sql`INSERT INTO corrective_actions (run_id, lab_id, analyte_id, status, opened_at)
               SELECT k.run_id, ${this.labId}::bigint, k.analyte_id, 'open', k.opened_at
-              FROM unnest(${sql.param(opened.map((x) => x.runId))}::bigint[], ${sql.param(opened.map((x) => x.analyteId))}::bigint[], ${sql.param(opened.map((x) => x.at))}::bigint[]) AS k(run_id, analyte_id, opened_at)
+              FROM unnest(${arrayParam(opened.map((x) => x.runId))}::bigint[], ${arrayParam(opened.map((x) => x.analyteId))}::bigint[], ${arrayParam(opened.map((x) => x.at))}::bigint[]) AS k(run_id, analyte_id, opened_at)
               ON CONFLICT (run_id, lab_id) DO NOTHING`,
         );
       });

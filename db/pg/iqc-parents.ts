@@ -9,6 +9,7 @@
 // (db/pg/iqc-lock.ts) as this transaction does, delete runs, and lots are never deleted.
 import { sql } from 'drizzle-orm';
 import { rawAll } from '../dialect';
+import { arrayParam } from './array-param';
 
 /** The parent ids rows name, per parent table. */
 export interface IqcParentIds {
@@ -50,7 +51,7 @@ function missingParent(what: string, detail: string): Error {
  */
 export async function checkIqcParents(tx: unknown, labId: number, p: IqcParentIds): Promise<void> {
   if (isEmpty(p)) return;
-  const ids = (s: Set<number>) => sql.param([...s]);
+  const ids = (s: Set<number>) => arrayParam([...s]);
   const [m] = await rawAll<{ run: number | null; lot: number | null; target: number | null; usr: number | null; lab: number | null; analyte: number | null }>(
     tx,
     sql`WITH l AS (SELECT id FROM laboratories WHERE id = ANY(${ids(p.labs)}::bigint[]) FOR KEY SHARE),

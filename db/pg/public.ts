@@ -8,6 +8,7 @@ import type { DB } from '../client';
 import { rawAll, rawGet } from '../dialect';
 import { withTx } from '../tx';
 import type { PublicAnalyte, PublicCertificationOnDay, PublicLab, PublicLabKey, PublicPairCertification, PublicStatusEvent } from '../queries/public';
+import { arrayParam } from './array-param';
 
 const dialect = new PgDialect();
 
@@ -44,7 +45,7 @@ export const analyteByLoinc = (db: DB, loinc: string) => rawGet<PublicAnalyte>(d
 export const labKeysByCodes = (db: DB, codes: readonly string[]) =>
   rawAll<PublicLabKey>(
     db,
-    sql`SELECT l.id, l.code, r.path AS "regionPath" FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ANY(${sql.param(codes)}::text[]) AND l.active`,
+    sql`SELECT l.id, l.code, r.path AS "regionPath" FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ANY(${arrayParam(codes)}::text[]) AND l.active`,
   );
 
 export const analyteIndex = (db: DB) => rawAll<{ id: number; code: string; loinc: string | null }>(db, sql`SELECT id, code, loinc FROM analytes ORDER BY id`);
@@ -58,7 +59,7 @@ export const pairsCertificationsWithEvents = async (db: DB, pairKeys: readonly n
       sql`SELECT c.id, c.lab_id AS "labId", c.analyte_id AS "analyteId", c.mark, c.scope, c.certificate_no AS "certificateNo", c.valid_from AS "validFrom", c.valid_to AS "validTo",
                  (SELECT json_agg(json_build_array(e.id, e.effective_on, e.to_status)) FROM certification_events e
                    WHERE e.certification_id = c.id AND e.lab_id = c.lab_id AND e.to_status IS NOT NULL) AS events
-          FROM unnest(${sql.param(pairKeys)}::bigint[]) AS j(value) JOIN certifications c ON c.lab_id = (j.value >> 20) AND c.analyte_id = (j.value & 1048575)`,
+          FROM unnest(${arrayParam(pairKeys)}::bigint[]) AS j(value) JOIN certifications c ON c.lab_id = (j.value >> 20) AND c.analyte_id = (j.value & 1048575)`,
     )
   ).map((c) => ({ ...c, events: (c.events ?? []).map(([id, effectiveOn, toStatus]): PublicStatusEvent => ({ id, certificationId: c.id, effectiveOn, toStatus })) }));
 
@@ -90,10 +91,10 @@ export const verifyRound = async (db: DB, q: { since: { lastEvent: number; lastC
         ? sql`NULL::json AS "changedEvents", NULL::json AS "changedCerts"`
         : sql`(SELECT coalesce(json_agg(k), '[]') FROM (SELECT lab_id * 1048576 + analyte_id AS k FROM certification_events WHERE id > ${q.since.lastEvent} AND id <= ${q.since.lastEvent + ROUND_CHANGES_LIMIT}) ch) AS "changedEvents",
               (SELECT coalesce(json_agg(k), '[]') FROM (SELECT lab_id * 1048576 + analyte_id AS k FROM certifications WHERE id > ${q.since.lastCert} AND id <= ${q.since.lastCert + ROUND_CHANGES_LIMIT}) ch) AS "changedCerts"`},
-      (SELECT json_agg(json_build_array(l.id, l.code, r.path)) FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ANY(${sql.param(q.labs)}::text[]) AND l.active) AS labs,
-      (SELECT json_agg(json_build_array(a.id, a.code)) FROM analytes a WHERE a.code = ANY(${sql.param(q.codes)}::text[])) AS analytes,
+      (SELECT json_agg(json_build_array(l.id, l.code, r.path)) FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ANY(${arrayParam(q.labs)}::text[]) AND l.active) AS labs,
+      (SELECT json_agg(json_build_array(a.id, a.code)) FROM analytes a WHERE a.code = ANY(${arrayParam(q.codes)}::text[])) AS analytes,
       (SELECT json_agg(json_build_array(x.id, x.code, x.loinc)) FROM (SELECT DISTINCT ON (a.loinc) a.id, a.code, a.loinc FROM analytes a
-         WHERE a.loinc = ANY(${sql.param(q.loincs)}::text[]) ORDER BY a.loinc, a.id) x) AS loincs`,
+         WHERE a.loinc = ANY(${arrayParam(q.loincs)}::text[]) ORDER BY a.loinc, a.id) x) AS loincs`,
   ))[0];
 
 export const certificationStamp = async (db: DB) =>
@@ -112,7 +113,7 @@ export const policyStamp = async (db: DB) => (await rawGet<{ stamp: number }>(db
 export const localCodes = (db: DB, owner: number, codes: readonly string[]) =>
   rawAll<{ localCode: string; analyteId: number }>(
     db,
-    sql`SELECT m.local_code AS "localCode", m.analyte_id AS "analyteId" FROM analyte_local_codes m WHERE m.owner_id = ${owner} AND m.local_code = ANY(${sql.param(codes)}::text[])`,
+    sql`SELECT m.local_code AS "localCode", m.analyte_id AS "analyteId" FROM analyte_local_codes m WHERE m.owner_id = ${owner} AND m.local_code = ANY(${arrayParam(codes)}::text[])`,
   );
 
 export async function recordMisses(db: DB, owner: number, codes: readonly string[], now: number, keep: number): Promise<void> {
@@ -121,7 +122,7 @@ export async function recordMisses(db: DB, owner: number, codes: readonly string
     await rawAll(
       tx,
       sql`INSERT INTO analyte_local_code_misses (owner_id, local_code, seen, first_seen_at, last_seen_at)
-          SELECT ${owner}::bigint, code, count(*), ${now}::bigint, ${now}::bigint FROM unnest(${sql.param(codes)}::text[]) AS j(code) GROUP BY code
+          SELECT ${owner}::bigint, code, count(*), ${now}::bigint, ${now}::bigint FROM unnest(${arrayParam(codes)}::text[]) AS j(code) GROUP BY code
           ON CONFLICT (owner_id, local_code) DO UPDATE SET seen = analyte_local_code_misses.seen + excluded.seen, last_seen_at = excluded.last_seen_at`,
     );
     await rawAll(

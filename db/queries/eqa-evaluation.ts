@@ -8,6 +8,7 @@ import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
 import { eqaAssignedValues, eqaCategoryTargets, eqaEvaluations, eqaRounds, eqaSubmissions } from '../schema';
 import { dialectOf, first, rawAll, rawTuples } from '@/db/dialect';
+import { arrayParam } from '../pg/array-param';
 
 /** One current submission as the evaluation reads it: [id, labId, sampleId, analyteId, value, method, instrument]. */
 export type SubmissionTuple = [number, number, number, number, number, string, string];
@@ -37,7 +38,7 @@ export async function currentCategoryAnswers(db: DB, roundId: number, analyteIds
   if (dialectOf(db) === 'pg')
     return await rawTuples<[number, string | null]>(
       db,
-      sql`select id, category from eqa_submissions where round_id = ${roundId} and current and analyte_id = ANY(${sql.param([...analyteIds])}::bigint[])`,
+      sql`select id, category from eqa_submissions where round_id = ${roundId} and current and analyte_id = ANY(${arrayParam([...analyteIds])}::bigint[])`,
     );
   return db.$client
     .prepare(
@@ -169,7 +170,7 @@ export async function checkGradedParents(
     tx,
     sql`select (select count(*) from unnest(${literal(submissions.id)}::bigint[], ${literal(submissions.lab)}::bigint[]) as x(id, lab_id)
                  where not exists (select 1 from eqa_submissions s where s.round_id = ${roundId} and s.lab_id = x.lab_id and s.id = x.id))::int,
-               (select count(*) from unnest(${sql.param([...assignedValueIds])}::bigint[]) as a(id)
+               (select count(*) from unnest(${arrayParam([...assignedValueIds])}::bigint[]) as a(id)
                  where not exists (select 1 from eqa_assigned_values v where v.id = a.id))::int`,
   );
   if (missing || missingAssigned) throw new Error(`round ${roundId}: ${missing} graded submissions not in the round, ${missingAssigned} assigned values missing`);

@@ -5,6 +5,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
 import { analyteLimitRanges } from '../schema';
 import { ascNullsFirst, asInt, boolAsInt, dialectOf, first, rawRun, rawTuples } from '@/db/dialect';
+import { arrayParam } from '../pg/array-param';
 
 export type LimitRangeRow = typeof analyteLimitRanges.$inferSelect;
 
@@ -73,7 +74,7 @@ export async function schemeScoresInOrder(db: DB, schemeId: number): Promise<Ite
 /** Set the unsuccessful flag of score rows (ids). */
 export async function setUnsuccessful(db: DB, ids: readonly number[], value: boolean) {
   if (dialectOf(db) === 'pg') {
-    if (ids.length) await rawRun(db, sql`update eqa_analyte_scores set unsuccessful = ${value} where id = ANY(${sql.param([...ids])}::bigint[])`);
+    if (ids.length) await rawRun(db, sql`update eqa_analyte_scores set unsuccessful = ${value} where id = ANY(${arrayParam([...ids])}::bigint[])`);
     return;
   }
   const stmt = db.$client.prepare('update eqa_analyte_scores set unsuccessful = ? where id = ?');
