@@ -21,8 +21,16 @@ import { rawAll, rawRun } from '../dialect';
 import { COVERED_LEVELS } from '../queries/daily-iqc-rollups';
 import { byIndex, DayAccumulator, eachRecomputedRow, type IqcDailyBatch, type SeriesDays } from '../queries/daily-iqc-refresh';
 import { lockLabIqcWriters } from './iqc-lock';
+import { pgBulkWriter } from './bulk-writer';
+import type { BulkOptions } from '../bulk';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import * as pgTables from './schema';
+import type * as liteTables from '../schema/sqlite';
 import { arrayParam } from './array-param';
 
+// the PostgreSQL tables whatever the process's backend (this runs on PostgreSQL only), typed as the
+// shared row types' SQLite tables the bulk writer takes
+const { iqcDailyLots, iqcDailyPairs, iqcDailySeries } = pgTables as unknown as typeof liteTables;
 
 const DAY_MS = 86_400_000;
 const OFFSET_MS = 8 * 3_600_000;
@@ -143,16 +151,9 @@ async function refreshLab(tx: unknown, labId: number, series: readonly Refreshed
       },
     );
   }
-  if (seriesCols[0].length) {
-    await rawRun(tx, sql`INSERT INTO iqc_daily_series (lab_id, analyte_id, instrument, day, runs, rejected_runs, results, levels)
-      SELECT * FROM unnest(${arrayParam(seriesCols[0])}::bigint[], ${arrayParam(seriesCols[1])}::bigint[], ${arrayParam(seriesCols[2])}::text[], ${arrayParam(seriesCols[3])}::text[],
-                           ${arrayParam(seriesCols[4])}::int[], ${arrayParam(seriesCols[5])}::int[], ${arrayParam(seriesCols[6])}::int[], ${arrayParam(seriesCols[7])}::int[])`);
-  }
-  if (lotCols[0].length) {
-    await rawRun(tx, sql`INSERT INTO iqc_daily_lots (control_lot_id, day, lab_id, analyte_id, level, results, n, mean, sum_sq_dev)
-      SELECT * FROM unnest(${arrayParam(lotCols[0])}::bigint[], ${arrayParam(lotCols[1])}::text[], ${arrayParam(lotCols[2])}::bigint[], ${arrayParam(lotCols[3])}::bigint[], ${arrayParam(lotCols[4])}::text[],
-                           ${arrayParam(lotCols[5])}::int[], ${arrayParam(lotCols[6])}::int[], ${arrayParam(lotCols[7])}::float8[], ${arrayParam(lotCols[8])}::float8[])`);
-  }
+  // a year's import gives tens of thousands of these rows: the bulk writer sends them by COPY
+  await writeColumns(tx, iqcDailySeries, ['labId', 'analyteId', 'instrument', 'day', 'runs', 'rejectedRuns', 'results', 'levels'], seriesCols);
+  await writeColumns(tx, iqcDailyLots, ['controlLotId', 'day', 'labId', 'analyteId', 'level', 'results', 'n', 'mean', 'sumSqDev'], lotCols);
   const stored = k.filter((x) => !fromMemory.has(dayKeyOf(x.analyteId, x.instrument, x.day)));
   if (stored.length) await sumStoredDays(tx, labId, stored);
   await moveRollups(tx, labId, k);
@@ -213,6 +214,7 @@ async function moveRollups(tx: unknown, labId: number, keys: readonly { analyteI
   );
   const changed = levels.filter((r) => r.before !== r.after);
   if (!changed.length) return;
+  const levelsBefore = new Map(changed.map((r) => [`${r.analyteId}\u0000${r.day}`, r.before]));
   // days with levels per touched lab × analyte × month before the change (a month counts a pair
   // while the pair has a day with levels in it)
   const monthDays = new Map<string, number>();
@@ -242,11 +244,15 @@ async function moveRollups(tx: unknown, labId: number, keys: readonly { analyteI
     const month = key.slice(key.indexOf('\u0000') + 1);
     monthDelta.set(month, (monthDelta.get(month) ?? 0) + (has ? 1 : -1));
   }
-  if (upserts.length) {
-    await rawRun(tx, sql`INSERT INTO iqc_daily_pairs (lab_id, analyte_id, day, levels)
-      SELECT ${labId}::bigint, k.analyte_id, k.day, k.levels
-      FROM unnest(${arrayParam(upserts.map((x) => x.analyteId))}::bigint[], ${arrayParam(upserts.map((x) => x.day))}::text[], ${arrayParam(upserts.map((x) => x.levels))}::int[]) AS k(analyte_id, day, levels)
-      ON CONFLICT (analyte_id, day, lab_id) DO UPDATE SET levels = excluded.levels`);
+  // a day without levels before had no pair row (one left at none is deleted): those are inserted,
+  // the others updated
+  const added = upserts.filter((x) => !levelsBefore.get(`${x.analyteId}\u0000${x.day}`));
+  const moved = upserts.filter((x) => levelsBefore.get(`${x.analyteId}\u0000${x.day}`));
+  await writeColumns(tx, iqcDailyPairs, ['labId', 'analyteId', 'day', 'levels'], [added.map(() => labId), added.map((x) => x.analyteId), added.map((x) => x.day), added.map((x) => x.levels)]);
+  if (moved.length) {
+    await rawRun(tx, sql`UPDATE iqc_daily_pairs p SET levels = k.levels
+      FROM unnest(${arrayParam(moved.map((x) => x.analyteId))}::bigint[], ${arrayParam(moved.map((x) => x.day))}::text[], ${arrayParam(moved.map((x) => x.levels))}::int[]) AS k(analyte_id, day, levels)
+      WHERE p.lab_id = ${labId} AND p.analyte_id = k.analyte_id AND p.day = k.day`);
   }
   if (deletes.length) {
     await rawRun(tx, sql`DELETE FROM iqc_daily_pairs p
@@ -256,6 +262,16 @@ async function moveRollups(tx: unknown, labId: number, keys: readonly { analyteI
   // net changes only: a day (month) one analyte gained and another lost keeps its row as it is
   await addDeltas(tx, 'iqc_region_days', 'day', 'covered_pairs', region, covered);
   await addDeltas(tx, 'iqc_region_months', 'month', 'pairs', region, monthDelta);
+}
+
+/** Rows given as one array per column (in `columns`' order) through the bulk writer: COPY from
+ * PG_COPY_MIN_ROWS rows on. */
+async function writeColumns<T extends SQLiteTable>(tx: unknown, table: T, columns: readonly (keyof T['$inferInsert'] & string)[], cols: readonly unknown[][]): Promise<void> {
+  const rows = cols[0].length;
+  if (!rows) return;
+  const w = pgBulkWriter(tx, table, { columns: columns as BulkOptions<T['$inferInsert']>['columns'] });
+  for (let r = 0; r < rows; r++) w.addValues(cols.map((c) => c[r]));
+  await w.flush();
 }
 
 /** Add per-key deltas to a region roll-up (upserted on its key) and drop the rows left at zero. */
