@@ -17,7 +17,8 @@ import { withTx } from '@/db/tx';
 import { bulkWriter } from '@/db/bulk';
 import { pgBulkBatches, pgBulkWriter, setPgBulkMethod, type PgBulkMethod } from '@/db/pg/bulk-writer';
 import { FIGURES_PREFIX, type Figure } from './backends';
-import { pgServerCpu, pgServerCpuSince, profilePgQueries } from './pg-profile';
+import { profilePgQueries } from './pg-profile';
+import { cpuSince, pgCpu } from './proc-cpu';
 import { checkIqcParents, noIqcParentIds } from '@/db/pg/iqc-parents';
 
 const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
@@ -75,22 +76,22 @@ async function iqcPart(scale: number): Promise<Figure[]> {
     // imports' JavaScript shares this one thread; the server runs them on its worker threads.
     {
       const rows = together.reduce((n, f) => n + f.rows, 0);
-      const server0 = pg ? await pgServerCpu(world.db) : null;
+      const server0 = pg ? await pgCpu(world.db, 'server') : null;
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const outs = await Promise.all(together.map((f) => importIqcCsv(world.db, f.actor, { text: f.csv }, { source: 'api', now: end + 3_600_000 })));
       const ms = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
-      const serverMs = pg ? await pgServerCpuSince(world.db, server0) : null;
+      const serverS = pg ? cpuSince(server0, await pgCpu(world.db, 'server')) : null;
       const inserted = outs.reduce((n, o) => n + o.inserted, 0);
       console.log(`CSV import, ${together.length} labs at once: ${fmt(rows)} results — ${fmt(rows / (ms / 1000))} results/s (${fmt(ms)} ms, ${fmt(inserted)} inserted)`);
       figures.push({ measure: `IQC ingest: ${together.length} labs' CSV imports at once`, unit: 'results/s', value: rows / (ms / 1000), variant: pg ? 'COPY ≥ 5,000' : undefined, detail: `${fmt(rows)} results` });
       // the CPU each result costs, which says how many cores a rate needs: the app's (on SQLite
       // the database's with it) and, on PostgreSQL on this machine, the database server's
-      const appUs = ((cpu.user + cpu.system) / rows);
-      console.log(`  CPU per result: app process ${fmt(appUs, 1)} µs${serverMs === null ? (pg ? ', database server not measurable from here' : ' (with the database)') : `, database server ${fmt((serverMs * 1000) / rows, 1)} µs (one core of it: ${fmt(rows / (serverMs / 1000))} results/s)`}`);
+      const appUs = (cpu.user + cpu.system) / rows;
+      console.log(`  CPU per result: app process ${fmt(appUs, 1)} µs${serverS === null ? (pg ? ', database server not measurable from here' : ' (with the database)') : `, database server ${fmt((serverS * 1e6) / rows, 1)} µs (one core of it: ${fmt(rows / serverS)} results/s)`}`);
       figures.push({ measure: '  CPU per result of the labs at once: app process', unit: 'µs/result', value: appUs, detail: pg ? undefined : 'the database in the process' });
-      if (serverMs !== null) figures.push({ measure: '  CPU per result of the labs at once: database server', unit: 'µs/result', value: (serverMs * 1000) / rows, detail: 'its processes on this machine' });
+      if (serverS !== null) figures.push({ measure: '  CPU per result of the labs at once: database server', unit: 'µs/result', value: (serverS * 1e6) / rows, detail: 'its processes on this machine' });
     }
 
     // the write alone: iqc_results rows (of one stored run and lot, not current so the dedup key

@@ -3,9 +3,6 @@
 // statement shape (its text up to the first parameter list, whitespace collapsed); COPY streams are
 // timed as one "COPY <table>" entry. Printed as the top entries with their share of the part's wall time.
 import pg from 'pg';
-import { readFileSync } from 'node:fs';
-import { sql } from 'drizzle-orm';
-import { rawAll } from '@/db/dialect';
 
 interface Entry {
   ms: number;
@@ -71,35 +68,3 @@ export function profilePgQueries(): PgProfile {
   return { reset: () => entries.clear(), report };
 }
 
-/** CPU time in ms of the PostgreSQL server's processes (every backend and helper pg_stat_activity
- * lists) by pid, read from /proc when the server runs on this machine; null when it does not (another
- * host, or processes this user cannot read). `pgServerCpuSince(before)` is the server's CPU since:
- * how many database cores a rate needs. */
-export async function pgServerCpu(db: unknown): Promise<Map<number, number> | null> {
-  const pids = await rawAll<{ pid: number }>(db, sql`SELECT pid FROM pg_stat_activity`);
-  const out = new Map<number, number>();
-  for (const { pid } of pids) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      return null;
-    }
-    // the fields after the command's closing parenthesis, from the 3rd (state): utime is the 14th, stime the 15th
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    out.set(Number(pid), ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS);
-  }
-  return out;
-}
-
-/** The server's CPU in ms since `before` (a backend started since counts whole), null when unknown. */
-export async function pgServerCpuSince(db: unknown, before: Map<number, number> | null): Promise<number | null> {
-  const now = before && (await pgServerCpu(db));
-  if (!before || !now) return null;
-  let ms = 0;
-  for (const [pid, t] of now) ms += t - (before.get(pid) ?? 0);
-  return ms;
-}
-
-// USER_HZ: 100 on every Linux this runs on (sysconf(_SC_CLK_TCK) is not reachable from Node)
-const CLOCK_TICKS = 100;

@@ -20,9 +20,10 @@ import { serverEntry } from '../support/prod-server';
 import { withTx } from '@/db/tx';
 import { bulkWriter } from '@/db/bulk';
 import { certificationEvents, certifications } from '@/db/schema';
-import { rawAll, rawGet } from '@/db/dialect';
+import { rawGet } from '@/db/dialect';
 import { sql } from 'drizzle-orm';
 import type { DB } from '@/db/client';
+import { cpuSecondsOf, cpuSince, pgCpu } from './proc-cpu';
 
 const DIST = '.next-bench';
 const TESTS_PER_LAB = 30;
@@ -72,23 +73,11 @@ export async function verifyPgWorld(labs: number) {
   return { world, codes, labCodes };
 }
 
-/** CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux; 0 elsewhere
- * or once gone): on the shared machine requests/s measure the neighbours too, CPU per request does not. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return 0;
-  }
-}
-
 /** What the bench's database has done so far: its committed transactions (each statement outside a
  * transaction is one) and the CPU of its server processes (when PostgreSQL runs on this machine). */
-async function pgWork(db: DB): Promise<{ xacts: number; cpu: Map<number, number> }> {
+async function pgWork(db: DB): Promise<{ xacts: number; cpu: Map<number, number> | null }> {
   const x = await rawGet<{ n: string }>(db, sql`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`);
-  const pids = await rawAll<{ pid: number }>(db, sql`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
-  return { xacts: Number(x?.n ?? 0), cpu: new Map(pids.map((p) => [p.pid, cpuSeconds(p.pid)])) };
+  return { xacts: Number(x?.n ?? 0), cpu: await pgCpu(db, 'database') };
 }
 
 /** Compile the production server from the working tree into DIST (its page build must exist). */
@@ -158,7 +147,7 @@ export async function verifyInstances(scale: number): Promise<Figure[]> {
     const load = (amount: number, connections: number) =>
       Promise.all(up!.bases.map((url) => autocannon({ url, connections, amount, timeout: 10, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: next() }) }] })));
     await load(1_000, 10); // warm-up (JIT, statements, caches)
-    const instanceCpu = () => up!.procs.reduce((s, p) => s + cpuSeconds(p.pid), 0);
+    const instanceCpu = () => up!.procs.reduce((s, p) => s + (cpuSecondsOf(p.pid) ?? 0), 0);
     const settle = () => new Promise((r) => setTimeout(r, 1_500)); // the server's statistics are sent when a session idles
     if (pgBackend) await settle();
     const pg0 = pgBackend ? await pgWork(world.db) : null;
@@ -174,19 +163,18 @@ export async function verifyInstances(scale: number): Promise<Figure[]> {
     const rate = ok / seconds;
     const what = `${instances} ${kind === 'production' ? 'production server' : 'bare fast-path'} instance${instances > 1 ? 's' : ''}`;
     console.log(`GET /api/v1/verify on ${what}: ${fmt(ok)} answers in ${fmt(seconds, 1)} s, 25 keep-alive connections each — ${fmt(rate)} requests/s; p50 ${runs.map((r) => r.latency.p50).join('/')} ms, p99 ${runs.map((r) => r.latency.p99).join('/')} ms; ${bad} non-2xx or errors`);
-    let serverCpu = 0;
-    if (pg0 && pg1) for (const [pid, c] of pg1.cpu) serverCpu += c - (pg0.cpu.get(pid) ?? 0);
+    const serverCpu = cpuSince(pg0?.cpu ?? null, pg1?.cpu ?? null);
     const per1k = (x: number) => fmt((x / Math.max(ok, 1)) * 1000, 2);
     console.log(
       `  CPU: app instances ${fmt(cpu, 1)} s (${per1k(cpu)} s per 1,000 requests)` +
-        (pg0 && pg1 ? `; PostgreSQL sessions ${fmt(serverCpu, 1)} s (${per1k(serverCpu)} s per 1,000); statements ${fmt(pg1.xacts - pg0.xacts)} (${fmt((pg1.xacts - pg0.xacts) / Math.max(ok, 1), 2)} per request)` : ''),
+        (pg0 && pg1 ? (serverCpu === null ? '' : `; PostgreSQL sessions ${fmt(serverCpu, 1)} s (${per1k(serverCpu)} s per 1,000)`) + `; statements ${fmt(pg1.xacts - pg0.xacts)} (${fmt((pg1.xacts - pg0.xacts) / Math.max(ok, 1), 2)} per request)` : ''),
     );
     if (bad) throw new Error(`${bad} verify requests failed`);
     return [
       { measure: 'verify GET (keep-alive; SQLite 1 instance, PostgreSQL 2 instances)', unit: 'requests/s', value: rate, variant: `${instances}× ${kind}`, detail: `${fmt(labs * codes.length)} certifications` },
       // per 10,000 requests: the table shows seconds to one decimal
       { measure: '  app CPU per 10,000 verify GETs (all instances)', unit: 's', value: (cpu / Math.max(ok, 1)) * 10_000 },
-      ...(pg0 && pg1 ? [{ measure: '  PostgreSQL CPU per 10,000 verify GETs (its sessions)', unit: 's' as const, value: (serverCpu / Math.max(ok, 1)) * 10_000 }] : []),
+      ...(serverCpu !== null ? [{ measure: '  PostgreSQL CPU per 10,000 verify GETs (its sessions)', unit: 's' as const, value: (serverCpu / Math.max(ok, 1)) * 10_000 }] : []),
     ];
   } finally {
     up.procs.forEach(stop);
