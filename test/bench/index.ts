@@ -1,6 +1,7 @@
 // `npm run bench [-- --scale 0.1] [--only stats,iqc]`: throughput on national-scale synthetic data.
 // Each benchmark prints its own figures; scale 1 is the size the issues ask for.
 // `npm run bench -- --db postgres [--scale 0.05] [--only iqc,eqa,verify]`: IQC ingest, EQA evaluation
+// (of 2,000,000 results unless --scale says otherwise)
 // and verify requests/s on SQLite and PostgreSQL in the same run, side by side (test/bench/backends.ts),
 // in a fresh database of the cluster at DATABASE_URL or TEST_DATABASE_URL (exit 2 without one).
 import statsBench from './stats.bench';
@@ -12,7 +13,7 @@ import signinBench from './signin.bench';
 import overviewBench from './overview.bench';
 import queueBench from './queue.bench';
 import importBench from './import.bench';
-import { benchClusterUrl, compareBackends, COMPARE_DEFAULT_SCALE, COMPARE_PARTS } from './backends';
+import { benchClusterUrl, compareBackends, COMPARE_DEFAULT_SCALES, COMPARE_PARTS } from './backends';
 
 type Bench = (opts: { scale: number }) => Promise<void>;
 
@@ -40,7 +41,9 @@ async function main() {
     process.exit(2);
   }
   const compare = dbArg === 'postgres';
-  const scale = Number(arg('scale') ?? (compare ? String(COMPARE_DEFAULT_SCALE) : '1'));
+  // side by side without --scale: each part at its own default (COMPARE_DEFAULT_SCALES)
+  const given = arg('scale');
+  const scale = Number(given ?? '1');
   if (!(scale > 0)) throw new Error('--scale must be a positive number');
   const only = arg('only')?.split(',');
   if (compare) {
@@ -54,8 +57,9 @@ async function main() {
       console.error(`--only with --db postgres takes ${COMPARE_PARTS.join(', ')}, not ${unknown.join(', ')}`);
       process.exit(2);
     }
-    console.log(`LabQC benchmarks (scale ${scale}, node ${process.version}, ${new Date().toISOString()})`);
-    await compareBackends({ scale, only, cluster });
+    const scales = given === undefined ? Object.entries(COMPARE_DEFAULT_SCALES).map(([p, x]) => `${p} ${x}`).join(', ') : String(scale);
+    console.log(`LabQC benchmarks (scale ${scales}, node ${process.version}, ${new Date().toISOString()})`);
+    await compareBackends({ scale: given === undefined ? undefined : scale, only, cluster });
     return;
   }
   console.log(`LabQC benchmarks (scale ${scale}, node ${process.version}, ${new Date().toISOString()})`);
