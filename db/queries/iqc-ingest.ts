@@ -2,7 +2,8 @@
 // (lib/services/iqc/engine.ts) reads the series it re-forms and writes verdicts through these, and
 // inserts runs, results and violations through the bulk writer (db/bulk.ts). It writes hundreds of
 // thousands of rows per second, so these are better-sqlite3 statements, not the query builder.
-// TODO(pg): ingest statements are better-sqlite3 prepared statements (sync inside async exports); PostgreSQL implementation to come
+// On PostgreSQL the same interface is answered by db/pg/iqc-ingest.ts (rows read per batch, writes
+// queued and flushed in the transaction).
 import type Database from 'better-sqlite3';
 import type { DB } from '../client';
 import type { RunStatus } from '../enums';
