@@ -67,4 +67,3 @@ export function profilePgQueries(): PgProfile {
   };
   return { reset: () => entries.clear(), report };
 }
-
