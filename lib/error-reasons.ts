@@ -306,6 +306,7 @@ export const REASONS = {
   'calendar.invalidEntry': 'invalid',
 
   'request.malformedUrl': 'invalid',
+  'request.unstorableText': 'invalid',
 } as const satisfies Record<string, AppErrorCode>;
 
 export type ErrorReason = keyof typeof REASONS;

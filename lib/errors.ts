@@ -141,8 +141,26 @@ export function errorBody(e: unknown): { status: number; body: ErrorBody } {
     const issues = (e as { issues: ZodIssueLike[] }).issues;
     return { status: 422, body: { error: 'Invalid input', code: 'common.invalid', errors: issues.map((i) => zodIssueError(i)) } };
   }
+  const text = unstorableText(e);
+  if (text) return errorBody(text);
   console.error(e);
   return { status: 500, body: { error: 'Internal error', code: 'internal' } };
+}
+
+/**
+ * PostgreSQL's refusal of text it cannot store, wherever in the error's causes: a NUL character
+ * (U+0000; SQLSTATE 22021 in text, 22P05 in JSON). Bad input, not a fault: answered as such (422,
+ * nothing written: the transaction is rolled back). SQLite would have stored it; no LabQC input
+ * needs one, and the public reads never send one (db/pg/public.ts).
+ */
+export function unstorableText(e: unknown): AppError | null {
+  let c: unknown = e;
+  for (let depth = 0; c && typeof c === 'object' && depth < 5; depth++) {
+    const code = (c as { code?: unknown }).code;
+    if (code === '22021' || code === '22P05') return new AppError('request.unstorableText');
+    c = (c as { cause?: unknown }).cause;
+  }
+  return null;
 }
 
 /** The parts of a zod issue LabQC reads (zod v4's issue shapes). */

@@ -12,6 +12,12 @@ import { arrayParam } from './array-param';
 
 const dialect = new PgDialect();
 
+// PostgreSQL text cannot hold NUL (U+0000) and refuses a whole parameter that does: a key with one
+// names no row here, as on SQLite, and is not sent
+const holdsNul = (s: string) => s.includes('\u0000');
+const sendable = (keys: readonly string[]) => (keys.some(holdsNul) ? keys.filter((k) => !holdsNul(k)) : keys);
+const none = async () => undefined;
+
 /** The rows of a statement run for every round of checks, prepared once per connection under `name`
  * (its text never varies, only its parameters), so PostgreSQL plans it once instead of at each call
  * (about half its time on the bench's data). Inside a transaction: as any raw statement. */
@@ -30,22 +36,22 @@ const statusOn = (day: string) => sql`(SELECT e.to_status FROM certification_eve
 const ANALYTE = sql.raw(`id, code, name_en AS "nameEn", name_zh AS "nameZh"`);
 
 export const labByCode = (db: DB, code: string) =>
-  rawGet<PublicLab>(db, sql`SELECT ${LAB_COLUMNS} FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ${code} AND l.active`);
+  holdsNul(code) ? none() : rawGet<PublicLab>(db, sql`SELECT ${LAB_COLUMNS} FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ${code} AND l.active`);
 
 export const labByCodeWithStamp = (db: DB, code: string) =>
-  rawGet<PublicLab & { policyStamp: number }>(
+  holdsNul(code) ? none() : rawGet<PublicLab & { policyStamp: number }>(
     db,
     sql`SELECT ${LAB_COLUMNS}, ${POLICY_STAMP} AS "policyStamp" FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ${code} AND l.active`,
   );
 
-export const analyteByCode = (db: DB, code: string) => rawGet<PublicAnalyte>(db, sql`SELECT ${ANALYTE} FROM analytes WHERE code = ${code}`);
+export const analyteByCode = (db: DB, code: string) => holdsNul(code) ? none() : rawGet<PublicAnalyte>(db, sql`SELECT ${ANALYTE} FROM analytes WHERE code = ${code}`);
 
-export const analyteByLoinc = (db: DB, loinc: string) => rawGet<PublicAnalyte>(db, sql`SELECT ${ANALYTE} FROM analytes WHERE loinc = ${loinc} ORDER BY id LIMIT 1`);
+export const analyteByLoinc = (db: DB, loinc: string) => holdsNul(loinc) ? none() : rawGet<PublicAnalyte>(db, sql`SELECT ${ANALYTE} FROM analytes WHERE loinc = ${loinc} ORDER BY id LIMIT 1`);
 
 export const labKeysByCodes = (db: DB, codes: readonly string[]) =>
   rawAll<PublicLabKey>(
     db,
-    sql`SELECT l.id, l.code, r.path AS "regionPath" FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ANY(${arrayParam(codes)}::text[]) AND l.active`,
+    sql`SELECT l.id, l.code, r.path AS "regionPath" FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ANY(${arrayParam(sendable(codes))}::text[]) AND l.active`,
   );
 
 export const analyteIndex = (db: DB) => rawAll<{ id: number; code: string; loinc: string | null }>(db, sql`SELECT id, code, loinc FROM analytes ORDER BY id`);
@@ -91,10 +97,10 @@ export const verifyRound = async (db: DB, q: { since: { lastEvent: number; lastC
         ? sql`NULL::json AS "changedEvents", NULL::json AS "changedCerts"`
         : sql`(SELECT coalesce(json_agg(k), '[]') FROM (SELECT lab_id * 1048576 + analyte_id AS k FROM certification_events WHERE id > ${q.since.lastEvent} AND id <= ${q.since.lastEvent + ROUND_CHANGES_LIMIT}) ch) AS "changedEvents",
               (SELECT coalesce(json_agg(k), '[]') FROM (SELECT lab_id * 1048576 + analyte_id AS k FROM certifications WHERE id > ${q.since.lastCert} AND id <= ${q.since.lastCert + ROUND_CHANGES_LIMIT}) ch) AS "changedCerts"`},
-      (SELECT json_agg(json_build_array(l.id, l.code, r.path)) FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ANY(${arrayParam(q.labs)}::text[]) AND l.active) AS labs,
-      (SELECT json_agg(json_build_array(a.id, a.code)) FROM analytes a WHERE a.code = ANY(${arrayParam(q.codes)}::text[])) AS analytes,
+      (SELECT json_agg(json_build_array(l.id, l.code, r.path)) FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ANY(${arrayParam(sendable(q.labs))}::text[]) AND l.active) AS labs,
+      (SELECT json_agg(json_build_array(a.id, a.code)) FROM analytes a WHERE a.code = ANY(${arrayParam(sendable(q.codes))}::text[])) AS analytes,
       (SELECT json_agg(json_build_array(x.id, x.code, x.loinc)) FROM (SELECT DISTINCT ON (a.loinc) a.id, a.code, a.loinc FROM analytes a
-         WHERE a.loinc = ANY(${arrayParam(q.loincs)}::text[]) ORDER BY a.loinc, a.id) x) AS loincs`,
+         WHERE a.loinc = ANY(${arrayParam(sendable(q.loincs))}::text[]) ORDER BY a.loinc, a.id) x) AS loincs`,
   ))[0];
 
 export const certificationStamp = async (db: DB) =>
@@ -113,7 +119,7 @@ export const policyStamp = async (db: DB) => (await rawGet<{ stamp: number }>(db
 export const localCodes = (db: DB, owner: number, codes: readonly string[]) =>
   rawAll<{ localCode: string; analyteId: number }>(
     db,
-    sql`SELECT m.local_code AS "localCode", m.analyte_id AS "analyteId" FROM analyte_local_codes m WHERE m.owner_id = ${owner} AND m.local_code = ANY(${arrayParam(codes)}::text[])`,
+    sql`SELECT m.local_code AS "localCode", m.analyte_id AS "analyteId" FROM analyte_local_codes m WHERE m.owner_id = ${owner} AND m.local_code = ANY(${arrayParam(sendable(codes))}::text[])`,
   );
 
 export async function recordMisses(db: DB, owner: number, codes: readonly string[], now: number, keep: number): Promise<void> {
@@ -161,7 +167,7 @@ export const labOnDay = (db: DB, lab: number, day: string) =>
 export const regionNames = (db: DB) => rawAll<{ name: string; nameEn: string }>(db, sql`SELECT name, name_en AS "nameEn" FROM regions`);
 
 export const certificateByNo = (db: DB, no: string) =>
-  rawGet<{ id: number; labCode: string; analyteCode: string }>(
+  holdsNul(no) ? none() : rawGet<{ id: number; labCode: string; analyteCode: string }>(
     db,
     sql`SELECT c.id, l.code AS "labCode", a.code AS "analyteCode" FROM certifications c
         JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id WHERE c.certificate_no = ${no}`,

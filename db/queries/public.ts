@@ -254,7 +254,9 @@ export const MAX_MISSES_PER_OWNER = 5_000;
 /** Remember local codes an account sent that resolved to nothing (count and last time seen); only
  * the MAX_MISSES_PER_OWNER most recent stay, so a client sending junk cannot grow the table. A write:
  * on the primary even when `db` is a read replica's (db/replicas.ts). */
-export async function recordLocalCodeMisses(db: DB, ownerId: number, codes: readonly string[], now: number): Promise<void> {
+export async function recordLocalCodeMisses(db: DB, ownerId: number, given: readonly string[], now: number): Promise<void> {
+  // a code holding a NUL character is no code a hospital can map (PostgreSQL cannot store one)
+  const codes = given.filter((c) => !c.includes('\u0000'));
   if (!codes.length) return;
   if (dialectOf(db) === 'pg') return await pgq.recordMisses(primaryOf(db), ownerId, codes, now, MAX_MISSES_PER_OWNER);
   const st = statements(db);

@@ -12,7 +12,7 @@ import type { DB } from '@/db/client';
 import { withReadDb } from '@/db/client';
 import { fhirLabCertifications, fhirRegionByCode, fhirSearchLabs } from '@/db/queries/fhir';
 import { publicLabByCode, type PublicLab } from '@/db/queries/public';
-import { AppError } from '@/lib/errors';
+import { AppError, unstorableText } from '@/lib/errors';
 import { dayOf } from '@/lib/calendar';
 import { NO_STORE, renderPublic, SHORT_CACHE } from '@/lib/public-api';
 import type { BatchOptions } from '@/lib/services/recognition/verify-batch';
@@ -89,6 +89,8 @@ export function fhirRefusal(status: number, message: string, reason?: string): F
 function failure(e: unknown): FhirAnswer {
   if (e instanceof FhirError) return { status: e.status, body: operationOutcome([{ code: e.issueCode, message: e.message }]), cache: NO_STORE };
   if (e instanceof AppError) return fhirRefusal(e.status, e.message, e.reason);
+  const text = unstorableText(e);
+  if (text) return fhirRefusal(text.status, text.message, text.reason);
   console.error(e);
   return { status: 500, body: operationOutcome([{ severity: 'fatal', code: 'exception', message: 'Internal error' }]), cache: NO_STORE };
 }

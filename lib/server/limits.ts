@@ -42,9 +42,12 @@ export function applyServerLimits(server: http.Server, limits = serverLimits()):
   return limits;
 }
 
-/** Whether the request target's path is not valid percent-encoding (e.g. `/verify/labs/%`). */
+/** Whether the request target's path is not valid percent-encoding (e.g. `/verify/labs/%`), or the
+ * target names a NUL character (`%00`, in the path or the query): no code, name or date holds one,
+ * and PostgreSQL cannot store or compare text with one. */
 export function malformedTarget(url: string | undefined): boolean {
   if (!url) return true;
+  if (url.includes('%00')) return true;
   const q = url.indexOf('?');
   try {
     decodeURIComponent(q < 0 ? url : url.slice(0, q));

@@ -2,7 +2,9 @@
 // server as the values given, for every element type the app binds: text (quotes, backslashes,
 // braces, commas, the words NULL and "", spaces, unicode), double precision (any finite double
 // exactly, NaN, ±Infinity, -0), bigint, integer, boolean, and NULL elements, by property over
-// generated values and by hand for the cases a literal gets wrong first. PostgreSQL only.
+// generated values and by hand for the cases a literal gets wrong first. A NUL character, which
+// PostgreSQL text cannot hold, is refused by PostgreSQL and that refusal answered as bad input (422),
+// not as a fault. PostgreSQL only, but for the unit cases.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
@@ -10,6 +12,7 @@ import { openPostgres, type PgDB } from '@/db/pg/client';
 import { arrayLiteral, arrayParam } from '@/db/pg/array-param';
 import { rawAll } from '@/db/dialect';
 import { createPgTestDatabase, pgUrl, type PgTestDatabase } from '@/test/support/pg';
+import { errorBody, unstorableText } from '@/lib/errors';
 
 describe('arrayLiteral', () => {
   it('writes numbers bare, strings quoted and escaped, NULL for null and undefined', () => {
@@ -19,6 +22,16 @@ describe('arrayLiteral', () => {
     expect(arrayLiteral([true, false, 12n, NaN, Infinity, -Infinity])).toBe('{t,f,12,NaN,Infinity,-Infinity}');
     expect(arrayLiteral([{ a: 'x"' }])).toBe('{"{\\"a\\":\\"x\\\\\\"\\"}"}');
     expect(() => arrayLiteral([[1]])).toThrow(TypeError);
+  });
+});
+
+describe('text PostgreSQL cannot store', () => {
+  it('is bad input (422 request.unstorableText), found wherever in the causes, not a 500', () => {
+    const refusal = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+    expect(errorBody(new Error('Failed query', { cause: refusal }))).toEqual({ status: 422, body: { error: expect.stringContaining('NUL'), code: 'request.unstorableText' } });
+    expect(unstorableText(Object.assign(new Error('unsupported Unicode escape sequence'), { code: '22P05' }))?.reason).toBe('request.unstorableText');
+    expect(unstorableText(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBeNull();
+    expect(unstorableText(new Error('plain'))).toBeNull();
   });
 });
 
@@ -76,6 +89,19 @@ describe.skipIf(!pgUrl)('array parameters on PostgreSQL', () => {
     expect((await back<string | number | null>(ids, 'bigint')).map((v) => (v === null ? null : Number(v)))).toEqual(ids);
     expect(await back<number | null>([2_147_483_647, -2_147_483_648, null, 7], 'int')).toEqual([2_147_483_647, -2_147_483_648, null, 7]);
     expect(await back<boolean | null>([true, false, null], 'boolean')).toEqual([true, false, null]);
+  });
+
+  it('a NUL character in text is refused by PostgreSQL, and that refusal is answered as bad input', async () => {
+    const refused = await rawAll(db, sql`SELECT ${'a\u0000b'}::text AS v`).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(errorBody(refused)).toMatchObject({ status: 422, body: { code: 'request.unstorableText' } });
+    const inArray = await back(['a\u0000b'], 'text').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(errorBody(inArray)).toMatchObject({ status: 422, body: { code: 'request.unstorableText' } });
   });
 
   it('is refused, not misread, when an element does not fit the cast', async () => {

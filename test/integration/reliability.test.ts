@@ -87,6 +87,11 @@ describe('request targets that cannot be decoded', () => {
     ['/lab/eqa/%zz?x=1', true],
     ['/api/v1/labs/GZ-001/certifications?date=%', false], // the query is parsed leniently
     ['/verify/labs/%E5%B9%BF', false],
+    // a NUL character, in the path or the query
+    ['/fhir/Organization/A%00B', true],
+    ['/api/v1/verify?lab=A%00B&analyte=K', true],
+    ['/verify?q=%00', true],
+    ['/api/v1/verify?lab=A%2500B', false], // "%00" as text: a percent sign, then 00
   ])('malformedTarget(%j) = %s', (target, expected) => expect(malformedTarget(target)).toBe(expected));
 });
 
@@ -102,7 +107,17 @@ describe('the production server: malformed URLs, slow clients, connection cap', 
     await w?.close();
   });
 
-  it.each(['/api/v1/labs/%/certifications', '/verify/labs/%', '/certificates/%', '/lab/eqa/%'])('GET %s answers 400, never 500, with no stack trace in the log', async (target) => {
+  it.each([
+    '/api/v1/labs/%/certifications',
+    '/verify/labs/%',
+    '/certificates/%',
+    '/lab/eqa/%',
+    // a NUL character: PostgreSQL refused the whole statement (500) where SQLite answered not found
+    '/api/v1/verify?lab=GZ%00-001&analyte=K&date=2026-11-20',
+    '/api/v1/labs?q=GZ%00',
+    '/fhir/Organization/GZ-001%00',
+    '/verify?lab=GZ-001%00&analyte=K',
+  ])('GET %s answers 400, never 500, with no stack trace in the log', async (target) => {
     const r = await rawGet(s.baseUrl, target);
     expect([r.status, JSON.parse(r.body)]).toEqual([400, { error: 'Malformed URL', code: 'request.malformedUrl' }]);
     expect(s.log()).not.toMatch(/URIError|\n\s+at /);

@@ -208,6 +208,24 @@ describe('item codes', () => {
     expect((await rows(`SELECT owner_id AS ownerId, local_code AS code, seen FROM analyte_local_code_misses`))).toEqual([{ ownerId: hospitalId, code: 'UNMAPPED-9', seen: 2 }]);
   });
 
+  it('a code holding a NUL character names nothing, as an unknown code, on either backend (PostgreSQL refused the whole batch), and is no miss to map', async () => {
+    const checks = [
+      { lab: 'GZ-001\u0000', analyte: 'K', date: TODAY },
+      { lab: 'GZ-001', analyte: 'K\u0000', date: TODAY },
+      { lab: 'GZ-001', analyte: 'loinc:2823-3\u0000', date: TODAY },
+      { lab: 'GZ-001', analyte: 'K', date: TODAY },
+    ];
+    for (const owner of [null, hospitalId]) {
+      const out = await batch(checks, owner);
+      expect(out.slice(0, 3).map((r) => ('code' in r ? r.code : 'ok'))).toEqual(['lab.notFound', 'analyte.notFound', 'analyte.notFound']);
+      expect(out[3]).toEqual(await single({ lab: 'GZ-001', analyte: 'K', date: TODAY }));
+    }
+    expect(await single(checks[0])).toMatchObject({ code: 'lab.notFound' });
+    expect(await single(checks[1])).toMatchObject({ code: 'analyte.notFound' });
+    await recordLocalCodeMisses(w.db, hospitalId, ['K\u0000'], NOW);
+    expect(await rows(`SELECT local_code AS code FROM analyte_local_code_misses WHERE local_code LIKE 'K%'`)).toEqual([]);
+  });
+
   it('the route hands unmapped codes to a job (the write stays off the request thread)', async () => {
     const handed: string[][] = [];
     await verifyBatch(w.db, { checks: [{ lab: 'GZ-001', analyte: 'unmapped-9' }, { lab: 'GZ-001', analyte: 'local:k' }, { lab: 'GZ-001', analyte: 'loinc:0000-0' }] }, { now: NOW, ownerId: hospitalId, recordMisses: (c) => handed.push(c) });
