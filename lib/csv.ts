@@ -35,11 +35,26 @@ export function parseCsv(text: string, requiredColumns: readonly string[], opts:
   if (records.length < 2) throw new AppError('file.noRows', {}, [fieldError('file.noRowsAfterHeader', {}, '(file)', 2)]);
   // csv-parse drops empty lines, so recover each record's line from its position in the text
   const lines = recordLines(text, records.length);
-  return records.slice(1).map((rec, i) => {
+  const rows = records.slice(1).map((rec, i) => {
     const values: Record<string, string> = {};
     header.forEach((h, j) => (values[h] = rec[j] ?? ''));
     return { line: lines[i + 1], values };
   });
+  if (text.includes('\u0000')) refuseNulCharacters(rows);
+  return rows;
+}
+
+/**
+ * A NUL character (U+0000) in a value is refused, each field that holds one by line and column: no
+ * code, name or number has one, and PostgreSQL cannot store it (SQLite would, so both backends
+ * refuse it here alike).
+ */
+function refuseNulCharacters(rows: readonly CsvRow[]): never {
+  const errors: FieldError[] = [];
+  for (const { line, values } of rows)
+    for (const [column, v] of Object.entries(values)) if (v.includes('\u0000')) errors.push(fieldError('value.nulCharacter', {}, column, line));
+  if (!errors.length) errors.push(fieldError('value.nulCharacter', {}, '(file)', 1));
+  throw new AppError('file.nulCharacter', {}, errors);
 }
 
 function recordLines(text: string, count: number): number[] {

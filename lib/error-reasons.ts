@@ -37,6 +37,7 @@ export const REASONS = {
   'file.missingColumn': 'invalid',
   'file.noRows': 'invalid',
   'file.noRowsAfterHeader': 'invalid',
+  'file.nulCharacter': 'invalid',
 
   'value.required': 'invalid',
   'value.notNumber': 'invalid',
@@ -47,6 +48,7 @@ export const REASONS = {
   'value.mustBeText': 'invalid',
   'value.tooLong': 'invalid',
   'value.formula': 'invalid',
+  'value.nulCharacter': 'invalid',
   'value.month': 'invalid',
   'value.unchanged': 'invalid',
   'value.useDate': 'invalid',

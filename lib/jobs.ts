@@ -11,7 +11,7 @@
 import { ZodError } from 'zod';
 import { getDb, type DB } from '@/db/client';
 import type { Actor } from '@/lib/auth/core';
-import { AppError, type AppErrorCode, type ErrorParams, type ErrorReason, type FieldError } from '@/lib/errors';
+import { AppError, unstorableText, type AppErrorCode, type ErrorParams, type ErrorReason, type FieldError } from '@/lib/errors';
 import { ingestPosted, type PostedResults } from '@/lib/services/iqc/api';
 import { importIqcCsv } from '@/lib/services/iqc/import-csv';
 import { ingestResults } from '@/lib/services/iqc/ingest';
@@ -182,7 +182,10 @@ export type SerializedError =
   | { kind: 'zod'; issues: ZodError['issues'] }
   | { kind: 'error'; message: string; name: string; code?: string; stack?: string };
 
-export function serializeError(e: unknown): SerializedError {
+export function serializeError(thrown: unknown): SerializedError {
+  // text PostgreSQL refused to store is a refusal of the input, whose database error would not
+  // survive the trip (its cause is not cloned)
+  const e = unstorableText(thrown) ?? thrown;
   if (e instanceof AppError) return { kind: 'app', reason: e.reason, params: e.params, errors: e.errors, code: e.code, message: e.message };
   if (e instanceof ZodError) return { kind: 'zod', issues: JSON.parse(JSON.stringify(e.issues)) };
   const err = e instanceof Error ? e : new Error(String(e));

@@ -138,10 +138,11 @@ const FORMULA_ISSUE = because('value.formulaField');
 const REQUIRED = because('value.required');
 const REFUSED_REQUIRED = new Refused([REQUIRED]);
 const REFUSED_FORMULA = new Refused([FORMULA_ISSUE]);
+const REFUSED_NUL = new Refused([because('value.nulCharacter')]);
 
 /** A text field of a result row (the ingest path validates a million rows a second, so each field
  * is one function): numbers become text, trimmed, length-checked, and text a spreadsheet would run
- * as a formula is refused. */
+ * as a formula or holding a NUL character is refused. */
 function readText(v: unknown, max: number, required: boolean, upper: boolean): string | Refused {
   // an empty optional column (most rows' operator and run) without trimming and testing it
   if (v === '' && !required) return '';
@@ -152,6 +153,8 @@ function readText(v: unknown, max: number, required: boolean, upper: boolean): s
   if (required && !s) return REFUSED_REQUIRED;
   if (s.length > max) return new Refused([because('value.tooLong', { max })]);
   if (startsLikeFormula(s)) return REFUSED_FORMULA;
+  // no code or name holds one, and PostgreSQL cannot store it (SQLite would: refused on both alike)
+  if (s.includes('\u0000')) return REFUSED_NUL;
   return upper ? s.toUpperCase() : s;
 }
 const textField = (max: number, required: boolean, upper = false) => field((v) => readText(v, max, required, upper));

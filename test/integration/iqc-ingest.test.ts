@@ -244,6 +244,22 @@ describe('CSV import', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('refuses a NUL character by line and column on either backend, writing nothing (PostgreSQL answered 500)', async () => {
+    const before = await counts();
+    const csv = header + line(day(12), '1', '4.01') + `${day(12)},K,2,K2\u0000,6.01,\n`;
+    const e = await appError(async () => await importIqcCsv(t.db, lab1, { text: csv }, { now: NOW }));
+    expect([e.status, e.reason]).toEqual([422, 'file.nulCharacter']);
+    expect(e.errors.map((x) => [x.row, x.field, x.code])).toEqual([[3, 'lot', 'value.nulCharacter']]);
+    // the JSON API's rows alike (the operator of the second)
+    const j = await appError(async () => await ingestResults(t.db, lab1, { results: kRun(12, 0.1, 0.2, { operator: 'li\u0000' }) }, { source: 'api', now: NOW }));
+    expect([j.status, j.reason]).toEqual([422, 'iqc.invalidResults']);
+    expect(j.errors.map((x) => [x.row, x.field, x.code])).toEqual([
+      [1, 'operator', 'value.nulCharacter'],
+      [2, 'operator', 'value.nulCharacter'],
+    ]);
+    expect(await counts()).toEqual(before);
+  });
+
   it('reports every problem of a row, not only the first', async () => {
     const before = await counts();
     const e = await appError(async () => await importIqcCsv(t.db, lab1, { text: header + `${day(12)},ZZ,1,=CMD(),abc,\n` }, { now: NOW }));

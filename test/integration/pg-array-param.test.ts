@@ -13,6 +13,7 @@ import { arrayLiteral, arrayParam } from '@/db/pg/array-param';
 import { rawAll } from '@/db/dialect';
 import { createPgTestDatabase, pgUrl, type PgTestDatabase } from '@/test/support/pg';
 import { errorBody, unstorableText } from '@/lib/errors';
+import { deserializeError, serializeError } from '@/lib/jobs';
 
 describe('arrayLiteral', () => {
   it('writes numbers bare, strings quoted and escaped, NULL for null and undefined', () => {
@@ -32,6 +33,8 @@ describe('text PostgreSQL cannot store', () => {
     expect(unstorableText(Object.assign(new Error('unsupported Unicode escape sequence'), { code: '22P05' }))?.reason).toBe('request.unstorableText');
     expect(unstorableText(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBeNull();
     expect(unstorableText(new Error('plain'))).toBeNull();
+    // from a worker thread, whose errors cross as clones without their causes: a refusal still
+    expect(errorBody(deserializeError(serializeError(new Error('Failed query', { cause: refusal }))))).toMatchObject({ status: 422, body: { code: 'request.unstorableText' } });
   });
 });
 

@@ -22,6 +22,17 @@ describe('parseCsv', () => {
     ]);
   });
 
+  it('refuses a NUL character, naming each field that holds one by line and column, quoted or not', () => {
+    const e = refusal(() => parseCsv('a,b\n1,x\u0000y\n\n"z\u0000",2\n3,4\n', ['a', 'b']));
+    expect([e.reason, e.status]).toEqual(['file.nulCharacter', 422]);
+    expect(e.errors.map((f) => [f.row, f.field, f.code])).toEqual([
+      [2, 'b', 'value.nulCharacter'],
+      [4, 'a', 'value.nulCharacter'],
+    ]);
+    // in the header only: the file is refused all the same
+    expect(refusal(() => parseCsv('a,b\u0000\n1,2\n', ['a'])).errors).toEqual([expect.objectContaining({ row: 1, field: '(file)', code: 'value.nulCharacter' })]);
+  });
+
   it('counts a quoted newline as part of its record', () => {
     const rows = parseCsv('a,b\n"x\ny",2\n3,4\n', ['a', 'b']);
     expect(rows.map((r) => [r.line, r.values.a])).toEqual([

@@ -97,11 +97,11 @@ function cellAt(cells: readonly string[], j: number): string {
  * time in csv-parse otherwise): its header (trimmed, lower case), the indices of its non-blank lines
  * after it (line number − 1) and the cells of a line, with parseCsv's trimming, blank-line skipping
  * and line numbers. parseCsv (csv-parse) makes the refusals (size, empty file, missing columns, no
- * rows) from the header and the first row. Null for a file with a quote or too large: parseCsv
- * reads it whole.
+ * rows) from the header and the first row. Null for a file with a quote, a NUL character or too
+ * large: parseCsv reads it whole (and refuses the NUL by line and column).
  */
 function plainCsv(text: string): { header: string[]; rows: number[]; cells(i: number): string[] } | null {
-  if (text.includes('"') || Buffer.byteLength(text, 'utf8') > MAX_CSV_BYTES) return null;
+  if (text.includes('"') || text.includes('\u0000') || Buffer.byteLength(text, 'utf8') > MAX_CSV_BYTES) return null;
   const lines = text.split('\n');
   let probeEnd = 1;
   while (probeEnd < lines.length && !lines[probeEnd].trim()) probeEnd++;
