@@ -89,7 +89,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
 export const currentActor = cache(async (): Promise<Actor | null> => {
   const session = await auth();
   const id = Number(session?.user?.id);
-  if (!Number.isInteger(id) || id <= 0) return null;
+  if (!Number.isSafeInteger(id) || id <= 0) return null;
   const sv = (session as { sv?: unknown } | null)?.sv;
   return await actorForUserId(getDb(), id, typeof sv === 'number' ? sv : 0);
 });

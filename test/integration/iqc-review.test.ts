@@ -12,7 +12,8 @@ import { establishTargetsFromBaseline, setManufacturerTarget } from '@/lib/servi
 import { setRuleConfig } from '@/lib/services/iqc/rules';
 import { resolveCorrectiveAction } from '@/lib/services/iqc/corrective-actions';
 import { correctResult } from '@/lib/services/iqc/results';
-import { correctiveActionList, labDashboard } from '@/lib/services/iqc/views';
+import { correctiveActionDetail, correctiveActionList, labDashboard } from '@/lib/services/iqc/views';
+import { accountById } from '@/lib/services/read/accounts';
 import { chartData } from '@/lib/services/iqc/chart-view';
 import { lotsForApi, resultsForApiView } from '@/lib/services/iqc/api-reads';
 import { monthlySummary, monthlySummaryCsv } from '@/lib/services/iqc/summary';
@@ -255,6 +256,12 @@ describe('corrective actions', () => {
   ])('cannot be resolved by %s', async (_t, who, status) => {
     const open = (await correctiveActionList(t.db, lab1, { status: 'open' }))[0];
     expect((await appError(async () => await resolveCorrectiveAction(t.db, who(), { id: open.id, cause: 'a', action: 'b', outcome: 'c' }, NOW))).status).toBe(status);
+  });
+
+  it('an id no row can have (beyond 2^53, beyond PostgreSQL bigint) is not found on either backend (PostgreSQL answered 500)', async () => {
+    for (const id of [1e20, 2 ** 53, -1, 1.5, NaN])
+      expect((await appError(async () => await correctiveActionDetail(t.db, lab1, id))).reason).toBe('iqc.correctiveActionNotFound');
+    expect(await accountById(t.db, 1e20)).toBeUndefined();
   });
 
   it('refuse formula injection and empty fields', async () => {

@@ -95,7 +95,7 @@ export async function correctiveActionList(db: DB, actor: Actor, q: { lab?: stri
 /** One corrective action with its run: values (every version), violations. 404 outside the
  * caller's reach. */
 export async function correctiveActionDetail(db: DB, actor: Actor, id: number) {
-  const ca = Number.isInteger(id) ? await findCorrectiveAction(db, id) : undefined;
+  const ca = Number.isSafeInteger(id) ? await findCorrectiveAction(db, id) : undefined;
   const scope = ca ? await findLabScope(db, ca.labId) : undefined;
   if (!ca || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.correctiveActionNotFound');
   const run = (await findRun(db, ca.runId))!;

@@ -35,7 +35,7 @@ export function accountsPageInScope(db: Conn, actor: Actor, role: Role, req: Pag
 
 /** An account by id with its lab and region, for a page to authorize against before it edits it. */
 export async function accountById(db: Conn, id: number): Promise<AccountView | undefined> {
-  return Number.isInteger(id) ? await findUserScope(db, id) : undefined;
+  return Number.isSafeInteger(id) ? await findUserScope(db, id) : undefined;
 }
 
 /** Who may read the history of each kind of entity (the page itself checks the entity's scope). */

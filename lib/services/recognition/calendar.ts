@@ -113,7 +113,7 @@ export async function addCalendarEntry(db: DB, actor: Actor, input: unknown, opt
 export async function removeCalendarEntry(db: DB, actor: Actor, input: { id: number }, opts: { now?: number } = {}): Promise<CalendarEntryRow> {
   const now = opts.now ?? Date.now();
   const id = Number(input.id);
-  if (!Number.isInteger(id) || id <= 0) throw new AppError('calendar.invalidEntry', {}, [fieldError('calendar.badId', {}, 'id')]);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new AppError('calendar.invalidEntry', {}, [fieldError('calendar.badId', {}, 'id')]);
   return await withTx(db, async (tx) => {
     const entry = await findCalendarEntry(tx, id);
     if (!entry) throw new AppError('calendar.entryNotFound');
