@@ -107,7 +107,7 @@ export async function updateAnalyte(db: DB, actor: Actor, id: number, input: unk
   const data = validAnalyte(input);
   const now = Date.now();
   return await withTx(db, async (tx) => {
-    const existing = first(await tx.select().from(analytes).where(eq(analytes.id, id)).limit(1));
+    const existing = Number.isSafeInteger(id) ? first(await tx.select().from(analytes).where(eq(analytes.id, id)).limit(1)) : undefined;
     if (!existing) throw new AppError('analyte.noSuch');
     if (data.code !== existing.code) {
       const clash = await findAnalyteByCode(tx, data.code);

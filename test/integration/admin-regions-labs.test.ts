@@ -160,6 +160,12 @@ describe('analyte catalogue', () => {
     expect(((await listEntityVersions(t.db, 'analyte', k.id))[0].data as { teaPercent: number }).teaPercent).toBe(k.teaPercent);
   });
 
+  it('an id no row can have (beyond 2^53, beyond PostgreSQL bigint) is no such analyte on either backend', async () => {
+    const k = (await findAnalyteByCode(t.db, 'K'))!;
+    const { id: _id, createdAt: _c, updatedAt: _u, active: _a, ...rest } = k;
+    for (const id of [1e20, NaN]) await expect(updateAnalyte(t.db, t.admin, id, { ...rest }, 'edit')).rejects.toMatchObject({ reason: 'analyte.noSuch' });
+  });
+
   it.each([
     ['a regulator', () => t.regulators.gd],
     ['a lab manager', () => t.labManagers.get('GZ-001')!],
