@@ -93,9 +93,9 @@ export function figureTable(byBackend: Record<Backend, Figure[]>): string {
     else order.splice(++after, 0, k);
   }
   for (const measure of order) {
-    const f = [...byBackend.sqlite, ...byBackend.pg].find((x) => key(x) === measure)!;
-    const lite = byBackend.sqlite.filter((x) => key(x) === key(f));
-    const post = byBackend.pg.filter((x) => key(x) === key(f));
+    const lite = byBackend.sqlite.filter((x) => key(x) === measure);
+    const post = byBackend.pg.filter((x) => key(x) === measure);
+    const f = lite[0] ?? post[0];
     const n = Math.max(lite.length, post.length);
     for (let i = 0; i < n; i++) {
       const p = post[i];
