@@ -13,6 +13,7 @@ import { BACKEND } from './backend';
 import { openPostgres } from './pg/client';
 import { isPostgresUrl, replicaUrlsFromEnv } from './pg/url';
 import { openReplicaSet, readOn, type ReplicaSet } from './replicas';
+import { refuseNulText } from './nul-text';
 
 export type DB = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 /** The database or a transaction of it: what every query function takes. */
@@ -47,6 +48,7 @@ export function secureDatabaseFile(file: string): void {
 export function openDatabase(file: string): DB {
   secureDatabaseFile(file);
   const sqlite = new Database(file);
+  refuseNulText(sqlite);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');

@@ -9,14 +9,13 @@ import { rawAll, rawGet } from '../dialect';
 import { withTx } from '../tx';
 import type { PublicAnalyte, PublicCertificationOnDay, PublicLab, PublicLabKey, PublicPairCertification, PublicStatusEvent } from '../queries/public';
 import { arrayParam } from './array-param';
+import { holdsNul } from '../nul-text';
 
 const dialect = new PgDialect();
 
 // PostgreSQL text cannot hold NUL (U+0000) and refuses a whole parameter that does: a key with one
-// names no row here, as on SQLite, and is not sent
-const holdsNul = (s: string) => s.includes('\u0000');
+// names no row, so it is not sent (the single keys: db/queries/public.ts)
 const sendable = (keys: readonly string[]) => (keys.some(holdsNul) ? keys.filter((k) => !holdsNul(k)) : keys);
-const none = async () => undefined;
 
 /** The rows of a statement run for every round of checks, prepared once per connection under `name`
  * (its text never varies, only its parameters), so PostgreSQL plans it once instead of at each call
@@ -36,17 +35,17 @@ const statusOn = (day: string) => sql`(SELECT e.to_status FROM certification_eve
 const ANALYTE = sql.raw(`id, code, name_en AS "nameEn", name_zh AS "nameZh"`);
 
 export const labByCode = (db: DB, code: string) =>
-  holdsNul(code) ? none() : rawGet<PublicLab>(db, sql`SELECT ${LAB_COLUMNS} FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ${code} AND l.active`);
+  rawGet<PublicLab>(db, sql`SELECT ${LAB_COLUMNS} FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ${code} AND l.active`);
 
 export const labByCodeWithStamp = (db: DB, code: string) =>
-  holdsNul(code) ? none() : rawGet<PublicLab & { policyStamp: number }>(
+  rawGet<PublicLab & { policyStamp: number }>(
     db,
     sql`SELECT ${LAB_COLUMNS}, ${POLICY_STAMP} AS "policyStamp" FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ${code} AND l.active`,
   );
 
-export const analyteByCode = (db: DB, code: string) => holdsNul(code) ? none() : rawGet<PublicAnalyte>(db, sql`SELECT ${ANALYTE} FROM analytes WHERE code = ${code}`);
+export const analyteByCode = (db: DB, code: string) => rawGet<PublicAnalyte>(db, sql`SELECT ${ANALYTE} FROM analytes WHERE code = ${code}`);
 
-export const analyteByLoinc = (db: DB, loinc: string) => holdsNul(loinc) ? none() : rawGet<PublicAnalyte>(db, sql`SELECT ${ANALYTE} FROM analytes WHERE loinc = ${loinc} ORDER BY id LIMIT 1`);
+export const analyteByLoinc = (db: DB, loinc: string) => rawGet<PublicAnalyte>(db, sql`SELECT ${ANALYTE} FROM analytes WHERE loinc = ${loinc} ORDER BY id LIMIT 1`);
 
 export const labKeysByCodes = (db: DB, codes: readonly string[]) =>
   rawAll<PublicLabKey>(
@@ -167,7 +166,7 @@ export const labOnDay = (db: DB, lab: number, day: string) =>
 export const regionNames = (db: DB) => rawAll<{ name: string; nameEn: string }>(db, sql`SELECT name, name_en AS "nameEn" FROM regions`);
 
 export const certificateByNo = (db: DB, no: string) =>
-  holdsNul(no) ? none() : rawGet<{ id: number; labCode: string; analyteCode: string }>(
+  rawGet<{ id: number; labCode: string; analyteCode: string }>(
     db,
     sql`SELECT c.id, l.code AS "labCode", a.code AS "analyteCode" FROM certifications c
         JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id WHERE c.certificate_no = ${no}`,

@@ -9,6 +9,7 @@ import type { DB } from '../client';
 import { dialectOf } from '../dialect';
 import * as pgq from '../pg/public';
 import { primaryOf } from '../replicas';
+import { holdsNul } from '../nul-text';
 
 export interface PublicLab {
   id: number;
@@ -142,17 +143,20 @@ function statements(db: DB) {
 }
 
 export async function publicLabByCode(db: DB, code: string): Promise<PublicLab | undefined> {
+  if (holdsNul(code)) return undefined; // names nothing, and neither backend can be asked (db/nul-text.ts)
   if (dialectOf(db) === 'pg') return await pgq.labByCode(db, code);
   return statements(db).labByCode.get({ code });
 }
 
 export async function publicAnalyteByCode(db: DB, code: string): Promise<PublicAnalyte | undefined> {
+  if (holdsNul(code)) return undefined; // names nothing, and neither backend can be asked (db/nul-text.ts)
   if (dialectOf(db) === 'pg') return await pgq.analyteByCode(db, code);
   return statements(db).analyteByCode.get({ code });
 }
 
 /** The catalogue item with this LOINC code (the first one, should two items share it). */
 export async function publicAnalyteByLoinc(db: DB, loinc: string): Promise<PublicAnalyte | undefined> {
+  if (holdsNul(loinc)) return undefined; // names nothing, and neither backend can be asked (db/nul-text.ts)
   if (dialectOf(db) === 'pg') return await pgq.analyteByLoinc(db, loinc);
   return statements(db).analyteByLoinc.get({ loinc });
 }
@@ -236,6 +240,7 @@ export async function publicPolicyStamp(db: DB): Promise<number> {
 
 /** publicLabByCode and publicPolicyStamp in one statement (the single check's hot path). */
 export async function publicLabByCodeWithStamp(db: DB, code: string): Promise<(PublicLab & { policyStamp: number }) | undefined> {
+  if (holdsNul(code)) return undefined; // names nothing, and neither backend can be asked (db/nul-text.ts)
   if (dialectOf(db) === 'pg') return await pgq.labByCodeWithStamp(db, code);
   return statements(db).labByCodeWithStamp.get({ code });
 }
@@ -255,8 +260,8 @@ export const MAX_MISSES_PER_OWNER = 5_000;
  * the MAX_MISSES_PER_OWNER most recent stay, so a client sending junk cannot grow the table. A write:
  * on the primary even when `db` is a read replica's (db/replicas.ts). */
 export async function recordLocalCodeMisses(db: DB, ownerId: number, given: readonly string[], now: number): Promise<void> {
-  // a code holding a NUL character is no code a hospital can map (PostgreSQL cannot store one)
-  const codes = given.filter((c) => !c.includes('\u0000'));
+  // a code holding a NUL character is no code a hospital can map (neither backend stores one)
+  const codes = given.filter((c) => !holdsNul(c));
   if (!codes.length) return;
   if (dialectOf(db) === 'pg') return await pgq.recordMisses(primaryOf(db), ownerId, codes, now, MAX_MISSES_PER_OWNER);
   const st = statements(db);
@@ -285,6 +290,7 @@ export async function publicLabOnDay(db: DB, lab: number, day: string): Promise<
 }
 
 export async function publicCertificateByNo(db: DB, no: string) {
+  if (holdsNul(no)) return undefined; // names nothing, and neither backend can be asked (db/nul-text.ts)
   if (dialectOf(db) === 'pg') return await pgq.certificateByNo(db, no);
   return statements(db).certificateByNo.get({ no });
 }

@@ -4,7 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '@/lib/auth/core';
 import { REASONS } from '@/lib/errors';
-import { createSeededTestDb } from '../support/db';
+import { createSeededTestDb, sqlRows, testBackend } from '../support/db';
+import { NulTextError } from '@/db/nul-text';
 
 type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 const state: { w: World | null; actor: Actor | null } = { w: null, actor: null };
@@ -23,6 +24,7 @@ const roundsRoute = await import('@/app/api/v1/eqa/rounds/route');
 const closeRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/close/route');
 const publishRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/publish/route');
 const iqcResultsRoute = await import('@/app/api/v1/iqc/results/route');
+const lotsRoute = await import('@/app/api/v1/iqc/lots/route');
 const { publicApiRoute } = await import('@/lib/http');
 
 let w: World;
@@ -129,5 +131,38 @@ describe('API error bodies: { error, code, errors? }', () => {
   it('every code sent is a known reason (the UI has zh and en text for it)', () => {
     for (const code of ['auth.signInRequired', 'auth.forbidden', 'auth.crossOrigin', 'round.notFound', 'common.notFound', 'scheme.exists', 'round.notOpen', 'body.tooLarge', 'body.unsupportedMediaType', 'common.invalid', 'iqc.invalidResults'])
       expect(code in REASONS, code).toBe(true);
+  });
+});
+
+describe(`text holding a NUL character (U+0000) on ${testBackend}`, () => {
+  // PostgreSQL refuses such text as a parameter, SQLite stored it: both now refuse it alike
+  const count = async (table: string) => (await sqlRows<{ n: number }>(w.db, `SELECT count(*) AS n FROM ${table}`))[0].n;
+
+  it('is refused by the database handle itself, for a write or a lookup, with the one SQLSTATE the app maps', async () => {
+    const refusal = await sqlRows(w.db, 'SELECT count(*) AS n FROM laboratories WHERE code = ?', 'GZ-001\u0000').then(() => null, (e: unknown) => e);
+    expect(refusal, 'a lookup with NUL').not.toBeNull();
+    const codes: unknown[] = [];
+    for (let c: unknown = refusal; c && typeof c === 'object'; c = (c as { cause?: unknown }).cause) codes.push((c as { code?: unknown }).code);
+    expect(codes).toContain('22021');
+    if (testBackend === 'sqlite') expect(() => w.db.$client.prepare('SELECT ? AS x').get(['a', 'b\u0000'])).toThrow(NulTextError);
+    expect(await sqlRows(w.db, 'SELECT count(*) AS n FROM laboratories WHERE code = ?', 'GZ-001')).toEqual([{ n: 1 }]);
+  });
+
+  it('422 request.unstorableText for a lot, a scheme or a round, and nothing is written', async () => {
+    state.actor = w.labManagers.get('GZ-001')!;
+    const lots = await count('control_lots');
+    const lot = { analyte: 'K', instrument: 'AU5800', level: '1', lot: 'K1-NUL', mean: 4, sd: 0.08, effectiveFrom: '2026-11-01 08:00' };
+    for (const bad of [{ ...lot, instrument: 'AU\u00005800' }, { ...lot, lot: 'NUL\u0000' }]) {
+      const r = await call(lotsRoute.POST, 'POST', '/iqc/lots', {}, bad);
+      expect(r, JSON.stringify(bad)).toMatchObject({ status: 422, body: { code: 'request.unstorableText' } });
+    }
+    expect(await count('control_lots')).toBe(lots);
+    expect((await call(lotsRoute.POST, 'POST', '/iqc/lots', {}, lot)).status).toBe(201);
+
+    state.actor = w.regulators.gd;
+    const schemes = await count('eqa_schemes');
+    expect(await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { ...scheme, name: '错误码\u0000' })).toMatchObject({ status: 422, body: { code: 'request.unstorableText' } });
+    expect(await call(roundsRoute.POST, 'POST', '/eqa/rounds', {}, { ...round, scheme: 'EC-1\u0000' })).toMatchObject({ status: 422, body: { code: 'request.unstorableText' } });
+    expect(await count('eqa_schemes')).toBe(schemes);
   });
 });
