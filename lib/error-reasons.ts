@@ -306,6 +306,7 @@ export const REASONS = {
   'calendar.dayTaken': 'conflict',
   'calendar.badId': 'invalid',
   'calendar.invalidEntry': 'invalid',
+  'calendar.yearOutOfRange': 'invalid',
 
   'request.malformedUrl': 'invalid',
   'request.unstorableText': 'invalid',

@@ -4,7 +4,7 @@
 import Link from 'next/link';
 import { getTranslations } from 'next-intl/server';
 import { EmptyState } from './empty-state';
-import type { PageRequest, SortDir } from '@/lib/services/read/paging';
+import { servablePage, type PageRequest, type SortDir } from '@/lib/services/read/paging';
 
 export interface Column<R> {
   key: string;
@@ -30,7 +30,7 @@ export function readPage<S extends string>(
   const dir = first(sp[`${p}dir`]);
   const size = Number(first(sp[`${p}size`]));
   return {
-    page: Math.max(1, Math.floor(Number(first(sp[`${p}page`]))) || 1),
+    page: servablePage(Number(first(sp[`${p}page`]))),
     size: Number.isFinite(size) && size >= 1 ? Math.min(Math.floor(size), 200) : (opts.size ?? 50),
     sort: sort && opts.sorts.includes(sort) ? sort : opts.sort,
     dir: dir === 'asc' || dir === 'desc' ? dir : (opts.dir ?? 'asc'),

@@ -26,6 +26,14 @@ export interface Page<T> {
 
 export const PAGE_SIZES = [25, 50, 100] as const;
 export const MAX_PAGE_SIZE = 200;
+/** The last page a list serves: an offset within any integer either backend takes (a page past the
+ * rows is empty); a URL asking for a later page, or for 1e400, gets this one. */
+export const MAX_PAGE = 1_000_000;
+
+/** A page number as asked (any number, NaN, ±Infinity) made a page a list can serve: 1 … MAX_PAGE. */
+export function servablePage(asked: number): number {
+  return Math.min(Math.max(1, Math.floor(asked) || 1), MAX_PAGE);
+}
 
 /** A LIKE pattern that finds `q` anywhere (the wildcards in `q` escaped; use with ESCAPE '\'). */
 export function containsPattern(q: string): string {
@@ -53,8 +61,7 @@ export function orderFor<S extends string>(sorts: Record<S, unknown[]>, req: Pic
 /** LIMIT and OFFSET of a page (size capped). */
 export function limitOffset(req: Pick<PageRequest, 'page' | 'size'>): { limit: number; offset: number } {
   const size = Math.min(Math.max(1, Math.floor(req.size) || 50), MAX_PAGE_SIZE);
-  const page = Math.max(1, Math.floor(req.page) || 1);
-  return { limit: size, offset: (page - 1) * size };
+  return { limit: size, offset: (servablePage(req.page) - 1) * size };
 }
 
 /** A select whose columns come last: `(cols) => db.select(cols).from(…).join(…).where(…)`. */

@@ -2,7 +2,7 @@
 import NextAuth, { CredentialsSignin } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
 import { cache } from 'react';
-import { forbidden, redirect } from 'next/navigation';
+import { forbidden, notFound, redirect } from 'next/navigation';
 import { z } from 'zod';
 import { getDb } from '@/db/client';
 import type { Actor, Scope } from './actor';
@@ -12,7 +12,7 @@ import { actorForApiToken, actorForUserId, authenticate } from './resolve';
 import { clientAddressOf } from './client-address';
 import { auditTokenUse, tokenHolds } from './token-scopes';
 import { auditRefusal } from '@/lib/services/audit';
-import { AppError } from '@/lib/errors';
+import { AppError, isAppError } from '@/lib/errors';
 import type { TokenScope } from '@/db/enums';
 import { authSecret } from './secret';
 
@@ -138,6 +138,19 @@ export async function requireRole(...roles: Actor['role'][]): Promise<Actor> {
   if (actor.mustChangePassword) redirect(PASSWORD_PAGE);
   if (!roles.includes(actor.role)) await refusePage(actor, `area of ${roles.join(', ')}`);
   return actor;
+}
+
+/** A page's read whose refusals are the page's answer, never a 500: a read the actor may not make →
+ * 403 (audited, as requirePage), an unknown or invalid thing named by the URL (a search param, a path
+ * segment) → 404. Any other error is the fault it is. */
+export async function readForPage<T>(actor: Actor, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (isAppError(e) && e.code === 'forbidden') await refusePage(actor, e.message);
+    if (isAppError(e) && (e.code === 'not_found' || e.code === 'invalid')) notFound();
+    throw e;
+  }
 }
 
 /** A page refused with 403 is audited like an API or action refusal (folded per account and

@@ -95,6 +95,9 @@ describe('regulators keep their region’s calendar', () => {
     }],
     ['a lab manager → 403', async () => await codeOf(async () => await calendarPage(t.db, t.labManagers.get('GZ-001')!, { year: 2026 }))],
     ['an impossible day (2026-02-30) → 422', async () => await codeOf(async () => await addCalendarEntry(t.db, t.regulators.gd, { day: '2026-02-30', kind: 'holiday', name: '无此日' }))],
+    ['a year past the calendar’s (9999: its walk over the days never ended) → 422', async () => await codeOf(async () => await calendarPage(t.db, t.admin, { year: 9999 }))],
+    ['a year before the calendar’s (1999) → 422', async () => await codeOf(async () => await calendarPage(t.db, t.admin, { year: 1999 }))],
+    ['an unknown region → 404', async () => await codeOf(async () => await calendarPage(t.db, t.admin, { regionCode: 'NOPE', year: 2026 }))],
     ['an unknown kind → 422', async () => await codeOf(async () => await addCalendarEntry(t.db, t.regulators.gd, { day: '2026-07-06', kind: 'vacation', name: '无此类' }))],
     ['removing an entry that does not exist → 404', async () => await codeOf(async () => await removeCalendarEntry(t.db, t.admin, { id: 999999 }))],
   ])('%s', async (title, run) => {

@@ -234,3 +234,30 @@ describe('PUBLIC_URL decides the origin', () => {
     expect(html).not.toContain('evil.example');
   });
 });
+
+describe('pages answer odd search params as pages: never a 500, never a hang', () => {
+  const sessions = new Map<string, string>();
+  const page = async (email: string, target: string) => {
+    if (!sessions.has(email)) sessions.set(email, (await signIn(email, 'labqc-demo', { 'x-forwarded-for': '192.0.2.90' })).session!);
+    const res = await fetch(`${base}${target}`, { headers: { cookie: sessions.get(email)! }, redirect: 'manual', signal: AbortSignal.timeout(15_000) });
+    await res.arrayBuffer();
+    return res.status;
+  };
+
+  it.each([
+    // a year past 9999 never ended the calendar's walk over its days (the server hung)
+    ['admin@demo.labqc', '/admin/calendar?year=9999', 404],
+    ['admin@demo.labqc', '/admin/calendar?year=1999', 404],
+    ['admin@demo.labqc', '/admin/calendar?year=2026', 200],
+    ['admin@demo.labqc', '/admin/calendar?region=NOPE', 404],
+    ['regulator.gd@demo.labqc', '/regulator/calendar?region=330000', 403],
+    ['regulator.gd@demo.labqc', '/regulator/policy?region=NOPE', 404],
+    ['regulator.gd@demo.labqc', '/regulator/policy?region=330000', 403],
+    // a page number beyond any offset either backend takes (1e400 is Infinity)
+    ['admin@demo.labqc', '/admin/analytes?page=1e400', 200],
+    ['regulator.gd@demo.labqc', '/regulator/eqa?page=99999999999999999999999', 200],
+    ['regulator.gd@demo.labqc', '/regulator/labs?page=-5&size=1e400', 200],
+  ])('%s %s → %i', async (email, target, status) => {
+    expect(await page(email, target)).toBe(status);
+  });
+});

@@ -1,9 +1,9 @@
-import { requirePage } from '@/lib/auth';
+import { readForPage, requirePage } from '@/lib/auth';
 import { getLocale, getTranslations } from 'next-intl/server';
 import { getDb } from '@/db/client';
 import { regionsInScope } from '@/lib/services/read/places';
 import { scopeOf, type Actor } from '@/lib/auth/core';
-import { calendarPage } from '@/lib/services/recognition/calendar';
+import { CALENDAR_YEARS, calendarPage } from '@/lib/services/recognition/calendar';
 import { dayOf } from '@/lib/calendar';
 import { PageHeader } from '@/app/_components/page-header';
 import { DataTable, type Column } from '@/app/_components/data-table';
@@ -20,7 +20,7 @@ export async function CalendarView({ actor, sp }: { actor: Actor; sp: { region?:
   const locale = await getLocale();
   const db = getDb();
   const year = /^\d{4}$/.test(sp.year ?? '') ? Number(sp.year) : undefined;
-  const p = await calendarPage(db, actor, { regionCode: sp.region || undefined, year });
+  const p = await readForPage(actor, () => calendarPage(db, actor, { regionCode: sp.region || undefined, year }));
   const regions = (await regionsInScope(db, actor)).filter((r) => r.level !== 'national');
   // an administrator keeps the national calendar (no region)
   const national = scopeOf(actor).kind === 'all';
@@ -53,7 +53,7 @@ export async function CalendarView({ actor, sp }: { actor: Actor; sp: { region?:
           <label htmlFor="year" className="label">
             {t('year')}
           </label>
-          <input id="year" name="year" type="number" min={2000} max={2100} defaultValue={p.year} className="input w-28" />
+          <input id="year" name="year" type="number" min={CALENDAR_YEARS.min} max={CALENDAR_YEARS.max} defaultValue={p.year} className="input w-28" />
         </div>
         <button className="btn-secondary" type="submit">
           {tc('actions.filter')}

@@ -54,6 +54,9 @@ async function regionFor(db: Conn, actor: Actor, regionCode?: string) {
   return own && own.level !== 'national' ? own : null;
 }
 
+/** The years a calendar page shows (the year field's bounds). */
+export const CALENDAR_YEARS = { min: 2000, max: 2100 } as const;
+
 /**
  * What the calendar page shows for a year: the entries that apply to the region (national and on
  * its path), whether the actor may remove each, and the working days per month under them.
@@ -63,6 +66,8 @@ export async function calendarPage(db: DB, actor: Actor, input: { regionCode?: s
   const region = await regionFor(db, actor, input.regionCode);
   if (!can(actor, 'calendar.manage', scopeOf(region?.path ?? null))) throw new AppError('region.outsideJurisdiction');
   const year = input.year ?? Number(dayOf(opts.now ?? Date.now()).slice(0, 4));
+  // a year is walked day by day: only four-digit years (a fifth digit never ends the walk)
+  if (!Number.isInteger(year) || year < CALENDAR_YEARS.min || year > CALENDAR_YEARS.max) throw new AppError('calendar.yearOutOfRange', CALENDAR_YEARS);
   const from = `${year}-01-01`;
   const to = `${year}-12-31`;
   const path = region?.path ?? null;

@@ -1,5 +1,5 @@
 import { getLocale, getTranslations } from 'next-intl/server';
-import { requirePage } from '@/lib/auth';
+import { readForPage, requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { regionsInScope } from '@/lib/services/read/places';
 import { policyPage } from '@/lib/services/recognition/policy';
@@ -26,7 +26,7 @@ export default async function PolicyPage({ searchParams }: { searchParams: Promi
   const tc = await getTranslations('common');
   const locale = await getLocale();
   const db = getDb();
-  const p = await policyPage(db, actor, { regionCode: sp.region || undefined });
+  const p = await readForPage(actor, () => policyPage(db, actor, { regionCode: sp.region || undefined }));
   const regions = await regionsInScope(db, actor);
   const inForce = p.inForce;
   const criteria = inForce?.criteria ?? p.defaults;
