@@ -7,6 +7,7 @@ import { AUDIT_PAGE_SIZE, readAuditLog } from '@/lib/services/audit';
 import { PageHeader } from '@/app/_components/page-header';
 import { DataTable, type Column, type SearchParams } from '@/app/_components/data-table';
 import { FilterSelect } from '@/app/_components/fields';
+import { firstValues } from '@/app/_components/search-params';
 
 export const dynamic = 'force-dynamic';
 
@@ -17,7 +18,7 @@ export async function generateMetadata() {
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<SearchParams & { page?: string; action?: string }> }) {
   const actor = await requirePage('audit.read');
-  const sp = await searchParams;
+  const sp = firstValues(await searchParams);
   const t = await getTranslations('admin.audit');
   const tc = await getTranslations('common');
   const format = await getFormatter();

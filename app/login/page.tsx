@@ -2,6 +2,7 @@ import { getTranslations } from 'next-intl/server';
 import { redirect } from 'next/navigation';
 import { currentActor } from '@/lib/auth';
 import { SignInForm } from './sign-in-form';
+import { firstValues } from '@/app/_components/search-params';
 
 export const dynamic = 'force-dynamic';
 
@@ -13,7 +14,7 @@ export async function generateMetadata() {
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
   if (await currentActor()) redirect('/');
   const t = await getTranslations('common.auth');
-  const { next } = await searchParams;
+  const { next } = firstValues(await searchParams);
   return (
     <div className="mx-auto mt-10 max-w-sm">
       <h1 className="mb-1 text-2xl font-semibold">{t('signInTitle')}</h1>

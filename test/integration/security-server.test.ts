@@ -253,6 +253,10 @@ describe('pages answer odd search params as pages: never a 500, never a hang', (
     ['regulator.gd@demo.labqc', '/regulator/calendar?region=330000', 403],
     ['regulator.gd@demo.labqc', '/regulator/policy?region=NOPE', 404],
     ['regulator.gd@demo.labqc', '/regulator/policy?region=330000', 403],
+    // a repeated key is an array to the page: its first value is read
+    ['admin@demo.labqc', '/verify?lab=a&lab=b&analyte=K', 200],
+    ['regulator.gd@demo.labqc', '/regulator/calendar?region=440000&region=330000', 200],
+    ['regulator.gd@demo.labqc', '/regulator/labs/GZ-001/iqc/summary?month=2026-11&month=x', 200],
     // a page number beyond any offset either backend takes (1e400 is Infinity)
     ['admin@demo.labqc', '/admin/analytes?page=1e400', 200],
     ['regulator.gd@demo.labqc', '/regulator/eqa?page=99999999999999999999999', 200],

@@ -50,4 +50,5 @@ export const PG_READY: string[] = [
   'test/integration/reliability.test.ts', 'test/integration/server-load.test.ts',
   'test/integration/security-ops.test.ts',
   'test/integration/iqc-corrections-concurrent.test.ts',
+  'test/integration/form-input-fuzz.test.ts',
 ];

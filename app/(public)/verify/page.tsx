@@ -9,6 +9,7 @@ import { checkForPage } from './check';
 import { PageHeader } from '@/app/_components/page-header';
 import { VerifyFields, VerifyResult } from '@/app/_components/recognition/verify-check';
 import { Card } from '@/app/_components/card';
+import { firstValues } from '@/app/_components/search-params';
 
 export const dynamic = 'force-dynamic';
 
@@ -21,7 +22,7 @@ type Search = { q?: string; region?: string; lab?: string; analyte?: string; dat
 
 /** Public (no account): find a laboratory, and check a lab × test on a date. */
 export default async function VerifyPage({ searchParams }: { searchParams: Promise<Search> }) {
-  const sp = await searchParams;
+  const sp = firstValues(await searchParams);
   const t = await getTranslations('recognition');
   const tc = await getTranslations('common');
   const zh = (await getLocale()) === 'zh';

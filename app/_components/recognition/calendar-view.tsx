@@ -10,6 +10,7 @@ import { DataTable, type Column } from '@/app/_components/data-table';
 import { FilterSelect } from '@/app/_components/fields';
 import { localName, localText } from '@/app/_components/local-name';
 import { AddCalendarEntryForm, RemoveCalendarEntryButton } from './calendar-forms';
+import { firstValues } from '@/app/_components/search-params';
 
 /** A working calendar (a region's, or the national one for an administrator): the entries that apply,
  * working days per month, adding and removing the entries the actor keeps. Shared by the regulator's
@@ -118,5 +119,5 @@ export async function calendarMetadata() {
 /** The page of a working calendar (the administrator's national one, or a regulator's region). */
 export async function CalendarPage({ searchParams }: { searchParams: Promise<{ region?: string; year?: string }> }) {
   const actor = await requirePage('calendar.manage');
-  return <CalendarView actor={actor} sp={await searchParams} />;
+  return <CalendarView actor={actor} sp={firstValues(await searchParams)} />;
 }

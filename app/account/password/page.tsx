@@ -5,6 +5,7 @@ import { safeNextPath } from '@/lib/auth/redirect';
 import { ActionForm } from '@/app/_components/action-form';
 import { Field } from '@/app/_components/fields';
 import { changePasswordAction } from './actions';
+import { firstValues } from '@/app/_components/search-params';
 
 export const dynamic = 'force-dynamic';
 
@@ -18,7 +19,7 @@ export default async function ChangePasswordPage({ searchParams }: { searchParam
   const actor = await currentActor();
   if (!actor) redirect(`/login?next=${encodeURIComponent(PASSWORD_PAGE)}`);
   const t = await getTranslations('common.auth');
-  const next = safeNextPath((await searchParams).next) ?? '/';
+  const next = safeNextPath(firstValues(await searchParams).next) ?? '/';
   return (
     <div className="mx-auto mt-10 max-w-md">
       <h1 className="mb-1 text-2xl font-semibold">{t('changePasswordTitle')}</h1>

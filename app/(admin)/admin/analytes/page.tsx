@@ -12,6 +12,7 @@ import { PageHeader } from '@/app/_components/page-header';
 import { DataTable, readPage, type Column, type SearchParams } from '@/app/_components/data-table';
 import { localName } from '@/app/_components/local-name';
 import { ActiveBadge } from '@/app/_components/status-badge';
+import { firstValues } from '@/app/_components/search-params';
 
 /** The allowable total error in its form: WS/T threshold rule, CLIA greater-of, or a single part. */
 function tea(a: { teaPercent: number | null; teaAbsolute: number | null; teaAbsoluteAtOrBelow: number | null; teaForm: string | null; unit: string }) {
@@ -27,7 +28,7 @@ export default async function AnalytesPage({ searchParams }: { searchParams: Pro
   const t = await getTranslations('admin');
   const tc = await getTranslations('common');
   const locale = await getLocale();
-  const sp = await searchParams;
+  const sp = firstValues(await searchParams);
   const category = (ANALYTE_CATEGORIES as readonly string[]).includes(sp.category ?? '') ? (sp.category as AnalyteCategory) : undefined;
   const kind = (ANALYTE_KINDS as readonly string[]).includes(sp.kind ?? '') ? (sp.kind as AnalyteKind) : undefined;
   const req = readPage(sp, { sorts: ANALYTE_SORTS, sort: 'category', size: 100 });

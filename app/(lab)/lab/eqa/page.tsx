@@ -5,11 +5,12 @@ import { roundsPage } from '@/lib/services/read/eqa';
 import { PageHeader } from '@/app/_components/page-header';
 import type { SearchParams } from '@/app/_components/data-table';
 import { RoundTable, roundsRequest } from '@/app/_components/eqa/round-table';
+import { firstValues } from '@/app/_components/search-params';
 
 export default async function LabEqaPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const actor = await requirePage('eqaRound.read');
   const t = await getTranslations('eqa');
-  const sp = await searchParams;
+  const sp = firstValues(await searchParams);
   const page = roundsRequest(sp);
   const rounds = await roundsPage(getDb(), actor, page);
   return (

@@ -11,6 +11,7 @@ import { ActionForm } from '@/app/_components/action-form';
 import { createRoundAction, createSchemeAction } from './actions';
 import { Field, SelectField } from '@/app/_components/fields';
 import { Card } from '@/app/_components/card';
+import { firstValues } from '@/app/_components/search-params';
 
 export default async function RegulatorEqaPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const actor = await requirePage('eqaScheme.manage');
@@ -18,7 +19,7 @@ export default async function RegulatorEqaPage({ searchParams }: { searchParams:
   const locale = await getLocale();
   const db = getDb();
   const schemes = await schemesInScope(db, actor);
-  const sp = await searchParams;
+  const sp = firstValues(await searchParams);
   const page = roundsRequest(sp);
   const rounds = await roundsPage(db, actor, page);
   const regions = await regionsInScope(db, actor);

@@ -9,13 +9,14 @@ import { ActiveBadge } from '@/app/_components/status-badge';
 import { LAB_LEVELS } from '@/db/enums';
 import { PageHeader } from '@/app/_components/page-header';
 import { FilterSelect } from '@/app/_components/fields';
+import { firstValues } from '@/app/_components/search-params';
 
 export default async function LabsPage({ searchParams }: { searchParams: Promise<SearchParams & { q?: string; city?: string; level?: string; inactive?: string }> }) {
   const actor = await requirePage('lab.manage');
   const t = await getTranslations('admin');
   const tc = await getTranslations('common');
   const locale = await getLocale();
-  const sp = await searchParams;
+  const sp = firstValues(await searchParams);
   const level = (LAB_LEVELS as readonly string[]).includes(sp.level ?? '') ? sp.level : undefined;
   const city = /^\d{6}$/.test(sp.city ?? '') ? sp.city : undefined;
   const req = readPage(sp, { sorts: LAB_SORTS, sort: 'city' });

@@ -10,6 +10,7 @@ import { DataTable, type Column } from '@/app/_components/data-table';
 import { localName } from '@/app/_components/local-name';
 import { FilterSelect } from '@/app/_components/fields';
 import { PolicyForm } from './policy-form';
+import { firstValues } from '@/app/_components/search-params';
 
 export const dynamic = 'force-dynamic';
 
@@ -21,7 +22,7 @@ export async function generateMetadata() {
 /** The recognition policy of the regulator's region (or a sub-region): in force, versions, new version. */
 export default async function PolicyPage({ searchParams }: { searchParams: Promise<{ region?: string }> }) {
   const actor = await requirePage('policy.manage');
-  const sp = await searchParams;
+  const sp = firstValues(await searchParams);
   const t = await getTranslations('recognition.policy');
   const tc = await getTranslations('common');
   const locale = await getLocale();

@@ -11,6 +11,7 @@ import { localName, localText } from '@/app/_components/local-name';
 import { FilterSelect } from '@/app/_components/fields';
 import { CriteriaList } from '@/app/_components/recognition/criteria-list';
 import { DecisionForm, RecomputeButton } from './decision-form';
+import { firstValues } from '@/app/_components/search-params';
 
 export const dynamic = 'force-dynamic';
 
@@ -27,7 +28,7 @@ type ReviewRow = Queue['toReview']['rows'][number];
  * each list paged, sorted and filtered on the server (a province holds hundreds of thousands). */
 export default async function RecognitionQueuePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const actor = await requirePage('certification.decide');
-  const sp = await searchParams;
+  const sp = firstValues(await searchParams);
   const one = (k: string) => (typeof sp[k] === 'string' ? (sp[k] as string) : '');
   const t = await getTranslations('recognition');
   const locale = await getLocale();

@@ -11,11 +11,12 @@ import { ActionForm } from '@/app/_components/action-form';
 import { Field, SelectField } from '@/app/_components/fields';
 import { createLabManagerAction } from './actions';
 import { Card } from '@/app/_components/card';
+import { firstValues } from '@/app/_components/search-params';
 
 export default async function LabUsersPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const actor = await requirePage('labUser.manage');
   const t = await getTranslations('admin');
-  const sp = await searchParams;
+  const sp = firstValues(await searchParams);
   const req = readPage(sp, { sorts: USER_SORTS, sort: 'lab' });
   const db = getDb();
   const accounts = await accountsPageInScope(db, actor, 'lab_manager', req);

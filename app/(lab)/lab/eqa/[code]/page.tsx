@@ -11,11 +11,12 @@ import { PrintButton } from '@/app/_components/print-button';
 import { localText } from '@/app/_components/local-name';
 import { isCategorical } from '@/lib/catalogue/kinds';
 import { submitCsvAction, submitFormAction } from '../actions';
+import { firstValues } from '@/app/_components/search-params';
 
 export default async function LabRoundPage({ params, searchParams }: { params: Promise<{ code: string }>; searchParams: Promise<Record<string, string | undefined>> }) {
   const actor = await requirePage('eqaRound.read');
   const code = decodeURIComponent((await params).code);
-  const search = await searchParams;
+  const search = firstValues(await searchParams);
   const db = getDb();
   const t = await getTranslations('eqa');
   const format = await getFormatter();

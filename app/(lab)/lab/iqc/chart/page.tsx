@@ -11,6 +11,7 @@ import { ChartView } from '@/app/_components/iqc/chart-view';
 import { chartResultPages } from '@/app/_components/iqc/chart-results';
 import { ExcludeForm } from '@/app/_components/iqc/exclude-form';
 import { excludeResultAction, includeResultAction } from '../exclude-action';
+import { firstValues } from '@/app/_components/search-params';
 
 type Search = Promise<Record<string, string | string[] | undefined>>;
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? null;
@@ -18,7 +19,7 @@ const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) 
 export default async function ChartPage({ searchParams }: { searchParams: Search }) {
   const actor = await requirePage('iqc.read');
   const t = await getTranslations('iqc.chart');
-  const sp = await searchParams;
+  const sp = firstValues(await searchParams);
   const db = getDb();
   const analytes = await iqcAnalytes(db, actor);
   const code = one(sp.analyte) ?? analytes[0]?.code;

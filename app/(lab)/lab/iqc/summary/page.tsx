@@ -6,11 +6,12 @@ import { isAppError } from '@/lib/errors';
 import { monthlySummary } from '@/lib/services/iqc/summary';
 import { PageHeader } from '@/app/_components/page-header';
 import { SummaryView } from '@/app/_components/iqc/summary-view';
+import { firstValues } from '@/app/_components/search-params';
 
 export default async function SummaryPage({ searchParams }: { searchParams: Promise<{ month?: string }> }) {
   const actor = await requirePage('iqc.read');
   const t = await getTranslations('iqc.summary');
-  const { month } = await searchParams;
+  const { month } = firstValues(await searchParams);
   let data;
   try {
     data = await monthlySummary(getDb(), actor, { month: month ?? null });

@@ -10,13 +10,14 @@ import { checkForPage } from '../../check';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
 import { VerifyFields, VerifyResult } from '@/app/_components/recognition/verify-check';
+import { firstValues } from '@/app/_components/search-params';
 
 export const dynamic = 'force-dynamic';
 
 /** Public page of a laboratory: its recognised tests today and a point-in-time check. */
 export default async function LabPublicPage({ params, searchParams }: { params: Promise<{ code: string }>; searchParams: Promise<{ analyte?: string; date?: string; asOf?: string }> }) {
   const { code } = await params;
-  const sp = await searchParams;
+  const sp = firstValues(await searchParams);
   const t = await getTranslations('recognition');
   const tc = await getTranslations('common');
   const zh = (await getLocale()) === 'zh';

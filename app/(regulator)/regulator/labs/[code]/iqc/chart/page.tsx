@@ -8,6 +8,7 @@ import { instrumentCharts } from '@/lib/services/iqc/charts';
 import { EmptyState } from '@/app/_components/empty-state';
 import { ChartView } from '@/app/_components/iqc/chart-view';
 import { chartResultPages } from '@/app/_components/iqc/chart-results';
+import { firstValues } from '@/app/_components/search-params';
 
 type Search = Promise<Record<string, string | string[] | undefined>>;
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? null;
@@ -15,7 +16,7 @@ const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) 
 export default async function RegulatorChart({ params, searchParams }: { params: Promise<{ code: string }>; searchParams: Search }) {
   const { actor, code: lab } = await requireLabIqc(params);
   const t = await getTranslations('iqc.chart');
-  const sp = await searchParams;
+  const sp = firstValues(await searchParams);
   const db = getDb();
   const analytes = await iqcAnalytes(db, actor, lab);
   const code = one(sp.analyte) ?? analytes[0]?.code;

@@ -4,10 +4,11 @@ import { getDb } from '@/db/client';
 import { isAppError } from '@/lib/errors';
 import { monthlySummary } from '@/lib/services/iqc/summary';
 import { SummaryView } from '@/app/_components/iqc/summary-view';
+import { firstValues } from '@/app/_components/search-params';
 
 export default async function RegulatorSummary({ params, searchParams }: { params: Promise<{ code: string }>; searchParams: Promise<{ month?: string }> }) {
   const { actor, code: lab } = await requireLabIqc(params);
-  const { month } = await searchParams;
+  const { month } = firstValues(await searchParams);
   let data;
   try {
     data = await monthlySummary(getDb(), actor, { lab, month: month ?? null });

@@ -7,6 +7,7 @@ import { PageHeader } from '@/app/_components/page-header';
 import { LabReportSection } from '@/app/_components/eqa/lab-report';
 import { PrintButton } from '@/app/_components/print-button';
 import { pageRead } from '@/app/_components/eqa/page-errors';
+import { firstValues } from '@/app/_components/search-params';
 
 export default async function RegulatorLabReportPage({ params, searchParams }: { params: Promise<{ code: string; lab: string }>; searchParams: Promise<Record<string, string | undefined>> }) {
   const actor = await requirePage('eqaResult.read');
@@ -31,7 +32,7 @@ export default async function RegulatorLabReportPage({ params, searchParams }: {
       {check.conflict ? (
         <p className="card text-sm">{check.conflict}</p>
       ) : (
-        <LabReportSection db={db} actor={actor} roundCode={code} labCode={lab} search={await searchParams} basePath={`/regulator/eqa/rounds/${encodeURIComponent(code)}/labs/${encodeURIComponent(lab)}`} />
+        <LabReportSection db={db} actor={actor} roundCode={code} labCode={lab} search={firstValues(await searchParams)} basePath={`/regulator/eqa/rounds/${encodeURIComponent(code)}/labs/${encodeURIComponent(lab)}`} />
       )}
     </div>
   );
