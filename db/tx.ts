@@ -5,7 +5,10 @@
 // A withTx inside another on the same connection (tracked with AsyncLocalStorage) is a SAVEPOINT.
 // PostgreSQL: drizzle's `db.transaction(fn, { isolationLevel })`, `repeatable read` for read-then-write
 // decisions (EQA evaluation, certification decisions, eligibility) with a bounded retry on
-// serialization failure / deadlock (SQLSTATE 40001 / 40P01), `read committed` otherwise.
+// serialization failure / deadlock (SQLSTATE 40001 / 40P01), `read committed` otherwise. A unique
+// violation (23505) is retried the same way: another transaction committed the same key meanwhile (the
+// same create sent twice at once), and the run again reads it and answers as the use case does for a
+// key already taken (409), as on SQLite, where writers run one at a time and the later one sees it.
 //
 // Rule: no real asynchronous I/O (fetch, fs, crypto in the thread pool, timers) inside a transaction.
 // On SQLite the connection is shared by the whole process: while a transaction waits for I/O, the
@@ -62,7 +65,7 @@ const MAX_ATTEMPTS = 5;
 
 function retryable(e: unknown): boolean {
   for (let x = e as { code?: string; cause?: unknown } | undefined, i = 0; x && i < 4; x = x.cause as typeof x, i++) {
-    if (x.code === '40001' || x.code === '40P01') return true;
+    if (x.code === '40001' || x.code === '40P01' || x.code === '23505') return true;
   }
   return false;
 }

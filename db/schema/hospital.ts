@@ -58,7 +58,14 @@ export const hospitalWatches = sqliteTable(
     regionId: integer('region_id').references(() => regions.id),
     createdAt: createdAt(),
   },
-  (t) => [index('hospital_watches_owner_idx').on(t.ownerId), index('hospital_watches_lab_idx').on(t.labId), index('hospital_watches_region_idx').on(t.regionId)],
+  // one watch per owner and lab or region (NULLs are distinct: a lab watch never meets a region watch),
+  // so the same watch added twice at once is one row on PostgreSQL too (db/tx.ts retries the other)
+  (t) => [
+    uniqueIndex('hospital_watches_owner_lab_uq').on(t.ownerId, t.labId),
+    uniqueIndex('hospital_watches_owner_region_uq').on(t.ownerId, t.regionId),
+    index('hospital_watches_lab_idx').on(t.labId),
+    index('hospital_watches_region_idx').on(t.regionId),
+  ],
 );
 
 /** A hospital system's HTTPS endpoint that receives signed certification events. `secret` signs

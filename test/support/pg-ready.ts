@@ -51,4 +51,5 @@ export const PG_READY: string[] = [
   'test/integration/security-ops.test.ts',
   'test/integration/iqc-corrections-concurrent.test.ts',
   'test/integration/form-input-fuzz.test.ts',
+  'test/integration/concurrent-duplicates.test.ts',
 ];

@@ -46,7 +46,8 @@ export const hospitalWatches = pgTable(
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
   },
   (t) => [
-    index('hospital_watches_owner_idx').on(t.ownerId),
+    uniqueIndex('hospital_watches_owner_lab_uq').on(t.ownerId, t.labId),
+    uniqueIndex('hospital_watches_owner_region_uq').on(t.ownerId, t.regionId),
     index('hospital_watches_lab_idx').on(t.labId),
     index('hospital_watches_region_idx').on(t.regionId),
   ],
