@@ -29,6 +29,9 @@ import { createHospitalToken, revokeHospitalToken } from '@/lib/services/hospita
 import { createEndpoint, disableWebhookEndpoint, sendTestEvent } from '@/lib/services/hospital/webhooks';
 import { createScheme } from '@/lib/services/eqa/schemes';
 import { createRound } from '@/lib/services/eqa/rounds';
+import { batchCheck } from '@/lib/services/hospital/batch-check';
+import { importLocalCodes } from '@/lib/services/hospital/local-codes';
+import { previewRegistryImport } from '@/lib/services/registry';
 
 type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 let w: World;
@@ -92,6 +95,10 @@ const cases: Case[] = [
   ['sendTestEvent', (i) => sendTestEvent(w.db, hospital, i), () => ({ id: '999999' })],
   ['createScheme', (i) => createScheme(w.db, gd(), i), () => ({ code: 'FZ-S', name: 'Fuzz', analytes: ['K'], minGroupSize: '5' })],
   ['createRound', (i) => createRound(w.db, gd(), i), () => ({ scheme: 'FZ-S', code: 'FZ-R', opensAt: day(1), closesAt: day(20), samples: ['FZ1'], analytes: ['K'], referenceValues: [] })],
+  // text areas and uploads: the form sends text, whatever was typed
+  ['batchCheck', (i) => batchCheck(w.db, hospital, { text: String(i.text ?? '') }), () => ({ text: 'GZ-001,K,2026-11-20\nGZ-002,NA' })],
+  ['importLocalCodes', (i) => importLocalCodes(w.db, hospital, { text: String(i.text ?? ''), reason: String(i.reason ?? '') }, { dryRun: true }), () => ({ text: 'local_code,analyte\nXK,K\n', reason: 'fuzz check' })],
+  ['previewRegistryImport', (i) => previewRegistryImport(w.db, gd(), String(i.csv ?? '')), () => ({ csv: 'code,name,level,region_code\nFZ-002,测试,primary,440100\n' })],
 ];
 
 describe(`odd input to every form's use case on ${testBackend}: an answer or a refusal below 500`, () => {
