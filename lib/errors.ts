@@ -152,7 +152,7 @@ export function errorBody(e: unknown): { status: number; body: ErrorBody } {
  * (U+0000; SQLSTATE 22021 in text, 22P05 in JSON). PostgreSQL refuses it; LabQC's SQLite handle refuses
  * it with the same code (db/nul-text.ts). Bad input, not a fault: answered as such (422, nothing
  * written: the transaction is rolled back). No LabQC input needs one, and the public reads never send
- * one (db/queries/verify-batch.ts, db/pg/public.ts).
+ * one (db/queries/public.ts, db/pg/public.ts).
  */
 export function unstorableText(e: unknown): AppError | null {
   let c: unknown = e;
