@@ -140,6 +140,10 @@ export const inTextList = (col: unknown, values: readonly string[]): SQL =>
 /** SQLite's INDEXED BY hint after a table name; nothing on PostgreSQL (its planner has no such hint). */
 export const indexedBy = (index: string): SQL => (onPg() ? sql`` : sql.raw(` INDEXED BY ${index}`));
 
+/** A JSON column read by raw SQL as its text on both backends (SQLite stores the text; node-postgres
+ * would hand a jsonb value over parsed), for callers that parse it themselves. */
+export const jsonAsText = (col: unknown): SQL => (onPg() ? sql`(${col})::text` : sql`${col}`);
+
 /** The code of the first category of a JSON categories column (`[{ "code": … }, …]`). */
 export const firstCategoryCode = (col: unknown): SQL => (onPg() ? sql`((${col})::jsonb -> 0 ->> 'code')` : sql`json_extract(${col}, '$[0].code')`);
 

@@ -4,7 +4,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
-import { boolAsInt, isFalse, isTrue, monthUtc8, rawAll, rawGet } from '@/db/dialect';
+import { boolAsInt, isFalse, isTrue, jsonAsText, monthUtc8, rawAll, rawGet } from '@/db/dialect';
 
 /** The scope over the queries' lab `l` and its region `r`. */
 const within = (scope: DataScope) => scopeWhere(scope, sql`l.id`, sql`r.path`);
@@ -110,7 +110,7 @@ export async function certificationsAtRisk(db: Conn, scope: DataScope, today: st
   const step = async (where: SQL, order: SQL, n: number) =>
     await rawAll<AtRiskRow>(db, sql`
       SELECT l.code AS labCode, l.name AS labName, r.name AS regionName, a.code AS analyteCode, a.name_zh AS analyteNameZh, a.name_en AS analyteNameEn,
-             c.mark, c.valid_to AS validTo, ${boolAsInt(sql`c.flagged`)} AS flagged, ${boolAsInt(sql`e.eligible`)} AS eligible, e.criteria
+             c.mark, c.valid_to AS validTo, ${boolAsInt(sql`c.flagged`)} AS flagged, ${boolAsInt(sql`e.eligible`)} AS eligible, ${jsonAsText(sql`e.criteria`)} AS criteria
       FROM certifications c
       JOIN laboratories l ON l.id = c.lab_id JOIN regions r ON r.id = l.region_id JOIN analytes a ON a.id = c.analyte_id
       LEFT JOIN eligibility_results e ON e.lab_id = c.lab_id AND e.analyte_id = c.analyte_id

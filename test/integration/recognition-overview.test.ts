@@ -10,6 +10,7 @@ import { findRegionByCode } from '@/db/queries/regions';
 import { certificationsAtRisk, eligibilityCounts } from '@/db/queries/recognition-overview';
 import { regionScope } from '@/lib/auth/scope';
 import { analyteId, labId } from './recognition-fixtures';
+import { regionalOverview } from '@/lib/services/recognition/overview';
 
 type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 const TODAY = '2026-06-15';
@@ -31,7 +32,13 @@ describe('regional overview figures', () => {
       ['GZ-005', 'K', true],
       ['HZ-001', 'K', true],
     ];
-    for (const [lab, test, eligible] of verdicts) await w.db.insert(eligibilityResults).values({ ...await pair(lab, test), policyId: null, eligible, criteria: [], computedAt: 0 });
+    // the criteria a verdict stores: those not met are what the overview names for a pair at risk
+    const criteria = (eligible: boolean) => [
+      { key: 'listed', met: true, figure: null },
+      { key: 'eqa', met: eligible, figure: null },
+      { key: 'iqcCoverage', met: eligible, figure: null },
+    ];
+    for (const [lab, test, eligible] of verdicts) await w.db.insert(eligibilityResults).values({ ...await pair(lab, test), policyId: null, eligible, criteria: criteria(eligible) as never, computedAt: 0 });
     const scopeRegionId = (await findRegionByCode(w.db, '440000'))!.id;
     const cert = async (lab: string, test: string, no: string, flagged: boolean, validTo: string, status: 'active' | 'revoked' = 'active') =>
       await w.db.insert(certifications).values({ ...await pair(lab, test), scopeRegionId, scope: '广东', mark: '广东HR', certificateNo: no, status, validFrom: '2026-01-01', validTo, flagged, createdAt: 0, updatedAt: 0 });
@@ -61,6 +68,17 @@ describe('regional overview figures', () => {
 
   it('the whole nation includes Zhejiang, flagged and eligible, after the flagged pair without a verdict', async () => {
     expect(codes(await certificationsAtRisk(w.db, regionScope('/'), TODAY, SOON))).toEqual(['GZ-002:K', 'HZ-001:K', 'GZ-001:K', 'GZ-001:NA', 'GZ-003:K', 'GZ-004:K']);
+  });
+
+  it('the overview names the unmet criteria of each pair at risk, from the stored verdict (on PostgreSQL a jsonb value)', async () => {
+    const o = await regionalOverview(w.db, w.regulators.gd, {}, { now: Date.parse(`${TODAY}T04:00:00Z`) });
+    expect(o.atRisk.map((r) => [`${r.labCode}:${r.analyteCode}`, r.unmet])).toEqual([
+      ['GZ-002:K', []],
+      ['GZ-001:K', []],
+      ['GZ-001:NA', ['eqa', 'iqcCoverage']],
+      ['GZ-003:K', ['eqa', 'iqcCoverage']],
+      ['GZ-004:K', []],
+    ]);
   });
 
   it('evaluated and eligible pairs: a province summed per lab, the nation as the whole table less the labs outside', async () => {
