@@ -41,7 +41,7 @@ export async function seedBase(db: DB) {
     sz: await mkRegulator('regulator.sz@demo.labqc', '深圳市临床检验中心', '440300'),
     zj: await mkRegulator('regulator.zj@demo.labqc', '浙江省临床检验中心', '330000'),
   };
-  await createUser(db, admin, { email: 'hospital@demo.labqc', name: '示范医院医务科', role: 'hospital', password: DEMO_PASSWORD });
+  const hospital = await actorOf(db, (await createUser(db, admin, { email: 'hospital@demo.labqc', name: '示范医院医务科', role: 'hospital', password: DEMO_PASSWORD })).id);
 
   const labManagers = new Map<string, Actor>();
   for (const lab of demoLabs()) {
@@ -51,5 +51,5 @@ export async function seedBase(db: DB) {
     const user = await createUser(db, regulator, { email, name: `${lab.name} 负责人`, role: 'lab_manager', password: DEMO_PASSWORD, labCode: lab.code });
     labManagers.set(lab.code, await actorOf(db, user.id));
   }
-  return { admin, regulators, labManagers };
+  return { admin, regulators, hospital, labManagers };
 }

@@ -15,8 +15,6 @@ import { setLocalCode } from '@/lib/services/hospital/local-codes';
 import { addWatch } from '@/lib/services/hospital/watches';
 import { setManufacturerTarget } from '@/lib/services/iqc/targets';
 import { createAnalyte } from '@/lib/services/catalogue';
-import { signInWithPassword } from '@/lib/auth/resolve';
-import type { Actor } from '@/lib/auth/core';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { decide } from '@/lib/services/recognition/decisions';
@@ -24,10 +22,8 @@ import { NOW, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
 
 type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 let w: World;
-let hospital: Actor;
 beforeAll(async () => {
   w = await createSeededTestDb();
-  hospital = (await signInWithPassword(w.db, 'hospital@demo.labqc', 'labqc-demo'))!;
 }, 120_000);
 afterAll(async () => await w?.close());
 
@@ -50,8 +46,8 @@ describe(`the same create ${AT_ONCE} times at once on ${testBackend}: one 201, t
     ['a calendar entry', () => addCalendarEntry(w.db, w.regulators.gd, { regionCode: '440000', day: '2027-10-09', kind: 'workday', name: '调整' }), `SELECT count(*) AS n FROM calendar_days WHERE day = '2027-10-09'`],
     ['an analyte', () => createAnalyte(w.db, w.admin, { code: 'DUP_Q', nameZh: '重复', nameEn: 'Dup', kind: 'quantitative', unit: 'mmol/L', category: 'chemistry', teaSource: 'CLIA', teaPercent: '10' }), `SELECT count(*) AS n FROM analytes WHERE code = 'DUP_Q'`],
     ['a control lot’s targets', () => setManufacturerTarget(w.db, w.labManagers.get('GZ-001')!, { analyte: 'K', level: '1', lot: 'DUP-L1', instrument: 'AU5800', mean: '4', sd: '0.1', effectiveFrom: day(-1) }), `SELECT count(*) AS n FROM control_lots WHERE lot_number = 'DUP-L1'`],
-    ['a watch', () => addWatch(w.db, hospital, { lab: 'GZ-002' }), `SELECT count(*) AS n FROM hospital_watches`],
-    ['a local code', () => setLocalCode(w.db, hospital, { localCode: 'DUP-K', analyte: 'K', reason: 'mapping' }), `SELECT count(*) AS n FROM analyte_local_codes WHERE local_code = 'DUP-K'`],
+    ['a watch', () => addWatch(w.db, w.hospital, { lab: 'GZ-002' }), `SELECT count(*) AS n FROM hospital_watches`],
+    ['a local code', () => setLocalCode(w.db, w.hospital, { localCode: 'DUP-K', analyte: 'K', reason: 'mapping' }), `SELECT count(*) AS n FROM analyte_local_codes WHERE local_code = 'DUP-K'`],
   ])('%s', async (_what, run, count) => {
     const statuses = await atOnce(run);
     expect(statuses.filter((s) => s >= 500), JSON.stringify(statuses)).toEqual([]);

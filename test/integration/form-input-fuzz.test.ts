@@ -7,8 +7,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededTestDb, testBackend } from '../support/db';
 import { errorBody } from '@/lib/errors';
-import type { Actor } from '@/lib/auth/core';
-import { signInWithPassword } from '@/lib/auth/resolve';
 import { changeOwnPassword, createLabManager, createRegulator, resetPassword, setUserActive, updateUser } from '@/lib/services/users';
 import { createLab, setLabActive, updateLab } from '@/lib/services/labs';
 import { createRegion, updateRegion } from '@/lib/services/regions';
@@ -35,10 +33,8 @@ import { previewRegistryImport } from '@/lib/services/registry';
 
 type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 let w: World;
-let hospital: Actor;
 beforeAll(async () => {
   w = await createSeededTestDb();
-  hospital = (await signInWithPassword(w.db, 'hospital@demo.labqc', 'labqc-demo'))!;
 }, 120_000);
 afterAll(async () => await w?.close());
 
@@ -61,7 +57,7 @@ const cases: Case[] = [
   ['updateUser', (i) => updateUser(w.db, admin(), i), () => ({ id: String(w.regulators.zj.userId), email: 'regulator.zj@demo.labqc', name: 'Z', regionCode: '330000', reason: 'fuzz check' })],
   ['setUserActive', (i) => setUserActive(w.db, gd(), i), () => ({ id: String(w.labManagers.get('GZ-003')!.userId), active: 'true', reason: 'fuzz check' })],
   ['resetPassword', (i) => resetPassword(w.db, gd(), i), () => ({ id: String(w.labManagers.get('GZ-003')!.userId) })],
-  ['changeOwnPassword', (i) => changeOwnPassword(w.db, hospital, i), () => ({ currentPassword: 'wrong-password', newPassword: 'a-New-passw0rd!', confirmPassword: 'a-New-passw0rd!' })],
+  ['changeOwnPassword', (i) => changeOwnPassword(w.db, w.hospital, i), () => ({ currentPassword: 'wrong-password', newPassword: 'a-New-passw0rd!', confirmPassword: 'a-New-passw0rd!' })],
   ['createLab', (i) => createLab(w.db, gd(), i), () => ({ code: 'FZ-001', name: '测试', level: 'primary', regionCode: '440100' })],
   ['updateLab', (i) => updateLab(w.db, gd(), i), () => ({ code: 'GZ-006', name: '测试', level: 'tertiary', regionCode: '440100', address: '广州', reason: 'fuzz check' })],
   ['setLabActive', (i) => setLabActive(w.db, gd(), i), () => ({ code: 'GZ-007', active: 'true', reason: 'fuzz check' })],
@@ -84,20 +80,20 @@ const cases: Case[] = [
   ['setControlExpectations', (i) => setControlExpectations(w.db, lab(), { controls: [i] }), () => ({ analyte: 'HBSAG', level: 'N', lot: 'FZ-N', instrument: 'i2000', expected: 'negative', mean: '', sd: '' })],
   ['createApiToken', (i) => createApiToken(w.db, lab(), i), () => ({ name: 'fuzz', scopes: ['read'], expiresInDays: '30' })],
   ['revokeApiToken', (i) => revokeApiToken(w.db, lab(), i), () => ({ id: '999999' })],
-  ['addWatch', (i) => addWatch(w.db, hospital, i), () => ({ lab: 'GZ-001', region: '' })],
-  ['removeWatch', (i) => removeWatch(w.db, hospital, i), () => ({ id: '999999' })],
-  ['setLocalCode', (i) => setLocalCode(w.db, hospital, i), () => ({ localCode: 'FZ-K', analyte: 'K', reason: 'fuzz check' })],
-  ['deleteLocalCodeMapping', (i) => deleteLocalCodeMapping(w.db, hospital, i), () => ({ id: '999999', reason: 'fuzz check' })],
-  ['createHospitalToken', (i) => createHospitalToken(w.db, hospital, i), () => ({ name: 'fuzz', expiresInDays: '' })],
-  ['revokeHospitalToken', (i) => revokeHospitalToken(w.db, hospital, i), () => ({ id: '999999' })],
-  ['createEndpoint', (i) => createEndpoint(w.db, hospital, i, { resolve: async () => ['203.0.113.10'] }), () => ({ name: 'fuzz', url: 'https://his.example.test/hook' })],
-  ['disableWebhookEndpoint', (i) => disableWebhookEndpoint(w.db, hospital, i), () => ({ id: '999999' })],
-  ['sendTestEvent', (i) => sendTestEvent(w.db, hospital, i), () => ({ id: '999999' })],
+  ['addWatch', (i) => addWatch(w.db, w.hospital, i), () => ({ lab: 'GZ-001', region: '' })],
+  ['removeWatch', (i) => removeWatch(w.db, w.hospital, i), () => ({ id: '999999' })],
+  ['setLocalCode', (i) => setLocalCode(w.db, w.hospital, i), () => ({ localCode: 'FZ-K', analyte: 'K', reason: 'fuzz check' })],
+  ['deleteLocalCodeMapping', (i) => deleteLocalCodeMapping(w.db, w.hospital, i), () => ({ id: '999999', reason: 'fuzz check' })],
+  ['createHospitalToken', (i) => createHospitalToken(w.db, w.hospital, i), () => ({ name: 'fuzz', expiresInDays: '' })],
+  ['revokeHospitalToken', (i) => revokeHospitalToken(w.db, w.hospital, i), () => ({ id: '999999' })],
+  ['createEndpoint', (i) => createEndpoint(w.db, w.hospital, i, { resolve: async () => ['203.0.113.10'] }), () => ({ name: 'fuzz', url: 'https://his.example.test/hook' })],
+  ['disableWebhookEndpoint', (i) => disableWebhookEndpoint(w.db, w.hospital, i), () => ({ id: '999999' })],
+  ['sendTestEvent', (i) => sendTestEvent(w.db, w.hospital, i), () => ({ id: '999999' })],
   ['createScheme', (i) => createScheme(w.db, gd(), i), () => ({ code: 'FZ-S', name: 'Fuzz', analytes: ['K'], minGroupSize: '5' })],
   ['createRound', (i) => createRound(w.db, gd(), i), () => ({ scheme: 'FZ-S', code: 'FZ-R', opensAt: day(1), closesAt: day(20), samples: ['FZ1'], analytes: ['K'], referenceValues: [] })],
   // text areas and uploads: the form sends text, whatever was typed
-  ['batchCheck', (i) => batchCheck(w.db, hospital, { text: String(i.text ?? '') }), () => ({ text: 'GZ-001,K,2026-11-20\nGZ-002,NA' })],
-  ['importLocalCodes', (i) => importLocalCodes(w.db, hospital, { text: String(i.text ?? ''), reason: String(i.reason ?? '') }, { dryRun: true }), () => ({ text: 'local_code,analyte\nXK,K\n', reason: 'fuzz check' })],
+  ['batchCheck', (i) => batchCheck(w.db, w.hospital, { text: String(i.text ?? '') }), () => ({ text: 'GZ-001,K,2026-11-20\nGZ-002,NA' })],
+  ['importLocalCodes', (i) => importLocalCodes(w.db, w.hospital, { text: String(i.text ?? ''), reason: String(i.reason ?? '') }, { dryRun: true }), () => ({ text: 'local_code,analyte\nXK,K\n', reason: 'fuzz check' })],
   ['previewRegistryImport', (i) => previewRegistryImport(w.db, gd(), String(i.csv ?? '')), () => ({ csv: 'code,name,level,region_code\nFZ-002,测试,primary,440100\n' })],
 ];
 
