@@ -31,11 +31,22 @@ export const DB_FILE_MODE = 0o600;
 /**
  * Create `file` (and its folder, 0700) readable by the owner only before SQLite opens it; an existing
  * file is narrowed to 0600. SQLite gives the -wal and -shm files the main file's permissions.
+ *
+ * An existing file is never opened here: closing any descriptor of a file drops every POSIX lock this
+ * process holds on it, the locks of SQLite's open connections included (the server's request thread
+ * while a job worker opens its own connection). Another process closing its connection then finds
+ * the database unused, checkpoints and deletes the WAL under the server, whose later commits go to
+ * the deleted file: lost, and new connections fail with I/O errors. O_EXCL creates a missing file
+ * and refuses an existing one without opening it.
  */
 export function secureDatabaseFile(file: string): void {
   if (file === ':memory:' || file === '') return;
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_RDWR, DB_FILE_MODE));
+  try {
+    fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_RDWR, DB_FILE_MODE));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
   for (const suffix of ['', '-wal', '-shm']) {
     try {
       fs.chmodSync(file + suffix, DB_FILE_MODE);

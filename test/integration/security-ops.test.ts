@@ -63,6 +63,28 @@ describe.skipIf(testBackend === 'pg')('database files', () => {
     expect(mode(file)).toBe(0o600);
     db.$client.close();
   });
+
+  it('opening a second connection in the process keeps the first one\'s locks: another process that opens and closes the database leaves the WAL, and later commits reach new connections', () => {
+    const file = path.join(tmpDir(), 'shared.sqlite');
+    // the server's request thread, then a job worker's connection in the same process
+    const server = openDatabase(file);
+    server.$client.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1);');
+    const worker = openDatabase(file);
+    try {
+      // an operator's look with the sqlite3 shell (Debian's: SQLite 3.40, which deletes the WAL on
+      // closing when it finds the database unlocked): open, read, close
+      const look = spawnSync('sqlite3', [file, 'SELECT count(*) FROM t'], { encoding: 'utf8' });
+      expect([look.stdout.trim(), look.stderr]).toEqual(['1', '']);
+      expect(fs.existsSync(`${file}-wal`)).toBe(true);
+      worker.$client.exec('INSERT INTO t VALUES (2)');
+      server.$client.exec('INSERT INTO t VALUES (3)');
+      const fresh = spawnSync('sqlite3', [file, 'SELECT count(*) FROM t'], { encoding: 'utf8' });
+      expect([fresh.stdout.trim(), fresh.stderr]).toEqual(['3', '']);
+    } finally {
+      worker.$client.close();
+      server.$client.close();
+    }
+  });
 });
 
 describe('decisions take effect today, never earlier', () => {
