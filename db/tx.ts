@@ -2,6 +2,8 @@
 //
 // SQLite (better-sqlite3) refuses async transaction callbacks, so a transaction is an async mutex per
 // connection, `BEGIN IMMEDIATE`, the awaited callback, then `COMMIT` (or `ROLLBACK` when it throws).
+// The write lock another connection holds is waited for on timers, never in SQLite's busy handler,
+// which would stop the whole thread (beginImmediate).
 // A withTx inside another on the same connection (tracked with AsyncLocalStorage) is a SAVEPOINT.
 // PostgreSQL: drizzle's `db.transaction(fn, { isolationLevel })`, `repeatable read` for read-then-write
 // decisions (EQA evaluation, certification decisions, eligibility) with a bounded retry on
@@ -31,7 +33,14 @@ export interface TxOptions {
    * setting cannot change inside a transaction. PostgreSQL always checks.
    */
   skipForeignKeyChecks?: boolean;
+  /** SQLite only: how long to wait for the write lock (default {@link WRITE_LOCK_WAIT_MS}); 0 tries once.
+   * Past it the transaction fails with SQLITE_BUSY and nothing is written. */
+  lockWaitMs?: number;
 }
+
+/** How long a SQLite transaction waits for the write lock that another connection holds (a job
+ * worker's import of a million results holds it for several seconds). */
+export const WRITE_LOCK_WAIT_MS = 30_000;
 
 interface Open {
   client: Database.Database;
@@ -62,6 +71,36 @@ function sqliteClient(db: unknown): Database.Database {
 }
 
 const MAX_ATTEMPTS = 5;
+
+export const isSqliteBusy = (e: unknown): boolean => typeof (e as { code?: unknown })?.code === 'string' && (e as { code: string }).code.startsWith('SQLITE_BUSY');
+
+/**
+ * BEGIN IMMEDIATE, waiting for the write lock without blocking the thread. SQLite's busy handler
+ * (busy_timeout) sleeps the calling thread until the lock is free: on the request thread, a sign-in
+ * or a decision while a job worker imports would stop every other request, the public API's
+ * included, for as long as the import holds the lock. So each attempt runs with busy_timeout 0 and
+ * the waits between attempts are timers (short, so a request's write gets in between two imports).
+ */
+async function beginImmediate(client: Database.Database, waitMs: number, fkOff: boolean): Promise<void> {
+  const busyTimeout = client.pragma('busy_timeout', { simple: true }) as number;
+  const deadline = Date.now() + waitMs;
+  for (let pause = 1; ; pause = Math.min(2 * pause, 16)) {
+    // each attempt at once, with nothing in between: while this waits, the connection's other
+    // statements (reads and single writes of other requests) keep their busy_timeout and foreign keys
+    if (fkOff) client.pragma('foreign_keys = OFF');
+    client.pragma('busy_timeout = 0');
+    try {
+      client.exec('BEGIN IMMEDIATE');
+      return;
+    } catch (e) {
+      if (fkOff) client.pragma('foreign_keys = ON');
+      if (!isSqliteBusy(e) || Date.now() >= deadline) throw e;
+    } finally {
+      client.pragma(`busy_timeout = ${busyTimeout}`);
+    }
+    await new Promise((r) => setTimeout(r, pause));
+  }
+}
 
 function retryable(e: unknown): boolean {
   for (let x = e as { code?: string; cause?: unknown } | undefined, i = 0; x && i < 4; x = x.cause as typeof x, i++) {
@@ -105,8 +144,7 @@ export async function withTx<D, T>(db: D, fn: (tx: D) => Promise<T> | T, opts: T
   const release = await lock(client);
   const fkOff = opts.skipForeignKeyChecks === true && client.pragma('foreign_keys', { simple: true }) === 1;
   try {
-    if (fkOff) client.pragma('foreign_keys = OFF');
-    client.exec('BEGIN IMMEDIATE');
+    await beginImmediate(client, opts.lockWaitMs ?? WRITE_LOCK_WAIT_MS, fkOff);
     try {
       const result = await open.run({ client, savepoints: 0 }, () => fn(db));
       client.exec('COMMIT');

@@ -10,6 +10,7 @@
 // the other request-bound jobs stay in this instance (the request waiting for them dies with it).
 import { ZodError } from 'zod';
 import { getDb, type DB } from '@/db/client';
+import { isSqliteBusy } from '@/db/tx';
 import type { Actor } from '@/lib/auth/core';
 import { AppError, unstorableText, type AppErrorCode, type ErrorParams, type ErrorReason, type FieldError } from '@/lib/errors';
 import { ingestPosted, type PostedResults } from '@/lib/services/iqc/api';
@@ -79,14 +80,12 @@ export function isJobName(name: unknown): name is JobName {
 /** Jobs that are one all-or-nothing transaction (or idempotent batches): safe to run again when
  * SQLite refused their write lock. An evaluation records its own failure instead. */
 const RETRYABLE: ReadonlySet<JobName> = new Set(['iqc.post', 'iqc.importCsv', 'iqc.enter', 'eqa.submit', 'recognition.recompute', 'audit.tokenUse']);
-/** How long a job keeps retrying after SQLITE_BUSY (each attempt also waits busy_timeout). */
+/** How long a job keeps retrying after SQLITE_BUSY (each attempt also waits for the write lock: db/tx.ts). */
 const BUSY_RETRY_MS = 30_000;
-
-const isBusy = (e: unknown) => typeof (e as { code?: unknown })?.code === 'string' && (e as { code: string }).code.startsWith('SQLITE_BUSY');
 
 /**
  * Run a job on `db` in this thread. A writer that loses the race for SQLite's write lock (another
- * connection held it past busy_timeout, or wrote between this transaction's read and its first
+ * connection held it past the transaction's wait, or wrote between this transaction's read and its first
  * write) is refused as a whole, so a retryable job runs again after a short pause.
  */
 export async function executeJob<N extends JobName>(db: DB, name: N, actor: Actor, input: JobInput<N>): Promise<JobOutput<N>> {
@@ -96,7 +95,7 @@ export async function executeJob<N extends JobName>(db: DB, name: N, actor: Acto
     try {
       return await fn(db, actor, input);
     } catch (e) {
-      if (!isBusy(e) || !RETRYABLE.has(name) || Date.now() > until) throw e;
+      if (!isSqliteBusy(e) || !RETRYABLE.has(name) || Date.now() > until) throw e;
       await new Promise((r) => setTimeout(r, Math.min(1_000, 20 * 2 ** attempt) * (0.5 + Math.random())));
     }
   }

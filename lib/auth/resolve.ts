@@ -8,7 +8,7 @@ import { setPasswordHashIfUnchanged } from '@/db/queries/users';
 import { hashApiToken } from './tokens';
 import { hashPasswordAsync, verifyAgainstDummy, verifyPassword } from './passwords';
 import { beginAttempt, failAttempt, lockedUntil, succeedAttempt, throttleKeys } from './throttle';
-import { withTx } from '@/db/tx';
+import { isSqliteBusy, withTx } from '@/db/tx';
 
 type ActorRow = NonNullable<Awaited<ReturnType<typeof findActorRowByUserId>>>;
 
@@ -53,8 +53,18 @@ export async function actorForApiToken(db: DB, token: string, now = Date.now()):
   const actor = toActor({ ...row, mustChangePassword: false }, 'token');
   if (actor) actor.token = { id: t.tokenId, scopes: t.scopes };
   // "last used" to the minute is enough, and keeps a busy LIS from writing on every request
-  if (actor && (t.lastUsedAt ?? 0) < now - 60_000) await touchToken(db, t.tokenId, now);
+  if (actor && (t.lastUsedAt ?? 0) < now - 60_000) await touchTokenIfFree(db, t.tokenId, now);
   return actor;
+}
+
+/** Note the token's use unless another connection writes now (a job worker's import): then a later
+ * request notes it, and this one does not wait for the write lock. */
+async function touchTokenIfFree(db: DB, tokenId: number, now: number): Promise<void> {
+  try {
+    await withTx(db, (tx) => touchToken(tx, tokenId, now), { lockWaitMs: 0 });
+  } catch (e) {
+    if (!isSqliteBusy(e)) throw e;
+  }
 }
 
 export type SignInOutcome =

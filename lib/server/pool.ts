@@ -1,7 +1,7 @@
 // The production server's worker threads (node:worker_threads): imports, evaluations and eligibility
 // runs execute here, never on the thread that answers requests. Each worker opens its own SQLite
 // connection on DATABASE_PATH with the same pragmas (db/client.ts); SQLite's lock serialises their
-// writes (busy_timeout) and each job is one all-or-nothing transaction. Jobs wait in the queue of
+// writes (waited for on timers: db/tx.ts) and each job is one all-or-nothing transaction. Jobs wait in the queue of
 // their lane (lib/jobs.ts laneOf: imports or long runs) and go to the lane's first idle worker, so a
 // national evaluation never holds up LIS imports; an audit row goes to the front of the import queue
 // (isUrgent), so a client's answer waits for at most one import besides its own. A worker that dies

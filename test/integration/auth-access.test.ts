@@ -1,7 +1,8 @@
 // Access ends at once: sign-in is audited, API tokens authenticate until revoked, and deactivated
 // accounts (or labs) lose sign-in, sessions and tokens immediately.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededTestDb, type TestDb } from '../support/db';
+import { createSeededTestDb, testBackend, type TestDb } from '../support/db';
+import { holdSqliteWriteLock } from '../support/write-lock';
 import type { Actor } from '@/lib/auth/core';
 import { actorForApiToken, actorForUserId, signInWithPassword } from '@/lib/auth/resolve';
 import { flushEndedWindows, WINDOW_MS } from '@/lib/auth/throttle';
@@ -82,6 +83,19 @@ describe('API tokens', () => {
   it('the token authenticates as its lab (what GET /api/v1/me answers) and records its last use', async () => {
     expect(await me(token)).toEqual({ status: 200, email: 'lab1@demo.labqc', role: 'lab_manager', labCode: 'GZ-001' });
     expect((await listTokensOfLab(t.db, t.labManagers.get('GZ-001')!.labId!))[0].lastUsedAt).not.toBeNull();
+  });
+
+  it.skipIf(testBackend !== 'sqlite')('while another connection holds the write lock (a job worker\'s import), the token authenticates at once and its last use is noted by a later request', async () => {
+    const created = await createApiToken(t.db, t.labManagers.get('GZ-002')!, { name: 'LIS 2', scopes: ['read'] });
+    const lastUsed = async () => (await listTokensOfLab(t.db, t.labManagers.get('GZ-002')!.labId!)).find((r) => r.id === created.id)!.lastUsedAt;
+    const held = await holdSqliteWriteLock(t.file, 600);
+    const t0 = Date.now();
+    expect((await actorForApiToken(t.db, created.token))?.email).toBe(t.labManagers.get('GZ-002')!.email);
+    expect(Date.now() - t0).toBeLessThan(300);
+    expect(await lastUsed()).toBeNull();
+    expect(await held.released).toBe(0);
+    await actorForApiToken(t.db, created.token);
+    expect(await lastUsed()).not.toBeNull();
   });
 
   it.each([

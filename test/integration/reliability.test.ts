@@ -17,6 +17,7 @@ import { backupDatabase } from '@/db/backup';
 import { openDatabase } from '@/db/client';
 import { verifyAuditChain } from '@/db/queries/audit-chain';
 import { malformedTarget } from '@/lib/server/limits';
+import { holdSqliteWriteLock } from '@/test/support/write-lock';
 
 type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 const resultCount = async (w: World) => (await sqlRows<{ n: number }>(w.db, 'SELECT count(*) AS n FROM iqc_results'))[0].n;
@@ -250,6 +251,36 @@ describe('the production server under concurrent LIS clients and during backups'
     expect(await post({ origin: s.baseUrl, 'content-type': 'text/plain' })).toBe(415);
     expect(await post({ origin: s.baseUrl, 'content-type': 'application/json' })).toBe(201);
   });
+
+  // SQLite's write lock, held by another connection (a job worker's import holds it for seconds)
+  it.skipIf(testBackend === 'pg')('a write on the request thread waits for the write lock without stopping the thread: the public API answers meanwhile', async () => {
+    const HOLD_MS = 2_000;
+    const held = await holdSqliteWriteLock(w.file, HOLD_MS);
+    const t0 = Date.now();
+    // a sign-in attempt writes on the request thread (the throttle's count, in a transaction)
+    const csrf = await fetch(`${s.baseUrl}/api/auth/csrf`);
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const signIn = fetch(`${s.baseUrl}/api/auth/callback/credentials`, {
+      method: 'POST',
+      headers: { cookie: csrf.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrfToken, email: 'nobody@lock.test', password: 'wrong password' }),
+      redirect: 'manual',
+    }).then((r) => ({ status: r.status, at: Date.now() - t0 }));
+    const gets: number[] = [];
+    while (Date.now() - t0 < HOLD_MS - 300) {
+      const t = performance.now();
+      expect((await fetch(`${s.baseUrl}/api/v1/labs`)).status).toBe(200);
+      gets.push(performance.now() - t);
+    }
+    const answered = await signIn;
+    expect(await held.released).toBe(0);
+    // the sign-in waited for the lock; the reads meanwhile did not wait for it (they stalled for the
+    // whole hold when the request thread waited in SQLite's busy handler)
+    expect(answered.at).toBeGreaterThanOrEqual(HOLD_MS - 300);
+    expect(answered.status).toBe(302);
+    expect(gets.length).toBeGreaterThan(5);
+    expect(Math.max(...gets)).toBeLessThan(500);
+  }, 30_000);
 
   it('refusals (403) and CSV exports over the API are audited, one row per actor and action per minute', async () => {
     const [, code, other] = labCodes; // not labCodes[0]: the CSRF test above already opened its refusal minute

@@ -268,7 +268,7 @@ export async function ingestResultsOfLab(db: DB, actor: Actor, scope: Awaited<Re
       newLots,
       dryRun: false,
     };
-    // IMMEDIATE: wait for the write lock (busy_timeout) before reading, instead of failing when
+    // IMMEDIATE: wait for the write lock (on timers, db/tx.ts) before reading, instead of failing when
     // another connection (a job worker, a script) writes between this transaction's reads and writes
   }, { behavior: 'immediate', skipForeignKeyChecks: true });
 }
