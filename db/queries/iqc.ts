@@ -211,7 +211,7 @@ export async function dashboardRows(db: Conn, labId: number) {
     FROM (SELECT analyte_id, instrument, sum(runs) AS runs FROM iqc_daily_series WHERE lab_id = ${labId}
           GROUP BY analyte_id, instrument HAVING sum(runs) > 0) s
     JOIN iqc_runs u ON u.id = (
-      SELECT x.id FROM iqc_runs x INDEXED BY iqc_runs_lab_analyte_time_idx
+      SELECT x.id FROM iqc_runs x INDEXED BY iqc_runs_series_time_idx
       WHERE x.lab_id = ${labId} AND x.analyte_id = s.analyte_id AND x.instrument = s.instrument
       ORDER BY x.measured_at DESC, x.id ASC LIMIT 1)`);
   const open = await rawAll<{ analyteId: number; n: number }>(db, sql`

@@ -131,6 +131,9 @@ export const iqcRuns = sqliteTable(
     // partial: most LIS send no run id, and an index entry per run would cost every ingest
     index('iqc_runs_client_idx').on(t.labId, t.clientRunId).where(sql`${t.clientRunId} IS NOT NULL`),
     index('iqc_runs_lab_analyte_time_idx').on(t.labId, t.analyteId, t.measuredAt),
+    // a series' latest runs (dashboard, rule choices): without the instrument, a series of an
+    // instrument replaced years ago walked every later run of its analyte on the other instruments
+    index('iqc_runs_series_time_idx').on(t.labId, t.analyteId, t.instrument, t.measuredAt),
     index('iqc_runs_lab_time_idx').on(t.labId, t.measuredAt),
     index('iqc_runs_lab_status_idx').on(t.labId, t.status),
   ],

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { and, asc, eq } from 'drizzle-orm';
-import { createSeededTestDb } from '../support/db';
+import { createSeededTestDb, testBackend } from '../support/db';
 import { appError } from '../support/errors';
 import { auditLog, correctiveActions, iqcResults, iqcRuns, iqcViolations, laboratories } from '@/db/schema';
 import type { Actor } from '@/lib/auth/core';
@@ -14,6 +14,8 @@ import { setManufacturerTargets } from '@/lib/services/iqc/targets';
 import { excludeResult, includeResult } from '@/lib/services/iqc/results';
 import { compareLevels, formWindowRuns, levelCollator } from '@/lib/services/iqc/engine';
 import { mapSeq } from '@/lib/async';
+import { labDashboard } from '@/lib/services/iqc/views';
+import { ruleChoicesAt } from '@/lib/services/iqc/rules';
 import { first } from '@/db/dialect';
 
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
@@ -443,5 +445,44 @@ describe('stored runs keep their own rule set; runs stored by the old timestamp 
     ]);
     const audit = (await t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.results.ingest')).orderBy(auditLog.id)).at(-1)!;
     expect(audit.details).toMatchObject({ movedResults: 1, removedRuns: [{ id: legacy, into: keep, action: { status: 'open', kept: true } }] });
+  });
+});
+
+describe('a series\' latest run (dashboard, rule choices) when its instrument was replaced', () => {
+  it('the old instrument\'s series keeps its last run; SQLite finds each series\' latest run in its own index range, not among the later runs of the other instruments', async () => {
+    const manager = t.labManagers.get('GZ-004')!;
+    await targetsFor(manager, 'OLD-A');
+    await targetsFor(manager, 'NEW-A');
+    const oldRuns = [0, 1, 2].map((i) => ['1', '2'].map((level) => row('OLD-A', level, 0.3 * i, BASE + i * DAY))).flat();
+    const newRuns = Array.from({ length: 40 }, (_, i) => ['1', '2'].map((level) => row('NEW-A', level, 0.1 * (i % 5), BASE + 5 * DAY + i * DAY))).flat();
+    await post(manager, [...oldRuns, ...newRuns]);
+    const dashboard = await labDashboard(t.db, manager, null, NOW);
+    expect(dashboard.rows.map((r) => [r.instrument, r.lastAt, r.runs])).toEqual([
+      ['NEW-A', BASE + 44 * DAY, 40],
+      ['OLD-A', BASE + 2 * DAY, 3],
+    ]);
+    const choices = await ruleChoicesAt(t.db, manager.labId!, NOW);
+    expect(choices.map((c) => [c.instrument, c.runAt])).toEqual([
+      ['NEW-A', BASE + 44 * DAY],
+      ['OLD-A', BASE + 2 * DAY],
+    ]);
+    if (testBackend !== 'sqlite') return; // PostgreSQL plans by its own statistics
+    // the statements that pick a series' latest run, and how SQLite runs them
+    const client = t.db.$client as unknown as { prepare: (s: string) => unknown };
+    const orig = client.prepare.bind(client);
+    const texts: string[] = [];
+    client.prepare = (q: string) => (/iqc_runs x\b/.test(q) && texts.push(q), orig(q));
+    try {
+      await labDashboard(t.db, manager, null, NOW);
+      await ruleChoicesAt(t.db, manager.labId!, NOW);
+    } finally {
+      client.prepare = orig;
+    }
+    expect(texts).toHaveLength(2);
+    for (const text of texts) {
+      const params = Array.from({ length: (text.match(/\?/g) ?? []).length }, () => 1);
+      const plan = (t.db.$client.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+      expect(plan.filter((d) => /\bx\b/.test(d))).toEqual([expect.stringMatching(/^SEARCH x USING (COVERING )?INDEX iqc_runs_series_time_idx \(lab_id=\? AND analyte_id=\? AND instrument=\?/)]);
+    }
   });
 });

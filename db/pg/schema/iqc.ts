@@ -110,6 +110,7 @@ export const iqcRuns = pgTable(
     primaryKey({ columns: [t.id, t.labId] }),
     index('iqc_runs_client_idx').on(t.labId, t.clientRunId).where(sql`${t.clientRunId} IS NOT NULL`),
     index('iqc_runs_lab_analyte_time_idx').on(t.labId, t.analyteId, t.measuredAt),
+    index('iqc_runs_series_time_idx').on(t.labId, t.analyteId, t.instrument, t.measuredAt),
     index('iqc_runs_lab_time_idx').on(t.labId, t.measuredAt),
     index('iqc_runs_lab_status_idx').on(t.labId, t.status),
   ],

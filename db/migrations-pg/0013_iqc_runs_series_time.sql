@@ -1,0 +1,1 @@
+CREATE INDEX "iqc_runs_series_time_idx" ON "iqc_runs" USING btree ("lab_id","analyte_id","instrument","measured_at");
