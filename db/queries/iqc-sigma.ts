@@ -134,7 +134,10 @@ export async function latestJudgedRunLevels(db: Conn, labId: number, before: num
     WITH latest AS (
       SELECT (SELECT x.id FROM iqc_runs x WHERE x.lab_id = ${labId} AND x.analyte_id = g.analyte_id AND x.instrument = g.instrument
                 AND x.measured_at < ${before} AND x.status <> 'no_target' ORDER BY x.measured_at DESC, x.id DESC LIMIT 1) AS id
-      FROM (SELECT DISTINCT analyte_id, instrument FROM iqc_runs WHERE lab_id = ${labId} AND measured_at < ${before}) g
+      -- the lab's series from its control lots (a run's results are of lots of its instrument): a
+      -- few hundred rows, where the runs are millions; a series with no run before \`before\` has
+      -- no latest run and drops out at the join
+      FROM (SELECT DISTINCT analyte_id, instrument FROM control_lots WHERE lab_id = ${labId}) g
     )
     SELECT u.id AS runId, u.analyte_id AS analyteId, u.instrument, u.measured_at AS measuredAt, r.level, l.lot_number AS lot,
            r.control_lot_id AS controlLotId, t.id AS targetId, t.mean, t.sd, t.source

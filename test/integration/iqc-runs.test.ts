@@ -16,6 +16,7 @@ import { compareLevels, formWindowRuns, levelCollator } from '@/lib/services/iqc
 import { mapSeq } from '@/lib/async';
 import { labDashboard } from '@/lib/services/iqc/views';
 import { ruleChoicesAt } from '@/lib/services/iqc/rules';
+import { resultsForApi, summaryValues } from '@/db/queries/iqc';
 import { first } from '@/db/dialect';
 
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
@@ -483,6 +484,31 @@ describe('a series\' latest run (dashboard, rule choices) when its instrument wa
       const params = Array.from({ length: (text.match(/\?/g) ?? []).length }, () => 1);
       const plan = (t.db.$client.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params) as { detail: string }[]).map((r) => r.detail);
       expect(plan.filter((d) => /\bx\b/.test(d))).toEqual([expect.stringMatching(/^SEARCH x USING (COVERING )?INDEX iqc_runs_series_time_idx \(lab_id=\? AND analyte_id=\? AND instrument=\?/)]);
+    }
+  });
+});
+
+describe('a lab\'s results of a period (monthly summary, the results API without an analyte)', () => {
+  // SQLite's plan (PostgreSQL plans by its own statistics and prunes the month's partitions)
+  it.skipIf(testBackend !== 'sqlite')('are read one analyte\'s time range at a time, not by scanning every result the lab ever stored', async () => {
+    const manager = t.labManagers.get('GZ-006')!;
+    await targetsFor(manager, 'AU-P');
+    await post(manager, [0, 1].map((i) => ['1', '2'].map((level) => row('AU-P', level, 0.2 * i, BASE + i * DAY))).flat());
+    const client = t.db.$client as unknown as { prepare: (s: string) => unknown };
+    const orig = client.prepare.bind(client);
+    const texts: string[] = [];
+    client.prepare = (q: string) => (/from "iqc_results"/.test(q) && texts.push(q), orig(q));
+    try {
+      expect((await summaryValues(t.db, manager.labId!, BASE, NOW)).length).toBeGreaterThan(0);
+      expect((await resultsForApi(t.db, manager.labId!, BASE, NOW)).length).toBeGreaterThan(0);
+    } finally {
+      client.prepare = orig;
+    }
+    expect(texts).toHaveLength(2);
+    for (const text of texts) {
+      const params = Array.from({ length: (text.match(/\?/g) ?? []).length }, () => 1);
+      const plan = (t.db.$client.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+      expect(plan.find((d) => /^(SEARCH|SCAN) "?iqc_results/.test(d))).toBe('SEARCH iqc_results USING INDEX iqc_results_lab_analyte_time_idx (lab_id=? AND analyte_id=? AND measured_at>? AND measured_at<?)');
     }
   });
 });
