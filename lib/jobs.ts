@@ -1,5 +1,5 @@
 // Heavy work as named jobs: IQC imports (API, CSV, entry grid), EQA submissions, evaluations and
-// publications, eligibility runs. A route handler or server action parses and authorizes cheaply,
+// publications, eligibility runs, the largest reads (the results API, a round's export). A route handler or server action parses and authorizes cheaply,
 // then awaits runJob(name, actor, input). In the production server (lib/server/main.ts) a pool of
 // worker threads runs the job, each with its own SQLite connection (lib/server/pool.ts), so the
 // request thread keeps answering; anywhere else (tests, scripts, `next dev`) the job runs in this
@@ -21,6 +21,8 @@ import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
 import { recomputeEligibility } from '@/lib/services/recognition/eligibility';
 import { auditTokenUse } from '@/lib/auth/token-scopes';
 import { recordLocalCodeMisses } from '@/db/queries/public';
+import { resultsForApiView, type ResultsQuery } from '@/lib/services/iqc/api-reads';
+import { roundCsv } from '@/lib/services/eqa/reports';
 
 /** Each job: one service call on the connection of the thread that runs it. */
 export const JOBS = {
@@ -42,12 +44,19 @@ export const JOBS = {
   /** local item codes a hospital's batch verification could not resolve (for its mapping page):
    * a write, so off the request thread like the audit row above */
   'verify.recordMisses': async (db: DB, actor: Actor, input: { codes: string[]; at: number }) => await recordLocalCodeMisses(db, actor.userId, input.codes, input.at),
+  /** `GET /api/v1/iqc/results`: up to 50,000 results (a year of a large lab is sorted for them),
+   * answered as the JSON text the route sends */
+  'iqc.readResults': async (db: DB, actor: Actor, input: ResultsQuery) => JSON.stringify(await resultsForApiView(db, actor, input)),
+  /** a whole evaluated round as CSV (a province's round: hundreds of thousands of results) */
+  'eqa.exportRound': async (db: DB, actor: Actor, input: { roundCode: string }) => await roundCsv(db, actor, input),
 };
 
-/** Which workers run a job: imports (LIS and CSV, submissions, audit rows) or long runs (evaluation,
- * publication with its eligibility re-check, eligibility runs). */
-export type JobLane = 'import' | 'long';
+/** Which workers run a job: imports (LIS and CSV, submissions, audit rows), long runs (evaluation,
+ * publication with its eligibility re-check, eligibility runs) or large reads (a big answer is
+ * read and written out there, the request thread only sends it). */
+export type JobLane = 'import' | 'long' | 'read';
 export function laneOf(name: JobName): JobLane {
+  if (name === 'iqc.readResults' || name === 'eqa.exportRound') return 'read';
   return name === 'eqa.evaluate' || name === 'eqa.publish' || name === 'recognition.recompute' ? 'long' : 'import';
 }
 

@@ -1,9 +1,10 @@
-// The production server's worker threads (node:worker_threads): imports, evaluations and eligibility
-// runs execute here, never on the thread that answers requests. Each worker opens its own SQLite
-// connection on DATABASE_PATH with the same pragmas (db/client.ts); SQLite's lock serialises their
-// writes (waited for on timers: db/tx.ts) and each job is one all-or-nothing transaction. Jobs wait in the queue of
-// their lane (lib/jobs.ts laneOf: imports or long runs) and go to the lane's first idle worker, so a
-// national evaluation never holds up LIS imports; an audit row goes to the front of the import queue
+// The production server's worker threads (node:worker_threads): imports, evaluations, eligibility
+// runs and the largest reads execute here, never on the thread that answers requests. Each worker
+// opens its own SQLite connection on DATABASE_PATH with the same pragmas (db/client.ts); SQLite's
+// lock serialises their writes (waited for on timers: db/tx.ts) and each job is one all-or-nothing
+// transaction. Jobs wait in the queue of their lane (lib/jobs.ts laneOf: imports, long runs or large
+// reads) and go to the lane's first idle worker, so a national evaluation never holds up LIS
+// imports, nor an import a large read; an audit row goes to the front of the import queue
 // (isUrgent), so a client's answer waits for at most one import besides its own. A worker that dies
 // fails its job and is replaced. On PostgreSQL (DATABASE_URL) each worker opens its own pool
 // instead, and the long lane also runs the long runs this instance takes from the job queue in the
@@ -35,7 +36,7 @@ interface Slot {
 
 /** Import workers by default: LABQC_JOB_WORKERS, else one per core beyond the request thread's (at
  * least 1, at most 4: SQLite serialises writes, and on 2 cores a second import worker only makes
- * every import slower). The long-run lane has one worker. */
+ * every import slower). The long-run lane and the read lane have one worker each. */
 export function defaultPoolSize(): number {
   const configured = Number(process.env.LABQC_JOB_WORKERS);
   if (Number.isInteger(configured) && configured > 0) return configured;
@@ -44,7 +45,7 @@ export function defaultPoolSize(): number {
 
 export class JobPool implements JobRunner {
   private readonly slots: Slot[] = [];
-  private readonly queues: Record<JobLane, Task[]> = { import: [], long: [] };
+  private readonly queues: Record<JobLane, Task[]> = { import: [], long: [], read: [] };
   private nextId = 1;
   private closed = false;
   /** workers that died soon after starting in a row (a broken build): replaced ever more slowly */
@@ -57,7 +58,7 @@ export class JobPool implements JobRunner {
     private readonly workerFile: URL,
     imports = defaultPoolSize(),
   ) {
-    const sizes: Record<JobLane, number> = { import: imports, long: 1 };
+    const sizes: Record<JobLane, number> = { import: imports, long: 1, read: 1 };
     for (const lane of Object.keys(sizes) as JobLane[]) for (let i = 0; i < sizes[lane]; i++) this.slots.push(this.spawn(lane));
   }
 
@@ -67,7 +68,7 @@ export class JobPool implements JobRunner {
 
   /** Jobs waiting for a worker (not counting those running). */
   get waiting(): number {
-    return this.queues.import.length + this.queues.long.length;
+    return this.queues.import.length + this.queues.long.length + this.queues.read.length;
   }
 
   /** Run a job; resolves with its reply (a refusal is a reply too: runJob turns it back into the error). */

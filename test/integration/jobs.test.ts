@@ -144,7 +144,28 @@ describe('lanes: long runs never wait behind imports, audit rows go first', () =
     ['eqa.publish', 'long'],
     ['recognition.recompute', 'long'],
     ['audit.tokenUse', 'import'],
+    ['iqc.readResults', 'read'],
+    ['eqa.exportRound', 'read'],
   ])('%s runs in the %s lane', (name, lane) => expect(laneOf(name)).toBe(lane));
+
+  it('a large read runs in the read lane, beside busy import workers, and answers as in-process (the results API as JSON text, a refusal as a refusal)', async () => {
+    const codes = [...a.labManagers.keys()].slice(0, 4);
+    const readerCode = [...a.labManagers.keys()][6];
+    await runOnPool(pool, 'iqc.post', lab(a, readerCode), posted([...run('RD', BASE), ...run('RD', BASE + 3_600_000, 0.02)]));
+    const batch = (i: number) => Array.from({ length: 2_000 }, (_, k) => run(`RL${i}`, Date.now() - 200 * 86_400_000 + k * 60_000)).flat();
+    const imports = Array.from({ length: 4 }, (_, i) => runOnPool(pool, 'iqc.post', lab(a, codes[i]), posted(batch(i))));
+    let importsDone = 0;
+    imports.forEach((p) => void p.then(() => importsDone++));
+    const q = { lab: null, analyte: 'K', from: iso(BASE - 86_400_000).slice(0, 10), to: iso(BASE + 86_400_000).slice(0, 10) };
+    const json = await runOnPool(pool, 'iqc.readResults', lab(a, readerCode), q);
+    expect(importsDone).toBe(0); // not queued behind the imports (2 import workers, 4 jobs)
+    expect(JSON.parse(json)).toEqual(JSON.parse(await executeJob(a.db, 'iqc.readResults', lab(a, readerCode), q)));
+    expect((JSON.parse(json) as { lot: string }[]).filter((r) => r.lot.startsWith('RD-'))).toHaveLength(4);
+    const refused = await caught(runOnPool(pool, 'iqc.readResults', lab(a, readerCode), { ...q, from: 'yesterday' }));
+    expect(errorBody(refused)).toEqual(errorBody(await caught(executeJob(a.db, 'iqc.readResults', lab(a, readerCode), { ...q, from: 'yesterday' }))));
+    expect(errorBody(refused).status).toBe(422);
+    await Promise.all(imports);
+  });
 
   it('a token-use audit row is written before the imports waiting in the queue', async () => {
     const codes = [...a.labManagers.keys()].slice(0, 4);

@@ -133,7 +133,15 @@ async function apiQuery(db: DB, q: { analyte?: string | null; from?: string | nu
 
 /** `GET /api/v1/iqc/results?analyte=&from=&to=[&lab=]`: results with their run verdicts (default:
  * the last 30 days; at most 50,000 rows). */
-export async function resultsForApiView(db: DB, actor: Actor, q: { lab?: string | null; analyte?: string | null; from?: string | null; to?: string | null }, now = Date.now()) {
+/** The query of `GET /api/v1/iqc/results` as it came (validated by {@link resultsForApiView}). */
+export interface ResultsQuery {
+  lab?: string | null;
+  analyte?: string | null;
+  from?: string | null;
+  to?: string | null;
+}
+
+export async function resultsForApiView(db: DB, actor: Actor, q: ResultsQuery, now = Date.now()) {
   const scope = await resolveReadableLab(db, actor, q.lab);
   const { from, to, analyteId, errors } = await apiQuery(db, q, now);
   if (errors.length) throw new AppError('iqc.invalidQuery', {}, errors);

@@ -5,14 +5,15 @@ import { getDb } from '@/db/client';
 import { withActor } from '@/lib/http';
 import { readPostedResults } from '@/lib/services/iqc/api';
 import { runJob } from '@/lib/jobs';
-import { resultsForApiView } from '@/lib/services/iqc/api-reads';
 
 export const dynamic = 'force-dynamic';
 
 // the body is read here; parsing, validation and the write run in a job worker (lib/jobs.ts)
 export const POST = withActor(async (req, actor) => NextResponse.json(await runJob('iqc.post', actor, await readPostedResults(getDb(), actor, req)), { status: 201 }));
 
+// up to 50,000 results: read and written out as JSON in a job worker, sent from here
 export const GET = withActor(async (req, actor) => {
   const q = new URL(req.url).searchParams;
-  return NextResponse.json(await resultsForApiView(getDb(), actor, { lab: q.get('lab'), analyte: q.get('analyte'), from: q.get('from'), to: q.get('to') }));
+  const json = await runJob('iqc.readResults', actor, { lab: q.get('lab'), analyte: q.get('analyte'), from: q.get('from'), to: q.get('to') });
+  return new Response(json, { headers: { 'content-type': 'application/json' } });
 });

@@ -1,13 +1,13 @@
-import { getDb } from '@/db/client';
 import { withActor } from '@/lib/http';
-import { roundCsv } from '@/lib/services/eqa/reports';
+import { runJob } from '@/lib/jobs';
 
 export const dynamic = 'force-dynamic';
 
 /** The whole evaluated round as CSV (every result of the regulator's jurisdiction, and each analyte not submitted). */
 export const GET = withActor<{ roundCode: string }>(async (_req, actor, { roundCode }) => {
   const code = decodeURIComponent(roundCode);
-  const csv = await roundCsv(getDb(), actor, { roundCode: code });
+  // a province's round is hundreds of thousands of rows: read and written out in a job worker
+  const csv = await runJob('eqa.exportRound', actor, { roundCode: code });
   return new Response('\uFEFF' + csv, {
     headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="eqa-${code.replace(/[^A-Za-z0-9_.-]/g, '_')}.csv"` },
   });
