@@ -55,6 +55,11 @@ describe.skipIf(!pgUrl)('copying a SQLite database into PostgreSQL', () => {
     }
     const jan = await pg.$client.query<{ n: number }>('select count(*) as n from iqc_results_y2026m01');
     expect(jan.rows[0].n).toBe(1);
+    // the planner knows the copied rows at once (not minutes later, when autovacuum gets to them)
+    const analyzed = await pg.$client.query<{ name: string }>(
+      `select relname as name from pg_stat_user_tables where relname in ('iqc_runs', 'iqc_results_y2026m01', 'laboratories', 'qc_targets', 'audit_log') and last_analyze is not null order by relname`,
+    );
+    expect(analyzed.rows.map((r) => r.name)).toEqual(['audit_log', 'iqc_results_y2026m01', 'iqc_runs', 'laboratories', 'qc_targets']);
   });
 
   it('new rows continue after the copied ids, and a second copy is refused', async () => {
