@@ -1,9 +1,10 @@
 // Heavy work as named jobs: IQC imports (API, CSV, entry grid), EQA submissions, evaluations and
-// publications, eligibility runs, the largest reads (the results API, a round's export). A route handler or server action parses and authorizes cheaply,
-// then awaits runJob(name, actor, input). In the production server (lib/server/main.ts) a pool of
-// worker threads runs the job, each with its own SQLite connection (lib/server/pool.ts), so the
-// request thread keeps answering; anywhere else (tests, scripts, `next dev`) the job runs in this
-// process. Either way the same service function runs and its answer or refusal comes back unchanged.
+// publications, eligibility runs, the largest reads (the results API, a round's export). A route
+// handler or server action parses and authorizes cheaply, then awaits runJob(name, actor, input). In
+// the production server (lib/server/main.ts) a pool of worker threads runs the job, each with its own
+// SQLite connection (lib/server/pool.ts), so the request thread keeps answering; anywhere else
+// (tests, scripts, `next dev`) the job runs in this process. Either way the same service function
+// runs and its answer or refusal comes back unchanged.
 // On PostgreSQL (several app instances) the server also installs the job queue in the database
 // (lib/jobs/serve.ts): the long runs (isQueued: evaluations, publications, eligibility runs) go
 // through it and are done once by whichever instance takes them, even if this one dies; imports and
@@ -94,8 +95,8 @@ const BUSY_RETRY_MS = 30_000;
 
 /**
  * Run a job on `db` in this thread. A writer that loses the race for SQLite's write lock (another
- * connection held it past the transaction's wait, or wrote between this transaction's read and its first
- * write) is refused as a whole, so a retryable job runs again after a short pause.
+ * connection held it past the transaction's wait, or wrote between this transaction's read and its
+ * first write) is refused as a whole, so a retryable job runs again after a short pause.
  */
 export async function executeJob<N extends JobName>(db: DB, name: N, actor: Actor, input: JobInput<N>): Promise<JobOutput<N>> {
   const fn = JOBS[name] as (db: DB, actor: Actor, input: JobInput<N>) => Promise<JobOutput<N>>;
