@@ -4,13 +4,14 @@
 //   The copy is checked (`PRAGMA integrity_check`) and readable by the owner only.
 // - Restore replaces the database with a checked backup while no server uses it: the production
 //   server keeps `<database>.pid` while it runs (lib/server/main.ts), and restore refuses while that
-//   process is alive. The old -wal/-shm files are removed before the copy is moved into place, so no
+//   process is alive, or while any other connection has the database open (databaseInUse). The old -wal/-shm files are removed before the copy is moved into place, so no
 //   stale write-ahead log is ever applied to the restored file.
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DB_FILE_MODE, secureDatabaseFile, type DB } from './client';
 import { AppError } from '@/lib/errors';
+import { isSqliteBusy } from './tx';
 
 /** The pid file the production server keeps beside the database while it runs. */
 export const serverPidFile = (dbFile: string) => `${dbFile}.pid`;
@@ -29,6 +30,32 @@ export function serverHoldingDatabase(dbFile: string): number | null {
     return pid;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
+  }
+}
+
+/**
+ * Whether another connection has `dbFile` open (a server whose pid file is gone or was never
+ * written, a script, the sqlite3 shell): a database leaves WAL mode only when no other connection
+ * has it open, so SQLite refuses that while anyone does (SQLITE_BUSY). Tried and put back at once.
+ */
+export function databaseInUse(dbFile: string): boolean {
+  if (!fs.existsSync(dbFile)) return false;
+  let db: Database.Database;
+  try {
+    db = new Database(dbFile, { fileMustExist: true, timeout: 0 });
+  } catch {
+    return false;
+  }
+  try {
+    if (db.pragma('journal_mode', { simple: true }) !== 'wal') return false;
+    db.pragma('journal_mode = DELETE');
+    db.pragma('journal_mode = WAL');
+    return false;
+  } catch (e) {
+    // not a database (what a restore is for) is not in use
+    return isSqliteBusy(e);
+  } finally {
+    db.close();
   }
 }
 

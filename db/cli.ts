@@ -14,7 +14,7 @@ import { createAdministrator } from '@/lib/services/bootstrap';
 import { generateTemporaryPassword } from '@/lib/services/users';
 import { isAppError } from '@/lib/errors';
 import { verifyAuditChain } from './queries/audit-chain';
-import { backupDatabase, restoreDatabase, serverHoldingDatabase } from './backup';
+import { backupDatabase, databaseInUse, restoreDatabase, serverHoldingDatabase } from './backup';
 import { describePostgresUrl, isPostgresUrl } from './pg/url';
 import { rawRun } from './dialect';
 import { sql } from 'drizzle-orm';
@@ -91,6 +91,7 @@ async function main() {
       const holder = serverHoldingDatabase(databasePath());
       if (holder) refuse(`a server (pid ${holder}) is using ${databasePath()}; stop it first`);
       await closeDb();
+      if (databaseInUse(databasePath())) refuse(`another program has ${databasePath()} open (a server, a script, the sqlite3 shell); close it first`);
       try {
         await restoreDatabase(source, databasePath());
       } catch (e) {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { openDatabase, type DB } from '@/db/client';
 import { runMigrations } from '@/db/migrate';
 import { verifyAuditChain } from '@/db/queries/audit-chain';
@@ -440,7 +441,7 @@ describe.skipIf(testBackend !== 'pg')('production start on PostgreSQL: migrate, 
 
 // SQLite's online backup and restore (PostgreSQL deployments use pg_dump/pg_restore; the CLI refuses there)
 describe.skipIf(testBackend === 'pg')('backup and restore', () => {
-  it('db:backup copies the database online (0600, intact); db:restore brings it back, refusing while a server holds the database', async () => {
+  it('db:backup copies the database online (0600, intact); db:restore brings it back, refusing while a server holds the database or another program has it open', async () => {
     const dir = tmpDir();
     const file = path.join(dir, 'live.sqlite');
     const backup = path.join(dir, 'backups', 'b1.sqlite');
@@ -457,6 +458,22 @@ describe.skipIf(testBackend === 'pg')('backup and restore', () => {
     const refused = cli(['db:restore', backup], { DATABASE_PATH: file });
     expect([refused.status, refused.out]).toEqual([1, expect.stringMatching(/stop it first/)]);
     fs.rmSync(`${file}.pid`);
+    // no pid file, but another program has the database open (a server started otherwise, a script,
+    // the sqlite3 shell): restore refuses until it closes it
+    const holder = spawn(process.execPath, ['-e', `const D = require('better-sqlite3'); const d = new D(${JSON.stringify(file)}); d.prepare('SELECT 1').get(); console.log('open'); process.stdin.on('end', () => d.close()).resume();`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => holder.stdout.on('data', (d: Buffer) => d.toString().includes('open') && resolve()));
+    const inUse = cli(['db:restore', backup], { DATABASE_PATH: file });
+    const closed = new Promise((resolve) => holder.on('exit', resolve));
+    holder.stdin.end();
+    await closed;
+    expect([inUse.status, inUse.out]).toEqual([1, expect.stringMatching(/open .*close it first/)]);
+    const after = new Database(file, { fileMustExist: true });
+    try {
+      // the refusal left it as it was: in WAL mode, the later account still there
+      expect([after.pragma('journal_mode', { simple: true }), after.prepare('SELECT count(*) AS n FROM users').get()]).toEqual(['wal', { n: 2 }]);
+    } finally {
+      after.close();
+    }
     fs.writeFileSync(file, 'not a database any more');
     const r = cli(['db:restore', backup], { DATABASE_PATH: file });
     expect([r.status, r.out]).toEqual([0, expect.stringMatching(/audit chain of the restored database intact/)]);
