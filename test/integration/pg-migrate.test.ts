@@ -53,6 +53,16 @@ describe.skipIf(!pgUrl)('PostgreSQL migrations', () => {
     expect(key.rows[0].def).toBe('PRIMARY KEY (id, measured_at, lab_id)');
   });
 
+  it('turns JIT compilation off for the database: a new session starts with jit off', async () => {
+    const session = new pg.Client({ connectionString: t.url });
+    await session.connect();
+    try {
+      expect((await session.query<{ jit: string }>('show jit')).rows[0].jit).toBe('off');
+    } finally {
+      await session.end();
+    }
+  });
+
   it('a second migrate applies nothing and creates no partition', async () => {
     const before = await db.$client.query<{ n: number }>('select count(*) as n from drizzle.__drizzle_migrations');
     const again = await runPgMigrations(db, Date.UTC(2026, 10, 29, 17));
