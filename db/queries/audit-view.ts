@@ -1,6 +1,7 @@
 // Reading the audit log page by page, scoped in SQL to a jurisdiction: entries about labs of the
 // region subtree, and entries about regions of it that name no lab.
-import { and, desc, eq, inArray, isNull, like, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, like, or, sql, type SQL } from 'drizzle-orm';
+import { rawAll } from '../dialect';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
@@ -42,11 +43,15 @@ export async function listAuditPage(db: Conn, f: AuditPageFilter) {
   return { entries: rows.slice(0, f.pageSize), hasNext: rows.length > f.pageSize };
 }
 
-/** The distinct actions of the log (for the filter), alphabetically. */
+/** The distinct actions of the log (for the filter), alphabetically: one seek of audit_action_idx per
+ * action (a few dozen), where DISTINCT read every row of the log (millions a year) on each page load. */
 export async function listAuditActions(db: Conn): Promise<string[]> {
-  return (await db
-    .selectDistinct({ action: auditLog.action })
-    .from(auditLog)
-    .orderBy(auditLog.action))
-    .map((r) => r.action);
+  const rows = await rawAll<{ action: string | null }>(db, sql`
+    WITH RECURSIVE a(action) AS (
+      SELECT (SELECT min(action) FROM audit_log)
+      UNION ALL
+      SELECT (SELECT min(x.action) FROM audit_log x WHERE x.action > a.action) FROM a WHERE a.action IS NOT NULL
+    )
+    SELECT action FROM a WHERE action IS NOT NULL`);
+  return rows.map((r) => r.action!);
 }

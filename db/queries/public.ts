@@ -92,10 +92,12 @@ function build(sqlite: Database.Database) {
       FROM json_each(?) j CROSS JOIN certifications c ON c.lab_id = (j.value >> 20) AND c.analyte_id = (j.value & 1048575)`),
     certificationStamp: sqlite.prepare<[], { lastEvent: number | null; lastCert: number | null }>(`
       SELECT (SELECT max(id) FROM certification_events) AS lastEvent, (SELECT max(id) FROM certifications) AS lastCert`),
+    // the rows after the stamp by their ids (a few), repeated pairs and all: with DISTINCT, SQLite
+    // read the whole (lab, analyte) index of the table instead
     eventPairsSince: sqlite.prepare<[number], { labId: number; analyteId: number }>(`
-      SELECT DISTINCT lab_id AS labId, analyte_id AS analyteId FROM certification_events WHERE id > ?`),
+      SELECT lab_id AS labId, analyte_id AS analyteId FROM certification_events WHERE id > ?`),
     certificationPairsSince: sqlite.prepare<[number], { labId: number; analyteId: number }>(`
-      SELECT DISTINCT lab_id AS labId, analyte_id AS analyteId FROM certifications WHERE id > ?`),
+      SELECT lab_id AS labId, analyte_id AS analyteId FROM certifications WHERE id > ?`),
     certificationsEvents: sqlite.prepare<[string], PublicStatusEvent>(`
       SELECT e.id, e.certification_id AS certificationId, e.effective_on AS effectiveOn, e.to_status AS toStatus
       FROM json_each(?) j CROSS JOIN certification_events e ON e.certification_id = j.value WHERE e.to_status IS NOT NULL`),
@@ -225,7 +227,7 @@ export async function publicCertificationStamp(db: DB): Promise<{ lastEvent: num
   return { lastEvent: s.lastEvent ?? 0, lastCert: s.lastCert ?? 0 };
 }
 
-/** The pairs touched since a stamp (by new events or new certifications). */
+/** The pairs touched since a stamp (by new events or new certifications), a pair possibly more than once. */
 export async function publicPairsChangedSince(db: DB, since: { lastEvent: number; lastCert: number }): Promise<{ labId: number; analyteId: number }[]> {
   if (dialectOf(db) === 'pg') return await pgq.pairsChangedSince(db, since);
   const st = statements(db);

@@ -17,6 +17,7 @@ import { mapSeq } from '@/lib/async';
 import { labDashboard } from '@/lib/services/iqc/views';
 import { ruleChoicesAt } from '@/lib/services/iqc/rules';
 import { resultsForApi, summaryValues } from '@/db/queries/iqc';
+import { sqlitePlans } from '../support/sqlite-plans';
 import { first } from '@/db/dialect';
 
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
@@ -449,23 +450,6 @@ describe('stored runs keep their own rule set; runs stored by the old timestamp 
   });
 });
 
-/** SQLite's plans (EXPLAIN QUERY PLAN, every parameter 1) of the statements `read` prepares whose text matches `pattern`. */
-async function sqlitePlans(pattern: RegExp, read: () => Promise<void>): Promise<string[][]> {
-  const client = t.db.$client as unknown as { prepare: (s: string) => unknown };
-  const orig = client.prepare.bind(client);
-  const texts: string[] = [];
-  client.prepare = (q: string) => (pattern.test(q) && texts.push(q), orig(q));
-  try {
-    await read();
-  } finally {
-    client.prepare = orig;
-  }
-  return texts.map((text) => {
-    const params = Array.from({ length: (text.match(/\?/g) ?? []).length }, () => 1);
-    return (t.db.$client.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params) as { detail: string }[]).map((r) => r.detail);
-  });
-}
-
 describe('a series\' latest run (dashboard, rule choices) when its instrument was replaced', () => {
   it('the old instrument\'s series keeps its last run; SQLite finds each series\' latest run in its own index range, not among the later runs of the other instruments', async () => {
     const manager = t.labManagers.get('GZ-004')!;
@@ -486,7 +470,7 @@ describe('a series\' latest run (dashboard, rule choices) when its instrument wa
     ]);
     if (testBackend !== 'sqlite') return; // PostgreSQL plans by its own statistics
     // the statements that pick a series' latest run, and how SQLite runs them
-    const plans = await sqlitePlans(/iqc_runs x\b/, async () => {
+    const plans = await sqlitePlans(t.db, /iqc_runs x\b/, async () => {
       await labDashboard(t.db, manager, null, NOW);
       await ruleChoicesAt(t.db, manager.labId!, NOW);
     });
@@ -501,7 +485,7 @@ describe('a lab\'s results of a period (monthly summary, the results API without
     const manager = t.labManagers.get('GZ-006')!;
     await targetsFor(manager, 'AU-P');
     await post(manager, [0, 1].map((i) => ['1', '2'].map((level) => row('AU-P', level, 0.2 * i, BASE + i * DAY))).flat());
-    const plans = await sqlitePlans(/from "iqc_results"/, async () => {
+    const plans = await sqlitePlans(t.db, /from "iqc_results"/, async () => {
       expect((await summaryValues(t.db, manager.labId!, BASE, NOW)).length).toBeGreaterThan(0);
       expect((await resultsForApi(t.db, manager.labId!, BASE, NOW)).length).toBeGreaterThan(0);
     });

@@ -7,14 +7,15 @@ import { createSeededTestDb, fakeActor, sqlRows, sqlRun, useAsProcessDb } from '
 import { executeJob } from '@/lib/jobs';
 import { createRandom } from '@/db/seed/random';
 import { seedRecognition } from '@/db/seed/recognition';
-import { closeDb } from '@/db/client';
+import { closeDb, openDatabase } from '@/db/client';
 import { errorBody } from '@/lib/errors';
 import { addDays } from '@/lib/calendar';
 import { createPolicyVersion, effectivePolicyFor, resolvePolicy } from '@/lib/services/recognition/policy';
 import { policyWindows, verifyRecognition } from '@/lib/services/recognition/verification';
 import { SYSTEM_WINDOWS } from '@/lib/services/recognition/window';
 import { listAllPolicies } from '@/db/queries/recognition';
-import { MAX_MISSES_PER_OWNER, recordLocalCodeMisses } from '@/db/queries/public';
+import { MAX_MISSES_PER_OWNER, publicCertificationStamp, publicPairsChangedSince, recordLocalCodeMisses } from '@/db/queries/public';
+import { sqlitePlans } from '@/test/support/sqlite-plans';
 import { decide } from '@/lib/services/recognition/decisions';
 import { createApiToken } from '@/lib/services/tokens';
 import { MAX_BATCH_CHECKS, verifyBatch, verifyBatchBody } from '@/lib/services/recognition/verify-batch';
@@ -361,6 +362,28 @@ describe('the in-memory pair index follows certification changes', () => {
     const after = await batch(checks);
     expect(after.map((r) => (r as { reason: string }).reason)).toEqual(['suspended', 'recognized']);
     for (const [i, c] of checks.entries()) { expect(after[i]).toEqual(await single(c)); }
+  });
+
+  it('the pairs changed since a stamp are read by id from the stamp on (SQLite: a range of the table, not a read of every row)', async () => {
+    const stamp = await publicCertificationStamp(w.db);
+    const [{ lastEvent }] = await sqlRows<{ lastEvent: number }>(w.db, 'SELECT max(id) - 2 AS lastEvent FROM certification_events');
+    const since = { lastEvent: Number(lastEvent), lastCert: stamp.lastCert - 1 };
+    const want = await sqlRows<{ labId: number; analyteId: number }>(
+      w.db,
+      'SELECT lab_id AS "labId", analyte_id AS "analyteId" FROM certification_events WHERE id > ? UNION SELECT lab_id, analyte_id FROM certifications WHERE id > ?',
+      since.lastEvent, since.lastCert,
+    );
+    const key = (p: { labId: number; analyteId: number }) => `${p.labId}/${p.analyteId}`;
+    expect(new Set((await publicPairsChangedSince(w.db, since)).map(key))).toEqual(new Set(want.map(key)));
+    if (w.backend !== 'sqlite') return; // PostgreSQL plans by its own statistics
+    // a handle of its own, whose statements are prepared (and seen) anew
+    const fresh = openDatabase(w.file);
+    try {
+      const plans = await sqlitePlans(fresh, /WHERE id > \?/, () => publicPairsChangedSince(fresh, since));
+      expect(plans).toEqual([['SEARCH certification_events USING INTEGER PRIMARY KEY (rowid>?)'], ['SEARCH certifications USING INTEGER PRIMARY KEY (rowid>?)']]);
+    } finally {
+      fresh.$client.close();
+    }
   });
 });
 
