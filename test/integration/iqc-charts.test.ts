@@ -2,7 +2,9 @@
 // instruments gets one chart each, with its own lots, lot boundaries and targets; a selector narrows
 // the page to one instrument.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededTestDb } from '../support/db';
+import { createSeededTestDb, sqlRows } from '../support/db';
+import { sqlitePlans } from '../support/sqlite-plans';
+import { exclusionsOf } from '@/db/queries/iqc-charts';
 import { appError } from '../support/errors';
 import type { Actor } from '@/lib/auth/core';
 import { ingestResults } from '@/lib/services/iqc/ingest';
@@ -66,6 +68,19 @@ describe('Levey-Jennings charts per instrument', () => {
     await excludeResult(t.db, lab, { resultId: before[3].resultId, reason: 'clot in the sample probe' }, NOW);
     const after = (await instrumentCharts(t.db, lab, { analyte: 'GLU', instrument: 'B2' }, NOW)).charts[0].panels[0].points;
     expect(after.filter((p) => p.excluded).map((p) => [p.resultId, p.excludedReason])).toEqual([[before[3].resultId, 'clot in the sample probe']]);
+  });
+
+  it('the exclusions are read by the results\' ids, and only the lab\'s own (SQLite: each id\'s row, not every result of the lab)', async () => {
+    const points = (await instrumentCharts(t.db, lab, { analyte: 'GLU', instrument: 'B2' }, NOW)).charts[0].panels[0].points;
+    const other = t.labManagers.get('GZ-002')!;
+    await ingestResults(t.db, other, { results: [{ analyte: 'GLU', level: '1', lot: 'OT1', instrument: 'A1', value: 5, measuredAt: iso(2) }] }, { source: 'manual', now: NOW });
+    const [foreign] = await sqlRows<{ id: number }>(t.db, "SELECT r.id FROM iqc_results r JOIN control_lots l ON l.id = r.control_lot_id WHERE l.lot_number = 'OT1'");
+    const ids = [...points.map((p) => p.resultId), Number(foreign.id)];
+    const read = await exclusionsOf(t.db, lab.labId!, ids);
+    expect([...read.keys()].sort((a, b) => a - b)).toEqual(points.map((p) => p.resultId).sort((a, b) => a - b));
+    if (t.backend !== 'sqlite') return; // PostgreSQL plans by its own statistics
+    const plans = await sqlitePlans(t.db, /from "iqc_results"/, () => exclusionsOf(t.db, lab.labId!, ids));
+    expect(plans).toEqual([['SEARCH iqc_results USING INTEGER PRIMARY KEY (rowid=?)']]);
   });
 
   it('a regulator of the region reads them; another province is refused (403)', async () => {
