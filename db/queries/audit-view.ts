@@ -26,7 +26,10 @@ export async function listAuditPage(db: Conn, f: AuditPageFilter) {
       .innerJoin(regions, eq(regions.id, laboratories.regionId))
       .where(scopeWhere(f.scope, laboratories.id, regions.path));
     const regionIds = db.select({ id: regions.id }).from(regions).where(scopeWhere(f.scope, null, regions.path));
-    conds.push(or(inArray(auditLog.labId, labIds), and(isNull(auditLog.labId), inArray(auditLog.regionId, regionIds))));
+    // `+column`: a filter, never an index. By audit_lab_idx SQLite gathered every entry of every lab
+    // of the jurisdiction (a province's years of them) and sorted them for one page; newest first
+    // by audit_at_idx it stops at the page's end
+    conds.push(or(sql`+${auditLog.labId} IN ${labIds}`, and(isNull(auditLog.labId), sql`+${auditLog.regionId} IN ${regionIds}`)));
   } else {
     conds.push(scopeWhere(f.scope, auditLog.labId, null));
   }
