@@ -4,8 +4,9 @@
 //   The copy is checked (`PRAGMA integrity_check`) and readable by the owner only.
 // - Restore replaces the database with a checked backup while no server uses it: the production
 //   server keeps `<database>.pid` while it runs (lib/server/main.ts), and restore refuses while that
-//   process is alive, or while any other connection has the database open (databaseInUse). The old -wal/-shm files are removed before the copy is moved into place, so no
-//   stale write-ahead log is ever applied to the restored file.
+//   process is alive, or while any other connection has the database open (databaseInUse). The old
+//   -wal/-shm files are removed before the copy is moved into place, so no stale write-ahead log is
+//   ever applied to the restored file.
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
