@@ -47,8 +47,10 @@ describe('a job in a worker thread answers as the request thread would', () => {
     const results = [...run('W', BASE), ...run('W', BASE + 3_600_000, 0.01), ...run('W', BASE + 7_200_000, 0.9)];
     const viaWorker = await runOnPool(pool, 'iqc.post', lab(a), posted(results));
     const inProcess = await executeJob(b.db, 'iqc.post', lab(b), posted(results));
+    // the answer is the JSON text the route sends (written out in the worker)
+    expect(typeof viaWorker).toBe('string');
     expect(viaWorker).toEqual(inProcess);
-    expect(viaWorker).toMatchObject({ inserted: 6, skipped: 0 });
+    expect(JSON.parse(viaWorker)).toMatchObject({ inserted: 6, skipped: 0 });
     // the worker wrote through its own connection: this thread's connection sees the commit
     expect(await count(a, "SELECT count(*) AS n FROM iqc_results r JOIN control_lots l ON l.id = r.control_lot_id WHERE l.lot_number LIKE 'W-%'")).toBe(6);
     expect((await verifyAuditChain(a.db)).ok).toBe(true);
@@ -71,7 +73,7 @@ describe('a job in a worker thread answers as the request thread would', () => {
     const seen: string[] = [];
     installJobRunner({ run: (name, actor, input) => (seen.push(name), pool.run(name, actor, input)) });
     try {
-      expect(await runJob('iqc.post', lab(a), posted(run('R', BASE + 60_000)))).toMatchObject({ inserted: 2 });
+      expect(JSON.parse(await runJob('iqc.post', lab(a), posted(run('R', BASE + 60_000))))).toMatchObject({ inserted: 2 });
     } finally {
       installJobRunner(null);
     }
@@ -79,7 +81,7 @@ describe('a job in a worker thread answers as the request thread would', () => {
     // no runner: the process-wide connection (DATABASE_PATH or DATABASE_URL) of this thread
     await useAsProcessDb(b);
     try {
-      expect(await runJob('iqc.post', lab(b), posted(run('R', BASE + 60_000)))).toMatchObject({ inserted: 2 });
+      expect(JSON.parse(await runJob('iqc.post', lab(b), posted(run('R', BASE + 60_000))))).toMatchObject({ inserted: 2 });
     } finally {
       await closeDb();
       delete process.env.DATABASE_PATH;
@@ -95,7 +97,7 @@ describe('several workers writing the same database', () => {
     const outs = await Promise.all(
       Array.from({ length: 40 }, (_, i) => runOnPool(pool, 'iqc.post', lab(a, codes[i % 10]), posted(run(`C${i}`, BASE + 86_400_000 + i * 60_000)))),
     );
-    expect(outs.map((o) => o.inserted)).toEqual(Array(40).fill(2));
+    expect(outs.map((o) => JSON.parse(o).inserted)).toEqual(Array(40).fill(2));
     expect((await count(a, 'SELECT count(*) AS n FROM iqc_results')) - before).toBe(80);
     if (testBackend === 'sqlite') expect(a.db.$client.pragma('integrity_check', { simple: true })).toBe('ok');
     expect((await verifyAuditChain(a.db)).ok).toBe(true);

@@ -1,6 +1,5 @@
 // LIS/middleware: POST control results (JSON `{ results: [...] }` or text/csv), GET results with
 // their run verdicts (`?analyte=&from=&to=`, a regulator adds `lab=`). Session or Bearer token.
-import { NextResponse } from 'next/server';
 import { getDb } from '@/db/client';
 import { withActor } from '@/lib/http';
 import { readPostedResults } from '@/lib/services/iqc/api';
@@ -8,12 +7,13 @@ import { runJob } from '@/lib/jobs';
 
 export const dynamic = 'force-dynamic';
 
-// the body is read here; parsing, validation and the write run in a job worker (lib/jobs.ts)
-export const POST = withActor(async (req, actor) => NextResponse.json(await runJob('iqc.post', actor, await readPostedResults(getDb(), actor, req)), { status: 201 }));
+// the body is read here; parsing, validation, the write and the answer's JSON run in a job worker (lib/jobs.ts)
+export const POST = withActor(async (req, actor) => json(await runJob('iqc.post', actor, await readPostedResults(getDb(), actor, req)), 201));
 
 // up to 50,000 results: read and written out as JSON in a job worker, sent from here
 export const GET = withActor(async (req, actor) => {
   const q = new URL(req.url).searchParams;
-  const json = await runJob('iqc.readResults', actor, { lab: q.get('lab'), analyte: q.get('analyte'), from: q.get('from'), to: q.get('to') });
-  return new Response(json, { headers: { 'content-type': 'application/json' } });
+  return json(await runJob('iqc.readResults', actor, { lab: q.get('lab'), analyte: q.get('analyte'), from: q.get('from'), to: q.get('to') }), 200);
 });
+
+const json = (text: string, status: number) => new Response(text, { status, headers: { 'content-type': 'application/json' } });
