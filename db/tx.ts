@@ -33,14 +33,18 @@ export interface TxOptions {
    * setting cannot change inside a transaction. PostgreSQL always checks.
    */
   skipForeignKeyChecks?: boolean;
-  /** SQLite only: how long to wait for the write lock (default {@link WRITE_LOCK_WAIT_MS}); 0 tries once.
+  /** SQLite only: how long to wait for the write lock (default {@link writeLockWaitMs}); 0 tries once.
    * Past it the transaction fails with SQLITE_BUSY and nothing is written. */
   lockWaitMs?: number;
 }
 
 /** How long a SQLite transaction waits for the write lock that another connection holds (a job
- * worker's import of a million results holds it for several seconds). */
-export const WRITE_LOCK_WAIT_MS = 30_000;
+ * worker's import of a million results holds it for several seconds): LABQC_WRITE_LOCK_WAIT_MS,
+ * default 30 s. Past it the request is answered 503 with Retry-After (lib/errors.ts databaseBusy). */
+export function writeLockWaitMs(): number {
+  const v = Number(process.env.LABQC_WRITE_LOCK_WAIT_MS);
+  return process.env.LABQC_WRITE_LOCK_WAIT_MS && Number.isFinite(v) && v >= 0 ? v : 30_000;
+}
 
 interface Open {
   client: Database.Database;
@@ -144,7 +148,7 @@ export async function withTx<D, T>(db: D, fn: (tx: D) => Promise<T> | T, opts: T
   const release = await lock(client);
   const fkOff = opts.skipForeignKeyChecks === true && client.pragma('foreign_keys', { simple: true }) === 1;
   try {
-    await beginImmediate(client, opts.lockWaitMs ?? WRITE_LOCK_WAIT_MS, fkOff);
+    await beginImmediate(client, opts.lockWaitMs ?? writeLockWaitMs(), fkOff);
     try {
       const result = await open.run({ client, savepoints: 0 }, () => fn(db));
       client.exec('COMMIT');

@@ -2,7 +2,7 @@
 // Server-action files export only functions built with it, so every endpoint is checked the same way.
 import { currentActor } from './auth';
 import type { Actor } from './auth/actor';
-import { isAppError, type AppErrorCode, type ErrorParams, type ErrorReason, type FieldError } from './errors';
+import { databaseBusy, isAppError, type AppErrorCode, type ErrorParams, type ErrorReason, type FieldError } from './errors';
 import { ZodError } from 'zod';
 import { zodFieldErrors } from './validation/errors';
 import { getDb } from '@/db/client';
@@ -30,7 +30,9 @@ export async function runAction<T>(fn: (actor: Actor) => T | Promise<T>): Promis
   if (actor.mustChangePassword) return { ok: false, code: 'forbidden', reason: 'auth.changePasswordFirst', message: 'Change your temporary password first' };
   try {
     return { ok: true, data: await fn(actor) };
-  } catch (e) {
+  } catch (thrown) {
+    // a database that stayed busy: nothing was written, the form says to try again
+    const e = databaseBusy(thrown) ?? thrown;
     if (isAppError(e)) {
       if (e.code === 'forbidden') await auditRefusal(getDb(), actor, { action: 'server action', message: e.message.slice(0, 200) });
       return { ok: false, code: e.code, reason: e.reason, ...(Object.keys(e.params).length ? { params: e.params } : {}), message: e.message, errors: e.errors };

@@ -9,6 +9,7 @@ export const REASONS = {
   'common.notFound': 'not_found',
   'common.conflict': 'conflict',
   'common.tooLarge': 'too_large',
+  'common.busy': 'unavailable',
 
   'auth.signInRequired': 'unauthenticated',
   'auth.forbidden': 'forbidden',

@@ -10,7 +10,7 @@ import enErrors from './i18n/messages/en/errors.json';
 
 export { REASONS, type ErrorReason } from './error-reasons';
 
-export type AppErrorCode = 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'invalid' | 'too_large' | 'too_many';
+export type AppErrorCode = 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'invalid' | 'too_large' | 'too_many' | 'unavailable';
 /** The kind of a refusal: it decides the HTTP status. (Same values as AppErrorCode, its older name.) */
 export type AppErrorKind = AppErrorCode;
 
@@ -37,6 +37,7 @@ const STATUS: Record<AppErrorCode, number> = {
   too_large: 413,
   invalid: 422,
   too_many: 429,
+  unavailable: 503,
 };
 
 /** The generic reason of each kind, for refusals built the old way (a kind and an English sentence). */
@@ -48,6 +49,7 @@ const GENERIC: Record<AppErrorCode, ErrorReason> = {
   too_large: 'common.tooLarge',
   invalid: 'common.invalid',
   too_many: 'auth.tooManySignIns',
+  unavailable: 'common.busy',
 };
 
 /** The English sentence of a reason with its values filled in (the `error` of the API body). */
@@ -143,6 +145,11 @@ export function errorBody(e: unknown): { status: number; body: ErrorBody } {
   }
   const text = unstorableText(e);
   if (text) return errorBody(text);
+  const busy = busyCode(e);
+  if (busy) {
+    console.warn(`[labqc] answered 503: the database stayed busy (${busy})`);
+    return errorBody(new AppError('common.busy'));
+  }
   console.error(e);
   return { status: 500, body: { error: 'Internal error', code: 'internal' } };
 }
@@ -159,6 +166,32 @@ export function unstorableText(e: unknown): AppError | null {
   for (let depth = 0; c && typeof c === 'object' && depth < 5; depth++) {
     const code = (c as { code?: unknown }).code;
     if (code === '22021' || code === '22P05') return new AppError('request.unstorableText');
+    c = (c as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+/** Seconds a client is asked to wait (`Retry-After`) after a 503 {@link databaseBusy} answer. */
+export const BUSY_RETRY_AFTER_SECONDS = 5;
+
+/** SQLite's write lock still taken after the wait (db/tx.ts), PostgreSQL's lock_timeout, a
+ * serialization failure or deadlock still there after the retries, no connection slot left */
+const BUSY_CODES = new Set(['55P03', '40001', '40P01', '53300']);
+
+/**
+ * The database's refusal because other work held it, wherever in the error's causes: the write was
+ * not made (the transaction rolled back) and the same request can succeed a little later. Answered
+ * 503 with Retry-After, so a LIS retries instead of treating it as a fault.
+ */
+export function databaseBusy(e: unknown): AppError | null {
+  return busyCode(e) ? new AppError('common.busy') : null;
+}
+
+function busyCode(e: unknown): string | null {
+  let c: unknown = e;
+  for (let depth = 0; c && typeof c === 'object' && depth < 5; depth++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || BUSY_CODES.has(code))) return code;
     c = (c as { cause?: unknown }).cause;
   }
   return null;

@@ -1,6 +1,6 @@
 // Route-handler wrapper: resolves the actor, maps AppError (and zod errors) to one JSON error shape.
 import { NextResponse } from 'next/server';
-import { AppError, errorBody, type ErrorReason } from './errors';
+import { AppError, BUSY_RETRY_AFTER_SECONDS, errorBody, type ErrorReason } from './errors';
 import type { Actor } from './auth/actor';
 import { publicApi, renderPublic } from './public-api';
 import { tokenScopeFor } from './auth/token-scopes';
@@ -19,7 +19,8 @@ const GENERIC_BY_STATUS: Record<number, ErrorReason> = { 401: 'auth.signInRequir
 
 export function errorResponse(e: unknown) {
   const { status, body } = errorBody(e);
-  return NextResponse.json(body, { status });
+  // 503: the database stayed busy and nothing was written; the same request may be sent again
+  return NextResponse.json(body, { status, ...(status === 503 ? { headers: { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) } } : {}) });
 }
 
 type Ctx<P> = { params: Promise<P> };

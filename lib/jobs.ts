@@ -11,9 +11,9 @@
 // the other request-bound jobs stay in this instance (the request waiting for them dies with it).
 import { ZodError } from 'zod';
 import { getDb, type DB } from '@/db/client';
-import { isSqliteBusy } from '@/db/tx';
+import { isSqliteBusy, writeLockWaitMs } from '@/db/tx';
 import type { Actor } from '@/lib/auth/core';
-import { AppError, unstorableText, type AppErrorCode, type ErrorParams, type ErrorReason, type FieldError } from '@/lib/errors';
+import { AppError, databaseBusy, unstorableText, type AppErrorCode, type ErrorParams, type ErrorReason, type FieldError } from '@/lib/errors';
 import { ingestPosted, type PostedResults } from '@/lib/services/iqc/api';
 import { importIqcCsv } from '@/lib/services/iqc/import-csv';
 import { ingestResults } from '@/lib/services/iqc/ingest';
@@ -92,8 +92,6 @@ export function isJobName(name: unknown): name is JobName {
 /** Jobs that are one all-or-nothing transaction (or idempotent batches): safe to run again when
  * SQLite refused their write lock. An evaluation records its own failure instead. */
 const RETRYABLE: ReadonlySet<JobName> = new Set(['iqc.post', 'iqc.importCsv', 'iqc.enter', 'eqa.submit', 'recognition.recompute', 'audit.tokenUse']);
-/** How long a job keeps retrying after SQLITE_BUSY (each attempt also waits for the write lock: db/tx.ts). */
-const BUSY_RETRY_MS = 30_000;
 
 /**
  * Run a job on `db` in this thread. A writer that loses the race for SQLite's write lock (another
@@ -102,7 +100,8 @@ const BUSY_RETRY_MS = 30_000;
  */
 export async function executeJob<N extends JobName>(db: DB, name: N, actor: Actor, input: JobInput<N>): Promise<JobOutput<N>> {
   const fn = JOBS[name] as (db: DB, actor: Actor, input: JobInput<N>) => Promise<JobOutput<N>>;
-  const until = Date.now() + BUSY_RETRY_MS;
+  // retried for as long again as one attempt waits for the write lock (db/tx.ts)
+  const until = Date.now() + writeLockWaitMs();
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn(db, actor, input);
@@ -194,9 +193,9 @@ export type SerializedError =
   | { kind: 'error'; message: string; name: string; code?: string; stack?: string };
 
 export function serializeError(thrown: unknown): SerializedError {
-  // text PostgreSQL refused to store is a refusal of the input, whose database error would not
-  // survive the trip (its cause is not cloned)
-  const e = unstorableText(thrown) ?? thrown;
+  // text PostgreSQL refused to store is a refusal of the input, and a database that stayed busy a
+  // refusal for now, whose database errors would not survive the trip (their causes are not cloned)
+  const e = unstorableText(thrown) ?? databaseBusy(thrown) ?? thrown;
   if (e instanceof AppError) return { kind: 'app', reason: e.reason, params: e.params, errors: e.errors, code: e.code, message: e.message };
   if (e instanceof ZodError) return { kind: 'zod', issues: JSON.parse(JSON.stringify(e.issues)) };
   const err = e instanceof Error ? e : new Error(String(e));

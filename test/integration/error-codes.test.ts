@@ -3,8 +3,10 @@
 // API always sent; `code` is a key of lib/error-reasons.ts whose zh and en text the UI shows.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '@/lib/auth/core';
-import { REASONS } from '@/lib/errors';
-import { createSeededTestDb, sqlRows, testBackend } from '../support/db';
+import { errorBody, REASONS } from '@/lib/errors';
+import { deserializeError, serializeError } from '@/lib/jobs';
+import { createSeededTestDb, reopenTestDb, sqlRows, testBackend } from '../support/db';
+import { holdSqliteWriteLock } from '../support/write-lock';
 import { NulTextError } from '@/db/nul-text';
 
 type World = Awaited<ReturnType<typeof createSeededTestDb>>;
@@ -164,5 +166,66 @@ describe(`text holding a NUL character (U+0000) on ${testBackend}`, () => {
     expect(await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { ...scheme, name: '错误码\u0000' })).toMatchObject({ status: 422, body: { code: 'request.unstorableText' } });
     expect(await call(roundsRoute.POST, 'POST', '/eqa/rounds', {}, { ...round, scheme: 'EC-1\u0000' })).toMatchObject({ status: 422, body: { code: 'request.unstorableText' } });
     expect(await count('eqa_schemes')).toBe(schemes);
+  });
+});
+
+describe(`a database that stays busy on ${testBackend}: 503 common.busy with Retry-After, nothing written`, () => {
+  const resultCount = async () => Number((await sqlRows<{ n: number }>(w.db, 'SELECT count(*) AS n FROM iqc_results'))[0].n);
+  const lot = { analyte: 'K', instrument: 'AU5800', level: '1', lot: 'K1-BUSY', mean: 4, sd: 0.08, effectiveFrom: '2026-11-01 08:00' };
+  const results = { results: ['1', '2'].map((level) => ({ analyte: 'K', level, lot: `K${level}-BUSY`, value: 4 + Number(level), measuredAt: new Date(now - 3_600_000).toISOString(), instrument: 'AU-BUSY' })) };
+  const send = async (handler: Handler<Record<string, string>>, path: string, body: unknown) => {
+    const res = await handler(new Request(`${ORIGIN}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: ORIGIN, host: 'localhost:3000' }, body: JSON.stringify(body) }), { params: Promise.resolve({}) });
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { code?: string; error?: string } };
+  };
+  const busy = { status: 503, retryAfter: '5', body: { code: 'common.busy', error: 'The database is busy with other writes: nothing was written. Try again in a few seconds' } };
+
+  it.skipIf(testBackend !== 'sqlite')('SQLite: a write lock held past LABQC_WRITE_LOCK_WAIT_MS (an IQC post, a lot) answers 503; the same request later succeeds', async () => {
+    state.actor = w.labManagers.get('GZ-001')!;
+    const before = await resultCount();
+    process.env.LABQC_WRITE_LOCK_WAIT_MS = '300';
+    try {
+      const held = await holdSqliteWriteLock(w.file, 2_000);
+      expect(await send(iqcResultsRoute.POST, '/iqc/results', results)).toEqual(busy);
+      expect(await send(lotsRoute.POST, '/iqc/lots', lot)).toEqual(busy);
+      expect(await held.released).toBe(0);
+    } finally {
+      delete process.env.LABQC_WRITE_LOCK_WAIT_MS;
+    }
+    expect(await resultCount()).toBe(before);
+    expect((await send(iqcResultsRoute.POST, '/iqc/results', results)).status).toBe(201);
+    expect(await resultCount()).toBe(before + 2);
+  });
+
+  it.skipIf(testBackend !== 'pg')("PostgreSQL: lock_timeout reached behind another transaction's lock answers 503; the same request later succeeds", async () => {
+    state.actor = w.labManagers.get('GZ-001')!;
+    const before = await resultCount();
+    const { default: pg } = await import('pg');
+    const holder = new pg.Client({ connectionString: w.file });
+    await holder.connect();
+    // the app's connections give up a lock wait after 300 ms, as an operator's lock_timeout would
+    const impatient = await reopenTestDb({ file: `${w.file}${w.file.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c lock_timeout=300')}` });
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE control_lots IN ACCESS EXCLUSIVE MODE');
+      state.w = { ...w, db: impatient.db };
+      expect(await send(iqcResultsRoute.POST, '/iqc/results', results)).toEqual(busy);
+      expect(await send(lotsRoute.POST, '/iqc/lots', lot)).toEqual(busy);
+      await holder.query('COMMIT');
+      expect((await send(iqcResultsRoute.POST, '/iqc/results', results)).status).toBe(201);
+    } finally {
+      state.w = w;
+      await holder.end();
+      await impatient.close();
+    }
+    expect(await resultCount()).toBe(before + 2);
+  });
+
+  it('the kinds of database errors that mean "busy", wherever in the causes, and those that do not', () => {
+    for (const code of ['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', '55P03', '40001', '40P01', '53300']) {
+      expect(errorBody(Object.assign(new Error('wrapped'), { cause: Object.assign(new Error('db'), { code }) })), code).toMatchObject({ status: 503, body: { code: 'common.busy' } });
+      // a job worker's refusal crosses to the request thread as the same 503
+      expect(errorBody(deserializeError(serializeError(Object.assign(new Error('wrapped'), { cause: { code } })))).status, code).toBe(503);
+    }
+    for (const code of ['23505', '23503', 'SQLITE_CONSTRAINT', '42P01', undefined]) expect(errorBody(Object.assign(new Error('db'), { code })).status, String(code)).toBe(500);
   });
 });
