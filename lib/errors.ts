@@ -187,7 +187,8 @@ export function databaseBusy(e: unknown): AppError | null {
   return busyCode(e) ? new AppError('common.busy') : null;
 }
 
-function busyCode(e: unknown): string | null {
+/** The code of a {@link databaseBusy} error (SQLITE_BUSY…, a SQLSTATE), wherever in the causes. */
+export function busyCode(e: unknown): string | null {
   let c: unknown = e;
   for (let depth = 0; c && typeof c === 'object' && depth < 5; depth++) {
     const code = (c as { code?: unknown }).code;

@@ -13,7 +13,7 @@ import { ZodError } from 'zod';
 import { getDb, type DB } from '@/db/client';
 import { isSqliteBusy, writeLockWaitMs } from '@/db/tx';
 import type { Actor } from '@/lib/auth/core';
-import { AppError, databaseBusy, unstorableText, type AppErrorCode, type ErrorParams, type ErrorReason, type FieldError } from '@/lib/errors';
+import { AppError, busyCode, unstorableText, type AppErrorCode, type ErrorParams, type ErrorReason, type FieldError } from '@/lib/errors';
 import { ingestPosted, type PostedResults } from '@/lib/services/iqc/api';
 import { importIqcCsv } from '@/lib/services/iqc/import-csv';
 import { ingestResults } from '@/lib/services/iqc/ingest';
@@ -193,13 +193,15 @@ export type SerializedError =
   | { kind: 'error'; message: string; name: string; code?: string; stack?: string };
 
 export function serializeError(thrown: unknown): SerializedError {
-  // text PostgreSQL refused to store is a refusal of the input, and a database that stayed busy a
-  // refusal for now, whose database errors would not survive the trip (their causes are not cloned)
-  const e = unstorableText(thrown) ?? databaseBusy(thrown) ?? thrown;
+  // text PostgreSQL refused to store is a refusal of the input, whose database error would not
+  // survive the trip (its cause is not cloned)
+  const e = unstorableText(thrown) ?? thrown;
   if (e instanceof AppError) return { kind: 'app', reason: e.reason, params: e.params, errors: e.errors, code: e.code, message: e.message };
   if (e instanceof ZodError) return { kind: 'zod', issues: JSON.parse(JSON.stringify(e.issues)) };
   const err = e instanceof Error ? e : new Error(String(e));
-  const code = (err as { code?: unknown }).code;
+  // a database that stayed busy stays a failure (a queued job is retried) that the request answers
+  // 503: its code, found in the causes, goes on the error itself
+  const code = busyCode(err) ?? (err as { code?: unknown }).code;
   return { kind: 'error', message: err.message, name: err.name, stack: err.stack, ...(typeof code === 'string' ? { code } : {}) };
 }
 

@@ -3,7 +3,7 @@
 // API always sent; `code` is a key of lib/error-reasons.ts whose zh and en text the UI shows.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '@/lib/auth/core';
-import { errorBody, REASONS } from '@/lib/errors';
+import { AppError, errorBody, REASONS } from '@/lib/errors';
 import { deserializeError, serializeError } from '@/lib/jobs';
 import { createSeededTestDb, reopenTestDb, sqlRows, testBackend } from '../support/db';
 import { holdSqliteWriteLock } from '../support/write-lock';
@@ -223,8 +223,11 @@ describe(`a database that stays busy on ${testBackend}: 503 common.busy with Ret
   it('the kinds of database errors that mean "busy", wherever in the causes, and those that do not', () => {
     for (const code of ['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', '55P03', '40001', '40P01', '53300']) {
       expect(errorBody(Object.assign(new Error('wrapped'), { cause: Object.assign(new Error('db'), { code }) })), code).toMatchObject({ status: 503, body: { code: 'common.busy' } });
-      // a job worker's refusal crosses to the request thread as the same 503
-      expect(errorBody(deserializeError(serializeError(Object.assign(new Error('wrapped'), { cause: { code } })))).status, code).toBe(503);
+      // from a job worker it crosses to the request thread as the same 503, and stays a failure (not a
+      // refusal), which the job queue retries
+      const crossed = deserializeError(serializeError(Object.assign(new Error('wrapped'), { cause: { code } })));
+      expect(crossed instanceof AppError, code).toBe(false);
+      expect(errorBody(crossed).status, code).toBe(503);
     }
     for (const code of ['23505', '23503', 'SQLITE_CONSTRAINT', '42P01', undefined]) expect(errorBody(Object.assign(new Error('db'), { code })).status, String(code)).toBe(500);
   });
