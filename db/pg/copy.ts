@@ -57,9 +57,9 @@ const MIGRATION_ROWS = new Set(['calendar_days']);
 
 /**
  * Copy every row of `from` into `to`, which must be migrated and hold no data (but the migrations' own rows). All or nothing.
- * `onTable` reports progress.
+ * `onTable` reports progress; `pageSize` rows are read from SQLite at a time.
  */
-export async function copySqliteToPostgres(from: DB, to: PgDB, onTable?: (name: string, rows: number) => void): Promise<CopyReport> {
+export async function copySqliteToPostgres(from: DB, to: PgDB, onTable?: (name: string, rows: number) => void, { pageSize = READ_PAGE } = {}): Promise<CopyReport> {
   const started = Date.now();
   const order = tablesInCopyOrder();
   const nonEmpty: string[] = [];
@@ -86,23 +86,29 @@ export async function copySqliteToPostgres(from: DB, to: PgDB, onTable?: (name: 
     for (const name of MIGRATION_ROWS) await client.query(`delete from "${name}"`);
     for (const t of order) {
       const pk = sqliteConfig(t.sqlite).primaryKeys[0]?.columns ?? sqliteConfig(t.sqlite).columns.filter((c) => c.primary);
+      if (!pk.length) throw new Error(`${t.name} has no primary key to read it by`);
       // JSON kept as written (the audit details, which the hash chain covers) is read and written as
       // its text: parsed and stringified again, it could differ from what was sealed
       const columns = getTableColumns(t.sqlite);
       const asText = Object.keys(columns).filter((k) => (JSON_KEPT_AS_WRITTEN as readonly string[]).includes(`${t.name}.${columns[k].name}`));
       const selection = { ...columns, ...Object.fromEntries(asText.map((k) => [k, sql<string | null>`${columns[k]}`])) };
       const jsonText = new Set(asText);
+      // pages follow the primary key (each one a seek past the last row read; OFFSET read every row
+      // before the page again, quadratic in a table of tens of millions of results)
+      const pkKeys = pk.map((c) => Object.keys(columns).find((k) => columns[k] === c)!);
       let rows = 0;
-      for (let offset = 0; ; offset += READ_PAGE) {
-        const page = await from
+      for (let last: Record<string, unknown> | undefined; ; ) {
+        const after = last ? sql`(${sql.join(pk, sql`, `)}) > (${sql.join(pkKeys.map((k) => sql`${last![k]}`), sql`, `)})` : undefined;
+        const page = (await from
           .select(selection)
           .from(t.sqlite)
+          .where(after)
           .orderBy(...pk.map((c) => asc(c)))
-          .limit(READ_PAGE)
-          .offset(offset) as Record<string, unknown>[];
+          .limit(pageSize)) as Record<string, unknown>[];
         await insertUnnest(client, t.pg, page, { jsonText });
         rows += page.length;
-        if (page.length < READ_PAGE) break;
+        if (page.length < pageSize) break;
+        last = page[page.length - 1];
       }
       // identity columns continue after the copied ids
       if (getTableColumns(t.pg).id && rows) await client.query(`select setval(pg_get_serial_sequence('"${t.name}"', 'id'), (select max(id) from "${t.name}"))`);

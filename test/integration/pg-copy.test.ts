@@ -8,13 +8,15 @@ import { getTableConfig as sqliteConfig } from 'drizzle-orm/sqlite-core';
 import { openPostgres, type PgDB } from '@/db/pg/client';
 import { runPgMigrations } from '@/db/pg/migrate';
 import { copySqliteToPostgres, tablesInCopyOrder } from '@/db/pg/copy';
-import { controlLots, iqcResults, iqcRuns, qcTargets } from '@/db/schema';
+import { controlLots, iqcResults, iqcRuns, qcTargets, signInThrottle } from '@/db/schema';
+import { ingestResults } from '@/lib/services/iqc/ingest';
 import { users } from '@/db/pg/schema';
 import { createSeededTestDb } from '@/test/support/db';
 import type { DB } from '@/db/client';
 import { insertAudit } from '@/db/queries/audit';
 import { sealAuditRow, verifyAuditChain } from '@/db/queries/audit-chain';
 import { createPgTestDatabase, pgUrl, type PgTestDatabase } from '@/test/support/pg';
+import { sqlitePlans } from '@/test/support/sqlite-plans';
 
 describe.skipIf(!pgUrl)('copying a SQLite database into PostgreSQL', () => {
   let t: PgTestDatabase;
@@ -32,6 +34,13 @@ describe.skipIf(!pgUrl)('copying a SQLite database into PostgreSQL', () => {
       const [run] = await lite.db.insert(iqcRuns).values({ labId: lab.id, analyteId: analyte.id, measuredAt: at, status: 'rejected', rules: ['1-3s', 'R-4s'], evaluatedAt: at, source: 'csv', createdAt: at }).returning();
       await lite.db.insert(iqcResults).values({ runId: run.id, labId: lab.id, analyteId: analyte.id, controlLotId: lot.id, level: 'L1', value: 5.123456789, targetId: target.id, z: -3.25, measuredAt: at, excluded: at % 2 === 0, createdAt: at });
     }
+    // keys of several columns and of text, over several pages of the copy: the daily aggregates an
+    // import writes (series, lots, pairs, region days and months), sign-in throttle keys
+    const results = [];
+    for (const analyte of ['K', 'NA', 'CL']) for (const instrument of ['AU-1', 'AU-2']) for (let day = 0; day < 4; day++)
+      for (const level of ['1', '2']) results.push({ analyte, level, lot: `${analyte}${level}-COPY`, value: 4 + Number(level), measuredAt: new Date(Date.UTC(2026, 9, 1 + day, 2)).toISOString(), instrument });
+    await ingestResults(lite.db, lite.labManagers.get('GZ-001')!, { results }, { source: 'api' });
+    await lite.db.insert(signInThrottle).values(['b@x', 'a@x', 'ip:10.0.0.1', 'c@x'].map((key, i) => ({ key, windowStart: i, failures: 1, lastAt: i })));
     t = await createPgTestDatabase();
     pg = openPostgres(t.url, { max: 2 });
     await runPgMigrations(pg, Date.UTC(2026, 10, 29));
@@ -42,8 +51,15 @@ describe.skipIf(!pgUrl)('copying a SQLite database into PostgreSQL', () => {
     lite?.close();
   });
 
-  it('copies every table and reads back equal rows', async () => {
-    const report = await copySqliteToPostgres(lite.db, pg);
+  it('copies every table and reads back equal rows (read in pages of 3 by primary key: each page a seek)', async () => {
+    let report!: Awaited<ReturnType<typeof copySqliteToPostgres>>;
+    const pages = await sqlitePlans(lite.db, /\) > \(/, async () => void (report = await copySqliteToPostgres(lite.db, pg, undefined, { pageSize: 3 })));
+    // every page after a table's first starts where the last one ended: a seek by its primary key
+    // (OFFSET read all the rows before the page again, quadratic in a table's size)
+    const paged = report.tables.filter((x) => x.rows >= 3);
+    expect(paged.map((x) => x.name)).toEqual(expect.arrayContaining(['iqc_daily_series', 'iqc_daily_lots', 'iqc_daily_pairs', 'sign_in_throttle', 'iqc_results']));
+    expect(pages.length).toBe(paged.reduce((n, x) => n + Math.floor(x.rows / 3), 0));
+    for (const plan of new Set(pages.map((p) => p.join('; ')))) expect(plan).toMatch(/^SEARCH \S+ USING (INTEGER PRIMARY KEY \(rowid>\?\)|(PRIMARY KEY|INDEX sqlite_autoindex_\w+) \(\(?[\w,]+\)?>\(?[?,]+\)?\))$/);
     expect(report.tables.length).toBe(tablesInCopyOrder().length);
     expect(report.rows).toBeGreaterThan(200);
     for (const tbl of tablesInCopyOrder()) {
