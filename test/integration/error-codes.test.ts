@@ -7,6 +7,10 @@ import { AppError, errorBody, REASONS } from '@/lib/errors';
 import { deserializeError, serializeError } from '@/lib/jobs';
 import { createSeededTestDb, reopenTestDb, sqlRows, testBackend } from '../support/db';
 import { holdSqliteWriteLock } from '../support/write-lock';
+import { runAction } from '@/lib/actions';
+import { withTx } from '@/db/tx';
+import { rawRun } from '@/db/dialect';
+import { sql } from 'drizzle-orm';
 import { NulTextError } from '@/db/nul-text';
 
 type World = Awaited<ReturnType<typeof createSeededTestDb>>;
@@ -187,6 +191,9 @@ describe(`a database that stays busy on ${testBackend}: 503 common.busy with Ret
       const held = await holdSqliteWriteLock(w.file, 2_000);
       expect(await send(iqcResultsRoute.POST, '/iqc/results', results)).toEqual(busy);
       expect(await send(lotsRoute.POST, '/iqc/lots', lot)).toEqual(busy);
+      // a form's server action: the refusal as form state, its summary and sentence from the codes
+      const form = await runAction(() => withTx(w.db, async (tx) => void (await rawRun(tx, sql`UPDATE laboratories SET name = name WHERE code = 'GZ-001'`))));
+      expect(form).toMatchObject({ ok: false, code: 'unavailable', reason: 'common.busy' });
       expect(await held.released).toBe(0);
     } finally {
       delete process.env.LABQC_WRITE_LOCK_WAIT_MS;
@@ -229,6 +236,9 @@ describe(`a database that stays busy on ${testBackend}: 503 common.busy with Ret
       expect(crossed instanceof AppError, code).toBe(false);
       expect(errorBody(crossed).status, code).toBe(503);
     }
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     for (const code of ['23505', '23503', 'SQLITE_CONSTRAINT', '42P01', undefined]) expect(errorBody(Object.assign(new Error('db'), { code })).status, String(code)).toBe(500);
+    expect(logged).toHaveBeenCalledTimes(5); // a fault is logged, a busy database only noted
+    logged.mockRestore();
   });
 });

@@ -31,6 +31,10 @@ describe('reason codes', () => {
     }
   });
 
+  it.each([...new Set(Object.values(REASONS))])("the kind %s has a form summary in both languages (a refused form's heading)", (kind) => {
+    for (const lang of ['en', 'zh'] as const) expect(typeof lookup(MESSAGES[lang].admin, `form.errors.${kind}`), lang).toBe('string');
+  });
+
   it.each(reasons)('%s: the API sentence is what next-intl renders in English', (reason) => {
     const params = sampleParams(reason);
     expect(englishText(reason, params)).toBe(tr('en')(reason, params));
