@@ -18,8 +18,19 @@ export function bodyTooLarge(maxBytes: number): AppError {
 
 /** The request body as UTF-8 text, at most `maxBytes` bytes; throws AppError 'too_large' (413). */
 export async function readBodyCapped(req: Request, maxBytes: number): Promise<string> {
+  return utf8Text(await readBodyBytesCapped(req, maxBytes));
+}
+
+/** UTF-8 bytes as text (a view, not a copy, of the bytes). */
+export function utf8Text(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+/** The request body's bytes, at most `maxBytes`, in an ArrayBuffer of their own (a job worker can
+ * be handed it without a copy: lib/jobs.ts transferablesOf); throws AppError 'too_large' (413). */
+export async function readBodyBytesCapped(req: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
-  if (!req.body) return '';
+  if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   if (declared > maxBytes) {
     discardRest(reader);
@@ -38,7 +49,13 @@ export async function readBodyCapped(req: Request, maxBytes: number): Promise<st
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks, total).toString('utf8');
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    body.set(c, at);
+    at += c.byteLength;
+  }
+  return body;
 }
 
 /** After the refusal has been delivered: read and drop the rest, within DISCARD_BUDGET_BYTES. */

@@ -12,7 +12,7 @@
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import type { Actor } from '@/lib/auth/core';
-import { isUrgent, laneOf, type JobLane, type JobName, type JobReply, type JobRunner } from '@/lib/jobs';
+import { isUrgent, laneOf, transferablesOf, type JobLane, type JobName, type JobReply, type JobRunner } from '@/lib/jobs';
 
 interface Task {
   id: number;
@@ -164,7 +164,8 @@ export class JobPool implements JobRunner {
       slot.task = task;
       slot.worker.ref(); // a running job keeps the process alive until it answers
       try {
-        slot.worker.postMessage({ id: task.id, name: task.name, actor: task.actor, input: task.input });
+        // a posted body's bytes are handed over, not copied (this thread does not read them again)
+        slot.worker.postMessage({ id: task.id, name: task.name, actor: task.actor, input: task.input }, transferablesOf(task.input));
       } catch (e) {
         // the input cannot be copied to the worker: a programming error, not a worker failure
         slot.task = null;

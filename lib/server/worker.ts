@@ -5,7 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import { closeDb, getDb } from '@/db/client';
 import { isPostgresUrl } from '@/db/pg/url';
 import { workerApplicationName } from '@/lib/jobs/queue';
-import { executeJob, isJobName, serializeError, type JobName } from '@/lib/jobs';
+import { executeJob, isJobName, serializeError, transferablesOf, type JobName } from '@/lib/jobs';
 import type { Actor } from '@/lib/auth/core';
 
 if (!parentPort) throw new Error('lib/server/worker.ts runs as a worker thread of lib/server/pool.ts');
@@ -26,7 +26,8 @@ port.on('message', async (m: { id: number; name: JobName; actor: Actor; input: u
   try {
     if (!isJobName(m.name)) throw new Error(`unknown job ${String(m.name)}`);
     const value = await executeJob(db, m.name, m.actor, m.input as never);
-    port.postMessage({ id: m.id, ok: true, value });
+    // an answer's bytes (the JSON of an import or a read) are handed over, not copied
+    port.postMessage({ id: m.id, ok: true, value }, transferablesOf(value));
   } catch (e) {
     port.postMessage({ id: m.id, ok: false, error: serializeError(e) });
   }

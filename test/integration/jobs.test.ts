@@ -10,7 +10,7 @@ import { createSeededTestDb, sqlRows, testBackend, useAsProcessDb } from '../sup
 import { closeDb } from '@/db/client';
 import { runOnPool, startJobPool, stopJobPool } from '../support/job-pool';
 import type { JobPool } from '@/lib/server/pool';
-import { executeJob, installJobQueue, installJobRunner, laneOf, runJob, startJob, type JobName } from '@/lib/jobs';
+import { executeJob, installJobQueue, installJobRunner, laneOf, runJob, startJob, transferablesOf, type JobName } from '@/lib/jobs';
 import { errorBody } from '@/lib/errors';
 import { verifyAuditChain } from '@/db/queries/audit-chain';
 
@@ -19,7 +19,10 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** A two-level potassium run of `lot` at `at` (in the past: results from the future are refused). */
 const run = (lot: string, at: number, shift = 0) =>
   ['1', '2'].map((level) => ({ analyte: 'K', level, lot: `${lot}-${level}`, value: (level === '1' ? 4 : 6) + shift, measuredAt: iso(at), instrument: 'AU' }));
-const posted = (results: unknown[]) => ({ type: 'application/json', text: JSON.stringify({ results }), lab: null });
+const bytes = (text: string) => new TextEncoder().encode(text);
+const posted = (results: unknown[]) => ({ type: 'application/json', body: bytes(JSON.stringify({ results })), lab: null });
+/** a job's JSON answer (UTF-8 bytes) */
+const answer = (b: Uint8Array) => JSON.parse(Buffer.from(b).toString('utf8'));
 
 let a: World; // served by the worker pool
 let b: World; // the same calls in this thread
@@ -45,12 +48,15 @@ const caught = async (p: Promise<unknown>) => p.then(() => null, (e: unknown) =>
 describe('a job in a worker thread answers as the request thread would', () => {
   it('an IQC post through the pool returns the same 201 body as in-process (runs, verdicts, counts)', async () => {
     const results = [...run('W', BASE), ...run('W', BASE + 3_600_000, 0.01), ...run('W', BASE + 7_200_000, 0.9)];
-    const viaWorker = await runOnPool(pool, 'iqc.post', lab(a), posted(results));
+    const input = posted(results);
+    const viaWorker = await runOnPool(pool, 'iqc.post', lab(a), input);
+    // the body's bytes went to the worker without a copy: this thread's view of them is empty now
+    expect(input.body.byteLength).toBe(0);
     const inProcess = await executeJob(b.db, 'iqc.post', lab(b), posted(results));
-    // the answer is the JSON text the route sends (written out in the worker)
-    expect(typeof viaWorker).toBe('string');
-    expect(viaWorker).toEqual(inProcess);
-    expect(JSON.parse(viaWorker)).toMatchObject({ inserted: 6, skipped: 0 });
+    // the answer is the JSON the route sends (written out in the worker), as UTF-8 bytes
+    expect(viaWorker).toBeInstanceOf(Uint8Array);
+    expect(answer(viaWorker)).toEqual(answer(inProcess));
+    expect(answer(viaWorker)).toMatchObject({ inserted: 6, skipped: 0 });
     // the worker wrote through its own connection: this thread's connection sees the commit
     expect(await count(a, "SELECT count(*) AS n FROM iqc_results r JOIN control_lots l ON l.id = r.control_lot_id WHERE l.lot_number LIKE 'W-%'")).toBe(6);
     expect((await verifyAuditChain(a.db)).ok).toBe(true);
@@ -58,12 +64,13 @@ describe('a job in a worker thread answers as the request thread would', () => {
 
   it.each([
     ['422 with every bad row (row, field, reason code)', posted([{ analyte: 'K', level: '1', lot: 'X', value: 'abc', measuredAt: iso(BASE), instrument: 'AU' }, { analyte: 'ZZZ', level: '1', lot: 'X', value: 1, measuredAt: iso(BASE), instrument: 'AU' }])],
-    ['422 for a body that is not JSON', { type: 'application/json', text: '{', lab: null }],
-    ['415 for an unsupported media type', { type: 'application/xml', text: '<x/>', lab: null }],
+    ['422 for a body that is not JSON', { type: 'application/json', body: bytes('{'), lab: null }],
+    ['415 for an unsupported media type', { type: 'application/xml', body: bytes('<x/>'), lab: null }],
     ['403 for a lab that is not the actor\'s', { ...posted(run('Y', BASE)), lab: 'HZ-001' }],
   ])('a refusal crosses the thread boundary intact: %s', async (_title, input) => {
+    const copy = { ...input, body: input.body.slice() }; // the pool takes the body's buffer
     const viaWorker = await caught(runOnPool(pool, 'iqc.post', lab(a), input));
-    const inProcess = await caught(executeJob(b.db, 'iqc.post', lab(b), input));
+    const inProcess = await caught(executeJob(b.db, 'iqc.post', lab(b), copy));
     expect(viaWorker).toBeInstanceOf(Error);
     expect(errorBody(viaWorker)).toEqual(errorBody(inProcess));
     expect(errorBody(viaWorker).status).not.toBe(500);
@@ -73,7 +80,7 @@ describe('a job in a worker thread answers as the request thread would', () => {
     const seen: string[] = [];
     installJobRunner({ run: (name, actor, input) => (seen.push(name), pool.run(name, actor, input)) });
     try {
-      expect(JSON.parse(await runJob('iqc.post', lab(a), posted(run('R', BASE + 60_000))))).toMatchObject({ inserted: 2 });
+      expect(answer(await runJob('iqc.post', lab(a), posted(run('R', BASE + 60_000))))).toMatchObject({ inserted: 2 });
     } finally {
       installJobRunner(null);
     }
@@ -81,12 +88,28 @@ describe('a job in a worker thread answers as the request thread would', () => {
     // no runner: the process-wide connection (DATABASE_PATH or DATABASE_URL) of this thread
     await useAsProcessDb(b);
     try {
-      expect(JSON.parse(await runJob('iqc.post', lab(b), posted(run('R', BASE + 60_000))))).toMatchObject({ inserted: 2 });
+      expect(answer(await runJob('iqc.post', lab(b), posted(run('R', BASE + 60_000))))).toMatchObject({ inserted: 2 });
     } finally {
       await closeDb();
       delete process.env.DATABASE_PATH;
       delete process.env.DATABASE_URL;
     }
+  });
+});
+
+describe('what a job hands to the other thread instead of copying', () => {
+  it('a Uint8Array over a buffer of its own (the value or a property), never a slice of a shared one', () => {
+    const own = new TextEncoder().encode('x'.repeat(10_000));
+    expect(transferablesOf(own)).toEqual([own.buffer]);
+    expect(transferablesOf({ type: 'text/csv', body: own, lab: null })).toEqual([own.buffer]);
+    // Node's pool of small Buffers: one ArrayBuffer shared by many
+    const pooled = Buffer.from('small');
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.byteLength);
+    expect(transferablesOf(pooled)).toEqual([]);
+    expect(transferablesOf(own.subarray(1))).toEqual([]);
+    expect(transferablesOf(new Uint8Array(new SharedArrayBuffer(8)))).toEqual([]);
+    expect(transferablesOf('text')).toEqual([]);
+    expect(transferablesOf({ deeper: { body: own } })).toEqual([]);
   });
 });
 
@@ -97,7 +120,7 @@ describe('several workers writing the same database', () => {
     const outs = await Promise.all(
       Array.from({ length: 40 }, (_, i) => runOnPool(pool, 'iqc.post', lab(a, codes[i % 10]), posted(run(`C${i}`, BASE + 86_400_000 + i * 60_000)))),
     );
-    expect(outs.map((o) => JSON.parse(o).inserted)).toEqual(Array(40).fill(2));
+    expect(outs.map((o) => answer(o).inserted)).toEqual(Array(40).fill(2));
     expect((await count(a, 'SELECT count(*) AS n FROM iqc_results')) - before).toBe(80);
     if (testBackend === 'sqlite') expect(a.db.$client.pragma('integrity_check', { simple: true })).toBe('ok');
     expect((await verifyAuditChain(a.db)).ok).toBe(true);
@@ -161,8 +184,8 @@ describe('lanes: long runs never wait behind imports, audit rows go first', () =
     const q = { lab: null, analyte: 'K', from: iso(BASE - 86_400_000).slice(0, 10), to: iso(BASE + 86_400_000).slice(0, 10) };
     const json = await runOnPool(pool, 'iqc.readResults', lab(a, readerCode), q);
     expect(importsDone).toBe(0); // not queued behind the imports (2 import workers, 4 jobs)
-    expect(JSON.parse(json)).toEqual(JSON.parse(await executeJob(a.db, 'iqc.readResults', lab(a, readerCode), q)));
-    expect((JSON.parse(json) as { lot: string }[]).filter((r) => r.lot.startsWith('RD-'))).toHaveLength(4);
+    expect(answer(json)).toEqual(answer(await executeJob(a.db, 'iqc.readResults', lab(a, readerCode), q)));
+    expect((answer(json) as { lot: string }[]).filter((r) => r.lot.startsWith('RD-'))).toHaveLength(4);
     const refused = await caught(runOnPool(pool, 'iqc.readResults', lab(a, readerCode), { ...q, from: 'yesterday' }));
     expect(errorBody(refused)).toEqual(errorBody(await caught(executeJob(a.db, 'iqc.readResults', lab(a, readerCode), { ...q, from: 'yesterday' }))));
     expect(errorBody(refused).status).toBe(422);

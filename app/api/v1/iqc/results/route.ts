@@ -16,4 +16,4 @@ export const GET = withActor(async (req, actor) => {
   return json(await runJob('iqc.readResults', actor, { lab: q.get('lab'), analyte: q.get('analyte'), from: q.get('from'), to: q.get('to') }), 200);
 });
 
-const json = (text: string, status: number) => new Response(text, { status, headers: { 'content-type': 'application/json' } });
+const json = (bytes: Uint8Array, status: number) => new Response(bytes as Uint8Array<ArrayBuffer>, { status, headers: { 'content-type': 'application/json' } });
