@@ -50,15 +50,18 @@ export const JOBS = {
   /** `GET /api/v1/iqc/results`: up to 50,000 results (a year of a large lab is sorted for them),
    * answered as the JSON the route sends, in UTF-8 bytes */
   'iqc.readResults': async (db: DB, actor: Actor, input: ResultsQuery) => jsonBytes(await resultsForApiView(db, actor, input)),
-  /** a whole evaluated round as CSV (a province's round: hundreds of thousands of results) */
-  'eqa.exportRound': async (db: DB, actor: Actor, input: { roundCode: string }) => await roundCsv(db, actor, input),
+  /** a whole evaluated round as CSV (a province's round: hundreds of thousands of results), in UTF-8
+   * bytes with a byte-order mark (for spreadsheet programs) */
+  'eqa.exportRound': async (db: DB, actor: Actor, input: { roundCode: string }) => utf8Bytes('\uFEFF' + (await roundCsv(db, actor, input))),
 };
 
 /** A job's answer as the JSON bytes a route sends: made in the worker, handed to the request thread
  * without a copy ({@link transferablesOf}). */
 function jsonBytes(value: unknown): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(value));
+  return utf8Bytes(JSON.stringify(value));
 }
+
+const utf8Bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 /**
  * The buffers a job's input or answer hands to the other thread instead of copying them: a

@@ -94,6 +94,9 @@ describe('EQA round from CSV submission to the published report', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid=round-status]')?.textContent?.match(/Published|已发布/));
     const csv = await page.request.get(`${baseUrl}/api/v1/eqa/rounds/${ROUND}/export`);
     expect(csv.status()).toBe(200);
+    expect(csv.headers()['content-type']).toBe('text/csv; charset=utf-8');
+    // UTF-8 with a byte-order mark (spreadsheet programs then read the Chinese names right)
+    expect([...(await csv.body()).subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(await csv.text()).toContain('GZ-001');
     await page.close();
   });
