@@ -76,6 +76,18 @@ describe('a job in a worker thread answers as the request thread would', () => {
     expect(errorBody(viaWorker).status).not.toBe(500);
   });
 
+  it.each([
+    ['422 body.notJson for a body that is not JSON', 'application/json', '{', 'body.notJson'],
+    ['422 body.invalid for JSON without results', 'application/json', '{"rows": []}', 'body.invalid'],
+    ['404 for a round that does not exist', 'text/csv', 'sample,analyte,value\nS1,K,4.1', 'round.notFound'],
+  ])('an EQA submission posted to the API is parsed in the worker, its refusal as in-process: %s', async (_title, type, text, code) => {
+    const input = (roundCode: string) => ({ roundCode, type, body: bytes(text) });
+    const viaWorker = await caught(runOnPool(pool, 'eqa.post', lab(a), input('NOPE-1')));
+    const inProcess = await caught(executeJob(b.db, 'eqa.post', lab(b), input('NOPE-1')));
+    expect(errorBody(viaWorker)).toEqual(errorBody(inProcess));
+    expect(errorBody(viaWorker).body.code).toBe(code);
+  });
+
   it('runJob goes to the installed pool, and runs in this thread without one', async () => {
     const seen: string[] = [];
     installJobRunner({ run: (name, actor, input) => (seen.push(name), pool.run(name, actor, input)) });
@@ -165,6 +177,7 @@ describe('lanes: long runs never wait behind imports, audit rows go first', () =
     ['iqc.importCsv', 'import'],
     ['iqc.enter', 'import'],
     ['eqa.submit', 'import'],
+    ['eqa.post', 'import'],
     ['eqa.evaluate', 'long'],
     ['eqa.publish', 'long'],
     ['recognition.recompute', 'long'],

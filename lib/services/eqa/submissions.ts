@@ -17,7 +17,8 @@ import { formulaError, looksLikeFormula, parseCsv, toCsv } from '@/lib/csv';
 import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { describe } from '@/lib/stats';
 import { readItemValue, type ItemShape } from '@/lib/catalogue/kinds';
-import { submissionRow, type SubmissionRow } from '@/lib/validation/eqa';
+import { submissionBody, submissionRow, type SubmissionRow } from '@/lib/validation/eqa';
+import { utf8Text } from '@/lib/body';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { acceptsSubmissions, loadRound, type ClockOptions, type LoadedRound, roundAnalytes } from './access';
 import { withTx } from '@/db/tx';
@@ -54,6 +55,36 @@ export function rowsFromCsv(text: string): RawRow[] {
 /** JSON `{ results: [...] }` elements → raw rows (line = index + 1). */
 export function rowsFromJson(results: unknown[]): RawRow[] {
   return results.map((values, i) => ({ line: i + 1, values }));
+}
+
+/** A submission as `POST /api/v1/eqa/rounds/{round}/submissions` receives it: the body's media type
+ * and bytes, read by the request thread; parsed and submitted by {@link submitPosted} (a job worker
+ * in the production server: lib/jobs.ts `eqa.post`). */
+export interface PostedSubmission {
+  roundCode: string;
+  type: string;
+  body: Uint8Array;
+}
+
+/** The API's submission: CSV (text/csv or text/plain) or JSON `{ results: [...] }`, then {@link submitResults}. */
+export async function submitPosted(db: DB, actor: Actor, posted: PostedSubmission) {
+  const { roundCode, type } = posted;
+  const text = utf8Text(posted.body);
+  const csv = type.includes('text/csv') || type.includes('text/plain');
+  let rows: RawRow[];
+  if (csv) rows = rowsFromCsv(text);
+  else {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new AppError('body.notJson', {}, [fieldError('body.notJsonField', {}, '(body)')]);
+    }
+    const parsed = submissionBody.safeParse(body);
+    if (!parsed.success) throw new AppError('body.invalid', {}, zodFieldErrors(parsed.error));
+    rows = rowsFromJson(parsed.data.results);
+  }
+  return await submitResults(db, actor, { roundCode, rows, source: type.includes('csv') ? 'csv' : 'api' });
 }
 
 interface Prepared {
