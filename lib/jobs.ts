@@ -27,9 +27,9 @@ import { roundCsv } from '@/lib/services/eqa/reports';
 
 /** Each job: one service call on the connection of the thread that runs it. */
 export const JOBS = {
-  /** `POST /api/v1/iqc/results` after the body is read, answered as the JSON text the route sends
-   * as UTF-8 bytes (a large import's answer has one entry per run: 100,000 runs cloned and written
-   * out on the request thread stopped it for ~0.5 s) */
+  /** `POST /api/v1/iqc/results` after the body is read, answered as the UTF-8 bytes of the JSON the
+   * route sends (a large import's answer has one entry per run: 100,000 runs cloned and written out
+   * on the request thread stopped it for ~0.5 s) */
   'iqc.post': async (db: DB, actor: Actor, input: PostedResults) => jsonBytes(await ingestPosted(db, actor, input)),
   /** the CSV import page: preview (dryRun) or commit */
   'iqc.importCsv': async (db: DB, actor: Actor, input: { text: string; dryRun: boolean }) => await importIqcCsv(db, actor, { text: input.text }, { dryRun: input.dryRun, omitRuns: input.dryRun }),
