@@ -186,7 +186,7 @@ describe('lanes: long runs never wait behind imports, audit rows go first', () =
     ['eqa.exportRound', 'read'],
   ])('%s runs in the %s lane', (name, lane) => expect(laneOf(name)).toBe(lane));
 
-  it('a large read runs in the read lane, beside busy import workers, and answers as in-process (the results API as JSON text, a refusal as a refusal)', async () => {
+  it('a large read runs in the read lane, beside busy import workers, and answers as in-process (the results API as JSON bytes, a refusal as a refusal)', async () => {
     const codes = [...a.labManagers.keys()].slice(0, 4);
     const readerCode = [...a.labManagers.keys()][6];
     await runOnPool(pool, 'iqc.post', lab(a, readerCode), posted([...run('RD', BASE), ...run('RD', BASE + 3_600_000, 0.02)]));
