@@ -162,10 +162,16 @@ export function errorBody(e: unknown): { status: number; body: ErrorBody } {
  * one (db/queries/public.ts, db/pg/public.ts).
  */
 export function unstorableText(e: unknown): AppError | null {
+  return codeInCauses(e, (code) => code === '22021' || code === '22P05') ? new AppError('request.unstorableText') : null;
+}
+
+/** The first database error code of `e` or its causes (a driver's error wrapped by drizzle) that
+ * `accepts` takes. */
+function codeInCauses(e: unknown, accepts: (code: string) => boolean): string | null {
   let c: unknown = e;
   for (let depth = 0; c && typeof c === 'object' && depth < 5; depth++) {
     const code = (c as { code?: unknown }).code;
-    if (code === '22021' || code === '22P05') return new AppError('request.unstorableText');
+    if (typeof code === 'string' && accepts(code)) return code;
     c = (c as { cause?: unknown }).cause;
   }
   return null;
@@ -189,13 +195,7 @@ export function databaseBusy(e: unknown): AppError | null {
 
 /** The code of a {@link databaseBusy} error (SQLITE_BUSY…, a SQLSTATE), wherever in the causes. */
 export function busyCode(e: unknown): string | null {
-  let c: unknown = e;
-  for (let depth = 0; c && typeof c === 'object' && depth < 5; depth++) {
-    const code = (c as { code?: unknown }).code;
-    if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || BUSY_CODES.has(code))) return code;
-    c = (c as { cause?: unknown }).cause;
-  }
-  return null;
+  return codeInCauses(e, (code) => code.startsWith('SQLITE_BUSY') || BUSY_CODES.has(code));
 }
 
 /** The parts of a zod issue LabQC reads (zod v4's issue shapes). */

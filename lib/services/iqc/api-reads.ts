@@ -131,8 +131,6 @@ async function apiQuery(db: DB, q: { analyte?: string | null; from?: string | nu
   return { from, to, analyteId, errors };
 }
 
-/** `GET /api/v1/iqc/results?analyte=&from=&to=[&lab=]`: results with their run verdicts (default:
- * the last 30 days; at most 50,000 rows). */
 /** The query of `GET /api/v1/iqc/results` as it came (validated by {@link resultsForApiView}). */
 export interface ResultsQuery {
   lab?: string | null;
@@ -141,6 +139,8 @@ export interface ResultsQuery {
   to?: string | null;
 }
 
+/** `GET /api/v1/iqc/results?analyte=&from=&to=[&lab=]`: results with their run verdicts (default:
+ * the last 30 days; at most 50,000 rows). */
 export async function resultsForApiView(db: DB, actor: Actor, q: ResultsQuery, now = Date.now()) {
   const scope = await resolveReadableLab(db, actor, q.lab);
   const { from, to, analyteId, errors } = await apiQuery(db, q, now);
