@@ -65,26 +65,36 @@ export async function prefetchClientRuns(db: unknown, labId: number, keys: reado
   return out;
 }
 
+/** The region read of {@link prefetchRegionResults}: series → its control lots (a lot belongs to one
+ * instrument) → each lot's current results from the series' `from` (index lot, time) → each result's
+ * run by key, in that order whatever the statistics say (OFFSET 0 / LIMIT 1 keep the lateral
+ * subqueries from being flattened: a lab the statistics do not know yet, at its first ingest, otherwise
+ * got a plan that scanned the lab's runs once per result). Reading by lot leaves out the item's results
+ * on the lab's other instruments, which a back-dated post read and dropped (every later result of
+ * the item on every instrument). */
+export function regionResultsSql(labId: number, series: readonly SeriesKey[]) {
+  return sql`SELECT r.id, r.run_id AS runId, r.control_lot_id AS controlLotId, r.level, r.value, r.category, r.signal, r.measured_at AS measuredAt, r.z,
+               r.target_id AS targetId, r.excluded::int AS excluded, u.measured_at AS runAt, u.client_run_id AS clientRunId, u.status AS runStatus,
+               u.rules::text AS runRules, u.operator AS runOperator, k.analyte_id AS analyteId, k.instrument
+        FROM unnest(${arrayParam(series.map((s) => s.analyteId))}::int[], ${arrayParam(series.map((s) => s.instrument))}::text[], ${arrayParam(series.map((s) => s.from))}::bigint[]) AS k(analyte_id, instrument, since)
+        CROSS JOIN LATERAL (
+          SELECT id FROM control_lots WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND instrument = k.instrument OFFSET 0
+        ) l
+        CROSS JOIN LATERAL (
+          SELECT * FROM iqc_results WHERE control_lot_id = l.id AND lab_id = ${labId} AND measured_at >= k.since AND current OFFSET 0
+        ) r
+        CROSS JOIN LATERAL (
+          SELECT measured_at, client_run_id, status, rules, operator FROM iqc_runs WHERE id = r.run_id AND lab_id = r.lab_id AND instrument = k.instrument LIMIT 1
+        ) u`;
+}
+
 /** regionResults of every series of a batch: current results at or after the series' `from`. */
 export async function prefetchRegionResults(db: unknown, labId: number, series: readonly SeriesKey[]) {
   const out = new Map<string, RegionResultRow[]>();
   if (!series.length) return out;
   const rows = await rawAll<RegionResultRow & { analyteId: number; instrument: string }>(
     db,
-    // series → its results (index lab, analyte, time) → each result's run by key, in that order whatever
-    // the statistics say (OFFSET 0 / LIMIT 1 keep the lateral subqueries from being flattened): a lab
-    // the statistics do not know yet (its first ingest) otherwise gets a plan that scans the lab's runs
-    // once per result, minutes for a few thousand rows
-    sql`SELECT r.id, r.run_id AS runId, r.control_lot_id AS controlLotId, r.level, r.value, r.category, r.signal, r.measured_at AS measuredAt, r.z,
-               r.target_id AS targetId, r.excluded::int AS excluded, u.measured_at AS runAt, u.client_run_id AS clientRunId, u.status AS runStatus,
-               u.rules::text AS runRules, u.operator AS runOperator, k.analyte_id AS analyteId, k.instrument
-        FROM unnest(${arrayParam(series.map((s) => s.analyteId))}::int[], ${arrayParam(series.map((s) => s.instrument))}::text[], ${arrayParam(series.map((s) => s.from))}::bigint[]) AS k(analyte_id, instrument, since)
-        CROSS JOIN LATERAL (
-          SELECT * FROM iqc_results WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND measured_at >= k.since AND current OFFSET 0
-        ) r
-        CROSS JOIN LATERAL (
-          SELECT measured_at, client_run_id, status, rules, operator FROM iqc_runs WHERE id = r.run_id AND lab_id = r.lab_id AND instrument = k.instrument LIMIT 1
-        ) u`,
+    regionResultsSql(labId, series),
   );
   for (const r of rows) {
     const key = seriesKeyOf(r.analyteId, r.instrument);

@@ -85,12 +85,17 @@ function statements(client: Database.Database) {
     clientRun: client.prepare<[number, string, number, string], { id: number; measuredAt: number }>(
       'SELECT id, measured_at AS measuredAt FROM iqc_runs INDEXED BY iqc_runs_client_idx WHERE lab_id = ? AND client_run_id = ? AND analyte_id = ? AND instrument = ?',
     ),
-    /** current results of a series measured at or after a time, with their runs */
+    /** current results of a series measured at or after a time, with their runs: read by the
+     * series' control lots (a lot belongs to one instrument), so the item's results on the lab's
+     * other instruments are not read and dropped (a back-dated post read every later result of the
+     * item on every instrument) */
     regionResults: client.prepare<[number, number, number, string], RegionResultRow>(
       `SELECT r.id, r.run_id AS runId, r.control_lot_id AS controlLotId, r.level, r.value, r.category, r.signal, r.measured_at AS measuredAt, r.z, r.target_id AS targetId,
               r.excluded, u.measured_at AS runAt, u.client_run_id AS clientRunId, u.status AS runStatus, u.rules AS runRules, u.operator AS runOperator
-       FROM iqc_results r JOIN iqc_runs u ON u.id = r.run_id
-       WHERE r.lab_id = ? AND r.analyte_id = ? AND r.measured_at >= ? AND r.current = 1 AND u.instrument = ?`,
+       FROM control_lots l INDEXED BY control_lots_lab_analyte_idx
+       JOIN iqc_results r INDEXED BY iqc_results_lot_time_idx ON r.control_lot_id = l.id
+       JOIN iqc_runs u ON u.id = r.run_id
+       WHERE l.lab_id = ? AND l.analyte_id = ? AND r.measured_at >= ? AND l.instrument = ? AND r.current = 1 AND u.instrument = l.instrument`,
     ),
     /** judged values of in-control runs of a series starting before a time, newest run first, a
      * page of runs at a time (rejected runs and excluded values are left out) */

@@ -4,6 +4,7 @@
 // their own PostgreSQL databases) stay off it.
 export const PG_READY: string[] = [
   'test/integration/foundation.test.ts',
+  'test/integration/iqc-series-read.test.ts',
   'test/integration/auth-access.test.ts',
   'test/integration/public-api.test.ts',
   'test/integration/recognition-verify.test.ts',
