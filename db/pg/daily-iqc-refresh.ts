@@ -16,7 +16,7 @@
 //      the Citus distribution column).
 // A transaction-scoped advisory lock per lab orders two writers of one lab: the second reads the
 // first's committed rows, so the deltas add up.
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rawAll, rawRun } from '../dialect';
 import { COVERED_LEVELS } from '../queries/daily-iqc-rollups';
 import { byIndex, DayAccumulator, eachRecomputedRow, type IqcDailyBatch, type SeriesDays } from '../queries/daily-iqc-refresh';
@@ -87,7 +87,7 @@ export async function pgRefreshIqcDaily(tx: unknown, series: readonly RefreshedS
   for (const labId of [...byLab.keys()].sort((a, b) => a - b)) await refreshLab(tx, labId, byLab.get(labId)!);
 }
 
-type DayKey = { analyteId: number; instrument: string; day: string };
+export type DayKey = { analyteId: number; instrument: string; day: string };
 const dayKeyOf = (analyteId: number, instrument: string, day: string) => `${analyteId}\u0000${instrument}\u0000${day}`;
 
 /** (analyte, instrument, day) keys as unnest rows, and with each day's instant range */
@@ -162,23 +162,33 @@ async function refreshLab(tx: unknown, labId: number, series: readonly Refreshed
 /** The series and control-lot rows of the given days summed from the stored runs and current, not
  * excluded results. */
 async function sumStoredDays(tx: unknown, labId: number, k: readonly DayKey[]): Promise<void> {
+  const { series, lots } = storedDaysSql(labId, k);
+  await rawRun(tx, series);
+  await rawRun(tx, lots);
+}
+
+/** The two inserts of {@link sumStoredDays}: the series rows, then the control-lot rows. */
+export function storedDaysSql(labId: number, k: readonly DayKey[]): { series: SQL; lots: SQL } {
   const { rangeRows } = keyTables(k);
-  // each key's current, not excluded results (the (lab, analyte, time) index), then each one's run by
-  // its key: OFFSET 0 and LIMIT 1 keep these subqueries per key, whatever the statistics of tables
-  // an ingest just filled say (a hash join over every stored row is minutes on a first ingest)
-  const resultsOfKey = sql`(SELECT control_lot_id, level, value, run_id FROM iqc_results
-          WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND measured_at >= k.t0 AND measured_at < k.t1 AND current AND NOT excluded OFFSET 0) res
+  // each key's control lots (a lot belongs to one instrument), their current, not excluded results
+  // of the day (the (lot, time) index: the item's results on the lab's other instruments are not
+  // read), then each one's run by its key: OFFSET 0 and LIMIT 1 keep these subqueries per key,
+  // whatever the statistics of tables an ingest just filled say (a hash join over every stored row is
+  // minutes on a first ingest)
+  const resultsOfKey = sql`(SELECT id FROM control_lots WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND instrument = k.instrument OFFSET 0) l
+        CROSS JOIN LATERAL (SELECT control_lot_id, level, value, run_id FROM iqc_results
+          WHERE control_lot_id = l.id AND lab_id = ${labId} AND measured_at >= k.t0 AND measured_at < k.t1 AND current AND NOT excluded OFFSET 0) res
         CROSS JOIN LATERAL (SELECT status FROM iqc_runs WHERE id = res.run_id AND lab_id = ${labId} AND instrument = k.instrument LIMIT 1) u`;
-  await rawRun(tx, sql`INSERT INTO iqc_daily_series (lab_id, analyte_id, instrument, day, runs, rejected_runs, results, levels)
+  const series = sql`INSERT INTO iqc_daily_series (lab_id, analyte_id, instrument, day, runs, rejected_runs, results, levels)
     SELECT ${labId}::bigint, k.analyte_id, k.instrument, k.day, r.runs, r.rejected, v.results, v.levels
     FROM ${rangeRows}
     CROSS JOIN LATERAL (
       SELECT count(*) AS runs, coalesce(sum(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END), 0) AS rejected FROM iqc_runs
       WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND measured_at >= k.t0 AND measured_at < k.t1 AND instrument = k.instrument) r
     CROSS JOIN LATERAL (SELECT count(*) AS results, count(DISTINCT res.level) AS levels FROM ${resultsOfKey}) v
-    WHERE r.runs > 0 OR v.results > 0`);
+    WHERE r.runs > 0 OR v.results > 0`;
   // in control = the value's run is not rejected; n, mean and Σ(x − mean)² two-pass per lot and day
-  await rawRun(tx, sql`INSERT INTO iqc_daily_lots (control_lot_id, day, lab_id, analyte_id, level, results, n, mean, sum_sq_dev)
+  const lots = sql`INSERT INTO iqc_daily_lots (control_lot_id, day, lab_id, analyte_id, level, results, n, mean, sum_sq_dev)
     SELECT x.lot, k.day, ${labId}::bigint, k.analyte_id, x.level, x.results, x.n, x.mean, x.ss
     FROM ${rangeRows}
     CROSS JOIN LATERAL (
@@ -186,7 +196,8 @@ async function sumStoredDays(tx: unknown, labId: number, k: readonly DayKey[]): 
              coalesce(sum(CASE WHEN ok THEN (value - mean) * (value - mean) END), 0) AS ss
       FROM (SELECT v.*, avg(CASE WHEN ok THEN value END) OVER (PARTITION BY lot) AS mean
             FROM (SELECT res.control_lot_id AS lot, res.level, res.value, u.status <> 'rejected' AS ok FROM ${resultsOfKey}) v) w
-      GROUP BY lot, level, mean) x`);
+      GROUP BY lot, level, mean) x`;
+  return { series, lots };
 }
 
 /** The lab × analyte day levels of the touched days and the region's roll-ups, by delta. */

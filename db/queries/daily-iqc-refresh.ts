@@ -33,7 +33,7 @@ function statements(client: Database.Database) {
     /** [measured_at, rejected] of the series' runs in [@from, @to) */
     runs: client
       .prepare<{ lab: number; analyte: number; instrument: string; from: number; to: number }, [number, number]>(
-        `SELECT measured_at, status = 'rejected' FROM iqc_runs INDEXED BY iqc_runs_lab_analyte_time_idx
+        `SELECT measured_at, status = 'rejected' FROM iqc_runs INDEXED BY iqc_runs_series_time_idx
          WHERE lab_id = @lab AND analyte_id = @analyte AND instrument = @instrument AND measured_at >= @from AND measured_at < @to`,
       )
       .raw(),
@@ -41,15 +41,24 @@ function statements(client: Database.Database) {
     results: client
       .prepare<{ lab: number; analyte: number; instrument: string; from: number; to: number }, [number, string, number, number, number]>(
         `SELECT res.control_lot_id, res.level, res.value, res.measured_at, u.status <> 'rejected'
-         FROM iqc_results res INDEXED BY iqc_results_lab_analyte_time_idx JOIN iqc_runs u ON u.id = res.run_id
-         WHERE res.lab_id = @lab AND res.analyte_id = @analyte AND res.measured_at >= @from AND res.measured_at < @to
-           AND res.current = 1 AND res.excluded = 0 AND u.instrument = @instrument`,
+         FROM control_lots l INDEXED BY control_lots_lab_analyte_idx
+         JOIN iqc_results res INDEXED BY iqc_results_lot_time_idx ON res.control_lot_id = l.id
+         JOIN iqc_runs u ON u.id = res.run_id
+         WHERE l.lab_id = @lab AND l.analyte_id = @analyte AND l.instrument = @instrument AND res.measured_at >= @from AND res.measured_at < @to
+           AND res.current = 1 AND res.excluded = 0 AND u.instrument = l.instrument`,
       )
       .raw(),
   };
 }
 type DailyStatements = ReturnType<typeof statements>;
 const cache = new WeakMap<Database.Database, DailyStatements>();
+
+/** The refresh's prepared statements for this SQLite handle (prepared once, then reused). */
+export function dailyRefreshStatements(db: HasClient): DailyStatements {
+  let s = cache.get(db.$client);
+  if (!s) cache.set(db.$client, (s = statements(db.$client)));
+  return s;
+}
 
 export interface SeriesDays {
   labId: number;
@@ -257,8 +266,7 @@ export const byIndex = (days: readonly string[]) => new Map(days.map((day) => [d
 
 /** Delete a series' days and sum them again (from `written` for days that had no rows). */
 function recompute(db: HasClient, d: SeriesDays, written?: WrittenSeries): Recomputed {
-  let s = cache.get(db.$client);
-  if (!s) cache.set(db.$client, (s = statements(db.$client)));
+  const s = dailyRefreshStatements(db);
   const sorted = [...new Set(d.days)].sort();
   // days that had aggregate rows (a control-lot row of a day implies the series row of that day);
   // none when the series' rows end before the first day (results appended after the last ones)

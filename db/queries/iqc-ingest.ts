@@ -101,7 +101,7 @@ function statements(client: Database.Database) {
      * page of runs at a time (rejected runs and excluded values are left out) */
     contextValues: client.prepare<[number, number, string, number, number, number], ContextValueRow>(
       `SELECT u.id AS runId, r.level, r.z FROM (
-         SELECT id, measured_at, client_run_id FROM iqc_runs INDEXED BY iqc_runs_lab_analyte_time_idx
+         SELECT id, measured_at, client_run_id FROM iqc_runs INDEXED BY iqc_runs_series_time_idx
          WHERE lab_id = ? AND analyte_id = ? AND instrument = ? AND measured_at < ? AND status IN ('accepted', 'warning')
          ORDER BY measured_at DESC, coalesce(client_run_id, '') DESC, id DESC LIMIT ? OFFSET ?) u
        JOIN iqc_results r ON r.run_id = u.id AND r.current = 1 AND r.excluded = 0 AND r.z IS NOT NULL
@@ -111,7 +111,7 @@ function statements(client: Database.Database) {
      * empty: a series' first results skip its sort) */
     hasContext: client
       .prepare<[number, number, string, number], number>(
-        `SELECT 1 FROM iqc_runs INDEXED BY iqc_runs_lab_analyte_time_idx
+        `SELECT 1 FROM iqc_runs INDEXED BY iqc_runs_series_time_idx
          WHERE lab_id = ? AND analyte_id = ? AND instrument = ? AND measured_at < ? AND status IN ('accepted', 'warning') LIMIT 1`,
       )
       .pluck(),

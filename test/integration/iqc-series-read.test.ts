@@ -1,18 +1,23 @@
-// The IQC ingest reads a series' stored results by the series' control lots (a lot belongs to one
-// instrument): SQLite's regionResults statement (db/queries/iqc-ingest.ts) and PostgreSQL's batch
-// prefetch (regionResultsSql, db/pg/iqc-ingest-prefetch.ts). A back-dated post to a quiet instrument
-// reads that instrument's results only; before, it read every later result of the item on all the
-// lab's instruments and dropped them by run (97,069 rows and 120–210 ms for a post of two results
-// on the PostgreSQL demo). The rows read are the rows the old read kept, and a back-dated post is
-// judged as before. Both backends.
+// The IQC ingest reads a series' own stored rows: its results by the series' control lots (a lot
+// belongs to one instrument), its runs by the series index (lab, item, instrument, time). That is
+// SQLite's ingest statements (db/queries/iqc-ingest.ts: regionResults, contextValues, hasContext),
+// SQLite's daily refresh (db/queries/daily-iqc-refresh.ts) and PostgreSQL's batch prefetch and daily
+// refresh (regionResultsSql, storedDaysSql). A back-dated post to a quiet instrument reads that
+// instrument's rows only; before, it read every later result of the item on all the lab's
+// instruments and dropped them by run (97,069 rows and 120–210 ms for a post of two results on the
+// PostgreSQL demo). The rows read are the rows the old read kept, and the post is judged as
+// before. Both backends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Actor } from '@/lib/auth/core';
 import { createSeededTestDb, sqlRows, testBackend } from '../support/db';
 import { ingestResults } from '@/lib/services/iqc/ingest';
 import { setManufacturerTarget } from '@/lib/services/iqc/targets';
 import { iqcStatements } from '@/db/queries/iqc-ingest';
+import { dailyRefreshStatements } from '@/db/queries/daily-iqc-refresh';
 import { regionResultsSql } from '@/db/pg/iqc-ingest-prefetch';
+import { storedDaysSql } from '@/db/pg/daily-iqc-refresh';
+import { dayOf } from '@/lib/calendar';
 import { rawAll } from '@/db/dialect';
 import type { DB } from '@/db/client';
 
@@ -42,6 +47,33 @@ const keptByRun = (db: DB, instrument: string, from: number) =>
     from,
     instrument,
   );
+
+interface PlanNode {
+  'Relation Name'?: string;
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+}
+
+/** The plan of a statement run with EXPLAIN ANALYZE (PostgreSQL). */
+async function explainAnalyze(db: unknown, q: SQL): Promise<PlanNode> {
+  const [row] = await rawAll<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(db, sql`EXPLAIN (ANALYZE, FORMAT JSON) ${q}`);
+  const raw = row['QUERY PLAN'];
+  return ((typeof raw === 'string' ? JSON.parse(raw) : raw) as [{ Plan: PlanNode }])[0].Plan;
+}
+
+/** The iqc_results rows a plan read: returned by its scans of the table's partitions, or read and
+ * dropped by their filters. */
+function iqcResultsRead(plan: PlanNode): number {
+  let read = 0;
+  const walk = (n: PlanNode) => {
+    if (n['Relation Name']?.startsWith('iqc_results')) read += Math.round((n['Actual Rows'] ?? 0) * (n['Actual Loops'] ?? 1)) + (n['Rows Removed by Filter'] ?? 0);
+    n.Plans?.forEach(walk);
+  };
+  walk(plan);
+  return read;
+}
 
 beforeAll(async () => {
   t = await createSeededTestDb();
@@ -78,37 +110,49 @@ describe('the ingest reads a series by its control lots', () => {
     expect(read.sort((a, b) => a - b)).toEqual(busyKept);
   });
 
-  it.skipIf(testBackend !== 'sqlite')('SQLite: the statement seeks each lot’s results by (lot, time)', async () => {
+  it.skipIf(testBackend !== 'sqlite')('SQLite: the statements seek the series’ own rows: results by (lot, time), runs by (lab, item, instrument, time)', async () => {
+    const planOf = (statement: unknown, ...params: unknown[]) =>
+      (t.db.$client.prepare(`EXPLAIN QUERY PLAN ${(statement as { source: string }).source}`).all(...params) as { detail: string }[]).map((p) => p.detail);
     const s = await iqcStatements(t.db);
-    const plan = t.db.$client
-      .prepare(`EXPLAIN QUERY PLAN ${(s.regionResults as unknown as { source: string }).source}`)
-      .all(labId, kId, from, 'QUIET') as { detail: string }[];
-    const details = plan.map((p) => p.detail);
-    expect(details.some((d) => /SEARCH r USING INDEX iqc_results_lot_time_idx \(control_lot_id=\? AND measured_at>\?\)/.test(d))).toBe(true);
-    expect(details.some((d) => /iqc_results_lab_analyte_time_idx/.test(d))).toBe(false);
+    const daily = dailyRefreshStatements(t.db);
+    const range = { lab: labId, analyte: kId, instrument: 'QUIET', from: D0 + 2 * DAY, to: D0 + 3 * DAY };
+    const plans = {
+      regionResults: planOf(s.regionResults, labId, kId, from, 'QUIET'),
+      dailyResults: planOf(daily.results, range),
+      contextValues: planOf(s.contextValues, labId, kId, 'QUIET', from, 64, 0),
+      hasContext: planOf(s.hasContext, labId, kId, 'QUIET', from),
+      dailyRuns: planOf(daily.runs, range),
+    };
+    for (const p of [plans.regionResults, plans.dailyResults]) {
+      expect(p.some((d) => /SEARCH (r|res) USING INDEX iqc_results_lot_time_idx \(control_lot_id=\? AND measured_at>\?/.test(d))).toBe(true);
+      expect(p.some((d) => /iqc_results_lab_analyte_time_idx/.test(d))).toBe(false);
+    }
+    for (const p of [plans.contextValues, plans.hasContext, plans.dailyRuns]) {
+      expect(p.some((d) => /iqc_runs_series_time_idx \(lab_id=\? AND analyte_id=\? AND instrument=\? AND measured_at[<>]\?/.test(d))).toBe(true);
+      expect(p.some((d) => /iqc_runs_lab_analyte_time_idx/.test(d))).toBe(false);
+    }
   });
 
   it.skipIf(testBackend !== 'pg')('PostgreSQL: EXPLAIN ANALYZE reads the quiet instrument’s 6 results, not the busy one’s', async () => {
-    interface PlanNode {
-      'Relation Name'?: string;
-      'Actual Rows'?: number;
-      'Actual Loops'?: number;
-      'Rows Removed by Filter'?: number;
-      Plans?: PlanNode[];
-    }
-    const [row] = await rawAll<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(
-      t.db,
-      sql`EXPLAIN (ANALYZE, FORMAT JSON) ${regionResultsSql(labId, [{ analyteId: kId, instrument: 'QUIET', from }])}`,
-    );
-    const raw = row['QUERY PLAN'];
-    const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as [{ Plan: PlanNode }];
-    let read = 0;
-    const walk = (n: PlanNode) => {
-      if (n['Relation Name']?.startsWith('iqc_results')) read += Math.round((n['Actual Rows'] ?? 0) * (n['Actual Loops'] ?? 1)) + (n['Rows Removed by Filter'] ?? 0);
-      n.Plans?.forEach(walk);
-    };
-    walk(plan[0].Plan);
-    expect(read).toBe(6);
+    expect(iqcResultsRead(await explainAnalyze(t.db, regionResultsSql(labId, [{ analyteId: kId, instrument: 'QUIET', from }])))).toBe(6);
+  });
+
+  it.skipIf(testBackend !== 'pg')('PostgreSQL: the daily refresh of a stored day reads the quiet instrument’s results of that day only', async () => {
+    const day = dayOf(D0 + 2 * DAY);
+    const { series, lots } = storedDaysSql(labId, [{ analyteId: kId, instrument: 'QUIET', day }]);
+    const reads: number[] = [];
+    // EXPLAIN ANALYZE runs the inserts: in a transaction rolled back
+    await expect(
+      (t.db as unknown as { transaction: (f: (tx: unknown) => Promise<void>) => Promise<void> }).transaction(async (tx) => {
+        // the day's rows go first, as the refresh deletes them before summing them again
+        await rawAll(tx, sql`DELETE FROM iqc_daily_series WHERE lab_id = ${labId} AND analyte_id = ${kId} AND instrument = 'QUIET' AND day = ${day}`);
+        await rawAll(tx, sql`DELETE FROM iqc_daily_lots WHERE lab_id = ${labId} AND analyte_id = ${kId} AND day = ${day} AND control_lot_id IN (SELECT id FROM control_lots WHERE lab_id = ${labId} AND instrument = 'QUIET')`);
+        for (const q of [series, lots]) reads.push(iqcResultsRead(await explainAnalyze(tx, q)));
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    // the day's two results of the quiet instrument (the busy one's two are not read)
+    expect(reads).toEqual([2, 2]);
   });
 
   it('a back-dated post to the quiet instrument is judged, and the busy instrument’s runs are left as they were', async () => {
