@@ -88,6 +88,13 @@ describe('a job in a worker thread answers as the request thread would', () => {
     expect(errorBody(viaWorker).body.code).toBe(code);
   });
 
+  it('the import page’s CSV commit answers its counts without an entry per run (the page shows counts)', async () => {
+    const csv = ['measured_at,analyte_code,level,lot,value,instrument', ...[0, 1, 2].flatMap((i) => run('CSV', BASE + i * 3_600_000).map((r) => `${r.measuredAt},K,${r.level},${r.lot},${r.value},AU`))].join('\n');
+    const out = (await runOnPool(pool, 'iqc.importCsv', lab(a), { text: csv, dryRun: false })) as { inserted: number; runCount: number; runs: unknown[] };
+    expect(out).toMatchObject({ inserted: 6, runCount: 3, runs: [] });
+    expect(await count(a, "SELECT count(*) AS n FROM iqc_runs u JOIN iqc_results r ON r.run_id = u.id JOIN control_lots l ON l.id = r.control_lot_id WHERE l.lot_number LIKE 'CSV-%'")).toBe(6);
+  });
+
   it('runJob goes to the installed pool, and runs in this thread without one', async () => {
     const seen: string[] = [];
     installJobRunner({ run: (name, actor, input) => (seen.push(name), pool.run(name, actor, input)) });
