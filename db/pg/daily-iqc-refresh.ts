@@ -170,6 +170,15 @@ async function sumStoredDays(tx: unknown, labId: number, k: readonly DayKey[]): 
 /** The two inserts of {@link sumStoredDays}: the series rows, then the control-lot rows. */
 export function storedDaysSql(labId: number, k: readonly DayKey[]): { series: SQL; lots: SQL } {
   const { rangeRows } = keyTables(k);
+  // the days' span as plain values too: the planner leaves out the other months (k.t0 and k.t1 alone
+  // prune them only when the plan runs, after planning every month)
+  let t0 = Infinity;
+  let t1 = -Infinity;
+  for (const x of k) {
+    const start = startOfDayMs(x.day);
+    if (start < t0) t0 = start;
+    if (start + DAY_MS > t1) t1 = start + DAY_MS;
+  }
   // each key's control lots (a lot belongs to one instrument), their current, not excluded results
   // of the day (the (lot, time) index: the item's results on the lab's other instruments are not
   // read), then each one's run by its key: OFFSET 0 and LIMIT 1 keep these subqueries per key,
@@ -177,7 +186,7 @@ export function storedDaysSql(labId: number, k: readonly DayKey[]): { series: SQ
   // minutes on a first ingest)
   const resultsOfKey = sql`(SELECT id FROM control_lots WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND instrument = k.instrument OFFSET 0) l
         CROSS JOIN LATERAL (SELECT control_lot_id, level, value, run_id FROM iqc_results
-          WHERE control_lot_id = l.id AND lab_id = ${labId} AND measured_at >= k.t0 AND measured_at < k.t1 AND current AND NOT excluded OFFSET 0) res
+          WHERE control_lot_id = l.id AND lab_id = ${labId} AND measured_at >= k.t0 AND measured_at < k.t1 AND measured_at >= ${t0} AND measured_at < ${t1} AND current AND NOT excluded OFFSET 0) res
         CROSS JOIN LATERAL (SELECT status FROM iqc_runs WHERE id = res.run_id AND lab_id = ${labId} AND instrument = k.instrument LIMIT 1) u`;
   const series = sql`INSERT INTO iqc_daily_series (lab_id, analyte_id, instrument, day, runs, rejected_runs, results, levels)
     SELECT ${labId}::bigint, k.analyte_id, k.instrument, k.day, r.runs, r.rejected, v.results, v.levels

@@ -73,6 +73,11 @@ export async function prefetchClientRuns(db: unknown, labId: number, keys: reado
  * on the lab's other instruments, which a back-dated post read and dropped (every later result of
  * the item on every instrument). */
 export function regionResultsSql(labId: number, series: readonly SeriesKey[]) {
+  // the earliest `from` as a plain value too: the planner leaves out the months before it (k.since
+  // alone prunes them only when the plan runs, after planning every month: 10 ms a post with three
+  // years of months, the execution 1 ms)
+  let earliest = Infinity;
+  for (const s of series) if (s.from < earliest) earliest = s.from;
   return sql`SELECT r.id, r.run_id AS runId, r.control_lot_id AS controlLotId, r.level, r.value, r.category, r.signal, r.measured_at AS measuredAt, r.z,
                r.target_id AS targetId, r.excluded::int AS excluded, u.measured_at AS runAt, u.client_run_id AS clientRunId, u.status AS runStatus,
                u.rules::text AS runRules, u.operator AS runOperator, k.analyte_id AS analyteId, k.instrument
@@ -81,7 +86,7 @@ export function regionResultsSql(labId: number, series: readonly SeriesKey[]) {
           SELECT id FROM control_lots WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND instrument = k.instrument OFFSET 0
         ) l
         CROSS JOIN LATERAL (
-          SELECT * FROM iqc_results WHERE control_lot_id = l.id AND lab_id = ${labId} AND measured_at >= k.since AND current OFFSET 0
+          SELECT * FROM iqc_results WHERE control_lot_id = l.id AND lab_id = ${labId} AND measured_at >= k.since AND measured_at >= ${earliest} AND current OFFSET 0
         ) r
         CROSS JOIN LATERAL (
           SELECT measured_at, client_run_id, status, rules, operator FROM iqc_runs WHERE id = r.run_id AND lab_id = r.lab_id AND instrument = k.instrument LIMIT 1

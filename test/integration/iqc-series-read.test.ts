@@ -18,6 +18,8 @@ import { dailyRefreshStatements } from '@/db/queries/daily-iqc-refresh';
 import { regionResultsSql } from '@/db/pg/iqc-ingest-prefetch';
 import { storedDaysSql } from '@/db/pg/daily-iqc-refresh';
 import { dayOf } from '@/lib/calendar';
+import { ensureMonthlyPartitions } from '@/db/pg/partitions';
+import type { Pool } from 'pg';
 import { rawAll } from '@/db/dialect';
 import type { DB } from '@/db/client';
 
@@ -75,8 +77,24 @@ function iqcResultsRead(plan: PlanNode): number {
   return read;
 }
 
+/** The iqc_results partitions a statement's plan names (EXPLAIN without ANALYZE: the months the
+ * planner kept; a month left out only when the plan runs is still named). */
+async function plannedMonths(db: unknown, q: SQL): Promise<string[]> {
+  const [row] = await rawAll<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(db, sql`EXPLAIN (FORMAT JSON) ${q}`);
+  const raw = row['QUERY PLAN'];
+  const out = new Set<string>();
+  const walk = (n: PlanNode) => {
+    if (n['Relation Name']?.startsWith('iqc_results')) out.add(n['Relation Name']);
+    n.Plans?.forEach(walk);
+  };
+  walk(((typeof raw === 'string' ? JSON.parse(raw) : raw) as [{ Plan: PlanNode }])[0].Plan);
+  return [...out].sort();
+}
+
 beforeAll(async () => {
   t = await createSeededTestDb();
+  // PostgreSQL: the months of the data (January to July 2026) as partitions of their own
+  if (testBackend === 'pg') await ensureMonthlyPartitions((t.db as unknown as { $client: Pool }).$client, { year: 2026, month: 1 }, 7);
   gz = t.labManagers.get('GZ-001')!;
   labId = gz.labId!;
   kId = Number((await sqlRows<{ id: number }>(t.db, `SELECT id FROM analytes WHERE code = 'K'`))[0].id);
@@ -153,6 +171,14 @@ describe('the ingest reads a series by its control lots', () => {
     ).rejects.toThrow('rolled back');
     // the day's two results of the quiet instrument (the busy one's two are not read)
     expect(reads).toEqual([2, 2]);
+  });
+
+  it.skipIf(testBackend !== 'pg')('PostgreSQL: the planner leaves out the months before the series’ read (plain time bounds beside the per-series ones)', async () => {
+    const region = await plannedMonths(t.db, regionResultsSql(labId, [{ analyteId: kId, instrument: 'QUIET', from }]));
+    expect(region).toContain('iqc_results_y2026m03');
+    expect(region.filter((m) => /y2026m0[12]$/.test(m))).toEqual([]);
+    const { series, lots } = storedDaysSql(labId, [{ analyteId: kId, instrument: 'QUIET', day: dayOf(D0 + 2 * DAY) }]);
+    for (const q of [series, lots]) expect(await plannedMonths(t.db, q)).toEqual(['iqc_results_y2026m03']);
   });
 
   it('a back-dated post to the quiet instrument is judged, and the busy instrument’s runs are left as they were', async () => {
