@@ -5,7 +5,7 @@ import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { analytes, controlLots, correctiveActions, iqcResults, iqcRuns, iqcViolations, qcRuleConfigs, qcTargets, users } from '../schema';
 import type { RunStatus } from '../enums';
-import { first, isTrue, rawAll } from '@/db/dialect';
+import { dialectOf, first, isTrue, rawAll } from '@/db/dialect';
 
 export { actionsInRange, findCorrectiveAction, listCorrectiveActions, resolveCorrectiveActionRow } from './iqc-actions';
 
@@ -134,7 +134,25 @@ export async function findRun(db: Conn, id: number) {
 
 /** Chart data of one analyte: every current result in [from, to) with its run, target and operator. */
 export async function chartPoints(db: Conn, labId: number, analyteId: number, from: number, to: number, instrument?: string) {
-  return await db
+  return await chartPointsQuery(db, labId, analyteId, from, to, instrument);
+}
+
+/** The query of {@link chartPoints}. One instrument's chart reads its results through its control
+ * lots (index lot, time): by (lab, analyte, time) it read the item's results on every instrument of
+ * the lab in the range and dropped the others by run. SQLite, without statistics, walks the lab's
+ * results when given their lab as well, so only PostgreSQL (and Citus' routing) gets it. */
+export function chartPointsQuery(db: Conn, labId: number, analyteId: number, from: number, to: number, instrument?: string) {
+  const series =
+    instrument === undefined
+      ? and(eq(iqcResults.labId, labId), eq(iqcResults.analyteId, analyteId))
+      : and(
+          eq(controlLots.labId, labId),
+          eq(controlLots.analyteId, analyteId),
+          eq(controlLots.instrument, instrument),
+          eq(iqcRuns.instrument, instrument),
+          dialectOf(db) === 'pg' ? eq(iqcResults.labId, labId) : undefined,
+        );
+  return db
     .select({
       id: iqcResults.id,
       runId: iqcResults.runId,
@@ -160,16 +178,7 @@ export async function chartPoints(db: Conn, labId: number, analyteId: number, fr
     .innerJoin(iqcRuns, eq(iqcRuns.id, iqcResults.runId))
     .innerJoin(controlLots, eq(controlLots.id, iqcResults.controlLotId))
     .leftJoin(qcTargets, eq(qcTargets.id, iqcResults.targetId))
-    .where(
-      and(
-        eq(iqcResults.labId, labId),
-        eq(iqcResults.analyteId, analyteId),
-        gte(iqcResults.measuredAt, from),
-        lt(iqcResults.measuredAt, to),
-        eq(iqcResults.current, true),
-        instrument !== undefined ? eq(iqcRuns.instrument, instrument) : undefined,
-      ),
-    )
+    .where(and(series, gte(iqcResults.measuredAt, from), lt(iqcResults.measuredAt, to), eq(iqcResults.current, true)))
     .orderBy(asc(iqcResults.measuredAt), asc(iqcResults.level));
 }
 

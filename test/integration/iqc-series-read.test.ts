@@ -2,7 +2,8 @@
 // belongs to one instrument), its runs by the series index (lab, item, instrument, time). That is
 // SQLite's ingest statements (db/queries/iqc-ingest.ts: regionResults, contextValues, hasContext),
 // SQLite's daily refresh (db/queries/daily-iqc-refresh.ts) and PostgreSQL's batch prefetch and daily
-// refresh (regionResultsSql, storedDaysSql). A back-dated post to a quiet instrument reads that
+// refresh (regionResultsSql, storedDaysSql), and one instrument's Levey-Jennings chart (chartPoints,
+// db/queries/iqc.ts). A back-dated post to a quiet instrument reads that
 // instrument's rows only; before, it read every later result of the item on all the lab's
 // instruments and dropped them by run (97,069 rows and 120–210 ms for a post of two results on the
 // PostgreSQL demo). The rows read are the rows the old read kept, and the post is judged as
@@ -15,6 +16,7 @@ import { ingestResults } from '@/lib/services/iqc/ingest';
 import { setManufacturerTarget } from '@/lib/services/iqc/targets';
 import { iqcStatements } from '@/db/queries/iqc-ingest';
 import { dailyRefreshStatements } from '@/db/queries/daily-iqc-refresh';
+import { chartPoints, chartPointsQuery } from '@/db/queries/iqc';
 import { regionResultsSql } from '@/db/pg/iqc-ingest-prefetch';
 import { storedDaysSql } from '@/db/pg/daily-iqc-refresh';
 import { dayOf } from '@/lib/calendar';
@@ -179,6 +181,27 @@ describe('the ingest reads a series by its control lots', () => {
     expect(region.filter((m) => /y2026m0[12]$/.test(m))).toEqual([]);
     const { series, lots } = storedDaysSql(labId, [{ analyteId: kId, instrument: 'QUIET', day: dayOf(D0 + 2 * DAY) }]);
     for (const q of [series, lots]) expect(await plannedMonths(t.db, q)).toEqual(['iqc_results_y2026m03']);
+  });
+
+  it('one instrument’s Levey-Jennings chart reads its results through its control lots', async () => {
+    const [lo, hi] = [D0, D0 + 120 * DAY];
+    for (const instrument of ['QUIET', 'BUSY']) {
+      const kept = (await keptByRun(t.db, instrument, lo)).map((r) => Number(r.id));
+      const points = await chartPoints(t.db, labId, kId, lo, hi, instrument);
+      expect(points.map((p) => Number(p.id)).sort((a, b) => a - b)).toEqual(kept);
+      expect(new Set(points.map((p) => p.instrument))).toEqual(new Set([instrument]));
+    }
+    // without an instrument: every instrument's
+    expect(await chartPoints(t.db, labId, kId, lo, hi)).toHaveLength(250);
+    const q = chartPointsQuery(t.db, labId, kId, lo, hi, 'QUIET').toSQL();
+    if (testBackend === 'sqlite') {
+      const plan = (t.db.$client.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.params) as { detail: string }[]).map((p) => p.detail);
+      expect(plan.some((d) => /SEARCH iqc_results USING INDEX iqc_results_lot_time_idx \(control_lot_id=\? AND measured_at>\? AND measured_at<\?\)/.test(d))).toBe(true);
+    } else {
+      const { rows } = await (t.db.$client as unknown as Pool).query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${q.sql}`, q.params);
+      // the quiet instrument's 10 results, not the busy one's 240 as well
+      expect(iqcResultsRead(rows[0]['QUERY PLAN'][0].Plan)).toBe(10);
+    }
   });
 
   it('a back-dated post to the quiet instrument is judged, and the busy instrument’s runs are left as they were', async () => {
