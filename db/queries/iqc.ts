@@ -137,21 +137,27 @@ export async function chartPoints(db: Conn, labId: number, analyteId: number, fr
   return await chartPointsQuery(db, labId, analyteId, from, to, instrument);
 }
 
-/** The query of {@link chartPoints}. One instrument's chart reads its results through its control
- * lots (index lot, time): by (lab, analyte, time) it read the item's results on every instrument of
- * the lab in the range and dropped the others by run. SQLite, without statistics, walks the lab's
- * results when given their lab as well, so only PostgreSQL (and Citus' routing) gets it. */
+/**
+ * The results of a lab's item, or of one instrument's series of it, in a query that joins their
+ * control lots and runs. One instrument's are read through its control lots (index lot, time): by
+ * (lab, item, time) the query read the item's results on every instrument of the lab and dropped the
+ * others by run. SQLite, without statistics, walks the lab's results when given their lab as well,
+ * so only PostgreSQL (and Citus' routing) gets it.
+ */
+export function itemResults(db: Conn, labId: number, analyteId: number, instrument?: string) {
+  if (instrument === undefined) return and(eq(iqcResults.labId, labId), eq(iqcResults.analyteId, analyteId));
+  return and(
+    eq(controlLots.labId, labId),
+    eq(controlLots.analyteId, analyteId),
+    eq(controlLots.instrument, instrument),
+    eq(iqcRuns.instrument, instrument),
+    dialectOf(db) === 'pg' ? eq(iqcResults.labId, labId) : undefined,
+  );
+}
+
+/** The query of {@link chartPoints} (one instrument's: see {@link itemResults}). */
 export function chartPointsQuery(db: Conn, labId: number, analyteId: number, from: number, to: number, instrument?: string) {
-  const series =
-    instrument === undefined
-      ? and(eq(iqcResults.labId, labId), eq(iqcResults.analyteId, analyteId))
-      : and(
-          eq(controlLots.labId, labId),
-          eq(controlLots.analyteId, analyteId),
-          eq(controlLots.instrument, instrument),
-          eq(iqcRuns.instrument, instrument),
-          dialectOf(db) === 'pg' ? eq(iqcResults.labId, labId) : undefined,
-        );
+  const series = itemResults(db, labId, analyteId, instrument);
   return db
     .select({
       id: iqcResults.id,

@@ -10,6 +10,7 @@ import { controlLots, eqaRounds, eqaSchemes, iqcResults, iqcRuns, laboratories, 
 import type { Role } from '../enums';
 import { scopeWhere } from './scope';
 import { visibilityCondition } from './eqa';
+import { itemResults } from './iqc';
 import { pageOf, textFilter, type PageRequest } from './paging';
 import { asInt, first, stringAgg } from '@/db/dialect';
 
@@ -147,12 +148,10 @@ const iqcResultCols = {
  * text (level or lot number), by time (ties by id). */
 export async function pageIqcResults(db: Conn, scope: DataScope, f: { labId: number; analyteId: number; instrument?: string; from: number; to: number }, req: PageRequest<IqcResultSort>) {
   const cond = and(
-    eq(iqcResults.labId, f.labId),
-    eq(iqcResults.analyteId, f.analyteId),
+    itemResults(db, f.labId, f.analyteId, f.instrument),
     gte(iqcResults.measuredAt, f.from),
     lt(iqcResults.measuredAt, f.to),
     eq(iqcResults.current, true),
-    f.instrument !== undefined ? eq(iqcRuns.instrument, f.instrument) : undefined,
     scopeWhere(scope, iqcResults.labId, sql`(SELECT r.path FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.id = ${iqcResults.labId})`),
     textFilter(req.q, [iqcResults.level, controlLots.lotNumber]),
   );

@@ -17,6 +17,7 @@ import { setManufacturerTarget } from '@/lib/services/iqc/targets';
 import { iqcStatements } from '@/db/queries/iqc-ingest';
 import { dailyRefreshStatements } from '@/db/queries/daily-iqc-refresh';
 import { chartPoints, chartPointsQuery } from '@/db/queries/iqc';
+import { chartResultsPage } from '@/lib/services/read/iqc-results';
 import { regionResultsSql } from '@/db/pg/iqc-ingest-prefetch';
 import { storedDaysSql } from '@/db/pg/daily-iqc-refresh';
 import { dayOf } from '@/lib/calendar';
@@ -201,6 +202,19 @@ describe('the ingest reads a series by its control lots', () => {
       const { rows } = await (t.db.$client as unknown as Pool).query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${q.sql}`, q.params);
       // the quiet instrument's 10 results, not the busy one's 240 as well
       expect(iqcResultsRead(rows[0]['QUERY PLAN'][0].Plan)).toBe(10);
+    }
+  });
+
+  it('the paged results under one instrument’s chart are its own, counted and ordered as before', async () => {
+    const [lo, hi] = [D0, D0 + 120 * DAY];
+    for (const instrument of ['QUIET', 'BUSY']) {
+      const kept = (await keptByRun(t.db, instrument, lo)).map((r) => Number(r.id));
+      const first = await chartResultsPage(t.db, gz, { labId, analyteId: kId, instrument, from: lo, to: hi }, { page: 1, size: 25, sort: 'time', dir: 'desc', q: '' });
+      expect(first.total).toBe(kept.length);
+      expect(first.rows.length).toBe(Math.min(25, kept.length));
+      const times = first.rows.map((r) => Number(r.measuredAt));
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+      for (const r of first.rows) expect(kept).toContain(Number(r.resultId));
     }
   });
 
