@@ -147,12 +147,15 @@ const iqcResultCols = {
 /** One page of the current IQC results of a lab × analyte (× instrument) in [from, to), filtered by
  * text (level or lot number), by time (ties by id). */
 export async function pageIqcResults(db: Conn, scope: DataScope, f: { labId: number; analyteId: number; instrument?: string; from: number; to: number }, req: PageRequest<IqcResultSort>) {
+  // one instrument's results are read through its control lots (itemResults): the scope names their
+  // lab there too, as SQLite would otherwise walk every result of the lab by it
+  const lab = f.instrument === undefined ? iqcResults.labId : controlLots.labId;
   const cond = and(
     itemResults(db, f.labId, f.analyteId, f.instrument),
     gte(iqcResults.measuredAt, f.from),
     lt(iqcResults.measuredAt, f.to),
     eq(iqcResults.current, true),
-    scopeWhere(scope, iqcResults.labId, sql`(SELECT r.path FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.id = ${iqcResults.labId})`),
+    scopeWhere(scope, lab, sql`(SELECT r.path FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.id = ${lab})`),
     textFilter(req.q, [iqcResults.level, controlLots.lotNumber]),
   );
   const sorts: Record<IqcResultSort, unknown[]> = { time: [iqcResults.measuredAt, iqcResults.id] };

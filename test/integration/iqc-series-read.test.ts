@@ -94,6 +94,27 @@ async function plannedMonths(db: unknown, q: SQL): Promise<string[]> {
   return [...out].sort();
 }
 
+/** SQLite: the statements a call ran, with their parameters (to explain their plans). */
+async function statementsRun(call: () => Promise<unknown>): Promise<{ text: string; args: unknown[] }[]> {
+  const client = t.db.$client;
+  const prepare = client.prepare;
+  const ran: { text: string; args: unknown[] }[] = [];
+  client.prepare = ((text: string) => {
+    const st = prepare.call(client, text) as unknown as Record<'all' | 'get' | 'run', (...a: unknown[]) => unknown>;
+    for (const m of ['all', 'get', 'run'] as const) {
+      const run = st[m].bind(st);
+      st[m] = (...args: unknown[]) => (ran.push({ text, args }), run(...args));
+    }
+    return st;
+  }) as typeof client.prepare;
+  try {
+    await call();
+  } finally {
+    client.prepare = prepare;
+  }
+  return ran;
+}
+
 beforeAll(async () => {
   t = await createSeededTestDb();
   // PostgreSQL: the months of the data (January to July 2026) as partitions of their own
@@ -215,6 +236,18 @@ describe('the ingest reads a series by its control lots', () => {
       const times = first.rows.map((r) => Number(r.measuredAt));
       expect(times).toEqual([...times].sort((a, b) => b - a));
       for (const r of first.rows) expect(kept).toContain(Number(r.resultId));
+    }
+  });
+
+  it.skipIf(testBackend !== 'sqlite')('SQLite: the page and its count seek the instrument’s lots, also with the lab manager’s scope on the lab', async () => {
+    const ran = await statementsRun(() => chartResultsPage(t.db, gz, { labId, analyteId: kId, instrument: 'QUIET', from: D0, to: D0 + 120 * DAY }, { page: 1, size: 25, sort: 'time', dir: 'desc', q: '' }));
+    const onResults = ran.filter((r) => /from "iqc_results"/i.test(r.text));
+    expect(onResults).toHaveLength(2);
+    for (const r of onResults) {
+      const plan = (t.db.$client.prepare(`EXPLAIN QUERY PLAN ${r.text}`).all(...r.args) as { detail: string }[]).map((p) => p.detail);
+      // by (lot, time): the lot index, or the unique index of current results that starts with them
+      expect(plan.some((d) => /SEARCH iqc_results USING (COVERING )?INDEX iqc_results_(lot_time_idx|dedup_uq) \(control_lot_id=\? AND measured_at>\? AND measured_at<\?\)/.test(d))).toBe(true);
+      expect(plan.some((d) => /iqc_results_lab_analyte_time_idx/.test(d))).toBe(false);
     }
   });
 
