@@ -3,7 +3,7 @@
 // takes the lab id in SQL (the caller has authorized that lab).
 // SQLite reads through prepared statements; PostgreSQL through the same SQL per dialect in each function.
 import type Database from 'better-sqlite3';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
 import { analytes, qcRuleSetVersions } from '../schema';
 import { dialectOf, isFalse, isTrue, rawAll, rawGet } from '@/db/dialect';
@@ -130,14 +130,23 @@ export interface LatestRunLevelRow {
  * choice of "a run now" rests on (rules page, monthly review).
  */
 export async function latestJudgedRunLevels(db: Conn, labId: number, before: number): Promise<LatestRunLevelRow[]> {
-  return await rawAll<LatestRunLevelRow>(db, sql`
+  return await rawAll<LatestRunLevelRow>(db, latestJudgedRunLevelsSql(labId, before));
+}
+
+/** The statement of {@link latestJudgedRunLevels} (tests explain it). */
+export function latestJudgedRunLevelsSql(labId: number, before: number): SQL {
+  return sql`
     WITH latest AS (
       SELECT (SELECT x.id FROM iqc_runs x WHERE x.lab_id = ${labId} AND x.analyte_id = g.analyte_id AND x.instrument = g.instrument
                 AND x.measured_at < ${before} AND x.status <> 'no_target' ORDER BY x.measured_at DESC, x.id DESC LIMIT 1) AS id
       -- the lab's series from its control lots (a run's results are of lots of its instrument): a
       -- few hundred rows, where the runs are millions; a series with no run before \`before\` has
-      -- no latest run and drops out at the join
-      FROM (SELECT DISTINCT analyte_id, instrument FROM control_lots WHERE lab_id = ${labId}) g
+      -- no latest run and drops out at the join. Only series with a target on one of their lots: a
+      -- row below joins a result's target, which is a target of its lot, so a series without any
+      -- has no rows, and looking for its latest judged run would walk back through every one of its
+      -- runs (all unjudged, a lot used for months without targets) to find none
+      FROM (SELECT DISTINCT c.analyte_id, c.instrument FROM control_lots c WHERE c.lab_id = ${labId}
+              AND EXISTS (SELECT 1 FROM qc_targets q WHERE q.control_lot_id = c.id AND q.lab_id = ${labId})) g
     )
     SELECT u.id AS runId, u.analyte_id AS analyteId, u.instrument, u.measured_at AS measuredAt, r.level, l.lot_number AS lot,
            r.control_lot_id AS controlLotId, t.id AS targetId, t.mean, t.sd, t.source
@@ -145,5 +154,5 @@ export async function latestJudgedRunLevels(db: Conn, labId: number, before: num
     JOIN iqc_results r ON r.run_id = u.id AND ${isTrue(sql`r.current`)} AND ${isFalse(sql`r.excluded`)}
     JOIN qc_targets t ON t.id = r.target_id
     JOIN control_lots l ON l.id = r.control_lot_id
-    ORDER BY u.analyte_id, u.instrument, r.level`);
+    ORDER BY u.analyte_id, u.instrument, r.level`;
 }

@@ -67,7 +67,8 @@ export async function baselineValues(db: Conn, controlLotId: number) {
     .orderBy(asc(iqcResults.measuredAt));
 }
 
-/** Control lots of a lab with the target in force at `at` (null when none yet), and result counts. */
+/** Control lots of a lab with the target in force at `at` (null when none yet) and the time of each
+ * lot's latest current result. */
 export async function listLotsWithTargets(db: Conn, labId: number, at: number) {
   return await db
     .select({
@@ -88,7 +89,6 @@ export async function listLotsWithTargets(db: Conn, labId: number, at: number) {
       sd: qcTargets.sd,
       source: qcTargets.source,
       effectiveFrom: qcTargets.effectiveFrom,
-      results: sql<number>`(SELECT count(*) FROM iqc_results r WHERE r.control_lot_id = ${controlLots.id} AND ${isTrue(sql`r.current`)})`.mapWith(Number),
       lastAt: sql<number | null>`(SELECT max(r.measured_at) FROM iqc_results r WHERE r.control_lot_id = ${controlLots.id} AND ${isTrue(sql`r.current`)})`.mapWith(Number),
     })
     .from(controlLots)
@@ -100,6 +100,20 @@ export async function listLotsWithTargets(db: Conn, labId: number, at: number) {
     )
     .where(eq(controlLots.labId, labId))
     .orderBy(asc(analytes.code), asc(controlLots.instrument), asc(controlLots.level), desc(controlLots.createdAt));
+}
+
+/** The number of current results of each control lot of a lab (lot id → count; a lot without any is
+ * absent). A count walks the lot's index entries, which for a busy lab are millions: only the
+ * targets page, which shows it, asks; the LIS API's lot list and the entry grid do not. */
+export async function resultCountsOfLots(db: Conn, labId: number): Promise<Map<number, number>> {
+  // written out: drizzle leaves the table name off the columns of a one-table select, and a bare
+  // "id" in the subquery would be the result's
+  const rows = await rawAll<{ id: number; results: number }>(
+    db,
+    sql`SELECT l.id, (SELECT count(*) FROM iqc_results r WHERE r.control_lot_id = l.id AND ${isTrue(sql`r.current`)}) AS results
+        FROM control_lots l WHERE l.lab_id = ${labId}`,
+  );
+  return new Map(rows.filter((r) => Number(r.results) > 0).map((r) => [Number(r.id), Number(r.results)]));
 }
 
 export async function findRuleConfig(db: Conn, labId: number, analyteId: number) {

@@ -4,7 +4,7 @@ import type { Conn, DB } from '@/db/client';
 import { findAnalyteByCode } from '@/db/queries/analytes';
 import { findLabScope } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
-import { baselineValues, findControlLot, findControlLotById, insertControlLot, insertTarget, lastResultTimeOfLot, listLotsWithTargets, targetVersions } from '@/db/queries/iqc';
+import { baselineValues, findControlLot, findControlLotById, insertControlLot, insertTarget, lastResultTimeOfLot, listLotsWithTargets, resultCountsOfLots, targetVersions } from '@/db/queries/iqc';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { MIN_BASELINE_POINTS, NEW_LOT_DAYS, newLotTargets, targetsFromBaseline, type NewLotTargets } from '@/lib/stats';
@@ -189,13 +189,25 @@ async function proposalFor(db: Conn, lots: readonly LotRow[], lot: LotRow): Prom
  * the provisional targets (10-day mean, SD carried over), or how many days it has so far. */
 export async function newLotProposals(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()): Promise<NewLotProposal[]> {
   const scope = await resolveReadableLab(db, actor, q.lab);
-  const lots = await listLotsWithTargets(db, scope.labId, now);
+  return await proposalsOf(db, await listLotsWithTargets(db, scope.labId, now));
+}
+
+async function proposalsOf(db: DB, lots: readonly LotRow[]): Promise<NewLotProposal[]> {
   const out: NewLotProposal[] = [];
   for (const lot of lots) {
     const p = await proposalFor(db, lots, lot);
     if (p) out.push(p);
   }
   return out;
+}
+
+/** The targets page: the lab's lots with their targets and current result counts, and the new-lot
+ * proposals, from one listing of the lots. */
+export async function lotTargetsView(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()) {
+  const scope = await resolveReadableLab(db, actor, q.lab);
+  const lots = await listLotsWithTargets(db, scope.labId, now);
+  const counts = await resultCountsOfLots(db, scope.labId);
+  return { lots: lots.map((l) => ({ ...l, results: counts.get(l.id) ?? 0 })), proposals: await proposalsOf(db, lots) };
 }
 
 /** Freeze a new lot's provisional targets (mean of its first 10 days, the previous lot's SD) as a

@@ -4,8 +4,7 @@ import { getDb } from '@/db/client';
 import { catalogueAnalytes } from '@/lib/services/read/catalogue';
 import { ownRuleConfigs } from '@/lib/services/read/own-lab';
 import { WESTGARD_RULES, MIN_BASELINE_POINTS, NEW_LOT_DAYS } from '@/lib/stats';
-import { lotsWithTargets } from '@/lib/services/iqc/views';
-import { newLotProposals } from '@/lib/services/iqc/targets';
+import { lotTargetsView, type NewLotProposal } from '@/lib/services/iqc/targets';
 import { ruleChoicesView } from '@/lib/services/iqc/rules';
 import { PageHeader } from '@/app/_components/page-header';
 import { BaselineButton, NewLotButton, RulesForm, TargetForm } from '@/app/_components/iqc/forms';
@@ -23,8 +22,9 @@ export default async function TargetsPage() {
   const t = await getTranslations('iqc.targets');
   const locale = await getLocale();
   const db = getDb();
-  const lots = await lotsWithTargets(db, actor);
-  const proposals = new Map((await newLotProposals(db, actor)).map((p) => [p.controlLotId, p]));
+  const view = await lotTargetsView(db, actor);
+  const lots = view.lots;
+  const proposals = new Map(view.proposals.map((p) => [p.controlLotId, p]));
   const configs = new Map((await ownRuleConfigs(db, actor)).map((c) => [c.analyte, c.rules]));
   const choices = await ruleChoicesView(db, actor);
   const { runWindowMinutes } = await getRunWindow(db, actor);
@@ -108,7 +108,7 @@ export default async function TargetsPage() {
 }
 
 /** A new lot's proposed targets (with the button that adopts them), or the days it still needs. */
-async function NewLot({ lotId, proposal: p }: { lotId: number; proposal?: Awaited<ReturnType<typeof newLotProposals>>[number] }) {
+async function NewLot({ lotId, proposal: p }: { lotId: number; proposal?: NewLotProposal }) {
   const t = await getTranslations('iqc.targets');
   if (!p) return '—';
   return (
