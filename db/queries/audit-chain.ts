@@ -15,14 +15,13 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
 import { dialectOf, rawAll, rawGet, rawRun } from '@/db/dialect';
-import { assertNoHiddenAuditRows } from '@/db/pg/audit-chain';
+import { assertNoHiddenAuditRows, lockAppendOrder } from '@/db/pg/audit-chain';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
 const CONTENT = 'id, at, actor_id, actor_email, action, entity_type, entity_id, lab_id, region_id, details, ip';
 /** The same columns on PostgreSQL, the details as their stored text (not parsed by the driver). */
 const PG_CONTENT = 'id, at, actor_id, actor_email, action, entity_type, entity_id, lab_id, region_id, details::text AS details, ip';
-const contentOf = (db: Conn) => (dialectOf(db) === 'pg' ? PG_CONTENT : CONTENT);
 
 interface RawAuditRow {
   id: number;
@@ -64,13 +63,49 @@ function sealsRow(prevHash: string, r: RawAuditRow, hash: string, pg: boolean): 
   return hashOf(prevHash, r, parsed) === hash;
 }
 
-/** Seal one just-inserted row (the only UPDATE the table's trigger allows). Call in its transaction. */
+/** SQLite: seal one just-inserted row (the only UPDATE the table's trigger allows). Call in its
+ * transaction. PostgreSQL appends and seals in {@link appendAuditRowPg}. */
 export async function sealAuditRow(db: Conn, id: number): Promise<void> {
-  const row = await rawGet<RawAuditRow>(db, sql.raw(`SELECT ${contentOf(db)} FROM audit_log WHERE id = ${Number(id)}`));
+  const row = await rawGet<RawAuditRow>(db, sql.raw(`SELECT ${CONTENT} FROM audit_log WHERE id = ${Number(id)}`));
   const prev = await rawGet<{ id: number; hash: string | null }>(db, sql`SELECT id, hash FROM audit_log WHERE id < ${id} ORDER BY id DESC LIMIT 1`);
-  if (dialectOf(db) === 'pg') await assertNoHiddenAuditRows(db, prev?.id ?? 0, id);
   const prevHash = prev ? (prev.hash ?? '') : GENESIS_HASH;
   await rawRun(db, sql`UPDATE audit_log SET prev_hash = ${prevHash}, hash = ${auditRowHash(prevHash, row!)} WHERE id = ${id}`);
+}
+
+/** The values of one audit row as stored (details: its JSON text, as SQLite's column and PostgreSQL's
+ * `json` keep it). */
+export interface AuditRowValues {
+  at: number;
+  actorId: number | null;
+  actorEmail: string | null;
+  action: string;
+  entityType: string | null;
+  entityId: string | null;
+  labId: number | null;
+  regionId: number | null;
+  details: string | null;
+  ip: string | null;
+}
+
+/**
+ * PostgreSQL: append one row and seal it, in the transaction `tx`. Three statements: the turn to
+ * append (a statement of its own, so that the next one's snapshot sees the row appended before this
+ * one), the insert that returns the row as stored with the row before it, and the seal.
+ */
+export async function appendAuditRowPg(tx: Conn, v: AuditRowValues): Promise<void> {
+  await lockAppendOrder(tx);
+  const row = (await rawGet<RawAuditRow & { prev_id: number | null; prev_hash_of: string | null }>(
+    tx,
+    sql`WITH ins AS (
+          INSERT INTO audit_log (at, actor_id, actor_email, action, entity_type, entity_id, lab_id, region_id, details, ip)
+          VALUES (${v.at}, ${v.actorId}, ${v.actorEmail}, ${v.action}, ${v.entityType}, ${v.entityId}, ${v.labId}, ${v.regionId}, ${v.details}, ${v.ip})
+          RETURNING ${sql.raw(PG_CONTENT)})
+        SELECT ins.*, p.id AS prev_id, p.hash AS prev_hash_of
+        FROM ins LEFT JOIN LATERAL (SELECT a.id, a.hash FROM audit_log a WHERE a.id < ins.id ORDER BY a.id DESC LIMIT 1) p ON true`,
+  ))!;
+  await assertNoHiddenAuditRows(tx, row.prev_id ?? 0, row.id);
+  const prevHash = row.prev_id !== null ? (row.prev_hash_of ?? '') : GENESIS_HASH;
+  await rawRun(tx, sql`UPDATE audit_log SET prev_hash = ${prevHash}, hash = ${auditRowHash(prevHash, row)} WHERE id = ${row.id}`);
 }
 
 /**

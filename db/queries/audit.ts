@@ -1,10 +1,10 @@
 import type { Conn } from '../client';
 import { auditLog } from '../schema';
-import { sealAuditRow } from './audit-chain';
+import { appendAuditRowPg, sealAuditRow } from './audit-chain';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import { and, desc, eq, gte, inArray, lt, or, isNull, type SQL } from 'drizzle-orm';
 import { withTx } from '@/db/tx';
 import { dialectOf } from '@/db/dialect';
-import { lockAppendOrder } from '@/db/pg/audit-chain';
 
 export interface AuditEntry {
   actorId?: number | null;
@@ -19,26 +19,32 @@ export interface AuditEntry {
   at?: number;
 }
 
-/** Append one entry, sealed into the hash chain (db/queries/audit-chain.ts) in the same (nested)
- * transaction; the table refuses other updates and deletes. Call inside the write's transaction. */
+/** Append one entry, sealed into the hash chain (db/queries/audit-chain.ts) in the same transaction
+ * (SQLite: a savepoint of the open one; PostgreSQL: the open one itself, whose failure fails it
+ * whole, or one of its own); the table refuses other updates and deletes. Call inside the write's
+ * transaction. */
 export async function insertAudit(db: Conn, e: AuditEntry): Promise<void> {
+  const values = {
+    at: e.at ?? Date.now(),
+    actorId: e.actorId ?? null,
+    actorEmail: e.actorEmail ?? null,
+    action: e.action,
+    entityType: e.entityType ?? null,
+    entityId: e.entityId == null ? null : String(e.entityId),
+    labId: e.labId ?? null,
+    regionId: e.regionId ?? null,
+    ip: e.ip ?? null,
+  };
+  if (dialectOf(db) === 'pg') {
+    // appends take turns until commit, so the chain does not fork (db/pg/audit-chain.ts)
+    const row = { ...values, details: e.details == null ? null : JSON.stringify(e.details) };
+    if (db instanceof PgTransaction) return await appendAuditRowPg(db, row);
+    return await withTx(db, (tx) => appendAuditRowPg(tx, row));
+  }
   await withTx(db, async (tx) => {
-    // PostgreSQL: appends take turns until commit, so the chain does not fork (db/pg/audit-chain.ts)
-    if (dialectOf(tx) === 'pg') await lockAppendOrder(tx);
     const row = (await tx
       .insert(auditLog)
-      .values({
-        at: e.at ?? Date.now(),
-        actorId: e.actorId ?? null,
-        actorEmail: e.actorEmail ?? null,
-        action: e.action,
-        entityType: e.entityType ?? null,
-        entityId: e.entityId == null ? null : String(e.entityId),
-        labId: e.labId ?? null,
-        regionId: e.regionId ?? null,
-        details: (e.details ?? null) as never,
-        ip: e.ip ?? null,
-      })
+      .values({ ...values, details: (e.details ?? null) as never })
       .returning({ id: auditLog.id }))[0];
     await sealAuditRow(tx, row.id);
   });

@@ -1,7 +1,12 @@
 // The embedded database and the base seed: migrations, pragmas, the append-only audit log, and the
 // regions / catalogue / labs / accounts the demo starts from.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, eq } from 'drizzle-orm';
+import { count, desc, eq, lt } from 'drizzle-orm';
+import { Client } from 'pg';
+import { withTx } from '@/db/tx';
+import { insertAudit } from '@/db/queries/audit';
+
+const originalQuery = Client.prototype.query;
 import { createSeededTestDb, testBackend } from '../support/db';
 import { errorText } from '../support/errors';
 import { analytes, auditLog, laboratories, regions, users } from '@/db/schema';
@@ -39,6 +44,35 @@ describe('the embedded database', () => {
     const r = await verifyAuditChain(t.db);
     expect(r).toMatchObject({ ok: true });
     expect(r.rows).toBeGreaterThan(10);
+  });
+
+  it('an audit row appended in a write’s transaction is stored as given and sealed onto the row before it (PostgreSQL: in three statements, no savepoint)', async () => {
+    const details = { reason: '更正 “K”', values: [1, 2.5, null], nested: { ok: true } };
+    // the statements PostgreSQL's connections are sent (node-postgres' Client#query)
+    const statements: string[] = [];
+    Client.prototype.query = function (this: Client, ...args: unknown[]) {
+      const q = args[0] as string | { text: string };
+      statements.push(typeof q === 'string' ? q : q.text);
+      return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof Client.prototype.query;
+    try {
+      await withTx(t.db, async (tx) => {
+        statements.length = 0;
+        await insertAudit(tx, { action: 'test.append', entityType: 'lab', entityId: 7, details, at: 1_700_000_000_000 });
+        if (testBackend === 'pg') {
+          expect(statements.filter((s) => !/^(begin|commit)/i.test(s))).toHaveLength(3);
+          expect(statements.some((s) => /savepoint/i.test(s))).toBe(false);
+        }
+      });
+    } finally {
+      Client.prototype.query = originalQuery;
+    }
+    const [row] = await t.db.select().from(auditLog).where(eq(auditLog.action, 'test.append'));
+    expect(row).toMatchObject({ entityType: 'lab', entityId: '7', at: 1_700_000_000_000, details });
+    const [prev] = await t.db.select().from(auditLog).where(lt(auditLog.id, row.id)).orderBy(desc(auditLog.id)).limit(1);
+    expect(row.prevHash).toBe(prev.hash);
+    expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
   });
 
   it('enforces foreign keys', async () => {
