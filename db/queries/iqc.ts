@@ -102,18 +102,20 @@ export async function listLotsWithTargets(db: Conn, labId: number, at: number) {
     .orderBy(asc(analytes.code), asc(controlLots.instrument), asc(controlLots.level), desc(controlLots.createdAt));
 }
 
-/** The number of current results of each control lot of a lab (lot id → count; a lot without any is
- * absent). A count walks the lot's index entries, which for a busy lab are millions: only the
- * targets page, which shows it, asks; the LIS API's lot list and the entry grid do not. */
-export async function resultCountsOfLots(db: Conn, labId: number): Promise<Map<number, number>> {
-  // written out: drizzle leaves the table name off the columns of a one-table select, and a bare
-  // "id" in the subquery would be the result's
-  const rows = await rawAll<{ id: number; results: number }>(
+/** Each control lot of a lab with in-control results (lot id → count and distinct days): its
+ * current, not excluded results in runs that were not rejected, what a baseline rests on
+ * (baselineValues), summed from the lot's daily figures (iqc_daily_lots: a row per lot and day, where
+ * counting the results themselves walks millions of index entries for a busy lab). */
+export async function inControlOfLots(db: Conn, labId: number): Promise<Map<number, { results: number; days: number }>> {
+  const rows = await rawAll<{ id: number; results: number; days: number }>(
     db,
-    sql`SELECT l.id, (SELECT count(*) FROM iqc_results r WHERE r.control_lot_id = l.id AND ${isTrue(sql`r.current`)}) AS results
-        FROM control_lots l WHERE l.lab_id = ${labId}`,
+    sql`SELECT l.id, sum(d.n) AS results, sum(CASE WHEN d.n > 0 THEN 1 ELSE 0 END) AS days
+        FROM control_lots l JOIN iqc_daily_lots d ON d.control_lot_id = l.id AND d.lab_id = l.lab_id
+        WHERE l.lab_id = ${labId} GROUP BY l.id`,
   );
-  return new Map(rows.filter((r) => Number(r.results) > 0).map((r) => [Number(r.id), Number(r.results)]));
+  const out = new Map<number, { results: number; days: number }>();
+  for (const r of rows) if (Number(r.results) > 0) out.set(Number(r.id), { results: Number(r.results), days: Number(r.days) });
+  return out;
 }
 
 export async function findRuleConfig(db: Conn, labId: number, analyteId: number) {

@@ -175,6 +175,18 @@ describe('internal QC in the browser', () => {
     // the rules page says how each analyte's rule set was chosen
     await page.goto(`${baseUrl}/lab/iqc/targets`);
     await expect(page.getByTestId('rule-choices').locator('[data-testid=rule-choice]').count()).resolves.toBeGreaterThan(0);
+    // each lot shows its in-control results and days; the baseline is offered where both reach 20
+    const lotRows = page.getByTestId('lots').locator('tbody tr');
+    let offered = 0;
+    for (const lotRow of await lotRows.all()) {
+      const cell = (await lotRow.locator('td').nth(9).textContent()) ?? '';
+      const [, results, days] = /^(\d+) \((\d+)\)/.exec(cell) ?? [];
+      expect(results, cell).toBeDefined();
+      const ready = Number(results) >= 20 && Number(days) >= 20;
+      await expect(lotRow.getByRole('button', { name: 'Set from baseline' }).count()).resolves.toBe(ready ? 1 : 0);
+      if (ready) offered++;
+    }
+    expect(offered).toBeGreaterThan(0);
     await page.close();
   });
 });

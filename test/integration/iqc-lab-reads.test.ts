@@ -5,10 +5,12 @@
 //   any (a lot used for months without targets) made it walk back through every one of its runs,
 //   all unjudged, to find none: 220 ms for both pages on the SQLite demo, whose lab has series of
 //   100,000 such runs;
-// - only the targets page counts each lot's current results (walking the lot's index entries, 1.8
-//   million on the demo lab: 75 ms on SQLite, 170–320 ms on PostgreSQL); it lists the lots once for
-//   the table and the new-lot proposals, where it listed and counted them twice. The LIS API's lot
-//   list and the entry grid no longer count.
+// - the LIS API's lot list and the entry grid no longer count each lot's current results (walking
+//   the lot's index entries, 1.8 million on the demo lab: 75 ms on SQLite, 170–320 ms on
+//   PostgreSQL); the targets page shows each lot's in-control results and days instead, summed from
+//   the daily figures (what a baseline rests on, so its button shows exactly when one can be
+//   established: before, it showed on 20 current results, rejected and excluded ones included), and
+//   lists the lots once for the table and the new-lot proposals, where it listed and counted twice.
 // Both backends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type SQL } from 'drizzle-orm';
@@ -18,7 +20,10 @@ import { ingestResults } from '@/lib/services/iqc/ingest';
 import { lotTargetsView, newLotProposals, setManufacturerTarget } from '@/lib/services/iqc/targets';
 import { ruleChoicesAt } from '@/lib/services/iqc/rules';
 import { lotsForApi } from '@/lib/services/iqc/api-reads';
-import { correctResult } from '@/lib/services/iqc/results';
+import { correctResult, excludeResult } from '@/lib/services/iqc/results';
+import { baselineValues } from '@/db/queries/iqc';
+import { dayOf } from '@/lib/calendar';
+import { MIN_BASELINE_POINTS } from '@/lib/stats';
 import { latestJudgedRunLevels, latestJudgedRunLevelsSql } from '@/db/queries/iqc-sigma';
 import { rawAll } from '@/db/dialect';
 
@@ -33,8 +38,9 @@ let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 let gz: Actor;
 let labId: number;
 
-const levels = (analyte: string, instrument: string, at: number, lot = (level: string) => `${analyte}${level}-${instrument}`) =>
-  ['1', '2'].map((level) => ({ analyte, level, lot: lot(level), value: level === '1' ? 3.8 + ((at / HOUR) % 3) * 0.02 : 6.2 - ((at / HOUR) % 4) * 0.03, measuredAt: at, instrument }));
+/** a run of both levels, the i-th of its series: within 1 SD of the targets, around them (no rule fires) */
+const levels = (analyte: string, instrument: string, at: number, lot = (level: string) => `${analyte}${level}-${instrument}`, i = Math.round(at / HOUR)) =>
+  ['1', '2'].map((level) => ({ analyte, level, lot: lot(level), value: level === '1' ? 3.8 + ((i % 3) - 1) * 0.03 : 6.2 - ((i % 3) - 1) * 0.05, measuredAt: at, instrument }));
 
 /** the read before: each of the lab's series' latest judged run, looked for in every series */
 const everySeriesLatest = (before: number) => sql`
@@ -79,7 +85,7 @@ beforeAll(async () => {
   // K on AU-T: targets from before its first run, 20 days of runs, each judged
   for (const [level, mean] of [['1', 3.8], ['2', 6.2]] as const)
     await setManufacturerTarget(t.db, gz, { analyte: 'K', level, lot: `K${level}-AU-T`, instrument: 'AU-T', mean, sd: mean * 0.02, effectiveFrom: D0 - DAY }, D0 - DAY);
-  const judged = Array.from({ length: 20 }, (_, d) => levels('K', 'AU-T', D0 + d * DAY)).flat();
+  const judged = Array.from({ length: 20 }, (_, d) => levels('K', 'AU-T', D0 + d * DAY, undefined, d)).flat();
   expect((await ingestResults(t.db, gz, { results: judged }, { source: 'api', now: NOW })).inserted).toBe(40);
   // K on AU-U: lots without targets, measured after AU-T's last run, many runs, none judged
   const untargeted = Array.from({ length: UNTARGETED_RUNS }, (_, i) => levels('K', 'AU-U', D0 + 30 * DAY + i * 2 * HOUR)).flat();
@@ -140,20 +146,51 @@ describe('the rule-set choice of each series', () => {
 });
 
 describe('lot lists', () => {
-  it('the targets page counts each lot’s current results, and lists the same proposals as newLotProposals', async () => {
-    // a corrected result leaves a superseded version, which is not counted
-    const [first] = await sqlRows<{ id: number }>(t.db, `SELECT r.id FROM iqc_results r JOIN control_lots l ON l.id = r.control_lot_id WHERE l.lot_number = 'K1-AU-T' ORDER BY r.measured_at LIMIT 1`);
-    await correctResult(t.db, gz, { resultId: Number(first.id), value: 3.81, reason: 'transcription' }, NOW);
+  it('the targets page shows each lot’s in-control results and days, what a baseline rests on, and offers the baseline exactly when it has enough', async () => {
+    const lotResult = async (lot: string, nth: number) =>
+      Number((await sqlRows<{ id: number }>(t.db, `SELECT r.id FROM iqc_results r JOIN control_lots l ON l.id = r.control_lot_id WHERE l.lot_number = ? AND r.current = ${testBackend === 'pg' ? 'true' : '1'} ORDER BY r.measured_at LIMIT 1 OFFSET ?`, lot, nth))[0].id);
+    // a corrected result is counted once (its current version); an excluded one is not counted
+    await correctResult(t.db, gz, { resultId: await lotResult('K1-AU-T', 0), value: 3.81, reason: 'transcription' }, NOW);
+    await excludeResult(t.db, gz, { resultId: await lotResult('K1-AU-T', 5), reason: 'clot' }, NOW);
     const view = await lotTargetsView(t.db, gz, {}, NOW);
-    const counted = new Map((await sqlRows<{ lot: string; n: number }>(t.db, `SELECT l.lot_number AS lot, count(r.id) AS n FROM control_lots l LEFT JOIN iqc_results r ON r.control_lot_id = l.id AND r.current = ${testBackend === 'pg' ? 'true' : '1'} WHERE l.lab_id = ? GROUP BY l.lot_number`, labId)).map((r) => [r.lot, Number(r.n)]));
-    expect(Object.fromEntries(view.lots.map((l) => [l.lot, l.results]))).toEqual(Object.fromEntries(counted));
-    expect(view.lots.find((l) => l.lot === 'K1-AU-T')!.results).toBe(20);
-    expect(view.lots.find((l) => l.lot === 'K1-AU-U')!.results).toBe(UNTARGETED_RUNS);
+    for (const l of view.lots) {
+      const values = await baselineValues(t.db, l.id);
+      expect([l.lot, l.inControl, l.inControlDays]).toEqual([l.lot, values.length, new Set(values.map((v) => dayOf(Number(v.measuredAt)))).size]);
+      expect(l.baselineReady).toBe(values.length >= MIN_BASELINE_POINTS && l.inControlDays >= MIN_BASELINE_POINTS);
+    }
+    const byLot = new Map(view.lots.map((l) => [l.lot, l]));
+    expect(byLot.get('K1-AU-T')).toMatchObject({ inControl: 19, inControlDays: 19, baselineReady: false });
+    expect(byLot.get('K2-AU-T')).toMatchObject({ inControl: 20, inControlDays: 20, baselineReady: true });
+    // unjudged runs are not rejected: 240 results, 12 a day from 09:00 in the lab's calendar (UTC+8),
+    // so on 21 of its days
+    expect(byLot.get('K1-AU-U')).toMatchObject({ inControl: UNTARGETED_RUNS, inControlDays: 21, baselineReady: true });
+    expect(byLot.get('NA1-NEW')).toMatchObject({ inControl: 5, inControlDays: 5, baselineReady: false });
     expect(view.proposals).toEqual(await newLotProposals(t.db, gz, {}, NOW));
     // the listing the page shares with the API: the same lots, targets and latest results
     const api = await lotsForApi(t.db, gz, {}, NOW);
     expect(api.map((l) => `${l.analyte}|${l.instrument ?? ''}|${l.level}|${l.lot}|${l.mean}`).sort()).toEqual(view.lots.map((l) => `${l.analyte}|${l.instrument}|${l.level}|${l.lot}|${l.mean}`).sort());
-    expect(view.lots.find((l) => l.lot === 'K1-AU-U')!.lastAt).toBe(D0 + 30 * DAY + (UNTARGETED_RUNS - 1) * 2 * HOUR);
+    expect(byLot.get('K1-AU-U')!.lastAt).toBe(D0 + 30 * DAY + (UNTARGETED_RUNS - 1) * 2 * HOUR);
+  });
+
+  it('a rejected run’s results are not in control', async () => {
+    const local = await createSeededTestDb();
+    try {
+      const m = local.labManagers.get('GZ-001')!;
+      for (const [level, mean] of [['1', 3.8], ['2', 6.2]] as const)
+        await setManufacturerTarget(local.db, m, { analyte: 'K', level, lot: `K${level}-AU-R`, instrument: 'AU-R', mean, sd: 0.05, effectiveFrom: D0 - DAY }, D0 - DAY);
+      const days = Array.from({ length: 3 }, (_, d) => levels('K', 'AU-R', D0 + d * DAY, undefined, d)).flat();
+      // day 4: both levels 4 SD high, a 1-3s rejection
+      const bad = ['1', '2'].map((level) => ({ analyte: 'K', level, lot: `K${level}-AU-R`, value: (level === '1' ? 3.8 : 6.2) + 0.2, measuredAt: D0 + 3 * DAY, instrument: 'AU-R' }));
+      await ingestResults(local.db, m, { results: [...days, ...bad] }, { source: 'api', now: NOW });
+      expect((await sqlRows<{ status: string }>(local.db, `SELECT status FROM iqc_runs WHERE instrument = 'AU-R' ORDER BY measured_at`)).map((r) => r.status).at(-1)).toBe('rejected');
+      const lots = (await lotTargetsView(local.db, m, {}, NOW)).lots.filter((l) => l.instrument === 'AU-R');
+      expect(lots.map((l) => [l.lot, l.inControl, l.inControlDays])).toEqual([
+        ['K1-AU-R', 3, 3],
+        ['K2-AU-R', 3, 3],
+      ]);
+    } finally {
+      await local.close();
+    }
   });
 
   it.skipIf(testBackend !== 'sqlite')('SQLite: the LIS API’s lot list does not count results', async () => {

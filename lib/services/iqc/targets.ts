@@ -4,7 +4,7 @@ import type { Conn, DB } from '@/db/client';
 import { findAnalyteByCode } from '@/db/queries/analytes';
 import { findLabScope } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
-import { baselineValues, findControlLot, findControlLotById, insertControlLot, insertTarget, lastResultTimeOfLot, listLotsWithTargets, resultCountsOfLots, targetVersions } from '@/db/queries/iqc';
+import { baselineValues, findControlLot, findControlLotById, insertControlLot, insertTarget, inControlOfLots, lastResultTimeOfLot, listLotsWithTargets, targetVersions } from '@/db/queries/iqc';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { MIN_BASELINE_POINTS, NEW_LOT_DAYS, newLotTargets, targetsFromBaseline, type NewLotTargets } from '@/lib/stats';
@@ -201,13 +201,20 @@ async function proposalsOf(db: DB, lots: readonly LotRow[]): Promise<NewLotPropo
   return out;
 }
 
-/** The targets page: the lab's lots with their targets and current result counts, and the new-lot
- * proposals, from one listing of the lots. */
+/** The targets page: the lab's lots with their targets, their in-control results and days (what a
+ * baseline needs: {@link MIN_BASELINE_POINTS} of each, `baselineReady`), and the new-lot proposals,
+ * from one listing of the lots. */
 export async function lotTargetsView(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()) {
   const scope = await resolveReadableLab(db, actor, q.lab);
   const lots = await listLotsWithTargets(db, scope.labId, now);
-  const counts = await resultCountsOfLots(db, scope.labId);
-  return { lots: lots.map((l) => ({ ...l, results: counts.get(l.id) ?? 0 })), proposals: await proposalsOf(db, lots) };
+  const inControl = await inControlOfLots(db, scope.labId);
+  return {
+    lots: lots.map((l) => {
+      const { results, days } = inControl.get(l.id) ?? { results: 0, days: 0 };
+      return { ...l, inControl: results, inControlDays: days, baselineReady: results >= MIN_BASELINE_POINTS && days >= MIN_BASELINE_POINTS };
+    }),
+    proposals: await proposalsOf(db, lots),
+  };
 }
 
 /** Freeze a new lot's provisional targets (mean of its first 10 days, the previous lot's SD) as a

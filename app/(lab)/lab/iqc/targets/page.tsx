@@ -48,8 +48,8 @@ export default async function TargetsPage() {
       header: t('results'),
       cell: (l) => (
         <>
-          {l.results}
-          {l.results >= MIN_BASELINE_POINTS && <BaselineButton action={baselineAction} controlLotId={l.id} />}
+          {t('inControlCell', { results: l.inControl, days: l.inControlDays })}
+          {l.baselineReady && <BaselineButton action={baselineAction} controlLotId={l.id} />}
         </>
       ),
     },
