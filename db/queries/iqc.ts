@@ -102,16 +102,17 @@ export async function listLotsWithTargets(db: Conn, labId: number, at: number) {
     .orderBy(asc(analytes.code), asc(controlLots.instrument), asc(controlLots.level), desc(controlLots.createdAt));
 }
 
-/** Each control lot of a lab with in-control results (lot id → count and distinct days): its
+/** These control lots of a lab, each with in-control results (lot id → count and distinct days): its
  * current, not excluded results in runs that were not rejected, what a baseline rests on
  * (baselineValues), summed from the lot's daily figures (iqc_daily_lots: a row per lot and day, where
  * counting the results themselves walks millions of index entries for a busy lab). */
-export async function inControlOfLots(db: Conn, labId: number): Promise<Map<number, { results: number; days: number }>> {
+export async function inControlOfLots(db: Conn, labId: number, lotIds: readonly number[]): Promise<Map<number, { results: number; days: number }>> {
+  if (!lotIds.length) return new Map();
   const rows = await rawAll<{ id: number; results: number; days: number }>(
     db,
     sql`SELECT l.id, sum(d.n) AS results, sum(CASE WHEN d.n > 0 THEN 1 ELSE 0 END) AS days
         FROM control_lots l JOIN iqc_daily_lots d ON d.control_lot_id = l.id AND d.lab_id = l.lab_id
-        WHERE l.lab_id = ${labId} GROUP BY l.id`,
+        WHERE l.lab_id = ${labId} AND l.id IN (${sql.join(lotIds.map((id) => sql`${id}`), sql`, `)}) GROUP BY l.id`,
   );
   const out = new Map<number, { results: number; days: number }>();
   for (const r of rows) if (Number(r.results) > 0) out.set(Number(r.id), { results: Number(r.results), days: Number(r.days) });

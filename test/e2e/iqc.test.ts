@@ -187,6 +187,13 @@ describe('internal QC in the browser', () => {
       if (ready) offered++;
     }
     expect(offered).toBeGreaterThan(0);
+    // the list is paged on the server and filtered by item, instrument, level or lot
+    const firstLot = (await lotRows.first().getAttribute('data-lot'))!;
+    await page.getByRole('search').getByRole('searchbox').fill(firstLot);
+    await page.getByRole('search').getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/lots_q=/);
+    expect((await lotRows.count()) > 0).toBe(true);
+    for (const lotRow of await lotRows.all()) expect(await lotRow.getAttribute('data-lot')).toContain(firstLot);
     await page.close();
   });
 });

@@ -10,14 +10,16 @@
 //   PostgreSQL); the targets page shows each lot's in-control results and days instead, summed from
 //   the daily figures (what a baseline rests on, so its button shows exactly when one can be
 //   established: before, it showed on 20 current results, rejected and excluded ones included), and
-//   lists the lots once for the table and the new-lot proposals, where it listed and counted twice.
+//   lists the lots once for the table and the new-lot proposals, where it listed and counted twice;
+// - the targets page's lots come a page at a time (a lab adds lots every month, for years), with
+//   the figures and new-lot proposals read for that page's lots only.
 // Both backends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Actor } from '@/lib/auth/core';
 import { createSeededTestDb, sqlRows, testBackend } from '../support/db';
 import { ingestResults } from '@/lib/services/iqc/ingest';
-import { lotTargetsView, newLotProposals, setManufacturerTarget } from '@/lib/services/iqc/targets';
+import { lotTargetsPage, newLotProposals, setManufacturerTarget } from '@/lib/services/iqc/targets';
 import { ruleChoicesAt } from '@/lib/services/iqc/rules';
 import { lotsForApi } from '@/lib/services/iqc/api-reads';
 import { correctResult, excludeResult } from '@/lib/services/iqc/results';
@@ -33,6 +35,9 @@ const D0 = Date.UTC(2026, 4, 1, 1, 0);
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
 /** runs of the untargeted series (one a day would need years: several a day, a run window apart) */
 const UNTARGETED_RUNS = 240;
+
+/** every lot on one page */
+const ALL = { page: 1, size: 200, sort: 'analyte' as const, dir: 'asc' as const, q: '' };
 
 let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 let gz: Actor;
@@ -90,8 +95,9 @@ beforeAll(async () => {
   // K on AU-U: lots without targets, measured after AU-T's last run, many runs, none judged
   const untargeted = Array.from({ length: UNTARGETED_RUNS }, (_, i) => levels('K', 'AU-U', D0 + 30 * DAY + i * 2 * HOUR)).flat();
   expect((await ingestResults(t.db, gz, { results: untargeted }, { source: 'api', now: NOW })).inserted).toBe(2 * UNTARGETED_RUNS);
-  // Na on AU-T: one lot with a target, a new lot without: its series still has a target
-  await setManufacturerTarget(t.db, gz, { analyte: 'NA', level: '1', lot: 'NA1-OLD', instrument: 'AU-T', mean: 140, sd: 1.5, effectiveFrom: D0 - DAY }, D0 - DAY);
+  // Na on AU-T: one lot with the lab's own target, a new lot without (a new-lot proposal): the
+  // series still has a target
+  await setManufacturerTarget(t.db, gz, { analyte: 'NA', level: '1', lot: 'NA1-OLD', instrument: 'AU-T', mean: 140, sd: 1.5, effectiveFrom: D0 - DAY, source: 'lab_baseline' }, D0 - DAY);
   const na = (lot: string, from: number, days: number) =>
     Array.from({ length: days }, (_, d) => ({ analyte: 'NA', level: '1', lot, value: 140 + (d % 3) - 1, measuredAt: from + d * DAY, instrument: 'AU-T' }));
   expect((await ingestResults(t.db, gz, { results: [...na('NA1-OLD', D0, 10), ...na('NA1-NEW', D0 + 10 * DAY, 5)] }, { source: 'api', now: NOW })).inserted).toBe(15);
@@ -152,23 +158,25 @@ describe('lot lists', () => {
     // a corrected result is counted once (its current version); an excluded one is not counted
     await correctResult(t.db, gz, { resultId: await lotResult('K1-AU-T', 0), value: 3.81, reason: 'transcription' }, NOW);
     await excludeResult(t.db, gz, { resultId: await lotResult('K1-AU-T', 5), reason: 'clot' }, NOW);
-    const view = await lotTargetsView(t.db, gz, {}, NOW);
-    for (const l of view.lots) {
+    const view = await lotTargetsPage(t.db, gz, {}, ALL, NOW);
+    expect(view.total).toBe(view.rows.length);
+    for (const l of view.rows) {
       const values = await baselineValues(t.db, l.id);
       expect([l.lot, l.inControl, l.inControlDays]).toEqual([l.lot, values.length, new Set(values.map((v) => dayOf(Number(v.measuredAt)))).size]);
       expect(l.baselineReady).toBe(values.length >= MIN_BASELINE_POINTS && l.inControlDays >= MIN_BASELINE_POINTS);
     }
-    const byLot = new Map(view.lots.map((l) => [l.lot, l]));
+    const byLot = new Map(view.rows.map((l) => [l.lot, l]));
     expect(byLot.get('K1-AU-T')).toMatchObject({ inControl: 19, inControlDays: 19, baselineReady: false });
     expect(byLot.get('K2-AU-T')).toMatchObject({ inControl: 20, inControlDays: 20, baselineReady: true });
     // unjudged runs are not rejected: 240 results, 12 a day from 09:00 in the lab's calendar (UTC+8),
     // so on 21 of its days
     expect(byLot.get('K1-AU-U')).toMatchObject({ inControl: UNTARGETED_RUNS, inControlDays: 21, baselineReady: true });
     expect(byLot.get('NA1-NEW')).toMatchObject({ inControl: 5, inControlDays: 5, baselineReady: false });
-    expect(view.proposals).toEqual(await newLotProposals(t.db, gz, {}, NOW));
+    expect(view.rows.flatMap((l) => (l.proposal ? [l.proposal] : []))).toEqual(await newLotProposals(t.db, gz, {}, NOW));
+    expect(byLot.get('NA1-NEW')!.proposal).toMatchObject({ previous: { lot: 'NA1-OLD' }, days: 5, needed: 10, targets: null });
     // the listing the page shares with the API: the same lots, targets and latest results
     const api = await lotsForApi(t.db, gz, {}, NOW);
-    expect(api.map((l) => `${l.analyte}|${l.instrument ?? ''}|${l.level}|${l.lot}|${l.mean}`).sort()).toEqual(view.lots.map((l) => `${l.analyte}|${l.instrument}|${l.level}|${l.lot}|${l.mean}`).sort());
+    expect(api.map((l) => `${l.analyte}|${l.instrument ?? ''}|${l.level}|${l.lot}|${l.mean}`).sort()).toEqual(view.rows.map((l) => `${l.analyte}|${l.instrument}|${l.level}|${l.lot}|${l.mean}`).sort());
     expect(byLot.get('K1-AU-U')!.lastAt).toBe(D0 + 30 * DAY + (UNTARGETED_RUNS - 1) * 2 * HOUR);
   });
 
@@ -183,7 +191,7 @@ describe('lot lists', () => {
       const bad = ['1', '2'].map((level) => ({ analyte: 'K', level, lot: `K${level}-AU-R`, value: (level === '1' ? 3.8 : 6.2) + 0.2, measuredAt: D0 + 3 * DAY, instrument: 'AU-R' }));
       await ingestResults(local.db, m, { results: [...days, ...bad] }, { source: 'api', now: NOW });
       expect((await sqlRows<{ status: string }>(local.db, `SELECT status FROM iqc_runs WHERE instrument = 'AU-R' ORDER BY measured_at`)).map((r) => r.status).at(-1)).toBe('rejected');
-      const lots = (await lotTargetsView(local.db, m, {}, NOW)).lots.filter((l) => l.instrument === 'AU-R');
+      const lots = (await lotTargetsPage(local.db, m, {}, ALL, NOW)).rows.filter((l) => l.instrument === 'AU-R');
       expect(lots.map((l) => [l.lot, l.inControl, l.inControlDays])).toEqual([
         ['K1-AU-R', 3, 3],
         ['K2-AU-R', 3, 3],
@@ -191,6 +199,30 @@ describe('lot lists', () => {
     } finally {
       await local.close();
     }
+  });
+
+  it('the targets page’s lots come in pages, filtered by item, instrument, level or lot, each with its figures and proposal', async () => {
+    const all = (await lotTargetsPage(t.db, gz, {}, ALL, NOW)).rows;
+    expect(all.length).toBeGreaterThan(4);
+    const paged = [];
+    for (let page = 1; ; page++) {
+      const p = await lotTargetsPage(t.db, gz, {}, { ...ALL, page, size: 2 }, NOW);
+      expect(p.total).toBe(all.length);
+      // the rule sets are set per item: every item with lots, whichever page
+      expect(p.analytes).toEqual(['K', 'NA']);
+      if (!p.rows.length) break;
+      expect(p.rows.length).toBeLessThanOrEqual(2);
+      paged.push(...p.rows);
+    }
+    expect(paged).toEqual(all);
+    const desc = await lotTargetsPage(t.db, gz, {}, { ...ALL, dir: 'desc' }, NOW);
+    expect(desc.rows.map((l) => l.id)).toEqual(all.map((l) => l.id).reverse());
+    const au = await lotTargetsPage(t.db, gz, {}, { ...ALL, q: 'au-u' }, NOW);
+    expect([au.total, au.rows.map((l) => l.lot)]).toEqual([2, ['K1-AU-U', 'K2-AU-U']]);
+    // the new lot's proposal rests on its previous lot, which is on no page of this filter
+    const fresh = await lotTargetsPage(t.db, gz, {}, { ...ALL, q: 'NA1-NEW', size: 1 }, NOW);
+    expect(fresh.rows.map((l) => [l.lot, l.inControl, l.proposal?.previous.lot])).toEqual([['NA1-NEW', 5, 'NA1-OLD']]);
+    expect((await lotTargetsPage(t.db, gz, {}, { ...ALL, q: 'no such lot' }, NOW))).toMatchObject({ total: 0, rows: [] });
   });
 
   it.skipIf(testBackend !== 'sqlite')('SQLite: the LIS API’s lot list does not count results', async () => {

@@ -15,6 +15,7 @@ import { resolveReadableLab } from './views';
 import { dayOf } from '@/lib/calendar';
 import { withTx } from '@/db/tx';
 import { mapSeq } from '@/lib/async';
+import { limitOffset, type PageRequest } from '@/db/queries/paging';
 
 async function nextVersion(db: DB, controlLotId: number) {
   const versions = await targetVersions(db, controlLotId);
@@ -189,10 +190,7 @@ async function proposalFor(db: Conn, lots: readonly LotRow[], lot: LotRow): Prom
  * the provisional targets (10-day mean, SD carried over), or how many days it has so far. */
 export async function newLotProposals(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()): Promise<NewLotProposal[]> {
   const scope = await resolveReadableLab(db, actor, q.lab);
-  return await proposalsOf(db, await listLotsWithTargets(db, scope.labId, now));
-}
-
-async function proposalsOf(db: DB, lots: readonly LotRow[]): Promise<NewLotProposal[]> {
+  const lots = await listLotsWithTargets(db, scope.labId, now);
   const out: NewLotProposal[] = [];
   for (const lot of lots) {
     const p = await proposalFor(db, lots, lot);
@@ -201,19 +199,37 @@ async function proposalsOf(db: DB, lots: readonly LotRow[]): Promise<NewLotPropo
   return out;
 }
 
-/** The targets page: the lab's lots with their targets, their in-control results and days (what a
- * baseline needs: {@link MIN_BASELINE_POINTS} of each, `baselineReady`), and the new-lot proposals,
- * from one listing of the lots. */
-export async function lotTargetsView(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()) {
+/** The targets page's lot list takes one order (analyte, instrument, level, newest lot first). */
+export const LOT_SORTS = ['analyte'] as const;
+
+/** The targets page: one page of the lab's lots (filtered by analyte, instrument, level or lot
+ * number), each with its target in force, its in-control results and days (what a baseline needs:
+ * {@link MIN_BASELINE_POINTS} of each, `baselineReady`) and its new-lot proposal. A lab's lots add
+ * up over the years (a new lot of each level every month or so): the figures and proposals are
+ * read for the page's lots only. */
+export async function lotTargetsPage(db: DB, actor: Actor, q: { lab?: string | null }, req: PageRequest<(typeof LOT_SORTS)[number]>, now = Date.now()) {
   const scope = await resolveReadableLab(db, actor, q.lab);
+  // every lot (a light read: a new lot's previous lot may be on any page), then the page
   const lots = await listLotsWithTargets(db, scope.labId, now);
-  const inControl = await inControlOfLots(db, scope.labId);
+  const text = req.q.trim().toLowerCase();
+  const matching = lots.filter((l) => !text || [l.analyte, l.instrument, l.level, l.lot].some((v) => v.toLowerCase().includes(text)));
+  if (req.dir === 'desc') matching.reverse();
+  const { limit, offset } = limitOffset(req);
+  const page = matching.slice(offset, offset + limit);
+  const inControl = await inControlOfLots(db, scope.labId, page.map((l) => l.id));
+  const proposals = new Map<number, NewLotProposal>();
+  for (const lot of page) {
+    const p = await proposalFor(db, lots, lot);
+    if (p) proposals.set(lot.id, p);
+  }
   return {
-    lots: lots.map((l) => {
+    total: matching.length,
+    /** the items the lab has lots of (its rule sets are set per item) */
+    analytes: [...new Set(lots.map((l) => l.analyte))],
+    rows: page.map((l) => {
       const { results, days } = inControl.get(l.id) ?? { results: 0, days: 0 };
-      return { ...l, inControl: results, inControlDays: days, baselineReady: results >= MIN_BASELINE_POINTS && days >= MIN_BASELINE_POINTS };
+      return { ...l, inControl: results, inControlDays: days, baselineReady: results >= MIN_BASELINE_POINTS && days >= MIN_BASELINE_POINTS, proposal: proposals.get(l.id) ?? null };
     }),
-    proposals: await proposalsOf(db, lots),
   };
 }
 

@@ -4,12 +4,13 @@ import { getDb } from '@/db/client';
 import { catalogueAnalytes } from '@/lib/services/read/catalogue';
 import { ownRuleConfigs } from '@/lib/services/read/own-lab';
 import { WESTGARD_RULES, MIN_BASELINE_POINTS, NEW_LOT_DAYS } from '@/lib/stats';
-import { lotTargetsView, type NewLotProposal } from '@/lib/services/iqc/targets';
+import { LOT_SORTS, lotTargetsPage, type NewLotProposal } from '@/lib/services/iqc/targets';
 import { ruleChoicesView } from '@/lib/services/iqc/rules';
 import { PageHeader } from '@/app/_components/page-header';
 import { BaselineButton, NewLotButton, RulesForm, TargetForm } from '@/app/_components/iqc/forms';
 import { fmt, formatDateTime } from '@/app/_components/iqc/format';
-import { DataTable, type Column } from '@/app/_components/data-table';
+import { DataTable, readPage, type Column, type SearchParams } from '@/app/_components/data-table';
+import { firstValues } from '@/app/_components/search-params';
 import { localName } from '@/app/_components/local-name';
 import { RuleChoicesTable } from '@/app/_components/iqc/summary-view';
 import { baselineAction, newLotAction, setRulesAction, setTargetAction } from '../actions';
@@ -17,14 +18,15 @@ import { getRunWindow, MAX_RUN_WINDOW_MINUTES, MIN_RUN_WINDOW_MINUTES } from '@/
 import { RunWindowForm } from '@/app/_components/iqc/run-window-form';
 import { setRunWindowAction } from '../run-window-action';
 
-export default async function TargetsPage() {
+export default async function TargetsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const actor = await requirePage('iqcTarget.manage');
   const t = await getTranslations('iqc.targets');
   const locale = await getLocale();
   const db = getDb();
-  const view = await lotTargetsView(db, actor);
-  const lots = view.lots;
-  const proposals = new Map(view.proposals.map((p) => [p.controlLotId, p]));
+  const sp = firstValues(await searchParams);
+  const req = readPage(sp, { sorts: LOT_SORTS, sort: 'analyte', prefix: 'lots_' });
+  const lotPage = await lotTargetsPage(db, actor, {}, req);
+  const lots = lotPage.rows;
   const configs = new Map((await ownRuleConfigs(db, actor)).map((c) => [c.analyte, c.rules]));
   const choices = await ruleChoicesView(db, actor);
   const { runWindowMinutes } = await getRunWindow(db, actor);
@@ -32,7 +34,7 @@ export default async function TargetsPage() {
   const analytes = catalogue.map((a) => ({ code: a.code, name: localName(locale, a) }));
   // the category codes a control of a qualitative, ordinal or nominal item may be expected to read
   const categoryCodes = [...new Set(catalogue.flatMap((a) => (a.kind !== 'quantitative' ? (a.categories ?? []).map((c) => c.code) : [])))];
-  const analyteCodes = [...new Set(lots.map((l) => l.analyte))];
+  const analyteCodes = lotPage.analytes;
   const lotColumns: Column<(typeof lots)[number]>[] = [
     { key: 'analyte', header: t('analyte'), cell: (l) => l.analyte },
     { key: 'level', header: t('level'), cell: (l) => l.level },
@@ -53,7 +55,7 @@ export default async function TargetsPage() {
         </>
       ),
     },
-    { key: 'newLot', header: t('newLotTitle'), className: 'text-xs', cell: (l) => <NewLot lotId={l.id} proposal={proposals.get(l.id)} /> },
+    { key: 'newLot', header: t('newLotTitle'), className: 'text-xs', cell: (l) => <NewLot lotId={l.id} proposal={l.proposal ?? undefined} /> },
   ];
   return (
     <div className="space-y-6">
@@ -64,7 +66,7 @@ export default async function TargetsPage() {
       </section>
       <section className="card overflow-x-auto">
         <h2 className="mb-3 font-semibold">{t('lotsTitle')}</h2>
-        <DataTable columns={lotColumns} rows={lots} rowKey={(l) => l.id} rowProps={(l) => ({ 'data-lot': l.lot })} testId="lots" />
+        <DataTable columns={lotColumns} rows={lots} rowKey={(l) => l.id} rowProps={(l) => ({ 'data-lot': l.lot })} testId="lots" total={lotPage.total} page={req} searchParams={sp} prefix="lots_" filter={t('lotsFilter')} />
         <p className="mt-2 text-xs text-slate-500">{t('baselineHelp', { n: MIN_BASELINE_POINTS })}</p>
         <p className="mt-1 text-xs text-slate-500">{t('newLotHelp', { days: NEW_LOT_DAYS, n: MIN_BASELINE_POINTS })}</p>
       </section>
