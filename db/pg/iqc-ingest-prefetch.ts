@@ -19,36 +19,50 @@ export interface SeriesKey {
 
 export const seriesKeyOf = (analyteId: number, instrument: string) => `${analyteId}\u0000${instrument}`;
 
-/** catalogue, lotsOfLab, categoricalItems, targetsOfLab, ruleConfigsOfLab, labRunWindow: the lab's
- * context, six reads once per ingest. */
+interface CatalogueRow {
+  id: number;
+  code: string;
+  active: number;
+  teaPercent: number | null;
+  kind: string;
+  categories: string | null;
+}
+
+/** catalogue: the analytes' codes, TEa and categorical shapes (also read before an ingest's
+ * transaction, to validate its rows). */
 export async function prefetchCatalogue(db: unknown) {
-  return await rawAll<{ id: number; code: string; active: number; teaPercent: number | null; kind: string; categories: string | null }>(
+  return await rawAll<CatalogueRow>(
     db,
     sql`SELECT id, code, active::int AS active, tea_percent AS teaPercent, kind, categories::text AS categories FROM analytes`,
   );
 }
 
+/** catalogue, lotsOfLab, categoricalItems, targetsOfLab, ruleConfigsOfLab, labRunWindow: the lab's
+ * context, once per ingest. */
 export async function prefetchLab(db: unknown, labId: number) {
-  // one after the other: inside the ingest's transaction `db` is one connection, which answers one
-  // query at a time (queries sent together queue in node-postgres with a deprecation warning; pg 9 refuses them)
-  const catalogue = await prefetchCatalogue(db);
-  const lots = await rawAll<LotRow>(
+  // one statement, one round trip: each part a JSON array built by PostgreSQL, with the field names
+  // and types of the statement it stands for (PostgreSQL writes numbers into JSON as it writes them
+  // for the driver, so they parse to the same values)
+  const [row] = await rawAll<{ catalogue: CatalogueRow[]; lots: LotRow[]; targets: TargetRow[]; ruleConfigs: { analyteId: number; rules: string }[]; runWindow: { minutes: number } | null }>(
     db,
-    sql`SELECT id, analyte_id AS analyteId, level, lot_number AS lotNumber, instrument, expected_category AS expectedCategory, expected_from AS expectedFrom
-        FROM control_lots WHERE lab_id = ${labId}`,
+    sql`SELECT
+          (SELECT coalesce(json_agg(json_build_object('id', id, 'code', code, 'active', active::int, 'teaPercent', tea_percent, 'kind', kind, 'categories', categories::text)), '[]')
+             FROM analytes) AS catalogue,
+          (SELECT coalesce(json_agg(json_build_object('id', id, 'analyteId', analyte_id, 'level', level, 'lotNumber', lot_number, 'instrument', instrument,
+                                                      'expectedCategory', expected_category, 'expectedFrom', expected_from)), '[]')
+             FROM control_lots WHERE lab_id = ${labId}) AS lots,
+          (SELECT coalesce(json_agg(json_build_object('id', t.id, 'controlLotId', t.control_lot_id, 'version', t.version, 'mean', t.mean, 'sd', t.sd,
+                                                      'source', t.source, 'effectiveFrom', t.effective_from)
+                                    ORDER BY t.control_lot_id, t.effective_from, t.version), '[]')
+             FROM qc_targets t JOIN control_lots l ON l.id = t.control_lot_id AND l.lab_id = t.lab_id WHERE t.lab_id = ${labId}) AS targets,
+          (SELECT coalesce(json_agg(json_build_object('analyteId', analyte_id, 'rules', rules::text)), '[]')
+             FROM qc_rule_configs WHERE lab_id = ${labId}) AS "ruleConfigs",
+          (SELECT json_build_object('minutes', run_window_minutes) FROM laboratories WHERE id = ${labId}) AS "runWindow"`,
   );
-  const targets = await rawAll<TargetRow>(
-    db,
-    sql`SELECT t.id, t.control_lot_id AS controlLotId, t.version, t.mean, t.sd, t.source, t.effective_from AS effectiveFrom
-        FROM qc_targets t JOIN control_lots l ON l.id = t.control_lot_id AND l.lab_id = t.lab_id
-        WHERE t.lab_id = ${labId} ORDER BY t.control_lot_id, t.effective_from, t.version`,
-  );
-  const ruleConfigs = await rawAll<{ analyteId: number; rules: string }>(db, sql`SELECT analyte_id AS analyteId, rules::text AS rules FROM qc_rule_configs WHERE lab_id = ${labId}`);
-  const window = await rawAll<{ minutes: number }>(db, sql`SELECT run_window_minutes AS minutes FROM laboratories WHERE id = ${labId}`);
-  const categoricalItems = catalogue
+  const categoricalItems = row.catalogue
     .filter((r) => r.kind !== 'quantitative')
     .map((r) => ({ id: r.id, code: r.code, kind: r.kind as 'qualitative' | 'ordinal' | 'nominal', categories: r.categories }));
-  return { catalogue, lots, categoricalItems, targets, ruleConfigs, runWindow: window[0] };
+  return { catalogue: row.catalogue, lots: row.lots, categoricalItems, targets: row.targets, ruleConfigs: row.ruleConfigs, runWindow: row.runWindow ?? undefined };
 }
 
 /** clientRun for every client run id of a batch: (analyte, instrument, client run id) → stored run. */
