@@ -47,8 +47,8 @@ export async function actorForUserId(db: DB, userId: number, sessionVersion?: nu
 export async function actorForApiToken(db: DB, token: string, now = Date.now()): Promise<Actor | null> {
   const t = await findTokenActorRow(db, hashApiToken(token));
   if (!t || (t.expiresAt !== null && t.expiresAt <= now)) return null;
-  const row = await findActorRowByUserId(db, t.userId);
-  if (!row || row.labId !== t.tokenLabId) return null;
+  const row = t.user;
+  if (row.labId !== t.tokenLabId) return null;
   // a token keeps working while its creator must change a temporary password: it is not a sign-in
   const actor = toActor({ ...row, mustChangePassword: false }, 'token');
   if (actor) actor.token = { id: t.tokenId, scopes: t.scopes };

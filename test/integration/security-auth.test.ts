@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import bcrypt from 'bcryptjs';
 import { eq } from 'drizzle-orm';
-import { createSeededTestDb, type TestDb, sqlRun, reopenTestDb } from '../support/db';
+import { createSeededTestDb, type TestDb, sqlRun, reopenTestDb, testBackend } from '../support/db';
+import { Client } from 'pg';
 import type { Actor } from '@/lib/auth/core';
 import { users, apiTokens, auditLog } from '@/db/schema';
 import { findActorRowByEmail } from '@/db/queries/actors';
@@ -16,12 +17,38 @@ import { safeNextPath } from '@/lib/auth/redirect';
 import { clientOf, parseTrustedProxies } from '@/lib/auth/client-address';
 import { tokenScopeFor } from '@/lib/auth/token-scopes';
 import { commonSecurityHeaders, pageCsp } from '@/lib/server/headers';
-import { changeOwnPassword, createLabManager, resetPassword } from '@/lib/services/users';
-import { createApiToken } from '@/lib/services/tokens';
+import { changeOwnPassword, createLabManager, resetPassword, setUserActive } from '@/lib/services/users';
+import { createApiToken, revokeApiToken } from '@/lib/services/tokens';
 import { AppError } from '@/lib/errors';
 import { first } from '@/db/dialect';
 
 let t: TestDb & { admin: Actor; regulators: Record<'gd' | 'sz' | 'zj', Actor>; labManagers: Map<string, Actor> };
+
+/** The statements `call` sends to the database (SQLite: prepared on the connection; PostgreSQL: sent
+ * by node-postgres), added to `into`. */
+async function countingStatements<T>(into: string[], call: () => Promise<T>): Promise<T> {
+  if (testBackend === 'pg') {
+    const query = Client.prototype.query;
+    Client.prototype.query = function (this: Client, ...args: unknown[]) {
+      const q = args[0] as string | { text: string };
+      into.push(typeof q === 'string' ? q : q.text);
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof Client.prototype.query;
+    try {
+      return await call();
+    } finally {
+      Client.prototype.query = query;
+    }
+  }
+  const client = t.db.$client;
+  const prepare = client.prepare;
+  client.prepare = ((text: string) => (into.push(text), prepare.call(client, text))) as typeof client.prepare;
+  try {
+    return await call();
+  } finally {
+    client.prepare = prepare;
+  }
+}
 const row = async (email: string) => (await findActorRowByEmail(t.db, email))!;
 let n = 0;
 /** A fresh documentation address (RFC 5737) per call, so tests do not share an address's count. */
@@ -243,6 +270,37 @@ describe('API tokens: scopes, expiry, machine endpoints only', () => {
     expect(created.expiresAt! - Date.now()).toBeGreaterThan(86_399_000);
     expect((await actorForApiToken(t.db, created.token))?.token).toEqual({ id: created.id, scopes: ['eqa:submit'] });
     expect(await actorForApiToken(t.db, created.token, created.expiresAt! + 1)).toBeNull();
+  });
+
+  it('a token is resolved to its creator in one read, with the same lab and jurisdiction as their session; revoked, or its creator or lab inactive, it is refused', async () => {
+    const manager = t.labManagers.get('GZ-003')!;
+    const created = await createApiToken(t.db, manager, { name: 'one read', scopes: ['read'] });
+    // used a moment ago: no "last used" write either
+    await sqlRun(t.db, 'UPDATE api_tokens SET last_used_at = ? WHERE id = ?', Date.now(), created.id);
+    const statements: string[] = [];
+    const viaToken = await countingStatements(statements, () => actorForApiToken(t.db, created.token));
+    expect(statements).toHaveLength(1);
+    const { via: _session, ...session } = (await actorForUserId(t.db, manager.userId))!;
+    expect(viaToken).toEqual({ ...session, via: 'token', token: { id: created.id, scopes: ['read'] } });
+    await revokeApiToken(t.db, manager, { id: created.id });
+    expect(await actorForApiToken(t.db, created.token)).toBeNull();
+    // deactivating the creator revokes their tokens; a token left live (written outside the app)
+    // is refused all the same, and its lab's deactivation too
+    const other = await createApiToken(t.db, manager, { name: 'deactivated', scopes: ['read'] });
+    const flag = (on: boolean) => (testBackend === 'pg' ? String(on) : on ? '1' : '0');
+    for (const table of ['users', 'laboratories'] as const) {
+      const id = table === 'users' ? manager.userId : manager.labId;
+      await sqlRun(t.db, `UPDATE ${table} SET active = ${flag(false)} WHERE id = ?`, id);
+      try {
+        expect(await actorForApiToken(t.db, other.token)).toBeNull();
+      } finally {
+        await sqlRun(t.db, `UPDATE ${table} SET active = ${flag(true)} WHERE id = ?`, id);
+      }
+    }
+    expect(await actorForApiToken(t.db, other.token)).not.toBeNull();
+    await setUserActive(t.db, t.admin, { id: manager.userId, active: false, reason: 'left' });
+    await setUserActive(t.db, t.admin, { id: manager.userId, active: true, reason: 'back' });
+    expect(await actorForApiToken(t.db, other.token)).toBeNull();
   });
 
   it('a token needs at least one known scope', async () => {
