@@ -2,13 +2,11 @@
 // regions / catalogue / labs / accounts the demo starts from.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count, desc, eq, lt } from 'drizzle-orm';
-import { Client } from 'pg';
 import { withTx } from '@/db/tx';
 import { insertAudit } from '@/db/queries/audit';
-
-const originalQuery = Client.prototype.query;
 import { createSeededTestDb, testBackend } from '../support/db';
 import { errorText } from '../support/errors';
+import { countingStatements } from '../support/statements';
 import { analytes, auditLog, laboratories, regions, users } from '@/db/schema';
 import { signInWithPassword, actorForUserId } from '@/lib/auth/resolve';
 import { flushEndedWindows, WINDOW_MS } from '@/lib/auth/throttle';
@@ -48,25 +46,17 @@ describe('the embedded database', () => {
 
   it('an audit row appended in a write’s transaction is stored as given and sealed onto the row before it (PostgreSQL: in three statements, no savepoint)', async () => {
     const details = { reason: '更正 “K”', values: [1, 2.5, null], nested: { ok: true } };
-    // the statements PostgreSQL's connections are sent (node-postgres' Client#query)
     const statements: string[] = [];
-    Client.prototype.query = function (this: Client, ...args: unknown[]) {
-      const q = args[0] as string | { text: string };
-      statements.push(typeof q === 'string' ? q : q.text);
-      return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof Client.prototype.query;
-    try {
-      await withTx(t.db, async (tx) => {
+    await countingStatements(t.db, statements, () =>
+      withTx(t.db, async (tx) => {
         statements.length = 0;
         await insertAudit(tx, { action: 'test.append', entityType: 'lab', entityId: 7, details, at: 1_700_000_000_000 });
         if (testBackend === 'pg') {
           expect(statements.filter((s) => !/^(begin|commit)/i.test(s))).toHaveLength(3);
           expect(statements.some((s) => /savepoint/i.test(s))).toBe(false);
         }
-      });
-    } finally {
-      Client.prototype.query = originalQuery;
-    }
+      }),
+    );
     const [row] = await t.db.select().from(auditLog).where(eq(auditLog.action, 'test.append'));
     expect(row).toMatchObject({ entityType: 'lab', entityId: '7', at: 1_700_000_000_000, details });
     const [prev] = await t.db.select().from(auditLog).where(lt(auditLog.id, row.id)).orderBy(desc(auditLog.id)).limit(1);

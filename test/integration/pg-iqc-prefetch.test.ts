@@ -2,8 +2,8 @@
 // seeded database and answers in the statements' row shapes. Skipped on SQLite.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { Client } from 'pg';
 import { createSeededTestDb, testBackend } from '../support/db';
+import { countingStatements } from '../support/statements';
 import { prefetchClientRuns, prefetchContextValues, prefetchLab, prefetchRegionResults } from '@/db/pg/iqc-ingest-prefetch';
 import { rawAll } from '@/db/dialect';
 import { withTx } from '@/db/tx';
@@ -46,23 +46,14 @@ describe.skipIf(testBackend !== 'pg')('IQC ingest prefetch on PostgreSQL', () =>
       runWindow: (await rawAll(t.db, sql`SELECT run_window_minutes AS minutes FROM laboratories WHERE id = ${labId}`))[0],
     };
     const statements: string[] = [];
-    const query = Client.prototype.query;
-    Client.prototype.query = function (this: Client, ...args: unknown[]) {
-      const q = args[0] as string | { text: string };
-      statements.push(typeof q === 'string' ? q : q.text);
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof Client.prototype.query;
-    let lab;
-    try {
-      lab = await withTx(t.db, async (tx) => {
+    const lab = await countingStatements(t.db, statements, () =>
+      withTx(t.db, async (tx) => {
         statements.length = 0;
         const read = await prefetchLab(tx, labId);
         expect(statements).toHaveLength(1);
         return read;
-      });
-    } finally {
-      Client.prototype.query = query;
-    }
+      }),
+    );
     const byId = <T extends { id: number }>(rows: T[]) => [...rows].sort((a, b) => Number(a.id) - Number(b.id));
     expect(byId(lab.catalogue)).toEqual(byId(reads.catalogue as { id: number }[]));
     expect(byId(lab.lots)).toEqual(byId(reads.lots as { id: number }[]));

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import bcrypt from 'bcryptjs';
 import { eq } from 'drizzle-orm';
 import { createSeededTestDb, type TestDb, sqlRun, reopenTestDb, testBackend } from '../support/db';
-import { Client } from 'pg';
+import { countingStatements } from '../support/statements';
 import type { Actor } from '@/lib/auth/core';
 import { users, apiTokens, auditLog } from '@/db/schema';
 import { findActorRowByEmail } from '@/db/queries/actors';
@@ -24,31 +24,6 @@ import { first } from '@/db/dialect';
 
 let t: TestDb & { admin: Actor; regulators: Record<'gd' | 'sz' | 'zj', Actor>; labManagers: Map<string, Actor> };
 
-/** The statements `call` sends to the database (SQLite: prepared on the connection; PostgreSQL: sent
- * by node-postgres), added to `into`. */
-async function countingStatements<T>(into: string[], call: () => Promise<T>): Promise<T> {
-  if (testBackend === 'pg') {
-    const query = Client.prototype.query;
-    Client.prototype.query = function (this: Client, ...args: unknown[]) {
-      const q = args[0] as string | { text: string };
-      into.push(typeof q === 'string' ? q : q.text);
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof Client.prototype.query;
-    try {
-      return await call();
-    } finally {
-      Client.prototype.query = query;
-    }
-  }
-  const client = t.db.$client;
-  const prepare = client.prepare;
-  client.prepare = ((text: string) => (into.push(text), prepare.call(client, text))) as typeof client.prepare;
-  try {
-    return await call();
-  } finally {
-    client.prepare = prepare;
-  }
-}
 const row = async (email: string) => (await findActorRowByEmail(t.db, email))!;
 let n = 0;
 /** A fresh documentation address (RFC 5737) per call, so tests do not share an address's count. */
@@ -278,7 +253,7 @@ describe('API tokens: scopes, expiry, machine endpoints only', () => {
     // used a moment ago: no "last used" write either
     await sqlRun(t.db, 'UPDATE api_tokens SET last_used_at = ? WHERE id = ?', Date.now(), created.id);
     const statements: string[] = [];
-    const viaToken = await countingStatements(statements, () => actorForApiToken(t.db, created.token));
+    const viaToken = await countingStatements(t.db, statements, () => actorForApiToken(t.db, created.token));
     expect(statements).toHaveLength(1);
     const { via: _session, ...session } = (await actorForUserId(t.db, manager.userId))!;
     expect(viaToken).toEqual({ ...session, via: 'token', token: { id: created.id, scopes: ['read'] } });
