@@ -10,6 +10,7 @@ import type { Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { getRuns, postLot, postResults } from '@/lib/services/iqc/api';
 import { lotsForApi } from '@/lib/services/iqc/api-reads';
+import { countingStatements } from '../support/statements';
 
 const NOW = Date.UTC(2026, 10, 25, 4, 0);
 const MIN = 60_000;
@@ -186,5 +187,40 @@ describe('GET /api/v1/iqc/runs', () => {
     const e = await appErrorAsync(async () => await getRuns(t.db, other, get(query), NOW));
     expect(e.status).toBe(422);
     expect(e.errors[0].field).toBe(field);
+  });
+});
+
+describe('POST /api/v1/iqc/results: the lab is resolved once', () => {
+  const at = Date.UTC(2026, 10, 12, 0, 0);
+  const result = (value: number, minutes: number) => ({ analyte: 'K', level: '1', lot: 'ONCE-1', value, measuredAt: new Date(at + minutes * MIN).toISOString(), instrument: 'AU-ONCE' });
+  const csvPost = (text: string, query = '') =>
+    new Request(`http://localhost/api/v1/iqc/results${query}`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: text });
+  /** the reads of a lab's scope (its id and region path) among the statements of a post */
+  const scopeReads = (statements: string[]) => statements.filter((s) => /from "laboratories" inner join "regions"/i.test(s) && !/"laboratories"\."code"/i.test(s)).length;
+
+  it('the request thread authorizes the lab and the ingest writes there without reading it again (JSON and CSV)', async () => {
+    const statements: string[] = [];
+    const json = await countingStatements(t.db, statements, () => postResults(t.db, lab, postJson('results', { results: [result(4, 0)] }), NOW));
+    expect(json).toMatchObject({ inserted: 1 });
+    expect(scopeReads(statements)).toBe(1);
+    statements.length = 0;
+    const csv = await countingStatements(t.db, statements, () =>
+      postResults(t.db, lab, csvPost(`measured_at,analyte_code,level,lot,value,instrument\n${new Date(at + 60 * MIN).toISOString()},K,1,ONCE-1,4.1,AU-ONCE\n`), NOW),
+    );
+    expect(csv).toMatchObject({ inserted: 1 });
+    expect(scopeReads(statements)).toBe(1);
+    const rows = await getRuns(t.db, lab, get('analyte=K&from=2026-11-12&to=2026-11-13'), NOW);
+    expect(rows.runs.flatMap((r) => r.results.map((x) => x.value))).toEqual([4, 4.1]);
+  });
+
+  it('a body naming its own lab as the query does is written there; a body naming another lab is refused (403) and writes nothing', async () => {
+    expect(await postResults(t.db, lab, postJson('results?lab=GZ-001', { lab: 'GZ-001', results: [result(4.2, 120)] }), NOW)).toMatchObject({ inserted: 1 });
+    const e = await appErrorAsync(() => postResults(t.db, lab, postJson('results', { lab: 'HZ-001', results: [result(4.3, 180)] }), NOW));
+    expect(e.status).toBe(403);
+    const e2 = await appErrorAsync(() => postResults(t.db, lab, postJson('results?lab=GZ-001', { lab: 'HZ-001', results: [result(4.3, 180)] }), NOW));
+    expect(e2.status).toBe(403);
+    const rows = await getRuns(t.db, lab, get('analyte=K&from=2026-11-12&to=2026-11-13'), NOW);
+    expect(rows.runs.flatMap((r) => r.results.map((x) => x.value))).toEqual([4, 4.1, 4.2]);
+    expect((await getRuns(t.db, other, get('analyte=K&from=2026-11-12&to=2026-11-13'), NOW)).runs).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ import { findControlLot, targetVersions } from '@/db/queries/iqc';
 import { setManufacturerTargets } from './targets';
 import { lotApiRow, runsForApiView, type ApiRun } from './api-reads';
 import { zodFieldErrors } from '@/lib/validation/errors';
-import { ingestResults, resolveWritableLab, type IngestOutcome } from './ingest';
+import { ingestResultsOfLab, resolveWritableLab, type IngestOutcome, type LabScope } from './ingest';
 import { importIqcCsv } from './import-csv';
 import { isCategoricalCode, setControlExpectations } from './qualitative';
 
@@ -30,15 +30,18 @@ export interface PostedResults {
   type: string;
   body: Uint8Array;
   lab: string | null;
+  /** the lab `lab` resolved to for the actor, authorized, so that the worker does not read it again
+   * (absent: resolved there) */
+  scope?: LabScope;
 }
 
 /** The request thread's part of `POST /api/v1/iqc/results`: 401/403 before reading the body, then
  * the body (capped while it streams: 413). */
 export async function readPostedResults(db: DB, actor: Actor, req: Request): Promise<PostedResults> {
   const lab = new URL(req.url).searchParams.get('lab');
-  await resolveWritableLab(db, actor, lab); // 401/403 before reading the body
+  const scope = await resolveWritableLab(db, actor, lab); // 401/403 before reading the body
   const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
-  return { type, body: await readBodyBytesCapped(req, MAX_BODY_BYTES), lab };
+  return { type, body: await readBodyBytesCapped(req, MAX_BODY_BYTES), lab, scope };
 }
 
 /** The 201 body of `POST /api/v1/iqc/results` from a posted batch (errors are thrown as AppError). */
@@ -47,7 +50,7 @@ export async function ingestPosted(db: DB, actor: Actor, posted: PostedResults, 
   const text = utf8Text(posted.body);
   let out: IngestOutcome;
   if (type === 'text/csv' || type === 'application/csv') {
-    out = await importIqcCsv(db, actor, { text, lab: labParam }, { source: 'api', now });
+    out = await importIqcCsv(db, actor, { text, lab: labParam }, { source: 'api', now, scope: posted.scope });
   } else if (type === 'application/json' || type === '') {
     let json: unknown;
     try {
@@ -60,7 +63,9 @@ export async function ingestPosted(db: DB, actor: Actor, posted: PostedResults, 
     if (typeof named === 'string' && named.trim()) await resolveWritableLab(db, actor, named.trim());
     const body = iqcResultsBody.safeParse(json);
     if (!body.success) throw new AppError('body.invalid', {}, zodFieldErrors(body.error));
-    out = await ingestResults(db, actor, { lab: body.data.lab ?? labParam, results: body.data.results }, { source: 'api', now });
+    const lab = body.data.lab ?? labParam;
+    const scope = lab === labParam && posted.scope ? posted.scope : await resolveWritableLab(db, actor, lab);
+    out = await ingestResultsOfLab(db, actor, scope, { lab, results: body.data.results }, { source: 'api', now });
   } else {
     throw new AppError('body.unsupportedType', {}, [fieldError('body.unsupportedMediaType', {}, 'content-type')]);
   }

@@ -5,7 +5,7 @@ import type { IngestSource } from '@/db/enums';
 import type { Actor } from '@/lib/auth/core';
 import { MAX_CSV_BYTES, parseCsv, toCsv, type CsvRow } from '@/lib/csv';
 import { IQC_CSV_COLUMNS, IQC_CSV_REQUIRED } from '@/lib/validation/iqc';
-import { ingestResultsOfLab, resolveWritableLab, type IngestOutcome, type ResultRows } from './ingest';
+import { ingestResultsOfLab, resolveWritableLab, type IngestOutcome, type LabScope, type ResultRows } from './ingest';
 
 const FIELD_NAMES = { analyte: 'analyte_code', measuredAt: 'measured_at', level: 'level', lot: 'lot', value: 'value', instrument: 'instrument', operator: 'operator', run: 'run', signal: 'signal' };
 
@@ -22,8 +22,9 @@ export interface CsvImportInput {
  * empty or oversized file, missing columns, and any bad row (every one reported with its line and
  * column); `dryRun` is the preview: the same checks, nothing written.
  */
-export async function importIqcCsv(db: DB, actor: Actor, input: CsvImportInput, opts: { source?: IngestSource; now?: number; dryRun?: boolean; omitRuns?: boolean } = {}): Promise<IngestOutcome> {
-  const scope = await resolveWritableLab(db, actor, input.lab); // 403 before looking at the file
+export async function importIqcCsv(db: DB, actor: Actor, input: CsvImportInput, opts: { source?: IngestSource; now?: number; dryRun?: boolean; omitRuns?: boolean; scope?: LabScope } = {}): Promise<IngestOutcome> {
+  // 403 before looking at the file; `scope`: input.lab as the caller resolved it for this actor
+  const scope = opts.scope ?? (await resolveWritableLab(db, actor, input.lab));
   const { results, lines } = readIqcCsvResults(input.text);
   return await ingestResultsOfLab(
     db,

@@ -57,8 +57,14 @@ export interface ResultRows {
   forEach(visit: (raw: unknown, i: number) => void): void;
 }
 
+/** A lab a write goes to, authorized (resolveWritableLab). */
+export interface LabScope {
+  labId: number;
+  regionPath: string;
+}
+
 /** The lab a write goes to, authorized: the actor's own lab unless a code is given; 403 otherwise. */
-export async function resolveWritableLab(db: DB, actor: Actor, labCode: string | null | undefined, permission: 'iqc.write' | 'iqcTarget.manage' = 'iqc.write') {
+export async function resolveWritableLab(db: DB, actor: Actor, labCode: string | null | undefined, permission: 'iqc.write' | 'iqcTarget.manage' = 'iqc.write'): Promise<LabScope> {
   const own = scopeOf(actor);
   let labId = own.kind === 'lab' ? own.labId : null;
   if (labCode) {
@@ -148,7 +154,7 @@ export async function ingestResults(db: DB, actor: Actor, input: IngestInput, op
 
 /** {@link ingestResults} into the lab the caller already resolved with {@link resolveWritableLab}
  * for `input.lab` (the CSV import refuses before reading the file). */
-export async function ingestResultsOfLab(db: DB, actor: Actor, scope: Awaited<ReturnType<typeof resolveWritableLab>>, input: IngestInput, opts: IngestOptions): Promise<IngestOutcome> {
+export async function ingestResultsOfLab(db: DB, actor: Actor, scope: LabScope, input: IngestInput, opts: IngestOptions): Promise<IngestOutcome> {
   const now = opts.now ?? Date.now();
   const names = opts.fieldNames ?? {};
   const fieldOf = (f: string) => names[f] ?? f;
