@@ -37,3 +37,13 @@ export async function runMigrations(db: DB): Promise<void> {
   // the rows written before the audit log became a hash chain are sealed once, in order
   await sealUnchainedAuditRows(db);
 }
+
+/** What the database must have ahead of time, made sure of between migrations (the server runs it
+ * periodically, lib/server/storage-upkeep.ts): on PostgreSQL the iqc_results partitions of this
+ * month and the next ones (a month without one keeps its rows in the DEFAULT partition, which every
+ * query by period then reads too); nothing on SQLite. Returns the partitions created. */
+export async function ensureStorageAhead(db: DB, now: number = Date.now()): Promise<string[]> {
+  if (dialectOf(db) !== 'pg') return [];
+  const [{ ensureMonthlyPartitions, monthOf }, { PARTITION_MONTHS_AHEAD }] = await Promise.all([import('./pg/partitions'), import('./pg/migrate')]);
+  return await ensureMonthlyPartitions((db as unknown as import('./pg/client').PgDB).$client, monthOf(now), PARTITION_MONTHS_AHEAD);
+}

@@ -1,7 +1,8 @@
 // Monthly range partitions of iqc_results on PostgreSQL (issue 14). The parent table and its
 // DEFAULT partition come from db/migrations-pg; months are added here, ahead of time, by
-// `npm run db:migrate` (this month and the next 3) and `npm run db:partitions` (run it monthly, e.g.
-// from cron, with --months to look further ahead and --from to back-fill history before an import).
+// `npm run db:migrate` and the running server (this month and the next 3: db/migrate.ts
+// ensureStorageAhead, lib/server/storage-upkeep.ts) and by `npm run db:partitions` (--months to look
+// further ahead, --from to back-fill history before an import; it also reports sizes).
 // Months are UTC calendar months of measured_at (epoch ms): [first day 00:00Z, next first day).
 import type pg from 'pg';
 import { PARTITIONED_BY_MONTH } from './differences';

@@ -29,6 +29,7 @@ import { installJobRunner } from '@/lib/jobs';
 import { JobPool } from '@/lib/server/pool';
 import { serveJobs } from '@/lib/jobs/serve';
 import { startWebhookDispatcher } from '@/lib/server/webhooks';
+import { startStorageUpkeep } from '@/lib/server/storage-upkeep';
 import { claimDatabase } from '@/db/backup';
 import { clientOf, parseTrustedProxies } from '@/lib/auth/client-address';
 import { CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER, commonSecurityHeaders, servedOverHttps } from '@/lib/server/headers';
@@ -72,6 +73,8 @@ if (pool) installJobRunner(pool);
 else console.warn('[labqc] no compiled job worker next to the server (run `npm run build`): heavy jobs run on the request thread');
 // PostgreSQL: evaluations, publications and eligibility runs through the job queue in the database (any instance runs them once)
 const stopJobs = await serveJobs();
+// what the migrations made sure of at start (the coming months' partitions), again every few hours
+const stopUpkeep = startStorageUpkeep(getDb());
 
 await app.prepare();
 const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS }, async (req, res) => {
@@ -118,6 +121,7 @@ async function stop(signal: string): Promise<void> {
     within(requests, deadline - Date.now()).then((done) => void (done || server.closeAllConnections())),
     pool ? within(pool.idle(), deadline - Date.now()) : null,
     within(webhooks, deadline - Date.now()).then(async (done) => void (done || (await webhookWorker?.terminate()))),
+    within(stopUpkeep(), deadline - Date.now()),
   ]);
   clearInterval(idle);
   await pool?.close();
