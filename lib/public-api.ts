@@ -17,7 +17,9 @@
 // Every read here may be answered by a read replica (withReadDb; the rule is in db/replicas.ts); the
 // batch rate limit and the caller's local codes stay on the primary.
 import { createHash } from 'node:crypto';
-import { withReadDb } from '@/db/client';
+import { getDb, withReadDb } from '@/db/client';
+import { pingDatabase } from '@/db/queries/health';
+import { healthOf } from '@/lib/services/health';
 import { AppError, errorBody } from '@/lib/errors';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { dayOf } from '@/lib/calendar';
@@ -43,6 +45,8 @@ export async function publicApi(pathname: string, params: URLSearchParams, opts:
   const now = opts.now ?? Date.now();
   const today = dayOf(now);
   try {
+    // readiness, on the primary (writes must work): never cached
+    if (pathname === '/api/v1/health') return { ...(await healthOf(() => pingDatabase(getDb()))), cache: NO_STORE };
     if (pathname === '/api/v1/verify') {
       const a = await withReadDb((db) => verifyRecognition(db, { lab: params.get('lab') ?? undefined, analyte: params.get('analyte') ?? undefined, date: params.get('date') ?? undefined, asOf: params.get('asOf') ?? undefined }, { now }));
       return ok(a, a.date < today && a.asOf < today ? PAST_CACHE : SHORT_CACHE);

@@ -91,7 +91,7 @@ function actionId(file: string, name: string): string {
 }
 
 describe('security headers on every response, the fast path included', () => {
-  it.each(['/', '/login', '/verify', '/api/v1/verify?lab=GZ-001&analyte=K'])('%s', async (p) => {
+  it.each(['/', '/login', '/verify', '/api/v1/verify?lab=GZ-001&analyte=K', '/api/v1/health'])('%s', async (p) => {
     const res = await fetch(base + p);
     expect(res.status).toBe(200);
     const h = res.headers;
@@ -111,6 +111,13 @@ describe('security headers on every response, the fast path included', () => {
     const scripts = html.match(/<script\b[^>]*>/g) ?? [];
     expect(scripts.length).toBeGreaterThan(0);
     for (const s of scripts) expect(s).toContain(`nonce="${nonce}"`);
+  });
+
+  it('the readiness check answers from the fast path: 200 while the database answers, never cached', async () => {
+    const res = await fetch(`${base}/api/v1/health`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual({ status: 'ok', database: 'ok' });
   });
 
   it('a fresh nonce per request', async () => {

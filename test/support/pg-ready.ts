@@ -7,6 +7,7 @@ export const PG_READY: string[] = [
   'test/integration/iqc-series-read.test.ts',
   'test/integration/iqc-lab-reads.test.ts',
   'test/integration/storage-upkeep.test.ts',
+  'test/integration/health.test.ts',
   'test/integration/auth-access.test.ts',
   'test/integration/public-api.test.ts',
   'test/integration/recognition-verify.test.ts',

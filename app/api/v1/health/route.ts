@@ -1,0 +1,7 @@
+// GET /api/v1/health → 200 { status: "ok", database: "ok" } or 503 { status: "unavailable", ... }
+// (public, never cached): the readiness check for load balancers in front of several instances.
+// Answered by lib/public-api.ts, like /api/v1/verify.
+import { publicApiRoute } from '@/lib/http';
+
+export const dynamic = 'force-dynamic';
+export const GET = publicApiRoute;
