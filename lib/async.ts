@@ -10,3 +10,9 @@ export async function mapSeq<T, R>(items: Iterable<T>, fn: (item: T, index: numb
   for (const item of items) out.push(await fn(item, i++));
   return out;
 }
+
+/** Whether `p` fulfils within `ms` (false once `ms` has passed; a rejection of `p` in time rejects).
+ * The timer does not keep the process alive. */
+export function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), Math.max(0, ms)).unref())]);
+}

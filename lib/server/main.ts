@@ -30,6 +30,7 @@ import { JobPool } from '@/lib/server/pool';
 import { serveJobs } from '@/lib/jobs/serve';
 import { startWebhookDispatcher } from '@/lib/server/webhooks';
 import { startStorageUpkeep } from '@/lib/server/storage-upkeep';
+import { within } from '@/lib/async';
 import { claimDatabase } from '@/db/backup';
 import { clientOf, parseTrustedProxies } from '@/lib/auth/client-address';
 import { CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER, commonSecurityHeaders, servedOverHttps } from '@/lib/server/headers';
@@ -99,7 +100,6 @@ webhookWorker?.unref();
 const stopWebhooks = webhookWorker ? null : startWebhookDispatcher(getDb());
 server.listen(port, hostname, () => console.log(`[labqc] ready on http://localhost:${port}${pool ? ` (${pool.size} job workers)` : ''}`));
 
-const within = <T,>(p: Promise<T>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), Math.max(0, ms)).unref())]);
 
 async function stop(signal: string): Promise<void> {
   const deadline = Date.now() + graceMs;

@@ -2,6 +2,7 @@
 // (readiness): 200 while this instance's database answers, 503 when it fails or does not answer in
 // time, so traffic moves to the instances that can serve it. A stopping instance stops accepting
 // connections (lib/server/main.ts), which a probe sees as well. Says nothing about the data.
+import { within } from '@/lib/async';
 
 /** How long the database may take to answer before the instance counts as unavailable. */
 export const HEALTH_TIMEOUT_MS = 2_000;
@@ -14,11 +15,6 @@ export interface HealthAnswer {
 /** The health answer from `ping` (a round trip to the database): unavailable when it rejects or has
  * not resolved within `timeoutMs`. */
 export async function healthOf(ping: () => Promise<unknown>, timeoutMs: number = HEALTH_TIMEOUT_MS): Promise<HealthAnswer> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-    timer.unref?.();
-  });
   // a ping that throws before it is under way (no database handle) counts as a failed one
   const answered = Promise.resolve()
     .then(ping)
@@ -26,6 +22,6 @@ export async function healthOf(ping: () => Promise<unknown>, timeoutMs: number =
       () => true,
       () => false,
     );
-  const ok = await Promise.race([answered, late]).finally(() => clearTimeout(timer));
+  const ok = (await within(answered, timeoutMs)) && (await answered);
   return ok ? { status: 200, body: { status: 'ok', database: 'ok' } } : { status: 503, body: { status: 'unavailable', database: 'unavailable' } };
 }
