@@ -5,11 +5,11 @@
 // Writes start as soon as a batch is full and run in order on the caller's connection (a
 // transaction's one client); flush() waits for them all and reports the first failure.
 // A batch of PG_COPY_MIN_ROWS rows or more goes with COPY FROM STDIN instead (./copy-from.ts): the
-// same rows and ids, written as text lines rather than array parameters.
+// same rows and ids, in COPY's binary format (./copy-binary.ts) rather than array parameters.
 // A write into a table that other tables reference by (lab_id, id) while the planner still takes it
 // for a small table switches its transaction to custom plans (see customPlansWhileSmall).
-import { getTableName, sql, type SQL } from 'drizzle-orm';
-import { PgTransaction } from 'drizzle-orm/pg-core';
+import { getTableName, is, sql, type SQL } from 'drizzle-orm';
+import { PgTable, PgTransaction } from 'drizzle-orm/pg-core';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { getTableColumns } from 'drizzle-orm';
 import { boundColumns, driverValue, type BulkOptions, type BulkWriter } from '../bulk';
@@ -26,8 +26,9 @@ function sqlTypeOf(table: SQLiteTable, key: string): string {
 }
 
 /** How a batch is written: 'auto' (COPY from PG_COPY_MIN_ROWS rows on, unnest below), or always
- * one of them (tests and the bench compare the two). */
-export type PgBulkMethod = 'auto' | 'unnest' | 'copy';
+ * one of them (tests and the bench compare them); 'copy-text' is COPY in the text format, which the
+ * binary format replaced (the bench measures both). */
+export type PgBulkMethod = 'auto' | 'unnest' | 'copy' | 'copy-text';
 
 let defaultMethod: PgBulkMethod = 'auto';
 
@@ -96,6 +97,9 @@ export function pgBulkWriter<T extends SQLiteTable>(db: unknown, table: T, opts:
   const name = getTableName(table);
   const types = columns.map((c) => sqlTypeOf(table, c.key));
   const names = columns.map((c) => c.name);
+  // COPY in the binary format takes each column's PostgreSQL type: only a pg-core table's are
+  // (a SQLite table's would name SQLite's types)
+  const binaryTypes = is(table, PgTable) ? types : undefined;
   const head = sql.raw(`INSERT INTO "${name}" (${[...(opts.returnIds || opts.givenIds ? ['"id"'] : []), ...columns.map((c) => `"${c.name}"`)].join(', ')}) SELECT * FROM unnest(`);
   let cols: unknown[][] = columns.map(() => []);
   let buffered = 0;
@@ -113,9 +117,12 @@ export function pgBulkWriter<T extends SQLiteTable>(db: unknown, table: T, opts:
       idArray = got.map((r) => Number(r.id)).sort((a, b) => a - b);
     }
     let changes: number;
-    if (method === 'copy' || (method === 'auto' && rows >= PG_COPY_MIN_ROWS)) {
+    if (method === 'copy' || method === 'copy-text' || (method === 'auto' && rows >= PG_COPY_MIN_ROWS)) {
       pgBulkBatches.copy++;
-      changes = idArray ? await copyColumns(db, name, ['id', ...names], [idArray, ...batch], rows) : await copyColumns(db, name, names, batch, rows);
+      const copyTypes = method === 'copy-text' ? undefined : binaryTypes;
+      changes = idArray
+        ? await copyColumns(db, name, ['id', ...names], [idArray, ...batch], rows, copyTypes && ['bigint', ...copyTypes])
+        : await copyColumns(db, name, names, batch, rows, copyTypes);
     } else {
       pgBulkBatches.unnest++;
       const arrays: SQL[] = [];

@@ -99,7 +99,9 @@ async function iqcPart(scale: number): Promise<Figure[]> {
     const [ref] = await world.db.select().from(iqcResults).orderBy(asc(iqcResults.id)).limit(1);
     const rows = Math.max(50_000, Math.round(2_000_000 * scale));
     const columns = ['runId', 'labId', 'analyteId', 'controlLotId', 'level', 'value', 'measuredAt', 'targetId', 'z', 'current', 'createdAt'] as const;
-    for (const m of pg ? (['unnest', 'copy'] as const) : (['sqlite'] as const)) {
+    for (const m of pg ? (['unnest', 'copy-text', 'copy'] as const) : (['sqlite'] as const)) {
+      const server0 = pg ? await pgCpu(world.db, 'server') : null;
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       await withTx(world.db, async (tx) => {
         const opts = { columns, returnIds: true };
@@ -111,9 +113,13 @@ async function iqcPart(scale: number): Promise<Figure[]> {
         if (pg) await checkIqcParents(tx, ref.labId, { ...noIqcParentIds(), runs: new Set([ref.runId]), lots: new Set([ref.controlLotId]), targets: new Set(ref.targetId === null ? [] : [ref.targetId]) });
       });
       const ms = performance.now() - t0;
-      const variant = pg ? (m === 'copy' ? 'COPY' : 'unnest') : undefined;
-      console.log(`iqc_results bulk write${variant ? ` (${variant})` : ''}: ${fmt(rows)} rows — ${fmt(rows / (ms / 1000))} rows/s (${fmt(ms)} ms)`);
-      figures.push({ measure: 'IQC results write alone: bulk writer, ids with the rows, one transaction', unit: 'results/s', value: rows / (ms / 1000), variant, detail: `${fmt(rows)} rows` });
+      const cpu = process.cpuUsage(cpu0);
+      const serverS = pg ? cpuSince(server0, await pgCpu(world.db, 'server')) : null;
+      const variant = m === 'sqlite' ? undefined : ({ copy: 'COPY binary', 'copy-text': 'COPY text', unnest: 'unnest' } as const)[m];
+      const appUs = (cpu.user + cpu.system) / rows;
+      const cpuText = `app ${fmt(appUs, 2)} µs${serverS === null ? '' : `, database server ${fmt((serverS * 1e6) / rows, 2)} µs`} a row`;
+      console.log(`iqc_results bulk write${variant ? ` (${variant})` : ''}: ${fmt(rows)} rows — ${fmt(rows / (ms / 1000))} rows/s (${fmt(ms)} ms; ${cpuText})`);
+      figures.push({ measure: 'IQC results write alone: bulk writer, ids with the rows, one transaction', unit: 'results/s', value: rows / (ms / 1000), variant, detail: `${fmt(rows)} rows; ${cpuText}` });
     }
     return figures;
   } finally {
@@ -139,10 +145,10 @@ const PARTS: Record<string, (scale: number) => Promise<Figure[]>> = { iqc: iqcPa
 
 async function main() {
   const [part, scaleArg] = process.argv.slice(2);
-  // BENCH_PG_BULK=unnest|copy: every PostgreSQL bulk write one way (to compare, or to see its
-  // triggers in auto_explain, which does not explain COPY)
+  // BENCH_PG_BULK=unnest|copy|copy-text: every PostgreSQL bulk write one way (to compare, or to see
+  // its triggers in auto_explain, which does not explain COPY)
   const forced = process.env.BENCH_PG_BULK;
-  if (forced === 'unnest' || forced === 'copy') setPgBulkMethod(forced);
+  if (forced === 'unnest' || forced === 'copy' || forced === 'copy-text') setPgBulkMethod(forced);
   const run = PARTS[part];
   if (!run) throw new Error(`unknown part ${part} (${Object.keys(PARTS).join(', ')})`);
   const figures = await run(Number(scaleArg));

@@ -1,16 +1,21 @@
 // Issue 14: the PostgreSQL bulk writer's COPY path (db/pg/copy-from.ts, used for batches of
-// PG_COPY_MIN_ROWS rows or more) stores exactly what its unnest path stores: every column type
-// (bigint, integer, double precision, text, boolean, jsonb), NULLs, quotes, tabs, backslashes,
-// newlines, carriage returns, unicode, the text "\N" and JSON holding all of these; ids given ahead
-// or taken from the identity sequence, into a plain and a partitioned table, inside a transaction.
-// PostgreSQL only (skipped without TEST_DATABASE_URL).
+// PG_COPY_MIN_ROWS rows or more; binary format, db/pg/copy-binary.ts) stores exactly what its unnest
+// path stores: every column type (bigint, integer, double precision, text, boolean, json, jsonb),
+// NULLs, quotes, tabs, backslashes, newlines, carriage returns, unicode, the text "\N" and JSON
+// holding all of these; ids given ahead or taken from the identity sequence, into a plain and a
+// partitioned table, inside a transaction. The text format (a table whose types are not given)
+// stores the same. The binary format rests on every column's type in the pg-core schema being the
+// migrated database's, which is checked for every table. PostgreSQL only (skipped without
+// TEST_DATABASE_URL).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asc, inArray } from 'drizzle-orm';
+import { asc, getTableColumns, getTableName, inArray, is } from 'drizzle-orm';
+import { PgTable } from 'drizzle-orm/pg-core';
+import * as pgSchema from '@/db/pg/schema';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { openPostgres, type PgDB } from '@/db/pg/client';
 import { analytes, auditLog, controlLots, entityVersions, iqcResults, iqcRuns, laboratories, regions } from '@/db/pg/schema';
 import { pgBulkWriter, type PgBulkMethod } from '@/db/pg/bulk-writer';
-import { copyField, PG_COPY_MIN_ROWS } from '@/db/pg/copy-from';
+import { copyColumns, copyField, PG_COPY_MIN_ROWS } from '@/db/pg/copy-from';
 import { createPgTestDatabase, pgUrl, type PgTestDatabase } from '@/test/support/pg';
 import { migratedTemplate } from '@/test/support/pg-template';
 
@@ -94,6 +99,58 @@ describe.skipIf(!pgUrl)('the PostgreSQL bulk writer: COPY stores what unnest sto
     await t?.drop();
   });
 
+  it("every column's type in the pg-core schema is the migrated database's (COPY's binary format writes by it)", async () => {
+    const tables = Object.values(pgSchema as Record<string, unknown>).filter((t): t is PgTable => is(t, PgTable));
+    expect(tables.length).toBeGreaterThan(40);
+    const { rows } = await db.$client.query<{ table: string; column: string; type: string }>(
+      `SELECT c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped`,
+    );
+    const stored = new Map(rows.map((r) => [`${r.table}.${r.column}`, r.type]));
+    const mismatched: string[] = [];
+    let checked = 0;
+    for (const t of tables) {
+      for (const col of Object.values(getTableColumns(t))) {
+        const key = `${getTableName(t)}.${col.name}`;
+        checked++;
+        if (stored.get(key) !== col.getSQLType()) mismatched.push(`${key}: schema ${col.getSQLType()}, database ${stored.get(key)}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(400);
+    expect(mismatched).toEqual([]);
+  });
+
+  it('the text format (no column types given) stores what the binary format stores; a value the type refuses fails the transaction in both', async () => {
+    const names = ['entity_type', 'entity_id', 'version', 'data', 'reason', 'changed_at'];
+    const types = ['text', 'bigint', 'integer', 'jsonb', 'text', 'bigint'];
+    const rows = 50;
+    const columns = (salt: number) => [
+      Array.from({ length: rows }, (_, i) => NASTY[i % NASTY.length] || 'x'),
+      Array.from({ length: rows }, (_, i) => salt * 1000 + i),
+      Array.from({ length: rows }, (_, i) => i % 7),
+      Array.from({ length: rows }, (_, i) => JSON.stringify({ s: NASTY[i % NASTY.length], x: i / 3 })),
+      Array.from({ length: rows }, (_, i) => (i % 2 ? null : NASTY[i % NASTY.length])),
+      Array.from({ length: rows }, (_, i) => 1_764_000_000_000 + i),
+    ];
+    const copy = (salt: number, binary: boolean, cols = columns(salt)) =>
+      db.transaction(async (tx) => copyColumns(tx, 'entity_versions', names, cols, rows, binary ? types : undefined));
+    expect(await copy(5, true)).toBe(rows);
+    expect(await copy(6, false)).toBe(rows);
+    const read = async (salt: number) =>
+      (await db.select().from(entityVersions).where(inArray(entityVersions.entityId, columns(salt)[1] as number[])).orderBy(asc(entityVersions.entityId))).map((r) => comparable(r, ['id', 'entityId']));
+    const binaryRows = await read(5);
+    expect(binaryRows).toHaveLength(rows);
+    expect(await read(6)).toEqual(binaryRows);
+    // version is an integer: 1.5 is refused by the encoder (binary) and by PostgreSQL (text)
+    for (const binary of [true, false]) {
+      const cols = columns(binary ? 7 : 8);
+      cols[2][rows - 1] = 1.5;
+      await expect(copy(binary ? 7 : 8, binary, cols)).rejects.toThrow(/integer/);
+      expect(await read(binary ? 7 : 8)).toEqual([]);
+    }
+  });
+
   it('escapes fields for COPY text format', () => {
     expect(copyField(null)).toBe('\\N');
     expect(copyField(undefined)).toBe('\\N');
@@ -106,7 +163,7 @@ describe.skipIf(!pgUrl)('the PostgreSQL bulk writer: COPY stores what unnest sto
     expect(copyField(Buffer.from([0, 255]))).toBe('\\\\x00ff');
   });
 
-  it('every column type, NULLs and awkward text: the same rows through COPY and unnest (ids from the sequence)', async () => {
+  it('every column type, NULLs and awkward text: the same rows through COPY (binary and text) and unnest (ids from the sequence)', async () => {
     const n = 600;
     const viaUnnest = await write(db, analytes, writerRows(n, 'u'), 'unnest', { returnIds: true });
     const viaCopy = await write(db, analytes, writerRows(n, 'c'), 'copy', { returnIds: true });
@@ -117,7 +174,11 @@ describe.skipIf(!pgUrl)('the PostgreSQL bulk writer: COPY stores what unnest sto
     // the ids come back in the order the rows were added
     expect(b.map((r) => r.id)).toEqual(viaCopy);
     expect(b.map((r) => comparable(r, ['id', 'code']))).toEqual(a.map((r) => comparable(r, ['id', 'code'])));
-    // and both equal what was written
+    // COPY's text format stores the same
+    const viaText = await write(db, analytes, writerRows(n, 't'), 'copy-text', { returnIds: true });
+    const c = await db.select().from(analytes).where(inArray(analytes.id, viaText)).orderBy(asc(analytes.id));
+    expect(c.map((r) => comparable(r, ['id', 'code']))).toEqual(b.map((r) => comparable(r, ['id', 'code'])));
+    // and all equal what was written
     const expected = writerRows(n, 'c');
     expect(b.map((r) => r.code)).toEqual(expected.map((r) => r.code));
     expect(b.map((r) => comparable(r, ['id']))).toEqual(expected.map((r) => comparable(r, [])));
