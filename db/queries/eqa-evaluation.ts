@@ -143,37 +143,48 @@ export async function lockEvaluationRow(tx: DB, evaluationId: number): Promise<v
   if (!rows.length) throw new Error(`evaluation ${evaluationId}: its row is gone, its results cannot be written`);
 }
 
-type Ids = Float64Array | Int32Array | number[];
-
 /**
  * PostgreSQL: the parents of an evaluation's graded results, checked for the whole set in its write
- * transaction instead of row by row (db/pg/differences.ts FOREIGN_KEYS_CHECKED_BY_WRITER): every
- * submission graded (`submissions`, its ids and labs as read) is a submission of the round, and
- * every assigned value referred to exists. One anti-join of the ids, sent as two array literals,
- * with the round's submissions (a hash join: the planner sees the arrays' length), and one of the
- * few hundred assigned value ids; a missing parent fails the evaluation (the transaction rolls
- * back). Submissions are never deleted nor re-keyed, so what the transaction's snapshot shows holds
- * at its commit. SQLite declares the keys and writes these rows with its foreign-key checks off
- * (withBulkWriteSettings), as before.
+ * transaction once they are written, instead of row by row (db/pg/differences.ts
+ * FOREIGN_KEYS_CHECKED_BY_WRITER): every graded row's submission is a submission of the round with
+ * the row's lab, and every assigned value it names is one of the evaluation's. One statement: the
+ * evaluation's rows joined to the round's submissions and to its assigned values by hash (nested
+ * loops are off for it: the planner has no statistics of rows this transaction wrote, and would
+ * probe the submissions' key once per row); a missing parent fails the evaluation (the transaction
+ * rolls back). Submissions are never deleted nor re-keyed, so what the transaction's snapshot shows
+ * holds at its commit. Before 2026-12-01 the ids went to the server as two array literals of every
+ * submission read: building and parsing them took longer than the join. SQLite declares the keys
+ * and writes these rows with its foreign-key checks off (withBulkWriteSettings).
  */
-export async function checkGradedParents(
-  tx: DB,
-  roundId: number,
-  submissions: { n: number; id: Ids; lab: Ids },
-  assignedValueIds: readonly number[],
-): Promise<void> {
+export async function checkGradedParents(tx: DB, roundId: number, evaluationId: number): Promise<void> {
   if (dialectOf(tx) !== 'pg') return;
-  // array literals joined here (a typed array's native join): node-postgres quotes each element of an
-  // array parameter, 3 s against 0.5–1.2 s for 2,000,000 ids and labs
-  const literal = (a: Ids) => `{${a.slice(0, submissions.n).join(',')}}`;
-  const [[missing, missingAssigned]] = await rawTuples<[number, number]>(
-    tx,
-    sql`select (select count(*) from unnest(${literal(submissions.id)}::bigint[], ${literal(submissions.lab)}::bigint[]) as x(id, lab_id)
-                 where not exists (select 1 from eqa_submissions s where s.round_id = ${roundId} and s.lab_id = x.lab_id and s.id = x.id))::int,
-               (select count(*) from unnest(${arrayParam([...assignedValueIds])}::bigint[]) as a(id)
-                 where not exists (select 1 from eqa_assigned_values v where v.id = a.id))::int`,
-  );
+  const [[missing, missingAssigned]] = await withoutNestedLoops(tx, () => rawTuples<[number, number]>(tx, gradedParentsSql(roundId, evaluationId)));
   if (missing || missingAssigned) throw new Error(`round ${roundId}: ${missing} graded submissions not in the round, ${missingAssigned} assigned values missing`);
+}
+
+/** PostgreSQL: the plan of {@link checkGradedParents}' statement, as it runs (tests). */
+export async function explainGradedParents(tx: DB, roundId: number, evaluationId: number): Promise<string> {
+  const rows = await withoutNestedLoops(tx, () => rawTuples<[string]>(tx, sql`explain ${gradedParentsSql(roundId, evaluationId)}`));
+  return rows.map(([line]) => line).join('\n');
+}
+
+function gradedParentsSql(roundId: number, evaluationId: number) {
+  return sql`select count(*) filter (where r.submission_id is not null and s.id is null)::int,
+                    count(*) filter (where r.assigned_value_id is not null and v.id is null)::int
+               from eqa_result_evaluations r
+               left join eqa_submissions s on s.round_id = ${roundId} and s.lab_id = r.lab_id and s.id = r.submission_id
+               left join eqa_assigned_values v on v.evaluation_id = ${evaluationId} and v.id = r.assigned_value_id
+              where r.evaluation_id = ${evaluationId}`;
+}
+
+/** `fn` with the planner's nested loops off in the transaction, the setting before restored after
+ * (a failure rolls the transaction back, which undoes it too). */
+async function withoutNestedLoops<T>(tx: DB, fn: () => Promise<T>): Promise<T> {
+  const [[before]] = await rawTuples<[string]>(tx, sql`select current_setting('enable_nestloop')`);
+  await rawTuples(tx, sql`select set_config('enable_nestloop', 'off', true)`);
+  const out = await fn();
+  await rawTuples(tx, sql`select set_config('enable_nestloop', ${before}, true)`);
+  return out;
 }
 
 export async function nextEvaluationVersion(db: Conn, roundId: number): Promise<number> {

@@ -1,10 +1,10 @@
 // Evaluation of EQA rounds against a real SQLite file: assigned values (reference, peer group,
 // all-methods fallback), σpt, u(x_pt) and z′, round scores, not submitted, unsuccessful, re-evaluation.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { createSeededTestDb, sqlRows, sqlRun, testBackend } from '../support/db';
 import { withTx } from '@/db/tx';
-import { checkGradedParents, lockEvaluationRow } from '@/db/queries/eqa-evaluation';
+import { checkGradedParents, explainGradedParents, lockEvaluationRow } from '@/db/queries/eqa-evaluation';
 import { eqaEvaluations } from '@/db/schema';
 import { closeRound } from '@/lib/services/eqa/rounds';
 import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
@@ -13,7 +13,7 @@ import { ALGORITHM_VERSION } from '@/lib/services/eqa/engine';
 import { auditLog, eqaResultEvaluations, eqaRounds } from '@/db/schema';
 import { AFTER_CLOSE, GD_LABS, NOW, makeRound, makeScheme, submitAs, type World } from './eqa-support';
 import { mapSeq } from '@/lib/async';
-import { first } from '@/db/dialect';
+import { first, rawTuples } from '@/db/dialect';
 
 let w: World;
 beforeEach(async () => {
@@ -275,6 +275,7 @@ describe('the parents of graded results', () => {
     await submitAs(w, 'GZ-001', 'FK-1', [{ sample: 'S1', analyte: 'K', value: 4.1 }]);
     await submitAs(w, 'GZ-001', 'FK-2', [{ sample: 'S1', analyte: 'K', value: 4.2 }]);
     const out = await evaluateRound(w.db, gd(), { roundCode: 'FK-1' }, { now: AFTER_CLOSE });
+    const outOther = await evaluateRound(w.db, gd(), { roundCode: 'FK-2' }, { now: AFTER_CLOSE });
     const rowsOf = async () => await w.db.select().from(eqaResultEvaluations).where(eq(eqaResultEvaluations.evaluationId, out.evaluationId));
     const [{ id: _id, ...row }] = await rowsOf();
     const { roundId } = first(await w.db.select().from(eqaEvaluations).where(eq(eqaEvaluations.id, out.evaluationId)).limit(1))!;
@@ -282,14 +283,31 @@ describe('the parents of graded results', () => {
     expect(row.submissionId).not.toBeNull();
     expect(row.assignedValueId).not.toBeNull();
     // the write as the evaluation does it: the row, and on PostgreSQL the writer's check of its parents
-    const write = (over: Partial<typeof row>, parentsOf = { ...row, ...over }) =>
+    const [otherRow] = await w.db.select().from(eqaResultEvaluations).where(eq(eqaResultEvaluations.evaluationId, outOther.evaluationId));
+    const write = (over: Partial<typeof row>) =>
       withTx(w.db, async (tx) => {
         await tx.insert(eqaResultEvaluations).values({ ...row, ...over });
-        await checkGradedParents(tx, roundId, { n: 1, id: [parentsOf.submissionId!], lab: [parentsOf.labId] }, [parentsOf.assignedValueId!]);
+        await checkGradedParents(tx, roundId, out.evaluationId);
       });
     await expect(write({ submissionId: row.submissionId! + 1_000_000 })).rejects.toThrow(testBackend === 'pg' ? /1 graded submissions not in the round/ : /FOREIGN KEY/);
     await expect(write({ assignedValueId: row.assignedValueId! + 1_000_000 })).rejects.toThrow(testBackend === 'pg' ? /1 assigned values missing/ : /FOREIGN KEY/);
-    if (testBackend === 'pg') await expect(write({ submissionId: Number(other.id) })).rejects.toThrow(/1 graded submissions not in the round/);
+    if (testBackend === 'pg') {
+      // a submission of another round, the submission with another lab, another evaluation's assigned value
+      expect(Number(other.id)).toBe(otherRow.submissionId);
+      await expect(write({ submissionId: Number(other.id) })).rejects.toThrow(/1 graded submissions not in the round/);
+      await expect(write({ labId: row.labId + 1_000_000 })).rejects.toThrow(/1 graded submissions not in the round/);
+      await expect(write({ assignedValueId: otherRow.assignedValueId })).rejects.toThrow(/1 assigned values missing/);
+      // the check joins by hash, never a probe per row (the planner knows nothing of the rows just written)
+      const plan = await withTx(w.db, async (tx) => await explainGradedParents(tx, roundId, out.evaluationId));
+      expect(plan).toMatch(/Hash (Right |Left )?Join/);
+      expect(plan).not.toMatch(/Nested Loop/);
+      // and the rest of the transaction plans as before
+      const setting = await withTx(w.db, async (tx) => {
+        await checkGradedParents(tx, roundId, out.evaluationId);
+        return (await rawTuples<[string]>(tx, sql`select current_setting('enable_nestloop')`))[0][0];
+      });
+      expect(setting).toBe('on');
+    }
     expect(await rowsOf()).toHaveLength(1);
     await write({});
     expect(await rowsOf()).toHaveLength(2);

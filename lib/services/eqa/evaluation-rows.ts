@@ -33,8 +33,6 @@ export async function writeEvaluationRows(
     eqaAssignedValues,
     out.assigned.map((a) => ({ evaluationId, ...a })),
   );
-  // PostgreSQL checks the parents of the graded rows here, for the whole set (no per-row foreign keys)
-  await checkGradedParents(db, roundId, submissions, assignedIds);
   const graded = bulkWriter(db, eqaResultEvaluations, { rowsPerStatement: ROWS_PER_STATEMENT, orFail: true });
   const res = out.results;
   const step = Math.max(1, Math.floor(submissions.n / 10));
@@ -76,6 +74,8 @@ export async function writeEvaluationRows(
     });
   }
   await graded.flush();
+  // PostgreSQL checks the parents of the graded rows here, for the whole set (no per-row foreign keys)
+  await checkGradedParents(db, roundId, evaluationId);
   await bulkInsertRows(
     db,
     eqaCategoryTargets,
