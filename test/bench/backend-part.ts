@@ -99,7 +99,11 @@ async function iqcPart(scale: number): Promise<Figure[]> {
     const [ref] = await world.db.select().from(iqcResults).orderBy(asc(iqcResults.id)).limit(1);
     const rows = Math.max(50_000, Math.round(2_000_000 * scale));
     const columns = ['runId', 'labId', 'analyteId', 'controlLotId', 'level', 'value', 'measuredAt', 'targetId', 'z', 'current', 'createdAt'] as const;
-    for (const m of pg ? (['unnest', 'copy-text', 'copy'] as const) : (['sqlite'] as const)) {
+    // the two COPY formats twice each, in the order text, binary, binary, text: each later write
+    // meets a bigger table and index, and this order gives both formats the same share of that
+    const order = pg ? (['unnest', 'copy-text', 'copy', 'copy', 'copy-text'] as const) : (['sqlite'] as const);
+    const totals = new Map<(typeof order)[number], { rows: number; ms: number; appUs: number; serverS: number | null }>();
+    for (const m of order) {
       const server0 = pg ? await pgCpu(world.db, 'server') : null;
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
@@ -115,11 +119,15 @@ async function iqcPart(scale: number): Promise<Figure[]> {
       const ms = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       const serverS = pg ? cpuSince(server0, await pgCpu(world.db, 'server')) : null;
+      const t = totals.get(m) ?? { rows: 0, ms: 0, appUs: 0, serverS: serverS === null ? null : 0 };
+      totals.set(m, { rows: t.rows + rows, ms: t.ms + ms, appUs: t.appUs + cpu.user + cpu.system, serverS: t.serverS === null || serverS === null ? null : t.serverS + serverS });
+    }
+    for (const [m, t] of totals) {
       const variant = m === 'sqlite' ? undefined : ({ copy: 'COPY binary', 'copy-text': 'COPY text', unnest: 'unnest' } as const)[m];
-      const appUs = (cpu.user + cpu.system) / rows;
-      const cpuText = `app ${fmt(appUs, 2)} µs${serverS === null ? '' : `, database server ${fmt((serverS * 1e6) / rows, 2)} µs`} a row`;
-      console.log(`iqc_results bulk write${variant ? ` (${variant})` : ''}: ${fmt(rows)} rows — ${fmt(rows / (ms / 1000))} rows/s (${fmt(ms)} ms; ${cpuText})`);
-      figures.push({ measure: 'IQC results write alone: bulk writer, ids with the rows, one transaction', unit: 'results/s', value: rows / (ms / 1000), variant, detail: `${fmt(rows)} rows; ${cpuText}` });
+      const cpuText = `app ${fmt(t.appUs / t.rows, 2)} µs${t.serverS === null ? '' : `, database server ${fmt((t.serverS * 1e6) / t.rows, 2)} µs`} a row`;
+      const runs = t.rows / rows;
+      console.log(`iqc_results bulk write${variant ? ` (${variant})` : ''}: ${fmt(rows)} rows${runs > 1 ? ` × ${runs}` : ''} — ${fmt(t.rows / (t.ms / 1000))} rows/s (${fmt(t.ms / runs)} ms a write; ${cpuText})`);
+      figures.push({ measure: 'IQC results write alone: bulk writer, ids with the rows, one transaction', unit: 'results/s', value: t.rows / (t.ms / 1000), variant, detail: `${fmt(rows)} rows${runs > 1 ? ` × ${runs}` : ''}; ${cpuText}` });
     }
     return figures;
   } finally {
