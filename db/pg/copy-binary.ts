@@ -37,12 +37,13 @@ export function fieldText(v: unknown): string {
   return fieldText(v instanceof Date ? v.toISOString() : JSON.stringify(v));
 }
 
-/** The column types written in binary; a batch with any other type goes as text. */
-const BINARY_TYPES = new Set(['bigint', 'integer', 'double precision', 'text', 'boolean', 'json', 'jsonb']);
+/** The column types written in binary, each encoder's kind its index here; a batch with any other
+ * type goes as text. */
+const BINARY_TYPES: readonly string[] = ['bigint', 'integer', 'double precision', 'text', 'boolean', 'json', 'jsonb'];
 
 /** Whether every column of a batch can go in the binary format. */
 export function binaryCopyable(types: readonly string[]): boolean {
-  return types.every((t) => BINARY_TYPES.has(t));
+  return types.every((t) => BINARY_TYPES.includes(t));
 }
 
 /** Signature, flags (no OIDs) and an empty header extension. */
@@ -107,7 +108,7 @@ export class BinaryCopyEncoder {
 
   constructor(types: readonly string[]) {
     // 0 bigint, 1 integer, 2 double, 3 text, 4 boolean, 5 json, 6 jsonb
-    this.kinds = Uint8Array.from(types.map((t) => ['bigint', 'integer', 'double precision', 'text', 'boolean', 'json', 'jsonb'].indexOf(t)));
+    this.kinds = Uint8Array.from(types.map((t) => BINARY_TYPES.indexOf(t)));
     if (this.kinds.includes(255)) throw new Error(`COPY (binary): unsupported column type among ${types.join(', ')}`);
   }
 

@@ -7,7 +7,7 @@ import { withTx } from '@/db/tx';
 import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
 import { eqaAssignedValues, eqaCategoryTargets, eqaEvaluations, eqaRounds, eqaSubmissions } from '../schema';
-import { dialectOf, first, rawAll, rawTuples } from '@/db/dialect';
+import { dialectOf, first, rawAll, rawRun, rawTuples } from '@/db/dialect';
 import { arrayParam } from '../pg/array-param';
 
 /** One current submission as the evaluation reads it: [id, labId, sampleId, analyteId, value, method, instrument]. */
@@ -181,9 +181,9 @@ function gradedParentsSql(roundId: number, evaluationId: number) {
  * (a failure rolls the transaction back, which undoes it too). */
 async function withoutNestedLoops<T>(tx: DB, fn: () => Promise<T>): Promise<T> {
   const [[before]] = await rawTuples<[string]>(tx, sql`select current_setting('enable_nestloop')`);
-  await rawTuples(tx, sql`select set_config('enable_nestloop', 'off', true)`);
+  await rawRun(tx, sql`select set_config('enable_nestloop', 'off', true)`);
   const out = await fn();
-  await rawTuples(tx, sql`select set_config('enable_nestloop', ${before}, true)`);
+  await rawRun(tx, sql`select set_config('enable_nestloop', ${before}, true)`);
   return out;
 }
 
