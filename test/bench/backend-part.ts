@@ -20,6 +20,7 @@ import { FIGURES_PREFIX, type Figure } from './backends';
 import { profilePgQueries } from './pg-profile';
 import { cpuSince, pgCpu } from './proc-cpu';
 import { checkIqcParents, noIqcParentIds } from '@/db/pg/iqc-parents';
+import { ingestStorageFloor, type FloorRun } from './ingest-floor';
 
 const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
@@ -94,6 +95,9 @@ async function iqcPart(scale: number): Promise<Figure[]> {
       if (serverS !== null) figures.push({ measure: '  CPU per result of the labs at once: database server', unit: 'µs/result', value: (serverS * 1e6) / rows, detail: 'its processes on this machine' });
     }
 
+    // PostgreSQL: what storing the ingest's rows costs the server alone (test/bench/ingest-floor.ts)
+    if (pg) figures.push(...floorFigures(await ingestStorageFloor(world.db as unknown as Parameters<typeof ingestStorageFloor>[0])));
+
     // the write alone: iqc_results rows (of one stored run and lot, not current so the dedup key
     // leaves them be) through the bulk writer in one transaction, ids taken with the rows
     const [ref] = await world.db.select().from(iqcResults).orderBy(asc(iqcResults.id)).limit(1);
@@ -133,6 +137,30 @@ async function iqcPart(scale: number): Promise<Figure[]> {
   } finally {
     await world.close();
   }
+}
+
+/** The floor runs as a line and a figure: the server's CPU per stored result (each run's, and the
+ * median's split by table), and the rate one core could store at that cost. */
+function floorFigures(runs: FloorRun[]): Figure[] {
+  const totals = runs.map((r) => {
+    const parts = [...r.serverS.values()];
+    return parts.some((x) => x === null) ? null : (parts as number[]).reduce((a, b) => a + b, 0);
+  });
+  if (totals.some((t) => t === null)) {
+    console.log('storing the ingest\'s rows alone: the database server runs elsewhere, its CPU is not measurable from here');
+    return [];
+  }
+  const order = totals.map((t, i) => [t as number, i] as const).sort((a, b) => a[0] - b[0]);
+  const [median, at] = order[Math.floor(order.length / 2)];
+  const { results, serverS } = runs[at];
+  const us = (s: number) => (s * 1e6) / results;
+  const daily = ['iqc_daily_lots', 'iqc_daily_series', 'iqc_daily_pairs'] as const;
+  const split = `results ${fmt(us(serverS.get('iqc_results')!), 1)}, runs ${fmt(us(serverS.get('iqc_runs')!), 1)}, daily rows ${fmt(us(daily.reduce((n, t) => n + serverS.get(t)!, 0)), 1)}, violations ${fmt(us(serverS.get('iqc_violations')!), 1)}`;
+  console.log(
+    `storing the ingest's rows alone (read out, COPY'd back into the emptied tables, no app; ${runs.length} runs of ${fmt(results)} results): ` +
+      `database server ${totals.map((t) => fmt(us(t as number), 1)).join(', ')} µs a result (median: ${split}) — one core stores at most ${fmt(results / median)} results/s`,
+  );
+  return [{ measure: "IQC ingest's rows stored alone: COPY back, no app (median of 3)", unit: 'µs/result', value: us(median), detail: `database server CPU; ${split}; one core: ${fmt(results / median)} results/s` }];
 }
 
 async function eqaPart(scale: number): Promise<Figure[]> {
