@@ -11,7 +11,9 @@
 //      gave (WrittenSeries): those days are summed from these in memory, as SQLite does, and only
 //      their rows are written (an import of new days reads nothing back);
 //   2. the roll-ups move by delta: each touched lab × analyte × day's levels before (iqc_daily_pairs)
-//      and after (its control-lot rows over every instrument), then the region's covered pair-days
+//      and after (its control-lot rows over every instrument; a day summed from memory on every
+//      instrument of the analyte's lots had none before and has the written lot rows' levels after,
+//      so it reads nothing), then the region's covered pair-days
 //      and month pairs by the net change, upserted on their keys (iqc_daily_pairs' key holds lab_id,
 //      the Citus distribution column).
 // A transaction-scoped advisory lock per lab orders two writers of one lab: the second reads the
@@ -156,7 +158,44 @@ async function refreshLab(tx: unknown, labId: number, series: readonly Refreshed
   await writeColumns(tx, iqcDailyLots, ['controlLotId', 'day', 'labId', 'analyteId', 'level', 'results', 'n', 'mean', 'sumSqDev'], lotCols);
   const stored = k.filter((x) => !fromMemory.has(dayKeyOf(x.analyteId, x.instrument, x.day)));
   if (stored.length) await sumStoredDays(tx, labId, stored);
-  await moveRollups(tx, labId, k);
+  await moveRollups(tx, labId, k, await pairDaysFromMemory(tx, labId, fromMemory, lotCols));
+}
+
+/** The lab × analyte days whose levels before and after the write are known without reading them:
+ * those where every instrument of the analyte's control lots in the lab was summed from memory (the
+ * day fresh for each). No series of the analyte had a row that day, so no control-lot row (a lot
+ * row implies its instrument's series row) and no pair row (a pair row implies a lot row): the
+ * levels before are 0, and after they are the distinct levels of the lot rows just written. A first
+ * import of new days reads no pair levels back. Keyed analyte \0 day, valued the levels after. */
+async function pairDaysFromMemory(tx: unknown, labId: number, fromMemory: ReadonlySet<string>, lotCols: readonly unknown[][]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (!fromMemory.size) return out;
+  const touched = new Map<number, Set<string>>(); // analyte → days summed from memory on some instrument
+  for (const key of fromMemory) {
+    const [analyte, , day] = key.split('\u0000');
+    const days = touched.get(Number(analyte));
+    if (days) days.add(day);
+    else touched.set(Number(analyte), new Set([day]));
+  }
+  const instruments = new Map<number, string[]>();
+  for (const r of await rawAll<{ analyteId: number; instrument: string }>(
+    tx,
+    sql`SELECT DISTINCT analyte_id AS analyteId, instrument FROM control_lots WHERE lab_id = ${labId} AND analyte_id = ANY(${arrayParam([...touched.keys()])}::bigint[])`,
+  )) {
+    const list = instruments.get(Number(r.analyteId));
+    if (list) list.push(r.instrument);
+    else instruments.set(Number(r.analyteId), [r.instrument]);
+  }
+  const levels = new Map<string, Set<unknown>>();
+  for (const [analyteId, days] of touched) {
+    const all = instruments.get(analyteId) ?? [];
+    for (const day of days) if (all.every((i) => fromMemory.has(dayKeyOf(analyteId, i, day)))) levels.set(`${analyteId}\u0000${day}`, new Set());
+  }
+  // the lot rows' columns: controlLotId, day, labId, analyteId, level, …
+  const [, dayCol, , analyteCol, levelCol] = lotCols;
+  for (let r = 0; r < dayCol.length; r++) levels.get(`${analyteCol[r]}\u0000${dayCol[r]}`)?.add(levelCol[r]);
+  for (const [key, set] of levels) out.set(key, set.size);
+  return out;
 }
 
 /** The series and control-lot rows of the given days summed from the stored runs and current, not
@@ -209,8 +248,9 @@ export function storedDaysSql(labId: number, k: readonly DayKey[]): { series: SQ
   return { series, lots };
 }
 
-/** The lab × analyte day levels of the touched days and the region's roll-ups, by delta. */
-async function moveRollups(tx: unknown, labId: number, keys: readonly { analyteId: number; day: string }[]): Promise<void> {
+/** The lab × analyte day levels of the touched days and the region's roll-ups, by delta; `known`
+ * gives the days whose levels were 0 before, with their levels after (pairDaysFromMemory). */
+async function moveRollups(tx: unknown, labId: number, keys: readonly { analyteId: number; day: string }[], known: ReadonlyMap<string, number>): Promise<void> {
   const region = (await rawAll<{ regionId: number }>(tx, sql`SELECT region_id AS regionId FROM laboratories WHERE id = ${labId}`))[0]?.regionId;
   if (region === undefined) return;
   const pairKeys = new Map<string, { analyteId: number; day: string }>();
@@ -220,10 +260,15 @@ async function moveRollups(tx: unknown, labId: number, keys: readonly { analyteI
     const month = x.day.slice(0, 7);
     monthKeys.set(`${x.analyteId}\u0000${month}`, { analyteId: x.analyteId, month });
   }
-  const pk = [...pairKeys.values()];
+  const pk = [...pairKeys.values()].filter((x) => !known.has(`${x.analyteId}\u0000${x.day}`));
   const mk = [...monthKeys.values()];
   // levels before (the pair row) and after (the control-lot rows of every instrument) per touched day
-  const levels = await rawAll<{ analyteId: number; day: string; before: number; after: number }>(
+  const levels: { analyteId: number; day: string; before: number; after: number }[] = [];
+  for (const [key, after] of known) {
+    const at = key.indexOf('\u0000');
+    levels.push({ analyteId: Number(key.slice(0, at)), day: key.slice(at + 1), before: 0, after });
+  }
+  if (pk.length) levels.push(...await rawAll<{ analyteId: number; day: string; before: number; after: number }>(
     tx,
     sql`SELECT k.analyte_id AS analyteId, k.day, coalesce(p.levels, 0)::int AS before, coalesce(x.levels, 0)::int AS after
         FROM unnest(${arrayParam(pk.map((x) => x.analyteId))}::bigint[], ${arrayParam(pk.map((x) => x.day))}::text[]) AS k(analyte_id, day)
@@ -231,7 +276,7 @@ async function moveRollups(tx: unknown, labId: number, keys: readonly { analyteI
         LEFT JOIN LATERAL (
           SELECT count(DISTINCT dl.level) AS levels FROM control_lots l JOIN iqc_daily_lots dl ON dl.control_lot_id = l.id AND dl.lab_id = l.lab_id AND dl.day = k.day
           WHERE l.lab_id = ${labId} AND l.analyte_id = k.analyte_id) x ON true`,
-  );
+  ));
   const changed = levels.filter((r) => r.before !== r.after);
   if (!changed.length) return;
   const levelsBefore = new Map(changed.map((r) => [`${r.analyteId}\u0000${r.day}`, r.before]));
