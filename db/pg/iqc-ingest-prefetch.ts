@@ -126,11 +126,18 @@ export async function prefetchRegionResults(db: unknown, labId: number, series: 
 
 /** contextValues (and hasContext) of every series of a batch: the judged values of the newest
  * `maxRuns` in-control runs before the series' `from`, newest run first (the judge pages through
- * these in memory; it reads at most MAX_CONTEXT_RUNS runs). */
+ * these in memory), and per series how many runs that read (with values or not): fewer than
+ * `maxRuns` means the series' whole history before `from` is there. */
 export async function prefetchContextValues(db: unknown, labId: number, series: readonly SeriesKey[], maxRuns: number) {
-  const out = new Map<string, ContextValueRow[]>();
-  if (!series.length) return out;
-  const rows = await rawAll<ContextValueRow & { analyteId: number; instrument: string }>(
+  const values = new Map<string, ContextValueRow[]>();
+  const runsRead = new Map<string, number>();
+  if (!series.length) return { values, runsRead };
+  // a run without a judged value still counts towards maxRuns (as SQLite's pages count it): it comes
+  // as one row without a level. Each run's values are read by its key, whatever the statistics of
+  // tables an ingest just filled say (a hash of all the lab's results otherwise), and only in the
+  // months from the run's start on: a run starts at its earliest current result (the engine sets
+  // it so; iqc-daily checks it after every step), and the months before are pruned as the plan runs
+  const rows = await rawAll<{ runId: number; level: string | null; z: number | null; analyteId: number; instrument: string }>(
     db,
     sql`SELECT u.id AS runId, r.level, r.z, k.analyte_id AS analyteId, k.instrument
         FROM unnest(${arrayParam(series.map((s) => s.analyteId))}::int[], ${arrayParam(series.map((s) => s.instrument))}::text[], ${arrayParam(series.map((s) => s.from))}::bigint[]) AS k(analyte_id, instrument, before)
@@ -138,14 +145,22 @@ export async function prefetchContextValues(db: unknown, labId: number, series: 
           SELECT id, measured_at, client_run_id FROM iqc_runs
           WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND instrument = k.instrument AND measured_at < k.before AND status IN ('accepted', 'warning')
           ORDER BY measured_at DESC, coalesce(client_run_id, '') DESC, id DESC LIMIT ${maxRuns}) u
-        JOIN iqc_results r ON r.run_id = u.id AND r.lab_id = ${labId} AND r.current AND NOT r.excluded AND r.z IS NOT NULL
+        LEFT JOIN LATERAL (
+          SELECT level, z FROM iqc_results
+          WHERE run_id = u.id AND lab_id = ${labId} AND measured_at >= u.measured_at AND current AND NOT excluded AND z IS NOT NULL OFFSET 0) r ON true
         ORDER BY k.analyte_id, k.instrument, u.measured_at DESC, coalesce(u.client_run_id, '') DESC, u.id DESC`,
   );
+  let lastRun: number | undefined;
+  let lastKey: string | undefined;
   for (const r of rows) {
     const key = seriesKeyOf(r.analyteId, r.instrument);
-    let list = out.get(key);
-    if (!list) out.set(key, (list = []));
-    list.push({ runId: r.runId, level: r.level, z: r.z });
+    if (key !== lastKey || r.runId !== lastRun) runsRead.set(key, (runsRead.get(key) ?? 0) + 1);
+    lastKey = key;
+    lastRun = r.runId;
+    if (r.level === null) continue;
+    let list = values.get(key);
+    if (!list) values.set(key, (list = []));
+    list.push({ runId: r.runId, level: r.level, z: r.z as number });
   }
-  return out;
+  return { values, runsRead };
 }

@@ -26,6 +26,11 @@ import { checkIqcParents, IQC_PARENT_COLUMNS, noIqcParentIds, noteIqcParents, ty
 import { arrayParam } from './array-param';
 
 type Op = () => Promise<void>;
+
+/** The in-control runs of history first read per series: the judge's first two pages (16 and 64
+ * runs; lib/services/iqc/judge.ts, readContextRuns), enough for a series whose runs carry every
+ * level. A small post after years of history reads these, not MAX_CONTEXT_RUNS. */
+export const CONTEXT_FIRST_RUNS = 80;
 interface ActionRow {
   id: number;
   status: string;
@@ -47,7 +52,7 @@ export class PgIqcStatements {
   private lab!: Awaited<ReturnType<typeof prefetchLab>>;
   private clientRuns = new Map<string, { id: number; measuredAt: number }>();
   private region = new Map<string, { from: number; rows: RegionResultRow[] }>();
-  private context = new Map<string, { before: number; rows: ContextValueRow[]; runs: number[] }>();
+  private context = new Map<string, { before: number; rows: ContextValueRow[]; runs: number[]; runsRead: number }>();
   private actions = new Map<number, ActionRow>();
   private actionIds = new Map<number, number>();
   /** ids taken ahead per table, and how many of them are used (shift() on thousands is quadratic) */
@@ -108,16 +113,29 @@ export class PgIqcStatements {
   }
 
   /** what evaluation and writing read: each plan's context history, the corrective actions of its
-   * stored runs; ids for the new lots and runs */
-  async loadWriting(plans: readonly { analyteId: number; instrument: string; from: number; runs: readonly { existingId?: number }[]; removed?: readonly unknown[] }[], newLots: number, maxContextRuns: number): Promise<void> {
-    const series = plans.map((p) => ({ analyteId: p.analyteId, instrument: p.instrument, from: p.from }));
-    const ctx = await prefetchContextValues(this.tx, this.labId, series, maxContextRuns);
-    for (const s of series) {
-      const rows = ctx.get(seriesKeyOf(s.analyteId, s.instrument)) ?? [];
-      const runs: number[] = [];
-      for (let i = 0; i < rows.length; i++) if (i === 0 || rows[i - 1].runId !== rows[i].runId) runs.push(i);
-      this.context.set(seriesKeyOf(s.analyteId, s.instrument), { before: s.from, rows, runs });
-    }
+   * stored runs; ids for the new lots and runs. The history is read up to CONTEXT_FIRST_RUNS runs per
+   * series, and up to `maxContextRuns` for a series where `readsContext` (the judge's reading of the
+   * history, run on what was loaded) asks for a page past a history that was cut short. */
+  async loadWriting<P extends { analyteId: number; instrument: string; from: number; runs: readonly { existingId?: number }[]; removed?: readonly unknown[] }>(
+    plans: readonly P[],
+    newLots: number,
+    maxContextRuns: number,
+    readsContext: (plan: P, read: (limit: number, offset: number) => readonly ContextValueRow[]) => unknown,
+  ): Promise<void> {
+    const first = Math.min(CONTEXT_FIRST_RUNS, maxContextRuns);
+    await this.loadContext(plans, first);
+    const more = plans.filter((p) => {
+      const key = seriesKeyOf(p.analyteId, p.instrument);
+      const c = this.context.get(key)!;
+      if (c.runsRead < first) return false;
+      let past = false;
+      readsContext(p, (limit, offset) => {
+        if (offset + limit > c.runs.length) past = true;
+        return this.contextValues.all(this.labId, p.analyteId, p.instrument, p.from, limit, offset);
+      });
+      return past;
+    });
+    if (more.length) await this.loadContext(more, maxContextRuns);
     // the runs a plan can touch: its stored runs (region results of the series)
     const runIds = new Set<number>();
     for (const r of this.region.values()) for (const x of r.rows) runIds.add(x.runId);
@@ -324,6 +342,19 @@ export class PgIqcStatements {
     const r = this.region.get(seriesKeyOf(analyteId, instrument));
     if (!r || from < r.from) throw new Error(`PostgreSQL ingest: results of series ${analyteId}/${instrument} from ${from} not loaded`);
     return r.rows.filter((x) => x.measuredAt >= from);
+  }
+
+  /** the series' in-control history before their `from`: up to `maxRuns` runs each */
+  private async loadContext(plans: readonly { analyteId: number; instrument: string; from: number }[], maxRuns: number): Promise<void> {
+    const series = plans.map((p) => ({ analyteId: p.analyteId, instrument: p.instrument, from: p.from }));
+    const { values, runsRead } = await prefetchContextValues(this.tx, this.labId, series, maxRuns);
+    for (const s of series) {
+      const key = seriesKeyOf(s.analyteId, s.instrument);
+      const rows = values.get(key) ?? [];
+      const runs: number[] = [];
+      for (let i = 0; i < rows.length; i++) if (i === 0 || rows[i - 1].runId !== rows[i].runId) runs.push(i);
+      this.context.set(key, { before: s.from, rows, runs, runsRead: runsRead.get(key) ?? 0 });
+    }
   }
 
   private contextOf(analyteId: number, instrument: string, before: number) {

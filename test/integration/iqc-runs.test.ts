@@ -353,6 +353,24 @@ describe('invariant: the stored verdicts depend only on the set of results', () 
     expect(batch.map((r) => r.status)).toEqual([...Array(18).fill('accepted'), 'rejected', 'accepted']);
     expect(batch[18].violations).toEqual(['10x:2']);
   });
+
+  it('a level present every 20th run finds its history past the first 80 runs: run by run gives the 10x of one batch (PostgreSQL reads that far only when the judge needs it)', async () => {
+    // level 1 at 0 in every run, level 2 at +0.5 in every 20th: 181 runs six hours apart. Posted run
+    // by run, the run holding level 2's 10th value (run 181) is judged after 180 runs of history, of
+    // which the first 80 hold 4 values of level 2
+    const results = Array.from({ length: 181 }, (_, i) => {
+      const at = BASE + i * 6 * 60 * MIN;
+      return i % 20 ? [{ level: '1', z: 0, at }] : [{ level: '1', z: 0, at }, { level: '2', z: 0.5, at: at + 10 * MIN }];
+    });
+    await targetsFor(lab, 'H1');
+    await targetsFor(lab, 'H2');
+    await post(lab, results.flat().map((r) => row('H1', r.level, r.z, r.at)));
+    for (const run of results) await post(lab, run.map((r) => row('H2', r.level, r.z, r.at)));
+    const batch = await verdicts(lab.labId!, 'H1');
+    expect(await verdicts(lab.labId!, 'H2')).toEqual(batch);
+    expect(batch.map((r) => r.status)).toEqual([...Array(180).fill('accepted'), 'rejected']);
+    expect(batch[180].violations).toEqual(['10x:2']);
+  }, 60_000);
 });
 
 describe('excluding a single result', () => {

@@ -27,7 +27,7 @@ describe.skipIf(testBackend !== 'pg')('IQC ingest prefetch on PostgreSQL', () =>
     const series = [{ analyteId: lab.catalogue[0].id, instrument: 'X', from: Date.now() }];
     expect((await prefetchClientRuns(t.db, 1, [{ analyteId: lab.catalogue[0].id, instrument: 'X', clientRunId: 'r1' }])).size).toBe(0);
     expect((await prefetchRegionResults(t.db, 1, series)).size).toBe(0);
-    expect((await prefetchContextValues(t.db, 1, series, 64)).size).toBe(0);
+    expect((await prefetchContextValues(t.db, 1, series, 64)).values.size).toBe(0);
   });
 
   it('reads the lab context in one statement, as the reads it stands for answer it', async () => {

@@ -1,7 +1,7 @@
 // Judging a planned series: z against the target in force, each run's rule set (kept, or chosen anew
 // for a run formed now), and the Westgard verdicts in order after the in-control history.
 import type { DB } from '@/db/client';
-import type { IqcStatements } from '@/db/queries/iqc-ingest';
+import type { ContextValueRow, IqcStatements } from '@/db/queries/iqc-ingest';
 import { createWestgardEvaluator, isWestgardRule, judgeCategoryReadings, QUAL_MISMATCH_RULE, type CategoryReading, type CategoryVerdict, type RunInput, type RunVerdict, type WestgardRule, type WestgardEvaluator } from '@/lib/stats';
 import { gradeOf, type ItemShape } from '@/lib/catalogue/kinds';
 import { ruleSelector, type RuleSelector, type RunLevelTarget } from './sigma';
@@ -18,21 +18,35 @@ export async function selectorFor(db: DB, ctx: LabContext): Promise<RuleSelector
 }
 
 /**
- * An evaluator primed with the in-control history before `plan.from`: earlier accepted or warning
- * runs, newest first, until every level judged in the plan has {@link LOOKBACK_VALUES} values and
- * the flattened sequence as many (at most {@link MAX_CONTEXT_RUNS} runs read, in growing pages).
+ * An evaluator primed with the in-control history before `plan.from` ({@link readContextRuns}).
  */
 function primedEvaluator(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, levels: ReadonlySet<string>): WestgardEvaluator {
   const evaluator = createWestgardEvaluator();
+  if (s.hasContext.get(ctx.labId, plan.analyteId, plan.instrument, plan.from) === undefined) return evaluator;
+  const runs = readContextRuns((limit, offset) => s.contextValues.all(ctx.labId, plan.analyteId, plan.instrument, plan.from, limit, offset), levels);
+  for (let i = runs.length - 1; i >= 0; i--) evaluator.remember(runs[i]);
+  return evaluator;
+}
+
+/** A page of the in-control history: the judged values of `limit` runs from the `offset`-th newest. */
+export type ContextPageReader = (limit: number, offset: number) => readonly ContextValueRow[];
+
+/**
+ * The in-control history a series is judged after: earlier accepted or warning runs, newest first,
+ * read until every level in `levels` has {@link LOOKBACK_VALUES} values and the flattened sequence
+ * as many (at most {@link MAX_CONTEXT_RUNS} runs read, in growing pages: 16, 64, 256, then 512).
+ * PostgreSQL loads the history ahead of the judge and runs this on what it loaded to see whether
+ * that was enough (db/pg/iqc-ingest.ts, loadWriting).
+ */
+export function readContextRuns(read: ContextPageReader, levels: ReadonlySet<string>): RunInput[] {
   const need = new Map<string, number>();
   for (const l of levels) need.set(l, LOOKBACK_VALUES);
   let flattenedNeed = LOOKBACK_VALUES;
   const runs: RunInput[] = [];
-  if (s.hasContext.get(ctx.labId, plan.analyteId, plan.instrument, plan.from) === undefined) return evaluator;
   let offset = 0;
   let page = 16;
   while (offset < MAX_CONTEXT_RUNS && (flattenedNeed > 0 || [...need.values()].some((n) => n > 0))) {
-    const rows = s.contextValues.all(ctx.labId, plan.analyteId, plan.instrument, plan.from, page, offset);
+    const rows = read(page, offset);
     if (!rows.length) break;
     let run: { id: number; values: { level: string; z: number }[] } | undefined;
     const pageRuns: (typeof run & object)[] = [];
@@ -52,8 +66,15 @@ function primedEvaluator(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, le
     offset += page;
     page = Math.min(page * 4, 512);
   }
-  for (let i = runs.length - 1; i >= 0; i--) evaluator.remember(runs[i]);
-  return evaluator;
+  return runs;
+}
+
+/** Every level of a plan's values: the levels its judge primes the history for are among them
+ * (those with a z and not excluded). */
+export function planLevels(plan: { runs: readonly { members: readonly { level: string }[] }[] }): Set<string> {
+  const levels = new Set<string>();
+  for (const run of plan.runs) for (const m of run.members) levels.add(m.level);
+  return levels;
 }
 
 /**
