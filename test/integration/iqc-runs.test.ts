@@ -102,6 +102,25 @@ async function storedRuns(labId: number, instrument: string) {
     action: first(await t.db.select({ status: correctiveActions.status }).from(correctiveActions).where(eq(correctiveActions.runId, r.id)).limit(1))?.status ?? null,
   })));
 }
+/** `runs` runs `apart` apart, level 1 at 0 in each and level 2 at +0.5 (10 minutes later) in every `every`th from the first. */
+const levelEvery = (every: number, runs: number, apart: number) =>
+  Array.from({ length: runs }, (_, i) => {
+    const at = BASE + i * apart + 8 * 60 * MIN;
+    return i % every ? [{ level: '1', z: 0, at }] : [{ level: '1', z: 0, at }, { level: '2', z: 0.5, at: at + 10 * MIN }];
+  });
+
+/** The verdicts of `runs` posted as one batch on instrument `one`, which posted run by run on
+ * `byRun` must equal. */
+async function batchAndRunByRun(runs: { level: string; z: number; at: number }[][], one: string, byRun: string) {
+  await targetsFor(lab, one);
+  await targetsFor(lab, byRun);
+  await post(lab, runs.flat().map((r) => row(one, r.level, r.z, r.at)));
+  for (const run of runs) await post(lab, run.map((r) => row(byRun, r.level, r.z, r.at)));
+  const batch = await verdicts(lab.labId!, one);
+  expect(await verdicts(lab.labId!, byRun)).toEqual(batch);
+  return batch;
+}
+
 /** Verdicts only (ids and actions aside), in evaluation order: start, then client run id (window
  * runs first), then first result (ids depend on arrival order). */
 const verdicts = async (labId: number, instrument: string) =>
@@ -339,16 +358,7 @@ describe('invariant: the stored verdicts depend only on the set of results', () 
 
   it('issue 9: a level present every other run, always at +0.5 SD, gives the same verdict (10x) as one batch and run by run', async () => {
     // level 1 at 0 in every run, level 2 at +0.5 in every other run: 20 runs a day apart
-    const results = Array.from({ length: 20 }, (_, i) => {
-      const at = BASE + i * DAY + 8 * 60 * MIN;
-      return i % 2 ? [{ level: '1', z: 0, at }] : [{ level: '1', z: 0, at }, { level: '2', z: 0.5, at: at + 10 * MIN }];
-    });
-    await targetsFor(lab, 'X1');
-    await targetsFor(lab, 'X2');
-    await post(lab, results.flat().map((r) => row('X1', r.level, r.z, r.at)));
-    for (const run of results) await post(lab, run.map((r) => row('X2', r.level, r.z, r.at)));
-    const batch = await verdicts(lab.labId!, 'X1');
-    expect(await verdicts(lab.labId!, 'X2')).toEqual(batch);
+    const batch = await batchAndRunByRun(levelEvery(2, 20, DAY), 'X1', 'X2');
     // level 2's 10th value is in run 19 (runs 1, 3, …, 19): 10x on level 2 there, and nowhere before
     expect(batch.map((r) => r.status)).toEqual([...Array(18).fill('accepted'), 'rejected', 'accepted']);
     expect(batch[18].violations).toEqual(['10x:2']);
@@ -358,16 +368,7 @@ describe('invariant: the stored verdicts depend only on the set of results', () 
     // level 1 at 0 in every run, level 2 at +0.5 in every 20th: 181 runs six hours apart. Posted run
     // by run, the run holding level 2's 10th value (run 181) is judged after 180 runs of history, of
     // which the first 80 hold 4 values of level 2
-    const results = Array.from({ length: 181 }, (_, i) => {
-      const at = BASE + i * 6 * 60 * MIN;
-      return i % 20 ? [{ level: '1', z: 0, at }] : [{ level: '1', z: 0, at }, { level: '2', z: 0.5, at: at + 10 * MIN }];
-    });
-    await targetsFor(lab, 'H1');
-    await targetsFor(lab, 'H2');
-    await post(lab, results.flat().map((r) => row('H1', r.level, r.z, r.at)));
-    for (const run of results) await post(lab, run.map((r) => row('H2', r.level, r.z, r.at)));
-    const batch = await verdicts(lab.labId!, 'H1');
-    expect(await verdicts(lab.labId!, 'H2')).toEqual(batch);
+    const batch = await batchAndRunByRun(levelEvery(20, 181, 6 * 60 * MIN), 'H1', 'H2');
     expect(batch.map((r) => r.status)).toEqual([...Array(180).fill('accepted'), 'rejected']);
     expect(batch[180].violations).toEqual(['10x:2']);
   }, 60_000);
