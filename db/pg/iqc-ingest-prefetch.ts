@@ -133,10 +133,10 @@ export async function prefetchContextValues(db: unknown, labId: number, series: 
   const runsRead = new Map<string, number>();
   if (!series.length) return { values, runsRead };
   // a run without a judged value still counts towards maxRuns (as SQLite's pages count it): it comes
-  // as one row without a level. Each run's values are read by its key, whatever the statistics of
-  // tables an ingest just filled say (a hash of all the lab's results otherwise), and only in the
-  // months from the run's start on: a run starts at its earliest current result (the engine sets
-  // it so; iqc-daily checks it after every step), and the months before are pruned as the plan runs
+  // as one row without a level. Each run's values are read by its key (iqc_results_run_idx in each
+  // month), whatever the statistics of tables an ingest just filled say: a hash of all the lab's
+  // results was planned otherwise, and a bound on the time, which would prune the months before the
+  // run, let the planner combine the (lab, analyte, time) index in
   const rows = await rawAll<{ runId: number; level: string | null; z: number | null; analyteId: number; instrument: string }>(
     db,
     sql`SELECT u.id AS runId, r.level, r.z, k.analyte_id AS analyteId, k.instrument
@@ -147,7 +147,7 @@ export async function prefetchContextValues(db: unknown, labId: number, series: 
           ORDER BY measured_at DESC, coalesce(client_run_id, '') DESC, id DESC LIMIT ${maxRuns}) u
         LEFT JOIN LATERAL (
           SELECT level, z FROM iqc_results
-          WHERE run_id = u.id AND lab_id = ${labId} AND measured_at >= u.measured_at AND current AND NOT excluded AND z IS NOT NULL OFFSET 0) r ON true
+          WHERE run_id = u.id AND lab_id = ${labId} AND current AND NOT excluded AND z IS NOT NULL OFFSET 0) r ON true
         ORDER BY k.analyte_id, k.instrument, u.measured_at DESC, coalesce(u.client_run_id, '') DESC, u.id DESC`,
   );
   let lastRun: number | undefined;

@@ -5,14 +5,15 @@
 // `@figures {json}` for the parent's side-by-side table.
 //
 // `tsx test/bench/backend-part.ts <iqc|eqa|verify> <scale>`
-import { asc } from 'drizzle-orm';
+import { asc, sql } from 'drizzle-orm';
 import { createSyntheticWorld } from './synthetic';
 import { iqcCsvFiles } from './iqc.bench';
 import { eqaRound } from './eqa.bench';
 import { verifyInstances } from './verify-instances';
 import { importIqcCsv } from '@/lib/services/iqc/import-csv';
+import { ingestResults } from '@/lib/services/iqc/ingest';
 import { iqcResults } from '@/db/schema';
-import { dialectOf } from '@/db/dialect';
+import { dialectOf, rawRun } from '@/db/dialect';
 import { withTx } from '@/db/tx';
 import { bulkWriter } from '@/db/bulk';
 import { pgBulkBatches, pgBulkWriter, setPgBulkMethod, type PgBulkMethod } from '@/db/pg/bulk-writer';
@@ -93,6 +94,34 @@ async function iqcPart(scale: number): Promise<Figure[]> {
       console.log(`  CPU per result: app process ${fmt(appUs, 1)} µs${serverS === null ? (pg ? ', database server not measurable from here' : ' (with the database)') : `, database server ${fmt((serverS * 1e6) / rows, 1)} µs (one core of it: ${fmt(rows / serverS)} results/s)`}`);
       figures.push({ measure: '  CPU per result of the labs at once: app process', unit: 'µs/result', value: appUs, detail: pg ? undefined : 'the database in the process' });
       if (serverS !== null) figures.push({ measure: '  CPU per result of the labs at once: database server', unit: 'µs/result', value: (serverS * 1e6) / rows, detail: 'its processes on this machine' });
+    }
+
+    // an LIS's everyday post: one 2-level run of one item, an hour after the last, into a lab with a
+    // year of history (the first lab's file above): time and CPU per post. On PostgreSQL twice: right
+    // after the imports, before the tables have statistics, and after ANALYZE, as autovacuum leaves
+    // them within a minute or so of an import
+    {
+      const actor = files[0].actor;
+      const n = 100;
+      let next = 0;
+      const postRun = () => {
+        const measuredAt = end + 3_600_000 * (1 + next++);
+        return ingestResults(world.db, actor, { results: [{ analyte: 'K', level: '1', lot: 'K-1-A', value: 3.8, measuredAt, instrument: 'C702' }, { analyte: 'K', level: '2', lot: 'K-2-A', value: 6.2, measuredAt: measuredAt + 300_000, instrument: 'C702' }] }, { source: 'api', now: end + 1_000 * 3_600_000 });
+      };
+      for (let i = 0; i < 10; i++) await postRun();
+      for (const when of pg ? (['before statistics', 'after ANALYZE'] as const) : ([undefined] as const)) {
+        if (when === 'after ANALYZE') await rawRun(world.db, sql`ANALYZE`);
+        const server0 = pg ? await pgCpu(world.db, 'server') : null;
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) await postRun();
+        const ms = (performance.now() - t0) / n;
+        const cpu = process.cpuUsage(cpu0);
+        const serverS = pg ? cpuSince(server0, await pgCpu(world.db, 'server')) : null;
+        const cpuText = `app ${fmt((cpu.user + cpu.system) / 1000 / n, 2)} ms${serverS === null ? '' : `, database server ${fmt((serverS * 1000) / n, 2)} ms`} CPU a post`;
+        console.log(`one 2-level run posted after a lab-year of history${when ? ` (${when})` : ''}: ${fmt(ms, 2)} ms a post (${n} posts one after another; ${cpuText})`);
+        figures.push({ measure: 'IQC post of one 2-level run after a lab-year (LIS, one at a time)', unit: 'ms/post', value: ms, variant: when, detail: `${n} posts; ${cpuText}` });
+      }
     }
 
     // PostgreSQL: what storing the ingest's rows costs the server alone (test/bench/ingest-floor.ts)

@@ -14,7 +14,7 @@ import { isPostgresUrl } from '@/db/pg/url';
  * the same thing on one backend (PostgreSQL's unnest and COPY writers). */
 export interface Figure {
   measure: string;
-  unit: 'results/s' | 's' | 'requests/s' | 'µs/result';
+  unit: 'results/s' | 's' | 'requests/s' | 'µs/result' | 'ms/post';
   value: number;
   variant?: string;
   detail?: string;
@@ -78,7 +78,7 @@ function runPart(part: string, scale: number, backend: Backend, databaseUrl?: st
 }
 
 const fmt = (x: number, unit: Figure['unit']) =>
-  Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: unit === 's' || unit === 'µs/result' ? 1 : 0, minimumFractionDigits: unit === 's' || unit === 'µs/result' ? 1 : 0 }) : '—';
+  Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: unit === 'ms/post' ? 2 : unit === 's' || unit === 'µs/result' ? 1 : 0, minimumFractionDigits: unit === 'ms/post' ? 2 : unit === 's' || unit === 'µs/result' ? 1 : 0 }) : '—';
 
 /** The side-by-side table: one row per measure (and PostgreSQL variant), SQLite and PostgreSQL columns. */
 export function figureTable(byBackend: Record<Backend, Figure[]>): string {

@@ -129,12 +129,6 @@ async function stored(db: unknown = t.db) {
 }
 
 async function expectAggregatesExact() {
-  // each run starts at its earliest current result (PostgreSQL's read of the in-control history
-  // looks for a run's values from its start on: db/pg/iqc-ingest-prefetch.ts)
-  const starts = await rows<{ id: number; measuredAt: number; earliest: number }>(
-    `SELECT u.id, u.measured_at AS measuredAt, min(r.measured_at) AS earliest FROM iqc_runs u JOIN iqc_results r ON r.run_id = u.id AND r.current = true GROUP BY u.id, u.measured_at`,
-  );
-  expect(starts.filter((r) => Number(r.measuredAt) !== Number(r.earliest))).toEqual([]);
   const want = await expected();
   const got = await stored();
   expect(got.series).toEqual(want.series);
