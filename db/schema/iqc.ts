@@ -175,7 +175,9 @@ export const iqcResults = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index('iqc_results_run_idx').on(t.runId),
+    // a run's results, with the lab: one index answers both (a run's values are read by run and lab,
+    // and with only run_id indexed PostgreSQL, before its statistics, combined the lab's index in)
+    index('iqc_results_run_idx').on(t.runId, t.labId),
     index('iqc_results_lot_time_idx').on(t.controlLotId, t.measuredAt),
     index('iqc_results_lab_analyte_time_idx').on(t.labId, t.analyteId, t.measuredAt),
     // the same result sent twice (same lab, analyte, level, lot, time, value) is one result

@@ -142,7 +142,7 @@ export const iqcResults = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.id, t.measuredAt, t.labId] }),
-    index('iqc_results_run_idx').on(t.runId),
+    index('iqc_results_run_idx').on(t.runId, t.labId),
     index('iqc_results_lot_time_idx').on(t.controlLotId, t.measuredAt),
     index('iqc_results_lab_analyte_time_idx').on(t.labId, t.analyteId, t.measuredAt),
     uniqueIndex('iqc_results_dedup_uq').on(t.controlLotId, t.measuredAt, t.value, t.labId).where(sql`"current" = true`),

@@ -1,0 +1,2 @@
+DROP INDEX `iqc_results_run_idx`;--> statement-breakpoint
+CREATE INDEX `iqc_results_run_idx` ON `iqc_results` (`run_id`,`lab_id`);
