@@ -268,15 +268,18 @@ async function moveRollups(tx: unknown, labId: number, keys: readonly { analyteI
     const at = key.indexOf('\u0000');
     levels.push({ analyteId: Number(key.slice(0, at)), day: key.slice(at + 1), before: 0, after });
   }
-  if (pk.length) levels.push(...await rawAll<{ analyteId: number; day: string; before: number; after: number }>(
-    tx,
-    sql`SELECT k.analyte_id AS analyteId, k.day, coalesce(p.levels, 0)::int AS before, coalesce(x.levels, 0)::int AS after
-        FROM unnest(${arrayParam(pk.map((x) => x.analyteId))}::bigint[], ${arrayParam(pk.map((x) => x.day))}::text[]) AS k(analyte_id, day)
-        LEFT JOIN LATERAL (SELECT levels FROM iqc_daily_pairs WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND day = k.day OFFSET 0) p ON true
-        LEFT JOIN LATERAL (
-          SELECT count(DISTINCT dl.level) AS levels FROM control_lots l JOIN iqc_daily_lots dl ON dl.control_lot_id = l.id AND dl.lab_id = l.lab_id AND dl.day = k.day
-          WHERE l.lab_id = ${labId} AND l.analyte_id = k.analyte_id) x ON true`,
-  ));
+  const read = pk.length
+    ? await rawAll<{ analyteId: number; day: string; before: number; after: number }>(
+        tx,
+        sql`SELECT k.analyte_id AS analyteId, k.day, coalesce(p.levels, 0)::int AS before, coalesce(x.levels, 0)::int AS after
+          FROM unnest(${arrayParam(pk.map((x) => x.analyteId))}::bigint[], ${arrayParam(pk.map((x) => x.day))}::text[]) AS k(analyte_id, day)
+          LEFT JOIN LATERAL (SELECT levels FROM iqc_daily_pairs WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND day = k.day OFFSET 0) p ON true
+          LEFT JOIN LATERAL (
+            SELECT count(DISTINCT dl.level) AS levels FROM control_lots l JOIN iqc_daily_lots dl ON dl.control_lot_id = l.id AND dl.lab_id = l.lab_id AND dl.day = k.day
+            WHERE l.lab_id = ${labId} AND l.analyte_id = k.analyte_id) x ON true`,
+      )
+    : [];
+  for (const r of read) levels.push(r);
   const changed = levels.filter((r) => r.before !== r.after);
   if (!changed.length) return;
   const levelsBefore = new Map(changed.map((r) => [`${r.analyteId}\u0000${r.day}`, r.before]));

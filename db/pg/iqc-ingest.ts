@@ -30,7 +30,7 @@ type Op = () => Promise<void>;
 /** The in-control runs of history first read per series: the judge's first two pages (16 and 64
  * runs; lib/services/iqc/judge.ts, readContextRuns), enough for a series whose runs carry every
  * level. A small post after years of history reads these, not MAX_CONTEXT_RUNS. */
-export const CONTEXT_FIRST_RUNS = 80;
+const CONTEXT_FIRST_RUNS = 80;
 interface ActionRow {
   id: number;
   status: string;
