@@ -112,7 +112,7 @@ export const iqcRuns = pgTable(
     index('iqc_runs_lab_analyte_time_idx').on(t.labId, t.analyteId, t.measuredAt),
     index('iqc_runs_series_time_idx').on(t.labId, t.analyteId, t.instrument, t.measuredAt),
     index('iqc_runs_lab_time_idx').on(t.labId, t.measuredAt),
-    index('iqc_runs_lab_status_idx').on(t.labId, t.status),
+    index('iqc_runs_lab_rejected_idx').on(t.labId, t.measuredAt).where(sql`${t.status} = 'rejected'`),
   ],
 );
 
