@@ -135,13 +135,19 @@ async function refreshLab(tx: unknown, labId: number, series: readonly Refreshed
   const seen = new Map<string, number>();
   for (const s of series) seen.set(`${s.analyteId}\u0000${s.instrument}`, (seen.get(`${s.analyteId}\u0000${s.instrument}`) ?? 0) + 1);
   const fromMemory = new Set<string>();
+  const memoryDays = new Map<number, Set<string>>(); // analyte → days summed from memory on some instrument
   const seriesCols: unknown[][] = [[], [], [], [], [], [], [], []];
   const lotCols: unknown[][] = [[], [], [], [], [], [], [], [], []];
   for (const s of series) {
     if (!s.written || seen.get(`${s.analyteId}\u0000${s.instrument}`) !== 1) continue;
     const fresh = [...new Set(s.days)].filter((day) => !had.has(dayKeyOf(s.analyteId, s.instrument, day)));
     if (!fresh.length) continue;
-    for (const day of fresh) fromMemory.add(dayKeyOf(s.analyteId, s.instrument, day));
+    let days = memoryDays.get(s.analyteId);
+    if (!days) memoryDays.set(s.analyteId, (days = new Set()));
+    for (const day of fresh) {
+      fromMemory.add(dayKeyOf(s.analyteId, s.instrument, day));
+      days.add(day);
+    }
     const freshDays = new Set(fresh);
     eachRecomputedRow(
       { d: { ...s, days: fresh }, acc: s.written },
@@ -158,7 +164,7 @@ async function refreshLab(tx: unknown, labId: number, series: readonly Refreshed
   await writeColumns(tx, iqcDailyLots, ['controlLotId', 'day', 'labId', 'analyteId', 'level', 'results', 'n', 'mean', 'sumSqDev'], lotCols);
   const stored = k.filter((x) => !fromMemory.has(dayKeyOf(x.analyteId, x.instrument, x.day)));
   if (stored.length) await sumStoredDays(tx, labId, stored);
-  await moveRollups(tx, labId, k, await pairDaysFromMemory(tx, labId, fromMemory, lotCols));
+  await moveRollups(tx, labId, k, await pairDaysFromMemory(tx, labId, fromMemory, memoryDays, lotCols));
 }
 
 /** The lab × analyte days whose levels before and after the write are known without reading them:
@@ -167,16 +173,15 @@ async function refreshLab(tx: unknown, labId: number, series: readonly Refreshed
  * row implies its instrument's series row) and no pair row (a pair row implies a lot row): the
  * levels before are 0, and after they are the distinct levels of the lot rows just written. A first
  * import of new days reads no pair levels back. Keyed analyte \0 day, valued the levels after. */
-async function pairDaysFromMemory(tx: unknown, labId: number, fromMemory: ReadonlySet<string>, lotCols: readonly unknown[][]): Promise<Map<string, number>> {
+async function pairDaysFromMemory(
+  tx: unknown,
+  labId: number,
+  fromMemory: ReadonlySet<string>,
+  touched: ReadonlyMap<number, ReadonlySet<string>>,
+  lotCols: readonly unknown[][],
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  if (!fromMemory.size) return out;
-  const touched = new Map<number, Set<string>>(); // analyte → days summed from memory on some instrument
-  for (const key of fromMemory) {
-    const [analyte, , day] = key.split('\u0000');
-    const days = touched.get(Number(analyte));
-    if (days) days.add(day);
-    else touched.set(Number(analyte), new Set([day]));
-  }
+  if (!touched.size) return out;
   const instruments = new Map<number, string[]>();
   for (const r of await rawAll<{ analyteId: number; instrument: string }>(
     tx,

@@ -4,7 +4,7 @@
 // the transaction rolled back, so the world is as it was. What the server spends there, an ingest
 // spends whatever the app does; the rest of an ingest's server CPU is its reads and statements.
 import type pg from 'pg';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { cpuSince, pgCpu } from './proc-cpu';
@@ -34,12 +34,7 @@ async function copyOut(client: pg.PoolClient, table: string): Promise<Buffer> {
 }
 
 async function copyIn(client: pg.PoolClient, table: string, data: Buffer): Promise<void> {
-  const stream = client.query(copyFrom(`COPY ${table} FROM STDIN (FORMAT binary)`));
-  await new Promise<void>((resolve, reject) => {
-    stream.on('finish', resolve);
-    stream.on('error', reject);
-    stream.end(data);
-  });
+  await pipeline(Readable.from([data]), client.query(copyFrom(`COPY ${table} FROM STDIN (FORMAT binary)`)));
 }
 
 /** Store the ingest tables' rows again into the emptied tables, `runs` times, each in a transaction

@@ -11,7 +11,7 @@ import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError, fieldError, zodIssueError, type ZodIssueLike } from '@/lib/errors';
 import { iqcResultInput, iqcValueInput, readIqcResult, type IqcResultInput, type MeasuredAtMemo } from '@/lib/validation/iqc';
 import { readItemValue, type ItemShape } from '@/lib/catalogue/kinds';
-import { createNewLots, evaluatePlan, loadLabContext, planBatch, planLevels, readContextRuns, selectorFor, writePlan, type PlannedValue, type RunOutcome, type WriteSummary } from './engine';
+import { createNewLots, evaluatePlan, loadLabContext, planBatch, readPlanContext, selectorFor, writePlan, type PlannedValue, type RunOutcome, type WriteSummary } from './engine';
 import { withTx } from '@/db/tx';
 import { dialectOf } from '@/db/dialect';
 import { pgIqcStatements } from '@/db/pg/iqc-ingest';
@@ -218,7 +218,7 @@ export async function ingestResultsOfLab(db: DB, actor: Actor, scope: LabScope, 
     const skipped = plans.reduce((n, p) => n + p.skipped, 0);
     // planning only reads: a dry run (CSV preview) stops here with nothing written
     if (opts.dryRun) return { inserted, skipped, runs: [], runCount: 0, rejected: 0, reevaluated: 0, newLots: ctx.newLots.size, dryRun: true };
-    await pg?.loadWriting(plans, ctx.newLots.size, MAX_CONTEXT_RUNS, (plan, read) => readContextRuns(read, planLevels(plan)));
+    await pg?.loadWriting(plans, ctx.newLots.size, MAX_CONTEXT_RUNS, readPlanContext);
     const newLots = createNewLots(s, ctx, plans, now);
     const selector = await selectorFor(tx, ctx);
     const outcomes: RunOutcome[] = [];

@@ -69,12 +69,13 @@ export function readContextRuns(read: ContextPageReader, levels: ReadonlySet<str
   return runs;
 }
 
-/** Every level of a plan's values: the levels its judge primes the history for are among them
- * (those with a z and not excluded). */
-export function planLevels(plan: { runs: readonly { members: readonly { level: string }[] }[] }): Set<string> {
+/** The history a plan's judge reads ({@link readContextRuns}) for every level of the plan's values,
+ * among which are the levels it primes the history for (those with a z and not excluded): at least
+ * as much as the judge reads (PostgreSQL's loadWriting asks this of what it loaded). */
+export function readPlanContext(plan: { runs: readonly { members: readonly { level: string }[] }[] }, read: ContextPageReader): RunInput[] {
   const levels = new Set<string>();
   for (const run of plan.runs) for (const m of run.members) levels.add(m.level);
-  return levels;
+  return readContextRuns(read, levels);
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { DB } from '@/db/client';
 import type { IqcStatements } from '@/db/queries/iqc-ingest';
 import { pgLabStatements } from '@/db/pg/iqc-ingest';
-import { evaluatePlan, planLevels, readContextRuns, selectorFor } from './judge';
+import { evaluatePlan, readPlanContext, selectorFor } from './judge';
 import { seriesFrom } from './runs';
 import { MAX_CONTEXT_RUNS, type LabContext } from './series';
 import { writePlan, type WriteContext, type WriteSummary } from './write';
@@ -16,7 +16,7 @@ export async function pgReevaluateSeries(db: DB, ctx: LabContext, analyteId: num
   await pg.loadSeries(analyteId, instrument, from);
   const s = pg as unknown as IqcStatements;
   const plan = seriesFrom(s, ctx, analyteId, '', instrument, from);
-  await pg.loadWriting([plan], 0, MAX_CONTEXT_RUNS, (p, read) => readContextRuns(read, planLevels(p)));
+  await pg.loadWriting([plan], 0, MAX_CONTEXT_RUNS, readPlanContext);
   evaluatePlan(s, ctx, plan, await selectorFor(db, ctx));
   // the run at `from` holds the corrected or excluded result: its days are recomputed even when its
   // verdict stays
