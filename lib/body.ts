@@ -6,7 +6,7 @@
 // connection is dropped): cancelling the stream at once would make the framework destroy the socket
 // before the 413 is written (Next's request stream has no backpressure and tears the connection down
 // on cancel), and leaving it unread would let the framework queue the rest in memory.
-import { AppError } from './errors';
+import { AppError, fieldError, type FieldError } from './errors';
 
 /** How much of a refused body is read and discarded so the client receives the 413. */
 export const DISCARD_BUDGET_BYTES = 64 * 1024 * 1024;
@@ -73,4 +73,41 @@ function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): void {
       // the client went away
     }
   });
+}
+
+// JSON.parse turns an escape such as "\ud800" into a lone surrogate, which no text can hold: each
+// driver then stores its own replacement (SQLite three U+FFFD, PostgreSQL one), so the value read
+// back is not the one looked up a moment before (a lot created twice, a unique key broken: a 500).
+// RFC 7493 (I-JSON) forbids them; a body holding one is refused where it is parsed. Text decoded
+// from bytes cannot hold one, so only a body with a surrogate escape is walked.
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+// (String.prototype.isWellFormed is ES2024, past this project's lib)
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Refuse (422, each string's place: the row and field of a `results` array, else its path) a
+ * parsed JSON body whose strings or keys hold an unpaired surrogate; `text` is the body parsed. */
+export function refuseUnpairedSurrogates(value: unknown, text: string): void {
+  if (!SURROGATE_ESCAPE.test(text)) return;
+  const errors: FieldError[] = [];
+  const visit = (v: unknown, path: (string | number)[]): void => {
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) errors.push(placeOf(path));
+    } else if (Array.isArray(v)) {
+      v.forEach((x, i) => visit(x, [...path, i]));
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (LONE_SURROGATE.test(k)) errors.push(placeOf([...path, k]));
+        else visit(x, [...path, k]);
+      }
+    }
+  };
+  visit(value, []);
+  if (errors.length) throw new AppError('body.unpairedSurrogate', { n: errors.length }, errors);
+}
+
+function placeOf(path: (string | number)[]): FieldError {
+  const [top, row, ...rest] = path;
+  // the rows of an import (IQC results, EQA submissions) are reported as every bad row is: by row and field
+  if (top === 'results' && typeof row === 'number') return fieldError('value.unpairedSurrogate', {}, rest.length ? rest.join('.') : '(row)', row + 1);
+  return fieldError('value.unpairedSurrogate', {}, path.length ? path.join('.') : '(body)');
 }

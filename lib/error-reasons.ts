@@ -23,6 +23,7 @@ export const REASONS = {
   'auth.signInsPaused': 'too_many',
 
   'body.notJson': 'invalid',
+  'body.unpairedSurrogate': 'invalid',
   'body.unsupportedType': 'invalid',
   'body.unsupportedMediaType': 'invalid',
   'body.tooLarge': 'too_large',
@@ -42,6 +43,8 @@ export const REASONS = {
 
   'value.required': 'invalid',
   'value.notNumber': 'invalid',
+  'value.notFinite': 'invalid',
+  'value.unpairedSurrogate': 'invalid',
   'value.notDateTime': 'invalid',
   'value.notDate': 'invalid',
   'value.before2000': 'invalid',

@@ -21,6 +21,7 @@ import { getDb, withReadDb } from '@/db/client';
 import { pingDatabase } from '@/db/queries/health';
 import { healthOf } from '@/lib/services/health';
 import { AppError, errorBody } from '@/lib/errors';
+import { refuseUnpairedSurrogates } from '@/lib/body';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { dayOf } from '@/lib/calendar';
 import { labCertifications, searchLabs, verifyRecognition } from '@/lib/services/recognition/verification';
@@ -90,6 +91,7 @@ export async function publicVerifyBatch(text: string, opts: BatchOptions = {}): 
     } catch {
       return { status: 422, body: { error: 'The body is not valid JSON', code: 'body.notJson' }, cache: NO_STORE };
     }
+    refuseUnpairedSurrogates(input, text);
     return { status: 200, body: await withReadDb((db) => verifyBatch(db, input, opts)), cache: NO_STORE };
   } catch (e) {
     return { ...errorBody(e), cache: NO_STORE };
@@ -106,6 +108,7 @@ export async function publicVerifyBatchBytes(text: string, opts: BatchOptions = 
     } catch {
       return { status: 422, body: { error: 'The body is not valid JSON', code: 'body.notJson' }, cache: NO_STORE };
     }
+    refuseUnpairedSurrogates(input, text);
     return { status: 200, body: undefined, bytes: await withReadDb((db) => verifyBatchBody(db, input, opts)), cache: NO_STORE };
   } catch (e) {
     return { ...errorBody(e), cache: NO_STORE };

@@ -108,10 +108,14 @@ const numericValue = z.unknown().optional().transform((v, ctx) => {
  * a category code; which one the item takes is the ingest's question (lib/catalogue/kinds.ts). */
 function readResultValue(v: unknown): number | string | Refused {
   if (v === undefined || v === null || (typeof v === 'string' && !v.trim())) return REFUSED_REQUIRED;
-  if (typeof v === 'number') return v;
+  // JSON's 1e400 parses to Infinity, and so does the text: no analyser measures it, and stored it
+  // would turn every mean, SD and z of its series into NaN
+  if (typeof v === 'number') return Number.isFinite(v) ? v : REFUSED_NOT_FINITE;
   if (typeof v !== 'string') return new Refused([because('value.notNumber')]);
   const s = v.trim();
-  return NUMBER_TEXT.test(s) ? Number(s) : s;
+  if (!NUMBER_TEXT.test(s)) return s;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : REFUSED_NOT_FINITE;
 }
 const resultValue = field(readResultValue);
 
@@ -139,6 +143,7 @@ const REQUIRED = because('value.required');
 const REFUSED_REQUIRED = new Refused([REQUIRED]);
 const REFUSED_FORMULA = new Refused([FORMULA_ISSUE]);
 const REFUSED_NUL = new Refused([because('value.nulCharacter')]);
+const REFUSED_NOT_FINITE = new Refused([because('value.notFinite')]);
 
 /** A text field of a result row (the ingest path validates a million rows a second, so each field
  * is one function): numbers become text, trimmed, length-checked, and text a spreadsheet would run

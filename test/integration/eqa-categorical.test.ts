@@ -275,6 +275,22 @@ describe('values of the wrong kind: 422 per row, nothing saved', () => {
     expect((await submit('GZ-001', 'MIX-1', [{ sample: 'S1', analyte: 'HBSAG', value: 'POS' }])).body).toMatchObject({ created: 0, revised: 0, unchanged: 1 });
   });
 
+  it('an unpaired surrogate escape in a submission or a scheme is refused by row and field (422), nothing saved', async () => {
+    await scheme('LONE', ['K']);
+    expect((await round('LONE', 'LONE-1', ['S1', 'S2'], ['K'])).status).toBe(201);
+    // JSON.stringify writes a lone surrogate as its escape, as a client's serializer would
+    const bad = await submit('GZ-001', 'LONE-1', [
+      { sample: 'S1', analyte: 'K', value: 4.1, method: 'ISE' },
+      { sample: 'S2', analyte: 'K', value: 4.2, method: 'ISE\ud800', instrument: '\udc00' },
+    ]);
+    expect([bad.status, bad.body.code]).toEqual([422, 'body.unpairedSurrogate']);
+    expect(bad.body.errors.map((e: any) => [e.row, e.field, e.code])).toEqual([[2, 'method', 'value.unpairedSurrogate'], [2, 'instrument', 'value.unpairedSurrogate']]);
+    expect((await sqlRows(w.db, 'select count(*) as n from eqa_submissions'))[0]).toEqual({ n: 0 });
+    const s = await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'LONE2', name: '测试\ud800', analytes: ['K'] });
+    expect([s.status, s.body.errors.map((e: any) => [e.field, e.code])]).toEqual([422, [['name', 'value.unpairedSurrogate']]]);
+    expect((await sqlRows(w.db, `select count(*) as n from eqa_schemes where code = 'LONE2'`))[0]).toEqual({ n: 0 });
+  });
+
   it('rounds: a value for a categorical item, a category for a quantitative one, an unknown category → 422 per row, no round', async () => {
     await scheme('MIX2', ['K', 'HBSAG']);
     const r = await round('MIX2', 'MIX2-1', ['S1', 'S2'], ['K', 'HBSAG'], [

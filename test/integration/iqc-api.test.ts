@@ -72,6 +72,7 @@ describe('POST /api/v1/iqc/lots', () => {
     ['a missing level and lot', { level: '', lot: undefined }, ['level', 'lot']],
     ['an unknown source', { source: 'guess' }, ['source']],
     ['an unknown analyte', { analyte: 'NOPE' }, ['analyte']],
+    ['an unpaired surrogate escape in the instrument', { instrument: 'AU\udfff' }, ['instrument']],
   ])('answers 422 per field for %s', async (_title, patch, fields) => {
     const e = await appErrorAsync(() => postLot(t.db, lab, postJson('lots', lot({ lot: 'K1-OTHER', ...patch })), NOW));
     expect(e.status).toBe(422);

@@ -11,6 +11,7 @@ import { AppError } from '@/lib/errors';
 import { ingestResults } from '@/lib/services/iqc/ingest';
 import { importIqcCsv, iqcCsvTemplate } from '@/lib/services/iqc/import-csv';
 import { postResults } from '@/lib/services/iqc/api';
+import { readIqcResult } from '@/lib/validation/iqc';
 import { setManufacturerTarget } from '@/lib/services/iqc/targets';
 import { withTx } from '@/db/tx';
 import { first } from '@/db/dialect';
@@ -336,6 +337,36 @@ describe('the LIS API (POST /api/v1/iqc/results) with a lab token', () => {
       { row: 4, field: 'level', message: 'Required', code: 'value.required' },
     ]);
     expect(await counts()).toEqual(before);
+  });
+
+  it('refuses a value too large to be finite (JSON 1e400 parses to Infinity), in JSON and in a CSV body, and writes nothing', async () => {
+    const before = await counts();
+    // the JSON text as an LIS sends it: JSON.stringify would have made Infinity null
+    const json = `{"results":[{"analyte":"K","level":"1","lot":"K1-A","value":1e400,"measuredAt":"${at(5)}"},{"analyte":"K","level":"2","lot":"K2-A","value":-1e400,"measuredAt":"${at(5)}"},{"analyte":"K","level":"1","lot":"K1-A","value":"1e309","measuredAt":"${at(4)}"}]}`;
+    const e = await appErrorAsync(() => postResults(t.db, tokenActor, req(json, 'application/json'), NOW));
+    expect([e.status, e.reason]).toEqual([422, 'iqc.invalidResults']);
+    expect(e.errors.map((x) => [x.row, x.field, x.code])).toEqual([[1, 'value', 'value.notFinite'], [2, 'value', 'value.notFinite'], [3, 'value', 'value.notFinite']]);
+    const csv = `measured_at,analyte_code,level,lot,value,instrument\n${at(5)},K,1,K1-A,4.01,AU5800\n${at(5)},K,2,K2-A,1e999,AU5800\n`;
+    const c = await appErrorAsync(() => postResults(t.db, tokenActor, req(csv, 'text/csv'), NOW));
+    expect(c.errors.map((x) => [x.row, x.field, x.code, x.message])).toEqual([[3, 'value', 'value.notFinite', 'Too large for a measured value']]);
+    // the largest finite double is still a number (implausible, but what the LIS sent)
+    expect(readIqcResult({ analyte: 'K', level: '1', lot: 'K1-A', value: '1.7976931348623157e308', measuredAt: at(5) }, NOW, { text: undefined, time: NaN })).toMatchObject({ value: Number.MAX_VALUE });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses an unpaired surrogate escape by row and field, writing nothing (the second such post answered 500 on both backends); a paired one is a character', async () => {
+    const before = await counts();
+    const row = (lot: string, hour: number, instrument = '') => `{"analyte":"NA","level":"1","lot":"${lot}","value":140,"measuredAt":"${at(3, hour)}","instrument":"${instrument}"}`;
+    for (const hour of [9, 10]) {
+      const e = await appErrorAsync(() => postResults(t.db, tokenActor, req(`{"results":[${row('NA1-X', hour)},${row('Q\\ud800', hour, 'AU\\udfff58')}]}`, 'application/json'), NOW));
+      expect([e.status, e.reason]).toEqual([422, 'body.unpairedSurrogate']);
+      expect(e.errors.map((x) => [x.row, x.field, x.code])).toEqual([[2, 'lot', 'value.unpairedSurrogate'], [2, 'instrument', 'value.unpairedSurrogate']]);
+    }
+    expect(await counts()).toEqual(before);
+    // an escaped pair (U+1F9EA) is one character: the lot is created once and found again
+    for (const hour of [9, 10]) expect(await postResults(t.db, tokenActor, req(`{"results":[${row('NA1-\\ud83e\\uddea', hour)}]}`, 'application/json'), NOW)).toMatchObject({ inserted: 1 });
+    const lots = await t.db.select({ lot: controlLots.lotNumber }).from(controlLots).where(eq(controlLots.lotNumber, 'NA1-\u{1F9EA}'));
+    expect(lots).toEqual([{ lot: 'NA1-\u{1F9EA}' }]);
   });
 
   it.each([

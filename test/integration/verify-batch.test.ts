@@ -298,6 +298,8 @@ describe('over HTTP (route handlers, as Next serves them)', () => {
     await verifyBatchLimiter.reset();
     const notJson = await verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', body: '{checks' }));
     expect(notJson.status).toBe(422);
+    const lone = await verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', body: '{"checks":[{"lab":"GZ-001\\ud800","analyte":"K"}]}' }));
+    expect([lone.status, (await lone.json()).code]).toEqual([422, 'body.unpairedSurrogate']);
     const token = await verifyBatchRoute(new Request('http://x/api/v1/verify', { method: 'POST', headers: { authorization: 'Bearer nope' }, body: '{"checks":[]}' }));
     expect(token.status).toBe(401);
   });

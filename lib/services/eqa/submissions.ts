@@ -18,7 +18,7 @@ import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { describe } from '@/lib/stats';
 import { readItemValue, type ItemShape } from '@/lib/catalogue/kinds';
 import { submissionBody, submissionRow, type SubmissionRow } from '@/lib/validation/eqa';
-import { utf8Text } from '@/lib/body';
+import { refuseUnpairedSurrogates, utf8Text } from '@/lib/body';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { acceptsSubmissions, loadRound, type ClockOptions, type LoadedRound, roundAnalytes } from './access';
 import { withTx } from '@/db/tx';
@@ -80,6 +80,7 @@ export async function submitPosted(db: DB, actor: Actor, posted: PostedSubmissio
     } catch {
       throw new AppError('body.notJson', {}, [fieldError('body.notJsonField', {}, '(body)')]);
     }
+    refuseUnpairedSurrogates(body, text);
     const parsed = submissionBody.safeParse(body);
     if (!parsed.success) throw new AppError('body.invalid', {}, zodFieldErrors(parsed.error));
     rows = rowsFromJson(parsed.data.results);

@@ -6,7 +6,7 @@ import type { DB } from '@/db/client';
 import type { Actor } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
 import { MAX_CSV_BYTES } from '@/lib/csv';
-import { readBodyBytesCapped, readBodyCapped, utf8Text } from '@/lib/body';
+import { readBodyBytesCapped, readBodyCapped, refuseUnpairedSurrogates, utf8Text } from '@/lib/body';
 import { iqcResultsBody, lotCreateInput } from '@/lib/validation/iqc';
 import { findAnalyteByCode } from '@/db/queries/analytes';
 import { findControlLot, targetVersions } from '@/db/queries/iqc';
@@ -58,6 +58,7 @@ export async function ingestPosted(db: DB, actor: Actor, posted: PostedResults, 
     } catch {
       throw new AppError('body.notJson', {}, [fieldError('body.notJsonField', {}, '(body)', 1)]);
     }
+    refuseUnpairedSurrogates(json, text);
     // a body naming another lab is refused (403) before its rows are looked at
     const named = (json as { lab?: unknown } | null)?.lab;
     if (typeof named === 'string' && named.trim()) await resolveWritableLab(db, actor, named.trim());
@@ -79,11 +80,14 @@ export async function postResults(db: DB, actor: Actor, req: Request, now = Date
 
 async function readJson(req: Request): Promise<unknown> {
   const text = await readBodyCapped(req, MAX_BODY_BYTES);
+  let json: unknown;
   try {
-    return JSON.parse(text);
+    json = JSON.parse(text);
   } catch {
     throw new AppError('body.notJson', {}, [fieldError('body.notJsonField', {}, '(body)')]);
   }
+  refuseUnpairedSurrogates(json, text);
+  return json;
 }
 
 /**
