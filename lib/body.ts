@@ -6,7 +6,9 @@
 // connection is dropped): cancelling the stream at once would make the framework destroy the socket
 // before the 413 is written (Next's request stream has no backpressure and tears the connection down
 // on cancel), and leaving it unread would let the framework queue the rest in memory.
+import { isUtf8 } from 'node:buffer';
 import { AppError, fieldError, type FieldError } from './errors';
+import { decodeFileText, encodingOfLabel, SNIFFED_LABEL } from './text-encoding';
 
 /** How much of a refused body is read and discarded so the client receives the 413. */
 export const DISCARD_BUDGET_BYTES = 64 * 1024 * 1024;
@@ -21,9 +23,31 @@ export async function readBodyCapped(req: Request, maxBytes: number): Promise<st
   return utf8Text(await readBodyBytesCapped(req, maxBytes));
 }
 
-/** UTF-8 bytes as text (a view, not a copy, of the bytes). */
+/** UTF-8 bytes as text (a view, not a copy, of the bytes); bytes that are not UTF-8 are refused
+ * (422 `body.notUtf8`, RFC 8259 §8.1) rather than stored as U+FFFD. */
 export function utf8Text(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (!isUtf8(view)) throw new AppError('body.notUtf8', {}, [fieldError('body.notUtf8', {}, '(body)')]);
+  return view.toString('utf8');
+}
+
+/** A CSV body's text in the encoding it came in (lib/text-encoding.ts: the charset its Content-Type
+ * names, its byte-order mark, UTF-8, else GB18030), or 422 `file.unknownEncoding`. */
+export function csvText(bytes: Uint8Array, declared: string | null | undefined): string {
+  const read = decodeFileText(bytes, declared);
+  if (!read) throw unknownEncoding(declared);
+  return read.text;
+}
+
+/** An uploaded file's text in the encoding it was saved in (see csvText), or 422 `file.unknownEncoding`. */
+export async function uploadedText(file: Blob): Promise<string> {
+  return csvText(new Uint8Array(await file.arrayBuffer()), null);
+}
+
+/** The refusal of a file whose bytes are text in none of the encodings tried. */
+export function unknownEncoding(declared?: string | null): AppError {
+  const params = { encoding: declared && encodingOfLabel(declared) !== 'utf-8' ? declared : SNIFFED_LABEL };
+  return new AppError('file.unknownEncoding', params, [fieldError('file.unknownEncoding', params, '(file)')]);
 }
 
 /** The request body's bytes, at most `maxBytes`, in an ArrayBuffer of their own (a job worker can

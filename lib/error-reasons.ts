@@ -23,6 +23,7 @@ export const REASONS = {
   'auth.signInsPaused': 'too_many',
 
   'body.notJson': 'invalid',
+  'body.notUtf8': 'invalid',
   'body.unpairedSurrogate': 'invalid',
   'body.unsupportedType': 'invalid',
   'body.unsupportedMediaType': 'invalid',
@@ -33,6 +34,7 @@ export const REASONS = {
   'body.lengthRequired': 'invalid',
 
   'file.tooLarge': 'too_large',
+  'file.unknownEncoding': 'invalid',
   'file.empty': 'invalid',
   'file.notCsv': 'invalid',
   'file.missingColumns': 'invalid',

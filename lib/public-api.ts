@@ -21,7 +21,7 @@ import { getDb, withReadDb } from '@/db/client';
 import { pingDatabase } from '@/db/queries/health';
 import { healthOf } from '@/lib/services/health';
 import { AppError, errorBody } from '@/lib/errors';
-import { refuseUnpairedSurrogates } from '@/lib/body';
+import { refuseUnpairedSurrogates, utf8Text } from '@/lib/body';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { dayOf } from '@/lib/calendar';
 import { labCertifications, searchLabs, verifyRecognition } from '@/lib/services/recognition/verification';
@@ -99,9 +99,11 @@ export async function publicVerifyBatch(text: string, opts: BatchOptions = {}): 
 }
 
 /** publicVerifyBatch with the 200's body as its JSON's UTF-8 bytes already (verifyBatchBody: the
- * production server's fast path sends them as they are); refusals as objects, as publicVerifyBatch gives them. */
-export async function publicVerifyBatchBytes(text: string, opts: BatchOptions = {}): Promise<PublicAnswer & { bytes?: Buffer<ArrayBuffer> }> {
+ * production server's fast path sends them as they are); refusals as objects, as publicVerifyBatch gives them.
+ * `body`: the text, or the bytes as the fast path read them (422 `body.notUtf8` when they are not UTF-8). */
+export async function publicVerifyBatchBytes(body: string | Uint8Array, opts: BatchOptions = {}): Promise<PublicAnswer & { bytes?: Buffer<ArrayBuffer> }> {
   try {
+    const text = typeof body === 'string' ? body : utf8Text(body);
     let input: unknown;
     try {
       input = JSON.parse(text);

@@ -44,7 +44,7 @@ export async function publicFastPath(req: http.IncomingMessage, res: http.Server
     const address = req.headers[CLIENT_ADDRESS_HEADER];
     batchRateLimited(typeof address === 'string' ? address : null)
       .then((limited) => {
-        if (!limited) return readCapped(req, MAX_BATCH_BODY_BYTES).then(async (text) => sendAnswer(res, text === null ? { status: 413, body: { error: `The body is larger than ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MB`, code: 'body.tooLarge' } } : await publicVerifyBatchBytes(text)));
+        if (!limited) return readCapped(req, MAX_BATCH_BODY_BYTES).then(async (bytes) => sendAnswer(res, bytes === null ? { status: 413, body: { error: `The body is larger than ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MB`, code: 'body.tooLarge' } } : await publicVerifyBatchBytes(bytes)));
         req.resume();
         sendAnswer(res, limited.answer, { 'retry-after': String(limited.retryAfter) });
       })
@@ -54,8 +54,8 @@ export async function publicFastPath(req: http.IncomingMessage, res: http.Server
   return false;
 }
 
-/** The body as text, or null as soon as it passes maxBytes (the rest is drained, see limits.ts). */
-function readCapped(req: http.IncomingMessage, maxBytes: number): Promise<string | null> {
+/** The body's bytes, or null as soon as they pass maxBytes (the rest is drained, see limits.ts). */
+function readCapped(req: http.IncomingMessage, maxBytes: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length']) > maxBytes) {
       req.resume();
@@ -74,7 +74,7 @@ function readCapped(req: http.IncomingMessage, maxBytes: number): Promise<string
       }
       chunks.push(c);
     });
-    req.on('end', () => over || resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => over || resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

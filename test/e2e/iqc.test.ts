@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { eq } from 'drizzle-orm';
 import { openBrowser, openE2eDb, signIn } from './browser';
-import { apiTokens, users } from '@/db/schema';
+import { apiTokens, controlLots, users } from '@/db/schema';
 import { generateApiToken } from '@/lib/auth/tokens';
 import { first } from '@/db/dialect';
 
@@ -122,6 +122,27 @@ describe('internal QC in the browser', () => {
     await expect(lots.json()).resolves.toContainEqual(expect.objectContaining({ analyte: 'NA', lot: 'NA-E2E-1', instrument: 'E2E', mean: null }));
     const results = await fetch(`${baseUrl}/api/v1/iqc/results?analyte=NA`, { headers: { authorization: `Bearer ${g.token}` } });
     await expect(results.json()).resolves.toContainEqual(expect.objectContaining({ analyte: 'NA', lot: 'NA-E2E-1', value: 140.1, status: 'no_target' }));
+  });
+
+  it('the import page reads a CSV saved in GBK (Excel on a Chinese Windows) with its Chinese intact, and says when a file is in no encoding it reads', async () => {
+    await context.clearCookies();
+    const page = await context.newPage();
+    await signIn(page, baseUrl, 'lab1@demo.labqc');
+    await page.goto(`${baseUrl}/lab/iqc/import`);
+    const at = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    const file = (instrument: Buffer) => Buffer.concat([Buffer.from(`measured_at,analyte_code,level,lot,value,instrument\r\n${at},CL,1,CL-GBK-1,101.5,`), instrument, Buffer.from('\r\n')]);
+    await page.setInputFiles('#csv', { name: 'bad.csv', mimeType: 'text/csv', buffer: file(Buffer.from([0x41, 0xff])) });
+    await expect(page.getByTestId('import-errors').textContent()).resolves.toContain('CSV UTF-8');
+    // '贝克曼 AU5800' as GBK bytes
+    await page.setInputFiles('#csv', { name: 'gbk.csv', mimeType: 'text/csv', buffer: file(Buffer.from('b1b4bfcbc2fc20415535383030', 'hex')) });
+    await page.getByTestId('import-preview').waitFor();
+    await page.getByRole('button', { name: 'Import now' }).click();
+    await page.getByTestId('import-done').waitFor();
+    const { db, close: closeDb } = await openE2eDb();
+    const lots = await db.select({ instrument: controlLots.instrument }).from(controlLots).where(eq(controlLots.lotNumber, 'CL-GBK-1'));
+    await closeDb();
+    expect(lots).toEqual([{ instrument: '贝克曼 AU5800' }]);
+    await page.close();
   });
 
   it('a lab with two instruments sees one Levey-Jennings chart per instrument, and can narrow to one', async () => {

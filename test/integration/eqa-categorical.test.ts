@@ -291,6 +291,22 @@ describe('values of the wrong kind: 422 per row, nothing saved', () => {
     expect((await sqlRows(w.db, `select count(*) as n from eqa_schemes where code = 'LONE2'`))[0]).toEqual({ n: 0 });
   });
 
+  it('a submission CSV saved in GBK keeps its Chinese method; bytes in no encoding are refused (422), nothing saved', async () => {
+    await scheme('GBK', ['K']);
+    expect((await round('GBK', 'GBK-1', ['S1'], ['K'])).status).toBe(201);
+    at(NOW);
+    state.actor = w.labManagers.get('GZ-001')!;
+    const post = (bytes: Buffer) => call(submissionsRoute.POST, 'POST', '/eqa/rounds/GBK-1/submissions', { roundCode: 'GBK-1' }, bytes, 'text/csv');
+    const csv = (method: Buffer) => Buffer.concat([Buffer.from('sample,analyte,value,method\nS1,K,4.1,'), method, Buffer.from('\n')]);
+    const bad = await post(csv(Buffer.from([0x41, 0xff])));
+    expect([bad.status, bad.body.code]).toEqual([422, 'file.unknownEncoding']);
+    expect((await sqlRows(w.db, 'select count(*) as n from eqa_submissions'))[0]).toEqual({ n: 0 });
+    const ok = await post(csv(Buffer.from('bcbaccc7bca4c3b8b7a8', 'hex'))); // '己糖激酶法' in GBK
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+    expect(await sqlRows(w.db, 'select method from eqa_submissions')).toEqual([{ method: '己糖激酶法' }]);
+    state.actor = w.regulators.gd;
+  });
+
   it('rounds: a value for a categorical item, a category for a quantitative one, an unknown category → 422 per row, no round', async () => {
     await scheme('MIX2', ['K', 'HBSAG']);
     const r = await round('MIX2', 'MIX2-1', ['S1', 'S2'], ['K', 'HBSAG'], [

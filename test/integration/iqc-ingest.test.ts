@@ -369,6 +369,23 @@ describe('the LIS API (POST /api/v1/iqc/results) with a lab token', () => {
     expect(lots).toEqual([{ lot: 'NA1-\u{1F9EA}' }]);
   });
 
+  it('reads a CSV body saved in GBK (Excel on a Chinese Windows) with its Chinese intact; refuses bytes in no encoding and a JSON body that is not UTF-8, writing nothing', async () => {
+    const bytesReq = (body: Uint8Array, type: string) => new Request('http://localhost/api/v1/iqc/results', { method: 'POST', headers: { 'content-type': type, authorization: `Bearer ${token}` }, body: new Blob([new Uint8Array(body)]) });
+    const gbk = Buffer.from('b1b4bfcbc2fc20415535383030', 'hex'); // '贝克曼 AU5800' in GBK
+    const csv = (instrument: Buffer, hour: number) => Buffer.concat([Buffer.from(`measured_at,analyte_code,level,lot,value,instrument\r\n${at(2, hour)},K,1,K1-GBK,4.01,`), instrument, Buffer.from('\r\n')]);
+    const before = await counts();
+    const notText = await appErrorAsync(() => postResults(t.db, tokenActor, bytesReq(csv(Buffer.from([0x41, 0xff]), 9), 'text/csv'), NOW));
+    expect([notText.status, notText.reason, notText.errors.map((x) => x.field)]).toEqual([422, 'file.unknownEncoding', ['(file)']]);
+    const json = Buffer.concat([Buffer.from(`{"results":[{"analyte":"K","level":"1","lot":"K1-GBK","value":4.01,"measuredAt":"${at(2, 9)}","instrument":"`), gbk, Buffer.from('"}]}')]);
+    const notUtf8 = await appErrorAsync(() => postResults(t.db, tokenActor, bytesReq(json, 'application/json'), NOW));
+    expect([notUtf8.status, notUtf8.reason]).toEqual([422, 'body.notUtf8']);
+    expect(await counts()).toEqual(before);
+    // sniffed, and declared (charset=GBK): the same instrument, so the same lot
+    expect(await postResults(t.db, tokenActor, bytesReq(csv(gbk, 9), 'text/csv'), NOW)).toMatchObject({ inserted: 1, runs: [{ instrument: '贝克曼 AU5800' }] });
+    expect(await postResults(t.db, tokenActor, bytesReq(csv(gbk, 10), 'text/csv; charset=GBK'), NOW)).toMatchObject({ inserted: 1, runs: [{ instrument: '贝克曼 AU5800' }] });
+    expect(await t.db.select({ instrument: controlLots.instrument }).from(controlLots).where(eq(controlLots.lotNumber, 'K1-GBK'))).toEqual([{ instrument: '贝克曼 AU5800' }]);
+  });
+
   it.each([
     ['malformed JSON', '{"results": [', 'application/json', 422],
     ['an empty results array', '{"results": []}', 'application/json', 422],

@@ -105,4 +105,12 @@ describe('fast path', () => {
     expect(many.status).toBe(413);
     expect(await many.json()).toMatchObject({ code: 'verify.tooManyChecks' });
   });
+
+  it('refuses a body that is not UTF-8 and an unpaired surrogate escape (422), as the framework route does', async () => {
+    await verifyBatchLimiter.reset();
+    const gbk = await fetch(`${base}/api/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-client': '203.0.113.51' }, body: new Blob([Buffer.from('{"checks":[{"lab":"\xba\xbc","analyte":"K"}]}', 'latin1')]) });
+    expect([gbk.status, (await gbk.json()).code]).toEqual([422, 'body.notUtf8']);
+    const lone = await post('{"checks":[{"lab":"GZ-001\\udc00","analyte":"K"}]}', { 'x-test-client': '203.0.113.51' });
+    expect([lone.status, (await lone.json()).code]).toEqual([422, 'body.unpairedSurrogate']);
+  });
 });

@@ -9,7 +9,7 @@ export async function callRoute<P>(handler: RouteHandler<P>, method: string, pat
   const req = new Request(`${ORIGIN}/api/v1${path}`, {
     method,
     headers: { 'content-type': contentType, origin: ORIGIN, host: 'localhost:3000' },
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : body instanceof Uint8Array ? new Blob([new Uint8Array(body)]) : JSON.stringify(body) } : {}),
   });
   const res = await handler(req, { params: Promise.resolve(params) });
   return { status: res.status, body: (await res.json()) as any };

@@ -3,6 +3,7 @@
 import { revalidatePath } from 'next/cache';
 import { getDb } from '@/db/client';
 import { runAction, formObject, type ActionState } from '@/lib/actions';
+import { uploadedText } from '@/lib/body';
 import { batchCheck } from '@/lib/services/hospital/batch-check';
 import { deleteLocalCodeMapping, importLocalCodes, setLocalCode } from '@/lib/services/hospital/local-codes';
 import { createHospitalToken, revokeHospitalToken } from '@/lib/services/hospital/tokens';
@@ -12,7 +13,7 @@ import { createEndpoint, disableWebhookEndpoint, sendTestEvent } from '@/lib/ser
 /** The text of a form: its uploaded file when one was chosen, else the pasted text. */
 async function textOf(form: FormData): Promise<string> {
   const file = form.get('file');
-  if (file && typeof file !== 'string' && file.size > 0) return file.text();
+  if (file && typeof file !== 'string' && file.size > 0) return uploadedText(file);
   return String(form.get('text') ?? '');
 }
 
@@ -22,8 +23,7 @@ function done<T>(r: ActionState<T>, ...paths: string[]): ActionState<T> {
 }
 
 export async function batchCheckAction(_prev: ActionState, form: FormData) {
-  const text = await textOf(form);
-  return runAction(async (actor) => await batchCheck(getDb(), actor, { text }));
+  return runAction(async (actor) => await batchCheck(getDb(), actor, { text: await textOf(form) }));
 }
 
 export async function addWatchAction(_prev: ActionState, form: FormData) {
@@ -36,10 +36,9 @@ export async function removeWatchAction(_prev: ActionState, form: FormData) {
 
 /** Preview a mapping file; with `commit=1` (the preview's "save" button) save it all or nothing. */
 export async function mappingUploadAction(_prev: ActionState, form: FormData) {
-  const text = await textOf(form);
   const commit = form.get('commit') === '1';
   const reason = String(form.get('reason') ?? '');
-  const r = await runAction(async (actor) => ({ ...await importLocalCodes(getDb(), actor, { text, reason }, { dryRun: !commit }), saved: commit }));
+  const r = await runAction(async (actor) => ({ ...await importLocalCodes(getDb(), actor, { text: await textOf(form), reason }, { dryRun: !commit }), saved: commit }));
   return commit ? done(r, '/hospital/mapping', '/regulator/platform/mapping') : r;
 }
 

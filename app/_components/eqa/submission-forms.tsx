@@ -6,6 +6,7 @@ import { useTranslations } from 'next-intl';
 import type { SubmitResult } from '@/app/(lab)/lab/eqa/actions';
 import { ActionForm, type FormAction, type FormContext } from '@/app/_components/action-form';
 import { ResultInput, type ResultOption } from './result-input';
+import { CsvFileInput } from '@/app/_components/csv-file-input';
 
 type Action = FormAction<SubmitResult>;
 
@@ -108,7 +109,7 @@ export function CsvSubmissionForm({ action, roundCode }: { action: Action; round
       <label className="label" htmlFor="eqa-csv-file">
         {t('csvFile')}
       </label>
-      <input id="eqa-csv-file" type="file" accept=".csv,text/csv" className="block text-sm" onChange={async (e) => setText((await e.target.files?.[0]?.text()) ?? '')} />
+      <CsvFileInput id="eqa-csv-file" onText={setText} />
     </ActionForm>
   );
 }

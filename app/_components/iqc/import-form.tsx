@@ -5,6 +5,7 @@ import { useState, useTransition } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
 import { useErrorText } from '@/app/_components/error-text';
+import { chosenFileText, UNREADABLE_FILE } from '@/lib/text-encoding';
 
 interface Outcome {
   inserted: number;
@@ -41,7 +42,9 @@ export function ImportForm({
     setDone(null);
     if (!file) return setText(null);
     setName(file.name);
-    const content = await file.text();
+    const content = await chosenFileText(file);
+    // a file in no encoding read is refused here, as the server would refuse it
+    if (content === null) return void (setText(null), setChecked(UNREADABLE_FILE));
     setText(content);
     start(async () => setChecked(await preview(content)));
   }

@@ -18,7 +18,8 @@ import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { describe } from '@/lib/stats';
 import { readItemValue, type ItemShape } from '@/lib/catalogue/kinds';
 import { submissionBody, submissionRow, type SubmissionRow } from '@/lib/validation/eqa';
-import { refuseUnpairedSurrogates, utf8Text } from '@/lib/body';
+import { csvText, refuseUnpairedSurrogates, utf8Text } from '@/lib/body';
+import { charsetOf } from '@/lib/text-encoding';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { acceptsSubmissions, loadRound, type ClockOptions, type LoadedRound, roundAnalytes } from './access';
 import { withTx } from '@/db/tx';
@@ -69,11 +70,11 @@ export interface PostedSubmission {
 /** The API's submission: CSV (text/csv or text/plain) or JSON `{ results: [...] }`, then {@link submitResults}. */
 export async function submitPosted(db: DB, actor: Actor, posted: PostedSubmission) {
   const { roundCode, type } = posted;
-  const text = utf8Text(posted.body);
   const csv = type.includes('text/csv') || type.includes('text/plain');
   let rows: RawRow[];
-  if (csv) rows = rowsFromCsv(text);
+  if (csv) rows = rowsFromCsv(csvText(posted.body, charsetOf(type)));
   else {
+    const text = utf8Text(posted.body);
     let body: unknown;
     try {
       body = JSON.parse(text);

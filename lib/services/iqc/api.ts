@@ -6,7 +6,8 @@ import type { DB } from '@/db/client';
 import type { Actor } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
 import { MAX_CSV_BYTES } from '@/lib/csv';
-import { readBodyBytesCapped, readBodyCapped, refuseUnpairedSurrogates, utf8Text } from '@/lib/body';
+import { csvText, readBodyBytesCapped, readBodyCapped, refuseUnpairedSurrogates, utf8Text } from '@/lib/body';
+import { charsetOf } from '@/lib/text-encoding';
 import { iqcResultsBody, lotCreateInput } from '@/lib/validation/iqc';
 import { findAnalyteByCode } from '@/db/queries/analytes';
 import { findControlLot, targetVersions } from '@/db/queries/iqc';
@@ -28,6 +29,8 @@ export const MAX_BODY_BYTES = MAX_CSV_BYTES;
  * stopped it for ~0.2 s). */
 export interface PostedResults {
   type: string;
+  /** the Content-Type's charset, if named (a CSV body may be GBK: lib/text-encoding.ts) */
+  charset?: string | null;
   body: Uint8Array;
   lab: string | null;
   /** the lab `lab` resolved to for the actor, authorized, so that the worker does not read it again
@@ -40,18 +43,20 @@ export interface PostedResults {
 export async function readPostedResults(db: DB, actor: Actor, req: Request): Promise<PostedResults> {
   const lab = new URL(req.url).searchParams.get('lab');
   const scope = await resolveWritableLab(db, actor, lab); // 401/403 before reading the body
-  const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
-  return { type, body: await readBodyBytesCapped(req, MAX_BODY_BYTES), lab, scope };
+  const contentType = req.headers.get('content-type');
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  return { type, charset: charsetOf(contentType), body: await readBodyBytesCapped(req, MAX_BODY_BYTES), lab, scope };
 }
 
 /** The 201 body of `POST /api/v1/iqc/results` from a posted batch (errors are thrown as AppError). */
 export async function ingestPosted(db: DB, actor: Actor, posted: PostedResults, now = Date.now()): Promise<Pick<IngestOutcome, 'inserted' | 'skipped' | 'runs' | 'rejected' | 'reevaluated'>> {
   const { type, lab: labParam } = posted;
-  const text = utf8Text(posted.body);
   let out: IngestOutcome;
   if (type === 'text/csv' || type === 'application/csv') {
+    const text = csvText(posted.body, posted.charset);
     out = await importIqcCsv(db, actor, { text, lab: labParam }, { source: 'api', now, scope: posted.scope });
   } else if (type === 'application/json' || type === '') {
+    const text = utf8Text(posted.body);
     let json: unknown;
     try {
       json = JSON.parse(text);

@@ -2,6 +2,7 @@
 import { revalidatePath } from 'next/cache';
 import { getDb } from '@/db/client';
 import { runAction, type ActionState } from '@/lib/actions';
+import { uploadedText } from '@/lib/body';
 import { checkSubmission, rowsFromCsv, type RawRow, type SanityWarning } from '@/lib/services/eqa/submissions';
 import { runJob } from '@/lib/jobs';
 
@@ -43,8 +44,7 @@ export async function submitFormAction(_prev: ActionState<SubmitResult>, form: F
 export async function submitCsvAction(_prev: ActionState<SubmitResult>, form: FormData): Promise<ActionState<SubmitResult>> {
   const roundCode = String(form.get('roundCode') ?? '');
   const file = form.get('file');
-  const text = file && typeof file !== 'string' ? await file.text() : String(form.get('csv') ?? '');
-  const r = await runAction(() => rowsFromCsv(text));
+  const r = await runAction(async () => rowsFromCsv(file && typeof file !== 'string' ? await uploadedText(file) : String(form.get('csv') ?? '')));
   if (!r.ok) return { ...r, data: undefined };
   const out = await save(roundCode, r.data!, 'csv', form.get('confirm') === '1');
   if (out.ok && out.data?.saved) revalidatePath(`/lab/eqa/${encodeURIComponent(roundCode)}`);

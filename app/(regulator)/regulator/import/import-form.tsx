@@ -7,6 +7,7 @@ import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
 import type { RegistryPlan, RegistryProblem } from '@/lib/services/registry';
 import { ActionForm, type FormAction } from '@/app/_components/action-form';
+import { CsvFileInput } from '@/app/_components/csv-file-input';
 
 type Action = FormAction;
 type Committed = { counts: RegistryPlan['counts']; managers: { labCode: string; email: string; temporaryPassword: string }[] };
@@ -31,15 +32,11 @@ export function RegistryImport({ preview, commit }: { preview: Action; commit: A
           <label htmlFor="registry-file" className="label">
             {t('file')}
           </label>
-          <input
+          <CsvFileInput
             id="registry-file"
-            type="file"
-            accept=".csv,text/csv"
-            className="block text-sm"
-            onChange={async (e) => {
-              const f = e.target.files?.[0];
-              setFileName(f?.name ?? '');
-              setCsv(f ? await f.text() : '');
+            onText={(text, file) => {
+              setFileName(file?.name ?? '');
+              setCsv(text);
             }}
           />
           <p className="mt-1 text-xs text-slate-500">{t('fileHint')}</p>
