@@ -318,6 +318,15 @@ describe('dashboard, chart and summary', () => {
     expect(csv.split('\r\n')[0]).toMatch(/^month,analyte_code,instrument,level,lot,n,mean,sd,cv_percent/);
     expect((await appError(async () => await monthlySummary(t.db, lab1, { month: '2026-13' }, NOW))).status).toBe(422);
   });
+
+  it('a value of Infinity stored before the ingest refused them is counted but not described (the page answered 500)', async () => {
+    const rows = [5.1, 5.3, 5.2].map((value, i) => ({ analyte: 'GLU', level: '1', lot: 'G-INF', value, measuredAt: iso(8 - i) }));
+    await ingestResults(t.db, lab1, { results: rows }, { source: 'manual', now: NOW });
+    const stored = await t.db.select({ id: iqcResults.id }).from(iqcResults).where(eq(iqcResults.value, 5.3));
+    await t.db.update(iqcResults).set({ value: Infinity }).where(eq(iqcResults.id, stored[0].id));
+    const row = (await monthlySummary(t.db, lab1, { month: '2026-11' }, NOW)).rows.find((r) => r.lot === 'G-INF')!;
+    expect([row.total, row.n, row.mean]).toEqual([3, 2, 5.15]);
+  });
 });
 
 describe('reading another lab', () => {

@@ -63,7 +63,8 @@ export async function monthlySummary(db: DB, actor: Actor, q: { lab?: string | n
     g.total++;
     keyOfRunLevel.set(`${v.runId}|${v.level}`, key);
     if (v.status === 'rejected') g.rejectedRuns.add(v.runId);
-    else if (!v.excluded) g.values.push(v.value);
+    // a value of ±Infinity can only be one stored before the ingest refused them (value.notFinite): counted, not described
+    else if (!v.excluded && Number.isFinite(v.value)) g.values.push(v.value);
     if (v.mean !== null) {
       g.mean = v.mean;
       g.sd = v.sd;
