@@ -55,6 +55,7 @@ export const REASONS = {
   'value.tooLong': 'invalid',
   'value.formula': 'invalid',
   'value.nulCharacter': 'invalid',
+  'value.controlCharacter': 'invalid',
   'value.month': 'invalid',
   'value.unchanged': 'invalid',
   'value.useDate': 'invalid',

@@ -143,11 +143,13 @@ const REQUIRED = because('value.required');
 const REFUSED_REQUIRED = new Refused([REQUIRED]);
 const REFUSED_FORMULA = new Refused([FORMULA_ISSUE]);
 const REFUSED_NUL = new Refused([because('value.nulCharacter')]);
+const REFUSED_CONTROL = new Refused([because('value.controlCharacter')]);
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const REFUSED_NOT_FINITE = new Refused([because('value.notFinite')]);
 
 /** A text field of a result row (the ingest path validates a million rows a second, so each field
  * is one function): numbers become text, trimmed, length-checked, and text a spreadsheet would run
- * as a formula or holding a NUL character is refused. */
+ * as a formula or holding a control character (a line break, a tab, NUL) is refused. */
 function readText(v: unknown, max: number, required: boolean, upper: boolean): string | Refused {
   // an empty optional column (most rows' operator and run) without trimming and testing it
   if (v === '' && !required) return '';
@@ -158,8 +160,11 @@ function readText(v: unknown, max: number, required: boolean, upper: boolean): s
   if (required && !s) return REFUSED_REQUIRED;
   if (s.length > max) return new Refused([because('value.tooLong', { max })]);
   if (startsLikeFormula(s)) return REFUSED_FORMULA;
-  // no code or name holds one, and PostgreSQL cannot store it (SQLite would: refused on both alike)
-  if (s.includes('\u0000')) return REFUSED_NUL;
+  // a line break inside a lot or instrument (an Excel cell with Alt+Enter, quoted in the CSV) would
+  // name a new lot or series unseen; no code or name holds a control character, and PostgreSQL cannot
+  // store NUL at all (SQLite would: refused on both alike)
+  const control = CONTROL_CHARACTER.exec(s);
+  if (control) return control[0] === '\u0000' ? REFUSED_NUL : REFUSED_CONTROL;
   return upper ? s.toUpperCase() : s;
 }
 const textField = (max: number, required: boolean, upper = false) => field((v) => readText(v, max, required, upper));

@@ -261,6 +261,20 @@ describe('CSV import', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('refuses a line break or tab inside a lot, instrument or level (an Excel cell with Alt+Enter), by line and column, writing nothing', async () => {
+    const before = await counts();
+    const csv = header + line(day(13), '1', '4.01') + `${day(13)},K,2,"K2\nA",6.01,AU5800\n${day(13)},K,3,K3-A,6.01,"AU\t5800"\n`;
+    const e = await appError(async () => await importIqcCsv(t.db, lab1, { text: csv }, { now: NOW }));
+    // the quoted line break makes the third record start on line 3 and end on line 4
+    expect(e.errors.map((x) => [x.field, x.code])).toEqual([['lot', 'value.controlCharacter'], ['instrument', 'value.controlCharacter']]);
+    const j = await appError(async () => await ingestResults(t.db, lab1, { results: kRun(13, 0.1, 0.2, { level: '1\r2' }) }, { source: 'api', now: NOW }));
+    expect(j.errors.map((x) => [x.row, x.field, x.code, x.message])).toEqual([
+      [1, 'level', 'value.controlCharacter', 'Holds a line break, tab or other control character'],
+      [2, 'level', 'value.controlCharacter', 'Holds a line break, tab or other control character'],
+    ]);
+    expect(await counts()).toEqual(before);
+  });
+
   it('reports every problem of a row, not only the first', async () => {
     const before = await counts();
     const e = await appError(async () => await importIqcCsv(t.db, lab1, { text: header + `${day(12)},ZZ,1,=CMD(),abc,\n` }, { now: NOW }));
