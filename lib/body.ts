@@ -45,7 +45,7 @@ export async function uploadedText(file: Blob): Promise<string> {
 }
 
 /** The refusal of a file whose bytes are text in none of the encodings tried. */
-export function unknownEncoding(declared?: string | null): AppError {
+function unknownEncoding(declared: string | null | undefined): AppError {
   const params = { encoding: declared && encodingOfLabel(declared) !== 'utf-8' ? declared : SNIFFED_LABEL };
   return new AppError('file.unknownEncoding', params, [fieldError('file.unknownEncoding', params, '(file)')]);
 }
@@ -99,6 +99,19 @@ function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): void {
   });
 }
 
+/** A JSON body's value; 422 `body.notJson` when it is not JSON (by default with `(body)` as the
+ * field, on `row` when given; `refusal` for another answer), or `body.unpairedSurrogate` (below). */
+export function parseJsonBody(text: string, opts: { row?: number; refusal?: () => AppError } = {}): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw opts.refusal?.() ?? new AppError('body.notJson', {}, [fieldError('body.notJsonField', {}, '(body)', opts.row)]);
+  }
+  refuseUnpairedSurrogates(value, text);
+  return value;
+}
+
 // JSON.parse turns an escape such as "\ud800" into a lone surrogate, which no text can hold: each
 // driver then stores its own replacement (SQLite three U+FFFD, PostgreSQL one), so the value read
 // back is not the one looked up a moment before (a lot created twice, a unique key broken: a 500).
@@ -110,7 +123,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 /** Refuse (422, each string's place: the row and field of a `results` array, else its path) a
  * parsed JSON body whose strings or keys hold an unpaired surrogate; `text` is the body parsed. */
-export function refuseUnpairedSurrogates(value: unknown, text: string): void {
+function refuseUnpairedSurrogates(value: unknown, text: string): void {
   if (!SURROGATE_ESCAPE.test(text)) return;
   const errors: FieldError[] = [];
   const visit = (v: unknown, path: (string | number)[]): void => {

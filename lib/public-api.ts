@@ -21,7 +21,7 @@ import { getDb, withReadDb } from '@/db/client';
 import { pingDatabase } from '@/db/queries/health';
 import { healthOf } from '@/lib/services/health';
 import { AppError, errorBody } from '@/lib/errors';
-import { refuseUnpairedSurrogates, utf8Text } from '@/lib/body';
+import { parseJsonBody, utf8Text } from '@/lib/body';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { dayOf } from '@/lib/calendar';
 import { labCertifications, searchLabs, verifyRecognition } from '@/lib/services/recognition/verification';
@@ -85,13 +85,8 @@ export async function publicApi(pathname: string, params: URLSearchParams, opts:
 /** `POST /api/v1/verify`: the batch (lib/services/recognition/verify-batch.ts) from the body's text. */
 export async function publicVerifyBatch(text: string, opts: BatchOptions = {}): Promise<PublicAnswer> {
   try {
-    let input: unknown;
-    try {
-      input = JSON.parse(text);
-    } catch {
-      return { status: 422, body: { error: 'The body is not valid JSON', code: 'body.notJson' }, cache: NO_STORE };
-    }
-    refuseUnpairedSurrogates(input, text);
+    // not JSON: 422 { error, code } (no errors list), as this answer has always been
+    const input = parseJsonBody(text, { refusal: () => new AppError('body.notJson') });
     return { status: 200, body: await withReadDb((db) => verifyBatch(db, input, opts)), cache: NO_STORE };
   } catch (e) {
     return { ...errorBody(e), cache: NO_STORE };
@@ -104,13 +99,8 @@ export async function publicVerifyBatch(text: string, opts: BatchOptions = {}): 
 export async function publicVerifyBatchBytes(body: string | Uint8Array, opts: BatchOptions = {}): Promise<PublicAnswer & { bytes?: Buffer<ArrayBuffer> }> {
   try {
     const text = typeof body === 'string' ? body : utf8Text(body);
-    let input: unknown;
-    try {
-      input = JSON.parse(text);
-    } catch {
-      return { status: 422, body: { error: 'The body is not valid JSON', code: 'body.notJson' }, cache: NO_STORE };
-    }
-    refuseUnpairedSurrogates(input, text);
+    // not JSON: 422 { error, code } (no errors list), as this answer has always been
+    const input = parseJsonBody(text, { refusal: () => new AppError('body.notJson') });
     return { status: 200, body: undefined, bytes: await withReadDb((db) => verifyBatchBody(db, input, opts)), cache: NO_STORE };
   } catch (e) {
     return { ...errorBody(e), cache: NO_STORE };

@@ -5,10 +5,6 @@
 // alike (the Encoding Standard's TextDecoder in both), so a preview shows what the import will read.
 import type { ActionState } from './actions';
 
-/** The encodings a file is read in without a declaration: by its byte-order mark, else UTF-8 when
- * it is valid UTF-8, else GB18030. */
-export const SNIFFED_ENCODINGS = ['utf-8', 'utf-16le', 'utf-16be', 'gb18030'] as const;
-
 function decodeStrict(bytes: Uint8Array, encoding: string): string | null {
   try {
     // fatal: a byte sequence the encoding does not have refuses the file instead of becoming U+FFFD

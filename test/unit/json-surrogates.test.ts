@@ -1,14 +1,14 @@
-// A JSON body's unpaired surrogate escapes (lib/body.ts refuseUnpairedSurrogates): refused with each
+// A JSON body's unpaired surrogate escapes (lib/body.ts parseJsonBody): refused with each
 // string's place, paired escapes and bodies without escapes pass, and the check agrees with
 // String.prototype.isWellFormed on random strings.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { refuseUnpairedSurrogates } from '@/lib/body';
+import { parseJsonBody } from '@/lib/body';
 import { AppError } from '@/lib/errors';
 
 function refusal(text: string): AppError | null {
   try {
-    refuseUnpairedSurrogates(JSON.parse(text), text);
+    parseJsonBody(text);
     return null;
   } catch (e) {
     if (e instanceof AppError) return e;
@@ -16,7 +16,11 @@ function refusal(text: string): AppError | null {
   }
 }
 
-describe('refuseUnpairedSurrogates', () => {
+describe('parseJsonBody', () => {
+  it('refuses text that is not JSON (422 body.notJson, the body as the field)', () => {
+    expect([refusal('{x')?.reason, refusal('{x')?.errors.map((e) => e.field)]).toEqual(['body.notJson', ['(body)']]);
+  });
+
   it('reports the rows and fields of a results array, other places by their path, and keys', () => {
     const e = refusal('{"lab":"GZ\\ud800","results":[{"lot":"ok"},{"lot":"x\\udc00","instrument":"\\ud800\\ud800\\udc00"}],"meta":{"tags":["a","\\udfff"],"k\\ud801":1}}');
     expect([e?.status, e?.reason, e?.params]).toEqual([422, 'body.unpairedSurrogate', { n: 5 }]);

@@ -18,7 +18,7 @@ import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { describe } from '@/lib/stats';
 import { readItemValue, type ItemShape } from '@/lib/catalogue/kinds';
 import { submissionBody, submissionRow, type SubmissionRow } from '@/lib/validation/eqa';
-import { csvText, refuseUnpairedSurrogates, utf8Text } from '@/lib/body';
+import { csvText, parseJsonBody, utf8Text } from '@/lib/body';
 import { charsetOf } from '@/lib/text-encoding';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { acceptsSubmissions, loadRound, type ClockOptions, type LoadedRound, roundAnalytes } from './access';
@@ -74,15 +74,7 @@ export async function submitPosted(db: DB, actor: Actor, posted: PostedSubmissio
   let rows: RawRow[];
   if (csv) rows = rowsFromCsv(csvText(posted.body, charsetOf(type)));
   else {
-    const text = utf8Text(posted.body);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new AppError('body.notJson', {}, [fieldError('body.notJsonField', {}, '(body)')]);
-    }
-    refuseUnpairedSurrogates(body, text);
-    const parsed = submissionBody.safeParse(body);
+    const parsed = submissionBody.safeParse(parseJsonBody(utf8Text(posted.body)));
     if (!parsed.success) throw new AppError('body.invalid', {}, zodFieldErrors(parsed.error));
     rows = rowsFromJson(parsed.data.results);
   }

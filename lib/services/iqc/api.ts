@@ -6,7 +6,7 @@ import type { DB } from '@/db/client';
 import type { Actor } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
 import { MAX_CSV_BYTES } from '@/lib/csv';
-import { csvText, readBodyBytesCapped, readBodyCapped, refuseUnpairedSurrogates, utf8Text } from '@/lib/body';
+import { csvText, parseJsonBody, readBodyBytesCapped, readBodyCapped, utf8Text } from '@/lib/body';
 import { charsetOf } from '@/lib/text-encoding';
 import { iqcResultsBody, lotCreateInput } from '@/lib/validation/iqc';
 import { findAnalyteByCode } from '@/db/queries/analytes';
@@ -56,14 +56,7 @@ export async function ingestPosted(db: DB, actor: Actor, posted: PostedResults, 
     const text = csvText(posted.body, posted.charset);
     out = await importIqcCsv(db, actor, { text, lab: labParam }, { source: 'api', now, scope: posted.scope });
   } else if (type === 'application/json' || type === '') {
-    const text = utf8Text(posted.body);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new AppError('body.notJson', {}, [fieldError('body.notJsonField', {}, '(body)', 1)]);
-    }
-    refuseUnpairedSurrogates(json, text);
+    const json = parseJsonBody(utf8Text(posted.body), { row: 1 });
     // a body naming another lab is refused (403) before its rows are looked at
     const named = (json as { lab?: unknown } | null)?.lab;
     if (typeof named === 'string' && named.trim()) await resolveWritableLab(db, actor, named.trim());
@@ -84,15 +77,7 @@ export async function postResults(db: DB, actor: Actor, req: Request, now = Date
 }
 
 async function readJson(req: Request): Promise<unknown> {
-  const text = await readBodyCapped(req, MAX_BODY_BYTES);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new AppError('body.notJson', {}, [fieldError('body.notJsonField', {}, '(body)')]);
-  }
-  refuseUnpairedSurrogates(json, text);
-  return json;
+  return parseJsonBody(await readBodyCapped(req, MAX_BODY_BYTES));
 }
 
 /**

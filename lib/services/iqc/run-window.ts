@@ -7,7 +7,7 @@ import { insertAudit } from '@/db/queries/audit';
 import { labRunWindowMinutes, updateLabRunWindow } from '@/db/queries/iqc-settings';
 import type { Actor } from '@/lib/auth/core';
 import { AppError, fieldError, type FieldError } from '@/lib/errors';
-import { readBodyCapped, refuseUnpairedSurrogates } from '@/lib/body';
+import { parseJsonBody, readBodyCapped } from '@/lib/body';
 import { resolveWritableLab } from './ingest';
 import { DEFAULT_RUN_WINDOW_MINUTES } from './series';
 import { resolveReadableLab } from './views';
@@ -67,14 +67,7 @@ export async function setRunWindow(db: DB, actor: Actor, input: { lab?: string |
 export async function putSettings(db: DB, actor: Actor, req: Request, now = Date.now()) {
   const labParam = new URL(req.url).searchParams.get('lab');
   await resolveWritableLab(db, actor, labParam, 'iqcTarget.manage'); // 401/403 before reading the body
-  const text = await readBodyCapped(req, 64 * 1024);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new AppError('body.notJson', {}, [fieldError('body.notJsonField', {}, '(body)')]);
-  }
-  refuseUnpairedSurrogates(json, text);
+  const json = parseJsonBody(await readBodyCapped(req, 64 * 1024));
   const body = (json && typeof json === 'object' ? json : {}) as { lab?: unknown; runWindowMinutes?: unknown };
   const lab = typeof body.lab === 'string' && body.lab.trim() ? body.lab.trim() : labParam;
   return await setRunWindow(db, actor, { lab, minutes: body.runWindowMinutes }, now, { field: 'runWindowMinutes' });
