@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { because } from './errors';
 import { LIMIT_FORMS, PEER_GROUPINGS, SIGMA_PT_SOURCES } from '@/db/enums';
 import { safeText } from './admin';
+import { parseMeasuredAt } from './iqc';
 
 const code = (max: number) =>
   z
@@ -21,6 +22,10 @@ const optionalPositive = z.preprocess(
 /** Instants arrive as epoch ms (services, seed) or as an ISO / datetime-local string (forms, API). */
 const instant = z.preprocess((v) => {
   if (typeof v === 'string' && v.trim() !== '' && !/^\d+$/.test(v.trim())) {
+    // a date and time without an offset is China Standard Time, as in the IQC API and the round form,
+    // never the server's own zone (Date.parse's reading): a deadline must not move with TZ
+    const cst = parseMeasuredAt(v);
+    if (!Number.isNaN(cst)) return cst;
     const t = Date.parse(v);
     return Number.isNaN(t) ? v : t;
   }

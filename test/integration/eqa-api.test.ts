@@ -90,6 +90,25 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     expect((await call(closeRoute.POST, 'POST', '/eqa/rounds/API-R1/close', { roundCode: 'API-R1' })).status).toBe(409);
   });
 
+  it('a round\'s times without an offset are China Standard Time, whatever the server\'s zone (Date.parse read them in it); with one, as given', async () => {
+    await scheme('API-TZ', ['GZ-001']);
+    const post = (code: string, opensAt: string, closesAt: string) =>
+      call(roundsRoute.POST, 'POST', '/eqa/rounds', {}, { scheme: 'API-TZ', code, opensAt, closesAt, samples: ['S1'], analytes: ['K'] });
+    for (const tz of ['UTC', 'America/New_York']) {
+      const before = process.env.TZ;
+      process.env.TZ = tz;
+      try {
+        const local = await post(`TZ-${tz.length}`, '2026-05-20T08:00', '2026-06-10 17:30');
+        expect(local.status, JSON.stringify(local.body)).toBe(201);
+        expect([local.body.opensAt, local.body.closesAt]).toEqual(['2026-05-20T00:00:00.000Z', '2026-06-10T09:30:00.000Z']);
+      } finally {
+        process.env.TZ = before;
+      }
+    }
+    const zoned = await post('TZ-Z', '2026-05-20T08:00:00Z', '2026-06-10T17:30:00+02:00');
+    expect([zoned.body.opensAt, zoned.body.closesAt]).toEqual(['2026-05-20T08:00:00.000Z', '2026-06-10T15:30:00.000Z']);
+  });
+
   it('a reference value takes an expanded uncertainty U with k (default 2): u = U/k decides z or z′', async () => {
     await scheme('UK', ['GZ-001']);
     // K at 4.0: limit 6 % = 0.24, σpt = 0.12, 0.3·σpt = 0.036. U = 0.06, k = 2 → u = 0.03 (negligible);

@@ -14,12 +14,6 @@ const list = (v: unknown) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-/** A datetime-local value has no zone: the form means China Standard Time (the app's time zone). */
-function shanghai(v: unknown) {
-  const s = String(v ?? '');
-  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(s) ? `${s}:00+08:00` : s;
-}
-
 export async function createSchemeAction(_prev: ActionState, form: FormData): Promise<ActionState> {
   const r = await runAction(async (actor) => {
     const { analytes, enrollAll, ...rest } = formObject(form);
@@ -54,7 +48,7 @@ export async function createRoundAction(_prev: ActionState, form: FormData): Pro
         // `result`: a number, or the intended category of a qualitative, ordinal or nominal item (read per item kind)
         return { sample, analyte: (analyte ?? '').toUpperCase(), result: value, uncertainty, k };
       });
-    const round = await createRound(getDb(), actor, { ...rest, opensAt: shanghai(rest.opensAt), closesAt: shanghai(rest.closesAt), samples: list(samples), referenceValues });
+    const round = await createRound(getDb(), actor, { ...rest, samples: list(samples), referenceValues });
     if (openNow) await openRound(getDb(), actor, { roundCode: round.code });
     return { code: round.code };
   });
