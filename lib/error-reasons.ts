@@ -317,6 +317,7 @@ export const REASONS = {
 
   'request.malformedUrl': 'invalid',
   'request.unstorableText': 'invalid',
+  'request.methodNotAllowed': 'invalid',
 } as const satisfies Record<string, AppErrorCode>;
 
 export type ErrorReason = keyof typeof REASONS;

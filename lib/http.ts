@@ -1,6 +1,6 @@
 // Route-handler wrapper: resolves the actor, maps AppError (and zod errors) to one JSON error shape.
 import { NextResponse } from 'next/server';
-import { AppError, BUSY_RETRY_AFTER_SECONDS, errorBody, type ErrorReason } from './errors';
+import { AppError, BUSY_RETRY_AFTER_SECONDS, englishText, errorBody, type ErrorReason } from './errors';
 import type { Actor } from './auth/actor';
 import { publicApi, renderPublic } from './public-api';
 import { tokenScopeFor } from './auth/token-scopes';
@@ -16,6 +16,27 @@ export function jsonError(status: number, message: string, errors?: unknown, cod
 }
 
 const GENERIC_BY_STATUS: Record<number, ErrorReason> = { 401: 'auth.signInRequired', 403: 'auth.forbidden', 404: 'common.notFound', 409: 'common.conflict', 413: 'common.tooLarge', 422: 'common.invalid' };
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+type Method = (typeof METHODS)[number];
+
+/**
+ * Handlers for the methods a route does not implement: 405 `request.methodNotAllowed` with an Allow
+ * header (RFC 9110 §15.5.6) and the JSON error body of every other refusal, where Next's own 405 has
+ * neither. A route spreads the ones it lacks: `export const { PUT, PATCH, DELETE } = otherMethods('GET', 'POST')`.
+ */
+export function otherMethods(...implemented: Method[]): Record<Method, (req: Request) => Response> {
+  const allow = [...implemented.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])), 'OPTIONS'].join(', ');
+  const refuse = (req: Request): Response => {
+    const params = { method: req.method, allow };
+    const res = jsonError(405, englishText('request.methodNotAllowed', params), undefined, 'request.methodNotAllowed');
+    res.headers.set('allow', allow);
+    return res;
+  };
+  const handlers = {} as Record<Method, (req: Request) => Response>;
+  for (const m of METHODS) handlers[m] = refuse;
+  return handlers;
+}
 
 export function errorResponse(e: unknown) {
   const { status, body } = errorBody(e);

@@ -27,6 +27,12 @@ export async function fhirGetRoute(req: Request): Promise<Response> {
   return respond(renderFhir(await fhirRead(url.pathname, url.searchParams, { base: fhirBase(url.origin) }), req.headers.get('if-none-match')));
 }
 
+/** PUT, PATCH and DELETE: an OperationOutcome with Allow, as every refusal under /fhir (Next's own
+ * 405 has neither a body nor an Allow header). */
+export async function fhirMethodNotAllowed(req: Request): Promise<Response> {
+  return respondAnswer(fhirRefusal(405, `${req.method} is not supported: this server reads (GET) and verifies (POST /fhir/Observation/$verify-recognition)`), { allow: 'GET, HEAD, POST' });
+}
+
 export async function fhirPostRoute(req: Request): Promise<Response> {
   const url = new URL(req.url);
   if (!VERIFY_PATH.test(url.pathname)) return respondAnswer(fhirRefusal(404, `No such FHIR interaction: POST ${url.pathname} (see ${fhirBase(url.origin)}/metadata)`));

@@ -1,5 +1,5 @@
 import { NextResponse } from 'next/server';
-import { withActor } from '@/lib/http';
+import { otherMethods, withActor } from '@/lib/http';
 
 export const dynamic = 'force-dynamic';
 
@@ -11,3 +11,6 @@ export const GET = withActor(async (_req, actor) =>
     ...(actor.regionCode ? { regionCode: actor.regionCode } : {}),
   }),
 );
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither)
+export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');

@@ -6,9 +6,12 @@
 //   one GET answer (or { error, code }) per check, in order; 413 above 10,000; 429 per client.
 // The production server answers the GETs and anonymous POSTs before Next (lib/server/public-fast.ts);
 // both go through lib/public-api.ts.
-import { publicApiRoute } from '@/lib/http';
+import { otherMethods, publicApiRoute } from '@/lib/http';
 import { verifyBatchRoute } from '@/lib/public-batch';
 
 export const dynamic = 'force-dynamic';
 export const GET = publicApiRoute;
 export const POST = verifyBatchRoute;
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither)
+export const { PUT, PATCH, DELETE } = otherMethods('GET', 'POST');

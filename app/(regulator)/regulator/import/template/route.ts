@@ -1,4 +1,4 @@
-import { withActor } from '@/lib/http';
+import { otherMethods, withActor } from '@/lib/http';
 import { can } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { registryTemplateCsv } from '@/lib/services/registry';
@@ -12,3 +12,6 @@ export const GET = withActor((_req, actor) => {
     headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="labqc-registry-template.csv"' },
   });
 });
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither)
+export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');

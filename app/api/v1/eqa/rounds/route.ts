@@ -1,6 +1,6 @@
 import { NextResponse } from 'next/server';
 import { getDb } from '@/db/client';
-import { withActor } from '@/lib/http';
+import { otherMethods, withActor } from '@/lib/http';
 import { createRound, listRounds } from '@/lib/services/eqa/rounds';
 import { jsonBody } from '../json-body';
 
@@ -26,3 +26,6 @@ export const POST = withActor(async (req, actor) => {
   const { code, scheme, status, opensAt, closesAt, samples, analytes } = listed;
   return NextResponse.json({ code, scheme, status, opensAt, closesAt, samples, analytes }, { status: 201 });
 });
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither)
+export const { PUT, PATCH, DELETE } = otherMethods('GET', 'POST');

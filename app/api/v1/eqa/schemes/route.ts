@@ -1,6 +1,6 @@
 import { NextResponse } from 'next/server';
 import { getDb } from '@/db/client';
-import { withActor } from '@/lib/http';
+import { otherMethods, withActor } from '@/lib/http';
 import { createScheme } from '@/lib/services/eqa/schemes';
 import { jsonBody } from '../json-body';
 
@@ -23,3 +23,6 @@ export const POST = withActor(async (req, actor) => {
     { status: 201 },
   );
 });
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither)
+export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');

@@ -2,7 +2,7 @@
 // POST adds a lot × level with its first targets (the lab's manager or its token).
 import { NextResponse } from 'next/server';
 import { getDb } from '@/db/client';
-import { withActor } from '@/lib/http';
+import { otherMethods, withActor } from '@/lib/http';
 import { postLot } from '@/lib/services/iqc/api';
 import { lotsForApi } from '@/lib/services/iqc/api-reads';
 
@@ -11,3 +11,6 @@ export const dynamic = 'force-dynamic';
 export const GET = withActor(async (req, actor) => NextResponse.json(await lotsForApi(getDb(), actor, { lab: new URL(req.url).searchParams.get('lab') })));
 
 export const POST = withActor(async (req, actor) => NextResponse.json(await postLot(getDb(), actor, req), { status: 201 }));
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither)
+export const { PUT, PATCH, DELETE } = otherMethods('GET', 'POST');

@@ -1,7 +1,7 @@
 // LIS/middleware: POST control results (JSON `{ results: [...] }` or text/csv), GET results with
 // their run verdicts (`?analyte=&from=&to=`, a regulator adds `lab=`). Session or Bearer token.
 import { getDb } from '@/db/client';
-import { withActor } from '@/lib/http';
+import { otherMethods, withActor } from '@/lib/http';
 import { readPostedResults } from '@/lib/services/iqc/api';
 import { runJob } from '@/lib/jobs';
 
@@ -17,3 +17,6 @@ export const GET = withActor(async (req, actor) => {
 });
 
 const json = (bytes: Uint8Array, status: number) => new Response(bytes as Uint8Array<ArrayBuffer>, { status, headers: { 'content-type': 'application/json' } });
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither)
+export const { PUT, PATCH, DELETE } = otherMethods('GET', 'POST');

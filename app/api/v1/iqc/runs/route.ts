@@ -2,7 +2,7 @@
 // regulator adds `lab=`; `limit=` up to 5000, the next page via the `cursor=` the answer names).
 import { NextResponse } from 'next/server';
 import { getDb } from '@/db/client';
-import { withActor } from '@/lib/http';
+import { otherMethods, withActor } from '@/lib/http';
 import { getRuns } from '@/lib/services/iqc/api';
 
 export const dynamic = 'force-dynamic';
@@ -18,3 +18,6 @@ export const GET = withActor(async (req, actor) => {
   }
   return NextResponse.json(runs, { headers });
 });
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither)
+export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');

@@ -2,7 +2,7 @@
 // `{ runWindowMinutes }` (the lab's manager or its token with `iqc:write`), a whole number 1–720.
 import { NextResponse } from 'next/server';
 import { getDb } from '@/db/client';
-import { withActor } from '@/lib/http';
+import { otherMethods, withActor } from '@/lib/http';
 import { getRunWindow, putSettings } from '@/lib/services/iqc/run-window';
 
 export const dynamic = 'force-dynamic';
@@ -10,3 +10,6 @@ export const dynamic = 'force-dynamic';
 export const GET = withActor(async (req, actor) => NextResponse.json(await getRunWindow(getDb(), actor, { lab: new URL(req.url).searchParams.get('lab') })));
 
 export const PUT = withActor(async (req, actor) => NextResponse.json(await putSettings(getDb(), actor, req)));
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither)
+export const { POST, PATCH, DELETE } = otherMethods('GET', 'PUT');

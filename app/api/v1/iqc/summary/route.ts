@@ -1,6 +1,6 @@
 // The monthly IQC summary as CSV (`?month=YYYY-MM`, a regulator adds `lab=`).
 import { getDb } from '@/db/client';
-import { withActor } from '@/lib/http';
+import { otherMethods, withActor } from '@/lib/http';
 import { monthlySummaryCsv } from '@/lib/services/iqc/summary';
 
 export const dynamic = 'force-dynamic';
@@ -12,3 +12,6 @@ export const GET = withActor(async (req, actor) => {
     headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${out.filename}"` },
   });
 });
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither)
+export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');

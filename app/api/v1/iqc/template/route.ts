@@ -1,5 +1,5 @@
 // The CSV template of the IQC import (no data: open to every signed-in user).
-import { withActor } from '@/lib/http';
+import { otherMethods, withActor } from '@/lib/http';
 import { iqcCsvTemplate } from '@/lib/services/iqc/import-csv';
 
 export const GET = withActor(
@@ -8,3 +8,6 @@ export const GET = withActor(
       headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="iqc-template.csv"' },
     }),
 );
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither)
+export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');

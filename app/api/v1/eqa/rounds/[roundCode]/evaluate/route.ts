@@ -1,5 +1,5 @@
 import { NextResponse } from 'next/server';
-import { withActor } from '@/lib/http';
+import { otherMethods, withActor } from '@/lib/http';
 import { runJob } from '@/lib/jobs';
 
 export const dynamic = 'force-dynamic';
@@ -10,3 +10,6 @@ export const POST = withActor<{ roundCode: string }>(async (_req, actor, { round
   const { diff, ...summary } = await runJob('eqa.evaluate', actor, { roundCode: decodeURIComponent(roundCode) });
   return NextResponse.json({ ...summary, diff });
 });
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither)
+export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');

@@ -1,4 +1,4 @@
-import { withActor } from '@/lib/http';
+import { otherMethods, withActor } from '@/lib/http';
 import { runJob } from '@/lib/jobs';
 
 export const dynamic = 'force-dynamic';
@@ -12,3 +12,6 @@ export const GET = withActor<{ roundCode: string }>(async (_req, actor, { roundC
     headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="eqa-${code.replace(/[^A-Za-z0-9_.-]/g, '_')}.csv"` },
   });
 });
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither)
+export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');

@@ -1,5 +1,5 @@
 import { NextResponse } from 'next/server';
-import { withActor } from '@/lib/http';
+import { otherMethods, withActor } from '@/lib/http';
 import { runJob } from '@/lib/jobs';
 
 export const dynamic = 'force-dynamic';
@@ -10,3 +10,6 @@ export const dynamic = 'force-dynamic';
  * Runs in a job worker: recognition re-checks the participants' eligibility after the commit.
  */
 export const POST = withActor<{ roundCode: string }>(async (_req, actor, { roundCode }) => NextResponse.json(await runJob('eqa.publish', actor, { roundCode: decodeURIComponent(roundCode) })));
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither)
+export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');

@@ -1,6 +1,6 @@
 import { NextResponse } from 'next/server';
 import { getDb } from '@/db/client';
-import { withActor } from '@/lib/http';
+import { otherMethods, withActor } from '@/lib/http';
 import { getRoundResults } from '@/lib/services/eqa/reports';
 import { withCategoricalFields } from '@/lib/services/eqa/categorical-results';
 
@@ -19,3 +19,6 @@ export const GET = withActor<{ roundCode: string }>(async (req, actor, { roundCo
   const input = { roundCode: decodeURIComponent(roundCode), labCode: lab || null };
   return NextResponse.json(await withCategoricalFields(db, actor, input, await getRoundResults(db, actor, input)));
 });
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither)
+export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');

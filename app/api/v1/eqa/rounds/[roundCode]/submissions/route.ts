@@ -1,6 +1,6 @@
 import { NextResponse } from 'next/server';
 import { MAX_CSV_BYTES } from '@/lib/csv';
-import { withActor } from '@/lib/http';
+import { otherMethods, withActor } from '@/lib/http';
 import { readBodyBytesCapped } from '@/lib/body';
 import { runJob } from '@/lib/jobs';
 
@@ -18,3 +18,6 @@ export const POST = withActor<{ roundCode: string }>(async (req, actor, { roundC
   const posted = { roundCode: decodeURIComponent(roundCode), type: req.headers.get('content-type') ?? '', body: await readBodyBytesCapped(req, MAX_CSV_BYTES) };
   return NextResponse.json(await runJob('eqa.post', actor, posted), { status: 201 });
 });
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither)
+export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');

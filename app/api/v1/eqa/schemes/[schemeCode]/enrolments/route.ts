@@ -1,6 +1,6 @@
 import { NextResponse } from 'next/server';
 import { getDb } from '@/db/client';
-import { withActor } from '@/lib/http';
+import { otherMethods, withActor } from '@/lib/http';
 import { enrollLabs } from '@/lib/services/eqa/schemes';
 import { jsonBody } from '../../../json-body';
 
@@ -13,3 +13,6 @@ export const POST = withActor<{ schemeCode: string }>(async (req, actor, { schem
   const out = await enrollLabs(getDb(), actor, { ...(body && typeof body === 'object' ? body : {}), schemeCode: scheme });
   return NextResponse.json({ scheme, ...out });
 });
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither)
+export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');

@@ -1,0 +1,48 @@
+// A method a route does not implement answers 405 with an Allow header and the JSON error of every
+// other refusal (lib/http.ts otherMethods; under /fhir an OperationOutcome), where Next's own 405 had
+// neither a body nor Allow (RFC 9110 §15.5.6 requires Allow).
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '../..');
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+function routes(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return routes(p);
+    return e.name === 'route.ts' ? [p] : [];
+  });
+}
+
+describe('methods a route does not implement', () => {
+  it('every route under app/api/v1 and /regulator answers all five methods: its own, and the others through otherMethods naming exactly its own', () => {
+    const files = [...routes(path.join(ROOT, 'app/api/v1')), path.join(ROOT, 'app/(regulator)/regulator/import/template/route.ts')];
+    expect(files.length).toBeGreaterThan(20);
+    for (const file of files) {
+      const src = fs.readFileSync(file, 'utf8');
+      const own = METHODS.filter((m) => new RegExp(`export (const|async function) ${m}\\b`).test(src));
+      const m = /export const \{ ([A-Z, ]+) \} = otherMethods\(([^)]*)\);/.exec(src);
+      expect(m, path.relative(ROOT, file)).not.toBeNull();
+      expect([m![1].split(', '), m![2].split(', ').map((s) => s.replace(/'/g, ''))], path.relative(ROOT, file)).toEqual([METHODS.filter((x) => !own.includes(x)), own]);
+    }
+  });
+
+  it('GET /api/v1/me answers PUT and DELETE with 405, Allow and a JSON error; /api/v1/iqc/settings names its PUT', async () => {
+    const me = await import('@/app/api/v1/me/route');
+    for (const method of ['PUT', 'DELETE'] as const) {
+      const res = me[method](new Request('http://localhost/api/v1/me', { method }));
+      expect([res.status, res.headers.get('allow'), await res.json()]).toEqual([405, 'GET, HEAD, OPTIONS', { error: `${method} is not allowed here; allowed: GET, HEAD, OPTIONS`, code: 'request.methodNotAllowed' }]);
+    }
+    const settings = await import('@/app/api/v1/iqc/settings/route');
+    expect(settings.POST(new Request('http://localhost/api/v1/iqc/settings', { method: 'POST' })).headers.get('allow')).toBe('GET, HEAD, PUT, OPTIONS');
+  });
+
+  it('/fhir answers PUT, PATCH and DELETE with a 405 OperationOutcome and Allow', async () => {
+    const fhir = await import('@/app/fhir/[...path]/route');
+    const res = await fhir.DELETE(new Request('http://localhost/fhir/Organization/GZ-001', { method: 'DELETE' }));
+    expect([res.status, res.headers.get('allow'), res.headers.get('content-type')]).toEqual([405, 'GET, HEAD, POST', 'application/fhir+json; charset=utf-8']);
+    expect(await res.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-supported' }] });
+  });
+});
