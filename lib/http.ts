@@ -23,9 +23,10 @@ type Method = (typeof METHODS)[number];
 /**
  * Handlers for the methods a route does not implement: 405 `request.methodNotAllowed` with an Allow
  * header (RFC 9110 §15.5.6) and the JSON error body of every other refusal, where Next's own 405 has
- * neither. A route spreads the ones it lacks: `export const { PUT, PATCH, DELETE } = otherMethods('GET', 'POST')`.
+ * neither. A route spreads the ones it lacks, and OPTIONS (204 with the same Allow; Next's own lists
+ * every method exported, these refusals too): `export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET', 'POST')`.
  */
-export function otherMethods(...implemented: Method[]): Record<Method, (req: Request) => Response> {
+export function otherMethods(...implemented: Method[]): Record<Method | 'OPTIONS', (req: Request) => Response> {
   const allow = [...implemented.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])), 'OPTIONS'].join(', ');
   const refuse = (req: Request): Response => {
     const params = { method: req.method, allow };
@@ -33,8 +34,9 @@ export function otherMethods(...implemented: Method[]): Record<Method, (req: Req
     res.headers.set('allow', allow);
     return res;
   };
-  const handlers = {} as Record<Method, (req: Request) => Response>;
+  const handlers = {} as Record<Method | 'OPTIONS', (req: Request) => Response>;
   for (const m of METHODS) handlers[m] = refuse;
+  handlers.OPTIONS = () => new Response(null, { status: 204, headers: { allow } });
   return handlers;
 }
 

@@ -30,8 +30,15 @@ export async function fhirGetRoute(req: Request): Promise<Response> {
 /** PUT, PATCH and DELETE: an OperationOutcome with Allow, as every refusal under /fhir (Next's own
  * 405 has neither a body nor an Allow header). */
 export async function fhirMethodNotAllowed(req: Request): Promise<Response> {
-  return respondAnswer(fhirRefusal(405, `${req.method} is not supported: this server reads (GET) and verifies (POST /fhir/Observation/$verify-recognition)`), { allow: 'GET, HEAD, POST' });
+  return respondAnswer(fhirRefusal(405, `${req.method} is not supported: this server reads (GET) and verifies (POST /fhir/Observation/$verify-recognition)`), { allow: FHIR_ALLOW });
 }
+
+/** OPTIONS: the same Allow (Next's own would list the refusing handlers too). */
+export function fhirOptions(): Response {
+  return new Response(null, { status: 204, headers: { allow: FHIR_ALLOW } });
+}
+
+const FHIR_ALLOW = 'GET, HEAD, POST, OPTIONS';
 
 export async function fhirPostRoute(req: Request): Promise<Response> {
   const url = new URL(req.url);

@@ -17,13 +17,13 @@ function routes(dir: string): string[] {
 }
 
 describe('methods a route does not implement', () => {
-  it('every route under app/api/v1 and /regulator answers all five methods: its own, and the others through otherMethods naming exactly its own', () => {
+  it('every route under app/api/v1 and /regulator answers all five methods and OPTIONS: its own, and the others through otherMethods naming exactly its own', () => {
     const files = [...routes(path.join(ROOT, 'app/api/v1')), path.join(ROOT, 'app/(regulator)/regulator/import/template/route.ts')];
     expect(files.length).toBeGreaterThan(20);
     for (const file of files) {
       const src = fs.readFileSync(file, 'utf8');
       const own = METHODS.filter((m) => new RegExp(`export (const|async function) ${m}\\b`).test(src));
-      const m = /export const \{ ([A-Z, ]+) \} = otherMethods\(([^)]*)\);/.exec(src);
+      const m = /export const \{ ([A-Z, ]+), OPTIONS \} = otherMethods\(([^)]*)\);/.exec(src);
       expect(m, path.relative(ROOT, file)).not.toBeNull();
       expect([m![1].split(', '), m![2].split(', ').map((s) => s.replace(/'/g, ''))], path.relative(ROOT, file)).toEqual([METHODS.filter((x) => !own.includes(x)), own]);
     }
@@ -37,12 +37,16 @@ describe('methods a route does not implement', () => {
     }
     const settings = await import('@/app/api/v1/iqc/settings/route');
     expect(settings.POST(new Request('http://localhost/api/v1/iqc/settings', { method: 'POST' })).headers.get('allow')).toBe('GET, HEAD, PUT, OPTIONS');
+    // OPTIONS says the same (Next's own listed every exported method, the refusals too)
+    const options = settings.OPTIONS(new Request('http://localhost/api/v1/iqc/settings', { method: 'OPTIONS' }));
+    expect([options.status, options.headers.get('allow')]).toEqual([204, 'GET, HEAD, PUT, OPTIONS']);
   });
 
   it('/fhir answers PUT, PATCH and DELETE with a 405 OperationOutcome and Allow', async () => {
     const fhir = await import('@/app/fhir/[...path]/route');
     const res = await fhir.DELETE(new Request('http://localhost/fhir/Organization/GZ-001', { method: 'DELETE' }));
-    expect([res.status, res.headers.get('allow'), res.headers.get('content-type')]).toEqual([405, 'GET, HEAD, POST', 'application/fhir+json; charset=utf-8']);
+    expect([res.status, res.headers.get('allow'), res.headers.get('content-type')]).toEqual([405, 'GET, HEAD, POST, OPTIONS', 'application/fhir+json; charset=utf-8']);
+    expect([fhir.OPTIONS().status, fhir.OPTIONS().headers.get('allow')]).toEqual([204, 'GET, HEAD, POST, OPTIONS']);
     expect(await res.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-supported' }] });
   });
 });

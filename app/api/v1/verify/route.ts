@@ -13,5 +13,5 @@ export const dynamic = 'force-dynamic';
 export const GET = publicApiRoute;
 export const POST = verifyBatchRoute;
 
-// the other methods: 405 with Allow and a JSON error (Next's own has neither)
-export const { PUT, PATCH, DELETE } = otherMethods('GET', 'POST');
+// the other methods: 405 with Allow and a JSON error (Next's own has neither); OPTIONS with the same Allow
+export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET', 'POST');

@@ -27,5 +27,5 @@ export const POST = withActor(async (req, actor) => {
   return NextResponse.json({ code, scheme, status, opensAt, closesAt, samples, analytes }, { status: 201 });
 });
 
-// the other methods: 405 with Allow and a JSON error (Next's own has neither)
-export const { PUT, PATCH, DELETE } = otherMethods('GET', 'POST');
+// the other methods: 405 with Allow and a JSON error (Next's own has neither); OPTIONS with the same Allow
+export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET', 'POST');

@@ -24,5 +24,5 @@ export const POST = withActor(async (req, actor) => {
   );
 });
 
-// the other methods: 405 with Allow and a JSON error (Next's own has neither)
-export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');
+// the other methods: 405 with Allow and a JSON error (Next's own has neither); OPTIONS with the same Allow
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');

@@ -12,5 +12,5 @@ export const GET = withActor(async (req, actor) => NextResponse.json(await lotsF
 
 export const POST = withActor(async (req, actor) => NextResponse.json(await postLot(getDb(), actor, req), { status: 201 }));
 
-// the other methods: 405 with Allow and a JSON error (Next's own has neither)
-export const { PUT, PATCH, DELETE } = otherMethods('GET', 'POST');
+// the other methods: 405 with Allow and a JSON error (Next's own has neither); OPTIONS with the same Allow
+export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET', 'POST');

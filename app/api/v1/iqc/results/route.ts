@@ -18,5 +18,5 @@ export const GET = withActor(async (req, actor) => {
 
 const json = (bytes: Uint8Array, status: number) => new Response(bytes as Uint8Array<ArrayBuffer>, { status, headers: { 'content-type': 'application/json' } });
 
-// the other methods: 405 with Allow and a JSON error (Next's own has neither)
-export const { PUT, PATCH, DELETE } = otherMethods('GET', 'POST');
+// the other methods: 405 with Allow and a JSON error (Next's own has neither); OPTIONS with the same Allow
+export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET', 'POST');

@@ -19,5 +19,5 @@ export const GET = withActor(async (req, actor) => {
   return NextResponse.json(runs, { headers });
 });
 
-// the other methods: 405 with Allow and a JSON error (Next's own has neither)
-export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');
+// the other methods: 405 with Allow and a JSON error (Next's own has neither); OPTIONS with the same Allow
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

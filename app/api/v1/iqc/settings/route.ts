@@ -11,5 +11,5 @@ export const GET = withActor(async (req, actor) => NextResponse.json(await getRu
 
 export const PUT = withActor(async (req, actor) => NextResponse.json(await putSettings(getDb(), actor, req)));
 
-// the other methods: 405 with Allow and a JSON error (Next's own has neither)
-export const { POST, PATCH, DELETE } = otherMethods('GET', 'PUT');
+// the other methods: 405 with Allow and a JSON error (Next's own has neither); OPTIONS with the same Allow
+export const { POST, PATCH, DELETE, OPTIONS } = otherMethods('GET', 'PUT');

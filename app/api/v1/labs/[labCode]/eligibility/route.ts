@@ -9,5 +9,5 @@ export const dynamic = 'force-dynamic';
 
 export const GET = withActor<{ labCode: string }>(async (_req, actor, { labCode }) => NextResponse.json(await labEligibility(getDb(), actor, decodeURIComponent(labCode))));
 
-// the other methods: 405 with Allow and a JSON error (Next's own has neither)
-export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');
+// the other methods: 405 with Allow and a JSON error (Next's own has neither); OPTIONS with the same Allow
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

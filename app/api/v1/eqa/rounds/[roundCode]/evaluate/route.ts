@@ -11,5 +11,5 @@ export const POST = withActor<{ roundCode: string }>(async (_req, actor, { round
   return NextResponse.json({ ...summary, diff });
 });
 
-// the other methods: 405 with Allow and a JSON error (Next's own has neither)
-export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');
+// the other methods: 405 with Allow and a JSON error (Next's own has neither); OPTIONS with the same Allow
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');

@@ -20,5 +20,5 @@ export const GET = withActor<{ roundCode: string }>(async (req, actor, { roundCo
   return NextResponse.json(await withCategoricalFields(db, actor, input, await getRoundResults(db, actor, input)));
 });
 
-// the other methods: 405 with Allow and a JSON error (Next's own has neither)
-export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');
+// the other methods: 405 with Allow and a JSON error (Next's own has neither); OPTIONS with the same Allow
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

@@ -19,5 +19,5 @@ export const POST = withActor<{ roundCode: string }>(async (req, actor, { roundC
   return NextResponse.json(await runJob('eqa.post', actor, posted), { status: 201 });
 });
 
-// the other methods: 405 with Allow and a JSON error (Next's own has neither)
-export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');
+// the other methods: 405 with Allow and a JSON error (Next's own has neither); OPTIONS with the same Allow
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');

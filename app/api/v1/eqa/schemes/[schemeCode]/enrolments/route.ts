@@ -14,5 +14,5 @@ export const POST = withActor<{ schemeCode: string }>(async (req, actor, { schem
   return NextResponse.json({ scheme, ...out });
 });
 
-// the other methods: 405 with Allow and a JSON error (Next's own has neither)
-export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');
+// the other methods: 405 with Allow and a JSON error (Next's own has neither); OPTIONS with the same Allow
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');
