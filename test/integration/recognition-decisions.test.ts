@@ -195,3 +195,26 @@ describe('decisions on recognition', () => {
     expect((await listCertificationEvents(w.db, id)).at(-1)).toMatchObject({ action: 'expire', toStatus: 'expired', effectiveOn: '2026-04-01' });
   });
 });
+
+describe('approvals at once (two regulators, two app instances)', () => {
+  let w: World;
+  let K: number;
+  beforeAll(async () => {
+    w = await createSeededTestDb();
+    K = await analyteId(w.db, 'K');
+    await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K'], reason: 'list' }, { now: NOW });
+    for (const code of ['GZ-002', 'GZ-003', 'GZ-004']) await addGoodEvidence(w.db, await labId(w.db, code), K);
+    await computeEligibility(w.db, { now: NOW });
+  });
+  afterAll(() => w.close());
+
+  it('one certificate per pair, the other approval of the same pair 409, numbers distinct and consecutive', async () => {
+    const approve = async (code: string) => await decide(w.db, w.regulators.gd, { action: 'approve', labId: await labId(w.db, code), analyteId: K, reason: '符合互认要求', effectiveOn: '2026-01-12' }, { now: onDay('2026-01-12') });
+    const settled = await Promise.allSettled([approve('GZ-002'), approve('GZ-002'), approve('GZ-003'), approve('GZ-004')]);
+    const refused = settled.filter((s) => s.status === 'rejected').map((s) => (s as PromiseRejectedResult).reason);
+    expect(refused.map((e) => [e.status, e.reason])).toEqual([[409, 'recognition.alreadyCertified']]);
+    const numbers = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.certificateNo!] : [])).sort();
+    expect(numbers).toEqual(['HR-440000-2026-000001', 'HR-440000-2026-000002', 'HR-440000-2026-000003']);
+    expect(await sqlRows(w.db, 'SELECT count(*) AS n FROM certifications WHERE analyte_id = ? AND lab_id = ?', K, await labId(w.db, 'GZ-002'))).toEqual([{ n: 1 }]);
+  });
+});
