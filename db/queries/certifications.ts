@@ -1,5 +1,5 @@
 // Certifications of lab × analyte pairs and their event history (recognition decisions).
-import { and, asc, desc, eq, inArray, like, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, like, lt, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { enqueueCertificationWebhooks } from './webhook-outbox';
 import type { DataScope } from '@/lib/auth/scope';
@@ -20,12 +20,21 @@ export async function findCertificationById(db: Conn, id: number) {
   return first(await db.select().from(certifications).where(eq(certifications.id, id)).limit(1));
 }
 
-/** The largest certificate number with this prefix (numbers are zero-padded, so text order works). */
+/**
+ * The largest certificate number with this prefix (numbers are zero-padded, so text order works).
+ * Read as the last entry of the unique index below the prefix's end: a LIKE alone is no index range
+ * on either backend (SQLite's is case-insensitive, PostgreSQL's needs the C collation, not C.UTF-8),
+ * so max() walked the index back past every later region's numbers, millions at national scale.
+ */
 export async function maxCertificateNo(db: Conn, prefix: string): Promise<string | undefined> {
+  // every text starting with the prefix sorts before the prefix with its last character incremented
+  const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
   return first(await db
-    .select({ no: sql<string | null>`max(${certifications.certificateNo})` })
+    .select({ no: certifications.certificateNo })
     .from(certifications)
-    .where(like(certifications.certificateNo, `${prefix}%`)).limit(1))?.no ?? undefined;
+    .where(and(gte(certifications.certificateNo, prefix), lt(certifications.certificateNo, end), like(certifications.certificateNo, `${prefix}%`)))
+    .orderBy(desc(certifications.certificateNo))
+    .limit(1))?.no ?? undefined;
 }
 
 /** A new certification, its number registered in certificate_numbers (unique across labs). */

@@ -10,6 +10,9 @@ import { MAX_PAGE_SIZE, type PageRequest } from '@/db/queries/paging';
 import type { Actor } from '@/lib/auth/core';
 import { onEqaPublished } from '@/lib/services/recognition/hooks';
 import { findCertificationById, findLiveCertification, listCertificationEvents } from '@/db/queries/recognition';
+import { maxCertificateNo } from '@/db/queries/certifications';
+import { certifications } from '@/db/schema';
+import { testBackend } from '@/test/support/db';
 import { NOW, addEqa, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
 import { startOfDay } from '@/lib/calendar';
 
@@ -196,6 +199,42 @@ describe('decisions on recognition', () => {
   });
 });
 
+/** The SQL text and parameters of the one statement `read` issues on the certifications table. */
+async function statementOf(w: World, read: () => Promise<unknown>): Promise<{ text: string; params: unknown[] }> {
+  let seen: { text: string; params: unknown[] } | undefined;
+  if (testBackend === 'sqlite') {
+    const client = w.db.$client;
+    const prepare = client.prepare.bind(client);
+    client.prepare = ((text: string) => {
+      const stmt = prepare(text);
+      if (!text.includes('"certifications"')) return stmt;
+      const all = stmt.all.bind(stmt);
+      stmt.all = ((...params: unknown[]) => ((seen = { text, params }), all(...(params as never[])))) as typeof stmt.all;
+      return stmt;
+    }) as typeof client.prepare;
+    try {
+      await read();
+    } finally {
+      client.prepare = prepare;
+    }
+  } else {
+    const pool = w.db.$client as unknown as import('pg').Pool;
+    const query = pool.query.bind(pool);
+    pool.query = ((config: { text: string; values?: unknown[] } | string, values?: unknown[]) => {
+      const text = typeof config === 'string' ? config : config.text;
+      if (text.includes('"certifications"')) seen = { text, params: (typeof config === 'string' ? undefined : config.values) ?? values ?? [] };
+      return query(config as never, values as never);
+    }) as typeof pool.query;
+    try {
+      await read();
+    } finally {
+      pool.query = query;
+    }
+  }
+  if (!seen) throw new Error('no statement on certifications');
+  return seen;
+}
+
 describe('approvals at once (two regulators, two app instances)', () => {
   let w: World;
   let K: number;
@@ -216,5 +255,35 @@ describe('approvals at once (two regulators, two app instances)', () => {
     const numbers = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.certificateNo!] : [])).sort();
     expect(numbers).toEqual(['HR-440000-2026-000001', 'HR-440000-2026-000002', 'HR-440000-2026-000003']);
     expect(await sqlRows(w.db, 'SELECT count(*) AS n FROM certifications WHERE analyte_id = ? AND lab_id = ?', K, await labId(w.db, 'GZ-002'))).toEqual([{ n: 1 }]);
+  });
+
+  it('the next number is read by an index range of its prefix, whatever numbers sort beside it', async () => {
+    // numbers of other regions and years on both sides of HR-440000-2026-, and one that only shares its start
+    const region = (await sqlRows<{ id: number }>(w.db, "SELECT id FROM regions WHERE code = '440000'"))[0].id;
+    for (const no of ['HR-440000-2025-000999', 'HR-440000-2027-000001', 'HR-440300-2026-000777', 'HR-44000-2026-000900', 'HR-440000-2026.000950']) {
+      const base = { labId: await labId(w.db, 'GZ-001'), analyteId: K, scopeRegionId: region, scope: '广东', mark: '广东HR', status: 'expired' as const, validFrom: '2025-01-01', validTo: '2025-12-31', createdAt: NOW, updatedAt: NOW };
+      await w.db.insert(certifications).values({ ...base, certificateNo: no });
+    }
+    expect(await maxCertificateNo(w.db, 'HR-440000-2026-')).toBe('HR-440000-2026-000003');
+    expect(await maxCertificateNo(w.db, 'HR-110000-2026-')).toBeUndefined();
+    // the plan of the read it issues (before: max() over a LIKE, the whole index on SQLite, walked back from its end on PostgreSQL)
+    const issued = await statementOf(w, () => maxCertificateNo(w.db, 'HR-440000-2026-'));
+    if (testBackend === 'sqlite') {
+      const plan = w.db.$client.prepare(`EXPLAIN QUERY PLAN ${issued.text}`).all(...(issued.params as never[])) as { detail: string }[];
+      expect(plan.map((r) => r.detail)).toEqual(['SEARCH certifications USING COVERING INDEX certifications_no_uq (certificate_no>? AND certificate_no<?)']);
+    } else {
+      // one connection, sequential scans priced out: a table this small may be read whole either way,
+      // the question is whether the index can serve the prefix as a range
+      const client = await (w.db.$client as unknown as import('pg').Pool).connect();
+      let plan: string;
+      try {
+        await client.query('SET enable_seqscan = off');
+        plan = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${issued.text}`, issued.params)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      } finally {
+        await client.query('RESET enable_seqscan');
+        client.release();
+      }
+      expect(plan).toMatch(/Index Cond: \(\(certificate_no >= 'HR-440000-2026-'::text\) AND \(certificate_no < 'HR-440000-2026\.'::text\)\)/);
+    }
   });
 });
