@@ -220,6 +220,7 @@ export const REASONS = {
   'round.referenceNeedsValue': 'invalid',
   'round.samplesDiffer': 'invalid',
   'round.closesBeforeOpens': 'invalid',
+  'round.openTooLong': 'invalid',
   'round.unknownOperation': 'invalid',
 
   'eqa.notParticipating': 'forbidden',

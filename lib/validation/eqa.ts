@@ -138,6 +138,9 @@ export const referenceValueInput = z.object({
   source: z.preprocess((v) => (v === '' ? null : v), safeText(200).nullable().optional()),
 });
 
+/** The longest a round may stay open. */
+export const MAX_ROUND_DAYS = 366;
+
 export const roundInput = z.preprocess(
   aliases({ scheme: 'schemeCode' }),
   z
@@ -155,7 +158,10 @@ export const roundInput = z.preprocess(
       analytes: z.array(z.string().trim().min(1).max(20)).min(1).max(200).optional(),
       referenceValues: z.array(referenceValueInput).max(2000).default([]),
     })
-    .refine((r) => r.closesAt > r.opensAt, { ...because('round.closesBeforeOpens'), path: ['closesAt'] }),
+    .refine((r) => r.closesAt > r.opensAt, { ...because('round.closesBeforeOpens'), path: ['closesAt'] })
+    // a round is a distribution of samples, open for weeks: a year typed 2062 for 2026 would keep it open for decades
+    .refine((r) => r.closesAt - r.opensAt <= MAX_ROUND_DAYS * 86_400_000, { ...because('round.openTooLong', { days: MAX_ROUND_DAYS }), path: ['closesAt'] })
+    .refine((r) => r.opensAt >= Date.UTC(2000, 0, 1), { ...because('value.before2000'), path: ['opensAt'] }),
 );
 export type RoundInput = z.infer<typeof roundInput>;
 

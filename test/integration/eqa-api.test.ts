@@ -107,6 +107,17 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     }
     const zoned = await post('TZ-Z', '2026-05-20T08:00:00Z', '2026-06-10T17:30:00+02:00');
     expect([zoned.body.opensAt, zoned.body.closesAt]).toEqual(['2026-05-20T08:00:00.000Z', '2026-06-10T15:30:00.000Z']);
+    // a year typed wrong: refused by field, no round (a round opened until +275760 was accepted)
+    for (const [code, opensAt, closesAt, field, reason] of [
+      ['TZ-Y1', '2026-05-20T08:00', '2062-06-10T17:30', 'closesAt', 'round.openTooLong'],
+      ['TZ-Y2', '2026-05-20T08:00', '+275760-09-13T00:00:00Z', 'closesAt', 'round.openTooLong'],
+      ['TZ-Y3', '1999-05-20T08:00', '1999-06-10T17:30', 'opensAt', 'value.before2000'],
+    ]) {
+      const r = await post(code, opensAt, closesAt);
+      expect([r.status, r.body.errors.map((e: { field: string; code: string }) => [e.field, e.code])], code).toEqual([422, [[field, reason]]]);
+    }
+    // 366 days is the longest
+    expect((await post('TZ-Y4', '2026-05-20T08:00', '2027-05-21T08:00')).status).toBe(201);
   });
 
   it('a reference value takes an expanded uncertainty U with k (default 2): u = U/k decides z or z′', async () => {
