@@ -206,10 +206,26 @@ export function startJob<N extends JobName>(name: N, actor: Actor, input: JobInp
   // through the queue: stored, then done by some instance (which handles its failure, lib/jobs/serve.ts);
   // onError here only when it could not be stored
   const queue = queueFor(name, input);
-  if (queue) return void queue.start(name, actor, input).catch(failed);
+  if (queue) return track(queue.start(name, actor, input).catch(failed));
   const run = () => runJob(name, actor, input).catch(failed);
-  if ((globalThis as WithRunner)[RUNNER]) void run();
-  else setImmediate(() => void run());
+  if ((globalThis as WithRunner)[RUNNER]) track(run());
+  else track(new Promise<void>((resolve) => setImmediate(resolve)).then(run));
+}
+
+// The started jobs of this process that have not ended yet (or, through the queue, not been stored);
+// global, as the runner is: the framework's bundles start them, the server waits for them when it stops
+const STARTED = Symbol.for('labqc.startedJobs');
+const started: Set<Promise<unknown>> = ((globalThis as { [STARTED]?: Set<Promise<unknown>> })[STARTED] ??= new Set());
+function track(job: Promise<unknown>): void {
+  started.add(job);
+  const done = () => void started.delete(job);
+  job.then(done, done);
+}
+
+/** Resolves once every job this process started (startJob) has ended, those they start in turn
+ * included: what closes the database waits for it, so that no job meets a closed handle. */
+export async function startedJobsSettled(): Promise<void> {
+  while (started.size) await Promise.allSettled([...started]);
 }
 
 /** A thrown value as a worker sends it back (structured-clone friendly). */

@@ -25,7 +25,7 @@ import { isPostgresUrl } from '@/db/pg/url';
 import { runMigrations } from '@/db/migrate';
 import { rawAll } from '@/db/dialect';
 import { sql } from 'drizzle-orm';
-import { installJobRunner } from '@/lib/jobs';
+import { installJobRunner, startedJobsSettled } from '@/lib/jobs';
 import { JobPool } from '@/lib/server/pool';
 import { serveJobs } from '@/lib/jobs/serve';
 import { startWebhookDispatcher } from '@/lib/server/webhooks';
@@ -124,6 +124,8 @@ async function stop(signal: string): Promise<void> {
     within(stopUpkeep(), deadline - Date.now()),
   ]);
   clearInterval(idle);
+  // what the last requests started in the background (a token use's audit) ends before the pool and the database close
+  await within(startedJobsSettled(), deadline - Date.now());
   await pool?.close();
   if (!onPostgres) await rawAll(getDb(), sql`PRAGMA wal_checkpoint(TRUNCATE)`).catch((e: unknown) => console.error('[labqc] checkpoint failed:', (e as Error)?.message ?? e));
   await within(closeDb(), 2_000);

@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createSeededTestDb, createTestDb, useAsProcessDb } from '../support/db';
-import { closeDb } from '@/db/client';
 import { analytes } from '@/db/schema';
 import { publicApi, SHORT_CACHE } from '@/lib/public-api';
 import { publicApiRoute } from '@/lib/http';
@@ -23,9 +22,8 @@ beforeAll(async () => {
   t = await createSeededTestDb();
   await useAsProcessDb(t);
 });
-afterAll(() => {
-  closeDb();
-  t.close();
+afterAll(async () => {
+  await t.close();
 });
 
 type Item = { code: string; nameZh: string; nameEn: string; kind: string; unit?: string; categories?: string[]; loinc?: string };

@@ -10,7 +10,6 @@ import { createSeededTestDb, useAsProcessDb, sqlRows, sqlRun } from '@/test/supp
 import { fhirProblems } from '@/test/support/fhir';
 import { createRandom } from '@/db/seed/random';
 import { seedRecognition } from '@/db/seed/recognition';
-import { closeDb } from '@/db/client';
 import { addDays, dayOf } from '@/lib/calendar';
 import { publicApiRoute } from '@/lib/http';
 import { verifyBatchRoute } from '@/lib/public-batch';
@@ -59,10 +58,9 @@ beforeAll(async () => {
   await useAsProcessDb(w);
   vi.useFakeTimers({ toFake: ['Date'], now: NOW });
 }, 180_000);
-afterAll(() => {
+afterAll(async () => {
   vi.useRealTimers();
-  closeDb();
-  w.close();
+  await w.close();
 });
 
 describe('ids', () => {

@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededTestDb, useAsProcessDb, sqlRows, reopenTestDb, testBackend } from '@/test/support/db';
-import { closeDb, type DB } from '@/db/client';
+import type { DB } from '@/db/client';
 import { actorForApiToken, actorForUserId } from '@/lib/auth/resolve';
 import type { Actor } from '@/lib/auth/core';
 import { createUser } from '@/lib/services/users';
@@ -72,10 +72,9 @@ beforeAll(async () => {
   const other = await createUser(w.db, w.admin, { email: 'hospital2@demo.labqc', name: '第二医院', role: 'hospital', password: 'Zq8#second-hospital-2026' }) as { id: number };
   h2 = (await actorForUserId(w.db, other.id ?? (await rows<{ id: number }>(`SELECT id FROM users WHERE email = 'hospital2@demo.labqc'`))[0].id))!;
 }, 60_000);
-afterAll(() => {
-  closeDb();
+afterAll(async () => {
+  await w.close();
   delete process.env.DATABASE_PATH;
-  w.close();
 });
 
 describe('local code mapping', () => {

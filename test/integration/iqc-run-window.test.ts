@@ -13,7 +13,6 @@ let sessionActor: Actor | null = null;
 vi.mock('@/lib/auth', async () => (await import('../support/api-actor')).apiActorMock(() => sessionActor));
 
 import { createSeededTestDb, useAsProcessDb } from '../support/db';
-import { closeDb } from '@/db/client';
 import { auditLog, laboratories } from '@/db/schema';
 import { createApiToken } from '@/lib/services/tokens';
 import { getRuns, postResults } from '@/lib/services/iqc/api';
@@ -32,9 +31,8 @@ beforeAll(async () => {
   gz = t.labManagers.get('GZ-001')!;
   gzId = gz.labId!;
 });
-afterAll(() => {
-  closeDb();
-  t.close();
+afterAll(async () => {
+  await t.close();
 });
 
 const ctx = { params: Promise.resolve({}) };

@@ -17,8 +17,8 @@ beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labqc-queue-'));
   process.env.DATABASE_PATH = path.join(dir, 'q.sqlite');
 });
-afterAll(() => {
-  closeDb();
+afterAll(async () => {
+  await closeDb();
   delete process.env.DATABASE_PATH;
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -2,7 +2,6 @@
 // (lib/public-api.ts): shapes, status codes, and that nothing but certification data comes out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededTestDb, useAsProcessDb } from '../support/db';
-import { closeDb } from '@/db/client';
 import { publicApi } from '@/lib/public-api';
 import { publicApiRoute } from '@/lib/http';
 
@@ -11,9 +10,8 @@ beforeAll(async () => {
   t = await createSeededTestDb();
   await useAsProcessDb(t);
 });
-afterAll(() => {
-  closeDb();
-  t.close();
+afterAll(async () => {
+  await t.close();
 });
 
 const call = async (url: string) => {

@@ -10,7 +10,6 @@ let sessionActor: Actor | null = null;
 vi.mock('@/lib/auth', async () => (await import('../support/api-actor')).apiActorMock(() => sessionActor));
 
 import { createSeededTestDb, useAsProcessDb } from '../support/db';
-import { closeDb } from '@/db/client';
 import { createApiToken } from '@/lib/services/tokens';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { GET } from '@/app/api/v1/labs/[labCode]/eligibility/route';
@@ -39,10 +38,9 @@ beforeAll(async () => {
   await addEqa(t.db, gz1, K, ['U'], { status: 'evaluated', endDaysAgo: 5 });
   token = (await createApiToken(t.db, t.labManagers.get('GZ-001')!, { name: 'LIS', scopes: ['read'] })).token;
 });
-afterAll(() => {
+afterAll(async () => {
   vi.useRealTimers();
-  closeDb();
-  t.close();
+  await t.close();
 });
 
 async function call(labCode: string, as: Actor | null, bearer?: string) {

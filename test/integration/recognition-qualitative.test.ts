@@ -14,7 +14,6 @@ vi.mock('@/lib/auth', async () => (await import('../support/api-actor')).apiActo
 import { createSeededTestDb, useAsProcessDb } from '../support/db';
 import { callRoute } from '../support/route-call';
 import { appError } from '../support/errors';
-import { closeDb } from '@/db/client';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { decide } from '@/lib/services/recognition/decisions';
@@ -109,10 +108,9 @@ beforeAll(async () => {
   await controls('GZ-002', days, new Set(days.filter((_, i) => i % 2 === 0)));
   at(NOW);
 });
-afterAll(() => {
+afterAll(async () => {
   vi.useRealTimers();
-  closeDb();
-  t.close();
+  await t.close();
 });
 
 const eligibility = async (lab: string, by: Actor) => {

@@ -7,7 +7,7 @@ import { createSeededTestDb, fakeActor, sqlRows, sqlRun, useAsProcessDb } from '
 import { executeJob } from '@/lib/jobs';
 import { createRandom } from '@/db/seed/random';
 import { seedRecognition } from '@/db/seed/recognition';
-import { closeDb, openDatabase } from '@/db/client';
+import { openDatabase } from '@/db/client';
 import { errorBody } from '@/lib/errors';
 import { addDays } from '@/lib/calendar';
 import { createPolicyVersion, effectivePolicyFor, resolvePolicy } from '@/lib/services/recognition/policy';
@@ -57,9 +57,8 @@ beforeAll(async () => {
   await sqlRun(w.db, ins, hospitalId, 'XK01', await analyteId(w.db, 'K'), hospitalId, NOW, NOW);
   await sqlRun(w.db, ins, hospitalId, 'TANG-HUA', await analyteId(w.db, 'HBA1C'), hospitalId, NOW, NOW);
 }, 120_000);
-afterAll(() => {
-  closeDb();
-  w.close();
+afterAll(async () => {
+  await w.close();
 });
 
 describe('batch answers equal single answers', () => {

@@ -5,7 +5,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededTestDb, useAsProcessDb } from '@/test/support/db';
-import { closeDb } from '@/db/client';
 import { publicFastPath } from '@/lib/server/public-fast';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { CLIENT_ADDRESS_HEADER } from '@/lib/server/headers';
@@ -33,8 +32,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise((r) => server.close(r));
-  closeDb();
-  t.close();
+  await t.close();
 });
 
 const post = (body: string, headers: Record<string, string> = {}) => fetch(`${base}/api/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-client': '203.0.113.50', ...headers }, body });

@@ -9,6 +9,7 @@ import { BACKEND } from '@/db/backend';
 import { runMigrations } from '@/db/migrate';
 import { seedBase } from '@/db/seed/base';
 import type { Actor } from '@/lib/auth/core';
+import { startedJobsSettled } from '@/lib/jobs';
 import { createPgTestDatabase } from './pg';
 
 process.env.LABQC_BCRYPT_COST ??= '4';
@@ -34,6 +35,8 @@ export async function createTestDb(): Promise<TestDb> {
       file: created.url,
       backend: 'pg',
       close: async () => {
+        // the jobs a route started in the background end first (they may use the process-wide handle)
+        await startedJobsSettled();
         // the process-wide handle on this database (useAsProcessDb) ends before the database goes
         if (process.env.DATABASE_URL === created.url) delete process.env.DATABASE_URL;
         await closeDb();
@@ -51,6 +54,11 @@ export async function createTestDb(): Promise<TestDb> {
     file,
     backend: 'sqlite',
     close: async () => {
+      await startedJobsSettled();
+      if (process.env.DATABASE_PATH === file) {
+        delete process.env.DATABASE_PATH;
+        await closeDb();
+      }
       db.$client.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
