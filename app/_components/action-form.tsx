@@ -6,7 +6,7 @@
 // once, never stored in the page. Forms that show more of the answer (results, a preview, warnings
 // with "save anyway") use `outcome` or render-prop children with the form's context, `resubmit` to
 // send the last submission again with extra fields, and `onAnswer` to show it outside the form.
-import { useActionState, useEffect, useRef, useState, useTransition } from 'react';
+import { useActionState, useLayoutEffect, useRef, useState, useTransition } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
 import { useErrorText } from '@/app/_components/error-text';
@@ -85,7 +85,8 @@ export function ActionForm<T = unknown>({
   onAnswerRef.current = onAnswer;
   // the visible label of each field named in an error (inputs are `f-<name>` with a <label for>)
   const [labels, setLabels] = useState<Record<string, string>>({});
-  useEffect(() => {
+  // before paint: an answer never shows the fields' names first and their labels a moment later
+  useLayoutEffect(() => {
     if (state.ok && resetOnSuccess) formRef.current?.reset();
     onAnswerRef.current?.(state);
     const found: Record<string, string> = {};
