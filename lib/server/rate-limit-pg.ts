@@ -44,3 +44,11 @@ export async function closeRateLimitDbs(): Promise<void> {
   pools.clear();
   await Promise.all(open.map((db) => db.$client.end()));
 }
+
+/** Close the pool of one database (a test database before it is dropped: its idle connections
+ * would otherwise be terminated under it, and report it after the test). */
+export async function closeRateLimitDb(url: string): Promise<void> {
+  const db = pools.get(url);
+  pools.delete(url);
+  await db?.$client.end();
+}

@@ -67,12 +67,15 @@ export function deploymentRateLimiter(name: string, opts: RateLimit, env: Record
 export const verifyBatchLimiter: RateLimiter = ((globalThis as Record<symbol, RateLimiter>)[Symbol.for('labqc.verifyBatchLimiter')] ??= (() => {
   let inner: RateLimiter | null = null;
   let limit = -1;
+  let database: string | undefined;
   return {
     take(address, now) {
       const l = envLimit();
-      if (!inner || l !== limit) {
+      // anew when the limit or the database changes (tests switch both; a deployment never does)
+      if (!inner || l !== limit || process.env.DATABASE_URL !== database) {
         inner = deploymentRateLimiter('verify-batch', { limit: l, windowMs: 60_000 });
         limit = l;
+        database = process.env.DATABASE_URL;
       }
       return inner.take(address, now);
     },

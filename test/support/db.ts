@@ -41,6 +41,7 @@ export async function createTestDb(): Promise<TestDb> {
         if (process.env.DATABASE_URL === created.url) delete process.env.DATABASE_URL;
         await closeDb();
         await pgdb.$client.end();
+        await (await import('@/lib/server/rate-limit-pg')).closeRateLimitDb(created.url);
         await created.drop();
       },
     };
