@@ -124,7 +124,12 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 /** Refuse (422, each string's place: the row and field of a `results` array, else its path) a
  * parsed JSON body whose strings or keys hold an unpaired surrogate; `text` is the body parsed. */
 function refuseUnpairedSurrogates(value: unknown, text: string): void {
-  if (!SURROGATE_ESCAPE.test(text)) return;
+  if (SURROGATE_ESCAPE.test(text)) refuseUnpairedSurrogatesIn(value);
+}
+
+/** The same refusal for a value the framework decoded from its own JSON: a server action's
+ * arguments other than a form (a grid's rows, a CSV file's text read in the browser). */
+export function refuseUnpairedSurrogatesIn(value: unknown): void {
   const errors: FieldError[] = [];
   const visit = (v: unknown, path: (string | number)[]): void => {
     if (typeof v === 'string') {
@@ -140,6 +145,15 @@ function refuseUnpairedSurrogates(value: unknown, text: string): void {
   };
   visit(value, []);
   if (errors.length) throw new AppError('body.unpairedSurrogate', { n: errors.length }, errors);
+}
+
+/** A CSV file's text handed to a server action: each line holding an unpaired surrogate, by line. */
+export function refuseUnpairedSurrogatesInLines(text: string): void {
+  if (!LONE_SURROGATE.test(text)) return;
+  const errors = text
+    .split('\n')
+    .flatMap((line, i) => (LONE_SURROGATE.test(line) ? [fieldError('value.unpairedSurrogate', {}, '(row)', i + 1)] : []));
+  throw new AppError('body.unpairedSurrogate', { n: errors.length }, errors);
 }
 
 function placeOf(path: (string | number)[]): FieldError {

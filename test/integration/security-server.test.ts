@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { createSeededTestDb, type TestDb } from '../support/db';
+import { createSeededTestDb, sqlRows, type TestDb } from '../support/db';
 import { freePort, waitFor } from '../support/server';
 import { databaseEnv, ensureBuild, serverEntry } from '../support/prod-server';
 import { signInOverHttp } from '../support/sign-in';
@@ -229,6 +229,40 @@ describe('API tokens act only on the machine API, within their scopes', () => {
   it('an expired token answers 401', async () => {
     await t.db.update(apiTokens).set({ expiresAt: Date.now() - 1000 }).where(eq(apiTokens.id, readOnly.id));
     expect((await fetch(`${base}/api/v1/me`, { headers: bearer(readOnly.token) })).status).toBe(401);
+  });
+});
+
+describe('server actions whose arguments are JSON, not a form', () => {
+  it('refuse an unpaired surrogate escape in the grid\'s rows (by row and field) and in a CSV\'s text (by line), and store nothing', async () => {
+    const { session } = await signIn('lab1@demo.labqc', 'labqc-demo', { 'x-forwarded-for': '192.0.2.80' });
+    expect(session).toBeTruthy();
+    // the framework's own encoding of the arguments: a JSON array, where "\ud800" is a lone surrogate
+    // posted to the page whose form calls the action (another page does not know it)
+    const call = async (name: string, rawArgs: string) => {
+      const res = await fetch(`${base}/lab/iqc/${name === 'enterResultsAction' ? 'enter' : 'import'}`, {
+        method: 'POST',
+        headers: { cookie: session!, 'next-action': actionId('app/(lab)/lab/iqc/actions.ts', name), origin: base, 'content-type': 'text/plain;charset=UTF-8', accept: 'text/x-component' },
+        body: rawArgs,
+      });
+      expect(res.status).toBe(200);
+      return await res.text();
+    };
+    const results = async () => (await sqlRows<{ n: number }>(t.db, 'SELECT count(*) AS n FROM iqc_results'))[0].n;
+    const before = await results();
+    const row = (lot: string) => `{"analyte":"K","level":"1","lot":"${lot}","value":4.1,"measuredAt":"2026-11-20T08:00:00+08:00","instrument":"AU-S"}`;
+    const grid = await call('enterResultsAction', `[{"results":[${row('Q1')},${row('Q\\ud800')}]}]`);
+    expect(grid).toContain('"reason":"body.unpairedSurrogate"');
+    expect(grid).toContain('"row":2,"field":"lot"');
+    const header = 'measured_at,analyte_code,level,lot,value,instrument';
+    for (const name of ['previewCsvAction', 'importCsvAction']) {
+      const csv = await call(name, JSON.stringify([`${header}\n2026-11-20T08:00:00+08:00,K,1,Q1,4.1,AU-S\n2026-11-20T09:00:00+08:00,K,1,Q@,4.2,AU-S\n`]).replace('Q@', 'Q\\udc00'));
+      expect(csv).toContain('"reason":"body.unpairedSurrogate"');
+      expect(csv).toContain('"row":3,"field":"(row)"');
+    }
+    expect(await results()).toBe(before);
+    // the same rows without the escape are stored: the refusal was the surrogate's
+    expect(await call('enterResultsAction', `[{"results":[${row('Q1')}]}]`)).toContain('"ok":true');
+    expect(await results()).toBe(before + 1);
   });
 });
 

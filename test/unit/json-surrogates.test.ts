@@ -1,20 +1,23 @@
 // A JSON body's unpaired surrogate escapes (lib/body.ts parseJsonBody): refused with each
 // string's place, paired escapes and bodies without escapes pass, and the check agrees with
-// String.prototype.isWellFormed on random strings.
+// String.prototype.isWellFormed on random strings; the same for values a server action decodes
+// (a grid's rows, a CSV's text by line).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseJsonBody } from '@/lib/body';
+import { parseJsonBody, refuseUnpairedSurrogatesIn, refuseUnpairedSurrogatesInLines } from '@/lib/body';
 import { AppError } from '@/lib/errors';
 
-function refusal(text: string): AppError | null {
+/** The refusal a check throws, or null when it passes. */
+function refusedBy(check: () => unknown): AppError | null {
   try {
-    parseJsonBody(text);
+    check();
     return null;
   } catch (e) {
     if (e instanceof AppError) return e;
     throw e;
   }
 }
+const refusal = (text: string) => refusedBy(() => parseJsonBody(text));
 
 describe('parseJsonBody', () => {
   it('refuses text that is not JSON (422 body.notJson, the body as the field)', () => {
@@ -47,6 +50,34 @@ describe('parseJsonBody', () => {
         const s = String.fromCharCode(...codes);
         const text = JSON.stringify({ results: [{ lot: s }] }); // JSON.stringify escapes lone surrogates as \udxxx
         expect(refusal(text) !== null).toBe(!(s as unknown as { isWellFormed(): boolean }).isWellFormed());
+      }),
+    );
+  });
+});
+
+// a server action's arguments are decoded by the framework from its own JSON: the value is checked as parsed
+
+describe('values decoded elsewhere (server actions)', () => {
+  it('a grid\'s rows: by row and field, as a JSON body', () => {
+    const e = refusedBy(() => refuseUnpairedSurrogatesIn({ results: [{ lot: 'ok' }, { lot: 'Q\ud800' }] }));
+    expect([e?.reason, e?.errors.map((x) => [x.row, x.field])]).toEqual(['body.unpairedSurrogate', [[2, 'lot']]]);
+    expect(refusedBy(() => refuseUnpairedSurrogatesIn({ results: [{ lot: '\ud83e\uddea' }] }))).toBeNull();
+  });
+
+  it('a CSV file\'s text: by line', () => {
+    const e = refusedBy(() => refuseUnpairedSurrogatesInLines('h1,h2\r\na,b\r\nc\udc00,d\r\n\ud800\n'));
+    expect([e?.reason, e?.params, e?.errors.map((x) => [x.row, x.field])]).toEqual(['body.unpairedSurrogate', { n: 2 }, [[3, '(row)'], [4, '(row)']]]);
+    expect(refusedBy(() => refuseUnpairedSurrogatesInLines('lot\n\ud83e\uddea\n'))).toBeNull();
+  });
+
+  it('refuses exactly the texts that are not well formed (property)', () => {
+    const units = fc.oneof(fc.constantFrom(0xd800, 0xdbff, 0xdc00, 0xdfff, 0xd83e, 0xdde6, 0x0a), fc.integer({ min: 0x20, max: 0x7e }));
+    fc.assert(
+      fc.property(fc.array(units, { maxLength: 8 }), (codes) => {
+        const s = String.fromCharCode(...codes);
+        const wellFormed = (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+        expect(refusedBy(() => refuseUnpairedSurrogatesInLines(s)) === null).toBe(wellFormed);
+        expect(refusedBy(() => refuseUnpairedSurrogatesIn({ results: [{ lot: s }] })) === null).toBe(wellFormed);
       }),
     );
   });

@@ -5,6 +5,7 @@ import { revalidatePath } from 'next/cache';
 import { getDb } from '@/db/client';
 import { formObject, runAction } from '@/lib/actions';
 import { AppError } from '@/lib/errors';
+import { refuseUnpairedSurrogatesIn, refuseUnpairedSurrogatesInLines } from '@/lib/body';
 import { runJob } from '@/lib/jobs';
 import { resolveCorrectiveAction } from '@/lib/services/iqc/corrective-actions';
 import { establishNewLotTargets, establishTargetsFromBaseline, setManufacturerTarget } from '@/lib/services/iqc/targets';
@@ -18,13 +19,18 @@ function refresh() {
 
 /** The entry grid: one or many runs entered by hand. */
 export async function enterResultsAction(input: { results: unknown[] }) {
-  const r = await runAction((actor) => runJob('iqc.enter', actor, { results: Array.isArray(input?.results) ? input.results : [] }));
+  const r = await runAction((actor) => {
+    // the rows come as the framework's JSON, not as a form's bytes: refused as the JSON API refuses them
+    refuseUnpairedSurrogatesIn(input);
+    return runJob('iqc.enter', actor, { results: Array.isArray(input?.results) ? input.results : [] });
+  });
   if (r.ok) refresh();
   return r;
 }
 
 function csvText(text: unknown): string {
   if (typeof text !== 'string') throw AppError.invalid('No file', [{ row: 1, field: '(file)', message: 'Choose a CSV file' }]);
+  refuseUnpairedSurrogatesInLines(text);
   return text;
 }
 
