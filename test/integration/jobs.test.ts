@@ -10,7 +10,7 @@ import { createSeededTestDb, sqlRows, testBackend, useAsProcessDb } from '../sup
 import { closeDb } from '@/db/client';
 import { runOnPool, startJobPool, stopJobPool } from '../support/job-pool';
 import type { JobPool } from '@/lib/server/pool';
-import { executeJob, installJobQueue, installJobRunner, laneOf, runJob, startJob, transferablesOf, type JobName } from '@/lib/jobs';
+import { executeJob, installJobQueue, installJobRunner, laneOf, runJob, startJob, startedJobsSettled, transferablesOf, type JobName } from '@/lib/jobs';
 import { errorBody } from '@/lib/errors';
 import { verifyAuditChain } from '@/db/queries/audit-chain';
 
@@ -259,6 +259,47 @@ describe('the job queue in the database (installed by the server on PostgreSQL) 
     } finally {
       installJobQueue(null);
       installJobRunner(null);
+    }
+  });
+});
+
+describe('what a stop (and a test database\'s close) waits for: the jobs started without waiting', () => {
+  const use = { method: 'POST', url: 'http://localhost/api/v1/iqc/results', status: 201 };
+  const tokenOf = (w: World) => ({ ...lab(w), via: 'token' as const, token: { id: 4343, scopes: ['iqc:write' as const] } });
+  const uses = async (w: World) => await count(w, "SELECT count(*) AS n FROM audit_log WHERE action = 'apiToken.use' AND entity_id = '4343'");
+
+  it('on the server\'s runner: startedJobsSettled resolves once the job has ended, not before', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const ended: string[] = [];
+    installJobRunner({ run: async (name) => (await gate, ended.push(name), { ok: true, value: null }) });
+    try {
+      startJob('audit.tokenUse', tokenOf(a), use, () => {});
+      let settled = false;
+      const waiting = startedJobsSettled().then(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 50));
+      expect([settled, ended]).toEqual([false, []]);
+      release();
+      await waiting;
+      expect(ended).toEqual(['audit.tokenUse']);
+    } finally {
+      installJobRunner(null);
+    }
+  });
+
+  it('in this thread (no runner): the audit row is written once startedJobsSettled resolves, failures included', async () => {
+    await useAsProcessDb(b);
+    try {
+      const before = await uses(b);
+      const failures: string[] = [];
+      startJob('audit.tokenUse', tokenOf(b), use, (m) => void failures.push(m));
+      startJob('audit.tokenUse', tokenOf(b), { ...use, url: 'not a url' }, (m) => void failures.push(m));
+      expect(await uses(b)).toBe(before); // started after the current turn
+      await startedJobsSettled();
+      expect(await uses(b)).toBe(before + 1);
+      expect(failures).toHaveLength(1);
+    } finally {
+      await closeDb();
     }
   });
 });
