@@ -40,9 +40,7 @@ export function createPgRateLimiter(db: PgDB, name: string, opts: RateLimit): Ra
 
 /** Close the pools of rateLimitDb (tests, shutdown). */
 export async function closeRateLimitDbs(): Promise<void> {
-  const open = [...pools.values()];
-  pools.clear();
-  await Promise.all(open.map((db) => db.$client.end()));
+  await Promise.all([...pools.keys()].map(closeRateLimitDb));
 }
 
 /** Close the pool of one database (a test database before it is dropped: its idle connections

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { because } from './errors';
 import { LIMIT_FORMS, PEER_GROUPINGS, SIGMA_PT_SOURCES } from '@/db/enums';
 import { safeText } from './admin';
-import { parseMeasuredAt } from './iqc';
+import { EARLIEST, parseMeasuredAt } from './iqc';
+import { DAY_MS } from '@/lib/calendar';
 
 const code = (max: number) =>
   z
@@ -160,8 +161,8 @@ export const roundInput = z.preprocess(
     })
     .refine((r) => r.closesAt > r.opensAt, { ...because('round.closesBeforeOpens'), path: ['closesAt'] })
     // a round is a distribution of samples, open for weeks: a year typed 2062 for 2026 would keep it open for decades
-    .refine((r) => r.closesAt - r.opensAt <= MAX_ROUND_DAYS * 86_400_000, { ...because('round.openTooLong', { days: MAX_ROUND_DAYS }), path: ['closesAt'] })
-    .refine((r) => r.opensAt >= Date.UTC(2000, 0, 1), { ...because('value.before2000'), path: ['opensAt'] }),
+    .refine((r) => r.closesAt - r.opensAt <= MAX_ROUND_DAYS * DAY_MS, { ...because('round.openTooLong', { days: MAX_ROUND_DAYS }), path: ['closesAt'] })
+    .refine((r) => r.opensAt >= EARLIEST, { ...because('value.before2000'), path: ['opensAt'] }),
 );
 export type RoundInput = z.infer<typeof roundInput>;
 

@@ -15,8 +15,8 @@ export const IQC_CSV_COLUMNS = ['measured_at', 'analyte_code', 'level', 'lot', '
 export const IQC_CSV_OPTIONAL = ['operator', 'run', 'signal'] as const;
 export const IQC_CSV_REQUIRED = ['measured_at', 'analyte_code', 'level', 'lot', 'value'] as const;
 
-/** Earliest accepted measurement time (2000-01-01) and how far in the future a clock may drift. */
-const EARLIEST = Date.UTC(2000, 0, 1);
+/** Earliest accepted time (2000-01-01: a measurement, a round's opening) and how far in the future a clock may drift. */
+export const EARLIEST = Date.UTC(2000, 0, 1);
 const FUTURE_SLACK_MS = 10 * 60 * 1000;
 
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
