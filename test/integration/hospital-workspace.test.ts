@@ -372,24 +372,61 @@ describe('webhook endpoints outside the private network only (SSRF)', () => {
     await disableWebhookEndpoint(w.db, h1, { id: ok.id });
   });
 
-  it('checks again before each send: a name that now resolves to a private address is not contacted', async () => {
+  it('checks again at each send, in the connection itself: a name that now resolves to a private address is not contacted', async () => {
     delete process.env.WEBHOOK_ALLOW_PRIVATE;
     const hook = await receiver([200]);
     try {
       const port = new URL(hook.url).port;
       const ep = await createEndpoint(w.db, h1, { name: 'rebind', url: `http://his.example.org:${port}/hook` }, { resolve: async () => ['203.0.113.7'] });
       await sendTestEvent(w.db, h1, { id: ep.id }, { now: NOW });
-      const clock = () => NOW + 1_000;
-      // the DNS answer changed to the server's own loopback: the attempt is refused and logged, nothing sent
-      const called: string[] = [];
-      const fetchImpl = (async (url: string) => (called.push(url), new Response('', { status: 500 }))) as unknown as typeof fetch;
-      await dispatchWebhooks(w.db, { now: clock, resolve: async () => ['127.0.0.1'], fetchImpl, limit: 100 });
-      expect(called.filter((u) => u.includes('his.example.org'))).toEqual([]);
+      // DNS rebinding: the name answers a public address once and the server's own loopback after
+      // that. A check and a connection resolving apart would pass the first answer and connect to the
+      // second; the send resolves once, in its socket's lookup, and connects only to what it checked.
+      const answers = [['203.0.113.7'], ['127.0.0.1']];
+      const asked: string[] = [];
+      const rebinding = async (host: string) => (asked.push(host), answers[Math.min(asked.length - 1, answers.length - 1)]);
+      const attempts = async () => await rows<{ error: string | null; status_code: number | null }>(`SELECT a.error, a.status_code FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = ? ORDER BY a.id`, ep.id);
+      await dispatchWebhooks(w.db, { now: () => NOW + 1_000, resolve: rebinding, timeoutMs: 500, limit: 100 });
+      expect(asked).toEqual(['his.example.org']);
       expect(hook.got).toHaveLength(0);
-      const log = (await rows<{ error: string | null }>(`SELECT a.error FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = ?`, ep.id));
-      expect(log.map((r) => r.error)).toEqual(['refused: his.example.org is 127.0.0.1 (loopback)']);
+      // the public address (TEST-NET-3, routed nowhere): no answer in time, or no route to it
+      expect((await attempts())[0].error).toMatch(/^timeout after 500 ms$|203\.0\.113\.7/);
+      // the next attempt meets the loopback answer: refused, still one lookup for the send
+      await dispatchWebhooks(w.db, { now: () => NOW + 1_000 + retryDelayMs(1) + 1_000, resolve: rebinding, timeoutMs: 500, limit: 100 });
+      expect(asked).toEqual(['his.example.org', 'his.example.org']);
+      expect(hook.got).toHaveLength(0);
+      expect((await attempts())[1]).toEqual({ error: 'refused: his.example.org is 127.0.0.1 (loopback)', status_code: null });
       await disableWebhookEndpoint(w.db, h1, { id: ep.id });
     } finally {
+      await hook.close();
+    }
+  });
+
+  it('connects to the address its check resolved, not to one the system resolves again', async () => {
+    // receiver.invalid resolves nowhere but through this resolver (RFC 6761 §6.4), so a delivery
+    // that reaches the receiver went to the checked address; private allowed here for the loopback
+    process.env.WEBHOOK_ALLOW_PRIVATE = '1';
+    const hook = await receiver([204]);
+    try {
+      const url = `http://receiver.invalid:${new URL(hook.url).port}/hook`;
+      const asked: string[] = [];
+      const resolve = async (host: string) => (asked.push(host), ['127.0.0.1']);
+      const ep = await createEndpoint(w.db, h1, { name: 'pinned', url }, { resolve });
+      await sendTestEvent(w.db, h1, { id: ep.id }, { now: NOW });
+      expect(await dispatchWebhooks(w.db, { now: () => NOW + 1_000, resolve, limit: 100 })).toEqual({ delivered: 1, retrying: 0, failed: 0 });
+      expect(asked).toEqual(['receiver.invalid']); // at the send: the creation's own check passed without DNS (private allowed)
+      expect(hook.got).toHaveLength(1);
+      expect(hook.got[0].headers.host).toBe(`receiver.invalid:${new URL(hook.url).port}`);
+      expect(JSON.parse(hook.got[0].body)).toMatchObject({ event: 'test', test: true });
+      // and the system resolver alone does not know the name: the same send without it fails
+      await sendTestEvent(w.db, h1, { id: ep.id }, { now: NOW + 2_000 });
+      expect(await dispatchWebhooks(w.db, { now: () => NOW + 3_000, limit: 100 })).toEqual({ delivered: 0, retrying: 1, failed: 0 });
+      expect(hook.got).toHaveLength(1);
+      const last = await rows<{ error: string | null }>(`SELECT a.error FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = ? ORDER BY a.id DESC LIMIT 1`, ep.id);
+      expect(last[0].error).toBe('refused: webhook.urlUnresolved');
+      await disableWebhookEndpoint(w.db, h1, { id: ep.id });
+    } finally {
+      delete process.env.WEBHOOK_ALLOW_PRIVATE;
       await hook.close();
     }
   });

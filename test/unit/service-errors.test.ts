@@ -30,6 +30,10 @@ const ALLOWED_PLAIN_ERRORS: Record<string, string> = {
   "lib/services/iqc/write.ts: new Error(`FOREIGN KEY constraint failed: run ${id} is still referenced`)": 'foreign-key invariant (run merge)',
   // a round of verify reads answers each of its checks by position: a missing answer is a bug (a 500)
   "lib/services/recognition/rounds.ts: new Error('a round gave no answer for one of its requests')": 'round invariant (verify rounds)',
+  // a webhook send's network failures, as a socket reports them: caught by the dispatcher, which logs
+  // them on the attempt and retries; they never reach a user's request
+  "lib/services/hospital/webhook-send.ts: new Error(`${hostname} has no IPv${options.family} address`)": 'network failure (webhook send)',
+  "lib/services/hospital/webhook-send.ts: new Error(`timeout after ${opts.timeoutMs} ms`)": 'network failure (webhook send)',
 };
 
 const PLAIN_ERROR = /\bnew\s+(?:Type|Range|Syntax)?Error\s*\(\s*[^)]{0,80}\)?|\bthrow\s+(?:Type|Range)?Error\s*\(/g;

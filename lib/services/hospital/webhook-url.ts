@@ -3,7 +3,8 @@
 // network: its host may not be, or resolve to, a loopback, private, shared (carrier-grade NAT, where
 // e.g. Alibaba Cloud's metadata service 100.100.100.200 lives), link-local (169.254.169.254: cloud
 // metadata), unique-local IPv6 or unspecified address. Checked when the endpoint is added and again
-// before every send (DNS may change). `WEBHOOK_ALLOW_PRIVATE=1` lifts the address rule (a deployment
+// at every send, inside the connection's own lookup (./webhook-send.ts), so that the address connected
+// to is the one checked. `WEBHOOK_ALLOW_PRIVATE=1` lifts the address rule (a deployment
 // whose receivers are on its own network; the tests' local receivers). Only http/https, no
 // user:password in the URL, always.
 //
@@ -82,6 +83,24 @@ export function staticUrlProblem(url: string, allowPrivate = allowPrivateWebhook
 export type Resolver = (host: string) => Promise<string[]>;
 const systemResolver: Resolver = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
+/** The addresses `host` (a name, not a literal address) resolves to now, or why none of them may be
+ * contacted: it does not resolve, or one of its addresses is not public (unless `allowPrivate`). */
+export async function checkedAddresses(host: string, opts: { allowPrivate?: boolean; resolve?: Resolver } = {}): Promise<{ addresses: string[] } | { problem: UrlProblem }> {
+  let addresses: string[];
+  try {
+    addresses = await (opts.resolve ?? systemResolver)(host);
+  } catch {
+    return { problem: { reason: 'webhook.urlUnresolved', params: { host } } };
+  }
+  if (!addresses.length) return { problem: { reason: 'webhook.urlUnresolved', params: { host } } };
+  if (!(opts.allowPrivate ?? allowPrivateWebhooks()))
+    for (const address of addresses) {
+      const kind = classifyAddress(address);
+      if (kind !== 'public') return { problem: { reason: 'webhook.urlPrivate', params: { host, address, kind: kind ?? 'unspecified' } } };
+    }
+  return { addresses };
+}
+
 /** Every check: the static ones, then each address the host resolves to now. */
 export async function webhookUrlProblem(url: string, opts: { allowPrivate?: boolean; resolve?: Resolver } = {}): Promise<UrlProblem | null> {
   const allowPrivate = opts.allowPrivate ?? allowPrivateWebhooks();
@@ -89,16 +108,6 @@ export async function webhookUrlProblem(url: string, opts: { allowPrivate?: bool
   if (first || allowPrivate) return first;
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
   if (classifyAddress(host)) return null; // a public literal address
-  let addresses: string[];
-  try {
-    addresses = await (opts.resolve ?? systemResolver)(host);
-  } catch {
-    return { reason: 'webhook.urlUnresolved', params: { host } };
-  }
-  if (!addresses.length) return { reason: 'webhook.urlUnresolved', params: { host } };
-  for (const address of addresses) {
-    const kind = classifyAddress(address);
-    if (kind !== 'public') return { reason: 'webhook.urlPrivate', params: { host, address, kind: kind ?? 'unspecified' } };
-  }
-  return null;
+  const checked = await checkedAddresses(host, { allowPrivate, resolve: opts.resolve });
+  return 'problem' in checked ? checked.problem : null;
 }

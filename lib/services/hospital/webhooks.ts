@@ -5,7 +5,8 @@
 //
 // Each send: POST the frozen JSON body with `LabQC-Signature: t=<unix>,v1=<hex>` (HMAC-SHA256 of
 // `${t}.${body}` with the endpoint's secret, ./webhook-signature.ts), a timeout, no redirects; the
-// host is resolved and checked first (./webhook-url.ts: no loopback/private/link-local targets). A 2xx
+// connection goes only to an address that passes the check (./webhook-url.ts: no loopback, private or
+// link-local targets), made as it connects (./webhook-send.ts). A 2xx
 // ends the delivery; anything else (status, timeout, network error) is retried after 1, 2, 4, 8, …
 // minutes (capped at an hour) until 24 h after the event, then the delivery is `failed`. Every
 // attempt is logged (status, duration, error). Due rows are leased with one UPDATE … RETURNING, so
@@ -22,7 +23,8 @@ import { AppError, fieldError } from '@/lib/errors';
 import { expireCertifications } from '@/lib/services/recognition/decisions';
 import { ownerAudit, requireOwner } from './access';
 import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
-import { staticUrlProblem, webhookUrlProblem, type Resolver } from './webhook-url';
+import { sendWebhook, WebhookRefused } from './webhook-send';
+import { staticUrlProblem, webhookUrlProblem, type Resolver, type UrlProblem } from './webhook-url';
 import { withTx } from '@/db/tx';
 
 /** Delay before retry n (n = attempts made so far, ≥ 1): 1 min · 2^(n-1), at most an hour. */
@@ -101,8 +103,7 @@ export interface DispatchOptions {
   owner?: string;
   limit?: number;
   timeoutMs?: number;
-  fetchImpl?: typeof fetch;
-  /** host → addresses for the address check before each send (tests); default the system resolver */
+  /** host → addresses for the address check of each send (tests); default the system resolver */
   resolve?: Resolver;
 }
 
@@ -116,7 +117,6 @@ export async function dispatchWebhooks(db: DB, opts: DispatchOptions = {}): Prom
   const clock = opts.now ?? Date.now;
   const owner = opts.owner ?? PROCESS_OWNER;
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const doFetch = opts.fetchImpl ?? fetch;
   const start = clock();
   const leased = await leaseDueDeliveries(db, owner, start, start + timeoutMs + 60_000, opts.limit ?? 20);
   const out = { delivered: 0, retrying: 0, failed: 0 };
@@ -127,24 +127,22 @@ export async function dispatchWebhooks(db: DB, opts: DispatchOptions = {}): Prom
       let statusCode: number | null = null;
       let error: string | null = null;
       const t0 = performance.now();
-      const refused = ep && ep.active ? await webhookUrlProblem(ep.url, { resolve: opts.resolve }) : null;
+      // a literal address in the URL is checked here; a name, by the connection's lookup (./webhook-send.ts)
+      const refused = ep && ep.active ? staticUrlProblem(ep.url) : null;
       if (!ep || !ep.active) error = 'endpoint disabled';
-      else if (refused) error = refused.reason === 'webhook.urlPrivate' ? `refused: ${refused.params.host} is ${refused.params.address} (${refused.params.kind})` : `refused: ${refused.reason}`;
+      else if (refused) error = refusal(refused);
       else {
         try {
-          const res = await doFetch(ep.url, {
-            method: 'POST',
+          statusCode = await sendWebhook(ep.url, {
             headers: { 'content-type': 'application/json', 'user-agent': 'LabQC-Webhooks/1', [SIGNATURE_HEADER]: signatureHeader(ep.secret, d.payload, sentAt), 'LabQC-Delivery': String(d.id) },
             body: d.payload,
-            redirect: 'manual',
-            signal: AbortSignal.timeout(timeoutMs),
+            timeoutMs,
+            resolve: opts.resolve,
           });
-          statusCode = res.status;
-          if (res.status < 200 || res.status > 299) error = `HTTP ${res.status}`;
-          await res.body?.cancel().catch(() => undefined);
+          if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
         } catch (e) {
           const err = e as Error;
-          error = err.name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : String((err.cause as Error | undefined)?.message ?? err.message).slice(0, 300);
+          error = e instanceof WebhookRefused ? refusal(e.problem) : err.name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : String((err.cause as Error | undefined)?.message ?? err.message).slice(0, 300);
         }
       }
       const durationMs = Math.round(performance.now() - t0);
@@ -156,6 +154,11 @@ export async function dispatchWebhooks(db: DB, opts: DispatchOptions = {}): Prom
     }),
   );
   return out;
+}
+
+/** An attempt's logged error for a refused address. */
+function refusal(p: UrlProblem): string {
+  return p.reason === 'webhook.urlPrivate' ? `refused: ${p.params.host} is ${p.params.address} (${p.params.kind})` : `refused: ${p.reason}`;
 }
 
 /** The periodic check: certifications whose validity ended become `expired` (once: the status
