@@ -91,9 +91,20 @@ export function refuseUnboundedBody(req: http.IncomingMessage, res: http.ServerR
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(body);
   req.resume();
-  const timer = setTimeout(() => req.complete || req.socket.destroy(), LINGER_MS);
-  req.socket.once('close', () => clearTimeout(timer));
+  closeUnlessComplete(req, LINGER_MS);
   return true;
+}
+
+/**
+ * Close `req`'s connection `ms` from now unless its body has arrived by then. The check waits for
+ * the next poll of the sockets (setImmediate): when this process's own event loop was busy for
+ * longer than `ms` (a large import, a garbage collection), the timer comes due before the bytes the
+ * client sent meanwhile have been read, and closing then would drop a keep-alive connection whose
+ * client did everything right; it reuses the socket for its next request and meets a closed one.
+ */
+function closeUnlessComplete(req: http.IncomingMessage, ms: number): void {
+  const timer = setTimeout(() => setImmediate(() => req.complete || req.socket.destroy()), ms);
+  req.socket.once('close', () => clearTimeout(timer));
 }
 
 /**
@@ -110,11 +121,7 @@ export function lingerAfterEarlyAnswer(req: http.IncomingMessage, res: http.Serv
   res.writeHead = function (this: http.ServerResponse, ...args: Parameters<typeof writeHead>) {
     if (!req.complete) {
       res.shouldKeepAlive = true;
-      res.once('finish', () => {
-        if (req.complete) return;
-        const timer = setTimeout(() => req.complete || req.socket.destroy(), LINGER_MS);
-        req.socket.once('close', () => clearTimeout(timer));
-      });
+      res.once('finish', () => req.complete || closeUnlessComplete(req, LINGER_MS));
     }
     return writeHead.apply(this, args);
   } as typeof writeHead;
