@@ -12,7 +12,9 @@ export async function mapSeq<T, R>(items: Iterable<T>, fn: (item: T, index: numb
 }
 
 /** Whether `p` fulfils within `ms` (false once `ms` has passed; a rejection of `p` in time rejects).
- * The timer does not keep the process alive. */
+ * The timer does not keep the process alive. When it comes due, the answer waits for the next poll of
+ * I/O (setImmediate): after this process's own event loop was busy past `ms`, a reply that arrived in
+ * time (the database's answer to a health check) is read before the wait is judged too long. */
 export function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), Math.max(0, ms)).unref())]);
+  return Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => setImmediate(() => r(false)), Math.max(0, ms)).unref())]);
 }

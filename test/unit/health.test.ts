@@ -1,5 +1,6 @@
 // The readiness answer (lib/services/health.ts): 200 while the database answers, 503 when the round
 // trip fails, throws before it starts, or is still out after the timeout.
+import { stat } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { healthOf } from '@/lib/services/health';
 
@@ -29,5 +30,23 @@ describe('healthOf', () => {
     answer(1); // a late answer changes nothing
     // a ping that answers within the timeout is in time
     expect(await healthOf(() => new Promise((resolve) => setTimeout(resolve, 10)), 500)).toEqual(OK);
+  });
+
+  it("200 when the answer came in time while this process's event loop was busy past the timeout", async () => {
+    // one I/O round trip (a file's stat, done by libuv's threads) that completes during a busy spell
+    // run from the loop's check phase, so the timer comes due before the answer has been read: it is
+    // the answer that counts
+    const answer = await new Promise<Promise<unknown>>((started) =>
+      setImmediate(() => {
+        const roundTrip = stat(import.meta.filename);
+        const health = healthOf(() => roundTrip, 50);
+        const until = Date.now() + 300;
+        while (Date.now() < until) {
+          /* a long synchronous job, or a garbage collection */
+        }
+        started(health);
+      }),
+    );
+    expect(await answer).toEqual(OK);
   });
 });
