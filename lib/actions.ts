@@ -42,10 +42,19 @@ export async function runAction<T>(fn: (actor: Actor) => T | Promise<T>): Promis
   }
 }
 
+/**
+ * The form a server action was called with. The framework passes whatever the request encodes, and a
+ * crafted call can encode a string, a number or null where the page's form sends FormData: that reads
+ * as an empty form, whose missing fields the service refuses as invalid input (else a TypeError, a 500).
+ */
+export function formOf(form: unknown): FormData {
+  return form instanceof FormData ? form : new FormData();
+}
+
 /** FormData → plain object (repeated keys become arrays), for zod to coerce. */
 export function formObject(form: FormData): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of form.entries()) {
+  for (const [k, v] of formOf(form).entries()) {
     if (k.startsWith('$ACTION')) continue;
     const value = typeof v === 'string' ? v : v;
     if (k in out) out[k] = ([] as unknown[]).concat(out[k], value);

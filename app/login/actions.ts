@@ -7,10 +7,11 @@ import { signedInAccount } from '@/lib/auth/resolve';
 import { getDb } from '@/db/client';
 import { HOME_BY_ROLE } from '@/lib/navigation';
 import { publicOrigin } from '@/lib/origin';
-import type { ActionState } from '@/lib/actions';
+import { formOf, type ActionState } from '@/lib/actions';
 
 /** A refused sign-in, as every form's ActionState: wrong credentials, or too many failures (with the minutes to wait). */
 export async function signInAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  form = formOf(form);
   const email = String(form.get('email') ?? '');
   try {
     await signIn('credentials', { email, password: String(form.get('password') ?? ''), redirect: false });

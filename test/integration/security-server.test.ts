@@ -81,11 +81,15 @@ afterAll(async () => {
 
 const signIn = (email: string, password: string, headers: Record<string, string> = {}) => signInOverHttp(base, email, password, headers);
 
-function actionId(file: string, name: string): string {
-  const manifest = JSON.parse(fs.readFileSync(path.join(DIST, 'server', 'server-reference-manifest.json'), 'utf8')) as {
-    node: Record<string, { filename?: string; exportedName?: string }>;
+/** The build's server actions by id: where each is defined and which pages call it. */
+function actionManifest() {
+  return JSON.parse(fs.readFileSync(path.join(DIST, 'server', 'server-reference-manifest.json'), 'utf8')) as {
+    node: Record<string, { filename?: string; exportedName?: string; workers: Record<string, unknown> }>;
   };
-  const found = Object.entries(manifest.node).find(([, v]) => v.filename === file && v.exportedName === name);
+}
+
+function actionId(file: string, name: string): string {
+  const found = Object.entries(actionManifest().node).find(([, v]) => v.filename === file && v.exportedName === name);
   if (!found) throw new Error(`no server action ${name} in ${file}`);
   return found[0];
 }
@@ -264,6 +268,43 @@ describe('server actions whose arguments are JSON, not a form', () => {
     expect(await call('enterResultsAction', `[{"results":[${row('Q1')}]}]`)).toContain('"ok":true');
     expect(await results()).toBe(before + 1);
   });
+});
+
+describe('server actions called with something other than a form', () => {
+  // every action a page's form calls receives FormData; a crafted call can encode a string or null
+  // instead, which must read as an empty form (refused as invalid input), never a TypeError (a 500)
+  const JSON_ARGUMENTS = new Set(['enterResultsAction', 'previewCsvAction', 'importCsvAction', 'signOutAction']);
+  const ROLE_OF_GROUP: Record<string, string> = { '(lab)': 'lab1', '(regulator)': 'regulator.gd', '(admin)': 'admin', '(hospital)': 'hospital' };
+
+  it('every form action answers 200 with its refusal, on the page that calls it, for each role', async () => {
+    const manifest = actionManifest();
+    const sessions = new Map<string, string>();
+    const sessionOf = async (who: string) => {
+      if (!sessions.has(who)) sessions.set(who, (await signIn(`${who}@demo.labqc`, 'labqc-demo', { 'x-forwarded-for': `192.0.2.${90 + sessions.size}` })).session!);
+      return sessions.get(who)!;
+    };
+    const answers: string[] = [];
+    const actions = Object.entries(manifest.node).filter(([, v]) => v.exportedName && !JSON_ARGUMENTS.has(v.exportedName));
+    expect(actions.length).toBeGreaterThan(40);
+    for (const [id, v] of actions) {
+      // the page: a static one when the action has one, else a dynamic one with a made-up segment
+      const page = Object.keys(v.workers).sort((a, b) => Number(a.includes('[')) - Number(b.includes('[')) || a.length - b.length)[0];
+      const group = Object.keys(ROLE_OF_GROUP).find((g) => page.includes(g));
+      const route = page.replace(/^app/, '').replace(/\/\([^)]*\)/g, '').replace(/\/page$/, '').replace(/\[[^\]]+\]/g, 'GZ-001') || '/';
+      const cookie = await sessionOf(group ? ROLE_OF_GROUP[group] : 'lab1');
+      for (const args of ['[null,"x"]', '[null,null]', '[42]']) {
+        const res = await fetch(base + route, {
+          method: 'POST',
+          headers: { cookie, 'next-action': id, origin: base, 'content-type': 'text/plain;charset=UTF-8', accept: 'text/x-component' },
+          body: args,
+        });
+        const body = await res.text();
+        // an action that threw answers an error row of the framework's stream (`1:E{"digest":…}`)
+        answers.push(`${v.exportedName} ${args} ${res.status}${/^[0-9a-f]+:E\{/m.test(body) ? ' error' : ''}`);
+      }
+    }
+    expect(answers.filter((a) => !a.endsWith(' 200'))).toEqual([]);
+  }, 120_000);
 });
 
 describe('PUBLIC_URL decides the origin', () => {

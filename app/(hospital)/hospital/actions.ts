@@ -2,7 +2,7 @@
 // The hospital workspace's server actions: each one service call through runAction (lib/actions.ts).
 import { revalidatePath } from 'next/cache';
 import { getDb } from '@/db/client';
-import { runAction, formObject, type ActionState } from '@/lib/actions';
+import { runAction, formObject, formOf, type ActionState } from '@/lib/actions';
 import { uploadedText } from '@/lib/body';
 import { batchCheck } from '@/lib/services/hospital/batch-check';
 import { deleteLocalCodeMapping, importLocalCodes, setLocalCode } from '@/lib/services/hospital/local-codes';
@@ -12,6 +12,7 @@ import { createEndpoint, disableWebhookEndpoint, sendTestEvent } from '@/lib/ser
 
 /** The text of a form: its uploaded file when one was chosen, else the pasted text. */
 async function textOf(form: FormData): Promise<string> {
+  form = formOf(form);
   const file = form.get('file');
   if (file && typeof file !== 'string' && file.size > 0) return uploadedText(file);
   return String(form.get('text') ?? '');
@@ -36,6 +37,7 @@ export async function removeWatchAction(_prev: ActionState, form: FormData) {
 
 /** Preview a mapping file; with `commit=1` (the preview's "save" button) save it all or nothing. */
 export async function mappingUploadAction(_prev: ActionState, form: FormData) {
+  form = formOf(form);
   const commit = form.get('commit') === '1';
   const reason = String(form.get('reason') ?? '');
   const r = await runAction(async (actor) => ({ ...await importLocalCodes(getDb(), actor, { text: await textOf(form), reason }, { dryRun: !commit }), saved: commit }));

@@ -3,7 +3,7 @@ import { redirect } from 'next/navigation';
 import { getDb } from '@/db/client';
 import { currentActor, signIn } from '@/lib/auth';
 import { safeNextPath } from '@/lib/auth/redirect';
-import { formObject, type ActionState } from '@/lib/actions';
+import { formObject, formOf, type ActionState } from '@/lib/actions';
 import { isAppError } from '@/lib/errors';
 import { HOME_BY_ROLE } from '@/lib/navigation';
 import { publicOrigin } from '@/lib/origin';
@@ -22,6 +22,6 @@ export async function changePasswordAction(_prev: ActionState, form: FormData): 
     throw e;
   }
   await signIn('credentials', { email: actor.email, password: String(input.newPassword), redirect: false });
-  const next = safeNextPath(form.get('next'), publicOrigin());
+  const next = safeNextPath(formOf(form).get('next'), publicOrigin());
   redirect(next && next !== '/' && !next.startsWith('/account/password') ? next : HOME_BY_ROLE[actor.role]);
 }

@@ -1,7 +1,7 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { getDb } from '@/db/client';
-import { runAction, type ActionState } from '@/lib/actions';
+import { formOf, runAction, type ActionState } from '@/lib/actions';
 import { uploadedText } from '@/lib/body';
 import { checkSubmission, rowsFromCsv, type RawRow, type SanityWarning } from '@/lib/services/eqa/submissions';
 import { runJob } from '@/lib/jobs';
@@ -26,6 +26,7 @@ function save(roundCode: string, rows: RawRow[], source: 'manual' | 'csv', confi
 
 /** The form: one input per sample × analyte named `v|SAMPLE|ANALYTE`, method and instrument per analyte. */
 export async function submitFormAction(_prev: ActionState<SubmitResult>, form: FormData): Promise<ActionState<SubmitResult>> {
+  form = formOf(form);
   const roundCode = String(form.get('roundCode') ?? '');
   const rows: RawRow[] = [];
   let line = 0;
@@ -42,6 +43,7 @@ export async function submitFormAction(_prev: ActionState<SubmitResult>, form: F
 
 /** A CSV file (sample, analyte, value, method, instrument). */
 export async function submitCsvAction(_prev: ActionState<SubmitResult>, form: FormData): Promise<ActionState<SubmitResult>> {
+  form = formOf(form);
   const roundCode = String(form.get('roundCode') ?? '');
   const file = form.get('file');
   const r = await runAction(async () => rowsFromCsv(file && typeof file !== 'string' ? await uploadedText(file) : String(form.get('csv') ?? '')));

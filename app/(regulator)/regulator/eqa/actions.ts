@@ -2,7 +2,7 @@
 import { revalidatePath } from 'next/cache';
 import { getDb } from '@/db/client';
 import { AppError } from '@/lib/errors';
-import { formObject, runAction, type ActionState } from '@/lib/actions';
+import { formObject, formOf, runAction, type ActionState } from '@/lib/actions';
 import { createRound, openRound, closeRound } from '@/lib/services/eqa/rounds';
 import { createScheme, enrollLabs } from '@/lib/services/eqa/schemes';
 import { abandonEvaluation, reserveEvaluation } from '@/lib/services/eqa/evaluation';
@@ -58,6 +58,7 @@ export async function createRoundAction(_prev: ActionState, form: FormData): Pro
 
 /** One of the round's state changes, chosen by the `op` field: open, close, evaluate, publish. */
 export async function roundOperationAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  form = formOf(form);
   const op = String(form.get('op') ?? '');
   const roundCode = String(form.get('roundCode') ?? '');
   const r = await runAction(async (actor) => {

@@ -1,11 +1,11 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { getDb } from '@/db/client';
-import { runAction, type ActionState } from '@/lib/actions';
+import { formOf, runAction, type ActionState } from '@/lib/actions';
 import { commitRegistryImport, previewRegistryImport } from '@/lib/services/registry';
 
 function csvOf(form: FormData): string {
-  const v = form.get('csv');
+  const v = formOf(form).get('csv');
   return typeof v === 'string' ? v : '';
 }
 
