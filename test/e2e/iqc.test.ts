@@ -217,4 +217,40 @@ describe('internal QC in the browser', () => {
     for (const lotRow of await lotRows.all()) expect(await lotRow.getAttribute('data-lot')).toContain(firstLot);
     await page.close();
   });
+
+  it("the rule sets are set one item at a time: another item is picked without losing the lots table's filter, and a saved set shows as a new version", async () => {
+    await context.clearCookies();
+    const page = await context.newPage();
+    // another lab than the other tests': its rule sets apply to runs after the change only, but stay apart anyway
+    await signIn(page, baseUrl, 'manager.gz-002@demo.labqc');
+    await page.goto(`${baseUrl}/lab/iqc/targets?lots_q=L`);
+    const sets = page.getByTestId('rule-sets');
+    // one item's form, whatever the number of items
+    await expect(sets.locator('form[data-testid^=rules-form-]').count()).resolves.toBe(1);
+    const picker = sets.getByLabel('Item');
+    const codes = await picker.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(codes.length).toBeGreaterThan(5);
+    await expect(sets.getByTestId('rule-set').getAttribute('data-analyte')).resolves.toBe(codes[0]);
+    const code = codes[codes.length - 1];
+    await picker.selectOption(code);
+    await Promise.all([page.waitForURL(new RegExp(`rules=${code}`)), sets.getByRole('button', { name: 'Show' }).click()]);
+    expect(new URL(page.url()).searchParams.get('lots_q')).toBe('L');
+    await expect(sets.getByTestId('rule-set').getAttribute('data-analyte')).resolves.toBe(code);
+    await expect(picker.inputValue()).resolves.toBe(code);
+
+    const form = sets.getByTestId(`rules-form-${code}`);
+    for (const rule of ['1-3s', '2-2s', 'R-4s']) await form.getByLabel(rule, { exact: true }).check();
+    await form.getByLabel('Reason (optional)').fill('new analyser, tighter rules');
+    await form.getByRole('button', { name: 'Save rules' }).click();
+    await form.getByRole('status').waitFor();
+    await page.reload();
+    const versions = page.getByTestId(`rule-versions-${code}`);
+    await expect(versions.textContent()).resolves.toMatch(/v\d+ in force from .+: 1-3s, 2-2s, R-4s · new analyser, tighter rules/);
+    for (const rule of ['1-3s', '2-2s', 'R-4s']) await expect(sets.getByTestId(`rules-form-${code}`).getByLabel(rule, { exact: true }).isChecked()).resolves.toBe(true);
+    await expect(sets.getByTestId(`rules-form-${code}`).getByLabel('1-2s', { exact: true }).isChecked()).resolves.toBe(false);
+    // an item the lab has no lot of (or any text) shows the first item
+    await page.goto(`${baseUrl}/lab/iqc/targets?rules=NOPE`);
+    await expect(page.getByTestId('rule-set').getAttribute('data-analyte')).resolves.toBe(codes[0]);
+    await page.close();
+  });
 });

@@ -7,7 +7,8 @@ import { WESTGARD_RULES, MIN_BASELINE_POINTS, NEW_LOT_DAYS } from '@/lib/stats';
 import { LOT_SORTS, lotTargetsPage, type NewLotProposal } from '@/lib/services/iqc/targets';
 import { ruleChoicesView } from '@/lib/services/iqc/rules';
 import { PageHeader } from '@/app/_components/page-header';
-import { BaselineButton, NewLotButton, RulesForm, TargetForm } from '@/app/_components/iqc/forms';
+import { BaselineButton, NewLotButton, TargetForm } from '@/app/_components/iqc/forms';
+import { RuleSets } from '@/app/_components/iqc/rule-sets';
 import { fmt, formatDateTime } from '@/app/_components/iqc/format';
 import { DataTable, readPage, type Column, type SearchParams } from '@/app/_components/data-table';
 import { firstValues } from '@/app/_components/search-params';
@@ -34,7 +35,8 @@ export default async function TargetsPage({ searchParams }: { searchParams: Prom
   const analytes = catalogue.map((a) => ({ code: a.code, name: localName(locale, a) }));
   // the category codes a control of a qualitative, ordinal or nominal item may be expected to read
   const categoryCodes = [...new Set(catalogue.flatMap((a) => (a.kind !== 'quantitative' ? (a.categories ?? []).map((c) => c.code) : [])))];
-  const analyteCodes = lotPage.analytes;
+  const names = new Map(analytes.map((a) => [a.code, a.name]));
+  const ruleItems = lotPage.analytes.map((code) => ({ code, name: names.get(code) ?? code }));
   const lotColumns: Column<(typeof lots)[number]>[] = [
     { key: 'analyte', header: t('analyte'), cell: (l) => l.analyte },
     { key: 'level', header: t('level'), cell: (l) => l.level },
@@ -83,27 +85,7 @@ export default async function TargetsPage({ searchParams }: { searchParams: Prom
       <section className="card">
         <h2 className="mb-1 font-semibold">{t('rulesTitle')}</h2>
         <p className="mb-3 text-sm text-slate-600">{t('rulesHelp')}</p>
-        <ul className="space-y-3">
-          {analyteCodes.map((code) => {
-            const versions = choices.versions.filter((v) => v.analyte === code);
-            return (
-              <li key={code}>
-                <p className="text-sm font-medium">{code}</p>
-                <RulesForm action={setRulesAction} analyte={code} current={configs.get(code) ?? null} all={WESTGARD_RULES} />
-                {versions.length > 0 && (
-                  <ul className="mt-1 text-xs text-slate-500" aria-label={t('versionsTitle')} data-testid={`rule-versions-${code}`}>
-                    {versions.map((v) => (
-                      <li key={v.version}>
-                        {t('versionLine', { version: v.version, from: v.effectiveFrom > 0 ? formatDateTime(v.effectiveFrom, locale) : '—', rules: v.rules.length ? v.rules.join(', ') : t('automatic') })}
-                        {v.reason ? ` · ${v.reason}` : ''}
-                      </li>
-                    ))}
-                  </ul>
-                )}
-              </li>
-            );
-          })}
-        </ul>
+        <RuleSets items={ruleItems} selected={sp.rules} configs={configs} versions={choices.versions} all={WESTGARD_RULES} action={setRulesAction} searchParams={sp} locale={locale} />
       </section>
     </div>
   );
