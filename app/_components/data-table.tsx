@@ -104,9 +104,7 @@ export async function DataTable<R>({
       {caption}
       {filter !== undefined && page && (
         <form className="mb-2 flex flex-wrap items-end gap-2" role="search">
-          {Object.entries(searchParams)
-            .filter(([k]) => k !== `${p}q` && k !== `${p}page`)
-            .flatMap(([k, v]) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((x, i) => <input key={`${k}${i}`} type="hidden" name={k} value={x} />))}
+          <HiddenSearchParams searchParams={searchParams} except={[`${p}q`, `${p}page`]} />
           <label className="sr-only" htmlFor={`${p || 't-'}filter`}>
             {filter || t('filter')}
           </label>
@@ -164,4 +162,12 @@ export async function DataTable<R>({
       )}
     </div>
   );
+}
+
+/** A GET form's hidden copies of the page's search parameters, all but `except`: submitting the form
+ * changes its own fields and keeps the rest of the page's state (another table's page, a filter). */
+export function HiddenSearchParams({ searchParams, except }: { searchParams: SearchParams; except: string[] }) {
+  return Object.entries(searchParams)
+    .filter(([k]) => !except.includes(k))
+    .flatMap(([k, v]) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((x, i) => <input key={`${k}${i}`} type="hidden" name={k} value={x} />));
 }

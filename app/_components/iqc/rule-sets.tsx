@@ -1,18 +1,12 @@
 // The targets page's Westgard rule sets, one item at a time (the page's `rules` search parameter,
 // else the first item). A form per item on every visit weighed 2 KB an item, half a megabyte for a
 // lab with a few hundred items; the rule set in force of every item stays in the table above it.
-import { getTranslations } from 'next-intl/server';
+import { getLocale, getTranslations } from 'next-intl/server';
 import { RulesForm } from './forms';
 import { formatDateTime } from './format';
+import { HiddenSearchParams, type SearchParams } from '@/app/_components/data-table';
 import type { ActionState } from '@/lib/actions';
-
-interface RuleSetVersion {
-  analyte: string;
-  version: number;
-  effectiveFrom: number;
-  rules: readonly string[];
-  reason?: string | null;
-}
+import type { ruleChoicesView } from '@/lib/services/iqc/rules';
 
 export async function RuleSets(props: {
   /** the items the lab has control lots of, with their display names */
@@ -20,26 +14,22 @@ export async function RuleSets(props: {
   /** the `rules` search parameter as given (any text) */
   selected: string | undefined;
   configs: Map<string, string[]>;
-  versions: RuleSetVersion[];
+  versions: Awaited<ReturnType<typeof ruleChoicesView>>['versions'];
   all: readonly string[];
   action: (prev: unknown, form: FormData) => Promise<ActionState<unknown>>;
   /** the page's other search parameters, kept when another item is shown */
-  searchParams: Record<string, string | undefined>;
-  locale: string;
+  searchParams: SearchParams;
 }) {
   const t = await getTranslations('iqc.targets');
-  const { items, locale } = props;
+  const locale = await getLocale();
+  const { items } = props;
   if (!items.length) return <p className="text-sm text-slate-500">{t('rulesNone')}</p>;
   const item = items.find((i) => i.code === props.selected) ?? items[0];
   const versions = props.versions.filter((v) => v.analyte === item.code);
   return (
     <div className="space-y-3" id="rule-sets" data-testid="rule-sets">
       <form className="flex flex-wrap items-end gap-2" action="#rule-sets">
-        {Object.entries(props.searchParams)
-          .filter(([k, v]) => k !== 'rules' && v !== undefined)
-          .map(([k, v]) => (
-            <input key={k} type="hidden" name={k} value={v} />
-          ))}
+        <HiddenSearchParams searchParams={props.searchParams} except={['rules']} />
         <div>
           <label className="label" htmlFor="rules-item">
             {t('rulesItem')}

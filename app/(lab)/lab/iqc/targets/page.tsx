@@ -85,7 +85,7 @@ export default async function TargetsPage({ searchParams }: { searchParams: Prom
       <section className="card">
         <h2 className="mb-1 font-semibold">{t('rulesTitle')}</h2>
         <p className="mb-3 text-sm text-slate-600">{t('rulesHelp')}</p>
-        <RuleSets items={ruleItems} selected={sp.rules} configs={configs} versions={choices.versions} all={WESTGARD_RULES} action={setRulesAction} searchParams={sp} locale={locale} />
+        <RuleSets items={ruleItems} selected={sp.rules} configs={configs} versions={choices.versions} all={WESTGARD_RULES} action={setRulesAction} searchParams={sp} />
       </section>
     </div>
   );
