@@ -81,6 +81,8 @@ export const PRIMARY_KEY_OVERRIDES: Record<string, string[]> = {
 export const UNIQUE_INDEX_OVERRIDES: Record<string, string[]> = {
   qc_targets_uq: ['control_lot_id', 'version', 'lab_id'],
   iqc_results_dedup_uq: ['control_lot_id', 'measured_at', 'value', 'lab_id'],
+  // a correction keeps its version's time and lab, so these add nothing to "corrected once"
+  iqc_results_supersedes_uq: ['supersedes_id', 'measured_at', 'lab_id'],
   corrective_actions_run_uq: ['run_id', 'lab_id'],
   certifications_no_uq: ['certificate_no', 'lab_id'],
 };

@@ -186,6 +186,11 @@ export const iqcResults = sqliteTable(
     uniqueIndex('iqc_results_dedup_uq')
       .on(t.controlLotId, t.measuredAt, t.value)
       .where(sql`current = 1`),
+    // a version is corrected once: two corrections of one version would fork the chain into two
+    // current versions. The services refuse it under their lock; this holds against any other writer
+    uniqueIndex('iqc_results_supersedes_uq')
+      .on(t.supersedesId)
+      .where(sql`supersedes_id IS NOT NULL`),
   ],
 );
 

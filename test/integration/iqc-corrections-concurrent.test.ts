@@ -172,6 +172,23 @@ describe('corrections of one result at once', () => {
     // not a test of luck: the users did meet
     expect(refused).toBeGreaterThan(0);
   });
+
+  it('the database itself keeps a version from being corrected twice (iqc_results_supersedes_uq): a second version 2 written past the services is refused, the chain stays linear', async () => {
+    const runs = await series(lab, 'P3', 0);
+    const v1 = await currentOf(runs[1], '1');
+    await correctResult(t.db, lab, { resultId: v1.id, value: value('1', 0.2), reason: 'transcription error' }, NOW);
+    const { id: _id, ...v2 } = await currentOf(runs[1], '1');
+    expect(v2.supersedesId).toBe(v1.id);
+    // (drizzle wraps PostgreSQL's error: its cause carries the driver's message)
+    const fork = await t.db.insert(iqcResults).values({ ...v2, value: value('1', 0.4), reason: 'a fork' }).then(
+      () => 'written',
+      (e: Error) => `${e.message} ${(e.cause as Error | undefined)?.message ?? ''}`,
+    );
+    expect(fork).toMatch(/UNIQUE constraint failed: iqc_results\.supersedes_id|duplicate key value violates unique constraint "iqc_results_.*supersedes/);
+    const versions = await versionsOf(runs[1], '1');
+    expectLinear(versions);
+    expect(versions.map((v) => v.value)).toEqual([v1.value, value('1', 0.2)]);
+  });
 });
 
 describe('a correction and an exclusion of one result at once', () => {

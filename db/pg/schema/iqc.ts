@@ -146,6 +146,7 @@ export const iqcResults = pgTable(
     index('iqc_results_lot_time_idx').on(t.controlLotId, t.measuredAt),
     index('iqc_results_lab_analyte_time_idx').on(t.labId, t.analyteId, t.measuredAt),
     uniqueIndex('iqc_results_dedup_uq').on(t.controlLotId, t.measuredAt, t.value, t.labId).where(sql`"current" = true`),
+    uniqueIndex('iqc_results_supersedes_uq').on(t.supersedesId, t.measuredAt, t.labId).where(sql`supersedes_id IS NOT NULL`),
   ],
 );
 
