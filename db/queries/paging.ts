@@ -64,6 +64,17 @@ export function limitOffset(req: Pick<PageRequest, 'page' | 'size'>): { limit: n
   return { limit: size, offset: (servablePage(req.page) - 1) * size };
 }
 
+/** One page of a short list already read whole, in its given order (reversed for `desc`): the rows
+ * whose `texts` contain the filter text (case-insensitive), and how many match. For lists a page must
+ * compute in the app anyway (a lab's lots, its rule choices), so only the page reaches the HTML. */
+export function pageOfRows<T>(rows: readonly T[], req: PageRequest, texts: (row: T) => (string | null | undefined)[]): Page<T> {
+  const q = req.q.trim().toLowerCase();
+  const matching = q ? rows.filter((r) => texts(r).some((v) => v?.toLowerCase().includes(q))) : [...rows];
+  if (req.dir === 'desc') matching.reverse();
+  const { limit, offset } = limitOffset(req);
+  return { rows: matching.slice(offset, offset + limit), total: matching.length };
+}
+
 /** A select whose columns come last: `(cols) => db.select(cols).from(…).join(…).where(…)`. */
 export type SelectOf = (cols: Record<string, unknown>) => PromiseLike<unknown[]> & {
   orderBy(...by: SQL[]): { limit(n: number): { offset(n: number): PromiseLike<unknown[]> } };

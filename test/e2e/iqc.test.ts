@@ -210,8 +210,9 @@ describe('internal QC in the browser', () => {
     expect(offered).toBeGreaterThan(0);
     // the list is paged on the server and filtered by item, instrument, level or lot
     const firstLot = (await lotRows.first().getAttribute('data-lot'))!;
-    await page.getByRole('search').getByRole('searchbox').fill(firstLot);
-    await page.getByRole('search').getByRole('button', { name: 'Apply' }).click();
+    const lotsFilter = page.getByTestId('lots-table').getByRole('search');
+    await lotsFilter.getByRole('searchbox').fill(firstLot);
+    await lotsFilter.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/lots_q=/);
     expect((await lotRows.count()) > 0).toBe(true);
     for (const lotRow of await lotRows.all()) expect(await lotRow.getAttribute('data-lot')).toContain(firstLot);
@@ -251,6 +252,36 @@ describe('internal QC in the browser', () => {
     // an item the lab has no lot of (or any text) shows the first item
     await page.goto(`${baseUrl}/lab/iqc/targets?rules=NOPE`);
     await expect(page.getByTestId('rule-set').getAttribute('data-analyte')).resolves.toBe(codes[0]);
+    await page.close();
+  });
+
+  it('the rule set in force is paged and filtered on the server, keeping the other tables\' parameters', async () => {
+    await context.clearCookies();
+    const page = await context.newPage();
+    await signIn(page, baseUrl, 'manager.gz-002@demo.labqc');
+    await page.goto(`${baseUrl}/lab/iqc/targets?choices_size=5&lots_q=L`);
+    const choices = page.getByTestId('rule-choices').locator('tbody tr');
+    await expect(choices.count()).resolves.toBe(5);
+    const shown = (await page.getByTestId('rule-choices-count').textContent())!;
+    const total = Number(/of ([\d,]+)/.exec(shown)?.[1].replace(/,/g, ''));
+    expect(total, shown).toBeGreaterThan(5);
+    const firstPage = await choices.evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-analyte')}|${r.getAttribute('data-instrument')}`));
+    const pager = page.getByTestId('rule-choices-pager');
+    await Promise.all([page.waitForURL(/choices_page=2/), pager.getByRole('link', { name: 'Next' }).click()]);
+    const secondPage = await choices.evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-analyte')}|${r.getAttribute('data-instrument')}`));
+    expect(secondPage.length).toBeGreaterThan(0);
+    expect(secondPage.some((k) => firstPage.includes(k))).toBe(false);
+    expect(new URL(page.url()).searchParams.get('lots_q')).toBe('L');
+    // filtered by an instrument: its rows only, from the first page, the lots table's filter kept
+    const instrument = secondPage[0].split('|')[1];
+    const filter = page.getByTestId('rule-choices-table').getByRole('search');
+    await filter.getByRole('searchbox').fill(instrument);
+    await Promise.all([page.waitForURL(/choices_q=/), filter.getByRole('button', { name: 'Apply' }).click()]);
+    const url = new URL(page.url());
+    expect([url.searchParams.get('lots_q'), url.searchParams.get('choices_page')]).toEqual(['L', null]);
+    const instruments = await choices.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-instrument')));
+    expect(instruments.length).toBeGreaterThan(0);
+    expect(instruments.every((i) => i === instrument)).toBe(true);
     await page.close();
   });
 });

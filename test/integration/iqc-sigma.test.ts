@@ -15,6 +15,7 @@ import { setRuleConfig } from '@/lib/services/iqc/rules';
 import { ruleChoicesView } from '@/lib/services/iqc/rules';
 import { monthlySummary, monthlySummaryCsv } from '@/lib/services/iqc/summary';
 import { ingestResults } from '@/lib/services/iqc/ingest';
+import { setManufacturerTargets } from '@/lib/services/iqc/targets';
 import { first } from '@/db/dialect';
 
 const DAY = 24 * 3600_000;
@@ -194,7 +195,7 @@ async function kRun(measuredAt: number, values: (readonly [string, string, numbe
 describe('the rule set the lab sees', () => {
   it('lists per analyte × instrument the choice of its latest judged run: sigma, bias with its rounds, CV', async () => {
     await kRun(at(3), [['1', 'K1', 4.01], ['2', 'K2', 5.99]]);
-    const view = await ruleChoicesView(t.db, lab, {}, NOW);
+    const view = await ruleChoicesView(t.db, lab, {}, { page: 1, size: 200, sort: 'analyte', dir: 'asc', q: '' }, NOW);
     const k = view.rows.find((r) => r.analyte === 'K' && r.instrument === 'AU5800')!;
     expect(k.runAt).toBe(at(3));
     expect(k.levels.map((l) => [l.level, l.lot, l.source])).toEqual([
@@ -209,6 +210,7 @@ describe('the rule set the lab sees', () => {
       [2, []],
     ]);
   });
+
 });
 
 describe('the monthly review', () => {
@@ -247,5 +249,33 @@ describe('through the ingest', () => {
     expect(first(await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, back.runs[0].runId)).limit(1))!.rules).toEqual(['1-3s', '2-2s', 'R-4s']);
     // the later run keeps its own rules after the back-dated one is judged
     expect(first(await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, now.runs[0].runId)).limit(1))!.rules).toEqual(['1-3s', '2-2s', 'R-4s', '4-1s']);
+  });
+});
+
+describe('the rule set in force, paged', () => {
+  it('pages the list on the server: a page of it, its total, filtered by item code or name or by instrument; the versions whole', async () => {
+    const page = (over: { page?: number; size?: number; q?: string; dir?: 'asc' | 'desc' }) => ruleChoicesView(t.db, lab, {}, { page: 1, size: 200, sort: 'analyte', dir: 'asc', q: '', ...over }, NOW);
+    // five more items on two instruments, each with a judged run (targets first)
+    const items = ['GLU', 'NA', 'ALB', 'CREA', 'UREA'];
+    await setManufacturerTargets(t.db, lab, { targets: items.flatMap((analyte, i) => ['1', '2'].map((level) => ({ analyte, level, lot: `${analyte}-P${level}`, instrument: i % 2 ? 'C702' : 'AU5800', mean: 10, sd: 0.2, effectiveFrom: at(10) }))) }, at(10));
+    await ingestResults(t.db, lab, { results: items.flatMap((analyte, i) => ['1', '2'].map((level) => ({ analyte, level, lot: `${analyte}-P${level}`, instrument: i % 2 ? 'C702' : 'AU5800', value: 10.1, measuredAt: new Date(at(2)).toISOString() }))) }, { source: 'api', now: NOW });
+    const all = await page({});
+    expect(all.total).toBe(all.rows.length);
+    expect(all.rows.map((r) => r.analyte)).toEqual(expect.arrayContaining(['K', ...items]));
+    const second = await page({ page: 2, size: 2 });
+    expect(second).toMatchObject({ total: all.total, versions: all.versions });
+    expect(second.rows).toEqual(all.rows.slice(2, 4));
+    expect((await page({ dir: 'desc', size: 1 })).rows).toEqual(all.rows.slice(-1));
+    // the item's code, its name in either language, its instrument (any case)
+    const k = all.rows.filter((r) => r.analyte === 'K');
+    const nameZh = k[0].nameZh;
+    for (const q of ['K', nameZh, 'au5800']) {
+      const found = await page({ q });
+      expect(found.total, q).toBe(found.rows.length);
+      expect(found.rows.length, q).toBeGreaterThan(0);
+      expect(found.rows.every((r) => [r.analyte, r.nameZh, r.nameEn, r.instrument].some((v) => v.toLowerCase().includes(q.toLowerCase()))), q).toBe(true);
+    }
+    expect((await page({ q: nameZh })).rows).toEqual(all.rows.filter((r) => r.nameZh.includes(nameZh) || r.nameEn.includes(nameZh)));
+    expect(await page({ q: 'no such item' })).toMatchObject({ rows: [], total: 0 });
   });
 });

@@ -1,6 +1,7 @@
 import { getLocale, getTranslations } from 'next-intl/server';
 import type { monthlySummary } from '@/lib/services/iqc/summary';
-import { DataTable, type Column } from '@/app/_components/data-table';
+import { DataTable, type Column, type SearchParams } from '@/app/_components/data-table';
+import type { PageRequest } from '@/lib/services/read/paging';
 import { localName, localText } from '@/app/_components/local-name';
 import { fmt, formatDateTime } from './format';
 import { RuleChoiceText } from './rule-choice';
@@ -107,8 +108,9 @@ export async function SummaryView({ data, exportHref }: { data: Awaited<ReturnTy
 
 type Choice = { analyte: string; instrument: string; runAt: number; choice: Parameters<typeof RuleChoiceText>[0]['choice']; nameZh?: string; nameEn?: string };
 
-/** Which Westgard rules each analyte × instrument's latest run was judged by, and why. */
-export async function RuleChoicesTable({ rows, testId, empty }: { rows: Choice[]; testId: string; empty?: string }) {
+/** Which Westgard rules each analyte × instrument's latest run was judged by, and why; paged and
+ * filtered on the server when `paging` is given (the month's report shows them all). */
+export async function RuleChoicesTable({ rows, testId, empty, paging }: { rows: Choice[]; testId: string; empty?: string; paging?: Paging }) {
   const t = await getTranslations('iqc.summary');
   const tt = await getTranslations('iqc.targets');
   const locale = await getLocale();
@@ -135,6 +137,10 @@ export async function RuleChoicesTable({ rows, testId, empty }: { rows: Choice[]
       rowProps={(c) => ({ 'data-analyte': c.analyte, 'data-instrument': c.instrument })}
       testId={testId}
       empty={empty}
+      {...paging}
     />
   );
 }
+
+/** A paged table's request, its total and the search parameters its links and filter keep. */
+type Paging = { total: number; page: PageRequest; searchParams: SearchParams; prefix: string; filter: string };

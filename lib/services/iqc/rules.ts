@@ -16,6 +16,7 @@ import { resolveWritableLab } from './ingest';
 import { ruleSelector, type RuleChoice } from './sigma';
 import { resolveReadableLab } from './views';
 import { withTx } from '@/db/tx';
+import { pageOfRows, type PageRequest } from '@/db/queries/paging';
 
 /** Set the rule set of an analyte (empty: back to the automatic choice) as a new version. */
 export async function setRuleConfig(db: DB, actor: Actor, input: unknown, now = Date.now()) {
@@ -112,11 +113,17 @@ export async function ruleChoicesAt(db: DB, labId: number, before: number, asOf?
   return rows.sort((x, y) => x.analyte.localeCompare(y.analyte) || x.instrument.localeCompare(y.instrument));
 }
 
-/** The rules page: the choice for each analyte × instrument for a run measured now (with the levels
- * and targets of its latest run) and every rule set version the lab has configured. */
-export async function ruleChoicesView(db: DB, actor: Actor, q: { lab?: string | null } = {}, now = Date.now()) {
+/** The in-force list takes one order (analyte, instrument). */
+export const RULE_CHOICE_SORTS = ['analyte'] as const;
+
+/** The targets page: the choice for each analyte × instrument for a run measured now (with the
+ * levels and targets of its latest run), one page of them (filtered by item code or name, or
+ * instrument: a lab with hundreds of items must not get them all on every visit), and every rule
+ * set version the lab has configured. */
+export async function ruleChoicesView(db: DB, actor: Actor, q: { lab?: string | null }, req: PageRequest<(typeof RULE_CHOICE_SORTS)[number]>, now = Date.now()) {
   const scope = await resolveReadableLab(db, actor, q.lab);
   const codes = new Map((await listAnalytes(db)).map((a) => [a.id, a.code]));
   const versions = (await ruleSetVersionsOfLab(db, scope.labId)).map((v) => ({ ...v, analyte: codes.get(v.analyteId)! }));
-  return { labId: scope.labId, rows: await ruleChoicesAt(db, scope.labId, now + 1, now), versions };
+  const page = pageOfRows(await ruleChoicesAt(db, scope.labId, now + 1, now), req, (r) => [r.analyte, r.nameZh, r.nameEn, r.instrument]);
+  return { labId: scope.labId, ...page, versions };
 }

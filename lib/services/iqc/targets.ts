@@ -15,7 +15,7 @@ import { resolveReadableLab } from './views';
 import { dayOf } from '@/lib/calendar';
 import { withTx } from '@/db/tx';
 import { mapSeq } from '@/lib/async';
-import { limitOffset, type PageRequest } from '@/db/queries/paging';
+import { pageOfRows, type PageRequest } from '@/db/queries/paging';
 
 async function nextVersion(db: DB, controlLotId: number) {
   const versions = await targetVersions(db, controlLotId);
@@ -211,11 +211,7 @@ export async function lotTargetsPage(db: DB, actor: Actor, q: { lab?: string | n
   const scope = await resolveReadableLab(db, actor, q.lab);
   // every lot (a light read: a new lot's previous lot may be on any page), then the page
   const lots = await listLotsWithTargets(db, scope.labId, now);
-  const text = req.q.trim().toLowerCase();
-  const matching = lots.filter((l) => !text || [l.analyte, l.instrument, l.level, l.lot].some((v) => v.toLowerCase().includes(text)));
-  if (req.dir === 'desc') matching.reverse();
-  const { limit, offset } = limitOffset(req);
-  const page = matching.slice(offset, offset + limit);
+  const { rows: page, total } = pageOfRows(lots, req, (l) => [l.analyte, l.instrument, l.level, l.lot]);
   const inControl = await inControlOfLots(db, scope.labId, page.map((l) => l.id));
   const proposals = new Map<number, NewLotProposal>();
   for (const lot of page) {
@@ -223,7 +219,7 @@ export async function lotTargetsPage(db: DB, actor: Actor, q: { lab?: string | n
     if (p) proposals.set(lot.id, p);
   }
   return {
-    total: matching.length,
+    total,
     /** the items the lab has lots of (its rule sets are set per item) */
     analytes: [...new Set(lots.map((l) => l.analyte))],
     rows: page.map((l) => {

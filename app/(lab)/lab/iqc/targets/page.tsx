@@ -5,7 +5,7 @@ import { catalogueAnalytes } from '@/lib/services/read/catalogue';
 import { ownRuleConfigs } from '@/lib/services/read/own-lab';
 import { WESTGARD_RULES, MIN_BASELINE_POINTS, NEW_LOT_DAYS } from '@/lib/stats';
 import { LOT_SORTS, lotTargetsPage, type NewLotProposal } from '@/lib/services/iqc/targets';
-import { ruleChoicesView } from '@/lib/services/iqc/rules';
+import { RULE_CHOICE_SORTS, ruleChoicesView } from '@/lib/services/iqc/rules';
 import { PageHeader } from '@/app/_components/page-header';
 import { BaselineButton, NewLotButton, TargetForm } from '@/app/_components/iqc/forms';
 import { RuleSets } from '@/app/_components/iqc/rule-sets';
@@ -29,7 +29,8 @@ export default async function TargetsPage({ searchParams }: { searchParams: Prom
   const lotPage = await lotTargetsPage(db, actor, {}, req);
   const lots = lotPage.rows;
   const configs = new Map((await ownRuleConfigs(db, actor)).map((c) => [c.analyte, c.rules]));
-  const choices = await ruleChoicesView(db, actor);
+  const choicesReq = readPage(sp, { sorts: RULE_CHOICE_SORTS, sort: 'analyte', prefix: 'choices_' });
+  const choices = await ruleChoicesView(db, actor, {}, choicesReq);
   const { runWindowMinutes } = await getRunWindow(db, actor);
   const catalogue = await catalogueAnalytes(db, { activeOnly: true });
   const analytes = catalogue.map((a) => ({ code: a.code, name: localName(locale, a) }));
@@ -75,7 +76,12 @@ export default async function TargetsPage({ searchParams }: { searchParams: Prom
       <section className="card overflow-x-auto">
         <h2 className="mb-1 font-semibold">{t('choiceTitle')}</h2>
         <p className="mb-3 text-sm text-slate-600">{t('choiceHelp')}</p>
-        <RuleChoicesTable rows={choices.rows} testId="rule-choices" empty={t('noRuns')} />
+        <RuleChoicesTable
+          rows={choices.rows}
+          testId="rule-choices"
+          empty={choicesReq.q ? undefined : t('noRuns')}
+          paging={{ total: choices.total, page: choicesReq, searchParams: sp, prefix: 'choices_', filter: t('choicesFilter') }}
+        />
       </section>
       <section className="card">
         <h2 className="mb-1 font-semibold">{t('runWindowTitle')}</h2>
