@@ -14,7 +14,8 @@ export interface CsvRow {
 
 /**
  * Parse a CSV text with a header row. Refuses (AppError 'invalid' or 'too_large'): an empty file,
- * a file over MAX_CSV_BYTES, missing required columns, malformed quoting. Column names are matched
+ * a file over MAX_CSV_BYTES, missing required columns, malformed quoting, lines with more values than
+ * the header has columns. Column names are matched
  * case-insensitively with surrounding spaces ignored; a UTF-8 BOM is accepted (Excel writes one).
  */
 export function parseCsv(text: string, requiredColumns: readonly string[], opts: { maxBytes?: number } = {}): CsvRow[] {
@@ -41,7 +42,23 @@ export function parseCsv(text: string, requiredColumns: readonly string[], opts:
     return { line: lines[i + 1], values };
   });
   if (text.includes('\u0000')) refuseNulCharacters(rows);
+  refuseValuesPastHeader(
+    records.slice(1).map((cells, i) => ({ line: lines[i + 1], cells })),
+    header.length,
+  );
   return rows;
+}
+
+/**
+ * A line with more values than the header has columns has lost its alignment (a comma inside a value
+ * that is not in quotes: `AU5800, bay 2`), so its values may sit under the wrong columns and one is
+ * dropped; each such line is refused. Empty cells past the header (a spreadsheet's trailing commas)
+ * are no values. `records`: the lines' cells (the header's line left out) with their line numbers.
+ */
+export function refuseValuesPastHeader(records: Iterable<{ line: number; cells: readonly string[] }>, columns: number): void {
+  const errors: FieldError[] = [];
+  for (const { line, cells } of records) if (cells.slice(columns).some((v) => v.trim() !== '')) errors.push(fieldError('file.valuesPastHeader', { columns }, '(row)', line));
+  if (errors.length) throw new AppError('file.tooManyValues', {}, errors);
 }
 
 /**

@@ -42,6 +42,8 @@ export const REASONS = {
   'file.noRows': 'invalid',
   'file.noRowsAfterHeader': 'invalid',
   'file.nulCharacter': 'invalid',
+  'file.tooManyValues': 'invalid',
+  'file.valuesPastHeader': 'invalid',
 
   'value.required': 'invalid',
   'value.notNumber': 'invalid',

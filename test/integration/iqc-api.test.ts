@@ -224,4 +224,13 @@ describe('POST /api/v1/iqc/results: the lab is resolved once', () => {
     expect(rows.runs.flatMap((r) => r.results.map((x) => x.value))).toEqual([4, 4.1, 4.2]);
     expect((await getRuns(t.db, other, get('analyte=K&from=2026-11-12&to=2026-11-13'), NOW)).runs).toEqual([]);
   });
+
+  it('a CSV line with a value past the header (an unquoted comma in an instrument) is refused by its line (422), and the file writes nothing', async () => {
+    const line = (minutes: number, instrument: string) => `${new Date(at + minutes * MIN).toISOString()},K,1,ONCE-1,4.4,${instrument}`;
+    const e = await appErrorAsync(() => postResults(t.db, lab, csvPost(`measured_at,analyte_code,level,lot,value,instrument\n${line(240, 'AU-ONCE')}\n${line(300, 'AU-ONCE, bay 2')}\n`), NOW));
+    expect([e.status, e.reason]).toEqual([422, 'file.tooManyValues']);
+    expect(e.errors).toEqual([expect.objectContaining({ row: 3, field: '(row)', code: 'file.valuesPastHeader', params: { columns: 6 } })]);
+    const rows = await getRuns(t.db, lab, get('analyte=K&from=2026-11-12&to=2026-11-13'), NOW);
+    expect(rows.runs.flatMap((r) => r.results.map((x) => x.value))).toEqual([4, 4.1, 4.2]);
+  });
 });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseCsv } from '@/lib/csv';
+import type { AppError } from '@/lib/errors';
 import { readIqcCsv } from '@/lib/services/iqc/import-csv';
 import { IQC_CSV_REQUIRED, parseMeasuredAt } from '@/lib/validation/iqc';
 
@@ -25,17 +26,35 @@ describe('readIqcCsv', () => {
         try {
           expected = parseCsv(text, IQC_CSV_REQUIRED);
         } catch (e) {
-          expected = (e as Error).message;
+          expected = [(e as Error).message, (e as AppError).errors];
         }
         try {
           actual = readIqcCsv(text);
         } catch (e) {
-          actual = (e as Error).message;
+          actual = [(e as Error).message, (e as AppError).errors];
         }
         expect(actual).toEqual(expected);
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('refuses every line with a value past the header, whichever reader reads the file (an unquoted comma in an instrument)', () => {
+    for (const quote of ['', '"']) {
+      const text = `${HEADER}\n2026-11-01 08:00,K,1,${quote}K1${quote},4.0,AU5800, bay 2\n2026-11-01 08:00,K,2,K2,6.0,AU5800,,\n2026-11-01 08:30,NA,1,N1,140,AU5800,x\n`;
+      const e = (() => {
+        try {
+          readIqcCsv(text);
+        } catch (x) {
+          return x as AppError;
+        }
+      })();
+      expect(e?.reason, quote).toBe('file.tooManyValues');
+      expect(e?.errors.map((f) => [f.row, f.code]), quote).toEqual([
+        [2, 'file.valuesPastHeader'],
+        [4, 'file.valuesPastHeader'],
+      ]);
+    }
   });
 
   it('uses parseCsv for files with quotes (a quoted comma stays in its cell)', () => {

@@ -33,6 +33,21 @@ describe('parseCsv', () => {
     expect(refusal(() => parseCsv('a,b\u0000\n1,2\n', ['a'])).errors).toEqual([expect.objectContaining({ row: 1, field: '(file)', code: 'value.nulCharacter' })]);
   });
 
+  it('refuses each line with more values than the header has columns (an unquoted comma inside a value), by its line; empty trailing cells are no values', () => {
+    const e = refusal(() => parseCsv('a,b\n1,AU5800, bay 2\n\n"x,y",2\n3,4,,\n5,6,7,8\n', ['a', 'b']));
+    expect([e.reason, e.status]).toEqual(['file.tooManyValues', 422]);
+    expect(e.errors.map((f) => [f.row, f.field, f.code, f.params, f.message])).toEqual([
+      [2, '(row)', 'file.valuesPastHeader', { columns: 2 }, "More values than the header's 2 columns (a comma inside a value that is not in quotes?)"],
+      [6, '(row)', 'file.valuesPastHeader', { columns: 2 }, "More values than the header's 2 columns (a comma inside a value that is not in quotes?)"],
+    ]);
+    // a spreadsheet's trailing commas and a quoted comma are fine, and so is a short line (its missing values are empty)
+    expect(parseCsv('a,b\n1,2,,\n"x,y",3\n4\n', ['a', 'b']).map((r) => [r.line, r.values])).toEqual([
+      [2, { a: '1', b: '2' }],
+      [3, { a: 'x,y', b: '3' }],
+      [4, { a: '4', b: '' }],
+    ]);
+  });
+
   it('counts a quoted newline as part of its record', () => {
     const rows = parseCsv('a,b\n"x\ny",2\n3,4\n', ['a', 'b']);
     expect(rows.map((r) => [r.line, r.values.a])).toEqual([

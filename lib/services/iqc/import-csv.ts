@@ -3,7 +3,8 @@
 import type { DB } from '@/db/client';
 import type { IngestSource } from '@/db/enums';
 import type { Actor } from '@/lib/auth/core';
-import { MAX_CSV_BYTES, parseCsv, toCsv, type CsvRow } from '@/lib/csv';
+import { MAX_CSV_BYTES, parseCsv, refuseValuesPastHeader, toCsv, type CsvRow } from '@/lib/csv';
+import { AppError } from '@/lib/errors';
 import { IQC_CSV_COLUMNS, IQC_CSV_REQUIRED } from '@/lib/validation/iqc';
 import { ingestResultsOfLab, resolveWritableLab, type IngestOutcome, type LabScope, type ResultRows } from './ingest';
 
@@ -106,7 +107,12 @@ function plainCsv(text: string): { header: string[]; rows: number[]; cells(i: nu
   const lines = text.split('\n');
   let probeEnd = 1;
   while (probeEnd < lines.length && !lines[probeEnd].trim()) probeEnd++;
-  parseCsv(lines.slice(0, probeEnd + 1).join('\n'), IQC_CSV_REQUIRED);
+  try {
+    parseCsv(lines.slice(0, probeEnd + 1).join('\n'), IQC_CSV_REQUIRED);
+  } catch (e) {
+    // the first row's values past the header are refused below, with every other line's
+    if (!(e instanceof AppError && e.reason === 'file.tooManyValues')) throw e;
+  }
   const header = lines[0].replace(/^\uFEFF/, '').replace(/\r$/, '').split(',').map((h) => h.trim().toLowerCase());
   const rows: number[] = [];
   for (let i = 1; i < lines.length; i++) {
@@ -114,11 +120,20 @@ function plainCsv(text: string): { header: string[]; rows: number[]; cells(i: nu
     const first = lines[i].charCodeAt(0);
     if ((first > 32 && first < 127) || lines[i].trim()) rows.push(i);
   }
-  return {
-    header,
-    rows,
-    cells: (i) => (lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i]).split(','),
-  };
+  const cells = (i: number) => (lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i]).split(',');
+  // parseCsv's refusal of lines with values past the header, split only where the commas reach it
+  const wide = header.length;
+  refuseValuesPastHeader(
+    rows.filter((i) => commasReach(lines[i], wide)).map((i) => ({ line: i + 1, cells: cells(i) })),
+    wide,
+  );
+  return { header, rows, cells };
+}
+
+/** Whether `line` holds at least `n` commas. */
+function commasReach(line: string, n: number): boolean {
+  for (let at = -1, k = 0; k < n; k++) if ((at = line.indexOf(',', at + 1)) < 0) return false;
+  return true;
 }
 
 /** parseCsv's rows (the file's lines with their values by column name), quote-free files read by
