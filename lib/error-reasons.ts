@@ -57,6 +57,7 @@ export const REASONS = {
   'value.tooLong': 'invalid',
   'value.formula': 'invalid',
   'value.nulCharacter': 'invalid',
+  'value.repeated': 'invalid',
   'value.controlCharacter': 'invalid',
   'value.month': 'invalid',
   'value.unchanged': 'invalid',

@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { getDb, withReadDb } from '@/db/client';
 import { pingDatabase } from '@/db/queries/health';
 import { healthOf } from '@/lib/services/health';
-import { AppError, errorBody } from '@/lib/errors';
+import { AppError, errorBody, fieldError } from '@/lib/errors';
 import { parseJsonBody, utf8Text } from '@/lib/body';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { dayOf } from '@/lib/calendar';
@@ -49,19 +49,20 @@ export async function publicApi(pathname: string, params: URLSearchParams, opts:
     // readiness, on the primary (writes must work): never cached
     if (pathname === '/api/v1/health') return { ...(await healthOf(() => pingDatabase(getDb()))), cache: NO_STORE };
     if (pathname === '/api/v1/verify') {
-      const a = await withReadDb((db) => verifyRecognition(db, { lab: params.get('lab') ?? undefined, analyte: params.get('analyte') ?? undefined, date: params.get('date') ?? undefined, asOf: params.get('asOf') ?? undefined }, { now }));
+      const a = await withReadDb((db) => verifyRecognition(db, queryOnce(params, ['lab', 'analyte', 'date', 'asOf']), { now }));
       return ok(a, a.date < today && a.asOf < today ? PAST_CACHE : SHORT_CACHE);
     }
     // the catalogue, [{ code, nameZh, nameEn, kind, unit?, categories?, loinc? }]: an administrator's
     // edit may change it at any moment, like a lab search
     if (pathname === '/api/v1/analytes') return ok(await withReadDb(publicCatalogue), SHORT_CACHE);
     if (pathname === '/api/v1/labs') {
-      const labs = await withReadDb((db) => searchLabs(db, { q: params.get('q') ?? undefined, region: params.get('region') ?? undefined }));
+      const labs = await withReadDb((db) => searchLabs(db, queryOnce(params, ['q', 'region'])));
       return ok({ labs: labs.map(({ code, name, regionCode, regionName, level }) => ({ code, name, regionCode, regionName, level })) }, SHORT_CACHE);
     }
     const m = CERTIFICATIONS_PATH.exec(pathname);
     if (m) {
-      const { day, certifications } = await withReadDb((db) => labCertifications(db, decodeURIComponent(m[1]), params.get('date') ?? undefined, { now }));
+      const { date } = queryOnce(params, ['date']);
+      const { day, certifications } = await withReadDb((db) => labCertifications(db, decodeURIComponent(m[1]), date, { now }));
       return ok(
         certifications.map((c) => ({
           analyteCode: c.analyteCode,
@@ -80,6 +81,15 @@ export async function publicApi(pathname: string, params: URLSearchParams, opts:
   } catch (e) {
     return { ...errorBody(e), cache: NO_STORE };
   }
+}
+
+/** The query's values of `names`, each given at most once: a repeated one (`lab=A&lab=B`, which a
+ * caller may mean either way) is refused, 422 with `value.repeated` for each, as the FHIR reads refuse
+ * it, rather than answered for the first. */
+function queryOnce<K extends string>(params: URLSearchParams, names: readonly K[]): Record<K, string | undefined> {
+  const repeated = names.filter((n) => params.getAll(n).length > 1);
+  if (repeated.length) throw AppError.invalid('Invalid query', repeated.map((n) => fieldError('value.repeated', {}, n)));
+  return Object.fromEntries(names.map((n) => [n, params.get(n) ?? undefined])) as Record<K, string | undefined>;
 }
 
 /** `POST /api/v1/verify`: the batch (lib/services/recognition/verify-batch.ts) from the body's text. */

@@ -35,6 +35,23 @@ describe('public API', () => {
     expect((await call(url))?.status).toBe(status);
   });
 
+  it('refuses a parameter given twice (422 value.repeated, for each), which it would otherwise answer for the first value; other parameters may repeat', async () => {
+    for (const [url, fields] of [
+      ['/api/v1/verify?lab=GZ-001&lab=HZ-001&analyte=K', ['lab']],
+      ['/api/v1/verify?lab=GZ-001&analyte=K&analyte=ALB&date=2026-01-15&date=2026-01-16', ['analyte', 'date']],
+      ['/api/v1/verify?lab=GZ-001&analyte=K&asOf=2026-01-15&asOf=2026-01-15', ['asOf']],
+      ['/api/v1/labs?q=GZ&q=HZ', ['q']],
+      ['/api/v1/labs?region=440000&region=330000', ['region']],
+      ['/api/v1/labs/GZ-001/certifications?date=2026-01-15&date=2026-01-16', ['date']],
+    ] as const) {
+      const a = await call(url);
+      expect(a?.status, url).toBe(422);
+      expect(a?.cache, url).toBe('no-store');
+      expect(a?.body, url).toMatchObject({ code: 'common.invalid', errors: fields.map((field) => ({ field, code: 'value.repeated', message: 'Given more than once: give it once' })) });
+    }
+    expect((await call('/api/v1/verify?lab=GZ-001&analyte=K&date=2026-01-15&utm=a&utm=b'))?.status).toBe(200);
+  });
+
   it('is not the public API for other paths', async () => {
     expect(await call('/api/v1/me')).toBeNull();
     expect(await call('/api/v1/iqc/results')).toBeNull();
