@@ -20,7 +20,8 @@ import { createHash } from 'node:crypto';
 import { getDb, withReadDb } from '@/db/client';
 import { pingDatabase } from '@/db/queries/health';
 import { healthOf } from '@/lib/services/health';
-import { AppError, errorBody, fieldError } from '@/lib/errors';
+import { AppError, errorBody } from '@/lib/errors';
+import { queryOnce } from '@/lib/validation/query';
 import { parseJsonBody, utf8Text } from '@/lib/body';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { dayOf } from '@/lib/calendar';
@@ -81,15 +82,6 @@ export async function publicApi(pathname: string, params: URLSearchParams, opts:
   } catch (e) {
     return { ...errorBody(e), cache: NO_STORE };
   }
-}
-
-/** The query's values of `names`, each given at most once: a repeated one (`lab=A&lab=B`, which a
- * caller may mean either way) is refused, 422 with `value.repeated` for each, as the FHIR reads refuse
- * it, rather than answered for the first. */
-function queryOnce<K extends string>(params: URLSearchParams, names: readonly K[]): Record<K, string | undefined> {
-  const repeated = names.filter((n) => params.getAll(n).length > 1);
-  if (repeated.length) throw AppError.invalid('Invalid query', repeated.map((n) => fieldError('value.repeated', {}, n)));
-  return Object.fromEntries(names.map((n) => [n, params.get(n) ?? undefined])) as Record<K, string | undefined>;
 }
 
 /** `POST /api/v1/verify`: the batch (lib/services/recognition/verify-batch.ts) from the body's text. */

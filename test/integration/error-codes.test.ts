@@ -31,6 +31,10 @@ const closeRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/close/route
 const publishRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/publish/route');
 const iqcResultsRoute = await import('@/app/api/v1/iqc/results/route');
 const lotsRoute = await import('@/app/api/v1/iqc/lots/route');
+const runsRoute = await import('@/app/api/v1/iqc/runs/route');
+const summaryRoute = await import('@/app/api/v1/iqc/summary/route');
+const settingsRoute = await import('@/app/api/v1/iqc/settings/route');
+const roundResultsRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/results/route');
 const { publicApiRoute } = await import('@/lib/http');
 
 let w: World;
@@ -132,6 +136,25 @@ describe('API error bodies: { error, code, errors? }', () => {
       { row: 2, field: 'value', message: 'Not a number', code: 'value.notNumber' },
       { row: 3, field: 'analyte_code', message: 'Unknown analyte code NOPE', code: 'analyte.unknownCode', params: { code: 'NOPE' } },
     ]);
+  });
+
+  it('422 for a query parameter given twice: common.invalid with value.repeated for each, on every route that reads it (the first value is not taken for the caller)', async () => {
+    const repeated = (fields: string[]) => ({ status: 422, body: { error: 'Invalid query', code: 'common.invalid', errors: fields.map((field) => ({ field, message: 'Given more than once: give it once', code: 'value.repeated' })) } });
+    expect(await call(lotsRoute.GET, 'GET', '/iqc/lots?lab=GZ-001&lab=GZ-002', {})).toEqual(repeated(['lab']));
+    expect(await call(runsRoute.GET, 'GET', '/iqc/runs?lab=GZ-001&analyte=K&analyte=GLU&limit=1&limit=2', {})).toEqual(repeated(['analyte', 'limit']));
+    expect(await call(iqcResultsRoute.GET, 'GET', '/iqc/results?lab=GZ-001&from=2026-01-01&from=2026-02-01', {})).toEqual(repeated(['from']));
+    expect(await call(summaryRoute.GET, 'GET', '/iqc/summary?lab=GZ-001&month=2026-01&month=2026-02', {})).toEqual(repeated(['month']));
+    expect(await call(settingsRoute.GET, 'GET', '/iqc/settings?lab=GZ-001&lab=GZ-001', {})).toEqual(repeated(['lab']));
+    expect(await call(roundResultsRoute.GET, 'GET', '/eqa/rounds/NOPE/results?lab=GZ-001&lab=GZ-002', { roundCode: 'NOPE' })).toEqual(repeated(['lab']));
+    // a write: refused before its body is read, and nothing is written
+    state.actor = w.labManagers.get('GZ-001')!;
+    const before = await sqlRows(w.db, 'SELECT count(*) AS n FROM iqc_results');
+    const post = await call(iqcResultsRoute.POST, 'POST', '/iqc/results?lab=GZ-001&lab=GZ-001', {}, { results: [{ analyte: 'K', level: '1', lot: 'REP-1', value: 4, measuredAt: '2026-01-05T08:00:00+08:00' }] });
+    expect(post).toEqual(repeated(['lab']));
+    expect(await sqlRows(w.db, 'SELECT count(*) AS n FROM iqc_results')).toEqual(before);
+    // read once, the same query answers
+    expect((await call(lotsRoute.GET, 'GET', '/iqc/lots?lab=GZ-001', {})).status).toBe(200);
+    expect((await call(settingsRoute.PUT, 'PUT', '/iqc/settings?lab=GZ-001&lab=GZ-001', {}, { runWindowMinutes: 20 })).body.errors).toEqual(repeated(['lab']).body.errors);
   });
 
   it('every code sent is a known reason (the UI has zh and en text for it)', () => {

@@ -17,6 +17,7 @@ import { zodFieldErrors } from '@/lib/validation/errors';
 import { ingestResultsOfLab, resolveWritableLab, type IngestOutcome, type LabScope } from './ingest';
 import { importIqcCsv } from './import-csv';
 import { isCategoricalCode, setControlExpectations } from './qualitative';
+import { requestQuery } from '@/lib/validation/query';
 
 /** Request bodies above this are refused before being read (JSON and CSV alike). */
 export const MAX_BODY_BYTES = MAX_CSV_BYTES;
@@ -41,11 +42,11 @@ export interface PostedResults {
 /** The request thread's part of `POST /api/v1/iqc/results`: 401/403 before reading the body, then
  * the body (capped while it streams: 413). */
 export async function readPostedResults(db: DB, actor: Actor, req: Request): Promise<PostedResults> {
-  const lab = new URL(req.url).searchParams.get('lab');
+  const { lab } = requestQuery(req, ['lab']);
   const scope = await resolveWritableLab(db, actor, lab); // 401/403 before reading the body
   const contentType = req.headers.get('content-type');
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
-  return { type, charset: charsetOf(contentType), body: await readBodyBytesCapped(req, MAX_BODY_BYTES), lab, scope };
+  return { type, charset: charsetOf(contentType), body: await readBodyBytesCapped(req, MAX_BODY_BYTES), lab: lab ?? null, scope };
 }
 
 /** The 201 body of `POST /api/v1/iqc/results` from a posted batch (errors are thrown as AppError). */
@@ -89,7 +90,7 @@ async function readJson(req: Request): Promise<unknown> {
  * a reason, on the targets page), 422 per field. The targets service creates the lot and target.
  */
 export async function postLot(db: DB, actor: Actor, req: Request, now = Date.now()) {
-  const labParam = new URL(req.url).searchParams.get('lab');
+  const { lab: labParam } = requestQuery(req, ['lab']);
   await resolveWritableLab(db, actor, labParam, 'iqcTarget.manage'); // 401/403 before reading the body
   const json = await readJson(req);
   const named = (json as { lab?: unknown } | null)?.lab;
@@ -116,6 +117,5 @@ export async function postLot(db: DB, actor: Actor, req: Request, now = Date.now
 /** Handle `GET /api/v1/iqc/runs`: the runs (body) and the cursor of the next page (the route sends
  * it as the `x-next-cursor` header and a `Link: <…&cursor=…>; rel="next"`). */
 export async function getRuns(db: DB, actor: Actor, req: Request, now = Date.now()): Promise<{ runs: ApiRun[]; next: string | null }> {
-  const q = new URL(req.url).searchParams;
-  return await runsForApiView(db, actor, { lab: q.get('lab'), analyte: q.get('analyte'), instrument: q.get('instrument'), from: q.get('from'), to: q.get('to'), limit: q.get('limit'), cursor: q.get('cursor') }, now);
+  return await runsForApiView(db, actor, requestQuery(req, ['lab', 'analyte', 'instrument', 'from', 'to', 'limit', 'cursor']), now);
 }

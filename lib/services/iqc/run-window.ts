@@ -12,6 +12,7 @@ import { resolveWritableLab } from './ingest';
 import { DEFAULT_RUN_WINDOW_MINUTES } from './series';
 import { resolveReadableLab } from './views';
 import { withTx } from '@/db/tx';
+import { requestQuery } from '@/lib/validation/query';
 
 export const MIN_RUN_WINDOW_MINUTES = 1;
 /** 12 hours: a wider window would join a day shift's runs with the night's */
@@ -65,7 +66,7 @@ export async function setRunWindow(db: DB, actor: Actor, input: { lab?: string |
 
 /** `PUT /api/v1/iqc/settings` `{ runWindowMinutes }` (`?lab=` or a body `lab` for an admin). */
 export async function putSettings(db: DB, actor: Actor, req: Request, now = Date.now()) {
-  const labParam = new URL(req.url).searchParams.get('lab');
+  const { lab: labParam } = requestQuery(req, ['lab']);
   await resolveWritableLab(db, actor, labParam, 'iqcTarget.manage'); // 401/403 before reading the body
   const json = parseJsonBody(await readBodyCapped(req, 64 * 1024));
   const body = (json && typeof json === 'object' ? json : {}) as { lab?: unknown; runWindowMinutes?: unknown };

@@ -5,10 +5,11 @@ import { getDb } from '@/db/client';
 import { otherMethods, withActor } from '@/lib/http';
 import { postLot } from '@/lib/services/iqc/api';
 import { lotsForApi } from '@/lib/services/iqc/api-reads';
+import { requestQuery } from '@/lib/validation/query';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withActor(async (req, actor) => NextResponse.json(await lotsForApi(getDb(), actor, { lab: new URL(req.url).searchParams.get('lab') })));
+export const GET = withActor(async (req, actor) => NextResponse.json(await lotsForApi(getDb(), actor, requestQuery(req, ['lab']))));
 
 export const POST = withActor(async (req, actor) => NextResponse.json(await postLot(getDb(), actor, req), { status: 201 }));
 

@@ -4,6 +4,7 @@ import { getDb } from '@/db/client';
 import { otherMethods, withActor } from '@/lib/http';
 import { readPostedResults } from '@/lib/services/iqc/api';
 import { runJob } from '@/lib/jobs';
+import { requestQuery } from '@/lib/validation/query';
 
 export const dynamic = 'force-dynamic';
 
@@ -12,8 +13,7 @@ export const POST = withActor(async (req, actor) => json(await runJob('iqc.post'
 
 // up to 50,000 results: read and written out as JSON in a job worker, sent from here
 export const GET = withActor(async (req, actor) => {
-  const q = new URL(req.url).searchParams;
-  return json(await runJob('iqc.readResults', actor, { lab: q.get('lab'), analyte: q.get('analyte'), from: q.get('from'), to: q.get('to') }), 200);
+  return json(await runJob('iqc.readResults', actor, requestQuery(req, ['lab', 'analyte', 'from', 'to'])), 200);
 });
 
 const json = (bytes: Uint8Array, status: number) => new Response(bytes as Uint8Array<ArrayBuffer>, { status, headers: { 'content-type': 'application/json' } });

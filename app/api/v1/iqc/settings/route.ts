@@ -4,10 +4,11 @@ import { NextResponse } from 'next/server';
 import { getDb } from '@/db/client';
 import { otherMethods, withActor } from '@/lib/http';
 import { getRunWindow, putSettings } from '@/lib/services/iqc/run-window';
+import { requestQuery } from '@/lib/validation/query';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withActor(async (req, actor) => NextResponse.json(await getRunWindow(getDb(), actor, { lab: new URL(req.url).searchParams.get('lab') })));
+export const GET = withActor(async (req, actor) => NextResponse.json(await getRunWindow(getDb(), actor, requestQuery(req, ['lab']))));
 
 export const PUT = withActor(async (req, actor) => NextResponse.json(await putSettings(getDb(), actor, req)));
 

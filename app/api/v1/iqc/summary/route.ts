@@ -2,12 +2,12 @@
 import { getDb } from '@/db/client';
 import { otherMethods, withActor } from '@/lib/http';
 import { monthlySummaryCsv } from '@/lib/services/iqc/summary';
+import { requestQuery } from '@/lib/validation/query';
 
 export const dynamic = 'force-dynamic';
 
 export const GET = withActor(async (req, actor) => {
-  const q = new URL(req.url).searchParams;
-  const out = await monthlySummaryCsv(getDb(), actor, { lab: q.get('lab'), month: q.get('month') });
+  const out = await monthlySummaryCsv(getDb(), actor, requestQuery(req, ['lab', 'month']));
   return new Response('\uFEFF' + out.csv, {
     headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${out.filename}"` },
   });

@@ -3,6 +3,7 @@ import { getDb } from '@/db/client';
 import { otherMethods, withActor } from '@/lib/http';
 import { getRoundResults } from '@/lib/services/eqa/reports';
 import { withCategoricalFields } from '@/lib/services/eqa/categorical-results';
+import { requestQuery } from '@/lib/validation/query';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,7 +15,7 @@ export const dynamic = 'force-dynamic';
  * 'consensus' | 'mode'), `gradeDistance` and `reasonCode` (e.g. 'no_consensus'); `value` is the answer's grade.
  */
 export const GET = withActor<{ roundCode: string }>(async (req, actor, { roundCode }) => {
-  const lab = new URL(req.url).searchParams.get('lab');
+  const { lab } = requestQuery(req, ['lab']);
   const db = getDb();
   const input = { roundCode: decodeURIComponent(roundCode), labCode: lab || null };
   return NextResponse.json(await withCategoricalFields(db, actor, input, await getRoundResults(db, actor, input)));
