@@ -57,6 +57,7 @@ export async function fhirRead(pathname: string, params: URLSearchParams, opts: 
     const onDb = <T>(read: (db: DB) => Promise<T>): Promise<T> => (opts.db ? read(opts.db) : withReadDb(read));
     const today = dayOf(opts.now ?? Date.now());
     const path = pathname.replace(/\/+$/, '');
+    givenOnce(params);
     const format = params.get('_format');
     if (format !== null && !['json', 'application/json', FHIR_JSON].includes(format)) throw new FhirError(400, 'not-supported', `Only JSON is served (_format=${format})`);
     if (path === '/fhir/metadata') return ok(capabilityStatement(opts.base));
@@ -73,6 +74,7 @@ export async function fhirRead(pathname: string, params: URLSearchParams, opts: 
 /** `POST /fhir/Observation/$verify-recognition` from the body's text. */
 export async function fhirVerify(text: string, params: URLSearchParams, opts: BatchOptions & { db?: DB } = {}): Promise<FhirAnswer> {
   try {
+    givenOnce(params);
     const { bundle, asOf } = readVerifyInput(text, params.get('asOf'));
     const body = opts.db ? await verifyRecognitionBundle(opts.db, bundle, asOf, opts) : await withReadDb((db) => verifyRecognitionBundle(db, bundle, asOf, opts));
     return { status: 200, body, cache: NO_STORE };
@@ -182,6 +184,13 @@ async function readOrganization(db: DB, id: string, today: string): Promise<Fhir
 
 const labOrg = async (db: DB, lab: PublicLab, today: string) => labOrganization(lab, await fhirLabCertifications(db, lab.id, today), today);
 
+/** A parameter given twice (`_count=10&_count=50`, `asOf=…&asOf=…`) may be meant either way: 400,
+ * rather than the first value taken (the JSON API refuses it too: lib/validation/query.ts). */
+function givenOnce(params: URLSearchParams) {
+  const repeated = [...new Set(params.keys())].find((k) => params.getAll(k).length > 1);
+  if (repeated !== undefined) throw new FhirError(400, 'not-supported', `Give each search parameter once (${repeated} is given ${params.getAll(repeated).length} times)`);
+}
+
 function allowOnly(params: URLSearchParams, allowed: readonly string[]) {
   for (const k of params.keys()) if (!allowed.includes(k) && k !== '_format') throw new FhirError(400, 'not-supported', `Unknown search parameter ${k} (supported: ${allowed.join(', ')})`);
 }
@@ -210,7 +219,7 @@ async function searchOrganizations(db: DB, params: URLSearchParams, today: strin
   allowOnly(params, ['identifier', 'name', 'name:contains', 'name:exact', '_count', '_offset']);
   const p = page(params);
   const names = (['name', 'name:contains', 'name:exact'] as const).filter((k) => params.has(k));
-  if (names.length > 1 || params.getAll(names[0] ?? 'name').length > 1 || params.getAll('identifier').length > 1) throw new FhirError(400, 'not-supported', 'Give each search parameter once');
+  if (names.length > 1) throw new FhirError(400, 'not-supported', `Give one of name, name:contains and name:exact, not ${names.join(' and ')}`);
   const nameKey = names[0];
   const name = nameKey ? params.get(nameKey)!.trim() : undefined;
   if (nameKey && !name) throw new FhirError(400, 'value', 'name must not be empty');
@@ -245,7 +254,7 @@ function matchesName(n: string, q: string, key: string): boolean {
 async function searchVerificationResults(db: DB, params: URLSearchParams, today: string, base: string): Promise<FhirResource> {
   allowOnly(params, ['target', '_count', '_offset']);
   const target = params.get('target');
-  if (!target || params.getAll('target').length > 1) throw new FhirError(400, 'required', 'target=Organization/{labCode} is required (once)');
+  if (!target) throw new FhirError(400, 'required', 'target=Organization/{labCode} is required');
   const m = /^(?:.*\/)?(?:Organization\/)?([A-Za-z0-9\-.]{1,64})$/.exec(target.trim());
   if (!m || (target.includes('/') && !/(?:^|\/)Organization\/[^/]+$/.test(target.trim()))) throw new FhirError(400, 'value', 'target must be Organization/{labCode}');
   const p = page(params);

@@ -147,6 +147,22 @@ describe('Organization', () => {
     expect((await fhir(await get('/Organization?_count=ten'), 400)).issue[0].code).toBe('value');
     expect((await fhir(await get('/Patient/1'), 404)).resourceType).toBe('OperationOutcome');
   });
+
+  it('refuses a parameter given twice with 400, whichever it is (not the first value taken)', async () => {
+    for (const [path, text] of [
+      ['/Organization?identifier=GZ-001&identifier=HZ-001', 'identifier is given 2 times'],
+      ['/Organization?name=广州&_count=1&_count=50', '_count is given 2 times'],
+      ['/Organization?identifier=GZ-001&_offset=0&_offset=10&_offset=20', '_offset is given 3 times'],
+      ['/VerificationResult?target=Organization/GZ-001&target=Organization/HZ-001', 'target is given 2 times'],
+      ['/Organization/GZ-001?_format=json&_format=xml', '_format is given 2 times'],
+      ['/metadata?_format=json&_format=json', '_format is given 2 times'],
+    ]) {
+      const o = await fhir(await get(path), 400);
+      expect([o.issue[0].code, o.issue[0].details.text], path).toEqual(['not-supported', `Give each search parameter once (${text})`]);
+    }
+    expect((await fhir(await get('/Organization?name=广州&name:contains=州'), 400)).issue[0].details.text).toBe('Give one of name, name:contains and name:exact, not name and name:contains');
+    expect((await fhir(await get('/Organization?identifier=GZ-001&_count=1'))).total).toBe(1);
+  });
 });
 
 describe('VerificationResult', () => {
@@ -452,6 +468,7 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
     expect((await fhir(await post('/Observation/$verify-recognition', { resourceType: 'Patient' }), 400)).issue[0].code).toBe('invalid');
     expect((await fhir(await post('/Observation/$verify-recognition', { resourceType: 'Bundle', type: 'collection', entry: {} }), 400)).issue[0].code).toBe('structure');
     expect((await fhir(await post('/Observation/$verify-recognition?asOf=tomorrow', { resourceType: 'Bundle', type: 'collection' }), 400)).issue[0].code).toBe('value');
+    expect((await fhir(await post('/Observation/$verify-recognition?asOf=2026-01-01&asOf=2026-02-01', { resourceType: 'Bundle', type: 'collection' }), 400)).issue[0].details.text).toBe('Give each search parameter once (asOf is given 2 times)');
     expect((await fhir(await post('/Observation/$verify-recognition', { resourceType: 'Bundle', type: 'transaction', entry: [] }), 422)).issue[0].code).toBe('not-supported');
     expect((await fhir(await post('/Observation/$validate', { resourceType: 'Bundle', type: 'collection' }), 404)).resourceType).toBe('OperationOutcome');
     const badToken = await fhirPostRoute(new Request(`${BASE}/Observation/$verify-recognition`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/fhir+json' }, body: '{}' }));
