@@ -15,8 +15,8 @@ export interface CsvRow {
 /**
  * Parse a CSV text with a header row. Refuses (AppError 'invalid' or 'too_large'): an empty file,
  * a file over MAX_CSV_BYTES, missing required columns, malformed quoting, lines with more values than
- * the header has columns. Column names are matched
- * case-insensitively with surrounding spaces ignored; a UTF-8 BOM is accepted (Excel writes one).
+ * the header has columns. Column names are matched case-insensitively with surrounding spaces
+ * ignored; a UTF-8 BOM is accepted (Excel writes one).
  */
 export function parseCsv(text: string, requiredColumns: readonly string[], opts: { maxBytes?: number } = {}): CsvRow[] {
   const max = opts.maxBytes ?? MAX_CSV_BYTES;
