@@ -139,16 +139,30 @@ describe('local code mapping', () => {
 describe('batch check (workspace)', () => {
   it('reads a pasted list without a header, answers each line with the local codes, and writes the CSV', async () => {
     const r = await batchCheck(w.db, h1, { text: `GZ-001,hb-a1c,${TODAY}\nGZ-001,K,not-a-day\nNOPE-9,K,${TODAY},${TODAY}` }, { now: NOW });
+    // lines numbered as pasted (the header the service adds is no line of the caller's)
     expect(r.rows.map((x) => [x.line, x.recognized, x.reason, x.errorCode])).toEqual([
-      [2, false, 'not_certified', null],
-      [3, null, null, 'recognition.invalidDateTitle'],
-      [4, null, null, 'lab.notFound'],
+      [1, false, 'not_certified', null],
+      [2, null, null, 'recognition.invalidDateTitle'],
+      [3, null, null, 'lab.notFound'],
     ]);
     expect(r.counts).toEqual({ checks: 3, recognized: 0, usable: 0, errors: 2 });
     const lines = r.csv.trim().split('\r\n');
     expect(lines[0]).toBe('line,lab,analyte,date,as_of,recognized,within_window,window_days,usable,mark,certificate_no,status,reason,error');
     expect(lines).toHaveLength(4);
-    expect(lines[1].startsWith(`2,GZ-001,hb-a1c,${TODAY},${TODAY},false,`)).toBe(true);
+    expect(lines[1].startsWith(`1,GZ-001,hb-a1c,${TODAY},${TODAY},false,`)).toBe(true);
+  });
+
+  it('numbers the lines of a pasted list as pasted, blank lines included, in its answers and its refusals; a list with its header as written', async () => {
+    const pasted = await batchCheck(w.db, h1, { text: `\nGZ-001,K,${TODAY}\n\nGZ-002,NA,${TODAY}\n` }, { now: NOW });
+    expect(pasted.rows.map((x) => [x.line, x.lab])).toEqual([
+      [2, 'GZ-001'],
+      [4, 'GZ-002'],
+    ]);
+    const headed = await batchCheck(w.db, h1, { text: `lab,analyte,date\nGZ-001,K,${TODAY}\nGZ-002,NA,${TODAY}` }, { now: NOW });
+    expect(headed.rows.map((x) => x.line)).toEqual([2, 3]);
+    // an unquoted comma in a line: refused by the line the caller sees
+    const e = await appErrorAsync(() => batchCheck(w.db, h1, { text: `GZ-001,K,${TODAY}\nGZ-001,K,${TODAY},${TODAY},ward 3, bed 2` }, { now: NOW }));
+    expect([e.status, e.reason, e.errors.map((f) => [f.row, f.code])]).toEqual([422, 'file.tooManyValues', [[2, 'file.valuesPastHeader']]]);
   });
 });
 
