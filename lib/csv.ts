@@ -16,9 +16,10 @@ export interface CsvRow {
  * Parse a CSV text with a header row. Refuses (AppError 'invalid' or 'too_large'): an empty file,
  * a file over MAX_CSV_BYTES, missing required columns, malformed quoting, lines with more values than
  * the header has columns. Column names are matched case-insensitively with surrounding spaces
- * ignored; a UTF-8 BOM is accepted (Excel writes one).
+ * ignored; a UTF-8 BOM is accepted (Excel writes one). `columns` names the columns of a text that
+ * has no header line.
  */
-export function parseCsv(text: string, requiredColumns: readonly string[], opts: { maxBytes?: number } = {}): CsvRow[] {
+export function parseCsv(text: string, requiredColumns: readonly string[], opts: { maxBytes?: number; columns?: readonly string[] } = {}): CsvRow[] {
   const max = opts.maxBytes ?? MAX_CSV_BYTES;
   if (Buffer.byteLength(text, 'utf8') > max) throw new AppError('file.tooLarge', { mb: Math.round(max / 1024 / 1024) });
   if (!text.trim()) throw new AppError('file.empty', {}, [fieldError('file.empty', {}, '(file)', 1)]);
@@ -30,20 +31,22 @@ export function parseCsv(text: string, requiredColumns: readonly string[], opts:
     // csv-parse's own sentence says what is wrong with the quoting; the code says it in any language
     throw new AppError('file.notCsv', {}, [{ row: line, field: '(file)', message: (e as Error).message, code: 'file.notCsv' }]);
   }
-  const header = (records[0] ?? []).map((h) => h.trim().toLowerCase());
+  // `columns`: a text without a header line, every line data (numbered as written)
+  const [head, ...data] = opts.columns ? [[...opts.columns], ...records] : records;
+  const header = (head ?? []).map((h) => h.trim().toLowerCase());
   const missing = requiredColumns.filter((c) => !header.includes(c));
   if (missing.length) throw new AppError('file.missingColumns', {}, missing.map((c) => fieldError('file.missingColumn', { column: c }, c, 1)));
-  if (records.length < 2) throw new AppError('file.noRows', {}, [fieldError('file.noRowsAfterHeader', {}, '(file)', 2)]);
+  if (!data.length) throw new AppError('file.noRows', {}, [fieldError('file.noRowsAfterHeader', {}, '(file)', 2)]);
   // csv-parse drops empty lines, so recover each record's line from its position in the text
-  const lines = recordLines(text, records.length);
-  const rows = records.slice(1).map((rec, i) => {
+  const lines = recordLines(text, records.length).slice(records.length - data.length);
+  const rows = data.map((rec, i) => {
     const values: Record<string, string> = {};
     header.forEach((h, j) => (values[h] = rec[j] ?? ''));
-    return { line: lines[i + 1], values };
+    return { line: lines[i], values };
   });
   if (text.includes('\u0000')) refuseNulCharacters(rows);
   refuseValuesPastHeader(
-    records.slice(1).map((cells, i) => ({ line: lines[i + 1], cells })),
+    data.map((cells, i) => ({ line: lines[i], cells })),
     header.length,
   );
   return rows;

@@ -3,7 +3,7 @@
 // account's local codes, as rows for the page and as a CSV to download.
 import type { DB } from '@/db/client';
 import { can, type Actor } from '@/lib/auth/core';
-import { parseCsv, toCsv, type CsvRow } from '@/lib/csv';
+import { parseCsv, toCsv } from '@/lib/csv';
 import { AppError } from '@/lib/errors';
 import { verifyBatch, MAX_BATCH_CHECKS } from '@/lib/services/recognition/verify-batch';
 
@@ -26,24 +26,12 @@ export interface BatchCheckRow {
 
 export const BATCH_CSV_HEADER = ['line', 'lab', 'analyte', 'date', 'as_of', 'recognized', 'within_window', 'window_days', 'usable', 'mark', 'certificate_no', 'status', 'reason', 'error'] as const;
 
-/** The rows `read` gives, or its refusal, with their line numbers `shift` lower (a header line this
- * service added is no line of the caller's). */
-function renumbered(read: () => CsvRow[], shift: number): CsvRow[] {
-  if (!shift) return read();
-  try {
-    return read().map((r) => ({ ...r, line: r.line - shift }));
-  } catch (e) {
-    if (!(e instanceof AppError)) throw e;
-    throw new AppError(e.reason, e.params, e.errors.map((f) => (f.row !== undefined ? { ...f, row: f.row - shift } : f)), e.code);
-  }
-}
-
 export async function batchCheck(db: DB, actor: Actor, input: { text: string }, opts: { now?: number } = {}) {
   if (!can(actor, 'certification.read')) throw AppError.forbidden();
-  const given = (input.text ?? '').replace(/^\uFEFF/, '');
-  // a list without a header gets one here; its lines keep the numbers they have in the caller's text
-  const headed = !given.trim() || /^\s*lab\s*,/i.test(given);
-  const lines = renumbered(() => parseCsv(headed ? given : `lab,analyte,date,asOf\n${given}`, ['lab', 'analyte', 'date'], { maxBytes: 2 * 1024 * 1024 }), headed ? 0 : 1);
+  const text = (input.text ?? '').replace(/^\uFEFF/, '');
+  // a list without its header line: its lines are read as these columns, numbered as written
+  const columns = !text.trim() || /^\s*lab\s*,/i.test(text) ? undefined : ['lab', 'analyte', 'date', 'asOf'];
+  const lines = parseCsv(text, ['lab', 'analyte', 'date'], { maxBytes: 2 * 1024 * 1024, columns });
   if (lines.length > MAX_BATCH_CHECKS) throw new AppError('verify.tooManyChecks', { max: MAX_BATCH_CHECKS, n: lines.length });
   const checks = lines.map(({ values: v }) => ({ lab: v.lab, analyte: v.analyte, date: v.date, ...(v.asof ? { asOf: v.asof } : {}) }));
   // the accounts that own a local code map (hospitals, regulator platforms: LOCAL_CODE_ROLES)
