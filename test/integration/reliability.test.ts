@@ -212,6 +212,16 @@ describe('the production server under concurrent LIS clients and during backups'
     ['1', '2'].map((level) => ({ analyte: 'K', level, lot: `K${level}-C${client}`, value: level === '1' ? 4 + (i % 5) * 0.01 : 6 + (i % 5) * 0.01, measuredAt: iso(base - (client * 100 + i) * 60_000), instrument: `AU-${client}` }));
 
   /** How long each public GET took, one after another, until `work` ends. */
+  /** `work`, or a failure naming the step and showing the server's log once `ms` have passed: a step
+   * that hangs under a loaded run then says which one it was, not only the test's timeout */
+  const bounded = <T>(what: string, work: Promise<T>, ms: number): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms\nthe server's log:\n${s.log().slice(-4000)}`)), ms);
+    });
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+  };
+
   const publicGetsUntil = async (work: Promise<unknown>) => {
     let done = false;
     // ends when the work ends, a failure included (the test then reports that failure, not a timeout)
@@ -220,7 +230,7 @@ describe('the production server under concurrent LIS clients and during backups'
     const gets: number[] = [];
     while (!done) {
       const t = performance.now();
-      expect((await fetch(`${s.baseUrl}/api/v1/labs`)).status).toBe(200);
+      expect((await bounded('a public GET during the work', fetch(`${s.baseUrl}/api/v1/labs`), 10_000)).status).toBe(200);
       gets.push(performance.now() - t);
     }
     return gets;
@@ -305,20 +315,20 @@ describe('the production server under concurrent LIS clients and during backups'
     const start = Date.now() - 300 * 86_400_000;
     const lines = ['measured_at,analyte_code,level,lot,value,instrument'];
     for (let i = 0; i < N; i++) lines.push(`${iso(start + Math.floor(i / 2) * 300_000)},K,${(i % 2) + 1},READ-${(i % 2) + 1},${(4 + (i % 7) * 0.01).toFixed(2)},AU-R`);
-    const imported = await fetch(`${s.baseUrl}/api/v1/iqc/results`, { method: 'POST', headers: { authorization: `Bearer ${tokens.get(code)}`, 'content-type': 'text/csv' }, body: lines.join('\n') });
+    const imported = await bounded('the import of 80,000', fetch(`${s.baseUrl}/api/v1/iqc/results`, { method: 'POST', headers: { authorization: `Bearer ${tokens.get(code)}`, 'content-type': 'text/csv' }, body: lines.join('\n') }), 25_000);
     expect(imported.status).toBe(201);
     const t0 = performance.now();
     // on a connection of its own: a kept-alive one of the tests before may be closed by the server
     // as it is reused (RFC 9112 §9.6 lets a server close an idle connection at any time), which
     // fetch reports as "other side closed" without retrying
-    const read = rawGet(s.baseUrl, `/api/v1/iqc/results?from=${iso(start).slice(0, 10)}&to=${iso(Date.now()).slice(0, 10)}`, { authorization: `Bearer ${reader}` }).then((r) => ({
+    const read = bounded('the read of 50,000', rawGet(s.baseUrl, `/api/v1/iqc/results?from=${iso(start).slice(0, 10)}&to=${iso(Date.now()).slice(0, 10)}`, { authorization: `Bearer ${reader}` }), 25_000).then((r) => ({
       status: r.status,
       rows: r.status === 200 ? (JSON.parse(r.body) as unknown[]).length : r.body,
       ms: performance.now() - t0,
     }));
     const gets = await publicGetsUntil(read);
     const answer = await read.catch((e: unknown) => {
-      throw new Error(`the read failed: ${(e as Error).message}\nthe server's log:\n${s.log().slice(-4000)}`);
+      throw /no answer within/.test((e as Error).message) ? e : new Error(`the read failed: ${(e as Error).message}\nthe server's log:\n${s.log().slice(-4000)}`);
     });
     expect([answer.status, answer.rows]).toEqual([200, 50_000]);
     console.log(`results read of 50,000: ${answer.ms.toFixed(0)} ms; ${gets.length} public GETs meanwhile, the slowest ${Math.max(...gets).toFixed(0)} ms`);
@@ -335,11 +345,11 @@ describe('the production server under concurrent LIS clients and during backups'
     const body = Buffer.from(lines.join('\n')); // encoded before the probes start
     const t0 = performance.now();
     // the answer is parsed after the probes (parsing it here would stop this process's probes)
-    const imported = fetch(`${s.baseUrl}/api/v1/iqc/results`, { method: 'POST', headers: { authorization: `Bearer ${tokens.get(code)}`, 'content-type': 'text/csv' }, body }).then(async (r) => ({
+    const imported = bounded('the import of 200,000', fetch(`${s.baseUrl}/api/v1/iqc/results`, { method: 'POST', headers: { authorization: `Bearer ${tokens.get(code)}`, 'content-type': 'text/csv' }, body }).then(async (r) => ({
       status: r.status,
       text: await r.text(),
       ms: performance.now() - t0,
-    }));
+    })), 75_000);
     const gets = await publicGetsUntil(imported);
     const answer = await imported;
     const out = JSON.parse(answer.text) as { inserted: number; runs: { runId: number }[] };
