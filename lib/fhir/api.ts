@@ -30,6 +30,7 @@ import {
   type SearchEntry,
 } from './resources';
 import { FhirError, readVerifyInput, verifyRecognitionBundle } from './verify-recognition';
+import { isJsonFormat, negotiationRefusal } from './negotiation';
 import { mapSeq } from '@/lib/async';
 
 export interface FhirAnswer {
@@ -51,15 +52,14 @@ export function fhirBase(origin: string): string {
 }
 
 /** The answer to a GET under /fhir (never null: an unknown path is a 404 OperationOutcome). */
-export async function fhirRead(pathname: string, params: URLSearchParams, opts: { base: string; now?: number; db?: DB }): Promise<FhirAnswer> {
+export async function fhirRead(pathname: string, params: URLSearchParams, opts: { base: string; accept?: string | null; now?: number; db?: DB }): Promise<FhirAnswer> {
   try {
     // a read replica may answer (db/replicas.ts), unless the caller hands its own handle
     const onDb = <T>(read: (db: DB) => Promise<T>): Promise<T> => (opts.db ? read(opts.db) : withReadDb(read));
     const today = dayOf(opts.now ?? Date.now());
     const path = pathname.replace(/\/+$/, '');
     givenOnce(params);
-    const format = params.get('_format');
-    if (format !== null && !['json', 'application/json', FHIR_JSON].includes(format)) throw new FhirError(400, 'not-supported', `Only JSON is served (_format=${format})`);
+    negotiate(params, opts.accept);
     if (path === '/fhir/metadata') return ok(capabilityStatement(opts.base));
     if (path === '/fhir/Organization') return ok(await onDb((db) => searchOrganizations(db, params, today, opts.base)));
     const org = /^\/fhir\/Organization\/([^/]+)$/.exec(path);
@@ -69,6 +69,15 @@ export async function fhirRead(pathname: string, params: URLSearchParams, opts: 
   } catch (e) {
     return failure(e);
   }
+}
+
+/** The refusal of a request for a format other than FHIR R4 JSON, or of a body sent as one
+ * (lib/fhir/negotiation.ts): `_format` when given (400 unless JSON), else Accept (406). */
+export function negotiate(params: URLSearchParams, accept: string | null | undefined, contentType?: string | null): void {
+  const format = params.get('_format');
+  if (format !== null && !isJsonFormat(format)) throw new FhirError(400, 'not-supported', `Only JSON is served (_format=${format})`);
+  const refusal = negotiationRefusal({ accept, format, contentType });
+  if (refusal) throw new FhirError(refusal.status, 'not-supported', refusal.message);
 }
 
 /** `POST /fhir/Observation/$verify-recognition` from the body's text. */
@@ -109,10 +118,12 @@ function ok(body: FhirResource): FhirAnswer {
   return { status: 200, body, cache: SHORT_CACHE };
 }
 
-/** The HTTP response of an answer: FHIR JSON with ETag and Cache-Control on a 200, 304 on a match. */
+/** The HTTP response of an answer: FHIR JSON with ETag, Cache-Control and Vary on a 200, 304 on a match. */
 export function renderFhir(answer: FhirAnswer, ifNoneMatch: string | null | undefined) {
   const r = renderPublic(answer, ifNoneMatch);
   if (r.headers['content-type']) r.headers['content-type'] = `${FHIR_JSON}; charset=utf-8`;
+  // the answer depends on Accept (406 for another format): a shared cache keeps the two apart
+  if (r.status === 200 || r.status === 304) r.headers.vary = 'Accept';
   return r;
 }
 

@@ -176,7 +176,7 @@ export function searchsetBundle(base: string, self: string, entries: readonly Se
 
 /** OperationOutcome.issue.code (R4 value set issue-type) of an HTTP status. */
 export function issueTypeOf(status: number): string {
-  return ({ 400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 405: 'not-supported', 413: 'too-costly', 422: 'processing', 429: 'throttled' } as Record<number, string>)[status] ?? 'exception';
+  return ({ 400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 405: 'not-supported', 406: 'not-supported', 413: 'too-costly', 415: 'not-supported', 422: 'processing', 429: 'throttled' } as Record<number, string>)[status] ?? 'exception';
 }
 
 export interface Issue {

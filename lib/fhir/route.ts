@@ -10,7 +10,8 @@ import { batchCallerOptions } from '@/lib/public-batch';
 import { AppError } from '@/lib/errors';
 import { API_CSP } from '@/lib/server/headers';
 import { FHIR_JSON } from './constants';
-import { fhirBase, fhirRead, fhirRefusal, fhirVerify, MAX_FHIR_BODY_BYTES, renderFhir, type FhirAnswer } from './api';
+import { fhirBase, fhirRead, fhirRefusal, fhirVerify, MAX_FHIR_BODY_BYTES, negotiate, renderFhir, type FhirAnswer } from './api';
+import { FhirError } from './verify-recognition';
 
 export const VERIFY_PATH = /^\/fhir\/Observation\/\$verify-recognition\/?$/;
 
@@ -24,7 +25,7 @@ function respondAnswer(a: FhirAnswer, extra: Record<string, string> = {}): Respo
 
 export async function fhirGetRoute(req: Request): Promise<Response> {
   const url = new URL(req.url);
-  return respond(renderFhir(await fhirRead(url.pathname, url.searchParams, { base: fhirBase(url.origin) }), req.headers.get('if-none-match')));
+  return respond(renderFhir(await fhirRead(url.pathname, url.searchParams, { base: fhirBase(url.origin), accept: req.headers.get('accept') }), req.headers.get('if-none-match')));
 }
 
 /** PUT, PATCH and DELETE: an OperationOutcome with Allow, as every refusal under /fhir (Next's own
@@ -43,6 +44,13 @@ const FHIR_ALLOW = 'GET, HEAD, POST, OPTIONS';
 export async function fhirPostRoute(req: Request): Promise<Response> {
   const url = new URL(req.url);
   if (!VERIFY_PATH.test(url.pathname)) return respondAnswer(fhirRefusal(404, `No such FHIR interaction: POST ${url.pathname} (see ${fhirBase(url.origin)}/metadata)`));
+  // before the rate limit and the body: a request for another format costs nothing
+  try {
+    negotiate(url.searchParams, req.headers.get('accept'), req.headers.get('content-type'));
+  } catch (e) {
+    if (e instanceof FhirError) return respondAnswer(fhirRefusal(e.status, e.message));
+    throw e;
+  }
   const limited = await batchRateLimited(clientAddressOf(req.headers));
   if (limited) {
     const b = limited.answer.body as { error: string; code: string };

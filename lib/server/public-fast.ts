@@ -27,7 +27,7 @@ export async function publicFastPath(req: http.IncomingMessage, res: http.Server
     // FHIR reads (lib/fhir/api.ts), with the same caching; absolute URLs from PUBLIC_URL or the Host
     const q = req.url.indexOf('?');
     const origin = `${req.headers[CLIENT_PROTO_HEADER] === 'https' ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
-    const answer = await fhirRead(q < 0 ? req.url : req.url.slice(0, q), new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1)), { base: fhirBase(origin) });
+    const answer = await fhirRead(q < 0 ? req.url : req.url.slice(0, q), new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1)), { base: fhirBase(origin), accept: req.headers.accept });
     send(res, renderFhir(answer, req.headers['if-none-match']));
     return true;
   }

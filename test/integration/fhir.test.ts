@@ -223,6 +223,35 @@ describe('caching', () => {
   });
 });
 
+describe('content negotiation', () => {
+  it('answers JSON to a caller that accepts it, 406 to one that accepts only another format or FHIR version; _format overrides Accept', async () => {
+    for (const accept of ['*/*', 'application/fhir+json', 'application/json', 'application/fhir+json; fhirVersion=4.0', 'application/fhir+xml;q=1, application/fhir+json;q=0.9'])
+      expect((await fhir(await get('/Organization/GZ-001', { accept }))).id, accept).toBe('GZ-001');
+    for (const accept of ['application/fhir+xml', 'application/xml', 'application/fhir+json; fhirVersion=5.0', 'text/turtle']) {
+      const refused = await get('/Organization/GZ-001', { accept });
+      const o = await fhir(refused, 406);
+      expect([o.issue[0].code, o.issue[0].details.text], accept).toEqual(['not-supported', `This server answers FHIR R4 JSON only: accept application/fhir+json (Accept: ${accept})`]);
+      expect([refused.headers.get('cache-control'), refused.headers.get('etag')]).toEqual(['no-store', null]);
+    }
+    expect((await fhir(await get('/metadata?_format=json', { accept: 'application/fhir+xml' }))).resourceType).toBe('CapabilityStatement');
+    expect((await fhir(await get('/metadata?_format=xml'), 400)).issue[0].details.text).toBe('Only JSON is served (_format=xml)');
+    // a cached read says that it depends on Accept, its 304 too
+    const read = await get('/Organization/GZ-001');
+    expect(read.headers.get('vary')).toBe('Accept');
+    expect((await get('/Organization/GZ-001', { 'if-none-match': read.headers.get('etag')! })).headers.get('vary')).toBe('Accept');
+  });
+
+  it('$verify-recognition: a body sent as XML is a 415, an Accept of only XML a 406, before the rate limit counts it', async () => {
+    await verifyBatchLimiter.reset();
+    const bundle = JSON.stringify({ resourceType: 'Bundle', type: 'collection' });
+    const send = (headers: Record<string, string>) => fhirPostRoute(new Request(`${BASE}/Observation/$verify-recognition`, { method: 'POST', headers: { [CLIENT_ADDRESS_HEADER]: '203.0.113.77', ...headers }, body: bundle }));
+    expect((await fhir(await send({ 'content-type': 'application/fhir+xml' }), 415)).issue[0].details.text).toBe('This server reads FHIR R4 JSON only: send the body as application/fhir+json (Content-Type: application/fhir+xml)');
+    expect((await fhir(await send({ 'content-type': 'application/fhir+json', accept: 'application/fhir+xml' }), 406)).issue[0].code).toBe('not-supported');
+    expect((await fhir(await send({ 'content-type': 'application/fhir+json', accept: 'application/fhir+json' }))).type).toBe('collection');
+    expect((await fhir(await send({ 'content-type': 'application/json' }))).type).toBe('collection');
+  });
+});
+
 describe("the production server's fast path", () => {
   it('answers FHIR reads as the route handler does (same body and ETag, 304), absolute URLs from the Host; POSTs go to Next', async () => {
     const server = http.createServer(async (req, res) => {
@@ -243,6 +272,8 @@ describe("the production server's fast path", () => {
       const etag = direct.headers.get('etag')!;
       expect(etag).toBe((await get('/Organization/GZ-001')).headers.get('etag'));
       expect((await fetch(`${origin}/fhir/Organization/GZ-001`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+      expect((await fhir(await fetch(`${origin}/fhir/Organization/GZ-001`, { headers: { accept: 'application/fhir+xml' } }), 406)).issue[0].code).toBe('not-supported');
+      expect(direct.headers.get('vary')).toBe('Accept');
       expect((await fhir(await fetch(`${origin}/fhir/Organization/%E0%A4%A`), 400)).issue[0].code).toBe('invalid');
       expect((await fetch(`${origin}/fhir/Observation/$verify-recognition`, { method: 'POST', body: '{}' })).status).toBe(599);
     } finally {
