@@ -292,6 +292,7 @@ export const REASONS = {
   'recognition.regionRegulatorOnly': 'forbidden',
   'recognition.alreadyCertified': 'conflict',
   'recognition.notEligible': 'conflict',
+  'recognition.verdictOutdated': 'conflict',
   'recognition.certifiedUseSuspend': 'conflict',
   'recognition.cannotTransition': 'conflict',
   'recognition.notCertified': 'conflict',

@@ -287,3 +287,46 @@ describe('approvals at once (two regulators, two app instances)', () => {
     }
   });
 });
+
+describe('an approval rests on a verdict of the policy version in force', () => {
+  let w: World;
+  const HOUR = 3_600_000;
+  const refusal = async (labCode: string, analyte: string, now: number) => {
+    try {
+      await decide(w.db, w.regulators.gd, { action: 'approve', labId: await labId(w.db, labCode), analyteId: await analyteId(w.db, analyte), reason: 'meets the policy' }, { now });
+      return null;
+    } catch (e) {
+      return (e as { reason?: string }).reason;
+    }
+  };
+  const certificates = async () => (await sqlRows<{ n: number }>(w.db, 'SELECT count(*) AS n FROM certifications'))[0].n;
+
+  beforeAll(async () => {
+    w = await createSeededTestDb();
+    await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K', 'NA'], reason: 'list' }, { now: NOW - HOUR });
+    for (const code of ['GZ-001', 'GZ-002']) for (const a of ['K', 'NA']) await addGoodEvidence(w.db, await labId(w.db, code), await analyteId(w.db, a));
+    await computeEligibility(w.db, { now: NOW });
+  }, 120_000);
+  afterAll(() => w.close());
+
+  it('a version added after the last eligibility run refuses approvals (409) until eligibility is computed again under it', async () => {
+    // Guangdong drops K from today on, after the verdicts were computed: they still say K is eligible
+    await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2026-06-15', analyteCodes: ['NA'], reason: 'K leaves the list' }, { now: NOW + HOUR });
+    expect([await refusal('GZ-001', 'K', NOW + 2 * HOUR), await refusal('GZ-001', 'NA', NOW + 2 * HOUR)]).toEqual(['recognition.verdictOutdated', 'recognition.verdictOutdated']);
+    await expect(decide(w.db, w.regulators.gd, { action: 'approve', labId: await labId(w.db, 'GZ-001'), analyteId: await analyteId(w.db, 'K'), reason: 'meets the policy' }, { now: NOW + 2 * HOUR })).rejects.toThrow(expect.objectContaining({ code: 'conflict', message: 'The eligibility of K was computed before version 2 of the recognition policy, now in force: recompute eligibility, then decide' }));
+    expect(await certificates()).toBe(0);
+    await computeEligibility(w.db, { now: NOW + 3 * HOUR });
+    expect(await refusal('GZ-001', 'K', NOW + 4 * HOUR)).toBe('recognition.notEligible');
+    expect(await refusal('GZ-001', 'NA', NOW + 4 * HOUR)).toBeNull();
+    expect(await certificates()).toBe(1);
+  });
+
+  it('so does a version added earlier that takes effect after the run', async () => {
+    await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2026-06-16', analyteCodes: ['K', 'NA'], reason: 'K back from tomorrow' }, { now: NOW + 5 * HOUR });
+    await computeEligibility(w.db, { now: NOW + 6 * HOUR }); // today: version 2 in force, K not listed
+    const tomorrow = onDay('2026-06-16');
+    expect(await refusal('GZ-002', 'NA', tomorrow)).toBe('recognition.verdictOutdated');
+    await computeEligibility(w.db, { now: tomorrow });
+    expect([await refusal('GZ-002', 'NA', tomorrow + HOUR), await refusal('GZ-002', 'K', tomorrow + HOUR)]).toEqual([null, null]);
+  });
+});

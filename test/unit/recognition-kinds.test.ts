@@ -19,6 +19,7 @@ const policy: EffectivePolicy = {
   regionName: '广东',
   version: 1,
   effectiveFrom: '2025-01-01',
+  createdAt: Date.parse('2024-12-01T00:00:00Z'),
   criteria: policyCriteria.parse({ iqcWindowDays: 14, iqcCoveragePercent: 80 }),
   analyteCodes: ['HBSAG', 'U_PRO', 'ABO_FWD', 'K'],
   validityMonths: 12,

@@ -4,7 +4,8 @@
 // certification_events row and an audit entry in the same transaction.
 //
 // Decisions made here:
-// - approval needs the stored verdict to be eligible and no live (active or suspended)
+// - approval needs the stored verdict to be eligible, computed under the policy version in force
+//   (a verdict older than that version is computed again first), and no live (active or suspended)
 //   certification of the pair; it issues `HR-{region code}-{year}-{000001}` and the mark
 //   `{region name}HR` of the approving regulator's region (全国HR for a national regulator), valid
 //   from the effective day for the policy's validityMonths (default 12) minus one day;
@@ -94,6 +95,9 @@ async function applyDecision(
     const region = actor.regionId ? await findRegionById(tx, actor.regionId) : undefined;
     if (!region) throw new AppError('recognition.regionRegulatorOnly');
     const policy = await effectivePolicyFor(tx, scope.regionPath, effectiveOn) ?? await effectivePolicyFor(tx, scope.regionPath, today);
+    // a verdict older than the policy version in force (added, or taking effect, after the last
+    // eligibility run) says nothing about its criteria and items: it is computed again first
+    if (policy && (policy.createdAt > verdict.computedAt || policy.effectiveFrom > dayOf(verdict.computedAt))) throw new AppError('recognition.verdictOutdated', { analyte: analyte.code, version: policy.version });
     const validTo = addDays(addMonths(effectiveOn, policy?.validityMonths ?? 12), -1);
     const prefix = `HR-${region.code}-${effectiveOn.slice(0, 4)}-`;
     const last = await maxCertificateNo(tx, prefix);

@@ -20,6 +20,8 @@ export interface EffectivePolicy {
   regionName: string;
   version: number;
   effectiveFrom: string;
+  /** when the version was added (ms) */
+  createdAt: number;
   criteria: PolicyCriteria;
   analyteCodes: string[];
   validityMonths: number;
@@ -54,6 +56,7 @@ export function resolvePolicy(policies: readonly PolicyRow[], regionPath: string
     regionName: best.regionName,
     version: best.version,
     effectiveFrom: best.effectiveFrom,
+    createdAt: best.createdAt,
     criteria: policyCriteria.parse(best.criteria ?? {}),
     analyteCodes: best.analyteCodes,
     validityMonths: best.validityMonths,
