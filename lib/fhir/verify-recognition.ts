@@ -70,7 +70,7 @@ export function readVerifyInput(text: string, asOfParam: string | null): { bundl
 
 interface Target {
   lab: string;
-  /** item codes to try, in order (verify's analyte syntax: code, loinc:<code>, local:<code>) */
+  /** item codes to try, in order (verify's analyte syntax: item:<code>, loinc:<code>, local:<code>, code) */
   items: string[];
   date: string;
 }
@@ -125,7 +125,8 @@ function itemCandidates(code: unknown): string[] {
   const codings = arrayOf(isObject(code) ? code.coding : undefined).filter((c): c is Json => isObject(c) && typeof c.code === 'string' && c.code.trim() !== '');
   const of = (pred: (c: Json) => boolean, form: (c: string) => string) => codings.filter(pred).map((c) => form((c.code as string).trim()));
   return [
-    ...of((c) => c.system === ITEM_CODE_SYSTEM, (c) => c),
+    // a LabQC item code is the catalogue's, never looked up in the caller's local codes
+    ...of((c) => c.system === ITEM_CODE_SYSTEM, (c) => `item:${c}`),
     ...of((c) => c.system === LOINC_SYSTEM, (c) => `loinc:${c}`),
     ...of((c) => typeof c.system === 'string' && c.system !== ITEM_CODE_SYSTEM && c.system !== LOINC_SYSTEM, (c) => `local:${c}`),
     ...of((c) => c.system === undefined, (c) => c),

@@ -117,11 +117,16 @@ export const calendarEntryInput = z.object({
 });
 export type CalendarEntryInput = z.infer<typeof calendarEntryInput>;
 
+/** The longest local code a hospital or regulator may map (lib/services/hospital/local-codes.ts). */
+export const LOCAL_CODE_MAX = 64;
+/** The longest `analyte` of a check: room for every local code the mapping page accepts, prefixed. */
+export const ANALYTE_QUERY_MAX = 'local:'.length + LOCAL_CODE_MAX;
+
 /** Query of the public verification API. */
 export const verifyQuery = z.object({
   lab: z.string().trim().min(1).max(40),
-  /** a catalogue code, `loinc:<code>`, or (batch, signed in) the caller's local code */
-  analyte: z.string().trim().min(1).max(40),
+  /** a catalogue code (`item:<code>` to insist), `loinc:<code>`, or (batch, signed in) the caller's local code */
+  analyte: z.string().trim().min(1).max(ANALYTE_QUERY_MAX),
   date: optionalDay,
 });
 

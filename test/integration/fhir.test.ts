@@ -18,6 +18,7 @@ import { API_CSP, CLIENT_ADDRESS_HEADER } from '@/lib/server/headers';
 import { publicFastPath } from '@/lib/server/public-fast';
 import { fhirGetRoute, fhirPostRoute } from '@/lib/fhir/route';
 import { fhirVerify } from '@/lib/fhir/api';
+import { verifyBatch } from '@/lib/services/recognition/verify-batch';
 import { actorForUserId } from '@/lib/auth/resolve';
 import { createHospitalToken } from '@/lib/services/hospital/tokens';
 import { labCodeOfFhirId, labFhirId } from '@/lib/fhir/resources';
@@ -435,6 +436,38 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
     expect(ext(((await fhirVerify(JSON.stringify(both), new URLSearchParams(), { ownerId: hospitalId, recordMisses: () => {} })).body as Json).entry[0].resource, RECOGNITION_CHECK_EXT)).toEqual(
       ext(asK.entry[0].resource, RECOGNITION_CHECK_EXT),
     );
+  });
+
+  it("a LabQC item code is the catalogue's, even when the caller maps a local code of the same name to another item", async () => {
+    const c = cases.find((x) => x.lab === 'GZ-001' && x.analyte === 'K') ?? { ...cases[0], lab: 'GZ-001', analyte: 'K' };
+    // the hospital's LIS calls potassium "NA"
+    await sqlRun(w.db, `INSERT INTO analyte_local_codes (owner_id, local_code, analyte_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`, hospitalId, 'NA', await analyteId(w.db, 'K'), hospitalId, NOW, NOW);
+    try {
+      const coded = (coding: Json) => JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: observation(c, 0, { code: { coding: [coding] } }) }] });
+      const check = async (coding: Json, ownerId?: number) => ext(((await fhirVerify(coded(coding), new URLSearchParams(), ownerId ? { ownerId, recordMisses: () => {} } : {})).body as Json).entry[0].resource, RECOGNITION_CHECK_EXT);
+      const sodium = await check({ system: ITEM_CODE_SYSTEM, code: 'NA' });
+      const potassium = await check({ system: ITEM_CODE_SYSTEM, code: 'K' });
+      expect(sodium).not.toEqual(potassium);
+      expect(await check({ system: ITEM_CODE_SYSTEM, code: 'NA' }, hospitalId)).toEqual(sodium);
+      // a code without a system is the caller's first, as a bare code in POST /api/v1/verify
+      expect(await check({ code: 'NA' }, hospitalId)).toEqual(potassium);
+      // and POST /api/v1/verify: `item:` insists on the catalogue as `local:` insists on the map
+      const batch = async (analyte: string) => (await verifyBatch(w.db, { checks: [{ lab: c.lab, analyte, date: c.date }] }, { ownerId: hospitalId, recordMisses: () => {} })).results[0];
+      const [bare, item, upper, local, k] = [await batch('NA'), await batch('item:NA'), await batch('ITEM: na'), await batch('local:na'), await batch('K')];
+      expect([bare, local]).toEqual([k, k]);
+      expect(item).toEqual(upper);
+      expect(item).not.toEqual(k);
+      expect(item).toEqual((await verifyBatch(w.db, { checks: [{ lab: c.lab, analyte: 'NA', date: c.date }] })).results[0]); // anonymous: the catalogue's NA
+      // the single GET takes item: too
+      expect((await (await publicApiRoute(new Request(`http://labqc.test/api/v1/verify?lab=${c.lab}&analyte=item:NA&date=${c.date}`))).json())).toEqual(item);
+      // a local code as long as the mapping page allows (64) is usable, bare, with local: and through FHIR
+      const long = 'L'.repeat(64);
+      await sqlRun(w.db, `INSERT INTO analyte_local_codes (owner_id, local_code, analyte_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`, hospitalId, long, await analyteId(w.db, 'K'), hospitalId, NOW, NOW);
+      expect([await batch(long), await batch(`local:${long}`)]).toEqual([k, k]);
+      expect(await check({ system: 'http://hospital.example/lis-codes', code: long }, hospitalId)).toEqual(potassium);
+    } finally {
+      await sqlRun(w.db, `DELETE FROM analyte_local_codes WHERE owner_id = ? AND local_code IN (?, ?)`, hospitalId, 'NA', 'L'.repeat(64));
+    }
   });
 
   it("over HTTP with a hospital's verify token its local codes resolve; a lab's token without verify gets a 403 OperationOutcome", async () => {

@@ -15,11 +15,12 @@ import type { Actor } from '@/lib/auth/core';
 import { parseCsv } from '@/lib/csv';
 import { AppError, fieldError, type ErrorParams, type ErrorReason, type FieldError } from '@/lib/errors';
 import { localCodeKey } from '@/lib/services/recognition/verify-batch';
+import { LOCAL_CODE_MAX } from '@/lib/validation/recognition';
 import { ownerAudit, requireOwner } from './access';
 import { withTx } from '@/db/tx';
 import { mapSeq } from '@/lib/async';
 
-export const LOCAL_CODE_MAX = 64;
+export { LOCAL_CODE_MAX };
 const ENTITY = 'analyte_local_code';
 /** the mapping CSV's columns */
 export const LOCAL_CODE_COLUMNS = ['local_code', 'analyte'] as const;

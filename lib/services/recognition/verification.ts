@@ -84,6 +84,14 @@ export function loincOf(analyte: string): string | null {
   return /^loinc:/i.test(analyte) ? analyte.slice(6).trim() : null;
 }
 
+/** `item:<code>` → the catalogue code asked for (upper case), never a local code; else null. */
+export function itemOf(analyte: string): string | null {
+  return /^item:/i.test(analyte) ? analyte.slice(5).trim().toUpperCase() : null;
+}
+
+/** The catalogue code a check names that is not `loinc:`: `item:<code>` or a bare code, upper case. */
+export const catalogueCodeOf = (analyte: string): string => itemOf(analyte) ?? analyte.toUpperCase();
+
 /** A certification's status on the day, as found (by SQL or in memory). */
 export interface CertificationOnDay {
   mark: string;
@@ -223,7 +231,7 @@ export async function verifyCheckBySql(db: DB, check: VerifyCheck): Promise<Veri
   const lab = await publicLabByCodeWithStamp(db, check.lab);
   if (!lab) throw new AppError('lab.notFound', { lab: check.lab });
   const loinc = loincOf(check.analyte);
-  const analyte = loinc !== null ? await publicAnalyteByLoinc(db, loinc) : await publicAnalyteByCode(db, check.analyte.toUpperCase());
+  const analyte = loinc !== null ? await publicAnalyteByLoinc(db, loinc) : await publicAnalyteByCode(db, catalogueCodeOf(check.analyte));
   if (!analyte) throw new AppError('analyte.notFound', { analyte: check.analyte });
   const covering = await publicPairOnDay(db, lab.id, analyte.id, check.date);
   const windowDays = windowDaysFor((await policyWindows(db, lab.policyStamp))(lab.regionPath, check.asOf), analyte.code);
@@ -254,7 +262,7 @@ export async function verifyRound(db: DB, checks: readonly VerifyCheck[]): Promi
     labCodes.add(c.lab);
     const loinc = loincOf(c.analyte);
     if (loinc !== null) loincs.add(loinc);
-    else codes.add(c.analyte.toUpperCase());
+    else codes.add(catalogueCodeOf(c.analyte));
   }
   const read = beginStampRead(db);
   const r = await publicVerifyRound(db, { since: read.since, labs: [...labCodes], codes: [...codes], loincs: [...loincs] });
@@ -269,7 +277,7 @@ export async function verifyRound(db: DB, checks: readonly VerifyCheck[]): Promi
       continue;
     }
     const loinc = loincOf(c.analyte);
-    const analyte = loinc !== null ? r.loincs.get(loinc) : r.analytes.get(c.analyte.toUpperCase());
+    const analyte = loinc !== null ? r.loincs.get(loinc) : r.analytes.get(catalogueCodeOf(c.analyte));
     if (!analyte) {
       out[i] = { error: new AppError('analyte.notFound', { analyte: c.analyte }) };
       continue;

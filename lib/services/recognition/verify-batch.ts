@@ -10,15 +10,17 @@
 // the single check's SQL (the latest status event effective on or before the day; among the certifications
 // covering the day, the latest active one, else the latest with a status).
 //
-// Items: `analyte` is a catalogue code, `loinc:<code>` (the catalogue's LOINC column), or the
-// calling account's own code (analyte_local_codes; `local:<code>` forces it). For a bare code the
-// caller's map is tried before the catalogue: a hospital that maps its code `GLU` means its mapping.
+// Items: `analyte` is a catalogue code (`item:<code>` forces it), `loinc:<code>` (the catalogue's
+// LOINC column), or the calling account's own code (analyte_local_codes; `local:<code>` forces it).
+// For a bare code the caller's map is tried before the catalogue: a hospital that maps its code `GLU`
+// means its mapping.
 // Codes that resolve to nothing are remembered for a signed-in caller (analyte_local_code_misses),
 // for the mapping page.
 import type { DB } from '@/db/client';
 import { localCodeMap, pairKey, publicAnalyteIndex, publicLabKeysByCodes, recordLocalCodeMisses, type PublicLabKey } from '@/db/queries/public';
 import { AppError, errorBody, type ErrorBody } from '@/lib/errors';
-import { answerFromPair, loincOf, parseCheck, policyWindows, type VerifyAnswer, type VerifyCheck, type VerifyReason } from './verification';
+import { ANALYTE_QUERY_MAX } from '@/lib/validation/recognition';
+import { answerFromPair, itemOf, loincOf, parseCheck, policyWindows, type VerifyAnswer, type VerifyCheck, type VerifyReason } from './verification';
 import { windowDaysFor, withinWindow } from './window';
 import { ACTIVE, certificationsOfPairs, dayOrder, statusName, type IndexedCertification, type PairCertifications } from './pair-index';
 import { ByteWriter, utf8 } from './byte-writer';
@@ -85,7 +87,7 @@ async function resolveBatch(db: DB, input: unknown, opts: BatchOptions): Promise
     const lab = typeof c.lab === 'string' ? c.lab.trim() : null;
     const analyte = typeof c.analyte === 'string' ? c.analyte.trim() : null;
     const simpleDates = (c.date === undefined || typeof c.date === 'string') && (c.asOf === undefined || typeof c.asOf === 'string');
-    if (lab && lab.length <= 40 && analyte && analyte.length <= 40 && simpleDates) {
+    if (lab && lab.length <= 40 && analyte && analyte.length <= ANALYTE_QUERY_MAX && simpleDates) {
       // the date's length first: no two (date, asOf) pairs share a key
       const date = (c.date ?? '') as string;
       const key = `${date.length}:${date}${c.asOf ?? ''}`;
@@ -115,7 +117,7 @@ async function resolveBatch(db: DB, input: unknown, opts: BatchOptions): Promise
   for (const p of parsed) {
     if (!p) continue;
     labCodes.add(p.lab);
-    if (opts.ownerId && loincOf(p.analyte) === null) localKeys.add(localOf(p.analyte) ?? localCodeKey(p.analyte));
+    if (opts.ownerId && loincOf(p.analyte) === null && itemOf(p.analyte) === null) localKeys.add(localOf(p.analyte) ?? localCodeKey(p.analyte));
   }
   const labs = new Map<string, PublicLabKey>();
   for (const l of await publicLabKeysByCodes(db, [...labCodes])) labs.set(l.code, l);
@@ -131,6 +133,8 @@ async function resolveBatch(db: DB, input: unknown, opts: BatchOptions): Promise
   const resolve = (analyte: string) => {
     const loinc = loincOf(analyte);
     if (loinc !== null) return byLoinc.get(loinc);
+    const item = itemOf(analyte);
+    if (item !== null) return byCode.get(item);
     const forced = localOf(analyte);
     const key = forced ?? localCodeKey(analyte);
     const mapped = local.get(key);
