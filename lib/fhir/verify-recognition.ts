@@ -20,6 +20,7 @@
 // - day of reuse: `asOf` (query parameter, or a Parameters input's `asOf`), default today.
 import { randomUUID } from 'node:crypto';
 import type { DB } from '@/db/client';
+import { dayOf } from '@/lib/calendar';
 import { isoDay } from '@/lib/validation/recognition';
 import { MAX_BATCH_CHECKS, verifyBatch, type BatchEntry, type BatchOptions } from '@/lib/services/recognition/verify-batch';
 import type { VerifyAnswer } from '@/lib/services/recognition/verification';
@@ -133,12 +134,18 @@ function itemCandidates(code: unknown): string[] {
   ].filter((v, i, all) => all.indexOf(v) === i);
 }
 
+/** The day a result was produced, on China's calendar as every day LabQC compares: a time with its
+ * offset is an instant (`2026-12-01T20:30:00Z` is 2 December in China, the day a suspension may
+ * already hold); a date alone, or a time without an offset, is the day as written. */
 function resultDay(obs: Json): string | null {
   const period = isObject(obs.effectivePeriod) ? obs.effectivePeriod.start : undefined;
   for (const v of [obs.effectiveDateTime, period, obs.effectiveInstant, obs.issued]) {
     if (typeof v !== 'string') continue;
-    const m = /^(\d{4}-\d{2}-\d{2})(?:T|$)/.exec(v);
-    if (m) return m[1];
+    const m = /^(\d{4}-\d{2}-\d{2})(?:(T.*)|$)/.exec(v);
+    if (!m) continue;
+    // an impossible date (02-30) is left as written for the check to refuse, not rolled over by Date
+    const instant = m[2] && /(?:Z|[+-]\d{2}:\d{2})$/.test(m[2]) && isoDay.safeParse(m[1]).success ? Date.parse(v) : NaN;
+    return Number.isFinite(instant) ? dayOf(instant) : m[1];
   }
   return null;
 }

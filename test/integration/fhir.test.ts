@@ -375,6 +375,27 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
     expect(answers.some((a) => a.reason === 'revoked') && answers.some((a) => a.reason === 'not_yet_certified')).toBe(true);
   });
 
+  it("the result day is China's: a time with its offset is an instant, a date alone the day as written", async () => {
+    const [ev] = await rows<{ lab: string; analyte: string; day: string }>(
+      `SELECT l.code AS lab, a.code AS analyte, e.effective_on AS day FROM certification_events e JOIN laboratories l ON l.id = e.lab_id JOIN analytes a ON a.id = e.analyte_id WHERE e.action = 'suspend' ORDER BY e.id LIMIT 1`,
+    );
+    const dayBefore = addDays(ev.day, -1);
+    const checkOf = async (when: Json) => {
+      const obs = { resourceType: 'Observation', status: 'final', code: { coding: [{ system: ITEM_CODE_SYSTEM, code: ev.analyte }] }, performer: [{ reference: `Organization/${labFhirId(ev.lab)}` }], ...when };
+      const out = (await fhirVerify(JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: obs }] }), new URLSearchParams({ asOf: ev.day }))).body as Json;
+      return ext(out.entry[0].resource, RECOGNITION_CHECK_EXT);
+    };
+    const before = await checkOf({ effectiveDateTime: dayBefore });
+    const on = await checkOf({ effectiveDateTime: ev.day });
+    expect(before).not.toEqual(on); // the suspension holds from its day
+    // 20:30 UTC the day before is 04:30 in China on the suspension's day: one instant, one answer
+    expect(await checkOf({ effectiveDateTime: `${dayBefore}T20:30:00Z` })).toEqual(on);
+    expect(await checkOf({ effectiveDateTime: `${ev.day}T04:30:00+08:00` })).toEqual(on);
+    expect(await checkOf({ issued: `${dayBefore}T23:59:59-10:00` })).toEqual(on);
+    expect(await checkOf({ effectivePeriod: { start: `${dayBefore}T15:59:59Z` } })).toEqual(before);
+    expect(await checkOf({ effectiveDateTime: `${dayBefore}T23:00:00+08:00` })).toEqual(before);
+  });
+
   it('outside the window is not accredited: asOf beyond windowDays turns a recognised result false', async () => {
     const c = cases.find((x) => x.lab === 'GZ-001' && x.date === addDays(today(), -3))!;
     const send = async (asOf: string) => (await fhirVerify(JSON.stringify(inputBundle([c])), new URLSearchParams({ asOf }))).body as Json;
