@@ -36,10 +36,15 @@ export interface FhirRegion {
   parentCode: string | null;
 }
 
+/** An event that changed a certification's status: its latest gives the status and statusDate. A
+ * flag (the system's "EQA unsuccessful, for review") keeps the status and is the regulator's
+ * business: it must not move the public statusDate. */
+const STATUS_CHANGE = `e.to_status IS NOT NULL AND (e.from_status IS NULL OR e.from_status <> e.to_status)`;
+
 const LAB_COLUMNS = `l.id, l.code, l.name, l.name_en AS nameEn, l.level, l.address, r.code AS regionCode, r.name AS regionName, r.name_en AS regionNameEn, r.path AS regionPath`;
 
 function build(sqlite: Database.Database) {
-  const latestEvent = `FROM certification_events e WHERE e.certification_id = c.id AND e.effective_on <= @day AND e.to_status IS NOT NULL ORDER BY e.effective_on DESC, e.id DESC LIMIT 1`;
+  const latestEvent = `FROM certification_events e WHERE e.certification_id = c.id AND e.effective_on <= @day AND ${STATUS_CHANGE} ORDER BY e.effective_on DESC, e.id DESC LIMIT 1`;
   return {
     // name: the FHIR string search (case-insensitive prefix of the name or the English name; `contains`
     // anywhere); a LIKE pattern built by the caller with its wildcards escaped
@@ -83,7 +88,7 @@ function likePattern(name: string, modifier: 'contains' | 'exact' | null): strin
 
 const PG_LAB_COLUMNS = sql.raw(LAB_COLUMNS.replace(/ AS (\w+)/g, ' AS "$1"'));
 const pgLatestEvent = (day: string) =>
-  sql`FROM certification_events e WHERE e.certification_id = c.id AND e.effective_on <= ${day} AND e.to_status IS NOT NULL ORDER BY e.effective_on DESC, e.id DESC LIMIT 1`;
+  sql`FROM certification_events e WHERE e.certification_id = c.id AND e.effective_on <= ${day} AND ${sql.raw(STATUS_CHANGE)} ORDER BY e.effective_on DESC, e.id DESC LIMIT 1`;
 
 function pgLabFilter(p: { code: string | null; name: string | null }): SQL {
   return sql`l.active ${p.code !== null ? sql`AND l.code = ${p.code}` : sql``} ${p.name !== null ? sql`AND (${likeCi(sql`l.name`, p.name)} OR ${likeCi(sql`l.name_en`, p.name)})` : sql``}`;

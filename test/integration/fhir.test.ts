@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createSeededTestDb, useAsProcessDb, sqlRows, sqlRun } from '@/test/support/db';
+import { createSeededTestDb, useAsProcessDb, sqlRows, sqlRun, testBackend } from '@/test/support/db';
 import { fhirProblems } from '@/test/support/fhir';
 import { createRandom } from '@/db/seed/random';
 import { seedRecognition } from '@/db/seed/recognition';
@@ -196,6 +196,20 @@ describe('VerificationResult', () => {
       const b = await fhir(await get(`/VerificationResult?target=${encodeURIComponent(`${BASE}/Organization/${r.lab}`)}`));
       expect(b.entry.map((e: Json) => e.resource.status)).toContain(r.status === 'suspended' ? 'req-revalid' : 'val-fail');
     }
+  });
+
+  it("statusDate is the day of the latest change of status: the system's EQA flag, which keeps the status, does not move it", async () => {
+    const [flagged] = await rows<{ lab: string; certificateNo: string; flaggedOn: string; changedOn: string }>(
+      `SELECT l.code AS lab, c.certificate_no AS certificateNo,
+              (SELECT max(e.effective_on) FROM certification_events e WHERE e.certification_id = c.id AND e.action = 'flag') AS flaggedOn,
+              (SELECT max(e.effective_on) FROM certification_events e WHERE e.certification_id = c.id AND e.action <> 'flag') AS changedOn
+       FROM certifications c JOIN laboratories l ON l.id = c.lab_id WHERE c.flagged = ? ORDER BY c.id LIMIT 1`,
+      testBackend === 'pg' ? true : 1,
+    );
+    expect(flagged.flaggedOn > flagged.changedOn).toBe(true); // the demo flags a certification approved earlier
+    const b = await fhir(await get(`/VerificationResult?target=Organization/${labFhirId(flagged.lab)}`));
+    const entry = b.entry.find((e: Json) => e.resource.extension?.[0].extension.find((x: Json) => x.url === 'identifier')?.valueIdentifier.value === flagged.certificateNo);
+    expect([entry.resource.status, entry.resource.statusDate]).toEqual(['validated', flagged.changedOn]);
   });
 
   it('an unknown lab matches nothing (an outcome entry says why); no target is a 400', async () => {
