@@ -1,8 +1,9 @@
-import { and, asc, eq, inArray, like, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, like, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { moveLabRollups } from './daily-iqc-rollups';
 import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
+import { textFilter } from './paging';
 import { laboratories, regions, type Laboratory } from '../schema';
 import { first } from '@/db/dialect';
 
@@ -41,10 +42,8 @@ export async function listLabs(db: Conn, f: LabListFilter) {
   if (f.regionCode) conds.push(like(regions.path, `%/${f.regionCode}/%`));
   if (f.activeOnly) conds.push(eq(laboratories.active, true));
   if (f.level) conds.push(eq(laboratories.level, f.level as Laboratory['level']));
-  if (f.q) {
-    const q = `%${f.q.replace(/[%_]/g, '')}%`;
-    conds.push(or(like(laboratories.name, q), like(laboratories.code, q), like(laboratories.nameEn, q)));
-  }
+  // the text as written: `%` and `_` are characters to find, not wildcards
+  if (f.q) conds.push(textFilter(f.q, [laboratories.name, laboratories.code, laboratories.nameEn]));
   return await db
     .select({
       id: laboratories.id,

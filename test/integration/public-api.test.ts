@@ -74,6 +74,15 @@ describe('public API', () => {
     expect(body.labs).toEqual([{ code: 'GZ-001', name: '广州市越秀中心医院检验科', regionCode: '440100', regionName: '广州', level: 'tertiary' }]);
   });
 
+  it('finds the text of q as written: % and _ are characters, not wildcards; letters in any case', async () => {
+    const codes = async (q: string) => ((await call(`/api/v1/labs?q=${encodeURIComponent(q)}`))?.body as { labs: { code: string }[] }).labs.map((l) => l.code);
+    expect(await codes('%')).toEqual([]);
+    expect(await codes('_')).toEqual([]);
+    expect(await codes('GZ-00_')).toEqual([]);
+    expect(await codes('gz-001')).toEqual(['GZ-001']);
+    expect((await codes('GZ-00')).length).toBeGreaterThan(1);
+  });
+
   it('filters labs by region code (a province includes its cities)', async () => {
     const body = (await call('/api/v1/labs?region=330000'))?.body as { labs: { regionCode: string }[] };
     expect(body.labs.length).toBeGreaterThan(0);
