@@ -22,6 +22,7 @@ import { decide } from '@/lib/services/recognition/decisions';
 import { recordLocalCodeMisses } from '@/db/queries/public';
 import { recentChangesForOwner } from '@/db/queries/hospital';
 import { insertCertification } from '@/db/queries/recognition';
+import { addDays } from '@/lib/calendar';
 import { verifyBatchRoute } from '@/lib/public-batch';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { appError, appErrorAsync } from '@/test/support/errors';
@@ -163,6 +164,15 @@ describe('batch check (workspace)', () => {
     // an unquoted comma in a line: refused by the line the caller sees
     const e = await appErrorAsync(() => batchCheck(w.db, h1, { text: `GZ-001,K,${TODAY}\nGZ-001,K,${TODAY},${TODAY},ward 3, bed 2` }, { now: NOW }));
     expect([e.status, e.reason, e.errors.map((f) => [f.row, f.code])]).toEqual([422, 'file.tooManyValues', [[2, 'file.valuesPastHeader']]]);
+  });
+
+  it('reads the reuse day from asOf or from as_of, the column its own download writes: a download uploaded again asks the same', async () => {
+    const asOf = addDays(TODAY, -1);
+    const first = await batchCheck(w.db, h1, { text: `lab,analyte,date,asOf\nGZ-001,K,${addDays(TODAY, -8)},${asOf}\nGZ-002,NA,${addDays(TODAY, -3)},${asOf}` }, { now: NOW });
+    expect(first.rows.map((x) => x.asOf)).toEqual([asOf, asOf]);
+    const again = await batchCheck(w.db, h1, { text: first.csv }, { now: NOW });
+    expect(again.rows.map(({ line: _l, ...x }) => x)).toEqual(first.rows.map(({ line: _l, ...x }) => x));
+    expect((await batchCheck(w.db, h1, { text: `lab,analyte,date,as_of\nGZ-001,K,${addDays(TODAY, -8)},${asOf}` }, { now: NOW })).rows[0].asOf).toBe(asOf);
   });
 });
 

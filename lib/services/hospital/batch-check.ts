@@ -1,5 +1,5 @@
 // The hospital workspace's batch check: a pasted or uploaded list `lab,analyte,date[,asOf]` (the
-// header line may be left out) answered by the batch verification service, with the signed-in
+// header line may be left out; `as_of` as the download names it) answered by the batch verification service, with the signed-in
 // account's local codes, as rows for the page and as a CSV to download.
 import type { DB } from '@/db/client';
 import { can, type Actor } from '@/lib/auth/core';
@@ -29,11 +29,18 @@ export const BATCH_CSV_HEADER = ['line', 'lab', 'analyte', 'date', 'as_of', 'rec
 export async function batchCheck(db: DB, actor: Actor, input: { text: string }, opts: { now?: number } = {}) {
   if (!can(actor, 'certification.read')) throw AppError.forbidden();
   const text = (input.text ?? '').replace(/^\uFEFF/, '');
-  // a list without its header line: its lines are read as these columns, numbered as written
-  const columns = !text.trim() || /^\s*lab\s*,/i.test(text) ? undefined : ['lab', 'analyte', 'date', 'asOf'];
+  // a list without its header line: its lines are read as these columns, numbered as written. A
+  // header names lab and analyte among its columns, in any order (the download starts with `line`)
+  const firstLine = text.split(/\r?\n/).find((l) => l.trim()) ?? '';
+  const named = new Set(firstLine.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1').trim().toLowerCase()));
+  const columns = !text.trim() || (named.has('lab') && named.has('analyte')) ? undefined : ['lab', 'analyte', 'date', 'asOf'];
   const lines = parseCsv(text, ['lab', 'analyte', 'date'], { maxBytes: 2 * 1024 * 1024, columns });
   if (lines.length > MAX_BATCH_CHECKS) throw new AppError('verify.tooManyChecks', { max: MAX_BATCH_CHECKS, n: lines.length });
-  const checks = lines.map(({ values: v }) => ({ lab: v.lab, analyte: v.analyte, date: v.date, ...(v.asof ? { asOf: v.asof } : {}) }));
+  // `as_of` is the column the download writes: a downloaded answer uploaded again asks the same
+  const checks = lines.map(({ values: v }) => {
+    const asOf = v.asof || v.as_of;
+    return { lab: v.lab, analyte: v.analyte, date: v.date, ...(asOf ? { asOf } : {}) };
+  });
   // the accounts that own a local code map (hospitals, regulator platforms: LOCAL_CODE_ROLES)
   const ownerId = can(actor, 'localCode.manage') ? actor.userId : null;
   const { results } = await verifyBatch(db, { checks }, { now: opts.now, ownerId });
