@@ -19,6 +19,12 @@ describe('classifyAddress', () => {
     ['::ffff:127.0.0.1', 'loopback'], ['::ffff:7f00:1', 'loopback'], ['::ffff:169.254.169.254', 'linkLocal'], ['::ffff:8.8.8.8', 'public'],
     ['64:ff9b::10.1.2.3', 'private'], ['64:ff9b::8.8.8.8', 'public'],
     ['2001:db8::1', 'public'], ['2400:3200::1', 'public'],
+    // benchmarking, multicast, reserved, broadcast, the IETF's /24; 6to4 by the IPv4 it wraps; Teredo, v6 multicast, discard-only
+    ['198.18.0.1', 'reserved'], ['198.19.255.255', 'reserved'], ['198.17.255.255', 'public'], ['198.20.0.0', 'public'],
+    ['224.0.0.1', 'reserved'], ['239.255.255.250', 'reserved'], ['240.0.0.1', 'reserved'], ['255.255.255.255', 'reserved'], ['223.255.255.255', 'public'],
+    ['192.0.0.8', 'reserved'], ['192.0.1.1', 'public'],
+    ['2002:7f00:1::', 'loopback'], ['2002:a00:1::1', 'private'], ['2002:808:808::1', 'public'],
+    ['2001:0:4136:e378::1', 'reserved'], ['ff02::1', 'reserved'], ['100::1', 'reserved'], ['100:1::1', 'public'],
   ])('%s is %s', (ip, kind) => expect(classifyAddress(ip)).toBe(kind));
 
   it('is null for names and malformed addresses', () => {

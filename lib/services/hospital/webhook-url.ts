@@ -10,11 +10,15 @@
 //
 // Ranges: RFC 1122 §3.2.1.3 (0/8, 127/8), RFC 1918 (10/8, 172.16/12, 192.168/16), RFC 6598
 // (100.64/10), RFC 3927 (169.254/16), RFC 4291 §2.5.2-2.5.6 (::, ::1, fe80::/10, ::ffff:0:0/96),
-// RFC 4193 (fc00::/7), RFC 3879 (fec0::/10, deprecated site-local), RFC 6052 (64:ff9b::/96).
+// RFC 4193 (fc00::/7), RFC 3879 (fec0::/10, deprecated site-local), RFC 6052 (64:ff9b::/96). Not
+// public either: RFC 2544 benchmarking (198.18/15), multicast (224/4, ff00::/8; RFC 5771, RFC 4291
+// §2.7), reserved and broadcast (240/4, 255.255.255.255; RFC 1112, RFC 919), the IETF's own
+// (192.0.0/24; RFC 6890), RFC 6666 discard-only (100::/64) and Teredo (2001::/32, RFC 4380: its IPv4
+// is obfuscated, so not checkable); 6to4 (2002::/16, RFC 3056) is judged by the IPv4 it wraps.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
-export type AddressClass = 'public' | 'loopback' | 'private' | 'linkLocal' | 'uniqueLocal' | 'unspecified';
+export type AddressClass = 'public' | 'loopback' | 'private' | 'linkLocal' | 'uniqueLocal' | 'unspecified' | 'reserved';
 
 function classifyV4(ip: string): AddressClass {
   const [a, b] = ip.split('.').map(Number);
@@ -22,6 +26,7 @@ function classifyV4(ip: string): AddressClass {
   if (a === 127) return 'loopback';
   if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)) return 'private';
   if (a === 169 && b === 254) return 'linkLocal';
+  if (a >= 224 || (a === 198 && (b === 18 || b === 19)) || (a === 192 && b === 0 && ip.split('.')[2] === '0')) return 'reserved';
   return 'public';
 }
 
@@ -53,6 +58,9 @@ export function classifyAddress(ip: string): AddressClass | null {
   if (zeros(5) && h[5] === 0xffff) return classifyV4(v4of(6)); // IPv4-mapped
   if (zeros(6)) return classifyV4(v4of(6)); // IPv4-compatible (deprecated)
   if (h[0] === 0x64 && h[1] === 0xff9b && h.slice(2, 6).every((x) => x === 0)) return classifyV4(v4of(6)); // NAT64
+  if (h[0] === 0x2002) return classifyV4(v4of(1)); // 6to4
+  // multicast, Teredo, discard-only
+  if ((h[0] & 0xff00) === 0xff00 || (h[0] === 0x2001 && h[1] === 0) || (h[0] === 0x100 && h.slice(1, 4).every((x) => x === 0))) return 'reserved';
   if ((h[0] & 0xfe00) === 0xfc00 || (h[0] & 0xffc0) === 0xfec0) return 'uniqueLocal';
   if ((h[0] & 0xffc0) === 0xfe80) return 'linkLocal';
   return 'public';
