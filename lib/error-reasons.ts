@@ -76,6 +76,7 @@ export const REASONS = {
   'value.categoryNotNumber': 'invalid',
   'value.numberRequired': 'invalid',
 
+  'value.sdTooSmall': 'invalid',
   'zod.required': 'invalid',
   'zod.notNumber': 'invalid',
   'zod.invalidType': 'invalid',
@@ -278,6 +279,7 @@ export const REASONS = {
   'iqc.invalidQuery': 'invalid',
   'iqc.invalidTarget': 'invalid',
   'iqc.invalidLot': 'invalid',
+  'iqc.zNotFinite': 'invalid',
   'iqc.unknownAnalyteTitle': 'invalid',
   'iqc.invalidRuleSet': 'invalid',
   'iqc.baselineSdZero': 'invalid',

@@ -124,7 +124,7 @@ export async function prefetchRegionResults(db: unknown, labId: number, series: 
   return out;
 }
 
-/** contextValues (and hasContext) of every series of a batch: the judged values of the newest
+/** contextValues (and hasContext) of every series of a batch: the current results of the newest
  * `maxRuns` in-control runs before the series' `from`, newest run first (the judge pages through
  * these in memory), and per series how many runs that read (with values or not): fewer than
  * `maxRuns` means the series' whole history before `from` is there. */
@@ -137,17 +137,18 @@ export async function prefetchContextValues(db: unknown, labId: number, series: 
   // month), whatever the statistics of tables an ingest just filled say: a hash of all the lab's
   // results was planned otherwise, and a bound on the time, which would prune the months before the
   // run, let the planner combine the (lab, analyte, time) index in
-  const rows = await rawAll<{ runId: number; level: string | null; z: number | null; analyteId: number; instrument: string }>(
+  const rows = await rawAll<Omit<ContextValueRow, 'level' | 'measuredAt' | 'controlLotId' | 'value' | 'excluded'> & { level: string | null; excluded: number | null; measuredAt: number | null; controlLotId: number | null; value: number | null; analyteId: number; instrument: string }>(
     db,
-    sql`SELECT u.id AS runId, r.level, r.z, k.analyte_id AS analyteId, k.instrument
+    sql`SELECT u.id AS runId, u.measured_at AS runAt, u.client_run_id AS clientRunId, r.level, r.z, r.excluded::int AS excluded, r.measured_at AS measuredAt,
+               r.control_lot_id AS controlLotId, r.value, k.analyte_id AS analyteId, k.instrument
         FROM unnest(${arrayParam(series.map((s) => s.analyteId))}::int[], ${arrayParam(series.map((s) => s.instrument))}::text[], ${arrayParam(series.map((s) => s.from))}::bigint[]) AS k(analyte_id, instrument, before)
         CROSS JOIN LATERAL (
           SELECT id, measured_at, client_run_id FROM iqc_runs
           WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND instrument = k.instrument AND measured_at < k.before AND status IN ('accepted', 'warning')
           ORDER BY measured_at DESC, coalesce(client_run_id, '') DESC, id DESC LIMIT ${maxRuns}) u
         LEFT JOIN LATERAL (
-          SELECT level, z FROM iqc_results
-          WHERE run_id = u.id AND lab_id = ${labId} AND current AND NOT excluded AND z IS NOT NULL OFFSET 0) r ON true
+          SELECT level, z, excluded, measured_at, control_lot_id, value FROM iqc_results
+          WHERE run_id = u.id AND lab_id = ${labId} AND current OFFSET 0) r ON true
         ORDER BY k.analyte_id, k.instrument, u.measured_at DESC, coalesce(u.client_run_id, '') DESC, u.id DESC`,
   );
   let lastRun: number | undefined;
@@ -160,7 +161,7 @@ export async function prefetchContextValues(db: unknown, labId: number, series: 
     if (r.level === null) continue;
     let list = values.get(key);
     if (!list) values.set(key, (list = []));
-    list.push({ runId: r.runId, level: r.level, z: r.z as number });
+    list.push({ runId: r.runId, runAt: r.runAt, clientRunId: r.clientRunId, level: r.level, z: r.z, excluded: r.excluded!, measuredAt: r.measuredAt!, controlLotId: r.controlLotId!, value: r.value! });
   }
   return { values, runsRead };
 }

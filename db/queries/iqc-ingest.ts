@@ -47,11 +47,19 @@ export interface RegionResultRow {
   runRules: string;
   runOperator: string | null;
 }
-/** A judged, in-control value of a context run (newest run first). */
+/** A current result of an in-control context run (newest run first): judged when it has a z and is
+ * not excluded; the others, and the run's start and client run id, place the run among runs that
+ * start at the same time (runOrder), which the run's id, given in arrival order, must not decide. */
 export interface ContextValueRow {
   runId: number;
+  runAt: number;
+  clientRunId: string | null;
   level: string;
-  z: number;
+  z: number | null;
+  excluded: number;
+  measuredAt: number;
+  controlLotId: number;
+  value: number;
 }
 
 function statements(client: Database.Database) {
@@ -97,14 +105,15 @@ function statements(client: Database.Database) {
        JOIN iqc_runs u ON u.id = r.run_id
        WHERE l.lab_id = ? AND l.analyte_id = ? AND r.measured_at >= ? AND l.instrument = ? AND r.current = 1 AND u.instrument = l.instrument`,
     ),
-    /** judged values of in-control runs of a series starting before a time, newest run first, a
-     * page of runs at a time (rejected runs and excluded values are left out) */
+    /** current results of in-control runs of a series starting before a time, newest run first, a
+     * page of runs at a time (rejected runs are left out; the judge skips excluded values) */
     contextValues: client.prepare<[number, number, string, number, number, number], ContextValueRow>(
-      `SELECT u.id AS runId, r.level, r.z FROM (
+      `SELECT u.id AS runId, u.measured_at AS runAt, u.client_run_id AS clientRunId, r.level, r.z, r.excluded, r.measured_at AS measuredAt,
+              r.control_lot_id AS controlLotId, r.value FROM (
          SELECT id, measured_at, client_run_id FROM iqc_runs INDEXED BY iqc_runs_series_time_idx
          WHERE lab_id = ? AND analyte_id = ? AND instrument = ? AND measured_at < ? AND status IN ('accepted', 'warning')
          ORDER BY measured_at DESC, coalesce(client_run_id, '') DESC, id DESC LIMIT ? OFFSET ?) u
-       JOIN iqc_results r ON r.run_id = u.id AND r.current = 1 AND r.excluded = 0 AND r.z IS NOT NULL
+       JOIN iqc_results r ON r.run_id = u.id AND r.current = 1
        ORDER BY u.measured_at DESC, coalesce(u.client_run_id, '') DESC, u.id DESC`,
     ),
     /** whether a series has an in-control run starting before a time (else {@link contextValues} is

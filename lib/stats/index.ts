@@ -85,6 +85,9 @@ export {
   cumulativeStats,
   CumulativeStats,
   MIN_BASELINE_POINTS,
+  MIN_SD_PER_MEAN,
+  minTargetSd,
+  controlZ,
   type Targets,
   type CumulativeState,
 } from './targets';

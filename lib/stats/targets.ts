@@ -5,6 +5,38 @@ import { assertAllFinite, assertFinite } from './numeric';
 /** Minimum number of in-control results for new QC targets (CLSI C24; WS/T 641-2018). */
 export const MIN_BASELINE_POINTS = 20;
 
+/** The smallest SD of a target relative to its mean: a CV of 1e-7 %, ten thousand times below the
+ * best CV any analyser reaches (about 0.1 %); a smaller SD is a typing or unit slip. */
+export const MIN_SD_PER_MEAN = 1e-9;
+/** The smallest positive normal double (2^-1022): a smaller (subnormal) SD has lost its precision,
+ * and dividing by it overflows for ordinary deviations. */
+const MIN_NORMAL = 2 ** -1022;
+
+/**
+ * The smallest SD a Levey-Jennings target may have for its mean: a positive normal number and at
+ * least {@link MIN_SD_PER_MEAN} × |mean|. Below it z = (x − mean)/SD overflows or no longer
+ * describes a measurement.
+ *
+ * @example minTargetSd(4) // => 4e-9
+ * @example minTargetSd(0) // => 2.2250738585072014e-308 (only the normal-number bound)
+ */
+export function minTargetSd(mean: number): number {
+  return Math.max(MIN_NORMAL, Math.abs(mean) * MIN_SD_PER_MEAN);
+}
+
+/**
+ * The Levey-Jennings z of a control value against its target, (x − mean)/SD (CLSI C24), or null
+ * when it is not a finite number (a value so far from a target with so small an SD that the
+ * quotient overflows): such a value cannot be judged by the rules and is refused by the caller.
+ *
+ * @example controlZ(208, { mean: 200, sd: 4 }) // => 2 (Westgard's cholesterol control 1 at its 2s limit)
+ * @example controlZ(5e307, { mean: 4, sd: 0.1 }) // => null (5e308 overflows)
+ */
+export function controlZ(x: number, target: { mean: number; sd: number }): number | null {
+  const z = (x - target.mean) / target.sd;
+  return Number.isFinite(z) ? z : null;
+}
+
 /** Levey-Jennings targets of a control material. */
 export interface Targets {
   mean: number;
@@ -19,7 +51,7 @@ export interface Targets {
  * The caller is responsible for the "20 days" part and for leaving rejected points out.
  *
  * Throws a RangeError for fewer than 20 values (too few to estimate an SD that limits will rest
- * on), a non-finite value, or an SD of 0 (z-values would be undefined).
+ * on), a non-finite value, or an SD of 0 or below {@link minTargetSd} (z-values would be undefined).
  *
  * @example
  * targetsFromBaseline([198, 202, 200, 196, 204, 199, 201, 203, 197, 200,
@@ -33,8 +65,10 @@ export function targetsFromBaseline(values: readonly number[]): Targets {
     throw new RangeError(`targets need at least ${MIN_BASELINE_POINTS} in-control results (CLSI C24), got ${n}`);
   }
   const sd = sampleStandardDeviation(values);
-  if (sd === 0) throw new RangeError('targets cannot be set: all baseline values are equal (SD 0)');
-  return { mean: mean(values), sd, n };
+  const m = mean(values);
+  // values equal but for their last digits give an SD of 1e-16 × mean: as good as 0
+  if (!(sd >= minTargetSd(m))) throw new RangeError('targets cannot be set: all baseline values are equal (SD 0)');
+  return { mean: m, sd, n };
 }
 
 /** Days of a new lot's own results whose mean is its provisional target (WS/T 641-2018; DOMAIN.md §4). */

@@ -1,7 +1,7 @@
 // Internal QC input: one control result (grid, CSV, JSON API, seed), targets, rule sets and
 // corrective actions. Shared by forms, server actions, the API, the CSV import and the seed.
 import { z } from 'zod';
-import { WESTGARD_RULES } from '@/lib/stats';
+import { minTargetSd, WESTGARD_RULES } from '@/lib/stats';
 import { safeText } from './admin';
 import { because } from './errors';
 
@@ -19,11 +19,15 @@ export const IQC_CSV_REQUIRED = ['measured_at', 'analyte_code', 'level', 'lot', 
 export const EARLIEST = Date.UTC(2000, 0, 1);
 const FUTURE_SLACK_MS = 10 * 60 * 1000;
 
+/** The range of real UTC offsets, in minutes (UTC−12:00 to UTC+14:00). */
+const MIN_UTC_OFFSET_MIN = -12 * 60;
+const MAX_UTC_OFFSET_MIN = 14 * 60;
+
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
  * A measurement time: epoch milliseconds, or `YYYY-MM-DD HH:mm[:ss[.SSS]]` with `T` or a space and
- * an optional offset (`Z`, `+08:00`); without an offset, {@link IQC_DEFAULT_UTC_OFFSET}. A date
+ * an optional offset (`Z`, `+08:00`; −12:00 to +14:00); without an offset, {@link IQC_DEFAULT_UTC_OFFSET}. A date
  * without a time is refused (two runs of one day would merge). Returns NaN when invalid.
  */
 export function parseMeasuredAt(v: unknown): number {
@@ -39,6 +43,9 @@ export function parseMeasuredAt(v: unknown): number {
   if (/^z$/i.test(offset)) offset = '+00:00';
   const om = /^([+-])(\d{2}):?(\d{2})$/.exec(offset)!;
   const offsetMin = (om[1] === '-' ? -1 : 1) * (Number(om[2]) * 60 + Number(om[3]));
+  // the offsets clocks use run from −12:00 (Baker Island) to +14:00 (Kiribati); +99:99 would shift
+  // the time by four days unseen
+  if (Number(om[3]) > 59 || offsetMin < MIN_UTC_OFFSET_MIN || offsetMin > MAX_UTC_OFFSET_MIN) return NaN;
   const [Y, M, D, H, Mi, S] = [y, mo, d, h, mi, sec].map(Number);
   if (M < 1 || M > 12 || D < 1 || D > 31 || H > 23 || Mi > 59 || S > 59) return NaN;
   const t = Date.UTC(Y, M - 1, D, H, Mi, S, Number(ms.padEnd(3, '0'))) - offsetMin * 60_000;
@@ -233,28 +240,50 @@ export const iqcResultsBody = z.object({
   results: z.array(z.unknown()).min(1, 'No results').max(200_000, 'At most 200,000 results per request'),
 });
 
-export const targetInput = z.object({
+/** A target's mean or SD: a number, or numeric text (a form's field); null, empty text, a boolean or
+ * text such as `0x10` is refused, never read as 0, 1 or 16 as `Number()` would. */
+function readTargetNumber(v: unknown): number | Refused {
+  if (v === undefined || v === null || (typeof v === 'string' && !v.trim())) return REFUSED_REQUIRED;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && NUMBER_TEXT.test(v.trim()) ? Number(v.trim()) : NaN;
+  return Number.isFinite(n) ? n : new Refused([because('value.notNumber')]);
+}
+const targetNumber = field(readTargetNumber);
+/** The same, optional: null or empty text is absent (a categorical control's signal target). */
+const optionalTargetNumber = field((v) => (v === undefined || v === null || (typeof v === 'string' && !v.trim()) ? undefined : readTargetNumber(v)));
+
+/** An SD greater than 0 and not too small for its mean ({@link minTargetSd}): below that z
+ * overflows, and a single value off the mean would stop its series being judged. */
+function checkTargetSd(t: { mean?: number; sd?: number }, ctx: z.RefinementCtx) {
+  if (t.sd === undefined || t.mean === undefined) return;
+  if (t.sd <= 0) ctx.addIssue({ code: 'custom', path: ['sd'], ...because('value.positive') });
+  else if (t.sd < minTargetSd(t.mean)) ctx.addIssue({ code: 'custom', path: ['sd'], ...because('value.sdTooSmall', { min: minTargetSd(t.mean) }) });
+}
+
+const targetFields = z.object({
   analyte: z.string().trim().toUpperCase().min(1).max(20),
   level: requiredText(20),
   lot: requiredText(40),
   instrument: optionalText(60),
-  mean: z.coerce.number().finite(),
-  sd: z.coerce.number().finite().positive('Must be greater than 0'),
+  mean: targetNumber,
+  sd: targetNumber,
   /** When the target takes effect (default: now). Must follow the lot's last judged result. */
   effectiveFrom: z.preprocess((v) => (v === '' || v === undefined || v === null ? undefined : parseMeasuredAt(v)), z.number().int().optional()),
   reason: optionalText(500),
   /** where the mean and SD come from (the automation API may send the lab's own established targets) */
   source: z.enum(['manufacturer', 'lab_baseline']).optional(),
 });
+export const targetInput = targetFields.superRefine(checkTargetSd);
 export type TargetInput = z.infer<typeof targetInput>;
 
 /** `POST /api/v1/iqc/lots`: a control lot × level with its first targets (effectiveFrom required). */
-export const lotCreateInput = targetInput.extend({
-  effectiveFrom: z.preprocess(
-    (v) => (v === '' || v === undefined || v === null ? undefined : parseMeasuredAt(v)),
-    z.number({ message: 'Required' }).int('Not a date and time'),
-  ),
-});
+export const lotCreateInput = targetFields
+  .extend({
+    effectiveFrom: z.preprocess(
+      (v) => (v === '' || v === undefined || v === null ? undefined : parseMeasuredAt(v)),
+      z.number({ message: 'Required' }).int('Not a date and time'),
+    ),
+  })
+  .superRefine(checkTargetSd);
 
 /** A control of a categorical item (the targets page, `POST /api/v1/iqc/lots`): the category its
  * lot must read (`expected`, checked against the item by the service) and, optionally, a target of
@@ -267,12 +296,13 @@ export const controlExpectationInput = z
     instrument: optionalText(60),
     // a category code or alias ('-', '+' are grades here, not spreadsheet formulas): read against the item
     expected: z.string({ message: 'Required' }).trim().min(1, 'Required').max(40),
-    mean: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().finite().optional()),
-    sd: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().finite().positive('Must be greater than 0').optional()),
+    mean: optionalTargetNumber,
+    sd: optionalTargetNumber,
     effectiveFrom: z.preprocess((v) => (v === '' || v === undefined || v === null ? undefined : parseMeasuredAt(v)), z.number().int().optional()),
     reason: optionalText(500),
   })
-  .refine((v) => (v.mean === undefined) === (v.sd === undefined), { message: 'Give both the mean and the SD of the signal, or neither', path: ['sd'] });
+  .refine((v) => (v.mean === undefined) === (v.sd === undefined), { message: 'Give both the mean and the SD of the signal, or neither', path: ['sd'] })
+  .superRefine(checkTargetSd);
 export type ControlExpectationInput = z.infer<typeof controlExpectationInput>;
 
 export const baselineInput = z.object({

@@ -3,7 +3,9 @@
 // filters, regulator's lab=, paging).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSeededTestDb } from '../support/db';
-import { apiTokens } from '@/db/schema';
+import { and, eq } from 'drizzle-orm';
+import { apiTokens, controlLots, iqcResults, qcTargets } from '@/db/schema';
+import { correctResult } from '@/lib/services/iqc/results';
 import { generateApiToken } from '@/lib/auth/tokens';
 import { actorForApiToken } from '@/lib/auth/resolve';
 import type { Actor } from '@/lib/auth/core';
@@ -73,10 +75,27 @@ describe('POST /api/v1/iqc/lots', () => {
     ['an unknown source', { source: 'guess' }, ['source']],
     ['an unknown analyte', { analyte: 'NOPE' }, ['analyte']],
     ['an unpaired surrogate escape in the instrument', { instrument: 'AU\udfff' }, ['instrument']],
+    // z = (x − mean)/SD overflows for an SD like these: every value off the mean would stop the series
+    ['a subnormal SD (1e-320)', { sd: 1e-320 }, ['sd']],
+    ['an SD below a billionth of the mean (4 ± 1e-12)', { sd: 1e-12 }, ['sd']],
+    // read as 0, 1 or 16 by Number(): never a mean or an SD someone meant
+    ['a null mean', { mean: null, sd: '1' }, ['mean']],
+    ['an empty mean', { mean: '' }, ['mean']],
+    ['a boolean mean', { mean: true }, ['mean']],
+    ['a boolean SD', { sd: true }, ['sd']],
+    ['a hexadecimal mean', { mean: '0x10' }, ['mean']],
+    ['a null SD', { sd: null }, ['sd']],
   ])('answers 422 per field for %s', async (_title, patch, fields) => {
     const e = await appErrorAsync(() => postLot(t.db, lab, postJson('lots', lot({ lot: 'K1-OTHER', ...patch })), NOW));
     expect(e.status).toBe(422);
     expect(e.errors.map((x) => x.field).sort()).toEqual(fields);
+  });
+
+  it('names the smallest SD it takes for the mean (value.sdTooSmall), and takes numbers as text', async () => {
+    const e = await appErrorAsync(() => postLot(t.db, lab, postJson('lots', lot({ lot: 'K1-TINY', sd: 1e-320 })), NOW));
+    expect(e.errors).toEqual([expect.objectContaining({ field: 'sd', code: 'value.sdTooSmall', params: { min: 4e-9 } })]);
+    const created = await postLot(t.db, lab, postJson('lots', lot({ lot: 'K1-TEXT', mean: ' 4.1 ', sd: '4.1e-9' })), NOW);
+    expect(created).toMatchObject({ mean: 4.1, sd: 4.1e-9 });
   });
 
   it.each([
@@ -86,6 +105,76 @@ describe('POST /api/v1/iqc/lots', () => {
   ])('answers 403 for %s', async (_title, who, query, extra) => {
     const req = new Request(`http://localhost/api/v1/iqc/lots${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...lot({ lot: 'K1-X' }), ...extra }) });
     expect((await appErrorAsync(() => postLot(t.db, who(), req, NOW))).status).toBe(403);
+  });
+});
+
+describe('POST /api/v1/iqc/results: a value whose z would not be a finite number', () => {
+  const at = Date.UTC(2026, 10, 20, 0, 0);
+  const result = (lot: string, value: number, minutes: number) => ({ analyte: 'K', level: '1', lot, value, measuredAt: new Date(at + minutes * MIN).toISOString(), instrument: 'AU-FAR' });
+  const values = async () => (await getRuns(t.db, lab, get('analyte=K&instrument=AU-FAR&from=2026-11-20&to=2026-11-21'), NOW)).runs.flatMap((r) => r.results.map((x) => `${x.lot}=${x.value}`));
+
+  it('is refused by its row (422 iqc.zNotFinite with the target), with nothing written, not a 500', async () => {
+    await postLot(t.db, lab, postJson('lots', { ...lot({ instrument: 'AU-FAR', lot: 'FAR-1', sd: 0.1 }), effectiveFrom: '2026-11-01 08:00' }), NOW);
+    // (5e307 − 4)/0.1 = 5e308 > Number.MAX_VALUE
+    const e = await appErrorAsync(() => postResults(t.db, lab, postJson('results', { results: [result('FAR-1', 4.1, 0), result('FAR-1', 5e307, 60)] }), NOW));
+    expect([e.status, e.reason]).toEqual([422, 'iqc.invalidResults']);
+    expect(e.errors).toEqual([expect.objectContaining({ row: 2, field: 'value', code: 'iqc.zNotFinite', params: { mean: 4, sd: 0.1 } })]);
+    expect(await values()).toEqual([]);
+    // a large value whose z is finite is judged (1-3s) like any other
+    expect(await postResults(t.db, lab, postJson('results', { results: [result('FAR-1', 4.1, 0), result('FAR-1', 1e300, 60)] }), NOW)).toMatchObject({ inserted: 2, rejected: 1 });
+  });
+
+  it('a target stored with a subnormal SD before SDs were checked: its values off the mean are refused by row, the mean itself is taken', async () => {
+    const created = await postLot(t.db, lab, postJson('lots', { ...lot({ instrument: 'AU-FAR', lot: 'FAR-SUB', sd: 0.1 }), effectiveFrom: '2026-11-01 08:00' }), NOW);
+    expect(created.sd).toBe(0.1);
+    // what such a lot looked like: the SD as an older version accepted it
+    await t.db.update(qcTargets).set({ sd: 1e-320 }).where(eq(qcTargets.controlLotId, (await t.db.select({ id: controlLots.id }).from(controlLots).where(eq(controlLots.lotNumber, 'FAR-SUB')))[0].id));
+    const e = await appErrorAsync(() => postResults(t.db, lab, postJson('results', { results: [result('FAR-SUB', 4.2, 120), result('FAR-SUB', 4, 180)] }), NOW));
+    expect(e.status).toBe(422);
+    expect(e.errors.map((x) => [x.row, x.field, x.code])).toEqual([[1, 'value', 'iqc.zNotFinite']]);
+    expect(await postResults(t.db, lab, postJson('results', { results: [result('FAR-SUB', 4, 180)] }), NOW)).toMatchObject({ inserted: 1 });
+  });
+
+  it('a correction to such a value is refused (422), the stored value stays', async () => {
+    const [row] = await t.db.select({ id: iqcResults.id }).from(iqcResults).innerJoin(controlLots, eq(controlLots.id, iqcResults.controlLotId)).where(and(eq(controlLots.lotNumber, 'FAR-1'), eq(iqcResults.value, 4.1)));
+    const e = await appErrorAsync(() => correctResult(t.db, lab, { resultId: row.id, value: 5e307, reason: 'typo' }, NOW));
+    expect(e.status).toBe(422);
+    expect(e.errors).toEqual([expect.objectContaining({ field: 'value', code: 'iqc.zNotFinite' })]);
+    expect((await values()).filter((v) => v.startsWith('FAR-1='))).toEqual(['FAR-1=4.1', 'FAR-1=1e+300']);
+  });
+});
+
+describe('POST /api/v1/iqc/results: `rejected` of the answer', () => {
+  const result = (value: number, day: number) => ({ analyte: 'K', level: '1', lot: 'REJ-1', value, measuredAt: `2026-10-${day} 08:00`, instrument: 'AU-REJ' });
+
+  it('counts the post\'s rejected runs, not a later run rejected before and judged again unchanged', async () => {
+    await postLot(t.db, lab, postJson('lots', { ...lot({ instrument: 'AU-REJ', lot: 'REJ-1', sd: 0.1 }), effectiveFrom: '2026-10-01 08:00' }), NOW);
+    // 4.5: +5 SD, 1-3s
+    expect(await postResults(t.db, lab, postJson('results', { results: [result(4.5, 12)] }), NOW)).toMatchObject({ inserted: 1, rejected: 1 });
+    // a result of the day before: the 12th is judged again, rejected as it was
+    const late = await postResults(t.db, lab, postJson('results', { results: [result(4, 11)] }), NOW);
+    expect(late).toMatchObject({ inserted: 1, rejected: 0, reevaluated: 0 });
+    expect(late.runs.map((r) => r.status)).toEqual(['accepted']);
+    // +2.5 SD on the 20th (a 1-2s warning), then +2.5 SD on the 19th: the 20th turns 2-2s, which is news
+    expect(await postResults(t.db, lab, postJson('results', { results: [result(4.25, 20)] }), NOW)).toMatchObject({ inserted: 1, rejected: 0 });
+    const turned = await postResults(t.db, lab, postJson('results', { results: [result(4.25, 19)] }), NOW);
+    expect(turned).toMatchObject({ inserted: 1, rejected: 1, reevaluated: 1 });
+    expect(turned.runs.map((r) => r.status)).toEqual(['warning']);
+  });
+});
+
+describe('POST /api/v1/iqc/results: the UTC offset of measuredAt', () => {
+  const result = (measuredAt: string) => ({ analyte: 'K', level: '1', lot: 'OFF-1', value: 4, measuredAt, instrument: 'AU-OFF' });
+
+  it.each([['+99:99'], ['-23:59'], ['+14:01'], ['-12:01'], ['+08:60'], ['+1500']])('refuses an offset no clock uses (%s) by its row (422 value.notDateTime), nothing written', async (offset) => {
+    const e = await appErrorAsync(() => postResults(t.db, lab, postJson('results', { results: [result(`2026-11-20 08:00${offset}`)] }), NOW));
+    expect([e.status, e.reason]).toEqual([422, 'iqc.invalidResults']);
+    expect(e.errors).toEqual([expect.objectContaining({ row: 1, field: 'measuredAt', code: 'value.notDateTime' })]);
+  });
+
+  it('takes the offsets at either end (+14:00 Kiribati, −12:00) at their word', async () => {
+    const out = await postResults(t.db, lab, postJson('results', { results: [result('2026-11-20 08:00+14:00'), result('2026-11-21 08:00-12:00')] }), NOW);
+    expect(out.runs.map((r) => r.measuredAt)).toEqual(['2026-11-19T18:00:00.000Z', '2026-11-21T20:00:00.000Z']);
   });
 });
 
@@ -184,6 +273,9 @@ describe('GET /api/v1/iqc/runs', () => {
     ['limit=5001', 'limit'],
     ['cursor=abc', 'cursor'],
     ['from=yesterday', 'from'],
+    // not rolled over to 2 March
+    ['from=2026-02-30', 'from'],
+    ['from=2026-04-01&to=2026-04-31', 'to'],
   ])('answers 422 for %s', async (query, field) => {
     const e = await appErrorAsync(async () => await getRuns(t.db, other, get(query), NOW));
     expect(e.status).toBe(422);

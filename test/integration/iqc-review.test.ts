@@ -298,6 +298,10 @@ describe('dashboard, chart and summary', () => {
     expect(c.panels[0].lotChanges).toEqual([{ t: at(5), lot: 'G1-NEXT' }]);
   });
 
+  it.each([['2026-02-30'], ['yesterday']])('the chart refuses a from date that is no day (%s) as it refuses any unreadable date: iqc.invalidDateRange, not 2 March', async (from) => {
+    await expect(chartData(t.db, lab1, { analyte: 'GLU', from }, NOW)).rejects.toMatchObject({ reason: 'iqc.invalidDateRange' });
+  });
+
   it('the monthly summary gives n, mean, SD, CV, bias, CV against the allowable CV, sigma and violations by rule', async () => {
     const z = [0.3, -0.3, 0.5, -0.2];
     const rows = z.map((x, i) => ({ analyte: 'GLU', level: '1', lot: 'G1', value: +(5.2 + 0.1 * x).toFixed(4), measuredAt: iso(9 - i) }));

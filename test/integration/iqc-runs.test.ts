@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { and, asc, eq } from 'drizzle-orm';
 import { createSeededTestDb, testBackend } from '../support/db';
 import { appError } from '../support/errors';
-import { auditLog, correctiveActions, iqcResults, iqcRuns, iqcViolations, laboratories } from '@/db/schema';
+import { auditLog, controlLots, correctiveActions, iqcResults, iqcRuns, iqcViolations, laboratories } from '@/db/schema';
 import type { Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { postResults } from '@/lib/services/iqc/api';
@@ -42,10 +42,11 @@ interface Row {
   instrument: string;
   run?: string;
 }
-const row = (instrument: string, level: string, z: number, at: number, run?: string): Row => ({
+/** `lot`: the level's lot on the instrument (`K1-B0`), or its parallel lot (`K1-B0b`) */
+const row = (instrument: string, level: string, z: number, at: number, run?: string, lot = ''): Row => ({
   analyte: 'K',
   level,
-  lot: `K${level}-${instrument}`,
+  lot: `K${level}-${instrument}${lot}`,
   value: value(level, z),
   measuredAt: new Date(at).toISOString(),
   instrument,
@@ -56,7 +57,7 @@ async function targetsFor(actor: Actor, instrument: string) {
   await setManufacturerTargets(
     t.db,
     actor,
-    { targets: ['1', '2', '3'].map((level) => ({ analyte: 'K', level, lot: `K${level}-${instrument}`, instrument, mean: MEAN[level], sd: 0.1, effectiveFrom: BASE - DAY })) },
+    { targets: ['1', '2', '3'].flatMap((level) => ['', 'b'].map((lot) => ({ analyte: 'K', level, lot: `K${level}-${instrument}${lot}`, instrument, mean: MEAN[level], sd: 0.1, effectiveFrom: BASE - DAY }))) },
     BASE - DAY,
   );
 }
@@ -94,10 +95,11 @@ async function storedRuns(labId: number, instrument: string) {
       .map((v) => `${v.rule}:${v.levels.join('+')}`)
       .sort(),
     results: (await t.db
-      .select({ level: iqcResults.level, at: iqcResults.measuredAt, value: iqcResults.value })
+      .select({ level: iqcResults.level, at: iqcResults.measuredAt, value: iqcResults.value, lot: controlLots.lotNumber })
       .from(iqcResults)
+      .innerJoin(controlLots, eq(controlLots.id, iqcResults.controlLotId))
       .where(and(eq(iqcResults.runId, r.id), eq(iqcResults.current, true))))
-      .map((x) => `${x.level}@${(x.at - BASE) / MIN}=${x.value}`)
+      .map((x) => `${x.level}@${(x.at - BASE) / MIN}=${x.value}${x.lot.endsWith('b') ? 'b' : ''}`)
       .sort(),
     action: first(await t.db.select({ status: correctiveActions.status }).from(correctiveActions).where(eq(correctiveActions.runId, r.id)).limit(1))?.status ?? null,
   })));
@@ -290,7 +292,8 @@ describe('late results', () => {
 
 describe('invariant: the stored verdicts depend only on the set of results', () => {
   /** A random series: runs 5–150 minutes apart, each with a random subset of levels measured up to
-   * 25 minutes after its start, some sent with a client run id, z in [−3.5, 3.5] (often beyond 2). */
+   * 25 minutes after its start, some sent with a client run id, z in [−3.5, 3.5] (often beyond 2);
+   * some runs' first level also measured at the same time on a parallel lot (a lot crossover). */
   const series = fc
     .array(
       fc.record({
@@ -299,12 +302,13 @@ describe('invariant: the stored verdicts depend only on the set of results', () 
         offsets: fc.array(fc.integer({ min: 0, max: 25 }), { minLength: 3, maxLength: 3 }),
         zs: fc.array(fc.integer({ min: -35, max: 35 }).map((x) => x / 10), { minLength: 3, maxLength: 3 }),
         client: fc.boolean(),
+        parallel: fc.option(fc.integer({ min: -35, max: 35 }).map((x) => x / 10), { nil: undefined }),
       }),
       { minLength: 1, maxLength: 30 },
     )
     .map((runs) => {
       let start = BASE + 8 * 60 * MIN;
-      const out: { level: string; z: number; at: number; run?: string }[] = [];
+      const out: { level: string; z: number; at: number; run?: string; lot?: string }[] = [];
       const seen = new Set<string>();
       runs.forEach((r, i) => {
         start += r.gap * MIN;
@@ -313,6 +317,8 @@ describe('invariant: the stored verdicts depend only on the set of results', () 
           if (seen.has(`${level}@${at}`)) return;
           seen.add(`${level}@${at}`);
           out.push({ level, z: r.zs[j], at, ...(r.client ? { run: `R${i}` } : {}) });
+          // the parallel lot's result at the same time (in a client run of its own: one level per run)
+          if (j === 0 && r.parallel !== undefined) out.push({ level, z: r.parallel, at, lot: 'b', ...(r.client ? { run: `R${i}b` } : {}) });
         });
       });
       return out;
@@ -335,11 +341,11 @@ describe('invariant: the stored verdicts depend only on the set of results', () 
           const split = `S${k++}`;
           await targetsFor(lab, one);
           await targetsFor(lab, split);
-          await post(lab, results.map((r) => row(one, r.level, r.z, r.at, r.run)));
+          await post(lab, results.map((r) => row(one, r.level, r.z, r.at, r.run, r.lot)));
           const requests: Row[][] = Array.from({ length: 6 }, () => []);
           results.forEach((r, i) => {
-            requests[how.request[i]].push(row(split, r.level, r.z, r.at, r.run));
-            if (how.twice[i]) requests[(how.request[i] + 1) % 6].push(row(split, r.level, r.z, r.at, r.run));
+            requests[how.request[i]].push(row(split, r.level, r.z, r.at, r.run, r.lot));
+            if (how.twice[i]) requests[(how.request[i] + 1) % 6].push(row(split, r.level, r.z, r.at, r.run, r.lot));
           });
           const order = [0, 1, 2, 3, 4, 5].sort((a, b) => how.order[a] - how.order[b] || a - b);
           for (const i of order) if (requests[i].length) await post(lab, requests[i].reverse());
@@ -355,6 +361,31 @@ describe('invariant: the stored verdicts depend only on the set of results', () 
       { numRuns: 100 },
     );
   }, 120_000);
+
+  it('two lots of one level measured at one time (a lot crossover) are judged in the same order in one post and in three, whichever arrived first', async () => {
+    // lot b at 0 and lot a at +2.5 SD on day 1, lot a at +2.5 SD again on day 2: in the order of the
+    // data (same start, no run id: by first result, lot `K1-P1` before `K1-P1b`) lot b's 0 comes
+    // last on day 1, so day 2 is a 1-2s warning, not a 2-2s with day 1's +2.5
+    await targetsFor(lab, 'P1');
+    await targetsFor(lab, 'P2');
+    const day1 = BASE + 8 * 60 * MIN;
+    const data = (instrument: string) => ({
+      a1: row(instrument, '1', 2.5, day1),
+      b1: row(instrument, '1', 0, day1, undefined, 'b'),
+      a2: row(instrument, '1', 2.5, day1 + DAY),
+    });
+    const one = data('P1');
+    await post(lab, [one.a1, one.b1, one.a2]);
+    const split = data('P2');
+    for (const r of [split.b1, split.a1, split.a2]) await post(lab, [r]);
+    const batch = await verdicts(lab.labId!, 'P1');
+    expect(batch.map((r) => [r.results, r.status, r.violations])).toEqual([
+      [['1@480=4.25'], 'warning', ['1-2s:1']],
+      [['1@480=4b'], 'accepted', []],
+      [['1@1920=4.25'], 'warning', ['1-2s:1']],
+    ]);
+    expect(await verdicts(lab.labId!, 'P2')).toEqual(batch);
+  });
 
   it('issue 9: a level present every other run, always at +0.5 SD, gives the same verdict (10x) as one batch and run by run', async () => {
     // level 1 at 0 in every run, level 2 at +0.5 in every other run: 20 runs a day apart

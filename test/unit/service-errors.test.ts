@@ -28,6 +28,9 @@ const ALLOWED_PLAIN_ERRORS: Record<string, string> = {
   // (the callers already resolved the lab, the actor and the analytes: reaching these is a bug, a 500)
   "lib/services/iqc/ingest.ts: new Error('FOREIGN KEY constraint failed: the lab, the user or an analyte of the results d": 'foreign-key invariant (ingest)',
   "lib/services/iqc/write.ts: new Error(`FOREIGN KEY constraint failed: run ${id} is still referenced`)": 'foreign-key invariant (run merge)',
+  // a control value whose z is not finite is refused by its row before anything is written
+  // (valuesBeyondTargets); reaching this while writing is a bug, a 500
+  "lib/services/iqc/judge.ts: new Error(`z of row ${m.pending.row} is not finite`)": 'finite-z invariant (IQC judge)',
   // a round of verify reads answers each of its checks by position: a missing answer is a bug (a 500)
   "lib/services/recognition/rounds.ts: new Error('a round gave no answer for one of its requests')": 'round invariant (verify rounds)',
   // a webhook send's network failures, as a socket reports them: caught by the dispatcher, which logs

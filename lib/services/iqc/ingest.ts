@@ -11,7 +11,7 @@ import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError, fieldError, zodIssueError, type ZodIssueLike } from '@/lib/errors';
 import { iqcResultInput, iqcValueInput, readIqcResult, type IqcResultInput, type MeasuredAtMemo } from '@/lib/validation/iqc';
 import { readItemValue, type ItemShape } from '@/lib/catalogue/kinds';
-import { createNewLots, evaluatePlan, loadLabContext, planBatch, readPlanContext, selectorFor, writePlan, type PlannedValue, type RunOutcome, type WriteSummary } from './engine';
+import { createNewLots, evaluatePlan, loadLabContext, planBatch, readPlanContext, selectorFor, valuesBeyondTargets, writePlan, type PlannedValue, type RunOutcome, type WriteSummary } from './engine';
 import { withTx } from '@/db/tx';
 import { dialectOf } from '@/db/dialect';
 import { pgIqcStatements } from '@/db/pg/iqc-ingest';
@@ -38,6 +38,8 @@ export interface IngestOutcome {
   skipped: number;
   runs: { runId: number; analyte: string; instrument: string; measuredAt: string; status: string; violations: { rule: string; levels: string[] }[] }[];
   runCount: number;
+  /** rejected runs among `runs`, and stored later runs this post turned rejected (a run rejected
+   * before and judged again unchanged is not counted) */
   rejected: number;
   /** stored later runs whose verdict changed because of back-dated results */
   reevaluated: number;
@@ -213,7 +215,9 @@ export async function ingestResultsOfLab(db: DB, actor: Actor, scope: LabScope, 
     const ctx = await loadLabContext(tx, scope.labId, cat.tea);
     await pg?.loadPlanning(values, ctx.runWindowMs);
     const plans = await planBatch(tx, ctx, values, errors, fieldOf);
-    if (errors.length) throw new AppError('iqc.conflictingResults', {}, errors.sort((a, b) => (a.row ?? 0) - (b.row ?? 0)));
+    const beyond = valuesBeyondTargets(ctx, plans, fieldOf);
+    if (errors.length) throw new AppError('iqc.conflictingResults', {}, [...errors, ...beyond].sort((a, b) => (a.row ?? 0) - (b.row ?? 0)));
+    if (beyond.length) throw new AppError('iqc.invalidResults', {}, beyond);
     const inserted = plans.reduce((n, p) => n + p.inserted, 0);
     const skipped = plans.reduce((n, p) => n + p.skipped, 0);
     // planning only reads: a dry run (CSV preview) stops here with nothing written

@@ -2,10 +2,11 @@
 // for a run formed now), and the Westgard verdicts in order after the in-control history.
 import type { DB } from '@/db/client';
 import type { ContextValueRow, IqcStatements } from '@/db/queries/iqc-ingest';
-import { createWestgardEvaluator, isWestgardRule, judgeCategoryReadings, QUAL_MISMATCH_RULE, type CategoryReading, type CategoryVerdict, type RunInput, type RunVerdict, type WestgardRule, type WestgardEvaluator } from '@/lib/stats';
+import { fieldError, type FieldError } from '@/lib/errors';
+import { controlZ, createWestgardEvaluator, isWestgardRule, judgeCategoryReadings, QUAL_MISMATCH_RULE, type CategoryReading, type CategoryVerdict, type RunInput, type RunVerdict, type WestgardRule, type WestgardEvaluator } from '@/lib/stats';
 import { gradeOf, type ItemShape } from '@/lib/catalogue/kinds';
 import { ruleSelector, type RuleSelector, type RunLevelTarget } from './sigma';
-import { compareLevels, expectedGradeOf, levelCount, LOOKBACK_VALUES, MAX_CONTEXT_RUNS, sortSmall, targetAt, type FormedRun, type LabContext, type Member, type SeriesPlan } from './series';
+import { compareLevels, expectedGradeOf, levelCount, LOOKBACK_VALUES, MAX_CONTEXT_RUNS, memberOrder, runOrder, sortSmall, targetAt, type FormedRun, type LabContext, type Member, type SeriesPlan } from './series';
 
 const byLevel = (a: { level: string }, b: { level: string }) => compareLevels(a.level, b.level);
 /** a member with a z (judged unless excluded) */
@@ -24,44 +25,62 @@ function primedEvaluator(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, le
   const evaluator = createWestgardEvaluator();
   if (s.hasContext.get(ctx.labId, plan.analyteId, plan.instrument, plan.from) === undefined) return evaluator;
   const runs = readContextRuns((limit, offset) => s.contextValues.all(ctx.labId, plan.analyteId, plan.instrument, plan.from, limit, offset), levels);
+  orderContextRuns(runs, ctx.lotNumbers);
   for (let i = runs.length - 1; i >= 0; i--) evaluator.remember(runs[i]);
   return evaluator;
 }
 
-/** A page of the in-control history: the judged values of `limit` runs from the `offset`-th newest. */
+/** A page of the in-control history: the current results of `limit` runs from the `offset`-th newest. */
 export type ContextPageReader = (limit: number, offset: number) => readonly ContextValueRow[];
+
+/** A run of the in-control history: its judged values (level order), and its start and current
+ * results, which place it among runs with the same start ({@link orderContextRuns}). */
+export interface ContextRun extends RunInput {
+  start: number;
+  clientRun: string | null;
+  rows: ContextValueRow[];
+}
 
 /**
  * The in-control history a series is judged after: earlier accepted or warning runs, newest first,
  * read until every level in `levels` has {@link LOOKBACK_VALUES} values and the flattened sequence
- * as many (at most {@link MAX_CONTEXT_RUNS} runs read, in growing pages: 16, 64, 256, then 512).
+ * as many (at most {@link MAX_CONTEXT_RUNS} runs read, in growing pages: 16, 64, 256, then 512),
+ * and then on while runs start at the same time as the last one read: their order is decided by
+ * their results ({@link orderContextRuns}), not by the ids the reader pages by.
  * PostgreSQL loads the history ahead of the judge and runs this on what it loaded to see whether
  * that was enough (db/pg/iqc-ingest.ts, loadWriting).
  */
-export function readContextRuns(read: ContextPageReader, levels: ReadonlySet<string>): RunInput[] {
+export function readContextRuns(read: ContextPageReader, levels: ReadonlySet<string>): ContextRun[] {
   const need = new Map<string, number>();
   for (const l of levels) need.set(l, LOOKBACK_VALUES);
   let flattenedNeed = LOOKBACK_VALUES;
-  const runs: RunInput[] = [];
+  const runs: ContextRun[] = [];
   let offset = 0;
   let page = 16;
-  while (offset < MAX_CONTEXT_RUNS && (flattenedNeed > 0 || [...need.values()].some((n) => n > 0))) {
+  const enough = () => flattenedNeed <= 0 && ![...need.values()].some((n) => n > 0);
+  while (offset < MAX_CONTEXT_RUNS) {
+    if (enough()) {
+      // a run starting when the last one read did may sort after it: read until the start changes
+      const next = read(1, offset);
+      if (!next.length || next[0].runAt !== runs[runs.length - 1].start) break;
+    }
     const rows = read(page, offset);
     if (!rows.length) break;
-    let run: { id: number; values: { level: string; z: number }[] } | undefined;
-    const pageRuns: (typeof run & object)[] = [];
+    let run: ContextRun | undefined;
+    const pageRuns: ContextRun[] = [];
     for (const r of rows) {
-      if (!run || run.id !== r.runId) pageRuns.push((run = { id: r.runId, values: [] }));
-      run.values.push({ level: r.level, z: r.z });
+      if (!run || run.id !== `c${r.runId}`) pageRuns.push((run = { id: `c${r.runId}`, start: r.runAt, clientRun: r.clientRunId, rows: [], values: [] }));
+      run.rows.push(r);
+      if (r.z !== null && !r.excluded) (run.values as { level: string; z: number }[]).push({ level: r.level, z: r.z });
     }
     for (const pr of pageRuns) {
-      sortSmall(pr.values, byLevel);
+      sortSmall(pr.values as { level: string; z: number }[], byLevel);
       for (const v of pr.values) {
         const n = need.get(v.level);
         if (n !== undefined) need.set(v.level, n - 1);
       }
       flattenedNeed -= pr.values.length;
-      runs.push({ id: `c${pr.id}`, values: pr.values });
+      runs.push(pr);
     }
     offset += page;
     page = Math.min(page * 4, 512);
@@ -69,10 +88,31 @@ export function readContextRuns(read: ContextPageReader, levels: ReadonlySet<str
   return runs;
 }
 
+/**
+ * Put runs of the history (newest first) that start at the same time in reverse {@link runOrder}, the
+ * order a batch holding them all judges them in: two lots of one level measured at one time (a lot
+ * crossover) would otherwise be replayed in the order they arrived.
+ */
+export function orderContextRuns(runs: ContextRun[], lotNumbers: ReadonlyMap<number, string>): void {
+  for (let i = 0; i < runs.length; ) {
+    let j = i + 1;
+    while (j < runs.length && runs[j].start === runs[i].start) j++;
+    if (j - i > 1) {
+      const keyed = runs.slice(i, j).map((run) => {
+        const members = run.rows.map((r) => ({ measuredAt: r.measuredAt, level: r.level, lot: lotNumbers.get(r.controlLotId) ?? '', value: r.value }));
+        return { run, key: { start: run.start, clientRun: run.clientRun, members: sortSmall(members, memberOrder) } };
+      });
+      keyed.sort((a, b) => runOrder(b.key, a.key));
+      for (let k = i; k < j; k++) runs[k] = keyed[k - i].run;
+    }
+    i = j;
+  }
+}
+
 /** The history a plan's judge reads ({@link readContextRuns}) for every level of the plan's values,
  * among which are the levels it primes the history for (those with a z and not excluded): at least
  * as much as the judge reads (PostgreSQL's loadWriting asks this of what it loaded). */
-export function readPlanContext(plan: { runs: readonly { members: readonly { level: string }[] }[] }, read: ContextPageReader): RunInput[] {
+export function readPlanContext(plan: { runs: readonly { members: readonly { level: string }[] }[] }, read: ContextPageReader): ContextRun[] {
   const levels = new Set<string>();
   for (const run of plan.runs) for (const m of run.members) levels.add(m.level);
   return readContextRuns(read, levels);
@@ -105,6 +145,36 @@ function combined(run: FormedRun, westgard: RunVerdict | null, category: Categor
   return { runId: run.key, status, violations } as const;
 }
 
+/** The target a new value is judged against: the one in force at its time, unless it is a
+ * categorical reading without a signal (no number to chart: its value is its grade). */
+function judgedTarget(ctx: LabContext, item: ItemShape | undefined, m: Member) {
+  const target = targetAt(ctx.targets.get(m.lotId), m.measuredAt);
+  return target && (!item || m.signal !== null) ? target : undefined;
+}
+
+/**
+ * The new values of a batch whose z against their target would not be a finite number (5e307
+ * against a mean of 4 and an SD of 0.1, or any value off the mean of a target with a subnormal SD
+ * stored before SDs were checked): each refused by its row, since the rules cannot judge it and
+ * the series after it could not be judged either.
+ */
+export function valuesBeyondTargets(ctx: LabContext, plans: readonly SeriesPlan[], fieldOf: (f: string) => string): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const plan of plans) {
+    const item = ctx.items.get(plan.analyteId);
+    for (const run of plan.runs) {
+      for (const m of run.members) {
+        if (!m.pending) continue;
+        const target = judgedTarget(ctx, item, m);
+        if (target && controlZ(m.value, target) === null) {
+          errors.push(fieldError('iqc.zNotFinite', { mean: target.mean, sd: target.sd }, fieldOf(item ? 'signal' : 'value'), m.pending.row));
+        }
+      }
+    }
+  }
+  return errors;
+}
+
 /**
  * z of every new value against its target in force, then the verdict of every run of the plan in
  * order, each with its own rule set: the stored run's rules unless it was formed anew now (then the
@@ -117,10 +187,11 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
   for (const run of plan.runs) {
     for (const m of run.members) {
       if (m.pending) {
-        const target = targetAt(ctx.targets.get(m.lotId), m.measuredAt);
-        // a categorical reading without a signal has no number to chart: its value is its grade
-        if (target && (!item || m.signal !== null)) {
-          m.z = (m.value - target.mean) / target.sd;
+        const target = judgedTarget(ctx, item, m);
+        if (target) {
+          m.z = controlZ(m.value, target);
+          // refused before anything was written (valuesBeyondTargets)
+          if (m.z === null) throw new Error(`z of row ${m.pending.row} is not finite`);
           m.targetId = target.id;
         }
       }

@@ -23,6 +23,7 @@ import { correctResultInput, excludeResultInput, includeResultInput } from '@/li
 import { findAnalyteById } from '@/db/queries/analytes';
 import { isCategorical, readItemValue } from '@/lib/catalogue/kinds';
 import { zodFieldErrors } from '@/lib/validation/errors';
+import { controlZ } from '@/lib/stats';
 import { loadLabContext, reevaluateSeries, targetAt } from './engine';
 import { withTx } from '@/db/tx';
 import { dialectOf } from '@/db/dialect';
@@ -83,7 +84,10 @@ export async function correctResult(db: DB, actor: Actor, input: unknown, now = 
     const ctx = await loadLabContext(tx, old.labId, tea);
     const target = targetAt(ctx.targets.get(old.controlLotId), old.measuredAt);
     // a categorical reading without a signal has no z (its value is its grade)
-    const z = target && (category === null || signal !== null) ? (value - target.mean) / target.sd : null;
+    const judged = target && (category === null || signal !== null) ? target : undefined;
+    const z = judged ? controlZ(value, judged) : null;
+    // the rules cannot judge a z that overflows (a value far off a target with a tiny SD)
+    if (judged && z === null) throw AppError.invalid('Invalid correction', [fieldError('iqc.zNotFinite', { mean: judged.mean, sd: judged.sd }, category === null ? 'value' : 'signal')]);
     const next = { runId: old.runId, labId: old.labId, analyteId: old.analyteId, controlLotId: old.controlLotId, level: old.level, value, category, signal, measuredAt: old.measuredAt, targetId: z === null ? null : (target?.id ?? null), z, version: old.version + 1, supersedesId: old.id, reason, createdBy: actor.userId, createdAt: now };
     let newId: number;
     // a corrected value the lab had excluded stays excluded, with its reason

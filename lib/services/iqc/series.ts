@@ -198,8 +198,11 @@ export function compareLevels(a: string, b: string): number {
   return levelCollator.compare(a, b);
 }
 
+/** What orders a result: its time, level, lot number and value. */
+export type MemberKey = Pick<Member, 'measuredAt' | 'level' | 'lot' | 'value'>;
+
 /** Time, then level, lot number and value: the order of results whatever order they arrived in. */
-export function memberOrder(a: Member, b: Member): number {
+export function memberOrder(a: MemberKey, b: MemberKey): number {
   return a.measuredAt - b.measuredAt || compareLevels(a.level, b.level) || (a.lot < b.lot ? -1 : a.lot > b.lot ? 1 : 0) || a.value - b.value;
 }
 
@@ -230,8 +233,19 @@ export function levelCount(members: readonly Member[]): number {
   return n;
 }
 
-/** Evaluation order of runs: start, then client run id (window runs first), then first result. */
-export function runOrder(a: FormedRun, b: FormedRun): number {
+/** What orders a run: its start, client run id and results (sorted by {@link memberOrder}). */
+export interface RunKey {
+  start: number;
+  clientRun: string | null;
+  members: readonly MemberKey[];
+}
+
+/**
+ * Evaluation order of runs: start, then client run id (window runs first), then first result. A total
+ * order on the data alone (two runs of a series with one start and no client run id have different
+ * first results, else one would be a duplicate): the stored history is replayed in it too (judge.ts).
+ */
+export function runOrder(a: RunKey, b: RunKey): number {
   const ca = a.clientRun ?? '';
   const cb = b.clientRun ?? '';
   return a.start - b.start || (ca < cb ? -1 : ca > cb ? 1 : 0) || memberOrder(a.members[0], b.members[0]);

@@ -7,7 +7,7 @@ import { insertAudit } from '@/db/queries/audit';
 import { baselineValues, findControlLot, findControlLotById, insertControlLot, insertTarget, inControlOfLots, lastResultTimeOfLot, listLotsWithTargets, targetVersions } from '@/db/queries/iqc';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError, fieldError } from '@/lib/errors';
-import { MIN_BASELINE_POINTS, NEW_LOT_DAYS, newLotTargets, targetsFromBaseline, type NewLotTargets } from '@/lib/stats';
+import { MIN_BASELINE_POINTS, minTargetSd, NEW_LOT_DAYS, newLotTargets, targetsFromBaseline, type NewLotTargets } from '@/lib/stats';
 import { baselineInput, targetInput, type TargetInput } from '@/lib/validation/iqc';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { resolveWritableLab } from './ingest';
@@ -246,6 +246,10 @@ export async function establishNewLotTargets(db: DB, actor: Actor, input: unknow
     if (!p) throw new AppError('iqc.noPreviousLotTitle', {}, [fieldError('iqc.noPreviousLot', {}, 'controlLotId')]);
     if (!p.targets) {
       throw new AppError('iqc.notEnoughDays', {}, [fieldError('iqc.newLotDays', { n: NEW_LOT_DAYS, days: p.days }, 'controlLotId')]);
+    }
+    // the carried SD against the new lot's own mean (a lot run in other units, a typing slip)
+    if (p.targets.sd < minTargetSd(p.targets.mean)) {
+      throw new AppError('iqc.invalidTarget', {}, [fieldError('value.sdTooSmall', { min: minTargetSd(p.targets.mean) }, 'controlLotId')]);
     }
     const effectiveFrom = Math.max(now, (await lastResultTimeOfLot(tx, lot.id) ?? -Infinity) + 1);
     const target = await insertTarget(tx, {

@@ -24,6 +24,7 @@ export interface WriteContext {
 export interface WriteSummary {
   /** stored runs not holding new results whose status changed */
   reevaluated: number[];
+  /** runs rejected by this write: runs holding its results, and stored runs it turned rejected */
   rejected: number;
   /** stored results that moved to another run, and stored runs that were merged away */
   movedResults: number;
@@ -155,7 +156,9 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
     if (status === 'rejected') {
       s.openAction.run(runId, ctx.labId, plan.analyteId, run.start);
       if (run.existingId !== undefined && run.existingStatus !== 'rejected') s.reopenWithdrawn.run(runId, WITHDRAWN.cause);
-      summary.rejected++;
+      // the runs this write rejects: its own, and stored ones it turned rejected; a stored run that
+      // was rejected already and is only judged again after a late result is no news
+      if (run.touched || run.existingStatus !== 'rejected') summary.rejected++;
     }
     if (outcomes && run.touched) outcomes.push({ runId, analyte: plan.analyteCode, instrument: plan.instrument, measuredAt: run.start, status, violations });
   }

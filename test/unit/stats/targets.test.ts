@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CumulativeStats, cumulativeStats, describe as describeSample, MIN_BASELINE_POINTS, NEW_LOT_DAYS, newLotTargets, targetsFromBaseline } from '../../../lib/stats';
+import { controlZ, CumulativeStats, cumulativeStats, describe as describeSample, MIN_BASELINE_POINTS, minTargetSd, NEW_LOT_DAYS, newLotTargets, targetsFromBaseline } from '../../../lib/stats';
 
 /** 20 cholesterol control results around 200: deviations sum to 0 and their squares to 192 (hand). */
 const BASELINE = [198, 202, 200, 196, 204, 199, 201, 203, 197, 200, 206, 194, 200, 202, 198, 205, 195, 200, 201, 199];
@@ -28,6 +28,32 @@ describe('targetsFromBaseline — mean and sample SD from ≥ 20 in-control resu
 
   it('the minimum is 20', () => {
     expect(MIN_BASELINE_POINTS).toBe(20);
+  });
+});
+
+describe('minTargetSd and controlZ — an SD the rules can divide by, and z only when it is a number', () => {
+  it.each([
+    // hand: 1e-9 × |mean|, else the smallest normal double 2^-1022
+    [4, 4e-9],
+    [-250, 2.5e-7],
+    [0, 2 ** -1022],
+  ])('the smallest SD for mean %s is %s', (mean, min) => {
+    expect(minTargetSd(mean) / min).toBeCloseTo(1, 12);
+  });
+
+  it.each([
+    [208, 200, 4, 2], // Westgard's cholesterol control 1 at its 2s limit (DOMAIN.md §4)
+    [188, 200, 4, -3],
+    [5e307, 4, 0.1, null], // 5e308 overflows
+    [4.2, 4, 1e-320, null], // 0.2/1e-320 overflows: a subnormal SD
+    [4, 4, 1e-320, 0],
+  ])('controlZ(%s, mean %s, SD %s) is %s', (x, mean, sd, z) => {
+    expect(controlZ(x, { mean, sd })).toBe(z);
+  });
+
+  it('baseline values equal but for rounding noise (SD below a billionth of the mean) set no targets', () => {
+    const noisy = Array.from({ length: 20 }, (_, i) => 4 + (i % 2) * 8.881784197001252e-16);
+    expect(() => targetsFromBaseline(noisy)).toThrow(RangeError);
   });
 });
 
