@@ -52,6 +52,8 @@ type Ctx<P> = { params: Promise<P> };
  * A route handler for signed-in callers: the session cookie, or on /api/v1 an API token
  * (`Authorization: Bearer <token>`) holding the scope lib/auth/token-scopes.ts lists for the route
  * (403 without it). Every write by a token is audited with the token's id, whatever its outcome.
+ * The handler gets the route params as Next gives them, already percent-decoded once by its router: a
+ * handler uses them as they are (decoding again reads `%2525` as `%` and throws on a code holding `%`).
  */
 export function withActor<P = Record<string, string>>(
   handler: (req: Request, actor: Actor, params: P) => Promise<Response> | Response,

@@ -12,6 +12,10 @@ import { withTx } from '@/db/tx';
 import { rawRun } from '@/db/dialect';
 import { sql } from 'drizzle-orm';
 import { NulTextError } from '@/db/nul-text';
+import { getRouteRegex } from 'next/dist/shared/lib/router/utils/route-regex';
+import { getRouteMatcher } from 'next/dist/shared/lib/router/utils/route-matcher';
+import { DecodeError } from 'next/dist/shared/lib/utils';
+import type { RouteHandler } from '../support/route-call';
 
 type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 const state: { w: World | null; actor: Actor | null } = { w: null, actor: null };
@@ -263,5 +267,78 @@ describe(`a database that stays busy on ${testBackend}: 503 common.busy with Ret
     for (const code of ['23505', '23503', 'SQLITE_CONSTRAINT', '42P01', undefined]) expect(errorBody(Object.assign(new Error('db'), { code })).status, String(code)).toBe(500);
     expect(logged).toHaveBeenCalledTimes(5); // a fault is logged, a busy database only noted
     logged.mockRestore();
+  });
+});
+
+// Route params holding a percent sign never make a 500 (a malformed URL answers 400, an unknown code
+// 404). Each raw URL path goes through Next's own route matcher (the one its router runs: it decodes
+// each param once, and refuses a param that is not valid percent-encoding with a DecodeError, which
+// Next answers 400), and the params it gives are passed to the real route handler.
+/** A route and its handler, called with the params Next's matcher gives (Next does not type-check them either). */
+function entry<P>(route: string, method: string, handler: RouteHandler<P>, body?: unknown) {
+  return { route, method, body, handle: (req: Request, params: Record<string, string>) => handler(req, { params: Promise.resolve(params as P) }) };
+}
+const byParam = {
+  results: entry('/api/v1/eqa/rounds/[roundCode]/results', 'GET', roundResultsRoute.GET),
+  export: entry('/api/v1/eqa/rounds/[roundCode]/export', 'GET', (await import('@/app/api/v1/eqa/rounds/[roundCode]/export/route')).GET),
+  template: entry('/api/v1/eqa/rounds/[roundCode]/template', 'GET', (await import('@/app/api/v1/eqa/rounds/[roundCode]/template/route')).GET),
+  submissions: entry('/api/v1/eqa/rounds/[roundCode]/submissions', 'POST', (await import('@/app/api/v1/eqa/rounds/[roundCode]/submissions/route')).POST, { results: [{ sample: 'S1', analyte: 'K', value: '4.1' }] }),
+  evaluate: entry('/api/v1/eqa/rounds/[roundCode]/evaluate', 'POST', (await import('@/app/api/v1/eqa/rounds/[roundCode]/evaluate/route')).POST),
+  close: entry('/api/v1/eqa/rounds/[roundCode]/close', 'POST', closeRoute.POST),
+  publish: entry('/api/v1/eqa/rounds/[roundCode]/publish', 'POST', publishRoute.POST),
+  enrolments: entry('/api/v1/eqa/schemes/[schemeCode]/enrolments', 'POST', (await import('@/app/api/v1/eqa/schemes/[schemeCode]/enrolments/route')).POST, { labs: ['GZ-001'] }),
+  eligibility: entry('/api/v1/labs/[labCode]/eligibility', 'GET', (await import('@/app/api/v1/labs/[labCode]/eligibility/route')).GET),
+};
+type ByParam = keyof typeof byParam;
+
+/** The params Next's router gives the handler for a raw URL path (throws DecodeError where Next answers 400). */
+function nextParams(route: string, rawPath: string): Record<string, string> {
+  const params = getRouteMatcher(getRouteRegex(route))(rawPath);
+  if (!params) throw new Error(`${rawPath} does not match ${route}`);
+  return params as Record<string, string>;
+}
+
+/** A request with `rawCode` in place of the route's dynamic segment, through Next's matcher and the handler. */
+async function requestRaw(name: ByParam, rawCode: string) {
+  const { route, method, handle, body } = byParam[name];
+  const rawPath = route.replace(/\[\w+\]/, rawCode);
+  const req = new Request(`${ORIGIN}${rawPath}`, {
+    method,
+    headers: { 'content-type': 'application/json', origin: ORIGIN, host: 'localhost:3000' },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const res = await handle(req, nextParams(route, rawPath));
+  return { status: res.status, body: (await res.json()) as { error: string; code: string } };
+}
+
+describe('Next gives a route handler its params decoded once', () => {
+  it('Next’s matcher decodes `%2525` to `%25` and `EC%2DR1` to `EC-R1`, and refuses `%E0%A4%A` with a DecodeError (400)', () => {
+    const route = byParam.results.route;
+    expect(nextParams(route, '/api/v1/eqa/rounds/%2525/results')).toEqual({ roundCode: '%25' });
+    expect(nextParams(route, '/api/v1/eqa/rounds/EC%2DR1/results')).toEqual({ roundCode: 'EC-R1' });
+    expect(() => nextParams(route, '/api/v1/eqa/rounds/%E0%A4%A/results')).toThrow(DecodeError);
+  });
+
+  it('an encoded round code finds its round (decoded by Next, used as it is by the handler)', async () => {
+    expect((await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, scheme)).status).toBe(201);
+    expect((await call(roundsRoute.POST, 'POST', '/eqa/rounds', {}, round)).status).toBe(201);
+    expect(await requestRaw('close', 'EC%2DR1')).toMatchObject({ status: 200, body: { code: 'EC-R1', status: 'closed' } });
+  });
+});
+
+describe.each(Object.keys(byParam) as ByParam[])('%s: a code holding a percent sign is an unknown code (404), never a 500', (name) => {
+  it.each([
+    ['%25', '%'],
+    ['%2525', '%25'],
+    ['%25E0%25A4%25A', '%E0%A4%A'],
+  ])('raw `%s` (Next gives `%s`) → 404', async (raw) => {
+    const r = await requestRaw(name, raw);
+    expect(r.status, JSON.stringify(r.body)).toBe(404);
+  });
+});
+
+describe.each((Object.keys(byParam) as ByParam[]).filter((r) => byParam[r].route.includes('[roundCode]')))('%s: the 404 names the round as Next gave it (not decoded a second time)', (name) => {
+  it('raw `%2525` → round.notFound for "%25"', async () => {
+    expect((await requestRaw(name, '%2525')).body).toEqual({ error: 'No EQA round %25', code: 'round.notFound' });
   });
 });

@@ -7,7 +7,7 @@ import { labEligibility } from '@/lib/services/recognition/eligibility';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withActor<{ labCode: string }>(async (_req, actor, { labCode }) => NextResponse.json(await labEligibility(getDb(), actor, decodeURIComponent(labCode))));
+export const GET = withActor<{ labCode: string }>(async (_req, actor, { labCode }) => NextResponse.json(await labEligibility(getDb(), actor, labCode)));
 
 // the other methods: 405 with Allow and a JSON error (Next's own has neither); OPTIONS with the same Allow
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

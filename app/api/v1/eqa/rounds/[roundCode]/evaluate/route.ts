@@ -7,7 +7,7 @@ export const dynamic = 'force-dynamic';
 /** Evaluate a closed round (regulator of the scheme's region); 409 while it is open or once published.
  * The evaluation runs in a job worker (the same runner as the regulator's page) and is awaited. */
 export const POST = withActor<{ roundCode: string }>(async (_req, actor, { roundCode }) => {
-  const { diff, ...summary } = await runJob('eqa.evaluate', actor, { roundCode: decodeURIComponent(roundCode) });
+  const { diff, ...summary } = await runJob('eqa.evaluate', actor, { roundCode });
   return NextResponse.json({ ...summary, diff });
 });
 

@@ -4,8 +4,7 @@ import { runJob } from '@/lib/jobs';
 export const dynamic = 'force-dynamic';
 
 /** The whole evaluated round as CSV (every result of the regulator's jurisdiction, and each analyte not submitted). */
-export const GET = withActor<{ roundCode: string }>(async (_req, actor, { roundCode }) => {
-  const code = decodeURIComponent(roundCode);
+export const GET = withActor<{ roundCode: string }>(async (_req, actor, { roundCode: code }) => {
   // a province's round is hundreds of thousands of rows: read, written out and encoded in a job worker
   const csv = await runJob('eqa.exportRound', actor, { roundCode: code });
   return new Response(csv as Uint8Array<ArrayBuffer>, {

@@ -9,7 +9,7 @@ export const dynamic = 'force-dynamic';
  * status: 'published' }`; 409 while an evaluation is running, before one has finished, or once published.
  * Runs in a job worker: recognition re-checks the participants' eligibility after the commit.
  */
-export const POST = withActor<{ roundCode: string }>(async (_req, actor, { roundCode }) => NextResponse.json(await runJob('eqa.publish', actor, { roundCode: decodeURIComponent(roundCode) })));
+export const POST = withActor<{ roundCode: string }>(async (_req, actor, { roundCode }) => NextResponse.json(await runJob('eqa.publish', actor, { roundCode })));
 
 // the other methods: 405 with Allow and a JSON error (Next's own has neither); OPTIONS with the same Allow
 export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');

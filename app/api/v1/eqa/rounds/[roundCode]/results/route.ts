@@ -17,7 +17,7 @@ export const dynamic = 'force-dynamic';
 export const GET = withActor<{ roundCode: string }>(async (req, actor, { roundCode }) => {
   const { lab } = requestQuery(req, ['lab']);
   const db = getDb();
-  const input = { roundCode: decodeURIComponent(roundCode), labCode: lab || null };
+  const input = { roundCode, labCode: lab || null };
   return NextResponse.json(await withCategoricalFields(db, actor, input, await getRoundResults(db, actor, input)));
 });
 

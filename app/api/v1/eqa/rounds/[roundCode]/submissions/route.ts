@@ -15,7 +15,7 @@ export const dynamic = 'force-dynamic';
  */
 export const POST = withActor<{ roundCode: string }>(async (req, actor, { roundCode }) => {
   // the body's bytes go to a job worker, which parses and submits them (lib/jobs.ts `eqa.post`)
-  const posted = { roundCode: decodeURIComponent(roundCode), type: req.headers.get('content-type') ?? '', body: await readBodyBytesCapped(req, MAX_CSV_BYTES) };
+  const posted = { roundCode, type: req.headers.get('content-type') ?? '', body: await readBodyBytesCapped(req, MAX_CSV_BYTES) };
   return NextResponse.json(await runJob('eqa.post', actor, posted), { status: 201 });
 });
 

@@ -7,9 +7,8 @@ import { jsonBody } from '../../../json-body';
 export const dynamic = 'force-dynamic';
 
 /** Enrol laboratories of the regulator's region in a scheme: `{ labs: [labCode] }` → `{ scheme, added, labs }`. */
-export const POST = withActor<{ schemeCode: string }>(async (req, actor, { schemeCode }) => {
+export const POST = withActor<{ schemeCode: string }>(async (req, actor, { schemeCode: scheme }) => {
   const body = (await jsonBody(req)) as Record<string, unknown> | null;
-  const scheme = decodeURIComponent(schemeCode);
   const out = await enrollLabs(getDb(), actor, { ...(body && typeof body === 'object' ? body : {}), schemeCode: scheme });
   return NextResponse.json({ scheme, ...out });
 });
