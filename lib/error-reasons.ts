@@ -50,6 +50,7 @@ export const REASONS = {
   'value.notFinite': 'invalid',
   'value.unpairedSurrogate': 'invalid',
   'value.notDateTime': 'invalid',
+  'value.notDateOrDateTime': 'invalid',
   'value.notDate': 'invalid',
   'value.before2000': 'invalid',
   'value.future': 'invalid',
@@ -75,8 +76,8 @@ export const REASONS = {
   'value.notCategory': 'invalid',
   'value.categoryNotNumber': 'invalid',
   'value.numberRequired': 'invalid',
-
   'value.sdTooSmall': 'invalid',
+
   'zod.required': 'invalid',
   'zod.notNumber': 'invalid',
   'zod.invalidType': 'invalid',
@@ -278,8 +279,8 @@ export const REASONS = {
   'iqc.invalidMonth': 'invalid',
   'iqc.invalidQuery': 'invalid',
   'iqc.invalidTarget': 'invalid',
-  'iqc.invalidLot': 'invalid',
   'iqc.zNotFinite': 'invalid',
+  'iqc.invalidLot': 'invalid',
   'iqc.unknownAnalyteTitle': 'invalid',
   'iqc.invalidRuleSet': 'invalid',
   'iqc.baselineSdZero': 'invalid',

@@ -3,7 +3,7 @@
 import { getTranslations } from 'next-intl/server';
 
 const TONES = {
-  round: { draft: 'badge-slate', open: 'badge-blue', closed: 'badge-amber', evaluated: 'badge-amber', published: 'badge-green' },
+  round: { draft: 'badge-slate', notYetOpen: 'badge-slate', open: 'badge-blue', closed: 'badge-amber', evaluated: 'badge-amber', published: 'badge-green' },
   run: { accepted: 'badge-green', warning: 'badge-amber', rejected: 'badge-red', no_target: 'badge-slate' },
 } as const;
 

@@ -17,16 +17,24 @@ export type ItemValueResult = { ok: true; value: ItemValue } | { ok: false; reas
 
 export const isCategorical = (kind: AnalyteKind): boolean => kind !== 'quantitative';
 
+const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** The number a result's text writes in decimal ('4.1', '-.5', '+1.2e3'), or NaN. Number() alone is
+ * not the reader: it takes '0x10' as 16 (and '0b11', '0o7') and '' as 0, none of them a measurement. */
+export function decimalNumber(text: string): number {
+  return DECIMAL_TEXT.test(text) ? Number(text) : NaN;
+}
+
 /** Grade of a category code: its position from the lowest (negative) category, or -1 if unknown.
  * Codes and aliases compare case-insensitively ('POS' = 'pos'); the catalogue's spelling is canonical. */
 export function gradeOf(item: Pick<ItemShape, 'categories'>, code: string): number {
   const wanted = code.trim().toLowerCase();
-  const asNumber = Number(wanted);
+  const asNumber = decimalNumber(wanted);
   return (item.categories ?? []).findIndex(
     (c) =>
       [c.code, ...(c.aliases ?? [])].some((s) => s.toLowerCase() === wanted) ||
       // numeric grades (urine pH 6.5, SG 1.015) match by value: 6.5 = '6.50'
-      (wanted !== '' && Number.isFinite(asNumber) && c.code.trim() !== '' && Number(c.code) === asNumber),
+      (Number.isFinite(asNumber) && decimalNumber(c.code.trim()) === asNumber),
   );
 }
 
@@ -35,7 +43,7 @@ export function readItemValue(item: ItemShape, raw: unknown): ItemValueResult {
   const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
   if (text === '') return { ok: false, reason: 'value.required', params: {} };
   if (!isCategorical(item.kind)) {
-    const n = typeof raw === 'number' ? raw : Number(text);
+    const n = typeof raw === 'number' ? raw : decimalNumber(text);
     return Number.isFinite(n)
       ? { ok: true, value: { kind: 'number', value: n } }
       : { ok: false, reason: 'value.numberRequired', params: { analyte: item.code, value: text } };

@@ -5,7 +5,7 @@ import { because } from './errors';
 import { LIMIT_FORMS, PEER_GROUPINGS, SIGMA_PT_SOURCES } from '@/db/enums';
 import { safeText } from './admin';
 import { EARLIEST, parseMeasuredAt } from './iqc';
-import { DAY_MS } from '@/lib/calendar';
+import { DAY_MS, dayOf, startOfDay } from '@/lib/calendar';
 
 const code = (max: number) =>
   z
@@ -20,18 +20,34 @@ const optionalPositive = z.preprocess(
   z.coerce.number().finite().nonnegative().nullable(),
 );
 
-/** Instants arrive as epoch ms (services, seed) or as an ISO / datetime-local string (forms, API). */
-const instant = z.preprocess((v) => {
-  if (typeof v === 'string' && v.trim() !== '' && !/^\d+$/.test(v.trim())) {
-    // a date and time without an offset is China Standard Time, as in the IQC API and the round form,
-    // never the server's own zone (Date.parse's reading): a deadline must not move with TZ
-    const cst = parseMeasuredAt(v);
-    if (!Number.isNaN(cst)) return cst;
-    const t = Date.parse(v);
-    return Number.isNaN(t) ? v : t;
-  }
-  return v;
-}, z.coerce.number().int().positive('A date and time is required'));
+/**
+ * A round's opening or closing instant: epoch ms (services, seed), or text (forms, API). Text is an
+ * ISO 8601 date and time (`YYYY-MM-DD[T ]HH:mm[:ss[.fraction]]`, optional offset; without one China
+ * Standard Time, as in the IQC API and the round form's datetime-local, never the server's own zone:
+ * a deadline must not move with TZ), or a date alone. A regulator who writes a date alone means that
+ * whole day in China: a round "opening 2026-12-01" opens at its 00:00, and one "closing 2026-12-20"
+ * still takes results all that day, so closesAt is the day's last millisecond, 23:59:59.999 (shown
+ * as 23:59 on the round's pages, not as the next day's 00:00). Any other text ("Dec 20, 2026") is
+ * refused rather than guessed at by Date.parse.
+ */
+const roundInstant = (dateAlone: 'start' | 'end') =>
+  z.preprocess((v, ctx) => {
+    if (typeof v !== 'string' || v.trim() === '' || /^\d+$/.test(v.trim())) return v;
+    const s = v.trim();
+    if (DATE_ALONE.test(s)) {
+      const start = startOfDay(s);
+      // 31 February and the like: the day must survive the round trip
+      if (!Number.isNaN(start) && dayOf(start) === s) return dateAlone === 'start' ? start : start + DAY_MS - 1;
+    } else {
+      // parseMeasuredAt reads milliseconds at most: finer digits (Python's isoformat) are cut, not refused
+      const t = parseMeasuredAt(s.replace(/(\.\d{3})\d+/, '$1'));
+      if (!Number.isNaN(t)) return t;
+    }
+    ctx.addIssue({ code: 'custom', ...because('value.notDateOrDateTime') });
+    return z.NEVER;
+  }, z.coerce.number().int().positive('A date and time is required'));
+
+const DATE_ALONE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Rename API aliases to the service's field names (the API contract's names are shorter). */
 const aliases = (map: Record<string, string>) => (v: unknown) => {
@@ -148,8 +164,8 @@ export const roundInput = z.preprocess(
     .object({
       schemeCode: z.string().trim().min(1),
       code: code(40),
-      opensAt: instant,
-      closesAt: instant,
+      opensAt: roundInstant('start'),
+      closesAt: roundInstant('end'),
       samples: z
         .array(code(40))
         .min(1, 'At least one sample')

@@ -68,6 +68,23 @@ async function round(schemeCode: string, code: string, opts: { references?: unkn
   return r.body;
 }
 
+/** POST /eqa/rounds of one sample and analyte K in `schemeCode`, its times as given. */
+const roundPoster = (schemeCode: string) => (code: string, opensAt: string, closesAt: string) =>
+  call(roundsRoute.POST, 'POST', '/eqa/rounds', {}, { scheme: schemeCode, code, opensAt, closesAt, samples: ['S1'], analytes: ['K'] });
+
+/** Runs `fn` with the process in zones other than China's: a round's times must not move with the server's TZ. */
+async function inServerZones(fn: (tz: string) => Promise<void>) {
+  for (const tz of ['UTC', 'America/New_York']) {
+    const before = process.env.TZ;
+    process.env.TZ = tz;
+    try {
+      await fn(tz);
+    } finally {
+      process.env.TZ = before;
+    }
+  }
+}
+
 async function evaluateAndRead(code: string, publish = false) {
   at(AFTER_CLOSE);
   const e = await call(evaluateRoute.POST, 'POST', `/eqa/rounds/${code}/evaluate`, { roundCode: code });
@@ -92,25 +109,18 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
 
   it('a round\'s times without an offset are China Standard Time, whatever the server\'s zone (Date.parse read them in it); with one, as given', async () => {
     await scheme('API-TZ', ['GZ-001']);
-    const post = (code: string, opensAt: string, closesAt: string) =>
-      call(roundsRoute.POST, 'POST', '/eqa/rounds', {}, { scheme: 'API-TZ', code, opensAt, closesAt, samples: ['S1'], analytes: ['K'] });
-    for (const tz of ['UTC', 'America/New_York']) {
-      const before = process.env.TZ;
-      process.env.TZ = tz;
-      try {
-        const local = await post(`TZ-${tz.length}`, '2026-05-20T08:00', '2026-06-10 17:30');
-        expect(local.status, JSON.stringify(local.body)).toBe(201);
-        expect([local.body.opensAt, local.body.closesAt]).toEqual(['2026-05-20T00:00:00.000Z', '2026-06-10T09:30:00.000Z']);
-      } finally {
-        process.env.TZ = before;
-      }
-    }
+    const post = roundPoster('API-TZ');
+    await inServerZones(async (tz) => {
+      const local = await post(`TZ-${tz.length}`, '2026-05-20T08:00', '2026-06-10 17:30');
+      expect(local.status, JSON.stringify(local.body)).toBe(201);
+      expect([local.body.opensAt, local.body.closesAt]).toEqual(['2026-05-20T00:00:00.000Z', '2026-06-10T09:30:00.000Z']);
+    });
     const zoned = await post('TZ-Z', '2026-05-20T08:00:00Z', '2026-06-10T17:30:00+02:00');
     expect([zoned.body.opensAt, zoned.body.closesAt]).toEqual(['2026-05-20T08:00:00.000Z', '2026-06-10T15:30:00.000Z']);
     // a year typed wrong: refused by field, no round (a round opened until +275760 was accepted)
     for (const [code, opensAt, closesAt, field, reason] of [
       ['TZ-Y1', '2026-05-20T08:00', '2062-06-10T17:30', 'closesAt', 'round.openTooLong'],
-      ['TZ-Y2', '2026-05-20T08:00', '+275760-09-13T00:00:00Z', 'closesAt', 'round.openTooLong'],
+      ['TZ-Y2', '2026-05-20T08:00', '+275760-09-13T00:00:00Z', 'closesAt', 'value.notDateOrDateTime'],
       ['TZ-Y3', '1999-05-20T08:00', '1999-06-10T17:30', 'opensAt', 'value.before2000'],
     ]) {
       const r = await post(code, opensAt, closesAt);
@@ -118,6 +128,38 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     }
     // 366 days is the longest
     expect((await post('TZ-Y4', '2026-05-20T08:00', '2027-05-21T08:00')).status).toBe(201);
+  });
+
+  it('a date alone is that whole day in China: opensAt from its 00:00, closesAt until its 23:59:59.999 (not UTC, not the server\'s zone); other text is refused by field', async () => {
+    await scheme('API-DAY', ['GZ-001']);
+    const post = roundPoster('API-DAY');
+    await inServerZones(async (tz) => {
+      // 2026-06-01 00:00 +08:00 = 2026-05-31T16:00Z; 2026-06-20 23:59:59.999 +08:00 = 2026-06-20T15:59:59.999Z
+      const r = await post(`DAY-${tz.length}`, '2026-06-01', '2026-06-20');
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      expect([r.body.opensAt, r.body.closesAt]).toEqual(['2026-05-31T16:00:00.000Z', '2026-06-20T15:59:59.999Z']);
+    });
+    // the closing day takes results until its end in China, and not a moment into the next day
+    const lastMinute = Date.parse('2026-06-20T23:59:00+08:00');
+    expect((await submitAs(w, 'GZ-001', 'DAY-3', [{ sample: 'S1', analyte: 'K', value: 4.1 }], lastMinute)).created).toBe(1);
+    await expect(submitAs(w, 'GZ-001', 'DAY-3', [{ sample: 'S1', analyte: 'K', value: 4.2 }], Date.parse('2026-06-21T00:00:00+08:00'))).rejects.toMatchObject({ reason: 'round.closedForSubmissions' });
+    // one day alone is a round open all that day
+    const oneDay = await post('DAY-1D', '2026-06-20', '2026-06-20');
+    expect([oneDay.status, oneDay.body.opensAt, oneDay.body.closesAt]).toEqual([201, '2026-06-19T16:00:00.000Z', '2026-06-20T15:59:59.999Z']);
+    // finer than milliseconds (Python's isoformat): read to the millisecond
+    const micro = await post('DAY-US', '2026-06-01T08:00:00.123456+08:00', '2026-06-20T08:00:00.000000Z');
+    expect([micro.status, micro.body.opensAt, micro.body.closesAt]).toEqual([201, '2026-06-01T00:00:00.123Z', '2026-06-20T08:00:00.000Z']);
+    for (const [code, opensAt, closesAt, field] of [
+      ['DAY-X1', '2026-06-01', 'Dec 20, 2026', 'closesAt'],
+      ['DAY-X2', 'June 1, 2026', '2026-06-20', 'opensAt'],
+      ['DAY-X3', '2026-06-01', '2026-06-31', 'closesAt'],
+      ['DAY-X4', '2026/06/01', '2026-06-20', 'opensAt'],
+      ['DAY-X5', '2026-06-01', '2026-06-20T24:30', 'closesAt'],
+      ['DAY-X6', '2026-06-01T08:00 CST', '2026-06-20', 'opensAt'],
+    ]) {
+      const r = await post(code, opensAt, closesAt);
+      expect([r.status, r.body.errors?.map((e: { field: string; code: string }) => [e.field, e.code])], code).toEqual([422, [[field, 'value.notDateOrDateTime']]]);
+    }
   });
 
   it('a reference value takes an expanded uncertainty U with k (default 2): u = U/k decides z or z′', async () => {

@@ -11,7 +11,7 @@ import { findActorRowByEmail } from '@/db/queries/actors';
 import { AppError } from '@/lib/errors';
 import { accountsInScope, accountsPageInScope } from '@/lib/services/read/accounts';
 import { countsInScope, labRegionsInScope, labsInScope, labsPageInScope, regionsInScope } from '@/lib/services/read/places';
-import { labRoundView, schemesInScope } from '@/lib/services/read/eqa';
+import { labRoundView, roundsPage, schemesInScope } from '@/lib/services/read/eqa';
 import { readAuditLog } from '@/lib/services/audit';
 import { listRounds } from '@/lib/services/eqa/rounds';
 import { regulatorRoundReport } from '@/lib/services/eqa/reports';
@@ -165,6 +165,21 @@ describe('EQA rounds', () => {
     expect(await labRoundView(w.db, gz1, 'GD-SCOPE-DRAFT', NOW)).toBeUndefined();
     expect(await labRoundView(w.db, hz1, 'GD-SCOPE-OPEN', NOW)).toBeUndefined();
     expect(await labRoundView(w.db, w.regulators.gd, 'GD-SCOPE-OPEN', NOW)).toBeUndefined();
+  });
+
+  // An open round before its opening time refuses results (round.notOpenYet): its pages must not say
+  // "accepting results". The API keeps its values ('open'), which clients already read.
+  it.each([
+    ['before its opening', NOW - 11 * DAY, 'notYetOpen', 'open'],
+    ['between opening and closing', NOW, 'open', 'open'],
+    ['past its closing', NOW + 11 * DAY, 'closed', 'closed'],
+  ])('a round %s: pages show %s, the API says %s', async (_when, at, shown, api) => {
+    expect((await labRoundView(w.db, gz1, 'GD-SCOPE-OPEN', at))?.state).toMatchObject({ shown, status: api });
+    const listed = async (a: Actor) => (await roundsPage(w.db, a, { page: 1, size: 50, sort: 'opens', dir: 'desc', q: 'GD-SCOPE-OPEN' }, at)).rows.map((r) => [r.code, r.status]);
+    expect(await listed(gz1)).toEqual([['GD-SCOPE-OPEN', shown]]);
+    expect(await listed(w.regulators.gd)).toEqual([['GD-SCOPE-OPEN', shown]]);
+    expect((await regulatorRoundReport(w.db, w.regulators.gd, { roundCode: 'GD-SCOPE-OPEN' }, { now: at })).round).toMatchObject({ status: api, shownStatus: shown });
+    expect((await listRounds(w.db, gz1, { now: at })).find((r) => r.code === 'GD-SCOPE-OPEN')?.status).toBe(api);
   });
 
   it('the regulator’s round report counts the participants of the reader’s scope and says which operations the state allows', async () => {

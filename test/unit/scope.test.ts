@@ -79,14 +79,14 @@ describe('roundState: what a round allows at a moment (EQA service)', () => {
   const before = opensAt - 1;
   const during = opensAt + 86_400_000;
   const after = closesAt;
-  it.each<[string, string, number, { status: string; open: boolean; notYetOpen: boolean; allowedOperations: string[] }]>([
-    ['a draft can only be opened', 'draft', during, { status: 'draft', open: false, notYetOpen: false, allowedOperations: ['open'] }],
-    ['an open round before its opening time takes nothing yet, can be closed', 'open', before, { status: 'open', open: false, notYetOpen: true, allowedOperations: ['close'] }],
-    ['an open round between its times takes submissions', 'open', during, { status: 'open', open: true, notYetOpen: false, allowedOperations: ['submit', 'close'] }],
-    ['an open round at its closing time shows closed, can be evaluated', 'open', after, { status: 'closed', open: false, notYetOpen: false, allowedOperations: ['close', 'evaluate'] }],
-    ['a closed round can be evaluated', 'closed', during, { status: 'closed', open: false, notYetOpen: false, allowedOperations: ['evaluate'] }],
-    ['an evaluated round can be re-evaluated or published', 'evaluated', after, { status: 'evaluated', open: false, notYetOpen: false, allowedOperations: ['evaluate', 'publish'] }],
-    ['a published round is frozen', 'published', after, { status: 'published', open: false, notYetOpen: false, allowedOperations: [] }],
+  it.each<[string, string, number, { status: string; shown: string; open: boolean; notYetOpen: boolean; allowedOperations: string[] }]>([
+    ['a draft can only be opened', 'draft', during, { status: 'draft', shown: 'draft', open: false, notYetOpen: false, allowedOperations: ['open'] }],
+    ['an open round before its opening time takes nothing yet, can be closed', 'open', before, { status: 'open', shown: 'notYetOpen', open: false, notYetOpen: true, allowedOperations: ['close'] }],
+    ['an open round between its times takes submissions', 'open', during, { status: 'open', shown: 'open', open: true, notYetOpen: false, allowedOperations: ['submit', 'close'] }],
+    ['an open round at its closing time shows closed, can be evaluated', 'open', after, { status: 'closed', shown: 'closed', open: false, notYetOpen: false, allowedOperations: ['close', 'evaluate'] }],
+    ['a closed round can be evaluated', 'closed', during, { status: 'closed', shown: 'closed', open: false, notYetOpen: false, allowedOperations: ['evaluate'] }],
+    ['an evaluated round can be re-evaluated or published', 'evaluated', after, { status: 'evaluated', shown: 'evaluated', open: false, notYetOpen: false, allowedOperations: ['evaluate', 'publish'] }],
+    ['a published round is frozen', 'published', after, { status: 'published', shown: 'published', open: false, notYetOpen: false, allowedOperations: [] }],
   ])('%s', (_title, status, now, expected) => {
     expect(roundState({ status, opensAt, closesAt }, now)).toEqual(expected);
   });

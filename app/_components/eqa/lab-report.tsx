@@ -1,4 +1,4 @@
-import { num } from '@/app/_components/format';
+import { finite, num } from '@/app/_components/format';
 import Link from 'next/link';
 import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import type { labHistory, labRoundReport, sampleHistogram, youdenPlot } from '@/lib/services/eqa/reports';
@@ -108,6 +108,7 @@ export async function LabReport({
                 ) : (
                   a.samples.map((s, i) => {
                     const c = cat.get(`${a.code}|${s.sample}`);
+                    const [pct, z] = [finite(s.percentDeviation), finite(s.z)];
                     return (
                       <tr key={`${a.code}-${s.sample}`} data-testid={c ? `eqa-row-${a.code}-${s.sample}` : undefined}>
                         {i === 0 && (
@@ -127,11 +128,11 @@ export async function LabReport({
                         <td className="whitespace-nowrap">{c ? c.accepted : rangeText(s)}</td>
                         <td className="whitespace-nowrap">
                           {c ? c.distance : deviationText(s)}
-                          {s.percentDeviation !== null && <div className="text-xs text-slate-500">{`${(Math.abs(s.percentDeviation) < 0.05 ? 0 : s.percentDeviation).toFixed(1)}%`}</div>}
+                          {pct !== null && <div className="text-xs text-slate-500">{`${(Math.abs(pct) < 0.05 ? 0 : pct).toFixed(1)}%`}</div>}
                         </td>
                         {!allCategorical && (
                           <td className="whitespace-nowrap">
-                            {s.z === null ? '—' : s.z.toFixed(2)}
+                            {z === null ? '—' : z.toFixed(2)}
                             {s.scoreType === 'z_prime' && <span className="ml-1 text-xs text-slate-500">z′</span>}
                             {s.uNegligible === false && (
                               <span className="badge-amber ml-1" title={t('report.uNotNegligible')} data-testid={`u-flag-${a.code}-${s.sample}`}>
@@ -262,7 +263,10 @@ export async function LabReport({
               <h3 className="mb-1 text-sm font-medium">{t('report.zTitle', { analyte: selected.analyte })}</h3>
               <ZScoreChart
                 rounds={rounds}
-                points={history.z.filter((h) => h.analyte === selected.analyte && h.z !== null).map((h) => ({ round: h.round, sample: h.sample, z: h.z! }))}
+                points={history.z.flatMap((h) => {
+                  const z = finite(h.z);
+                  return h.analyte === selected.analyte && z !== null ? [{ round: h.round, sample: h.sample, z }] : [];
+                })}
               />
             </>
           )}

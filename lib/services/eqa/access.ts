@@ -36,6 +36,13 @@ export function effectiveStatus(round: { status: string; closesAt: number }, now
   return round.status === 'open' && now >= round.closesAt ? 'closed' : round.status;
 }
 
+/** The status a page shows: effectiveStatus, except that an open round whose opening time is still
+ * ahead is 'notYetOpen' (it refuses submissions, round.notOpenYet), not "accepting results". A page
+ * value only: the API answers keep effectiveStatus's values, which clients already read. */
+export function shownStatus(round: { status: string; opensAt: number; closesAt: number }, now: number) {
+  return round.status === 'open' && now < round.opensAt ? 'notYetOpen' : effectiveStatus(round, now);
+}
+
 /** What can be done with a round: open a draft, submit results, close it, evaluate, publish. */
 export const ROUND_OPERATIONS = ['open', 'submit', 'close', 'evaluate', 'publish'] as const;
 export type RoundOperation = (typeof ROUND_OPERATIONS)[number];
@@ -43,6 +50,8 @@ export type RoundOperation = (typeof ROUND_OPERATIONS)[number];
 export interface RoundState {
   /** the status shown to people (an open round past its closing time is closed) */
   status: string;
+  /** the status a page's badge shows (shownStatus: also 'notYetOpen') */
+  shown: string;
   /** takes submissions now */
   open: boolean;
   /** opened by the regulator but its opening time is still ahead */
@@ -66,7 +75,7 @@ export function roundState(round: { status: string; opensAt: number; closesAt: n
   if (round.status === 'open') allowedOperations.push('close');
   if (status === 'closed' || status === 'evaluated') allowedOperations.push('evaluate');
   if (round.status === 'evaluated') allowedOperations.push('publish');
-  return { status, open, notYetOpen: round.status === 'open' && now < round.opensAt, allowedOperations };
+  return { status, shown: shownStatus(round, now), open, notYetOpen: round.status === 'open' && now < round.opensAt, allowedOperations };
 }
 
 /** What rounds an actor may list: their data scope (the filter goes into SQL, db/queries/eqa.ts). */

@@ -20,7 +20,7 @@ import { findLabByCode } from '@/db/queries/labs';
 import { can, scopeOf, type Actor, type DataScope } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
 import { categoricalSample, itemShapesOfRound, roundConcordance } from './reports-categorical';
-import { assertLabReadable, assertRoundVisible, effectiveStatus, loadRound, type ClockOptions, type LoadedRound, roundAnalytes, roundState } from './access';
+import { assertLabReadable, assertRoundVisible, effectiveStatus, loadRound, type ClockOptions, type LoadedRound, roundAnalytes, roundState, shownStatus } from './access';
 import { mapSeq } from '@/lib/async';
 
 /** A graded result's verdict: the allowable-limit decision, or not evaluated. */
@@ -264,6 +264,8 @@ export async function regulatorRoundReport(db: Conn, actor: Actor, input: { roun
     round: {
       code: r.round.code,
       status: effectiveStatus(r.round, now),
+      /** the status the round's page shows (shownStatus) */
+      shownStatus: shownStatus(r.round, now),
       storedStatus: r.round.status,
       opensAt: r.round.opensAt,
       closesAt: r.round.closesAt,

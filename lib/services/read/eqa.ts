@@ -6,17 +6,18 @@ import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { countRoundsToAct, pageRounds, ROUND_SORTS, type RoundSort } from '@/db/queries/lists';
 import type { PageRequest } from '@/db/queries/paging';
-import { effectiveStatus, roundAnalytes, roundState, roundVisibility } from '../eqa/access';
+import { roundAnalytes, roundState, roundVisibility, shownStatus } from '../eqa/access';
 import { listRounds } from '../eqa/rounds';
 
 export { ROUND_SORTS, type RoundSort };
 
 /** One page of the rounds the actor can see (a lab: its schemes' rounds, not drafts; a regulator:
- *  its jurisdiction's), each with the status people see (an open round past its closing is closed). */
+ *  its jurisdiction's), each with the status people see (shownStatus: an open round past its closing
+ *  is closed, one before its opening not yet open). */
 export async function roundsPage(db: Conn, actor: Actor, req: PageRequest<RoundSort>, now = Date.now()) {
   if (!can(actor, 'eqaRound.read')) throw new AppError('auth.forbidden');
   const page = await pageRounds(db, roundVisibility(actor), req);
-  return { ...page, rows: page.rows.map((r) => ({ ...r, status: effectiveStatus(r, now) })) };
+  return { ...page, rows: page.rows.map((r) => ({ ...r, status: shownStatus(r, now) })) };
 }
 
 /** The rounds the actor can see that are open now, and those waiting for an evaluation (closed, or

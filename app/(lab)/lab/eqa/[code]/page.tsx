@@ -84,7 +84,7 @@ export default async function LabRoundPage({ params, searchParams }: { params: P
         title={t('lab.roundTitle', { round: code })}
         subtitle={
           <>
-            {visible.schemeName} · <StatusBadge kind="round" status={visible.status} /> · {t('round.closesAt')}{' '}
+            {visible.schemeName} · <StatusBadge kind="round" status={view.state.shown} /> · {t('round.closesAt')}{' '}
             {format.dateTime(new Date(visible.closesAt), { dateStyle: 'medium', timeStyle: 'short' })}
           </>
         }

@@ -139,7 +139,7 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
         title={t('regulator.roundTitle', { round: code })}
         subtitle={
           <>
-            {zh ? rep.scheme.name : (rep.scheme.nameEn ?? rep.scheme.name)} · <StatusBadge kind="round" status={status} /> · {format.dateTime(new Date(rep.round.opensAt), { dateStyle: 'medium' })} – {format.dateTime(new Date(rep.round.closesAt), { dateStyle: 'medium', timeStyle: 'short' })}
+            {zh ? rep.scheme.name : (rep.scheme.nameEn ?? rep.scheme.name)} · <StatusBadge kind="round" status={rep.round.shownStatus} /> · {format.dateTime(new Date(rep.round.opensAt), { dateStyle: 'medium' })} – {format.dateTime(new Date(rep.round.closesAt), { dateStyle: 'medium', timeStyle: 'short' })}
           </>
         }
         actions={
