@@ -5,6 +5,7 @@ import { because } from './errors';
 import { LIMIT_FORMS, PEER_GROUPINGS, SIGMA_PT_SOURCES } from '@/db/enums';
 import { safeText } from './admin';
 import { EARLIEST, parseMeasuredAt } from './iqc';
+import { decimalNumber } from '@/lib/catalogue/kinds';
 import { DAY_MS, dayOf, startOfDay } from '@/lib/calendar';
 
 const code = (max: number) =>
@@ -15,9 +16,14 @@ const code = (max: number) =>
     .max(max)
     .refine((s) => /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(s), because('value.codeCharsDot'));
 
+/** A regulator's number as a form or the API sends it: a JSON number, or decimal text read with the
+ * results' own reader (decimalNumber). Not z.coerce.number(), which takes '0x10' as 16 and true as 1:
+ * a reference value is what every lab's result is graded against. Other text stays text, refused. */
+const decimalOrAsIs = (v: unknown) => (typeof v === 'string' && Number.isFinite(decimalNumber(v.trim())) ? decimalNumber(v.trim()) : v);
+
 const optionalPositive = z.preprocess(
-  (v) => (v === '' || v === null || v === undefined ? null : v),
-  z.coerce.number().finite().nonnegative().nullable(),
+  (v) => (v === '' || v === null || v === undefined ? null : decimalOrAsIs(v)),
+  z.number().finite().nonnegative().nullable(),
 );
 
 /**
@@ -143,7 +149,7 @@ export const referenceValueInput = z.object({
   sample: z.string().trim().min(1),
   analyte: z.string().trim().min(1),
   /** quantitative items: the reference value */
-  value: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().finite().optional()),
+  value: z.preprocess((v) => (v === '' || v === null ? undefined : decimalOrAsIs(v)), z.number().finite().optional()),
   /** qualitative, ordinal and nominal items: the intended result, a category code (aliases accepted) */
   category: z.preprocess((v) => (v === '' || v === null ? undefined : typeof v === 'number' ? String(v) : v), z.string().trim().min(1).max(40).optional()),
   /** forms: a value or category code in one field, read per item kind (readItemValue) when neither of the above is given */
@@ -151,7 +157,7 @@ export const referenceValueInput = z.object({
   /** the expanded uncertainty U of the reference value */
   uncertainty: optionalPositive.optional(),
   /** coverage factor of U (default 2): u = U/k */
-  k: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().finite().positive().max(10).optional()),
+  k: z.preprocess((v) => (v === '' || v === null ? undefined : decimalOrAsIs(v)), z.number().finite().positive().max(10).optional()),
   source: z.preprocess((v) => (v === '' ? null : v), safeText(200).nullable().optional()),
 });
 

@@ -107,6 +107,19 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     expect((await call(closeRoute.POST, 'POST', '/eqa/rounds/API-R1/close', { roundCode: 'API-R1' })).status).toBe(409);
   });
 
+  it('a reference value, its U and k, and a scheme limit are JSON numbers or decimal text: hex, booleans and other text are refused, nothing created', async () => {
+    await scheme('REFNUM', ['GZ-001'], { analytes: [{ analyte: 'K', percent: '6.5' }] });
+    const post = (code: string, ref: Record<string, unknown>) =>
+      call(roundsRoute.POST, 'POST', '/eqa/rounds', {}, { scheme: 'REFNUM', code, opensAt: iso(NOW - DAY), closesAt: iso(NOW + DAY), samples: ['S1'], analytes: ['K'], referenceValues: [{ sample: 'S1', analyte: 'K', ...ref }] });
+    for (const [i, ref] of [{ value: '0x10' }, { value: true }, { value: '4,1' }, { value: 4, uncertainty: '0b1' }, { value: 4, uncertainty: false }, { value: 4, k: '0o2' }].entries()) {
+      const r = await post(`REFNUM-BAD${i}`, ref);
+      expect(r.status, JSON.stringify(ref)).toBe(422);
+    }
+    expect((await call(roundsRoute.GET, 'GET', '/eqa/rounds', {})).body).not.toContainEqual(expect.objectContaining({ code: expect.stringMatching(/^REFNUM-BAD/) }));
+    expect((await post('REFNUM-OK', { value: ' 4.10 ', uncertainty: '.04', k: '2' })).status).toBe(201);
+    expect((await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'REFNUM-HEX', name: 'hex', analytes: [{ analyte: 'K', percent: '0x10' }] })).status).toBe(422);
+  });
+
   it('a round\'s times without an offset are China Standard Time, whatever the server\'s zone (Date.parse read them in it); with one, as given', async () => {
     await scheme('API-TZ', ['GZ-001']);
     const post = roundPoster('API-TZ');
