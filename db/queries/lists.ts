@@ -116,7 +116,9 @@ export async function pageRounds(db: Conn, scope: DataScope, req: PageRequest<Ro
 export async function countRoundsToAct(db: Conn, scope: DataScope, now: number) {
   const row = first(await db
     .select({
-      open: sql<number>`coalesce(sum(${asInt(sql`${eqaRounds.status} = 'open' and ${eqaRounds.closesAt} > ${now}`)}), 0)`.mapWith(Number),
+      // accepting results now: opened, its opening time reached and its closing time not (an open
+      // round whose opening time is ahead is not yet open, as its page says)
+      open: sql<number>`coalesce(sum(${asInt(sql`${eqaRounds.status} = 'open' and ${eqaRounds.opensAt} <= ${now} and ${eqaRounds.closesAt} > ${now}`)}), 0)`.mapWith(Number),
       toEvaluate: sql<number>`coalesce(sum(${asInt(sql`${eqaRounds.status} = 'closed' or (${eqaRounds.status} = 'open' and ${eqaRounds.closesAt} <= ${now})`)}), 0)`.mapWith(Number),
     })
     .from(eqaRounds)

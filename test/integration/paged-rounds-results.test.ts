@@ -79,10 +79,12 @@ describe('the regulator landing counts rounds in SQL', () => {
     // R1..R4 close on days +11..+14: at +12 R1 and R2 have closed (R2 at that very moment)
     ['today: the four opened rounds are open, none waits', NOW, { open: 4, toEvaluate: 0 }],
     ['day +12: two still open, two wait for an evaluation', NOW + 12 * DAY, { open: 2, toEvaluate: 2 }],
+    // R1..R4 open on days −14..−11: at −12 the fourth is opened but not open yet (it takes no result)
+    ['day −12: three accept results, the fourth is not open yet', NOW - 12 * DAY, { open: 3, toEvaluate: 0 }],
   ] as const)('%s, as the whole list says', async (_t, now, expected) => {
     expect(await roundsToAct(w.db, w.regulators.gd, now)).toEqual(expected);
     const listed = await listRounds(w.db, w.regulators.gd, { now });
-    expect({ open: listed.filter((r) => r.status === 'open').length, toEvaluate: listed.filter((r) => r.status === 'closed').length }).toEqual(expected);
+    expect({ open: listed.filter((r) => r.status === 'open' && Date.parse(r.opensAt) <= now).length, toEvaluate: listed.filter((r) => r.status === 'closed').length }).toEqual(expected);
     expect(await roundsToAct(w.db, w.regulators.zj, now)).toEqual({ open: 0, toEvaluate: 0 });
   });
 });
