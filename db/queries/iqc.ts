@@ -220,6 +220,21 @@ export async function violationsInRange(db: Conn, labId: number, from: number, t
     .orderBy(asc(iqcViolations.measuredAt), asc(iqcViolations.id));
 }
 
+/** The violations of the runs holding a current result measured in [from, to): a run that starts
+ * before `from` (across midnight at a month's end) counts where its results are, as the month's
+ * values do (summaryValues), not where it started. */
+export async function violationsOfResultsInRange(db: Conn, labId: number, from: number, to: number) {
+  const runs = db
+    .selectDistinct({ id: iqcResults.runId })
+    .from(iqcResults)
+    .where(and(eq(iqcResults.labId, labId), gte(iqcResults.measuredAt, from), lt(iqcResults.measuredAt, to), eq(iqcResults.current, true)));
+  return await db
+    .select({ runId: iqcViolations.runId, analyteId: iqcViolations.analyteId, rule: iqcViolations.rule, levels: iqcViolations.levels, measuredAt: iqcViolations.measuredAt })
+    .from(iqcViolations)
+    .where(and(eq(iqcViolations.labId, labId), inArray(iqcViolations.runId, runs)))
+    .orderBy(asc(iqcViolations.measuredAt), asc(iqcViolations.id));
+}
+
 export async function violationsOfRuns(db: Conn, runIds: number[]) {
   if (!runIds.length) return [];
   const out: { runId: number; rule: string; levels: string[] }[] = [];

@@ -323,6 +323,31 @@ describe('dashboard, chart and summary', () => {
     expect((await appError(async () => await monthlySummary(t.db, lab1, { month: '2026-13' }, NOW))).status).toBe(422);
   });
 
+  it("a run across a month's first midnight counts each level's violations in the month of that level's result", async () => {
+    // level 1 at 23:50 on 31 October, level 2 at 00:10 on 1 November (China time), both at +2.1 SD
+    // after a run at +2.1 SD the day before: 2-2s on each level, and across levels within the run
+    const china = (day: string, time: string) => `${day}T${time}:00+08:00`;
+    for (const [level, lot, mean, sd] of [['1', 'GM1', 5, 0.1], ['2', 'GM2', 15, 0.3]] as const)
+      await setManufacturerTarget(t.db, lab1, { analyte: 'GLU', level, lot, instrument: 'MIDNIGHT', mean, sd, effectiveFrom: china('2026-10-01', '00:00') }, NOW);
+    const results = [
+      { analyte: 'GLU', level: '1', lot: 'GM1', value: 5.21, measuredAt: china('2026-10-30', '23:50') },
+      { analyte: 'GLU', level: '2', lot: 'GM2', value: 15.63, measuredAt: china('2026-10-30', '23:55') },
+      { analyte: 'GLU', level: '1', lot: 'GM1', value: 5.21, measuredAt: china('2026-10-31', '23:50') },
+      { analyte: 'GLU', level: '2', lot: 'GM2', value: 15.63, measuredAt: china('2026-11-01', '00:10') },
+    ].map((r) => ({ ...r, instrument: 'MIDNIGHT' }));
+    const out = await ingestResults(t.db, lab1, { results }, { source: 'manual', now: NOW });
+    const crossing = out.runs.find((r) => Date.parse(r.measuredAt) === Date.parse(china('2026-10-31', '23:50')))!;
+    expect(crossing.violations.length, JSON.stringify(out)).toBeGreaterThan(0);
+    const row = async (month: string, level: string) => (await monthlySummary(t.db, lab1, { month }, NOW)).rows.find((r) => r.instrument === 'MIDNIGHT' && r.level === level)!;
+    const [oct1, nov2] = [await row('2026-10', '1'), await row('2026-11', '2')];
+    expect([oct1.total, nov2.total]).toEqual([2, 1]);
+    for (const v of crossing.violations) {
+      if (v.levels.includes('1')) expect(oct1.violations[v.rule], v.rule).toBeGreaterThanOrEqual(1);
+      if (v.levels.includes('2')) expect(nov2.violations[v.rule], v.rule).toBe(1);
+    }
+    expect(Object.keys(nov2.violations).length).toBeGreaterThan(0);
+  });
+
   it('a value of Infinity stored before the ingest refused them is counted but not described (the page answered 500)', async () => {
     const rows = [5.1, 5.3, 5.2].map((value, i) => ({ analyte: 'GLU', level: '1', lot: 'G-INF', value, measuredAt: iso(8 - i) }));
     await ingestResults(t.db, lab1, { results: rows }, { source: 'manual', now: NOW });

@@ -4,7 +4,7 @@
 // reason; with a CSV export. Rejected runs stay on the chart but out of the statistics.
 import type { DB } from '@/db/client';
 import { listAnalytes } from '@/db/queries/analytes';
-import { summaryValues, violationsInRange } from '@/db/queries/iqc';
+import { summaryValues, violationsOfResultsInRange } from '@/db/queries/iqc';
 import type { Actor } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
 import { toCsv } from '@/lib/csv';
@@ -70,7 +70,9 @@ export async function monthlySummary(db: DB, actor: Actor, q: { lab?: string | n
       g.sd = v.sd;
     }
   }
-  for (const v of await violationsInRange(db, scope.labId, from, to)) {
+  // by the runs of the month's results, as the values: a run across the month's first midnight
+  // keeps each level's violations in the month of that level's result
+  for (const v of await violationsOfResultsInRange(db, scope.labId, from, to)) {
     for (const level of v.levels) {
       const g = groups.get(keyOfRunLevel.get(`${v.runId}|${level}`) ?? '');
       if (g) g.violations[v.rule] = (g.violations[v.rule] ?? 0) + 1;
