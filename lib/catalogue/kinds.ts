@@ -3,6 +3,7 @@
 // the API all read submitted values through `readItemValue`, so the three agree on what is valid.
 import type { AnalyteKind, ItemCategory } from '@/db/enums';
 import type { ErrorParams, ErrorReason } from '@/lib/errors';
+import { decimalNumber } from '@/lib/validation/decimal';
 
 /** The part of a catalogue item that decides how its values are read. */
 export interface ItemShape {
@@ -16,14 +17,6 @@ export type ItemValue = { kind: 'number'; value: number } | { kind: 'category'; 
 export type ItemValueResult = { ok: true; value: ItemValue } | { ok: false; reason: ErrorReason; params: ErrorParams };
 
 export const isCategorical = (kind: AnalyteKind): boolean => kind !== 'quantitative';
-
-const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
-/** The number a result's text writes in decimal ('4.1', '-.5', '+1.2e3'), or NaN. Number() alone is
- * not the reader: it takes '0x10' as 16 (and '0b11', '0o7') and '' as 0, none of them a measurement. */
-export function decimalNumber(text: string): number {
-  return DECIMAL_TEXT.test(text) ? Number(text) : NaN;
-}
 
 /** Grade of a category code: its position from the lowest (negative) category, or -1 if unknown.
  * Codes and aliases compare case-insensitively ('POS' = 'pos'); the catalogue's spelling is canonical. */

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { because } from './errors';
+import { decimalOrAsIs } from './decimal';
 import { ANALYTE_CATEGORIES, ANALYTE_KINDS, LIMIT_FORMS, type ItemCategory } from '@/db/enums';
 
 const optionalNumber = z.preprocess(
-  (v) => (v === '' || v === null || v === undefined ? null : v),
-  z.coerce.number().finite().nonnegative().nullable(),
+  (v) => (v === '' || v === null || v === undefined ? null : decimalOrAsIs(v)),
+  z.number().finite().nonnegative().nullable(),
 );
 const optionalText = z.preprocess((v) => (v === '' || v === undefined ? null : v), z.string().trim().max(500).nullable());
 
@@ -109,7 +110,7 @@ export const analyteInput = z
 
 export type AnalyteInput = z.infer<typeof analyteInput>;
 
-const bound = z.preprocess((v) => (v === '' || v === undefined ? null : v), z.coerce.number().finite().nullable());
+const bound = z.preprocess((v) => (v === '' || v === undefined ? null : decimalOrAsIs(v)), z.number().finite().nullable());
 
 /** One concentration range of an analyte's allowable limit: from < target ≤ to (null = unbounded). */
 export const limitRangeInput = z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { because } from './errors';
+import { decimalOrAsIs } from './decimal';
 import { TOKEN_SCOPES } from '@/db/enums';
 
 /** The shortest password a person may choose (NIST SP 800-63B allows 8; we ask for 12). */
@@ -31,6 +32,6 @@ export const tokenScopesField = z.preprocess(
 
 /** Days until the token expires (1 to 730), or empty for a token that does not expire. */
 export const tokenExpiryField = z.preprocess(
-  (v) => (v === '' || v === undefined || v === null || v === 'never' ? null : v),
-  z.coerce.number().int().min(1).max(730).nullable(),
+  (v) => (v === '' || v === undefined || v === null || v === 'never' ? null : decimalOrAsIs(v)),
+  z.number().int().min(1).max(730).nullable(),
 );

@@ -5,7 +5,7 @@ import { because } from './errors';
 import { LIMIT_FORMS, PEER_GROUPINGS, SIGMA_PT_SOURCES } from '@/db/enums';
 import { safeText } from './admin';
 import { EARLIEST, parseMeasuredAt } from './iqc';
-import { decimalNumber } from '@/lib/catalogue/kinds';
+import { decimal, decimalOrAsIs } from './decimal';
 import { DAY_MS, dayOf, startOfDay } from '@/lib/calendar';
 
 const code = (max: number) =>
@@ -15,11 +15,6 @@ const code = (max: number) =>
     .min(1)
     .max(max)
     .refine((s) => /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(s), because('value.codeCharsDot'));
-
-/** A regulator's number as a form or the API sends it: a JSON number, or decimal text read with the
- * results' own reader (decimalNumber). Not z.coerce.number(), which takes '0x10' as 16 and true as 1:
- * a reference value is what every lab's result is graded against. Other text stays text, refused. */
-const decimalOrAsIs = (v: unknown) => (typeof v === 'string' && Number.isFinite(decimalNumber(v.trim())) ? decimalNumber(v.trim()) : v);
 
 const optionalPositive = z.preprocess(
   (v) => (v === '' || v === null || v === undefined ? null : decimalOrAsIs(v)),
@@ -87,7 +82,7 @@ export const schemeAnalyteInput = z.preprocess(
     }),
 );
 
-const percentSetting = (fallback: number) => z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().finite().gt(0).max(100).default(fallback));
+const percentSetting = (fallback: number) => z.preprocess((v) => (v === '' || v === null ? undefined : v), decimal(z.number().finite().gt(0).max(100)).default(fallback));
 
 /** `passPercent: { qualitative?, ordinal?, nominal? }` (the API) → the flat fields the forms send. */
 const flattenPassPercent = (v: unknown) => {
@@ -116,14 +111,14 @@ export const schemeInput = z.preprocess(
       .trim()
       .refine((s) => /^\d{6}$/.test(s), because('value.regionCode'))
       .optional(),
-    minRoundScore: z.coerce.number().min(0).max(100).default(80),
+    minRoundScore: decimal(z.number().min(0).max(100)).default(80),
     sigmaPtSource: z.enum(SIGMA_PT_SOURCES).default('allowable_error'),
     peerGrouping: z.enum(PEER_GROUPINGS).default('method'),
-    minPeerGroupSize: z.coerce.number().int().min(3).max(1000).default(8),
+    minPeerGroupSize: decimal(z.number().int().min(3).max(1000)).default(8),
     /** categorical items (DOMAIN §2): consensus share in percent, ordinal tolerance in grades, the
      * negative rule, and the event pass mark per kind (an analyte's minScore still wins) */
     consensusPercent: percentSetting(80),
-    ordinalTolerance: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().int().min(0).max(10).default(1)),
+    ordinalTolerance: z.preprocess((v) => (v === '' || v === null ? undefined : v), decimal(z.number().int().min(0).max(10)).default(1)),
     negativeMustBeNegative: z.preprocess(
       (v) => (v === 'true' || v === 'on' || v === '1' ? true : v === 'false' || v === 'off' || v === '0' ? false : v === '' || v === null ? undefined : v),
       z.boolean().default(true),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { minTargetSd, WESTGARD_RULES } from '@/lib/stats';
 import { safeText } from './admin';
 import { because } from './errors';
+import { DECIMAL_TEXT } from './decimal';
 
 /** Times without an offset are read as China Standard Time: LIS exports and hand-made spreadsheets
  * in the demo regions write local wall-clock time. */
@@ -120,7 +121,7 @@ function readResultValue(v: unknown): number | string | Refused {
   if (typeof v === 'number') return Number.isFinite(v) ? v : REFUSED_NOT_FINITE;
   if (typeof v !== 'string') return new Refused([because('value.notNumber')]);
   const s = v.trim();
-  if (!NUMBER_TEXT.test(s)) return s;
+  if (!DECIMAL_TEXT.test(s)) return s;
   const n = Number(s);
   return Number.isFinite(n) ? n : REFUSED_NOT_FINITE;
 }
@@ -129,7 +130,7 @@ const resultValue = field(readResultValue);
 /** An optional number (the signal of a categorical reading): empty is absent. */
 function readOptionalNumber(v: unknown): number | null | Refused {
   if (v === undefined || v === null || (typeof v === 'string' && !v.trim())) return null;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && NUMBER_TEXT.test(v.trim()) ? Number(v.trim()) : NaN;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && DECIMAL_TEXT.test(v.trim()) ? Number(v.trim()) : NaN;
   if (!Number.isFinite(n)) return new Refused([because('value.notNumber')]);
   return n;
 }
@@ -138,7 +139,6 @@ const optionalNumber = field(readOptionalNumber);
 const requiredText = (max: number) => safeText(max).pipe(z.string().min(1, 'Required'));
 const optionalText = (max: number) => z.preprocess((v) => (v === undefined || v === null ? '' : v), safeText(max));
 
-const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 /** Text a spreadsheet would run as a formula: it starts with = + - @, a tab or a carriage return
  * (tested by the first character's code: a million times per import). */
 const startsLikeFormula = (s: string) => {
@@ -244,7 +244,7 @@ export const iqcResultsBody = z.object({
  * text such as `0x10` is refused, never read as 0, 1 or 16 as `Number()` would. */
 function readTargetNumber(v: unknown): number | Refused {
   if (v === undefined || v === null || (typeof v === 'string' && !v.trim())) return REFUSED_REQUIRED;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && NUMBER_TEXT.test(v.trim()) ? Number(v.trim()) : NaN;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && DECIMAL_TEXT.test(v.trim()) ? Number(v.trim()) : NaN;
   return Number.isFinite(n) ? n : new Refused([because('value.notNumber')]);
 }
 const targetNumber = field(readTargetNumber);

@@ -1,6 +1,7 @@
 // Input of the mutual-recognition use cases: policies, decisions, public look-ups.
 import { z } from 'zod';
 import { because } from './errors';
+import { decimal } from './decimal';
 import { safeText } from './admin';
 import { CALENDAR_DAY_KINDS } from '@/db/enums';
 import { MAX_WINDOW_DAYS, parseWindows, type RecognitionWindows } from '@/lib/services/recognition/window';
@@ -23,17 +24,17 @@ const optionalDay = z.preprocess((v) => (v === '' || v === null ? undefined : v)
  */
 export const policyCriteria = z.object({
   /** the last N evaluated EQA rounds of the analyte must all be satisfactory */
-  eqaSatisfactoryRounds: z.coerce.number().int().min(1).max(10).default(2),
+  eqaSatisfactoryRounds: decimal(z.number().int().min(1).max(10)).default(2),
   /** none of the last M rounds may be unsuccessful (2 consecutive or 2 of 3 unsatisfactory) */
-  eqaUnsuccessfulWindow: z.coerce.number().int().min(1).max(10).default(3),
+  eqaUnsuccessfulWindow: decimal(z.number().int().min(1).max(10)).default(3),
   /** IQC with at least this many levels on a working day counts as "IQC performed" */
-  iqcMinLevels: z.coerce.number().int().min(1).max(5).default(2),
+  iqcMinLevels: decimal(z.number().int().min(1).max(5)).default(2),
   /** share of working days (the working calendar: Mon–Fri, holidays and make-up days) with IQC, in percent */
-  iqcCoveragePercent: z.coerce.number().min(0).max(100).default(80),
+  iqcCoveragePercent: decimal(z.number().min(0).max(100)).default(80),
   /** look-back window for IQC coverage and cumulative CV, in days */
-  iqcWindowDays: z.coerce.number().int().min(7).max(366).default(90),
+  iqcWindowDays: decimal(z.number().int().min(7).max(366)).default(90),
   /** a rejected run older than this many days must have a resolved corrective action */
-  correctiveActionDays: z.coerce.number().int().min(0).max(90).default(7),
+  correctiveActionDays: decimal(z.number().int().min(0).max(90)).default(7),
   /** require the cumulative CV to be at or below the analyte's allowable CV */
   requireCv: z.preprocess((v) => (v === 'on' || v === 'true' ? true : v === 'false' || v === '' ? false : v), z.boolean()).default(true),
 });
@@ -45,7 +46,7 @@ const analyteCodeList = z.preprocess(
   z.array(z.string().trim().toUpperCase().refine((s) => /^[A-Z0-9_]{1,20}$/.test(s), because('value.analyteCodes'))).min(1, 'List at least one analyte'),
 );
 
-const windowDays = z.union([z.null(), z.coerce.number().int().min(0).max(MAX_WINDOW_DAYS)]);
+const windowDays = z.union([z.null(), decimal(z.number().int().min(0).max(MAX_WINDOW_DAYS))]);
 /** A policy's recognition windows (lib/services/recognition/window.ts): as an object, or as the
  * policy form's text (`K 7` per line, `* 30` for the rest, `none` for no limit). */
 const windowsObject = z.object({
@@ -72,7 +73,7 @@ export const policyInput = z.object({
   effectiveFrom: isoDay,
   criteria: policyCriteria.default(DEFAULT_CRITERIA),
   analyteCodes: analyteCodeList,
-  validityMonths: z.coerce.number().int().min(1).max(60).default(12),
+  validityMonths: decimal(z.number().int().min(1).max(60)).default(12),
   reason: safeText(500).pipe(z.string().min(3, 'Give a reason (3 characters or more)')),
 });
 export type PolicyInput = z.infer<typeof policyInput>;
