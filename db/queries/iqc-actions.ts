@@ -8,14 +8,6 @@ import { scopeWhere } from './scope';
 import { pageOf, textFilter, type PageRequest } from './paging';
 import { affectedRows, first } from '@/db/dialect';
 
-export async function actionsInRange(db: Conn, labId: number, analyteId: number, from: number, to: number) {
-  return await db
-    .select({ id: correctiveActions.id, runId: correctiveActions.runId, status: correctiveActions.status, cause: correctiveActions.cause, action: correctiveActions.action })
-    .from(correctiveActions)
-    .innerJoin(iqcRuns, eq(iqcRuns.id, correctiveActions.runId))
-    .where(and(eq(correctiveActions.labId, labId), eq(correctiveActions.analyteId, analyteId), gte(iqcRuns.measuredAt, from), lt(iqcRuns.measuredAt, to)));
-}
-
 const actionCols = {
   id: correctiveActions.id,
   runId: correctiveActions.runId,

@@ -7,7 +7,7 @@ import { analytes, controlLots, correctiveActions, iqcResults, iqcRuns, iqcViola
 import type { RunStatus } from '../enums';
 import { dialectOf, first, isTrue, rawAll } from '@/db/dialect';
 
-export { actionsInRange, findCorrectiveAction, listCorrectiveActions, resolveCorrectiveActionRow } from './iqc-actions';
+export { findCorrectiveAction, listCorrectiveActions, resolveCorrectiveActionRow } from './iqc-actions';
 
 // ---------------------------------------------------------------------------------------------
 // Reads for pages and the API (drizzle)
@@ -205,34 +205,46 @@ export function chartPointsQuery(db: Conn, labId: number, analyteId: number, fro
     .orderBy(asc(iqcResults.measuredAt), asc(iqcResults.level));
 }
 
-export async function violationsInRange(db: Conn, labId: number, from: number, to: number, analyteId?: number) {
+/** The runs holding a current result of the lab (of one item, if given) measured in [from, to): a
+ * run that starts before `from` (across midnight at a month's end, or before a chart's first day)
+ * belongs where its results are, as their values do, not where it started. */
+export function runsOfResultsInRange(db: Conn, labId: number, from: number, to: number, analyteId?: number) {
+  return db
+    .selectDistinct({ id: iqcResults.runId })
+    .from(iqcResults)
+    .where(
+      and(
+        eq(iqcResults.labId, labId),
+        analyteId !== undefined ? eq(iqcResults.analyteId, analyteId) : undefined,
+        gte(iqcResults.measuredAt, from),
+        lt(iqcResults.measuredAt, to),
+        eq(iqcResults.current, true),
+      ),
+    );
+}
+
+/** The lab's own rows, said again for PostgreSQL (Citus routes by it). The runs already belong to the
+ * lab: SQLite, without statistics, given the lab as well reads every row of the lab by the lab's
+ * index and filters by run, where the run's index reads only the runs' rows. */
+const labOnPg = (db: Conn, column: typeof iqcViolations.labId | typeof correctiveActions.labId, labId: number) => (dialectOf(db) === 'pg' ? eq(column, labId) : undefined);
+
+/** The violations of {@link runsOfResultsInRange}: the monthly summary's and the chart's markers. */
+export async function violationsOfResultsInRange(db: Conn, labId: number, from: number, to: number, analyteId?: number) {
+  const runs = runsOfResultsInRange(db, labId, from, to, analyteId);
   return await db
     .select({ runId: iqcViolations.runId, analyteId: iqcViolations.analyteId, rule: iqcViolations.rule, levels: iqcViolations.levels, measuredAt: iqcViolations.measuredAt })
     .from(iqcViolations)
-    .where(
-      and(
-        eq(iqcViolations.labId, labId),
-        gte(iqcViolations.measuredAt, from),
-        lt(iqcViolations.measuredAt, to),
-        analyteId !== undefined ? eq(iqcViolations.analyteId, analyteId) : undefined,
-      ),
-    )
+    .where(and(labOnPg(db, iqcViolations.labId, labId), inArray(iqcViolations.runId, runs)))
     .orderBy(asc(iqcViolations.measuredAt), asc(iqcViolations.id));
 }
 
-/** The violations of the runs holding a current result measured in [from, to): a run that starts
- * before `from` (across midnight at a month's end) counts where its results are, as the month's
- * values do (summaryValues), not where it started. */
-export async function violationsOfResultsInRange(db: Conn, labId: number, from: number, to: number) {
-  const runs = db
-    .selectDistinct({ id: iqcResults.runId })
-    .from(iqcResults)
-    .where(and(eq(iqcResults.labId, labId), gte(iqcResults.measuredAt, from), lt(iqcResults.measuredAt, to), eq(iqcResults.current, true)));
+/** The corrective actions of the runs holding the item's current results measured in [from, to)
+ * (the chart's points), wherever those runs start. */
+export async function actionsOfResultsInRange(db: Conn, labId: number, analyteId: number, from: number, to: number) {
   return await db
-    .select({ runId: iqcViolations.runId, analyteId: iqcViolations.analyteId, rule: iqcViolations.rule, levels: iqcViolations.levels, measuredAt: iqcViolations.measuredAt })
-    .from(iqcViolations)
-    .where(and(eq(iqcViolations.labId, labId), inArray(iqcViolations.runId, runs)))
-    .orderBy(asc(iqcViolations.measuredAt), asc(iqcViolations.id));
+    .select({ id: correctiveActions.id, runId: correctiveActions.runId, status: correctiveActions.status, cause: correctiveActions.cause, action: correctiveActions.action })
+    .from(correctiveActions)
+    .where(and(labOnPg(db, correctiveActions.labId, labId), inArray(correctiveActions.runId, runsOfResultsInRange(db, labId, from, to, analyteId))));
 }
 
 export async function violationsOfRuns(db: Conn, runIds: number[]) {

@@ -323,7 +323,7 @@ describe('dashboard, chart and summary', () => {
     expect((await appError(async () => await monthlySummary(t.db, lab1, { month: '2026-13' }, NOW))).status).toBe(422);
   });
 
-  it("a run across a month's first midnight counts each level's violations in the month of that level's result", async () => {
+  it("a run across a month's first midnight counts each level's violations in the month of that level's result, and the chart marks them on that result", async () => {
     // level 1 at 23:50 on 31 October, level 2 at 00:10 on 1 November (China time), both at +2.1 SD
     // after a run at +2.1 SD the day before: 2-2s on each level, and across levels within the run
     const china = (day: string, time: string) => `${day}T${time}:00+08:00`;
@@ -346,6 +346,13 @@ describe('dashboard, chart and summary', () => {
       if (v.levels.includes('2')) expect(nov2.violations[v.rule], v.rule).toBe(1);
     }
     expect(Object.keys(nov2.violations).length).toBeGreaterThan(0);
+    // the chart from 1 November marks level 2's point with its run's rules and corrective action,
+    // though the run starts on 31 October (they were read by the run's start, and the point had none)
+    const chart = await chartData(t.db, lab1, { analyte: 'GLU', instrument: 'MIDNIGHT', from: '2026-11-01', to: '2026-11-02' }, NOW);
+    const point = chart.panels.find((p) => p.level === '2')!.points.find((p) => p.runId === crossing.runId)!;
+    expect(point.rules.toSorted()).toEqual(crossing.violations.filter((v) => v.levels.includes('2')).map((v) => v.rule).toSorted());
+    expect(crossing.status).toBe('rejected');
+    expect(point).toMatchObject({ status: 'rejected', actionStatus: 'open' });
   });
 
   it('a value of Infinity stored before the ingest refused them is counted but not described (the page answered 500)', async () => {

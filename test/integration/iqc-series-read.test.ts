@@ -16,7 +16,8 @@ import { ingestResults } from '@/lib/services/iqc/ingest';
 import { setManufacturerTarget } from '@/lib/services/iqc/targets';
 import { iqcStatements } from '@/db/queries/iqc-ingest';
 import { dailyRefreshStatements } from '@/db/queries/daily-iqc-refresh';
-import { chartPoints, chartPointsQuery } from '@/db/queries/iqc';
+import { actionsOfResultsInRange, chartPoints, chartPointsQuery, violationsOfResultsInRange } from '@/db/queries/iqc';
+import { sqlitePlans } from '../support/sqlite-plans';
 import { chartResultsPage } from '@/lib/services/read/iqc-results';
 import { regionResultsSql } from '@/db/pg/iqc-ingest-prefetch';
 import { storedDaysSql } from '@/db/pg/daily-iqc-refresh';
@@ -223,6 +224,17 @@ describe('the ingest reads a series by its control lots', () => {
       const { rows } = await (t.db.$client as unknown as Pool).query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${q.sql}`, q.params);
       // the quiet instrument's 10 results, not the busy one's 240 as well
       expect(iqcResultsRead(rows[0]['QUERY PLAN'][0].Plan)).toBe(10);
+    }
+  });
+
+  it.skipIf(testBackend !== 'sqlite')('the chart’s rules and corrective actions are read by index, through the runs of its results', async () => {
+    const plans = await sqlitePlans(t.db, /iqc_violations|corrective_actions/, () => violationsOfResultsInRange(t.db, labId, D0, D0 + 120 * DAY, kId).then(() => actionsOfResultsInRange(t.db, labId, kId, D0, D0 + 120 * DAY)));
+    expect(plans).toHaveLength(2);
+    for (const plan of plans) {
+      expect(plan.filter((d) => /^SCAN /.test(d) && !/USING COVERING INDEX/.test(d)), plan.join('\n')).toEqual([]);
+      // by run, not every violation or action the lab ever had by the lab's index
+      expect(plan[0], plan.join('\n')).toMatch(/^SEARCH (iqc_violations|corrective_actions) USING INDEX (iqc_violations_run_idx|corrective_actions_run_uq) \(run_id=\?\)/);
+      expect(plan.some((d) => /iqc_results USING (COVERING )?INDEX iqc_results_lab_analyte_time_idx/.test(d)), plan.join('\n')).toBe(true);
     }
   });
 

@@ -2,7 +2,7 @@
 // with each point's rules, corrective action and exclusion.
 import type { DB } from '@/db/client';
 import { findAnalyteByCode } from '@/db/queries/analytes';
-import { actionsInRange, chartPoints, violationsInRange } from '@/db/queries/iqc';
+import { actionsOfResultsInRange, chartPoints, violationsOfResultsInRange } from '@/db/queries/iqc';
 import type { Actor } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
 import { DAY_MS } from '@/lib/calendar';
@@ -49,13 +49,15 @@ export async function chartData(db: DB, actor: Actor, q: { lab?: string | null; 
   const from = parseBound(q.from, false) ?? to - 90 * DAY_MS;
   if (Number.isNaN(from) || Number.isNaN(to)) throw new AppError('iqc.invalidDateRange', {}, [fieldError('value.useDate', {}, 'from')]);
   const rows = await chartPoints(db, scope.labId, analyte.id, from, to, q.instrument ?? undefined);
+  // markers by the runs of the points shown: a run that starts before `from` keeps its rules and
+  // action on its results inside the range
   const rulesByRun = new Map<number, { rule: string; levels: string[] }[]>();
-  for (const v of await violationsInRange(db, scope.labId, from, to, analyte.id)) {
+  for (const v of await violationsOfResultsInRange(db, scope.labId, from, to, analyte.id)) {
     let list = rulesByRun.get(v.runId);
     if (!list) rulesByRun.set(v.runId, (list = []));
     list.push({ rule: v.rule, levels: v.levels });
   }
-  const actionByRun = new Map((await actionsInRange(db, scope.labId, analyte.id, from, to)).map((a) => [a.runId, a]));
+  const actionByRun = new Map((await actionsOfResultsInRange(db, scope.labId, analyte.id, from, to)).map((a) => [a.runId, a]));
   const panels = new Map<string, ChartPanel>();
   const instruments = new Set<string>();
   for (const r of rows) {
