@@ -333,6 +333,8 @@ export async function resultsForApi(db: Conn, labId: number, from: number, to: n
       measuredAt: iqcResults.measuredAt,
       version: iqcResults.version,
       status: iqcRuns.status,
+      excluded: iqcResults.excluded,
+      excludedReason: iqcResults.excludedReason,
     })
     .from(iqcResults)
     .innerJoin(iqcRuns, eq(iqcRuns.id, iqcResults.runId))
@@ -374,11 +376,22 @@ export async function runsForApi(db: Conn, labId: number, q: { from: number; to:
 
 /** Current results of the given runs with their lot numbers (500 runs per query). */
 export async function resultsOfRuns(db: Conn, runIds: number[]) {
-  const out: { runId: number; level: string; lot: string; value: number; category: string | null; signal: number | null; z: number | null; measuredAt: number }[] = [];
+  const out: { runId: number; level: string; lot: string; value: number; category: string | null; signal: number | null; z: number | null; measuredAt: number; excluded: boolean; excludedReason: string | null }[] = [];
   for (let i = 0; i < runIds.length; i += 500) {
     out.push(
       ...await db
-        .select({ runId: iqcResults.runId, level: iqcResults.level, lot: controlLots.lotNumber, value: iqcResults.value, category: iqcResults.category, signal: iqcResults.signal, z: iqcResults.z, measuredAt: iqcResults.measuredAt })
+        .select({
+          runId: iqcResults.runId,
+          level: iqcResults.level,
+          lot: controlLots.lotNumber,
+          value: iqcResults.value,
+          category: iqcResults.category,
+          signal: iqcResults.signal,
+          z: iqcResults.z,
+          measuredAt: iqcResults.measuredAt,
+          excluded: iqcResults.excluded,
+          excludedReason: iqcResults.excludedReason,
+        })
         .from(iqcResults)
         .innerJoin(controlLots, eq(controlLots.id, iqcResults.controlLotId))
         .where(and(inArray(iqcResults.runId, runIds.slice(i, i + 500)), eq(iqcResults.current, true))),

@@ -17,6 +17,7 @@ import { mapSeq } from '@/lib/async';
 import { labDashboard } from '@/lib/services/iqc/views';
 import { ruleChoicesAt } from '@/lib/services/iqc/rules';
 import { resultsForApi, summaryValues } from '@/db/queries/iqc';
+import { resultsForApiView, runsForApiView } from '@/lib/services/iqc/api-reads';
 import { sqlitePlans } from '../support/sqlite-plans';
 import { first } from '@/db/dialect';
 
@@ -428,6 +429,16 @@ describe('excluding a single result', () => {
     expect(await resultOf(r1, '1')).toMatchObject({ excluded: true, excludedReason: 'control vial left open' });
     const audit = (await t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.result.exclude')).orderBy(auditLog.id)).at(-1)!;
     expect(audit.details).toMatchObject({ runId: r1, reason: 'control vial left open', statusBefore: 'warning', statusAfter: 'accepted', reevaluatedRuns: [r1, r2], withdrawnActions: [r2] });
+    // the read API says which result is left out, so a client recomputing from it can leave it out too
+    const q = { analyte: 'K', from: new Date(at - DAY).toISOString(), to: new Date(at + 2 * DAY).toISOString() };
+    const apiRuns = (await runsForApiView(t.db, lab, { ...q, instrument: 'E1' }, NOW)).runs;
+    expect(apiRuns.map((r) => r.results.map((x) => [x.level, x.excluded ?? false, x.excludedReason]))).toEqual([
+      [['1', true, 'control vial left open'], ['2', false, undefined]],
+      [['1', false, undefined], ['2', false, undefined]],
+    ]);
+    const apiResults = (await resultsForApiView(t.db, lab, q, NOW)).filter((r) => r.instrument === 'E1');
+    expect(apiResults.filter((r) => 'excluded' in r)).toEqual([expect.objectContaining({ runId: r1, level: '1', excluded: true, excludedReason: 'control vial left open' })]);
+    expect(apiResults).toHaveLength(4);
 
     expect(await includeResult(t.db, lab, { resultId: (await resultOf(r1, '1')).id }, NOW)).toMatchObject({ excluded: false, status: 'warning' });
     expect((await storedRuns(lab.labId!, 'E1')).map((r) => [r.status, r.action])).toEqual([

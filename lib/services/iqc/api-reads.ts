@@ -52,8 +52,13 @@ export interface ApiRun {
   status: string;
   violations: { rule: string; levels: string[] }[];
   /** `value`: the number, or a categorical item's category code (then `signal`: its S/CO, if sent) */
-  results: { level: string; lot: string; value: number | string; signal?: number | null; z: number | null; measuredAt: string }[];
+  results: ({ level: string; lot: string; value: number | string; signal?: number | null; z: number | null; measuredAt: string } & ExclusionFields)[];
 }
+
+/** Present on a result the lab excluded from the rules and statistics, absent on every other: a
+ * client that recomputes a mean or a rule from the answer must leave it out, as LabQC did. */
+type ExclusionFields = { excluded?: true; excludedReason?: string | null };
+const exclusionFields = (r: { excluded: boolean; excludedReason: string | null }): ExclusionFields => (r.excluded ? { excluded: true, excludedReason: r.excludedReason } : {});
 
 /**
  * `GET /api/v1/iqc/runs?analyte=&instrument=&from=&to=[&lab=][&limit=][&cursor=]`: runs in time order
@@ -92,7 +97,7 @@ export async function runsForApiView(
   for (const r of (await resultsOfRuns(db, ids)).sort((a, b) => a.measuredAt - b.measuredAt || collator.compare(a.level, b.level))) {
     let list = results.get(r.runId);
     if (!list) results.set(r.runId, (list = []));
-    list.push({ level: r.level, lot: r.lot, ...valueFields(r), z: r.z, measuredAt: new Date(r.measuredAt).toISOString() });
+    list.push({ level: r.level, lot: r.lot, ...valueFields(r), z: r.z, measuredAt: new Date(r.measuredAt).toISOString(), ...exclusionFields(r) });
   }
   const last = page.at(-1);
   return {
@@ -145,10 +150,11 @@ export async function resultsForApiView(db: DB, actor: Actor, q: ResultsQuery, n
   const scope = await resolveReadableLab(db, actor, q.lab);
   const { from, to, analyteId, errors } = await apiQuery(db, q, now);
   if (errors.length) throw new AppError('iqc.invalidQuery', {}, errors);
-  return (await resultsForApi(db, scope.labId, from, to, analyteId)).map(({ category, signal, ...r }) => ({
+  return (await resultsForApi(db, scope.labId, from, to, analyteId)).map(({ category, signal, excluded, excludedReason, ...r }) => ({
     ...r,
     ...valueFields({ value: r.value, category, signal }),
     instrument: r.instrument || undefined,
     measuredAt: new Date(r.measuredAt).toISOString(),
+    ...exclusionFields({ excluded, excludedReason }),
   }));
 }
