@@ -35,6 +35,7 @@ const cols = {
   regionName: regions.name,
   regionNameEn: regions.nameEn,
   regionCode: regions.code,
+  regionPath: regions.path,
   analyteId: analytes.id,
   analyteCode: analytes.code,
   analyteNameEn: analytes.nameEn,

@@ -36,7 +36,12 @@ export async function listAllPolicies(db: Conn): Promise<PolicyRow[]> {
 
 /** Policies of the regions on a lab's (or region's) path: itself and its ancestors. */
 export async function listPoliciesOnPath(db: Conn, path: string): Promise<PolicyRow[]> {
-  const codes = path.split('/').filter(Boolean);
+  return await listPoliciesOnPaths(db, [path]);
+}
+
+/** Policies of the regions on any of the paths (a page of the queue: its labs' regions). */
+export async function listPoliciesOnPaths(db: Conn, paths: readonly string[]): Promise<PolicyRow[]> {
+  const codes = [...new Set(paths.flatMap((path) => path.split('/').filter(Boolean)))];
   if (!codes.length) return [];
   return (await db
     .select({ p: recognitionPolicies, regionCode: regions.code, regionName: regions.name, regionPath: regions.path, regionLevel: regions.level })

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
 import type { DB } from '@/db/client';
-import { sqlRows } from '../support/db';
+import { sqlRows, sqlRun } from '../support/db';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { addDays, dayOf } from '@/lib/calendar';
 import { addGoodEvidence, analyteId, labId, setEvidenceClock } from '../integration/recognition-fixtures';
@@ -11,16 +11,17 @@ import { openBrowser, openE2eDb, signIn } from './browser';
 
 const baseUrl = inject('baseUrl');
 
-/** An eligible, uncertified Guangzhou pair from the demo data; when the demo evidence has none,
- * evidence for GZ-005 × potassium is written (laid out relative to today) and evaluated. */
-async function eligiblePair(db: DB): Promise<{ lab: string; analyte: string }> {
+/** An eligible, uncertified pair of a city (labs `GZ-…` or `SZ-…`) from the demo data; when the demo
+ * evidence has none, evidence for its lab 005 × potassium is written (laid out relative to today)
+ * and evaluated. */
+async function eligiblePair(db: DB, city: 'GZ' | 'SZ' = 'GZ'): Promise<{ lab: string; analyte: string }> {
   const find = async () =>
     (
       await sqlRows<{ lab: string; analyte: string }>(
         db,
         `SELECT l.code AS lab, a.code AS analyte FROM eligibility_results e
          JOIN laboratories l ON l.id = e.lab_id JOIN analytes a ON a.id = e.analyte_id
-         WHERE e.eligible = true AND l.code LIKE 'GZ-%'
+         WHERE e.eligible = true AND l.code LIKE '${city}-%'
            AND NOT EXISTS (SELECT 1 FROM certifications c WHERE c.lab_id = e.lab_id AND c.analyte_id = e.analyte_id)
            AND NOT EXISTS (SELECT 1 FROM certification_events ev WHERE ev.lab_id = e.lab_id AND ev.analyte_id = e.analyte_id)
          ORDER BY l.code, a.code LIMIT 1`,
@@ -29,8 +30,8 @@ async function eligiblePair(db: DB): Promise<{ lab: string; analyte: string }> {
   const found = await find();
   if (found) return found;
   setEvidenceClock(Date.now());
-  await addGoodEvidence(db, await labId(db, 'GZ-005'), await analyteId(db, 'K'));
-  await computeEligibility(db, { labIds: [await labId(db, 'GZ-005')] });
+  await addGoodEvidence(db, await labId(db, `${city}-005`), await analyteId(db, 'K'));
+  await computeEligibility(db, { labIds: [await labId(db, `${city}-005`)] });
   return (await find())!;
 }
 
@@ -123,5 +124,53 @@ describe('recognition: approve, then verify publicly', () => {
     ['certifications of an unknown lab', '/api/v1/labs/NOPE/certifications', 404],
   ])('the public API answers %s with %i', async (_t, path, status) => {
     expect((await fetch(`${baseUrl}${path}`)).status).toBe(status);
+  });
+});
+
+describe('a new policy version in force today: the queue marks the verdicts it predates, and saving it recomputes them', () => {
+  let browser: Awaited<ReturnType<typeof openBrowser>>;
+  let db: DB;
+  let closeDb: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    ({ db, close: closeDb } = await openE2eDb());
+    browser = await openBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await closeDb?.();
+  });
+
+  it('Shenzhen gets its own version (a copy of the inherited one); its eligibility is computed again without a click, and a verdict older than the version is marked in the queue', async () => {
+    const pair = await eligiblePair(db, 'SZ');
+    const page = await browser.context.newPage();
+    await signIn(page, baseUrl, 'regulator.gd@demo.labqc');
+    await page.goto(`${baseUrl}/regulator/policy?region=440300`);
+    await page.fill('#p-reason', 'Shenzhen keeps the provincial list under its own version');
+    await page.locator('#policy-form button[type=submit]').click();
+    await expect.poll(() => page.locator('#policy-form [role=status]').textContent(), { timeout: 15_000 }).toMatch(/being computed again/);
+    const [policy] = await sqlRows<{ createdAt: number; version: number }>(
+      db,
+      `SELECT p.created_at AS "createdAt", p.version FROM recognition_policies p JOIN regions r ON r.id = p.region_id WHERE r.code = '440300' ORDER BY p.version DESC LIMIT 1`,
+    );
+    // every Shenzhen verdict is computed again under the new version, by the run the save started
+    const older = () =>
+      sqlRows<{ n: number }>(db, `SELECT count(*) AS n FROM eligibility_results e JOIN laboratories l ON l.id = e.lab_id WHERE l.code LIKE 'SZ-%' AND e.computed_at < ${Number(policy.createdAt)}`).then((r) => Number(r[0].n));
+    await expect.poll(older, { timeout: 60_000, interval: 500 }).toBe(0);
+    await page.goto(`${baseUrl}/regulator/recognition?lab=${pair.lab}&analyte=${pair.analyte}`);
+    const row = page.getByTestId(`approve-${pair.lab}-${pair.analyte}`);
+    await expect(row.count()).resolves.toBe(1);
+    await expect(row.getByTestId('verdict-outdated').count()).resolves.toBe(0);
+    // a verdict from before the version (as when it was added through the API, or the run failed)
+    const pairWhere = `lab_id = (SELECT id FROM laboratories WHERE code = '${pair.lab}') AND analyte_id = (SELECT id FROM analytes WHERE code = '${pair.analyte}')`;
+    const [{ computedAt }] = await sqlRows<{ computedAt: number }>(db, `SELECT computed_at AS "computedAt" FROM eligibility_results WHERE ${pairWhere}`);
+    await sqlRun(db, `UPDATE eligibility_results SET computed_at = ${Number(policy.createdAt) - 60_000} WHERE ${pairWhere}`);
+    try {
+      await page.reload();
+      await expect(row.getByTestId('verdict-outdated').textContent()).resolves.toContain(`policy version ${policy.version}`);
+    } finally {
+      await sqlRun(db, `UPDATE eligibility_results SET computed_at = ${Number(computedAt)} WHERE ${pairWhere}`);
+    }
+    await page.close();
   });
 });

@@ -300,6 +300,12 @@ describe('an approval rests on a verdict of the policy version in force', () => 
     }
   };
   const certificates = async () => (await sqlRows<{ n: number }>(w.db, 'SELECT count(*) AS n FROM certifications'))[0].n;
+  /** what the queue says beside a pair's verdict: the policy version it predates, or null */
+  const queueSays = async (labCode: string, analyte: string, now: number) => {
+    const page: PageRequest<'lab'> = { page: 1, size: 50, sort: 'lab', dir: 'asc', q: '' };
+    const q = await recognitionQueuePage(w.db, w.regulators.gd, { labCode }, { approve: page, review: page }, { now });
+    return [...q.toApprove.rows, ...q.toReview.rows].find((r) => r.analyteCode === analyte)?.outdatedBy;
+  };
 
   beforeAll(async () => {
     w = await createSeededTestDb();
@@ -312,10 +318,13 @@ describe('an approval rests on a verdict of the policy version in force', () => 
   it('a version added after the last eligibility run refuses approvals (409) until eligibility is computed again under it', async () => {
     // Guangdong drops K from today on, after the verdicts were computed: they still say K is eligible
     await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2026-06-15', analyteCodes: ['NA'], reason: 'K leaves the list' }, { now: NOW + HOUR });
+    // the queue says so beside each verdict, before anyone clicks
+    expect([await queueSays('GZ-001', 'K', NOW + 2 * HOUR), await queueSays('GZ-001', 'NA', NOW + 2 * HOUR)]).toEqual([2, 2]);
     expect([await refusal('GZ-001', 'K', NOW + 2 * HOUR), await refusal('GZ-001', 'NA', NOW + 2 * HOUR)]).toEqual(['recognition.verdictOutdated', 'recognition.verdictOutdated']);
     await expect(decide(w.db, w.regulators.gd, { action: 'approve', labId: await labId(w.db, 'GZ-001'), analyteId: await analyteId(w.db, 'K'), reason: 'meets the policy' }, { now: NOW + 2 * HOUR })).rejects.toThrow(expect.objectContaining({ code: 'conflict', message: 'The eligibility of K was computed before version 2 of the recognition policy, now in force: recompute eligibility, then decide' }));
     expect(await certificates()).toBe(0);
     await computeEligibility(w.db, { now: NOW + 3 * HOUR });
+    expect(await queueSays('GZ-001', 'NA', NOW + 4 * HOUR)).toBeNull();
     expect(await refusal('GZ-001', 'K', NOW + 4 * HOUR)).toBe('recognition.notEligible');
     expect(await refusal('GZ-001', 'NA', NOW + 4 * HOUR)).toBeNull();
     expect(await certificates()).toBe(1);
@@ -325,6 +334,9 @@ describe('an approval rests on a verdict of the policy version in force', () => 
     await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2026-06-16', analyteCodes: ['K', 'NA'], reason: 'K back from tomorrow' }, { now: NOW + 5 * HOUR });
     await computeEligibility(w.db, { now: NOW + 6 * HOUR }); // today: version 2 in force, K not listed
     const tomorrow = onDay('2026-06-16');
+    // not yet in force today: the verdict is current; tomorrow it predates version 3
+    expect(await queueSays('GZ-002', 'NA', NOW + 7 * HOUR)).toBeNull();
+    expect(await queueSays('GZ-002', 'NA', tomorrow)).toBe(3);
     expect(await refusal('GZ-002', 'NA', tomorrow)).toBe('recognition.verdictOutdated');
     await computeEligibility(w.db, { now: tomorrow });
     expect([await refusal('GZ-002', 'NA', tomorrow + HOUR), await refusal('GZ-002', 'K', tomorrow + HOUR)]).toEqual([null, null]);

@@ -35,7 +35,7 @@ import { AppError, isAppError, type FieldError, fieldError } from '@/lib/errors'
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { bulkDecisionInput, decisionInput, type DecisionAction } from '@/lib/validation/recognition';
 import { addDays, addMonths, dayOf } from '@/lib/calendar';
-import { effectivePolicyFor } from './policy';
+import { effectivePolicyFor, verdictPredates } from './policy';
 import { withTx } from '@/db/tx';
 
 export const REJECT_HOLD_DAYS = 90;
@@ -95,9 +95,7 @@ async function applyDecision(
     const region = actor.regionId ? await findRegionById(tx, actor.regionId) : undefined;
     if (!region) throw new AppError('recognition.regionRegulatorOnly');
     const policy = await effectivePolicyFor(tx, scope.regionPath, effectiveOn) ?? await effectivePolicyFor(tx, scope.regionPath, today);
-    // a verdict older than the policy version in force (added, or taking effect, after the last
-    // eligibility run) says nothing about its criteria and items: it is computed again first
-    if (policy && (policy.createdAt > verdict.computedAt || policy.effectiveFrom > dayOf(verdict.computedAt))) throw new AppError('recognition.verdictOutdated', { analyte: analyte.code, version: policy.version });
+    if (policy && verdictPredates(policy, verdict.computedAt)) throw new AppError('recognition.verdictOutdated', { analyte: analyte.code, version: policy.version });
     const validTo = addDays(addMonths(effectiveOn, policy?.validityMonths ?? 12), -1);
     const prefix = `HR-${region.code}-${effectiveOn.slice(0, 4)}-`;
     const last = await maxCertificateNo(tx, prefix);

@@ -65,6 +65,13 @@ export function resolvePolicy(policies: readonly PolicyRow[], regionPath: string
   };
 }
 
+/** Whether a verdict computed at `computedAt` predates `policy`: the version was added, or took
+ * effect, after it, so the verdict says nothing about its criteria and items. Such a verdict is
+ * computed again before a pair is approved (decisions.ts), and the queue says so. */
+export function verdictPredates(policy: Pick<EffectivePolicy, 'createdAt' | 'effectiveFrom'> | null, computedAt: number): boolean {
+  return !!policy && (policy.createdAt > computedAt || policy.effectiveFrom > dayOf(computedAt));
+}
+
 /** The policy in force for a region (or a lab's region) path on a day. */
 export async function effectivePolicyFor(db: Conn, regionPath: string, day: string): Promise<EffectivePolicy | null> {
   return resolvePolicy(await listPoliciesOnPath(db, regionPath), regionPath, day);

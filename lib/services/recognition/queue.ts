@@ -8,6 +8,9 @@ import { AppError } from '@/lib/errors';
 import { REJECT_HOLD_DAYS } from './decisions';
 import { scopeOf } from '@/lib/auth/scope';
 import { pageQueueToApprove, pageQueueToReview, QUEUE_SORTS, type QueueSort } from '@/db/queries/recognition-queue';
+import { listPoliciesOnPaths } from '@/db/queries/recognition';
+import { dayOf } from '@/lib/calendar';
+import { resolvePolicy, verdictPredates } from './policy';
 
 export { QUEUE_SORTS, type QueueSort };
 import type { PageRequest } from '@/db/queries/paging';
@@ -38,17 +41,35 @@ export async function recognitionQueuePage(
   const scope = scopeOf(actor);
   const f = { ...input, rejectHoldSince: now - REJECT_HOLD_DAYS * 24 * 3600 * 1000 };
   const review = await pageQueueToReview(db, scope, f, pages.review);
+  const approve = await pageQueueToApprove(db, scope, f, pages.approve);
+  const outdated = await outdatedVerdicts(db, [...approve.rows, ...review.rows], dayOf(now));
   return {
     region,
     cities: await labRegionsWithin(db, scope),
-    toApprove: await pageQueueToApprove(db, scope, f, pages.approve),
+    toApprove: { ...approve, rows: approve.rows.map((r) => ({ ...r, outdatedBy: outdated(r) })) },
     toReview: {
       total: review.total,
       rows: review.rows.map((r) => ({
         ...r,
         why: r.flagged ? ('flagged' as const) : r.status === 'suspended' ? ('eligibleAgain' as const) : ('notEligible' as const),
+        outdatedBy: outdated(r),
       })),
     },
+  };
+}
+
+/** For the rows of a page: the version of the policy in force today that their verdict predates
+ * (verdictPredates), or null. An approval of such a pair is refused until eligibility is computed
+ * again; the queue says so beside the verdict rather than after a click. One read of the policies
+ * on the page's regions' paths. */
+async function outdatedVerdicts(db: DB, rows: { regionPath: string; computedAt: number | null }[], today: string) {
+  const policies = await listPoliciesOnPaths(db, [...new Set(rows.map((r) => r.regionPath))]);
+  const inForce = new Map<string, ReturnType<typeof resolvePolicy>>();
+  return (r: { regionPath: string; computedAt: number | null }): number | null => {
+    if (r.computedAt === null) return null;
+    if (!inForce.has(r.regionPath)) inForce.set(r.regionPath, resolvePolicy(policies, r.regionPath, today));
+    const policy = inForce.get(r.regionPath)!;
+    return verdictPredates(policy, r.computedAt) ? policy!.version : null;
   };
 }
 

@@ -3,6 +3,8 @@ import { revalidatePath } from 'next/cache';
 import { getDb } from '@/db/client';
 import { formObject, runAction, type ActionState } from '@/lib/actions';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
+import { startJob } from '@/lib/jobs';
+import { dayOf } from '@/lib/calendar';
 
 const CRITERIA = ['eqaSatisfactoryRounds', 'eqaUnsuccessfulWindow', 'iqcMinLevels', 'iqcCoveragePercent', 'iqcWindowDays', 'correctiveActionDays', 'requireCv'];
 
@@ -13,6 +15,10 @@ export async function createPolicyAction(_prev: ActionState, form: FormData) {
     for (const k of CRITERIA) if (k !== 'requireCv' && raw[k] !== undefined && raw[k] !== '') criteria[k] = raw[k];
     const row = await createPolicyVersion(getDb(), actor, { ...raw, criteria });
     revalidatePath('/regulator/policy');
-    return { version: row.version };
+    // a version in force today leaves every verdict of the region behind it (an approval is refused
+    // until they are computed again): the region's eligibility run starts now, in the background
+    const recomputing = row.effectiveFrom <= dayOf(Date.now());
+    if (recomputing) startJob('recognition.recompute', actor, { regionCode: String(raw.regionCode) }, (m) => console.error('[labqc] eligibility run after a new policy version failed:', m));
+    return { version: row.version, recomputing };
   });
 }

@@ -21,7 +21,10 @@ export function PolicyForm({ regionCode, criteria, analyteCodes, validityMonths,
     <ActionForm
       action={createPolicyAction}
       submitLabel={t('save')}
-      successMessage={(data) => t('saved', { version: (data as { version: number }).version })}
+      successMessage={(data) => {
+        const d = data as { version: number; recomputing: boolean };
+        return t(d.recomputing ? 'savedRecomputing' : 'saved', { version: d.version });
+      }}
       className="grid gap-4 md:grid-cols-2"
       id="policy-form"
     >

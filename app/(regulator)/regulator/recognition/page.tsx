@@ -44,11 +44,18 @@ export default async function RecognitionQueuePage({ searchParams }: { searchPar
   const select = (r: { labId: number; analyteId: number; labCode: string; analyteCode: string }) => (
     <input type="checkbox" name="pairs" value={`${r.labId}:${r.analyteId}`} aria-label={t('queue.selectPair', { lab: r.labCode, analyte: r.analyteCode })} />
   );
-  const criteria = (r: { eligible: boolean | null; criteria: ApproveRow['criteria'] }) => (
-    <details>
-      <summary className="cursor-pointer text-sm">{r.eligible ? t('common.eligible') : t('common.notEligible')}</summary>
-      <CriteriaList lines={r.criteria} links={false} />
-    </details>
+  const criteria = (r: { eligible: boolean | null; criteria: ApproveRow['criteria']; outdatedBy: number | null }) => (
+    <>
+      <details>
+        <summary className="cursor-pointer text-sm">{r.eligible ? t('common.eligible') : t('common.notEligible')}</summary>
+        <CriteriaList lines={r.criteria} links={false} />
+      </details>
+      {r.outdatedBy !== null && (
+        <div className="badge-amber mt-1" data-testid="verdict-outdated">
+          {t('queue.outdated', { version: r.outdatedBy })}
+        </div>
+      )}
+    </>
   );
 
   const reviewColumns: Column<ReviewRow>[] = [
