@@ -93,8 +93,8 @@ export function regionResultsSql(labId: number, series: readonly SeriesKey[]) {
   let earliest = Infinity;
   for (const s of series) if (s.from < earliest) earliest = s.from;
   return sql`SELECT r.id, r.run_id AS runId, r.control_lot_id AS controlLotId, r.level, r.value, r.category, r.signal, r.measured_at AS measuredAt, r.z,
-               r.target_id AS targetId, r.excluded::int AS excluded, u.measured_at AS runAt, u.client_run_id AS clientRunId, u.status AS runStatus,
-               u.rules::text AS runRules, u.operator AS runOperator, k.analyte_id AS analyteId, k.instrument
+               r.target_id AS targetId, r.excluded::int AS excluded, u.measured_at AS runAt, u.client_run_id AS clientRunId, u.window_minutes AS runWindowMinutes,
+               u.status AS runStatus, u.rules::text AS runRules, u.operator AS runOperator, k.analyte_id AS analyteId, k.instrument
         FROM unnest(${arrayParam(series.map((s) => s.analyteId))}::int[], ${arrayParam(series.map((s) => s.instrument))}::text[], ${arrayParam(series.map((s) => s.from))}::bigint[]) AS k(analyte_id, instrument, since)
         CROSS JOIN LATERAL (
           SELECT id FROM control_lots WHERE lab_id = ${labId} AND analyte_id = k.analyte_id AND instrument = k.instrument OFFSET 0
@@ -103,7 +103,7 @@ export function regionResultsSql(labId: number, series: readonly SeriesKey[]) {
           SELECT * FROM iqc_results WHERE control_lot_id = l.id AND lab_id = ${labId} AND measured_at >= k.since AND measured_at >= ${earliest} AND current OFFSET 0
         ) r
         CROSS JOIN LATERAL (
-          SELECT measured_at, client_run_id, status, rules, operator FROM iqc_runs WHERE id = r.run_id AND lab_id = r.lab_id AND instrument = k.instrument LIMIT 1
+          SELECT measured_at, client_run_id, window_minutes, status, rules, operator FROM iqc_runs WHERE id = r.run_id AND lab_id = r.lab_id AND instrument = k.instrument LIMIT 1
         ) u`;
 }
 

@@ -43,6 +43,8 @@ export interface RegionResultRow {
   excluded: number;
   runAt: number;
   clientRunId: string | null;
+  /** the window the run was formed with, if the lab's window changed since (iqc_runs.window_minutes) */
+  runWindowMinutes: number | null;
   runStatus: RunStatus;
   runRules: string;
   runOperator: string | null;
@@ -99,7 +101,8 @@ function statements(client: Database.Database) {
      * item on every instrument) */
     regionResults: client.prepare<[number, number, number, string], RegionResultRow>(
       `SELECT r.id, r.run_id AS runId, r.control_lot_id AS controlLotId, r.level, r.value, r.category, r.signal, r.measured_at AS measuredAt, r.z, r.target_id AS targetId,
-              r.excluded, u.measured_at AS runAt, u.client_run_id AS clientRunId, u.status AS runStatus, u.rules AS runRules, u.operator AS runOperator
+              r.excluded, u.measured_at AS runAt, u.client_run_id AS clientRunId, u.window_minutes AS runWindowMinutes, u.status AS runStatus, u.rules AS runRules,
+              u.operator AS runOperator
        FROM control_lots l INDEXED BY control_lots_lab_analyte_idx
        JOIN iqc_results r INDEXED BY iqc_results_lot_time_idx ON r.control_lot_id = l.id
        JOIN iqc_runs u ON u.id = r.run_id

@@ -124,6 +124,10 @@ export const iqcRuns = sqliteTable(
     operator: text('operator'),
     /** the run id the LIS sent with its results (`run`): results sharing it in a series are one run */
     clientRunId: text('client_run_id'),
+    /** a window run's run window in minutes, as it was formed: after the lab changes its window, a
+     * late result leaves runs of another window as they are (lib/services/iqc/runs.ts). NULL: a client
+     * run, or a window run formed under the window still in force (stamped when the window changes) */
+    windowMinutes: integer('window_minutes'),
     createdBy: integer('created_by').references(() => users.id),
     createdAt: createdAt(),
   },

@@ -12,6 +12,7 @@ import { AppError } from '@/lib/errors';
 import { postResults } from '@/lib/services/iqc/api';
 import { setManufacturerTargets } from '@/lib/services/iqc/targets';
 import { excludeResult, includeResult } from '@/lib/services/iqc/results';
+import { setRunWindow } from '@/lib/services/iqc/run-window';
 import { compareLevels, formWindowRuns, levelCollator } from '@/lib/services/iqc/engine';
 import { mapSeq } from '@/lib/async';
 import { labDashboard } from '@/lib/services/iqc/views';
@@ -202,6 +203,39 @@ describe('the run window', () => {
     const out = await post(other, [row('W3', '1', 0, at), row('W3', '2', 0, at + 7 * MIN)]);
     expect(out.runs).toHaveLength(2);
     await t.db.update(laboratories).set({ runWindowMinutes: 30 }).where(eq(laboratories.id, other.labId!));
+  });
+});
+
+describe('a change of the run window', () => {
+  it('leaves the stored runs as they were formed: a late result near a run of the old window forms runs with the new one, and does not lift its rejection', async () => {
+    await targetsFor(lab, 'W4');
+    const at = BASE + 8 * 60 * MIN;
+    // window 30: L1 08:00 and L2 08:20, both +2.5 SD, are one run: 2-2s across its levels, rejected
+    const first = await post(lab, [row('W4', '1', 2.5, at), row('W4', '2', 2.5, at + 20 * MIN)]);
+    expect(first.runs.map((r) => r.status)).toEqual(['rejected']);
+    await setRunWindow(t.db, lab, { minutes: 5 }, NOW);
+    try {
+      // a late L3 at 08:02: with the new window [L1, L3] and [L2] would be one run each, and the
+      // rejection (with its corrective action) would be lifted by a result that came later
+      const late = await post(lab, [row('W4', '3', 0, at + 2 * MIN)]);
+      expect(late.reevaluated).toBe(0);
+      expect((await storedRuns(lab.labId!, 'W4')).map((r) => [r.results, r.status, r.violations, r.action])).toEqual([
+        [['1@480=4.25', '2@500=6.25'], 'rejected', ['1-2s:1+2', '2-2s:1+2'], 'open'],
+        [['3@482=8'], 'accepted', [], null],
+      ]);
+      // the stored run knows its window; runs formed since know theirs by the lab's
+      const windows = await t.db.select({ minutes: iqcRuns.windowMinutes }).from(iqcRuns).where(and(eq(iqcRuns.labId, lab.labId!), eq(iqcRuns.instrument, 'W4'))).orderBy(asc(iqcRuns.measuredAt));
+      expect(windows.map((w) => w.minutes)).toEqual([30, null]);
+      // new results meet the new window: 7 minutes apart is two runs
+      const after = await post(lab, [row('W4', '1', 0, at + DAY), row('W4', '2', 0, at + DAY + 7 * MIN)]);
+      expect(after.runs).toHaveLength(2);
+    } finally {
+      await setRunWindow(t.db, lab, { minutes: 30 }, NOW);
+    }
+    // back to 30: the runs of the 5-minute window keep theirs
+    const late = await post(lab, [row('W4', '3', 0, at + DAY + 3 * MIN)]);
+    expect(late.runs).toHaveLength(1);
+    expect((await storedRuns(lab.labId!, 'W4')).slice(2).map((r) => r.results)).toEqual([['1@1920=4'], ['3@1923=8'], ['2@1927=6']]);
   });
 });
 

@@ -103,6 +103,7 @@ export const iqcRuns = pgTable(
     source: text('source', { enum: ['manual', 'csv', 'api', 'seed'] }).notNull(),
     operator: text('operator'),
     clientRunId: text('client_run_id'),
+    windowMinutes: integer('window_minutes'),
     createdBy: bigint('created_by', { mode: 'number' }),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
   },

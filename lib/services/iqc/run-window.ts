@@ -48,7 +48,7 @@ export async function setRunWindow(db: DB, actor: Actor, input: { lab?: string |
   return await withTx(db, async (tx) => {
     const before = await labRunWindowMinutes(tx, scope.labId) ?? DEFAULT_RUN_WINDOW_MINUTES;
     if (before !== minutes) {
-      await updateLabRunWindow(tx, scope.labId, minutes, now);
+      await updateLabRunWindow(tx, scope.labId, before, minutes, now);
       await insertAudit(tx, {
         actorId: actor.userId,
         actorEmail: actor.email,

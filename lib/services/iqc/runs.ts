@@ -65,6 +65,7 @@ function storedRun(r: RegionResultRow): FormedRun {
     existingStatus: r.runStatus,
     existingRules: r.runRules,
     existingStart: r.runAt,
+    existingWindowMinutes: r.runWindowMinutes,
     reformed: false,
     touched: false,
     operator: r.runOperator,
@@ -232,8 +233,13 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
   const clientStored = new Map<string, FormedRun>();
   const clientMembers = new Map<string, Member[]>();
   const unchanged: FormedRun[] = [];
+  // A window run formed under another window than the lab's now keeps its grouping (README: a change
+  // of the window applies to results ingested from then on): it is judged again in its place but
+  // never re-formed, and a late result near it forms runs with the window in force.
+  const W_MINUTES = W / 60_000;
   for (const run of stored.values()) {
-    if (run.clientRun === null && run.start >= windowFrom) {
+    const otherWindow = run.existingWindowMinutes != null && run.existingWindowMinutes !== W_MINUTES;
+    if (run.clientRun === null && run.start >= windowFrom && !otherWindow) {
       windowStored.set(run.existingId!, run);
       windowMembers.push(...run.members);
     } else if (run.clientRun !== null && clientIds.has(run.clientRun)) {

@@ -142,6 +142,8 @@ export interface FormedRun {
   existingStatus?: RunStatus;
   existingRules?: string;
   existingStart?: number;
+  /** a stored window run formed under another run window than the lab's now (iqc_runs.window_minutes) */
+  existingWindowMinutes?: number | null;
   /** new, or its results changed: its rule set is chosen anew */
   reformed: boolean;
   /** holds results of this batch */

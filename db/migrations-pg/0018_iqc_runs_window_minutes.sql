@@ -1,0 +1,1 @@
+ALTER TABLE "iqc_runs" ADD COLUMN "window_minutes" integer;

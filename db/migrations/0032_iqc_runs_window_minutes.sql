@@ -1,0 +1,1 @@
+ALTER TABLE `iqc_runs` ADD `window_minutes` integer;
