@@ -61,7 +61,9 @@ export type TargetSource = (typeof TARGET_SOURCES)[number];
 export const CALENDAR_DAY_KINDS = ['holiday', 'workday'] as const;
 export type CalendarDayKind = (typeof CALENDAR_DAY_KINDS)[number];
 
-export const RUN_STATUSES = ['accepted', 'warning', 'rejected', 'no_target'] as const;
+/** `no_target`: a value without a target to judge it against; `excluded`: every value of the run
+ * excluded by the lab (it stays stored and shown, and judges nothing) */
+export const RUN_STATUSES = ['accepted', 'warning', 'rejected', 'no_target', 'excluded'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const INGEST_SOURCES = ['manual', 'csv', 'api', 'seed'] as const;

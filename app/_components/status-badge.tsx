@@ -4,7 +4,7 @@ import { getTranslations } from 'next-intl/server';
 
 const TONES = {
   round: { draft: 'badge-slate', notYetOpen: 'badge-slate', open: 'badge-blue', closed: 'badge-amber', evaluated: 'badge-amber', published: 'badge-green' },
-  run: { accepted: 'badge-green', warning: 'badge-amber', rejected: 'badge-red', no_target: 'badge-slate' },
+  run: { accepted: 'badge-green', warning: 'badge-amber', rejected: 'badge-red', no_target: 'badge-slate', excluded: 'badge-slate' },
 } as const;
 
 /** A round's status (EQA) or a run's verdict (IQC, with the traffic-light dot) as a coloured badge. */

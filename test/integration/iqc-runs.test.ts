@@ -492,6 +492,20 @@ describe('excluding a single result', () => {
     expect((await appError(async () => await excludeResult(t.db, who(), { resultId: r.id, ...patch }, NOW))).status).toBe(status);
   });
 
+  it('a run whose every value is excluded is marked excluded (not "no target": its lot has one), judges nothing, and takes its verdict back when a value is included again', async () => {
+    await targetsFor(lab, 'E2');
+    const at = BASE + 9 * 60 * MIN;
+    const out = await post(lab, [row('E2', '1', 3.5, at)]);
+    expect(out.runs.map((r) => r.status)).toEqual(['rejected']);
+    const only = await resultOf(out.runs[0].runId, '1');
+    expect(await excludeResult(t.db, lab, { resultId: only.id, reason: 'wrong control vial' }, NOW)).toMatchObject({ status: 'excluded' });
+    expect((await storedRuns(lab.labId!, 'E2')).map((r) => [r.status, r.violations, r.action])).toEqual([['excluded', [], 'resolved']]);
+    expect(await includeResult(t.db, lab, { resultId: only.id }, NOW)).toMatchObject({ status: 'rejected' });
+    // a run with no target stays "no target"
+    const none = await post(lab, [{ ...row('E2', '1', 0, at + DAY), lot: 'K1-E2-untargeted' }]);
+    expect(none.runs.map((r) => r.status)).toEqual(['no_target']);
+  });
+
   it('refuses to exclude a result twice (409)', async () => {
     const r = first(await t.db.select().from(iqcResults).where(and(eq(iqcResults.labId, lab.labId!), eq(iqcResults.excluded, false))).limit(1))!;
     await excludeResult(t.db, lab, { resultId: r.id, reason: 'haemolysed control' }, NOW);

@@ -30,7 +30,7 @@ interface Outcome {
   runs: { runId: number; analyte: string; status: string; violations: { rule: string; levels: string[] }[] }[];
 }
 
-const BADGE: Record<string, string> = { accepted: 'badge-green', warning: 'badge-amber', rejected: 'badge-red', no_target: 'badge-slate' };
+const BADGE: Record<string, string> = { accepted: 'badge-green', warning: 'badge-amber', rejected: 'badge-red', no_target: 'badge-slate', excluded: 'badge-slate' };
 
 function localNow(): string {
   const d = new Date();

@@ -11,7 +11,7 @@ import type { ChartPanel, ChartPoint } from '@/lib/services/iqc/chart-view';
 export type LjPoint = ChartPoint;
 export type LjPanel = ChartPanel;
 
-const COLOUR: Record<string, string> = { accepted: '#16a34a', warning: '#d97706', rejected: '#dc2626', no_target: '#94a3b8' };
+const COLOUR: Record<string, string> = { accepted: '#16a34a', warning: '#d97706', rejected: '#dc2626', no_target: '#94a3b8', excluded: '#cbd5e1' };
 const LEVEL_COLOURS = ['#1d5fbf', '#9333ea', '#0891b2', '#be185d'];
 
 function useFormat() {
@@ -183,7 +183,7 @@ export function LjChart({ panels, unit }: { panels: LjPanel[]; unit: string }) {
         <button type="button" className={view === 'z' ? 'btn' : 'btn-secondary'} aria-pressed={view === 'z'} onClick={() => setView('z')}>
           {t('zView')}
         </button>
-        {(['accepted', 'warning', 'rejected', 'no_target'] as const).map((s) => (
+        {(['accepted', 'warning', 'rejected', 'no_target', 'excluded'] as const).map((s) => (
           <span key={s} className="inline-flex items-center gap-1">
             <span aria-hidden style={{ color: COLOUR[s] }}>
               ●

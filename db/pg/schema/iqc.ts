@@ -97,7 +97,7 @@ export const iqcRuns = pgTable(
     analyteId: bigint('analyte_id', { mode: 'number' }).notNull(),
     instrument: text('instrument').notNull().default(''),
     measuredAt: bigint('measured_at', { mode: 'number' }).notNull(),
-    status: text('status', { enum: ['accepted', 'warning', 'rejected', 'no_target'] }).notNull(),
+    status: text('status', { enum: ['accepted', 'warning', 'rejected', 'no_target', 'excluded'] }).notNull(),
     rules: jsonb('rules').$type<Exclude<(typeof s.iqcRuns.$inferSelect)['rules'], null>>().notNull(),
     evaluatedAt: bigint('evaluated_at', { mode: 'number' }).notNull(),
     source: text('source', { enum: ['manual', 'csv', 'api', 'seed'] }).notNull(),

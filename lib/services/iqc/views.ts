@@ -39,7 +39,7 @@ export async function resolveReadableLab(db: DB, actor: Actor, labCode?: string 
 }
 
 export type TrafficLight = 'green' | 'amber' | 'red' | 'grey';
-const LIGHT: Record<string, TrafficLight> = { accepted: 'green', warning: 'amber', rejected: 'red', no_target: 'grey' };
+const LIGHT: Record<string, TrafficLight> = { accepted: 'green', warning: 'amber', rejected: 'red', no_target: 'grey', excluded: 'grey' };
 
 /** Traffic-light table (last run per analyte × instrument), open corrective actions, and counts. */
 export async function labDashboard(db: DB, actor: Actor, labCode?: string | null, now = Date.now()) {

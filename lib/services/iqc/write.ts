@@ -42,6 +42,13 @@ const PLAIN_RESULT_COLUMNS = NEW_RESULT_COLUMNS.filter((c) => c !== 'category' &
 const NEW_RUN_COLUMNS = ['labId', 'analyteId', 'instrument', 'measuredAt', 'status', 'rules', 'evaluatedAt', 'source', 'operator', 'clientRunId', 'createdBy', 'createdAt'] as const;
 const VIOLATION_COLUMNS = ['runId', 'labId', 'analyteId', 'rule', 'levels', 'measuredAt'] as const;
 
+/** The status of a run the judge gave no verdict: every value excluded by the lab, or a value
+ * without a target to judge it against. */
+function unjudgedStatus(run: FormedRun): RunStatus {
+  for (const m of run.members) if (!m.excluded) return 'no_target';
+  return run.members.length ? 'excluded' : 'no_target';
+}
+
 /** What a withdrawn corrective action says (the run's verdict changed after new data). */
 const WITHDRAWN = {
   cause: 'Re-evaluated: the run is no longer rejected (results added, corrected or excluded later)',
@@ -79,7 +86,7 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
   for (const run of plan.runs) {
     if (run.existingId !== undefined) continue;
     runRow[3] = run.start;
-    runRow[4] = run.verdict ? run.verdict.status : 'no_target';
+    runRow[4] = run.verdict ? run.verdict.status : unjudgedStatus(run);
     runRow[5] = run.verdict ? jsonOf(run.rules) : '[]';
     runRow[8] = run.operator;
     runRow[9] = run.clientRun;
@@ -127,7 +134,7 @@ export function writePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, w
   for (let i = 0; i < plan.runs.length; i++) {
     const run = plan.runs[i];
     const verdict = run.verdict;
-    const status: RunStatus = verdict ? verdict.status : 'no_target';
+    const status: RunStatus = verdict ? verdict.status : unjudgedStatus(run);
     const runId = runIds[i];
     if (run.existingId === undefined || run.touched || run.reformed || status !== run.existingStatus || run.start !== run.existingStart || run.start === editedRunStart) changed[i] = 1;
     const violations = verdict ? verdict.violations.map((x) => ({ rule: x.rule as string, levels: x.levels })) : [];
