@@ -1,6 +1,6 @@
 // Corrective actions of rejected IQC runs: the lab's list (whole or paged), one action, its
 // resolution. The engine opens, moves and withdraws them through the ingest statements (./iqc-ingest.ts).
-import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';
 import { analytes, correctiveActions, iqcRuns, users } from '../schema';
