@@ -2,6 +2,7 @@
 // headers and its whole request, how long an idle keep-alive connection stays open, how many
 // connections are served at once, and the refusal of request targets that cannot be decoded.
 import type http from 'node:http';
+import { API_CSP } from './headers';
 
 /** How often the server looks for requests past their timeouts (Node's default, 30 s, would let a
  * slow client hold a connection up to 30 s beyond headersTimeout). */
@@ -61,7 +62,7 @@ export function malformedTarget(url: string | undefined): boolean {
 export function refuseMalformed(req: http.IncomingMessage, res: http.ServerResponse): boolean {
   if (!malformedTarget(req.url)) return false;
   const body = JSON.stringify({ error: 'Malformed URL', code: 'request.malformedUrl' });
-  res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'content-security-policy': API_CSP });
   res.end(body);
   return true;
 }
@@ -88,7 +89,7 @@ export function refuseUnboundedBody(req: http.IncomingMessage, res: http.ServerR
   // the body is never stored: it is discarded as it arrives while the answer reaches the client,
   // then the connection is closed (see lingerAfterEarlyAnswer for why not at once)
   res.shouldKeepAlive = true;
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'content-security-policy': API_CSP });
   res.end(body);
   req.resume();
   closeUnlessComplete(req, LINGER_MS);

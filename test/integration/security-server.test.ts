@@ -117,6 +117,14 @@ describe('security headers on every response, the fast path included', () => {
     for (const s of scripts) expect(s).toContain(`nonce="${nonce}"`);
   });
 
+  it("the server's own refusals before any route (a URL that cannot be decoded: 400) carry them too, the API's policy included", async () => {
+    const res = await fetch(`${base}/api/v1/labs/%E0%A4%A/certifications`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+  });
+
   it('the readiness check answers from the fast path: 200 while the database answers, never cached', async () => {
     const res = await fetch(`${base}/api/v1/health`);
     expect(res.status).toBe(200);
