@@ -374,24 +374,28 @@ export async function runsForApi(db: Conn, labId: number, q: { from: number; to:
     .limit(q.limit);
 }
 
+/** A result as its run's readers show it: what was read on which lot, its z, and whether the lab
+ * excluded it (with controlLots joined). */
+export const resultReadingCols = {
+  runId: iqcResults.runId,
+  measuredAt: iqcResults.measuredAt,
+  level: iqcResults.level,
+  lot: controlLots.lotNumber,
+  value: iqcResults.value,
+  category: iqcResults.category,
+  signal: iqcResults.signal,
+  z: iqcResults.z,
+  excluded: iqcResults.excluded,
+  excludedReason: iqcResults.excludedReason,
+};
+
 /** Current results of the given runs with their lot numbers (500 runs per query). */
 export async function resultsOfRuns(db: Conn, runIds: number[]) {
   const out: { runId: number; level: string; lot: string; value: number; category: string | null; signal: number | null; z: number | null; measuredAt: number; excluded: boolean; excludedReason: string | null }[] = [];
   for (let i = 0; i < runIds.length; i += 500) {
     out.push(
       ...await db
-        .select({
-          runId: iqcResults.runId,
-          level: iqcResults.level,
-          lot: controlLots.lotNumber,
-          value: iqcResults.value,
-          category: iqcResults.category,
-          signal: iqcResults.signal,
-          z: iqcResults.z,
-          measuredAt: iqcResults.measuredAt,
-          excluded: iqcResults.excluded,
-          excludedReason: iqcResults.excludedReason,
-        })
+        .select(resultReadingCols)
         .from(iqcResults)
         .innerJoin(controlLots, eq(controlLots.id, iqcResults.controlLotId))
         .where(and(inArray(iqcResults.runId, runIds.slice(i, i + 500)), eq(iqcResults.current, true))),

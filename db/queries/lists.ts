@@ -10,7 +10,7 @@ import { controlLots, eqaRounds, eqaSchemes, iqcResults, iqcRuns, laboratories, 
 import type { Role } from '../enums';
 import { scopeWhere } from './scope';
 import { visibilityCondition } from './eqa';
-import { itemResults } from './iqc';
+import { itemResults, resultReadingCols } from './iqc';
 import { pageOf, textFilter, type PageRequest } from './paging';
 import { asInt, first, stringAgg } from '@/db/dialect';
 
@@ -131,20 +131,7 @@ export async function countRoundsToAct(db: Conn, scope: DataScope, now: number) 
 export const IQC_RESULT_SORTS = ['time'] as const;
 export type IqcResultSort = (typeof IQC_RESULT_SORTS)[number];
 
-const iqcResultCols = {
-  resultId: iqcResults.id,
-  runId: iqcResults.runId,
-  measuredAt: iqcResults.measuredAt,
-  level: iqcResults.level,
-  lot: controlLots.lotNumber,
-  value: iqcResults.value,
-  category: iqcResults.category,
-  signal: iqcResults.signal,
-  z: iqcResults.z,
-  status: iqcRuns.status,
-  excluded: iqcResults.excluded,
-  excludedReason: iqcResults.excludedReason,
-};
+const iqcResultCols = { resultId: iqcResults.id, ...resultReadingCols, status: iqcRuns.status };
 
 /** One page of the current IQC results of a lab × analyte (× instrument) in [from, to), filtered by
  * text (level or lot number), by time (ties by id). */
