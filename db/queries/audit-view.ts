@@ -1,6 +1,6 @@
 // Reading the audit log page by page, scoped in SQL to a jurisdiction: entries about labs of the
 // region subtree, and entries about regions of it that name no lab.
-import { and, desc, eq, inArray, isNull, like, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNull, like, or, sql, type SQL } from 'drizzle-orm';
 import { rawAll } from '../dialect';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';

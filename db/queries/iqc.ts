@@ -3,7 +3,7 @@
 // that lab). The ingest path's statements are in ./iqc-ingest.ts, corrective actions in ./iqc-actions.ts.
 import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
-import { analytes, controlLots, correctiveActions, iqcResults, iqcRuns, iqcViolations, qcRuleConfigs, qcTargets, users } from '../schema';
+import { analytes, controlLots, correctiveActions, iqcResults, iqcRuns, iqcViolations, qcRuleConfigs, qcTargets } from '../schema';
 import type { RunStatus } from '../enums';
 import { dialectOf, first, isTrue, rawAll } from '@/db/dialect';
 

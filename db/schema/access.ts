@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { sqliteTable, integer, text, index, uniqueIndex, primaryKey } from 'drizzle-orm/sqlite-core';
+import { sqliteTable, integer, text, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { ROLES, TOKEN_SCOPES } from '../enums';
 import { id, createdAt } from './columns';
 import { regions, laboratories } from './geography';

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { because } from './errors';
 import { LIMIT_FORMS, PEER_GROUPINGS, SIGMA_PT_SOURCES } from '@/db/enums';
 import { safeText } from './admin';
-import { EARLIEST, parseMeasuredAt } from './iqc';
+import { EARLIEST, parseDayOrInstant } from './iqc';
 import { decimal, decimalOrAsIs } from './decimal';
-import { DAY_MS, dayOf, startOfDay } from '@/lib/calendar';
+import { DAY_MS } from '@/lib/calendar';
 
 const code = (max: number) =>
   z
@@ -34,21 +34,12 @@ const optionalPositive = z.preprocess(
 const roundInstant = (dateAlone: 'start' | 'end') =>
   z.preprocess((v, ctx) => {
     if (typeof v !== 'string' || v.trim() === '' || /^\d+$/.test(v.trim())) return v;
-    const s = v.trim();
-    if (DATE_ALONE.test(s)) {
-      const start = startOfDay(s);
-      // 31 February and the like: the day must survive the round trip
-      if (!Number.isNaN(start) && dayOf(start) === s) return dateAlone === 'start' ? start : start + DAY_MS - 1;
-    } else {
-      // parseMeasuredAt reads milliseconds at most: finer digits (Python's isoformat) are cut, not refused
-      const t = parseMeasuredAt(s.replace(/(\.\d{3})\d+/, '$1'));
-      if (!Number.isNaN(t)) return t;
-    }
+    // parseMeasuredAt reads milliseconds at most: finer digits (Python's isoformat) are cut, not refused
+    const t = parseDayOrInstant(v.trim().replace(/(\.\d{3})\d+/, '$1'), dateAlone);
+    if (!Number.isNaN(t)) return t;
     ctx.addIssue({ code: 'custom', ...because('value.notDateOrDateTime') });
     return z.NEVER;
   }, z.coerce.number().int().positive('A date and time is required'));
-
-const DATE_ALONE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Rename API aliases to the service's field names (the API contract's names are shorter). */
 const aliases = (map: Record<string, string>) => (v: unknown) => {

@@ -5,6 +5,7 @@ import { minTargetSd, WESTGARD_RULES } from '@/lib/stats';
 import { safeText } from './admin';
 import { because } from './errors';
 import { DECIMAL_TEXT } from './decimal';
+import { DAY_MS, dayOf, startOfDay } from '@/lib/calendar';
 
 /** Times without an offset are read as China Standard Time: LIS exports and hand-made spreadsheets
  * in the demo regions write local wall-clock time. */
@@ -56,6 +57,24 @@ export function parseMeasuredAt(v: unknown): number {
   return t;
 }
 
+const DATE_ALONE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * An instant a person sets (a round's opening or closing, when a target or rule set takes effect):
+ * what {@link parseMeasuredAt} reads, or a date alone, which means that whole day in China: its
+ * first millisecond (`'start'`) or its last (`'end'`: a deadline "2026-12-20" still takes that day).
+ * Returns NaN when invalid (31 February included: the day must survive the round trip).
+ */
+export function parseDayOrInstant(v: unknown, dateAlone: 'start' | 'end'): number {
+  if (typeof v === 'string' && DATE_ALONE.test(v.trim())) {
+    const day = v.trim();
+    const start = startOfDay(day);
+    if (Number.isNaN(start) || dayOf(start) !== day) return NaN;
+    return dateAlone === 'start' ? start : start + DAY_MS - 1;
+  }
+  return parseMeasuredAt(v);
+}
+
 /** A field refused: the reasons, added as custom zod issues by the schema (a time before 2000 that
  * is also in the future gives both). */
 class Refused {
@@ -98,19 +117,6 @@ const measuredAtField = (now: number) => {
   const memo: MeasuredAtMemo = { text: undefined, time: NaN };
   return field((v) => readMeasuredAt(v, now, memo));
 };
-
-const numericValue = z.unknown().optional().transform((v, ctx) => {
-  if (v === undefined || v === null || (typeof v === 'string' && !v.trim())) {
-    ctx.addIssue({ code: 'custom', ...REQUIRED });
-    return z.NEVER;
-  }
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v.trim()) ? Number(v.trim()) : NaN;
-  if (!Number.isFinite(n)) {
-    ctx.addIssue({ code: 'custom', ...because('value.notNumber') });
-    return z.NEVER;
-  }
-  return n;
-});
 
 /** A result's `value` as sent: a number (or numeric text) for a quantitative item, else the text of
  * a category code; which one the item takes is the ingest's question (lib/catalogue/kinds.ts). */
@@ -240,6 +246,18 @@ export const iqcResultsBody = z.object({
   results: z.array(z.unknown()).min(1, 'No results').max(200_000, 'At most 200,000 results per request'),
 });
 
+/** When a target or rule set takes effect: an instant ({@link parseDayOrInstant}; a date alone is
+ * that day's 00:00 in China), absent when empty unless `required`. Text that is no date is refused
+ * as such (`value.notDateOrDateTime`), never as missing. */
+function readEffectiveFrom(v: unknown, required: boolean): number | undefined | Refused {
+  if (v === '' || v === undefined || v === null) return required ? REFUSED_REQUIRED : undefined;
+  const t = parseDayOrInstant(v, 'start');
+  return Number.isNaN(t) ? REFUSED_NOT_DATE : t;
+}
+const REFUSED_NOT_DATE = new Refused([because('value.notDateOrDateTime')]);
+const optionalEffectiveFrom = field((v) => readEffectiveFrom(v, false));
+const requiredEffectiveFrom = field((v) => readEffectiveFrom(v, true) as number | Refused);
+
 /** A target's mean or SD: a number, or numeric text (a form's field); null, empty text, a boolean or
  * text such as `0x10` is refused, never read as 0, 1 or 16 as `Number()` would. */
 function readTargetNumber(v: unknown): number | Refused {
@@ -267,7 +285,7 @@ const targetFields = z.object({
   mean: targetNumber,
   sd: targetNumber,
   /** When the target takes effect (default: now). Must follow the lot's last judged result. */
-  effectiveFrom: z.preprocess((v) => (v === '' || v === undefined || v === null ? undefined : parseMeasuredAt(v)), z.number().int().optional()),
+  effectiveFrom: optionalEffectiveFrom,
   reason: optionalText(500),
   /** where the mean and SD come from (the automation API may send the lab's own established targets) */
   source: z.enum(['manufacturer', 'lab_baseline']).optional(),
@@ -278,10 +296,7 @@ export type TargetInput = z.infer<typeof targetInput>;
 /** `POST /api/v1/iqc/lots`: a control lot × level with its first targets (effectiveFrom required). */
 export const lotCreateInput = targetFields
   .extend({
-    effectiveFrom: z.preprocess(
-      (v) => (v === '' || v === undefined || v === null ? undefined : parseMeasuredAt(v)),
-      z.number({ message: 'Required' }).int('Not a date and time'),
-    ),
+    effectiveFrom: requiredEffectiveFrom,
   })
   .superRefine(checkTargetSd);
 
@@ -298,7 +313,7 @@ export const controlExpectationInput = z
     expected: z.string({ message: 'Required' }).trim().min(1, 'Required').max(40),
     mean: optionalTargetNumber,
     sd: optionalTargetNumber,
-    effectiveFrom: z.preprocess((v) => (v === '' || v === undefined || v === null ? undefined : parseMeasuredAt(v)), z.number().int().optional()),
+    effectiveFrom: optionalEffectiveFrom,
     reason: optionalText(500),
   })
   .refine((v) => (v.mean === undefined) === (v.sd === undefined), { message: 'Give both the mean and the SD of the signal, or neither', path: ['sd'] })
@@ -315,7 +330,7 @@ export const ruleConfigInput = z.object({
   /** Empty: back to the default (Sigma Rules when a sigma is known, else the classic set). */
   rules: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.enum(WESTGARD_RULES)).max(WESTGARD_RULES.length)),
   /** When the new version takes effect (default: now, after the analyte's last run). */
-  effectiveFrom: z.preprocess((v) => (v === '' || v === undefined || v === null ? undefined : parseMeasuredAt(v)), z.number().int().optional()),
+  effectiveFrom: optionalEffectiveFrom,
   reason: optionalText(500),
 });
 

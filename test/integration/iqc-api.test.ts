@@ -91,6 +91,15 @@ describe('POST /api/v1/iqc/lots', () => {
     expect(e.errors.map((x) => x.field).sort()).toEqual(fields);
   });
 
+  it('takes an effectiveFrom given as a date alone as that day\'s 00:00 in China; text that is no date is refused as such, not as missing', async () => {
+    const created = await postLot(t.db, lab, postJson('lots', lot({ lot: 'K1-DAY', effectiveFrom: '2026-11-02' })), NOW);
+    expect(created.effectiveFrom).toBe('2026-11-01T16:00:00.000Z');
+    for (const [given, code] of [['abc', 'value.notDateOrDateTime'], ['2026-02-30', 'value.notDateOrDateTime'], ['2026-02-30T00:00', 'value.notDateOrDateTime'], ['', 'value.required'], [null, 'value.required']] as const) {
+      const e = await appErrorAsync(() => postLot(t.db, lab, postJson('lots', lot({ lot: 'K1-BADDAY', effectiveFrom: given })), NOW));
+      expect([e.status, e.errors.map((x) => [x.field, x.code])], String(given)).toEqual([422, [['effectiveFrom', code]]]);
+    }
+  });
+
   it('names the smallest SD it takes for the mean (value.sdTooSmall), and takes numbers as text', async () => {
     const e = await appErrorAsync(() => postLot(t.db, lab, postJson('lots', lot({ lot: 'K1-TINY', sd: 1e-320 })), NOW));
     expect(e.errors).toEqual([expect.objectContaining({ field: 'sd', code: 'value.sdTooSmall', params: { min: 4e-9 } })]);
@@ -276,10 +285,13 @@ describe('GET /api/v1/iqc/runs', () => {
     // not rolled over to 2 March
     ['from=2026-02-30', 'from'],
     ['from=2026-04-01&to=2026-04-31', 'to'],
-  ])('answers 422 for %s', async (query, field) => {
+    // only the bound sent is named: a `from` left out is not at fault for an unreadable `to`
+    ['to=abc', 'to'],
+    ['from=abc&to=abc', 'from,to'],
+  ])('answers 422 for %s, naming exactly the fields at fault', async (query, fields) => {
     const e = await appErrorAsync(async () => await getRuns(t.db, other, get(query), NOW));
     expect(e.status).toBe(422);
-    expect(e.errors[0].field).toBe(field);
+    expect(e.errors.map((x) => x.field).join(',')).toBe(fields);
   });
 });
 

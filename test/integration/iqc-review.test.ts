@@ -302,6 +302,10 @@ describe('dashboard, chart and summary', () => {
     await expect(chartData(t.db, lab1, { analyte: 'GLU', from }, NOW)).rejects.toMatchObject({ reason: 'iqc.invalidDateRange' });
   });
 
+  it('the chart names the bound that is unreadable: an unreadable `to` alone is `to`, not the `from` it would have defaulted', async () => {
+    await expect(chartData(t.db, lab1, { analyte: 'GLU', to: 'abc' }, NOW)).rejects.toMatchObject({ reason: 'iqc.invalidDateRange', errors: [expect.objectContaining({ field: 'to', code: 'value.useDate' })] });
+  });
+
   it('the monthly summary gives n, mean, SD, CV, bias, CV against the allowable CV, sigma and violations by rule', async () => {
     const z = [0.3, -0.3, 0.5, -0.2];
     const rows = z.map((x, i) => ({ analyte: 'GLU', level: '1', lot: 'G1', value: +(5.2 + 0.1 * x).toFixed(4), measuredAt: iso(9 - i) }));

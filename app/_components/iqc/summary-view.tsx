@@ -11,7 +11,6 @@ type Row = Awaited<ReturnType<typeof monthlySummary>>['rows'][number];
 /** The monthly review table with its month picker and CSV export link. */
 export async function SummaryView({ data, exportHref }: { data: Awaited<ReturnType<typeof monthlySummary>>; exportHref: string }) {
   const t = await getTranslations('iqc.summary');
-  const tt = await getTranslations('iqc.targets');
   const locale = await getLocale();
   const red = (bad: boolean) => (bad ? 'font-semibold text-red-700' : undefined);
   const columns: Column<Row>[] = [

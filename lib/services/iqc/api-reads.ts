@@ -4,9 +4,8 @@ import type { DB } from '@/db/client';
 import { findAnalyteByCode } from '@/db/queries/analytes';
 import { resultsForApi, resultsOfRuns, runsForApi, violationsOfRuns } from '@/db/queries/iqc';
 import type { Actor } from '@/lib/auth/core';
-import { AppError, type FieldError, fieldError } from '@/lib/errors';
-import { DAY_MS } from '@/lib/calendar';
-import { parseBound } from './time';
+import { AppError, fieldError } from '@/lib/errors';
+import { readRange } from './time';
 import { lotsWithTargets, resolveReadableLab } from './views';
 
 /** A lot as `GET /api/v1/iqc/lots` lists it (and `POST` answers it). */
@@ -123,11 +122,7 @@ function valueFields(r: { value: number; category: string | null; signal: number
 /** The common filters of the read API: `from`/`to` (default the 30 days before `to`, `to` default
  * now) and an analyte code; unreadable ones as field errors. */
 async function apiQuery(db: DB, q: { analyte?: string | null; from?: string | null; to?: string | null }, now: number) {
-  const to = parseBound(q.to, true) ?? now + 60_000;
-  const from = parseBound(q.from, false) ?? to - 30 * DAY_MS;
-  const errors: FieldError[] = [];
-  if (Number.isNaN(from)) errors.push(fieldError('value.notDate', {}, 'from'));
-  if (Number.isNaN(to)) errors.push(fieldError('value.notDate', {}, 'to'));
+  const { from, to, errors } = readRange(q, now, 30, 'value.notDate');
   let analyteId: number | undefined;
   if (q.analyte) {
     analyteId = (await findAnalyteByCode(db, q.analyte.trim().toUpperCase()))?.id;

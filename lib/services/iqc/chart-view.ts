@@ -4,9 +4,8 @@ import type { DB } from '@/db/client';
 import { findAnalyteByCode } from '@/db/queries/analytes';
 import { actionsOfResultsInRange, chartPoints, violationsOfResultsInRange } from '@/db/queries/iqc';
 import type { Actor } from '@/lib/auth/core';
-import { AppError, fieldError } from '@/lib/errors';
-import { DAY_MS } from '@/lib/calendar';
-import { parseBound } from './time';
+import { AppError } from '@/lib/errors';
+import { readRange } from './time';
 import { resolveReadableLab } from './views';
 
 export interface ChartPoint {
@@ -45,9 +44,8 @@ export async function chartData(db: DB, actor: Actor, q: { lab?: string | null; 
   const scope = await resolveReadableLab(db, actor, q.lab);
   const analyte = await findAnalyteByCode(db, q.analyte.trim().toUpperCase());
   if (!analyte) throw new AppError('analyte.unknown', { analyte: q.analyte });
-  const to = parseBound(q.to, true) ?? now + 60_000;
-  const from = parseBound(q.from, false) ?? to - 90 * DAY_MS;
-  if (Number.isNaN(from) || Number.isNaN(to)) throw new AppError('iqc.invalidDateRange', {}, [fieldError('value.useDate', {}, 'from')]);
+  const { from, to, errors } = readRange(q, now, 90, 'value.useDate');
+  if (errors.length) throw new AppError('iqc.invalidDateRange', {}, errors);
   const rows = await chartPoints(db, scope.labId, analyte.id, from, to, q.instrument ?? undefined);
   // markers by the runs of the points shown: a run that starts before `from` keeps its rules and
   // action on its results inside the range

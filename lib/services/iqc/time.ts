@@ -1,6 +1,7 @@
 // Reading date bounds of IQC queries; the calendar itself (China Standard Time) is lib/calendar.ts.
 import { DAY_MS, dayOf, startOfDay } from '@/lib/calendar';
 import { parseMeasuredAt } from '@/lib/validation/iqc';
+import { fieldError, type FieldError } from '@/lib/errors';
 
 /** A range bound from a query string: 'YYYY-MM-DD' (a whole day: `to` is inclusive of that day),
  * an ISO date-time or epoch ms. Undefined when absent; NaN when unreadable or not a day of the calendar. */
@@ -13,4 +14,16 @@ export function parseBound(v: string | null | undefined, end: boolean): number |
     return end ? t + DAY_MS : t;
   }
   return parseMeasuredAt(v);
+}
+
+/** A query's `from`/`to` range: `to` defaults to now, `from` to `defaultDays` before `to`; an
+ * unreadable bound is refused under its own name (`reason`), never the default taken from it. */
+export function readRange(q: { from?: string | null; to?: string | null }, now: number, defaultDays: number, reason: 'value.notDate' | 'value.useDate') {
+  const toGiven = parseBound(q.to, true);
+  const fromGiven = parseBound(q.from, false);
+  const errors: FieldError[] = [];
+  if (Number.isNaN(fromGiven)) errors.push(fieldError(reason, {}, 'from'));
+  if (Number.isNaN(toGiven)) errors.push(fieldError(reason, {}, 'to'));
+  const to = toGiven ?? now + 60_000;
+  return { from: fromGiven ?? to - defaultDays * DAY_MS, to, errors };
 }
