@@ -230,6 +230,7 @@ export const REASONS = {
 
   'eqa.notParticipating': 'forbidden',
   'eqa.managerSubmitsOnly': 'forbidden',
+  'eqa.ownLabOnly': 'forbidden',
   'eqa.labResultsNotAllowed': 'forbidden',
   'eqa.noResults': 'invalid',
   'eqa.nothingSaved': 'invalid',

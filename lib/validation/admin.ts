@@ -20,6 +20,14 @@ export const safeText = (max: number) =>
     .max(max)
     .refine((s) => !/^[=+\-@\t\r]/.test(s), because('value.formulaField'));
 
+/** One line of text that names something (a lot, an instrument, a method): {@link safeText} with no
+ * control character. A line break from an Excel cell (Alt+Enter) would name a new lot, instrument or
+ * peer group unseen, and PostgreSQL cannot store NUL at all; the IQC results refuse them alike. */
+export const lineText = (max: number) =>
+  safeText(max)
+    .refine((s) => !s.includes('\u0000'), because('value.nulCharacter'))
+    .refine((s) => !/[\u0001-\u001f\u007f]/.test(s), because('value.controlCharacter'));
+
 export const labInput = z.object({
   code: z
     .string()

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { because } from './errors';
 import { LIMIT_FORMS, PEER_GROUPINGS, SIGMA_PT_SOURCES } from '@/db/enums';
-import { safeText } from './admin';
+import { lineText, safeText } from './admin';
 import { EARLIEST, parseDayOrInstant } from './iqc';
 import { decimal, decimalOrAsIs } from './decimal';
 import { DAY_MS } from '@/lib/calendar';
@@ -181,8 +181,8 @@ export const submissionRow = z.object({
   /** a number for quantitative items, a category code for the others: read per item by readItemValue
    * (lib/catalogue/kinds.ts) once the analyte is known */
   value: z.union([z.number(), z.string().max(200)], { error: 'A number or a category code is required' }),
-  method: z.preprocess((v) => (v == null ? '' : v), safeText(100)).optional(),
-  instrument: z.preprocess((v) => (v == null ? '' : v), safeText(100)).optional(),
+  method: z.preprocess((v) => (v == null ? '' : v), lineText(100)).optional(),
+  instrument: z.preprocess((v) => (v == null ? '' : v), lineText(100)).optional(),
 });
 export type SubmissionRow = z.infer<typeof submissionRow>;
 

@@ -2,7 +2,7 @@
 // corrective actions. Shared by forms, server actions, the API, the CSV import and the seed.
 import { z } from 'zod';
 import { minTargetSd, WESTGARD_RULES } from '@/lib/stats';
-import { safeText } from './admin';
+import { lineText, safeText } from './admin';
 import { because } from './errors';
 import { DECIMAL_TEXT } from './decimal';
 import { DAY_MS, dayOf, startOfDay } from '@/lib/calendar';
@@ -144,6 +144,9 @@ const optionalNumber = field(readOptionalNumber);
 
 const requiredText = (max: number) => safeText(max).pipe(z.string().min(1, 'Required'));
 const optionalText = (max: number) => z.preprocess((v) => (v === undefined || v === null ? '' : v), safeText(max));
+// a lot's level, lot number and instrument: as a result names them (readText)
+const requiredLine = (max: number) => lineText(max).pipe(z.string().min(1, 'Required'));
+const optionalLine = (max: number) => z.preprocess((v) => (v === undefined || v === null ? '' : v), lineText(max));
 
 /** Text a spreadsheet would run as a formula: it starts with = + - @, a tab or a carriage return
  * (tested by the first character's code: a million times per import). */
@@ -279,9 +282,9 @@ function checkTargetSd(t: { mean?: number; sd?: number }, ctx: z.RefinementCtx) 
 
 const targetFields = z.object({
   analyte: z.string().trim().toUpperCase().min(1).max(20),
-  level: requiredText(20),
-  lot: requiredText(40),
-  instrument: optionalText(60),
+  level: requiredLine(20),
+  lot: requiredLine(40),
+  instrument: optionalLine(60),
   mean: targetNumber,
   sd: targetNumber,
   /** When the target takes effect (default: now). Must follow the lot's last judged result. */
@@ -306,9 +309,9 @@ export const lotCreateInput = targetFields
 export const controlExpectationInput = z
   .object({
     analyte: z.string().trim().toUpperCase().min(1).max(20),
-    level: requiredText(20),
-    lot: requiredText(40),
-    instrument: optionalText(60),
+    level: requiredLine(20),
+    lot: requiredLine(40),
+    instrument: optionalLine(60),
     // a category code or alias ('-', '+' are grades here, not spreadsheet formulas): read against the item
     expected: z.string({ message: 'Required' }).trim().min(1, 'Required').max(40),
     mean: optionalTargetNumber,

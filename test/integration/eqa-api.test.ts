@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '@/lib/auth/core';
 import { AFTER_CLOSE, DAY, NOW, submitAs, type World } from './eqa-support';
-import { createSeededTestDb, sqlRun } from '../support/db';
+import { createSeededTestDb, sqlRows, sqlRun } from '../support/db';
 import { callRoute } from '../support/route-call';
 
 const state: { w: World | null; actor: Actor | null } = { w: null, actor: null };
@@ -25,6 +25,7 @@ const closeRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/close/route
 const publishRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/publish/route');
 const evaluateRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/evaluate/route');
 const resultsRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/results/route');
+const submissionsRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/submissions/route');
 const { reserveEvaluation } = await import('@/lib/services/eqa/evaluation');
 const { regulatorRoundReport, roundCsv } = await import('@/lib/services/eqa/reports');
 
@@ -417,5 +418,48 @@ describe('a city regulator sees only its own labs of a provincial round (issue 1
     expect(refused.status).toBe(403);
     // nor may it close or publish the provincial round
     expect((await call(publishRoute.POST, 'POST', '/eqa/rounds/LEAK-1/publish', { roundCode: 'LEAK-1' })).status).toBe(403);
+  });
+});
+
+describe('a submission names only the caller\'s own lab', () => {
+  /** POST the body as GZ-001's manager, with `query` on the path */
+  const post = (body: unknown, query = '', type = 'application/json') => {
+    state.actor = w.labManagers.get('GZ-001')!;
+    return call(submissionsRoute.POST, 'POST', `/eqa/rounds/OWN-1/submissions${query}`, { roundCode: 'OWN-1' }, body, type);
+  };
+  const stored = async () => (await sqlRows<{ value: number }>(w.db, 'SELECT value FROM eqa_submissions ORDER BY id')).map((r) => r.value);
+  beforeEach(async () => {
+    await scheme('OWN', ['GZ-001', 'GZ-002']);
+    await round('OWN', 'OWN-1');
+    at(NOW);
+  });
+
+  it('another lab named by ?lab= or the body is refused (403 eqa.ownLabOnly), JSON and CSV, and nothing is stored for anyone', async () => {
+    const row = { sample: 'S1', analyte: 'K', value: 4.1 };
+    for (const [body, query, type] of [
+      [{ results: [row] }, '?lab=GZ-002', 'application/json'],
+      [{ lab: 'GZ-002', results: [row] }, '', 'application/json'],
+      ['sample,analyte,value\nS1,K,4.1\n', '?lab=GZ-002', 'text/csv'],
+    ] as const) {
+      const r = await post(body, query, type);
+      expect([r.status, r.body.code], `${query} ${type}`).toEqual([403, 'eqa.ownLabOnly']);
+    }
+    expect(await stored()).toEqual([]);
+    const unknown = await post({ results: [row] }, '?lab=NOPE-9');
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'lab.notFound']);
+    // its own lab, named either way, is taken
+    expect((await post({ lab: 'GZ-001', results: [row] }, '?lab=GZ-001')).status).toBe(201);
+    expect(await stored()).toEqual([4.1]);
+  });
+
+  it('a method or instrument holding a line break, tab or NUL is refused by its row and field (422), nothing stored', async () => {
+    const r = await post({ results: [{ sample: 'S1', analyte: 'K', value: 4.1, method: 'hexokinase\nUV' }, { sample: 'S1', analyte: 'NA', value: 140, instrument: 'AU\tb' }, { sample: 'S1', analyte: 'CL', value: 100, method: 'a\u0000b' }] });
+    expect(r.status).toBe(422);
+    expect(r.body.errors.filter((e: { code?: string }) => /Character$/.test(e.code ?? '')).map((e: { row: number; field: string; code: string }) => [e.row, e.field, e.code])).toEqual([
+      [1, 'method', 'value.controlCharacter'],
+      [2, 'instrument', 'value.controlCharacter'],
+      [3, 'method', 'value.nulCharacter'],
+    ]);
+    expect(await stored()).toEqual([]);
   });
 });

@@ -181,13 +181,13 @@ describe(`text holding a NUL character (U+0000) on ${testBackend}`, () => {
     expect(await sqlRows(w.db, 'SELECT count(*) AS n FROM laboratories WHERE code = ?', 'GZ-001')).toEqual([{ n: 1 }]);
   });
 
-  it('422 request.unstorableText for a lot, a scheme or a round, and nothing is written', async () => {
+  it('422 for a lot (by its field, value.nulCharacter), a scheme or a round (request.unstorableText), and nothing is written', async () => {
     state.actor = w.labManagers.get('GZ-001')!;
     const lots = await count('control_lots');
     const lot = { analyte: 'K', instrument: 'AU5800', level: '1', lot: 'K1-NUL', mean: 4, sd: 0.08, effectiveFrom: '2026-11-01 08:00' };
-    for (const bad of [{ ...lot, instrument: 'AU\u00005800' }, { ...lot, lot: 'NUL\u0000' }]) {
+    for (const [bad, field] of [[{ ...lot, instrument: 'AU\u00005800' }, 'instrument'], [{ ...lot, lot: 'NUL\u0000' }, 'lot']] as const) {
       const r = await call(lotsRoute.POST, 'POST', '/iqc/lots', {}, bad);
-      expect(r, JSON.stringify(bad)).toMatchObject({ status: 422, body: { code: 'request.unstorableText' } });
+      expect(r, JSON.stringify(bad)).toMatchObject({ status: 422, body: { errors: [{ field, code: 'value.nulCharacter' }] } });
     }
     expect(await count('control_lots')).toBe(lots);
     expect((await call(lotsRoute.POST, 'POST', '/iqc/lots', {}, lot)).status).toBe(201);

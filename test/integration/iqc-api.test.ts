@@ -75,6 +75,9 @@ describe('POST /api/v1/iqc/lots', () => {
     ['an unknown source', { source: 'guess' }, ['source']],
     ['an unknown analyte', { analyte: 'NOPE' }, ['analyte']],
     ['an unpaired surrogate escape in the instrument', { instrument: 'AU\udfff' }, ['instrument']],
+    // an Excel cell with Alt+Enter would name a lot or instrument no result can name (results refuse them)
+    ['a line break in the lot and a tab in the instrument', { lot: 'K1\nX', instrument: 'AU\t5800' }, ['instrument', 'lot']],
+    ['a NUL in the level', { level: '1\u0000' }, ['level']],
     // z = (x − mean)/SD overflows for an SD like these: every value off the mean would stop the series
     ['a subnormal SD (1e-320)', { sd: 1e-320 }, ['sd']],
     ['an SD below a billionth of the mean (4 ± 1e-12)', { sd: 1e-12 }, ['sd']],

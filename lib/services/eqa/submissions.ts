@@ -3,6 +3,7 @@
 // written); then one all-or-nothing transaction. Resubmission adds a version; the latest counts.
 import type { Conn, DB } from '@/db/client';
 import { insertAudit } from '@/db/queries/audit';
+import { findLabByCode } from '@/db/queries/labs';
 import {
   currentSubmissionsOfLab,
   insertSubmissions,
@@ -65,6 +66,8 @@ export interface PostedSubmission {
   roundCode: string;
   type: string;
   body: Uint8Array;
+  /** the lab `?lab=` names, if any: only the caller's own lab is taken */
+  lab?: string | null;
 }
 
 /** The API's submission: CSV (text/csv or text/plain) or JSON `{ results: [...] }`, then {@link submitResults}. */
@@ -72,13 +75,29 @@ export async function submitPosted(db: DB, actor: Actor, posted: PostedSubmissio
   const { roundCode, type } = posted;
   const csv = type.includes('text/csv') || type.includes('text/plain');
   let rows: RawRow[];
+  await refuseOtherLab(db, actor, posted.lab);
   if (csv) rows = rowsFromCsv(csvText(posted.body, charsetOf(type)));
   else {
-    const parsed = submissionBody.safeParse(parseJsonBody(utf8Text(posted.body)));
+    const json = parseJsonBody(utf8Text(posted.body));
+    // a body naming another lab is refused (403) before its rows are looked at, as the IQC API does
+    const named = (json as { lab?: unknown } | null)?.lab;
+    await refuseOtherLab(db, actor, typeof named === 'string' ? named : null);
+    const parsed = submissionBody.safeParse(json);
     if (!parsed.success) throw new AppError('body.invalid', {}, zodFieldErrors(parsed.error));
     rows = rowsFromJson(parsed.data.results);
   }
   return await submitResults(db, actor, { roundCode, rows, source: type.includes('csv') ? 'csv' : 'api' });
+}
+
+/** A lab code a submission names (`?lab=` or the body's `lab`): only the caller's own lab. A client
+ * that means another lab must not have its values stored as the caller's own (a 201 for the wrong lab). */
+async function refuseOtherLab(db: DB, actor: Actor, code: string | null | undefined): Promise<void> {
+  const named = code?.trim();
+  if (!named) return;
+  const scope = scopeOf(actor);
+  const lab = await findLabByCode(db, named);
+  if (!lab) throw new AppError('lab.notFound', { lab: named });
+  if (scope.kind !== 'lab' || lab.lab.id !== scope.labId) throw new AppError('eqa.ownLabOnly');
 }
 
 interface Prepared {

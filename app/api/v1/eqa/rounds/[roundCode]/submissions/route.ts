@@ -3,6 +3,7 @@ import { MAX_CSV_BYTES } from '@/lib/csv';
 import { otherMethods, withActor } from '@/lib/http';
 import { readBodyBytesCapped } from '@/lib/body';
 import { runJob } from '@/lib/jobs';
+import { requestQuery } from '@/lib/validation/query';
 
 export const dynamic = 'force-dynamic';
 
@@ -15,7 +16,9 @@ export const dynamic = 'force-dynamic';
  */
 export const POST = withActor<{ roundCode: string }>(async (req, actor, { roundCode }) => {
   // the body's bytes go to a job worker, which parses and submits them (lib/jobs.ts `eqa.post`)
-  const posted = { roundCode, type: req.headers.get('content-type') ?? '', body: await readBodyBytesCapped(req, MAX_CSV_BYTES) };
+  // `?lab=` may only name the caller's own lab (checked with the body's `lab` by the worker)
+  const { lab } = requestQuery(req, ['lab']);
+  const posted = { roundCode, type: req.headers.get('content-type') ?? '', body: await readBodyBytesCapped(req, MAX_CSV_BYTES), lab: lab ?? null };
   return NextResponse.json(await runJob('eqa.post', actor, posted), { status: 201 });
 });
 
