@@ -24,11 +24,13 @@ export async function readBodyCapped(req: Request, maxBytes: number): Promise<st
 }
 
 /** UTF-8 bytes as text (a view, not a copy, of the bytes); bytes that are not UTF-8 are refused
- * (422 `body.notUtf8`, RFC 8259 §8.1) rather than stored as U+FFFD. */
+ * (422 `body.notUtf8`, RFC 8259 §8.1) rather than stored as U+FFFD. A leading byte-order mark is
+ * dropped: Windows and .NET tools write one, and RFC 8259 §8.1 lets a parser ignore it. */
 export function utf8Text(bytes: Uint8Array): string {
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (!isUtf8(view)) throw new AppError('body.notUtf8', {}, [fieldError('body.notUtf8', {}, '(body)')]);
-  return view.toString('utf8');
+  const bom = view.length >= 3 && view[0] === 0xef && view[1] === 0xbb && view[2] === 0xbf;
+  return view.toString('utf8', bom ? 3 : 0);
 }
 
 /** A CSV body's text in the encoding it came in (lib/text-encoding.ts: the charset its Content-Type

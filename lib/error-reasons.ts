@@ -327,6 +327,7 @@ export const REASONS = {
   'request.malformedUrl': 'invalid',
   'request.unstorableText': 'invalid',
   'request.methodNotAllowed': 'invalid',
+  'request.unknownPath': 'not_found',
 } as const satisfies Record<string, AppErrorCode>;
 
 export type ErrorReason = keyof typeof REASONS;

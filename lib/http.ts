@@ -40,6 +40,13 @@ export function otherMethods(...implemented: Method[]): Record<Method | 'OPTIONS
   return handlers;
 }
 
+/** Every method of a path under /api/v1 that no route serves: a JSON 404 (`request.unknownPath`), as
+ * every API error is, not the application's HTML page. */
+export function unknownApiPath(req: Request): Response {
+  const params = { method: req.method, path: new URL(req.url).pathname };
+  return jsonError(404, englishText('request.unknownPath', params), undefined, 'request.unknownPath');
+}
+
 export function errorResponse(e: unknown) {
   const { status, body } = errorBody(e);
   // 503: the database stayed busy and nothing was written; the same request may be sent again

@@ -144,10 +144,26 @@ function statements(db: DB) {
   return s;
 }
 
-export async function publicLabByCode(db: DB, code: string): Promise<PublicLab | undefined> {
+/** A lab code as a caller wrote it, then in capitals: lab codes are registered in capitals (GZ-001),
+ * and a hospital system that lower-cases its codes (gz-001) means the same lab; a code registered
+ * otherwise still matches as written first. */
+export function labCodeCandidates(code: string): string[] {
+  const upper = code.toUpperCase();
+  return upper === code ? [code] : [code, upper];
+}
+
+/** The first of the lab code's {@link labCodeCandidates} that `find` finds. */
+async function firstLabOfCandidates<T>(code: string, find: (code: string) => Promise<T | undefined> | T | undefined): Promise<T | undefined> {
   if (holdsNul(code)) return undefined; // names nothing, and neither backend can be asked (db/nul-text.ts)
-  if (dialectOf(db) === 'pg') return await pgq.labByCode(db, code);
-  return statements(db).labByCode.get({ code });
+  for (const c of labCodeCandidates(code)) {
+    const found = await find(c);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+export async function publicLabByCode(db: DB, code: string): Promise<PublicLab | undefined> {
+  return await firstLabOfCandidates(code, (c) => (dialectOf(db) === 'pg' ? pgq.labByCode(db, c) : statements(db).labByCode.get({ code: c })));
 }
 
 export async function publicAnalyteByCode(db: DB, code: string): Promise<PublicAnalyte | undefined> {
@@ -242,9 +258,7 @@ export async function publicPolicyStamp(db: DB): Promise<number> {
 
 /** publicLabByCode and publicPolicyStamp in one statement (the single check's hot path). */
 export async function publicLabByCodeWithStamp(db: DB, code: string): Promise<(PublicLab & { policyStamp: number }) | undefined> {
-  if (holdsNul(code)) return undefined; // names nothing, and neither backend can be asked (db/nul-text.ts)
-  if (dialectOf(db) === 'pg') return await pgq.labByCodeWithStamp(db, code);
-  return statements(db).labByCodeWithStamp.get({ code });
+  return await firstLabOfCandidates(code, (c) => (dialectOf(db) === 'pg' ? pgq.labByCodeWithStamp(db, c) : statements(db).labByCodeWithStamp.get({ code: c })));
 }
 
 /** An account's mapped local codes among these (normalised) codes → analyte id. Always read from the

@@ -3,6 +3,8 @@
 // connections are served at once, and the refusal of request targets that cannot be decoded.
 import type http from 'node:http';
 import { API_CSP } from './headers';
+import { FHIR_JSON } from '@/lib/fhir/constants';
+import { issueTypeOf, operationOutcome } from '@/lib/fhir/resources';
 
 /** How often the server looks for requests past their timeouts (Node's default, 30 s, would let a
  * slow client hold a connection up to 30 s beyond headersTimeout). */
@@ -67,6 +69,9 @@ export function refuseMalformed(req: http.IncomingMessage, res: http.ServerRespo
   return true;
 }
 
+/** The paths whose handlers read a body of no declared length as it streams, up to their own cap. */
+const STREAMED_BODIES = /^\/(api\/v1|fhir)\//;
+
 /** How long a connection stays open after an answer sent before its request body had arrived. */
 export const LINGER_MS = 2_000;
 
@@ -76,20 +81,24 @@ export const MAX_REQUEST_BODY_BYTES = 26 * 1024 * 1024;
 /**
  * Bodies the framework would read whole (sign-in forms, server actions) are bounded before Next sees
  * them: a declared Content-Length over MAX_REQUEST_BODY_BYTES answers 413, and a body without a
- * length (chunked) answers 411 except on /api/v1, whose handlers cap bodies while they stream
- * (lib/body.ts). Browsers always send a length with form posts and server actions.
+ * length (chunked) answers 411 except on /api/v1 and /fhir, whose handlers cap bodies while they
+ * stream (lib/body.ts; FHIR clients and integration engines stream their requests). Browsers always
+ * send a length with form posts and server actions. Under /fhir the refusal is an OperationOutcome,
+ * as every FHIR refusal is.
  */
 export function refuseUnboundedBody(req: http.IncomingMessage, res: http.ServerResponse): boolean {
   const length = req.headers['content-length'];
   let status = 0;
   if (length !== undefined && Number(length) > MAX_REQUEST_BODY_BYTES) status = 413;
-  else if (length === undefined && req.headers['transfer-encoding'] && !req.url?.startsWith('/api/v1/')) status = 411;
+  else if (length === undefined && req.headers['transfer-encoding'] && !STREAMED_BODIES.test(req.url ?? '')) status = 411;
   if (!status) return false;
-  const body = JSON.stringify(status === 413 ? { error: 'The body is too large', code: 'body.tooLargeUnread' } : { error: 'A Content-Length is required', code: 'body.lengthRequired' });
+  const refusal = status === 413 ? { error: 'The body is too large', code: 'body.tooLargeUnread' } : { error: 'A Content-Length is required', code: 'body.lengthRequired' };
+  const fhir = req.url?.startsWith('/fhir/');
+  const body = JSON.stringify(fhir ? operationOutcome([{ code: issueTypeOf(status), message: refusal.error, reason: refusal.code }]) : refusal);
   // the body is never stored: it is discarded as it arrives while the answer reaches the client,
   // then the connection is closed (see lingerAfterEarlyAnswer for why not at once)
   res.shouldKeepAlive = true;
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'content-security-policy': API_CSP });
+  res.writeHead(status, { 'content-type': fhir ? FHIR_JSON : 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'content-security-policy': API_CSP });
   res.end(body);
   req.resume();
   closeUnlessComplete(req, LINGER_MS);

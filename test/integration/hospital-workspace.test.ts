@@ -174,6 +174,14 @@ describe('batch check (workspace)', () => {
     expect(again.rows.map(({ line: _l, ...x }) => x)).toEqual(first.rows.map(({ line: _l, ...x }) => x));
     expect((await batchCheck(w.db, h1, { text: `lab,analyte,date,as_of\nGZ-001,K,${addDays(TODAY, -8)},${asOf}` }, { now: NOW })).rows[0].asOf).toBe(asOf);
   });
+
+  it('writes the day a line without a date was checked for: the download uploaded the next day asks about that day, not the next', async () => {
+    const first = await batchCheck(w.db, h1, { text: 'GZ-001,K\nGZ-002,NA' }, { now: NOW });
+    expect(first.rows.map((x) => [x.date, x.asOf])).toEqual([[TODAY, TODAY], [TODAY, TODAY]]);
+    const nextDay = await batchCheck(w.db, h1, { text: first.csv }, { now: NOW + 86_400_000 });
+    expect(nextDay.rows.map((x) => [x.date, x.asOf, x.errorCode])).toEqual([[TODAY, TODAY, null], [TODAY, TODAY, null]]);
+    expect(nextDay.rows.map(({ line: _l, ...x }) => x)).toEqual(first.rows.map(({ line: _l, ...x }) => x));
+  });
 });
 
 describe('hospital verification tokens', () => {

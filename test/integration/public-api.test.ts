@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededTestDb, useAsProcessDb } from '../support/db';
 import { publicApi } from '@/lib/public-api';
 import { publicApiRoute } from '@/lib/http';
+import { checkForPage } from '@/app/(public)/verify/check';
 
 let t: Awaited<ReturnType<typeof createSeededTestDb>>;
 beforeAll(async () => {
@@ -93,5 +94,19 @@ describe('public API', () => {
     const res = await publicApiRoute(new Request('http://x/api/v1/verify?lab=NOPE&analyte=K'));
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual((await call('/api/v1/verify?lab=NOPE&analyte=K'))?.body);
+  });
+});
+
+describe('the public verify page\'s message for a refused check', () => {
+  const page = async (input: { lab: string; analyte: string; date?: string; asOf?: string }) => (await checkForPage(t.db, input, (key) => key)).error;
+
+  it('is about the date only when a day cannot be read; a code too long to look up is unknown, as an unknown one', async () => {
+    expect(await page({ lab: 'G'.repeat(41), analyte: 'K' })).toBe('verify.notFound');
+    expect(await page({ lab: 'GZ-001', analyte: 'K'.repeat(71) })).toBe('verify.notFound');
+    expect(await page({ lab: 'NOPE-9', analyte: 'K' })).toBe('verify.notFound');
+    expect(await page({ lab: 'GZ-001', analyte: 'K', date: '2026-02-30' })).toBe('verify.invalidDate');
+    expect(await page({ lab: 'GZ-001', analyte: 'K', date: '2026-01-15', asOf: 'soon' })).toBe('verify.invalidDate');
+    expect(await page({ lab: 'GZ-001', analyte: 'K', date: '2026-01-15', asOf: '2026-01-14' })).toBe('verify.asOfBeforeDate');
+    expect(await page({ lab: 'GZ-001', analyte: 'K', date: '2026-01-15' })).toBeNull();
   });
 });

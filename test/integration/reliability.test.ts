@@ -124,6 +124,19 @@ describe('the production server: malformed URLs, slow clients, connection cap', 
     expect(s.log()).not.toMatch(/URIError|\n\s+at /);
   });
 
+  it('a path under /api/v1 that no route serves answers a JSON 404 (request.unknownPath), and the FHIR base an OperationOutcome, never the HTML page', async () => {
+    for (const target of ['/api/v1/nope', '/api/v1/labs/GZ-001', '/api/v1/analytes/K']) {
+      const r = await rawGet(s.baseUrl, target);
+      expect([r.status, JSON.parse(r.body)], target).toEqual([404, { error: `No such API path: GET ${target}`, code: 'request.unknownPath' }]);
+    }
+    expect((await rawGet(s.baseUrl, '/api/v1/labs/GZ-001/certifications')).status).toBe(200);
+    const base = await rawGet(s.baseUrl, '/fhir');
+    expect([base.status, JSON.parse(base.body).resourceType]).toEqual([404, 'OperationOutcome']);
+    const post = await probe(s.port, 'POST /fhir HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/fhir+json\r\nContent-Length: 2\r\n\r\n{}', 5_000);
+    expect(post.data).toMatch(/^HTTP\/1\.1 404/);
+    expect(post.data).toMatch(/content-type: application\/fhir\+json/i);
+  });
+
   it('a client that never finishes its headers is answered 408 and disconnected after headersTimeout (1.5 s here)', async () => {
     const r = await probe(s.port, 'GET /api/v1/labs HTTP/1.1\r\nHost: x\r\nX-Slow: ', 8_000);
     expect(r.outcome).toBe('data');
@@ -144,6 +157,18 @@ describe('the production server: malformed URLs, slow clients, connection cap', 
   ])('%s', async (_t, request, status) => {
     const r = await probe(s.port, request, 2_000);
     expect(r.data).toMatch(new RegExp(`^HTTP/1\\.1 ${status}`));
+  });
+
+  it('a FHIR client streaming its $verify-recognition body (chunked, no length) is answered, as the API is; a declared 30 MB body is refused (413) as an OperationOutcome', async () => {
+    const bundle = JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'urn:labqc:item-code', code: 'K' }] }, performer: [{ reference: 'Organization/GZ-001' }], effectiveDateTime: '2026-06-01' } }] });
+    const chunked = `POST /fhir/Observation/$verify-recognition HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/fhir+json\r\nTransfer-Encoding: chunked\r\n\r\n${Buffer.byteLength(bundle).toString(16)}\r\n${bundle}\r\n0\r\n\r\n`;
+    const r = await probe(s.port, chunked, 10_000);
+    expect(r.data).toMatch(/^HTTP\/1\.1 200/);
+    expect(JSON.parse(r.data.slice(r.data.indexOf('\r\n\r\n') + 4).replace(/^[0-9a-f]+\r\n/, '').replace(/\r\n0\r\n\r\n$/, ''))).toMatchObject({ resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Observation' } }] });
+    const big = await probe(s.port, 'POST /fhir/Observation/$verify-recognition HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\nContent-Length: 31457280\r\n\r\n', 2_000);
+    expect(big.data).toMatch(/^HTTP\/1\.1 413/);
+    expect(big.data).toMatch(/content-type: application\/fhir\+json/i);
+    expect(JSON.parse(big.data.slice(big.data.indexOf('\r\n\r\n') + 4))).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'too-costly', details: { coding: [{ code: 'body.tooLargeUnread' }] } }] });
   });
 
   it('a client sending a declared 30 MB body to a page receives the 413 instead of a reset connection', async () => {

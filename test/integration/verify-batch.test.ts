@@ -3,7 +3,7 @@
 // certifications active, suspended, revoked and expired under 广东HR, 深圳HR and 浙江HR marks).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createSeededTestDb, fakeActor, sqlRows, sqlRun, useAsProcessDb } from '@/test/support/db';
+import { createSeededTestDb, fakeActor, sqlRows, sqlRun, testBackend, useAsProcessDb } from '@/test/support/db';
 import { executeJob } from '@/lib/jobs';
 import { createRandom } from '@/db/seed/random';
 import { seedRecognition } from '@/db/seed/recognition';
@@ -11,7 +11,8 @@ import { openDatabase } from '@/db/client';
 import { errorBody } from '@/lib/errors';
 import { addDays } from '@/lib/calendar';
 import { createPolicyVersion, effectivePolicyFor, resolvePolicy } from '@/lib/services/recognition/policy';
-import { policyWindows, verifyRecognition } from '@/lib/services/recognition/verification';
+import { policyWindows, verifyRecognition, verifyRound } from '@/lib/services/recognition/verification';
+import { publicApi } from '@/lib/public-api';
 import { SYSTEM_WINDOWS } from '@/lib/services/recognition/window';
 import { listAllPolicies } from '@/db/queries/recognition';
 import { MAX_MISSES_PER_OWNER, publicCertificationStamp, publicPairsChangedSince, recordLocalCodeMisses } from '@/db/queries/public';
@@ -117,6 +118,29 @@ describe('batch answers equal single answers', () => {
     expect(new Set(results.map((r) => ('reason' in r ? r.reason : '')))).toEqual(expect.objectContaining({ size: expect.any(Number) }));
     expect(results.some((r) => 'recognized' in r && r.recognized)).toBe(true);
     expect(results.some((r) => 'reason' in r && r.reason === 'revoked')).toBe(true);
+  });
+});
+
+describe('lab codes in small letters', () => {
+  it('name the lab registered in capitals, alike in the single check, the verify round, the batch and the certifications', async () => {
+    const sample = await rows<{ lab: string; analyte: string; validFrom: string }>(
+      `SELECT l.code AS lab, a.code AS analyte, c.valid_from AS validFrom FROM certifications c
+       JOIN laboratories l ON l.id = c.lab_id JOIN analytes a ON a.id = c.analyte_id ORDER BY c.id LIMIT 6`,
+    );
+    const checks = sample.map((c) => ({ lab: c.lab, analyte: c.analyte, date: TODAY > c.validFrom ? addDays(TODAY, -1) : c.validFrom, asOf: TODAY }));
+    const lower = checks.map((c) => ({ ...c, lab: c.lab.toLowerCase() }));
+    expect(lower.some((c, i) => c.lab !== checks[i].lab)).toBe(true);
+    const answers = await mapSeq(checks, single);
+    expect(answers.some((a) => 'recognized' in a && a.recognized)).toBe(true);
+    expect(await mapSeq(lower, single)).toEqual(answers);
+    expect(await batch(lower)).toEqual(await batch(checks));
+    // the round of queued single checks reads set-wise (PostgreSQL only)
+    if (testBackend === 'pg') expect((await verifyRound(w.db, lower)).map((r) => ('value' in r ? r.value : r))).toEqual(answers);
+    await useAsProcessDb(w);
+    const certs = await publicApi(`/api/v1/labs/${sample[0].lab.toLowerCase()}/certifications`, new URLSearchParams());
+    expect([certs?.status, certs?.body]).toEqual([200, (await publicApi(`/api/v1/labs/${sample[0].lab}/certifications`, new URLSearchParams()))?.body]);
+    // a code that is no lab in any case stays unknown
+    expect(await single({ lab: 'gz-999', analyte: 'K' })).toMatchObject({ code: 'lab.notFound' });
   });
 });
 

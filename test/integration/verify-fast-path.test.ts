@@ -111,4 +111,13 @@ describe('fast path', () => {
     const lone = await post('{"checks":[{"lab":"GZ-001\\udc00","analyte":"K"}]}', { 'x-test-client': '203.0.113.51' });
     expect([lone.status, (await lone.json()).code]).toEqual([422, 'body.unpairedSurrogate']);
   });
+
+  it('reads a UTF-8 body that starts with a byte-order mark (as Windows tools write it) as the same body without one', async () => {
+    await verifyBatchLimiter.reset();
+    const json = '{"checks":[{"lab":"GZ-001","analyte":"K","date":"2026-01-15"}]}';
+    const withMark = await fetch(`${base}/api/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-client': '203.0.113.52' }, body: new Blob([Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json)])]) });
+    const plain = await post(json, { 'x-test-client': '203.0.113.52' });
+    expect(withMark.status).toBe(200);
+    expect(await withMark.json()).toEqual(await plain.json());
+  });
 });

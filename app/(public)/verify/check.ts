@@ -15,6 +15,13 @@ export async function checkForPage(
     return { answer: await verifyRecognition(db, { lab: input.lab, analyte: input.analyte, date: input.date || undefined, asOf: input.asOf || undefined }), error: null };
   } catch (e) {
     if (!isAppError(e)) throw e;
-    return { answer: null, error: e.reason === 'verify.asOfBeforeDate' ? t('verify.asOfBeforeDate') : e.code === 'invalid' ? t('verify.invalidDate') : t('verify.notFound') };
+    return { answer: null, error: t(messageFor(e)) };
   }
+}
+
+/** The reader's message for a refused check: a day that cannot be read is the date's fault; a lab or
+ * test code too long or malformed to look up names nothing, as an unknown one does. */
+export function messageFor(e: { reason: string; errors: readonly { field: string }[] }): VerifyMessage {
+  if (e.reason === 'verify.asOfBeforeDate') return 'verify.asOfBeforeDate';
+  return e.errors.some((f) => f.field === 'date' || f.field === 'asOf') ? 'verify.invalidDate' : 'verify.notFound';
 }

@@ -48,7 +48,9 @@ export async function batchCheck(db: DB, actor: Actor, input: { text: string }, 
     const c = checks[i];
     const base = { line: lines[i].line, lab: c.lab, analyte: c.analyte, date: c.date, asOf: c.asOf ?? '' };
     if ('error' in r) return { ...base, recognized: null, withinWindow: null, windowDays: null, mark: null, certificateNo: null, status: null, reason: null, error: r.error, errorCode: r.code };
-    return { ...base, asOf: r.asOf, recognized: r.recognized, withinWindow: r.withinWindow, windowDays: r.windowDays, mark: r.mark ?? null, certificateNo: r.certificateNo ?? null, status: r.status ?? null, reason: r.reason, error: null, errorCode: null };
+    // the days the answer is about, both written out: a line left without a date was checked for
+    // the day it ran, and the download uploaded again another day must ask about that same day
+    return { ...base, date: r.date, asOf: r.asOf, recognized: r.recognized, withinWindow: r.withinWindow, windowDays: r.windowDays, mark: r.mark ?? null, certificateNo: r.certificateNo ?? null, status: r.status ?? null, reason: r.reason, error: null, errorCode: null };
   });
   const csv = toCsv(
     BATCH_CSV_HEADER,

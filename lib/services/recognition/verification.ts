@@ -8,7 +8,7 @@
 // checks that arrived while the previous round ran, the pairs from the in-memory index (pair-index.ts).
 import type { DB } from '@/db/client';
 import { listLabs } from '@/db/queries/labs';
-import { pairKey, publicAnalyteByCode, publicAnalyteByLoinc, publicLabByCode, publicLabByCodeWithStamp, publicLabOnDay, publicPairBounds, publicPairOnDay, publicChecksInRounds, publicPolicyStamp, publicVerifyRound, type PublicPairCertification, type PublicStatusEvent } from '@/db/queries/public';
+import { labCodeCandidates, pairKey, publicAnalyteByCode, publicAnalyteByLoinc, publicLabByCode, publicLabByCodeWithStamp, publicLabOnDay, publicPairBounds, publicPairOnDay, publicChecksInRounds, publicPolicyStamp, publicVerifyRound, type PublicPairCertification, type PublicStatusEvent } from '@/db/queries/public';
 import { listAllPolicies, type PolicyRow } from '@/db/queries/recognition';
 import { AppError, fieldError } from '@/lib/errors';
 import { ALL_DATA } from '@/lib/auth/scope';
@@ -259,7 +259,7 @@ export async function verifyRound(db: DB, checks: readonly VerifyCheck[]): Promi
   const codes = new Set<string>();
   const loincs = new Set<string>();
   for (const c of checks) {
-    labCodes.add(c.lab);
+    for (const code of labCodeCandidates(c.lab)) labCodes.add(code);
     const loinc = loincOf(c.analyte);
     if (loinc !== null) loincs.add(loinc);
     else codes.add(catalogueCodeOf(c.analyte));
@@ -271,7 +271,7 @@ export async function verifyRound(db: DB, checks: readonly VerifyCheck[]): Promi
   const keys: number[] = [];
   const found: ({ pair: number; regionPath: string; analyteCode: string } | undefined)[] = new Array(checks.length);
   for (const [i, c] of checks.entries()) {
-    const lab = r.labs.get(c.lab);
+    const lab = r.labs.get(c.lab) ?? r.labs.get(c.lab.toUpperCase());
     if (!lab) {
       out[i] = { error: new AppError('lab.notFound', { lab: c.lab }) };
       continue;

@@ -17,7 +17,7 @@
 // Codes that resolve to nothing are remembered for a signed-in caller (analyte_local_code_misses),
 // for the mapping page.
 import type { DB } from '@/db/client';
-import { localCodeMap, pairKey, publicAnalyteIndex, publicLabKeysByCodes, recordLocalCodeMisses, type PublicLabKey } from '@/db/queries/public';
+import { labCodeCandidates, localCodeMap, pairKey, publicAnalyteIndex, publicLabKeysByCodes, recordLocalCodeMisses, type PublicLabKey } from '@/db/queries/public';
 import { AppError, errorBody, type ErrorBody } from '@/lib/errors';
 import { ANALYTE_QUERY_MAX } from '@/lib/validation/recognition';
 import { answerFromPair, itemOf, loincOf, parseCheck, policyWindows, type VerifyAnswer, type VerifyCheck, type VerifyReason } from './verification';
@@ -116,7 +116,7 @@ async function resolveBatch(db: DB, input: unknown, opts: BatchOptions): Promise
   const localKeys = new Set<string>();
   for (const p of parsed) {
     if (!p) continue;
-    labCodes.add(p.lab);
+    for (const code of labCodeCandidates(p.lab)) labCodes.add(code);
     if (opts.ownerId && loincOf(p.analyte) === null && itemOf(p.analyte) === null) localKeys.add(localOf(p.analyte) ?? localCodeKey(p.analyte));
   }
   const labs = new Map<string, PublicLabKey>();
@@ -156,7 +156,7 @@ async function resolveBatch(db: DB, input: unknown, opts: BatchOptions): Promise
   for (let i = 0; i < n; i++) {
     const p = parsed[i];
     if (!p) continue;
-    const lab = labs.get(p.lab);
+    const lab = labs.get(p.lab) ?? labs.get(p.lab.toUpperCase());
     if (!lab) {
       let e = labMissing.get(p.lab);
       if (!e) labMissing.set(p.lab, (e = failure(new AppError('lab.notFound', { lab: p.lab }))));
