@@ -88,7 +88,9 @@ export type PeerGrouping = (typeof PEER_GROUPINGS)[number];
 export const EVALUATION_STATUSES = ['running', 'complete', 'failed', 'superseded', 'published'] as const;
 export type EvaluationStatus = (typeof EVALUATION_STATUSES)[number];
 
-export const ASSIGNED_VALUE_SOURCES = ['reference', 'peer_robust_mean', 'all_robust_mean'] as const;
+/** where an assigned value comes from: the round's reference value, Algorithm A's robust mean of the
+ * peer group or of all methods, or their median where Algorithm A cannot run (fewer than 3 results, MAD = 0) */
+export const ASSIGNED_VALUE_SOURCES = ['reference', 'peer_robust_mean', 'all_robust_mean', 'peer_median', 'all_median'] as const;
 export type AssignedValueSource = (typeof ASSIGNED_VALUE_SOURCES)[number];
 
 /** Where the target category of a categorical EQA sample comes from (DOMAIN §2). */

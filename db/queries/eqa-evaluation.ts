@@ -9,6 +9,7 @@ import type { Conn, DB } from '../client';
 import { eqaAssignedValues, eqaCategoryTargets, eqaEvaluations, eqaRounds, eqaSubmissions } from '../schema';
 import { dialectOf, first, rawAll, rawRun, rawTuples } from '@/db/dialect';
 import { arrayParam } from '../pg/array-param';
+import type { AssignedValueSource } from '../enums';
 
 /** One current submission as the evaluation reads it: [id, labId, sampleId, analyteId, value, method, instrument]. */
 export type SubmissionTuple = [number, number, number, number, number, string, string];
@@ -225,7 +226,7 @@ export interface AssignedValueRow {
   sampleId: number;
   analyteId: number;
   peerGroup: string;
-  source: 'reference' | 'peer_robust_mean' | 'all_robust_mean';
+  source: AssignedValueSource;
   n: number;
   assignedValue: number;
   robustSd: number | null;

@@ -8,11 +8,12 @@ import { RESULT_GRADED, RESULT_NOT_EVALUATED, UNSPECIFIED, collectSubmissions, e
 const K = { id: 1, code: 'K', limits: { ranges: [], spec: { percent: 6, absolute: 0.2, form: 'threshold' as const, threshold: 3.3 } }, minScore: 80 };
 const SAMPLE = 10;
 
-function run(values: number[], opts: { reference?: number; min?: number } = {}) {
-  const rows: SubmissionTuple[] = values.map((v, i) => [i + 1, 100 + i, SAMPLE, K.id, v, 'ISE', '']);
+function run(values: number[], opts: { reference?: number; min?: number; sampleCodes?: Map<number, string>; methods?: string[] } = {}) {
+  const rows: SubmissionTuple[] = values.map((v, i) => [i + 1, 100 + i, SAMPLE, K.id, v, opts.methods?.[i] ?? 'ISE', '']);
   return evaluateColumns({
     params: { sigmaPtSource: 'allowable_error', peerGrouping: 'method', minPeerGroupSize: opts.min ?? 8 },
     sampleIds: [SAMPLE],
+    sampleCodes: opts.sampleCodes,
     analytes: [K],
     references: new Map(opts.reference !== undefined ? [[`${SAMPLE}:${K.id}`, { value: opts.reference, uncertainty: null }]] : []),
     submissions: collectSubmissions(rows, 'method'),
@@ -53,6 +54,27 @@ describe('small groups (issue 9, item 4)', () => {
     expect(out.assigned.map((a) => [a.source, a.n])).toEqual([['peer_robust_mean', 8]]);
     expect([...out.results.acceptable]).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
     expect(out.scores.every((s) => s.score === 100)).toBe(true);
+  });
+});
+
+describe('where Algorithm A cannot run', () => {
+  it('MAD = 0 (six of ten at 4.00): the median is assigned and labelled as the median, not as a robust mean, with no robust SD', () => {
+    const out = run([4.0, 4.0, 4.0, 4.0, 4.0, 4.0, 3.9, 4.1, 4.2, 3.8]);
+    expect(out.assigned.map((a) => [a.source, a.assignedValue, a.robustSd, a.uAssigned])).toEqual([['peer_median', 4.0, null, null]]);
+    expect(out.notes.some((n) => /median used/.test(n))).toBe(true);
+  });
+
+  it('the all-methods group alike (two methods of five, below the minimum of 8): all_median', () => {
+    const out = run([4.0, 4.0, 4.0, 4.0, 4.0, 4.0, 3.9, 4.1, 4.2, 3.8], { methods: ['ISE', 'IND', 'ISE', 'IND', 'ISE', 'IND', 'ISE', 'IND', 'ISE', 'IND'] });
+    expect(out.assigned.map((a) => [a.source, a.assignedValue, a.n])).toEqual([['all_median', 4.0, 10]]);
+  });
+});
+
+describe('the evaluation\'s notes', () => {
+  it('name a sample by its code in the round, not by its row id', () => {
+    const out = run([4.0, 4.1, 4.2], { sampleCodes: new Map([[SAMPLE, 'PRB2-01']]) });
+    expect(out.notes).toEqual([expect.stringMatching(/^K sample PRB2-01: not evaluated, 3 result\(s\)/)]);
+    expect(run([4.0, 4.1, 4.2]).notes).toEqual([expect.stringMatching(/^K sample 10: /)]);
   });
 });
 

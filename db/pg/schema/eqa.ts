@@ -172,7 +172,7 @@ export const eqaAssignedValues = pgTable(
     sampleId: bigint('sample_id', { mode: 'number' }).notNull(),
     analyteId: bigint('analyte_id', { mode: 'number' }).notNull(),
     peerGroup: text('peer_group').notNull(),
-    source: text('source', { enum: ['reference', 'peer_robust_mean', 'all_robust_mean'] }).notNull(),
+    source: text('source', { enum: ['reference', 'peer_robust_mean', 'all_robust_mean', 'peer_median', 'all_median'] }).notNull(),
     n: integer('n').notNull(),
     assignedValue: doublePrecision('assigned_value').notNull(),
     robustSd: doublePrecision('robust_sd'),

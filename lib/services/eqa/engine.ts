@@ -190,6 +190,8 @@ export interface ScoreRow {
 export interface EngineInput {
   params: EngineParams;
   sampleIds: number[];
+  /** the samples' codes as the round names them (the evaluation's notes speak of `S2`, not of a row id) */
+  sampleCodes?: ReadonlyMap<number, string>;
   analytes: EngineAnalyte[];
   /** reference values by `${sampleId}:${analyteId}`; `uncertainty` is the standard uncertainty u = U/k */
   references: Map<string, { value: number; uncertainty: number | null }>;
@@ -202,6 +204,9 @@ export interface EngineInput {
   categorical?: CategoricalEngineInput;
   onProgress?: (fraction: number) => void;
 }
+
+/** A sample as the evaluation's notes name it: its code in the round, else its id. */
+export const sampleName = (input: Pick<EngineInput, 'sampleCodes'>, sampleId: number): string => input.sampleCodes?.get(sampleId) ?? String(sampleId);
 
 /** EngineOutput.results.status codes. */
 export const RESULT_GRADED = 0;

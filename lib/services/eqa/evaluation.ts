@@ -130,6 +130,7 @@ export async function evaluateRound(db: DB, actor: Actor, input: { roundCode: st
     const out = evaluateColumns({
       params: { sigmaPtSource: scheme.sigmaPtSource, peerGrouping: scheme.peerGrouping, minPeerGroupSize: scheme.minPeerGroupSize },
       sampleIds: samples.map((s) => s.id),
+      sampleCodes: new Map(samples.map((s) => [s.id, s.code])),
       analytes,
       references,
       submissions: cols,

@@ -7,6 +7,7 @@ import { gradeSample } from '@/lib/stats';
 import {
   RESULT_GRADED,
   sampleAnalyteKey,
+  sampleName,
   type CategoryTargetRow,
   type EngineInput,
   type EngineOutput,
@@ -67,7 +68,7 @@ export function gradeCategoricalItems(input: EngineInput, results: EngineOutput[
         reason: t.ok ? null : t.reason,
       });
       if (t.ok) evaluable.add(key);
-      else notes.push(`${item.code} sample ${sampleId}: not evaluated (${t.reason}, ${t.agreeing} of ${t.n} answers agree)`);
+      else notes.push(`${item.code} sample ${sampleName(input, sampleId)}: not evaluated (${t.reason}, ${t.agreeing} of ${t.n} answers agree)`);
       for (let i = start; i < end; i++) results.targetIndex[i] = targetIndex;
       known.forEach((i, j) => {
         const verdict = graded.acceptable[j];

@@ -34,6 +34,7 @@ import {
   UNSPECIFIED,
   historyKey,
   sampleAnalyteKey,
+  sampleName,
   type EngineAnalyte,
   type EngineInput,
   type EngineOutput,
@@ -144,7 +145,7 @@ export function assignValues(input: EngineInput, results: ResultColumns, notes: 
     while (blockEnd < n && s.analyte[blockEnd] === analyteId && s.sample[blockEnd] === sampleId) blockEnd++;
     const analyte = analyteById.get(analyteId);
     if (analyte && sampleSet.has(sampleId)) {
-      const where = `${analyte.code} sample ${sampleId}`;
+      const where = `${analyte.code} sample ${sampleName(input, sampleId)}`;
       const reference = references.get(`${sampleId}:${analyteId}`);
       const allMethodsN = blockEnd - blockStart;
       if (!reference && allMethodsN >= minSize) markEvaluable(sampleId, analyteId);
@@ -167,7 +168,7 @@ export function assignValues(input: EngineInput, results: ResultColumns, notes: 
           const sigmaPt = sigmaPtFor(robust.mean, robust.sd, specAt(analyte, robust.mean), params.sigmaPtSource, notes, where);
           const u = robust.sd !== null ? uncertaintyOfAssignedValue(robust.sd, values.length) : null;
           allMethodsIndex = assign(values.length, 0, 0, {
-            sampleId, analyteId, peerGroup: ALL_METHODS, source: 'all_robust_mean', assignedValue: robust.mean, robustSd: robust.sd, sigmaPt, uAssigned: u, uNegligible: isNegligible(u, sigmaPt), iterations: robust.iterations,
+            sampleId, analyteId, peerGroup: ALL_METHODS, source: robust.sd === null ? 'all_median' : 'all_robust_mean', assignedValue: robust.mean, robustSd: robust.sd, sigmaPt, uAssigned: u, uNegligible: isNegligible(u, sigmaPt), iterations: robust.iterations,
           });
         }
         return allMethodsIndex;
@@ -190,7 +191,7 @@ export function assignValues(input: EngineInput, results: ResultColumns, notes: 
             const sigmaPt = sigmaPtFor(robust.mean, robust.sd, specAt(analyte, robust.mean), params.sigmaPtSource, notes, where);
             const u = robust.sd !== null ? uncertaintyOfAssignedValue(robust.sd, values.length) : null;
             assign(values.length, groupStart, groupEnd, {
-              sampleId, analyteId, peerGroup, source: 'peer_robust_mean', assignedValue: robust.mean, robustSd: robust.sd, sigmaPt, uAssigned: u, uNegligible: isNegligible(u, sigmaPt), iterations: robust.iterations,
+              sampleId, analyteId, peerGroup, source: robust.sd === null ? 'peer_median' : 'peer_robust_mean', assignedValue: robust.mean, robustSd: robust.sd, sigmaPt, uAssigned: u, uNegligible: isNegligible(u, sigmaPt), iterations: robust.iterations,
             });
           } else if (allMethodsN >= minSize) {
             const index = allMethodsValue();
