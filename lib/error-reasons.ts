@@ -296,6 +296,7 @@ export const REASONS = {
   'recognition.regionRegulatorOnly': 'forbidden',
   'recognition.alreadyCertified': 'conflict',
   'recognition.notEligible': 'conflict',
+  'recognition.noPairs': 'invalid',
   'recognition.verdictOutdated': 'conflict',
   'recognition.certifiedUseSuspend': 'conflict',
   'recognition.cannotTransition': 'conflict',

@@ -117,7 +117,9 @@ export async function DataTable<R>({
       {rows.length === 0 ? (
         <EmptyState title={empty ?? t('empty')} text={emptyText} />
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        // `relative`: the scroll box is the containing block of the cells' sr-only labels (position:
+        // absolute), which would otherwise sit outside it and widen the page on a phone
+        <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
           <table className="table" data-testid={testId}>
             <thead>
               <tr>

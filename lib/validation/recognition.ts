@@ -103,7 +103,8 @@ export const bulkDecisionInput = z.object({
         const [labId, analyteId] = p.split(':');
         return { labId, analyteId };
       }),
-    z.array(pair).min(1, 'Select at least one pair').max(1000),
+    // a refinement, so that the refusal names its reason (a built-in check's keeps only zod's own code)
+    z.array(pair).max(1000).refine((pairs) => pairs.length > 0, because('recognition.noPairs')),
   ),
 });
 export type BulkDecisionInput = z.infer<typeof bulkDecisionInput>;

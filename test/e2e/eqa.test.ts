@@ -58,6 +58,8 @@ describe('EQA round from CSV submission to the published report', () => {
   it('the lab manager uploads a CSV; every row is saved', async () => {
     const page = await as('lab1@demo.labqc');
     await page.goto(`${baseUrl}/lab/eqa/${ROUND}`);
+    // the scheme is named in the reader's language (the seed's English name), as on the regulator's page
+    await expect(page.locator('h1 + p').textContent()).resolves.toMatch(/^Routine chemistry · /);
     const csv = ['sample,analyte,value,method,instrument', ...Object.entries(TRUTH).flatMap(([a, values]) => values.map((v, s) => `${SAMPLES[s]},${a},${a === 'GLU' && s === 2 ? 13.5 : v},${a === 'K' ? 'ISE indirect' : 'Hexokinase'},Cobas c701`))].join('\n');
     await page.setInputFiles('#eqa-csv-file', { name: 'eqa.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.getByTestId('eqa-csv-form').getByRole('button', { name: /Upload|上传/ }).click();

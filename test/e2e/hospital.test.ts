@@ -60,6 +60,10 @@ describe('hospital workspace: batch check, watch list, a suspension seen', () =>
     await expect(table.locator('tbody tr').count()).resolves.toBe(50);
     // the first line is a pair certified today, asked about today: recognised
     await expect(page.getByTestId('batch-row-2').locator('td').nth(5).textContent()).resolves.toMatch(/Yes/);
+    // reasons in words, as the public /verify answer gives them, never their codes (not_certified, suspended)
+    const reasons = await table.locator('tbody tr td:nth-child(9)').allTextContents();
+    expect(reasons[0]).toBe('Recognised on that day');
+    expect(reasons.filter((r) => /^[a-z_]+$/.test(r))).toEqual([]);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('batch-download').click()]);
     const file = await download.path();
     const lines = fs.readFileSync(file!, 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/);
@@ -76,6 +80,21 @@ describe('hospital workspace: batch check, watch list, a suspension seen', () =>
     await page.getByTestId('watch-add').locator('#f-lab').fill(pair.lab);
     await page.getByTestId('watch-add').locator('button[type=submit]').click();
     await page.getByTestId(`watch-${pair.lab}`).waitFor();
+    // on a phone the watch list and the changes scroll inside their boxes; the page never scrolls sideways
+    const sideways = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect(sideways()).resolves.toBe(0);
+    // and the mappings, once there is one: their rows' hidden labels stay inside the scroll box
+    await page.goto(`${baseUrl}/hospital/mapping`);
+    await page.fill('#m-text', 'local_code,analyte\nXK01,K');
+    await page.getByTestId('mapping-upload').locator('button[type=submit]').click();
+    await page.getByTestId('mapping-save').click();
+    await page.getByTestId('mapping-saved').waitFor();
+    await page.reload();
+    await page.getByTestId('mapping-XK01').waitFor();
+    await expect(sideways()).resolves.toBe(0);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${baseUrl}/hospital`);
 
     const regulator = await openBrowser();
     const rp = await regulator.context.newPage();

@@ -59,6 +59,9 @@ describe('recognition: approve, then verify publicly', () => {
     await signIn(page, baseUrl, 'regulator.gd@demo.labqc');
     await page.goto(`${baseUrl}/regulator/recognition?lab=${pair.lab}&analyte=${pair.analyte}`);
     const row = page.getByTestId(`approve-${pair.lab}-${pair.analyte}`);
+    // nothing ticked: the button waits, and says why in words (not the schema's "pairs: At least 1 items")
+    await expect(page.getByTestId('decision-select-first').textContent()).resolves.toBe('Select at least one pair in the lists above.');
+    await expect(page.locator('#decision-submit').isDisabled()).resolves.toBe(true);
     await row.locator('input[type=checkbox]').check();
     await page.selectOption('#decision-action', 'approve');
     await page.fill('#decision-reason', 'Meets the Guangdong recognition policy');

@@ -122,3 +122,13 @@ describe('zod issues map by issue code (zod v4 issue shapes)', () => {
     expect(tr('zh')(e.code!, e.params ?? {})).not.toMatch(/^errors\./);
   });
 });
+
+describe('a bulk decision without a pair', () => {
+  it('is refused in words (recognition.noPairs), not as the schema\'s "pairs: At least 1 items"', async () => {
+    const { bulkDecisionInput } = await import('@/lib/validation/recognition');
+    const r = bulkDecisionInput.safeParse({ action: 'approve', reason: 'audit finding', pairs: [] });
+    expect(r.success).toBe(false);
+    expect(zodFieldErrors(r.error!).map((e) => [e.field, e.code])).toEqual([['pairs', 'recognition.noPairs']]);
+    expect(tr('zh')('recognition.noPairs')).toBe('请至少选择一项');
+  });
+});

@@ -11,6 +11,7 @@ import { Card } from '@/app/_components/card';
 import { addWatchAction, removeWatchAction } from './actions';
 import { BatchCheckForm } from './_components/forms';
 import { WorkspaceNav } from './_components/workspace-nav';
+import { localText } from '@/app/_components/local-name';
 
 const TONE: Record<string, string> = { suspend: 'badge-amber', revoke: 'badge-red', expire: 'badge-slate', reinstate: 'badge-green' };
 
@@ -19,7 +20,7 @@ export default async function HospitalHome() {
   const t = await getTranslations('hospital');
   const tl = await getTranslations('common.landing');
   const format = await getFormatter();
-  const zh = (await getLocale()) === 'zh';
+  const locale = await getLocale();
   const { watches, changes } = await watchWorkspace(getDb(), actor);
   const when = (ms: number) => format.dateTime(new Date(ms), { dateStyle: 'medium', timeStyle: 'short' });
   const watchColumns: Column<(typeof watches)[number]>[] = [
@@ -29,11 +30,11 @@ export default async function HospitalHome() {
       cell: (w) =>
         w.labCode ? (
           <Link href={`/verify/labs/${encodeURIComponent(w.labCode)}`} className="text-brand-700 underline">
-            <span className="font-mono">{w.labCode}</span> {zh ? w.labName : (w.labNameEn ?? w.labName)}
+            <span className="font-mono">{w.labCode}</span> {localText(locale, w.labName ?? '', w.labNameEn)}
           </Link>
         ) : (
           <>
-            {t('watch.region')} <span className="font-mono">{w.regionCode}</span> {zh ? w.regionName : (w.regionNameEn ?? w.regionName)}
+            {t('watch.region')} <span className="font-mono">{w.regionCode}</span> {localText(locale, w.regionName ?? '', w.regionNameEn)}
           </>
         ),
     },
@@ -51,7 +52,7 @@ export default async function HospitalHome() {
   const changeColumns: Column<(typeof changes)[number]>[] = [
     { key: 'at', header: t('changes.at'), className: 'whitespace-nowrap', cell: (c) => when(c.at) },
     { key: 'lab', header: t('changes.lab'), cell: (c) => <span className="font-mono">{c.labCode}</span> },
-    { key: 'analyte', header: t('changes.analyte'), cell: (c) => <>{c.analyteCode} <span className="text-xs text-slate-500">{zh ? c.analyteName : (c.analyteNameEn ?? c.analyteName)}</span></> },
+    { key: 'analyte', header: t('changes.analyte'), cell: (c) => <>{c.analyteCode} <span className="text-xs text-slate-500">{localText(locale, c.analyteName, c.analyteNameEn)}</span></> },
     { key: 'action', header: t('changes.action'), cell: (c) => <span className={TONE[c.action] ?? 'badge-slate'} data-action={c.action}>{t(`changes.actions.${c.action as 'suspend'}`)}</span> },
     { key: 'effective', header: t('changes.effectiveOn'), className: 'whitespace-nowrap', cell: (c) => c.effectiveOn },
     { key: 'certificate', header: t('changes.certificate'), className: 'font-mono text-xs', cell: (c) => c.certificateNo ?? '—' },
@@ -61,11 +62,12 @@ export default async function HospitalHome() {
     <div data-testid="landing-hospital">
       <PageHeader title={tl('hospitalTitle')} subtitle={t('subtitle')} links={[{ href: '/verify', label: tl('verifyLink') }]} />
       <WorkspaceNav active="overview" />
-      <div className="grid gap-6">
+      {/* grid-cols-1: a track of minmax(0, 1fr), not auto, so a wide table scrolls in its box on a phone instead of widening the page */}
+      <div className="grid grid-cols-1 gap-6">
         <Card id="batch" title={t('batch.title')} hint={t('batch.hint')} testId="batch-card">
           <BatchCheckForm />
         </Card>
-        <div className="grid gap-6 lg:grid-cols-3">
+        <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
           <section className="lg:col-span-2" aria-labelledby="changes-title">
             <h2 id="changes-title" className="mb-2 text-lg font-semibold">
               {t('changes.title')}

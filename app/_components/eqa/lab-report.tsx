@@ -8,6 +8,7 @@ import { YoudenPlot } from './youden-plot';
 import { ZScoreChart } from './z-chart';
 import { CategoryPanel, categoricalCells, categoricalReason } from './category-report';
 import type { sampleCategoryDistribution } from '@/lib/services/eqa/reports-categorical';
+import { localName } from '@/app/_components/local-name';
 
 type Report = Awaited<ReturnType<typeof labRoundReport>>;
 
@@ -117,7 +118,7 @@ export async function LabReport({
                               {a.code}
                             </Link>
                             <div className="text-xs font-normal text-slate-500">
-                              {locale === 'zh' ? a.nameZh : a.nameEn}
+                              {localName(locale, a)}
                               {a.unit ? ` (${a.unit})` : ''}
                             </div>
                           </td>

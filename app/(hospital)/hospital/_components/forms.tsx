@@ -8,6 +8,7 @@ import type { ActionState } from '@/lib/actions';
 import type { BatchCheckRow } from '@/lib/services/hospital/batch-check';
 import type { MappingPreview } from '@/lib/services/hospital/local-codes';
 import { batchCheckAction, mappingUploadAction } from '../actions';
+import { batchReasonText } from './batch-reason';
 
 /** rows shown on screen (the CSV has them all) */
 const SHOWN = 1000;
@@ -21,6 +22,8 @@ function yesNo(v: boolean | null, yes: string, no: string) {
 
 export function BatchCheckForm() {
   const t = useTranslations('hospital.batch');
+  const reasons = useTranslations('recognition.reasons');
+  const errors = useTranslations('errors');
   return (
     <ActionForm<BatchAnswer> action={batchCheckAction as (p: ActionState<BatchAnswer>, f: FormData) => Promise<ActionState<BatchAnswer>>} submitLabel={t('submit')} testId="batch-check" resetOnSuccess={false}
       outcome={({ state }) => {
@@ -64,7 +67,7 @@ export function BatchCheckForm() {
                         {r.windowDays !== null && <span className="ml-1 text-xs text-slate-500">{t('windowDays', { days: r.windowDays })}</span>}
                       </td>
                       <td>{r.mark ?? '—'}</td>
-                      <td className="text-xs">{r.error ?? r.reason}</td>
+                      <td className="text-xs">{batchReasonText(r, reasons, errors)}</td>
                     </tr>
                   ))}
                 </tbody>

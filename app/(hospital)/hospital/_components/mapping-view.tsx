@@ -8,6 +8,7 @@ import { ActionForm } from '@/app/_components/action-form';
 import { Card } from '@/app/_components/card';
 import { deleteMappingAction, setMappingAction } from '../actions';
 import { MappingUploadForm } from './forms';
+import { localText } from '@/app/_components/local-name';
 
 /** The page body, shared by the hospital workspace and the regulator's platform pages (the same
  * services, keyed by the signed-in account): `nav` is the tab row, `heading` the title and subtitle. */
@@ -16,7 +17,7 @@ export async function MappingView({ nav, heading }: { nav: React.ReactNode; head
   const t = await getTranslations('hospital.mapping');
   const th = await getTranslations('hospital');
   const format = await getFormatter();
-  const zh = (await getLocale()) === 'zh';
+  const locale = await getLocale();
   const { mappings, unmapped } = await localCodeWorkspace(getDb(), actor);
   const when = (ms: number) => format.dateTime(new Date(ms), { dateStyle: 'medium', timeStyle: 'short' });
   const mapColumns: Column<(typeof mappings)[number]>[] = [
@@ -26,7 +27,7 @@ export async function MappingView({ nav, heading }: { nav: React.ReactNode; head
       header: t('analyte'),
       cell: (m) => (
         <>
-          <span className="font-mono">{m.analyteCode}</span> {zh ? m.analyteName : (m.analyteNameEn ?? m.analyteName)}
+          <span className="font-mono">{m.analyteCode}</span> {localText(locale, m.analyteName, m.analyteNameEn)}
           {m.loinc && <div className="text-xs text-slate-500">LOINC {m.loinc}</div>}
         </>
       ),
@@ -88,7 +89,8 @@ export async function MappingView({ nav, heading }: { nav: React.ReactNode; head
     <div>
       <PageHeader title={heading?.title ?? t('title')} subtitle={heading?.subtitle ?? t('subtitle')} />
       {nav}
-      <div className="grid gap-6 lg:grid-cols-3">
+      {/* grid-cols-1: a track of minmax(0, 1fr), not auto, so a wide table scrolls in its box on a phone instead of widening the page */}
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
           <section aria-labelledby="unmapped-title">
             <h2 id="unmapped-title" className="mb-2 text-lg font-semibold">

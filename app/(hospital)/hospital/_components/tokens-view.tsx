@@ -27,7 +27,8 @@ export async function TokensView({ nav, heading }: { nav: React.ReactNode; headi
     <div>
       <PageHeader title={heading?.title ?? th('title')} subtitle={heading?.subtitle ?? th('subtitle')} />
       {nav}
-      <div className="grid gap-6 lg:grid-cols-3">
+      {/* grid-cols-1: a track of minmax(0, 1fr), not auto, so a wide table scrolls in its box on a phone instead of widening the page */}
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <section className="lg:col-span-2">
           <DataTable columns={columns} rows={tokens} rowKey={(tok) => tok.id} rowProps={(tok) => ({ 'data-testid': `token-${tok.id}` })} testId="token-list" empty={t('empty')} emptyText={th('emptyText')} />
         </section>

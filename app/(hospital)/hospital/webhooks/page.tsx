@@ -64,7 +64,8 @@ export default async function WebhooksPage() {
     <div>
       <PageHeader title={t('title')} subtitle={t('subtitle')} />
       <WorkspaceNav active="webhooks" />
-      <div className="grid gap-6 lg:grid-cols-3">
+      {/* grid-cols-1: a track of minmax(0, 1fr), not auto, so a wide table scrolls in its box on a phone instead of widening the page */}
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
           <DataTable columns={endpointColumns} rows={endpoints} rowKey={(e) => e.id} testId="endpoints" empty={t('empty')} />
           <section aria-labelledby="deliveries-title">

@@ -5,6 +5,7 @@ import { ownEligibility } from '@/lib/services/read/own-lab';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
 import { CriteriaList } from '@/app/_components/recognition/criteria-list';
+import { localText } from '@/app/_components/local-name';
 
 export const dynamic = 'force-dynamic';
 
@@ -17,7 +18,7 @@ export async function generateMetadata() {
 export default async function EligibilityPage() {
   const actor = await requirePage('eligibility.read');
   const t = await getTranslations('recognition');
-  const zh = (await getLocale()) === 'zh';
+  const locale = await getLocale();
   // scoped in SQL to the actor's own lab
   const rows = await ownEligibility(getDb(), actor);
   return (
@@ -31,7 +32,7 @@ export default async function EligibilityPage() {
             <details key={r.analyteId} className="card" open={!r.eligible && r.criteria.some((l) => l.key === 'listed' && l.met)} data-testid={`eligibility-${r.analyteCode}`}>
               <summary className="flex cursor-pointer flex-wrap items-center gap-2">
                 <span className="font-medium">
-                  {r.analyteCode} · {zh ? r.analyteNameZh : r.analyteNameEn}
+                  {r.analyteCode} · {localText(locale, r.analyteNameZh, r.analyteNameEn)}
                 </span>
                 <span className={r.eligible ? 'badge-green' : 'badge-red'}>{r.eligible ? t('common.eligible') : t('common.notEligible')}</span>
                 {r.mark && r.certStatus && (

@@ -4,6 +4,7 @@ import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { iqcAnalytes } from '@/lib/services/iqc/views';
 import { PageHeader } from '@/app/_components/page-header';
+import { localName } from '@/app/_components/local-name';
 
 const SECTIONS = ['enter', 'import', 'corrective-actions', 'summary', 'targets'] as const;
 
@@ -31,7 +32,7 @@ export default async function IqcHome() {
           <ul className="flex flex-wrap gap-2">
             {analytes.map((a) => (
               <li key={a.code}>
-                <Link className="badge-blue hover:underline" href={`/lab/iqc/chart?analyte=${encodeURIComponent(a.code)}`} title={locale === 'zh' ? a.nameZh : a.nameEn}>
+                <Link className="badge-blue hover:underline" href={`/lab/iqc/chart?analyte=${encodeURIComponent(a.code)}`} title={localName(locale, a)}>
                   {a.code}
                 </Link>
               </li>

@@ -1,4 +1,5 @@
 'use client';
+import { useRef, useState } from 'react';
 import { useTranslations } from 'next-intl';
 import { ActionForm } from '@/app/_components/action-form';
 import { Field, FilterSelect } from '@/app/_components/fields';
@@ -10,9 +11,17 @@ type Decided = { action: string; certificateNo: string | null; mark: string | nu
 /** The bulk decision form: the server-rendered tables (with their checkboxes) are its children. */
 export function DecisionForm({ children }: { children: React.ReactNode }) {
   const t = useTranslations('recognition.queue');
+  // a decision needs a pair: the button waits for a ticked row rather than sending none and getting
+  // back the schema's own words ("pairs: At least 1 items"). Counted from the server-rendered
+  // checkboxes on every change, and again after an answer (which clears them)
+  const rows = useRef<HTMLDivElement>(null);
+  const [selected, setSelected] = useState(0);
+  const count = () => setSelected(rows.current?.querySelectorAll('input[name="pairs"]:checked').length ?? 0);
   return (
     <ActionForm<Decided>
       action={decideAction}
+      submitDisabled={selected === 0}
+      onAnswer={count}
       id="decision-form"
       className=""
       submitLabel={t('submit')}
@@ -36,7 +45,9 @@ export function DecisionForm({ children }: { children: React.ReactNode }) {
     >
       {({ pending }) => (
         <>
-          {children}
+          <div ref={rows} onChange={count}>
+            {children}
+          </div>
           <fieldset className="card mt-6 grid gap-3 md:grid-cols-4" disabled={pending}>
             <legend className="px-1 text-sm font-semibold">{t('decision')}</legend>
             <FilterSelect id="decision-action" name="action" label={t('action')} value="approve" options={ACTIONS.map((a) => ({ value: a, label: t(`actions.${a}`) }))} />
@@ -45,6 +56,11 @@ export function DecisionForm({ children }: { children: React.ReactNode }) {
             </div>
             <Field id="decision-effective" name="effectiveOn" type="date" label={t('effectiveOn')} hint={t('effectiveHint')} />
           </fieldset>
+          {selected === 0 && (
+            <p className="mt-3 text-sm text-slate-600" data-testid="decision-select-first">
+              {t('selectFirst')}
+            </p>
+          )}
         </>
       )}
     </ActionForm>

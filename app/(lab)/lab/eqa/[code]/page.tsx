@@ -8,7 +8,7 @@ import { StatusBadge } from '@/app/_components/status-badge';
 import { CsvSubmissionForm, SubmissionForm } from '@/app/_components/eqa/submission-forms';
 import { LabReportSection } from '@/app/_components/eqa/lab-report';
 import { PrintButton } from '@/app/_components/print-button';
-import { localText } from '@/app/_components/local-name';
+import { localName, localText } from '@/app/_components/local-name';
 import { isCategorical } from '@/lib/catalogue/kinds';
 import { submitCsvAction, submitFormAction } from '../actions';
 import { firstValues } from '@/app/_components/search-params';
@@ -54,7 +54,7 @@ export default async function LabRoundPage({ params, searchParams }: { params: P
                 const last = current.find((c) => c.analyte === a.code);
                 // qualitative, ordinal and nominal items: a choice of their categories (code as value)
                 const options = isCategorical(a.kind) ? (a.categories ?? []).map((c) => ({ code: c.code, label: localText(locale, c.nameZh, c.nameEn) })) : null;
-                return { code: a.code, name: locale === 'zh' ? a.nameZh : a.nameEn, unit: a.unit, method: last?.method ?? '', instrument: last?.instrument ?? '', options };
+                return { code: a.code, name: localName(locale, a), unit: a.unit, method: last?.method ?? '', instrument: last?.instrument ?? '', options };
               })}
             />
           </section>
@@ -84,7 +84,7 @@ export default async function LabRoundPage({ params, searchParams }: { params: P
         title={t('lab.roundTitle', { round: code })}
         subtitle={
           <>
-            {visible.schemeName} · <StatusBadge kind="round" status={view.state.shown} /> · {t('round.closesAt')}{' '}
+            {localText(locale, visible.schemeName, visible.schemeNameEn)} · <StatusBadge kind="round" status={view.state.shown} /> · {t('round.closesAt')}{' '}
             {format.dateTime(new Date(visible.closesAt), { dateStyle: 'medium', timeStyle: 'short' })}
           </>
         }

@@ -6,6 +6,7 @@ import { lotsWithTargets } from '@/lib/services/iqc/views';
 import { PageHeader } from '@/app/_components/page-header';
 import { EntryGrid, type GridRow } from '@/app/_components/iqc/entry-grid';
 import { enterResultsAction } from '../actions';
+import { localName, localText } from '@/app/_components/local-name';
 
 export default async function EnterPage() {
   const actor = await requirePage('iqc.write');
@@ -22,11 +23,11 @@ export default async function EnterPage() {
   const catalogue = await catalogueAnalytes(db, { activeOnly: true });
   // a categorical item's row takes a category (a select) and an optional signal instead of a number
   const choices = new Map(
-    catalogue.filter((a) => a.kind !== 'quantitative').map((a) => [a.code, { categories: (a.categories ?? []).map((c) => ({ code: c.code, name: locale === 'zh' ? c.nameZh : c.nameEn })), signalUnit: a.signalUnit }]),
+    catalogue.filter((a) => a.kind !== 'quantitative').map((a) => [a.code, { categories: (a.categories ?? []).map((c) => ({ code: c.code, name: localName(locale, c) })), signalUnit: a.signalUnit }]),
   );
   const rows: GridRow[] = [...inUse.values()].map((l) => ({
     analyte: l.analyte,
-    name: locale === 'zh' ? l.analyteNameZh : l.analyteNameEn,
+    name: localText(locale, l.analyteNameZh, l.analyteNameEn),
     unit: l.unit,
     level: l.level,
     lot: l.lot,
@@ -35,7 +36,7 @@ export default async function EnterPage() {
     sd: l.sd,
     ...(choices.has(l.analyte) ? { ...choices.get(l.analyte)!, expected: l.expectedCategory } : {}),
   }));
-  const analytes = catalogue.map((a) => ({ code: a.code, name: locale === 'zh' ? a.nameZh : a.nameEn, unit: a.unit, ...(choices.get(a.code) ?? {}) }));
+  const analytes = catalogue.map((a) => ({ code: a.code, name: localName(locale, a), unit: a.unit, ...(choices.get(a.code) ?? {}) }));
   return (
     <div>
       <PageHeader title={t('title')} subtitle={t('subtitle')} />

@@ -9,6 +9,7 @@ import { StatusBadge } from '@/app/_components/status-badge';
 import { CorrectForm, ResolveForm } from '@/app/_components/iqc/forms';
 import { fmt, formatDateTime } from '@/app/_components/iqc/format';
 import { correctResultAction, resolveCorrectiveActionAction } from '../../actions';
+import { localName } from '@/app/_components/local-name';
 
 export default async function ResolvePage({ params }: { params: Promise<{ id: string }> }) {
   const actor = await requirePage('correctiveAction.resolve');
@@ -25,7 +26,7 @@ export default async function ResolvePage({ params }: { params: Promise<{ id: st
     <div className="space-y-4">
       <PageHeader
         title={t('resolveTitle', { analyte: d.analyte.code })}
-        subtitle={`${locale === 'zh' ? d.analyte.nameZh : d.analyte.nameEn} · ${formatDateTime(d.run.measuredAt, locale)}${d.run.instrument ? ` · ${d.run.instrument}` : ''}`}
+        subtitle={`${localName(locale, d.analyte)} · ${formatDateTime(d.run.measuredAt, locale)}${d.run.instrument ? ` · ${d.run.instrument}` : ''}`}
       />
       <section className="card overflow-x-auto">
         <div className="mb-3 flex items-center gap-3">
