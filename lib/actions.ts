@@ -34,7 +34,9 @@ export async function runAction<T>(fn: (actor: Actor) => T | Promise<T>): Promis
     // a database that stayed busy: nothing was written, the form says to try again
     const e = databaseBusy(thrown) ?? thrown;
     if (isAppError(e)) {
-      if (e.code === 'forbidden') await auditRefusal(getDb(), actor, { action: 'server action', message: e.message.slice(0, 200) });
+      // what was refused and why, item by item (a bulk decision's pairs as lab id:item id), so the row
+      // answers "who tried what" and not only "something was refused"
+      if (e.code === 'forbidden') await auditRefusal(getDb(), actor, { action: 'server action', reason: e.reason, message: e.message.slice(0, 200), ...(e.errors.length ? { refused: e.errors.slice(0, 20).map((f) => ({ field: f.field, code: f.code })), refusedCount: e.errors.length } : {}) });
       return { ok: false, code: e.code, reason: e.reason, ...(Object.keys(e.params).length ? { params: e.params } : {}), message: e.message, errors: e.errors };
     }
     if (e instanceof ZodError) return { ok: false, code: 'invalid', reason: 'common.invalid', message: 'Invalid input', errors: zodFieldErrors(e) };

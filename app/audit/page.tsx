@@ -50,7 +50,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         </>
       ),
     },
-    { key: 'entity', header: t('entity'), className: 'whitespace-nowrap text-xs', cell: (e) => (e.entityType ? `${entityName(e.entityType)} #${e.entityId ?? ''}` : '—') },
+    { key: 'lab', header: t('lab'), className: 'whitespace-nowrap text-xs', cell: (e) => e.labCode ?? '—' },
+    { key: 'entity', header: t('entity'), className: 'whitespace-nowrap text-xs', cell: (e) => (e.entityType ? `${entityName(e.entityType)}${e.entityId === null ? '' : ` #${e.entityId}`}` : '—') },
     { key: 'details', header: t('details'), className: 'max-w-md break-words text-xs text-slate-600', cell: (e) => <Details details={e.details} /> },
   ];
   return (

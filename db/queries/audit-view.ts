@@ -1,6 +1,6 @@
 // Reading the audit log page by page, scoped in SQL to a jurisdiction: entries about labs of the
 // region subtree, and entries about regions of it that name no lab.
-import { and, desc, eq, isNull, like, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, isNull, like, or, sql, type SQL } from 'drizzle-orm';
 import { rawAll } from '../dialect';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';
@@ -36,9 +36,11 @@ export async function listAuditPage(db: Conn, f: AuditPageFilter) {
   if (f.action) conds.push(eq(auditLog.action, f.action));
   else if (f.actionPrefix) conds.push(like(auditLog.action, `${f.actionPrefix.replace(/[%_]/g, '')}%`));
   // one row more than a page tells whether a next page exists, without counting the whole log
+  // the lab an entry is about, by its code (a decision's row names the pair's lab only by id)
   const rows = await db
-    .select()
+    .select({ ...getTableColumns(auditLog), labCode: laboratories.code })
     .from(auditLog)
+    .leftJoin(laboratories, eq(laboratories.id, auditLog.labId))
     .where(and(...conds))
     .orderBy(desc(auditLog.at), desc(auditLog.id))
     .limit(f.pageSize + 1)

@@ -16,6 +16,16 @@ export async function findLiveCertification(db: Conn, labId: number, analyteId: 
     .where(and(eq(certifications.labId, labId), eq(certifications.analyteId, analyteId), inArray(certifications.status, ['active', 'suspended']))).limit(1));
 }
 
+/** The pair's most recent certification whatever its status (revoked and expired ones included). */
+export async function findLatestCertification(db: Conn, labId: number, analyteId: number) {
+  return first(await db
+    .select()
+    .from(certifications)
+    .where(and(eq(certifications.labId, labId), eq(certifications.analyteId, analyteId)))
+    .orderBy(desc(certifications.id))
+    .limit(1));
+}
+
 export async function findCertificationById(db: Conn, id: number) {
   return first(await db.select().from(certifications).where(eq(certifications.id, id)).limit(1));
 }

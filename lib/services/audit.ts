@@ -81,7 +81,7 @@ export function resetAuditFolding(): void {
 }
 
 /** A refusal (403) of an API call or server action: `access.refused`, folded per actor per minute. */
-export async function auditRefusal(db: Conn, actor: Actor, what: { method?: string; path?: string; action?: string; message?: string }, now = Date.now()): Promise<boolean> {
+export async function auditRefusal(db: Conn, actor: Actor, what: { method?: string; path?: string; action?: string; reason?: string; message?: string; refused?: { field: string; code?: string }[]; refusedCount?: number }, now = Date.now()): Promise<boolean> {
   return await auditFolded(db, actor, { action: 'access.refused', details: { ...what, via: actor.via } }, now);
 }
 

@@ -342,3 +342,29 @@ describe.each((Object.keys(byParam) as ByParam[]).filter((r) => byParam[r].route
     expect((await requestRaw(name, '%2525')).body).toEqual({ error: 'No EQA round %25', code: 'round.notFound' });
   });
 });
+
+describe(`a refused server action's audit row on ${testBackend}`, () => {
+  it('says what was refused and why: the reason, and each refused item with its code (a bulk decision outside the jurisdiction)', async () => {
+    const { decideBulk } = await import('@/lib/services/recognition/decisions');
+    const { resetAuditFolding } = await import('@/lib/services/audit');
+    resetAuditFolding();
+    const [pair] = await sqlRows<{ labId: number; analyteId: number }>(w.db, "SELECT l.id AS \"labId\", a.id AS \"analyteId\" FROM laboratories l, analytes a WHERE l.code = 'GZ-001' AND a.code = 'K'");
+    state.actor = w.regulators.zj;
+    const out = await runAction((actor) => decideBulk(w.db, actor, { action: 'suspend', reason: 'not theirs to decide', pairs: [`${pair.labId}:${pair.analyteId}`] }));
+    expect(out).toMatchObject({ ok: false, code: 'forbidden' });
+    const [row] = await sqlRows<{ details: string | Record<string, unknown> }>(w.db, "SELECT details FROM audit_log WHERE action = 'access.refused' ORDER BY id DESC LIMIT 1");
+    const details = typeof row.details === 'string' ? JSON.parse(row.details) : row.details;
+    expect(details).toMatchObject({ action: 'server action', reason: expect.any(String), refused: [{ field: `${pair.labId}:${pair.analyteId}`, code: 'lab.outsideJurisdiction' }], refusedCount: 1 });
+  });
+});
+
+describe(`the audit log's page on ${testBackend}`, () => {
+  it('names the lab of each entry by its code (a decision\'s row holds the lab only by id)', async () => {
+    const { readAuditLog } = await import('@/lib/services/audit');
+    const { insertAudit } = await import('@/db/queries/audit');
+    const [lab] = await sqlRows<{ id: number }>(w.db, "SELECT id FROM laboratories WHERE code = 'GZ-002'");
+    await insertAudit(w.db, { actorId: w.regulators.gd.userId, actorEmail: w.regulators.gd.email, action: 'certification.reject', entityType: 'certification', entityId: null, labId: lab.id, details: { analyte: 'K', reason: 'audit page test' }, at: Date.now() + 60_000 });
+    const page = await readAuditLog(w.db, w.regulators.gd, { action: 'certification.reject' });
+    expect(page.entries[0]).toMatchObject({ labCode: 'GZ-002', details: expect.objectContaining({ reason: 'audit page test' }) });
+  });
+});

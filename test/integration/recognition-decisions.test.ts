@@ -97,6 +97,9 @@ describe('decisions on recognition', () => {
     ]);
     expect((await findCertificationById(w.db, cert.id))!.status).toBe('revoked');
     expect([(await audits('certification.suspend')), (await audits('certification.reinstate')), (await audits('certification.revoke'))]).toEqual([1, 1, 1]);
+    // a revoked certificate is refused as revoked, not as "not certified"; a pair never certified as such
+    await expect(decide(w.db, w.regulators.gd, { ...base, action: 'reinstate', reason: 'try again', effectiveOn: '2026-06-02' }, { now: onDay('2026-06-02') })).rejects.toMatchObject({ reason: 'recognition.cannotTransition', params: { status: 'revoked' } });
+    await expect(decide(w.db, w.regulators.gd, { labId: await lab('GZ-002'), analyteId: K, action: 'suspend', reason: 'never certified', effectiveOn: '2026-06-02' }, { now: onDay('2026-06-02') })).rejects.toMatchObject({ reason: 'recognition.notCertified' });
   });
 
   it('rejection records an event without a certification and holds the pair out of the queue', async () => {

@@ -22,6 +22,7 @@ import {
   activeUnflaggedCertifications,
   certificationsPastValidity,
   findEligibility,
+  findLatestCertification,
   findLiveCertification,
   insertCertification,
   insertCertificationEvent,
@@ -115,7 +116,7 @@ async function applyDecision(
       updatedAt: now,
     });
     await insertCertificationEvent(tx, { certificationId: cert.id, labId: d.labId, analyteId: d.analyteId, action: 'approve', fromStatus: null, toStatus: 'active', effectiveOn, reason: d.reason, actorId: actor.userId, at: now });
-    await audit('approve', cert.id, { certificateNo, mark, validTo });
+    await audit('approve', cert.id, { from: null, to: 'active', certificateNo, mark, validTo });
     return { action: 'approve', labId: d.labId, analyteId: d.analyteId, certificationId: cert.id, status: 'active', certificateNo, mark, effectiveOn };
   }
 
@@ -127,7 +128,11 @@ async function applyDecision(
   }
 
   const t = TRANSITIONS[d.action];
-  if (!live || !t.from.includes(live.status)) throw live ? new AppError('recognition.cannotTransition', { action: d.action, analyte: analyte.code, status: live.status }) : new AppError('recognition.notCertified', { action: d.action, analyte: analyte.code });
+  if (!live || !t.from.includes(live.status)) {
+    // a pair whose last certificate was revoked or expired is refused as such, not as "not certified"
+    const last = live ?? (await findLatestCertification(tx, d.labId, d.analyteId));
+    throw last ? new AppError('recognition.cannotTransition', { action: d.action, analyte: analyte.code, status: last.status }) : new AppError('recognition.notCertified', { action: d.action, analyte: analyte.code });
+  }
   const lastDay = await lastEffectiveDay(tx, live.id) ?? live.validFrom;
   if (effectiveOn < lastDay) throw new AppError('recognition.historyNeverRewritten', {}, [fieldError('recognition.beforeLastDecision', { day: lastDay }, 'effectiveOn')]);
   await updateCertification(tx, live.id, { status: t.to, flagged: false, flagReason: null, updatedAt: now });
