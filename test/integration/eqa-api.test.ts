@@ -101,8 +101,10 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
       // categorical grading defaults (DOMAIN §2: 80 % consensus, ±1 grade, negative stays negative, blood group 100 %)
       consensusPercent: 80, ordinalTolerance: 1, negativeMustBeNegative: true, passPercent: { qualitative: 80, ordinal: 80, nominal: 100 } });
     const r = await round('API-S', 'API-R1', { references: [{ sample: 'S1', analyte: 'K', value: 4.0, uncertainty: 0.04 }] });
-    expect(r).toMatchObject({ code: 'API-R1', scheme: 'API-S', status: 'open', samples: ['S1'], analytes: ['K'] });
+    // created 20 days before it opens: `open` (the status's values are a contract), taking no results yet
+    expect(r).toMatchObject({ code: 'API-R1', scheme: 'API-S', status: 'open', acceptingResults: false, samples: ['S1'], analytes: ['K'] });
     at(NOW);
+    expect((await call(roundsRoute.GET, 'GET', '/eqa/rounds', {})).body).toContainEqual(expect.objectContaining({ code: 'API-R1', status: 'open', acceptingResults: true }));
     const closed = await call(closeRoute.POST, 'POST', '/eqa/rounds/API-R1/close', { roundCode: 'API-R1' });
     expect(closed).toEqual({ status: 200, body: { code: 'API-R1', status: 'closed' } });
     expect((await call(closeRoute.POST, 'POST', '/eqa/rounds/API-R1/close', { roundCode: 'API-R1' })).status).toBe(409);

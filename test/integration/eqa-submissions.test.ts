@@ -220,7 +220,7 @@ describe('refusals', () => {
 
   it('lists rounds for a lab manager of an enrolled lab with samples and analytes as codes', async () => {
     expect(await listRounds(w.db, lab('GZ-001'), { now: NOW })).toEqual([
-      { code: 'R-1', scheme: 'CHEM', schemeName: '测试 CHEM', schemeNameEn: 'Test CHEM', status: 'open', opensAt: new Date(NOW - 10 * DAY).toISOString(), closesAt: new Date(NOW + 10 * DAY).toISOString(), samples: ['S1', 'S2'], analytes: ['GLU', 'K'] },
+      { code: 'R-1', scheme: 'CHEM', schemeName: '测试 CHEM', schemeNameEn: 'Test CHEM', status: 'open', acceptingResults: true, opensAt: new Date(NOW - 10 * DAY).toISOString(), closesAt: new Date(NOW + 10 * DAY).toISOString(), samples: ['S1', 'S2'], analytes: ['GLU', 'K'] },
     ]);
     expect((await listRounds(w.db, lab('GZ-001'), { now: AFTER_CLOSE }))[0].status).toBe('closed');
     expect(await w.db.select().from(eqaSubmissions).where(and(eq(eqaSubmissions.current, true)))).toHaveLength(5);

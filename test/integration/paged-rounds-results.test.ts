@@ -84,7 +84,7 @@ describe('the regulator landing counts rounds in SQL', () => {
   ] as const)('%s, as the whole list says', async (_t, now, expected) => {
     expect(await roundsToAct(w.db, w.regulators.gd, now)).toEqual(expected);
     const listed = await listRounds(w.db, w.regulators.gd, { now });
-    expect({ open: listed.filter((r) => r.status === 'open' && Date.parse(r.opensAt) <= now).length, toEvaluate: listed.filter((r) => r.status === 'closed').length }).toEqual(expected);
+    expect({ open: listed.filter((r) => r.acceptingResults).length, toEvaluate: listed.filter((r) => r.status === 'closed').length }).toEqual(expected);
     expect(await roundsToAct(w.db, w.regulators.zj, now)).toEqual({ open: 0, toEvaluate: 0 });
   });
 });

@@ -17,7 +17,7 @@ import { roundInput } from '@/lib/validation/eqa';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { DEFAULT_COVERAGE_FACTOR, standardUncertainty } from '@/lib/stats';
 import { isCategorical, readItemValue } from '@/lib/catalogue/kinds';
-import { assertManagesScheme, effectiveStatus, loadRound, roundVisibility, type ClockOptions } from './access';
+import { acceptsSubmissions, assertManagesScheme, effectiveStatus, loadRound, roundVisibility, type ClockOptions } from './access';
 import { withTx } from '@/db/tx';
 
 /**
@@ -150,6 +150,9 @@ export async function listRounds(db: Conn, actor: Actor, opts: ClockOptions = {}
     schemeName: r.schemeName,
     schemeNameEn: r.schemeNameEn,
     status: effectiveStatus(r, now),
+    // `status` stays `open` before opensAt (its values are a contract); this says whether a
+    // submission sent now is taken (else 409 round.notOpenYet or round.closedForSubmissions)
+    acceptingResults: acceptsSubmissions(r, now),
     opensAt: new Date(r.opensAt).toISOString(),
     closesAt: new Date(r.closesAt).toISOString(),
     samples: r.samples,

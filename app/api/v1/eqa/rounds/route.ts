@@ -6,9 +6,9 @@ import { jsonBody } from '../json-body';
 
 export const dynamic = 'force-dynamic';
 
-/** The EQA rounds the caller can see: `[{ code, scheme, status, opensAt, closesAt, samples, analytes }]`. */
+/** The EQA rounds the caller can see: `[{ code, scheme, status, acceptingResults, opensAt, closesAt, samples, analytes }]`. */
 export const GET = withActor(async (_req, actor) =>
-  NextResponse.json((await listRounds(getDb(), actor)).map(({ code, scheme, status, opensAt, closesAt, samples, analytes }) => ({ code, scheme, status, opensAt, closesAt, samples, analytes }))),
+  NextResponse.json((await listRounds(getDb(), actor)).map(({ code, scheme, status, acceptingResults, opensAt, closesAt, samples, analytes }) => ({ code, scheme, status, acceptingResults, opensAt, closesAt, samples, analytes }))),
 );
 
 /**
@@ -23,8 +23,8 @@ export const POST = withActor(async (req, actor) => {
   const db = getDb();
   const round = await createRound(db, actor, await jsonBody(req), { open: true });
   const listed = (await listRounds(db, actor)).find((r) => r.code === round.code)!;
-  const { code, scheme, status, opensAt, closesAt, samples, analytes } = listed;
-  return NextResponse.json({ code, scheme, status, opensAt, closesAt, samples, analytes }, { status: 201 });
+  const { code, scheme, status, acceptingResults, opensAt, closesAt, samples, analytes } = listed;
+  return NextResponse.json({ code, scheme, status, acceptingResults, opensAt, closesAt, samples, analytes }, { status: 201 });
 });
 
 // the other methods: 405 with Allow and a JSON error (Next's own has neither); OPTIONS with the same Allow
