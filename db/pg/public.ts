@@ -147,10 +147,10 @@ export const pairOnDay = (db: DB, lab: number, analyte: number, day: string) =>
         ORDER BY c.valid_from DESC, c.id DESC`,
   );
 
-export const pairBounds = async (db: DB, lab: number, analyte: number) =>
+export const pairBounds = async (db: DB, lab: number, analyte: number, day: string) =>
   (await rawGet<{ n: number; firstFrom: string | null; lastTo: string | null }>(
     db,
-    sql`SELECT count(*) AS n, min(valid_from) AS "firstFrom", max(valid_to) AS "lastTo" FROM certifications WHERE lab_id = ${lab} AND analyte_id = ${analyte}`,
+    sql`SELECT count(*) AS n, min(valid_from) AS "firstFrom", max(valid_to) FILTER (WHERE valid_from <= ${day}) AS "lastTo" FROM certifications WHERE lab_id = ${lab} AND analyte_id = ${analyte}`,
   ))!;
 
 export const labOnDay = (db: DB, lab: number, day: string) =>

@@ -118,8 +118,8 @@ function build(sqlite: Database.Database) {
       FROM certifications c
       WHERE c.lab_id = @lab AND c.analyte_id = @analyte AND c.valid_from <= @day AND c.valid_to >= @day
       ORDER BY c.valid_from DESC, c.id DESC`),
-    pairBounds: sqlite.prepare<{ lab: number; analyte: number }, { n: number; firstFrom: string | null; lastTo: string | null }>(`
-      SELECT count(*) AS n, min(valid_from) AS firstFrom, max(valid_to) AS lastTo FROM certifications WHERE lab_id = @lab AND analyte_id = @analyte`),
+    pairBounds: sqlite.prepare<{ lab: number; analyte: number; day: string }, { n: number; firstFrom: string | null; lastTo: string | null }>(`
+      SELECT count(*) AS n, min(valid_from) AS firstFrom, max(CASE WHEN valid_from <= @day THEN valid_to END) AS lastTo FROM certifications WHERE lab_id = @lab AND analyte_id = @analyte`),
     labOnDay: sqlite.prepare<{ lab: number; day: string }, PublicCertificationOnDay>(`
       SELECT c.id, a.code AS analyteCode, a.name_zh AS analyteName, a.name_en AS analyteNameEn, c.mark, c.scope, c.certificate_no AS certificateNo,
              c.valid_from AS validFrom, c.valid_to AS validTo, ${statusOn} AS status
@@ -293,10 +293,11 @@ export async function publicPairOnDay(db: DB, lab: number, analyte: number, day:
   return statements(db).pairOnDay.all({ lab, analyte, day });
 }
 
-/** How many certifications a pair ever had, and their overall window (to explain a "no"). */
-export async function publicPairBounds(db: DB, lab: number, analyte: number) {
-  if (dialectOf(db) === 'pg') return await pgq.pairBounds(db, lab, analyte);
-  return statements(db).pairBounds.get({ lab, analyte })!;
+/** How many certifications a pair ever had, the first one's start, and the latest end among those
+ * that started on or before `day` (to explain a "no": answerFrom). */
+export async function publicPairBounds(db: DB, lab: number, analyte: number, day: string) {
+  if (dialectOf(db) === 'pg') return await pgq.pairBounds(db, lab, analyte, day);
+  return statements(db).pairBounds.get({ lab, analyte, day })!;
 }
 
 /** Certifications of a lab whose window covers the day, with their status on that day. */

@@ -144,6 +144,33 @@ describe('lab codes in small letters', () => {
   });
 });
 
+describe('a day between two certificates of a pair', () => {
+  it('is answered expired (the one before it ended), not not_certified because of the later one; before the first, not_yet_certified; alike single, batch and round', async () => {
+    const { insertCertification, insertCertificationEvent } = await import('@/db/queries/certifications');
+    const [pair] = await rows<{ lab: string; labId: number; analyte: string; analyteId: number; regionId: number }>(
+      `SELECT l.code AS lab, l.id AS "labId", a.code AS analyte, a.id AS "analyteId", l.region_id AS "regionId" FROM laboratories l, analytes a
+       WHERE l.code = 'HZ-002' AND a.active AND NOT EXISTS (SELECT 1 FROM certifications c WHERE c.lab_id = l.id AND c.analyte_id = a.id) ORDER BY a.code LIMIT 1`,
+    );
+    const certify = async (no: string, validFrom: string, validTo: string) => {
+      const c = await insertCertification(w.db, { labId: pair.labId, analyteId: pair.analyteId, scopeRegionId: pair.regionId, scope: '浙江', mark: '浙江HR', certificateNo: no, status: 'active', validFrom, validTo, createdAt: NOW, updatedAt: NOW });
+      await insertCertificationEvent(w.db, { certificationId: c.id, labId: pair.labId, analyteId: pair.analyteId, action: 'approve', fromStatus: null, toStatus: 'active', effectiveOn: validFrom, reason: 'gap test', actorId: null, at: NOW });
+    };
+    const reasonOn = async (date: string) => {
+      const check = { lab: pair.lab, analyte: pair.analyte, date, asOf: TODAY };
+      const one = (await single(check)) as { reason: string };
+      const [many] = (await batch([check])) as { reason: string }[];
+      expect(many.reason, date).toBe(one.reason);
+      if (testBackend === 'pg') expect(((await verifyRound(w.db, [check]))[0] as { value: { reason: string } }).value.reason, date).toBe(one.reason);
+      return one.reason;
+    };
+    await certify('HR-GAP-TEST-1', '2024-01-01', '2024-12-31');
+    expect(await reasonOn('2025-03-01')).toBe('expired');
+    // a later certificate does not turn the gap's answer into not_certified
+    await certify('HR-GAP-TEST-2', '2025-06-01', '2026-05-31');
+    expect([await reasonOn('2023-06-01'), await reasonOn('2025-03-01'), await reasonOn('2024-06-01'), await reasonOn('2025-07-01')]).toEqual(['not_yet_certified', 'expired', 'recognized', 'recognized']);
+  });
+});
+
 describe('recognition windows', () => {
   // GZ-001's K certification is active today (the demo seed approves GZ-001 K)
   const gzK = async (asOf: string | undefined, date = TODAY, lab = 'GZ-001', analyte = 'K') => await single({ lab, analyte, date, asOf }) as unknown as Record<string, unknown>;

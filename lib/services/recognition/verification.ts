@@ -102,7 +102,10 @@ export interface CertificationOnDay {
   status: string | null;
 }
 
-/** The answer from the certifications covering the day (latest first) or, without one, the pair's bounds. */
+/** The answer from the certifications covering the day (latest first) or, without one, the pair's
+ * bounds: how many certifications it has, the first one's start, and the latest end among those that
+ * started on or before the day. A day after that end is `expired`, also when a later certificate
+ * exists (a gap between two), and no certificate issued after the day changes that answer. */
 export function answerFrom(
   covering: readonly CertificationOnDay[],
   bounds: () => { n: number; firstFrom: string | null; lastTo: string | null },
@@ -151,12 +154,12 @@ function statusOn(events: readonly PublicStatusEvent[] | undefined, day: string)
   return null;
 }
 
-function boundsOf(certs: readonly PublicPairCertification[]) {
+function boundsOf(certs: readonly PublicPairCertification[], day: string) {
   let firstFrom: string | null = null;
   let lastTo: string | null = null;
   for (const c of certs) {
     if (firstFrom === null || c.validFrom < firstFrom) firstFrom = c.validFrom;
-    if (lastTo === null || c.validTo > lastTo) lastTo = c.validTo;
+    if (c.validFrom <= day && (lastTo === null || c.validTo > lastTo)) lastTo = c.validTo;
   }
   return { n: certs.length, firstFrom, lastTo };
 }
@@ -171,7 +174,7 @@ export function answerFromPair(certs: readonly (PublicPairCertification & { even
     if (covering === NONE) covering = [on];
     else covering.push(on);
   }
-  return answerFrom(covering, () => boundsOf(certs), check, windowDays);
+  return answerFrom(covering, () => boundsOf(certs, check.date), check, windowDays);
 }
 
 interface PolicyCache {
@@ -236,7 +239,7 @@ export async function verifyCheckBySql(db: DB, check: VerifyCheck): Promise<Veri
   const covering = await publicPairOnDay(db, lab.id, analyte.id, check.date);
   const windowDays = windowDaysFor((await policyWindows(db, lab.policyStamp))(lab.regionPath, check.asOf), analyte.code);
   // the pair's bounds explain an answer without a certification with a status on the day (answerFrom)
-  const bounds = covering.some((r) => r.status !== null) ? { n: 0, firstFrom: null, lastTo: null } : await publicPairBounds(db, lab.id, analyte.id);
+  const bounds = covering.some((r) => r.status !== null) ? { n: 0, firstFrom: null, lastTo: null } : await publicPairBounds(db, lab.id, analyte.id, check.date);
   return answerFrom(covering, () => bounds, check, windowDays);
 }
 

@@ -261,12 +261,15 @@ function writeAnswer(out: ByteWriter, pair: PairCertifications, day: string, asO
   const order = dayOrder(day);
   let hit = -1;
   let hitStatus = -1;
+  // the latest end among the certifications that started on or before the day (answerFrom's lastTo)
+  let endedBefore = -1;
   for (let k = 0, at = 3; k < plan[0]; k++) {
     const from = plan[at];
     const to = plan[at + 1];
     const events = plan[at + 2];
     const first = at + 3;
     at = first + 2 * events;
+    if (from <= order && to > endedBefore) endedBefore = to;
     if (from > order || to < order) continue;
     // the status set by the latest event effective on or before the day (events latest first)
     let s = -1;
@@ -296,7 +299,7 @@ function writeAnswer(out: ByteWriter, pair: PairCertifications, day: string, asO
   } else {
     out.bytes(RECOGNIZED[0]);
     // no certification with a status on the day: the pair's bounds explain why (answerFrom)
-    reason = !plan[0] ? 'not_certified' : order < plan[1] ? 'not_yet_certified' : order > plan[2] ? 'expired' : 'not_certified';
+    reason = !plan[0] ? 'not_certified' : order < plan[1] ? 'not_yet_certified' : endedBefore >= 0 && order > endedBefore ? 'expired' : 'not_certified';
   }
   out.bytes(DATE);
   out.ascii(day);
