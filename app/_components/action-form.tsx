@@ -9,6 +9,7 @@
 import { useActionState, useLayoutEffect, useRef, useState, useTransition } from 'react';
 import { useTranslations } from 'next-intl';
 import type { ActionState } from '@/lib/actions';
+import type { FieldError } from '@/lib/errors';
 import { useErrorText } from '@/app/_components/error-text';
 
 export type FormAction<T = unknown> = (prev: ActionState<T>, form: FormData) => Promise<ActionState<T>>;
@@ -76,7 +77,12 @@ export function ActionForm<T = unknown>({
   errorSummary?: boolean;
 }) {
   const t = useTranslations('admin.form');
-  const [state, formAction, actionPending] = useActionState<ActionState<T>, FormData>(action, { ok: false });
+  const [answer, formAction, actionPending] = useActionState<ActionState<T>, FormData>(action, { ok: false });
+  // a field the browser cannot read (a date typed without its time, "1e" in a number field) is sent
+  // as empty, which an optional field takes as "not given" (a target "in force from" now instead of
+  // the day typed): refused here, by field, and nothing is sent
+  const [unreadable, setUnreadable] = useState<ActionState<T> | null>(null);
+  const state = unreadable ?? answer;
   const [transitionPending, startTransition] = useTransition();
   const pending = actionPending || transitionPending;
   const formRef = useRef<HTMLFormElement>(null);
@@ -121,6 +127,9 @@ export function ActionForm<T = unknown>({
       onSubmit={(e) => {
         // submitted by hand so that a refused form keeps what was typed (a form action resets it)
         e.preventDefault();
+        const bad = unreadableFields(e.currentTarget);
+        setUnreadable(bad.length ? { ok: false, code: 'invalid', reason: 'common.invalid', message: 'Invalid input', errors: bad } : null);
+        if (bad.length) return;
         if (confirm && !window.confirm(confirm)) return;
         const data = new FormData(e.currentTarget, (e.nativeEvent as SubmitEvent).submitter);
         lastRef.current = data;
@@ -150,6 +159,18 @@ export function ActionForm<T = unknown>({
       </div>
     </form>
   );
+}
+
+/** The form's inputs holding text the browser could not read as their type (`validity.badInput`:
+ * the value it would send is empty), each as a field error in the words of its type. */
+function unreadableFields(form: HTMLFormElement): FieldError[] {
+  const out: FieldError[] = [];
+  for (const el of Array.from(form.elements)) {
+    if (!(el instanceof HTMLInputElement) || !el.name || !el.validity.badInput) continue;
+    // shown through its code in the reader's language; the message is the fallback
+    out.push(el.type === 'number' ? { field: el.name, code: 'value.notNumber', message: 'Not a number' } : { field: el.name, code: 'value.notDateOrDateTime', message: 'Not a date or a date and time' });
+  }
+  return out;
 }
 
 /** A refused action's summary, reason and field errors (nothing when the state is not a refusal). */

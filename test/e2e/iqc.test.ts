@@ -195,6 +195,15 @@ describe('internal QC in the browser', () => {
 
     // the rules page says how each analyte's rule set was chosen
     await page.goto(`${baseUrl}/lab/iqc/targets`);
+    // "in force from" typed as a day without its time: the browser would send it empty ("now");
+    // the form refuses it by field and sends nothing
+    const targetForm = page.locator('form').filter({ has: page.locator('#t-effectiveFrom') });
+    await page.locator('#t-effectiveFrom').click();
+    await page.keyboard.type('11012026');
+    expect(await page.locator('#t-effectiveFrom').evaluate((el: HTMLInputElement) => el.validity.badInput)).toBe(true);
+    await targetForm.getByRole('button', { name: 'Save target' }).click();
+    await expect(targetForm.getByRole('alert').textContent()).resolves.toContain('In force from: Not a date or a date and time');
+    await expect(page.locator('#t-effectiveFrom').getAttribute('aria-invalid')).resolves.toBe('true');
     await expect(page.getByTestId('rule-choices').locator('[data-testid=rule-choice]').count()).resolves.toBeGreaterThan(0);
     // each lot shows its in-control results and days; the baseline is offered where both reach 20
     const lotRows = page.getByTestId('lots').locator('tbody tr');

@@ -53,5 +53,7 @@ describe('counts', () => {
     expect(t('en')('committed', done)).toBe('Imported 52,560 results in 26,280 runs (1,200 already stored); 12 runs rejected.');
     expect(t('zh')('committed', done)).toBe('已导入 52,560 条结果，共 26,280 批（1,200 条已存在）；12 批失控。');
     expect(t('en')('invalid', { count: 1_500 })).toBe('The file has 1,500 problems; nothing was written.');
+    // one problem is a problem, not "1 problems"
+    expect(t('en')('invalid', { count: 1 })).toBe('The file has 1 problem; nothing was written.');
   });
 });
