@@ -98,6 +98,8 @@ function requireImport(actor: Actor) {
 /** Validate the file against the database as it is now: every problem, and what would be written. */
 async function plan(db: Conn, actor: Actor, text: string): Promise<RegistryPlan & { valid: Map<number, LabValues> }> {
   const rows = parseCsv(text, REGISTRY_COLUMNS);
+  // codes are registered in capitals (lib/validation/admin.ts labInput): `gz-001` in a file is GZ-001
+  for (const r of rows) if (r.values.code) r.values.code = r.values.code.trim().toUpperCase();
   const problems: RegistryProblem[] = [];
   const valid = new Map<number, LabValues>();
   const regions = await regionsByCode(db);

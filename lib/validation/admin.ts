@@ -28,11 +28,16 @@ export const lineText = (max: number) =>
     .refine((s) => !s.includes('\u0000'), because('value.nulCharacter'))
     .refine((s) => !/[\u0001-\u001f\u007f]/.test(s), because('value.controlCharacter'));
 
+/** A new lab's code: registered in capitals, so that `sz-prb1` is no second lab beside `SZ-PRB1` (a
+ * code in small letters names the lab in capitals wherever it is looked up: db/queries/public.ts). */
+const labCode = z
+  .string()
+  .trim()
+  .refine((s) => /^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$/.test(s), because('value.codeChars'))
+  .transform((s) => s.toUpperCase());
+
 export const labInput = z.object({
-  code: z
-    .string()
-    .trim()
-    .refine((s) => /^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$/.test(s), because('value.codeChars')),
+  code: labCode,
   name: safeText(200).pipe(z.string().min(1)),
   nameEn: z.preprocess((v) => (v === '' ? null : v), safeText(200).nullable().optional()),
   level: z.enum(LAB_LEVELS),

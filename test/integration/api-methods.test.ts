@@ -18,7 +18,9 @@ function routes(dir: string): string[] {
 
 describe('methods a route does not implement', () => {
   it('every route under app/api/v1 and /regulator answers all five methods and OPTIONS: its own, and the others through otherMethods naming exactly its own', () => {
-    const files = [...routes(path.join(ROOT, 'app/api/v1')), path.join(ROOT, 'app/(regulator)/regulator/import/template/route.ts')];
+    // the catch-all of paths no route serves answers every method 404 (below), not 405
+    const catchAll = path.join(ROOT, 'app/api/v1/[...path]/route.ts');
+    const files = [...routes(path.join(ROOT, 'app/api/v1')), path.join(ROOT, 'app/(regulator)/regulator/import/template/route.ts')].filter((f) => f !== catchAll);
     expect(files.length).toBeGreaterThan(20);
     for (const file of files) {
       const src = fs.readFileSync(file, 'utf8');
@@ -26,6 +28,14 @@ describe('methods a route does not implement', () => {
       const m = /export const \{ ([A-Z, ]+), OPTIONS \} = otherMethods\(([^)]*)\);/.exec(src);
       expect(m, path.relative(ROOT, file)).not.toBeNull();
       expect([m![1].split(', '), m![2].split(', ').map((s) => s.replace(/'/g, ''))], path.relative(ROOT, file)).toEqual([METHODS.filter((x) => !own.includes(x)), own]);
+    }
+  });
+
+  it('a path under /api/v1 that no route serves answers every method and OPTIONS with a JSON 404 request.unknownPath', async () => {
+    const unknown = await import('@/app/api/v1/[...path]/route');
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const) {
+      const res = unknown[method](new Request('http://localhost/api/v1/labs/GZ-001', { method }));
+      expect([res.status, await res.json()], method).toEqual([404, { error: `No such API path: ${method} /api/v1/labs/GZ-001`, code: 'request.unknownPath' }]);
     }
   });
 

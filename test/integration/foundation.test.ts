@@ -151,6 +151,11 @@ describe('administration refusals', () => {
   it('a regulator cannot create a lab in another province', async () => {
     await expectCode(async () => await createLab(t.db, t.regulators.zj, { code: 'GZ-999', name: '测试', level: 'primary', regionCode: '440100' }), 'forbidden');
   });
+  it('a lab code is registered in capitals: `sz-prb1` is SZ-PRB1, and no second lab in other letters', async () => {
+    const made = await createLab(t.db, t.regulators.sz, { code: 'sz-prb1', name: '大小写测试', level: 'primary', regionCode: '440300' });
+    expect(made.code).toBe('SZ-PRB1');
+    await expectCode(async () => await createLab(t.db, t.regulators.sz, { code: 'SZ-prb1', name: '大小写测试', level: 'primary', regionCode: '440300' }), 'conflict');
+  });
   it('a city regulator cannot create a lab in the other city of the province', async () => {
     await expectCode(async () => await createLab(t.db, t.regulators.sz, { code: 'GZ-998', name: '测试', level: 'primary', regionCode: '440100' }), 'forbidden');
   });
