@@ -122,6 +122,8 @@ export const REASONS = {
   'region.wrongParent': 'invalid',
   'region.unknownCode': 'invalid',
   'region.invalidParent': 'invalid',
+  'region.codeNotOfLevel': 'invalid',
+  'region.codeOutsideParent': 'invalid',
 
   'lab.regulatorOnly': 'forbidden',
   'lab.outsideJurisdiction': 'forbidden',

@@ -12,6 +12,17 @@ import { withTx } from '@/db/tx';
 const PARENT_LEVEL = { national: null, province: 'national', city: 'province' } as const;
 
 /** Create a region under its parent (a province under the nation, a city under a province). */
+/** The two-digit province codes of GB/T 2260 (mainland 11–65, and 71 Taiwan, 81 Hong Kong, 82 Macao). */
+const PROVINCE_PREFIXES = new Set(['11', '12', '13', '14', '15', '21', '22', '23', '31', '32', '33', '34', '35', '36', '37', '41', '42', '43', '44', '45', '46', '50', '51', '52', '53', '54', '61', '62', '63', '64', '65', '71', '81', '82']);
+
+/** Whether a six-digit code has the shape of its level: a province `xx0000`, a city `xxyy00` (yy not
+ * 00); the national root is the deployment's own (the demo's 100000), not checked. */
+export function codeOfLevel(code: string, level: string): boolean {
+  if (level === 'province') return PROVINCE_PREFIXES.has(code.slice(0, 2)) && code.endsWith('0000');
+  if (level === 'city') return PROVINCE_PREFIXES.has(code.slice(0, 2)) && code.endsWith('00') && !code.endsWith('0000');
+  return true;
+}
+
 export async function createRegion(db: DB, actor: Actor, input: unknown) {
   if (!can(actor, 'region.manage')) throw new AppError('region.adminOnly');
   const parsed = regionInput.safeParse(input);
@@ -25,6 +36,10 @@ export async function createRegion(db: DB, actor: Actor, input: unknown) {
       if (!parent || parent.level !== PARENT_LEVEL[r.level])
         throw new AppError('region.invalidParent', {}, [fieldError('region.wrongParent', { level: r.level, parent: PARENT_LEVEL[r.level] ?? '' }, 'parentCode')]);
     }
+    // GB/T 2260: a Zhejiang code under Guangdong would put Guangdong's regulator over it
+    if (!codeOfLevel(r.code, r.level)) throw AppError.invalid('Invalid region', [fieldError('region.codeNotOfLevel', { level: r.level }, 'code')]);
+    if (parent && r.level === 'city' && r.code.slice(0, 2) !== parent.code.slice(0, 2))
+      throw AppError.invalid('Invalid region', [fieldError('region.codeOutsideParent', { code: r.code, parent: parent.code }, 'code')]);
     const now = Date.now();
     const row = (await tx
       .insert(regions)

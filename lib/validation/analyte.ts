@@ -7,6 +7,12 @@ const optionalNumber = z.preprocess(
   (v) => (v === '' || v === null || v === undefined ? null : decimalOrAsIs(v)),
   z.number().finite().nonnegative().nullable(),
 );
+/** A limit in percent of the target: no specification allows more than the whole value (the largest
+ * in WS/T 403, NCCL and CLIA is 30 %); a typo such as 1e20 would accept every result. */
+const optionalPercent = z.preprocess(
+  (v) => (v === '' || v === null || v === undefined ? null : decimalOrAsIs(v)),
+  z.number().finite().nonnegative().max(100).nullable(),
+);
 const optionalText = z.preprocess((v) => (v === '' || v === undefined ? null : v), z.string().trim().max(500).nullable());
 
 /** One result category of a qualitative, ordinal or nominal item (db/enums ItemCategory). */
@@ -77,14 +83,14 @@ export const analyteInput = z
     /** the analyser signal behind a qualitative answer ('S/CO', 'OD', 'COI') and its cut-off */
     signalUnit: z.preprocess((v) => (v === '' || v === undefined ? null : v), z.string().trim().max(20).nullable()),
     signalCutoff: optionalNumber,
-    teaPercent: optionalNumber,
+    teaPercent: optionalPercent,
     teaAbsolute: optionalNumber,
     teaAbsoluteAtOrBelow: optionalNumber,
     /** how percent and absolute combine: WS/T 'threshold' or CLIA 'greater_of' (null: greater of) */
     teaForm: z.preprocess((v) => (v === '' || v === undefined ? null : v), z.enum(LIMIT_FORMS).nullable()).optional(),
     teaSource: z.string().trim().min(1).max(200),
-    allowableCvPercent: optionalNumber,
-    allowableBiasPercent: optionalNumber,
+    allowableCvPercent: optionalPercent,
+    allowableBiasPercent: optionalPercent,
     cvSource: optionalText,
     ncclEqaRange: optionalText,
     cliaLimit: optionalText,
@@ -117,7 +123,7 @@ export const limitRangeInput = z
   .object({
     from: bound,
     to: bound,
-    percent: optionalNumber.optional(),
+    percent: optionalPercent.optional(),
     absolute: optionalNumber.optional(),
     form: z.preprocess((v) => (v === '' || v === undefined ? null : v), z.enum(LIMIT_FORMS).nullable()).optional(),
     threshold: optionalNumber.optional(),

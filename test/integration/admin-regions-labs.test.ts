@@ -76,6 +76,18 @@ describe('regions', () => {
   ])('creating a region with %s is refused', async (_case, input, code) => {
     expect(await codeOf(async () => await createRegion(t.db, t.admin, input))).toBe(code);
   });
+
+  it.each([
+    // a Zhejiang city's code under Guangdong would put Guangdong's regulator over it
+    ['a city code of another province (Wenzhou 330300 under Guangdong)', { code: '330300', name: '温州', nameEn: 'Wenzhou', level: 'city', parentCode: '440000' }, 'region.codeOutsideParent'],
+    ['a province code that GB/T 2260 has not (999999)', { code: '999999', name: 'x', nameEn: 'x', level: 'province', parentCode: '100000' }, 'region.codeNotOfLevel'],
+    ['a province code not ending in 0000', { code: '450100', name: 'x', nameEn: 'x', level: 'province', parentCode: '100000' }, 'region.codeNotOfLevel'],
+    ['a city code ending in 0000', { code: '460000', name: 'x', nameEn: 'x', level: 'city', parentCode: '440000' }, 'region.codeNotOfLevel'],
+  ])('creating a region with %s is refused by its code field, nothing written', async (_case, input, reason) => {
+    const e = await createRegion(t.db, t.admin, input).then(() => null, (x: unknown) => x as AppError);
+    expect(e?.errors.map((f) => [f.field, f.code])).toEqual([['code', reason]]);
+    expect(await findRegionByCode(t.db, input.code)).toBeUndefined();
+  });
 });
 
 describe('laboratories', () => {

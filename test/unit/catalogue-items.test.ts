@@ -196,3 +196,15 @@ describe('analyteInput for kinds', () => {
     ]);
   });
 });
+
+describe('an allowable limit in percent', () => {
+  it('is at most 100 % of the target (1e20 typed by mistake would accept every result); 30 % and 100 % are taken', async () => {
+    const { analyteInput, limitRangeInput } = await import('@/lib/validation/analyte');
+    const base = { code: 'XPCT', nameEn: 'Percent test', nameZh: '百分比测试', kind: 'quantitative', category: 'chemistry', unit: 'mmol/L', teaSource: 'test' };
+    const field = (r: { success: boolean; error?: { issues: { path: PropertyKey[] }[] } }) => (r.success ? null : r.error!.issues.map((i) => i.path.join('.')));
+    expect(field(analyteInput.safeParse({ ...base, teaPercent: '99999999999999999999' }))).toEqual(['teaPercent']);
+    expect(field(analyteInput.safeParse({ ...base, teaPercent: '30', allowableCvPercent: '101' }))).toEqual(['allowableCvPercent']);
+    expect(field(analyteInput.safeParse({ ...base, teaPercent: '100' }))).toBeNull();
+    expect(field(limitRangeInput.safeParse({ from: '', to: '3.3', percent: '150', source: 'test' }))).toEqual(['percent']);
+  });
+});
