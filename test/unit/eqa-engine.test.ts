@@ -57,6 +57,20 @@ describe('small groups (issue 9, item 4)', () => {
   });
 });
 
+describe('where Algorithm A converges slowly', () => {
+  it('five of ten at 10.00, 10.01, 9.99 and outliers at 17.77, 17.77, 4.34: the robust mean after ~1,000 updates, not the median', () => {
+    // s* starts at 1.483 × 0.005 and grows by under 1 % per update; 1,000 updates were allowed
+    // before, and the engine fell back to the median 10.00 with a note
+    const out = run([10, 10, 10, 17.77, 4.34, 10, 10, 17.77, 10.01, 9.99]);
+    const [assigned] = out.assigned;
+    expect(assigned.source).toBe('peer_robust_mean');
+    expect(assigned.assignedValue.toFixed(4)).toBe('10.9865');
+    expect(assigned.robustSd?.toFixed(4)).toBe('4.5173');
+    expect(assigned.iterations).toBeGreaterThan(1000);
+    expect(out.notes.some((n) => /median used/.test(n))).toBe(false);
+  });
+});
+
 describe('where Algorithm A cannot run', () => {
   it('MAD = 0 (six of ten at 4.00): the median is assigned and labelled as the median, not as a robust mean, with no robust SD', () => {
     const out = run([4.0, 4.0, 4.0, 4.0, 4.0, 4.0, 3.9, 4.1, 4.2, 3.8]);

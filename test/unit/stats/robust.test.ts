@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { algorithmA, algorithmATrace, madE, nIQR, uncertaintyOfAssignedValue } from '../../../lib/stats';
+
+/** One update of ISO 13528 C.3.1 written out as the standard says it, value by value. */
+function isoUpdate(values: readonly number[], x: number, s: number) {
+  const clamped = values.map((v) => Math.min(Math.max(v, x - 1.5 * s), x + 1.5 * s));
+  return { mean: mean(clamped), sd: 1.134 * sampleStandardDeviation(clamped) };
+}
 
 /** ISO 13528:2015 E.3 data, as quoted in DOMAIN.md §3. */
 const ISO_E3 = [1.69, 0.74, 2.05, 1.14, 2.19, 1.39, 1.52, 1.5, 1.58, 0.8, 1.21, 1.63];
@@ -77,6 +84,48 @@ describe('algorithmA — options and convergence', () => {
   });
 });
 
+describe('algorithmA — slow convergence (most values at the median, a few far off)', () => {
+  // The clean-clone CI's counterexample: five 0s, ±0.01 and outliers at 7.77, 7.77 and −5.66. By
+  // hand: median 0, |x| sorted 0,0,0,0,0,0.01,0.01,5.66,7.77,7.77 → MAD 0.005, s* = 0.007415; the
+  // three outliers are clamped and s* grows by under 1 % per update for hundreds of updates.
+  const CI_CASE = [0, 0, 0, 7.77, -5.66, 0, 0, 7.77, 0.01, -0.01];
+  const LONGEST_FOUND = [3.65, 0, 0, 4.54, 0, -0.01, 0, 0, 0.01, 0, 0.01, 0, 2.31, 6.67, -0.01, 0.01, 0.01, 0, 0, 0, -0.01, 0, -0.01, 0.01, 5.44, 3.45, 9.83, 0];
+
+  it.each([
+    ['the CI case', CI_CASE, 1001],
+    ['28 values found by a search for long runs', LONGEST_FOUND, 13_751],
+  ])('%s converges (where 1,000 updates were allowed before) to a fixed point of the ISO update', (_title, values, updates) => {
+    const trace = algorithmATrace(values);
+    expect(trace[0]).toEqual({ iteration: 0, mean: 0, sd: madE(values) });
+    const result = algorithmA(values);
+    expect(result.iterations).toBe(updates);
+    expect(trace).toHaveLength(updates + 1);
+    const next = isoUpdate(values, result.mean, result.sd);
+    expect(Math.abs(next.mean - result.mean)).toBeLessThanOrEqual(1e-9 * result.sd);
+    expect(Math.abs(next.sd - result.sd)).toBeLessThanOrEqual(1e-9 * result.sd);
+  });
+
+  it('the CI case lands where the robust estimate belongs: 7.77 just outside x* + 1.5·s*, −5.66 inside', () => {
+    expect(algorithmATrace(CI_CASE)[0].sd).toBeCloseTo(0.007415, 12);
+    const { mean: x, sd: s } = algorithmA(CI_CASE);
+    expect(x.toFixed(4)).toBe('0.9865');
+    expect(s.toFixed(4)).toBe('4.5173');
+    expect(7.77).toBeGreaterThan(x + 1.5 * s);
+    expect(-5.66).toBeGreaterThan(x - 1.5 * s);
+    // at the fixed point, by hand: x* = (−5.66 + 0.01 − 0.01 + 2·(x* + 1.5 s*)) / 10 → 8 x* = −5.66 + 3 s*
+    expect(8 * x).toBeCloseTo(-5.66 + 3 * s, 6);
+  });
+
+  it('every update of the trace is the ISO update of the one before, value by value', () => {
+    const trace = algorithmATrace(CI_CASE);
+    for (let i = 1; i < trace.length; i++) {
+      const next = isoUpdate(CI_CASE, trace[i - 1].mean, trace[i - 1].sd);
+      expect(Math.abs(next.mean - trace[i].mean)).toBeLessThanOrEqual(1e-12 * trace[i].sd);
+      expect(Math.abs(next.sd - trace[i].sd)).toBeLessThanOrEqual(1e-12 * trace[i].sd);
+    }
+  });
+});
+
 describe('algorithmA — degenerate cases', () => {
   it.each([
     ['no values', []],
@@ -106,11 +155,36 @@ describe('algorithmA — degenerate cases', () => {
 });
 
 describe('algorithmA — properties', () => {
-  /** Lab-like data: 3–40 values with two decimals, spread not degenerate. */
+  /**
+   * Lab-like data: 3–40 values with two decimals, spread not degenerate; half of the cases have
+   * most values at or next to one value and a few far off (laboratories reporting to one decimal
+   * agree exactly), where Algorithm A converges slowly.
+   */
+  const spread = fc.array(fc.integer({ min: -100_000, max: 100_000 }), { minLength: 3, maxLength: 40 });
+  const clustered = fc.array(
+    fc.oneof(
+      { arbitrary: fc.constant(0), weight: 5 },
+      { arbitrary: fc.constantFrom(-1, 1), weight: 2 },
+      { arbitrary: fc.integer({ min: -1_000, max: 1_000 }), weight: 2 },
+    ),
+    { minLength: 3, maxLength: 40 },
+  );
   const labData = fc
-    .array(fc.integer({ min: -100_000, max: 100_000 }), { minLength: 3, maxLength: 40 })
+    .oneof(spread, clustered)
     .map((ints) => ints.map((v) => v / 100))
     .filter((xs) => madE(xs) > 0);
+
+  it('the result is a fixed point of the ISO update, however long the way there', () => {
+    fc.assert(
+      fc.property(labData, (xs) => {
+        const r = algorithmA(xs);
+        const next = isoUpdate(xs, r.mean, r.sd);
+        expect(Math.abs(next.mean - r.mean)).toBeLessThanOrEqual(1e-9 * r.sd + 1e-12);
+        expect(Math.abs(next.sd - r.sd)).toBeLessThanOrEqual(1e-9 * r.sd);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
 
   it('shift and scale equivariance: algorithmA(a·x + b) = a·algorithmA(x) + b for a > 0', () => {
     fc.assert(
