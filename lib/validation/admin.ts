@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { because } from './errors';
 import { LAB_LEVELS, REGION_LEVELS, ROLES } from '@/db/enums';
 import { tokenExpiryField, tokenScopesField } from './auth';
+import { controlCharacterReason, startsLikeFormula } from './text';
 
 export const regionInput = z.object({
   code: z.string().trim().refine((s) => /^\d{6}$/.test(s), because('value.regionCode')),
@@ -18,15 +19,15 @@ export const safeText = (max: number) =>
     .string()
     .trim()
     .max(max)
-    .refine((s) => !/^[=+\-@\t\r]/.test(s), because('value.formulaField'));
+    .refine((s) => !startsLikeFormula(s), because('value.formulaField'));
 
 /** One line of text that names something (a lot, an instrument, a method): {@link safeText} with no
- * control character. A line break from an Excel cell (Alt+Enter) would name a new lot, instrument or
- * peer group unseen, and PostgreSQL cannot store NUL at all; the IQC results refuse them alike. */
+ * control character ({@link controlCharacterReason}), as the IQC results are read. */
 export const lineText = (max: number) =>
-  safeText(max)
-    .refine((s) => !s.includes('\u0000'), because('value.nulCharacter'))
-    .refine((s) => !/[\u0001-\u001f\u007f]/.test(s), because('value.controlCharacter'));
+  safeText(max).superRefine((s, ctx) => {
+    const reason = controlCharacterReason(s);
+    if (reason) ctx.addIssue({ code: 'custom', ...because(reason) });
+  });
 
 /** A new lab's code: registered in capitals, so that `sz-prb1` is no second lab beside `SZ-PRB1` (a
  * code in small letters names the lab in capitals wherever it is looked up: db/queries/public.ts). */

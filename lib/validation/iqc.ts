@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { minTargetSd, WESTGARD_RULES } from '@/lib/stats';
 import { lineText, safeText } from './admin';
 import { because } from './errors';
+import { controlCharacterReason, startsLikeFormula } from './text';
 import { DECIMAL_TEXT } from './decimal';
 import { DAY_MS, dayOf, startOfDay } from '@/lib/calendar';
 
@@ -148,19 +149,12 @@ const optionalText = (max: number) => z.preprocess((v) => (v === undefined || v 
 const requiredLine = (max: number) => lineText(max).pipe(z.string().min(1, 'Required'));
 const optionalLine = (max: number) => z.preprocess((v) => (v === undefined || v === null ? '' : v), lineText(max));
 
-/** Text a spreadsheet would run as a formula: it starts with = + - @, a tab or a carriage return
- * (tested by the first character's code: a million times per import). */
-const startsLikeFormula = (s: string) => {
-  const c = s.charCodeAt(0);
-  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
-};
 const FORMULA_ISSUE = because('value.formulaField');
 const REQUIRED = because('value.required');
 const REFUSED_REQUIRED = new Refused([REQUIRED]);
 const REFUSED_FORMULA = new Refused([FORMULA_ISSUE]);
 const REFUSED_NUL = new Refused([because('value.nulCharacter')]);
 const REFUSED_CONTROL = new Refused([because('value.controlCharacter')]);
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const REFUSED_NOT_FINITE = new Refused([because('value.notFinite')]);
 
 /** A text field of a result row (the ingest path validates a million rows a second, so each field
@@ -176,11 +170,8 @@ function readText(v: unknown, max: number, required: boolean, upper: boolean): s
   if (required && !s) return REFUSED_REQUIRED;
   if (s.length > max) return new Refused([because('value.tooLong', { max })]);
   if (startsLikeFormula(s)) return REFUSED_FORMULA;
-  // a line break inside a lot or instrument (an Excel cell with Alt+Enter, quoted in the CSV) would
-  // name a new lot or series unseen; no code or name holds a control character, and PostgreSQL cannot
-  // store NUL at all (SQLite would: refused on both alike)
-  const control = CONTROL_CHARACTER.exec(s);
-  if (control) return control[0] === '\u0000' ? REFUSED_NUL : REFUSED_CONTROL;
+  const control = controlCharacterReason(s);
+  if (control) return control === 'value.nulCharacter' ? REFUSED_NUL : REFUSED_CONTROL;
   return upper ? s.toUpperCase() : s;
 }
 const textField = (max: number, required: boolean, upper = false) => field((v) => readText(v, max, required, upper));
