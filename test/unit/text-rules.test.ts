@@ -3,8 +3,8 @@ import { lineText, safeText } from '../../lib/validation/admin';
 import { iqcResultInput } from '../../lib/validation/iqc';
 import { controlCharacterReason, startsLikeFormula } from '../../lib/validation/text';
 
-const reasonsOf = (r: { success: boolean; error?: { issues: { params?: unknown }[] } }) =>
-  r.success ? [] : r.error!.issues.map((i) => (i.params as { reason: string }).reason);
+const reasonOf = (issue: object) => (issue as { params?: { reason: string } }).params?.reason;
+const reasonsOf = (r: ReturnType<ReturnType<typeof lineText>['safeParse']>) => (r.success ? [] : r.error.issues.map(reasonOf));
 
 describe('one set of text rules for the forms, the API and the result ingest', () => {
   it.each([
@@ -32,7 +32,7 @@ describe('one set of text rules for the forms, the API and the result ingest', (
     const row = iqcResultInput(Date.parse('2026-12-01T12:00:00Z')).safeParse({
       analyte: 'K', level: 'L1', lot: 'A1', value: 4.1, measuredAt: '2026-12-01T08:00:00+08:00', instrument,
     });
-    const rowReasons = row.success ? [] : row.error.issues.filter((i) => i.path[0] === 'instrument').map((i) => (i.params as { reason: string }).reason);
+    const rowReasons = row.success ? [] : row.error.issues.filter((i) => i.path[0] === 'instrument').map(reasonOf);
     expect(rowReasons).toEqual(reasons);
   });
 

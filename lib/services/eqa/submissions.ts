@@ -94,10 +94,9 @@ export async function submitPosted(db: DB, actor: Actor, posted: PostedSubmissio
 async function refuseOtherLab(db: DB, actor: Actor, code: string | null | undefined): Promise<void> {
   const named = code?.trim();
   if (!named) return;
-  const scope = scopeOf(actor);
   const lab = await findLabByCode(db, named);
   if (!lab) throw new AppError('lab.notFound', { lab: named });
-  if (scope.kind !== 'lab' || lab.lab.id !== scope.labId) throw new AppError('eqa.ownLabOnly');
+  if (!can(actor, 'eqaSubmission.write', { labId: lab.lab.id })) throw new AppError('eqa.ownLabOnly');
 }
 
 interface Prepared {
