@@ -28,9 +28,10 @@ export interface IndexedCertification extends PublicPairCertification {
 
 /** A pair's certifications, and the same as numbers for the batch's day lookups (one flat array read
  * per check instead of an object per certification and event): `plan` holds
- * [count, dayOrder of the earliest validFrom, of the latest validTo, then per certification (the
- * order of `certs`): dayOrder of validFrom, of validTo, its number of events, then per event (latest
- * first): dayOrder of its effective day, its status's code (statusName)]. */
+ * [count, dayOrder of the earliest validFrom, then per certification (the order of `certs`):
+ * dayOrder of validFrom, of validTo, its number of events, then per event (latest first): dayOrder
+ * of its effective day, its status's code (statusName)]. Whether a day is past a certificate's end
+ * is decided per day (the certificates that started on or before it), so no pair-wide end is kept. */
 export interface PairCertifications {
   certs: IndexedCertification[];
   plan: number[];
@@ -53,18 +54,14 @@ export const ACTIVE = statusCode('active');
 
 function planOf(certs: readonly IndexedCertification[]): number[] {
   let first = Infinity;
-  let last = -Infinity;
-  const plan = [certs.length, 0, 0];
+  const plan = [certs.length, 0];
   for (const c of certs) {
     const from = dayOrder(c.validFrom);
-    const to = dayOrder(c.validTo);
     first = Math.min(first, from);
-    last = Math.max(last, to);
-    plan.push(from, to, c.events.length);
+    plan.push(from, dayOrder(c.validTo), c.events.length);
     for (const e of c.events) plan.push(dayOrder(e.effectiveOn), statusCode(e.toStatus));
   }
   plan[1] = first;
-  plan[2] = last;
   return plan;
 }
 

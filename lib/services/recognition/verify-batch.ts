@@ -263,7 +263,7 @@ function writeAnswer(out: ByteWriter, pair: PairCertifications, day: string, asO
   let hitStatus = -1;
   // the latest end among the certifications that started on or before the day (answerFrom's lastTo)
   let endedBefore = -1;
-  for (let k = 0, at = 3; k < plan[0]; k++) {
+  for (let k = 0, at = 2; k < plan[0]; k++) {
     const from = plan[at];
     const to = plan[at + 1];
     const events = plan[at + 2];
