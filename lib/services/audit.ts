@@ -9,6 +9,19 @@ import { z } from 'zod';
 
 export const AUDIT_PAGE_SIZE = 50;
 
+/** An edit's audit details: the fields that changed, each with its value before and after, so the
+ * log itself says what an edit did (the whole previous state is kept in entity_versions). Values
+ * that are not plain (a category list) compare by their JSON. */
+export function fieldChanges(before: Record<string, unknown>, next: Record<string, unknown>) {
+  const same = (a: unknown, b: unknown) => a === b || (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
+  const changed = Object.keys(next).filter((k) => !same(before[k] ?? null, next[k] ?? null));
+  return {
+    changed,
+    from: Object.fromEntries(changed.map((k) => [k, before[k] ?? null])),
+    to: Object.fromEntries(changed.map((k) => [k, next[k] ?? null])),
+  };
+}
+
 const auditQuery = z.object({
   page: z.preprocess((v) => (v === '' || v == null ? 1 : v), z.coerce.number().int().min(1).max(100_000)).catch(1),
   action: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().max(80).optional()).catch(undefined),

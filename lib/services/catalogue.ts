@@ -6,6 +6,7 @@ import { analytes } from '@/db/schema';
 import { analyteIdsByCode, findAnalyteByCode } from '@/db/queries/analytes';
 import { snapshotEntity } from '@/db/queries/versions';
 import { insertAudit } from '@/db/queries/audit';
+import { fieldChanges } from './audit';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError, fieldError, zodIssueError, type ZodIssueLike } from '@/lib/errors';
 import { analyteInput, limitRangesInput, type AnalyteInput } from '@/lib/validation/analyte';
@@ -115,7 +116,7 @@ export async function updateAnalyte(db: DB, actor: Actor, id: number, input: unk
     }
     await snapshotEntity(tx, 'analyte', id, existing, actor.userId, reason, now);
     await tx.update(analytes).set({ ...data, updatedAt: now }).where(eq(analytes.id, id));
-    await insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.update', entityType: 'analyte', entityId: id, details: { reason }, at: now });
+    await insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.update', entityType: 'analyte', entityId: id, details: { reason, ...fieldChanges(existing, data) }, at: now });
     return first(await tx.select().from(analytes).where(eq(analytes.id, id)).limit(1))!;
   });
 }

@@ -5,6 +5,7 @@ import { laboratories } from '@/db/schema';
 import { findRegionByCode } from '@/db/queries/regions';
 import { findLabByCode, updateLabRow } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
+import { fieldChanges } from './audit';
 import { snapshotEntity } from '@/db/queries/versions';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
@@ -54,8 +55,8 @@ export async function updateLab(db: DB, actor: Actor, input: unknown) {
     if (!region) throw new AppError('region.unknown', {}, [fieldError('region.unknownCode', { region: l.regionCode }, 'regionCode')]);
     if (!can(actor, 'lab.manage', { regionPath: region.path })) throw new AppError('region.outsideJurisdiction');
     const next = { name: l.name, nameEn: l.nameEn ?? null, level: l.level, regionId: region.id, address: l.address ?? null };
-    const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) => lab[k] !== next[k]);
-    if (!changed.length) return lab;
+    const changes = fieldChanges(lab, next);
+    if (!changes.changed.length) return lab;
     const now = Date.now();
     await snapshotEntity(tx, 'lab', lab.id, lab, actor.userId, l.reason, now);
     await updateLabRow(tx, lab.id, next, now);
@@ -67,7 +68,7 @@ export async function updateLab(db: DB, actor: Actor, input: unknown) {
       entityId: lab.id,
       labId: lab.id,
       regionId: region.id,
-      details: { reason: l.reason, changed },
+      details: { reason: l.reason, ...changes },
       at: now,
     });
     return (await findLabByCode(tx, l.code))!.lab;

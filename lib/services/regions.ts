@@ -45,7 +45,16 @@ export async function createRegion(db: DB, actor: Actor, input: unknown) {
       .insert(regions)
       .values({ code: r.code, name: r.name, nameEn: r.nameEn, level: r.level, parentId: parent?.id ?? null, path: `${parent?.path ?? '/'}${r.code}/`, createdAt: now, updatedAt: now })
       .returning())[0];
-    await insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'region.create', entityType: 'region', entityId: row.id, regionId: row.id, at: now });
+    await insertAudit(tx, {
+      actorId: actor.userId,
+      actorEmail: actor.email,
+      action: 'region.create',
+      entityType: 'region',
+      entityId: row.id,
+      regionId: row.id,
+      details: { code: row.code, name: row.name, nameEn: row.nameEn, level: row.level, parentCode: parent?.code ?? null },
+      at: now,
+    });
     return row;
   });
 }

@@ -18,6 +18,7 @@ import { regionsByCode } from '@/db/queries/regions';
 import { existingEmails, insertUser } from '@/db/queries/users';
 import { snapshotEntity } from '@/db/queries/versions';
 import { insertAudit } from '@/db/queries/audit';
+import { fieldChanges } from './audit';
 import { findActorRowByEmail } from '@/db/queries/actors';
 import { can, type Actor } from '@/lib/auth/core';
 import { hashPassword } from '@/lib/auth/passwords';
@@ -226,7 +227,7 @@ export async function commitRegistryImport(db: DB, actor: Actor, text: string) {
             entityId: labId,
             labId,
             regionId: values.regionId,
-            details: { reason: REGISTRY_IMPORT_REASON, changed: row.changed, line: row.line },
+            details: { reason: REGISTRY_IMPORT_REASON, ...fieldChanges(current.lab, values), line: row.line },
             at: now,
           });
         }

@@ -7,6 +7,7 @@ import { users } from '@/db/schema';
 import { findRegionByCode } from '@/db/queries/regions';
 import { findLabByCode } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
+import { fieldChanges } from './audit';
 import { snapshotEntity } from '@/db/queries/versions';
 import { findPasswordRow, findUserIdByEmail, findUserScope, revokeTokensOfUser, setUserPassword, updateUserRow } from '@/db/queries/users';
 import { countLiveTokensOfUser } from '@/db/queries/tokens';
@@ -145,8 +146,8 @@ export async function updateUser(db: DB, actor: Actor, input: unknown) {
       const clash = await findUserIdByEmail(tx, u.email);
       if (clash && clash !== before.id) throw new AppError('account.emailTaken', { email: u.email });
     }
-    const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) => before[k] !== next[k]);
-    if (!changed.length) return before;
+    const changes = fieldChanges(before, next);
+    if (!changes.changed.length) return before;
     const now = Date.now();
     await snapshotEntity(tx, 'user', before.id, before, actor.userId, u.reason, now);
     await updateUserRow(tx, before.id, next, now);
@@ -158,7 +159,7 @@ export async function updateUser(db: DB, actor: Actor, input: unknown) {
       entityId: before.id,
       labId: next.labId ?? before.labId,
       regionId: next.regionId ?? before.regionId,
-      details: { reason: u.reason, changed },
+      details: { reason: u.reason, ...changes },
       at: now,
     });
     return (await findUserScope(tx, before.id))!.user;

@@ -42,6 +42,9 @@ describe('regions', () => {
   it('the admin creates a city under a province, with its path in the tree', async () => {
     const r = await createRegion(t.db, t.admin, { code: '440600', name: '佛山', nameEn: 'Foshan', level: 'city', parentCode: '440000' });
     expect(r.path).toBe('/100000/440000/440600/');
+    expect((await listAudit(t.db, { action: 'region.create' })).find((e) => e.entityId === String(r.id))?.details).toEqual({
+      code: '440600', name: '佛山', nameEn: 'Foshan', level: 'city', parentCode: '440000',
+    });
   });
 
   it('the admin renames a region; the previous names are kept with the reason and audited', async () => {
@@ -115,7 +118,15 @@ describe('laboratories', () => {
     const v = await listEntityVersions(t.db, 'lab', lab.id);
     expect(v[0]).toMatchObject({ reason: 'upgraded to tertiary', changedBy: t.regulators.gd.userId });
     expect((v[0].data as { level: string }).level).toBe('secondary');
-    expect(await listAudit(t.db, { action: 'lab.update', labIds: [lab.id] })).toHaveLength(1);
+    const audited = await listAudit(t.db, { action: 'lab.update', labIds: [lab.id] });
+    expect(audited).toHaveLength(1);
+    // the log itself says what the edit did, field by field
+    expect(audited[0].details).toEqual({
+      reason: 'upgraded to tertiary',
+      changed: ['level', 'address'],
+      from: { level: 'secondary', address: (v[0].data as { address: string | null }).address },
+      to: { level: 'tertiary', address: '深圳市南山区' },
+    });
   });
 
   it('a lab cannot be moved out of the jurisdiction', async () => {
@@ -170,6 +181,8 @@ describe('analyte catalogue', () => {
     await updateAnalyte(t.db, t.admin, k.id, { ...rest, teaPercent: 5 }, 'WS/T 403 revision');
     expect((await findAnalyteByCode(t.db, 'K'))!.teaPercent).toBe(5);
     expect(((await listEntityVersions(t.db, 'analyte', k.id))[0].data as { teaPercent: number }).teaPercent).toBe(k.teaPercent);
+    const [audited] = await listAudit(t.db, { action: 'analyte.update' });
+    expect(audited.details).toEqual({ reason: 'WS/T 403 revision', changed: ['teaPercent'], from: { teaPercent: k.teaPercent }, to: { teaPercent: 5 } });
   });
 
   it('an id no row can have (beyond 2^53, beyond PostgreSQL bigint) is no such analyte on either backend', async () => {

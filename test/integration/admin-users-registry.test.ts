@@ -12,6 +12,7 @@ import { listUsers } from '@/db/queries/users';
 import { listEntityVersions } from '@/db/queries/versions';
 import { listAudit } from '@/db/queries/audit';
 import { AppError, type FieldError } from '@/lib/errors';
+import { findRegionByCode } from '@/db/queries/regions';
 
 let t: TestDb & { admin: Actor; regulators: Record<'gd' | 'sz' | 'zj', Actor>; labManagers: Map<string, Actor> };
 let hospital: Actor;
@@ -57,6 +58,9 @@ describe('regulator accounts (admin)', () => {
     const v = (await listEntityVersions(t.db, 'user', id))[0];
     expect(v.reason).toBe('reassigned');
     expect(JSON.stringify(v.data)).not.toMatch(/passwordHash|\$2[aby]\$/);
+    const [audited] = await listAudit(t.db, { action: 'user.update' });
+    const regionIdOf = async (code: string) => (await findRegionByCode(t.db, code))!.id;
+    expect(audited.details).toEqual({ reason: 'reassigned', changed: ['regionId'], from: { regionId: await regionIdOf('330200') }, to: { regionId: await regionIdOf('330100') } });
   });
 
   it.each([
