@@ -150,8 +150,10 @@ describe('50 LIS clients posting at once', () => {
     // answers spread over the wave as jobs finish (writes are serialised by SQLite, so the k-th job
     // to finish waits for k-1 others; the first ones wait for the 50 bodies to arrive): a client is
     // not held until the whole wave is done. Measured on 2 cores: first 349 ms of a 1,338 ms wave,
-    // deciles 543 615 728 825 894 965 1110 1155 1261 ms (answers held for the wave would bunch at its end)
-    expect(first).toBeLessThan(0.4 * total);
+    // deciles 543 615 728 825 894 965 1110 1155 1261 ms (answers held for the wave would bunch at its end).
+    // On a loaded machine the bodies arrive later: first 694 ms of a 1,730 ms wave (0.40), deciles
+    // 775 … 1669 ms; a wave held to its end would give its first answer at about the end
+    expect(first).toBeLessThan(0.5 * total);
     expect(times.filter((t) => t < 0.75 * total).length).toBeGreaterThanOrEqual(0.4 * CLIENTS);
     expect(median).toBeLessThan(0.8 * total);
     // SQLite's own check of the file (PostgreSQL has no counterpart to ask)
