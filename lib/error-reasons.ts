@@ -52,6 +52,7 @@ export const REASONS = {
   'value.notDateTime': 'invalid',
   'value.notDateOrDateTime': 'invalid',
   'value.notDate': 'invalid',
+  'value.noSuchDay': 'invalid',
   'value.before2000': 'invalid',
   'value.future': 'invalid',
   'value.mustBeText': 'invalid',

@@ -101,7 +101,9 @@ export function ActionForm<T = unknown>({
     for (const e of state.errors ?? []) {
       const input = formRef.current?.querySelector<HTMLInputElement>(`[name="${CSS.escape(e.field)}"]`);
       input?.setAttribute('aria-invalid', 'true');
-      const text = input?.labels?.[0]?.textContent?.replace(/\*\s*$/, '').trim();
+      // the label inside this form (input.labels misses it where another form on the page holds the same id)
+      const label = input?.id ? formRef.current?.querySelector(`label[for="${CSS.escape(input.id)}"]`) : null;
+      const text = (label ?? input?.labels?.[0])?.textContent?.replace(/\*\s*$/, '').trim();
       if (text) found[e.field] = text;
     }
     setLabels(found);

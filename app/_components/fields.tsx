@@ -73,8 +73,10 @@ export function SelectField({
   );
 }
 
-export function ReasonField({ label, hint }: { label: string; hint: string }) {
-  return <Field name="reason" label={label} hint={hint} required />;
+/** The reason of a change. A page with two such forms gives the second its own `id`: ids are
+ * unique on a page, or the second label names (and focuses) the first form's field. */
+export function ReasonField({ label, hint, id }: { label: string; hint: string; id?: string }) {
+  return <Field name="reason" label={label} hint={hint} id={id} required />;
 }
 
 /** A labelled select of a filter form (GET), with an optional "all" first choice. */

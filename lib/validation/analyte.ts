@@ -1,18 +1,12 @@
 import { z } from 'zod';
 import { because } from './errors';
-import { decimalOrAsIs } from './decimal';
+import { optionalDecimal } from './decimal';
 import { ANALYTE_CATEGORIES, ANALYTE_KINDS, LIMIT_FORMS, type ItemCategory } from '@/db/enums';
 
-const optionalNumber = z.preprocess(
-  (v) => (v === '' || v === null || v === undefined ? null : decimalOrAsIs(v)),
-  z.number().finite().nonnegative().nullable(),
-);
+const optionalNumber = optionalDecimal(z.number().finite().nonnegative());
 /** A limit in percent of the target: no specification allows more than the whole value (the largest
  * in WS/T 403, NCCL and CLIA is 30 %); a typo such as 1e20 would accept every result. */
-const optionalPercent = z.preprocess(
-  (v) => (v === '' || v === null || v === undefined ? null : decimalOrAsIs(v)),
-  z.number().finite().nonnegative().max(100).nullable(),
-);
+const optionalPercent = optionalDecimal(z.number().finite().nonnegative().max(100));
 const optionalText = z.preprocess((v) => (v === '' || v === undefined ? null : v), z.string().trim().max(500).nullable());
 
 /** One result category of a qualitative, ordinal or nominal item (db/enums ItemCategory). */
@@ -116,7 +110,7 @@ export const analyteInput = z
 
 export type AnalyteInput = z.infer<typeof analyteInput>;
 
-const bound = z.preprocess((v) => (v === '' || v === undefined ? null : decimalOrAsIs(v)), z.number().finite().nullable());
+const bound = optionalDecimal(z.number().finite());
 
 /** One concentration range of an analyte's allowable limit: from < target ≤ to (null = unbounded). */
 export const limitRangeInput = z

@@ -38,3 +38,17 @@ export function decimal<T extends z.ZodType>(schema: T) {
     return z.NEVER;
   }, schema);
 }
+
+/**
+ * {@link decimal} for a field that may stay empty: empty text, null or an omitted field is null; text
+ * that is no decimal number (`0x10`, `abc`) is "Not a number", not a missing value.
+ */
+export function optionalDecimal<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v, ctx) => {
+    if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) return null;
+    const n = decimalOrAsIs(v);
+    if (typeof n === 'number') return n;
+    ctx.addIssue({ code: 'custom', ...because('value.notNumber') });
+    return z.NEVER;
+  }, schema.nullable());
+}

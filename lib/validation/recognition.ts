@@ -11,10 +11,12 @@ export const isoDay = z
   .string()
   .trim()
   .refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s), because('recognition.invalidDate'))
+  // one message per field: a day not written as YYYY-MM-DD is not also "no such day"
   .refine((s) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return true;
     const d = new Date(`${s}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-  }, 'Not a calendar date');
+  }, because('value.noSuchDay'));
 
 const optionalDay = z.preprocess((v) => (v === '' || v === null ? undefined : v), isoDay.optional());
 

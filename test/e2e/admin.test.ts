@@ -38,6 +38,27 @@ describe('administration', () => {
     await page.close();
   });
 
+  it('a refused deactivation names its field by its label, beside the edit form’s own reason field', async () => {
+    await context.clearCookies();
+    const page = await context.newPage();
+    await signIn(page, baseUrl, 'regulator.gd@demo.labqc');
+    await page.goto(`${baseUrl}/regulator/labs/GZ-001/edit`);
+    // two forms with a reason each: the ids differ, so each label names its own field
+    const ids = await page.locator('input[name="reason"]').evaluateAll((els) => els.map((e) => e.id));
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+    const form = page.getByTestId('lab-status');
+    await form.locator('input[name="reason"]').fill('ab'); // a reason needs 3 characters
+    await form.locator('button[type=submit]').click();
+    const error = form.getByRole('alert');
+    await error.waitFor();
+    await expect(error.textContent()).resolves.toContain('Reason');
+    await expect(error.locator('.font-mono').count()).resolves.toBe(0); // not the field's name `reason`
+    await page.reload();
+    await expect(page.getByTestId('lab-status').locator('button[type=submit]').textContent()).resolves.not.toMatch(/reactivate/i);
+    await page.close();
+  });
+
   it('regulator.zj cannot open /admin (403)', async () => {
     await context.clearCookies();
     const page = await context.newPage();

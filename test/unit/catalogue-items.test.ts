@@ -207,4 +207,31 @@ describe('an allowable limit in percent', () => {
     expect(field(analyteInput.safeParse({ ...base, teaPercent: '100' }))).toBeNull();
     expect(field(limitRangeInput.safeParse({ from: '', to: '3.3', percent: '150', source: 'test' }))).toEqual(['percent']);
   });
+
+  it('text that is no decimal number (0x10, abc) is "Not a number", not "Required"; an empty field stays empty', async () => {
+    const { analyteInput, limitRangeInput } = await import('@/lib/validation/analyte');
+    const base = { code: 'XPCT', nameEn: 'Percent test', nameZh: '百分比测试', kind: 'quantitative', category: 'chemistry', unit: 'mmol/L', teaSource: 'test' };
+    const reasons = (r: { success: boolean; error?: { issues: object[] } }) =>
+      r.success ? null : r.error!.issues.map((i) => [(i as { path: PropertyKey[] }).path.join('.'), (i as { params?: { reason?: string } }).params?.reason]);
+    expect(reasons(analyteInput.safeParse({ ...base, teaPercent: '0x10' }))).toEqual([['teaPercent', 'value.notNumber']]);
+    expect(reasons(analyteInput.safeParse({ ...base, teaPercent: '10', teaAbsolute: 'abc' }))).toEqual([['teaAbsolute', 'value.notNumber']]);
+    expect(reasons(limitRangeInput.safeParse({ from: '0x1', to: '3.3', percent: '15', source: 'test' }))).toEqual([['from', 'value.notNumber']]);
+    const parsed = analyteInput.parse({ ...base, teaPercent: ' 7.5 ', teaAbsolute: '', allowableCvPercent: null });
+    expect([parsed.teaPercent, parsed.teaAbsolute, parsed.allowableCvPercent]).toEqual([7.5, null, null]);
+  });
+});
+
+describe('a calendar day', () => {
+  it('2026-02-30 is "no such day", once; a day not written YYYY-MM-DD says only that', async () => {
+    const { isoDay } = await import('@/lib/validation/recognition');
+    const reasons = (v: string) => {
+      const r = isoDay.safeParse(v);
+      return r.success ? [] : r.error.issues.map((i) => (i as { params?: { reason?: string } }).params?.reason);
+    };
+    expect(reasons('2026-02-30')).toEqual(['value.noSuchDay']);
+    expect(reasons('2026-13-45')).toEqual(['value.noSuchDay']);
+    expect(reasons('')).toEqual(['recognition.invalidDate']);
+    expect(reasons('2026-2-3')).toEqual(['recognition.invalidDate']);
+    expect(reasons('2028-02-29')).toEqual([]);
+  });
 });

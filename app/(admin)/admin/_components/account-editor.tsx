@@ -49,7 +49,7 @@ export async function AccountEditor({ account, labOptions, regionOptions }: { ac
           >
             <input type="hidden" name="id" value={u.id} />
             <input type="hidden" name="active" value={u.active ? 'false' : 'true'} />
-            <ReasonField label={t('fields.reason')} hint={u.active ? t('accounts.deactivateHint') : t('form.reasonHint')} />
+            <ReasonField id="f-status-reason" label={t('fields.reason')} hint={u.active ? t('accounts.deactivateHint') : t('form.reasonHint')} />
           </ActionForm>
         </section>
         <section className="card" aria-labelledby="reset-title">

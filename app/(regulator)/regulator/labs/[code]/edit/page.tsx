@@ -40,7 +40,7 @@ export default async function EditLabPage({ params }: { params: Promise<{ code: 
           <ActionForm action={setLabActiveAction} submitLabel={lab.active ? t('labs.deactivate') : t('labs.reactivate')} variant={lab.active ? 'danger' : 'primary'} successMessage={t('form.saved')} testId="lab-status">
             <input type="hidden" name="code" value={lab.code} />
             <input type="hidden" name="active" value={lab.active ? 'false' : 'true'} />
-            <ReasonField label={t('fields.reason')} hint={t('form.reasonHint')} />
+            <ReasonField id="f-status-reason" label={t('fields.reason')} hint={t('form.reasonHint')} />
           </ActionForm>
         </Card>
       </div>
