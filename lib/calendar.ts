@@ -41,6 +41,19 @@ export function addMonths(day: string, n: number): string {
 }
 
 /**
+ * The last day of a period of `months` calendar months that starts on (and counts) `from`: the day
+ * before the same day `months` later; where that month has no such day, its last day (China's Civil
+ * Code, art. 201–202: a period without a corresponding day ends on the month's last day). So
+ * 2026-01-31 + 6 months ends 2026-07-30, 2026-08-31 + 6 months 2027-02-28 (not 02-27: clamping to
+ * 02-28 first and then taking a day off would shorten it), 2024-02-29 + 12 months 2025-02-28.
+ */
+export function periodEnd(from: string, months: number): string {
+  const [, , d] = from.split('-').map(Number);
+  const corresponding = addMonths(from, months);
+  return Number(corresponding.slice(8, 10)) < d ? corresponding : addDays(corresponding, -1);
+}
+
+/**
  * The days that break the Monday–Friday rule for one jurisdiction: official holidays (no work on a
  * weekday) and make-up working days (work on a Saturday or Sunday), e.g. China's 2026 arrangement
  * (国务院办公厅, 2025-11-04) gives 2026-10-01..07 off and 2026-10-10 (a Saturday) as a working day.

@@ -8,9 +8,9 @@ import { getDb } from '@/db/client';
 import type { Actor, Scope } from './actor';
 import { can } from './can';
 import type { Permission } from './permissions';
-import { actorForApiToken, actorForUserId, authenticate } from './resolve';
+import { actorForUserId, authenticate } from './resolve';
 import { clientAddressOf } from './client-address';
-import { auditTokenUse, tokenHolds } from './token-scopes';
+import { tokenActor } from './token-scopes';
 import { auditRefusal } from '@/lib/services/audit';
 import { AppError, isAppError } from '@/lib/errors';
 import type { TokenScope } from '@/db/enums';
@@ -107,12 +107,7 @@ export async function apiActor(req: Request, scope: TokenScope | null): Promise<
     return actor;
   }
   if (!bearer || !new URL(req.url).pathname.startsWith('/api/v1/')) return null;
-  const actor = await actorForApiToken(getDb(), bearer);
-  if (actor && !tokenHolds(actor.token?.scopes, scope)) {
-    await auditTokenUse(getDb(), actor, req, 403);
-    throw AppError.forbidden(scope ? `This token lacks the ${scope} scope` : 'API tokens cannot use this endpoint');
-  }
-  return actor;
+  return await tokenActor(getDb(), req, bearer, scope);
 }
 
 /** The token of an Authorization header: undefined without one, null when it is not a bearer token. */

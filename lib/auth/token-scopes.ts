@@ -1,9 +1,11 @@
 // Which scope an API token needs for each machine endpoint. One table, so a new write endpoint is
 // closed to tokens until it is listed here: reads need `read`, each write its own scope.
-import type { Conn } from '@/db/client';
+import type { Conn, DB } from '@/db/client';
 import type { TokenScope } from '@/db/enums';
 import { insertAudit } from '@/db/queries/audit';
+import { AppError } from '@/lib/errors';
 import type { Actor } from './actor';
+import { actorForApiToken } from './resolve';
 
 const WRITES: readonly { method: string; path: RegExp; scope: TokenScope }[] = [
   { method: 'POST', path: /^\/api\/v1\/iqc\/results\/?$/, scope: 'iqc:write' },
@@ -25,6 +27,20 @@ export function tokenScopeFor(method: string, pathname: string): TokenScope | nu
   return WRITES.find((w) => w.method === m && w.path.test(pathname))?.scope ?? null;
 }
 
+// What a token without a lab (a hospital's system, a regional platform's) may call: verification and
+// the public reads. It acts for its account, and a regulator's account reads far more than a
+// verification system should (IQC values, unpublished EQA results, eligibility).
+const LABLESS_TOKEN_PATHS: readonly RegExp[] = [
+  /^\/api\/v1\/(verify|analytes|labs|me|health)\/?$/,
+  /^\/api\/v1\/labs\/[^/]+\/certifications\/?$/,
+  /^\/fhir(\/|$)/,
+];
+
+/** Whether a token without a lab may call `pathname` at all (its scopes decide the rest). */
+export function labLessTokenMay(pathname: string): boolean {
+  return LABLESS_TOKEN_PATHS.some((p) => p.test(pathname));
+}
+
 /** Whether a token's scopes allow what `needed` names: its own scope, or `verify` for a `read` token
  * (a batch of checks is a read; a hospital system's token holds `verify` only). */
 export function tokenHolds(scopes: readonly TokenScope[] | undefined, needed: TokenScope | null): boolean {
@@ -44,4 +60,23 @@ export async function auditTokenUse(db: Conn, actor: Actor, req: Request, status
     labId: actor.labId,
     details: { method: req.method, path: new URL(req.url).pathname.slice(0, 200), status },
   });
+}
+
+/**
+ * The actor of a bearer token on a machine endpoint that needs `scope`: null (401) when the token is
+ * unknown, revoked or expired; 403, audited, without the scope, or for a token without a lab outside
+ * verification and the public reads.
+ */
+export async function tokenActor(db: DB, req: Request, bearer: string, scope: TokenScope | null): Promise<Actor | null> {
+  const actor = await actorForApiToken(db, bearer);
+  if (!actor) return null;
+  if (!tokenHolds(actor.token?.scopes, scope)) {
+    await auditTokenUse(db, actor, req, 403);
+    throw AppError.forbidden(scope ? `This token lacks the ${scope} scope` : 'API tokens cannot use this endpoint');
+  }
+  if (actor.labId === null && !labLessTokenMay(new URL(req.url).pathname)) {
+    await auditTokenUse(db, actor, req, 403);
+    throw AppError.forbidden('A verification token reads only verification and the public certification data');
+  }
+  return actor;
 }

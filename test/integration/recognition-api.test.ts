@@ -13,6 +13,10 @@ import { createSeededTestDb, useAsProcessDb } from '../support/db';
 import { createApiToken } from '@/lib/services/tokens';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { GET } from '@/app/api/v1/labs/[labCode]/eligibility/route';
+import { GET as iqcResultsGET } from '@/app/api/v1/iqc/results/route';
+import { GET as exportGET } from '@/app/api/v1/eqa/rounds/[roundCode]/export/route';
+import { GET as certificationsGET } from '@/app/api/v1/labs/[labCode]/certifications/route';
+import { createHospitalToken } from '@/lib/services/hospital/tokens';
 import { labEligibility } from '@/lib/services/recognition/eligibility';
 import { NOW, addControlSeries, addEqa, addIqc, alternating, analyteId, labId } from './recognition-fixtures';
 
@@ -121,5 +125,22 @@ describe('GET /api/v1/labs/{labCode}/eligibility', () => {
   it('a token of another lab is refused (403)', async () => {
     const other = (await createApiToken(t.db, t.labManagers.get('GZ-002')!, { name: 'LIS', scopes: ['read'] })).token;
     expect((await call('GZ-001', null, other)).status).toBe(403);
+  });
+
+  it("a token without a lab (a regulator's platform, a hospital's system), even holding read, reads verification and public data only: its account's eligibility, IQC values and round exports are refused (403)", async () => {
+    const platform = (await createHospitalToken(t.db, t.regulators.gd, { name: 'platform', scopes: ['verify', 'read'] })).token;
+    const bearer = { authorization: `Bearer ${platform}` };
+    // the regulator's session reads the lab's eligibility; the platform's token does not
+    expect((await call('GZ-001', t.regulators.gd)).status).toBe(200);
+    const refused = await call('GZ-001', null, platform);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatch(/verification/);
+    const iqc = await iqcResultsGET(new Request('http://localhost/api/v1/iqc/results?lab=GZ-001', { headers: bearer }), { params: Promise.resolve({}) });
+    expect(iqc.status).toBe(403);
+    const csv = await exportGET(new Request('http://localhost/api/v1/eqa/rounds/ANY/export', { headers: bearer }), { params: Promise.resolve({ roundCode: 'ANY' }) });
+    expect(csv.status).toBe(403);
+    // the same token on the public certifications of the lab: answered
+    const certs = await certificationsGET(new Request('http://localhost/api/v1/labs/GZ-001/certifications', { headers: bearer }));
+    expect(certs.status).toBe(200);
   });
 });

@@ -2,7 +2,7 @@
 // region's calendar resolved over the national ones. Days from the State Council's 2026 arrangement
 // (国务院办公厅关于2026年部分节假日安排的通知, 2025-11-04).
 import { describe, expect, it } from 'vitest';
-import { isWorkingDay, WEEKDAYS_ONLY, workCalendarFor, workingDaysEnding } from '@/lib/calendar';
+import { isWorkingDay, periodEnd, WEEKDAYS_ONLY, workCalendarFor, workingDaysEnding } from '@/lib/calendar';
 
 const national = [
   { day: '2026-10-01', kind: 'holiday' as const, regionPath: null },
@@ -51,5 +51,38 @@ describe('workingDaysEnding', () => {
   });
   it('without entries, 14 days hold 10 weekdays', () => {
     expect(workingDaysEnding('2026-10-11', 14, WEEKDAYS_ONLY)).toHaveLength(10);
+  });
+});
+
+describe('periodEnd: the last day of a certificate valid for N months from (and including) a day', () => {
+  it('is the day before the same day N months later', () => {
+    expect(periodEnd('2026-01-31', 6)).toBe('2026-07-30');
+    expect(periodEnd('2026-03-15', 12)).toBe('2027-03-14');
+    expect(periodEnd('2026-12-01', 1)).toBe('2026-12-31');
+    expect(periodEnd('2026-11-15', 3)).toBe('2027-02-14');
+  });
+  it("ends on the month's last day where that month has no such day (Civil Code art. 202), never a day short", () => {
+    expect(periodEnd('2026-08-31', 6)).toBe('2027-02-28');
+    expect(periodEnd('2026-08-29', 6)).toBe('2027-02-28');
+    expect(periodEnd('2026-08-28', 6)).toBe('2027-02-27');
+    expect(periodEnd('2024-02-29', 12)).toBe('2025-02-28');
+    expect(periodEnd('2024-02-29', 48)).toBe('2028-02-28');
+    expect(periodEnd('2026-03-31', 6)).toBe('2026-09-30');
+    expect(periodEnd('2027-08-30', 6)).toBe('2028-02-29');
+  });
+  it('consecutive periods tile the calendar: the next starts the day after, with no gap and no overlap, for every start day of a leap cycle', () => {
+    for (let t = Date.UTC(2024, 0, 1); t < Date.UTC(2028, 0, 1); t += 86_400_000) {
+      const from = new Date(t).toISOString().slice(0, 10);
+      for (const months of [1, 6, 12]) {
+        const end = periodEnd(from, months);
+        expect(end >= from).toBe(true);
+        // never a day short of the month-end rule: the day after the end is in the month after the last one, or the corresponding day
+        const next = new Date(Date.parse(`${end}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+        const [y, m, d] = from.split('-').map(Number);
+        const total = y * 12 + m - 1 + months;
+        const target = `${Math.floor(total / 12)}-${String((total % 12) + 1).padStart(2, '0')}`;
+        expect(next.slice(8) === '01' ? end.slice(0, 7) === target || next.slice(0, 7) === target : next === `${target}-${String(d).padStart(2, '0')}`).toBe(true);
+      }
+    }
   });
 });

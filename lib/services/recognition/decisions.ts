@@ -8,7 +8,8 @@
 //   (a verdict older than that version is computed again first), and no live (active or suspended)
 //   certification of the pair; it issues `HR-{region code}-{year}-{000001}` and the mark
 //   `{region name}HR` of the approving regulator's region (全国HR for a national regulator), valid
-//   from the effective day for the policy's validityMonths (default 12) minus one day;
+//   from the effective day for the policy's validityMonths (default 12): to the day before the same
+//   day that many months later, or that month's last day where it has no such day (periodEnd);
 // - a rejection is an event without a certification; it holds the pair out of the approval list for
 //   REJECT_HOLD_DAYS, after which it returns if still eligible;
 // - suspend (active → suspended), reinstate (suspended → active), revoke (active|suspended →
@@ -35,7 +36,7 @@ import { ALL_DATA, can, type Actor, type DataScope } from '@/lib/auth/core';
 import { AppError, isAppError, type FieldError, fieldError } from '@/lib/errors';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { bulkDecisionInput, decisionInput, type DecisionAction } from '@/lib/validation/recognition';
-import { addDays, addMonths, dayOf } from '@/lib/calendar';
+import { addDays, dayOf, periodEnd } from '@/lib/calendar';
 import { effectivePolicyFor, verdictPredates } from './policy';
 import { withTx } from '@/db/tx';
 
@@ -97,7 +98,7 @@ async function applyDecision(
     if (!region) throw new AppError('recognition.regionRegulatorOnly');
     const policy = await effectivePolicyFor(tx, scope.regionPath, effectiveOn) ?? await effectivePolicyFor(tx, scope.regionPath, today);
     if (policy && verdictPredates(policy, verdict.computedAt)) throw new AppError('recognition.verdictOutdated', { analyte: analyte.code, version: policy.version });
-    const validTo = addDays(addMonths(effectiveOn, policy?.validityMonths ?? 12), -1);
+    const validTo = periodEnd(effectiveOn, policy?.validityMonths ?? 12);
     const prefix = `HR-${region.code}-${effectiveOn.slice(0, 4)}-`;
     const last = await maxCertificateNo(tx, prefix);
     const certificateNo = `${prefix}${String((last ? Number(last.slice(prefix.length)) : 0) + 1).padStart(6, '0')}`;
