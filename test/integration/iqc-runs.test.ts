@@ -277,6 +277,19 @@ describe('client run ids', () => {
     expect(e.errors[0]).toMatchObject({ row: 2, field: 'level' });
     expect(await storedRuns(lab.labId!, 'C2')).toHaveLength(1);
   });
+
+  it('refuses a level a stored client run already has, whether the new value was measured after the stored one or before it (422, nothing written, never a 500)', async () => {
+    await targetsFor(lab, 'C3');
+    const at = BASE + 3 * DAY;
+    await post(lab, [row('C3', '1', 0, at + 10 * MIN, 'A-9')]);
+    const before = await storedRuns(lab.labId!, 'C3');
+    for (const when of [at + 20 * MIN, at]) {
+      const e = await appErrorAsync(() => post(lab, [row('C3', '2', 0.2, at + 15 * MIN, 'A-9'), row('C3', '1', 0.5, when, 'A-9')]));
+      expect(e.status).toBe(422);
+      expect(e.errors).toEqual([expect.objectContaining({ row: 2, field: 'level', code: 'iqc.runLevelTaken' })]);
+      expect(await storedRuns(lab.labId!, 'C3')).toEqual(before);
+    }
+  });
 });
 
 describe('late results', () => {

@@ -262,12 +262,13 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
   const runs = [...unchanged, ...windowed.runs];
   for (const [id, members] of clientMembers) {
     sortSmall(members, memberOrder);
-    const levels = new Set<string>();
+    // a level twice in one run: the new value is refused, whether it sorts before or after the other
+    const levels = new Map<string, Member>();
     for (const m of members) {
-      if (levels.has(m.level) && m.pending) {
-        errors.push(fieldError('iqc.runLevelTaken', { run: id, level: m.level }, fieldOf('level'), m.pending.row));
-      }
-      levels.add(m.level);
+      const other = levels.get(m.level);
+      const refused = other ? (m.pending ? m : other.pending ? other : undefined) : undefined;
+      if (refused?.pending) errors.push(fieldError('iqc.runLevelTaken', { run: id, level: m.level }, fieldOf('level'), refused.pending.row));
+      if (!other || !other.pending) levels.set(m.level, m);
     }
     const storedRun = clientStored.get(id);
     if (storedRun) {
