@@ -284,6 +284,10 @@ describe('GET /api/v1/iqc/runs', () => {
     ['limit=0', 'limit'],
     ['limit=5001', 'limit'],
     ['cursor=abc', 'cursor'],
+    // beyond a 64-bit integer (PostgreSQL refused it: a 500), or beyond a double (Infinity)
+    ['cursor=100000000000000000000.1', 'cursor'],
+    ['cursor=1.100000000000000000000', 'cursor'],
+    [`cursor=${'9'.repeat(400)}.1`, 'cursor'],
     ['from=yesterday', 'from'],
     // not rolled over to 2 March
     ['from=2026-02-30', 'from'],

@@ -77,7 +77,10 @@ export async function runsForApiView(
   let after: { measuredAt: number; id: number } | undefined;
   if (q.cursor) {
     const m = /^(\d+)\.(\d+)$/.exec(q.cursor);
-    if (m) after = { measuredAt: Number(m[1]), id: Number(m[2]) };
+    // both parts are stored as 64-bit integers: a longer number is no cursor this API gave
+    const measuredAt = m ? Number(m[1]) : NaN;
+    const id = m ? Number(m[2]) : NaN;
+    if (Number.isSafeInteger(measuredAt) && Number.isSafeInteger(id)) after = { measuredAt, id };
     else errors.push(fieldError('iqc.badCursor', {}, 'cursor'));
   }
   if (errors.length) throw new AppError('iqc.invalidQuery', {}, errors);
