@@ -105,3 +105,50 @@ describe('peerGroupKey — method names normalised; blank is unspecified', () =>
     expect(peerGroupKey(grouping, method, instrument)).toBe(expected);
   });
 });
+
+describe('a sample × analyte no limit grades counts for nobody (DOMAIN.md §2: skipped, not U)', () => {
+  // limits for concentrations up to 10 only, no fallback: a sample at 50 has no limit
+  const LOW = { id: 2, code: 'LOW', limits: { ranges: [{ from: null, to: 10, spec: { percent: 10 } }], spec: null }, minScore: 80 };
+  const samples = [11, 12, 13, 14, 15];
+  const references = new Map(samples.map((s) => [`${s}:${LOW.id}`, { value: s < 14 ? 5 : 50, uncertainty: null }]));
+  const evaluate = (rows: SubmissionTuple[], participants: number[], refs = references) =>
+    evaluateColumns({
+      params: { sigmaPtSource: 'allowable_error', peerGrouping: 'method', minPeerGroupSize: 8 },
+      sampleIds: samples,
+      analytes: [LOW],
+      references: refs,
+      submissions: collectSubmissions(rows, 'method'),
+      participantLabIds: participants,
+      history: new Map(),
+    });
+  const scoreOf = (out: ReturnType<typeof evaluate>, lab: number) => out.scores.find((s) => s.labId === lab);
+
+  it('a lab that did not submit the two samples without a limit scores as one that did: 3 of 3, satisfactory (was 3 of 5, 60 %)', () => {
+    let id = 1;
+    const rows: SubmissionTuple[] = [];
+    for (const s of samples) rows.push([id++, 100, s, LOW.id, s < 14 ? 5 : 50, 'M', '']);
+    for (const s of samples.slice(0, 3)) rows.push([id++, 200, s, LOW.id, 5, 'M', '']);
+    const out = evaluate(rows, [100, 200]);
+    expect(scoreOf(out, 100)).toMatchObject({ samples: 3, acceptableCount: 3, score: 100, verdict: 'satisfactory' });
+    expect(scoreOf(out, 200)).toMatchObject({ samples: 3, acceptableCount: 3, score: 100, verdict: 'satisfactory', notSubmitted: false });
+  });
+
+  it('an analyte no limit grades at all gives no score to anyone, the enrolled lab that submitted nothing included (was 0 %, unsatisfactory)', () => {
+    const high = new Map(samples.map((s) => [`${s}:${LOW.id}`, { value: 50, uncertainty: null }]));
+    let id = 1;
+    const rows: SubmissionTuple[] = [];
+    for (let lab = 100; lab < 108; lab++) for (const s of samples) rows.push([id++, lab, s, LOW.id, 50, 'M', '']);
+    const out = evaluate(rows, [100, 101, 102, 103, 104, 105, 106, 107, 300], high);
+    expect(out.scores).toEqual([]);
+  });
+
+  it('a sample whose consensus lies where a limit applies still counts against a lab that did not submit it', () => {
+    let id = 1;
+    const rows: SubmissionTuple[] = [];
+    // no reference values: 8 labs' consensus at 5 grades every sample
+    for (let lab = 100; lab < 108; lab++) for (const s of samples) rows.push([id++, lab, s, LOW.id, 5 + (lab - 104) * 0.01, 'M', '']);
+    for (const s of samples.slice(0, 3)) rows.push([id++, 200, s, LOW.id, 5, 'M', '']);
+    const out = evaluate(rows, [200], new Map());
+    expect(scoreOf(out, 200)).toMatchObject({ samples: 5, acceptableCount: 3, score: 60, verdict: 'unsatisfactory' });
+  });
+});

@@ -13,7 +13,7 @@ import type { AssignedValueRow, SubmissionTuple } from '@/db/queries/eqa-evaluat
 
 /** Named and stored with every evaluation, so a result can always be traced to the rules that made it. */
 export const ALGORITHM_VERSION =
-  'labqc-eqa-2 (ISO 13528:2022 C.3.1 Algorithm A to convergence; u(x_pt)=1.25s*/√p, reference u=U/k; z/z′ 9.4–9.5; minimum group size for peer and all-methods groups, else reference value, else not evaluated; WS/T threshold and CLIA greater-of limits; CLIA round score over evaluated samples)';
+  'labqc-eqa-3 (ISO 13528:2022 C.3.1 Algorithm A to convergence; u(x_pt)=1.25s*/√p, reference u=U/k; z/z′ 9.4–9.5; minimum group size for peer and all-methods groups, else reference value, else not evaluated; WS/T threshold and CLIA greater-of limits; CLIA round score over evaluated samples, a sample without a limit at its assigned value counting for no lab)';
 
 /** Peer-group label of the all-methods group (and of a reference value, which serves everyone). */
 export const ALL_METHODS = '*';

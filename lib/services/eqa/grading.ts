@@ -248,6 +248,29 @@ export function gradeResults(input: EngineInput, assigned: readonly AssignedValu
 }
 
 /**
+ * Between steps 2 and 3. A sample × analyte with an assigned value but no allowable limit at it (a
+ * limit given for some ranges only) grades nobody: it is no longer evaluable, so it does not count
+ * against a lab that did not submit it either (DOMAIN.md §2: an event that could not be evaluated is
+ * skipped, not counted as U). It stays evaluable when a reference value has a limit, or when any
+ * result of it was graded (a peer group whose assigned value has a limit).
+ */
+export function keepGradable(input: EngineInput, results: ResultColumns, evaluable: Set<number>): void {
+  if (!evaluable.size) return;
+  const s = input.submissions;
+  const analyteById = new Map(input.analytes.map((a) => [a.id, a]));
+  const graded = new Set<number>();
+  for (let i = 0; i < s.n; i++) if (results.status[i] === RESULT_GRADED) graded.add(sampleAnalyteKey(s.sample[i], s.analyte[i]));
+  for (const key of evaluable) {
+    if (graded.has(key)) continue;
+    const sampleId = Math.floor(key / 1_000_000);
+    const analyteId = key % 1_000_000;
+    const reference = input.references.get(`${sampleId}:${analyteId}`);
+    const analyte = analyteById.get(analyteId);
+    if (!reference || !analyte || !specAt(analyte, reference.value)) evaluable.delete(key);
+  }
+}
+
+/**
  * Step 3. Score every participant (enrolled labs and submitters) × analyte. Counted samples: every
  * evaluable sample (not submitted = not acceptable, CLIA), less the lab's submitted results that
  * could still not be evaluated. An analyte with nothing evaluable gets no score (the event is
@@ -330,6 +353,7 @@ export function evaluateColumns(input: EngineInput): EngineOutput {
   const results = emptyResults(input.submissions.n);
   const { assigned, evaluable } = assignValues(input, results, notes);
   gradeResults(input, assigned, results);
+  keepGradable(input, results, evaluable);
   const categoryTargets = gradeCategoricalItems(input, results, evaluable, notes);
   const scores = scoreParticipants(input, results, evaluable);
   return { assigned, results, scores, notes, categoryTargets };
