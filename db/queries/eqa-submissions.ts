@@ -2,7 +2,9 @@
 // the lab's IQC targets offered as a submission hint.
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
-import { analytes, controlLots, eqaSamples, eqaSubmissions, qcTargets } from '../schema';
+import { analytes, controlLots, eqaSamples, eqaSubmissions, laboratories, qcTargets, regions } from '../schema';
+import type { DataScope } from '@/lib/auth/scope';
+import { scopeWhere } from './scope';
 
 export async function currentSubmissionsOfLab(db: Conn, roundId: number, labId: number) {
   return await db
@@ -42,12 +44,15 @@ export async function insertSubmissions(db: Conn, rows: (typeof eqaSubmissions.$
   for (let i = 0; i < rows.length; i += 500) await db.insert(eqaSubmissions).values(rows.slice(i, i + 500));
 }
 
-/** How many labs have a current result per analyte (participation while a round is open). */
-export async function submittedLabCounts(db: Conn, roundId: number) {
+/** How many labs within `scope` have a current result per analyte (participation while a round is
+ * open; a city's regulator counts the city's labs, as its participants). */
+export async function submittedLabCounts(db: Conn, roundId: number, scope: DataScope = { kind: 'all' }) {
   return await db
     .select({ analyteId: eqaSubmissions.analyteId, labs: sql<number>`count(distinct ${eqaSubmissions.labId})` })
     .from(eqaSubmissions)
-    .where(and(eq(eqaSubmissions.roundId, roundId), eq(eqaSubmissions.current, true)))
+    .innerJoin(laboratories, eq(laboratories.id, eqaSubmissions.labId))
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .where(and(eq(eqaSubmissions.roundId, roundId), eq(eqaSubmissions.current, true), scopeWhere(scope, laboratories.id, regions.path)))
     .groupBy(eqaSubmissions.analyteId);
 }
 

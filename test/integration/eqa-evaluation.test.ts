@@ -233,6 +233,20 @@ describe('re-evaluation and publication', () => {
   });
 });
 
+describe('participation before evaluation', () => {
+  it("a city's regulator counts the submissions of the city's labs only, as its participants; the province's counts all", async () => {
+    const labs = ['GZ-001', 'GZ-002', 'GZ-003', 'SZ-001', 'SZ-002'];
+    await makeScheme(w, 'PART', { analytes: [{ analyte: 'K' }], labCodes: labs });
+    await makeRound(w, 'PART', 'PART-1', ['S1']);
+    for (const lab of labs.slice(0, 4)) await submitAs(w, lab, 'PART-1', [{ sample: 'S1', analyte: 'K', value: 4 }]);
+    const city = await regulatorRoundReport(w.db, w.regulators.sz, { roundCode: 'PART-1' }, { now: NOW });
+    const province = await regulatorRoundReport(w.db, gd(), { roundCode: 'PART-1' }, { now: NOW });
+    if (city.evaluated || province.evaluated) throw new Error('evaluated');
+    expect(city.participation).toEqual([{ analyte: 'K', submitted: 1, participants: 2 }]);
+    expect(province.participation).toEqual([{ analyte: 'K', submitted: 4, participants: 5 }]);
+  });
+});
+
 describe('after publication (recognition re-checks the participants)', () => {
   const prepare = async () => {
     await makeScheme(w, 'HOOK', { analytes: [{ analyte: 'K' }], labCodes: ['GZ-001'] });

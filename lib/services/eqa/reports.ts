@@ -291,7 +291,7 @@ export async function regulatorRoundReport(db: Conn, actor: Actor, input: { roun
     }))),
   };
   if (!evaluation) {
-    const submitted = new Map((await submittedLabCounts(db, r.round.id)).map((x) => [x.analyteId, x.labs]));
+    const submitted = new Map((await submittedLabCounts(db, r.round.id, scope)).map((x) => [x.analyteId, x.labs]));
     return { ...base, evaluated: false as const, participation: analytes.map((a) => ({ analyte: a.code, submitted: submitted.get(a.analyteId) ?? 0, participants: participants.length })) };
   }
   const scores = await evaluationScores(db, evaluation.id, scope);
