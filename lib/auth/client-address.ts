@@ -66,6 +66,21 @@ export function clientOf(
   return { address, https: proto ? proto === 'https' : direct.https };
 }
 
+/** The forwarding headers a connection's peer may only send when it is a trusted proxy: Next and
+ * next-auth would otherwise build URLs from a client's own `X-Forwarded-Host` and `-Proto`. */
+const FORWARDING_HEADERS = ['x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'forwarded'] as const;
+
+/** Remove the forwarding headers of a request whose peer is not a trusted proxy (in place). */
+export function dropUntrustedForwarding(
+  socket: { remoteAddress?: string },
+  headers: Record<string, string | string[] | undefined>,
+  trustedProxies: net.BlockList,
+): void {
+  const peer = normalizeAddress(socket.remoteAddress);
+  if (peer && trusted(trustedProxies, peer)) return;
+  for (const name of FORWARDING_HEADERS) delete headers[name];
+}
+
 /** Inside Next: the client address the production server resolved, or null (development server). */
 export function clientAddressOf(headers: Headers): string | null {
   return normalizeAddress(headers.get(CLIENT_ADDRESS_HEADER));

@@ -32,7 +32,7 @@ import { startWebhookDispatcher } from '@/lib/server/webhooks';
 import { startStorageUpkeep } from '@/lib/server/storage-upkeep';
 import { within } from '@/lib/async';
 import { claimDatabase } from '@/db/backup';
-import { clientOf, parseTrustedProxies } from '@/lib/auth/client-address';
+import { clientOf, dropUntrustedForwarding, parseTrustedProxies } from '@/lib/auth/client-address';
 import { CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER, commonSecurityHeaders, servedOverHttps } from '@/lib/server/headers';
 
 const port = Number(process.env.PORT ?? 3000);
@@ -47,6 +47,7 @@ const trustedProxies = parseTrustedProxies(process.env.TRUSTED_PROXIES);
  * internal headers that no client can set, and put the common security headers on the response. */
 function stampClient(req: http.IncomingMessage, res: http.ServerResponse) {
   const client = clientOf(req.socket as { remoteAddress?: string; encrypted?: boolean }, req.headers, trustedProxies);
+  dropUntrustedForwarding(req.socket, req.headers, trustedProxies);
   delete req.headers[CLIENT_ADDRESS_HEADER];
   delete req.headers[CLIENT_PROTO_HEADER];
   if (client.address) req.headers[CLIENT_ADDRESS_HEADER] = client.address;

@@ -14,7 +14,7 @@ import { listAudit } from '@/db/queries/audit';
 import { actorForApiToken, actorForUserId, authenticate, signInRetryAt, signInWithPassword } from '@/lib/auth/resolve';
 import { addressKey, flushEndedWindows, MAX_FAILURES, RETRY_MS, WINDOW_MS } from '@/lib/auth/throttle';
 import { safeNextPath } from '@/lib/auth/redirect';
-import { clientOf, parseTrustedProxies } from '@/lib/auth/client-address';
+import { clientOf, dropUntrustedForwarding, parseTrustedProxies } from '@/lib/auth/client-address';
 import { tokenScopeFor } from '@/lib/auth/token-scopes';
 import { commonSecurityHeaders, pageCsp } from '@/lib/server/headers';
 import { changeOwnPassword, createLabManager, resetPassword, setUserActive } from '@/lib/services/users';
@@ -303,6 +303,19 @@ describe('client address and HTTPS behind TRUSTED_PROXIES', () => {
     ['a trusted IPv6 proxy', '2001:db8::1', '198.51.100.7', undefined, '198.51.100.7', false],
   ])('%s', (_case, peer, xff, proto, address, https) => {
     expect(clientOf({ remoteAddress: peer }, { 'x-forwarded-for': xff, 'x-forwarded-proto': proto }, proxies)).toEqual({ address, https });
+  });
+
+  it("a client's own X-Forwarded-Host, -Proto, -Port and Forwarded are dropped (Next and next-auth build URLs from them); a trusted proxy's are kept", () => {
+    const sent = () => ({ host: 'labqc.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https', 'x-forwarded-port': '443', forwarded: 'host=evil.example', 'x-forwarded-for': '198.51.100.1' });
+    const direct: Record<string, string> = sent();
+    dropUntrustedForwarding({ remoteAddress: '203.0.113.5' }, direct, proxies);
+    expect(direct).toEqual({ host: 'labqc.example', 'x-forwarded-for': '198.51.100.1' });
+    const proxied: Record<string, string> = sent();
+    dropUntrustedForwarding({ remoteAddress: '10.1.2.3' }, proxied, proxies);
+    expect(proxied).toEqual(sent());
+    const unknownPeer: Record<string, string> = sent();
+    dropUntrustedForwarding({}, unknownPeer, proxies);
+    expect(unknownPeer['x-forwarded-host']).toBeUndefined();
   });
 
   it('a malformed TRUSTED_PROXIES stops the server from starting', () => {
