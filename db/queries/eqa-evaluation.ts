@@ -4,7 +4,7 @@
 // PostgreSQL: the same reads as raw SQL (rawTuples/rawAll), no pragmas (the evaluation runs in a
 // repeatable-read transaction).
 import { withTx } from '@/db/tx';
-import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Conn, DB } from '../client';
 import { eqaAssignedValues, eqaCategoryTargets, eqaEvaluations, eqaRounds, eqaSubmissions } from '../schema';
 import { dialectOf, first, rawAll, rawRun, rawTuples } from '@/db/dialect';
@@ -237,19 +237,20 @@ export interface AssignedValueRow {
 }
 
 /**
- * Verdicts of earlier **published** rounds of a scheme (closing before `beforeClosesAt`), from each
+ * Verdicts of earlier **published** rounds of a scheme (before `before` in the order of closing time,
+ * then id, the order recomputeUnsuccessful counts rounds in), from each
  * round's published evaluation, oldest round first: [labId, analyteId, verdict] per row, for the
  * performance history. A lab has a row only for rounds it took part in and in which the analyte
  * could be evaluated, so other rounds are skipped (DOMAIN.md §2).
  */
-export async function iteratePreviousVerdicts(db: DB, schemeId: number, beforeClosesAt: number): Promise<Iterable<[number, number, 'satisfactory' | 'unsatisfactory']>> {
+export async function iteratePreviousVerdicts(db: DB, schemeId: number, before: { closesAt: number; id: number }): Promise<Iterable<[number, number, 'satisfactory' | 'unsatisfactory']>> {
   if (dialectOf(db) === 'pg')
     return await rawTuples<[number, number, 'satisfactory' | 'unsatisfactory']>(
       db,
       sql`select s.lab_id, s.analyte_id, s.verdict from eqa_analyte_scores s
          join eqa_rounds r on r.id = s.round_id
          join eqa_evaluations e on e.id = s.evaluation_id and e.status = 'published'
-        where r.scheme_id = ${schemeId} and r.closes_at < ${beforeClosesAt} and r.status = 'published'
+        where r.scheme_id = ${schemeId} and (r.closes_at < ${before.closesAt} or (r.closes_at = ${before.closesAt} and r.id < ${before.id})) and r.status = 'published'
         order by r.closes_at, r.id`,
     );
   return db.$client
@@ -257,19 +258,19 @@ export async function iteratePreviousVerdicts(db: DB, schemeId: number, beforeCl
       `select s.lab_id, s.analyte_id, s.verdict from eqa_analyte_scores s
          join eqa_rounds r on r.id = s.round_id
          join eqa_evaluations e on e.id = s.evaluation_id and e.status = 'published'
-        where r.scheme_id = ? and r.closes_at < ? and r.status = 'published'
+        where r.scheme_id = ? and (r.closes_at < ? or (r.closes_at = ? and r.id < ?)) and r.status = 'published'
         order by r.closes_at, r.id`,
     )
     .raw(true)
-    .iterate(schemeId, beforeClosesAt) as IterableIterator<[number, number, 'satisfactory' | 'unsatisfactory']>;
+    .iterate(schemeId, before.closesAt, before.closesAt, before.id) as IterableIterator<[number, number, 'satisfactory' | 'unsatisfactory']>;
 }
 
 /** Previous (published) rounds counted in the history (for the parameters record). */
-export async function previousRoundCodes(db: Conn, schemeId: number, beforeClosesAt: number): Promise<string[]> {
+export async function previousRoundCodes(db: Conn, schemeId: number, before: { closesAt: number; id: number }): Promise<string[]> {
   return (await db
     .select({ code: eqaRounds.code })
     .from(eqaRounds)
-    .where(and(eq(eqaRounds.schemeId, schemeId), lt(eqaRounds.closesAt, beforeClosesAt), eq(eqaRounds.status, 'published')))
+    .where(and(eq(eqaRounds.schemeId, schemeId), or(lt(eqaRounds.closesAt, before.closesAt), and(eq(eqaRounds.closesAt, before.closesAt), lt(eqaRounds.id, before.id))), eq(eqaRounds.status, 'published')))
     .orderBy(asc(eqaRounds.closesAt), asc(eqaRounds.id)))
     .map((r) => r.code);
 }

@@ -166,6 +166,20 @@ export async function listEligibilityForLab(db: Conn, labId: number) {
 }
 
 /** Labs graded in a round (its latest non-superseded evaluation) and whether each pair is unsuccessful. */
+/** Score rows by id with their round (the rows a publication made unsuccessful). */
+export async function scoresByIds(db: Conn, ids: readonly number[]) {
+  type Row = { labId: number; analyteId: number; unsuccessful: number; roundCode: string; roundId: number };
+  const out: Row[] = [];
+  // in chunks: under both backends' bound-parameter limits
+  for (let i = 0; i < ids.length; i += 5000) {
+    out.push(...await rawAll<Row>(db, sql`
+      SELECT s.lab_id AS labId, s.analyte_id AS analyteId, s.unsuccessful AS unsuccessful, r.code AS roundCode, r.id AS roundId
+      FROM eqa_analyte_scores s JOIN eqa_rounds r ON r.id = s.round_id
+      WHERE s.id IN (${sql.join(ids.slice(i, i + 5000).map((id) => sql`${id}`), sql`, `)})`));
+  }
+  return out;
+}
+
 export async function roundScores(db: Conn, roundId: number) {
   return await rawAll<{ labId: number; analyteId: number; unsuccessful: number; roundCode: string }>(db, sql`
     SELECT s.lab_id AS labId, s.analyte_id AS analyteId, s.unsuccessful AS unsuccessful, r.code AS roundCode

@@ -10,8 +10,9 @@ import { closeRound } from '@/lib/services/eqa/rounds';
 import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
 import { getRoundResults, labRoundReport, regulatorRoundReport, roundCsv, sampleHistogram } from '@/lib/services/eqa/reports';
 import { ALGORITHM_VERSION } from '@/lib/services/eqa/engine';
-import { auditLog, eqaResultEvaluations, eqaRounds } from '@/db/schema';
-import { AFTER_CLOSE, GD_LABS, NOW, makeRound, makeScheme, submitAs, type World } from './eqa-support';
+import { auditLog, certifications, eqaResultEvaluations, eqaRounds } from '@/db/schema';
+import { insertCertification } from '@/db/queries/recognition';
+import { AFTER_CLOSE, DAY, GD_LABS, NOW, makeRound, makeScheme, submitAs, type World } from './eqa-support';
 import { mapSeq } from '@/lib/async';
 import { first, rawTuples } from '@/db/dialect';
 
@@ -276,6 +277,48 @@ describe('after publication (recognition re-checks the participants)', () => {
     expect(out.status).toBe('published');
     expect((await round()).status).toBe('published');
     expect((await failures()).map((f) => f.details)).toEqual([{ error: 'recognition is down' }]);
+  });
+});
+
+describe('published out of order', () => {
+  it('a round published after a later one completes its pattern: the later round turns unsuccessful and the pair’s certification is flagged, as in date order', async () => {
+    await makeScheme(w, 'OOO', { analytes: [{ analyte: 'K' }], labCodes: ['GZ-001'] });
+    const ref = [{ sample: 'S1', analyte: 'K', value: 4 }];
+    await makeRound(w, 'OOO', 'OOO-1', ['S1'], { referenceValues: ref, closesAt: NOW + 10 * DAY });
+    await makeRound(w, 'OOO', 'OOO-2', ['S1'], { referenceValues: ref, closesAt: NOW + 11 * DAY });
+    for (const round of ['OOO-1', 'OOO-2']) await submitAs(w, 'GZ-001', round, [{ sample: 'S1', analyte: 'K', value: 5 }]);
+    const later = AFTER_CLOSE + DAY;
+    for (const round of ['OOO-1', 'OOO-2']) await evaluateRound(w.db, gd(), { roundCode: round }, { now: later });
+    const [{ id: regionId }] = await sqlRows<{ id: number }>(w.db, "select id from regions where code = '440000'");
+    const [{ id: labId }] = await sqlRows<{ id: number }>(w.db, "select id from laboratories where code = 'GZ-001'");
+    const [{ id: analyteId }] = await sqlRows<{ id: number }>(w.db, "select id from analytes where code = 'K'");
+    const cert = await insertCertification(w.db, { labId, analyteId, scopeRegionId: regionId, scope: '广东省', mark: '广东HR', certificateNo: 'T-OOO', status: 'active', validFrom: '2026-01-01', validTo: '2026-12-31', createdAt: NOW, updatedAt: NOW });
+    const flag = async () => first(await w.db.select().from(certifications).where(eq(certifications.id, cert.id)).limit(1))!;
+    // the later round first: one unsatisfactory event, not yet unsuccessful
+    await publishRound(w.db, gd(), { roundCode: 'OOO-2' }, { now: later });
+    expect(await flag()).toMatchObject({ flagged: false });
+    // then the earlier one: U, U in round order
+    await publishRound(w.db, gd(), { roundCode: 'OOO-1' }, { now: later });
+    const unsuccessful = await sqlRows<{ code: string; unsuccessful: number | boolean }>(w.db, 'select r.code, s.unsuccessful from eqa_analyte_scores s join eqa_rounds r on r.id = s.round_id order by r.code');
+    expect(unsuccessful.map((x) => [x.code, !!x.unsuccessful])).toEqual([['OOO-1', false], ['OOO-2', true]]);
+    expect(await flag()).toMatchObject({ flagged: true, flagReason: 'EQA OOO-2: unsuccessful' });
+  });
+});
+
+describe('rounds closing at the same time', () => {
+  it('are ordered by id in the evaluation’s history as in the recomputation after publishing: the second round’s provisional flag counts the first', async () => {
+    await makeScheme(w, 'TIE', { analytes: [{ analyte: 'K' }], labCodes: ['GZ-001'] });
+    const ref = [{ sample: 'S1', analyte: 'K', value: 4 }];
+    for (const round of ['TIE-1', 'TIE-2']) {
+      await makeRound(w, 'TIE', round, ['S1'], { referenceValues: ref });
+      await submitAs(w, 'GZ-001', round, [{ sample: 'S1', analyte: 'K', value: 5 }]);
+    }
+    await evaluateRound(w.db, gd(), { roundCode: 'TIE-1' }, { now: AFTER_CLOSE });
+    await publishRound(w.db, gd(), { roundCode: 'TIE-1' }, { now: AFTER_CLOSE });
+    const second = await evaluateRound(w.db, gd(), { roundCode: 'TIE-2' }, { now: AFTER_CLOSE });
+    expect(second.unsuccessful).toBe(1);
+    const [row] = await sqlRows<{ unsuccessful: number | boolean }>(w.db, "select s.unsuccessful from eqa_analyte_scores s join eqa_rounds r on r.id = s.round_id where r.code = 'TIE-2'");
+    expect(!!row.unsuccessful).toBe(true);
   });
 });
 

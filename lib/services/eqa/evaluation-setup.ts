@@ -64,7 +64,7 @@ export async function evaluationParameters(db: DB, r: Awaited<ReturnType<typeof 
     minPeerGroupSize: scheme.minPeerGroupSize,
     minRoundScore: scheme.minRoundScore,
     analytes: analytes.map((a) => ({ code: a.code, limits: a.limits, minScore: a.minScore })),
-    historyRounds: await previousRoundCodes(db, scheme.id, r.round.closesAt),
+    historyRounds: await previousRoundCodes(db, scheme.id, r.round),
     // only when the round has categorical items, so quantitative parameters (and digests) stay as they were
     ...(categoricalItems.length
       ? { categorical: { settings: categoricalSettings, items: categoricalItems.map((i) => ({ code: i.code, kind: i.kind, categories: i.categories, negativeGrade: i.negativeGrade, minScore: i.minScore })) } }

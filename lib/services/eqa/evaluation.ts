@@ -118,7 +118,7 @@ export async function evaluateRound(db: DB, actor: Actor, input: { roundCode: st
     const references = new Map(refRows.filter((x) => !categoricalIds.has(x.analyteId)).map((x) => [`${x.sampleId}:${x.analyteId}`, { value: x.value, uncertainty: x.uncertainty }]));
     const participants = await participantLabs(db, scheme.id, r.round.opensAt, r.round.closesAt);
     const history = new Map<number, RoundVerdict[]>();
-    for (const [labId, analyteId, verdict] of await iteratePreviousVerdicts(db, scheme.id, r.round.closesAt)) {
+    for (const [labId, analyteId, verdict] of await iteratePreviousVerdicts(db, scheme.id, r.round)) {
       const k = historyKey(labId, analyteId);
       const list = history.get(k);
       if (list) list.push(verdict);

@@ -16,7 +16,7 @@ import { withTx } from '@/db/tx';
 
 export interface PublishOptions extends ClockOptions {
   /** what runs after the commit; default recognition's onEqaPublished (tests pass their own) */
-  afterPublish?: (db: DB, roundId: number) => unknown;
+  afterPublish?: (db: DB, roundId: number, opts: { newlyUnsuccessful: number[] }) => unknown;
 }
 
 /**
@@ -45,13 +45,13 @@ export async function publishRound(db: DB, actor: Actor, input: { roundCode: str
       entityType: 'eqa_round',
       entityId: r.round.id,
       regionId: r.scheme.regionId,
-      details: { round: r.round.code, evaluation: ev.version, inputDigest: ev.inputDigest, unsuccessfulChanged: recomputed },
+      details: { round: r.round.code, evaluation: ev.version, inputDigest: ev.inputDigest, unsuccessfulChanged: recomputed.changed },
       at: now,
     });
-    return { round: r.round.code, roundId: r.round.id, evaluationVersion: ev.version, regionId: r.scheme.regionId };
+    return { round: r.round.code, roundId: r.round.id, evaluationVersion: ev.version, regionId: r.scheme.regionId, newlyUnsuccessful: recomputed.newlyUnsuccessful };
   }, { isolation: 'repeatable read' });
   try {
-    await (opts.afterPublish ?? onEqaPublished)(db, result.roundId);
+    await (opts.afterPublish ?? onEqaPublished)(db, result.roundId, { newlyUnsuccessful: result.newlyUnsuccessful });
   } catch (e) {
     await insertAudit(db, { action: 'eqa.round.publish_hook_failed', entityType: 'eqa_round', entityId: result.roundId, regionId: result.regionId, details: { error: String((e as Error)?.message ?? e) }, at: Date.now() });
   }
@@ -62,13 +62,17 @@ export async function publishRound(db: DB, actor: Actor, input: { roundCode: str
  * Recompute the "unsuccessful" flag of every evaluated or published round of a scheme from the
  * published verdicts before it (DOMAIN.md §2): run after each publication, so a round published
  * late (or out of order) updates the rounds after it. A round's own verdict completes its pattern
- * even before it is published (its flag is then provisional). Returns how many flags changed.
+ * even before it is published (its flag is then provisional). Returns how many flags changed, and
+ * the score rows of published rounds newly unsuccessful.
  */
-export async function recomputeUnsuccessful(db: DB, schemeId: number): Promise<number> {
+export async function recomputeUnsuccessful(db: DB, schemeId: number): Promise<{ changed: number; newlyUnsuccessful: number[] }> {
   // per lab × analyte: the published verdicts so far, in round order
   const published = new Map<number, RoundVerdict[]>();
   const set: number[] = [];
   const clear: number[] = [];
+  /** score rows of published rounds that became unsuccessful (a round published late can make a
+   * later round's pattern complete): their certifications are flagged as the published round's are */
+  const newlyUnsuccessful: number[] = [];
   let roundId = -1;
   let pending: [number, RoundVerdict][] = [];
   const flush = () => {
@@ -87,10 +91,13 @@ export async function recomputeUnsuccessful(db: DB, schemeId: number): Promise<n
     const k = historyKey(labId, analyteId);
     const history = performanceHistory([...(published.get(k) ?? []).slice(-2), verdict]);
     const now = history[history.length - 1].unsuccessful;
-    if (now !== !!unsuccessful) (now ? set : clear).push(id);
+    if (now !== !!unsuccessful) {
+      (now ? set : clear).push(id);
+      if (now && isPublished) newlyUnsuccessful.push(id);
+    }
     if (isPublished) pending.push([k, verdict]);
   }
   await setUnsuccessful(db, set, true);
   await setUnsuccessful(db, clear, false);
-  return set.length + clear.length;
+  return { changed: set.length + clear.length, newlyUnsuccessful };
 }
