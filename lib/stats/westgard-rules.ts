@@ -17,6 +17,8 @@ export interface Point {
   readonly levelOrder: number;
   readonly z: number;
   readonly zr: number;
+  /** how many runs the history held before this point's run (an evaluator's lookbackRuns) */
+  readonly runIndex: number;
 }
 
 /**
@@ -44,6 +46,13 @@ export class RecentPoints {
   /** The k-th most recent point (k = 0 is the newest); k < size. */
   back(k: number): Point {
     return this.points[this.points.length - 1 - k];
+  }
+
+  /** Forget the points of runs before `runIndex` (a level not measured for lookbackRuns runs). */
+  forgetBefore(runIndex: number): void {
+    let i = 0;
+    while (i < this.points.length && this.points[i].runIndex < runIndex) i++;
+    if (i) this.points = this.points.slice(i);
   }
 
   /** Forget all but the last MAX_WINDOW points (between runs). */

@@ -46,7 +46,7 @@ export * from './westgard-types';
  */
 export function evaluateWestgard(runs: Iterable<RunInput>, rules: readonly WestgardRule[]): RunVerdict[] {
   const selected = selectRules(rules);
-  const state = new EvaluatorState(true);
+  const state = new EvaluatorState(true, Infinity);
   const verdicts: RunVerdict[] = [];
   for (const run of runs) verdicts.push(state.judge(run, selected, verdicts.length));
   return verdicts;
@@ -79,8 +79,8 @@ export interface WestgardEvaluator {
  * for (let i = 0; i < 19; i++) ev.judge({ id: `r${i}`, values: i % 2 ? [{ level: '1', z: 0 }] : [{ level: '1', z: 0 }, { level: '2', z: 0.5 }] }, ['10x']);
  * // the 19th run (i = 18) holds level 2's 10th value at +0.5: { status: 'rejected', violations: [{ rule: '10x', ... }] }
  */
-export function createWestgardEvaluator(options: { keepRejected?: boolean } = {}): WestgardEvaluator {
-  const state = new EvaluatorState(options.keepRejected ?? false);
+export function createWestgardEvaluator(options: { keepRejected?: boolean; lookbackRuns?: number } = {}): WestgardEvaluator {
+  const state = new EvaluatorState(options.keepRejected ?? false, options.lookbackRuns ?? Infinity);
   let lastRules: readonly WestgardRule[] | null = null;
   let lastSelected: WestgardRule[] = [];
   let count = 0;
@@ -103,8 +103,18 @@ class EvaluatorState {
   private readonly levelOrders = new Map<string, number>();
   private readonly flattened = new RecentPoints();
   private seq = 0;
+  /** runs in the history (remembered, or judged and kept) */
+  private runs = 0;
 
-  constructor(private readonly keepRejected: boolean) {}
+  /**
+   * `lookbackRuns`: a level's values from runs more than this many runs of the history back are
+   * forgotten, as a reader of stored history that reads that many runs forgets them: the same
+   * verdicts whether a series is judged in one batch or run by run after its stored history.
+   */
+  constructor(
+    private readonly keepRejected: boolean,
+    private readonly lookbackRuns: number,
+  ) {}
 
   /** Push the run's values; returns its entries (throws RangeError on bad input). */
   private push(run: RunInput, index: number): RunEntry[] {
@@ -114,6 +124,7 @@ class EvaluatorState {
     const values = run.values;
     if (!Array.isArray(values)) throw new RangeError(`run ${run.id}: values must be an array`);
     const entries = new Array<RunEntry>(values.length);
+    if (this.runs > this.lookbackRuns) this.flattened.forgetBefore(this.runs - this.lookbackRuns);
     for (let i = 0; i < values.length; i++) {
       const { level, z } = values[i] as ControlValue;
       if (typeof level !== 'string') {
@@ -135,7 +146,7 @@ class EvaluatorState {
         history = new RecentPoints();
         this.histories.set(level, history);
         this.levelOrders.set(level, this.levelOrders.size);
-      }
+      } else if (this.runs > this.lookbackRuns) history.forgetBefore(this.runs - this.lookbackRuns);
       const point: Point = {
         seq: this.seq++,
         runId: run.id,
@@ -143,6 +154,7 @@ class EvaluatorState {
         levelOrder: this.levelOrders.get(level) as number,
         z,
         zr: roundForDecision(z),
+        runIndex: this.runs,
       };
       history.push(point);
       this.flattened.push(point);
@@ -166,6 +178,7 @@ class EvaluatorState {
 
   remember(run: RunInput, index: number): void {
     this.trim(this.push(run, index));
+    this.runs++;
   }
 
   judge(run: RunInput, selected: readonly WestgardRule[], index: number, rejectedOtherwise = false): RunVerdict {
@@ -180,7 +193,10 @@ class EvaluatorState {
       if (rule !== '1-2s') rejected = true;
     }
     if ((rejected || rejectedOtherwise) && !this.keepRejected) this.pop(entries);
-    else this.trim(entries);
+    else {
+      this.trim(entries);
+      this.runs++;
+    }
     const status: RunStatus = rejected ? 'rejected' : violations.length > 0 ? 'warning' : 'accepted';
     return { runId: run.id, status, violations };
   }

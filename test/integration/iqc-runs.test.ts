@@ -451,6 +451,26 @@ describe('invariant: the stored verdicts depend only on the set of results', () 
     expect(batch.map((r) => r.status)).toEqual([...Array(180).fill('accepted'), 'rejected']);
     expect(batch[180].violations).toEqual(['10x:2']);
   }, 60_000);
+
+  it.each([
+    [2047, 'rejected'],
+    [2048, 'warning'],
+  ])('a level last measured %i runs before (MAX_CONTEXT_RUNS = 2048 runs of history read) is judged alike in one batch and in a post of its own: %s', async (gap, status) => {
+    // level 2 at +2.5 in the first and the last run, level 1 at 0 in every run, 40 minutes apart
+    const runs = Array.from({ length: gap + 2 }, (_, i) => {
+      const at = BASE + i * 40 * MIN;
+      return i === 0 || i === gap + 1 ? [{ level: '1', z: 0, at }, { level: '2', z: 2.5, at: at + 5 * MIN }] : [{ level: '1', z: 0, at }];
+    });
+    const [one, posted] = [`G${gap}x`, `G${gap}y`];
+    await targetsFor(lab, one);
+    await targetsFor(lab, posted);
+    await post(lab, runs.flat().map((r) => row(one, r.level, r.z, r.at)));
+    await post(lab, runs.slice(0, -1).flat().map((r) => row(posted, r.level, r.z, r.at)));
+    await post(lab, runs.at(-1)!.map((r) => row(posted, r.level, r.z, r.at)));
+    const last = async (instrument: string) => (await verdicts(lab.labId!, instrument)).at(-1)!;
+    expect(await last(one)).toMatchObject({ status });
+    expect(await last(posted)).toEqual(await last(one));
+  }, 120_000);
 });
 
 describe('excluding a single result', () => {

@@ -22,7 +22,8 @@ export async function selectorFor(db: DB, ctx: LabContext): Promise<RuleSelector
  * An evaluator primed with the in-control history before `plan.from` ({@link readContextRuns}).
  */
 function primedEvaluator(s: IqcStatements, ctx: LabContext, plan: SeriesPlan, levels: ReadonlySet<string>): WestgardEvaluator {
-  const evaluator = createWestgardEvaluator();
+  // forgets what the history's reader would not read: the same verdicts in a batch as run by run
+  const evaluator = createWestgardEvaluator({ lookbackRuns: MAX_CONTEXT_RUNS });
   if (s.hasContext.get(ctx.labId, plan.analyteId, plan.instrument, plan.from) === undefined) return evaluator;
   const runs = readContextRuns((limit, offset) => s.contextValues.all(ctx.labId, plan.analyteId, plan.instrument, plan.from, limit, offset), levels);
   orderContextRuns(runs, ctx.lotNumbers);
@@ -44,7 +45,8 @@ export interface ContextRun extends RunInput {
 /**
  * The in-control history a series is judged after: earlier accepted or warning runs, newest first,
  * read until every level in `levels` has {@link LOOKBACK_VALUES} values and the flattened sequence
- * as many (at most {@link MAX_CONTEXT_RUNS} runs read, in growing pages: 16, 64, 256, then 512),
+ * as many (at most {@link MAX_CONTEXT_RUNS} runs read, in growing pages: 16, 64, 256, then 512, the
+ * last one cut to end there),
  * and then on while runs start at the same time as the last one read: their order is decided by
  * their results ({@link orderContextRuns}), not by the ids the reader pages by.
  * PostgreSQL loads the history ahead of the judge and runs this on what it loaded to see whether
@@ -83,7 +85,8 @@ export function readContextRuns(read: ContextPageReader, levels: ReadonlySet<str
       runs.push(pr);
     }
     offset += page;
-    page = Math.min(page * 4, 512);
+    // the last page ends at MAX_CONTEXT_RUNS exactly: the evaluator forgets what lies beyond it
+    page = Math.min(page * 4, 512, MAX_CONTEXT_RUNS - offset);
   }
   return runs;
 }
@@ -226,6 +229,8 @@ export function evaluatePlan(s: IqcStatements, ctx: LabContext, plan: SeriesPlan
     if (!judged.length) {
       run.rules = [];
       run.verdict = category ? combined(run, null, category) : null;
+      // an in-control run without a signal is a run of the history its reader counts
+      if (run.verdict && run.verdict.status !== 'rejected') evaluator.remember({ id: run.key, values: [] });
       continue;
     }
     let rules: WestgardRule[] | null = null;

@@ -95,3 +95,40 @@ describe('createWestgardEvaluator', () => {
     expect(ev.judge({ id: 'c', values: [{ level: '1', z: 2.6 }] }, TWO_LEVEL).violations.map((v) => v.rule)).toEqual(['1-2s', '2-2s']);
   });
 });
+
+describe('createWestgardEvaluator with lookbackRuns (what a reader of stored history reads)', () => {
+  it('a level last measured more than lookbackRuns runs back starts afresh: 2-2s fires 3 runs later, not 4', () => {
+    const judgeAfter = (gap: number) => {
+      const ev = createWestgardEvaluator({ lookbackRuns: 3 });
+      ev.judge({ id: 'a', values: [{ level: '1', z: 0 }, { level: '3', z: 2.5 }] }, TWO_LEVEL);
+      for (let i = 0; i < gap; i++) ev.judge({ id: `g${i}`, values: [{ level: '1', z: 0 }] }, TWO_LEVEL);
+      return ev.judge({ id: 'b', values: [{ level: '1', z: 0 }, { level: '3', z: 2.5 }] }, TWO_LEVEL).status;
+    };
+    // 'a' is 3 runs back after a gap of 2 runs: still seen
+    expect(judgeAfter(2)).toBe('rejected');
+    expect(judgeAfter(3)).toBe('warning');
+  });
+
+  it('the definition: each run judged after the last lookbackRuns runs kept (property test)', () => {
+    fc.assert(
+      fc.property(runs, fc.integer({ min: 1, max: 6 }), (sequence, lookback) => {
+        const ev = createWestgardEvaluator({ lookbackRuns: lookback });
+        const kept: RunInput[] = [];
+        for (const run of sequence) {
+          const expected = evaluateWestgard([...kept.slice(-lookback), run], TWO_LEVEL).at(-1)!;
+          const got = ev.judge(run, TWO_LEVEL);
+          expect(sortLevels(got)).toEqual(sortLevels(expected));
+          if (got.status !== 'rejected') kept.push(run);
+        }
+      }),
+    );
+  });
+
+  it('runs remembered without values count as runs of the history', () => {
+    const ev = createWestgardEvaluator({ lookbackRuns: 2 });
+    ev.remember({ id: 'a', values: [{ level: '1', z: 2.5 }] });
+    ev.remember({ id: 'e1', values: [] });
+    ev.remember({ id: 'e2', values: [] });
+    expect(ev.judge({ id: 'b', values: [{ level: '1', z: 2.5 }] }, TWO_LEVEL).status).toBe('warning');
+  });
+});
