@@ -23,6 +23,9 @@ export function parseCsv(text: string, requiredColumns: readonly string[], opts:
   const max = opts.maxBytes ?? MAX_CSV_BYTES;
   if (Buffer.byteLength(text, 'utf8') > max) throw new AppError('file.tooLarge', { mb: Math.round(max / 1024 / 1024) });
   if (!text.trim()) throw new AppError('file.empty', {}, [fieldError('file.empty', {}, '(file)', 1)]);
+  // csv-parse takes the first line break it meets for every line: a file saved with CR alone (old
+  // Mac Excel) or CRLF lines with LF lines appended would be read as one line, or numbered as one
+  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
   let records: string[][];
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as string[][];

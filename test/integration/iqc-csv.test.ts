@@ -19,8 +19,9 @@ describe('readIqcCsv', () => {
     .filter((l) => !/^ +$/.test(l));
   it('matches parseCsv on every quote-free file (rows, values and line numbers)', () => {
     fc.assert(
-      fc.property(fc.array(line, { minLength: 1, maxLength: 30 }), fc.constantFrom('\n', '\r\n'), fc.boolean(), (lines, eol, bom) => {
-        const text = (bom ? '\uFEFF' : '') + [HEADER, ...lines].join(eol) + eol;
+      fc.property(fc.array(line, { minLength: 1, maxLength: 30 }), fc.constantFrom('\n', '\r\n', '\r'), fc.boolean(), fc.constantFrom('', '\n', '\r\n\n', '  \n'), (lines, eol, bom, before) => {
+        // blank lines may come before the header; a file may end its lines with CR alone (old Mac Excel)
+        const text = (bom ? '\uFEFF' : '') + before + [HEADER, ...lines].join(eol) + eol;
         let expected: unknown;
         let actual: unknown;
         try {
@@ -37,6 +38,15 @@ describe('readIqcCsv', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('reads a file with blank lines before its header, CR-only or mixed line breaks, each row numbered as a spreadsheet shows it', () => {
+    const rows = (text: string) => readIqcCsv(text).map((r) => [r.line, r.values.value]);
+    expect(rows(`\n\n${HEADER}\n2026-11-01 08:00,K,1,K1,4.0,AU\n`)).toEqual([[4, '4.0']]);
+    expect(rows(`\uFEFF\r\n${HEADER}\r\n2026-11-01 08:00,K,1,K1,4.0,AU\r\n`)).toEqual([[3, '4.0']]);
+    expect(rows(`${HEADER}\r2026-11-01 08:00,K,1,K1,4.0,AU\r2026-11-01 08:00,K,2,K2,6.0,AU\r`)).toEqual([[2, '4.0'], [3, '6.0']]);
+    // a template (CRLF) with rows a script appended with LF
+    expect(rows(`${HEADER}\r\n2026-11-01 08:00,K,1,K1,4.0,AU\n2026-11-01 08:00,K,2,"K2",6.0,AU\n`)).toEqual([[2, '4.0'], [3, '6.0']]);
   });
 
   it('refuses every line with a value past the header, whichever reader reads the file (an unquoted comma in an instrument)', () => {

@@ -22,6 +22,14 @@ describe('parseCsv', () => {
     ]);
   });
 
+  it('reads CR-only line breaks (old Mac Excel) and CRLF lines followed by LF lines, each record by its own line', () => {
+    const lines = (text: string) => parseCsv(text, ['a', 'b']).map((r) => [r.line, r.values.a, r.values.b]);
+    expect(lines('a,b\r1,2\r\r3,x\r')).toEqual([[2, '1', '2'], [4, '3', 'x']]);
+    expect(lines('a,b\r\n1,2\r\n3,4\n5,6\n')).toEqual([[2, '1', '2'], [3, '3', '4'], [4, '5', '6']]);
+    // a line break inside quotes stays in its cell (and counts as a line of the file, as with LF)
+    expect(lines('a,b\r"x\ry",2\r3,4\r')).toEqual([[2, 'x\ny', '2'], [4, '3', '4']]);
+  });
+
   it('refuses a NUL character, naming each field that holds one by line and column, quoted or not', () => {
     const e = refusal(() => parseCsv('a,b\n1,x\u0000y\n\n"z\u0000",2\n3,4\n', ['a', 'b']));
     expect([e.reason, e.status]).toEqual(['file.nulCharacter', 422]);

@@ -104,8 +104,14 @@ function cellAt(cells: readonly string[], j: number): string {
  */
 function plainCsv(text: string): { header: string[]; rows: number[]; cells(i: number): string[] } | null {
   if (text.includes('"') || text.includes('\u0000') || Buffer.byteLength(text, 'utf8') > MAX_CSV_BYTES) return null;
+  // a line break of CR alone (old Mac Excel): parseCsv reads it
+  if (/\r(?!\n)/.test(text)) return null;
   const lines = text.split('\n');
-  let probeEnd = 1;
+  // the header is the first line that is not blank (a file may start with blank lines, or a BOM and one)
+  lines[0] = lines[0].replace(/^\uFEFF/, '');
+  let head = 0;
+  while (head < lines.length - 1 && !lines[head].trim()) head++;
+  let probeEnd = head + 1;
   while (probeEnd < lines.length && !lines[probeEnd].trim()) probeEnd++;
   try {
     parseCsv(lines.slice(0, probeEnd + 1).join('\n'), IQC_CSV_REQUIRED);
@@ -113,9 +119,9 @@ function plainCsv(text: string): { header: string[]; rows: number[]; cells(i: nu
     // the first row's values past the header are refused below, with every other line's
     if (!(e instanceof AppError && e.reason === 'file.tooManyValues')) throw e;
   }
-  const header = lines[0].replace(/^\uFEFF/, '').replace(/\r$/, '').split(',').map((h) => h.trim().toLowerCase());
+  const header = lines[head].replace(/\r$/, '').split(',').map((h) => h.trim().toLowerCase());
   const rows: number[] = [];
-  for (let i = 1; i < lines.length; i++) {
+  for (let i = head + 1; i < lines.length; i++) {
     // a line starting with a visible ASCII character is not blank (no trim needed to say so)
     const first = lines[i].charCodeAt(0);
     if ((first > 32 && first < 127) || lines[i].trim()) rows.push(i);
