@@ -133,20 +133,45 @@ function refuseUnpairedSurrogates(value: unknown, text: string): void {
  * arguments other than a form (a grid's rows, a CSV file's text read in the browser). */
 export function refuseUnpairedSurrogatesIn(value: unknown): void {
   const errors: FieldError[] = [];
-  const visit = (v: unknown, path: (string | number)[]): void => {
+  // a loop with its own stack, in document order: a body nested thousands deep is walked, not a
+  // stack overflow (a 500)
+  const stack: { v: unknown; path: (string | number)[] }[] = [{ v: value, path: [] }];
+  while (stack.length) {
+    const { v, path } = stack.pop()!;
     if (typeof v === 'string') {
       if (LONE_SURROGATE.test(v)) errors.push(placeOf(path));
     } else if (Array.isArray(v)) {
-      v.forEach((x, i) => visit(x, [...path, i]));
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: [...path, i] });
     } else if (v !== null && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) {
-        if (LONE_SURROGATE.test(k)) errors.push(placeOf([...path, k]));
-        else visit(x, [...path, k]);
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, x] = entries[i];
+        if (LONE_SURROGATE.test(k)) stack.push({ v: k, path: [...path, k] });
+        else stack.push({ v: x, path: [...path, k] });
       }
     }
-  };
-  visit(value, []);
+  }
   if (errors.length) throw new AppError('body.unpairedSurrogate', { n: errors.length }, errors);
+}
+
+/** Whether a JSON text nests arrays and objects more than `limit` deep (strings skipped): a reader
+ * that walks it, or writes it back, by recursion would overflow the stack. */
+export function jsonNestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // a string: to its closing quote, past escapes
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i++;
+        else if (d === 34) break;
+      }
+    } else if (c === 91 || c === 123) {
+      if (++depth > limit) return true;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return false;
 }
 
 /** A CSV file's text handed to a server action: each line holding an unpaired surrogate, by line. */

@@ -18,6 +18,7 @@
 // - result day: effectiveDateTime, effectivePeriod.start, effectiveInstant or issued (its calendar
 //   day as written, YYYY-MM-DD; a year or month alone is not a day);
 // - day of reuse: `asOf` (query parameter, or a Parameters input's `asOf`), default today.
+import { jsonNestsDeeperThan } from '@/lib/body';
 import { randomUUID } from 'node:crypto';
 import type { DB } from '@/db/client';
 import { dayOf } from '@/lib/calendar';
@@ -42,12 +43,17 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
 const arrayOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
+const MAX_JSON_DEPTH = 100;
+
 /** Bundle types whose entries may be marked and followed by outcome entries. */
 const BUNDLE_TYPES = ['collection', 'searchset'];
 
 /** The Bundle and asOf of a request body (a Bundle, or Parameters with `bundle` and `asOf`). */
 export function readVerifyInput(text: string, asOfParam: string | null): { bundle: Json; asOf: string | undefined } {
   let body: unknown;
+  // the Bundle is answered with its entries marked: written back, a body nested thousands deep would
+  // overflow the stack (a resource nests a dozen levels or so)
+  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) throw new FhirError(400, 'structure', `The body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`);
   try {
     body = JSON.parse(text);
   } catch {
@@ -76,9 +82,17 @@ interface Target {
   date: string;
 }
 
-/** Why an Observation cannot be checked (null: it can), or what to check. */
-function targetOf(obs: Json, bundle: Json): Target | Issue {
-  const lab = performerLab(obs, bundle);
+/** The most codings and performers of one Observation looked at: every coding may cost a pass of
+ * the batch, and a result names one item and one lab (a few codings and performers at most). */
+const MAX_CODINGS = 32;
+const MAX_PERFORMERS = 16;
+
+/** Why an Observation cannot be checked (null: it can), or what to check. `fullUrls`: the request's
+ * entries by fullUrl (a performer's reference may name one). */
+function targetOf(obs: Json, fullUrls: ReadonlyMap<unknown, unknown>): Target | Issue {
+  if (arrayOf(obs.performer).length > MAX_PERFORMERS) return { code: 'too-costly', message: `At most ${MAX_PERFORMERS} performers per Observation`, expression: ['performer'] };
+  if (isObject(obs.code) && arrayOf(obs.code.coding).length > MAX_CODINGS) return { code: 'too-costly', message: `At most ${MAX_CODINGS} codings per Observation.code`, expression: ['code'] };
+  const lab = performerLab(obs, fullUrls);
   if (!lab) return { code: 'required', message: 'No performer identifies a LabQC laboratory (Organization/{labCode} or identifier system ' + LAB_CODE_SYSTEM + ')', reason: 'lab.notFound', expression: ['performer'] };
   const items = itemCandidates(obs.code);
   if (!items.length) return { code: 'required', message: 'Observation.code has no coding with a code', reason: 'analyte.notFound', expression: ['code'] };
@@ -90,7 +104,7 @@ function targetOf(obs: Json, bundle: Json): Target | Issue {
 /** The performer's lab code: its LabQC identifier, else the identifier of the Organization its
  * reference resolves to inside the request (a Bundle entry's fullUrl, a contained `#id`), else the id
  * of an `Organization/{id}` reference. */
-function performerLab(obs: Json, bundle: Json): string | null {
+function performerLab(obs: Json, fullUrls: ReadonlyMap<unknown, unknown>): string | null {
   const performers = arrayOf(obs.performer).filter(isObject);
   for (const p of performers) {
     const own = labIdentifier(p.identifier, false);
@@ -99,7 +113,7 @@ function performerLab(obs: Json, bundle: Json): string | null {
   for (const p of performers) {
     const ref = typeof p.reference === 'string' ? p.reference : null;
     if (!ref) continue;
-    const target = ref.startsWith('#') ? arrayOf(obs.contained).find((c) => isObject(c) && c.id === ref.slice(1)) : arrayOf(bundle.entry).find((e) => isObject(e) && e.fullUrl === ref);
+    const target = ref.startsWith('#') ? arrayOf(obs.contained).find((c) => isObject(c) && c.id === ref.slice(1)) : fullUrls.get(ref);
     const org = isObject(target) && target.resourceType === 'Organization' ? target : isObject(target) && isObject(target.resource) && target.resource.resourceType === 'Organization' ? target.resource : null;
     const found = org ? arrayOf(org.identifier).map((i) => labIdentifier(i, true)).find(Boolean) : null;
     if (found) return found;
@@ -131,7 +145,7 @@ function itemCandidates(code: unknown): string[] {
     ...of((c) => c.system === LOINC_SYSTEM, (c) => `loinc:${c}`),
     ...of((c) => typeof c.system === 'string' && c.system !== ITEM_CODE_SYSTEM && c.system !== LOINC_SYSTEM, (c) => `local:${c}`),
     ...of((c) => c.system === undefined, (c) => c),
-  ].filter((v, i, all) => all.indexOf(v) === i);
+  ].filter((v, i, all) => all.indexOf(v) === i); // at most MAX_CODINGS: quadratic in that only
 }
 
 /** The day a result was produced, on China's calendar as every day LabQC compares: a time with its
@@ -180,16 +194,20 @@ function marked(obs: Json, a: VerifyAnswer): Json {
  * that could not be checked (expression `Bundle.entry[i].resource...`). */
 export async function verifyRecognitionBundle(db: DB, bundle: Json, asOf: string | undefined, opts: BatchOptions = {}): Promise<FhirResource> {
   const entries = arrayOf(bundle.entry);
+  const observations = entries.filter((e) => isObject(e) && isObject(e.resource) && e.resource.resourceType === 'Observation').length;
+  // counted before any is read: every one costs a check
+  if (observations > MAX_BATCH_CHECKS) throw new FhirError(413, 'too-costly', `At most ${MAX_BATCH_CHECKS} Observations per request (got ${observations})`);
+  const fullUrls = new Map<unknown, unknown>();
+  for (const e of entries) if (isObject(e) && typeof e.fullUrl === 'string' && !fullUrls.has(e.fullUrl)) fullUrls.set(e.fullUrl, e);
   const issues = new Map<number, Issue>();
   const targets = new Map<number, Target>();
   entries.forEach((e, i) => {
     const obs = isObject(e) ? e.resource : undefined;
     if (!isObject(obs) || obs.resourceType !== 'Observation') return;
-    const t = targetOf(obs, bundle);
+    const t = targetOf(obs, fullUrls);
     if ('lab' in t) targets.set(i, t);
     else issues.set(i, t);
   });
-  if (targets.size > MAX_BATCH_CHECKS) throw new FhirError(413, 'too-costly', `At most ${MAX_BATCH_CHECKS} Observations per request (got ${targets.size})`);
 
   // the batch service decides; an item that is unknown by one coding is tried by the next one
   const answers = new Map<number, BatchEntry>();

@@ -586,6 +586,39 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
     expect(fhirProblems(r.body)).toEqual([]);
   });
 
+  it('an Observation with more than 32 codings or 16 performers is refused as too costly (its own outcome), the others checked; 20,000 unresolvable performer references are 413 at once, not read first', async () => {
+    const c = cases[0];
+    const one = observation(c, 0);
+    const manyCodings = { ...one, code: { coding: Array.from({ length: 40_000 }, (_, i) => ({ system: 'urn:local', code: `X${i}` })) } };
+    const manyPerformers = { ...one, performer: Array.from({ length: 17 }, () => ({ reference: 'urn:uuid:missing' })) };
+    const started = performance.now();
+    const r = await fhirVerify(JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: manyCodings }, { resource: manyPerformers }, { resource: one }] }), new URLSearchParams());
+    expect(r.status).toBe(200);
+    const entries = (r.body as Json).entry as Json[];
+    const outcomes = entries.filter((e) => (e.resource as Json).resourceType === 'OperationOutcome').map((e) => ((e.resource as Json).issue as Json[])[0]);
+    expect(outcomes.map((x) => [x.code, x.expression])).toEqual([
+      ['too-costly', ['Bundle.entry[0].resource.code']],
+      ['too-costly', ['Bundle.entry[1].resource.performer']],
+    ]);
+    // the third was checked as usual
+    expect(ext(entries[2].resource as Json, RECOGNITION_CHECK_EXT)).toHaveLength(1);
+    const missing = { ...one, performer: [{ reference: 'urn:uuid:missing' }] };
+    const unresolved = await fhirVerify(JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: Array.from({ length: 20_000 }, () => ({ resource: missing })) }), new URLSearchParams());
+    expect(unresolved.status).toBe(413);
+    // each was quadratic: 40,000 codings took seconds of CPU, 20,000 lookups by fullUrl as many
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('a body nested more than 100 levels deep is 400 (structure), not a stack overflow when the Bundle is written back', async () => {
+    const deep = `{"resourceType":"Bundle","type":"collection","entry":[],"meta":{"tag":${'['.repeat(6000)}${']'.repeat(6000)}}}`;
+    const r = await fhirVerify(deep, new URLSearchParams());
+    expect(r.status).toBe(400);
+    expect((r.body as Json).issue).toEqual([expect.objectContaining({ code: 'structure' })]);
+    // strings holding brackets do not count
+    const text = `{"resourceType":"Bundle","type":"collection","meta":{"tag":[{"code":"${'['.repeat(500)}"}]}}`;
+    expect((await fhirVerify(text, new URLSearchParams())).status).toBe(200);
+  });
+
   it('is rate-limited per client with the batch budget: 429 OperationOutcome with Retry-After', async () => {
     await verifyBatchLimiter.reset();
     process.env.VERIFY_BATCH_RATE_LIMIT = '2';

@@ -81,4 +81,15 @@ describe('values decoded elsewhere (server actions)', () => {
       }),
     );
   });
+
+  it('a body nested thousands deep is walked, not a stack overflow: the refusal names the place', () => {
+    const text = `{"checks":[],"pad":${'['.repeat(20_000)}"\\ud800"${']'.repeat(20_000)}}`;
+    const e = refusedBy(() => parseJsonBody(text));
+    expect(e?.reason).toBe('body.unpairedSurrogate');
+    expect(e?.errors).toHaveLength(1);
+    expect(e?.errors[0].field.startsWith('pad.0.0.0')).toBe(true);
+    // in document order, keys and values alike
+    const order = refusedBy(() => parseJsonBody('{"a":["\\udc00",{"\\ud800":1}],"b":"\\ud800"}'));
+    expect(order?.errors.map((x) => x.field)).toEqual(['a.0', 'a.1.\ud800', 'b']);
+  });
 });
