@@ -2,9 +2,8 @@
 // Server-action files export only functions built with it, so every endpoint is checked the same way.
 import { currentActor } from './auth';
 import type { Actor } from './auth/actor';
-import { databaseBusy, isAppError, type AppErrorCode, type ErrorParams, type ErrorReason, type FieldError } from './errors';
-import { ZodError } from 'zod';
-import { zodFieldErrors } from './validation/errors';
+import { type AppErrorCode, type ErrorParams, type ErrorReason, type FieldError } from './errors';
+import { actionRefusal } from './action-refusal';
 import { getDb } from '@/db/client';
 import { auditRefusal } from './services/audit';
 
@@ -31,16 +30,13 @@ export async function runAction<T>(fn: (actor: Actor) => T | Promise<T>): Promis
   try {
     return { ok: true, data: await fn(actor) };
   } catch (thrown) {
-    // a database that stayed busy: nothing was written, the form says to try again
-    const e = databaseBusy(thrown) ?? thrown;
-    if (isAppError(e)) {
-      // what was refused and why, item by item (a bulk decision's pairs as lab id:item id), so the row
-      // answers "who tried what" and not only "something was refused"
-      if (e.code === 'forbidden') await auditRefusal(getDb(), actor, { action: 'server action', reason: e.reason, message: e.message.slice(0, 200), ...(e.errors.length ? { refused: e.errors.slice(0, 20).map((f) => ({ field: f.field, code: f.code })), refusedCount: e.errors.length } : {}) });
-      return { ok: false, code: e.code, reason: e.reason, ...(Object.keys(e.params).length ? { params: e.params } : {}), message: e.message, errors: e.errors };
-    }
-    if (e instanceof ZodError) return { ok: false, code: 'invalid', reason: 'common.invalid', message: 'Invalid input', errors: zodFieldErrors(e) };
-    throw e;
+    const refusal = actionRefusal(thrown);
+    if (!refusal) throw thrown;
+    const e = refusal.error;
+    // what was refused and why, item by item (a bulk decision's pairs as lab id:item id), so the row
+    // answers "who tried what" and not only "something was refused"
+    if (e?.code === 'forbidden') await auditRefusal(getDb(), actor, { action: 'server action', reason: e.reason, message: e.message.slice(0, 200), ...(e.errors.length ? { refused: e.errors.slice(0, 20).map((f) => ({ field: f.field, code: f.code })), refusedCount: e.errors.length } : {}) });
+    return refusal.state;
   }
 }
 

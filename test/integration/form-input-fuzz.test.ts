@@ -1,11 +1,13 @@
 // Every use case a form or an API call reaches answers odd input as bad input, never as a fault: each
 // field of a valid input, in turn, replaced by odd text (empty, huge or non-finite numbers, ids beyond
 // 2^53, impossible or five-digit-year dates, NUL, 5,000 characters, a list where one value is expected)
-// must give the result or a refusal the API answers below 500 (lib/errors.ts errorBody), within a few
+// must give the result or a refusal the API answers below 500 (lib/errors.ts errorBody) and a form
+// answers as a refusal (lib/action-refusal.ts, what runAction answers), within a few
 // seconds (a calendar year past 9999 once hung the server). On both backends: PostgreSQL refuses what
 // SQLite took (NUL, integers beyond bigint).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededTestDb, testBackend } from '../support/db';
+import { actionRefusal } from '@/lib/action-refusal';
 import { errorBody } from '@/lib/errors';
 import { changeOwnPassword, createLabManager, createRegulator, resetPassword, setUserActive, updateUser } from '@/lib/services/users';
 import { createLab, setLabActive, updateLab } from '@/lib/services/labs';
@@ -107,8 +109,8 @@ describe(`odd input to every form's use case on ${testBackend}: an answer or a r
         try {
           await run(input);
         } catch (e) {
-          const { status, body } = errorBody(e);
-          if (status >= 500) faults.push(`${field} = ${JSON.stringify(value)?.slice(0, 40)}: ${(e as Error)?.message?.slice(0, 160)} ${JSON.stringify(body)}`);
+          // a refusal both as the JSON API answers it and as a form is answered (runAction)
+          if (errorBody(e).status >= 500 || !actionRefusal(e)) faults.push(`${field} = ${JSON.stringify(value)?.slice(0, 40)}: ${(e as Error)?.message?.slice(0, 160)} ${JSON.stringify(errorBody(e).body)}`);
         }
       }
     }
