@@ -1,6 +1,6 @@
 // Hospitals' (and regulator platforms') own data: local item code maps, verification tokens, watch
 // lists, webhook endpoints and the webhook outbox (deliveries and their attempts). Issue 13.
-import { and, asc, desc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { analyteLocalCodeMisses, analyteLocalCodes, analytes, apiTokens, certificationEvents, certifications, hospitalWatches, laboratories, regions, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../schema';
 import type { TokenScope } from '../enums';
@@ -126,7 +126,7 @@ export async function recentChangesForOwner(db: Conn, ownerId: number, limit = 5
     .from(certificationEvents)
     .innerJoin(laboratories, eq(laboratories.id, certificationEvents.labId))
     .innerJoin(analytes, eq(analytes.id, certificationEvents.analyteId))
-    .leftJoin(certifications, eq(certifications.id, certificationEvents.certificationId))
+    .leftJoin(certifications, and(eq(certifications.id, certificationEvents.certificationId), eq(certifications.labId, certificationEvents.labId)))
     .where(
       and(
         inArray(certificationEvents.action, [...NOTIFIED_ACTIONS]),
@@ -146,8 +146,9 @@ export async function listEndpoints(db: Conn, ownerId: number) {
   return await db.select({ id: webhookEndpoints.id, name: webhookEndpoints.name, url: webhookEndpoints.url, active: webhookEndpoints.active, createdAt: webhookEndpoints.createdAt, disabledAt: webhookEndpoints.disabledAt }).from(webhookEndpoints).where(eq(webhookEndpoints.ownerId, ownerId)).orderBy(desc(webhookEndpoints.id));
 }
 
+/** An endpoint, with whether its owner's account is active (a deactivated account is sent nothing). */
 export async function findEndpoint(db: Conn, id: number) {
-  return first(await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).limit(1));
+  return first(await db.select({ ...getTableColumns(webhookEndpoints), ownerActive: users.active }).from(webhookEndpoints).innerJoin(users, eq(users.id, webhookEndpoints.ownerId)).where(eq(webhookEndpoints.id, id)).limit(1));
 }
 
 export async function insertEndpoint(db: Conn, v: { ownerId: number; name: string; url: string; secret: string }, now: number) {
@@ -173,16 +174,17 @@ export async function certificationEventFacts(db: Conn, eventId: number) {
     .from(certificationEvents)
     .innerJoin(laboratories, eq(laboratories.id, certificationEvents.labId))
     .innerJoin(analytes, eq(analytes.id, certificationEvents.analyteId))
-    .leftJoin(certifications, eq(certifications.id, certificationEvents.certificationId))
+    .leftJoin(certifications, and(eq(certifications.id, certificationEvents.certificationId), eq(certifications.labId, certificationEvents.labId)))
     .where(eq(certificationEvents.id, eventId)).limit(1));
 }
 
-/** Active endpoints of the owners watching a lab. */
+/** Active endpoints of the active owners watching a lab. */
 export async function endpointsWatchingLab(db: Conn, labId: number) {
   return await db
     .select({ id: webhookEndpoints.id })
     .from(webhookEndpoints)
-    .where(and(eq(webhookEndpoints.active, true), sql`${webhookEndpoints.ownerId} IN (${watchersOfLab(labId)})`));
+    .innerJoin(users, eq(users.id, webhookEndpoints.ownerId))
+    .where(and(eq(webhookEndpoints.active, true), eq(users.active, true), sql`${webhookEndpoints.ownerId} IN (${watchersOfLab(labId)})`));
 }
 
 /** Deliveries of an owner's endpoints, newest first, with their attempts. */

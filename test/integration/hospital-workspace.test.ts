@@ -11,7 +11,7 @@ import { createSeededTestDb, useAsProcessDb, sqlRows, reopenTestDb, testBackend 
 import type { DB } from '@/db/client';
 import { actorForApiToken, actorForUserId } from '@/lib/auth/resolve';
 import type { Actor } from '@/lib/auth/core';
-import { createUser } from '@/lib/services/users';
+import { createUser, setUserActive } from '@/lib/services/users';
 import { deleteLocalCodeMapping, importLocalCodes, localCodeWorkspace, setLocalCode } from '@/lib/services/hospital/local-codes';
 import { createHospitalToken, hospitalTokens, revokeHospitalToken } from '@/lib/services/hospital/tokens';
 import { addWatch, removeWatch, watchWorkspace } from '@/lib/services/hospital/watches';
@@ -392,8 +392,11 @@ describe('webhook endpoints outside the private network only (SSRF)', () => {
     expect((await code('http://localhost:3000/hook')).params).toMatchObject({ kind: 'loopback' });
     // a name is resolved: one private address among public ones is enough to refuse
     const e = await code('https://his.example.org/hook', async () => ['203.0.113.7', '192.168.1.20']);
-    expect(e).toMatchObject({ code: 'webhook.urlPrivate', params: { host: 'his.example.org', address: '192.168.1.20', kind: 'private' } });
-    expect(e.message).toBe('The endpoint his.example.org is 192.168.1.20, an address of a private or internal network (private); only public addresses are allowed');
+    expect(e).toMatchObject({ code: 'webhook.urlPrivate', params: { host: 'his.example.org', kind: 'private' } });
+    // the address a name resolves to is not told (a form would answer what internal names resolve to)
+    expect(e.params).not.toHaveProperty('address');
+    expect(e.message).toBe('The endpoint his.example.org is at an address of a private or internal network (private); only public addresses are allowed');
+    expect(e.message).not.toContain('192.168');
     expect((await code('https://nowhere.example.org/hook', async () => { throw new Error('ENOTFOUND'); })).code).toBe('webhook.urlUnresolved');
     expect((await code('https://user:pw@his.example.org/hook')).code).toBe('webhook.urlCredentials');
     expect((await code('file:///etc/passwd')).code).toBe('webhook.urlInvalid');
@@ -402,6 +405,32 @@ describe('webhook endpoints outside the private network only (SSRF)', () => {
     const ok = await createEndpoint(w.db, h1, { name: 'public', url: 'https://his.example.org/hook' }, { resolve: async () => ['203.0.113.7'] });
     expect(ok.secret).toMatch(/^whsec_/);
     await disableWebhookEndpoint(w.db, h1, { id: ok.id });
+  });
+
+  it('a deactivated account is sent nothing: no delivery is queued for its endpoints, and one queued before is not sent', async () => {
+    const allowed = process.env.WEBHOOK_ALLOW_PRIVATE;
+    process.env.WEBHOOK_ALLOW_PRIVATE = '1';
+    const hook = await receiver([200, 200]);
+    try {
+      const made = (await createUser(w.db, w.admin, { email: 'hospital3@demo.labqc', name: '第三医院', role: 'hospital', password: 'Zq8#third-hospital-2026' })) as { id: number };
+      const h3 = (await actorForUserId(w.db, made.id))!;
+      await addWatch(w.db, h3, { lab: 'GZ-005' });
+      const ep = await createEndpoint(w.db, h3, { name: 'HIS', url: hook.url });
+      await certify('GZ-005', 'K');
+      await sendTestEvent(w.db, h3, { id: ep.id }, { now: NOW });
+      await setUserActive(w.db, w.admin, { id: made.id, active: false, reason: 'the hospital left the platform' });
+      await decide(w.db, w.regulators.gd, { labId: await labId(w.db, 'GZ-005'), analyteId: await analyteId(w.db, 'K'), action: 'suspend', reason: 'EQA failed twice' }, { now: NOW });
+      const deliveries = async () => await rows<{ event: string }>(`SELECT event FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY id`, ep.id);
+      expect((await deliveries()).map((d) => d.event)).toEqual(['test']);
+      await dispatchWebhooks(w.db, { now: () => NOW + 1_000, limit: 100 });
+      expect(hook.got).toHaveLength(0);
+      const [attempt] = await rows<{ error: string | null }>(`SELECT a.error FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = ?`, ep.id);
+      expect(attempt.error).toBe('account deactivated');
+    } finally {
+      if (allowed === undefined) delete process.env.WEBHOOK_ALLOW_PRIVATE;
+      else process.env.WEBHOOK_ALLOW_PRIVATE = allowed;
+      await hook.close();
+    }
   });
 
   it('checks again at each send, in the connection itself: a name that now resolves to a private address is not contacted', async () => {
@@ -427,7 +456,7 @@ describe('webhook endpoints outside the private network only (SSRF)', () => {
       await dispatchWebhooks(w.db, { now: () => NOW + 1_000 + retryDelayMs(1) + 1_000, resolve: rebinding, timeoutMs: 500, limit: 100 });
       expect(asked).toEqual(['his.example.org', 'his.example.org']);
       expect(hook.got).toHaveLength(0);
-      expect((await attempts())[1]).toEqual({ error: 'refused: his.example.org is 127.0.0.1 (loopback)', status_code: null });
+      expect((await attempts())[1]).toEqual({ error: 'refused: his.example.org is not at a public address (loopback)', status_code: null });
       await disableWebhookEndpoint(w.db, h1, { id: ep.id });
     } finally {
       await hook.close();

@@ -69,7 +69,7 @@ export function classifyAddress(ip: string): AddressClass | null {
 export const allowPrivateWebhooks = () => process.env.WEBHOOK_ALLOW_PRIVATE === '1';
 
 /** Why a webhook URL is refused: a reason code of lib/error-reasons.ts with its params. */
-export type UrlProblem = { reason: 'webhook.urlInvalid' | 'webhook.urlCredentials' | 'webhook.urlUnresolved'; params: Record<string, string> } | { reason: 'webhook.urlPrivate'; params: { host: string; address: string; kind: AddressClass } };
+export type UrlProblem = { reason: 'webhook.urlInvalid' | 'webhook.urlCredentials' | 'webhook.urlUnresolved'; params: Record<string, string> } | { reason: 'webhook.urlPrivate'; params: { host: string; kind: AddressClass } };
 
 /** The checks that need no DNS: scheme, credentials, and a host that is itself a blocked address. */
 export function staticUrlProblem(url: string, allowPrivate = allowPrivateWebhooks()): UrlProblem | null {
@@ -84,7 +84,7 @@ export function staticUrlProblem(url: string, allowPrivate = allowPrivateWebhook
   if (allowPrivate) return null;
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const kind = classifyAddress(host) ?? (/(^|\.)localhost\.?$/i.test(host) ? 'loopback' : null);
-  if (kind && kind !== 'public') return { reason: 'webhook.urlPrivate', params: { host, address: host, kind } };
+  if (kind && kind !== 'public') return { reason: 'webhook.urlPrivate', params: { host, kind } };
   return null;
 }
 
@@ -104,7 +104,8 @@ export async function checkedAddresses(host: string, opts: { allowPrivate?: bool
   if (!(opts.allowPrivate ?? allowPrivateWebhooks()))
     for (const address of addresses) {
       const kind = classifyAddress(address);
-      if (kind !== 'public') return { problem: { reason: 'webhook.urlPrivate', params: { host, address, kind: kind ?? 'unspecified' } } };
+      // which address is not said: the form would otherwise answer what the deployment's own names resolve to
+      if (kind !== 'public') return { problem: { reason: 'webhook.urlPrivate', params: { host, kind: kind ?? 'unspecified' } } };
     }
   return { addresses };
 }

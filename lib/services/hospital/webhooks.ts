@@ -128,8 +128,9 @@ export async function dispatchWebhooks(db: DB, opts: DispatchOptions = {}): Prom
       let error: string | null = null;
       const t0 = performance.now();
       // a literal address in the URL is checked here; a name, by the connection's lookup (./webhook-send.ts)
-      const refused = ep && ep.active ? staticUrlProblem(ep.url) : null;
+      const refused = ep && ep.active && ep.ownerActive ? staticUrlProblem(ep.url) : null;
       if (!ep || !ep.active) error = 'endpoint disabled';
+      else if (!ep.ownerActive) error = 'account deactivated';
       else if (refused) error = refusal(refused);
       else {
         try {
@@ -158,7 +159,7 @@ export async function dispatchWebhooks(db: DB, opts: DispatchOptions = {}): Prom
 
 /** An attempt's logged error for a refused address. */
 function refusal(p: UrlProblem): string {
-  return p.reason === 'webhook.urlPrivate' ? `refused: ${p.params.host} is ${p.params.address} (${p.params.kind})` : `refused: ${p.reason}`;
+  return p.reason === 'webhook.urlPrivate' ? `refused: ${p.params.host} is not at a public address (${p.params.kind})` : `refused: ${p.reason}`;
 }
 
 /** The periodic check: certifications whose validity ended become `expired` (once: the status
