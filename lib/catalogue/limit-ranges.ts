@@ -3,6 +3,7 @@
 // analyte_limit_ranges. Each range is written as its source words it (lower_op lower, upper_op upper);
 // the stored convention is lower < target ≤ upper (lib/stats limitAt), so a range the source bounds
 // with "≥" below or "<" above is refused, never silently moved to the other side of its boundary.
+import { decimalNumber } from '@/lib/validation/decimal';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -38,7 +39,8 @@ const LOWER_OPS = new Set(['', '>']);
 const UPPER_OPS = new Set(['', '<=', '≤']);
 
 const blank = (s: string | undefined) => s == null || s.trim() === '';
-const numberOrNull = (s: string | undefined): number | null => (blank(s) ? null : Number(s!.trim()));
+// decimal text only: `0x10` or `1e` is no number here, as in every form and API (not 16, as Number() reads it)
+const numberOrNull = (s: string | undefined): number | null => (blank(s) ? null : decimalNumber(s!.trim()));
 
 /** Problems with one side of a range ("lower" or "upper"), in words, or []. */
 function boundProblems(side: 'lower' | 'upper', op: string, value: string | undefined): string[] {
@@ -49,7 +51,7 @@ function boundProblems(side: 'lower' | 'upper', op: string, value: string | unde
   }
   if (op === '' && !blank(value)) return [`${side} ${value} needs ${side}_op`];
   if (op !== '' && blank(value)) return [`${side}_op '${op}' needs ${side}`];
-  if (!blank(value) && !Number.isFinite(Number(value!.trim()))) return [`${side} '${value}' is not a number`];
+  if (!blank(value) && !Number.isFinite(decimalNumber(value!.trim()))) return [`${side} '${value}' is not a number`];
   return [];
 }
 
@@ -76,7 +78,7 @@ export function parseLimitRanges(csvText: string): AnalyteLimitRanges[] {
       ...boundProblems('upper', r.upper_op ?? '', r.upper),
       ...(blank(r.source) ? ['source is empty'] : []),
       ...(blank(r.wording) ? ["wording (the source's own text) is empty"] : []),
-      ...(['percent', 'absolute', 'threshold'] as const).filter((k) => !blank(r[k]) && !Number.isFinite(Number(r[k].trim()))).map((k) => `${k} '${r[k]}' is not a number`),
+      ...(['percent', 'absolute', 'threshold'] as const).filter((k) => !blank(r[k]) && !Number.isFinite(decimalNumber(r[k].trim()))).map((k) => `${k} '${r[k]}' is not a number`),
     ];
     if (problems.length) {
       errors.push(...problems.map((p) => `line ${line}: ${p}`));

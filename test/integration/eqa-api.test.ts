@@ -454,6 +454,14 @@ describe('a submission names only the caller\'s own lab', () => {
     expect(await stored()).toEqual([4.1]);
   });
 
+  it('a CSV body is read as CSV whatever the case of its media type, and as application/csv', async () => {
+    for (const [type, value] of [['Text/CSV; charset=UTF-8', 4.1], ['application/csv', 4.2]] as const) {
+      const r = await post(`sample,analyte,value\nS1,K,${value}\n`, '', type);
+      expect([r.status, type]).toEqual([201, type]);
+    }
+    expect(await stored()).toEqual([4.1, 4.2]);
+  });
+
   it('a method or instrument holding a line break, tab or NUL is refused by its row and field (422), nothing stored', async () => {
     const r = await post({ results: [{ sample: 'S1', analyte: 'K', value: 4.1, method: 'hexokinase\nUV' }, { sample: 'S1', analyte: 'NA', value: 140, instrument: 'AU\tb' }, { sample: 'S1', analyte: 'CL', value: 100, method: 'a\u0000b' }] });
     expect(r.status).toBe(422);

@@ -86,4 +86,9 @@ describe('limit-ranges.csv', () => {
     expect(() => parseLimitRanges(csv('WBC,,,<=,4,20,,,,test,a', 'WBC,>,3,,,15,,,,test,b'))).toThrow(/WBC \(lines 3, 4\): ranges: Ranges must be listed from the lowest/);
     expect(() => parseLimitRanges(csv('WBC,,,<=,x,20,,,,test,a', 'WBC,>,,,,15,,,,test,b'))).toThrow(/line 3: upper 'x' is not a number; line 4: lower_op '>' needs lower/);
   });
+
+  it('reads decimal text only: 0x10 is no number (Number() would read 16), as in every form and API', () => {
+    expect(() => parseLimitRanges(csv('WBC,,,<=,0x10,20,,,,test,a'))).toThrow(/line 3: upper '0x10' is not a number/);
+    expect(() => parseLimitRanges(csv('WBC,,,<=,4,0x14,,,,test,a'))).toThrow(/line 3: percent '0x14' is not a number/);
+  });
 });

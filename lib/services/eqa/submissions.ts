@@ -73,7 +73,8 @@ export interface PostedSubmission {
 /** The API's submission: CSV (text/csv or text/plain) or JSON `{ results: [...] }`, then {@link submitResults}. */
 export async function submitPosted(db: DB, actor: Actor, posted: PostedSubmission) {
   const { roundCode, type } = posted;
-  const csv = type.includes('text/csv') || type.includes('text/plain');
+  const media = type.toLowerCase();
+  const csv = media.includes('text/csv') || media.includes('application/csv') || media.includes('text/plain');
   let rows: RawRow[];
   await refuseOtherLab(db, actor, posted.lab);
   if (csv) rows = rowsFromCsv(csvText(posted.body, charsetOf(type)));
@@ -218,8 +219,9 @@ export async function checkSubmission(db: DB, actor: Actor, input: SubmissionInp
  * the current one (same method and instrument) is left as is; a different one adds a new version.
  */
 export async function submitResults(db: DB, actor: Actor, input: SubmissionInput, opts: ClockOptions = {}) {
-  const now = opts.now ?? Date.now();
   return await withTx(db, async (tx) => {
+    // the time once the write lock is held: a submission that waited for it past the deadline is late
+    const now = opts.now ?? Date.now();
     const p = await prepare(tx, actor, input, now);
     const warnings = await sanityWarnings(tx, p.labId, p.rows);
     const current = new Map((await currentSubmissionsOfLab(tx, p.r.round.id, p.labId)).map((s) => [`${s.sampleId}:${s.analyteId}`, s]));
