@@ -51,7 +51,7 @@ function boundProblems(side: 'lower' | 'upper', op: string, value: string | unde
   }
   if (op === '' && !blank(value)) return [`${side} ${value} needs ${side}_op`];
   if (op !== '' && blank(value)) return [`${side}_op '${op}' needs ${side}`];
-  if (!blank(value) && !Number.isFinite(decimalNumber(value!.trim()))) return [`${side} '${value}' is not a number`];
+  if (!blank(value) && !Number.isFinite(numberOrNull(value))) return [`${side} '${value}' is not a number`];
   return [];
 }
 
@@ -78,7 +78,7 @@ export function parseLimitRanges(csvText: string): AnalyteLimitRanges[] {
       ...boundProblems('upper', r.upper_op ?? '', r.upper),
       ...(blank(r.source) ? ['source is empty'] : []),
       ...(blank(r.wording) ? ["wording (the source's own text) is empty"] : []),
-      ...(['percent', 'absolute', 'threshold'] as const).filter((k) => !blank(r[k]) && !Number.isFinite(decimalNumber(r[k].trim()))).map((k) => `${k} '${r[k]}' is not a number`),
+      ...(['percent', 'absolute', 'threshold'] as const).filter((k) => !blank(r[k]) && !Number.isFinite(numberOrNull(r[k]))).map((k) => `${k} '${r[k]}' is not a number`),
     ];
     if (problems.length) {
       errors.push(...problems.map((p) => `line ${line}: ${p}`));

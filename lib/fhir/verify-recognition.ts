@@ -139,13 +139,14 @@ function labIdentifier(id: unknown, noSystem: boolean): string | null {
 function itemCandidates(code: unknown): string[] {
   const codings = arrayOf(isObject(code) ? code.coding : undefined).filter((c): c is Json => isObject(c) && typeof c.code === 'string' && c.code.trim() !== '');
   const of = (pred: (c: Json) => boolean, form: (c: string) => string) => codings.filter(pred).map((c) => form((c.code as string).trim()));
-  return [
+  // each candidate once, in order of preference
+  return [...new Set([
     // a LabQC item code is the catalogue's, never looked up in the caller's local codes
     ...of((c) => c.system === ITEM_CODE_SYSTEM, (c) => `item:${c}`),
     ...of((c) => c.system === LOINC_SYSTEM, (c) => `loinc:${c}`),
     ...of((c) => typeof c.system === 'string' && c.system !== ITEM_CODE_SYSTEM && c.system !== LOINC_SYSTEM, (c) => `local:${c}`),
     ...of((c) => c.system === undefined, (c) => c),
-  ].filter((v, i, all) => all.indexOf(v) === i); // at most MAX_CODINGS: quadratic in that only
+  ])];
 }
 
 /** The day a result was produced, on China's calendar as every day LabQC compares: a time with its
