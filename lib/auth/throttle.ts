@@ -57,8 +57,13 @@ export function throttleKeys(userId: number | null, normalizedEmail: string, add
 
 /** When the keys may try again, or null if they may try now. */
 export async function lockedUntil(db: Conn, keys: ThrottleKeys, now: number): Promise<number | null> {
+  return untilOf(await findThrottleRows(db, [keys.account, keys.address]), now);
+}
+
+/** The latest time any of these counts refuses an attempt until, or null. */
+function untilOf(rows: readonly Pick<ThrottleRow, 'failures' | 'windowStart' | 'lockedUntil'>[], now: number): number | null {
   let until: number | null = null;
-  for (const r of await findThrottleRows(db, [keys.account, keys.address])) {
+  for (const r of rows) {
     const t = r.lockedUntil && r.lockedUntil > now ? r.lockedUntil : r.failures >= MAX_FAILURES && r.windowStart + WINDOW_MS > now ? now + RETRY_MS : null;
     if (t && (!until || t > until)) until = t;
   }
@@ -67,19 +72,24 @@ export async function lockedUntil(db: Conn, keys: ThrottleKeys, now: number): Pr
 
 /**
  * Start an attempt: refuse it (returns the retry time) when a key is locked; otherwise count it as a
- * failure in advance, so that concurrent attempts cannot pass the limit while their checks run.
+ * failure in advance, so that concurrent attempts cannot pass the limit while their checks run. The
+ * decision is taken again on the counts the increment returns: each key's row is locked by it, so an
+ * attempt that ran at the same time is counted there, where the first read (PostgreSQL's read
+ * committed, no lock) had not seen it yet.
  */
 export async function beginAttempt(db: Conn, keys: ThrottleKeys, now: number): Promise<number | null> {
   return await withTx(db, async (tx) => {
     await flushEndedWindows(tx, now);
-    const until = await lockedUntil(tx, keys, now);
-    if (until) {
-      await countRefusal(tx, [keys.account, keys.address], now);
-      return until;
+    let until = await lockedUntil(tx, keys, now);
+    if (!until) {
+      const counted = [await addFailure(tx, keys.account, keys.userId, now), await addFailure(tx, keys.address, null, now)];
+      until = untilOf(counted.map((r) => ({ ...r, failures: r.failures - 1 })), now);
+      if (!until) return null;
+      await removeFailure(tx, keys.account);
+      await removeFailure(tx, keys.address);
     }
-    await addFailure(tx, keys.account, keys.userId, now);
-    await addFailure(tx, keys.address, null, now);
-    return null;
+    await countRefusal(tx, [keys.account, keys.address], now);
+    return until;
   });
 }
 

@@ -108,6 +108,15 @@ describe('rate limit: 10 failures in 15 minutes per account and per address', ()
     expect((await authenticate(t.db, { email: 'hospital@demo.labqc', password: 'labqc-demo', address: freshAddress() }, now + 1)).ok).toBe(true);
   });
 
+  it(`attempts sent at once check at most ${MAX_FAILURES} passwords of an account (on PostgreSQL they overlap on separate connections)`, async () => {
+    const now = Date.now() + 9 * WINDOW_MS;
+    const outcomes = await Promise.all(Array.from({ length: 40 }, () =>
+      authenticate(t.db, { email: 'regulator.sz@demo.labqc', password: 'wrong', address: freshAddress() }, now)));
+    expect(outcomes.filter((o) => !o.ok && o.reason === 'invalid')).toHaveLength(MAX_FAILURES);
+    expect(outcomes.filter((o) => !o.ok && o.reason === 'rate_limited')).toHaveLength(40 - MAX_FAILURES);
+    expect(await signInRetryAt(t.db, 'regulator.sz@demo.labqc', freshAddress(), now + 1)).toBeGreaterThan(now);
+  });
+
   it('failures are audited as one row per account and window with their count; the lock once; the typed email never', async () => {
     const now = Date.now() + 6 * WINDOW_MS;
     await flushEndedWindows(t.db, now); // earlier tests' windows
