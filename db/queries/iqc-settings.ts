@@ -6,6 +6,16 @@ import { iqcRuns, laboratories } from '../schema';
 import { dialectOf, first } from '@/db/dialect';
 import { lockLabIqcWriters } from '../pg/iqc-lock';
 
+/**
+ * Make this transaction the lab's only IQC writer until it ends, before it reads what it checks: a
+ * target, an expectation or a rule set must take effect after the lab's last stored result, and an
+ * import running at the same time on PostgreSQL (read committed) would otherwise commit results
+ * judged with the version in force before it. SQLite's write transaction holds the database already.
+ */
+export async function holdLabIqcWriters(db: Conn, labId: number): Promise<void> {
+  if (dialectOf(db) === 'pg') await lockLabIqcWriters(db, labId);
+}
+
 /** The lab's run window in minutes, or undefined for an unknown lab. */
 export async function labRunWindowMinutes(db: Conn, labId: number): Promise<number | undefined> {
   return first(await db.select({ minutes: laboratories.runWindowMinutes }).from(laboratories).where(eq(laboratories.id, labId)).limit(1))?.minutes;
@@ -19,7 +29,7 @@ export async function labRunWindowMinutes(db: Conn, labId: number): Promise<numb
  * window after the stamp.
  */
 export async function updateLabRunWindow(db: Conn, labId: number, before: number, minutes: number, now: number): Promise<void> {
-  if (dialectOf(db) === 'pg') await lockLabIqcWriters(db, labId);
+  await holdLabIqcWriters(db, labId);
   await db
     .update(iqcRuns)
     .set({ windowMinutes: before })

@@ -6,16 +6,19 @@
 // iqc.alreadyExcluded, and a correction keeps an exclusion committed just before it. Whatever the
 // order, one current version, a linear chain, one audit row per change (the chain intact) and the
 // verdicts of the series those of the final data, judged one change after the other in another lab.
-// On PostgreSQL the calls run on separate pooled connections, so they truly overlap.
+// On PostgreSQL the calls run on separate pooled connections, so they truly overlap. A target or a
+// rule set saved during an import waits for it (the lab's IQC writer lock) and is judged against it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, desc, eq, gt, like } from 'drizzle-orm';
-import { createSeededTestDb } from '../support/db';
+import pg from 'pg';
+import { createSeededTestDb, sqlRows, testBackend } from '../support/db';
 import { auditLog, iqcResults, iqcRuns, iqcViolations } from '@/db/schema';
 import { mapSeq } from '@/lib/async';
 import type { Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { postResults } from '@/lib/services/iqc/api';
 import { setManufacturerTargets } from '@/lib/services/iqc/targets';
+import { setRuleConfig } from '@/lib/services/iqc/rules';
 import { correctResult, excludeResult } from '@/lib/services/iqc/results';
 import { verifyAuditChain } from '@/db/queries/audit-chain';
 import { first } from '@/db/dialect';
@@ -267,3 +270,41 @@ describe('edits of one series at once', () => {
     expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
   });
 });
+
+// PostgreSQL only: SQLite's write transactions run one at a time, so a target saved during an import
+// is saved before it (the import judges with it) or after it (and refused), never in between.
+describe.skipIf(testBackend !== 'pg')('a target or a rule set saved while an import of the lab is under way', () => {
+  it('waits for the import and is then refused as taking effect before its result; the result is judged with the target in force', async () => {
+    const instrument = 'HOLD';
+    const lot = 'K1-HOLD';
+    const first = BASE + 10 * DAY;
+    const t1 = first + DAY;
+    await setManufacturerTargets(t.db, lab, { targets: [{ analyte: 'K', level: '1', lot, instrument, mean: 4, sd: 0.1, effectiveFrom: BASE - DAY }] }, BASE - DAY);
+    await post(lab, [{ analyte: 'K', level: '1', lot, instrument, value: 4.05, measuredAt: new Date(first).toISOString() }]);
+    // another session holds the runs' table, so the import stops at its first write, holding the lab's writer lock
+    const holder = new pg.Client({ connectionString: t.file });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE iqc_runs IN SHARE ROW EXCLUSIVE MODE');
+      const importing = post(lab, [{ analyte: 'K', level: '1', lot, instrument, value: 4.05, measuredAt: new Date(t1).toISOString() }]);
+      await waitFor(async () => (await holder.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'iqc_runs'::regclass`)).rows[0].n > 0);
+      const target = setManufacturerTargets(t.db, lab, { targets: [{ analyte: 'K', level: '1', lot, instrument, mean: 5, sd: 0.1, effectiveFrom: t1 - 2 * 60 * MIN }] }, NOW);
+      const rules = setRuleConfig(t.db, lab, { analyte: 'K', rules: ['1-3s'], effectiveFrom: new Date(t1 - 2 * 60 * MIN).toISOString() }, NOW);
+      await new Promise((r) => setTimeout(r, 200));
+      await holder.query('COMMIT');
+      await importing;
+      expect(refusals(await Promise.allSettled([target, rules]))).toEqual(['iqc.targetsBeforeLastResult:409', 'iqc.ruleSetBeforeLastRun:409']);
+    } finally {
+      await holder.end();
+    }
+    const judged = await sqlRows<{ z: number; version: number }>(t.db,
+      'SELECT r.z AS z, q.version AS version FROM iqc_results r JOIN control_lots l ON l.id = r.control_lot_id JOIN qc_targets q ON q.id = r.target_id WHERE l.lot_number = ? AND l.lab_id = ? AND r.measured_at = ?', lot, lab.labId, t1);
+    expect(judged).toEqual([{ z: expect.closeTo(0.5, 9), version: 1 }]);
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (await check()) return;
+  throw new Error('timed out waiting');
+}

@@ -15,6 +15,7 @@ import { controlExpectationInput, type ControlExpectationInput } from '@/lib/val
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { resolveWritableLab } from './ingest';
 import { withTx } from '@/db/tx';
+import { holdLabIqcWriters } from '@/db/queries/iqc-settings';
 import { mapSeq } from '@/lib/async';
 
 export interface ControlExpectationResult {
@@ -64,8 +65,9 @@ export async function setControlExpectations(db: DB, actor: Actor, input: { lab?
     rows.push({ ...c, analyteId: analyte.id, category: read.value.category });
   }
   if (errors.length) throw new AppError('iqc.invalidTarget', {}, errors);
-  return await withTx(db, async (tx) =>
-    (await mapSeq(rows, async (c) => {
+  return await withTx(db, async (tx) => {
+    await holdLabIqcWriters(tx, scope.labId);
+    return await mapSeq(rows, async (c) => {
       const existing = await findControlLot(tx, scope.labId, c.analyteId, c.level, c.lot, c.instrument);
       const lot = existing ?? await insertControlLot(tx, { labId: scope.labId, analyteId: c.analyteId, level: c.level, lotNumber: c.lot, instrument: c.instrument, createdAt: now });
       const last = existing ? await lastResultTimeOfLot(tx, lot.id) : null;
@@ -93,6 +95,6 @@ export async function setControlExpectations(db: DB, actor: Actor, input: { lab?
         at: now,
       });
       return { controlLotId: lot.id, analyte: c.analyte, level: c.level, lot: c.lot, instrument: c.instrument, expected: c.category, expectedFrom, target };
-    })),
-  );
+    });
+  });
 }

@@ -16,6 +16,7 @@ import { resolveWritableLab } from './ingest';
 import { ruleSelector, type RuleChoice } from './sigma';
 import { resolveReadableLab } from './views';
 import { withTx } from '@/db/tx';
+import { holdLabIqcWriters } from '@/db/queries/iqc-settings';
 import { pageOfRows, type PageRequest } from '@/db/queries/paging';
 
 /** Set the rule set of an analyte (empty: back to the automatic choice) as a new version. */
@@ -28,6 +29,7 @@ export async function setRuleConfig(db: DB, actor: Actor, input: unknown, now = 
   if (Number.isNaN(parsed.data.effectiveFrom)) throw new AppError('iqc.invalidRuleSet', {}, [fieldError('value.notDateTimeShort', {}, 'effectiveFrom')]);
   const rules = [...new Set(parsed.data.rules)];
   return await withTx(db, async (tx) => {
+    await holdLabIqcWriters(tx, scope.labId);
     const versions = await ruleSetVersionsOf(tx, scope.labId, analyte.id);
     const previous = versions.at(-1) ?? null;
     const lastRun = await lastRunTimeOfAnalyte(tx, scope.labId, analyte.id);

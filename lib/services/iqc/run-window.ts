@@ -4,7 +4,7 @@
 // `GET/PUT /api/v1/iqc/settings` read and set it as `{ runWindowMinutes }`.
 import type { DB } from '@/db/client';
 import { insertAudit } from '@/db/queries/audit';
-import { labRunWindowMinutes, updateLabRunWindow } from '@/db/queries/iqc-settings';
+import { holdLabIqcWriters, labRunWindowMinutes, updateLabRunWindow } from '@/db/queries/iqc-settings';
 import type { Actor } from '@/lib/auth/core';
 import { AppError, fieldError, type FieldError } from '@/lib/errors';
 import { parseJsonBody, readBodyCapped } from '@/lib/body';
@@ -46,6 +46,7 @@ export async function setRunWindow(db: DB, actor: Actor, input: { lab?: string |
   const minutes = parseMinutes(input?.minutes, opts.field ?? 'minutes');
   if (typeof minutes !== 'number') throw new AppError('iqc.invalidRunWindow', {}, [minutes]);
   return await withTx(db, async (tx) => {
+    await holdLabIqcWriters(tx, scope.labId); // `before` as the writers leave it (audited)
     const before = await labRunWindowMinutes(tx, scope.labId) ?? DEFAULT_RUN_WINDOW_MINUTES;
     if (before !== minutes) {
       await updateLabRunWindow(tx, scope.labId, before, minutes, now);

@@ -14,6 +14,7 @@ import { resolveWritableLab } from './ingest';
 import { resolveReadableLab } from './views';
 import { dayOf } from '@/lib/calendar';
 import { withTx } from '@/db/tx';
+import { holdLabIqcWriters } from '@/db/queries/iqc-settings';
 import { mapSeq } from '@/lib/async';
 import { pageOfRows, type PageRequest } from '@/db/queries/paging';
 
@@ -53,8 +54,9 @@ export async function setManufacturerTargets(db: DB, actor: Actor, input: { lab?
     rows.push({ ...t, analyteId: analyte.id, effectiveFrom });
   }
   if (errors.length) throw new AppError('iqc.invalidTarget', {}, errors);
-  return await withTx(db, async (tx) =>
-    (await mapSeq(rows, async (t) => {
+  return await withTx(db, async (tx) => {
+    await holdLabIqcWriters(tx, scope.labId);
+    return await mapSeq(rows, async (t) => {
       const existing = await findControlLot(tx, scope.labId, t.analyteId, t.level, t.lot, t.instrument);
       const lot = existing ?? await insertControlLot(tx, { labId: scope.labId, analyteId: t.analyteId, level: t.level, lotNumber: t.lot, instrument: t.instrument, createdAt: now });
       // a lot created here has neither results nor targets yet
@@ -82,8 +84,8 @@ export async function setManufacturerTargets(db: DB, actor: Actor, input: { lab?
         at: now,
       });
       return { lot, target };
-    })),
-  );
+    });
+  });
 }
 
 /** Establish a lot's targets from its own in-control results (≥ 20 on ≥ 20 days, CLSI C24 /
@@ -96,6 +98,7 @@ export async function establishTargetsFromBaseline(db: DB, actor: Actor, input: 
   if (!lot || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.lotNotFound');
   if (!can(actor, 'iqcTarget.manage', scope)) throw new AppError('iqc.targetsNotAllowed');
   return await withTx(db, async (tx) => {
+    await holdLabIqcWriters(tx, lot.labId);
     const values = await baselineValues(tx, lot.id);
     const days = new Set(values.map((v) => dayOf(v.measuredAt))).size;
     if (values.length < MIN_BASELINE_POINTS || days < MIN_BASELINE_POINTS) {
@@ -239,6 +242,7 @@ export async function establishNewLotTargets(db: DB, actor: Actor, input: unknow
   if (!found || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.lotNotFound');
   if (!can(actor, 'iqcTarget.manage', scope)) throw new AppError('iqc.targetsNotAllowed');
   return await withTx(db, async (tx) => {
+    await holdLabIqcWriters(tx, found.labId);
     const lots = await listLotsWithTargets(tx, found.labId, now);
     const lot = lots.find((l) => l.id === found.id)!;
     if (lot.source !== null && OWN_TARGET_SOURCES.has(lot.source)) throw new AppError('iqc.ownTargets');
