@@ -32,8 +32,11 @@ async function main() {
     }
     case 'seed': {
       // --if-empty (npm run demo): a database with data is left as it is, in production too
-      if (process.env.NODE_ENV === 'production' && !args.includes('--if-empty')) refuse('the demo data is never seeded when NODE_ENV=production');
-      if (args.includes('--reset')) await removeDatabase();
+      const reset = args.includes('--reset');
+      if (reset && args.includes('--if-empty')) refuse('--reset removes the database, --if-empty keeps one that has data: give one of them');
+      // --reset removes the database before anything else is checked: never in production
+      if (process.env.NODE_ENV === 'production' && (reset || !args.includes('--if-empty'))) refuse('the demo data is never seeded when NODE_ENV=production');
+      if (reset) await removeDatabase();
       const db = getDb();
       await migrate();
       if (args.includes('--if-empty') && !(await isEmpty(db))) {

@@ -398,6 +398,11 @@ describe.skipIf(testBackend === 'pg')('production start: the first administrator
     expect([prod.status, prod.out]).toEqual([1, expect.stringMatching(/NODE_ENV=production/)]);
     const prodReset = cli(['seed', '--reset'], { DATABASE_PATH: file, NODE_ENV: 'production' });
     expect(prodReset.status).toBe(1);
+    // --if-empty lets a production database with data be; beside --reset it must not remove it first
+    for (const env of [{ NODE_ENV: 'production' }, {}]) {
+      const ifEmptyReset = cli(['seed', '--reset', '--if-empty'], { DATABASE_PATH: file, ...env });
+      expect([ifEmptyReset.status, ifEmptyReset.out]).toEqual([1, expect.stringMatching(/--reset removes the database/)]);
+    }
     const db = openDatabase(file);
     try {
       expect(db.$client.prepare('SELECT email FROM users').all()).toEqual([{ email: 'ops@health.example' }]);
@@ -422,6 +427,7 @@ describe.skipIf(testBackend !== 'pg')('production start on PostgreSQL: migrate, 
       expect(cli(['admin:create', '--email', 'ops@health.example'], env)).toMatchObject({ status: 1, out: expect.stringMatching(/already exists/) });
       expect(cli(['seed'], env)).toMatchObject({ status: 1, out: expect.stringMatching(/already has data/) });
       expect(cli(['seed', '--reset'], { ...env, NODE_ENV: 'production' }).status).toBe(1);
+      expect(cli(['seed', '--reset', '--if-empty'], { ...env, NODE_ENV: 'production' }).status).toBe(1);
       expect(cli(['audit:verify'], env)).toMatchObject({ status: 0, out: expect.stringMatching(/audit chain intact: \d+ rows/) });
       expect(cli(['db:backup', path.join(tmpDir(), 'b.sqlite')], env)).toMatchObject({ status: 1, out: expect.stringMatching(/pg_dump/) });
       const { openPostgres } = await import('@/db/pg/client');
