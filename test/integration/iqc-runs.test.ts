@@ -16,7 +16,7 @@ import { setRunWindow } from '@/lib/services/iqc/run-window';
 import { compareLevels, formWindowRuns, levelCollator } from '@/lib/services/iqc/engine';
 import { mapSeq } from '@/lib/async';
 import { labDashboard } from '@/lib/services/iqc/views';
-import { ruleChoicesAt } from '@/lib/services/iqc/rules';
+import { ruleChoicesAt, setRuleConfig } from '@/lib/services/iqc/rules';
 import { resultsForApi, summaryValues } from '@/db/queries/iqc';
 import { resultsForApiView, runsForApiView } from '@/lib/services/iqc/api-reads';
 import { sqlitePlans } from '../support/sqlite-plans';
@@ -155,14 +155,51 @@ describe('formWindowRuns (window 30 min; hand-worked from the definition in DOMA
 });
 
 describe('compareLevels', () => {
-  it('orders levels as the numeric collator does (its fast path for plain numbers included; property test)', () => {
-    const level = fc.oneof(fc.integer({ min: 0, max: 2000 }).map(String), fc.stringMatching(/^[0-9A-Za-z-]{1,4}$/));
+  const level = fc.oneof(fc.integer({ min: 0, max: 2000 }).map(String), fc.stringMatching(/^0{0,2}[0-9]{1,3}$/), fc.stringMatching(/^[0-9A-Za-z-]{1,4}$/));
+  it('orders levels as the numeric collator does, and those it calls equal by their code units (its fast path for plain numbers included; property test)', () => {
     fc.assert(
       fc.property(level, level, (a, b) => {
-        expect(Math.sign(compareLevels(a, b))).toBe(Math.sign(levelCollator.compare(a, b)));
+        const byCollator = Math.sign(levelCollator.compare(a, b));
+        expect(Math.sign(compareLevels(a, b))).toBe(byCollator || Math.sign(a < b ? -1 : a > b ? 1 : 0));
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('is a total order: zero only for the same level, antisymmetric and transitive (property test)', () => {
+    expect(Math.sign(compareLevels('01', '1'))).toBe(-1);
+    expect(Math.sign(compareLevels('L1', 'L01'))).toBe(1);
+    fc.assert(
+      fc.property(level, level, level, (a, b, c) => {
+        expect(compareLevels(a, b) === 0).toBe(a === b);
+        expect(Math.sign(compareLevels(a, b)) + Math.sign(compareLevels(b, a))).toBe(0);
+        const [x, y, z] = [a, b, c].sort(compareLevels);
+        expect(compareLevels(x, z)).toBeLessThanOrEqual(0);
+        expect(compareLevels(x, y) <= 0 && compareLevels(y, z) <= 0).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("levels '1' and '01' sent in one batch or one by one, late, give the same verdicts (3-1s across the runs)", async () => {
+    const manager = t.labManagers.get('GZ-005')!;
+    for (const instrument of ['LZ-A', 'LZ-B']) {
+      await setManufacturerTargets(t.db, manager, { targets: ['1', '01'].map((level) => ({ analyte: 'K', level, lot: `K${level}-${instrument}`, instrument, mean: 4, sd: 0.1, effectiveFrom: BASE - DAY })) }, BASE - DAY);
+    }
+    await setRuleConfig(t.db, manager, { analyte: 'K', rules: ['3-1s'], effectiveFrom: new Date(BASE - DAY / 2).toISOString() }, BASE - DAY / 2);
+    const at = (instrument: string, level: string, z: number, when: number) => ({ analyte: 'K', level, lot: `K${level}-${instrument}`, value: +(4 + 0.1 * z).toFixed(4), measuredAt: new Date(when).toISOString(), instrument });
+    const t1 = BASE + 8 * 60 * MIN;
+    const t2 = t1 + DAY;
+    await post(manager, [at('LZ-A', '01', -0.5, t1), at('LZ-A', '1', 1.5, t1 + MIN), at('LZ-A', '01', 1.5, t2), at('LZ-A', '1', 1.5, t2 + MIN)]);
+    await post(manager, [at('LZ-B', '1', 1.5, t1 + MIN)]);
+    await post(manager, [at('LZ-B', '01', -0.5, t1)]);
+    await post(manager, [at('LZ-B', '01', 1.5, t2), at('LZ-B', '1', 1.5, t2 + MIN)]);
+    const verdicts = async (instrument: string) =>
+      await mapSeq(await t.db.select().from(iqcRuns).where(and(eq(iqcRuns.labId, manager.labId!), eq(iqcRuns.instrument, instrument))).orderBy(asc(iqcRuns.measuredAt)), async (r) =>
+        [r.status, (await t.db.select({ rule: iqcViolations.rule }).from(iqcViolations).where(eq(iqcViolations.runId, r.id))).map((v) => v.rule).sort()]);
+    // levels in order 01, 1: −0.5, +1.5 | +1.5, +1.5 — the second run's three values beyond 1 SD on one side
+    expect(await verdicts('LZ-A')).toEqual([['accepted', []], ['rejected', ['3-1s']]]);
+    expect(await verdicts('LZ-B')).toEqual(await verdicts('LZ-A'));
   });
 });
 

@@ -193,11 +193,14 @@ function plainNumber(s: string): boolean {
 }
 
 /** Levels in natural order ('2' before '10', as the collator orders them); equal levels and plain
- * numbers without asking the collator (it is the slowest step of sorting a large batch). */
+ * numbers without asking the collator (it is the slowest step of sorting a large batch). Levels the
+ * collator calls equal ('1' and '01', 'L1' and 'L01') by their code units: the order must be total,
+ * or a stable sort would keep them in the order they arrived (a batch: time; a history read back:
+ * storage) and the across-run rules would see a different sequence. */
 export function compareLevels(a: string, b: string): number {
   if (a === b) return 0;
   if (plainNumber(a) && plainNumber(b)) return a.length - b.length || (a < b ? -1 : 1);
-  return levelCollator.compare(a, b);
+  return levelCollator.compare(a, b) || (a < b ? -1 : 1);
 }
 
 /** What orders a result: its time, level, lot number and value. */
