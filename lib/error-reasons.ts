@@ -148,6 +148,7 @@ export const REASONS = {
   'catalogue.adminOnly': 'forbidden',
   'catalogue.invalidRows': 'invalid',
   'catalogue.codeUsed': 'conflict',
+  'catalogue.codeFixed': 'conflict',
   'catalogue.reasonRequired': 'invalid',
   'catalogue.duplicateCode': 'invalid',
 

@@ -110,10 +110,9 @@ export async function updateAnalyte(db: DB, actor: Actor, id: number, input: unk
   return await withTx(db, async (tx) => {
     const existing = Number.isSafeInteger(id) ? first(await tx.select().from(analytes).where(eq(analytes.id, id)).limit(1)) : undefined;
     if (!existing) throw new AppError('analyte.noSuch');
-    if (data.code !== existing.code) {
-      const clash = await findAnalyteByCode(tx, data.code);
-      if (clash) throw new AppError('catalogue.codeUsed', { code: data.code });
-    }
+    // the code is the item's name outside this row: policies' item lists and recognition windows,
+    // hospitals' mappings and checks, and the shipped catalogue (a renamed K would come back empty)
+    if (data.code !== existing.code) throw new AppError('catalogue.codeFixed', { code: existing.code }, [fieldError('catalogue.codeFixed', { code: existing.code }, 'code')]);
     await snapshotEntity(tx, 'analyte', id, existing, actor.userId, reason, now);
     await tx.update(analytes).set({ ...data, updatedAt: now }).where(eq(analytes.id, id));
     await insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.update', entityType: 'analyte', entityId: id, details: { reason, ...fieldChanges(existing, data) }, at: now });

@@ -185,6 +185,16 @@ describe('analyte catalogue', () => {
     expect(audited.details).toEqual({ reason: 'WS/T 403 revision', changed: ['teaPercent'], from: { teaPercent: k.teaPercent }, to: { teaPercent: 5 } });
   });
 
+  it("an item's code cannot be changed (policies, windows and hospitals name it): refused, nothing written", async () => {
+    const k = (await findAnalyteByCode(t.db, 'K'))!;
+    const { id: _id, createdAt: _c, updatedAt: _u, active: _a, ...rest } = k;
+    const versions = (await listEntityVersions(t.db, 'analyte', k.id)).length;
+    await expect(updateAnalyte(t.db, t.admin, k.id, { ...rest, code: 'K_S' }, 'code harmonised')).rejects.toMatchObject({ reason: 'catalogue.codeFixed', errors: [{ field: 'code', code: 'catalogue.codeFixed' }] });
+    expect(await findAnalyteByCode(t.db, 'K_S')).toBeUndefined();
+    expect((await findAnalyteByCode(t.db, 'K'))!.updatedAt).toBe(k.updatedAt);
+    expect(await listEntityVersions(t.db, 'analyte', k.id)).toHaveLength(versions);
+  });
+
   it('an id no row can have (beyond 2^53, beyond PostgreSQL bigint) is no such analyte on either backend', async () => {
     const k = (await findAnalyteByCode(t.db, 'K'))!;
     const { id: _id, createdAt: _c, updatedAt: _u, active: _a, ...rest } = k;

@@ -26,7 +26,9 @@ export default async function AnalytePage({ params }: { params: Promise<{ code: 
       <Card id="edit" title={t('analytes.editTitle')}>
         <ActionForm action={updateAnalyteAction} submitLabel={t('form.save')} successMessage={t('form.saved')} className="grid gap-4 md:grid-cols-3" testId="analyte-edit">
           <input type="hidden" name="id" value={a.id} />
-          <Field name="code" label={t('fields.code')} defaultValue={a.code} required />
+          <Field name="code" label={t('fields.code')} hint={t('analytes.codeFixed')}>
+            <input id="f-code" name="code" defaultValue={a.code} readOnly className="input bg-slate-50" aria-describedby="f-code-hint" />
+          </Field>
           <Field name="loinc" label="LOINC" defaultValue={a.loinc} />
           <SelectField name="category" label={t('fields.category')} defaultValue={a.category} options={ANALYTE_CATEGORIES.map((c) => ({ value: c, label: t(`categories.${c}`) }))} />
           <Field name="nameZh" label={t('fields.nameZh')} defaultValue={a.nameZh} required />
