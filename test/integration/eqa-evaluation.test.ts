@@ -14,6 +14,8 @@ import { auditLog, certifications, eqaResultEvaluations, eqaRounds } from '@/db/
 import { insertCertification } from '@/db/queries/recognition';
 import { AFTER_CLOSE, DAY, GD_LABS, NOW, makeRound, makeScheme, submitAs, type World } from './eqa-support';
 import { mapSeq } from '@/lib/async';
+import { findAnalyteByCode } from '@/db/queries/analytes';
+import { eqaBiasOfLab } from '@/lib/services/iqc/sigma';
 import { first, rawTuples } from '@/db/dialect';
 
 let w: World;
@@ -69,6 +71,22 @@ describe('assigned values', () => {
     const lab4 = rows.find((r) => r.lab === 'GZ-005')!; // 4.10
     expect(lab4.z).toBeCloseTo(0.1 / 0.12, 9);
     expect(lab4.acceptable).toBe(true);
+  });
+
+  it('a value whose percent deviation is beyond the double range (1e307 against 4) is graded without one; the lab\'s EQA bias for the sigma metric is still read', async () => {
+    await makeScheme(w, 'HUGE', { analytes: [{ analyte: 'K' }] });
+    await makeRound(w, 'HUGE', 'HUGE-1', ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'K', value: 4.0, uncertainty: 0.01 }] });
+    for (const [i, lab] of GD_LABS.slice(0, 5).entries()) await submitAs(w, lab, 'HUGE-1', [{ sample: 'S1', analyte: 'K', value: i === 0 ? 1e307 : 3.9 + 0.05 * i, method: 'ISE' }]);
+    await evaluateRound(w.db, gd(), { roundCode: 'HUGE-1' }, { now: AFTER_CLOSE });
+    await publishRound(w.db, gd(), { roundCode: 'HUGE-1' }, { now: AFTER_CLOSE + DAY });
+    const rows = (await getRoundResults(w.db, gd(), { roundCode: 'HUGE-1' })).results;
+    const huge = rows.find((r) => r.lab === GD_LABS[0])!;
+    expect(huge).toMatchObject({ acceptable: false, percentDeviation: null });
+    expect(rows.find((r) => r.lab === GD_LABS[1])!.percentDeviation).toBeCloseTo(100 * (3.95 - 4) / 4, 9);
+    const labId = w.labManagers.get(GD_LABS[0])!.labId!;
+    const k = (await findAnalyteByCode(w.db, 'K'))!;
+    const bias = (await eqaBiasOfLab(w.db, labId))(k.id, AFTER_CLOSE + 2 * DAY);
+    expect(bias).toBeNull();
   });
 
   it('a peer group of at least the minimum size gets its own robust mean; smaller groups fall back to all methods, and say so', async () => {

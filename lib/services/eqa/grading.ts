@@ -230,7 +230,10 @@ export function gradeResults(input: EngineInput, assigned: readonly AssignedValu
     const value = s.value[i];
     const assignedValue = row.assignedValue;
     results.deviation[i] = value - assignedValue;
-    results.percentDeviation[i] = assignedValue === 0 ? NaN : percentDeviation(value, assignedValue);
+    const percent = assignedValue === 0 ? NaN : percentDeviation(value, assignedValue);
+    // beyond the double range (a typed 1e307 against 4) no percentage, as at a target of 0: an
+    // infinite one would make every later sum of the lab's deviations (its sigma bias) unreadable
+    results.percentDeviation[i] = Number.isFinite(percent) ? percent : NaN;
     if (row.sigmaPt > 0) {
       const prime = !row.uNegligible && row.uAssigned !== null;
       results.z[i] = prime ? zPrimeScore(value, assignedValue, row.sigmaPt, row.uAssigned!) : zScore(value, assignedValue, row.sigmaPt);
