@@ -313,7 +313,7 @@ describe('an approval rests on a verdict of the policy version in force', () => 
   beforeAll(async () => {
     w = await createSeededTestDb();
     await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K', 'NA'], reason: 'list' }, { now: NOW - HOUR });
-    for (const code of ['GZ-001', 'GZ-002']) for (const a of ['K', 'NA']) await addGoodEvidence(w.db, await labId(w.db, code), await analyteId(w.db, a));
+    for (const code of ['GZ-001', 'GZ-002', 'GZ-003']) for (const a of ['K', 'NA']) await addGoodEvidence(w.db, await labId(w.db, code), await analyteId(w.db, a));
     await computeEligibility(w.db, { now: NOW });
   }, 120_000);
   afterAll(() => w.close());
@@ -340,8 +340,28 @@ describe('an approval rests on a verdict of the policy version in force', () => 
     // not yet in force today: the verdict is current; tomorrow it predates version 3
     expect(await queueSays('GZ-002', 'NA', NOW + 7 * HOUR)).toBeNull();
     expect(await queueSays('GZ-002', 'NA', tomorrow)).toBe(3);
-    expect(await refusal('GZ-002', 'NA', tomorrow)).toBe('recognition.verdictOutdated');
-    await computeEligibility(w.db, { now: tomorrow });
-    expect([await refusal('GZ-002', 'NA', tomorrow + HOUR), await refusal('GZ-002', 'K', tomorrow + HOUR)]).toEqual([null, null]);
+    // an approval on a later day than its verdict computes the lab's verdicts again first: under version 3
+    expect(await refusal('GZ-002', 'NA', tomorrow)).toBeNull();
+    expect(await queueSays('GZ-002', 'K', tomorrow + HOUR)).toBeNull();
+    expect(await refusal('GZ-002', 'K', tomorrow + HOUR)).toBeNull();
+  });
+
+  it('an approval months after the verdict rests on the evidence of its own day: IQC that stopped since refuses it', async () => {
+    const gz3 = await labId(w.db, 'GZ-003');
+    await computeEligibility(w.db, { now: NOW + 8 * HOUR });
+    expect((await sqlRows<{ eligible: number | boolean }>(w.db, 'SELECT eligible FROM eligibility_results WHERE lab_id = ? AND analyte_id = ?', gz3, await analyteId(w.db, 'NA')))[0].eligible).toBeTruthy();
+    const before = await certificates();
+    const december = onDay('2026-12-15');
+    expect(await refusal('GZ-003', 'NA', december)).toBe('recognition.notEligible');
+    expect(await certificates()).toBe(before);
+    // the lab's verdicts of that day are stored (the queue shows them), audited as a run of one lab
+    const [v] = await sqlRows<{ eligible: number | boolean; computedAt: number }>(w.db, 'SELECT eligible, computed_at AS computedAt FROM eligibility_results WHERE lab_id = ? AND analyte_id = ?', gz3, await analyteId(w.db, 'NA'));
+    expect([!!v.eligible, Number(v.computedAt)]).toEqual([false, december]);
+    const computedSince = async () => await sqlRows<{ details: unknown }>(w.db, "SELECT details FROM audit_log WHERE action = 'eligibility.compute' AND at >= ?", december);
+    const [audit] = await computedSince();
+    expect(typeof audit.details === 'string' ? JSON.parse(audit.details) : audit.details).toMatchObject({ labs: 1, eligible: 0, before: 'approve' });
+    // the same day again: the stored verdict is used, nothing more is computed
+    expect(await refusal('GZ-003', 'NA', december + HOUR)).toBe('recognition.notEligible');
+    expect(await computedSince()).toHaveLength(1);
   });
 });

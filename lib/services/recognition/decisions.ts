@@ -22,7 +22,6 @@ import { findRegionById } from '@/db/queries/regions';
 import {
   activeUnflaggedCertifications,
   certificationsPastValidity,
-  findEligibility,
   findLatestCertification,
   findLiveCertification,
   insertCertification,
@@ -38,6 +37,7 @@ import { zodFieldErrors } from '@/lib/validation/errors';
 import { bulkDecisionInput, decisionInput, type DecisionAction } from '@/lib/validation/recognition';
 import { addDays, dayOf, periodEnd } from '@/lib/calendar';
 import { effectivePolicyFor, verdictPredates } from './policy';
+import { refreshVerdictsBeforeApproval, verdictOfTheDay } from './eligibility';
 import { withTx } from '@/db/tx';
 
 export const REJECT_HOLD_DAYS = 90;
@@ -92,7 +92,7 @@ async function applyDecision(
 
   if (d.action === 'approve') {
     if (live) throw new AppError('recognition.alreadyCertified', { analyte: analyte.code, certificateNo: live.certificateNo, status: live.status });
-    const verdict = await findEligibility(tx, d.labId, d.analyteId);
+    const verdict = await verdictOfTheDay(tx, d.labId, d.analyteId, now, actor);
     if (!verdict?.eligible) throw new AppError('recognition.notEligible', { analyte: analyte.code });
     const region = actor.regionId ? await findRegionById(tx, actor.regionId) : undefined;
     if (!region) throw new AppError('recognition.regionRegulatorOnly');
@@ -148,6 +148,7 @@ export async function decide(db: DB, actor: Actor, input: unknown, opts: { now?:
   const parsed = decisionInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid decision', zodFieldErrors(parsed.error));
   const now = opts.now ?? Date.now();
+  if (parsed.data.action === 'approve') await refreshVerdictsBeforeApproval(db, actor, [parsed.data], now);
   return await withTx(db, async (tx) => await applyDecision(tx, actor, parsed.data, now), { isolation: 'repeatable read' });
 }
 
@@ -163,6 +164,7 @@ export async function decideBulk(db: DB, actor: Actor, input: unknown, opts: { n
   let worst: AppError | null = null;
   const results: DecisionResult[] = [];
   const rollback = new Error('rollback');
+  if (rest.action === 'approve') await refreshVerdictsBeforeApproval(db, actor, pairs, now);
   try {
     await withTx(db, async (tx) => {
       for (const [i, p] of pairs.entries()) {

@@ -37,11 +37,12 @@
 import type { DB, Conn } from '@/db/client';
 import { insertAudit } from '@/db/queries/audit';
 import { findRegionByCode, findRegionById } from '@/db/queries/regions';
-import { findLabByCode } from '@/db/queries/labs';
+import { findLabByCode, findLabScope } from '@/db/queries/labs';
 import {
   analyteSpecs,
   eligibilityPairsForLabs,
   eqaScoresForLabs,
+  findEligibility,
   labsWithin,
   listAllPolicies,
   overdueRejectedRuns,
@@ -153,7 +154,7 @@ export async function* evaluateLabs(db: Conn, labs: readonly { id: number; regio
  * callers authorize (recomputeEligibility) or are the system (EQA hook, nightly run). One
  * transaction per batch of labs, each with an audit entry.
  */
-export async function computeEligibility(db: DB, f: { scope?: DataScope; labIds?: number[]; now?: number; actor?: Actor | null }): Promise<ComputeResult> {
+export async function computeEligibility(db: DB, f: { scope?: DataScope; labIds?: number[]; now?: number; actor?: Actor | null; because?: 'approve' }): Promise<ComputeResult> {
   const now = f.now ?? Date.now();
   const scope = f.scope ?? ALL_DATA;
   const labs = await labsWithin(db, { scope, labIds: f.labIds });
@@ -174,12 +175,61 @@ export async function computeEligibility(db: DB, f: { scope?: DataScope; labIds?
         action: 'eligibility.compute',
         entityType: 'eligibility',
         regionId: f.actor?.regionId ?? null,
-        details: { labs: batchLabs, pairs: rows.length, eligible, withinPath: scope.kind === 'region' ? scope.path : null },
+        details: { labs: batchLabs, pairs: rows.length, eligible, withinPath: scope.kind === 'region' ? scope.path : null, ...(f.because ? { before: f.because } : {}) },
         at: now,
       });
     }, { isolation: 'repeatable read' });
   }
   return result;
+}
+
+/**
+ * Before approvals at `now`: the verdicts of the pairs' labs whose stored verdict is of an earlier
+ * day (or missing) computed again and stored in transactions of their own, so that an approval the
+ * fresh verdict refuses still leaves it in the queue (see {@link verdictOfTheDay}). Only labs the
+ * actor decides on (the decision refuses the others).
+ */
+export async function refreshVerdictsBeforeApproval(db: DB, actor: Actor, pairs: readonly { labId: number; analyteId: number }[], now: number): Promise<void> {
+  const stale = new Set<number>();
+  const seen = new Set<string>();
+  for (const p of pairs) {
+    if (stale.has(p.labId) || seen.has(`${p.labId}:${p.analyteId}`)) continue;
+    seen.add(`${p.labId}:${p.analyteId}`);
+    const scope = await findLabScope(db, p.labId);
+    if (!scope || !can(actor, 'certification.decide', scope)) continue;
+    const stored = await findEligibility(db, p.labId, p.analyteId);
+    if (!stored || dayOf(stored.computedAt) < dayOf(now)) stale.add(p.labId);
+  }
+  if (stale.size) await computeEligibility(db, { labIds: [...stale], now, actor, because: 'approve' });
+}
+
+/**
+ * A pair's verdict for an approval at `now` (inside the decision's transaction): the stored one when
+ * it was computed that day or later, otherwise the lab's verdicts computed again from the evidence of the day
+ * and stored, audited as an eligibility run of one lab. Stored verdicts age between runs (IQC
+ * coverage and CV look back from the day they were computed; nothing recomputes them nightly), so
+ * an approval never rests on a verdict of an earlier day: a lab that stopped its IQC in June is not
+ * certified in December on June's evidence. Undefined when the lab has no verdict for the item.
+ */
+export async function verdictOfTheDay(tx: Conn, labId: number, analyteId: number, now: number, actor: Actor) {
+  const stored = await findEligibility(tx, labId, analyteId);
+  // (a verdict of a later day than `now`: a decision recorded for the past, as the demo seed does)
+  if (stored && dayOf(stored.computedAt) >= dayOf(now)) return stored;
+  const rows: Parameters<typeof upsertEligibility>[1] = [];
+  for await (const verdicts of evaluateLabs(tx, await labsWithin(tx, { scope: ALL_DATA, labIds: [labId] }), now)) {
+    for (const { analyteCode: _code, kind: _kind, ...r } of verdicts) rows.push(r);
+  }
+  await upsertEligibility(tx, rows);
+  await insertAudit(tx, {
+    actorId: actor.userId,
+    actorEmail: actor.email,
+    action: 'eligibility.compute',
+    entityType: 'eligibility',
+    labId,
+    details: { labs: 1, pairs: rows.length, eligible: rows.filter((r) => r.eligible).length, before: 'approve', stale: stored ? dayOf(stored.computedAt) : null },
+    at: now,
+  });
+  return await findEligibility(tx, labId, analyteId);
 }
 
 /** One criterion as the Automation API gives it. */
