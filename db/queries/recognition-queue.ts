@@ -149,6 +149,9 @@ const REVIEW_WALKS: Record<QueueSort, SQL> = {
   analyte: sql`${sql.raw(`"analytes" INDEXED BY analytes_code_uq CROSS JOIN "laboratories" INDEXED BY labs_code_uq CROSS JOIN "certifications" CROSS JOIN "regions"`)} ${VERDICT}`,
   computed: sql`${sql.raw(`"regions" INDEXED BY regions_path_idx CROSS JOIN "laboratories" INDEXED BY labs_region_idx CROSS JOIN "certifications" CROSS JOIN "analytes"`)} ${VERDICT}`,
 };
+// a certification without a verdict sorts as the oldest verdict on both backends (SQLite puts NULLs
+// first ascending, PostgreSQL last), so a page holds the same rows on either
+const REVIEW_SORTS: Record<QueueSort, unknown[]> = { ...SORTS, computed: [sql`coalesce(${eligibilityResults.computedAt}, -1)`, laboratories.code, analytes.code] };
 const CERT_JOINED = and(eq(laboratories.id, certifications.labId), eq(regions.id, laboratories.regionId), eq(analytes.id, certifications.analyteId));
 const reviewCols = {
   ...cols,
@@ -186,7 +189,7 @@ export async function pageQueueToReview(db: Conn, scope: DataScope, f: QueuePage
     SELECT count(*) AS n, sum(${boolAsInt(certifications.flagged)}) AS flagged FROM ${from} ${eq(laboratories.id, certifications.labId)} AND ${cond}`))!;
   const flagged = count.flagged ?? 0;
   const walk = REVIEW_WALKS[req.sort] ?? REVIEW_WALKS.city;
-  const order = orderFor(SORTS, req);
+  const order = orderFor(REVIEW_SORTS, req);
   const first = Math.min(limit, Math.max(0, flagged - offset));
   const rows = [
     ...(first > 0 ? await walked(db, reviewCols, walk, and(CERT_JOINED, cond, eq(certifications.flagged, true)), order, first, offset) : []),

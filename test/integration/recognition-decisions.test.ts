@@ -1,7 +1,7 @@
 // The regulator's decisions: approve (certificate number and HR mark), reject, suspend, reinstate,
 // revoke, bulk all-or-nothing, the queue, EQA flags and expiry, and every refusal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededTestDb, sqlRows } from '@/test/support/db';
+import { createSeededTestDb, sqlRows, sqlRun } from '@/test/support/db';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { computeEligibility, runNightly } from '@/lib/services/recognition/eligibility';
 import { decide, decideBulk } from '@/lib/services/recognition/decisions';
@@ -363,5 +363,19 @@ describe('an approval rests on a verdict of the policy version in force', () => 
     // the same day again: the stored verdict is used, nothing more is computed
     expect(await refusal('GZ-003', 'NA', december + HOUR)).toBe('recognition.notEligible');
     expect(await computedSince()).toHaveLength(1);
+  });
+
+  it('the review list sorted by verdict time puts a certification without a verdict first ascending, last descending, on both backends', async () => {
+    const [gz1, gz2] = [await labId(w.db, 'GZ-001'), await labId(w.db, 'GZ-002')];
+    const [K, NA] = [await analyteId(w.db, 'K'), await analyteId(w.db, 'NA')];
+    await sqlRun(w.db, 'UPDATE eligibility_results SET eligible = false WHERE lab_id = ? AND analyte_id = ?', gz1, NA);
+    await sqlRun(w.db, 'DELETE FROM eligibility_results WHERE lab_id = ? AND analyte_id = ?', gz2, K);
+    const review = async (dir: 'asc' | 'desc') => {
+      const page: PageRequest<'computed'> = { page: 1, size: 50, sort: 'computed', dir, q: '' };
+      const q = await recognitionQueuePage(w.db, w.regulators.gd, {}, { approve: page, review: page }, { now: NOW + 9 * HOUR });
+      return q.toReview.rows.map((r) => `${r.labCode} ${r.analyteCode}`);
+    };
+    expect(await review('asc')).toEqual(['GZ-002 K', 'GZ-001 NA']);
+    expect(await review('desc')).toEqual(['GZ-001 NA', 'GZ-002 K']);
   });
 });
