@@ -294,6 +294,19 @@ export async function iterateScoresOf(db: DB, evaluationId: number): Promise<Ite
     .iterate(evaluationId) as IterableIterator<[number, number, string, number]>;
 }
 
+/**
+ * The round's status and the evaluation's as an evaluation's final write finds them, read inside that
+ * write: a publication or an abandonment may have committed while the evaluation ran. On PostgreSQL
+ * the round's row is locked (a publication updating it waits for the write, or was committed first
+ * and is seen here).
+ */
+export async function statusesForFinish(tx: Conn, roundId: number, evaluationId: number): Promise<{ round: string | undefined; evaluation: string | undefined }> {
+  const lock = dialectOf(tx) === 'pg' ? sql` FOR UPDATE` : sql``;
+  const [round] = await rawTuples<[string]>(tx, sql`SELECT status FROM eqa_rounds WHERE id = ${roundId}${lock}`);
+  const [evaluation] = await rawTuples<[string]>(tx, sql`SELECT status FROM eqa_evaluations WHERE id = ${evaluationId}`);
+  return { round: round?.[0], evaluation: evaluation?.[0] };
+}
+
 export async function latestCompleteEvaluation(db: Conn, roundId: number) {
   return first(await db
     .select()

@@ -212,6 +212,33 @@ describe('re-evaluation and publication', () => {
     await expect(async () => await publishRound(w.db, gd(), { roundCode: 'RE-1' }, { now: AFTER_CLOSE })).rejects.toThrow(expect.objectContaining({ code: 'conflict' }));
   });
 
+  it('a round published while a re-evaluation runs stays published: whichever commits first, the published version is the last one and nothing supersedes it', async () => {
+    await makeScheme(w, 'RACE', { analytes: [{ analyte: 'K' }] });
+    await makeRound(w, 'RACE', 'RACE-1', ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'K', value: 4.0 }] });
+    for (const [i, lab] of GD_LABS.slice(0, 5).entries()) await submitAs(w, lab, 'RACE-1', [{ sample: 'S1', analyte: 'K', value: 3.9 + 0.05 * i, method: 'ISE' }]);
+    await evaluateRound(w.db, gd(), { roundCode: 'RACE-1' }, { now: AFTER_CLOSE });
+    // the publication comes from a clock past the running row's staleness (as one on another
+    // instance that read before the running row was committed)
+    let published: Promise<unknown> | undefined;
+    const again = evaluateRound(w.db, gd(), { roundCode: 'RACE-1' }, {
+      now: AFTER_CLOSE,
+      onProgress: () => void (published ??= publishRound(w.db, gd(), { roundCode: 'RACE-1' }, { now: AFTER_CLOSE + 2 * 3_600_000, afterPublish: () => undefined })),
+    });
+    const [evaluated] = await Promise.allSettled([again]);
+    expect(await published).toMatchObject({ status: 'published' });
+    const round = first(await w.db.select({ status: eqaRounds.status }).from(eqaRounds).where(eq(eqaRounds.code, 'RACE-1')).limit(1))!;
+    expect(round.status).toBe('published');
+    const rows = await sqlRows<{ version: number; status: string }>(w.db, "SELECT e.version AS version, e.status AS status FROM eqa_evaluations e JOIN eqa_rounds r ON r.id = e.round_id WHERE r.code = 'RACE-1' ORDER BY e.version");
+    // the publication came first (SQLite: always, its write waits for nothing): the re-evaluation is
+    // refused at its write; or the re-evaluation committed first and was then published
+    const expected = evaluated.status === 'rejected'
+      ? [{ version: 1, status: 'published' }, { version: 2, status: 'failed' }]
+      : [{ version: 1, status: 'superseded' }, { version: 2, status: 'published' }];
+    expect(rows).toEqual(expected);
+    if (evaluated.status === 'rejected') expect(evaluated.reason).toMatchObject({ reason: 'round.alreadyPublished' });
+    if (testBackend === 'sqlite') expect(evaluated.status).toBe('rejected');
+  });
+
   it('a full round: created, opened, submitted, closed early, evaluated, published, and the lab reads its report and histogram', async () => {
     await makeScheme(w, 'FULL', { analytes: [{ analyte: 'K' }, { analyte: 'GLU' }] });
     await makeRound(w, 'FULL', 'FULL-1', ['F1', 'F2']);

@@ -15,6 +15,7 @@ import {
   withBulkWriteSettings,
   iteratePreviousVerdicts,
   latestCompleteEvaluation,
+  statusesForFinish,
   nextEvaluationVersion,
   runningEvaluation,
   setEvaluationProgress,
@@ -154,9 +155,15 @@ export async function evaluateRound(db: DB, actor: Actor, input: { roundCode: st
     await progress(0.6);
 
     await withBulkWriteSettings(db, async (tx) => {
+      // published or given up while this ran (a publication on another instance, or one that found
+      // this evaluation's row stale): its version stays as it is, this one is not written
+      const found = await statusesForFinish(tx, r.round.id, evaluation.id);
+      if (found.round === 'published') throw new AppError('round.alreadyPublished', { round: r.round.code });
+      if (found.evaluation !== 'running') throw new AppError('round.evaluationNotWaiting', { id: evaluation.id });
       // inside the transaction the progress row cannot be seen by others: report to the caller only
       await writeEvaluationRows(tx, { evaluationId: evaluation.id, roundId: r.round.id }, cols, out, (f) => opts.onProgress?.(0.6 + 0.35 * f), new Map(categoricalItems.map((i) => [i.id, i.categories])));
-      if (previous && previous.status === 'complete') await setEvaluationStatus(tx, previous.id, 'superseded');
+      const current = await latestCompleteEvaluation(tx, r.round.id);
+      if (current && current.status === 'complete' && current.id !== evaluation.id) await setEvaluationStatus(tx, current.id, 'superseded');
       await finishEvaluation(tx, evaluation.id, { inputDigest, diff, finishedAt: now + (Date.now() - t0) });
       await setRoundStatus(tx, r.round.id, 'evaluated');
       await insertAudit(tx, {
