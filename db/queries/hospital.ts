@@ -2,22 +2,49 @@
 // lists, webhook endpoints and the webhook outbox (deliveries and their attempts). Issue 13.
 import { and, asc, desc, eq, getTableColumns, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
-import { analyteLocalCodeMisses, analyteLocalCodes, analytes, apiTokens, certificationEvents, certifications, hospitalWatches, laboratories, regions, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../schema';
+import { analyteLocalCodeMisses, analyteLocalCodes, analytes, apiTokens, certificationEvents, entityVersions, certifications, hospitalWatches, laboratories, regions, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../schema';
 import type { TokenScope } from '../enums';
 import { withTx } from '@/db/tx';
-import { affectedRows, dialectOf, first } from '@/db/dialect';
+import { affectedRows, dialectOf, first, inIdList } from '@/db/dialect';
+import { pageOf, textFilter, type PageRequest } from './paging';
 import { leaseDueDeliveriesPg } from './webhook-outbox';
 
 // ---- local codes --------------------------------------------------------------------------------
 
-/** An account's map, by local code, with each item's catalogue code and names. */
+const localCodeCols = { id: analyteLocalCodes.id, localCode: analyteLocalCodes.localCode, analyteId: analyteLocalCodes.analyteId, analyteCode: analytes.code, analyteName: analytes.nameZh, analyteNameEn: analytes.nameEn, loinc: analytes.loinc, updatedAt: analyteLocalCodes.updatedAt };
+
+/** An account's whole map, by local code, with each item's catalogue code and names (what an upload
+ * is compared with; a page shows pageLocalCodes). */
 export async function listLocalCodes(db: Conn, ownerId: number) {
   return await db
-    .select({ id: analyteLocalCodes.id, localCode: analyteLocalCodes.localCode, analyteId: analyteLocalCodes.analyteId, analyteCode: analytes.code, analyteName: analytes.nameZh, analyteNameEn: analytes.nameEn, loinc: analytes.loinc, updatedAt: analyteLocalCodes.updatedAt })
+    .select(localCodeCols)
     .from(analyteLocalCodes)
     .innerJoin(analytes, eq(analytes.id, analyteLocalCodes.analyteId))
     .where(eq(analyteLocalCodes.ownerId, ownerId))
     .orderBy(asc(analyteLocalCodes.localCode));
+}
+
+export const LOCAL_CODE_SORTS = ['code'] as const;
+export type LocalCodeSort = (typeof LOCAL_CODE_SORTS)[number];
+
+/** One page of an account's map, by local code (unique per account, so the order is stable), filtered
+ * by text in the local code or the item's code or names. analyte_local_codes_uq (owner_id, local_code)
+ * serves the owner's rows in that order on both backends, either direction; the items join by key. */
+export async function pageLocalCodes(db: Conn, ownerId: number, req: PageRequest<LocalCodeSort>) {
+  const cond = and(eq(analyteLocalCodes.ownerId, ownerId), textFilter(req.q, [analyteLocalCodes.localCode, analytes.code, analytes.nameZh, analytes.nameEn]));
+  const sorts: Record<LocalCodeSort, unknown[]> = { code: [analyteLocalCodes.localCode] };
+  return pageOf((s) => db.select(s as never).from(analyteLocalCodes).innerJoin(analytes, eq(analytes.id, analyteLocalCodes.analyteId)).where(cond), localCodeCols, sorts, req);
+}
+
+/** The earlier versions of several entities of one type in one read (entity_versions_uq), each
+ * entity's newest first: the history column of a page of mappings. */
+export async function versionsOfEntities(db: Conn, entityType: string, entityIds: readonly number[]) {
+  if (!entityIds.length) return [];
+  return await db
+    .select({ entityId: entityVersions.entityId, version: entityVersions.version, reason: entityVersions.reason, changedAt: entityVersions.changedAt, data: entityVersions.data })
+    .from(entityVersions)
+    .where(and(eq(entityVersions.entityType, entityType), inIdList(entityVersions.entityId, entityIds)))
+    .orderBy(asc(entityVersions.entityId), desc(entityVersions.version));
 }
 
 export async function findLocalCode(db: Conn, ownerId: number, localCode: string) {

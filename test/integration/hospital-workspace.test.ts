@@ -26,6 +26,8 @@ import { addDays } from '@/lib/calendar';
 import { verifyBatchRoute } from '@/lib/public-batch';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { appError, appErrorAsync } from '@/test/support/errors';
+import { countingStatements } from '@/test/support/statements';
+import { sqlitePlans } from '@/test/support/sqlite-plans';
 import { batchCheck } from '@/lib/services/hospital/batch-check';
 import { NOW, TODAY, analyteId, labId } from './recognition-fixtures';
 
@@ -134,6 +136,108 @@ describe('local code mapping', () => {
     ]);
     await setLocalCode(w.db, h1, { localCode: 'zz-1', analyte: 'ALT' });
     expect((await localCodeWorkspace(w.db, h1)).unmapped.map((u) => u.localCode)).toEqual(['ZZ-2']);
+  });
+});
+
+describe('the mapping page: one page of the map, its versions in one read', () => {
+  // 121 codes of an account of its own: M001…M120 (odd ones glucose, even ones potassium) and NA-1
+  const codes = [...Array.from({ length: 120 }, (_, i) => `M${String(i + 1).padStart(3, '0')}`), 'NA-1'];
+  const analyteOf = (c: string) => (c === 'NA-1' ? 'NA' : Number(c.slice(1)) % 2 ? 'GLU' : 'K');
+  const sorted = [...codes].sort(); // code point order, as both backends sort (README: UTF-8, C.UTF-8)
+  let h4: Actor;
+  const page = (p: Partial<{ page: number; size: number; dir: 'asc' | 'desc'; q: string }>) => ({ page: 1, size: 25, sort: 'code' as const, dir: 'asc' as const, q: '', ...p });
+  beforeAll(async () => {
+    const made = (await createUser(w.db, w.admin, { email: 'hospital4@demo.labqc', name: '第四医院', role: 'hospital', password: 'Zq8#fourth-hospital-2026' })) as { id: number };
+    h4 = (await actorForUserId(w.db, made.id))!;
+    await importLocalCodes(w.db, h4, { text: ['local_code,analyte', ...codes.map((c) => `${c},${analyteOf(c)}`)].join('\n') }, { now: NOW });
+    // versions: M001 changed once, M002 twice, M029 (page 2 of 25) once
+    await setLocalCode(w.db, h4, { localCode: 'M001', analyte: 'K', reason: 'r1' }, { now: NOW + 1 });
+    await setLocalCode(w.db, h4, { localCode: 'M002', analyte: 'GLU', reason: 'r2a' }, { now: NOW + 2 });
+    await setLocalCode(w.db, h4, { localCode: 'M002', analyte: 'K', reason: 'r2b' }, { now: NOW + 3 });
+    await setLocalCode(w.db, h4, { localCode: 'M029', analyte: 'K', reason: 'r30' }, { now: NOW + 4 });
+  });
+
+  it.each([
+    ['the first page: the page size, by local code, with the count of all', page({}), sorted.slice(0, 25), 121],
+    ['a later page continues where the one before stopped', page({ page: 2 }), sorted.slice(25, 50), 121],
+    ['the last page holds the rest', page({ page: 5 }), sorted.slice(100), 121],
+    ['a page past the end is empty, with the count', page({ page: 9 }), [], 121],
+    ['descending: from the last code', page({ dir: 'desc', size: 10 }), [...sorted].reverse().slice(0, 10), 121],
+    ['a filter on the local code, case-insensitive', page({ q: 'm01' }), ['M010', 'M011', 'M012', 'M013', 'M014', 'M015', 'M016', 'M017', 'M018', 'M019'], 10],
+    ['a filter on the item’s name pages what matches', page({ q: 'POTASS', size: 5, page: 2 }), ['M010', 'M012', 'M014', 'M016', 'M018'], 62],
+    ['a filter on the item’s Chinese name', page({ q: '钾', size: 3 }), ['M001', 'M002', 'M004'], 62],
+    ['a filter’s LIKE wildcards are text', page({ q: '%' }), [], 0],
+    ['a size past the cap is served as the cap (200)', page({ size: 10_000 }), sorted, 121],
+  ])('%s', async (_title, req, expected, total) => {
+    const ws = await localCodeWorkspace(w.db, h4, req);
+    expect(ws.mappings.map((m) => m.localCode)).toEqual(expected);
+    expect(ws.total).toBe(total);
+  });
+
+  it('each row of the page carries its own versions, newest first, with the item it had', async () => {
+    const ws = await localCodeWorkspace(w.db, h4, page({}));
+    const of = (c: string) => ws.mappings.find((m) => m.localCode === c)!;
+    expect(of('M001').versions).toEqual([{ version: 1, reason: 'r1', changedAt: NOW + 1, analyteId: await analyteId(w.db, 'GLU') }]);
+    expect(of('M002').versions.map((v) => [v.version, v.reason])).toEqual([
+      [2, 'r2b'],
+      [1, 'r2a'],
+    ]);
+    expect(of('M003').versions).toEqual([]);
+    expect([of('M001'), of('M002')].map((m) => m.analyteCode)).toEqual(['K', 'K']);
+    expect((await localCodeWorkspace(w.db, h4, page({ page: 2 }))).mappings.find((m) => m.localCode === 'M029')!.versions.map((v) => v.reason)).toEqual(['r30']);
+  });
+
+  it('reads the versions in one statement however many rows the page holds (no query per row)', async () => {
+    const small: string[] = [];
+    const large: string[] = [];
+    await countingStatements(w.db, small, async () => await localCodeWorkspace(w.db, h4, page({ size: 2 })));
+    const ws = await countingStatements(w.db, large, async () => await localCodeWorkspace(w.db, h4, page({ size: 121 })));
+    expect(ws.mappings).toHaveLength(121);
+    const versionReads = (texts: string[]) => texts.filter((q) => /entity_versions/i.test(q)).length;
+    expect([versionReads(small), versionReads(large)]).toEqual([1, 1]);
+    expect(large.length).toBe(small.length);
+  });
+
+  it.skipIf(testBackend !== 'sqlite')('SQLite: the page and its count read the owner’s codes by analyte_local_codes_uq, in its order; the versions by entity_versions_uq', async () => {
+    // the page's count, its rows, its versions (the unmapped codes' read, from the misses, comes last)
+    const plans = (await sqlitePlans(w.db, /from "analyte_local_codes"|from "entity_versions"/, async () => await localCodeWorkspace(w.db, h4, page({})))).slice(0, 3);
+    expect(plans).toHaveLength(3);
+    for (const plan of plans.slice(0, 2)) expect(plan.join('\n')).toMatch(/SEARCH analyte_local_codes USING (COVERING )?INDEX analyte_local_codes_uq \(owner_id=\?\)/);
+    expect(plans[1].join('\n')).not.toMatch(/TEMP B-TREE/);
+    expect(plans[2].join('\n')).toMatch(/SEARCH entity_versions USING INDEX entity_versions_uq \(entity_type=\? AND entity_id=\?\)/);
+  });
+
+  it.skipIf(testBackend !== 'pg')('PostgreSQL: the page reads the owner’s codes by analyte_local_codes_uq in its order (no sort), the versions by entity_versions_uq', async () => {
+    const pool = w.db.$client as unknown as import('pg').Pool;
+    const seen: { text: string; params: unknown[] }[] = [];
+    const query = pool.query.bind(pool);
+    pool.query = ((config: { text: string; values?: unknown[] } | string, values?: unknown[]) => {
+      const text = typeof config === 'string' ? config : config.text;
+      if (/from "(analyte_local_codes|entity_versions)"/.test(text)) seen.push({ text, params: (typeof config === 'string' ? undefined : config.values) ?? values ?? [] });
+      return query(config as never, values as never);
+    }) as typeof pool.query;
+    try {
+      await localCodeWorkspace(w.db, h4, page({}));
+    } finally {
+      pool.query = query as typeof pool.query;
+    }
+    // one connection, sequential scans priced out: a table this small may be read whole either way,
+    // the question is whether the indexes can serve the owner's codes in order and the page's versions
+    const client = await pool.connect();
+    const plans: string[] = [];
+    try {
+      await client.query('ANALYZE analyte_local_codes');
+      await client.query('SET enable_seqscan = off');
+      for (const st of seen.slice(0, 3)) plans.push((await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${st.text}`, st.params)).rows.map((r) => r['QUERY PLAN']).join('\n'));
+    } finally {
+      await client.query('RESET enable_seqscan');
+      client.release();
+    }
+    expect(plans).toHaveLength(3);
+    expect(plans[0]).toMatch(/(Index Scan|Index Only Scan|Bitmap Index Scan) (using|on) analyte_local_codes_uq/); // the count
+    expect(plans[1]).toMatch(/Index Scan using analyte_local_codes_uq on analyte_local_codes/);
+    expect(plans[1]).not.toMatch(/Sort/);
+    expect(plans[2]).toMatch(/entity_versions_uq/);
   });
 });
 

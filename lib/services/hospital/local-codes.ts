@@ -9,8 +9,9 @@
 import { z } from 'zod';
 import type { DB } from '@/db/client';
 import { insertAudit } from '@/db/queries/audit';
-import { snapshotEntity, listEntityVersions } from '@/db/queries/versions';
-import { analyteResolver, deleteLocalCode, findLocalCode, findLocalCodeById, insertLocalCode, listLocalCodes, listUnmappedCodes, updateLocalCode } from '@/db/queries/hospital';
+import { snapshotEntity } from '@/db/queries/versions';
+import { analyteResolver, deleteLocalCode, findLocalCode, findLocalCodeById, insertLocalCode, listLocalCodes, listUnmappedCodes, pageLocalCodes, updateLocalCode, versionsOfEntities, LOCAL_CODE_SORTS, type LocalCodeSort } from '@/db/queries/hospital';
+import type { PageRequest } from '@/db/queries/paging';
 import type { Actor } from '@/lib/auth/core';
 import { parseCsv } from '@/lib/csv';
 import { AppError, fieldError, type ErrorParams, type ErrorReason, type FieldError } from '@/lib/errors';
@@ -18,9 +19,8 @@ import { localCodeKey } from '@/lib/services/recognition/verify-batch';
 import { LOCAL_CODE_MAX } from '@/lib/validation/recognition';
 import { ownerAudit, requireOwner } from './access';
 import { withTx } from '@/db/tx';
-import { mapSeq } from '@/lib/async';
 
-export { LOCAL_CODE_MAX };
+export { LOCAL_CODE_MAX, LOCAL_CODE_SORTS, type LocalCodeSort };
 const ENTITY = 'analyte_local_code';
 /** the mapping CSV's columns */
 export const LOCAL_CODE_COLUMNS = ['local_code', 'analyte'] as const;
@@ -148,12 +148,26 @@ export async function deleteLocalCodeMapping(db: DB, actor: Actor, input: unknow
   });
 }
 
-/** The owner's map, its unmapped recent codes, and (per mapping id) the earlier versions. */
-export async function localCodeWorkspace(db: DB, actor: Actor) {
+/** The mapping page's first page: 50 codes from the start, unfiltered. */
+export const FIRST_MAPPING_PAGE: PageRequest<LocalCodeSort> = { page: 1, size: 50, sort: 'code', dir: 'asc', q: '' };
+
+/**
+ * One page of the owner's map (by local code, filtered by `q` over the local code and the item's
+ * code and names) with `total`, the codes that match; each mapping of the page with its earlier
+ * versions (newest first), read for the page's rows in one query; and the unmapped recent codes. An
+ * upload may hold 100,000 codes: the page never reads or renders more than one page of them.
+ */
+export async function localCodeWorkspace(db: DB, actor: Actor, req: PageRequest<LocalCodeSort> = FIRST_MAPPING_PAGE) {
   const ownerId = requireOwner(actor, 'localCode.manage');
-  const mappings = await listLocalCodes(db, ownerId);
+  const page = await pageLocalCodes(db, ownerId, req);
+  const versions = new Map<number, { version: number; reason: string | null; changedAt: number; analyteId: number | null }[]>();
+  for (const v of await versionsOfEntities(db, ENTITY, page.rows.map((m) => m.id))) {
+    const list = versions.get(v.entityId) ?? versions.set(v.entityId, []).get(v.entityId)!;
+    list.push({ version: v.version, reason: v.reason, changedAt: v.changedAt, analyteId: (v.data as { analyteId?: number }).analyteId ?? null });
+  }
   return {
-    mappings: (await mapSeq(mappings, async (m) => ({ ...m, versions: (await listEntityVersions(db, ENTITY, m.id)).map((v) => ({ version: v.version, reason: v.reason, changedAt: v.changedAt, analyteId: (v.data as { analyteId?: number }).analyteId ?? null })) }))),
+    mappings: page.rows.map((m) => ({ ...m, versions: versions.get(m.id) ?? [] })),
+    total: page.total,
     unmapped: await listUnmappedCodes(db, ownerId),
   };
 }

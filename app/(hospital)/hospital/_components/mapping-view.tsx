@@ -1,9 +1,10 @@
 import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { localCodeWorkspace } from '@/lib/services/hospital/local-codes';
+import { FIRST_MAPPING_PAGE, LOCAL_CODE_SORTS, localCodeWorkspace } from '@/lib/services/hospital/local-codes';
 import { PageHeader } from '@/app/_components/page-header';
-import { DataTable, type Column } from '@/app/_components/data-table';
+import { DataTable, readPage, type Column, type SearchParams } from '@/app/_components/data-table';
+import { firstValues } from '@/app/_components/search-params';
 import { ActionForm } from '@/app/_components/action-form';
 import { Card } from '@/app/_components/card';
 import { deleteMappingAction, setMappingAction } from '../actions';
@@ -11,17 +12,20 @@ import { MappingUploadForm } from './forms';
 import { localText } from '@/app/_components/local-name';
 
 /** The page body, shared by the hospital workspace and the regulator's platform pages (the same
- * services, keyed by the signed-in account): `nav` is the tab row, `heading` the title and subtitle. */
-export async function MappingView({ nav, heading }: { nav: React.ReactNode; heading?: { title: string; subtitle: string } }) {
+ * services, keyed by the signed-in account): `nav` is the tab row, `heading` the title and subtitle,
+ * `searchParams` the page's (the map's page, size, direction and filter: `page`, `size`, `dir`, `q`). */
+export async function MappingView({ nav, heading, searchParams }: { nav: React.ReactNode; heading?: { title: string; subtitle: string }; searchParams: Promise<SearchParams> }) {
   const actor = await requirePage('localCode.manage');
+  const sp = firstValues(await searchParams);
+  const req = readPage(sp, { sorts: LOCAL_CODE_SORTS, sort: FIRST_MAPPING_PAGE.sort, size: FIRST_MAPPING_PAGE.size });
   const t = await getTranslations('hospital.mapping');
   const th = await getTranslations('hospital');
   const format = await getFormatter();
   const locale = await getLocale();
-  const { mappings, unmapped } = await localCodeWorkspace(getDb(), actor);
+  const { mappings, total, unmapped } = await localCodeWorkspace(getDb(), actor, req);
   const when = (ms: number) => format.dateTime(new Date(ms), { dateStyle: 'medium', timeStyle: 'short' });
   const mapColumns: Column<(typeof mappings)[number]>[] = [
-    { key: 'code', header: t('localCode'), className: 'font-mono', cell: (m) => m.localCode },
+    { key: 'code', header: t('localCode'), sort: 'code', className: 'font-mono', cell: (m) => m.localCode },
     {
       key: 'analyte',
       header: t('analyte'),
@@ -100,9 +104,22 @@ export async function MappingView({ nav, heading }: { nav: React.ReactNode; head
           </section>
           <section aria-labelledby="map-title">
             <h2 id="map-title" className="mb-2 text-lg font-semibold">
-              {t('listTitle', { n: mappings.length })}
+              {t('listTitle', { n: total })}
             </h2>
-            <DataTable columns={mapColumns} rows={mappings} rowKey={(m) => m.id} rowProps={(m) => ({ 'data-testid': `mapping-${m.localCode}` })} testId="mappings" empty={t('empty')} emptyText={t('emptyText')} />
+            <DataTable
+              columns={mapColumns}
+              rows={mappings}
+              total={total}
+              page={req}
+              searchParams={sp}
+              filter=""
+              rowKey={(m) => m.id}
+              rowProps={(m) => ({ 'data-testid': `mapping-${m.localCode}` })}
+              testId="mappings"
+              // a filter that matches nothing is not an empty map
+              empty={req.q.trim() ? undefined : t('empty')}
+              emptyText={req.q.trim() ? undefined : t('emptyText')}
+            />
           </section>
         </div>
         <Card id="upload" title={t('uploadTitle')} hint={t('uploadHint')} className="card h-fit">
