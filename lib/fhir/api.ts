@@ -11,7 +11,7 @@
 import type { DB } from '@/db/client';
 import { withReadDb } from '@/db/client';
 import { fhirLabCertifications, fhirRegionByCode, fhirSearchLabs } from '@/db/queries/fhir';
-import { publicLabByCode, type PublicLab } from '@/db/queries/public';
+import { labCodeCandidates, publicLabByCode, type PublicLab } from '@/db/queries/public';
 import { AppError, unstorableText } from '@/lib/errors';
 import { dayOf } from '@/lib/calendar';
 import { NO_STORE, renderPublic, SHORT_CACHE } from '@/lib/public-api';
@@ -251,7 +251,11 @@ async function searchOrganizations(db: DB, params: URLSearchParams, today: strin
     if (system !== null && system !== '' && system !== LAB_CODE_SYSTEM) return searchsetBundle(base, links(base, 'Organization', params, p, 0).self, [], 0);
     code = value;
   }
-  const { labs, total } = await fhirSearchLabs(db, { code, name, nameModifier: nameKey === 'name' ? null : nameKey === 'name:contains' ? 'contains' : 'exact', limit: p.count, offset: p.offset });
+  const search = async (c: string | undefined) => await fhirSearchLabs(db, { code: c, name, nameModifier: nameKey === 'name' ? null : nameKey === 'name:contains' ? 'contains' : 'exact', limit: p.count, offset: p.offset });
+  // a lab code as everywhere else: as given, else in capitals (gz-001 is GZ-001: labCodeCandidates)
+  let found = await search(code);
+  for (const c of code === undefined ? [] : labCodeCandidates(code).slice(1)) if (!found.total) found = await search(c);
+  const { labs, total } = found;
   const l = links(base, 'Organization', params, p, total);
   return searchsetBundle(base, l.self, (await mapSeq(labs, async (lab) => ({ resource: await labOrg(db, lab, today), mode: 'match' }))), total, l.next);
 }

@@ -119,7 +119,8 @@ describe('Organization', () => {
   });
 
   it('search by identifier (with or without the system), by name prefix, :contains and :exact, paged', async () => {
-    for (const q of [`identifier=${encodeURIComponent(`${LAB_CODE_SYSTEM}|GZ-002`)}`, 'identifier=GZ-002']) {
+    // a lab code in lower case is the lab's, as in Organization/gz-002, verification and certifications
+    for (const q of [`identifier=${encodeURIComponent(`${LAB_CODE_SYSTEM}|GZ-002`)}`, 'identifier=GZ-002', 'identifier=gz-002', `identifier=${encodeURIComponent(`${LAB_CODE_SYSTEM}|gz-002`)}`]) {
       const b = await fhir(await get(`/Organization?${q}`));
       expect(b).toMatchObject({ resourceType: 'Bundle', type: 'searchset', total: 1 });
       expect(b.entry).toEqual([expect.objectContaining({ fullUrl: `${BASE}/Organization/GZ-002`, search: { mode: 'match' }, resource: expect.objectContaining({ id: 'GZ-002' }) })]);
