@@ -122,6 +122,16 @@ describe('the entry grid (ingest service)', () => {
     const last = (await t.db.select().from(auditLog).orderBy(auditLog.id)).at(-1)!;
     expect(last).toMatchObject({ action: 'iqc.results.ingest', labId: lab1.labId, actorId: lab1.userId });
   });
+
+  it('a new target version is audited with its values and the reason given for it', async () => {
+    await setManufacturerTarget(t.db, lab1, { analyte: 'NA', level: '1', lot: 'NA1-AUDIT', mean: 140, sd: 1.5, effectiveFrom: NOW - 30 * DAY }, NOW - 30 * DAY);
+    await setManufacturerTarget(t.db, lab1, { analyte: 'NA', level: '1', lot: 'NA1-AUDIT', mean: 141, sd: 1.4, effectiveFrom: NOW - DAY, reason: 'insert of the new box' }, NOW);
+    const rows = (await t.db.select().from(auditLog).where(eq(auditLog.action, 'iqc.target.set')).orderBy(auditLog.id)).filter((a) => (a.details as { lot?: string }).lot === 'NA1-AUDIT');
+    expect(rows.map((a) => a.details)).toEqual([
+      expect.objectContaining({ mean: 140, sd: 1.5, version: 1, reason: null }),
+      expect.objectContaining({ mean: 141, sd: 1.4, version: 2, reason: 'insert of the new box' }),
+    ]);
+  });
 });
 
 describe('duplicates', () => {

@@ -80,7 +80,7 @@ export async function setManufacturerTargets(db: DB, actor: Actor, input: { lab?
         entityType: 'qc_target',
         entityId: target.id,
         labId: scope.labId,
-        details: { analyte: t.analyte, level: t.level, lot: t.lot, instrument: t.instrument, mean: t.mean, sd: t.sd, version: target.version, effectiveFrom: t.effectiveFrom, source: t.source ?? 'manufacturer' },
+        details: { analyte: t.analyte, level: t.level, lot: t.lot, instrument: t.instrument, mean: t.mean, sd: t.sd, version: target.version, effectiveFrom: t.effectiveFrom, source: t.source ?? 'manufacturer', reason: t.reason || null },
         at: now,
       });
       return { lot, target };
