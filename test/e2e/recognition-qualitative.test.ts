@@ -3,7 +3,8 @@
 // certificate lists HBsAg and RhD beside the numbers.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
-import { openBrowser, signIn } from './browser';
+import { openBrowser, openE2eDb, signIn } from './browser';
+import { sqlRows } from '../support/db';
 
 const baseUrl = inject('baseUrl');
 
@@ -30,6 +31,15 @@ describe('recognition of qualitative items in the demo', () => {
     const k = page.getByTestId('eligibility-K');
     await expect(k.locator('li[data-criterion=iqcCoverage]').textContent()).resolves.toContain('2 or more levels');
     await expect(k.locator('li[data-criterion=cv]').getAttribute('data-applicable')).resolves.toBe('true');
+    // when the verdict was computed, in China time as every time the app shows
+    const e2e = await openE2eDb();
+    try {
+      const [{ computedAt }] = await sqlRows<{ computedAt: number }>(e2e.db, `SELECT e.computed_at AS "computedAt" FROM eligibility_results e JOIN laboratories l ON l.id = e.lab_id JOIN analytes a ON a.id = e.analyte_id WHERE l.code = 'GZ-001' AND a.code = 'K'`);
+      const china = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Shanghai' }).format(new Date(Number(computedAt)));
+      await expect(k.textContent()).resolves.toContain(`Evaluated ${china}`);
+    } finally {
+      await e2e.close();
+    }
     await page.close();
   });
 

@@ -1,4 +1,4 @@
-import { getLocale, getTranslations } from 'next-intl/server';
+import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
 import { ownEligibility } from '@/lib/services/read/own-lab';
@@ -19,6 +19,7 @@ export default async function EligibilityPage() {
   const actor = await requirePage('eligibility.read');
   const t = await getTranslations('recognition');
   const locale = await getLocale();
+  const format = await getFormatter(); // China time (lib/i18n/request.ts), as every time the app shows
   // scoped in SQL to the actor's own lab
   const rows = await ownEligibility(getDb(), actor);
   return (
@@ -48,7 +49,7 @@ export default async function EligibilityPage() {
               </summary>
               <div className="mt-3">
                 <CriteriaList lines={r.criteria} />
-                <p className="mt-2 text-xs text-slate-500">{t('common.computedAt', { at: new Date(r.computedAt).toISOString().slice(0, 16).replace('T', ' ') })}</p>
+                <p className="mt-2 text-xs text-slate-500">{t('common.computedAt', { at: format.dateTime(new Date(r.computedAt), { dateStyle: 'medium', timeStyle: 'short' }) })}</p>
               </div>
             </details>
           ))}
