@@ -40,11 +40,28 @@ export async function readAuditLog(db: DB, actor: Actor, input: unknown) {
 // ---------------------------------------------------------------------------------------------
 // Refusals and exports: audited, but at most one row per actor × action per minute, so a caller
 // cannot flood the append-only log. The next row of the same actor and action says how many more
-// occurred in the previous row's minute (`foldedIntoPreviousRow`).
+// occurred in the previous row's minute (`foldedIntoPreviousRow`, with up to 10 of their paths); when
+// no next row comes (a burst, then silence), a timer writes that count a minute after the first
+// folded one. The counts live in this process: a crash loses the last minute's.
 
 export const AUDIT_FOLD_WINDOW_MS = 60_000;
 const MAX_WINDOWS = 10_000;
-const windows = new Map<string, { start: number; folded: number }>();
+const MAX_FOLDED_PATHS = 10;
+type FoldActor = Pick<Actor, 'userId' | 'email' | 'labId' | 'regionId'>;
+interface FoldWindow {
+  /** when its row was written (the caller's clock) */
+  start: number;
+  folded: number;
+  /** where the folded ones were refused or exported (their paths or actions), the first few */
+  paths: Set<string>;
+  /** this process's time of the first folded one (the sweep's clock) */
+  firstFoldAt: number;
+  db: Conn;
+  actor: FoldActor;
+  action: string;
+}
+const windows = new Map<string, FoldWindow>();
+let sweepTimer: ReturnType<typeof setTimeout> | null = null;
 
 export interface FoldedAuditEntry {
   action: string;
@@ -55,19 +72,29 @@ export interface FoldedAuditEntry {
 
 /** Write an audit row for `actor` unless one with the same action was written less than a minute
  * ago (then count it); returns whether a row was written. */
-export async function auditFolded(db: Conn, actor: Pick<Actor, 'userId' | 'email' | 'labId' | 'regionId'>, e: FoldedAuditEntry, now = Date.now()): Promise<boolean> {
+export async function auditFolded(db: Conn, actor: FoldActor, e: FoldedAuditEntry, now = Date.now()): Promise<boolean> {
   const key = `${actor.userId}\u0000${e.action}`;
   const w = windows.get(key);
   if (w && now - w.start < AUDIT_FOLD_WINDOW_MS) {
-    w.folded++;
+    if (!w.folded++) w.firstFoldAt = Date.now();
+    const where = e.details?.path ?? e.details?.action;
+    if (typeof where === 'string' && w.paths.size < MAX_FOLDED_PATHS) w.paths.add(where.slice(0, 200));
+    scheduleSweep();
     return false;
   }
   if (windows.size >= MAX_WINDOWS) {
-    for (const [k, v] of windows) if (now - v.start >= AUDIT_FOLD_WINDOW_MS) windows.delete(k);
+    for (const [k, v] of windows) if (now - v.start >= AUDIT_FOLD_WINDOW_MS && !v.folded) windows.delete(k);
     if (windows.size >= MAX_WINDOWS) windows.clear();
   }
-  windows.set(key, { start: now, folded: 0 });
-  const folded = w && w.folded > 0 ? { foldedIntoPreviousRow: w.folded } : {};
+  windows.set(key, { start: now, folded: 0, paths: new Set(), firstFoldAt: 0, db, actor, action: e.action });
+  return await writeFolded(db, actor, { ...e, details: { ...e.details, ...foldedOf(w) } }, now);
+}
+
+function foldedOf(w: FoldWindow | undefined): Record<string, unknown> {
+  return w && w.folded > 0 ? { foldedIntoPreviousRow: w.folded, ...(w.paths.size ? { foldedPaths: [...w.paths] } : {}) } : {};
+}
+
+async function writeFolded(db: Conn, actor: FoldActor, e: FoldedAuditEntry, at: number): Promise<boolean> {
   try {
     await insertAudit(db, {
       actorId: actor.userId,
@@ -77,8 +104,8 @@ export async function auditFolded(db: Conn, actor: Pick<Actor, 'userId' | 'email
       entityId: e.entityId ?? null,
       labId: actor.labId,
       regionId: actor.labId ? null : actor.regionId,
-      details: { ...e.details, ...folded },
-      at: now,
+      details: e.details ?? {},
+      at,
     });
   } catch (err) {
     // the refusal or export itself goes ahead; the failure is in the server log
@@ -88,9 +115,36 @@ export async function auditFolded(db: Conn, actor: Pick<Actor, 'userId' | 'email
   return true;
 }
 
+function scheduleSweep(): void {
+  if (sweepTimer) return;
+  sweepTimer = setTimeout(() => {
+    sweepTimer = null;
+    void sweepFoldedAudits();
+  }, AUDIT_FOLD_WINDOW_MS);
+  sweepTimer.unref?.();
+}
+
+/**
+ * Write the counts folded into rows whose minute passed without a next row to carry them: one row per
+ * actor × action (`foldedIntoPreviousRow`, `foldedPaths`), dated at the end of the row's minute.
+ * Run by a timer a minute after a fold; `realNow` is this process's clock. Returns the rows written.
+ */
+export async function sweepFoldedAudits(realNow = Date.now()): Promise<number> {
+  let written = 0;
+  for (const [key, w] of windows) {
+    if (!w.folded || realNow - w.firstFoldAt < AUDIT_FOLD_WINDOW_MS) continue;
+    windows.delete(key);
+    if (await writeFolded(w.db, w.actor, { action: w.action, details: foldedOf(w) }, w.start + AUDIT_FOLD_WINDOW_MS)) written++;
+  }
+  if ([...windows.values()].some((w) => w.folded > 0)) scheduleSweep();
+  return written;
+}
+
 /** Forget the windows (tests). */
 export function resetAuditFolding(): void {
   windows.clear();
+  if (sweepTimer) clearTimeout(sweepTimer);
+  sweepTimer = null;
 }
 
 /** A refusal (403) of an API call or server action: `access.refused`, folded per actor per minute. */

@@ -11,7 +11,7 @@ import { openDatabase, type DB } from '@/db/client';
 import { runMigrations } from '@/db/migrate';
 import { verifyAuditChain } from '@/db/queries/audit-chain';
 import { verifyPassword } from '@/lib/auth/passwords';
-import { auditExport, auditRefusal, resetAuditFolding } from '@/lib/services/audit';
+import { auditExport, auditRefusal, resetAuditFolding, sweepFoldedAudits } from '@/lib/services/audit';
 import { createSeededTestDb, sqlRows, sqlRun, testBackend } from '@/test/support/db';
 import { databaseEnv } from '@/test/support/prod-server';
 import { createPgTestDatabase } from '@/test/support/pg';
@@ -530,6 +530,26 @@ describe('refusals and exports are audited, folded per actor × action per minut
     const r = await rows('access.refused');
     expect(r).toHaveLength(2);
     expect(r[1]).toMatchObject({ email: lab.email, details: { path: '/api/v1/x', foldedIntoPreviousRow: 499 } });
+    expect((await verifyAuditChain(t.db)).ok).toBe(true);
+  });
+
+  it('a burst followed by silence: a minute after the first folded refusal the count is written on its own row, with the paths refused', async () => {
+    const lab = t.labManagers.get('GZ-002')!;
+    const T = Date.parse('2026-06-15T06:00:00Z');
+    const before = (await rows('access.refused')).length;
+    await auditRefusal(t.db, lab, { method: 'GET', path: '/api/v1/iqc/lots' }, T);
+    for (let i = 0; i < 49; i++) await auditRefusal(t.db, lab, { method: 'POST', path: '/api/v1/eqa/rounds/2026-4/publish' }, T + 1_000 + i * 1_000);
+    expect(await sweepFoldedAudits()).toBe(0); // not a minute yet
+    expect(await sweepFoldedAudits(Date.now() + 60_000)).toBe(1);
+    const r = (await rows('access.refused')).slice(before);
+    expect(r).toEqual([
+      { email: lab.email, details: { method: 'GET', path: '/api/v1/iqc/lots', via: 'session' } },
+      { email: lab.email, details: { foldedIntoPreviousRow: 49, foldedPaths: ['/api/v1/eqa/rounds/2026-4/publish'] } },
+    ]);
+    // written once: the next refusal starts a new row without a count
+    expect(await sweepFoldedAudits(Date.now() + 120_000)).toBe(0);
+    await auditRefusal(t.db, lab, { method: 'GET', path: '/api/v1/iqc/lots' }, T + 70_000);
+    expect((await rows('access.refused')).slice(before)[2].details).toEqual({ method: 'GET', path: '/api/v1/iqc/lots', via: 'session' });
     expect((await verifyAuditChain(t.db)).ok).toBe(true);
   });
 
