@@ -202,6 +202,7 @@ export const REASONS = {
   'scheme.unknownAnalyte': 'invalid',
   'scheme.analyteTwice': 'invalid',
   'scheme.noAllowableError': 'invalid',
+  'scheme.labsOrAll': 'invalid',
   'scheme.thresholdNeedsAll': 'invalid',
 
   'round.outsideJurisdiction': 'forbidden',

@@ -117,7 +117,7 @@ export async function seedCategoricalEqa(ctx: SeedContext): Promise<void> {
       const setupAt = ctx.now - 390 * DAY;
       const items = Object.keys(s.intended);
       await createScheme(ctx.db, regulator, { code: schemeCode, name: s.name, nameEn: s.nameEn, regionCode: p.regionCode, analytes: items.map((analyte) => ({ analyte })) }, { now: setupAt });
-      await enrollLabs(ctx.db, regulator, { schemeCode }, { now: setupAt });
+      await enrollLabs(ctx.db, regulator, { schemeCode, all: true }, { now: setupAt });
       for (let round = 0; round < 3; round++) {
         const opensAt = ctx.now - (320 - 90 * round) * DAY;
         const closesAt = opensAt + 21 * DAY;

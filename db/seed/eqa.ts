@@ -102,7 +102,7 @@ export async function seedEqa(ctx: SeedContext): Promise<void> {
       { code: p.schemeCode, name: '常规化学', nameEn: 'Routine chemistry', regionCode: p.regionCode, analytes: Object.keys(ANALYTES).map((analyte) => ({ analyte })) },
       { now: setupAt },
     );
-    await enrollLabs(ctx.db, p.regulator, { schemeCode: p.schemeCode }, { now: setupAt });
+    await enrollLabs(ctx.db, p.regulator, { schemeCode: p.schemeCode, all: true }, { now: setupAt });
     const labs = [...ctx.labManagers.keys()].filter((c) => p.labPrefixes.some((x) => c.startsWith(x))).sort();
     // each lab's method (every third lab uses the minority method → groups below 8), instrument and small bias
     const profile = new Map(

@@ -65,7 +65,7 @@ export const schemeAnalyteInput = z.preprocess(
       form: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.enum(LIMIT_FORMS).optional()),
       /** threshold concentration of the 'threshold' form */
       threshold: optionalPositive.optional(),
-      minScore: optionalPositive.optional(),
+      minScore: optionalPositive.pipe(z.number().max(100).nullable()).optional(),
     })
     .refine((a) => a.form !== 'threshold' || (a.percent != null && a.absolute != null && a.threshold != null), {
       ...because('scheme.thresholdNeedsAll'),
@@ -124,11 +124,16 @@ export type SchemeInput = z.infer<typeof schemeInput>;
 
 export const enrollInput = z.preprocess(
   aliases({ labs: 'labCodes', scheme: 'schemeCode' }),
-  z.object({
-    schemeCode: z.string().trim().min(1),
-    /** lab codes; omitted = every active lab of the scheme's region */
-    labCodes: z.array(z.string().trim().min(1)).min(1, 'At least one laboratory').max(20000).optional(),
-  }),
+  z
+    .strictObject({
+      schemeCode: z.string().trim().min(1),
+      /** lab codes */
+      labCodes: z.array(z.string().trim().min(1)).min(1, 'At least one laboratory').max(20000).optional(),
+      /** every active lab of the scheme's region, instead of `labCodes`: said, never assumed (a body
+       * whose list was misnamed enrolled a region whose labs then scored 0 in every round) */
+      all: z.literal(true).optional(),
+    })
+    .refine((e) => (e.labCodes !== undefined) !== (e.all === true), { ...because('scheme.labsOrAll'), path: ['labs'] }),
 );
 
 export const referenceValueInput = z.object({

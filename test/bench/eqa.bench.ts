@@ -63,7 +63,7 @@ export async function eqaRound(opts: { scale: number; profile?: PgProfile }): Pr
     const analyteCodes = (await db.select({ code: analytes.code }).from(analytes).where(isNotNull(analytes.teaPercent)).orderBy(asc(analytes.id)).limit(40)).map((a) => a.code);
     const now = Date.now();
     await createScheme(db, regulator, { code: 'NAT', name: '全国常规化学', regionCode: '100000', analytes: analyteCodes.map((analyte) => ({ analyte })) }, { now: now - 10 * 86_400_000 });
-    await enrollLabs(db, regulator, { schemeCode: 'NAT' }, { now: now - 10 * 86_400_000 });
+    await enrollLabs(db, regulator, { schemeCode: 'NAT', all: true }, { now: now - 10 * 86_400_000 });
     await createRound(db, regulator, { schemeCode: 'NAT', code: 'NAT-1', opensAt: now - 5 * 86_400_000, closesAt: now + 86_400_000, samples: SAMPLES }, { now: now - 9 * 86_400_000 });
     await openRound(db, regulator, { roundCode: 'NAT-1' }, { now: now - 9 * 86_400_000 });
     const roundId = (await db.select({ id: eqaRounds.id }).from(eqaRounds).where(eq(eqaRounds.code, 'NAT-1')))[0].id;

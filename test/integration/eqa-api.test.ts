@@ -110,6 +110,24 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     expect((await call(closeRoute.POST, 'POST', '/eqa/rounds/API-R1/close', { roundCode: 'API-R1' })).status).toBe(409);
   });
 
+  it("enrolment names its labs, or says all: true; a misnamed list, an empty body or an unknown key enrols nobody (422)", async () => {
+    await scheme('ENROL', ['GZ-001']);
+    const enrol = (body: unknown) => call(enrolRoute.POST, 'POST', '/eqa/schemes/ENROL/enrolments', { schemeCode: 'ENROL' }, body);
+    const enrolled = async () => (await sqlRows<{ n: number }>(w.db, "SELECT count(*) AS n FROM eqa_enrollments e JOIN eqa_schemes s ON s.id = e.scheme_id WHERE s.code = 'ENROL'"))[0].n;
+    for (const body of [{ lab: ['GZ-002'] }, { Labs: ['GZ-002'] }, {}, null, { labs: ['GZ-002'], all: true }, { all: false }]) {
+      const r = await enrol(body);
+      expect([r.status, (r.body as { code?: string }).code], JSON.stringify(body)).toEqual([422, expect.any(String)]);
+    }
+    expect(Number(await enrolled())).toBe(1);
+    expect(await enrol({ labs: ['GZ-002'] })).toMatchObject({ status: 200, body: { added: 1, labs: 1 } });
+    const all = await enrol({ all: true });
+    expect(all.status).toBe(200);
+    expect(Number(await enrolled())).toBeGreaterThan(2);
+    // a scheme's pass mark per analyte is a percentage
+    expect((await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'MINSCORE', name: 'pass mark', analytes: [{ analyte: 'K', minScore: 800 }] })).status).toBe(422);
+    expect((await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'MINSCORE', name: 'pass mark', analytes: [{ analyte: 'K', minScore: 100 }] })).status).toBe(201);
+  });
+
   it('a reference value, its U and k, and a scheme limit are JSON numbers or decimal text: hex, booleans and other text are refused, nothing created', async () => {
     await scheme('REFNUM', ['GZ-001'], { analytes: [{ analyte: 'K', percent: '6.5' }] });
     const post = (code: string, ref: Record<string, unknown>) =>

@@ -36,7 +36,7 @@ export async function makeScheme(
     },
     { now: NOW - 30 * DAY },
   );
-  await enrollLabs(w.db, w.regulators.gd, { schemeCode: code, ...(opts.labCodes ? { labCodes: opts.labCodes } : {}) }, { now: NOW - 30 * DAY });
+  await enrollLabs(w.db, w.regulators.gd, { schemeCode: code, ...(opts.labCodes ? { labCodes: opts.labCodes } : { all: true }) }, { now: NOW - 30 * DAY });
 }
 
 export async function makeRound(

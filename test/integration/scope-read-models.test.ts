@@ -50,7 +50,7 @@ beforeAll(async () => {
   await makeRound(w, 'GD-SCOPE', 'GD-SCOPE-OPEN', ['S1']);
   await makeRound(w, 'GD-SCOPE', 'GD-SCOPE-DRAFT', ['S1'], { open: false });
   await createScheme(w.db, w.regulators.zj, { code: 'ZJ-SCOPE', name: '浙江', nameEn: 'Zhejiang', regionCode: '330000', sigmaPtSource: 'allowable_error', minPeerGroupSize: 8, analytes: [{ analyte: 'K' }] }, { now: NOW - 30 * DAY });
-  await enrollLabs(w.db, w.regulators.zj, { schemeCode: 'ZJ-SCOPE' }, { now: NOW - 30 * DAY });
+  await enrollLabs(w.db, w.regulators.zj, { schemeCode: 'ZJ-SCOPE', all: true }, { now: NOW - 30 * DAY });
   // recognition: K eligible in one lab of each city
   const K = await analyteId(w.db, 'K');
   await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2024-01-01', analyteCodes: ['K'], reason: 'list' }, { now: RECOGNITION_NOW });

@@ -29,7 +29,7 @@ export async function createSchemeAction(_prev: ActionState, form: FormData): Pr
       };
     });
     const scheme = await createScheme(getDb(), actor, { ...rest, analytes: parsed });
-    const enrolled = enrollAll ? (await enrollLabs(getDb(), actor, { schemeCode: scheme.code })).added : 0;
+    const enrolled = enrollAll ? (await enrollLabs(getDb(), actor, { schemeCode: scheme.code, all: true })).added : 0;
     return { code: scheme.code, enrolled };
   });
   if (r.ok) revalidatePath('/regulator/eqa');
