@@ -217,6 +217,7 @@ export const REASONS = {
   'round.noCompleteEvaluation': 'conflict',
   'round.evaluationNotWaiting': 'conflict',
   'round.notOpenYet': 'conflict',
+  'round.neverOpened': 'conflict',
   'round.closedForSubmissions': 'conflict',
   'round.notDraft': 'conflict',
   'round.notOpen': 'conflict',

@@ -128,6 +128,19 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     expect((await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'MINSCORE', name: 'pass mark', analytes: [{ analyte: 'K', minScore: 100 }] })).status).toBe(201);
   });
 
+  it('a round that has not opened cannot be closed (409 round.neverOpened), nor evaluated if it was closed so before', async () => {
+    await scheme('EARLY', ['GZ-001', 'GZ-002']);
+    await round('EARLY', 'EARLY-1', { references: [{ sample: 'S1', analyte: 'K', value: 4.0 }] }); // opens at NOW - 10 days, 20 days ahead
+    const closed = await call(closeRoute.POST, 'POST', '/eqa/rounds/EARLY-1/close', { roundCode: 'EARLY-1' });
+    expect([closed.status, (closed.body as { code: string }).code]).toEqual([409, 'round.neverOpened']);
+    expect((await sqlRows<{ status: string }>(w.db, "SELECT status FROM eqa_rounds WHERE code = 'EARLY-1'"))[0].status).toBe('open');
+    // one closed before it opened (as this version allowed) is not evaluated: nobody could submit
+    await sqlRun(w.db, "UPDATE eqa_rounds SET status = 'closed', closes_at = ? WHERE code = 'EARLY-1'", NOW - 30 * DAY);
+    at(AFTER_CLOSE);
+    const evaluated = await call(evaluateRoute.POST, 'POST', '/eqa/rounds/EARLY-1/evaluate', { roundCode: 'EARLY-1' });
+    expect([evaluated.status, (evaluated.body as { code: string }).code]).toEqual([409, 'round.neverOpened']);
+  });
+
   it('a reference value, its U and k, and a scheme limit are JSON numbers or decimal text: hex, booleans and other text are refused, nothing created', async () => {
     await scheme('REFNUM', ['GZ-001'], { analytes: [{ analyte: 'K', percent: '6.5' }] });
     const post = (code: string, ref: Record<string, unknown>) =>

@@ -64,7 +64,7 @@ async function call<P>(handler: Handler<P>, method: string, path: string, params
 
 const scheme = { code: 'EC-1', name: '错误码测试', analytes: ['K'] };
 const now = Date.now();
-const round = { scheme: 'EC-1', code: 'EC-R1', opensAt: new Date(now + 5 * 86_400_000).toISOString(), closesAt: new Date(now + 20 * 86_400_000).toISOString(), samples: ['S1'], analytes: ['K'], referenceValues: [] };
+const round = { scheme: 'EC-1', code: 'EC-R1', opensAt: new Date(now - 86_400_000).toISOString(), closesAt: new Date(now + 20 * 86_400_000).toISOString(), samples: ['S1'], analytes: ['K'], referenceValues: [] };
 
 describe('API error bodies: { error, code, errors? }', () => {
   it('401 when nobody is signed in: auth.signInRequired', async () => {

@@ -81,7 +81,7 @@ describe('roundState: what a round allows at a moment (EQA service)', () => {
   const after = closesAt;
   it.each<[string, string, number, { status: string; shown: string; open: boolean; notYetOpen: boolean; allowedOperations: string[] }]>([
     ['a draft can only be opened', 'draft', during, { status: 'draft', shown: 'draft', open: false, notYetOpen: false, allowedOperations: ['open'] }],
-    ['an open round before its opening time takes nothing yet, can be closed', 'open', before, { status: 'open', shown: 'notYetOpen', open: false, notYetOpen: true, allowedOperations: ['close'] }],
+    ['an open round before its opening time takes nothing yet, cannot be closed yet', 'open', before, { status: 'open', shown: 'notYetOpen', open: false, notYetOpen: true, allowedOperations: [] }],
     ['an open round between its times takes submissions', 'open', during, { status: 'open', shown: 'open', open: true, notYetOpen: false, allowedOperations: ['submit', 'close'] }],
     ['an open round at its closing time shows closed, can be evaluated', 'open', after, { status: 'closed', shown: 'closed', open: false, notYetOpen: false, allowedOperations: ['close', 'evaluate'] }],
     ['a closed round can be evaluated', 'closed', during, { status: 'closed', shown: 'closed', open: false, notYetOpen: false, allowedOperations: ['evaluate'] }],
@@ -89,5 +89,9 @@ describe('roundState: what a round allows at a moment (EQA service)', () => {
     ['a published round is frozen', 'published', after, { status: 'published', shown: 'published', open: false, notYetOpen: false, allowedOperations: [] }],
   ])('%s', (_title, status, now, expected) => {
     expect(roundState({ status, opensAt, closesAt }, now)).toEqual(expected);
+  });
+
+  it('a round closed before it opened (an earlier version allowed it) is not offered for evaluation', () => {
+    expect(roundState({ status: 'closed', opensAt, closesAt: opensAt - 1 }, after).allowedOperations).toEqual([]);
   });
 });

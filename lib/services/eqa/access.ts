@@ -62,7 +62,7 @@ export interface RoundState {
 
 /**
  * The round's state at `now`, the one answer pages and services share: a draft can be opened; an
- * open round takes submissions between opensAt and closesAt and can be closed; a closed or
+ * open round takes submissions between opensAt and closesAt and can be closed once opened; a closed or
  * evaluated round can be (re-)evaluated; an evaluated round can be published; a published round is
  * frozen. Publishing also needs a complete evaluation, which the publish use case checks.
  */
@@ -72,8 +72,9 @@ export function roundState(round: { status: string; opensAt: number; closesAt: n
   const allowedOperations: RoundOperation[] = [];
   if (round.status === 'draft') allowedOperations.push('open');
   if (open) allowedOperations.push('submit');
-  if (round.status === 'open') allowedOperations.push('close');
-  if (status === 'closed' || status === 'evaluated') allowedOperations.push('evaluate');
+  // a round is closed and evaluated once it has opened (before, every participant would count as not submitted)
+  if (round.status === 'open' && now >= round.opensAt) allowedOperations.push('close');
+  if ((status === 'closed' || status === 'evaluated') && round.closesAt > round.opensAt) allowedOperations.push('evaluate');
   if (round.status === 'evaluated') allowedOperations.push('publish');
   return { status, shown: shownStatus(round, now), open, notYetOpen: round.status === 'open' && now < round.opensAt, allowedOperations };
 }

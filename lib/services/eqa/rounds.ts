@@ -114,6 +114,8 @@ async function transition(db: DB, actor: Actor, roundCode: string, action: 'open
     const status = effectiveStatus(r.round, now);
     if (action === 'open' && r.round.status !== 'draft') throw new AppError('round.notDraft', { round: roundCode, status });
     if (action === 'close' && r.round.status !== 'open') throw new AppError('round.notOpen', { round: roundCode, status });
+    // closed before it opened, it would be evaluated with every participant not submitted
+    if (action === 'close' && now < r.round.opensAt) throw new AppError('round.neverOpened', { round: roundCode, opensAt: new Date(r.round.opensAt).toISOString() });
     const closesAt = action === 'close' ? Math.min(r.round.closesAt, now) : undefined;
     await setRoundStatus(tx, r.round.id, action === 'open' ? 'open' : 'closed', closesAt !== undefined ? { closesAt } : {});
     await insertAudit(tx, {
