@@ -45,19 +45,22 @@ export function applyServerLimits(server: http.Server, limits = serverLimits()):
   return limits;
 }
 
-/** Whether the request target's path is not valid percent-encoding (e.g. `/verify/labs/%`), or the
- * target names a NUL character (`%00`, in the path or the query): no code, name or date holds one,
- * and PostgreSQL cannot store or compare text with one. */
+/** Whether the request target's path is not valid percent-encoding (e.g. `/verify/labs/%`), names
+ * a NUL character (`%00`, in the path or the query: no code, name or date holds one, and PostgreSQL
+ * cannot store or compare text with one), or holds a dot segment (`/api/v1/../auth/…`, also as
+ * `%2e%2e`): Next resolves those before it routes, so the path this server judged (a body's limit,
+ * the fast path) would not be the route that answers; no link of the app holds one. */
 export function malformedTarget(url: string | undefined): boolean {
   if (!url) return true;
   if (url.includes('%00')) return true;
   const q = url.indexOf('?');
+  let path: string;
   try {
-    decodeURIComponent(q < 0 ? url : url.slice(0, q));
-    return false;
+    path = decodeURIComponent(q < 0 ? url : url.slice(0, q));
   } catch {
     return true;
   }
+  return path.split(/[/\\]/).some((segment) => segment === '.' || segment === '..');
 }
 
 /** Answer 400 to a target that cannot be decoded, before any routing (no stack trace, no 500). */

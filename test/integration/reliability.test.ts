@@ -93,6 +93,15 @@ describe('request targets that cannot be decoded', () => {
     ['/api/v1/verify?lab=A%00B&analyte=K', true],
     ['/verify?q=%00', true],
     ['/api/v1/verify?lab=A%2500B', false], // "%00" as text: a percent sign, then 00
+    // a dot segment: Next resolves it before routing, so the path judged here would not be the route
+    ['/api/v1/../auth/callback/credentials', true],
+    ['/api/v1/%2e%2e/auth/callback/credentials', true],
+    ['/fhir/%2E./api/auth/callback/credentials', true],
+    ['/api/v1/./labs', true],
+    ['/api/v1\\..\\auth/session', true],
+    ['/api/v1/verify?lab=..&analyte=K', false], // in the query it is text
+    ['/verify/labs/GZ-001..x', false],
+    ['/certificates/...', false],
   ])('malformedTarget(%j) = %s', (target, expected) => expect(malformedTarget(target)).toBe(expected));
 });
 
@@ -154,6 +163,7 @@ describe('the production server: malformed URLs, slow clients, connection cap', 
   it.each([
     ['a declared 30 MB body to a page is refused unread (413)', 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 31457280\r\n\r\n', 413],
     ['a chunked body to the sign-in endpoint (which reads bodies whole) needs a length (411)', 'POST /api/auth/callback/credentials HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nemail\r\n', 411],
+    ['the same through a dot segment under /api/v1 (which Next resolves to the sign-in endpoint) is refused before routing (400)', 'POST /api/v1/%2e%2e/auth/callback/credentials HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nemail\r\n', 400],
   ])('%s', async (_t, request, status) => {
     const r = await probe(s.port, request, 2_000);
     expect(r.data).toMatch(new RegExp(`^HTTP/1\\.1 ${status}`));
