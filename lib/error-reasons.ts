@@ -108,6 +108,7 @@ export const REASONS = {
   'account.regionRequired': 'invalid',
 
   'password.containsEmail': 'invalid',
+  'password.tooManyAttempts': 'too_many',
   'password.wrongCurrent': 'invalid',
   'password.mismatch': 'invalid',
   'password.unchanged': 'invalid',

@@ -14,6 +14,7 @@ import { countLiveTokensOfUser } from '@/db/queries/tokens';
 import { eq } from 'drizzle-orm';
 import { can, type Actor } from '@/lib/auth/core';
 import { hashPassword, hashPasswordAsync, verifyPassword } from '@/lib/auth/passwords';
+import { beginAttempt, failAttempt, succeedAttempt, throttleKeys } from '@/lib/auth/throttle';
 import { passwordChangeInput } from '@/lib/validation/auth';
 import { AppError, fieldError } from '@/lib/errors';
 import { newAccountInput, userActiveInput, userIdInput, userInput, userUpdateInput } from '@/lib/validation/admin';
@@ -230,7 +231,7 @@ export async function resetPassword(db: DB, actor: Actor, input: unknown) {
  * session of the account ends; the caller re-issues its own session with the returned version.
  * API tokens are kept (the audit row counts them). Hashing runs in the thread pool.
  */
-export async function changeOwnPassword(db: DB, actor: Actor, input: unknown, now = Date.now()) {
+export async function changeOwnPassword(db: DB, actor: Actor, input: unknown, now = Date.now(), opts: { address?: string | null } = {}) {
   if (actor.via !== 'session') throw new AppError('auth.sessionOnly');
   const parsed = passwordChangeInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid password', zodFieldErrors(parsed.error));
@@ -239,8 +240,18 @@ export async function changeOwnPassword(db: DB, actor: Actor, input: unknown, no
   if (parsed.data.newPassword.toLowerCase().includes(account.email.split('@')[0].toLowerCase())) {
     throw AppError.invalid('Invalid password', [fieldError('password.containsEmail', {}, 'newPassword')]);
   }
+  // the current password is checked as a sign-in is: counted per account and client address (a
+  // session left open must not guess it without limit, nor keep the hashing threads busy for others)
+  const address = opts.address ?? null;
+  const keys = throttleKeys(account.id, account.email, address);
+  const retryAt = await beginAttempt(db, keys, now);
+  if (retryAt) throw new AppError('password.tooManyAttempts', { at: new Date(retryAt).toISOString() }, [fieldError('password.tooManyAttempts', { at: new Date(retryAt).toISOString() }, 'currentPassword')]);
   const check = await verifyPassword(parsed.data.currentPassword, account.passwordHash);
-  if (!check.ok) throw AppError.invalid('Invalid password', [fieldError('password.wrongCurrent', {}, 'currentPassword')]);
+  if (!check.ok) {
+    await failAttempt(db, keys, 'wrong_current_password', address, now);
+    throw AppError.invalid('Invalid password', [fieldError('password.wrongCurrent', {}, 'currentPassword')]);
+  }
+  await succeedAttempt(db, keys, address, now);
   const passwordHash = await hashPasswordAsync(parsed.data.newPassword);
   return await withTx(db, async (tx) => {
     const again = await findPasswordRow(tx, actor.userId);

@@ -204,6 +204,22 @@ describe('passwords', () => {
     expect((await listAudit(t.db, { action: 'user.change_password' }))[0]).toMatchObject({ actorId: user.id, entityId: String(user.id), details: { otherSessionsEnded: true } });
   });
 
+  it(`the current password of a change is guessed at most ${MAX_FAILURES} times in 15 minutes, counted and audited as sign-in failures of the account`, async () => {
+    const { user, temporaryPassword } = await createLabManager(t.db, t.regulators.gd, { email: 'guess.gz-007@test.cn', name: 'G', labCode: 'GZ-007' });
+    const signedIn = await authenticate(t.db, { email: user.email, password: temporaryPassword, address: freshAddress() });
+    if (!signedIn.ok) throw new Error('sign-in failed');
+    const now = Date.now();
+    const change = (currentPassword: string, at: number) => changeOwnPassword(t.db, signedIn.actor, { currentPassword, newPassword: 'a-long-enough-passphrase', confirmPassword: 'a-long-enough-passphrase' }, at, { address: freshAddress() });
+    for (let i = 0; i < MAX_FAILURES; i++) await expect(change(`guess-${i}`, now + i)).rejects.toMatchObject({ code: 'invalid', errors: [{ code: 'password.wrongCurrent' }] });
+    // the eleventh is refused unchecked, even the right one; so is a sign-in of the account
+    await expect(change(temporaryPassword, now + 20)).rejects.toMatchObject({ reason: 'password.tooManyAttempts', code: 'too_many' });
+    expect(await authenticate(t.db, { email: user.email, password: temporaryPassword, address: freshAddress() }, now + 21)).toMatchObject({ ok: false, reason: 'rate_limited' });
+    expect(await listAudit(t.db, { action: 'auth.sign_in_locked' })).toContainEqual(expect.objectContaining({ actorId: user.id, details: expect.objectContaining({ key: 'account', failures: MAX_FAILURES }) }));
+    // after the lock, the right one changes it
+    const later = now + RETRY_MS + WINDOW_MS + 1;
+    await expect(change(temporaryPassword, later)).resolves.toMatchObject({ sessionVersion: expect.any(Number) });
+  });
+
   it('a token cannot change its creator’s password', async () => {
     const { token } = await createApiToken(t.db, t.labManagers.get('GZ-009')!, { name: 'LIS', scopes: ['read'] });
     const viaToken = (await actorForApiToken(t.db, token))!;

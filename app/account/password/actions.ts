@@ -1,8 +1,10 @@
 'use server';
+import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { getDb } from '@/db/client';
 import { currentActor, signIn } from '@/lib/auth';
 import { safeNextPath } from '@/lib/auth/redirect';
+import { clientAddressOf } from '@/lib/auth/client-address';
 import { formObject, formOf, type ActionState } from '@/lib/actions';
 import { isAppError } from '@/lib/errors';
 import { HOME_BY_ROLE } from '@/lib/navigation';
@@ -16,7 +18,8 @@ export async function changePasswordAction(_prev: ActionState, form: FormData): 
   if (!actor) return { ok: false, code: 'unauthenticated', message: 'Sign in required' };
   const input = formObject(form);
   try {
-    await changeOwnPassword(getDb(), actor, input);
+    // the address the production server resolved (TRUSTED_PROXIES), as the sign-in reads it
+    await changeOwnPassword(getDb(), actor, input, Date.now(), { address: clientAddressOf(await headers()) });
   } catch (e) {
     if (isAppError(e)) return { ok: false, code: e.code, message: e.message, errors: e.errors };
     throw e;
