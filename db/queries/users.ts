@@ -141,6 +141,15 @@ export async function updateUserRow(
   await db.update(users).set({ ...v, updatedAt: now }).where(eq(users.id, id));
 }
 
+/** End every session of these accounts, or of the accounts of a lab, signed so far (their session
+ * version rises): a deactivation, so that a reactivation does not revive a session signed before it. */
+export async function endSessions(db: Conn, of: { userId: number } | { labId: number }): Promise<void> {
+  await db
+    .update(users)
+    .set({ sessionVersion: sql`${users.sessionVersion} + 1` })
+    .where('userId' in of ? eq(users.id, of.userId) : eq(users.labId, of.labId));
+}
+
 /** Revoke every live token of a user (deactivation); returns how many were revoked. */
 export async function revokeTokensOfUser(db: Conn, userId: number, now: number): Promise<number> {
   return affectedRows(await db

@@ -4,6 +4,7 @@ import type { Conn, DB } from '@/db/client';
 import { laboratories } from '@/db/schema';
 import { findRegionByCode } from '@/db/queries/regions';
 import { findLabByCode, updateLabRow } from '@/db/queries/labs';
+import { endSessions } from '@/db/queries/users';
 import { insertAudit } from '@/db/queries/audit';
 import { fieldChanges } from './audit';
 import { snapshotEntity } from '@/db/queries/versions';
@@ -76,7 +77,7 @@ export async function updateLab(db: DB, actor: Actor, input: unknown) {
 }
 
 /** Deactivate or reactivate a laboratory (with a reason). Its managers cannot sign in, and its API
- * tokens stop working, while it is inactive; its history stays. */
+ * tokens stop working, while it is inactive (their sessions of before end); its history stays. */
 export async function setLabActive(db: DB, actor: Actor, input: unknown) {
   if (!can(actor, 'lab.manage')) throw new AppError('lab.regulatorOnly');
   const parsed = labActiveInput.safeParse(input);
@@ -88,6 +89,8 @@ export async function setLabActive(db: DB, actor: Actor, input: unknown) {
     const now = Date.now();
     await snapshotEntity(tx, 'lab', lab.id, lab, actor.userId, reason, now);
     await updateLabRow(tx, lab.id, { active }, now);
+    // its managers' sessions end (a reactivation does not revive them); its tokens resume with it
+    if (!active) await endSessions(tx, { labId: lab.id });
     await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,

@@ -9,7 +9,7 @@ import { findLabByCode } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
 import { fieldChanges } from './audit';
 import { snapshotEntity } from '@/db/queries/versions';
-import { findPasswordRow, findUserIdByEmail, findUserScope, revokeTokensOfUser, setUserPassword, updateUserRow } from '@/db/queries/users';
+import { endSessions, findPasswordRow, findUserIdByEmail, findUserScope, revokeTokensOfUser, setUserPassword, updateUserRow } from '@/db/queries/users';
 import { countLiveTokensOfUser } from '@/db/queries/tokens';
 import { eq } from 'drizzle-orm';
 import { can, type Actor } from '@/lib/auth/core';
@@ -168,8 +168,8 @@ export async function updateUser(db: DB, actor: Actor, input: unknown) {
 }
 
 /** Deactivate or reactivate an account (with a reason). Deactivation takes effect at once: sign-in
- * is refused, existing sessions resolve to no one, and the account's API tokens are revoked (so a
- * later reactivation does not revive credentials that may have leaked meanwhile). */
+ * is refused, existing sessions end and the account's API tokens are revoked (so a later
+ * reactivation does not revive credentials that may have leaked meanwhile). */
 export async function setUserActive(db: DB, actor: Actor, input: unknown) {
   if (!can(actor, 'labUser.manage') && !can(actor, 'regulator.manage')) throw new AppError('account.manageNotAllowed');
   const parsed = userActiveInput.safeParse(input);
@@ -183,6 +183,7 @@ export async function setUserActive(db: DB, actor: Actor, input: unknown) {
     await snapshotEntity(tx, 'user', user.id, user, actor.userId, reason, now);
     await updateUserRow(tx, user.id, { active, deactivatedAt: active ? null : now }, now);
     const revokedTokens = active ? 0 : await revokeTokensOfUser(tx, user.id, now);
+    if (!active) await endSessions(tx, { userId: user.id });
     await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,

@@ -8,6 +8,7 @@ import { findActorRowByEmail } from '@/db/queries/actors';
 import { createRegion, updateRegion } from '@/lib/services/regions';
 import { createLab, setLabActive, updateLab } from '@/lib/services/labs';
 import { updateAnalyte } from '@/lib/services/catalogue';
+import { findPasswordRow } from '@/db/queries/users';
 import { findRegionByCode } from '@/db/queries/regions';
 import { findLabByCode, listLabs } from '@/db/queries/labs';
 import { findAnalyteByCode } from '@/db/queries/analytes';
@@ -150,6 +151,8 @@ describe('laboratories', () => {
   });
 
   it('deactivating a lab keeps it (and its history), stops its managers, and reactivating restores them', async () => {
+    const managerId = t.labManagers.get('GZ-002')!.userId;
+    const signed = (await findPasswordRow(t.db, managerId))!.sessionVersion;
     await setLabActive(t.db, t.regulators.gd, { code: 'GZ-002', active: false, reason: 'closed for renovation' });
     const { lab } = (await findLabByCode(t.db, 'GZ-002'))!;
     expect(lab.active).toBe(false);
@@ -158,6 +161,9 @@ describe('laboratories', () => {
     expect((await listLabs(t.db, { scope: scopeOf(t.regulators.gd) })).some((l) => l.code === 'GZ-002')).toBe(true);
     await setLabActive(t.db, t.regulators.gd, { code: 'GZ-002', active: true, reason: 'reopened' });
     expect(await actorForUserId(t.db, t.labManagers.get('GZ-002')!.userId)).not.toBeNull();
+    // a session signed before the deactivation stays ended; a new sign-in works
+    expect(await actorForUserId(t.db, managerId, signed)).toBeNull();
+    expect(await actorForUserId(t.db, managerId, signed + 1)).not.toBeNull();
     expect((await listAudit(t.db, { labIds: [lab.id] })).map((a) => a.action)).toEqual(expect.arrayContaining(['lab.deactivate', 'lab.reactivate']));
     expect(await listEntityVersions(t.db, 'lab', lab.id)).toHaveLength(2);
   });

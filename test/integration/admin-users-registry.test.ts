@@ -1,5 +1,6 @@
 // Accounts (regulators by the admin, lab managers by regulators) and the institution registry
 // import: jurisdiction refusals, history without password hashes, validate-everything-then-commit.
+import { findPasswordRow } from '@/db/queries/users';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededTestDb, type TestDb } from '../support/db';
 import { scopeOf, type Actor } from '@/lib/auth/core';
@@ -121,10 +122,14 @@ describe('lab-manager accounts (regulator)', () => {
 
   it('deactivation and reactivation are recorded with their reason', async () => {
     const id = await idOf('manager.sz-004@demo.labqc');
+    const signed = (await findPasswordRow(t.db, id))!.sessionVersion;
     await setUserActive(t.db, t.regulators.sz, { id, active: false, reason: 'left the hospital' });
     expect(await actorForUserId(t.db, id)).toBeNull();
     await setUserActive(t.db, t.regulators.sz, { id, active: true, reason: 'returned' });
     expect(await actorForUserId(t.db, id)).not.toBeNull();
+    // a session signed before the deactivation is not revived by the reactivation
+    expect(await actorForUserId(t.db, id, signed)).toBeNull();
+    expect(await actorForUserId(t.db, id, signed + 1)).not.toBeNull();
     expect((await listEntityVersions(t.db, 'user', id)).map((v) => v.reason)).toEqual(['returned', 'left the hospital']);
   });
 });
