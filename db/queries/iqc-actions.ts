@@ -59,7 +59,7 @@ export async function pageCorrectiveActions(db: Conn, scope: DataScope, f: { lab
     f.status ? eq(correctiveActions.status, f.status) : undefined,
     textFilter(req.q, [analytes.code, correctiveActions.cause, correctiveActions.action]),
   );
-  const sorts: Record<ActionSort, unknown[]> = { opened: [correctiveActions.openedAt, correctiveActions.id], status: [correctiveActions.status, correctiveActions.openedAt] };
+  const sorts: Record<ActionSort, unknown[]> = { opened: [correctiveActions.openedAt, correctiveActions.id], status: [correctiveActions.status, correctiveActions.openedAt, correctiveActions.id] };
   return pageOf(actionsWhere(db, cond), actionCols, sorts, req);
 }
 

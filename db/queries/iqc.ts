@@ -262,7 +262,7 @@ export async function violationsOfRuns(db: Conn, runIds: number[]) {
   return out;
 }
 
-/** The latest run per analyte × instrument of a lab with open corrective actions (dashboard). */
+/** The latest run per analyte × instrument of a lab, and its open corrective actions per analyte × instrument (dashboard). */
 export async function dashboardRows(db: Conn, labId: number) {
   // run counts from the daily aggregates (db/queries/daily-iqc.ts), the latest run by index
   const latest = await rawAll<{ analyteId: number; instrument: string; status: RunStatus; measuredAt: number; runs: number }>(db, sql`
@@ -273,8 +273,11 @@ export async function dashboardRows(db: Conn, labId: number) {
       SELECT x.id FROM iqc_runs x INDEXED BY iqc_runs_series_time_idx
       WHERE x.lab_id = ${labId} AND x.analyte_id = s.analyte_id AND x.instrument = s.instrument
       ORDER BY x.measured_at DESC, x.id ASC LIMIT 1)`);
-  const open = await rawAll<{ analyteId: number; n: number }>(db, sql`
-    SELECT analyte_id AS analyteId, count(*) AS n FROM corrective_actions WHERE lab_id = ${labId} AND status = 'open' GROUP BY analyte_id`);
+  // per analyte × instrument, as the rows: an action belongs to its run's instrument
+  const open = await rawAll<{ analyteId: number; instrument: string; n: number }>(db, sql`
+    SELECT ca.analyte_id AS analyteId, u.instrument, count(*) AS n
+    FROM corrective_actions ca JOIN iqc_runs u ON u.id = ca.run_id AND u.lab_id = ca.lab_id
+    WHERE ca.lab_id = ${labId} AND ca.status = 'open' GROUP BY ca.analyte_id, u.instrument`);
   return { latest, open };
 }
 

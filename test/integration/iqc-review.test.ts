@@ -284,6 +284,24 @@ describe('dashboard, chart and summary', () => {
     expect(d.openActions.length).toBe(d.counts.open);
   });
 
+  it("each instrument's row counts its own open corrective actions; days since QC are calendar days in China time", async () => {
+    const manager = t.labManagers.get('GZ-003')!;
+    for (const instrument of ['TP-A', 'TP-B']) {
+      for (const level of ['1', '2']) await setManufacturerTarget(t.db, manager, { analyte: 'TP', level, lot: `TP${level}-${instrument}`, instrument, mean: 70, sd: 1, effectiveFrom: NOW - 30 * DAY }, NOW - 30 * DAY);
+    }
+    // NOW is 12:00 in Shanghai: A ran at 23:30 yesterday (12.5 h ago) and broke 1-3s; B ran at 01:00 today, in control
+    const row = (instrument: string, level: string, value: number, when: number) => ({ analyte: 'TP', level, lot: `TP${level}-${instrument}`, instrument, value, measuredAt: new Date(when).toISOString() });
+    const yesterdayLate = NOW - 12.5 * HOUR;
+    const todayEarly = NOW - 11 * HOUR;
+    await ingestResults(t.db, manager, { results: [row('TP-A', '1', 74, yesterdayLate), row('TP-A', '2', 70, yesterdayLate)] }, { source: 'manual', now: NOW });
+    await ingestResults(t.db, manager, { results: [row('TP-B', '1', 70, todayEarly), row('TP-B', '2', 70.5, todayEarly)] }, { source: 'manual', now: NOW });
+    const d = await labDashboard(t.db, manager, null, NOW);
+    const tp = (instrument: string) => d.rows.find((r) => r.analyte === 'TP' && r.instrument === instrument)!;
+    expect(tp('TP-A')).toMatchObject({ light: 'red', openActions: 1, daysSince: 1 });
+    expect(tp('TP-B')).toMatchObject({ light: 'green', openActions: 0, daysSince: 0 });
+    expect(d.counts).toMatchObject({ open: 1, daysSinceLastQc: 0 });
+  });
+
   it('the chart has one panel per level with targets, verdict, rule names and the corrective action of each point', async () => {
     const c = await chartData(t.db, lab1, { analyte: 'glu', from: '2026-07-01', to: '2026-11-25' }, NOW);
     expect(c.panels.map((p) => p.level)).toEqual(['1', '2']);

@@ -16,7 +16,7 @@ import {
 } from '@/db/queries/iqc';
 import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
-import { DAY_MS } from '@/lib/calendar';
+import { DAY_MS, dayOf, startOfDay } from '@/lib/calendar';
 import { ACTION_SORTS, pageCorrectiveActions, type ActionSort } from '@/db/queries/lists';
 import type { PageRequest } from '@/db/queries/paging';
 export { ACTION_SORTS };
@@ -41,11 +41,17 @@ export async function resolveReadableLab(db: DB, actor: Actor, labCode?: string 
 export type TrafficLight = 'green' | 'amber' | 'red' | 'grey';
 const LIGHT: Record<string, TrafficLight> = { accepted: 'green', warning: 'amber', rejected: 'red', no_target: 'grey', excluded: 'grey' };
 
+/** Calendar days (China time, as every day of the app) from `at`'s day to `now`'s: 0 when QC ran
+ * today, 1 when it last ran yesterday at any hour. */
+function calendarDaysSince(at: number, now: number): number {
+  return Math.max(0, Math.round((startOfDay(dayOf(now)) - startOfDay(dayOf(at))) / DAY_MS));
+}
+
 /** Traffic-light table (last run per analyte × instrument), open corrective actions, and counts. */
 export async function labDashboard(db: DB, actor: Actor, labCode?: string | null, now = Date.now()) {
   const scope = await resolveReadableLab(db, actor, labCode);
   const { latest, open } = await dashboardRows(db, scope.labId);
-  const openBy = new Map(open.map((o) => [o.analyteId, o.n]));
+  const openBy = new Map(open.map((o) => [`${o.analyteId}\u0000${o.instrument}`, o.n]));
   const names = new Map((await listAnalytes(db)).map((a) => [a.id, a]));
   const rows = latest
     .map((r) => {
@@ -59,9 +65,9 @@ export async function labDashboard(db: DB, actor: Actor, labCode?: string | null
         status: r.status,
         light: LIGHT[r.status],
         lastAt: r.measuredAt,
-        daysSince: Math.max(0, Math.floor((now - r.measuredAt) / DAY_MS)),
+        daysSince: calendarDaysSince(r.measuredAt, now),
         runs: r.runs,
-        openActions: openBy.get(r.analyteId) ?? 0,
+        openActions: openBy.get(`${r.analyteId}\u0000${r.instrument}`) ?? 0,
       };
     })
     .sort((x, y) => x.analyte.localeCompare(y.analyte) || x.instrument.localeCompare(y.instrument));
@@ -76,7 +82,7 @@ export async function labDashboard(db: DB, actor: Actor, labCode?: string | null
       red: rows.filter((r) => r.light === 'red').length,
       amber: rows.filter((r) => r.light === 'amber').length,
       open: open.reduce((n, o) => n + o.n, 0),
-      daysSinceLastQc: lastQcAt === null ? null : Math.max(0, Math.floor((now - lastQcAt) / DAY_MS)),
+      daysSinceLastQc: lastQcAt === null ? null : calendarDaysSince(lastQcAt, now),
     },
   };
 }
