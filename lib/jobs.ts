@@ -53,7 +53,10 @@ export const JOBS = {
   'verify.recordMisses': async (db: DB, actor: Actor, input: { codes: string[]; at: number }) => await recordLocalCodeMisses(db, actor.userId, input.codes, input.at),
   /** `GET /api/v1/iqc/results`: up to 50,000 results (a year of a large lab is sorted for them),
    * answered as the JSON the route sends, in UTF-8 bytes */
-  'iqc.readResults': async (db: DB, actor: Actor, input: ResultsQuery) => jsonBytes(await resultsForApiView(db, actor, input)),
+  'iqc.readResults': async (db: DB, actor: Actor, input: ResultsQuery) => {
+    const { results, next } = await resultsForApiView(db, actor, input);
+    return { body: jsonBytes(results), next };
+  },
   /** a whole evaluated round as CSV (a province's round: hundreds of thousands of results), in UTF-8
    * bytes with a byte-order mark (for spreadsheet programs) */
   'eqa.exportRound': async (db: DB, actor: Actor, input: { roundCode: string }) => utf8Bytes('\uFEFF' + (await roundCsv(db, actor, input))),

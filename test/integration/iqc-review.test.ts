@@ -407,11 +407,34 @@ describe('reading another lab', () => {
     expect(lots.find((l) => l.lot === 'G1-NEXT')).toMatchObject({ mean: null, source: null });
   });
 
+  it('the results API pages by time: limit= results at most, never a time split across pages, the next page from x-next-cursor; none lost or repeated', async () => {
+    const q = { analyte: 'GLU', from: '2026-07-01', to: '2026-11-25' };
+    const { results: whole } = await resultsForApiView(t.db, lab1, q, NOW);
+    expect(whole.length).toBeGreaterThan(6);
+    const pages: (typeof whole)[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof resultsForApiView>> = await resultsForApiView(t.db, lab1, { ...q, limit: '3', ...(cursor ? { cursor } : {}) }, NOW);
+      expect(page.results.length).toBeLessThanOrEqual(3);
+      expect(page.results.length).toBeGreaterThan(0);
+      pages.push(page.results);
+      if (page.next) expect(page.results.every((r) => Date.parse(r.measuredAt) < Number(page.next))).toBe(true);
+      cursor = page.next;
+    } while (cursor);
+    expect(pages.flat()).toEqual(whole);
+    // the levels of a run measured at one time stay on one page
+    for (const [i, page] of pages.entries()) if (i > 0) expect(page[0].measuredAt).not.toBe(pages[i - 1].at(-1)!.measuredAt);
+    for (const bad of [{ limit: '0' }, { limit: '50001' }, { limit: 'x' }, { cursor: 'abc' }, { cursor: '1.5' }, { cursor: '99999999999999999999' }]) {
+      expect((await appError(async () => await resultsForApiView(t.db, lab1, { ...q, ...bad }, NOW))).status, JSON.stringify(bad)).toBe(422);
+    }
+  });
+
   it('the results API filters by analyte and dates; a regulator adds lab=', async () => {
-    const mine = await resultsForApiView(t.db, lab1, { analyte: 'GLU', from: '2026-11-01', to: '2026-11-25' }, NOW);
+    const { results: mine, next } = await resultsForApiView(t.db, lab1, { analyte: 'GLU', from: '2026-11-01', to: '2026-11-25' }, NOW);
     expect(mine.length).toBeGreaterThan(0);
+    expect(next).toBeNull();
     expect(mine.every((r) => r.analyte === 'GLU' && r.measuredAt >= '2026-10-31T16:00')).toBe(true);
-    expect(await resultsForApiView(t.db, t.regulators.gd, { lab: 'GZ-001', analyte: 'GLU', from: '2026-11-01' }, NOW)).toEqual(mine);
+    expect((await resultsForApiView(t.db, t.regulators.gd, { lab: 'GZ-001', analyte: 'GLU', from: '2026-11-01' }, NOW)).results).toEqual(mine);
     expect((await appError(async () => await resultsForApiView(t.db, lab1, { analyte: 'NOPE' }, NOW))).status).toBe(422);
     expect((await appError(async () => await resultsForApiView(t.db, t.regulators.zj, { lab: 'GZ-001' }, NOW))).status).toBe(403);
   });

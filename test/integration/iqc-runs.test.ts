@@ -540,7 +540,7 @@ describe('excluding a single result', () => {
       [['1', true, 'control vial left open'], ['2', false, undefined]],
       [['1', false, undefined], ['2', false, undefined]],
     ]);
-    const apiResults = (await resultsForApiView(t.db, lab, q, NOW)).filter((r) => r.instrument === 'E1');
+    const apiResults = (await resultsForApiView(t.db, lab, q, NOW)).results.filter((r) => r.instrument === 'E1');
     expect(apiResults.filter((r) => 'excluded' in r)).toEqual([expect.objectContaining({ runId: r1, level: '1', excluded: true, excludedReason: 'control vial left open' })]);
     expect(apiResults).toHaveLength(4);
 

@@ -202,10 +202,11 @@ describe('lanes: long runs never wait behind imports, audit rows go first', () =
     let importsDone = 0;
     imports.forEach((p) => void p.then(() => importsDone++));
     const q = { lab: null, analyte: 'K', from: iso(BASE - 86_400_000).slice(0, 10), to: iso(BASE + 86_400_000).slice(0, 10) };
-    const json = await runOnPool(pool, 'iqc.readResults', lab(a, readerCode), q);
+    const read = await runOnPool(pool, 'iqc.readResults', lab(a, readerCode), q);
     expect(importsDone).toBe(0); // not queued behind the imports (2 import workers, 4 jobs)
-    expect(answer(json)).toEqual(answer(await executeJob(a.db, 'iqc.readResults', lab(a, readerCode), q)));
-    expect((answer(json) as { lot: string }[]).filter((r) => r.lot.startsWith('RD-'))).toHaveLength(4);
+    expect(answer(read.body)).toEqual(answer((await executeJob(a.db, 'iqc.readResults', lab(a, readerCode), q)).body));
+    expect(read.next).toBeNull();
+    expect((answer(read.body) as { lot: string }[]).filter((r) => r.lot.startsWith('RD-'))).toHaveLength(4);
     const refused = await caught(runOnPool(pool, 'iqc.readResults', lab(a, readerCode), { ...q, from: 'yesterday' }));
     expect(errorBody(refused)).toEqual(errorBody(await caught(executeJob(a.db, 'iqc.readResults', lab(a, readerCode), { ...q, from: 'yesterday' }))));
     expect(errorBody(refused).status).toBe(422);

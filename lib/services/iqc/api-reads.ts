@@ -140,19 +140,46 @@ export interface ResultsQuery {
   analyte?: string | null;
   from?: string | null;
   to?: string | null;
+  limit?: string | null;
+  cursor?: string | null;
 }
 
-/** `GET /api/v1/iqc/results?analyte=&from=&to=[&lab=]`: results with their run verdicts (default:
- * the last 30 days; at most 50,000 rows). */
+/** Most results `GET /api/v1/iqc/results` answers at once; the rest follow a cursor. */
+export const RESULTS_MAX = 50_000;
+
+/**
+ * `GET /api/v1/iqc/results?analyte=&from=&to=[&lab=][&limit=][&cursor=]`: results with their run
+ * verdicts in time order (default: the last 30 days), at most `limit` (default and max 50,000).
+ * A page ends before the first time it cannot hold whole, and `next` (else null) is that time in
+ * milliseconds: the next page is the same query with `cursor=` it (never a result twice or lost,
+ * whatever the order within a time).
+ */
 export async function resultsForApiView(db: DB, actor: Actor, q: ResultsQuery, now = Date.now()) {
   const scope = await resolveReadableLab(db, actor, q.lab);
   const { from, to, analyteId, errors } = await apiQuery(db, q, now);
+  const limit = q.limit ? Number(q.limit) : RESULTS_MAX;
+  if (!Number.isInteger(limit) || limit < 1 || limit > RESULTS_MAX) errors.push(fieldError('iqc.limitRange', { max: RESULTS_MAX }, 'limit'));
+  const cursor = q.cursor ? Number(q.cursor) : undefined;
+  if (cursor !== undefined && (!/^\d+$/.test(q.cursor!) || !Number.isSafeInteger(cursor))) errors.push(fieldError('iqc.badCursor', {}, 'cursor'));
   if (errors.length) throw new AppError('iqc.invalidQuery', {}, errors);
-  return (await resultsForApi(db, scope.labId, from, to, analyteId)).map(({ category, signal, excluded, excludedReason, ...r }) => ({
-    ...r,
-    ...valueFields({ value: r.value, category, signal }),
-    instrument: r.instrument || undefined,
-    measuredAt: new Date(r.measuredAt).toISOString(),
-    ...exclusionFields({ excluded, excludedReason }),
-  }));
+  const start = Math.max(from, cursor ?? from);
+  let rows = await resultsForApi(db, scope.labId, start, to, analyteId, limit + 1);
+  let next: string | null = null;
+  if (rows.length > limit) {
+    const cut = rows[limit].measuredAt;
+    rows = rows.filter((r) => r.measuredAt < cut);
+    // more results at one time than a page holds (never from an instrument): that time whole
+    if (!rows.length) rows = await resultsForApi(db, scope.labId, cut, cut + 1, analyteId, Number.MAX_SAFE_INTEGER);
+    next = String(rows.length && rows.at(-1)!.measuredAt === cut ? cut + 1 : cut);
+  }
+  return {
+    results: rows.map(({ category, signal, excluded, excludedReason, ...r }) => ({
+      ...r,
+      ...valueFields({ value: r.value, category, signal }),
+      instrument: r.instrument || undefined,
+      measuredAt: new Date(r.measuredAt).toISOString(),
+      ...exclusionFields({ excluded, excludedReason }),
+    })),
+    next,
+  };
 }

@@ -11,9 +11,18 @@ export const dynamic = 'force-dynamic';
 // the body is read here; parsing, validation, the write and the answer's JSON run in a job worker (lib/jobs.ts)
 export const POST = withActor(async (req, actor) => json(await runJob('iqc.post', actor, await readPostedResults(getDb(), actor, req)), 201));
 
-// up to 50,000 results: read and written out as JSON in a job worker, sent from here
+// up to 50,000 results: read and written out as JSON in a job worker, sent from here; the next page
+// (`cursor=`) named in x-next-cursor and a Link header, as /iqc/runs does
 export const GET = withActor(async (req, actor) => {
-  return json(await runJob('iqc.readResults', actor, requestQuery(req, ['lab', 'analyte', 'from', 'to'])), 200);
+  const { body, next } = await runJob('iqc.readResults', actor, requestQuery(req, ['lab', 'analyte', 'from', 'to', 'limit', 'cursor']));
+  const res = json(body, 200);
+  if (next) {
+    const url = new URL(req.url);
+    url.searchParams.set('cursor', next);
+    res.headers.set('x-next-cursor', next);
+    res.headers.set('link', `<${url.pathname}${url.search}>; rel="next"`);
+  }
+  return res;
 });
 
 const json = (bytes: Uint8Array, status: number) => new Response(bytes as Uint8Array<ArrayBuffer>, { status, headers: { 'content-type': 'application/json' } });
