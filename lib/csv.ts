@@ -14,7 +14,7 @@ export interface CsvRow {
 
 /**
  * Parse a CSV text with a header row. Refuses (AppError 'invalid' or 'too_large'): an empty file,
- * a file over MAX_CSV_BYTES, missing required columns, malformed quoting, lines with more values than
+ * a file over MAX_CSV_BYTES, missing required columns, a column named twice, malformed quoting, lines with more values than
  * the header has columns. Column names are matched case-insensitively with surrounding spaces
  * ignored; a UTF-8 BOM is accepted (Excel writes one). `columns` names the columns of a text that
  * has no header line.
@@ -37,6 +37,9 @@ export function parseCsv(text: string, requiredColumns: readonly string[], opts:
   // `columns`: a text without a header line, every line data (numbered as written)
   const [head, ...data] = opts.columns ? [[...opts.columns], ...records] : records;
   const header = (head ?? []).map((h) => h.trim().toLowerCase());
+  // a column named twice would be read from its last copy, the other silently dropped
+  const twice = [...new Set(header.filter((h, i) => h && header.indexOf(h) !== i))];
+  if (twice.length) throw new AppError('file.columnsTwice', {}, twice.map((c) => fieldError('file.columnTwice', { column: c }, c, 1)));
   const missing = requiredColumns.filter((c) => !header.includes(c));
   if (missing.length) throw new AppError('file.missingColumns', {}, missing.map((c) => fieldError('file.missingColumn', { column: c }, c, 1)));
   if (!data.length) throw new AppError('file.noRows', {}, [fieldError('file.noRowsAfterHeader', {}, '(file)', 2)]);

@@ -37,6 +37,8 @@ export const REASONS = {
   'file.unknownEncoding': 'invalid',
   'file.empty': 'invalid',
   'file.notCsv': 'invalid',
+  'file.columnsTwice': 'invalid',
+  'file.columnTwice': 'invalid',
   'file.missingColumns': 'invalid',
   'file.missingColumn': 'invalid',
   'file.noRows': 'invalid',

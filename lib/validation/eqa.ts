@@ -181,7 +181,8 @@ export type RoundInput = z.infer<typeof roundInput>;
 
 /** One submitted result (a JSON array element or a CSV line). */
 export const submissionRow = z.object({
-  sample: z.string({ error: 'Required' }).trim().min(1, 'Required').max(40),
+  // NCCL samples are numbered (202611): a JSON number names the sample as its CSV text does
+  sample: z.preprocess((v) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? String(v) : v), z.string({ error: 'Required' }).trim().min(1, 'Required').max(40)),
   analyte: z.string({ error: 'Required' }).trim().min(1, 'Required').max(20),
   /** a number for quantitative items, a category code for the others: read per item by readItemValue
    * (lib/catalogue/kinds.ts) once the analyte is known */

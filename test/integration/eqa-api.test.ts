@@ -485,6 +485,33 @@ describe('a submission names only the caller\'s own lab', () => {
     expect(await stored()).toEqual([4.1]);
   });
 
+  it('a lab named by a row, a CSV column or as a list is the caller\'s own or refused; nothing is stored as the caller\'s', async () => {
+    const row = { sample: 'S1', analyte: 'K', value: 4.3 };
+    for (const [body, type, expected] of [
+      [{ results: [{ ...row, lab: 'GZ-002' }] }, 'application/json', [403, 'eqa.ownLabOnly']],
+      ['lab,sample,analyte,value\nGZ-002,S1,K,4.3\n', 'text/csv', [403, 'eqa.ownLabOnly']],
+      [{ lab: ['GZ-002'], results: [row] }, 'application/json', [404, 'lab.notFound']],
+    ] as const) {
+      const r = await post(body, '', type);
+      expect([r.status, r.body.code], JSON.stringify(body)).toEqual(expected);
+    }
+    expect(await stored()).toEqual([]);
+    expect((await post('lab,sample,analyte,value\nGZ-001,S1,K,4.3\n', '', 'text/csv')).status).toBe(201);
+    expect(await stored()).toEqual([4.3]);
+  });
+
+  it('JSON and CSV answer alike: a numbered sample as a JSON number, the source of a CSV sent as TEXT/CSV, a column named twice refused', async () => {
+    await round('OWN', 'OWN-2', { samples: ['202611'] });
+    state.actor = w.labManagers.get('GZ-001')!;
+    const num = await call(submissionsRoute.POST, 'POST', '/eqa/rounds/OWN-2/submissions', { roundCode: 'OWN-2' }, { results: [{ sample: 202611, analyte: 'K', value: 4.4 }] });
+    expect(num.status, JSON.stringify(num.body)).toBe(201);
+    const plain = await post('sample,analyte,value\nS1,K,4.5\n', '', 'TEXT/CSV');
+    expect(plain.status).toBe(201);
+    expect((await sqlRows<{ source: string; value: number }>(w.db, 'SELECT source, value FROM eqa_submissions ORDER BY id')).map((r) => [r.source, r.value])).toEqual([['api', 4.4], ['csv', 4.5]]);
+    const twice = await post('sample,analyte,value,value\nS1,K,4.6,5.2\n', '', 'text/csv');
+    expect([twice.status, twice.body.code, twice.body.errors]).toEqual([422, 'file.columnsTwice', [expect.objectContaining({ row: 1, field: 'value', code: 'file.columnTwice' })]]);
+  });
+
   it('a CSV body is read as CSV whatever the case of its media type, and as application/csv', async () => {
     for (const [type, value] of [['Text/CSV; charset=UTF-8', 4.1], ['application/csv', 4.2]] as const) {
       const r = await post(`sample,analyte,value\nS1,K,${value}\n`, '', type);

@@ -82,13 +82,18 @@ export async function submitPosted(db: DB, actor: Actor, posted: PostedSubmissio
     const json = parseJsonBody(utf8Text(posted.body));
     // a body naming another lab is refused (403) before its rows are looked at, as the IQC API does
     const named = (json as { lab?: unknown } | null)?.lab;
-    await refuseOtherLab(db, actor, typeof named === 'string' ? named : null);
+    await refuseOtherLab(db, actor, labCodeOf(named));
     const parsed = submissionBody.safeParse(json);
     if (!parsed.success) throw new AppError('body.invalid', {}, zodFieldErrors(parsed.error));
     rows = rowsFromJson(parsed.data.results);
   }
-  return await submitResults(db, actor, { roundCode, rows, source: type.includes('csv') ? 'csv' : 'api' });
+  // a lab named by a row or a CSV column is the caller's own too
+  for (const code of new Set(rows.map((r) => labCodeOf((r.values as { lab?: unknown } | null)?.lab)))) await refuseOtherLab(db, actor, code);
+  return await submitResults(db, actor, { roundCode, rows, source: csv ? 'csv' : 'api' });
 }
+
+/** A lab named in a body, as text: a code, or what was given in its place (a list names no lab of ours). */
+const labCodeOf = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v));
 
 /** A lab code a submission names (`?lab=` or the body's `lab`): only the caller's own lab. A client
  * that means another lab must not have its values stored as the caller's own (a 201 for the wrong lab). */
