@@ -17,7 +17,7 @@ import {
 import type { RoundStatus } from '../enums';
 import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
-import { affectedRows, first, stringAgg } from '@/db/dialect';
+import { affectedRows, dialectOf, first, rawAll, stringAgg } from '@/db/dialect';
 
 // ---------------------------------------------------------------------------------------------
 // Schemes
@@ -194,6 +194,17 @@ export async function roundReferenceValues(db: Conn, roundId: number) {
     .from(eqaReferenceValues)
     .innerJoin(eqaSamples, eq(eqaSamples.id, eqaReferenceValues.sampleId))
     .where(eq(eqaSamples.roundId, roundId));
+}
+
+/**
+ * PostgreSQL: a submission's transaction share-locks its round's row and reads the status and times
+ * it has now, so a close (an update of the row) waits for the submissions under way, and the
+ * evaluation after it reads them; a submission that waited for a close sees the round closed.
+ * SQLite: undefined (its write transactions run one at a time already).
+ */
+export async function roundRowForSubmission(tx: Conn, roundId: number): Promise<{ status: RoundStatus; opensAt: number; closesAt: number } | undefined> {
+  if (dialectOf(tx) !== 'pg') return undefined;
+  return first(await rawAll<{ status: RoundStatus; opensAt: number; closesAt: number }>(tx, sql`SELECT status, opens_at AS "opensAt", closes_at AS "closesAt" FROM eqa_rounds WHERE id = ${roundId} FOR SHARE`));
 }
 
 export async function setRoundStatus(db: Conn, roundId: number, status: RoundStatus, extra: { publishedAt?: number; closesAt?: number } = {}) {

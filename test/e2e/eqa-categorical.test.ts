@@ -80,6 +80,18 @@ describe('EQA of a dipstick item: form, evaluation, category chart', () => {
     await page.reload();
     expect(await page.getByTestId('eqa-submit-form').getByLabel('U_PRO U1', { exact: true }).inputValue()).toBe('1+');
     expect(await page.getByTestId('eqa-submission-history').textContent()).toContain('negative');
+    // a cell changed alone is sent alone: the others, left as they showed, are not sent again
+    const again = page.getByTestId('eqa-submit-form');
+    await again.getByLabel('U_PRO U1', { exact: true }).selectOption('2+');
+    await again.getByRole('button', { name: /Save results|保存结果/ }).click();
+    await page.getByTestId('eqa-saved').waitFor();
+    expect(await page.getByTestId('eqa-saved').textContent()).toMatch(/0 new, 1 corrected, 0 unchanged/);
+    // and back, for the evaluation below
+    await page.reload();
+    await page.getByTestId('eqa-submit-form').getByLabel('U_PRO U1', { exact: true }).selectOption(OWN.U1);
+    await page.getByTestId('eqa-submit-form').getByRole('button', { name: /Save results|保存结果/ }).click();
+    await page.getByTestId('eqa-saved').waitFor();
+    expect(await page.getByTestId('eqa-saved').textContent()).toMatch(/0 new, 1 corrected, 0 unchanged/);
     await page.close();
   });
 

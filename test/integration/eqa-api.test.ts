@@ -498,6 +498,8 @@ describe('a submission names only the caller\'s own lab', () => {
     expect(await stored()).toEqual([]);
     expect((await post('lab,sample,analyte,value\nGZ-001,S1,K,4.3\n', '', 'text/csv')).status).toBe(201);
     expect(await stored()).toEqual([4.3]);
+    // its own code in small letters names it too
+    expect((await post({ lab: 'gz-001', results: [{ ...row, value: 4.35 }] }, '?lab=gz-001')).status).toBe(201);
   });
 
   it('JSON and CSV answer alike: a numbered sample as a JSON number, the source of a CSV sent as TEXT/CSV, a column named twice refused', async () => {

@@ -2,7 +2,8 @@
 // validation (JSON and CSV), plausibility warnings, and every refusal.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { createSeededTestDb, fakeActor } from '../support/db';
+import pg from 'pg';
+import { createSeededTestDb, fakeActor, testBackend } from '../support/db';
 import { auditLog, controlLots, eqaSubmissions, laboratories, qcTargets, analytes } from '@/db/schema';
 import { listRounds, closeRound } from '@/lib/services/eqa/rounds';
 import { checkSubmission, rowsFromCsv, submissionTemplateCsv, submitResults } from '@/lib/services/eqa/submissions';
@@ -30,6 +31,23 @@ describe('the submission window', () => {
     ['after the closing time', NOW + 11 * DAY],
   ])('a submission %s is refused with 409 and writes nothing', async (_t, at) => {
     await expect(async () => await submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4 }], at)).rejects.toThrow(expect.objectContaining({ code: 'conflict', status: 409 }));
+    expect(await submissions()).toHaveLength(0);
+  });
+
+  // PostgreSQL only: SQLite's write transactions run one at a time, so a close and a submission never overlap
+  it.skipIf(testBackend !== 'pg')('a submission sent while the round is being closed waits for the close and is refused (an evaluation after the close would miss it)', async () => {
+    const holder = new pg.Client({ connectionString: w.file });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query("UPDATE eqa_rounds SET status = 'closed', closes_at = $1 WHERE code = 'R-1'", [NOW]);
+      const submitting = submitAs(w, 'GZ-001', 'R-1', [{ sample: 'S1', analyte: 'K', value: 4 }], NOW + 1).then(() => 'saved', (e) => e);
+      await new Promise((r) => setTimeout(r, 300));
+      await holder.query('COMMIT');
+      expect(await submitting).toMatchObject({ reason: 'round.closedForSubmissions', status: 409 });
+    } finally {
+      await holder.end();
+    }
     expect(await submissions()).toHaveLength(0);
   });
 

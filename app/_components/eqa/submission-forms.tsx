@@ -81,9 +81,13 @@ export function SubmissionForm({ action, roundCode, samples, analytes, values }:
                 {samples.map((s) => (
                   <td key={s}>
                     <ResultInput name={`v|${s}|${a.code}`} label={`${a.code} ${s}`} options={a.options} defaultValue={values[`${s}|${a.code}`]} />
+                    {/* what the cell showed: a cell left as it was is not sent again (with the row's method) */}
+                    {values[`${s}|${a.code}`] !== undefined && <input type="hidden" name={`o|${s}|${a.code}`} value={String(values[`${s}|${a.code}`])} />}
                   </td>
                 ))}
                 <td>
+                  <input type="hidden" name={`om|${a.code}`} value={a.method} />
+                  <input type="hidden" name={`oi|${a.code}`} value={a.instrument} />
                   <input name={`m|${a.code}`} aria-label={`${a.code} ${t('method')}`} className="input w-32" defaultValue={a.method} />
                 </td>
                 <td>

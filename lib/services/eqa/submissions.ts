@@ -9,6 +9,7 @@ import {
   insertSubmissions,
   isEnrolled,
   labIqcTargets,
+  roundRowForSubmission,
   roundSamples,
   supersedeSubmission,
 } from '@/db/queries/eqa';
@@ -100,7 +101,8 @@ const labCodeOf = (v: unknown): string | null => (v === undefined || v === null 
 async function refuseOtherLab(db: DB, actor: Actor, code: string | null | undefined): Promise<void> {
   const named = code?.trim();
   if (!named) return;
-  const lab = await findLabByCode(db, named);
+  // a code in small letters names the lab, as everywhere
+  const lab = await findLabByCode(db, named) ?? (named.toUpperCase() !== named ? await findLabByCode(db, named.toUpperCase()) : undefined);
   if (!lab) throw new AppError('lab.notFound', { lab: named });
   if (!can(actor, 'eqaSubmission.write', { labId: lab.lab.id })) throw new AppError('eqa.ownLabOnly');
 }
@@ -113,7 +115,9 @@ interface Prepared {
 }
 
 async function prepare(db: Conn, actor: Actor, input: SubmissionInput, now: number): Promise<Prepared> {
-  const r = await loadRound(db, String(input.roundCode ?? ''));
+  const loaded = await loadRound(db, String(input.roundCode ?? ''));
+  const locked = await roundRowForSubmission(db, loaded.round.id);
+  const r = locked ? { ...loaded, round: { ...loaded.round, ...locked } } : loaded;
   const scope = scopeOf(actor);
   const labId = scope.kind === 'lab' ? scope.labId : null;
   if (!labId || !can(actor, 'eqaSubmission.write', { labId })) {

@@ -24,17 +24,25 @@ function save(roundCode: string, rows: RawRow[], source: 'manual' | 'csv', confi
   });
 }
 
-/** The form: one input per sample × analyte named `v|SAMPLE|ANALYTE`, method and instrument per analyte. */
+/** The form: one input per sample × analyte named `v|SAMPLE|ANALYTE`, method and instrument per
+ * analyte. A cell left as it showed (`o|SAMPLE|ANALYTE`) with its analyte's method and instrument
+ * unchanged (`om|`, `oi|`) is not sent: the form shows one method and instrument per analyte, and
+ * sending it again would give every sample that one (a sample measured on another instrument, by the
+ * API or a CSV, would move to another peer group). */
 export async function submitFormAction(_prev: ActionState<SubmitResult>, form: FormData): Promise<ActionState<SubmitResult>> {
   form = formOf(form);
   const roundCode = String(form.get('roundCode') ?? '');
   const rows: RawRow[] = [];
   let line = 0;
+  const text = (k: string) => String(form.get(k) ?? '').trim();
   for (const [k, v] of form.entries()) {
     if (!k.startsWith('v|') || typeof v !== 'string' || v.trim() === '') continue;
     const [, sample, analyte] = k.split('|');
     line++;
-    rows.push({ line, values: { sample, analyte, value: v, method: String(form.get(`m|${analyte}`) ?? ''), instrument: String(form.get(`i|${analyte}`) ?? '') } });
+    const method = text(`m|${analyte}`);
+    const instrument = text(`i|${analyte}`);
+    const untouched = form.has(`o|${sample}|${analyte}`) && v.trim() === text(`o|${sample}|${analyte}`) && method === text(`om|${analyte}`) && instrument === text(`oi|${analyte}`);
+    if (!untouched) rows.push({ line, values: { sample, analyte, value: v, method, instrument } });
   }
   const r = await save(roundCode, rows, 'manual', form.get('confirm') === '1');
   if (r.ok && r.data?.saved) revalidatePath(`/lab/eqa/${encodeURIComponent(roundCode)}`);
