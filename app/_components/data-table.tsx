@@ -88,6 +88,8 @@ export async function DataTable<R>({
   const pages = page && total !== undefined ? Math.max(1, Math.ceil(total / page.size)) : 1;
   const from = page && total ? (page.page - 1) * page.size + 1 : 0;
   const to = page && total !== undefined ? Math.min(total, page.page * page.size) : rows.length;
+  // a page past the last (an old link, a typed ?page=): said so, and "previous" leads to the last page
+  const pastEnd = !!page && total !== undefined && !more && page.page > pages;
   const sortLink = (c: Column<R>) => {
     if (!page || !c.sort) return c.header;
     const active = page.sort === c.sort;
@@ -146,10 +148,10 @@ export async function DataTable<R>({
       )}
       {page && total !== undefined && total > 0 && (
         <nav className="mt-2 flex items-center justify-between text-sm text-slate-600" aria-label={t('pageOf', { page: page.page, pages })} data-testid={testId ? `${testId}-pager` : undefined}>
-          <span data-testid={testId ? `${testId}-count` : undefined}>{t(more ? 'shownMore' : 'shown', { from, to, total })}</span>
+          <span data-testid={testId ? `${testId}-count` : undefined}>{pastEnd ? t('pastEnd', { pages, total }) : t(more ? 'shownMore' : 'shown', { from, to, total })}</span>
           <span className="flex items-center gap-2">
             {page.page > 1 ? (
-              <Link href={hrefWith(searchParams, { [`${p}page`]: page.page - 1 })} className="btn-secondary" rel="prev">
+              <Link href={hrefWith(searchParams, { [`${p}page`]: pastEnd ? pages : page.page - 1 })} className="btn-secondary" rel="prev">
                 {t('previous')}
               </Link>
             ) : null}

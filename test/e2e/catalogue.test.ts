@@ -23,6 +23,10 @@ describe('catalogue', () => {
     const codes = await page.locator('[data-testid=analyte-list] tbody tr td:first-child').allTextContents();
     expect(codes.map((c) => c.trim())).toEqual(['ABO_FWD', 'ABO_REV', 'RHD']);
     await expect(page.getByTestId('analyte-list').textContent()).resolves.toContain('A · B · AB · O');
+    // a page past the last says so, and "previous" leads to the last page
+    await page.goto(`${baseUrl}/admin/analytes?kind=nominal&page=1e400`);
+    await expect(page.getByTestId('analyte-list-count').textContent()).resolves.toBe('Past the last page: 3 in 1 pages');
+    await expect(page.getByTestId('analyte-list-pager').locator('a[rel=prev]').getAttribute('href')).resolves.toMatch(/[?&]page=1(&|$)/);
     await page.close();
   });
 
