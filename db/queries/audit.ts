@@ -60,6 +60,12 @@ export interface AuditFilter {
   limit?: number;
 }
 
+/** When the latest row of `action` was written, or null (audit_action_idx). */
+export async function latestAuditAt(db: Conn, action: string): Promise<number | null> {
+  const [row] = await db.select({ at: auditLog.at }).from(auditLog).where(eq(auditLog.action, action)).orderBy(desc(auditLog.at)).limit(1);
+  return row?.at ?? null;
+}
+
 export async function listAudit(db: Conn, f: AuditFilter = {}) {
   const conds: SQL[] = [];
   if (f.labIds || f.regionIds) {

@@ -8,7 +8,7 @@ import type { SeedContext } from './context';
 import type { Actor } from '@/lib/auth/core';
 import { analyteIdsByCode } from '@/db/queries/analytes';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
-import { computeEligibility } from '@/lib/services/recognition/eligibility';
+import { computeEligibility, runDailyEligibility } from '@/lib/services/recognition/eligibility';
 import { decide, expireCertifications, flagCertifications, type DecisionResult } from '@/lib/services/recognition/decisions';
 import { recognitionQueuePage } from '@/lib/services/recognition/queue';
 import { MAX_PAGE_SIZE, type PageRequest } from '@/db/queries/paging';
@@ -55,7 +55,8 @@ export async function seedRecognition(ctx: SeedContext): Promise<void> {
   await policy(regulators.zj, '330000', addMonths(today, -24), ZJ_LIST, '浙江省检验结果互认项目目录', { validityMonths: 12 });
   await policy(regulators.sz, '440300', addMonths(today, -18), SZ_LIST, '深圳市互认政策：室内质控覆盖率要求提高至 90%', { criteria: { iqcCoveragePercent: 90 } });
 
-  const r = await computeEligibility(db, { now });
+  // the day's eligibility run (claimed: the server's hourly loop does not run it again today)
+  const r = await runDailyEligibility(db, now) ?? await computeEligibility(db, { now });
   log(`recognition: ${r.pairs} lab × test pairs evaluated, ${r.eligible} eligible`);
 
   // approvals: each regulator approves about 70 % of the eligible pairs of its labs, 8 months ago;

@@ -2,9 +2,11 @@
 // started by lib/server/main.ts; in that thread when the worker is not compiled): every WEBHOOK_INTERVAL_MS
 // (default 15 s) send the due outbox rows (lib/services/hospital/webhooks.ts dispatchWebhooks), and
 // every hour (and at start) turn certifications past their validity into `expired`, which queues
-// their webhooks once. Several instances on one database may run it: deliveries are leased.
+// their webhooks once, and start the day's eligibility run if no instance has yet (runDailyEligibility).
+// Several instances on one database may run it: deliveries are leased, the day's run is claimed.
 import type { DB } from '@/db/client';
 import { checkExpiries, dispatchWebhooks } from '@/lib/services/hospital/webhooks';
+import { runDailyEligibility } from '@/lib/services/recognition/eligibility';
 
 /** Start the loop; `keepAlive` keeps the thread alive for it (the dispatcher's own worker thread).
  * Returns its stop: no further round, and resolves once the round under way has ended (a delivery
@@ -21,6 +23,7 @@ export function startWebhookDispatcher(db: DB, opts: { intervalMs?: number; expi
       if (Date.now() - lastExpiry >= expiryEveryMs) {
         lastExpiry = Date.now();
         await checkExpiries(db);
+        await runDailyEligibility(db);
       }
       // drain: a full batch means more may be due
       for (let i = 0; i < 10 && !stopped; i++) {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededTestDb, sqlRows } from '@/test/support/db';
 import { findEligibility } from '@/db/queries/recognition';
-import { computeEligibility, recomputeEligibility } from '@/lib/services/recognition/eligibility';
+import { computeEligibility, recomputeEligibility, runDailyEligibility } from '@/lib/services/recognition/eligibility';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import type { CriterionLine } from '@/db/queries/recognition';
 import { NOW, addControlSeries, addEqa, addGoodEvidence, addIqc, addRejectedRun, alternating, analyteId, labId, type ControlSeries, type Grade } from './recognition-fixtures';
@@ -216,5 +216,39 @@ describe('eligibility criteria (default policy of Guangdong)', () => {
     expect(r.eligible).toBeGreaterThan(0);
     const audit = (await sqlRows<{ n: number }>(w.db, "SELECT count(*) AS n FROM audit_log WHERE action = 'eligibility.compute' AND actor_email = 'regulator.sz@demo.labqc'"))[0];
     expect(audit.n).toBe(1);
+  });
+});
+
+describe("the day's eligibility run (the production server's hourly loop in every instance)", () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await createSeededTestDb();
+    await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2025-01-01', analyteCodes: ['K'], reason: 'list' }, { now: NOW });
+    await addGoodEvidence(w.db, await labId(w.db, 'GZ-001'), await analyteId(w.db, 'K'));
+  });
+  afterAll(() => w.close());
+
+  const DAY = 86_400_000;
+  const stored = async () => (await sqlRows<{ eligible: number | boolean; computedAt: number }>(w.db, 'SELECT eligible, computed_at AS "computedAt" FROM eligibility_results WHERE lab_id = ? AND analyte_id = ?', await labId(w.db, 'GZ-001'), await analyteId(w.db, 'K')))[0];
+
+  it('runs once a day (China time), whichever instance ticks first; several at once run it once', async () => {
+    expect(await runDailyEligibility(w.db, NOW)).toMatchObject({ pairs: expect.any(Number) });
+    expect(await stored()).toMatchObject({ computedAt: NOW });
+    expect(!!(await stored()).eligible).toBe(true);
+    expect(await runDailyEligibility(w.db, NOW + 3_600_000)).toBeNull();
+    // three instances at once on the next day: one runs it
+    const next = NOW + DAY;
+    const runs = await Promise.all([0, 1, 2].map((i) => runDailyEligibility(w.db, next + i)));
+    expect(runs.filter((r) => r !== null)).toHaveLength(1);
+    expect(Number((await stored()).computedAt)).toBeGreaterThanOrEqual(next);
+    const claims = await sqlRows<{ n: number }>(w.db, "SELECT count(*) AS n FROM audit_log WHERE action = 'eligibility.daily'");
+    expect(Number(claims[0].n)).toBe(2);
+  });
+
+  it('so a certified lab whose IQC stopped is no longer eligible on the day its evidence runs out', async () => {
+    const later = NOW + 200 * DAY;
+    expect(await runDailyEligibility(w.db, later)).not.toBeNull();
+    expect(await stored()).toMatchObject({ computedAt: later });
+    expect(!!(await stored()).eligible).toBe(false);
   });
 });

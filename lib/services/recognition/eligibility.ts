@@ -35,7 +35,7 @@
 //   categorical item hold the category's grade where no signal was sent, so their CV would mix
 //   scales.
 import type { DB, Conn } from '@/db/client';
-import { insertAudit } from '@/db/queries/audit';
+import { insertAudit, latestAuditAt } from '@/db/queries/audit';
 import { findRegionByCode, findRegionById } from '@/db/queries/regions';
 import { findLabByCode, findLabScope } from '@/db/queries/labs';
 import {
@@ -304,6 +304,28 @@ export async function recomputeEligibility(db: DB, actor: Actor, input: { region
 }
 
 /** The nightly job for a script or scheduler: expire, then recompute every lab. */
+/**
+ * The day's eligibility run: every lab's verdicts computed again once a day (China time), so that
+ * the review list sees a certified lab whose IQC stopped and the lab's page shows the day's verdict
+ * (the criteria look back from the day they are computed). Started by the production server's hourly
+ * loop (lib/server/webhooks.ts) in every instance: the first to claim the day (an
+ * `eligibility.daily` audit row, written at repeatable read so that two instances claiming at once
+ * conflict and the second finds the first's) runs it; the others, and later ticks, return null.
+ */
+export async function runDailyEligibility(db: DB, now = Date.now()): Promise<ComputeResult | null> {
+  const today = dayOf(now);
+  const claimed = await withTx(db, async (tx) => {
+    const last = await latestAuditAt(tx, DAILY_RUN);
+    if (last !== null && dayOf(last) >= today) return false;
+    await insertAudit(tx, { actorEmail: 'system', action: 'eligibility.daily', entityType: 'eligibility', details: { day: today }, at: now });
+    return true;
+  }, { isolation: 'repeatable read' });
+  return claimed ? await computeEligibility(db, { now }) : null;
+}
+
+/** The audit action that claims a day's eligibility run (the demo seed's own run claims its day). */
+const DAILY_RUN = 'eligibility.daily';
+
 export async function runNightly(db: DB, opts: { now?: number } = {}) {
   const now = opts.now ?? Date.now();
   const expired = await expireCertifications(db, { now });
