@@ -205,11 +205,11 @@ export async function refreshVerdictsBeforeApproval(db: DB, actor: Actor, pairs:
 
 /**
  * A pair's verdict for an approval at `now` (inside the decision's transaction): the stored one when
- * it was computed that day or later, otherwise the lab's verdicts computed again from the evidence of the day
- * and stored, audited as an eligibility run of one lab. Stored verdicts age between runs (IQC
- * coverage and CV look back from the day they were computed; nothing recomputes them nightly), so
- * an approval never rests on a verdict of an earlier day: a lab that stopped its IQC in June is not
- * certified in December on June's evidence. Undefined when the lab has no verdict for the item.
+ * it was computed that day or later, otherwise the lab's verdicts computed again from the evidence of
+ * the day and stored, audited as an eligibility run of one lab. Stored verdicts age between runs (IQC
+ * coverage and CV look back from the day they were computed), so an approval never rests on a
+ * verdict of an earlier day: a lab that stopped its IQC in June is not certified in December on
+ * June's evidence. Undefined when the lab has no verdict for the item.
  */
 export async function verdictOfTheDay(tx: Conn, labId: number, analyteId: number, now: number, actor: Actor) {
   const stored = await findEligibility(tx, labId, analyteId);
