@@ -70,6 +70,9 @@ describe('decisions on recognition', () => {
     expect(cert).toMatchObject({ scope: '广东', validFrom: '2026-01-10', validTo: '2027-01-09', flagged: false });
     expect(await listCertificationEvents(w.db, a.certificationId!)).toEqual([expect.objectContaining({ action: 'approve', fromStatus: null, toStatus: 'active', reason: '符合互认要求', actorId: w.regulators.gd.userId })]);
     expect((await audits('certification.approve'))).toBe(3);
+    // the audit row says what the approval rested on: the verdict's day, the policy version in force
+    const [row] = await sqlRows<{ details: unknown }>(w.db, "SELECT details FROM audit_log WHERE action = 'certification.approve' AND entity_id = ?", String(c.certificationId));
+    expect(typeof row.details === 'string' ? JSON.parse(row.details) : row.details).toMatchObject({ verdict: { computedOn: '2026-06-15', policy: { region: '440000', version: 1 } } });
   });
 
   it('the validity window follows the policy (Zhejiang: 6 months)', async () => {

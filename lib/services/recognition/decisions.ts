@@ -117,7 +117,8 @@ async function applyDecision(
       updatedAt: now,
     });
     await insertCertificationEvent(tx, { certificationId: cert.id, labId: d.labId, analyteId: d.analyteId, action: 'approve', fromStatus: null, toStatus: 'active', effectiveOn, reason: d.reason, actorId: actor.userId, at: now });
-    await audit('approve', cert.id, { from: null, to: 'active', certificateNo, mark, validTo });
+    // what the approval rests on: the verdict's day and the policy version it was computed under
+    await audit('approve', cert.id, { from: null, to: 'active', certificateNo, mark, validTo, verdict: { computedOn: dayOf(verdict.computedAt), policy: policy ? { region: policy.regionCode, version: policy.version } : null } });
     return { action: 'approve', labId: d.labId, analyteId: d.analyteId, certificationId: cert.id, status: 'active', certificateNo, mark, effectiveOn };
   }
 
