@@ -4,6 +4,7 @@
 import type { Conn, DB } from '@/db/client';
 import { insertAudit } from '@/db/queries/audit';
 import { findLabByCode } from '@/db/queries/labs';
+import { labCodeCandidates } from '@/db/queries/public';
 import {
   currentSubmissionsOfLab,
   insertSubmissions,
@@ -101,8 +102,9 @@ const labCodeOf = (v: unknown): string | null => (v === undefined || v === null 
 async function refuseOtherLab(db: DB, actor: Actor, code: string | null | undefined): Promise<void> {
   const named = code?.trim();
   if (!named) return;
-  // a code in small letters names the lab, as everywhere
-  const lab = await findLabByCode(db, named) ?? (named.toUpperCase() !== named ? await findLabByCode(db, named.toUpperCase()) : undefined);
+  // a code in small letters names the lab, as everywhere (labCodeCandidates)
+  let lab: Awaited<ReturnType<typeof findLabByCode>>;
+  for (const c of labCodeCandidates(named)) if (!lab) lab = await findLabByCode(db, c);
   if (!lab) throw new AppError('lab.notFound', { lab: named });
   if (!can(actor, 'eqaSubmission.write', { labId: lab.lab.id })) throw new AppError('eqa.ownLabOnly');
 }

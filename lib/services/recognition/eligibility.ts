@@ -163,24 +163,41 @@ export async function computeEligibility(db: DB, f: { scope?: DataScope; labIds?
   for await (const verdicts of evaluateLabs(db, labs, now)) {
     const batchLabs = Math.min(BATCH, labs.length - at);
     at += batchLabs;
-    const rows = verdicts.map(({ analyteCode: _code, kind: _kind, ...r }) => r);
-    const eligible = rows.filter((r) => r.eligible).length;
-    result.pairs += rows.length;
-    result.eligible += eligible;
-    await withTx(db, async (tx) => {
-      await upsertEligibility(tx, rows);
-      await insertAudit(tx, {
-        actorId: f.actor?.userId ?? null,
-        actorEmail: f.actor?.email ?? 'system',
-        action: 'eligibility.compute',
-        entityType: 'eligibility',
+    const stored = await withTx(db, async (tx) =>
+      await storeVerdicts(tx, verdicts, {
+        actor: f.actor ?? null,
         regionId: f.actor?.regionId ?? null,
-        details: { labs: batchLabs, pairs: rows.length, eligible, withinPath: scope.kind === 'region' ? scope.path : null, ...(f.because ? { before: f.because } : {}) },
+        details: { labs: batchLabs, withinPath: scope.kind === 'region' ? scope.path : null, ...(f.because ? { before: f.because } : {}) },
         at: now,
-      });
-    }, { isolation: 'repeatable read' });
+      }), { isolation: 'repeatable read' });
+    result.pairs += stored.pairs;
+    result.eligible += stored.eligible;
   }
   return result;
+}
+
+/** Store a batch of verdicts in an open transaction, with its `eligibility.compute` audit row (the
+ * batch's pairs and eligible ones beside `details`). */
+async function storeVerdicts(
+  tx: Conn,
+  verdicts: readonly PairVerdict[],
+  audit: { actor: Actor | null; regionId?: number | null; labId?: number; details: Record<string, unknown>; at: number },
+): Promise<{ pairs: number; eligible: number }> {
+  const rows = verdicts.map(({ analyteCode: _code, kind: _kind, ...r }) => r);
+  const eligible = rows.filter((r) => r.eligible).length;
+  await upsertEligibility(tx, rows);
+  const { labs, ...rest } = audit.details;
+  await insertAudit(tx, {
+    actorId: audit.actor?.userId ?? null,
+    actorEmail: audit.actor?.email ?? 'system',
+    action: 'eligibility.compute',
+    entityType: 'eligibility',
+    regionId: audit.regionId ?? null,
+    labId: audit.labId ?? null,
+    details: { labs, pairs: rows.length, eligible, ...rest },
+    at: audit.at,
+  });
+  return { pairs: rows.length, eligible };
 }
 
 /**
@@ -215,20 +232,9 @@ export async function verdictOfTheDay(tx: Conn, labId: number, analyteId: number
   const stored = await findEligibility(tx, labId, analyteId);
   // (a verdict of a later day than `now`: a decision recorded for the past, as the demo seed does)
   if (stored && dayOf(stored.computedAt) >= dayOf(now)) return stored;
-  const rows: Parameters<typeof upsertEligibility>[1] = [];
-  for await (const verdicts of evaluateLabs(tx, await labsWithin(tx, { scope: ALL_DATA, labIds: [labId] }), now)) {
-    for (const { analyteCode: _code, kind: _kind, ...r } of verdicts) rows.push(r);
-  }
-  await upsertEligibility(tx, rows);
-  await insertAudit(tx, {
-    actorId: actor.userId,
-    actorEmail: actor.email,
-    action: 'eligibility.compute',
-    entityType: 'eligibility',
-    labId,
-    details: { labs: 1, pairs: rows.length, eligible: rows.filter((r) => r.eligible).length, before: 'approve', stale: stored ? dayOf(stored.computedAt) : null },
-    at: now,
-  });
+  const verdicts: PairVerdict[] = [];
+  for await (const batch of evaluateLabs(tx, await labsWithin(tx, { scope: ALL_DATA, labIds: [labId] }), now)) verdicts.push(...batch);
+  await storeVerdicts(tx, verdicts, { actor, labId, details: { labs: 1, before: 'approve', stale: stored ? dayOf(stored.computedAt) : null }, at: now });
   return await findEligibility(tx, labId, analyteId);
 }
 
