@@ -119,38 +119,62 @@ export async function labsByCodes(db: Conn, codes: string[]) {
     .where(inArray(laboratories.code, codes));
 }
 
-/** Enrol labs (already enrolled ones stay as they are); returns how many were added. */
+/** Enrol labs (already enrolled ones stay as they are, a withdrawn one starts a new period); returns
+ * how many were added. */
 export async function insertEnrollments(db: Conn, schemeId: number, labIds: number[], at: number): Promise<number> {
   let added = 0;
   for (const labId of labIds) {
+    // the open period's unique index turns a lab enrolled already into no row
     const r = await db.insert(eqaEnrollments).values({ schemeId, labId, enrolledAt: at }).onConflictDoNothing();
     added += affectedRows(r);
   }
   return added;
 }
 
-export async function isEnrolled(db: Conn, schemeId: number, labId: number): Promise<boolean> {
-  return !!first(await db
-    .select({ labId: eqaEnrollments.labId })
-    .from(eqaEnrollments)
-    .where(and(eq(eqaEnrollments.schemeId, schemeId), eq(eqaEnrollments.labId, labId), isNull(eqaEnrollments.withdrawnAt))).limit(1));
+/** End the open period of each lab; returns the codes of those that had one. */
+export async function withdrawEnrollments(db: Conn, schemeId: number, labs: { id: number; code: string }[], at: number): Promise<string[]> {
+  if (!labs.length) return [];
+  const ended = await db
+    .update(eqaEnrollments)
+    .set({ withdrawnAt: at })
+    .where(and(eq(eqaEnrollments.schemeId, schemeId), inArray(eqaEnrollments.labId, labs.map((l) => l.id)), isNull(eqaEnrollments.withdrawnAt)))
+    .returning({ labId: eqaEnrollments.labId });
+  const ids = new Set(ended.map((e) => e.labId));
+  return labs.filter((l) => ids.has(l.id)).map((l) => l.code);
 }
 
 /**
- * Laboratories that take part in a round of the scheme: enrolled before it closed (a lab enrolled
- * later is not a non-submitter of it) and not withdrawn before it opened.
+ * A period of enrolment that spans a round: enrolled before it closed (a lab enrolled later is not a
+ * non-submitter of it) and not withdrawn before it opened (a lab withdrawn while it was open still
+ * takes part: it may submit, and it is scored).
  */
+function spansRound(opensAt: number, closesAt: number): SQL | undefined {
+  return and(
+    sql`${eqaEnrollments.enrolledAt} <= ${closesAt}`,
+    or(isNull(eqaEnrollments.withdrawnAt), sql`${eqaEnrollments.withdrawnAt} > ${opensAt}`),
+  );
+}
+
+/** Whether the lab takes part in a round of the scheme (see spansRound). */
+export async function takesPart(db: Conn, schemeId: number, labId: number, round: { opensAt: number; closesAt: number }): Promise<boolean> {
+  return !!first(await db
+    .select({ labId: eqaEnrollments.labId })
+    .from(eqaEnrollments)
+    .where(and(eq(eqaEnrollments.schemeId, schemeId), eq(eqaEnrollments.labId, labId), spansRound(round.opensAt, round.closesAt))).limit(1));
+}
+
+/** Laboratories that take part in a round of the scheme (see spansRound), read from the scheme's
+ * enrolments (distinct: a lab withdrawn and enrolled again within one round has two periods). */
 export async function participantLabs(db: Conn, schemeId: number, opensAt: number, closesAt: number, scope: DataScope = { kind: 'all' }) {
   return await db
-    .select({ id: laboratories.id, code: laboratories.code, name: laboratories.name, regionPath: regions.path })
+    .selectDistinct({ id: laboratories.id, code: laboratories.code, name: laboratories.name, regionPath: regions.path })
     .from(eqaEnrollments)
     .innerJoin(laboratories, eq(laboratories.id, eqaEnrollments.labId))
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
     .where(
       and(
         eq(eqaEnrollments.schemeId, schemeId),
-        sql`${eqaEnrollments.enrolledAt} <= ${closesAt}`,
-        or(isNull(eqaEnrollments.withdrawnAt), sql`${eqaEnrollments.withdrawnAt} > ${opensAt}`),
+        spansRound(opensAt, closesAt),
         scopeWhere(scope, laboratories.id, regions.path),
       ),
     )
@@ -215,7 +239,7 @@ export async function setRoundStatus(db: Conn, roundId: number, status: RoundSta
 
 /**
  * The rounds a scope sees, as SQL: all; a region subtree sees schemes of regions inside it or
- * enrolling a lab inside it; a lab sees the non-draft rounds of schemes it is enrolled in; none nothing.
+ * enrolling a lab inside it; a lab sees the non-draft rounds it takes part in; none nothing.
  * Also behind the paged rounds list (./lists.ts).
  */
 export function visibilityCondition(scope: DataScope): SQL | undefined {
@@ -231,7 +255,9 @@ export function visibilityCondition(scope: DataScope): SQL | undefined {
     case 'lab':
       return and(
         sql`${eqaRounds.status} <> 'draft'`,
-        sql`exists (select 1 from eqa_enrollments e where e.scheme_id = ${eqaSchemes.id} and e.lab_id = ${scope.labId} and e.withdrawn_at is null)`,
+        // the rounds it takes part in (spansRound): not those before its enrolment, nor after a withdrawal
+        sql`exists (select 1 from eqa_enrollments e where e.scheme_id = ${eqaSchemes.id} and e.lab_id = ${scope.labId}
+                    and e.enrolled_at <= ${eqaRounds.closesAt} and (e.withdrawn_at is null or e.withdrawn_at > ${eqaRounds.opensAt}))`,
       );
     case 'none':
       return scopeWhere(scope, null, null);

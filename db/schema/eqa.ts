@@ -70,7 +70,13 @@ export const eqaEnrollments = sqliteTable(
     enrolledAt: integer('enrolled_at').notNull(),
     withdrawnAt: integer('withdrawn_at'),
   },
-  (t) => [primaryKey({ columns: [t.schemeId, t.labId] }), index('eqa_enrollments_lab_idx').on(t.labId)],
+  // one row per period of participation: a lab withdrawn and enrolled again has two, and a round
+  // counts it as a participant only when one of them spans it; at most one period is open
+  (t) => [
+    primaryKey({ columns: [t.schemeId, t.labId, t.enrolledAt] }),
+    index('eqa_enrollments_lab_idx').on(t.labId),
+    uniqueIndex('eqa_enrollments_open_uq').on(t.schemeId, t.labId).where(sql`withdrawn_at is null`),
+  ],
 );
 
 export const eqaRounds = sqliteTable(

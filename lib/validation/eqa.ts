@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { because } from './errors';
 import { LIMIT_FORMS, PEER_GROUPINGS, SIGMA_PT_SOURCES } from '@/db/enums';
-import { lineText, safeText } from './admin';
+import { lineText, reasonField, safeText } from './admin';
 import { EARLIEST, parseDayOrInstant } from './iqc';
 import { decimal, decimalOrAsIs } from './decimal';
 import { DAY_MS } from '@/lib/calendar';
@@ -134,6 +134,16 @@ export const enrollInput = z.preprocess(
       all: z.literal(true).optional(),
     })
     .refine((e) => (e.labCodes !== undefined) !== (e.all === true), { ...because('scheme.labsOrAll'), path: ['labs'] }),
+);
+
+/** Withdraw laboratories from a scheme: which ones, and why (the audit log keeps it). */
+export const withdrawInput = z.preprocess(
+  aliases({ labs: 'labCodes', scheme: 'schemeCode' }),
+  z.strictObject({
+    schemeCode: z.string().trim().min(1),
+    labCodes: z.array(z.string().trim().min(1)).min(1, 'At least one laboratory').max(20000),
+    reason: reasonField,
+  }),
 );
 
 export const referenceValueInput = z.object({

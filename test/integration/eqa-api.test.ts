@@ -20,6 +20,7 @@ vi.mock('@/db/client', async (importOriginal) => ({
 
 const schemesRoute = await import('@/app/api/v1/eqa/schemes/route');
 const enrolRoute = await import('@/app/api/v1/eqa/schemes/[schemeCode]/enrolments/route');
+const withdrawRoute = await import('@/app/api/v1/eqa/schemes/[schemeCode]/withdrawals/route');
 const roundsRoute = await import('@/app/api/v1/eqa/rounds/route');
 const closeRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/close/route');
 const publishRoute = await import('@/app/api/v1/eqa/rounds/[roundCode]/publish/route');
@@ -126,6 +127,69 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     // a scheme's pass mark per analyte is a percentage
     expect((await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'MINSCORE', name: 'pass mark', analytes: [{ analyte: 'K', minScore: 800 }] })).status).toBe(422);
     expect((await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'MINSCORE', name: 'pass mark', analytes: [{ analyte: 'K', minScore: 100 }] })).status).toBe(201);
+  });
+
+  it('a withdrawal ends the enrolment: later rounds neither count nor show the lab, the round open at the time still does, enrolling again starts a new period', async () => {
+    await scheme('WD', ['GZ-001', 'GZ-002']);
+    const ref = [{ sample: 'S1', analyte: 'K', value: 4.0 }];
+    await round('WD', 'WD-1', { references: ref }); // open from NOW - 10 days to NOW + 10 days
+    const withdraw = (body: unknown) => call(withdrawRoute.POST, 'POST', '/eqa/schemes/WD/withdrawals', { schemeCode: 'WD' }, body);
+    const scored = async (roundCode: string) =>
+      (await sqlRows<{ code: string }>(w.db, `SELECT DISTINCT l.code FROM eqa_analyte_scores s JOIN laboratories l ON l.id = s.lab_id JOIN eqa_rounds r ON r.id = s.round_id
+        WHERE r.code = ? AND s.evaluation_id = (SELECT max(id) FROM eqa_evaluations e WHERE e.round_id = r.id) ORDER BY l.code`, roundCode)).map((r) => r.code);
+    const seenBy = async (lab: string) => {
+      state.actor = w.labManagers.get(lab)!;
+      const list = (await call(roundsRoute.GET, 'GET', '/eqa/rounds', {})).body as { code: string }[];
+      state.actor = w.regulators.gd;
+      return list.map((r) => r.code).filter((c) => c.startsWith('WD-')).sort();
+    };
+
+    // refused, nothing changed: no reason, an unknown lab, a lab outside the region, a lab manager
+    at(NOW - 5 * DAY);
+    for (const body of [{ labs: ['GZ-002'] }, { labs: ['GZ-002'], reason: ' ' }, { labs: [], reason: 'left the scheme' }, { lab: ['GZ-002'], reason: 'left the scheme' }]) {
+      expect((await withdraw(body)).status, JSON.stringify(body)).toBe(422);
+    }
+    expect((await withdraw({ labs: ['NOPE-9'], reason: 'left the scheme' })).status).toBe(422);
+    expect((await withdraw({ labs: ['HZ-001'], reason: 'left the scheme' })).status).toBe(403);
+    state.actor = w.labManagers.get('GZ-002')!;
+    expect((await withdraw({ labs: ['GZ-002'], reason: 'left the scheme' })).status).toBe(403);
+    state.actor = w.regulators.gd;
+    expect(await seenBy('GZ-002')).toEqual(['WD-1']);
+
+    // withdrawn while WD-1 is open: still a participant of it (may submit, is scored)
+    expect(await withdraw({ labs: ['GZ-002', 'GZ-003'], reason: 'left the scheme' })).toEqual({ status: 200, body: { scheme: 'WD', withdrawn: 1, labs: ['GZ-002'] } });
+    expect((await withdraw({ labs: ['GZ-002'], reason: 'again' })).body).toMatchObject({ withdrawn: 0, labs: [] });
+    const audit = await sqlRows<{ details: unknown }>(w.db, "SELECT details FROM audit_log WHERE action = 'eqa.scheme.withdraw'");
+    expect(audit.map((a) => (typeof a.details === 'string' ? JSON.parse(a.details) : a.details))).toEqual([{ labs: ['GZ-002'], reason: 'left the scheme' }]);
+    expect(await submitAs(w, 'GZ-002', 'WD-1', [{ sample: 'S1', analyte: 'K', value: 4.1 }], NOW - 4 * DAY)).toMatchObject({ created: 1 });
+    await submitAs(w, 'GZ-001', 'WD-1', [{ sample: 'S1', analyte: 'K', value: 4.0 }], NOW - 4 * DAY);
+    await evaluateAndRead('WD-1');
+    expect(await scored('WD-1')).toEqual(['GZ-001', 'GZ-002']);
+
+    // WD-2 opens after the withdrawal: GZ-002 is not a participant (not scored as not submitting), cannot
+    // submit and does not see it; its own WD-1 stays readable
+    at(NOW + 12 * DAY);
+    await round('WD', 'WD-2', { references: ref, opensAt: NOW + 13 * DAY, closesAt: NOW + 20 * DAY });
+    await expect(submitAs(w, 'GZ-002', 'WD-2', [{ sample: 'S1', analyte: 'K', value: 4.1 }], NOW + 14 * DAY)).rejects.toMatchObject({ reason: 'eqa.notParticipating' });
+    await submitAs(w, 'GZ-001', 'WD-2', [{ sample: 'S1', analyte: 'K', value: 4.0 }], NOW + 14 * DAY);
+    expect(await seenBy('GZ-002')).toEqual(['WD-1']);
+    at(NOW + 21 * DAY);
+    expect((await call(evaluateRoute.POST, 'POST', '/eqa/rounds/WD-2/evaluate', { roundCode: 'WD-2' })).status).toBe(200);
+    expect(await scored('WD-2')).toEqual(['GZ-001']);
+
+    // enrolled again: a new period; WD-3 counts GZ-002 again, and WD-2 evaluated again still does not
+    expect((await call(enrolRoute.POST, 'POST', '/eqa/schemes/WD/enrolments', { schemeCode: 'WD' }, { labs: ['GZ-002'] })).body).toMatchObject({ added: 1 });
+    expect((await call(enrolRoute.POST, 'POST', '/eqa/schemes/WD/enrolments', { schemeCode: 'WD' }, { labs: ['GZ-002'] })).body).toMatchObject({ added: 0 });
+    await round('WD', 'WD-3', { references: ref, opensAt: NOW + 22 * DAY, closesAt: NOW + 30 * DAY });
+    at(NOW + 31 * DAY);
+    expect((await call(evaluateRoute.POST, 'POST', '/eqa/rounds/WD-3/evaluate', { roundCode: 'WD-3' })).status).toBe(200);
+    expect(await scored('WD-3')).toEqual(['GZ-001', 'GZ-002']);
+    expect((await call(evaluateRoute.POST, 'POST', '/eqa/rounds/WD-2/evaluate', { roundCode: 'WD-2' })).status).toBe(200);
+    expect(await scored('WD-2')).toEqual(['GZ-001']);
+    // it sees the rounds it took part in, not WD-2 of the gap
+    expect(await seenBy('GZ-002')).toEqual(['WD-1', 'WD-3']);
+    const periods = await sqlRows<{ n: number }>(w.db, "SELECT count(*) AS n FROM eqa_enrollments e JOIN eqa_schemes s ON s.id = e.scheme_id JOIN laboratories l ON l.id = e.lab_id WHERE s.code = 'WD' AND l.code = 'GZ-002'");
+    expect(Number(periods[0].n)).toBe(2);
   });
 
   it('a round that has not opened cannot be closed (409 round.neverOpened), nor evaluated if it was closed so before', async () => {

@@ -165,7 +165,7 @@ describe('round scores', () => {
     await makeScheme(w, 'HIS', { analytes: [{ analyte: 'K' }], labCodes: ['GZ-001'] });
     for (const [i, value] of [4.0, 5.0, 5.0].entries()) {
       const code = `HIS-${i + 1}`;
-      const opensAt = NOW - (40 - 12 * i) * 86_400_000;
+      const opensAt = NOW - (28 - 9 * i) * 86_400_000; // after the enrolment (NOW - 30 days): a participant of each
       await makeRound(w, 'HIS', code, ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'K', value: 4.0 }], opensAt, closesAt: opensAt + 5 * 86_400_000 });
       await submitAs(w, 'GZ-001', code, [{ sample: 'S1', analyte: 'K', value }], opensAt + 86_400_000);
       await evaluateRound(w.db, gd(), { roundCode: code }, { now: opensAt + 6 * 86_400_000 });

@@ -287,6 +287,7 @@ const byParam = {
   close: entry('/api/v1/eqa/rounds/[roundCode]/close', 'POST', closeRoute.POST),
   publish: entry('/api/v1/eqa/rounds/[roundCode]/publish', 'POST', publishRoute.POST),
   enrolments: entry('/api/v1/eqa/schemes/[schemeCode]/enrolments', 'POST', (await import('@/app/api/v1/eqa/schemes/[schemeCode]/enrolments/route')).POST, { labs: ['GZ-001'] }),
+  withdrawals: entry('/api/v1/eqa/schemes/[schemeCode]/withdrawals', 'POST', (await import('@/app/api/v1/eqa/schemes/[schemeCode]/withdrawals/route')).POST, { labs: ['GZ-001'], reason: 'left the scheme' }),
   eligibility: entry('/api/v1/labs/[labCode]/eligibility', 'GET', (await import('@/app/api/v1/labs/[labCode]/eligibility/route')).GET),
 };
 type ByParam = keyof typeof byParam;

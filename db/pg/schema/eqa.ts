@@ -59,8 +59,9 @@ export const eqaEnrollments = pgTable(
     withdrawnAt: bigint('withdrawn_at', { mode: 'number' }),
   },
   (t) => [
-    primaryKey({ columns: [t.schemeId, t.labId] }),
+    primaryKey({ columns: [t.schemeId, t.labId, t.enrolledAt] }),
     index('eqa_enrollments_lab_idx').on(t.labId),
+    uniqueIndex('eqa_enrollments_open_uq').on(t.schemeId, t.labId).where(sql`withdrawn_at is null`),
   ],
 );
 

@@ -1,6 +1,6 @@
 // Shared rules of the EQA use cases: finding a round, who may see it, and when it takes submissions.
 import type { Conn } from '@/db/client';
-import { findRoundByCode, isEnrolled, listVisibleRounds, schemeAnalytes } from '@/db/queries/eqa';
+import { findRoundByCode, listVisibleRounds, takesPart, schemeAnalytes } from '@/db/queries/eqa';
 import { findLabScope } from '@/db/queries/labs';
 import { can, withinRegion, type Actor } from '@/lib/auth/core';
 import { NO_DATA, scopeIncludes, scopeOf, type DataScope } from '@/lib/auth/scope';
@@ -86,13 +86,13 @@ export function roundVisibility(actor: Actor): DataScope {
 
 /**
  * May the actor see this round at all? Admin: yes. Regulator: the scheme's region is inside their
- * jurisdiction, or the scheme enrols a lab inside it. Lab manager: their lab is enrolled and the
- * round is not a draft. One rule with the list: the round is among those its scope sees.
+ * jurisdiction, or the scheme enrols a lab inside it. Lab manager: their lab takes part in the round
+ * (enrolled while it ran) and it is not a draft. One rule with the list: the round is among those its scope sees.
  */
 export async function assertRoundVisible(db: Conn, actor: Actor, r: LoadedRound): Promise<void> {
   const scope = roundVisibility(actor);
   if (scope.kind === 'lab') {
-    if (r.round.status === 'draft' || !await isEnrolled(db, r.scheme.id, scope.labId)) {
+    if (r.round.status === 'draft' || !await takesPart(db, r.scheme.id, scope.labId, r.round)) {
       throw new AppError('eqa.notParticipating');
     }
     return;

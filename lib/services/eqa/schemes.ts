@@ -2,11 +2,11 @@
 import type { DB } from '@/db/client';
 import { analyteIdsByCode, findAnalyteById } from '@/db/queries/analytes';
 import { insertAudit } from '@/db/queries/audit';
-import { activeLabsWithin, findSchemeByCode, insertEnrollments, insertScheme, insertSchemeAnalytes, labsByCodes } from '@/db/queries/eqa';
+import { activeLabsWithin, findSchemeByCode, insertEnrollments, insertScheme, insertSchemeAnalytes, labsByCodes, withdrawEnrollments } from '@/db/queries/eqa';
 import { findRegionByCode } from '@/db/queries/regions';
 import { can, regionScope, scopeIncludes, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError, fieldError } from '@/lib/errors';
-import { enrollInput, schemeInput } from '@/lib/validation/eqa';
+import { enrollInput, schemeInput, withdrawInput } from '@/lib/validation/eqa';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { assertManagesScheme, type ClockOptions } from './access';
 import { isCategorical } from '@/lib/catalogue/kinds';
@@ -135,5 +135,45 @@ export async function enrollLabs(db: DB, actor: Actor, input: unknown, opts: Clo
       at: now,
     });
     return { added, labs: labs.length };
+  });
+}
+
+/**
+ * Withdraw laboratories from a scheme: their enrolment ends now. Rounds that open later do not count
+ * them (no score, nothing to submit); a round open at the moment still does (they may submit, and are
+ * scored). Enrolling one again starts a new period. Labs not enrolled are left as they are.
+ */
+export async function withdrawLabs(db: DB, actor: Actor, input: unknown, opts: ClockOptions = {}) {
+  const parsed = withdrawInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid withdrawal', zodFieldErrors(parsed.error));
+  const now = opts.now ?? Date.now();
+  return await withTx(db, async (tx) => {
+    const found = await findSchemeByCode(tx, parsed.data.schemeCode);
+    if (!found) throw new AppError('scheme.notFound', { scheme: parsed.data.schemeCode });
+    assertManagesScheme(actor, found.regionPath);
+    const codes = [...new Set(parsed.data.labCodes)];
+    const labs = await labsByCodes(tx, codes);
+    const missing = codes.filter((c) => !labs.some((l) => l.code === c));
+    if (missing.length) throw new AppError('lab.unknownList', {}, missing.map((c) => fieldError('lab.unknownCode', { lab: c }, 'labCodes')));
+    const schemeRegion = regionScope(found.regionPath);
+    for (const l of labs) {
+      if (!can(actor, 'eqaScheme.manage', { regionPath: l.regionPath }) || !scopeIncludes(schemeRegion, { labId: l.id, regionPath: l.regionPath })) {
+        throw new AppError('scheme.labOutsideRegion', { lab: l.code });
+      }
+    }
+    const withdrawn = await withdrawEnrollments(tx, found.scheme.id, labs, now);
+    if (withdrawn.length) {
+      await insertAudit(tx, {
+        actorId: actor.userId,
+        actorEmail: actor.email,
+        action: 'eqa.scheme.withdraw',
+        entityType: 'eqa_scheme',
+        entityId: found.scheme.id,
+        regionId: found.scheme.regionId,
+        details: { labs: withdrawn, reason: parsed.data.reason },
+        at: now,
+      });
+    }
+    return { withdrawn: withdrawn.length, labs: withdrawn };
   });
 }

@@ -8,7 +8,7 @@ import { labCodeCandidates } from '@/db/queries/public';
 import {
   currentSubmissionsOfLab,
   insertSubmissions,
-  isEnrolled,
+  takesPart,
   labIqcTargets,
   roundRowForSubmission,
   roundSamples,
@@ -125,7 +125,7 @@ async function prepare(db: Conn, actor: Actor, input: SubmissionInput, now: numb
   if (!labId || !can(actor, 'eqaSubmission.write', { labId })) {
     throw new AppError('eqa.managerSubmitsOnly');
   }
-  if (r.round.status === 'draft' || !await isEnrolled(db, r.scheme.id, labId)) throw new AppError('eqa.notParticipating');
+  if (r.round.status === 'draft' || !await takesPart(db, r.scheme.id, labId, r.round)) throw new AppError('eqa.notParticipating');
   if (!acceptsSubmissions(r.round, now)) {
     throw new AppError(now < r.round.opensAt && r.round.status === 'open' ? 'round.notOpenYet' : 'round.closedForSubmissions', { round: r.round.code });
   }
@@ -290,7 +290,7 @@ export async function submissionTemplateCsv(db: DB, actor: Actor, roundCode: str
   const r = await loadRound(db, roundCode);
   const scope = scopeOf(actor);
   const labId = scope.kind === 'lab' && can(actor, 'eqaSubmission.write', { labId: scope.labId }) ? scope.labId : null;
-  if (!labId || !await isEnrolled(db, r.scheme.id, labId) || r.round.status === 'draft') {
+  if (!labId || !await takesPart(db, r.scheme.id, labId, r.round) || r.round.status === 'draft') {
     throw new AppError('eqa.notParticipating');
   }
   const current = new Map((await currentSubmissionsOfLab(db, r.round.id, labId)).map((s) => [`${s.sampleId}:${s.analyteId}`, s]));

@@ -1,0 +1,18 @@
+import { NextResponse } from 'next/server';
+import { getDb } from '@/db/client';
+import { otherMethods, withActor } from '@/lib/http';
+import { withdrawLabs } from '@/lib/services/eqa/schemes';
+import { jsonBody } from '../../../json-body';
+
+export const dynamic = 'force-dynamic';
+
+/** Withdraw laboratories from a scheme: `{ labs: [labCode], reason }` → `{ scheme, withdrawn, labs }` (the
+ * labs whose enrolment ended; one not enrolled is left as it is). */
+export const POST = withActor<{ schemeCode: string }>(async (req, actor, { schemeCode: scheme }) => {
+  const body = (await jsonBody(req)) as Record<string, unknown> | null;
+  const out = await withdrawLabs(getDb(), actor, { ...(body && typeof body === 'object' ? body : {}), schemeCode: scheme });
+  return NextResponse.json({ scheme, ...out });
+});
+
+// the other methods: 405 with Allow and a JSON error (Next's own has neither); OPTIONS with the same Allow
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');

@@ -1,0 +1,3 @@
+ALTER TABLE "eqa_enrollments" DROP CONSTRAINT "eqa_enrollments_scheme_id_lab_id_pk";--> statement-breakpoint
+ALTER TABLE "eqa_enrollments" ADD CONSTRAINT "eqa_enrollments_scheme_id_lab_id_enrolled_at_pk" PRIMARY KEY("scheme_id","lab_id","enrolled_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "eqa_enrollments_open_uq" ON "eqa_enrollments" USING btree ("scheme_id","lab_id") WHERE withdrawn_at is null;
