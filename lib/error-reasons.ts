@@ -78,6 +78,7 @@ export const REASONS = {
   'value.integerRange': 'invalid',
   'value.notCategory': 'invalid',
   'value.categoryNotNumber': 'invalid',
+  'value.limitNotPositive': 'invalid',
   'value.numberRequired': 'invalid',
   'value.sdTooSmall': 'invalid',
 
@@ -221,6 +222,7 @@ export const REASONS = {
   'round.evaluationNotWaiting': 'conflict',
   'round.notOpenYet': 'conflict',
   'round.neverOpened': 'conflict',
+  'round.closesInPast': 'invalid',
   'round.closedForSubmissions': 'conflict',
   'round.notDraft': 'conflict',
   'round.notOpen': 'conflict',

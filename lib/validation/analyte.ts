@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { limitAllowsError } from './limits';
 import { because } from './errors';
 import { optionalDecimal } from './decimal';
 import { ANALYTE_CATEGORIES, ANALYTE_KINDS, LIMIT_FORMS, type ItemCategory } from '@/db/enums';
@@ -106,6 +107,10 @@ export const analyteInput = z
   .refine((a) => a.teaForm !== 'threshold' || (a.teaAbsoluteAtOrBelow != null && a.teaPercent != null && a.teaAbsolute != null), {
     ...because('analyte.thresholdNeedsAll'),
     path: ['teaAbsoluteAtOrBelow'],
+  })
+  .refine((a) => a.kind !== 'quantitative' || limitAllowsError({ percent: a.teaPercent, absolute: a.teaAbsolute, form: a.teaForm }), {
+    ...because('value.limitNotPositive'),
+    path: ['teaPercent'],
   });
 
 export type AnalyteInput = z.infer<typeof analyteInput>;

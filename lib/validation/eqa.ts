@@ -2,6 +2,7 @@
 // the demo seed.
 import { z } from 'zod';
 import { because } from './errors';
+import { limitAllowsError } from './limits';
 import { LIMIT_FORMS, PEER_GROUPINGS, SIGMA_PT_SOURCES } from '@/db/enums';
 import { lineText, reasonField, safeText } from './admin';
 import { EARLIEST, parseDayOrInstant } from './iqc';
@@ -70,7 +71,8 @@ export const schemeAnalyteInput = z.preprocess(
     .refine((a) => a.form !== 'threshold' || (a.percent != null && a.absolute != null && a.threshold != null), {
       ...because('scheme.thresholdNeedsAll'),
       path: ['threshold'],
-    }),
+    })
+    .refine(limitAllowsError, { ...because('value.limitNotPositive'), path: ['percent'] }),
 );
 
 const percentSetting = (fallback: number) => z.preprocess((v) => (v === '' || v === null ? undefined : v), decimal(z.number().finite().gt(0).max(100)).default(fallback));

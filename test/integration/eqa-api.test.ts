@@ -127,6 +127,10 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     // a scheme's pass mark per analyte is a percentage
     expect((await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'MINSCORE', name: 'pass mark', analytes: [{ analyte: 'K', minScore: 800 }] })).status).toBe(422);
     expect((await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'MINSCORE', name: 'pass mark', analytes: [{ analyte: 'K', minScore: 100 }] })).status).toBe(201);
+    // an allowable error of 0 % would fail every result not exactly on target
+    const zero = await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'ZERO', name: 'zero', analytes: [{ analyte: 'K', percent: 0 }] });
+    expect([zero.status, zero.body.errors?.[0]?.code]).toEqual([422, 'value.limitNotPositive']);
+    expect((await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'ZERO', name: 'zero', analytes: [{ analyte: 'K', percent: 0, absolute: 0.2 }] })).status).toBe(201);
   });
 
   it('a withdrawal ends the enrolment: later rounds neither count nor show the lab, the round open at the time still does, enrolling again starts a new period', async () => {
@@ -203,6 +207,29 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     at(AFTER_CLOSE);
     const evaluated = await call(evaluateRoute.POST, 'POST', '/eqa/rounds/EARLY-1/evaluate', { roundCode: 'EARLY-1' });
     expect([evaluated.status, (evaluated.body as { code: string }).code]).toEqual([409, 'round.neverOpened']);
+  });
+
+  it('a round whose window is over is not created (422 closesAt) nor opened from a draft (409), and one created so before is not evaluated', async () => {
+    await scheme('LATE', ['GZ-001', 'GZ-002']);
+    at(NOW);
+    const post = (code: string, closesAt: number) =>
+      call(roundsRoute.POST, 'POST', '/eqa/rounds', {}, { scheme: 'LATE', code, opensAt: iso(NOW - 2 * DAY), closesAt: iso(closesAt), samples: ['S1'], analytes: ['K'], referenceValues: [{ sample: 'S1', analyte: 'K', value: 4 }] });
+    for (const closesAt of [NOW - DAY, NOW]) {
+      const r = await post('LATE-1', closesAt);
+      expect([r.status, r.body.code, r.body.errors?.[0]?.field]).toEqual([422, 'round.closesInPast', 'closesAt']);
+    }
+    expect(await sqlRows(w.db, "SELECT id FROM eqa_rounds WHERE code = 'LATE-1'")).toEqual([]);
+    expect((await post('LATE-1', NOW + 1000)).status).toBe(201);
+    // a draft whose closing time passes before it is opened
+    const { createRound, openRound } = await import('@/lib/services/eqa/rounds');
+    await createRound(w.db, w.regulators.gd, { scheme: 'LATE', code: 'LATE-2', opensAt: iso(NOW), closesAt: iso(NOW + DAY), samples: ['S1'], analytes: ['K'] }, { now: NOW - DAY });
+    await expect(openRound(w.db, w.regulators.gd, { roundCode: 'LATE-2' }, { now: NOW + DAY })).rejects.toMatchObject({ reason: 'round.closesInPast', code: 'conflict' });
+    expect((await sqlRows<{ status: string }>(w.db, "SELECT status FROM eqa_rounds WHERE code = 'LATE-2'"))[0].status).toBe('draft');
+    // created (as this version allowed) after its window: nobody could submit, so it is not evaluated
+    await sqlRun(w.db, "UPDATE eqa_rounds SET created_at = ? WHERE code = 'LATE-1'", NOW + 2000);
+    at(NOW + 2 * DAY);
+    const evaluated = await call(evaluateRoute.POST, 'POST', '/eqa/rounds/LATE-1/evaluate', { roundCode: 'LATE-1' });
+    expect([evaluated.status, evaluated.body.code]).toEqual([409, 'round.neverOpened']);
   });
 
   it('a reference value, its U and k, and a scheme limit are JSON numbers or decimal text: hex, booleans and other text are refused, nothing created', async () => {

@@ -40,11 +40,13 @@ describe('regulator EQA forms for categorical items', () => {
 
   it('the round form reads each reference line per item kind: a category for U_PRO and HBSAG, a number for K', async () => {
     expect((await createSchemeAction({ ok: false }, form({ ...SCHEME, negativeMustBeNegative: 'true' }))).ok).toBe(true);
-    const round = { schemeCode: 'F-URINE', code: 'F-URINE-1', opensAt: '2026-06-01T08:00', closesAt: '2026-06-10T08:00', samples: 'S1, S2' };
+    // a window still ahead, whenever the test runs (a round whose window is over is refused)
+    const year = new Date().getUTCFullYear() + 1;
+    const round = { schemeCode: 'F-URINE', code: 'F-URINE-1', opensAt: `${year}-06-01T08:00`, closesAt: `${year}-06-10T08:00`, samples: 'S1, S2' };
     const r = await createRoundAction({ ok: false }, form({ ...round, references: 'S1, U_PRO, 2+\nS2, HBSAG, pos\nS1, K, 4.2' }));
     expect(r, JSON.stringify(r)).toMatchObject({ ok: true });
     // the form's datetime-local values mean China Standard Time (08:00 there is 00:00 UTC)
-    expect(await sqlRows(w.db, `select opens_at o, closes_at c from eqa_rounds where code = 'F-URINE-1'`)).toEqual([{ o: Date.UTC(2026, 5, 1), c: Date.UTC(2026, 5, 10) }]);
+    expect(await sqlRows(w.db, `select opens_at o, closes_at c from eqa_rounds where code = 'F-URINE-1'`)).toEqual([{ o: Date.UTC(year, 5, 1), c: Date.UTC(year, 5, 10) }]);
     const refs = await sqlRows(w.db, 'select s.code sample, a.code analyte, r.value value, r.category category from eqa_reference_values r join eqa_samples s on s.id = r.sample_id join analytes a on a.id = r.analyte_id order by a.code');
     // U_PRO: negative, trace, 1+, 2+ → grade 3; HBSAG: negative, positive → grade 1 ('pos' is an alias)
     expect(refs).toEqual([

@@ -46,13 +46,16 @@ export async function makeRound(
   samples: string[],
   opts: { referenceValues?: { sample: string; analyte: string; value: number; uncertainty?: number }[]; opensAt?: number; closesAt?: number; open?: boolean } = {},
 ) {
+  const opensAt = opts.opensAt ?? NOW - 10 * DAY;
+  // set up before it opens (a round whose window is over cannot be created)
+  const setUpAt = Math.min(NOW - 20 * DAY, opensAt - DAY);
   const round = await createRound(
     w.db,
     w.regulators.gd,
-    { schemeCode, code, opensAt: opts.opensAt ?? NOW - 10 * DAY, closesAt: opts.closesAt ?? NOW + 10 * DAY, samples, referenceValues: opts.referenceValues ?? [] },
-    { now: NOW - 20 * DAY },
+    { schemeCode, code, opensAt, closesAt: opts.closesAt ?? NOW + 10 * DAY, samples, referenceValues: opts.referenceValues ?? [] },
+    { now: setUpAt },
   );
-  if (opts.open !== false) await openRound(w.db, w.regulators.gd, { roundCode: code }, { now: NOW - 20 * DAY });
+  if (opts.open !== false) await openRound(w.db, w.regulators.gd, { roundCode: code }, { now: setUpAt });
   return round;
 }
 

@@ -160,7 +160,7 @@ export async function addEqa(db: DB, lab: number, analyte: number, grades: Grade
     const closesAt = clock.now - ((o.endDaysAgo ?? 20) + 30 * (grades.length - 1 - i)) * 24 * HOUR;
     const round = (await db
       .insert(eqaRounds)
-      .values({ schemeId, code: `T-${++roundSeq}`, opensAt: closesAt - 14 * 24 * HOUR, closesAt, status: o.status ?? 'published', publishedAt: closesAt + HOUR, createdAt: closesAt })
+      .values({ schemeId, code: `T-${++roundSeq}`, opensAt: closesAt - 14 * 24 * HOUR, closesAt, status: o.status ?? 'published', publishedAt: closesAt + HOUR, createdAt: closesAt - 15 * 24 * HOUR })
       .returning())[0];
     const evaluation = (await db
       .insert(eqaEvaluations)

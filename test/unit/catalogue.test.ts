@@ -72,6 +72,16 @@ describe('the catalogue from quality-specs.csv', () => {
     expect(analyteInput.safeParse({ ...k, teaAbsoluteAtOrBelow: null }).success).toBe(false);
   });
 
+  it('an allowable error of 0 is refused (σpt 0, every result off target fails): one positive part, both for the threshold form', () => {
+    const k = byCode.get('K')!; // threshold: 0.2 mmol/L at or below 3.3, else 6 %
+    const reasons = (a: object) => { const r = analyteInput.safeParse(a); return r.success ? [] : r.error.issues.map((i) => (i as { params?: { reason?: string } }).params?.reason); };
+    expect(reasons({ ...k, teaPercent: 0 })).toContain('value.limitNotPositive');
+    expect(reasons({ ...k, teaAbsolute: 0 })).toContain('value.limitNotPositive');
+    expect(reasons({ ...k, teaForm: 'greater_of', teaAbsoluteAtOrBelow: null, teaAbsolute: 0 })).toEqual([]);
+    expect(reasons({ ...k, teaForm: null, teaAbsoluteAtOrBelow: null, teaAbsolute: null, teaPercent: 0 })).toContain('value.limitNotPositive');
+    expect(reasons({ ...k, teaForm: 'greater_of', teaAbsoluteAtOrBelow: null, teaAbsolute: 0, teaPercent: 0 })).toContain('value.limitNotPositive');
+  });
+
   it('keeps the Chinese name of every analyte', () => {
     for (const a of catalogue) expect(a.nameZh).toMatch(/[\u4e00-\u9fff]/);
   });

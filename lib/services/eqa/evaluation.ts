@@ -51,7 +51,8 @@ async function evaluableRound(db: DB, actor: Actor, roundCode: string, now: numb
   const status = effectiveStatus(r.round, now);
   if (status === 'draft' || status === 'open') throw new AppError('round.notClosed', { round: r.round.code, status });
   if (status === 'published') throw new AppError('round.frozen', { round: r.round.code });
-  if (r.round.closesAt <= r.round.opensAt) throw new AppError('round.neverOpened', { round: r.round.code, opensAt: new Date(r.round.opensAt).toISOString() });
+  // closed before it opened, or created with its window already over: nobody could submit
+  if (r.round.closesAt <= Math.max(r.round.opensAt, r.round.createdAt)) throw new AppError('round.neverOpened', { round: r.round.code, opensAt: new Date(r.round.opensAt).toISOString() });
   const running = await runningEvaluation(db, r.round.id, now - STALE_RUNNING_MS);
   if (running && running.id !== ownEvaluationId) throw new AppError('round.beingEvaluated', { round: r.round.code });
   return r;

@@ -36,6 +36,8 @@ export async function createRound(db: DB, actor: Actor, input: unknown, opts: Cl
     if (!found) throw new AppError('scheme.notFound', { scheme: r.schemeCode });
     assertManagesScheme(actor, found.regionPath);
     if (await findRoundByCode(tx, r.code)) throw new AppError('round.exists', { code: r.code });
+    // a window already over: nobody could submit, and its evaluation would score every participant 0
+    if (r.closesAt <= now) throw closesInPast(r.closesAt);
     const schemeItems = await schemeAnalytes(tx, found.scheme.id);
     const schemeIds = new Map(schemeItems.map((a) => [a.code, a.analyteId]));
     const shapes = new Map(schemeItems.map((a) => [a.code, a]));
@@ -107,12 +109,18 @@ export async function createRound(db: DB, actor: Actor, input: unknown, opts: Cl
   });
 }
 
+function closesInPast(closesAt: number, kind?: 'conflict'): AppError {
+  const params = { closesAt: new Date(closesAt).toISOString() };
+  return new AppError('round.closesInPast', params, [fieldError('round.closesInPast', params, 'closesAt')], kind);
+}
+
 async function transition(db: DB, actor: Actor, roundCode: string, action: 'open' | 'close', now: number) {
   return await withTx(db, async (tx) => {
     const r = await loadRound(tx, roundCode);
     assertManagesScheme(actor, r.regionPath);
     const status = effectiveStatus(r.round, now);
     if (action === 'open' && r.round.status !== 'draft') throw new AppError('round.notDraft', { round: roundCode, status });
+    if (action === 'open' && r.round.closesAt <= now) throw closesInPast(r.round.closesAt, 'conflict');
     if (action === 'close' && r.round.status !== 'open') throw new AppError('round.notOpen', { round: roundCode, status });
     // closed before it opened, it would be evaluated with every participant not submitted
     if (action === 'close' && now < r.round.opensAt) throw new AppError('round.neverOpened', { round: roundCode, opensAt: new Date(r.round.opensAt).toISOString() });
