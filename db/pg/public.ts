@@ -160,7 +160,7 @@ export const labOnDay = (db: DB, lab: number, day: string) =>
                c.valid_from AS "validFrom", c.valid_to AS "validTo", ${statusOn(day)} AS status
         FROM certifications c JOIN analytes a ON a.id = c.analyte_id
         WHERE c.lab_id = ${lab} AND c.valid_from <= ${day} AND c.valid_to >= ${day}
-        ORDER BY a.code, c.valid_from DESC`,
+        ORDER BY a.code, c.valid_from DESC, c.id DESC`,
   );
 
 export const regionNames = (db: DB) => rawAll<{ name: string; nameEn: string }>(db, sql`SELECT name, name_en AS "nameEn" FROM regions`);

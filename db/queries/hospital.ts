@@ -74,7 +74,7 @@ export async function listUnmappedCodes(db: Conn, ownerId: number, limit = 100) 
     .from(analyteLocalCodeMisses)
     .leftJoin(analyteLocalCodes, and(eq(analyteLocalCodes.ownerId, analyteLocalCodeMisses.ownerId), eq(analyteLocalCodes.localCode, analyteLocalCodeMisses.localCode)))
     .where(and(eq(analyteLocalCodeMisses.ownerId, ownerId), isNull(analyteLocalCodes.id)))
-    .orderBy(desc(analyteLocalCodeMisses.lastSeenAt))
+    .orderBy(desc(analyteLocalCodeMisses.lastSeenAt), desc(analyteLocalCodeMisses.id))
     .limit(limit);
 }
 

@@ -99,7 +99,8 @@ export async function listLotsWithTargets(db: Conn, labId: number, at: number) {
             ORDER BY t.effective_from DESC, t.version DESC LIMIT 1)`,
     )
     .where(eq(controlLots.labId, labId))
-    .orderBy(asc(analytes.code), asc(controlLots.instrument), asc(controlLots.level), desc(controlLots.createdAt));
+    // lots created at the same moment (an import) newest first by id: the same list on both backends
+    .orderBy(asc(analytes.code), asc(controlLots.instrument), asc(controlLots.level), desc(controlLots.createdAt), desc(controlLots.id));
 }
 
 /** These control lots of a lab, each with in-control results (lot id → count and distinct days): its
@@ -202,7 +203,7 @@ export function chartPointsQuery(db: Conn, labId: number, analyteId: number, fro
     .innerJoin(controlLots, eq(controlLots.id, iqcResults.controlLotId))
     .leftJoin(qcTargets, eq(qcTargets.id, iqcResults.targetId))
     .where(and(series, gte(iqcResults.measuredAt, from), lt(iqcResults.measuredAt, to), eq(iqcResults.current, true)))
-    .orderBy(asc(iqcResults.measuredAt), asc(iqcResults.level));
+    .orderBy(asc(iqcResults.measuredAt), asc(iqcResults.level), asc(iqcResults.id));
 }
 
 /** The runs holding a current result of the lab (of one item, if given) measured in [from, to): a
@@ -352,7 +353,8 @@ export async function resultsForApi(db: Conn, labId: number, from: number, to: n
         eq(iqcResults.current, true),
       ),
     )
-    .orderBy(asc(iqcResults.measuredAt), asc(analytes.code), asc(iqcResults.level))
+    // results of one time in one order on both backends (an LIS diffs by position)
+    .orderBy(asc(iqcResults.measuredAt), asc(analytes.code), asc(iqcResults.level), asc(controlLots.instrument), asc(iqcResults.id))
     .limit(limit);
 }
 

@@ -125,7 +125,7 @@ function build(sqlite: Database.Database) {
              c.valid_from AS validFrom, c.valid_to AS validTo, ${statusOn} AS status
       FROM certifications c JOIN analytes a ON a.id = c.analyte_id
       WHERE c.lab_id = @lab AND c.valid_from <= @day AND c.valid_to >= @day
-      ORDER BY a.code, c.valid_from DESC`),
+      ORDER BY a.code, c.valid_from DESC, c.id DESC`),
     regionNames: sqlite.prepare<[], { name: string; nameEn: string }>(`SELECT name, name_en AS nameEn FROM regions`),
     certificateByNo: sqlite.prepare<{ no: string }, { id: number; labCode: string; analyteCode: string }>(`
       SELECT c.id, l.code AS labCode, a.code AS analyteCode FROM certifications c

@@ -567,6 +567,15 @@ describe('webhook endpoints outside the private network only (SSRF)', () => {
     }
   });
 
+  it("a test event's effectiveOn is the China day of its sending, as every real event's", async () => {
+    process.env.WEBHOOK_ALLOW_PRIVATE = '1';
+    const ep = await createEndpoint(w.db, h1, { name: 'day', url: 'http://127.0.0.1:9/hook' }, { resolve: async () => ['127.0.0.1'] });
+    const at = Date.UTC(2026, 5, 1, 20, 0); // 04:00 on 2 June in China
+    await sendTestEvent(w.db, h1, { id: ep.id }, { now: at });
+    const [d] = await rows<{ payload: string }>('SELECT payload FROM webhook_deliveries WHERE endpoint_id = ?', ep.id);
+    expect(JSON.parse(d.payload)).toMatchObject({ event: 'test', effectiveOn: '2026-06-02' });
+  });
+
   it('connects to the address its check resolved, not to one the system resolves again', async () => {
     // receiver.invalid resolves nowhere but through this resolver (RFC 6761 §6.4), so a delivery
     // that reaches the receiver went to the checked address; private allowed here for the loopback

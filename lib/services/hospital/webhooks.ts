@@ -19,6 +19,7 @@ import { insertAudit } from '@/db/queries/audit';
 import { disableEndpoint, findEndpoint, finishAttempt, insertDelivery, insertEndpoint, leaseDueDeliveries, listDeliveries, listEndpoints } from '@/db/queries/hospital';
 import { WEBHOOK_RETRY_WINDOW_MS } from '@/db/queries/webhook-outbox';
 import type { Actor } from '@/lib/auth/core';
+import { dayOf } from '@/lib/calendar';
 import { AppError, fieldError } from '@/lib/errors';
 import { expireCertifications } from '@/lib/services/recognition/decisions';
 import { ownerAudit, requireOwner } from './access';
@@ -84,7 +85,7 @@ export async function sendTestEvent(db: DB, actor: Actor, input: unknown, opts: 
   return await withTx(db, async (tx) => {
     const ep = await ownEndpoint(tx as unknown as DB, ownerId, input);
     if (!ep.active) throw new AppError('webhook.disabled');
-    const body = JSON.stringify({ id: `test_${now}`, event: 'test', lab: 'TEST-LAB', analyte: 'GLU', status: 'suspended', effectiveOn: new Date(now).toISOString().slice(0, 10), certificationId: null, test: true, occurredAt: new Date(now).toISOString() });
+    const body = JSON.stringify({ id: `test_${now}`, event: 'test', lab: 'TEST-LAB', analyte: 'GLU', status: 'suspended', effectiveOn: dayOf(now), certificationId: null, test: true, occurredAt: new Date(now).toISOString() });
     const row = await insertDelivery(tx, { endpointId: ep.id, event: 'test', certificationEventId: null, payload: body, now, giveUpAt: now + WEBHOOK_RETRY_WINDOW_MS });
     await insertAudit(tx, { ...ownerAudit(actor), action: 'webhook.test', entityType: 'webhook_endpoint', entityId: ep.id, at: now });
     return { id: row?.id ?? null };
