@@ -2,7 +2,7 @@
 // (201 the lot as GET lists it, 409, 422 per field, 403) and GET /api/v1/iqc/runs (shape, time order,
 // filters, regulator's lab=, paging).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createSeededTestDb } from '../support/db';
+import { createSeededTestDb, sqlRows } from '../support/db';
 import { and, eq } from 'drizzle-orm';
 import { apiTokens, controlLots, iqcResults, qcTargets } from '@/db/schema';
 import { correctResult } from '@/lib/services/iqc/results';
@@ -64,6 +64,14 @@ describe('POST /api/v1/iqc/lots', () => {
   it('answers 409 when that lot × level already has targets', async () => {
     const e = await appErrorAsync(() => postLot(t.db, lab, postJson('lots', lot({ mean: 4.1 })), NOW));
     expect(e.status).toBe(409);
+  });
+
+  it('two creations of one new lot sent at once: one 201, the other 409, one target version (PostgreSQL decided it outside the write)', async () => {
+    const race = lot({ lot: 'K1-RACE', mean: 5 });
+    const settled = await Promise.allSettled([postLot(t.db, lab, postJson('lots', race), NOW), postLot(t.db, lab, postJson('lots', { ...race, mean: 5.5 }), NOW)]);
+    expect(settled.map((s) => (s.status === 'fulfilled' ? 201 : (s.reason as AppError).status)).sort()).toEqual([201, 409]);
+    const versions = await sqlRows<{ n: number }>(t.db, "SELECT count(*) AS n FROM qc_targets q JOIN control_lots l ON l.id = q.control_lot_id WHERE l.lot_number = 'K1-RACE'");
+    expect(Number(versions[0].n)).toBe(1);
   });
 
   it.each([

@@ -10,7 +10,6 @@ import { csvText, parseJsonBody, readBodyBytesCapped, readBodyCapped, utf8Text }
 import { charsetOf } from '@/lib/text-encoding';
 import { iqcResultsBody, lotCreateInput } from '@/lib/validation/iqc';
 import { findAnalyteByCode } from '@/db/queries/analytes';
-import { findControlLot, targetVersions } from '@/db/queries/iqc';
 import { setManufacturerTargets } from './targets';
 import { lotApiRow, runsForApiView, type ApiRun } from './api-reads';
 import { zodFieldErrors } from '@/lib/validation/errors';
@@ -95,7 +94,7 @@ export async function postLot(db: DB, actor: Actor, req: Request, now = Date.now
   const json = await readJson(req);
   const named = (json as { lab?: unknown } | null)?.lab;
   const lab = typeof named === 'string' && named.trim() ? named.trim() : labParam;
-  const scope = await resolveWritableLab(db, actor, lab, 'iqcTarget.manage');
+  await resolveWritableLab(db, actor, lab, 'iqcTarget.manage');
   // a control of a categorical item: its expected category (and optionally a signal target)
   if (await isCategoricalCode(db, (json as { analyte?: unknown } | null)?.analyte)) {
     const [c] = await setControlExpectations(db, actor, { lab, controls: [json] }, now);
@@ -106,11 +105,8 @@ export async function postLot(db: DB, actor: Actor, req: Request, now = Date.now
   const input = parsed.data;
   const analyte = await findAnalyteByCode(db, input.analyte);
   if (!analyte) throw new AppError('iqc.invalidLot', {}, [fieldError('analyte.unknownCode', { code: input.analyte }, 'analyte')]);
-  const existing = await findControlLot(db, scope.labId, analyte.id, input.level, input.lot, input.instrument);
-  if (existing && (await targetVersions(db, existing.id)).length) {
-    throw new AppError('iqc.targetsExist', { lot: input.lot, analyte: analyte.code, level: input.level });
-  }
-  const { target } = (await setManufacturerTargets(db, actor, { lab, targets: [{ ...input, effectiveFrom: input.effectiveFrom }] }, now))[0];
+  // a lot × level with targets already: 409, decided inside the write (two at once give one 201)
+  const { target } = (await setManufacturerTargets(db, actor, { lab, targets: [{ ...input, effectiveFrom: input.effectiveFrom }] }, now, { newLotOnly: true }))[0];
   return lotApiRow({ analyte: analyte.code, level: input.level, lot: input.lot, instrument: input.instrument, mean: target.mean, sd: target.sd, source: target.source, effectiveFrom: target.effectiveFrom });
 }
 

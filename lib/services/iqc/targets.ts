@@ -39,7 +39,9 @@ export async function setManufacturerTarget(db: DB, actor: Actor, input: unknown
 
 /** Several manufacturer targets of one lab (a new box of control material, the seed) in one
  * transaction: every row validated first (errors by row and field), then all written or none. */
-export async function setManufacturerTargets(db: DB, actor: Actor, input: { lab?: string | null; targets: readonly unknown[] }, now = Date.now()) {
+/** `newLotOnly`: a lot × level that has targets already is refused (409 iqc.targetsExist), decided
+ * under the lab's writer lock so that two creations of one new lot sent at once give one 201. */
+export async function setManufacturerTargets(db: DB, actor: Actor, input: { lab?: string | null; targets: readonly unknown[] }, now = Date.now(), opts: { newLotOnly?: boolean } = {}) {
   const scope = await resolveWritableLab(db, actor, input.lab ?? null, 'iqcTarget.manage');
   const errors: FieldError[] = [];
   const rows: (TargetInput & { analyteId: number; effectiveFrom: number })[] = [];
@@ -58,6 +60,9 @@ export async function setManufacturerTargets(db: DB, actor: Actor, input: { lab?
     await holdLabIqcWriters(tx, scope.labId);
     return await mapSeq(rows, async (t) => {
       const existing = await findControlLot(tx, scope.labId, t.analyteId, t.level, t.lot, t.instrument);
+      if (opts.newLotOnly && existing && (await targetVersions(tx, existing.id)).length) {
+        throw new AppError('iqc.targetsExist', { lot: t.lot, analyte: t.analyte.toUpperCase(), level: t.level });
+      }
       const lot = existing ?? await insertControlLot(tx, { labId: scope.labId, analyteId: t.analyteId, level: t.level, lotNumber: t.lot, instrument: t.instrument, createdAt: now });
       // a lot created here has neither results nor targets yet
       if (existing) await assertAfterLastResult(tx, lot.id, t.effectiveFrom);
