@@ -72,8 +72,8 @@ export async function hashPasswordAsync(plain: string): Promise<string> {
   return encode(params, salt, await derive(plain, salt, params));
 }
 
-/** Hash synchronously: only for accounts created by an administrator, a regulator or a script
- * (rare, never reachable without signing in); sign-in never uses it. */
+/** Hash synchronously (blocking the thread ~100 ms): only for scripts (the first administrator, the
+ * seed); the services behind requests use hashPasswordAsync. */
 export function hashPassword(plain: string): string {
   const params = currentParams();
   const salt = randomBytes(16);

@@ -21,7 +21,7 @@ import { insertAudit } from '@/db/queries/audit';
 import { fieldChanges } from './audit';
 import { findActorRowByEmail } from '@/db/queries/actors';
 import { can, type Actor } from '@/lib/auth/core';
-import { hashPassword } from '@/lib/auth/passwords';
+import { hashPasswordAsync } from '@/lib/auth/passwords';
 import { looksLikeFormula, parseCsv, toCsv } from '@/lib/csv';
 import { AppError, type FieldError } from '@/lib/errors';
 import { REGISTRY_COLUMNS, REGISTRY_OPTIONAL_COLUMNS, registryRow } from '@/lib/validation/admin';
@@ -197,7 +197,8 @@ export async function commitRegistryImport(db: DB, actor: Actor, text: string) {
   for (const r of first.rows) {
     if (r.manager?.action === 'create') {
       const plain = generateTemporaryPassword();
-      passwords.set(r.manager.email, { plain, hash: hashPassword(plain) });
+      // in the thread pool, one at a time: the server keeps answering while an import hashes
+      passwords.set(r.manager.email, { plain, hash: await hashPasswordAsync(plain) });
     }
   }
   return await withTx(db, async (tx) => {

@@ -13,7 +13,7 @@ import { endSessions, findPasswordRow, findUserIdByEmail, findUserScope, revokeT
 import { countLiveTokensOfUser } from '@/db/queries/tokens';
 import { eq } from 'drizzle-orm';
 import { can, type Actor } from '@/lib/auth/core';
-import { hashPassword, hashPasswordAsync, verifyPassword } from '@/lib/auth/passwords';
+import { hashPasswordAsync, verifyPassword } from '@/lib/auth/passwords';
 import { beginAttempt, failAttempt, succeedAttempt, throttleKeys } from '@/lib/auth/throttle';
 import { passwordChangeInput } from '@/lib/validation/auth';
 import { AppError, fieldError } from '@/lib/errors';
@@ -64,7 +64,7 @@ export async function createUser(db: DB, actor: Actor, input: unknown, opts: { t
         email: u.email,
         name: u.name,
         role: u.role,
-        passwordHash: hashPassword(u.password),
+        passwordHash: await hashPasswordAsync(u.password),
         mustChangePassword: !!opts.temporaryPassword,
         labId,
         regionId,
@@ -207,7 +207,7 @@ export async function resetPassword(db: DB, actor: Actor, input: unknown) {
   const parsed = userIdInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
   const temporaryPassword = generateTemporaryPassword();
-  const passwordHash = hashPassword(temporaryPassword);
+  const passwordHash = await hashPasswordAsync(temporaryPassword);
   return await withTx(db, async (tx) => {
     const { user } = await manageableUser(tx, actor, parsed.data.id);
     const now = Date.now();
@@ -286,7 +286,7 @@ export async function bootstrapAdmin(db: DB, input: { email: string; name: strin
         email: parsed.data.email,
         name: parsed.data.name,
         role: 'admin',
-        passwordHash: hashPassword(parsed.data.password),
+        passwordHash: await hashPasswordAsync(parsed.data.password),
         mustChangePassword: !!opts.temporaryPassword,
         createdAt: now,
         updatedAt: now,
