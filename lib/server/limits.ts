@@ -3,6 +3,7 @@
 // connections are served at once, and the refusal of request targets that cannot be decoded.
 import type http from 'node:http';
 import { API_CSP } from './headers';
+import { isSameOrigin } from '@/lib/origin';
 import { FHIR_JSON } from '@/lib/fhir/constants';
 import { issueTypeOf, operationOutcome } from '@/lib/fhir/resources';
 
@@ -69,6 +70,24 @@ export function refuseMalformed(req: http.IncomingMessage, res: http.ServerRespo
   const body = JSON.stringify({ error: 'Malformed URL', code: 'request.malformedUrl' });
   res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'content-security-policy': API_CSP });
   res.end(body);
+  return true;
+}
+
+/**
+ * A server action (a POST carrying Next-Action) from another origin, or with none: 403 before Next,
+ * which refuses it too but as a 500 with a stack trace in the log. The origin rule is the API's
+ * (lib/origin.ts: PUBLIC_URL when configured, else the request's own Host).
+ */
+export function refuseForeignAction(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  if (req.method !== 'POST' || req.headers['next-action'] === undefined) return false;
+  const origin = typeof req.headers.origin === 'string' ? req.headers.origin : null;
+  if (isSameOrigin(origin, req.headers.host ?? null)) return false;
+  const body = JSON.stringify({ error: 'Requests to this application must come from its own pages', code: 'auth.crossOrigin' });
+  res.shouldKeepAlive = true;
+  res.writeHead(403, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'content-security-policy': API_CSP });
+  res.end(body);
+  req.resume();
+  closeUnlessComplete(req, LINGER_MS);
   return true;
 }
 

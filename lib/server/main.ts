@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 import next from 'next';
 import { publicFastPath } from '@/lib/server/public-fast';
 import { authSecret } from '@/lib/auth/secret';
-import { applyServerLimits, CONNECTIONS_CHECK_INTERVAL_MS, lingerAfterEarlyAnswer, refuseMalformed, refuseUnboundedBody } from '@/lib/server/limits';
+import { applyServerLimits, CONNECTIONS_CHECK_INTERVAL_MS, lingerAfterEarlyAnswer, refuseForeignAction, refuseMalformed, refuseUnboundedBody } from '@/lib/server/limits';
 import { closeDb, databasePath, getDb } from '@/db/client';
 import { isPostgresUrl } from '@/db/pg/url';
 import { runMigrations } from '@/db/migrate';
@@ -87,7 +87,7 @@ const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHEC
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
   }
-  if (refuseMalformed(req, res) || refuseUnboundedBody(req, res)) return;
+  if (refuseMalformed(req, res) || refuseUnboundedBody(req, res) || refuseForeignAction(req, res)) return;
   lingerAfterEarlyAnswer(req, res);
   if (!await publicFastPath(req, res)) void handle(req, res);
 });

@@ -133,6 +133,21 @@ describe('the production server: malformed URLs, slow clients, connection cap', 
     expect(s.log()).not.toMatch(/URIError|\n\s+at /);
   });
 
+  it('a server action from another origin, or with none, answers 403 (auth.crossOrigin), not a 500 with a stack trace', async () => {
+    for (const origin of ['https://evil.example', 'null', undefined]) {
+      const r = await fetch(`${s.baseUrl}/lab/eqa/2026-4`, {
+        method: 'POST',
+        headers: { 'next-action': '0123456789abcdef0123456789abcdef01234567', 'content-type': 'text/plain;charset=UTF-8', ...(origin ? { origin } : {}) },
+        body: '["x"]',
+      });
+      expect([r.status, await r.json()], String(origin)).toEqual([403, { error: 'Requests to this application must come from its own pages', code: 'auth.crossOrigin' }]);
+    }
+    // the same from the application's own origin reaches Next (an unknown action: not our 403)
+    const own = await fetch(`${s.baseUrl}/lab/eqa/2026-4`, { method: 'POST', headers: { 'next-action': '0123456789abcdef0123456789abcdef01234567', origin: s.baseUrl }, body: '["x"]' });
+    expect(own.status).not.toBe(403);
+    expect(s.log()).not.toMatch(/Invalid Server Actions request/);
+  });
+
   it('a path under /api/v1 that no route serves answers a JSON 404 (request.unknownPath), and the FHIR base an OperationOutcome, never the HTML page', async () => {
     for (const target of ['/api/v1/nope', '/api/v1/labs/GZ-001', '/api/v1/analytes/K']) {
       const r = await rawGet(s.baseUrl, target);
