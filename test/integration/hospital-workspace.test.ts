@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededTestDb, useAsProcessDb, sqlRows, reopenTestDb, testBackend } from '@/test/support/db';
+import { createSeededTestDb, useAsProcessDb, sqlRows, sqlRun, reopenTestDb, testBackend } from '@/test/support/db';
 import type { DB } from '@/db/client';
 import { actorForApiToken, actorForUserId } from '@/lib/auth/resolve';
 import type { Actor } from '@/lib/auth/core';
@@ -574,6 +574,7 @@ describe('webhook endpoints outside the private network only (SSRF)', () => {
     await sendTestEvent(w.db, h1, { id: ep.id }, { now: at });
     const [d] = await rows<{ payload: string }>('SELECT payload FROM webhook_deliveries WHERE endpoint_id = ?', ep.id);
     expect(JSON.parse(d.payload)).toMatchObject({ event: 'test', effectiveOn: '2026-06-02' });
+    await sqlRun(w.db, 'DELETE FROM webhook_deliveries WHERE endpoint_id = ?', ep.id); // not for the next test's dispatch
   });
 
   it('connects to the address its check resolved, not to one the system resolves again', async () => {
