@@ -26,6 +26,8 @@ export interface QueuePageFilter {
   analyteId?: number;
   /** rejections newer than this hold a pair out of the approval list */
   rejectHoldSince: number;
+  /** today (China): a certification whose validity ended before it holds no pair out, expired or not yet marked so */
+  today: string;
 }
 
 const cols = {
@@ -112,7 +114,7 @@ export async function pageQueueToApprove(db: Conn, scope: DataScope, f: QueuePag
   const cond = and(
     eq(eligibilityResults.eligible, true),
     ...w.conds,
-    sql`NOT EXISTS (SELECT 1 FROM certifications c WHERE c.lab_id = ${eligibilityResults.labId} AND c.analyte_id = ${eligibilityResults.analyteId} AND c.status IN ('active', 'suspended'))`,
+    sql`NOT EXISTS (SELECT 1 FROM certifications c WHERE c.lab_id = ${eligibilityResults.labId} AND c.analyte_id = ${eligibilityResults.analyteId} AND c.status IN ('active', 'suspended') AND c.valid_to >= ${f.today})`,
     // the few recent rejections, gathered once (a lookup per pair would cost more than the pair)
     sql`${eligibilityResults.id} NOT IN (SELECT held.id FROM certification_events ev JOIN eligibility_results held ON held.lab_id = ev.lab_id AND held.analyte_id = ev.analyte_id
          WHERE ev.action = 'reject' AND ev.at >= ${f.rejectHoldSince})`,

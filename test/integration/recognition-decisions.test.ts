@@ -203,6 +203,20 @@ describe('decisions on recognition', () => {
     expect((await findCertificationById(w.db, id))!.status).toBe('expired');
     expect((await listCertificationEvents(w.db, id)).at(-1)).toMatchObject({ action: 'expire', toStatus: 'expired', effectiveOn: '2026-04-01' });
   });
+
+  it('a certification past its last day is not live for decisions before the expiry run comes: no suspension of it, back in the approval list, approvable', async () => {
+    const hz1 = await lab('HZ-001'); // its NA: not certified yet
+    const id = (await decide(w.db, w.regulators.zj, { action: 'approve', labId: hz1, analyteId: NA, reason: 'meets the policy', effectiveOn: '2025-10-01' }, { now: onDay('2025-10-01') })).certificationId!;
+    expect((await findCertificationById(w.db, id))!).toMatchObject({ status: 'active', validTo: '2026-03-31' });
+    // months later, no expiry run since: verification already answers expired, decisions agree
+    await expect(decide(w.db, w.regulators.zj, { action: 'suspend', labId: hz1, analyteId: NA, reason: 'IQC stopped' }, { now: NOW })).rejects.toMatchObject({ reason: 'recognition.cannotTransition', params: { status: 'expired' } });
+    expect((await findCertificationById(w.db, id))!.status).toBe('active'); // the refused decision wrote nothing
+    expect((await wholeQueue(w, w.regulators.zj, { labId: hz1, analyteId: NA }, { now: NOW })).toApprove.map((r) => r.labCode)).toEqual(['HZ-001']);
+    const again = await decide(w.db, w.regulators.zj, { action: 'approve', labId: hz1, analyteId: NA, reason: 'meets the policy' }, { now: NOW });
+    expect(again).toMatchObject({ status: 'active' });
+    expect((await findCertificationById(w.db, id))!.status).toBe('expired');
+    expect((await listCertificationEvents(w.db, id)).at(-1)).toMatchObject({ action: 'expire', toStatus: 'expired', effectiveOn: '2026-04-01' });
+  });
 });
 
 /** The SQL text and parameters of the one statement `read` issues on the certifications table. */

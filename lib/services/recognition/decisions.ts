@@ -77,7 +77,11 @@ async function applyDecision(
   // back-dating would change answers already given for past days (verification reads the event in
   // force on each day), so a decision takes effect today at the earliest
   if (effectiveOn < today) throw new AppError('recognition.pastDecision', {}, [fieldError('recognition.beforeToday', { today }, 'effectiveOn')]);
-  const live = await findLiveCertification(tx, d.labId, d.analyteId);
+  // a certification whose validity ended is expired first (the hourly run may not have come yet):
+  // it is not live for any decision, as verification already answers `expired` for it
+  const ended = (await certificationsPastValidity(tx, today, { kind: 'lab', labId: d.labId })).filter((c) => c.analyteId === d.analyteId);
+  await expireEach(tx, ended, now);
+  const live = ended.length ? undefined : await findLiveCertification(tx, d.labId, d.analyteId);
   const audit = async (action: string, entityId: number | null, details: Record<string, unknown>) =>
     await insertAudit(tx, {
       actorId: actor.userId,
@@ -214,11 +218,15 @@ export async function expireCertifications(db: DB, f: { scope?: DataScope; now?:
   const today = dayOf(now);
   return await withTx(db, async (tx) => {
     const due = await certificationsPastValidity(tx, today, f.scope ?? ALL_DATA);
-    for (const c of due) {
-      await updateCertification(tx, c.id, { status: 'expired', flagged: false, flagReason: null, updatedAt: now });
-      await insertCertificationEvent(tx, { certificationId: c.id, labId: c.labId, analyteId: c.analyteId, action: 'expire', fromStatus: c.status, toStatus: 'expired', effectiveOn: addDays(c.validTo, 1), reason: 'validity ended', actorId: null, at: now });
-      await insertAudit(tx, { actorEmail: 'system', action: 'certification.expire', entityType: 'certification', entityId: c.id, labId: c.labId, regionId: c.regionId, details: { validTo: c.validTo }, at: now });
-    }
+    await expireEach(tx, due, now);
     return due.length;
   }, { isolation: 'repeatable read' });
+}
+
+async function expireEach(tx: Conn, due: Awaited<ReturnType<typeof certificationsPastValidity>>, now: number): Promise<void> {
+  for (const c of due) {
+    await updateCertification(tx, c.id, { status: 'expired', flagged: false, flagReason: null, updatedAt: now });
+    await insertCertificationEvent(tx, { certificationId: c.id, labId: c.labId, analyteId: c.analyteId, action: 'expire', fromStatus: c.status, toStatus: 'expired', effectiveOn: addDays(c.validTo, 1), reason: 'validity ended', actorId: null, at: now });
+    await insertAudit(tx, { actorEmail: 'system', action: 'certification.expire', entityType: 'certification', entityId: c.id, labId: c.labId, regionId: c.regionId, details: { validTo: c.validTo }, at: now });
+  }
 }

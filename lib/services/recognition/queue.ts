@@ -39,7 +39,7 @@ export async function recognitionQueuePage(
   if (!region) throw new AppError('auth.regulatorNeedsRegion');
   const now = opts.now ?? Date.now();
   const scope = scopeOf(actor);
-  const f = { ...input, rejectHoldSince: now - REJECT_HOLD_DAYS * 24 * 3600 * 1000 };
+  const f = { ...input, rejectHoldSince: now - REJECT_HOLD_DAYS * 24 * 3600 * 1000, today: dayOf(now) };
   const review = await pageQueueToReview(db, scope, f, pages.review);
   const approve = await pageQueueToApprove(db, scope, f, pages.approve);
   const outdated = await outdatedVerdicts(db, [...approve.rows, ...review.rows], dayOf(now));
