@@ -17,7 +17,7 @@ import { AppError, busyCode, unstorableText, type AppErrorCode, type ErrorParams
 import { ingestPosted, type PostedResults } from '@/lib/services/iqc/api';
 import { importIqcCsv } from '@/lib/services/iqc/import-csv';
 import { ingestResults } from '@/lib/services/iqc/ingest';
-import { submitPosted, submitResults, type PostedSubmission, type SubmissionInput } from '@/lib/services/eqa/submissions';
+import { submitFromPage, submitPosted, submitResults, type PostedSubmission, type RawRow, type SubmissionInput } from '@/lib/services/eqa/submissions';
 import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
 import { recomputeEligibility } from '@/lib/services/recognition/eligibility';
 import { auditTokenUse } from '@/lib/auth/token-scopes';
@@ -38,6 +38,8 @@ export const JOBS = {
   /** the entry grid */
   'iqc.enter': async (db: DB, actor: Actor, input: { results: unknown[] }) => await ingestResults(db, actor, { results: input.results }, { source: 'manual' }),
   'eqa.submit': async (db: DB, actor: Actor, input: SubmissionInput) => await submitResults(db, actor, input),
+  /** the lab's round page: its form's rows or its CSV file, checked and (confirmed) saved */
+  'eqa.page': async (db: DB, actor: Actor, input: { roundCode: string; rows?: RawRow[]; csv?: string; source: 'manual' | 'csv'; confirmed: boolean }) => await submitFromPage(db, actor, input),
   /** `POST /api/v1/eqa/rounds/{round}/submissions` after the body is read: parsed here, then submitted */
   'eqa.post': async (db: DB, actor: Actor, input: PostedSubmission) => await submitPosted(db, actor, input),
   /** the one evaluation runner (API and regulator's page); `evaluationId` continues a reserved one */
@@ -120,7 +122,7 @@ export function isJobName(name: unknown): name is JobName {
 
 /** Jobs that are one all-or-nothing transaction (or idempotent batches): safe to run again when
  * SQLite refused their write lock. An evaluation records its own failure instead. */
-const RETRYABLE: ReadonlySet<JobName> = new Set(['iqc.post', 'iqc.importCsv', 'iqc.enter', 'eqa.submit', 'eqa.post', 'recognition.recompute', 'audit.tokenUse']);
+const RETRYABLE: ReadonlySet<JobName> = new Set(['iqc.post', 'iqc.importCsv', 'iqc.enter', 'eqa.submit', 'eqa.page', 'eqa.post', 'recognition.recompute', 'audit.tokenUse']);
 
 /**
  * Run a job on `db` in this thread. A writer that loses the race for SQLite's write lock (another

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { createSeededTestDb, fakeActor, testBackend } from '../support/db';
 import { auditLog, controlLots, eqaSubmissions, laboratories, qcTargets, analytes } from '@/db/schema';
 import { listRounds, closeRound } from '@/lib/services/eqa/rounds';
-import { checkSubmission, rowsFromCsv, submissionTemplateCsv, submitResults } from '@/lib/services/eqa/submissions';
+import { checkSubmission, rowsFromCsv, submissionTemplateCsv, submitFromPage, submitResults } from '@/lib/services/eqa/submissions';
 import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
 import { getRoundResults, labRoundReport, roundCsv } from '@/lib/services/eqa/reports';
 import { createScheme } from '@/lib/services/eqa/schemes';
@@ -172,6 +172,16 @@ describe('plausibility warnings (never blocking)', () => {
     const saved = await submitResults(w.db, lab('GZ-001'), { roundCode: 'R-1', rows, source: 'manual' }, { now: NOW });
     expect(saved.created).toBe(3);
     expect(saved.warnings).toHaveLength(1);
+  });
+
+  it("the round page's CSV file: parsed, checked and, once confirmed, saved in one job; a bad line refused by its number", async () => {
+    await makeRound(w, 'CHEM', 'R-4', ['A', 'B', 'C']);
+    const csv = 'sample,analyte,value\r\nA,GLU,5\r\nB,GLU,5.2\r\nC,GLU,52\r\n';
+    const page = (confirmed: boolean, text = csv) => submitFromPage(w.db, lab('GZ-001'), { roundCode: 'R-4', csv: text, source: 'csv', confirmed }, { now: NOW });
+    expect(await page(false)).toEqual({ needsConfirm: true, warnings: [expect.objectContaining({ row: 4, sample: 'C', kind: 'decimal_slip' })] });
+    expect(await submissions()).toHaveLength(0);
+    expect(await page(true)).toMatchObject({ saved: { created: 3, revised: 0, unchanged: 0 } });
+    await expect(page(true, 'sample,analyte,value\r\nA,GLU,5\r\nZ,GLU,5\r\n')).rejects.toMatchObject({ errors: [expect.objectContaining({ row: 3, field: 'sample' })] });
   });
 
   it.each([

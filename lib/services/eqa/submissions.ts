@@ -304,3 +304,26 @@ export async function submissionTemplateCsv(db: DB, actor: Actor, roundCode: str
   }
   return toCsv(SUBMISSION_CSV_COLUMNS, rows);
 }
+
+/** What the lab's round page gets back: warnings to confirm, or what was saved. */
+export interface PageSubmitResult {
+  needsConfirm?: boolean;
+  warnings: SanityWarning[];
+  saved?: { created: number; revised: number; unchanged: number };
+}
+
+/**
+ * The round page's form or CSV file, whole: read the rows (a CSV is parsed here), check them and,
+ * unless there are warnings still to confirm, save them. Runs in a job worker (lib/jobs.ts): a form
+ * of 20,000 fields or a large file kept the request thread for seconds.
+ */
+export async function submitFromPage(db: DB, actor: Actor, input: { roundCode: string; rows?: RawRow[]; csv?: string; source: 'manual' | 'csv'; confirmed: boolean }, opts: ClockOptions = {}): Promise<PageSubmitResult> {
+  const rows = input.csv !== undefined ? rowsFromCsv(input.csv) : input.rows ?? [];
+  const submission = { roundCode: input.roundCode, rows, source: input.source };
+  if (!input.confirmed) {
+    const check = await checkSubmission(db, actor, submission, opts);
+    if (check.warnings.length) return { needsConfirm: true, warnings: check.warnings };
+  }
+  const out = await submitResults(db, actor, submission, opts);
+  return { warnings: out.warnings, saved: { created: out.created, revised: out.revised, unchanged: out.unchanged } };
+}

@@ -1,27 +1,15 @@
 'use server';
 import { revalidatePath } from 'next/cache';
-import { getDb } from '@/db/client';
 import { formOf, runAction, type ActionState } from '@/lib/actions';
 import { uploadedText } from '@/lib/body';
-import { checkSubmission, rowsFromCsv, type RawRow, type SanityWarning } from '@/lib/services/eqa/submissions';
+import type { PageSubmitResult, RawRow } from '@/lib/services/eqa/submissions';
 import { runJob } from '@/lib/jobs';
 
-export interface SubmitResult {
-  needsConfirm?: boolean;
-  warnings: SanityWarning[];
-  saved?: { created: number; revised: number; unchanged: number };
-}
+export type SubmitResult = PageSubmitResult;
 
-function save(roundCode: string, rows: RawRow[], source: 'manual' | 'csv', confirmed: boolean) {
-  return runAction<SubmitResult>(async (actor) => {
-    const db = getDb();
-    if (!confirmed) {
-      const check = await checkSubmission(db, actor, { roundCode, rows, source });
-      if (check.warnings.length) return { needsConfirm: true, warnings: check.warnings };
-    }
-    const out = await runJob('eqa.submit', actor, { roundCode, rows, source });
-    return { warnings: out.warnings, saved: { created: out.created, revised: out.revised, unchanged: out.unchanged } };
-  });
+/** Check and save in a job worker (the form's rows, or the CSV text parsed there). */
+function save(roundCode: string, input: { rows?: RawRow[]; csv?: string }, source: 'manual' | 'csv', confirmed: boolean) {
+  return runAction<SubmitResult>(async (actor) => await runJob('eqa.page', actor, { roundCode, ...input, source, confirmed }));
 }
 
 /** The form: one input per sample × analyte named `v|SAMPLE|ANALYTE`, method and instrument per
@@ -44,7 +32,7 @@ export async function submitFormAction(_prev: ActionState<SubmitResult>, form: F
     const untouched = form.has(`o|${sample}|${analyte}`) && v.trim() === text(`o|${sample}|${analyte}`) && method === text(`om|${analyte}`) && instrument === text(`oi|${analyte}`);
     if (!untouched) rows.push({ line, values: { sample, analyte, value: v, method, instrument } });
   }
-  const r = await save(roundCode, rows, 'manual', form.get('confirm') === '1');
+  const r = await save(roundCode, { rows }, 'manual', form.get('confirm') === '1');
   if (r.ok && r.data?.saved) revalidatePath(`/lab/eqa/${encodeURIComponent(roundCode)}`);
   return r;
 }
@@ -54,9 +42,9 @@ export async function submitCsvAction(_prev: ActionState<SubmitResult>, form: Fo
   form = formOf(form);
   const roundCode = String(form.get('roundCode') ?? '');
   const file = form.get('file');
-  const r = await runAction(async () => rowsFromCsv(file && typeof file !== 'string' ? await uploadedText(file) : String(form.get('csv') ?? '')));
+  const r = await runAction(async () => (file && typeof file !== 'string' ? await uploadedText(file) : String(form.get('csv') ?? '')));
   if (!r.ok) return { ...r, data: undefined };
-  const out = await save(roundCode, r.data!, 'csv', form.get('confirm') === '1');
+  const out = await save(roundCode, { csv: r.data! }, 'csv', form.get('confirm') === '1');
   if (out.ok && out.data?.saved) revalidatePath(`/lab/eqa/${encodeURIComponent(roundCode)}`);
   return out;
 }
