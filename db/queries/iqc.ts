@@ -264,6 +264,10 @@ export async function violationsOfRuns(db: Conn, runIds: number[]) {
 }
 
 /** The latest run per analyte × instrument of a lab, and its open corrective actions per analyte × instrument (dashboard). */
+/** Runs that start at one moment (two lots of a level at a crossover) show the worst status, not the
+ * one that arrived first: a shown verdict depends on the data only. */
+const WORST_STATUS_FIRST = sql.raw(`CASE x.status WHEN 'rejected' THEN 0 WHEN 'warning' THEN 1 WHEN 'accepted' THEN 2 WHEN 'no_target' THEN 3 ELSE 4 END`);
+
 export async function dashboardRows(db: Conn, labId: number) {
   // run counts from the daily aggregates (db/queries/daily-iqc.ts), the latest run by index
   const latest = await rawAll<{ analyteId: number; instrument: string; status: RunStatus; measuredAt: number; runs: number }>(db, sql`
@@ -273,7 +277,7 @@ export async function dashboardRows(db: Conn, labId: number) {
     JOIN iqc_runs u ON u.id = (
       SELECT x.id FROM iqc_runs x INDEXED BY iqc_runs_series_time_idx
       WHERE x.lab_id = ${labId} AND x.analyte_id = s.analyte_id AND x.instrument = s.instrument
-      ORDER BY x.measured_at DESC, x.id ASC LIMIT 1)`);
+      ORDER BY x.measured_at DESC, ${WORST_STATUS_FIRST}, coalesce(x.client_run_id, '') ASC, x.id ASC LIMIT 1)`);
   // per analyte × instrument, as the rows: an action belongs to its run's instrument
   const open = await rawAll<{ analyteId: number; instrument: string; n: number }>(db, sql`
     SELECT ca.analyte_id AS analyteId, u.instrument, count(*) AS n

@@ -302,6 +302,20 @@ describe('dashboard, chart and summary', () => {
     expect(d.counts).toMatchObject({ open: 1, daysSinceLastQc: 0 });
   });
 
+  it("runs that start at one moment (two lots of a level at a crossover) show the worse status whichever arrived first", async () => {
+    const manager = t.labManagers.get('GZ-004')!;
+    for (const instrument of ['XO-A', 'XO-B']) {
+      for (const lot of ['A', 'B']) await setManufacturerTarget(t.db, manager, { analyte: 'K', level: '1', lot: `XO-${instrument}-${lot}`, instrument, mean: 4, sd: 0.1, effectiveFrom: NOW - 30 * DAY }, NOW - 30 * DAY);
+    }
+    const when = new Date(NOW - HOUR).toISOString();
+    const row = (instrument: string, lot: string, value: number) => ({ analyte: 'K', level: '1', lot: `XO-${instrument}-${lot}`, instrument, value, measuredAt: when });
+    // the same two results, in the opposite orders: in control on lot A, 1-3s on lot B
+    for (const r of [row('XO-A', 'A', 4.0), row('XO-A', 'B', 4.35), row('XO-B', 'B', 4.35), row('XO-B', 'A', 4.0)]) await ingestResults(t.db, manager, { results: [r] }, { source: 'manual', now: NOW });
+    const d = await labDashboard(t.db, manager, null, NOW);
+    const lights = ['XO-A', 'XO-B'].map((i) => d.rows.find((r) => r.analyte === 'K' && r.instrument === i)!.light);
+    expect(lights).toEqual(['red', 'red']);
+  });
+
   it('the chart has one panel per level with targets, verdict, rule names and the corrective action of each point', async () => {
     const c = await chartData(t.db, lab1, { analyte: 'glu', from: '2026-07-01', to: '2026-11-25' }, NOW);
     expect(c.panels.map((p) => p.level)).toEqual(['1', '2']);
