@@ -48,15 +48,17 @@ function build(sqlite: Database.Database) {
   return {
     // name: the FHIR string search (case-insensitive prefix of the name or the English name; `contains`
     // anywhere); a LIKE pattern built by the caller with its wildcards escaped
-    labs: sqlite.prepare<{ code: string | null; name: string | null; limit: number; offset: number }, PublicLab>(`
+    labs: sqlite.prepare<{ code: string | null; name: string | null; exact: string | null; limit: number; offset: number }, PublicLab>(`
       SELECT ${LAB_COLUMNS} FROM laboratories l JOIN regions r ON r.id = l.region_id
       WHERE l.active = 1 AND (@code IS NULL OR l.code = @code)
         AND (@name IS NULL OR l.name LIKE @name ESCAPE '\\' OR l.name_en LIKE @name ESCAPE '\\')
+        AND (@exact IS NULL OR l.name = @exact OR l.name_en = @exact)
       ORDER BY l.code LIMIT @limit OFFSET @offset`),
-    labsCount: sqlite.prepare<{ code: string | null; name: string | null }, { n: number }>(`
+    labsCount: sqlite.prepare<{ code: string | null; name: string | null; exact: string | null }, { n: number }>(`
       SELECT count(*) AS n FROM laboratories l
       WHERE l.active = 1 AND (@code IS NULL OR l.code = @code)
-        AND (@name IS NULL OR l.name LIKE @name ESCAPE '\\' OR l.name_en LIKE @name ESCAPE '\\')`),
+        AND (@name IS NULL OR l.name LIKE @name ESCAPE '\\' OR l.name_en LIKE @name ESCAPE '\\')
+        AND (@exact IS NULL OR l.name = @exact OR l.name_en = @exact)`),
     certifications: sqlite.prepare<{ lab: number; day: string }, FhirCertification>(`
       SELECT c.id, a.code AS analyteCode, a.name_zh AS analyteNameZh, a.name_en AS analyteNameEn, a.loinc, c.mark, c.scope,
              sr.code AS scopeRegionCode, sr.name_en AS scopeRegionNameEn, c.certificate_no AS certificateNo, c.valid_from AS validFrom, c.valid_to AS validTo,
@@ -80,23 +82,25 @@ function statements(db: DB) {
   return s;
 }
 
-/** A LIKE pattern for a FHIR string search: prefix (default), `contains` or `exact`. */
+/** A LIKE pattern for a FHIR string search: prefix (default) or `contains`. */
 function likePattern(name: string, modifier: 'contains' | 'exact' | null): string {
   const escaped = name.replace(/[\\%_]/g, (c) => `\\${c}`);
-  return modifier === 'exact' ? escaped : modifier === 'contains' ? `%${escaped}%` : `${escaped}%`;
+  return modifier === 'contains' ? `%${escaped}%` : `${escaped}%`;
 }
 
 const PG_LAB_COLUMNS = sql.raw(LAB_COLUMNS.replace(/ AS (\w+)/g, ' AS "$1"'));
 const pgLatestEvent = (day: string) =>
   sql`FROM certification_events e WHERE e.certification_id = c.id AND e.effective_on <= ${day} AND ${sql.raw(STATUS_CHANGE)} ORDER BY e.effective_on DESC, e.id DESC LIMIT 1`;
 
-function pgLabFilter(p: { code: string | null; name: string | null }): SQL {
-  return sql`l.active ${p.code !== null ? sql`AND l.code = ${p.code}` : sql``} ${p.name !== null ? sql`AND (${likeCi(sql`l.name`, p.name)} OR ${likeCi(sql`l.name_en`, p.name)})` : sql``}`;
+function pgLabFilter(p: { code: string | null; name: string | null; exact: string | null }): SQL {
+  return sql`l.active ${p.code !== null ? sql`AND l.code = ${p.code}` : sql``} ${p.name !== null ? sql`AND (${likeCi(sql`l.name`, p.name)} OR ${likeCi(sql`l.name_en`, p.name)})` : sql``} ${p.exact !== null ? sql`AND (l.name = ${p.exact} OR l.name_en = ${p.exact})` : sql``}`;
 }
 
 /** Active labs by code (exact) and/or name, ordered by code, one page, and how many match in all. */
 export async function fhirSearchLabs(db: DB, f: { code?: string; name?: string; nameModifier?: 'contains' | 'exact' | null; limit: number; offset: number }) {
-  const p = { code: f.code ?? null, name: f.name !== undefined ? likePattern(f.name, f.nameModifier ?? null) : null };
+  // :exact is equality, letter case included (a LIKE ignores case)
+  const exact = f.name !== undefined && f.nameModifier === 'exact' ? f.name : null;
+  const p = { code: f.code ?? null, name: f.name !== undefined && exact === null ? likePattern(f.name, f.nameModifier ?? null) : null, exact };
   if (dialectOf(db) === 'pg') {
     const where = pgLabFilter(p);
     const labs = await rawAll<PublicLab>(db, sql`SELECT ${PG_LAB_COLUMNS} FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE ${where} ORDER BY l.code LIMIT ${f.limit} OFFSET ${f.offset}`);

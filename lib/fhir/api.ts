@@ -232,15 +232,17 @@ async function searchOrganizations(db: DB, params: URLSearchParams, today: strin
   const names = (['name', 'name:contains', 'name:exact'] as const).filter((k) => params.has(k));
   if (names.length > 1) throw new FhirError(400, 'not-supported', `Give one of name, name:contains and name:exact, not ${names.join(' and ')}`);
   const nameKey = names[0];
-  const name = nameKey ? params.get(nameKey)!.trim() : undefined;
+  const name = nameKey ? searchValue(nameKey, params.get(nameKey)!).trim() : undefined;
   if (nameKey && !name) throw new FhirError(400, 'value', 'name must not be empty');
-  const identifier = params.get('identifier');
+  const identifier = params.get('identifier') === null ? null : searchValue('identifier', params.get('identifier')!);
   let code: string | undefined;
   if (identifier !== null) {
     const bar = identifier.indexOf('|');
     const system = bar < 0 ? null : identifier.slice(0, bar);
     const value = (bar < 0 ? identifier : identifier.slice(bar + 1)).trim();
-    if (!value) throw new FhirError(400, 'value', 'identifier needs a value ([system|]value)');
+    // `|value`: an identifier without a system, which no LabQC identifier is (FHIR R4 §3.1.1.5.7)
+    if (system === '') return searchsetBundle(base, links(base, 'Organization', params, p, 0).self, [], 0);
+    if (!value && system !== LAB_CODE_SYSTEM) throw new FhirError(400, 'value', 'identifier needs a value ([system|]value; `system|` alone only for the laboratory codes)');
     if (system === REGION_CODE_SYSTEM) {
       // a region's recognition authority
       const r = await fhirRegionByCode(db, value);
@@ -248,8 +250,9 @@ async function searchOrganizations(db: DB, params: URLSearchParams, today: strin
       const l = links(base, 'Organization', params, p, found.length);
       return searchsetBundle(base, l.self, found.slice(p.offset, p.offset + p.count).map((resource) => ({ resource, mode: 'match' })), found.length);
     }
-    if (system !== null && system !== '' && system !== LAB_CODE_SYSTEM) return searchsetBundle(base, links(base, 'Organization', params, p, 0).self, [], 0);
-    code = value;
+    if (system !== null && system !== LAB_CODE_SYSTEM) return searchsetBundle(base, links(base, 'Organization', params, p, 0).self, [], 0);
+    // `system|` alone: every laboratory (each has an identifier of that system)
+    code = value || undefined;
   }
   const search = async (c: string | undefined) => await fhirSearchLabs(db, { code: c, name, nameModifier: nameKey === 'name' ? null : nameKey === 'name:contains' ? 'contains' : 'exact', limit: p.count, offset: p.offset });
   // a lab code as everywhere else: as given, else in capitals (gz-001 is GZ-001: labCodeCandidates)
@@ -261,9 +264,21 @@ async function searchOrganizations(db: DB, params: URLSearchParams, today: strin
 }
 
 function matchesName(n: string, q: string, key: string): boolean {
+  // :exact matches the whole value, letter case included (FHIR R4 §3.1.1.5.11)
+  if (key === 'name:exact') return n === q;
   const a = n.toLowerCase();
   const b = q.toLowerCase();
-  return key === 'name:exact' ? a === b : key === 'name:contains' ? a.includes(b) : a.startsWith(b);
+  return key === 'name:contains' ? a.includes(b) : a.startsWith(b);
+}
+
+/**
+ * A search parameter's one value, its `\,` `\|` `\$` `\\` escapes kept for the caller (a comma
+ * is only literal escaped). An unescaped comma asks for any of several values, which these searches
+ * do not offer: 400, rather than an empty answer read as "no such laboratory".
+ */
+function searchValue(key: string, raw: string): string {
+  if (/(?:^|[^\\])(?:\\\\)*,/.test(raw)) throw new FhirError(400, 'not-supported', `${key}: several values (a comma) are not supported; search one value at a time, or escape a comma in the value as \\,`);
+  return raw.replace(/\\,/g, ',');
 }
 
 async function searchVerificationResults(db: DB, params: URLSearchParams, today: string, base: string): Promise<FhirResource> {
@@ -273,6 +288,10 @@ async function searchVerificationResults(db: DB, params: URLSearchParams, today:
   const m = /^(?:.*\/)?(?:Organization\/)?([A-Za-z0-9\-.]{1,64})$/.exec(target.trim());
   if (!m || (target.includes('/') && !/(?:^|\/)Organization\/[^/]+$/.test(target.trim()))) throw new FhirError(400, 'value', 'target must be Organization/{labCode}');
   const p = page(params);
+  // an absolute reference names an Organization of that server: of another one, nothing here matches
+  if (/^[a-z][a-z0-9+.-]*:/i.test(target.trim()) && !target.trim().startsWith(`${base}/Organization/`)) {
+    return searchsetBundle(base, links(base, 'VerificationResult', params, p, 0).self, [], 0);
+  }
   const lab = await publicLabByCode(db, labCodeOfFhirId(m[1]));
   if (!lab) {
     // a search that matches nothing is an empty searchset (FHIR R4 §3.1.1.4), with the reason as an outcome entry

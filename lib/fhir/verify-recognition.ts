@@ -96,9 +96,10 @@ function targetOf(obs: Json, fullUrls: ReadonlyMap<unknown, unknown>): Target | 
   if (!lab) return { code: 'required', message: 'No performer identifies a LabQC laboratory (Organization/{labCode} or identifier system ' + LAB_CODE_SYSTEM + ')', reason: 'lab.notFound', expression: ['performer'] };
   const items = itemCandidates(obs.code);
   if (!items.length) return { code: 'required', message: 'Observation.code has no coding with a code', reason: 'analyte.notFound', expression: ['code'] };
-  const date = resultDay(obs);
-  if (!date) return { code: 'required', message: 'No result day: effectiveDateTime, effectivePeriod.start, effectiveInstant or issued with a full date is required', reason: 'recognition.invalidDate', expression: ['effective'] };
-  return { lab, items, date };
+  const found = resultDay(obs);
+  if (!found) return { code: 'required', message: 'No result day: effectiveDateTime, effectivePeriod.start, effectiveInstant or issued with a full date is required', reason: 'recognition.invalidDate', expression: ['effective'] };
+  if ('invalid' in found) return { code: 'value', message: `${found.field} ${JSON.stringify(found.invalid)} is not a date or dateTime with a full date (YYYY-MM-DD, or with a time of 00:00–23:59 and an offset up to ±14:00)`, reason: 'recognition.invalidDate', expression: [found.field] };
+  return { lab, items, date: found.day };
 }
 
 /** The performer's lab code: its LabQC identifier, else the identifier of the Organization its
@@ -152,18 +153,24 @@ function itemCandidates(code: unknown): string[] {
 /** The day a result was produced, on China's calendar as every day LabQC compares: a time with its
  * offset is an instant (`2026-12-01T20:30:00Z` is 2 December in China, the day a suspension may
  * already hold); a date alone, or a time without an offset, is the day as written. */
-function resultDay(obs: Json): string | null {
+function resultDay(obs: Json): { day: string } | { invalid: string; field: string } | null {
   const period = isObject(obs.effectivePeriod) ? obs.effectivePeriod.start : undefined;
-  for (const v of [obs.effectiveDateTime, period, obs.effectiveInstant, obs.issued]) {
-    if (typeof v !== 'string') continue;
-    const m = /^(\d{4}-\d{2}-\d{2})(?:(T.*)|$)/.exec(v);
-    if (!m) continue;
-    // an impossible date (02-30) is left as written for the check to refuse, not rolled over by Date
-    const instant = m[2] && /(?:Z|[+-]\d{2}:\d{2})$/.test(m[2]) && isoDay.safeParse(m[1]).success ? Date.parse(v) : NaN;
-    return Number.isFinite(instant) ? dayOf(instant) : m[1];
-  }
-  return null;
+  const fields: [string, unknown][] = [['effectiveDateTime', obs.effectiveDateTime], ['effectivePeriod.start', period], ['effectiveInstant', obs.effectiveInstant], ['issued', obs.issued]];
+  // the first one given decides: one that is no day is refused, not passed over for a later field
+  // (issued is often a later day than the result's)
+  const [field, v] = fields.find(([, x]) => x !== undefined && x !== null) ?? [];
+  // none, or a year or month alone (a FHIR dateTime, but no day): a full date is required
+  if (field === undefined || (typeof v === 'string' && /^\d{4}(?:-\d{2})?$/.test(v))) return null;
+  const m = typeof v === 'string' ? RESULT_TIME.exec(v) : null;
+  if (!m || !isoDay.safeParse(m[1]).success) return { invalid: String(v), field };
+  const instant = m[2] ? Date.parse(v as string) : NaN;
+  return { day: Number.isFinite(instant) ? dayOf(instant) : m[1] };
 }
+
+/** A full date, optionally with a time (hours 00–23; seconds optional) and an offset (up to ±14:00):
+ * group 2 is the offset, whose presence makes the time an instant. A time without an offset (FHIR
+ * wants one) is read as the day written, as before. */
+const RESULT_TIME = /^(\d{4}-\d{2}-\d{2})(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:\.\d+)?)?(Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?)?$/;
 
 /** The Observation with its marks (previous LabQC marks replaced, everything else kept). */
 function marked(obs: Json, a: VerifyAnswer): Json {

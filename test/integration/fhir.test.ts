@@ -144,6 +144,27 @@ describe('Organization', () => {
     expect((await fhir(await get(`/Organization?name=${encodeURIComponent('人民医院')}`))).total).toBe(0);
   });
 
+  it('search semantics of FHIR R4: :exact keeps letter case, |value has no system, system| is the whole system, a comma (OR) is refused, another server\'s Organization matches nothing', async () => {
+    const gz2 = (await fhir(await get('/Organization/GZ-002'))).name as string;
+    const english = ((await fhir(await get('/Organization/GZ-002'))).alias ?? []) as string[];
+    expect(english.filter((a) => /[a-z]/.test(a))).not.toHaveLength(0);
+    expect((await fhir(await get(`/Organization?name:exact=${encodeURIComponent(gz2)}`))).total).toBe(1);
+    for (const en of english.filter((a) => /[a-z]/.test(a))) {
+      expect((await fhir(await get(`/Organization?name:exact=${encodeURIComponent(en)}`))).total, en).toBe(1);
+      expect((await fhir(await get(`/Organization?name:exact=${encodeURIComponent(en.toLowerCase())}`))).total, en).toBe(0);
+    }
+    expect((await fhir(await get(`/Organization?identifier=${encodeURIComponent('|GZ-002')}`))).total).toBe(0);
+    const all = await fhir(await get(`/Organization?identifier=${encodeURIComponent(`${LAB_CODE_SYSTEM}|`)}&_count=1`));
+    expect(all.total).toBe((await fhir(await get('/Organization?_count=1'))).total);
+    expect(all.total).toBeGreaterThan(10);
+    for (const q of ['identifier=GZ-002,GZ-003', `identifier=${encodeURIComponent(`${LAB_CODE_SYSTEM}|GZ-002,${LAB_CODE_SYSTEM}|GZ-003`)}`, 'name=Guangzhou,Hangzhou']) {
+      expect((await fhir(await get(`/Organization?${q}`), 400)).issue[0].code, q).toBe('not-supported');
+    }
+    expect((await fhir(await get(`/Organization?name=${encodeURIComponent('Guangzhou\\,')}`))).total).toBe(0); // an escaped comma is a comma
+    expect((await fhir(await get(`/VerificationResult?target=${encodeURIComponent('http://other.example/fhir/Organization/GZ-002')}`))).total).toBe(0);
+    expect((await fhir(await get(`/VerificationResult?target=${encodeURIComponent(`${BASE}/Organization/GZ-002`)}`))).total).toBeGreaterThan(0);
+  });
+
   it('refuses unknown search parameters and bad paging with 400', async () => {
     expect((await fhir(await get('/Organization?address=x'), 400)).issue[0].code).toBe('not-supported');
     expect((await fhir(await get('/Organization?_count=ten'), 400)).issue[0].code).toBe('value');
@@ -454,6 +475,22 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
       ['required', 'lab.notFound', 'Bundle.entry[4].resource.performer'],
     ]);
     expect(out.entry.slice(5).every((e: Json) => /^urn:uuid:[0-9a-f-]{36}$/.test(e.fullUrl))).toBe(true);
+  });
+
+  it('a result time that is no FHIR dateTime (offset +99:00, hour 24, text) is refused at its field, not read as written nor passed over for issued', async () => {
+    const good = cases[0];
+    const base = { ...observation(good, 0), issued: `${good.date}T10:00:00+08:00` };
+    const bad = ['2026-07-02T10:00:00+99:00', '2026-07-02T24:00:00Z', 'yesterday', '2026-02-30'];
+    const input = { resourceType: 'Bundle', type: 'collection', entry: bad.map((effectiveDateTime) => ({ resource: { ...base, effectiveDateTime } })) };
+    // read as sent back (the Observations are returned as they came, invalid times included)
+    const res = await post('/Observation/$verify-recognition', input);
+    expect(res.status).toBe(200);
+    const out = (await res.json()) as Json;
+    const outcomes = out.entry.slice(bad.length).map((e: Json) => e.resource.issue[0]);
+    expect(outcomes.map((o: Json) => [o.code, o.details.coding?.[0]?.code, o.expression[0]])).toEqual(
+      bad.map((_, i) => ['value', 'recognition.invalidDate', `Bundle.entry[${i}].resource.effectiveDateTime`]),
+    );
+    for (let i = 0; i < bad.length; i++) expect(ext(out.entry[i].resource, ACCREDITED_EXT)).toHaveLength(0);
   });
 
   it("a hospital's local codes resolve for that hospital (its codes of any other system); anonymous callers get an OperationOutcome", async () => {
