@@ -2,7 +2,7 @@
 // and returns (the rows of the page and the total that matches). Each query names the sort keys it
 // accepts and maps them to columns that an index stands behind.
 import { asc, desc, sql, type SQL } from 'drizzle-orm';
-import { likeCi } from '../dialect';
+import { foldAscii, likeCi } from '../dialect';
 
 export type SortDir = 'asc' | 'desc';
 
@@ -41,7 +41,7 @@ export function containsPattern(q: string): string {
 }
 
 /** `col LIKE %q%` over several columns, OR-ed; undefined when there is no filter text. Case-insensitive
- * (ASCII) on both backends: SQLite's LIKE is, PostgreSQL's ILIKE (likeCi). */
+ * (A–Z only) on both backends: SQLite's LIKE is, and likeCi folds the same on PostgreSQL. */
 export function textFilter(q: string, cols: unknown[]): SQL | undefined {
   const t = q.trim();
   if (!t) return undefined;
@@ -65,11 +65,11 @@ export function limitOffset(req: Pick<PageRequest, 'page' | 'size'>): { limit: n
 }
 
 /** One page of a short list already read whole, in its given order (reversed for `desc`): the rows
- * whose `texts` contain the filter text (case-insensitive), and how many match. For lists a page must
+ * whose `texts` contain the filter text (A–Z in any case, as textFilter), and how many match. For lists a page must
  * compute in the app anyway (a lab's lots, its rule choices), so only the page reaches the HTML. */
 export function pageOfRows<T>(rows: readonly T[], req: PageRequest, texts: (row: T) => (string | null | undefined)[]): Page<T> {
-  const q = req.q.trim().toLowerCase();
-  const matching = q ? rows.filter((r) => texts(r).some((v) => v?.toLowerCase().includes(q))) : [...rows];
+  const q = foldAscii(req.q.trim());
+  const matching = q ? rows.filter((r) => texts(r).some((v) => v != null && foldAscii(v).includes(q))) : [...rows];
   if (req.dir === 'desc') matching.reverse();
   const { limit, offset } = limitOffset(req);
   return { rows: matching.slice(offset, offset + limit), total: matching.length };

@@ -1,7 +1,7 @@
 // Public verification: point-in-time answers across a suspension and a reinstatement (history is
 // never rewritten), the lab's certifications on a day, lab search, and errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededTestDb } from '@/test/support/db';
+import { createSeededTestDb, sqlRun } from '@/test/support/db';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { decide } from '@/lib/services/recognition/decisions';
@@ -107,6 +107,15 @@ describe('public verification', () => {
     ['by name within another province (no match)', { q: '福田', region: '330000' }, []],
   ])('lab search %s', async (_t, q, codes) => {
     expect((await searchLabs(w.db, q)).map((l) => l.code)).toEqual(codes);
+  });
+
+  it('lab search folds A–Z only, on both backends (PostgreSQL ILIKE folded Ä and É, SQLite LIKE does not)', async () => {
+    await sqlRun(w.db, "UPDATE laboratories SET name_en = 'Ärztelabor Éclair Guangzhou' WHERE code = 'GZ-003'");
+    const codes = async (q: string) => (await searchLabs(w.db, { q })).map((l) => l.code);
+    expect(await codes('ÄRZTELABOR')).toEqual(['GZ-003']);
+    expect(await codes('ärztelabor')).toEqual([]);
+    expect(await codes('éclair')).toEqual([]);
+    expect(await codes('Éclair GUANGZHOU')).toEqual(['GZ-003']);
   });
 
   it('the certificate lists the recognised tests and a certificate number leads to its lab', async () => {

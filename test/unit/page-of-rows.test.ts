@@ -25,6 +25,10 @@ describe('pageOfRows', () => {
     expect(pageOfRows(rows, req({ q: ' C702 ', size: 50 }), texts).rows.map((r) => r.code)).toEqual(['ALT', 'NA']);
     expect(pageOfRows(rows, req({ q: 'al', size: 50 }), texts)).toEqual({ rows: [rows[0], rows[1]], total: 2 });
     expect(pageOfRows(rows, req({ q: 'nothing' }), texts)).toEqual({ rows: [], total: 0 });
+    // A–Z only, as the database filters on both backends: É is not é
+    const accented = [{ code: 'Éclair', instrument: null }];
+    expect(pageOfRows(accented, req({ q: 'ÉCLAIR' }), texts).total).toBe(1);
+    expect(pageOfRows(accented, req({ q: 'éclair' }), texts).total).toBe(0);
   });
 
   it('reverses the order for desc and leaves the list it was given as it was', () => {
