@@ -18,8 +18,9 @@ export const IQC_CSV_COLUMNS = ['measured_at', 'analyte_code', 'level', 'lot', '
 export const IQC_CSV_OPTIONAL = ['operator', 'run', 'signal'] as const;
 export const IQC_CSV_REQUIRED = ['measured_at', 'analyte_code', 'level', 'lot', 'value'] as const;
 
-/** Earliest accepted time (2000-01-01: a measurement, a round's opening) and how far in the future a clock may drift. */
-export const EARLIEST = Date.UTC(2000, 0, 1);
+/** Earliest accepted time (2000-01-01 00:00 in China, as every time written without an offset is
+ * read: a measurement, a round's opening) and how far in the future a clock may drift. */
+export const EARLIEST = Date.UTC(1999, 11, 31, 16);
 const FUTURE_SLACK_MS = 10 * 60 * 1000;
 
 /** The range of real UTC offsets, in minutes (UTC−12:00 to UTC+14:00). */
@@ -119,18 +120,25 @@ const measuredAtField = (now: number) => {
   return field((v) => readMeasuredAt(v, now, memo));
 };
 
+/**
+ * The largest magnitude of a measured value, a target's mean or SD, or a signal. No analyser reports
+ * more (HBV DNA tops out near 1e9 IU/mL); beyond it the squares that SDs, CVs and the daily
+ * aggregates sum overflow (1e200 stored Infinity on SQLite, and PostgreSQL refused the aggregate's
+ * update: a 500), and JSON's 1e400 is Infinity already.
+ */
+export const MAX_MEASURED = 1e15;
+const measurable = (n: number) => Number.isFinite(n) && Math.abs(n) <= MAX_MEASURED;
+
 /** A result's `value` as sent: a number (or numeric text) for a quantitative item, else the text of
  * a category code; which one the item takes is the ingest's question (lib/catalogue/kinds.ts). */
 function readResultValue(v: unknown): number | string | Refused {
   if (v === undefined || v === null || (typeof v === 'string' && !v.trim())) return REFUSED_REQUIRED;
-  // JSON's 1e400 parses to Infinity, and so does the text: no analyser measures it, and stored it
-  // would turn every mean, SD and z of its series into NaN
-  if (typeof v === 'number') return Number.isFinite(v) ? v : REFUSED_NOT_FINITE;
+  if (typeof v === 'number') return measurable(v) ? v : REFUSED_NOT_FINITE;
   if (typeof v !== 'string') return new Refused([because('value.notNumber')]);
   const s = v.trim();
   if (!DECIMAL_TEXT.test(s)) return s;
   const n = Number(s);
-  return Number.isFinite(n) ? n : REFUSED_NOT_FINITE;
+  return measurable(n) ? n : REFUSED_NOT_FINITE;
 }
 const resultValue = field(readResultValue);
 
@@ -139,7 +147,7 @@ function readOptionalNumber(v: unknown): number | null | Refused {
   if (v === undefined || v === null || (typeof v === 'string' && !v.trim())) return null;
   const n = typeof v === 'number' ? v : typeof v === 'string' && DECIMAL_TEXT.test(v.trim()) ? Number(v.trim()) : NaN;
   if (!Number.isFinite(n)) return new Refused([because('value.notNumber')]);
-  return n;
+  return measurable(n) ? n : REFUSED_NOT_FINITE;
 }
 const optionalNumber = field(readOptionalNumber);
 
@@ -257,7 +265,8 @@ const requiredEffectiveFrom = field((v) => readEffectiveFrom(v, true) as number 
 function readTargetNumber(v: unknown): number | Refused {
   if (v === undefined || v === null || (typeof v === 'string' && !v.trim())) return REFUSED_REQUIRED;
   const n = typeof v === 'number' ? v : typeof v === 'string' && DECIMAL_TEXT.test(v.trim()) ? Number(v.trim()) : NaN;
-  return Number.isFinite(n) ? n : new Refused([because('value.notNumber')]);
+  if (!Number.isFinite(n)) return new Refused([because('value.notNumber')]);
+  return measurable(n) ? n : REFUSED_NOT_FINITE;
 }
 const targetNumber = field(readTargetNumber);
 /** The same, optional: null or empty text is absent (a categorical control's signal target). */

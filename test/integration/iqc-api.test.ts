@@ -128,20 +128,25 @@ describe('POST /api/v1/iqc/lots', () => {
   });
 });
 
-describe('POST /api/v1/iqc/results: a value whose z would not be a finite number', () => {
+describe('POST /api/v1/iqc/results: a value too large to measure, or whose z would not be a finite number', () => {
   const at = Date.UTC(2026, 10, 20, 0, 0);
   const result = (lot: string, value: number, minutes: number) => ({ analyte: 'K', level: '1', lot, value, measuredAt: new Date(at + minutes * MIN).toISOString(), instrument: 'AU-FAR' });
   const values = async () => (await getRuns(t.db, lab, get('analyte=K&instrument=AU-FAR&from=2026-11-20&to=2026-11-21'), NOW)).runs.flatMap((r) => r.results.map((x) => `${x.lot}=${x.value}`));
 
-  it('is refused by its row (422 iqc.zNotFinite with the target), with nothing written, not a 500', async () => {
+  it('is refused by its row (422 value.notFinite beyond 1e15), with nothing written, not a 500', async () => {
     await postLot(t.db, lab, postJson('lots', { ...lot({ instrument: 'AU-FAR', lot: 'FAR-1', sd: 0.1 }), effectiveFrom: '2026-11-01 08:00' }), NOW);
-    // (5e307 − 4)/0.1 = 5e308 > Number.MAX_VALUE
-    const e = await appErrorAsync(() => postResults(t.db, lab, postJson('results', { results: [result('FAR-1', 4.1, 0), result('FAR-1', 5e307, 60)] }), NOW));
-    expect([e.status, e.reason]).toEqual([422, 'iqc.invalidResults']);
-    expect(e.errors).toEqual([expect.objectContaining({ row: 2, field: 'value', code: 'iqc.zNotFinite', params: { mean: 4, sd: 0.1 } })]);
+    // 5e307: its z would overflow; 1e200 and -2e15: their squares overflowed the daily aggregates (a 500 on PostgreSQL)
+    for (const big of [5e307, 1e200, -2e15, '1e16']) {
+      const e = await appErrorAsync(() => postResults(t.db, lab, postJson('results', { results: [result('FAR-1', 4.1, 0), { ...result('FAR-1', 0, 60), value: big }] }), NOW));
+      expect([e.status, e.reason], String(big)).toEqual([422, 'iqc.invalidResults']);
+      expect(e.errors).toEqual([expect.objectContaining({ row: 2, field: 'value', code: 'value.notFinite' })]);
+    }
     expect(await values()).toEqual([]);
-    // a large value whose z is finite is judged (1-3s) like any other
-    expect(await postResults(t.db, lab, postJson('results', { results: [result('FAR-1', 4.1, 0), result('FAR-1', 1e300, 60)] }), NOW)).toMatchObject({ inserted: 2, rejected: 1 });
+    // a large value within it is judged (1-3s) like any other
+    expect(await postResults(t.db, lab, postJson('results', { results: [result('FAR-1', 4.1, 0), result('FAR-1', 1e12, 60)] }), NOW)).toMatchObject({ inserted: 2, rejected: 1 });
+    // a target beyond it is refused too
+    const target = await appErrorAsync(() => postLot(t.db, lab, postJson('lots', { ...lot({ instrument: 'AU-FAR', lot: 'FAR-BIG', sd: 1e192 }), mean: 1e200, effectiveFrom: '2026-11-01 08:00' }), NOW));
+    expect(target.errors.map((x) => [x.field, x.code])).toEqual([['mean', 'value.notFinite'], ['sd', 'value.notFinite']]);
   });
 
   it('a target stored with a subnormal SD before SDs were checked: its values off the mean are refused by row, the mean itself is taken', async () => {
@@ -159,8 +164,8 @@ describe('POST /api/v1/iqc/results: a value whose z would not be a finite number
     const [row] = await t.db.select({ id: iqcResults.id }).from(iqcResults).innerJoin(controlLots, eq(controlLots.id, iqcResults.controlLotId)).where(and(eq(controlLots.lotNumber, 'FAR-1'), eq(iqcResults.value, 4.1)));
     const e = await appErrorAsync(() => correctResult(t.db, lab, { resultId: row.id, value: 5e307, reason: 'typo' }, NOW));
     expect(e.status).toBe(422);
-    expect(e.errors).toEqual([expect.objectContaining({ field: 'value', code: 'iqc.zNotFinite' })]);
-    expect((await values()).filter((v) => v.startsWith('FAR-1='))).toEqual(['FAR-1=4.1', 'FAR-1=1e+300']);
+    expect(e.errors).toEqual([expect.objectContaining({ field: 'value', code: 'value.notFinite' })]);
+    expect((await values()).filter((v) => v.startsWith('FAR-1='))).toEqual(['FAR-1=4.1', 'FAR-1=1000000000000']);
   });
 });
 

@@ -373,9 +373,17 @@ describe('the LIS API (POST /api/v1/iqc/results) with a lab token', () => {
     const csv = `measured_at,analyte_code,level,lot,value,instrument\n${at(5)},K,1,K1-A,4.01,AU5800\n${at(5)},K,2,K2-A,1e999,AU5800\n`;
     const c = await appErrorAsync(() => postResults(t.db, tokenActor, req(csv, 'text/csv'), NOW));
     expect(c.errors.map((x) => [x.row, x.field, x.code, x.message])).toEqual([[3, 'value', 'value.notFinite', 'Too large for a measured value']]);
-    // the largest finite double is still a number (implausible, but what the LIS sent)
-    expect(readIqcResult({ analyte: 'K', level: '1', lot: 'K1-A', value: '1.7976931348623157e308', measuredAt: at(5) }, NOW, { text: undefined, time: NaN })).toMatchObject({ value: Number.MAX_VALUE });
+    // finite but beyond any measurement (MAX_MEASURED, 1e15): its squares overflow the aggregates; 1e15 itself is a number
+    expect(readIqcResult({ analyte: 'K', level: '1', lot: 'K1-A', value: '1.7976931348623157e308', measuredAt: at(5) }, NOW, { text: undefined, time: NaN })).toBeNull();
+    expect(readIqcResult({ analyte: 'K', level: '1', lot: 'K1-A', value: '1e15', measuredAt: at(5) }, NOW, { text: undefined, time: NaN })).toMatchObject({ value: 1e15 });
     expect(await counts()).toEqual(before);
+  });
+
+  it('the year 2000 starts at midnight in China, as a time without an offset is read', () => {
+    const read = (measuredAt: string) => readIqcResult({ analyte: 'K', level: '1', lot: 'K1-A', value: '4', measuredAt }, NOW, { text: undefined, time: NaN });
+    expect(read('2000-01-01 00:00')).toMatchObject({ measuredAt: Date.UTC(1999, 11, 31, 16) });
+    expect(read('1999-12-31 23:59')).toBeNull();
+    expect(read('1999-12-31T16:00:00Z')).toMatchObject({ measuredAt: Date.UTC(1999, 11, 31, 16) });
   });
 
   it('refuses an unpaired surrogate escape by row and field, writing nothing (the second such post answered 500 on both backends); a paired one is a character', async () => {
