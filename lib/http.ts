@@ -83,8 +83,19 @@ export function withActor<P = Record<string, string>>(
       await runJob('audit.tokenUse', actor, { method: req.method, url: req.url, status: res.status }).catch((e: unknown) => console.error('[labqc] audit of a token use failed', e));
     }
     if (actor) await auditRefusalOrExport(actor, req, res);
-    return res;
+    return privateAnswer(res);
   };
+}
+
+/** An answer for one signed-in caller (its lab's results, an export of every lab's): no shared
+ * cache keeps it and no browser stores it, unless the route said otherwise. */
+function privateAnswer(res: Response): Response {
+  try {
+    if (!res.headers.has('cache-control')) res.headers.set('cache-control', 'private, no-store');
+  } catch {
+    // a Response with immutable headers (none of ours): sent as it is
+  }
+  return res;
 }
 
 /** Refusals (403) and CSV exports are audited, folded to one row per actor × action per minute

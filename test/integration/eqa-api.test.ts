@@ -196,6 +196,18 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     expect(Number(periods[0].n)).toBe(2);
   });
 
+  it("a signed-in caller's answers (its data, refusals, an export) are private, no-store: no shared cache keeps them", async () => {
+    await scheme('PRIV', ['GZ-001']);
+    const req = (path: string) => new Request(`http://localhost:3000/api/v1${path}`, { headers: { origin: 'http://localhost:3000', host: 'localhost:3000' } });
+    const list = await roundsRoute.GET(req('/eqa/rounds'), { params: Promise.resolve({}) });
+    expect([list.status, list.headers.get('cache-control')]).toEqual([200, 'private, no-store']);
+    const missing = await resultsRoute.GET(req('/eqa/rounds/NOPE/results'), { params: Promise.resolve({ roundCode: 'NOPE' }) });
+    expect([missing.status, missing.headers.get('cache-control')]).toEqual([404, 'private, no-store']);
+    state.actor = null;
+    const anonymous = await roundsRoute.GET(req('/eqa/rounds'), { params: Promise.resolve({}) });
+    expect([anonymous.status, anonymous.headers.get('cache-control')]).toEqual([401, 'private, no-store']);
+  });
+
   it('a round that has not opened cannot be closed (409 round.neverOpened), nor evaluated if it was closed so before', async () => {
     await scheme('EARLY', ['GZ-001', 'GZ-002']);
     await round('EARLY', 'EARLY-1', { references: [{ sample: 'S1', analyte: 'K', value: 4.0 }] }); // opens at NOW - 10 days, 20 days ahead
