@@ -8,3 +8,10 @@ export function firstValues<T extends Raw>(sp: T): { [K in keyof T]?: string } {
   for (const [key, value] of Object.entries(sp)) out[key] = Array.isArray(value) ? value[0] : value;
   return out as { [K in keyof T]?: string };
 }
+
+/** A record's id in a page's path, written as the app writes it (decimal digits, no sign, no leading
+ * zero): anything else (`0x1a`, `26.0`, `1e1`) is NaN, which finds nothing, so the page is a 404
+ * rather than another spelling of record 26. */
+export function pathId(raw: string): number {
+  return /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : NaN;
+}

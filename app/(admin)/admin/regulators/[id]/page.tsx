@@ -1,4 +1,5 @@
 import { notFound } from 'next/navigation';
+import { pathId } from '@/app/_components/search-params';
 import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
@@ -11,7 +12,7 @@ export default async function RegulatorPage({ params }: { params: Promise<{ id: 
   const actor = await requirePage('regulator.manage');
   const { id } = await params;
   const db = getDb();
-  const account = await accountById(db, Number(id));
+  const account = await accountById(db, pathId(id));
   if (!account || account.user.role !== 'regulator') notFound();
   const t = await getTranslations('admin');
   const locale = await getLocale();

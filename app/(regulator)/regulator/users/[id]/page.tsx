@@ -1,4 +1,5 @@
 import { notFound } from 'next/navigation';
+import { pathId } from '@/app/_components/search-params';
 import { getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
@@ -10,7 +11,7 @@ import { AccountEditor } from '@/app/(admin)/admin/_components/account-editor';
 export default async function LabUserPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const db = getDb();
-  const account = await accountById(db, Number(id));
+  const account = await accountById(db, pathId(id));
   if (!account || account.user.role !== 'lab_manager') {
     await requirePage('labUser.manage');
     notFound();

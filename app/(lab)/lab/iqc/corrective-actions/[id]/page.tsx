@@ -1,4 +1,5 @@
 import { notFound } from 'next/navigation';
+import { pathId } from '@/app/_components/search-params';
 import { getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
@@ -17,7 +18,7 @@ export default async function ResolvePage({ params }: { params: Promise<{ id: st
   const locale = await getLocale();
   let d;
   try {
-    d = await correctiveActionDetail(getDb(), actor, Number((await params).id));
+    d = await correctiveActionDetail(getDb(), actor, pathId((await params).id));
   } catch (e) {
     if (isAppError(e)) notFound();
     throw e;
