@@ -2,7 +2,7 @@
 // nonce, as the Next.js CSP guide describes: the policy travels on the request too, where Next reads
 // the nonce for its own scripts. Kept free of database and next-auth imports.
 import { NextResponse, type NextRequest } from 'next/server';
-import { CLIENT_PROTO_HEADER, commonSecurityHeaders, pageCsp, servedOverHttps } from '@/lib/server/headers';
+import { CLIENT_PROTO_HEADER, commonSecurityHeaders, PAGE_PATH_HEADER, pageCsp, servedOverHttps } from '@/lib/server/headers';
 
 export function proxy(request: NextRequest) {
   const nonce = Buffer.from(crypto.randomUUID()).toString('base64');
@@ -10,6 +10,9 @@ export function proxy(request: NextRequest) {
   const csp = pageCsp(nonce, { dev: process.env.NODE_ENV === 'development', https });
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set('x-nonce', nonce);
+  // the page asked for, for the sign-in to come back to (lib/auth: requirePage); set here, so a
+  // client's own header of that name never reaches a page
+  requestHeaders.set(PAGE_PATH_HEADER, request.nextUrl.pathname + request.nextUrl.search);
   requestHeaders.set('Content-Security-Policy', csp);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set('Content-Security-Policy', csp);

@@ -15,6 +15,8 @@ import { auditRefusal } from '@/lib/services/audit';
 import { AppError, isAppError } from '@/lib/errors';
 import type { TokenScope } from '@/db/enums';
 import { authSecret } from './secret';
+import { safeNextPath } from './redirect';
+import { PAGE_PATH_HEADER } from '@/lib/server/headers';
 
 export type { Actor, Scope } from './actor';
 export { can } from './can';
@@ -117,11 +119,18 @@ function bearerToken(header: string | null): string | null | undefined {
   return m ? m[1] : null;
 }
 
+/** `page` with `?next=` the page asked for (as proxy.ts recorded it), when it is one of ours. */
+async function backHere(page: string): Promise<string> {
+  const { headers } = await import('next/headers');
+  const asked = safeNextPath((await headers()).get(PAGE_PATH_HEADER));
+  return asked && asked !== '/' && !asked.startsWith(page) ? `${page}?next=${encodeURIComponent(asked)}` : page;
+}
+
 /** For pages: redirect anonymous visitors to sign-in, answer 403 to the wrong role or scope. */
 export async function requirePage(permission?: Permission, scope?: Scope): Promise<Actor> {
   const actor = await currentActor();
-  if (!actor) redirect('/login');
-  if (actor.mustChangePassword) redirect(PASSWORD_PAGE);
+  if (!actor) redirect(await backHere('/login'));
+  if (actor.mustChangePassword) redirect(await backHere(PASSWORD_PAGE));
   if (permission && !can(actor, permission, scope)) await refusePage(actor, `page needs ${permission}`);
   return actor;
 }
@@ -129,8 +138,8 @@ export async function requirePage(permission?: Permission, scope?: Scope): Promi
 /** For a role's area (its layout): anonymous → sign-in, any other role → 403. */
 export async function requireRole(...roles: Actor['role'][]): Promise<Actor> {
   const actor = await currentActor();
-  if (!actor) redirect('/login');
-  if (actor.mustChangePassword) redirect(PASSWORD_PAGE);
+  if (!actor) redirect(await backHere('/login'));
+  if (actor.mustChangePassword) redirect(await backHere(PASSWORD_PAGE));
   if (!roles.includes(actor.role)) await refusePage(actor, `area of ${roles.join(', ')}`);
   return actor;
 }

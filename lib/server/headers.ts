@@ -49,3 +49,6 @@ export function pageCsp(nonce: string, opts: { dev: boolean; https: boolean }): 
     ...(opts.https ? ['upgrade-insecure-requests'] : []),
   ].join('; ');
 }
+
+/** The path and query of the page asked for, set on the request by proxy.ts (never the client's). */
+export const PAGE_PATH_HEADER = 'x-labqc-page';

@@ -96,12 +96,24 @@ describe('each role signs in and lands on its own page', () => {
     await page.close();
   });
 
-  it('an anonymous visitor is sent to sign-in', async () => {
+  it('an anonymous visitor is sent to sign-in, and back to the page asked for after it', async () => {
     await context.clearCookies();
     const page = await context.newPage();
-    await page.goto(`${baseUrl}/regulator`);
-    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.goto(`${baseUrl}/regulator/labs?q=GZ`);
+    const login = new URL(page.url());
+    expect([login.pathname, login.searchParams.get('next')]).toEqual(['/login', '/regulator/labs?q=GZ']);
+    await page.fill('#email', 'regulator.gd@demo.labqc');
+    await page.fill('#password', 'labqc-demo');
+    await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('#sign-in button[type=submit]')]);
+    expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe('/regulator/labs?q=GZ');
+    // a client's own header naming the page is not taken (proxy.ts sets it)
+    await context.clearCookies();
+    const spoofed = await context.newPage();
+    await spoofed.setExtraHTTPHeaders({ 'x-labqc-page': '/admin' });
+    await spoofed.goto(`${baseUrl}/regulator`);
+    expect(new URL(spoofed.url()).searchParams.get('next')).toBe('/regulator');
     await page.close();
+    await spoofed.close();
   });
 
   it('a wrong password is refused with a message', async () => {
