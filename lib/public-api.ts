@@ -57,8 +57,8 @@ export async function publicApi(pathname: string, params: URLSearchParams, opts:
     // edit may change it at any moment, like a lab search
     if (pathname === '/api/v1/analytes') return ok(await withReadDb(publicCatalogue), SHORT_CACHE);
     if (pathname === '/api/v1/labs') {
-      const labs = await withReadDb((db) => searchLabs(db, queryOnce(params, ['q', 'region'])));
-      return ok({ labs: labs.map(({ code, name, regionCode, regionName, level }) => ({ code, name, regionCode, regionName, level })) }, SHORT_CACHE);
+      const { labs, more } = await withReadDb((db) => searchLabs(db, queryOnce(params, ['q', 'region'])));
+      return ok({ labs: labs.map(({ code, name, regionCode, regionName, level }) => ({ code, name, regionCode, regionName, level })), more }, SHORT_CACHE);
     }
     const m = CERTIFICATIONS_PATH.exec(pathname);
     if (m) {

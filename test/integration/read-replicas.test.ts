@@ -89,7 +89,7 @@ describe.skipIf(testBackend !== 'pg')('read replicas on PostgreSQL (skipped with
 
   it('public verify, labs, certifications and the catalogue are answered by the replica', async () => {
     expect((await call(VERIFY)).body).toMatchObject({ recognized: true, certificateNo: 'REPLICA-0001', status: 'active' });
-    expect((await call('/api/v1/labs?q=GZ-001')).body).toEqual({ labs: [expect.objectContaining({ code: 'GZ-001', name: REPLICA_LAB_NAME })] });
+    expect((await call('/api/v1/labs?q=GZ-001')).body).toEqual({ labs: [expect.objectContaining({ code: 'GZ-001', name: REPLICA_LAB_NAME })], more: false });
     expect((await call('/api/v1/labs/GZ-001/certifications?date=2026-02-20')).body).toEqual([expect.objectContaining({ analyteCode: 'K', certificateNo: 'REPLICA-0001', status: 'active' })]);
     const items = (await call('/api/v1/analytes')).body as { code: string; nameEn: string }[];
     expect(items.find((a) => a.code === 'K')?.nameEn).toBe('Potassium (replica)');
@@ -191,7 +191,7 @@ describe.skipIf(testBackend !== 'pg')('read replicas on PostgreSQL (skipped with
         const a = await call(VERIFY);
         expect([a.status, a.body]).toEqual([200, expect.objectContaining({ recognized: false, reason: 'not_certified' })]);
       }
-      expect((await call('/api/v1/labs?q=GZ-001')).body).toEqual({ labs: [expect.objectContaining({ name: '广州市越秀中心医院检验科' })] });
+      expect((await call('/api/v1/labs?q=GZ-001')).body).toEqual({ labs: [expect.objectContaining({ name: '广州市越秀中心医院检验科' })], more: false });
       const org = await fhirRead('/fhir/Organization/GZ-001', new URLSearchParams(), { base: 'http://x/fhir', now: NOW });
       expect([org.status, (org.body as { name?: string }).name]).toEqual([200, '广州市越秀中心医院检验科']);
       expect(log.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/read replica 127\.0\.0\.1:\d+\/labqc failed \(.*ECONNREFUSED.*\); its reads go to the primary/)]);

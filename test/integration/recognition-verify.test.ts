@@ -1,7 +1,7 @@
 // Public verification: point-in-time answers across a suspension and a reinstatement (history is
 // never rewritten), the lab's certifications on a day, lab search, and errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededTestDb, sqlRun } from '@/test/support/db';
+import { createSeededTestDb, sqlRows, sqlRun } from '@/test/support/db';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { decide } from '@/lib/services/recognition/decisions';
@@ -106,12 +106,24 @@ describe('public verification', () => {
     ['within a city', { region: '440300' }, ['SZ-001', 'SZ-002', 'SZ-003', 'SZ-004', 'SZ-005', 'SZ-006', 'SZ-007', 'SZ-008', 'SZ-009', 'SZ-010']],
     ['by name within another province (no match)', { q: '福田', region: '330000' }, []],
   ])('lab search %s', async (_t, q, codes) => {
-    expect((await searchLabs(w.db, q)).map((l) => l.code)).toEqual(codes);
+    const found = await searchLabs(w.db, q);
+    expect(found.labs.map((l) => l.code)).toEqual(codes);
+    expect(found.more).toBe(false);
+  });
+
+  it('lab search answers at most 50 labs and says when more match (the page said "50 laboratories")', async () => {
+    const { laboratories } = await import('@/db/schema');
+    const region = (await sqlRows<{ id: number }>(w.db, "SELECT region_id AS id FROM laboratories WHERE code = 'GZ-001'"))[0].id;
+    await w.db.insert(laboratories).values(Array.from({ length: 51 }, (_, i) => ({ code: `MANY-${String(i).padStart(3, '0')}`, name: `多家检验所 ${i}`, level: 'primary' as const, regionId: Number(region), createdAt: NOW, updatedAt: NOW })));
+    const many = await searchLabs(w.db, { q: '多家检验所' });
+    expect([many.labs.length, many.more, many.labs[0].code]).toEqual([50, true, 'MANY-000']);
+    const fifty = await searchLabs(w.db, { q: '多家检验所 4' }); // 4, 40–49: 11
+    expect([fifty.labs.length, fifty.more]).toEqual([11, false]);
   });
 
   it('lab search folds A–Z only, on both backends (PostgreSQL ILIKE folded Ä and É, SQLite LIKE does not)', async () => {
     await sqlRun(w.db, "UPDATE laboratories SET name_en = 'Ärztelabor Éclair Guangzhou' WHERE code = 'GZ-003'");
-    const codes = async (q: string) => (await searchLabs(w.db, { q })).map((l) => l.code);
+    const codes = async (q: string) => (await searchLabs(w.db, { q })).labs.map((l) => l.code);
     expect(await codes('ÄRZTELABOR')).toEqual(['GZ-003']);
     expect(await codes('ärztelabor')).toEqual([]);
     expect(await codes('éclair')).toEqual([]);

@@ -27,13 +27,13 @@ export default async function VerifyPage({ searchParams }: { searchParams: Promi
   const tc = await getTranslations('common');
   const zh = (await getLocale()) === 'zh';
   // the public reads of this page on one read replica (DATABASE_REPLICA_URLS), or the primary
-  const { regions, searched, labs, analytes, answer, error } = await withReadDb(async (db) => {
+  const { regions, searched, labs, more, analytes, answer, error } = await withReadDb(async (db) => {
     const regions = (await publicRegions(db)).filter((r) => r.level !== 'national');
     const searched = sp.q !== undefined || sp.region !== undefined;
-    const labs = searched ? await safe(async () => await searchLabs(db, { q: sp.q, region: sp.region }), []) : [];
+    const { labs, more } = searched ? await safe(async () => await searchLabs(db, { q: sp.q, region: sp.region }), { labs: [], more: false }) : { labs: [], more: false };
     const analytes = await catalogueAnalytes(db, { activeOnly: true });
     const { answer, error } = sp.lab && sp.analyte ? await checkForPage(db, { lab: sp.lab.trim(), analyte: sp.analyte, date: sp.date, asOf: sp.asOf }, t) : { answer: null, error: null };
-    return { regions, searched, labs, analytes, answer, error };
+    return { regions, searched, labs, more, analytes, answer, error };
   });
   const analyte = analytes.find((a) => a.code === sp.analyte);
   return (
@@ -67,7 +67,7 @@ export default async function VerifyPage({ searchParams }: { searchParams: Promi
           </form>
           {searched && (
             <div className="mt-4" data-testid="lab-results">
-              <p className="mb-2 text-sm text-slate-600">{labs.length ? t('verify.results', { count: labs.length }) : t('verify.noResults')}</p>
+              <p className="mb-2 text-sm text-slate-600">{!labs.length ? t('verify.noResults') : more ? t('verify.resultsMore', { count: labs.length }) : t('verify.results', { count: labs.length })}</p>
               <ul className="divide-y divide-slate-100">
                 {labs.map((l) => (
                   <li key={l.code} className="py-2">

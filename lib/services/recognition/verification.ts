@@ -312,10 +312,14 @@ export async function labCertifications(db: DB, labCode: string, date: unknown, 
 }
 
 /** Find labs by name or code, optionally within a region (its code, any level). */
+/** At most this many labs answer a search; `more` says when others match too (refine the search). */
+export const LAB_SEARCH_LIMIT = 50;
+
 export async function searchLabs(db: DB, input: { q?: unknown; region?: unknown }) {
   const p = labSearchQuery.safeParse({ q: input.q ?? undefined, region: input.region ?? undefined });
   if (!p.success) throw AppError.invalid('Invalid query', zodFieldErrors(p.error));
-  return (await listLabs(db, { scope: ALL_DATA, q: p.data.q || undefined, regionCode: p.data.region, activeOnly: true, limit: 50 })).map((l) => ({
+  const found = await listLabs(db, { scope: ALL_DATA, q: p.data.q || undefined, regionCode: p.data.region, activeOnly: true, limit: LAB_SEARCH_LIMIT + 1 });
+  return { more: found.length > LAB_SEARCH_LIMIT, labs: found.slice(0, LAB_SEARCH_LIMIT).map((l) => ({
     code: l.code,
     name: l.name,
     nameEn: l.nameEn,
@@ -323,5 +327,5 @@ export async function searchLabs(db: DB, input: { q?: unknown; region?: unknown 
     regionName: l.regionName,
     regionNameEn: l.regionNameEn,
     level: l.level,
-  }));
+  })) };
 }
