@@ -79,6 +79,7 @@ export const REASONS = {
   'value.notCategory': 'invalid',
   'value.categoryNotNumber': 'invalid',
   'value.limitNotPositive': 'invalid',
+  'value.rangeTooLong': 'invalid',
   'value.numberRequired': 'invalid',
   'value.sdTooSmall': 'invalid',
 

@@ -334,6 +334,12 @@ describe('dashboard, chart and summary', () => {
     await expect(chartData(t.db, lab1, { analyte: 'GLU', from }, NOW)).rejects.toMatchObject({ reason: 'iqc.invalidDateRange' });
   });
 
+  it('the chart draws at most a year and a day at a time (from=0001-01-01 drew the whole history)', async () => {
+    await expect(chartData(t.db, lab1, { analyte: 'GLU', from: '0001-01-01', to: '9999-12-31' }, NOW)).rejects.toMatchObject({ reason: 'iqc.invalidDateRange', errors: [expect.objectContaining({ field: 'from', code: 'value.rangeTooLong' })] });
+    await expect(chartData(t.db, lab1, { analyte: 'GLU', from: '2025-11-01', to: '2026-11-25' }, NOW)).rejects.toMatchObject({ reason: 'iqc.invalidDateRange' });
+    expect((await chartData(t.db, lab1, { analyte: 'GLU', from: '2025-11-25', to: '2026-11-25' }, NOW)).panels.length).toBeGreaterThan(0);
+  });
+
   it('the chart names the bound that is unreadable: an unreadable `to` alone is `to`, not the `from` it would have defaulted', async () => {
     await expect(chartData(t.db, lab1, { analyte: 'GLU', to: 'abc' }, NOW)).rejects.toMatchObject({ reason: 'iqc.invalidDateRange', errors: [expect.objectContaining({ field: 'to', code: 'value.useDate' })] });
   });

@@ -4,7 +4,8 @@ import type { DB } from '@/db/client';
 import { findAnalyteByCode } from '@/db/queries/analytes';
 import { actionsOfResultsInRange, chartPoints, violationsOfResultsInRange } from '@/db/queries/iqc';
 import type { Actor } from '@/lib/auth/core';
-import { AppError } from '@/lib/errors';
+import { AppError, fieldError } from '@/lib/errors';
+import { DAY_MS } from '@/lib/calendar';
 import { readRange } from './time';
 import { resolveReadableLab } from './views';
 
@@ -39,12 +40,17 @@ export interface ChartPanel {
   lotChanges: { t: number; lot: string }[];
 }
 
+/** The longest period a chart draws (a year and a day: a leap year whole). */
+export const CHART_MAX_DAYS = 367;
+
 /** Levey-Jennings data of one analyte (one panel per level), for a date range (default 90 days). */
 export async function chartData(db: DB, actor: Actor, q: { lab?: string | null; analyte: string; from?: string | null; to?: string | null; instrument?: string | null }, now = Date.now()) {
   const scope = await resolveReadableLab(db, actor, q.lab);
   const analyte = await findAnalyteByCode(db, q.analyte.trim().toUpperCase());
   if (!analyte) throw new AppError('analyte.unknown', { analyte: q.analyte });
   const { from, to, errors } = readRange(q, now, 90, 'value.useDate');
+  // one point per result drawn: a chart of every year at once (from=0001-01-01) grew with the history
+  if (!errors.length && to - from > CHART_MAX_DAYS * DAY_MS) errors.push(fieldError('value.rangeTooLong', { days: CHART_MAX_DAYS }, 'from'));
   if (errors.length) throw new AppError('iqc.invalidDateRange', {}, errors);
   const rows = await chartPoints(db, scope.labId, analyte.id, from, to, q.instrument ?? undefined);
   // markers by the runs of the points shown: a run that starts before `from` keeps its rules and
