@@ -4,6 +4,7 @@
 //   GET  /fhir/Organization/{labCode | region-<code>}     a lab (with its qualifications) or a region's authority
 //   GET  /fhir/Organization?identifier=&name=             searchset Bundle (_count, _offset)
 //   GET  /fhir/VerificationResult?target=Organization/{labCode}   searchset, one per certification
+//   GET  /fhir/VerificationResult/{certificateNo}          one certification (the searchset's fullUrl)
 //   POST /fhir/Observation/$verify-recognition[?asOf=]     the Bundle, marked (verify-recognition.ts)
 // Every answer is `application/fhir+json`; every refusal an OperationOutcome with its HTTP status (400
 // malformed request, 404 unknown lab or path, 413 too many, 422 unprocessable, 429 rate limit).
@@ -11,13 +12,14 @@
 import type { DB } from '@/db/client';
 import { withReadDb } from '@/db/client';
 import { fhirLabCertifications, fhirRegionByCode, fhirSearchLabs } from '@/db/queries/fhir';
-import { labCodeCandidates, publicLabByCode, type PublicLab } from '@/db/queries/public';
+import { labCodeCandidates, publicCertificateByNo, publicLabByCode, type PublicLab } from '@/db/queries/public';
 import { AppError, unstorableText } from '@/lib/errors';
 import { dayOf } from '@/lib/calendar';
 import { NO_STORE, renderPublic, SHORT_CACHE } from '@/lib/public-api';
 import type { BatchOptions } from '@/lib/services/recognition/verify-batch';
 import { FHIR_JSON, FHIR_VERSION, LAB_CODE_SYSTEM, REGION_CODE_SYSTEM, VERIFY_OPERATION } from './constants';
 import {
+  certificationFhirId,
   certificationVerificationResult,
   issueTypeOf,
   labCodeOfFhirId,
@@ -65,6 +67,8 @@ export async function fhirRead(pathname: string, params: URLSearchParams, opts: 
     const org = /^\/fhir\/Organization\/([^/]+)$/.exec(path);
     if (org) return ok(await onDb((db) => readOrganization(db, decoded(org[1]), today)));
     if (path === '/fhir/VerificationResult') return ok(await onDb((db) => searchVerificationResults(db, params, today, opts.base)));
+    const vr = /^\/fhir\/VerificationResult\/([^/]+)$/.exec(path);
+    if (vr) return ok(await onDb((db) => readVerificationResult(db, decoded(vr[1]), today)));
     throw new FhirError(404, 'not-supported', `No such FHIR interaction: GET ${path} (see ${opts.base}/metadata)`);
   } catch (e) {
     return failure(e);
@@ -160,7 +164,7 @@ function capabilityStatement(base: string): FhirResource {
           {
             type: 'VerificationResult',
             documentation: 'One per certification of the laboratory: validated while in force, req-revalid when suspended, val-fail when revoked or expired, in-process before it starts.',
-            interaction: [{ code: 'search-type' }],
+            interaction: [{ code: 'read' }, { code: 'search-type' }],
             searchParam: [{ name: 'target', definition: 'http://hl7.org/fhir/SearchParameter/VerificationResult-target', type: 'reference', documentation: 'Organization/{labCode} (required)' }],
           },
           {
@@ -191,6 +195,15 @@ async function readOrganization(db: DB, id: string, today: string): Promise<Fhir
   const lab = await publicLabByCode(db, labCodeOfFhirId(id));
   if (!lab) throw new AppError('lab.notFound', { lab: labCodeOfFhirId(id) });
   return labOrganization(lab, await fhirLabCertifications(db, lab.id, today), today);
+}
+
+/** A certification by its id (its certificate number), as the searchset's fullUrl names it. */
+async function readVerificationResult(db: DB, id: string, today: string): Promise<FhirResource> {
+  const found = await publicCertificateByNo(db, id);
+  const lab = found ? await publicLabByCode(db, found.labCode) : undefined;
+  const c = lab ? (await fhirLabCertifications(db, lab.id, today)).find((x) => x.id === found!.id) : undefined;
+  if (!lab || !c || certificationFhirId(c) !== id) throw new FhirError(404, 'not-found', `No VerificationResult ${id}`);
+  return certificationVerificationResult(lab, c, today);
 }
 
 const labOrg = async (db: DB, lab: PublicLab, today: string) => labOrganization(lab, await fhirLabCertifications(db, lab.id, today), today);

@@ -189,6 +189,18 @@ describe('Organization', () => {
 });
 
 describe('VerificationResult', () => {
+  it("each entry's fullUrl reads the same VerificationResult (GET by certificate number); an unknown number is a 404 OperationOutcome", async () => {
+    const b = await fhir(await get('/VerificationResult?target=Organization/GZ-001'));
+    expect(b.entry.length).toBeGreaterThan(0);
+    for (const e of b.entry as Json[]) {
+      expect(e.fullUrl.startsWith(`${BASE}/VerificationResult/`)).toBe(true);
+      expect(await fhir(await get(e.fullUrl.slice(BASE.length)))).toEqual(e.resource);
+    }
+    expect((await fhir(await get('/VerificationResult/HR-000000-2026-000000'), 404)).issue[0].code).toBe('not-found');
+    const cap = await fhir(await get('/metadata'));
+    expect(cap.rest[0].resource.find((r: Json) => r.type === 'VerificationResult').interaction).toEqual([{ code: 'read' }, { code: 'search-type' }]);
+  });
+
   it('one per certification of the lab, target the Organization, status by its state today, the validity period kept', async () => {
     const certs = (await rows<{ no: string; status: string; validFrom: string; validTo: string; analyte: string }>(
       `SELECT c.certificate_no AS no, c.status, c.valid_from AS validFrom, c.valid_to AS validTo, a.code AS analyte FROM certifications c
