@@ -119,12 +119,8 @@ export const asInt = (cond: SQL): SQL => sql`(CASE WHEN ${cond} THEN 1 ELSE 0 EN
 /** A boolean column as 1/0 (NULL stays NULL): SQLite stores 0/1 already; PostgreSQL casts. */
 export const boolAsInt = (col: unknown): SQL => (onPg() ? sql`(${col})::int` : sql`${col}`);
 
-/** The larger / smaller of two values (SQLite's scalar max/min, PostgreSQL's greatest/least). */
+/** The larger of two values (SQLite's scalar max, PostgreSQL's greatest). */
 export const greatest = (a: unknown, b: unknown): SQL => (onPg() ? sql`greatest(${a}, ${b})` : sql`max(${a}, ${b})`);
-export const least = (a: unknown, b: unknown): SQL => (onPg() ? sql`least(${a}, ${b})` : sql`min(${a}, ${b})`);
-
-/** A number truncated toward zero to an integer (SQLite's cast; PostgreSQL's cast rounds). */
-export const truncInt = (x: unknown): SQL => (onPg() ? sql`cast(trunc(${x}) as integer)` : sql`cast(${x} as integer)`);
 
 /** The values of a column joined with a separator (group_concat / string_agg), in the rows' order. */
 export const stringAgg = (col: unknown, sep: string): SQL => (onPg() ? sql`string_agg(${col}::text, ${sep})` : sql`group_concat(${col}, ${sep})`);

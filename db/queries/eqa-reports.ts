@@ -17,7 +17,7 @@ import {
   laboratories,
   regions,
 } from '../schema';
-import { boolAsInt, greatest, least, rawAll, truncInt } from '@/db/dialect';
+import { boolAsInt, rawAll } from '@/db/dialect';
 
 /** The labs whose rows are read: a DataScope (one lab, a region subtree, all or none) in SQL. */
 function labCondition(scope: DataScope, labIdColumn: typeof eqaResultEvaluations.labId | typeof eqaAnalyteScores.labId): SQL {
@@ -194,7 +194,13 @@ export async function labScoreHistory(db: Conn, labId: number, schemeId: number,
 
 /** Distribution of |z| classes and z bins of an evaluation, within a scope: [bin, count]. */
 export async function zBins(db: Conn, evaluationId: number, scope: DataScope) {
-  return await rawAll<{ bin: number; n: number }>(db, sql`select ${greatest(-4, least(4, sql`${truncInt(sql`r.z + 1000`)} - 1000`))} as bin, count(*) as n
+  // z decided after rounding to 1e-9, as its class is: the bins' edges are the classes' (|z| ≤ 2
+  // satisfactory, 2 < |z| < 3 questionable, |z| ≥ 3 unsatisfactory), so z = 2 (and 2.0000000000000018)
+  // counts in 1…2 and z = −3 in ≤ −3, never in the questionable bars
+  const z = sql`round(cast(r.z as numeric), 9)`;
+  const bin = sql`case when ${z} >= 4 then 4 when ${z} >= 3 then 3 when ${z} > 2 then 2 when ${z} >= 1 then 1 when ${z} >= 0 then 0
+                       when ${z} >= -1 then -1 when ${z} >= -2 then -2 when ${z} > -3 then -3 else -4 end`;
+  return await rawAll<{ bin: number; n: number }>(db, sql`select ${bin} as bin, count(*) as n
           from eqa_result_evaluations r join laboratories l on l.id = r.lab_id join regions g on g.id = l.region_id
          where r.evaluation_id = ${evaluationId} and r.z is not null and ${scopeWhere(scope, sql`l.id`, sql`g.path`)}
          group by bin order by bin`,

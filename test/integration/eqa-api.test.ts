@@ -208,6 +208,19 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     expect([anonymous.status, anonymous.headers.get('cache-control')]).toEqual([401, 'private, no-store']);
   });
 
+  it("the z distribution's bars are the classes': z = 2 (even 2.0000000000000018) counts in 1…2, z = −3 in ≤ −3, 2.5 in 2…3", async () => {
+    const labs = ['GZ-001', 'GZ-002', 'GZ-003', 'GZ-004', 'GZ-005', 'GZ-006'];
+    await scheme('ZB', labs);
+    await round('ZB', 'ZB-1', { references: [{ sample: 'S1', analyte: 'K', value: 4.0 }] }); // limit 6 % = 0.24, σpt = 0.12
+    at(NOW);
+    const values = [4.24, 4.24, 3.64, 4.3, 4.0, 3.75]; // z = 2, 2, −3, 2.5, 0, −2.08…
+    for (const [i, l] of labs.entries()) await submitAs(w, l, 'ZB-1', [{ sample: 'S1', analyte: 'K', value: values[i] }]);
+    const out = await evaluateAndRead('ZB-1');
+    expect(out.results.filter((r: { z: number }) => Math.abs(r.z - 2) < 1e-9).map((r: { zSignal: string }) => r.zSignal)).toEqual(['none', 'none']);
+    const report = await regulatorRoundReport(w.db, w.regulators.gd, { roundCode: 'ZB-1' }, { now: AFTER_CLOSE });
+    expect(Object.fromEntries(report.zDistribution.map((b) => [b.bin, Number(b.n)]))).toEqual({ '-4': 1, '-3': 1, 0: 1, 1: 2, 2: 1 });
+  });
+
   it('a round that has not opened cannot be closed (409 round.neverOpened), nor evaluated if it was closed so before', async () => {
     await scheme('EARLY', ['GZ-001', 'GZ-002']);
     await round('EARLY', 'EARLY-1', { references: [{ sample: 'S1', analyte: 'K', value: 4.0 }] }); // opens at NOW - 10 days, 20 days ahead
