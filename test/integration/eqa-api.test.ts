@@ -218,6 +218,7 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     const out = await evaluateAndRead('ZB-1');
     expect(out.results.filter((r: { z: number }) => Math.abs(r.z - 2) < 1e-9).map((r: { zSignal: string }) => r.zSignal)).toEqual(['none', 'none']);
     const report = await regulatorRoundReport(w.db, w.regulators.gd, { roundCode: 'ZB-1' }, { now: AFTER_CLOSE });
+    if (!report.evaluated) throw new Error('ZB-1 is evaluated');
     expect(Object.fromEntries(report.zDistribution.map((b) => [b.bin, Number(b.n)]))).toEqual({ '-4': 1, '-3': 1, 0: 1, 1: 2, 2: 1 });
   });
 

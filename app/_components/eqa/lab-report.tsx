@@ -2,7 +2,7 @@ import { finite, num } from '@/app/_components/format';
 import Link from 'next/link';
 import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import type { labHistory, labRoundReport, sampleHistogram, youdenPlot } from '@/lib/services/eqa/reports';
-import { reportDecimals } from '@/lib/stats';
+import { deviationText, figureText, rangeText } from './report-figures';
 import { ValueHistogram } from './histogram';
 import { YoudenPlot } from './youden-plot';
 import { ZScoreChart } from './z-chart';
@@ -11,24 +11,6 @@ import type { sampleCategoryDistribution } from '@/lib/services/eqa/reports-cate
 import { localName } from '@/app/_components/local-name';
 
 type Report = Awaited<ReturnType<typeof labRoundReport>>;
-
-
-type Sample = Report['analytes'][number]['samples'][number];
-
-/** Deviation and allowed deviation with as many decimals as the verdict needs (never "0.20 > 0.20"). */
-function deviationText(s: Sample): string {
-  if (s.deviation === null || s.allowed === null || s.acceptable === null) return '—';
-  const d = reportDecimals(s.deviation, s.allowed, s.acceptable);
-  const sign = s.deviation > 0 ? '+' : s.deviation < 0 ? '−' : '';
-  return `${sign}${Math.abs(s.deviation).toFixed(d)} (±${s.allowed.toFixed(d)})`;
-}
-
-/** The acceptable range, with the decimals of the deviation so it agrees with the verdict. */
-function rangeText(s: Sample): string {
-  if (s.lower === null || s.upper === null) return '—';
-  const d = s.deviation !== null && s.allowed !== null && s.acceptable !== null ? Math.max(reportDecimals(s.deviation, s.allowed, s.acceptable), 2) : 2;
-  return `${s.lower.toFixed(d)} – ${s.upper.toFixed(d)}`;
-}
 
 /** A lab's printable report for one round: the results table, then the charts for a chosen analyte. */
 export async function LabReport({
@@ -124,8 +106,8 @@ export async function LabReport({
                           </td>
                         )}
                         <td>{s.sample}</td>
-                        <td>{s.value === null || (c && c.value === null) ? <span className="italic text-slate-500">{t('report.noResult')}</span> : c ? c.value : num(s.value)}</td>
-                        <td>{c ? c.target : num(s.assignedValue)}</td>
+                        <td>{s.value === null || (c && c.value === null) ? <span className="italic text-slate-500">{t('report.noResult')}</span> : c ? c.value : figureText(s.value, s, true)}</td>
+                        <td>{c ? c.target : figureText(s.assignedValue, s, false)}</td>
                         <td className="whitespace-nowrap">{c ? c.accepted : rangeText(s)}</td>
                         <td className="whitespace-nowrap">
                           {c ? c.distance : deviationText(s)}
