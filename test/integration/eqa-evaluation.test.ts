@@ -57,6 +57,23 @@ describe('ISO 13528 worked example through the whole evaluation path', () => {
   });
 });
 
+describe('σpt of a small group', () => {
+  it('with a reference value and fewer results than the minimum group size, σpt comes from the allowable error, not the s* of 3 values', async () => {
+    const labs = GD_LABS.slice(0, 3);
+    await makeScheme(w, 'SMALL', { analytes: [{ analyte: 'NA' }], sigmaPtSource: 'robust_sd', labCodes: labs });
+    await makeRound(w, 'SMALL', 'SMALL-1', ['S1'], { referenceValues: [{ sample: 'S1', analyte: 'NA', value: 140 }] });
+    for (const [i, lab] of labs.entries()) await submitAs(w, lab, 'SMALL-1', [{ sample: 'S1', analyte: 'NA', value: [139, 140.5, 141][i] }]);
+    const summary = await evaluateRound(w.db, gd(), { roundCode: 'SMALL-1' }, { now: AFTER_CLOSE });
+    const report = await regulatorRoundReport(w.db, gd(), { roundCode: 'SMALL-1' }, { now: AFTER_CLOSE });
+    if (!report.evaluated) throw new Error('not evaluated');
+    const av = report.assignedValues[0];
+    const allowed = (await getRoundResults(w.db, gd(), { roundCode: 'SMALL-1' })).results[0].allowed!;
+    expect([av.source, av.robustSd]).toEqual(['reference', null]);
+    expect(av.sigmaPt).toBeCloseTo(allowed / 2, 9);
+    expect((summary.diff as { notes?: string[] }).notes?.join('\n')).toMatch(/below the minimum of 8 for a robust SD/);
+  });
+});
+
 describe('assigned values', () => {
   it('a reference value is the assigned value for everyone, and σpt is half the allowable error at it', async () => {
     await makeScheme(w, 'REF', { analytes: [{ analyte: 'K' }] });

@@ -155,7 +155,10 @@ export function assignValues(input: EngineInput, results: ResultColumns, notes: 
         if (allMethodsIndex >= 0) return allMethodsIndex;
         const values = Array.from(s.value.subarray(blockStart, blockEnd));
         if (reference) {
-          const robust = values.length >= 3 ? robustEstimate(values) : null;
+          // s* of a group below the minimum size is no σpt (a z against it cannot exceed (n−1)/√n:
+          // DOMAIN §3 small groups): it comes from the allowable error then, and the notes say so
+          const robust = values.length >= Math.max(3, minSize) ? robustEstimate(values) : null;
+          if (!robust && params.sigmaPtSource === 'robust_sd') notes.push(`${where}: ${values.length} result(s), below the minimum of ${minSize} for a robust SD`);
           const sd = robust?.sd ?? null;
           const sigmaPt = sigmaPtFor(reference.value, sd, specAt(analyte, reference.value), params.sigmaPtSource, notes, where);
           const u = reference.uncertainty ?? 0;
