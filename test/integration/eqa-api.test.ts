@@ -220,6 +220,10 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     const report = await regulatorRoundReport(w.db, w.regulators.gd, { roundCode: 'ZB-1' }, { now: AFTER_CLOSE });
     if (!report.evaluated) throw new Error('ZB-1 is evaluated');
     expect(Object.fromEntries(report.zDistribution.map((b) => [b.bin, Number(b.n)]))).toEqual({ '-4': 1, '-3': 1, 0: 1, 1: 2, 2: 1 });
+    // the export prints the figures the verdict was decided on (no 0.2400000000000002 beside 0.24 and "yes")
+    const [header, ...lines] = (await roundCsv(w.db, w.regulators.gd, { roundCode: 'ZB-1' })).trim().split(/\r?\n/).map((l) => l.split(','));
+    const row = Object.fromEntries(header.map((h, i) => [h, lines.find((l) => l.includes('GZ-001'))![i]]));
+    expect([row.z, row.deviation, row.percent_deviation, row.allowed, row.acceptable]).toEqual(['2', '0.24', '6', '0.24', 'yes']);
   });
 
   it('a round that has not opened cannot be closed (409 round.neverOpened), nor evaluated if it was closed so before', async () => {
@@ -566,6 +570,10 @@ describe('a city regulator sees only its own labs of a provincial round (issue 1
     expect(await roundCsv(w.db, w.regulators.sz, { roundCode: 'LEAK-1' })).not.toMatch(/GZ-00/);
     const refused = await call(resultsRoute.GET, 'GET', '/eqa/rounds/LEAK-1/results?lab=GZ-001', { roundCode: 'LEAK-1' });
     expect(refused.status).toBe(403);
+    // a lab code in small letters is the lab's, as in every other entry point
+    const own = await call(resultsRoute.GET, 'GET', '/eqa/rounds/LEAK-1/results?lab=sz-001', { roundCode: 'LEAK-1' });
+    expect([own.status, [...new Set(own.body.results.map((r: any) => r.lab ?? 'SZ-001'))]]).toEqual([200, ['SZ-001']]);
+    expect((await call(resultsRoute.GET, 'GET', '/eqa/rounds/LEAK-1/results?lab=gz-001', { roundCode: 'LEAK-1' })).status).toBe(403);
     // nor may it close or publish the provincial round
     expect((await call(publishRoute.POST, 'POST', '/eqa/rounds/LEAK-1/publish', { roundCode: 'LEAK-1' })).status).toBe(403);
   });

@@ -5,6 +5,7 @@ import type { Conn } from '@/db/client';
 import { evaluationResults, evaluationScores } from '@/db/queries/eqa-reports';
 import { can, type Actor } from '@/lib/auth/core';
 import { toCsv } from '@/lib/csv';
+import { roundForDecision } from '@/lib/stats';
 import { AppError } from '@/lib/errors';
 import { reasonText, resolve, zSignal } from './reports';
 import { categoricalReasonText } from './categorical-results';
@@ -67,11 +68,11 @@ export async function roundCsv(db: Conn, actor: Actor, input: { roundCode: strin
       x.sigmaPt,
       x.uAssigned,
       x.scoreType,
-      x.z,
+      decided(x.z),
       zSignal(x.classification),
-      x.deviation,
-      x.percentDeviation,
-      x.allowed,
+      decided(x.deviation),
+      decided(x.percentDeviation),
+      decided(x.allowed),
       x.acceptable === null ? 'not evaluated' : x.acceptable ? 'yes' : 'no',
       (x.category !== null || x.targetBasis !== null || x.reason === 'unknown_category' ? categoricalReasonText(x, r.scheme) : reasonText(x.reason, x.reasonN, r.scheme.minPeerGroupSize)) ?? '',
       s?.score,
@@ -87,4 +88,10 @@ export async function roundCsv(db: Conn, actor: Actor, input: { roundCode: strin
     if (s.notSubmitted) rows.push([r.round.code, s.lab, s.labName, s.analyte, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 'no', '', 0, 'not_submitted', s.unsuccessful ? 'yes' : 'no', '', '', '', '']);
   }
   return toCsv(ROUND_CSV_COLUMNS, rows);
+}
+
+/** A figure the verdict was decided on, as it was decided (rounded to 1e-9): 0.8000000000000007 beside
+ * an allowed 0.8 and "acceptable: yes" read as a contradiction in a spreadsheet. */
+function decided(x: number | null | undefined): number | null | undefined {
+  return typeof x === 'number' ? roundForDecision(x) : x;
 }
