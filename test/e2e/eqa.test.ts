@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DB } from '@/db/client';
 import { createRound, openRound } from '@/lib/services/eqa/rounds';
+import { createScheme } from '@/lib/services/eqa/schemes';
+import { sqlRows } from '@/test/support/db';
 import { rowsFromJson, submitResults } from '@/lib/services/eqa/submissions';
 import { openBrowser, openE2eDb } from './browser';
 import { actorByEmail, pageAs } from './eqa-support';
@@ -142,6 +144,33 @@ describe('EQA round from CSV submission to the published report', () => {
     ]);
     expect(api.results[0].reason).toMatch(/2 result\(s\)/);
     expect(api.analytes.filter((a) => (a as { analyte: string }).analyte === 'K')).toEqual([]);
+    await page.close();
+  });
+  it('the regulator enrols laboratories in a scheme and withdraws one with a reason, from the EQA page', async () => {
+    const gd = await actorByEmail(db, 'regulator.gd@demo.labqc');
+    await createScheme(db, gd, { code: 'E2E-ENROL', name: '加入退出', regionCode: '440000', analytes: [{ analyte: 'K' }] });
+    const periods = async () => await sqlRows<{ lab: string; open: number }>(db, `SELECT l.code AS lab, CASE WHEN e.withdrawn_at IS NULL THEN 1 ELSE 0 END AS open FROM eqa_enrollments e
+      JOIN eqa_schemes s ON s.id = e.scheme_id JOIN laboratories l ON l.id = e.lab_id WHERE s.code = 'E2E-ENROL' ORDER BY l.code, e.enrolled_at`);
+    const page = await as('regulator.gd@demo.labqc');
+    await page.goto(`${baseUrl}/regulator/eqa`);
+    const form = page.getByTestId('eqa-enrolment');
+    const apply = async (operation: string, labs: string, reason = '') => {
+      await form.locator('#f-operation').selectOption(operation);
+      await form.locator('#f-participantScheme').selectOption('E2E-ENROL');
+      await form.locator('#f-labCodes').fill(labs);
+      await form.locator('#f-withdraw-reason').fill(reason);
+      await form.locator('button[type=submit]').click();
+    };
+    await apply('enrol', 'GZ-007, GZ-008');
+    await form.getByRole('status').waitFor();
+    expect((await periods()).map((p) => [p.lab, Number(p.open)])).toEqual([['GZ-007', 1], ['GZ-008', 1]]);
+    // a withdrawal without a reason is refused, nothing changes
+    await apply('withdraw', 'GZ-008');
+    await form.getByRole('alert').waitFor();
+    expect((await periods()).every((p) => Number(p.open) === 1)).toBe(true);
+    await apply('withdraw', 'GZ-008', 'left the scheme');
+    await form.getByRole('status').waitFor();
+    expect((await periods()).map((p) => [p.lab, Number(p.open)])).toEqual([['GZ-007', 1], ['GZ-008', 0]]);
     await page.close();
   });
 });

@@ -4,7 +4,7 @@ import { getDb } from '@/db/client';
 import { AppError } from '@/lib/errors';
 import { formObject, formOf, runAction, type ActionState } from '@/lib/actions';
 import { createRound, openRound, closeRound } from '@/lib/services/eqa/rounds';
-import { createScheme, enrollLabs } from '@/lib/services/eqa/schemes';
+import { createScheme, enrollLabs, withdrawLabs } from '@/lib/services/eqa/schemes';
 import { abandonEvaluation, reserveEvaluation } from '@/lib/services/eqa/evaluation';
 import { runJob, startJob } from '@/lib/jobs';
 
@@ -80,5 +80,17 @@ export async function roundOperationAction(_prev: ActionState, form: FormData): 
     throw new AppError('round.unknownOperation', { op });
   });
   if (r.ok) revalidatePath(`/regulator/eqa/rounds/${encodeURIComponent(roundCode)}`);
+  return r;
+}
+
+/** The participants form: enrol the listed labs in a scheme, or withdraw them (with a reason). */
+export async function enrolmentAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const r = await runAction(async (actor) => {
+    const { operation, participantScheme, labCodes, reason } = formObject(form);
+    const input = { schemeCode: String(participantScheme ?? ''), labs: list(labCodes) };
+    if (operation === 'withdraw') return await withdrawLabs(getDb(), actor, { ...input, reason: String(reason ?? '') });
+    return await enrollLabs(getDb(), actor, input);
+  });
+  if (r.ok) revalidatePath('/regulator/eqa');
   return r;
 }

@@ -8,7 +8,7 @@ import { DataTable, type Column, type SearchParams } from '@/app/_components/dat
 import { localName, localText } from '@/app/_components/local-name';
 import { RoundTable, roundsRequest } from '@/app/_components/eqa/round-table';
 import { ActionForm } from '@/app/_components/action-form';
-import { createRoundAction, createSchemeAction } from './actions';
+import { createRoundAction, createSchemeAction, enrolmentAction } from './actions';
 import { Field, SelectField } from '@/app/_components/fields';
 import { Card } from '@/app/_components/card';
 import { firstValues } from '@/app/_components/search-params';
@@ -70,6 +70,19 @@ export default async function RegulatorEqaPage({ searchParams }: { searchParams:
             <label className="flex items-center gap-2 text-sm">
               <input type="checkbox" name="openNow" value="1" defaultChecked /> {t('round.openNow')}
             </label>
+          </ActionForm>
+        </Card>
+
+        <Card id="enrolment" title={t('regulator.enrolment')}>
+          <ActionForm action={enrolmentAction} submitLabel={t('regulator.applyEnrolment')} successMessage={t('form.saved')} testId="eqa-enrolment">
+            <div className="grid grid-cols-2 gap-3">
+              <SelectField name="operation" label={t('regulator.enrolmentOperation')} options={(['enrol', 'withdraw'] as const).map((v) => ({ value: v, label: t(`regulator.${v}`) }))} />
+              <SelectField name="participantScheme" label={t('regulator.enrolmentScheme')} options={schemes.map((s) => ({ value: s.code, label: `${s.code} · ${localName(locale, s)}` }))} />
+            </div>
+            <Field name="labCodes" label={t('regulator.labCodes')} required hint={t('regulator.labCodesHint')}>
+              <textarea id="f-labCodes" name="labCodes" rows={2} className="input font-mono text-xs" required />
+            </Field>
+            <Field name="reason" label={t('regulator.withdrawReason')} hint={t('regulator.withdrawReasonHint')} id="f-withdraw-reason" />
           </ActionForm>
         </Card>
 
