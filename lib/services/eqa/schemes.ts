@@ -97,27 +97,33 @@ export async function createScheme(db: DB, actor: Actor, input: unknown, opts: C
   });
 }
 
+/**
+ * The scheme a regulator manages and the labs named (all active labs of its region without a list):
+ * 404 for an unknown scheme, 422 listing unknown codes, 403 for a lab outside the scheme's region.
+ */
+async function schemeAndLabs(tx: DB, actor: Actor, schemeCode: string, codes: string[] | undefined) {
+  const found = await findSchemeByCode(tx, schemeCode);
+  if (!found) throw new AppError('scheme.notFound', { scheme: schemeCode });
+  assertManagesScheme(actor, found.regionPath);
+  const schemeRegion = regionScope(found.regionPath);
+  const labs = codes ? await labsByCodes(tx, codes) : await activeLabsWithin(tx, schemeRegion);
+  const missing = (codes ?? []).filter((c) => !labs.some((l) => l.code === c));
+  if (missing.length) throw new AppError('lab.unknownList', {}, missing.map((c) => fieldError('lab.unknownCode', { lab: c }, 'labCodes')));
+  for (const l of labs) {
+    if (!can(actor, 'eqaScheme.manage', { regionPath: l.regionPath }) || !scopeIncludes(schemeRegion, { labId: l.id, regionPath: l.regionPath })) {
+      throw new AppError('scheme.labOutsideRegion', { lab: l.code });
+    }
+  }
+  return { found, labs };
+}
+
 /** Enrol labs of the regulator's jurisdiction in a scheme: the given ones, or every active lab of its region. */
 export async function enrollLabs(db: DB, actor: Actor, input: unknown, opts: ClockOptions = {}) {
   const parsed = enrollInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid enrolment', zodFieldErrors(parsed.error));
   const now = opts.now ?? Date.now();
   return await withTx(db, async (tx) => {
-    const found = await findSchemeByCode(tx, parsed.data.schemeCode);
-    if (!found) throw new AppError('scheme.notFound', { scheme: parsed.data.schemeCode });
-    assertManagesScheme(actor, found.regionPath);
-    const codes = parsed.data.labCodes;
-    const schemeRegion = regionScope(found.regionPath);
-    const labs = codes ? await labsByCodes(tx, codes) : await activeLabsWithin(tx, schemeRegion);
-    if (codes) {
-      const missing = codes.filter((c) => !labs.some((l) => l.code === c));
-      if (missing.length) throw new AppError('lab.unknownList', {}, missing.map((c) => fieldError('lab.unknownCode', { lab: c }, 'labCodes')));
-    }
-    for (const l of labs) {
-      if (!can(actor, 'eqaScheme.manage', { regionPath: l.regionPath }) || !scopeIncludes(schemeRegion, { labId: l.id, regionPath: l.regionPath })) {
-        throw new AppError('scheme.labOutsideRegion', { lab: l.code });
-      }
-    }
+    const { found, labs } = await schemeAndLabs(tx, actor, parsed.data.schemeCode, parsed.data.labCodes);
     const added = await insertEnrollments(
       tx,
       found.scheme.id,
@@ -148,19 +154,7 @@ export async function withdrawLabs(db: DB, actor: Actor, input: unknown, opts: C
   if (!parsed.success) throw AppError.invalid('Invalid withdrawal', zodFieldErrors(parsed.error));
   const now = opts.now ?? Date.now();
   return await withTx(db, async (tx) => {
-    const found = await findSchemeByCode(tx, parsed.data.schemeCode);
-    if (!found) throw new AppError('scheme.notFound', { scheme: parsed.data.schemeCode });
-    assertManagesScheme(actor, found.regionPath);
-    const codes = [...new Set(parsed.data.labCodes)];
-    const labs = await labsByCodes(tx, codes);
-    const missing = codes.filter((c) => !labs.some((l) => l.code === c));
-    if (missing.length) throw new AppError('lab.unknownList', {}, missing.map((c) => fieldError('lab.unknownCode', { lab: c }, 'labCodes')));
-    const schemeRegion = regionScope(found.regionPath);
-    for (const l of labs) {
-      if (!can(actor, 'eqaScheme.manage', { regionPath: l.regionPath }) || !scopeIncludes(schemeRegion, { labId: l.id, regionPath: l.regionPath })) {
-        throw new AppError('scheme.labOutsideRegion', { lab: l.code });
-      }
-    }
+    const { found, labs } = await schemeAndLabs(tx, actor, parsed.data.schemeCode, [...new Set(parsed.data.labCodes)]);
     const withdrawn = await withdrawEnrollments(tx, found.scheme.id, labs, now);
     if (withdrawn.length) {
       await insertAudit(tx, {
