@@ -3,7 +3,6 @@
 // connections are served at once, and the refusal of request targets that cannot be decoded.
 import type http from 'node:http';
 import { API_CSP } from './headers';
-import { isSameOrigin } from '@/lib/origin';
 import { FHIR_JSON } from '@/lib/fhir/constants';
 import { issueTypeOf, operationOutcome } from '@/lib/fhir/resources';
 
@@ -74,14 +73,25 @@ export function refuseMalformed(req: http.IncomingMessage, res: http.ServerRespo
 }
 
 /**
- * A server action (a POST carrying Next-Action) from another origin, or with none: 403 before Next,
- * which refuses it too but as a 500 with a stack trace in the log. The origin rule is the API's
- * (lib/origin.ts: PUBLIC_URL when configured, else the request's own Host).
+ * A server action (a POST carrying Next-Action) whose Origin is not the host it was sent to (or is
+ * `null`): 403 before Next, which refuses exactly these too (its CSRF check compares the Origin's
+ * host with X-Forwarded-Host, which the server keeps only from a trusted proxy, else Host) but as a
+ * 500 with a stack trace in the log. Without an Origin the request goes on to Next, which lets it
+ * through as it does (browsers send one; the action still needs its session).
  */
 export function refuseForeignAction(req: http.IncomingMessage, res: http.ServerResponse): boolean {
   if (req.method !== 'POST' || req.headers['next-action'] === undefined) return false;
-  const origin = typeof req.headers.origin === 'string' ? req.headers.origin : null;
-  if (isSameOrigin(origin, req.headers.host ?? null)) return false;
+  const origin = req.headers.origin;
+  if (typeof origin !== 'string') return false;
+  const forwarded = req.headers['x-forwarded-host'];
+  const host = (typeof forwarded === 'string' && forwarded.split(',')[0].trim()) || req.headers.host;
+  let originHost: string | null = null;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    // `null` and other unreadable origins: refused
+  }
+  if (originHost && originHost === host) return false;
   const body = JSON.stringify({ error: 'Requests to this application must come from its own pages', code: 'auth.crossOrigin' });
   res.shouldKeepAlive = true;
   res.writeHead(403, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'content-security-policy': API_CSP });

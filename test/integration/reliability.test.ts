@@ -133,11 +133,11 @@ describe('the production server: malformed URLs, slow clients, connection cap', 
     expect(s.log()).not.toMatch(/URIError|\n\s+at /);
   });
 
-  it('a server action from another origin, or with none, answers 403 (auth.crossOrigin), not a 500 with a stack trace', async () => {
-    for (const origin of ['https://evil.example', 'null', undefined]) {
+  it('a server action from another origin (or Origin: null) answers 403 (auth.crossOrigin), not a 500 with a stack trace', async () => {
+    for (const origin of ['https://evil.example', 'null']) {
       const r = await fetch(`${s.baseUrl}/lab/eqa/2026-4`, {
         method: 'POST',
-        headers: { 'next-action': '0123456789abcdef0123456789abcdef01234567', 'content-type': 'text/plain;charset=UTF-8', ...(origin ? { origin } : {}) },
+        headers: { 'next-action': '0123456789abcdef0123456789abcdef01234567', 'content-type': 'text/plain;charset=UTF-8', origin },
         body: '["x"]',
       });
       expect([r.status, await r.json()], String(origin)).toEqual([403, { error: 'Requests to this application must come from its own pages', code: 'auth.crossOrigin' }]);
