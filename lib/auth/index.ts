@@ -130,7 +130,8 @@ async function backHere(page: string): Promise<string> {
 export async function requirePage(permission?: Permission, scope?: Scope): Promise<Actor> {
   const actor = await currentActor();
   if (!actor) redirect(await backHere('/login'));
-  if (actor.mustChangePassword) redirect(await backHere(PASSWORD_PAGE));
+  // the forced change then lands on the role's page (issue 10), not on whatever page was tried meanwhile
+  if (actor.mustChangePassword) redirect(PASSWORD_PAGE);
   if (permission && !can(actor, permission, scope)) await refusePage(actor, `page needs ${permission}`);
   return actor;
 }
@@ -139,7 +140,8 @@ export async function requirePage(permission?: Permission, scope?: Scope): Promi
 export async function requireRole(...roles: Actor['role'][]): Promise<Actor> {
   const actor = await currentActor();
   if (!actor) redirect(await backHere('/login'));
-  if (actor.mustChangePassword) redirect(await backHere(PASSWORD_PAGE));
+  // the forced change then lands on the role's page (issue 10), not on whatever page was tried meanwhile
+  if (actor.mustChangePassword) redirect(PASSWORD_PAGE);
   if (!roles.includes(actor.role)) await refusePage(actor, `area of ${roles.join(', ')}`);
   return actor;
 }
