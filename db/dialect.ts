@@ -151,13 +151,15 @@ export const dayUtc8 = (ms: unknown): SQL =>
 export const monthUtc8 = (ms: unknown): SQL =>
   onPg() ? sql`to_char(to_timestamp(((${ms}) + 28800000) / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')` : sql`strftime('%Y-%m', ((${ms}) + 28800000) / 1000, 'unixepoch')`;
 
-/** Case-insensitive LIKE (SQLite's LIKE is, for ASCII; PostgreSQL's is not: ILIKE). */
 /** Letters A–Z in small letters, nothing else: the case folding of SQLite's LIKE, which the app's own
  * filters (pageOfRows) and PostgreSQL's side of likeCi follow, so one search finds the same rows
  * everywhere (PostgreSQL's ILIKE folds Ä, É, Γ as its locale says; SQLite's LIKE does not). */
 export const foldAscii = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/** LIKE ignoring the case of A–Z only, on both backends (SQLite's LIKE does; on PostgreSQL both sides
+ * are folded with translate, not ILIKE, whose folding follows the locale). */
 export const likeCi = (col: unknown, pattern: string): SQL =>
   onPg() ? sql`translate(${col}, ${UPPER}, ${UPPER.toLowerCase()}) LIKE ${foldAscii(pattern)} ESCAPE '\\'` : sql`${col} LIKE ${pattern} ESCAPE '\\'`;
 

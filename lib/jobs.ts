@@ -51,10 +51,10 @@ export const JOBS = {
   /** the audit row of an API token's write (lib/http.ts): written off the request thread, which would
    * otherwise wait (blocked) for the write lock while an import commits */
   'audit.tokenUse': async (db: DB, actor: Actor, input: { method: string; url: string; status: number }) => await auditTokenUse(db, actor, new Request(input.url, { method: input.method }), input.status),
-  /** local item codes a hospital's batch verification could not resolve (for its mapping page):
-   * a write, so off the request thread like the audit row above */
   /** the hospital's batch check page (lib/services/hospital/batch-check.ts) */
   'hospital.batchCheck': async (db: DB, actor: Actor, input: { text: string }) => await batchCheck(db, actor, input),
+  /** local item codes a hospital's batch verification could not resolve (for its mapping page):
+   * a write, so off the request thread like the audit row above */
   'verify.recordMisses': async (db: DB, actor: Actor, input: { codes: string[]; at: number }) => await recordLocalCodeMisses(db, actor.userId, input.codes, input.at),
   /** `GET /api/v1/iqc/results`: up to 50,000 results (a year of a large lab is sorted for them),
    * answered as the JSON the route sends, in UTF-8 bytes */

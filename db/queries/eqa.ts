@@ -1,6 +1,6 @@
 // EQA reads and writes: schemes, enrolments, rounds, samples, reference values and submissions.
 // Evaluation's bulk statements live in eqa-evaluation.ts, report reads in eqa-reports.ts.
-import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
 import {
   analytes,
@@ -148,7 +148,7 @@ export async function withdrawEnrollments(db: Conn, schemeId: number, labs: { id
  * non-submitter of it) and not withdrawn before it opened (a lab withdrawn while it was open still
  * takes part: it may submit, and it is scored).
  */
-function spansRound(opensAt: number, closesAt: number): SQL | undefined {
+function spansRound(opensAt: number | AnyColumn, closesAt: number | AnyColumn): SQL | undefined {
   return and(
     sql`${eqaEnrollments.enrolledAt} <= ${closesAt}`,
     or(isNull(eqaEnrollments.withdrawnAt), sql`${eqaEnrollments.withdrawnAt} > ${opensAt}`),
@@ -255,9 +255,8 @@ export function visibilityCondition(scope: DataScope): SQL | undefined {
     case 'lab':
       return and(
         sql`${eqaRounds.status} <> 'draft'`,
-        // the rounds it takes part in (spansRound): not those before its enrolment, nor after a withdrawal
-        sql`exists (select 1 from eqa_enrollments e where e.scheme_id = ${eqaSchemes.id} and e.lab_id = ${scope.labId}
-                    and e.enrolled_at <= ${eqaRounds.closesAt} and (e.withdrawn_at is null or e.withdrawn_at > ${eqaRounds.opensAt}))`,
+        // the rounds it takes part in: not those before its enrolment, nor after a withdrawal
+        sql`exists (select 1 from ${eqaEnrollments} where ${and(eq(eqaEnrollments.schemeId, eqaSchemes.id), eq(eqaEnrollments.labId, scope.labId), spansRound(eqaRounds.opensAt, eqaRounds.closesAt))})`,
       );
     case 'none':
       return scopeWhere(scope, null, null);

@@ -263,11 +263,11 @@ export async function violationsOfRuns(db: Conn, runIds: number[]) {
   return out;
 }
 
-/** The latest run per analyte × instrument of a lab, and its open corrective actions per analyte × instrument (dashboard). */
 /** Runs that start at one moment (two lots of a level at a crossover) show the worst status, not the
  * one that arrived first: a shown verdict depends on the data only. */
 const WORST_STATUS_FIRST = sql.raw(`CASE x.status WHEN 'rejected' THEN 0 WHEN 'warning' THEN 1 WHEN 'accepted' THEN 2 WHEN 'no_target' THEN 3 ELSE 4 END`);
 
+/** The latest run per analyte × instrument of a lab, and its open corrective actions per analyte × instrument (dashboard). */
 export async function dashboardRows(db: Conn, labId: number) {
   // run counts from the daily aggregates (db/queries/daily-iqc.ts), the latest run by index
   const latest = await rawAll<{ analyteId: number; instrument: string; status: RunStatus; measuredAt: number; runs: number }>(db, sql`

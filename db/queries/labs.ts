@@ -6,6 +6,7 @@ import { scopeWhere } from './scope';
 import { textFilter } from './paging';
 import { laboratories, regions, type Laboratory } from '../schema';
 import { first } from '@/db/dialect';
+import { labCodeCandidates } from './public';
 
 /** What can() needs to decide on a lab resource: its id and its region's path. */
 export async function findLabScope(db: Conn, labId: number) {
@@ -23,6 +24,15 @@ export async function findLabByCode(db: Conn, code: string) {
     .from(laboratories)
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
     .where(eq(laboratories.code, code)).limit(1));
+}
+
+/** A lab by its code as every entry point reads one: as given, else in capitals (gz-001 is GZ-001). */
+export async function findLabByCodeAnyCase(db: Conn, code: string) {
+  for (const c of labCodeCandidates(code)) {
+    const found = await findLabByCode(db, c);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 export interface LabListFilter {

@@ -40,6 +40,8 @@ export async function createUser(db: DB, actor: Actor, input: unknown, opts: { t
   const parsed = userInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid account', zodFieldErrors(parsed.error));
   const u = parsed.data;
+  // hashed before the write lock is taken: the hash takes ~100 ms in the thread pool
+  const passwordHash = await hashPasswordAsync(u.password);
   return await withTx(db, async (tx) => {
     let labId: number | null = null;
     let regionId: number | null = null;
@@ -64,7 +66,7 @@ export async function createUser(db: DB, actor: Actor, input: unknown, opts: { t
         email: u.email,
         name: u.name,
         role: u.role,
-        passwordHash: await hashPasswordAsync(u.password),
+        passwordHash,
         mustChangePassword: !!opts.temporaryPassword,
         labId,
         regionId,
@@ -277,6 +279,7 @@ export async function changeOwnPassword(db: DB, actor: Actor, input: unknown, no
 export async function bootstrapAdmin(db: DB, input: { email: string; name: string; password: string }, opts: { temporaryPassword?: boolean } = {}) {
   const parsed = userInput.safeParse({ ...input, role: 'admin' });
   if (!parsed.success) throw AppError.invalid('Invalid administrator', zodFieldErrors(parsed.error));
+  const passwordHash = await hashPasswordAsync(parsed.data.password);
   return await withTx(db, async (tx) => {
     if (first(await tx.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).limit(1))) throw new AppError('account.adminExists');
     const now = Date.now();
@@ -286,7 +289,7 @@ export async function bootstrapAdmin(db: DB, input: { email: string; name: strin
         email: parsed.data.email,
         name: parsed.data.name,
         role: 'admin',
-        passwordHash: await hashPasswordAsync(parsed.data.password),
+        passwordHash,
         mustChangePassword: !!opts.temporaryPassword,
         createdAt: now,
         updatedAt: now,

@@ -16,8 +16,7 @@ import {
   sampleValues,
   zBins,
 } from '@/db/queries/eqa-reports';
-import { findLabByCode } from '@/db/queries/labs';
-import { labCodeCandidates } from '@/db/queries/public';
+import { findLabByCode, findLabByCodeAnyCase } from '@/db/queries/labs';
 import { can, scopeOf, type Actor, type DataScope } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
 import { categoricalSample, itemShapesOfRound, roundConcordance } from './reports-categorical';
@@ -72,9 +71,7 @@ export async function resolve(db: Conn, actor: Actor, roundCode: string, labCode
   const scope = scopeOf(actor);
   let lab: Resolved['lab'] = null;
   if (labCode) {
-    // a lab code as everywhere else: as given, else in capitals (gz-001 is GZ-001)
-    let l: Awaited<ReturnType<typeof findLabByCode>>;
-    for (const c of labCodeCandidates(labCode)) if (!l) l = await findLabByCode(db, c);
+    const l = await findLabByCodeAnyCase(db, labCode);
     if (!l) throw new AppError('lab.notFound', { lab: labCode });
     await assertLabReadable(db, actor, l.lab.id);
     lab = { id: l.lab.id, code: l.lab.code, name: l.lab.name };

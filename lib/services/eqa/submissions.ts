@@ -3,8 +3,7 @@
 // written); then one all-or-nothing transaction. Resubmission adds a version; the latest counts.
 import type { Conn, DB } from '@/db/client';
 import { insertAudit } from '@/db/queries/audit';
-import { findLabByCode } from '@/db/queries/labs';
-import { labCodeCandidates } from '@/db/queries/public';
+import { findLabByCodeAnyCase } from '@/db/queries/labs';
 import {
   currentSubmissionsOfLab,
   insertSubmissions,
@@ -102,9 +101,8 @@ const labCodeOf = (v: unknown): string | null => (v === undefined || v === null 
 async function refuseOtherLab(db: DB, actor: Actor, code: string | null | undefined): Promise<void> {
   const named = code?.trim();
   if (!named) return;
-  // a code in small letters names the lab, as everywhere (labCodeCandidates)
-  let lab: Awaited<ReturnType<typeof findLabByCode>>;
-  for (const c of labCodeCandidates(named)) if (!lab) lab = await findLabByCode(db, c);
+  // a code in small letters names the lab, as everywhere
+  const lab = await findLabByCodeAnyCase(db, named);
   if (!lab) throw new AppError('lab.notFound', { lab: named });
   if (!can(actor, 'eqaSubmission.write', { labId: lab.lab.id })) throw new AppError('eqa.ownLabOnly');
 }
