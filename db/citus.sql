@@ -28,7 +28,7 @@ DECLARE
     'control_lots', 'qc_targets', 'qc_rule_configs', 'qc_rule_set_versions',
     'iqc_runs', 'iqc_results', 'iqc_violations', 'corrective_actions',
     'iqc_daily_series', 'iqc_daily_lots', 'iqc_daily_pairs',
-    'eqa_enrollments', 'eqa_submissions', 'eqa_result_evaluations', 'eqa_analyte_scores',
+    'eqa_enrollments', 'eqa_submissions', 'eqa_result_evaluations', 'eqa_analyte_scores', 'eqa_z_bins',
     'eligibility_results', 'certifications', 'certification_events'];
   reference text[] := ARRAY[
     'regions', 'laboratories', 'analytes', 'analyte_limit_ranges', 'users', 'api_tokens',

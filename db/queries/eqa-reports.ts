@@ -14,10 +14,12 @@ import {
   eqaRounds,
   eqaSamples,
   eqaSubmissions,
+  eqaZBins,
   laboratories,
   regions,
 } from '../schema';
 import { boolAsInt, rawAll } from '@/db/dialect';
+import { pageOf, textFilter, type Page, type PageRequest, type RowOf } from './paging';
 
 /** The labs whose rows are read: a DataScope (one lab, a region subtree, all or none) in SQL. */
 function labCondition(scope: DataScope, labIdColumn: typeof eqaResultEvaluations.labId | typeof eqaAnalyteScores.labId): SQL {
@@ -99,27 +101,100 @@ export async function evaluationScores(db: Conn, evaluationId: number, scope: Da
     .orderBy(asc(laboratories.code), asc(analytes.code));
 }
 
-/** Assigned values of an evaluation with sample and analyte codes. */
-export async function evaluationAssignedValues(db: Conn, evaluationId: number) {
+/** Per analyte of an evaluation, within a scope: the labs scored, those that submitted and those whose
+ * round score is satisfactory, counted in SQL (a national round holds ~400,000 scores). */
+export async function analyteParticipation(db: Conn, evaluationId: number, scope: DataScope) {
   return await db
     .select({
-      sample: eqaSamples.code,
-      analyte: analytes.code,
-      peerGroup: eqaAssignedValues.peerGroup,
-      source: eqaAssignedValues.source,
-      n: eqaAssignedValues.n,
-      assignedValue: eqaAssignedValues.assignedValue,
-      robustSd: eqaAssignedValues.robustSd,
-      sigmaPt: eqaAssignedValues.sigmaPt,
-      uAssigned: eqaAssignedValues.uAssigned,
-      uNegligible: eqaAssignedValues.uNegligible,
-      iterations: eqaAssignedValues.iterations,
+      analyteId: eqaAnalyteScores.analyteId,
+      participants: sql<number>`count(*)`.mapWith(Number),
+      submitted: sql<number>`sum(case when ${eqaAnalyteScores.notSubmitted} then 0 else 1 end)`.mapWith(Number),
+      passed: sql<number>`sum(case when ${eqaAnalyteScores.verdict} = 'satisfactory' then 1 else 0 end)`.mapWith(Number),
     })
-    .from(eqaAssignedValues)
-    .innerJoin(eqaSamples, eq(eqaSamples.id, eqaAssignedValues.sampleId))
-    .innerJoin(analytes, eq(analytes.id, eqaAssignedValues.analyteId))
-    .where(eq(eqaAssignedValues.evaluationId, evaluationId))
-    .orderBy(asc(analytes.code), asc(eqaSamples.ordinal), asc(eqaAssignedValues.peerGroup));
+    .from(eqaAnalyteScores)
+    .innerJoin(laboratories, eq(laboratories.id, eqaAnalyteScores.labId))
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .where(and(eq(eqaAnalyteScores.evaluationId, evaluationId), labCondition(scope, eqaAnalyteScores.labId)))
+    .groupBy(eqaAnalyteScores.analyteId);
+}
+
+export const FAILED_SORTS = ['lab', 'analyte', 'score'] as const;
+export type FailedSort = (typeof FAILED_SORTS)[number];
+
+const failedCols = {
+  lab: laboratories.code,
+  labName: laboratories.name,
+  analyte: analytes.code,
+  score: eqaAnalyteScores.score,
+  notSubmitted: eqaAnalyteScores.notSubmitted,
+  unsuccessful: eqaAnalyteScores.unsuccessful,
+};
+
+/** One page of an evaluation's unsatisfactory lab × analyte scores within a scope (filter text in the
+ * lab's code or name and the analyte's code), and how many there are. */
+export async function failedScoresPage(db: Conn, evaluationId: number, scope: DataScope, req: PageRequest<FailedSort>): Promise<Page<RowOf<typeof failedCols>>> {
+  const cond = and(
+    eq(eqaAnalyteScores.evaluationId, evaluationId),
+    eq(eqaAnalyteScores.verdict, 'unsatisfactory'),
+    labCondition(scope, eqaAnalyteScores.labId),
+    textFilter(req.q, [laboratories.code, laboratories.name, analytes.code]),
+  );
+  const sorts: Record<FailedSort, unknown[]> = {
+    lab: [laboratories.code, analytes.code],
+    analyte: [analytes.code, laboratories.code],
+    score: [eqaAnalyteScores.score, laboratories.code, analytes.code],
+  };
+  return await pageOf(
+    (s) =>
+      db
+        .select(s as never)
+        .from(eqaAnalyteScores)
+        .innerJoin(analytes, eq(analytes.id, eqaAnalyteScores.analyteId))
+        .innerJoin(laboratories, eq(laboratories.id, eqaAnalyteScores.labId))
+        .innerJoin(regions, eq(regions.id, laboratories.regionId))
+        .where(cond),
+    failedCols,
+    sorts,
+    req,
+  );
+}
+
+export const ASSIGNED_SORTS = ['analyte', 'sample'] as const;
+export type AssignedSort = (typeof ASSIGNED_SORTS)[number];
+
+const assignedCols = {
+  sample: eqaSamples.code,
+  analyte: analytes.code,
+  peerGroup: eqaAssignedValues.peerGroup,
+  source: eqaAssignedValues.source,
+  n: eqaAssignedValues.n,
+  assignedValue: eqaAssignedValues.assignedValue,
+  robustSd: eqaAssignedValues.robustSd,
+  sigmaPt: eqaAssignedValues.sigmaPt,
+  uAssigned: eqaAssignedValues.uAssigned,
+  uNegligible: eqaAssignedValues.uNegligible,
+};
+
+/** One page of an evaluation's assigned values (one per sample × analyte × peer group; filter text in
+ * the analyte's code, the sample's code or the peer group), and how many there are. */
+export async function assignedValuesPage(db: Conn, evaluationId: number, req: PageRequest<AssignedSort>): Promise<Page<RowOf<typeof assignedCols>>> {
+  const cond = and(eq(eqaAssignedValues.evaluationId, evaluationId), textFilter(req.q, [analytes.code, eqaSamples.code, eqaAssignedValues.peerGroup]));
+  const sorts: Record<AssignedSort, unknown[]> = {
+    analyte: [analytes.code, eqaSamples.ordinal, eqaAssignedValues.peerGroup],
+    sample: [eqaSamples.ordinal, analytes.code, eqaAssignedValues.peerGroup],
+  };
+  return await pageOf(
+    (s) =>
+      db
+        .select(s as never)
+        .from(eqaAssignedValues)
+        .innerJoin(eqaSamples, eq(eqaSamples.id, eqaAssignedValues.sampleId))
+        .innerJoin(analytes, eq(analytes.id, eqaAssignedValues.analyteId))
+        .where(cond),
+    assignedCols,
+    sorts,
+    req,
+  );
 }
 
 /** Every participant's value for one sample × analyte (values only, no identities), sorted. */
@@ -192,19 +267,17 @@ export async function labScoreHistory(db: Conn, labId: number, schemeId: number,
     .orderBy(asc(eqaRounds.closesAt), asc(analytes.code));
 }
 
-/** Distribution of |z| classes and z bins of an evaluation, within a scope: [bin, count]. */
+/** The z distribution of an evaluation within a scope: [bin, count], from each lab's counts written
+ * with the evaluation (eqa_z_bins; lib/stats zBin: edges at the classes' edges, z rounded to 1e-9). */
 export async function zBins(db: Conn, evaluationId: number, scope: DataScope) {
-  // z decided after rounding to 1e-9, as its class is: the bins' edges are the classes' (|z| ≤ 2
-  // satisfactory, 2 < |z| < 3 questionable, |z| ≥ 3 unsatisfactory), so z = 2 (and 2.0000000000000018)
-  // counts in 1…2 and z = −3 in ≤ −3, never in the questionable bars
-  const z = sql`round(cast(r.z as numeric), 9)`;
-  const bin = sql`case when ${z} >= 4 then 4 when ${z} >= 3 then 3 when ${z} > 2 then 2 when ${z} >= 1 then 1 when ${z} >= 0 then 0
-                       when ${z} >= -1 then -1 when ${z} >= -2 then -2 when ${z} > -3 then -3 else -4 end`;
-  return await rawAll<{ bin: number; n: number }>(db, sql`select ${bin} as bin, count(*) as n
-          from eqa_result_evaluations r join laboratories l on l.id = r.lab_id join regions g on g.id = l.region_id
-         where r.evaluation_id = ${evaluationId} and r.z is not null and ${scopeWhere(scope, sql`l.id`, sql`g.path`)}
-         group by bin order by bin`,
-  );
+  return await db
+    .select({ bin: eqaZBins.bin, n: sql<number>`sum(${eqaZBins.n})`.mapWith(Number) })
+    .from(eqaZBins)
+    .innerJoin(laboratories, eq(laboratories.id, eqaZBins.labId))
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .where(and(eq(eqaZBins.evaluationId, evaluationId), scopeWhere(scope, eqaZBins.labId, regions.path)))
+    .groupBy(eqaZBins.bin)
+    .orderBy(asc(eqaZBins.bin));
 }
 
 /**
@@ -212,8 +285,11 @@ export async function zBins(db: Conn, evaluationId: number, scope: DataScope) {
  * re-evaluation diff as a city regulator may see it): count and the first `limit` items.
  */
 export async function scopedVerdictChanges(db: Conn, previousId: number, currentId: number, scope: DataScope, limit: number) {
-  type Row = { lab: string; analyte: string; bv: string | null; bs: number | null; av: string | null; as_: number | null };
+  // the count over all changes and only the first `limit` rows leave the database (a corrected
+  // reference value can change every verdict of a national round: 400,000 rows)
+  type Row = { lab: string; analyte: string; bv: string | null; bs: number | null; av: string | null; as_: number | null; total: number };
   const rows = await rawAll<Row>(db, sql`
+    select lab, analyte, bv, bs, av, as_, count(*) over () as total from (
     select l.code as lab, a.code as analyte, p.verdict as bv, p.score as bs, c.verdict as av, c.score as as_
       from eqa_analyte_scores c
       join laboratories l on l.id = c.lab_id join regions g on g.id = l.region_id join analytes a on a.id = c.analyte_id
@@ -226,10 +302,12 @@ export async function scopedVerdictChanges(db: Conn, previousId: number, current
       join laboratories l on l.id = p.lab_id join regions g on g.id = l.region_id join analytes a on a.id = p.analyte_id
      where p.evaluation_id = ${previousId} and ${scopeWhere(scope, sql`l.id`, sql`g.path`)}
        and not exists (select 1 from eqa_analyte_scores c where c.evaluation_id = ${currentId} and c.lab_id = p.lab_id and c.analyte_id = p.analyte_id)
-     order by 1, 2`);
+    ) changes
+     order by lab, analyte
+     limit ${limit}`);
   return {
-    changed: rows.length,
-    items: rows.slice(0, limit).map((r) => ({
+    changed: Number(rows[0]?.total ?? 0),
+    items: rows.map((r) => ({
       lab: r.lab,
       analyte: r.analyte,
       before: r.bv !== null ? { verdict: r.bv, score: r.bs! } : null,

@@ -181,6 +181,17 @@ export async function participantLabs(db: Conn, schemeId: number, opensAt: numbe
     .orderBy(asc(laboratories.code));
 }
 
+/** How many laboratories take part in a round (participantLabs without reading them). */
+export async function countParticipantLabs(db: Conn, schemeId: number, opensAt: number, closesAt: number, scope: DataScope = { kind: 'all' }): Promise<number> {
+  const row = first(await db
+    .select({ n: sql<number>`count(distinct ${eqaEnrollments.labId})`.mapWith(Number) })
+    .from(eqaEnrollments)
+    .innerJoin(laboratories, eq(laboratories.id, eqaEnrollments.labId))
+    .innerJoin(regions, eq(regions.id, laboratories.regionId))
+    .where(and(eq(eqaEnrollments.schemeId, schemeId), spansRound(opensAt, closesAt), scopeWhere(scope, laboratories.id, regions.path))));
+  return row?.n ?? 0;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Rounds
 

@@ -299,6 +299,22 @@ export const eqaAnalyteScores = sqliteTable(
   ],
 );
 
+/** How many of a lab's z scores of an evaluation fall in each bar of the round's z distribution
+ * (zBin: −4 for ≤ −3 … 4 for ≥ 4; only bars it has results in). Written with the graded results,
+ * so the regulator's round page sums ~10,000 labs' rows instead of binning 2,000,000 results. */
+export const eqaZBins = sqliteTable(
+  'eqa_z_bins',
+  {
+    evaluationId: integer('evaluation_id')
+      .notNull()
+      .references(() => eqaEvaluations.id),
+    labId: integer('lab_id').notNull(),
+    bin: integer('bin').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.evaluationId, t.labId, t.bin] })],
+);
+
 // ---------------------------------------------------------------------------------------------
 
 export type EqaScheme = typeof eqaSchemes.$inferSelect;

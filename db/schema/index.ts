@@ -45,6 +45,7 @@ export const eqaAssignedValues = t.eqaAssignedValues;
 export const eqaResultEvaluations = t.eqaResultEvaluations;
 export const eqaCategoryTargets = t.eqaCategoryTargets;
 export const eqaAnalyteScores = t.eqaAnalyteScores;
+export const eqaZBins = t.eqaZBins;
 export const recognitionPolicies = t.recognitionPolicies;
 export const calendarDays = t.calendarDays;
 export const eligibilityResults = t.eligibilityResults;
@@ -61,7 +62,7 @@ export const rateLimitWindows = t.rateLimitWindows;
 export const jobRuns = t.jobRuns;
 
 type Table = { [K in keyof typeof sqlite]: (typeof sqlite)[K] extends import('drizzle-orm/sqlite-core').SQLiteTable ? K : never }[keyof typeof sqlite];
-const listed = { regions, laboratories, analytes, analyteLimitRanges, users, signInThrottle, apiTokens, entityVersions, auditLog, controlLots, qcTargets, qcRuleConfigs, qcRuleSetVersions, iqcRuns, iqcResults, iqcViolations, iqcDailySeries, iqcDailyLots, iqcDailyPairs, iqcRegionDays, iqcRegionMonths, correctiveActions, eqaSchemes, eqaSchemeAnalytes, eqaEnrollments, eqaRounds, eqaSamples, eqaReferenceValues, eqaSubmissions, eqaEvaluations, eqaAssignedValues, eqaResultEvaluations, eqaCategoryTargets, eqaAnalyteScores, recognitionPolicies, calendarDays, eligibilityResults, certifications, certificateNumbers, certificationEvents, analyteLocalCodes, analyteLocalCodeMisses, hospitalWatches, webhookEndpoints, webhookDeliveries, webhookAttempts, rateLimitWindows, jobRuns };
+const listed = { regions, laboratories, analytes, analyteLimitRanges, users, signInThrottle, apiTokens, entityVersions, auditLog, controlLots, qcTargets, qcRuleConfigs, qcRuleSetVersions, iqcRuns, iqcResults, iqcViolations, iqcDailySeries, iqcDailyLots, iqcDailyPairs, iqcRegionDays, iqcRegionMonths, correctiveActions, eqaSchemes, eqaSchemeAnalytes, eqaEnrollments, eqaRounds, eqaSamples, eqaReferenceValues, eqaSubmissions, eqaEvaluations, eqaAssignedValues, eqaResultEvaluations, eqaCategoryTargets, eqaAnalyteScores, eqaZBins, recognitionPolicies, calendarDays, eligibilityResults, certifications, certificateNumbers, certificationEvents, analyteLocalCodes, analyteLocalCodeMisses, hospitalWatches, webhookEndpoints, webhookDeliveries, webhookAttempts, rateLimitWindows, jobRuns };
 type Unlisted = Exclude<Table, keyof typeof listed>;
 /** Every SQLite table is handed out above (a new one that is not makes this fail to compile). */
 export const allTablesListed: [Unlisted] extends [never] ? true : Unlisted = true;

@@ -30,6 +30,7 @@ export {
   zetaScore,
   enNumber,
   classifyZ,
+  zBin,
   classifyEn,
   Z_CLASSES,
   EN_CLASSES,

@@ -98,6 +98,24 @@ export function classifyZ(z: number): ZClass {
 }
 
 /**
+ * The bar of the round's z distribution a z falls in: bins of width 1 from ≤ −3 (−4) to ≥ 4 (4),
+ * named by their lower edge, whose edges are the classes' (z rounded to 9 decimals as classifyZ
+ * does): |z| ≤ 2 lies in −2 … 1, 2 < |z| < 3 in −3 or 2, |z| ≥ 3 in −4, 3 or 4. So z = 2 (and
+ * 2.0000000000000018) counts in 1…2, z = −3 in ≤ −3, never in the questionable bars.
+ *
+ * Throws a RangeError for NaN.
+ */
+export function zBin(z: number): number {
+  if (typeof z !== 'number' || Number.isNaN(z)) throw new RangeError(`z must be a number, got ${String(z)}`);
+  const r = roundForDecision(z);
+  if (r >= 3) return Math.min(4, Math.floor(r));
+  if (r > 2) return 2;
+  if (r >= -2) return Math.min(1, Math.floor(r));
+  if (r > -3) return -3;
+  return -4;
+}
+
+/**
  * Classifies an En number, ISO 13528:2022 9.7: |En| ≤ 1.0 satisfactory, |En| > 1.0
  * unsatisfactory (|En| rounded to 9 decimals first).
  *

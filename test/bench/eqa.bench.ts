@@ -14,6 +14,7 @@ import { createScheme, enrollLabs } from '../../lib/services/eqa/schemes';
 import { closeRound, createRound, openRound } from '../../lib/services/eqa/rounds';
 import { rowsFromJson, submitResults } from '../../lib/services/eqa/submissions';
 import { evaluateRound } from '../../lib/services/eqa/evaluation';
+import { regulatorRoundReport } from '../../lib/services/eqa/reports';
 import { and, asc, eq, isNotNull } from 'drizzle-orm';
 import { analytes, eqaRounds, eqaSamples, eqaSubmissions } from '@/db/schema';
 import { dialectOf } from '@/db/dialect';
@@ -46,6 +47,8 @@ export interface EqaFigures {
   writeMs: number;
   reevalMs: number;
   bulkInsertMs: number;
+  /** regulatorRoundReport of the national round (the round page's reads), wall ms */
+  reportMs: number;
 }
 
 export default async function eqaBench(opts: { scale: number }): Promise<void> {
@@ -145,7 +148,17 @@ export async function eqaRound(opts: { scale: number; profile?: PgProfile }): Pr
     const again = await evaluateRound(db, regulator, { roundCode: 'NAT-1' }, { now: now + 3000 });
     const reevalMs = performance.now() - tRe;
     console.log(`re-evaluation with diff: ${fmt(reevalMs / 1000, 1)} s (assigned values changed: ${again.diff.assignedValues?.changed}, verdicts changed: ${again.diff.verdicts?.changed})`);
-    return { labs, results: summary.results, evalMs, readMs, gradeMs, writeMs, reevalMs, bulkInsertMs };
+    // the regulator's round page: participation counted in SQL, one page of unsatisfactory scores and
+    // of assigned values (the page's reads, without rendering), the first page and a filtered later one
+    const tReport = performance.now();
+    const report = await regulatorRoundReport(db, regulator, { roundCode: 'NAT-1' }, { now: now + 4000 });
+    const reportMs = performance.now() - tReport;
+    const tFiltered = performance.now();
+    await regulatorRoundReport(db, regulator, { roundCode: 'NAT-1', failed: { page: 3, size: 50, sort: 'score', dir: 'desc', q: analyteCodes[0] } }, { now: now + 4000 });
+    const filteredMs = performance.now() - tFiltered;
+    const failed = report.evaluated ? report.failed.total : 0;
+    console.log(`regulator's round page reads: ${fmt(reportMs)} ms (${fmt(failed)} unsatisfactory of ${fmt(summary.scores)} scores, first page); filtered, sorted page 3: ${fmt(filteredMs)} ms`);
+    return { labs, results: summary.results, evalMs, readMs, gradeMs, writeMs, reevalMs, bulkInsertMs, reportMs };
   } finally {
     await world.close();
   }

@@ -96,6 +96,19 @@ describe('EQA round from CSV submission to the published report', () => {
     await expect(page.getByTestId('eqa-participation').textContent()).resolves.toContain('GLU');
     await page.getByTestId('eqa-op-publish').getByRole('button').click();
     await page.waitForFunction(() => document.querySelector('[data-testid=round-status]')?.textContent?.match(/Published|已发布/));
+    // the unsatisfactory list is paged on the server (the enrolled labs that sent nothing fill it):
+    // 5 a page, the second page, then filtered to one analyte and sorted by score
+    await page.goto(`${baseUrl}/regulator/eqa/rounds/${ROUND}?f_size=5&f_page=2`);
+    const total = Number((await page.getByTestId('eqa-failed-count').textContent())?.match(/^6–10 of (\d+)$/)?.[1]);
+    expect(total).toBeGreaterThan(10);
+    expect(await page.getByTestId('eqa-failed').locator('tbody tr').count()).toBe(5);
+    await page.getByLabel('Lab or analyte').fill('glu');
+    await page.getByTestId('eqa-failed-table').getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/f_q=glu/);
+    const analytes = await page.getByTestId('eqa-failed').locator('tbody tr td:nth-child(2)').allTextContents();
+    expect(analytes.length).toBeGreaterThan(0);
+    expect(new Set(analytes)).toEqual(new Set(['GLU']));
+    expect(Number((await page.getByTestId('eqa-failed-count').textContent())?.match(/of (\d+)$/)?.[1])).toBeLessThan(total);
     const csv = await page.request.get(`${baseUrl}/api/v1/eqa/rounds/${ROUND}/export`);
     expect(csv.status()).toBe(200);
     expect(csv.headers()['content-type']).toBe('text/csv; charset=utf-8');

@@ -4,7 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '@/lib/auth/core';
 import { AFTER_CLOSE, DAY, NOW, submitAs, type World } from './eqa-support';
-import { createSeededTestDb, sqlRows, sqlRun } from '../support/db';
+import { readFileSync } from 'node:fs';
+import { createSeededTestDb, sqlRows, sqlRun, testBackend } from '../support/db';
 import { callRoute } from '../support/route-call';
 
 const state: { w: World | null; actor: Actor | null } = { w: null, actor: null };
@@ -220,6 +221,15 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     const report = await regulatorRoundReport(w.db, w.regulators.gd, { roundCode: 'ZB-1' }, { now: AFTER_CLOSE });
     if (!report.evaluated) throw new Error('ZB-1 is evaluated');
     expect(Object.fromEntries(report.zDistribution.map((b) => [b.bin, Number(b.n)]))).toEqual({ '-4': 1, '-3': 1, 0: 1, 1: 2, 2: 1 });
+    // the bars are each lab's counts written with the evaluation; the migration that brought them
+    // counts the evaluations made before it from their graded results to the same bars
+    const stored = await sqlRows(w.db, 'select evaluation_id, lab_id, bin, n from eqa_z_bins order by evaluation_id, lab_id, bin');
+    expect(stored.length).toBe(6);
+    await sqlRun(w.db, 'delete from eqa_z_bins');
+    const migration = testBackend === 'pg' ? 'db/migrations-pg/0020_eqa_z_bins.sql' : 'db/migrations/0034_eqa_z_bins.sql';
+    const backfill = readFileSync(migration, 'utf8').split('--> statement-breakpoint').find((x) => x.includes('INSERT INTO'))!;
+    await sqlRun(w.db, backfill);
+    expect(await sqlRows(w.db, 'select evaluation_id, lab_id, bin, n from eqa_z_bins order by evaluation_id, lab_id, bin')).toEqual(stored);
     // the export prints the figures the verdict was decided on (no 0.2400000000000002 beside 0.24 and "yes")
     const [header, ...lines] = (await roundCsv(w.db, w.regulators.gd, { roundCode: 'ZB-1' })).trim().split(/\r?\n/).map((l) => l.split(','));
     const row = Object.fromEntries(header.map((h, i) => [h, lines.find((l) => l.includes('GZ-001'))![i]]));
@@ -565,6 +575,11 @@ describe('a city regulator sees only its own labs of a provincial round (issue 1
     state.actor = w.regulators.sz;
     const sz = await regulatorRoundReport(w.db, w.regulators.sz, { roundCode: 'LEAK-1' }, { now: AFTER_CLOSE });
     expect(sz.evaluations[0].diff?.verdicts).toEqual({ changed: 2, items: [expect.objectContaining({ lab: 'SZ-001' }), expect.objectContaining({ lab: 'SZ-002' })] });
+    // the database counts every change and hands over the first ones only
+    const [v1, v2] = (await sqlRows<{ id: number }>(w.db, "select e.id from eqa_evaluations e join eqa_rounds r on r.id = e.round_id where r.code = 'LEAK-1' order by e.version")).map((e) => Number(e.id));
+    const { scopedVerdictChanges } = await import('@/db/queries/eqa-reports');
+    expect(await scopedVerdictChanges(w.db, v1, v2, { kind: 'all' }, 1)).toEqual({ changed: labs.length, items: [expect.objectContaining({ lab: labs[0] })] });
+    expect(await scopedVerdictChanges(w.db, v2, v2, { kind: 'all' }, 10)).toEqual({ changed: 0, items: [] });
     const results = (await call(resultsRoute.GET, 'GET', '/eqa/rounds/LEAK-1/results', { roundCode: 'LEAK-1' })).body;
     expect([...new Set(results.results.map((r: any) => r.lab))]).toEqual(['SZ-001', 'SZ-002']);
     expect(await roundCsv(w.db, w.regulators.sz, { roundCode: 'LEAK-1' })).not.toMatch(/GZ-00/);

@@ -39,7 +39,7 @@ describe('ISO 13528 worked example through the whole evaluation path', () => {
     expect(summary.assignedValues).toBe(1);
     const report = await regulatorRoundReport(w.db, gd(), { roundCode: 'ISO-1' }, { now: AFTER_CLOSE });
     if (!report.evaluated) throw new Error('not evaluated');
-    const av = report.assignedValues[0];
+    const av = report.assignedValues.rows[0];
     expect(av.source).toBe('peer_robust_mean');
     expect(av.peerGroup).toBe('hexokinase');
     expect(av.n).toBe(12);
@@ -66,7 +66,7 @@ describe('σpt of a small group', () => {
     const summary = await evaluateRound(w.db, gd(), { roundCode: 'SMALL-1' }, { now: AFTER_CLOSE });
     const report = await regulatorRoundReport(w.db, gd(), { roundCode: 'SMALL-1' }, { now: AFTER_CLOSE });
     if (!report.evaluated) throw new Error('not evaluated');
-    const av = report.assignedValues[0];
+    const av = report.assignedValues.rows[0];
     const allowed = (await getRoundResults(w.db, gd(), { roundCode: 'SMALL-1' })).results[0].allowed!;
     expect([av.source, av.robustSd]).toEqual(['reference', null]);
     expect(av.sigmaPt).toBeCloseTo(allowed / 2, 9);
@@ -291,7 +291,7 @@ describe('re-evaluation and publication', () => {
     const report = await regulatorRoundReport(w.db, gd(), { roundCode: 'FULL-1' });
     if (!report.evaluated) throw new Error('not evaluated');
     expect(report.participants).toBe(21);
-    expect(report.failed).toEqual([expect.objectContaining({ lab: 'GZ-004', analyte: 'GLU' })]);
+    expect(report.failed).toEqual({ rows: [expect.objectContaining({ lab: 'GZ-004', analyte: 'GLU' })], total: 1 });
     expect(report.participation.find((p) => p.analyte === 'K')).toMatchObject({ participants: 21, submitted: 21, passed: 21, passRate: 100 });
   });
 });
@@ -307,6 +307,97 @@ describe('participation before evaluation', () => {
     if (city.evaluated || province.evaluated) throw new Error('evaluated');
     expect(city.participation).toEqual([{ analyte: 'K', submitted: 1, participants: 2 }]);
     expect(province.participation).toEqual([{ analyte: 'K', submitted: 4, participants: 5 }]);
+  });
+});
+
+describe("the regulator's round report reads what grows with the labs one page at a time", () => {
+  /** K: every third lab 25 % high; GLU: every fourth 50 % high (unsatisfactory against the references). */
+  const prepare = async () => {
+    await makeScheme(w, 'PAGED', { analytes: [{ analyte: 'K', percent: 10 }, { analyte: 'GLU', percent: 10 }] });
+    await makeRound(w, 'PAGED', 'PAGED-1', ['P1', 'P2'], {
+      referenceValues: ['P1', 'P2'].flatMap((sample) => [{ sample, analyte: 'K', value: 4 }, { sample, analyte: 'GLU', value: 6 }]),
+    });
+    // GZ-002 sends nothing: not submitted, unsatisfactory on both analytes
+    for (const [i, lab] of GD_LABS.entries()) {
+      if (lab === 'GZ-002') continue;
+      await submitAs(w, lab, 'PAGED-1', ['P1', 'P2'].flatMap((sample) => [
+        { sample, analyte: 'K', value: i % 3 === 0 ? 5 : 4 },
+        { sample, analyte: 'GLU', value: i % 4 === 0 ? 9 : 6 },
+      ]));
+    }
+    await evaluateRound(w.db, gd(), { roundCode: 'PAGED-1' }, { now: AFTER_CLOSE });
+  };
+  const page = <S extends string>(sort: S, over: Partial<{ page: number; size: number; dir: 'asc' | 'desc'; q: string }> = {}) => ({ page: 1, size: 50, sort, dir: 'asc' as const, q: '', ...over });
+  const report = async (actor = gd(), input: Partial<Parameters<typeof regulatorRoundReport>[2]> = {}) => {
+    const r = await regulatorRoundReport(w.db, actor, { roundCode: 'PAGED-1', ...input }, { now: AFTER_CLOSE });
+    if (!r.evaluated) throw new Error('PAGED-1 is evaluated');
+    return r;
+  };
+
+  it('participation is counted in SQL as the scores say, within the reader\'s region', async () => {
+    await prepare();
+    const { id } = (await sqlRows<{ id: number }>(w.db, "select e.id from eqa_evaluations e join eqa_rounds r on r.id = e.round_id where r.code = 'PAGED-1'"))[0];
+    for (const actor of [gd(), w.regulators.sz]) {
+      const rep = await report(actor);
+      // the same figures counted from every score row the reader may see
+      const { evaluationScores } = await import('@/db/queries/eqa-reports');
+      const { scopeOf } = await import('@/lib/auth/core');
+      const scores = await evaluationScores(w.db, id, scopeOf(actor));
+      const expected = ['GLU', 'K'].map((analyte) => {
+        const s = scores.filter((x) => x.analyte === analyte);
+        const passed = s.filter((x) => x.verdict === 'satisfactory').length;
+        return { analyte, participants: s.length, submitted: s.filter((x) => !x.notSubmitted).length, passed, passRate: (100 * passed) / s.length };
+      });
+      expect(rep.participation).toEqual(expected);
+      expect(rep.participants).toBe(actor === gd() ? 21 : 10);
+    }
+    // by hand: 21 labs; K fails for i = 0, 3, …, 18 (7 labs), GLU for i = 0, 4, …, 20 (6 labs), and GZ-002 (i = 1) on both
+    expect((await report()).participation).toEqual([
+      { analyte: 'GLU', participants: 21, submitted: 20, passed: 14, passRate: (100 * 14) / 21 },
+      { analyte: 'K', participants: 21, submitted: 20, passed: 13, passRate: (100 * 13) / 21 },
+    ]);
+  });
+
+  it('the unsatisfactory lab × analyte list comes a page at a time, sorted and filtered on the server, only of the reader\'s labs', async () => {
+    await prepare();
+    const all = (await report(gd(), { failed: page('lab', { size: 200 }) })).failed;
+    expect(all.total).toBe(15);
+    expect(all.rows.map((f) => `${f.lab}:${f.analyte}`)).toEqual(
+      [...GD_LABS.flatMap((lab, i) => [...(i % 4 === 0 || i === 1 ? [`${lab}:GLU`] : []), ...(i % 3 === 0 || i === 1 ? [`${lab}:K`] : [])])].sort(),
+    );
+    expect(all.rows.find((f) => f.lab === 'GZ-002')).toMatchObject({ notSubmitted: true, score: 0 });
+    // pages of 4 put together are the whole list, each page counting all
+    const pages = [];
+    for (let p = 1; p <= 4; p++) pages.push((await report(gd(), { failed: page('lab', { size: 4, page: p }) })).failed);
+    expect(pages.map((p) => p.total)).toEqual([15, 15, 15, 15]);
+    expect(pages.flatMap((p) => p.rows)).toEqual(all.rows);
+    // by analyte, newest pages the other way round
+    const byAnalyte = (await report(gd(), { failed: page('analyte', { size: 200, dir: 'desc' }) })).failed.rows.map((f) => `${f.analyte}:${f.lab}`);
+    expect(byAnalyte).toEqual(all.rows.map((f) => `${f.analyte}:${f.lab}`).sort().reverse());
+    // the filter finds lab codes and analytes in any case
+    const glu = (await report(gd(), { failed: page('lab', { q: 'glu' }) })).failed;
+    expect([glu.total, glu.rows.every((f) => f.analyte === 'GLU')]).toEqual([7, true]);
+    const sz = (await report(gd(), { failed: page('lab', { q: 'sz-' }) })).failed;
+    expect(sz.rows.map((f) => f.lab)).toEqual(all.rows.map((f) => f.lab).filter((l) => l.startsWith('SZ-')));
+    // a city's regulator: its own labs only, counted as such
+    const city = (await report(w.regulators.sz, { failed: page('lab', { size: 200 }) })).failed;
+    expect(city).toEqual({ rows: all.rows.filter((f) => f.lab.startsWith('SZ-')), total: sz.total });
+    // a page past the end is empty and still counts
+    expect((await report(gd(), { failed: page('lab', { size: 10, page: 9 }) })).failed).toEqual({ rows: [], total: 15 });
+  });
+
+  it('assigned values come a page at a time and can be filtered by analyte, sample or peer group', async () => {
+    await prepare();
+    const all = (await report(gd(), { assigned: page('analyte', { size: 200 }) })).assignedValues;
+    expect(all.total).toBe(4);
+    expect(all.rows.map((a) => `${a.analyte}:${a.sample}`)).toEqual(['GLU:P1', 'GLU:P2', 'K:P1', 'K:P2']);
+    const bySample = (await report(gd(), { assigned: page('sample', { size: 200 }) })).assignedValues.rows.map((a) => `${a.sample}:${a.analyte}`);
+    expect(bySample).toEqual(['P1:GLU', 'P1:K', 'P2:GLU', 'P2:K']);
+    const second = (await report(gd(), { assigned: page('analyte', { size: 1, page: 2 }) })).assignedValues;
+    expect(second).toEqual({ rows: [all.rows[1]], total: 4 });
+    const p2 = (await report(gd(), { assigned: page('analyte', { q: 'p2' }) })).assignedValues;
+    expect(p2.rows.map((a) => `${a.analyte}:${a.sample}`)).toEqual(['GLU:P2', 'K:P2']);
+    expect(p2.total).toBe(2);
   });
 });
 

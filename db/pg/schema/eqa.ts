@@ -259,3 +259,16 @@ export const eqaAnalyteScores = pgTable(
     index('eqa_analyte_scores_lab_analyte_idx').on(t.labId, t.analyteId, t.roundId),
   ],
 );
+
+export const eqaZBins = pgTable(
+  'eqa_z_bins',
+  {
+    evaluationId: bigint('evaluation_id', { mode: 'number' }).notNull().references(() => eqaEvaluations.id),
+    labId: bigint('lab_id', { mode: 'number' }).notNull(),
+    bin: integer('bin').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.evaluationId, t.labId, t.bin] }),
+  ],
+);

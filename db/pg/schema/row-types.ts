@@ -41,6 +41,7 @@ type RowTypeParity = {
   eqaResultEvaluations: [Same<typeof pg.eqaResultEvaluations.$inferSelect, typeof sqlite.eqaResultEvaluations.$inferSelect>, Same<typeof pg.eqaResultEvaluations.$inferInsert, typeof sqlite.eqaResultEvaluations.$inferInsert>];
   eqaCategoryTargets: [Same<typeof pg.eqaCategoryTargets.$inferSelect, typeof sqlite.eqaCategoryTargets.$inferSelect>, Same<typeof pg.eqaCategoryTargets.$inferInsert, typeof sqlite.eqaCategoryTargets.$inferInsert>];
   eqaAnalyteScores: [Same<typeof pg.eqaAnalyteScores.$inferSelect, typeof sqlite.eqaAnalyteScores.$inferSelect>, Same<typeof pg.eqaAnalyteScores.$inferInsert, typeof sqlite.eqaAnalyteScores.$inferInsert>];
+  eqaZBins: [Same<typeof pg.eqaZBins.$inferSelect, typeof sqlite.eqaZBins.$inferSelect>, Same<typeof pg.eqaZBins.$inferInsert, typeof sqlite.eqaZBins.$inferInsert>];
   recognitionPolicies: [Same<typeof pg.recognitionPolicies.$inferSelect, typeof sqlite.recognitionPolicies.$inferSelect>, Same<typeof pg.recognitionPolicies.$inferInsert, typeof sqlite.recognitionPolicies.$inferInsert>];
   calendarDays: [Same<typeof pg.calendarDays.$inferSelect, typeof sqlite.calendarDays.$inferSelect>, Same<typeof pg.calendarDays.$inferInsert, typeof sqlite.calendarDays.$inferInsert>];
   eligibilityResults: [Same<typeof pg.eligibilityResults.$inferSelect, typeof sqlite.eligibilityResults.$inferSelect>, Same<typeof pg.eligibilityResults.$inferInsert, typeof sqlite.eligibilityResults.$inferInsert>];

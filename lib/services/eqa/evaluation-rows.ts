@@ -1,10 +1,11 @@
 // The rows of one EQA evaluation: assigned values, one graded (or not evaluated) row per current
-// submission, one score per lab × analyte, written through the one bulk writer (db/bulk.ts) in the
+// submission, one score per lab × analyte, each lab's count of z per bar of the distribution, written through the one bulk writer (db/bulk.ts) in the
 // caller's transaction. The engine's output is columnar (typed arrays per field); this is where a
 // column position becomes a named `$inferInsert` field.
 import type { DB } from '@/db/client';
 import { bulkInsertRows, bulkWriter } from '@/db/bulk';
-import { eqaAnalyteScores, eqaAssignedValues, eqaCategoryTargets, eqaResultEvaluations } from '@/db/schema';
+import { eqaAnalyteScores, eqaAssignedValues, eqaCategoryTargets, eqaResultEvaluations, eqaZBins } from '@/db/schema';
+import { zBin } from '@/lib/stats';
 import { checkGradedParents, letBulkWritesRun, lockEvaluationRow } from '@/db/queries/eqa-evaluation';
 import { RESULT_GRADED, RESULT_IGNORED, reasonCode, zClass, type EngineOutput, type SubmissionColumns } from './engine';
 
@@ -35,6 +36,8 @@ export async function writeEvaluationRows(
   );
   const graded = bulkWriter(db, eqaResultEvaluations, { rowsPerStatement: ROWS_PER_STATEMENT, orFail: true });
   const res = out.results;
+  // per lab, its z scores per bar of the distribution (index bin + 4), for the regulator's round page
+  const bins = new Map<number, Int32Array>();
   const step = Math.max(1, Math.floor(submissions.n / 10));
   for (let i = 0; i < submissions.n; i++) {
     if (i % step === 0) onProgress?.(i / submissions.n);
@@ -44,6 +47,12 @@ export async function writeEvaluationRows(
     const assignedIndex = res.assignedIndex[i];
     const z = res.z[i];
     const isGraded = status === RESULT_GRADED;
+    if (!Number.isNaN(z)) {
+      const lab = submissions.lab[i];
+      let counts = bins.get(lab);
+      if (!counts) bins.set(lab, (counts = new Int32Array(9)));
+      counts[zBin(z) + 4]++;
+    }
     const target = res.targetIndex[i] >= 0 ? out.categoryTargets[res.targetIndex[i]] : null;
     const answered = target ? (categoryCodes.get(submissions.analyte[i])?.[submissions.value[i]] ?? null) : null;
     graded.add({
@@ -98,4 +107,7 @@ export async function writeEvaluationRows(
     });
   }
   await scores.flush();
+  const zBins = bulkWriter(db, eqaZBins, { rowsPerStatement: ROWS_PER_STATEMENT, orFail: true });
+  for (const [labId, counts] of bins) for (let b = 0; b < 9; b++) if (counts[b] > 0) zBins.add({ evaluationId, labId, bin: b - 4, n: counts[b] });
+  await zBins.flush();
 }

@@ -103,6 +103,8 @@ export async function sampleCategoryDistribution(db: Conn, actor: Actor, input: 
  */
 export async function roundConcordance(db: Conn, r: LoadedRound, evaluationId: number, scope: DataScope) {
   const shapes = await itemShapesOfRound(db, r);
+  // a round of quantitative items only: nothing to count (the count reads every graded result)
+  if (![...shapes.values()].some((s) => isCategorical(s.kind))) return [];
   const rates = new Map((await categoricalConcordance(db, evaluationId, scope)).map((c) => [c.analyte, c]));
   const targets = await evaluationCategoryTargets(db, evaluationId);
   return [...shapes.entries()]

@@ -2,10 +2,12 @@
 // plot, z across rounds) and the regulator's round report and CSV export. A lab manager reads only
 // their own lab and only published rounds; a regulator reads the labs of their jurisdiction.
 import type { Conn } from '@/db/client';
-import { currentEvaluation, evaluationsOfRound, participantLabs, roundSamples, submittedLabCounts } from '@/db/queries/eqa';
+import { countParticipantLabs, currentEvaluation, evaluationsOfRound, roundSamples, submittedLabCounts } from '@/db/queries/eqa';
 import {
-  evaluationAssignedValues,
+  analyteParticipation,
+  assignedValuesPage,
   evaluationCategoryTargets,
+  failedScoresPage,
   evaluationResults,
   notEvaluatedSamples,
   scopedVerdictChanges,
@@ -15,7 +17,10 @@ import {
   samplePairs,
   sampleValues,
   zBins,
+  type AssignedSort,
+  type FailedSort,
 } from '@/db/queries/eqa-reports';
+import type { PageRequest } from '@/db/queries/paging';
 import { findLabByCode, findLabByCodeAnyCase } from '@/db/queries/labs';
 import { can, scopeOf, type Actor, type DataScope } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
@@ -249,14 +254,25 @@ export async function labHistory(db: Conn, actor: Actor, input: { roundCode: str
   return { z: await labZHistory(db, l.lab.id, r.scheme.id, { publishedOnly }), scores: await labScoreHistory(db, l.lab.id, r.scheme.id, { publishedOnly }) };
 }
 
-/** The regulator's view of a round: participation, pass rates, z distribution, failed labs, evaluations. */
-export async function regulatorRoundReport(db: Conn, actor: Actor, input: { roundCode: string }, opts: ClockOptions = {}) {
+export { ASSIGNED_SORTS, FAILED_SORTS, type AssignedSort, type FailedSort } from '@/db/queries/eqa-reports';
+
+const firstPage = <S extends string>(sort: S): PageRequest<S> => ({ page: 1, size: 50, sort, dir: 'asc', q: '' });
+
+/** The regulator's view of a round: participation, pass rates, z distribution, failed labs, evaluations.
+ * Everything whose size grows with the labs is counted in SQL or read one page at a time (`failed`,
+ * `assigned`: the pages asked for, the first by default). */
+export async function regulatorRoundReport(
+  db: Conn,
+  actor: Actor,
+  input: { roundCode: string; failed?: PageRequest<FailedSort>; assigned?: PageRequest<AssignedSort> },
+  opts: ClockOptions = {},
+) {
   const now = opts.now ?? Date.now();
   const r = await loadRound(db, input.roundCode);
   if (!can(actor, 'eqaRound.report')) throw new AppError('auth.forbidden');
   await assertRoundVisible(db, actor, r);
   const scope = scopeOf(actor);
-  const participants = await participantLabs(db, r.scheme.id, r.round.opensAt, r.round.closesAt, scope);
+  const participants = await countParticipantLabs(db, r.scheme.id, r.round.opensAt, r.round.closesAt, scope);
   const analytes = await roundAnalytes(db, r);
   const evaluations = await evaluationsOfRound(db, r.round.id);
   const evaluation = await currentEvaluation(db, r.round.id);
@@ -277,7 +293,7 @@ export async function regulatorRoundReport(db: Conn, actor: Actor, input: { roun
     canManage: can(actor, 'eqaRound.evaluate', { regionPath: r.regionPath }),
     samples: (await roundSamples(db, r.round.id)).map((s) => s.code),
     analytes: analytes.map((a) => ({ code: a.code, unit: a.unit })),
-    participants: participants.length,
+    participants,
     evaluations: (await mapSeq(evaluations, async (e) => ({
       id: e.id,
       version: e.version,
@@ -292,14 +308,12 @@ export async function regulatorRoundReport(db: Conn, actor: Actor, input: { roun
   };
   if (!evaluation) {
     const submitted = new Map((await submittedLabCounts(db, r.round.id, scope)).map((x) => [x.analyteId, x.labs]));
-    return { ...base, evaluated: false as const, participation: analytes.map((a) => ({ analyte: a.code, submitted: submitted.get(a.analyteId) ?? 0, participants: participants.length })) };
+    return { ...base, evaluated: false as const, participation: analytes.map((a) => ({ analyte: a.code, submitted: submitted.get(a.analyteId) ?? 0, participants })) };
   }
-  const scores = await evaluationScores(db, evaluation.id, scope);
+  const counts = new Map((await analyteParticipation(db, evaluation.id, scope)).map((c) => [c.analyteId, c]));
   const perAnalyte = analytes.map((a) => {
-    const s = scores.filter((x) => x.analyte === a.code);
-    const submitted = s.filter((x) => !x.notSubmitted).length;
-    const passed = s.filter((x) => x.verdict === 'satisfactory').length;
-    return { analyte: a.code, participants: s.length, submitted, passed, passRate: s.length ? (100 * passed) / s.length : null };
+    const { participants = 0, submitted = 0, passed = 0 } = counts.get(a.analyteId) ?? {};
+    return { analyte: a.code, participants, submitted, passed, passRate: participants ? (100 * passed) / participants : null };
   });
   return {
     ...base,
@@ -308,8 +322,8 @@ export async function regulatorRoundReport(db: Conn, actor: Actor, input: { roun
     participation: perAnalyte,
     zDistribution: await zBins(db, evaluation.id, scope),
     notEvaluated: (await notEvaluatedSamples(db, evaluation.id, scope)).map((x) => ({ ...x, text: reasonText(x.reason, x.n, r.scheme.minPeerGroupSize) })),
-    failed: scores.filter((s) => s.verdict === 'unsatisfactory').map((s) => ({ lab: s.lab, labName: s.labName, analyte: s.analyte, score: s.score, notSubmitted: s.notSubmitted, unsuccessful: s.unsuccessful })),
-    assignedValues: await evaluationAssignedValues(db, evaluation.id),
+    failed: await failedScoresPage(db, evaluation.id, scope, input.failed ?? firstPage('lab')),
+    assignedValues: await assignedValuesPage(db, evaluation.id, input.assigned ?? firstPage('analyte')),
     /** qualitative, ordinal and nominal items: concordance rate per item and samples not evaluated */
     concordance: await roundConcordance(db, r, evaluation.id, scope),
   };

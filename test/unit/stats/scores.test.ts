@@ -4,6 +4,7 @@ import {
   classifyEn,
   classifyZ,
   enNumber,
+  zBin,
   isUncertaintyNegligible,
   uncertaintyOfAssignedValue,
   zetaScore,
@@ -99,6 +100,53 @@ describe('classifyZ — ISO 13528 9.4.1: |z| ≤ 2 satisfactory, 2 < |z| < 3 que
 
   it('NaN throws (a score that could not be computed is not satisfactory)', () => {
     expect(() => classifyZ(NaN)).toThrow(RangeError);
+  });
+});
+
+describe('zBin — the z distribution bars, whose edges are the classes\' edges', () => {
+  it.each([
+    [0, 0],
+    [0.999, 0],
+    [1, 1],
+    [2, 1], // satisfactory, so in 1…2, not the amber 2…3
+    [zScore(3.7, 3.5, 0.1), 1], // 2.0000000000000018
+    [2.000001, 2],
+    [2.999999, 2],
+    [zScore(3.8, 3.5, 0.1), 3], // 2.9999999999999982 is 3: unsatisfactory, red
+    [3, 3],
+    [3.5, 3],
+    [4, 4],
+    [1e6, 4],
+    [Infinity, 4],
+    [-0.5, -1],
+    [-1, -1],
+    [-1.5, -2],
+    [-2, -2], // satisfactory
+    [zScore(3.3, 3.5, 0.1), -2], // −2.0000000000000018
+    [-2.5, -3],
+    [-3, -4], // unsatisfactory: ≤ −3
+    [-10, -4],
+    [-Infinity, -4],
+  ])('z = %s → bin %s', (z, bin) => {
+    expect(zBin(z)).toBe(bin);
+  });
+
+  it('every z falls in a bar of its own class (property)', () => {
+    const classOfBin = (b: number) => (b >= -2 && b <= 1 ? 'satisfactory' : b === -3 || b === 2 ? 'questionable' : 'unsatisfactory');
+    const nearEdges = fc.tuple(fc.constantFrom(-4, -3, -2, -1, 0, 1, 2, 3, 4), fc.integer({ min: -20, max: 20 })).map(([e, k]) => e + k * 1e-10);
+    fc.assert(
+      fc.property(fc.oneof(fc.double({ min: -10, max: 10, noNaN: true }), nearEdges), (z) => {
+        const bin = zBin(z);
+        expect(classOfBin(bin)).toBe(classifyZ(z));
+        // away from an edge, the bar of width 1 that holds z (≤ −3 and ≥ 4 open-ended)
+        const naive = z >= 4 ? 4 : z >= 3 ? 3 : z > 2 ? 2 : z >= 1 ? 1 : z >= 0 ? 0 : z >= -1 ? -1 : z >= -2 ? -2 : z > -3 ? -3 : -4;
+        if (Math.abs(z - Math.round(z)) > 1e-8) expect(bin).toBe(naive);
+      }),
+    );
+  });
+
+  it('NaN throws', () => {
+    expect(() => zBin(NaN)).toThrow(RangeError);
   });
 });
 

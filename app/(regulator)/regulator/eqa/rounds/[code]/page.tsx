@@ -2,7 +2,7 @@ import Link from 'next/link';
 import { getFormatter, getLocale, getTranslations } from 'next-intl/server';
 import { requirePage } from '@/lib/auth';
 import { getDb } from '@/db/client';
-import { regulatorRoundReport } from '@/lib/services/eqa/reports';
+import { ASSIGNED_SORTS, FAILED_SORTS, regulatorRoundReport } from '@/lib/services/eqa/reports';
 import { PageHeader } from '@/app/_components/page-header';
 import { StatTile } from '@/app/_components/stat-tile';
 import { StatusBadge } from '@/app/_components/status-badge';
@@ -11,19 +11,25 @@ import { ZDistribution } from '@/app/_components/eqa/z-distribution';
 import { PrintButton } from '@/app/_components/print-button';
 import { pageRead } from '@/app/_components/eqa/page-errors';
 import { EvaluationProgress } from '@/app/_components/eqa/evaluation-progress';
-import { DataTable, type Column } from '@/app/_components/data-table';
+import { DataTable, readPage, type Column, type SearchParams } from '@/app/_components/data-table';
+import { firstValues } from '@/app/_components/search-params';
 import { num } from '@/app/_components/format';
 import { categoricalReason } from '@/app/_components/eqa/category-report';
 import { roundOperationAction } from '../../actions';
 
 
-export default async function RegulatorRoundPage({ params }: { params: Promise<{ code: string }> }) {
+/** The regulator's round: what grows with the labs (unsatisfactory scores, assigned values) is paged,
+ * sorted and filtered on the server, each table by its own search params (`f_…`, `av_…`). */
+export default async function RegulatorRoundPage({ params, searchParams }: { params: Promise<{ code: string }>; searchParams: Promise<SearchParams> }) {
   const actor = await requirePage('eqaRound.report');
   const code = decodeURIComponent((await params).code);
+  const sp = firstValues(await searchParams);
+  const failedPage = readPage(sp, { sorts: FAILED_SORTS, sort: 'lab', prefix: 'f_' });
+  const assignedPage = readPage(sp, { sorts: ASSIGNED_SORTS, sort: 'analyte', prefix: 'av_' });
   const t = await getTranslations('eqa');
   const format = await getFormatter();
   const zh = (await getLocale()) === 'zh';
-  const { data: rep } = await pageRead(async () => await regulatorRoundReport(getDb(), actor, { roundCode: code }));
+  const { data: rep } = await pageRead(async () => await regulatorRoundReport(getDb(), actor, { roundCode: code, failed: failedPage, assigned: assignedPage }));
   if (!rep) return null;
   const status = rep.round.status;
   const ops: { op: string; label: string; variant: 'primary' | 'secondary' | 'danger' }[] = [];
@@ -46,10 +52,11 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
         ] satisfies Column<Participation>[])
       : []),
   ];
-  const failedColumns: Column<Evaluated['failed'][number]>[] = [
+  const failedColumns: Column<Evaluated['failed']['rows'][number]>[] = [
     {
       key: 'lab',
       header: t('regulator.lab'),
+      sort: 'lab',
       cell: (f) => (
         <>
           <Link className="text-brand-700 hover:underline" href={`/regulator/eqa/rounds/${encodeURIComponent(code)}/labs/${encodeURIComponent(f.lab)}?analyte=${f.analyte}`}>
@@ -59,8 +66,8 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
         </>
       ),
     },
-    { key: 'analyte', header: t('report.analyte'), cell: (f) => f.analyte },
-    { key: 'score', header: t('report.score'), cell: (f) => `${num(f.score, 3)}%` },
+    { key: 'analyte', header: t('report.analyte'), sort: 'analyte', cell: (f) => f.analyte },
+    { key: 'score', header: t('report.score'), sort: 'score', cell: (f) => `${num(f.score, 3)}%` },
     {
       key: 'result',
       header: t('report.result'),
@@ -122,9 +129,9 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
         ),
     },
   ];
-  const assignedColumns: Column<Evaluated['assignedValues'][number]>[] = [
-    { key: 'analyte', header: t('report.analyte'), cell: (a) => a.analyte },
-    { key: 'sample', header: t('report.sample'), cell: (a) => a.sample },
+  const assignedColumns: Column<Evaluated['assignedValues']['rows'][number]>[] = [
+    { key: 'analyte', header: t('report.analyte'), sort: 'analyte', cell: (a) => a.analyte },
+    { key: 'sample', header: t('report.sample'), sort: 'sample', cell: (a) => a.sample },
     { key: 'group', header: t('report.peerGroup'), className: 'text-xs', cell: (a) => (a.source === 'reference' ? t('source.reference') : a.peerGroup === '*' ? t('source.allMethods') : a.peerGroup) },
     { key: 'n', header: <span className="normal-case">n</span>, cell: (a) => a.n },
     { key: 'assigned', header: t('report.assigned'), cell: (a) => num(a.assignedValue) },
@@ -213,10 +220,19 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
                   {t('regulator.open')}
                 </button>
               </form>
-              <h2 className="mb-2 font-semibold">{t('regulator.failedLabs', { n: rep.failed.length })}</h2>
-              <div className="max-h-80 overflow-y-auto">
-                <DataTable columns={failedColumns} rows={rep.failed} rowKey={(f) => `${f.lab}-${f.analyte}`} testId="eqa-failed" empty={t('regulator.noneFailed')} />
-              </div>
+              <h2 className="mb-2 font-semibold">{t('regulator.failedLabs', { n: rep.failed.total })}</h2>
+              <DataTable
+                columns={failedColumns}
+                rows={rep.failed.rows}
+                rowKey={(f) => `${f.lab}-${f.analyte}`}
+                testId="eqa-failed"
+                empty={failedPage.q ? undefined : t('regulator.noneFailed')}
+                total={rep.failed.total}
+                page={failedPage}
+                searchParams={sp}
+                prefix="f_"
+                filter={t('regulator.failedFilter')}
+              />
             </section>
           </div>
 
@@ -231,9 +247,17 @@ export default async function RegulatorRoundPage({ params }: { params: Promise<{
           {!allCategorical && (
             <section className="card">
               <h2 className="mb-2 font-semibold">{t('regulator.assignedValues')}</h2>
-              <div className="max-h-96 overflow-auto">
-                <DataTable columns={assignedColumns} rows={rep.assignedValues} rowKey={(a) => `${a.analyte}-${a.sample}-${a.peerGroup}`} testId="eqa-assigned" />
-              </div>
+              <DataTable
+                columns={assignedColumns}
+                rows={rep.assignedValues.rows}
+                rowKey={(a) => `${a.analyte}-${a.sample}-${a.peerGroup}`}
+                testId="eqa-assigned"
+                total={rep.assignedValues.total}
+                page={assignedPage}
+                searchParams={sp}
+                prefix="av_"
+                filter={t('regulator.assignedFilter')}
+              />
             </section>
           )}
         </>
