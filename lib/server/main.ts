@@ -29,6 +29,7 @@ import { installJobRunner, startedJobsSettled } from '@/lib/jobs';
 import { JobPool } from '@/lib/server/pool';
 import { serveJobs } from '@/lib/jobs/serve';
 import { startWebhookDispatcher } from '@/lib/server/webhooks';
+import { superviseWorker } from '@/lib/server/supervised-worker';
 import { startStorageUpkeep } from '@/lib/server/storage-upkeep';
 import { within } from '@/lib/async';
 import { claimDatabase } from '@/db/backup';
@@ -94,10 +95,10 @@ const server = http.createServer({ connectionsCheckingInterval: CONNECTIONS_CHEC
 applyServerLimits(server);
 // `npm run db:restore` refuses while this server runs (a SQLite file only: PostgreSQL has its own tools)
 if (!onPostgres) claimDatabase(databasePath());
-// hospitals' webhooks and the expiry check in a worker thread of their own (lib/server/webhooks.ts)
+// hospitals' webhooks and the expiry check in a worker thread of their own (lib/server/webhooks.ts),
+// started again if it ever ends unasked
 const webhookFile = new URL('./webhook-worker.mjs', import.meta.url);
-const webhookWorker = fs.existsSync(webhookFile) ? new Worker(webhookFile).on('error', (e) => console.error('[labqc] webhook worker failed:', e.message)) : null;
-webhookWorker?.unref();
+const webhookWorker = fs.existsSync(webhookFile) ? superviseWorker(() => new Worker(webhookFile), { name: 'webhook' }) : null;
 const stopWebhooks = webhookWorker ? null : startWebhookDispatcher(getDb());
 server.listen(port, hostname, () => console.log(`[labqc] ready on http://localhost:${port}${pool ? ` (${pool.size} job workers)` : ''}`));
 
@@ -110,18 +111,14 @@ async function stop(signal: string): Promise<void> {
   const requests = new Promise<void>((resolve) => server.close(() => resolve()));
   for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
   const idle = setInterval(() => server.closeIdleConnections(), 50);
-  const webhooks = webhookWorker
-    ? new Promise<void>((resolve) => {
-        webhookWorker.once('exit', () => resolve());
-        webhookWorker.postMessage('stop');
-      })
-    : (stopWebhooks?.() ?? Promise.resolve());
+  // the webhook thread ends its round under way within the grace, else it is terminated
+  const webhooks = webhookWorker ? webhookWorker.stop('stop', deadline - Date.now()) : (stopWebhooks?.() ?? Promise.resolve());
   await Promise.all([
     // the queued job running here: ended within the grace, else aborted (its worker terminated) and handed back
     stopJobs?.({ graceMs, abort: async () => await pool?.close() }),
     within(requests, deadline - Date.now()).then((done) => void (done || server.closeAllConnections())),
     pool ? within(pool.idle(), deadline - Date.now()) : null,
-    within(webhooks, deadline - Date.now()).then(async (done) => void (done || (await webhookWorker?.terminate()))),
+    within(webhooks, deadline - Date.now() + 1_000),
     within(stopUpkeep(), deadline - Date.now()),
   ]);
   clearInterval(idle);
