@@ -133,5 +133,10 @@ export function csvCell(v: unknown): string {
 }
 
 export function toCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  return [header.map(csvCell).join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\r\n') + '\r\n';
+  return csvLines([header, ...rows]);
+}
+
+/** Rows as CSV lines, each ended by CRLF ('' for none): a file written a part at a time. */
+export function csvLines(rows: readonly (readonly unknown[])[]): string {
+  return rows.length ? rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n' : '';
 }

@@ -18,7 +18,7 @@ import {
   laboratories,
   regions,
 } from '../schema';
-import { boolAsInt, rawAll } from '@/db/dialect';
+import { boolAsInt, inIdList, rawAll } from '@/db/dialect';
 import { pageOf, textFilter, type Page, type PageRequest, type RowOf } from './paging';
 
 /** The labs whose rows are read: a DataScope (one lab, a region subtree, all or none) in SQL. */
@@ -27,7 +27,7 @@ function labCondition(scope: DataScope, labIdColumn: typeof eqaResultEvaluations
 }
 
 /** Graded results of an evaluation with their assigned value, peer group and lab. */
-export async function evaluationResults(db: Conn, evaluationId: number, scope: DataScope) {
+export async function evaluationResults(db: Conn, evaluationId: number, scope: DataScope, labIds?: readonly number[]) {
   return await db
     .select({
       labId: eqaResultEvaluations.labId,
@@ -72,12 +72,13 @@ export async function evaluationResults(db: Conn, evaluationId: number, scope: D
     .innerJoin(laboratories, eq(laboratories.id, eqaResultEvaluations.labId))
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
     .leftJoin(eqaSubmissions, eq(eqaSubmissions.id, eqaResultEvaluations.submissionId))
-    .where(and(eq(eqaResultEvaluations.evaluationId, evaluationId), labCondition(scope, eqaResultEvaluations.labId)))
+    .where(and(eq(eqaResultEvaluations.evaluationId, evaluationId), labCondition(scope, eqaResultEvaluations.labId), labIds ? inIdList(eqaResultEvaluations.labId, labIds) : undefined))
     .orderBy(asc(laboratories.code), asc(analytes.code), asc(eqaSamples.ordinal));
 }
 
-/** Analyte scores of an evaluation (one per lab × analyte) with lab and analyte codes. */
-export async function evaluationScores(db: Conn, evaluationId: number, scope: DataScope) {
+/** Analyte scores of an evaluation (one per lab × analyte) with lab and analyte codes (of the labs
+ * `labIds` only, when given). */
+export async function evaluationScores(db: Conn, evaluationId: number, scope: DataScope, labIds?: readonly number[]) {
   return await db
     .select({
       labId: eqaAnalyteScores.labId,
@@ -97,8 +98,20 @@ export async function evaluationScores(db: Conn, evaluationId: number, scope: Da
     .innerJoin(analytes, eq(analytes.id, eqaAnalyteScores.analyteId))
     .innerJoin(laboratories, eq(laboratories.id, eqaAnalyteScores.labId))
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
-    .where(and(eq(eqaAnalyteScores.evaluationId, evaluationId), labCondition(scope, eqaAnalyteScores.labId)))
+    .where(and(eq(eqaAnalyteScores.evaluationId, evaluationId), labCondition(scope, eqaAnalyteScores.labId), labIds ? inIdList(eqaAnalyteScores.labId, labIds) : undefined))
     .orderBy(asc(laboratories.code), asc(analytes.code));
+}
+
+/** The labs of an evaluation within a scope (a graded result or a score), by code: what an export
+ * reads a few at a time. */
+export async function evaluationLabIds(db: Conn, evaluationId: number, scope: DataScope): Promise<number[]> {
+  const rows = await rawAll<{ id: number }>(db, sql`
+    select l.id as id from laboratories l join regions g on g.id = l.region_id
+     where l.id in (select lab_id from eqa_analyte_scores where evaluation_id = ${evaluationId}
+                    union select lab_id from eqa_result_evaluations where evaluation_id = ${evaluationId})
+       and ${scopeWhere(scope, sql`l.id`, sql`g.path`)}
+     order by l.code`);
+  return rows.map((r) => Number(r.id));
 }
 
 /** Per analyte of an evaluation, within a scope: the labs scored, those that submitted and those whose

@@ -386,6 +386,38 @@ describe("the regulator's round report reads what grows with the labs one page a
     expect((await report(gd(), { failed: page('lab', { size: 10, page: 9 }) })).failed).toEqual({ rows: [], total: 15 });
   });
 
+  it('the CSV export is written a few labs at a time, the same file whatever the part size, and sent from a file that is gone once sent', async () => {
+    await prepare();
+    const { writeRoundCsv } = await import('@/lib/services/eqa/reports-csv');
+    const { exportRoundToFile, takeExportFile } = await import('@/lib/services/eqa/export-file');
+    const written = async (labsPerPart: number) => {
+      const parts: string[] = [];
+      await writeRoundCsv(w.db, gd(), { roundCode: 'PAGED-1' }, (l) => void parts.push(l), { labsPerPart });
+      return parts;
+    };
+    const whole = await written(1_000);
+    const inFours = await written(4);
+    // the header, then 6 parts of results (21 labs), then 6 parts of analytes not submitted
+    expect([whole.length, inFours.length]).toEqual([3, 13]);
+    expect(inFours.join('')).toBe(whole.join(''));
+    const lines = whole.join('').trim().split('\r\n');
+    // 20 labs × 2 analytes × 2 samples, then GZ-002's two analytes not submitted, last
+    expect(lines.length).toBe(1 + 80 + 2);
+    expect(lines.slice(-2).map((l) => [l.split(',')[1], l.split(',')[3], l.split(',')[24]])).toEqual([['GZ-002', 'GLU', 'not_submitted'], ['GZ-002', 'K', 'not_submitted']]);
+    expect(lines.slice(1, 81).map((l) => l.split(',')[1])).toEqual([...lines.slice(1, 81).map((l) => l.split(',')[1])].sort());
+    // the file: a byte-order mark and the same text; removed once the sender has it open
+    const { file, bytes } = await exportRoundToFile(w.db, gd(), { roundCode: 'PAGED-1' });
+    const body = await takeExportFile(file);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(file)).toBe(false);
+    const sent = Buffer.from(await new Response(body).arrayBuffer());
+    expect([sent.length, [...sent.subarray(0, 3)], sent.subarray(3).toString('utf8')]).toEqual([bytes, [0xef, 0xbb, 0xbf], whole.join('')]);
+    // a city's regulator: its own labs only
+    const city: string[] = [];
+    await writeRoundCsv(w.db, w.regulators.sz, { roundCode: 'PAGED-1' }, (l) => void city.push(l), { labsPerPart: 3 });
+    expect(new Set(city.join('').trim().split('\r\n').slice(1).map((l) => l.split(',')[1].slice(0, 3)))).toEqual(new Set(['SZ-']));
+  });
+
   it('assigned values come a page at a time and can be filtered by analyte, sample or peer group', async () => {
     await prepare();
     const all = (await report(gd(), { assigned: page('analyte', { size: 200 }) })).assignedValues;

@@ -1,14 +1,19 @@
 import { otherMethods, withActor } from '@/lib/http';
 import { runJob } from '@/lib/jobs';
+import { takeExportFile } from '@/lib/services/eqa/export-file';
 
 export const dynamic = 'force-dynamic';
 
 /** The whole evaluated round as CSV (every result of the regulator's jurisdiction, and each analyte not submitted). */
 export const GET = withActor<{ roundCode: string }>(async (_req, actor, { roundCode: code }) => {
-  // a province's round is hundreds of thousands of rows: read, written out and encoded in a job worker
-  const csv = await runJob('eqa.exportRound', actor, { roundCode: code });
-  return new Response(csv as Uint8Array<ArrayBuffer>, {
-    headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="eqa-${code.replace(/[^A-Za-z0-9_.-]/g, '_')}.csv"` },
+  // a national round is millions of rows: read and written to a file in a job worker, sent from the file
+  const { file, bytes } = await runJob('eqa.exportRound', actor, { roundCode: code });
+  return new Response(await takeExportFile(file), {
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-length': String(bytes),
+      'content-disposition': `attachment; filename="eqa-${code.replace(/[^A-Za-z0-9_.-]/g, '_')}.csv"`,
+    },
   });
 });
 
