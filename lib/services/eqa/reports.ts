@@ -254,8 +254,6 @@ export async function labHistory(db: Conn, actor: Actor, input: { roundCode: str
   return { z: await labZHistory(db, l.lab.id, r.scheme.id, { publishedOnly }), scores: await labScoreHistory(db, l.lab.id, r.scheme.id, { publishedOnly }) };
 }
 
-export { ASSIGNED_SORTS, FAILED_SORTS, type AssignedSort, type FailedSort } from '@/db/queries/eqa-reports';
-
 const firstPage = <S extends string>(sort: S): PageRequest<S> => ({ page: 1, size: 50, sort, dir: 'asc', q: '' });
 
 /** The regulator's view of a round: participation, pass rates, z distribution, failed labs, evaluations.
@@ -352,3 +350,4 @@ export interface EvaluationDiff {
 }
 
 export { ROUND_CSV_COLUMNS, roundCsv } from './reports-csv';
+export { ASSIGNED_SORTS, FAILED_SORTS, type AssignedSort, type FailedSort } from '@/db/queries/eqa-reports';
