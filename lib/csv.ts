@@ -124,7 +124,7 @@ export function formulaError(line: number, field: string): FieldError {
 
 /** One CSV cell for export: quoted when needed, and prefixed with ' when a spreadsheet would read it
  * as a formula (OWASP CSV injection), whatever the value's type; numbers stay numbers. This is the
- * only CSV writer: every export goes through toCsv. */
+ * only CSV writer: every export goes through toCsv or csvLines. */
 export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
   let s = String(v);

@@ -201,7 +201,7 @@ describe('re-evaluation and publication', () => {
   it('re-evaluating adds a version with a diff of assigned values and verdicts; publishing freezes it', async () => {
     await makeScheme(w, 'RE', { analytes: [{ analyte: 'GLU' }] });
     await makeRound(w, 'RE', 'RE-1', ['S1'], { closesAt: NOW + 5 * 86_400_000 });
-    for (const [i, lab] of GD_LABS.slice(0, 10).entries()) { await submitAs(w, lab, 'RE-1', [{ sample: 'S1', analyte: 'GLU', value: 5 + 0.02 * i, method: 'hexokinase' }]); }
+    for (const [i, lab] of GD_LABS.slice(6, 16).entries()) { await submitAs(w, lab, 'RE-1', [{ sample: 'S1', analyte: 'GLU', value: 5 + 0.02 * i, method: 'hexokinase' }]); }
     const v1 = await evaluateRound(w.db, gd(), { roundCode: 'RE-1' }, { now: AFTER_CLOSE });
     expect(v1.version).toBe(1);
     expect(v1.diff.previousVersion).toBeNull();
@@ -215,6 +215,13 @@ describe('re-evaluation and publication', () => {
     expect(v3.diff.inputsChanged).toBe(true);
     expect(v3.diff.assignedValues!.changed).toBe(1);
     expect(v3.diff.verdicts!.changed).toBeGreaterThan(0);
+    // as a city's regulator reads them: v3's changes of its labs only, v2's none (as for every lab)
+    const city = await regulatorRoundReport(w.db, w.regulators.sz, { roundCode: 'RE-1' }, { now: AFTER_CLOSE });
+    const cityDiff = (v: number) => city.evaluations.find((e) => e.version === v)!.diff!.verdicts!;
+    expect(cityDiff(2)).toEqual({ changed: 0, items: [] });
+    const shenzhen = (v3.diff.verdicts!.items as { lab: string }[]).filter((x) => x.lab.startsWith('SZ-')).map((x) => x.lab).sort();
+    expect(shenzhen.length).toBeGreaterThan(0);
+    expect([cityDiff(3).changed, cityDiff(3).items.map((x) => x.lab)]).toEqual([shenzhen.length, shenzhen]);
     const statuses = await w.db.select({ v: eqaEvaluations.version, s: eqaEvaluations.status, a: eqaEvaluations.algorithmVersion, d: eqaEvaluations.inputDigest }).from(eqaEvaluations).orderBy(eqaEvaluations.version);
     expect(statuses.map((s) => [s.v, s.s])).toEqual([
       [1, 'superseded'],

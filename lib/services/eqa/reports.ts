@@ -334,6 +334,8 @@ export async function regulatorRoundReport(
  */
 async function scopedDiff(db: Conn, diff: EvaluationDiff | null, evaluationId: number, all: { id: number; version: number }[], scope: DataScope): Promise<EvaluationDiff | null> {
   if (!diff || scope.kind === 'all' || !diff.verdicts || diff.previousVersion == null) return diff;
+  // no verdict changed for any lab: none changed for the reader's (the count reads every score twice)
+  if (diff.verdicts.changed === 0) return diff;
   const previous = all.find((e) => e.version === diff.previousVersion);
   if (!previous) return { ...diff, verdicts: { changed: 0, items: [] } };
   return { ...diff, verdicts: await scopedVerdictChanges(db, previous.id, evaluationId, scope, 200) };

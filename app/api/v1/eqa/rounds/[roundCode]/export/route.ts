@@ -7,11 +7,11 @@ export const dynamic = 'force-dynamic';
 /** The whole evaluated round as CSV (every result of the regulator's jurisdiction, and each analyte not submitted). */
 export const GET = withActor<{ roundCode: string }>(async (_req, actor, { roundCode: code }) => {
   // a national round is millions of rows: read and written to a file in a job worker, sent from the file
-  const { file, bytes } = await runJob('eqa.exportRound', actor, { roundCode: code });
+  // (no Content-Length: Next sends a streamed body chunked, and gzips it when the client accepts it)
+  const { file } = await runJob('eqa.exportRound', actor, { roundCode: code });
   return new Response(await takeExportFile(file), {
     headers: {
       'content-type': 'text/csv; charset=utf-8',
-      'content-length': String(bytes),
       'content-disposition': `attachment; filename="eqa-${code.replace(/[^A-Za-z0-9_.-]/g, '_')}.csv"`,
     },
   });
