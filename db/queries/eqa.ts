@@ -171,14 +171,14 @@ export async function participantLabs(db: Conn, schemeId: number, opensAt: numbe
     .from(eqaEnrollments)
     .innerJoin(laboratories, eq(laboratories.id, eqaEnrollments.labId))
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
-    .where(
-      and(
-        eq(eqaEnrollments.schemeId, schemeId),
-        spansRound(opensAt, closesAt),
-        scopeWhere(scope, laboratories.id, regions.path),
-      ),
-    )
+    .where(participating(schemeId, opensAt, closesAt, scope))
     .orderBy(asc(laboratories.code));
+}
+
+/** The enrolments of the scheme that span the round, of labs within the scope (laboratories and
+ * regions joined). */
+function participating(schemeId: number, opensAt: number, closesAt: number, scope: DataScope): SQL | undefined {
+  return and(eq(eqaEnrollments.schemeId, schemeId), spansRound(opensAt, closesAt), scopeWhere(scope, laboratories.id, regions.path));
 }
 
 /** How many laboratories take part in a round (participantLabs without reading them). */
@@ -188,7 +188,7 @@ export async function countParticipantLabs(db: Conn, schemeId: number, opensAt: 
     .from(eqaEnrollments)
     .innerJoin(laboratories, eq(laboratories.id, eqaEnrollments.labId))
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
-    .where(and(eq(eqaEnrollments.schemeId, schemeId), spansRound(opensAt, closesAt), scopeWhere(scope, laboratories.id, regions.path))));
+    .where(participating(schemeId, opensAt, closesAt, scope)));
   return row?.n ?? 0;
 }
 

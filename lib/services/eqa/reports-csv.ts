@@ -66,8 +66,13 @@ export async function writeRoundCsv(
   const labIds = await evaluationLabIds(db, evaluation.id, filter);
   const parts = Array.from({ length: Math.ceil(labIds.length / perPart) }, (_, k) => labIds.slice(k * perPart, (k + 1) * perPart));
   await write(csvLines([ROUND_CSV_COLUMNS]));
+  // the analytes not submitted come after every result: their lines (one per such score, short) are
+  // kept from each part's one read of its scores until then
+  const missing: string[] = [];
   for (const part of parts) {
-    const scores = new Map((await evaluationScores(db, evaluation.id, filter, part)).map((s) => [`${s.lab}:${s.analyte}`, s]));
+    const partScores = await evaluationScores(db, evaluation.id, filter, part);
+    missing.push(csvLines(partScores.filter((s) => s.notSubmitted).map((s) => [r.round.code, s.lab, s.labName, s.analyte, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 'no', '', 0, 'not_submitted', s.unsuccessful ? 'yes' : 'no', '', '', '', ''])));
+    const scores = new Map(partScores.map((s) => [`${s.lab}:${s.analyte}`, s]));
     const rows = (await evaluationResults(db, evaluation.id, filter, part)).map((x) => {
       const s = scores.get(`${x.lab}:${x.analyte}`);
       return [
@@ -105,11 +110,7 @@ export async function writeRoundCsv(
     });
     await write(csvLines(rows));
   }
-  // the analytes not submitted, after every result
-  for (const part of parts) {
-    const missing = (await evaluationScores(db, evaluation.id, filter, part)).filter((s) => s.notSubmitted);
-    await write(csvLines(missing.map((s) => [r.round.code, s.lab, s.labName, s.analyte, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 'no', '', 0, 'not_submitted', s.unsuccessful ? 'yes' : 'no', '', '', '', ''])));
-  }
+  for (const lines of missing) await write(lines);
 }
 
 /** The whole round as one CSV text (writeRoundCsv's lines put together: for tests and small rounds). */
