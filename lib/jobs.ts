@@ -24,7 +24,7 @@ import { auditTokenUse } from '@/lib/auth/token-scopes';
 import { recordLocalCodeMisses } from '@/db/queries/public';
 import { batchCheck } from '@/lib/services/hospital/batch-check';
 import { resultsForApiView, type ResultsQuery } from '@/lib/services/iqc/api-reads';
-import { exportRoundToFile } from '@/lib/services/eqa/export-file';
+import { writeRoundExport } from '@/lib/services/eqa/export-file';
 
 /** Each job: one service call on the connection of the thread that runs it. */
 export const JOBS = {
@@ -62,9 +62,10 @@ export const JOBS = {
     const { results, next } = await resultsForApiView(db, actor, input);
     return { body: jsonBytes(results), next };
   },
-  /** a whole evaluated round as CSV (a national round: 2,000,000 results), written to a temporary
-   * file a part at a time; the route sends the file */
-  'eqa.exportRound': async (db: DB, actor: Actor, input: { roundCode: string }) => await exportRoundToFile(db, actor, input),
+  /** a whole evaluated round as CSV (a national round: 2,000,000 results), written a part at a time
+   * into the open file `fd` that the route sends while it grows (a descriptor of this process: the job
+   * is never queued to another instance, see isQueued) */
+  'eqa.exportRound': async (db: DB, actor: Actor, input: { roundCode: string; fd: number }) => await writeRoundExport(db, actor, input),
 };
 
 /** A job's answer as the JSON bytes a route sends: made in the worker, handed to the request thread

@@ -393,10 +393,9 @@ describe("the regulator's round report reads what grows with the labs one page a
     expect((await report(gd(), { failed: page('lab', { size: 10, page: 9 }) })).failed).toEqual({ rows: [], total: 15 });
   });
 
-  it('the CSV export is written a few labs at a time, the same file whatever the part size, and sent from a file that is gone once sent', async () => {
+  it('the CSV export is written a few labs at a time, the same text whatever the part size, sent from a nameless file; a refusal comes before any byte', async () => {
     await prepare();
     const { writeRoundCsv } = await import('@/lib/services/eqa/reports-csv');
-    const { exportRoundToFile, takeExportFile } = await import('@/lib/services/eqa/export-file');
     const written = async (labsPerPart: number) => {
       const parts: string[] = [];
       await writeRoundCsv(w.db, gd(), { roundCode: 'PAGED-1' }, (l) => void parts.push(l), { labsPerPart });
@@ -412,17 +411,69 @@ describe("the regulator's round report reads what grows with the labs one page a
     expect(lines.length).toBe(1 + 80 + 2);
     expect(lines.slice(-2).map((l) => [l.split(',')[1], l.split(',')[3], l.split(',')[24]])).toEqual([['GZ-002', 'GLU', 'not_submitted'], ['GZ-002', 'K', 'not_submitted']]);
     expect(lines.slice(1, 81).map((l) => l.split(',')[1])).toEqual([...lines.slice(1, 81).map((l) => l.split(',')[1])].sort());
-    // the file: a byte-order mark and the same text; removed once the sender has it open
-    const { file, bytes } = await exportRoundToFile(w.db, gd(), { roundCode: 'PAGED-1' });
-    const body = await takeExportFile(file);
-    const { existsSync } = await import('node:fs');
-    expect(existsSync(file)).toBe(false);
+    // sent from a nameless file while the job writes it: a byte-order mark and the same text
+    const { streamWhileWritten, writeRoundExport } = await import('@/lib/services/eqa/export-file');
+    const { mkdtempSync, readdirSync } = await import('node:fs');
+    const dir = mkdtempSync(`${(await import('node:os')).tmpdir()}/labqc-export-test-`);
+    let writtenBytes = 0;
+    const body = await streamWhileWritten(async (fd) => {
+      const done = await writeRoundExport(w.db, gd(), { roundCode: 'PAGED-1', fd });
+      writtenBytes = done.bytes;
+      return done;
+    }, { dir });
+    expect(readdirSync(dir)).toEqual([]);
     const sent = Buffer.from(await new Response(body).arrayBuffer());
-    expect([sent.length, [...sent.subarray(0, 3)], sent.subarray(3).toString('utf8')]).toEqual([bytes, [0xef, 0xbb, 0xbf], whole.join('')]);
+    expect([sent.length, [...sent.subarray(0, 3)], sent.subarray(3).toString('utf8')]).toEqual([writtenBytes, [0xef, 0xbb, 0xbf], whole.join('')]);
+    // a lab manager is refused before the first byte: the route answers 403 as for any refusal
+    await expect(streamWhileWritten((fd) => writeRoundExport(w.db, w.labManagers.get('GZ-001')!, { roundCode: 'PAGED-1', fd }), { dir })).rejects.toMatchObject({ reason: 'auth.forbidden' });
+    await expect(streamWhileWritten((fd) => writeRoundExport(w.db, gd(), { roundCode: 'NO-SUCH-ROUND', fd }), { dir })).rejects.toMatchObject({ reason: 'round.notFound' });
+    expect(readdirSync(dir)).toEqual([]);
     // a city's regulator: its own labs only
     const city: string[] = [];
     await writeRoundCsv(w.db, w.regulators.sz, { roundCode: 'PAGED-1' }, (l) => void city.push(l), { labsPerPart: 3 });
     expect(new Set(city.join('').trim().split('\r\n').slice(1).map((l) => l.split(',')[1].slice(0, 3)))).toEqual(new Set(['SZ-']));
+  });
+
+  it('the export is sent while it is written: the first bytes before the job ends; a failure after them ends the transfer with an error', async () => {
+    const { streamWhileWritten } = await import('@/lib/services/eqa/export-file');
+    const fs = await import('node:fs');
+    const dir = fs.mkdtempSync(`${(await import('node:os')).tmpdir()}/labqc-export-test-`);
+    const put = (fd: number, text: string) => fs.writeSync(fd, Buffer.from(text));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let ended = false;
+    const body = await streamWhileWritten(async (fd) => {
+      put(fd, 'first,part\r\n');
+      await held;
+      put(fd, 'second,part\r\n');
+      ended = true;
+      return { bytes: 26 };
+    }, { dir, pollMs: 5 });
+    const reader = body.getReader();
+    const text = (v: Uint8Array | undefined) => Buffer.from(v ?? []).toString('utf8');
+    expect([text((await reader.read()).value), ended]).toEqual(['first,part\r\n', false]);
+    release();
+    expect(text((await reader.read()).value)).toBe('second,part\r\n');
+    expect((await reader.read()).done).toBe(true);
+    // the job fails after its first bytes: those come, then the stream's error (never a short file that looks whole)
+    const failing = await streamWhileWritten(async (fd) => {
+      put(fd, 'a,b\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      throw new Error('the database went away');
+    }, { dir, pollMs: 5 });
+    const r2 = failing.getReader();
+    expect(text((await r2.read()).value)).toBe('a,b\r\n');
+    await expect(r2.read()).rejects.toThrow('the database went away');
+    // a client that goes away: the stream is cancelled while the job still writes, and nothing is left
+    const slow = await streamWhileWritten(async (fd) => {
+      put(fd, 'x');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      put(fd, 'y');
+      return { bytes: 2 };
+    }, { dir, pollMs: 5 });
+    await slow.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(fs.readdirSync(dir)).toEqual([]);
   });
 
   it('assigned values come a page at a time and can be filtered by analyte, sample or peer group', async () => {
