@@ -230,6 +230,7 @@ export const REASONS = {
   'round.resultsNotPublished': 'conflict',
   'round.invalidReferenceValues': 'invalid',
   'round.analyteNotInScheme': 'invalid',
+  'round.analytesNotInScheme': 'invalid',
   'round.sampleNotInRound': 'invalid',
   'round.analyteNotGraded': 'invalid',
   'round.twoReferenceValues': 'invalid',

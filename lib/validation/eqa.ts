@@ -42,8 +42,21 @@ const roundInstant = (dateAlone: 'start' | 'end') =>
     return z.NEVER;
   }, z.coerce.number().int().positive('A date and time is required'));
 
+/** The API's names of the fields that the services (and the regulator's forms) name longer:
+ * `{ apiName: serviceName }`. Each input below takes them; a refusal's field errors are given back
+ * under them by the API routes ({@link apiFieldNames}). */
+export const SCHEME_API_NAMES = { minGroupSize: 'minPeerGroupSize', region: 'regionCode' } as const;
+export const ENROLMENT_API_NAMES = { labs: 'labCodes', scheme: 'schemeCode' } as const;
+export const ROUND_API_NAMES = { scheme: 'schemeCode' } as const;
+/** a scheme's pass marks per kind: `passPercent: { qualitative, ordinal, nominal }` in the API */
+export const PASS_PERCENT_API_NAMES = {
+  'passPercent.qualitative': 'passPercentQualitative',
+  'passPercent.ordinal': 'passPercentOrdinal',
+  'passPercent.nominal': 'passPercentNominal',
+} as const;
+
 /** Rename API aliases to the service's field names (the API contract's names are shorter). */
-const aliases = (map: Record<string, string>) => (v: unknown) => {
+const aliases = (map: Readonly<Record<string, string>>) => (v: unknown) => {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
   const o = { ...(v as Record<string, unknown>) };
   for (const [from, to] of Object.entries(map)) {
@@ -84,7 +97,8 @@ const flattenPassPercent = (v: unknown) => {
   const p = o.passPercent;
   if (p && typeof p === 'object' && !Array.isArray(p)) {
     const kinds = p as Record<string, unknown>;
-    for (const [kind, field] of [['qualitative', 'passPercentQualitative'], ['ordinal', 'passPercentOrdinal'], ['nominal', 'passPercentNominal']] as const) {
+    for (const [path, field] of Object.entries(PASS_PERCENT_API_NAMES)) {
+      const kind = path.slice('passPercent.'.length);
       if (kinds[kind] !== undefined && o[field] === undefined) o[field] = kinds[kind];
     }
     delete o.passPercent;
@@ -93,7 +107,7 @@ const flattenPassPercent = (v: unknown) => {
 };
 
 export const schemeInput = z.preprocess(
-  (v) => flattenPassPercent(aliases({ minGroupSize: 'minPeerGroupSize', region: 'regionCode' })(v)),
+  (v) => flattenPassPercent(aliases(SCHEME_API_NAMES)(v)),
   z.object({
     code: code(40),
     name: safeText(200).pipe(z.string().min(1)),
@@ -125,7 +139,7 @@ export const schemeInput = z.preprocess(
 export type SchemeInput = z.infer<typeof schemeInput>;
 
 export const enrollInput = z.preprocess(
-  aliases({ labs: 'labCodes', scheme: 'schemeCode' }),
+  aliases(ENROLMENT_API_NAMES),
   z
     .strictObject({
       schemeCode: z.string().trim().min(1),
@@ -140,7 +154,7 @@ export const enrollInput = z.preprocess(
 
 /** Withdraw laboratories from a scheme: which ones, and why (the audit log keeps it). */
 export const withdrawInput = z.preprocess(
-  aliases({ labs: 'labCodes', scheme: 'schemeCode' }),
+  aliases(ENROLMENT_API_NAMES),
   z.strictObject({
     schemeCode: z.string().trim().min(1),
     labCodes: z.array(z.string().trim().min(1)).min(1, 'At least one laboratory').max(20000),
@@ -168,7 +182,7 @@ export const referenceValueInput = z.object({
 export const MAX_ROUND_DAYS = 366;
 
 export const roundInput = z.preprocess(
-  aliases({ scheme: 'schemeCode' }),
+  aliases(ROUND_API_NAMES),
   z
     .object({
       schemeCode: z.string().trim().min(1),

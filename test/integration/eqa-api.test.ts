@@ -134,6 +134,39 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     expect((await call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'ZERO', name: 'zero', analytes: [{ analyte: 'K', percent: 0, absolute: 0.2 }] })).status).toBe(201);
   });
 
+  it("a refusal names the fields as the API's caller sent them, and says what is wrong with the round", async () => {
+    type Refusal = { code: string; errors: { field: string; message: string; code?: string }[] };
+    const refused = async (r: Promise<{ status: number; body: unknown }>) => {
+      const { status, body } = await r;
+      expect(status, JSON.stringify(body)).toBe(422);
+      return body as Refusal;
+    };
+    const fields = (b: Refusal) => b.errors.map((e) => e.field);
+    const postScheme = (extra: Record<string, unknown>) => call(schemesRoute.POST, 'POST', '/eqa/schemes', {}, { code: 'NAMES', name: 'n', analytes: ['K', 'GLU'], ...extra });
+    expect(fields(await refused(postScheme({ minGroupSize: 0 })))).toEqual(['minGroupSize']);
+    expect(fields(await refused(postScheme({ minGroupSize: 1.5, passPercent: { ordinal: 0 } })))).toEqual(['minGroupSize', 'passPercent.ordinal']);
+    expect(fields(await refused(postScheme({ region: '999999' })))).toEqual(['region']);
+    // the regulator's form sends the service's own names and is told about them
+    const { createScheme } = await import('@/lib/services/eqa/schemes');
+    await expect(createScheme(w.db, w.regulators.gd, { code: 'NAMES', name: 'n', analytes: ['K'], minPeerGroupSize: 0 })).rejects.toMatchObject({ errors: [{ field: 'minPeerGroupSize' }] });
+    await scheme('NAMES', ['GZ-001'], { analytes: ['K', 'GLU'] });
+    expect(fields(await refused(call(enrolRoute.POST, 'POST', '/eqa/schemes/NAMES/enrolments', { schemeCode: 'NAMES' }, { labs: [] })))).toEqual(['labs']);
+    expect(fields(await refused(call(withdrawRoute.POST, 'POST', '/eqa/schemes/NAMES/withdrawals', { schemeCode: 'NAMES' }, { labs: ['GZ-001', ' '], reason: 'left' })))).toEqual(['labs.1']);
+    // a round naming analytes outside its scheme: said so in the headline, not "invalid reference values"
+    const outside = await refused(call(roundsRoute.POST, 'POST', '/eqa/rounds', {}, { scheme: 'NAMES', code: 'NAMES-0', opensAt: iso(NOW - DAY), closesAt: iso(NOW + DAY), samples: ['S1'], analytes: ['K', 'TSH', 'ALT'] }));
+    expect([outside.code, fields(outside)]).toEqual(['round.analytesNotInScheme', ['analytes', 'analytes']]);
+    expect((outside as unknown as { error: string }).error).toBe('Not in scheme NAMES: TSH, ALT');
+    const both = await refused(call(roundsRoute.POST, 'POST', '/eqa/rounds', {}, { scheme: 'NAMES', code: 'NAMES-0', opensAt: iso(NOW - DAY), closesAt: iso(NOW + DAY), samples: ['S1'], analytes: ['K', 'TSH'], referenceValues: [{ sample: 'S9', analyte: 'K', value: 4 }] }));
+    expect([both.code, fields(both)]).toEqual(['round.invalidReferenceValues', ['analytes', 'sample']]);
+    // an analyte of the scheme that the round does not grade: the round is named, not the scheme
+    await round('NAMES', 'NAMES-1');
+    at(NOW);
+    await expect(submitAs(w, 'GZ-001', 'NAMES-1', [{ sample: 'S1', analyte: 'GLU', value: 5 }])).rejects.toMatchObject({
+      reason: 'eqa.nothingSaved',
+      errors: [{ field: 'analyte', code: 'eqa.analyteNotGraded', message: 'GLU is not graded in round NAMES-1' }],
+    });
+  });
+
   it('a withdrawal ends the enrolment: later rounds neither count nor show the lab, the round open at the time still does, enrolling again starts a new period', async () => {
     await scheme('WD', ['GZ-001', 'GZ-002']);
     const ref = [{ sample: 'S1', analyte: 'K', value: 4.0 }];

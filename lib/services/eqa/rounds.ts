@@ -78,6 +78,10 @@ export async function createRound(db: DB, actor: Actor, input: unknown, opts: Cl
       if (seen.has(key)) errors.push(fieldError('round.twoReferenceValues', { sample: v.sample, analyte: v.analyte }, 'sample', i + 1));
       seen.add(key);
     });
+    // the headline says what is wrong: the reference values, or only the round's analytes
+    if (errors.length && errors.every((e) => e.field === 'analytes')) {
+      throw new AppError('round.analytesNotInScheme', { scheme: r.schemeCode, analytes: roundAnalytes!.filter((a) => !schemeIds.has(a)).join(', ') }, errors);
+    }
     if (errors.length) throw new AppError('round.invalidReferenceValues', {}, errors);
     const round = await insertRound(tx, { schemeId: found.scheme.id, code: r.code, opensAt: r.opensAt, closesAt: r.closesAt, status: opts.open ? 'open' : 'draft', analytes: roundAnalytes, createdBy: actor.userId, createdAt: now });
     const samples = await insertSamples(tx, round.id, r.samples);

@@ -150,7 +150,7 @@ async function prepare(db: Conn, actor: Actor, input: SubmissionInput, now: numb
     const item = shapes.get(analyteCode);
     const analyteId = item?.analyteId;
     if (!sampleId) errors.push(fieldError('eqa.sampleNotInRound', { sample: row.sample, round: r.round.code }, 'sample', raw.line));
-    if (!analyteId) errors.push(fieldError('eqa.analyteNotGraded', { analyte: row.analyte }, 'analyte', raw.line));
+    if (!analyteId) errors.push(fieldError('eqa.analyteNotGraded', { analyte: row.analyte, round: r.round.code }, 'analyte', raw.line));
     // a number for quantitative items, one of the item's category codes for the others (DOMAIN §2)
     const read = item ? readItemValue(item, row.value) : null;
     if (read && !read.ok) errors.push(fieldError(read.reason, read.params, 'value', raw.line));

@@ -2,6 +2,8 @@ import { NextResponse } from 'next/server';
 import { getDb } from '@/db/client';
 import { otherMethods, withActor } from '@/lib/http';
 import { createRound, listRounds } from '@/lib/services/eqa/rounds';
+import { ROUND_API_NAMES } from '@/lib/validation/eqa';
+import { apiFieldNames } from '@/lib/validation/errors';
 import { jsonBody } from '../json-body';
 
 export const dynamic = 'force-dynamic';
@@ -21,7 +23,8 @@ export const GET = withActor(async (_req, actor) =>
  */
 export const POST = withActor(async (req, actor) => {
   const db = getDb();
-  const round = await createRound(db, actor, await jsonBody(req), { open: true });
+  const body = await jsonBody(req);
+  const round = await apiFieldNames(ROUND_API_NAMES, () => createRound(db, actor, body, { open: true }));
   const listed = (await listRounds(db, actor)).find((r) => r.code === round.code)!;
   const { code, scheme, status, acceptingResults, opensAt, closesAt, samples, analytes } = listed;
   return NextResponse.json({ code, scheme, status, acceptingResults, opensAt, closesAt, samples, analytes }, { status: 201 });

@@ -2,6 +2,8 @@ import { NextResponse } from 'next/server';
 import { getDb } from '@/db/client';
 import { otherMethods, withActor } from '@/lib/http';
 import { createScheme } from '@/lib/services/eqa/schemes';
+import { PASS_PERCENT_API_NAMES, SCHEME_API_NAMES } from '@/lib/validation/eqa';
+import { apiFieldNames } from '@/lib/validation/errors';
 import { jsonBody } from '../json-body';
 
 export const dynamic = 'force-dynamic';
@@ -15,7 +17,8 @@ export const dynamic = 'force-dynamic';
  * sigmaPtSource, minRoundScore, consensusPercent, ordinalTolerance, negativeMustBeNegative, passPercent }`.
  */
 export const POST = withActor(async (req, actor) => {
-  const s = await createScheme(getDb(), actor, await jsonBody(req));
+  const body = await jsonBody(req);
+  const s = await apiFieldNames({ ...SCHEME_API_NAMES, ...PASS_PERCENT_API_NAMES }, () => createScheme(getDb(), actor, body));
   return NextResponse.json(
     { code: s.code, name: s.name, region: s.regionCode, analytes: s.analytes, minGroupSize: s.minPeerGroupSize, peerGrouping: s.peerGrouping, sigmaPtSource: s.sigmaPtSource, minRoundScore: s.minRoundScore,
       consensusPercent: s.consensusPercent, ordinalTolerance: s.ordinalTolerance, negativeMustBeNegative: s.negativeMustBeNegative,

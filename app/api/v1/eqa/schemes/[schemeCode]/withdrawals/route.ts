@@ -2,6 +2,8 @@ import { NextResponse } from 'next/server';
 import { getDb } from '@/db/client';
 import { otherMethods, withActor } from '@/lib/http';
 import { withdrawLabs } from '@/lib/services/eqa/schemes';
+import { ENROLMENT_API_NAMES } from '@/lib/validation/eqa';
+import { apiFieldNames } from '@/lib/validation/errors';
 import { jsonBody } from '../../../json-body';
 
 export const dynamic = 'force-dynamic';
@@ -10,7 +12,7 @@ export const dynamic = 'force-dynamic';
  * labs whose enrolment ended; one not enrolled is left as it is). */
 export const POST = withActor<{ schemeCode: string }>(async (req, actor, { schemeCode: scheme }) => {
   const body = (await jsonBody(req)) as Record<string, unknown> | null;
-  const out = await withdrawLabs(getDb(), actor, { ...(body && typeof body === 'object' ? body : {}), schemeCode: scheme });
+  const out = await apiFieldNames(ENROLMENT_API_NAMES, () => withdrawLabs(getDb(), actor, { ...(body && typeof body === 'object' ? body : {}), schemeCode: scheme }));
   return NextResponse.json({ scheme, ...out });
 });
 
