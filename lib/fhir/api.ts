@@ -53,6 +53,12 @@ export function fhirBase(origin: string): string {
   return `${(process.env.PUBLIC_URL?.trim() || origin).replace(/\/+$/, '')}/fhir`;
 }
 
+/** The origin a request was sent to, from its Host (and the scheme the server saw: TLS or a trusted
+ * proxy's), the same for the fast path's reads and Next's handlers; `fallback` without a Host. */
+export function requestOrigin(proto: string | null | undefined, host: string | null | undefined, fallback = 'http://localhost'): string {
+  return host ? `${proto === 'https' ? 'https' : 'http'}://${host}` : fallback;
+}
+
 /** The answer to a GET under /fhir (never null: an unknown path is a 404 OperationOutcome). */
 export async function fhirRead(pathname: string, params: URLSearchParams, opts: { base: string; accept?: string | null; now?: number; db?: DB }): Promise<FhirAnswer> {
   try {
@@ -69,7 +75,7 @@ export async function fhirRead(pathname: string, params: URLSearchParams, opts: 
     if (path === '/fhir/VerificationResult') return ok(await onDb((db) => searchVerificationResults(db, params, today, opts.base)));
     const vr = /^\/fhir\/VerificationResult\/([^/]+)$/.exec(path);
     if (vr) return ok(await onDb((db) => readVerificationResult(db, decoded(vr[1]), today)));
-    throw new FhirError(404, 'not-supported', `No such FHIR interaction: GET ${path} (see ${opts.base}/metadata)`);
+    throw new FhirError(404, 'not-supported', 'fhir.unknownInteraction', { method: 'GET', path, base: opts.base });
   } catch (e) {
     return failure(e);
   }
@@ -79,13 +85,13 @@ export async function fhirRead(pathname: string, params: URLSearchParams, opts: 
  * (lib/fhir/negotiation.ts): `_format` when given (400 unless JSON), else Accept (406). */
 export function negotiate(params: URLSearchParams, accept: string | null | undefined, contentType?: string | null): void {
   const format = params.get('_format');
-  if (format !== null && !isJsonFormat(format)) throw new FhirError(400, 'not-supported', `Only JSON is served (_format=${format})`);
+  if (format !== null && !isJsonFormat(format)) throw new FhirError(400, 'not-supported', 'fhir.formatNotJson', { format });
   const refusal = negotiationRefusal({ accept, format, contentType });
-  if (refusal) throw new FhirError(refusal.status, 'not-supported', refusal.message);
+  if (refusal) throw new FhirError(refusal.status, 'not-supported', refusal.reason, refusal.params);
 }
 
 /** `POST /fhir/Observation/$verify-recognition` from the body's text. */
-export async function fhirVerify(text: string, params: URLSearchParams, opts: BatchOptions & { db?: DB } = {}): Promise<FhirAnswer> {
+export async function fhirVerify(text: string, params: URLSearchParams, opts: BatchOptions & { db?: DB; base?: string } = {}): Promise<FhirAnswer> {
   try {
     givenOnce(params);
     const { bundle, asOf } = readVerifyInput(text, params.get('asOf'));
@@ -102,7 +108,7 @@ export function fhirRefusal(status: number, message: string, reason?: string): F
 }
 
 function failure(e: unknown): FhirAnswer {
-  if (e instanceof FhirError) return { status: e.status, body: operationOutcome([{ code: e.issueCode, message: e.message }]), cache: NO_STORE };
+  if (e instanceof FhirError) return { status: e.status, body: operationOutcome([{ code: e.issueCode, message: e.message, reason: e.reason }]), cache: NO_STORE };
   if (e instanceof AppError) return fhirRefusal(e.status, e.message, e.reason);
   const text = unstorableText(e);
   if (text) return fhirRefusal(text.status, text.message, text.reason);
@@ -114,7 +120,7 @@ function decoded(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw new FhirError(400, 'invalid', 'Malformed percent-encoding in the path');
+    throw new FhirError(400, 'invalid', 'request.malformedUrl');
   }
 }
 
@@ -189,7 +195,7 @@ async function readOrganization(db: DB, id: string, today: string): Promise<Fhir
   const region = REGION_ID.exec(id);
   if (region) {
     const r = await fhirRegionByCode(db, region[1]);
-    if (!r) throw new FhirError(404, 'not-found', `No region ${region[1]}`);
+    if (!r) throw new FhirError(404, 'not-found', 'fhir.regionNotFound', { region: region[1] });
     return regionOrganization(r);
   }
   const lab = await publicLabByCode(db, labCodeOfFhirId(id));
@@ -202,7 +208,7 @@ async function readVerificationResult(db: DB, id: string, today: string): Promis
   const found = await publicCertificateByNo(db, id);
   const lab = found ? await publicLabByCode(db, found.labCode) : undefined;
   const c = lab ? (await fhirLabCertifications(db, lab.id, today)).find((x) => x.id === found!.id) : undefined;
-  if (!lab || !c || certificationFhirId(c) !== id) throw new FhirError(404, 'not-found', `No VerificationResult ${id}`);
+  if (!lab || !c || certificationFhirId(c) !== id) throw new FhirError(404, 'not-found', 'fhir.noVerificationResult', { id });
   return certificationVerificationResult(lab, c, today);
 }
 
@@ -212,18 +218,18 @@ const labOrg = async (db: DB, lab: PublicLab, today: string) => labOrganization(
  * rather than the first value taken (the JSON API refuses it too: lib/validation/query.ts). */
 function givenOnce(params: URLSearchParams) {
   const repeated = [...new Set(params.keys())].find((k) => params.getAll(k).length > 1);
-  if (repeated !== undefined) throw new FhirError(400, 'not-supported', `Give each search parameter once (${repeated} is given ${params.getAll(repeated).length} times)`);
+  if (repeated !== undefined) throw new FhirError(400, 'not-supported', 'fhir.repeatedParameter', { name: repeated, n: params.getAll(repeated).length });
 }
 
 function allowOnly(params: URLSearchParams, allowed: readonly string[]) {
-  for (const k of params.keys()) if (!allowed.includes(k) && k !== '_format') throw new FhirError(400, 'not-supported', `Unknown search parameter ${k} (supported: ${allowed.join(', ')})`);
+  for (const k of params.keys()) if (!allowed.includes(k) && k !== '_format') throw new FhirError(400, 'not-supported', 'fhir.unknownParameter', { name: k, supported: allowed.join(', ') });
 }
 
 function page(params: URLSearchParams): { count: number; offset: number } {
   const n = (k: string, dflt: number, min: number, max: number) => {
     const v = params.get(k);
     if (v === null) return dflt;
-    if (!/^\d+$/.test(v)) throw new FhirError(400, 'value', `${k} must be a whole number`);
+    if (!/^\d+$/.test(v)) throw new FhirError(400, 'value', 'fhir.notWholeNumber', { name: k });
     return Math.max(min, Math.min(max, Number(v)));
   };
   return { count: n('_count', DEFAULT_COUNT, 0, MAX_COUNT), offset: n('_offset', 0, 0, Number.MAX_SAFE_INTEGER) };
@@ -243,10 +249,10 @@ async function searchOrganizations(db: DB, params: URLSearchParams, today: strin
   allowOnly(params, ['identifier', 'name', 'name:contains', 'name:exact', '_count', '_offset']);
   const p = page(params);
   const names = (['name', 'name:contains', 'name:exact'] as const).filter((k) => params.has(k));
-  if (names.length > 1) throw new FhirError(400, 'not-supported', `Give one of name, name:contains and name:exact, not ${names.join(' and ')}`);
+  if (names.length > 1) throw new FhirError(400, 'not-supported', 'fhir.oneNameParameter', { names: names.join(' and ') });
   const nameKey = names[0];
   const name = nameKey ? searchValue(nameKey, params.get(nameKey)!).trim() : undefined;
-  if (nameKey && !name) throw new FhirError(400, 'value', 'name must not be empty');
+  if (nameKey && !name) throw new FhirError(400, 'value', 'fhir.emptyName');
   const identifier = params.get('identifier') === null ? null : searchValue('identifier', params.get('identifier')!);
   let code: string | undefined;
   if (identifier !== null) {
@@ -255,7 +261,7 @@ async function searchOrganizations(db: DB, params: URLSearchParams, today: strin
     const value = (bar < 0 ? identifier : identifier.slice(bar + 1)).trim();
     // `|value`: an identifier without a system, which no LabQC identifier is (FHIR R4 §3.1.1.5.7)
     if (system === '') return searchsetBundle(base, links(base, 'Organization', params, p, 0).self, [], 0);
-    if (!value && system !== LAB_CODE_SYSTEM) throw new FhirError(400, 'value', 'identifier needs a value ([system|]value; `system|` alone only for the laboratory codes)');
+    if (!value && system !== LAB_CODE_SYSTEM) throw new FhirError(400, 'value', 'fhir.identifierNeedsValue');
     if (system === REGION_CODE_SYSTEM) {
       // a region's recognition authority
       const r = await fhirRegionByCode(db, value);
@@ -290,16 +296,16 @@ function matchesName(n: string, q: string, key: string): boolean {
  * do not offer: 400, rather than an empty answer read as "no such laboratory".
  */
 function searchValue(key: string, raw: string): string {
-  if (/(?:^|[^\\])(?:\\\\)*,/.test(raw)) throw new FhirError(400, 'not-supported', `${key}: several values (a comma) are not supported; search one value at a time, or escape a comma in the value as \\,`);
+  if (/(?:^|[^\\])(?:\\\\)*,/.test(raw)) throw new FhirError(400, 'not-supported', 'fhir.severalValues', { name: key });
   return raw.replace(/\\,/g, ',');
 }
 
 async function searchVerificationResults(db: DB, params: URLSearchParams, today: string, base: string): Promise<FhirResource> {
   allowOnly(params, ['target', '_count', '_offset']);
   const target = params.get('target');
-  if (!target) throw new FhirError(400, 'required', 'target=Organization/{labCode} is required');
+  if (!target) throw new FhirError(400, 'required', 'fhir.targetRequired');
   const m = /^(?:.*\/)?(?:Organization\/)?([A-Za-z0-9\-.]{1,64})$/.exec(target.trim());
-  if (!m || (target.includes('/') && !/(?:^|\/)Organization\/[^/]+$/.test(target.trim()))) throw new FhirError(400, 'value', 'target must be Organization/{labCode}');
+  if (!m || (target.includes('/') && !/(?:^|\/)Organization\/[^/]+$/.test(target.trim()))) throw new FhirError(400, 'value', 'fhir.invalidTarget');
   const p = page(params);
   // an absolute reference names an Organization of that server: of another one, nothing here matches
   if (/^[a-z][a-z0-9+.-]*:/i.test(target.trim()) && !target.trim().startsWith(`${base}/Organization/`)) {

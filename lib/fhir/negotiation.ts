@@ -6,6 +6,7 @@
 // Written here rather than with `negotiator`: it compares a range's parameters with the offered
 // type's exactly, so `application/fhir+json; fhirVersion=4.0` or `; charset=utf-8` would not match
 // the one type offered, where only `q` and `fhirVersion` matter.
+import type { ErrorParams } from '@/lib/errors';
 
 /** The media types of FHIR JSON a caller may name: R4's, plain JSON, and DSTU2's older name. */
 const JSON_TYPES = ['application/fhir+json', 'application/json', 'application/json+fhir', 'text/json'];
@@ -55,10 +56,9 @@ export function bodyMayBeJson(contentType: string | null | undefined): boolean {
 }
 
 /** What the caller may receive and has sent, as the refusal to give, or null when JSON will do. */
-export function negotiationRefusal(req: { accept?: string | null; format?: string | null; contentType?: string | null }): { status: 406 | 415; message: string } | null {
-  if (req.contentType !== undefined && !bodyMayBeJson(req.contentType))
-    return { status: 415, message: `This server reads FHIR R4 JSON only: send the body as application/fhir+json (Content-Type: ${req.contentType})` };
+export function negotiationRefusal(req: { accept?: string | null; format?: string | null; contentType?: string | null }): { status: 406 | 415; reason: 'fhir.unsupportedMediaType' | 'fhir.notAcceptable'; params: ErrorParams } | null {
+  if (req.contentType !== undefined && !bodyMayBeJson(req.contentType)) return { status: 415, reason: 'fhir.unsupportedMediaType', params: { contentType: String(req.contentType) } };
   if (req.format !== null && req.format !== undefined) return null; // _format overrides Accept; its own check refuses what is not JSON
-  if (!acceptsFhirJson(req.accept)) return { status: 406, message: `This server answers FHIR R4 JSON only: accept application/fhir+json (Accept: ${req.accept})` };
+  if (!acceptsFhirJson(req.accept)) return { status: 406, reason: 'fhir.notAcceptable', params: { accept: String(req.accept) } };
   return null;
 }

@@ -3,14 +3,17 @@
 // (true when the performing lab was recognised for the item on the result's day AND the result is
 // still inside the item's recognition window on the day of reuse), a `meta.tag` with the mark of the
 // recognising region (`广东HR`) when true, and LabQC's recognition-check extension with the answer
-// behind it. Observations that cannot be checked stay as they were and get an OperationOutcome entry
-// after the original entries (whose number and order never change).
+// behind it. An Observation that cannot be checked carries no such mark (one it came with, from an
+// earlier marking or elsewhere, is removed: it would say "recognised" for what was not verified) and
+// gets an OperationOutcome entry after the original entries (whose number and order never change;
+// the outcome entries of an earlier marking at the end of a Bundle sent back are replaced).
 //
 // The decisions are the batch verification's (verify-batch.ts), so every mark equals what
 // `POST /api/v1/verify` answers for the same lab, item and days.
 // - lab: a performer's identifier of system urn:labqc:lab-code, else that of the Organization a
 //   performer reference points at in the Bundle (fullUrl) or among the contained resources, else the
-//   id of an `Organization/{labCode}` reference (relative or absolute), else a performer identifier
+//   id of an `Organization/{labCode}` reference (relative, or absolute on this server's base: one on
+//   another server names that server's Organization, as the VerificationResult search reads it), else a performer identifier
 //   without a system on an Organization (or untyped) performer;
 // - item: Observation.code's codings, tried in this order until one resolves: LabQC item code, LOINC,
 //   then codes of any other system as the caller's local codes (a signed-in hospital or regulator, or
@@ -19,6 +22,8 @@
 //   day as written, YYYY-MM-DD; a year or month alone is not a day);
 // - day of reuse: `asOf` (query parameter, or a Parameters input's `asOf`), default today.
 import { jsonNestsDeeperThan } from '@/lib/body';
+import { englishText, type ErrorParams } from '@/lib/errors';
+import type { ErrorReason } from '@/lib/error-reasons';
 import { randomUUID } from 'node:crypto';
 import type { DB } from '@/db/client';
 import { dayOf } from '@/lib/calendar';
@@ -28,14 +33,16 @@ import type { VerifyAnswer } from '@/lib/services/recognition/verification';
 import { ACCREDITED_EXT, CERTIFICATE_SYSTEM, ITEM_CODE_SYSTEM, LAB_CODE_SYSTEM, LOINC_SYSTEM, MARK_SYSTEM, RECOGNITION_CHECK_EXT } from './constants';
 import { labCodeOfFhirId, operationOutcome, type FhirResource, type Issue } from './resources';
 
-/** A refusal of the whole request, answered as an OperationOutcome with this status. */
+/** A refusal of the whole request, answered as an OperationOutcome with this status, its R4 issue
+ * type and the reason code (with its English sentence) that every LabQC refusal carries. */
 export class FhirError extends Error {
   constructor(
     readonly status: number,
     readonly issueCode: string,
-    message: string,
+    readonly reason: ErrorReason,
+    params: ErrorParams = {},
   ) {
-    super(message);
+    super(englishText(reason, params));
   }
 }
 
@@ -53,13 +60,13 @@ export function readVerifyInput(text: string, asOfParam: string | null): { bundl
   let body: unknown;
   // the Bundle is answered with its entries marked: written back, a body nested thousands deep would
   // overflow the stack (a resource nests a dozen levels or so)
-  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) throw new FhirError(400, 'structure', `The body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`);
+  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) throw new FhirError(400, 'structure', 'fhir.nestedTooDeep', { max: MAX_JSON_DEPTH });
   try {
     body = JSON.parse(text);
   } catch {
-    throw new FhirError(400, 'invalid', 'The body is not valid JSON');
+    throw new FhirError(400, 'invalid', 'body.notJson');
   }
-  if (!isObject(body)) throw new FhirError(400, 'invalid', 'The body must be a Bundle or a Parameters resource');
+  if (!isObject(body)) throw new FhirError(400, 'invalid', 'fhir.notBundle');
   let bundle: unknown = body;
   let asOf: unknown = asOfParam ?? undefined;
   if (body.resourceType === 'Parameters') {
@@ -68,10 +75,10 @@ export function readVerifyInput(text: string, asOfParam: string | null): { bundl
     const a = params.find((p) => p.name === 'asOf');
     if (a && asOf === undefined) asOf = a.valueDate ?? a.valueString;
   }
-  if (!isObject(bundle) || bundle.resourceType !== 'Bundle') throw new FhirError(400, 'invalid', 'The body must be a Bundle (or Parameters with a "bundle" resource)');
-  if (bundle.entry !== undefined && !Array.isArray(bundle.entry)) throw new FhirError(400, 'structure', 'Bundle.entry must be an array');
-  if (!BUNDLE_TYPES.includes(bundle.type as string)) throw new FhirError(422, 'not-supported', `Bundle.type must be one of ${BUNDLE_TYPES.join(', ')} (got ${JSON.stringify(bundle.type ?? null)})`);
-  if (asOf !== undefined && (typeof asOf !== 'string' || !isoDay.safeParse(asOf).success)) throw new FhirError(400, 'value', 'asOf must be a date YYYY-MM-DD');
+  if (!isObject(bundle) || bundle.resourceType !== 'Bundle') throw new FhirError(400, 'invalid', 'fhir.notBundle');
+  if (bundle.entry !== undefined && !Array.isArray(bundle.entry)) throw new FhirError(400, 'structure', 'fhir.entryNotArray');
+  if (!BUNDLE_TYPES.includes(bundle.type as string)) throw new FhirError(422, 'not-supported', 'fhir.bundleType', { types: BUNDLE_TYPES.join(', '), got: JSON.stringify(bundle.type ?? null) });
+  if (asOf !== undefined && (typeof asOf !== 'string' || !isoDay.safeParse(asOf).success)) throw new FhirError(400, 'value', 'fhir.asOfNotDate');
   return { bundle, asOf: asOf as string | undefined };
 }
 
@@ -89,10 +96,10 @@ const MAX_PERFORMERS = 16;
 
 /** Why an Observation cannot be checked (null: it can), or what to check. `fullUrls`: the request's
  * entries by fullUrl (a performer's reference may name one). */
-function targetOf(obs: Json, fullUrls: ReadonlyMap<unknown, unknown>): Target | Issue {
-  if (arrayOf(obs.performer).length > MAX_PERFORMERS) return { code: 'too-costly', message: `At most ${MAX_PERFORMERS} performers per Observation`, expression: ['performer'] };
-  if (isObject(obs.code) && arrayOf(obs.code.coding).length > MAX_CODINGS) return { code: 'too-costly', message: `At most ${MAX_CODINGS} codings per Observation.code`, expression: ['code'] };
-  const lab = performerLab(obs, fullUrls);
+function targetOf(obs: Json, fullUrls: ReadonlyMap<unknown, unknown>, base: string | undefined): Target | Issue {
+  if (arrayOf(obs.performer).length > MAX_PERFORMERS) return { code: 'too-costly', message: englishText('fhir.tooManyPerformers', { max: MAX_PERFORMERS }), reason: 'fhir.tooManyPerformers', expression: ['performer'] };
+  if (isObject(obs.code) && arrayOf(obs.code.coding).length > MAX_CODINGS) return { code: 'too-costly', message: englishText('fhir.tooManyCodings', { max: MAX_CODINGS }), reason: 'fhir.tooManyCodings', expression: ['code'] };
+  const lab = performerLab(obs, fullUrls, base);
   if (!lab) return { code: 'required', message: 'No performer identifies a LabQC laboratory (Organization/{labCode} or identifier system ' + LAB_CODE_SYSTEM + ')', reason: 'lab.notFound', expression: ['performer'] };
   const items = itemCandidates(obs.code);
   if (!items.length) return { code: 'required', message: 'Observation.code has no coding with a code', reason: 'analyte.notFound', expression: ['code'] };
@@ -105,7 +112,7 @@ function targetOf(obs: Json, fullUrls: ReadonlyMap<unknown, unknown>): Target | 
 /** The performer's lab code: its LabQC identifier, else the identifier of the Organization its
  * reference resolves to inside the request (a Bundle entry's fullUrl, a contained `#id`), else the id
  * of an `Organization/{id}` reference. */
-function performerLab(obs: Json, fullUrls: ReadonlyMap<unknown, unknown>): string | null {
+function performerLab(obs: Json, fullUrls: ReadonlyMap<unknown, unknown>, base: string | undefined): string | null {
   const performers = arrayOf(obs.performer).filter(isObject);
   for (const p of performers) {
     const own = labIdentifier(p.identifier, false);
@@ -120,7 +127,8 @@ function performerLab(obs: Json, fullUrls: ReadonlyMap<unknown, unknown>): strin
     if (found) return found;
   }
   for (const p of performers) {
-    const m = typeof p.reference === 'string' ? /(?:^|\/)Organization\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(p.reference) : null;
+    const ref = typeof p.reference === 'string' ? onThisServer(p.reference, base) : null;
+    const m = ref === null ? null : /^Organization\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(ref);
     if (m) return labCodeOfFhirId(m[1]);
   }
   // last: an identifier without a system on a performer that is (or may be) an Organization
@@ -129,6 +137,39 @@ function performerLab(obs: Json, fullUrls: ReadonlyMap<unknown, unknown>): strin
     if (bare && (typeof p.reference !== 'string' || /(?:^|\/)Organization\//.test(p.reference))) return bare;
   }
   return null;
+}
+
+/** A reference relative to this server (`Organization/GZ-001`), or absolute on its base: null for one
+ * on another server (`https://his.example/fhir/Organization/GZ-001` is that server's Organization). */
+function onThisServer(reference: string, base: string | undefined): string | null {
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(reference)) return reference.replace(/^\/+/, '');
+  return base && reference.startsWith(`${base}/`) ? reference.slice(base.length + 1) : null;
+}
+
+/** The marks of this service on an Observation (the accredited extension, the recognition check, the
+ * mark tag), removed before marking it again or when it cannot be checked. */
+function withoutMarks(obs: Json): Json {
+  const out: Json = { ...obs };
+  const ext = arrayOf(obs.extension).filter((e) => !(isObject(e) && (e.url === ACCREDITED_EXT || e.url === RECOGNITION_CHECK_EXT)));
+  if (ext.length) out.extension = ext;
+  else delete out.extension;
+  const meta = isObject(obs.meta) ? { ...obs.meta } : null;
+  if (meta) {
+    const tags = arrayOf(meta.tag).filter((t) => !(isObject(t) && t.system === MARK_SYSTEM));
+    if (tags.length) meta.tag = tags;
+    else delete meta.tag;
+    if (Object.keys(meta).length) out.meta = meta;
+    else delete out.meta;
+  }
+  return out;
+}
+
+/** An OperationOutcome entry this service appended to a marked Bundle (each of its issues points at
+ * an entry's resource): at the end of a Bundle sent back, replaced by this marking's own. */
+function isOwnOutcome(entry: unknown): boolean {
+  const r = isObject(entry) ? entry.resource : undefined;
+  const issues = isObject(r) && r.resourceType === 'OperationOutcome' ? arrayOf(r.issue) : [];
+  return issues.length > 0 && issues.every((i) => isObject(i) && arrayOf(i.expression).some((x) => typeof x === 'string' && /^Bundle\.entry\[\d+\]\.resource\b/.test(x)));
 }
 
 /** A LabQC lab code from an identifier of system urn:labqc:lab-code (or of no system, when allowed). */
@@ -175,7 +216,7 @@ const RESULT_TIME = /^(\d{4}-\d{2}-\d{2})(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-
 /** The Observation with its marks (previous LabQC marks replaced, everything else kept). */
 function marked(obs: Json, a: VerifyAnswer): Json {
   const accredited = a.recognized && a.withinWindow;
-  const ext = arrayOf(obs.extension).filter((e) => !(isObject(e) && (e.url === ACCREDITED_EXT || e.url === RECOGNITION_CHECK_EXT)));
+  const bare = withoutMarks(obs);
   const check = [
     { url: 'recognized', valueBoolean: a.recognized },
     { url: 'reason', valueCode: a.reason },
@@ -186,25 +227,25 @@ function marked(obs: Json, a: VerifyAnswer): Json {
     ...(a.windowDays !== null ? [{ url: 'windowDays', valueInteger: a.windowDays }] : []),
     { url: 'withinWindow', valueBoolean: a.withinWindow },
   ];
-  const meta = isObject(obs.meta) ? obs.meta : {};
-  const tags = arrayOf(meta.tag).filter((t) => !(isObject(t) && t.system === MARK_SYSTEM));
-  if (accredited && a.mark) tags.push({ system: MARK_SYSTEM, code: a.mark, display: a.mark });
-  const { tag: _old, ...restMeta } = meta;
-  void _old;
-  const newMeta = tags.length ? { ...restMeta, tag: tags } : restMeta;
-  const out: Json = { ...obs, extension: [...ext, { url: ACCREDITED_EXT, valueBoolean: accredited }, { url: RECOGNITION_CHECK_EXT, extension: check }] };
-  if (Object.keys(newMeta).length) out.meta = newMeta;
-  else delete out.meta;
+  const out: Json = { ...bare, extension: [...arrayOf(bare.extension), { url: ACCREDITED_EXT, valueBoolean: accredited }, { url: RECOGNITION_CHECK_EXT, extension: check }] };
+  if (accredited && a.mark) {
+    const meta = isObject(bare.meta) ? bare.meta : {};
+    out.meta = { ...meta, tag: [...arrayOf(meta.tag), { system: MARK_SYSTEM, code: a.mark, display: a.mark }] };
+  }
   return out;
 }
 
 /** The marked Bundle: the same entries in the same order, then one OperationOutcome per Observation
  * that could not be checked (expression `Bundle.entry[i].resource...`). */
-export async function verifyRecognitionBundle(db: DB, bundle: Json, asOf: string | undefined, opts: BatchOptions = {}): Promise<FhirResource> {
-  const entries = arrayOf(bundle.entry);
+export async function verifyRecognitionBundle(db: DB, bundle: Json, asOf: string | undefined, opts: BatchOptions & { base?: string } = {}): Promise<FhirResource> {
+  const given = arrayOf(bundle.entry);
+  // a Bundle marked before and sent back: its outcome entries at the end are this marking's to give
+  let kept = given.length;
+  while (kept > 0 && isOwnOutcome(given[kept - 1])) kept--;
+  const entries = given.slice(0, kept);
   const observations = entries.filter((e) => isObject(e) && isObject(e.resource) && e.resource.resourceType === 'Observation').length;
   // counted before any is read: every one costs a check
-  if (observations > MAX_BATCH_CHECKS) throw new FhirError(413, 'too-costly', `At most ${MAX_BATCH_CHECKS} Observations per request (got ${observations})`);
+  if (observations > MAX_BATCH_CHECKS) throw new FhirError(413, 'too-costly', 'fhir.tooManyObservations', { max: MAX_BATCH_CHECKS, n: observations });
   const fullUrls = new Map<unknown, unknown>();
   for (const e of entries) if (isObject(e) && typeof e.fullUrl === 'string' && !fullUrls.has(e.fullUrl)) fullUrls.set(e.fullUrl, e);
   const issues = new Map<number, Issue>();
@@ -212,7 +253,7 @@ export async function verifyRecognitionBundle(db: DB, bundle: Json, asOf: string
   entries.forEach((e, i) => {
     const obs = isObject(e) ? e.resource : undefined;
     if (!isObject(obs) || obs.resourceType !== 'Observation') return;
-    const t = targetOf(obs, fullUrls);
+    const t = targetOf(obs, fullUrls, opts.base);
     if ('lab' in t) targets.set(i, t);
     else issues.set(i, t);
   });
@@ -234,12 +275,9 @@ export async function verifyRecognitionBundle(db: DB, bundle: Json, asOf: string
 
   const out = entries.map((e, i) => {
     const a = answers.get(i);
-    if (!a || !isObject(e)) return e;
-    if ('error' in a) {
-      issues.set(i, { code: a.code === 'lab.notFound' || a.code === 'analyte.notFound' ? 'not-found' : 'processing', message: a.error, reason: a.code });
-      return e;
-    }
-    return { ...e, resource: marked(e.resource as Json, a) };
+    if (a && isObject(e) && 'error' in a) issues.set(i, { code: a.code === 'lab.notFound' || a.code === 'analyte.notFound' ? 'not-found' : 'processing', message: a.error, reason: a.code });
+    if (a && isObject(e) && !('error' in a)) return { ...e, resource: marked(e.resource as Json, a) };
+    return issues.has(i) && isObject(e) ? { ...e, resource: withoutMarks(e.resource as Json) } : e;
   });
   const searchset = bundle.type === 'searchset';
   for (const [i, issue] of [...issues].sort((x, y) => x[0] - y[0])) {

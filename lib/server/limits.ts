@@ -66,10 +66,19 @@ export function malformedTarget(url: string | undefined): boolean {
 /** Answer 400 to a target that cannot be decoded, before any routing (no stack trace, no 500). */
 export function refuseMalformed(req: http.IncomingMessage, res: http.ServerResponse): boolean {
   if (!malformedTarget(req.url)) return false;
-  const body = JSON.stringify({ error: 'Malformed URL', code: 'request.malformedUrl' });
-  res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'content-security-policy': API_CSP });
+  const { type, body } = refusalAnswer(req.url, 400, { error: 'Malformed URL', code: 'request.malformedUrl' });
+  res.writeHead(400, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'content-security-policy': API_CSP });
   res.end(body);
   return true;
+}
+
+/** A refusal before Next in the shape of its path: under /fhir an OperationOutcome, as every FHIR
+ * refusal is; elsewhere the API's `{ error, code }`. */
+function refusalAnswer(url: string | undefined, status: number, refusal: { error: string; code: string }): { type: string; body: string } {
+  const fhir = url === '/fhir' || url?.startsWith('/fhir/') || url?.startsWith('/fhir?');
+  return fhir
+    ? { type: FHIR_JSON, body: JSON.stringify(operationOutcome([{ code: issueTypeOf(status), message: refusal.error, reason: refusal.code }])) }
+    : { type: 'application/json', body: JSON.stringify(refusal) };
 }
 
 /**
@@ -125,12 +134,11 @@ export function refuseUnboundedBody(req: http.IncomingMessage, res: http.ServerR
   else if (length === undefined && req.headers['transfer-encoding'] && !STREAMED_BODIES.test(req.url ?? '')) status = 411;
   if (!status) return false;
   const refusal = status === 413 ? { error: 'The body is too large', code: 'body.tooLargeUnread' } : { error: 'A Content-Length is required', code: 'body.lengthRequired' };
-  const fhir = req.url?.startsWith('/fhir/');
-  const body = JSON.stringify(fhir ? operationOutcome([{ code: issueTypeOf(status), message: refusal.error, reason: refusal.code }]) : refusal);
+  const { type, body } = refusalAnswer(req.url, status, refusal);
   // the body is never stored: it is discarded as it arrives while the answer reaches the client,
   // then the connection is closed (see lingerAfterEarlyAnswer for why not at once)
   res.shouldKeepAlive = true;
-  res.writeHead(status, { 'content-type': fhir ? FHIR_JSON : 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'content-security-policy': API_CSP });
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'content-security-policy': API_CSP });
   res.end(body);
   req.resume();
   closeUnlessComplete(req, LINGER_MS);

@@ -7,7 +7,7 @@
 import type http from 'node:http';
 import { batchRateLimited, carriesCredentials, MAX_BATCH_BODY_BYTES, publicApi, publicVerifyBatchBytes, renderPublic, type PublicAnswer } from '@/lib/public-api';
 import { API_CSP, CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER } from './headers';
-import { fhirBase, fhirRead, renderFhir } from '@/lib/fhir/api';
+import { fhirBase, fhirRead, renderFhir, requestOrigin } from '@/lib/fhir/api';
 
 function send(res: http.ServerResponse, r: { status: number; headers: Record<string, string>; body: string }, extra: Record<string, string> = {}) {
   res.writeHead(r.status, { ...r.headers, ...extra, 'content-length': Buffer.byteLength(r.body), 'content-security-policy': API_CSP });
@@ -26,7 +26,8 @@ export async function publicFastPath(req: http.IncomingMessage, res: http.Server
   if (req.method === 'GET' && req.url?.startsWith('/fhir/')) {
     // FHIR reads (lib/fhir/api.ts), with the same caching; absolute URLs from PUBLIC_URL or the Host
     const q = req.url.indexOf('?');
-    const origin = `${req.headers[CLIENT_PROTO_HEADER] === 'https' ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
+    const proto = req.headers[CLIENT_PROTO_HEADER];
+    const origin = requestOrigin(typeof proto === 'string' ? proto : null, req.headers.host);
     const answer = await fhirRead(q < 0 ? req.url : req.url.slice(0, q), new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1)), { base: fhirBase(origin), accept: req.headers.accept });
     send(res, renderFhir(answer, req.headers['if-none-match']));
     return true;

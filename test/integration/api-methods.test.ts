@@ -55,8 +55,17 @@ describe('methods a route does not implement', () => {
   it('/fhir answers PUT, PATCH and DELETE with a 405 OperationOutcome and Allow', async () => {
     const fhir = await import('@/app/fhir/[...path]/route');
     const res = await fhir.DELETE(new Request('http://localhost/fhir/Organization/GZ-001', { method: 'DELETE' }));
-    expect([res.status, res.headers.get('allow'), res.headers.get('content-type')]).toEqual([405, 'GET, HEAD, POST, OPTIONS', 'application/fhir+json; charset=utf-8']);
-    expect([fhir.OPTIONS().status, fhir.OPTIONS().headers.get('allow')]).toEqual([204, 'GET, HEAD, POST, OPTIONS']);
-    expect(await res.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-supported' }] });
+    expect([res.status, res.headers.get('allow'), res.headers.get('content-type')]).toEqual([405, 'GET, HEAD, OPTIONS', 'application/fhir+json; charset=utf-8']);
+    const options = fhir.OPTIONS(new Request('http://localhost/fhir/Organization/GZ-001', { method: 'OPTIONS' }));
+    expect([options.status, options.headers.get('allow')]).toEqual([204, 'GET, HEAD, OPTIONS']);
+    expect(await res.json()).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'not-supported', details: { coding: [{ system: 'urn:labqc:reason', code: 'request.methodNotAllowed' }] } }],
+    });
+    // the verification takes POST only: so says its Allow
+    const verify = new URL('http://localhost/fhir/Observation/$verify-recognition');
+    const put = await fhir.PUT(new Request(verify, { method: 'PUT' }));
+    const verifyOptions = fhir.OPTIONS(new Request(verify, { method: 'OPTIONS' }));
+    expect([put.status, put.headers.get('allow'), verifyOptions.headers.get('allow')]).toEqual([405, 'POST, OPTIONS', 'POST, OPTIONS']);
   });
 });

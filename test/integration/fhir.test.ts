@@ -16,6 +16,7 @@ import { verifyBatchRoute } from '@/lib/public-batch';
 import { verifyBatchLimiter } from '@/lib/server/rate-limit';
 import { API_CSP, CLIENT_ADDRESS_HEADER } from '@/lib/server/headers';
 import { publicFastPath } from '@/lib/server/public-fast';
+import { refuseMalformed } from '@/lib/server/limits';
 import { fhirGetRoute, fhirPostRoute } from '@/lib/fhir/route';
 import { fhirVerify } from '@/lib/fhir/api';
 import { verifyBatch } from '@/lib/services/recognition/verify-batch';
@@ -43,6 +44,8 @@ async function fhir(res: Response, status = 200): Promise<Json> {
   expect(res.headers.get('content-type')).toBe('application/fhir+json; charset=utf-8');
   const body = (await res.json()) as Json;
   expect(fhirProblems(body)).toEqual([]);
+  // every refusal says why as a reason code, beside its sentence (README: FHIR R4)
+  if (status >= 400) expect(body.issue.map((i: Json) => i.details?.coding?.[0]?.system === 'urn:labqc:reason' && typeof i.details.coding[0].code === 'string'), JSON.stringify(body)).toEqual(body.issue.map(() => true));
   return body;
 }
 const ext = (r: Json, url: string) => (r.extension ?? []).filter((e: Json) => e.url === url);
@@ -324,6 +327,18 @@ describe("the production server's fast path", () => {
       expect((await fhir(await fetch(`${origin}/fhir/Organization/GZ-001`, { headers: { accept: 'application/fhir+xml' } }), 406)).issue[0].code).toBe('not-supported');
       expect(direct.headers.get('vary')).toBe('Accept');
       expect((await fhir(await fetch(`${origin}/fhir/Organization/%E0%A4%A`), 400)).issue[0].code).toBe('invalid');
+      // refused before any routing (lib/server/limits.ts) and still an OperationOutcome under /fhir
+      const bare = http.createServer((req, res) => void (refuseMalformed(req, res) || res.end('routed')));
+      await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+      try {
+        const at = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+        const refused = await fetch(`${at}/fhir/Organization/%`);
+        expect(refused.headers.get('content-type')).toBe('application/fhir+json');
+        expect([refused.status, ((await refused.json()) as Json).issue[0].details.coding[0].code]).toEqual([400, 'request.malformedUrl']);
+        expect(await (await fetch(`${at}/api/v1/labs/%`)).json()).toEqual({ error: 'Malformed URL', code: 'request.malformedUrl' });
+      } finally {
+        await new Promise((r) => bare.close(r));
+      }
       expect((await fetch(`${origin}/fhir/Observation/$verify-recognition`, { method: 'POST', body: '{}' })).status).toBe(599);
     } finally {
       await new Promise((r) => server.close(r));
@@ -487,6 +502,46 @@ describe('POST /fhir/Observation/$verify-recognition', () => {
       ['required', 'lab.notFound', 'Bundle.entry[4].resource.performer'],
     ]);
     expect(out.entry.slice(5).every((e: Json) => /^urn:uuid:[0-9a-f-]{36}$/.test(e.fullUrl))).toBe(true);
+  });
+
+  it('an Observation that cannot be checked keeps no mark it came with; a marked Bundle sent back has its outcome entries replaced, not added to', async () => {
+    const good = cases[0];
+    const forged = {
+      ...observation({ ...good, lab: 'XX-999' }, 0),
+      meta: { tag: [{ system: MARK_SYSTEM, code: '广东HR' }, { system: 'urn:other', code: 'kept' }] },
+      extension: [{ url: ACCREDITED_EXT, valueBoolean: true }, { url: 'urn:other:ext', valueString: 'kept' }],
+    };
+    const undated = { ...observation(good, 0), effectiveDateTime: '2026-12', extension: [{ url: ACCREDITED_EXT, valueBoolean: true }] };
+    const input = { resourceType: 'Bundle', type: 'collection', entry: [observation(good, 0), forged, undated].map((resource) => ({ resource })) };
+    const out = await fhir(await post('/Observation/$verify-recognition', input));
+    expect(out.entry).toHaveLength(3 + 2);
+    expect(out.entry[1].resource.meta).toEqual({ tag: [{ system: 'urn:other', code: 'kept' }] });
+    expect(out.entry[1].resource.extension).toEqual([{ url: 'urn:other:ext', valueString: 'kept' }]);
+    expect(out.entry[2].resource.extension).toBeUndefined();
+    expect(out.entry.slice(3).map((e: Json) => e.resource.issue[0].details.coding[0].code)).toEqual(['lab.notFound', 'recognition.invalidDate']);
+    // sent back as it came: the same entries, the same outcomes (once), the first marked as before
+    const again = await fhir(await post('/Observation/$verify-recognition', out));
+    expect(again.entry).toHaveLength(5);
+    expect(again.entry.slice(0, 3)).toEqual(out.entry.slice(0, 3));
+    expect(again.entry.slice(3).map((e: Json) => e.resource)).toEqual(out.entry.slice(3).map((e: Json) => e.resource));
+  });
+
+  it("a performer reference on another FHIR server's base is that server's Organization, not the LabQC lab of the same id; one on this server's base is", async () => {
+    const good = cases.find((x) => x.lab === 'GZ-001')!;
+    const input = {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [
+        observation(good, 0, { performer: [{ reference: `${BASE}/Organization/GZ-001` }] }),
+        observation(good, 0, { performer: [{ reference: 'https://his.other-hospital.example/fhir/Organization/GZ-001' }] }),
+        observation(good, 0, { performer: [{ reference: 'Organization/GZ-001' }] }),
+      ].map((resource) => ({ resource })),
+    };
+    const out = await fhir(await post('/Observation/$verify-recognition', input));
+    expect(out.entry).toHaveLength(3 + 1);
+    expect(ext(out.entry[0].resource, RECOGNITION_CHECK_EXT)).toEqual(ext(out.entry[2].resource, RECOGNITION_CHECK_EXT));
+    expect(ext(out.entry[1].resource, ACCREDITED_EXT)).toEqual([]);
+    expect(out.entry[3].resource.issue[0]).toMatchObject({ details: { coding: [{ code: 'lab.notFound' }] }, expression: ['Bundle.entry[1].resource.performer'] });
   });
 
   it('a result time that is no FHIR dateTime (offset +99:00, hour 24, text) is refused at its field, not read as written nor passed over for issued', async () => {

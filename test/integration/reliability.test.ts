@@ -129,7 +129,11 @@ describe('the production server: malformed URLs, slow clients, connection cap', 
     '/verify?lab=GZ-001%00&analyte=K',
   ])('GET %s answers 400, never 500, with no stack trace in the log', async (target) => {
     const r = await rawGet(s.baseUrl, target);
-    expect([r.status, JSON.parse(r.body)]).toEqual([400, { error: 'Malformed URL', code: 'request.malformedUrl' }]);
+    // under /fhir an OperationOutcome, as every FHIR refusal
+    const expected = target.startsWith('/fhir/')
+      ? { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid', details: { coding: [{ system: 'urn:labqc:reason', code: 'request.malformedUrl' }], text: 'Malformed URL' } }] }
+      : { error: 'Malformed URL', code: 'request.malformedUrl' };
+    expect([r.status, JSON.parse(r.body)]).toEqual([400, expected]);
     expect(s.log()).not.toMatch(/URIError|\n\s+at /);
   });
 

@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { acceptsFhirJson, bodyMayBeJson, isJsonFormat, negotiationRefusal } from '@/lib/fhir/negotiation';
+import { englishText } from '@/lib/errors';
 
 describe('acceptsFhirJson', () => {
   it.each([
@@ -63,6 +64,8 @@ describe('_format and Content-Type', () => {
     expect(negotiationRefusal({ accept: 'application/fhir+xml', contentType: 'application/fhir+xml' })?.status).toBe(415);
     expect(negotiationRefusal({ accept: '*/*', contentType: 'application/fhir+json' })).toBeNull();
     expect(negotiationRefusal({})).toBeNull();
-    expect(negotiationRefusal({ accept: 'text/html' })?.message).toBe('This server answers FHIR R4 JSON only: accept application/fhir+json (Accept: text/html)');
+    expect(negotiationRefusal({ accept: 'text/html' })).toEqual({ status: 406, reason: 'fhir.notAcceptable', params: { accept: 'text/html' } });
+    const refused = negotiationRefusal({ accept: 'text/html' })!;
+    expect(englishText(refused.reason, refused.params)).toBe('This server answers FHIR R4 JSON only: accept application/fhir+json (Accept: text/html)');
   });
 });
