@@ -167,8 +167,8 @@ const reviewCols = {
   flagReason: certifications.flagReason,
 };
 
-/** One page of live certifications that need a look (flagged, active but no longer eligible,
- * suspended and eligible again); flagged first within every sort. The flagged and the other
+/** One page of live certifications that need a look (flagged, active but no longer eligible, every
+ * suspended one: eligible again to reinstate, or still not to revoke); flagged first within every sort. The flagged and the other
  * certifications are walked one after the other, each in the sort's order, so that a page stops
  * after its rows. */
 export async function pageQueueToReview(db: Conn, scope: DataScope, f: QueuePageFilter, req: PageRequest<QueueSort>) {
@@ -182,7 +182,7 @@ export async function pageQueueToReview(db: Conn, scope: DataScope, f: QueuePage
     f.flaggedOnly ? eq(certifications.flagged, true) : undefined,
     sql`(${isTrue(certifications.flagged)}
          OR (${certifications.status} = 'active' AND NOT ${eligible})
-         OR (${certifications.status} = 'suspended' AND ${eligible}))`,
+         OR ${certifications.status} = 'suspended')`,
   );
   const from = w.region
     ? sql`"regions" INDEXED BY regions_path_idx CROSS JOIN "laboratories" INDEXED BY labs_region_idx CROSS JOIN "certifications" WHERE ${eq(regions.id, laboratories.regionId)} AND`

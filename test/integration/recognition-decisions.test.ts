@@ -193,6 +193,12 @@ describe('decisions on recognition', () => {
     // the regulator's suspension clears the flag
     await decide(w.db, w.regulators.gd, { action: 'suspend', labId: await lab('GZ-004'), analyteId: K, reason: 'unsuccessful EQA' }, { now: NOW });
     expect((await findLiveCertification(w.db, await lab('GZ-004'), K))!.flagged).toBe(false);
+    // suspended and still not eligible: it stays in the queue, where it can be revoked (or reinstated)
+    const suspended = await wholeQueue(w, w.regulators.gd, {}, { now: NOW });
+    expect(suspended.toReview.filter((x) => x.labCode === 'GZ-004' && x.analyteCode === 'K').map((x) => [x.why, x.status, x.eligible])).toEqual([['suspended', 'suspended', false]]);
+    expect((await recognitionQueueCounts(w.db, w.regulators.gd, { now: NOW })).toReview).toBe(suspended.toReview.length);
+    await decide(w.db, w.regulators.gd, { action: 'revoke', labId: await lab('GZ-004'), analyteId: K, reason: 'EQA failure confirmed' }, { now: NOW });
+    expect((await wholeQueue(w, w.regulators.gd, {}, { now: NOW })).toReview.some((x) => x.labCode === 'GZ-004' && x.analyteCode === 'K')).toBe(false);
   });
 
   it('certifications past their window expire in the nightly run, effective the day after validTo', async () => {

@@ -1,5 +1,6 @@
 // The regulator's queue, read from the stored verdicts: eligible pairs to approve, certified pairs
-// to review (flagged first, then no longer eligible, then suspended pairs eligible again).
+// to review (flagged first, then no longer eligible, then suspended pairs: eligible again, or not and
+// waiting to be revoked or reinstated; a suspension is never the end of a certification's story).
 import type { DB } from '@/db/client';
 import { findRegionById } from '@/db/queries/regions';
 import { labRegionsWithin } from '@/db/queries/labs';
@@ -51,7 +52,7 @@ export async function recognitionQueuePage(
       total: review.total,
       rows: review.rows.map((r) => ({
         ...r,
-        why: r.flagged ? ('flagged' as const) : r.status === 'suspended' ? ('eligibleAgain' as const) : ('notEligible' as const),
+        why: r.flagged ? ('flagged' as const) : r.status !== 'suspended' ? ('notEligible' as const) : r.eligible ? ('eligibleAgain' as const) : ('suspended' as const),
         outdatedBy: outdated(r),
       })),
     },
