@@ -21,6 +21,11 @@ export async function findAnalyteById(db: Conn, id: number) {
   return first(await db.select().from(analytes).where(eq(analytes.id, id)).limit(1));
 }
 
+/** id → code for every analyte (a few hundred: read whole). */
+export async function analyteCodesById(db: Conn): Promise<Map<number, string>> {
+  return new Map((await db.select({ id: analytes.id, code: analytes.code }).from(analytes)).map((a) => [a.id, a.code]));
+}
+
 /** code → id for every analyte: imports resolve codes against this once, not per row. */
 export async function analyteIdsByCode(db: Conn): Promise<Map<string, number>> {
   return new Map((await db.select({ id: analytes.id, code: analytes.code }).from(analytes)).map((a) => [a.code, a.id]));

@@ -104,6 +104,16 @@ export async function findLabsByCodes(db: Conn, codes: string[]) {
   return out;
 }
 
+/** id → code of the given labs (a refusal names pairs by their codes, not their ids). */
+export async function labCodesByIds(db: Conn, ids: readonly number[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 500) {
+    for (const r of await db.select({ id: laboratories.id, code: laboratories.code }).from(laboratories).where(inArray(laboratories.id, unique.slice(i, i + 500)))) out.set(r.id, r.code);
+  }
+  return out;
+}
+
 /** The cities (and other regions) labs of a jurisdiction sit in, for the list's filter. */
 export async function labRegionsWithin(db: Conn, scope: DataScope) {
   return await db

@@ -80,6 +80,34 @@ describe('internal QC in the browser', () => {
     await page.close();
   });
 
+  it('a range or month the pages cannot show is said on the form, with what was typed, not answered as a missing page; a cleared time is refused at the grid', async () => {
+    await context.clearCookies();
+    const page = await context.newPage();
+    await signIn(page, baseUrl, 'lab1@demo.labqc');
+    const chart = await page.goto(`${baseUrl}/lab/iqc/chart?analyte=K&from=2025-01-01&to=2026-11-30`);
+    expect(chart?.status()).toBe(200);
+    await expect(page.getByTestId('chart-range-error').textContent()).resolves.toContain('At most 367 days at a time');
+    await expect(page.locator('#from').inputValue()).resolves.toBe('2025-01-01');
+    await expect(page.locator('#analyte').inputValue()).resolves.toBe('K');
+    // corrected on the same form: the chart
+    await page.fill('#from', '2026-06-01');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.locator('[data-testid=lj-panel-1]').waitFor();
+    const summary = await page.goto(`${baseUrl}/lab/iqc/summary?month=2026-13`);
+    expect(summary?.status()).toBe(200);
+    await expect(page.getByTestId('summary-month-error').textContent()).resolves.toContain('2026-13');
+    // the entry grid with its time cleared: a message, no uncaught error, nothing sent
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${baseUrl}/lab/iqc/enter`);
+    await page.fill('#measuredAt', '');
+    await page.getByLabel('Value of K level 1').fill('4.1');
+    await page.getByRole('button', { name: 'Save and judge' }).click();
+    await expect(page.getByTestId('entry-error').textContent()).resolves.toBe('Give the time the controls were measured.');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('a regulator of the region reads the lab\'s IQC; another province gets 403', async () => {
     await context.clearCookies();
     const page = await context.newPage();

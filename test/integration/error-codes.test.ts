@@ -355,7 +355,7 @@ describe(`a refused server action's audit row on ${testBackend}`, () => {
     expect(out).toMatchObject({ ok: false, code: 'forbidden' });
     const [row] = await sqlRows<{ details: string | Record<string, unknown> }>(w.db, "SELECT details FROM audit_log WHERE action = 'access.refused' ORDER BY id DESC LIMIT 1");
     const details = typeof row.details === 'string' ? JSON.parse(row.details) : row.details;
-    expect(details).toMatchObject({ action: 'server action', reason: expect.any(String), refused: [{ field: `${pair.labId}:${pair.analyteId}`, code: 'lab.outsideJurisdiction' }], refusedCount: 1 });
+    expect(details).toMatchObject({ action: 'server action', reason: expect.any(String), refused: [{ field: 'GZ-001 × K', code: 'lab.outsideJurisdiction' }], refusedCount: 1 });
   });
 });
 

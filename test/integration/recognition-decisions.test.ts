@@ -164,7 +164,8 @@ describe('decisions on recognition', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toMatchObject({ code: 'forbidden', errors: [{ row: 2, field: `${await lab('GZ-004')}:${K}` }] });
+    // the refused pair named by its codes, as the regulator knows it
+    expect(error).toMatchObject({ code: 'forbidden', errors: [{ row: 2, field: 'GZ-004 × K' }] });
     expect(await findLiveCertification(w.db, await lab('SZ-002'), K)).toBeUndefined();
     expect((await audits('certification.approve'))).toBe(before);
   });

@@ -9,6 +9,7 @@ import { LjChart } from './lj-chart';
 import { CategoryRuns } from './category-runs';
 import { StatusBadge } from '@/app/_components/status-badge';
 import { formatDateTime, formatDay, fmt } from './format';
+import { errorText, type ErrorTranslator } from '@/app/_components/error-text';
 
 /** What the exclude control needs of a result. */
 export interface ExcludablePoint {
@@ -89,50 +90,7 @@ export async function ChartView({
   ];
   return (
     <div className="space-y-4">
-      <form method="get" className="card flex flex-wrap items-end gap-3" aria-label={t('range')}>
-        <div>
-          <label className="label" htmlFor="analyte">
-            {t('analyte')}
-          </label>
-          <select id="analyte" name="analyte" defaultValue={data.analyte.code} className="input">
-            {analytes.map((a) => (
-              <option key={a.code} value={a.code}>
-                {a.code} · {locale === 'zh' ? a.nameZh : a.nameEn}
-              </option>
-            ))}
-          </select>
-        </div>
-        {several && (
-          <div>
-            <label className="label" htmlFor="instrument">
-              {t('instrument')}
-            </label>
-            <select id="instrument" name="instrument" defaultValue={data.selected ?? ''} className="input" data-testid="instrument-select">
-              <option value="">{t('allInstruments')}</option>
-              {data.instruments.filter(Boolean).map((i) => (
-                <option key={i} value={i}>
-                  {i}
-                </option>
-              ))}
-            </select>
-          </div>
-        )}
-        <div>
-          <label className="label" htmlFor="from">
-            {t('from')}
-          </label>
-          <input id="from" name="from" type="date" className="input" defaultValue={formatDay(data.from)} />
-        </div>
-        <div>
-          <label className="label" htmlFor="to">
-            {t('to')}
-          </label>
-          <input id="to" name="to" type="date" className="input" defaultValue={formatDay(data.to - 1)} />
-        </div>
-        <button className="btn" type="submit">
-          {t('show')}
-        </button>
-      </form>
+      <ChartRangeForm analytes={analytes} analyte={data.analyte.code} instruments={several ? data.instruments : []} selected={data.selected ?? ''} from={formatDay(data.from)} to={formatDay(data.to - 1)} />
 
       <h2 className="text-lg font-semibold">
         {data.analyte.code} · {name} <span className="text-sm font-normal text-slate-500">({data.analyte.unit})</span>
@@ -217,5 +175,88 @@ async function ResultsList({ results, searchParams, locale, excludeControl }: { 
         />
       </div>
     </details>
+  );
+}
+
+/** The analyte, instrument and date range form (its values as shown, or as sent when refused). */
+export async function ChartRangeForm(props: { analytes: { code: string; nameEn: string; nameZh: string }[]; analyte: string; instruments: string[]; selected: string; from: string; to: string }) {
+  const t = await getTranslations('iqc.chart');
+  const locale = await getLocale();
+  return (
+    <form method="get" className="card flex flex-wrap items-end gap-3" aria-label={t('range')}>
+      <div>
+        <label className="label" htmlFor="analyte">
+          {t('analyte')}
+        </label>
+        <select id="analyte" name="analyte" defaultValue={props.analyte} className="input">
+          {props.analytes.map((a) => (
+            <option key={a.code} value={a.code}>
+              {a.code} · {locale === 'zh' ? a.nameZh : a.nameEn}
+            </option>
+          ))}
+        </select>
+      </div>
+      {props.instruments.length > 1 ? (
+        <div>
+          <label className="label" htmlFor="instrument">
+            {t('instrument')}
+          </label>
+          <select id="instrument" name="instrument" defaultValue={props.selected} className="input" data-testid="instrument-select">
+            <option value="">{t('allInstruments')}</option>
+            {props.instruments.filter(Boolean).map((i) => (
+              <option key={i} value={i}>
+                {i}
+              </option>
+            ))}
+          </select>
+        </div>
+      ) : (
+        props.selected && <input type="hidden" name="instrument" value={props.selected} />
+      )}
+      <div>
+        <label className="label" htmlFor="from">
+          {t('from')}
+        </label>
+        <input id="from" name="from" type="date" className="input" defaultValue={props.from} />
+      </div>
+      <div>
+        <label className="label" htmlFor="to">
+          {t('to')}
+        </label>
+        <input id="to" name="to" type="date" className="input" defaultValue={props.to} />
+      </div>
+      <button className="btn" type="submit">
+        {t('show')}
+      </button>
+    </form>
+  );
+}
+
+/** A range the chart cannot draw (not a date, the end before the start, longer than a year): the
+ * form again with what was sent and why, instead of a page that does not exist. */
+export async function ChartRangeRefused({ error, analytes, analyte, searchParams }: { error: { reason: string; params: Record<string, string | number>; message: string; errors: { field: string; code?: string; params?: Record<string, string | number>; message: string }[] }; analytes: { code: string; nameEn: string; nameZh: string }[]; analyte: string; searchParams: SearchParams }) {
+  const t = await getTranslations('iqc.chart');
+  const tErrors = await getTranslations('errors');
+  const text = (e: { code?: string; reason?: string; params?: Record<string, string | number>; message?: string }) => errorText(tErrors as unknown as ErrorTranslator, e);
+  const value = (k: string) => {
+    const v = searchParams[k];
+    return (Array.isArray(v) ? v[0] : v) ?? '';
+  };
+  return (
+    <div className="space-y-4">
+      <ChartRangeForm analytes={analytes} analyte={analyte} instruments={[]} selected={value('instrument')} from={value('from')} to={value('to')} />
+      <div role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800" data-testid="chart-range-error">
+        <p className="font-medium">{text(error)}</p>
+        {!!error.errors.length && (
+          <ul className="mt-1 list-disc pl-5">
+            {error.errors.map((e, i) => (
+              <li key={i}>
+                {e.field === 'from' ? t('from') : e.field === 'to' ? t('to') : e.field}: {text(e)}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </div>
   );
 }

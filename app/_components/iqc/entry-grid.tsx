@@ -75,12 +75,19 @@ export function EntryGrid({
   }, [result, sentRows]);
 
   function submit() {
+    // a cleared (or impossible) time would throw in toISOString and the click would do nothing
+    const at = new Date(measuredAt);
+    if (!measuredAt || Number.isNaN(at.getTime())) {
+      setSentRows([]);
+      setResult({ ok: false, code: 'invalid', message: t('measuredAtRequired') });
+      return;
+    }
     const picked: number[] = [];
     const results = rows.flatMap((r, i) => {
       if (!values[i].trim()) return [];
       picked.push(i);
       const signal = signals[i]?.trim();
-      return [{ analyte: r.analyte, level: r.level, lot: r.lot, instrument: r.instrument, value: values[i].trim(), ...(signal ? { signal } : {}), measuredAt: new Date(measuredAt).toISOString(), operator: op }];
+      return [{ analyte: r.analyte, level: r.level, lot: r.lot, instrument: r.instrument, value: values[i].trim(), ...(signal ? { signal } : {}), measuredAt: at.toISOString(), operator: op }];
     });
     setSentRows(picked);
     if (!results.length) {

@@ -5,6 +5,7 @@ import type { PageRequest } from '@/lib/services/read/paging';
 import { localName, localText } from '@/app/_components/local-name';
 import { fmt, formatDateTime } from './format';
 import { RuleChoiceText } from './rule-choice';
+import { errorText, type ErrorTranslator } from '@/app/_components/error-text';
 
 type Row = Awaited<ReturnType<typeof monthlySummary>>['rows'][number];
 
@@ -73,20 +74,7 @@ export async function SummaryView({ data, exportHref }: { data: Awaited<ReturnTy
   ];
   return (
     <div className="space-y-4">
-      <form method="get" className="card flex flex-wrap items-end gap-3">
-        <div>
-          <label className="label" htmlFor="month">
-            {t('month')}
-          </label>
-          <input id="month" name="month" type="month" className="input" defaultValue={data.month} />
-        </div>
-        <button className="btn" type="submit">
-          {t('show')}
-        </button>
-        <a className="btn-secondary" href={exportHref} data-testid="summary-export">
-          {t('export')}
-        </a>
-      </form>
+      <MonthForm month={data.month} exportHref={exportHref} />
       <DataTable
         columns={columns}
         rows={data.rows}
@@ -143,3 +131,39 @@ export async function RuleChoicesTable({ rows, testId, empty, paging }: { rows: 
 
 /** A paged table's request, its total and the search parameters its links and filter keep. */
 type Paging = { total: number; page: PageRequest; searchParams: SearchParams; prefix: string; filter: string };
+
+/** The month picker, with the CSV export of the month shown. */
+async function MonthForm({ month, exportHref }: { month: string; exportHref?: string }) {
+  const t = await getTranslations('iqc.summary');
+  return (
+    <form method="get" className="card flex flex-wrap items-end gap-3">
+      <div>
+        <label className="label" htmlFor="month">
+          {t('month')}
+        </label>
+        <input id="month" name="month" type="month" className="input" defaultValue={month} />
+      </div>
+      <button className="btn" type="submit">
+        {t('show')}
+      </button>
+      {exportHref && (
+        <a className="btn-secondary" href={exportHref} data-testid="summary-export">
+          {t('export')}
+        </a>
+      )}
+    </form>
+  );
+}
+
+/** A month that is not one (2026-13): the picker again, with why, instead of a page that does not exist. */
+export async function SummaryMonthRefused({ month, error }: { month: string; error: { reason: string; params: Record<string, string | number>; message: string } }) {
+  const tErrors = await getTranslations('errors');
+  return (
+    <div className="space-y-4">
+      <MonthForm month={month} />
+      <p role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800" data-testid="summary-month-error">
+        {errorText(tErrors as unknown as ErrorTranslator, error)}: {month}
+      </p>
+    </div>
+  );
+}

@@ -15,9 +15,9 @@
 // - suspend (active → suspended), reinstate (suspended → active), revoke (active|suspended →
 //   revoked) clear the flag: the regulator has looked at it.
 import type { DB, Conn } from '@/db/client';
-import { findAnalyteById } from '@/db/queries/analytes';
+import { analyteCodesById, findAnalyteById } from '@/db/queries/analytes';
 import { insertAudit } from '@/db/queries/audit';
-import { findLabScope } from '@/db/queries/labs';
+import { findLabScope, labCodesByIds } from '@/db/queries/labs';
 import { findRegionById } from '@/db/queries/regions';
 import {
   activeUnflaggedCertifications,
@@ -186,6 +186,13 @@ export async function decideBulk(db: DB, actor: Actor, input: unknown, opts: { n
   } catch (e) {
     if (e !== rollback) throw e;
     const w = worst as AppError | null;
+    // each refused pair named as the regulator knows it (GZ-005 × K), not by its ids
+    const labCodes = await labCodesByIds(db, pairs.map((p) => p.labId));
+    const analyteCodes = await analyteCodesById(db);
+    for (const [k, e] of errors.entries()) {
+      const p = pairs[e.row! - 1];
+      errors[k] = { ...e, field: `${labCodes.get(p.labId) ?? p.labId} × ${analyteCodes.get(p.analyteId) ?? p.analyteId}` };
+    }
     // one refused pair refuses the whole batch, with the most serious reason as the status
     throw new AppError('recognition.batchRefused', { n: errors.length, total: pairs.length }, errors, w?.code === 'forbidden' ? 'forbidden' : (w?.code ?? 'invalid'));
   }

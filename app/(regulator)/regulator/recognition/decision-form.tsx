@@ -54,7 +54,10 @@ export function DecisionForm({ children }: { children: React.ReactNode }) {
             <div className="md:col-span-2">
               <Field id="decision-reason" name="reason" label={t('reason')} placeholder={t('reasonPlaceholder')} />
             </div>
-            <Field id="decision-effective" name="effectiveOn" type="date" label={t('effectiveOn')} hint={t('effectiveHint')} />
+            {/* a decision takes effect on the day it is made: a date field could only ever hold today */}
+            <p className="self-end text-sm text-slate-600" data-testid="decision-effective">
+              {t('effectiveToday')}
+            </p>
           </fieldset>
           {selected === 0 && (
             <p className="mt-3 text-sm text-slate-600" data-testid="decision-select-first">

@@ -7,7 +7,7 @@ import { iqcAnalytes } from '@/lib/services/iqc/views';
 import { instrumentCharts } from '@/lib/services/iqc/charts';
 import { PageHeader } from '@/app/_components/page-header';
 import { EmptyState } from '@/app/_components/empty-state';
-import { ChartView } from '@/app/_components/iqc/chart-view';
+import { ChartRangeRefused, ChartView } from '@/app/_components/iqc/chart-view';
 import { chartResultPages } from '@/app/_components/iqc/chart-results';
 import { ExcludeForm } from '@/app/_components/iqc/exclude-form';
 import { excludeResultAction, includeResultAction } from '../exclude-action';
@@ -28,7 +28,16 @@ export default async function ChartPage({ searchParams }: { searchParams: Search
   try {
     data = await instrumentCharts(db, actor, { analyte: code, from: one(sp.from), to: one(sp.to), instrument: one(sp.instrument) });
   } catch (e) {
-    if (isAppError(e) && (e.code === 'not_found' || e.code === 'invalid')) notFound();
+    // a range it cannot draw: the form again with what was sent and why
+    if (isAppError(e) && e.code === 'invalid') {
+      return (
+        <div>
+          <PageHeader title={t('title')} subtitle={t('subtitle')} />
+          <ChartRangeRefused error={e} analytes={analytes} analyte={code} searchParams={sp} />
+        </div>
+      );
+    }
+    if (isAppError(e) && e.code === 'not_found') notFound();
     throw e;
   }
   return (

@@ -5,7 +5,7 @@ import { getDb } from '@/db/client';
 import { isAppError } from '@/lib/errors';
 import { monthlySummary } from '@/lib/services/iqc/summary';
 import { PageHeader } from '@/app/_components/page-header';
-import { SummaryView } from '@/app/_components/iqc/summary-view';
+import { SummaryMonthRefused, SummaryView } from '@/app/_components/iqc/summary-view';
 import { firstValues } from '@/app/_components/search-params';
 
 export default async function SummaryPage({ searchParams }: { searchParams: Promise<{ month?: string }> }) {
@@ -16,6 +16,15 @@ export default async function SummaryPage({ searchParams }: { searchParams: Prom
   try {
     data = await monthlySummary(getDb(), actor, { month: month ?? null });
   } catch (e) {
+    // a month that is not one: the picker again with why (another refusal, e.g. no lab, is a 404)
+    if (isAppError(e) && e.code === 'invalid') {
+      return (
+        <div>
+          <PageHeader title={t('title')} subtitle={t('subtitle')} />
+          <SummaryMonthRefused month={month ?? ''} error={e} />
+        </div>
+      );
+    }
     if (isAppError(e)) notFound();
     throw e;
   }

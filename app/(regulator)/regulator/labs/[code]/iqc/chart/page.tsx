@@ -6,7 +6,7 @@ import { isAppError } from '@/lib/errors';
 import { iqcAnalytes } from '@/lib/services/iqc/views';
 import { instrumentCharts } from '@/lib/services/iqc/charts';
 import { EmptyState } from '@/app/_components/empty-state';
-import { ChartView } from '@/app/_components/iqc/chart-view';
+import { ChartRangeRefused, ChartView } from '@/app/_components/iqc/chart-view';
 import { chartResultPages } from '@/app/_components/iqc/chart-results';
 import { firstValues } from '@/app/_components/search-params';
 
@@ -25,7 +25,9 @@ export default async function RegulatorChart({ params, searchParams }: { params:
   try {
     data = await instrumentCharts(db, actor, { lab, analyte: code, from: one(sp.from), to: one(sp.to), instrument: one(sp.instrument) });
   } catch (e) {
-    if (isAppError(e) && (e.code === 'not_found' || e.code === 'invalid')) notFound();
+    // a range it cannot draw: the form again with what was sent and why
+    if (isAppError(e) && e.code === 'invalid') return <ChartRangeRefused error={e} analytes={analytes} analyte={code} searchParams={sp} />;
+    if (isAppError(e) && e.code === 'not_found') notFound();
     throw e;
   }
   return <ChartView data={data} results={await chartResultPages(db, actor, data, sp)} searchParams={sp} base={`/regulator/labs/${encodeURIComponent(lab)}/iqc`} readOnly analytes={analytes} />;
