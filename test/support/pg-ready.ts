@@ -50,7 +50,7 @@ export const PG_READY: string[] = [
   'test/integration/tx.test.ts',
   'test/integration/jobs.test.ts',
   'test/integration/error-codes.test.ts', 'test/integration/paged-rounds-results.test.ts',
-  'test/integration/categorical-seed.test.ts', 'test/integration/security-server.test.ts',
+  'test/integration/categorical-seed.test.ts', 'test/integration/eqa-seed.test.ts', 'test/integration/security-server.test.ts',
   'test/integration/reliability.test.ts', 'test/integration/server-load.test.ts',
   'test/integration/security-ops.test.ts',
   'test/integration/iqc-corrections-concurrent.test.ts',
