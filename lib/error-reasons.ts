@@ -190,6 +190,7 @@ export const REASONS = {
   'watch.labNotFound': 'not_found',
   'watch.regionNotFound': 'not_found',
   'watch.targetRequired': 'invalid',
+  'watch.oneTarget': 'invalid',
   'watch.exists': 'conflict',
   'watch.notFound': 'not_found',
   'webhook.urlInvalid': 'invalid',

@@ -632,6 +632,10 @@ describe('refusals between accounts', () => {
     expect((await appError(async () => await setLocalCode(w.db, { ...h1, via: 'token' }, { localCode: 'A', analyte: 'K' }))).reason).toBe('hospital.viaToken');
     expect((await appError(async () => await addWatch(w.db, h1, { lab: 'GZ-002' }))).reason).toBe('watch.exists');
     expect((await appError(async () => await addWatch(w.db, h1, { lab: 'NOPE-1' }))).reason).toBe('watch.labNotFound');
+    // a lab and a region at once: refused, neither added (one was kept and the other dropped unsaid)
+    const before = (await watchWorkspace(w.db, h1)).watches.length;
+    expect((await appError(async () => await addWatch(w.db, h1, { lab: 'GZ-003', region: '440100' }))).reason).toBe('watch.oneTarget');
+    expect((await watchWorkspace(w.db, h1)).watches.length).toBe(before);
     expect((await appErrorAsync(() => createEndpoint(w.db, h1, { name: 'x', url: 'ftp://example.org' }))).errors[0].code).toBe('webhook.urlInvalid');
     // a regulator keeps a map for its platform, but has no watch list
     expect((await importLocalCodes(w.db, w.regulators.gd, { text: 'local_code,analyte\nGD-K,K' })).counts.new).toBe(1);

@@ -21,6 +21,8 @@ export async function addWatch(db: DB, actor: Actor, input: unknown, opts: { now
   const lab = p.success ? p.data.lab : '';
   const region = p.success ? p.data.region : '';
   if (!lab && !region) throw AppError.invalid('Nothing to watch', [fieldError('watch.targetRequired', {}, 'lab')]);
+  // both given: refused rather than one of them kept and the other silently dropped
+  if (lab && region) throw new AppError('watch.oneTarget', {}, [fieldError('watch.oneTarget', {}, 'region')]);
   const now = opts.now ?? Date.now();
   return await withTx(db, async (tx) => {
     let target: { labId: number | null; regionId: number | null; code: string };
