@@ -17,6 +17,11 @@ const nextConfig = {
   async headers() {
     return [{ source: '/api/:path*', headers: [{ key: 'Content-Security-Policy', value: API_CSP }] }];
   },
+  // browsers ask for /favicon.ico on their own (a JSON answer opened in a tab, a bookmark): the app's
+  // icon (app/icon.svg) rather than a not-found page; temporary, so no browser keeps it for good
+  async redirects() {
+    return [{ source: '/favicon.ico', destination: '/icon.svg', permanent: false }];
+  },
   experimental: {
     authInterrupts: true,
     // CSV imports (IQC, EQA, registry) are posted through server actions; the services cap them at 20 MB

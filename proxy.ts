@@ -21,15 +21,9 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // pages only: API (and /fhir) responses and static files get their headers from the production
-  // server, next.config.js and lib/fhir/route.ts; prefetches reuse the page's policy
-  matcher: [
-    {
-      source: '/((?!api/|fhir/|_next/static|_next/image|favicon.ico|icon.svg).*)',
-      missing: [
-        { type: 'header', key: 'next-router-prefetch' },
-        { type: 'header', key: 'purpose', value: 'prefetch' },
-      ],
-    },
-  ],
+  // pages, their prefetches included: API (and /fhir) responses and static files get their headers
+  // from the production server, next.config.js and lib/fhir/route.ts. Unlike the Next.js guide's
+  // matcher, prefetches are not skipped: the server gives a response left without a policy the API's
+  // (lib/server/default-policy.ts), which would block a prefetched page's scripts once shown
+  matcher: ['/((?!api/|fhir/|_next/static|_next/image|favicon.ico|icon.svg).*)'],
 };

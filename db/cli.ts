@@ -1,5 +1,5 @@
 // Database commands only: `tsx db/cli.ts migrate | partitions | copy-to-postgres | seed [--reset | --if-empty] | admin:create |
-// audit:verify | db:backup <file> | db:restore <file>`. The server and its build live in lib/server
+// audit:verify [--head <id>:<hash>] | db:backup <file> | db:restore <file>`. The server and its build live in lib/server
 // (`npm run build`, `npm start`); `npm run demo` chains seed --if-empty, build and start.
 import fs from 'node:fs';
 import { closeDb, databasePath, getDb, openDatabase } from './client';
@@ -13,7 +13,7 @@ import { demoSeedRefusal, isEmpty, seedDemo } from './seed';
 import { createAdministrator } from '@/lib/services/bootstrap';
 import { generateTemporaryPassword } from '@/lib/services/users';
 import { isAppError } from '@/lib/errors';
-import { verifyAuditChain } from './queries/audit-chain';
+import { verifyAuditChain, type ChainHead } from './queries/audit-chain';
 import { backupDatabase, databaseInUse, restoreDatabase, serverHoldingDatabase } from './backup';
 import { describePostgresUrl, isPostgresUrl } from './pg/url';
 import { rawRun } from './dialect';
@@ -70,13 +70,17 @@ async function main() {
       break;
     }
     case 'audit:verify': {
-      const db = getDb();
-      const v = await verifyAuditChain(db);
+      // --head <id>:<hash>, as an earlier run printed it: that row must still be there, unchanged
+      const head = args.some((a) => a.split('=')[0] === '--head') ? parseHead(option(args, '--head') ?? '') : undefined;
+      if (head === null) refuse('--head takes the head an earlier audit:verify printed: <id>:<64 hex digits>');
+      const v = await verifyAuditChain(getDb(), { head });
       if (!v.ok) {
         console.error(`[labqc] audit chain BROKEN at row ${v.broken!.id}: ${v.broken!.reason} (${v.rows} rows read)`);
         process.exit(1);
       }
-      log(`audit chain intact: ${v.rows} rows`);
+      log(`audit chain intact: ${v.rows} rows${head ? `; the head kept (row ${head.id}) is in it, unchanged` : ''}`);
+      // the chain cannot show rows removed from its end: kept elsewhere, this head lets a later run see them
+      if (v.head) log(`head ${v.head.id}:${v.head.hash} (kept elsewhere and given back as --head, a later run fails if this row was removed or changed)`);
       break;
     }
     case 'db:backup': {
@@ -133,7 +137,7 @@ async function main() {
       break;
     }
     default:
-      console.error('usage: tsx db/cli.ts migrate | partitions [--months N] [--from YYYY-MM] | copy-to-postgres | seed [--reset | --if-empty] | admin:create --email <email> [--name <name>] | audit:verify | db:backup <file> | db:restore <file>');
+      console.error('usage: tsx db/cli.ts migrate | partitions [--months N] [--from YYYY-MM] | copy-to-postgres | seed [--reset | --if-empty] | admin:create --email <email> [--name <name>] | audit:verify [--head <id>:<hash>] | db:backup <file> | db:restore <file>');
       process.exit(2);
   }
 }
@@ -201,6 +205,12 @@ function option(args: string[], name: string): string | undefined {
   const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
   if (i < 0) return undefined;
   return args[i].includes('=') ? args[i].slice(name.length + 1) : args[i + 1];
+}
+
+/** `<id>:<hash>` as audit:verify prints a head, or null. */
+function parseHead(text: string): ChainHead | null {
+  const m = /^(\d+):([0-9a-f]{64})$/.exec(text.trim().toLowerCase());
+  return m ? { id: Number(m[1]), hash: m[2] } : null;
 }
 
 /** Ask for a new password twice on the terminal without echoing it. */

@@ -136,26 +136,65 @@ export async function sealUnchainedAuditRows(db: DB): Promise<number> {
   }).immediate();
 }
 
+export interface ChainHead {
+  id: number;
+  hash: string;
+}
+
 export interface ChainVerification {
   ok: boolean;
   rows: number;
-  /** the first row where the chain breaks, and why */
+  /** the last row read (absent for an empty log): kept somewhere else and given back as `head`, it
+   * lets a later verification see rows removed from the end, which the chain itself cannot */
+  head?: ChainHead;
+  /** the first row where the chain breaks (rows missing at the end: the first of them), and why */
   broken?: { id: number; reason: string };
 }
 
-/** Walk the whole chain in id order (reads only; safe while the server runs). SQLite iterates one
- * statement without yielding (the connection is the process's); PostgreSQL reads pages of 5,000. */
-export async function verifyAuditChain(db: DB): Promise<ChainVerification> {
+/**
+ * Walk the whole chain in id order (reads only; safe while the server runs). SQLite reads in one
+ * snapshot (a read transaction: one statement walks the rows, then the id counter is read); PostgreSQL
+ * reads pages of 5,000.
+ *
+ * A removed row breaks the chain at the row after it, but rows removed from the end leave an intact,
+ * shorter chain. Two checks see them:
+ * - SQLite (audit_log's id is AUTOINCREMENT, migration 0000): sqlite_sequence holds the highest id
+ *   ever handed out and is written in the inserting transaction, so a rolled-back append takes its id
+ *   back; it equals the last row's id unless rows were removed from the end. For the same reason the
+ *   ids have no gaps: a gap is rows removed (from the end, when the rows after the gap chain onto the
+ *   row before it: the application appended again after the removal).
+ *   (PostgreSQL's sequence is not transactional: an append rolled back leaves a gap and the sequence
+ *   ahead, so neither check holds there.)
+ * - `head`, the head an earlier verification printed, kept by the operator: that row must still be
+ *   there with that hash (on both backends, and also when the counter was reset by hand).
+ */
+export async function verifyAuditChain(db: DB, opts: { head?: ChainHead } = {}): Promise<ChainVerification> {
   let prev = GENESIS_HASH;
+  let prevId = 0;
   let rows = 0;
+  let headHash: string | undefined;
   const pg = dialectOf(db) === 'pg';
   const check = (r: RawAuditRow): ChainVerification | undefined => {
     rows++;
+    if (!pg && prevId && r.id !== prevId + 1) return { ok: false, rows, broken: { id: r.id, reason: `${missing(r.id - prevId - 1)} before it, after row ${prevId} (SQLite hands out the log’s ids one after another: rows were removed)` } };
     if (r.hash == null) return { ok: false, rows, broken: { id: r.id, reason: 'the row has no hash (written outside the application)' } };
     if (r.prev_hash !== prev) return { ok: false, rows, broken: { id: r.id, reason: 'its prev_hash is not the previous row’s hash (a row before it was removed, inserted or re-hashed)' } };
     if (!sealsRow(prev, r, r.hash, pg)) return { ok: false, rows, broken: { id: r.id, reason: 'its content does not match its hash (the row was altered)' } };
     prev = r.hash;
+    prevId = r.id;
+    if (r.id === opts.head?.id) headHash = r.hash;
     return undefined;
+  };
+  /** After a whole walk: the row kept as the head is still there, unchanged. */
+  const ending = (): ChainVerification => {
+    const head = rows ? { id: prevId, hash: prev } : undefined;
+    const kept = opts.head;
+    if (kept && headHash === undefined) {
+      const how = kept.id > prevId ? `rows at the end were removed; the log now ends ${head ? `at row ${head.id}` : 'empty'}` : 'removed, and the rows after it sealed again';
+      return { ok: false, rows, head, broken: { id: kept.id, reason: `row ${kept.id}, the head kept from an earlier verification, is gone (${how})` } };
+    }
+    if (kept && headHash !== kept.hash) return { ok: false, rows, head, broken: { id: kept.id, reason: `its hash is not the head’s kept from an earlier verification (the chain was rewritten up to this row)` } };
+    return { ok: true, rows, head };
   };
   if (pg) {
     for (let last = 0; ; ) {
@@ -167,11 +206,21 @@ export async function verifyAuditChain(db: DB): Promise<ChainVerification> {
       }
       last = page[page.length - 1].id;
     }
-    return { ok: true, rows };
+    return ending();
   }
-  for (const r of db.$client.prepare(`SELECT ${CONTENT}, prev_hash, hash FROM audit_log ORDER BY id`).iterate() as IterableIterator<RawAuditRow>) {
-    const broken = check(r);
-    if (broken) return broken;
-  }
-  return { ok: true, rows };
+  const c = db.$client;
+  // deferred: the walk's statement starts the snapshot the counter is read in, so a row the server
+  // appends meanwhile is neither walked nor counted
+  return c.transaction((): ChainVerification => {
+    for (const r of c.prepare(`SELECT ${CONTENT}, prev_hash, hash FROM audit_log ORDER BY id`).iterate() as IterableIterator<RawAuditRow>) {
+      const broken = check(r);
+      if (broken) return broken;
+    }
+    const counter = c.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").get() as { seq: number } | undefined;
+    const handedOut = counter?.seq ?? 0;
+    if (handedOut > prevId) return { ok: false, rows, broken: { id: prevId + 1, reason: `${missing(handedOut - prevId)} after row ${prevId}, the last (ids up to ${handedOut} were handed out: rows at the end were removed)` } };
+    return ending();
+  })();
 }
+
+const missing = (n: number) => (n === 1 ? '1 row is missing' : `${n} rows are missing`);

@@ -1,6 +1,7 @@
 // Security headers of every response. The production server (lib/server/main.ts) sets the common
 // ones on everything it answers, its fast path included; proxy.ts adds the pages' Content-Security-
-// Policy with a fresh nonce per request (Next.js puts that nonce on its own scripts). Free of Node
+// Policy with a fresh nonce per request (Next.js puts that nonce on its own scripts), and the server
+// gives API_CSP to any response still without one (lib/server/default-policy.ts). Free of Node
 // and Next imports: both the server and the proxy use it.
 
 /** Internal request headers the production server sets after removing any a client sent. */

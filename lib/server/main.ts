@@ -35,6 +35,7 @@ import { within } from '@/lib/async';
 import { claimDatabase } from '@/db/backup';
 import { clientOf, dropUntrustedForwarding, parseTrustedProxies } from '@/lib/auth/client-address';
 import { CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER, commonSecurityHeaders, servedOverHttps } from '@/lib/server/headers';
+import { defaultContentSecurityPolicy } from '@/lib/server/default-policy';
 
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOSTNAME ?? '0.0.0.0';
@@ -45,7 +46,8 @@ if (process.env.PUBLIC_URL) process.env.AUTH_URL ??= process.env.PUBLIC_URL;
 const trustedProxies = parseTrustedProxies(process.env.TRUSTED_PROXIES);
 
 /** Resolve the client once (TRUSTED_PROXIES decides whether X-Forwarded-* count), pass it to Next in
- * internal headers that no client can set, and put the common security headers on the response. */
+ * internal headers that no client can set, and put the common security headers on the response, with
+ * a Content-Security-Policy when nothing else gives it one (static files, redirects). */
 function stampClient(req: http.IncomingMessage, res: http.ServerResponse) {
   const client = clientOf(req.socket as { remoteAddress?: string; encrypted?: boolean }, req.headers, trustedProxies);
   dropUntrustedForwarding(req.socket, req.headers, trustedProxies);
@@ -54,6 +56,7 @@ function stampClient(req: http.IncomingMessage, res: http.ServerResponse) {
   if (client.address) req.headers[CLIENT_ADDRESS_HEADER] = client.address;
   req.headers[CLIENT_PROTO_HEADER] = client.https ? 'https' : 'http';
   for (const [name, value] of Object.entries(commonSecurityHeaders(servedOverHttps(req.headers[CLIENT_PROTO_HEADER])))) res.setHeader(name, value);
+  defaultContentSecurityPolicy(res);
 }
 
 /** LABQC_SHUTDOWN_GRACE_MS: how long a stop waits for requests and jobs in flight (default 10 s). */

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { openDatabase, type DB } from '@/db/client';
 import { runMigrations } from '@/db/migrate';
 import { verifyAuditChain } from '@/db/queries/audit-chain';
+import { insertAudit } from '@/db/queries/audit';
 import { verifyPassword } from '@/lib/auth/passwords';
 import { auditExport, auditRefusal, resetAuditFolding, sweepFoldedAudits } from '@/lib/services/audit';
 import { createSeededTestDb, sqlRows, sqlRun, testBackend } from '@/test/support/db';
@@ -311,6 +312,101 @@ describe('tampering the chain in other ways', () => {
       expect((await verifyAuditChain(t.db)).ok).toBe(false);
       await runMigrations(t.db);
       expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+// The chain cannot show rows removed from its end: SQLite's id counter can (sqlite_sequence, written in
+// the inserting transaction), and on both backends the head an earlier run printed, given back as --head
+describe('rows removed from the end of the log', () => {
+  const verifyCli = (file: string, ...args: string[]) => cli(['audit:verify', ...args], { ...databaseEnv(file), TEST_BACKEND: testBackend === 'pg' ? 'pg' : undefined });
+  const headOf = (out: string) => /head (\d+:[0-9a-f]{64})/.exec(out)?.[1];
+  const hashOf = async (db: DB, id: number) => (await sqlRows<{ hash: string }>(db, `SELECT hash FROM audit_log WHERE id = ${id}`))[0].hash;
+  const removeFrom = (db: DB, id: number) => exec(db, `${dropTrigger('audit_log_no_delete', 'audit_log')} DELETE FROM audit_log WHERE id >= ${id};`);
+
+  it('audit:verify prints the head; given back with --head it passes while that row stands, and fails (exit 1) once it is removed, on SQLite without --head too', async () => {
+    const t = await createSeededTestDb();
+    try {
+      const last = await count(t.db, 'SELECT max(id) AS n FROM audit_log');
+      const first = verifyCli(t.file);
+      expect(first).toMatchObject({ status: 0, out: expect.stringMatching(/audit chain intact: \d+ rows/) });
+      const head = headOf(first.out)!;
+      expect(head).toBe(`${last}:${await hashOf(t.db, last)}`);
+      // later appends keep the head kept inside the chain
+      await insertAudit(t.db, { action: 'test.later' });
+      expect(verifyCli(t.file, '--head', head)).toMatchObject({ status: 0, out: expect.stringMatching(`the head kept \\(row ${last}\\) is in it`) });
+      // the probe's tampering: the last rows deleted with the trigger dropped (the head and the one after it)
+      await removeFrom(t.db, last);
+      const withHead = verifyCli(t.file, `--head=${head}`);
+      expect(withHead.status).toBe(1);
+      const withoutHead = verifyCli(t.file);
+      if (testBackend === 'pg') {
+        expect(withHead.out).toMatch(`BROKEN at row ${last}: row ${last}, the head kept from an earlier verification, is gone (rows at the end were removed; the log now ends at row ${last - 1})`);
+        // PostgreSQL's sequence runs ahead of the rows whenever an append rolls back: only the head kept shows it
+        expect(withoutHead.status).toBe(0);
+      } else {
+        // the counter is checked first: it names how many are missing
+        expect(withHead.out).toMatch(`BROKEN at row ${last}: 2 rows are missing after row ${last - 1}, the last (ids up to ${last + 1} were handed out`);
+        expect([withoutHead.status, withoutHead.out]).toEqual([1, expect.stringMatching(`BROKEN at row ${last}: 2 rows are missing after row ${last - 1}`)]);
+      }
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+
+  it('--head refuses a head that is not <id>:<hash>, and fails on a row whose hash is not the one kept', async () => {
+    const t = await createSeededTestDb();
+    try {
+      expect(verifyCli(t.file, '--head', '12')).toMatchObject({ status: 1, out: expect.stringMatching(/refused: --head takes .*<id>:<64 hex digits>/) });
+      expect(verifyCli(t.file, '--head')).toMatchObject({ status: 1, out: expect.stringMatching(/refused: --head takes/) });
+      const other = verifyCli(t.file, '--head', `3:${'a'.repeat(64)}`);
+      expect([other.status, other.out]).toEqual([1, expect.stringMatching(/BROKEN at row 3: its hash is not the head’s kept/)]);
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+
+  it('the head kept is checked as the chain is walked: verifyAuditChain({ head }) (hand-made heads)', async () => {
+    const t = await createSeededTestDb();
+    try {
+      const last = await count(t.db, 'SELECT max(id) AS n FROM audit_log');
+      const head = { id: last, hash: await hashOf(t.db, last) };
+      expect(await verifyAuditChain(t.db, { head })).toEqual({ ok: true, rows: last, head });
+      expect(await verifyAuditChain(t.db, { head: { id: last + 1, hash: head.hash } })).toMatchObject({ ok: false, broken: { id: last + 1, reason: expect.stringMatching(/is gone/) } });
+      expect(await verifyAuditChain(t.db, { head: { id: 2, hash: head.hash } })).toMatchObject({ ok: false, broken: { id: 2, reason: expect.stringMatching(/not the head’s kept/) } });
+    } finally {
+      await t.close();
+    }
+  });
+
+  // SQLite hands out the log's ids one after another (a rolled-back append takes its id back)
+  it.skipIf(testBackend === 'pg')('SQLite: rows removed from the end and then an append by the application leave a gap in the ids, found at the row after it', async () => {
+    const t = await createSeededTestDb();
+    try {
+      const last = await count(t.db, 'SELECT max(id) AS n FROM audit_log');
+      await removeFrom(t.db, last - 2);
+      await insertAudit(t.db, { action: 'test.after-removal' });
+      // sealed onto the row now last, so the hashes chain
+      expect(await count(t.db, 'SELECT max(id) AS n FROM audit_log')).toBe(last + 1);
+      expect(await verifyAuditChain(t.db)).toMatchObject({ ok: false, broken: { id: last + 1, reason: expect.stringMatching(`^3 rows are missing before it, after row ${last - 3} `) } });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it.skipIf(testBackend === 'pg')('SQLite: an append rolled back takes its id back, so the log still verifies (no row missing)', async () => {
+    const t = await createSeededTestDb();
+    try {
+      const last = await count(t.db, 'SELECT max(id) AS n FROM audit_log');
+      expect(() => t.db.$client.transaction(() => {
+        t.db.$client.prepare("INSERT INTO audit_log (at, action) VALUES (1, 'test.rolled-back')").run();
+        throw new Error('roll back');
+      })()).toThrow('roll back');
+      expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true, rows: last });
+      await insertAudit(t.db, { action: 'test.next' });
+      expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true, rows: last + 1, head: { id: last + 1 } });
     } finally {
       await t.close();
     }

@@ -109,12 +109,49 @@ describe('security headers on every response, the fast path included', () => {
       expect(h.get('content-security-policy')).toContain("default-src 'none'");
       return;
     }
+    // the page's own policy alone: the server's default (API_CSP) would block its scripts
+    expect(h.get('content-security-policy')).not.toContain("default-src 'none'");
     // Next puts the request's nonce on its own scripts; every script in the page carries it
     const nonce = /'nonce-([^']+)'/.exec(h.get('content-security-policy')!)![1];
     const html = await res.text();
     const scripts = html.match(/<script\b[^>]*>/g) ?? [];
     expect(scripts.length).toBeGreaterThan(0);
     for (const s of scripts) expect(s).toContain(`nonce="${nonce}"`);
+  });
+
+  // what Next serves past the proxy (files, its answers for files it does not have, redirects): the
+  // server gives them the API's policy, which allows nothing (lib/server/default-policy.ts)
+  it.each([
+    ['a script chunk', 'chunk', 200],
+    ['a static path that does not exist (Next’s not-found page)', '/_next/static/x', 404],
+    ['the image optimizer', '/_next/image?url=%2Ficon.svg&w=32&q=75', 'any'],
+    ['the icon', '/icon.svg', 200],
+    ['/favicon.ico, sent to the icon', '/favicon.ico', 307],
+  ])('%s: the security headers and one Content-Security-Policy, the API’s', async (_what, p, status) => {
+    const url = p === 'chunk' ? /<script\b[^>]*\bsrc="(\/_next\/static\/chunks\/[^"]+\.js)"/.exec(await (await fetch(`${base}/login`)).text())![1] : p;
+    const res = await fetch(base + url, { redirect: 'manual' });
+    if (status !== 'any') expect(res.status).toBe(status);
+    const h = res.headers;
+    expect(h.get('x-content-type-options')).toBe('nosniff');
+    expect(h.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+    expect(h.get('x-frame-options')).toBe('DENY');
+    expect(h.get('permissions-policy')).toContain('camera=()');
+    // Headers.get joins repeated headers with ', ': equal to API_CSP means exactly one
+    expect(h.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    if (p === '/favicon.ico') expect(h.get('location')).toBe('/icon.svg');
+    if (p === '/icon.svg') expect(h.get('content-type')).toMatch(/^image\/svg\+xml/);
+  });
+
+  it.each([
+    ['a page that does not exist', '/no-such-page', {}],
+    ['a router prefetch', '/login', { rsc: '1', 'next-router-prefetch': '1' }],
+    ['a browser prefetch of a page', '/login', { purpose: 'prefetch' }],
+  ])('%s gets a page’s policy with a nonce, alone', async (_what, p, headers) => {
+    const res = await fetch(base + p, { headers });
+    const csp = res.headers.get('content-security-policy');
+    expect(csp).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+    expect(csp).not.toContain("default-src 'none'");
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
   });
 
   it("the server's own refusals before any route (a URL that cannot be decoded: 400) carry them too, the API's policy included", async () => {
