@@ -32,7 +32,7 @@ const labCols = {
 };
 
 /** One page of the labs in a scope, filtered by city, level, activity and text (code or names). */
-export async function pageLabs(db: Conn, scope: DataScope, f: { regionCode?: string; level?: string; activeOnly?: boolean }, req: PageRequest<LabSort>) {
+export async function pageLabs(db: Conn, scope: DataScope, f: { regionCode?: string; level?: string; activeOnly?: boolean; locale?: string }, req: PageRequest<LabSort>) {
   const cond = and(
     scopeWhere(scope, laboratories.id, regions.path),
     f.regionCode ? like(regions.path, `%/${f.regionCode}/%`) : undefined,
@@ -40,7 +40,9 @@ export async function pageLabs(db: Conn, scope: DataScope, f: { regionCode?: str
     f.level ? eq(laboratories.level, f.level as Laboratory['level']) : undefined,
     textFilter(req.q, [laboratories.code, laboratories.name, laboratories.nameEn]),
   );
-  const sorts: Record<LabSort, unknown[]> = { city: [regions.path, laboratories.code], code: [laboratories.code], name: [laboratories.name, laboratories.code] };
+  // by name as the reader reads it: in English the English name (the Chinese one where there is none)
+  const name = f.locale === 'en' ? sql`coalesce(${laboratories.nameEn}, ${laboratories.name})` : laboratories.name;
+  const sorts: Record<LabSort, unknown[]> = { city: [regions.path, laboratories.code], code: [laboratories.code], name: [name, laboratories.code] };
   return pageOf((s) => db.select(s as never).from(laboratories).innerJoin(regions, eq(regions.id, laboratories.regionId)).where(cond), labCols, sorts, req);
 }
 

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { sqliteTable, integer, text, real, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { REGION_LEVELS, LAB_LEVELS, ANALYTE_CATEGORIES, ANALYTE_KINDS, LIMIT_FORMS, type ItemCategory } from '../enums';
 import { id, createdAt } from './columns';
@@ -44,7 +45,8 @@ export const laboratories = sqliteTable(
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('labs_code_uq').on(t.code), index('labs_region_idx').on(t.regionId), index('labs_name_idx').on(t.name)],
+  // the English name for a reader of English, the Chinese one where a lab has none (the list's sort)
+  (t) => [uniqueIndex('labs_code_uq').on(t.code), index('labs_region_idx').on(t.regionId), index('labs_name_idx').on(t.name), index('labs_name_en_idx').on(sql`coalesce(${t.nameEn}, ${t.name})`)],
 );
 
 /** The analyte catalogue with its quality specifications. `teaPercent`/`teaAbsolute` form the

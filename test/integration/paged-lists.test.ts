@@ -3,7 +3,7 @@
 // the count follow; labs and accounts page the same way. Expected values: the fixture's 7 eligible
 // Guangdong labs × 2 tests (GZ-006 has no evidence; HZ-* are Zhejiang's).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededTestDb } from '@/test/support/db';
+import { createSeededTestDb, sqlRun } from '@/test/support/db';
 import { createPolicyVersion } from '@/lib/services/recognition/policy';
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { recognitionQueuePage } from '@/lib/services/recognition/queue';
@@ -66,5 +66,23 @@ describe('paged lists', () => {
     expect(first.total).toBe(all.rows.length);
     expect(first.rows.map((l) => l.code)).toEqual(all.rows.slice(0, 3).map((l) => l.code));
     expect(all.rows.every((l) => !l.code.startsWith('HZ-'))).toBe(true);
+  });
+
+  it('labs sorted by name as the reader reads them: the English name in English (the Chinese one where there is none), pages of the whole', async () => {
+    const scope = scopeOf(w.regulators.gd);
+    // one lab without an English name: sorted by its Chinese name among the English ones
+    await sqlRun(w.db, "UPDATE laboratories SET name_en = NULL WHERE code = 'GZ-002'");
+    const byName = async (locale: string, dir: 'asc' | 'desc', page = 1, size = 200) => (await pageLabs(w.db, scope, { locale }, { page, size, sort: 'name', dir, q: '' })).rows;
+    const all = await byName('en', 'asc');
+    const shown = all.map((l) => l.nameEn ?? l.name);
+    // the same order as JavaScript's by code point (names then codes), on both backends
+    const expected = [...all].sort((a, b) => ((a.nameEn ?? a.name) < (b.nameEn ?? b.name) ? -1 : (a.nameEn ?? a.name) > (b.nameEn ?? b.name) ? 1 : a.code < b.code ? -1 : 1));
+    expect(all.map((l) => l.code)).toEqual(expected.map((l) => l.code));
+    expect(shown.slice(0, 3).every((n) => /^[A-Za-z]/.test(n))).toBe(true);
+    expect((await byName('en', 'desc')).map((l) => l.code)).toEqual([...all].reverse().map((l) => l.code));
+    expect((await byName('en', 'asc', 2, 5)).map((l) => l.code)).toEqual(all.slice(5, 10).map((l) => l.code));
+    // in Chinese: by the Chinese name, as before
+    const zh = await byName('zh', 'asc');
+    expect(zh.map((l) => l.name)).toEqual([...zh.map((l) => l.name)].sort());
   });
 });

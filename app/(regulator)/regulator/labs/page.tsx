@@ -23,7 +23,7 @@ export default async function LabsPage({ searchParams }: { searchParams: Promise
   const q = req.q.trim() || undefined;
   const db = getDb();
   const cities = await labRegionsInScope(db, actor);
-  const labs = await labsPageInScope(db, actor, { regionCode: city, level, activeOnly: sp.inactive !== '1' }, { ...req, q: q ?? '' });
+  const labs = await labsPageInScope(db, actor, { regionCode: city, level, activeOnly: sp.inactive !== '1', locale }, { ...req, q: q ?? '' });
   type Row = (typeof labs.rows)[number];
   const columns: Column<Row>[] = [
     {

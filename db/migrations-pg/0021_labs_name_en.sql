@@ -1,0 +1,1 @@
+CREATE INDEX "labs_name_en_idx" ON "laboratories" USING btree (coalesce("name_en", "name"));

@@ -1,0 +1,1 @@
+CREATE INDEX `labs_name_en_idx` ON `laboratories` (coalesce(`name_en`, `name`));
