@@ -62,6 +62,15 @@ describe('EQA round from CSV submission to the published report', () => {
     await page.goto(`${baseUrl}/lab/eqa/${ROUND}`);
     // the scheme is named in the reader's language (the seed's English name), as on the regulator's page
     await expect(page.locator('h1 + p').textContent()).resolves.toMatch(/^Routine chemistry · /);
+    // the form refuses a cell that is no number by its analyte and sample (it has no lines), saving nothing
+    const form = page.getByTestId('eqa-submit-form');
+    await form.getByLabel(`GLU ${SAMPLES[1]}`, { exact: true }).fill('x');
+    await form.getByRole('button', { name: /Save results|保存结果/ }).click();
+    const refusal = form.getByRole('alert');
+    await refusal.waitFor();
+    await expect(refusal.textContent()).resolves.toContain(`GLU × ${SAMPLES[1]} · value`);
+    await expect(refusal.textContent()).resolves.not.toMatch(/Line \d/);
+    await page.reload();
     const csv = ['sample,analyte,value,method,instrument', ...Object.entries(TRUTH).flatMap(([a, values]) => values.map((v, s) => `${SAMPLES[s]},${a},${a === 'GLU' && s === 2 ? 13.5 : v},${a === 'K' ? 'ISE indirect' : 'Hexokinase'},Cobas c701`))].join('\n');
     await page.setInputFiles('#eqa-csv-file', { name: 'eqa.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.getByTestId('eqa-csv-form').getByRole('button', { name: /Upload|上传/ }).click();

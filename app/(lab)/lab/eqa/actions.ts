@@ -21,12 +21,15 @@ export async function submitFormAction(_prev: ActionState<SubmitResult>, form: F
   form = formOf(form);
   const roundCode = String(form.get('roundCode') ?? '');
   const rows: RawRow[] = [];
+  // the grid has no lines: a refusal names the cell (its analyte and sample) instead
+  const cells = new Map<number, string>();
   let line = 0;
   const text = (k: string) => String(form.get(k) ?? '').trim();
   for (const [k, v] of form.entries()) {
     if (!k.startsWith('v|') || typeof v !== 'string' || v.trim() === '') continue;
     const [, sample, analyte] = k.split('|');
     line++;
+    cells.set(line, `${analyte} × ${sample}`);
     const method = text(`m|${analyte}`);
     const instrument = text(`i|${analyte}`);
     const untouched = form.has(`o|${sample}|${analyte}`) && v.trim() === text(`o|${sample}|${analyte}`) && method === text(`om|${analyte}`) && instrument === text(`oi|${analyte}`);
@@ -34,6 +37,9 @@ export async function submitFormAction(_prev: ActionState<SubmitResult>, form: F
   }
   const r = await save(roundCode, { rows }, 'manual', form.get('confirm') === '1');
   if (r.ok && r.data?.saved) revalidatePath(`/lab/eqa/${encodeURIComponent(roundCode)}`);
+  if (!r.ok && r.errors) {
+    r.errors = r.errors.map(({ row, ...e }) => (row !== undefined && cells.has(row) ? { ...e, field: `${cells.get(row)} · ${e.field}` } : { row, ...e }));
+  }
   return r;
 }
 
