@@ -413,7 +413,7 @@ describe("the regulator's round report reads what grows with the labs one page a
     expect(lines.slice(1, 81).map((l) => l.split(',')[1])).toEqual([...lines.slice(1, 81).map((l) => l.split(',')[1])].sort());
     // sent from a nameless file while the job writes it: a byte-order mark and the same text
     const { streamWhileWritten, writeRoundExport } = await import('@/lib/services/eqa/export-file');
-    const { mkdtempSync, readdirSync } = await import('node:fs');
+    const { mkdtempSync, readdirSync, rmdirSync } = await import('node:fs');
     const dir = mkdtempSync(`${(await import('node:os')).tmpdir()}/labqc-export-test-`);
     let writtenBytes = 0;
     const body = await streamWhileWritten(async (fd) => {
@@ -428,6 +428,7 @@ describe("the regulator's round report reads what grows with the labs one page a
     await expect(streamWhileWritten((fd) => writeRoundExport(w.db, w.labManagers.get('GZ-001')!, { roundCode: 'PAGED-1', fd }), { dir })).rejects.toMatchObject({ reason: 'auth.forbidden' });
     await expect(streamWhileWritten((fd) => writeRoundExport(w.db, gd(), { roundCode: 'NO-SUCH-ROUND', fd }), { dir })).rejects.toMatchObject({ reason: 'round.notFound' });
     expect(readdirSync(dir)).toEqual([]);
+    rmdirSync(dir);
     // a city's regulator: its own labs only
     const city: string[] = [];
     await writeRoundCsv(w.db, w.regulators.sz, { roundCode: 'PAGED-1' }, (l) => void city.push(l), { labsPerPart: 3 });
@@ -474,6 +475,7 @@ describe("the regulator's round report reads what grows with the labs one page a
     await slow.cancel();
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(fs.readdirSync(dir)).toEqual([]);
+    fs.rmdirSync(dir);
   });
 
   it('assigned values come a page at a time and can be filtered by analyte, sample or peer group', async () => {
