@@ -252,3 +252,28 @@ describe("the day's eligibility run (the production server's hourly loop in ever
     expect(!!(await stored()).eligible).toBe(false);
   });
 });
+
+describe('the corrective-action grace counts from when the rejection was known', () => {
+  let w: World;
+  let K: number;
+  beforeAll(async () => {
+    w = await createSeededTestDb();
+    K = await analyteId(w.db, 'K');
+    await createPolicyVersion(w.db, w.regulators.gd, { regionCode: '440000', effectiveFrom: '2025-01-01', analyteCodes: ['K'], reason: 'initial list' }, { now: NOW });
+  });
+  afterAll(() => w.close());
+
+  it.each<[string, number, boolean, string]>([
+    // last month's QC imported two days ago: its rejected run's action was opened then, the lab has 7 days
+    ['a run rejected 30 days ago, imported with its action opened 2 days ago → met', 2, true, 'SZ-001'],
+    ['a run rejected 30 days ago, imported 9 days ago, its action still open → not met', 9, false, 'SZ-002'],
+  ])('%s', async (_title, openedDaysAgo, met, code) => {
+    const lab = await labId(w.db, code);
+    await addGoodEvidence(w.db, lab, K);
+    await addRejectedRun(w.db, lab, K, 30, 'open', openedDaysAgo);
+    await computeEligibility(w.db, { labIds: [lab], now: NOW });
+    const r = (await findEligibility(w.db, lab, K))!;
+    expect((r.criteria as CriterionLine[]).find((l) => l.key === 'correctiveActions')!.met).toBe(met);
+    expect(r.eligible).toBe(met);
+  });
+});
