@@ -65,11 +65,11 @@ export async function eqaScoresForLabs(db: Conn, labIds: readonly number[]): Pro
 
 /** Rejected runs measured before `beforeMs` whose corrective action is missing or still open. */
 export async function overdueRejectedRuns(db: Conn, labIds: readonly number[], beforeMs: number) {
-  const out: { labId: number; analyteId: number; runId: number; measuredAt: number; actionId: number | null; openedAt: number | null }[] = [];
+  const out: { labId: number; analyteId: number; runId: number; measuredAt: number; actionId: number | null; storedAt: number }[] = [];
   for (const ids of chunks(labIds)) {
     pushAll(out, 
-      await rawAll<{ labId: number; analyteId: number; runId: number; measuredAt: number; actionId: number | null; openedAt: number | null }>(db, sql`
-        SELECT r.lab_id AS labId, r.analyte_id AS analyteId, r.id AS runId, r.measured_at AS measuredAt, ca.id AS actionId, ca.opened_at AS openedAt
+      await rawAll<{ labId: number; analyteId: number; runId: number; measuredAt: number; actionId: number | null; storedAt: number }>(db, sql`
+        SELECT r.lab_id AS labId, r.analyte_id AS analyteId, r.id AS runId, r.measured_at AS measuredAt, ca.id AS actionId, r.created_at AS storedAt
         FROM iqc_runs r LEFT JOIN corrective_actions ca ON ca.run_id = r.id
         WHERE r.lab_id IN (${idList(ids)}) AND r.status = 'rejected' AND r.measured_at < ${beforeMs}
           AND (ca.id IS NULL OR ca.status != 'resolved')

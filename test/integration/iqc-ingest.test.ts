@@ -96,6 +96,9 @@ describe('the entry grid (ingest service)', () => {
     expect((await t.db.select().from(iqcViolations).where(eq(iqcViolations.runId, runId))).map((v) => v.rule)).toContain('1-3s');
     const ca = first(await t.db.select().from(correctiveActions).where(eq(correctiveActions.runId, runId)).limit(1));
     expect(ca).toMatchObject({ status: 'open', labId: lab1.labId });
+    // stored now, measured 29 days before: recognition's corrective-action grace counts from now
+    const [run] = await t.db.select().from(iqcRuns).where(eq(iqcRuns.id, runId));
+    expect([run.createdAt, run.measuredAt < NOW - 28 * 24 * 3600 * 1000]).toEqual([NOW, true]);
   });
 
   it('gives a warning for 1-2s alone; the rejected run before it is out of the history (no 2-2s across it)', async () => {

@@ -264,13 +264,13 @@ describe('the corrective-action grace counts from when the rejection was known',
   afterAll(() => w.close());
 
   it.each<[string, number, boolean, string]>([
-    // last month's QC imported two days ago: its rejected run's action was opened then, the lab has 7 days
-    ['a run rejected 30 days ago, imported with its action opened 2 days ago → met', 2, true, 'SZ-001'],
+    // last month's QC imported two days ago: the rejection was known then, the lab has 7 days
+    ['a run rejected 30 days ago, imported 2 days ago, its action open → met', 2, true, 'SZ-001'],
     ['a run rejected 30 days ago, imported 9 days ago, its action still open → not met', 9, false, 'SZ-002'],
-  ])('%s', async (_title, openedDaysAgo, met, code) => {
+  ])('%s', async (_title, importedDaysAgo, met, code) => {
     const lab = await labId(w.db, code);
     await addGoodEvidence(w.db, lab, K);
-    await addRejectedRun(w.db, lab, K, 30, 'open', openedDaysAgo);
+    await addRejectedRun(w.db, lab, K, 30, 'open', importedDaysAgo);
     await computeEligibility(w.db, { labIds: [lab], now: NOW });
     const r = (await findEligibility(w.db, lab, K))!;
     expect((r.criteria as CriterionLine[]).find((l) => l.key === 'correctiveActions')!.met).toBe(met);

@@ -124,16 +124,16 @@ export async function addControlSeries(db: DB, lab: number, analyte: number, ser
 export const alternating = (mean: number, h: number, n: number) => Array.from({ length: n }, (_, i) => (i % 2 === 0 ? mean - h : mean + h));
 
 /** A rejected run `daysAgo` days ago, with its corrective action in the given state (or none). */
-/** A rejected run `daysAgo`, with its corrective action (opened `openedDaysAgo`: later for a run imported late). */
-export async function addRejectedRun(db: DB, lab: number, analyte: number, daysAgo: number, action: 'none' | 'open' | 'resolved', openedDaysAgo = daysAgo) {
+/** A rejected run measured `daysAgo`, stored `importedDaysAgo` (later for QC imported late), with its corrective action. */
+export async function addRejectedRun(db: DB, lab: number, analyte: number, daysAgo: number, action: 'none' | 'open' | 'resolved', importedDaysAgo = daysAgo) {
   const at = clock.now - daysAgo * 24 * HOUR;
   const run = (await db
     .insert(iqcRuns)
-    .values({ labId: lab, analyteId: analyte, measuredAt: at, status: 'rejected', rules: ['1-3s'], evaluatedAt: at, source: 'seed', createdAt: at })
+    .values({ labId: lab, analyteId: analyte, measuredAt: at, status: 'rejected', rules: ['1-3s'], evaluatedAt: at, source: 'seed', createdAt: clock.now - importedDaysAgo * 24 * HOUR })
     .returning())[0];
   if (action !== 'none')
     await db.insert(correctiveActions)
-      .values({ runId: run.id, labId: lab, analyteId: analyte, status: action, openedAt: clock.now - openedDaysAgo * 24 * HOUR, resolvedAt: action === 'resolved' ? at + HOUR : null });
+      .values({ runId: run.id, labId: lab, analyteId: analyte, status: action, openedAt: at, resolvedAt: action === 'resolved' ? at + HOUR : null });
   await rebuildIqcDaily(db);
   return run.id;
 }

@@ -133,9 +133,9 @@ export async function* evaluateLabs(db: Conn, labs: readonly { id: number; regio
     for (const r of overdue) {
       const e = evidence.get(key(r.labId, r.analyteId));
       const grace = policyByLab.get(r.labId)?.criteria.correctiveActionDays ?? 7;
-      // the grace counts from when the rejection was known: its corrective action opened as the run was
-      // judged (an import of last month's QC does not make its rejections overdue the moment it lands)
-      const known = Math.max(r.measuredAt, Number(r.openedAt ?? r.measuredAt));
+      // the grace counts from when the rejection could be known: the run's time, or when it was stored
+      // if later (an import of last month's QC does not make its rejections overdue the moment it lands)
+      const known = Math.max(r.measuredAt, Number(r.storedAt));
       if (e && known < now - grace * 24 * 3600 * 1000) e.overdueRuns.push(r);
     }
 
