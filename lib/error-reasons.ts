@@ -252,6 +252,7 @@ export const REASONS = {
   'eqa.noResultsToSubmit': 'invalid',
   'eqa.sampleNotInRound': 'invalid',
   'eqa.analyteNotGraded': 'invalid',
+  'eqa.labNotInRound': 'not_found',
   'eqa.duplicateRow': 'invalid',
 
   'iqc.enterNotAllowed': 'forbidden',

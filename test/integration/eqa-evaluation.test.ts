@@ -8,7 +8,7 @@ import { checkGradedParents, explainGradedParents, lockEvaluationRow } from '@/d
 import { eqaEvaluations } from '@/db/schema';
 import { closeRound } from '@/lib/services/eqa/rounds';
 import { evaluateRound, publishRound } from '@/lib/services/eqa/evaluation';
-import { getRoundResults, labRoundReport, regulatorRoundReport, roundCsv, sampleHistogram } from '@/lib/services/eqa/reports';
+import { getRoundResults, labHistory, labRoundReport, regulatorRoundReport, roundCsv, sampleHistogram } from '@/lib/services/eqa/reports';
 import { ALGORITHM_VERSION } from '@/lib/services/eqa/engine';
 import { auditLog, certifications, eqaResultEvaluations, eqaRounds } from '@/db/schema';
 import { insertCertification } from '@/db/queries/recognition';
@@ -174,6 +174,10 @@ describe('round scores', () => {
     );
     const report = await labRoundReport(w.db, gd(), { roundCode: 'NS-1', labCode: 'GZ-002' });
     expect(report.analytes.every((x) => x.notSubmitted && x.samples.every((s) => s.value === null))).toBe(true);
+    // a lab code in any case; a lab that did not take part has no report of the round (the page: 404)
+    expect((await labRoundReport(w.db, gd(), { roundCode: 'NS-1', labCode: 'gz-002' })).lab).toEqual(report.lab);
+    expect((await labHistory(w.db, gd(), { roundCode: 'NS-1', labCode: 'gz-002' })).scores).toEqual((await labHistory(w.db, gd(), { roundCode: 'NS-1', labCode: 'GZ-002' })).scores);
+    await expect(labRoundReport(w.db, gd(), { roundCode: 'NS-1', labCode: 'SZ-006' })).rejects.toMatchObject({ reason: 'eqa.labNotInRound', status: 404 });
     const csv = await roundCsv(w.db, gd(), { roundCode: 'NS-1' });
     expect(csv.split('\r\n').filter((l) => l.includes('not_submitted'))).toHaveLength(2);
   });

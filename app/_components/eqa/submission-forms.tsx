@@ -10,8 +10,9 @@ import { CsvFileInput } from '@/app/_components/csv-file-input';
 
 type Action = FormAction<SubmitResult>;
 
-/** The answer's warnings (with "save anyway" when nothing was saved yet) and what was saved; refusals are ActionForm's. */
-function Outcome({ state, resubmit, pending }: FormContext<SubmitResult>) {
+/** The answer's warnings (with "save anyway" when nothing was saved yet) and what was saved; refusals
+ * are ActionForm's. `byCell`: the grid's answer, whose warnings name their cell (it has no lines). */
+function Outcome({ state, resubmit, pending, byCell = false }: FormContext<SubmitResult> & { byCell?: boolean }) {
   const t = useTranslations('eqa.submit');
   if (!state.ok || !state.data) return null;
   const { warnings, saved, needsConfirm } = state.data;
@@ -23,7 +24,7 @@ function Outcome({ state, resubmit, pending }: FormContext<SubmitResult>) {
           <ul className="mt-1 list-disc pl-5">
             {warnings.map((w, i) => (
               <li key={i}>
-                {t('warningLine', { row: w.row, sample: w.sample, analyte: w.analyte, value: w.value })} — {t(`warning.${w.kind}`)}
+                {byCell ? t('warningCell', { sample: w.sample, analyte: w.analyte, value: w.value }) : t('warningLine', { row: w.row, sample: w.sample, analyte: w.analyte, value: w.value })} — {t(`warning.${w.kind}`)}
                 {w.range && ` (${t('iqcRange', { lo: w.range[0].toPrecision(4), hi: w.range[1].toPrecision(4) })})`}
               </li>
             ))}
@@ -44,6 +45,8 @@ function Outcome({ state, resubmit, pending }: FormContext<SubmitResult>) {
   );
 }
 
+const CellOutcome = (ctx: FormContext<SubmitResult>) => <Outcome {...ctx} byCell />;
+
 export interface FormAnalyte {
   code: string;
   name: string;
@@ -58,7 +61,7 @@ export interface FormAnalyte {
 export function SubmissionForm({ action, roundCode, samples, analytes, values }: { action: Action; roundCode: string; samples: string[]; analytes: FormAnalyte[]; values: Record<string, number | string> }) {
   const t = useTranslations('eqa.submit');
   return (
-    <ActionForm action={action} testId="eqa-submit-form" className="space-y-3" submitLabel={t('save')} pendingLabel={t('saving')} resetOnSuccess={false} outcome={Outcome}>
+    <ActionForm action={action} testId="eqa-submit-form" className="space-y-3" submitLabel={t('save')} pendingLabel={t('saving')} resetOnSuccess={false} outcome={CellOutcome}>
       <input type="hidden" name="roundCode" value={roundCode} />
       <div className="overflow-x-auto">
         <table className="table">

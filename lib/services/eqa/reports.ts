@@ -140,7 +140,11 @@ export async function labRoundReport(db: Conn, actor: Actor, input: { roundCode:
   if (!lab) throw new AppError('lab.choose', {}, [fieldError('lab.required', {}, 'lab')]);
   const samples = await roundSamples(db, r.round.id);
   const results = await evaluationResults(db, evaluation.id, { kind: 'lab', labId: lab.id });
-  const scores = new Map((await evaluationScores(db, evaluation.id, { kind: 'lab', labId: lab.id })).map((s) => [s.analyte, s]));
+  const scoreRows = await evaluationScores(db, evaluation.id, { kind: 'lab', labId: lab.id });
+  // every participant is scored (one that sent nothing as not submitted): a lab with neither results
+  // nor scores did not take part, and has no report of this round to read
+  if (!results.length && !scoreRows.length) throw new AppError('eqa.labNotInRound', { lab: lab.code, round: r.round.code });
+  const scores = new Map(scoreRows.map((s) => [s.analyte, s]));
   // qualitative, ordinal and nominal items: their kind, categories and per-sample targets
   const shapes = await itemShapesOfRound(db, r);
   const targets = await evaluationCategoryTargets(db, evaluation.id);
@@ -247,7 +251,8 @@ export async function labHistory(db: Conn, actor: Actor, input: { roundCode: str
   const r = await loadRound(db, input.roundCode);
   await assertRoundVisible(db, actor, r);
   const labCode = input.labCode ?? actor.labCode;
-  const l = labCode ? await findLabByCode(db, labCode) : undefined;
+  // a code in any case, as the round's other reads take it (gz-005 is GZ-005)
+  const l = labCode ? await findLabByCodeAnyCase(db, labCode) : undefined;
   if (!l) throw new AppError('lab.noSuch');
   await assertLabReadable(db, actor, l.lab.id);
   const publishedOnly = !can(actor, 'eqaResult.readUnpublished');
