@@ -424,3 +424,18 @@ export async function analytesWithIqc(db: Conn, labId: number) {
 export async function resultHistory(db: Conn, runId: number) {
   return await db.select().from(iqcResults).where(eq(iqcResults.runId, runId)).orderBy(asc(iqcResults.level), desc(iqcResults.version));
 }
+
+/** The earlier versions (not current) of a lab's results at the given lot × time pairs: a resent
+ * original of a corrected result is recognised by them. Read by the lot-and-time index. */
+export async function supersededResultsAt(db: Conn, labId: number, at: readonly { lotId: number; measuredAt: number }[]) {
+  const out: { lotId: number; measuredAt: number; value: number; category: string | null }[] = [];
+  for (let i = 0; i < at.length; i += 500) {
+    const part = at.slice(i, i + 500);
+    const rows = await db
+      .select({ lotId: iqcResults.controlLotId, measuredAt: iqcResults.measuredAt, value: iqcResults.value, category: iqcResults.category })
+      .from(iqcResults)
+      .where(and(eq(iqcResults.labId, labId), inArray(iqcResults.controlLotId, [...new Set(part.map((p) => p.lotId))]), inArray(iqcResults.measuredAt, [...new Set(part.map((p) => p.measuredAt))]), sql`NOT ${isTrue(iqcResults.current)}`));
+    for (const r of rows) out.push({ ...r, value: Number(r.value) });
+  }
+  return out;
+}

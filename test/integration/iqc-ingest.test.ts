@@ -9,6 +9,7 @@ import { actorForApiToken } from '@/lib/auth/resolve';
 import type { Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { ingestResults } from '@/lib/services/iqc/ingest';
+import { correctResult } from '@/lib/services/iqc/results';
 import { importIqcCsv, iqcCsvTemplate } from '@/lib/services/iqc/import-csv';
 import { postResults } from '@/lib/services/iqc/api';
 import { readIqcResult } from '@/lib/validation/iqc';
@@ -161,6 +162,25 @@ describe('duplicates', () => {
     const e = await appError(async () => await ingestResults(t.db, lab1, { results: [{ ...rows[0], value: 4.5 }] }, { source: 'api', now: NOW }));
     expect(e.status).toBe(422);
     expect(e.errors[0]).toMatchObject({ row: 1, field: 'value' });
+  });
+
+  it("a corrected result's original sent again (an LIS resending its batch) is skipped as received; another value is still refused", async () => {
+    // on an instrument of its own: a series apart from the other tests' K runs
+    const rows = kRun(17, 0.2, 0.2, { instrument: 'RESEND-1' });
+    await ingestResults(t.db, lab1, { results: rows }, { source: 'api', now: NOW });
+    const [stored] = (await t.db.select().from(iqcResults).where(eq(iqcResults.value, rows[0].value))).filter((r) => r.measuredAt === Date.parse(rows[0].measuredAt));
+    await correctResult(t.db, lab1, { resultId: stored.id, value: 4.05, reason: 'transcription error' }, NOW);
+    const before = await counts();
+    // the same batch, with a new run of another day: the original is skipped, the new run stored
+    const again = await ingestResults(t.db, lab1, { results: [...rows, ...kRun(16, 0.1, 0.1, { instrument: 'RESEND-1' })] }, { source: 'api', now: NOW });
+    expect(again).toMatchObject({ inserted: 2, skipped: 2 });
+    expect((await counts()).results).toBe(before.results + 2);
+    // the corrected value stays the current one
+    const current = await t.db.select().from(iqcResults).where(eq(iqcResults.measuredAt, stored.measuredAt));
+    expect(current.filter((r) => r.current && r.controlLotId === stored.controlLotId).map((r) => r.value)).toEqual([4.05]);
+    // a value that was never stored there is refused as before
+    const e = await appError(async () => await ingestResults(t.db, lab1, { results: [{ ...rows[0], value: 4.3 }] }, { source: 'api', now: NOW }));
+    expect([e.status, e.errors.map((x) => [x.row, x.code])]).toEqual([422, [[1, 'iqc.duplicateLevel']]]);
   });
 });
 

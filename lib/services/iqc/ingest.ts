@@ -11,7 +11,7 @@ import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError, fieldError, zodIssueError, type ZodIssueLike } from '@/lib/errors';
 import { iqcResultInput, iqcValueInput, readIqcResult, type IqcResultInput, type MeasuredAtMemo } from '@/lib/validation/iqc';
 import { readItemValue, type ItemShape } from '@/lib/catalogue/kinds';
-import { createNewLots, evaluatePlan, loadLabContext, planBatch, readPlanContext, selectorFor, valuesBeyondTargets, writePlan, type PlannedValue, type RunOutcome, type WriteSummary } from './engine';
+import { createNewLots, evaluatePlan, loadLabContext, planBatch, readPlanContext, resentOriginals, selectorFor, valuesBeyondTargets, writePlan, type PlannedValue, type RunOutcome, type WriteSummary } from './engine';
 import { withTx } from '@/db/tx';
 import { dialectOf } from '@/db/dialect';
 import { pgIqcStatements } from '@/db/pg/iqc-ingest';
@@ -215,6 +215,7 @@ export async function ingestResultsOfLab(db: DB, actor: Actor, scope: LabScope, 
     const ctx = await loadLabContext(tx, scope.labId, cat.tea);
     await pg?.loadPlanning(values, ctx.runWindowMs);
     const plans = await planBatch(tx, ctx, values, errors, fieldOf);
+    if (errors.length) await resentOriginals(tx, scope.labId, plans, errors);
     const beyond = valuesBeyondTargets(ctx, plans, fieldOf);
     if (errors.length) throw new AppError('iqc.conflictingResults', {}, [...errors, ...beyond].sort((a, b) => (a.row ?? 0) - (b.row ?? 0)));
     if (beyond.length) throw new AppError('iqc.invalidResults', {}, beyond);

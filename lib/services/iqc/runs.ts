@@ -3,6 +3,7 @@
 // Reads only; ./write.ts writes the plan after ./judge.ts judged it.
 import type { DB } from '@/db/client';
 import { iqcStatements, type IqcStatements, type RegionResultRow } from '@/db/queries/iqc-ingest';
+import { supersededResultsAt } from '@/db/queries/iqc';
 import { fieldError, type FieldError } from '@/lib/errors';
 import { lotKey, memberOrder, runOrder, sortSmall, type FormedRun, type LabContext, type Member, type PlannedValue, type SeriesPlan } from './series';
 
@@ -123,6 +124,24 @@ function claimRuns(groups: Member[][], stored: Map<number, FormedRun>, keyPrefix
  * a level twice in one client run, is an error: it needs an edit with a reason), then form the runs
  * the new values can reach again. No writes.
  */
+/**
+ * Forgive the conflicts that are a corrected result's original sent again (an LIS resending a batch
+ * after the lab corrected one of its values): skipped as already received, like any repeat, instead
+ * of refusing the whole batch. Their errors are removed from `errors`.
+ */
+export async function resentOriginals(db: DB, labId: number, plans: SeriesPlan[], errors: FieldError[]): Promise<void> {
+  const conflicts = plans.flatMap((p) => p.conflicts.map((c) => ({ plan: p, c })));
+  if (!conflicts.length) return;
+  const earlier = new Set((await supersededResultsAt(db, labId, conflicts.map(({ c }) => c))).map((r) => `${r.lotId}:${r.measuredAt}:${r.value}:${r.category ?? ''}`));
+  const forgiven = new Set<number>();
+  for (const { plan, c } of conflicts) {
+    if (!earlier.has(`${c.lotId}:${c.measuredAt}:${c.value}:${c.category ?? ''}`)) continue;
+    forgiven.add(c.row);
+    plan.skipped++;
+  }
+  for (let i = errors.length - 1; i >= 0; i--) if (errors[i].code === 'iqc.duplicateLevel' && forgiven.has(errors[i].row!)) errors.splice(i, 1);
+}
+
 export async function planBatch(db: DB, ctx: LabContext, values: readonly PlannedValue[], errors: FieldError[], fieldOf: (f: string) => string): Promise<SeriesPlan[]> {
   const s = await iqcStatements(db);
   const bySeries = new Map<string, PlannedValue[]>();
@@ -158,7 +177,7 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
       if (r.measuredAt < from) from = r.measuredAt;
     }
   }
-  const plan: SeriesPlan = { analyteId, analyteCode, instrument, from, runs: [], removed: [], inserted: 0, skipped: 0 };
+  const plan: SeriesPlan = { analyteId, analyteCode, instrument, from, runs: [], removed: [], inserted: 0, skipped: 0, conflicts: [] };
   const stored = new Map<number, FormedRun>();
   // current results by lot, then time (duplicates and conflicts)
   const current = new Map<number, Map<number, Member>>();
@@ -218,7 +237,10 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
         conflict(same.pending);
         fresh[fresh.length - 1] = m;
         prev = m;
-      } else conflict(v);
+      } else {
+        conflict(v);
+        if (!same.pending && m.lotId > 0) plan.conflicts.push({ row: v.row, lotId: m.lotId, measuredAt: m.measuredAt, value: m.value, category: m.category });
+      }
       continue;
     }
     fresh.push(m);
@@ -303,7 +325,7 @@ export function seriesFrom(s: IqcStatements, ctx: LabContext, analyteId: number,
     run.members.push(memberOfRow(ctx, r));
   }
   for (const run of stored.values()) sortSmall(run.members, memberOrder);
-  return { analyteId, analyteCode, instrument, from, runs: [...stored.values()].sort(runOrder), removed: [], inserted: 0, skipped: 0 };
+  return { analyteId, analyteCode, instrument, from, runs: [...stored.values()].sort(runOrder), removed: [], inserted: 0, skipped: 0, conflicts: [] };
 }
 
 /** Create the lots first seen in this batch and give the planned values their real ids. */

@@ -171,6 +171,9 @@ export interface SeriesPlan {
   removed: { id: number; successor: FormedRun }[];
   inserted: number;
   skipped: number;
+  /** rows refused for another value than the stored result at their lot × time: each may be the
+   * original of a result corrected since, sent again (then skipped: resentOriginals) */
+  conflicts: { row: number; lotId: number; measuredAt: number; value: number; category: string | null }[];
 }
 
 export interface RunOutcome {
