@@ -10,6 +10,11 @@ export function dayOf(ms: number): string {
   return new Date(ms + OFFSET_MS).toISOString().slice(0, 10);
 }
 
+/** An instant as China's clock shows it, 'YYYY-MM-DD HH:mm:ss' (a time in a message to a lab). */
+export function chinaTime(ms: number): string {
+  return new Date(ms + OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
+}
+
 /** The instant at which a day starts (00:00 Asia/Shanghai). */
 export function startOfDay(day: string): number {
   return Date.parse(`${day}T00:00:00Z`) - OFFSET_MS;

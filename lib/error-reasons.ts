@@ -276,6 +276,7 @@ export const REASONS = {
   'iqc.excludeCorrected': 'conflict',
   'iqc.alreadyExcluded': 'conflict',
   'iqc.notExcluded': 'conflict',
+  'iqc.targetsBeforePrevious': 'invalid',
   'iqc.targetsBeforeLastResult': 'conflict',
   'iqc.ownTargets': 'conflict',
   'iqc.ruleSetBeforeLastRun': 'conflict',

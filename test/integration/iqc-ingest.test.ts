@@ -204,6 +204,17 @@ describe('refusals', () => {
   it('an unknown API token resolves to no actor (the route answers 401)', async () => {
     expect(await actorForApiToken(t.db, 'lqc_not-a-real-token')).toBeNull();
   });
+
+  it("a lot's new targets take effect after the version before them (else the older would take over from its start); times said in China's clock", async () => {
+    const lab = t.labManagers.get('GZ-001')!;
+    const target = (mean: number, from: string) => setManufacturerTarget(t.db, lab, { analyte: 'K', level: '1', lot: 'ORDER-1', instrument: 'ORDER-I', mean, sd: 0.08, effectiveFrom: from, reason: 'new insert' }, NOW);
+    await target(4.0, '2026-11-01T00:00:00+08:00');
+    await target(5.0, '2026-11-20T00:00:00+08:00');
+    const e = await appError(async () => await target(6.0, '2026-11-10T00:00:00+08:00'));
+    expect([e.status, e.reason, e.message]).toEqual([422, 'iqc.targetsBeforePrevious', 'Targets take effect after the version in force from 2026-11-20 00:00:00 China time']);
+    // a later start is taken
+    await target(6.0, '2026-11-25T00:00:00+08:00');
+  });
 });
 
 describe('bad input: every bad row is reported with its row and field, nothing is written', () => {

@@ -8,6 +8,7 @@ import type { DB } from '@/db/client';
 import { findAnalyteByCode } from '@/db/queries/analytes';
 import { insertAudit } from '@/db/queries/audit';
 import { findControlLot, insertControlLot, insertTarget, lastResultTimeOfLot, setLotExpectation, targetVersions } from '@/db/queries/iqc';
+import { chinaTime } from '@/lib/calendar';
 import { isCategorical, readItemValue } from '@/lib/catalogue/kinds';
 import type { Actor } from '@/lib/auth/core';
 import { AppError, fieldError, type FieldError } from '@/lib/errors';
@@ -71,7 +72,7 @@ export async function setControlExpectations(db: DB, actor: Actor, input: { lab?
       const existing = await findControlLot(tx, scope.labId, c.analyteId, c.level, c.lot, c.instrument);
       const lot = existing ?? await insertControlLot(tx, { labId: scope.labId, analyteId: c.analyteId, level: c.level, lotNumber: c.lot, instrument: c.instrument, createdAt: now });
       const last = existing ? await lastResultTimeOfLot(tx, lot.id) : null;
-      if (c.effectiveFrom !== undefined && last !== null && c.effectiveFrom <= last) throw new AppError('iqc.targetsBeforeLastResult', { at: new Date(last).toISOString() });
+      if (c.effectiveFrom !== undefined && last !== null && c.effectiveFrom <= last) throw new AppError('iqc.targetsBeforeLastResult', { at: chinaTime(last) });
       const from = c.effectiveFrom ?? Math.max(now, (last ?? -Infinity) + 1);
       let expectedFrom = from;
       if (lot.expectedCategory !== null) {

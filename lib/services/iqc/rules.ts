@@ -6,6 +6,7 @@ import type { DB } from '@/db/client';
 import { findAnalyteByCode, listAnalytes } from '@/db/queries/analytes';
 import { insertAudit } from '@/db/queries/audit';
 import { deleteRuleConfig, upsertRuleConfig } from '@/db/queries/iqc';
+import { chinaTime } from '@/lib/calendar';
 import { insertRuleSetVersion, lastRunTimeOfAnalyte, latestJudgedRunLevels, ruleSetVersionsOf, ruleSetVersionsOfLab, type LatestRunLevelRow } from '@/db/queries/iqc-sigma';
 import type { Actor } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
@@ -35,10 +36,10 @@ export async function setRuleConfig(db: DB, actor: Actor, input: unknown, now = 
     const lastRun = await lastRunTimeOfAnalyte(tx, scope.labId, analyte.id);
     const effectiveFrom = parsed.data.effectiveFrom ?? Math.max(now, (lastRun ?? -Infinity) + 1, (previous?.effectiveFrom ?? -Infinity) + 1);
     if (lastRun !== null && effectiveFrom <= lastRun) {
-      throw new AppError('iqc.ruleSetBeforeLastRun', { at: new Date(lastRun).toISOString() });
+      throw new AppError('iqc.ruleSetBeforeLastRun', { at: chinaTime(lastRun) });
     }
     if (previous && effectiveFrom <= previous.effectiveFrom) {
-      throw new AppError('iqc.ruleSetBeforePrevious', { at: new Date(previous.effectiveFrom).toISOString() });
+      throw new AppError('iqc.ruleSetBeforePrevious', { at: chinaTime(previous.effectiveFrom) });
     }
     const row = await insertRuleSetVersion(tx, {
       labId: scope.labId,

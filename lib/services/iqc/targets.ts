@@ -12,7 +12,7 @@ import { baselineInput, targetInput, type TargetInput } from '@/lib/validation/i
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { resolveWritableLab } from './ingest';
 import { resolveReadableLab } from './views';
-import { dayOf } from '@/lib/calendar';
+import { chinaTime, dayOf } from '@/lib/calendar';
 import { withTx } from '@/db/tx';
 import { holdLabIqcWriters } from '@/db/queries/iqc-settings';
 import { mapSeq } from '@/lib/async';
@@ -26,8 +26,12 @@ async function nextVersion(db: DB, controlLotId: number) {
 async function assertAfterLastResult(db: DB, controlLotId: number, effectiveFrom: number) {
   const last = await lastResultTimeOfLot(db, controlLotId);
   if (last !== null && effectiveFrom <= last) {
-    throw new AppError('iqc.targetsBeforeLastResult', { at: new Date(last).toISOString() });
+    throw new AppError('iqc.targetsBeforeLastResult', { at: chinaTime(last) });
   }
+  // a version takes effect after the one before it, as rule sets do: one starting earlier would be
+  // overridden by the older version from that one's start, and a later lot's judgement would flip back
+  const previous = (await targetVersions(db, controlLotId)).at(-1);
+  if (previous && effectiveFrom <= previous.effectiveFrom) throw new AppError('iqc.targetsBeforePrevious', { at: chinaTime(previous.effectiveFrom) });
 }
 
 /** Enter a manufacturer's target (mean, SD) for a lab × analyte × level × lot (× instrument); the
