@@ -168,6 +168,8 @@ export const REASONS = {
   'analyte.unitRequired': 'invalid',
   'analyte.categoriesForQuantitative': 'invalid',
   'analyte.categoryCodesRepeat': 'invalid',
+  'analyte.categoryNameTwice': 'invalid',
+  'catalogue.loincUsed': 'conflict',
   'analyte.categoriesNeeded': 'invalid',
   'analyte.rangeNeedsLimit': 'invalid',
   'analyte.rangeOrder': 'invalid',

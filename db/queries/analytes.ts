@@ -17,6 +17,11 @@ export async function findAnalyteByCode(db: Conn, code: string) {
   return first(await db.select().from(analytes).where(eq(analytes.code, code)).limit(1));
 }
 
+/** The code of the item holding a LOINC code, if any. */
+export async function analyteCodeOfLoinc(db: Conn, loinc: string): Promise<string | undefined> {
+  return first(await db.select({ code: analytes.code }).from(analytes).where(eq(analytes.loinc, loinc)).limit(1))?.code;
+}
+
 export async function findAnalyteById(db: Conn, id: number) {
   return first(await db.select().from(analytes).where(eq(analytes.id, id)).limit(1));
 }

@@ -3,7 +3,7 @@
 import { eq } from 'drizzle-orm';
 import type { DB } from '@/db/client';
 import { analytes } from '@/db/schema';
-import { analyteIdsByCode, findAnalyteByCode } from '@/db/queries/analytes';
+import { analyteCodeOfLoinc, analyteIdsByCode, findAnalyteByCode } from '@/db/queries/analytes';
 import { snapshotEntity } from '@/db/queries/versions';
 import { insertAudit } from '@/db/queries/audit';
 import { fieldChanges } from './audit';
@@ -24,6 +24,7 @@ function validCatalogueRows(rows: unknown[]): AnalyteInput[] {
   const errors: FieldError[] = [];
   const valid: AnalyteInput[] = [];
   const seen = new Set<string>();
+  const loincs = new Map<string, string>();
   rows.forEach((raw, i) => {
     const r = analyteInput.safeParse(raw);
     if (!r.success) {
@@ -32,10 +33,20 @@ function validCatalogueRows(rows: unknown[]): AnalyteInput[] {
     }
     if (seen.has(r.data.code)) errors.push(fieldError('catalogue.duplicateCode', { code: r.data.code }, 'code', i + 1));
     seen.add(r.data.code);
+    const loincOf = r.data.loinc ? loincs.get(r.data.loinc) : undefined;
+    if (loincOf !== undefined && loincOf !== r.data.code) errors.push(fieldError('catalogue.loincUsed', { loinc: r.data.loinc!, code: loincOf }, 'loinc', i + 1));
+    if (r.data.loinc) loincs.set(r.data.loinc, r.data.code);
     valid.push(r.data);
   });
   if (errors.length) throw new AppError('catalogue.invalidRows', {}, errors);
   return valid;
+}
+
+/** A LOINC code names one item: `loinc:<code>` in verify, batch verify and FHIR would otherwise
+ * answer for whichever of two items came first. */
+async function assertLoincFree(db: DB, data: AnalyteInput) {
+  const holder = data.loinc ? await analyteCodeOfLoinc(db, data.loinc) : undefined;
+  if (holder !== undefined && holder !== data.code) throw new AppError('catalogue.loincUsed', { loinc: data.loinc!, code: holder }, [fieldError('catalogue.loincUsed', { loinc: data.loinc!, code: holder }, 'loinc')]);
 }
 
 /** One analyte of a form or API call, validated, or a 422 naming the fields. */
@@ -56,6 +67,7 @@ export async function importCatalogue(db: DB, actor: Actor, rows: unknown[], rea
   let updated = 0;
   await withTx(db, async (tx) => {
     for (const a of valid) {
+      await assertLoincFree(tx, a);
       const existing = await findAnalyteByCode(tx, a.code);
       if (existing) {
         await snapshotEntity(tx, 'analyte', existing.id, existing, actor.userId, reason, now);
@@ -95,6 +107,7 @@ export async function createAnalyte(db: DB, actor: Actor, input: unknown, now = 
   const data = validAnalyte(input);
   return await withTx(db, async (tx) => {
     if (await findAnalyteByCode(tx, data.code)) throw new AppError('catalogue.codeUsed', { code: data.code });
+    await assertLoincFree(tx, data);
     const row = (await tx.insert(analytes).values({ ...data, createdAt: now, updatedAt: now }).returning())[0];
     await insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.create', entityType: 'analyte', entityId: row.id, details: { code: row.code, kind: row.kind }, at: now });
     return row;
@@ -113,6 +126,7 @@ export async function updateAnalyte(db: DB, actor: Actor, id: number, input: unk
     // the code is the item's name outside this row: policies' item lists and recognition windows,
     // hospitals' mappings and checks, and the shipped catalogue (a renamed K would come back empty)
     if (data.code !== existing.code) throw new AppError('catalogue.codeFixed', { code: existing.code }, [fieldError('catalogue.codeFixed', { code: existing.code }, 'code')]);
+    await assertLoincFree(tx, data);
     await snapshotEntity(tx, 'analyte', id, existing, actor.userId, reason, now);
     await tx.update(analytes).set({ ...data, updatedAt: now }).where(eq(analytes.id, id));
     await insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.update', entityType: 'analyte', entityId: id, details: { reason, ...fieldChanges(existing, data) }, at: now });

@@ -99,6 +99,21 @@ export const analyteInput = z
     path: ['categories'],
   })
   .refine((a) => a.kind === 'quantitative' || (a.categories ?? []).length >= 2, { ...because('analyte.categoriesNeeded'), path: ['categories'] })
+  // a reading is matched to the first category naming it (code or alias, any case): a name given to
+  // two categories would read a positive control as negative without a word
+  .superRefine((a, ctx) => {
+    const owner = new Map<string, string>();
+    for (const c of a.kind === 'quantitative' ? [] : (a.categories ?? [])) {
+      for (const name of new Set([c.code, ...(c.aliases ?? [])].map((s) => s.toLowerCase()))) {
+        const first = owner.get(name);
+        if (first !== undefined && first !== c.code) {
+          ctx.addIssue({ code: 'custom', path: ['categories'], ...because('analyte.categoryNameTwice', { name, first, second: c.code }) });
+          return;
+        }
+        owner.set(name, c.code);
+      }
+    }
+  })
   // a categorical item is graded by agreement (its teaSource says how), not by an allowable error
   .refine((a) => a.kind !== 'quantitative' || a.teaPercent != null || a.teaAbsolute != null, {
     ...because('analyte.teaNeedsLimit'),

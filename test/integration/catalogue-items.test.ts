@@ -124,6 +124,9 @@ describe('the admin creates and edits items of every kind', () => {
     ['a quantitative item with categories', { kind: 'quantitative', unit: 'g/L', teaPercent: 10, categories: 'a\nb' }, 'categories'],
     ['a quantitative item without a unit', { kind: 'quantitative', teaPercent: 10 }, 'unit'],
     ['an unknown kind', { kind: 'semi', categories: 'a\nb' }, 'kind'],
+    // a reading is matched to the first category naming it: "pos" would read a positive control as negative
+    ['a name (code or alias) given to two categories', { kind: 'qualitative', categories: 'negative | 阴性 | Negative | neg, pos\npositive | 阳性 | Positive | pos, +' }, 'categories'],
+    ['an alias that is another category\'s code', { kind: 'qualitative', categories: 'negative | 阴性 | Negative | Positive\npositive | 阳性 | Positive | +' }, 'categories'],
   ])('refuses %s (422 naming the field)', async (_what, over, field) => {
     try {
       await createAnalyte(t.db, t.admin, { ...base, code: 'TEST_BAD', unit: '', ...over });
@@ -134,6 +137,18 @@ describe('the admin creates and edits items of every kind', () => {
       expect((e as AppError).errors.map((x) => x.field)).toContain(field);
     }
     expect(await findAnalyteByCode(t.db, 'TEST_BAD')).toBeUndefined();
+  });
+
+  it("refuses a LOINC code that is another item's (409): loinc:<code> names one item in verify and FHIR", async () => {
+    const k = (await findAnalyteByCode(t.db, 'K'))!;
+    expect(k.loinc).toBeTruthy();
+    const cl = (await findAnalyteByCode(t.db, 'CL'))!;
+    const { id: _id, createdAt: _c, updatedAt: _u, active: _a, ...rest } = cl;
+    await expect(updateAnalyte(t.db, t.admin, cl.id, { ...rest, loinc: k.loinc }, 'wrong code')).rejects.toMatchObject({ status: 409, reason: 'catalogue.loincUsed', errors: [{ field: 'loinc' }] });
+    await expect(createAnalyte(t.db, t.admin, { ...base, code: 'TEST_LOINC', kind: 'qualitative', categories: 'n\np', loinc: k.loinc })).rejects.toMatchObject({ reason: 'catalogue.loincUsed' });
+    expect((await findAnalyteByCode(t.db, 'CL'))!.loinc).toBe(cl.loinc);
+    // its own LOINC again is no conflict
+    await updateAnalyte(t.db, t.admin, k.id, { ...(({ id: _i, createdAt: _x, updatedAt: _y, active: _z, ...r }) => r)(k) }, 'unchanged LOINC');
   });
 
   it('refuses a code in use (409) and a non-admin (403)', async () => {
