@@ -14,6 +14,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: '/admin', label: 'adminHome', permission: 'region.manage', roles: ['admin'] },
   { href: '/admin/regions', label: 'regions', permission: 'region.manage', roles: ['admin'] },
   { href: '/admin/regulators', label: 'regulators', permission: 'regulator.manage', roles: ['admin'] },
+  { href: '/admin/accounts', label: 'accounts', permission: 'regulator.manage', roles: ['admin'] },
   { href: '/admin/analytes', label: 'analytes', permission: 'analyte.manage', roles: ['admin'] },
   { href: '/admin/calendar', label: 'calendar', permission: 'calendar.manage', roles: ['admin'] },
   { href: '/regulator', label: 'regulatorHome', permission: 'overview.read', roles: ['regulator'] },

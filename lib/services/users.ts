@@ -17,7 +17,7 @@ import { hashPasswordAsync, verifyPassword } from '@/lib/auth/passwords';
 import { beginAttempt, failAttempt, succeedAttempt, throttleKeys } from '@/lib/auth/throttle';
 import { passwordChangeInput } from '@/lib/validation/auth';
 import { AppError, fieldError } from '@/lib/errors';
-import { newAccountInput, userActiveInput, userIdInput, userInput, userUpdateInput } from '@/lib/validation/admin';
+import { centralAccountInput, newAccountInput, userActiveInput, userIdInput, userInput, userUpdateInput } from '@/lib/validation/admin';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { withTx } from '@/db/tx';
 import { first } from '@/db/dialect';
@@ -105,6 +105,19 @@ export async function createRegulator(db: DB, actor: Actor, input: unknown) {
   if (!parsed.success) throw AppError.invalid('Invalid account', zodFieldErrors(parsed.error));
   const temporaryPassword = generateTemporaryPassword();
   const user = await createUser(db, actor, { ...parsed.data, role: 'regulator', password: temporaryPassword }, { temporaryPassword: true });
+  return { user, temporaryPassword };
+}
+
+/** A hospital's (or a regional platform's) account, or a further administrator (admin only), with a
+ * generated temporary password. Neither is bound to a lab or a region: a hospital checks every lab,
+ * an administrator runs the whole installation. */
+export async function createCentralAccount(db: DB, actor: Actor, input: unknown) {
+  if (!can(actor, 'regulator.manage')) throw new AppError('account.adminOnlyKind');
+  const parsed = centralAccountInput.safeParse(input);
+  if (!parsed.success) throw AppError.invalid('Invalid account', zodFieldErrors(parsed.error));
+  const { email, name, role } = parsed.data;
+  const temporaryPassword = generateTemporaryPassword();
+  const user = await createUser(db, actor, { email, name, role, password: temporaryPassword }, { temporaryPassword: true });
   return { user, temporaryPassword };
 }
 

@@ -121,6 +121,15 @@ export const newAccountInput = z.object({
   regionCode: z.preprocess((v) => (v === '' ? null : v), z.string().trim().nullable().optional()),
 });
 
+/** The accounts an administrator creates without a lab or a region. */
+export const CENTRAL_ROLES = ['hospital', 'admin'] as const;
+
+export const centralAccountInput = z.object({
+  email: z.string().trim().toLowerCase().pipe(z.email()),
+  name: safeText(100).pipe(z.string().min(1)),
+  role: z.enum(CENTRAL_ROLES),
+});
+
 export const apiTokenInput = z.object({
   name: safeText(80).pipe(z.string().min(1, 'Give the token a name')),
   scopes: tokenScopesField,

@@ -1,5 +1,6 @@
-// Administration journeys in the browser: the admin creates a city; another role is refused; a lab
-// manager creates an API token that authenticates GET /api/v1/me until it is revoked.
+// Administration journeys in the browser: the admin creates a city and opens a hospital account;
+// another role is refused; a lab manager creates an API token that authenticates GET /api/v1/me
+// until it is revoked.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
 import { openBrowser, signIn } from './browser';
@@ -57,6 +58,61 @@ describe('administration', () => {
     await page.reload();
     await expect(page.getByTestId('lab-status').locator('button[type=submit]').textContent()).resolves.not.toMatch(/reactivate/i);
     await page.close();
+  });
+
+  it('the admin opens a hospital account; its holder signs in, changes the temporary password and lands on the hospital workspace; deactivated, it signs in no more', async () => {
+    await context.clearCookies();
+    const page = await context.newPage();
+    await signIn(page, baseUrl, 'admin@demo.labqc');
+    await page.goto(`${baseUrl}/admin`);
+    await page.getByRole('link', { name: 'Hospitals and administrators' }).first().click();
+    await page.waitForURL((u) => u.pathname === '/admin/accounts');
+    const form = page.getByTestId('account-create');
+    await expect(form.locator('#f-role').inputValue()).resolves.toBe('hospital');
+    await form.locator('#f-email').fill('his@e2e-hospital.labqc');
+    await form.locator('#f-name').fill('E2E 医院检验科');
+    await form.locator('button[type=submit]').click();
+    const temporaryPassword = (await form.getByTestId('secret-value').textContent())!.trim();
+    expect(temporaryPassword).toHaveLength(14);
+    await page.reload();
+    const link = page.getByTestId('account-list').getByRole('link', { name: 'E2E 医院检验科' });
+    await link.click();
+    await page.waitForURL((u) => /^\/admin\/accounts\/\d+$/.test(u.pathname));
+    const accountUrl = page.url();
+    await expect(page.getByTestId('hospital-setup').textContent()).resolves.toContain('Live API tokens');
+
+    await context.clearCookies();
+    const holder = await context.newPage();
+    await signIn(holder, baseUrl, 'his@e2e-hospital.labqc', temporaryPassword);
+    expect(new URL(holder.url()).pathname).toBe('/account/password');
+    const change = holder.getByTestId('change-password');
+    await change.locator('#f-currentPassword').fill(temporaryPassword);
+    await change.locator('#f-newPassword').fill('hospital own passphrase');
+    await change.locator('#f-confirmPassword').fill('hospital own passphrase');
+    await Promise.all([holder.waitForURL((u) => u.pathname === '/hospital'), change.locator('button[type=submit]').click()]);
+    await holder.getByTestId('landing-hospital').waitFor();
+    await holder.close();
+
+    await context.clearCookies();
+    await signIn(page, baseUrl, 'admin@demo.labqc');
+    await page.goto(accountUrl);
+    const status = page.getByTestId('account-status');
+    await status.locator('input[name="reason"]').fill('the hospital left the platform');
+    await status.locator('button[type=submit]').click();
+    await status.getByRole('status').waitFor();
+    await page.reload();
+    await expect(page.getByTestId('account-status').locator('button[type=submit]').textContent()).resolves.toMatch(/Reactivate/);
+    await page.close();
+
+    await context.clearCookies();
+    const again = await context.newPage();
+    await again.goto(`${baseUrl}/login`);
+    await again.fill('#email', 'his@e2e-hospital.labqc');
+    await again.fill('#password', 'hospital own passphrase');
+    await again.click('#sign-in button[type=submit]');
+    await again.locator('#sign-in [role=alert]').waitFor();
+    expect(new URL(again.url()).pathname).toBe('/login');
+    await again.close();
   });
 
   it('regulator.zj cannot open /admin (403)', async () => {

@@ -4,9 +4,13 @@ import { findPasswordRow } from '@/db/queries/users';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededTestDb, type TestDb } from '../support/db';
 import { scopeOf, type Actor } from '@/lib/auth/core';
-import { actorForUserId, signInWithPassword } from '@/lib/auth/resolve';
+import { actorForApiToken, actorForUserId, signInWithPassword } from '@/lib/auth/resolve';
 import { findActorRowByEmail } from '@/db/queries/actors';
-import { createLabManager, createRegulator, resetPassword, setUserActive, updateUser } from '@/lib/services/users';
+import { createCentralAccount, createLabManager, createRegulator, resetPassword, setUserActive, updateUser } from '@/lib/services/users';
+import { accountsPageInScope, hospitalSetupOf } from '@/lib/services/read/accounts';
+import { createHospitalToken } from '@/lib/services/hospital/tokens';
+import { addWatch } from '@/lib/services/hospital/watches';
+
 import { commitRegistryImport, previewRegistryImport, registryTemplateCsv } from '@/lib/services/registry';
 import { findLabByCode } from '@/db/queries/labs';
 import { listUsers } from '@/db/queries/users';
@@ -28,6 +32,15 @@ async function codeOf(fn: () => unknown): Promise<string> {
   }
   return 'ok';
 }
+async function reasonOf(fn: () => unknown): Promise<string> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof AppError) return e.reason;
+    throw e;
+  }
+  return 'ok';
+}
 async function errorsOf(fn: () => unknown): Promise<FieldError[]> {
   try {
     await fn();
@@ -43,6 +56,65 @@ beforeAll(async () => {
   hospital = (await actorForUserId(t.db, await idOf('hospital@demo.labqc')))!;
 });
 afterAll(() => t.close());
+
+describe('hospital and administrator accounts (admin)', () => {
+  const page = (actor: Actor, role: 'hospital' | 'admin', q = '') => accountsPageInScope(t.db, actor, role, { page: 1, size: 50, sort: 'name', dir: 'asc', q });
+  const countUsers = async () => (await t.db.$count((await import('@/db/schema')).users));
+
+  it('the admin opens a hospital account: a temporary password that signs in as the hospital role, to be changed first', async () => {
+    const { user, temporaryPassword } = await createCentralAccount(t.db, t.admin, { role: 'hospital', email: ' His@Hospital-A.test.cn ', name: '甲医院检验科' });
+    expect(user).toMatchObject({ email: 'his@hospital-a.test.cn', role: 'hospital' });
+    expect(temporaryPassword).toHaveLength(14);
+    const signedIn = await signInWithPassword(t.db, 'his@hospital-a.test.cn', temporaryPassword);
+    expect(signedIn).toMatchObject({ role: 'hospital', labId: null, regionId: null });
+    expect(signedIn!.mustChangePassword).toBe(true);
+    const audit = (await listAudit(t.db, { action: 'user.create' })).find((a) => a.entityId === String(user.id));
+    expect(audit?.details).toMatchObject({ role: 'hospital', temporaryPassword: true });
+    // listed on the admin's page of hospital accounts (paged, searched in SQL), not among administrators
+    expect((await page(t.admin, 'hospital', 'hospital-a')).rows.map((r) => r.email)).toEqual(['his@hospital-a.test.cn']);
+    expect((await page(t.admin, 'admin', 'hospital-a')).total).toBe(0);
+  });
+
+  it('a further administrator can manage accounts in turn', async () => {
+    const { user } = await createCentralAccount(t.db, t.admin, { role: 'admin', email: 'second.admin@test.cn', name: '第二管理员' });
+    const second = (await actorForUserId(t.db, user.id))!;
+    expect(second.role).toBe('admin');
+    const { user: made } = await createCentralAccount(t.db, second, { role: 'hospital', email: 'his@hospital-b.test.cn', name: '乙医院' });
+    expect(made.role).toBe('hospital');
+    expect((await page(t.admin, 'admin')).rows.map((r) => r.email)).toContain('second.admin@test.cn');
+  });
+
+  it('only an administrator opens them, only of these two kinds, one account per email; a refusal writes nothing', async () => {
+    const before = await countUsers();
+    expect(await reasonOf(() => createCentralAccount(t.db, t.regulators.gd, { role: 'hospital', email: 'x1@test.cn', name: 'X' }))).toBe('account.adminOnlyKind');
+    expect(await reasonOf(() => createCentralAccount(t.db, hospital, { role: 'hospital', email: 'x2@test.cn', name: 'X' }))).toBe('account.adminOnlyKind');
+    expect(await reasonOf(() => createCentralAccount(t.db, t.labManagers.get('GZ-001')!, { role: 'admin', email: 'x3@test.cn', name: 'X' }))).toBe('account.adminOnlyKind');
+    for (const role of ['regulator', 'lab_manager', '', undefined]) {
+      expect((await errorsOf(() => createCentralAccount(t.db, t.admin, { role, email: 'x4@test.cn', name: 'X' }))).map((e) => e.field)).toEqual(['role']);
+    }
+    expect(await reasonOf(() => createCentralAccount(t.db, t.admin, { role: 'hospital', email: 'HIS@hospital-a.test.cn', name: 'again' }))).toBe('account.emailTaken');
+    expect((await errorsOf(() => createCentralAccount(t.db, t.admin, { role: 'hospital', email: 'not-an-email', name: '' }))).map((e) => e.field).sort()).toEqual(['email', 'name']);
+    expect(await countUsers()).toBe(before);
+    // the lists are the admin's: a regulator reads neither
+    expect(await reasonOf(() => page(t.regulators.gd, 'hospital'))).toBe('auth.forbidden');
+    expect(await reasonOf(() => page(hospital, 'admin'))).toBe('auth.forbidden');
+  });
+
+  it('the account page counts what the hospital set up; deactivation stops its tokens at once', async () => {
+    const id = await idOf('his@hospital-a.test.cn');
+    const h = (await actorForUserId(t.db, id))!;
+    expect(await hospitalSetupOf(t.db, t.admin, id)).toEqual({ liveTokens: 0, watches: 0, activeEndpoints: 0 });
+    const { token } = await createHospitalToken(t.db, h, { name: 'HIS', expiresInDays: '' });
+    await addWatch(t.db, h, { lab: 'GZ-001' });
+    expect(await hospitalSetupOf(t.db, t.admin, id)).toEqual({ liveTokens: 1, watches: 1, activeEndpoints: 0 });
+    expect(await reasonOf(() => hospitalSetupOf(t.db, t.regulators.gd, id))).toBe('auth.forbidden');
+    expect(await actorForApiToken(t.db, token)).toBeTruthy();
+    await setUserActive(t.db, t.admin, { id, active: false, reason: 'contract ended' });
+    expect(await actorForApiToken(t.db, token)).toBeFalsy();
+    expect(await hospitalSetupOf(t.db, t.admin, id)).toMatchObject({ liveTokens: 0 });
+    expect(await signInWithPassword(t.db, 'his@hospital-a.test.cn', 'whatever-long')).toBeFalsy();
+  });
+});
 
 describe('regulator accounts (admin)', () => {
   it('the admin creates a regulator bound to a region; the temporary password signs in', async () => {

@@ -388,6 +388,12 @@ describe('pages answer odd search params as pages: never a 500, never a hang', (
     ['admin@demo.labqc', '/admin/analytes?page=1e400', 200],
     ['regulator.gd@demo.labqc', '/regulator/eqa?page=99999999999999999999999', 200],
     ['regulator.gd@demo.labqc', '/regulator/labs?page=-5&size=1e400', 200],
+    // hospital and administrator accounts: the admin's pages only; a role not theirs is a filter's default
+    ['admin@demo.labqc', '/admin/accounts?role=regulator&role=admin', 200],
+    ['admin@demo.labqc', '/admin/accounts/0x1a', 404],
+    ['admin@demo.labqc', '/admin/accounts/99999999999', 404],
+    ['regulator.gd@demo.labqc', '/admin/accounts', 403],
+    ['hospital@demo.labqc', '/admin/accounts?role=admin', 403],
   ])('%s %s → %i', async (email, target, status) => {
     expect(await page(email, target)).toBe(status);
   });
@@ -396,7 +402,7 @@ describe('pages answer odd search params as pages: never a 500, never a hang', (
 describe('every page answers each demo role below 500', () => {
   // a page that faults for one backend's row shapes only shows in a browser; this opens them all
   const pages: Record<string, string[]> = {
-    'admin@demo.labqc': ['/admin', '/admin/analytes', '/admin/analytes/K', '/admin/calendar', '/admin/regions', '/admin/regions/440000', '/admin/regulators', '/audit'],
+    'admin@demo.labqc': ['/admin', '/admin/analytes', '/admin/analytes/K', '/admin/calendar', '/admin/regions', '/admin/regions/440000', '/admin/regulators', '/admin/accounts', '/admin/accounts?role=admin', '/audit'],
     'hospital@demo.labqc': ['/hospital', '/hospital/mapping', '/hospital/tokens', '/hospital/webhooks', '/verify', '/verify/labs/GZ-001', '/certificates/GZ-001'],
     'lab1@demo.labqc': ['/lab', '/lab/eligibility', '/lab/eqa', '/lab/iqc', '/lab/iqc/chart', '/lab/iqc/corrective-actions', '/lab/iqc/enter', '/lab/iqc/import', '/lab/iqc/summary', '/lab/iqc/targets', '/lab/tokens', '/account/password'],
     'regulator.gd@demo.labqc': ['/regulator', '/regulator/calendar', '/regulator/eqa', '/regulator/import', '/regulator/labs', '/regulator/labs/GZ-001', '/regulator/labs/GZ-001/edit', '/regulator/labs/GZ-001/iqc', '/regulator/labs/GZ-001/iqc/chart', '/regulator/labs/GZ-001/iqc/corrective-actions', '/regulator/labs/GZ-001/iqc/summary', '/regulator/labs/new', '/regulator/overview', '/regulator/platform/mapping', '/regulator/platform/tokens', '/regulator/policy', '/regulator/recognition', '/regulator/users', '/audit'],

@@ -4,6 +4,7 @@ import type { Conn } from '@/db/client';
 import { listEntityVersionsWithAuthor } from '@/db/queries/admin-history';
 import { findUserScope, listUsers, type UserListFilter } from '@/db/queries/users';
 import { listTokensOfLab } from '@/db/queries/tokens';
+import { listEndpoints, listTokensOfOwner, listWatches } from '@/db/queries/hospital';
 import { pageUsers, USER_SORTS, type UserSort } from '@/db/queries/lists';
 import type { PageRequest } from '@/db/queries/paging';
 import type { Role } from '@/db/enums';
@@ -53,4 +54,17 @@ export async function ownLabTokens(db: Conn, actor: Actor) {
   const scope = scopeOf(actor);
   if (scope.kind !== 'lab' || !can(actor, 'apiToken.manage', { labId: scope.labId })) return [];
   return await listTokensOfLab(db, scope.labId);
+}
+
+/** What a hospital account has set up (for the administrator's page of that account): its live
+ * verification tokens, its watches and its active webhook endpoints. Administrators only. */
+export async function hospitalSetupOf(db: Conn, actor: Actor, userId: number) {
+  if (!can(actor, 'regulator.manage')) throw new AppError('auth.forbidden');
+  const now = Date.now();
+  const [tokens, watches, endpoints] = await Promise.all([listTokensOfOwner(db, userId), listWatches(db, userId), listEndpoints(db, userId)]);
+  return {
+    liveTokens: tokens.filter((k) => !k.revokedAt && (k.expiresAt === null || k.expiresAt > now)).length,
+    watches: watches.length,
+    activeEndpoints: endpoints.filter((e) => e.active).length,
+  };
 }

@@ -4,7 +4,7 @@
 import { revalidatePath } from 'next/cache';
 import { getDb } from '@/db/client';
 import { runAction, formObject, type ActionState } from '@/lib/actions';
-import { createLabManager, createRegulator, resetPassword, setUserActive, updateUser } from '@/lib/services/users';
+import { createCentralAccount, createLabManager, createRegulator, resetPassword, setUserActive, updateUser } from '@/lib/services/users';
 
 export async function createLabManagerAction(_prev: ActionState, form: FormData): Promise<ActionState> {
   const r = await runAction(async (actor) => ({ secret: (await createLabManager(getDb(), actor, formObject(form))).temporaryPassword }));
@@ -15,6 +15,12 @@ export async function createLabManagerAction(_prev: ActionState, form: FormData)
 export async function createRegulatorAction(_prev: ActionState, form: FormData): Promise<ActionState> {
   const r = await runAction(async (actor) => ({ secret: (await createRegulator(getDb(), actor, formObject(form))).temporaryPassword }));
   if (r.ok) revalidatePath('/admin/regulators');
+  return r;
+}
+
+export async function createCentralAccountAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const r = await runAction(async (actor) => ({ secret: (await createCentralAccount(getDb(), actor, formObject(form))).temporaryPassword }));
+  if (r.ok) revalidatePath('/admin/accounts');
   return r;
 }
 
