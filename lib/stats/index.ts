@@ -88,6 +88,8 @@ export {
   MIN_BASELINE_POINTS,
   MIN_SD_PER_MEAN,
   minTargetSd,
+  iqcBiasPercent,
+  type ResultAgainstTarget,
   controlZ,
   type Targets,
   type CumulativeState,

@@ -228,3 +228,34 @@ export class CumulativeStats {
 export function cumulativeStats(state?: CumulativeState): CumulativeStats {
   return new CumulativeStats(state);
 }
+
+/** A control result with the target mean in force when it was measured. */
+export interface ResultAgainstTarget {
+  value: number;
+  targetMean: number;
+}
+
+/**
+ * IQC bias % of a period: the mean of each result's relative deviation from the target in force for
+ * it, 100·(x − target)/target. With one target for the whole period this is exactly
+ * 100·(x̄ − target)/target (CLSI C24's bias against the assigned mean); when the target changes
+ * mid-period (a new version, a new lot's value), each result is compared with its own target, never
+ * with the period's last one. Results with a zero target have no relative deviation and are left out.
+ *
+ * Returns null when no result has a target. Throws a RangeError for a non-finite value or target.
+ *
+ * @example iqcBiasPercent([{ value: 4.2, targetMean: 4 }, { value: 4.4, targetMean: 4 }]) // => 7.5
+ * @example iqcBiasPercent([{ value: 4.4, targetMean: 4 }, { value: 4.6, targetMean: 5 }]) // => 1 (10 and −8)
+ */
+export function iqcBiasPercent(results: readonly ResultAgainstTarget[]): number | null {
+  let n = 0;
+  let sum = 0;
+  for (const r of results) {
+    assertFinite('value', r.value);
+    assertFinite('targetMean', r.targetMean);
+    if (r.targetMean === 0) continue;
+    sum += ((r.value - r.targetMean) / r.targetMean) * 100;
+    n++;
+  }
+  return n === 0 ? null : sum / n;
+}

@@ -397,6 +397,23 @@ describe('dashboard, chart and summary', () => {
     expect(point).toMatchObject({ status: 'rejected', actionStatus: 'open' });
   });
 
+  it('a month with a new target version mid-way: the bias compares each result with the target in force for it, not the month\'s last', async () => {
+    const china = (day: string) => `${day}T08:00:00+08:00`;
+    await setManufacturerTarget(t.db, lab1, { analyte: 'GLU', level: '1', lot: 'GV', instrument: 'TARGETS', mean: 4, sd: 0.5, effectiveFrom: china('2026-11-01') }, NOW);
+    await setManufacturerTarget(t.db, lab1, { analyte: 'GLU', level: '1', lot: 'GV', instrument: 'TARGETS', mean: 5, sd: 0.5, effectiveFrom: china('2026-11-10') }, NOW);
+    const days = [['2026-11-03', 4.2], ['2026-11-04', 4.4], ['2026-11-12', 4.6], ['2026-11-13', 4.8]] as const;
+    await ingestResults(t.db, lab1, { results: days.map(([d, value]) => ({ analyte: 'GLU', level: '1', lot: 'GV', instrument: 'TARGETS', value, measuredAt: china(d) })) }, { source: 'manual', now: NOW });
+    const row = (await monthlySummary(t.db, lab1, { month: '2026-11' }, NOW)).rows.find((r) => r.lot === 'GV')!;
+    // +5 %, +10 % against 4; −8 %, −4 % against 5 (hand): +0.75 %, where the last target alone says −10 %
+    expect(row).toMatchObject({ n: 4, targetMean: 5, targetMeans: 2 });
+    expect(row.mean).toBeCloseTo(4.5, 12);
+    expect(row.biasPercent).toBeCloseTo(0.75, 10);
+    const csv = (await monthlySummaryCsv(t.db, lab1, { month: '2026-11' }, NOW)).csv.split('\r\n');
+    const header = csv[0].split(',');
+    const line = csv.find((l) => l.includes(',GV,'))!.split(',');
+    expect(line[header.indexOf('bias_percent')]).toBe('0.75');
+  });
+
   it('a value of Infinity stored before the ingest refused them is counted but not described (the page answered 500)', async () => {
     const rows = [5.1, 5.3, 5.2].map((value, i) => ({ analyte: 'GLU', level: '1', lot: 'G-INF', value, measuredAt: iso(8 - i) }));
     await ingestResults(t.db, lab1, { results: rows }, { source: 'manual', now: NOW });

@@ -40,7 +40,16 @@ export async function SummaryView({ data, exportHref }: { data: Awaited<ReturnTy
     { key: 'mean', header: t('mean'), cell: (r) => fmt(r.mean, 3) },
     { key: 'sd', header: t('sd'), cell: (r) => fmt(r.sd, 3) },
     { key: 'cv', header: t('cv'), cell: (r) => <span className={red(r.cvOk === false)}>{fmt(r.cv, 2)}</span> },
-    { key: 'target', header: t('targetMean'), cell: (r) => fmt(r.targetMean, 3) },
+    {
+      key: 'target',
+      header: t('targetMean'),
+      cell: (r) => (
+        <>
+          {fmt(r.targetMean, 3)}
+          {r.targetMeans > 1 && <span className="block text-xs text-slate-500">{t('targetsInMonth', { count: r.targetMeans })}</span>}
+        </>
+      ),
+    },
     { key: 'bias', header: t('bias'), cell: (r) => fmt(r.biasPercent, 2) },
     {
       key: 'allowable',

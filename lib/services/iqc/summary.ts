@@ -8,7 +8,7 @@ import { summaryValues, violationsOfResultsInRange } from '@/db/queries/iqc';
 import type { Actor } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
 import { toCsv } from '@/lib/csv';
-import { cvWithinAllowable, describe, sigmaMetric } from '@/lib/stats';
+import { cvWithinAllowable, describe, iqcBiasPercent, sigmaMetric, type ResultAgainstTarget } from '@/lib/stats';
 import { monthInput } from '@/lib/validation/iqc';
 import { resolveReadableLab } from './views';
 import { eqaBiasOfLab, type EqaBias } from './sigma';
@@ -30,8 +30,12 @@ export interface SummaryRow {
   mean: number | null;
   sd: number | null;
   cv: number | null;
+  /** the month's last target (of the lot's latest version in force in the month) */
   targetMean: number | null;
   targetSd: number | null;
+  /** how many different target means the month's results were judged against (more than one: the
+   * bias compares each result with its own) */
+  targetMeans: number;
   biasPercent: number | null;
   allowableCv: number | null;
   /** CV ≤ allowable CV (null when either is unknown) */
@@ -53,18 +57,23 @@ export async function monthlySummary(db: DB, actor: Actor, q: { lab?: string | n
   if (!m.success) throw new AppError('iqc.invalidMonth', {}, [fieldError('value.month', {}, 'month')]);
   const { from, to } = monthRange(month);
   const catalogue = new Map((await listAnalytes(db)).map((a) => [a.id, a]));
-  type Acc = { key: string; analyteId: number; instrument: string; level: string; lot: string; values: number[]; total: number; mean: number | null; sd: number | null; rejectedRuns: Set<number>; violations: Record<string, number> };
+  type Acc = { key: string; analyteId: number; instrument: string; level: string; lot: string; values: number[]; againstTargets: ResultAgainstTarget[]; total: number; mean: number | null; sd: number | null; rejectedRuns: Set<number>; violations: Record<string, number> };
   const groups = new Map<string, Acc>();
   const keyOfRunLevel = new Map<string, string>();
   for (const v of await summaryValues(db, scope.labId, from, to)) {
     const key = `${v.analyteId}|${v.instrument}|${v.level}|${v.lot}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { key, analyteId: v.analyteId, instrument: v.instrument, level: v.level, lot: v.lot, values: [], total: 0, mean: null, sd: null, rejectedRuns: new Set(), violations: {} }));
+    if (!g) groups.set(key, (g = { key, analyteId: v.analyteId, instrument: v.instrument, level: v.level, lot: v.lot, values: [], againstTargets: [], total: 0, mean: null, sd: null, rejectedRuns: new Set(), violations: {} }));
     g.total++;
     keyOfRunLevel.set(`${v.runId}|${v.level}`, key);
     if (v.status === 'rejected') g.rejectedRuns.add(v.runId);
     // a value of ±Infinity can only be one stored before the ingest refused them (value.notFinite): counted, not described
-    else if (!v.excluded && Number.isFinite(v.value)) g.values.push(v.value);
+    else if (!v.excluded && Number.isFinite(v.value)) {
+      g.values.push(v.value);
+      // the bias compares each result with the target in force for it (a month with a new target
+      // version mid-way compared every result with the last version: the sign could flip)
+      if (v.mean !== null) g.againstTargets.push({ value: v.value, targetMean: v.mean });
+    }
     if (v.mean !== null) {
       g.mean = v.mean;
       g.sd = v.sd;
@@ -85,7 +94,7 @@ export async function monthlySummary(db: DB, actor: Actor, q: { lab?: string | n
     const d = describe(g.values);
     const mean = finite(d.mean);
     const cv = finite(d.cv);
-    const bias = mean !== null && g.mean ? ((mean - g.mean) / g.mean) * 100 : null;
+    const bias = iqcBiasPercent(g.againstTargets);
     const allowableCv = a.allowableCvPercent ?? null;
     // sigma with the EQA bias (DOMAIN.md §4), never the bias against the lab's own target mean
     const eqaBias = biasAt(g.analyteId, to);
@@ -106,6 +115,7 @@ export async function monthlySummary(db: DB, actor: Actor, q: { lab?: string | n
       cv,
       targetMean: g.mean,
       targetSd: g.sd,
+      targetMeans: new Set(g.againstTargets.map((r) => r.targetMean)).size,
       biasPercent: bias,
       allowableCv,
       cvOk: cvWithinAllowable(cv, allowableCv),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { controlZ, CumulativeStats, cumulativeStats, describe as describeSample, MIN_BASELINE_POINTS, minTargetSd, NEW_LOT_DAYS, newLotTargets, targetsFromBaseline } from '../../../lib/stats';
+import { controlZ, iqcBiasPercent, CumulativeStats, cumulativeStats, describe as describeSample, MIN_BASELINE_POINTS, minTargetSd, NEW_LOT_DAYS, newLotTargets, targetsFromBaseline } from '../../../lib/stats';
 
 /** 20 cholesterol control results around 200: deviations sum to 0 and their squares to 192 (hand). */
 const BASELINE = [198, 202, 200, 196, 204, 199, 201, 203, 197, 200, 206, 194, 200, 202, 198, 205, 195, 200, 201, 199];
@@ -173,4 +173,47 @@ describe('newLotTargets — new lot of a known material: mean of its first 10 da
   });
 
   it('the window is 10 days', () => expect(NEW_LOT_DAYS).toBe(10));
+});
+
+describe('iqcBiasPercent: each result against the target in force for it', () => {
+  it('one target: 100·(x̄ − T)/T (hand: 4.2, 4.4 against 4 → mean 4.3, 7.5 %)', () => {
+    expect(iqcBiasPercent([{ value: 4.2, targetMean: 4 }, { value: 4.4, targetMean: 4 }])).toBeCloseTo(7.5, 12);
+  });
+
+  it('a target changed mid-month: +5, +10 against 4, −8, −4 against 5 → +0.75 % (the last target alone gave −10 %)', () => {
+    const month = [
+      { value: 4.2, targetMean: 4 },
+      { value: 4.4, targetMean: 4 },
+      { value: 4.6, targetMean: 5 },
+      { value: 4.8, targetMean: 5 },
+    ];
+    expect(iqcBiasPercent(month)).toBeCloseTo(0.75, 12);
+    const againstLast = ((4.5 - 5) / 5) * 100;
+    expect(againstLast).toBeCloseTo(-10, 12);
+  });
+
+  it('no result with a (non-zero) target: null; a zero target is left out; non-finite input refused', () => {
+    expect(iqcBiasPercent([])).toBeNull();
+    expect(iqcBiasPercent([{ value: 1, targetMean: 0 }])).toBeNull();
+    expect(iqcBiasPercent([{ value: 1, targetMean: 0 }, { value: 11, targetMean: 10 }])).toBeCloseTo(10, 12);
+    expect(() => iqcBiasPercent([{ value: NaN, targetMean: 1 }])).toThrow(RangeError);
+    expect(() => iqcBiasPercent([{ value: 1, targetMean: Infinity }])).toThrow(RangeError);
+  });
+
+  it('equals (mean − T)/T for any sample against one target, and does not depend on the order (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -1e4, max: 1e4, noNaN: true }), { minLength: 1, maxLength: 50 }),
+        fc.double({ min: 0.01, max: 1e4, noNaN: true }),
+        (values, target) => {
+          const results = values.map((value) => ({ value, targetMean: target }));
+          const m = values.reduce((a, b) => a + b, 0) / values.length;
+          const expected = ((m - target) / target) * 100;
+          const tolerance = 1e-9 * Math.max(1, Math.abs(expected), (1e4 / target) * 100);
+          expect(Math.abs(iqcBiasPercent(results)! - expected)).toBeLessThanOrEqual(tolerance);
+          expect(Math.abs(iqcBiasPercent([...results].reverse())! - iqcBiasPercent(results)!)).toBeLessThanOrEqual(tolerance);
+        },
+      ),
+    );
+  });
 });
