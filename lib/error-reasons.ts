@@ -170,6 +170,8 @@ export const REASONS = {
   'analyte.categoryCodesRepeat': 'invalid',
   'analyte.categoryNameTwice': 'invalid',
   'catalogue.loincUsed': 'conflict',
+  'catalogue.kindInUse': 'conflict',
+  'catalogue.categoriesInUse': 'conflict',
   'analyte.categoriesNeeded': 'invalid',
   'analyte.rangeNeedsLimit': 'invalid',
   'analyte.rangeOrder': 'invalid',

@@ -57,18 +57,25 @@ export function SelectField({
   options,
   defaultValue,
   required,
+  hint,
 }: {
   name: string;
   label: string;
   options: { value: string; label: string }[];
   defaultValue?: string | null;
   required?: boolean;
+  hint?: string;
 }) {
   const id = `f-${name}`;
   return (
     <div>
       <FieldLabel id={id} label={label} required={required} />
-      <Select id={id} name={name} value={defaultValue} required={required} options={options} />
+      <Select id={id} name={name} value={defaultValue} required={required} options={options} describedBy={hint ? `${id}-hint` : undefined} />
+      {hint && (
+        <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
+          {hint}
+        </p>
+      )}
     </div>
   );
 }
@@ -117,9 +124,9 @@ function FieldLabel({ id, label, required }: { id: string; label: string; requir
 
 type Options = { value: string; label: string }[];
 
-function Select({ id, name, value, required, options, all }: { id: string; name: string; value?: string | null; required?: boolean; options: Options; all?: string }) {
+function Select({ id, name, value, required, options, all, describedBy }: { id: string; name: string; value?: string | null; required?: boolean; options: Options; all?: string; describedBy?: string }) {
   return (
-    <select id={id} name={name} defaultValue={value ?? ''} required={required} className="input">
+    <select id={id} name={name} defaultValue={value ?? ''} required={required} className="input" aria-describedby={describedBy}>
       {all !== undefined && <option value="">{all}</option>}
       {options.map((o) => (
         <option key={o.value} value={o.value}>

@@ -1,6 +1,6 @@
 import { and, asc, count, eq } from 'drizzle-orm';
 import type { Conn } from '../client';
-import { analytes } from '../schema';
+import { analytes, controlLots, eqaSchemeAnalytes } from '../schema';
 import type { AnalyteCategory, AnalyteKind } from '../enums';
 import { pageOf, textFilter, type PageRequest } from './paging';
 import { first } from '@/db/dialect';
@@ -20,6 +20,16 @@ export async function findAnalyteByCode(db: Conn, code: string) {
 /** The code of the item holding a LOINC code, if any. */
 export async function analyteCodeOfLoinc(db: Conn, loinc: string): Promise<string | undefined> {
   return first(await db.select({ code: analytes.code }).from(analytes).where(eq(analytes.loinc, loinc)).limit(1))?.code;
+}
+
+/** Where stored data use an item: control lots of any lab (control_lots_analyte_idx) and EQA schemes
+ * (a few hundred rows). Each is one indexed probe, not a count. */
+export async function analyteUses(db: Conn, analyteId: number): Promise<{ iqc: boolean; eqa: boolean }> {
+  const [lot, scheme] = await Promise.all([
+    db.select({ id: controlLots.id }).from(controlLots).where(eq(controlLots.analyteId, analyteId)).limit(1),
+    db.select({ id: eqaSchemeAnalytes.schemeId }).from(eqaSchemeAnalytes).where(eq(eqaSchemeAnalytes.analyteId, analyteId)).limit(1),
+  ]);
+  return { iqc: lot.length > 0, eqa: scheme.length > 0 };
 }
 
 export async function findAnalyteById(db: Conn, id: number) {

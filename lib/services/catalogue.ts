@@ -3,7 +3,7 @@
 import { eq } from 'drizzle-orm';
 import type { DB } from '@/db/client';
 import { analytes } from '@/db/schema';
-import { analyteCodeOfLoinc, analyteIdsByCode, findAnalyteByCode } from '@/db/queries/analytes';
+import { analyteCodeOfLoinc, analyteIdsByCode, analyteUses, findAnalyteByCode } from '@/db/queries/analytes';
 import { snapshotEntity } from '@/db/queries/versions';
 import { insertAudit } from '@/db/queries/audit';
 import { fieldChanges } from './audit';
@@ -49,6 +49,32 @@ async function assertLoincFree(db: DB, data: AnalyteInput) {
   if (holder !== undefined && holder !== data.code) throw new AppError('catalogue.loincUsed', { loinc: data.loinc!, code: holder }, [fieldError('catalogue.loincUsed', { loinc: data.loinc!, code: holder }, 'loinc')]);
 }
 
+type StoredAnalyte = NonNullable<Awaited<ReturnType<typeof findAnalyteByCode>>>;
+
+/**
+ * An item that stored data use keeps its kind and its categories' codes in their order: control
+ * lots, results and EQA samples hold category codes and grades (positions), and a kind changed
+ * under them (K made qualitative) refused its LIS posts, emptied its IQC coverage and made every
+ * lab's K ineligible at the next eligibility run. Names and aliases may change; categories may be
+ * added after the last one. Refused with 409 `catalogue.kindInUse` / `catalogue.categoriesInUse`.
+ */
+async function assertUsesKept(db: DB, existing: StoredAnalyte, data: AnalyteInput, row?: number) {
+  const kindChanged = data.kind !== existing.kind;
+  const before = (existing.categories ?? []).map((c) => c.code);
+  const after = (data.categories ?? []).map((c) => c.code);
+  const categoriesKept = before.every((code, i) => after[i] === code);
+  if (!kindChanged && categoriesKept) return;
+  const uses = await analyteUses(db, existing.id);
+  if (!uses.iqc && !uses.eqa) return;
+  const usedBy = uses.iqc && uses.eqa ? 'iqc+eqa' : uses.iqc ? 'iqc' : 'eqa';
+  if (kindChanged) {
+    const params = { code: existing.code, kind: existing.kind, usedBy };
+    throw new AppError('catalogue.kindInUse', params, [fieldError('catalogue.kindInUse', params, 'kind', row)]);
+  }
+  const params = { code: existing.code, categories: before.join(', '), usedBy };
+  throw new AppError('catalogue.categoriesInUse', params, [fieldError('catalogue.categoriesInUse', params, 'categories', row)]);
+}
+
 /** One analyte of a form or API call, validated, or a 422 naming the fields. */
 function validAnalyte(input: unknown): AnalyteInput {
   const parsed = analyteInput.safeParse(input);
@@ -70,6 +96,7 @@ export async function importCatalogue(db: DB, actor: Actor, rows: unknown[], rea
       await assertLoincFree(tx, a);
       const existing = await findAnalyteByCode(tx, a.code);
       if (existing) {
+        await assertUsesKept(tx, existing, a, valid.indexOf(a) + 1);
         await snapshotEntity(tx, 'analyte', existing.id, existing, actor.userId, reason, now);
         await tx.update(analytes).set({ ...a, updatedAt: now }).where(eq(analytes.id, existing.id));
         updated++;
@@ -127,6 +154,7 @@ export async function updateAnalyte(db: DB, actor: Actor, id: number, input: unk
     // hospitals' mappings and checks, and the shipped catalogue (a renamed K would come back empty)
     if (data.code !== existing.code) throw new AppError('catalogue.codeFixed', { code: existing.code }, [fieldError('catalogue.codeFixed', { code: existing.code }, 'code')]);
     await assertLoincFree(tx, data);
+    await assertUsesKept(tx, existing, data);
     await snapshotEntity(tx, 'analyte', id, existing, actor.userId, reason, now);
     await tx.update(analytes).set({ ...data, updatedAt: now }).where(eq(analytes.id, id));
     await insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.update', entityType: 'analyte', entityId: id, details: { reason, ...fieldChanges(existing, data) }, at: now });

@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createSeededTestDb, createTestDb, useAsProcessDb } from '../support/db';
-import { analytes } from '@/db/schema';
+import { analytes, controlLots } from '@/db/schema';
+import { setManufacturerTarget } from '@/lib/services/iqc/targets';
+import { findLabByCode } from '@/db/queries/labs';
 import { publicApi, SHORT_CACHE } from '@/lib/public-api';
 import { publicApiRoute } from '@/lib/http';
 import { addMissingCatalogueItems, createAnalyte, importCatalogue, updateAnalyte } from '@/lib/services/catalogue';
@@ -190,5 +192,66 @@ describe('the administrator\'s catalogue list (paged in SQL)', () => {
     for (const q of ['HBSAG', '表面抗原', 'surface antigen', '5196-1']) {
       expect((await catalogueAnalytesPage(t.db, {}, page({ q }))).rows.map((r) => r.code), q).toContain('HBSAG');
     }
+  });
+});
+
+describe('an item that stored data use keeps its kind and its category codes', () => {
+  const editable = (a: NonNullable<Awaited<ReturnType<typeof findAnalyteByCode>>>) => (({ id: _i, createdAt: _c, updatedAt: _u, active: _a, ...r }) => r)(a);
+  const versions = async (id: number) => (await listEntityVersions(t.db, 'analyte', id)).length;
+  // a valid categorical item in every other respect: only the kind change is refused
+  const categorical = (kind: string, categories: string) => ({ kind, categories, unit: '', teaPercent: null, teaAbsolute: null, teaAbsoluteAtOrBelow: null, teaForm: null, allowableCvPercent: null, allowableBiasPercent: null });
+
+  it('K with a control lot: made qualitative is refused (409 catalogue.kindInUse on kind), nothing written; its other fields still change', async () => {
+    await setManufacturerTarget(t.db, t.labManagers.get('GZ-001')!, { analyte: 'K', level: '1', lot: 'K-KIND', mean: 4, sd: 0.1, effectiveFrom: '2026-11-01T00:00:00+08:00' }, Date.UTC(2026, 10, 20));
+    const k = (await findAnalyteByCode(t.db, 'K'))!;
+    const before = await versions(k.id);
+    await expect(updateAnalyte(t.db, t.admin, k.id, { ...editable(k), ...categorical('qualitative', 'negative\npositive') }, 'make it qualitative')).rejects.toMatchObject({
+      status: 409,
+      reason: 'catalogue.kindInUse',
+      errors: [{ field: 'kind' }],
+    });
+    expect(await findAnalyteByCode(t.db, 'K')).toEqual(k);
+    expect(await versions(k.id)).toBe(before);
+    const renamed = await updateAnalyte(t.db, t.admin, k.id, { ...editable(k), nameEn: 'Potassium (serum)' }, 'clearer name');
+    expect(renamed).toMatchObject({ kind: 'quantitative', nameEn: 'Potassium (serum)' });
+  });
+
+  it('the catalogue import refuses it too, by line, and writes none of its rows', async () => {
+    const k = (await findAnalyteByCode(t.db, 'K'))!;
+    const cl = (await findAnalyteByCode(t.db, 'CL'))!;
+    await expect(importCatalogue(t.db, t.admin, [{ ...editable(cl), nameEn: 'Chloride (changed)' }, { ...editable(k), ...categorical('nominal', 'a\nb') }])).rejects.toMatchObject({
+      reason: 'catalogue.kindInUse',
+      errors: [{ field: 'kind', row: 2 }],
+    });
+    expect((await findAnalyteByCode(t.db, 'CL'))!.nameEn).toBe(cl.nameEn);
+  });
+
+  it('an ordinal item with a lot: its categories keep their codes and order; names and aliases change, a category goes after the last', async () => {
+    const u = (await findAnalyteByCode(t.db, 'U_PRO'))!;
+    const lab = (await findLabByCode(t.db, 'GZ-001'))!.lab;
+    await t.db.insert(controlLots).values({ labId: lab.id, analyteId: u.id, level: 'N', lotNumber: 'UP-1', instrument: '', expectedCategory: 'negative', expectedFrom: 0, createdAt: Date.now() });
+    const codes = u.categories!.map((c) => c.code);
+    const lines = (cats: typeof u.categories) => cats!.map((c) => [c.code, c.nameZh, c.nameEn, (c.aliases ?? []).join(', ')].join(' | ')).join('\n');
+    for (const [what, categories] of [
+      ['reordered', lines([u.categories![1], u.categories![0], ...u.categories!.slice(2)])],
+      ['one removed', lines(u.categories!.slice(0, -1))],
+      ['one inserted before the last', lines([...u.categories!.slice(0, -1), { code: '3.5+', nameZh: '3.5+', nameEn: '3.5+' }, u.categories!.at(-1)!])],
+      ['a code respelled', lines([{ ...u.categories![0], code: 'neg' }, ...u.categories!.slice(1)])],
+    ] as const) {
+      await expect(updateAnalyte(t.db, t.admin, u.id, { ...editable(u), categories }, what), what).rejects.toMatchObject({ status: 409, reason: 'catalogue.categoriesInUse', errors: [{ field: 'categories' }] });
+    }
+    expect((await findAnalyteByCode(t.db, 'U_PRO'))!.categories!.map((c) => c.code)).toEqual(codes);
+    const more = lines([{ ...u.categories![0], nameEn: 'Negative (none seen)', aliases: [...(u.categories![0].aliases ?? []), 'nil'] }, ...u.categories!.slice(1), { code: '5+', nameZh: '5+', nameEn: '5+' }]);
+    const edited = await updateAnalyte(t.db, t.admin, u.id, { ...editable(u), categories: more }, 'a grade above 4+');
+    expect(edited.categories!.map((c) => c.code)).toEqual([...codes, '5+']);
+    expect(edited.categories![0]).toMatchObject({ nameEn: 'Negative (none seen)' });
+  });
+
+  it('an item no data use may still change its kind', async () => {
+    const made = await createAnalyte(t.db, t.admin, { category: 'serology', nameZh: '测试项目', nameEn: 'Test item', teaSource: 'NCCL qualitative', code: 'TEST_KIND', kind: 'qualitative', categories: 'n\np' });
+    const a = (await findAnalyteByCode(t.db, 'TEST_KIND'))!;
+    expect(made.kind).toBe('qualitative');
+    const changed = await updateAnalyte(t.db, t.admin, a.id, { ...editable(a), kind: 'nominal', categories: 'x\ny\nz' }, 'a nominal item after all');
+    expect(changed).toMatchObject({ kind: 'nominal' });
   });
 });

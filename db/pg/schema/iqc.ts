@@ -26,6 +26,8 @@ export const controlLots = pgTable(
     primaryKey({ columns: [t.id, t.labId] }),
     uniqueIndex('control_lots_uq').on(t.labId, t.analyteId, t.level, t.lotNumber, t.instrument),
     index('control_lots_lab_analyte_idx').on(t.labId, t.analyteId),
+    // whether an item has IQC data (catalogue edits: an item in use keeps its kind and categories)
+    index('control_lots_analyte_idx').on(t.analyteId),
   ],
 );
 

@@ -1,7 +1,7 @@
 // Read models of the analyte catalogue for pages. The catalogue is national and public (everyone,
 // even without an account, reads the analytes a certificate names), so these take no scope.
 import type { Conn } from '@/db/client';
-import { analyteCountsByCategory, findAnalyteByCode, listAnalytes, pageAnalytes, ANALYTE_SORTS, type AnalyteSort } from '@/db/queries/analytes';
+import { analyteCountsByCategory, analyteUses, findAnalyteByCode, listAnalytes, pageAnalytes, ANALYTE_SORTS, type AnalyteSort } from '@/db/queries/analytes';
 import type { PageRequest } from './paging';
 import { limitRangesOf } from '@/db/queries/eqa-limits';
 
@@ -18,10 +18,13 @@ export async function catalogueAnalytesPage(db: Conn, filter: Parameters<typeof 
   return { ...(await pageAnalytes(db, filter, req)), groups: await analyteCountsByCategory(db) };
 }
 
-/** One analyte with its EQA limit ranges (the administrator's analyte page), undefined when unknown. */
+/** One analyte with its EQA limit ranges and whether stored data use it (its kind and category codes
+ * are then fixed: lib/services/catalogue.ts), for the administrator's analyte page; undefined when unknown. */
 export async function analyteWithLimits(db: Conn, code: string) {
   const analyte = await findAnalyteByCode(db, code);
-  return analyte ? { analyte, ranges: (await limitRangesOf(db, [analyte.id])).get(analyte.id) ?? [] } : undefined;
+  if (!analyte) return undefined;
+  const uses = await analyteUses(db, analyte.id);
+  return { analyte, ranges: (await limitRangesOf(db, [analyte.id])).get(analyte.id) ?? [], inUse: uses.iqc || uses.eqa };
 }
 
 /** One item of the public catalogue (`GET /api/v1/analytes`): unit for quantitative items, category

@@ -18,7 +18,7 @@ export default async function AnalytePage({ params }: { params: Promise<{ code: 
   const { code } = await params;
   const found = await analyteWithLimits(getDb(), decodeURIComponent(code));
   if (!found) notFound();
-  const { analyte: a, ranges } = found;
+  const { analyte: a, ranges, inUse } = found;
   const t = await getTranslations('admin');
   return (
     <div>
@@ -33,10 +33,10 @@ export default async function AnalytePage({ params }: { params: Promise<{ code: 
           <SelectField name="category" label={t('fields.category')} defaultValue={a.category} options={ANALYTE_CATEGORIES.map((c) => ({ value: c, label: t(`categories.${c}`) }))} />
           <Field name="nameZh" label={t('fields.nameZh')} defaultValue={a.nameZh} required />
           <Field name="nameEn" label={t('fields.nameEn')} defaultValue={a.nameEn} required />
-          <SelectField name="kind" label={t('analytes.kind')} defaultValue={a.kind} options={ANALYTE_KINDS.map((k) => ({ value: k, label: t(`analytes.kinds.${k}`) }))} />
+          <SelectField name="kind" label={t('analytes.kind')} defaultValue={a.kind} hint={inUse ? t('analytes.kindInUse') : undefined} options={ANALYTE_KINDS.map((k) => ({ value: k, label: t(`analytes.kinds.${k}`) }))} />
           <Field name="unit" label={t('fields.unit')} defaultValue={a.unit} hint={t('analytes.unitHint')} />
           <div className="md:col-span-2">
-            <Field name="categories" label={t('analytes.categories')} hint={t('analytes.categoriesHint')}>
+            <Field name="categories" label={t('analytes.categories')} hint={inUse && a.categories?.length ? `${t('analytes.categoriesHint')} ${t('analytes.categoriesInUse')}` : t('analytes.categoriesHint')}>
               <textarea id="f-categories" name="categories" rows={Math.max(3, (a.categories?.length ?? 0) + 1)} defaultValue={categoryLines(a.categories)} className="input font-mono text-sm" aria-describedby="f-categories-hint" />
             </Field>
           </div>

@@ -1,0 +1,1 @@
+CREATE INDEX "control_lots_analyte_idx" ON "control_lots" USING btree ("analyte_id");
