@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { closeDb, databasePath, getDb, openDatabase } from './client';
 import { runMigrations } from './migrate';
 import { addMissingCatalogueItems } from '@/lib/services/catalogue';
+import { suspendCertificationsOfDeactivatedLabs } from '@/lib/services/recognition/decisions';
 import { addMissingLimitRanges } from '@/lib/services/catalogue-ranges';
 import { limitRangesCsv, parseLimitRanges } from '@/lib/catalogue/limit-ranges';
 import { fullCatalogue } from '@/lib/catalogue/items';
@@ -27,7 +28,7 @@ async function main() {
     case 'migrate': {
       // DATABASE_URL=postgres://... : the PostgreSQL migrations and partitions (issue 14); otherwise SQLite
       await migrate();
-      await addMissingCatalogue();
+      await upgradeData();
       break;
     }
     case 'seed': {
@@ -42,7 +43,7 @@ async function main() {
       if (args.includes('--if-empty') && !(await isEmpty(db))) {
         log(`${where()} holds data: not seeding`);
         // an older demo database (npm run demo) still gains the catalogue items added since
-        await addMissingCatalogue();
+        await upgradeData();
         break;
       }
       const refusal = await demoSeedRefusal(db);
@@ -187,12 +188,15 @@ async function postgresPartitions(args: string[]) {
   }
 }
 
-/** The catalogue items this installation lacks; rows already there stay as they are. */
-async function addMissingCatalogue() {
+/** The data steps of an upgrade: the catalogue items this installation lacks (rows already there stay
+ * as they are), and the suspension of certifications that labs deactivated before 2026-12 kept. */
+async function upgradeData() {
   const { added } = await addMissingCatalogueItems(getDb(), fullCatalogue(qualitySpecsCsv()));
   if (added.length) log(`catalogue: added ${added.length} items (${added.slice(0, 8).join(', ')}${added.length > 8 ? ', …' : ''})`);
   const ranges = await addMissingLimitRanges(getDb(), parseLimitRanges(limitRangesCsv()));
   if (ranges.added.length) log(`catalogue: added the concentration ranges of ${ranges.added.join(', ')} (db/seed-data/limit-ranges.csv)`);
+  const suspended = await suspendCertificationsOfDeactivatedLabs(getDb());
+  if (suspended) log(`recognition: suspended ${suspended} certifications of inactive laboratories`);
 }
 
 function refuse(message: string): never {

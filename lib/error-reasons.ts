@@ -171,6 +171,7 @@ export const REASONS = {
   'analyte.categoryNameTwice': 'invalid',
   'catalogue.loincUsed': 'conflict',
   'catalogue.kindInUse': 'conflict',
+  'recognition.labInactive': 'conflict',
   'catalogue.categoriesInUse': 'conflict',
   'analyte.categoriesNeeded': 'invalid',
   'analyte.rangeNeedsLimit': 'invalid',

@@ -28,19 +28,19 @@ async function preparedRows<T>(db: DB, name: string, q: SQL): Promise<T[]> {
 }
 
 const POLICY_STAMP = sql`(SELECT coalesce(max(id), 0) FROM recognition_policies)`;
-const LAB_COLUMNS = sql.raw(`l.id, l.code, l.name, l.name_en AS "nameEn", l.level, l.address, r.code AS "regionCode", r.name AS "regionName", r.name_en AS "regionNameEn", r.path AS "regionPath"`);
+const LAB_COLUMNS = sql.raw(`l.id, l.code, l.name, l.name_en AS "nameEn", l.level, l.address, r.code AS "regionCode", r.name AS "regionName", r.name_en AS "regionNameEn", r.path AS "regionPath", l.active`);
 const statusOn = (day: string) => sql`(SELECT e.to_status FROM certification_events e
   WHERE e.certification_id = c.id AND e.effective_on <= ${day} AND e.to_status IS NOT NULL
   ORDER BY e.effective_on DESC, e.id DESC LIMIT 1)`;
 const ANALYTE = sql.raw(`id, code, name_en AS "nameEn", name_zh AS "nameZh"`);
 
 export const labByCode = (db: DB, code: string) =>
-  rawGet<PublicLab>(db, sql`SELECT ${LAB_COLUMNS} FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ${code} AND l.active`);
+  rawGet<PublicLab>(db, sql`SELECT ${LAB_COLUMNS} FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ${code}`);
 
 export const labByCodeWithStamp = (db: DB, code: string) =>
   rawGet<PublicLab & { policyStamp: number }>(
     db,
-    sql`SELECT ${LAB_COLUMNS}, ${POLICY_STAMP} AS "policyStamp" FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ${code} AND l.active`,
+    sql`SELECT ${LAB_COLUMNS}, ${POLICY_STAMP} AS "policyStamp" FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ${code}`,
   );
 
 export const analyteByCode = (db: DB, code: string) => rawGet<PublicAnalyte>(db, sql`SELECT ${ANALYTE} FROM analytes WHERE code = ${code}`);
@@ -50,7 +50,7 @@ export const analyteByLoinc = (db: DB, loinc: string) => rawGet<PublicAnalyte>(d
 export const labKeysByCodes = (db: DB, codes: readonly string[]) =>
   rawAll<PublicLabKey>(
     db,
-    sql`SELECT l.id, l.code, r.path AS "regionPath" FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ANY(${arrayParam(sendable(codes))}::text[]) AND l.active`,
+    sql`SELECT l.id, l.code, r.path AS "regionPath" FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ANY(${arrayParam(sendable(codes))}::text[])`,
   );
 
 export const analyteIndex = (db: DB) => rawAll<{ id: number; code: string; loinc: string | null }>(db, sql`SELECT id, code, loinc FROM analytes ORDER BY id`);
@@ -96,7 +96,7 @@ export const verifyRound = async (db: DB, q: { since: { lastEvent: number; lastC
         ? sql`NULL::json AS "changedEvents", NULL::json AS "changedCerts"`
         : sql`(SELECT coalesce(json_agg(k), '[]') FROM (SELECT lab_id * 1048576 + analyte_id AS k FROM certification_events WHERE id > ${q.since.lastEvent} AND id <= ${q.since.lastEvent + ROUND_CHANGES_LIMIT}) ch) AS "changedEvents",
               (SELECT coalesce(json_agg(k), '[]') FROM (SELECT lab_id * 1048576 + analyte_id AS k FROM certifications WHERE id > ${q.since.lastCert} AND id <= ${q.since.lastCert + ROUND_CHANGES_LIMIT}) ch) AS "changedCerts"`},
-      (SELECT json_agg(json_build_array(l.id, l.code, r.path)) FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ANY(${arrayParam(sendable(q.labs))}::text[]) AND l.active) AS labs,
+      (SELECT json_agg(json_build_array(l.id, l.code, r.path)) FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = ANY(${arrayParam(sendable(q.labs))}::text[])) AS labs,
       (SELECT json_agg(json_build_array(a.id, a.code)) FROM analytes a WHERE a.code = ANY(${arrayParam(sendable(q.codes))}::text[])) AS analytes,
       (SELECT json_agg(json_build_array(x.id, x.code, x.loinc)) FROM (SELECT DISTINCT ON (a.loinc) a.id, a.code, a.loinc FROM analytes a
          WHERE a.loinc = ANY(${arrayParam(sendable(q.loincs))}::text[]) ORDER BY a.loinc, a.id) x) AS loincs`,

@@ -129,6 +129,18 @@ export async function activeUnflaggedCertifications(db: Conn, pairs: { labId: nu
     .filter((c) => want.has(`${c.labId}:${c.analyteId}`));
 }
 
+/** Active certifications of inactive labs, or of the labs given (certifications_lab_analyte_idx per
+ * lab): what a lab's deactivation suspends, and what db:migrate suspends for labs deactivated before
+ * deactivation did so. */
+export async function activeCertificationsOfInactiveLabs(db: Conn, labIds?: readonly number[]) {
+  return await db
+    .select({ id: certifications.id, labId: certifications.labId, analyteId: certifications.analyteId, status: certifications.status, certificateNo: certifications.certificateNo, regionId: laboratories.regionId })
+    .from(laboratories)
+    .innerJoin(certifications, eq(certifications.labId, laboratories.id))
+    .where(and(eq(laboratories.active, false), labIds ? inArray(laboratories.id, [...labIds]) : undefined, eq(certifications.status, 'active')))
+    .orderBy(asc(certifications.id));
+}
+
 /** Every certification of a lab (newest first), with its analyte: the regulator's and the lab's view. */
 export async function listCertificationsForLab(db: Conn, labId: number) {
   return await db

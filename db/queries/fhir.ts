@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import { sql, type SQL } from 'drizzle-orm';
 import type { DB } from '../client';
 import { dialectOf, likeCi, rawAll, rawGet } from '../dialect';
-import type { PublicLab } from './public';
+import { activeAsBoolean, type PublicLab } from './public';
 
 /** A certification of a lab as the FHIR resources show it. */
 export interface FhirCertification {
@@ -41,7 +41,7 @@ export interface FhirRegion {
  * business: it must not move the public statusDate. */
 const STATUS_CHANGE = `e.to_status IS NOT NULL AND (e.from_status IS NULL OR e.from_status <> e.to_status)`;
 
-const LAB_COLUMNS = `l.id, l.code, l.name, l.name_en AS nameEn, l.level, l.address, r.code AS regionCode, r.name AS regionName, r.name_en AS regionNameEn, r.path AS regionPath`;
+const LAB_COLUMNS = `l.id, l.code, l.name, l.name_en AS nameEn, l.level, l.address, r.code AS regionCode, r.name AS regionName, r.name_en AS regionNameEn, r.path AS regionPath, l.active`;
 
 function build(sqlite: Database.Database) {
   const latestEvent = `FROM certification_events e WHERE e.certification_id = c.id AND e.effective_on <= @day AND ${STATUS_CHANGE} ORDER BY e.effective_on DESC, e.id DESC LIMIT 1`;
@@ -50,13 +50,13 @@ function build(sqlite: Database.Database) {
     // anywhere); a LIKE pattern built by the caller with its wildcards escaped
     labs: sqlite.prepare<{ code: string | null; name: string | null; exact: string | null; limit: number; offset: number }, PublicLab>(`
       SELECT ${LAB_COLUMNS} FROM laboratories l JOIN regions r ON r.id = l.region_id
-      WHERE l.active = 1 AND (@code IS NULL OR l.code = @code)
+      WHERE (@code IS NULL AND l.active = 1 OR l.code = @code)
         AND (@name IS NULL OR l.name LIKE @name ESCAPE '\\' OR l.name_en LIKE @name ESCAPE '\\')
         AND (@exact IS NULL OR l.name = @exact OR l.name_en = @exact)
       ORDER BY l.code LIMIT @limit OFFSET @offset`),
     labsCount: sqlite.prepare<{ code: string | null; name: string | null; exact: string | null }, { n: number }>(`
       SELECT count(*) AS n FROM laboratories l
-      WHERE l.active = 1 AND (@code IS NULL OR l.code = @code)
+      WHERE (@code IS NULL AND l.active = 1 OR l.code = @code)
         AND (@name IS NULL OR l.name LIKE @name ESCAPE '\\' OR l.name_en LIKE @name ESCAPE '\\')
         AND (@exact IS NULL OR l.name = @exact OR l.name_en = @exact)`),
     certifications: sqlite.prepare<{ lab: number; day: string }, FhirCertification>(`
@@ -93,10 +93,11 @@ const pgLatestEvent = (day: string) =>
   sql`FROM certification_events e WHERE e.certification_id = c.id AND e.effective_on <= ${day} AND ${sql.raw(STATUS_CHANGE)} ORDER BY e.effective_on DESC, e.id DESC LIMIT 1`;
 
 function pgLabFilter(p: { code: string | null; name: string | null; exact: string | null }): SQL {
-  return sql`l.active ${p.code !== null ? sql`AND l.code = ${p.code}` : sql``} ${p.name !== null ? sql`AND (${likeCi(sql`l.name`, p.name)} OR ${likeCi(sql`l.name_en`, p.name)})` : sql``} ${p.exact !== null ? sql`AND (l.name = ${p.exact} OR l.name_en = ${p.exact})` : sql``}`;
+  return sql`${p.code !== null ? sql`l.code = ${p.code}` : sql`l.active`} ${p.name !== null ? sql`AND (${likeCi(sql`l.name`, p.name)} OR ${likeCi(sql`l.name_en`, p.name)})` : sql``} ${p.exact !== null ? sql`AND (l.name = ${p.exact} OR l.name_en = ${p.exact})` : sql``}`;
 }
 
-/** Active labs by code (exact) and/or name, ordered by code, one page, and how many match in all. */
+/** Labs by code (exact: an inactive one too, `active` false) and/or name (active ones only), ordered
+ * by code, one page, and how many match in all. */
 export async function fhirSearchLabs(db: DB, f: { code?: string; name?: string; nameModifier?: 'contains' | 'exact' | null; limit: number; offset: number }) {
   // :exact is equality, letter case included (a LIKE ignores case)
   const exact = f.name !== undefined && f.nameModifier === 'exact' ? f.name : null;
@@ -108,7 +109,7 @@ export async function fhirSearchLabs(db: DB, f: { code?: string; name?: string; 
     return { labs, total };
   }
   const s = statements(db);
-  return { labs: s.labs.all({ ...p, limit: f.limit, offset: f.offset }), total: s.labsCount.get(p)!.n };
+  return { labs: s.labs.all({ ...p, limit: f.limit, offset: f.offset }).map((l) => activeAsBoolean(l)!), total: s.labsCount.get(p)!.n };
 }
 
 /** Every certification of a lab, with its status on the day. */

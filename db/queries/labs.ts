@@ -11,11 +11,11 @@ import { labCodeCandidates } from './public';
 /** What can() needs to decide on a lab resource: its id and its region's path. */
 export async function findLabScope(db: Conn, labId: number) {
   const r = first(await db
-    .select({ labId: laboratories.id, regionPath: regions.path })
+    .select({ labId: laboratories.id, regionPath: regions.path, active: laboratories.active })
     .from(laboratories)
     .innerJoin(regions, eq(regions.id, laboratories.regionId))
     .where(eq(laboratories.id, labId)).limit(1));
-  return r ? { labId: r.labId, regionPath: r.regionPath } : undefined;
+  return r ? { labId: r.labId, regionPath: r.regionPath, active: r.active } : undefined;
 }
 
 export async function findLabByCode(db: Conn, code: string) {

@@ -23,6 +23,9 @@ export interface PublicLab {
   regionNameEn: string;
   /** materialised path of the lab's region (which policy, hence which recognition windows, apply) */
   regionPath: string;
+  /** false once its regulator deactivated it: its certificates still answer for the days they were
+   * in force (deactivation suspends the live ones, lib/services/labs.ts) */
+  active: boolean;
 }
 
 export interface PublicAnalyte {
@@ -68,7 +71,7 @@ export interface PublicStatusEvent {
 
 // policy versions are only ever added (a new version, never an edit): the newest id identifies the set
 const POLICY_STAMP = `(SELECT coalesce(max(id), 0) FROM recognition_policies)`;
-const LAB_COLUMNS = `l.id, l.code, l.name, l.name_en AS nameEn, l.level, l.address, r.code AS regionCode, r.name AS regionName, r.name_en AS regionNameEn, r.path AS regionPath`;
+const LAB_COLUMNS = `l.id, l.code, l.name, l.name_en AS nameEn, l.level, l.address, r.code AS regionCode, r.name AS regionName, r.name_en AS regionNameEn, r.path AS regionPath, l.active`;
 
 function build(sqlite: Database.Database) {
   // status of certification c on day :day = the status set by its latest event effective on or before
@@ -78,13 +81,13 @@ function build(sqlite: Database.Database) {
       ORDER BY e.effective_on DESC, e.id DESC LIMIT 1)`;
   return {
     labByCode: sqlite.prepare<{ code: string }, PublicLab>(`
-      SELECT ${LAB_COLUMNS} FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = @code AND l.active = 1`),
+      SELECT ${LAB_COLUMNS} FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = @code`),
     analyteByCode: sqlite.prepare<{ code: string }, PublicAnalyte>(`SELECT id, code, name_en AS nameEn, name_zh AS nameZh FROM analytes WHERE code = @code`),
     analyteByLoinc: sqlite.prepare<{ loinc: string }, PublicAnalyte>(`SELECT id, code, name_en AS nameEn, name_zh AS nameZh FROM analytes WHERE loinc = @loinc ORDER BY id LIMIT 1`),
     // bulk reads of the batch verification: one statement per kind, keys passed as a JSON array;
     // the batch needs only these three columns of a lab (no names: thousands of labs per batch)
     labKeysByCodes: sqlite.prepare<[string], PublicLabKey>(`
-      SELECT l.id, l.code, r.path AS regionPath FROM json_each(?) j CROSS JOIN laboratories l ON l.code = j.value JOIN regions r ON r.id = l.region_id WHERE l.active = 1`),
+      SELECT l.id, l.code, r.path AS regionPath FROM json_each(?) j CROSS JOIN laboratories l ON l.code = j.value JOIN regions r ON r.id = l.region_id`),
     analyteIndex: sqlite.prepare<[], { id: number; code: string; loinc: string | null }>(`SELECT id, code, loinc FROM analytes ORDER BY id`),
     // a pair travels as one integer, lab id × 2^20 + analyte id (pairKey), cheaper than JSON pairs
     pairsCertifications: sqlite.prepare<[string], PublicPairCertification>(`
@@ -104,7 +107,7 @@ function build(sqlite: Database.Database) {
     policyStamp: sqlite.prepare<[], { stamp: number }>(`SELECT ${POLICY_STAMP} AS stamp`),
     // the single check reads the lab and the policy stamp in one statement (lib/services/recognition/verification.ts)
     labByCodeWithStamp: sqlite.prepare<{ code: string }, PublicLab & { policyStamp: number }>(`
-      SELECT ${LAB_COLUMNS}, ${POLICY_STAMP} AS policyStamp FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = @code AND l.active = 1`),
+      SELECT ${LAB_COLUMNS}, ${POLICY_STAMP} AS policyStamp FROM laboratories l JOIN regions r ON r.id = l.region_id WHERE l.code = @code`),
     localCodes: sqlite.prepare<{ owner: number; codes: string }, { localCode: string; analyteId: number }>(`
       SELECT m.local_code AS localCode, m.analyte_id AS analyteId FROM json_each(@codes) j CROSS JOIN analyte_local_codes m ON m.owner_id = @owner AND m.local_code = j.value`),
     recordMiss: sqlite.prepare<{ owner: number; code: string; now: number }>(`
@@ -163,7 +166,12 @@ async function firstLabOfCandidates<T>(code: string, find: (code: string) => Pro
 }
 
 export async function publicLabByCode(db: DB, code: string): Promise<PublicLab | undefined> {
-  return await firstLabOfCandidates(code, (c) => (dialectOf(db) === 'pg' ? pgq.labByCode(db, c) : statements(db).labByCode.get({ code: c })));
+  return await firstLabOfCandidates(code, (c) => (dialectOf(db) === 'pg' ? pgq.labByCode(db, c) : activeAsBoolean(statements(db).labByCode.get({ code: c }))));
+}
+
+/** SQLite has no boolean: its 0/1 read as the other backend reads it. */
+export function activeAsBoolean<T extends { active: boolean }>(row: T | undefined): T | undefined {
+  return row && { ...row, active: Boolean(row.active) };
 }
 
 export async function publicAnalyteByCode(db: DB, code: string): Promise<PublicAnalyte | undefined> {
@@ -182,7 +190,8 @@ export async function publicAnalyteByLoinc(db: DB, loinc: string): Promise<Publi
 /** A lab as batch verification needs it: its id (the pair), code, and region path (the policy). */
 export type PublicLabKey = Pick<PublicLab, 'id' | 'code' | 'regionPath'>;
 
-/** Active labs among these codes, with only the columns of PublicLabKey (one statement for a whole batch). */
+/** The labs among these codes, inactive ones too (their certificates answer for the days they were in
+ * force), with only the columns of PublicLabKey (one statement for a whole batch). */
 export async function publicLabKeysByCodes(db: DB, codes: readonly string[]): Promise<PublicLabKey[]> {
   if (dialectOf(db) === 'pg') return codes.length ? await pgq.labKeysByCodes(db, codes) : [];
   return codes.length ? statements(db).labKeysByCodes.all(JSON.stringify(codes)) : [];
@@ -258,7 +267,7 @@ export async function publicPolicyStamp(db: DB): Promise<number> {
 
 /** publicLabByCode and publicPolicyStamp in one statement (the single check's hot path). */
 export async function publicLabByCodeWithStamp(db: DB, code: string): Promise<(PublicLab & { policyStamp: number }) | undefined> {
-  return await firstLabOfCandidates(code, (c) => (dialectOf(db) === 'pg' ? pgq.labByCodeWithStamp(db, c) : statements(db).labByCodeWithStamp.get({ code: c })));
+  return await firstLabOfCandidates(code, (c) => (dialectOf(db) === 'pg' ? pgq.labByCodeWithStamp(db, c) : activeAsBoolean(statements(db).labByCodeWithStamp.get({ code: c }))));
 }
 
 /** An account's mapped local codes among these (normalised) codes → analyte id. Always read from the

@@ -16,7 +16,7 @@ import {
 import { dialectOf, first, rawAll } from '@/db/dialect';
 import { lockAppendOrder } from '@/db/pg/audit-chain';
 
-export { findLatestCertification, findLiveCertification, findCertificationById, maxCertificateNo, insertCertification, updateCertification, insertCertificationEvent, lastEffectiveDay, listCertificationEvents, certificationsPastValidity, activeUnflaggedCertifications, listCertificationsForLab } from './certifications';
+export { findLatestCertification, findLiveCertification, findCertificationById, maxCertificateNo, insertCertification, updateCertification, insertCertificationEvent, lastEffectiveDay, listCertificationEvents, certificationsPastValidity, activeUnflaggedCertifications, activeCertificationsOfInactiveLabs, listCertificationsForLab } from './certifications';
 export { eqaScoresForLabs, eligibilityPairsForLabs, overdueRejectedRuns, type EqaScoreRow } from './recognition-evidence';
 
 // ---------------------------------------------------------------------------------------------

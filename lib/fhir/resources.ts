@@ -78,7 +78,8 @@ export function labOrganization(lab: PublicLab, certifications: readonly FhirCer
     id: labFhirId(lab.code),
     ...(inForce.length ? { extension: inForce.map(qualificationExtension) } : {}),
     identifier: [{ use: 'official', system: LAB_CODE_SYSTEM, value: lab.code }],
-    active: true,
+    // a deactivated lab is still read (its certificates answer for the days they were in force)
+    active: lab.active,
     type: orgType('prov', 'Healthcare Provider'),
     name: lab.name,
     ...(lab.nameEn ? { alias: [lab.nameEn] } : {}),

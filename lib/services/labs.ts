@@ -13,6 +13,7 @@ import { AppError, fieldError } from '@/lib/errors';
 import { labActiveInput, labInput, labUpdateInput } from '@/lib/validation/admin';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { withTx } from '@/db/tx';
+import { suspendCertificationsOfInactiveLabs } from './recognition/decisions';
 
 /** Create a laboratory in a region of the regulator's jurisdiction. */
 export async function createLab(db: DB, actor: Actor, input: unknown) {
@@ -77,7 +78,8 @@ export async function updateLab(db: DB, actor: Actor, input: unknown) {
 }
 
 /** Deactivate or reactivate a laboratory (with a reason). Its managers cannot sign in, and its API
- * tokens stop working, while it is inactive (their sessions of before end); its history stays. */
+ * tokens stop working, while it is inactive (their sessions of before end); its history stays. Its
+ * active certifications are suspended from today (events, webhooks); a reactivation reinstates none. */
 export async function setLabActive(db: DB, actor: Actor, input: unknown) {
   if (!can(actor, 'lab.manage')) throw new AppError('lab.regulatorOnly');
   const parsed = labActiveInput.safeParse(input);
@@ -91,6 +93,9 @@ export async function setLabActive(db: DB, actor: Actor, input: unknown) {
     await updateLabRow(tx, lab.id, { active }, now);
     // its managers' sessions end (a reactivation does not revive them); its tokens resume with it
     if (!active) await endSessions(tx, { labId: lab.id });
+    // its results are no longer recognised from today; its certificates keep answering for the days
+    // before (the public reads still find an inactive lab)
+    const suspended = active ? 0 : await suspendCertificationsOfInactiveLabs(tx, { actorId: actor.userId, actorEmail: actor.email, reason: `laboratory deactivated: ${reason}`, labIds: [lab.id] }, now);
     await insertAudit(tx, {
       actorId: actor.userId,
       actorEmail: actor.email,
@@ -99,9 +104,9 @@ export async function setLabActive(db: DB, actor: Actor, input: unknown) {
       entityId: lab.id,
       labId: lab.id,
       regionId: lab.regionId,
-      details: { reason },
+      details: { reason, ...(suspended ? { suspendedCertifications: suspended } : {}) },
       at: now,
     });
-    return { ...lab, active };
+    return { ...lab, active, suspendedCertifications: suspended };
   });
 }

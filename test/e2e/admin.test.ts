@@ -1,9 +1,10 @@
-// Administration journeys in the browser: the admin creates a city and opens a hospital account;
-// another role is refused; a lab manager creates an API token that authenticates GET /api/v1/me
+// Administration journeys in the browser: the admin creates a city and opens a hospital account; a
+// regulator deactivates a lab (its certificates suspended from today); another role is refused; a lab manager creates an API token that authenticates GET /api/v1/me
 // until it is revoked.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
 import { openBrowser, signIn } from './browser';
+import { addDays, dayOf } from '@/lib/calendar';
 
 const baseUrl = inject('baseUrl');
 
@@ -58,6 +59,34 @@ describe('administration', () => {
     await page.reload();
     await expect(page.getByTestId('lab-status').locator('button[type=submit]').textContent()).resolves.not.toMatch(/reactivate/i);
     await page.close();
+  });
+
+  it('a regulator deactivates a lab: its public page says so, today it is suspended, the day before still recognised', async () => {
+    const api = async (path: string) => (await (await fetch(`${baseUrl}/api/v1${path}`)).json()) as Record<string, unknown>;
+    const today = dayOf(Date.now());
+    const yesterday = addDays(today, -1);
+    const current = (await api('/labs/GZ-011/certifications')) as unknown as { analyteCode: string; validFrom: string; status: string }[];
+    const cert = current.find((c) => c.status === 'active' && c.validFrom <= yesterday)!;
+    expect(cert).toBeTruthy();
+    await context.clearCookies();
+    const page = await context.newPage();
+    await signIn(page, baseUrl, 'regulator.gd@demo.labqc');
+    await page.goto(`${baseUrl}/regulator/labs/GZ-011/edit`);
+    await expect(page.locator('section[aria-labelledby="status-title"]').textContent()).resolves.toMatch(/certifications are suspended from today/);
+    const form = page.getByTestId('lab-status');
+    await form.locator('input[name="reason"]').fill('merged into GZ-001');
+    await form.locator('button[type=submit]').click();
+    await form.getByRole('status').waitFor();
+    await page.close();
+
+    const verify = (date: string) => api(`/verify?lab=GZ-011&analyte=${encodeURIComponent(cert.analyteCode)}&date=${date}`);
+    await expect(verify(today)).resolves.toMatchObject({ recognized: false, reason: 'suspended' });
+    await expect(verify(yesterday)).resolves.toMatchObject({ recognized: true });
+    await context.clearCookies();
+    const visitor = await context.newPage();
+    await visitor.goto(`${baseUrl}/verify/labs/GZ-011`);
+    await expect(visitor.getByTestId('lab-inactive').textContent()).resolves.toMatch(/no longer active/);
+    await visitor.close();
   });
 
   it('the admin opens a hospital account; its holder signs in, changes the temporary password and lands on the hospital workspace; deactivated, it signs in no more', async () => {

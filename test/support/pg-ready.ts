@@ -37,6 +37,7 @@ export const PG_READY: string[] = [
   'test/integration/security-auth.test.ts',
   'test/integration/recognition-api.test.ts',
   'test/integration/hospital-workspace.test.ts',
+  'test/integration/lab-deactivation.test.ts',
   'test/integration/iqc-ingest.test.ts', 'test/integration/iqc-parents.test.ts',
   'test/integration/iqc-api.test.ts',
   'test/integration/iqc-run-window.test.ts',

@@ -20,6 +20,7 @@ import { insertAudit } from '@/db/queries/audit';
 import { findLabScope, labCodesByIds } from '@/db/queries/labs';
 import { findRegionById } from '@/db/queries/regions';
 import {
+  activeCertificationsOfInactiveLabs,
   activeUnflaggedCertifications,
   certificationsPastValidity,
   findLatestCertification,
@@ -68,8 +69,11 @@ async function applyDecision(
 ): Promise<DecisionResult> {
   const scope = await findLabScope(tx, d.labId);
   if (!scope) throw new AppError('lab.notFound', { lab: d.labId });
-  if (!can(actor, 'certification.decide', scope)) throw new AppError('lab.outsideJurisdiction');
+  if (!can(actor, 'certification.decide', { labId: scope.labId, regionPath: scope.regionPath })) throw new AppError('lab.outsideJurisdiction');
   const analyte = await findAnalyteById(tx, d.analyteId);
+  // an inactive lab produces no results to recognise: it is reactivated first (rejecting, suspending
+  // and revoking stay open)
+  if (!scope.active && (d.action === 'approve' || d.action === 'reinstate')) throw new AppError('recognition.labInactive', { action: d.action });
   if (!analyte) throw new AppError('analyte.notFound', { analyte: d.analyteId });
   const today = dayOf(now);
   const effectiveOn = d.effectiveOn ?? today;
@@ -217,6 +221,38 @@ export async function flagCertifications(db: DB, pairs: { labId: number; analyte
     }
     return certs.length;
   }, { isolation: 'repeatable read' });
+}
+
+/**
+ * Suspend the active certifications of labs that are inactive (the labs given, else every inactive
+ * lab), effective today, inside the caller's transaction: a deactivated lab's results are no longer
+ * recognised from the day it closed, while the days before still answer as they were; each
+ * suspension is a certification event (watchers' webhooks, the public answers) and an audit row.
+ * Ones whose validity already ended are expired instead. Reactivating the lab reinstates nothing:
+ * its regulator reinstates each pair from the decision queue. Returns how many were suspended.
+ */
+export async function suspendCertificationsOfInactiveLabs(tx: Conn, by: { actorId: number | null; actorEmail: string; reason: string; labIds?: readonly number[] }, now: number): Promise<number> {
+  const today = dayOf(now);
+  const certs = await activeCertificationsOfInactiveLabs(tx, by.labIds);
+  if (!certs.length) return 0;
+  const ended = (await Promise.all([...new Set(certs.map((c) => c.labId))].map((labId) => certificationsPastValidity(tx, today, { kind: 'lab', labId })))).flat();
+  await expireEach(tx, ended, now);
+  const expired = new Set(ended.map((c) => c.id));
+  let suspended = 0;
+  for (const c of certs) {
+    if (expired.has(c.id)) continue;
+    await updateCertification(tx, c.id, { status: 'suspended', updatedAt: now });
+    await insertCertificationEvent(tx, { certificationId: c.id, labId: c.labId, analyteId: c.analyteId, action: 'suspend', fromStatus: 'active', toStatus: 'suspended', effectiveOn: today, reason: by.reason, actorId: by.actorId, at: now });
+    await insertAudit(tx, { actorId: by.actorId, actorEmail: by.actorEmail, action: 'certification.suspend', entityType: 'certification', entityId: c.id, labId: c.labId, regionId: c.regionId, details: { from: 'active', to: 'suspended', certificateNo: c.certificateNo, effectiveOn: today, reason: by.reason, cause: 'lab.inactive' }, at: now });
+    suspended++;
+  }
+  return suspended;
+}
+
+/** db:migrate's step: labs deactivated before deactivation suspended their certifications (their
+ * certificates were hidden instead) have them suspended now. Idempotent. */
+export async function suspendCertificationsOfDeactivatedLabs(db: DB, now = Date.now()): Promise<number> {
+  return await withTx(db, async (tx) => await suspendCertificationsOfInactiveLabs(tx, { actorId: null, actorEmail: 'system (db:migrate)', reason: 'laboratory inactive' }, now), { isolation: 'repeatable read' });
 }
 
 /** Mark live certifications whose validity window ended as expired (effective the day after validTo). */

@@ -38,6 +38,11 @@ export default async function CertificatePage({ params }: { params: Promise<{ la
             {lab.code} · {localText(locale, lab.regionName, lab.regionNameEn)}
           </p>
           <p className="mt-3 max-w-xl text-sm text-slate-700">{t('certificate.intro')}</p>
+          {!lab.active && (
+            <p role="note" className="mt-3 max-w-xl rounded-md border border-amber-300 bg-amber-50 p-2 text-sm text-amber-900" data-testid="lab-inactive">
+              {t('labPage.inactive')}
+            </p>
+          )}
         </div>
         <figure className="shrink-0 text-center">
           <div className="h-40 w-40" data-testid="certificate-qr" dangerouslySetInnerHTML={{ __html: svg }} />

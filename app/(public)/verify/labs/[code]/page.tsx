@@ -51,6 +51,11 @@ export default async function LabPublicPage({ params, searchParams }: { params: 
           </Link>
         }
       />
+      {!lab.active && (
+        <p role="note" className="mb-6 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="lab-inactive">
+          {t('labPage.inactive')}
+        </p>
+      )}
       <section className="card mb-6">
         <h2 className="mb-3 font-semibold">{t('labPage.recognisedTests')}</h2>
         {recognised.length === 0 ? (
