@@ -62,6 +62,12 @@ export async function auditTokenUse(db: Conn, actor: Actor, req: Request, status
   });
 }
 
+/** GET /api/v1/me: any valid token may ask whose it is (a LIS's write-only token checks its
+ * credentials this way before it sends anything). It reads the token's own account only. */
+function asksWhoItIs(req: Request): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && /^\/api\/v1\/me\/?$/.test(new URL(req.url).pathname);
+}
+
 /**
  * The actor of a bearer token on a machine endpoint that needs `scope`: null (401) when the token is
  * unknown, revoked or expired; 403, audited, without the scope, or for a token without a lab outside
@@ -70,7 +76,7 @@ export async function auditTokenUse(db: Conn, actor: Actor, req: Request, status
 export async function tokenActor(db: DB, req: Request, bearer: string, scope: TokenScope | null): Promise<Actor | null> {
   const actor = await actorForApiToken(db, bearer);
   if (!actor) return null;
-  if (!tokenHolds(actor.token?.scopes, scope)) {
+  if (!asksWhoItIs(req) && !tokenHolds(actor.token?.scopes, scope)) {
     await auditTokenUse(db, actor, req, 403);
     throw AppError.forbidden(scope ? `This token lacks the ${scope} scope` : 'API tokens cannot use this endpoint');
   }

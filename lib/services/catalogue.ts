@@ -1,6 +1,7 @@
 // The analyte catalogue: importing quality specifications and editing analytes (admin only).
 // Edits keep history: the previous state goes to entity_versions with the reason.
 import { eq } from 'drizzle-orm';
+import { z } from 'zod';
 import type { DB } from '@/db/client';
 import { analytes } from '@/db/schema';
 import { analyteCodeOfLoinc, analyteIdsByCode, analyteUses, findAnalyteByCode } from '@/db/queries/analytes';
@@ -10,6 +11,7 @@ import { fieldChanges } from './audit';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError, fieldError, zodIssueError, type ZodIssueLike } from '@/lib/errors';
 import { analyteInput, limitRangesInput, type AnalyteInput } from '@/lib/validation/analyte';
+import { reasonField } from '@/lib/validation/admin';
 import { limitRangesOf, replaceLimitRanges } from '@/db/queries/eqa-limits';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { withTx } from '@/db/tx';
@@ -145,6 +147,9 @@ export async function createAnalyte(db: DB, actor: Actor, input: unknown, now = 
 export async function updateAnalyte(db: DB, actor: Actor, id: number, input: unknown, reason: string) {
   requireManage(actor);
   if (!reason?.trim()) throw new AppError('catalogue.reasonRequired', {}, [fieldError('value.required', {}, 'reason')]);
+  // as every other edit's reason: at least 3 characters
+  const why = z.object({ reason: reasonField }).safeParse({ reason });
+  if (!why.success) throw AppError.invalid('Invalid reason', zodFieldErrors(why.error));
   const data = validAnalyte(input);
   const now = Date.now();
   return await withTx(db, async (tx) => {
@@ -155,9 +160,12 @@ export async function updateAnalyte(db: DB, actor: Actor, id: number, input: unk
     if (data.code !== existing.code) throw new AppError('catalogue.codeFixed', { code: existing.code }, [fieldError('catalogue.codeFixed', { code: existing.code }, 'code')]);
     await assertLoincFree(tx, data);
     await assertUsesKept(tx, existing, data);
+    const changes = fieldChanges(existing, data);
+    // a save that changes nothing writes no version (its history would list an edit that is none)
+    if (!changes.changed.length) return existing;
     await snapshotEntity(tx, 'analyte', id, existing, actor.userId, reason, now);
     await tx.update(analytes).set({ ...data, updatedAt: now }).where(eq(analytes.id, id));
-    await insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.update', entityType: 'analyte', entityId: id, details: { reason, ...fieldChanges(existing, data) }, at: now });
+    await insertAudit(tx, { actorId: actor.userId, actorEmail: actor.email, action: 'analyte.update', entityType: 'analyte', entityId: id, details: { reason, ...changes }, at: now });
     return first(await tx.select().from(analytes).where(eq(analytes.id, id)).limit(1))!;
   });
 }

@@ -247,6 +247,17 @@ describe('an item that stored data use keeps its kind and its category codes', (
     expect(edited.categories![0]).toMatchObject({ nameEn: 'Negative (none seen)' });
   });
 
+  it('a save that changes nothing writes no version; a reason takes 3 characters, as every other edit\'s', async () => {
+    const cl = (await findAnalyteByCode(t.db, 'CL'))!;
+    const before = await versions(cl.id);
+    expect(await updateAnalyte(t.db, t.admin, cl.id, editable(cl), 'no change')).toEqual(cl);
+    expect(await versions(cl.id)).toBe(before);
+    await expect(updateAnalyte(t.db, t.admin, cl.id, { ...editable(cl), notes: 'checked' }, 'x')).rejects.toMatchObject({ status: 422, errors: [{ field: 'reason' }] });
+    expect(await versions(cl.id)).toBe(before);
+    await updateAnalyte(t.db, t.admin, cl.id, { ...editable(cl), notes: 'checked' }, 'yearly review');
+    expect(await versions(cl.id)).toBe(before + 1);
+  });
+
   it('an item no data use may still change its kind', async () => {
     const made = await createAnalyte(t.db, t.admin, { category: 'serology', nameZh: '测试项目', nameEn: 'Test item', teaSource: 'NCCL qualitative', code: 'TEST_KIND', kind: 'qualitative', categories: 'n\np' });
     const a = (await findAnalyteByCode(t.db, 'TEST_KIND'))!;

@@ -122,6 +122,9 @@ describe('contracts: create, enrol, schedule, close, publish', () => {
     }
     expect(Number(await enrolled())).toBe(1);
     expect(await enrol({ labs: ['GZ-002'] })).toMatchObject({ status: 200, body: { added: 1, labs: 1 } });
+    // a code in lower case names the lab as every other read of a lab code takes it; the same lab twice is one
+    expect(await enrol({ labs: ['gz-003', 'GZ-003'] })).toMatchObject({ status: 200, body: { added: 1, labs: 1 } });
+    expect(await enrol({ labs: ['gz-nope'] })).toMatchObject({ status: 422, body: { errors: [{ field: 'labs', params: { lab: 'gz-nope' } }] } });
     const all = await enrol({ all: true });
     expect(all.status).toBe(200);
     expect(Number(await enrolled())).toBeGreaterThan(2);

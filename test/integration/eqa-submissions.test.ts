@@ -174,6 +174,20 @@ describe('plausibility warnings (never blocking)', () => {
     expect(saved.warnings).toHaveLength(1);
   });
 
+  it('the IQC range is rounded as verdicts are: a value on its bound is inside, and the range shows no float noise', async () => {
+    const labId = first(await w.db.select({ id: laboratories.id }).from(laboratories).where(eq(laboratories.code, 'GZ-002')).limit(1))!.id;
+    const gluId = first(await w.db.select({ id: analytes.id }).from(analytes).where(eq(analytes.code, 'GLU')).limit(1))!.id;
+    const lot = (await w.db.insert(controlLots).values({ labId, analyteId: gluId, level: 'L1', lotNumber: 'G-NOISE', createdAt: NOW }).returning())[0];
+    // 5.3 + 4 × 0.15 is 5.8999999999999995 in binary floating point
+    await w.db.insert(qcTargets).values({ labId: lot.labId, controlLotId: lot.id, version: 1, mean: 5.3, sd: 0.15, source: 'manufacturer', effectiveFrom: NOW - DAY, createdAt: NOW });
+    const rows = [
+      { line: 1, values: { sample: 'S1', analyte: 'GLU', value: 5.9 } },
+      { line: 2, values: { sample: 'S2', analyte: 'GLU', value: 59 } },
+    ];
+    const check = await checkSubmission(w.db, lab('GZ-002'), { roundCode: 'R-1', rows, source: 'manual' }, { now: NOW });
+    expect(check.warnings).toEqual([expect.objectContaining({ row: 2, kind: 'decimal_slip', range: [4.7, 5.9] })]);
+  });
+
   it("the round page's CSV file: parsed, checked and, once confirmed, saved in one job; a bad line refused by its number", async () => {
     await makeRound(w, 'CHEM', 'R-4', ['A', 'B', 'C']);
     const csv = 'sample,analyte,value\r\nA,GLU,5\r\nB,GLU,5.2\r\nC,GLU,52\r\n';

@@ -275,6 +275,15 @@ describe('API tokens act only on the machine API, within their scopes', () => {
     );
   });
 
+  it('a write-only token may ask whose it is (GET /api/v1/me), and read nothing else', async () => {
+    const writeOnly = await createApiToken(t.db, t.labManagers.get('GZ-001')!, { name: 'LIS writer', scopes: ['iqc:write'] });
+    const me = await fetch(`${base}/api/v1/me`, { headers: bearer(writeOnly.token) });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ role: 'lab_manager', labCode: 'GZ-001' });
+    expect((await fetch(`${base}/api/v1/iqc/lots`, { headers: bearer(writeOnly.token) })).status).toBe(403);
+    expect((await fetch(`${base}/api/v1/me/x`, { headers: bearer(writeOnly.token) })).status).not.toBe(200);
+  });
+
   it('an expired token answers 401', async () => {
     await t.db.update(apiTokens).set({ expiresAt: Date.now() - 1000 }).where(eq(apiTokens.id, readOnly.id));
     expect((await fetch(`${base}/api/v1/me`, { headers: bearer(readOnly.token) })).status).toBe(401);

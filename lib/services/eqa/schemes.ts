@@ -106,8 +106,13 @@ async function schemeAndLabs(tx: DB, actor: Actor, schemeCode: string, codes: st
   if (!found) throw new AppError('scheme.notFound', { scheme: schemeCode });
   assertManagesScheme(actor, found.regionPath);
   const schemeRegion = regionScope(found.regionPath);
-  const labs = codes ? await labsByCodes(tx, codes) : await activeLabsWithin(tx, schemeRegion);
-  const missing = (codes ?? []).filter((c) => !labs.some((l) => l.code === c));
+  // a code as written, else in upper case (gz-005 names GZ-005), as the other reads of a lab code take it
+  const byCode = new Map((codes ? await labsByCodes(tx, codes) : []).map((l) => [l.code, l]));
+  const retry = [...new Set((codes ?? []).filter((c) => !byCode.has(c) && c !== c.toUpperCase()).map((c) => c.toUpperCase()))];
+  for (const l of await labsByCodes(tx, retry)) byCode.set(l.code, l);
+  const labOf = (c: string) => byCode.get(c) ?? byCode.get(c.toUpperCase());
+  const labs = codes ? [...new Set(codes.map(labOf).filter((l) => l !== undefined))] : await activeLabsWithin(tx, schemeRegion);
+  const missing = (codes ?? []).filter((c) => !labOf(c));
   if (missing.length) throw new AppError('lab.unknownList', {}, missing.map((c) => fieldError('lab.unknownCode', { lab: c }, 'labCodes')));
   for (const l of labs) {
     if (!can(actor, 'eqaScheme.manage', { regionPath: l.regionPath }) || !scopeIncludes(schemeRegion, { labId: l.id, regionPath: l.regionPath })) {

@@ -17,7 +17,7 @@ import type { IngestSource } from '@/db/enums';
 import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { formulaError, looksLikeFormula, parseCsv, toCsv } from '@/lib/csv';
 import { AppError, type FieldError, fieldError } from '@/lib/errors';
-import { describe } from '@/lib/stats';
+import { describe, roundForDecision } from '@/lib/stats';
 import { readItemValue, type ItemShape } from '@/lib/catalogue/kinds';
 import { submissionBody, submissionRow, type SubmissionRow } from '@/lib/validation/eqa';
 import { csvText, parseJsonBody, utf8Text } from '@/lib/body';
@@ -182,8 +182,9 @@ async function sanityWarnings(db: Conn, labId: number, rows: Prepared['rows']): 
   const targets = await labIqcTargets(db, labId, [...new Set(rows.filter((r) => r.category === null).map((r) => r.analyteId))]);
   const ranges = new Map<number, [number, number]>();
   for (const t of targets) {
-    const lo = t.mean - 4 * t.sd;
-    const hi = t.mean + 4 * t.sd;
+    // rounded as verdicts are: 5.3 − 4 × 0.15 is 4.699999999999999, shown to the lab and compared
+    const lo = roundForDecision(t.mean - 4 * t.sd);
+    const hi = roundForDecision(t.mean + 4 * t.sd);
     const cur = ranges.get(t.analyteId);
     ranges.set(t.analyteId, cur ? [Math.min(cur[0], lo), Math.max(cur[1], hi)] : [lo, hi]);
   }
