@@ -3,7 +3,7 @@
 // that lab). The ingest path's statements are in ./iqc-ingest.ts, corrective actions in ./iqc-actions.ts.
 import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
-import { analytes, controlLots, correctiveActions, iqcResults, iqcRuns, iqcViolations, qcRuleConfigs, qcTargets } from '../schema';
+import { analytes, controlLots, correctiveActions, iqcResults, iqcRuns, iqcViolations, qcRuleConfigs, qcTargets, users } from '../schema';
 import type { RunStatus } from '../enums';
 import { dialectOf, first, isTrue, rawAll } from '@/db/dialect';
 
@@ -37,6 +37,18 @@ export async function insertControlLot(db: Conn, v: { labId: number; analyteId: 
 
 export async function targetVersions(db: Conn, controlLotId: number) {
   return await db.select().from(qcTargets).where(eq(qcTargets.controlLotId, controlLotId)).orderBy(asc(qcTargets.version));
+}
+
+/** Every target version of these lots of a lab, oldest first per lot, with who set it (the targets
+ * page's history: one read for a page of lots, qc_targets_uq). */
+export async function targetHistoryOfLots(db: Conn, labId: number, lotIds: readonly number[]) {
+  if (!lotIds.length) return [];
+  return await db
+    .select({ controlLotId: qcTargets.controlLotId, version: qcTargets.version, mean: qcTargets.mean, sd: qcTargets.sd, source: qcTargets.source, basisN: qcTargets.basisN, effectiveFrom: qcTargets.effectiveFrom, reason: qcTargets.reason, createdAt: qcTargets.createdAt, by: users.email })
+    .from(qcTargets)
+    .leftJoin(users, eq(users.id, qcTargets.createdBy))
+    .where(and(eq(qcTargets.labId, labId), inArray(qcTargets.controlLotId, [...lotIds])))
+    .orderBy(asc(qcTargets.controlLotId), asc(qcTargets.version));
 }
 
 /** Set the category a categorical item's control lot must read, from a time on. */

@@ -8,6 +8,8 @@ import { openBrowser, openE2eDb, signIn } from './browser';
 import { apiTokens, controlLots, users } from '@/db/schema';
 import { generateApiToken } from '@/lib/auth/tokens';
 import { first } from '@/db/dialect';
+import { actorForUserId } from '@/lib/auth/resolve';
+import { setManufacturerTarget } from '@/lib/services/iqc/targets';
 
 const baseUrl = inject('baseUrl');
 
@@ -253,6 +255,28 @@ describe('internal QC in the browser', () => {
     await page.waitForURL(/lots_q=/);
     expect((await lotRows.count()) > 0).toBe(true);
     for (const lotRow of await lotRows.all()) expect(await lotRow.getAttribute('data-lot')).toContain(firstLot);
+    await page.close();
+  });
+
+  it("a lot's target versions unfold beside its current one, with when each took effect, why and by whom", async () => {
+    const { db, close: closeDb } = await openE2eDb();
+    const user = first(await db.select().from(users).where(eq(users.email, 'lab1@demo.labqc')).limit(1))!;
+    const manager = (await actorForUserId(db, user.id))!;
+    const day = 86_400_000;
+    const lot = { analyte: 'MG', level: '1', lot: 'MG-HIST', instrument: 'E2E-H' };
+    await setManufacturerTarget(db, manager, { ...lot, mean: 0.9, sd: 0.03, effectiveFrom: new Date(Date.now() - 3 * day).toISOString() });
+    await setManufacturerTarget(db, manager, { ...lot, mean: 0.92, sd: 0.03, effectiveFrom: new Date(Date.now() - day).toISOString(), reason: 'corrected insert sheet' });
+    await closeDb();
+    await context.clearCookies();
+    const page = await context.newPage();
+    await signIn(page, baseUrl, 'lab1@demo.labqc');
+    await page.goto(`${baseUrl}/lab/iqc/targets?lots_q=MG-HIST`);
+    const history = page.locator('[data-lot="MG-HIST"]').getByTestId('target-history');
+    await expect(history.locator('summary').textContent()).resolves.toMatch(/v2/);
+    await history.locator('summary').click();
+    const rows = history.locator('tbody tr');
+    await expect(rows.count()).resolves.toBe(2);
+    await expect(rows.first().textContent()).resolves.toMatch(/0\.92.*corrected insert sheet.*lab1@demo\.labqc/);
     await page.close();
   });
 

@@ -8,7 +8,7 @@ import { auditLog, correctiveActions, iqcResults, iqcRuns, qcTargets } from '@/d
 import type { Actor } from '@/lib/auth/core';
 import { AppError } from '@/lib/errors';
 import { ingestResults } from '@/lib/services/iqc/ingest';
-import { establishTargetsFromBaseline, setManufacturerTarget } from '@/lib/services/iqc/targets';
+import { establishTargetsFromBaseline, lotTargetsPage, setManufacturerTarget } from '@/lib/services/iqc/targets';
 import { setRuleConfig } from '@/lib/services/iqc/rules';
 import { resolveCorrectiveAction } from '@/lib/services/iqc/corrective-actions';
 import { correctResult } from '@/lib/services/iqc/results';
@@ -113,6 +113,18 @@ describe('targets', () => {
     expect(r.z).toBeCloseTo(-2, 9);
     const v = first(await t.db.select().from(qcTargets).where(eq(qcTargets.id, r.targetId!)).limit(1))!;
     expect(v).toMatchObject({ version: 2, mean: 5.2 });
+  });
+
+  it('the targets page lists each lot\'s versions with when they took effect, why and by whom (only the audit log showed them)', async () => {
+    const page = await lotTargetsPage(t.db, lab1, {}, { page: 1, size: 200, sort: 'analyte', dir: 'asc', q: 'G1' });
+    const g1 = page.rows.find((l) => l.lot === 'G1' && l.level === '1')!;
+    expect(g1.history.map((v) => [v.version, v.mean, v.reason, v.by])).toEqual([
+      [1, 5, null, lab1.email],
+      [2, 5.2, 'new insert', lab1.email],
+    ]);
+    expect(g1.history[1].effectiveFrom).toBe(at(40));
+    // another lab's lots are not read
+    expect((await lotTargetsPage(t.db, lab2, {}, { page: 1, size: 200, sort: 'analyte', dir: 'asc', q: '' })).rows.flatMap((l) => l.history).map((v) => v.by)).not.toContain(lab1.email);
   });
 
   it('refuse a new version that would take effect before the lot\'s last result (409)', async () => {

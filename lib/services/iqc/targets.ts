@@ -4,7 +4,7 @@ import type { Conn, DB } from '@/db/client';
 import { findAnalyteByCode } from '@/db/queries/analytes';
 import { findLabScope } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
-import { baselineValues, findControlLot, findControlLotById, insertControlLot, insertTarget, inControlOfLots, lastResultTimeOfLot, listLotsWithTargets, targetVersions } from '@/db/queries/iqc';
+import { baselineValues, findControlLot, findControlLotById, insertControlLot, insertTarget, inControlOfLots, lastResultTimeOfLot, listLotsWithTargets, targetHistoryOfLots, targetVersions } from '@/db/queries/iqc';
 import { can, type Actor } from '@/lib/auth/core';
 import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { MIN_BASELINE_POINTS, minTargetSd, NEW_LOT_DAYS, newLotTargets, targetsFromBaseline, type NewLotTargets } from '@/lib/stats';
@@ -225,6 +225,9 @@ export async function lotTargetsPage(db: DB, actor: Actor, q: { lab?: string | n
   const lots = await listLotsWithTargets(db, scope.labId, now);
   const { rows: page, total } = pageOfRows(lots, req, (l) => [l.analyte, l.instrument, l.level, l.lot]);
   const inControl = await inControlOfLots(db, scope.labId, page.map((l) => l.id));
+  // each lot's earlier versions with their reasons (only the audit log showed them)
+  const history = new Map<number, Awaited<ReturnType<typeof targetHistoryOfLots>>>();
+  for (const v of await targetHistoryOfLots(db, scope.labId, page.map((l) => l.id))) history.set(v.controlLotId, [...(history.get(v.controlLotId) ?? []), v]);
   const proposals = new Map<number, NewLotProposal>();
   for (const lot of page) {
     const p = await proposalFor(db, lots, lot);
@@ -236,7 +239,7 @@ export async function lotTargetsPage(db: DB, actor: Actor, q: { lab?: string | n
     analytes: [...new Set(lots.map((l) => l.analyte))],
     rows: page.map((l) => {
       const { results, days } = inControl.get(l.id) ?? { results: 0, days: 0 };
-      return { ...l, inControl: results, inControlDays: days, baselineReady: results >= MIN_BASELINE_POINTS && days >= MIN_BASELINE_POINTS, proposal: proposals.get(l.id) ?? null };
+      return { ...l, inControl: results, inControlDays: days, baselineReady: results >= MIN_BASELINE_POINTS && days >= MIN_BASELINE_POINTS, proposal: proposals.get(l.id) ?? null, history: history.get(l.id) ?? [] };
     }),
   };
 }

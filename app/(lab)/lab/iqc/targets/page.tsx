@@ -46,7 +46,7 @@ export default async function TargetsPage({ searchParams }: { searchParams: Prom
     { key: 'expected', header: t('expected'), cell: (l) => l.expectedCategory ?? '—' },
     { key: 'mean', header: t('mean'), cell: (l) => fmt(l.mean, 4) },
     { key: 'sd', header: t('sd'), cell: (l) => fmt(l.sd, 4) },
-    { key: 'source', header: t('source'), cell: (l) => (l.source ? `${t(`sources.${l.source}`)} v${l.version}` : t('noTarget')) },
+    { key: 'source', header: t('source'), cell: (l) => (l.source ? <TargetHistory label={`${t(`sources.${l.source}`)} v${l.version}`} versions={l.history} locale={locale} /> : t('noTarget')) },
     { key: 'from', header: t('effectiveFrom'), className: 'whitespace-nowrap', cell: (l) => (l.effectiveFrom ? formatDateTime(l.effectiveFrom, locale) : '—') },
     {
       key: 'results',
@@ -112,5 +112,43 @@ async function NewLot({ lotId, proposal: p }: { lotId: number; proposal?: NewLot
         <span className="text-slate-500">{t('newLotDays', { days: p.days, needed: p.needed })}</span>
       )}
     </span>
+  );
+}
+
+/** The lot's current version, and (folded) every version with when it took effect, who set it and why. */
+async function TargetHistory({ label, versions, locale }: { label: string; versions: { version: number; mean: number; sd: number; source: string; effectiveFrom: number; reason: string | null; by: string | null }[]; locale: string }) {
+  const t = await getTranslations('iqc.targets');
+  if (versions.length < 2) return label;
+  return (
+    <details data-testid="target-history">
+      <summary className="cursor-pointer whitespace-nowrap">{label}</summary>
+      <table className="mt-1 text-xs">
+        <caption className="sr-only">{t('historyCaption')}</caption>
+        <thead>
+          <tr className="text-left text-slate-500">
+            <th className="pr-2 font-normal">v</th>
+            <th className="pr-2 font-normal">{t('mean')}</th>
+            <th className="pr-2 font-normal">{t('sd')}</th>
+            <th className="pr-2 font-normal">{t('effectiveFrom')}</th>
+            <th className="font-normal">{t('historyWhy')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {[...versions].reverse().map((v) => (
+            <tr key={v.version} className="align-top">
+              <td className="pr-2">{v.version}</td>
+              <td className="pr-2">{fmt(v.mean, 4)}</td>
+              <td className="pr-2">{fmt(v.sd, 4)}</td>
+              <td className="whitespace-nowrap pr-2">{formatDateTime(v.effectiveFrom, locale)}</td>
+              <td>
+                {t(`sources.${v.source}` as 'sources.manufacturer')}
+                {v.reason ? ` · ${v.reason}` : ''}
+                {v.by ? <span className="block text-slate-500">{v.by}</span> : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
   );
 }
