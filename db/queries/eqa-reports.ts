@@ -1,6 +1,6 @@
 // Report reads of an evaluated EQA round. Each takes the scope (one lab, or a region subtree) and
 // puts it into SQL, so a report can never include labs the caller may not see.
-import { and, asc, eq, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';
 import { scopeWhere } from './scope';
@@ -144,13 +144,13 @@ const failedCols = {
 };
 
 /** One page of an evaluation's unsatisfactory lab × analyte scores within a scope (filter text in the
- * lab's code or name and the analyte's code), and how many there are. */
+ * lab's code or either name and the analyte's code or either name), and how many there are. */
 export async function failedScoresPage(db: Conn, evaluationId: number, scope: DataScope, req: PageRequest<FailedSort>): Promise<Page<RowOf<typeof failedCols>>> {
   const cond = and(
     eq(eqaAnalyteScores.evaluationId, evaluationId),
     eq(eqaAnalyteScores.verdict, 'unsatisfactory'),
     labCondition(scope, eqaAnalyteScores.labId),
-    textFilter(req.q, [laboratories.code, laboratories.name, analytes.code]),
+    textFilter(req.q, [laboratories.code, laboratories.name, laboratories.nameEn, analytes.code, analytes.nameZh, analytes.nameEn]),
   );
   const sorts: Record<FailedSort, unknown[]> = {
     lab: [laboratories.code, analytes.code],
@@ -188,10 +188,17 @@ const assignedCols = {
   uNegligible: eqaAssignedValues.uNegligible,
 };
 
+/** The all-methods group's names in the app's languages (messages eqa.source.allMethods), lower case. */
+const ALL_METHODS_NAMES = ['all methods', '全部方法'];
+
 /** One page of an evaluation's assigned values (one per sample × analyte × peer group; filter text in
- * the analyte's code, the sample's code or the peer group), and how many there are. */
+ * the analyte's code or either name, the sample's code or the peer group's name), and how many there are. */
 export async function assignedValuesPage(db: Conn, evaluationId: number, req: PageRequest<AssignedSort>): Promise<Page<RowOf<typeof assignedCols>>> {
-  const cond = and(eq(eqaAssignedValues.evaluationId, evaluationId), textFilter(req.q, [analytes.code, eqaSamples.code, eqaAssignedValues.peerGroup]));
+  // the all-methods group is stored as '*' and shown by its name: a filter text within that name finds it
+  const q = req.q.trim().toLowerCase();
+  const allMethods = q && ALL_METHODS_NAMES.some((n) => n.includes(q)) ? eq(eqaAssignedValues.peerGroup, '*') : undefined;
+  const text = textFilter(req.q, [analytes.code, analytes.nameZh, analytes.nameEn, eqaSamples.code, eqaAssignedValues.peerGroup]);
+  const cond = and(eq(eqaAssignedValues.evaluationId, evaluationId), allMethods && text ? or(text, allMethods) : text);
   const sorts: Record<AssignedSort, unknown[]> = {
     analyte: [analytes.code, eqaSamples.ordinal, eqaAssignedValues.peerGroup],
     sample: [eqaSamples.ordinal, analytes.code, eqaAssignedValues.peerGroup],

@@ -388,6 +388,11 @@ describe("the regulator's round report reads what grows with the labs one page a
     // the filter finds lab codes and analytes in any case
     const glu = (await report(gd(), { failed: page('lab', { q: 'glu' }) })).failed;
     expect([glu.total, glu.rows.every((f) => f.analyte === 'GLU')]).toEqual([7, true]);
+    // and the analyte's or the lab's name in either language (the page shows English names in English)
+    const glucose = (await report(gd(), { failed: page('lab', { q: 'glucose' }) })).failed;
+    expect(glucose).toEqual(glu);
+    const [{ nameEn }] = await sqlRows<{ nameEn: string }>(w.db, 'SELECT name_en AS "nameEn" FROM laboratories WHERE code = ?', all.rows[0].lab);
+    expect((await report(gd(), { failed: page('lab', { q: nameEn, size: 200 }) })).failed.rows.map((f) => f.lab)).toContain(all.rows[0].lab);
     const sz = (await report(gd(), { failed: page('lab', { q: 'sz-' }) })).failed;
     expect(sz.rows.map((f) => f.lab)).toEqual(all.rows.map((f) => f.lab).filter((l) => l.startsWith('SZ-')));
     // a city's regulator: its own labs only, counted as such
@@ -494,6 +499,9 @@ describe("the regulator's round report reads what grows with the labs one page a
     const p2 = (await report(gd(), { assigned: page('analyte', { q: 'p2' }) })).assignedValues;
     expect(p2.rows.map((a) => `${a.analyte}:${a.sample}`)).toEqual(['GLU:P2', 'K:P2']);
     expect(p2.total).toBe(2);
+    // the all-methods group by the name the page shows it by, in either language; an analyte by its name
+    for (const q of ['all methods', 'ALL', '全部方法']) expect((await report(gd(), { assigned: page('analyte', { q }) })).assignedValues.total, q).toBe(4);
+    expect((await report(gd(), { assigned: page('analyte', { q: 'potassium' }) })).assignedValues.rows.map((a) => a.analyte)).toEqual(['K', 'K']);
   });
 });
 
