@@ -27,11 +27,13 @@ const FUTURE_SLACK_MS = 10 * 60 * 1000;
 const MIN_UTC_OFFSET_MIN = -12 * 60;
 const MAX_UTC_OFFSET_MIN = 14 * 60;
 
-const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+// ISO 8601 (2026-11-13T08:30), or as Excel shows a time in China (2026/11/13 8:30): the same separator
+// twice, month, day and hour in one or two digits
+const ISO_TIME = /^(\d{4})([-/])(\d{1,2})\2(\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
- * A measurement time: epoch milliseconds, or `YYYY-MM-DD HH:mm[:ss[.SSS]]` with `T` or a space and
- * an optional offset (`Z`, `+08:00`; −12:00 to +14:00); without an offset, {@link IQC_DEFAULT_UTC_OFFSET}. A date
+ * A measurement time: epoch milliseconds, or `YYYY-MM-DD HH:mm[:ss[.SSS]]` with `T` or a space (also
+ * `YYYY/M/D H:mm`, as Excel shows times in China) and an optional offset (`Z`, `+08:00`; −12:00 to +14:00); without an offset, {@link IQC_DEFAULT_UTC_OFFSET}. A date
  * without a time is refused (two runs of one day would merge). Returns NaN when invalid.
  */
 export function parseMeasuredAt(v: unknown): number {
@@ -42,7 +44,7 @@ export function parseMeasuredAt(v: unknown): number {
   if (/^\d{12,14}$/.test(s)) return Number(s);
   const m = ISO_TIME.exec(s);
   if (!m) return NaN;
-  const [, y, mo, d, h, mi, sec = '0', ms = '0', off] = m;
+  const [, y, , mo, d, h, mi, sec = '0', ms = '0', off] = m;
   let offset = off ?? IQC_DEFAULT_UTC_OFFSET;
   if (/^z$/i.test(offset)) offset = '+00:00';
   const om = /^([+-])(\d{2}):?(\d{2})$/.exec(offset)!;

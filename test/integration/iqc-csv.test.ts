@@ -82,11 +82,14 @@ describe('parseMeasuredAt', () => {
     ['2026-11-25 02:30 +02:00', Date.UTC(2026, 10, 25, 0, 30)],
     ['2026-11-25T08:30:00-0500', Date.UTC(2026, 10, 25, 13, 30)],
     [Date.UTC(2026, 0, 1), Date.UTC(2026, 0, 1)],
+    // as Excel shows a time in a Chinese locale, and a CSV saved from it carries
+    ['2026/11/25 8:30', Date.UTC(2026, 10, 25, 0, 30)],
+    ['2026/1/5 08:30:15', Date.UTC(2026, 0, 5, 0, 30, 15)],
   ])('reads %s (no offset = China Standard Time)', (input, expected) => {
     expect(parseMeasuredAt(input)).toBe(expected);
   });
 
-  it.each([['2026-02-30 08:00'], ['2026-11-25'], ['25/11/2026 08:00'], ['2026-11-25 24:00'], ['yesterday'], [''], [null], [1.5]])('refuses %s', (input) => {
+  it.each([['2026-02-30 08:00'], ['2026/2/30 8:00'], ['2026/11-25 08:00'], ['2026/11/25'], ['2026/11/25 8'], ['2026-11-25'], ['25/11/2026 08:00'], ['2026-11-25 24:00'], ['yesterday'], [''], [null], [1.5]])('refuses %s', (input) => {
     expect(parseMeasuredAt(input)).toBeNaN();
   });
 });
