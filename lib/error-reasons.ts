@@ -271,6 +271,7 @@ export const REASONS = {
   'iqc.invalidResults': 'invalid',
   'iqc.conflictingResults': 'invalid',
   'iqc.duplicateLevel': 'invalid',
+  'iqc.duplicateLevelInBatch': 'invalid',
   'iqc.runLevelTaken': 'invalid',
   'iqc.targetsExist': 'conflict',
   'iqc.correctiveActionNotFound': 'not_found',

@@ -182,6 +182,15 @@ describe('duplicates', () => {
     const e = await appError(async () => await ingestResults(t.db, lab1, { results: [{ ...rows[0], value: 4.3 }] }, { source: 'api', now: NOW }));
     expect([e.status, e.errors.map((x) => [x.row, x.code])]).toEqual([422, [[1, 'iqc.duplicateLevel']]]);
   });
+
+  it('a level given twice at one time with two values in one batch names the other row, not a stored result; nothing is written', async () => {
+    const before = await counts();
+    const [first, second] = kRun(30, 0.1, 0.2, { instrument: 'TWICE-1' });
+    const e = await appError(async () => await ingestResults(t.db, lab1, { results: [first, second, { ...first, value: first.value + 0.5 }] }, { source: 'api', now: NOW }));
+    expect([e.status, e.errors.map((x) => [x.row, x.code, x.params?.other])]).toEqual([422, [[3, 'iqc.duplicateLevelInBatch', 1]]]);
+    expect(e.errors[0].message).toMatch(/given twice at this time with different values \(see also row 1\)/);
+    expect(await counts()).toEqual(before);
+  });
 });
 
 describe('refusals', () => {

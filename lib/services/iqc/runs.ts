@@ -223,8 +223,14 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
     candidates.push({ level: v.level, lot: v.lot, lotId, value: v.value, measuredAt: v.measuredAt, z: null, targetId: null, excluded: false, clientRun: v.run, category: v.category ?? null, signal: v.signal ?? null, pending: v });
   }
   candidates.sort(memberOrder);
-  const conflict = (v: PlannedValue) =>
-    errors.push(fieldError('iqc.duplicateLevel', { level: v.level, analyte: v.analyteCode, lot: v.lot }, fieldOf('value'), v.row));
+  // against a stored result, or against another row of this batch (named: "stored" misled the lab
+  // looking for a result it never saved)
+  const conflict = (v: PlannedValue, other?: PlannedValue) =>
+    errors.push(
+      other
+        ? fieldError('iqc.duplicateLevelInBatch', { level: v.level, analyte: v.analyteCode, lot: v.lot, other: other.row }, fieldOf('value'), v.row)
+        : fieldError('iqc.duplicateLevel', { level: v.level, analyte: v.analyteCode, lot: v.lot }, fieldOf('value'), v.row),
+    );
   const fresh: Member[] = [];
   let prev: Member | undefined;
   for (const m of candidates) {
@@ -234,11 +240,11 @@ function planSeries(s: IqcStatements, ctx: LabContext, list: PlannedValue[], err
       if (same.value === m.value && same.category === m.category) plan.skipped++;
       // the later row of two is the one reported
       else if (same.pending && same.pending.row > v.row) {
-        conflict(same.pending);
+        conflict(same.pending, v);
         fresh[fresh.length - 1] = m;
         prev = m;
       } else {
-        conflict(v);
+        conflict(v, same.pending);
         if (!same.pending && m.lotId > 0) plan.conflicts.push({ row: v.row, lotId: m.lotId, measuredAt: m.measuredAt, value: m.value, category: m.category });
       }
       continue;
