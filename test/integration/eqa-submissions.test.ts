@@ -117,6 +117,29 @@ describe('validation: every bad row reported, nothing written', () => {
     expect(await submissions()).toHaveLength(0);
   });
 
+  it('a sample × analyte given twice is reported even when its first row was refused for its value', async () => {
+    const rows = [
+      { sample: 'S2', analyte: 'K', value: 'abc' },
+      { sample: 'S2', analyte: 'K', value: 4.2 },
+      { sample: 'S1', analyte: 'GLU', value: null },
+      { sample: 'S1', analyte: 'glu', value: 5.1 },
+    ];
+    let err: { errors: { row?: number; field: string; code?: string; params?: Record<string, unknown> }[] } | undefined;
+    try {
+      await submitAs(w, 'GZ-001', 'R-1', rows as never);
+    } catch (e) {
+      err = e as never;
+    }
+    expect(err!.errors.map((e) => [e.row, e.field, e.code])).toEqual([
+      [1, 'value', 'value.numberRequired'],
+      [2, 'sample', 'eqa.duplicateRow'],
+      [3, 'value', expect.any(String)],
+      [4, 'sample', 'eqa.duplicateRow'],
+    ]);
+    expect(err!.errors[1].params).toMatchObject({ line: 1 });
+    expect(await submissions()).toHaveLength(0);
+  });
+
   it('CSV rows are reported with their line in the file (header = line 1)', async () => {
     const csv = 'sample,analyte,value,method,instrument\nS1,K,4.0,ISE,c701\n\nS2,K,,ISE,c701\nS1,GLU,=1+1,HK,c701\n';
     let err: { errors: { row?: number; field: string }[] } | undefined;

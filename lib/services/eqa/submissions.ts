@@ -114,6 +114,9 @@ interface Prepared {
   rows: (Omit<SubmissionRow, 'value'> & { value: number; category: string | null; line: number; sampleId: number; analyteId: number; analyteCode: string })[];
 }
 
+/** The sample and analyte of a row whose other fields may be wrong (a duplicate is named anyway). */
+const samplePlace = submissionRow.pick({ sample: true, analyte: true });
+
 async function prepare(db: Conn, actor: Actor, input: SubmissionInput, now: number): Promise<Prepared> {
   const loaded = await loadRound(db, String(input.roundCode ?? ''));
   const locked = await roundRowForSubmission(db, loaded.round.id);
@@ -140,28 +143,31 @@ async function prepare(db: Conn, actor: Actor, input: SubmissionInput, now: numb
       if (typeof v[f] === 'string' && looksLikeFormula(v[f] as string)) errors.push(formulaError(raw.line, f));
     }
     const parsed = submissionRow.safeParse(v);
+    // a sample × analyte given twice is reported whether or not the first one's value was readable
+    const place = parsed.success ? parsed.data : samplePlace.safeParse(v).data;
+    const sampleId = place && samples.get(place.sample);
+    const analyteCode = place?.analyte.toUpperCase() ?? '';
+    const item = shapes.get(analyteCode);
+    const analyteId = item?.analyteId;
+    const key = sampleId && analyteId ? `${sampleId}:${analyteId}` : null;
+    const first = key ? seen.get(key) : undefined;
+    if (key && first === undefined) seen.set(key, raw.line);
     if (!parsed.success) {
       errors.push(...zodFieldErrors(parsed.error, raw.line));
+      if (first !== undefined) errors.push(fieldError('eqa.duplicateRow', { sample: place!.sample, analyte: analyteCode, line: first }, 'sample', raw.line));
       continue;
     }
     const row = parsed.data;
-    const sampleId = samples.get(row.sample);
-    const analyteCode = row.analyte.toUpperCase();
-    const item = shapes.get(analyteCode);
-    const analyteId = item?.analyteId;
     if (!sampleId) errors.push(fieldError('eqa.sampleNotInRound', { sample: row.sample, round: r.round.code }, 'sample', raw.line));
     if (!analyteId) errors.push(fieldError('eqa.analyteNotGraded', { analyte: row.analyte, round: r.round.code }, 'analyte', raw.line));
-    // a number for quantitative items, one of the item's category codes for the others (DOMAIN §2)
-    const read = item ? readItemValue(item, row.value) : null;
-    if (read && !read.ok) errors.push(fieldError(read.reason, read.params, 'value', raw.line));
-    if (!sampleId || !item || !analyteId || !read?.ok) continue;
-    const key = `${sampleId}:${analyteId}`;
-    const first = seen.get(key);
     if (first !== undefined) {
       errors.push(fieldError('eqa.duplicateRow', { sample: row.sample, analyte: analyteCode, line: first }, 'sample', raw.line));
       continue;
     }
-    seen.set(key, raw.line);
+    // a number for quantitative items, one of the item's category codes for the others (DOMAIN §2)
+    const read = item ? readItemValue(item, row.value) : null;
+    if (read && !read.ok) errors.push(fieldError(read.reason, read.params, 'value', raw.line));
+    if (!sampleId || !item || !analyteId || !read?.ok) continue;
     const answer = read.value;
     rows.push({ ...row, value: answer.kind === 'number' ? answer.value : answer.grade, category: answer.kind === 'category' ? answer.category : null, line: raw.line, sampleId, analyteId, analyteCode });
   }
