@@ -67,7 +67,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         columns={columns}
         rows={log.entries}
         rowKey={(e) => e.id}
-        total={(log.page - 1) * AUDIT_PAGE_SIZE + log.entries.length}
+        total={log.total}
         more={log.hasNext}
         page={{ page: log.page, size: AUDIT_PAGE_SIZE, sort: 'at', dir: 'desc', q: '' }}
         searchParams={sp}

@@ -1,6 +1,6 @@
 // Reading the audit log page by page, scoped in SQL to a jurisdiction: entries about labs of the
 // region subtree, and entries about regions of it that name no lab.
-import { and, desc, eq, getTableColumns, isNull, like, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, getTableColumns, isNull, like, or, sql, type SQL } from 'drizzle-orm';
 import { rawAll } from '../dialect';
 import type { Conn } from '../client';
 import type { DataScope } from '@/lib/auth/scope';
@@ -45,7 +45,10 @@ export async function listAuditPage(db: Conn, f: AuditPageFilter) {
     .orderBy(desc(auditLog.at), desc(auditLog.id))
     .limit(f.pageSize + 1)
     .offset((f.page - 1) * f.pageSize);
-  return { entries: rows.slice(0, f.pageSize), hasNext: rows.length > f.pageSize };
+  // a page past the last (an old link, a typed ?page=): counted then, and only then, so the page says
+  // how many entries there are instead of inventing them from its number
+  const pastEnd = !rows.length && f.page > 1 ? Number((await db.select({ n: count() }).from(auditLog).where(and(...conds)))[0].n) : undefined;
+  return { entries: rows.slice(0, f.pageSize), hasNext: rows.length > f.pageSize, ...(pastEnd !== undefined ? { total: pastEnd } : {}) };
 }
 
 /** The distinct actions of the log (for the filter), alphabetically: one seek of audit_action_idx per

@@ -33,8 +33,9 @@ export async function readAuditLog(db: DB, actor: Actor, input: unknown) {
   // admin reads all of it, a regulator their region's subtree (the filter goes into SQL)
   const scope = scopeOf(actor);
   if (scope.kind === 'none') throw new AppError('auth.noJurisdiction');
-  const { entries, hasNext } = await listAuditPage(db, { scope, action: q.action, page: q.page, pageSize: AUDIT_PAGE_SIZE });
-  return { entries, page: q.page, hasNext, action: q.action ?? null, actions: await listAuditActions(db) };
+  const { entries, hasNext, total } = await listAuditPage(db, { scope, action: q.action, page: q.page, pageSize: AUDIT_PAGE_SIZE });
+  // how many entries there are is known only past the last page (counted there, not on every page)
+  return { entries, page: q.page, hasNext, total: total ?? (q.page - 1) * AUDIT_PAGE_SIZE + entries.length, action: q.action ?? null, actions: await listAuditActions(db) };
 }
 
 // ---------------------------------------------------------------------------------------------
