@@ -7,7 +7,7 @@ import { scopeOf, type Actor } from '@/lib/auth/core';
 import { actorForApiToken, actorForUserId, signInWithPassword } from '@/lib/auth/resolve';
 import { findActorRowByEmail } from '@/db/queries/actors';
 import { createCentralAccount, createLabManager, createRegulator, resetPassword, setUserActive, updateUser } from '@/lib/services/users';
-import { accountsPageInScope, hospitalSetupOf } from '@/lib/services/read/accounts';
+import { accountsPageInScope, entityHistory, hospitalSetupOf } from '@/lib/services/read/accounts';
 import { createHospitalToken } from '@/lib/services/hospital/tokens';
 import { addWatch } from '@/lib/services/hospital/watches';
 
@@ -131,6 +131,9 @@ describe('regulator accounts (admin)', () => {
     const v = (await listEntityVersions(t.db, 'user', id))[0];
     expect(v.reason).toBe('reassigned');
     expect(JSON.stringify(v.data)).not.toMatch(/passwordHash|\$2[aby]\$/);
+    // the history names the former region by its code, not its id
+    const [shown] = await entityHistory(t.db, t.admin, 'user', id);
+    expect(shown.codes.regionId.get((shown.data as { regionId: number }).regionId)).toBe('330200');
     const [audited] = await listAudit(t.db, { action: 'user.update' });
     const regionIdOf = async (code: string) => (await findRegionByCode(t.db, code))!.id;
     expect(audited.details).toEqual({ reason: 'reassigned', changed: ['regionId'], from: { regionId: await regionIdOf('330200') }, to: { regionId: await regionIdOf('330100') } });

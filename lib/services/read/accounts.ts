@@ -5,6 +5,8 @@ import { listEntityVersionsWithAuthor } from '@/db/queries/admin-history';
 import { findUserScope, listUsers, type UserListFilter } from '@/db/queries/users';
 import { listTokensOfLab } from '@/db/queries/tokens';
 import { listEndpoints, listTokensOfOwner, listWatches } from '@/db/queries/hospital';
+import { labCodesByIds } from '@/db/queries/labs';
+import { listRegions } from '@/db/queries/regions';
 import { pageUsers, USER_SORTS, type UserSort } from '@/db/queries/lists';
 import type { PageRequest } from '@/db/queries/paging';
 import type { Role } from '@/db/enums';
@@ -42,11 +44,16 @@ export async function accountById(db: Conn, id: number): Promise<AccountView | u
 /** Who may read the history of each kind of entity (the page itself checks the entity's scope). */
 const HISTORY_PERMISSION: Record<string, Permission> = { lab: 'lab.read', user: 'labUser.manage', analyte: 'analyte.manage', region: 'region.manage' };
 
-/** The versions of an edited entity (lab, region, account, analyte), newest first, with their authors. */
+/** The versions of an edited entity (lab, region, account, analyte), newest first, with their authors,
+ * and the codes of the labs and regions they name by id (a history shows GZ-001, not lab 7). */
 export async function entityHistory(db: Conn, actor: Actor, entityType: string, entityId: number) {
   const permission = HISTORY_PERMISSION[entityType];
   if (!permission || !can(actor, permission)) throw new AppError('auth.forbidden');
-  return await listEntityVersionsWithAuthor(db, entityType, entityId);
+  const versions = await listEntityVersionsWithAuthor(db, entityType, entityId);
+  const idsOf = (key: string) => versions.map((v) => (v.data as Record<string, unknown> | null)?.[key]).filter((x): x is number => typeof x === 'number');
+  const [labs, regions] = await Promise.all([labCodesByIds(db, idsOf('labId')), idsOf('regionId').length ? listRegions(db) : []]);
+  const regionCodes = new Map(regions.map((r) => [r.id, r.code]));
+  return versions.map((v) => ({ ...v, codes: { labId: labs, regionId: regionCodes } as Record<string, Map<number, string>> }));
 }
 
 /** The API tokens of the actor's own lab, newest first (none outside a lab scope). */

@@ -21,9 +21,15 @@ export async function VersionHistory({ entityType, entityId, fields }: { entityT
       className: 'text-xs text-slate-600',
       cell: (v) => {
         const data = (v.data ?? {}) as Record<string, unknown>;
+        // a lab or a region by its code (labId → lab: GZ-001)
+        const shown = (f: string) => {
+          const x = data[f];
+          if (x === null || x === undefined) return '—';
+          return (typeof x === 'number' && v.codes[f]?.get(x)) || String(x);
+        };
         return fields
           .filter((f) => f in data)
-          .map((f) => `${f}: ${data[f] === null || data[f] === undefined ? '—' : String(data[f])}`)
+          .map((f) => `${f.replace(/Id$/, '')}: ${shown(f)}`)
           .join(' · ');
       },
     },
