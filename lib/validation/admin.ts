@@ -4,14 +4,6 @@ import { LAB_LEVELS, REGION_LEVELS, ROLES } from '@/db/enums';
 import { tokenExpiryField, tokenScopesField } from './auth';
 import { controlCharacterReason, startsLikeFormula } from './text';
 
-export const regionInput = z.object({
-  code: z.string().trim().refine((s) => /^\d{6}$/.test(s), because('value.regionCode')),
-  name: z.string().trim().min(1).max(100),
-  nameEn: z.string().trim().min(1).max(100),
-  level: z.enum(REGION_LEVELS),
-  parentCode: z.preprocess((v) => (v === '' ? null : v), z.string().trim().regex(/^\d{6}$/).nullable().optional()),
-});
-export type RegionInput = z.infer<typeof regionInput>;
 
 /** Text that would be read as a formula by a spreadsheet (CSV/formula injection) is refused. */
 export const safeText = (max: number) =>
@@ -68,6 +60,16 @@ export const reasonField = z.string().trim().min(3, 'Give a reason (at least 3 c
 const idField = z.coerce.number().int().positive();
 
 /** Regions keep their code, level and place in the tree; only their names change. */
+// (after safeText: a new region's names are checked as a renamed one's are)
+export const regionInput = z.object({
+  code: z.string().trim().refine((s) => /^\d{6}$/.test(s), because('value.regionCode')),
+  name: safeText(100).pipe(z.string().min(1)),
+  nameEn: safeText(100).pipe(z.string().min(1)),
+  level: z.enum(REGION_LEVELS),
+  parentCode: z.preprocess((v) => (v === '' ? null : v), z.string().trim().regex(/^\d{6}$/).nullable().optional()),
+});
+export type RegionInput = z.infer<typeof regionInput>;
+
 export const regionUpdateInput = z.object({
   code: z.string().trim().refine((s) => /^\d{6}$/.test(s), because('value.regionCode')),
   name: safeText(100).pipe(z.string().min(1)),

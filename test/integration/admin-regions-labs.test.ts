@@ -87,9 +87,12 @@ describe('regions', () => {
     ['a province code that GB/T 2260 has not (999999)', { code: '999999', name: 'x', nameEn: 'x', level: 'province', parentCode: '100000' }, 'region.codeNotOfLevel'],
     ['a province code not ending in 0000', { code: '450100', name: 'x', nameEn: 'x', level: 'province', parentCode: '100000' }, 'region.codeNotOfLevel'],
     ['a city code ending in 0000', { code: '460000', name: 'x', nameEn: 'x', level: 'city', parentCode: '440000' }, 'region.codeNotOfLevel'],
-  ])('creating a region with %s is refused by its code field, nothing written', async (_case, input, reason) => {
+    // a name a spreadsheet would run as a formula (exports, the audit CSV), as a renamed region's is
+    ['a name that starts like a formula', { code: '440700', name: '=HYPERLINK("x")', nameEn: 'Jiangmen', level: 'city', parentCode: '440000' }, 'value.formulaField', 'name'],
+    ['an English name that starts like a formula', { code: '440700', name: '江门', nameEn: '+cmd', level: 'city', parentCode: '440000' }, 'value.formulaField', 'nameEn'],
+  ])('creating a region with %s is refused by its field, nothing written', async (_case, input, reason, field = 'code') => {
     const e = await createRegion(t.db, t.admin, input).then(() => null, (x: unknown) => x as AppError);
-    expect(e?.errors.map((f) => [f.field, f.code])).toEqual([['code', reason]]);
+    expect(e?.errors.map((f) => [f.field, f.code])).toEqual([[field, reason]]);
     expect(await findRegionByCode(t.db, input.code)).toBeUndefined();
   });
 });
