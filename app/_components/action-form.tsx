@@ -103,7 +103,10 @@ export function ActionForm<T = unknown>({
       input?.setAttribute('aria-invalid', 'true');
       // the label inside this form (input.labels misses it where another form on the page holds the same id)
       const label = input?.id ? formRef.current?.querySelector(`label[for="${CSS.escape(input.id)}"]`) : null;
-      const text = (label ?? input?.labels?.[0])?.textContent?.replace(/\*\s*$/, '').trim();
+      // a group of boxes sharing the name (a token's scopes) is named by its fieldset's legend, not its first box
+      const group = input?.closest('fieldset');
+      const legend = group && group.querySelectorAll(`[name="${CSS.escape(e.field)}"]`).length > 1 ? group.querySelector('legend') : null;
+      const text = (legend ?? label ?? input?.labels?.[0])?.textContent?.replace(/\*\s*$/, '').trim();
       if (text) found[e.field] = text;
     }
     setLabels(found);

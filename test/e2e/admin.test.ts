@@ -161,6 +161,14 @@ describe('administration', () => {
     await signIn(page, baseUrl, 'lab1@demo.labqc');
     await page.goto(`${baseUrl}/lab/tokens`);
     const form = page.getByTestId('token-create');
+    // no scope ticked: the refusal names the group of boxes by its legend, not its first box
+    await form.locator('#f-name').fill('LIS e2e');
+    for (const box of await form.locator('input[name="scopes"]').all()) await box.uncheck();
+    await form.locator('button[type=submit]').click();
+    const refusal = (await form.getByRole('alert').textContent()) ?? '';
+    expect(refusal, refusal).toMatch(/Scopes: /);
+    expect(refusal).not.toMatch(/Send IQC results/);
+    await page.reload();
     await form.locator('#f-name').fill('LIS e2e');
     await form.locator('button[type=submit]').click();
     const token = (await form.getByTestId('secret-value').textContent())!.trim();
