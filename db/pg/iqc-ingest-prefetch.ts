@@ -49,7 +49,7 @@ export async function prefetchLab(db: unknown, labId: number) {
           (SELECT coalesce(json_agg(json_build_object('id', id, 'code', code, 'active', active::int, 'teaPercent', tea_percent, 'kind', kind, 'categories', categories::text)), '[]')
              FROM analytes) AS catalogue,
           (SELECT coalesce(json_agg(json_build_object('id', id, 'analyteId', analyte_id, 'level', level, 'lotNumber', lot_number, 'instrument', instrument,
-                                                      'expectedCategory', expected_category, 'expectedFrom', expected_from)), '[]')
+                                                      'expectedCategory', expected_category, 'expectedFrom', expected_from, 'expiresOn', expires_on)), '[]')
              FROM control_lots WHERE lab_id = ${labId}) AS lots,
           (SELECT coalesce(json_agg(json_build_object('id', t.id, 'controlLotId', t.control_lot_id, 'version', t.version, 'mean', t.mean, 'sd', t.sd,
                                                       'source', t.source, 'effectiveFrom', t.effective_from)

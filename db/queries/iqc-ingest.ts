@@ -18,6 +18,8 @@ export interface LotRow {
   instrument: string;
   expectedCategory: string | null;
   expectedFrom: number | null;
+  /** the last day (China) the control material may be used, or null */
+  expiresOn: string | null;
 }
 export interface TargetRow {
   id: number;
@@ -74,7 +76,7 @@ function statements(client: Database.Database) {
       'SELECT id, code, active, tea_percent AS teaPercent, kind, categories FROM analytes',
     ),
     lotsOfLab: client.prepare<[number], LotRow>(
-      'SELECT id, analyte_id AS analyteId, level, lot_number AS lotNumber, instrument, expected_category AS expectedCategory, expected_from AS expectedFrom FROM control_lots WHERE lab_id = ?',
+      'SELECT id, analyte_id AS analyteId, level, lot_number AS lotNumber, instrument, expected_category AS expectedCategory, expected_from AS expectedFrom, expires_on AS expiresOn FROM control_lots WHERE lab_id = ?',
     ),
     /** the catalogue's qualitative, ordinal and nominal items (categories as JSON text) */
     categoricalItems: client.prepare<[], { id: number; code: string; kind: 'qualitative' | 'ordinal' | 'nominal'; categories: string | null }>(

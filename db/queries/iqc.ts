@@ -1,7 +1,7 @@
 // Internal QC reads (and the few single-row writes of lots, targets and rule sets): control lots,
 // targets, runs, results, violations. Every read takes the lab id in SQL (the caller has authorized
 // that lab). The ingest path's statements are in ./iqc-ingest.ts, corrective actions in ./iqc-actions.ts.
-import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { analytes, controlLots, correctiveActions, iqcResults, iqcRuns, iqcViolations, qcRuleConfigs, qcTargets, users } from '../schema';
 import type { RunStatus } from '../enums';
@@ -56,6 +56,22 @@ export async function setLotExpectation(db: Conn, controlLotId: number, category
   return await db.update(controlLots).set({ expectedCategory: category, expectedFrom: from }).where(eq(controlLots.id, controlLotId));
 }
 
+/** A lab's control lots whose expiry day falls in [fromDay, toDay] (the dashboard's notice), soonest first. */
+export async function lotsExpiringBetween(db: Conn, labId: number, fromDay: string, toDay: string, limit = 50) {
+  return await db
+    .select({ id: controlLots.id, analyte: analytes.code, nameEn: analytes.nameEn, nameZh: analytes.nameZh, level: controlLots.level, lot: controlLots.lotNumber, instrument: controlLots.instrument, expiresOn: sql<string>`${controlLots.expiresOn}` })
+    .from(controlLots)
+    .innerJoin(analytes, eq(analytes.id, controlLots.analyteId))
+    .where(and(eq(controlLots.labId, labId), gte(controlLots.expiresOn, fromDay), lte(controlLots.expiresOn, toDay)))
+    .orderBy(asc(controlLots.expiresOn), asc(analytes.code), asc(controlLots.instrument), asc(controlLots.level), asc(controlLots.id))
+    .limit(limit);
+}
+
+/** Set (or clear) the last day a control lot's material may be used. */
+export async function setLotExpiresOn(db: Conn, controlLotId: number, expiresOn: string | null) {
+  await db.update(controlLots).set({ expiresOn }).where(eq(controlLots.id, controlLotId));
+}
+
 export async function insertTarget(db: Conn, v: typeof qcTargets.$inferInsert) {
   return (await db.insert(qcTargets).values(v).returning())[0];
 }
@@ -95,6 +111,7 @@ export async function listLotsWithTargets(db: Conn, labId: number, at: number) {
       instrument: controlLots.instrument,
       expectedCategory: controlLots.expectedCategory,
       expectedFrom: controlLots.expectedFrom,
+      expiresOn: controlLots.expiresOn,
       targetId: qcTargets.id,
       version: qcTargets.version,
       mean: qcTargets.mean,

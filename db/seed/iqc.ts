@@ -12,6 +12,7 @@ import { ingestResults } from '@/lib/services/iqc/ingest';
 import { setManufacturerTargets } from '@/lib/services/iqc/targets';
 import { resolveCorrectiveAction } from '@/lib/services/iqc/corrective-actions';
 import { mapSeq } from '@/lib/async';
+import { dayOf } from '@/lib/calendar';
 
 /** code, level-1 and level-2 control means (SI units) */
 const PANEL: [string, number, number][] = [
@@ -59,15 +60,19 @@ export async function seedIqc(ctx: SeedContext): Promise<void> {
       const poor = POOR_CV[labCode]?.includes(code) ?? false;
       const cv = allowable * (poor ? 1.25 + 0.25 * random.next() : sloppy ? 0.65 + 0.2 * random.next() : 0.3 + 0.25 * random.next());
       const lotB = 1 + (random.next() - 0.5) * 0.06; // the next lot's values differ a little
+      // the old lots expire on the day of the change; the new ones in half a year, the first item's
+      // within the month (the dashboard points them out)
+      const oldExpiry = dayOf(lotChange);
+      const newExpiry = dayOf(today + (code === PANEL[0][0] ? 21 : 180) * DAY);
       const lots = [
-        { name: `${code}1-${lab.code.slice(0, 2)}25A`, level: '1', mean: m1 },
-        { name: `${code}2-${lab.code.slice(0, 2)}25A`, level: '2', mean: m2 },
-        { name: `${code}1-${lab.code.slice(0, 2)}26B`, level: '1', mean: +(m1 * lotB).toPrecision(4) },
-        { name: `${code}2-${lab.code.slice(0, 2)}26B`, level: '2', mean: +(m2 * lotB).toPrecision(4) },
+        { name: `${code}1-${lab.code.slice(0, 2)}25A`, level: '1', mean: m1, expiresOn: oldExpiry },
+        { name: `${code}2-${lab.code.slice(0, 2)}25A`, level: '2', mean: m2, expiresOn: oldExpiry },
+        { name: `${code}1-${lab.code.slice(0, 2)}26B`, level: '1', mean: +(m1 * lotB).toPrecision(4), expiresOn: newExpiry },
+        { name: `${code}2-${lab.code.slice(0, 2)}26B`, level: '2', mean: +(m2 * lotB).toPrecision(4), expiresOn: newExpiry },
       ];
       // the manufacturer's SD is the allowable CV (inserts give wide ranges)
       for (const l of lots) {
-        targets.push({ analyte: code, level: l.level, lot: l.name, instrument, mean: l.mean, sd: +((l.mean * allowable) / 100).toPrecision(3), effectiveFrom: start - DAY, reason: 'manufacturer insert' });
+        targets.push({ analyte: code, level: l.level, lot: l.name, instrument, mean: l.mean, sd: +((l.mean * allowable) / 100).toPrecision(3), effectiveFrom: start - DAY, reason: 'manufacturer insert', expiresOn: l.expiresOn });
       }
       // events: a shift of several days, a slow trend, or nothing
       const r = random.next();

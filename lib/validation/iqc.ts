@@ -6,6 +6,7 @@ import { lineText, safeText } from './admin';
 import { because } from './errors';
 import { controlCharacterReason, startsLikeFormula } from './text';
 import { DECIMAL_TEXT } from './decimal';
+import { isoDay, optionalDay } from './day';
 import { DAY_MS, dayOf, startOfDay } from '@/lib/calendar';
 
 /** Times without an offset are read as China Standard Time: LIS exports and hand-made spreadsheets
@@ -294,6 +295,8 @@ const targetFields = z.object({
   reason: optionalText(500),
   /** where the mean and SD come from (the automation API may send the lab's own established targets) */
   source: z.enum(['manufacturer', 'lab_baseline']).optional(),
+  /** the last day (China) the control material may be used: results measured after it are refused */
+  expiresOn: optionalDay,
 });
 export const targetInput = targetFields.superRefine(checkTargetSd);
 export type TargetInput = z.infer<typeof targetInput>;
@@ -320,10 +323,18 @@ export const controlExpectationInput = z
     sd: optionalTargetNumber,
     effectiveFrom: optionalEffectiveFrom,
     reason: optionalText(500),
+    expiresOn: optionalDay,
   })
   .refine((v) => (v.mean === undefined) === (v.sd === undefined), { message: 'Give both the mean and the SD of the signal, or neither', path: ['sd'] })
   .superRefine(checkTargetSd);
 export type ControlExpectationInput = z.infer<typeof controlExpectationInput>;
+
+/** The targets page's expiry form: a lot's last day of use, or empty to say it has none. */
+export const lotExpiryInput = z.object({
+  controlLotId: z.coerce.number().int().positive(),
+  expiresOn: z.preprocess((v) => (typeof v === 'string' && !v.trim() ? null : v), isoDay.nullable()),
+  reason: optionalText(500),
+});
 
 export const baselineInput = z.object({
   controlLotId: z.coerce.number().int().positive(),

@@ -4,21 +4,10 @@ import { because } from './errors';
 import { decimal } from './decimal';
 import { safeText } from './admin';
 import { CALENDAR_DAY_KINDS } from '@/db/enums';
+import { isoDay, optionalDay } from './day';
 import { MAX_WINDOW_DAYS, parseWindows, type RecognitionWindows } from '@/lib/services/recognition/window';
 
-/** A calendar day 'YYYY-MM-DD' that exists (2026-02-30 is refused). */
-export const isoDay = z
-  .string()
-  .trim()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s), because('recognition.invalidDate'))
-  // one message per field: a day not written as YYYY-MM-DD is not also "no such day"
-  .refine((s) => {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return true;
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-  }, because('value.noSuchDay'));
-
-const optionalDay = z.preprocess((v) => (v === '' || v === null ? undefined : v), isoDay.optional());
+export { isoDay };
 
 /**
  * The configurable thresholds of a recognition policy (issue 6, "default criteria"). Every field has

@@ -10,6 +10,7 @@ import { generateApiToken } from '@/lib/auth/tokens';
 import { first } from '@/db/dialect';
 import { actorForUserId } from '@/lib/auth/resolve';
 import { setManufacturerTarget } from '@/lib/services/iqc/targets';
+import { addDays, dayOf } from '@/lib/calendar';
 
 const baseUrl = inject('baseUrl');
 
@@ -277,6 +278,37 @@ describe('internal QC in the browser', () => {
     const rows = history.locator('tbody tr');
     await expect(rows.count()).resolves.toBe(2);
     await expect(rows.first().textContent()).resolves.toMatch(/0\.92.*corrected insert sheet.*lab1@demo\.labqc/);
+    await page.close();
+  });
+
+  it("a lot's expiry day is set on the targets page, shown with the days left, and changed only with a reason", async () => {
+    const { db, close: closeDb } = await openE2eDb();
+    const user = first(await db.select().from(users).where(eq(users.email, 'lab1@demo.labqc')).limit(1))!;
+    const manager = (await actorForUserId(db, user.id))!;
+    await setManufacturerTarget(db, manager, { analyte: 'MG', level: '1', lot: 'MG-EXP', instrument: 'E2E-X', mean: 0.9, sd: 0.03 });
+    await closeDb();
+    await context.clearCookies();
+    const page = await context.newPage();
+    await signIn(page, baseUrl, 'lab1@demo.labqc');
+    await page.goto(`${baseUrl}/lab/iqc/targets?lots_q=MG-EXP`);
+    const row = page.locator('[data-lot="MG-EXP"]');
+    await expect(row.textContent()).resolves.toContain('not given');
+    const day = addDays(dayOf(Date.now()), 10);
+    const expiry = row.locator('[data-testid^=expiry-]');
+    await expiry.locator('summary').click();
+    await expiry.getByLabel('Expiry date of lot MG-EXP').fill(day);
+    await expiry.getByRole('button', { name: 'Save expiry' }).click();
+    await expect(row.getByTestId('lot-expiry').textContent()).resolves.toBe(`${day}10 days left`);
+    // a set expiry changes with a reason only: the form says so by its field, and the day stays
+    if (!(await expiry.evaluate((d) => (d as HTMLDetailsElement).open))) await expiry.locator('summary').click();
+    await expiry.getByLabel('Expiry date of lot MG-EXP').fill(addDays(day, 30));
+    await expiry.getByRole('button', { name: 'Save expiry' }).click();
+    await expect(expiry.getByRole('alert').textContent()).resolves.toContain('Say why the expiry date changes');
+    await page.reload();
+    await expect(row.getByTestId('lot-expiry').textContent()).resolves.toContain(day);
+    // the lab's overview lists it among the lots expiring soon
+    await page.goto(`${baseUrl}/lab`);
+    await expect(page.getByTestId('iqc-expiring-lots').locator('[data-lot="MG-EXP"]').textContent()).resolves.toContain(`${day} 10 days left`);
     await page.close();
   });
 

@@ -48,7 +48,7 @@ describe('POST /api/v1/iqc/lots', () => {
   it('creates the lot with its targets: 201 body is the lot exactly as GET /api/v1/iqc/lots lists it', async () => {
     const created = await postLot(t.db, lab, postJson('lots', lot()), NOW);
     // 08:00 without an offset is Shanghai time: 00:00 UTC
-    expect(created).toEqual({ analyte: 'K', level: '1', lot: 'K1-2611', instrument: 'AU5800', mean: 4, sd: 0.08, source: 'manufacturer', effectiveFrom: '2026-11-01T00:00:00.000Z' });
+    expect(created).toEqual({ analyte: 'K', level: '1', lot: 'K1-2611', instrument: 'AU5800', mean: 4, sd: 0.08, source: 'manufacturer', effectiveFrom: '2026-11-01T00:00:00.000Z', expiresOn: null });
     expect(await lotsForApi(t.db, lab, {}, NOW)).toContainEqual(created);
   });
 

@@ -98,8 +98,8 @@ describe('control lots of categorical items (POST /api/v1/iqc/lots)', () => {
     await hbsControls('A1');
     const lots = (await lotsForApi(t.db, lab, {}, NOW)).filter((l) => l.analyte === HBS && l.instrument === 'A1');
     expect(lots).toEqual([
-      { analyte: HBS, level: 'NEG', lot: 'HBS-NEG-A1', instrument: 'A1', mean: null, sd: null, source: null, effectiveFrom: null, expected: 'negative', expectedFrom: iso(D1 - DAY) },
-      { analyte: HBS, level: 'POS', lot: 'HBS-POS-A1', instrument: 'A1', mean: 3, sd: 0.3, source: 'manufacturer', effectiveFrom: iso(D1 - DAY), expected: 'positive', expectedFrom: iso(D1 - DAY) },
+      { analyte: HBS, level: 'NEG', lot: 'HBS-NEG-A1', instrument: 'A1', mean: null, sd: null, source: null, effectiveFrom: null, expiresOn: null, expected: 'negative', expectedFrom: iso(D1 - DAY) },
+      { analyte: HBS, level: 'POS', lot: 'HBS-POS-A1', instrument: 'A1', mean: 3, sd: 0.3, source: 'manufacturer', effectiveFrom: iso(D1 - DAY), expiresOn: null, expected: 'positive', expectedFrom: iso(D1 - DAY) },
     ]);
   });
 

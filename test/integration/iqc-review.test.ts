@@ -452,7 +452,7 @@ describe('reading another lab', () => {
 
   it('the lots API lists the lab\'s lots with the target in force', async () => {
     const lots = await lotsForApi(t.db, lab1, {}, NOW);
-    expect(lots).toContainEqual({ analyte: 'GLU', level: '1', lot: 'G1', mean: 5.2, sd: 0.1, source: 'manufacturer', effectiveFrom: iso(40) });
+    expect(lots).toContainEqual({ analyte: 'GLU', level: '1', lot: 'G1', mean: 5.2, sd: 0.1, source: 'manufacturer', effectiveFrom: iso(40), expiresOn: null });
     expect(lots.find((l) => l.lot === 'G1-NEXT')).toMatchObject({ mean: null, source: null });
   });
 

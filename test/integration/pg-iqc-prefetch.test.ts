@@ -34,13 +34,13 @@ describe.skipIf(testBackend !== 'pg')('IQC ingest prefetch on PostgreSQL', () =>
     const gz = t.labManagers.get('GZ-001')!;
     const labId = gz.labId!;
     // targets whose numbers need every digit, a categorical control, a rule set, a run window
-    await setManufacturerTarget(t.db, gz, { analyte: 'K', level: '1', lot: 'K1-P', instrument: 'AU', mean: 3.8720000000000003, sd: 0.1 + 0.2, effectiveFrom: 1_700_000_000_000 }, 1_700_000_000_000);
+    await setManufacturerTarget(t.db, gz, { analyte: 'K', level: '1', lot: 'K1-P', instrument: 'AU', mean: 3.8720000000000003, sd: 0.1 + 0.2, effectiveFrom: 1_700_000_000_000, expiresOn: '2027-06-30' }, 1_700_000_000_000);
     await setManufacturerTarget(t.db, gz, { analyte: 'K', level: '1', lot: 'K1-P', instrument: 'AU', mean: 1 / 3, sd: 2 / 7, effectiveFrom: 1_800_000_000_000 }, 1_800_000_000_000);
     await setRuleConfig(t.db, gz, { analyte: 'K', rules: ['1-3s', '2-2s'] }, 1_800_000_000_001);
     await setRunWindow(t.db, gz, { minutes: 45 });
     const reads = {
       catalogue: await rawAll(t.db, sql`SELECT id, code, active::int AS active, tea_percent AS "teaPercent", kind, categories::text AS categories FROM analytes`),
-      lots: await rawAll(t.db, sql`SELECT id, analyte_id AS "analyteId", level, lot_number AS "lotNumber", instrument, expected_category AS "expectedCategory", expected_from AS "expectedFrom" FROM control_lots WHERE lab_id = ${labId}`),
+      lots: await rawAll(t.db, sql`SELECT id, analyte_id AS "analyteId", level, lot_number AS "lotNumber", instrument, expected_category AS "expectedCategory", expected_from AS "expectedFrom", expires_on AS "expiresOn" FROM control_lots WHERE lab_id = ${labId}`),
       targets: await rawAll(t.db, sql`SELECT t.id, t.control_lot_id AS "controlLotId", t.version, t.mean, t.sd, t.source, t.effective_from AS "effectiveFrom" FROM qc_targets t WHERE t.lab_id = ${labId} ORDER BY t.control_lot_id, t.effective_from, t.version`),
       ruleConfigs: await rawAll(t.db, sql`SELECT analyte_id AS "analyteId", rules::text AS rules FROM qc_rule_configs WHERE lab_id = ${labId}`),
       runWindow: (await rawAll(t.db, sql`SELECT run_window_minutes AS minutes FROM laboratories WHERE id = ${labId}`))[0],

@@ -63,6 +63,31 @@ export async function DashboardView({ data, base, readOnly }: { data: Awaited<Re
       ),
     },
   ];
+  const tt = await getTranslations('iqc.targets');
+  const expiryColumns: Column<(typeof data.expiringLots)[number]>[] = [
+    {
+      key: 'analyte',
+      header: t('analyte'),
+      cell: (l) => (
+        <>
+          {l.analyte} <span className="text-slate-500">{localName(locale, l)}</span>
+        </>
+      ),
+    },
+    { key: 'level', header: tt('level'), cell: (l) => l.level },
+    { key: 'lot', header: tt('lot'), cell: (l) => l.lot },
+    { key: 'instrument', header: t('instrument'), cell: (l) => l.instrument || '—' },
+    {
+      key: 'expiresOn',
+      header: tt('expiresOn'),
+      className: 'whitespace-nowrap',
+      cell: (l) => (
+        <>
+          {l.expiresOn} <span className={l.daysLeft < 0 ? 'badge-red' : 'badge-amber'}>{l.daysLeft < 0 ? tt('expired') : tt('expiresSoon', { days: l.daysLeft })}</span>
+        </>
+      ),
+    },
+  ];
   return (
     <div className="space-y-6">
       <div className="grid grid-cols-2 gap-4 md:grid-cols-4">
@@ -90,6 +115,23 @@ export async function DashboardView({ data, base, readOnly }: { data: Awaited<Re
         </div>
         <DataTable columns={actionColumns} rows={data.openActions} rowKey={(a) => a.id} rowProps={(a) => ({ 'data-action-id': String(a.id) })} testId="iqc-open-actions" empty={t('noOpen')} />
       </section>
+
+      {data.expiringLots.length > 0 && (
+        <section className="card overflow-x-auto" aria-labelledby="iqc-expiring">
+          <div className="mb-3 flex items-center justify-between">
+            <h2 id="iqc-expiring" className="font-semibold">
+              {t('expiringTitle')}
+            </h2>
+            {!readOnly && (
+              <Link className="text-sm text-brand-700 hover:underline" href={`${base}/targets`}>
+                {t('allLots')}
+              </Link>
+            )}
+          </div>
+          <p className="mb-2 text-sm text-slate-600">{t('expiringHelp', { days: data.expiryWarningDays })}</p>
+          <DataTable columns={expiryColumns} rows={data.expiringLots} rowKey={(l) => l.id} rowProps={(l) => ({ 'data-lot': l.lot })} testId="iqc-expiring-lots" />
+        </section>
+      )}
     </div>
   );
 }

@@ -93,6 +93,15 @@ export function TargetForm({ action, analytes, categoryCodes = [] }: { action: A
         </label>
         <input id="t-effectiveFrom" name="effectiveFrom" type="datetime-local" className="input" />
       </div>
+      <div>
+        <label className="label" htmlFor="t-expiresOn">
+          {t('expiresOn')}
+        </label>
+        <input id="t-expiresOn" name="expiresOn" type="date" className="input" aria-describedby="t-expiresOn-help" />
+        <p id="t-expiresOn-help" className="mt-1 text-xs text-slate-500">
+          {t('expiresOnHelp')}
+        </p>
+      </div>
       <div className="sm:col-span-2">
         <label className="label" htmlFor="t-reason">
           {t('reason')}
@@ -100,6 +109,28 @@ export function TargetForm({ action, analytes, categoryCodes = [] }: { action: A
         <input id="t-reason" name="reason" className="input" maxLength={500} />
       </div>
     </ActionForm>
+  );
+}
+
+/** A lot's expiry day: set, changed (with a reason) or cleared, folded under the day it shows. */
+export function LotExpiryForm({ action, controlLotId, expiresOn, lot }: { action: Action; controlLotId: number; expiresOn: string | null; lot: string }) {
+  const t = useTranslations('iqc.targets');
+  const id = `expiry-${controlLotId}`;
+  return (
+    <details data-testid={id}>
+      <summary className="cursor-pointer text-xs text-sky-700">{expiresOn ? t('expiryChange') : t('expirySet')}</summary>
+      <ActionForm action={action} className="mt-1 space-y-1" submitLabel={t('expirySave')} {...useInline()} footerClassName="inline-flex flex-wrap items-center gap-2">
+        <input type="hidden" name="controlLotId" value={controlLotId} />
+        <label className="sr-only" htmlFor={`${id}-day`}>
+          {t('expiresOnOf', { lot })}
+        </label>
+        <input id={`${id}-day`} name="expiresOn" type="date" className="input" defaultValue={expiresOn ?? ''} />
+        <label className="sr-only" htmlFor={`${id}-reason`}>
+          {t('reason')}
+        </label>
+        <input id={`${id}-reason`} name="reason" className="input" maxLength={500} placeholder={t('reason')} />
+      </ActionForm>
+    </details>
   );
 }
 

@@ -20,6 +20,7 @@ export function lotApiRow(l: {
   effectiveFrom: number | null;
   expectedCategory?: string | null;
   expectedFrom?: number | null;
+  expiresOn?: string | null;
 }) {
   return {
     analyte: l.analyte,
@@ -30,6 +31,8 @@ export function lotApiRow(l: {
     sd: l.sd,
     source: l.source,
     effectiveFrom: l.effectiveFrom === null ? null : new Date(l.effectiveFrom).toISOString(),
+    // the last day (China) the material may be used; null when the lab gave none
+    expiresOn: l.expiresOn ?? null,
     // a control of a categorical item: the category it must read, from when (mean/sd: of its signal)
     ...(l.expectedCategory ? { expected: l.expectedCategory, expectedFrom: l.expectedFrom == null ? null : new Date(l.expectedFrom).toISOString() } : {}),
   };

@@ -98,7 +98,7 @@ export async function postLot(db: DB, actor: Actor, req: Request, now = Date.now
   // a control of a categorical item: its expected category (and optionally a signal target)
   if (await isCategoricalCode(db, (json as { analyte?: unknown } | null)?.analyte)) {
     const [c] = await setControlExpectations(db, actor, { lab, controls: [json] }, now);
-    return lotApiRow({ analyte: c.analyte, level: c.level, lot: c.lot, instrument: c.instrument, mean: c.target?.mean ?? null, sd: c.target?.sd ?? null, source: c.target ? 'manufacturer' : null, effectiveFrom: c.target?.effectiveFrom ?? null, expectedCategory: c.expected, expectedFrom: c.expectedFrom });
+    return lotApiRow({ analyte: c.analyte, level: c.level, lot: c.lot, instrument: c.instrument, mean: c.target?.mean ?? null, sd: c.target?.sd ?? null, source: c.target ? 'manufacturer' : null, effectiveFrom: c.target?.effectiveFrom ?? null, expectedCategory: c.expected, expectedFrom: c.expectedFrom, expiresOn: c.expiresOn });
   }
   const parsed = lotCreateInput.safeParse(json);
   if (!parsed.success) throw new AppError('iqc.invalidLot', {}, zodFieldErrors(parsed.error));
@@ -106,8 +106,8 @@ export async function postLot(db: DB, actor: Actor, req: Request, now = Date.now
   const analyte = await findAnalyteByCode(db, input.analyte);
   if (!analyte) throw new AppError('iqc.invalidLot', {}, [fieldError('analyte.unknownCode', { code: input.analyte }, 'analyte')]);
   // a lot × level with targets already: 409, decided inside the write (two at once give one 201)
-  const { target } = (await setManufacturerTargets(db, actor, { lab, targets: [{ ...input, effectiveFrom: input.effectiveFrom }] }, now, { newLotOnly: true }))[0];
-  return lotApiRow({ analyte: analyte.code, level: input.level, lot: input.lot, instrument: input.instrument, mean: target.mean, sd: target.sd, source: target.source, effectiveFrom: target.effectiveFrom });
+  const { lot, target } = (await setManufacturerTargets(db, actor, { lab, targets: [{ ...input, effectiveFrom: input.effectiveFrom }] }, now, { newLotOnly: true }))[0];
+  return lotApiRow({ analyte: analyte.code, level: input.level, lot: input.lot, instrument: input.instrument, mean: target.mean, sd: target.sd, source: target.source, effectiveFrom: target.effectiveFrom, expiresOn: lot.expiresOn });
 }
 
 /** Handle `GET /api/v1/iqc/runs`: the runs (body) and the cursor of the next page (the route sends

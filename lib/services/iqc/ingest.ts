@@ -17,6 +17,7 @@ import { dialectOf } from '@/db/dialect';
 import { pgIqcStatements } from '@/db/pg/iqc-ingest';
 import { prefetchCatalogue } from '@/db/pg/iqc-ingest-prefetch';
 import { MAX_CONTEXT_RUNS } from './series';
+import { valuesAfterExpiry } from './lot-expiry';
 
 export interface IngestOptions {
   source: IngestSource;
@@ -213,6 +214,9 @@ export async function ingestResultsOfLab(db: DB, actor: Actor, scope: LabScope, 
     const s = pg ? (pg as unknown as IqcStatements) : sqliteStatements!;
     if (!pg) checkReferencedRows(s, scope.labId, actor.userId, values);
     const ctx = await loadLabContext(tx, scope.labId, cat.tea);
+    // read under the writer lock: an expiry moved meanwhile is the one judged
+    const expired = valuesAfterExpiry(ctx, values, fieldOf);
+    if (expired.length) throw new AppError('iqc.invalidResults', {}, expired);
     await pg?.loadPlanning(values, ctx.runWindowMs);
     const plans = await planBatch(tx, ctx, values, errors, fieldOf);
     if (errors.length) await resentOriginals(tx, scope.labId, plans, errors);

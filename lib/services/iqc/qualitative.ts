@@ -15,6 +15,7 @@ import { AppError, fieldError, type FieldError } from '@/lib/errors';
 import { controlExpectationInput, type ControlExpectationInput } from '@/lib/validation/iqc';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { resolveWritableLab } from './ingest';
+import { applyLotExpiry } from './lot-expiry';
 import { withTx } from '@/db/tx';
 import { holdLabIqcWriters } from '@/db/queries/iqc-settings';
 import { mapSeq } from '@/lib/async';
@@ -27,6 +28,8 @@ export interface ControlExpectationResult {
   instrument: string;
   expected: string;
   expectedFrom: number;
+  /** the last day the material may be used, or null */
+  expiresOn: string | null;
   /** the signal target written with it, if any */
   target: { id: number; version: number; mean: number; sd: number; effectiveFrom: number } | null;
 }
@@ -74,6 +77,7 @@ export async function setControlExpectations(db: DB, actor: Actor, input: { lab?
       const last = existing ? await lastResultTimeOfLot(tx, lot.id) : null;
       if (c.effectiveFrom !== undefined && last !== null && c.effectiveFrom <= last) throw new AppError('iqc.targetsBeforeLastResult', { at: chinaTime(last) });
       const from = c.effectiveFrom ?? Math.max(now, (last ?? -Infinity) + 1);
+      if (c.expiresOn !== undefined) await applyLotExpiry(tx, actor, lot, c.expiresOn, c.reason, now, { created: !existing });
       let expectedFrom = from;
       if (lot.expectedCategory !== null) {
         if (lot.expectedCategory !== c.category) throw new AppError('iqc.expectedSet', { analyte: c.analyte, lot: c.lot, level: c.level, category: lot.expectedCategory });
@@ -92,10 +96,10 @@ export async function setControlExpectations(db: DB, actor: Actor, input: { lab?
         entityType: 'control_lot',
         entityId: lot.id,
         labId: scope.labId,
-        details: { analyte: c.analyte, level: c.level, lot: c.lot, instrument: c.instrument, expected: c.category, expectedFrom, signalTarget: target ? { mean: target.mean, sd: target.sd, version: target.version } : null, reason: c.reason || null },
+        details: { analyte: c.analyte, level: c.level, lot: c.lot, instrument: c.instrument, expected: c.category, expectedFrom, signalTarget: target ? { mean: target.mean, sd: target.sd, version: target.version } : null, reason: c.reason || null, ...(!existing && c.expiresOn ? { expiresOn: c.expiresOn } : {}) },
         at: now,
       });
-      return { controlLotId: lot.id, analyte: c.analyte, level: c.level, lot: c.lot, instrument: c.instrument, expected: c.category, expectedFrom, target };
+      return { controlLotId: lot.id, analyte: c.analyte, level: c.level, lot: c.lot, instrument: c.instrument, expected: c.category, expectedFrom, expiresOn: c.expiresOn ?? lot.expiresOn, target };
     });
   });
 }

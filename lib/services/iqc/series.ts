@@ -7,6 +7,7 @@ import { dialectOf } from '@/db/dialect';
 import { pgLabStatements } from '@/db/pg/iqc-ingest';
 import { isWestgardRule, type RunVerdict, type WestgardRule } from '@/lib/stats';
 import { gradeOf, type ItemShape } from '@/lib/catalogue/kinds';
+import { addDays, startOfDay } from '@/lib/calendar';
 
 /** Values per level (and of the flattened sequence) the rules look back on (12x is the longest). */
 export const LOOKBACK_VALUES = 12;
@@ -60,7 +61,12 @@ export interface LabContext {
   items: Map<number, ItemShape>;
   /** lot id → the category its controls must read (lots of categorical items with one set) */
   expected: Map<number, LotExpectation>;
+  /** lot id → the first instant after its expiry day (lots with an expiry date) */
+  expiry: Map<number, number>;
 }
+
+/** The first instant after a lot's expiry day (China): a result measured at or after it is refused. */
+export const expiryEnd = (expiresOn: string) => startOfDay(addDays(expiresOn, 1));
 
 export const lotKey = (analyteId: number, level: string, lot: string, instrument: string) => `${analyteId}\u0001${level}\u0001${lot}\u0001${instrument}`;
 
@@ -70,10 +76,12 @@ export async function loadLabContext(db: DB, labId: number, teaPercent: Map<numb
   const lots = new Map<string, number>();
   const lotNumbers = new Map<number, string>();
   const expected = new Map<number, LotExpectation>();
+  const expiry = new Map<number, number>();
   for (const l of s.lotsOfLab.all(labId)) {
     lots.set(lotKey(l.analyteId, l.level, l.lotNumber, l.instrument), l.id);
     lotNumbers.set(l.id, l.lotNumber);
     if (l.expectedCategory !== null) expected.set(l.id, { category: l.expectedCategory, from: l.expectedFrom ?? -Infinity });
+    if (l.expiresOn) expiry.set(l.id, expiryEnd(l.expiresOn));
   }
   const items = new Map<number, ItemShape>();
   for (const a of s.categoricalItems.all()) items.set(a.id, { code: a.code, kind: a.kind, categories: JSON.parse(a.categories ?? '[]') });
@@ -89,7 +97,7 @@ export async function loadLabContext(db: DB, labId: number, teaPercent: Map<numb
     if (rules.length) ruleConfigs.set(c.analyteId, rules);
   }
   const minutes = s.labRunWindow.get(labId)?.minutes ?? DEFAULT_RUN_WINDOW_MINUTES;
-  return { labId, teaPercent, ruleConfigs, lots, lotNumbers, newLots: new Map(), targets, runWindowMs: minutes * 60_000, items, expected };
+  return { labId, teaPercent, ruleConfigs, lots, lotNumbers, newLots: new Map(), targets, runWindowMs: minutes * 60_000, items, expected, expiry };
 }
 
 /** The grade a member's lot expects at its time, or null (no expectation in force, or a code the

@@ -2,18 +2,19 @@
 // the lot's last stored result, so no verdict already given is ever recomputed silently.
 import type { Conn, DB } from '@/db/client';
 import { findAnalyteByCode } from '@/db/queries/analytes';
-import { findLabScope } from '@/db/queries/labs';
 import { insertAudit } from '@/db/queries/audit';
-import { baselineValues, findControlLot, findControlLotById, insertControlLot, insertTarget, inControlOfLots, lastResultTimeOfLot, listLotsWithTargets, targetHistoryOfLots, targetVersions } from '@/db/queries/iqc';
-import { can, type Actor } from '@/lib/auth/core';
+import { baselineValues, findControlLot, insertControlLot, insertTarget, inControlOfLots, lastResultTimeOfLot, listLotsWithTargets, targetHistoryOfLots, targetVersions } from '@/db/queries/iqc';
+import type { Actor } from '@/lib/auth/core';
 import { AppError, type FieldError, fieldError } from '@/lib/errors';
 import { MIN_BASELINE_POINTS, minTargetSd, NEW_LOT_DAYS, newLotTargets, targetsFromBaseline, type NewLotTargets } from '@/lib/stats';
 import { baselineInput, targetInput, type TargetInput } from '@/lib/validation/iqc';
 import { zodFieldErrors } from '@/lib/validation/errors';
 import { resolveWritableLab } from './ingest';
+import { applyLotExpiry } from './lot-expiry';
 import { resolveReadableLab } from './views';
 import { chinaTime, dayOf } from '@/lib/calendar';
 import { withTx } from '@/db/tx';
+import { manageableLot } from './lot-access';
 import { holdLabIqcWriters } from '@/db/queries/iqc-settings';
 import { mapSeq } from '@/lib/async';
 import { pageOfRows, type PageRequest } from '@/db/queries/paging';
@@ -70,6 +71,7 @@ export async function setManufacturerTargets(db: DB, actor: Actor, input: { lab?
       const lot = existing ?? await insertControlLot(tx, { labId: scope.labId, analyteId: t.analyteId, level: t.level, lotNumber: t.lot, instrument: t.instrument, createdAt: now });
       // a lot created here has neither results nor targets yet
       if (existing) await assertAfterLastResult(tx, lot.id, t.effectiveFrom);
+      if (t.expiresOn !== undefined) await applyLotExpiry(tx, actor, lot, t.expiresOn, t.reason, now, { created: !existing });
       const target = await insertTarget(tx, {
         labId: lot.labId,
         controlLotId: lot.id,
@@ -89,10 +91,10 @@ export async function setManufacturerTargets(db: DB, actor: Actor, input: { lab?
         entityType: 'qc_target',
         entityId: target.id,
         labId: scope.labId,
-        details: { analyte: t.analyte, level: t.level, lot: t.lot, instrument: t.instrument, mean: t.mean, sd: t.sd, version: target.version, effectiveFrom: t.effectiveFrom, source: t.source ?? 'manufacturer', reason: t.reason || null },
+        details: { analyte: t.analyte, level: t.level, lot: t.lot, instrument: t.instrument, mean: t.mean, sd: t.sd, version: target.version, effectiveFrom: t.effectiveFrom, source: t.source ?? 'manufacturer', reason: t.reason || null, ...(!existing && t.expiresOn ? { expiresOn: t.expiresOn } : {}) },
         at: now,
       });
-      return { lot, target };
+      return { lot: { ...lot, expiresOn: t.expiresOn ?? lot.expiresOn }, target };
     });
   });
 }
@@ -102,10 +104,7 @@ export async function setManufacturerTargets(db: DB, actor: Actor, input: { lab?
 export async function establishTargetsFromBaseline(db: DB, actor: Actor, input: unknown, now = Date.now()) {
   const parsed = baselineInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
-  const lot = await findControlLotById(db, parsed.data.controlLotId);
-  const scope = lot ? await findLabScope(db, lot.labId) : undefined;
-  if (!lot || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.lotNotFound');
-  if (!can(actor, 'iqcTarget.manage', scope)) throw new AppError('iqc.targetsNotAllowed');
+  const lot = await manageableLot(db, actor, parsed.data.controlLotId);
   return await withTx(db, async (tx) => {
     await holdLabIqcWriters(tx, lot.labId);
     const values = await baselineValues(tx, lot.id);
@@ -249,10 +248,7 @@ export async function lotTargetsPage(db: DB, actor: Actor, q: { lab?: string | n
 export async function establishNewLotTargets(db: DB, actor: Actor, input: unknown, now = Date.now()) {
   const parsed = baselineInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid request', zodFieldErrors(parsed.error));
-  const found = await findControlLotById(db, parsed.data.controlLotId);
-  const scope = found ? await findLabScope(db, found.labId) : undefined;
-  if (!found || !scope || !can(actor, 'iqc.read', scope)) throw new AppError('iqc.lotNotFound');
-  if (!can(actor, 'iqcTarget.manage', scope)) throw new AppError('iqc.targetsNotAllowed');
+  const found = await manageableLot(db, actor, parsed.data.controlLotId);
   return await withTx(db, async (tx) => {
     await holdLabIqcWriters(tx, found.labId);
     const lots = await listLotsWithTargets(tx, found.labId, now);

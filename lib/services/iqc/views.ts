@@ -6,6 +6,7 @@ import { listAnalytes } from '@/db/queries/analytes';
 import { findLabByCode, findLabScope } from '@/db/queries/labs';
 import {
   analytesWithIqc,
+  lotsExpiringBetween,
   dashboardRows,
   listCorrectiveActions,
   findCorrectiveAction,
@@ -16,7 +17,8 @@ import {
 } from '@/db/queries/iqc';
 import { can, scopeOf, type Actor } from '@/lib/auth/core';
 import { AppError, fieldError } from '@/lib/errors';
-import { DAY_MS, dayOf, startOfDay } from '@/lib/calendar';
+import { addDays, DAY_MS, dayOf, startOfDay } from '@/lib/calendar';
+import { daysUntilExpiry, EXPIRY_WARNING_DAYS } from './lot-expiry';
 import { ACTION_SORTS, pageCorrectiveActions, type ActionSort } from '@/db/queries/lists';
 import type { PageRequest } from '@/db/queries/paging';
 export { ACTION_SORTS };
@@ -72,11 +74,16 @@ export async function labDashboard(db: DB, actor: Actor, labCode?: string | null
     })
     .sort((x, y) => x.analyte.localeCompare(y.analyte) || x.instrument.localeCompare(y.instrument));
   const openActions = await listCorrectiveActions(db, scope.labId, { status: 'open', limit: 50 });
+  // lots that expire within EXPIRY_WARNING_DAYS, or did in the last week (results of them are refused)
+  const today = dayOf(now);
+  const expiringLots = (await lotsExpiringBetween(db, scope.labId, addDays(today, -7), addDays(today, EXPIRY_WARNING_DAYS))).map((l) => ({ ...l, daysLeft: daysUntilExpiry(l.expiresOn, today) }));
   const lastQcAt = rows.reduce<number | null>((m, r) => (m === null || r.lastAt > m ? r.lastAt : m), null);
   return {
     labId: scope.labId,
     rows,
     openActions,
+    expiringLots,
+    expiryWarningDays: EXPIRY_WARNING_DAYS,
     counts: {
       analytes: new Set(rows.map((r) => r.analyteId)).size,
       red: rows.filter((r) => r.light === 'red').length,

@@ -10,6 +10,7 @@ import { runJob } from '@/lib/jobs';
 import { resolveCorrectiveAction } from '@/lib/services/iqc/corrective-actions';
 import { establishNewLotTargets, establishTargetsFromBaseline, setManufacturerTarget } from '@/lib/services/iqc/targets';
 import { setRuleConfig } from '@/lib/services/iqc/rules';
+import { setLotExpiry } from '@/lib/services/iqc/lot-expiry';
 import { isCategoricalCode, setControlExpectations } from '@/lib/services/iqc/qualitative';
 import { correctResult } from '@/lib/services/iqc/results';
 
@@ -63,6 +64,12 @@ export async function setTargetAction(_prev: unknown, form: FormData) {
     const out = await setManufacturerTarget(getDb(), actor, formObject(form));
     return { targetId: out.target.id, version: out.target.version };
   });
+  if (r.ok) refresh();
+  return r;
+}
+
+export async function lotExpiryAction(_prev: unknown, form: FormData) {
+  const r = await runAction(async (actor) => await setLotExpiry(getDb(), actor, formObject(form)));
   if (r.ok) refresh();
   return r;
 }

@@ -7,14 +7,16 @@ import { WESTGARD_RULES, MIN_BASELINE_POINTS, NEW_LOT_DAYS } from '@/lib/stats';
 import { LOT_SORTS, lotTargetsPage, type NewLotProposal } from '@/lib/services/iqc/targets';
 import { RULE_CHOICE_SORTS, ruleChoicesView } from '@/lib/services/iqc/rules';
 import { PageHeader } from '@/app/_components/page-header';
-import { BaselineButton, NewLotButton, TargetForm } from '@/app/_components/iqc/forms';
+import { BaselineButton, LotExpiryForm, NewLotButton, TargetForm } from '@/app/_components/iqc/forms';
 import { RuleSets } from '@/app/_components/iqc/rule-sets';
 import { fmt, formatDateTime } from '@/app/_components/iqc/format';
 import { DataTable, readPage, type Column, type SearchParams } from '@/app/_components/data-table';
 import { firstValues } from '@/app/_components/search-params';
 import { localName } from '@/app/_components/local-name';
 import { RuleChoicesTable } from '@/app/_components/iqc/summary-view';
-import { baselineAction, newLotAction, setRulesAction, setTargetAction } from '../actions';
+import { baselineAction, lotExpiryAction, newLotAction, setRulesAction, setTargetAction } from '../actions';
+import { dayOf } from '@/lib/calendar';
+import { daysUntilExpiry, EXPIRY_WARNING_DAYS } from '@/lib/services/iqc/lot-expiry';
 import { getRunWindow, MAX_RUN_WINDOW_MINUTES, MIN_RUN_WINDOW_MINUTES } from '@/lib/services/iqc/run-window';
 import { RunWindowForm } from '@/app/_components/iqc/run-window-form';
 import { setRunWindowAction } from '../run-window-action';
@@ -38,11 +40,23 @@ export default async function TargetsPage({ searchParams }: { searchParams: Prom
   const categoryCodes = [...new Set(catalogue.flatMap((a) => (a.kind !== 'quantitative' ? (a.categories ?? []).map((c) => c.code) : [])))];
   const names = new Map(analytes.map((a) => [a.code, a.name]));
   const ruleItems = lotPage.analytes.map((code) => ({ code, name: names.get(code) ?? code }));
+  const today = dayOf(Date.now());
   const lotColumns: Column<(typeof lots)[number]>[] = [
     { key: 'analyte', header: t('analyte'), cell: (l) => l.analyte },
     { key: 'level', header: t('level'), cell: (l) => l.level },
     { key: 'lot', header: t('lot'), cell: (l) => l.lot },
     { key: 'instrument', header: t('instrument'), cell: (l) => l.instrument || '—' },
+    {
+      key: 'expiry',
+      header: t('expiry'),
+      className: 'whitespace-nowrap',
+      cell: (l) => (
+        <>
+          <Expiry expiresOn={l.expiresOn} today={today} />
+          <LotExpiryForm action={lotExpiryAction} controlLotId={l.id} expiresOn={l.expiresOn} lot={l.lot} />
+        </>
+      ),
+    },
     { key: 'expected', header: t('expected'), cell: (l) => l.expectedCategory ?? '—' },
     { key: 'mean', header: t('mean'), cell: (l) => fmt(l.mean, 4) },
     { key: 'sd', header: t('sd'), cell: (l) => fmt(l.sd, 4) },
@@ -94,6 +108,19 @@ export default async function TargetsPage({ searchParams }: { searchParams: Prom
         <RuleSets items={ruleItems} selected={sp.rules} configs={configs} versions={choices.versions} all={WESTGARD_RULES} action={setRulesAction} searchParams={sp} />
       </section>
     </div>
+  );
+}
+
+/** A lot's expiry day, marked when it has passed or comes within {@link EXPIRY_WARNING_DAYS}. */
+async function Expiry({ expiresOn, today }: { expiresOn: string | null; today: string }) {
+  const t = await getTranslations('iqc.targets');
+  if (!expiresOn) return <span className="text-slate-500">{t('noExpiry')}</span>;
+  const left = daysUntilExpiry(expiresOn, today);
+  return (
+    <span data-testid="lot-expiry">
+      {expiresOn}
+      {left < 0 ? <span className="badge-red ml-1">{t('expired')}</span> : left <= EXPIRY_WARNING_DAYS ? <span className="badge-amber ml-1">{t('expiresSoon', { days: left })}</span> : null}
+    </span>
   );
 }
 
