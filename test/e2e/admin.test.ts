@@ -40,6 +40,25 @@ describe('administration', () => {
     await page.close();
   });
 
+  it("an item's edit history shows the earlier LOINC code, category and categories (by their codes)", async () => {
+    await context.clearCookies();
+    const page = await context.newPage();
+    await signIn(page, baseUrl, 'admin@demo.labqc');
+    await page.goto(`${baseUrl}/admin/analytes/HBEAG`);
+    const form = page.getByTestId('analyte-edit');
+    await form.locator('#f-notes').fill('checked against the 2026 insert');
+    await form.locator('#f-reason').fill('annual review');
+    await form.locator('button[type=submit]').click();
+    await form.getByRole('status').waitFor();
+    await page.reload();
+    const previous = await page.getByTestId('history').locator('tbody tr').first().textContent();
+    expect(previous).toContain('annual review');
+    expect(previous).toContain('loinc: 13954-3');
+    expect(previous).toContain('category: serology');
+    expect(previous).toContain('categories: negative, positive');
+    await page.close();
+  });
+
   it('a refused deactivation names its field by its label, beside the edit form’s own reason field', async () => {
     await context.clearCookies();
     const page = await context.newPage();

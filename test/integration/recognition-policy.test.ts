@@ -5,6 +5,7 @@ import { createPolicyVersion, effectivePolicyFor, policyPage } from '@/lib/servi
 import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { findEligibility } from '@/db/queries/recognition';
 import { NOW, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
+import { addDays, dayOf } from '@/lib/calendar';
 
 type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 
@@ -93,5 +94,25 @@ describe('recognition policies', () => {
     expect(page.inForce?.version).toBe(2);
     const n = (await sqlRows<{ n: number }>(w.db, "SELECT count(*) AS n FROM audit_log WHERE action = 'policy.create'"))[0].n;
     expect(n).toBe(4);
+  });
+});
+
+describe('a new version in force today or not (the policy form\'s message, the eligibility run it starts)', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await createSeededTestDb();
+  });
+  afterAll(() => w.close());
+
+  it('is in force when dated today or earlier and not before the version in force; a backdated or announced one is not', async () => {
+    const zj = w.regulators.zj;
+    const add = async (effectiveFrom: string) => (await createPolicyVersion(w.db, zj, { regionCode: '330000', effectiveFrom, analyteCodes: ['K'], reason: `from ${effectiveFrom}` }, { now: NOW })).inForceToday;
+    const today = dayOf(NOW);
+    expect(await add(addDays(today, -30))).toBe(true);
+    // dated before the version in force: that one stays in force
+    expect(await add(addDays(today, -60))).toBe(false);
+    expect(await add(addDays(today, 1))).toBe(false);
+    expect(await add(today)).toBe(true);
+    expect((await effectivePolicyFor(w.db, '/100000/330000/', today))?.version).toBe(4);
   });
 });

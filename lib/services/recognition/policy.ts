@@ -79,7 +79,9 @@ export async function effectivePolicyFor(db: Conn, regionPath: string, day: stri
 
 export { listAllPolicies };
 
-/** Add a new version of a region's policy (the regulator of that region or of an ancestor). */
+/** Add a new version of a region's policy (the regulator of that region or of an ancestor);
+ * `inForceToday`: whether it is the version in force today (one dated today or earlier and not
+ * before the version in force). */
 export async function createPolicyVersion(db: DB, actor: Actor, input: unknown, opts: { now?: number } = {}) {
   const parsed = policyInput.safeParse(input);
   if (!parsed.success) throw AppError.invalid('Invalid policy', zodFieldErrors(parsed.error));
@@ -116,7 +118,9 @@ export async function createPolicyVersion(db: DB, actor: Actor, input: unknown, 
       details: { regionCode: region.code, version, effectiveFrom: p.effectiveFrom, analytes: codes.length, windows: p.windows ?? null, reason: p.reason },
       at: now,
     });
-    return row;
+    // a version dated before one already in force today is not the one in force (resolvePolicy)
+    const today = await effectivePolicyFor(tx, region.path, dayOf(now));
+    return { ...row, inForceToday: today?.id === row.id };
   });
 }
 

@@ -3,6 +3,7 @@ import { getDb } from '@/db/client';
 import { currentActor } from '@/lib/auth';
 import { entityHistory } from '@/lib/services/read/accounts';
 import { DataTable, type Column } from '@/app/_components/data-table';
+import { historyValue } from './history-value';
 
 /** The previous states of an entity (newest first): when, by whom, why, and the values then. */
 export async function VersionHistory({ entityType, entityId, fields }: { entityType: string; entityId: number; fields: string[] }) {
@@ -21,15 +22,10 @@ export async function VersionHistory({ entityType, entityId, fields }: { entityT
       className: 'text-xs text-slate-600',
       cell: (v) => {
         const data = (v.data ?? {}) as Record<string, unknown>;
-        // a lab or a region by its code (labId → lab: GZ-001)
-        const shown = (f: string) => {
-          const x = data[f];
-          if (x === null || x === undefined) return '—';
-          return (typeof x === 'number' && v.codes[f]?.get(x)) || String(x);
-        };
+        // a lab or a region by its code (labId → lab: GZ-001), categories by their codes
         return fields
           .filter((f) => f in data)
-          .map((f) => `${f.replace(/Id$/, '')}: ${shown(f)}`)
+          .map((f) => `${f.replace(/Id$/, '')}: ${historyValue(data[f], v.codes[f])}`)
           .join(' · ');
       },
     },

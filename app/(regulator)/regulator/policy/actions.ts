@@ -17,8 +17,10 @@ export async function createPolicyAction(_prev: ActionState, form: FormData) {
     revalidatePath('/regulator/policy');
     // a version in force today leaves every verdict of the region behind it (an approval is refused
     // until they are computed again): the region's eligibility run starts now, in the background
-    const recomputing = row.effectiveFrom <= dayOf(Date.now());
+    const recomputing = row.inForceToday;
     if (recomputing) startJob('recognition.recompute', actor, { regionCode: String(raw.regionCode) }, (m) => console.error('[labqc] eligibility run after a new policy version failed:', m));
-    return { version: row.version, recomputing };
+    // dated today or earlier yet not in force: a version from a later day is
+    const superseded = !row.inForceToday && row.effectiveFrom <= dayOf(Date.now());
+    return { version: row.version, recomputing, superseded };
   });
 }

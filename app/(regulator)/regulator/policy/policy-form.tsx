@@ -22,8 +22,8 @@ export function PolicyForm({ regionCode, criteria, analyteCodes, validityMonths,
       action={createPolicyAction}
       submitLabel={t('save')}
       successMessage={(data) => {
-        const d = data as { version: number; recomputing: boolean };
-        return t(d.recomputing ? 'savedRecomputing' : 'saved', { version: d.version });
+        const d = data as { version: number; recomputing: boolean; superseded: boolean };
+        return t(d.recomputing ? 'savedRecomputing' : d.superseded ? 'savedSuperseded' : 'saved', { version: d.version });
       }}
       className="grid gap-4 md:grid-cols-2"
       id="policy-form"

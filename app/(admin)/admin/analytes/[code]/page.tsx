@@ -85,7 +85,7 @@ export default async function AnalytePage({ params }: { params: Promise<{ code: 
           />
         </section>
       )}
-      <VersionHistory entityType="analyte" entityId={a.id} fields={['kind', 'teaPercent', 'teaAbsolute', 'teaSource', 'allowableCvPercent', 'unit', 'signalCutoff', 'nameZh', 'nameEn']} />
+      <VersionHistory entityType="analyte" entityId={a.id} fields={['nameZh', 'nameEn', 'loinc', 'category', 'kind', 'unit', 'categories', 'signalUnit', 'signalCutoff', 'teaPercent', 'teaAbsolute', 'teaAbsoluteAtOrBelow', 'teaForm', 'teaSource', 'allowableCvPercent', 'allowableBiasPercent']} />
     </div>
   );
 }
