@@ -6,6 +6,7 @@ import { computeEligibility } from '@/lib/services/recognition/eligibility';
 import { findEligibility } from '@/db/queries/recognition';
 import { NOW, addGoodEvidence, analyteId, labId } from './recognition-fixtures';
 import { addDays, dayOf } from '@/lib/calendar';
+import { appErrorAsync } from '../support/errors';
 
 type World = Awaited<ReturnType<typeof createSeededTestDb>>;
 
@@ -114,5 +115,20 @@ describe('a new version in force today or not (the policy form\'s message, the e
     expect(await add(addDays(today, 1))).toBe(false);
     expect(await add(today)).toBe(true);
     expect((await effectivePolicyFor(w.db, '/100000/330000/', today))?.version).toBe(4);
+  });
+});
+
+describe('unknown item codes in a new version', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await createSeededTestDb();
+  });
+  afterAll(() => w.close());
+
+  it('are reported under the field that names them: the list or the windows; nothing is written', async () => {
+    const e = await appErrorAsync(() => createPolicyVersion(w.db, w.regulators.zj, { regionCode: '330000', effectiveFrom: '2026-01-01', analyteCodes: ['K', 'NOPE'], windows: 'K 7\nTYPO 30', reason: 'typos' }, { now: NOW }));
+    expect(e.reason).toBe('analyte.unknownList');
+    expect(e.errors.map((x) => [x.field, x.params?.analyte])).toEqual([['analyteCodes', 'NOPE'], ['windows', 'TYPO']]);
+    expect((await policyPage(w.db, w.regulators.zj, {}, { now: NOW })).versions).toEqual([]);
   });
 });

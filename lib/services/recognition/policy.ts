@@ -92,8 +92,12 @@ export async function createPolicyVersion(db: DB, actor: Actor, input: unknown, 
     if (!region) throw new AppError('region.notFound', { region: p.regionCode });
     if (!can(actor, 'policy.manage', { regionPath: region.path })) throw new AppError('region.outsideJurisdiction');
     const known = await analyteIdsByCode(tx);
-    const unknown = [...p.analyteCodes, ...Object.keys(p.windows?.items ?? {})].filter((c) => !known.has(c));
-    if (unknown.length) throw new AppError('analyte.unknownList', {}, unknown.map((c) => fieldError('analyte.unknownCodeInList', { analyte: c }, 'analyteCodes')));
+    // each unknown code under the field that names it (the list, or a window's line)
+    const unknown = [
+      ...p.analyteCodes.filter((c) => !known.has(c)).map((c) => fieldError('analyte.unknownCodeInList', { analyte: c }, 'analyteCodes')),
+      ...Object.keys(p.windows?.items ?? {}).filter((c) => !known.has(c)).map((c) => fieldError('analyte.unknownCodeInList', { analyte: c }, 'windows')),
+    ];
+    if (unknown.length) throw new AppError('analyte.unknownList', {}, unknown);
     const codes = [...new Set(p.analyteCodes)].sort();
     const version = await nextPolicyVersion(tx, region.id);
     const row = await insertPolicy(tx, {
