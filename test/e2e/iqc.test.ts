@@ -10,6 +10,7 @@ import { generateApiToken } from '@/lib/auth/tokens';
 import { first } from '@/db/dialect';
 import { actorForUserId } from '@/lib/auth/resolve';
 import { setManufacturerTarget } from '@/lib/services/iqc/targets';
+import { setLotExpiry } from '@/lib/services/iqc/lot-expiry';
 import { addDays, dayOf } from '@/lib/calendar';
 
 const baseUrl = inject('baseUrl');
@@ -240,7 +241,7 @@ describe('internal QC in the browser', () => {
     const lotRows = page.getByTestId('lots').locator('tbody tr');
     let offered = 0;
     for (const lotRow of await lotRows.all()) {
-      const cell = (await lotRow.locator('td').nth(9).textContent()) ?? '';
+      const cell = (await lotRow.locator('td').nth(10).textContent()) ?? ''; // the 'In control (days)' column
       const [, results, days] = /^(\d+) \((\d+)\)/.exec(cell) ?? [];
       expect(results, cell).toBeDefined();
       const ready = Number(results) >= 20 && Number(days) >= 20;
@@ -309,6 +310,15 @@ describe('internal QC in the browser', () => {
     // the lab's overview lists it among the lots expiring soon
     await page.goto(`${baseUrl}/lab`);
     await expect(page.getByTestId('iqc-expiring-lots').locator('[data-lot="MG-EXP"]').textContent()).resolves.toContain(`${day} 10 days left`);
+    // expired yesterday, with no other lot of the level: the entry grid says so on its row
+    const reopened = await openE2eDb();
+    const lotId = first(await reopened.db.select({ id: controlLots.id }).from(controlLots).where(eq(controlLots.lotNumber, 'MG-EXP')).limit(1))!.id;
+    const yesterday = addDays(dayOf(Date.now()), -1);
+    await setLotExpiry(reopened.db, (await actorForUserId(reopened.db, user.id))!, { controlLotId: lotId, expiresOn: yesterday, reason: 'the box ran out' });
+    await reopened.close();
+    await page.goto(`${baseUrl}/lab/iqc/enter`);
+    const gridRow = page.locator('tr[data-analyte="MG"][data-level="1"]').filter({ hasText: 'E2E-X' });
+    await expect(gridRow.getByTestId('lot-expired').textContent()).resolves.toBe(`expired on ${yesterday}`);
     await page.close();
   });
 

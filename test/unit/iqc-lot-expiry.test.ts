@@ -2,7 +2,7 @@
 // targets page shows, and which rows of an entry fall after it.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { daysUntilExpiry, valuesAfterExpiry } from '@/lib/services/iqc/lot-expiry';
+import { daysUntilExpiry, lotsInUse, valuesAfterExpiry } from '@/lib/services/iqc/lot-expiry';
 import { expiryEnd, lotKey, type PlannedValue } from '@/lib/services/iqc/series';
 import { addDays, dayOf } from '@/lib/calendar';
 
@@ -45,5 +45,35 @@ describe('valuesAfterExpiry', () => {
 
   it('finds nothing when no lot of the lab has an expiry', () => {
     expect(valuesAfterExpiry({ lots, expiry: new Map() }, [value(1, '1', 'A', end + 1)], (f) => f)).toEqual([]);
+  });
+});
+
+describe('lotsInUse (the entry grid\'s lot per analyte, instrument and level)', () => {
+  const lot = (id: number, lastAt: number | null, expiresOn: string | null, level = '1') => ({ analyte: 'GLU', instrument: 'AU', level, id, lastAt, expiresOn });
+  const today = '2026-12-04';
+
+  it('takes the lot with the latest result, else the newest', () => {
+    expect(lotsInUse([lot(1, 500, null), lot(2, 100, null)], today).map((l) => l.id)).toEqual([1]);
+    expect(lotsInUse([lot(1, null, null), lot(2, null, null)], today).map((l) => l.id)).toEqual([2]);
+  });
+
+  it('passes over an expired lot for one usable today, even one without results yet', () => {
+    expect(lotsInUse([lot(1, 500, '2026-12-03'), lot(2, null, '2027-06-30')], today).map((l) => l.id)).toEqual([2]);
+    // the expiry day itself is still usable
+    expect(lotsInUse([lot(1, 500, today), lot(2, null, '2027-06-30')], today).map((l) => l.id)).toEqual([1]);
+  });
+
+  it('keeps the latest expired lot when no lot of the level is usable, and one row per level', () => {
+    const rows = lotsInUse([lot(1, 500, '2026-11-01'), lot(2, 900, '2026-12-01'), lot(3, 10, null, '2')], today);
+    expect(rows.map((l) => l.id)).toEqual([2, 3]);
+  });
+
+  it('gives the same lot whatever the order of the lots', () => {
+    fc.assert(
+      fc.property(fc.shuffledSubarray([lot(1, 500, '2026-12-01'), lot(2, 300, null), lot(3, 300, '2027-01-01'), lot(4, null, '2026-01-01')], { minLength: 1 }), fc.boolean(), (lots, reverse) => {
+        const given = reverse ? [...lots].reverse() : lots;
+        expect(lotsInUse(given, today).map((l) => l.id)).toEqual(lotsInUse(lots, today).map((l) => l.id));
+      }),
+    );
   });
 });

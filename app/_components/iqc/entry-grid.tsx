@@ -22,6 +22,8 @@ export interface GridRow {
   categories?: { code: string; name: string }[];
   signalUnit?: string | null;
   expected?: string | null;
+  /** the lot's expiry day when it has passed (every lot of this level has expired) */
+  expiredOn?: string;
 }
 
 interface Outcome {
@@ -209,6 +211,11 @@ export function EntryGrid({
                       value={r.lot}
                       onChange={(e) => setRows(rows.map((x, j) => (j === i ? { ...x, lot: e.target.value } : x)))}
                     />
+                    {r.expiredOn && (
+                      <span className="badge-red ml-1" data-testid="lot-expired">
+                        {t('lotExpired', { day: r.expiredOn })}
+                      </span>
+                    )}
                   </td>
                   <td className="text-xs text-slate-600">{r.instrument || '—'}</td>
                   <td className="whitespace-nowrap text-xs text-slate-600">

@@ -82,6 +82,28 @@ export function daysUntilExpiry(expiresOn: string, today: string): number {
   return Math.round((Date.parse(`${expiresOn}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000);
 }
 
+/**
+ * The lot in use per analyte × instrument × level (the entry grid's rows): a lot not expired before
+ * `today` ahead of an expired one (a new box replaces the old on its expiry), then the one with the
+ * latest result, then the newest. In the order the lots come.
+ */
+export function lotsInUse<T extends { analyte: string; instrument: string; level: string; id: number; lastAt: number | null; expiresOn: string | null }>(lots: readonly T[], today: string): T[] {
+  const best = new Map<string, T>();
+  const usable = (l: T) => l.expiresOn === null || l.expiresOn >= today;
+  for (const l of lots) {
+    const key = `${l.analyte}\u0000${l.instrument}\u0000${l.level}`;
+    const b = best.get(key);
+    if (!b || (usable(l) && !usable(b))) {
+      best.set(key, l);
+      continue;
+    }
+    if (usable(l) !== usable(b)) continue;
+    const [la, ba] = [l.lastAt ?? -1, b.lastAt ?? -1];
+    if (la > ba || (la === ba && l.id > b.id)) best.set(key, l);
+  }
+  return [...best.values()];
+}
+
 /** The rows of an entry whose lot (a stored one with an expiry) expired before they were measured. */
 export function valuesAfterExpiry(ctx: Pick<LabContext, 'lots' | 'expiry'>, values: readonly PlannedValue[], fieldOf: (f: string) => string): FieldError[] {
   const errors: FieldError[] = [];
