@@ -84,6 +84,13 @@ describe('results of an expired lot', () => {
     expect(await resultCount()).toBe(before);
   });
 
+  it('are reported with the batch\'s other problems, in row order (a value that conflicts with a stored one)', async () => {
+    const lastMinute = D10 + 3 * DAY - MIN;
+    const e = await appErrorAsync(() => post([glu('1', 5, D10 + 4 * DAY), glu('2', 10.5, lastMinute)]));
+    expect(e.reason).toBe('iqc.conflictingResults');
+    expect(e.errors.map((x) => [x.row, x.code])).toEqual([[1, 'iqc.lotExpired'], [2, 'iqc.duplicateLevel']]);
+  });
+
   it('are reported by CSV line and column', async () => {
     const e = await appErrorAsync(() => postCsv('measured_at,analyte_code,level,lot,value,instrument\n2026-11-13 08:00,GLU,2,EXP-2,10,EX\n2026-11-13 08:00,GLU,1,EXP-1,5,EX\n'));
     expect(e.errors).toMatchObject([{ row: 3, field: 'measured_at', code: 'iqc.lotExpired' }]);

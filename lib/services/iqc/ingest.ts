@@ -216,13 +216,14 @@ export async function ingestResultsOfLab(db: DB, actor: Actor, scope: LabScope, 
     const ctx = await loadLabContext(tx, scope.labId, cat.tea);
     // read under the writer lock: an expiry moved meanwhile is the one judged
     const expired = valuesAfterExpiry(ctx, values, fieldOf);
-    if (expired.length) throw new AppError('iqc.invalidResults', {}, expired);
     await pg?.loadPlanning(values, ctx.runWindowMs);
     const plans = await planBatch(tx, ctx, values, errors, fieldOf);
     if (errors.length) await resentOriginals(tx, scope.labId, plans, errors);
-    const beyond = valuesBeyondTargets(ctx, plans, fieldOf);
-    if (errors.length) throw new AppError('iqc.conflictingResults', {}, [...errors, ...beyond].sort((a, b) => (a.row ?? 0) - (b.row ?? 0)));
-    if (beyond.length) throw new AppError('iqc.invalidResults', {}, beyond);
+    // every row's problems at once, in row order
+    const invalid = [...valuesBeyondTargets(ctx, plans, fieldOf), ...expired];
+    const byRow = (a: FieldError, b: FieldError) => (a.row ?? 0) - (b.row ?? 0);
+    if (errors.length) throw new AppError('iqc.conflictingResults', {}, [...errors, ...invalid].sort(byRow));
+    if (invalid.length) throw new AppError('iqc.invalidResults', {}, invalid.sort(byRow));
     const inserted = plans.reduce((n, p) => n + p.inserted, 0);
     const skipped = plans.reduce((n, p) => n + p.skipped, 0);
     // planning only reads: a dry run (CSV preview) stops here with nothing written
