@@ -275,6 +275,8 @@ export const REASONS = {
   'iqc.runLevelTaken': 'invalid',
   'iqc.targetsExist': 'conflict',
   'iqc.lotExpired': 'invalid',
+  'iqc.tooManyTargetRows': 'invalid',
+  'iqc.csvTargetCategorical': 'invalid',
   'iqc.invalidExpiry': 'invalid',
   'iqc.expiryChangeReason': 'invalid',
   'iqc.expiryBeforeResults': 'conflict',

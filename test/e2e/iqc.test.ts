@@ -322,6 +322,26 @@ describe('internal QC in the browser', () => {
     await page.close();
   });
 
+  it('targets from a CSV file: a refused row is named by its line and column, a valid file is previewed, then saved with its lots', async () => {
+    await context.clearCookies();
+    const page = await context.newPage();
+    await signIn(page, baseUrl, 'lab1@demo.labqc');
+    await page.goto(`${baseUrl}/lab/iqc/targets`);
+    const header = 'analyte_code,level,lot,mean,sd,instrument,effective_from,expires_on,reason';
+    await page.setInputFiles('#csv-targets', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(`${header}\nCA,1,CA-CSV-1,2.1,0,E2E-T,,,\n`) });
+    const errors = page.getByTestId('import-errors');
+    await expect(errors.locator('tbody tr').first().textContent()).resolves.toMatch(/^2sd/);
+    await page.setInputFiles('#csv-targets', { name: 'box.csv', mimeType: 'text/csv', buffer: Buffer.from(`${header}\nCA,1,CA-CSV-1,2.1,0.05,E2E-T,,2027-03-31,new box\nCA,2,CA-CSV-2,3.2,0.08,E2E-T,,2027-03-31,new box\n`) });
+    await expect(page.getByTestId('import-preview').textContent()).resolves.toContain('2 targets of 2 lots, all valid');
+    await page.getByRole('button', { name: 'Import now' }).click();
+    await expect(page.getByTestId('import-done').textContent()).resolves.toContain('Saved 2 targets of 2 lots');
+    await page.goto(`${baseUrl}/lab/iqc/targets?lots_q=CA-CSV`);
+    const rows = page.getByTestId('lots').locator('tbody tr');
+    await expect(rows.count()).resolves.toBe(2);
+    await expect(page.locator('[data-lot="CA-CSV-2"]').getByTestId('lot-expiry').textContent()).resolves.toContain('2027-03-31');
+    await page.close();
+  });
+
   it("the rule sets are set one item at a time: another item is picked without losing the lots table's filter, and a saved set shows as a new version", async () => {
     await context.clearCookies();
     const page = await context.newPage();

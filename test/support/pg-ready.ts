@@ -44,7 +44,7 @@ export const PG_READY: string[] = [
   'test/integration/iqc-new-lot.test.ts',
   'test/integration/iqc-csv.test.ts',
   'test/integration/pg-iqc-prefetch.test.ts',
-  'test/integration/iqc-daily.test.ts', 'test/integration/bulk.test.ts', 'test/integration/iqc-runs.test.ts', 'test/integration/iqc-charts.test.ts', 'test/integration/iqc-review.test.ts', 'test/integration/iqc-qualitative.test.ts', 'test/integration/iqc-lot-expiry.test.ts', 'test/integration/iqc-sigma.test.ts', 'test/integration/recognition-qualitative.test.ts',
+  'test/integration/iqc-daily.test.ts', 'test/integration/bulk.test.ts', 'test/integration/iqc-runs.test.ts', 'test/integration/iqc-charts.test.ts', 'test/integration/iqc-review.test.ts', 'test/integration/iqc-qualitative.test.ts', 'test/integration/iqc-lot-expiry.test.ts', 'test/integration/iqc-targets-csv.test.ts', 'test/integration/iqc-sigma.test.ts', 'test/integration/recognition-qualitative.test.ts',
   'test/integration/read-replicas.test.ts',
   'test/integration/app-instances.test.ts',
   'test/integration/verify-rounds.test.ts',

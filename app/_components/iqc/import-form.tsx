@@ -15,16 +15,27 @@ interface Outcome {
   runCount: number;
 }
 
-export function ImportForm({
+/** A targets file's outcome (lib/services/iqc/targets-csv.ts). */
+interface TargetsOutcome {
+  targets: number;
+  lots: number;
+}
+
+/** `kind`: a file of control results (the import page) or of targets (the targets page). */
+export function ImportForm<K extends 'results' | 'targets' = 'results'>({
   preview,
   commit,
   templateHref,
+  kind,
 }: {
-  preview: (text: string) => Promise<ActionState<Outcome>>;
-  commit: (text: string) => Promise<ActionState<Outcome>>;
+  preview: (text: string) => Promise<ActionState<K extends 'targets' ? TargetsOutcome : Outcome>>;
+  commit: (text: string) => Promise<ActionState<K extends 'targets' ? TargetsOutcome : Outcome>>;
   templateHref: string;
+  kind?: K;
 }) {
   const t = useTranslations('iqc.import');
+  const tt = useTranslations('iqc.targetsImport');
+  const targets = kind === 'targets';
   const te = useTranslations('iqc.errors');
   const tr = te as unknown as (key: string, values?: Record<string, string>) => string;
   const errorText = useErrorText();
@@ -32,8 +43,9 @@ export function ImportForm({
   const fieldName = (f: string) => (/^\((file|row|body)\)$/.test(f) ? tr(`fields.${f.slice(1, -1)}`) : f);
   const [text, setText] = useState<string | null>(null);
   const [name, setName] = useState('');
-  const [checked, setChecked] = useState<ActionState<Outcome> | null>(null);
-  const [done, setDone] = useState<ActionState<Outcome> | null>(null);
+  type Result = ActionState<K extends 'targets' ? TargetsOutcome : Outcome>;
+  const [checked, setChecked] = useState<Result | null>(null);
+  const [done, setDone] = useState<Result | null>(null);
   const [pending, start] = useTransition();
 
   async function onFile(e: React.ChangeEvent<HTMLInputElement>) {
@@ -44,7 +56,7 @@ export function ImportForm({
     setName(file.name);
     const content = await chosenFileText(file);
     // a file in no encoding read is refused here, as the server would refuse it
-    if (content === null) return void (setText(null), setChecked(UNREADABLE_FILE));
+    if (content === null) return void (setText(null), setChecked(UNREADABLE_FILE as Result));
     setText(content);
     start(async () => setChecked(await preview(content)));
   }
@@ -54,15 +66,15 @@ export function ImportForm({
     <div className="space-y-4">
       <div className="card flex flex-wrap items-end gap-4">
         <div>
-          <label className="label" htmlFor="csv">
-            {t('file')}
+          <label className="label" htmlFor={targets ? 'csv-targets' : 'csv'}>
+            {targets ? tt('file') : t('file')}
           </label>
-          <input id="csv" type="file" accept=".csv,text/csv" onChange={onFile} className="text-sm" />
+          <input id={targets ? 'csv-targets' : 'csv'} type="file" accept=".csv,text/csv" onChange={onFile} className="text-sm" />
         </div>
         <a className="btn-secondary" href={templateHref} download>
           {t('template')}
         </a>
-        <p className="w-full text-xs text-slate-500">{t('help')}</p>
+        <p className="w-full text-xs text-slate-500">{targets ? tt('help') : t('help')}</p>
       </div>
 
       {pending && <p className="text-sm text-slate-600">{t('checking')}</p>}
@@ -95,7 +107,7 @@ export function ImportForm({
 
       {checked?.ok && !done && (
         <div className="card" data-testid="import-preview">
-          <p className="text-sm">{t('valid', { name, inserted: checked.data!.inserted, skipped: checked.data!.skipped, lots: checked.data!.newLots })}</p>
+          <p className="text-sm">{targets ? tt('valid', { name, ...(checked.data as TargetsOutcome) }) : t('valid', { name, inserted: (checked.data as Outcome).inserted, skipped: (checked.data as Outcome).skipped, lots: (checked.data as Outcome).newLots })}</p>
           <button type="button" className="btn mt-3" disabled={pending || !text} onClick={() => start(async () => setDone(await commit(text!)))}>
             {t('commit')}
           </button>
@@ -104,7 +116,7 @@ export function ImportForm({
 
       {done?.ok && (
         <div role="status" className="rounded-md border border-green-200 bg-green-50 p-3 text-sm text-green-800" data-testid="import-done">
-          {t('committed', { inserted: done.data!.inserted, skipped: done.data!.skipped, runs: done.data!.runCount, rejected: done.data!.rejected })}
+          {targets ? tt('committed', { ...(done.data as TargetsOutcome) }) : t('committed', { inserted: (done.data as Outcome).inserted, skipped: (done.data as Outcome).skipped, runs: (done.data as Outcome).runCount, rejected: (done.data as Outcome).rejected })}
         </div>
       )}
     </div>

@@ -45,25 +45,28 @@ export async function setManufacturerTarget(db: DB, actor: Actor, input: unknown
 /** Several manufacturer targets of one lab (a new box of control material, the seed) in one
  * transaction: every row validated first (errors by row and field), then all written or none. */
 /** `newLotOnly`: a lot × level that has targets already is refused (409 iqc.targetsExist), decided
- * under the lab's writer lock so that two creations of one new lot sent at once give one 201. */
-export async function setManufacturerTargets(db: DB, actor: Actor, input: { lab?: string | null; targets: readonly unknown[] }, now = Date.now(), opts: { newLotOnly?: boolean } = {}) {
+ * under the lab's writer lock so that two creations of one new lot sent at once give one 201.
+ * `rows`: each target's row number in the caller's file (CSV lines), named by every refusal of the
+ * row, the ones found while writing too; `dryRun`: every check, then nothing kept. */
+export async function setManufacturerTargets(db: DB, actor: Actor, input: { lab?: string | null; targets: readonly unknown[] }, now = Date.now(), opts: { newLotOnly?: boolean; rows?: readonly number[]; dryRun?: boolean } = {}): Promise<WrittenTarget[]> {
   const scope = await resolveWritableLab(db, actor, input.lab ?? null, 'iqcTarget.manage');
   const errors: FieldError[] = [];
-  const rows: (TargetInput & { analyteId: number; effectiveFrom: number })[] = [];
+  const rows: (TargetInput & { analyteId: number; effectiveFrom: number; row: number | undefined })[] = [];
   for (const [i, raw] of input.targets.entries()) {
+    const row = opts.rows?.[i] ?? (input.targets.length > 1 ? i + 1 : undefined);
     const parsed = targetInput.safeParse(raw);
-    if (!parsed.success) { errors.push(...zodFieldErrors(parsed.error, input.targets.length > 1 ? i + 1 : undefined)); continue; }
+    if (!parsed.success) { errors.push(...zodFieldErrors(parsed.error, row)); continue; }
     const t = parsed.data;
     const analyte = await findAnalyteByCode(db, t.analyte);
-    if (!analyte) { errors.push(fieldError('analyte.unknownCode', { code: t.analyte }, 'analyte', input.targets.length > 1 ? i + 1 : undefined)); continue; }
+    if (!analyte) { errors.push(fieldError('analyte.unknownCode', { code: t.analyte }, 'analyte', row)); continue; }
     const effectiveFrom = t.effectiveFrom ?? now;
-    if (Number.isNaN(effectiveFrom)) { errors.push(fieldError('value.notDateTimeShort', {}, 'effectiveFrom', input.targets.length > 1 ? i + 1 : undefined)); continue; }
-    rows.push({ ...t, analyteId: analyte.id, effectiveFrom });
+    if (Number.isNaN(effectiveFrom)) { errors.push(fieldError('value.notDateTimeShort', {}, 'effectiveFrom', row)); continue; }
+    rows.push({ ...t, analyteId: analyte.id, effectiveFrom, row });
   }
   if (errors.length) throw new AppError('iqc.invalidTarget', {}, errors);
-  return await withTx(db, async (tx) => {
+  const written = await withTx(db, async (tx) => {
     await holdLabIqcWriters(tx, scope.labId);
-    return await mapSeq(rows, async (t) => {
+    const out = await mapSeq(rows, async (t) => await rowRefusals(t.row, async (): Promise<WrittenTarget> => {
       const existing = await findControlLot(tx, scope.labId, t.analyteId, t.level, t.lot, t.instrument);
       if (opts.newLotOnly && existing && (await targetVersions(tx, existing.id)).length) {
         throw new AppError('iqc.targetsExist', { lot: t.lot, analyte: t.analyte.toUpperCase(), level: t.level });
@@ -95,8 +98,36 @@ export async function setManufacturerTargets(db: DB, actor: Actor, input: { lab?
         at: now,
       });
       return { lot: { ...lot, expiresOn: t.expiresOn ?? lot.expiresOn }, target };
-    });
+    }));
+    // a dry run undoes what it wrote (the transaction rolls back) and answers what it would write
+    if (opts.dryRun) throw new DryRunDone(out);
+    return out;
+  }).catch((e: unknown) => {
+    if (e instanceof DryRunDone) return e.out;
+    throw e;
   });
+  return written;
+}
+
+/** A target written with its lot (the lot as it stands after the write). */
+export interface WrittenTarget {
+  lot: Awaited<ReturnType<typeof insertControlLot>>;
+  target: Awaited<ReturnType<typeof insertTarget>>;
+}
+
+/** Thrown to roll a dry run's transaction back with its answer. */
+class DryRunDone {
+  constructor(readonly out: WrittenTarget[]) {}
+}
+
+/** A row's refusal found while writing (a conflict with stored data), named by its row when it has one. */
+async function rowRefusals<T>(row: number | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if (row === undefined || !(e instanceof AppError) || e.errors.length) throw e;
+    throw new AppError(e.reason, e.params, [fieldError(e.reason, e.params, '(row)', row)], e.code);
+  }
 }
 
 /** Establish a lot's targets from its own in-control results (≥ 20 on ≥ 20 days, CLSI C24 /

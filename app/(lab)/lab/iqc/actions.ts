@@ -11,6 +11,7 @@ import { resolveCorrectiveAction } from '@/lib/services/iqc/corrective-actions';
 import { establishNewLotTargets, establishTargetsFromBaseline, setManufacturerTarget } from '@/lib/services/iqc/targets';
 import { setRuleConfig } from '@/lib/services/iqc/rules';
 import { setLotExpiry } from '@/lib/services/iqc/lot-expiry';
+import { importTargetsCsv } from '@/lib/services/iqc/targets-csv';
 import { isCategoricalCode, setControlExpectations } from '@/lib/services/iqc/qualitative';
 import { correctResult } from '@/lib/services/iqc/results';
 
@@ -43,6 +44,17 @@ export async function previewCsvAction(text: string) {
 /** CSV commit: all rows or none. */
 export async function importCsvAction(text: string) {
   const r = await runAction((actor) => runJob('iqc.importCsv', actor, { text: csvText(text), dryRun: false }));
+  if (r.ok) refresh();
+  return r;
+}
+
+/** Targets from a CSV file: the preview (every check, nothing kept), then all rows or none. */
+export async function previewTargetsCsvAction(text: string) {
+  return runAction((actor) => importTargetsCsv(getDb(), actor, { text: csvText(text) }, { dryRun: true }));
+}
+
+export async function importTargetsCsvAction(text: string) {
+  const r = await runAction((actor) => importTargetsCsv(getDb(), actor, { text: csvText(text) }));
   if (r.ok) refresh();
   return r;
 }

@@ -14,16 +14,22 @@ import { DataTable, readPage, type Column, type SearchParams } from '@/app/_comp
 import { firstValues } from '@/app/_components/search-params';
 import { localName } from '@/app/_components/local-name';
 import { RuleChoicesTable } from '@/app/_components/iqc/summary-view';
-import { baselineAction, lotExpiryAction, newLotAction, setRulesAction, setTargetAction } from '../actions';
+import { baselineAction, importTargetsCsvAction, lotExpiryAction, newLotAction, previewTargetsCsvAction, setRulesAction, setTargetAction } from '../actions';
+import { ImportForm } from '@/app/_components/iqc/import-form';
+import { TARGET_CSV_COLUMNS } from '@/lib/services/iqc/targets-csv';
 import { dayOf } from '@/lib/calendar';
 import { daysUntilExpiry, EXPIRY_WARNING_DAYS } from '@/lib/services/iqc/lot-expiry';
 import { getRunWindow, MAX_RUN_WINDOW_MINUTES, MIN_RUN_WINDOW_MINUTES } from '@/lib/services/iqc/run-window';
 import { RunWindowForm } from '@/app/_components/iqc/run-window-form';
 import { setRunWindowAction } from '../run-window-action';
 
+/** The targets file's header and an example row, downloaded as a template. */
+const TARGETS_TEMPLATE = `data:text/csv;charset=utf-8,${encodeURIComponent(`${TARGET_CSV_COLUMNS.join(',')}\nGLU,1,GLU1-2701,5.2,0.15,AU5800,2027-01-01,2027-12-31,manufacturer insert\n`)}`;
+
 export default async function TargetsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const actor = await requirePage('iqcTarget.manage');
   const t = await getTranslations('iqc.targets');
+  const ti = await getTranslations('iqc.targetsImport');
   const locale = await getLocale();
   const db = getDb();
   const sp = firstValues(await searchParams);
@@ -80,6 +86,12 @@ export default async function TargetsPage({ searchParams }: { searchParams: Prom
       <section>
         <h2 className="mb-2 font-semibold">{t('setTitle')}</h2>
         <TargetForm action={setTargetAction} analytes={analytes} categoryCodes={categoryCodes} />
+      </section>
+      <section aria-labelledby="targets-import">
+        <h2 id="targets-import" className="mb-2 font-semibold">
+          {ti('title')}
+        </h2>
+        <ImportForm kind="targets" preview={previewTargetsCsvAction} commit={importTargetsCsvAction} templateHref={TARGETS_TEMPLATE} />
       </section>
       <section className="card overflow-x-auto">
         <h2 className="mb-3 font-semibold">{t('lotsTitle')}</h2>
