@@ -1,4 +1,4 @@
-import { and, asc, count, eq } from 'drizzle-orm';
+import { and, asc, count, eq, inArray } from 'drizzle-orm';
 import type { Conn } from '../client';
 import { analytes, controlLots, eqaSchemeAnalytes } from '../schema';
 import type { AnalyteCategory, AnalyteKind } from '../enums';
@@ -15,6 +15,14 @@ export async function listAnalytes(db: Conn, opts: { activeOnly?: boolean } = {}
 
 export async function findAnalyteByCode(db: Conn, code: string) {
   return first(await db.select().from(analytes).where(eq(analytes.code, code)).limit(1));
+}
+
+/** The items of these codes (one read for a batch's rows), by code; codes not in the catalogue are absent. */
+export async function analytesByCodes(db: Conn, codes: Iterable<string>): Promise<Map<string, { id: number; code: string; kind: AnalyteKind }>> {
+  const wanted = [...new Set(codes)];
+  if (!wanted.length) return new Map();
+  const rows = await db.select({ id: analytes.id, code: analytes.code, kind: analytes.kind }).from(analytes).where(inArray(analytes.code, wanted));
+  return new Map(rows.map((r) => [r.code, r]));
 }
 
 /** The code of the item holding a LOINC code, if any. */

@@ -12,6 +12,7 @@ import { withTx } from '@/db/tx';
 import { manageableLot } from './lot-access';
 import type { Actor } from '@/lib/auth/core';
 import { dayOf } from '@/lib/calendar';
+import { daysBetween } from '@/lib/services/recognition/window';
 import { AppError, fieldError, type FieldError } from '@/lib/errors';
 import { lotExpiryInput } from '@/lib/validation/iqc';
 import { zodFieldErrors } from '@/lib/validation/errors';
@@ -79,7 +80,7 @@ export const EXPIRY_WARNING_DAYS = 30;
 
 /** Days from `today` to the expiry day: 0 on that day (still usable), negative once it has passed. */
 export function daysUntilExpiry(expiresOn: string, today: string): number {
-  return Math.round((Date.parse(`${expiresOn}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000);
+  return daysBetween(today, expiresOn);
 }
 
 /**

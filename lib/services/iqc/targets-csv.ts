@@ -3,11 +3,9 @@
 // rows in one transaction or none; the preview runs every check, conflicts with stored data included,
 // and keeps nothing.
 import type { DB } from '@/db/client';
-import { listAnalytes } from '@/db/queries/analytes';
 import type { Actor } from '@/lib/auth/core';
-import { isCategorical } from '@/lib/catalogue/kinds';
 import { parseCsv } from '@/lib/csv';
-import { AppError, fieldError, type FieldError } from '@/lib/errors';
+import { AppError, fieldError } from '@/lib/errors';
 import { resolveWritableLab } from './ingest';
 import { setManufacturerTargets } from './targets';
 
@@ -33,21 +31,13 @@ export interface TargetsCsvOutcome {
  * Import manufacturer targets (columns {@link TARGET_CSV_COLUMNS}; `instrument`, `effective_from`,
  * default now, `expires_on` and `reason` optional) into the caller's lab or, for a regulator or
  * admin allowed to, the lab given. A qualitative, ordinal or nominal item's controls take an
- * expected category: set on the form, refused here by line.
+ * expected category: set on the form, refused here by line (setManufacturerTargets).
  */
 export async function importTargetsCsv(db: DB, actor: Actor, input: { text: string; lab?: string | null }, opts: { now?: number; dryRun?: boolean } = {}): Promise<TargetsCsvOutcome> {
   // 403 before reading the file
   await resolveWritableLab(db, actor, input.lab ?? null, 'iqcTarget.manage');
   const rows = parseCsv(input.text, TARGET_CSV_REQUIRED, { maxBytes: MAX_TARGET_CSV_BYTES });
   if (rows.length > MAX_TARGET_ROWS) throw new AppError('iqc.tooManyTargetRows', { max: MAX_TARGET_ROWS, n: rows.length }, [fieldError('iqc.tooManyTargetRows', { max: MAX_TARGET_ROWS, n: rows.length }, '(file)', 1)]);
-  const kinds = new Map((await listAnalytes(db)).map((a) => [a.code, a.kind]));
-  const categorical: FieldError[] = [];
-  for (const { line, values } of rows) {
-    const code = (values.analyte_code ?? '').trim().toUpperCase();
-    const kind = kinds.get(code);
-    if (kind && isCategorical(kind)) categorical.push(fieldError('iqc.csvTargetCategorical', { analyte: code }, 'analyte_code', line));
-  }
-  if (categorical.length) throw new AppError('iqc.invalidTarget', {}, categorical);
   const targets = rows.map(({ values: v }) => ({
     analyte: v.analyte_code,
     level: v.level,

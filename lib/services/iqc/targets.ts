@@ -1,7 +1,8 @@
 // Control lots and their targets. Targets are versioned and frozen: a new version takes effect after
 // the lot's last stored result, so no verdict already given is ever recomputed silently.
 import type { Conn, DB } from '@/db/client';
-import { findAnalyteByCode } from '@/db/queries/analytes';
+import { analytesByCodes } from '@/db/queries/analytes';
+import { isCategorical } from '@/lib/catalogue/kinds';
 import { insertAudit } from '@/db/queries/audit';
 import { baselineValues, findControlLot, insertControlLot, insertTarget, inControlOfLots, lastResultTimeOfLot, listLotsWithTargets, targetHistoryOfLots, targetVersions } from '@/db/queries/iqc';
 import type { Actor } from '@/lib/auth/core';
@@ -52,19 +53,23 @@ export async function setManufacturerTargets(db: DB, actor: Actor, input: { lab?
   const scope = await resolveWritableLab(db, actor, input.lab ?? null, 'iqcTarget.manage');
   const errors: FieldError[] = [];
   const rows: (TargetInput & { analyteId: number; effectiveFrom: number; row: number | undefined })[] = [];
-  for (const [i, raw] of input.targets.entries()) {
+  const parsedRows = input.targets.map((raw) => targetInput.safeParse(raw));
+  // the rows' items in one read
+  const items = await analytesByCodes(db, parsedRows.flatMap((p) => (p.success ? [p.data.analyte] : [])));
+  for (const [i, parsed] of parsedRows.entries()) {
     const row = opts.rows?.[i] ?? (input.targets.length > 1 ? i + 1 : undefined);
-    const parsed = targetInput.safeParse(raw);
     if (!parsed.success) { errors.push(...zodFieldErrors(parsed.error, row)); continue; }
     const t = parsed.data;
-    const analyte = await findAnalyteByCode(db, t.analyte);
+    const analyte = items.get(t.analyte);
     if (!analyte) { errors.push(fieldError('analyte.unknownCode', { code: t.analyte }, 'analyte', row)); continue; }
+    // a qualitative, ordinal or nominal item's control takes an expected result (setControlExpectations)
+    if (isCategorical(analyte.kind)) { errors.push(fieldError('iqc.csvTargetCategorical', { analyte: analyte.code }, 'analyte', row)); continue; }
     const effectiveFrom = t.effectiveFrom ?? now;
     if (Number.isNaN(effectiveFrom)) { errors.push(fieldError('value.notDateTimeShort', {}, 'effectiveFrom', row)); continue; }
     rows.push({ ...t, analyteId: analyte.id, effectiveFrom, row });
   }
   if (errors.length) throw new AppError('iqc.invalidTarget', {}, errors);
-  const written = await withTx(db, async (tx) => {
+  return await withTx(db, async (tx) => {
     await holdLabIqcWriters(tx, scope.labId);
     const out = await mapSeq(rows, async (t) => await rowRefusals(t.row, async (): Promise<WrittenTarget> => {
       const existing = await findControlLot(tx, scope.labId, t.analyteId, t.level, t.lot, t.instrument);
@@ -106,7 +111,6 @@ export async function setManufacturerTargets(db: DB, actor: Actor, input: { lab?
     if (e instanceof DryRunDone) return e.out;
     throw e;
   });
-  return written;
 }
 
 /** A target written with its lot (the lot as it stands after the write). */
